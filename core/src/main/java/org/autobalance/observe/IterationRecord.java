@@ -1,0 +1,37 @@
+package org.autobalance.observe;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one iteration saw, all measured at the iterate (U_t, V_t) <em>before</em> its update.
+ *
+ * @param iteration t, from 0
+ * @param eta the step η_t used for the update of this iteration
+ * @param loss ½‖U_tV_tᵀ − M‖²_F; from the one-pass identity unless {@code lossExact} (see {@link #lossExact})
+ * @param lossExact whether {@code loss} came from the exact residual pass (a checkpoint) rather than the identity
+ *        2f = ‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩, whose absolute error is of order u·‖M‖²_F (u the unit roundoff)
+ * @param balance ‖U_tᵀU_t − V_tᵀV_t‖_F, the quantity gradient flow conserves
+ * @param normU ‖U_t‖_F
+ * @param normV ‖V_t‖_F
+ * @param gradientNorm ‖(∇_U f, ∇_V f)‖_F at (U_t, V_t), of the objective being minimised
+ * @param seconds wall time since the solver started (after set-up), at the end of this iteration
+ */
+public record IterationRecord(long iteration, double eta, double loss, boolean lossExact, double balance,
+        double normU, double normV, double gradientNorm, double seconds) {
+
+    /** The fields as an ordered map, keys as in the JSON-lines log. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("t", iteration);
+        m.put("eta", eta);
+        m.put("loss", loss);
+        m.put("loss_exact", lossExact);
+        m.put("balance", balance);
+        m.put("norm_u", normU);
+        m.put("norm_v", normV);
+        m.put("grad_norm", gradientNorm);
+        m.put("seconds", seconds);
+        return m;
+    }
+}

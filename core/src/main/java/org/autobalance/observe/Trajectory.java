@@ -1,0 +1,36 @@
+package org.autobalance.observe;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** A listener that keeps every record (or every {@code every}-th) in memory, for plots and tests. */
+public final class Trajectory implements IterationListener {
+    private final int every;
+    private final List<IterationRecord> records = new ArrayList<>();
+
+    /** Keeps every record. */
+    public Trajectory() {
+        this(1);
+    }
+
+    /** Keeps records whose iteration is a multiple of {@code every} (≥ 1). */
+    public Trajectory(int every) {
+        if (every < 1) {
+            throw new IllegalArgumentException("sampling interval must be at least 1, got " + every);
+        }
+        this.every = every;
+    }
+
+    @Override
+    public void onIteration(IterationRecord record) {
+        if (record.iteration() % every == 0) {
+            records.add(record);
+        }
+    }
+
+    /** The records kept so far, in order (unmodifiable view). */
+    public List<IterationRecord> records() {
+        return Collections.unmodifiableList(records);
+    }
+}

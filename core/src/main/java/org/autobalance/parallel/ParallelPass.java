@@ -1,0 +1,169 @@
+package org.autobalance.parallel;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team of worker threads that splits a range of rows into one contiguous chunk per thread and runs a task on
+ * every chunk. The threads live as long as the pass (no thread or task is created per call) and each call costs a
+ * few microseconds of synchronisation: idle workers spin briefly, then park.
+ *
+ * <p>Determinism: with {@code threads} fixed, chunk boundaries are a pure function of the row count, chunk w always
+ * runs on worker w, and {@link #run} adds the per-chunk results in chunk order. A task whose per-chunk work is
+ * deterministic therefore gives the same bits on every call.
+ *
+ * <p>The calling thread runs chunk 0 itself, so {@code threads = 1} uses no extra thread at all. Calls must come from
+ * one thread at a time; a pass is not re-entrant.
+ */
+public final class ParallelPass implements AutoCloseable {
+
+    /** Work on the rows {@code [start, end)} of chunk {@code chunk}; the returned values are summed in chunk order. */
+    @FunctionalInterface
+    public interface RangeTask {
+        double run(int chunk, int start, int end);
+    }
+
+    /** Spins before a worker parks: long enough to cover the serial part between the passes of one iteration. */
+    private static final int SPINS_BEFORE_PARK = 1 << 16;
+
+    private final int threads;
+    private final Worker[] workers;
+    private final double[] results;
+    private final Throwable[] failures;
+    private RangeTask task;
+    private int rows;
+    private volatile long epoch;
+    private volatile boolean closed;
+
+    /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, 1024]. */
+    public ParallelPass(int threads) {
+        if (threads < 1 || threads > 1024) {
+            throw new IllegalArgumentException("threads must be between 1 and 1024, got " + threads);
+        }
+        this.threads = threads;
+        this.results = new double[threads];
+        this.failures = new Throwable[threads];
+        this.workers = new Worker[threads - 1];
+        for (int w = 1; w < threads; w++) {
+            Worker worker = new Worker(w);
+            workers[w - 1] = worker;
+            worker.thread.start();
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** First row of chunk {@code chunk} when {@code rows} rows are split (the end of the chunk is chunkStart(chunk + 1)). */
+    public int chunkStart(int chunk, int rows) {
+        return (int) ((long) rows * chunk / threads);
+    }
+
+    /**
+     * Runs {@code task} on every chunk of {@code [0, rows)} and returns the sum of the results, added in chunk order.
+     * An exception thrown by any chunk is rethrown here after all chunks have finished.
+     */
+    public double run(RangeTask task, int rows) {
+        if (closed) {
+            throw new IllegalStateException("parallel pass is closed");
+        }
+        if (threads == 1) {
+            return task.run(0, 0, rows);
+        }
+        this.task = task;
+        this.rows = rows;
+        long e = epoch + 1;
+        epoch = e; // volatile write publishes task and rows to the workers
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
+        }
+        execute(0);
+        for (Worker w : workers) {
+            while (w.done != e) {
+                Thread.onSpinWait();
+            }
+        }
+        this.task = null;
+        Throwable failure = null;
+        double sum = 0.0;
+        for (int c = 0; c < threads; c++) {
+            sum += results[c];
+            if (failures[c] != null && failure == null) {
+                failure = failures[c];
+            }
+            failures[c] = null;
+        }
+        if (failure != null) {
+            if (failure instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failure instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("worker failed", failure);
+        }
+        return sum;
+    }
+
+    private void execute(int chunk) {
+        try {
+            results[chunk] = task.run(chunk, chunkStart(chunk, rows), chunkStart(chunk + 1, rows));
+        } catch (Throwable t) {
+            results[chunk] = Double.NaN;
+            failures[chunk] = t;
+        }
+    }
+
+    /** Stops the workers; later calls to {@link #run} throw. Closing again does nothing. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
+        }
+        for (Worker w : workers) {
+            try {
+                w.thread.join();
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private final class Worker implements Runnable {
+        final int chunk;
+        final Thread thread;
+        volatile long done;
+
+        Worker(int chunk) {
+            this.chunk = chunk;
+            this.thread = Thread.ofPlatform().daemon().name("autobalance-worker-" + chunk).unstarted(this);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                int spins = 0;
+                long e;
+                while ((e = epoch) == seen) {
+                    if (closed) {
+                        return;
+                    }
+                    if (++spins < SPINS_BEFORE_PARK) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.park(this);
+                    }
+                }
+                seen = e;
+                execute(chunk);
+                done = e; // volatile write publishes this chunk's result
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package org.autobalance.schedule;
+
+/** η_t = η for every t. Stable near a balanced optimum only for η < 1/σ₁(M) (paper-notes §2.2, P6). */
+public record ConstantSchedule(double eta) implements StepSchedule {
+
+    public ConstantSchedule {
+        StepSchedule.requirePositiveStep(eta, "constant step");
+    }
+
+    @Override
+    public double eta(long t) {
+        return eta;
+    }
+
+    @Override
+    public String describe() {
+        return "constant:" + eta;
+    }
+}

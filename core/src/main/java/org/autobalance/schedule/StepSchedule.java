@@ -1,0 +1,81 @@
+package org.autobalance.schedule;
+
+/**
+ * The step size η_t of gradient descent at iteration t (t = 0, 1, 2, …).
+ *
+ * <p>Some schedules are stated relative to the scale of the problem (σ₁(M), the largest singular value); they report
+ * {@link #needsSpectralNorm()} and the solver calls {@link #resolve(double)} with its estimate of σ₁ before the first
+ * iteration. A schedule ready to use returns itself from {@code resolve}.
+ */
+public interface StepSchedule {
+
+    /** η_t, finite and positive. */
+    double eta(long t);
+
+    /** Whether {@link #resolve(double)} needs σ₁(M). */
+    default boolean needsSpectralNorm() {
+        return false;
+    }
+
+    /** The schedule to run, given σ₁(M) (positive). */
+    default StepSchedule resolve(double sigma1) {
+        return this;
+    }
+
+    /** A short human-readable form, e.g. {@code constant:0.01}. */
+    String describe();
+
+    /**
+     * Parses the command-line form: {@code auto}, {@code auto:C}, {@code constant:ETA} or {@code decay:ETA0,DELTA}.
+     *
+     * @throws IllegalArgumentException naming the problem for anything else
+     */
+    static StepSchedule parse(String spec) {
+        String s = spec.trim();
+        int colon = s.indexOf(':');
+        String kind = colon < 0 ? s : s.substring(0, colon);
+        String args = colon < 0 ? null : s.substring(colon + 1);
+        switch (kind) {
+            case "auto":
+                return args == null ? new SpectralSchedule(SpectralSchedule.DEFAULT_C)
+                        : new SpectralSchedule(number(args, "auto:C", "C"));
+            case "constant":
+                return new ConstantSchedule(number(require(args, "constant:ETA"), "constant:ETA", "ETA"));
+            case "decay": {
+                String[] parts = require(args, "decay:ETA0,DELTA").split(",", -1);
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException("schedule '" + spec + "': expected decay:ETA0,DELTA");
+                }
+                return new PowerDecaySchedule(number(parts[0], "decay:ETA0,DELTA", "ETA0"),
+                        number(parts[1], "decay:ETA0,DELTA", "DELTA"));
+            }
+            default:
+                throw new IllegalArgumentException("unknown schedule '" + spec
+                        + "': expected auto[:C], constant:ETA or decay:ETA0,DELTA");
+        }
+    }
+
+    private static String require(String args, String form) {
+        if (args == null || args.isBlank()) {
+            throw new IllegalArgumentException("schedule needs arguments: " + form);
+        }
+        return args;
+    }
+
+    private static double number(String text, String form, String name) {
+        try {
+            return Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("schedule " + form + ": " + name + " '" + text.trim()
+                    + "' is not a number");
+        }
+    }
+
+    /** Throws unless {@code eta} is finite and positive; {@code what} names it in the message. */
+    static double requirePositiveStep(double eta, String what) {
+        if (!(eta > 0) || !Double.isFinite(eta)) {
+            throw new IllegalArgumentException(what + " must be finite and positive, got " + eta);
+        }
+        return eta;
+    }
+}

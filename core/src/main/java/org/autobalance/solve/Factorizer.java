@@ -1,0 +1,320 @@
+package org.autobalance.solve;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.DoubleSupplier;
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.parallel.ParallelPass;
+import org.autobalance.schedule.SpectralSchedule;
+import org.autobalance.schedule.StepSchedule;
+
+/**
+ * Gradient descent on f(U, V) = ½‖UVᵀ − M‖²_F, the algorithm analysed by Du, Hu &amp; Lee (NeurIPS 2018):
+ * simultaneous updates U ← U − η_t(UVᵀ − M)V, V ← V − η_t(UVᵀ − M)ᵀU, both from the old iterate.
+ *
+ * <p>Each iteration is one streaming pass over M (the gradients are expanded as U·VᵀV − MV and V·UᵀU − MᵀU, so the
+ * residual is never formed), plus O((d1 + d2)·r²) work on the factors. Every iteration yields an
+ * {@link IterationRecord} to the listeners.
+ *
+ * <pre>{@code
+ * try (Result result = Factorizer.builder(m, 8).schedule(StepSchedule.parse("auto")).maxIterations(5000).build().run()) {
+ *     System.out.println(result.relativeError() + " " + result.balance());
+ * }
+ * }</pre>
+ */
+public final class Factorizer {
+    /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
+    static final double RUNAWAY_FACTOR = 1e6;
+
+    private final Builder config;
+
+    private Factorizer(Builder config) {
+        this.config = config;
+    }
+
+    /** A builder for factorising {@code m} (not modified, not owned) at rank {@code rank}. */
+    public static Builder builder(DenseMatrix m, int rank) {
+        return new Builder(m, rank);
+    }
+
+    /** Settings of a run. Every setter validates its argument; {@link #build()} validates their combination. */
+    public static final class Builder {
+        private final DenseMatrix m;
+        private final int rank;
+        private StepSchedule schedule = new SpectralSchedule(SpectralSchedule.DEFAULT_C);
+        private Initializer initializer = Initializer.small();
+        private int threads = 1;
+        private long seed = 42;
+        private long maxIterations = 10_000;
+        private double tolerance = Double.NaN;
+        private Duration timeLimit;
+        private long exactLossEvery;
+        private FactorKernels kernels = KernelProvider.kernels();
+        private final List<IterationListener> listeners = new ArrayList<>();
+
+        private Builder(DenseMatrix m, int rank) {
+            this.m = Objects.requireNonNull(m, "matrix M must not be null");
+            this.rank = rank;
+        }
+
+        /** The step schedule (default {@code auto:0.5}, i.e. η = 0.5/σ₁(M)). */
+        public Builder schedule(StepSchedule schedule) {
+            this.schedule = Objects.requireNonNull(schedule, "schedule must not be null");
+            return this;
+        }
+
+        /** The initialiser (default {@link Initializer#small()}). */
+        public Builder initializer(Initializer initializer) {
+            this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
+            return this;
+        }
+
+        /** Worker threads (default 1). Results are bit-for-bit reproducible for a fixed thread count and seed. */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Seed of the random initialisation and of the σ₁ estimate (default 42). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Iteration limit (default 10 000); 0 returns the initial factors. */
+        public Builder maxIterations(long maxIterations) {
+            if (maxIterations < 0) {
+                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
+            }
+            this.maxIterations = maxIterations;
+            return this;
+        }
+
+        /**
+         * Stop when ‖∇f‖_F ≤ tol·‖M‖_F·√(‖U‖²_F + ‖V‖²_F), a scale-free test of stationarity (both sides scale
+         * alike when M is scaled by c and the factors by √c). 0 disables it: the run then does exactly
+         * {@code maxIterations} iterations. The default is √u of the dtype (about 1.5·10⁻⁸ in float64 and
+         * 2.4·10⁻⁴ in float32), near the rounding floor of the gradient.
+         */
+        public Builder tolerance(double tolerance) {
+            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
+            }
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /** Stop after this much wall time (checked after every iteration); {@code null} for none (the default). */
+        public Builder timeLimit(Duration timeLimit) {
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
+            }
+            this.timeLimit = timeLimit;
+            return this;
+        }
+
+        /**
+         * Every k-th record (k ≥ 1) carries the exact loss from a residual pass instead of the one-pass identity
+         * (costs one more pass over M at those iterations); 0, the default, never.
+         */
+        public Builder exactLossEvery(long k) {
+            if (k < 0) {
+                throw new IllegalArgumentException("exact-loss interval must be non-negative, got " + k);
+            }
+            this.exactLossEvery = k;
+            return this;
+        }
+
+        /** Overrides the kernel implementation chosen by {@link KernelProvider} (for tests and benchmarks). */
+        public Builder kernels(FactorKernels kernels) {
+            this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
+            return this;
+        }
+
+        /** Adds a listener that receives every iteration record. */
+        public Builder listener(IterationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /** Validates the combination of settings against M. */
+        public Factorizer build() {
+            if (m.isClosed()) {
+                throw new IllegalArgumentException("matrix M is closed");
+            }
+            int limit = Math.min(m.rows(), m.cols());
+            if (rank < 1 || rank > limit) {
+                throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
+                        + m.rows() + " x " + m.cols() + " matrix, got " + rank);
+            }
+            if (initializer instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
+                requireFactor(u0, "U0", m.rows());
+                requireFactor(v0, "V0", m.cols());
+            }
+            requireFinite(m, "M");
+            return new Factorizer(this);
+        }
+
+        private void requireFactor(DenseMatrix x, String name, int rows) {
+            if (x.isClosed()) {
+                throw new IllegalArgumentException("initial factor " + name + " is closed");
+            }
+            if (x.rows() != rows || x.cols() != rank) {
+                throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
+                        + ", expected " + rows + " x " + rank + " for a " + m.rows() + " x " + m.cols()
+                        + " matrix at rank " + rank);
+            }
+            requireFinite(x, "initial factor " + name);
+        }
+    }
+
+    private static void requireFinite(DenseMatrix x, String name) {
+        int[] at = x.firstNonFinite();
+        if (at != null) {
+            throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
+                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
+        }
+    }
+
+    /**
+     * Runs gradient descent.
+     *
+     * @return the result, which owns the new factors
+     * @throws DivergenceException if the run diverges (the factors are freed)
+     * @throws IllegalArgumentException if M is zero (nothing to factorise)
+     */
+    public Result run() {
+        Builder c = config;
+        DenseMatrix m = c.m;
+        DType dtype = m.dtype();
+        double tolerance = Double.isNaN(c.tolerance) ? Math.sqrt(dtype.unitRoundoff()) : c.tolerance;
+        DenseMatrix u = DenseMatrix.allocate(dtype, m.rows(), c.rank);
+        DenseMatrix v = DenseMatrix.allocate(dtype, m.cols(), c.rank);
+        boolean ok = false;
+        try (ParallelPass pass = new ParallelPass(c.threads);
+                IterationEngine engine = new IterationEngine(c.kernels, pass, m, u, v)) {
+            double normMSquared = pass.run((chunk, start, end) -> c.kernels.dot(m, m, start, end), m.rows());
+            if (normMSquared == 0.0) {
+                throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank
+                        + " approximation is 0 and the relative error is undefined");
+            }
+            double[] sigma1 = {Double.NaN};
+            DoubleSupplier sigma1Supplier = () -> {
+                if (Double.isNaN(sigma1[0])) {
+                    sigma1[0] = SpectralNorm.estimate(c.kernels, pass, m, c.seed);
+                }
+                return sigma1[0];
+            };
+            StepSchedule schedule = c.schedule.needsSpectralNorm()
+                    ? c.schedule.resolve(sigma1Supplier.getAsDouble()) : c.schedule;
+            c.initializer.initialize(u, v, c.seed, sigma1Supplier);
+
+            Loop loop = new Loop(c, engine, schedule, normMSquared, tolerance);
+            loop.iterate();
+
+            engine.grams();
+            double residual = engine.residualSquared();
+            if (!Double.isFinite(residual)) {
+                throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
+            }
+            double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank));
+            double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank));
+            Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
+                    Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
+                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.kernels.name(), c.threads);
+            ok = true;
+            return result;
+        } finally {
+            if (!ok) {
+                u.close();
+                v.close();
+            }
+        }
+    }
+
+    /** The iteration loop and its state. */
+    private static final class Loop {
+        private final Builder c;
+        private final IterationEngine engine;
+        private final StepSchedule schedule;
+        private final double normMSquared;
+        private final double normM;
+        private final double tolerance;
+        long iterations;
+        StopReason stopReason = StopReason.MAX_ITERATIONS;
+        IterationRecord last;
+        double seconds;
+
+        Loop(Builder c, IterationEngine engine, StepSchedule schedule, double normMSquared, double tolerance) {
+            this.c = c;
+            this.engine = engine;
+            this.schedule = schedule;
+            this.normMSquared = normMSquared;
+            this.normM = Math.sqrt(normMSquared);
+            this.tolerance = tolerance;
+        }
+
+        void iterate() {
+            long start = System.nanoTime();
+            long deadline = c.timeLimit == null ? Long.MAX_VALUE : start + c.timeLimit.toNanos();
+            double referenceLoss = normMSquared / 2;
+            int r = c.rank;
+            for (long t = 0; t < c.maxIterations; t++) {
+                double dotUMV = engine.fusedPass();
+                double[] gramU = engine.gramU;
+                double[] gramV = engine.gramV;
+                boolean exact = c.exactLossEvery > 0 && t % c.exactLossEvery == 0;
+                double loss = exact ? engine.residualSquared() / 2
+                        : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
+                if (t == 0) {
+                    referenceLoss = Math.max(referenceLoss, loss);
+                }
+                if (!Double.isFinite(loss)) {
+                    throw new DivergenceException(t, "the loss is " + loss, last);
+                }
+                if (loss > RUNAWAY_FACTOR * referenceLoss) {
+                    throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its "
+                            + "reference %.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
+                }
+                double normUSquared = SmallLinearAlgebra.trace(gramU, r);
+                double normVSquared = SmallLinearAlgebra.trace(gramV, r);
+                double balance = SmallLinearAlgebra.distance(gramU, gramV);
+                double eta = schedule.eta(t);
+                // simultaneous GD: ∇_U f = U·VᵀV − MV and ∇_V f = V·UᵀU − MᵀU, both at the old iterate
+                double gradientSquared = engine.step(gramV, gramU, eta);
+                double gradientNorm = Math.sqrt(gradientSquared);
+                if (!Double.isFinite(gradientNorm)) {
+                    throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
+                }
+                long now = System.nanoTime();
+                seconds = (now - start) * 1e-9;
+                IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
+                        Math.sqrt(normVSquared), gradientNorm, seconds);
+                for (IterationListener listener : c.listeners) {
+                    listener.onIteration(record);
+                }
+                last = record;
+                iterations = t + 1;
+                if (tolerance > 0 && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared)) {
+                    stopReason = StopReason.CONVERGED;
+                    return;
+                }
+                if (now >= deadline) {
+                    stopReason = StopReason.TIME_LIMIT;
+                    return;
+                }
+            }
+            seconds = (System.nanoTime() - start) * 1e-9;
+        }
+    }
+}

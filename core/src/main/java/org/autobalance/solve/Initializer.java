@@ -1,0 +1,192 @@
+package org.autobalance.solve;
+
+import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * Sets the starting factors U₀ (d1 × r) and V₀ (d2 × r).
+ *
+ * <p>The paper's analysis starts from a small random initialisation: the conserved imbalance UᵀU − VᵀV is then
+ * small, so the factors stay balanced as they grow. (0, 0) itself is a critical point that gradient descent never
+ * leaves, so a useful initialisation is small but not zero.
+ */
+public sealed interface Initializer permits Initializer.SmallGaussian, Initializer.Balanced, Initializer.Given {
+
+    /** Relative size of the default initialisation: entries of standard deviation 10⁻³·√(σ₁/max(d1, d2)). */
+    double DEFAULT_RELATIVE_SCALE = 1e-3;
+
+    /**
+     * Writes U₀ and V₀ into {@code u} and {@code v}.
+     *
+     * @param seed the seed of any randomness
+     * @param sigma1 supplies σ₁(M) when the initialiser needs the scale of the problem (computed on demand)
+     */
+    void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1);
+
+    /** Whether {@link #initialize} will ask for σ₁(M). */
+    boolean needsSpectralNorm();
+
+    /** A short human-readable form, e.g. {@code small:0.001}. */
+    String describe();
+
+    /** I.i.d. N(0, s²) entries with the default s = 10⁻³·√(σ₁/max(d1, d2)). */
+    static Initializer small() {
+        return new SmallGaussian(Double.NaN);
+    }
+
+    /** I.i.d. N(0, scale²) entries; {@code scale} is the absolute standard deviation, finite and positive. */
+    static Initializer small(double scale) {
+        return new SmallGaussian(requireScale(scale));
+    }
+
+    /** An exactly balanced start (U₀ᵀU₀ = V₀ᵀV₀ = s²·max(d1, d2)·I) with the default s of {@link #small()}. */
+    static Initializer balanced() {
+        return new Balanced(Double.NaN);
+    }
+
+    /** An exactly balanced start U₀ᵀU₀ = V₀ᵀV₀ = scale²·max(d1, d2)·I. */
+    static Initializer balanced(double scale) {
+        return new Balanced(requireScale(scale));
+    }
+
+    /** The given factors (copied; the caller keeps ownership). */
+    static Initializer given(DenseMatrix u0, DenseMatrix v0) {
+        return new Given(u0, v0);
+    }
+
+    /** Parses {@code small}, {@code small:SCALE}, {@code balanced} or {@code balanced:SCALE}. */
+    static Initializer parse(String spec) {
+        String s = spec.trim();
+        int colon = s.indexOf(':');
+        String kind = colon < 0 ? s : s.substring(0, colon);
+        Double scale = null;
+        if (colon >= 0) {
+            try {
+                scale = Double.parseDouble(s.substring(colon + 1).trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("init '" + spec + "': SCALE '" + s.substring(colon + 1).trim()
+                        + "' is not a number");
+            }
+        }
+        return switch (kind) {
+            case "small" -> scale == null ? small() : small(scale);
+            case "balanced" -> scale == null ? balanced() : balanced(scale);
+            default -> throw new IllegalArgumentException("unknown init '" + spec
+                    + "': expected small[:SCALE], balanced[:SCALE] or file:U0.mtx,V0.mtx");
+        };
+    }
+
+    private static double requireScale(double scale) {
+        if (!(scale > 0) || !Double.isFinite(scale)) {
+            throw new IllegalArgumentException("initialisation scale must be finite and positive, got " + scale);
+        }
+        return scale;
+    }
+
+    private static double resolveScale(double scale, DenseMatrix u, DenseMatrix v, DoubleSupplier sigma1) {
+        if (!Double.isNaN(scale)) {
+            return scale;
+        }
+        return DEFAULT_RELATIVE_SCALE * Math.sqrt(sigma1.getAsDouble() / Math.max(u.rows(), v.rows()));
+    }
+
+    private static void fillGaussian(DenseMatrix x, SplittableRandom random, double scale) {
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < x.cols(); j++) {
+                x.set(i, j, scale * random.nextGaussian());
+            }
+        }
+    }
+
+    /** See {@link Initializer#small(double)}; a NaN scale means the default. */
+    record SmallGaussian(double scale) implements Initializer {
+        @Override
+        public void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1) {
+            double s = resolveScale(scale, u, v, sigma1);
+            SplittableRandom random = new SplittableRandom(seed);
+            fillGaussian(u, random, s);
+            fillGaussian(v, random, s);
+        }
+
+        @Override
+        public boolean needsSpectralNorm() {
+            return Double.isNaN(scale);
+        }
+
+        @Override
+        public String describe() {
+            return Double.isNaN(scale) ? "small" : "small:" + scale;
+        }
+    }
+
+    /**
+     * See {@link Initializer#balanced(double)}. Gaussian G₁, G₂ are orthonormalised through the Cholesky factors of
+     * their Gram matrices (Q = G·L⁻ᵀ), then scaled, so both Gram matrices equal the same multiple of the identity up
+     * to rounding. Needs r ≤ min(d1, d2), which the solver enforces.
+     */
+    record Balanced(double scale) implements Initializer {
+        @Override
+        public void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1) {
+            double s = resolveScale(scale, u, v, sigma1) * Math.sqrt(Math.max(u.rows(), v.rows()));
+            SplittableRandom random = new SplittableRandom(seed);
+            orthonormalColumns(u, random, s);
+            orthonormalColumns(v, random, s);
+        }
+
+        private static void orthonormalColumns(DenseMatrix x, SplittableRandom random, double s) {
+            int r = x.cols();
+            double[][] g = new double[x.rows()][r];
+            double[] gram = new double[r * r];
+            for (double[] row : g) {
+                for (int a = 0; a < r; a++) {
+                    row[a] = random.nextGaussian();
+                }
+                for (int a = 0; a < r; a++) {
+                    for (int b = 0; b < r; b++) {
+                        gram[a * r + b] += row[a] * row[b];
+                    }
+                }
+            }
+            double[] w = SmallLinearAlgebra.inverseCholeskyTranspose(gram, r);
+            for (int i = 0; i < g.length; i++) {
+                for (int c = 0; c < r; c++) {
+                    double q = 0.0;
+                    for (int k = 0; k < r; k++) {
+                        q += g[i][k] * w[k * r + c];
+                    }
+                    x.set(i, c, s * q);
+                }
+            }
+        }
+
+        @Override
+        public boolean needsSpectralNorm() {
+            return Double.isNaN(scale);
+        }
+
+        @Override
+        public String describe() {
+            return Double.isNaN(scale) ? "balanced" : "balanced:" + scale;
+        }
+    }
+
+    /** See {@link Initializer#given}. Shapes and finiteness are checked by the solver before the run. */
+    record Given(DenseMatrix u0, DenseMatrix v0) implements Initializer {
+        @Override
+        public void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1) {
+            u.copyFrom(u0);
+            v.copyFrom(v0);
+        }
+
+        @Override
+        public boolean needsSpectralNorm() {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return "given";
+        }
+    }
+}

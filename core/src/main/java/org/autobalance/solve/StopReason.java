@@ -1,0 +1,18 @@
+package org.autobalance.solve;
+
+import java.util.Locale;
+
+/** Why a run ended normally. (A diverging run ends with a {@link DivergenceException} instead.) */
+public enum StopReason {
+    /** The iteration limit was reached. */
+    MAX_ITERATIONS,
+    /** The relative gradient norm fell below the tolerance: a stationary point (see {@link Factorizer.Builder#tolerance}). */
+    CONVERGED,
+    /** The wall-time limit was reached. */
+    TIME_LIMIT;
+
+    /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code time_limit}. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,157 @@
+package org.autobalance.solve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.observe.Trajectory;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.testing.Dense;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The solver against exact identities and a textbook implementation that forms R = UVᵀ − M explicitly (float64). */
+class GradientDescentIdentitiesTest {
+
+    /** Runs {@code iterations} steps of constant-step GD from (u0, v0) and returns {U, V, records}. */
+    private static Object[] run(double[][] m, double[][] u0, double[][] v0, double eta, int iterations, int threads) {
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);
+                DenseMatrix u = DenseMatrix.of(DType.FLOAT64, u0);
+                DenseMatrix v = DenseMatrix.of(DType.FLOAT64, v0)) {
+            Trajectory trajectory = new Trajectory();
+            try (Result result = Factorizer.builder(mm, u0[0].length).schedule(new ConstantSchedule(eta))
+                    .initializer(Initializer.given(u, v)).maxIterations(iterations).tolerance(0).threads(threads)
+                    .listener(trajectory).build().run()) {
+                return new Object[] {result.u().toArray(), result.v().toArray(), trajectory.records(), result};
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"7, 5, 2, 1", "13, 21, 3, 2", "40, 9, 9, 3", "1, 6, 1, 1", "6, 1, 1, 2"})
+    void iteratesEqualTextbookGradientDescent(int d1, int d2, int r, int threads) {
+        double[][] m = Dense.gaussian(d1, d2, 1.0, 11);
+        double[][] u = Dense.gaussian(d1, r, 0.3, 12);
+        double[][] v = Dense.gaussian(d2, r, 0.3, 13);
+        double eta = 0.02;
+        int steps = 25;
+        Object[] engine = run(m, u, v, eta, steps, threads);
+        for (int t = 0; t < steps; t++) {
+            double[][][] next = Dense.textbookStep(m, u, v, eta);
+            u = next[0];
+            v = next[1];
+        }
+        double[][] eu = (double[][]) engine[0];
+        double[][] ev = (double[][]) engine[1];
+        // the two orders of summation differ by a few ulps per step; 1e-12 relative to the largest entry
+        assertTrue(Dense.maxAbsDifference(eu, u) <= 1e-12 * Dense.maxAbs(u), "U differs from textbook GD");
+        assertTrue(Dense.maxAbsDifference(ev, v) <= 1e-12 * Dense.maxAbs(v), "V differs from textbook GD");
+    }
+
+    @Test
+    void gradientMatchesCentralFiniteDifferences() {
+        int d1 = 9, d2 = 7, r = 3;
+        double[][] m = Dense.gaussian(d1, d2, 1.0, 21);
+        double[][] u = Dense.gaussian(d1, r, 0.5, 22);
+        double[][] v = Dense.gaussian(d2, r, 0.5, 23);
+        double eta = 1e-3;
+        Object[] engine = run(m, u, v, eta, 1, 1);
+        double[][] u1 = (double[][]) engine[0];
+        double[][] v1 = (double[][]) engine[1];
+        double h = 1e-6;
+        double maxGradient = 0.0;
+        double maxError = 0.0;
+        for (int which = 0; which < 2; which++) {
+            double[][] x = which == 0 ? u : v;
+            double[][] x1 = which == 0 ? u1 : v1;
+            for (int i = 0; i < x.length; i++) {
+                for (int a = 0; a < r; a++) {
+                    double saved = x[i][a];
+                    x[i][a] = saved + h;
+                    double plus = Dense.loss(m, u, v);
+                    x[i][a] = saved - h;
+                    double minus = Dense.loss(m, u, v);
+                    x[i][a] = saved;
+                    double fd = (plus - minus) / (2 * h);
+                    double engineGradient = (saved - x1[i][a]) / eta;
+                    maxGradient = Math.max(maxGradient, Math.abs(fd));
+                    maxError = Math.max(maxError, Math.abs(fd - engineGradient));
+                }
+            }
+        }
+        // central differences err by O(h²·f''') ≈ 1e-12 plus rounding ε·f/h ≈ 1e-10; the gradient recovered from
+        // one step errs by ε·|x|/η ≈ 1e-13: 1e-7 relative leaves a wide margin and still fails on any wrong term
+        assertTrue(maxError <= 1e-7 * maxGradient, "gradient error " + maxError + " vs scale " + maxGradient);
+    }
+
+    @Test
+    void lossIdentityAgreesWithExactResidual() {
+        double[][] m = Dense.gaussian(30, 20, 1.0, 31);
+        double[][] u = Dense.gaussian(30, 4, 0.4, 32);
+        double[][] v = Dense.gaussian(20, 4, 0.4, 33);
+        @SuppressWarnings("unchecked")
+        List<IterationRecord> records = (List<IterationRecord>) run(m, u, v, 0.01, 1, 1)[2];
+        double exact = Dense.loss(m, u, v);
+        double normM = Dense.frobenius(m);
+        // the identity cancels terms of size ‖M‖²: its error is a few units of ε·‖M‖²
+        assertEquals(exact, records.get(0).loss(), 1e-13 * normM * normM);
+        double[][] d = Dense.imbalance(u, v);
+        assertEquals(Dense.frobenius(d), records.get(0).balance(), 1e-13 * Dense.frobenius(Dense.multiply(
+                Dense.transpose(u), u)));
+    }
+
+    @Test
+    void oneStepChangeOfImbalanceIsExactlySecondOrder() {
+        int d1 = 12, d2 = 10, r = 3;
+        double[][] m = Dense.gaussian(d1, d2, 1.0, 41);
+        double[][] u = Dense.gaussian(d1, r, 0.5, 42);
+        double[][] v = Dense.gaussian(d2, r, 0.5, 43);
+        double eta = 0.05;
+        Object[] engine = run(m, u, v, eta, 1, 1);
+        double[][] measured = Dense.addScaled(Dense.imbalance((double[][]) engine[0], (double[][]) engine[1]), -1.0,
+                Dense.imbalance(u, v));
+        // Δ(UᵀU − VᵀV) = η²(VᵀRᵀRV − UᵀRRᵀU): no first-order term
+        double[][] rm = Dense.residual(m, u, v);
+        double[][] rv = Dense.multiply(rm, v);
+        double[][] rtu = Dense.multiply(Dense.transpose(rm), u);
+        double[][] predicted = Dense.addScaled(Dense.multiply(Dense.transpose(rv), rv), -1.0,
+                Dense.multiply(Dense.transpose(rtu), rtu));
+        for (double[] row : predicted) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] *= eta * eta;
+            }
+        }
+        double error = Dense.frobenius(Dense.addScaled(measured, -1.0, predicted));
+        assertTrue(error <= 1e-10 * Dense.frobenius(predicted), "identity error " + error + " relative to "
+                + Dense.frobenius(predicted));
+    }
+
+    @Test
+    void sameSeedAndThreadsGiveIdenticalBits() {
+        double[][] m = Dense.gaussian(50, 37, 1.0, 51);
+        for (int threads = 1; threads <= 3; threads++) {
+            double[][] first = null;
+            for (int repeat = 0; repeat < 3; repeat++) {
+                try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT32, m);
+                        Result result = Factorizer.builder(mm, 4).threads(threads).seed(7).maxIterations(60)
+                                .tolerance(0).build().run()) {
+                    double[][] u = result.u().toArray();
+                    if (first == null) {
+                        first = u;
+                    } else {
+                        for (int i = 0; i < u.length; i++) {
+                            for (int j = 0; j < u[0].length; j++) {
+                                assertEquals(Double.doubleToRawLongBits(first[i][j]),
+                                        Double.doubleToRawLongBits(u[i][j]), "threads " + threads);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
