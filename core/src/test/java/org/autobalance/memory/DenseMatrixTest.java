@@ -1,0 +1,124 @@
+package org.autobalance.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class DenseMatrixTest {
+
+    @ParameterizedTest
+    @CsvSource({"FLOAT32, 1, 1, 16", "FLOAT32, 3, 17, 32", "FLOAT32, 2, 16, 16", "FLOAT64, 5, 8, 8",
+        "FLOAT64, 4, 9, 16", "FLOAT64, 1, 1, 8"})
+    void rowsArePaddedToCacheLinesAndAligned(DType dtype, int rows, int cols, int stride) {
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, rows, cols)) {
+            assertEquals(stride, m.stride());
+            assertEquals(0, m.segment().address() % DenseMatrix.ALIGNMENT);
+            assertEquals((long) rows * stride * dtype.bytes(), m.segment().byteSize());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void valuesRoundTripThroughBufferAndSegment(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, 5, 3)) {
+            m.set(4, 2, 1.5);
+            m.set(0, 0, -2.25);
+            assertEquals(1.5, m.get(4, 2));
+            long index = 4L * m.stride() + 2;
+            double viaSegment = dtype == DType.FLOAT32 ? m.segment().getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                    : m.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+            assertEquals(1.5, viaSegment);
+            assertEquals(0.0, m.get(2, 1));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void manyRowBlocksShareOneSegment(DType dtype) {
+        // a 100-row matrix split into blocks of at most 7 rows: same values through both views
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, 100, 5, 7L * 8 * dtype.bytes() * 2)) {
+            assertTrue(m.blockCount() > 1, "expected several blocks, got " + m.blockCount());
+            for (int i = 0; i < 100; i++) {
+                for (int j = 0; j < 5; j++) {
+                    m.set(i, j, i * 10 + j);
+                }
+            }
+            for (int i = 0; i < 100; i++) {
+                long index = (long) i * m.stride() + 3;
+                double viaSegment = dtype == DType.FLOAT32 ? m.segment().getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                        : m.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+                assertEquals(i * 10 + 3, viaSegment);
+            }
+            int block = 99 / m.rowsPerBlock();
+            int rowInBlock = 99 % m.rowsPerBlock();
+            double viaBlock = dtype == DType.FLOAT32
+                    ? m.block(block).getFloat(rowInBlock * m.stride() * 4 + 4)
+                    : m.block(block).getDouble(rowInBlock * m.stride() * 8 + 8);
+            assertEquals(991, viaBlock);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void accessAfterCloseIsAnErrorNotACrash(DType dtype) {
+        DenseMatrix m = DenseMatrix.allocate(dtype, 3, 3);
+        m.close();
+        m.close();
+        assertTrue(m.isClosed());
+        assertThrows(IllegalStateException.class, () -> m.get(0, 0));
+        assertThrows(IllegalStateException.class, () -> m.set(0, 0, 1));
+        assertThrows(IllegalStateException.class, m::segment);
+        assertThrows(IllegalStateException.class, () -> m.block(0));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0, 3", "3, 0", "-1, 5"})
+    void rejectsEmptyShapes(int rows, int cols) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.allocate(DType.FLOAT64, rows, cols));
+        assertTrue(e.getMessage().contains("at least 1 x 1"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void outOfRangeIndexIsRejected(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, 2, 3)) {
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(2, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(0, 3));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.set(-1, 0, 1));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void findsTheFirstNonFiniteValue(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, 4, 4)) {
+            assertNull(m.firstNonFinite());
+            m.set(2, 1, Double.POSITIVE_INFINITY);
+            m.set(3, 0, Double.NaN);
+            assertArrayEquals(new int[] {2, 1}, m.firstNonFinite());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void copiesAcrossPrecisions(DType dtype) {
+        double[][] values = {{1, 2.5, -3}, {0.125, 7, 1e-3}};
+        try (DenseMatrix a = DenseMatrix.of(DType.FLOAT64, values); DenseMatrix b = a.copy(dtype)) {
+            assertEquals((float) 1e-3, (float) b.get(1, 2));
+            assertEquals(2.5, b.get(0, 1));
+            assertThrows(IllegalArgumentException.class, () -> {
+                try (DenseMatrix c = DenseMatrix.allocate(dtype, 3, 2)) {
+                    c.copyFrom(a);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.autobalance.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ParallelPassTest {
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 7})
+    void everyRowIsVisitedExactlyOnceInContiguousChunks(int threads) {
+        try (ParallelPass pass = new ParallelPass(threads)) {
+            for (int rows : new int[] {1, 2, 5, 100, 1001}) {
+                AtomicIntegerArray visits = new AtomicIntegerArray(rows);
+                double sum = pass.run((chunk, start, end) -> {
+                    assertEquals(pass.chunkStart(chunk, rows), start);
+                    assertEquals(pass.chunkStart(chunk + 1, rows), end);
+                    for (int i = start; i < end; i++) {
+                        visits.incrementAndGet(i);
+                    }
+                    return end - start;
+                }, rows);
+                assertEquals(rows, sum);
+                for (int i = 0; i < rows; i++) {
+                    assertEquals(1, visits.get(i), "row " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void manyShortPassesInARow() {
+        try (ParallelPass pass = new ParallelPass(3)) {
+            double total = 0;
+            for (int k = 0; k < 20_000; k++) {
+                total += pass.run((chunk, start, end) -> chunk, 3);
+            }
+            assertEquals(20_000 * 3.0, total);
+        }
+    }
+
+    @Test
+    void aFailingChunkIsRethrownAfterAllChunksFinish() {
+        try (ParallelPass pass = new ParallelPass(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pass.run((chunk, s, e2) -> {
+                if (chunk == 1) {
+                    throw new IllegalStateException("boom in chunk 1");
+                }
+                return 0;
+            }, 10));
+            assertEquals("boom in chunk 1", e.getMessage());
+            assertEquals(10.0, pass.run((chunk, start, end) -> end - start, 10));
+        }
+    }
+
+    @Test
+    void rejectsBadThreadCountsAndUseAfterClose() {
+        assertThrows(IllegalArgumentException.class, () -> new ParallelPass(0));
+        ParallelPass pass = new ParallelPass(2);
+        pass.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pass.run((c, s, x) -> 0, 1));
+        assertTrue(e.getMessage().contains("closed"));
+    }
+}

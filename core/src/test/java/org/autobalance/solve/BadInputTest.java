@@ -1,0 +1,100 @@
+package org.autobalance.solve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.Trajectory;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.testing.Dense;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every invalid input gets an exception that names the problem. */
+class BadInputTest {
+
+    private static String message(Runnable r) {
+        return assertThrows(IllegalArgumentException.class, r::run).getMessage();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0", "-1", "6", "100"})
+    void rankOutsideOneToMinDimension(int rank) {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(8, 5, 1, 1))) {
+            String msg = message(() -> Factorizer.builder(m, rank).build());
+            assertTrue(msg.contains("rank must be between 1 and min(d1, d2) = 5") && msg.contains("got " + rank),
+                    msg);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void nonFiniteEntriesOfMAreRejectedWithTheirPosition(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.of(dtype, Dense.gaussian(4, 4, 1, 2))) {
+            m.set(2, 3, Double.NaN);
+            String msg = message(() -> Factorizer.builder(m, 2).build());
+            assertTrue(msg.contains("M contains a non-finite value (NaN) at row 3, column 4"), msg);
+            m.set(2, 3, Double.NEGATIVE_INFINITY);
+            assertTrue(message(() -> Factorizer.builder(m, 2).build()).contains("-Infinity"));
+        }
+    }
+
+    @Test
+    void suppliedFactorsMustHaveTheRightShapeAndBeFinite() {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(6, 4, 1, 3));
+                DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, 6, 2);
+                DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, 4, 2);
+                DenseMatrix wrong = DenseMatrix.allocate(DType.FLOAT64, 5, 2)) {
+            String msg = message(() -> Factorizer.builder(m, 2).initializer(Initializer.given(wrong, v)).build());
+            assertTrue(msg.contains("initial factor U0 is 5 x 2, expected 6 x 2"), msg);
+            msg = message(() -> Factorizer.builder(m, 3).initializer(Initializer.given(u, v)).build());
+            assertTrue(msg.contains("initial factor U0 is 6 x 2, expected 6 x 3"), msg);
+            v.set(1, 1, Double.POSITIVE_INFINITY);
+            msg = message(() -> Factorizer.builder(m, 2).initializer(Initializer.given(u, v)).build());
+            assertTrue(msg.contains("initial factor V0 contains a non-finite value (Infinity) at row 2, column 2"),
+                    msg);
+        }
+    }
+
+    @Test
+    void zeroMatrixHasNothingToFactorise() {
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 3, 3)) {
+            assertTrue(message(() -> Factorizer.builder(m, 1).build().run()).contains("all zeros"));
+        }
+    }
+
+    @Test
+    void invalidSettingsAreRejected() {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(3, 3, 1, 4))) {
+            Factorizer.Builder b = Factorizer.builder(m, 1);
+            assertTrue(message(() -> b.threads(0)).contains("threads"));
+            assertTrue(message(() -> b.maxIterations(-1)).contains("max iterations"));
+            assertTrue(message(() -> b.tolerance(-1e-3)).contains("tolerance"));
+            assertTrue(message(() -> b.tolerance(Double.NaN)).contains("tolerance"));
+            assertTrue(message(() -> Initializer.small(0)).contains("scale"));
+            assertTrue(message(() -> Initializer.parse("huge")).contains("unknown init"));
+            assertTrue(message(() -> Initializer.parse("small:x")).contains("not a number"));
+        }
+    }
+
+    @Test
+    void divergenceStopsWithTheIterationAndTheLastFiniteMetrics() {
+        double[][] values = Dense.withSpectrum(20, 15, new double[] {5, 3}, 5);
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, values)) {
+            Trajectory trajectory = new Trajectory();
+            // η = 1 is far beyond the stability limit 1/σ₁ = 0.2
+            DivergenceException e = assertThrows(DivergenceException.class, () -> Factorizer.builder(m, 2)
+                    .schedule(new ConstantSchedule(1.0)).maxIterations(1000).listener(trajectory).build().run());
+            assertTrue(e.getMessage().contains("diverged at iteration " + e.iteration()), e.getMessage());
+            assertNotNull(e.lastFinite());
+            assertEquals(e.iteration() - 1, e.lastFinite().iteration());
+            assertTrue(Double.isFinite(e.lastFinite().loss()));
+            assertEquals(trajectory.records().getLast(), e.lastFinite());
+        }
+    }
+}
