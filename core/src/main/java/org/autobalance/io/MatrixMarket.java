@@ -1,0 +1,596 @@
+package org.autobalance.io;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * Reads and writes dense matrices in the <a href="https://math.nist.gov/MatrixMarket/formats.html">Matrix Market</a>
+ * text format.
+ *
+ * <h2>What is read</h2>
+ * <ul>
+ *   <li>Line 1 is the header {@code %%MatrixMarket matrix <format> <field> <symmetry>}; the keywords are
+ *       case-insensitive. Supported: format {@code array} or {@code coordinate}, field {@code real} or
+ *       {@code integer}, symmetry {@code general} or {@code symmetric}. Anything else ({@code vector} objects,
+ *       {@code complex}, {@code pattern}, {@code skew-symmetric}, {@code hermitian}) is rejected with a message
+ *       naming the unsupported keyword.</li>
+ *   <li>Lines starting with {@code %} (comments) and blank lines are skipped wherever they appear. Tokens may be
+ *       separated by any run of spaces or tabs, with leading and trailing whitespace allowed.</li>
+ *   <li>The size line is {@code rows columns} for {@code array} and {@code rows columns entries} for
+ *       {@code coordinate}. Dimensions must be between 1 and {@link Integer#MAX_VALUE}; {@code symmetric} needs a
+ *       square matrix.</li>
+ *   <li>{@code array}: the values in <em>column-major</em> order, rows × columns of them; {@code symmetric} stores
+ *       only the lower triangle with the diagonal, column by column (n(n+1)/2 values), and the upper triangle is
+ *       mirrored. Values are usually one per line; several on a line are accepted and read in the same order.</li>
+ *   <li>{@code coordinate}: exactly {@code entries} lines {@code i j value} with 1-based indices; positions not
+ *       listed are 0. In a {@code symmetric} matrix each entry (i, j) is also stored at (j, i); the format lists the
+ *       lower triangle only, but an entry above the diagonal is accepted and mirrored the same way. A position
+ *       given twice (for {@code symmetric}: (i, j) and (j, i) count as the same position) is rejected: some tools
+ *       sum duplicates and others keep the last one, so no reading of such a file is safe.</li>
+ *   <li>Values are decimal numbers ({@code [+-]digits[.digits][e[+-]digits]}, also {@code .5} and {@code 5.}) read
+ *       with {@link Double#parseDouble} semantics (correctly rounded; subnormals kept; underflow gives 0).
+ *       {@code NaN}, {@code Inf}, {@code Infinity}, hexadecimal and Java-suffixed ({@code 1f}, {@code 2d}) forms are
+ *       rejected, and so is a value whose magnitude overflows to infinity (in float64, or when rounded to float32).
+ *       An {@code integer} matrix accepts only {@code [+-]digits}.</li>
+ *   <li>For {@link DType#FLOAT32} each value is parsed to a double and then rounded to float, so reading as float32
+ *       gives exactly what reading as float64 and then rounding each element gives.</li>
+ * </ul>
+ * Every problem is reported as a {@link MatrixFormatException} naming the source, the 1-based line and what is
+ * wrong, for instance {@code "m.mtx, line 7: non-finite value 'NaN' at row 2, column 3"} or
+ * {@code "m.mtx, line 12: truncated: expected 20 values, found 9 before the end of the input"}. The matrix is
+ * allocated only after the header and the size line are valid, and freed again when the body is bad.
+ *
+ * <h2>What is written</h2>
+ * {@code %%MatrixMarket matrix array real general}, optional comment lines, the size line and the values in
+ * column-major order, one per line, formatted like C's {@code %.17e} ({@code -2.50000000000000000e-07}): the
+ * shortest decimal that reads back as the same double, padded with zeros to 17 fraction digits. A float64 matrix
+ * reads back bit for bit; a float32 element is written as its exact double value, so it reads back bit for bit as
+ * float32 (and exactly widened as float64). The file is written to a temporary file next to the target, forced to
+ * disk and then atomically renamed over the target, so the target is either the old file or the complete new one.
+ */
+public final class MatrixMarket {
+    private static final String BANNER = "%%MatrixMarket";
+    /** Digits after the point in written values: with the leading digit, one more than round-trip needs (17). */
+    private static final int FRACTION_DIGITS = 17;
+    /** Longest piece of offending input quoted in a message, so a garbled file does not produce a huge message. */
+    private static final int MAX_QUOTED = 40;
+    private static final int BUFFER_CHARS = 1 << 16;
+
+    private MatrixMarket() {
+    }
+
+    private enum Format { ARRAY, COORDINATE }
+
+    private enum Field { REAL, INTEGER }
+
+    private enum Symmetry { GENERAL, SYMMETRIC }
+
+    /**
+     * Reads the matrix in {@code path} into a new matrix of {@code dtype}; the caller owns (and must close) it.
+     *
+     * <p>The file is decoded as ISO-8859-1: the format is ASCII, and this decoding cannot fail, so stray bytes in a
+     * comment are skipped and stray bytes in a value are reported with their line instead of as a charset error.
+     *
+     * @throws MatrixFormatException if the content is malformed or unsupported (see the class documentation)
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws IOException if reading fails
+     */
+    public static DenseMatrix read(Path path, DType dtype) throws IOException {
+        BufferedReader reader;
+        try {
+            reader = new BufferedReader(new InputStreamReader(Files.newInputStream(path),
+                    StandardCharsets.ISO_8859_1), BUFFER_CHARS);
+        } catch (NoSuchFileException e) {
+            NoSuchFileException clearer = new NoSuchFileException(path.toString(), null,
+                    "no such Matrix Market file");
+            clearer.initCause(e);
+            throw clearer;
+        }
+        try (reader) {
+            return read(reader, path.toString(), dtype);
+        }
+    }
+
+    /**
+     * Reads a matrix from {@code reader}, naming it {@code source} in error messages. The reader is not closed.
+     *
+     * @throws MatrixFormatException if the content is malformed or unsupported (see the class documentation)
+     * @throws IOException if reading fails
+     */
+    public static DenseMatrix read(Reader reader, String source, DType dtype) throws IOException {
+        return read(reader, source, dtype, allocated -> { });
+    }
+
+    /** As {@link #read(Reader, String, DType)}, handing the matrix to {@code onAllocate} as soon as it exists. */
+    static DenseMatrix read(Reader reader, String source, DType dtype, Consumer<DenseMatrix> onAllocate)
+            throws IOException {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
+                BUFFER_CHARS);
+        return new Parser(buffered, source, dtype, onAllocate).parse();
+    }
+
+    /**
+     * Writes {@code m} to {@code path} as {@code array real general} (see the class documentation), replacing any
+     * existing file atomically. {@code comment} may be {@code null}; each of its lines becomes a {@code %} line.
+     *
+     * @throws IllegalArgumentException if {@code m} holds a NaN or infinity (no reader would accept the file); the
+     *         target is then left untouched
+     * @throws IOException if writing fails; the target is then left untouched and the temporary file is removed
+     */
+    public static void write(Path path, DenseMatrix m, String comment) throws IOException {
+        int[] nonFinite = m.firstNonFinite();
+        if (nonFinite != null) {
+            throw new IllegalArgumentException("cannot write " + path + ": non-finite value "
+                    + m.get(nonFinite[0], nonFinite[1]) + " at row " + (nonFinite[0] + 1) + ", column "
+                    + (nonFinite[1] + 1) + " (1-based) has no Matrix Market representation");
+        }
+        Path target = path.toAbsolutePath();
+        // Not Files.createTempFile: it creates the file owner-only (0600), and the rename would pass that on.
+        Path temp = target.resolveSibling("." + target.getFileName() + "."
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
+                    Writer out = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel),
+                            StandardCharsets.UTF_8), BUFFER_CHARS)) {
+                writeArray(out, m, comment);
+                out.flush();
+                // Without this a crash soon after the rename could leave the new name pointing at unwritten data.
+                channel.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    private static void writeArray(Writer out, DenseMatrix m, String comment) throws IOException {
+        out.write(BANNER + " matrix array real general\n");
+        if (comment != null && !comment.isEmpty()) {
+            for (String line : comment.split("\\R", -1)) {
+                out.write("% " + line + "\n");
+            }
+        }
+        out.write(m.rows() + " " + m.cols() + "\n");
+        StringBuilder value = new StringBuilder(32);
+        for (int j = 0; j < m.cols(); j++) {
+            for (int i = 0; i < m.rows(); i++) {
+                value.setLength(0);
+                appendScientific(value, m.get(i, j));
+                value.append('\n');
+                out.append(value);
+            }
+        }
+    }
+
+    /**
+     * Appends finite {@code x} as {@code [-]d.ddddddddddddddddde±XX} (17 fraction digits, at least two exponent
+     * digits), the layout of C's {@code %.17e}. The digits are those of {@link Double#toString(double)}, the shortest
+     * decimal that parses back to {@code x}, padded with zeros; C would print the exact binary expansion instead,
+     * which differs only beyond the digits needed to identify {@code x}.
+     */
+    static void appendScientific(StringBuilder out, double x) {
+        // The sign bit, not x < 0, so that -0.0 keeps its sign.
+        if (Double.doubleToRawLongBits(x) < 0) {
+            out.append('-');
+        }
+        String text = Double.toString(Math.abs(x));
+        int e = text.indexOf('E');
+        int mantissaEnd = e < 0 ? text.length() : e;
+        int exponent = e < 0 ? 0 : Integer.parseInt(text, e + 1, text.length(), 10);
+        int point = text.indexOf('.');
+        // Double.toString gives "ddd.ddd" or "d.dddE±n": find the first significant digit and the last non-zero one.
+        int first = -1;
+        int last = -1;
+        for (int k = 0; k < mantissaEnd; k++) {
+            char c = text.charAt(k);
+            if (c != '.' && c != '0') {
+                if (first < 0) {
+                    first = k;
+                }
+                last = k;
+            }
+        }
+        int fractionWritten = 0;
+        if (first < 0) {
+            out.append('0');
+            exponent = 0;
+        } else {
+            out.append(text.charAt(first));
+            // The digit just before the point has weight 10^0, so a digit at k has weight 10^(point-1-k) (k<point).
+            exponent += first < point ? point - 1 - first : point - first;
+        }
+        out.append('.');
+        for (int k = first + 1; k <= last; k++) {
+            char c = text.charAt(k);
+            if (c != '.') {
+                out.append(c);
+                fractionWritten++;
+            }
+        }
+        for (; fractionWritten < FRACTION_DIGITS; fractionWritten++) {
+            out.append('0');
+        }
+        out.append(exponent < 0 ? "e-" : "e+");
+        int magnitude = Math.abs(exponent);
+        if (magnitude < 10) {
+            out.append('0');
+        }
+        out.append(magnitude);
+    }
+
+    /** One parse of one input: the line reader, the position in the current line and the header read so far. */
+    private static final class Parser {
+        private final BufferedReader in;
+        private final String source;
+        private final DType dtype;
+        /** Sees every allocated matrix, so tests can check that a failed parse closed it. */
+        private final Consumer<DenseMatrix> onAllocate;
+        private String line;
+        private int position;
+        private long lineNumber;
+        private Format format;
+        private Field field;
+        private Symmetry symmetry;
+
+        Parser(BufferedReader in, String source, DType dtype, Consumer<DenseMatrix> onAllocate) {
+            this.in = in;
+            this.source = source;
+            this.dtype = dtype;
+            this.onAllocate = onAllocate;
+        }
+
+        DenseMatrix parse() throws IOException {
+            readHeader();
+            if (!nextContentLine()) {
+                throw error("missing size line after the header");
+            }
+            int rows = dimension(nextToken(), "rows");
+            int cols = dimension(nextToken(), "columns");
+            if (symmetry == Symmetry.SYMMETRIC && rows != cols) {
+                throw error("symmetric matrix must be square, but the size line gives " + rows + " x " + cols);
+            }
+            long entries = format == Format.COORDINATE ? entryCount(rows, cols) : 0;
+            if (nextToken() != null) {
+                throw error("bad size line '" + quote(line) + "': expected " + sizeLineShape());
+            }
+            DenseMatrix m;
+            try {
+                m = DenseMatrix.allocate(dtype, rows, cols);
+            } catch (IllegalArgumentException e) {
+                throw error("size " + rows + " x " + cols + " cannot be held in memory: " + e.getMessage());
+            }
+            try {
+                onAllocate.accept(m);
+                if (format == Format.ARRAY) {
+                    readArrayBody(m);
+                } else {
+                    readCoordinateBody(m, entries);
+                }
+                return m;
+            } catch (IOException | RuntimeException | Error e) {
+                m.close();
+                throw e;
+            }
+        }
+
+        private void readHeader() throws IOException {
+            line = in.readLine();
+            if (line == null) {
+                throw new MatrixFormatException(source, 1, "empty input: missing the Matrix Market header");
+            }
+            lineNumber = 1;
+            // A byte-order mark (U+FEFF, or its UTF-8 bytes as ISO-8859-1 decodes them) is not part of the banner.
+            if (line.startsWith("\uFEFF")) {
+                line = line.substring(1);
+            } else if (line.startsWith("\u00EF\u00BB\u00BF")) {
+                line = line.substring(3);
+            }
+            String expected = "expected '" + BANNER
+                    + " matrix <array|coordinate> <real|integer> <general|symmetric>'";
+            String banner = nextToken();
+            if (banner == null || !banner.equalsIgnoreCase(BANNER)) {
+                throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'");
+            }
+            String object = nextToken();
+            String formatWord = nextToken();
+            String fieldWord = nextToken();
+            String symmetryWord = nextToken();
+            if (symmetryWord == null || nextToken() != null) {
+                throw error("garbled header '" + quote(line) + "': " + expected);
+            }
+            if (!object.equalsIgnoreCase("matrix")) {
+                throw error("unsupported object '" + quote(object) + "': only 'matrix' is supported");
+            }
+            format = keyword(Format.class, formatWord, "format", "array or coordinate");
+            field = keyword(Field.class, fieldWord, "field", "real or integer");
+            symmetry = keyword(Symmetry.class, symmetryWord, "symmetry", "general or symmetric");
+        }
+
+        private <E extends Enum<E>> E keyword(Class<E> type, String word, String what, String supported)
+                throws MatrixFormatException {
+            for (E value : type.getEnumConstants()) {
+                if (value.name().equalsIgnoreCase(word)) {
+                    return value;
+                }
+            }
+            throw error("unsupported " + what + " '" + quote(word) + "': only " + supported + " is supported");
+        }
+
+        private String sizeLineShape() {
+            return format == Format.ARRAY ? "'rows columns' for an array matrix"
+                    : "'rows columns entries' for a coordinate matrix";
+        }
+
+        private int dimension(String token, String what) throws MatrixFormatException {
+            if (token == null) {
+                throw error("bad size line '" + quote(line) + "': expected " + sizeLineShape());
+            }
+            long value = wholeNumber(token, "bad size line: " + what);
+            if (value < 1 || value > Integer.MAX_VALUE) {
+                throw error("bad size line: " + what + " must be between 1 and " + Integer.MAX_VALUE + ", found "
+                        + quote(token));
+            }
+            return (int) value;
+        }
+
+        private long entryCount(int rows, int cols) throws MatrixFormatException {
+            String token = nextToken();
+            if (token == null) {
+                throw error("bad size line '" + quote(line) + "': expected " + sizeLineShape());
+            }
+            long entries = wholeNumber(token, "bad size line: entry count");
+            long positions = symmetry == Symmetry.SYMMETRIC ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
+            if (entries < 0 || entries > positions) {
+                throw error("bad size line: entry count " + quote(token) + " is not between 0 and " + positions
+                        + ", the number of distinct positions in a " + symmetry.name().toLowerCase(Locale.ROOT)
+                        + " " + rows + " x " + cols + " matrix");
+            }
+            return entries;
+        }
+
+        /** Parses an optionally signed decimal integer; values beyond the long range come back as Long.MAX_VALUE. */
+        private long wholeNumber(String token, String what) throws MatrixFormatException {
+            if (!isInteger(token)) {
+                throw error(what + " '" + quote(token) + "' is not a whole number");
+            }
+            try {
+                return Long.parseLong(token);
+            } catch (NumberFormatException tooLong) {
+                return token.charAt(0) == '-' ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+        }
+
+        private void readArrayBody(DenseMatrix m) throws IOException {
+            int rows = m.rows();
+            int cols = m.cols();
+            boolean symmetric = symmetry == Symmetry.SYMMETRIC;
+            long expected = symmetric ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
+            long found = 0;
+            for (int j = 0; j < cols; j++) {
+                for (int i = symmetric ? j : 0; i < rows; i++) {
+                    String token = nextValueToken();
+                    if (token == null) {
+                        throw error("truncated: expected " + expected + " values, found " + found
+                                + " before the end of the input");
+                    }
+                    double value = value(token, i, j);
+                    m.set(i, j, value);
+                    if (symmetric) {
+                        m.set(j, i, value);
+                    }
+                    found++;
+                }
+            }
+            if (nextValueToken() != null) {
+                throw error("too many values: expected " + expected + " for " + describe(m) + ", found more");
+            }
+        }
+
+        private void readCoordinateBody(DenseMatrix m, long entries) throws IOException {
+            // Every position starts as NaN, which no entry can hold (non-finite values are rejected), so a position
+            // that is no longer NaN was already given: duplicates are found without a second matrix-sized array.
+            m.fill(Double.NaN);
+            boolean symmetric = symmetry == Symmetry.SYMMETRIC;
+            for (long found = 0; found < entries; found++) {
+                if (!nextContentLine()) {
+                    throw error("truncated: expected " + entries + " entries, found " + found
+                            + " before the end of the input");
+                }
+                String rowToken = nextToken();
+                String colToken = nextToken();
+                String valueToken = nextToken();
+                if (valueToken == null || nextToken() != null) {
+                    throw error("bad entry '" + quote(line) + "': expected 'row column value'");
+                }
+                int i = index(rowToken, "row", m.rows());
+                int j = index(colToken, "column", m.cols());
+                double value = value(valueToken, i, j);
+                if (!Double.isNaN(m.get(i, j))) {
+                    throw error("duplicate entry for row " + (i + 1) + ", column " + (j + 1)
+                            + (symmetric && i != j ? " (or its mirror, row " + (j + 1) + ", column " + (i + 1) + ")"
+                                    : "") + ": each position may be given only once");
+                }
+                m.set(i, j, value);
+                if (symmetric) {
+                    m.set(j, i, value);
+                }
+            }
+            if (nextContentLine()) {
+                throw error("too many entries: the size line declares " + entries + ", found more");
+            }
+            for (int i = 0; i < m.rows(); i++) {
+                for (int j = 0; j < m.cols(); j++) {
+                    if (Double.isNaN(m.get(i, j))) {
+                        m.set(i, j, 0.0);
+                    }
+                }
+            }
+        }
+
+        /** A 1-based index token, checked against {@code limit} and returned 0-based. */
+        private int index(String token, String what, int limit) throws MatrixFormatException {
+            long value = wholeNumber(token, what + " index");
+            if (value < 1 || value > limit) {
+                throw error(what + " index " + quote(token) + " is outside 1.." + limit);
+            }
+            return (int) (value - 1);
+        }
+
+        /** The value of {@code token} at 0-based (i, j), checked against the field, the format and the dtype. */
+        private double value(String token, int i, int j) throws MatrixFormatException {
+            String at = " at row " + (i + 1) + ", column " + (j + 1);
+            if (isNonFiniteWord(token)) {
+                throw error("non-finite value '" + quote(token) + "'" + at);
+            }
+            if (field == Field.INTEGER ? !isInteger(token) : !isDecimal(token)) {
+                throw error((field == Field.INTEGER ? "integer matrix, but '" + quote(token) + "' is not an integer"
+                        : "'" + quote(token) + "' is not a number") + at);
+            }
+            double value = Double.parseDouble(token);
+            if (Double.isInfinite(value)) {
+                throw error("non-finite value: '" + quote(token) + "'" + at + " overflows float64");
+            }
+            if (dtype == DType.FLOAT32 && Float.isInfinite((float) value)) {
+                throw error("non-finite value: '" + quote(token) + "'" + at + " overflows float32");
+            }
+            return value;
+        }
+
+        /** The next token of a value sequence, which may continue on the next content line; null at the end. */
+        private String nextValueToken() throws IOException {
+            String token = nextToken();
+            while (token == null && nextContentLine()) {
+                token = nextToken();
+            }
+            return token;
+        }
+
+        /** Moves to the next line that is neither blank nor a comment; false at the end of the input. */
+        private boolean nextContentLine() throws IOException {
+            while (true) {
+                String next = in.readLine();
+                if (next == null) {
+                    return false;
+                }
+                lineNumber++;
+                line = next;
+                position = 0;
+                skipWhitespace();
+                if (position < line.length() && line.charAt(position) != '%') {
+                    return true;
+                }
+            }
+        }
+
+        /** The next whitespace-separated token on the current line, or null at its end. */
+        private String nextToken() {
+            skipWhitespace();
+            if (position == line.length()) {
+                return null;
+            }
+            int start = position;
+            while (position < line.length() && line.charAt(position) > ' ') {
+                position++;
+            }
+            return line.substring(start, position);
+        }
+
+        private void skipWhitespace() {
+            while (position < line.length() && line.charAt(position) <= ' ') {
+                position++;
+            }
+        }
+
+        private String describe(DenseMatrix m) {
+            return symmetry.name().toLowerCase(Locale.ROOT) + " " + m.rows() + " x " + m.cols() + " array matrix";
+        }
+
+        private MatrixFormatException error(String problem) {
+            return new MatrixFormatException(source, lineNumber, problem);
+        }
+    }
+
+    /** {@code text}, shortened to {@value #MAX_QUOTED} characters for a message. */
+    private static String quote(String text) {
+        return text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED) + "...";
+    }
+
+    /** Whether {@code t} is NaN or an infinity in one of the spellings that C, Python or Java print. */
+    private static boolean isNonFiniteWord(String t) {
+        String unsigned = t.startsWith("+") || t.startsWith("-") ? t.substring(1) : t;
+        return unsigned.equalsIgnoreCase("nan") || unsigned.equalsIgnoreCase("inf")
+                || unsigned.equalsIgnoreCase("infinity");
+    }
+
+    /** Whether {@code t} is {@code [+-]digits}. */
+    private static boolean isInteger(String t) {
+        int p = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
+        int digits = skipDigits(t, p);
+        return digits > p && digits == t.length();
+    }
+
+    /** Whether {@code t} is {@code [+-]digits[.digits][(e|E)[+-]digits]} with at least one mantissa digit. */
+    private static boolean isDecimal(String t) {
+        int n = t.length();
+        int p = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
+        int integerEnd = skipDigits(t, p);
+        int mantissaDigits = integerEnd - p;
+        p = integerEnd;
+        if (p < n && t.charAt(p) == '.') {
+            int fractionEnd = skipDigits(t, p + 1);
+            mantissaDigits += fractionEnd - (p + 1);
+            p = fractionEnd;
+        }
+        if (mantissaDigits == 0) {
+            return false;
+        }
+        if (p < n && (t.charAt(p) == 'e' || t.charAt(p) == 'E')) {
+            p++;
+            if (p < n && (t.charAt(p) == '+' || t.charAt(p) == '-')) {
+                p++;
+            }
+            int exponentEnd = skipDigits(t, p);
+            if (exponentEnd == p) {
+                return false;
+            }
+            p = exponentEnd;
+        }
+        return p == n;
+    }
+
+    /** The index of the first non-digit of {@code t} at or after {@code from}. */
+    private static int skipDigits(String t, int from) {
+        int p = from;
+        while (p < t.length() && t.charAt(p) >= '0' && t.charAt(p) <= '9') {
+            p++;
+        }
+        return p;
+    }
+}

@@ -1,0 +1,483 @@
+package org.autobalance.io;
+
+import static org.autobalance.testing.Fixtures.csv;
+import static org.autobalance.testing.Fixtures.fixture;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MatrixMarketTest {
+    private static final String SOURCE = "bad.mtx";
+
+    @TempDir
+    Path dir;
+
+    // ---- reading the scipy fixtures ----
+
+    @ParameterizedTest
+    @CsvSource({
+        "mm_array_general.mtx, mm_array_general.csv",
+        "mm_array_integer.mtx, mm_array_integer.csv",
+        "mm_array_symmetric.mtx, mm_array_symmetric.csv",
+        "mm_coordinate_general.mtx, mm_array_general.csv",
+        "mm_coordinate_symmetric.mtx, mm_array_symmetric.csv",
+    })
+    void readsScipyFixturesExactly(String mtx, String dense) throws IOException {
+        double[][] expected = csv(dense);
+        try (DenseMatrix m = MatrixMarket.read(fixture(mtx), DType.FLOAT64)) {
+            assertArrayEquals(expected, m.toArray(), mtx);
+        }
+        try (DenseMatrix m = MatrixMarket.read(fixture(mtx), DType.FLOAT32)) {
+            assertArrayEquals(roundedToFloat(expected), m.toArray(), mtx + " as float32");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "gd_M.mtx, 23, 17, -3.21283913028682699e-01, 1.15548246792844034e+00",
+        "gd_U0.mtx, 23, 2, -4.07078236350325098e-02, 1.85325649415382029e-02",
+        "spectrum_64x48.mtx, 64, 48, -4.10295092963329278e-01, -2.91735605407252740e-01",
+    })
+    void readsReferenceMatricesColumnMajor(String name, int rows, int cols, double first, double second)
+            throws IOException {
+        try (DenseMatrix m = MatrixMarket.read(fixture(name), DType.FLOAT64)) {
+            assertEquals(rows, m.rows());
+            assertEquals(cols, m.cols());
+            assertEquals(first, m.get(0, 0));
+            assertEquals(second, m.get(1, 0), "the second value in the file is row 2 of column 1");
+            assertNull(m.firstNonFinite());
+        }
+    }
+
+    @Test
+    void rewritingAFixtureKeepsEveryBit() throws IOException {
+        Path copy = dir.resolve("spectrum.mtx");
+        try (DenseMatrix original = MatrixMarket.read(fixture("spectrum_64x48.mtx"), DType.FLOAT64)) {
+            MatrixMarket.write(copy, original, "copy");
+            try (DenseMatrix back = MatrixMarket.read(copy, DType.FLOAT64)) {
+                assertBitIdentical(original, back);
+            }
+        }
+    }
+
+    // ---- lenient reading ----
+
+    @Test
+    void acceptsCommentsBlankLinesOddWhitespaceAndCaseInsensitiveKeywords() throws IOException {
+        String text = "%%matrixmarket MATRIX Array REAL General\r\n"
+                + "% comment\r\n"
+                + "\r\n"
+                + "  2\t3  \r\n"
+                + "+1 .5\r\n"
+                + "% a comment between values\r\n"
+                + "\t5.  \r\n"
+                + "-2E1\n"
+                + "\n"
+                + "0.25e-1 7\n"
+                + "\n";
+        try (DenseMatrix m = read(text, DType.FLOAT64)) {
+            assertArrayEquals(new double[][] {{1, 5, 0.025}, {0.5, -20, 7}}, m.toArray());
+        }
+    }
+
+    @Test
+    void skipsAByteOrderMark() throws IOException {
+        Path file = dir.resolve("bom.mtx");
+        Files.write(file, ("\uFEFF" + "%%MatrixMarket matrix array real general\n1 1\n2.5\n")
+                .getBytes(StandardCharsets.UTF_8));
+        try (DenseMatrix m = MatrixMarket.read(file, DType.FLOAT64)) {
+            assertEquals(2.5, m.get(0, 0));
+        }
+    }
+
+    @Test
+    void coordinateMissingEntriesAreZeroAndSymmetricUpperEntriesAreMirrored() throws IOException {
+        String text = "%%MatrixMarket matrix coordinate integer symmetric\n"
+                + "3 3 2\n"
+                + "1 3 -4\n"
+                + "2 2 7\n";
+        try (DenseMatrix m = read(text, DType.FLOAT64)) {
+            assertArrayEquals(new double[][] {{0, 0, -4}, {0, 7, 0}, {-4, 0, 0}}, m.toArray());
+        }
+        String empty = "%%MatrixMarket matrix coordinate real general\n2 1 0\n";
+        try (DenseMatrix m = read(empty, DType.FLOAT32)) {
+            assertArrayEquals(new double[][] {{0}, {0}}, m.toArray());
+        }
+    }
+
+    @Test
+    void float32ReadRoundsTheFloat64Value() throws IOException {
+        String text = "%%MatrixMarket matrix array real general\n1 3\n0.1\n1e-46\n3.4028235e38\n";
+        try (DenseMatrix m = read(text, DType.FLOAT32)) {
+            assertEquals((double) 0.1f, m.get(0, 0));
+            assertEquals(0.0, m.get(0, 1), "below half the smallest float32 subnormal");
+            assertEquals((double) Float.MAX_VALUE, m.get(0, 2), "rounds down to the largest float32");
+        }
+    }
+
+    // ---- writing ----
+
+    @Test
+    void formatsLikeCPercentDot17e() {
+        assertFormat("1.50000000000000000e+00", 1.5);
+        assertFormat("-2.25000000000000000e+00", -2.25);
+        assertFormat("0.00000000000000000e+00", 0.0);
+        assertFormat("-0.00000000000000000e+00", -0.0);
+        assertFormat("4.00000000000000000e+10", 4e10);
+        assertFormat("1.23250000000000000e+02", 123.25);
+        assertFormat("1.00000000000000000e-03", 0.001);
+        assertFormat("1.00000000000000000e-05", 1e-5);
+        assertFormat("3.33333333333333300e-01", 1.0 / 3);
+        assertFormat("1.00000000000000000e+300", 1e300);
+        assertFormat("4.90000000000000000e-324", Double.MIN_VALUE);
+        assertFormat("1.79769313486231570e+308", Double.MAX_VALUE);
+        assertFormat("1.00000001490116120e-01", 0.1f);
+    }
+
+    @Test
+    void writesArrayRealGeneralColumnMajorWithComment() throws IOException {
+        Path file = dir.resolve("small.mtx");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3}, {4, 5, 6}})) {
+            MatrixMarket.write(file, m, "first line\nsecond line");
+        }
+        assertEquals(List.of(
+                "%%MatrixMarket matrix array real general",
+                "% first line",
+                "% second line",
+                "2 3",
+                "1.00000000000000000e+00",
+                "4.00000000000000000e+00",
+                "2.00000000000000000e+00",
+                "5.00000000000000000e+00",
+                "3.00000000000000000e+00",
+                "6.00000000000000000e+00"), Files.readAllLines(file));
+    }
+
+    static Stream<Arguments> roundTripShapes() {
+        return Stream.of(DType.values()).flatMap(dtype -> Stream.of(
+                Arguments.of(dtype, 1, 1), Arguments.of(dtype, 1, 7), Arguments.of(dtype, 7, 1),
+                Arguments.of(dtype, 3, 5), Arguments.of(dtype, 17, 1023)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("roundTripShapes")
+    void roundTripIsBitIdentical(DType dtype, int rows, int cols) throws IOException {
+        Path file = dir.resolve("m.mtx");
+        try (DenseMatrix m = awkwardMatrix(dtype, rows, cols, 31L * rows + cols)) {
+            MatrixMarket.write(file, m, null);
+            try (DenseMatrix back = MatrixMarket.read(file, dtype)) {
+                assertBitIdentical(m, back);
+            }
+            if (dtype == DType.FLOAT32) {
+                try (DenseMatrix widened = MatrixMarket.read(file, DType.FLOAT64)) {
+                    assertArrayEquals(m.toArray(), widened.toArray(), "float32 values are written exactly");
+                }
+            }
+        }
+    }
+
+    @Test
+    void writeReplacesAnExistingFile() throws IOException {
+        Path file = dir.resolve("m.mtx");
+        Files.writeString(file, "old content");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, new double[][] {{42}})) {
+            MatrixMarket.write(file, m, "");
+        }
+        assertEquals(List.of("%%MatrixMarket matrix array real general", "1 1", "4.20000000000000000e+01"),
+                Files.readAllLines(file));
+        assertEquals(List.of(file), listDir());
+    }
+
+    @Test
+    void failedRenameLeavesTargetAndNoTemporaryFile() throws IOException {
+        Path target = Files.createDirectory(dir.resolve("target.mtx"));
+        Files.writeString(target.resolve("inside"), "x");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2}})) {
+            assertThrows(IOException.class, () -> MatrixMarket.write(target, m, null));
+        }
+        assertEquals(List.of(target), listDir(), "the temporary file was removed");
+        assertTrue(Files.isDirectory(target));
+    }
+
+    @Test
+    void nonFiniteMatrixIsNotWrittenAndTheOldFileStays() throws IOException {
+        Path file = dir.resolve("m.mtx");
+        Files.writeString(file, "old content");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, new double[][] {{1, 2, 3}, {4, 5, Double.NaN}})) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> MatrixMarket.write(file, m, null));
+            assertContains(e.getMessage(), "non-finite", "row 2, column 3");
+        }
+        assertEquals("old content", Files.readString(file));
+        assertEquals(List.of(file), listDir());
+    }
+
+    @Test
+    void writeIntoMissingDirectoryFailsCleanly() throws IOException {
+        Path file = dir.resolve("missing").resolve("m.mtx");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, new double[][] {{1}})) {
+            assertThrows(NoSuchFileException.class, () -> MatrixMarket.write(file, m, null));
+        }
+        assertEquals(List.of(), listDir());
+    }
+
+    // ---- errors ----
+
+    @Test
+    void missingFileIsNamed() {
+        Path missing = dir.resolve("nowhere.mtx");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class,
+                () -> MatrixMarket.read(missing, DType.FLOAT64));
+        assertContains(e.getMessage(), missing.toString(), "no such Matrix Market file");
+    }
+
+    private static final String ARRAY = "%%MatrixMarket matrix array real general\n";
+    private static final String COORDINATE = "%%MatrixMarket matrix coordinate real general\n";
+
+    static Stream<Arguments> badInputs() {
+        return Stream.of(
+                bad("empty input", "", 1, "empty input", "header"),
+                bad("no header", "3 3\n1\n", 1, "missing Matrix Market header", "found '3 3'"),
+                bad("comment instead of header", "% made by hand\n2 2\n", 1, "missing Matrix Market header"),
+                bad("short header", "%%MatrixMarket matrix array real\n1 1\n1\n", 1, "garbled header"),
+                bad("long header", "%%MatrixMarket matrix array real general x\n", 1, "garbled header"),
+                bad("vector", "%%MatrixMarket vector array real general\n", 1, "unsupported object 'vector'"),
+                bad("format", "%%MatrixMarket matrix dense real general\n", 1, "unsupported format 'dense'"),
+                bad("complex", "%%MatrixMarket matrix array complex general\n", 1, "unsupported field 'complex'"),
+                bad("pattern", "%%MatrixMarket matrix coordinate pattern general\n", 1,
+                        "unsupported field 'pattern'"),
+                bad("skew", "%%MatrixMarket matrix array real skew-symmetric\n", 1,
+                        "unsupported symmetry 'skew-symmetric'"),
+                bad("hermitian", "%%MatrixMarket matrix coordinate real Hermitian\n", 1,
+                        "unsupported symmetry 'Hermitian'"),
+                bad("no size line", ARRAY + "% only comments\n\n", 3, "missing size line"),
+                bad("one dimension", ARRAY + "3\n", 2, "bad size line", "'rows columns'"),
+                bad("three dimensions for array", ARRAY + "% c\n3 3 3\n", 3, "bad size line", "'rows columns'"),
+                bad("two dimensions for coordinate", COORDINATE + "3 3\n", 2, "bad size line",
+                        "'rows columns entries'"),
+                bad("non-numeric dimension", ARRAY + "3 x\n", 2, "columns 'x' is not a whole number"),
+                bad("fractional dimension", ARRAY + "3.0 3\n", 2, "rows '3.0' is not a whole number"),
+                bad("zero rows", ARRAY + "0 3\n", 2, "rows must be between 1 and 2147483647, found 0"),
+                bad("negative columns", ARRAY + "3 -1\n", 2, "columns must be between 1", "found -1"),
+                bad("columns beyond int", ARRAY + "1 2147483648\n", 2, "columns must be between 1 and 2147483647"),
+                bad("rows beyond long", ARRAY + "99999999999999999999999 1\n", 2, "rows must be between 1"),
+                bad("too many entries declared", COORDINATE + "3 3 10\n", 2,
+                        "entry count 10 is not between 0 and 9"),
+                bad("too many symmetric entries declared",
+                        "%%MatrixMarket matrix coordinate real symmetric\n3 3 7\n", 2,
+                        "entry count 7 is not between 0 and 6"),
+                bad("symmetric non-square array", "%%MatrixMarket matrix array real symmetric\n3 2\n", 2,
+                        "symmetric matrix must be square", "3 x 2"),
+                bad("symmetric non-square coordinate", "%%MatrixMarket matrix coordinate real symmetric\n2 3 1\n",
+                        2, "symmetric matrix must be square"),
+                bad("non-numeric value", ARRAY + "2 2\n1\nabc\n3\n4\n", 4, "'abc' is not a number",
+                        "row 2, column 1"),
+                bad("hex float", ARRAY + "1 1\n0x1p3\n", 3, "'0x1p3' is not a number"),
+                bad("java float suffix", ARRAY + "1 1\n1.5f\n", 3, "'1.5f' is not a number"),
+                bad("bare exponent", ARRAY + "1 1\n1e\n", 3, "'1e' is not a number"),
+                bad("NaN", ARRAY + "2 2\n1\n2\n% c\nNaN\n4\n", 6, "non-finite value 'NaN' at row 1, column 2"),
+                bad("inf", ARRAY + "2 1\n1\n-inf\n", 4, "non-finite value '-inf' at row 2, column 1"),
+                bad("Infinity", COORDINATE + "2 2 1\n2 2 Infinity\n", 3,
+                        "non-finite value 'Infinity' at row 2, column 2"),
+                bad("float64 overflow", ARRAY + "1 1\n1e309\n", 3, "non-finite value", "overflows float64"),
+                bad("integer field, real value", "%%MatrixMarket matrix array integer general\n1 2\n1\n2.5\n", 4,
+                        "integer matrix, but '2.5' is not an integer", "row 1, column 2"),
+                bad("integer field, exponent", "%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 1e3\n",
+                        3, "'1e3' is not an integer"),
+                bad("truncated array", ARRAY + "2 2\n1\n2\n3\n", 5, "truncated: expected 4 values, found 3"),
+                bad("truncated symmetric array", "%%MatrixMarket matrix array real symmetric\n3 3\n1\n2\n3\n\n", 6,
+                        "truncated: expected 6 values, found 3"),
+                bad("extra array value", ARRAY + "2 1\n1\n2\n\n3\n", 6, "too many values: expected 2"),
+                bad("two values on the last line", ARRAY + "1 1\n1 2\n", 3, "too many values: expected 1"),
+                bad("truncated coordinate", COORDINATE + "3 3 3\n1 1 1\n2 2 2\n", 4,
+                        "truncated: expected 3 entries, found 2"),
+                bad("extra coordinate entry", COORDINATE + "3 3 1\n1 1 1\n2 2 2\n", 4,
+                        "too many entries: the size line declares 1"),
+                bad("row out of range", COORDINATE + "3 3 1\n4 1 1.0\n", 3, "row index 4 is outside 1..3"),
+                bad("column zero", COORDINATE + "3 3 1\n1 0 1.0\n", 3, "column index 0 is outside 1..3"),
+                bad("fractional index", COORDINATE + "3 3 1\n1.0 1 1.0\n", 3, "row index '1.0' is not a whole number"),
+                bad("missing value", COORDINATE + "3 3 1\n1 1\n", 3, "bad entry '1 1'", "'row column value'"),
+                bad("extra field", COORDINATE + "3 3 1\n1 1 1 1\n", 3, "bad entry '1 1 1 1'"),
+                bad("duplicate", COORDINATE + "3 3 3\n1 1 1\n2 2 2\n1 1 3\n", 5,
+                        "duplicate entry for row 1, column 1"),
+                bad("mirrored duplicate", "%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n2 1 1\n1 2 1\n", 4,
+                        "duplicate entry for row 1, column 2 (or its mirror, row 2, column 1)"),
+                bad("duplicate zero", COORDINATE + "3 3 2\n1 1 0\n1 1 0\n", 4, "duplicate entry for row 1, column 1"),
+                bad("long garbage is shortened", ARRAY + "1 1\n" + "x".repeat(1000) + "\n", 3,
+                        "'" + "x".repeat(40) + "...' is not a number"));
+    }
+
+    private static Arguments bad(String name, String text, long line, String... fragments) {
+        return Arguments.of(name, text, line, fragments);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInputs")
+    void badInputIsRejectedWithLineAndReason(String name, String text, long line, String[] fragments) {
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> read(text, DType.FLOAT64).close());
+        assertEquals(line, e.line(), e.getMessage());
+        assertEquals(SOURCE, e.source());
+        assertContains(e.getMessage(), SOURCE + ", line " + line + ": ");
+        assertContains(e.getMessage(), fragments);
+    }
+
+    @Test
+    void float32OverflowIsRejected() {
+        String text = ARRAY + "1 2\n1\n-1e300\n";
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> read(text, DType.FLOAT32).close());
+        assertContains(e.getMessage(), "line 4", "non-finite value", "'-1e300' at row 1, column 2",
+                "overflows float32");
+    }
+
+    @Test
+    void fileErrorsNameTheFile() throws IOException {
+        Path file = dir.resolve("broken.mtx");
+        Files.writeString(file, ARRAY + "2 2\n1\n2\n3\n");
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(file, DType.FLOAT64).close());
+        assertContains(e.getMessage(), file + ", line 5: truncated");
+    }
+
+    @Test
+    void strayBytesAreReportedOnTheirLine() throws IOException {
+        Path file = dir.resolve("latin.mtx");
+        Files.write(file, (ARRAY + "% comment with \u00e9 in UTF-8\n1 1\n2\u00b5\n").getBytes(StandardCharsets.UTF_8));
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(file, DType.FLOAT64).close());
+        assertContains(e.getMessage(), "line 4", "is not a number");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void failedReadsCloseTheMatrix(DType dtype) {
+        String coordinate = COORDINATE + "200 300 3\n";
+        List<String> inputs = List.of(
+                ARRAY + "200 300\n1\n2\n",
+                ARRAY + "200 300\n1\nNaN\n",
+                coordinate + "1 1 1\n1 1 2\n",
+                coordinate + "1 1 1\n",
+                coordinate + "1 1 1\n2 2 2\n3 3 3\n4 4 4\n");
+        for (String text : inputs) {
+            List<DenseMatrix> allocated = new ArrayList<>();
+            assertThrows(MatrixFormatException.class,
+                    () -> MatrixMarket.read(new StringReader(text), SOURCE, dtype, allocated::add).close());
+            assertEquals(1, allocated.size(), text);
+            assertTrue(allocated.get(0).isClosed(), "matrix left open after a failed read of " + text);
+        }
+    }
+
+    @Test
+    void badHeaderOrSizeAllocatesNothing() {
+        for (String text : List.of("%%MatrixMarket matrix array complex general\n2 2\n", ARRAY + "2 x\n")) {
+            List<DenseMatrix> allocated = new ArrayList<>();
+            assertThrows(MatrixFormatException.class,
+                    () -> MatrixMarket.read(new StringReader(text), SOURCE, DType.FLOAT64, allocated::add).close());
+            assertEquals(List.of(), allocated);
+        }
+    }
+
+    // ---- helpers ----
+
+    private static DenseMatrix read(String text, DType dtype) throws IOException {
+        return MatrixMarket.read(new StringReader(text), SOURCE, dtype);
+    }
+
+    /** Values that are hard to print and parse: signed zeros, subnormals, extremes, long expansions, then noise. */
+    private static DenseMatrix awkwardMatrix(DType dtype, int rows, int cols, long seed) {
+        double[] special = dtype == DType.FLOAT64
+                ? new double[] {-0.0, 1e-300, -1e300, 1.0 / 3, Double.MIN_VALUE, -Double.MIN_NORMAL,
+                    Double.MAX_VALUE, 0.1, Math.PI, 2.2250738585072009e-308, 123456789.125, 0.0, 9007199254740993.0}
+                : new double[] {-0.0, 1e-30, -1e30, 1.0 / 3, Float.MIN_VALUE, -Float.MIN_NORMAL, Float.MAX_VALUE,
+                    0.1, Math.PI, 1.1754942e-38, 16777217.0, 0.0};
+        Random random = new Random(seed);
+        DenseMatrix m = DenseMatrix.allocate(dtype, rows, cols);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                int k = i * cols + j;
+                m.set(i, j, k < special.length ? special[k] : randomFinite(random, dtype));
+            }
+        }
+        return m;
+    }
+
+    /** A finite value with uniformly random bits, so every exponent and mantissa pattern is likely. */
+    private static double randomFinite(Random random, DType dtype) {
+        while (true) {
+            double x = dtype == DType.FLOAT64
+                    ? Double.longBitsToDouble(random.nextLong())
+                    : Float.intBitsToFloat(random.nextInt());
+            if (Double.isFinite(x)) {
+                return x;
+            }
+        }
+    }
+
+    private static void assertBitIdentical(DenseMatrix expected, DenseMatrix actual) {
+        assertEquals(expected.rows(), actual.rows());
+        assertEquals(expected.cols(), actual.cols());
+        for (int i = 0; i < expected.rows(); i++) {
+            for (int j = 0; j < expected.cols(); j++) {
+                double e = expected.get(i, j);
+                double a = actual.get(i, j);
+                if (Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(a)) {
+                    assertEquals(e, a, "element (" + i + ", " + j + ") changed");
+                    // equal as doubles but different bits: only possible for the sign of zero
+                    assertEquals(Double.doubleToRawLongBits(e), Double.doubleToRawLongBits(a),
+                            "sign of zero lost at (" + i + ", " + j + ")");
+                }
+            }
+        }
+    }
+
+    private static double[][] roundedToFloat(double[][] values) {
+        double[][] rounded = new double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = new double[values[i].length];
+            for (int j = 0; j < values[i].length; j++) {
+                rounded[i][j] = (float) values[i][j];
+            }
+        }
+        return rounded;
+    }
+
+    private static void assertFormat(String expected, double x) {
+        StringBuilder out = new StringBuilder();
+        MatrixMarket.appendScientific(out, x);
+        assertEquals(expected, out.toString());
+        assertEquals(Double.doubleToRawLongBits(x), Double.doubleToRawLongBits(Double.parseDouble(expected)));
+    }
+
+    private static void assertContains(String message, String... fragments) {
+        for (String fragment : fragments) {
+            assertTrue(message.contains(fragment), "message '" + message + "' lacks '" + fragment + "'");
+        }
+    }
+
+    private List<Path> listDir() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.sorted().toList();
+        }
+    }
+}

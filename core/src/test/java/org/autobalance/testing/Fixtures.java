@@ -1,0 +1,88 @@
+package org.autobalance.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * The reference fixtures in {@code src/test/resources/fixtures/} (made independently with numpy/scipy; see the
+ * project's fixture notes), loaded from the classpath so that tests in this module and in modules using its test-jar
+ * find them the same way.
+ */
+public final class Fixtures {
+    private static final String ROOT = "/fixtures/";
+
+    /** Where fixtures found inside a jar are copied, created on first need. */
+    private static Path extracted;
+
+    private Fixtures() {
+    }
+
+    /**
+     * A file system path to fixture {@code name} (e.g. {@code "gd_M.mtx"}). From a directory on the classpath this is
+     * the file itself; from a jar (the core test-jar, as other modules see it) it is a copy in a temporary directory
+     * that is deleted when the JVM exits.
+     *
+     * @throws IllegalArgumentException if there is no such fixture
+     */
+    public static Path fixture(String name) {
+        URL url = Fixtures.class.getResource(ROOT + name);
+        if (url == null) {
+            throw new IllegalArgumentException("no test fixture '" + name + "' on the classpath under " + ROOT);
+        }
+        try {
+            if (url.getProtocol().equals("file")) {
+                return Path.of(url.toURI());
+            }
+            return extract(name, url);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("fixture URL " + url + " is not a valid URI", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy fixture " + url + " to a temporary file", e);
+        }
+    }
+
+    /** The numbers of comma-separated fixture {@code name}, one array per line. */
+    public static double[][] csv(String name) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(fixture(name), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read fixture " + name, e);
+        }
+        return lines.stream()
+                .filter(line -> !line.isBlank())
+                .map(line -> {
+                    String[] fields = line.split(",");
+                    double[] row = new double[fields.length];
+                    for (int j = 0; j < fields.length; j++) {
+                        row[j] = Double.parseDouble(fields[j].trim());
+                    }
+                    return row;
+                })
+                .toArray(double[][]::new);
+    }
+
+    private static synchronized Path extract(String name, URL url) throws IOException {
+        if (extracted == null) {
+            extracted = Files.createTempDirectory("autobalance-fixtures");
+            // Registered first, so it is deleted last, after the files in it.
+            extracted.toFile().deleteOnExit();
+        }
+        Path copy = extracted.resolve(name);
+        if (!Files.exists(copy)) {
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            copy.toFile().deleteOnExit();
+        }
+        return copy;
+    }
+}
