@@ -22,8 +22,12 @@ public final class ParallelPass implements AutoCloseable {
         double run(int chunk, int start, int end);
     }
 
-    /** Spins before a worker parks: long enough to cover the serial part between the passes of one iteration. */
-    private static final int SPINS_BEFORE_PARK = 1 << 16;
+    /**
+     * Spins before a waiting thread backs off (a worker parks, the caller yields): about 0.1 ms, long enough to cover
+     * the serial part between the passes of one iteration, short enough not to starve other threads when there are
+     * more threads than cores.
+     */
+    private static final int SPINS_BEFORE_BACKOFF = 1 << 12;
 
     private final int threads;
     private final Worker[] workers;
@@ -79,8 +83,13 @@ public final class ParallelPass implements AutoCloseable {
         }
         execute(0);
         for (Worker w : workers) {
+            int spins = 0;
             while (w.done != e) {
-                Thread.onSpinWait();
+                if (++spins < SPINS_BEFORE_BACKOFF) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
         }
         this.task = null;
@@ -154,7 +163,7 @@ public final class ParallelPass implements AutoCloseable {
                     if (closed) {
                         return;
                     }
-                    if (++spins < SPINS_BEFORE_PARK) {
+                    if (++spins < SPINS_BEFORE_BACKOFF) {
                         Thread.onSpinWait();
                     } else {
                         LockSupport.park(this);
