@@ -34,9 +34,11 @@ public final class Factorizer {
     static final double RUNAWAY_FACTOR = 1e6;
 
     private final Builder config;
+    private final List<IterationListener> listeners;
 
     private Factorizer(Builder config) {
         this.config = config;
+        this.listeners = List.copyOf(config.listeners);
     }
 
     /** A builder for factorising {@code m} (not modified, not owned) at rank {@code rank}. */
@@ -189,12 +191,15 @@ public final class Factorizer {
     /**
      * Runs gradient descent.
      *
+     * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
      * @throws IllegalArgumentException if M is zero (nothing to factorise)
      */
-    public Result run() {
+    public Result run(IterationListener... moreListeners) {
         Builder c = config;
+        List<IterationListener> all = new ArrayList<>(listeners);
+        all.addAll(List.of(moreListeners));
         DenseMatrix m = c.m;
         DType dtype = m.dtype();
         double tolerance = Double.isNaN(c.tolerance) ? Math.sqrt(dtype.unitRoundoff()) : c.tolerance;
@@ -219,7 +224,7 @@ public final class Factorizer {
                     ? c.schedule.resolve(sigma1Supplier.getAsDouble()) : c.schedule;
             c.initializer.initialize(u, v, c.seed, sigma1Supplier);
 
-            Loop loop = new Loop(c, engine, schedule, normMSquared, tolerance);
+            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
             loop.iterate();
 
             engine.grams();
@@ -245,6 +250,7 @@ public final class Factorizer {
     /** The iteration loop and its state. */
     private static final class Loop {
         private final Builder c;
+        private final List<IterationListener> listeners;
         private final IterationEngine engine;
         private final StepSchedule schedule;
         private final double normMSquared;
@@ -255,8 +261,10 @@ public final class Factorizer {
         IterationRecord last;
         double seconds;
 
-        Loop(Builder c, IterationEngine engine, StepSchedule schedule, double normMSquared, double tolerance) {
+        Loop(Builder c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
+                double normMSquared, double tolerance) {
             this.c = c;
+            this.listeners = listeners;
             this.engine = engine;
             this.schedule = schedule;
             this.normMSquared = normMSquared;
@@ -300,7 +308,7 @@ public final class Factorizer {
                 seconds = (now - start) * 1e-9;
                 IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
                         Math.sqrt(normVSquared), gradientNorm, seconds);
-                for (IterationListener listener : c.listeners) {
+                for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
                 last = record;

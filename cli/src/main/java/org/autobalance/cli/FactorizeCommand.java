@@ -1,0 +1,45 @@
+package org.autobalance.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.autobalance.memory.DenseMatrix;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code autobalance factorize}: factorise a Matrix Market file. */
+@Command(name = "factorize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent.",
+            "Writes U.mtx, V.mtx and summary.json to --out (all or nothing) and one JSON object per iteration to --log."})
+final class FactorizeCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--input", required = true, paramLabel = "M.mtx",
+            description = "The matrix M, a Matrix Market file (array or coordinate; real or integer; general or symmetric).")
+    private Path input;
+
+    @Option(names = "--rank", required = true, paramLabel = "R", description = "The rank r, 1 <= r <= min(d1, d2).")
+    private int rank;
+
+    @Mixin
+    private SolverOptions options;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory for U.mtx, V.mtx and summary.json.")
+    private Path out;
+
+    @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
+    private Path log;
+
+    @Override
+    public Integer call() throws Exception {
+        try (DenseMatrix m = SolverOptions.read(input, options.dtype(), "M")) {
+            SolverRun.execute(spec.commandLine().getOut(), input.toString(), m, rank, options, out, log,
+                    Map.of("input", input.toString()));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,50 @@
+package org.autobalance.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
+@Command(name = "autobalance", mixinStandardHelpOptions = true, version = "autobalance 0.1.0",
+        description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
+        subcommands = {FactorizeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "The launcher script adds: ./autobalance test (runs the test suite)."})
+public final class Main implements Runnable {
+
+    /** Exit code of a run that failed after its input was accepted (divergence, I/O error while writing). */
+    static final int EXIT_FAILED = 1;
+    /** Exit code of invalid usage or invalid input (options, files, shapes). */
+    static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests: never calls {@code System.exit}). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(Main::exitCode);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("autobalance: error: " + describe(e));
+            return exitCode(e);
+        });
+        return cli.execute(args);
+    }
+
+    private static int exitCode(Throwable e) {
+        return e instanceof UsageException || e instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_FAILED;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'autobalance demo', "
+                + "'autobalance factorize --help' or 'autobalance --help'");
+    }
+}

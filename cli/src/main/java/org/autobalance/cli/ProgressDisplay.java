@@ -1,0 +1,45 @@
+package org.autobalance.cli;
+
+import java.io.Console;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
+
+/** A progress bar with the live loss and balance, shown only when standard output is a terminal. */
+final class ProgressDisplay implements IterationListener, AutoCloseable {
+    /** Records between bar updates: the bar itself redraws at most every 100 ms, this keeps the listener cheap. */
+    private static final int SAMPLE = 16;
+
+    private final ProgressBar bar;
+
+    private ProgressDisplay(ProgressBar bar) {
+        this.bar = bar;
+    }
+
+    /** A display for a run of at most {@code maxIterations} iterations; silent when not on a terminal. */
+    static ProgressDisplay create(String task, long maxIterations) {
+        Console console = System.console();
+        if (console == null || !console.isTerminal()) {
+            return new ProgressDisplay(null);
+        }
+        return new ProgressDisplay(new ProgressBarBuilder().setTaskName(task).setInitialMax(maxIterations)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(100).continuousUpdate().build());
+    }
+
+    @Override
+    public void onIteration(IterationRecord record) {
+        if (bar != null && record.iteration() % SAMPLE == 0) {
+            bar.stepTo(record.iteration() + 1);
+            bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.close();
+        }
+    }
+}

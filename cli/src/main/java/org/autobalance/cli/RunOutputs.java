@@ -1,0 +1,73 @@
+package org.autobalance.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.observe.Json;
+import org.autobalance.solve.Result;
+
+/**
+ * The output directory of a run: U.mtx, V.mtx and summary.json appear together or not at all.
+ *
+ * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
+ * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
+ * only after the run succeeded; a failed or diverged run removes the staging directory and leaves the destination as
+ * it was.
+ */
+final class RunOutputs implements AutoCloseable {
+    static final String U_FILE = "U.mtx";
+    static final String V_FILE = "V.mtx";
+    static final String SUMMARY_FILE = "summary.json";
+
+    private final Path directory;
+    private final Path staging;
+
+    RunOutputs(Path directory) {
+        this.directory = directory;
+        try {
+            Files.createDirectories(directory);
+            this.staging = Files.createTempDirectory(directory, ".autobalance-staging-");
+        } catch (FileAlreadyExistsException e) {
+            throw new UsageException("--out " + directory + ": exists and is not a directory", e);
+        } catch (IOException e) {
+            throw new UsageException("--out " + directory + ": cannot write there (" + e + ")", e);
+        }
+    }
+
+    /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
+    List<Path> commit(Result result, Map<String, Object> summary) throws IOException {
+        String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
+        MatrixMarket.write(staging.resolve(U_FILE), result.u(), "U: " + comment);
+        MatrixMarket.write(staging.resolve(V_FILE), result.v(), "V: " + comment);
+        Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
+        List<Path> written = new ArrayList<>();
+        for (String name : List.of(U_FILE, V_FILE, SUMMARY_FILE)) {
+            Path target = directory.resolve(name);
+            Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            written.add(target);
+        }
+        return written;
+    }
+
+    /** Removes the staging directory and anything left in it. */
+    @Override
+    public void close() throws IOException {
+        if (Files.exists(staging)) {
+            try (DirectoryStream<Path> left = Files.newDirectoryStream(staging)) {
+                for (Path p : left) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(staging);
+        }
+    }
+}

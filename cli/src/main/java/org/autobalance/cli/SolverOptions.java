@@ -1,0 +1,106 @@
+package org.autobalance.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Initializer;
+import picocli.CommandLine.Option;
+
+/** The options that configure a solver run, shared by {@code factorize} and {@code demo}. */
+final class SolverOptions {
+    @Option(names = "--dtype", paramLabel = "float32|float64", defaultValue = "float64",
+            description = "Precision of the computation (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "auto",
+            description = {"Step sizes: auto[:C] (eta = C/sigma1(M), C default 0.5), constant:ETA, or "
+                    + "decay:ETA0,DELTA (eta_t = ETA0/(t+1)^(1/2+DELTA), 0 < DELTA <= 1/2). Default: ${DEFAULT-VALUE}."})
+    String schedule;
+
+    @Option(names = "--init", paramLabel = "SPEC", defaultValue = "small",
+            description = {"Starting factors: small[:SCALE] (i.i.d. Gaussian, standard deviation SCALE, default "
+                    + "1e-3*sqrt(sigma1/max(d1,d2))), balanced[:SCALE] (U0'U0 = V0'V0 exactly), or file:U0.mtx,V0.mtx. "
+                    + "Default: ${DEFAULT-VALUE}."})
+    String init;
+
+    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "10000",
+            description = "Iteration limit (default: ${DEFAULT-VALUE}).")
+    long maxIterations;
+
+    @Option(names = "--tol", paramLabel = "EPS",
+            description = {"Stop when |grad f| <= EPS*|M|*sqrt(|U|^2+|V|^2) (Frobenius norms). 0 runs exactly "
+                    + "--max-iter iterations. Default: sqrt of the unit roundoff (1.5e-8 in float64, 2.4e-4 in float32)."})
+    Double tolerance;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Worker threads (default: the number of processors). Results are bit-for-bit "
+                    + "reproducible for a fixed seed, dtype and thread count.")
+    Integer threads;
+
+    DType dtype() {
+        try {
+            return DType.parse(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dtype: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A builder for factorising {@code m}. Factors read for {@code --init file:…} are added to {@code owned}, to be
+     * closed by the caller after the run.
+     */
+    Factorizer.Builder builder(DenseMatrix m, int rank, List<DenseMatrix> owned) {
+        Factorizer.Builder b = Factorizer.builder(m, rank);
+        b.schedule(option("--schedule", () -> StepSchedule.parse(schedule)));
+        b.initializer(initializer(m.dtype(), owned));
+        option("--max-iter", () -> b.maxIterations(maxIterations));
+        if (tolerance != null) {
+            option("--tol", () -> b.tolerance(tolerance));
+        }
+        option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
+        b.seed(seed);
+        return b;
+    }
+
+    private Initializer initializer(DType dtype, List<DenseMatrix> owned) {
+        if (!init.startsWith("file:")) {
+            return option("--init", () -> Initializer.parse(init));
+        }
+        String[] files = init.substring("file:".length()).split(",", -1);
+        if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
+            throw new UsageException("--init: expected file:U0.mtx,V0.mtx, got '" + init + "'", null);
+        }
+        DenseMatrix u0 = read(Path.of(files[0].trim()), dtype, "U0");
+        owned.add(u0);
+        DenseMatrix v0 = read(Path.of(files[1].trim()), dtype, "V0");
+        owned.add(v0);
+        return Initializer.given(u0, v0);
+    }
+
+    /** Reads a Matrix Market file; a missing or malformed file is a usage error naming {@code what}. */
+    static DenseMatrix read(Path path, DType dtype, String what) {
+        try {
+            return MatrixMarket.read(path, dtype);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T option(String name, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(name + ": " + e.getMessage(), e);
+        }
+    }
+}

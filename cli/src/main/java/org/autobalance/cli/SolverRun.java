@@ -1,0 +1,74 @@
+package org.autobalance.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.JsonLinesLog;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Result;
+
+/** Runs the solver for a command: progress, the iteration log, the outputs and the printed summary. */
+final class SolverRun {
+    private SolverRun() {
+    }
+
+    /**
+     * Factorises {@code m} and reports.
+     *
+     * @param label what M is, for the printed summary (a file name or "demo problem")
+     * @param out the output directory, or null for none
+     * @param log the JSON-lines iteration log, or null for none
+     */
+    static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
+            Path log, Map<String, Object> extraSummary) throws IOException {
+        List<DenseMatrix> owned = new ArrayList<>();
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+            Factorizer factorizer = options.builder(m, rank, owned).build();
+            Path logStaging = log == null ? null : stagingFor(log);
+            try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
+                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, options.maxIterations)) {
+                try (Result result = logWriter == null ? factorizer.run(progress)
+                        : factorizer.run(progress, logWriter)) {
+                    Map<String, Object> summary = result.summary();
+                    summary.putAll(extraSummary);
+                    printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label,
+                            m.rows(), m.cols(), m.dtype().label(), rank, result.iterations(),
+                            result.stopReason().label(), result.seconds());
+                    printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
+                            + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(),
+                            result.normU(), result.normV());
+                    printer.printf("schedule %s, %s kernels, %d thread(s)%n", result.schedule(), result.kernels(),
+                            result.threads());
+                    if (outputs != null) {
+                        List<Path> written = outputs.commit(result, summary);
+                        printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+                    }
+                }
+            } finally {
+                if (logStaging != null && Files.exists(logStaging)) {
+                    // the log of a diverged run is complete too: it shows how the run diverged
+                    Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (log != null) {
+                printer.println("iteration log " + log);
+            }
+        } finally {
+            owned.forEach(DenseMatrix::close);
+        }
+    }
+
+    private static Path stagingFor(Path log) {
+        Path parent = log.toAbsolutePath().getParent();
+        if (!Files.isDirectory(parent)) {
+            throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
+        }
+        return parent.resolve("." + log.getFileName() + ".partial");
+    }
+}
