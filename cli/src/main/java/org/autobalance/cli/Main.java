@@ -1,5 +1,6 @@
 package org.autobalance.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,9 +23,16 @@ public final class Main implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns its exit code (for tests: never calls {@code System.exit}). */
+    /** Runs the command line on standard output and error and returns its exit code. */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setExitCodeExceptionMapper(Main::exitCode);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("autobalance: error: " + describe(e));
@@ -34,7 +42,8 @@ public final class Main implements Runnable {
     }
 
     private static int exitCode(Throwable e) {
-        return e instanceof UsageException || e instanceof IllegalArgumentException ? EXIT_USAGE : EXIT_FAILED;
+        return e instanceof UsageException || e instanceof IllegalArgumentException
+                || e instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED;
     }
 
     private static String describe(Throwable e) {

@@ -1,0 +1,237 @@
+package org.autobalance.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.testing.Dense;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line end to end, in-process, against independent numpy/scipy fixtures. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static double number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":\\s*(-?[0-9.eE+-]+)").matcher(json);
+        assertTrue(m.find(), key + " missing in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static String fixture(String name) {
+        return Fixtures.fixture(name).toString();
+    }
+
+    private static double[][] read(Path p) throws IOException {
+        try (DenseMatrix m = MatrixMarket.read(p, DType.FLOAT64)) {
+            return m.toArray();
+        }
+    }
+
+    @Test
+    void userSuppliedFactorsAndAConstantStepReproduceTextbookIterates() throws IOException {
+        String trajectory = Files.readString(Fixtures.fixture("gd_trajectory.json"));
+        double eta = number(trajectory, "eta");
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("run.jsonl");
+        Run r = run("factorize", "--input", fixture("gd_M.mtx"), "--rank", "2", "--dtype", "float64",
+                "--init", "file:" + fixture("gd_U0.mtx") + "," + fixture("gd_V0.mtx"), "--schedule",
+                "constant:" + eta, "--max-iter", "50", "--tol", "0", "--threads", "2", "--out", out.toString(),
+                "--log", log.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        double[][] u = read(out.resolve("U.mtx"));
+        double[][] v = read(out.resolve("V.mtx"));
+        double[][] u50 = read(Fixtures.fixture("gd_U50.mtx"));
+        double[][] v50 = read(Fixtures.fixture("gd_V50.mtx"));
+        assertTrue(Dense.maxAbsDifference(u, u50) <= 1e-12 * Dense.maxAbs(u50), "U after 50 steps");
+        assertTrue(Dense.maxAbsDifference(v, v50) <= 1e-12 * Dense.maxAbs(v50), "V after 50 steps");
+        assertEquals(50, number(Files.readString(out.resolve("summary.json")), "iterations"));
+
+        List<String> records = Files.readAllLines(log);
+        assertEquals(50, records.size());
+        Matcher expected = Pattern.compile("\"loss\": ([0-9.eE+-]+),\\s*\"balance\": ([0-9.eE+-]+)")
+                .matcher(trajectory);
+        for (String record : records) {
+            assertTrue(expected.find());
+            double loss = Double.parseDouble(expected.group(1));
+            double balance = Double.parseDouble(expected.group(2));
+            // the one-pass loss identity cancels terms of size ‖M‖² ≈ 290: a few ε·‖M‖² absolute
+            assertEquals(loss, number(record, "loss"), 1e-12 * 290, record);
+            assertEquals(balance, number(record, "balance"), 1e-12 * balance, record);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 5, 10, 20})
+    void defaultsReachTheTruncatedSvdOptimum(int rank) throws IOException {
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", String.valueOf(rank),
+                "--max-iter", "20000", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        double optimum = number(Files.readString(Fixtures.fixture("spectrum_64x48.json")).replace(" ", ""),
+                String.valueOf(rank));
+        double loss = number(Files.readString(out.resolve("summary.json")), "loss");
+        assertTrue(loss >= optimum * (1 - 1e-9), "below the Eckart–Young optimum: " + loss);
+        assertTrue(loss <= optimum * 1.001, "loss " + loss + " vs optimum " + optimum);
+    }
+
+    @Test
+    void zeroToleranceRunsExactlyMaxIterations() throws IOException {
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--tol", "0",
+                "--max-iter", "37", "--dtype", "float32", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertEquals(37, number(summary, "iterations"));
+        assertTrue(summary.contains("\"stop_reason\":\"max_iterations\""), summary);
+        for (String key : List.of("loss", "relative_error", "balance", "norm_u", "norm_v", "seconds")) {
+            assertTrue(Double.isFinite(number(summary, key)), key);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--rank 0|rank must be between 1 and min(d1, d2) = 48",
+        "--rank 49|rank must be between 1 and min(d1, d2) = 48",
+        "--rank 2 --schedule decay:0.1,0.7|delta must lie in (0, 1/2]",
+        "--rank 2 --schedule decay:0.1,0|delta must lie in (0, 1/2]",
+        "--rank 2 --schedule constant:0|constant step must be finite and positive",
+        "--rank 2 --schedule constant:-1|constant step must be finite and positive",
+        "--rank 2 --schedule constant:Infinity|constant step must be finite and positive",
+        "--rank 2 --dtype float16|unknown dtype 'float16'",
+        "--rank 2 --init file:nowhere.mtx,nowhere.mtx|cannot read U0 from nowhere.mtx",
+        "--rank 2 --init file:only-one.mtx|expected file:U0.mtx,V0.mtx",
+        "--rank 2 --threads 0|threads must be at least 1",
+        "--rank 2 --tol -1|tolerance must be finite and non-negative",
+        "--rank 2 --max-iter -5|max iterations must be non-negative",
+        "--rank 2 --bogus|Unknown option: '--bogus'",
+        "--rank two|Invalid value for option '--rank'"})
+    void badOptionsAreRejectedBeforeAnyOutput(String options, String message) {
+        Path out = dir.resolve("out");
+        String[] args = Stream.concat(Stream.of("factorize", "--input", fixture("spectrum_64x48.mtx"), "--out",
+                out.toString()), Stream.of(options.split(" "))).toArray(String[]::new);
+        Run r = run(args);
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains(message), r.err());
+        assertNoOutputs(out);
+    }
+
+    @Test
+    void mismatchedInitialFactorsNameTheShape() {
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--init",
+                "file:" + fixture("gd_U0.mtx") + "," + fixture("gd_V0.mtx"));
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("initial factor U0 is 23 x 2, expected 64 x 3"), r.err());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "%%MatrixMarket matrix array real general\\n2 2\\n1\\n2\\n3\\n|line",
+        "%%MatrixMarket matrix array real general\\n2 2\\n1\\nNaN\\n3\\n4\\n|non-finite",
+        "%%MatrixMarket matrix array real general\\n2 2\\n1\\n2\\nthree\\n4\\n|line 5",
+        "%%MatrixMarket vector array real general\\n2 2\\n1\\n2\\n3\\n4\\n|vector",
+        "not a header\\n|line 1"})
+    void malformedMatrixFilesAreRejected(String content, String message) throws IOException {
+        Path input = dir.resolve("bad.mtx");
+        Files.writeString(input, content.replace("\\n", "\n"));
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", input.toString(), "--rank", "1", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("bad.mtx") && r.err().contains(message), r.err());
+        assertNoOutputs(out);
+    }
+
+    @Test
+    void aDivergingRunFailsClearlyAndWritesNoFactors() throws IOException {
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("log.jsonl");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--schedule",
+                "constant:1", "--out", out.toString(), "--log", log.toString());
+        assertEquals(Main.EXIT_FAILED, r.exitCode());
+        assertTrue(r.err().contains("diverged at iteration"), r.err());
+        assertNoOutputs(out);
+        // the log is kept: it shows how the run diverged, every record finite
+        List<String> records = Files.readAllLines(log);
+        assertFalse(records.isEmpty());
+        assertFalse(records.getLast().contains("null"), records.getLast());
+    }
+
+    @Test
+    void anExistingOutputIsLeftIntactWhenARunFails() throws IOException {
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("U.mtx"), "previous");
+        run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--schedule", "constant:1",
+                "--out", out.toString());
+        assertEquals("previous", Files.readString(out.resolve("U.mtx")));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(1, files.count());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"factorize", "demo"})
+    void everyCommandHasHelp(String command) {
+        Run r = run(command, "--help");
+        assertEquals(0, r.exitCode());
+        assertTrue(r.out().contains("--schedule") && r.out().contains("--init") && r.out().contains("--out"),
+                r.out());
+    }
+
+    @Test
+    void noCommandIsAUsageError() {
+        Run r = run();
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("missing command"), r.err());
+    }
+
+    @Test
+    void demoRunsAndSaysWhereTheOutputsWent() throws IOException {
+        Path out = dir.resolve("demo");
+        Run r = run("demo", "--max-iter", "3", "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("relative error") && r.out().contains("balance"), r.out());
+        assertTrue(r.out().contains(out.resolve("summary.json").toString()), r.out());
+        assertEquals(3, number(Files.readString(out.resolve("summary.json")), "iterations"));
+    }
+
+    private static void assertNoOutputs(Path out) {
+        for (String name : List.of("U.mtx", "V.mtx", "summary.json")) {
+            assertFalse(Files.exists(out.resolve(name)), name + " was written");
+        }
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> files = Files.list(out)) {
+                assertEquals(List.of(), files.toList(), "leftovers in " + out);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
