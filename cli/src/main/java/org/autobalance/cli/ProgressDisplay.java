@@ -13,6 +13,7 @@ final class ProgressDisplay implements IterationListener, AutoCloseable {
     private static final int SAMPLE = 16;
 
     private final ProgressBar bar;
+    private long done;
 
     private ProgressDisplay(ProgressBar bar) {
         this.bar = bar;
@@ -30,6 +31,7 @@ final class ProgressDisplay implements IterationListener, AutoCloseable {
 
     @Override
     public void onIteration(IterationRecord record) {
+        done = record.iteration() + 1;
         if (bar != null && record.iteration() % SAMPLE == 0) {
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
@@ -39,6 +41,7 @@ final class ProgressDisplay implements IterationListener, AutoCloseable {
     @Override
     public void close() {
         if (bar != null) {
+            bar.stepTo(done);
             bar.close();
         }
     }

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
@@ -31,29 +33,42 @@ final class SolverRun {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Factorizer factorizer = options.builder(m, rank, owned).build();
             Path logStaging = log == null ? null : stagingFor(log);
+            Result finished;
+            IterationRecord[] first = new IterationRecord[1];
+            IterationListener keepFirst = rec -> {
+                if (first[0] == null) {
+                    first[0] = rec;
+                }
+            };
             try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
                     ProgressDisplay progress = ProgressDisplay.create("rank " + rank, options.maxIterations)) {
-                try (Result result = logWriter == null ? factorizer.run(progress)
-                        : factorizer.run(progress, logWriter)) {
-                    Map<String, Object> summary = result.summary();
-                    summary.putAll(extraSummary);
-                    printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label,
-                            m.rows(), m.cols(), m.dtype().label(), rank, result.iterations(),
-                            result.stopReason().label(), result.seconds());
-                    printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
-                            + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(),
-                            result.normU(), result.normV());
-                    printer.printf("schedule %s, %s kernels, %d thread(s)%n", result.schedule(), result.kernels(),
-                            result.threads());
-                    if (outputs != null) {
-                        List<Path> written = outputs.commit(result, summary);
-                        printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
-                    }
-                }
+                finished = logWriter == null ? factorizer.run(progress, keepFirst)
+                        : factorizer.run(progress, keepFirst, logWriter);
             } finally {
                 if (logStaging != null && Files.exists(logStaging)) {
                     // the log of a diverged run is complete too: it shows how the run diverged
                     Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            try (Result result = finished) {
+                Map<String, Object> summary = result.summary();
+                summary.putAll(extraSummary);
+                printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label, m.rows(),
+                        m.cols(), m.dtype().label(), rank, result.iterations(), result.stopReason().label(),
+                        result.seconds());
+                printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
+                        + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(), result.normU(),
+                        result.normV());
+                if (first[0] != null) {
+                    // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
+                    printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),
+                            first[0].normU(), first[0].normV());
+                }
+                printer.printf("schedule %s, %s kernels, %d thread(s)%n", result.schedule(), result.kernels(),
+                        result.threads());
+                if (outputs != null) {
+                    List<Path> written = outputs.commit(result, summary);
+                    printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
                 }
             }
             if (log != null) {

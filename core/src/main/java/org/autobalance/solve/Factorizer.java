@@ -33,6 +33,7 @@ public final class Factorizer {
     /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
     static final double RUNAWAY_FACTOR = 1e6;
 
+    /** A private copy of the settings: changing the builder after {@link Builder#build()} does not affect this. */
     private final Builder config;
     private final List<IterationListener> listeners;
 
@@ -164,7 +165,18 @@ public final class Factorizer {
                 requireFactor(v0, "V0", m.cols());
             }
             requireFinite(m, "M");
-            return new Factorizer(this);
+            Builder copy = new Builder(m, rank);
+            copy.schedule = schedule;
+            copy.initializer = initializer;
+            copy.threads = threads;
+            copy.seed = seed;
+            copy.maxIterations = maxIterations;
+            copy.tolerance = tolerance;
+            copy.timeLimit = timeLimit;
+            copy.exactLossEvery = exactLossEvery;
+            copy.kernels = kernels;
+            copy.listeners.addAll(listeners);
+            return new Factorizer(copy);
         }
 
         private void requireFactor(DenseMatrix x, String name, int rows) {
