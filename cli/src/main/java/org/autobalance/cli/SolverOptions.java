@@ -35,7 +35,7 @@ final class SolverOptions {
 
     @Option(names = "--tol", paramLabel = "EPS",
             description = {"Stop when |grad f| <= EPS*|M|*sqrt(|U|^2+|V|^2) (Frobenius norms). 0 runs exactly "
-                    + "--max-iter iterations. Default: sqrt of the unit roundoff (1.5e-8 in float64, 2.4e-4 in float32)."})
+                    + "--max-iter iterations. Default: 1.5e-8 in float64, 1e-5 in float32."})
     Double tolerance;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
