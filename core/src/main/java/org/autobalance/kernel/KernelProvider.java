@@ -1,14 +1,154 @@
 package org.autobalance.kernel;
 
-/** Chooses the {@link FactorKernels} implementation once per JVM. */
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+
+/**
+ * Chooses the {@link FactorKernels} implementation once per JVM (the pattern of Lucene's
+ * {@code VectorizationProvider}) and logs the choice with its reason.
+ *
+ * <p>The SIMD kernels ({@code org.autobalance.kernel.simd}) are used when all of these hold:
+ * <ol>
+ *   <li>the module {@code jdk.incubator.vector} is in the boot layer ({@code --add-modules jdk.incubator.vector});
+ *       otherwise a WARNING names the flag;
+ *   <li>the VM is HotSpot with its optimising compiler C2 available (not {@code -Xint}, not
+ *       {@code -XX:TieredStopAtLevel} below 4 with tiered compilation): without C2 the Vector API runs its Java
+ *       fallback, about 100× slower than scalar code;
+ *   <li>the platform's preferred vector width is at least 128 bits (checked by the SIMD class itself).
+ * </ol>
+ * The system property {@code autobalance.kernels} = {@code auto} (default) | {@code simd} | {@code scalar} forces a
+ * choice; {@code simd} skips the VM check (useful for tests) but still needs the module, and falls back to scalar with
+ * a WARNING when it is missing. The SIMD class is loaded reflectively, so a JVM without the module never links it.
+ */
 public final class KernelProvider {
-    private static final FactorKernels KERNELS = new ScalarKernels();
+    /** System property that forces the implementation. */
+    public static final String PROPERTY = "autobalance.kernels";
+    static final String SIMD_CLASS = "org.autobalance.kernel.simd.SimdKernels";
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
+    private static final FactorKernels SCALAR = new ScalarKernels();
+    private static final Choice CHOICE = choose();
 
     private KernelProvider() {
     }
 
     /** The implementation chosen for this JVM. */
     public static FactorKernels kernels() {
-        return KERNELS;
+        return CHOICE.kernels;
+    }
+
+    /** Why {@link #kernels()} was chosen, as logged. */
+    public static String reason() {
+        return CHOICE.reason;
+    }
+
+    /** The scalar reference implementation. */
+    public static FactorKernels scalar() {
+        return SCALAR;
+    }
+
+    /** True when the module {@code jdk.incubator.vector} is in the boot layer of this JVM. */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent();
+    }
+
+    /**
+     * A new SIMD implementation, whatever {@link #kernels()} chose, for tests and benchmarks that compare the two.
+     *
+     * @throws UnsupportedOperationException if the vector module is missing or the platform cannot run it
+     */
+    public static FactorKernels simd() {
+        if (!vectorModulePresent()) {
+            throw new UnsupportedOperationException(VECTOR_MODULE + " is not in the boot layer: run the JVM with "
+                    + "--add-modules " + VECTOR_MODULE);
+        }
+        return loadSimd();
+    }
+
+    private record Choice(FactorKernels kernels, String reason) {
+    }
+
+    private static Choice choose() {
+        String mode = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        Choice c = switch (mode) {
+            case "scalar" -> new Choice(SCALAR, "forced by -D" + PROPERTY + "=scalar");
+            case "simd" -> trySimd(true);
+            case "auto", "" -> trySimd(false);
+            default -> {
+                LOG.log(System.Logger.Level.WARNING, "unknown -D{0}={1} (expected auto, simd or scalar); using auto",
+                        PROPERTY, mode);
+                yield trySimd(false);
+            }
+        };
+        LOG.log(System.Logger.Level.INFO, "autobalance kernels: {0} ({1})", c.kernels.name(), c.reason);
+        return c;
+    }
+
+    private static Choice trySimd(boolean forced) {
+        if (!vectorModulePresent()) {
+            String why = VECTOR_MODULE + " is not in the boot layer; pass --add-modules " + VECTOR_MODULE
+                    + " to the JVM to enable the SIMD kernels";
+            LOG.log(System.Logger.Level.WARNING, "autobalance: falling back to scalar kernels: {0}", why);
+            return new Choice(SCALAR, why);
+        }
+        if (!forced) {
+            String vmProblem = vmProblem();
+            if (vmProblem != null) {
+                LOG.log(System.Logger.Level.WARNING, "autobalance: falling back to scalar kernels: {0}", vmProblem);
+                return new Choice(SCALAR, vmProblem);
+            }
+        }
+        try {
+            FactorKernels k = loadSimd();
+            return new Choice(k, (forced ? "forced by -D" + PROPERTY + "=simd; " : "") + VECTOR_MODULE
+                    + " present, " + System.getProperty("java.vm.name") + " with C2");
+        } catch (UnsupportedOperationException | LinkageError e) {
+            String why = "SIMD kernels unusable: " + e;
+            LOG.log(System.Logger.Level.WARNING, "autobalance: falling back to scalar kernels: {0}", why);
+            return new Choice(SCALAR, why);
+        }
+    }
+
+    private static FactorKernels loadSimd() {
+        try {
+            return (FactorKernels) Class.forName(SIMD_CLASS).getConstructor().newInstance();
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new UnsupportedOperationException("cannot create " + SIMD_CLASS, e);
+        } catch (ReflectiveOperationException e) {
+            throw new UnsupportedOperationException("cannot load " + SIMD_CLASS, e);
+        }
+    }
+
+    /** Why this VM cannot run the Vector API fast, or null if it can. */
+    static String vmProblem() {
+        String vmName = System.getProperty("java.vm.name", "");
+        String vmInfo = System.getProperty("java.vm.info", "");
+        if (!(vmName.contains("HotSpot") || vmName.contains("OpenJDK")) || vmName.contains("OpenJ9")) {
+            return "VM '" + vmName + "' is not HotSpot; the Vector API is only fast with HotSpot's C2";
+        }
+        if (vmInfo.contains("interpreted mode")) {
+            return "the JIT is disabled (-Xint); the Vector API would run interpreted";
+        }
+        try {
+            var bean = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (bean != null) {
+                boolean tiered = Boolean.parseBoolean(bean.getVMOption("TieredCompilation").getValue());
+                int stopAt = Integer.parseInt(bean.getVMOption("TieredStopAtLevel").getValue());
+                if (tiered && stopAt < 4) {
+                    return "C2 is disabled (-XX:TieredStopAtLevel=" + stopAt + "); the Vector API needs C2";
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // jdk.management missing or the option unknown: cannot tell, assume the default (C2 present)
+            return null;
+        }
+        return null;
     }
 }

@@ -1,0 +1,52 @@
+package org.autobalance.bench;
+
+import java.util.Arrays;
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * A quick development timer for the fused pass (not a substitute for JMH): warms up for a few seconds, then reports
+ * the minimum and median of repeated calls. On a shared, noisy machine the minimum is the steadiest statistic for
+ * comparing two variants of a kernel; publish JMH numbers.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.QuickTimer
+ * float32 4096 1,16,64 [reps] [simd|scalar]}
+ */
+public final class QuickTimer {
+    private QuickTimer() {
+    }
+
+    public static void main(String[] args) {
+        DType t = DType.parse(args[0]);
+        int d = Integer.parseInt(args[1]);
+        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 30;
+        FactorKernels k = args.length > 4 && args[4].equals("scalar") ? KernelProvider.scalar()
+                : KernelProvider.simd();
+        try (DenseMatrix m = FusedPassBenchmark.gaussian(t, d, d, 1)) {
+            for (String rs : args[2].split(",")) {
+                int r = Integer.parseInt(rs);
+                try (DenseMatrix u = FusedPassBenchmark.gaussian(t, d, r, 2);
+                        DenseMatrix v = FusedPassBenchmark.gaussian(t, d, r, 3);
+                        DenseMatrix mv = DenseMatrix.allocate(t, d, r);
+                        DenseMatrix mtu = DenseMatrix.allocate(t, d, r)) {
+                    long end = System.nanoTime() + 3_000_000_000L;
+                    while (System.nanoTime() < end) {
+                        k.fusedPass(m, u, v, 0, d, mv, mtu);
+                    }
+                    double[] ms = new double[reps];
+                    for (int i = 0; i < reps; i++) {
+                        long t0 = System.nanoTime();
+                        k.fusedPass(m, u, v, 0, d, mv, mtu);
+                        ms[i] = (System.nanoTime() - t0) / 1e6;
+                    }
+                    Arrays.sort(ms);
+                    double gflops = 4.0 * d * d * r / ms[0] / 1e6;
+                    System.out.printf("%s %s d=%d r=%d  min %.2f ms  median %.2f ms  (%.1f GFLOP/s at min)%n",
+                            k.name(), t.label(), d, r, ms[0], ms[reps / 2], gflops);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package org.autobalance.kernel.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * Gram, gradient step, dot and exact residual for float64 matrices: the same shapes as {@link FloatOps}, all in
+ * double precision (no widening).
+ */
+final class DoubleOps {
+    static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
+    static final int L = S.length();
+    static final ByteOrder NO = ByteOrder.nativeOrder();
+    static final long BYTES = Double.BYTES;
+    static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
+
+    private DoubleOps() {
+    }
+
+    static void gram(DenseMatrix x, int rs, int re, double[] gram, Scratch sc) {
+        if (rs >= re) {
+            return;
+        }
+        int r = x.cols();
+        int st = x.stride();
+        int w = GramTiles.width(r);
+        int ra = FloatFused.roundUp(r, 4);
+        int lr = FloatFused.roundUp(r, L);
+        double[] xb = sc.doubles(0, GramTiles.GB * w);
+        double[] gs = sc.doubles(1, ra * w);
+        Arrays.fill(gs, 0, ra * w, 0.0);
+        MemorySegment xs = x.segment();
+        for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
+            int rows = Math.min(GramTiles.GB, re - i0);
+            for (int k = 0; k < rows; k++) {
+                long o = (long) (i0 + k) * st * BYTES;
+                int d = k * w;
+                for (int c = 0; c < lr; c += L) {
+                    DoubleVector.fromMemorySegment(S, xs, o + c * BYTES, NO).intoArray(xb, d + c);
+                }
+                Arrays.fill(xb, d + lr, d + w, 0.0);
+            }
+            GramTiles.accumulate(xb, rows, w, r, gs);
+        }
+        GramTiles.finish(gs, w, r, gram);
+    }
+
+    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re) {
+        if (rs >= re) {
+            return 0.0;
+        }
+        long base = (long) rs * x.stride() * BYTES;
+        long n = (long) (re - rs) * x.stride();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        DoubleVector s0 = DoubleVector.zero(S);
+        DoubleVector s1 = DoubleVector.zero(S);
+        DoubleVector s2 = DoubleVector.zero(S);
+        DoubleVector s3 = DoubleVector.zero(S);
+        long k = 0;
+        long step = 4L * L;
+        for (; k + step <= n; k += step) {
+            long o = base + k * BYTES;
+            s0 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s0);
+            o += L * BYTES;
+            s1 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s1);
+            o += L * BYTES;
+            s2 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s2);
+            o += L * BYTES;
+            s3 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s3);
+        }
+        for (; k < n; k += L) {
+            long o = base + k * BYTES;
+            s0 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s0);
+        }
+        return GramTiles.sumLanes(s0.add(s1).add(s2.add(s3)));
+    }
+
+    static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
+        if (rs >= re) {
+            return 0.0;
+        }
+        int r = x.cols();
+        int st = x.stride();
+        int sp = p.stride();
+        int w = FloatFused.roundUp(r, 2 * L);
+        double[] af = sc.doubles(2, r * w);
+        double[] xo = sc.doubles(3, 4 * r);
+        double[] gt = sc.doubles(4, 4 * w);
+        double[] acc = sc.doubles(0, L);
+        Arrays.fill(acc, 0, L, 0.0);
+        for (int k = 0; k < r; k++) {
+            System.arraycopy(a, k * r, af, k * w, r);
+            Arrays.fill(af, k * w + r, k * w + w, 0.0);
+        }
+        MemorySegment xs = x.segment();
+        MemorySegment ps = p.segment();
+        for (int i0 = rs; i0 < re; i0 += 4) {
+            int rows = Math.min(4, re - i0);
+            for (int k = 0; k < 4; k++) {
+                long row = (long) (i0 + k) * st;
+                for (int c = 0; c < r; c++) {
+                    xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0.0;
+                }
+            }
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(xo, r, af, w, j, gt, w);
+            }
+            for (int k = 0; k < rows; k++) {
+                stepRow(gt, k * w, xs, (long) (i0 + k) * st * BYTES, ps, (long) (i0 + k) * sp * BYTES, r, -eta,
+                        acc);
+            }
+        }
+        return GramTiles.sumLanes(DoubleVector.fromArray(S, acc, 0));
+    }
+
+    private static void stepRow(double[] gt, int go, MemorySegment xs, long xo, MemorySegment ps, long po, int r,
+            double negEta, double[] acc) {
+        DoubleVector s = DoubleVector.fromArray(S, acc, 0);
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector ne = DoubleVector.broadcast(S, negEta);
+        for (int c = 0; c < r; c += L) {
+            VectorMask<Double> mk = S.indexInRange(c, r);
+            long o = c * BYTES;
+            DoubleVector g = DoubleVector.fromArray(S, gt, go + c).sub(DoubleVector.fromMemorySegment(S, ps, po + o,
+                    NO));
+            g = zero.blend(g, mk);
+            g.fma(ne, DoubleVector.fromMemorySegment(S, xs, xo + o, NO)).intoMemorySegment(xs, xo + o, NO, mk);
+            s = g.fma(g, s);
+        }
+        s.intoArray(acc, 0);
+    }
+
+    static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
+        if (rs >= re) {
+            return 0.0;
+        }
+        int r = u.cols();
+        int d2 = m.cols();
+        int n = m.stride();
+        int w = FloatFused.roundUp(n, 2 * L);
+        double[] vt = sc.doubles(2, r * w);
+        double[] uv = sc.doubles(3, 4 * w);
+        double[] up = sc.doubles(4, 4 * r);
+        double[] acc = sc.doubles(0, 2 * L);
+        Arrays.fill(acc, 0, 2 * L, 0.0);
+        MemorySegment vs = v.segment();
+        MemorySegment us = u.segment();
+        MemorySegment ms = m.segment();
+        int sv = v.stride();
+        int su = u.stride();
+        for (int a = 0; a < r; a++) {
+            int base = a * w;
+            for (int j = 0; j < d2; j++) {
+                vt[base + j] = vs.getAtIndex(E, (long) j * sv + a);
+            }
+            Arrays.fill(vt, base + d2, base + w, 0.0);
+        }
+        for (int i0 = rs; i0 < re; i0 += 4) {
+            int rows = Math.min(4, re - i0);
+            for (int k = 0; k < 4; k++) {
+                long row = (long) (i0 + k) * su;
+                for (int a = 0; a < r; a++) {
+                    up[k * r + a] = k < rows ? us.getAtIndex(E, row + a) : 0.0;
+                }
+            }
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(up, r, vt, w, j, uv, w);
+            }
+            for (int k = 0; k < rows; k++) {
+                rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
+            }
+        }
+        return GramTiles.sumLanes(DoubleVector.fromArray(S, acc, 0).add(DoubleVector.fromArray(S, acc, L)));
+    }
+
+    private static void rowSquares(double[] uv, int uo, MemorySegment ms, long mo, int n, double[] acc) {
+        DoubleVector s0 = DoubleVector.fromArray(S, acc, 0);
+        DoubleVector s1 = DoubleVector.fromArray(S, acc, L);
+        int j = 0;
+        for (; j + 2 * L <= n; j += 2 * L) {
+            DoubleVector e0 = DoubleVector.fromArray(S, uv, uo + j)
+                    .sub(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO));
+            DoubleVector e1 = DoubleVector.fromArray(S, uv, uo + j + L)
+                    .sub(DoubleVector.fromMemorySegment(S, ms, mo + (j + L) * BYTES, NO));
+            s0 = e0.fma(e0, s0);
+            s1 = e1.fma(e1, s1);
+        }
+        for (; j < n; j += L) {
+            DoubleVector e0 = DoubleVector.fromArray(S, uv, uo + j)
+                    .sub(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO));
+            s0 = e0.fma(e0, s0);
+        }
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, L);
+    }
+
+    /** As {@link FloatOps#tile4x2} in double. */
+    static void tile4x2(double[] lhs, int r, double[] rhs, int rs, int j, double[] out, int os) {
+        DoubleVector a00 = DoubleVector.zero(S);
+        DoubleVector a01 = DoubleVector.zero(S);
+        DoubleVector a10 = DoubleVector.zero(S);
+        DoubleVector a11 = DoubleVector.zero(S);
+        DoubleVector a20 = DoubleVector.zero(S);
+        DoubleVector a21 = DoubleVector.zero(S);
+        DoubleVector a30 = DoubleVector.zero(S);
+        DoubleVector a31 = DoubleVector.zero(S);
+        int r2 = 2 * r;
+        int r3 = 3 * r;
+        for (int a = 0; a < r; a++) {
+            int ro = a * rs + j;
+            DoubleVector b0 = DoubleVector.fromArray(S, rhs, ro);
+            DoubleVector b1 = DoubleVector.fromArray(S, rhs, ro + L);
+            DoubleVector x = DoubleVector.broadcast(S, lhs[a]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            x = DoubleVector.broadcast(S, lhs[r + a]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            x = DoubleVector.broadcast(S, lhs[r2 + a]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            x = DoubleVector.broadcast(S, lhs[r3 + a]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+        }
+        a00.intoArray(out, j);
+        a01.intoArray(out, j + L);
+        a10.intoArray(out, os + j);
+        a11.intoArray(out, os + j + L);
+        a20.intoArray(out, 2 * os + j);
+        a21.intoArray(out, 2 * os + j + L);
+        a30.intoArray(out, 3 * os + j);
+        a31.intoArray(out, 3 * os + j + L);
+    }
+}

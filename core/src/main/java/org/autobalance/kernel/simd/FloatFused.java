@@ -1,0 +1,599 @@
+package org.autobalance.kernel.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * The fused pass (MV and MᵀU in one sweep over M) in float precision. DoubleFused is generated from this file
+ * (see native-notes/kernels.md): edit this one and regenerate.
+ *
+ * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}, property
+ * {@code autobalance.simd.smallRank.float32}):
+ * <ul>
+ *   <li><b>small r</b> (bandwidth-bound): vectors run along the columns j of M. V and MᵀU are transposed into
+ *       per-thread scratch (r rows of the padded width of M), rows of M stream straight from the native segment, 1,
+ *       2 or 4 at a time, and each M vector feeds one FMA into a row accumulator (MV) and one into the transposed MᵀU
+ *       row, whose u values sit in registers. Row accumulators are reduced once per row, in lane order.
+ *   <li><b>large r</b> (compute-bound): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
+ *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
+ *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
+ *       (12 independent FMA chains each). V, U, MV and MᵀU are handled as packed heap copies whose rows are padded
+ *       with zeros to a multiple of NC·L, so the micro-kernels have no tails.
+ * </ul>
+ * Every sum has an order fixed by the code (no {@code reduceLanes}), so results are bit-for-bit reproducible.
+ */
+final class FloatFused {
+    static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
+    static final int L = S.length();
+    static final ByteOrder NO = ByteOrder.nativeOrder();
+    static final long BYTES = Float.BYTES;
+    static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+
+    /** Largest rank handled by the small-r path. */
+    static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float32", 8);
+    /** Rows of the MV register tile. */
+    static final int MR = 6;
+    /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tile. */
+    static final int NJ = 6;
+    /** Vectors along r in both register tiles: MR·NC = NJ·NC = 12 accumulators, + NC loads + 1 broadcast. */
+    static final int NC = 2;
+    /** Rows of M per packed panel (a multiple of MR): the i-extent of the MᵀU micro-kernel. */
+    static final int RB = 24;
+    /**
+     * Columns of M per packed block (a multiple of NJ and of 16): the j-extent of the MV micro-kernel.
+     */
+    static final int JB = 240;
+
+    private FloatFused() {
+    }
+
+    /** True when the scratch arrays of this call fit Java arrays; otherwise the caller falls back to scalar. */
+    static boolean fits(DenseMatrix m, DenseMatrix u) {
+        long r = u.cols();
+        long n = m.stride();
+        long rp = (r + NC * L - 1) / (NC * L) * (NC * L);
+        long d2p = (m.cols() + JB - 1L) / JB * JB;
+        return r * n < Integer.MAX_VALUE - 64 && d2p * rp < Integer.MAX_VALUE - 64
+                && (d2p / JB) * RB * JB < Integer.MAX_VALUE - 64;
+    }
+
+    static void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
+            DenseMatrix mtu, Scratch sc) {
+        if (rs >= re) {
+            return;
+        }
+        if (u.cols() <= SMALL_MAX) {
+            small(m, u, v, rs, re, mv, mtu, sc);
+        } else {
+            gemm(m, u, v, rs, re, mv, mtu, sc);
+        }
+    }
+
+    // ---------------------------------------------------------------- small r
+
+    private static void small(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
+            DenseMatrix mtu, Scratch sc) {
+        int r = u.cols();
+        int d2 = m.cols();
+        int n = m.stride();
+        MemorySegment ms = m.segment();
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment mvs = mv.segment();
+        MemorySegment mts = mtu.segment();
+        int su = u.stride();
+        int sv = v.stride();
+        int smv = mv.stride();
+        int smt = mtu.stride();
+        float[] vt = sc.floats(0, r * n);
+        float[] mt = sc.floats(1, r * n);
+        float[] red = sc.floats(2, 8 * L);
+        float[] uu = sc.floats(3, 8);
+        for (int a = 0; a < r; a++) {
+            int base = a * n;
+            for (int j = 0; j < d2; j++) {
+                vt[base + j] = vs.getAtIndex(E, (long) j * sv + a);
+                mt[base + j] = mts.getAtIndex(E, (long) j * smt + a);
+            }
+            Arrays.fill(vt, base + d2, base + n, 0f);
+            Arrays.fill(mt, base + d2, base + n, 0f);
+        }
+        long rowBytes = n * BYTES;
+        int i = rs;
+        for (; i + 4 <= re; i += 4) {
+            long off = i * rowBytes;
+            int a = 0;
+            for (; a + 4 <= r; a += 4) {
+                for (int k = 0; k < 4; k += 2) {
+                    for (int q = 0; q < 4; q++) {
+                        uu[q] = us.getAtIndex(E, (long) (i + k) * su + a + q);
+                        uu[4 + q] = us.getAtIndex(E, (long) (i + k + 1) * su + a + q);
+                    }
+                    k4r2(ms, off + k * rowBytes, rowBytes, n, vt, mt, a * n, uu, red);
+                    for (int q = 0; q < 4; q++) {
+                        storeSum(red, q, mvs, (long) (i + k) * smv + a + q);
+                        storeSum(red, 4 + q, mvs, (long) (i + k + 1) * smv + a + q);
+                    }
+                }
+            }
+            if (a + 2 <= r) {
+                for (int k = 0; k < 4; k += 2) {
+                    k2r2(ms, off + k * rowBytes, rowBytes, n, vt, mt, a * n,
+                            us.getAtIndex(E, (long) (i + k) * su + a), us.getAtIndex(E, (long) (i + k) * su + a + 1),
+                            us.getAtIndex(E, (long) (i + k + 1) * su + a),
+                            us.getAtIndex(E, (long) (i + k + 1) * su + a + 1), red);
+                    for (int q = 0; q < 2; q++) {
+                        storeSum(red, q, mvs, (long) (i + k) * smv + a + q);
+                        storeSum(red, 2 + q, mvs, (long) (i + k + 1) * smv + a + q);
+                    }
+                }
+                a += 2;
+            }
+            if (a < r) {
+                k1r4(ms, off, rowBytes, n, vt, mt, a * n, us.getAtIndex(E, (long) i * su + a),
+                        us.getAtIndex(E, (long) (i + 1) * su + a), us.getAtIndex(E, (long) (i + 2) * su + a),
+                        us.getAtIndex(E, (long) (i + 3) * su + a), red);
+                for (int k = 0; k < 4; k++) {
+                    storeSum(red, k, mvs, (long) (i + k) * smv + a);
+                }
+            }
+        }
+        for (; i < re; i++) {
+            long off = i * rowBytes;
+            long uRow = (long) i * su;
+            long mvRow = (long) i * smv;
+            int a = 0;
+            for (; a + 4 <= r; a += 4) {
+                k4r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), us.getAtIndex(E, uRow + a + 1),
+                        us.getAtIndex(E, uRow + a + 2), us.getAtIndex(E, uRow + a + 3), red);
+                for (int q = 0; q < 4; q++) {
+                    storeSum(red, q, mvs, mvRow + a + q);
+                }
+            }
+            if (a + 2 <= r) {
+                k2r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), us.getAtIndex(E, uRow + a + 1), red);
+                storeSum(red, 0, mvs, mvRow + a);
+                storeSum(red, 1, mvs, mvRow + a + 1);
+                a += 2;
+            }
+            if (a < r) {
+                k1r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), red);
+                storeSum(red, 0, mvs, mvRow + a);
+            }
+        }
+        for (int j = 0; j < d2; j++) {
+            long row = (long) j * smt;
+            for (int a = 0; a < r; a++) {
+                mts.setAtIndex(E, row + a, mt[a * n + j]);
+            }
+        }
+    }
+
+    /** Stores the lane sum of vector {@code q} of {@code red}, added in lane order in double, rounded once. */
+    private static void storeSum(float[] red, int q, MemorySegment s, long index) {
+        double sum = 0.0;
+        int o = q * L;
+        for (int l = 0; l < L; l++) {
+            sum += red[o + l];
+        }
+        s.setAtIndex(E, index, (float) sum);
+    }
+
+    /** Two rows of M × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
+    private static void k4r2(MemorySegment ms, long off, long rowBytes, int n, float[] vt, float[] mt, int t,
+            float[] uu, float[] red) {
+        FloatVector u00 = FloatVector.broadcast(S, uu[0]);
+        FloatVector u01 = FloatVector.broadcast(S, uu[1]);
+        FloatVector u02 = FloatVector.broadcast(S, uu[2]);
+        FloatVector u03 = FloatVector.broadcast(S, uu[3]);
+        FloatVector u10 = FloatVector.broadcast(S, uu[4]);
+        FloatVector u11 = FloatVector.broadcast(S, uu[5]);
+        FloatVector u12 = FloatVector.broadcast(S, uu[6]);
+        FloatVector u13 = FloatVector.broadcast(S, uu[7]);
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        int t1 = t + n;
+        int t2 = t1 + n;
+        int t3 = t2 + n;
+        for (int j = 0; j < n; j += L) {
+            long o = off + j * BYTES;
+            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
+            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
+            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            c00 = m0.fma(v, c00);
+            c10 = m1.fma(v, c10);
+            m1.fma(u10, m0.fma(u00, FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
+            v = FloatVector.fromArray(S, vt, t1 + j);
+            c01 = m0.fma(v, c01);
+            c11 = m1.fma(v, c11);
+            m1.fma(u11, m0.fma(u01, FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
+            v = FloatVector.fromArray(S, vt, t2 + j);
+            c02 = m0.fma(v, c02);
+            c12 = m1.fma(v, c12);
+            m1.fma(u12, m0.fma(u02, FloatVector.fromArray(S, mt, t2 + j))).intoArray(mt, t2 + j);
+            v = FloatVector.fromArray(S, vt, t3 + j);
+            c03 = m0.fma(v, c03);
+            c13 = m1.fma(v, c13);
+            m1.fma(u13, m0.fma(u03, FloatVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
+        }
+        c00.intoArray(red, 0);
+        c01.intoArray(red, L);
+        c02.intoArray(red, 2 * L);
+        c03.intoArray(red, 3 * L);
+        c10.intoArray(red, 4 * L);
+        c11.intoArray(red, 5 * L);
+        c12.intoArray(red, 6 * L);
+        c13.intoArray(red, 7 * L);
+    }
+
+    /** One row of M × four ranks. */
+    private static void k4r1(MemorySegment ms, long off, int n, float[] vt, float[] mt, int t, float x0, float x1,
+            float x2, float x3, float[] red) {
+        FloatVector u0 = FloatVector.broadcast(S, x0);
+        FloatVector u1 = FloatVector.broadcast(S, x1);
+        FloatVector u2 = FloatVector.broadcast(S, x2);
+        FloatVector u3 = FloatVector.broadcast(S, x3);
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        int t1 = t + n;
+        int t2 = t1 + n;
+        int t3 = t2 + n;
+        for (int j = 0; j < n; j += L) {
+            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
+            c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
+            m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
+            c1 = m0.fma(FloatVector.fromArray(S, vt, t1 + j), c1);
+            m0.fma(u1, FloatVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
+            c2 = m0.fma(FloatVector.fromArray(S, vt, t2 + j), c2);
+            m0.fma(u2, FloatVector.fromArray(S, mt, t2 + j)).intoArray(mt, t2 + j);
+            c3 = m0.fma(FloatVector.fromArray(S, vt, t3 + j), c3);
+            m0.fma(u3, FloatVector.fromArray(S, mt, t3 + j)).intoArray(mt, t3 + j);
+        }
+        c0.intoArray(red, 0);
+        c1.intoArray(red, L);
+        c2.intoArray(red, 2 * L);
+        c3.intoArray(red, 3 * L);
+    }
+
+    /** Two rows of M × two ranks. */
+    private static void k2r2(MemorySegment ms, long off, long rowBytes, int n, float[] vt, float[] mt, int t,
+            float x00, float x01, float x10, float x11, float[] red) {
+        FloatVector u00 = FloatVector.broadcast(S, x00);
+        FloatVector u01 = FloatVector.broadcast(S, x01);
+        FloatVector u10 = FloatVector.broadcast(S, x10);
+        FloatVector u11 = FloatVector.broadcast(S, x11);
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        int t1 = t + n;
+        for (int j = 0; j < n; j += L) {
+            long o = off + j * BYTES;
+            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
+            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
+            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            c00 = m0.fma(v, c00);
+            c10 = m1.fma(v, c10);
+            m1.fma(u10, m0.fma(u00, FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
+            v = FloatVector.fromArray(S, vt, t1 + j);
+            c01 = m0.fma(v, c01);
+            c11 = m1.fma(v, c11);
+            m1.fma(u11, m0.fma(u01, FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
+        }
+        c00.intoArray(red, 0);
+        c01.intoArray(red, L);
+        c10.intoArray(red, 2 * L);
+        c11.intoArray(red, 3 * L);
+    }
+
+    /** One row of M × two ranks. */
+    private static void k2r1(MemorySegment ms, long off, int n, float[] vt, float[] mt, int t, float x0, float x1,
+            float[] red) {
+        FloatVector u0 = FloatVector.broadcast(S, x0);
+        FloatVector u1 = FloatVector.broadcast(S, x1);
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        int t1 = t + n;
+        for (int j = 0; j < n; j += L) {
+            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
+            c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
+            m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
+            c1 = m0.fma(FloatVector.fromArray(S, vt, t1 + j), c1);
+            m0.fma(u1, FloatVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
+        }
+        c0.intoArray(red, 0);
+        c1.intoArray(red, L);
+    }
+
+    /**
+     * Four rows of M × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values
+     * in registers (the shape that reached the bandwidth floor at r = 1).
+     */
+    private static void k1r4(MemorySegment ms, long off, long rowBytes, int n, float[] vt, float[] mt, int t,
+            float x0, float x1, float x2, float x3, float[] red) {
+        FloatVector u0 = FloatVector.broadcast(S, x0);
+        FloatVector u1 = FloatVector.broadcast(S, x1);
+        FloatVector u2 = FloatVector.broadcast(S, x2);
+        FloatVector u3 = FloatVector.broadcast(S, x3);
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        long rb2 = 2 * rowBytes;
+        long rb3 = 3 * rowBytes;
+        for (int j = 0; j < n; j += L) {
+            long o = off + j * BYTES;
+            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
+            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
+            FloatVector m2 = FloatVector.fromMemorySegment(S, ms, o + rb2, NO);
+            FloatVector m3 = FloatVector.fromMemorySegment(S, ms, o + rb3, NO);
+            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            c0 = m0.fma(v, c0);
+            c1 = m1.fma(v, c1);
+            c2 = m2.fma(v, c2);
+            c3 = m3.fma(v, c3);
+            m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, FloatVector.fromArray(S, mt, t + j)))))
+                    .intoArray(mt, t + j);
+        }
+        c0.intoArray(red, 0);
+        c1.intoArray(red, L);
+        c2.intoArray(red, 2 * L);
+        c3.intoArray(red, 3 * L);
+    }
+
+    /** One row of M × one rank. */
+    private static void k1r1(MemorySegment ms, long off, int n, float[] vt, float[] mt, int t, float x0,
+            float[] red) {
+        FloatVector u0 = FloatVector.broadcast(S, x0);
+        FloatVector c0 = FloatVector.zero(S);
+        for (int j = 0; j < n; j += L) {
+            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
+            c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
+            m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
+        }
+        c0.intoArray(red, 0);
+    }
+
+    // ---------------------------------------------------------------- large r
+
+    private static void gemm(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
+            DenseMatrix mtu, Scratch sc) {
+        int r = u.cols();
+        int d2 = m.cols();
+        int n = m.stride();
+        int rp = roundUp(r, NC * L);
+        int lr = roundUp(r, L);
+        int nJB = (d2 + JB - 1) / JB;
+        int d2p = nJB * JB;
+        float[] vp = sc.floats(0, d2p * rp);
+        float[] mtp = sc.floats(1, d2p * rp);
+        float[] pp = sc.floats(2, nJB * RB * JB);
+        float[] up = sc.floats(3, RB * rp);
+        float[] mvp = sc.floats(4, RB * rp);
+        MemorySegment ms = m.segment();
+        packRows(v.segment(), v.stride(), 0, d2, lr, vp, rp);
+        Arrays.fill(vp, d2 * rp, d2p * rp, 0f);
+        packRows(mtu.segment(), mtu.stride(), 0, d2, lr, mtp, rp);
+        Arrays.fill(mtp, d2 * rp, d2p * rp, 0f);
+        for (int i0 = rs; i0 < re; i0 += RB) {
+            int rows = Math.min(RB, re - i0);
+            packPanel(ms, n, i0, rows, nJB, pp);
+            packRows(u.segment(), u.stride(), i0, rows, lr, up, rp);
+            Arrays.fill(up, rows * rp, RB * rp, 0f);
+            Arrays.fill(mvp, 0, RB * rp, 0f);
+            for (int jb = 0; jb < nJB; jb++) {
+                int pOff = jb * RB * JB;
+                int vOff = jb * JB * rp;
+                for (int c = 0; c < rp; c += NC * L) {
+                    for (int g = 0; g < RB; g += MR) {
+                        mvTile(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                    }
+                    for (int jj = 0; jj < JB; jj += NJ) {
+                        mtuTile(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                    }
+                }
+            }
+            unpackRows(mvp, rp, mv.segment(), mv.stride(), i0, rows, r);
+        }
+        unpackRows(mtp, rp, mtu.segment(), mtu.stride(), 0, d2, r);
+    }
+
+    /**
+     * Copies columns [0, lr) of rows [row0, row0 + rows) of a matrix (stride {@code st}; lr = r rounded up to L, so
+     * the copied padding is zero) into rows of width {@code w} of {@code dst}, zero-filling columns [lr, w).
+     */
+    private static void packRows(MemorySegment s, int st, int row0, int rows, int lr, float[] dst, int w) {
+        for (int k = 0; k < rows; k++) {
+            long o = (long) (row0 + k) * st * BYTES;
+            int d = k * w;
+            for (int c = 0; c < lr; c += L) {
+                FloatVector.fromMemorySegment(S, s, o + c * BYTES, NO).intoArray(dst, d + c);
+            }
+            Arrays.fill(dst, d + lr, d + w, 0f);
+        }
+    }
+
+    /** Writes columns [0, r) of rows of {@code src} (width w) back to a matrix; its padding is never written. */
+    private static void unpackRows(float[] src, int w, MemorySegment s, int st, int row0, int rows, int r) {
+        int full = r / L * L;
+        VectorMask<Float> tail = S.indexInRange(full, r);
+        for (int k = 0; k < rows; k++) {
+            long o = (long) (row0 + k) * st * BYTES;
+            int d = k * w;
+            for (int c = 0; c < full; c += L) {
+                FloatVector.fromArray(S, src, d + c).intoMemorySegment(s, o + c * BYTES, NO);
+            }
+            if (full < r) {
+                FloatVector.fromArray(S, src, d + full).intoMemorySegment(s, o + full * BYTES, NO, tail);
+            }
+        }
+    }
+
+    /**
+     * Packs rows [i0, i0 + rows) of M into {@code pp} as blocks of JB columns: element (k, jb·JB + jj) goes to
+     * {@code pp[(jb·RB + k)·JB + jj]}. Each row of M is read front to back (sequential for the prefetchers); rows
+     * beyond {@code rows} and columns beyond the padded width are zero.
+     */
+    private static void packPanel(MemorySegment ms, int n, int i0, int rows, int nJB, float[] pp) {
+        for (int k = 0; k < RB; k++) {
+            if (k >= rows) {
+                for (int jb = 0; jb < nJB; jb++) {
+                    int dst = (jb * RB + k) * JB;
+                    Arrays.fill(pp, dst, dst + JB, 0f);
+                }
+                continue;
+            }
+            long o = (long) (i0 + k) * n * BYTES;
+            for (int jb = 0; jb < nJB; jb++) {
+                int dst = (jb * RB + k) * JB;
+                int j0 = jb * JB;
+                int lim = Math.min(JB, n - j0);
+                int jj = 0;
+                for (; jj < lim; jj += L) {
+                    FloatVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO).intoArray(pp, dst + jj);
+                }
+                if (jj < JB) {
+                    Arrays.fill(pp, dst + jj, dst + JB, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * MV micro-kernel: rows [g, g + MR) × vectors [c, c + NC·L) of the MV panel (stride {@code bs}) += the MR × JB
+     * block of P at {@code po} (row stride JB) times JB rows of packed V at {@code bo} (stride {@code bs}).
+     */
+    private static void mvTile(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
+        int c1 = co + bs;
+        int c2 = c1 + bs;
+        int c3 = c2 + bs;
+        int c4 = c3 + bs;
+        int c5 = c4 + bs;
+        FloatVector a00 = FloatVector.fromArray(S, c, co);
+        FloatVector a01 = FloatVector.fromArray(S, c, co + L);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1);
+        FloatVector a11 = FloatVector.fromArray(S, c, c1 + L);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2);
+        FloatVector a21 = FloatVector.fromArray(S, c, c2 + L);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3);
+        FloatVector a31 = FloatVector.fromArray(S, c, c3 + L);
+        FloatVector a40 = FloatVector.fromArray(S, c, c4);
+        FloatVector a41 = FloatVector.fromArray(S, c, c4 + L);
+        FloatVector a50 = FloatVector.fromArray(S, c, c5);
+        FloatVector a51 = FloatVector.fromArray(S, c, c5 + L);
+        for (int j = 0; j < JB; j++) {
+            int bj = bo + j * bs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bj);
+            FloatVector b1 = FloatVector.fromArray(S, b, bj + L);
+            int pj = po + j;
+            FloatVector x = FloatVector.broadcast(S, p[pj]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            x = FloatVector.broadcast(S, p[pj + JB]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            x = FloatVector.broadcast(S, p[pj + 2 * JB]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            x = FloatVector.broadcast(S, p[pj + 3 * JB]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            x = FloatVector.broadcast(S, p[pj + 4 * JB]);
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            x = FloatVector.broadcast(S, p[pj + 5 * JB]);
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+        }
+        a00.intoArray(c, co);
+        a01.intoArray(c, co + L);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + L);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + L);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + L);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + L);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + L);
+    }
+
+    /**
+     * MᵀU micro-kernel: rows [j, j + NJ) × vectors [c, c + NC·L) of packed MᵀU (stride {@code bs}) += the transpose
+     * of the RB × NJ block of P at {@code po} (row stride JB) times the RB packed U rows at {@code bo}.
+     */
+    private static void mtuTile(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
+        int c1 = co + bs;
+        int c2 = c1 + bs;
+        int c3 = c2 + bs;
+        int c4 = c3 + bs;
+        int c5 = c4 + bs;
+        FloatVector a00 = FloatVector.fromArray(S, c, co);
+        FloatVector a01 = FloatVector.fromArray(S, c, co + L);
+        FloatVector a10 = FloatVector.fromArray(S, c, c1);
+        FloatVector a11 = FloatVector.fromArray(S, c, c1 + L);
+        FloatVector a20 = FloatVector.fromArray(S, c, c2);
+        FloatVector a21 = FloatVector.fromArray(S, c, c2 + L);
+        FloatVector a30 = FloatVector.fromArray(S, c, c3);
+        FloatVector a31 = FloatVector.fromArray(S, c, c3 + L);
+        FloatVector a40 = FloatVector.fromArray(S, c, c4);
+        FloatVector a41 = FloatVector.fromArray(S, c, c4 + L);
+        FloatVector a50 = FloatVector.fromArray(S, c, c5);
+        FloatVector a51 = FloatVector.fromArray(S, c, c5 + L);
+        for (int i = 0; i < RB; i++) {
+            int bi = bo + i * bs;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            int pi = po + i * JB;
+            FloatVector x = FloatVector.broadcast(S, p[pi]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            x = FloatVector.broadcast(S, p[pi + 1]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            x = FloatVector.broadcast(S, p[pi + 2]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            x = FloatVector.broadcast(S, p[pi + 3]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            x = FloatVector.broadcast(S, p[pi + 4]);
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            x = FloatVector.broadcast(S, p[pi + 5]);
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+        }
+        a00.intoArray(c, co);
+        a01.intoArray(c, co + L);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + L);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + L);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + L);
+        a40.intoArray(c, c4);
+        a41.intoArray(c, c4 + L);
+        a50.intoArray(c, c5);
+        a51.intoArray(c, c5 + L);
+    }
+
+    static int roundUp(int x, int k) {
+        return (x + k - 1) / k * k;
+    }
+}

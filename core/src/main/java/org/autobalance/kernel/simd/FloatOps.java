@@ -1,0 +1,270 @@
+package org.autobalance.kernel.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * Gram, gradient step, dot and exact residual for float32 matrices.
+ *
+ * <p>Precision: Gram and dot sums are formed in double from exactly widened float data (a product of two floats is
+ * exact in double), so they match the scalar reference up to double rounding. The gradient step forms
+ * G = X·A − P in float (A rounded to float once per call; error ≲ r·u_f·Σ|x_k a_kc|, the same order as the rounding
+ * of the stored factor) and sums ‖G‖² in double. The residual forms each entry U[i,:]·V[j,:] − M[i,j] in float
+ * (error ≲ (r+1)·u_f·(Σ_a|u_a v_a| + |m|)) and sums the squares in double.
+ */
+final class FloatOps {
+    static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
+    static final int L = S.length();
+    /** Half-width float species: LH floats widen to one SD vector of doubles. */
+    static final VectorSpecies<Float> SH = SimdSpecies.FLOAT_HALF;
+    static final int LH = SH.length();
+    static final VectorSpecies<Double> SD = SimdSpecies.DOUBLE;
+    static final ByteOrder NO = ByteOrder.nativeOrder();
+    static final long BYTES = Float.BYTES;
+    static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+
+    private FloatOps() {
+    }
+
+    private static DoubleVector widen(FloatVector half) {
+        return (DoubleVector) half.convertShape(VectorOperators.F2D, SD, 0);
+    }
+
+    static void gram(DenseMatrix x, int rs, int re, double[] gram, Scratch sc) {
+        if (rs >= re) {
+            return;
+        }
+        int r = x.cols();
+        int st = x.stride();
+        int w = GramTiles.width(r);
+        int ra = FloatFused.roundUp(r, 4);
+        int lh = FloatFused.roundUp(r, LH);
+        double[] xb = sc.doubles(0, GramTiles.GB * w);
+        double[] gs = sc.doubles(1, ra * w);
+        Arrays.fill(gs, 0, ra * w, 0.0);
+        MemorySegment xs = x.segment();
+        for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
+            int rows = Math.min(GramTiles.GB, re - i0);
+            for (int k = 0; k < rows; k++) {
+                long o = (long) (i0 + k) * st * BYTES;
+                int d = k * w;
+                for (int c = 0; c < lh; c += LH) {
+                    widen(FloatVector.fromMemorySegment(SH, xs, o + c * BYTES, NO)).intoArray(xb, d + c);
+                }
+                Arrays.fill(xb, d + lh, d + w, 0.0);
+            }
+            GramTiles.accumulate(xb, rows, w, r, gs);
+        }
+        GramTiles.finish(gs, w, r, gram);
+    }
+
+    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re) {
+        if (rs >= re) {
+            return 0.0;
+        }
+        // Rows are contiguous and their padding is zero in both matrices (same shape, same stride): one flat dot.
+        long base = (long) rs * x.stride() * BYTES;
+        long n = (long) (re - rs) * x.stride();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        DoubleVector s0 = DoubleVector.zero(SD);
+        DoubleVector s1 = DoubleVector.zero(SD);
+        DoubleVector s2 = DoubleVector.zero(SD);
+        DoubleVector s3 = DoubleVector.zero(SD);
+        long k = 0;
+        long step = 4L * LH;
+        for (; k + step <= n; k += step) {
+            long o = base + k * BYTES;
+            s0 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
+                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s0);
+            o += LH * BYTES;
+            s1 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
+                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s1);
+            o += LH * BYTES;
+            s2 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
+                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s2);
+            o += LH * BYTES;
+            s3 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
+                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s3);
+        }
+        for (; k < n; k += LH) {
+            long o = base + k * BYTES;
+            s0 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
+                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s0);
+        }
+        return GramTiles.sumLanes(s0.add(s1).add(s2.add(s3)));
+    }
+
+    static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
+        if (rs >= re) {
+            return 0.0;
+        }
+        int r = x.cols();
+        int st = x.stride();
+        int sp = p.stride();
+        int w = FloatFused.roundUp(r, 2 * L);
+        float[] af = sc.floats(0, r * w);
+        float[] xo = sc.floats(1, 4 * r);
+        float[] gt = sc.floats(2, 4 * w);
+        double[] acc = sc.doubles(0, SD.length());
+        Arrays.fill(acc, 0, SD.length(), 0.0);
+        for (int k = 0; k < r; k++) {
+            for (int c = 0; c < r; c++) {
+                af[k * w + c] = (float) a[k * r + c];
+            }
+            Arrays.fill(af, k * w + r, k * w + w, 0f);
+        }
+        MemorySegment xs = x.segment();
+        MemorySegment ps = p.segment();
+        float negEta = (float) -eta;
+        for (int i0 = rs; i0 < re; i0 += 4) {
+            int rows = Math.min(4, re - i0);
+            for (int k = 0; k < 4; k++) {
+                long row = (long) (i0 + k) * st;
+                for (int c = 0; c < r; c++) {
+                    xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0f;
+                }
+            }
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(xo, r, af, w, j, gt, w);
+            }
+            for (int k = 0; k < rows; k++) {
+                stepRow(gt, k * w, xs, (long) (i0 + k) * st * BYTES, ps, (long) (i0 + k) * sp * BYTES, r, negEta,
+                        acc);
+            }
+        }
+        return GramTiles.sumLanes(DoubleVector.fromArray(SD, acc, 0));
+    }
+
+    /** X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. */
+    private static void stepRow(float[] gt, int go, MemorySegment xs, long xo, MemorySegment ps, long po, int r,
+            float negEta, double[] acc) {
+        DoubleVector s = DoubleVector.fromArray(SD, acc, 0);
+        FloatVector zero = FloatVector.zero(SH);
+        FloatVector ne = FloatVector.broadcast(SH, negEta);
+        for (int c = 0; c < r; c += LH) {
+            VectorMask<Float> mk = SH.indexInRange(c, r);
+            long o = c * BYTES;
+            FloatVector g = FloatVector.fromArray(SH, gt, go + c).sub(FloatVector.fromMemorySegment(SH, ps, po + o,
+                    NO));
+            g = zero.blend(g, mk);
+            g.fma(ne, FloatVector.fromMemorySegment(SH, xs, xo + o, NO)).intoMemorySegment(xs, xo + o, NO, mk);
+            DoubleVector gd = widen(g);
+            s = gd.fma(gd, s);
+        }
+        s.intoArray(acc, 0);
+    }
+
+    static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
+        if (rs >= re) {
+            return 0.0;
+        }
+        int r = u.cols();
+        int d2 = m.cols();
+        int n = m.stride();
+        int w = FloatFused.roundUp(n, 2 * L);
+        float[] vt = sc.floats(0, r * w);
+        float[] uv = sc.floats(1, 4 * w);
+        float[] up = sc.floats(2, 4 * r);
+        double[] acc = sc.doubles(0, 2 * SD.length());
+        Arrays.fill(acc, 0, 2 * SD.length(), 0.0);
+        MemorySegment vs = v.segment();
+        MemorySegment us = u.segment();
+        MemorySegment ms = m.segment();
+        int sv = v.stride();
+        int su = u.stride();
+        for (int a = 0; a < r; a++) {
+            int base = a * w;
+            for (int j = 0; j < d2; j++) {
+                vt[base + j] = vs.getAtIndex(E, (long) j * sv + a);
+            }
+            Arrays.fill(vt, base + d2, base + w, 0f);
+        }
+        for (int i0 = rs; i0 < re; i0 += 4) {
+            int rows = Math.min(4, re - i0);
+            for (int k = 0; k < 4; k++) {
+                long row = (long) (i0 + k) * su;
+                for (int a = 0; a < r; a++) {
+                    up[k * r + a] = k < rows ? us.getAtIndex(E, row + a) : 0f;
+                }
+            }
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(up, r, vt, w, j, uv, w);
+            }
+            for (int k = 0; k < rows; k++) {
+                rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
+            }
+        }
+        DoubleVector s0 = DoubleVector.fromArray(SD, acc, 0);
+        DoubleVector s1 = DoubleVector.fromArray(SD, acc, SD.length());
+        return GramTiles.sumLanes(s0.add(s1));
+    }
+
+    /** Adds Σ_j (uv[j] − M[i,j])² over the padded row (padding: 0 − 0) to acc, residuals in float, squares in double. */
+    private static void rowSquares(float[] uv, int uo, MemorySegment ms, long mo, int n, double[] acc) {
+        DoubleVector s0 = DoubleVector.fromArray(SD, acc, 0);
+        DoubleVector s1 = DoubleVector.fromArray(SD, acc, SD.length());
+        for (int j = 0; j < n; j += 2 * LH) {
+            FloatVector e0 = FloatVector.fromArray(SH, uv, uo + j)
+                    .sub(FloatVector.fromMemorySegment(SH, ms, mo + j * BYTES, NO));
+            FloatVector e1 = FloatVector.fromArray(SH, uv, uo + j + LH)
+                    .sub(FloatVector.fromMemorySegment(SH, ms, mo + (j + LH) * BYTES, NO));
+            DoubleVector d0 = widen(e0);
+            DoubleVector d1 = widen(e1);
+            s0 = d0.fma(d0, s0);
+            s1 = d1.fma(d1, s1);
+        }
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, SD.length());
+    }
+
+    /**
+     * out[k·os + j .. j + 2L) = Σ_a lhs[k·r + a]·rhs[a·rs + j .. j + 2L) for k < 4: a 4 × 2-vector register tile,
+     * 8 independent FMA chains (FMA latency 4 × 2 pipes).
+     */
+    static void tile4x2(float[] lhs, int r, float[] rhs, int rs, int j, float[] out, int os) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S);
+        FloatVector a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S);
+        FloatVector a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S);
+        FloatVector a31 = FloatVector.zero(S);
+        int r2 = 2 * r;
+        int r3 = 3 * r;
+        for (int a = 0; a < r; a++) {
+            int ro = a * rs + j;
+            FloatVector b0 = FloatVector.fromArray(S, rhs, ro);
+            FloatVector b1 = FloatVector.fromArray(S, rhs, ro + L);
+            FloatVector x = FloatVector.broadcast(S, lhs[a]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            x = FloatVector.broadcast(S, lhs[r + a]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            x = FloatVector.broadcast(S, lhs[r2 + a]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            x = FloatVector.broadcast(S, lhs[r3 + a]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+        }
+        a00.intoArray(out, j);
+        a01.intoArray(out, j + L);
+        a10.intoArray(out, os + j);
+        a11.intoArray(out, os + j + L);
+        a20.intoArray(out, 2 * os + j);
+        a21.intoArray(out, 2 * os + j + L);
+        a30.intoArray(out, 3 * os + j);
+        a31.intoArray(out, 3 * os + j + L);
+    }
+}

@@ -1,0 +1,91 @@
+package org.autobalance.kernel.simd;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Gram accumulation in double precision on packed double rows, shared by both dtypes (float32 rows are widened
+ * exactly when packed). Only tiles on or above the diagonal are computed (the Gram matrix is symmetric); a 4 × 2-vector
+ * register tile gives 8 independent FMA chains.
+ */
+final class GramTiles {
+    static final VectorSpecies<Double> SD = SimdSpecies.DOUBLE;
+    static final int LD = SD.length();
+    /** Rows packed per block: 64 rows of r = 256 doubles are 128 KiB, within L2. */
+    static final int GB = 64;
+
+    private GramTiles() {
+    }
+
+    /** Width of a packed row: r rounded up to a whole tile (2 vectors, at least 4 columns). */
+    static int width(int r) {
+        return FloatFused.roundUp(r, Math.max(2 * LD, 4));
+    }
+
+    /** {@code gs[a·w + b] += Σ_i xb[i·w + a]·xb[i·w + b]} for the upper tiles; xb is rows × w, zero-padded. */
+    static void accumulate(double[] xb, int rows, int w, int r, double[] gs) {
+        for (int ag = 0; ag < r; ag += 4) {
+            for (int cb = ag / (2 * LD) * (2 * LD); cb < w; cb += 2 * LD) {
+                tile(xb, rows, w, ag, cb, gs);
+            }
+        }
+    }
+
+    private static void tile(double[] xb, int rows, int w, int ag, int cb, double[] gs) {
+        int g0 = ag * w + cb;
+        int g1 = g0 + w;
+        int g2 = g1 + w;
+        int g3 = g2 + w;
+        DoubleVector a00 = DoubleVector.fromArray(SD, gs, g0);
+        DoubleVector a01 = DoubleVector.fromArray(SD, gs, g0 + LD);
+        DoubleVector a10 = DoubleVector.fromArray(SD, gs, g1);
+        DoubleVector a11 = DoubleVector.fromArray(SD, gs, g1 + LD);
+        DoubleVector a20 = DoubleVector.fromArray(SD, gs, g2);
+        DoubleVector a21 = DoubleVector.fromArray(SD, gs, g2 + LD);
+        DoubleVector a30 = DoubleVector.fromArray(SD, gs, g3);
+        DoubleVector a31 = DoubleVector.fromArray(SD, gs, g3 + LD);
+        for (int i = 0; i < rows; i++) {
+            int bi = i * w;
+            DoubleVector b0 = DoubleVector.fromArray(SD, xb, bi + cb);
+            DoubleVector b1 = DoubleVector.fromArray(SD, xb, bi + cb + LD);
+            DoubleVector x = DoubleVector.broadcast(SD, xb[bi + ag]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            x = DoubleVector.broadcast(SD, xb[bi + ag + 1]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            x = DoubleVector.broadcast(SD, xb[bi + ag + 2]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            x = DoubleVector.broadcast(SD, xb[bi + ag + 3]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+        }
+        a00.intoArray(gs, g0);
+        a01.intoArray(gs, g0 + LD);
+        a10.intoArray(gs, g1);
+        a11.intoArray(gs, g1 + LD);
+        a20.intoArray(gs, g2);
+        a21.intoArray(gs, g2 + LD);
+        a30.intoArray(gs, g3);
+        a31.intoArray(gs, g3 + LD);
+    }
+
+    /** {@code gram[a·r + b] += gs[min(a,b)·w + max(a,b)]}: adds the partial sums, symmetric by construction. */
+    static void finish(double[] gs, int w, int r, double[] gram) {
+        for (int a = 0; a < r; a++) {
+            for (int b = 0; b < r; b++) {
+                gram[a * r + b] += a <= b ? gs[a * w + b] : gs[b * w + a];
+            }
+        }
+    }
+
+    /** Sum of the lanes of {@code v}, in lane order (never {@code reduceLanes}: its order is unspecified). */
+    static double sumLanes(DoubleVector v) {
+        double s = 0.0;
+        for (int l = 0; l < LD; l++) {
+            s += v.lane(l);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,48 @@
+package org.autobalance.kernel.simd;
+
+/**
+ * Per-thread work arrays of the SIMD kernels. The kernels are called from a fixed set of worker threads, so each
+ * thread keeps one {@code Scratch} (one {@link ThreadLocal} lookup per kernel call) whose arrays grow to the largest
+ * shape seen and are then reused: no allocation per call once warm.
+ *
+ * <p>Slots are numbered; a kernel uses each slot for one purpose during one call and never assumes anything about
+ * their contents on entry (it fills what it reads).
+ */
+final class Scratch {
+    private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+    private final float[][] floats = new float[6][0];
+    private final double[][] doubles = new double[6][0];
+
+    private Scratch() {
+    }
+
+    static Scratch get() {
+        return PER_THREAD.get();
+    }
+
+    /** A float array of at least {@code n} elements for slot {@code slot}; contents unspecified. */
+    float[] floats(int slot, int n) {
+        float[] a = floats[slot];
+        if (a.length < n) {
+            a = new float[grow(a.length, n)];
+            floats[slot] = a;
+        }
+        return a;
+    }
+
+    /** A double array of at least {@code n} elements for slot {@code slot}; contents unspecified. */
+    double[] doubles(int slot, int n) {
+        double[] a = doubles[slot];
+        if (a.length < n) {
+            a = new double[grow(a.length, n)];
+            doubles[slot] = a;
+        }
+        return a;
+    }
+
+    private static int grow(int current, int needed) {
+        long target = Math.max(needed, current + (current >> 1));
+        return (int) Math.min(target, Integer.MAX_VALUE - 16);
+    }
+}

@@ -1,0 +1,103 @@
+package org.autobalance.kernel.simd;
+
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.ScalarKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * {@link FactorKernels} on the incubating Vector API ({@code jdk.incubator.vector}), float32 and float64, register
+ * blocked and hand-tuned; every incubator import of the project lives in this package. Loaded only reflectively by
+ * {@link org.autobalance.kernel.KernelProvider}, so that a JVM without the vector module never links it.
+ *
+ * <p>Determinism: all sums run in an order fixed by the code (lane sums in lane order, never {@code reduceLanes}),
+ * so results are bit-for-bit identical run to run, on any thread, in the interpreter and in every JIT tier.
+ *
+ * <p>Allocation: none per call once warm; each worker thread keeps its own scratch (one {@link ThreadLocal} lookup per
+ * call). Shapes whose scratch would not fit a Java array (about 2³¹ elements, e.g. d2 · r) fall back to the scalar
+ * reference.
+ *
+ * <p>The fused pass assumes the caller passes large row ranges (hundreds of rows or more): each call packs V and MᵀU
+ * (O(d2·r)) once, which is amortised over the rows of the range.
+ */
+public final class SimdKernels implements FactorKernels {
+    private static final FactorKernels SCALAR = new ScalarKernels();
+
+    /**
+     * Creates the kernels.
+     *
+     * @throws UnsupportedOperationException if the platform's preferred vector width is below 128 bits (the Vector
+     *         API would run in its slow Java fallback)
+     */
+    public SimdKernels() {
+        if (SimdSpecies.preferredBits() < 128) {
+            throw new UnsupportedOperationException("preferred vector width is " + SimdSpecies.preferredBits()
+                    + " bits, below the 128 the SIMD kernels need");
+        }
+        if (SimdSpecies.FLOAT.length() < 4 || SimdSpecies.DOUBLE.length() < 2) {
+            throw new UnsupportedOperationException("unexpected vector species " + SimdSpecies.FLOAT);
+        }
+    }
+
+    /** The vector width the kernels use, in bits (see {@code autobalance.simd.bits}). */
+    public static int vectorBits() {
+        return SimdSpecies.BITS;
+    }
+
+    /** The platform's preferred vector width, in bits, before the default cap of 256. */
+    public static int preferredBits() {
+        return SimdSpecies.preferredBits();
+    }
+
+    @Override
+    public String name() {
+        return "simd-" + SimdSpecies.BITS;
+    }
+
+    @Override
+    public void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
+            DenseMatrix mtu) {
+        if (m.dtype() == DType.FLOAT32) {
+            if (FloatFused.fits(m, u)) {
+                FloatFused.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
+        } else if (DoubleFused.fits(m, u)) {
+            DoubleFused.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+            return;
+        }
+        SCALAR.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
+    }
+
+    @Override
+    public void gram(DenseMatrix x, int rowStart, int rowEnd, double[] gram) {
+        if (x.dtype() == DType.FLOAT32) {
+            FloatOps.gram(x, rowStart, rowEnd, gram, Scratch.get());
+        } else {
+            DoubleOps.gram(x, rowStart, rowEnd, gram, Scratch.get());
+        }
+    }
+
+    @Override
+    public double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd) {
+        return x.dtype() == DType.FLOAT32
+                ? FloatOps.gradientStep(x, p, a, eta, rowStart, rowEnd, Scratch.get())
+                : DoubleOps.gradientStep(x, p, a, eta, rowStart, rowEnd, Scratch.get());
+    }
+
+    @Override
+    public double dot(DenseMatrix x, DenseMatrix y, int rowStart, int rowEnd) {
+        return x.dtype() == DType.FLOAT32 ? FloatOps.dot(x, y, rowStart, rowEnd) : DoubleOps.dot(x, y, rowStart,
+                rowEnd);
+    }
+
+    @Override
+    public double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd) {
+        if ((long) u.cols() * (m.stride() + 64L) >= Integer.MAX_VALUE - 64) {
+            return SCALAR.residualSquared(m, u, v, rowStart, rowEnd);
+        }
+        return m.dtype() == DType.FLOAT32
+                ? FloatOps.residualSquared(m, u, v, rowStart, rowEnd, Scratch.get())
+                : DoubleOps.residualSquared(m, u, v, rowStart, rowEnd, Scratch.get());
+    }
+}

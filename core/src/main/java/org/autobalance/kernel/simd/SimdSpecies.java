@@ -1,0 +1,60 @@
+package org.autobalance.kernel.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector species of the SIMD kernels, fixed once per JVM as {@code static final} constants so that C2 folds them
+ * (a species passed around as a value boxes in hot code).
+ *
+ * <p>Width: the system property {@code autobalance.simd.bits} (128, 256 or 512); by default the preferred width of
+ * the platform capped at 256 bits. The cap is deliberate: on AVX2 parts 256 is the widest, and on AVX-512 parts that
+ * execute 512-bit operations as two 256-bit halves (AMD Zen 4) or lower their clock for them (some Intel parts) the
+ * wider species is not reliably faster; the property lets a benchmark decide per machine.
+ */
+final class SimdSpecies {
+    /** Width requested or chosen, in bits. */
+    static final int BITS = chooseBits();
+    /** Float species of {@link #BITS}. */
+    static final VectorSpecies<Float> FLOAT = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
+    /** Double species of {@link #BITS}. */
+    static final VectorSpecies<Double> DOUBLE = VectorSpecies.of(double.class, VectorShape.forBitSize(BITS));
+    /**
+     * Float species of half of {@link #BITS}: its lanes widen exactly into one {@link #DOUBLE} vector (F2D), which is
+     * how float32 data is summed in double precision.
+     */
+    static final VectorSpecies<Float> FLOAT_HALF = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(BITS / 2));
+
+    private SimdSpecies() {
+    }
+
+    private static int chooseBits() {
+        int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        String requested = System.getProperty("autobalance.simd.bits");
+        if (requested == null || requested.isBlank()) {
+            return Math.min(preferred, 256);
+        }
+        int bits;
+        try {
+            bits = Integer.parseInt(requested.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("autobalance.simd.bits must be 128, 256 or 512, got '" + requested
+                    + "'", e);
+        }
+        if (bits != 128 && bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("autobalance.simd.bits must be 128, 256 or 512, got " + bits);
+        }
+        if (bits > preferred) {
+            throw new IllegalArgumentException("autobalance.simd.bits=" + bits + " exceeds the platform's preferred "
+                    + "vector width of " + preferred + " bits");
+        }
+        return bits;
+    }
+
+    /** The platform's preferred width in bits (before the cap). */
+    static int preferredBits() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+    }
+}

@@ -1,0 +1,71 @@
+package org.autobalance.kernel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.testing.RandomMatrices;
+
+/**
+ * Runs every kernel of one implementation on fixed seeded inputs and folds the raw bits of every output into one
+ * fingerprint. {@link KernelDeterminismTest} compares fingerprints across calls, after warm-up, and with a child JVM
+ * running in the interpreter ({@code -Xint}), where {@code reduceLanes} would give other bits than C2.
+ */
+public final class DeterminismProbe {
+    /** Shapes small enough for the interpreter, covering both fused-pass regimes. */
+    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}};
+
+    private DeterminismProbe() {
+    }
+
+    /** Prints the fingerprint of {@code args[0]} = simd|scalar. */
+    public static void main(String[] args) {
+        FactorKernels k = "simd".equals(args[0]) ? KernelProvider.simd() : KernelProvider.scalar();
+        System.out.println("fingerprint " + Long.toHexString(fingerprint(k)));
+    }
+
+    static long fingerprint(FactorKernels k) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (DType t : DType.values()) {
+            for (int[] s : SHAPES) {
+                int d1 = s[0];
+                int d2 = s[1];
+                int r = s[2];
+                try (DenseMatrix m = RandomMatrices.gaussian(t, d1, d2, 1.0, 11);
+                        DenseMatrix u = RandomMatrices.gaussian(t, d1, r, 1.0, 12);
+                        DenseMatrix v = RandomMatrices.gaussian(t, d2, r, 1.0, 13);
+                        DenseMatrix mv = DenseMatrix.allocate(t, d1, r);
+                        DenseMatrix mtu = RandomMatrices.gaussian(t, d2, r, 1.0, 14)) {
+                    k.fusedPass(m, u, v, 1, d1, mv, mtu);
+                    h = mix(h, mv);
+                    h = mix(h, mtu);
+                    double[] g = new double[r * r];
+                    k.gram(u, 0, d1, g);
+                    k.gram(v, 0, d2, g);
+                    for (double x : g) {
+                        h = mix(h, Double.doubleToRawLongBits(x));
+                    }
+                    h = mix(h, Double.doubleToRawLongBits(k.dot(u, mv, 0, d1)));
+                    h = mix(h, Double.doubleToRawLongBits(k.residualSquared(m, u, v, 0, d1)));
+                    h = mix(h, Double.doubleToRawLongBits(k.gradientStep(u, mv, g, 1e-3, 0, d1)));
+                    h = mix(h, u);
+                }
+            }
+        }
+        return h;
+    }
+
+    private static long mix(long h, DenseMatrix x) {
+        MemorySegment s = x.segment();
+        for (long o = 0; o < s.byteSize(); o += 8) {
+            h = mix(h, s.get(ValueLayout.JAVA_LONG_UNALIGNED, o));
+        }
+        return h;
+    }
+
+    private static long mix(long h, long x) {
+        h ^= x;
+        h *= 0xBF58476D1CE4E5B9L;
+        return h ^ (h >>> 31);
+    }
+}

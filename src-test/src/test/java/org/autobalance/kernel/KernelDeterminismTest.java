@@ -1,0 +1,68 @@
+package org.autobalance.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bit-for-bit reproducibility of the SIMD kernels: the same call twice, after heavy warm-up (C2), and in a child JVM
+ * that never leaves the interpreter. The last one is what catches an order-unspecified reduction such as
+ * {@code reduceLanes(ADD)}, whose interpreter bits differ from C2's.
+ */
+class KernelDeterminismTest {
+
+    private static FactorKernels simdOrSkip() {
+        assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
+        return KernelProvider.simd();
+    }
+
+    @Test
+    void sameBitsTwiceAndAfterWarmUp() {
+        FactorKernels k = simdOrSkip();
+        long first = DeterminismProbe.fingerprint(k);
+        assertEquals(first, DeterminismProbe.fingerprint(k), "second call");
+        for (int i = 0; i < 60; i++) {
+            DeterminismProbe.fingerprint(k);
+        }
+        assertEquals(first, DeterminismProbe.fingerprint(k), "after warm-up");
+    }
+
+    @Test
+    void sameBitsInTheInterpreter() throws IOException, InterruptedException {
+        FactorKernels k = simdOrSkip();
+        for (int i = 0; i < 20; i++) {
+            DeterminismProbe.fingerprint(k);
+        }
+        long here = DeterminismProbe.fingerprint(k);
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xint");
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.add("--add-opens");
+        cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
+        cmd.add("-Dautobalance.simd.bits=" + k.name().substring("simd-".length()));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(DeterminismProbe.class.getName());
+        cmd.add("simd");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try (var in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+        }
+        assertEquals(0, p.exitValue(), out);
+        String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
+        assertEquals("fingerprint " + Long.toHexString(here), line, "interpreter (-Xint) vs C2");
+    }
+}
