@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 import org.autobalance.io.MatrixMarket;
@@ -38,6 +39,10 @@ final class SolverOptions {
                     + "--max-iter iterations. Default: 1.5e-8 in float64, 1e-5 in float32."})
     Double tolerance;
 
+    @Option(names = "--max-seconds", paramLabel = "S",
+            description = "Stop after S seconds of iterations (checked after every iteration). Default: no limit.")
+    Double maxSeconds;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -68,6 +73,12 @@ final class SolverOptions {
             option("--tol", () -> b.tolerance(tolerance));
         }
         option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
+        if (maxSeconds != null) {
+            if (!(maxSeconds > 0) || maxSeconds > Long.MAX_VALUE / 1e9) {
+                throw new UsageException("--max-seconds: must be positive and finite, got " + maxSeconds, null);
+            }
+            b.timeLimit(Duration.ofNanos((long) Math.ceil(maxSeconds * 1e9)));
+        }
         b.seed(seed);
         return b;
     }

@@ -132,6 +132,8 @@ class CommandLineTest {
         "--rank 2 --tol -1|tolerance must be finite and non-negative",
         "--rank 2 --max-iter -5|max iterations must be non-negative",
         "--rank 2 --bogus|Unknown option: '--bogus'",
+        "--rank 2 --max-seconds 0|--max-seconds: must be positive and finite",
+        "--rank 2 --max-seconds NaN|--max-seconds: must be positive and finite",
         "--rank two|Invalid value for option '--rank'"})
     void badOptionsAreRejectedBeforeAnyOutput(String options, String message) {
         Path out = dir.resolve("out");
