@@ -15,6 +15,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -93,6 +94,7 @@ final class ExperimentReport {
                 .yAxisTitle(panel.yLabel()).build();
         chart.getStyler().setYAxisLogarithmic(panel.logY());
         chart.getStyler().setMarkerSize(0);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         for (Series s : panel.series()) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
