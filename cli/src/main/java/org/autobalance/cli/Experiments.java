@@ -126,7 +126,7 @@ final class Experiments {
             double[][] tu0 = Trace.gaussian(d1, r, sigma0, 63);
             double[][] tv0 = Trace.gaussian(d2, r, sigma0, 64);
             TheorySchedule theory = new TheorySchedule(epsilon, 0.25);
-            Trace t = Trace.runFrom(m, tu0, tv0, Variant.SIMULTANEOUS, theory, iterations / 10, 0, 1);
+            Trace t = Trace.runFrom(m, tu0, tv0, Variant.SIMULTANEOUS, theory, iterations / 10, 0, 10);
             double maxBalance = t.records.stream().mapToDouble(IterationRecord::balance).max().orElse(Double.NaN);
             rep.measured.put("theory", Map.of("max_balance", maxBalance, "initial_balance", t.first.balance(),
                     "drift_bound", t.driftBound, "final_loss", t.last.loss(), "iterations", iterations / 10));
