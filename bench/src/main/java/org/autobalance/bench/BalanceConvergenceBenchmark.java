@@ -8,6 +8,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Imbalance;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -61,7 +62,7 @@ public class BalanceConvergenceBenchmark {
     private DenseMatrix m;
     private DenseMatrix u0;
     private DenseMatrix v0;
-    private double[][] d0;
+    private double[] d0;
     private double halfNormMSquared;
 
     /** The secondary results, per invocation (JMH averages them over the measurement iterations). */
@@ -100,7 +101,7 @@ public class BalanceConvergenceBenchmark {
         double[][] v = scaled(gaussian(d, RANK, random), scale);
         u0 = DenseMatrix.of(type, u);
         v0 = DenseMatrix.of(type, v);
-        d0 = imbalance(u0.toArray(), v0.toArray());
+        d0 = Imbalance.of(u0, v0);
     }
 
     @TearDown(Level.Trial)
@@ -128,18 +129,11 @@ public class BalanceConvergenceBenchmark {
                     }
                 }).build();
         try (Result result = f.run()) {
-            double[][] dT = imbalance(result.u().toArray(), result.v().toArray());
-            double s = 0;
-            for (int a = 0; a < RANK; a++) {
-                for (int b = 0; b < RANK; b++) {
-                    s += (dT[a][b] - d0[a][b]) * (dT[a][b] - d0[a][b]);
-                }
-            }
             c.iterationsTo1e3 = at[0];
             c.secondsTo1e3 = at[1];
             c.iterationsTo1e6 = at[2];
             c.secondsTo1e6 = at[3];
-            c.drift = Math.sqrt(s);
+            c.drift = Imbalance.drift(d0, Imbalance.of(result.u(), result.v()));
             return result.loss();
         }
     }
@@ -161,24 +155,5 @@ public class BalanceConvergenceBenchmark {
             }
         }
         return a;
-    }
-
-    private static double[][] imbalance(double[][] u, double[][] v) {
-        double[][] g = new double[RANK][RANK];
-        for (double[] row : u) {
-            for (int a = 0; a < RANK; a++) {
-                for (int b = 0; b < RANK; b++) {
-                    g[a][b] += row[a] * row[b];
-                }
-            }
-        }
-        for (double[] row : v) {
-            for (int a = 0; a < RANK; a++) {
-                for (int b = 0; b < RANK; b++) {
-                    g[a][b] -= row[a] * row[b];
-                }
-            }
-        }
-        return g;
     }
 }

@@ -10,6 +10,7 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Imbalance;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.Variant;
@@ -123,39 +124,7 @@ final class Trace implements IterationListener {
 
     /** ‖D_T − D_0‖_F between the given start and the final factors (NaN if diverged). */
     double drift(double[][] u0, double[][] v0) {
-        if (u == null) {
-            return Double.NaN;
-        }
-        double[][] d0 = imbalance(u0, v0);
-        double[][] d1 = imbalance(u, v);
-        double s = 0;
-        for (int a = 0; a < d0.length; a++) {
-            for (int b = 0; b < d0.length; b++) {
-                double x = d1[a][b] - d0[a][b];
-                s += x * x;
-            }
-        }
-        return Math.sqrt(s);
-    }
-
-    static double[][] imbalance(double[][] u, double[][] v) {
-        int r = u[0].length;
-        double[][] d = new double[r][r];
-        for (double[] row : u) {
-            for (int a = 0; a < r; a++) {
-                for (int b = 0; b < r; b++) {
-                    d[a][b] += row[a] * row[b];
-                }
-            }
-        }
-        for (double[] row : v) {
-            for (int a = 0; a < r; a++) {
-                for (int b = 0; b < r; b++) {
-                    d[a][b] -= row[a] * row[b];
-                }
-            }
-        }
-        return d;
+        return u == null ? Double.NaN : Imbalance.drift(Imbalance.of(u0, v0), Imbalance.of(u, v));
     }
 
     static double frobenius(DenseMatrix m) {
