@@ -11,6 +11,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.Variant;
 import picocli.CommandLine.Option;
 
 /** The options that configure a solver run, shared by {@code factorize} and {@code demo}. */
@@ -20,13 +21,23 @@ final class SolverOptions {
     String dtype;
 
     @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "auto",
-            description = {"Step sizes: auto[:C] (eta = C/sigma1(M), C default 0.5), constant:ETA, or "
-                    + "decay:ETA0,DELTA (eta_t = ETA0/(t+1)^(1/2+DELTA), 0 < DELTA <= 1/2). Default: ${DEFAULT-VALUE}."})
+            description = {"Step sizes: auto[:C] (eta = C/sigma1(M), C default 0.5), constant:ETA, "
+                    + "decay:ETA0,DELTA (eta_t = ETA0/(t+1)^(1/2+DELTA), 0 < DELTA <= 1/2), or theory:EPS,DELTA "
+                    + "(the decay whose summed balance drift is at most EPS/2: ETA0 = c/sigma1 with "
+                    + "c = sqrt(EPS/(4r(1+sqrt r)(1+1/(2 DELTA)) sigma1))). Default: ${DEFAULT-VALUE}."})
     String schedule;
+
+    @Option(names = "--variant", paramLabel = "SPEC", defaultValue = "simultaneous",
+            description = {"Gradient method: simultaneous (Du, Hu & Lee), alternating (Ward & Kolda: V's step uses "
+                    + "the new U; two passes over M per iteration), or regularized[:LAMBDA] (GD on "
+                    + "f + LAMBDA/4 |U'U - V'V|_F^2, LAMBDA default 0.5; the logged loss stays f). "
+                    + "Default: ${DEFAULT-VALUE}."})
+    String variant;
 
     @Option(names = "--init", paramLabel = "SPEC", defaultValue = "small",
             description = {"Starting factors: small[:SCALE] (i.i.d. Gaussian, standard deviation SCALE, default "
-                    + "1e-3*sqrt(sigma1/max(d1,d2))), balanced[:SCALE] (U0'U0 = V0'V0 exactly), or file:U0.mtx,V0.mtx. "
+                    + "1e-3*sqrt(sigma1/max(d1,d2))), balanced[:SCALE] (U0'U0 = V0'V0 exactly), ward-kolda[:C,D] "
+                    + "(U0 = M Phi/(sqrt(eta) C sigma1), V0 = sqrt(eta) D sigma1 Psi; C = 4, D = C/9), or file:U0.mtx,V0.mtx. "
                     + "Default: ${DEFAULT-VALUE}."})
     String init;
 
@@ -68,6 +79,7 @@ final class SolverOptions {
         Factorizer.Builder b = Factorizer.builder(m, rank);
         b.schedule(option("--schedule", () -> StepSchedule.parse(schedule)));
         b.initializer(initializer(m.dtype(), owned));
+        b.variant(option("--variant", () -> Variant.parse(variant)));
         option("--max-iter", () -> b.maxIterations(maxIterations));
         if (tolerance != null) {
             option("--tol", () -> b.tolerance(tolerance));

@@ -14,7 +14,8 @@ import java.util.Map;
  * @param balance ‖U_tᵀU_t − V_tᵀV_t‖_F, the quantity gradient flow conserves
  * @param normU ‖U_t‖_F
  * @param normV ‖V_t‖_F
- * @param gradientNorm ‖(∇_U f, ∇_V f)‖_F at (U_t, V_t), of the objective being minimised
+ * @param gradientNorm ‖(∇_U, ∇_V)‖_F of the objective being minimised, at (U_t, V_t); for alternating GD the
+ *        direction actually stepped, ∇_U at (U_t, V_t) and ∇_V at (U_{t+1}, V_t)
  * @param seconds wall time since the solver started (after set-up), at the end of this iteration
  */
 public record IterationRecord(long iteration, double eta, double loss, boolean lossExact, double balance,

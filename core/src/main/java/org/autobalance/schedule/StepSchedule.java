@@ -22,11 +22,17 @@ public interface StepSchedule {
         return this;
     }
 
+    /** The schedule to run, given σ₁(M) and the rank r of the factorisation (for schedules derived from theory). */
+    default StepSchedule resolve(double sigma1, int rank) {
+        return resolve(sigma1);
+    }
+
     /** A short human-readable form, e.g. {@code constant:0.01}. */
     String describe();
 
     /**
-     * Parses the command-line form: {@code auto}, {@code auto:C}, {@code constant:ETA} or {@code decay:ETA0,DELTA}.
+     * Parses the command-line form: {@code auto}, {@code auto:C}, {@code constant:ETA}, {@code decay:ETA0,DELTA} or
+     * {@code theory:EPS,DELTA}.
      *
      * @throws IllegalArgumentException naming the problem for anything else
      */
@@ -42,17 +48,25 @@ public interface StepSchedule {
             case "constant":
                 return new ConstantSchedule(number(require(args, "constant:ETA"), "constant:ETA", "ETA"));
             case "decay": {
-                String[] parts = require(args, "decay:ETA0,DELTA").split(",", -1);
-                if (parts.length != 2) {
-                    throw new IllegalArgumentException("schedule '" + spec + "': expected decay:ETA0,DELTA");
-                }
-                return new PowerDecaySchedule(number(parts[0], "decay:ETA0,DELTA", "ETA0"),
-                        number(parts[1], "decay:ETA0,DELTA", "DELTA"));
+                double[] p = pair(spec, args, "decay:ETA0,DELTA", "ETA0", "DELTA");
+                return new PowerDecaySchedule(p[0], p[1]);
+            }
+            case "theory": {
+                double[] p = pair(spec, args, "theory:EPS,DELTA", "EPS", "DELTA");
+                return new TheorySchedule(p[0], p[1]);
             }
             default:
                 throw new IllegalArgumentException("unknown schedule '" + spec
-                        + "': expected auto[:C], constant:ETA or decay:ETA0,DELTA");
+                        + "': expected auto[:C], constant:ETA, decay:ETA0,DELTA or theory:EPS,DELTA");
         }
+    }
+
+    private static double[] pair(String spec, String args, String form, String first, String second) {
+        String[] parts = require(args, form).split(",", -1);
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("schedule '" + spec + "': expected " + form);
+        }
+        return new double[] {number(parts[0], form, first), number(parts[1], form, second)};
     }
 
     private static String require(String args, String form) {

@@ -16,8 +16,9 @@ import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 
 /**
- * Gradient descent on f(U, V) = ½‖UVᵀ − M‖²_F, the algorithm analysed by Du, Hu &amp; Lee (NeurIPS 2018):
- * simultaneous updates U ← U − η_t(UVᵀ − M)V, V ← V − η_t(UVᵀ − M)ᵀU, both from the old iterate.
+ * Gradient descent on f(U, V) = ½‖UVᵀ − M‖²_F, by default the algorithm analysed by Du, Hu &amp; Lee (NeurIPS 2018):
+ * simultaneous updates U ← U − η_t(UVᵀ − M)V, V ← V − η_t(UVᵀ − M)ᵀU, both from the old iterate. Alternating GD and
+ * GD on the balance-regularised objective are {@link Variant}s of the same loop.
  *
  * <p>Each iteration is one streaming pass over M (the gradients are expanded as U·VᵀV − MV and V·UᵀU − MᵀU, so the
  * residual is never formed), plus O((d1 + d2)·r²) work on the factors. Every iteration yields an
@@ -62,6 +63,7 @@ public final class Factorizer {
         private final int rank;
         private StepSchedule schedule = new SpectralSchedule(SpectralSchedule.DEFAULT_C);
         private Initializer initializer = Initializer.small();
+        private Variant variant = Variant.SIMULTANEOUS;
         private int threads = 1;
         private long seed = 42;
         private long maxIterations = 10_000;
@@ -85,6 +87,12 @@ public final class Factorizer {
         /** The initialiser (default {@link Initializer#small()}). */
         public Builder initializer(Initializer initializer) {
             this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
+            return this;
+        }
+
+        /** The gradient method (default {@link Variant#SIMULTANEOUS}). */
+        public Builder variant(Variant variant) {
+            this.variant = Objects.requireNonNull(variant, "variant must not be null");
             return this;
         }
 
@@ -241,8 +249,12 @@ public final class Factorizer {
                 return sigma1[0];
             };
             StepSchedule schedule = c.schedule.needsSpectralNorm()
-                    ? c.schedule.resolve(sigma1Supplier.getAsDouble()) : c.schedule;
-            c.initializer.initialize(u, v, c.seed, sigma1Supplier);
+                    ? c.schedule.resolve(sigma1Supplier.getAsDouble(), c.rank) : c.schedule;
+            // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
+            c.initializer.initialize(u, v, new Initializer.Setup(c.seed, sigma1Supplier, schedule.eta(0), () -> {
+                engine.fusedPass();
+                return engine.mv();
+            }));
 
             Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
             loop.iterate();
@@ -256,7 +268,8 @@ public final class Factorizer {
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank));
             Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.kernels.name(), c.threads);
+                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant.describe(), c.initializer.describe(),
+                    c.kernels.name(), c.threads);
             ok = true;
             return result;
         } finally {
@@ -297,6 +310,9 @@ public final class Factorizer {
             long deadline = c.timeLimit == null ? Long.MAX_VALUE : start + c.timeLimit.toNanos();
             double referenceLoss = normMSquared / 2;
             int r = c.rank;
+            Variant variant = c.variant;
+            double[] aU = new double[r * r];
+            double[] aV = new double[r * r];
             for (long t = 0; t < c.maxIterations; t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
@@ -318,8 +334,17 @@ public final class Factorizer {
                 double normVSquared = SmallLinearAlgebra.trace(gramV, r);
                 double balance = SmallLinearAlgebra.distance(gramU, gramV);
                 double eta = schedule.eta(t);
-                // simultaneous GD: ∇_U f = U·VᵀV − MV and ∇_V f = V·UᵀU − MᵀU, both at the old iterate
-                double gradientSquared = engine.step(gramV, gramU, eta);
+                variant.coefficients(gramU, gramV, aU, aV);
+                double gradientSquared;
+                if (variant.alternating()) {
+                    // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
+                    gradientSquared = engine.step(aU, null, eta);
+                    engine.fusedPass();
+                    variant.coefficients(engine.gramU, engine.gramV, aU, aV);
+                    gradientSquared += engine.step(null, aV, eta);
+                } else {
+                    gradientSquared = engine.step(aU, aV, eta);
+                }
                 double gradientNorm = Math.sqrt(gradientSquared);
                 if (!Double.isFinite(gradientNorm)) {
                     throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);

@@ -2,6 +2,7 @@ package org.autobalance.solve;
 
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import org.autobalance.memory.DenseMatrix;
 
 /**
@@ -11,18 +12,26 @@ import org.autobalance.memory.DenseMatrix;
  * small, so the factors stay balanced as they grow. (0, 0) itself is a critical point that gradient descent never
  * leaves, so a useful initialisation is small but not zero.
  */
-public sealed interface Initializer permits Initializer.SmallGaussian, Initializer.Balanced, Initializer.Given {
+public sealed interface Initializer
+        permits Initializer.SmallGaussian, Initializer.Balanced, Initializer.Given, Initializer.WardKolda {
 
     /** Relative size of the default initialisation: entries of standard deviation 10⁻³·√(σ₁/max(d1, d2)). */
     double DEFAULT_RELATIVE_SCALE = 1e-3;
 
     /**
-     * Writes U₀ and V₀ into {@code u} and {@code v}.
+     * What an initialiser may use besides the factors it writes.
      *
      * @param seed the seed of any randomness
      * @param sigma1 supplies σ₁(M) when the initialiser needs the scale of the problem (computed on demand)
+     * @param eta0 the first step η₀ of the resolved schedule
+     * @param mTimesV computes M·V for the current contents of V (one pass over M); the returned d1 × r matrix is
+     *        scratch, valid until the next call
      */
-    void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1);
+    record Setup(long seed, DoubleSupplier sigma1, double eta0, Supplier<DenseMatrix> mTimesV) {
+    }
+
+    /** Writes U₀ and V₀ into {@code u} and {@code v}. */
+    void initialize(DenseMatrix u, DenseMatrix v, Setup setup);
 
     /** Whether {@link #initialize} will ask for σ₁(M). */
     boolean needsSpectralNorm();
@@ -55,11 +64,22 @@ public sealed interface Initializer permits Initializer.SmallGaussian, Initializ
         return new Given(u0, v0);
     }
 
-    /** Parses {@code small}, {@code small:SCALE}, {@code balanced} or {@code balanced:SCALE}. */
+    /** Ward–Kolda's unbalanced start with the constants C = 4, D = C/9 of {@link WardKolda}. */
+    static Initializer wardKolda() {
+        return new WardKolda(WardKolda.DEFAULT_C, WardKolda.DEFAULT_C / 9);
+    }
+
+    /**
+     * Parses {@code small}, {@code small:SCALE}, {@code balanced}, {@code balanced:SCALE}, {@code ward-kolda} or
+     * {@code ward-kolda:C,D}.
+     */
     static Initializer parse(String spec) {
         String s = spec.trim();
         int colon = s.indexOf(':');
         String kind = colon < 0 ? s : s.substring(0, colon);
+        if (kind.equals("ward-kolda")) {
+            return WardKolda.parse(spec, colon < 0 ? null : s.substring(colon + 1));
+        }
         Double scale = null;
         if (colon >= 0) {
             try {
@@ -73,7 +93,7 @@ public sealed interface Initializer permits Initializer.SmallGaussian, Initializ
             case "small" -> scale == null ? small() : small(scale);
             case "balanced" -> scale == null ? balanced() : balanced(scale);
             default -> throw new IllegalArgumentException("unknown init '" + spec
-                    + "': expected small[:SCALE], balanced[:SCALE] or file:U0.mtx,V0.mtx");
+                    + "': expected small[:SCALE], balanced[:SCALE], ward-kolda[:C,D] or file:U0.mtx,V0.mtx");
         };
     }
 
@@ -102,9 +122,9 @@ public sealed interface Initializer permits Initializer.SmallGaussian, Initializ
     /** See {@link Initializer#small(double)}; a NaN scale means the default. */
     record SmallGaussian(double scale) implements Initializer {
         @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1) {
-            double s = resolveScale(scale, u, v, sigma1);
-            SplittableRandom random = new SplittableRandom(seed);
+        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
+            double s = resolveScale(scale, u, v, setup.sigma1());
+            SplittableRandom random = new SplittableRandom(setup.seed());
             fillGaussian(u, random, s);
             fillGaussian(v, random, s);
         }
@@ -127,9 +147,9 @@ public sealed interface Initializer permits Initializer.SmallGaussian, Initializ
      */
     record Balanced(double scale) implements Initializer {
         @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1) {
-            double s = resolveScale(scale, u, v, sigma1) * Math.sqrt(Math.max(u.rows(), v.rows()));
-            SplittableRandom random = new SplittableRandom(seed);
+        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
+            double s = resolveScale(scale, u, v, setup.sigma1()) * Math.sqrt(Math.max(u.rows(), v.rows()));
+            SplittableRandom random = new SplittableRandom(setup.seed());
             orthonormalColumns(u, random, s);
             orthonormalColumns(v, random, s);
         }
@@ -174,7 +194,7 @@ public sealed interface Initializer permits Initializer.SmallGaussian, Initializ
     /** See {@link Initializer#given}. Shapes and finiteness are checked by the solver before the run. */
     record Given(DenseMatrix u0, DenseMatrix v0) implements Initializer {
         @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, long seed, DoubleSupplier sigma1) {
+        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
             u.copyFrom(u0);
             v.copyFrom(v0);
         }
@@ -187,6 +207,72 @@ public sealed interface Initializer permits Initializer.SmallGaussian, Initializ
         @Override
         public String describe() {
             return "given";
+        }
+    }
+
+    /**
+     * Ward &amp; Kolda's deliberately unbalanced start for (alternating) GD, for M (d1 × d2) at rank k:
+     * U₀ = MΦ / (√η·C·σ₁) and V₀ = √η·D·σ₁·Ψ, with Φ, Ψ ∈ R^{d2×k} Gaussian, Φ_ij ~ N(0, 1/k) and Ψ_ij ~ N(0, 1/d2),
+     * η the first step of the schedule.
+     *
+     * <p>Dimensions: η ~ 1/σ, so both factors scale like √σ, as they must for UVᵀ ~ σ. The variances make Φ a
+     * norm-preserving sketch (E[‖Φᵀx‖²] = ‖x‖²), so ‖U₀‖_op ≈ 1/(√η·C), and give ‖Ψ‖_op ≈ 1 + √(k/d2) = O(1), so
+     * ‖V₀‖_op ≈ √η·D·σ₁: with η = 9/(4Cσ₁) and C = 4 that is U₀ ≈ 1.3× and V₀ ≈ 0.33× the scale √σ₁ of a balanced
+     * optimum, and U₀ already spans M's column space. The constants follow a third-party implementation (paper-notes
+     * §4.2, S8; C = 4, D = C/9, η = 9/(4Cσ₁)); the paper's own constants are unverified. U₀ lies in range(M), so its
+     * rank is at most rank(M).
+     *
+     * @param c the constant C (positive)
+     * @param d the constant D (positive)
+     */
+    record WardKolda(double c, double d) implements Initializer {
+        /** The default C; D defaults to C/9 and the matching step is η = 9/(4Cσ₁) ({@code --schedule auto:0.5625}). */
+        public static final double DEFAULT_C = 4.0;
+
+        public WardKolda {
+            requireScale(c);
+            requireScale(d);
+        }
+
+        static WardKolda parse(String spec, String args) {
+            if (args == null) {
+                return (WardKolda) wardKolda();
+            }
+            String[] parts = args.split(",", -1);
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("init '" + spec + "': expected ward-kolda or ward-kolda:C,D");
+            }
+            try {
+                return new WardKolda(Double.parseDouble(parts[0].trim()), Double.parseDouble(parts[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("init '" + spec + "': C and D must be numbers");
+            }
+        }
+
+        @Override
+        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
+            double sigma1 = setup.sigma1().getAsDouble();
+            double rootEta = Math.sqrt(setup.eta0());
+            SplittableRandom random = new SplittableRandom(setup.seed());
+            fillGaussian(v, random, Math.sqrt(1.0 / v.cols()));
+            DenseMatrix mPhi = setup.mTimesV().get();
+            double scale = 1.0 / (rootEta * c * sigma1);
+            for (int i = 0; i < u.rows(); i++) {
+                for (int j = 0; j < u.cols(); j++) {
+                    u.set(i, j, scale * mPhi.get(i, j));
+                }
+            }
+            fillGaussian(v, random, rootEta * d * sigma1 / Math.sqrt(v.rows()));
+        }
+
+        @Override
+        public boolean needsSpectralNorm() {
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return "ward-kolda:" + c + "," + d;
         }
     }
 }

@@ -77,9 +77,10 @@ final class IterationEngine implements AutoCloseable {
             kernels.gram(v, start, end, gramVPartials[c]);
             return 0.0;
         };
-        this.stepTask = (c, start, end) -> kernels.gradientStep(u, mv, stepCoefficientsU, stepEta, start, end)
-                + kernels.gradientStep(v, mtu, stepCoefficientsV, stepEta, pass.chunkStart(c, v.rows()),
-                        pass.chunkStart(c + 1, v.rows()));
+        this.stepTask = (c, start, end) -> (stepCoefficientsU == null ? 0.0
+                : kernels.gradientStep(u, mv, stepCoefficientsU, stepEta, start, end))
+                + (stepCoefficientsV == null ? 0.0 : kernels.gradientStep(v, mtu, stepCoefficientsV, stepEta,
+                        pass.chunkStart(c, v.rows()), pass.chunkStart(c + 1, v.rows())));
         this.residualTask = (c, start, end) -> kernels.residualSquared(m, u, v, start, end);
         this.gramTask = (c, start, end) -> {
             Arrays.fill(gramUPartials[c], 0.0);
@@ -123,9 +124,10 @@ final class IterationEngine implements AutoCloseable {
 
     /**
      * U −= η(U·aU − MV) and V −= η(V·aV − MᵀU), both from the old factors (simultaneous GD), using MV and MᵀU of the
-     * last {@link #fusedPass()}.
+     * last {@link #fusedPass()}. A null coefficient matrix leaves that factor alone (alternating GD steps U, makes a
+     * second fused pass for MᵀU at the new U, then steps V).
      *
-     * @return the squared gradient norm Σ‖U·aU − MV‖² + Σ‖V·aV − MᵀU‖²
+     * @return the squared gradient norm Σ‖U·aU − MV‖² + Σ‖V·aV − MᵀU‖² of the factors stepped
      */
     double step(double[] aU, double[] aV, double eta) {
         this.stepCoefficientsU = aU;

@@ -20,12 +20,14 @@ import org.autobalance.memory.DenseMatrix;
  * @param seconds wall time of the iterations (excluding set-up: σ₁ estimate and initialisation)
  * @param sigma1 the σ₁(M) estimate used by the schedule or initialiser, NaN if none was needed
  * @param schedule the schedule that ran, e.g. {@code constant:0.05}
+ * @param variant the gradient method that ran, e.g. {@code alternating} (see {@link Variant})
+ * @param initializer the initialiser, e.g. {@code small:0.001}
  * @param kernels the kernel implementation that ran
  * @param threads the number of threads
  */
 public record Result(DenseMatrix u, DenseMatrix v, long iterations, StopReason stopReason, double loss,
         double relativeError, double balance, double normU, double normV, double seconds, double sigma1,
-        String schedule, String kernels, int threads) implements AutoCloseable {
+        String schedule, String variant, String initializer, String kernels, int threads) implements AutoCloseable {
 
     /** The summary keys of the command line's {@code summary.json}, plus the run's configuration. */
     public Map<String, Object> summary() {
@@ -43,6 +45,8 @@ public record Result(DenseMatrix u, DenseMatrix v, long iterations, StopReason s
         s.put("rank", u.cols());
         s.put("dtype", u.dtype().label());
         s.put("schedule", schedule);
+        s.put("variant", variant);
+        s.put("init", initializer);
         s.put("sigma1", sigma1);
         s.put("kernels", kernels);
         s.put("threads", threads);

@@ -7,7 +7,6 @@ import java.util.List;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
-import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
@@ -19,16 +18,9 @@ class GradientDescentIdentitiesTest {
 
     /** Runs {@code iterations} steps of constant-step GD from (u0, v0) and returns {U, V, records}. */
     private static Object[] run(double[][] m, double[][] u0, double[][] v0, double eta, int iterations, int threads) {
-        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);
-                DenseMatrix u = DenseMatrix.of(DType.FLOAT64, u0);
-                DenseMatrix v = DenseMatrix.of(DType.FLOAT64, v0)) {
-            Trajectory trajectory = new Trajectory();
-            try (Result result = Factorizer.builder(mm, u0[0].length).schedule(new ConstantSchedule(eta))
-                    .initializer(Initializer.given(u, v)).maxIterations(iterations).tolerance(0).threads(threads)
-                    .listener(trajectory).build().run()) {
-                return new Object[] {result.u().toArray(), result.v().toArray(), trajectory.records(), result};
-            }
-        }
+        Runs.Run r = Runs.run(m, u0, v0, Variant.SIMULTANEOUS, new ConstantSchedule(eta), iterations, threads,
+                b -> b);
+        return new Object[] {r.u(), r.v(), r.records()};
     }
 
     @ParameterizedTest

@@ -95,6 +95,34 @@ public final class Dense {
         return new double[][][] {addScaled(u, -eta, gu), addScaled(v, -eta, gv)};
     }
 
+    /**
+     * One textbook alternating GD step (Ward &amp; Kolda): U' = U − η(UVᵀ − M)V, then V' = V − η(U'Vᵀ − M)ᵀU'.
+     * Returns {U', V'}.
+     */
+    public static double[][][] alternatingStep(double[][] m, double[][] u, double[][] v, double eta) {
+        double[][] u1 = addScaled(u, -eta, multiply(residual(m, u, v), v));
+        double[][] v1 = addScaled(v, -eta, multiply(transpose(residual(m, u1, v)), u1));
+        return new double[][][] {u1, v1};
+    }
+
+    /**
+     * One textbook step on f + (λ/4)‖UᵀU − VᵀV‖²_F: with D = UᵀU − VᵀV, U' = U − η(RV + λUD) and
+     * V' = V − η(RᵀU − λVD). Returns {U', V'}.
+     */
+    public static double[][][] regularizedStep(double[][] m, double[][] u, double[][] v, double eta, double lambda) {
+        double[][] r = residual(m, u, v);
+        double[][] d = imbalance(u, v);
+        double[][] gu = addScaled(multiply(r, v), lambda, multiply(u, d));
+        double[][] gv = addScaled(multiply(transpose(r), u), -lambda, multiply(v, d));
+        return new double[][][] {addScaled(u, -eta, gu), addScaled(v, -eta, gv)};
+    }
+
+    /** f + (λ/4)‖UᵀU − VᵀV‖²_F. */
+    public static double regularizedLoss(double[][] m, double[][] u, double[][] v, double lambda) {
+        double d = frobenius(imbalance(u, v));
+        return loss(m, u, v) + lambda / 4 * d * d;
+    }
+
     /** Largest |a − b| over all entries. */
     public static double maxAbsDifference(double[][] a, double[][] b) {
         double d = 0.0;

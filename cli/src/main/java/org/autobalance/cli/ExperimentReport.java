@@ -1,0 +1,121 @@
+package org.autobalance.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.autobalance.observe.Json;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * What one reproduction experiment measured, and its three outputs: {@code NAME.json} (parameters, measurements,
+ * the prediction, the verdict), {@code NAME.csv} (every plotted point, long format: panel, series, x, y) and
+ * {@code NAME.png} (the panels side by side).
+ */
+final class ExperimentReport {
+    /** One curve of a panel. */
+    record Series(String name, double[] x, double[] y) {
+    }
+
+    /** One chart; a log-scale y axis drops the points that are not positive and finite (the CSV keeps them). */
+    record Panel(String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+    }
+
+    final String name;
+    final String prediction;
+    final Map<String, Object> parameters = new LinkedHashMap<>();
+    final Map<String, Object> measured = new LinkedHashMap<>();
+    final List<Panel> panels = new ArrayList<>();
+    boolean pass;
+    String summary = "";
+
+    ExperimentReport(String name, String prediction) {
+        this.name = name;
+        this.prediction = prediction;
+    }
+
+    /** The one-line verdict printed by the command. */
+    String verdictLine() {
+        return name + ": " + (pass ? "PASS" : "FAIL") + " - " + summary;
+    }
+
+    /** Writes the three files into {@code dir} (created if needed) and returns their paths. */
+    List<Path> write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("experiment", name);
+        json.put("prediction", prediction);
+        json.put("parameters", parameters);
+        json.put("measured", measured);
+        json.put("verdict", pass ? "pass" : "fail");
+        json.put("summary", summary);
+        Path jsonPath = dir.resolve(name + ".json");
+        Files.writeString(jsonPath, Json.object(json) + "\n", StandardCharsets.UTF_8);
+
+        Path csvPath = dir.resolve(name + ".csv");
+        StringBuilder csv = new StringBuilder("panel,series,x,y\n");
+        for (Panel panel : panels) {
+            for (Series s : panel.series()) {
+                for (int i = 0; i < s.x().length; i++) {
+                    csv.append(quote(panel.title())).append(',').append(quote(s.name())).append(',')
+                            .append(s.x()[i]).append(',').append(s.y()[i]).append('\n');
+                }
+            }
+        }
+        Files.writeString(csvPath, csv, StandardCharsets.UTF_8);
+
+        Path pngPath = dir.resolve(name + ".png");
+        List<XYChart> charts = panels.stream().map(ExperimentReport::chart).toList();
+        try {
+            BitmapEncoder.saveBitmap(charts, 1, charts.size(), pngPath.toString(), BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + pngPath, e);
+        }
+        return List.of(jsonPath, csvPath, pngPath);
+    }
+
+    private static String quote(String s) {
+        return '"' + s.replace("\"", "\"\"") + '"';
+    }
+
+    private static XYChart chart(Panel panel) {
+        XYChart chart = new XYChartBuilder().width(560).height(420).title(panel.title()).xAxisTitle(panel.xLabel())
+                .yAxisTitle(panel.yLabel()).build();
+        chart.getStyler().setYAxisLogarithmic(panel.logY());
+        chart.getStyler().setMarkerSize(0);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        for (Series s : panel.series()) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int i = 0; i < s.x().length; i++) {
+                double y = s.y()[i];
+                if (Double.isFinite(y) && Double.isFinite(s.x()[i]) && (!panel.logY() || y > 0)) {
+                    xs.add(s.x()[i]);
+                    ys.add(y);
+                }
+            }
+            if (xs.isEmpty()) {
+                continue;
+            }
+            XYSeries series = chart.addSeries(s.name(), xs, ys);
+            series.setMarker(SeriesMarkers.NONE);
+        }
+        return chart;
+    }
+
+    /** {@code %.4g} in the root locale, for summaries. */
+    static String g(double x) {
+        return String.format(Locale.ROOT, "%.4g", x);
+    }
+}

@@ -1,0 +1,53 @@
+package org.autobalance.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code autobalance reproduce EXPERIMENT}: runs one of the paper's checkable predictions (native-notes/paper.md) and
+ * writes EXPERIMENT.json, EXPERIMENT.csv and EXPERIMENT.png. Exit code 0 when every verdict is pass, 1 otherwise.
+ */
+@Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Reproduce a prediction of Du, Hu & Lee (2018) and its follow-ups: fig1, decay, rank1, "
+                + "flow-limit, stability, overparam, or all.",
+            "Writes DIR/EXPERIMENT.json (parameters, measurements, prediction, verdict), DIR/EXPERIMENT.csv "
+                + "(the plotted trajectories) and DIR/EXPERIMENT.png, and prints a one-line verdict."})
+final class ReproduceCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(paramLabel = "EXPERIMENT", description = "fig1, decay, rank1, flow-limit, stability, overparam or all.")
+    private String experiment;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "reproduce",
+            description = "Output directory (default: ${DEFAULT-VALUE}).")
+    private Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> names = experiment.equals("all") ? Experiments.NAMES : List.of(experiment);
+        for (String name : names) {
+            if (!Experiments.ALL.containsKey(name)) {
+                throw new UsageException("unknown experiment '" + name + "': expected one of "
+                        + String.join(", ", Experiments.NAMES) + " or all", null);
+            }
+        }
+        // the plots are rendered off-screen: no display is needed (or wanted) on a build machine
+        System.setProperty("java.awt.headless", "true");
+        boolean allPass = true;
+        var printer = spec.commandLine().getOut();
+        for (String name : names) {
+            ExperimentReport report = Experiments.ALL.get(name).get();
+            report.write(out);
+            printer.println(report.verdictLine());
+            allPass &= report.pass;
+        }
+        return allPass ? 0 : Main.EXIT_FAILED;
+    }
+}

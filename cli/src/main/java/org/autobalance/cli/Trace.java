@@ -1,0 +1,190 @@
+package org.autobalance.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.DivergenceException;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Imbalance;
+import org.autobalance.solve.Initializer;
+import org.autobalance.solve.Result;
+import org.autobalance.solve.Variant;
+
+/**
+ * One float64 solver run of a reproduction experiment: sampled records, the running second-order drift bound over
+ * every step, the final factors, and whether it diverged.
+ */
+final class Trace implements IterationListener {
+    final List<IterationRecord> records = new ArrayList<>();
+    /** Σ_t 2η_t²·f_t·(‖U_t‖²_F + ‖V_t‖²_F) over all steps: bounds ‖D_T − D_0‖_F for simultaneous GD (§1.4). */
+    double driftBound;
+    /** The first record, the iteration at which the relative error first fell to each target, and the last. */
+    IterationRecord first;
+    IterationRecord last;
+    final double[] targets;
+    final long[] reachedAt;
+    double[][] u;
+    double[][] v;
+    String diverged;
+    private final int sampleEvery;
+    private final double normM;
+
+    private Trace(int sampleEvery, double normM, double... targets) {
+        this.sampleEvery = sampleEvery;
+        this.normM = normM;
+        this.targets = targets;
+        this.reachedAt = new long[targets.length];
+        java.util.Arrays.fill(reachedAt, -1);
+    }
+
+    /**
+     * Runs {@code iterations} steps (no stop rule). Relative errors come from the exact residual when
+     * {@code exactEvery} is 1 (needed below √u ≈ 1e-8), else from the one-pass identity.
+     */
+    static Trace run(DenseMatrix m, int rank, Variant variant, StepSchedule schedule, Initializer init,
+            long iterations, long exactEvery, int sampleEvery, double... targets) {
+        Trace trace = new Trace(sampleEvery, frobenius(m), targets);
+        Factorizer.Builder b = Factorizer.builder(m, rank).variant(variant).schedule(schedule).initializer(init)
+                .maxIterations(iterations).tolerance(0).threads(1).seed(7).exactLossEvery(exactEvery).listener(trace);
+        try (Result result = b.build().run()) {
+            trace.u = result.u().toArray();
+            trace.v = result.v().toArray();
+        } catch (DivergenceException e) {
+            trace.diverged = e.getMessage();
+        }
+        return trace;
+    }
+
+    /** As {@link #run}, from the given starting factors (copied). */
+    static Trace runFrom(DenseMatrix m, double[][] u0, double[][] v0, Variant variant, StepSchedule schedule,
+            long iterations, long exactEvery, int sampleEvery, double... targets) {
+        try (DenseMatrix u = DenseMatrix.of(DType.FLOAT64, u0);
+                DenseMatrix v = DenseMatrix.of(DType.FLOAT64, v0)) {
+            return run(m, u0[0].length, variant, schedule, Initializer.given(u, v), iterations, exactEvery,
+                    sampleEvery, targets);
+        }
+    }
+
+    /** A rows × cols array of i.i.d. N(0, std²) entries. */
+    static double[][] gaussian(int rows, int cols, double std, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[][] a = new double[rows][cols];
+        for (double[] row : a) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = std * random.nextGaussian();
+            }
+        }
+        return a;
+    }
+
+    @Override
+    public void onIteration(IterationRecord r) {
+        if (first == null) {
+            first = r;
+        }
+        last = r;
+        driftBound += 2 * r.eta() * r.eta() * r.loss() * (r.normU() * r.normU() + r.normV() * r.normV());
+        double rel = relativeError(r);
+        for (int k = 0; k < targets.length; k++) {
+            if (reachedAt[k] < 0 && rel <= targets[k]) {
+                reachedAt[k] = r.iteration();
+            }
+        }
+        if (r.iteration() % sampleEvery == 0) {
+            records.add(r);
+        }
+    }
+
+    /** ‖U_tV_tᵀ − M‖_F/‖M‖_F of a record. */
+    double relativeError(IterationRecord r) {
+        return Math.sqrt(2 * Math.max(r.loss(), 0)) / normM;
+    }
+
+    /** The sampled records' iterations, as doubles. */
+    double[] t() {
+        return records.stream().mapToDouble(IterationRecord::iteration).toArray();
+    }
+
+    double[] relativeErrors() {
+        return records.stream().mapToDouble(this::relativeError).toArray();
+    }
+
+    double[] normRatios() {
+        return records.stream().mapToDouble(r -> r.normU() / r.normV()).toArray();
+    }
+
+    double[] balances() {
+        return records.stream().mapToDouble(IterationRecord::balance).toArray();
+    }
+
+    /** ‖D_T − D_0‖_F between the given start and the final factors (NaN if diverged). */
+    double drift(double[][] u0, double[][] v0) {
+        return u == null ? Double.NaN : Imbalance.drift(Imbalance.of(u0, v0), Imbalance.of(u, v));
+    }
+
+    static double frobenius(DenseMatrix m) {
+        double s = 0;
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = 0; j < m.cols(); j++) {
+                s += m.get(i, j) * m.get(i, j);
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    /**
+     * A d1 × d2 float64 matrix Σ_k σ_k x_k y_kᵀ with orthonormal x_k, y_k: Gaussian columns orthonormalised by
+     * Gram–Schmidt (twice, for orthogonality to rounding).
+     */
+    static DenseMatrix withSpectrum(int d1, int d2, double[] sigma, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[][] x = orthonormal(d1, sigma.length, random);
+        double[][] y = orthonormal(d2, sigma.length, random);
+        DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, d1, d2);
+        for (int i = 0; i < d1; i++) {
+            for (int j = 0; j < d2; j++) {
+                double s = 0;
+                for (int k = 0; k < sigma.length; k++) {
+                    s += sigma[k] * x[k][i] * y[k][j];
+                }
+                m.set(i, j, s);
+            }
+        }
+        return m;
+    }
+
+    /** k orthonormal vectors of length n (as rows). */
+    static double[][] orthonormal(int n, int k, SplittableRandom random) {
+        double[][] q = new double[k][n];
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < n; i++) {
+                q[c][i] = random.nextGaussian();
+            }
+            for (int repeat = 0; repeat < 2; repeat++) {
+                for (int p = 0; p < c; p++) {
+                    double dot = 0;
+                    for (int i = 0; i < n; i++) {
+                        dot += q[c][i] * q[p][i];
+                    }
+                    for (int i = 0; i < n; i++) {
+                        q[c][i] -= dot * q[p][i];
+                    }
+                }
+            }
+            double norm = 0;
+            for (double z : q[c]) {
+                norm += z * z;
+            }
+            norm = Math.sqrt(norm);
+            for (int i = 0; i < n; i++) {
+                q[c][i] /= norm;
+            }
+        }
+        return q;
+    }
+}

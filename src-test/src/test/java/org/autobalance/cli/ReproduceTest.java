@@ -1,0 +1,60 @@
+package org.autobalance.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code autobalance reproduce} end to end: the experiments' verdicts and their three output files. */
+class ReproduceTest {
+    @TempDir
+    Path dir;
+
+    private void assertPasses(String experiment) throws IOException {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", experiment,
+                "--out", dir.toString());
+        assertEquals(0, code, out + "\n" + err);
+        assertTrue(out.toString().startsWith(experiment + ": PASS"), out.toString());
+        String json = Files.readString(dir.resolve(experiment + ".json"));
+        assertTrue(json.contains("\"verdict\":\"pass\""), json);
+        assertTrue(Files.readString(dir.resolve(experiment + ".csv")).startsWith("panel,series,x,y\n"));
+        byte[] png = Files.readAllBytes(dir.resolve(experiment + ".png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
+    }
+
+    /** The quick experiments (a few seconds each on two cores). */
+    @ParameterizedTest
+    @ValueSource(strings = {"rank1", "flow-limit", "stability"})
+    void quickExperimentsPass(String experiment) throws IOException {
+        assertPasses(experiment);
+    }
+
+    /** fig1, decay and overparam take 7 to 30 s each. */
+    @Tag("slow")
+    @ParameterizedTest
+    @ValueSource(strings = {"fig1", "decay", "overparam"})
+    void longExperimentsPass(String experiment) throws IOException {
+        assertPasses(experiment);
+    }
+
+    @Test
+    void unknownExperimentIsAUsageError() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", "fig9",
+                "--out", dir.toString());
+        assertEquals(Main.EXIT_USAGE, code);
+        assertTrue(err.toString().contains("unknown experiment 'fig9'"), err.toString());
+    }
+}
