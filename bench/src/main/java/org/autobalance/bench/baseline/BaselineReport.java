@@ -225,6 +225,10 @@ public final class BaselineReport {
                 .title("One gradient-descent iteration, d = " + results.getFirst().d() + " (median ms, log scale)")
                 .xAxisTitle("dtype, rank r, threads t").yAxisTitle("ms per iteration").build();
         chart.getStyler().setYAxisLogarithmic(true);
+        // bars start from the axis minimum: a log axis needs an explicit positive one (xchart would use 0)
+        double lowest = Math.min(results.stream().mapToDouble(Result::medianMs).min().orElse(1),
+                floors.values().stream().mapToDouble(Double::doubleValue).min().orElse(1));
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(lowest))));
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
         chart.getStyler().setXAxisLabelRotation(30);
         for (String impl : GdIteration.NAMES) {
