@@ -115,6 +115,26 @@ public final class OpenBlas {
         }
     }
 
+    /** y ← α·op(A)·x + β·y in float32, row-major A (m × n); incX, incY are element strides of x and y. */
+    static void sgemv(int trans, int m, int n, float alpha, MemorySegment a, int lda, MemorySegment x, int incX,
+            float beta, MemorySegment y, int incY) {
+        try {
+            HOLDER.sgemv.invokeExact(ROW_MAJOR, trans, m, n, alpha, a, lda, x, incX, beta, y, incY);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** y ← α·op(A)·x + β·y in float64. */
+    static void dgemv(int trans, int m, int n, double alpha, MemorySegment a, int lda, MemorySegment x, int incX,
+            double beta, MemorySegment y, int incY) {
+        try {
+            HOLDER.dgemv.invokeExact(ROW_MAJOR, trans, m, n, alpha, a, lda, x, incX, beta, y, incY);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /** y ← α·x + y over n float32 elements. */
     static void saxpy(int n, float alpha, MemorySegment x, MemorySegment y) {
         try {
@@ -151,7 +171,7 @@ public final class OpenBlas {
 
     /** The loaded library and its downcall handles (all null with a failure message when nothing loaded). */
     private record Holder(String failure, String origin, String config, MethodHandle sgemm, MethodHandle dgemm,
-            MethodHandle saxpy, MethodHandle daxpy, MethodHandle setNumThreads, MethodHandle getNumThreads) {
+            MethodHandle sgemv, MethodHandle dgemv, MethodHandle saxpy, MethodHandle daxpy, MethodHandle setNumThreads, MethodHandle getNumThreads) {
 
         static Holder load() {
             List<String> tried = new ArrayList<>();
@@ -183,7 +203,7 @@ public final class OpenBlas {
         }
 
         private static Holder failed(String why) {
-            return new Holder(why, null, null, null, null, null, null, null, null);
+            return new Holder(why, null, null, null, null, null, null, null, null, null, null);
         }
 
         // restricted methods (native linking): the launcher and the benchmark forks pass --enable-native-access
@@ -198,6 +218,10 @@ public final class OpenBlas {
                         i, i, i, i, i, i, ValueLayout.JAVA_FLOAT, p, i, p, i, ValueLayout.JAVA_FLOAT, p, i));
                 MethodHandle dgemm = linker.downcallHandle(find(lookup, "cblas_dgemm"), FunctionDescriptor.ofVoid(
                         i, i, i, i, i, i, ValueLayout.JAVA_DOUBLE, p, i, p, i, ValueLayout.JAVA_DOUBLE, p, i));
+                MethodHandle sgemv = linker.downcallHandle(find(lookup, "cblas_sgemv"), FunctionDescriptor.ofVoid(
+                        i, i, i, i, ValueLayout.JAVA_FLOAT, p, i, p, i, ValueLayout.JAVA_FLOAT, p, i));
+                MethodHandle dgemv = linker.downcallHandle(find(lookup, "cblas_dgemv"), FunctionDescriptor.ofVoid(
+                        i, i, i, i, ValueLayout.JAVA_DOUBLE, p, i, p, i, ValueLayout.JAVA_DOUBLE, p, i));
                 MethodHandle saxpy = linker.downcallHandle(find(lookup, "cblas_saxpy"),
                         FunctionDescriptor.ofVoid(i, ValueLayout.JAVA_FLOAT, p, i, p, i));
                 MethodHandle daxpy = linker.downcallHandle(find(lookup, "cblas_daxpy"),
@@ -210,7 +234,7 @@ public final class OpenBlas {
                         FunctionDescriptor.of(p.withTargetLayout(
                                 MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE))));
                 String config = ((MemorySegment) cfg.invokeExact()).getString(0);
-                return new Holder(null, origin, config, sgemm, dgemm, saxpy, daxpy, set, get);
+                return new Holder(null, origin, config, sgemm, dgemm, sgemv, dgemv, saxpy, daxpy, set, get);
             } catch (Throwable t) {
                 tried.add(origin + ": " + t.getMessage());
                 return failed(t.getMessage());

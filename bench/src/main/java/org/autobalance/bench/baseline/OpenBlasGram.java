@@ -7,7 +7,7 @@ import org.autobalance.memory.DenseMatrix;
 /**
  * The Gram form with OpenBLAS — the best a BLAS user can do without writing kernels: the gradients are expanded as
  * ∇_U = U·(VᵀV) − MV and ∇_V = V·(UᵀU) − MᵀU, so M is touched only by the two skinny gemms MV and MᵀU (M read
- * twice, no residual). The r × r Grams and the products with them are gemms too; the data terms are overwritten in
+ * twice, no residual; at r = 1 they are gemv, as numpy's matmul would call). The r × r Grams and the products with them are gemms too; the data terms are overwritten in
  * place with the gradients (β = −1), then U −= η∇_U and V −= η∇_V by axpy. Both Grams and both data terms are
  * computed before either factor changes, so the step is simultaneous.
  */
@@ -59,8 +59,13 @@ final class OpenBlasGram implements GdIteration {
         MemorySegment gu = gramU.segment();
         MemorySegment gv = gramV.segment();
         if (f32) {
-            OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1f, ms, ldm, vs, ldv, 0f, mvs, ldu);
-            OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1f, ms, ldm, us, ldu, 0f, mtus, ldv);
+            if (r == 1) { // as numpy's matmul does: gemv streams M, gemm with one column does not
+                OpenBlas.sgemv(OpenBlas.NO_TRANS, d1, d2, 1f, ms, ldm, vs, ldv, 0f, mvs, ldu);
+                OpenBlas.sgemv(OpenBlas.TRANS, d1, d2, 1f, ms, ldm, us, ldu, 0f, mtus, ldv);
+            } else {
+                OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1f, ms, ldm, vs, ldv, 0f, mvs, ldu);
+                OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1f, ms, ldm, us, ldu, 0f, mtus, ldv);
+            }
             OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d1, 1f, us, ldu, us, ldu, 0f, gu, ldg);
             OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d2, 1f, vs, ldv, vs, ldv, 0f, gv, ldg);
             // MV ← U·VᵀV − MV = ∇_U,  MᵀU ← V·UᵀU − MᵀU = ∇_V
@@ -69,8 +74,13 @@ final class OpenBlasGram implements GdIteration {
             OpenBlas.saxpy(d1 * ldu, (float) -eta, mvs, us);
             OpenBlas.saxpy(d2 * ldv, (float) -eta, mtus, vs);
         } else {
-            OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1, ms, ldm, vs, ldv, 0, mvs, ldu);
-            OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1, ms, ldm, us, ldu, 0, mtus, ldv);
+            if (r == 1) {
+                OpenBlas.dgemv(OpenBlas.NO_TRANS, d1, d2, 1, ms, ldm, vs, ldv, 0, mvs, ldu);
+                OpenBlas.dgemv(OpenBlas.TRANS, d1, d2, 1, ms, ldm, us, ldu, 0, mtus, ldv);
+            } else {
+                OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1, ms, ldm, vs, ldv, 0, mvs, ldu);
+                OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1, ms, ldm, us, ldu, 0, mtus, ldv);
+            }
             OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d1, 1, us, ldu, us, ldu, 0, gu, ldg);
             OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d2, 1, vs, ldv, vs, ldv, 0, gv, ldg);
             OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, r, 1, us, ldu, gv, ldg, -1, mvs, ldu);

@@ -58,19 +58,33 @@ final class OpenBlasTextbook implements GdIteration {
             // R = U·Vᵀ − M
             OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.TRANS, d1, d2, r, 1f, us, u.stride(), vs, v.stride(), -1f,
                     rs, residual.stride());
-            OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1f, rs, residual.stride(), vs,
-                    v.stride(), 0f, gu, gradU.stride());
-            OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1f, rs, residual.stride(), us, u.stride(),
-                    0f, gv, gradV.stride());
+            if (r == 1) { // as numpy's matmul does: gemv for a single column
+                OpenBlas.sgemv(OpenBlas.NO_TRANS, d1, d2, 1f, rs, residual.stride(), vs, v.stride(), 0f, gu,
+                        gradU.stride());
+                OpenBlas.sgemv(OpenBlas.TRANS, d1, d2, 1f, rs, residual.stride(), us, u.stride(), 0f, gv,
+                        gradV.stride());
+            } else {
+                OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1f, rs, residual.stride(), vs,
+                        v.stride(), 0f, gu, gradU.stride());
+                OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1f, rs, residual.stride(), us,
+                        u.stride(), 0f, gv, gradV.stride());
+            }
             OpenBlas.saxpy(d1 * u.stride(), (float) -eta, gu, us);
             OpenBlas.saxpy(d2 * v.stride(), (float) -eta, gv, vs);
         } else {
             OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.TRANS, d1, d2, r, 1, us, u.stride(), vs, v.stride(), -1, rs,
                     residual.stride());
-            OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1, rs, residual.stride(), vs, v.stride(),
-                    0, gu, gradU.stride());
-            OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1, rs, residual.stride(), us, u.stride(), 0,
-                    gv, gradV.stride());
+            if (r == 1) {
+                OpenBlas.dgemv(OpenBlas.NO_TRANS, d1, d2, 1, rs, residual.stride(), vs, v.stride(), 0, gu,
+                        gradU.stride());
+                OpenBlas.dgemv(OpenBlas.TRANS, d1, d2, 1, rs, residual.stride(), us, u.stride(), 0, gv,
+                        gradV.stride());
+            } else {
+                OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1, rs, residual.stride(), vs,
+                        v.stride(), 0, gu, gradU.stride());
+                OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1, rs, residual.stride(), us,
+                        u.stride(), 0, gv, gradV.stride());
+            }
             OpenBlas.daxpy(d1 * u.stride(), -eta, gu, us);
             OpenBlas.daxpy(d2 * v.stride(), -eta, gv, vs);
         }

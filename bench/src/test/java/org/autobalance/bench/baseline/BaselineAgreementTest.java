@@ -25,13 +25,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * its U and V match those of {@link Factorizer} (tolerance 0, so exactly 20 iterations) within a rounding bound
  * computed from the precision and the trajectory (see {@link #roundingBound}).
  *
- * <p>Sizes are awkward on purpose (103 × 67, r = 5: no multiple of any vector width or BLAS block) and the factors
+ * <p>Sizes are awkward on purpose (103 × 67, r = 1 and 5: no multiple of any vector width or BLAS block) and the factors
  * move far from the start in 20 iterations, so a wrong term, sign or order of update fails by orders of magnitude.
  */
 class BaselineAgreementTest {
     private static final int D1 = 103;
     private static final int D2 = 67;
-    private static final int R = 5;
     private static final int ITERATIONS = 20;
     /** Small enough that the rounding bound below, which compounds over 20 steps, stays far below one step. */
     private static final double ETA = 0.01;
@@ -41,27 +40,30 @@ class BaselineAgreementTest {
         for (String impl : GdIteration.NAMES) {
             for (DType dtype : DType.values()) {
                 for (int threads : new int[] {1, 2}) {
-                    cases.add(Arguments.of(impl, dtype, threads));
+                    // r = 1 takes the gemv path of the OpenBLAS baselines
+                    for (int r : new int[] {1, 5}) {
+                        cases.add(Arguments.of(impl, dtype, threads, r));
+                    }
                 }
             }
         }
         return cases.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} threads={2}")
+    @ParameterizedTest(name = "{0} {1} threads={2} r={3}")
     @MethodSource("cases")
-    void matchesTheSolverOverTwentyIterations(String impl, DType dtype, int threads) {
+    void matchesTheSolverOverTwentyIterations(String impl, DType dtype, int threads, int r) {
         String why = GdIteration.unavailableReason(impl);
         assumeTrue(why == null, impl + " unavailable: " + why);
         double[][] spectrum = Dense.withSpectrum(D1, D2, new double[] {3, 2, 1.5, 1, 0.5}, 11);
         double[][] noise = Dense.gaussian(D1, D2, 0.01, 12);
         List<IterationRecord> records = new ArrayList<>();
         try (DenseMatrix m = Dense.matrix(dtype, Dense.addScaled(spectrum, 1, noise));
-                DenseMatrix u0 = Dense.matrix(dtype, Dense.gaussian(D1, R, 0.1, 13));
-                DenseMatrix v0 = Dense.matrix(dtype, Dense.gaussian(D2, R, 0.1, 14));
+                DenseMatrix u0 = Dense.matrix(dtype, Dense.gaussian(D1, r, 0.1, 13));
+                DenseMatrix v0 = Dense.matrix(dtype, Dense.gaussian(D2, r, 0.1, 14));
                 DenseMatrix u = u0.copy(dtype);
                 DenseMatrix v = v0.copy(dtype);
-                Result expected = Factorizer.builder(m, R).initializer(Initializer.given(u0, v0))
+                Result expected = Factorizer.builder(m, r).initializer(Initializer.given(u0, v0))
                         .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(ITERATIONS)
                         .threads(threads).build().run(records::add)) {
             try (GdIteration baseline = GdIteration.create(impl, m, u, v, threads)) {
@@ -72,7 +74,7 @@ class BaselineAgreementTest {
             }
             assertEquals(ITERATIONS, expected.iterations());
             double difference = frobeniusDistance(expected.u(), u) + frobeniusDistance(expected.v(), v);
-            double bound = roundingBound(dtype, Math.sqrt(frobeniusSquared(m)), records);
+            double bound = roundingBound(dtype, r, Math.sqrt(frobeniusSquared(m)), records);
             // the bound must be able to see one missing or doubled step, else this test would prove nothing
             double lastStep = ETA * records.getLast().gradientNorm();
             assertTrue(bound < 0.1 * lastStep, "rounding bound " + bound + " too loose against a step of "
@@ -108,9 +110,9 @@ class BaselineAgreementTest {
      * errors, each amplified by the later steps, doubles it because both implementations round, and doubles it
      * again to cover the second-order terms neglected above.
      */
-    static double roundingBound(DType dtype, double normM, List<IterationRecord> records) {
+    static double roundingBound(DType dtype, int r, double normM, List<IterationRecord> records) {
         double u = dtype.unitRoundoff();
-        int n = Math.max(D1, D2) + R;
+        int n = Math.max(D1, D2) + r;
         double gamma = n * u / (1 - n * u);
         double total = 0;
         for (IterationRecord rec : records) {
