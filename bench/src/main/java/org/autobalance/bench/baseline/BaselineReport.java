@@ -1,0 +1,266 @@
+package org.autobalance.bench.baseline;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.imageio.ImageIO;
+import org.autobalance.memory.DType;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * {@code ./autobalance bench report JMH.json [--out DIR] [--name NAME] [--command TEXT]}: turns the JSON of a JMH
+ * run of {@link BaselineIterationBenchmark} ({@code -rf json}) into {@code DIR/NAME.md} (default
+ * {@code native-notes/baselines.md}), a table of medians with GFLOP/s, the fraction of the roofline floor and the
+ * engine's speed-up over each baseline, and {@code DIR/NAME.png}, a chart of the same. The floors come from
+ * {@link RooflineProbe}, run by this command right after the benchmark on the same machine; the report states the
+ * machine (lscpu), JDK, OpenBLAS build, date and command.
+ */
+public final class BaselineReport {
+    private BaselineReport() {
+    }
+
+    /** One JMH result of the benchmark. */
+    record Result(String impl, DType dtype, int d, int r, int threads, double medianMs, double meanMs,
+            double errorMs, long samples) {
+        double gflops() {
+            return 4.0 * d * d * r / (medianMs * 1e-3) / 1e9;
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        System.setProperty("java.awt.headless", "true"); // no display on build and benchmark machines
+        if (args.length == 0 || args[0].startsWith("--")) {
+            System.err.println("usage: ./autobalance bench report JMH.json [--out DIR] [--name NAME] [--command TEXT]");
+            System.exit(2);
+        }
+        Path input = Path.of(args[0]);
+        Path outDir = Path.of("native-notes");
+        String name = "baselines";
+        String command = "java -jar bench/target/benchmarks.jar BaselineIterationBenchmark -rf json -rff "
+                + input.getFileName();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> outDir = Path.of(args[++i]);
+                case "--name" -> name = args[++i];
+                case "--command" -> command = args[++i];
+                default -> {
+                    System.err.println("bench report: unknown option " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        String json = Files.readString(input, StandardCharsets.UTF_8);
+        List<Result> results = parse(json);
+        if (results.isEmpty()) {
+            System.err.println("bench report: no BaselineIterationBenchmark results in " + input);
+            System.exit(1);
+        }
+        Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
+        for (int t : results.stream().map(Result::threads).collect(java.util.stream.Collectors.toCollection(TreeSet::new))) {
+            ceilings.put(t, RooflineProbe.measure(t));
+        }
+        Files.createDirectories(outDir);
+        Path md = outDir.resolve(name + ".md");
+        Path png = outDir.resolve(name + ".png");
+        writeAtomically(md, markdown(results, ceilings, command, jmhSettings(json), png.getFileName().toString()));
+        chart(results, ceilings, png);
+        System.out.println("wrote " + md + " and " + png);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Result> parse(String json) {
+        List<Result> out = new ArrayList<>();
+        for (Object o : (List<Object>) MiniJson.parse(json)) {
+            Map<String, Object> e = (Map<String, Object>) o;
+            if (!String.valueOf(e.get("benchmark")).endsWith("BaselineIterationBenchmark.iterate")) {
+                continue;
+            }
+            Map<String, Object> params = (Map<String, Object>) e.get("params");
+            Map<String, Object> metric = (Map<String, Object>) e.get("primaryMetric");
+            double scale = toMs(String.valueOf(metric.get("scoreUnit")));
+            Map<String, Object> percentiles = (Map<String, Object>) metric.get("scorePercentiles");
+            double median = percentiles != null && percentiles.get("50.0") instanceof Double p50 ? p50
+                    : (Double) metric.get("score");
+            double error = metric.get("scoreError") instanceof Double err ? err : Double.NaN;
+            long samples = 0;
+            if (metric.get("rawDataHistogram") instanceof List<?> forks) {
+                for (Object fork : forks) {
+                    for (Object iteration : (List<Object>) fork) {
+                        for (Object bin : (List<Object>) iteration) {
+                            samples += ((Double) ((List<Object>) bin).get(1)).longValue();
+                        }
+                    }
+                }
+            }
+            out.add(new Result(String.valueOf(params.get("impl")), DType.parse(String.valueOf(params.get("dtype"))),
+                    Integer.parseInt(String.valueOf(params.get("d"))), Integer.parseInt(String.valueOf(params.get("r"))),
+                    Integer.parseInt(String.valueOf(params.get("threads"))), median * scale,
+                    (Double) metric.get("score") * scale, error * scale, samples));
+        }
+        out.sort(Comparator.comparing((Result x) -> x.dtype()).thenComparingInt(Result::d).thenComparingInt(Result::r)
+                .thenComparingInt(Result::threads).thenComparingInt(x -> GdIteration.NAMES.indexOf(x.impl())));
+        return out;
+    }
+
+    private static double toMs(String unit) {
+        return switch (unit) {
+            case "s/op" -> 1e3;
+            case "ms/op" -> 1;
+            case "us/op" -> 1e-3;
+            case "ns/op" -> 1e-6;
+            default -> throw new IllegalArgumentException("unexpected JMH unit " + unit + " (expected a time per op)");
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String jmhSettings(String json) {
+        List<Object> all = (List<Object>) MiniJson.parse(json);
+        for (Object o : all) {
+            Map<String, Object> e = (Map<String, Object>) o;
+            if (String.valueOf(e.get("benchmark")).endsWith("BaselineIterationBenchmark.iterate")) {
+                return String.format(Locale.ROOT, "JMH %s, mode %s, %s fork(s), %s warm-up × %s, %s measurement × %s;"
+                        + " JVM %s %s; JVM args %s", e.get("jmhVersion"), e.get("mode"), num(e.get("forks")),
+                        num(e.get("warmupIterations")), e.get("warmupTime"), num(e.get("measurementIterations")),
+                        e.get("measurementTime"), e.get("vmName"), e.get("vmVersion"), e.get("jvmArgs"));
+            }
+        }
+        return "";
+    }
+
+    private static String num(Object o) {
+        return o instanceof Double d ? Long.toString(d.longValue()) : String.valueOf(o);
+    }
+
+    static String markdown(List<Result> results, Map<Integer, RooflineProbe.Ceilings> ceilings, String command,
+            String jmh, String pngName) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Baselines: one gradient-descent iteration, the engine against BLAS and EJML\n\n");
+        sb.append("Generated by `./autobalance bench report` on ").append(LocalDate.now()).append(" from a JMH run of ")
+                .append("`BaselineIterationBenchmark`. Every implementation runs the same simultaneous step ")
+                .append("U ← U − η(UVᵀ − M)V, V ← V − η(UVᵀ − M)ᵀU on the same inputs (`BenchProblem`: M uniform ")
+                .append("in ±1/√d, seeds 1–3, η = ").append(BenchProblem.ETA).append(").\n\n");
+        sb.append("- **autobalance**: the solver's iteration (`EngineIteration`: fused pass + step), kernels chosen by ")
+                .append("`KernelProvider`.\n");
+        sb.append("- **openblas-textbook**: R = UVᵀ − M materialised (copy of M + sgemm with β = −1), RV and RᵀU by ")
+                .append("gemm, axpy updates — OpenBLAS through `java.lang.foreign`, on the native segments.\n");
+        sb.append("- **openblas-gram**: MV and MᵀU as two skinny gemms, UᵀU and VᵀV by gemm, U·VᵀV − MV by gemm with ")
+                .append("β = −1, axpy updates — the best a BLAS user can do without writing kernels.\n");
+        sb.append("- **ejml-gram**: the Gram form with EJML 0.46.1 (`CommonOps_FDRM`/`_DDRM`, `_MT_` variants for ")
+                .append("more than one thread).\n\n");
+        sb.append("Columns: median ms per iteration (JMH sample mode; mean ± 99.9 % error beside it); GFLOP/s counts ")
+                .append("4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r); the floor ")
+                .append("is max(d1·d2·bytes / bandwidth, 4·d1·d2·r / peak FMA) with the ceilings below; 'of floor' = ")
+                .append("floor / median; 'engine ×' = baseline median / engine median (> 1: the engine is faster).\n\n");
+        Set<DType> dtypes = new LinkedHashSet<>();
+        results.forEach(x -> dtypes.add(x.dtype()));
+        for (DType dtype : dtypes) {
+            sb.append("## ").append(dtype.label()).append("\n\n");
+            sb.append("| d | r | threads | impl | median ms | mean ± err ms | GFLOP/s | floor ms | of floor | engine × |\n");
+            sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+            for (Result x : results) {
+                if (x.dtype() != dtype) {
+                    continue;
+                }
+                double floor = ceilings.get(x.threads()).floorSeconds(dtype, x.d(), x.d(), x.r()) * 1e3;
+                Result engine = results.stream().filter(y -> y.impl().equals("autobalance") && y.dtype() == dtype
+                        && y.d() == x.d() && y.r() == x.r() && y.threads() == x.threads()).findFirst().orElse(null);
+                String speedUp = engine == null || engine == x ? "—"
+                        : String.format(Locale.ROOT, "%.2f", x.medianMs() / engine.medianMs());
+                sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %s | %.2f | %.2f ± %.2f | %.1f | %.2f | %.0f %% | %s |%n",
+                        x.d(), x.r(), x.threads(), x.impl(), x.medianMs(), x.meanMs(), x.errorMs(), x.gflops(), floor,
+                        100 * floor / x.medianMs(), speedUp));
+            }
+            sb.append('\n');
+        }
+        sb.append("![median ms per iteration](").append(pngName).append(")\n\n");
+        sb.append("## Ceilings (RooflineProbe, run by the report command right after the benchmark)\n\n");
+        sb.append("| threads | streaming read GB/s | float32 FMA GFLOP/s | float64 FMA GFLOP/s |\n|---|---|---|---|\n");
+        for (RooflineProbe.Ceilings c : ceilings.values()) {
+            sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.1f |%n", c.threads(), c.bytesPerSecond() / 1e9,
+                    c.float32FlopsPerSecond() / 1e9, c.float64FlopsPerSecond() / 1e9));
+        }
+        sb.append("\n## How it was run\n\n");
+        sb.append("```sh\n").append(command).append("\n./autobalance bench report <that JSON>\n```\n\n");
+        sb.append("- ").append(jmh).append('\n');
+        sb.append("- report JVM: ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(Runtime.version()).append('\n');
+        sb.append("- OpenBLAS: ").append(OpenBlas.available() ? OpenBlas.describe() : "not available: "
+                + OpenBlas.unavailableReason()).append('\n');
+        sb.append("- load average when the report ran: ").append(Environment.loadAverage())
+                .append("; busiest processes: ").append(Environment.busiestProcesses()).append('\n');
+        sb.append("\nMachine (`lscpu`):\n\n```\n").append(Environment.command(List.of("lscpu"))).append("\n```\n");
+        return sb.toString();
+    }
+
+    /** Grouped bars of the medians per configuration, one series per implementation, log scale, floors as a line. */
+    static void chart(List<Result> results, Map<Integer, RooflineProbe.Ceilings> ceilings, Path png)
+            throws IOException {
+        List<String> configs = new ArrayList<>();
+        Map<String, Double> floors = new LinkedHashMap<>();
+        for (Result x : results) {
+            String key = key(x);
+            if (!configs.contains(key)) {
+                configs.add(key);
+                floors.put(key, ceilings.get(x.threads()).floorSeconds(x.dtype(), x.d(), x.d(), x.r()) * 1e3);
+            }
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(1200).height(650)
+                .title("One gradient-descent iteration, d = " + results.getFirst().d() + " (median ms, log scale)")
+                .xAxisTitle("dtype, rank r, threads t").yAxisTitle("ms per iteration").build();
+        chart.getStyler().setYAxisLogarithmic(true);
+        // bars start from the axis minimum: a log axis needs an explicit positive one (xchart would use 0)
+        double lowest = Math.min(results.stream().mapToDouble(Result::medianMs).min().orElse(1),
+                floors.values().stream().mapToDouble(Double::doubleValue).min().orElse(1));
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(lowest))));
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setXAxisLabelRotation(30);
+        for (String impl : GdIteration.NAMES) {
+            List<Double> ys = new ArrayList<>();
+            boolean any = false;
+            for (String key : configs) {
+                Double y = results.stream().filter(x -> x.impl().equals(impl) && key(x).equals(key))
+                        .map(Result::medianMs).findFirst().orElse(null);
+                any |= y != null;
+                ys.add(y);
+            }
+            if (any) {
+                chart.addSeries(impl, configs, ys);
+            }
+        }
+        CategorySeries floor = chart.addSeries("roofline floor", configs, new ArrayList<>(floors.values()));
+        floor.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
+        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), "chart", ".png");
+        // getBufferedImage + ImageIO: xchart 4.0.3 deprecates its single-chart save methods
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out);
+        }
+        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String key(Result x) {
+        return (x.dtype() == DType.FLOAT32 ? "f32" : "f64") + " r=" + x.r() + " t=" + x.threads();
+    }
+
+    private static void writeAtomically(Path target, String text) throws IOException {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".part");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

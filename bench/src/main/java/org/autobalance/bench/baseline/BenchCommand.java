@@ -1,0 +1,258 @@
+package org.autobalance.bench.baseline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.Json;
+
+/**
+ * {@code ./autobalance bench}: the engine's iteration and the BLAS/EJML baselines side by side, on the same inputs,
+ * with the roofline floor measured in the same run. A plain main rather than JMH so that it answers in minutes:
+ * every implementation is warmed up for a fixed time, then each iteration is timed on its own and the median is
+ * reported (the median shrugs off the spikes a shared machine adds). For publishable numbers use the JMH benchmark
+ * {@link BaselineIterationBenchmark} and {@code bench report}.
+ *
+ * <pre>
+ * ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2]
+ *                     [--rank 1,16,64] [--threads 1,2] [--impl autobalance,openblas-gram,...]
+ * ./autobalance bench report JMH.json [--out DIR] [--command TEXT]
+ * </pre>
+ */
+public final class BenchCommand {
+    private final List<DType> dtypes = new ArrayList<>(List.of(DType.FLOAT32, DType.FLOAT64));
+    private int d1 = 4096;
+    private int d2 = 4096;
+    private int[] ranks = {1, 16, 64};
+    private int[] threadCounts = {1, 2};
+    private List<String> impls = new ArrayList<>(GdIteration.NAMES);
+    private double warmupSeconds = 2.0;
+    private double measureSeconds = 3.0;
+    private Path json;
+
+    /** One measured line of the table. */
+    record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs,
+            int samples) {
+        double gflops() {
+            return 4.0 * d1 * d2 * r / (msPerIter * 1e-3) / 1e9;
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("report")) {
+            BaselineReport.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        BenchCommand command = new BenchCommand();
+        try {
+            command.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+        }
+        command.run(System.out);
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick" -> {
+                    dtypes.retainAll(List.of(DType.FLOAT32));
+                    warmupSeconds = 0.6;
+                    measureSeconds = 1.0;
+                }
+                case "--json" -> json = Path.of(value(args, ++i, a));
+                case "--dtype" -> {
+                    dtypes.clear();
+                    for (String s : value(args, ++i, a).split(",")) {
+                        dtypes.add(DType.parse(s.trim()));
+                    }
+                }
+                case "--size" -> d1 = d2 = Integer.parseInt(value(args, ++i, a));
+                case "--shape" -> {
+                    String[] p = value(args, ++i, a).toLowerCase(Locale.ROOT).split("x");
+                    d1 = Integer.parseInt(p[0]);
+                    d2 = Integer.parseInt(p[1]);
+                }
+                case "--rank" -> ranks = ints(value(args, ++i, a));
+                case "--threads" -> threadCounts = ints(value(args, ++i, a));
+                case "--impl" -> {
+                    impls = List.of(value(args, ++i, a).split(","));
+                    for (String impl : impls) {
+                        if (!GdIteration.NAMES.contains(impl)) {
+                            throw new IllegalArgumentException("unknown --impl " + impl + ", expected " + GdIteration.NAMES);
+                        }
+                    }
+                }
+                case "--help", "-h" -> {
+                    System.out.println("usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64]"
+                            + " [--size D | --shape D1xD2] [--rank 1,16,64] [--threads 1,2] [--impl "
+                            + String.join(",", GdIteration.NAMES) + "]\n"
+                            + "       ./autobalance bench report JMH.json [--out DIR] [--command TEXT]");
+                    System.exit(0);
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
+            }
+        }
+        if (d1 < 1 || d2 < 1) {
+            throw new IllegalArgumentException("sizes must be positive");
+        }
+        for (int r : ranks) {
+            if (r < 1 || r > Math.min(d1, d2)) {
+                throw new IllegalArgumentException("rank " + r + " outside [1, min(d1, d2)]");
+            }
+        }
+        for (int t : threadCounts) {
+            if (t < 1) {
+                throw new IllegalArgumentException("threads must be positive");
+            }
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+    }
+
+    private void run(PrintStream out) throws IOException {
+        out.printf("autobalance bench: one gradient-descent iteration, %d x %d, η = %s, median of single-iteration "
+                + "times after %.1f s warm-up%n", d1, d2, BenchProblem.ETA, warmupSeconds);
+        out.println("machine: " + Environment.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+                + " processors; JDK " + Runtime.version() + "; engine kernels: " + KernelProvider.kernels().name());
+        out.println("OpenBLAS: " + (OpenBlas.available() ? OpenBlas.describe() : "NOT AVAILABLE — "
+                + OpenBlas.unavailableReason() + "; its rows are skipped"));
+        out.println("load average at start: " + Environment.loadAverage() + "; busiest processes: "
+                + Environment.busiestProcesses());
+
+        Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
+        for (int t : threadCounts) {
+            RooflineProbe.Ceilings c = RooflineProbe.measure(t);
+            ceilings.put(t, c);
+            out.printf("ceilings, %d thread%s: read %.1f GB/s, float32 FMA %.1f GFLOP/s, float64 FMA %.1f GFLOP/s%n",
+                    t, t == 1 ? "" : "s", c.bytesPerSecond() / 1e9, c.float32FlopsPerSecond() / 1e9,
+                    c.float64FlopsPerSecond() / 1e9);
+        }
+        out.println();
+
+        List<Row> rows = new ArrayList<>();
+        String header = String.format("%-18s %-7s %4s %7s %12s %9s %8s %9s %10s", "impl", "dtype", "r", "threads",
+                "ms/iter", "GFLOP/s", "floor ms", "of floor", "engine ×");
+        out.println(header);
+        out.println("-".repeat(header.length()));
+        for (DType dtype : dtypes) {
+            try (DenseMatrix m = BenchProblem.data(dtype, d1, d2, 1)) {
+                for (int r : ranks) {
+                    try (DenseMatrix u0 = BenchProblem.start(dtype, d1, r, 2);
+                            DenseMatrix v0 = BenchProblem.start(dtype, d2, r, 3)) {
+                        for (int t : threadCounts) {
+                            double floorMs = ceilings.get(t).floorSeconds(dtype, d1, d2, r) * 1e3;
+                            List<Row> group = new ArrayList<>();
+                            for (String impl : impls) {
+                                String why = GdIteration.unavailableReason(impl);
+                                if (why != null) {
+                                    out.printf("%-18s %-7s %4d %7d   skipped: %s%n", impl, dtype.label(), r, t, why);
+                                    continue;
+                                }
+                                double ms = measure(impl, m, u0, v0, t);
+                                group.add(new Row(impl, dtype, d1, d2, r, t, ms, floorMs, 0));
+                            }
+                            Row engine = group.stream().filter(x -> x.impl().equals("autobalance")).findFirst()
+                                    .orElse(null);
+                            for (Row row : group) {
+                                String speedUp = engine == null || row == engine ? ""
+                                        : String.format("%.2f", row.msPerIter() / engine.msPerIter());
+                                out.printf("%-18s %-7s %4d %7d %12.2f %9.1f %8.2f %8.0f%% %10s%n", row.impl(),
+                                        dtype.label(), r, t, row.msPerIter(), row.gflops(), floorMs,
+                                        100 * floorMs / row.msPerIter(), speedUp);
+                            }
+                            out.flush();
+                            rows.addAll(group);
+                        }
+                    }
+                }
+            }
+        }
+        out.println();
+        out.println("GFLOP/s counts 4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r);"
+                + " 'of floor' = floor / time; 'engine ×' = baseline time / engine time (> 1: the engine is faster).");
+        out.println("load average at end: " + Environment.loadAverage() + "; busiest processes: "
+                + Environment.busiestProcesses());
+        if (json != null) {
+            writeJson(rows, json);
+            out.println("wrote " + json);
+        }
+    }
+
+    /** Median wall time of one iteration, in ms, after a timed warm-up; U and V start from U₀, V₀ every time. */
+    private double measure(String impl, DenseMatrix m, DenseMatrix u0, DenseMatrix v0, int threads) {
+        try (DenseMatrix u = u0.copy(u0.dtype());
+                DenseMatrix v = v0.copy(v0.dtype());
+                GdIteration it = GdIteration.create(impl, m, u, v, threads)) {
+            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            int warm = 0;
+            while (warm < 2 || System.nanoTime() < warmEnd) {
+                it.iterate(BenchProblem.ETA);
+                warm++;
+            }
+            List<Double> samples = new ArrayList<>();
+            long measureEnd = System.nanoTime() + (long) (measureSeconds * 1e9);
+            while (samples.size() < 3 || (System.nanoTime() < measureEnd && samples.size() < 500)) {
+                long t0 = System.nanoTime();
+                it.iterate(BenchProblem.ETA);
+                samples.add((System.nanoTime() - t0) * 1e-6);
+            }
+            return median(samples);
+        }
+    }
+
+    static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+    }
+
+    /** The records as a JSON list, written beside the target and renamed over it (never a torn file). */
+    static void writeJson(List<Row> rows, Path target) throws IOException {
+        StringBuilder sb = new StringBuilder("[\n");
+        for (int i = 0; i < rows.size(); i++) {
+            Row row = rows.get(i);
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("impl", row.impl());
+            rec.put("dtype", row.dtype().label());
+            rec.put("d1", row.d1());
+            rec.put("d2", row.d2());
+            rec.put("r", row.r());
+            rec.put("threads", row.threads());
+            rec.put("ms_per_iter", row.msPerIter());
+            rec.put("floor_ms", row.floorMs());
+            rec.put("gflops", row.gflops());
+            sb.append("  ").append(Json.object(rec)).append(i + 1 < rows.size() ? ",\n" : "\n");
+        }
+        sb.append("]\n");
+        Path abs = target.toAbsolutePath();
+        if (abs.getParent() != null) {
+            Files.createDirectories(abs.getParent());
+        }
+        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".part");
+        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

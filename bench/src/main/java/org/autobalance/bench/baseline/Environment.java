@@ -1,0 +1,61 @@
+package org.autobalance.bench.baseline;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** What a benchmark table must state about the machine it ran on (performance.md: machine, JDK, load). */
+final class Environment {
+    private Environment() {
+    }
+
+    /** The CPU model from /proc/cpuinfo, or the OS architecture where that file is absent. */
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** The 1, 5 and 15 minute load averages (other work on the machine skews every number). */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** The output of a command (e.g. lscpu), or a note that it could not run. */
+    static String command(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroy();
+            }
+            return out.strip();
+        } catch (IOException e) {
+            return "(" + String.join(" ", command) + " unavailable: " + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        }
+    }
+
+    /** The busiest processes now, for the record of what else was running. */
+    static String busiestProcesses() {
+        return command(List.of("ps", "-eo", "pcpu,etime,comm", "--sort=-pcpu", "--no-headers")).lines().limit(5)
+                .map(String::strip).reduce((a, b) -> a + "; " + b).orElse("");
+    }
+}

@@ -1,0 +1,206 @@
+package org.autobalance.bench.baseline;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.concurrent.CyclicBarrier;
+import java.util.function.IntToDoubleFunction;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.memory.DType;
+
+/**
+ * Measures the two ceilings of the roofline in the same run as the benchmark: streaming read bandwidth from native
+ * memory with vector loads, and peak FMA throughput with many independent accumulators, each for a given number of
+ * threads. The floor of one iteration of the engine (reads M once, 4·d1·d2·r flops) is then
+ * max(d1·d2·bytes / bandwidth, 4·d1·d2·r / peak).
+ *
+ * <p>Each ceiling is the best of a few short trials (a ceiling is a maximum; noise from other processes only lowers
+ * it). Kept in its own class so that it can later be merged with the engine's own ceiling probe.
+ */
+public final class RooflineProbe {
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    /** Far above the last-level cache (32 MiB on the 2-core EPYC here) so the read streams from DRAM. */
+    private static final long STREAM_BYTES = 256L << 20;
+    /**
+     * Independent FMA chains per thread: latency 4 cycles × 2 FMA ports on Zen 3 needs ≥ 8 in flight; 12 leaves
+     * margin and still fits in 16 ymm registers with the two operands (with 8, measurements here were unstable).
+     */
+    private static final int CHAINS = 12;
+    private static final int TRIALS = 3;
+
+    /** Measured ceilings for one thread count. */
+    public record Ceilings(int threads, double bytesPerSecond, double float32FlopsPerSecond,
+            double float64FlopsPerSecond) {
+
+        public double flopsPerSecond(DType dtype) {
+            return dtype == DType.FLOAT32 ? float32FlopsPerSecond : float64FlopsPerSecond;
+        }
+
+        /** The roofline floor, in seconds, of one iteration on a d1 × d2 matrix at rank r. */
+        public double floorSeconds(DType dtype, int d1, int d2, int r) {
+            double bytes = (double) d1 * d2 * dtype.bytes();
+            double flops = 4.0 * d1 * d2 * r;
+            return Math.max(bytes / bytesPerSecond, flops / flopsPerSecond(dtype));
+        }
+    }
+
+    private RooflineProbe() {
+    }
+
+    /** Measures all three ceilings with {@code threads} threads (about a second in all). */
+    public static Ceilings measure(int threads) {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment data = arena.allocate(STREAM_BYTES, 64);
+            data.fill((byte) 0x3f); // touch every page before timing; the value is a normal float (≈0.75)
+            long slice = STREAM_BYTES / threads / 64 * 64;
+            double readSeconds = best(threads, c -> streamRead(data, c * slice, slice));
+            double bandwidth = slice * threads / readSeconds;
+            long fmaLoops = 2_000_000;
+            double f32 = 2.0 * CHAINS * FS.length() * fmaLoops * threads / best(threads, c -> fmaFloat(fmaLoops));
+            double f64 = 2.0 * CHAINS * DS.length() * fmaLoops * threads / best(threads, c -> fmaDouble(fmaLoops));
+            return new Ceilings(threads, bandwidth, f32, f64);
+        }
+    }
+
+    /** The shortest wall time, in seconds, over the trials of {@code work} run on {@code threads} threads at once. */
+    private static double best(int threads, IntToDoubleFunction work) {
+        double best = Double.POSITIVE_INFINITY;
+        for (int trial = 0; trial <= TRIALS; trial++) { // trial 0 warms up the JIT and is not counted
+            double seconds = runParallel(threads, work);
+            if (trial > 0) {
+                best = Math.min(best, seconds);
+            }
+        }
+        return best;
+    }
+
+    private static double runParallel(int threads, IntToDoubleFunction work) {
+        CyclicBarrier start = new CyclicBarrier(threads);
+        double[] sink = new double[threads];
+        Thread[] workers = new Thread[threads];
+        long[] t0 = new long[1];
+        for (int c = 1; c < threads; c++) {
+            int chunk = c;
+            workers[c] = Thread.ofPlatform().start(() -> {
+                await(start);
+                sink[chunk] = work.applyAsDouble(chunk);
+            });
+        }
+        await(start);
+        t0[0] = System.nanoTime();
+        sink[0] = work.applyAsDouble(0);
+        for (int c = 1; c < threads; c++) {
+            try {
+                workers[c].join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        double seconds = (System.nanoTime() - t0[0]) * 1e-9;
+        double s = 0;
+        for (double x : sink) {
+            s += x;
+        }
+        if (s == 42.4242) { // keeps the results alive: the JIT cannot drop the work
+            System.err.print("");
+        }
+        return seconds;
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sums a slice with four independent vector accumulators (enough to keep the loads in flight). */
+    private static double streamRead(MemorySegment data, long offset, long bytes) {
+        FloatVector a0 = FloatVector.zero(FS);
+        FloatVector a1 = FloatVector.zero(FS);
+        FloatVector a2 = FloatVector.zero(FS);
+        FloatVector a3 = FloatVector.zero(FS);
+        long step = FS.vectorByteSize();
+        long end = offset + bytes - 4 * step;
+        ByteOrder order = ByteOrder.nativeOrder();
+        for (long p = offset; p <= end; p += 4 * step) {
+            a0 = a0.add(FloatVector.fromMemorySegment(FS, data, p, order));
+            a1 = a1.add(FloatVector.fromMemorySegment(FS, data, p + step, order));
+            a2 = a2.add(FloatVector.fromMemorySegment(FS, data, p + 2 * step, order));
+            a3 = a3.add(FloatVector.fromMemorySegment(FS, data, p + 3 * step, order));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double fmaFloat(long loops) {
+        FloatVector x = FloatVector.broadcast(FS, 0.999999f);
+        FloatVector y = FloatVector.broadcast(FS, 1e-7f);
+        FloatVector c0 = FloatVector.broadcast(FS, 1f);
+        FloatVector c1 = c0.add(1f);
+        FloatVector c2 = c0.add(2f);
+        FloatVector c3 = c0.add(3f);
+        FloatVector c4 = c0.add(4f);
+        FloatVector c5 = c0.add(5f);
+        FloatVector c6 = c0.add(6f);
+        FloatVector c7 = c0.add(7f);
+        FloatVector c8 = c0.add(8f);
+        FloatVector c9 = c0.add(9f);
+        FloatVector c10 = c0.add(10f);
+        FloatVector c11 = c0.add(11f);
+        for (long i = 0; i < loops; i++) { // x·c + y stays bounded: no overflow, no denormals
+            c0 = c0.fma(x, y);
+            c1 = c1.fma(x, y);
+            c2 = c2.fma(x, y);
+            c3 = c3.fma(x, y);
+            c4 = c4.fma(x, y);
+            c5 = c5.fma(x, y);
+            c6 = c6.fma(x, y);
+            c7 = c7.fma(x, y);
+            c8 = c8.fma(x, y);
+            c9 = c9.fma(x, y);
+            c10 = c10.fma(x, y);
+            c11 = c11.fma(x, y);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double fmaDouble(long loops) {
+        DoubleVector x = DoubleVector.broadcast(DS, 0.999999);
+        DoubleVector y = DoubleVector.broadcast(DS, 1e-7);
+        DoubleVector c0 = DoubleVector.broadcast(DS, 1);
+        DoubleVector c1 = c0.add(1);
+        DoubleVector c2 = c0.add(2);
+        DoubleVector c3 = c0.add(3);
+        DoubleVector c4 = c0.add(4);
+        DoubleVector c5 = c0.add(5);
+        DoubleVector c6 = c0.add(6);
+        DoubleVector c7 = c0.add(7);
+        DoubleVector c8 = c0.add(8);
+        DoubleVector c9 = c0.add(9);
+        DoubleVector c10 = c0.add(10);
+        DoubleVector c11 = c0.add(11);
+        for (long i = 0; i < loops; i++) {
+            c0 = c0.fma(x, y);
+            c1 = c1.fma(x, y);
+            c2 = c2.fma(x, y);
+            c3 = c3.fma(x, y);
+            c4 = c4.fma(x, y);
+            c5 = c5.fma(x, y);
+            c6 = c6.fma(x, y);
+            c7 = c7.fma(x, y);
+            c8 = c8.fma(x, y);
+            c9 = c9.fma(x, y);
+            c10 = c10.fma(x, y);
+            c11 = c11.fma(x, y);
+        }
+        return c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+}
