@@ -34,13 +34,16 @@ public final class Factorizer {
     /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
     static final double RUNAWAY_FACTOR = 1e6;
 
-    /** A private copy of the settings: changing the builder after {@link Builder#build()} does not affect this. */
-    private final Builder config;
-    private final List<IterationListener> listeners;
+    /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
+    private final Settings config;
 
-    private Factorizer(Builder config) {
+    private record Settings(DenseMatrix m, int rank, StepSchedule schedule, Initializer initializer, Variant variant,
+            int threads, long seed, long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
+            FactorKernels kernels, List<IterationListener> listeners) {
+    }
+
+    private Factorizer(Settings config) {
         this.config = config;
-        this.listeners = List.copyOf(config.listeners);
     }
 
     /**
@@ -181,18 +184,8 @@ public final class Factorizer {
                 requireFactor(v0, "V0", m.cols());
             }
             requireFinite(m, "M");
-            Builder copy = new Builder(m, rank);
-            copy.schedule = schedule;
-            copy.initializer = initializer;
-            copy.threads = threads;
-            copy.seed = seed;
-            copy.maxIterations = maxIterations;
-            copy.tolerance = tolerance;
-            copy.timeLimit = timeLimit;
-            copy.exactLossEvery = exactLossEvery;
-            copy.kernels = kernels;
-            copy.listeners.addAll(listeners);
-            return new Factorizer(copy);
+            return new Factorizer(new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
+                    tolerance, timeLimit, exactLossEvery, kernels, List.copyOf(listeners)));
         }
 
         private void requireFactor(DenseMatrix x, String name, int rows) {
@@ -225,33 +218,33 @@ public final class Factorizer {
      * @throws IllegalArgumentException if M is zero (nothing to factorise)
      */
     public Result run(IterationListener... moreListeners) {
-        Builder c = config;
-        List<IterationListener> all = new ArrayList<>(listeners);
+        Settings c = config;
+        List<IterationListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));
-        DenseMatrix m = c.m;
+        DenseMatrix m = c.m();
         DType dtype = m.dtype();
-        double tolerance = Double.isNaN(c.tolerance) ? defaultTolerance(dtype) : c.tolerance;
-        DenseMatrix u = DenseMatrix.allocate(dtype, m.rows(), c.rank);
-        DenseMatrix v = DenseMatrix.allocate(dtype, m.cols(), c.rank);
+        double tolerance = Double.isNaN(c.tolerance()) ? defaultTolerance(dtype) : c.tolerance();
+        DenseMatrix u = DenseMatrix.allocate(dtype, m.rows(), c.rank());
+        DenseMatrix v = DenseMatrix.allocate(dtype, m.cols(), c.rank());
         boolean ok = false;
-        try (ParallelPass pass = new ParallelPass(c.threads);
-                IterationEngine engine = new IterationEngine(c.kernels, pass, m, u, v)) {
-            double normMSquared = pass.run((chunk, start, end) -> c.kernels.dot(m, m, start, end), m.rows());
+        try (ParallelPass pass = new ParallelPass(c.threads());
+                IterationEngine engine = new IterationEngine(c.kernels(), pass, m, u, v)) {
+            double normMSquared = pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows());
             if (normMSquared == 0.0) {
-                throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank
+                throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
                         + " approximation is 0 and the relative error is undefined");
             }
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(c.kernels, pass, m, c.seed);
+                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.seed());
                 }
                 return sigma1[0];
             };
-            StepSchedule schedule = c.schedule.needsSpectralNorm()
-                    ? c.schedule.resolve(sigma1Supplier.getAsDouble(), c.rank) : c.schedule;
+            StepSchedule schedule = c.schedule().needsSpectralNorm()
+                    ? c.schedule().resolve(sigma1Supplier.getAsDouble(), c.rank()) : c.schedule();
             // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
-            c.initializer.initialize(u, v, new Initializer.Setup(c.seed, sigma1Supplier, schedule.eta(0), () -> {
+            c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0), () -> {
                 engine.fusedPass();
                 return engine.mv();
             }));
@@ -264,12 +257,12 @@ public final class Factorizer {
             if (!Double.isFinite(residual)) {
                 throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
             }
-            double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank));
-            double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank));
+            double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
+            double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
             Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant.describe(), c.initializer.describe(),
-                    c.kernels.name(), c.threads);
+                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
+                    c.kernels().name(), c.threads());
             ok = true;
             return result;
         } finally {
@@ -282,7 +275,7 @@ public final class Factorizer {
 
     /** The iteration loop and its state. */
     private static final class Loop {
-        private final Builder c;
+        private final Settings c;
         private final List<IterationListener> listeners;
         private final IterationEngine engine;
         private final StepSchedule schedule;
@@ -294,7 +287,7 @@ public final class Factorizer {
         IterationRecord last;
         double seconds;
 
-        Loop(Builder c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
+        Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
                 double normMSquared, double tolerance) {
             this.c = c;
             this.listeners = listeners;
@@ -307,17 +300,17 @@ public final class Factorizer {
 
         void iterate() {
             long start = System.nanoTime();
-            long deadline = c.timeLimit == null ? Long.MAX_VALUE : start + c.timeLimit.toNanos();
+            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
             double referenceLoss = normMSquared / 2;
-            int r = c.rank;
-            Variant variant = c.variant;
+            int r = c.rank();
+            Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
-            for (long t = 0; t < c.maxIterations; t++) {
+            for (long t = 0; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
                 double[] gramV = engine.gramV;
-                boolean exact = c.exactLossEvery > 0 && t % c.exactLossEvery == 0;
+                boolean exact = c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
                 double loss = exact ? engine.residualSquared() / 2
                         : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
                 if (t == 0) {
