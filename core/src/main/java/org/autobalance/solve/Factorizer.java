@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -60,6 +61,7 @@ public final class Factorizer {
         private double tolerance = Double.NaN;
         private Duration timeLimit;
         private long exactLossEvery;
+        private Predicate<IterationRecord> stopWhen = r -> false;
         private FactorKernels kernels = KernelProvider.kernels();
         private final List<IterationListener> listeners = new ArrayList<>();
 
@@ -142,6 +144,15 @@ public final class Factorizer {
                 throw new IllegalArgumentException("exact-loss interval must be non-negative, got " + k);
             }
             this.exactLossEvery = k;
+            return this;
+        }
+
+        /**
+         * Stop after the iteration whose record satisfies {@code condition}, e.g. a target loss for benchmarks. The
+         * record describes (U_t, V_t) before that iteration's update, so the returned factors are one step further.
+         */
+        public Builder stopWhen(Predicate<IterationRecord> condition) {
+            this.stopWhen = Objects.requireNonNull(condition, "stop condition must not be null");
             return this;
         }
 
@@ -344,6 +355,10 @@ public final class Factorizer {
                 }
                 if (now >= deadline) {
                     stopReason = StopReason.TIME_LIMIT;
+                    return;
+                }
+                if (c.stopWhen.test(record)) {
+                    stopReason = StopReason.STOP_CONDITION;
                     return;
                 }
             }

@@ -137,6 +137,15 @@ class VariantsTest {
     }
 
     @Test
+    void stopConditionEndsTheRunAfterTheIterationItHolds() {
+        double[][] m = Dense.gaussian(8, 6, 1.0, 71);
+        Runs.Run run = Runs.run(m, Dense.gaussian(8, 2, 0.3, 72), Dense.gaussian(6, 2, 0.3, 73), Variant.SIMULTANEOUS,
+                new ConstantSchedule(0.01), 100, 1, b -> b.stopWhen(r -> r.iteration() == 6));
+        assertEquals(7, run.iterations());
+        assertEquals(6, run.last().iteration());
+    }
+
+    @Test
     void parsesVariants() {
         assertEquals(Variant.SIMULTANEOUS, Variant.parse("simultaneous"));
         assertEquals(Variant.ALTERNATING, Variant.parse(" alternating "));
