@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.autobalance.cli.ExperimentReport.Panel;
 import org.autobalance.cli.ExperimentReport.Series;
-import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
@@ -57,8 +56,10 @@ final class Experiments {
                     1e-3, 1e-6);
             double traceMove = Math.abs(sqDiff(plain.last) - sqDiff(plain.first));
             double ratioEnd = plain.last.normU() / plain.last.normV();
-            rep.measured.put("iterations_to_1e-3", Map.of("plain", plain.reachedAt[0], "regularized", reg.reachedAt[0]));
-            rep.measured.put("iterations_to_1e-6", Map.of("plain", plain.reachedAt[1], "regularized", reg.reachedAt[1]));
+            rep.measured.put("iterations_to_1e-3", Map.of("plain", plain.reachedAt[0], "regularized",
+                    reg.reachedAt[0]));
+            rep.measured.put("iterations_to_1e-6", Map.of("plain", plain.reachedAt[1], "regularized",
+                    reg.reachedAt[1]));
             rep.measured.put("norm_ratio_initial", plain.first.normU() / plain.first.normV());
             rep.measured.put("norm_ratio_final", ratioEnd);
             rep.measured.put("trace_D_change", traceMove);
@@ -130,7 +131,8 @@ final class Experiments {
             double maxBalance = t.records.stream().mapToDouble(IterationRecord::balance).max().orElse(Double.NaN);
             rep.measured.put("theory", Map.of("max_balance", maxBalance, "initial_balance", t.first.balance(),
                     "drift_bound", t.driftBound, "final_loss", t.last.loss(), "iterations", iterations / 10));
-            pass &= maxBalance < epsilon && t.first.balance() <= epsilon / 2 && t.driftBound <= epsilon / 2 * (1 + 1e-6);
+            pass &= maxBalance < epsilon && t.first.balance() <= epsilon / 2
+                    && t.driftBound <= epsilon / 2 * (1 + 1e-6);
             summary.append("theory: max |D| ").append(g(maxBalance)).append(" < ").append(epsilon);
             errors.add(series("theory:0.01,0.25", t, t.relativeErrors()));
             balances.add(series("theory:0.01,0.25", t, t.balances()));
@@ -158,12 +160,7 @@ final class Experiments {
         StringBuilder summary = new StringBuilder();
         List<Series> errors = new ArrayList<>();
         List<Series> ratios = new ArrayList<>();
-        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, d1, d2)) {
-            for (int i = 0; i < d1; i++) {
-                for (int j = 0; j < d2; j++) {
-                    m.set(i, j, x[0][i] * y[0][j]);
-                }
-            }
+        try (DenseMatrix m = Trace.outer(x[0], y[0])) {
             double[][] u0 = Trace.gaussian(d1, 1, std, 2);
             double[][] v0 = Trace.gaussian(d2, 1, std, 3);
             double[] etas = {0.05, 0.2};
@@ -271,12 +268,7 @@ final class Experiments {
         SplittableRandom random = new SplittableRandom(11);
         double[][] x = Trace.orthonormal(20, 1, random);
         double[][] y = Trace.orthonormal(15, 1, random);
-        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 20, 15)) {
-            for (int i = 0; i < 20; i++) {
-                for (int j = 0; j < 15; j++) {
-                    m.set(i, j, x[0][i] * y[0][j]);
-                }
-            }
+        try (DenseMatrix m = Trace.outer(x[0], y[0])) {
             for (double c : new double[] {1.0, 2.0}) {
                 double threshold = 2 / (c * c + 1 / (c * c));
                 double[][] u0 = Trace.gaussian(20, 1, 1e-4, 12);

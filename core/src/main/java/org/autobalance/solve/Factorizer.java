@@ -259,8 +259,8 @@ public final class Factorizer {
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank));
             Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant.describe(), c.initializer.describe(),
-                    c.kernels.name(), c.threads);
+                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant.describe(),
+                    c.initializer.describe(), c.kernels.name(), c.threads);
             ok = true;
             return result;
         } finally {

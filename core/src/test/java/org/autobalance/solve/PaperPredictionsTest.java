@@ -3,6 +3,7 @@ package org.autobalance.solve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
@@ -45,7 +46,8 @@ class PaperPredictionsTest {
         // its deviation from 2 must itself halve with η (Richardson). Reference 2.0 ± 0.05 (paper-notes P3)
         for (int k = 0; k + 1 < etas.length; k++) {
             double ratio = drifts[k] / drifts[k + 1];
-            assertEquals(2.0, ratio, 0.05, "drift ratio at eta " + etas[k] + " (drifts " + java.util.Arrays.toString(drifts) + ")");
+            assertEquals(2.0, ratio, 0.05, "drift ratio at eta " + etas[k] + " (drifts "
+                    + Arrays.toString(drifts) + ")");
         }
     }
 
@@ -92,7 +94,10 @@ class PaperPredictionsTest {
         assertTrue(run.last().loss() < f0 - 0.5 && run.last().loss() > 0.5 * 0.09, "loss " + run.last().loss());
     }
 
-    /** ‖D_t‖ ≤ ‖D_0‖ + bound_t at every record, and ≤ limit; slack 1e-13·(‖U‖² + ‖V‖²) for rounding of the Gram matrices. */
+    /**
+     * ‖D_t‖ ≤ ‖D_0‖ + bound_t at every record, and &lt; limit; slack 1e-13·(‖U‖² + ‖V‖²) for the rounding of the
+     * Gram matrices.
+     */
     private static void assertDriftWithinBound(Runs.Run run, double[] bound, double limit) {
         double balance0 = run.records().getFirst().balance();
         for (int t = 0; t < run.records().size(); t++) {
