@@ -28,8 +28,14 @@ final class ExperimentReport {
     record Series(String name, double[] x, double[] y) {
     }
 
-    /** One chart; a log-scale y axis drops the points that are not positive and finite (the CSV keeps them). */
-    record Panel(String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+    /**
+     * One chart; a log-scale y axis drops the points that are not positive and finite (the CSV keeps them). A
+     * log-scale x axis plots x + 1, so that iteration 0 has a place.
+     */
+    record Panel(String title, String xLabel, String yLabel, boolean logY, boolean logX, List<Series> series) {
+        Panel(String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+            this(title, xLabel, yLabel, logY, false, series);
+        }
     }
 
     final String name;
@@ -90,9 +96,11 @@ final class ExperimentReport {
     }
 
     private static XYChart chart(Panel panel) {
-        XYChart chart = new XYChartBuilder().width(560).height(420).title(panel.title()).xAxisTitle(panel.xLabel())
-                .yAxisTitle(panel.yLabel()).build();
+        XYChart chart = new XYChartBuilder().width(560).height(420).title(panel.title())
+                .xAxisTitle(panel.logX() ? panel.xLabel() + " + 1" : panel.xLabel()).yAxisTitle(panel.yLabel()).build();
         chart.getStyler().setYAxisLogarithmic(panel.logY());
+        chart.getStyler().setXAxisLogarithmic(panel.logX());
+        double shift = panel.logX() ? 1 : 0;
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         for (Series s : panel.series()) {
@@ -101,7 +109,7 @@ final class ExperimentReport {
             for (int i = 0; i < s.x().length; i++) {
                 double y = s.y()[i];
                 if (Double.isFinite(y) && Double.isFinite(s.x()[i]) && (!panel.logY() || y > 0)) {
-                    xs.add(s.x()[i]);
+                    xs.add(s.x()[i] + shift);
                     ys.add(y);
                 }
             }

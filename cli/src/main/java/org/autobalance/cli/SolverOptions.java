@@ -37,7 +37,8 @@ final class SolverOptions {
     @Option(names = "--init", paramLabel = "SPEC", defaultValue = "small",
             description = {"Starting factors: small[:SCALE] (i.i.d. Gaussian, standard deviation SCALE, default "
                     + "1e-3*sqrt(sigma1/max(d1,d2))), balanced[:SCALE] (U0'U0 = V0'V0 exactly), ward-kolda[:C,D] "
-                    + "(U0 = M Phi/(sqrt(eta) C sigma1), V0 = sqrt(eta) D sigma1 Psi; C = 4, D = C/9), or file:U0.mtx,V0.mtx. "
+                    + "(U0 = M Phi/(sqrt(eta) C sigma1), V0 = sqrt(eta) D sigma1 Psi; C = 4, D = C/9), "
+                    + "or file:U0.mtx,V0.mtx. "
                     + "Default: ${DEFAULT-VALUE}."})
     String init;
 

@@ -158,6 +158,17 @@ final class Trace implements IterationListener {
         return m;
     }
 
+    /** The rank-1 float64 matrix x·yᵀ. */
+    static DenseMatrix outer(double[] x, double[] y) {
+        DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, x.length, y.length);
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < y.length; j++) {
+                m.set(i, j, x[i] * y[j]);
+            }
+        }
+        return m;
+    }
+
     /** k orthonormal vectors of length n (as rows). */
     static double[][] orthonormal(int n, int k, SplittableRandom random) {
         double[][] q = new double[k][n];

@@ -9,6 +9,11 @@ public record PowerDecaySchedule(double eta0, double delta) implements StepSched
 
     public PowerDecaySchedule {
         StepSchedule.requirePositiveStep(eta0, "initial step eta0");
+        requireDelta(delta);
+    }
+
+    /** Throws unless 0 &lt; δ ≤ 1/2, the range in which Σ η_t² is finite and Σ η_t is not. */
+    static void requireDelta(double delta) {
         if (!(delta > 0 && delta <= 0.5)) {
             throw new IllegalArgumentException("decay exponent delta must lie in (0, 1/2], got " + delta
                     + " (delta <= 0 lets the balance drift grow without bound; delta > 1/2 makes the total step finite)");

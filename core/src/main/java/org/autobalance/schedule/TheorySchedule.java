@@ -17,7 +17,7 @@ public record TheorySchedule(double epsilon, double delta) implements StepSchedu
 
     public TheorySchedule {
         StepSchedule.requirePositiveStep(epsilon, "balance target EPS");
-        new PowerDecaySchedule(1.0, delta); // validates delta with the same message as decay:
+        PowerDecaySchedule.requireDelta(delta);
     }
 
     /** c of the class comment, dimensionless. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -39,7 +40,7 @@ public final class Factorizer {
 
     private record Settings(DenseMatrix m, int rank, StepSchedule schedule, Initializer initializer, Variant variant,
             int threads, long seed, long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
-            FactorKernels kernels, List<IterationListener> listeners) {
+            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners) {
     }
 
     private Factorizer(Settings config) {
@@ -73,6 +74,7 @@ public final class Factorizer {
         private double tolerance = Double.NaN;
         private Duration timeLimit;
         private long exactLossEvery;
+        private Predicate<IterationRecord> stopWhen = r -> false;
         private FactorKernels kernels = KernelProvider.kernels();
         private final List<IterationListener> listeners = new ArrayList<>();
 
@@ -157,6 +159,15 @@ public final class Factorizer {
             return this;
         }
 
+        /**
+         * Stop after the iteration whose record satisfies {@code condition}, e.g. a target loss for benchmarks. The
+         * record describes (U_t, V_t) before that iteration's update, so the returned factors are one step further.
+         */
+        public Builder stopWhen(Predicate<IterationRecord> condition) {
+            this.stopWhen = Objects.requireNonNull(condition, "stop condition must not be null");
+            return this;
+        }
+
         /** Overrides the kernel implementation chosen by {@link KernelProvider} (for tests and benchmarks). */
         public Builder kernels(FactorKernels kernels) {
             this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
@@ -185,7 +196,7 @@ public final class Factorizer {
             }
             requireFinite(m, "M");
             return new Factorizer(new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
-                    tolerance, timeLimit, exactLossEvery, kernels, List.copyOf(listeners)));
+                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners)));
         }
 
         private void requireFactor(DenseMatrix x, String name, int rows) {
@@ -261,8 +272,8 @@ public final class Factorizer {
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
             Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
-                    c.kernels().name(), c.threads());
+                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
+                    c.initializer().describe(), c.kernels().name(), c.threads());
             ok = true;
             return result;
         } finally {
@@ -357,6 +368,10 @@ public final class Factorizer {
                 }
                 if (now >= deadline) {
                     stopReason = StopReason.TIME_LIMIT;
+                    return;
+                }
+                if (c.stopWhen().test(record)) {
+                    stopReason = StopReason.STOP_CONDITION;
                     return;
                 }
             }

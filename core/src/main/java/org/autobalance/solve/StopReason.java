@@ -9,9 +9,12 @@ public enum StopReason {
     /** The relative gradient norm fell below the tolerance: a stationary point (see {@link Factorizer.Builder#tolerance}). */
     CONVERGED,
     /** The wall-time limit was reached. */
-    TIME_LIMIT;
+    TIME_LIMIT,
+    /** The caller's stop condition held (see {@link Factorizer.Builder#stopWhen}). */
+    STOP_CONDITION;
 
-    /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code time_limit}. */
+    /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code time_limit},
+     * {@code stop_condition}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -27,7 +27,7 @@ final class Runs {
         return run(m, u0, v0, variant, schedule, iterations, 1, b -> b);
     }
 
-    /** As {@link #run(double[][], double[][], double[][], Variant, StepSchedule, int)}, more settings by {@code extra}. */
+    /** As the shorter {@code run}, with a thread count and more settings applied by {@code extra}. */
     static Run run(double[][] m, double[][] u0, double[][] v0, Variant variant, StepSchedule schedule,
             int iterations, int threads, UnaryOperator<Factorizer.Builder> extra) {
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);

@@ -131,9 +131,18 @@ class VariantsTest {
         }
         // ΔD(η) = η²A(η) + η³B with A(η) = A₀ + O(η) through H = R'ᵀU' = H₀ − η(VGᵀU + RᵀG) + O(η²), so
         // ΔD(η)/ΔD(η/2) = 4(1 + O(ηK)), K ≈ 2‖R‖_op + 2‖U‖_op‖V‖_op + ‖V‖²_op ≈ 30 for this Gaussian M (‖M‖_op ≈ 6.5);
-        // at η = 1e-5 that is 4 ± 1e-3 (measured 4 − 1.7e-4; at η = 1e-3 it is 3.983). A first-order term would
+        // at η = 1e-5 that is 4 ± 1e-3 (at η = 1e-3 the measured ratio is 3.983, 1.7e-2 off). A first-order term would
         // give a ratio near 2. Rounding: ΔD ≈ 1e-8 against errors ≈ 1e-16·‖U‖² in D, 1e-7 relative.
         assertEquals(4.0, change[0] / change[1], 1e-3, "halving eta must quarter the one-step change");
+    }
+
+    @Test
+    void stopConditionEndsTheRunAfterTheIterationItHolds() {
+        double[][] m = Dense.gaussian(8, 6, 1.0, 71);
+        Runs.Run run = Runs.run(m, Dense.gaussian(8, 2, 0.3, 72), Dense.gaussian(6, 2, 0.3, 73), Variant.SIMULTANEOUS,
+                new ConstantSchedule(0.01), 100, 1, b -> b.stopWhen(r -> r.iteration() == 6));
+        assertEquals(7, run.iterations());
+        assertEquals(6, run.last().iteration());
     }
 
     @Test
