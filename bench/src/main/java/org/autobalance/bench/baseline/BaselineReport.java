@@ -25,14 +25,19 @@ import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 
 /**
- * {@code ./autobalance bench report JMH.json [--out DIR] [--name NAME] [--command TEXT]}: turns the JSON of a JMH
- * run of {@link BaselineIterationBenchmark} ({@code -rf json}) into {@code DIR/NAME.md} (default
+ * {@code ./autobalance bench report JMH.json... [--out DIR] [--name NAME] [--command TEXT]}: turns the JSON of JMH
+ * runs of {@link BaselineIterationBenchmark} ({@code -rf json}) into {@code DIR/NAME.md} (default
  * {@code native-notes/baselines.md}), a table of medians with GFLOP/s, the fraction of the roofline floor and the
  * engine's speed-up over each baseline, and {@code DIR/NAME.png}, a chart of the same. The floors come from
  * {@link RooflineProbe}, run by this command right after the benchmark on the same machine; the report states the
  * machine (lscpu), JDK, OpenBLAS build, date and command.
  */
 public final class BaselineReport {
+    /** Table order: dtype, size, rank, threads, then the implementations in {@link GdIteration#NAMES} order. */
+    private static final Comparator<Result> ORDER = Comparator.comparing((Result x) -> x.dtype())
+            .thenComparingInt(Result::d).thenComparingInt(Result::r).thenComparingInt(Result::threads)
+            .thenComparingInt(x -> GdIteration.NAMES.indexOf(x.impl()));
+
     private BaselineReport() {
     }
 
@@ -47,29 +52,42 @@ public final class BaselineReport {
     public static void main(String[] args) throws IOException {
         System.setProperty("java.awt.headless", "true"); // no display on build and benchmark machines
         if (args.length == 0 || args[0].startsWith("--")) {
-            System.err.println("usage: ./autobalance bench report JMH.json [--out DIR] [--name NAME] [--command TEXT]");
+            System.err.println("usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] [--command TEXT]");
             System.exit(2);
         }
-        Path input = Path.of(args[0]);
+        List<Path> inputs = new ArrayList<>();
         Path outDir = Path.of("native-notes");
         String name = "baselines";
-        String command = "java -jar bench/target/benchmarks.jar BaselineIterationBenchmark -rf json -rff "
-                + input.getFileName();
-        for (int i = 1; i < args.length; i++) {
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> outDir = Path.of(args[++i]);
                 case "--name" -> name = args[++i];
                 case "--command" -> command = args[++i];
                 default -> {
-                    System.err.println("bench report: unknown option " + args[i]);
-                    System.exit(2);
+                    if (args[i].startsWith("--")) {
+                        System.err.println("bench report: unknown option " + args[i]);
+                        System.exit(2);
+                    }
+                    inputs.add(Path.of(args[i]));
                 }
             }
         }
-        String json = Files.readString(input, StandardCharsets.UTF_8);
-        List<Result> results = parse(json);
+        if (command == null) {
+            command = "java -jar bench/target/benchmarks.jar BaselineIterationBenchmark -rf json -rff "
+                    + inputs.getFirst().getFileName();
+        }
+        // several JMH files (e.g. one run per dtype) make one report
+        List<Result> results = new ArrayList<>();
+        String json = null;
+        for (Path input : inputs) {
+            String text = Files.readString(input, StandardCharsets.UTF_8);
+            json = json == null ? text : json;
+            results.addAll(parse(text));
+        }
+        results.sort(ORDER);
         if (results.isEmpty()) {
-            System.err.println("bench report: no BaselineIterationBenchmark results in " + input);
+            System.err.println("bench report: no BaselineIterationBenchmark results in " + inputs);
             System.exit(1);
         }
         Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
@@ -114,8 +132,7 @@ public final class BaselineReport {
                     Integer.parseInt(String.valueOf(params.get("threads"))), median * scale,
                     (Double) metric.get("score") * scale, error * scale, samples));
         }
-        out.sort(Comparator.comparing((Result x) -> x.dtype()).thenComparingInt(Result::d).thenComparingInt(Result::r)
-                .thenComparingInt(Result::threads).thenComparingInt(x -> GdIteration.NAMES.indexOf(x.impl())));
+        out.sort(ORDER);
         return out;
     }
 

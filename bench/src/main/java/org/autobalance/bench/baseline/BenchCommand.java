@@ -27,7 +27,7 @@ import org.autobalance.observe.Json;
  * <pre>
  * ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2]
  *                     [--rank 1,16,64] [--threads 1,2] [--impl autobalance,openblas-gram,...]
- * ./autobalance bench report JMH.json [--out DIR] [--command TEXT]
+ * ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]
  * </pre>
  */
 public final class BenchCommand {
@@ -42,8 +42,7 @@ public final class BenchCommand {
     private Path json;
 
     /** One measured line of the table. */
-    record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs,
-            int samples) {
+    record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs) {
         double gflops() {
             return 4.0 * d1 * d2 * r / (msPerIter * 1e-3) / 1e9;
         }
@@ -100,7 +99,7 @@ public final class BenchCommand {
                     System.out.println("usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64]"
                             + " [--size D | --shape D1xD2] [--rank 1,16,64] [--threads 1,2] [--impl "
                             + String.join(",", GdIteration.NAMES) + "]\n"
-                            + "       ./autobalance bench report JMH.json [--out DIR] [--command TEXT]");
+                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]");
                     System.exit(0);
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
@@ -172,7 +171,7 @@ public final class BenchCommand {
                                     continue;
                                 }
                                 double ms = measure(impl, m, u0, v0, t);
-                                group.add(new Row(impl, dtype, d1, d2, r, t, ms, floorMs, 0));
+                                group.add(new Row(impl, dtype, d1, d2, r, t, ms, floorMs));
                             }
                             Row engine = group.stream().filter(x -> x.impl().equals("autobalance")).findFirst()
                                     .orElse(null);
