@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.autobalance.memory.DType;
 import org.knowm.xchart.BitmapEncoder;
@@ -52,7 +53,8 @@ public final class BaselineReport {
     public static void main(String[] args) throws IOException {
         System.setProperty("java.awt.headless", "true"); // no display on build and benchmark machines
         if (args.length == 0 || args[0].startsWith("--")) {
-            System.err.println("usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] [--command TEXT]");
+            System.err.println("usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] "
+                    + "[--command TEXT]");
             System.exit(2);
         }
         List<Path> inputs = new ArrayList<>();
@@ -91,7 +93,7 @@ public final class BaselineReport {
             System.exit(1);
         }
         Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
-        for (int t : results.stream().map(Result::threads).collect(java.util.stream.Collectors.toCollection(TreeSet::new))) {
+        for (int t : results.stream().map(Result::threads).collect(Collectors.toCollection(TreeSet::new))) {
             ceilings.put(t, RooflineProbe.measure(t));
         }
         Files.createDirectories(outDir);
@@ -128,7 +130,8 @@ public final class BaselineReport {
                 }
             }
             out.add(new Result(String.valueOf(params.get("impl")), DType.parse(String.valueOf(params.get("dtype"))),
-                    Integer.parseInt(String.valueOf(params.get("d"))), Integer.parseInt(String.valueOf(params.get("r"))),
+                    Integer.parseInt(String.valueOf(params.get("d"))),
+                    Integer.parseInt(String.valueOf(params.get("r"))),
                     Integer.parseInt(String.valueOf(params.get("threads"))), median * scale,
                     (Double) metric.get("score") * scale, error * scale, samples));
         }
@@ -173,8 +176,8 @@ public final class BaselineReport {
                 .append("`BaselineIterationBenchmark`. Every implementation runs the same simultaneous step ")
                 .append("U ← U − η(UVᵀ − M)V, V ← V − η(UVᵀ − M)ᵀU on the same inputs (`BenchProblem`: M uniform ")
                 .append("in ±1/√d, seeds 1–3, η = ").append(BenchProblem.ETA).append(").\n\n");
-        sb.append("- **autobalance**: the solver's iteration (`EngineIteration`: fused pass + step), kernels chosen by ")
-                .append("`KernelProvider`.\n");
+        sb.append("- **autobalance**: the solver's iteration (`EngineIteration`: fused pass + step), kernels ")
+                .append("chosen by `KernelProvider`.\n");
         sb.append("- **openblas-textbook**: R = UVᵀ − M materialised (copy of M + sgemm with β = −1), RV and RᵀU by ")
                 .append("gemm, axpy updates — OpenBLAS through `java.lang.foreign`, on the native segments.\n");
         sb.append("- **openblas-gram**: MV and MᵀU as two skinny gemms, UᵀU and VᵀV by gemm, U·VᵀV − MV by gemm with ")
@@ -184,12 +187,14 @@ public final class BaselineReport {
         sb.append("Columns: median ms per iteration (JMH sample mode; mean ± 99.9 % error beside it); GFLOP/s counts ")
                 .append("4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r); the floor ")
                 .append("is max(d1·d2·bytes / bandwidth, 4·d1·d2·r / peak FMA) with the ceilings below; 'of floor' = ")
-                .append("floor / median; 'engine ×' = baseline median / engine median (> 1: the engine is faster).\n\n");
+                .append("floor / median; 'engine ×' = baseline median / engine median (> 1: the engine is ")
+                .append("faster).\n\n");
         Set<DType> dtypes = new LinkedHashSet<>();
         results.forEach(x -> dtypes.add(x.dtype()));
         for (DType dtype : dtypes) {
             sb.append("## ").append(dtype.label()).append("\n\n");
-            sb.append("| d | r | threads | impl | median ms | mean ± err ms | GFLOP/s | floor ms | of floor | engine × |\n");
+            sb.append("| d | r | threads | impl | median ms | mean ± err ms | GFLOP/s | floor ms | of floor ")
+                    .append("| engine × |\n");
             sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
             for (Result x : results) {
                 if (x.dtype() != dtype) {
@@ -200,7 +205,8 @@ public final class BaselineReport {
                         && y.d() == x.d() && y.r() == x.r() && y.threads() == x.threads()).findFirst().orElse(null);
                 String speedUp = engine == null || engine == x ? "—"
                         : String.format(Locale.ROOT, "%.2f", x.medianMs() / engine.medianMs());
-                sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %s | %.2f | %.2f ± %.2f | %.1f | %.2f | %.0f %% | %s |%n",
+                sb.append(String.format(Locale.ROOT,
+                        "| %d | %d | %d | %s | %.2f | %.2f ± %.2f | %.1f | %.2f | %.0f %% | %s |%n",
                         x.d(), x.r(), x.threads(), x.impl(), x.medianMs(), x.meanMs(), x.errorMs(), x.gflops(), floor,
                         100 * floor / x.medianMs(), speedUp));
             }

@@ -91,7 +91,8 @@ public final class BenchCommand {
                     impls = List.of(value(args, ++i, a).split(","));
                     for (String impl : impls) {
                         if (!GdIteration.NAMES.contains(impl)) {
-                            throw new IllegalArgumentException("unknown --impl " + impl + ", expected " + GdIteration.NAMES);
+                            throw new IllegalArgumentException("unknown --impl " + impl + ", expected "
+                                    + GdIteration.NAMES);
                         }
                     }
                 }

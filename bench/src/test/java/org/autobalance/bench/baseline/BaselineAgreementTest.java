@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * its U and V match those of {@link Factorizer} (tolerance 0, so exactly 20 iterations) within a rounding bound
  * computed from the precision and the trajectory (see {@link #roundingBound}).
  *
- * <p>Sizes are awkward on purpose (103 × 67, r = 1 and 5: no multiple of any vector width or BLAS block) and the factors
- * move far from the start in 20 iterations, so a wrong term, sign or order of update fails by orders of magnitude.
+ * <p>Sizes are awkward on purpose (103 × 67, r = 1 and 5: no multiple of any vector width or BLAS block; r = 1 takes
+ * the gemv path of the OpenBLAS baselines) and the factors move far from the start in 20 iterations, so a wrong
+ * term, sign or order of update fails by orders of magnitude.
  */
 class BaselineAgreementTest {
     private static final int D1 = 103;
