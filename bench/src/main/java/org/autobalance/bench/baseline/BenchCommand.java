@@ -74,9 +74,10 @@ public final class BenchCommand {
             String a = args[i];
             switch (a) {
                 case "--quick" -> {
+                    // float32 only and shorter windows: about 2–3 minutes on the 2-core machine here
                     dtypes.retainAll(List.of(DType.FLOAT32));
-                    warmupSeconds = 0.6;
-                    measureSeconds = 1.0;
+                    warmupSeconds = 1.5;
+                    measureSeconds = 2.0;
                 }
                 case "--json" -> json = Path.of(value(args, ++i, a));
                 case "--dtype" -> {
