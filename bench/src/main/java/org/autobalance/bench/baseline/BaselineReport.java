@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.autobalance.memory.DType;
 import org.knowm.xchart.BitmapEncoder;
@@ -25,14 +26,19 @@ import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 
 /**
- * {@code ./autobalance bench report JMH.json [--out DIR] [--name NAME] [--command TEXT]}: turns the JSON of a JMH
- * run of {@link BaselineIterationBenchmark} ({@code -rf json}) into {@code DIR/NAME.md} (default
+ * {@code ./autobalance bench report JMH.json... [--out DIR] [--name NAME] [--command TEXT]}: turns the JSON of JMH
+ * runs of {@link BaselineIterationBenchmark} ({@code -rf json}) into {@code DIR/NAME.md} (default
  * {@code native-notes/baselines.md}), a table of medians with GFLOP/s, the fraction of the roofline floor and the
  * engine's speed-up over each baseline, and {@code DIR/NAME.png}, a chart of the same. The floors come from
  * {@link RooflineProbe}, run by this command right after the benchmark on the same machine; the report states the
  * machine (lscpu), JDK, OpenBLAS build, date and command.
  */
 public final class BaselineReport {
+    /** Table order: dtype, size, rank, threads, then the implementations in {@link GdIteration#NAMES} order. */
+    private static final Comparator<Result> ORDER = Comparator.comparing((Result x) -> x.dtype())
+            .thenComparingInt(Result::d).thenComparingInt(Result::r).thenComparingInt(Result::threads)
+            .thenComparingInt(x -> GdIteration.NAMES.indexOf(x.impl()));
+
     private BaselineReport() {
     }
 
@@ -47,33 +53,47 @@ public final class BaselineReport {
     public static void main(String[] args) throws IOException {
         System.setProperty("java.awt.headless", "true"); // no display on build and benchmark machines
         if (args.length == 0 || args[0].startsWith("--")) {
-            System.err.println("usage: ./autobalance bench report JMH.json [--out DIR] [--name NAME] [--command TEXT]");
+            System.err.println("usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] "
+                    + "[--command TEXT]");
             System.exit(2);
         }
-        Path input = Path.of(args[0]);
+        List<Path> inputs = new ArrayList<>();
         Path outDir = Path.of("native-notes");
         String name = "baselines";
-        String command = "java -jar bench/target/benchmarks.jar BaselineIterationBenchmark -rf json -rff "
-                + input.getFileName();
-        for (int i = 1; i < args.length; i++) {
+        String command = null;
+        for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> outDir = Path.of(args[++i]);
                 case "--name" -> name = args[++i];
                 case "--command" -> command = args[++i];
                 default -> {
-                    System.err.println("bench report: unknown option " + args[i]);
-                    System.exit(2);
+                    if (args[i].startsWith("--")) {
+                        System.err.println("bench report: unknown option " + args[i]);
+                        System.exit(2);
+                    }
+                    inputs.add(Path.of(args[i]));
                 }
             }
         }
-        String json = Files.readString(input, StandardCharsets.UTF_8);
-        List<Result> results = parse(json);
+        if (command == null) {
+            command = "java -jar bench/target/benchmarks.jar BaselineIterationBenchmark -rf json -rff "
+                    + inputs.getFirst().getFileName();
+        }
+        // several JMH files (e.g. one run per dtype) make one report
+        List<Result> results = new ArrayList<>();
+        String json = null;
+        for (Path input : inputs) {
+            String text = Files.readString(input, StandardCharsets.UTF_8);
+            json = json == null ? text : json;
+            results.addAll(parse(text));
+        }
+        results.sort(ORDER);
         if (results.isEmpty()) {
-            System.err.println("bench report: no BaselineIterationBenchmark results in " + input);
+            System.err.println("bench report: no BaselineIterationBenchmark results in " + inputs);
             System.exit(1);
         }
         Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
-        for (int t : results.stream().map(Result::threads).collect(java.util.stream.Collectors.toCollection(TreeSet::new))) {
+        for (int t : results.stream().map(Result::threads).collect(Collectors.toCollection(TreeSet::new))) {
             ceilings.put(t, RooflineProbe.measure(t));
         }
         Files.createDirectories(outDir);
@@ -110,12 +130,12 @@ public final class BaselineReport {
                 }
             }
             out.add(new Result(String.valueOf(params.get("impl")), DType.parse(String.valueOf(params.get("dtype"))),
-                    Integer.parseInt(String.valueOf(params.get("d"))), Integer.parseInt(String.valueOf(params.get("r"))),
+                    Integer.parseInt(String.valueOf(params.get("d"))),
+                    Integer.parseInt(String.valueOf(params.get("r"))),
                     Integer.parseInt(String.valueOf(params.get("threads"))), median * scale,
                     (Double) metric.get("score") * scale, error * scale, samples));
         }
-        out.sort(Comparator.comparing((Result x) -> x.dtype()).thenComparingInt(Result::d).thenComparingInt(Result::r)
-                .thenComparingInt(Result::threads).thenComparingInt(x -> GdIteration.NAMES.indexOf(x.impl())));
+        out.sort(ORDER);
         return out;
     }
 
@@ -156,8 +176,8 @@ public final class BaselineReport {
                 .append("`BaselineIterationBenchmark`. Every implementation runs the same simultaneous step ")
                 .append("U ← U − η(UVᵀ − M)V, V ← V − η(UVᵀ − M)ᵀU on the same inputs (`BenchProblem`: M uniform ")
                 .append("in ±1/√d, seeds 1–3, η = ").append(BenchProblem.ETA).append(").\n\n");
-        sb.append("- **autobalance**: the solver's iteration (`EngineIteration`: fused pass + step), kernels chosen by ")
-                .append("`KernelProvider`.\n");
+        sb.append("- **autobalance**: the solver's iteration (`EngineIteration`: fused pass + step), kernels ")
+                .append("chosen by `KernelProvider`.\n");
         sb.append("- **openblas-textbook**: R = UVᵀ − M materialised (copy of M + sgemm with β = −1), RV and RᵀU by ")
                 .append("gemm, axpy updates — OpenBLAS through `java.lang.foreign`, on the native segments.\n");
         sb.append("- **openblas-gram**: MV and MᵀU as two skinny gemms, UᵀU and VᵀV by gemm, U·VᵀV − MV by gemm with ")
@@ -167,12 +187,14 @@ public final class BaselineReport {
         sb.append("Columns: median ms per iteration (JMH sample mode; mean ± 99.9 % error beside it); GFLOP/s counts ")
                 .append("4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r); the floor ")
                 .append("is max(d1·d2·bytes / bandwidth, 4·d1·d2·r / peak FMA) with the ceilings below; 'of floor' = ")
-                .append("floor / median; 'engine ×' = baseline median / engine median (> 1: the engine is faster).\n\n");
+                .append("floor / median; 'engine ×' = baseline median / engine median (> 1: the engine is ")
+                .append("faster).\n\n");
         Set<DType> dtypes = new LinkedHashSet<>();
         results.forEach(x -> dtypes.add(x.dtype()));
         for (DType dtype : dtypes) {
             sb.append("## ").append(dtype.label()).append("\n\n");
-            sb.append("| d | r | threads | impl | median ms | mean ± err ms | GFLOP/s | floor ms | of floor | engine × |\n");
+            sb.append("| d | r | threads | impl | median ms | mean ± err ms | GFLOP/s | floor ms | of floor ")
+                    .append("| engine × |\n");
             sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
             for (Result x : results) {
                 if (x.dtype() != dtype) {
@@ -183,7 +205,8 @@ public final class BaselineReport {
                         && y.d() == x.d() && y.r() == x.r() && y.threads() == x.threads()).findFirst().orElse(null);
                 String speedUp = engine == null || engine == x ? "—"
                         : String.format(Locale.ROOT, "%.2f", x.medianMs() / engine.medianMs());
-                sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %s | %.2f | %.2f ± %.2f | %.1f | %.2f | %.0f %% | %s |%n",
+                sb.append(String.format(Locale.ROOT,
+                        "| %d | %d | %d | %s | %.2f | %.2f ± %.2f | %.1f | %.2f | %.0f %% | %s |%n",
                         x.d(), x.r(), x.threads(), x.impl(), x.medianMs(), x.meanMs(), x.errorMs(), x.gflops(), floor,
                         100 * floor / x.medianMs(), speedUp));
             }

@@ -53,9 +53,13 @@ final class Environment {
         }
     }
 
-    /** The busiest processes now, for the record of what else was running. */
+    /** The busiest processes now (% CPU over their lifetime, name), this JVM marked, for the record of the load. */
     static String busiestProcesses() {
-        return command(List.of("ps", "-eo", "pcpu,etime,comm", "--sort=-pcpu", "--no-headers")).lines().limit(5)
-                .map(String::strip).reduce((a, b) -> a + "; " + b).orElse("");
+        String self = Long.toString(ProcessHandle.current().pid());
+        return command(List.of("ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu", "--no-headers")).lines().limit(5)
+                .map(String::strip).map(line -> {
+                    String[] f = line.split("\\s+", 3);
+                    return f.length < 3 ? line : f[2] + " " + f[1] + "%" + (f[0].equals(self) ? " (this run)" : "");
+                }).reduce((a, b) -> a + ", " + b).orElse("");
     }
 }

@@ -171,7 +171,8 @@ public final class OpenBlas {
 
     /** The loaded library and its downcall handles (all null with a failure message when nothing loaded). */
     private record Holder(String failure, String origin, String config, MethodHandle sgemm, MethodHandle dgemm,
-            MethodHandle sgemv, MethodHandle dgemv, MethodHandle saxpy, MethodHandle daxpy, MethodHandle setNumThreads, MethodHandle getNumThreads) {
+            MethodHandle sgemv, MethodHandle dgemv, MethodHandle saxpy, MethodHandle daxpy, MethodHandle setNumThreads,
+            MethodHandle getNumThreads) {
 
         static Holder load() {
             List<String> tried = new ArrayList<>();

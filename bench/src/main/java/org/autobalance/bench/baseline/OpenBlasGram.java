@@ -7,9 +7,10 @@ import org.autobalance.memory.DenseMatrix;
 /**
  * The Gram form with OpenBLAS — the best a BLAS user can do without writing kernels: the gradients are expanded as
  * ∇_U = U·(VᵀV) − MV and ∇_V = V·(UᵀU) − MᵀU, so M is touched only by the two skinny gemms MV and MᵀU (M read
- * twice, no residual; at r = 1 they are gemv, as numpy's matmul would call). The r × r Grams and the products with them are gemms too; the data terms are overwritten in
- * place with the gradients (β = −1), then U −= η∇_U and V −= η∇_V by axpy. Both Grams and both data terms are
- * computed before either factor changes, so the step is simultaneous.
+ * twice, no residual; at r = 1 they are gemv, as numpy's matmul would call). The r × r Grams and the products
+ * with them are gemms too; the data terms are overwritten in place with the gradients (β = −1), then U −= η∇_U and
+ * V −= η∇_V by axpy. Both Grams and both data terms are computed before either factor changes, so the step is
+ * simultaneous.
  */
 final class OpenBlasGram implements GdIteration {
     private final DenseMatrix m;

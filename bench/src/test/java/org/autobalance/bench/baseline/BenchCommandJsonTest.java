@@ -1,0 +1,39 @@
+package org.autobalance.bench.baseline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.autobalance.memory.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bench --json FILE}: a list of records with the keys other tools read. */
+class BenchCommandJsonTest {
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void writesTheAgreedKeys(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("sub/out.json");
+        BenchCommand.writeJson(List.of(
+                new BenchCommand.Row("autobalance", DType.FLOAT32, 4096, 2048, 16, 2, 12.5, 6.25),
+                new BenchCommand.Row("openblas-gram", DType.FLOAT64, 4096, 2048, 16, 2, 50.0, 6.25)), file);
+        List<Object> records = (List<Object>) MiniJson.parse(Files.readString(file));
+        assertEquals(2, records.size());
+        Map<String, Object> first = (Map<String, Object>) records.getFirst();
+        assertEquals(List.of("impl", "dtype", "d1", "d2", "r", "threads", "ms_per_iter", "floor_ms", "gflops"),
+                List.copyOf(first.keySet()));
+        assertEquals("autobalance", first.get("impl"));
+        assertEquals("float32", first.get("dtype"));
+        assertEquals(4096.0, first.get("d1"));
+        assertEquals(2048.0, first.get("d2"));
+        assertEquals(12.5, first.get("ms_per_iter"));
+        assertEquals(6.25, first.get("floor_ms"));
+        // 4·4096·2048·16 flops in 12.5 ms
+        assertEquals(4.0 * 4096 * 2048 * 16 / 12.5e-3 / 1e9, (Double) first.get("gflops"), 1e-9);
+        assertEquals("float64", ((Map<String, Object>) records.get(1)).get("dtype"));
+    }
+}
