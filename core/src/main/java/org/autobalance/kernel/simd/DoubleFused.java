@@ -37,6 +37,12 @@ final class DoubleFused {
 
     /** Largest rank handled by the small-r path. */
     static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64", 4);
+    /**
+     * Columns per block of the small-r path (a multiple of 16). Blocking columns so that the 2·r·JS floats of
+     * scratch a block touches stay in L1 was measured slower at d = 4096 (JS = 256: +10–40 %, 512: ±10 %), so blocks
+     * only split rows wider than this; within a block each row of M is one sequential stream.
+     */
+    static final int JS = 4096;
     /** Rows of the MV register tile. */
     static final int MR = 6;
     /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tile. */
@@ -46,7 +52,7 @@ final class DoubleFused {
     /** Rows of M per packed panel (a multiple of MR): the i-extent of the MᵀU micro-kernel. */
     static final int RB = 24;
     /**
-     * Columns of M per packed block (a multiple of NJ and of 8; a block has the bytes of the float one): the j-extent of the MV micro-kernel.
+     * Columns of M per packed block (a multiple of NJ and of 8): the j-extent of the MV micro-kernel.
      */
     static final int JB = 120;
 
@@ -93,8 +99,8 @@ final class DoubleFused {
         int smt = mtu.stride();
         double[] vt = sc.doubles(0, r * n);
         double[] mt = sc.doubles(1, r * n);
-        double[] red = sc.doubles(2, 8 * L);
-        double[] uu = sc.doubles(3, 8);
+        double[] red = sc.doubles(2, 4 * r * L);
+        double[] up = sc.doubles(3, 4 * r);
         for (int a = 0; a < r; a++) {
             int base = a * n;
             for (int j = 0; j < d2; j++) {
@@ -105,66 +111,57 @@ final class DoubleFused {
             Arrays.fill(mt, base + d2, base + n, 0.0);
         }
         long rowBytes = n * BYTES;
-        int i = rs;
-        for (; i + 4 <= re; i += 4) {
+        int rl = r * L;
+        for (int i = rs; i < re; i += 4) {
+            int rows = Math.min(4, re - i);
             long off = i * rowBytes;
-            int a = 0;
-            for (; a + 4 <= r; a += 4) {
-                for (int k = 0; k < 4; k += 2) {
-                    for (int q = 0; q < 4; q++) {
-                        uu[q] = us.getAtIndex(E, (long) (i + k) * su + a + q);
-                        uu[4 + q] = us.getAtIndex(E, (long) (i + k + 1) * su + a + q);
+            for (int k = 0; k < rows; k++) {
+                for (int a = 0; a < r; a++) {
+                    up[k * r + a] = us.getAtIndex(E, (long) (i + k) * su + a);
+                }
+            }
+            Arrays.fill(red, 0, rows * rl, 0.0);
+            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS floats) in L1
+            // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
+            for (int j0 = 0; j0 < n; j0 += JS) {
+                int j1 = Math.min(n, j0 + JS);
+                if (rows == 4) {
+                    int a = 0;
+                    for (; a + 4 <= r; a += 4) {
+                        k4r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                        k4r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                                2 * rl + a * L, rl);
                     }
-                    k4r2(ms, off + k * rowBytes, rowBytes, n, vt, mt, a * n, uu, red);
-                    for (int q = 0; q < 4; q++) {
-                        storeSum(red, q, mvs, (long) (i + k) * smv + a + q);
-                        storeSum(red, 4 + q, mvs, (long) (i + k + 1) * smv + a + q);
+                    if (a + 2 <= r) {
+                        k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                        k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                                2 * rl + a * L, rl);
+                        a += 2;
+                    }
+                    if (a < r) {
+                        k1r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
+                    }
+                } else {
+                    for (int k = 0; k < rows; k++) {
+                        long o = off + k * rowBytes;
+                        int a = 0;
+                        for (; a + 4 <= r; a += 4) {
+                            k4r1(ms, o, j0, j1, vt, mt, a * n, n, up, k * r + a, red, k * rl + a * L);
+                        }
+                        if (a + 2 <= r) {
+                            k2r1(ms, o, j0, j1, vt, mt, a * n, n, up, k * r + a, red, k * rl + a * L);
+                            a += 2;
+                        }
+                        if (a < r) {
+                            k1r1(ms, o, j0, j1, vt, mt, a * n, up, k * r + a, red, k * rl + a * L);
+                        }
                     }
                 }
             }
-            if (a + 2 <= r) {
-                for (int k = 0; k < 4; k += 2) {
-                    k2r2(ms, off + k * rowBytes, rowBytes, n, vt, mt, a * n,
-                            us.getAtIndex(E, (long) (i + k) * su + a), us.getAtIndex(E, (long) (i + k) * su + a + 1),
-                            us.getAtIndex(E, (long) (i + k + 1) * su + a),
-                            us.getAtIndex(E, (long) (i + k + 1) * su + a + 1), red);
-                    for (int q = 0; q < 2; q++) {
-                        storeSum(red, q, mvs, (long) (i + k) * smv + a + q);
-                        storeSum(red, 2 + q, mvs, (long) (i + k + 1) * smv + a + q);
-                    }
+            for (int k = 0; k < rows; k++) {
+                for (int a = 0; a < r; a++) {
+                    storeSum(red, k * rl + a * L, mvs, (long) (i + k) * smv + a);
                 }
-                a += 2;
-            }
-            if (a < r) {
-                k1r4(ms, off, rowBytes, n, vt, mt, a * n, us.getAtIndex(E, (long) i * su + a),
-                        us.getAtIndex(E, (long) (i + 1) * su + a), us.getAtIndex(E, (long) (i + 2) * su + a),
-                        us.getAtIndex(E, (long) (i + 3) * su + a), red);
-                for (int k = 0; k < 4; k++) {
-                    storeSum(red, k, mvs, (long) (i + k) * smv + a);
-                }
-            }
-        }
-        for (; i < re; i++) {
-            long off = i * rowBytes;
-            long uRow = (long) i * su;
-            long mvRow = (long) i * smv;
-            int a = 0;
-            for (; a + 4 <= r; a += 4) {
-                k4r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), us.getAtIndex(E, uRow + a + 1),
-                        us.getAtIndex(E, uRow + a + 2), us.getAtIndex(E, uRow + a + 3), red);
-                for (int q = 0; q < 4; q++) {
-                    storeSum(red, q, mvs, mvRow + a + q);
-                }
-            }
-            if (a + 2 <= r) {
-                k2r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), us.getAtIndex(E, uRow + a + 1), red);
-                storeSum(red, 0, mvs, mvRow + a);
-                storeSum(red, 1, mvs, mvRow + a + 1);
-                a += 2;
-            }
-            if (a < r) {
-                k1r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), red);
-                storeSum(red, 0, mvs, mvRow + a);
             }
         }
         for (int j = 0; j < d2; j++) {
@@ -175,39 +172,45 @@ final class DoubleFused {
         }
     }
 
-    /** Stores the lane sum of vector {@code q} of {@code red}, added in lane order in double, rounded once. */
-    private static void storeSum(double[] red, int q, MemorySegment s, long index) {
+    /** Stores the lane sum of the vector at {@code red[o]}, added in lane order in double, rounded once. */
+    private static void storeSum(double[] red, int o, MemorySegment s, long index) {
         double sum = 0.0;
-        int o = q * L;
         for (int l = 0; l < L; l++) {
             sum += red[o + l];
         }
         s.setAtIndex(E, index, sum);
     }
 
-    /** Two rows of M × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
-    private static void k4r2(MemorySegment ms, long off, long rowBytes, int n, double[] vt, double[] mt, int t,
-            double[] uu, double[] red) {
-        DoubleVector u00 = DoubleVector.broadcast(S, uu[0]);
-        DoubleVector u01 = DoubleVector.broadcast(S, uu[1]);
-        DoubleVector u02 = DoubleVector.broadcast(S, uu[2]);
-        DoubleVector u03 = DoubleVector.broadcast(S, uu[3]);
-        DoubleVector u10 = DoubleVector.broadcast(S, uu[4]);
-        DoubleVector u11 = DoubleVector.broadcast(S, uu[5]);
-        DoubleVector u12 = DoubleVector.broadcast(S, uu[6]);
-        DoubleVector u13 = DoubleVector.broadcast(S, uu[7]);
-        DoubleVector c00 = DoubleVector.zero(S);
-        DoubleVector c01 = DoubleVector.zero(S);
-        DoubleVector c02 = DoubleVector.zero(S);
-        DoubleVector c03 = DoubleVector.zero(S);
-        DoubleVector c10 = DoubleVector.zero(S);
-        DoubleVector c11 = DoubleVector.zero(S);
-        DoubleVector c12 = DoubleVector.zero(S);
-        DoubleVector c13 = DoubleVector.zero(S);
+    /*
+     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1, 2 or 4 rows of M (the first
+     * at byte offset off, the next rowBytes apart) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n
+     * apart). MV row accumulators live in red (rank vectors L apart, rows rl apart) between column blocks; the u
+     * values come from up (rank-consecutive, rows ur apart).
+     */
+
+    /** Two rows × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
+    private static void k4r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
+            int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+        DoubleVector u00 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector u01 = DoubleVector.broadcast(S, up[uo + 1]);
+        DoubleVector u02 = DoubleVector.broadcast(S, up[uo + 2]);
+        DoubleVector u03 = DoubleVector.broadcast(S, up[uo + 3]);
+        DoubleVector u10 = DoubleVector.broadcast(S, up[uo + ur]);
+        DoubleVector u11 = DoubleVector.broadcast(S, up[uo + ur + 1]);
+        DoubleVector u12 = DoubleVector.broadcast(S, up[uo + ur + 2]);
+        DoubleVector u13 = DoubleVector.broadcast(S, up[uo + ur + 3]);
+        DoubleVector c00 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector c01 = DoubleVector.fromArray(S, red, ro + L);
+        DoubleVector c02 = DoubleVector.fromArray(S, red, ro + 2 * L);
+        DoubleVector c03 = DoubleVector.fromArray(S, red, ro + 3 * L);
+        DoubleVector c10 = DoubleVector.fromArray(S, red, ro + rl);
+        DoubleVector c11 = DoubleVector.fromArray(S, red, ro + rl + L);
+        DoubleVector c12 = DoubleVector.fromArray(S, red, ro + rl + 2 * L);
+        DoubleVector c13 = DoubleVector.fromArray(S, red, ro + rl + 3 * L);
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
             DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
@@ -228,31 +231,31 @@ final class DoubleFused {
             c13 = m1.fma(v, c13);
             m1.fma(u13, m0.fma(u03, DoubleVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
         }
-        c00.intoArray(red, 0);
-        c01.intoArray(red, L);
-        c02.intoArray(red, 2 * L);
-        c03.intoArray(red, 3 * L);
-        c10.intoArray(red, 4 * L);
-        c11.intoArray(red, 5 * L);
-        c12.intoArray(red, 6 * L);
-        c13.intoArray(red, 7 * L);
+        c00.intoArray(red, ro);
+        c01.intoArray(red, ro + L);
+        c02.intoArray(red, ro + 2 * L);
+        c03.intoArray(red, ro + 3 * L);
+        c10.intoArray(red, ro + rl);
+        c11.intoArray(red, ro + rl + L);
+        c12.intoArray(red, ro + rl + 2 * L);
+        c13.intoArray(red, ro + rl + 3 * L);
     }
 
-    /** One row of M × four ranks. */
-    private static void k4r1(MemorySegment ms, long off, int n, double[] vt, double[] mt, int t, double x0, double x1,
-            double x2, double x3, double[] red) {
-        DoubleVector u0 = DoubleVector.broadcast(S, x0);
-        DoubleVector u1 = DoubleVector.broadcast(S, x1);
-        DoubleVector u2 = DoubleVector.broadcast(S, x2);
-        DoubleVector u3 = DoubleVector.broadcast(S, x3);
-        DoubleVector c0 = DoubleVector.zero(S);
-        DoubleVector c1 = DoubleVector.zero(S);
-        DoubleVector c2 = DoubleVector.zero(S);
-        DoubleVector c3 = DoubleVector.zero(S);
+    /** One row × four ranks. */
+    private static void k4r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
+            double[] up, int uo, double[] red, int ro) {
+        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector u1 = DoubleVector.broadcast(S, up[uo + 1]);
+        DoubleVector u2 = DoubleVector.broadcast(S, up[uo + 2]);
+        DoubleVector u3 = DoubleVector.broadcast(S, up[uo + 3]);
+        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector c1 = DoubleVector.fromArray(S, red, ro + L);
+        DoubleVector c2 = DoubleVector.fromArray(S, red, ro + 2 * L);
+        DoubleVector c3 = DoubleVector.fromArray(S, red, ro + 3 * L);
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
             c0 = m0.fma(DoubleVector.fromArray(S, vt, t + j), c0);
             m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
@@ -263,25 +266,25 @@ final class DoubleFused {
             c3 = m0.fma(DoubleVector.fromArray(S, vt, t3 + j), c3);
             m0.fma(u3, DoubleVector.fromArray(S, mt, t3 + j)).intoArray(mt, t3 + j);
         }
-        c0.intoArray(red, 0);
-        c1.intoArray(red, L);
-        c2.intoArray(red, 2 * L);
-        c3.intoArray(red, 3 * L);
+        c0.intoArray(red, ro);
+        c1.intoArray(red, ro + L);
+        c2.intoArray(red, ro + 2 * L);
+        c3.intoArray(red, ro + 3 * L);
     }
 
-    /** Two rows of M × two ranks. */
-    private static void k2r2(MemorySegment ms, long off, long rowBytes, int n, double[] vt, double[] mt, int t,
-            double x00, double x01, double x10, double x11, double[] red) {
-        DoubleVector u00 = DoubleVector.broadcast(S, x00);
-        DoubleVector u01 = DoubleVector.broadcast(S, x01);
-        DoubleVector u10 = DoubleVector.broadcast(S, x10);
-        DoubleVector u11 = DoubleVector.broadcast(S, x11);
-        DoubleVector c00 = DoubleVector.zero(S);
-        DoubleVector c01 = DoubleVector.zero(S);
-        DoubleVector c10 = DoubleVector.zero(S);
-        DoubleVector c11 = DoubleVector.zero(S);
+    /** Two rows × two ranks. */
+    private static void k2r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
+            int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+        DoubleVector u00 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector u01 = DoubleVector.broadcast(S, up[uo + 1]);
+        DoubleVector u10 = DoubleVector.broadcast(S, up[uo + ur]);
+        DoubleVector u11 = DoubleVector.broadcast(S, up[uo + ur + 1]);
+        DoubleVector c00 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector c01 = DoubleVector.fromArray(S, red, ro + L);
+        DoubleVector c10 = DoubleVector.fromArray(S, red, ro + rl);
+        DoubleVector c11 = DoubleVector.fromArray(S, red, ro + rl + L);
         int t1 = t + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
             DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
@@ -294,48 +297,48 @@ final class DoubleFused {
             c11 = m1.fma(v, c11);
             m1.fma(u11, m0.fma(u01, DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
         }
-        c00.intoArray(red, 0);
-        c01.intoArray(red, L);
-        c10.intoArray(red, 2 * L);
-        c11.intoArray(red, 3 * L);
+        c00.intoArray(red, ro);
+        c01.intoArray(red, ro + L);
+        c10.intoArray(red, ro + rl);
+        c11.intoArray(red, ro + rl + L);
     }
 
-    /** One row of M × two ranks. */
-    private static void k2r1(MemorySegment ms, long off, int n, double[] vt, double[] mt, int t, double x0, double x1,
-            double[] red) {
-        DoubleVector u0 = DoubleVector.broadcast(S, x0);
-        DoubleVector u1 = DoubleVector.broadcast(S, x1);
-        DoubleVector c0 = DoubleVector.zero(S);
-        DoubleVector c1 = DoubleVector.zero(S);
+    /** One row × two ranks. */
+    private static void k2r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
+            double[] up, int uo, double[] red, int ro) {
+        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector u1 = DoubleVector.broadcast(S, up[uo + 1]);
+        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector c1 = DoubleVector.fromArray(S, red, ro + L);
         int t1 = t + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
             c0 = m0.fma(DoubleVector.fromArray(S, vt, t + j), c0);
             m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
             c1 = m0.fma(DoubleVector.fromArray(S, vt, t1 + j), c1);
             m0.fma(u1, DoubleVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
         }
-        c0.intoArray(red, 0);
-        c1.intoArray(red, L);
+        c0.intoArray(red, ro);
+        c1.intoArray(red, ro + L);
     }
 
     /**
-     * Four rows of M × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values
-     * in registers (the shape that reached the bandwidth floor at r = 1).
+     * Four rows × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values in
+     * registers (the shape that reached the bandwidth floor at r = 1).
      */
-    private static void k1r4(MemorySegment ms, long off, long rowBytes, int n, double[] vt, double[] mt, int t,
-            double x0, double x1, double x2, double x3, double[] red) {
-        DoubleVector u0 = DoubleVector.broadcast(S, x0);
-        DoubleVector u1 = DoubleVector.broadcast(S, x1);
-        DoubleVector u2 = DoubleVector.broadcast(S, x2);
-        DoubleVector u3 = DoubleVector.broadcast(S, x3);
-        DoubleVector c0 = DoubleVector.zero(S);
-        DoubleVector c1 = DoubleVector.zero(S);
-        DoubleVector c2 = DoubleVector.zero(S);
-        DoubleVector c3 = DoubleVector.zero(S);
+    private static void k1r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
+            int t, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector u1 = DoubleVector.broadcast(S, up[uo + ur]);
+        DoubleVector u2 = DoubleVector.broadcast(S, up[uo + 2 * ur]);
+        DoubleVector u3 = DoubleVector.broadcast(S, up[uo + 3 * ur]);
+        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector c1 = DoubleVector.fromArray(S, red, ro + rl);
+        DoubleVector c2 = DoubleVector.fromArray(S, red, ro + 2 * rl);
+        DoubleVector c3 = DoubleVector.fromArray(S, red, ro + 3 * rl);
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
             DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
@@ -349,23 +352,23 @@ final class DoubleFused {
             m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)))))
                     .intoArray(mt, t + j);
         }
-        c0.intoArray(red, 0);
-        c1.intoArray(red, L);
-        c2.intoArray(red, 2 * L);
-        c3.intoArray(red, 3 * L);
+        c0.intoArray(red, ro);
+        c1.intoArray(red, ro + rl);
+        c2.intoArray(red, ro + 2 * rl);
+        c3.intoArray(red, ro + 3 * rl);
     }
 
-    /** One row of M × one rank. */
-    private static void k1r1(MemorySegment ms, long off, int n, double[] vt, double[] mt, int t, double x0,
-            double[] red) {
-        DoubleVector u0 = DoubleVector.broadcast(S, x0);
-        DoubleVector c0 = DoubleVector.zero(S);
-        for (int j = 0; j < n; j += L) {
+    /** One row × one rank. */
+    private static void k1r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, double[] up,
+            int uo, double[] red, int ro) {
+        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
+        for (int j = j0; j < j1; j += L) {
             DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
             c0 = m0.fma(DoubleVector.fromArray(S, vt, t + j), c0);
             m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
         }
-        c0.intoArray(red, 0);
+        c0.intoArray(red, ro);
     }
 
     // ---------------------------------------------------------------- large r

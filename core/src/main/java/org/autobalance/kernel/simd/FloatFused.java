@@ -37,6 +37,12 @@ final class FloatFused {
 
     /** Largest rank handled by the small-r path. */
     static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float32", 8);
+    /**
+     * Columns per block of the small-r path (a multiple of 16). Blocking columns so that the 2·r·JS floats of
+     * scratch a block touches stay in L1 was measured slower at d = 4096 (JS = 256: +10–40 %, 512: ±10 %), so blocks
+     * only split rows wider than this; within a block each row of M is one sequential stream.
+     */
+    static final int JS = 4096;
     /** Rows of the MV register tile. */
     static final int MR = 6;
     /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tile. */
@@ -93,8 +99,8 @@ final class FloatFused {
         int smt = mtu.stride();
         float[] vt = sc.floats(0, r * n);
         float[] mt = sc.floats(1, r * n);
-        float[] red = sc.floats(2, 8 * L);
-        float[] uu = sc.floats(3, 8);
+        float[] red = sc.floats(2, 4 * r * L);
+        float[] up = sc.floats(3, 4 * r);
         for (int a = 0; a < r; a++) {
             int base = a * n;
             for (int j = 0; j < d2; j++) {
@@ -105,66 +111,57 @@ final class FloatFused {
             Arrays.fill(mt, base + d2, base + n, 0f);
         }
         long rowBytes = n * BYTES;
-        int i = rs;
-        for (; i + 4 <= re; i += 4) {
+        int rl = r * L;
+        for (int i = rs; i < re; i += 4) {
+            int rows = Math.min(4, re - i);
             long off = i * rowBytes;
-            int a = 0;
-            for (; a + 4 <= r; a += 4) {
-                for (int k = 0; k < 4; k += 2) {
-                    for (int q = 0; q < 4; q++) {
-                        uu[q] = us.getAtIndex(E, (long) (i + k) * su + a + q);
-                        uu[4 + q] = us.getAtIndex(E, (long) (i + k + 1) * su + a + q);
+            for (int k = 0; k < rows; k++) {
+                for (int a = 0; a < r; a++) {
+                    up[k * r + a] = us.getAtIndex(E, (long) (i + k) * su + a);
+                }
+            }
+            Arrays.fill(red, 0, rows * rl, 0f);
+            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS floats) in L1
+            // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
+            for (int j0 = 0; j0 < n; j0 += JS) {
+                int j1 = Math.min(n, j0 + JS);
+                if (rows == 4) {
+                    int a = 0;
+                    for (; a + 4 <= r; a += 4) {
+                        k4r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                        k4r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                                2 * rl + a * L, rl);
                     }
-                    k4r2(ms, off + k * rowBytes, rowBytes, n, vt, mt, a * n, uu, red);
-                    for (int q = 0; q < 4; q++) {
-                        storeSum(red, q, mvs, (long) (i + k) * smv + a + q);
-                        storeSum(red, 4 + q, mvs, (long) (i + k + 1) * smv + a + q);
+                    if (a + 2 <= r) {
+                        k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                        k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                                2 * rl + a * L, rl);
+                        a += 2;
+                    }
+                    if (a < r) {
+                        k1r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
+                    }
+                } else {
+                    for (int k = 0; k < rows; k++) {
+                        long o = off + k * rowBytes;
+                        int a = 0;
+                        for (; a + 4 <= r; a += 4) {
+                            k4r1(ms, o, j0, j1, vt, mt, a * n, n, up, k * r + a, red, k * rl + a * L);
+                        }
+                        if (a + 2 <= r) {
+                            k2r1(ms, o, j0, j1, vt, mt, a * n, n, up, k * r + a, red, k * rl + a * L);
+                            a += 2;
+                        }
+                        if (a < r) {
+                            k1r1(ms, o, j0, j1, vt, mt, a * n, up, k * r + a, red, k * rl + a * L);
+                        }
                     }
                 }
             }
-            if (a + 2 <= r) {
-                for (int k = 0; k < 4; k += 2) {
-                    k2r2(ms, off + k * rowBytes, rowBytes, n, vt, mt, a * n,
-                            us.getAtIndex(E, (long) (i + k) * su + a), us.getAtIndex(E, (long) (i + k) * su + a + 1),
-                            us.getAtIndex(E, (long) (i + k + 1) * su + a),
-                            us.getAtIndex(E, (long) (i + k + 1) * su + a + 1), red);
-                    for (int q = 0; q < 2; q++) {
-                        storeSum(red, q, mvs, (long) (i + k) * smv + a + q);
-                        storeSum(red, 2 + q, mvs, (long) (i + k + 1) * smv + a + q);
-                    }
+            for (int k = 0; k < rows; k++) {
+                for (int a = 0; a < r; a++) {
+                    storeSum(red, k * rl + a * L, mvs, (long) (i + k) * smv + a);
                 }
-                a += 2;
-            }
-            if (a < r) {
-                k1r4(ms, off, rowBytes, n, vt, mt, a * n, us.getAtIndex(E, (long) i * su + a),
-                        us.getAtIndex(E, (long) (i + 1) * su + a), us.getAtIndex(E, (long) (i + 2) * su + a),
-                        us.getAtIndex(E, (long) (i + 3) * su + a), red);
-                for (int k = 0; k < 4; k++) {
-                    storeSum(red, k, mvs, (long) (i + k) * smv + a);
-                }
-            }
-        }
-        for (; i < re; i++) {
-            long off = i * rowBytes;
-            long uRow = (long) i * su;
-            long mvRow = (long) i * smv;
-            int a = 0;
-            for (; a + 4 <= r; a += 4) {
-                k4r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), us.getAtIndex(E, uRow + a + 1),
-                        us.getAtIndex(E, uRow + a + 2), us.getAtIndex(E, uRow + a + 3), red);
-                for (int q = 0; q < 4; q++) {
-                    storeSum(red, q, mvs, mvRow + a + q);
-                }
-            }
-            if (a + 2 <= r) {
-                k2r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), us.getAtIndex(E, uRow + a + 1), red);
-                storeSum(red, 0, mvs, mvRow + a);
-                storeSum(red, 1, mvs, mvRow + a + 1);
-                a += 2;
-            }
-            if (a < r) {
-                k1r1(ms, off, n, vt, mt, a * n, us.getAtIndex(E, uRow + a), red);
-                storeSum(red, 0, mvs, mvRow + a);
             }
         }
         for (int j = 0; j < d2; j++) {
@@ -175,39 +172,45 @@ final class FloatFused {
         }
     }
 
-    /** Stores the lane sum of vector {@code q} of {@code red}, added in lane order in double, rounded once. */
-    private static void storeSum(float[] red, int q, MemorySegment s, long index) {
+    /** Stores the lane sum of the vector at {@code red[o]}, added in lane order in double, rounded once. */
+    private static void storeSum(float[] red, int o, MemorySegment s, long index) {
         double sum = 0.0;
-        int o = q * L;
         for (int l = 0; l < L; l++) {
             sum += red[o + l];
         }
         s.setAtIndex(E, index, (float) sum);
     }
 
-    /** Two rows of M × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
-    private static void k4r2(MemorySegment ms, long off, long rowBytes, int n, float[] vt, float[] mt, int t,
-            float[] uu, float[] red) {
-        FloatVector u00 = FloatVector.broadcast(S, uu[0]);
-        FloatVector u01 = FloatVector.broadcast(S, uu[1]);
-        FloatVector u02 = FloatVector.broadcast(S, uu[2]);
-        FloatVector u03 = FloatVector.broadcast(S, uu[3]);
-        FloatVector u10 = FloatVector.broadcast(S, uu[4]);
-        FloatVector u11 = FloatVector.broadcast(S, uu[5]);
-        FloatVector u12 = FloatVector.broadcast(S, uu[6]);
-        FloatVector u13 = FloatVector.broadcast(S, uu[7]);
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c02 = FloatVector.zero(S);
-        FloatVector c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
-        FloatVector c12 = FloatVector.zero(S);
-        FloatVector c13 = FloatVector.zero(S);
+    /*
+     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1, 2 or 4 rows of M (the first
+     * at byte offset off, the next rowBytes apart) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n
+     * apart). MV row accumulators live in red (rank vectors L apart, rows rl apart) between column blocks; the u
+     * values come from up (rank-consecutive, rows ur apart).
+     */
+
+    /** Two rows × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
+    private static void k4r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
+            int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
+        FloatVector u00 = FloatVector.broadcast(S, up[uo]);
+        FloatVector u01 = FloatVector.broadcast(S, up[uo + 1]);
+        FloatVector u02 = FloatVector.broadcast(S, up[uo + 2]);
+        FloatVector u03 = FloatVector.broadcast(S, up[uo + 3]);
+        FloatVector u10 = FloatVector.broadcast(S, up[uo + ur]);
+        FloatVector u11 = FloatVector.broadcast(S, up[uo + ur + 1]);
+        FloatVector u12 = FloatVector.broadcast(S, up[uo + ur + 2]);
+        FloatVector u13 = FloatVector.broadcast(S, up[uo + ur + 3]);
+        FloatVector c00 = FloatVector.fromArray(S, red, ro);
+        FloatVector c01 = FloatVector.fromArray(S, red, ro + L);
+        FloatVector c02 = FloatVector.fromArray(S, red, ro + 2 * L);
+        FloatVector c03 = FloatVector.fromArray(S, red, ro + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, red, ro + rl);
+        FloatVector c11 = FloatVector.fromArray(S, red, ro + rl + L);
+        FloatVector c12 = FloatVector.fromArray(S, red, ro + rl + 2 * L);
+        FloatVector c13 = FloatVector.fromArray(S, red, ro + rl + 3 * L);
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
             FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
@@ -228,31 +231,31 @@ final class FloatFused {
             c13 = m1.fma(v, c13);
             m1.fma(u13, m0.fma(u03, FloatVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
         }
-        c00.intoArray(red, 0);
-        c01.intoArray(red, L);
-        c02.intoArray(red, 2 * L);
-        c03.intoArray(red, 3 * L);
-        c10.intoArray(red, 4 * L);
-        c11.intoArray(red, 5 * L);
-        c12.intoArray(red, 6 * L);
-        c13.intoArray(red, 7 * L);
+        c00.intoArray(red, ro);
+        c01.intoArray(red, ro + L);
+        c02.intoArray(red, ro + 2 * L);
+        c03.intoArray(red, ro + 3 * L);
+        c10.intoArray(red, ro + rl);
+        c11.intoArray(red, ro + rl + L);
+        c12.intoArray(red, ro + rl + 2 * L);
+        c13.intoArray(red, ro + rl + 3 * L);
     }
 
-    /** One row of M × four ranks. */
-    private static void k4r1(MemorySegment ms, long off, int n, float[] vt, float[] mt, int t, float x0, float x1,
-            float x2, float x3, float[] red) {
-        FloatVector u0 = FloatVector.broadcast(S, x0);
-        FloatVector u1 = FloatVector.broadcast(S, x1);
-        FloatVector u2 = FloatVector.broadcast(S, x2);
-        FloatVector u3 = FloatVector.broadcast(S, x3);
-        FloatVector c0 = FloatVector.zero(S);
-        FloatVector c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S);
-        FloatVector c3 = FloatVector.zero(S);
+    /** One row × four ranks. */
+    private static void k4r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, int n,
+            float[] up, int uo, float[] red, int ro) {
+        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
+        FloatVector u1 = FloatVector.broadcast(S, up[uo + 1]);
+        FloatVector u2 = FloatVector.broadcast(S, up[uo + 2]);
+        FloatVector u3 = FloatVector.broadcast(S, up[uo + 3]);
+        FloatVector c0 = FloatVector.fromArray(S, red, ro);
+        FloatVector c1 = FloatVector.fromArray(S, red, ro + L);
+        FloatVector c2 = FloatVector.fromArray(S, red, ro + 2 * L);
+        FloatVector c3 = FloatVector.fromArray(S, red, ro + 3 * L);
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
             c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
             m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
@@ -263,25 +266,25 @@ final class FloatFused {
             c3 = m0.fma(FloatVector.fromArray(S, vt, t3 + j), c3);
             m0.fma(u3, FloatVector.fromArray(S, mt, t3 + j)).intoArray(mt, t3 + j);
         }
-        c0.intoArray(red, 0);
-        c1.intoArray(red, L);
-        c2.intoArray(red, 2 * L);
-        c3.intoArray(red, 3 * L);
+        c0.intoArray(red, ro);
+        c1.intoArray(red, ro + L);
+        c2.intoArray(red, ro + 2 * L);
+        c3.intoArray(red, ro + 3 * L);
     }
 
-    /** Two rows of M × two ranks. */
-    private static void k2r2(MemorySegment ms, long off, long rowBytes, int n, float[] vt, float[] mt, int t,
-            float x00, float x01, float x10, float x11, float[] red) {
-        FloatVector u00 = FloatVector.broadcast(S, x00);
-        FloatVector u01 = FloatVector.broadcast(S, x01);
-        FloatVector u10 = FloatVector.broadcast(S, x10);
-        FloatVector u11 = FloatVector.broadcast(S, x11);
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S);
-        FloatVector c11 = FloatVector.zero(S);
+    /** Two rows × two ranks. */
+    private static void k2r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
+            int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
+        FloatVector u00 = FloatVector.broadcast(S, up[uo]);
+        FloatVector u01 = FloatVector.broadcast(S, up[uo + 1]);
+        FloatVector u10 = FloatVector.broadcast(S, up[uo + ur]);
+        FloatVector u11 = FloatVector.broadcast(S, up[uo + ur + 1]);
+        FloatVector c00 = FloatVector.fromArray(S, red, ro);
+        FloatVector c01 = FloatVector.fromArray(S, red, ro + L);
+        FloatVector c10 = FloatVector.fromArray(S, red, ro + rl);
+        FloatVector c11 = FloatVector.fromArray(S, red, ro + rl + L);
         int t1 = t + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
             FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
@@ -294,48 +297,48 @@ final class FloatFused {
             c11 = m1.fma(v, c11);
             m1.fma(u11, m0.fma(u01, FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
         }
-        c00.intoArray(red, 0);
-        c01.intoArray(red, L);
-        c10.intoArray(red, 2 * L);
-        c11.intoArray(red, 3 * L);
+        c00.intoArray(red, ro);
+        c01.intoArray(red, ro + L);
+        c10.intoArray(red, ro + rl);
+        c11.intoArray(red, ro + rl + L);
     }
 
-    /** One row of M × two ranks. */
-    private static void k2r1(MemorySegment ms, long off, int n, float[] vt, float[] mt, int t, float x0, float x1,
-            float[] red) {
-        FloatVector u0 = FloatVector.broadcast(S, x0);
-        FloatVector u1 = FloatVector.broadcast(S, x1);
-        FloatVector c0 = FloatVector.zero(S);
-        FloatVector c1 = FloatVector.zero(S);
+    /** One row × two ranks. */
+    private static void k2r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, int n,
+            float[] up, int uo, float[] red, int ro) {
+        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
+        FloatVector u1 = FloatVector.broadcast(S, up[uo + 1]);
+        FloatVector c0 = FloatVector.fromArray(S, red, ro);
+        FloatVector c1 = FloatVector.fromArray(S, red, ro + L);
         int t1 = t + n;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
             c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
             m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
             c1 = m0.fma(FloatVector.fromArray(S, vt, t1 + j), c1);
             m0.fma(u1, FloatVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
         }
-        c0.intoArray(red, 0);
-        c1.intoArray(red, L);
+        c0.intoArray(red, ro);
+        c1.intoArray(red, ro + L);
     }
 
     /**
-     * Four rows of M × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values
-     * in registers (the shape that reached the bandwidth floor at r = 1).
+     * Four rows × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values in
+     * registers (the shape that reached the bandwidth floor at r = 1).
      */
-    private static void k1r4(MemorySegment ms, long off, long rowBytes, int n, float[] vt, float[] mt, int t,
-            float x0, float x1, float x2, float x3, float[] red) {
-        FloatVector u0 = FloatVector.broadcast(S, x0);
-        FloatVector u1 = FloatVector.broadcast(S, x1);
-        FloatVector u2 = FloatVector.broadcast(S, x2);
-        FloatVector u3 = FloatVector.broadcast(S, x3);
-        FloatVector c0 = FloatVector.zero(S);
-        FloatVector c1 = FloatVector.zero(S);
-        FloatVector c2 = FloatVector.zero(S);
-        FloatVector c3 = FloatVector.zero(S);
+    private static void k1r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
+            int t, float[] up, int uo, int ur, float[] red, int ro, int rl) {
+        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
+        FloatVector u1 = FloatVector.broadcast(S, up[uo + ur]);
+        FloatVector u2 = FloatVector.broadcast(S, up[uo + 2 * ur]);
+        FloatVector u3 = FloatVector.broadcast(S, up[uo + 3 * ur]);
+        FloatVector c0 = FloatVector.fromArray(S, red, ro);
+        FloatVector c1 = FloatVector.fromArray(S, red, ro + rl);
+        FloatVector c2 = FloatVector.fromArray(S, red, ro + 2 * rl);
+        FloatVector c3 = FloatVector.fromArray(S, red, ro + 3 * rl);
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
-        for (int j = 0; j < n; j += L) {
+        for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
             FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
@@ -349,23 +352,23 @@ final class FloatFused {
             m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, FloatVector.fromArray(S, mt, t + j)))))
                     .intoArray(mt, t + j);
         }
-        c0.intoArray(red, 0);
-        c1.intoArray(red, L);
-        c2.intoArray(red, 2 * L);
-        c3.intoArray(red, 3 * L);
+        c0.intoArray(red, ro);
+        c1.intoArray(red, ro + rl);
+        c2.intoArray(red, ro + 2 * rl);
+        c3.intoArray(red, ro + 3 * rl);
     }
 
-    /** One row of M × one rank. */
-    private static void k1r1(MemorySegment ms, long off, int n, float[] vt, float[] mt, int t, float x0,
-            float[] red) {
-        FloatVector u0 = FloatVector.broadcast(S, x0);
-        FloatVector c0 = FloatVector.zero(S);
-        for (int j = 0; j < n; j += L) {
+    /** One row × one rank. */
+    private static void k1r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, float[] up,
+            int uo, float[] red, int ro) {
+        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
+        FloatVector c0 = FloatVector.fromArray(S, red, ro);
+        for (int j = j0; j < j1; j += L) {
             FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
             c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
             m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
         }
-        c0.intoArray(red, 0);
+        c0.intoArray(red, ro);
     }
 
     // ---------------------------------------------------------------- large r
