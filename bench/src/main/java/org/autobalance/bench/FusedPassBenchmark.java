@@ -105,7 +105,8 @@ public class FusedPassBenchmark {
         }
     }
 
-    static DenseMatrix gaussian(DType t, int rows, int cols, long seed) {
+    /** A seeded matrix of N(0, 1) entries. */
+    public static DenseMatrix gaussian(DType t, int rows, int cols, long seed) {
         DenseMatrix x = DenseMatrix.allocate(t, rows, cols);
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = 0; i < rows; i++) {
