@@ -63,7 +63,7 @@ final class DoubleFused {
     static boolean fits(DenseMatrix m, DenseMatrix u) {
         long r = u.cols();
         long n = m.stride();
-        long rp = (r + NC * L - 1) / (NC * L) * (NC * L);
+        long rp = (r + 4L * L - 1) / (4L * L) * (4L * L);
         long d2p = (m.cols() + JB - 1L) / JB * JB;
         return r * n < Integer.MAX_VALUE - 64 && d2p * rp < Integer.MAX_VALUE - 64
                 && (d2p / JB) * RB * JB < Integer.MAX_VALUE - 64;
@@ -133,9 +133,13 @@ final class DoubleFused {
                                 2 * rl + a * L, rl);
                     }
                     if (a + 2 <= r) {
-                        k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                        k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
-                                2 * rl + a * L, rl);
+                        if (SimdSpecies.WIDE_TILES) {
+                            k2r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                        } else {
+                            k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                            k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                                    2 * rl + a * L, rl);
+                        }
                         a += 2;
                     }
                     if (a < r) {
@@ -303,6 +307,62 @@ final class DoubleFused {
         c11.intoArray(red, ro + rl + L);
     }
 
+    /**
+     * Four rows × two ranks: 8 MV accumulators, 8 u broadcasts, 4 M vectors (~22 registers: only with 32). Reads the
+     * Vᵀ and MᵀU rows once per four rows of M instead of twice (two {@link #k2r2} calls).
+     */
+    private static void k2r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
+            int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+        DoubleVector u00 = DoubleVector.broadcast(S, up[uo]);
+        DoubleVector u01 = DoubleVector.broadcast(S, up[uo + 1]);
+        DoubleVector u10 = DoubleVector.broadcast(S, up[uo + ur]);
+        DoubleVector u11 = DoubleVector.broadcast(S, up[uo + ur + 1]);
+        DoubleVector u20 = DoubleVector.broadcast(S, up[uo + 2 * ur]);
+        DoubleVector u21 = DoubleVector.broadcast(S, up[uo + 2 * ur + 1]);
+        DoubleVector u30 = DoubleVector.broadcast(S, up[uo + 3 * ur]);
+        DoubleVector u31 = DoubleVector.broadcast(S, up[uo + 3 * ur + 1]);
+        DoubleVector c00 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector c01 = DoubleVector.fromArray(S, red, ro + L);
+        DoubleVector c10 = DoubleVector.fromArray(S, red, ro + rl);
+        DoubleVector c11 = DoubleVector.fromArray(S, red, ro + rl + L);
+        DoubleVector c20 = DoubleVector.fromArray(S, red, ro + 2 * rl);
+        DoubleVector c21 = DoubleVector.fromArray(S, red, ro + 2 * rl + L);
+        DoubleVector c30 = DoubleVector.fromArray(S, red, ro + 3 * rl);
+        DoubleVector c31 = DoubleVector.fromArray(S, red, ro + 3 * rl + L);
+        int t1 = t + n;
+        long rb2 = 2 * rowBytes;
+        long rb3 = 3 * rowBytes;
+        for (int j = j0; j < j1; j += L) {
+            long o = off + j * BYTES;
+            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
+            DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
+            DoubleVector m2 = DoubleVector.fromMemorySegment(S, ms, o + rb2, NO);
+            DoubleVector m3 = DoubleVector.fromMemorySegment(S, ms, o + rb3, NO);
+            DoubleVector v = DoubleVector.fromArray(S, vt, t + j);
+            c00 = m0.fma(v, c00);
+            c10 = m1.fma(v, c10);
+            c20 = m2.fma(v, c20);
+            c30 = m3.fma(v, c30);
+            m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, DoubleVector.fromArray(S, mt, t + j)))))
+                    .intoArray(mt, t + j);
+            v = DoubleVector.fromArray(S, vt, t1 + j);
+            c01 = m0.fma(v, c01);
+            c11 = m1.fma(v, c11);
+            c21 = m2.fma(v, c21);
+            c31 = m3.fma(v, c31);
+            m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, DoubleVector.fromArray(S, mt, t1 + j)))))
+                    .intoArray(mt, t1 + j);
+        }
+        c00.intoArray(red, ro);
+        c01.intoArray(red, ro + L);
+        c10.intoArray(red, ro + rl);
+        c11.intoArray(red, ro + rl + L);
+        c20.intoArray(red, ro + 2 * rl);
+        c21.intoArray(red, ro + 2 * rl + L);
+        c30.intoArray(red, ro + 3 * rl);
+        c31.intoArray(red, ro + 3 * rl + L);
+    }
+
     /** One row × two ranks. */
     private static void k2r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
             double[] up, int uo, double[] red, int ro) {
@@ -378,7 +438,10 @@ final class DoubleFused {
         int r = u.cols();
         int d2 = m.cols();
         int n = m.stride();
-        int rp = roundUp(r, NC * L);
+        // Wide tiles (4 × 4 vectors) where the register file has 32 vector registers and r fills 4-vector groups.
+        boolean wide = SimdSpecies.WIDE_TILES && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
+        int group = wide ? 4 * L : NC * L;
+        int rp = roundUp(r, group);
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
@@ -401,12 +464,23 @@ final class DoubleFused {
             for (int jb = 0; jb < nJB; jb++) {
                 int pOff = jb * RB * JB;
                 int vOff = jb * JB * rp;
-                for (int c = 0; c < rp; c += NC * L) {
-                    for (int g = 0; g < RB; g += MR) {
-                        mvTile(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                if (wide) {
+                    for (int c = 0; c < rp; c += 4 * L) {
+                        for (int g = 0; g < RB; g += 4) {
+                            mvTileWide(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                        }
+                        for (int jj = 0; jj < JB; jj += 4) {
+                            mtuTileWide(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                        }
                     }
-                    for (int jj = 0; jj < JB; jj += NJ) {
-                        mtuTile(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                } else {
+                    for (int c = 0; c < rp; c += NC * L) {
+                        for (int g = 0; g < RB; g += MR) {
+                            mvTile(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                        }
+                        for (int jj = 0; jj < JB; jj += NJ) {
+                            mtuTile(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                        }
                     }
                 }
             }
@@ -594,6 +668,147 @@ final class DoubleFused {
         a41.intoArray(c, c4 + L);
         a50.intoArray(c, c5);
         a51.intoArray(c, c5 + L);
+    }
+
+    /**
+     * As {@link #mvTile} with a 4-row × 4-vector tile: 16 accumulators + 4 loads + 4 broadcasts (24 of 32
+     * registers), one broadcast per 4 FMAs instead of per 2. Only where the register file has 32 vector registers.
+     */
+    private static void mvTileWide(double[] p, int po, double[] b, int bo, int bs, double[] c, int co) {
+        int c0 = co;
+        int c1 = co + bs;
+        int c2 = co + 2 * bs;
+        int c3 = co + 3 * bs;
+        DoubleVector a00 = DoubleVector.fromArray(S, c, c0);
+        DoubleVector a01 = DoubleVector.fromArray(S, c, c0 + L);
+        DoubleVector a02 = DoubleVector.fromArray(S, c, c0 + 2 * L);
+        DoubleVector a03 = DoubleVector.fromArray(S, c, c0 + 3 * L);
+        DoubleVector a10 = DoubleVector.fromArray(S, c, c1);
+        DoubleVector a11 = DoubleVector.fromArray(S, c, c1 + L);
+        DoubleVector a12 = DoubleVector.fromArray(S, c, c1 + 2 * L);
+        DoubleVector a13 = DoubleVector.fromArray(S, c, c1 + 3 * L);
+        DoubleVector a20 = DoubleVector.fromArray(S, c, c2);
+        DoubleVector a21 = DoubleVector.fromArray(S, c, c2 + L);
+        DoubleVector a22 = DoubleVector.fromArray(S, c, c2 + 2 * L);
+        DoubleVector a23 = DoubleVector.fromArray(S, c, c2 + 3 * L);
+        DoubleVector a30 = DoubleVector.fromArray(S, c, c3);
+        DoubleVector a31 = DoubleVector.fromArray(S, c, c3 + L);
+        DoubleVector a32 = DoubleVector.fromArray(S, c, c3 + 2 * L);
+        DoubleVector a33 = DoubleVector.fromArray(S, c, c3 + 3 * L);
+        for (int j = 0; j < JB; j++) {
+            int bj = bo + j * bs;
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bj);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bj + L);
+            DoubleVector b2 = DoubleVector.fromArray(S, b, bj + 2 * L);
+            DoubleVector b3 = DoubleVector.fromArray(S, b, bj + 3 * L);
+            int pj = po + j;
+            DoubleVector x = DoubleVector.broadcast(S, p[pj]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            a02 = x.fma(b2, a02);
+            a03 = x.fma(b3, a03);
+            x = DoubleVector.broadcast(S, p[pj + JB]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            a12 = x.fma(b2, a12);
+            a13 = x.fma(b3, a13);
+            x = DoubleVector.broadcast(S, p[pj + 2 * JB]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            a22 = x.fma(b2, a22);
+            a23 = x.fma(b3, a23);
+            x = DoubleVector.broadcast(S, p[pj + 3 * JB]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            a32 = x.fma(b2, a32);
+            a33 = x.fma(b3, a33);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + L);
+        a02.intoArray(c, c0 + 2 * L);
+        a03.intoArray(c, c0 + 3 * L);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + L);
+        a12.intoArray(c, c1 + 2 * L);
+        a13.intoArray(c, c1 + 3 * L);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + L);
+        a22.intoArray(c, c2 + 2 * L);
+        a23.intoArray(c, c2 + 3 * L);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + L);
+        a32.intoArray(c, c3 + 2 * L);
+        a33.intoArray(c, c3 + 3 * L);
+    }
+
+    /**
+     * As {@link #mtuTile} with a 4-column × 4-vector tile (see {@link #mvTileWide}).
+     */
+    private static void mtuTileWide(double[] p, int po, double[] b, int bo, int bs, double[] c, int co) {
+        int c0 = co;
+        int c1 = co + bs;
+        int c2 = co + 2 * bs;
+        int c3 = co + 3 * bs;
+        DoubleVector a00 = DoubleVector.fromArray(S, c, c0);
+        DoubleVector a01 = DoubleVector.fromArray(S, c, c0 + L);
+        DoubleVector a02 = DoubleVector.fromArray(S, c, c0 + 2 * L);
+        DoubleVector a03 = DoubleVector.fromArray(S, c, c0 + 3 * L);
+        DoubleVector a10 = DoubleVector.fromArray(S, c, c1);
+        DoubleVector a11 = DoubleVector.fromArray(S, c, c1 + L);
+        DoubleVector a12 = DoubleVector.fromArray(S, c, c1 + 2 * L);
+        DoubleVector a13 = DoubleVector.fromArray(S, c, c1 + 3 * L);
+        DoubleVector a20 = DoubleVector.fromArray(S, c, c2);
+        DoubleVector a21 = DoubleVector.fromArray(S, c, c2 + L);
+        DoubleVector a22 = DoubleVector.fromArray(S, c, c2 + 2 * L);
+        DoubleVector a23 = DoubleVector.fromArray(S, c, c2 + 3 * L);
+        DoubleVector a30 = DoubleVector.fromArray(S, c, c3);
+        DoubleVector a31 = DoubleVector.fromArray(S, c, c3 + L);
+        DoubleVector a32 = DoubleVector.fromArray(S, c, c3 + 2 * L);
+        DoubleVector a33 = DoubleVector.fromArray(S, c, c3 + 3 * L);
+        for (int i = 0; i < RB; i++) {
+            int bj = bo + i * bs;
+            DoubleVector b0 = DoubleVector.fromArray(S, b, bj);
+            DoubleVector b1 = DoubleVector.fromArray(S, b, bj + L);
+            DoubleVector b2 = DoubleVector.fromArray(S, b, bj + 2 * L);
+            DoubleVector b3 = DoubleVector.fromArray(S, b, bj + 3 * L);
+            int pj = po + i * JB;
+            DoubleVector x = DoubleVector.broadcast(S, p[pj]);
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            a02 = x.fma(b2, a02);
+            a03 = x.fma(b3, a03);
+            x = DoubleVector.broadcast(S, p[pj + 1]);
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            a12 = x.fma(b2, a12);
+            a13 = x.fma(b3, a13);
+            x = DoubleVector.broadcast(S, p[pj + 2]);
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            a22 = x.fma(b2, a22);
+            a23 = x.fma(b3, a23);
+            x = DoubleVector.broadcast(S, p[pj + 3]);
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            a32 = x.fma(b2, a32);
+            a33 = x.fma(b3, a33);
+        }
+        a00.intoArray(c, c0);
+        a01.intoArray(c, c0 + L);
+        a02.intoArray(c, c0 + 2 * L);
+        a03.intoArray(c, c0 + 3 * L);
+        a10.intoArray(c, c1);
+        a11.intoArray(c, c1 + L);
+        a12.intoArray(c, c1 + 2 * L);
+        a13.intoArray(c, c1 + 3 * L);
+        a20.intoArray(c, c2);
+        a21.intoArray(c, c2 + L);
+        a22.intoArray(c, c2 + 2 * L);
+        a23.intoArray(c, c2 + 3 * L);
+        a30.intoArray(c, c3);
+        a31.intoArray(c, c3 + L);
+        a32.intoArray(c, c3 + 2 * L);
+        a33.intoArray(c, c3 + 3 * L);
     }
 
     static int roundUp(int x, int k) {
