@@ -127,20 +127,24 @@ final class DoubleFused {
                 int j1 = Math.min(n, j0 + JS);
                 if (rows == 4) {
                     int a = 0;
-                    for (; a + 4 <= r; a += 4) {
-                        k4r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                        k4r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
-                                2 * rl + a * L, rl);
-                    }
-                    if (a + 2 <= r) {
-                        if (SimdSpecies.WIDE_TILES) {
+                    if (SimdSpecies.WIDE_TILES) {
+                        // 32 registers: 4 rows × 2 ranks per sweep (measured 30–50 % faster than 2 rows × 4 ranks at
+                        // r = 2…8: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits L1/L2)
+                        for (; a + 2 <= r; a += 2) {
                             k2r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                        } else {
+                        }
+                    } else {
+                        for (; a + 4 <= r; a += 4) {
+                            k4r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                            k4r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                                    2 * rl + a * L, rl);
+                        }
+                        if (a + 2 <= r) {
                             k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
                             k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
                                     2 * rl + a * L, rl);
+                            a += 2;
                         }
-                        a += 2;
                     }
                     if (a < r) {
                         k1r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
