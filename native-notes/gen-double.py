@@ -11,13 +11,13 @@ reps = [
     ('FloatFused', 'DoubleFused'), ('FloatVector', 'DoubleVector'), ('VectorMask<Float>', 'VectorMask<Double>'),
     ('VectorSpecies<Float>', 'VectorSpecies<Double>'), ('SimdSpecies.FLOAT', 'SimdSpecies.DOUBLE'),
     ('Float.BYTES', 'Double.BYTES'), ('ValueLayout.OfFloat', 'ValueLayout.OfDouble'), ('JAVA_FLOAT', 'JAVA_DOUBLE'),
-    ('float[]', 'double[]'), ('(float) sum', 'sum'), ('float x', 'double x'), (', 0f)', ', 0.0)'),
+    ('float[]', 'double[]'), ('(float) sum', 'sum'), (', 0f)', ', 0.0)'),
     ('sc.floats(', 'sc.doubles('), ('smallRank.float32', 'smallRank.float64'),
     ('smallRank.float64", 8', 'smallRank.float64", 4'),
     ('JB = 240', 'JB = 120'), ('in float precision', 'in double precision'),
     ('DoubleFused is generated from this file\n * (see native-notes/kernels.md): edit this one and regenerate.',
      'GENERATED from FloatFused.java by\n * native-notes/gen-double.py: edit FloatFused and regenerate.'),
-    ('(a multiple of NJ and of 16)', '(a multiple of NJ and of 8; a block has the bytes of the float one)'),
+    ('(a multiple of NJ and of 16)', '(a multiple of NJ and of 8)'),
 ]
 for a, b in reps:
     if a not in s:

@@ -8,8 +8,9 @@ import org.autobalance.memory.DenseMatrix;
 
 /**
  * A quick development timer for the fused pass (not a substitute for JMH): warms up for a few seconds, then reports
- * the minimum and median of repeated calls. On a shared, noisy machine the minimum is the steadiest statistic for
- * comparing two variants of a kernel; publish JMH numbers.
+ * the minimum and median of repeated calls, in wall time and in thread CPU time (which leaves out the time the
+ * thread was descheduled: on a shared, overloaded machine the CPU-time minimum is the steadiest statistic for
+ * comparing two variants of a kernel). Publish JMH numbers.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.QuickTimer
  * float32 4096 1,16,64 [reps] [simd|scalar]}
@@ -35,16 +36,26 @@ public final class QuickTimer {
                     while (System.nanoTime() < end) {
                         k.fusedPass(m, u, v, 0, d, mv, mtu);
                     }
+                    var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                            .getThreadMXBean();
+                    long a0 = threads.getCurrentThreadAllocatedBytes();
+                    k.fusedPass(m, u, v, 0, d, mv, mtu);
+                    long alloc = threads.getCurrentThreadAllocatedBytes() - a0;
                     double[] ms = new double[reps];
+                    double[] cpu = new double[reps];
                     for (int i = 0; i < reps; i++) {
+                        long c0 = threads.getCurrentThreadCpuTime();
                         long t0 = System.nanoTime();
                         k.fusedPass(m, u, v, 0, d, mv, mtu);
                         ms[i] = (System.nanoTime() - t0) / 1e6;
+                        cpu[i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
                     }
                     Arrays.sort(ms);
+                    Arrays.sort(cpu);
                     double gflops = 4.0 * d * d * r / ms[0] / 1e6;
-                    System.out.printf("%s %s d=%d r=%d  min %.2f ms  median %.2f ms  (%.1f GFLOP/s at min)%n",
-                            k.name(), t.label(), d, r, ms[0], ms[reps / 2], gflops);
+                    System.out.printf("%s %s d=%d r=%d  min %.2f ms  median %.2f ms  (%.1f GFLOP/s at min)  cpu min %.2f med %.2f ms"
+                            + "  %d B allocated/call%n", k.name(), t.label(), d, r, ms[0], ms[reps / 2], gflops, cpu[0],
+                            cpu[reps / 2], alloc);
                 }
             }
         }

@@ -27,6 +27,14 @@ final class SimdSpecies {
     static final VectorSpecies<Float> FLOAT_HALF = VectorSpecies.of(float.class,
             VectorShape.forBitSize(BITS / 2));
 
+    /**
+     * Whether the GEMM path may use register tiles of 16 accumulators (4 × 4 vectors), which need 32 vector registers:
+     * true where the preferred species is 512 bits (x86 with AVX-512, whose EVEX encoding gives C2 32 registers at
+     * every width) or on aarch64 (32 SIMD registers); {@code -Dautobalance.simd.wideTiles=true|false} overrides. With
+     * 16 registers (AVX2) C2 spills such tiles, so the 6 × 2 tiles are used.
+     */
+    static final boolean WIDE_TILES = wideTiles();
+
     private SimdSpecies() {
     }
 
@@ -51,6 +59,15 @@ final class SimdSpecies {
                     + "vector width of " + preferred + " bits");
         }
         return bits;
+    }
+
+    private static boolean wideTiles() {
+        String forced = System.getProperty("autobalance.simd.wideTiles");
+        if (forced != null && !forced.isBlank()) {
+            return Boolean.parseBoolean(forced.trim());
+        }
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+                || "aarch64".equals(System.getProperty("os.arch"));
     }
 
     /** The platform's preferred width in bits (before the cap). */

@@ -1,0 +1,29 @@
+#!/bin/sh
+# The JMH runs behind the tables of native-notes/kernels.md. Run from the repository root after
+#   mvn -q -B install -DskipTests -pl core,bench
+# Output: native-notes/results/*.txt (full JMH logs).
+# JMH takes a machine-wide lock (/tmp/jmh.lock): on a shared machine, wait for other users' runs instead of failing.
+J=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+JAR=bench/target/benchmarks.jar
+OUT=native-notes/results
+COMMON="-f 2 -wi 3 -w 2s -i 5 -r 2s"
+run() {
+    out=$1
+    shift
+    for attempt in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        if $J -jar $JAR "$@" > "$out" 2>&1; then
+            return 0
+        fi
+        grep -q "Unable to acquire the JMH lock" "$out" || return 1
+        sleep 30
+    done
+    return 1
+}
+run $OUT/ceiling-256.txt CeilingProbe $COMMON -bm thrpt
+run $OUT/fused-simd-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096
+run $OUT/fused-simd-1024.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=1024
+run $OUT/fused-scalar-1024.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=1024 -p r=1,4,16
+run $OUT/fused-scalar-4096.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=4096 -p r=1
+run $OUT/fused-simd512-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096 -p r=1,16,64 \
+    -jvmArgsAppend -Dautobalance.simd.bits=512
+run $OUT/ceiling-512.txt CeilingProbe $COMMON -bm thrpt -jvmArgsAppend -Dautobalance.simd.bits=512
