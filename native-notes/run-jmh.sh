@@ -1,10 +1,11 @@
 #!/bin/sh
 # The JMH runs behind the tables of native-notes/kernels.md. Run from the repository root after
 #   mvn -q -B install -DskipTests -pl core,bench
-# Output: native-notes/results/*.txt (full JMH logs).
+# Usage: native-notes/run-jmh.sh [set ...]   sets: ceiling simd4096 simd1024 scalar1024 scalar4096 simd512 ceiling512
+# (default: all). Output: native-notes/results/<set>.txt (full JMH logs). JAR=... overrides the benchmarks jar.
 # JMH takes a machine-wide lock (/tmp/jmh.lock): on a shared machine, wait for other users' runs instead of failing.
 J=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-JAR=bench/target/benchmarks.jar
+JAR=${JAR:-bench/target/benchmarks.jar}
 OUT=native-notes/results
 COMMON="-f 2 -wi 3 -w 2s -i 5 -r 2s"
 run() {
@@ -19,11 +20,17 @@ run() {
     done
     return 1
 }
-run $OUT/ceiling-256.txt CeilingProbe $COMMON -bm thrpt
-run $OUT/fused-simd-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096
-run $OUT/fused-simd-1024.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=1024
-run $OUT/fused-scalar-1024.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=1024 -p r=1,4,16
-run $OUT/fused-scalar-4096.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=4096 -p r=1
-run $OUT/fused-simd512-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096 -p r=1,16,64 \
-    -jvmArgsAppend -Dautobalance.simd.bits=512
-run $OUT/ceiling-512.txt CeilingProbe $COMMON -bm thrpt -jvmArgsAppend -Dautobalance.simd.bits=512
+SETS=${*:-ceiling simd4096 simd1024 scalar1024 scalar4096 simd512 ceiling512}
+for s in $SETS; do
+    case $s in
+    ceiling) run $OUT/ceiling-256.txt CeilingProbe $COMMON -bm thrpt ;;
+    simd4096) run $OUT/fused-simd-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096 ;;
+    simd1024) run $OUT/fused-simd-1024.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=1024 ;;
+    scalar1024) run $OUT/fused-scalar-1024.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=1024 -p r=1,4,16 ;;
+    scalar4096) run $OUT/fused-scalar-4096.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=4096 -p r=1 ;;
+    simd512) run $OUT/fused-simd512-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096 \
+        -p r=1,16,64,256 -jvmArgsAppend -Dautobalance.simd.bits=512 ;;
+    ceiling512) run $OUT/ceiling-512.txt CeilingProbe $COMMON -bm thrpt -jvmArgsAppend -Dautobalance.simd.bits=512 ;;
+    *) echo "unknown set $s" >&2; exit 2 ;;
+    esac
+done

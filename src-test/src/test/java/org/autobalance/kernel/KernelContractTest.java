@@ -83,7 +83,7 @@ class KernelContractTest {
         s.add(new Shape(7, 4098, 1));
         s.add(new Shape(7, 4098, 8));
         s.add(new Shape(7, 4098, 70));
-        s.add(new Shape(250, 241, 47)); // crosses row panels (24) and column blocks (240 / 120)
+        s.add(new Shape(250, 241, 47)); // crosses row panels (96 rows) and column blocks (96 / 48 columns)
         s.add(new Shape(49, 481, 17));
         s.add(new Shape(64, 1021, 64));
         s.add(new Shape(30, 37, 70));

@@ -49,12 +49,18 @@ final class FloatFused {
     static final int NJ = 6;
     /** Vectors along r in both register tiles: MR·NC = NJ·NC = 12 accumulators, + NC loads + 1 broadcast. */
     static final int NC = 2;
-    /** Rows of M per packed panel (a multiple of MR): the i-extent of the MᵀU micro-kernel. */
-    static final int RB = 24;
     /**
-     * Columns of M per packed block (a multiple of NJ and of 16): the j-extent of the MV micro-kernel.
+     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often the
+     * packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time minima):
+     * 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A call's cost is
+     * rounded up to a multiple of RB rows (the last panel is padded with zero rows).
      */
-    static final int JB = 240;
+    static final int RB = 96;
+    /**
+     * Columns of M per packed block (a multiple of NJ, of 4 and of 16): the j-extent of the MV micro-kernel. With RB = 96
+     * a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271 vs 358 / 294 ms).
+     */
+    static final int JB = 96;
 
     private FloatFused() {
     }
@@ -470,7 +476,7 @@ final class FloatFused {
                 int vOff = jb * JB * rp;
                 if (wide) {
                     for (int c = 0; c < rp; c += 4 * L) {
-                        for (int g = 0; g < RB; g += 4) {
+                        for (int g = 0; g < rows; g += 4) {
                             mvTileWide(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
                         }
                         for (int jj = 0; jj < JB; jj += 4) {
@@ -479,7 +485,7 @@ final class FloatFused {
                     }
                 } else {
                     for (int c = 0; c < rp; c += NC * L) {
-                        for (int g = 0; g < RB; g += MR) {
+                        for (int g = 0; g < rows; g += MR) {
                             mvTile(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
                         }
                         for (int jj = 0; jj < JB; jj += NJ) {
