@@ -8,6 +8,9 @@ J=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 JAR=${JAR:-bench/target/benchmarks.jar}
 OUT=native-notes/results
 COMMON="-f 2 -wi 3 -w 2s -i 5 -r 2s"
+# -jvmArgsAppend on the command line REPLACES the @Fork(jvmArgsAppend) of the benchmark: repeat every flag.
+FLAGS512="--add-modules jdk.incubator.vector --add-opens java.base/jdk.internal.misc=ALL-UNNAMED"
+FLAGS512="$FLAGS512 --enable-native-access=ALL-UNNAMED -Dagrona.disable.bounds.checks=true -Dautobalance.simd.bits=512"
 run() {
     out=$1
     shift
@@ -29,8 +32,8 @@ for s in $SETS; do
     scalar1024) run $OUT/fused-scalar-1024.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=1024 -p r=1,4,16 ;;
     scalar4096) run $OUT/fused-scalar-4096.txt FusedPassBenchmark $COMMON -p kernels=scalar -p d=4096 -p r=1 ;;
     simd512) run $OUT/fused-simd512-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096 \
-        -p r=1,16,64,256 -jvmArgsAppend -Dautobalance.simd.bits=512 ;;
-    ceiling512) run $OUT/ceiling-512.txt CeilingProbe $COMMON -bm thrpt -jvmArgsAppend -Dautobalance.simd.bits=512 ;;
+        -p r=1,16,64,256 -jvmArgsAppend "$FLAGS512" ;;
+    ceiling512) run $OUT/ceiling-512.txt CeilingProbe $COMMON -bm thrpt -jvmArgsAppend "$FLAGS512" ;;
     *) echo "unknown set $s" >&2; exit 2 ;;
     esac
 done
