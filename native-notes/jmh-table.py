@@ -51,7 +51,7 @@ if __name__ == '__main__':
     print(f"Ceilings (256-bit): float32 {c256['f32'] / 1e9:.1f} GFLOP/s, float64 {c256['f64'] / 1e9:.1f} GFLOP/s, "
           f"stream {c256['bw'] / 1e9:.1f} GB/s\n")
     for f in ['fused-simd-4096.txt', 'fused-simd-1024.txt', 'fused-scalar-1024.txt', 'fused-scalar-4096.txt',
-              'fused-simd512-4096.txt']:
+              'fused-simd512-4096.txt', 'fused-large512-4096.txt']:
         if (res / f).exists():
             print(f'\n{f}:\n')
             table(f, c256)

@@ -17,11 +17,16 @@ import org.autobalance.memory.DenseMatrix;
  * call). Shapes whose scratch would not fit a Java array (about 2³¹ elements, e.g. d2 · r) fall back to the scalar
  * reference.
  *
+ * <p>Width: {@code -Dautobalance.simd.bits} for everything; optionally {@code -Dautobalance.simd.largeRankBits} for the
+ * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}).
+ *
  * <p>The fused pass assumes the caller passes large row ranges (hundreds of rows or more): each call packs V and MᵀU
  * (O(d2·r)) once, which is amortised over the rows of the range.
  */
 public final class SimdKernels implements FactorKernels {
     private static final FactorKernels SCALAR = new ScalarKernels();
+    /** Whether large ranks use a different width ({@code -Dautobalance.simd.largeRankBits}; off by default). */
+    private static final boolean LARGE = SimdSpecies.LARGE_RANK_BITS != SimdSpecies.BITS;
 
     /**
      * Creates the kernels.
@@ -57,14 +62,25 @@ public final class SimdKernels implements FactorKernels {
     @Override
     public void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
             DenseMatrix mtu) {
+        int r = u.cols();
         if (m.dtype() == DType.FLOAT32) {
+            if (LARGE && r >= 4 * FloatFusedLarge.L && FloatFusedLarge.fits(m, u)) {
+                FloatFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
             if (FloatFused.fits(m, u)) {
                 FloatFused.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
-        } else if (DoubleFused.fits(m, u)) {
-            DoubleFused.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
-            return;
+        } else {
+            if (LARGE && r >= 4 * DoubleFusedLarge.L && DoubleFusedLarge.fits(m, u)) {
+                DoubleFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
+            if (DoubleFused.fits(m, u)) {
+                DoubleFused.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
         }
         SCALAR.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
     }

@@ -28,6 +28,19 @@ final class SimdSpecies {
             VectorShape.forBitSize(BITS / 2));
 
     /**
+     * Width of the fused pass at large rank (see {@link #LARGE_FLOAT}): {@code -Dautobalance.simd.largeRankBits}
+     * (128, 256 or 512, at most the preferred width); by default {@link #BITS}, i.e. off. On AVX-512 hosts that split
+     * 512-bit operations (Zen 4) 512 bits measured 18–40 % faster at r ≥ 64 but slower at r = 16 (native-notes).
+     */
+    static final int LARGE_RANK_BITS = chooseBits("autobalance.simd.largeRankBits", BITS);
+    /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass when r ≥ 4 of its vectors. */
+    static final VectorSpecies<Float> LARGE_FLOAT = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(LARGE_RANK_BITS));
+    /** Double species of {@link #LARGE_RANK_BITS}. */
+    static final VectorSpecies<Double> LARGE_DOUBLE = VectorSpecies.of(double.class,
+            VectorShape.forBitSize(LARGE_RANK_BITS));
+
+    /**
      * Whether the GEMM path may use register tiles of 16 accumulators (4 × 4 vectors), which need 32 vector registers:
      * true where the preferred species is 512 bits (x86 with AVX-512, whose EVEX encoding gives C2 32 registers at
      * every width) or on aarch64 (32 SIMD registers); {@code -Dautobalance.simd.wideTiles=true|false} overrides. With
@@ -39,24 +52,27 @@ final class SimdSpecies {
     }
 
     private static int chooseBits() {
+        return chooseBits("autobalance.simd.bits", Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 256));
+    }
+
+    private static int chooseBits(String property, int defaultBits) {
         int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        String requested = System.getProperty("autobalance.simd.bits");
+        String requested = System.getProperty(property);
         if (requested == null || requested.isBlank()) {
-            return Math.min(preferred, 256);
+            return defaultBits;
         }
         int bits;
         try {
             bits = Integer.parseInt(requested.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("autobalance.simd.bits must be 128, 256 or 512, got '" + requested
-                    + "'", e);
+            throw new IllegalArgumentException(property + " must be 128, 256 or 512, got '" + requested + "'", e);
         }
         if (bits != 128 && bits != 256 && bits != 512) {
-            throw new IllegalArgumentException("autobalance.simd.bits must be 128, 256 or 512, got " + bits);
+            throw new IllegalArgumentException(property + " must be 128, 256 or 512, got " + bits);
         }
         if (bits > preferred) {
-            throw new IllegalArgumentException("autobalance.simd.bits=" + bits + " exceeds the platform's preferred "
-                    + "vector width of " + preferred + " bits");
+            throw new IllegalArgumentException(property + "=" + bits + " exceeds the platform's preferred vector "
+                    + "width of " + preferred + " bits");
         }
         return bits;
     }
