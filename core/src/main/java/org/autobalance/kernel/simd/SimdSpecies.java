@@ -29,10 +29,13 @@ final class SimdSpecies {
 
     /**
      * Width of the fused pass at large rank (see {@link #LARGE_FLOAT}): {@code -Dautobalance.simd.largeRankBits}
-     * (128, 256 or 512, at most the preferred width); by default {@link #BITS}, i.e. off. On AVX-512 hosts that split
-     * 512-bit operations (Zen 4) 512 bits measured 18–40 % faster at r ≥ 64 but slower at r = 16 (native-notes).
+     * (128, 256 or 512, at most the preferred width); by default the preferred width. On the AVX-512 host that splits
+     * 512-bit operations (Zen 4) where this was measured, 512 bits ran 18–40 % faster at r ≥ 4 vectors (float32
+     * r ≥ 64, float64 r ≥ 32) and never slower there (native-notes/kernels.md); below that threshold the narrower
+     * {@link #BITS} path runs, where 512 bits measured slower (r = 16).
      */
-    static final int LARGE_RANK_BITS = chooseBits("autobalance.simd.largeRankBits", BITS);
+    static final int LARGE_RANK_BITS = chooseBits("autobalance.simd.largeRankBits",
+            FloatVector.SPECIES_PREFERRED.vectorBitSize());
     /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass when r ≥ 4 of its vectors. */
     static final VectorSpecies<Float> LARGE_FLOAT = VectorSpecies.of(float.class,
             VectorShape.forBitSize(LARGE_RANK_BITS));
