@@ -15,7 +15,8 @@ import org.autobalance.memory.DenseMatrix;
  */
 public interface FactorKernels {
 
-    /** A short name for logs and benchmark tables, e.g. {@code scalar} or {@code simd-256}. */
+    /** A short name for logs and benchmark tables, e.g. {@code scalar}, {@code simd-256} or {@code simd-256+512}
+     * (256-bit vectors, 512-bit for the fused pass at large rank). */
     String name();
 
     /**

@@ -48,7 +48,9 @@ class KernelDeterminismTest {
         cmd.add("jdk.incubator.vector");
         cmd.add("--add-opens");
         cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        cmd.add("-Dautobalance.simd.bits=" + k.name().substring("simd-".length()));
+        String[] widths = k.name().substring("simd-".length()).split("\\+");
+        cmd.add("-Dautobalance.simd.bits=" + widths[0]);
+        cmd.add("-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(DeterminismProbe.class.getName());

@@ -56,7 +56,9 @@ public final class SimdKernels implements FactorKernels {
 
     @Override
     public String name() {
-        return "simd-" + SimdSpecies.BITS;
+        // e.g. simd-256, or simd-256+512 when the large-rank fused pass runs wider
+        return "simd-" + SimdSpecies.BITS
+                + (SimdSpecies.LARGE_RANK_BITS == SimdSpecies.BITS ? "" : "+" + SimdSpecies.LARGE_RANK_BITS);
     }
 
     @Override
