@@ -11,7 +11,7 @@ import org.autobalance.memory.DenseMatrix;
 
 /**
  * The fused pass (MV and MᵀU in one sweep over M) in double precision. GENERATED from FloatFused.java by
- * native-notes/gen-double.py: edit FloatFused and regenerate.
+ * core/src/build/gen-simd-variants.py: edit FloatFused and regenerate.
  *
  * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}, property
  * {@code autobalance.simd.smallRank.float64}):
