@@ -16,6 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class ParallelPass implements AutoCloseable {
 
+    /** The most threads a pass accepts. */
+    public static final int MAX_THREADS = 1024;
+
     /** Work on the rows {@code [start, end)} of chunk {@code chunk}; the returned values are summed in chunk order. */
     @FunctionalInterface
     public interface RangeTask {
@@ -38,10 +41,10 @@ public final class ParallelPass implements AutoCloseable {
     private volatile long epoch;
     private volatile boolean closed;
 
-    /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, 1024]. */
+    /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, {@value #MAX_THREADS}]. */
     public ParallelPass(int threads) {
-        if (threads < 1 || threads > 1024) {
-            throw new IllegalArgumentException("threads must be between 1 and 1024, got " + threads);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
         this.threads = threads;
         this.results = new double[threads];
