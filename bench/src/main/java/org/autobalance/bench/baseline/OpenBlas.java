@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.autobalance.memory.DType;
 
 /**
  * OpenBLAS's CBLAS interface through {@code java.lang.foreign}: no JNI, no copies — the routines read and write the
@@ -96,7 +97,7 @@ public final class OpenBlas {
     }
 
     /** C ← α·op(A)·op(B) + β·C in float32, row-major; a, b, c are native segments, ld* in elements. */
-    static void sgemm(int transA, int transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+    private static void sgemm(int transA, int transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
             MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
         try {
             HOLDER.sgemm.invokeExact(ROW_MAJOR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -106,7 +107,7 @@ public final class OpenBlas {
     }
 
     /** C ← α·op(A)·op(B) + β·C in float64, row-major. */
-    static void dgemm(int transA, int transB, int m, int n, int k, double alpha, MemorySegment a, int lda,
+    private static void dgemm(int transA, int transB, int m, int n, int k, double alpha, MemorySegment a, int lda,
             MemorySegment b, int ldb, double beta, MemorySegment c, int ldc) {
         try {
             HOLDER.dgemm.invokeExact(ROW_MAJOR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -116,8 +117,8 @@ public final class OpenBlas {
     }
 
     /** y ← α·op(A)·x + β·y in float32, row-major A (m × n); incX, incY are element strides of x and y. */
-    static void sgemv(int trans, int m, int n, float alpha, MemorySegment a, int lda, MemorySegment x, int incX,
-            float beta, MemorySegment y, int incY) {
+    private static void sgemv(int trans, int m, int n, float alpha, MemorySegment a, int lda, MemorySegment x,
+            int incX, float beta, MemorySegment y, int incY) {
         try {
             HOLDER.sgemv.invokeExact(ROW_MAJOR, trans, m, n, alpha, a, lda, x, incX, beta, y, incY);
         } catch (Throwable t) {
@@ -126,8 +127,8 @@ public final class OpenBlas {
     }
 
     /** y ← α·op(A)·x + β·y in float64. */
-    static void dgemv(int trans, int m, int n, double alpha, MemorySegment a, int lda, MemorySegment x, int incX,
-            double beta, MemorySegment y, int incY) {
+    private static void dgemv(int trans, int m, int n, double alpha, MemorySegment a, int lda, MemorySegment x,
+            int incX, double beta, MemorySegment y, int incY) {
         try {
             HOLDER.dgemv.invokeExact(ROW_MAJOR, trans, m, n, alpha, a, lda, x, incX, beta, y, incY);
         } catch (Throwable t) {
@@ -136,7 +137,7 @@ public final class OpenBlas {
     }
 
     /** y ← α·x + y over n float32 elements. */
-    static void saxpy(int n, float alpha, MemorySegment x, MemorySegment y) {
+    private static void saxpy(int n, float alpha, MemorySegment x, MemorySegment y) {
         try {
             HOLDER.saxpy.invokeExact(n, alpha, x, 1, y, 1);
         } catch (Throwable t) {
@@ -145,11 +146,49 @@ public final class OpenBlas {
     }
 
     /** y ← α·x + y over n float64 elements. */
-    static void daxpy(int n, double alpha, MemorySegment x, MemorySegment y) {
+    private static void daxpy(int n, double alpha, MemorySegment x, MemorySegment y) {
         try {
             HOLDER.daxpy.invokeExact(n, alpha, x, 1, y, 1);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    /** {@link #sgemm} or {@link #dgemm} by {@code dtype}; α and β are rounded to float for float32. */
+    static void gemm(DType dtype, int transA, int transB, int m, int n, int k, double alpha, MemorySegment a, int lda,
+            MemorySegment b, int ldb, double beta, MemorySegment c, int ldc) {
+        if (dtype == DType.FLOAT32) {
+            sgemm(transA, transB, m, n, k, (float) alpha, a, lda, b, ldb, (float) beta, c, ldc);
+        } else {
+            dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+    }
+
+    /** {@link #saxpy} or {@link #daxpy} by {@code dtype}. */
+    static void axpy(DType dtype, int n, double alpha, MemorySegment x, MemorySegment y) {
+        if (dtype == DType.FLOAT32) {
+            saxpy(n, (float) alpha, x, y);
+        } else {
+            daxpy(n, alpha, x, y);
+        }
+    }
+
+    /**
+     * C ← op(A)·B for a d1 × d2 matrix A and a skinny B of r columns: gemv when r = 1, as numpy's matmul does (gemm
+     * with one column does not stream A and measured ~4× slower), gemm otherwise. Leading dimensions in elements; for
+     * r = 1 they are the strides between the single column's entries.
+     */
+    static void skinnyProduct(DType dtype, int transA, int d1, int d2, int r, MemorySegment a, int lda,
+            MemorySegment b, int ldb, MemorySegment c, int ldc) {
+        if (r == 1) {
+            if (dtype == DType.FLOAT32) {
+                sgemv(transA, d1, d2, 1f, a, lda, b, ldb, 0f, c, ldc);
+            } else {
+                dgemv(transA, d1, d2, 1, a, lda, b, ldb, 0, c, ldc);
+            }
+        } else {
+            boolean plain = transA == NO_TRANS;
+            gemm(dtype, transA, NO_TRANS, plain ? d1 : d2, r, plain ? d2 : d1, 1, a, lda, b, ldb, 0, c, ldc);
         }
     }
 

@@ -21,14 +21,12 @@ final class OpenBlasGram implements GdIteration {
     private final DenseMatrix gramU;
     private final DenseMatrix gramV;
     private final int threads;
-    private final boolean f32;
 
     OpenBlasGram(DenseMatrix m, DenseMatrix u, DenseMatrix v, int threads) {
         this.m = m;
         this.u = u;
         this.v = v;
         this.threads = threads;
-        this.f32 = m.dtype() == DType.FLOAT32;
         int r = u.cols();
         this.mv = DenseMatrix.allocate(m.dtype(), m.rows(), r);
         this.mtu = DenseMatrix.allocate(m.dtype(), m.cols(), r);
@@ -59,36 +57,16 @@ final class OpenBlasGram implements GdIteration {
         MemorySegment mtus = mtu.segment();
         MemorySegment gu = gramU.segment();
         MemorySegment gv = gramV.segment();
-        if (f32) {
-            if (r == 1) { // as numpy's matmul does: gemv streams M, gemm with one column does not
-                OpenBlas.sgemv(OpenBlas.NO_TRANS, d1, d2, 1f, ms, ldm, vs, ldv, 0f, mvs, ldu);
-                OpenBlas.sgemv(OpenBlas.TRANS, d1, d2, 1f, ms, ldm, us, ldu, 0f, mtus, ldv);
-            } else {
-                OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1f, ms, ldm, vs, ldv, 0f, mvs, ldu);
-                OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1f, ms, ldm, us, ldu, 0f, mtus, ldv);
-            }
-            OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d1, 1f, us, ldu, us, ldu, 0f, gu, ldg);
-            OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d2, 1f, vs, ldv, vs, ldv, 0f, gv, ldg);
-            // MV ← U·VᵀV − MV = ∇_U,  MᵀU ← V·UᵀU − MᵀU = ∇_V
-            OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, r, 1f, us, ldu, gv, ldg, -1f, mvs, ldu);
-            OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d2, r, r, 1f, vs, ldv, gu, ldg, -1f, mtus, ldv);
-            OpenBlas.saxpy(d1 * ldu, (float) -eta, mvs, us);
-            OpenBlas.saxpy(d2 * ldv, (float) -eta, mtus, vs);
-        } else {
-            if (r == 1) {
-                OpenBlas.dgemv(OpenBlas.NO_TRANS, d1, d2, 1, ms, ldm, vs, ldv, 0, mvs, ldu);
-                OpenBlas.dgemv(OpenBlas.TRANS, d1, d2, 1, ms, ldm, us, ldu, 0, mtus, ldv);
-            } else {
-                OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1, ms, ldm, vs, ldv, 0, mvs, ldu);
-                OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1, ms, ldm, us, ldu, 0, mtus, ldv);
-            }
-            OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d1, 1, us, ldu, us, ldu, 0, gu, ldg);
-            OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d2, 1, vs, ldv, vs, ldv, 0, gv, ldg);
-            OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, r, 1, us, ldu, gv, ldg, -1, mvs, ldu);
-            OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d2, r, r, 1, vs, ldv, gu, ldg, -1, mtus, ldv);
-            OpenBlas.daxpy(d1 * ldu, -eta, mvs, us);
-            OpenBlas.daxpy(d2 * ldv, -eta, mtus, vs);
-        }
+        DType dtype = m.dtype();
+        OpenBlas.skinnyProduct(dtype, OpenBlas.NO_TRANS, d1, d2, r, ms, ldm, vs, ldv, mvs, ldu);
+        OpenBlas.skinnyProduct(dtype, OpenBlas.TRANS, d1, d2, r, ms, ldm, us, ldu, mtus, ldv);
+        OpenBlas.gemm(dtype, OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d1, 1, us, ldu, us, ldu, 0, gu, ldg);
+        OpenBlas.gemm(dtype, OpenBlas.TRANS, OpenBlas.NO_TRANS, r, r, d2, 1, vs, ldv, vs, ldv, 0, gv, ldg);
+        // MV ← U·VᵀV − MV = ∇_U,  MᵀU ← V·UᵀU − MᵀU = ∇_V
+        OpenBlas.gemm(dtype, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, r, 1, us, ldu, gv, ldg, -1, mvs, ldu);
+        OpenBlas.gemm(dtype, OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d2, r, r, 1, vs, ldv, gu, ldg, -1, mtus, ldv);
+        OpenBlas.axpy(dtype, d1 * ldu, -eta, mvs, us);
+        OpenBlas.axpy(dtype, d2 * ldv, -eta, mtus, vs);
     }
 
     @Override

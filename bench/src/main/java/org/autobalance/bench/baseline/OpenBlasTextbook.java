@@ -22,14 +22,12 @@ final class OpenBlasTextbook implements GdIteration {
     private final DenseMatrix gradU;
     private final DenseMatrix gradV;
     private final int threads;
-    private final boolean f32;
 
     OpenBlasTextbook(DenseMatrix m, DenseMatrix u, DenseMatrix v, int threads) {
         this.m = m;
         this.u = u;
         this.v = v;
         this.threads = threads;
-        this.f32 = m.dtype() == DType.FLOAT32;
         this.residual = DenseMatrix.allocate(m.dtype(), m.rows(), m.cols());
         this.gradU = DenseMatrix.allocate(m.dtype(), u.rows(), u.cols());
         this.gradV = DenseMatrix.allocate(m.dtype(), v.rows(), v.cols());
@@ -54,40 +52,16 @@ final class OpenBlasTextbook implements GdIteration {
         MemorySegment gu = gradU.segment();
         MemorySegment gv = gradV.segment();
         MemorySegment.copy(ms, 0, rs, 0, ms.byteSize());
-        if (f32) {
-            // R = U·Vᵀ − M
-            OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.TRANS, d1, d2, r, 1f, us, u.stride(), vs, v.stride(), -1f,
-                    rs, residual.stride());
-            if (r == 1) { // as numpy's matmul does: gemv for a single column
-                OpenBlas.sgemv(OpenBlas.NO_TRANS, d1, d2, 1f, rs, residual.stride(), vs, v.stride(), 0f, gu,
-                        gradU.stride());
-                OpenBlas.sgemv(OpenBlas.TRANS, d1, d2, 1f, rs, residual.stride(), us, u.stride(), 0f, gv,
-                        gradV.stride());
-            } else {
-                OpenBlas.sgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1f, rs, residual.stride(), vs,
-                        v.stride(), 0f, gu, gradU.stride());
-                OpenBlas.sgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1f, rs, residual.stride(), us,
-                        u.stride(), 0f, gv, gradV.stride());
-            }
-            OpenBlas.saxpy(d1 * u.stride(), (float) -eta, gu, us);
-            OpenBlas.saxpy(d2 * v.stride(), (float) -eta, gv, vs);
-        } else {
-            OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.TRANS, d1, d2, r, 1, us, u.stride(), vs, v.stride(), -1, rs,
-                    residual.stride());
-            if (r == 1) {
-                OpenBlas.dgemv(OpenBlas.NO_TRANS, d1, d2, 1, rs, residual.stride(), vs, v.stride(), 0, gu,
-                        gradU.stride());
-                OpenBlas.dgemv(OpenBlas.TRANS, d1, d2, 1, rs, residual.stride(), us, u.stride(), 0, gv,
-                        gradV.stride());
-            } else {
-                OpenBlas.dgemm(OpenBlas.NO_TRANS, OpenBlas.NO_TRANS, d1, r, d2, 1, rs, residual.stride(), vs,
-                        v.stride(), 0, gu, gradU.stride());
-                OpenBlas.dgemm(OpenBlas.TRANS, OpenBlas.NO_TRANS, d2, r, d1, 1, rs, residual.stride(), us,
-                        u.stride(), 0, gv, gradV.stride());
-            }
-            OpenBlas.daxpy(d1 * u.stride(), -eta, gu, us);
-            OpenBlas.daxpy(d2 * v.stride(), -eta, gv, vs);
-        }
+        DType dtype = m.dtype();
+        // R = U·Vᵀ − M
+        OpenBlas.gemm(dtype, OpenBlas.NO_TRANS, OpenBlas.TRANS, d1, d2, r, 1, us, u.stride(), vs, v.stride(), -1, rs,
+                residual.stride());
+        OpenBlas.skinnyProduct(dtype, OpenBlas.NO_TRANS, d1, d2, r, rs, residual.stride(), vs, v.stride(), gu,
+                gradU.stride());
+        OpenBlas.skinnyProduct(dtype, OpenBlas.TRANS, d1, d2, r, rs, residual.stride(), us, u.stride(), gv,
+                gradV.stride());
+        OpenBlas.axpy(dtype, d1 * u.stride(), -eta, gu, us);
+        OpenBlas.axpy(dtype, d2 * v.stride(), -eta, gv, vs);
     }
 
     @Override
