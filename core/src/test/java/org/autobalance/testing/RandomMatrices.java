@@ -1,7 +1,6 @@
 package org.autobalance.testing;
 
 import java.lang.foreign.MemorySegment;
-import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
@@ -12,14 +11,7 @@ public final class RandomMatrices {
 
     /** A {@code rows × cols} matrix of independent N(0, scale²) entries from {@code seed} (same seed, same matrix). */
     public static DenseMatrix gaussian(DType dtype, int rows, int cols, double scale, long seed) {
-        DenseMatrix m = DenseMatrix.allocate(dtype, rows, cols);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                m.set(i, j, scale * rnd.nextGaussian());
-            }
-        }
-        return m;
+        return DenseMatrix.of(dtype, Dense.gaussian(rows, cols, scale, seed));
     }
 
     /** A {@code rows × cols} matrix with every element equal to {@code value}. */
