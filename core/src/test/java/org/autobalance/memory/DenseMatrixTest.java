@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -122,5 +123,17 @@ class DenseMatrixTest {
                 }
             });
         }
+    }
+
+    @Test
+    void ofRefusesRaggedAndEmptyRows() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3}, {4, 5}}));
+        assertEquals("row 1 has 2 entries, expected 3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.of(DType.FLOAT32, new double[][] {{1}, {2}, {3, 4}}));
+        assertEquals("row 2 has 2 entries, expected 1", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[0][]));
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{}}));
     }
 }
