@@ -118,8 +118,25 @@ class GradientDescentIdentitiesTest {
             }
         }
         double error = Dense.frobenius(Dense.addScaled(measured, -1.0, predicted));
-        assertTrue(error <= 1e-10 * Dense.frobenius(predicted), "identity error " + error + " relative to "
-                + Dense.frobenius(predicted));
+        // Rounding, worst case (Higham §3.1, γ_n = n·u/(1 − n·u)): a Gram matrix XᵀX of n rows errs by at most
+        // γ_n·‖X‖²_F in Frobenius norm, and "measured" adds four of them; the engine's U₁ = U₀ − η(U₀VᵀV − MV) errs
+        // entrywise by γ_{d2+r+2}(|U₀| + η(|U₀||V|² + |M||V|)), which moves UᵀU by 2‖U₁‖·‖δU₁‖ (V alike); the
+        // prediction's own products of R (d2 + r terms) err by γ_{d1+d2+r} of their magnitude η²‖R‖²(‖U‖² + ‖V‖²).
+        double u1 = Dense.frobenius((double[][]) engine[0]);
+        double v1 = Dense.frobenius((double[][]) engine[1]);
+        double nu = Dense.frobenius(u);
+        double nv = Dense.frobenius(v);
+        double nm = Dense.frobenius(m);
+        double grams = gamma(Math.max(d1, d2)) * (u1 * u1 + v1 * v1 + nu * nu + nv * nv);
+        double deltaU = gamma(d2 + r + 2) * (nu + eta * (nu * nv * nv + nm * nv));
+        double deltaV = gamma(d1 + r + 2) * (nv + eta * (nv * nu * nu + nm * nu));
+        double rNorm = Dense.frobenius(rm);
+        double prediction = gamma(d1 + d2 + r) * eta * eta * rNorm * rNorm * (nu * nu + nv * nv);
+        double tolerance = grams + 2 * (u1 * deltaU + v1 * deltaV) + prediction;
+        // the bound must leave the identity something to check: it is ~1e-13 against a change of order 1
+        assertTrue(tolerance < 1e-6 * Dense.frobenius(predicted), "tolerance " + tolerance);
+        assertTrue(error <= tolerance, "identity error " + error + " over the rounding bound " + tolerance
+                + " (change " + Dense.frobenius(predicted) + ")");
     }
 
     @Test
@@ -145,5 +162,10 @@ class GradientDescentIdentitiesTest {
                 }
             }
         }
+    }
+
+    private static double gamma(int n) {
+        double nu = n * 0x1p-53;
+        return nu / (1 - nu);
     }
 }

@@ -162,10 +162,12 @@ class VariantsTest {
     void theoryScheduleKeepsItsOwnDriftBoundAtHalfEpsilon() {
         TheorySchedule s = (TheorySchedule) StepSchedule.parse("theory:0.01,0.25");
         // c = √(ε/(4r(1+√r)(1+1/(2δ))σ₁)): r = 4, δ = 1/4, σ₁ = 2 gives √(0.01/(16·3·3·2)) = √(0.01/288)
-        assertEquals(Math.sqrt(0.01 / 288), s.scale(2.0, 4), 1e-15);
-        assertEquals(0.005, s.driftBound(2.0, 4), 1e-15);
+        // = 0.0058925565098878960… (30 digits by hand, mpmath); η₉ = c/σ₁/10^(3/4) = 0.00052393059570122308…; a few
+        // roundings of ½ ulp each (square root, division, power): 4 ulps
+        assertEquals(0.00589255650988789604, s.scale(2.0, 4), 4 * Math.ulp(0.0059));
+        assertEquals(0.005, s.driftBound(2.0, 4), 4 * Math.ulp(0.005));
         StepSchedule resolved = s.resolve(2.0, 4);
-        assertEquals(Math.sqrt(0.01 / 288) / 2.0 / Math.pow(10, 0.75), resolved.eta(9), 1e-15);
+        assertEquals(0.000523930595701223087, resolved.eta(9), 4 * Math.ulp(0.00052));
         assertThrows(IllegalArgumentException.class, () -> StepSchedule.parse("theory:0.01,0.6"));
         assertThrows(IllegalArgumentException.class, () -> StepSchedule.parse("theory:0.01"));
     }
