@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.testing.Dense;
+import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -16,7 +16,7 @@ class ConvergenceTest {
     @ParameterizedTest
     @CsvSource({"FLOAT64, 1e-8, 1", "FLOAT64, 1e-8, 2", "FLOAT32, 1e-4, 1", "FLOAT32, 1e-4, 2"})
     void recoversAnExactlyLowRankMatrix(DType dtype, double bound, int threads) {
-        double[][] m = Dense.withSpectrum(60, 40, new double[] {3, 2, 1.5, 1}, 101);
+        double[][] m = KnownMatrices.withSpectrum(60, 40, new double[] {3, 2, 1.5, 1}, 101);
         try (DenseMatrix mm = DenseMatrix.of(dtype, m);
                 Result result = Factorizer.builder(mm, 4).threads(threads).tolerance(1e-12).maxIterations(3000)
                         .build().run()) {
@@ -36,7 +36,7 @@ class ConvergenceTest {
         for (int i = k; i < sigma.length; i++) {
             optimum += 0.5 * sigma[i] * sigma[i];
         }
-        double[][] m = Dense.withSpectrum(64, 48, sigma, 202);
+        double[][] m = KnownMatrices.withSpectrum(64, 48, sigma, 202);
         try (DenseMatrix mm = DenseMatrix.of(dtype, m);
                 Result result = Factorizer.builder(mm, k).maxIterations(20_000).build().run()) {
             // Eckart–Young: no rank-k factorisation does better than ½Σ_{i>k}σᵢ²; GD gets within 0.1 %

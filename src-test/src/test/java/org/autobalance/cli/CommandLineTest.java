@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,7 @@ class CommandLineTest {
         List<String> records = Files.readAllLines(log);
         assertEquals(50, records.size());
         double[][] mArray = read(Fixtures.fixture("gd_M.mtx"));
-        double normMSquared = Math.pow(Dense.frobenius(mArray), 2);
+        double normMSquared = Math.pow(KnownMatrices.frobenius(mArray), 2);
         // worst-case rounding of the one-pass identity 2f = ‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩: each term is a sum of at
         // most n = d1·d2 products and is at most ‖M‖² in size here (f₀ ≈ ‖M‖²/2, the factors small), so
         // |error of f| ≤ ½·3·γ_n·‖M‖² with γ_n = n·u/(1 − n·u) (Higham §3.1); numpy's exact residual adds γ_n·f
