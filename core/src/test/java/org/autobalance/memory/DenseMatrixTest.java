@@ -117,7 +117,9 @@ class DenseMatrixTest {
     void copiesAcrossPrecisions(DType dtype) {
         double[][] values = {{1, 2.5, -3}, {0.125, 7, 1e-3}};
         try (DenseMatrix a = DenseMatrix.of(DType.FLOAT64, values); DenseMatrix b = a.copy(dtype)) {
-            assertEquals((float) 1e-3, (float) b.get(1, 2));
+            // float64 keeps 1e-3 exactly as given; float32 holds the nearest float, read back widened to double
+            double expected = dtype == DType.FLOAT64 ? 1e-3 : (double) 1e-3f;
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(b.get(1, 2)));
             assertEquals(2.5, b.get(0, 1));
             assertThrows(IllegalArgumentException.class, () -> {
                 try (DenseMatrix c = DenseMatrix.allocate(dtype, 3, 2)) {
@@ -153,5 +155,17 @@ class DenseMatrixTest {
             assertThrows(IndexOutOfBoundsException.class, () -> m.copyRowFrom(2, source, 0, big));
             assertThrows(IndexOutOfBoundsException.class, () -> m.copyRowFrom(0, source, 4, big));
         }
+    }
+
+    @Test
+    void ofRefusesRaggedAndEmptyRows() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3}, {4, 5}}));
+        assertEquals("row 1 has 2 entries, expected 3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.of(DType.FLOAT32, new double[][] {{1}, {2}, {3, 4}}));
+        assertEquals("row 2 has 2 entries, expected 1", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[0][]));
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{}}));
     }
 }
