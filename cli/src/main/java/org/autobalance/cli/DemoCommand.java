@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -59,8 +60,8 @@ final class DemoCommand implements Callable<Integer> {
     /** Fills M = A·Bᵀ/√r + N with Gaussian A, B and N ~ N(0, NOISE²); returns ‖N‖_F / ‖M‖_F. */
     private static double fill(DenseMatrix m) {
         SplittableRandom random = new SplittableRandom(2018);
-        double[][] a = gaussian(random, ROWS);
-        double[][] b = gaussian(random, COLS);
+        double[][] a = KnownMatrices.gaussian(ROWS, RANK, 1.0, 2019);
+        double[][] b = KnownMatrices.gaussian(COLS, RANK, 1.0, 2020);
         double scale = 1 / Math.sqrt(RANK);
         double noiseSquared = 0.0;
         double totalSquared = 0.0;
@@ -78,15 +79,5 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return Math.sqrt(noiseSquared / totalSquared);
-    }
-
-    private static double[][] gaussian(SplittableRandom random, int rows) {
-        double[][] g = new double[rows][RANK];
-        for (double[] row : g) {
-            for (int k = 0; k < RANK; k++) {
-                row[k] = random.nextGaussian();
-            }
-        }
-        return g;
     }
 }
