@@ -3,7 +3,8 @@ package org.autobalance.memory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import org.agrona.concurrent.UnsafeBuffer;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A dense row-major matrix of {@code float} or {@code double} in native memory.
@@ -12,34 +13,70 @@ import org.agrona.concurrent.UnsafeBuffer;
  * first row starts on a {@value #ALIGNMENT}-byte boundary, so every row is aligned for vector loads. Padding elements
  * are zero when allocated, and every kernel keeps them zero: a kernel may read the padding of a row as zeros.
  *
- * <p>Scalar access ({@link #get}, {@link #set}) goes through Agrona {@link UnsafeBuffer}s, one per row block of less
- * than 2 GiB (Agrona buffers are int-indexed), with Agrona's bounds checks (on unless
- * {@code -Dagrona.disable.bounds.checks=true}). Kernels read and write the same memory through one native
- * {@link MemorySegment} ({@link #segment()}), which is long-indexed and bounds-checked by the JDK.
+ * <p>Scalar access ({@link #get}, {@link #set}) and the kernels go through one native {@link MemorySegment}
+ * ({@link #segment()}), long-indexed and bounds-checked by the JDK, so no JVM flag is needed to use a matrix.
  *
- * <p>The memory comes from a shared {@link Arena} and is freed when {@link #close()} is called; any access after that
+ * <h2>Precision</h2>
+ * Values are given and returned as {@code double}. A {@link DType#FLOAT32} matrix stores each value rounded to the
+ * nearest {@code float}; a finite value that rounds to infinity (|x| &gt; 3.4028235·10³⁸, beyond float32 range) is
+ * rejected with an {@link IllegalArgumentException} naming the row, column and value, never stored as infinity.
+ * NaN and infinities are stored as they are (the solver rejects them in its inputs). Converting between precisions is
+ * explicit: {@link #copy(DType)} and {@link #copyFrom(DenseMatrix)} round by the same rule.
+ *
+ * <h2>Lifetime</h2>
+ * The memory comes from a shared {@link Arena} and is freed when {@link #close()} is called; any access after that
  * throws {@link IllegalStateException}. Closing is idempotent. A matrix may be read and written by several threads
- * at once (the parallel pass does), but must not be closed while another thread uses it.
+ * at once (the parallel pass does), but must not be closed while another thread uses it. Closing is the contract:
+ * as a safety net, a matrix that becomes unreachable while open is freed by a {@link Cleaner} after the garbage
+ * collector finds it, with one WARNING per JVM (logger {@code org.autobalance.memory.DenseMatrix}). Native memory
+ * does not itself trigger a collection, so an application that drops matrices can still run out of memory long
+ * before the collector runs. A {@link MemorySegment} obtained from {@link #segment()} is valid only while its matrix
+ * is open and reachable.
  */
 public final class DenseMatrix implements AutoCloseable {
     /** Alignment of the first row and granularity of the row padding, in bytes (one cache line, one AVX-512 vector). */
     public static final int ALIGNMENT = 64;
 
-    /** Largest row block, in bytes: one Agrona buffer must stay below 2 GiB. */
-    static final long MAX_BLOCK_BYTES = (Integer.MAX_VALUE / ALIGNMENT) * (long) ALIGNMENT;
+    /** One daemon thread frees every matrix dropped while open. */
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final AtomicBoolean WARNED_UNCLOSED = new AtomicBoolean();
+    private static final System.Logger LOG = System.getLogger(DenseMatrix.class.getName());
 
     private final DType dtype;
     private final int rows;
     private final int cols;
     private final int stride;
-    private final int rowsPerBlock;
-    private final int elementShift;
-    private final Arena arena;
     private final MemorySegment segment;
-    private final UnsafeBuffer[] blocks;
+    private final NativeMemory memory;
+    private final Cleaner.Cleanable cleanable;
     private volatile boolean closed;
 
-    private DenseMatrix(DType dtype, int rows, int cols, long maxBlockBytes) {
+    /**
+     * The arena of one matrix, closed exactly once: by {@link #close()} or, for a matrix dropped while open, by the
+     * cleaner. It must not refer to its matrix, or the matrix would never become unreachable.
+     */
+    private static final class NativeMemory implements Runnable {
+        private final Arena arena;
+        private final String description;
+        private volatile boolean closedByOwner;
+
+        NativeMemory(Arena arena, String description) {
+            this.arena = arena;
+            this.description = description;
+        }
+
+        @Override
+        public void run() {
+            if (!closedByOwner && WARNED_UNCLOSED.compareAndSet(false, true)) {
+                LOG.log(System.Logger.Level.WARNING, "a {0} was garbage-collected without close(); its native memory "
+                        + "was freed late, by the safety net. Close every DenseMatrix and Result (try-with-resources) "
+                        + "to free native memory promptly. (Warned once per JVM.)", description);
+            }
+            arena.close();
+        }
+    }
+
+    private DenseMatrix(DType dtype, int rows, int cols) {
         if (dtype == null) {
             throw new IllegalArgumentException("dtype must not be null");
         }
@@ -51,55 +88,47 @@ public final class DenseMatrix implements AutoCloseable {
         this.cols = cols;
         int perLine = ALIGNMENT / dtype.bytes();
         this.stride = (int) (((long) cols + perLine - 1) / perLine * perLine);
-        long rowBytes = (long) stride * dtype.bytes();
-        if (rowBytes > maxBlockBytes) {
-            throw new IllegalArgumentException("a row of " + cols + " " + dtype.label() + " elements (" + rowBytes
-                    + " bytes) exceeds the row-block limit of " + maxBlockBytes + " bytes");
-        }
-        this.rowsPerBlock = (int) Math.min(rows, maxBlockBytes / rowBytes);
-        this.elementShift = Integer.numberOfTrailingZeros(dtype.bytes());
-        this.arena = Arena.ofShared();
+        long bytes = (long) stride * dtype.bytes() * rows;
+        Arena arena = Arena.ofShared();
         try {
-            this.segment = arena.allocate(rowBytes * rows, ALIGNMENT);
+            this.segment = arena.allocate(bytes, ALIGNMENT);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
             throw new IllegalArgumentException("cannot allocate a " + rows + " x " + cols + " " + dtype.label()
-                    + " matrix (" + rowBytes * rows + " bytes of native memory): " + e.getMessage(), e);
+                    + " matrix (" + bytes + " bytes of native memory): " + e.getMessage(), e);
         }
-        int blockCount = (rows + rowsPerBlock - 1) / rowsPerBlock;
-        this.blocks = new UnsafeBuffer[blockCount];
-        for (int b = 0; b < blockCount; b++) {
-            int blockRows = Math.min(rowsPerBlock, rows - b * rowsPerBlock);
-            blocks[b] = new UnsafeBuffer(segment.address() + (long) b * rowsPerBlock * rowBytes,
-                    (int) (blockRows * rowBytes));
-        }
+        this.memory = new NativeMemory(arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix");
+        this.cleanable = CLEANER.register(this, memory);
     }
 
-    /** Allocates a zero-filled {@code rows × cols} matrix. */
+    /** A zero-filled {@code rows × cols} matrix of {@code dtype}. */
     public static DenseMatrix allocate(DType dtype, int rows, int cols) {
-        return new DenseMatrix(dtype, rows, cols, MAX_BLOCK_BYTES);
+        return new DenseMatrix(dtype, rows, cols);
     }
 
-    /** As {@link #allocate(DType, int, int)} with a smaller row-block limit, so tests can exercise many blocks. */
-    static DenseMatrix allocate(DType dtype, int rows, int cols, long maxBlockBytes) {
-        return new DenseMatrix(dtype, rows, cols, maxBlockBytes);
-    }
-
-    /** A new matrix holding {@code values} (rows of equal length), rounded to {@code dtype}. */
+    /**
+     * A new matrix holding {@code values} (rows of equal length), rounded to {@code dtype} by the rule of {@link #set}.
+     *
+     * @throws IllegalArgumentException for ragged rows or a value outside float32 range (nothing is left allocated)
+     */
     public static DenseMatrix of(DType dtype, double[][] values) {
         if (values.length == 0 || values[0].length == 0) {
             throw new IllegalArgumentException("matrix must have at least one row and one column");
         }
         DenseMatrix m = allocate(dtype, values.length, values[0].length);
-        for (int i = 0; i < values.length; i++) {
-            if (values[i].length != m.cols) {
-                m.close();
-                throw new IllegalArgumentException("row " + i + " has " + values[i].length + " entries, expected "
-                        + m.cols);
+        try {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i].length != m.cols) {
+                    throw new IllegalArgumentException("row " + i + " has " + values[i].length
+                            + " entries, expected " + m.cols);
+                }
+                for (int j = 0; j < m.cols; j++) {
+                    m.set(i, j, values[i][j]);
+                }
             }
-            for (int j = 0; j < m.cols; j++) {
-                m.set(i, j, values[i][j]);
-            }
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
         }
         return m;
     }
@@ -121,22 +150,6 @@ public final class DenseMatrix implements AutoCloseable {
         return stride;
     }
 
-    /** Number of row blocks (each one Agrona buffer). */
-    public int blockCount() {
-        return blocks.length;
-    }
-
-    /** Rows per row block (the last block may hold fewer). */
-    public int rowsPerBlock() {
-        return rowsPerBlock;
-    }
-
-    /** The Agrona buffer of row block {@code b}; row {@code i} of the block starts at byte {@code i·stride·bytes}. */
-    public UnsafeBuffer block(int b) {
-        ensureOpen();
-        return blocks[b];
-    }
-
     /** The whole matrix as one native segment; element (i, j) is at element index {@code i·stride + j}. */
     public MemorySegment segment() {
         ensureOpen();
@@ -145,22 +158,38 @@ public final class DenseMatrix implements AutoCloseable {
 
     /** Element (i, j), widened to double. */
     public double get(int i, int j) {
-        checkIndex(i, j);
-        UnsafeBuffer block = blocks[i / rowsPerBlock];
-        int offset = offsetInBlock(i, j);
-        return dtype == DType.FLOAT32 ? block.getFloat(offset) : block.getDouble(offset);
+        long index = index(i, j);
+        return dtype == DType.FLOAT32 ? segment.getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                : segment.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
     }
 
-    /** Sets element (i, j), rounding to float for {@link DType#FLOAT32}. */
+    /**
+     * Sets element (i, j), rounding to float for {@link DType#FLOAT32}.
+     *
+     * @throws IllegalArgumentException if {@code value} is finite but outside float32 range in a float32 matrix
+     */
     public void set(int i, int j, double value) {
-        checkIndex(i, j);
-        UnsafeBuffer block = blocks[i / rowsPerBlock];
-        int offset = offsetInBlock(i, j);
+        long index = index(i, j);
         if (dtype == DType.FLOAT32) {
-            block.putFloat(offset, (float) value);
+            segment.setAtIndex(ValueLayout.JAVA_FLOAT, index, toFloat(value, i, j));
         } else {
-            block.putDouble(offset, value);
+            segment.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
         }
+    }
+
+    /**
+     * {@code value} rounded to float; a finite value beyond float32 range is an error, not infinity.
+     *
+     * @param row 0-based row of the value, for the message
+     * @param col 0-based column of the value, for the message
+     */
+    static float toFloat(double value, long row, long col) {
+        float f = (float) value;
+        if (Float.isInfinite(f) && !Double.isInfinite(value)) {
+            throw new IllegalArgumentException("value " + value + " at row " + row + ", column " + col
+                    + " (0-based) is outside the float32 range (largest magnitude " + Float.MAX_VALUE + ")");
+        }
+        return f;
     }
 
     /** Sets every element (not the padding) to {@code value}. */
@@ -172,7 +201,10 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
-    /** Copies {@code source}, which must have the same shape (the dtype may differ: values are rounded). */
+    /**
+     * Copies {@code source}, which must have the same shape. The dtype may differ: float64 values are rounded to
+     * float32 by the rule of {@link #set} (out-of-range values are rejected, and this matrix is then partly written).
+     */
     public void copyFrom(DenseMatrix source) {
         requireSameShape(source, "copy source");
         if (source.dtype == dtype) {
@@ -186,10 +218,15 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
-    /** A new matrix with the same contents, in {@code target} precision. */
+    /** A new matrix with the same contents, in {@code target} precision (rounded by the rule of {@link #set}). */
     public DenseMatrix copy(DType target) {
         DenseMatrix c = allocate(target, rows, cols);
-        c.copyFrom(this);
+        try {
+            c.copyFrom(this);
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
         return c;
     }
 
@@ -238,7 +275,8 @@ public final class DenseMatrix implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            arena.close();
+            memory.closedByOwner = true;
+            cleanable.clean();
         }
     }
 
@@ -247,15 +285,12 @@ public final class DenseMatrix implements AutoCloseable {
         return "DenseMatrix[" + rows + " x " + cols + ", " + dtype.label() + (closed ? ", closed]" : "]");
     }
 
-    private int offsetInBlock(int i, int j) {
-        return (int) (((long) (i % rowsPerBlock) * stride + j) << elementShift);
-    }
-
-    private void checkIndex(int i, int j) {
+    private long index(int i, int j) {
         ensureOpen();
         if (i < 0 || i >= rows || j < 0 || j >= cols) {
             throw new IndexOutOfBoundsException("index (" + i + ", " + j + ") outside " + rows + " x " + cols);
         }
+        return (long) i * stride + j;
     }
 
     private void ensureOpen() {

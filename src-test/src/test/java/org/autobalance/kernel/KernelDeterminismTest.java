@@ -46,8 +46,6 @@ class KernelDeterminismTest {
         cmd.add("-Xint");
         cmd.add("--add-modules");
         cmd.add("jdk.incubator.vector");
-        cmd.add("--add-opens");
-        cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
         String[] widths = k.name().substring("simd-".length()).split("\\+");
         cmd.add("-Dautobalance.simd.bits=" + widths[0]);
         cmd.add("-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]);
