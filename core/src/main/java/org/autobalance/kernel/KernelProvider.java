@@ -31,7 +31,7 @@ public final class KernelProvider {
 
     private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
     private static final FactorKernels SCALAR = new ScalarKernels();
-    private static final Choice CHOICE = choose();
+    private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
 
     private KernelProvider() {
     }
@@ -69,11 +69,13 @@ public final class KernelProvider {
         return loadSimd();
     }
 
-    private record Choice(FactorKernels kernels, String reason) {
+    /** An implementation and why it was chosen. */
+    record Choice(FactorKernels kernels, String reason) {
     }
 
-    private static Choice choose() {
-        String mode = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+    /** The choice for the value {@code property} of {@link #PROPERTY}, logged (package-private for the tests). */
+    static Choice choose(String property) {
+        String mode = property.trim().toLowerCase(Locale.ROOT);
         Choice c = switch (mode) {
             case "scalar" -> new Choice(SCALAR, "forced by -D" + PROPERTY + "=scalar");
             case "simd" -> trySimd(true);

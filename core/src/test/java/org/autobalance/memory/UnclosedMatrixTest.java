@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
 import org.autobalance.testing.ChildJvm;
-import org.autobalance.testing.ChildJvm.Outcome;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +26,7 @@ class UnclosedMatrixTest {
     static final long MATRIX_KIB = ROWS * COLS * 8 / 1024;
     static final int GC_EVERY = 100;
     private static final String WARNING = "garbage-collected without close()";
+    private static final String GROWTH = "growth-kib ";
 
     /** Allocates {@link #MATRICES} matrices, dropping ("drop") or closing ("close") each; prints the NMT growth. */
     public static final class Probe {
@@ -51,7 +52,7 @@ class UnclosedMatrixTest {
                 Thread.sleep(20);
                 growth = otherCommittedKib() - before;
             }
-            System.out.println("growth-kib " + growth);
+            System.out.println(GROWTH + growth);
         }
 
         static long otherCommittedKib() throws Exception {
@@ -66,27 +67,34 @@ class UnclosedMatrixTest {
         }
     }
 
-    private static long growthKib(Outcome o) {
-        assertEquals(0, o.exitCode(), o.stdout() + o.stderr());
-        return Long.parseLong(o.stdout().strip().substring("growth-kib ".length()));
+    /** The child's output (stdout and stderr together), run with NMT on. */
+    private static String probe(String mode) throws Exception {
+        return ChildJvm.run(ChildJvm.command(List.of("-XX:NativeMemoryTracking=summary"), Probe.class, mode),
+                Duration.ofMinutes(2));
+    }
+
+    private static long growthKib(String out) {
+        String line = out.lines().filter(l -> l.startsWith(GROWTH)).findFirst()
+                .orElseThrow(() -> new AssertionError("no growth printed:\n" + out));
+        return Long.parseLong(line.substring(GROWTH.length()));
     }
 
     @Test
-    void droppedMatricesAreFreedWithOneWarning() {
-        Outcome o = ChildJvm.run(List.of("-XX:NativeMemoryTracking=summary"), Probe.class, "drop");
-        long growth = growthKib(o);
+    void droppedMatricesAreFreedWithOneWarning() throws Exception {
+        String out = probe("drop");
+        long growth = growthKib(out);
         // at most about one batch between collections may still be waiting for the cleaner; without the safety net
         // the growth is MATRICES · 64 KiB = 625 MiB
         assertTrue(growth <= 2 * GC_EVERY * MATRIX_KIB, "native memory grew by " + growth + " KiB");
-        long warnings = o.stderr().lines().filter(l -> l.contains(WARNING)).count();
-        assertEquals(1, warnings, o.stderr());
+        long warnings = out.lines().filter(l -> l.contains(WARNING)).count();
+        assertEquals(1, warnings, out);
     }
 
     @Test
-    void closedMatricesAreNotWarnedAbout() {
-        Outcome o = ChildJvm.run(List.of("-XX:NativeMemoryTracking=summary"), Probe.class, "close");
-        long growth = growthKib(o);
+    void closedMatricesAreNotWarnedAbout() throws Exception {
+        String out = probe("close");
+        long growth = growthKib(out);
         assertTrue(growth <= 2 * GC_EVERY * MATRIX_KIB, "native memory grew by " + growth + " KiB");
-        assertTrue(!o.stderr().contains(WARNING), o.stderr());
+        assertTrue(!out.contains(WARNING), out);
     }
 }

@@ -1,67 +1,60 @@
 package org.autobalance.testing;
 
+import static org.junit.jupiter.api.Assertions.fail;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a {@code main} class of the test classpath in a fresh JVM, for what one JVM cannot show twice: start-up
- * choices made once per JVM (the kernel provider and its log line), JVM flags fixed at launch (Native Memory
- * Tracking), or running without a flag the test JVM has.
+ * A child JVM running a main class of this test class path, for tests that need another JVM's flags (-Xint, no C2,
+ * NMT) or a process to kill. Its output (stdout and stderr) goes to a file, never to a pipe: reading a pipe to its
+ * end blocks until the child exits, so a timeout checked afterwards would never apply.
  */
 public final class ChildJvm {
-
-    /** What a child JVM left: its exit code and its two output streams. */
-    public record Outcome(int exitCode, String stdout, String stderr) {
-        /** stderr without the JVM's own "Using incubator modules" line, which the library does not control. */
-        public String libraryStderr() {
-            return String.join("\n", stderr.lines().filter(l -> !l.contains("Using incubator modules")).toList());
-        }
-    }
-
     private ChildJvm() {
     }
 
-    /**
-     * Runs {@code main} with {@code jvmFlags} (nothing else: no flags of this JVM are inherited) and the classpath of
-     * this JVM, and waits at most two minutes.
-     */
-    public static Outcome run(List<String> jvmFlags, Class<?> main, String... args) {
+    /** The command line: this JVM's {@code java}, {@code jvmFlags}, this class path, {@code mainClass}, {@code args}. */
+    public static List<String> command(List<String> jvmFlags, Class<?> mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(main.getName());
+        cmd.add(mainClass.getName());
         cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).start();
-            // both streams drained concurrently, so a chatty child cannot block on a full pipe
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(p.getErrorStream()));
-            if (!p.waitFor(2, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new AssertionError("child JVM " + main.getSimpleName() + " did not finish in 2 minutes");
-            }
-            return new Outcome(p.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start a child JVM: " + cmd, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for a child JVM", e);
-        }
+        return cmd;
     }
 
-    private static String drain(java.io.InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Starts the command with its output going to {@code log}. */
+    public static Process start(List<String> command, Path log) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /**
+     * Runs the command to its end and returns its output; fails the test (after killing the child) if it takes
+     * longer than {@code timeout} or exits with a non-zero status.
+     */
+    public static String run(List<String> command, Duration timeout) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("child-jvm", ".log");
+        try {
+            Process p = start(command, log);
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly().waitFor();
+                fail("the child JVM did not finish within " + timeout + ": " + command + "\n" + Files.readString(log));
+            }
+            String out = Files.readString(log);
+            if (p.exitValue() != 0) {
+                fail("the child JVM exited with " + p.exitValue() + ": " + command + "\n" + out);
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(log);
         }
     }
 }
