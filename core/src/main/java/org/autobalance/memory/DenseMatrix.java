@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -19,9 +20,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <h2>Precision</h2>
  * Values are given and returned as {@code double}. A {@link DType#FLOAT32} matrix stores each value rounded to the
  * nearest {@code float}; a finite value that rounds to infinity (|x| &gt; 3.4028235·10³⁸, beyond float32 range) is
- * rejected with an {@link IllegalArgumentException} naming the row, column and value, never stored as infinity.
+ * rejected with a {@link Float32RangeException} naming the row, column and value, never stored as infinity.
  * NaN and infinities are stored as they are (the solver rejects them in its inputs). Converting between precisions is
  * explicit: {@link #copy(DType)} and {@link #copyFrom(DenseMatrix)} round by the same rule.
+ *
+ * <h2>Bulk data in and out</h2>
+ * Flat storage — {@code float[]}, {@code double[]}, a {@link MemorySegment} or a {@link ByteBuffer} — in
+ * {@linkplain Order#ROW_MAJOR row-major} or {@linkplain Order#COLUMN_MAJOR column-major} order is copied in by
+ * {@link #copyOf(DType, int, int, float[], Order) copyOf} (a new matrix) or {@link #copyFrom(float[], Order)
+ * copyFrom} (into this one), and out by {@link #copyTo(float[], Order) copyTo}. The element types may differ from
+ * the matrix's: float to double is exact, double to float rounds to nearest and rejects out-of-range values (as
+ * above). Row-major data of the matrix's own precision is copied a row at a time at memory bandwidth; a change of
+ * precision or of order is copied element by element (a transpose runs in cache-sized tiles). Without a copy,
+ * {@link #wrap} makes a matrix of memory the caller laid out in this class's padded format, and {@link #segment()}
+ * exposes a matrix's memory to read in place.
  *
  * <h2>Lifetime</h2>
  * The memory comes from a shared {@link Arena} and is freed when {@link #close()} is called; any access after that
@@ -76,18 +88,20 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
+    /** How flat storage (an array, a buffer, a segment) orders the elements of a matrix. */
+    public enum Order {
+        /** Row after row (C order, numpy's default): element (i, j) at index i·cols + j. */
+        ROW_MAJOR,
+        /** Column after column (Fortran order; BLAS, LAPACK, Matrix Market arrays): element (i, j) at j·rows + i. */
+        COLUMN_MAJOR
+    }
+
     private DenseMatrix(DType dtype, int rows, int cols) {
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
-        }
-        if (rows < 1 || cols < 1) {
-            throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
-        }
+        checkShape(dtype, rows, cols);
         this.dtype = dtype;
         this.rows = rows;
         this.cols = cols;
-        int perLine = ALIGNMENT / dtype.bytes();
-        this.stride = (int) (((long) cols + perLine - 1) / perLine * perLine);
+        this.stride = strideOf(dtype, cols);
         long bytes = (long) stride * dtype.bytes() * rows;
         Arena arena = Arena.ofShared();
         try {
@@ -99,6 +113,139 @@ public final class DenseMatrix implements AutoCloseable {
         }
         this.memory = new NativeMemory(arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix");
         this.cleanable = CLEANER.register(this, memory);
+    }
+
+    /** A view of memory the caller owns (see {@link #wrap}): nothing to free, so no cleaner. */
+    private DenseMatrix(DType dtype, int rows, int cols, MemorySegment view) {
+        this.dtype = dtype;
+        this.rows = rows;
+        this.cols = cols;
+        this.stride = strideOf(dtype, cols);
+        this.segment = view;
+        this.memory = null;
+        this.cleanable = null;
+    }
+
+    private static void checkShape(DType dtype, int rows, int cols) {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
+        }
+    }
+
+    /**
+     * The padded row length, in elements, of a matrix of {@code cols} columns: {@code cols} rounded up to a multiple
+     * of {@value #ALIGNMENT} bytes. What {@link #stride()} returns, and the layout {@link #wrap} expects.
+     */
+    public static int strideOf(DType dtype, int cols) {
+        int perLine = ALIGNMENT / dtype.bytes();
+        return (int) (((long) cols + perLine - 1) / perLine * perLine);
+    }
+
+    /**
+     * A matrix over {@code memory} without copying: element (i, j) at element index {@code i·strideOf(dtype, cols) + j}
+     * of {@code dtype}'s native layout. This is the layout of a row-major array whose rows are padded to
+     * {@value #ALIGNMENT} bytes — an unpadded one when {@code cols} is a multiple of 16 (float32) or 8 (float64).
+     *
+     * <p>Requirements, each checked: {@code memory} is native, starts on a {@value #ALIGNMENT}-byte boundary, holds at
+     * least {@code rows · strideOf(dtype, cols)} elements, is accessible from any thread (the solver's workers read
+     * it: allocate it from {@link Arena#ofShared()}, {@link Arena#global()} or {@link Arena#ofAuto()}, or map a file
+     * with one), and the padding elements of every row are zero (kernels read them as zeros). A read-only segment
+     * gives a matrix that can be read and factorised but not written.
+     *
+     * <p>The matrix does not own the memory: {@link #close()} only ends the view, and the memory must stay alive
+     * (its arena open) as long as the matrix is used.
+     *
+     * @throws IllegalArgumentException if a requirement is not met (the message names it)
+     */
+    public static DenseMatrix wrap(DType dtype, int rows, int cols, MemorySegment memory) {
+        checkShape(dtype, rows, cols);
+        int stride = strideOf(dtype, cols);
+        long bytes = (long) rows * stride * dtype.bytes();
+        if (!memory.isNative()) {
+            throw new IllegalArgumentException("cannot wrap a heap segment: the kernels need native memory (copy it "
+                    + "in with copyOf instead)");
+        }
+        if (memory.address() % ALIGNMENT != 0) {
+            throw new IllegalArgumentException("cannot wrap memory at address " + memory.address() + ": it must start on"
+                    + " a " + ALIGNMENT + "-byte boundary (allocate it with arena.allocate(bytes, " + ALIGNMENT + "))");
+        }
+        if (memory.byteSize() < bytes) {
+            throw new IllegalArgumentException("cannot wrap " + memory.byteSize() + " bytes as a " + rows + " x " + cols
+                    + " " + dtype.label() + " matrix: with rows padded to " + stride + " elements it needs " + bytes);
+        }
+        if (!memory.isAccessibleBy(new Thread(() -> { }))) {
+            throw new IllegalArgumentException("cannot wrap memory confined to one thread: the solver's workers read "
+                    + "it (allocate it from a shared, global or automatic arena)");
+        }
+        MemorySegment view = memory.asSlice(0, bytes);
+        for (int i = 0; i < rows; i++) {
+            for (int j = cols; j < stride; j++) {
+                long index = (long) i * stride + j;
+                double x = dtype == DType.FLOAT32 ? view.getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                        : view.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+                if (x != 0) {
+                    throw new IllegalArgumentException("cannot wrap: padding element " + j + " of row " + i
+                            + " (0-based) is " + x + "; elements " + cols + " to " + (stride - 1) + " of every row "
+                            + "must be zero");
+                }
+            }
+        }
+        return new DenseMatrix(dtype, rows, cols, view);
+    }
+
+    /**
+     * A new {@code rows × cols} matrix of {@code dtype} holding {@code values} in {@code order} (widened exactly to
+     * float64, or held as float32).
+     *
+     * @throws IllegalArgumentException if {@code values} does not hold exactly rows · cols elements
+     */
+    public static DenseMatrix copyOf(DType dtype, int rows, int cols, float[] values, Order order) {
+        checkLength(values.length, rows, cols);
+        return copyOf(dtype, rows, cols, MemorySegment.ofArray(values), ValueLayout.JAVA_FLOAT, order);
+    }
+
+    /**
+     * A new {@code rows × cols} matrix of {@code dtype} holding {@code values} in {@code order}, rounded to float32
+     * by the rule of {@link #set} for a float32 matrix.
+     *
+     * @throws IllegalArgumentException if {@code values} does not hold exactly rows · cols elements
+     * @throws Float32RangeException if a value is beyond float32 range in a float32 matrix
+     */
+    public static DenseMatrix copyOf(DType dtype, int rows, int cols, double[] values, Order order) {
+        checkLength(values.length, rows, cols);
+        return copyOf(dtype, rows, cols, MemorySegment.ofArray(values), ValueLayout.JAVA_DOUBLE, order);
+    }
+
+    /**
+     * A new {@code rows × cols} matrix of {@code dtype} holding the first rows · cols elements of {@code source} in
+     * {@code order}. {@code element} ({@code JAVA_FLOAT} or {@code JAVA_DOUBLE}, any byte order; alignment is
+     * ignored) says how each is stored; precision changes by the rule of {@link #set}.
+     *
+     * @throws IllegalArgumentException if {@code source} is too small or {@code element} is not float or double
+     * @throws Float32RangeException if a value is beyond float32 range in a float32 matrix
+     */
+    public static DenseMatrix copyOf(DType dtype, int rows, int cols, MemorySegment source, ValueLayout element,
+            Order order) {
+        DenseMatrix m = allocate(dtype, rows, cols);
+        try {
+            m.copyFrom(source, element, order);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /**
+     * As {@link #copyOf(DType, int, int, MemorySegment, ValueLayout, Order)} from the elements between the buffer's
+     * position and its limit, in the buffer's byte order; the buffer's position is not changed.
+     */
+    public static DenseMatrix copyOf(DType dtype, int rows, int cols, ByteBuffer source, ValueLayout element,
+            Order order) {
+        return copyOf(dtype, rows, cols, MemorySegment.ofBuffer(source), element.withOrder(source.order()), order);
     }
 
     /** A zero-filled {@code rows × cols} matrix of {@code dtype}. */
@@ -166,7 +313,7 @@ public final class DenseMatrix implements AutoCloseable {
     /**
      * Sets element (i, j), rounding to float for {@link DType#FLOAT32}.
      *
-     * @throws IllegalArgumentException if {@code value} is finite but outside float32 range in a float32 matrix
+     * @throws Float32RangeException if {@code value} is finite but outside float32 range in a float32 matrix
      */
     public void set(int i, int j, double value) {
         long index = index(i, j);
@@ -186,8 +333,7 @@ public final class DenseMatrix implements AutoCloseable {
     static float toFloat(double value, long row, long col) {
         float f = (float) value;
         if (Float.isInfinite(f) && !Double.isInfinite(value)) {
-            throw new IllegalArgumentException("value " + value + " at row " + row + ", column " + col
-                    + " (0-based) is outside the float32 range (largest magnitude " + Float.MAX_VALUE + ")");
+            throw new Float32RangeException(row, col, value);
         }
         return f;
     }
@@ -259,6 +405,87 @@ public final class DenseMatrix implements AutoCloseable {
         return (long) i * stride * dtype.bytes();
     }
 
+    /**
+     * Overwrites this matrix with {@code values} (exactly rows · cols of them) in {@code order}.
+     *
+     * @throws IllegalArgumentException if the length is not rows · cols
+     */
+    public void copyFrom(float[] values, Order order) {
+        checkLength(values.length, rows, cols);
+        copyFrom(MemorySegment.ofArray(values), ValueLayout.JAVA_FLOAT, order);
+    }
+
+    /**
+     * Overwrites this matrix with {@code values} (exactly rows · cols of them) in {@code order}, rounded by the rule
+     * of {@link #set}. On a {@link Float32RangeException} the contents of this matrix are unspecified.
+     *
+     * @throws IllegalArgumentException if the length is not rows · cols
+     */
+    public void copyFrom(double[] values, Order order) {
+        checkLength(values.length, rows, cols);
+        copyFrom(MemorySegment.ofArray(values), ValueLayout.JAVA_DOUBLE, order);
+    }
+
+    /**
+     * Overwrites this matrix with the first rows · cols elements of {@code source} in {@code order}, each stored as
+     * {@code element} says ({@code JAVA_FLOAT} or {@code JAVA_DOUBLE}, any byte order; alignment is ignored), rounded
+     * by the rule of {@link #set}. On a {@link Float32RangeException} the contents of this matrix are unspecified.
+     *
+     * @throws IllegalArgumentException if {@code source} is too small or {@code element} is not float or double
+     */
+    public void copyFrom(MemorySegment source, ValueLayout element, Order order) {
+        BulkCopy.in(this, source, element, order);
+    }
+
+    /** As {@link #copyFrom(MemorySegment, ValueLayout, Order)} from the buffer's position, in its byte order. */
+    public void copyFrom(ByteBuffer source, ValueLayout element, Order order) {
+        copyFrom(MemorySegment.ofBuffer(source), element.withOrder(source.order()), order);
+    }
+
+    /**
+     * Writes this matrix into {@code target} (exactly rows · cols elements) in {@code order}; a float64 matrix is
+     * rounded to float. On a {@link Float32RangeException} the target's contents are unspecified.
+     *
+     * @throws IllegalArgumentException if the length is not rows · cols
+     */
+    public void copyTo(float[] target, Order order) {
+        checkLength(target.length, rows, cols);
+        copyTo(MemorySegment.ofArray(target), ValueLayout.JAVA_FLOAT, order);
+    }
+
+    /**
+     * Writes this matrix into {@code target} (exactly rows · cols elements) in {@code order}, exactly.
+     *
+     * @throws IllegalArgumentException if the length is not rows · cols
+     */
+    public void copyTo(double[] target, Order order) {
+        checkLength(target.length, rows, cols);
+        copyTo(MemorySegment.ofArray(target), ValueLayout.JAVA_DOUBLE, order);
+    }
+
+    /**
+     * Writes this matrix into the first rows · cols elements of {@code target} in {@code order}, each stored as
+     * {@code element} says (as {@link #copyFrom(MemorySegment, ValueLayout, Order)}; narrowing to float by the rule
+     * of {@link #set}).
+     *
+     * @throws IllegalArgumentException if {@code target} is too small or {@code element} is not float or double
+     */
+    public void copyTo(MemorySegment target, ValueLayout element, Order order) {
+        BulkCopy.out(this, target, element, order);
+    }
+
+    /** As {@link #copyTo(MemorySegment, ValueLayout, Order)} from the buffer's position, in its byte order. */
+    public void copyTo(ByteBuffer target, ValueLayout element, Order order) {
+        copyTo(MemorySegment.ofBuffer(target), element.withOrder(target.order()), order);
+    }
+
+    private static void checkLength(int length, int rows, int cols) {
+        if (length != (long) rows * cols) {
+            throw new IllegalArgumentException("an array of " + length + " elements for a " + rows + " x " + cols
+                    + " matrix: expected rows * cols = " + (long) rows * cols);
+        }
+    }
+
     /** A new matrix with the same contents, in {@code target} precision (rounded by the rule of {@link #set}). */
     public DenseMatrix copy(DType target) {
         DenseMatrix c = allocate(target, rows, cols);
@@ -311,13 +538,18 @@ public final class DenseMatrix implements AutoCloseable {
         return closed;
     }
 
-    /** Frees the native memory. Later accesses throw {@link IllegalStateException}; closing again does nothing. */
+    /**
+     * Frees the native memory (of a {@link #wrap wrapped} matrix: ends the view; the caller's memory stays). Later
+     * accesses throw {@link IllegalStateException}; closing again does nothing.
+     */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            memory.closedByOwner = true;
-            cleanable.clean();
+            if (memory != null) {
+                memory.closedByOwner = true;
+                cleanable.clean();
+            }
         }
     }
 
