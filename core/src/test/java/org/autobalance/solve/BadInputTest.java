@@ -63,7 +63,7 @@ class BadInputTest {
 
     @Test
     void suppliedFactorsOfAnotherPrecisionAreRejectedNotConverted() {
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, Dense.gaussian(6, 4, 1, 3));
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, KnownMatrices.gaussian(6, 4, 1, 3));
                 DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, 6, 2);
                 DenseMatrix v = DenseMatrix.allocate(DType.FLOAT32, 4, 2)) {
             String msg = message(() -> Factorizer.builder(m, 2).initializer(Initializer.given(u, v)).build());
