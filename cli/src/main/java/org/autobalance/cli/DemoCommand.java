@@ -34,8 +34,11 @@ final class DemoCommand implements Callable<Integer> {
     private SolverOptions options;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "autobalance-demo",
-            description = "Directory for U.mtx, V.mtx and summary.json (default: ${DEFAULT-VALUE}).")
+            description = "Directory for U, V and summary.json (default: ${DEFAULT-VALUE}).")
     private Path out;
+
+    @Mixin
+    private OutFormatOption outFormat;
 
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
@@ -43,11 +46,12 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var printer = spec.commandLine().getOut();
+        RunOutputs.Format format = outFormat.format();
         try (DenseMatrix m = DenseMatrix.allocate(options.dtype(), ROWS, COLS)) {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "
                     + "(the best rank-%d relative error is just below this)%n", ROWS, COLS, RANK, noiseShare, RANK);
-            SolverRun.execute(printer, "demo problem", m, RANK, options, out, log,
+            SolverRun.execute(printer, "demo problem", m, RANK, options, out, format, log, new RunClock(),
                     Map.of("input", "demo", "noise_relative", noiseShare));
         }
         return 0;

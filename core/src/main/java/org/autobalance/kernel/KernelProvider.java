@@ -5,7 +5,10 @@ import java.util.Locale;
 
 /**
  * Chooses the {@link FactorKernels} implementation once per JVM (the pattern of Lucene's
- * {@code VectorizationProvider}) and logs the choice with its reason.
+ * {@code VectorizationProvider}) and logs the choice with its reason through {@link System.Logger} (logger
+ * {@code org.autobalance.kernel.KernelProvider}), so it goes wherever the host application sends its logs: the choice
+ * at DEBUG, a fallback to the scalar kernels at WARNING. A library must not talk on every start-up; a slow fallback is
+ * worth a warning.
  *
  * <p>The SIMD kernels ({@code org.autobalance.kernel.simd}) are used when all of these hold:
  * <ol>
@@ -83,7 +86,7 @@ public final class KernelProvider {
                 yield trySimd(false);
             }
         };
-        LOG.log(System.Logger.Level.INFO, "autobalance kernels: {0} ({1})", c.kernels.name(), c.reason);
+        LOG.log(System.Logger.Level.DEBUG, "autobalance kernels: {0} ({1})", c.kernels.name(), c.reason);
         return c;
     }
 

@@ -1,5 +1,6 @@
 package org.autobalance.io;
 
+import static org.autobalance.testing.Dense.roundedToFloat;
 import static org.autobalance.testing.Fixtures.csv;
 import static org.autobalance.testing.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -500,17 +501,6 @@ class MatrixMarketTest {
                 }
             }
         }
-    }
-
-    private static double[][] roundedToFloat(double[][] values) {
-        double[][] rounded = new double[values.length][];
-        for (int i = 0; i < values.length; i++) {
-            rounded[i] = new double[values[i].length];
-            for (int j = 0; j < values[i].length; j++) {
-                rounded[i][j] = (float) values[i][j];
-            }
-        }
-        return rounded;
     }
 
     private static void assertFormat(String expected, double x) {

@@ -62,6 +62,17 @@ class BadInputTest {
     }
 
     @Test
+    void suppliedFactorsOfAnotherPrecisionAreRejectedNotConverted() {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, KnownMatrices.gaussian(6, 4, 1, 3));
+                DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, 6, 2);
+                DenseMatrix v = DenseMatrix.allocate(DType.FLOAT32, 4, 2)) {
+            String msg = message(() -> Factorizer.builder(m, 2).initializer(Initializer.given(u, v)).build());
+            assertTrue(msg.contains("initial factor U0 is float64 but M is float32")
+                    && msg.contains("u0.copy(DType.FLOAT32)"), msg);
+        }
+    }
+
+    @Test
     void zeroMatrixHasNothingToFactorise() {
         try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 3, 3)) {
             assertTrue(message(() -> Factorizer.builder(m, 1).build().run()).contains("all zeros"));
