@@ -40,14 +40,19 @@ final class FactorizeCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
 
+    @Mixin
+    private Checkpointing checkpointing;
+
     @Override
     public Integer call() throws Exception {
         RunOutputs.Format format = outFormat.format();
+        checkpointing.validate();
         RunClock clock = new RunClock();
         clock.mark("load_start");
         try (DenseMatrix m = SolverOptions.read(input, options.dtype(), "M")) {
             clock.mark("loaded");
-            SolverRun.execute(spec.commandLine().getOut(), input.toString(), m, rank, options, out, format, log,
+            SolverRun.execute(spec.commandLine().getOut(), input.toString(), m, rank, options, checkpointing, out,
+                    format, log,
                     clock, Map.of("input", input.toString(), "load_seconds", clock.between("load_start", "loaded")));
         }
         return 0;

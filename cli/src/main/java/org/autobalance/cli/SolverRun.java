@@ -24,18 +24,26 @@ final class SolverRun {
      * Factorises {@code m} and reports.
      *
      * @param label what M is, for the printed summary (a file name or "demo problem")
+     * @param checkpointing the validated checkpoint options, or null for none
      * @param out the output directory, or null for none
      * @param outFormat the file format of the factors written to {@code out}
      * @param log the JSON-lines iteration log, or null for none
      * @param clock the phases so far (loading M); the first iteration and the end are added, and all go to the
      *        summary as {@code "clock"}
      */
-    static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
+    static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options,
+            Checkpointing checkpointing, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
             throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out, outFormat)) {
-            Factorizer factorizer = options.builder(m, rank, owned).build();
+            Factorizer.Builder builder = options.builder(m, rank, owned);
+            long resumedAt = -1;
+            if (checkpointing != null) {
+                checkpointing.applyTo(builder);
+                resumedAt = checkpointing.resumedAt();
+            }
+            Factorizer factorizer = builder.build();
             Path logStaging = log == null ? null : stagingFor(log);
             Result finished;
             IterationRecord[] first = new IterationRecord[1];
@@ -45,7 +53,7 @@ final class SolverRun {
                     clock.mark("first_iteration");
                 }
             };
-            try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
+            try (JsonLinesLog logWriter = logStaging == null ? null : openLog(log, logStaging, resumedAt);
                     ProgressDisplay progress = ProgressDisplay.create("rank " + rank, options.maxIterations)) {
                 finished = logWriter == null ? factorizer.run(progress, keepFirst)
                         : factorizer.run(progress, keepFirst, logWriter);
@@ -83,6 +91,25 @@ final class SolverRun {
             }
         } finally {
             owned.forEach(DenseMatrix::close);
+        }
+    }
+
+    /**
+     * A new log, or for a resumed run the interrupted run's log (still under its staging name) continued at the
+     * checkpoint's iteration.
+     */
+    private static JsonLinesLog openLog(Path log, Path staging, long resumedAt) throws IOException {
+        if (resumedAt < 0) {
+            return new JsonLinesLog(staging);
+        }
+        if (!Files.exists(staging)) {
+            throw new UsageException("--log " + log + ": cannot continue it, the interrupted run's log " + staging
+                    + " is missing", null);
+        }
+        try {
+            return JsonLinesLog.continueAt(staging, resumedAt);
+        } catch (IOException e) {
+            throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,8 +1,14 @@
 package org.autobalance.solve;
 
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
@@ -40,7 +46,26 @@ public final class Factorizer {
 
     private record Settings(DenseMatrix m, int rank, StepSchedule schedule, Initializer initializer, Variant variant,
             int threads, long seed, long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
-            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners) {
+            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners,
+            Path checkpointDir, long checkpointEvery, Duration checkpointInterval, Checkpoint resume) {
+
+        /** What changes the iterates, as compared on resume (keys as in the summary). */
+        Map<String, Object> identity(double effectiveTolerance) {
+            Map<String, Object> id = new LinkedHashMap<>();
+            id.put("rows", (long) m.rows());
+            id.put("cols", (long) m.cols());
+            id.put("rank", (long) rank);
+            id.put("dtype", m.dtype().label());
+            id.put("schedule", schedule.describe());
+            id.put("variant", variant.describe());
+            id.put("init", initializer.describe());
+            id.put("seed", seed);
+            id.put("threads", (long) threads);
+            id.put("tolerance", effectiveTolerance);
+            id.put("exact_loss_every", exactLossEvery);
+            id.put("kernels", kernels.name());
+            return id;
+        }
     }
 
     private Factorizer(Settings config) {
@@ -77,6 +102,10 @@ public final class Factorizer {
         private Predicate<IterationRecord> stopWhen = r -> false;
         private FactorKernels kernels = KernelProvider.kernels();
         private final List<IterationListener> listeners = new ArrayList<>();
+        private Path checkpointDir;
+        private long checkpointEvery;
+        private Duration checkpointInterval;
+        private Checkpoint resume;
 
         private Builder(DenseMatrix m, int rank) {
             this.m = Objects.requireNonNull(m, "matrix M must not be null");
@@ -181,6 +210,32 @@ public final class Factorizer {
             return this;
         }
 
+        /**
+         * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive)
+         * and whenever {@code every} (if not null) has passed since the last one; {@code dir} null for none (the
+         * default). Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they
+         * wrote up to the checkpoint is on disk with it.
+         */
+        public Builder checkpoint(Path dir, long everyIterations, Duration every) {
+            if (dir != null && everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+            }
+            this.checkpointDir = dir;
+            this.checkpointEvery = Math.max(0, everyIterations);
+            this.checkpointInterval = every;
+            return this;
+        }
+
+        /**
+         * Continues the run saved in {@code checkpoint} instead of starting afresh: the initialiser is not used and
+         * the final factors are bit-for-bit those of an uninterrupted run. {@link #build()} refuses a checkpoint of
+         * another matrix (content hash) or another configuration; the iteration limit and time limit may differ.
+         */
+        public Builder resumeFrom(Checkpoint checkpoint) {
+            this.resume = Objects.requireNonNull(checkpoint, "checkpoint must not be null");
+            return this;
+        }
+
         /** Validates the combination of settings against M. */
         public Factorizer build() {
             if (m.isClosed()) {
@@ -196,8 +251,29 @@ public final class Factorizer {
                 requireFactor(v0, "V0", m.cols());
             }
             requireFinite(m, "M");
-            return new Factorizer(new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
-                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners)));
+            Settings settings = new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
+                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners), checkpointDir,
+                    checkpointEvery, checkpointInterval, resume);
+            if (resume != null) {
+                resume.requireShape(m.dtype(), m.rows(), m.cols(), rank);
+                if (!resume.inputHash().equals(Checkpoint.hash(m))) {
+                    throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
+                            + "SHA-256 differs): resume with the same M");
+                }
+                Map<String, Object> now = settings.identity(effectiveTolerance(settings));
+                Map<String, Object> then = resume.configuration();
+                for (Map.Entry<String, Object> e : now.entrySet()) {
+                    Object saved = then.get(e.getKey());
+                    boolean same = saved instanceof Number a && e.getValue() instanceof Number b
+                            ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+                    if (!same) {
+                        throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
+                                + show(saved) + ", this run has " + show(e.getValue())
+                                + ": resume with the same configuration");
+                    }
+                }
+            }
+            return new Factorizer(settings);
         }
 
         private void requireFactor(DenseMatrix x, String name, int rows) {
@@ -234,14 +310,15 @@ public final class Factorizer {
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
      * @throws IllegalArgumentException if M is zero (nothing to factorise)
+     * @throws UncheckedIOException if a checkpoint cannot be written (the factors are freed)
      */
     public Result run(IterationListener... moreListeners) {
         Settings c = config;
         List<IterationListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));
         DenseMatrix m = c.m();
+        double tolerance = effectiveTolerance(c);
         DType dtype = m.dtype();
-        double tolerance = Double.isNaN(c.tolerance()) ? defaultTolerance(dtype) : c.tolerance();
         DenseMatrix u = DenseMatrix.allocate(dtype, m.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, m.cols(), c.rank());
         boolean ok = false;
@@ -252,7 +329,8 @@ public final class Factorizer {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
                         + " approximation is 0 and the relative error is undefined");
             }
-            double[] sigma1 = {Double.NaN};
+            Checkpoint resume = c.resume();
+            double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.seed());
@@ -261,14 +339,26 @@ public final class Factorizer {
             };
             StepSchedule schedule = c.schedule().needsSpectralNorm()
                     ? c.schedule().resolve(sigma1Supplier.getAsDouble(), c.rank()) : c.schedule();
-            // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
-            c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0), () -> {
-                engine.fusedPass();
-                return engine.mv();
-            }));
+            if (resume != null) {
+                resume.restore(u, v);
+            } else {
+                // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
+                c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
+                        () -> {
+                            engine.fusedPass();
+                            return engine.mv();
+                        }));
+            }
 
             Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
-            loop.iterate();
+            if (c.checkpointDir() != null) {
+                loop.saver = new Saver(c, u, v, sigma1, c.identity(tolerance), all);
+            }
+            try {
+                loop.iterate();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
+            }
 
             engine.grams();
             double residual = engine.residualSquared();
@@ -304,6 +394,7 @@ public final class Factorizer {
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         IterationRecord last;
         double seconds;
+        Saver saver;
 
         Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
                 double normMSquared, double tolerance) {
@@ -316,15 +407,20 @@ public final class Factorizer {
             this.tolerance = tolerance;
         }
 
-        void iterate() {
+        void iterate() throws IOException {
+            Checkpoint resume = c.resume();
+            // a resumed run continues the clock and the divergence reference of the run it continues
+            double secondsBefore = resume == null ? 0 : resume.seconds();
             long start = System.nanoTime();
             long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
-            double referenceLoss = normMSquared / 2;
+            double referenceLoss = resume == null ? normMSquared / 2 : resume.referenceLoss();
             int r = c.rank();
             Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
-            for (long t = 0; t < c.maxIterations(); t++) {
+            long first = resume == null ? 0 : resume.iteration();
+            iterations = first;
+            for (long t = first; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
                 double[] gramV = engine.gramV;
@@ -361,7 +457,7 @@ public final class Factorizer {
                     throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
                 }
                 long now = System.nanoTime();
-                seconds = (now - start) * 1e-9;
+                seconds = secondsBefore + (now - start) * 1e-9;
                 IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
                         Math.sqrt(normVSquared), gradientNorm, seconds);
                 for (IterationListener listener : listeners) {
@@ -381,8 +477,62 @@ public final class Factorizer {
                     stopReason = StopReason.STOP_CONDITION;
                     return;
                 }
+                if (saver != null) {
+                    saver.afterIteration(t + 1, referenceLoss, seconds, now);
+                }
             }
-            seconds = (System.nanoTime() - start) * 1e-9;
+            seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
         }
+    }
+
+    /** Writes checkpoints when the policy says so. */
+    private static final class Saver {
+        private final Settings c;
+        private final DenseMatrix u;
+        private final DenseMatrix v;
+        private final double[] sigma1;
+        private final Map<String, Object> identity;
+        private final List<IterationListener> listeners;
+        private final String inputHash;
+        private long lastNanos = System.nanoTime();
+
+        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, Map<String, Object> identity,
+                List<IterationListener> listeners) {
+            this.c = c;
+            this.u = u;
+            this.v = v;
+            this.sigma1 = sigma1;
+            this.identity = identity;
+            this.listeners = listeners;
+            this.inputHash = c.resume() != null ? c.resume().inputHash() : Checkpoint.hash(c.m());
+        }
+
+        /** After {@code done} iterations, with U and V already updated by the last of them. */
+        void afterIteration(long done, double referenceLoss, double seconds, long now) throws IOException {
+            boolean due = c.checkpointEvery() > 0 && done % c.checkpointEvery() == 0
+                    || c.checkpointInterval() != null && now - lastNanos >= c.checkpointInterval().toNanos();
+            if (!due) {
+                return;
+            }
+            for (IterationListener listener : listeners) {
+                if (listener instanceof Flushable f) {
+                    f.flush();
+                }
+            }
+            Checkpoint.write(c.checkpointDir(), u, v, done, sigma1[0], referenceLoss, seconds, inputHash, identity,
+                    new double[] {c.checkpointEvery(), c.checkpointInterval() == null ? 0
+                        : c.checkpointInterval().toNanos() * 1e-9});
+            lastNanos = System.nanoTime();
+        }
+    }
+
+    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
+    private static String show(Object value) {
+        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
+    }
+
+    private static double effectiveTolerance(Settings c) {
+        return Double.isNaN(c.tolerance()) ? defaultTolerance(c.m().dtype()) : c.tolerance();
     }
 }
