@@ -32,6 +32,9 @@ public final class Main implements Runnable {
     /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@." failed
+        // with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
+        cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(Main::exitCode);

@@ -102,6 +102,10 @@ final class SolverRun {
         if (resumedAt < 0) {
             return new JsonLinesLog(staging);
         }
+        if (!Files.exists(staging) && Files.exists(log)) {
+            // the interrupted run had finished its log (killed after its last iteration): continue that one
+            Files.move(log, staging, StandardCopyOption.ATOMIC_MOVE);
+        }
         if (!Files.exists(staging)) {
             throw new UsageException("--log " + log + ": cannot continue it, the interrupted run's log " + staging
                     + " is missing", null);
