@@ -113,8 +113,12 @@ class KillNineTest {
         args.addAll(List.of("--checkpoint", run.resolve("ck").toString(), "--out", run.resolve("out").toString(),
                 "--log", run.resolve("run.jsonl").toString()));
         // the child must choose the kernels this JVM chooses, or the bits (and the checkpoint's configuration) differ
-        List<String> flags = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                ? List.of("--add-modules", "jdk.incubator.vector") : List.of();
+        List<String> flags = new ArrayList<>();
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            flags.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("autobalance."))
+                .forEach(k -> flags.add("-D" + k + "=" + System.getProperty(k)));
         return ChildJvm.start(ChildJvm.command(flags, Main.class, args.toArray(String[]::new)),
                 run.resolve("child.out"));
     }
