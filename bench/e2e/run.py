@@ -41,12 +41,12 @@ def problem(work, d1, d2, k, dtype):
     return path
 
 
-def timed(cmd):
+def timed(cmd, env=None):
     """Runs cmd; returns (wall seconds, spawn epoch, peak RSS in MB, stdout). Fails loudly on a non-zero exit."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         spawned = time.time()
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)
         # wait4, not wait: it gives this one child's peak resident set (RUSAGE_CHILDREN would be the maximum
         # over every child so far)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -60,9 +60,9 @@ def timed(cmd):
         return wall, spawned, usage.ru_maxrss / 1024, out.read().decode()
 
 
-def run_engine(m_path, k, dtype, out_dir):
+def run_engine(m_path, k, dtype, out_dir, threads):
     cmd = [os.path.join(ROOT, "autobalance"), "factorize", "--input", m_path, "--rank", str(k), "--dtype", dtype,
-           "--out", out_dir, "--out-format", "npy"]
+           "--out", out_dir, "--out-format", "npy"] + (["--threads", str(threads)] if threads else [])
     wall, spawned, rss, _ = timed(cmd)
     with open(os.path.join(out_dir, "summary.json")) as f:
         s = json.load(f)
@@ -72,9 +72,14 @@ def run_engine(m_path, k, dtype, out_dir):
             "stop_reason": s["stop_reason"], "peak_mb": rss}
 
 
-def run_numpy(m_path, k, dtype, out_dir):
+def run_numpy(m_path, k, dtype, out_dir, threads):
     cmd = [sys.executable, os.path.join(HERE, "reference.py"), m_path, str(k), out_dir, "--dtype", dtype]
-    wall, spawned, rss, out = timed(cmd)
+    env = None
+    if threads:
+        # numpy's BLAS (OpenBLAS, or another through these variables) reads its thread count at import
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
+    wall, spawned, rss, out = timed(cmd, env)
     s = json.loads(out.strip().splitlines()[-1])
     return {"wall": wall, "loaded": s["loaded"] - spawned, "first_iteration": s["first_iteration"] - spawned,
             "load": s["loaded"] - s["imported"], "iterations": s["iterations"],
@@ -108,6 +113,9 @@ def main():
                    help="repeatable (default: both)")
     p.add_argument("--work", default=os.path.join(ROOT, "bench", "target", "e2e"),
                    help="where the problems and outputs go (default: bench/target/e2e)")
+    p.add_argument("--threads", type=int, metavar="T",
+                   help="threads for both: the engine's --threads and numpy's BLAS threads (default: each its own "
+                        "default, all cores)")
     p.add_argument("--json", metavar="FILE", help="also write every run's measurements here")
     a = p.parse_args()
     problems = PROBLEMS
@@ -144,7 +152,7 @@ def main():
                 for impl in order:
                     out_dir = os.path.join(a.work, f"out_{impl}")
                     fn = run_engine if impl == "engine" else run_numpy
-                    runs[impl].append(fn(m_path, k, dtype, out_dir))
+                    runs[impl].append(fn(m_path, k, dtype, out_dir, a.threads))
             cell = {"d1": d1, "d2": d2, "rank": k, "dtype": dtype, "runs": runs}
             results.append(cell)
             ratio = median(runs["engine"], "wall") / median(runs["numpy"], "wall")
@@ -158,7 +166,7 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
-                       "numpy": np.__version__, "runs": a.runs, "results": results}, f, indent=1)
+                       "numpy": np.__version__, "runs": a.runs, "threads": a.threads, "results": results}, f, indent=1)
 
 
 if __name__ == "__main__":
