@@ -28,14 +28,15 @@ import org.autobalance.memory.DenseMatrix;
  *   <li>Into a matrix of the requested dtype: float32 data into a float64 matrix is widened exactly; float64 data into
  *       a float32 matrix is rounded to the nearest float, exactly as the Matrix Market reader rounds a value it
  *       parsed as a double, so the two readers give the same matrix for the same numbers. A float64 value beyond
- *       the float32 range (|x| &gt; 3.4028235e38, which would round to infinity) is rejected with its row, column
- *       and value.</li>
- *   <li>NaN and infinities are rejected with the position of the first one in row-major order (1-based), as the
+ *       the float32 range (one that rounds to infinity: |x| &ge; 3.4028235677973366e38) is rejected with its row,
+ *       column and value.</li>
+ *   <li>NaN and infinities are rejected with their position (1-based; the first met in the file's order), as the
  *       Matrix Market reader rejects them.</li>
- *   <li>The file is mapped, never parsed element by element: the size the header declares is checked against the
- *       file size before anything is allocated (a header that lies, a truncated file or bytes after the data give a
- *       clear error, not a huge allocation), then C-order rows of the matrix's dtype are copied in bulk into the
- *       padded layout ({@link DenseMatrix#copyRowFrom}); Fortran order is transposed in cache-sized tiles.</li>
+ *   <li>The file is mapped, never parsed: the size the header declares is checked against the file size before
+ *       anything is allocated (a header that lies, a truncated file or bytes after the data give a clear error, not
+ *       a huge allocation); then each row (C order) or each column piece of a 64 × 64 tile (Fortran order) is
+ *       bulk-copied into a small heap array, checked and converted there, and bulk-copied into the padded layout
+ *       ({@link DenseMatrix#copyRowFrom}): one read of the file, one write of the matrix.</li>
  * </ul>
  * Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}; the matrix is freed
  * again when the data is bad.
@@ -106,7 +107,6 @@ public final class Npy {
                     + "the file size disagree");
         }
         MemorySegment data = file.asSlice(header.dataOffset(), dataBytes);
-        Source elements = new Source(data, header, rows);
         DenseMatrix m;
         try {
             m = DenseMatrix.allocate(dtype, rows, cols);
@@ -114,24 +114,11 @@ public final class Npy {
             throw new MatrixFormatException(source, e.getMessage());
         }
         try {
-            if (!header.fortranOrder() && header.itemSize() == dtype.bytes()) {
-                long rowBytes = (long) cols * dtype.bytes();
-                for (int i = 0; i < rows; i++) {
-                    m.copyRowFrom(i, data, i * rowBytes, elements.layout);
-                }
-            } else if (!header.fortranOrder()) {
-                convertRows(elements, m);
+            Transfer transfer = new Transfer(data, header, m, source);
+            if (header.fortranOrder()) {
+                transfer.transposed();
             } else {
-                transposeTiles(elements, m);
-            }
-            int[] bad = m.firstNonFinite();
-            if (bad != null) {
-                double value = elements.get(bad[0], bad[1]);
-                String at = " at row " + (bad[0] + 1) + ", column " + (bad[1] + 1);
-                throw new MatrixFormatException(source, Double.isFinite(value)
-                        ? "value " + value + at + " is outside the float32 range (|x| <= " + Float.MAX_VALUE
-                                + "); read it as float64"
-                        : "non-finite value " + value + at);
+                transfer.rows();
             }
             return m;
         } catch (MatrixFormatException | RuntimeException | Error e) {
@@ -199,78 +186,161 @@ public final class Npy {
         return shape;
     }
 
-    /** C order with a change of precision: element by element along each row. */
-    private static void convertRows(Source in, DenseMatrix m) {
-        MemorySegment out = m.segment();
-        boolean toFloat = m.dtype() == DType.FLOAT32;
-        for (int i = 0; i < m.rows(); i++) {
-            long base = (long) i * m.stride();
-            for (int j = 0; j < m.cols(); j++) {
-                store(out, toFloat, base + j, in.get(i, j));
-            }
-        }
-    }
-
-    /**
-     * Fortran order: the file holds the transpose in C order. Tiles of {@value #TILE} × {@value #TILE} keep both
-     * the column-wise reads and the row-wise writes within cache lines that stay resident.
-     */
-    private static void transposeTiles(Source in, DenseMatrix m) {
-        MemorySegment out = m.segment();
-        boolean toFloat = m.dtype() == DType.FLOAT32;
-        int rows = m.rows();
-        int cols = m.cols();
-        long stride = m.stride();
-        for (int i0 = 0; i0 < rows; i0 += TILE) {
-            int i1 = Math.min(rows, i0 + TILE);
-            for (int j0 = 0; j0 < cols; j0 += TILE) {
-                int j1 = Math.min(cols, j0 + TILE);
-                for (int j = j0; j < j1; j++) {
-                    for (int i = i0; i < i1; i++) {
-                        store(out, toFloat, i * stride + j, in.get(i, j));
-                    }
-                }
-            }
-        }
-    }
-
-    private static void store(MemorySegment out, boolean toFloat, long index, double value) {
-        if (toFloat) {
-            out.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
-        } else {
-            out.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
-        }
-    }
-
     private static ValueLayout unaligned(int bytes, ByteOrder order) {
         return bytes == 4 ? ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order)
                 : ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
     }
 
-    /** The array's elements as the file stores them: element (i, j) at its C- or Fortran-order position. */
-    private static final class Source {
+    /**
+     * Moves the file's elements into the matrix through small heap arrays: a run of elements is bulk-copied from the
+     * file into an array (bytes swapped on the way if the file's order is not the native one), checked and converted
+     * there, and bulk-copied into the matrix. Each element is read from the file once and written to the matrix
+     * once, and the per-element work is plain array code, which is fast even before the JIT has compiled anything
+     * (this runs once per process, at its start; element-wise segment access is several times slower there).
+     */
+    private static final class Transfer {
         private final MemorySegment data;
         private final ValueLayout layout;
-        private final ValueLayout.OfFloat f4;
-        private final ValueLayout.OfDouble f8;
-        private final boolean fortran;
-        private final long rows;
-        private final long cols;
+        private final int itemSize;
+        private final boolean fromFloat;
+        private final boolean toFloat;
+        private final DenseMatrix m;
+        private final String source;
+        private final int rows;
+        private final int cols;
+        /** The current run of source elements, in the file's element type. */
+        private final float[] runF;
+        private final double[] runD;
 
-        Source(MemorySegment data, NpyHeader header, int rows) {
+        Transfer(MemorySegment data, NpyHeader header, DenseMatrix m, String source) {
             this.data = data;
-            this.layout = unaligned(header.itemSize(), header.byteOrder());
-            this.f4 = header.itemSize() == 4 ? (ValueLayout.OfFloat) layout : null;
-            this.f8 = header.itemSize() == 8 ? (ValueLayout.OfDouble) layout : null;
-            this.fortran = header.fortranOrder();
-            this.rows = rows;
-            this.cols = header.shape()[1];
+            this.itemSize = header.itemSize();
+            this.layout = unaligned(itemSize, header.byteOrder());
+            this.fromFloat = itemSize == Float.BYTES;
+            this.toFloat = m.dtype() == DType.FLOAT32;
+            this.m = m;
+            this.source = source;
+            this.rows = m.rows();
+            this.cols = m.cols();
+            int run = header.fortranOrder() ? Math.min(rows, TILE) : cols;
+            this.runF = fromFloat ? new float[run] : null;
+            this.runD = fromFloat ? null : new double[run];
         }
 
-        /** Element (i, j), widened exactly to double. */
-        double get(int i, int j) {
-            long index = fortran ? j * rows + i : i * cols + j;
-            return f4 != null ? data.getAtIndex(f4, index) : data.getAtIndex(f8, index);
+        /** C order: one row of the file is one row of the matrix. */
+        void rows() throws MatrixFormatException {
+            Object row = toFloat ? new float[cols] : new double[cols];
+            MemorySegment rowSegment = toFloat ? MemorySegment.ofArray((float[]) row)
+                    : MemorySegment.ofArray((double[]) row);
+            long rowBytes = (long) cols * itemSize;
+            for (int i = 0; i < rows; i++) {
+                load(i * rowBytes, cols, row, 0, i, 0, true);
+                m.copyRowFrom(i, rowSegment, 0, m.dtype().layout());
+            }
+        }
+
+        /**
+         * Fortran order: the file holds the columns one after another. Tiles of {@value #TILE} × {@value #TILE}:
+         * each column piece is loaded into a tile, each row piece gathered from it and copied into the matrix, so
+         * both the file and the matrix are walked in runs of consecutive elements.
+         */
+        void transposed() throws MatrixFormatException {
+            int tileRows = Math.min(rows, TILE);
+            Object tile = toFloat ? new float[TILE * tileRows] : new double[TILE * tileRows];
+            Object row = toFloat ? new float[TILE] : new double[TILE];
+            MemorySegment rowSegment = toFloat ? MemorySegment.ofArray((float[]) row)
+                    : MemorySegment.ofArray((double[]) row);
+            MemorySegment out = m.segment();
+            long elementBytes = m.dtype().bytes();
+            for (int i0 = 0; i0 < rows; i0 += TILE) {
+                int h = Math.min(TILE, rows - i0);
+                for (int j0 = 0; j0 < cols; j0 += TILE) {
+                    int w = Math.min(TILE, cols - j0);
+                    for (int c = 0; c < w; c++) {
+                        load(((long) (j0 + c) * rows + i0) * itemSize, h, tile, c * tileRows, i0, j0 + c, false);
+                    }
+                    for (int r = 0; r < h; r++) {
+                        if (toFloat) {
+                            float[] t = (float[]) tile;
+                            float[] x = (float[]) row;
+                            for (int c = 0; c < w; c++) {
+                                x[c] = t[c * tileRows + r];
+                            }
+                        } else {
+                            double[] t = (double[]) tile;
+                            double[] x = (double[]) row;
+                            for (int c = 0; c < w; c++) {
+                                x[c] = t[c * tileRows + r];
+                            }
+                        }
+                        MemorySegment.copy(rowSegment, 0, out, ((long) (i0 + r) * m.stride() + j0) * elementBytes,
+                                w * elementBytes);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Copies {@code n} consecutive file elements from byte {@code offset} into {@code target} (a float[] for a
+         * float32 matrix, else a double[]) from index {@code at}, checking each. For messages, element k is at
+         * (row, col + k) if {@code alongRow}, else at (row + k, col).
+         *
+         * <p>{@code x - x != 0} is the finiteness test: 0 for every finite x, NaN for NaN and ±∞. Rounding a float64
+         * to float32 is tested after the rounding, which also catches finite values that round to infinity.
+         */
+        private void load(long offset, int n, Object target, int at, int row, int col, boolean alongRow)
+                throws MatrixFormatException {
+            if (fromFloat) {
+                MemorySegment.copy(data, layout, offset, runF, 0, n);
+                if (toFloat) {
+                    float[] t = (float[]) target;
+                    for (int k = 0; k < n; k++) {
+                        float x = runF[k];
+                        if (x - x != 0) {
+                            throw bad(x, row, col, k, alongRow);
+                        }
+                        t[at + k] = x;
+                    }
+                } else {
+                    double[] t = (double[]) target;
+                    for (int k = 0; k < n; k++) {
+                        float x = runF[k];
+                        if (x - x != 0) {
+                            throw bad(x, row, col, k, alongRow);
+                        }
+                        t[at + k] = x;
+                    }
+                }
+            } else {
+                MemorySegment.copy(data, layout, offset, runD, 0, n);
+                if (toFloat) {
+                    float[] t = (float[]) target;
+                    for (int k = 0; k < n; k++) {
+                        float x = (float) runD[k];
+                        if (x - x != 0) {
+                            throw bad(runD[k], row, col, k, alongRow);
+                        }
+                        t[at + k] = x;
+                    }
+                } else {
+                    double[] t = (double[]) target;
+                    for (int k = 0; k < n; k++) {
+                        double x = runD[k];
+                        if (x - x != 0) {
+                            throw bad(x, row, col, k, alongRow);
+                        }
+                        t[at + k] = x;
+                    }
+                }
+            }
+        }
+
+        private MatrixFormatException bad(double value, int row, int col, int k, boolean alongRow) {
+            String at = " at row " + (row + (alongRow ? 0 : k) + 1) + ", column " + (col + (alongRow ? k : 0) + 1);
+            return new MatrixFormatException(source, Double.isFinite(value)
+                    ? "value " + value + at + " is outside the float32 range (it rounds to infinity); read it as "
+                            + "float64"
+                    : "non-finite value " + value + at);
         }
     }
 }
