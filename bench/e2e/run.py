@@ -6,7 +6,8 @@ For each problem (d1 x d2, rank k plus 1 % noise) and dtype it writes M.npy once
   numpy:  python3 bench/e2e/reference.py M.npy k DIR --dtype D   (the same algorithm, start and stop rule)
 and reports medians of: wall time of the process, when M was loaded and when the first iteration ended (seconds
 after the process was started, from the epoch times each process reports: the engine in summary.json "clock", the
-script on stdout), iterations, final relative error, peak resident memory.
+script on stdout), iterations, final relative error, CPU time (user + system: on a machine shared with other work,
+less disturbed than the wall time), peak resident memory.
 
 The problem M = A B' / sqrt(k) + N, with A, B, N i.i.d. standard Gaussian scaled so the noise entries have 1 % of the
 low-rank entries' standard deviation (the shape of `./autobalance demo`), fixed seed.
@@ -42,13 +43,13 @@ def problem(work, d1, d2, k, dtype):
 
 
 def timed(cmd, env=None):
-    """Runs cmd; returns (wall seconds, spawn epoch, peak RSS in MB, stdout). Fails loudly on a non-zero exit."""
+    """Runs cmd; returns (wall s, spawn epoch, CPU s, peak RSS in MB, stdout). Fails loudly on a non-zero exit."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         spawned = time.time()
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT, env=env)
-        # wait4, not wait: it gives this one child's peak resident set (RUSAGE_CHILDREN would be the maximum
-        # over every child so far)
+        # wait4, not wait: it gives this one child's CPU time and peak resident set (RUSAGE_CHILDREN would sum
+        # the times of, and take the largest set over, every child so far)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -57,19 +58,19 @@ def timed(cmd, env=None):
         if proc.returncode != 0:
             sys.exit(f"bench e2e: {' '.join(cmd)} failed (exit {proc.returncode}):\n"
                      f"{err.read().decode(errors='replace')}")
-        return wall, spawned, usage.ru_maxrss / 1024, out.read().decode()
+        return wall, spawned, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode()
 
 
 def run_engine(m_path, k, dtype, out_dir, threads):
     cmd = [os.path.join(ROOT, "autobalance"), "factorize", "--input", m_path, "--rank", str(k), "--dtype", dtype,
            "--out", out_dir, "--out-format", "npy"] + (["--threads", str(threads)] if threads else [])
-    wall, spawned, rss, _ = timed(cmd)
+    wall, spawned, cpu, rss, _ = timed(cmd)
     with open(os.path.join(out_dir, "summary.json")) as f:
         s = json.load(f)
     clock = s["clock"]
     return {"wall": wall, "loaded": clock["loaded"] - spawned, "first_iteration": clock["first_iteration"] - spawned,
             "load": s["load_seconds"], "iterations": s["iterations"], "relative_error": s["relative_error"],
-            "stop_reason": s["stop_reason"], "peak_mb": rss}
+            "stop_reason": s["stop_reason"], "cpu": cpu, "peak_mb": rss}
 
 
 def run_numpy(m_path, k, dtype, out_dir, threads):
@@ -79,11 +80,11 @@ def run_numpy(m_path, k, dtype, out_dir, threads):
         # numpy's BLAS (OpenBLAS, or another through these variables) reads its thread count at import
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                    MKL_NUM_THREADS=str(threads))
-    wall, spawned, rss, out = timed(cmd, env)
+    wall, spawned, cpu, rss, out = timed(cmd, env)
     s = json.loads(out.strip().splitlines()[-1])
     return {"wall": wall, "loaded": s["loaded"] - spawned, "first_iteration": s["first_iteration"] - spawned,
             "load": s["loaded"] - s["imported"], "iterations": s["iterations"],
-            "relative_error": s["relative_error"], "stop_reason": s["stop_reason"], "peak_mb": rss}
+            "relative_error": s["relative_error"], "stop_reason": s["stop_reason"], "cpu": cpu, "peak_mb": rss}
 
 
 def median(runs, key):
@@ -136,8 +137,8 @@ def main():
     print(f"# {machine()}; numpy {np.__version__}, python {platform.python_version()}; {a.runs} runs per cell, "
           "alternated; medians")
     print("| problem | dtype | impl | wall s | loaded at s | 1st iteration at s | load s | iterations | "
-          "rel. error | peak MB | engine/numpy wall |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "rel. error | CPU s | peak MB | engine/numpy wall | engine/numpy CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     # the first engine call may build the project: do it before timing anything
     subprocess.run([os.path.join(ROOT, "autobalance"), "--help"], cwd=ROOT, stdout=subprocess.DEVNULL,
                    check=False)
@@ -156,13 +157,15 @@ def main():
             cell = {"d1": d1, "d2": d2, "rank": k, "dtype": dtype, "runs": runs}
             results.append(cell)
             ratio = median(runs["engine"], "wall") / median(runs["numpy"], "wall")
+            cpu_ratio = median(runs["engine"], "cpu") / median(runs["numpy"], "cpu")
             for impl in ("engine", "numpy"):
                 r = runs[impl]
                 iters = sorted({x["iterations"] for x in r})
                 print(f"| {d1}x{d2} r={k} | {dtype} | {impl} | {median(r, 'wall'):.2f} | {median(r, 'loaded'):.2f} | "
                       f"{median(r, 'first_iteration'):.2f} | {median(r, 'load'):.3f} | "
-                      f"{'/'.join(map(str, iters))} | {median(r, 'relative_error'):.5g} | {median(r, 'peak_mb'):.0f} | "
-                      f"{f'{ratio:.2f}' if impl == 'engine' else ''} |", flush=True)
+                      f"{'/'.join(map(str, iters))} | {median(r, 'relative_error'):.5g} | {median(r, 'cpu'):.2f} | "
+                      f"{median(r, 'peak_mb'):.0f} | {f'{ratio:.2f}' if impl == 'engine' else ''} | "
+                      f"{f'{cpu_ratio:.2f}' if impl == 'engine' else ''} |", flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
