@@ -261,7 +261,8 @@ public final class Factorizer {
                 return engine.mv();
             }));
 
-            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
+            PlateauCheck plateau = new PlateauCheck(c.kernels(), pass, m, u, v, Math.sqrt(normMSquared), c.seed());
+            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
             loop.iterate();
 
             engine.grams();
@@ -294,13 +295,14 @@ public final class Factorizer {
         private final double normMSquared;
         private final double normM;
         private final double tolerance;
+        private final PlateauCheck plateau;
         long iterations;
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         IterationRecord last;
         double seconds;
 
         Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
-                double normMSquared, double tolerance) {
+                double normMSquared, double tolerance, PlateauCheck plateau) {
             this.c = c;
             this.listeners = listeners;
             this.engine = engine;
@@ -308,6 +310,7 @@ public final class Factorizer {
             this.normMSquared = normMSquared;
             this.normM = Math.sqrt(normMSquared);
             this.tolerance = tolerance;
+            this.plateau = plateau;
         }
 
         void iterate() {
@@ -318,6 +321,7 @@ public final class Factorizer {
             Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
+            boolean onPlateau = false;
             for (long t = 0; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
@@ -327,6 +331,7 @@ public final class Factorizer {
                         : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
+                    plateau.start(gramU, gramV);
                 }
                 if (!Double.isFinite(loss)) {
                     throw new DivergenceException(t, "the loss is " + loss, last);
@@ -356,19 +361,25 @@ public final class Factorizer {
                 }
                 long now = System.nanoTime();
                 seconds = (now - start) * 1e-9;
-                IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
-                        Math.sqrt(normVSquared), gradientNorm, seconds);
+                // the identity's loss can round to slightly below 0 near an exact fit
+                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
+                IterationRecord record = new IterationRecord(t, eta, loss, exact, relativeError, balance,
+                        Math.sqrt(normUSquared), Math.sqrt(normVSquared), gradientNorm, seconds);
                 for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
                 last = record;
                 iterations = t + 1;
-                if (tolerance > 0 && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared)) {
+                boolean stationary = tolerance > 0
+                        && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
+                boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
+                if (stationary && plateau.minimiser(t, gramU, gramV, loss, lastIteration)) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
+                onPlateau = stationary;
                 if (now >= deadline) {
-                    stopReason = StopReason.TIME_LIMIT;
+                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
                     return;
                 }
                 if (c.stopWhen().test(record)) {
@@ -377,6 +388,9 @@ public final class Factorizer {
                 }
             }
             seconds = (System.nanoTime() - start) * 1e-9;
+            if (onPlateau) {
+                stopReason = StopReason.PLATEAU;
+            }
         }
     }
 }

@@ -6,12 +6,14 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.parallel.ParallelPass;
 
 /**
- * σ₁(M), the largest singular value, by power iteration on the engine's own fused pass with r = 1.
+ * σ₁(M), the largest singular value, or σ₁(M − UVᵀ), that of the residual, by power iteration on the engine's own
+ * fused pass with r = 1.
  *
  * <p>One fused pass with unit vectors x (as V) and y (as U) gives both Mx and Mᵀy. Setting x ← Mᵀy/‖·‖ and
  * y ← Mx/‖·‖ runs two interleaved power iterations (x₀, y₁, x₂, … and y₀, x₁, y₂, …), each advancing one half-step
  * per pass, so every pass is used in full. Every ‖Mx‖ and ‖Mᵀy‖ with unit x, y is a lower bound on σ₁, and the largest
- * one seen converges to σ₁.
+ * one seen converges to σ₁. For the residual R = M − UVᵀ the pass's Mx and Mᵀy are corrected to Rx = Mx − U(Vᵀx) and
+ * Rᵀy = Mᵀy − V(Uᵀy), O((d1 + d2)·r) more work per pass; R itself is never formed.
  */
 final class SpectralNorm {
     /** Passes over M at most; the estimate's relative error then is below (σ₂/σ₁)^(passes) anyway. */
@@ -23,6 +25,17 @@ final class SpectralNorm {
     }
 
     static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, long seed) {
+        return estimate(kernels, pass, m, null, null, seed, MAX_PASSES, RELATIVE_TOLERANCE, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * A lower bound on σ₁(M − UVᵀ) (σ₁(M) when {@code u} is null), from at most {@code maxPasses} passes over M.
+     *
+     * @param relativeTolerance stop once a pass improves the bound by less than this, relatively
+     * @param enough stop as soon as the bound exceeds this (the caller only needs to know that it does)
+     */
+    static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v,
+            long seed, int maxPasses, double relativeTolerance, double enough) {
         try (DenseMatrix x = DenseMatrix.allocate(m.dtype(), m.cols(), 1);
                 DenseMatrix y = DenseMatrix.allocate(m.dtype(), m.rows(), 1);
                 IterationEngine engine = new IterationEngine(kernels, pass, m, y, x)) {
@@ -30,15 +43,19 @@ final class SpectralNorm {
             fillUnit(x, random);
             fillUnit(y, random);
             double best = 0.0;
-            for (int k = 0; k < MAX_PASSES; k++) {
+            for (int k = 0; k < maxPasses; k++) {
                 engine.fusedPass();
+                if (u != null) {
+                    subtractProjected(engine.mv(), u, v, x);
+                    subtractProjected(engine.mtu(), v, u, y);
+                }
                 double mx = columnNorm(engine.mv());
                 double mty = columnNorm(engine.mtu());
                 double estimate = Math.max(mx, mty);
                 if (estimate == 0.0) {
                     return 0.0;
                 }
-                boolean done = estimate <= best * (1 + RELATIVE_TOLERANCE);
+                boolean done = estimate <= best * (1 + relativeTolerance) || estimate > enough;
                 best = Math.max(best, estimate);
                 if (done) {
                     break;
@@ -52,6 +69,25 @@ final class SpectralNorm {
                 }
             }
             return best;
+        }
+    }
+
+    /** z −= A(Bᵀw) for the column z, factors A (z.rows() × r) and B (w.rows() × r); sums in double. */
+    private static void subtractProjected(DenseMatrix z, DenseMatrix a, DenseMatrix b, DenseMatrix w) {
+        int r = a.cols();
+        double[] btw = new double[r];
+        for (int j = 0; j < b.rows(); j++) {
+            double wj = w.get(j, 0);
+            for (int c = 0; c < r; c++) {
+                btw[c] += b.get(j, c) * wj;
+            }
+        }
+        for (int i = 0; i < a.rows(); i++) {
+            double s = 0.0;
+            for (int c = 0; c < r; c++) {
+                s += a.get(i, c) * btw[c];
+            }
+            z.set(i, 0, z.get(i, 0) - s);
         }
     }
 
