@@ -76,6 +76,7 @@ class CommandLineTest {
 
         List<String> records = Files.readAllLines(log);
         assertEquals(50, records.size());
+        double normM = Dense.frobenius(read(Fixtures.fixture("gd_M.mtx")));
         Matcher expected = Pattern.compile("\"loss\": ([0-9.eE+-]+),\\s*\"balance\": ([0-9.eE+-]+)")
                 .matcher(trajectory);
         for (String record : records) {
@@ -85,6 +86,9 @@ class CommandLineTest {
             // the one-pass loss identity cancels terms of size ‖M‖² ≈ 290: a few ε·‖M‖² absolute
             assertEquals(loss, number(record, "loss"), 1e-12 * 290, record);
             assertEquals(balance, number(record, "balance"), 1e-12 * balance, record);
+            // relative_error = √(2·loss)/‖M‖_F moves by δloss/(‖M‖_F·√(2·loss)) for an error δloss of the loss
+            assertEquals(Math.sqrt(2 * loss) / normM, number(record, "relative_error"),
+                    1e-12 * 290 / (normM * Math.sqrt(2 * loss)), record);
         }
     }
 
