@@ -249,7 +249,8 @@ public final class Factorizer {
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.seed());
+                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.rank(), Math.sqrt(normMSquared),
+                            c.seed());
                 }
                 return sigma1[0];
             };

@@ -108,7 +108,7 @@ final class PlateauCheck {
                 && (unlearned != lastUnlearned || t >= 2 * lastCheck);
         if (due) {
             double bound = Math.sqrt(weakest * weakest + level * level);
-            double residual = SpectralNorm.estimate(kernels, pass, m, u, v, seed + t, MAX_PASSES,
+            double residual = SpectralNorm.residual(kernels, pass, m, u, v, seed + t, MAX_PASSES,
                     RELATIVE_TOLERANCE, bound);
             lastPlateau = residual > bound;
             lastCheck = t;

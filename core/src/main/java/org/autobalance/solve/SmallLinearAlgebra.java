@@ -93,33 +93,62 @@ final class SmallLinearAlgebra {
                 w[i * r + k] = q[i * r + k] * Math.sqrt(Math.max(lambda[k], 0.0));
             }
         }
-        // S = Wᵀ(VᵀV)W
-        double[] bw = new double[r * r];
-        for (int i = 0; i < r; i++) {
-            for (int k = 0; k < r; k++) {
-                double t = 0.0;
-                for (int j = 0; j < r; j++) {
-                    t += gramV[i * r + j] * w[j * r + k];
-                }
-                bw[i * r + k] = t;
-            }
-        }
-        double[] s = new double[r * r];
-        for (int a = 0; a < r; a++) {
-            for (int b = a; b < r; b++) {
-                double t = 0.0;
-                for (int i = 0; i < r; i++) {
-                    t += w[i * r + a] * bw[i * r + b];
-                }
-                s[a * r + b] = t;
-                s[b * r + a] = t;
-            }
-        }
+        double[] s = congruence(gramV, w, r, r);
         double[] sigma = symmetricEigen(s, r, null);
         for (int k = 0; k < r; k++) {
             sigma[k] = Math.sqrt(Math.max(sigma[k], 0.0));
         }
         return sigma;
+    }
+
+    /**
+     * max over w of (wᵀAw)/(wᵀBw) for symmetric positive semi-definite A and B, w restricted to the directions in which
+     * B is numerically non-singular (eigenvalues above 10⁻¹² of its largest): with B = QΛQᵀ, the largest eigenvalue of
+     * Λ^−½QᵀAQΛ^−½ on those directions; 0 if B is zero. Neither argument is modified.
+     */
+    static double largestGeneralizedEigenvalue(double[] a, double[] b, int r) {
+        double[] q = new double[r * r];
+        double[] lambda = symmetricEigen(b.clone(), r, q);
+        int kept = 0;
+        while (kept < r && lambda[kept] > 1e-12 * lambda[0]) {
+            kept++;
+        }
+        if (kept == 0) {
+            return 0.0;
+        }
+        double[] w = new double[r * kept];
+        for (int i = 0; i < r; i++) {
+            for (int k = 0; k < kept; k++) {
+                w[i * kept + k] = q[i * r + k] / Math.sqrt(lambda[k]);
+            }
+        }
+        return symmetricEigen(congruence(a, w, r, kept), kept, null)[0];
+    }
+
+    /** WᵀAW for symmetric r × r A and r × k W (row-major), a symmetric k × k matrix. */
+    private static double[] congruence(double[] a, double[] w, int r, int k) {
+        double[] aw = new double[r * k];
+        for (int i = 0; i < r; i++) {
+            for (int c = 0; c < k; c++) {
+                double t = 0.0;
+                for (int j = 0; j < r; j++) {
+                    t += a[i * r + j] * w[j * k + c];
+                }
+                aw[i * k + c] = t;
+            }
+        }
+        double[] s = new double[k * k];
+        for (int x = 0; x < k; x++) {
+            for (int y = x; y < k; y++) {
+                double t = 0.0;
+                for (int i = 0; i < r; i++) {
+                    t += w[i * k + x] * aw[i * k + y];
+                }
+                s[x * k + y] = t;
+                s[y * k + x] = t;
+            }
+        }
+        return s;
     }
 
     /**
