@@ -17,7 +17,7 @@ class ObserversTest {
     Path dir;
 
     private static IterationRecord record(long t) {
-        return new IterationRecord(t, 0.5, 1.0 / (t + 1), t % 2 == 0, 0.25, 2.0, 3.0, Double.NaN, 0.125 * t);
+        return new IterationRecord(t, 0.5, 1.0 / (t + 1), t % 2 == 0, 0.375, 0.25, 2.0, 3.0, Double.NaN, 0.125 * t);
     }
 
     @Test
