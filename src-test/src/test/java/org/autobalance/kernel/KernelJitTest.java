@@ -1,6 +1,5 @@
 package org.autobalance.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -13,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -54,23 +52,11 @@ class KernelJitTest {
         String vm = System.getProperty("java.vm.name", "");
         assumeTrue(vm.contains("HotSpot") || vm.contains("OpenJDK"), "the compilation log is HotSpot's: " + vm);
         Path log = dir.resolve("compilation.log");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--add-opens",
+        String out = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector", "--add-opens",
                 "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log,
                 // compile after a tenth of the usual invocations: every kernel reaches C2 within a few seconds
-                "-XX:CompileThresholdScaling=0.1",
-                "-cp", System.getProperty("java.class.path"), RankSequenceProbe.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (var in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-        }
-        assertEquals(0, p.exitValue(), out);
+                "-XX:CompileThresholdScaling=0.1"), RankSequenceProbe.class);
         assertTrue(out.contains("done"), out);
 
         String text = Files.readString(log, StandardCharsets.ISO_8859_1);
