@@ -15,7 +15,8 @@ import org.autobalance.observe.Json;
 import org.autobalance.solve.Result;
 
 /**
- * The output directory of a run: U.mtx, V.mtx and summary.json appear together or not at all.
+ * The output directory of a run: its files (U.mtx, V.mtx for a factorisation; W1.npy, … for a network) and
+ * summary.json appear together or not at all.
  *
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
@@ -42,14 +43,32 @@ final class RunOutputs implements AutoCloseable {
         }
     }
 
+    /** Writes the content of the result files into a directory. */
+    @FunctionalInterface
+    interface Content {
+        void writeInto(Path directory) throws IOException;
+    }
+
     /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
     List<Path> commit(Result result, Map<String, Object> summary) throws IOException {
         String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
-        MatrixMarket.write(staging.resolve(U_FILE), result.u(), "U: " + comment);
-        MatrixMarket.write(staging.resolve(V_FILE), result.v(), "V: " + comment);
+        return commit(List.of(U_FILE, V_FILE), dir -> {
+            MatrixMarket.write(dir.resolve(U_FILE), result.u(), "U: " + comment);
+            MatrixMarket.write(dir.resolve(V_FILE), result.v(), "V: " + comment);
+        }, summary);
+    }
+
+    /**
+     * Writes the files {@code names} (by {@code content}, into the staging directory) and the summary, and moves them
+     * into the output directory, summary.json last; returns the paths written.
+     */
+    List<Path> commit(List<String> names, Content content, Map<String, Object> summary) throws IOException {
+        content.writeInto(staging);
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
+        List<String> all = new ArrayList<>(names);
+        all.add(SUMMARY_FILE);
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(U_FILE, V_FILE, SUMMARY_FILE)) {
+        for (String name : all) {
             Path target = directory.resolve(name);
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
