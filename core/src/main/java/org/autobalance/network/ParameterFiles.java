@@ -105,6 +105,20 @@ public final class ParameterFiles {
         return Npy.read(MemorySegment.ofArray(reshaped(bytes, header, flat)), source, dtype);
     }
 
+    /**
+     * Reads a C-order array of any number of dimensions as the matrix of its 2-D flattening: shape[0] × the product
+     * of the rest, 1 × n for a vector (how this class stores weights and biases).
+     */
+    public static DenseMatrix readFlattened(Path path, DType dtype) throws IOException {
+        byte[] bytes = Files.readAllBytes(path);
+        NpyHeader header = NpyHeader.parse(MemorySegment.ofArray(bytes), path.toString());
+        long[] found = header.shape();
+        if (found.length == 2) {
+            return Npy.read(MemorySegment.ofArray(bytes), path.toString(), dtype);
+        }
+        return read(path, dtype, found, "the array");
+    }
+
     /** Writes {@code m} as an array of shape {@code shape} (its 2-D flattening is {@code m}'s shape). */
     static void write(Path path, DenseMatrix m, long[] shape) throws IOException {
         Npy.write(path, m);
