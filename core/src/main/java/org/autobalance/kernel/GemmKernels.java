@@ -26,4 +26,23 @@ public interface GemmKernels {
     /** C (+)= op(A)·B, see the class comment; {@code k = 0} leaves C zero (or unchanged when accumulating). */
     void gemm(DType dtype, boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda,
             MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate);
+
+    /**
+     * A layer's forward pass with the bias and activation fused into the store of C (one write of the activations
+     * instead of a write, a read and a write): C[i, j] = φ(Σ_k A[i, k]·B[k, j] + β), φ(z) = z for z &gt; 0 and
+     * {@code slope}·z otherwise, β = bias[i] when {@code biasPerRow} (a convolution: rows of C are channels) or
+     * bias[j] (a dense layer: columns are units), 0 when {@code bias} is null. The sum is formed first, the bias
+     * added once, as the unfused sequence would.
+     */
+    void gemmBiasActivation(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment bias, boolean biasPerRow,
+            double slope);
+
+    /**
+     * The backward pass through an activation: D[i, j] ← D[i, j]·φ'(Y[i, j]) for an m × n block, where Y = φ(z) is
+     * the stored activation and φ' is 1 where Y &gt; 0 and {@code slope} elsewhere (φ(z) &gt; 0 exactly when
+     * z &gt; 0). D (modified) at {@code d[dOff + i·ldd + j]}, Y (not modified) at {@code y[yOff + i·ldy + j]}.
+     */
+    void activationSlope(DType dtype, int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d, long dOff,
+            int ldd, double slope);
 }

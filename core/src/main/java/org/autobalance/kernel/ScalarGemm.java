@@ -47,4 +47,47 @@ public final class ScalarGemm implements GemmKernels {
             }
         }
     }
+
+    @Override
+    public void gemmBiasActivation(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda,
+            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment bias,
+            boolean biasPerRow, double slope) {
+        gemm(dtype, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long ci = cOff + (long) i * ldc + j;
+                double z = get(dtype, c, ci);
+                if (bias != null) {
+                    z += get(dtype, bias, biasPerRow ? i : j);
+                }
+                set(dtype, c, ci, z > 0 ? z : slope * z);
+            }
+        }
+    }
+
+    @Override
+    public void activationSlope(DType dtype, int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d,
+            long dOff, int ldd, double slope) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                if (!(get(dtype, y, yOff + (long) i * ldy + j) > 0)) {
+                    long di = dOff + (long) i * ldd + j;
+                    set(dtype, d, di, slope * get(dtype, d, di));
+                }
+            }
+        }
+    }
+
+    private static double get(DType t, MemorySegment s, long i) {
+        return t == DType.FLOAT32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, i) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+    }
+
+    /** Stores {@code v} rounded to the element type; in float32, z + β and s·z are rounded as float arithmetic. */
+    private static void set(DType t, MemorySegment s, long i, double v) {
+        if (t == DType.FLOAT32) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v);
+        } else {
+            s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, v);
+        }
+    }
 }

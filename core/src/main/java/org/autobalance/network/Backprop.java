@@ -16,7 +16,8 @@ import org.autobalance.parallel.ParallelPass;
  *
  * <p>Each layer is a GEMM (see {@link GemmKernels}): a dense layer over the chunk's rows at once (Z = A·Wᵀ with a
  * transposed copy of W, G += δᵀ·A, δ_prev = δ·W); a convolution per sample, lowered by im2col (Z = W·col,
- * G += δ·colᵀ, δcol = Wᵀ·δ, then col2im). Only the activations φ(z) are stored: φ'(z) is read off their sign.
+ * G += δ·colᵀ, δcol = Wᵀ·δ, then col2im), the bias and activation fused into the forward GEMM's store. Only the
+ * activations φ(z) are stored: φ'(z) is read off their sign.
  */
 final class Backprop implements AutoCloseable {
     private final Architecture arch;
@@ -169,20 +170,22 @@ final class Backprop implements AutoCloseable {
             DenseMatrix out = activations[h];
             DenseMatrix w = params.weights(h);
             MemorySegment outSeg = out.segment();
+            DenseMatrix bias = params.biases(h);
+            MemorySegment bs = bias == null ? null : bias.segment();
+            double slope = l.activation().negativeSlope();
             if (l.isDense()) {
                 DenseMatrix wt = transposed[h];
-                gemm.gemm(dtype, false, rows, l.outChannels(), l.fanIn(), in.segment(), (long) start * in.stride(),
-                        in.stride(), wt.segment(), 0, wt.stride(), outSeg, (long) start * out.stride(), out.stride(),
-                        false);
+                gemm.gemmBiasActivation(dtype, rows, l.outChannels(), l.fanIn(), in.segment(),
+                        (long) start * in.stride(), in.stride(), wt.segment(), 0, wt.stride(), outSeg,
+                        (long) start * out.stride(), out.stride(), bs, false, slope);
             } else {
                 for (int i = start; i < end; i++) {
                     im2col(l, in.segment(), (long) i * in.stride(), ch.col);
-                    gemm.gemm(dtype, false, l.outChannels(), l.positions(), l.fanIn(), w.segment(), 0, w.stride(),
-                            ch.col.segment(), 0, ch.col.stride(), outSeg, (long) i * out.stride(), l.positions(),
-                            false);
+                    gemm.gemmBiasActivation(dtype, l.outChannels(), l.positions(), l.fanIn(), w.segment(), 0,
+                            w.stride(), ch.col.segment(), 0, ch.col.stride(), outSeg, (long) i * out.stride(),
+                            l.positions(), bs, true, slope);
                 }
             }
-            biasAndActivation(l, params.biases(h), out, start, end);
         }
     }
 
@@ -219,7 +222,12 @@ final class Backprop implements AutoCloseable {
             DenseMatrix in = h == 1 ? x : activations[h - 1];
             DenseMatrix w = params.weights(h);
             DenseMatrix gw = g.weights(h);
-            activationSlope(l, activations[h], cur, start, end);
+            if (!l.activation().isLinear()) {
+                DenseMatrix act = activations[h];
+                gemm.activationSlope(dtype, rows, l.outFeatures(), act.segment(), (long) start * act.stride(),
+                        act.stride(), cur.segment(), (long) start * cur.stride(), cur.stride(),
+                        l.activation().negativeSlope());
+            }
             if (g.hasBiases()) {
                 biasGradient(l, cur, g.biases(h), start, end);
             }
@@ -247,49 +255,6 @@ final class Backprop implements AutoCloseable {
                         Elements.zero(prev.segment(), dtype, po, l.inFeatures());
                         col2im(l, ch.dcol, prev.segment(), po);
                     }
-                }
-            }
-        }
-    }
-
-    /** z += b (per output channel), then φ, in place on rows [start, end) of {@code out}. */
-    private void biasAndActivation(Layer l, DenseMatrix bias, DenseMatrix out, int start, int end) {
-        double slope = l.activation().negativeSlope();
-        if (bias == null && slope == 1.0) {
-            return;
-        }
-        MemorySegment s = out.segment();
-        MemorySegment bs = bias == null ? null : bias.segment();
-        int channels = l.outChannels();
-        int pos = l.positions();
-        for (int i = start; i < end; i++) {
-            long row = (long) i * out.stride();
-            for (int c = 0; c < channels; c++) {
-                double b = bs == null ? 0.0 : Elements.get(bs, dtype, c);
-                long base = row + (long) c * pos;
-                for (int p = 0; p < pos; p++) {
-                    double z = Elements.get(s, dtype, base + p) + b;
-                    Elements.set(s, dtype, base + p, z > 0 ? z : slope * z);
-                }
-            }
-        }
-    }
-
-    /** δ ← δ ⊙ φ'(z), with φ'(z) read from the activation φ(z) (1 where positive, else the negative slope). */
-    private void activationSlope(Layer l, DenseMatrix act, DenseMatrix d, int start, int end) {
-        double slope = l.activation().negativeSlope();
-        if (slope == 1.0) {
-            return;
-        }
-        MemorySegment a = act.segment();
-        MemorySegment ds = d.segment();
-        int width = l.outFeatures();
-        for (int i = start; i < end; i++) {
-            long ao = (long) i * act.stride();
-            long dd = (long) i * d.stride();
-            for (int j = 0; j < width; j++) {
-                if (!(Elements.get(a, dtype, ao + j) > 0)) {
-                    Elements.set(ds, dtype, dd + j, slope * Elements.get(ds, dtype, dd + j));
                 }
             }
         }

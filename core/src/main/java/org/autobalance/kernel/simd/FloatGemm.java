@@ -5,14 +5,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * C (+)= op(A)·B for float32 (see {@link org.autobalance.kernel.GemmKernels}): register tiles of 4 rows of C × 2
- * vectors of columns (8 accumulators, 2 B vectors and 1 broadcast: 11 of AVX2's 16 registers, no spill), each
- * k-step loading two vectors of a row of B and broadcasting four elements of A. Nothing is reduced across lanes,
- * so every element of C is summed in k order with FMAs: the bits do not depend on the tile a row falls in beyond
- * that order (a column tail uses the same order under a mask).
+ * C (+)= op(A)·B for float32, with an optional fused bias and activation on the store (see
+ * {@link org.autobalance.kernel.GemmKernels}). C is covered by register tiles of 4 rows × 2 vectors (8
+ * accumulators, 2 B vectors and 1 broadcast: 11 of AVX2's 16 registers, no spill), then 4 rows × 1 vector (full or
+ * masked: a column tail costs one pass over B per 4 rows, not per row), then single rows for the last m mod 4.
+ * Every k-step loads vectors of one row of B and broadcasts elements of A; nothing is reduced across lanes, so each
+ * element of C is one FMA chain in k order, whatever tile it falls in.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -20,71 +22,75 @@ final class FloatGemm {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
-    /** Rows of C per register tile. */
-    static final int MR = 4;
 
     private FloatGemm() {
     }
 
+    /** The store of a tile: accumulate into C or overwrite it, optionally adding a bias and applying φ. */
+    record Epilogue(boolean accumulate, boolean activate, MemorySegment bias, boolean biasPerRow, float slope) {
+        static final Epilogue STORE = new Epilogue(false, false, null, false, 1f);
+        static final Epilogue ACCUMULATE = new Epilogue(true, false, null, false, 1f);
+    }
+
     static void gemm(boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
-            long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
         int i = 0;
-        for (; i + MR <= m; i += MR) {
+        for (; i + 4 <= m; i += 4) {
+            long ai = aOff + i * ri;
+            long ci = cOff + (long) i * ldc;
             int j = 0;
             for (; j + 2 * L <= n; j += 2 * L) {
-                tile4x2(k, a, aOff + i * ri, ri, pi, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, ldc, accumulate);
+                tile4x2(k, a, ai, ri, pi, b, bOff + j, ldb, c, ci + j, ldc, ep, i, j);
             }
             for (; j < n; j += L) {
-                VectorMask<Float> mask = S.indexInRange(j, n);
-                for (int r = 0; r < MR; r++) {
-                    row1(k, a, aOff + (i + r) * ri, pi, b, bOff + j, ldb, c, cOff + (long) (i + r) * ldc + j,
-                            accumulate, mask);
-                }
+                tile4x1(k, a, ai, ri, pi, b, bOff + j, ldb, c, ci + j, ldc, ep, i, j, S.indexInRange(j, n));
             }
         }
         for (; i < m; i++) {
+            long ai = aOff + i * ri;
+            long ci = cOff + (long) i * ldc;
             for (int j = 0; j < n; j += L) {
-                VectorMask<Float> mask = S.indexInRange(j, n);
-                row1(k, a, aOff + i * ri, pi, b, bOff + j, ldb, c, cOff + (long) i * ldc + j, accumulate, mask);
+                tile1x1(k, a, ai, pi, b, bOff + j, ldb, c, ci + j, ep, i, j, S.indexInRange(j, n));
             }
         }
     }
 
-    /** C[0..4, 0..2L) (+)= Σ_p A(r, p)·B[p, 0..2L), A(r, p) at a[a0 + r·ri + p·pi]. */
+    /** Loads C for accumulation, or zero. */
+    private static FloatVector init(MemorySegment c, long off, Epilogue ep) {
+        return ep.accumulate() ? FloatVector.fromMemorySegment(S, c, off, NO) : FloatVector.zero(S);
+    }
+
+    private static FloatVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Float> mask) {
+        return ep.accumulate() ? FloatVector.fromMemorySegment(S, c, off, NO, mask) : FloatVector.zero(S);
+    }
+
+    /** The bias and activation of one stored vector: row i, columns from j. */
+    private static FloatVector finish(FloatVector z, Epilogue ep, int i, int j, VectorMask<Float> mask) {
+        if (!ep.activate()) {
+            return z;
+        }
+        if (ep.bias() != null) {
+            z = z.add(ep.biasPerRow() ? FloatVector.broadcast(S, ep.bias().getAtIndex(E, i))
+                    : FloatVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask));
+        }
+        return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0f));
+    }
+
     private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, MemorySegment b, long b0,
-            int ldb, MemorySegment c, long c0, int ldc, boolean accumulate) {
-        FloatVector c00;
-        FloatVector c01;
-        FloatVector c10;
-        FloatVector c11;
-        FloatVector c20;
-        FloatVector c21;
-        FloatVector c30;
-        FloatVector c31;
+            int ldb, MemorySegment c, long c0, int ldc, Epilogue ep, int i, int j) {
         long cb = c0 * BYTES;
         long cs = (long) ldc * BYTES;
         long lb = L * BYTES;
-        if (accumulate) {
-            c00 = FloatVector.fromMemorySegment(S, c, cb, NO);
-            c01 = FloatVector.fromMemorySegment(S, c, cb + lb, NO);
-            c10 = FloatVector.fromMemorySegment(S, c, cb + cs, NO);
-            c11 = FloatVector.fromMemorySegment(S, c, cb + cs + lb, NO);
-            c20 = FloatVector.fromMemorySegment(S, c, cb + 2 * cs, NO);
-            c21 = FloatVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO);
-            c30 = FloatVector.fromMemorySegment(S, c, cb + 3 * cs, NO);
-            c31 = FloatVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO);
-        } else {
-            c00 = FloatVector.zero(S);
-            c01 = c00;
-            c10 = c00;
-            c11 = c00;
-            c20 = c00;
-            c21 = c00;
-            c30 = c00;
-            c31 = c00;
-        }
+        FloatVector c00 = init(c, cb, ep);
+        FloatVector c01 = init(c, cb + lb, ep);
+        FloatVector c10 = init(c, cb + cs, ep);
+        FloatVector c11 = init(c, cb + cs + lb, ep);
+        FloatVector c20 = init(c, cb + 2 * cs, ep);
+        FloatVector c21 = init(c, cb + 2 * cs + lb, ep);
+        FloatVector c30 = init(c, cb + 3 * cs, ep);
+        FloatVector c31 = init(c, cb + 3 * cs + lb, ep);
         long bb = b0 * BYTES;
         long bs = (long) ldb * BYTES;
         for (int p = 0; p < k; p++) {
@@ -105,21 +111,48 @@ final class FloatGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        c00.intoMemorySegment(c, cb, NO);
-        c01.intoMemorySegment(c, cb + lb, NO);
-        c10.intoMemorySegment(c, cb + cs, NO);
-        c11.intoMemorySegment(c, cb + cs + lb, NO);
-        c20.intoMemorySegment(c, cb + 2 * cs, NO);
-        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
-        c30.intoMemorySegment(c, cb + 3 * cs, NO);
-        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+        VectorMask<Float> all = S.maskAll(true);
+        finish(c00, ep, i, j, all).intoMemorySegment(c, cb, NO);
+        finish(c01, ep, i, j + L, all).intoMemorySegment(c, cb + lb, NO);
+        finish(c10, ep, i + 1, j, all).intoMemorySegment(c, cb + cs, NO);
+        finish(c11, ep, i + 1, j + L, all).intoMemorySegment(c, cb + cs + lb, NO);
+        finish(c20, ep, i + 2, j, all).intoMemorySegment(c, cb + 2 * cs, NO);
+        finish(c21, ep, i + 2, j + L, all).intoMemorySegment(c, cb + 2 * cs + lb, NO);
+        finish(c30, ep, i + 3, j, all).intoMemorySegment(c, cb + 3 * cs, NO);
+        finish(c31, ep, i + 3, j + L, all).intoMemorySegment(c, cb + 3 * cs + lb, NO);
     }
 
-    /** One row of C, one (masked) vector of columns. */
-    private static void row1(int k, MemorySegment a, long a0, long pi, MemorySegment b, long b0, int ldb,
-            MemorySegment c, long c0, boolean accumulate, VectorMask<Float> mask) {
+    /** 4 rows × one vector of columns, the lanes of {@code mask} (all of them but in the last column tile). */
+    private static void tile4x1(int k, MemorySegment a, long a0, long ri, long pi, MemorySegment b, long b0,
+            int ldb, MemorySegment c, long c0, int ldc, Epilogue ep, int i, int j, VectorMask<Float> mask) {
         long cb = c0 * BYTES;
-        FloatVector acc = accumulate ? FloatVector.fromMemorySegment(S, c, cb, NO, mask) : FloatVector.zero(S);
+        long cs = (long) ldc * BYTES;
+        FloatVector c0v = init(c, cb, ep, mask);
+        FloatVector c1v = init(c, cb + cs, ep, mask);
+        FloatVector c2v = init(c, cb + 2 * cs, ep, mask);
+        FloatVector c3v = init(c, cb + 3 * cs, ep, mask);
+        long bb = b0 * BYTES;
+        long bs = (long) ldb * BYTES;
+        for (int p = 0; p < k; p++) {
+            FloatVector bv = FloatVector.fromMemorySegment(S, b, bb, NO, mask);
+            bb += bs;
+            long ap = a0 + p * pi;
+            c0v = FloatVector.broadcast(S, a.getAtIndex(E, ap)).fma(bv, c0v);
+            c1v = FloatVector.broadcast(S, a.getAtIndex(E, ap + ri)).fma(bv, c1v);
+            c2v = FloatVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri)).fma(bv, c2v);
+            c3v = FloatVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri)).fma(bv, c3v);
+        }
+        finish(c0v, ep, i, j, mask).intoMemorySegment(c, cb, NO, mask);
+        finish(c1v, ep, i + 1, j, mask).intoMemorySegment(c, cb + cs, NO, mask);
+        finish(c2v, ep, i + 2, j, mask).intoMemorySegment(c, cb + 2 * cs, NO, mask);
+        finish(c3v, ep, i + 3, j, mask).intoMemorySegment(c, cb + 3 * cs, NO, mask);
+    }
+
+    /** One row of C × one vector of columns (the lanes of {@code mask}). */
+    private static void tile1x1(int k, MemorySegment a, long a0, long pi, MemorySegment b, long b0, int ldb,
+            MemorySegment c, long c0, Epilogue ep, int i, int j, VectorMask<Float> mask) {
+        long cb = c0 * BYTES;
+        FloatVector acc = init(c, cb, ep, mask);
         long bb = b0 * BYTES;
         long bs = (long) ldb * BYTES;
         for (int p = 0; p < k; p++) {
@@ -127,6 +160,29 @@ final class FloatGemm {
             bb += bs;
             acc = FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi)).fma(bv, acc);
         }
-        acc.intoMemorySegment(c, cb, NO, mask);
+        finish(acc, ep, i, j, mask).intoMemorySegment(c, cb, NO, mask);
+    }
+
+    /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */
+    static void activationSlope(int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d, long dOff,
+            int ldd, float slope) {
+        for (int i = 0; i < m; i++) {
+            long yb = (yOff + (long) i * ldy) * BYTES;
+            long db = (dOff + (long) i * ldd) * BYTES;
+            int j = 0;
+            for (; j + L <= n; j += L) {
+                FloatVector yv = FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO);
+                FloatVector dv = FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO);
+                dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
+                        .intoMemorySegment(d, db + j * BYTES, NO);
+            }
+            if (j < n) {
+                VectorMask<Float> mask = S.indexInRange(j, n);
+                FloatVector yv = FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask);
+                FloatVector dv = FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask);
+                dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
+                        .intoMemorySegment(d, db + j * BYTES, NO, mask);
+            }
+        }
     }
 }
