@@ -15,8 +15,10 @@ import org.autobalance.parallel.ParallelPass;
  * The partials are then added in chunk order, so for a fixed thread count every run gives the same bits.
  *
  * <p>Each layer is a GEMM (see {@link GemmKernels}): a dense layer over the chunk's rows at once (Z = A·Wᵀ with a
- * transposed copy of W, G += δᵀ·A, δ_prev = δ·W); a convolution per sample, lowered by im2col (Z = W·col,
- * G += δ·colᵀ, δcol = Wᵀ·δ, then col2im), the bias and activation fused into the forward GEMM's store. Only the
+ * transposed copy of W, G += δᵀ·A, δ_prev = δ·W); a convolution over a block of samples at once, lowered by
+ * im2col with the samples side by side (Z = W·[col_1 … col_b], G += [δ_1 … δ_b]·[col_1 … col_b]ᵀ,
+ * [δcol_1 …] = Wᵀ·[δ_1 …], then col2im), the bias and activation fused into the forward GEMM's store. Batching the
+ * samples turns a convolution's many tiny per-sample products (C × P by C·KH·KW) into a few wide ones. Only the
  * activations φ(z) are stored: φ'(z) is read off their sign.
  */
 final class Backprop implements AutoCloseable {
@@ -35,17 +37,30 @@ final class Backprop implements AutoCloseable {
     /** Wᵀ (fanIn × outChannels) of each dense layer, refreshed from W before each pass; null for convolutions. */
     private final DenseMatrix[] transposed;
     private final Chunk[] chunks;
+    /** Samples per convolution block. */
+    private final int block;
 
-    /** Per-chunk gradient partials (chunk 0 writes the caller's gradients directly) and im2col buffers. */
+    /**
+     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that the four buffers of
+     * a chunk stay modest while a block still holds enough samples to make the GEMMs wide.
+     */
+    static final int COLUMN_BUDGET = 1 << 20;
+
+    /**
+     * Per-chunk gradient partials (chunk 0 writes the caller's gradients directly) and the convolution buffers of
+     * one block of samples: col (fanIn × block·P), colT (block·P × fanIn), dcol (fanIn × block·P) and z
+     * (channels × block·P, the block's outputs or δ with the samples side by side).
+     */
     private static final class Chunk implements AutoCloseable {
         Parameters partial;
         DenseMatrix col;
         DenseMatrix colT;
         DenseMatrix dcol;
+        DenseMatrix z;
 
         @Override
         public void close() {
-            for (AutoCloseable c : new AutoCloseable[] {partial, col, colT, dcol}) {
+            for (AutoCloseable c : new AutoCloseable[] {partial, col, colT, dcol, z}) {
                 if (c != null) {
                     try {
                         c.close();
@@ -63,6 +78,12 @@ final class Backprop implements AutoCloseable {
      * @param params the parameters the passes read (not modified, not owned)
      */
     Backprop(Architecture arch, DenseMatrix x, DenseMatrix y, Parameters params, GemmKernels gemm, ParallelPass pass) {
+        this(arch, x, y, params, gemm, pass, COLUMN_BUDGET);
+    }
+
+    /** As the public constructor with another budget for one im2col buffer (tests use small ones: many blocks). */
+    Backprop(Architecture arch, DenseMatrix x, DenseMatrix y, Parameters params, GemmKernels gemm, ParallelPass pass,
+            int columnBudget) {
         this.arch = arch;
         this.dtype = params.dtype();
         this.n = x.rows();
@@ -75,10 +96,17 @@ final class Backprop implements AutoCloseable {
         this.activations = new DenseMatrix[depth + 1];
         this.transposed = new DenseMatrix[depth + 1];
         this.chunks = new Chunk[pass.threads()];
+        long columns = 1;
+        for (Layer l : arch.layers()) {
+            columns = Math.max(columns, (long) l.fanIn() * l.positions());
+        }
+        // a function of n, the thread count and the architecture only: the summation order is fixed by them
+        this.block = (int) Math.max(1, Math.min((n + chunks.length - 1) / chunks.length, columnBudget / columns));
         try {
             int maxFeatures = 1;
             int maxFan = 1;
             int maxPos = 1;
+            int maxChannels = 1;
             for (int h = 1; h <= depth; h++) {
                 Layer l = arch.layer(h);
                 activations[h] = DenseMatrix.allocate(dtype, n, l.outFeatures());
@@ -88,6 +116,7 @@ final class Backprop implements AutoCloseable {
                 } else {
                     maxFan = Math.max(maxFan, l.fanIn());
                     maxPos = Math.max(maxPos, l.positions());
+                    maxChannels = Math.max(maxChannels, l.outChannels());
                 }
             }
             deltas[0] = DenseMatrix.allocate(dtype, n, maxFeatures);
@@ -100,9 +129,11 @@ final class Backprop implements AutoCloseable {
                     ch.partial = new Parameters(arch, dtype, params.hasBiases());
                 }
                 if (conv) {
-                    ch.col = DenseMatrix.allocate(dtype, maxFan, maxPos);
-                    ch.colT = DenseMatrix.allocate(dtype, maxPos, maxFan);
-                    ch.dcol = DenseMatrix.allocate(dtype, maxFan, maxPos);
+                    int width = block * maxPos;
+                    ch.col = DenseMatrix.allocate(dtype, maxFan, width);
+                    ch.colT = DenseMatrix.allocate(dtype, width, maxFan);
+                    ch.dcol = DenseMatrix.allocate(dtype, maxFan, width);
+                    ch.z = DenseMatrix.allocate(dtype, maxChannels, width);
                 }
             }
         } catch (RuntimeException e) {
@@ -179,11 +210,16 @@ final class Backprop implements AutoCloseable {
                         (long) start * in.stride(), in.stride(), wt.segment(), 0, wt.stride(), outSeg,
                         (long) start * out.stride(), out.stride(), bs, false, slope);
             } else {
-                for (int i = start; i < end; i++) {
-                    im2col(l, in.segment(), (long) i * in.stride(), ch.col);
-                    gemm.gemmBiasActivation(dtype, l.outChannels(), l.positions(), l.fanIn(), w.segment(), 0,
-                            w.stride(), ch.col.segment(), 0, ch.col.stride(), outSeg, (long) i * out.stride(),
-                            l.positions(), bs, true, slope);
+                int pos = l.positions();
+                for (int s0 = start; s0 < end; s0 += block) {
+                    int nb = Math.min(block, end - s0);
+                    for (int i = s0; i < s0 + nb; i++) {
+                        im2col(l, in.segment(), (long) i * in.stride(), ch.col, (i - s0) * pos);
+                    }
+                    gemm.gemmBiasActivation(dtype, l.outChannels(), nb * pos, l.fanIn(), w.segment(), 0,
+                            w.stride(), ch.col.segment(), 0, ch.col.stride(), ch.z.segment(), 0, ch.z.stride(), bs,
+                            true, slope);
+                    blocks(l, ch.z, out, s0, nb, true);
                 }
             }
         }
@@ -243,18 +279,46 @@ final class Backprop implements AutoCloseable {
                 }
             } else {
                 int pos = l.positions();
-                for (int i = start; i < end; i++) {
-                    long co = (long) i * cur.stride();
-                    im2colT(l, in.segment(), (long) i * in.stride(), ch.colT);
-                    gemm.gemm(dtype, false, l.outChannels(), l.fanIn(), pos, cs, co, pos, ch.colT.segment(), 0,
-                            ch.colT.stride(), gw.segment(), 0, gw.stride(), true);
-                    if (h > 1) {
-                        gemm.gemm(dtype, true, l.fanIn(), pos, l.outChannels(), w.segment(), 0, w.stride(), cs, co,
-                                pos, ch.dcol.segment(), 0, ch.dcol.stride(), false);
-                        long po = (long) i * prev.stride();
-                        Elements.zero(prev.segment(), dtype, po, l.inFeatures());
-                        col2im(l, ch.dcol, prev.segment(), po);
+                for (int s0 = start; s0 < end; s0 += block) {
+                    int nb = Math.min(block, end - s0);
+                    blocks(l, ch.z, cur, s0, nb, false);
+                    for (int i = s0; i < s0 + nb; i++) {
+                        im2colT(l, in.segment(), (long) i * in.stride(), ch.colT, (i - s0) * pos);
                     }
+                    gemm.gemm(dtype, false, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
+                            ch.colT.segment(), 0, ch.colT.stride(), gw.segment(), 0, gw.stride(), true);
+                    if (h > 1) {
+                        gemm.gemm(dtype, true, l.fanIn(), nb * pos, l.outChannels(), w.segment(), 0, w.stride(),
+                                ch.z.segment(), 0, ch.z.stride(), ch.dcol.segment(), 0, ch.dcol.stride(), false);
+                        for (int i = s0; i < s0 + nb; i++) {
+                            long po = (long) i * prev.stride();
+                            Elements.zero(prev.segment(), dtype, po, l.inFeatures());
+                            col2im(l, ch.dcol, (i - s0) * pos, prev.segment(), po);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves a block of samples between the sample-major layout (row i = sample, channel-major features) and the
+     * block layout (row c = channel, the samples' P positions side by side): {@code toSamples} copies z into rows
+     * [s0, s0 + nb) of {@code samples}, otherwise the other way.
+     */
+    private void blocks(Layer l, DenseMatrix z, DenseMatrix samples, int s0, int nb, boolean toSamples) {
+        int pos = l.positions();
+        long bytes = (long) pos * dtype.bytes();
+        MemorySegment zs = z.segment();
+        MemorySegment ss = samples.segment();
+        for (int i = 0; i < nb; i++) {
+            for (int c = 0; c < l.outChannels(); c++) {
+                long zo = ((long) c * z.stride() + (long) i * pos) * dtype.bytes();
+                long so = ((long) (s0 + i) * samples.stride() + (long) c * pos) * dtype.bytes();
+                if (toSamples) {
+                    MemorySegment.copy(zs, zo, ss, so, bytes);
+                } else {
+                    MemorySegment.copy(ss, so, zs, zo, bytes);
                 }
             }
         }
@@ -278,10 +342,10 @@ final class Backprop implements AutoCloseable {
     }
 
     /**
-     * col[(ci, ky, kx), (oy, ox)] = in[ci, oy + ky, ox + kx] for the sample map at element {@code off} of {@code in}:
-     * each run of outWidth elements is a contiguous piece of an input row.
+     * col[(ci, ky, kx), c0 + (oy, ox)] = in[ci, oy + ky, ox + kx] for the sample map at element {@code off} of
+     * {@code in}: each run of outWidth elements is a contiguous piece of an input row.
      */
-    private void im2col(Layer l, MemorySegment in, long off, DenseMatrix col) {
+    private void im2col(Layer l, MemorySegment in, long off, DenseMatrix col, int c0) {
         int ow = l.outWidth();
         int oh = l.outHeight();
         long bytes = (long) ow * dtype.bytes();
@@ -290,7 +354,7 @@ final class Backprop implements AutoCloseable {
         for (int ci = 0; ci < l.inChannels(); ci++) {
             for (int ky = 0; ky < l.kernelHeight(); ky++) {
                 for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
-                    long dst = (long) r * col.stride();
+                    long dst = (long) r * col.stride() + c0;
                     for (int oy = 0; oy < oh; oy++) {
                         long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
                         MemorySegment.copy(in, src * dtype.bytes(), cs, (dst + (long) oy * ow) * dtype.bytes(),
@@ -301,8 +365,8 @@ final class Backprop implements AutoCloseable {
         }
     }
 
-    /** colT[(oy, ox), (ci, ky, kx)] = in[ci, oy + ky, ox + kx]: the transpose of {@link #im2col}. */
-    private void im2colT(Layer l, MemorySegment in, long off, DenseMatrix colT) {
+    /** colT[r0 + (oy, ox), (ci, ky, kx)] = in[ci, oy + ky, ox + kx]: the transpose of {@link #im2col}. */
+    private void im2colT(Layer l, MemorySegment in, long off, DenseMatrix colT, int r0) {
         int ow = l.outWidth();
         int oh = l.outHeight();
         MemorySegment cs = colT.segment();
@@ -312,7 +376,7 @@ final class Backprop implements AutoCloseable {
                 for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
                     for (int oy = 0; oy < oh; oy++) {
                         long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
-                        long dst = (long) oy * ow * colT.stride() + r;
+                        long dst = ((long) r0 + (long) oy * ow) * colT.stride() + r;
                         for (int ox = 0; ox < ow; ox++) {
                             Elements.set(cs, dtype, dst + (long) ox * colT.stride(), Elements.get(in, dtype, src + ox));
                         }
@@ -322,8 +386,8 @@ final class Backprop implements AutoCloseable {
         }
     }
 
-    /** in[ci, oy + ky, ox + kx] += dcol[(ci, ky, kx), (oy, ox)]: the adjoint of {@link #im2col}. */
-    private void col2im(Layer l, DenseMatrix dcol, MemorySegment in, long off) {
+    /** in[ci, oy + ky, ox + kx] += dcol[(ci, ky, kx), c0 + (oy, ox)]: the adjoint of {@link #im2col}. */
+    private void col2im(Layer l, DenseMatrix dcol, int c0, MemorySegment in, long off) {
         int ow = l.outWidth();
         int oh = l.outHeight();
         MemorySegment cs = dcol.segment();
@@ -331,7 +395,7 @@ final class Backprop implements AutoCloseable {
         for (int ci = 0; ci < l.inChannels(); ci++) {
             for (int ky = 0; ky < l.kernelHeight(); ky++) {
                 for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
-                    long src = (long) r * dcol.stride();
+                    long src = (long) r * dcol.stride() + c0;
                     for (int oy = 0; oy < oh; oy++) {
                         long dst = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
                         long s = src + (long) oy * ow;
