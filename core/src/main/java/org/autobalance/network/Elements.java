@@ -12,15 +12,22 @@ final class Elements {
     private Elements() {
     }
 
+    /*
+     * The unaligned layouts skip a per-access alignment check that C2 did not hoist (measured: 5–10 % of a training
+     * step); every segment here is 64-byte aligned anyway (DenseMatrix).
+     */
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
+
     static double get(MemorySegment s, DType t, long i) {
-        return t == DType.FLOAT32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, i) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+        return t == DType.FLOAT32 ? s.getAtIndex(F, i) : s.getAtIndex(D, i);
     }
 
     static void set(MemorySegment s, DType t, long i, double v) {
         if (t == DType.FLOAT32) {
-            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) v);
+            s.setAtIndex(F, i, (float) v);
         } else {
-            s.setAtIndex(ValueLayout.JAVA_DOUBLE, i, v);
+            s.setAtIndex(D, i, v);
         }
     }
 

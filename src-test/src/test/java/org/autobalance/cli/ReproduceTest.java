@@ -40,10 +40,10 @@ class ReproduceTest {
         assertPasses(experiment);
     }
 
-    /** fig1, decay and overparam take 7 to 30 s each. */
+    /** fig1, decay, overparam and fig2 (five network trainings) take 7 to 30 s each. */
     @Tag("slow")
     @ParameterizedTest
-    @ValueSource(strings = {"fig1", "decay", "overparam"})
+    @ValueSource(strings = {"fig1", "decay", "overparam", "fig2"})
     void longExperimentsPass(String experiment) throws IOException {
         assertPasses(experiment);
     }

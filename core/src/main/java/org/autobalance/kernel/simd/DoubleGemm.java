@@ -21,7 +21,8 @@ final class DoubleGemm {
     static final int L = S.length();
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Double.BYTES;
-    static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
+    /** Scalar element reads (the broadcasts of A): unaligned, which skips an alignment check per read. */
+    static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     private DoubleGemm() {
     }
