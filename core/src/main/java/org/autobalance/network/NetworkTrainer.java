@@ -1,6 +1,5 @@
 package org.autobalance.network;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -217,9 +216,7 @@ public final class NetworkTrainer {
         }
         Parameters params = new Parameters(c.arch(), dtype, c.biases());
         boolean ok = false;
-        try (Parameters grads = new Parameters(c.arch(), dtype, c.biases());
-                ParallelPass pass = new ParallelPass(c.threads());
-                Backprop backprop = new Backprop(c.arch(), c.x(), c.y(), params, c.kernels(), pass)) {
+        try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
             double sigma = Double.NaN;
             StepSchedule schedule = c.schedule();
             if (schedule.needsSpectralNorm()) {
@@ -227,9 +224,9 @@ public final class NetworkTrainer {
                 schedule = schedule.resolve(sigma);
             }
             c.initializer().initialize(params, c.seed());
-            Loop loop = new Loop(c, all, params, grads, backprop, schedule, normY2 / n, tolerance);
+            Loop loop = new Loop(c, all, params, step, schedule, normY2 / n, tolerance);
             loop.iterate();
-            double loss = backprop.loss();
+            double loss = step.loss();
             if (!Double.isFinite(loss)) {
                 throw new NetworkDivergenceException(loop.iterations, "the final loss is " + loss, loop.last);
             }
@@ -251,8 +248,7 @@ public final class NetworkTrainer {
         private final Settings c;
         private final List<NetworkListener> listeners;
         private final Parameters params;
-        private final Parameters grads;
-        private final Backprop backprop;
+        private final TrainingStep step;
         private final StepSchedule schedule;
         private final double meanSquaredY;
         private final double tolerance;
@@ -263,13 +259,12 @@ public final class NetworkTrainer {
         NetworkRecord last;
         double seconds;
 
-        Loop(Settings c, List<NetworkListener> listeners, Parameters params, Parameters grads, Backprop backprop,
-                StepSchedule schedule, double meanSquaredY, double tolerance) {
+        Loop(Settings c, List<NetworkListener> listeners, Parameters params, TrainingStep step, StepSchedule schedule,
+                double meanSquaredY, double tolerance) {
             this.c = c;
             this.listeners = listeners;
             this.params = params;
-            this.grads = grads;
-            this.backprop = backprop;
+            this.step = step;
             this.schedule = schedule;
             this.meanSquaredY = meanSquaredY;
             this.tolerance = tolerance;
@@ -295,7 +290,7 @@ public final class NetworkTrainer {
             double referenceLoss = meanSquaredY / 2;
             int pairs = c.arch().depth() - 1;
             for (long t = 0; t < c.maxIterations(); t++) {
-                double loss = backprop.lossAndGradients(grads);
+                double loss = step.lossAndGradients();
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
                 }
@@ -315,7 +310,7 @@ public final class NetworkTrainer {
                     matrix[h - 1] = q == null ? Double.NaN : distance(q, matrices0[h - 1]);
                 }
                 double gradSq = 0.0;
-                for (double g : Invariants.layerSquaredNorms(grads)) {
+                for (double g : Invariants.layerSquaredNorms(step.gradients())) {
                     gradSq += g;
                 }
                 double gradientNorm = Math.sqrt(gradSq);
@@ -323,7 +318,7 @@ public final class NetworkTrainer {
                     throw new NetworkDivergenceException(t, "the gradient norm is " + gradientNorm, last);
                 }
                 double eta = schedule.eta(t);
-                step(eta);
+                step.update(eta);
                 long now = System.nanoTime();
                 seconds = (now - start) * 1e-9;
                 NetworkRecord record = new NetworkRecord(t, eta, loss, sq, diffs, unit, matrix, gradientNorm,
@@ -343,26 +338,6 @@ public final class NetworkTrainer {
                 }
             }
             seconds = (System.nanoTime() - start) * 1e-9;
-        }
-
-        /** W_h ← W_h − η∇_{W_h}L and b_h ← b_h − η∇_{b_h}L for every layer, the gradients all from the old W. */
-        private void step(double eta) {
-            for (int h = 1; h <= c.arch().depth(); h++) {
-                update(params.weights(h), grads.weights(h), eta);
-                if (params.hasBiases()) {
-                    update(params.biases(h), grads.biases(h), eta);
-                }
-            }
-        }
-
-        private static void update(DenseMatrix w, DenseMatrix g, double eta) {
-            MemorySegment ws = w.segment();
-            MemorySegment gs = g.segment();
-            DType t = w.dtype();
-            long count = (long) w.rows() * w.stride();
-            for (long k = 0; k < count; k++) {
-                Elements.set(ws, t, k, Elements.get(ws, t, k) - eta * Elements.get(gs, t, k));
-            }
         }
 
         private static double distance(double[] a, double[] b) {
