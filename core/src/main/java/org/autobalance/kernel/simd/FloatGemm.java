@@ -10,11 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * C (+)= op(A)·B for float32, with an optional fused bias and activation on the store (see
- * {@link org.autobalance.kernel.GemmKernels}). C is covered by register tiles of 4 rows × 2 vectors (8
- * accumulators, 2 B vectors and 1 broadcast: 11 of AVX2's 16 registers, no spill), then 4 rows × 1 vector (full or
- * masked: a column tail costs one pass over B per 4 rows, not per row), then single rows for the last m mod 4.
- * Every k-step loads vectors of one row of B and broadcasts elements of A; nothing is reduced across lanes, so each
- * element of C is one FMA chain in k order, whatever tile it falls in.
+ * {@link org.autobalance.kernel.GemmKernels}), blocked as GotoBLAS does: k in blocks of {@link #KC}, rows of C in
+ * blocks of {@link #MC}; for each panel of 2 vectors of columns, B's panel is packed into a
+ * contiguous per-thread array ({@link #pack}), then C's rows are covered by register tiles of 4 rows × 2 vectors
+ * (8 accumulators, 2 panel vectors and 1 broadcast: 11 of AVX2's 16 registers, no spill) and single rows for the
+ * last m mod 4; a column tail is zero-padded in the panel and stored under a mask. Every k-step loads one row of
+ * the panel and broadcasts elements of A; nothing is reduced across lanes, so each element of C is one FMA chain in
+ * k order, whatever tile it falls in.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -33,36 +35,82 @@ final class FloatGemm {
         static final Epilogue ACCUMULATE = new Epilogue(true, false, null, false, 1f);
     }
 
+    /** The Scratch slot of the packed panel of B. */
+    static final int PANEL_SLOT = 5;
+
+    /** Rows of the k-block: a panel of 2L columns (2 KiB in float32) and the A block stay in L1 and L2. */
+    static final int KC = 256;
+    /**
+     * Rows of C per block: the block of A it reads (MC × KC elements, 256 KiB) stays in L2 while every panel of B
+     * passes over it, instead of A streaming from memory once per panel (a 4096-row A was read 32 times per GEMM at
+     * width 256).
+     */
+    static final int MC = (256 << 10) / (KC * (int) BYTES);
+
     static void gemm(boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
-        int i = 0;
-        for (; i + 4 <= m; i += 4) {
-            long ai = aOff + i * ri;
-            long ci = cOff + (long) i * ldc;
-            int j = 0;
-            for (; j + 2 * L <= n; j += 2 * L) {
-                tile4x2(k, a, ai, ri, pi, b, bOff + j, ldb, c, ci + j, ldc, ep, i, j);
-            }
-            for (; j < n; j += L) {
-                tile4x1(k, a, ai, ri, pi, b, bOff + j, ldb, c, ci + j, ldc, ep, i, j, S.indexInRange(j, n));
+        float[] panel = Scratch.get().floats(PANEL_SLOT, Math.min(Math.max(1, k), KC) * 2 * L);
+        if (k == 0) {
+            block(0, m, n, 0, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep, panel);
+            return;
+        }
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            // the FMA chain of each element of C continues across k-blocks through C itself: same bits as unblocked
+            Epilogue blockEp = p0 == 0 && p0 + kc == k ? ep
+                    : new Epilogue(ep.accumulate() || p0 > 0, p0 + kc == k && ep.activate(), ep.bias(),
+                            ep.biasPerRow(), ep.slope());
+            for (int i0 = 0; i0 < m; i0 += MC) {
+                block(i0, Math.min(m, i0 + MC), n, kc, a, aOff + p0 * pi, ri, pi, b, bOff + (long) p0 * ldb, ldb,
+                        c, cOff, ldc, blockEp, panel);
             }
         }
-        for (; i < m; i++) {
-            long ai = aOff + i * ri;
-            long ci = cOff + (long) i * ldc;
-            for (int j = 0; j < n; j += L) {
-                tile1x1(k, a, ai, pi, b, bOff + j, ldb, c, ci + j, ep, i, j, S.indexInRange(j, n));
+    }
+
+    /** Rows [i0, i1) of C over one k-block of {@code kc} steps (A and B already offset to the block). */
+    private static void block(int i0, int i1, int n, int kc, MemorySegment a, long aOff, long ri, long pi,
+            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep, float[] panel) {
+        for (int j = 0; j < n; j += 2 * L) {
+            pack(b, bOff + j, ldb, kc, Math.min(2 * L, n - j), panel);
+            VectorMask<Float> m0 = S.indexInRange(j, n);
+            VectorMask<Float> m1 = S.indexInRange(j + L, n);
+            int i = i0;
+            for (; i + 4 <= i1; i += 4) {
+                tile4x2(kc, a, aOff + i * ri, ri, pi, panel, c, cOff + (long) i * ldc + j, ldc, ep, i, j, m0, m1);
+            }
+            for (; i < i1; i++) {
+                tile1x2(kc, a, aOff + i * ri, pi, panel, c, cOff + (long) i * ldc + j, ep, i, j, m0, m1);
+            }
+        }
+    }
+
+    /**
+     * Copies B[0..k, j..j + w) into {@code panel} (k rows of 2L, zero beyond w): contiguous and reused by every row
+     * tile, where B itself, read in place, strides by ldb between k-steps — at power-of-two strides (256 columns:
+     * 1 or 2 KiB) every row of the panel falls into the same few L1 sets and the tiles ran from L2 (float64 3x
+     * slower than OpenBLAS at width 256 before packing).
+     */
+    private static void pack(MemorySegment b, long b0, int ldb, int k, int w, float[] panel) {
+        long bb = b0 * BYTES;
+        long bs = (long) ldb * BYTES;
+        if (w == 2 * L) {
+            for (int p = 0; p < k; p++, bb += bs) {
+                FloatVector.fromMemorySegment(S, b, bb, NO).intoArray(panel, p * 2 * L);
+                FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO).intoArray(panel, p * 2 * L + L);
+            }
+        } else {
+            VectorMask<Float> m0 = S.indexInRange(0, w);
+            VectorMask<Float> m1 = S.indexInRange(L, w);
+            for (int p = 0; p < k; p++, bb += bs) {
+                FloatVector.fromMemorySegment(S, b, bb, NO, m0).intoArray(panel, p * 2 * L);
+                FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1).intoArray(panel, p * 2 * L + L);
             }
         }
     }
 
     /** Loads C for accumulation, or zero. */
-    private static FloatVector init(MemorySegment c, long off, Epilogue ep) {
-        return ep.accumulate() ? FloatVector.fromMemorySegment(S, c, off, NO) : FloatVector.zero(S);
-    }
-
     private static FloatVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Float> mask) {
         return ep.accumulate() ? FloatVector.fromMemorySegment(S, c, off, NO, mask) : FloatVector.zero(S);
     }
@@ -79,25 +127,23 @@ final class FloatGemm {
         return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0f));
     }
 
-    private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, MemorySegment b, long b0,
-            int ldb, MemorySegment c, long c0, int ldc, Epilogue ep, int i, int j) {
+    /** C[0..4, 0..2L) (+)= Σ_p A(r, p)·panel[p, 0..2L), A(r, p) at a[a0 + r·ri + p·pi]; stores under m0, m1. */
+    private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, float[] panel, MemorySegment c,
+            long c0, int ldc, Epilogue ep, int i, int j, VectorMask<Float> m0, VectorMask<Float> m1) {
         long cb = c0 * BYTES;
         long cs = (long) ldc * BYTES;
         long lb = L * BYTES;
-        FloatVector c00 = init(c, cb, ep);
-        FloatVector c01 = init(c, cb + lb, ep);
-        FloatVector c10 = init(c, cb + cs, ep);
-        FloatVector c11 = init(c, cb + cs + lb, ep);
-        FloatVector c20 = init(c, cb + 2 * cs, ep);
-        FloatVector c21 = init(c, cb + 2 * cs + lb, ep);
-        FloatVector c30 = init(c, cb + 3 * cs, ep);
-        FloatVector c31 = init(c, cb + 3 * cs + lb, ep);
-        long bb = b0 * BYTES;
-        long bs = (long) ldb * BYTES;
+        FloatVector c00 = init(c, cb, ep, m0);
+        FloatVector c01 = init(c, cb + lb, ep, m1);
+        FloatVector c10 = init(c, cb + cs, ep, m0);
+        FloatVector c11 = init(c, cb + cs + lb, ep, m1);
+        FloatVector c20 = init(c, cb + 2 * cs, ep, m0);
+        FloatVector c21 = init(c, cb + 2 * cs + lb, ep, m1);
+        FloatVector c30 = init(c, cb + 3 * cs, ep, m0);
+        FloatVector c31 = init(c, cb + 3 * cs + lb, ep, m1);
         for (int p = 0; p < k; p++) {
-            FloatVector b0v = FloatVector.fromMemorySegment(S, b, bb, NO);
-            FloatVector b1v = FloatVector.fromMemorySegment(S, b, bb + lb, NO);
-            bb += bs;
+            FloatVector b0v = FloatVector.fromArray(S, panel, p * 2 * L);
+            FloatVector b1v = FloatVector.fromArray(S, panel, p * 2 * L + L);
             long ap = a0 + p * pi;
             FloatVector x = FloatVector.broadcast(S, a.getAtIndex(E, ap));
             c00 = x.fma(b0v, c00);
@@ -112,56 +158,30 @@ final class FloatGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        VectorMask<Float> all = S.maskAll(true);
-        finish(c00, ep, i, j, all).intoMemorySegment(c, cb, NO);
-        finish(c01, ep, i, j + L, all).intoMemorySegment(c, cb + lb, NO);
-        finish(c10, ep, i + 1, j, all).intoMemorySegment(c, cb + cs, NO);
-        finish(c11, ep, i + 1, j + L, all).intoMemorySegment(c, cb + cs + lb, NO);
-        finish(c20, ep, i + 2, j, all).intoMemorySegment(c, cb + 2 * cs, NO);
-        finish(c21, ep, i + 2, j + L, all).intoMemorySegment(c, cb + 2 * cs + lb, NO);
-        finish(c30, ep, i + 3, j, all).intoMemorySegment(c, cb + 3 * cs, NO);
-        finish(c31, ep, i + 3, j + L, all).intoMemorySegment(c, cb + 3 * cs + lb, NO);
+        finish(c00, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
+        finish(c01, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
+        finish(c10, ep, i + 1, j, m0).intoMemorySegment(c, cb + cs, NO, m0);
+        finish(c11, ep, i + 1, j + L, m1).intoMemorySegment(c, cb + cs + lb, NO, m1);
+        finish(c20, ep, i + 2, j, m0).intoMemorySegment(c, cb + 2 * cs, NO, m0);
+        finish(c21, ep, i + 2, j + L, m1).intoMemorySegment(c, cb + 2 * cs + lb, NO, m1);
+        finish(c30, ep, i + 3, j, m0).intoMemorySegment(c, cb + 3 * cs, NO, m0);
+        finish(c31, ep, i + 3, j + L, m1).intoMemorySegment(c, cb + 3 * cs + lb, NO, m1);
     }
 
-    /** 4 rows × one vector of columns, the lanes of {@code mask} (all of them but in the last column tile). */
-    private static void tile4x1(int k, MemorySegment a, long a0, long ri, long pi, MemorySegment b, long b0,
-            int ldb, MemorySegment c, long c0, int ldc, Epilogue ep, int i, int j, VectorMask<Float> mask) {
+    /** One row of C × the panel's 2L columns (stored under m0, m1). */
+    private static void tile1x2(int k, MemorySegment a, long a0, long pi, float[] panel, MemorySegment c, long c0,
+            Epilogue ep, int i, int j, VectorMask<Float> m0, VectorMask<Float> m1) {
         long cb = c0 * BYTES;
-        long cs = (long) ldc * BYTES;
-        FloatVector c0v = init(c, cb, ep, mask);
-        FloatVector c1v = init(c, cb + cs, ep, mask);
-        FloatVector c2v = init(c, cb + 2 * cs, ep, mask);
-        FloatVector c3v = init(c, cb + 3 * cs, ep, mask);
-        long bb = b0 * BYTES;
-        long bs = (long) ldb * BYTES;
+        long lb = L * BYTES;
+        FloatVector c0v = init(c, cb, ep, m0);
+        FloatVector c1v = init(c, cb + lb, ep, m1);
         for (int p = 0; p < k; p++) {
-            FloatVector bv = FloatVector.fromMemorySegment(S, b, bb, NO, mask);
-            bb += bs;
-            long ap = a0 + p * pi;
-            c0v = FloatVector.broadcast(S, a.getAtIndex(E, ap)).fma(bv, c0v);
-            c1v = FloatVector.broadcast(S, a.getAtIndex(E, ap + ri)).fma(bv, c1v);
-            c2v = FloatVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri)).fma(bv, c2v);
-            c3v = FloatVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri)).fma(bv, c3v);
+            FloatVector x = FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi));
+            c0v = x.fma(FloatVector.fromArray(S, panel, p * 2 * L), c0v);
+            c1v = x.fma(FloatVector.fromArray(S, panel, p * 2 * L + L), c1v);
         }
-        finish(c0v, ep, i, j, mask).intoMemorySegment(c, cb, NO, mask);
-        finish(c1v, ep, i + 1, j, mask).intoMemorySegment(c, cb + cs, NO, mask);
-        finish(c2v, ep, i + 2, j, mask).intoMemorySegment(c, cb + 2 * cs, NO, mask);
-        finish(c3v, ep, i + 3, j, mask).intoMemorySegment(c, cb + 3 * cs, NO, mask);
-    }
-
-    /** One row of C × one vector of columns (the lanes of {@code mask}). */
-    private static void tile1x1(int k, MemorySegment a, long a0, long pi, MemorySegment b, long b0, int ldb,
-            MemorySegment c, long c0, Epilogue ep, int i, int j, VectorMask<Float> mask) {
-        long cb = c0 * BYTES;
-        FloatVector acc = init(c, cb, ep, mask);
-        long bb = b0 * BYTES;
-        long bs = (long) ldb * BYTES;
-        for (int p = 0; p < k; p++) {
-            FloatVector bv = FloatVector.fromMemorySegment(S, b, bb, NO, mask);
-            bb += bs;
-            acc = FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi)).fma(bv, acc);
-        }
-        finish(acc, ep, i, j, mask).intoMemorySegment(c, cb, NO, mask);
+        finish(c0v, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
+        finish(c1v, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */
