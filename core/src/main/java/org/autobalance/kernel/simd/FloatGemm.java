@@ -17,6 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * last m mod 4; a column tail is zero-padded in the panel and stored under a mask. Every k-step loads one row of
  * the panel and broadcasts elements of A; nothing is reduced across lanes, so each element of C is one FMA chain in
  * k order, whatever tile it falls in.
+ *
+ * <p>DoubleGemm is generated from this file by core/src/build/gen-simd-variants.py: edit this one and regenerate.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;

@@ -6,8 +6,8 @@ import org.autobalance.memory.DType;
 
 /**
  * The Vector API GEMM of the network engine ({@link FloatGemm}, {@link DoubleGemm}); loaded reflectively by
- * {@link org.autobalance.kernel.KernelProvider}. DoubleGemm is FloatGemm with the element type replaced (a sed
- * script in the commit that made it; see native-notes/network.md).
+ * {@link org.autobalance.kernel.KernelProvider}. DoubleGemm is generated from FloatGemm by
+ * core/src/build/gen-simd-variants.py.
  */
 public final class SimdGemm implements GemmKernels {
 
