@@ -1,8 +1,12 @@
 package org.autobalance.solve;
 
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.ParallelPass;
 
 /**
@@ -23,9 +27,22 @@ final class SpectralNorm {
     }
 
     static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, long seed) {
-        try (DenseMatrix x = DenseMatrix.allocate(m.dtype(), m.cols(), 1);
-                DenseMatrix y = DenseMatrix.allocate(m.dtype(), m.rows(), 1);
-                IterationEngine engine = new IterationEngine(kernels, pass, m, y, x)) {
+        return estimate(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x), seed);
+    }
+
+    /** σ₁ of a sparse M (its stored entries; the engine's full-loss pass gives Mx and Mᵀy). */
+    static double estimate(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
+            long seed) {
+        return estimate(m.dtype(), m.rows(), m.cols(),
+                (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x), seed);
+    }
+
+    /** The power iteration on an engine made by {@code engines} from (y, x), the d1 × 1 and d2 × 1 vectors. */
+    private static double estimate(DType dtype, int rows, int cols,
+            BiFunction<DenseMatrix, DenseMatrix, IterationEngine> engines, long seed) {
+        try (DenseMatrix x = DenseMatrix.allocate(dtype, cols, 1);
+                DenseMatrix y = DenseMatrix.allocate(dtype, rows, 1);
+                IterationEngine engine = engines.apply(y, x)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
             fillUnit(x, random);
             fillUnit(y, random);
