@@ -28,6 +28,7 @@ import org.autobalance.observe.Json;
  * ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2]
  *                     [--rank 1,16,64] [--threads 1,2] [--impl autobalance,openblas-gram,...]
  * ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]
+ * ./autobalance bench sparse [options]     (see {@link SparseBenchCommand})
  * </pre>
  */
 public final class BenchCommand {
@@ -57,6 +58,14 @@ public final class BenchCommand {
     public static void main(String[] args) throws IOException {
         if (args.length > 0 && args[0].equals("report")) {
             BaselineReport.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("sparse")) {
+            try {
+                SparseBenchCommand.main(Arrays.copyOfRange(args, 1, args.length));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
         BenchCommand command = new BenchCommand();
@@ -107,7 +116,8 @@ public final class BenchCommand {
                     System.out.println("usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64]"
                             + " [--size D | --shape D1xD2] [--rank 1,16,64] [--threads 1,2] [--impl "
                             + String.join(",", GdIteration.NAMES) + "]\n"
-                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]");
+                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]\n"
+                            + "       ./autobalance bench sparse [--help]");
                     System.exit(0);
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
