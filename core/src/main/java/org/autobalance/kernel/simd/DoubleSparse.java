@@ -1,4 +1,3 @@
-// Generated from FloatSparse.java by the sed command in native-notes/sparse.md; edit FloatSparse and regenerate.
 package org.autobalance.kernel.simd;
 
 import java.lang.foreign.MemorySegment;
@@ -24,6 +23,8 @@ import org.autobalance.memory.SparseMatrix;
  * contract tests). Dot products of the observed-entries pass sum their
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
+ *
+ * <p>GENERATED from FloatSparse.java by core/src/build/gen-simd-variants.py: edit FloatSparse and regenerate.
  */
 final class DoubleSparse {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
@@ -262,7 +263,7 @@ final class DoubleSparse {
     private static double observedWide(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] acc) {
         int n = nc * L;
-        java.util.Arrays.fill(acc, 0, n, 0.0);
+        java.util.Arrays.fill(acc, 0, n, 0f);
         double squares = 0.0;
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
@@ -298,7 +299,7 @@ final class DoubleSparse {
         return sum(p0.add(p1));
     }
 
-    /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in double, squares in double. */
+    /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in float, squares in double. */
     static double residualSquared(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re) {
         int nc = (u.cols() + L - 1) / L;
         long st = (long) u.stride() * BYTES;
