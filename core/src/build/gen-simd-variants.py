@@ -68,6 +68,7 @@ for a, b in [
     ('float[]', 'double[]'), ('sc.floats(', 'sc.doubles('), ('float e =', 'double e ='),
     ('static float sum', 'static double sum'), ('static float dot', 'static double dot'), ('(double) e * e', 'e * e'),
     ('for float32:', 'for float64:'), ('formed in float (error', 'formed in double (error'), ('u_f', 'u'),
+    ('residuals in float', 'residuals in double'), (', 0f)', ', 0.0)'),
     ('; the residual\'s squares are summed in double', ''),
     (' */\nfinal class DoubleSparse', ' *\n * <p>GENERATED from FloatSparse.java by core/src/build/gen-simd-variants.py: edit '
      'FloatSparse and regenerate.\n */\nfinal class DoubleSparse'),

@@ -263,7 +263,7 @@ final class DoubleSparse {
     private static double observedWide(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] acc) {
         int n = nc * L;
-        java.util.Arrays.fill(acc, 0, n, 0f);
+        java.util.Arrays.fill(acc, 0, n, 0.0);
         double squares = 0.0;
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
@@ -299,7 +299,7 @@ final class DoubleSparse {
         return sum(p0.add(p1));
     }
 
-    /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in float, squares in double. */
+    /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in double, squares in double. */
     static double residualSquared(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re) {
         int nc = (u.cols() + L - 1) / L;
         long st = (long) u.stride() * BYTES;
