@@ -16,19 +16,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code autobalance factorize}: factorise a Matrix Market file or a scipy sparse {@code .npz}. */
+/** {@code autobalance factorize}: factorise a Matrix Market, NumPy .npy or scipy sparse .npz file. */
 @Command(name = "factorize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 (or, with --objective observed, "
                 + "the loss over the stored entries of a sparse M) by gradient descent.",
-            "Writes U.mtx, V.mtx and summary.json to --out (all or nothing) and one JSON object per iteration to --log."})
+            "Writes U and V (.mtx or .npy, --out-format) and summary.json to --out (all or nothing) and one JSON "
+                + "object per iteration to --log."})
 final class FactorizeCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npz",
-            description = {"The matrix M: a Matrix Market file (array or coordinate; real, integer or pattern; "
-                    + "general, symmetric, skew-symmetric or hermitian; duplicates summed, as scipy reads them) or a "
-                    + "scipy.sparse.save_npz file (csr, csc or coo)."})
+    @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy|M.npz",
+            description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, C or Fortran order; dense) if "
+                    + "the name ends in .npy, a scipy.sparse.save_npz file (csr, csc or coo) if it ends in .npz, "
+                    + "otherwise a Matrix Market file (array or coordinate; real, integer or pattern; general, "
+                    + "symmetric, skew-symmetric or hermitian; duplicates summed, as scipy reads them)."})
     private Path input;
 
     @Option(names = "--rank", required = true, paramLabel = "R", description = "The rank r, 1 <= r <= min(d1, d2).")
@@ -60,8 +62,11 @@ final class FactorizeCommand implements Callable<Integer> {
     @Mixin
     private SolverOptions options;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Directory for U.mtx, V.mtx and summary.json.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory for U, V and summary.json.")
     private Path out;
+
+    @Mixin
+    private OutFormatOption outFormat;
 
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
@@ -82,14 +87,20 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         DType dtype = options.dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
+        RunOutputs.Format format = outFormat.format();
         PrintWriter printer = spec.commandLine().getOut();
-        Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("input", input.toString());
+        RunClock clock = new RunClock();
+        clock.mark("load_start");
         try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M")) {
+            clock.mark("loaded");
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("input", input.toString());
+            extra.put("load_seconds", clock.between("load_start", "loaded"));
             printer.println("storage: " + m.reason());
             if (m.dense() != null) {
                 extra.put("storage", "dense");
-                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, out, log, extra);
+                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, out, format, log, clock,
+                        extra);
                 return 0;
             }
             SparseMatrix[] parts = holdout == null ? new SparseMatrix[] {m.sparse(), heldOutFile(dtype, m.sparse())}
@@ -107,7 +118,7 @@ final class FactorizeCommand implements Callable<Integer> {
                 }
                 SolverRun.execute(printer, input.toString(), new SolverRun.Shape(train.rows(), train.cols(), dtype),
                         owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut),
-                                dtype, owned), rank, options, out, log, extra);
+                                dtype, owned), rank, options, out, format, log, clock, extra);
             } finally {
                 if (parts[0] != m.sparse()) {
                     parts[0].close();

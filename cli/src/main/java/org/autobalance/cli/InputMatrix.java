@@ -15,7 +15,7 @@ import org.autobalance.memory.SparseMatrix;
  * The matrix M of {@code factorize}, read dense or sparse ({@code --storage}). Exactly one of {@link #dense()} and
  * {@link #sparse()} is set; {@link #reason()} says why that storage was chosen.
  *
- * <p>{@code auto}: a coordinate Matrix Market file or a {@code .npz} is read sparse (never densified on the way) and
+ * <p>{@code auto}: a {@code .npy} is dense; a coordinate Matrix Market file or a {@code .npz} is read sparse (never densified on the way) and
  * kept sparse when its density is below {@value #AUTO_DENSITY} (native-notes/sparse.md: at r = 16 one stored entry
  * costs about as much as that many dense elements) or when the dense matrix would take more than half of the
  * machine's physical memory; otherwise it is densified. An {@code array} file is dense. The observed-entries
@@ -41,6 +41,13 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         if (observed && storage == Storage.DENSE) {
             throw new UsageException("--objective observed needs --storage sparse or auto: the stored entries of a "
                     + "sparse M are the observations", null);
+        }
+        if (SolverOptions.isNpy(path)) {
+            if (observed || storage == Storage.SPARSE) {
+                throw new UsageException("a .npy file holds a dense array: " + (observed ? "--objective observed"
+                        : "--storage sparse") + " needs a coordinate .mtx or a scipy .npz", null);
+            }
+            return new InputMatrix(SolverOptions.read(path, dtype, what), null, "dense (a .npy file is dense)");
         }
         try {
             boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");

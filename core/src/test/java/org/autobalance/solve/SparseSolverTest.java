@@ -14,6 +14,7 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.RandomSparse;
 import org.junit.jupiter.api.Test;
@@ -45,8 +46,8 @@ class SparseSolverTest {
         "DENSE_ROW, 9, 80, 2, 2"})
     void fullLossIteratesEqualTheDenseEngine(RandomSparse.Pattern pattern, int d1, int d2, int r, int threads) {
         RandomSparse.Sample sample = RandomSparse.sample(pattern, d1, d2, 41);
-        double[][] u0 = Dense.gaussian(d1, r, 0.3, 42);
-        double[][] v0 = Dense.gaussian(d2, r, 0.3, 43);
+        double[][] u0 = KnownMatrices.gaussian(d1, r, 0.3, 42);
+        double[][] v0 = KnownMatrices.gaussian(d2, r, 0.3, 43);
         double eta = 0.05;
         int steps = 20;
         Runs.Run dense = Runs.run(sample.values(), u0, v0, Variant.SIMULTANEOUS, new ConstantSchedule(eta), steps,
@@ -124,8 +125,8 @@ class SparseSolverTest {
     void observedGradientsMatchFiniteDifferences(double lambda, int threads) {
         RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, 17, 13, 51);
         int r = 3;
-        double[][] u = Dense.gaussian(17, r, 0.7, 52);
-        double[][] v = Dense.gaussian(13, r, 0.7, 53);
+        double[][] u = KnownMatrices.gaussian(17, r, 0.7, 52);
+        double[][] v = KnownMatrices.gaussian(13, r, 0.7, 53);
         double[][] gu = new double[17][r];
         double[][] gv = new double[13][r];
         try (SparseMatrix m = s.matrix(DType.FLOAT64);
@@ -188,8 +189,8 @@ class SparseSolverTest {
         int d2 = 19;
         int r = 3;
         RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, d1, d2, 61);
-        double[][] u0 = Dense.gaussian(d1, r, 1.0, 62);
-        double[][] v0 = Dense.gaussian(d2, r, 1.0, 63);
+        double[][] u0 = KnownMatrices.gaussian(d1, r, 1.0, 62);
+        double[][] v0 = KnownMatrices.gaussian(d2, r, 1.0, 63);
         double[][] gu = new double[d1][r];
         double[][] gv = new double[d2][r];
         double[][] gua = new double[d1][r];
@@ -253,7 +254,7 @@ class SparseSolverTest {
     }
 
     private static double squared(double[][] x) {
-        double f = Dense.frobenius(x);
+        double f = KnownMatrices.frobenius(x);
         return f * f;
     }
 
@@ -292,7 +293,7 @@ class SparseSolverTest {
         int d1 = 200;
         int d2 = 150;
         int r = 3;
-        double[][] truth = Dense.multiply(Dense.gaussian(d1, r, 1.0, 71), Dense.transpose(Dense.gaussian(d2, r,
+        double[][] truth = Dense.multiply(KnownMatrices.gaussian(d1, r, 1.0, 71), Dense.transpose(KnownMatrices.gaussian(d2, r,
                 1.0, 72)));
         SplittableRandom random = new SplittableRandom(73);
         Trajectory trajectory = new Trajectory();

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class SparseCommandLineTest {
 
     /** A rank-2 d1 × d2 matrix written as a coordinate file listing a random {@code fraction} of its entries. */
     private Path lowRankSample(String name, int d1, int d2, double fraction, long seed) throws IOException {
-        double[][] m = Dense.multiply(Dense.gaussian(d1, 2, 1.0, seed), Dense.transpose(Dense.gaussian(d2, 2, 1.0,
+        double[][] m = Dense.multiply(KnownMatrices.gaussian(d1, 2, 1.0, seed), Dense.transpose(KnownMatrices.gaussian(d2, 2, 1.0,
                 seed + 1)));
         SplittableRandom random = new SplittableRandom(seed + 2);
         StringBuilder body = new StringBuilder();

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.RandomMatrices;
 import org.autobalance.testing.RandomSparse;
 import org.autobalance.testing.RandomSparse.Pattern;
@@ -99,9 +100,9 @@ class SparseKernelContractTest {
         RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 1));
         double[][] ma = sample.rounded(t);
         try (SparseMatrix m = sample.matrix(t);
-                DenseMatrix uf = RandomMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 2));
-                DenseMatrix vf = RandomMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 3));
-                DenseMatrix mtu0 = RandomMatrices.gaussian(t, s.d2(), s.r(), 3.0, seed(s, t, 4))) {
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 2));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 3));
+                DenseMatrix mtu0 = KnownMatrices.gaussian(t, s.d2(), s.r(), 3.0, seed(s, t, 4))) {
             double[][] ua = uf.toArray();
             double[][] va = vf.toArray();
             double[][] mtua = mtu0.toArray();
@@ -164,9 +165,9 @@ class SparseKernelContractTest {
         double[][] ma = sample.rounded(t);
         boolean[][] stored = sample.stored();
         try (SparseMatrix m = sample.matrix(t);
-                DenseMatrix uf = RandomMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 6));
-                DenseMatrix vf = RandomMatrices.gaussian(t, s.d2(), r, 1.0, seed(s, t, 7));
-                DenseMatrix pv0 = RandomMatrices.gaussian(t, s.d2(), r, 2.0, seed(s, t, 8))) {
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 6));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), r, 1.0, seed(s, t, 7));
+                DenseMatrix pv0 = KnownMatrices.gaussian(t, s.d2(), r, 2.0, seed(s, t, 8))) {
             double[][] ua = uf.toArray();
             double[][] va = vf.toArray();
             double[][] pva = pv0.toArray();
@@ -264,8 +265,8 @@ class SparseKernelContractTest {
     void deterministic(SparseKernels k, DType t, Shape s) {
         RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 9));
         try (SparseMatrix m = sample.matrix(t);
-                DenseMatrix uf = RandomMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 10));
-                DenseMatrix vf = RandomMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 11))) {
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 10));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 11))) {
             double[][][] first = run(k, m, uf, vf);
             double[][][] second = run(k, m, uf, vf);
             for (int x = 0; x < first.length; x++) {

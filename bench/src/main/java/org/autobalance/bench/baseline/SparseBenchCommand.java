@@ -35,6 +35,8 @@ import org.autobalance.solve.EngineIteration;
  * </pre>
  */
 public final class SparseBenchCommand {
+    /** Iterations of warm-up at least, whatever the time: the kernels must be compiled by C2 before timing. */
+    private static final int WARM_ITERATIONS = 30;
     private int d1 = 100_000;
     private int d2 = 50_000;
     private long nnz = 5_000_000;
@@ -44,8 +46,9 @@ public final class SparseBenchCommand {
     private List<String> objectives = List.of("full", "observed");
     private DType dtype = DType.FLOAT32;
     private boolean python = true;
-    private double warmupSeconds = 3.0;
-    private double measureSeconds = 4.0;
+    /** Warm-up and measurement windows, in seconds of the timing thread's CPU time. */
+    private double warmupSeconds = 2.0;
+    private double measureSeconds = 2.0;
     private Path json;
 
     public static void main(String[] args) throws IOException, InterruptedException {
@@ -186,16 +189,18 @@ public final class SparseBenchCommand {
                 DenseMatrix v = SparseProblem.start(dtype, d2, r, 3);
                 EngineIteration it = new EngineIteration(KernelProvider.kernels(), KernelProvider.sparseKernels(), m,
                         u, v, threads, observed)) {
-            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            // warm up by this thread's CPU time, not wall time: on a loaded machine a wall-time window may hold so
+            // few iterations that C2 has not compiled the kernels yet (and at least WARM_ITERATIONS of them)
+            long warmEnd = bean.getCurrentThreadCpuTime() + (long) (warmupSeconds * 1e9);
             int warm = 0;
-            while (warm < 3 || System.nanoTime() < warmEnd) {
+            while (warm < WARM_ITERATIONS || bean.getCurrentThreadCpuTime() < warmEnd) {
                 it.iterate(SparseProblem.ETA);
                 warm++;
             }
             List<Double> wall = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
-            long end = System.nanoTime() + (long) (measureSeconds * 1e9);
-            while (wall.size() < 5 || (System.nanoTime() < end && wall.size() < 500)) {
+            long end = bean.getCurrentThreadCpuTime() + (long) (measureSeconds * 1e9);
+            while (wall.size() < 10 || (bean.getCurrentThreadCpuTime() < end && wall.size() < 500)) {
                 long c0 = bean.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 it.iterate(SparseProblem.ETA);
