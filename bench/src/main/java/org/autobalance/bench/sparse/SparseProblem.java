@@ -10,7 +10,7 @@ import org.autobalance.memory.SparseMatrix;
  * The sparse benchmark problems: nnz (row, column) pairs drawn independently, values N(0, 1), duplicates summed.
  * {@code uniform}: rows and columns uniform. {@code powerlaw}: row i with probability ∝ (i + 1)^(−1/2), column j
  * ∝ (j + 1)^(−1/2) (inverse CDF of the continuous density x^(−1/2) on [1, n + 1]), so degrees follow a power law
- * (at 100 000 × 50 000 with 5 M pairs: the first row ~8 000 entries, the median row ~35). bench/sparse/reference.py
+ * (at 100 000 × 50 000 with 5 M pairs: the longest row 5 909 entries, the median row 36). bench/sparse/reference.py
  * draws from the same recipe with numpy's generator.
  */
 public final class SparseProblem {
