@@ -1,12 +1,15 @@
 package org.autobalance.solve;
 
-/** Dense r × r matrices in row-major {@code double[]}: the few operations the solver needs on Gram matrices. */
-final class SmallLinearAlgebra {
+/**
+ * Dense r × r matrices in row-major {@code double[]}: the few operations the solver needs on Gram matrices. Public
+ * for the distributed driver (the Spark module), which keeps the same bookkeeping on the Grams it reduces.
+ */
+public final class SmallLinearAlgebra {
     private SmallLinearAlgebra() {
     }
 
     /** Σ_ab a[ab]·b[ab], the Frobenius inner product. */
-    static double inner(double[] a, double[] b) {
+    public static double inner(double[] a, double[] b) {
         double s = 0.0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];
@@ -15,7 +18,7 @@ final class SmallLinearAlgebra {
     }
 
     /** ‖a − b‖_F. */
-    static double distance(double[] a, double[] b) {
+    public static double distance(double[] a, double[] b) {
         double s = 0.0;
         for (int i = 0; i < a.length; i++) {
             double d = a[i] - b[i];
@@ -25,7 +28,7 @@ final class SmallLinearAlgebra {
     }
 
     /** The trace of an r × r matrix. */
-    static double trace(double[] a, int r) {
+    public static double trace(double[] a, int r) {
         double s = 0.0;
         for (int i = 0; i < r; i++) {
             s += a[i * r + i];
