@@ -10,12 +10,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.autobalance.io.MatrixMarket;
 import org.autobalance.observe.Json;
-import org.autobalance.solve.Result;
 
 /**
- * The output directory of a run: U.mtx, V.mtx and summary.json appear together or not at all.
+ * The output directory of a run: the factors (U.mtx and V.mtx, or what a {@link Writer} writes) and summary.json
+ * appear together or not at all.
  *
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
@@ -23,6 +22,12 @@ import org.autobalance.solve.Result;
  * it was.
  */
 final class RunOutputs implements AutoCloseable {
+    /** Writes a run's factors into the staging directory; returns the names written there. */
+    @FunctionalInterface
+    interface Writer {
+        List<String> write(Path staging) throws IOException;
+    }
+
     static final String U_FILE = "U.mtx";
     static final String V_FILE = "V.mtx";
     static final String SUMMARY_FILE = "summary.json";
@@ -43,14 +48,17 @@ final class RunOutputs implements AutoCloseable {
     }
 
     /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
-    List<Path> commit(Result result, Map<String, Object> summary) throws IOException {
-        String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
-        MatrixMarket.write(staging.resolve(U_FILE), result.u(), "U: " + comment);
-        MatrixMarket.write(staging.resolve(V_FILE), result.v(), "V: " + comment);
+    List<Path> commit(Writer factors, Map<String, Object> summary) throws IOException {
+        List<String> names = new ArrayList<>(factors.write(staging));
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
+        names.add(SUMMARY_FILE);
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(U_FILE, V_FILE, SUMMARY_FILE)) {
+        for (String name : names) {
             Path target = directory.resolve(name);
+            if (Files.isDirectory(target)) {
+                // a directory of shards from an earlier run: replaced whole (a rename cannot replace a full one)
+                deleteTree(target);
+            }
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             written.add(target);
@@ -62,12 +70,18 @@ final class RunOutputs implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (Files.exists(staging)) {
-            try (DirectoryStream<Path> left = Files.newDirectoryStream(staging)) {
-                for (Path p : left) {
-                    Files.deleteIfExists(p);
+            deleteTree(staging);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(root)) {
+                for (Path p : children) {
+                    deleteTree(p);
                 }
             }
-            Files.deleteIfExists(staging);
         }
+        Files.deleteIfExists(root);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -15,9 +16,53 @@ import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 
-/** Runs the solver for a command: progress, the iteration log, the outputs and the printed summary. */
-final class SolverRun {
+/**
+ * Runs a solver for a command: progress, the iteration log, the outputs and the printed summary. The solver is the
+ * single-machine {@link Factorizer} for {@code factorize} and {@code demo}; other front ends (the Spark module's
+ * {@code spark-factorize}) pass their own {@link Solver}.
+ */
+public final class SolverRun {
     private SolverRun() {
+    }
+
+    /** A solver run to report on: it sends every iteration record to the listeners it is given. */
+    @FunctionalInterface
+    public interface Solver {
+        Finished run(IterationListener... listeners);
+    }
+
+    /** A finished run: its summary (the keys of {@link Result#summary()}) and the files it writes to {@code --out}. */
+    public interface Finished extends AutoCloseable {
+        Map<String, Object> summary();
+
+        /** Writes the factors into {@code staging}; returns the names written there (files or directories). */
+        List<String> write(Path staging) throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /** A single-machine result: U.mtx and V.mtx. */
+    public static Finished finished(Result result) {
+        return new Finished() {
+            @Override
+            public Map<String, Object> summary() {
+                return result.summary();
+            }
+
+            @Override
+            public List<String> write(Path staging) throws IOException {
+                String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
+                MatrixMarket.write(staging.resolve(RunOutputs.U_FILE), result.u(), "U: " + comment);
+                MatrixMarket.write(staging.resolve(RunOutputs.V_FILE), result.v(), "V: " + comment);
+                return List.of(RunOutputs.U_FILE, RunOutputs.V_FILE);
+            }
+
+            @Override
+            public void close() {
+                result.close();
+            }
+        };
     }
 
     /**
@@ -30,10 +75,35 @@ final class SolverRun {
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
             Path log, Map<String, Object> extraSummary) throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
+        try {
+            execute(printer, label, rank, options.maxIterations(), out, log, extraSummary, () -> {
+                Factorizer factorizer = options.builder(m, rank, owned).build();
+                return listeners -> finished(factorizer.run(listeners));
+            });
+        } finally {
+            owned.forEach(DenseMatrix::close);
+        }
+    }
+
+    /** What prepares a run once the output directory is known to be writable (so a bad one fails first). */
+    @FunctionalInterface
+    public interface Preparation {
+        Solver prepare();
+    }
+
+    /**
+     * Runs a solver and reports: a progress bar, the log, the outputs (all or nothing) and a printed summary.
+     *
+     * @param label what M is, for the printed summary
+     * @param out the output directory, or null for none
+     * @param log the JSON-lines iteration log, or null for none
+     */
+    public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out, Path log,
+            Map<String, Object> extraSummary, Preparation preparation) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
-            Factorizer factorizer = options.builder(m, rank, owned).build();
+            Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
-            Result finished;
+            Finished finished;
             IterationRecord[] first = new IterationRecord[1];
             IterationListener keepFirst = rec -> {
                 if (first[0] == null) {
@@ -41,41 +111,39 @@ final class SolverRun {
                 }
             };
             try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
-                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, options.maxIterations)) {
-                finished = logWriter == null ? factorizer.run(progress, keepFirst)
-                        : factorizer.run(progress, keepFirst, logWriter);
+                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
+                finished = logWriter == null ? solver.run(progress, keepFirst)
+                        : solver.run(progress, keepFirst, logWriter);
             } finally {
                 if (logStaging != null && Files.exists(logStaging)) {
                     // the log of a diverged run is complete too: it shows how the run diverged
                     Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            try (Result result = finished) {
+            try (Finished result = finished) {
                 Map<String, Object> summary = result.summary();
                 summary.putAll(extraSummary);
-                printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label, m.rows(),
-                        m.cols(), m.dtype().label(), rank, result.iterations(), result.stopReason().label(),
-                        result.seconds());
+                printer.printf("%s (%s x %s, %s), rank %d: %s iterations, stopped: %s, %.2f s%n", label,
+                        summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
+                        summary.get("stop_reason"), (Double) summary.get("seconds"));
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
-                        + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(), result.normU(),
-                        result.normV());
+                        + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
+                        summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
                 if (first[0] != null) {
                     // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
                     printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),
                             first[0].normU(), first[0].normV());
                 }
-                printer.printf("schedule %s, %s kernels, %d thread(s)%n", result.schedule(), result.kernels(),
-                        result.threads());
+                printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
+                        summary.get("kernels"), summary.get("threads"));
                 if (outputs != null) {
-                    List<Path> written = outputs.commit(result, summary);
+                    List<Path> written = outputs.commit(result::write, summary);
                     printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
                 }
             }
             if (log != null) {
                 printer.println("iteration log " + log);
             }
-        } finally {
-            owned.forEach(DenseMatrix::close);
         }
     }
 

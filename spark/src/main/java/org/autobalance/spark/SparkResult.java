@@ -1,6 +1,8 @@
 package org.autobalance.spark;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -97,13 +99,32 @@ public final class SparkResult implements AutoCloseable {
     }
 
     /**
-     * The result as the single-machine solver reports it, with U collected and a copy of V (the returned result owns
-     * both); its {@code threads} is the number of partitions.
+     * The keys of the single-machine {@link Result#summary()}, with {@code threads} the number of partitions, plus
+     * {@code partitions} and {@code engine: spark}.
      */
-    public Result toResult() {
-        DenseMatrix uLocal = collectU();
-        return new Result(uLocal, v.copy(v.dtype()), iterations, stopReason, loss, relativeError, balance, normU,
-                normV, seconds, sigma1, schedule, variant, initializer, kernels, partitions);
+    public Map<String, Object> summary() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("iterations", iterations);
+        s.put("loss", loss);
+        s.put("relative_error", relativeError);
+        s.put("balance", balance);
+        s.put("norm_u", normU);
+        s.put("norm_v", normV);
+        s.put("seconds", seconds);
+        s.put("stop_reason", stopReason.label());
+        s.put("d1", d1);
+        s.put("d2", v.rows());
+        s.put("rank", v.cols());
+        s.put("dtype", v.dtype().label());
+        s.put("schedule", schedule);
+        s.put("variant", variant);
+        s.put("init", initializer);
+        s.put("sigma1", sigma1);
+        s.put("kernels", kernels);
+        s.put("threads", partitions);
+        s.put("partitions", partitions);
+        s.put("engine", "spark");
+        return s;
     }
 
     /** Unpersists U's blocks and frees V. */
