@@ -186,6 +186,47 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies {@link #cols()} elements, stored one after another in {@code source} from byte {@code offset}, into row
+     * {@code i} (the padding is not touched). {@code layout} describes one source element: it must have this matrix's
+     * element size, may have any alignment, and if its byte order differs from the native one the bytes of every
+     * element are swapped on the way (an exact conversion of a big-endian file, say).
+     *
+     * @throws IllegalArgumentException if the element size differs from {@link DType#bytes()}
+     * @throws IndexOutOfBoundsException if the row or the source range is out of bounds
+     */
+    public void copyRowFrom(int i, MemorySegment source, long offset, ValueLayout layout) {
+        checkRowCopy(i, layout);
+        MemorySegment.copy(source, layout, offset, segment(), dtype.layout(), rowOffset(i), cols);
+    }
+
+    /**
+     * Copies row {@code i} ({@link #cols()} elements, without the padding) into {@code target} from byte
+     * {@code offset}, each element written as {@code layout} describes it (same size; byte order as
+     * {@link #copyRowFrom}).
+     *
+     * @throws IllegalArgumentException if the element size differs from {@link DType#bytes()}
+     * @throws IndexOutOfBoundsException if the row or the target range is out of bounds
+     */
+    public void copyRowTo(int i, MemorySegment target, long offset, ValueLayout layout) {
+        checkRowCopy(i, layout);
+        MemorySegment.copy(segment(), dtype.layout(), rowOffset(i), target, layout, offset, cols);
+    }
+
+    private void checkRowCopy(int i, ValueLayout layout) {
+        if (layout.byteSize() != dtype.bytes()) {
+            throw new IllegalArgumentException("element layout " + layout + " has " + layout.byteSize()
+                    + " bytes, a " + dtype.label() + " element has " + dtype.bytes());
+        }
+        if (i < 0 || i >= rows) {
+            throw new IndexOutOfBoundsException("row " + i + " outside 0.." + (rows - 1));
+        }
+    }
+
+    private long rowOffset(int i) {
+        return (long) i * stride * dtype.bytes();
+    }
+
     /** A new matrix with the same contents, in {@code target} precision. */
     public DenseMatrix copy(DType target) {
         DenseMatrix c = allocate(target, rows, cols);

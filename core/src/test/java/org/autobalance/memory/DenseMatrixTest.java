@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.autobalance.testing.RandomMatrices;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -112,7 +117,9 @@ class DenseMatrixTest {
     void copiesAcrossPrecisions(DType dtype) {
         double[][] values = {{1, 2.5, -3}, {0.125, 7, 1e-3}};
         try (DenseMatrix a = DenseMatrix.of(DType.FLOAT64, values); DenseMatrix b = a.copy(dtype)) {
-            assertEquals((float) 1e-3, (float) b.get(1, 2));
+            // float64 keeps 1e-3 exactly as given; float32 holds the nearest float, read back widened to double
+            double expected = dtype == DType.FLOAT64 ? 1e-3 : (double) 1e-3f;
+            assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(b.get(1, 2)));
             assertEquals(2.5, b.get(0, 1));
             assertThrows(IllegalArgumentException.class, () -> {
                 try (DenseMatrix c = DenseMatrix.allocate(dtype, 3, 2)) {
@@ -120,5 +127,45 @@ class DenseMatrixTest {
                 }
             });
         }
+    }
+
+    @Test
+    void copiesRowsInAnyByteOrderWithoutTouchingThePadding() {
+        // Row values 1..cols in big-endian float32, preceded by 3 bytes so the source is misaligned on purpose.
+        int cols = 17;
+        ByteBuffer bytes = ByteBuffer.allocate(3 + 4 * cols).order(ByteOrder.BIG_ENDIAN);
+        bytes.position(3);
+        for (int j = 0; j < cols; j++) {
+            bytes.putFloat(j + 1);
+        }
+        MemorySegment source = MemorySegment.ofArray(bytes.array());
+        ValueLayout big = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT32, 2, cols)) {
+            m.copyRowFrom(1, source, 3, big);
+            for (int j = 0; j < cols; j++) {
+                assertEquals(0.0, m.get(0, j));
+                assertEquals(j + 1.0, m.get(1, j));
+            }
+            assertNull(RandomMatrices.firstNonZeroPadding(m));
+            byte[] back = new byte[3 + 4 * cols];
+            m.copyRowTo(1, MemorySegment.ofArray(back), 3, big);
+            assertArrayEquals(bytes.array(), back);
+            assertThrows(IllegalArgumentException.class,
+                    () -> m.copyRowFrom(0, source, 0, ValueLayout.JAVA_DOUBLE_UNALIGNED));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.copyRowFrom(2, source, 0, big));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.copyRowFrom(0, source, 4, big));
+        }
+    }
+
+    @Test
+    void ofRefusesRaggedAndEmptyRows() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3}, {4, 5}}));
+        assertEquals("row 1 has 2 entries, expected 3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.of(DType.FLOAT32, new double[][] {{1}, {2}, {3, 4}}));
+        assertEquals("row 2 has 2 entries, expected 1", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[0][]));
+        assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{}}));
     }
 }

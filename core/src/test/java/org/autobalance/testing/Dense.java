@@ -134,6 +134,18 @@ public final class Dense {
         return d;
     }
 
+    /** Each entry rounded to the nearest float (Java's (float) cast), kept as the exact double that float is. */
+    public static double[][] roundedToFloat(double[][] values) {
+        double[][] rounded = new double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = new double[values[i].length];
+            for (int j = 0; j < values[i].length; j++) {
+                rounded[i][j] = (float) values[i][j];
+            }
+        }
+        return rounded;
+    }
+
     public static double maxAbs(double[][] a) {
         double d = 0.0;
         for (double[] row : a) {
