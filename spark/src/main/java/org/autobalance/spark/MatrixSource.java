@@ -11,6 +11,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
@@ -109,7 +110,7 @@ public abstract class MatrixSource implements Serializable {
         }
 
         static SingleFile npy(Path path, int partitions) {
-            long[] shape = NpyShards.shape(path);
+            long[] shape = ShardDirectory.shape(path);
             return new SingleFile(path.toString(), true, shape[0], (int) shape[1],
                     checkPartitions(partitions, shape[0], path));
         }
@@ -162,7 +163,7 @@ public abstract class MatrixSource implements Serializable {
             long first = firstRow(p);
             int count = (int) (firstRow(p + 1) - first);
             Path file = Path.of(path);
-            try (DenseMatrix whole = npy ? NpyShards.read(file, dtype) : MatrixMarket.read(file, dtype)) {
+            try (DenseMatrix whole = npy ? Npy.read(file, dtype) : MatrixMarket.read(file, dtype)) {
                 if (whole.rows() != rows() || whole.cols() != cols()) {
                     throw new IllegalStateException("input " + path + " changed during the run: now " + whole.rows()
                             + " x " + whole.cols() + ", was " + rows() + " x " + cols());

@@ -1,11 +1,13 @@
 package org.autobalance.spark;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
 
 /**
@@ -21,6 +23,18 @@ public final class SparkOutputs {
     static final String V_NPY = "V.npy";
 
     private SparkOutputs() {
+    }
+
+    /**
+     * Writes U's blocks as {@code part-00000.npy}, {@code part-00001.npy}, … into {@code dir}, each by the executor
+     * that holds it ({@code dir} must be reachable from every executor, e.g. a shared file system).
+     */
+    static void writeShards(SparkResult result, String dir) {
+        result.uBlocks().foreach(b -> {
+            try (DenseMatrix u = b.toMatrix()) {
+                Npy.write(Path.of(dir, String.format("part-%05d.npy", b.partition())), u);
+            }
+        });
     }
 
     /** The finished run for the command line's reporting; closing it releases the result. */
@@ -41,7 +55,11 @@ public final class SparkOutputs {
                     MatrixMarket.write(staging.resolve(V_MTX), result.v(), "V: " + comment);
                     return List.of(U_MTX, V_MTX);
                 }
-                throw new IOException("writing U as shards is not supported yet");
+                Path shards = staging.resolve(U_SHARDS);
+                Files.createDirectories(shards);
+                writeShards(result, shards.toString());
+                Npy.write(staging.resolve(V_NPY), result.v());
+                return List.of(U_SHARDS, V_NPY);
             }
 
             @Override

@@ -12,13 +12,13 @@ import org.apache.spark.api.java.JavaSparkContext;
  * attempts per task (plain {@code local[2]} never retries a failed task, and the failure test needs a retry), with a
  * checkpoint directory so the tests run the reliable checkpoints a cluster would. Spark's own shutdown hook stops it.
  */
-final class SharedSpark {
+public final class SharedSpark {
     private static JavaSparkContext context;
 
     private SharedSpark() {
     }
 
-    static synchronized JavaSparkContext context() {
+    public static synchronized JavaSparkContext context() {
         if (context == null) {
             SparkConf conf = new SparkConf().setMaster("local[2,3]").setAppName("autobalance-spark-tests")
                     .set("spark.ui.enabled", "false")

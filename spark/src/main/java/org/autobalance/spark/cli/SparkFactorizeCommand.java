@@ -32,6 +32,9 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
                 + "summary.json."})
 public final class SparkFactorizeCommand implements Callable<Integer> {
+    /** A context to run in instead of starting one (tests share one per JVM); not stopped by the command. */
+    private final JavaSparkContext given;
+
     @Spec
     private CommandSpec spec;
 
@@ -71,6 +74,15 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
 
+    /** The command as the application jar runs it: it starts (and stops) its own Spark. */
+    public SparkFactorizeCommand() {
+        this(null);
+    }
+
+    SparkFactorizeCommand(JavaSparkContext given) {
+        this.given = given;
+    }
+
     @Override
     public Integer call() throws IOException {
         DType dtype = options.dtype();
@@ -80,8 +92,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     log, Map.of("input", input.toString()), () -> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
-                        started[0] = startSpark();
-                        JavaSparkContext sc = started[0];
+                        JavaSparkContext sc = given != null ? given : startSpark();
+                        started[0] = given != null ? null : sc;
                         MatrixSource source = MatrixSource.open(sc, input,
                                 partitions == null ? sc.defaultParallelism() : partitions);
                         SparkFactorizer factorizer = builder.build();
