@@ -52,10 +52,7 @@ public final class SolverRun {
 
             @Override
             public List<String> write(Path staging) throws IOException {
-                String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
-                MatrixMarket.write(staging.resolve(RunOutputs.U_FILE), result.u(), "U: " + comment);
-                MatrixMarket.write(staging.resolve(RunOutputs.V_FILE), result.v(), "V: " + comment);
-                return List.of(RunOutputs.U_FILE, RunOutputs.V_FILE);
+                return writeFactors(staging, result.u(), result.v());
             }
 
             @Override
@@ -63,6 +60,14 @@ public final class SolverRun {
                 result.close();
             }
         };
+    }
+
+    /** Writes U.mtx and V.mtx into {@code staging}, as {@code factorize} does; returns their names. */
+    public static List<String> writeFactors(Path staging, DenseMatrix u, DenseMatrix v) throws IOException {
+        String comment = "autobalance " + u.rows() + " x " + u.cols() + " factor";
+        MatrixMarket.write(staging.resolve(RunOutputs.U_FILE), u, "U: " + comment);
+        MatrixMarket.write(staging.resolve(RunOutputs.V_FILE), v, "V: " + comment);
+        return List.of(RunOutputs.U_FILE, RunOutputs.V_FILE);
     }
 
     /**

@@ -6,19 +6,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.autobalance.cli.SolverRun;
-import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
 
 /**
- * What {@code spark-factorize} writes. For a single-file input, as {@code factorize}: {@value #U_MTX},
- * {@value #V_MTX} (U collected to the driver: a small case by definition). For shards or Parquet, U stays
+ * What {@code spark-factorize} writes. For a single-file input, as {@code factorize}: U.mtx, V.mtx (U collected to
+ * the driver: a small case by definition). For shards or Parquet, U stays
  * distributed: {@value #U_SHARDS}/ holds one {@code .npy} shard per partition, written by the executors, in row order
  * (the layout of a shard input, so the output can be read back as one), and V (small) is one {@value #V_NPY}.
  */
 public final class SparkOutputs {
-    static final String U_MTX = "U.mtx";
-    static final String V_MTX = "V.mtx";
     static final String U_SHARDS = "U";
     static final String V_NPY = "V.npy";
 
@@ -47,13 +44,10 @@ public final class SparkOutputs {
 
             @Override
             public List<String> write(Path staging) throws IOException {
-                String comment = "autobalance " + result.v().cols() + "-column factor, spark-factorize";
                 if (source instanceof MatrixSource.SingleFile) {
                     try (DenseMatrix u = result.collectU()) {
-                        MatrixMarket.write(staging.resolve(U_MTX), u, "U: " + comment);
+                        return SolverRun.writeFactors(staging, u, result.v());
                     }
-                    MatrixMarket.write(staging.resolve(V_MTX), result.v(), "V: " + comment);
-                    return List.of(U_MTX, V_MTX);
                 }
                 Path shards = staging.resolve(U_SHARDS);
                 Files.createDirectories(shards);
