@@ -42,7 +42,7 @@ final class IterationTask implements FlatMapFunction2<Iterator<FactorBlock>, Ite
     @Override
     public Iterator<FactorBlock> call(Iterator<FactorBlock> factors, Iterator<MatrixBlock> matrix) {
         Step s = step.value();
-        FactorBlock old = factors.next();
+        FactorBlock old = MatrixSource.single(factors);
         MatrixBlock block = matrix.next();
         FactorKernels kernels = EngineAdapter.kernels();
         DenseMatrix m = block.rows();
@@ -66,6 +66,7 @@ final class IterationTask implements FlatMapFunction2<Iterator<FactorBlock>, Ite
             double[] gram = new double[s.rank() * s.rank()];
             kernels.gram(u, 0, rows, gram);
             Partials partials = new Partials(EngineAdapter.toBytes(mtu), gram, dot, gradientSquared, 0.0);
+            MatrixSource.end(matrix);
             return List.of(FactorBlock.of(block.partition(), u, partials)).iterator();
         }
     }

@@ -175,6 +175,25 @@ public abstract class MatrixSource implements Serializable {
         }
     }
 
+    /**
+     * The one element of a partition's iterator. Reading past it also completes the iterator, which releases Spark's
+     * read lock on a cached block at once: for U's blocks, which a task copies before use. M's blocks are used in
+     * place, so their lock must hold while the task uses them (a block whose lock is released may be evicted, and
+     * eviction frees it): read them with {@code next()} and call {@link #end} when done.
+     */
+    static <T> T single(java.util.Iterator<T> elements) {
+        T element = elements.next();
+        end(elements);
+        return element;
+    }
+
+    /** Completes a partition's iterator after its one element (releasing the lock on a cached block). */
+    static void end(java.util.Iterator<?> elements) {
+        if (elements.hasNext()) {
+            throw new IllegalStateException("a partition holds more than one block");
+        }
+    }
+
     /** Checks that the task computing a block is the partition the block belongs to (one element per partition). */
     static void requirePartition(int p) {
         TaskContext context = TaskContext.get();

@@ -26,9 +26,11 @@ final class ResidualTask implements FlatMapFunction2<Iterator<FactorBlock>, Iter
     @Override
     public Iterator<Double> call(Iterator<FactorBlock> factors, Iterator<MatrixBlock> matrix) {
         MatrixBlock block = matrix.next();
-        try (DenseMatrix u = factors.next().toMatrix();
+        try (DenseMatrix u = MatrixSource.single(factors).toMatrix();
                 DenseMatrix vm = EngineAdapter.fromBytes(v.value(), dtype, d2, rank)) {
-            return List.of(EngineAdapter.kernels().residualSquared(block.rows(), u, vm, 0, u.rows())).iterator();
+            double residual = EngineAdapter.kernels().residualSquared(block.rows(), u, vm, 0, u.rows());
+            MatrixSource.end(matrix);
+            return List.of(residual).iterator();
         }
     }
 }

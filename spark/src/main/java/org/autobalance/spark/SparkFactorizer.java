@@ -50,7 +50,7 @@ public final class SparkFactorizer {
 
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int checkpointEvery, int driverThreads,
-            long failIteration, int failPartition, List<IterationListener> listeners) {
+            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -76,6 +76,7 @@ public final class SparkFactorizer {
         private int driverThreads = Runtime.getRuntime().availableProcessors();
         private long failIteration = -1;
         private int failPartition = -1;
+        private DriverCosts costs;
         private final List<IterationListener> listeners = new ArrayList<>();
 
         private Builder(int rank) {
@@ -158,6 +159,12 @@ public final class SparkFactorizer {
             return this;
         }
 
+        /** Measurement hook: accumulate the driver's costs per iteration into {@code costs}. */
+        Builder costs(DriverCosts costs) {
+            this.costs = costs;
+            return this;
+        }
+
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
@@ -165,7 +172,7 @@ public final class SparkFactorizer {
 
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
-                    tolerance, timeLimit, checkpointEvery, driverThreads, failIteration, failPartition,
+                    tolerance, timeLimit, checkpointEvery, driverThreads, failIteration, failPartition, costs,
                     List.copyOf(listeners)));
         }
     }
@@ -225,7 +232,9 @@ public final class SparkFactorizer {
             double referenceLoss = normMSquared / 2;
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
+            DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
             for (long t = 0; t < c.maxIterations(); t++) {
+                long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
                 c.variant().coefficients(gramU, gramV, aU, aV);
                 Broadcast<IterationTask.Step> step = sc.broadcast(new IterationTask.Step(t, dtype, d2, r,
@@ -235,9 +244,11 @@ public final class SparkFactorizer {
                 JavaRDD<FactorBlock> next = state.zipPartitions(m, new IterationTask(step))
                         .persist(StorageLevel.MEMORY_ONLY());
                 lineage.checkpointIfDue(next, t + 1);
+                long t1 = System.nanoTime();
                 List<Partials> parts = next.map(FactorBlock::partials).collect();
                 lineage.advance(next);
                 state = next;
+                long t2 = System.nanoTime();
 
                 double dot = 0.0;
                 double gradientSquared = 0.0;
@@ -258,6 +269,7 @@ public final class SparkFactorizer {
                 double normUSquared = SmallLinearAlgebra.trace(gramU, r);
                 double normVSquared = SmallLinearAlgebra.trace(gramV, r);
                 double balance = SmallLinearAlgebra.distance(gramU, gramV);
+                long t3 = System.nanoTime();
                 if (c.variant().alternating()) {
                     // V's step sees the new U: its coefficients from UᵀU at U_{t+1}, MᵀU_{t+1} from the second pass
                     c.variant().coefficients(gramUNext, gramV, aU, aV);
@@ -266,6 +278,11 @@ public final class SparkFactorizer {
                 gramU = gramUNext;
                 driver.gram(v, gramV);
                 long now = System.nanoTime();
+                costs.iterations++;
+                costs.broadcastNanos += t1 - t0;
+                costs.jobNanos += t2 - t1;
+                costs.reduceNanos += t3 - t2;
+                costs.driverStepNanos += now - t3;
                 loop.seconds = (now - start) * 1e-9;
                 IterationRecord record = new IterationRecord(t, eta, loss, false, balance, Math.sqrt(normUSquared),
                         Math.sqrt(normVSquared), Math.sqrt(gradientSquared), loop.seconds);

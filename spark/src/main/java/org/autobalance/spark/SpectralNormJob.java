@@ -117,7 +117,7 @@ final class SpectralNormJob {
             MatrixBlock block = matrix.next();
             DenseMatrix m = block.rows();
             int rows = m.rows();
-            try (DenseMatrix y = images.next().toMatrix();
+            try (DenseMatrix y = MatrixSource.single(images).toMatrix();
                     DenseMatrix x = EngineAdapter.fromBytes(p.x(), dtype, d2, 1);
                     DenseMatrix mx = DenseMatrix.allocate(dtype, rows, 1);
                     DenseMatrix mty = DenseMatrix.allocate(dtype, d2, 1)) {
@@ -129,6 +129,7 @@ final class SpectralNormJob {
                 for (int i = 0; i < rows; i++) {
                     mxSquared += mx.get(i, 0) * mx.get(i, 0);
                 }
+                MatrixSource.end(matrix);
                 return List.of(FactorBlock.of(block.partition(), mx,
                         new Partials(EngineAdapter.toBytes(mty), null, 0.0, 0.0, mxSquared))).iterator();
             }

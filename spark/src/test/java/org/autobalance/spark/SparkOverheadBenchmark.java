@@ -1,0 +1,133 @@
+package org.autobalance.spark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.executor.TaskMetrics;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.EngineIteration;
+import org.autobalance.solve.Initializer;
+import org.autobalance.testing.RandomMatrices;
+
+/**
+ * The per-iteration cost of the Spark path against the engine on the same cores (native-notes/spark.md): a Gaussian
+ * d × d float32 M in a .npy file, r = 16 and 64; the engine's iteration ({@link EngineIteration}, T threads) and a
+ * Spark iteration on {@code local[T]} with T partitions, alternated within one JVM, medians over the iterations of
+ * each run. Prints where the Spark iteration's time goes (driver: broadcast, job, reduction, V's step; tasks: run
+ * time against the job's wall time).
+ *
+ * <p>Run: {@code java <flags> -cp <test classpath> org.autobalance.spark.SparkOverheadBenchmark [d] [T] [iterations]
+ * [rounds] [ranks...]}.
+ */
+public final class SparkOverheadBenchmark {
+    private SparkOverheadBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int d = args.length > 0 ? Integer.parseInt(args[0]) : 8192;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 15;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        int[] ranks = args.length > 4 ? Arrays.stream(args, 4, args.length).mapToInt(Integer::parseInt).toArray()
+                : new int[] {16, 64};
+        Path file = Files.createTempFile("autobalance-bench-M", ".npy");
+        try (DenseMatrix m = RandomMatrices.gaussian(DType.FLOAT32, d, d, 1.0, 1)) {
+            Npy.write(file, m);
+        }
+        SparkConf conf = new SparkConf().setMaster("local[" + threads + "]").setAppName("overhead")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1");
+        JavaSparkContext sc = new JavaSparkContext(conf);
+        sc.setLogLevel("ERROR");
+        List<long[]> tasks = new ArrayList<>();
+        sc.sc().addSparkListener(new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                TaskMetrics tm = end.taskMetrics();
+                synchronized (tasks) {
+                    tasks.add(new long[] {end.taskInfo().duration(), tm.executorRunTime(),
+                        tm.executorDeserializeTime(), tm.resultSerializationTime()});
+                }
+            }
+        });
+        double eta = 1e-6;
+        try (DenseMatrix m = Npy.read(file, DType.FLOAT32)) {
+            System.out.printf("d = %d float32, T = %d, %d iterations x %d rounds%n", d, threads, iterations, rounds);
+            for (int r : ranks) {
+                List<Double> engine = new ArrayList<>();
+                List<Double> spark = new ArrayList<>();
+                DriverCosts costs = new DriverCosts();
+                long taskRun = 0;
+                long taskWall = 0;
+                int taskCount = 0;
+                for (int round = 0; round < rounds; round++) {
+                    try (DenseMatrix u = RandomMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 2);
+                            DenseMatrix v = RandomMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 3);
+                            EngineIteration it = new EngineIteration(m, u, v, threads)) {
+                        for (int k = 0; k < iterations; k++) {
+                            long t0 = System.nanoTime();
+                            it.iterate(eta);
+                            engine.add((System.nanoTime() - t0) / 1e6);
+                        }
+                    }
+                    MatrixSource source = MatrixSource.open(sc, file, threads);
+                    List<IterationRecord> records = new ArrayList<>();
+                    synchronized (tasks) {
+                        tasks.clear();
+                    }
+                    DriverCosts run = new DriverCosts();
+                    try (SparkResult result = SparkFactorizer.builder(r).initializer(Initializer.small(0.01))
+                            .schedule(new ConstantSchedule(eta)).tolerance(0).maxIterations(iterations)
+                            .driverThreads(threads).costs(run).build().run(sc, source, DType.FLOAT32, records::add)) {
+                        if (result.iterations() != iterations) {
+                            throw new IllegalStateException("the Spark run stopped early: " + result.stopReason());
+                        }
+                        for (int k = 1; k < records.size(); k++) {
+                            spark.add((records.get(k).seconds() - records.get(k - 1).seconds()) * 1e3);
+                        }
+                    }
+                    costs.iterations += run.iterations;
+                    costs.broadcastNanos += run.broadcastNanos;
+                    costs.jobNanos += run.jobNanos;
+                    costs.reduceNanos += run.reduceNanos;
+                    costs.driverStepNanos += run.driverStepNanos;
+                    synchronized (tasks) {
+                        // the iteration jobs' tasks: the last 2·iterations·T minus the final residual job's T
+                        List<long[]> iterationTasks = tasks.subList(Math.max(0, tasks.size() - (iterations + 1)
+                                * threads), tasks.size() - threads);
+                        for (long[] t : iterationTasks) {
+                            taskWall += t[0];
+                            taskRun += t[1];
+                            taskCount++;
+                        }
+                    }
+                }
+                double e = median(engine);
+                double s = median(spark);
+                System.out.printf("r = %3d: engine %.1f ms, spark %.1f ms per iteration (x%.2f); spark driver: "
+                        + "broadcast %.1f, job %.1f, reduce %.1f, V step %.1f ms; tasks: run %.1f ms of %.1f ms "
+                        + "wall each (%d tasks)%n", r, e, s, s / e, costs.perIterationMillis(costs.broadcastNanos),
+                        costs.perIterationMillis(costs.jobNanos), costs.perIterationMillis(costs.reduceNanos),
+                        costs.perIterationMillis(costs.driverStepNanos), (double) taskRun / taskCount,
+                        (double) taskWall / taskCount, taskCount);
+            }
+        } finally {
+            sc.stop();
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+}
