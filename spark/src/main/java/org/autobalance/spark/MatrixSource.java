@@ -51,6 +51,32 @@ public abstract class MatrixSource implements Serializable {
     /** The number of partitions (row blocks). */
     public abstract int partitions();
 
+    /**
+     * First row of partition {@code p} of {@code partitions} contiguous row ranges: the engine's chunk boundary
+     * {@code rows·p/partitions}, so that P partitions split the rows where P engine threads do.
+     */
+    long chunkStart(int p) {
+        return rows * p / partitions();
+    }
+
+    /** The rows of each of the {@link #chunkStart} ranges. */
+    long[] chunkRows() {
+        long[] counts = new long[partitions()];
+        for (int p = 0; p < counts.length; p++) {
+            counts[p] = chunkStart(p + 1) - chunkStart(p);
+        }
+        return counts;
+    }
+
+    /** 0, 1, …, n−1, one per partition: what each partition's task reads its block from. */
+    static JavaRDD<Integer> partitionIndices(JavaSparkContext sc, int n) {
+        List<Integer> indices = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            indices.add(p);
+        }
+        return sc.parallelize(indices, n);
+    }
+
     /** The rows of each partition, in partition (= row) order. */
     public abstract long[] partitionRows();
 
@@ -129,18 +155,9 @@ public abstract class MatrixSource implements Serializable {
             return partitions;
         }
 
-        /** First row of partition {@code p}: the engine's chunk boundary for {@code partitions} threads. */
-        long firstRow(int p) {
-            return rows() * p / partitions;
-        }
-
         @Override
         public long[] partitionRows() {
-            long[] counts = new long[partitions];
-            for (int p = 0; p < partitions; p++) {
-                counts[p] = firstRow(p + 1) - firstRow(p);
-            }
-            return counts;
+            return chunkRows();
         }
 
         @Override
@@ -150,18 +167,14 @@ public abstract class MatrixSource implements Serializable {
 
         @Override
         JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
-            List<Integer> indices = new ArrayList<>();
-            for (int p = 0; p < partitions; p++) {
-                indices.add(p);
-            }
             SingleFile source = this;
-            return sc.parallelize(indices, partitions).map(p -> source.read(p, dtype));
+            return partitionIndices(sc, partitions).map(p -> source.read(p, dtype));
         }
 
         private MatrixBlock read(int p, DType dtype) {
             requirePartition(p);
-            long first = firstRow(p);
-            int count = (int) (firstRow(p + 1) - first);
+            long first = chunkStart(p);
+            int count = (int) (chunkStart(p + 1) - first);
             Path file = Path.of(path);
             try (DenseMatrix whole = npy ? Npy.read(file, dtype) : MatrixMarket.read(file, dtype)) {
                 if (whole.rows() != rows() || whole.cols() != cols()) {

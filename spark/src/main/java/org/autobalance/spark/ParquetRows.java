@@ -127,17 +127,9 @@ final class ParquetRows extends MatrixSource {
         return partitions;
     }
 
-    long firstRow(int p) {
-        return rows() * p / partitions;
-    }
-
     @Override
     public long[] partitionRows() {
-        long[] counts = new long[partitions];
-        for (int p = 0; p < partitions; p++) {
-            counts[p] = firstRow(p + 1) - firstRow(p);
-        }
-        return counts;
+        return chunkRows();
     }
 
     @Override
@@ -155,8 +147,8 @@ final class ParquetRows extends MatrixSource {
     }
 
     private MatrixBlock assemble(int p, Iterator<Tuple2<Long, List<Object>>> rowsOfP, DType dtype) {
-        long first = firstRow(p);
-        int count = (int) (firstRow(p + 1) - first);
+        long first = chunkStart(p);
+        int count = (int) (chunkStart(p + 1) - first);
         DenseMatrix block = DenseMatrix.allocate(dtype, count, cols());
         try {
             BitSet seen = new BitSet(count);
@@ -179,7 +171,12 @@ final class ParquetRows extends MatrixSource {
                         throw new IllegalArgumentException("Parquet input " + path + ": row " + r._1()
                                 + " has a null at column " + j);
                     }
-                    block.set(i, j, ((Number) x).doubleValue());
+                    double value = ((Number) x).doubleValue();
+                    if (!Double.isFinite(value)) {
+                        throw new IllegalArgumentException("Parquet input " + path + ": non-finite value " + value
+                                + " at row " + r._1() + ", column " + j);
+                    }
+                    block.set(i, j, value);
                 }
             }
             if (seen.cardinality() != count) {

@@ -173,12 +173,8 @@ final class ShardDirectory extends MatrixSource {
 
     @Override
     JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
-        List<Integer> indices = new ArrayList<>();
-        for (int p = 0; p < shards.length; p++) {
-            indices.add(p);
-        }
         ShardDirectory source = this;
-        return sc.parallelize(indices, shards.length).map(p -> source.read(p, dtype));
+        return partitionIndices(sc, shards.length).map(p -> source.read(p, dtype));
     }
 
     private MatrixBlock read(int p, DType dtype) {

@@ -195,6 +195,10 @@ public final class SparkFactorizer {
             throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a " + d1
                     + " x " + d2 + " matrix, got " + r);
         }
+        if (c.initializer() instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
+            requireStart(u0, "U0", d1, r);
+            requireStart(v0, "V0", d2, r);
+        }
         List<IterationListener> listeners = new ArrayList<>(c.listeners());
         listeners.addAll(List.of(moreListeners));
         double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
@@ -226,7 +230,7 @@ public final class SparkFactorizer {
             double[] gramV = new double[r * r];
             driver.gram(v, gramV);
 
-            Loop loop = new Loop(c, listeners, normMSquared, tolerance);
+            Loop loop = new Loop(listeners, normMSquared, tolerance);
             long start = System.nanoTime();
             long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
             double referenceLoss = normMSquared / 2;
@@ -354,6 +358,14 @@ public final class SparkFactorizer {
         return EngineAdapter.kernels();
     }
 
+    private static void requireStart(DenseMatrix x, String name, long rows, int r) {
+        if (x.rows() != rows || x.cols() != r) {
+            throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
+                    + ", expected " + rows + " x " + r + " at rank " + r);
+        }
+        requireFinite(x, "initial factor " + name);
+    }
+
     private static void requireFinite(DenseMatrix x, String name) {
         int[] at = x.firstNonFinite();
         if (at != null) {
@@ -388,7 +400,6 @@ public final class SparkFactorizer {
      * it on the records it makes.
      */
     private static final class Loop {
-        private final Settings c;
         private final List<IterationListener> listeners;
         private final double normM;
         private final double tolerance;
@@ -397,8 +408,7 @@ public final class SparkFactorizer {
         IterationRecord last;
         double seconds;
 
-        Loop(Settings c, List<IterationListener> listeners, double normMSquared, double tolerance) {
-            this.c = c;
+        Loop(List<IterationListener> listeners, double normMSquared, double tolerance) {
             this.listeners = listeners;
             this.normM = Math.sqrt(normMSquared);
             this.tolerance = tolerance;

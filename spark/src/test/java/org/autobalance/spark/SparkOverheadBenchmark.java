@@ -65,6 +65,8 @@ public final class SparkOverheadBenchmark {
             for (int r : ranks) {
                 List<Double> engine = new ArrayList<>();
                 List<Double> spark = new ArrayList<>();
+                List<Double> engineCpu = new ArrayList<>();
+                List<Double> sparkCpu = new ArrayList<>();
                 DriverCosts costs = new DriverCosts();
                 long taskRun = 0;
                 long taskWall = 0;
@@ -75,24 +77,29 @@ public final class SparkOverheadBenchmark {
                             EngineIteration it = new EngineIteration(m, u, v, threads)) {
                         for (int k = 0; k < iterations; k++) {
                             long t0 = System.nanoTime();
+                            long c0 = cpuNanos();
                             it.iterate(eta);
                             engine.add((System.nanoTime() - t0) / 1e6);
+                            engineCpu.add((cpuNanos() - c0) / 1e6);
                         }
                     }
                     MatrixSource source = MatrixSource.open(sc, file, threads);
                     List<IterationRecord> records = new ArrayList<>();
+                    List<Long> cpuAtRecord = new ArrayList<>();
                     synchronized (tasks) {
                         tasks.clear();
                     }
                     DriverCosts run = new DriverCosts();
                     try (SparkResult result = SparkFactorizer.builder(r).initializer(Initializer.small(0.01))
                             .schedule(new ConstantSchedule(eta)).tolerance(0).maxIterations(iterations)
-                            .driverThreads(threads).costs(run).build().run(sc, source, DType.FLOAT32, records::add)) {
+                            .driverThreads(threads).costs(run).build().run(sc, source, DType.FLOAT32, records::add,
+                                    rec -> cpuAtRecord.add(cpuNanos()))) {
                         if (result.iterations() != iterations) {
                             throw new IllegalStateException("the Spark run stopped early: " + result.stopReason());
                         }
                         for (int k = 1; k < records.size(); k++) {
                             spark.add((records.get(k).seconds() - records.get(k - 1).seconds()) * 1e3);
+                            sparkCpu.add((cpuAtRecord.get(k) - cpuAtRecord.get(k - 1)) / 1e6);
                         }
                     }
                     costs.iterations += run.iterations;
@@ -113,6 +120,8 @@ public final class SparkOverheadBenchmark {
                 }
                 double e = median(engine);
                 double s = median(spark);
+                System.out.printf("r = %3d: CPU time per iteration (all threads of the JVM): engine %.1f ms, spark %.1f "
+                        + "ms (x%.2f)%n", r, median(engineCpu), median(sparkCpu), median(sparkCpu) / median(engineCpu));
                 System.out.printf("r = %3d: engine %.1f ms, spark %.1f ms per iteration (x%.2f); spark driver: "
                         + "broadcast %.1f, job %.1f, reduce %.1f, V step %.1f ms; tasks: run %.1f ms of %.1f ms "
                         + "wall each (%d tasks)%n", r, e, s, s / e, costs.perIterationMillis(costs.broadcastNanos),
@@ -124,6 +133,12 @@ public final class SparkOverheadBenchmark {
             sc.stop();
             Files.deleteIfExists(file);
         }
+    }
+
+    /** CPU time of the whole process (every thread: the engine's workers, Spark's task and service threads). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static double median(List<Double> xs) {
