@@ -46,6 +46,11 @@ final class FactorBlock implements Serializable {
         return rows;
     }
 
+    /** Copies the block into {@code u} (of its shape). */
+    void copyInto(DenseMatrix u) {
+        EngineAdapter.copyInto(bytes, u);
+    }
+
     /** The block in native memory (the caller closes it). */
     DenseMatrix toMatrix() {
         return EngineAdapter.fromBytes(bytes, dtype, rows, rank);

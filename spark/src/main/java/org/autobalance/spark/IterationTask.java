@@ -16,8 +16,8 @@ import org.autobalance.memory.DenseMatrix;
  * steps its rows of U to U_{t+1} = U_t − η(U_t·A_U − MV_t), and the Gram matrix of the new rows. Alternating GD then
  * makes a second pass at (U_{t+1}, V_t) for MᵀU_{t+1}, as the engine does.
  *
- * <p>Pure: the output is a function of the input blocks and the broadcast only (native scratch is allocated and freed
- * inside the call), so a retried task gives the same bits and the cached input block is never modified.
+ * <p>Pure: the output is a function of the input blocks and the broadcast only (the native scratch, kept with M's
+ * block, is overwritten before use), so a retried task gives the same bits and the cached U block is never modified.
  */
 final class IterationTask implements FlatMapFunction2<Iterator<FactorBlock>, Iterator<MatrixBlock>, FactorBlock> {
     private static final long serialVersionUID = 1L;
@@ -47,10 +47,15 @@ final class IterationTask implements FlatMapFunction2<Iterator<FactorBlock>, Ite
         FactorKernels kernels = EngineAdapter.kernels();
         DenseMatrix m = block.rows();
         int rows = m.rows();
-        try (DenseMatrix u = old.toMatrix();
-                DenseMatrix v = EngineAdapter.fromBytes(s.v(), s.dtype(), s.d2(), s.rank());
-                DenseMatrix mv = DenseMatrix.allocate(s.dtype(), rows, s.rank());
-                DenseMatrix mtu = DenseMatrix.allocate(s.dtype(), s.d2(), s.rank())) {
+        MatrixBlock.Scratch scratch = block.takeScratch(s.dtype(), s.rank());
+        try {
+            DenseMatrix u = scratch.u();
+            DenseMatrix v = scratch.v();
+            DenseMatrix mv = scratch.mv();
+            DenseMatrix mtu = scratch.mtu();
+            old.copyInto(u);
+            EngineAdapter.copyInto(s.v(), v);
+            mtu.segment().fill((byte) 0);
             kernels.fusedPass(m, u, v, 0, rows, mv, mtu);
             double dot = kernels.dot(u, mv, 0, rows);
             if (block.partition() == s.failPartition() && TaskContext.get().attemptNumber() == 0) {
@@ -68,6 +73,8 @@ final class IterationTask implements FlatMapFunction2<Iterator<FactorBlock>, Ite
             Partials partials = new Partials(EngineAdapter.toBytes(mtu), gram, dot, gradientSquared, 0.0);
             MatrixSource.end(matrix);
             return List.of(FactorBlock.of(block.partition(), u, partials)).iterator();
+        } finally {
+            block.giveBack(scratch);
         }
     }
 }
