@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.DoubleSupplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -216,7 +217,7 @@ public final class SparkFactorizer {
                         + " approximation is 0 and the relative error is undefined");
             }
             double[] sigma1 = {Double.NaN};
-            java.util.function.DoubleSupplier sigma1Supplier = () -> {
+            DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = SpectralNormJob.estimate(sc, m, dtype, d2, c.seed());
                 }
@@ -294,7 +295,6 @@ public final class SparkFactorizer {
                     break;
                 }
             }
-            loop.seconds = Math.max(loop.seconds, 0.0);
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
@@ -324,7 +324,7 @@ public final class SparkFactorizer {
      * partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
-            DenseMatrix v, long d1, java.util.function.DoubleSupplier sigma1, StepSchedule schedule,
+            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule,
             Lineage lineage) {
         DType dtype = v.dtype();
         int r = c.rank();

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.executor.TaskMetrics;
@@ -41,7 +42,14 @@ public final class SparkOverheadBenchmark {
         int[] ranks = args.length > 4 ? Arrays.stream(args, 4, args.length).mapToInt(Integer::parseInt).toArray()
                 : new int[] {16, 64};
         Path file = Files.createTempFile("autobalance-bench-M", ".npy");
-        try (DenseMatrix m = RandomMatrices.gaussian(DType.FLOAT32, d, d, 1.0, 1)) {
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT32, d, d)) {
+            // uniform entries written in place: no d × d array on the heap to leave garbage for the measured phases
+            SplittableRandom random = new SplittableRandom(1);
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    m.set(i, j, random.nextDouble(-1, 1));
+                }
+            }
             Npy.write(file, m);
         }
         SparkConf conf = new SparkConf().setMaster("local[" + threads + "]").setAppName("overhead")
@@ -67,6 +75,8 @@ public final class SparkOverheadBenchmark {
                 List<Double> spark = new ArrayList<>();
                 List<Double> engineCpu = new ArrayList<>();
                 List<Double> sparkCpu = new ArrayList<>();
+                long engineGc = 0;
+                long sparkGc = 0;
                 DriverCosts costs = new DriverCosts();
                 long taskRun = 0;
                 long taskWall = 0;
@@ -75,6 +85,7 @@ public final class SparkOverheadBenchmark {
                     try (DenseMatrix u = RandomMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 2);
                             DenseMatrix v = RandomMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 3);
                             EngineIteration it = new EngineIteration(m, u, v, threads)) {
+                        long gc0 = gcMillis();
                         for (int k = 0; k < iterations; k++) {
                             long t0 = System.nanoTime();
                             long c0 = cpuNanos();
@@ -82,6 +93,7 @@ public final class SparkOverheadBenchmark {
                             engine.add((System.nanoTime() - t0) / 1e6);
                             engineCpu.add((cpuNanos() - c0) / 1e6);
                         }
+                        engineGc += gcMillis() - gc0;
                     }
                     MatrixSource source = MatrixSource.open(sc, file, threads);
                     List<IterationRecord> records = new ArrayList<>();
@@ -90,6 +102,7 @@ public final class SparkOverheadBenchmark {
                         tasks.clear();
                     }
                     DriverCosts run = new DriverCosts();
+                    long gc0 = gcMillis();
                     try (SparkResult result = SparkFactorizer.builder(r).initializer(Initializer.small(0.01))
                             .schedule(new ConstantSchedule(eta)).tolerance(0).maxIterations(iterations)
                             .driverThreads(threads).costs(run).build().run(sc, source, DType.FLOAT32, records::add,
@@ -102,6 +115,7 @@ public final class SparkOverheadBenchmark {
                             sparkCpu.add((cpuAtRecord.get(k) - cpuAtRecord.get(k - 1)) / 1e6);
                         }
                     }
+                    sparkGc += gcMillis() - gc0;
                     costs.iterations += run.iterations;
                     costs.broadcastNanos += run.broadcastNanos;
                     costs.jobNanos += run.jobNanos;
@@ -121,7 +135,9 @@ public final class SparkOverheadBenchmark {
                 double e = median(engine);
                 double s = median(spark);
                 System.out.printf("r = %3d: CPU time per iteration (all threads of the JVM): engine %.1f ms, spark %.1f "
-                        + "ms (x%.2f)%n", r, median(engineCpu), median(sparkCpu), median(sparkCpu) / median(engineCpu));
+                        + "ms (x%.2f); GC time per iteration: engine %.1f ms, spark run %.1f ms%n", r,
+                        median(engineCpu), median(sparkCpu), median(sparkCpu) / median(engineCpu),
+                        (double) engineGc / (rounds * iterations), (double) sparkGc / (rounds * iterations));
                 System.out.printf("r = %3d: engine %.1f ms, spark %.1f ms per iteration (x%.2f); spark driver: "
                         + "broadcast %.1f, job %.1f, reduce %.1f, V step %.1f ms; tasks: run %.1f ms of %.1f ms "
                         + "wall each (%d tasks)%n", r, e, s, s / e, costs.perIterationMillis(costs.broadcastNanos),
@@ -139,6 +155,15 @@ public final class SparkOverheadBenchmark {
     private static long cpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                 .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** Collection time of every collector so far (young and old pauses; G1's concurrent work is not included). */
+    private static long gcMillis() {
+        long t = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            t += Math.max(0, gc.getCollectionTime());
+        }
+        return t;
     }
 
     private static double median(List<Double> xs) {
