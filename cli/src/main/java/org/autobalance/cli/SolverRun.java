@@ -8,13 +8,13 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
 
 /**
  * Runs a solver for a command: progress, the iteration log, the outputs and the printed summary. The solver is the
@@ -31,19 +31,25 @@ public final class SolverRun {
         Finished run(IterationListener... listeners);
     }
 
-    /** A finished run: its summary (the keys of {@link Result#summary()}) and the files it writes to {@code --out}. */
-    public interface Finished extends AutoCloseable {
+    /**
+     * A finished run: its summary (the keys of {@link Result#summary()}, {@code d1}, {@code d2}, {@code dtype} among
+     * them) and the factors it writes to {@code --out}.
+     */
+    public interface Finished extends RunOutputs.Writer, AutoCloseable {
         Map<String, Object> summary();
-
-        /** Writes the factors into {@code staging}; returns the names written there (files or directories). */
-        List<String> write(Path staging) throws IOException;
 
         @Override
         void close();
     }
 
-    /** A single-machine result: U.mtx and V.mtx. */
-    public static Finished finished(Result result) {
+    /** What prepares a run once the output directory is known to be writable (so a bad one fails first). */
+    @FunctionalInterface
+    public interface Preparation {
+        Solver prepare();
+    }
+
+    /** A single-machine result: U and V in the requested format. */
+    static Finished finished(Result result) {
         return new Finished() {
             @Override
             public Map<String, Object> summary() {
@@ -51,8 +57,8 @@ public final class SolverRun {
             }
 
             @Override
-            public List<String> write(Path staging) throws IOException {
-                return writeFactors(staging, result.u(), result.v());
+            public List<String> write(Path staging, RunOutputs.Format format) throws IOException {
+                return format.writeFactors(staging, result.u(), result.v());
             }
 
             @Override
@@ -62,26 +68,22 @@ public final class SolverRun {
         };
     }
 
-    /** Writes U.mtx and V.mtx into {@code staging}, as {@code factorize} does; returns their names. */
-    public static List<String> writeFactors(Path staging, DenseMatrix u, DenseMatrix v) throws IOException {
-        String comment = "autobalance " + u.rows() + " x " + u.cols() + " factor";
-        MatrixMarket.write(staging.resolve(RunOutputs.U_FILE), u, "U: " + comment);
-        MatrixMarket.write(staging.resolve(RunOutputs.V_FILE), v, "V: " + comment);
-        return List.of(RunOutputs.U_FILE, RunOutputs.V_FILE);
-    }
-
     /**
      * Factorises {@code m} and reports.
      *
      * @param label what M is, for the printed summary (a file name or "demo problem")
      * @param out the output directory, or null for none
+     * @param outFormat the file format of the factors written to {@code out}
      * @param log the JSON-lines iteration log, or null for none
+     * @param clock the phases so far (loading M); the first iteration and the end are added, and all go to the
+     *        summary as {@code "clock"}
      */
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
-            Path log, Map<String, Object> extraSummary) throws IOException {
+            RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
+            throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
         try {
-            execute(printer, label, rank, options.maxIterations(), out, log, extraSummary, () -> {
+            execute(printer, label, rank, options.maxIterations(), out, outFormat, log, clock, extraSummary, () -> {
                 Factorizer factorizer = options.builder(m, rank, owned).build();
                 return listeners -> finished(factorizer.run(listeners));
             });
@@ -90,22 +92,19 @@ public final class SolverRun {
         }
     }
 
-    /** What prepares a run once the output directory is known to be writable (so a bad one fails first). */
-    @FunctionalInterface
-    public interface Preparation {
-        Solver prepare();
-    }
-
     /**
      * Runs a solver and reports: a progress bar, the log, the outputs (all or nothing) and a printed summary.
      *
      * @param label what M is, for the printed summary
      * @param out the output directory, or null for none
+     * @param outFormat the file format of the factors written to {@code out}
      * @param log the JSON-lines iteration log, or null for none
+     * @param clock the phases so far; the first iteration and the end are added, and all go to the summary
      */
-    public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out, Path log,
-            Map<String, Object> extraSummary, Preparation preparation) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+    public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
+            RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary,
+            Preparation preparation) throws IOException {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out, outFormat)) {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished;
@@ -113,6 +112,7 @@ public final class SolverRun {
             IterationListener keepFirst = rec -> {
                 if (first[0] == null) {
                     first[0] = rec;
+                    clock.mark("first_iteration");
                 }
             };
             try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
@@ -126,11 +126,17 @@ public final class SolverRun {
                 }
             }
             try (Finished result = finished) {
+                clock.mark("done");
                 Map<String, Object> summary = result.summary();
                 summary.putAll(extraSummary);
+                summary.put("clock", clock.marks());
                 printer.printf("%s (%s x %s, %s), rank %d: %s iterations, stopped: %s, %.2f s%n", label,
                         summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
                         summary.get("stop_reason"), (Double) summary.get("seconds"));
+                if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
+                    printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
+                            + "more iterations (--max-iter, --max-seconds) would lower the error");
+                }
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                         + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
                         summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
@@ -142,7 +148,7 @@ public final class SolverRun {
                 printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                         summary.get("kernels"), summary.get("threads"));
                 if (outputs != null) {
-                    List<Path> written = outputs.commit(result::write, summary);
+                    List<Path> written = outputs.commit(result, summary);
                     printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
                 }
             }

@@ -5,13 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.autobalance.cli.RunOutputs;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
 
 /**
- * What {@code spark-factorize} writes. For a single-file input, as {@code factorize}: U.mtx, V.mtx (U collected to
- * the driver: a small case by definition). For shards or Parquet, U stays
+ * What {@code spark-factorize} writes. For a single-file input, as {@code factorize}: U and V as {@code .mtx} or
+ * {@code .npy} ({@code --out-format}; U collected to the driver: a small case by definition). For shards or Parquet, U stays
  * distributed: {@value #U_SHARDS}/ holds one {@code .npy} shard per partition, written by the executors, in row order
  * (the layout of a shard input, so the output can be read back as one), and V (small) is one {@value #V_NPY}.
  */
@@ -43,10 +44,10 @@ public final class SparkOutputs {
             }
 
             @Override
-            public List<String> write(Path staging) throws IOException {
+            public List<String> write(Path staging, RunOutputs.Format format) throws IOException {
                 if (source instanceof MatrixSource.SingleFile) {
                     try (DenseMatrix u = result.collectU()) {
-                        return SolverRun.writeFactors(staging, u, result.v());
+                        return format.writeFactors(staging, u, result.v());
                     }
                 }
                 Path shards = staging.resolve(U_SHARDS);

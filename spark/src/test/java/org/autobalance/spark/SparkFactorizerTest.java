@@ -26,6 +26,7 @@ import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.Variant;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -56,8 +57,8 @@ class SparkFactorizerTest {
 
     @BeforeAll
     static void problem() throws IOException {
-        double[][] low = Dense.withSpectrum(D1, D2, new double[] {SIGMA1, 7, 5, 3}, 11);
-        mValues = Dense.addScaled(low, 0.05, Dense.gaussian(D1, D2, 1.0, 12));
+        double[][] low = KnownMatrices.withSpectrum(D1, D2, new double[] {SIGMA1, 7, 5, 3}, 11);
+        mValues = Dense.addScaled(low, 0.05, KnownMatrices.gaussian(D1, D2, 1.0, 12));
         input = dir.resolve("M.mtx");
         try (DenseMatrix m = Dense.matrix(DType.FLOAT64, mValues)) {
             MatrixMarket.write(input, m, "test problem");
@@ -131,8 +132,8 @@ class SparkFactorizerTest {
     void withTheEnginesPartitioningEveryVariantGivesTheEnginesBits() throws IOException {
         // two partitions split the rows where the engine's two threads do, the driver's two threads split V as they
         // do, and the partials are added in the same order: every floating-point operation is the engine's
-        double[][] u0 = Dense.gaussian(D1, RANK, 0.3, 21);
-        double[][] v0 = Dense.gaussian(D2, RANK, 0.3, 22);
+        double[][] u0 = KnownMatrices.gaussian(D1, RANK, 0.3, 21);
+        double[][] v0 = KnownMatrices.gaussian(D2, RANK, 0.3, 22);
         for (Variant variant : List.of(Variant.SIMULTANEOUS, Variant.ALTERNATING, Variant.parse("regularized"))) {
             List<IterationRecord> records = new ArrayList<>();
             double[][][] actual = spark(u0, v0, variant, 2, SparkFactorizer.builder(RANK), records);
@@ -156,12 +157,12 @@ class SparkFactorizerTest {
         // iterations at most t·ε, doubled for the second-order terms the linearisation leaves out.
         double u = 0x1p-53;
         double gamma = D1 * u / (1 - D1 * u);
-        double normU = Math.max(Dense.frobenius(expected[0]), Dense.frobenius(uStart));
-        double normV = Math.max(Dense.frobenius(expected[1]), Dense.frobenius(vStart));
-        double epsilon = ETA * 2 * gamma * (normV * normU * normU + Dense.frobenius(mValues) * normU);
+        double normU = Math.max(KnownMatrices.frobenius(expected[0]), KnownMatrices.frobenius(uStart));
+        double normV = Math.max(KnownMatrices.frobenius(expected[1]), KnownMatrices.frobenius(vStart));
+        double epsilon = ETA * 2 * gamma * (normV * normU * normU + KnownMatrices.frobenius(mValues) * normU);
         double bound = 2 * ITERATIONS * epsilon;
-        double difference = Dense.frobenius(Dense.addScaled(expected[0], -1, actual[0]))
-                + Dense.frobenius(Dense.addScaled(expected[1], -1, actual[1]));
+        double difference = KnownMatrices.frobenius(Dense.addScaled(expected[0], -1, actual[0]))
+                + KnownMatrices.frobenius(Dense.addScaled(expected[1], -1, actual[1]));
         assertTrue(difference <= bound, "difference " + difference + " exceeds the bound " + bound);
     }
 

@@ -18,7 +18,7 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.solve.EngineIteration;
 import org.autobalance.solve.Initializer;
-import org.autobalance.testing.RandomMatrices;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * The per-iteration cost of the Spark path against the engine on the same cores (native-notes/spark.md): a Gaussian
@@ -82,8 +82,8 @@ public final class SparkOverheadBenchmark {
                 long taskWall = 0;
                 int taskCount = 0;
                 for (int round = 0; round < rounds; round++) {
-                    try (DenseMatrix u = RandomMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 2);
-                            DenseMatrix v = RandomMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 3);
+                    try (DenseMatrix u = KnownMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 2);
+                            DenseMatrix v = KnownMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 3);
                             EngineIteration it = new EngineIteration(m, u, v, threads)) {
                         long gc0 = gcMillis();
                         for (int k = 0; k < iterations; k++) {

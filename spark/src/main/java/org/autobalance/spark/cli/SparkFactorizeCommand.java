@@ -9,6 +9,8 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.autobalance.cli.OutFormatOption;
+import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.UsageException;
@@ -28,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent on Apache "
                 + "Spark: M split into row blocks, each cached off-heap on an executor.",
-            "Single-file input (.mtx, .npy): writes U.mtx, V.mtx and summary.json to --out, as factorize does. "
+            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize does. "
                 + "A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
                 + "summary.json."})
 public final class SparkFactorizeCommand implements Callable<Integer> {
@@ -71,6 +73,9 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Directory for the factors and summary.json.")
     private Path out;
 
+    @Mixin
+    private OutFormatOption outFormat;
+
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
 
@@ -90,7 +95,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         JavaSparkContext[] started = new JavaSparkContext[1];
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
-                    log, Map.of("input", input.toString()), () -> {
+                    outFormat.format(), log, new RunClock(), Map.of("input", input.toString()), () -> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
                         JavaSparkContext sc = given != null ? given : startSpark();
                         started[0] = given != null ? null : sc;
