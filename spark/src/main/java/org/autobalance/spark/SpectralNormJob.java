@@ -12,15 +12,17 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
 /**
- * σ₁(M) by the engine's power iteration ({@code SpectralNorm}: two interleaved chains on one fused pass with r = 1,
- * the estimate the largest ‖Mx‖ or ‖Mᵀy‖ seen), distributed: x (d2) lives on the driver, y (d1) in the partitions.
- * The chain of y starts from the first image Mx₀ instead of a random vector (it needs no extra reduction), so the
- * estimate is the engine's up to rounding, not bit for bit.
+ * σ₁(M) by power iteration on the fused pass with r = 1, distributed: two interleaved chains (x ← Mᵀy/‖·‖,
+ * y ← Mx/‖·‖, so every pass advances both), x (d2) on the driver, y (d1) in the partitions, the estimate the largest
+ * ‖Mx‖ or ‖Mᵀy‖ seen. This is the engine's earlier estimate; the engine now runs a block power iteration at the
+ * solver's rank (fewer passes on clustered top singular values). Both converge to σ₁ within the tolerance, not bit
+ * for bit, so with {@code --schedule auto} the step (and the factors) match the engine's to rounding only. The chain
+ * of y starts from the first image Mx₀ instead of a random vector (no extra reduction).
  */
 final class SpectralNormJob {
-    /** As the engine's {@code SpectralNorm.MAX_PASSES}. */
+    /** Passes over M at most; the relative error is then below (σ₂/σ₁)^passes anyway. */
     static final int MAX_PASSES = 300;
-    /** As the engine's {@code SpectralNorm.RELATIVE_TOLERANCE}. */
+    /** Stop when one pass improves the estimate by less than this, relatively. */
     static final double RELATIVE_TOLERANCE = 1e-9;
 
     private SpectralNormJob() {

@@ -77,6 +77,30 @@ class SparkFactorizeCommandTest {
     }
 
     @Test
+    void stopsWhereFactorizeStops() throws IOException {
+        // the default tolerance: both runs pass the first-order test at the same iterate (same bits) and confirm it
+        // from the Grams (a well-separated rank-3 signal), so they stop together, converged
+        List<String> common = List.of("--input", Fixtures.fixture("shards-M.mtx").toString(), "--rank", "3",
+                "--schedule", "constant:0.01", "--init", "small:0.05", "--seed", "9", "--threads", "2");
+        Path local = dir.resolve("local");
+        List<String> factorize = new ArrayList<>(List.of("factorize"));
+        factorize.addAll(with(common, "--out", local.toString()));
+        StringWriter err = new StringWriter();
+        assertEquals(0, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                factorize.toArray(String[]::new)), err.toString());
+        Path distributed = dir.resolve("spark");
+        Outcome run = spark(with(common, "--partitions", "2", "--out", distributed.toString()));
+        assertEquals(0, run.exitCode(), run.err());
+        String expected = Files.readString(local.resolve("summary.json"));
+        String actual = Files.readString(distributed.resolve("summary.json"));
+        assertTrue(expected.contains("\"stop_reason\":\"converged\""), expected);
+        for (String key : List.of("\"iterations\":", "\"stop_reason\":")) {
+            String field = expected.replaceAll("(?s).*(" + key + "[^,]*),.*", "$1");
+            assertTrue(actual.contains(field), actual + " lacks " + field);
+        }
+    }
+
+    @Test
     void shardsInShardsOut() throws IOException {
         Path out = dir.resolve("out");
         Outcome run = spark(with(OPTIONS, "--input", Fixtures.fixture("shards").toString(), "--out",
