@@ -18,8 +18,8 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.Json;
 
 /**
- * The output directory of a run: the factors (U.mtx and V.mtx, or U.npy and V.npy, or what a {@link Writer}
- * writes) and summary.json appear together or not at all.
+ * The output directory of a run: its files (U and V as .mtx or .npy for a factorisation, a directory of U shards
+ * and V.npy for a distributed one; W1.npy, … for a network) and summary.json appear together or not at all.
  *
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
@@ -28,12 +28,6 @@ import org.autobalance.observe.Json;
  */
 public final class RunOutputs implements AutoCloseable {
     static final String SUMMARY_FILE = "summary.json";
-
-    /** Writes a run's factors into the staging directory; returns the names written there (files or directories). */
-    @FunctionalInterface
-    public interface Writer {
-        List<String> write(Path staging, Format format) throws IOException;
-    }
 
     /** The file format of the factors, {@code --out-format}. */
     public enum Format {
@@ -61,24 +55,24 @@ public final class RunOutputs implements AutoCloseable {
             }
         }
 
-        /** Writes U and V as {@code U.<ext>} and {@code V.<ext>} into {@code dir}; returns their names. */
-        public List<String> writeFactors(Path dir, DenseMatrix u, DenseMatrix v) throws IOException {
+        /** The names of U and V in this format: {@code U.<ext>}, {@code V.<ext>}. */
+        public List<String> factorFiles() {
+            return List.of("U." + extension(), "V." + extension());
+        }
+
+        /** Writes U and V into {@code dir} under the names of {@link #factorFiles()}. */
+        public void writeFactors(Path dir, DenseMatrix u, DenseMatrix v) throws IOException {
             String comment = "autobalance " + u.rows() + " x " + u.cols() + " factor";
-            String uFile = "U." + extension();
-            String vFile = "V." + extension();
-            write(dir.resolve(uFile), u, "U: " + comment);
-            write(dir.resolve(vFile), v, "V: " + comment);
-            return List.of(uFile, vFile);
+            write(dir.resolve(factorFiles().get(0)), u, "U: " + comment);
+            write(dir.resolve(factorFiles().get(1)), v, "V: " + comment);
         }
     }
 
     private final Path directory;
     private final Path staging;
-    private final Format format;
 
-    RunOutputs(Path directory, Format format) {
+    RunOutputs(Path directory) {
         this.directory = directory;
-        this.format = format;
         try {
             Files.createDirectories(directory);
             this.staging = Files.createTempDirectory(directory, ".autobalance-staging-");
@@ -89,16 +83,27 @@ public final class RunOutputs implements AutoCloseable {
         }
     }
 
-    /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
-    List<Path> commit(Writer factors, Map<String, Object> summary) throws IOException {
-        List<String> names = new ArrayList<>(factors.write(staging, format));
+    /** Writes the content of the result files into a directory. */
+    @FunctionalInterface
+    public interface Content {
+        void writeInto(Path directory) throws IOException;
+    }
+
+    /**
+     * Writes the files {@code names} (by {@code content}, into the staging directory) and the summary, and moves them
+     * into the output directory, summary.json last; returns the paths written. A name may be a directory (of shards),
+     * which replaces one of that name from an earlier run whole.
+     */
+    List<Path> commit(List<String> names, Content content, Map<String, Object> summary) throws IOException {
+        content.writeInto(staging);
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
-        names.add(SUMMARY_FILE);
+        List<String> all = new ArrayList<>(names);
+        all.add(SUMMARY_FILE);
         List<Path> written = new ArrayList<>();
-        for (String name : names) {
+        for (String name : all) {
             Path target = directory.resolve(name);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                // a directory of shards from an earlier run: replaced whole (a rename cannot replace a full one)
+                // a rename cannot replace a directory that is not empty
                 deleteTree(target);
             }
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,

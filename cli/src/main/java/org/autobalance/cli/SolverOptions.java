@@ -174,7 +174,7 @@ public final class SolverOptions {
                 && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
     }
 
-    /** Parses an option's value; an invalid one is a usage error naming the option. */
+    /** Parses an option with {@code parse}; an IllegalArgumentException becomes a usage error naming the option. */
     public static <T> T option(String name, Supplier<T> parse) {
         try {
             return parse.get();

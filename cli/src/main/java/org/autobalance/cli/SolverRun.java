@@ -35,8 +35,14 @@ public final class SolverRun {
      * A finished run: its summary (the keys of {@link Result#summary()}, {@code d1}, {@code d2}, {@code dtype} among
      * them) and the factors it writes to {@code --out}.
      */
-    public interface Finished extends RunOutputs.Writer, AutoCloseable {
+    public interface Finished extends AutoCloseable {
         Map<String, Object> summary();
+
+        /** The names of the factor files (or directories) it writes in {@code format}. */
+        List<String> files(RunOutputs.Format format);
+
+        /** Writes the factors into {@code directory}, under the names of {@link #files}. */
+        void writeInto(Path directory, RunOutputs.Format format) throws IOException;
 
         @Override
         void close();
@@ -57,8 +63,13 @@ public final class SolverRun {
             }
 
             @Override
-            public List<String> write(Path staging, RunOutputs.Format format) throws IOException {
-                return format.writeFactors(staging, result.u(), result.v());
+            public List<String> files(RunOutputs.Format format) {
+                return format.factorFiles();
+            }
+
+            @Override
+            public void writeInto(Path directory, RunOutputs.Format format) throws IOException {
+                format.writeFactors(directory, result.u(), result.v());
             }
 
             @Override
@@ -104,7 +115,7 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out, outFormat)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished;
@@ -148,7 +159,8 @@ public final class SolverRun {
                 printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                         summary.get("kernels"), summary.get("threads"));
                 if (outputs != null) {
-                    List<Path> written = outputs.commit(result, summary);
+                    List<Path> written = outputs.commit(result.files(outFormat),
+                            dir -> result.writeInto(dir, outFormat), summary);
                     printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
                 }
             }
@@ -158,7 +170,8 @@ public final class SolverRun {
         }
     }
 
-    private static Path stagingFor(Path log) {
+    /** Where the log is written during the run (moved to {@code log} at the end); its directory must exist. */
+    static Path stagingFor(Path log) {
         Path parent = log.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
             throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);

@@ -44,17 +44,22 @@ public final class SparkOutputs {
             }
 
             @Override
-            public List<String> write(Path staging, RunOutputs.Format format) throws IOException {
+            public List<String> files(RunOutputs.Format format) {
+                return source instanceof MatrixSource.SingleFile ? format.factorFiles() : List.of(U_SHARDS, V_NPY);
+            }
+
+            @Override
+            public void writeInto(Path directory, RunOutputs.Format format) throws IOException {
                 if (source instanceof MatrixSource.SingleFile) {
                     try (DenseMatrix u = result.collectU()) {
-                        return format.writeFactors(staging, u, result.v());
+                        format.writeFactors(directory, u, result.v());
                     }
+                    return;
                 }
-                Path shards = staging.resolve(U_SHARDS);
+                Path shards = directory.resolve(U_SHARDS);
                 Files.createDirectories(shards);
                 writeShards(result, shards.toString());
-                Npy.write(staging.resolve(V_NPY), result.v());
-                return List.of(U_SHARDS, V_NPY);
+                Npy.write(directory.resolve(V_NPY), result.v());
             }
 
             @Override
