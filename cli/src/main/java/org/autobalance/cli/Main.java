@@ -31,7 +31,15 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return execute(new Main(), out, err, args);
+    }
+
+    /**
+     * Runs a picocli {@code command} with this command line's conventions: exit code 2 for invalid usage or input,
+     * 1 for a failed run, one line "autobalance: error: …" naming the problem. Never calls {@code System.exit}.
+     */
+    public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(command);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(Main::exitCode);

@@ -39,7 +39,7 @@ import org.autobalance.schedule.StepSchedule;
  */
 public final class Factorizer {
     /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
-    static final double RUNAWAY_FACTOR = 1e6;
+    public static final double RUNAWAY_FACTOR = 1e6;
 
     /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
     private final Settings config;

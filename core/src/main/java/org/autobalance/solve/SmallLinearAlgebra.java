@@ -2,13 +2,16 @@ package org.autobalance.solve;
 
 import java.util.Arrays;
 
-/** Dense r × r matrices in row-major {@code double[]}: the few operations the solver needs on Gram matrices. */
-final class SmallLinearAlgebra {
+/**
+ * Dense r × r matrices in row-major {@code double[]}: the few operations the solver needs on Gram matrices. Public
+ * for the distributed driver (the Spark module), which keeps the same bookkeeping on the Grams it reduces.
+ */
+public final class SmallLinearAlgebra {
     private SmallLinearAlgebra() {
     }
 
     /** Σ_ab a[ab]·b[ab], the Frobenius inner product. */
-    static double inner(double[] a, double[] b) {
+    public static double inner(double[] a, double[] b) {
         double s = 0.0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];
@@ -17,7 +20,7 @@ final class SmallLinearAlgebra {
     }
 
     /** ‖a − b‖_F. */
-    static double distance(double[] a, double[] b) {
+    public static double distance(double[] a, double[] b) {
         double s = 0.0;
         for (int i = 0; i < a.length; i++) {
             double d = a[i] - b[i];
@@ -27,7 +30,7 @@ final class SmallLinearAlgebra {
     }
 
     /** The trace of an r × r matrix. */
-    static double trace(double[] a, int r) {
+    public static double trace(double[] a, int r) {
         double s = 0.0;
         for (int i = 0; i < r; i++) {
             s += a[i * r + i];
@@ -83,7 +86,7 @@ final class SmallLinearAlgebra {
      * @param gramU UᵀU, r × r (not modified)
      * @param gramV VᵀV, r × r (not modified)
      */
-    static double[] productSingularValues(double[] gramU, double[] gramV, int r) {
+    public static double[] productSingularValues(double[] gramU, double[] gramV, int r) {
         double[] q = new double[r * r];
         double[] lambda = symmetricEigen(gramU.clone(), r, q);
         // W = QΛ^½ (a rounding-negative eigenvalue of the positive semi-definite Gram is 0)
