@@ -8,15 +8,11 @@ import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -145,29 +141,13 @@ public final class MatrixMarket {
                     + m.get(nonFinite[0], nonFinite[1]) + " at row " + (nonFinite[0] + 1) + ", column "
                     + (nonFinite[1] + 1) + " (1-based) has no Matrix Market representation");
         }
-        Path target = path.toAbsolutePath();
-        // Not Files.createTempFile: it creates the file owner-only (0600), and the rename would pass that on.
-        Path temp = target.resolveSibling("." + target.getFileName() + "."
-                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-        try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
-                    Writer out = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel),
-                            StandardCharsets.UTF_8), BUFFER_CHARS)) {
-                writeArray(out, m, comment);
-                out.flush();
-                // Without this a crash soon after the rename could leave the new name pointing at unwritten data.
-                channel.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
+        AtomicFile.replace(path, channel -> {
+            Writer out = new BufferedWriter(new OutputStreamWriter(Channels.newOutputStream(channel),
+                    StandardCharsets.UTF_8), BUFFER_CHARS);
+            writeArray(out, m, comment);
+            // Not closed: closing the writer would close the channel before AtomicFile forces it to disk.
+            out.flush();
+        });
     }
 
     private static void writeArray(Writer out, DenseMatrix m, String comment) throws IOException {

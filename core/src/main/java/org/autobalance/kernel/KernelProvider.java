@@ -5,7 +5,10 @@ import java.util.Locale;
 
 /**
  * Chooses the {@link FactorKernels} implementation once per JVM (the pattern of Lucene's
- * {@code VectorizationProvider}) and logs the choice with its reason.
+ * {@code VectorizationProvider}) and logs the choice with its reason through {@link System.Logger} (logger
+ * {@code org.autobalance.kernel.KernelProvider}), so it goes wherever the host application sends its logs: the choice
+ * at DEBUG, a fallback to the scalar kernels at WARNING. A library must not talk on every start-up; a slow fallback is
+ * worth a warning.
  *
  * <p>The SIMD kernels ({@code org.autobalance.kernel.simd}) are used when all of these hold:
  * <ol>
@@ -28,7 +31,7 @@ public final class KernelProvider {
 
     private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
     private static final FactorKernels SCALAR = new ScalarKernels();
-    private static final Choice CHOICE = choose();
+    private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
 
     private KernelProvider() {
     }
@@ -66,11 +69,13 @@ public final class KernelProvider {
         return loadSimd();
     }
 
-    private record Choice(FactorKernels kernels, String reason) {
+    /** An implementation and why it was chosen. */
+    record Choice(FactorKernels kernels, String reason) {
     }
 
-    private static Choice choose() {
-        String mode = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+    /** The choice for the value {@code property} of {@link #PROPERTY}, logged (package-private for the tests). */
+    static Choice choose(String property) {
+        String mode = property.trim().toLowerCase(Locale.ROOT);
         Choice c = switch (mode) {
             case "scalar" -> new Choice(SCALAR, "forced by -D" + PROPERTY + "=scalar");
             case "simd" -> trySimd(true);
@@ -81,7 +86,7 @@ public final class KernelProvider {
                 yield trySimd(false);
             }
         };
-        LOG.log(System.Logger.Level.INFO, "autobalance kernels: {0} ({1})", c.kernels.name(), c.reason);
+        LOG.log(System.Logger.Level.DEBUG, "autobalance kernels: {0} ({1})", c.kernels.name(), c.reason);
         return c;
     }
 

@@ -209,6 +209,12 @@ public final class Factorizer {
                         + ", expected " + rows + " x " + rank + " for a " + m.rows() + " x " + m.cols()
                         + " matrix at rank " + rank);
             }
+            if (x.dtype() != m.dtype()) {
+                // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
+                throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
+                        + m.dtype().label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
+                        + ".copy(DType." + m.dtype().name() + ")");
+            }
             requireFinite(x, "initial factor " + name);
         }
     }

@@ -1,5 +1,6 @@
 package org.autobalance.io;
 
+import static org.autobalance.testing.Dense.roundedToFloat;
 import static org.autobalance.testing.Fixtures.csv;
 import static org.autobalance.testing.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -441,25 +443,12 @@ class MatrixMarketTest {
             for (int j = 0; j < expected.cols(); j++) {
                 double e = expected.get(i, j);
                 double a = actual.get(i, j);
+                // raw bits, so that a lost sign of zero fails too (0.0 == -0.0 as doubles)
                 if (Double.doubleToRawLongBits(e) != Double.doubleToRawLongBits(a)) {
-                    assertEquals(e, a, "element (" + i + ", " + j + ") changed");
-                    // equal as doubles but different bits: only possible for the sign of zero
-                    assertEquals(Double.doubleToRawLongBits(e), Double.doubleToRawLongBits(a),
-                            "sign of zero lost at (" + i + ", " + j + ")");
+                    fail("element (" + i + ", " + j + ") changed: " + e + " became " + a);
                 }
             }
         }
-    }
-
-    private static double[][] roundedToFloat(double[][] values) {
-        double[][] rounded = new double[values.length][];
-        for (int i = 0; i < values.length; i++) {
-            rounded[i] = new double[values[i].length];
-            for (int j = 0; j < values[i].length; j++) {
-                rounded[i][j] = (float) values[i][j];
-            }
-        }
-        return rounded;
     }
 
     private static void assertFormat(String expected, double x) {

@@ -10,6 +10,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,13 +30,13 @@ class PlateauTest {
 
     /** M = G₁G₂ᵀ + N: Gaussian G₁ (500 × 5), G₂ (300 × 5), Gaussian N with {@code noise} times the RMS of G₁G₂ᵀ. */
     static double[][] plantedSignal(long seed, double noise) {
-        double[][] signal = Dense.multiply(Dense.gaussian(D1, SIGNAL_RANK, 1, seed),
-                Dense.transpose(Dense.gaussian(D2, SIGNAL_RANK, 1, seed + 1)));
+        double[][] signal = Dense.multiply(KnownMatrices.gaussian(D1, SIGNAL_RANK, 1, seed),
+                Dense.transpose(KnownMatrices.gaussian(D2, SIGNAL_RANK, 1, seed + 1)));
         if (noise == 0) {
             return signal;
         }
-        double rms = Dense.frobenius(signal) / Math.sqrt((double) D1 * D2);
-        return Dense.addScaled(signal, 1.0, Dense.gaussian(D1, D2, noise * rms, seed + 2));
+        double rms = KnownMatrices.frobenius(signal) / Math.sqrt((double) D1 * D2);
+        return Dense.addScaled(signal, 1.0, KnownMatrices.gaussian(D1, D2, noise * rms, seed + 2));
     }
 
     /** The oracle's singular values of each planted matrix, computed once (a 500 × 300 SVD takes seconds). */
@@ -77,7 +78,7 @@ class PlateauTest {
     void theGradientTestAloneWouldStopOnThePlateau() {
         double[][] m = plantedSignal(1, 0.1);
         double rank5 = optimalRelativeError(1, 0.1, SIGNAL_RANK);
-        double normM = Dense.frobenius(m);
+        double normM = KnownMatrices.frobenius(m);
         Trajectory trajectory = new Trajectory();
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT32, m);
                 Result result = Factorizer.builder(mm, RANK).listener(trajectory).build().run()) {

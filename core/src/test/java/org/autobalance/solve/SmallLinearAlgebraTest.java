@@ -9,6 +9,7 @@ import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.parallel.ParallelPass;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,8 +21,8 @@ class SmallLinearAlgebraTest {
     @Test
     void theOracleRecoversAKnownSpectrum() {
         double[] sigma = {9, 4, 4, 1e-3, 1e-9};
-        double[] tall = Dense.singularValues(Dense.withSpectrum(23, 11, sigma, 3));
-        double[] wide = Dense.singularValues(Dense.withSpectrum(7, 19, sigma, 4));
+        double[] tall = Dense.singularValues(KnownMatrices.withSpectrum(23, 11, sigma, 3));
+        double[] wide = Dense.singularValues(KnownMatrices.withSpectrum(7, 19, sigma, 4));
         for (int i = 0; i < sigma.length; i++) {
             // one-sided Jacobi is accurate to a few ε·σ₁ absolutely (and relatively for each σᵢ on such data)
             assertEquals(sigma[i], tall[i], 1e-13 * sigma[0], "tall σ" + i);
@@ -35,8 +36,8 @@ class SmallLinearAlgebraTest {
     void productSingularValuesFromTheGramsMatchTheProduct(int d1, int d2, int r, int fullColumns, long seed) {
         // U with only `fullColumns` columns of unit scale and the rest at 10⁻⁴: a product of graded, partly
         // "unlearned" directions, as on a plateau
-        double[][] u = Dense.gaussian(d1, r, 1.0, seed);
-        double[][] v = Dense.gaussian(d2, r, 1.0, seed + 100);
+        double[][] u = KnownMatrices.gaussian(d1, r, 1.0, seed);
+        double[][] v = KnownMatrices.gaussian(d2, r, 1.0, seed + 100);
         for (double[] row : u) {
             for (int a = fullColumns; a < r; a++) {
                 row[a] *= 1e-4;
@@ -57,7 +58,7 @@ class SmallLinearAlgebraTest {
     @Test
     void symmetricEigenvaluesAndVectorsReconstructTheMatrix() {
         int r = 7;
-        double[][] x = Dense.gaussian(r, r, 1.0, 9);
+        double[][] x = KnownMatrices.gaussian(r, r, 1.0, 9);
         double[] a = new double[r * r];
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < r; j++) {
@@ -83,10 +84,10 @@ class SmallLinearAlgebraTest {
     @ParameterizedTest
     @CsvSource({"FLOAT64, 1", "FLOAT64, 2", "FLOAT32, 1"})
     void theResidualSpectralNormMatchesTheOracle(DType dtype, int threads) {
-        double[][] m = Dense.withSpectrum(60, 45, new double[] {10, 6, 3, 2.5, 1}, 5);
+        double[][] m = KnownMatrices.withSpectrum(60, 45, new double[] {10, 6, 3, 2.5, 1}, 5);
         // U, V: a partial fit of the top two directions plus junk, so that R = M − UVᵀ is not orthogonal to them
-        double[][] u = Dense.gaussian(60, 3, 0.8, 6);
-        double[][] v = Dense.gaussian(45, 3, 0.8, 7);
+        double[][] u = KnownMatrices.gaussian(60, 3, 0.8, 6);
+        double[][] v = KnownMatrices.gaussian(45, 3, 0.8, 7);
         double[] exact = Dense.singularValues(Dense.addScaled(m, -1.0, Dense.multiply(u, Dense.transpose(v))));
         try (DenseMatrix mm = DenseMatrix.of(dtype, m);
                 DenseMatrix uu = DenseMatrix.of(dtype, u);
@@ -108,9 +109,9 @@ class SmallLinearAlgebraTest {
         // the top four within 3 %: single-vector power iteration creeps (its bound errs by (σ₂/σ₁)^{2k}), a block of
         // four or more converges like (σ₅/σ₁)^{2k} = 10^{-4k}
         double[] sigma = {10, 9.9, 9.8, 9.7, 0.1, 0.05};
-        double[][] m = Dense.withSpectrum(70, 50, sigma, 8);
+        double[][] m = KnownMatrices.withSpectrum(70, 50, sigma, 8);
         try (DenseMatrix mm = DenseMatrix.of(dtype, m); ParallelPass pass = new ParallelPass(threads)) {
-            double estimate = SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, block, Dense.frobenius(m), 3);
+            double estimate = SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, block, KnownMatrices.frobenius(m), 3);
             // float32: M itself is rounded to 2⁻²⁴ relative, the Grams of float32 products to ~1e-7
             assertEquals(sigma[0], estimate, bound * sigma[0]);
         }

@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +15,8 @@ import org.junit.jupiter.api.Test;
  * {@code reduceLanes(ADD)}, whose interpreter bits differ from C2's.
  */
 class KernelDeterminismTest {
+    /** The interpreted child takes about 10 s here; 5 minutes tolerates a heavily shared machine. */
+    private static final Duration CHILD_TIMEOUT = Duration.ofMinutes(5);
 
     private static FactorKernels simdOrSkip() {
         assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
@@ -41,29 +41,11 @@ class KernelDeterminismTest {
             DeterminismProbe.fingerprint(k);
         }
         long here = DeterminismProbe.fingerprint(k);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xint");
-        cmd.add("--add-modules");
-        cmd.add("jdk.incubator.vector");
-        cmd.add("--add-opens");
-        cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
         String[] widths = k.name().substring("simd-".length()).split("\\+");
-        cmd.add("-Dautobalance.simd.bits=" + widths[0]);
-        cmd.add("-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(DeterminismProbe.class.getName());
-        cmd.add("simd");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out;
-        try (var in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-        }
-        assertEquals(0, p.exitValue(), out);
+        String out = ChildJvm.run(ChildJvm.command(List.of("-Xint", "--add-modules", "jdk.incubator.vector",
+                "-Dautobalance.simd.bits=" + widths[0],
+                "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]), DeterminismProbe.class, "simd"),
+                CHILD_TIMEOUT);
         String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
         assertEquals("fingerprint " + Long.toHexString(here), line, "interpreter (-Xint) vs C2");
     }
