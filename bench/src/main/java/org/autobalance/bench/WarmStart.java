@@ -3,13 +3,13 @@ package org.autobalance.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * Warm-up in library use: several factorizations, one after another in one JVM, each of a new shape and rank, and
@@ -62,25 +62,16 @@ public final class WarmStart {
 
     /** M = A·Bᵀ/√r + 0.01·N with Gaussian A (d1 × r), B (d2 × r), N: the demo's problem at any shape. */
     static DenseMatrix planted(DType dtype, int d1, int d2, int r, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[][] a = new double[d1][r];
-        double[][] b = new double[d2][r];
-        for (double[][] x : new double[][][] {a, b}) {
-            for (double[] row : x) {
-                for (int k = 0; k < r; k++) {
-                    row[k] = random.nextGaussian();
-                }
-            }
-        }
-        DenseMatrix m = DenseMatrix.allocate(dtype, d1, d2);
-        double scale = 1 / Math.sqrt(r);
+        double[][] a = KnownMatrices.gaussian(d1, r, 1 / Math.sqrt(r), seed);
+        double[][] b = KnownMatrices.gaussian(d2, r, 1.0, seed + 1);
+        DenseMatrix m = KnownMatrices.gaussian(dtype, d1, d2, 0.01, seed + 2);
         for (int i = 0; i < d1; i++) {
             for (int j = 0; j < d2; j++) {
-                double x = 0.0;
+                double x = m.get(i, j);
                 for (int k = 0; k < r; k++) {
                     x += a[i][k] * b[j][k];
                 }
-                m.set(i, j, scale * x + 0.01 * random.nextGaussian());
+                m.set(i, j, x);
             }
         }
         return m;
