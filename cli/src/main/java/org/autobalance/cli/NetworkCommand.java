@@ -153,7 +153,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
             String[] files) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out, RunOutputs.Format.NPY)) {
             Path logStaging = log == null ? null : SolverRun.stagingFor(log);
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished;

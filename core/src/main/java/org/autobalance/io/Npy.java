@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 
 /**
  * Reads and writes dense matrices as NumPy {@code .npy} files (what {@code np.save} writes and {@code np.load}
@@ -35,7 +36,8 @@ import org.autobalance.memory.DenseMatrix;
  *   <li>The file is mapped, never parsed element by element: the size the header declares is checked against the
  *       file size before anything is allocated (a header that lies, a truncated file or bytes after the data give a
  *       clear error, not a huge allocation), then C-order rows of the matrix's dtype are copied in bulk into the
- *       padded layout ({@link DenseMatrix#copyRowFrom}); Fortran order is transposed in cache-sized tiles.</li>
+ *       padded layout; Fortran order is transposed in cache-sized tiles (both by
+ *       {@link DenseMatrix#copyFrom(MemorySegment, ValueLayout, DenseMatrix.Order)}).</li>
  * </ul>
  * Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}; the matrix is freed
  * again when the data is bad.
@@ -47,9 +49,6 @@ import org.autobalance.memory.DenseMatrix;
  * written to a temporary file next to the target, forced to disk and renamed over the target atomically.
  */
 public final class Npy {
-    /** Tile edge of the Fortran-order transpose: 64 × 64 doubles (32 KiB) read and written stay in L1/L2. */
-    private static final int TILE = 64;
-
     private Npy() {
     }
 
@@ -106,7 +105,6 @@ public final class Npy {
                     + "the file size disagree");
         }
         MemorySegment data = file.asSlice(header.dataOffset(), dataBytes);
-        Source elements = new Source(data, header, rows);
         DenseMatrix m;
         try {
             m = DenseMatrix.allocate(dtype, rows, cols);
@@ -114,24 +112,17 @@ public final class Npy {
             throw new MatrixFormatException(source, e.getMessage());
         }
         try {
-            if (!header.fortranOrder() && header.itemSize() == dtype.bytes()) {
-                long rowBytes = (long) cols * dtype.bytes();
-                for (int i = 0; i < rows; i++) {
-                    m.copyRowFrom(i, data, i * rowBytes, elements.layout);
-                }
-            } else if (!header.fortranOrder()) {
-                convertRows(elements, m);
-            } else {
-                transposeTiles(elements, m);
+            try {
+                m.copyFrom(data, unaligned(header.itemSize(), header.byteOrder()),
+                        header.fortranOrder() ? DenseMatrix.Order.COLUMN_MAJOR : DenseMatrix.Order.ROW_MAJOR);
+            } catch (Float32RangeException e) {
+                throw new MatrixFormatException(source, "value " + e.value() + at(e.row(), e.column())
+                        + " is outside the float32 range (it rounds to infinity); read it as float64");
             }
             int[] bad = m.firstNonFinite();
             if (bad != null) {
-                double value = elements.get(bad[0], bad[1]);
-                String at = " at row " + (bad[0] + 1) + ", column " + (bad[1] + 1);
-                throw new MatrixFormatException(source, Double.isFinite(value)
-                        ? "value " + value + at + " is outside the float32 range (|x| <= " + Float.MAX_VALUE
-                                + "); read it as float64"
-                        : "non-finite value " + value + at);
+                throw new MatrixFormatException(source, "non-finite value " + m.get(bad[0], bad[1])
+                        + at(bad[0], bad[1]));
             }
             return m;
         } catch (MatrixFormatException | RuntimeException | Error e) {
@@ -199,78 +190,13 @@ public final class Npy {
         return shape;
     }
 
-    /** C order with a change of precision: element by element along each row. */
-    private static void convertRows(Source in, DenseMatrix m) {
-        MemorySegment out = m.segment();
-        boolean toFloat = m.dtype() == DType.FLOAT32;
-        for (int i = 0; i < m.rows(); i++) {
-            long base = (long) i * m.stride();
-            for (int j = 0; j < m.cols(); j++) {
-                store(out, toFloat, base + j, in.get(i, j));
-            }
-        }
-    }
-
-    /**
-     * Fortran order: the file holds the transpose in C order. Tiles of {@value #TILE} × {@value #TILE} keep both
-     * the column-wise reads and the row-wise writes within cache lines that stay resident.
-     */
-    private static void transposeTiles(Source in, DenseMatrix m) {
-        MemorySegment out = m.segment();
-        boolean toFloat = m.dtype() == DType.FLOAT32;
-        int rows = m.rows();
-        int cols = m.cols();
-        long stride = m.stride();
-        for (int i0 = 0; i0 < rows; i0 += TILE) {
-            int i1 = Math.min(rows, i0 + TILE);
-            for (int j0 = 0; j0 < cols; j0 += TILE) {
-                int j1 = Math.min(cols, j0 + TILE);
-                for (int j = j0; j < j1; j++) {
-                    for (int i = i0; i < i1; i++) {
-                        store(out, toFloat, i * stride + j, in.get(i, j));
-                    }
-                }
-            }
-        }
-    }
-
-    private static void store(MemorySegment out, boolean toFloat, long index, double value) {
-        if (toFloat) {
-            out.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
-        } else {
-            out.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
-        }
+    /** A 0-based position as this reader reports it: 1-based, as the Matrix Market reader does. */
+    private static String at(long row, long column) {
+        return " at row " + (row + 1) + ", column " + (column + 1);
     }
 
     private static ValueLayout unaligned(int bytes, ByteOrder order) {
         return bytes == 4 ? ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order)
                 : ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
-    }
-
-    /** The array's elements as the file stores them: element (i, j) at its C- or Fortran-order position. */
-    private static final class Source {
-        private final MemorySegment data;
-        private final ValueLayout layout;
-        private final ValueLayout.OfFloat f4;
-        private final ValueLayout.OfDouble f8;
-        private final boolean fortran;
-        private final long rows;
-        private final long cols;
-
-        Source(MemorySegment data, NpyHeader header, int rows) {
-            this.data = data;
-            this.layout = unaligned(header.itemSize(), header.byteOrder());
-            this.f4 = header.itemSize() == 4 ? (ValueLayout.OfFloat) layout : null;
-            this.f8 = header.itemSize() == 8 ? (ValueLayout.OfDouble) layout : null;
-            this.fortran = header.fortranOrder();
-            this.rows = rows;
-            this.cols = header.shape()[1];
-        }
-
-        /** Element (i, j), widened exactly to double. */
-        double get(int i, int j) {
-            long index = fortran ? j * rows + i : i * cols + j;
-            return f4 != null ? data.getAtIndex(f4, index) : data.getAtIndex(f8, index);
-        }
     }
 }

@@ -17,6 +17,7 @@ import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.network.ParameterFiles;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -95,8 +96,8 @@ class NetworkCommandTest {
     @Test
     void conv2dTrainsInFloat32AndItsOutputRestartsExactly() throws IOException {
         SplittableRandom random = new SplittableRandom(3);
-        Path x = save("x.npy", Dense.gaussian(30, 2 * 5 * 6, 1.0, random.nextLong()));
-        Path y = save("y.npy", Dense.gaussian(30, 2, 1.0, random.nextLong()));
+        Path x = save("x.npy", KnownMatrices.gaussian(30, 2 * 5 * 6, 1.0, random.nextLong()));
+        Path y = save("y.npy", KnownMatrices.gaussian(30, 2, 1.0, random.nextLong()));
         String data = x + "," + y;
         Path first = dir.resolve("first");
         Run a = run("network", "--data", data, "--layers", "conv2d:3,2,3,relu,dense:2", "--input-shape", "2,5,6",
@@ -126,8 +127,8 @@ class NetworkCommandTest {
         "dense:4,tanh,dense:2 | | unknown item 'tanh'"})
     void badSpecsAndShapesAreUsageErrorsNamingTheProblem(String layers, String shape, String message)
             throws IOException {
-        Path x = save("x.npy", Dense.gaussian(10, 12, 1.0, 1));
-        Path y = save("y.npy", Dense.gaussian(10, 2, 1.0, 2));
+        Path x = save("x.npy", KnownMatrices.gaussian(10, 12, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
         Path out = dir.resolve("out");
         Run r = shape == null
                 ? run("network", "--data", x + "," + y, "--layers", layers, "--out", out.toString())
@@ -141,15 +142,15 @@ class NetworkCommandTest {
 
     @Test
     void nonFiniteDataAndMismatchedSamplesAreUsageErrors() throws IOException {
-        double[][] bad = Dense.gaussian(10, 4, 1.0, 1);
+        double[][] bad = KnownMatrices.gaussian(10, 4, 1.0, 1);
         bad[2][3] = Double.POSITIVE_INFINITY;
         Path x = dir.resolve("x.npy");
         Files.write(x, npyWithInfinity(bad));
-        Path y = save("y.npy", Dense.gaussian(10, 2, 1.0, 2));
+        Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
         Run r = run("network", "--data", x + "," + y, "--layers", "dense:2");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("non-finite value Infinity at row 3, column 4"), r.err());
-        Path x9 = save("x9.npy", Dense.gaussian(9, 4, 1.0, 1));
+        Path x9 = save("x9.npy", KnownMatrices.gaussian(9, 4, 1.0, 1));
         Run m = run("network", "--data", x9 + "," + y, "--layers", "dense:2");
         assertEquals(Main.EXIT_USAGE, m.exitCode());
         assertTrue(m.err().contains("X has 9 samples (rows) but Y has 10"), m.err());
@@ -182,8 +183,8 @@ class NetworkCommandTest {
     /** A diverging run exits 1, writes no parameters, and keeps its log. */
     @Test
     void divergenceExitsOneAndWritesNothing() throws IOException {
-        Path x = save("x.npy", Dense.gaussian(20, 4, 3.0, 1));
-        Path y = save("y.npy", Dense.gaussian(20, 2, 3.0, 2));
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 3.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 3.0, 2));
         Path out = dir.resolve("out");
         Path log = dir.resolve("log.jsonl");
         Run r = run("network", "--data", x + "," + y, "--layers", "dense:8,dense:2", "--init", "xavier",

@@ -43,7 +43,7 @@ class KernelDeterminismTest {
         long here = DeterminismProbe.fingerprint(k);
         String[] widths = k.name().substring("simd-".length()).split("\\+");
         String out = ChildJvm.run(ChildJvm.command(List.of("-Xint", "--add-modules", "jdk.incubator.vector",
-                "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dautobalance.simd.bits=" + widths[0],
+                "-Dautobalance.simd.bits=" + widths[0],
                 "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]), DeterminismProbe.class, "simd"),
                 CHILD_TIMEOUT);
         String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);

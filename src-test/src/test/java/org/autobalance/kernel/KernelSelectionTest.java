@@ -86,7 +86,6 @@ class KernelSelectionTest {
 
     private static String childChoice(String mode) throws IOException, InterruptedException {
         return ChildJvm.run(ChildJvm.command(List.of("-XX:TieredStopAtLevel=1", "--add-modules", "jdk.incubator.vector",
-                "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
                 "-D" + KernelProvider.PROPERTY + "=" + mode), KernelChoiceProbe.class), Duration.ofMinutes(1));
     }
 
