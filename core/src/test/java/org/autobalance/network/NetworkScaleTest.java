@@ -3,7 +3,7 @@ package org.autobalance.network;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.testing.Dense;
+import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,7 +16,7 @@ class NetworkScaleTest {
 
     @Test
     void sigmaOnWhiteInputsIsTheBalancedLinearSharpnessOverTwo() {
-        double[][] m = Dense.withSpectrum(9, 7, new double[] {3, 1, 0.5}, 4);
+        double[][] m = KnownMatrices.withSpectrum(9, 7, new double[] {3, 1, 0.5}, 4);
         int n = 7;
         double[][] x = new double[n][n];
         double[][] y = new double[n][9];
