@@ -39,8 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--add-opens",
-    "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true"})
+@Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", })
 public class CeilingProbe {
     static final int BITS = Integer.getInteger("autobalance.simd.bits",
             Math.min(256, FloatVector.SPECIES_PREFERRED.vectorBitSize()));

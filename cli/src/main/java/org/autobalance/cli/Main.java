@@ -1,15 +1,13 @@
 package org.autobalance.cli;
 
 import java.io.PrintWriter;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
 @Command(name = "autobalance", mixinStandardHelpOptions = true, version = "autobalance 0.1.0",
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
-        subcommands = {FactorizeCommand.class, DemoCommand.class, ReproduceCommand.class,
+        subcommands = {FactorizeCommand.class, NetworkCommand.class, DemoCommand.class, ReproduceCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "The launcher script adds: ./autobalance test (runs the test suite)."})
 public final class Main implements Runnable {
@@ -18,16 +16,6 @@ public final class Main implements Runnable {
     static final int EXIT_FAILED = 1;
     /** Exit code of invalid usage or invalid input (options, files, shapes). */
     static final int EXIT_USAGE = 2;
-
-    /**
-     * The library logs its kernel choice at INFO; the command line prints the kernels in its summary instead, so only
-     * warnings (such as a fallback to the scalar kernels) reach the terminal. Held here: JUL keeps loggers weakly.
-     */
-    private static final Logger LIBRARY_LOG = Logger.getLogger("org.autobalance");
-
-    static {
-        LIBRARY_LOG.setLevel(Level.WARNING);
-    }
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

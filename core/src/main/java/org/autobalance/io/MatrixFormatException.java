@@ -3,8 +3,9 @@ package org.autobalance.io;
 import java.io.IOException;
 
 /**
- * A Matrix Market file that is malformed or uses a feature this reader does not support. The message has the form
- * {@code "<source>, line <L>: <problem>"}, where {@code L} is 1-based, so it can be shown to a user as it is.
+ * A matrix file that is malformed or uses a feature its reader does not support. For a text format (Matrix Market)
+ * the message has the form {@code "<source>, line <L>: <problem>"}, where {@code L} is 1-based; for a binary format
+ * ({@code .npy}), which has no lines, it is {@code "<source>: <problem>"}. Either can be shown to a user as it is.
  */
 public final class MatrixFormatException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -25,12 +26,25 @@ public final class MatrixFormatException extends IOException {
         this.problem = problem;
     }
 
+    /**
+     * A problem in a binary file, which has no lines: {@link #line()} is 0.
+     *
+     * @param source the file or stream the bytes came from, as it should appear in the message
+     * @param problem what is wrong, without the source
+     */
+    public MatrixFormatException(String source, String problem) {
+        super(source + ": " + problem);
+        this.source = source;
+        this.line = 0;
+        this.problem = problem;
+    }
+
     /** The file or stream the text came from. */
     public String source() {
         return source;
     }
 
-    /** The 1-based line the problem was found on. */
+    /** The 1-based line the problem was found on, or 0 for a binary file. */
     public long line() {
         return line;
     }

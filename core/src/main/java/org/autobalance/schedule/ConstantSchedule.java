@@ -1,6 +1,6 @@
 package org.autobalance.schedule;
 
-/** η_t = η for every t. Stable near a balanced optimum only for η < 1/σ₁(M) (paper-notes §2.2, P6). */
+/** η_t = η for every t. Stable near a balanced optimum only for η &lt; 1/σ₁(M) (paper-notes §2.2, P6). */
 public record ConstantSchedule(double eta) implements StepSchedule {
 
     public ConstantSchedule {

@@ -1,8 +1,9 @@
 package org.autobalance.testing;
 
-import java.util.SplittableRandom;
+import java.util.Arrays;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * Plain {@code double[][]} linear algebra, written the textbook way, independent of the engine: the oracle of the
@@ -10,17 +11,6 @@ import org.autobalance.memory.DenseMatrix;
  */
 public final class Dense {
     private Dense() {
-    }
-
-    public static double[][] gaussian(int rows, int cols, double scale, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[][] a = new double[rows][cols];
-        for (double[] row : a) {
-            for (int j = 0; j < cols; j++) {
-                row[j] = scale * random.nextGaussian();
-            }
-        }
-        return a;
     }
 
     public static DenseMatrix matrix(DType dtype, double[][] a) {
@@ -61,16 +51,6 @@ public final class Dense {
         return c;
     }
 
-    public static double frobenius(double[][] a) {
-        double s = 0.0;
-        for (double[] row : a) {
-            for (double x : row) {
-                s += x * x;
-            }
-        }
-        return Math.sqrt(s);
-    }
-
     /** The residual R = UVᵀ − M, formed explicitly. */
     public static double[][] residual(double[][] m, double[][] u, double[][] v) {
         return addScaled(multiply(u, transpose(v)), -1.0, m);
@@ -78,7 +58,7 @@ public final class Dense {
 
     /** ½‖UVᵀ − M‖²_F. */
     public static double loss(double[][] m, double[][] u, double[][] v) {
-        double n = frobenius(residual(m, u, v));
+        double n = KnownMatrices.frobenius(residual(m, u, v));
         return 0.5 * n * n;
     }
 
@@ -119,7 +99,7 @@ public final class Dense {
 
     /** f + (λ/4)‖UᵀU − VᵀV‖²_F. */
     public static double regularizedLoss(double[][] m, double[][] u, double[][] v, double lambda) {
-        double d = frobenius(imbalance(u, v));
+        double d = KnownMatrices.frobenius(imbalance(u, v));
         return loss(m, u, v) + lambda / 4 * d * d;
     }
 
@@ -134,6 +114,18 @@ public final class Dense {
         return d;
     }
 
+    /** Each entry rounded to the nearest float (Java's (float) cast), kept as the exact double that float is. */
+    public static double[][] roundedToFloat(double[][] values) {
+        double[][] rounded = new double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = new double[values[i].length];
+            for (int j = 0; j < values[i].length; j++) {
+                rounded[i][j] = (float) values[i][j];
+            }
+        }
+        return rounded;
+    }
+
     public static double maxAbs(double[][] a) {
         double d = 0.0;
         for (double[] row : a) {
@@ -144,49 +136,72 @@ public final class Dense {
         return d;
     }
 
-    /** A d1 × d2 matrix of exact rank r with singular values {@code sigma} (orthonormal factors from Gram-Schmidt). */
-    public static double[][] withSpectrum(int d1, int d2, double[] sigma, long seed) {
-        double[][] left = orthonormalColumns(gaussian(d1, sigma.length, 1.0, seed));
-        double[][] right = orthonormalColumns(gaussian(d2, sigma.length, 1.0, seed + 1));
-        double[][] m = new double[d1][d2];
-        for (int k = 0; k < sigma.length; k++) {
-            for (int i = 0; i < d1; i++) {
-                for (int j = 0; j < d2; j++) {
-                    m[i][j] += sigma[k] * left[i][k] * right[j][k];
-                }
+    /**
+     * The singular values of a, largest first, by one-sided Jacobi (Hestenes 1958; Demmel &amp; Veselić 1992): plane
+     * rotations orthogonalise the columns pairwise until every pair is orthogonal to working precision; the column
+     * norms are then the singular values, to high relative accuracy. A method of its own (no power iteration, no Gram
+     * matrix), so that it is an independent oracle for the solver's optima.
+     */
+    public static double[] singularValues(double[][] a) {
+        boolean wide = a[0].length > a.length;
+        // work on the columns of the taller orientation, stored as rows for contiguous access
+        double[][] c = wide ? a.clone() : transpose(a);
+        if (wide) {
+            for (int i = 0; i < c.length; i++) {
+                c[i] = c[i].clone();
             }
         }
-        return m;
-    }
-
-    /** Modified Gram-Schmidt on the columns of a (d × k, k ≤ d), twice for full orthogonality. */
-    public static double[][] orthonormalColumns(double[][] a) {
-        double[][] q = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            q[i] = a[i].clone();
-        }
-        int k = a[0].length;
-        for (int pass = 0; pass < 2; pass++) {
-            for (int c = 0; c < k; c++) {
-                for (int p = 0; p < c; p++) {
-                    double dot = 0.0;
-                    for (double[] row : q) {
-                        dot += row[c] * row[p];
+        int n = c.length;
+        double[] norms = new double[n];
+        for (int sweep = 0; sweep < 60; sweep++) {
+            boolean rotated = false;
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    double[] x = c[p];
+                    double[] y = c[q];
+                    double alpha = 0.0;
+                    double beta = 0.0;
+                    double gamma = 0.0;
+                    for (int k = 0; k < x.length; k++) {
+                        alpha += x[k] * x[k];
+                        beta += y[k] * y[k];
+                        gamma += x[k] * y[k];
                     }
-                    for (double[] row : q) {
-                        row[c] -= dot * row[p];
+                    if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) {
+                        continue;
                     }
-                }
-                double norm = 0.0;
-                for (double[] row : q) {
-                    norm += row[c] * row[c];
-                }
-                norm = Math.sqrt(norm);
-                for (double[] row : q) {
-                    row[c] /= norm;
+                    rotated = true;
+                    double zeta = (beta - alpha) / (2 * gamma);
+                    double t = Math.signum(zeta) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+                    if (zeta == 0.0) {
+                        t = 1.0;
+                    }
+                    double cs = 1 / Math.sqrt(1 + t * t);
+                    double sn = cs * t;
+                    for (int k = 0; k < x.length; k++) {
+                        double xk = x[k];
+                        x[k] = cs * xk - sn * y[k];
+                        y[k] = sn * xk + cs * y[k];
+                    }
                 }
             }
+            if (!rotated) {
+                break;
+            }
         }
-        return q;
+        for (int p = 0; p < n; p++) {
+            double s = 0.0;
+            for (double x : c[p]) {
+                s += x * x;
+            }
+            norms[p] = Math.sqrt(s);
+        }
+        Arrays.sort(norms);
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            double swap = norms[i];
+            norms[i] = norms[j];
+            norms[j] = swap;
+        }
+        return norms;
     }
 }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,6 +15,8 @@ import org.junit.jupiter.api.Test;
  * {@code reduceLanes(ADD)}, whose interpreter bits differ from C2's.
  */
 class KernelDeterminismTest {
+    /** The interpreted child takes about 10 s here; 5 minutes tolerates a heavily shared machine. */
+    private static final Duration CHILD_TIMEOUT = Duration.ofMinutes(5);
 
     private static FactorKernels simdOrSkip() {
         assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
@@ -38,9 +42,10 @@ class KernelDeterminismTest {
         }
         long here = DeterminismProbe.fingerprint(k);
         String[] widths = k.name().substring("simd-".length()).split("\\+");
-        String out = ChildJvm.run(List.of("-Xint", "--add-modules", "jdk.incubator.vector", "--add-opens",
-                "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dautobalance.simd.bits=" + widths[0],
-                "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]), DeterminismProbe.class, "simd");
+        String out = ChildJvm.run(ChildJvm.command(List.of("-Xint", "--add-modules", "jdk.incubator.vector",
+                "-Dautobalance.simd.bits=" + widths[0],
+                "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]), DeterminismProbe.class, "simd"),
+                CHILD_TIMEOUT);
         String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
         assertEquals("fingerprint " + Long.toHexString(here), line, "interpreter (-Xint) vs C2");
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,11 +54,11 @@ class KernelJitTest {
         String vm = System.getProperty("java.vm.name", "");
         assumeTrue(vm.contains("HotSpot") || vm.contains("OpenJDK"), "the compilation log is HotSpot's: " + vm);
         Path log = dir.resolve("compilation.log");
-        String out = ChildJvm.run(List.of("--add-modules", "jdk.incubator.vector", "--add-opens",
-                "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+        String out = ChildJvm.run(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log,
                 // compile after a tenth of the usual invocations: every kernel reaches C2 within a few seconds
-                "-XX:CompileThresholdScaling=0.1"), RankSequenceProbe.class);
+                "-XX:CompileThresholdScaling=0.1"), RankSequenceProbe.class), Duration.ofMinutes(5));
         assertTrue(out.contains("done"), out);
 
         String text = Files.readString(log, StandardCharsets.ISO_8859_1);

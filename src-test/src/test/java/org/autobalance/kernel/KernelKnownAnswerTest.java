@@ -3,6 +3,8 @@ package org.autobalance.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -21,7 +23,10 @@ class KernelKnownAnswerTest {
 
     static Stream<Arguments> cases() {
         int[][] shapes = {{33, 70, 3}, {33, 70, 17}, {5, 9, 1}, {29, 131, 40}, {7, 4098, 2}};
-        return KernelContractTest.implementations().stream().flatMap(k -> Stream.of(DType.values())
+        // the scalar reference too: this is its independent check
+        List<FactorKernels> all = new ArrayList<>(KernelContractTest.implementations());
+        all.add(KernelProvider.scalar());
+        return all.stream().flatMap(k -> Stream.of(DType.values())
                 .flatMap(t -> Stream.of(shapes).map(s -> Arguments.of(Named.of(k.name(), k), t, s[0], s[1], s[2]))));
     }
 

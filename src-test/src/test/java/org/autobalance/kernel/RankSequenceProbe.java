@@ -3,7 +3,7 @@ package org.autobalance.kernel;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.EngineIteration;
-import org.autobalance.testing.RandomMatrices;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
@@ -27,11 +27,11 @@ public final class RankSequenceProbe {
     public static void main(String[] args) {
         FactorKernels kernels = KernelProvider.simd();
         for (DType t : DType.values()) {
-            try (DenseMatrix m = RandomMatrices.gaussian(t, D1, D2, 1.0, 21)) {
+            try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21)) {
                 for (int threads = 1; threads <= 2; threads++) {
                     for (int r : RANKS) {
-                        try (DenseMatrix u = RandomMatrices.gaussian(t, D1, r, 1e-3, 22);
-                                DenseMatrix v = RandomMatrices.gaussian(t, D2, r, 1e-3, 23);
+                        try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
+                                DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
                                 EngineIteration it = new EngineIteration(kernels, m, u, v, threads)) {
                             double g = 0;
                             for (int i = 0; i < ITERATIONS; i++) {

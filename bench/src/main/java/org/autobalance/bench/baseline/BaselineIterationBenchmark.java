@@ -24,8 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * another's; the iterate mutates U and V, which is harmless because the step is stable (see {@link BenchProblem}).
  *
  * <pre>
- * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *      --add-opens java.base/jdk.internal.misc=ALL-UNNAMED -jar bench/target/benchmarks.jar \
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar \
  *      BaselineIterationBenchmark -p dtype=float32 -rf json -rff baselines.json
  * ./autobalance bench report baselines.json
  * </pre>
@@ -35,8 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-    "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dagrona.disable.bounds.checks=true"})
+@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class BaselineIterationBenchmark {
     @Param({"autobalance", "openblas-textbook", "openblas-gram", "ejml-gram"})
     public String impl;

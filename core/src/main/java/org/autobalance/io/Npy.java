@@ -1,0 +1,202 @@
+package org.autobalance.io;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
+
+/**
+ * Reads and writes dense matrices as NumPy {@code .npy} files (what {@code np.save} writes and {@code np.load}
+ * reads).
+ *
+ * <h2>What is read</h2>
+ * <ul>
+ *   <li>Format versions 1.0, 2.0 and 3.0 (the header is parsed by {@link NpyHeader}).</li>
+ *   <li>2-dimensional arrays of dtype {@code <f4} or {@code <f8} (float32, float64), also big-endian ({@code >f4},
+ *       {@code >f8}: the bytes are swapped, an exact conversion) and with the native-order prefixes {@code =} or
+ *       {@code |} or none. Other dtypes (integers, float16, complex, objects, structured dtypes) and other numbers
+ *       of dimensions are rejected with one line naming what was found; convert with
+ *       {@code np.save(f, a.astype(np.float64))} or reshape first. An empty dimension is rejected too.</li>
+ *   <li>C order (row-major) and Fortran order ({@code fortran_order: True}, column-major).</li>
+ *   <li>Into a matrix of the requested dtype: float32 data into a float64 matrix is widened exactly; float64 data into
+ *       a float32 matrix is rounded to the nearest float, exactly as the Matrix Market reader rounds a value it
+ *       parsed as a double, so the two readers give the same matrix for the same numbers. A float64 value beyond
+ *       the float32 range (|x| &gt; 3.4028235e38, which would round to infinity) is rejected with its row, column
+ *       and value.</li>
+ *   <li>NaN and infinities are rejected with the position of the first one in row-major order (1-based), as the
+ *       Matrix Market reader rejects them.</li>
+ *   <li>The file is mapped, never parsed element by element: the size the header declares is checked against the
+ *       file size before anything is allocated (a header that lies, a truncated file or bytes after the data give a
+ *       clear error, not a huge allocation), then C-order rows of the matrix's dtype are copied in bulk into the
+ *       padded layout; Fortran order is transposed in cache-sized tiles (both by
+ *       {@link DenseMatrix#copyFrom(MemorySegment, ValueLayout, DenseMatrix.Order)}).</li>
+ * </ul>
+ * Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}; the matrix is freed
+ * again when the data is bad.
+ *
+ * <h2>What is written</h2>
+ * A version 1.0 file (2.0 if the header needed more than 65535 bytes, which no 2-D shape does), C order,
+ * little-endian {@code <f4} for a float32 matrix and {@code <f8} for a float64 one, the header padded as numpy pads
+ * it (the data starts on a multiple of 64 bytes): {@code np.load} returns the matrix bit for bit. The file is
+ * written to a temporary file next to the target, forced to disk and renamed over the target atomically.
+ */
+public final class Npy {
+    private Npy() {
+    }
+
+    /**
+     * Reads the 2-D array in {@code path} into a new matrix of {@code dtype}; the caller owns (and must close) it.
+     *
+     * @throws MatrixFormatException if the file is malformed or holds an unsupported array (see the class
+     *         documentation)
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws IOException if reading fails
+     */
+    public static DenseMatrix read(Path path, DType dtype) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            NoSuchFileException clearer = new NoSuchFileException(path.toString(), null, "no such .npy file");
+            clearer.initCause(e);
+            throw clearer;
+        }
+        try (channel; Arena arena = Arena.ofConfined()) {
+            long size = channel.size();
+            if (size == 0) {
+                throw new MatrixFormatException(path.toString(), "empty file: not a .npy file");
+            }
+            return read(channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), path.toString(), dtype);
+        }
+    }
+
+    /**
+     * Reads a 2-D array from {@code file}, which holds a whole {@code .npy} file and nothing else (a mapped file, a
+     * slice of a mapped {@code .npz} holding an uncompressed member, an array), naming it {@code source} in messages.
+     *
+     * @throws MatrixFormatException if the bytes are malformed or hold an unsupported array
+     */
+    public static DenseMatrix read(MemorySegment file, String source, DType dtype) throws MatrixFormatException {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        NpyHeader header = NpyHeader.parse(file, source);
+        long[] shape = shape(header, source);
+        int rows = (int) shape[0];
+        int cols = (int) shape[1];
+        long dataBytes = header.dataBytes();
+        long available = file.byteSize() - header.dataOffset();
+        if (dataBytes < 0 || available < dataBytes) {
+            throw new MatrixFormatException(source, "truncated: the header declares a " + rows + " x " + cols + " "
+                    + header.descr() + " array (" + (dataBytes < 0 ? "more than 2^63" : dataBytes)
+                    + " bytes of data), the file holds " + available + " bytes after the header");
+        }
+        if (available > dataBytes) {
+            throw new MatrixFormatException(source, (available - dataBytes) + " bytes after the data of the "
+                    + rows + " x " + cols + " " + header.descr() + " array the header declares: the header and "
+                    + "the file size disagree");
+        }
+        MemorySegment data = file.asSlice(header.dataOffset(), dataBytes);
+        DenseMatrix m;
+        try {
+            m = DenseMatrix.allocate(dtype, rows, cols);
+        } catch (IllegalArgumentException e) {
+            throw new MatrixFormatException(source, e.getMessage());
+        }
+        try {
+            try {
+                m.copyFrom(data, unaligned(header.itemSize(), header.byteOrder()),
+                        header.fortranOrder() ? DenseMatrix.Order.COLUMN_MAJOR : DenseMatrix.Order.ROW_MAJOR);
+            } catch (Float32RangeException e) {
+                throw new MatrixFormatException(source, "value " + e.value() + at(e.row(), e.column())
+                        + " is outside the float32 range (it rounds to infinity); read it as float64");
+            }
+            int[] bad = m.firstNonFinite();
+            if (bad != null) {
+                throw new MatrixFormatException(source, "non-finite value " + m.get(bad[0], bad[1])
+                        + at(bad[0], bad[1]));
+            }
+            return m;
+        } catch (MatrixFormatException | RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Writes {@code m} to {@code path} (see the class documentation), replacing any existing file atomically.
+     *
+     * @throws IllegalArgumentException if {@code m} holds a NaN or infinity (this reader, like the Matrix Market
+     *         one, would refuse the file); the target is then left untouched
+     * @throws IOException if writing fails; the target is then left untouched and the temporary file is removed
+     */
+    public static void write(Path path, DenseMatrix m) throws IOException {
+        int[] nonFinite = m.firstNonFinite();
+        if (nonFinite != null) {
+            throw new IllegalArgumentException("cannot write " + path + ": non-finite value "
+                    + m.get(nonFinite[0], nonFinite[1]) + " at row " + (nonFinite[0] + 1) + ", column "
+                    + (nonFinite[1] + 1) + " (1-based), which no reader of this project accepts");
+        }
+        DType dtype = m.dtype();
+        byte[] header = NpyHeader.encode(dtype == DType.FLOAT32 ? "<f4" : "<f8", false,
+                new long[] {m.rows(), m.cols()});
+        long rowBytes = (long) m.cols() * dtype.bytes();
+        long total = header.length + rowBytes * m.rows();
+        ValueLayout little = unaligned(dtype.bytes(), ByteOrder.LITTLE_ENDIAN);
+        AtomicFile.replace(path, channel -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment out = channel.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+                MemorySegment.copy(header, 0, out, ValueLayout.JAVA_BYTE, 0, header.length);
+                for (int i = 0; i < m.rows(); i++) {
+                    m.copyRowTo(i, out, header.length + i * rowBytes, little);
+                }
+                out.force();
+            }
+        });
+    }
+
+    private static long[] shape(NpyHeader header, String source) throws MatrixFormatException {
+        String what = "a " + header.shapeText() + " array of dtype '" + header.descr() + "'";
+        if (header.kind() != 'f' || (header.itemSize() != 4 && header.itemSize() != 8)) {
+            String kind = switch (header.kind()) {
+                case 'O' -> "object arrays (pickled Python objects) cannot be read";
+                case 'i', 'u', 'b' -> "integer and boolean arrays are not read as matrices";
+                case 'f' -> "only float32 and float64 are read";
+                default -> "only float32 ('<f4') and float64 ('<f8') are read";
+            };
+            throw new MatrixFormatException(source, "unsupported dtype: " + what + "; " + kind
+                    + " (convert with a.astype(np.float64))");
+        }
+        long[] shape = header.shape();
+        if (shape.length != 2) {
+            throw new MatrixFormatException(source, "not a matrix: " + what + " has " + shape.length
+                    + " dimension" + (shape.length == 1 ? "" : "s") + ", a matrix needs 2 (reshape it, e.g. "
+                    + "a.reshape(-1, 1) for a column)");
+        }
+        for (long d : shape) {
+            if (d < 1 || d > Integer.MAX_VALUE) {
+                throw new MatrixFormatException(source, "unsupported shape: " + what + "; each dimension must be "
+                        + "between 1 and " + Integer.MAX_VALUE);
+            }
+        }
+        return shape;
+    }
+
+    /** A 0-based position as this reader reports it: 1-based, as the Matrix Market reader does. */
+    private static String at(long row, long column) {
+        return " at row " + (row + 1) + ", column " + (column + 1);
+    }
+
+    private static ValueLayout unaligned(int bytes, ByteOrder order) {
+        return bytes == 4 ? ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order)
+                : ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order);
+    }
+}

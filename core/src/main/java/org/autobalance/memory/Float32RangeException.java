@@ -1,0 +1,43 @@
+package org.autobalance.memory;
+
+/**
+ * A finite value that float32 cannot hold: its magnitude rounds to infinity (|x| &gt; 3.4028235·10³⁸ plus half an
+ * ulp). Thrown when such a value would be stored in a {@link DType#FLOAT32} matrix or exported into a {@code float}
+ * target, instead of silently becoming infinity. Carries the 0-based position, so a reader can report it in its own
+ * terms (a file's 1-based row and column, say).
+ */
+public final class Float32RangeException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final long row;
+    private final long column;
+    private final double value;
+
+    /**
+     * @param row 0-based row of the value
+     * @param column 0-based column of the value
+     * @param value the value, as given
+     */
+    public Float32RangeException(long row, long column, double value) {
+        super("value " + value + " at row " + row + ", column " + column + " (0-based) is outside the float32 range "
+                + "(largest magnitude " + Float.MAX_VALUE + "); use float64");
+        this.row = row;
+        this.column = column;
+        this.value = value;
+    }
+
+    /** The 0-based row of the value. */
+    public long row() {
+        return row;
+    }
+
+    /** The 0-based column of the value. */
+    public long column() {
+        return column;
+    }
+
+    /** The value that does not fit. */
+    public double value() {
+        return value;
+    }
+}

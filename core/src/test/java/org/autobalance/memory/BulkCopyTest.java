@@ -1,0 +1,249 @@
+package org.autobalance.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import org.autobalance.memory.DenseMatrix.Order;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Result;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bulk copies between matrices and flat storage, against the definition: element (i, j) of a row-major array is at
+ * i·cols + j, of a column-major one at j·rows + i, and lands rounded to the matrix's precision (float to double
+ * exactly, double to float by Java's cast). Exact equality throughout: every copy is exact or one correctly rounded
+ * cast. Shapes hit one element, rows shorter and longer than a cache line, and the edges of the 64-square tiles.
+ */
+class BulkCopyTest {
+
+    static java.util.stream.Stream<Arguments> cases() {
+        int[][] shapes = {{1, 1}, {3, 17}, {67, 5}, {130, 70}};
+        java.util.stream.Stream.Builder<Arguments> b = java.util.stream.Stream.builder();
+        for (DType dtype : DType.values()) {
+            for (Order order : Order.values()) {
+                for (int[] s : shapes) {
+                    b.add(Arguments.of(dtype, order, s[0], s[1]));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    private static double[] values(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] v = new double[n];
+        for (int k = 0; k < n; k++) {
+            v[k] = random.nextGaussian() * Math.pow(10, random.nextInt(-5, 6));
+        }
+        return v;
+    }
+
+    private static long flatIndex(Order order, int rows, int cols, int i, int j) {
+        return order == Order.ROW_MAJOR ? (long) i * cols + j : (long) j * rows + i;
+    }
+
+    private static double rounded(DType dtype, double x) {
+        return dtype == DType.FLOAT32 ? (float) x : x;
+    }
+
+    private static void assertPaddingZero(DenseMatrix m) {
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = m.cols(); j < m.stride(); j++) {
+                long index = (long) i * m.stride() + j;
+                double x = m.dtype() == DType.FLOAT32 ? m.segment().getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                        : m.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+                assertEquals(0.0, x, "padding (" + i + ", " + j + ")");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void doubleArraysInAndOut(DType dtype, Order order, int rows, int cols) {
+        double[] v = values(rows * cols, rows * 31L + cols);
+        try (DenseMatrix m = DenseMatrix.copyOf(dtype, rows, cols, v, order)) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(rounded(dtype, v[(int) flatIndex(order, rows, cols, i, j)]), m.get(i, j));
+                }
+            }
+            assertPaddingZero(m);
+            double[] back = new double[rows * cols];
+            m.copyTo(back, order);
+            for (int k = 0; k < v.length; k++) {
+                assertEquals(rounded(dtype, v[k]), back[k]);
+            }
+            float[] narrow = new float[rows * cols];
+            m.copyTo(narrow, order);
+            for (int k = 0; k < v.length; k++) {
+                assertEquals((float) v[k], narrow[k]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void floatArraysInAndOut(DType dtype, Order order, int rows, int cols) {
+        double[] d = values(rows * cols, rows * 37L + cols);
+        float[] v = new float[d.length];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = (float) d[k];
+        }
+        try (DenseMatrix m = DenseMatrix.copyOf(dtype, rows, cols, v, order)) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(v[(int) flatIndex(order, rows, cols, i, j)], m.get(i, j));
+                }
+            }
+            float[] back = new float[v.length];
+            m.copyTo(back, order);
+            assertArrayEquals(v, back);
+            // into an existing matrix: the previous contents are replaced, the padding stays zero
+            m.fill(7);
+            m.copyFrom(v, order);
+            m.copyTo(back, order);
+            assertArrayEquals(v, back);
+            assertPaddingZero(m);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void bigEndianBufferAtAnOffsetInAndOut(DType dtype, Order order, int rows, int cols) {
+        double[] v = values(rows * cols, rows * 41L + cols);
+        // float64 elements, big-endian, starting 3 bytes into the buffer (unaligned)
+        ByteBuffer buffer = ByteBuffer.allocate(3 + 8 * v.length).order(ByteOrder.BIG_ENDIAN);
+        for (int k = 0; k < v.length; k++) {
+            buffer.putDouble(3 + 8 * k, v[k]);
+        }
+        buffer.position(3);
+        try (DenseMatrix m = DenseMatrix.copyOf(dtype, rows, cols, buffer, ValueLayout.JAVA_DOUBLE, order)) {
+            assertEquals(3, buffer.position(), "position unchanged");
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    assertEquals(rounded(dtype, v[(int) flatIndex(order, rows, cols, i, j)]), m.get(i, j));
+                }
+            }
+            ByteBuffer out = ByteBuffer.allocateDirect(5 + 4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            out.position(5);
+            m.copyTo(out, ValueLayout.JAVA_FLOAT, order);
+            for (int k = 0; k < v.length; k++) {
+                assertEquals((float) v[k], out.getFloat(5 + 4 * k));
+            }
+        }
+    }
+
+    @Test
+    void badFlatStorageIsRejectedWithWhatWasExpected() {
+        String msg = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.copyOf(DType.FLOAT32, 3, 4, new float[11], Order.ROW_MAJOR)).getMessage();
+        assertTrue(msg.contains("11 elements") && msg.contains("3 x 4") && msg.contains("12"), msg);
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 3, 4)) {
+            msg = assertThrows(IllegalArgumentException.class, () -> m.copyFrom(MemorySegment.ofArray(new double[11]),
+                    ValueLayout.JAVA_DOUBLE, Order.ROW_MAJOR)).getMessage();
+            assertTrue(msg.contains("holds 88 bytes") && msg.contains("needs 96"), msg);
+            msg = assertThrows(IllegalArgumentException.class, () -> m.copyTo(MemorySegment.ofArray(new int[12]),
+                    ValueLayout.JAVA_INT, Order.ROW_MAJOR)).getMessage();
+            assertTrue(msg.contains("neither float nor double"), msg);
+            assertThrows(IllegalArgumentException.class, () -> m.copyTo(new double[13], Order.COLUMN_MAJOR));
+        }
+    }
+
+    @Test
+    void outOfFloat32RangeIsReportedAtTheFirstRowMajorPositionWhateverTheOrder() {
+        // two bad values: (1, 0) comes first in column-major order, (0, 2) in row-major order
+        double[] rowMajor = new double[2 * 3];
+        rowMajor[1 * 3 + 0] = -5e38;
+        rowMajor[0 * 3 + 2] = 1e39;
+        double[] colMajor = new double[2 * 3];
+        colMajor[0 * 2 + 1] = -5e38;
+        colMajor[2 * 2 + 0] = 1e39;
+        for (double[] v : new double[][] {rowMajor, colMajor}) {
+            Order order = v == rowMajor ? Order.ROW_MAJOR : Order.COLUMN_MAJOR;
+            Float32RangeException e = assertThrows(Float32RangeException.class,
+                    () -> DenseMatrix.copyOf(DType.FLOAT32, 2, 3, v, order));
+            assertEquals(0, e.row());
+            assertEquals(2, e.column());
+            assertEquals(1e39, e.value());
+            assertTrue(e.getMessage().contains("row 0, column 2") && e.getMessage().contains("float32 range"));
+            try (DenseMatrix wide = DenseMatrix.copyOf(DType.FLOAT64, 2, 3, v, order)) {
+                Float32RangeException out = assertThrows(Float32RangeException.class,
+                        () -> wide.copyTo(new float[6], order));
+                assertEquals(0, out.row());
+                assertEquals(2, out.column());
+            }
+        }
+        // infinities are representable in float32: copied as they are
+        try (DenseMatrix m = DenseMatrix.copyOf(DType.FLOAT32, 1, 2,
+                new double[] {Double.POSITIVE_INFINITY, 1}, Order.ROW_MAJOR)) {
+            assertEquals(Double.POSITIVE_INFINITY, m.get(0, 0));
+        }
+    }
+
+    @Test
+    void wrapIsZeroCopyAndTheSolverRunsOnIt() {
+        int rows = 40;
+        int cols = 24;
+        int stride = DenseMatrix.strideOf(DType.FLOAT32, cols);
+        assertEquals(32, stride, "24 floats padded to two 64-byte lines");
+        double[] v = values(rows * cols, 5);
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment memory = arena.allocate((long) rows * stride * 4, DenseMatrix.ALIGNMENT);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    memory.setAtIndex(ValueLayout.JAVA_FLOAT, (long) i * stride + j, (float) v[i * cols + j]);
+                }
+            }
+            DenseMatrix wrapped = DenseMatrix.wrap(DType.FLOAT32, rows, cols, memory);
+            try (DenseMatrix copied = DenseMatrix.copyOf(DType.FLOAT32, rows, cols, v, Order.ROW_MAJOR)) {
+                assertEquals(memory.address(), wrapped.segment().address(), "no copy");
+                wrapped.set(1, 2, 0.5);
+                assertEquals(0.5f, memory.getAtIndex(ValueLayout.JAVA_FLOAT, stride + 2), "writes go through");
+                copied.set(1, 2, 0.5);
+                // the kernels stream the caller's memory: same factors, bit for bit, as from a copy
+                float[] fromWrapped = new float[rows * 3];
+                float[] fromCopy = new float[rows * 3];
+                try (Result a = Factorizer.builder(wrapped, 3).maxIterations(20).tolerance(0).build().run();
+                        Result b = Factorizer.builder(copied, 3).maxIterations(20).tolerance(0).build().run()) {
+                    a.u().copyTo(fromWrapped, Order.ROW_MAJOR);
+                    b.u().copyTo(fromCopy, Order.ROW_MAJOR);
+                }
+                assertArrayEquals(fromCopy, fromWrapped);
+            }
+            wrapped.close();
+            assertThrows(IllegalStateException.class, () -> wrapped.get(0, 0));
+            assertEquals(0.5f, memory.getAtIndex(ValueLayout.JAVA_FLOAT, stride + 2), "close leaves the memory");
+
+            memory.setAtIndex(ValueLayout.JAVA_FLOAT, 5L * stride + cols, 1f);
+            String msg = assertThrows(IllegalArgumentException.class,
+                    () -> DenseMatrix.wrap(DType.FLOAT32, rows, cols, memory)).getMessage();
+            assertTrue(msg.contains("padding element 24 of row 5"), msg);
+            msg = assertThrows(IllegalArgumentException.class,
+                    () -> DenseMatrix.wrap(DType.FLOAT32, rows + 1, cols, memory)).getMessage();
+            assertTrue(msg.contains("needs " + (rows + 1L) * stride * 4), msg);
+            msg = assertThrows(IllegalArgumentException.class,
+                    () -> DenseMatrix.wrap(DType.FLOAT32, 1, cols, memory.asSlice(4))).getMessage();
+            assertTrue(msg.contains("64-byte boundary"), msg);
+        }
+        String msg = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.wrap(DType.FLOAT64, 1, 8, MemorySegment.ofArray(new double[8]))).getMessage();
+        assertTrue(msg.contains("heap segment"), msg);
+        try (Arena confined = Arena.ofConfined()) {
+            MemorySegment memory = confined.allocate(64, 64);
+            msg = assertThrows(IllegalArgumentException.class,
+                    () -> DenseMatrix.wrap(DType.FLOAT64, 1, 8, memory)).getMessage();
+            assertTrue(msg.contains("confined to one thread"), msg);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.autobalance.solve;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.junit.jupiter.api.Test;
+
+/** D = UᵀU − VᵀV on small integer factors, worked by hand: every value is exact, so the comparisons are exact. */
+class ImbalanceTest {
+    // U = [[1, 2], [3, 4], [0, -1]]: UᵀU = [[10, 14], [14, 21]]; V = [[2, 0], [1, 1]]: VᵀV = [[5, 1], [1, 1]]
+    private static final double[][] U = {{1, 2}, {3, 4}, {0, -1}};
+    private static final double[][] V = {{2, 0}, {1, 1}};
+    private static final double[] D = {5, 13, 13, 20};
+
+    @Test
+    void ofArrays() {
+        assertArrayEquals(D, Imbalance.of(U, V));
+    }
+
+    @Test
+    void ofMatricesInBothPrecisions() {
+        for (DType t : DType.values()) {
+            try (DenseMatrix u = DenseMatrix.of(t, U); DenseMatrix v = DenseMatrix.of(t, V)) {
+                assertArrayEquals(D, Imbalance.of(u, v), t.label());
+            }
+        }
+    }
+
+    @Test
+    void driftIsTheFrobeniusDistance() {
+        // D − 0 has Frobenius norm √(25 + 169 + 169 + 400) = √763
+        assertEquals(Math.sqrt(763), Imbalance.drift(new double[4], D));
+        assertEquals(0.0, Imbalance.drift(D, D.clone()));
+    }
+
+    @Test
+    void differentRanksAreRefused() {
+        try (DenseMatrix u = DenseMatrix.of(DType.FLOAT64, U); DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, 2,
+                3)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Imbalance.of(u, v));
+            assertEquals("U has 2 columns but V has 3", e.getMessage());
+        }
+    }
+}

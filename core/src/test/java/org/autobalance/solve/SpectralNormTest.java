@@ -1,0 +1,95 @@
+package org.autobalance.solve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.Trajectory;
+import org.autobalance.parallel.ParallelPass;
+import org.autobalance.schedule.SpectralSchedule;
+import org.autobalance.synthetic.KnownMatrices;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * σ₁(M) by power iteration, against matrices built with a known spectrum. It sets the default step η = C/σ₁, so an
+ * estimate 2× too large halves every default step and one 2× too small makes the default run diverge.
+ *
+ * <p><b>Tolerance.</b> The estimate only grows, and it stops when a pass improves it by less than τ = 10⁻⁹
+ * (relative). The vectors' error in the top singular direction shrinks by σ₂/σ₁ per pass, so the norm's relative
+ * error e_k shrinks by ρ = (σ₂/σ₁)² per pass; stopping means (1 − ρ)·e_k &lt; τ, and what is left is
+ * e_{k+1} = ρ·e_k &lt; τ·ρ/(1 − ρ) ≤ τ when σ₂/σ₁ ≤ 1/√2. Rounding adds (n + 1)·u·‖M‖_F/σ₁ (each entry of Mx errs by
+ * n·u·|M||x| with n = max(d1, d2), and storing M in the dtype moves σ₁ by at most u·‖M‖_F, Weyl).
+ */
+class SpectralNormTest {
+    /**
+     * The stopping threshold τ the estimate promises (PaperPredictionsTest relies on σ₁ to 10⁻⁹), written out rather
+     * than read from {@link SpectralNorm#RELATIVE_TOLERANCE}, so that loosening the solver fails this test.
+     */
+    private static final double STOP = 1e-9;
+
+    private static double estimate(DType dtype, double[][] m, long seed) {
+        try (DenseMatrix mm = DenseMatrix.of(dtype, m); ParallelPass pass = new ParallelPass(1)) {
+            // a block of one column: plain power iteration, whose convergence the tolerance below is derived for
+            return SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, 1, KnownMatrices.frobenius(m), seed);
+        }
+    }
+
+    private static double tolerance(DType dtype, double[] sigma, int d1, int d2) {
+        double frobenius = 0;
+        for (double s : sigma) {
+            frobenius += s * s;
+        }
+        return STOP + (Math.max(d1, d2) + 1) * dtype.unitRoundoff() * Math.sqrt(frobenius) / sigma[0];
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void findsTheLargestSingularValueOfAKnownSpectrum(DType dtype) {
+        double[] sigma = {1.0, 0.7, 0.5, 0.25}; // σ₂/σ₁ = 0.7 < 1/√2: the slowest decay the tolerance covers
+        for (long seed : new long[] {1, 2, 3}) {
+            double[][] m = KnownMatrices.withSpectrum(70, 45, sigma, 500 + seed);
+            double est = estimate(dtype, m, seed);
+            assertEquals(sigma[0], est, tolerance(dtype, sigma, 70, 45) * sigma[0], "seed " + seed);
+        }
+    }
+
+    @Test
+    void neverOverestimates() {
+        // every value seen is ‖Mx‖ for a unit x, hence ≤ σ₁ up to rounding, even when stopped far from converged
+        double[] sigma = {1.0, 0.999, 0.5}; // σ₂/σ₁ = 0.999: the iteration cannot converge within its pass limit
+        double[][] m = KnownMatrices.withSpectrum(40, 30, sigma, 7);
+        double est = estimate(DType.FLOAT64, m, 8);
+        assertTrue(est <= 1.0 + tolerance(DType.FLOAT64, sigma, 40, 30), "estimate " + est + " above sigma1 = 1");
+        // but it is within the gap: any unit vector with a component along the top two directions gives ≥ σ₂
+        assertTrue(est >= 0.999 * (1 - 1e-6), "estimate " + est + " below sigma2");
+    }
+
+    @Test
+    void rankOneIsExactAfterOnePass() {
+        // M = 5·xyᵀ: one pass maps any start onto x and y, the second pass then reads 5 (up to rounding)
+        double[][] m = KnownMatrices.withSpectrum(20, 10, new double[] {5.0}, 9);
+        assertEquals(5.0, estimate(DType.FLOAT64, m, 10), 5.0 * 21 * 0x1p-53 * 2);
+    }
+
+    @Test
+    void zeroMatrixGivesZero() {
+        assertEquals(0.0, estimate(DType.FLOAT64, new double[4][3], 1));
+    }
+
+    @Test
+    void theDefaultStepIsHalfOverSigma1() {
+        double[] sigma = {4.0, 1.0, 0.5};
+        double[][] m = KnownMatrices.withSpectrum(30, 25, sigma, 11);
+        Trajectory trajectory = new Trajectory();
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);
+                Result result = Factorizer.builder(mm, 2).maxIterations(1).listener(trajectory).build().run()) {
+            assertEquals(SpectralSchedule.DEFAULT_C / sigma[0], trajectory.records().getFirst().eta(),
+                    tolerance(DType.FLOAT64, sigma, 30, 25) * SpectralSchedule.DEFAULT_C / sigma[0]);
+            assertEquals(sigma[0], result.sigma1(), tolerance(DType.FLOAT64, sigma, 30, 25) * sigma[0]);
+        }
+    }
+}
