@@ -274,7 +274,8 @@ public final class BenchCommand {
     /**
      * Times one iteration of {@code impl} after a warm-up, then single iterations for {@code measureSeconds} (at least
      * 3, at most 500); U and V start from U₀, V₀ every time. The warm-up lasts {@code warmupSeconds} and then until the
-     * JIT has settled ({@link JitQueue#busyWithKernels()} false for {@value #SETTLE_ITERATIONS} iterations in a row),
+     * JIT has settled ({@link JitQueue#busyWithKernels()} false for {@value #SETTLE_ITERATIONS} iterations in a row and
+     * for a quarter of {@code warmupSeconds}: at small sizes 8 iterations fit between two compilations),
      * at most {@value #WARMUP_CAP}× as long: in a fresh JVM on a busy machine the compiled kernels can take many
      * seconds to arrive, and a fixed warm-up would time the interpreter.
      */
@@ -286,10 +287,18 @@ public final class BenchCommand {
             long start = System.nanoTime();
             long warmEnd = start + (long) (warmupSeconds * 1e9);
             long capEnd = start + (long) (WARMUP_CAP * warmupSeconds * 1e9);
+            long quietNanos = (long) (warmupSeconds / 4 * 1e9);
             int quiet = 0;
-            while (System.nanoTime() < capEnd && (System.nanoTime() < warmEnd || quiet < SETTLE_ITERATIONS)) {
+            long quietSince = start;
+            while (System.nanoTime() < capEnd && (System.nanoTime() < warmEnd || quiet < SETTLE_ITERATIONS
+                    || System.nanoTime() - quietSince < quietNanos)) {
                 it.iterate(BenchProblem.ETA);
-                quiet = JitQueue.busyWithKernels() ? 0 : quiet + 1;
+                if (JitQueue.busyWithKernels()) {
+                    quiet = 0;
+                    quietSince = System.nanoTime();
+                } else {
+                    quiet++;
+                }
             }
             List<Double> samples = new ArrayList<>();
             long measureEnd = System.nanoTime() + (long) (measureSeconds * 1e9);

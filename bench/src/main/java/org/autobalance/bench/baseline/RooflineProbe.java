@@ -2,6 +2,8 @@ package org.autobalance.bench.baseline;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.CyclicBarrier;
@@ -20,11 +22,15 @@ import org.autobalance.memory.DType;
  *
  * <p>Bandwidth: the median of {@value #SWEEPS} timed sweeps over a 256 MiB matrix of 16 KiB rows (the rows of the
  * d = 4096 float32 benchmark), read the way the engine's small-rank kernels read M: four rows at a time, one vector
- * load from each per step. The median is what the engine can expect to get on this
- * machine now; the spread (interquartile range over the median) is reported beside it. A best-of-3 of a single
- * stream, as before, moved by up to 30 % between runs in the same hour on this shared host.
+ * load from each per step. The spread (interquartile range over the median) is reported beside it. A best-of-3 of
+ * a single stream timed by the wall clock, as before, moved by up to 30 % between runs in the same hour on this
+ * shared host.
  *
  * <p>FMA peak: the best of a few short trials (a peak is a maximum; noise from other processes only lowers it).
+ *
+ * <p>Both are timed by the CPU time of the slowest thread (see {@link #runParallel}), so they are the machine's
+ * ceilings while the benchmark runs, not its share of a busy machine: a table measured under load shows it as a lower
+ * fraction of the floor.
  */
 public final class RooflineProbe {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -48,6 +54,9 @@ public final class RooflineProbe {
      * margin and still fits in 16 ymm registers with the two operands (with 8, measurements here were unstable).
      */
     private static final int CHAINS = 12;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+    /** Whether this JVM measures thread CPU time (HotSpot on Linux does); otherwise the probe times wall clock. */
+    private static final boolean CPU_TIME = CPU.isCurrentThreadCpuTimeSupported();
     private static final int TRIALS = 3;
 
     /**
@@ -108,21 +117,32 @@ public final class RooflineProbe {
         return best;
     }
 
+    /**
+     * Runs {@code work} on {@code threads} threads at once and returns the time of the slowest thread, in seconds: its
+     * thread CPU time where the JVM measures that, else the wall time of the whole run. CPU time leaves out the time a
+     * thread waited for a core, which on a shared machine is most of the variation (section 9.5 of kernels.md: at a
+     * load average of 25 the wall-clock median read 4.5–5.4 GB/s with a 19–57 % spread, CPU time 20.5–22.9 GB/s with
+     * 1–3 %); what remains is the memory system, which is what a ceiling is about.
+     */
     private static double runParallel(int threads, IntToDoubleFunction work) {
         CyclicBarrier start = new CyclicBarrier(threads);
         double[] sink = new double[threads];
+        double[] cpuSeconds = new double[threads];
         Thread[] workers = new Thread[threads];
-        long[] t0 = new long[1];
         for (int c = 1; c < threads; c++) {
             int chunk = c;
             workers[c] = Thread.ofPlatform().start(() -> {
                 await(start);
+                long c0 = CPU.getCurrentThreadCpuTime();
                 sink[chunk] = work.applyAsDouble(chunk);
+                cpuSeconds[chunk] = (CPU.getCurrentThreadCpuTime() - c0) * 1e-9;
             });
         }
         await(start);
-        t0[0] = System.nanoTime();
+        long t0 = System.nanoTime();
+        long c0 = CPU.getCurrentThreadCpuTime();
         sink[0] = work.applyAsDouble(0);
+        cpuSeconds[0] = (CPU.getCurrentThreadCpuTime() - c0) * 1e-9;
         for (int c = 1; c < threads; c++) {
             try {
                 workers[c].join();
@@ -131,7 +151,7 @@ public final class RooflineProbe {
                 throw new IllegalStateException(e);
             }
         }
-        double seconds = (System.nanoTime() - t0[0]) * 1e-9;
+        double wallSeconds = (System.nanoTime() - t0) * 1e-9;
         double s = 0;
         for (double x : sink) {
             s += x;
@@ -139,7 +159,8 @@ public final class RooflineProbe {
         if (s == 42.4242) { // keeps the results alive: the JIT cannot drop the work
             System.err.print("");
         }
-        return seconds;
+        double slowest = Arrays.stream(cpuSeconds).max().orElse(0);
+        return CPU_TIME && slowest > 0 ? slowest : wallSeconds;
     }
 
     private static void await(CyclicBarrier barrier) {

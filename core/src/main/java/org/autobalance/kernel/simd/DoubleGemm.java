@@ -23,6 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class DoubleGemm {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
     static final int L = S.length();
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<DoubleVector> VT = (Class<DoubleVector>) (Class<?>) S.vectorType();
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Double.BYTES;
     /** Scalar element reads (the broadcasts of A): unaligned, which skips an alignment check per read. */
@@ -99,32 +102,34 @@ final class DoubleGemm {
         long bs = (long) ldb * BYTES;
         if (w == 2 * L) {
             for (int p = 0; p < k; p++, bb += bs) {
-                DoubleVector.fromMemorySegment(S, b, bb, NO).intoArray(panel, p * 2 * L);
-                DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO).intoArray(panel, p * 2 * L + L);
+                VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO)).intoArray(panel, p * 2 * L);
+                VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO)).intoArray(panel, p * 2 * L + L);
             }
         } else {
             VectorMask<Double> m0 = S.indexInRange(0, w);
             VectorMask<Double> m1 = S.indexInRange(L, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                DoubleVector.fromMemorySegment(S, b, bb, NO, m0).intoArray(panel, p * 2 * L);
-                DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1).intoArray(panel, p * 2 * L + L);
+                VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * 2 * L);
+                VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1)).intoArray(panel, p * 2 * L + L);
             }
         }
     }
 
     /** Loads C for accumulation, or zero. */
     private static DoubleVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Double> mask) {
-        return ep.accumulate() ? DoubleVector.fromMemorySegment(S, c, off, NO, mask) : DoubleVector.zero(S);
+        return ep.accumulate() ? VT.cast(DoubleVector.fromMemorySegment(S, c, off, NO, mask))
+                : VT.cast(DoubleVector.zero(S));
     }
 
     /** The bias and activation of one stored vector: row i, columns from j. */
-    private static DoubleVector finish(DoubleVector z, Epilogue ep, int i, int j, VectorMask<Double> mask) {
+    private static DoubleVector finish(DoubleVector acc, Epilogue ep, int i, int j, VectorMask<Double> mask) {
+        DoubleVector z = VT.cast(acc); // an accumulator from a loop: not typed exactly where C2 parses the calls below
         if (!ep.activate()) {
             return z;
         }
         if (ep.bias() != null) {
-            z = z.add(ep.biasPerRow() ? DoubleVector.broadcast(S, ep.bias().getAtIndex(E, i))
-                    : DoubleVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask));
+            z = z.add(ep.biasPerRow() ? VT.cast(DoubleVector.broadcast(S, ep.bias().getAtIndex(E, i)))
+                    : VT.cast(DoubleVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask)));
         }
         return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0.0));
     }
@@ -144,19 +149,19 @@ final class DoubleGemm {
         DoubleVector c30 = init(c, cb + 3 * cs, ep, m0);
         DoubleVector c31 = init(c, cb + 3 * cs + lb, ep, m1);
         for (int p = 0; p < k; p++) {
-            DoubleVector b0v = DoubleVector.fromArray(S, panel, p * 2 * L);
-            DoubleVector b1v = DoubleVector.fromArray(S, panel, p * 2 * L + L);
+            DoubleVector b0v = VT.cast(DoubleVector.fromArray(S, panel, p * 2 * L));
+            DoubleVector b1v = VT.cast(DoubleVector.fromArray(S, panel, p * 2 * L + L));
             long ap = a0 + p * pi;
-            DoubleVector x = DoubleVector.broadcast(S, a.getAtIndex(E, ap));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, a.getAtIndex(E, ap)));
             c00 = x.fma(b0v, c00);
             c01 = x.fma(b1v, c01);
-            x = DoubleVector.broadcast(S, a.getAtIndex(E, ap + ri));
+            x = VT.cast(DoubleVector.broadcast(S, a.getAtIndex(E, ap + ri)));
             c10 = x.fma(b0v, c10);
             c11 = x.fma(b1v, c11);
-            x = DoubleVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri));
+            x = VT.cast(DoubleVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri)));
             c20 = x.fma(b0v, c20);
             c21 = x.fma(b1v, c21);
-            x = DoubleVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri));
+            x = VT.cast(DoubleVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri)));
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
@@ -178,9 +183,9 @@ final class DoubleGemm {
         DoubleVector c0v = init(c, cb, ep, m0);
         DoubleVector c1v = init(c, cb + lb, ep, m1);
         for (int p = 0; p < k; p++) {
-            DoubleVector x = DoubleVector.broadcast(S, a.getAtIndex(E, a0 + p * pi));
-            c0v = x.fma(DoubleVector.fromArray(S, panel, p * 2 * L), c0v);
-            c1v = x.fma(DoubleVector.fromArray(S, panel, p * 2 * L + L), c1v);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, a.getAtIndex(E, a0 + p * pi)));
+            c0v = x.fma(VT.cast(DoubleVector.fromArray(S, panel, p * 2 * L)), c0v);
+            c1v = x.fma(VT.cast(DoubleVector.fromArray(S, panel, p * 2 * L + L)), c1v);
         }
         finish(c0v, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
         finish(c1v, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
@@ -194,15 +199,15 @@ final class DoubleGemm {
             long db = (dOff + (long) i * ldd) * BYTES;
             int j = 0;
             for (; j + L <= n; j += L) {
-                DoubleVector yv = DoubleVector.fromMemorySegment(S, y, yb + j * BYTES, NO);
-                DoubleVector dv = DoubleVector.fromMemorySegment(S, d, db + j * BYTES, NO);
+                DoubleVector yv = VT.cast(DoubleVector.fromMemorySegment(S, y, yb + j * BYTES, NO));
+                DoubleVector dv = VT.cast(DoubleVector.fromMemorySegment(S, d, db + j * BYTES, NO));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0.0).not())
                         .intoMemorySegment(d, db + j * BYTES, NO);
             }
             if (j < n) {
                 VectorMask<Double> mask = S.indexInRange(j, n);
-                DoubleVector yv = DoubleVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask);
-                DoubleVector dv = DoubleVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask);
+                DoubleVector yv = VT.cast(DoubleVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask));
+                DoubleVector dv = VT.cast(DoubleVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0.0).not())
                         .intoMemorySegment(d, db + j * BYTES, NO, mask);
             }

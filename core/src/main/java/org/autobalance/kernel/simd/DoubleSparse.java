@@ -29,6 +29,9 @@ import org.autobalance.memory.SparseMatrix;
 final class DoubleSparse {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
     static final int L = S.length();
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<DoubleVector> VT = (Class<DoubleVector>) (Class<?>) S.vectorType();
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Double.BYTES;
     static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
@@ -52,13 +55,14 @@ final class DoubleSparse {
     /** The sum of the lanes of {@code x}, in a fixed pairwise order. */
     static double sum(DoubleVector x) {
         for (VectorShuffle<Double> s : TREE) {
-            x = x.add(x.rearrange(s));
+            DoubleVector e = VT.cast(x); // loop-carried: typed exactly at each use (see FloatFused#VT)
+            x = e.add(e.rearrange(s));
         }
-        return x.lane(0);
+        return VT.cast(x).lane(0);
     }
 
     private static DoubleVector load(MemorySegment s, long offset) {
-        return DoubleVector.fromMemorySegment(S, s, offset, NO);
+        return VT.cast(DoubleVector.fromMemorySegment(S, s, offset, NO));
     }
 
     static void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
@@ -95,26 +99,26 @@ final class DoubleSparse {
     private static void fused1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
         DoubleVector u0 = load(us, ro + off);
-        DoubleVector a0 = DoubleVector.zero(S);
-        DoubleVector b0 = DoubleVector.zero(S);
+        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector b0 = VT.cast(DoubleVector.zero(S));
         long k = ks;
         for (; k + 2 <= ke; k += 2) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            DoubleVector x = DoubleVector.broadcast(S, val.getAtIndex(E, k));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
             x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
-            DoubleVector y = DoubleVector.broadcast(S, val.getAtIndex(E, k + 1));
+            DoubleVector y = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp), b0);
             y.fma(u0, load(mts, jp)).intoMemorySegment(mts, jp, NO);
         }
         if (k < ke) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            DoubleVector x = DoubleVector.broadcast(S, val.getAtIndex(E, k));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
             x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
         }
-        a0.add(b0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
     }
 
     private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -122,20 +126,20 @@ final class DoubleSparse {
         long o1 = off + L * BYTES;
         DoubleVector u0 = load(us, ro + off);
         DoubleVector u1 = load(us, ro + o1);
-        DoubleVector a0 = DoubleVector.zero(S);
-        DoubleVector a1 = DoubleVector.zero(S);
-        DoubleVector b0 = DoubleVector.zero(S);
-        DoubleVector b1 = DoubleVector.zero(S);
+        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a1 = VT.cast(DoubleVector.zero(S));
+        DoubleVector b0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector b1 = VT.cast(DoubleVector.zero(S));
         long k = ks;
         for (; k + 2 <= ke; k += 2) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector x = DoubleVector.broadcast(S, val.getAtIndex(E, k));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
             x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
             x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
-            DoubleVector y = DoubleVector.broadcast(S, val.getAtIndex(E, k + 1));
+            DoubleVector y = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp + off), b0);
             b1 = y.fma(load(vs, jp + o1), b1);
             y.fma(u0, load(mts, jp + off)).intoMemorySegment(mts, jp + off, NO);
@@ -143,14 +147,14 @@ final class DoubleSparse {
         }
         if (k < ke) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector x = DoubleVector.broadcast(S, val.getAtIndex(E, k));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
             x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
             x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
         }
-        a0.add(b0).intoMemorySegment(mvs, ro + off, NO);
-        a1.add(b1).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a1).add(b1).intoMemorySegment(mvs, ro + o1, NO);
     }
 
     private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -162,13 +166,13 @@ final class DoubleSparse {
         DoubleVector u1 = load(us, ro + o1);
         DoubleVector u2 = load(us, ro + o2);
         DoubleVector u3 = load(us, ro + o3);
-        DoubleVector a0 = DoubleVector.zero(S);
-        DoubleVector a1 = DoubleVector.zero(S);
-        DoubleVector a2 = DoubleVector.zero(S);
-        DoubleVector a3 = DoubleVector.zero(S);
+        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a1 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a2 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a3 = VT.cast(DoubleVector.zero(S));
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector x = DoubleVector.broadcast(S, val.getAtIndex(E, k));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
             a2 = x.fma(load(vs, j + o2), a2);
@@ -178,10 +182,10 @@ final class DoubleSparse {
             x.fma(u2, load(mts, j + o2)).intoMemorySegment(mts, j + o2, NO);
             x.fma(u3, load(mts, j + o3)).intoMemorySegment(mts, j + o3, NO);
         }
-        a0.intoMemorySegment(mvs, ro + off, NO);
-        a1.intoMemorySegment(mvs, ro + o1, NO);
-        a2.intoMemorySegment(mvs, ro + o2, NO);
-        a3.intoMemorySegment(mvs, ro + o3, NO);
+        VT.cast(a0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(mvs, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(mvs, ro + o3, NO);
     }
 
     /**
@@ -220,18 +224,18 @@ final class DoubleSparse {
     private static double observed1(MemorySegment col, MemorySegment val, long ks, long ke, long st,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro) {
         DoubleVector u0 = load(us, ro);
-        DoubleVector a0 = DoubleVector.zero(S);
+        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         double squares = 0.0;
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector v0 = load(vs, j);
             double e = sum(u0.mul(v0)) - val.getAtIndex(E, k);
             squares += e * e;
-            DoubleVector ne = DoubleVector.broadcast(S, -e);
+            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
             ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
         }
-        a0.intoMemorySegment(pus, ro, NO);
+        VT.cast(a0).intoMemorySegment(pus, ro, NO);
         return squares;
     }
 
@@ -240,8 +244,8 @@ final class DoubleSparse {
         long o1 = L * BYTES;
         DoubleVector u0 = load(us, ro);
         DoubleVector u1 = load(us, ro + o1);
-        DoubleVector a0 = DoubleVector.zero(S);
-        DoubleVector a1 = DoubleVector.zero(S);
+        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a1 = VT.cast(DoubleVector.zero(S));
         double squares = 0.0;
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
@@ -249,14 +253,14 @@ final class DoubleSparse {
             DoubleVector v1 = load(vs, j + o1);
             double e = sum(u1.fma(v1, u0.mul(v0))) - val.getAtIndex(E, k);
             squares += e * e;
-            DoubleVector ne = DoubleVector.broadcast(S, -e);
+            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
             a1 = ne.fma(v1, a1);
             ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
             ne.fma(u1, load(pvs, j + o1)).intoMemorySegment(pvs, j + o1, NO);
         }
-        a0.intoMemorySegment(pus, ro, NO);
-        a1.intoMemorySegment(pus, ro + o1, NO);
+        VT.cast(a0).intoMemorySegment(pus, ro, NO);
+        VT.cast(a1).intoMemorySegment(pus, ro + o1, NO);
         return squares;
     }
 
@@ -269,23 +273,23 @@ final class DoubleSparse {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             double e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k);
             squares += e * e;
-            DoubleVector ne = DoubleVector.broadcast(S, -e);
+            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             for (int c = 0; c < n; c += L) {
                 long o = c * BYTES;
-                ne.fma(load(vs, j + o), DoubleVector.fromArray(S, acc, c)).intoArray(acc, c);
+                ne.fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c))).intoArray(acc, c);
                 ne.fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {
-            DoubleVector.fromArray(S, acc, c).intoMemorySegment(pus, ro + c * BYTES, NO);
+            VT.cast(DoubleVector.fromArray(S, acc, c)).intoMemorySegment(pus, ro + c * BYTES, NO);
         }
         return squares;
     }
 
     /** uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. */
     private static double dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
-        DoubleVector p0 = DoubleVector.zero(S);
-        DoubleVector p1 = DoubleVector.zero(S);
+        DoubleVector p0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector p1 = VT.cast(DoubleVector.zero(S));
         int c = 0;
         for (; c + 2 <= nc; c += 2) {
             long o = c * L * BYTES;

@@ -23,6 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
     static final int L = S.length();
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     /** Scalar element reads (the broadcasts of A): unaligned, which skips an alignment check per read. */
@@ -99,32 +102,34 @@ final class FloatGemm {
         long bs = (long) ldb * BYTES;
         if (w == 2 * L) {
             for (int p = 0; p < k; p++, bb += bs) {
-                FloatVector.fromMemorySegment(S, b, bb, NO).intoArray(panel, p * 2 * L);
-                FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO).intoArray(panel, p * 2 * L + L);
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO)).intoArray(panel, p * 2 * L);
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO)).intoArray(panel, p * 2 * L + L);
             }
         } else {
             VectorMask<Float> m0 = S.indexInRange(0, w);
             VectorMask<Float> m1 = S.indexInRange(L, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                FloatVector.fromMemorySegment(S, b, bb, NO, m0).intoArray(panel, p * 2 * L);
-                FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1).intoArray(panel, p * 2 * L + L);
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * 2 * L);
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1)).intoArray(panel, p * 2 * L + L);
             }
         }
     }
 
     /** Loads C for accumulation, or zero. */
     private static FloatVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Float> mask) {
-        return ep.accumulate() ? FloatVector.fromMemorySegment(S, c, off, NO, mask) : FloatVector.zero(S);
+        return ep.accumulate() ? VT.cast(FloatVector.fromMemorySegment(S, c, off, NO, mask))
+                : VT.cast(FloatVector.zero(S));
     }
 
     /** The bias and activation of one stored vector: row i, columns from j. */
-    private static FloatVector finish(FloatVector z, Epilogue ep, int i, int j, VectorMask<Float> mask) {
+    private static FloatVector finish(FloatVector acc, Epilogue ep, int i, int j, VectorMask<Float> mask) {
+        FloatVector z = VT.cast(acc); // an accumulator from a loop: not typed exactly where C2 parses the calls below
         if (!ep.activate()) {
             return z;
         }
         if (ep.bias() != null) {
-            z = z.add(ep.biasPerRow() ? FloatVector.broadcast(S, ep.bias().getAtIndex(E, i))
-                    : FloatVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask));
+            z = z.add(ep.biasPerRow() ? VT.cast(FloatVector.broadcast(S, ep.bias().getAtIndex(E, i)))
+                    : VT.cast(FloatVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask)));
         }
         return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0f));
     }
@@ -144,19 +149,19 @@ final class FloatGemm {
         FloatVector c30 = init(c, cb + 3 * cs, ep, m0);
         FloatVector c31 = init(c, cb + 3 * cs + lb, ep, m1);
         for (int p = 0; p < k; p++) {
-            FloatVector b0v = FloatVector.fromArray(S, panel, p * 2 * L);
-            FloatVector b1v = FloatVector.fromArray(S, panel, p * 2 * L + L);
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L));
             long ap = a0 + p * pi;
-            FloatVector x = FloatVector.broadcast(S, a.getAtIndex(E, ap));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap)));
             c00 = x.fma(b0v, c00);
             c01 = x.fma(b1v, c01);
-            x = FloatVector.broadcast(S, a.getAtIndex(E, ap + ri));
+            x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + ri)));
             c10 = x.fma(b0v, c10);
             c11 = x.fma(b1v, c11);
-            x = FloatVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri));
+            x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri)));
             c20 = x.fma(b0v, c20);
             c21 = x.fma(b1v, c21);
-            x = FloatVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri));
+            x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri)));
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
@@ -178,9 +183,9 @@ final class FloatGemm {
         FloatVector c0v = init(c, cb, ep, m0);
         FloatVector c1v = init(c, cb + lb, ep, m1);
         for (int p = 0; p < k; p++) {
-            FloatVector x = FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi));
-            c0v = x.fma(FloatVector.fromArray(S, panel, p * 2 * L), c0v);
-            c1v = x.fma(FloatVector.fromArray(S, panel, p * 2 * L + L), c1v);
+            FloatVector x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi)));
+            c0v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L)), c0v);
+            c1v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L)), c1v);
         }
         finish(c0v, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
         finish(c1v, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
@@ -194,15 +199,15 @@ final class FloatGemm {
             long db = (dOff + (long) i * ldd) * BYTES;
             int j = 0;
             for (; j + L <= n; j += L) {
-                FloatVector yv = FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO);
-                FloatVector dv = FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO);
+                FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO));
+                FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
                         .intoMemorySegment(d, db + j * BYTES, NO);
             }
             if (j < n) {
                 VectorMask<Float> mask = S.indexInRange(j, n);
-                FloatVector yv = FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask);
-                FloatVector dv = FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask);
+                FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask));
+                FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
                         .intoMemorySegment(d, db + j * BYTES, NO, mask);
             }

@@ -27,6 +27,9 @@ import org.autobalance.memory.SparseMatrix;
 final class FloatSparse {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
     static final int L = S.length();
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
@@ -50,13 +53,14 @@ final class FloatSparse {
     /** The sum of the lanes of {@code x}, in a fixed pairwise order. */
     static float sum(FloatVector x) {
         for (VectorShuffle<Float> s : TREE) {
-            x = x.add(x.rearrange(s));
+            FloatVector e = VT.cast(x); // loop-carried: typed exactly at each use (see FloatFused#VT)
+            x = e.add(e.rearrange(s));
         }
-        return x.lane(0);
+        return VT.cast(x).lane(0);
     }
 
     private static FloatVector load(MemorySegment s, long offset) {
-        return FloatVector.fromMemorySegment(S, s, offset, NO);
+        return VT.cast(FloatVector.fromMemorySegment(S, s, offset, NO));
     }
 
     static void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
@@ -93,26 +97,26 @@ final class FloatSparse {
     private static void fused1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
         FloatVector u0 = load(us, ro + off);
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector b0 = FloatVector.zero(S);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
         long k = ks;
         for (; k + 2 <= ke; k += 2) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            FloatVector x = FloatVector.broadcast(S, val.getAtIndex(E, k));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
             x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
-            FloatVector y = FloatVector.broadcast(S, val.getAtIndex(E, k + 1));
+            FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp), b0);
             y.fma(u0, load(mts, jp)).intoMemorySegment(mts, jp, NO);
         }
         if (k < ke) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            FloatVector x = FloatVector.broadcast(S, val.getAtIndex(E, k));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
             x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
         }
-        a0.add(b0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
     }
 
     private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -120,20 +124,20 @@ final class FloatSparse {
         long o1 = off + L * BYTES;
         FloatVector u0 = load(us, ro + off);
         FloatVector u1 = load(us, ro + o1);
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector b0 = FloatVector.zero(S);
-        FloatVector b1 = FloatVector.zero(S);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        FloatVector b1 = VT.cast(FloatVector.zero(S));
         long k = ks;
         for (; k + 2 <= ke; k += 2) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector x = FloatVector.broadcast(S, val.getAtIndex(E, k));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
             x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
             x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
-            FloatVector y = FloatVector.broadcast(S, val.getAtIndex(E, k + 1));
+            FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp + off), b0);
             b1 = y.fma(load(vs, jp + o1), b1);
             y.fma(u0, load(mts, jp + off)).intoMemorySegment(mts, jp + off, NO);
@@ -141,14 +145,14 @@ final class FloatSparse {
         }
         if (k < ke) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector x = FloatVector.broadcast(S, val.getAtIndex(E, k));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
             x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
             x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
         }
-        a0.add(b0).intoMemorySegment(mvs, ro + off, NO);
-        a1.add(b1).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a1).add(b1).intoMemorySegment(mvs, ro + o1, NO);
     }
 
     private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -160,13 +164,13 @@ final class FloatSparse {
         FloatVector u1 = load(us, ro + o1);
         FloatVector u2 = load(us, ro + o2);
         FloatVector u3 = load(us, ro + o3);
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        FloatVector a2 = FloatVector.zero(S);
-        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector a2 = VT.cast(FloatVector.zero(S));
+        FloatVector a3 = VT.cast(FloatVector.zero(S));
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector x = FloatVector.broadcast(S, val.getAtIndex(E, k));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
             a2 = x.fma(load(vs, j + o2), a2);
@@ -176,10 +180,10 @@ final class FloatSparse {
             x.fma(u2, load(mts, j + o2)).intoMemorySegment(mts, j + o2, NO);
             x.fma(u3, load(mts, j + o3)).intoMemorySegment(mts, j + o3, NO);
         }
-        a0.intoMemorySegment(mvs, ro + off, NO);
-        a1.intoMemorySegment(mvs, ro + o1, NO);
-        a2.intoMemorySegment(mvs, ro + o2, NO);
-        a3.intoMemorySegment(mvs, ro + o3, NO);
+        VT.cast(a0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(mvs, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(mvs, ro + o3, NO);
     }
 
     /**
@@ -218,18 +222,18 @@ final class FloatSparse {
     private static double observed1(MemorySegment col, MemorySegment val, long ks, long ke, long st,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro) {
         FloatVector u0 = load(us, ro);
-        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
         double squares = 0.0;
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector v0 = load(vs, j);
             float e = sum(u0.mul(v0)) - val.getAtIndex(E, k);
             squares += (double) e * e;
-            FloatVector ne = FloatVector.broadcast(S, -e);
+            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
             ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
         }
-        a0.intoMemorySegment(pus, ro, NO);
+        VT.cast(a0).intoMemorySegment(pus, ro, NO);
         return squares;
     }
 
@@ -238,8 +242,8 @@ final class FloatSparse {
         long o1 = L * BYTES;
         FloatVector u0 = load(us, ro);
         FloatVector u1 = load(us, ro + o1);
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
         double squares = 0.0;
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
@@ -247,14 +251,14 @@ final class FloatSparse {
             FloatVector v1 = load(vs, j + o1);
             float e = sum(u1.fma(v1, u0.mul(v0))) - val.getAtIndex(E, k);
             squares += (double) e * e;
-            FloatVector ne = FloatVector.broadcast(S, -e);
+            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
             a1 = ne.fma(v1, a1);
             ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
             ne.fma(u1, load(pvs, j + o1)).intoMemorySegment(pvs, j + o1, NO);
         }
-        a0.intoMemorySegment(pus, ro, NO);
-        a1.intoMemorySegment(pus, ro + o1, NO);
+        VT.cast(a0).intoMemorySegment(pus, ro, NO);
+        VT.cast(a1).intoMemorySegment(pus, ro + o1, NO);
         return squares;
     }
 
@@ -267,23 +271,23 @@ final class FloatSparse {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             float e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k);
             squares += (double) e * e;
-            FloatVector ne = FloatVector.broadcast(S, -e);
+            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             for (int c = 0; c < n; c += L) {
                 long o = c * BYTES;
-                ne.fma(load(vs, j + o), FloatVector.fromArray(S, acc, c)).intoArray(acc, c);
+                ne.fma(load(vs, j + o), VT.cast(FloatVector.fromArray(S, acc, c))).intoArray(acc, c);
                 ne.fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {
-            FloatVector.fromArray(S, acc, c).intoMemorySegment(pus, ro + c * BYTES, NO);
+            VT.cast(FloatVector.fromArray(S, acc, c)).intoMemorySegment(pus, ro + c * BYTES, NO);
         }
         return squares;
     }
 
     /** uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. */
     private static float dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
-        FloatVector p0 = FloatVector.zero(S);
-        FloatVector p1 = FloatVector.zero(S);
+        FloatVector p0 = VT.cast(FloatVector.zero(S));
+        FloatVector p1 = VT.cast(FloatVector.zero(S));
         int c = 0;
         for (; c + 2 <= nc; c += 2) {
             long o = c * L * BYTES;
