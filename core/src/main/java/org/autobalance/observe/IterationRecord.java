@@ -11,6 +11,8 @@ import java.util.Map;
  * @param loss ½‖U_tV_tᵀ − M‖²_F; from the one-pass identity unless {@code lossExact} (see {@link #lossExact})
  * @param lossExact whether {@code loss} came from the exact residual pass (a checkpoint) rather than the identity
  *        2f = ‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩, whose absolute error is of order u·‖M‖²_F (u the unit roundoff)
+ * @param relativeError ‖U_tV_tᵀ − M‖_F/‖M‖_F = √(2·loss)/‖M‖_F, from the same loss (so of the identity's precision,
+ *        about √u relative to ‖M‖_F, unless {@code lossExact})
  * @param balance ‖U_tᵀU_t − V_tᵀV_t‖_F, the quantity gradient flow conserves
  * @param normU ‖U_t‖_F
  * @param normV ‖V_t‖_F
@@ -18,8 +20,8 @@ import java.util.Map;
  *        direction actually stepped, ∇_U at (U_t, V_t) and ∇_V at (U_{t+1}, V_t)
  * @param seconds wall time since the solver started (after set-up), at the end of this iteration
  */
-public record IterationRecord(long iteration, double eta, double loss, boolean lossExact, double balance,
-        double normU, double normV, double gradientNorm, double seconds) {
+public record IterationRecord(long iteration, double eta, double loss, boolean lossExact, double relativeError,
+        double balance, double normU, double normV, double gradientNorm, double seconds) {
 
     /** The fields as an ordered map, keys as in the JSON-lines log. */
     public Map<String, Object> toMap() {
@@ -28,6 +30,7 @@ public record IterationRecord(long iteration, double eta, double loss, boolean l
         m.put("eta", eta);
         m.put("loss", loss);
         m.put("loss_exact", lossExact);
+        m.put("relative_error", relativeError);
         m.put("balance", balance);
         m.put("norm_u", normU);
         m.put("norm_v", normV);
