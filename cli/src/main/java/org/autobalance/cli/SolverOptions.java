@@ -79,9 +79,13 @@ final class SolverOptions {
      * closed by the caller after the run.
      */
     Factorizer.Builder builder(DenseMatrix m, int rank, List<DenseMatrix> owned) {
-        Factorizer.Builder b = Factorizer.builder(m, rank);
+        return configure(Factorizer.builder(m, rank), m.dtype(), owned);
+    }
+
+    /** Applies these options to {@code b}, a builder for a matrix of {@code dtype}; see {@link #builder}. */
+    Factorizer.Builder configure(Factorizer.Builder b, DType dtype, List<DenseMatrix> owned) {
         b.schedule(option("--schedule", () -> StepSchedule.parse(schedule)));
-        b.initializer(initializer(m.dtype(), owned));
+        b.initializer(initializer(dtype, owned));
         b.variant(option("--variant", () -> Variant.parse(variant)));
         option("--max-iter", () -> b.maxIterations(maxIterations));
         if (tolerance != null) {
@@ -131,7 +135,8 @@ final class SolverOptions {
                 && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
     }
 
-    private static <T> T option(String name, Supplier<T> parse) {
+    /** Parses an option with {@code parse}; an IllegalArgumentException becomes a usage error naming the option. */
+    static <T> T option(String name, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {

@@ -8,6 +8,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -34,9 +36,24 @@ final class SolverRun {
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
             throws IOException {
+        execute(printer, label, new Shape(m.rows(), m.cols(), m.dtype()), owned -> options.builder(m, rank, owned),
+                rank, options, out, outFormat, log, clock, extraSummary);
+    }
+
+    /** The shape of M, for the printed summary. */
+    record Shape(int rows, int cols, DType dtype) {
+    }
+
+    /**
+     * As the other {@code execute}, for a builder made by {@code builder} (which adds the factors it reads for
+     * {@code --init file:…} to the list it is given, to be closed after the run).
+     */
+    static void execute(PrintWriter printer, String label, Shape m, Function<List<DenseMatrix>, Factorizer.Builder>
+            builder, int rank, SolverOptions options, Path out, RunOutputs.Format outFormat, Path log,
+            RunClock clock, Map<String, Object> extraSummary) throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out, outFormat)) {
-            Factorizer factorizer = options.builder(m, rank, owned).build();
+            Factorizer factorizer = builder.apply(owned).build();
             Path logStaging = log == null ? null : stagingFor(log);
             Result finished;
             IterationRecord[] first = new IterationRecord[1];
@@ -71,6 +88,11 @@ final class SolverRun {
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                         + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(), result.normU(),
                         result.normV());
+                if (!result.objective().equals("full")) {
+                    printer.printf("objective %s: loss and relative error over the observed entries%s%n",
+                            result.objective(), Double.isNaN(result.heldOutRmse()) ? ""
+                                    : String.format(", held-out RMSE %.6e", result.heldOutRmse()));
+                }
                 if (first[0] != null) {
                     // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
                     printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),
@@ -91,7 +113,8 @@ final class SolverRun {
         }
     }
 
-    private static Path stagingFor(Path log) {
+    /** Where the log is written during the run (moved to {@code log} at the end); its directory must exist. */
+    static Path stagingFor(Path log) {
         Path parent = log.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
             throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
