@@ -5,10 +5,7 @@ import java.util.function.BiFunction;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
-import org.autobalance.kernel.SparseKernels;
-import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.memory.SparseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.ParallelPass;
 
@@ -210,7 +207,7 @@ final class SpectralNorm {
         }
 
         private static Engines of(DType dtype, int rows, int cols,
-                java.util.function.BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make) {
+                BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make) {
             return new Engines() {
                 @Override
                 public DType dtype() {
