@@ -1,7 +1,6 @@
 package org.autobalance.bench;
 
 import java.time.Duration;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -9,6 +8,7 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Imbalance;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -83,9 +83,8 @@ public class BalanceConvergenceBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         DType type = DType.parse(dtype);
-        SplittableRandom random = new SplittableRandom(2018);
-        double[][] x = gaussian(d, RANK, random);
-        double[][] y = gaussian(d, RANK, random);
+        double[][] x = KnownMatrices.gaussian(d, RANK, 1.0, 2018);
+        double[][] y = KnownMatrices.gaussian(d, RANK, 1.0, 2019);
         m = DenseMatrix.allocate(type, d, d);
         double sum = 0;
         for (int i = 0; i < d; i++) {
@@ -101,8 +100,8 @@ public class BalanceConvergenceBenchmark {
         }
         halfNormMSquared = sum / 2;
         double scale = 1e-3 / Math.sqrt(d);
-        double[][] u = scaled(gaussian(d, RANK, random), scale);
-        double[][] v = scaled(gaussian(d, RANK, random), scale);
+        double[][] u = KnownMatrices.gaussian(d, RANK, scale, 2020);
+        double[][] v = KnownMatrices.gaussian(d, RANK, scale, 2021);
         u0 = DenseMatrix.of(type, u);
         v0 = DenseMatrix.of(type, v);
         d0 = Imbalance.of(u0, v0);
@@ -140,24 +139,5 @@ public class BalanceConvergenceBenchmark {
             c.drift = Imbalance.drift(d0, Imbalance.of(result.u(), result.v()));
             return result.loss();
         }
-    }
-
-    private static double[][] gaussian(int rows, int cols, SplittableRandom random) {
-        double[][] a = new double[rows][cols];
-        for (double[] row : a) {
-            for (int j = 0; j < cols; j++) {
-                row[j] = random.nextGaussian();
-            }
-        }
-        return a;
-    }
-
-    private static double[][] scaled(double[][] a, double s) {
-        for (double[] row : a) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] *= s;
-            }
-        }
-        return a;
     }
 }

@@ -1,11 +1,11 @@
 package org.autobalance.bench;
 
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -61,9 +61,9 @@ public class FusedPassBenchmark {
     public void setUp() {
         DType t = DType.parse(dtype);
         k = "simd".equals(kernels) ? KernelProvider.simd() : KernelProvider.scalar();
-        m = gaussian(t, d, d, 1);
-        u = gaussian(t, d, r, 2);
-        v = gaussian(t, d, r, 3);
+        m = KnownMatrices.gaussian(t, d, d, 1.0, 1);
+        u = KnownMatrices.gaussian(t, d, r, 1.0, 2);
+        v = KnownMatrices.gaussian(t, d, r, 1.0, 3);
         mv = DenseMatrix.allocate(t, d, r);
         mtu = DenseMatrix.allocate(t, d, r);
         selfCheck(t);
@@ -133,17 +133,5 @@ public class FusedPassBenchmark {
                 }
             }
         }
-    }
-
-    /** A seeded matrix of N(0, 1) entries. */
-    public static DenseMatrix gaussian(DType t, int rows, int cols, long seed) {
-        DenseMatrix x = DenseMatrix.allocate(t, rows, cols);
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                x.set(i, j, rnd.nextGaussian());
-            }
-        }
-        return x;
     }
 }

@@ -5,6 +5,7 @@ import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * A quick development timer for the fused pass (not a substitute for JMH): warms up for a few seconds, then reports
@@ -25,11 +26,11 @@ public final class QuickTimer {
         int reps = args.length > 3 ? Integer.parseInt(args[3]) : 30;
         FactorKernels k = args.length > 4 && args[4].equals("scalar") ? KernelProvider.scalar()
                 : KernelProvider.simd();
-        try (DenseMatrix m = FusedPassBenchmark.gaussian(t, d, d, 1)) {
+        try (DenseMatrix m = KnownMatrices.gaussian(t, d, d, 1.0, 1)) {
             for (String rs : args[2].split(",")) {
                 int r = Integer.parseInt(rs);
-                try (DenseMatrix u = FusedPassBenchmark.gaussian(t, d, r, 2);
-                        DenseMatrix v = FusedPassBenchmark.gaussian(t, d, r, 3);
+                try (DenseMatrix u = KnownMatrices.gaussian(t, d, r, 1.0, 2);
+                        DenseMatrix v = KnownMatrices.gaussian(t, d, r, 1.0, 3);
                         DenseMatrix mv = DenseMatrix.allocate(t, d, r);
                         DenseMatrix mtu = DenseMatrix.allocate(t, d, r)) {
                     long end = System.nanoTime() + 3_000_000_000L;

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,8 +34,11 @@ final class DemoCommand implements Callable<Integer> {
     private SolverOptions options;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "autobalance-demo",
-            description = "Directory for U.mtx, V.mtx and summary.json (default: ${DEFAULT-VALUE}).")
+            description = "Directory for U, V and summary.json (default: ${DEFAULT-VALUE}).")
     private Path out;
+
+    @Mixin
+    private OutFormatOption outFormat;
 
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
@@ -42,11 +46,12 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var printer = spec.commandLine().getOut();
+        RunOutputs.Format format = outFormat.format();
         try (DenseMatrix m = DenseMatrix.allocate(options.dtype(), ROWS, COLS)) {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "
                     + "(the best rank-%d relative error is just below this)%n", ROWS, COLS, RANK, noiseShare, RANK);
-            SolverRun.execute(printer, "demo problem", m, RANK, options, out, log,
+            SolverRun.execute(printer, "demo problem", m, RANK, options, out, format, log, new RunClock(),
                     Map.of("input", "demo", "noise_relative", noiseShare));
         }
         return 0;
@@ -55,8 +60,8 @@ final class DemoCommand implements Callable<Integer> {
     /** Fills M = A·Bᵀ/√r + N with Gaussian A, B and N ~ N(0, NOISE²); returns ‖N‖_F / ‖M‖_F. */
     private static double fill(DenseMatrix m) {
         SplittableRandom random = new SplittableRandom(2018);
-        double[][] a = gaussian(random, ROWS);
-        double[][] b = gaussian(random, COLS);
+        double[][] a = KnownMatrices.gaussian(ROWS, RANK, 1.0, 2019);
+        double[][] b = KnownMatrices.gaussian(COLS, RANK, 1.0, 2020);
         double scale = 1 / Math.sqrt(RANK);
         double noiseSquared = 0.0;
         double totalSquared = 0.0;
@@ -74,15 +79,5 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return Math.sqrt(noiseSquared / totalSquared);
-    }
-
-    private static double[][] gaussian(SplittableRandom random, int rows) {
-        double[][] g = new double[rows][RANK];
-        for (double[] row : g) {
-            for (int k = 0; k < RANK; k++) {
-                row[k] = random.nextGaussian();
-            }
-        }
-        return g;
     }
 }

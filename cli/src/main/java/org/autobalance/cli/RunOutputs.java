@@ -9,13 +9,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.Json;
 import org.autobalance.solve.Result;
 
 /**
- * The output directory of a run: U.mtx, V.mtx and summary.json appear together or not at all.
+ * The output directory of a run: the factors (U.mtx and V.mtx, or U.npy and V.npy) and summary.json appear together
+ * or not at all.
  *
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
@@ -23,15 +27,42 @@ import org.autobalance.solve.Result;
  * it was.
  */
 final class RunOutputs implements AutoCloseable {
-    static final String U_FILE = "U.mtx";
-    static final String V_FILE = "V.mtx";
     static final String SUMMARY_FILE = "summary.json";
+
+    /** The file format of the factors, {@code --out-format}. */
+    enum Format {
+        MTX, NPY;
+
+        /** Parses {@code mtx} or {@code npy} (case-insensitive); anything else is a usage error. */
+        static Format parse(String text) {
+            for (Format f : values()) {
+                if (f.extension().equalsIgnoreCase(text.trim())) {
+                    return f;
+                }
+            }
+            throw new UsageException("--out-format: expected mtx or npy, got '" + text + "'", null);
+        }
+
+        String extension() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        void write(Path path, DenseMatrix factor, String comment) throws IOException {
+            if (this == NPY) {
+                Npy.write(path, factor);
+            } else {
+                MatrixMarket.write(path, factor, comment);
+            }
+        }
+    }
 
     private final Path directory;
     private final Path staging;
+    private final Format format;
 
-    RunOutputs(Path directory) {
+    RunOutputs(Path directory, Format format) {
         this.directory = directory;
+        this.format = format;
         try {
             Files.createDirectories(directory);
             this.staging = Files.createTempDirectory(directory, ".autobalance-staging-");
@@ -45,11 +76,13 @@ final class RunOutputs implements AutoCloseable {
     /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
     List<Path> commit(Result result, Map<String, Object> summary) throws IOException {
         String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
-        MatrixMarket.write(staging.resolve(U_FILE), result.u(), "U: " + comment);
-        MatrixMarket.write(staging.resolve(V_FILE), result.v(), "V: " + comment);
+        String uFile = "U." + format.extension();
+        String vFile = "V." + format.extension();
+        format.write(staging.resolve(uFile), result.u(), "U: " + comment);
+        format.write(staging.resolve(vFile), result.v(), "V: " + comment);
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(U_FILE, V_FILE, SUMMARY_FILE)) {
+        for (String name : List.of(uFile, vFile, SUMMARY_FILE)) {
             Path target = directory.resolve(name);
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Supplier;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.StepSchedule;
@@ -38,7 +40,7 @@ final class SolverOptions {
             description = {"Starting factors: small[:SCALE] (i.i.d. Gaussian, standard deviation SCALE, default "
                     + "1e-3*sqrt(sigma1/max(d1,d2))), balanced[:SCALE] (U0'U0 = V0'V0 exactly), ward-kolda[:C,D] "
                     + "(U0 = M Phi/(sqrt(eta) C sigma1), V0 = sqrt(eta) D sigma1 Psi; C = 4, D = C/9), "
-                    + "or file:U0.mtx,V0.mtx. "
+                    + "or file:U0.mtx,V0.mtx (Matrix Market or .npy files, by extension). "
                     + "Default: ${DEFAULT-VALUE}."})
     String init;
 
@@ -102,7 +104,8 @@ final class SolverOptions {
         }
         String[] files = init.substring("file:".length()).split(",", -1);
         if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
-            throw new UsageException("--init: expected file:U0.mtx,V0.mtx, got '" + init + "'", null);
+            throw new UsageException("--init: expected file:U0.mtx,V0.mtx or file:U0.npy,V0.npy, got '" + init
+                    + "'", null);
         }
         DenseMatrix u0 = read(Path.of(files[0].trim()), dtype, "U0");
         owned.add(u0);
@@ -111,13 +114,21 @@ final class SolverOptions {
         return Initializer.given(u0, v0);
     }
 
-    /** Reads a Matrix Market file; a missing or malformed file is a usage error naming {@code what}. */
+    /**
+     * Reads a matrix file: NumPy {@code .npy} if the name ends in {@code .npy} (any case), Matrix Market otherwise. A
+     * missing or malformed file is a usage error naming {@code what}.
+     */
     static DenseMatrix read(Path path, DType dtype, String what) {
         try {
-            return MatrixMarket.read(path, dtype);
+            return isNpy(path) ? Npy.read(path, dtype) : MatrixMarket.read(path, dtype);
         } catch (IOException e) {
             throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    static boolean isNpy(Path path) {
+        return path.getFileName() != null
+                && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
     }
 
     private static <T> T option(String name, Supplier<T> parse) {

@@ -25,12 +25,16 @@ final class SolverRun {
      *
      * @param label what M is, for the printed summary (a file name or "demo problem")
      * @param out the output directory, or null for none
+     * @param outFormat the file format of the factors written to {@code out}
      * @param log the JSON-lines iteration log, or null for none
+     * @param clock the phases so far (loading M); the first iteration and the end are added, and all go to the
+     *        summary as {@code "clock"}
      */
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
-            Path log, Map<String, Object> extraSummary) throws IOException {
+            RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
+            throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out, outFormat)) {
             Factorizer factorizer = options.builder(m, rank, owned).build();
             Path logStaging = log == null ? null : stagingFor(log);
             Result finished;
@@ -38,6 +42,7 @@ final class SolverRun {
             IterationListener keepFirst = rec -> {
                 if (first[0] == null) {
                     first[0] = rec;
+                    clock.mark("first_iteration");
                 }
             };
             try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
@@ -51,8 +56,10 @@ final class SolverRun {
                 }
             }
             try (Result result = finished) {
+                clock.mark("done");
                 Map<String, Object> summary = result.summary();
                 summary.putAll(extraSummary);
+                summary.put("clock", clock.marks());
                 printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label, m.rows(),
                         m.cols(), m.dtype().label(), rank, result.iterations(), result.stopReason().label(),
                         result.seconds());

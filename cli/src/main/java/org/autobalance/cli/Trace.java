@@ -2,7 +2,6 @@ package org.autobalance.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
@@ -14,6 +13,7 @@ import org.autobalance.solve.Imbalance;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.Variant;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * One float64 solver run of a reproduction experiment: sampled records, the running second-order drift bound over
@@ -48,7 +48,7 @@ final class Trace implements IterationListener {
      */
     static Trace run(DenseMatrix m, int rank, Variant variant, StepSchedule schedule, Initializer init,
             long iterations, long exactEvery, int sampleEvery, double... targets) {
-        Trace trace = new Trace(sampleEvery, frobenius(m), targets);
+        Trace trace = new Trace(sampleEvery, KnownMatrices.frobenius(m), targets);
         Factorizer.Builder b = Factorizer.builder(m, rank).variant(variant).schedule(schedule).initializer(init)
                 .maxIterations(iterations).tolerance(0).threads(1).seed(7).exactLossEvery(exactEvery).listener(trace);
         try (Result result = b.build().run()) {
@@ -70,25 +70,13 @@ final class Trace implements IterationListener {
         }
     }
 
-    /** A rows × cols array of i.i.d. N(0, std²) entries. */
-    static double[][] gaussian(int rows, int cols, double std, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[][] a = new double[rows][cols];
-        for (double[] row : a) {
-            for (int j = 0; j < cols; j++) {
-                row[j] = std * random.nextGaussian();
-            }
-        }
-        return a;
-    }
-
     @Override
     public void onIteration(IterationRecord r) {
         if (first == null) {
             first = r;
         }
         last = r;
-        driftBound += 2 * r.eta() * r.eta() * r.loss() * (r.normU() * r.normU() + r.normV() * r.normV());
+        driftBound += Imbalance.driftBoundTerm(r);
         double rel = relativeError(r);
         for (int k = 0; k < targets.length; k++) {
             if (reachedAt[k] < 0 && rel <= targets[k]) {
@@ -127,37 +115,6 @@ final class Trace implements IterationListener {
         return u == null ? Double.NaN : Imbalance.drift(Imbalance.of(u0, v0), Imbalance.of(u, v));
     }
 
-    static double frobenius(DenseMatrix m) {
-        double s = 0;
-        for (int i = 0; i < m.rows(); i++) {
-            for (int j = 0; j < m.cols(); j++) {
-                s += m.get(i, j) * m.get(i, j);
-            }
-        }
-        return Math.sqrt(s);
-    }
-
-    /**
-     * A d1 × d2 float64 matrix Σ_k σ_k x_k y_kᵀ with orthonormal x_k, y_k: Gaussian columns orthonormalised by
-     * Gram–Schmidt (twice, for orthogonality to rounding).
-     */
-    static DenseMatrix withSpectrum(int d1, int d2, double[] sigma, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[][] x = orthonormal(d1, sigma.length, random);
-        double[][] y = orthonormal(d2, sigma.length, random);
-        DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, d1, d2);
-        for (int i = 0; i < d1; i++) {
-            for (int j = 0; j < d2; j++) {
-                double s = 0;
-                for (int k = 0; k < sigma.length; k++) {
-                    s += sigma[k] * x[k][i] * y[k][j];
-                }
-                m.set(i, j, s);
-            }
-        }
-        return m;
-    }
-
     /** The rank-1 float64 matrix x·yᵀ. */
     static DenseMatrix outer(double[] x, double[] y) {
         DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, x.length, y.length);
@@ -167,35 +124,5 @@ final class Trace implements IterationListener {
             }
         }
         return m;
-    }
-
-    /** k orthonormal vectors of length n (as rows). */
-    static double[][] orthonormal(int n, int k, SplittableRandom random) {
-        double[][] q = new double[k][n];
-        for (int c = 0; c < k; c++) {
-            for (int i = 0; i < n; i++) {
-                q[c][i] = random.nextGaussian();
-            }
-            for (int repeat = 0; repeat < 2; repeat++) {
-                for (int p = 0; p < c; p++) {
-                    double dot = 0;
-                    for (int i = 0; i < n; i++) {
-                        dot += q[c][i] * q[p][i];
-                    }
-                    for (int i = 0; i < n; i++) {
-                        q[c][i] -= dot * q[p][i];
-                    }
-                }
-            }
-            double norm = 0;
-            for (double z : q[c]) {
-                norm += z * z;
-            }
-            norm = Math.sqrt(norm);
-            for (int i = 0; i < n; i++) {
-                q[c][i] /= norm;
-            }
-        }
-        return q;
     }
 }

@@ -1,6 +1,8 @@
 package org.autobalance.solve;
 
+import java.util.List;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationRecord;
 
 /**
  * The imbalance D = UᵀU − VᵀV (r × r, row-major), the matrix gradient flow conserves, and its drift between two
@@ -36,6 +38,23 @@ public final class Imbalance {
             }
         }
         return d;
+    }
+
+    /**
+     * One iteration's term of the a-posteriori bound on the drift of simultaneous GD: 2η_t²·f_t·(‖U_t‖²_F + ‖V_t‖²_F).
+     * Per step ΔD = η²(VᵀRᵀRV − UᵀRRᵀU), and ‖AᵀA‖_F ≤ ‖A‖²_F ≤ ‖R‖²_F‖B‖²_F for A = RB (paper-notes §1.4).
+     */
+    public static double driftBoundTerm(IterationRecord r) {
+        return 2 * r.eta() * r.eta() * r.loss() * (r.normU() * r.normU() + r.normV() * r.normV());
+    }
+
+    /** The running bound after each record: entry t is Σ_{s&lt;t} {@link #driftBoundTerm} ≥ ‖D_t − D_0‖_F. */
+    public static double[] driftBound(List<IterationRecord> records) {
+        double[] bound = new double[records.size() + 1];
+        for (int t = 0; t < records.size(); t++) {
+            bound[t + 1] = bound[t] + driftBoundTerm(records.get(t));
+        }
+        return bound;
     }
 
     /** ‖D₁ − D₀‖_F. */

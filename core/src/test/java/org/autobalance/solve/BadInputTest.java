@@ -9,7 +9,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
-import org.autobalance.testing.Dense;
+import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,7 +25,7 @@ class BadInputTest {
     @ParameterizedTest
     @CsvSource({"0", "-1", "6", "100"})
     void rankOutsideOneToMinDimension(int rank) {
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(8, 5, 1, 1))) {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(8, 5, 1, 1))) {
             String msg = message(() -> Factorizer.builder(m, rank).build());
             assertTrue(msg.contains("rank must be between 1 and min(d1, d2) = 5") && msg.contains("got " + rank),
                     msg);
@@ -35,7 +35,7 @@ class BadInputTest {
     @ParameterizedTest
     @EnumSource(DType.class)
     void nonFiniteEntriesOfMAreRejectedWithTheirPosition(DType dtype) {
-        try (DenseMatrix m = DenseMatrix.of(dtype, Dense.gaussian(4, 4, 1, 2))) {
+        try (DenseMatrix m = DenseMatrix.of(dtype, KnownMatrices.gaussian(4, 4, 1, 2))) {
             m.set(2, 3, Double.NaN);
             String msg = message(() -> Factorizer.builder(m, 2).build());
             assertTrue(msg.contains("M contains a non-finite value (NaN) at row 3, column 4"), msg);
@@ -46,7 +46,7 @@ class BadInputTest {
 
     @Test
     void suppliedFactorsMustHaveTheRightShapeAndBeFinite() {
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(6, 4, 1, 3));
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 4, 1, 3));
                 DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, 6, 2);
                 DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, 4, 2);
                 DenseMatrix wrong = DenseMatrix.allocate(DType.FLOAT64, 5, 2)) {
@@ -63,7 +63,7 @@ class BadInputTest {
 
     @Test
     void suppliedFactorsOfAnotherPrecisionAreRejectedNotConverted() {
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, Dense.gaussian(6, 4, 1, 3));
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, KnownMatrices.gaussian(6, 4, 1, 3));
                 DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, 6, 2);
                 DenseMatrix v = DenseMatrix.allocate(DType.FLOAT32, 4, 2)) {
             String msg = message(() -> Factorizer.builder(m, 2).initializer(Initializer.given(u, v)).build());
@@ -81,7 +81,7 @@ class BadInputTest {
 
     @Test
     void invalidSettingsAreRejected() {
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(3, 3, 1, 4))) {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(3, 3, 1, 4))) {
             Factorizer.Builder b = Factorizer.builder(m, 1);
             assertTrue(message(() -> b.threads(0)).contains("threads"));
             assertTrue(message(() -> b.maxIterations(-1)).contains("max iterations"));
@@ -95,7 +95,7 @@ class BadInputTest {
 
     @Test
     void divergenceStopsWithTheIterationAndTheLastFiniteMetrics() {
-        double[][] values = Dense.withSpectrum(20, 15, new double[] {5, 3}, 5);
+        double[][] values = KnownMatrices.withSpectrum(20, 15, new double[] {5, 3}, 5);
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, values)) {
             Trajectory trajectory = new Trajectory();
             // η = 1 is far beyond the stability limit 1/σ₁ = 0.2

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,9 +21,9 @@ class EngineIterationTest {
         int r = 3;
         double eta = 0.05;
         int iterations = 7;
-        try (DenseMatrix m = Dense.matrix(dtype, Dense.gaussian(d1, d2, 1.0 / Math.sqrt(d2), 1));
-                DenseMatrix u0 = Dense.matrix(dtype, Dense.gaussian(d1, r, 0.1, 2));
-                DenseMatrix v0 = Dense.matrix(dtype, Dense.gaussian(d2, r, 0.1, 3));
+        try (DenseMatrix m = Dense.matrix(dtype, KnownMatrices.gaussian(d1, d2, 1.0 / Math.sqrt(d2), 1));
+                DenseMatrix u0 = Dense.matrix(dtype, KnownMatrices.gaussian(d1, r, 0.1, 2));
+                DenseMatrix v0 = Dense.matrix(dtype, KnownMatrices.gaussian(d2, r, 0.1, 3));
                 DenseMatrix u = u0.copy(dtype);
                 DenseMatrix v = v0.copy(dtype);
                 Result expected = Factorizer.builder(m, r).initializer(Initializer.given(u0, v0))

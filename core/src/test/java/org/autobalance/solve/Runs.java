@@ -43,19 +43,4 @@ final class Runs {
             }
         }
     }
-
-    /**
-     * The a-posteriori drift bound of simultaneous GD after each record: entry t is
-     * Σ_{s&lt;t} 2η_s²·f_s·(‖U_s‖²_F + ‖V_s‖²_F) ≥ ‖D_t − D_0‖_F. Per step, ΔD = η²(VᵀRᵀRV − UᵀRRᵀU) and
-     * ‖AᵀA‖_F ≤ ‖A‖²_F ≤ ‖R‖²_F‖B‖²_op for A = RB, with ‖B‖_op ≤ ‖B‖_F (paper-notes §1.4).
-     */
-    static double[] driftBound(List<IterationRecord> records) {
-        double[] bound = new double[records.size() + 1];
-        for (int t = 0; t < records.size(); t++) {
-            IterationRecord r = records.get(t);
-            double norms = r.normU() * r.normU() + r.normV() * r.normV();
-            bound[t + 1] = bound[t] + 2 * r.eta() * r.eta() * r.loss() * norms;
-        }
-        return bound;
-    }
 }

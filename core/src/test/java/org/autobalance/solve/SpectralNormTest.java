@@ -9,7 +9,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
-import org.autobalance.testing.Dense;
+import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -50,7 +50,7 @@ class SpectralNormTest {
     void findsTheLargestSingularValueOfAKnownSpectrum(DType dtype) {
         double[] sigma = {1.0, 0.7, 0.5, 0.25}; // σ₂/σ₁ = 0.7 < 1/√2: the slowest decay the tolerance covers
         for (long seed : new long[] {1, 2, 3}) {
-            double[][] m = Dense.withSpectrum(70, 45, sigma, 500 + seed);
+            double[][] m = KnownMatrices.withSpectrum(70, 45, sigma, 500 + seed);
             double est = estimate(dtype, m, seed);
             assertEquals(sigma[0], est, tolerance(dtype, sigma, 70, 45) * sigma[0], "seed " + seed);
         }
@@ -60,7 +60,7 @@ class SpectralNormTest {
     void neverOverestimates() {
         // every value seen is ‖Mx‖ for a unit x, hence ≤ σ₁ up to rounding, even when stopped far from converged
         double[] sigma = {1.0, 0.999, 0.5}; // σ₂/σ₁ = 0.999: the iteration cannot converge within its pass limit
-        double[][] m = Dense.withSpectrum(40, 30, sigma, 7);
+        double[][] m = KnownMatrices.withSpectrum(40, 30, sigma, 7);
         double est = estimate(DType.FLOAT64, m, 8);
         assertTrue(est <= 1.0 + tolerance(DType.FLOAT64, sigma, 40, 30), "estimate " + est + " above sigma1 = 1");
         // but it is within the gap: any unit vector with a component along the top two directions gives ≥ σ₂
@@ -70,7 +70,7 @@ class SpectralNormTest {
     @Test
     void rankOneIsExactAfterOnePass() {
         // M = 5·xyᵀ: one pass maps any start onto x and y, the second pass then reads 5 (up to rounding)
-        double[][] m = Dense.withSpectrum(20, 10, new double[] {5.0}, 9);
+        double[][] m = KnownMatrices.withSpectrum(20, 10, new double[] {5.0}, 9);
         assertEquals(5.0, estimate(DType.FLOAT64, m, 10), 5.0 * 21 * 0x1p-53 * 2);
     }
 
@@ -82,7 +82,7 @@ class SpectralNormTest {
     @Test
     void theDefaultStepIsHalfOverSigma1() {
         double[] sigma = {4.0, 1.0, 0.5};
-        double[][] m = Dense.withSpectrum(30, 25, sigma, 11);
+        double[][] m = KnownMatrices.withSpectrum(30, 25, sigma, 11);
         Trajectory trajectory = new Trajectory();
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);
                 Result result = Factorizer.builder(mm, 2).maxIterations(1).listener(trajectory).build().run()) {

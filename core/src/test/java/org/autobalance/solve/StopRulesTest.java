@@ -10,11 +10,12 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
 
 class StopRulesTest {
-    private static final double[][] M = Dense.withSpectrum(40, 30, new double[] {4, 2, 1}, 7);
+    private static final double[][] M = KnownMatrices.withSpectrum(40, 30, new double[] {4, 2, 1}, 7);
 
     @Test
     void timeLimitStopsAfterTheIterationThatCrossedIt() {
@@ -29,8 +30,8 @@ class StopRulesTest {
     @Test
     void zeroIterationsReturnTheStartingFactors() {
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M);
-                DenseMatrix u0 = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(40, 3, 0.1, 1));
-                DenseMatrix v0 = DenseMatrix.of(DType.FLOAT64, Dense.gaussian(30, 3, 0.1, 2));
+                DenseMatrix u0 = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(40, 3, 0.1, 1));
+                DenseMatrix v0 = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(30, 3, 0.1, 2));
                 Result result = Factorizer.builder(m, 3).initializer(Initializer.given(u0, v0)).maxIterations(0)
                         .build().run()) {
             assertEquals(0, result.iterations());
@@ -46,7 +47,7 @@ class StopRulesTest {
                 Result result = Factorizer.builder(m, 3).tolerance(1e-6).listener(trajectory).build().run()) {
             assertEquals(StopReason.CONVERGED, result.stopReason());
             IterationRecord last = trajectory.records().getLast();
-            double normM = Dense.frobenius(M);
+            double normM = KnownMatrices.frobenius(M);
             assertTrue(last.gradientNorm() <= 1e-6 * normM * Math.hypot(last.normU(), last.normV()));
             IterationRecord before = trajectory.records().get(trajectory.records().size() - 2);
             assertFalse(before.gradientNorm() <= 1e-6 * normM * Math.hypot(before.normU(), before.normV()),
@@ -63,7 +64,7 @@ class StopRulesTest {
                         .listener(withCheckpoints).build().run();
                 Result b = Factorizer.builder(m, 3).maxIterations(35).tolerance(0).listener(plain).build().run()) {
             assertEquals(0.0, Dense.maxAbsDifference(a.u().toArray(), b.u().toArray()));
-            double normM = Dense.frobenius(M);
+            double normM = KnownMatrices.frobenius(M);
             for (int t = 0; t < 35; t++) {
                 IterationRecord exact = withCheckpoints.records().get(t);
                 IterationRecord identity = plain.records().get(t);

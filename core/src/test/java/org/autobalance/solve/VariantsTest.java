@@ -9,6 +9,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,9 +31,9 @@ class VariantsTest {
         "regularized:2, 40, 9, 4, 3", "alternating, 6, 1, 1, 2"})
     void iteratesEqualTextbookSteps(String spec, int d1, int d2, int r, int threads) {
         Variant variant = Variant.parse(spec);
-        double[][] m = Dense.gaussian(d1, d2, 1.0, 11);
-        double[][] u = Dense.gaussian(d1, r, 0.3, 12);
-        double[][] v = Dense.gaussian(d2, r, 0.7, 13); // unbalanced, so the regulariser acts
+        double[][] m = KnownMatrices.gaussian(d1, d2, 1.0, 11);
+        double[][] u = KnownMatrices.gaussian(d1, r, 0.3, 12);
+        double[][] v = KnownMatrices.gaussian(d2, r, 0.7, 13); // unbalanced, so the regulariser acts
         double eta = 0.02;
         int steps = 25;
         Runs.Run run = Runs.run(m, u, v, variant, new ConstantSchedule(eta), steps, threads, b -> b);
@@ -50,9 +51,9 @@ class VariantsTest {
     void regularizedStepIsTheGradientOfTheRegularizedObjective() {
         int d1 = 9, d2 = 7, r = 3;
         double lambda = 0.5;
-        double[][] m = Dense.gaussian(d1, d2, 1.0, 21);
-        double[][] u = Dense.gaussian(d1, r, 0.3, 22);
-        double[][] v = Dense.gaussian(d2, r, 0.8, 23);
+        double[][] m = KnownMatrices.gaussian(d1, d2, 1.0, 21);
+        double[][] u = KnownMatrices.gaussian(d1, r, 0.3, 22);
+        double[][] v = KnownMatrices.gaussian(d2, r, 0.8, 23);
         double eta = 1e-3;
         Runs.Run run = Runs.run(m, u, v, new Variant.Regularized(lambda), new ConstantSchedule(eta), 1);
         double h = 1e-6;
@@ -102,31 +103,31 @@ class VariantsTest {
     @Test
     void alternatingOneStepChangeOfImbalanceIsExact() {
         int d1 = 12, d2 = 10, r = 3;
-        double[][] m = Dense.gaussian(d1, d2, 1.0, 41);
-        double[][] u = Dense.gaussian(d1, r, 0.5, 42);
-        double[][] v = Dense.gaussian(d2, r, 0.5, 43);
+        double[][] m = KnownMatrices.gaussian(d1, d2, 1.0, 41);
+        double[][] u = KnownMatrices.gaussian(d1, r, 0.5, 42);
+        double[][] v = KnownMatrices.gaussian(d2, r, 0.5, 43);
         double eta = 0.05;
         Runs.Run run = Runs.run(m, u, v, Variant.ALTERNATING, new ConstantSchedule(eta), 1);
         double[][] measured = Dense.addScaled(Dense.imbalance(run.u(), run.v()), -1.0, Dense.imbalance(u, v));
         double[][] predicted = alternatingChange(m, u, v, eta);
         // ΔD is a difference of Gram matrices of size ‖U‖²_F ≈ 3: its rounding error is ~1e-15, against
         // ‖ΔD‖ ≈ η²‖G‖² ≈ 1e-2 here; 1e-10 relative is a wide margin that any O(η) or wrong O(η²) term breaks
-        double error = Dense.frobenius(Dense.addScaled(measured, -1.0, predicted));
-        assertTrue(error <= 1e-10 * Dense.frobenius(predicted), "alternating identity error " + error
-                + " relative to " + Dense.frobenius(predicted));
+        double error = KnownMatrices.frobenius(Dense.addScaled(measured, -1.0, predicted));
+        assertTrue(error <= 1e-10 * KnownMatrices.frobenius(predicted), "alternating identity error " + error
+                + " relative to " + KnownMatrices.frobenius(predicted));
     }
 
     @Test
     void alternatingChangeHasNoFirstOrderTerm() {
-        double[][] m = Dense.gaussian(12, 10, 1.0, 51);
-        double[][] u = Dense.gaussian(12, 3, 0.5, 52);
-        double[][] v = Dense.gaussian(10, 3, 0.5, 53);
+        double[][] m = KnownMatrices.gaussian(12, 10, 1.0, 51);
+        double[][] u = KnownMatrices.gaussian(12, 3, 0.5, 52);
+        double[][] v = KnownMatrices.gaussian(10, 3, 0.5, 53);
         double eta = 1e-5;
         double[] change = new double[2];
         for (int k = 0; k < 2; k++) {
             double step = eta / (1 << k);
             Runs.Run run = Runs.run(m, u, v, Variant.ALTERNATING, new ConstantSchedule(step), 1);
-            change[k] = Dense.frobenius(Dense.addScaled(Dense.imbalance(run.u(), run.v()), -1.0,
+            change[k] = KnownMatrices.frobenius(Dense.addScaled(Dense.imbalance(run.u(), run.v()), -1.0,
                     Dense.imbalance(u, v)));
         }
         // ΔD(η) = η²A(η) + η³B with A(η) = A₀ + O(η) through H = R'ᵀU' = H₀ − η(VGᵀU + RᵀG) + O(η²), so
@@ -138,8 +139,8 @@ class VariantsTest {
 
     @Test
     void stopConditionEndsTheRunAfterTheIterationItHolds() {
-        double[][] m = Dense.gaussian(8, 6, 1.0, 71);
-        Runs.Run run = Runs.run(m, Dense.gaussian(8, 2, 0.3, 72), Dense.gaussian(6, 2, 0.3, 73), Variant.SIMULTANEOUS,
+        double[][] m = KnownMatrices.gaussian(8, 6, 1.0, 71);
+        Runs.Run run = Runs.run(m, KnownMatrices.gaussian(8, 2, 0.3, 72), KnownMatrices.gaussian(6, 2, 0.3, 73), Variant.SIMULTANEOUS,
                 new ConstantSchedule(0.01), 100, 1, b -> b.stopWhen(r -> r.iteration() == 6));
         assertEquals(7, run.iterations());
         assertEquals(6, run.last().iteration());
@@ -162,10 +163,12 @@ class VariantsTest {
     void theoryScheduleKeepsItsOwnDriftBoundAtHalfEpsilon() {
         TheorySchedule s = (TheorySchedule) StepSchedule.parse("theory:0.01,0.25");
         // c = √(ε/(4r(1+√r)(1+1/(2δ))σ₁)): r = 4, δ = 1/4, σ₁ = 2 gives √(0.01/(16·3·3·2)) = √(0.01/288)
-        assertEquals(Math.sqrt(0.01 / 288), s.scale(2.0, 4), 1e-15);
-        assertEquals(0.005, s.driftBound(2.0, 4), 1e-15);
+        // = 0.0058925565098878960… (30 digits by hand, mpmath); η₉ = c/σ₁/10^(3/4) = 0.00052393059570122308…; a few
+        // roundings of ½ ulp each (square root, division, power): 4 ulps
+        assertEquals(0.00589255650988789604, s.scale(2.0, 4), 4 * Math.ulp(0.0059));
+        assertEquals(0.005, s.driftBound(2.0, 4), 4 * Math.ulp(0.005));
         StepSchedule resolved = s.resolve(2.0, 4);
-        assertEquals(Math.sqrt(0.01 / 288) / 2.0 / Math.pow(10, 0.75), resolved.eta(9), 1e-15);
+        assertEquals(0.000523930595701223087, resolved.eta(9), 4 * Math.ulp(0.00052));
         assertThrows(IllegalArgumentException.class, () -> StepSchedule.parse("theory:0.01,0.6"));
         assertThrows(IllegalArgumentException.class, () -> StepSchedule.parse("theory:0.01"));
     }
@@ -174,7 +177,7 @@ class VariantsTest {
     void wardKoldaStartsUInTheRangeOfMWithTheDerivedScales() {
         int d1 = 60, d2 = 50, r = 4, k = 8;
         double[] sigma = {1, 0.7, 0.4, 0.2};
-        double[][] m = Dense.withSpectrum(d1, d2, sigma, 61);
+        double[][] m = KnownMatrices.withSpectrum(d1, d2, sigma, 61);
         double eta = 9.0 / 16.0; // 9/(4Cσ₁) with C = 4, σ₁ = 1
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);
                 Result result = Factorizer.builder(mm, k).schedule(new ConstantSchedule(eta))
@@ -182,7 +185,7 @@ class VariantsTest {
             double[][] u0 = result.u().toArray();
             double[][] v0 = result.v().toArray();
             // U₀ = MΦ/(√η C σ₁) lies in range(M): projecting onto M's left singular space must change nothing
-            double[][] left = Dense.orthonormalColumns(Dense.multiply(m, Dense.gaussian(d2, r, 1.0, 62)));
+            double[][] left = KnownMatrices.orthonormalColumns(Dense.multiply(m, KnownMatrices.gaussian(d2, r, 1.0, 62)));
             double[][] projected = Dense.multiply(left, Dense.multiply(Dense.transpose(left), u0));
             assertTrue(Dense.maxAbsDifference(projected, u0) <= 1e-12 * Dense.maxAbs(u0), "U0 not in range(M)");
             // E‖MΦ‖²_F = ‖M‖²_F (Φ_ij ~ N(0,1/k)), so ‖U₀‖²_F ≈ ‖M‖²_F/(η C² σ₁²); ‖V₀‖²_F ≈ η D² σ₁² k (Ψ_ij ~
@@ -192,8 +195,8 @@ class VariantsTest {
             double normM2 = 1 + 0.49 + 0.16 + 0.04;
             double expectedU = normM2 / (eta * 16);
             double expectedV = eta * (16.0 / 81) * k;
-            double nu = Math.pow(Dense.frobenius(u0), 2);
-            double nv = Math.pow(Dense.frobenius(v0), 2);
+            double nu = Math.pow(KnownMatrices.frobenius(u0), 2);
+            double nv = Math.pow(KnownMatrices.frobenius(v0), 2);
             assertTrue(Math.abs(nu / expectedU - 1) < 0.6, "|U0|^2 = " + nu + ", expected about " + expectedU);
             assertTrue(Math.abs(nv / expectedV - 1) < 0.25, "|V0|^2 = " + nv + ", expected about " + expectedV);
         }

@@ -1,8 +1,8 @@
 package org.autobalance.testing;
 
-import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * Plain {@code double[][]} linear algebra, written the textbook way, independent of the engine: the oracle of the
@@ -10,17 +10,6 @@ import org.autobalance.memory.DenseMatrix;
  */
 public final class Dense {
     private Dense() {
-    }
-
-    public static double[][] gaussian(int rows, int cols, double scale, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[][] a = new double[rows][cols];
-        for (double[] row : a) {
-            for (int j = 0; j < cols; j++) {
-                row[j] = scale * random.nextGaussian();
-            }
-        }
-        return a;
     }
 
     public static DenseMatrix matrix(DType dtype, double[][] a) {
@@ -61,16 +50,6 @@ public final class Dense {
         return c;
     }
 
-    public static double frobenius(double[][] a) {
-        double s = 0.0;
-        for (double[] row : a) {
-            for (double x : row) {
-                s += x * x;
-            }
-        }
-        return Math.sqrt(s);
-    }
-
     /** The residual R = UVᵀ − M, formed explicitly. */
     public static double[][] residual(double[][] m, double[][] u, double[][] v) {
         return addScaled(multiply(u, transpose(v)), -1.0, m);
@@ -78,7 +57,7 @@ public final class Dense {
 
     /** ½‖UVᵀ − M‖²_F. */
     public static double loss(double[][] m, double[][] u, double[][] v) {
-        double n = frobenius(residual(m, u, v));
+        double n = KnownMatrices.frobenius(residual(m, u, v));
         return 0.5 * n * n;
     }
 
@@ -119,7 +98,7 @@ public final class Dense {
 
     /** f + (λ/4)‖UᵀU − VᵀV‖²_F. */
     public static double regularizedLoss(double[][] m, double[][] u, double[][] v, double lambda) {
-        double d = frobenius(imbalance(u, v));
+        double d = KnownMatrices.frobenius(imbalance(u, v));
         return loss(m, u, v) + lambda / 4 * d * d;
     }
 
@@ -154,51 +133,5 @@ public final class Dense {
             }
         }
         return d;
-    }
-
-    /** A d1 × d2 matrix of exact rank r with singular values {@code sigma} (orthonormal factors from Gram-Schmidt). */
-    public static double[][] withSpectrum(int d1, int d2, double[] sigma, long seed) {
-        double[][] left = orthonormalColumns(gaussian(d1, sigma.length, 1.0, seed));
-        double[][] right = orthonormalColumns(gaussian(d2, sigma.length, 1.0, seed + 1));
-        double[][] m = new double[d1][d2];
-        for (int k = 0; k < sigma.length; k++) {
-            for (int i = 0; i < d1; i++) {
-                for (int j = 0; j < d2; j++) {
-                    m[i][j] += sigma[k] * left[i][k] * right[j][k];
-                }
-            }
-        }
-        return m;
-    }
-
-    /** Modified Gram-Schmidt on the columns of a (d × k, k ≤ d), twice for full orthogonality. */
-    public static double[][] orthonormalColumns(double[][] a) {
-        double[][] q = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            q[i] = a[i].clone();
-        }
-        int k = a[0].length;
-        for (int pass = 0; pass < 2; pass++) {
-            for (int c = 0; c < k; c++) {
-                for (int p = 0; p < c; p++) {
-                    double dot = 0.0;
-                    for (double[] row : q) {
-                        dot += row[c] * row[p];
-                    }
-                    for (double[] row : q) {
-                        row[c] -= dot * row[p];
-                    }
-                }
-                double norm = 0.0;
-                for (double[] row : q) {
-                    norm += row[c] * row[c];
-                }
-                norm = Math.sqrt(norm);
-                for (double[] row : q) {
-                    row[c] /= norm;
-                }
-            }
-        }
-        return q;
     }
 }

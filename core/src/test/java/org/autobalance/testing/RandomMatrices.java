@@ -9,11 +9,6 @@ public final class RandomMatrices {
     private RandomMatrices() {
     }
 
-    /** A {@code rows × cols} matrix of independent N(0, scale²) entries from {@code seed} (same seed, same matrix). */
-    public static DenseMatrix gaussian(DType dtype, int rows, int cols, double scale, long seed) {
-        return DenseMatrix.of(dtype, Dense.gaussian(rows, cols, scale, seed));
-    }
-
     /** A {@code rows × cols} matrix with every element equal to {@code value}. */
     public static DenseMatrix constant(DType dtype, int rows, int cols, double value) {
         DenseMatrix m = DenseMatrix.allocate(dtype, rows, cols);

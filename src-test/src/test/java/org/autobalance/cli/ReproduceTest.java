@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,18 +32,14 @@ class ReproduceTest {
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
     }
 
-    /** The quick experiments (a few seconds each on two cores). */
+    /**
+     * Every experiment, in CI: they are the one definition of the paper's predictions P3–P6, P8 and P10
+     * (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a few seconds each on two cores,
+     * fig1, decay and overparam 7 to 30 s.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"rank1", "flow-limit", "stability"})
-    void quickExperimentsPass(String experiment) throws IOException {
-        assertPasses(experiment);
-    }
-
-    /** fig1, decay and overparam take 7 to 30 s each. */
-    @Tag("slow")
-    @ParameterizedTest
-    @ValueSource(strings = {"fig1", "decay", "overparam"})
-    void longExperimentsPass(String experiment) throws IOException {
+    @ValueSource(strings = {"rank1", "flow-limit", "stability", "fig1", "decay", "overparam"})
+    void experimentsPass(String experiment) throws IOException {
         assertPasses(experiment);
     }
 

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.testing.RandomMatrices;
+import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * Runs every kernel of one implementation on fixed seeded inputs and folds the raw bits of every output into one
@@ -31,11 +31,11 @@ public final class DeterminismProbe {
                 int d1 = s[0];
                 int d2 = s[1];
                 int r = s[2];
-                try (DenseMatrix m = RandomMatrices.gaussian(t, d1, d2, 1.0, 11);
-                        DenseMatrix u = RandomMatrices.gaussian(t, d1, r, 1.0, 12);
-                        DenseMatrix v = RandomMatrices.gaussian(t, d2, r, 1.0, 13);
+                try (DenseMatrix m = KnownMatrices.gaussian(t, d1, d2, 1.0, 11);
+                        DenseMatrix u = KnownMatrices.gaussian(t, d1, r, 1.0, 12);
+                        DenseMatrix v = KnownMatrices.gaussian(t, d2, r, 1.0, 13);
                         DenseMatrix mv = DenseMatrix.allocate(t, d1, r);
-                        DenseMatrix mtu = RandomMatrices.gaussian(t, d2, r, 1.0, 14)) {
+                        DenseMatrix mtu = KnownMatrices.gaussian(t, d2, r, 1.0, 14)) {
                     k.fusedPass(m, u, v, 1, d1, mv, mtu);
                     h = mix(h, mv);
                     h = mix(h, mtu);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.RandomMatrices;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.condition.EnabledIf;
@@ -120,10 +121,10 @@ class KernelContractTest {
     @MethodSource("cases")
     void fusedPass(FactorKernels k, DType t, Shape s) {
         double u = t.unitRoundoff();
-        try (DenseMatrix m = RandomMatrices.gaussian(t, s.d1(), s.d2(), 1.0, seed(s, t, 1));
-                DenseMatrix uf = RandomMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 2));
-                DenseMatrix vf = RandomMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 3));
-                DenseMatrix mtu0 = RandomMatrices.gaussian(t, s.d2(), s.r(), 3.0, seed(s, t, 4))) {
+        try (DenseMatrix m = KnownMatrices.gaussian(t, s.d1(), s.d2(), 1.0, seed(s, t, 1));
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 2));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 3));
+                DenseMatrix mtu0 = KnownMatrices.gaussian(t, s.d2(), s.r(), 3.0, seed(s, t, 4))) {
             double[][] ma = m.toArray();
             double[][] ua = uf.toArray();
             double[][] va = vf.toArray();
@@ -181,7 +182,7 @@ class KernelContractTest {
     @MethodSource("cases")
     void gram(FactorKernels k, DType t, Shape s) {
         int r = s.r();
-        try (DenseMatrix x = RandomMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 5))) {
+        try (DenseMatrix x = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 5))) {
             double[][] xa = x.toArray();
             double[] g0 = new double[r * r];
             for (int a = 0; a < r; a++) {
@@ -220,8 +221,8 @@ class KernelContractTest {
         for (int i = 0; i < r * r; i++) {
             coef[i] = rnd.nextGaussian();
         }
-        try (DenseMatrix x0 = RandomMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 7));
-                DenseMatrix p = RandomMatrices.gaussian(t, s.d1(), r, 2.0, seed(s, t, 8))) {
+        try (DenseMatrix x0 = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 7));
+                DenseMatrix p = KnownMatrices.gaussian(t, s.d1(), r, 2.0, seed(s, t, 8))) {
             double[][] xa = x0.toArray();
             double[][] pa = p.toArray();
             for (int[] range : ranges(s.d1())) {
@@ -262,8 +263,8 @@ class KernelContractTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void dot(FactorKernels k, DType t, Shape s) {
-        try (DenseMatrix x = RandomMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 9));
-                DenseMatrix y = RandomMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 10))) {
+        try (DenseMatrix x = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 9));
+                DenseMatrix y = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 10))) {
             double[][] xa = x.toArray();
             double[][] ya = y.toArray();
             for (int[] range : ranges(s.d1())) {
@@ -284,9 +285,9 @@ class KernelContractTest {
     @MethodSource("cases")
     void residualSquared(FactorKernels k, DType t, Shape s) {
         double u = t.unitRoundoff();
-        try (DenseMatrix m = RandomMatrices.gaussian(t, s.d1(), s.d2(), 1.0, seed(s, t, 11));
-                DenseMatrix uf = RandomMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 12));
-                DenseMatrix vf = RandomMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 13))) {
+        try (DenseMatrix m = KnownMatrices.gaussian(t, s.d1(), s.d2(), 1.0, seed(s, t, 11));
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 12));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 13))) {
             double[][] ma = m.toArray();
             double[][] ua = uf.toArray();
             double[][] va = vf.toArray();

@@ -14,6 +14,7 @@ import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
+import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,12 +57,12 @@ class BaselineAgreementTest {
     void matchesTheSolverOverTwentyIterations(String impl, DType dtype, int threads, int r) {
         String why = GdIteration.unavailableReason(impl);
         assumeTrue(why == null, impl + " unavailable: " + why);
-        double[][] spectrum = Dense.withSpectrum(D1, D2, new double[] {3, 2, 1.5, 1, 0.5}, 11);
-        double[][] noise = Dense.gaussian(D1, D2, 0.01, 12);
+        double[][] spectrum = KnownMatrices.withSpectrum(D1, D2, new double[] {3, 2, 1.5, 1, 0.5}, 11);
+        double[][] noise = KnownMatrices.gaussian(D1, D2, 0.01, 12);
         List<IterationRecord> records = new ArrayList<>();
         try (DenseMatrix m = Dense.matrix(dtype, Dense.addScaled(spectrum, 1, noise));
-                DenseMatrix u0 = Dense.matrix(dtype, Dense.gaussian(D1, r, 0.1, 13));
-                DenseMatrix v0 = Dense.matrix(dtype, Dense.gaussian(D2, r, 0.1, 14));
+                DenseMatrix u0 = Dense.matrix(dtype, KnownMatrices.gaussian(D1, r, 0.1, 13));
+                DenseMatrix v0 = Dense.matrix(dtype, KnownMatrices.gaussian(D2, r, 0.1, 14));
                 DenseMatrix u = u0.copy(dtype);
                 DenseMatrix v = v0.copy(dtype);
                 Result expected = Factorizer.builder(m, r).initializer(Initializer.given(u0, v0))
