@@ -12,6 +12,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
@@ -75,7 +76,7 @@ public final class Factorizer {
         private Duration timeLimit;
         private long exactLossEvery;
         private Predicate<IterationRecord> stopWhen = r -> false;
-        private FactorKernels kernels = KernelProvider.kernels();
+        private final FactorKernels kernels = KernelProvider.kernels();
         private final List<IterationListener> listeners = new ArrayList<>();
 
         private Builder(DenseMatrix m, int rank) {
@@ -166,12 +167,6 @@ public final class Factorizer {
          */
         public Builder stopWhen(Predicate<IterationRecord> condition) {
             this.stopWhen = Objects.requireNonNull(condition, "stop condition must not be null");
-            return this;
-        }
-
-        /** Overrides the kernel implementation chosen by {@link KernelProvider} (for tests and benchmarks). */
-        public Builder kernels(FactorKernels kernels) {
-            this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
             return this;
         }
 

@@ -3,6 +3,7 @@ package org.autobalance.solve;
 import java.util.SplittableRandom;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 
 /**

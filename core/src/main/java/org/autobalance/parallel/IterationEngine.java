@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.parallel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -6,17 +6,16 @@ import java.util.Arrays;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.parallel.ParallelPass;
 
 /**
- * The parallel building blocks of one iteration over fixed M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the
+ * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the
  * reduction of the per-chunk partials with VᵀV, the gradient step on both factors, and the exact residual. Owns its
  * scratch matrices; allocates nothing per iteration.
  *
  * <p>Determinism: chunk boundaries depend only on the sizes and the thread count, and partials are added in chunk
  * order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed thread count.
  */
-final class IterationEngine implements AutoCloseable {
+public final class IterationEngine implements AutoCloseable {
     private final FactorKernels kernels;
     private final ParallelPass pass;
     private final DenseMatrix m;
@@ -28,8 +27,10 @@ final class IterationEngine implements AutoCloseable {
     private final DenseMatrix[] mtuPartials;
     private final double[][] gramUPartials;
     private final double[][] gramVPartials;
-    final double[] gramU;
-    final double[] gramV;
+    /** UᵀU after {@link #fusedPass()} or {@link #grams()}, r × r row-major (read-only for callers). */
+    public final double[] gramU;
+    /** VᵀV, as {@link #gramU}. */
+    public final double[] gramV;
 
     private final ParallelPass.RangeTask fusedTask;
     private final ParallelPass.RangeTask reduceTask;
@@ -40,7 +41,7 @@ final class IterationEngine implements AutoCloseable {
     private double[] stepCoefficientsV;
     private double stepEta;
 
-    IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
+    public IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
         this.kernels = kernels;
         this.pass = pass;
         this.m = m;
@@ -97,7 +98,7 @@ final class IterationEngine implements AutoCloseable {
      *
      * @return ⟨U, MV⟩
      */
-    double fusedPass() {
+    public double fusedPass() {
         double dotUMV = pass.run(fusedTask, m.rows());
         pass.run(reduceTask, m.cols());
         sumInOrder(gramUPartials, gramU);
@@ -106,17 +107,17 @@ final class IterationEngine implements AutoCloseable {
     }
 
     /** MV of the last fused pass. */
-    DenseMatrix mv() {
+    public DenseMatrix mv() {
         return mv;
     }
 
     /** MᵀU of the last fused pass. */
-    DenseMatrix mtu() {
+    public DenseMatrix mtu() {
         return mtu;
     }
 
     /** Recomputes {@link #gramU} and {@link #gramV} from the current factors (no pass over M). */
-    void grams() {
+    public void grams() {
         pass.run(gramTask, m.rows());
         sumInOrder(gramUPartials, gramU);
         sumInOrder(gramVPartials, gramV);
@@ -129,7 +130,7 @@ final class IterationEngine implements AutoCloseable {
      *
      * @return the squared gradient norm Σ‖U·aU − MV‖² + Σ‖V·aV − MᵀU‖² of the factors stepped
      */
-    double step(double[] aU, double[] aV, double eta) {
+    public double step(double[] aU, double[] aV, double eta) {
         this.stepCoefficientsU = aU;
         this.stepCoefficientsV = aV;
         this.stepEta = eta;
@@ -137,7 +138,7 @@ final class IterationEngine implements AutoCloseable {
     }
 
     /** ‖UVᵀ − M‖²_F, exactly (residual rows formed on the fly). */
-    double residualSquared() {
+    public double residualSquared() {
         return pass.run(residualTask, m.rows());
     }
 

@@ -1,13 +1,14 @@
-package org.autobalance.solve;
+package org.autobalance.parallel;
 
 import java.util.Objects;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.parallel.ParallelPass;
+import org.autobalance.solve.Factorizer;
 
 /**
- * One bare iteration of the solver's engine, for benchmarks that compare it with other implementations of the same
+ * Internal (not exported by the module; the benchmarks use it from the class path). One bare iteration of the
+ * solver's engine, for benchmarks that compare it with other implementations of the same
  * step: U ← U − η(U·VᵀV − MV), V ← V − η(V·UᵀU − MᵀU), both from the old iterate.
  *
  * <p>It runs exactly the engine calls of an iteration of {@link Factorizer} (the fused pass with its reduction, then
