@@ -14,7 +14,7 @@ import java.util.Map;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 import org.autobalance.solve.Result;
 
 /**

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.autobalance.json.Json;
 
 /** A listener that writes one JSON object per record (see {@link IterationRecord#toMap()}) to a file. */
 public final class JsonLinesLog implements IterationListener, AutoCloseable {
