@@ -41,7 +41,8 @@ public final class Factorizer {
 
     private record Settings(DenseMatrix m, int rank, StepSchedule schedule, Initializer initializer, Variant variant,
             int threads, long seed, long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
-            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners) {
+            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners,
+            CancelToken cancelToken) {
     }
 
     private Factorizer(Settings config) {
@@ -78,6 +79,7 @@ public final class Factorizer {
         private Predicate<IterationRecord> stopWhen = r -> false;
         private final FactorKernels kernels = KernelProvider.kernels();
         private final List<IterationListener> listeners = new ArrayList<>();
+        private CancelToken cancelToken;
 
         private Builder(DenseMatrix m, int rank) {
             this.m = Objects.requireNonNull(m, "matrix M must not be null");
@@ -170,7 +172,21 @@ public final class Factorizer {
             return this;
         }
 
-        /** Adds a listener that receives every iteration record. */
+        /**
+         * A token that ends the run, keeping its factors, when cancelled (from any thread, or from a listener):
+         * stop reason {@link StopReason#CANCELLED}. {@code null} (the default) for none. Independently of a token,
+         * {@link Thread#interrupt()} of the running thread ends it the same way with {@link StopReason#INTERRUPTED}.
+         */
+        public Builder cancelToken(CancelToken token) {
+            this.cancelToken = token;
+            return this;
+        }
+
+        /**
+         * Adds a listener that receives every iteration record. To stop the run from a listener and keep the factors,
+         * cancel a {@link #cancelToken token}; a listener that throws ends the run with its exception (the factors
+         * are freed).
+         */
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
@@ -192,7 +208,7 @@ public final class Factorizer {
             }
             requireFinite(m, "M");
             return new Factorizer(new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
-                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners)));
+                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners), cancelToken));
         }
 
         private void requireFactor(DenseMatrix x, String name, int rows) {
@@ -225,6 +241,13 @@ public final class Factorizer {
     /**
      * Runs gradient descent.
      *
+     * <p>Cancelling: an interrupt of the calling thread ({@link Thread#interrupt()}) or a cancelled
+     * {@linkplain Builder#cancelToken token} ends the run at the next check — after each iteration, and between the
+     * steps of the set-up (‖M‖, the σ₁ estimate, the initialisation) — and it returns normally, with stop reason
+     * {@link StopReason#INTERRUPTED} or {@link StopReason#CANCELLED} and the factors reached: the last iterate, the
+     * initial factors, or zeros if it stopped before the initialisation. The interrupt status stays set, for the
+     * caller to see.
+     *
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
@@ -247,6 +270,7 @@ public final class Factorizer {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
                         + " approximation is 0 and the relative error is undefined");
             }
+            StopReason early = cancellation(c);
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
@@ -254,16 +278,27 @@ public final class Factorizer {
                 }
                 return sigma1[0];
             };
-            StepSchedule schedule = c.schedule().needsSpectralNorm()
-                    ? c.schedule().resolve(sigma1Supplier.getAsDouble(), c.rank()) : c.schedule();
-            // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
-            c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0), () -> {
-                engine.fusedPass();
-                return engine.mv();
-            }));
+            StepSchedule schedule = c.schedule();
+            if (early == null && schedule.needsSpectralNorm()) {
+                schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
+                early = cancellation(c);
+            }
+            if (early == null) {
+                // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
+                c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
+                        () -> {
+                            engine.fusedPass();
+                            return engine.mv();
+                        }));
+                early = cancellation(c);
+            }
 
             Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
-            loop.iterate();
+            if (early == null) {
+                loop.iterate();
+            } else {
+                loop.stopReason = early;
+            }
 
             engine.grams();
             double residual = engine.residualSquared();
@@ -284,6 +319,17 @@ public final class Factorizer {
                 v.close();
             }
         }
+    }
+
+    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
+    private static StopReason cancellation(Settings c) {
+        if (Thread.currentThread().isInterrupted()) {
+            return StopReason.INTERRUPTED;
+        }
+        if (c.cancelToken() != null && c.cancelToken().isCancelled()) {
+            return StopReason.CANCELLED;
+        }
+        return null;
     }
 
     /** The iteration loop and its state. */
@@ -374,6 +420,11 @@ public final class Factorizer {
                 }
                 if (c.stopWhen().test(record)) {
                     stopReason = StopReason.STOP_CONDITION;
+                    return;
+                }
+                StopReason cancelled = cancellation(c);
+                if (cancelled != null) {
+                    stopReason = cancelled;
                     return;
                 }
             }
