@@ -26,28 +26,28 @@ final class BulkCopy {
 
     /** Copies {@code source} (rows · cols elements as {@code element} describes them, from byte 0) into {@code m}. */
     static void in(DenseMatrix m, MemorySegment source, ValueLayout element, Order order) {
-        Run flat = Run.flat(source, element, m, "source");
-        if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
-            long rowBytes = (long) m.cols() * element.byteSize();
-            for (int i = 0; i < m.rows(); i++) {
-                m.copyRowFrom(i, source, i * rowBytes, flat.layout);
-            }
-            return;
-        }
-        new Transfer(m, flat, order == Order.COLUMN_MAJOR, true).run();
+        copy(m, source, element, order, true);
     }
 
     /** Copies {@code m} into {@code target} (rows · cols elements as {@code element} describes them, from byte 0). */
     static void out(DenseMatrix m, MemorySegment target, ValueLayout element, Order order) {
-        Run flat = Run.flat(target, element, m, "target");
+        copy(m, target, element, order, false);
+    }
+
+    private static void copy(DenseMatrix m, MemorySegment data, ValueLayout element, Order order, boolean intoMatrix) {
+        Run flat = Run.flat(data, element, m, intoMatrix ? "source" : "target");
         if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
             long rowBytes = (long) m.cols() * element.byteSize();
             for (int i = 0; i < m.rows(); i++) {
-                m.copyRowTo(i, target, i * rowBytes, flat.layout);
+                if (intoMatrix) {
+                    m.copyRowFrom(i, data, i * rowBytes, flat.layout);
+                } else {
+                    m.copyRowTo(i, data, i * rowBytes, flat.layout);
+                }
             }
             return;
         }
-        new Transfer(m, flat, order == Order.COLUMN_MAJOR, false).run();
+        new Transfer(m, flat, order == Order.COLUMN_MAJOR, intoMatrix).run();
     }
 
     /** One element-converting or transposing copy, matrix to flat storage or back. */
