@@ -117,7 +117,7 @@ public final class Npy {
                         header.fortranOrder() ? DenseMatrix.Order.COLUMN_MAJOR : DenseMatrix.Order.ROW_MAJOR);
             } catch (Float32RangeException e) {
                 throw new MatrixFormatException(source, "value " + e.value() + at(e.row(), e.column())
-                        + " is outside the float32 range (|x| <= " + Float.MAX_VALUE + "); read it as float64");
+                        + " is outside the float32 range (it rounds to infinity); read it as float64");
             }
             int[] bad = m.firstNonFinite();
             if (bad != null) {
