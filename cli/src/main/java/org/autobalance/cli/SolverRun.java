@@ -14,6 +14,7 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
 
 /** Runs the solver for a command: progress, the iteration log, the outputs and the printed summary. */
 final class SolverRun {
@@ -63,6 +64,10 @@ final class SolverRun {
                 printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label, m.rows(),
                         m.cols(), m.dtype().label(), rank, result.iterations(), result.stopReason().label(),
                         result.seconds());
+                if (result.stopReason() == StopReason.PLATEAU) {
+                    printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
+                            + "more iterations (--max-iter, --max-seconds) would lower the error");
+                }
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                         + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(), result.normU(),
                         result.normV());

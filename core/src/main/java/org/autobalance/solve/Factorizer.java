@@ -274,7 +274,8 @@ public final class Factorizer {
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.seed());
+                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.rank(), Math.sqrt(normMSquared),
+                            c.seed());
                 }
                 return sigma1[0];
             };
@@ -293,7 +294,8 @@ public final class Factorizer {
                 early = cancellation(c);
             }
 
-            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
+            PlateauCheck plateau = new PlateauCheck(c.kernels(), pass, m, u, v, Math.sqrt(normMSquared), c.seed());
+            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
             if (early == null) {
                 loop.iterate();
             } else {
@@ -341,13 +343,14 @@ public final class Factorizer {
         private final double normMSquared;
         private final double normM;
         private final double tolerance;
+        private final PlateauCheck plateau;
         long iterations;
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         IterationRecord last;
         double seconds;
 
         Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
-                double normMSquared, double tolerance) {
+                double normMSquared, double tolerance, PlateauCheck plateau) {
             this.c = c;
             this.listeners = listeners;
             this.engine = engine;
@@ -355,6 +358,7 @@ public final class Factorizer {
             this.normMSquared = normMSquared;
             this.normM = Math.sqrt(normMSquared);
             this.tolerance = tolerance;
+            this.plateau = plateau;
         }
 
         void iterate() {
@@ -365,6 +369,8 @@ public final class Factorizer {
             Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
+            boolean onPlateau = false;
+            IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew each iteration
             for (long t = 0; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
@@ -374,6 +380,7 @@ public final class Factorizer {
                         : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
+                    plateau.start(gramU, gramV);
                 }
                 if (!Double.isFinite(loss)) {
                     throw new DivergenceException(t, "the loss is " + loss, last);
@@ -403,19 +410,27 @@ public final class Factorizer {
                 }
                 long now = System.nanoTime();
                 seconds = (now - start) * 1e-9;
-                IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
-                        Math.sqrt(normVSquared), gradientNorm, seconds);
+                // the identity's loss can round to slightly below 0 near an exact fit
+                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
+                IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact)
+                        .relativeError(relativeError).balance(balance)
+                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared)).gradientNorm(gradientNorm)
+                        .seconds(seconds).build();
                 for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
                 last = record;
                 iterations = t + 1;
-                if (tolerance > 0 && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared)) {
+                boolean stationary = tolerance > 0
+                        && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
+                boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
+                if (stationary && plateau.minimiser(t, gramU, gramV, loss, lastIteration)) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
+                onPlateau = stationary;
                 if (now >= deadline) {
-                    stopReason = StopReason.TIME_LIMIT;
+                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
                     return;
                 }
                 if (c.stopWhen().test(record)) {
@@ -429,6 +444,9 @@ public final class Factorizer {
                 }
             }
             seconds = (System.nanoTime() - start) * 1e-9;
+            if (onPlateau) {
+                stopReason = StopReason.PLATEAU;
+            }
         }
     }
 }
