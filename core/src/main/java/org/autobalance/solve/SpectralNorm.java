@@ -41,6 +41,9 @@ final class SpectralNorm {
      */
     static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, int block, double normM,
             long seed) {
+        if (normM == 0.0) {
+            return 0.0; // σ₁ ≤ ‖M‖_F; and the first step 1/‖M‖_F would be infinite
+        }
         int b = block;
         try (DenseMatrix x = DenseMatrix.allocate(m.dtype(), m.cols(), b);
                 DenseMatrix y = DenseMatrix.allocate(m.dtype(), m.rows(), b);
