@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -68,7 +69,10 @@ public final class EmbeddingExample {
             worker.start();
             running.await();
             worker.interrupt();
-            worker.join();
+            worker.join(TimeUnit.MINUTES.toMillis(1));
+            // a library that ignored the interrupt would run on for hours: fail clearly instead
+            check(!worker.isAlive(), "the run ignored Thread.interrupt() (is the autobalance-core on the class "
+                    + "path the one just built?)");
             Factors f = cancelled.get();
             System.out.printf("interrupted after %d iterations (%s): relative error %.3e, U[0][0] = %.4f%n",
                     f.iterations(), f.stopReason(), f.relativeError(), f.u()[0]);
