@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
 @Command(name = "autobalance", mixinStandardHelpOptions = true, version = "autobalance 0.1.0",
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
-        subcommands = {FactorizeCommand.class, DemoCommand.class, ReproduceCommand.class,
+        subcommands = {FactorizeCommand.class, NetworkCommand.class, DemoCommand.class, ReproduceCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "The launcher script adds: ./autobalance test (runs the test suite)."})
 public final class Main implements Runnable {

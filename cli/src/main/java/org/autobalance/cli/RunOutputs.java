@@ -18,8 +18,8 @@ import org.autobalance.json.Json;
 import org.autobalance.solve.Result;
 
 /**
- * The output directory of a run: the factors (U.mtx and V.mtx, or U.npy and V.npy) and summary.json appear together
- * or not at all.
+ * The output directory of a run: its files (U and V as .mtx or .npy for a factorisation; W1.npy, … for a network)
+ * and summary.json appear together or not at all.
  *
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
@@ -73,16 +73,34 @@ final class RunOutputs implements AutoCloseable {
         }
     }
 
+    /** Writes the content of the result files into a directory. */
+    @FunctionalInterface
+    interface Content {
+        void writeInto(Path directory) throws IOException;
+    }
+
     /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
     List<Path> commit(Result result, Map<String, Object> summary) throws IOException {
         String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
         String uFile = "U." + format.extension();
         String vFile = "V." + format.extension();
-        format.write(staging.resolve(uFile), result.u(), "U: " + comment);
-        format.write(staging.resolve(vFile), result.v(), "V: " + comment);
+        return commit(List.of(uFile, vFile), dir -> {
+            format.write(dir.resolve(uFile), result.u(), "U: " + comment);
+            format.write(dir.resolve(vFile), result.v(), "V: " + comment);
+        }, summary);
+    }
+
+    /**
+     * Writes the files {@code names} (by {@code content}, into the staging directory) and the summary, and moves them
+     * into the output directory, summary.json last; returns the paths written.
+     */
+    List<Path> commit(List<String> names, Content content, Map<String, Object> summary) throws IOException {
+        content.writeInto(staging);
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
+        List<String> all = new ArrayList<>(names);
+        all.add(SUMMARY_FILE);
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(uFile, vFile, SUMMARY_FILE)) {
+        for (String name : all) {
             Path target = directory.resolve(name);
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);

@@ -131,7 +131,8 @@ final class SolverOptions {
                 && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
     }
 
-    private static <T> T option(String name, Supplier<T> parse) {
+    /** Parses an option with {@code parse}; an IllegalArgumentException becomes a usage error naming the option. */
+    static <T> T option(String name, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {

@@ -91,7 +91,8 @@ final class SolverRun {
         }
     }
 
-    private static Path stagingFor(Path log) {
+    /** Where the log is written during the run (moved to {@code log} at the end); its directory must exist. */
+    static Path stagingFor(Path log) {
         Path parent = log.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
             throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);

@@ -1,6 +1,8 @@
 package org.autobalance.json;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,6 +11,15 @@ import java.util.Map;
  */
 public final class Json {
     private Json() {
+    }
+
+    /** The values of {@code a} as a list, for a JSON array. */
+    public static List<Double> list(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double v : a) {
+            l.add(v);
+        }
+        return l;
     }
 
     /** {@code map} as one JSON object on one line. */

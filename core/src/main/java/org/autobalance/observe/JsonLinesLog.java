@@ -6,10 +6,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.autobalance.json.Json;
 
-/** A listener that writes one JSON object per record (see {@link IterationRecord#toMap()}) to a file. */
-public final class JsonLinesLog implements IterationListener, AutoCloseable {
+/**
+ * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()} and
+ * {@link NetworkRecord#toMap()}) to a file.
+ */
+public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable {
     private final BufferedWriter out;
 
     /** Creates or truncates {@code path}. */
@@ -19,8 +23,17 @@ public final class JsonLinesLog implements IterationListener, AutoCloseable {
 
     @Override
     public void onIteration(IterationRecord record) {
+        write(record.toMap());
+    }
+
+    @Override
+    public void onIteration(NetworkRecord record) {
+        write(record.toMap());
+    }
+
+    private void write(Map<String, Object> fields) {
         try {
-            out.write(Json.object(record.toMap()));
+            out.write(Json.object(fields));
             out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the iteration log", e);
