@@ -15,7 +15,7 @@ import org.autobalance.network.Architecture;
 import org.autobalance.network.NetworkInitializer;
 import org.autobalance.network.NetworkResult;
 import org.autobalance.network.NetworkTrainer;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.ConstantSchedule;
 

@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.PrintWriter;
+import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -57,6 +58,10 @@ public final class Main implements Runnable {
 
     private static String describe(Throwable e) {
         String message = e.getMessage();
+        if (e instanceof DivergenceException) {
+            // the library speaks of schedules and scales; here they are options
+            return message + " (options: --schedule auto:C with a smaller C, --init small:SCALE)";
+        }
         return message == null ? e.getClass().getSimpleName() : message;
     }
 

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 
 /**
  * The output directory of a run: its files (U and V as .mtx or .npy for a factorisation, a directory of U shards

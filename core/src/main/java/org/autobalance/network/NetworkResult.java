@@ -2,7 +2,7 @@ package org.autobalance.network;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 import org.autobalance.solve.StopReason;
 
 /**

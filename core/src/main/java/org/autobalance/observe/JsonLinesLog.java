@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.autobalance.json.Json;
 
 /**
  * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()} and

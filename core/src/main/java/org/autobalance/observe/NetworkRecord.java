@@ -2,6 +2,7 @@ package org.autobalance.observe;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.autobalance.json.Json;
 
 /**
  * What one iteration of network training saw, all measured at the parameters W_t <em>before</em> its update.

@@ -164,13 +164,20 @@ public final class ParallelPass implements AutoCloseable {
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
         }
+        // wait for every worker even if this thread is interrupted (a cancelled run closes its pass while the
+        // interrupt status is set): nothing may still run when the caller frees the memory the tasks used
+        boolean interrupted = false;
         for (Worker w : workers) {
-            try {
-                w.thread.join();
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return;
+            while (w.thread.isAlive()) {
+                try {
+                    w.thread.join();
+                } catch (InterruptedException ie) {
+                    interrupted = true;
+                }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -23,7 +23,8 @@ public final class DivergenceException extends RuntimeException {
                         : String.format(" (last finite: iteration %d, eta %.6g, loss %.6g, balance %.6g, |U| %.6g, |V| %.6g)",
                                 lastFinite.iteration(), lastFinite.eta(), lastFinite.loss(), lastFinite.balance(),
                                 lastFinite.normU(), lastFinite.normV()))
-                + "; try a smaller step (e.g. --schedule auto:0.1) or a smaller initialisation");
+                + "; try a smaller step (the schedule auto:C, η = C/σ₁(M), with C below its default 0.5) or a "
+                + "smaller initial scale");
         this.iteration = iteration;
         this.lastFinite = lastFinite;
     }

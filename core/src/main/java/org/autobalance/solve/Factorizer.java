@@ -14,6 +14,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
@@ -48,7 +49,7 @@ public final class Factorizer {
             StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
             long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
             Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
-            List<IterationListener> listeners) {
+            List<IterationListener> listeners, CancelToken cancelToken) {
         int rows() {
             return m != null ? m.rows() : sparse.rows();
         }
@@ -105,9 +106,10 @@ public final class Factorizer {
         private Duration timeLimit;
         private long exactLossEvery;
         private Predicate<IterationRecord> stopWhen = r -> false;
-        private FactorKernels kernels = KernelProvider.kernels();
-        private SparseKernels sparseKernels = KernelProvider.sparseKernels();
+        private final FactorKernels kernels = KernelProvider.kernels();
+        private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
+        private CancelToken cancelToken;
 
         private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
             this.m = m;
@@ -219,19 +221,21 @@ public final class Factorizer {
             return this;
         }
 
-        /** Overrides the kernel implementation chosen by {@link KernelProvider} (for tests and benchmarks). */
-        public Builder kernels(FactorKernels kernels) {
-            this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
+        /**
+         * A token that ends the run, keeping its factors, when cancelled (from any thread, or from a listener):
+         * stop reason {@link StopReason#CANCELLED}. {@code null} (the default) for none. Independently of a token,
+         * {@link Thread#interrupt()} of the running thread ends it the same way with {@link StopReason#INTERRUPTED}.
+         */
+        public Builder cancelToken(CancelToken token) {
+            this.cancelToken = token;
             return this;
         }
 
-        /** Overrides the sparse kernels chosen by {@link KernelProvider} (for tests and benchmarks). */
-        public Builder sparseKernels(SparseKernels sparseKernels) {
-            this.sparseKernels = Objects.requireNonNull(sparseKernels, "sparse kernels must not be null");
-            return this;
-        }
-
-        /** Adds a listener that receives every iteration record. */
+        /**
+         * Adds a listener that receives every iteration record. To stop the run from a listener and keep the factors,
+         * cancel a {@link #cancelToken token}; a listener that throws ends the run with its exception (the factors
+         * are freed).
+         */
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
@@ -282,7 +286,7 @@ public final class Factorizer {
             }
             return new Factorizer(new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
                     threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
-                    sparseKernels, List.copyOf(listeners)));
+                    sparseKernels, List.copyOf(listeners), cancelToken));
         }
 
         private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
@@ -323,6 +327,13 @@ public final class Factorizer {
     /**
      * Runs gradient descent.
      *
+     * <p>Cancelling: an interrupt of the calling thread ({@link Thread#interrupt()}) or a cancelled
+     * {@linkplain Builder#cancelToken token} ends the run at the next check — after each iteration, and between the
+     * steps of the set-up (‖M‖, the σ₁ estimate, the initialisation) — and it returns normally, with stop reason
+     * {@link StopReason#INTERRUPTED} or {@link StopReason#CANCELLED} and the factors reached: the last iterate, the
+     * initial factors, or zeros if it stopped before the initialisation. The interrupt status stays set, for the
+     * caller to see.
+     *
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
@@ -353,6 +364,7 @@ public final class Factorizer {
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
+            StopReason early = cancellation(c);
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
@@ -360,19 +372,30 @@ public final class Factorizer {
                 }
                 return sigma1[0];
             };
-            StepSchedule schedule = c.schedule().needsSpectralNorm()
-                    ? c.schedule().resolve(sigma1Supplier.getAsDouble(), c.rank()) : c.schedule();
-            // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
-            c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0), () -> {
-                engine.multiply();
-                return engine.mv();
-            }));
+            StepSchedule schedule = c.schedule();
+            if (early == null && schedule.needsSpectralNorm()) {
+                schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
+                early = cancellation(c);
+            }
+            if (early == null) {
+                // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
+                c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
+                        () -> {
+                            engine.multiply();
+                            return engine.mv();
+                        }));
+                early = cancellation(c);
+            }
 
             // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
             PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
                     : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
             Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
-            loop.iterate();
+            if (early == null) {
+                loop.iterate();
+            } else {
+                loop.stopReason = early;
+            }
 
             double residual;
             if (m != null) {
@@ -404,6 +427,17 @@ public final class Factorizer {
                 v.close();
             }
         }
+    }
+
+    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
+    private static StopReason cancellation(Settings c) {
+        if (Thread.currentThread().isInterrupted()) {
+            return StopReason.INTERRUPTED;
+        }
+        if (c.cancelToken() != null && c.cancelToken().isCancelled()) {
+            return StopReason.CANCELLED;
+        }
+        return null;
     }
 
     /** The iteration loop and its state. */
@@ -444,6 +478,7 @@ public final class Factorizer {
             boolean onPlateau = false;
             Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
             long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
+            IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew each iteration
             for (long t = 0; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
@@ -496,8 +531,10 @@ public final class Factorizer {
                 seconds = (now - start) * 1e-9;
                 // the identity's loss can round to slightly below 0 near an exact fit
                 double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
-                IterationRecord record = new IterationRecord(t, eta, loss, exact, relativeError, balance,
-                        Math.sqrt(normUSquared), Math.sqrt(normVSquared), gradientNorm, seconds, heldOutRmse);
+                IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact)
+                        .relativeError(relativeError).balance(balance)
+                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared)).gradientNorm(gradientNorm)
+                        .seconds(seconds).heldOutRmse(heldOutRmse).build();
                 for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
@@ -517,6 +554,11 @@ public final class Factorizer {
                 }
                 if (c.stopWhen().test(record)) {
                     stopReason = StopReason.STOP_CONDITION;
+                    return;
+                }
+                StopReason cancelled = cancellation(c);
+                if (cancelled != null) {
+                    stopReason = cancelled;
                     return;
                 }
             }

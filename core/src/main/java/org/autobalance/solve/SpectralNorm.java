@@ -7,6 +7,7 @@ import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 
 /**

@@ -21,10 +21,14 @@ public enum StopReason {
     /** The wall-time limit was reached. */
     TIME_LIMIT,
     /** The caller's stop condition held (see {@link Factorizer.Builder#stopWhen}). */
-    STOP_CONDITION;
+    STOP_CONDITION,
+    /** The thread running the solver was interrupted ({@link Thread#interrupt()}); its interrupt status stays set. */
+    INTERRUPTED,
+    /** The run's {@link CancelToken} was cancelled (see {@link Factorizer.Builder#cancelToken}). */
+    CANCELLED;
 
     /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code plateau},
-     * {@code time_limit}, {@code stop_condition}. */
+     * {@code time_limit}, {@code stop_condition}, {@code interrupted}, {@code cancelled}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

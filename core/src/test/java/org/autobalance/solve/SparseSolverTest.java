@@ -12,6 +12,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;

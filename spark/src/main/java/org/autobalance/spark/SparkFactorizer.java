@@ -293,8 +293,10 @@ public final class SparkFactorizer {
                 loop.seconds = (now - start) * 1e-9;
                 // the identity's loss can round to slightly below 0 near an exact fit
                 double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
-                IterationRecord record = new IterationRecord(t, eta, loss, false, relativeError, balance,
-                        Math.sqrt(normUSquared), Math.sqrt(normVSquared), Math.sqrt(gradientSquared), loop.seconds);
+                IterationRecord record = IterationRecord.builder().iteration(t).eta(eta).loss(loss, false)
+                        .relativeError(relativeError).balance(balance)
+                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared))
+                        .gradientNorm(Math.sqrt(gradientSquared)).seconds(loop.seconds).build();
                 if (loop.finish(record, gramUAtT, gramVAtT, normUSquared + normVSquared, now >= deadline,
                         t + 1 == c.maxIterations())) {
                     break;

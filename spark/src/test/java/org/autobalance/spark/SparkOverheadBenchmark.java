@@ -16,7 +16,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
-import org.autobalance.solve.EngineIteration;
+import org.autobalance.parallel.EngineIteration;
 import org.autobalance.solve.Initializer;
 import org.autobalance.synthetic.KnownMatrices;
 

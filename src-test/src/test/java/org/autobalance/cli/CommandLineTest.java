@@ -245,6 +245,7 @@ class CommandLineTest {
                 "constant:1", "--out", out.toString(), "--log", log.toString());
         assertEquals(Main.EXIT_FAILED, r.exitCode());
         assertTrue(r.err().contains("diverged at iteration"), r.err());
+        assertTrue(r.err().contains("--schedule auto:C with a smaller C"), "the CLI names its options: " + r.err());
         assertNoOutputs(out);
         // the log is kept: it shows how the run diverged, every record finite
         List<String> records = Files.readAllLines(log);

@@ -2,7 +2,7 @@ package org.autobalance.kernel;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.EngineIteration;
+import org.autobalance.parallel.EngineIteration;
 import org.autobalance.synthetic.KnownMatrices;
 
 /**

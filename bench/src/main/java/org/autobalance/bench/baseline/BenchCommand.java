@@ -15,7 +15,7 @@ import java.util.Map;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 
 /**
  * {@code ./autobalance bench}: the engine's iteration and the BLAS/EJML baselines side by side, on the same inputs,

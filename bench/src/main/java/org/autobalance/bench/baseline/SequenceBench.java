@@ -13,7 +13,7 @@ import java.util.Map;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 
 /**
  * {@code ./autobalance bench --sequence}: the guard against shape-dependent JIT state. It times the engine's iteration

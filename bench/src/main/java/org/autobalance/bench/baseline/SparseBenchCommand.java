@@ -18,8 +18,8 @@ import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
-import org.autobalance.observe.Json;
-import org.autobalance.solve.EngineIteration;
+import org.autobalance.json.Json;
+import org.autobalance.parallel.EngineIteration;
 
 /**
  * {@code ./autobalance bench sparse}: one iteration of the engine on a sparse M (full loss and observed-entries loss)

@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.parallel;
 
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -8,10 +8,11 @@ import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
-import org.autobalance.parallel.ParallelPass;
+import org.autobalance.solve.Factorizer;
 
 /**
- * One bare iteration of the solver's engine, for benchmarks that compare it with other implementations of the same
+ * Internal (not exported by the module; the benchmarks use it from the class path). One bare iteration of the
+ * solver's engine, for benchmarks that compare it with other implementations of the same
  * step: U ← U − η(U·VᵀV − MV), V ← V − η(V·UᵀU − MᵀU), both from the old iterate.
  *
  * <p>It runs exactly the engine calls of an iteration of {@link Factorizer} (the fused pass with its reduction, then

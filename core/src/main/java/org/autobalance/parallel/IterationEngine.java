@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.parallel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -8,10 +8,9 @@ import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
-import org.autobalance.parallel.ParallelPass;
 
 /**
- * The parallel building blocks of one iteration over fixed M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the
+ * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the
  * reduction of the per-chunk partials with VᵀV, the gradient step on both factors, and the exact residual. Owns its
  * scratch matrices; allocates nothing per iteration.
  *
@@ -24,7 +23,7 @@ import org.autobalance.parallel.ParallelPass;
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
  * thread count.
  */
-final class IterationEngine implements AutoCloseable {
+public final class IterationEngine implements AutoCloseable {
     private final FactorKernels kernels;
     private final ParallelPass pass;
     /** The dense target, or null when M is sparse. */
@@ -46,8 +45,10 @@ final class IterationEngine implements AutoCloseable {
     private final DenseMatrix[] mtuPartials;
     private final double[][] gramUPartials;
     private final double[][] gramVPartials;
-    final double[] gramU;
-    final double[] gramV;
+    /** UᵀU after {@link #fusedPass()} or {@link #grams()}, r × r row-major (read-only for callers). */
+    public final double[] gramU;
+    /** VᵀV, as {@link #gramU}. */
+    public final double[] gramV;
 
     private final ParallelPass.RangeTask fusedTask;
     /** The full-loss fused pass (the same as {@link #fusedTask} except for the observed-entries loss). */
@@ -62,7 +63,7 @@ final class IterationEngine implements AutoCloseable {
     private double stepEta;
 
     /** An engine over a dense M. */
-    IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
+    public IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
         this(kernels, null, pass, m, null, false, null, u, v);
     }
 
@@ -70,7 +71,7 @@ final class IterationEngine implements AutoCloseable {
      * An engine over a sparse M, for the full loss or (when {@code observed}) the observed-entries loss, with an
      * optional held-out set of the same shape ({@code null} for none).
      */
-    IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
+    public IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
         this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v);
     }
@@ -162,12 +163,12 @@ final class IterationEngine implements AutoCloseable {
      *
      * @return ⟨U, MV⟩; for the observed-entries loss Σ_Ω e², twice its data term
      */
-    double fusedPass() {
+    public double fusedPass() {
         return reduced(m != null ? pass.run(fusedTask, rows) : pass.run(fusedTask, sparseChunks));
     }
 
     /** As {@link #fusedPass()} but always the full-loss pass: MV and MᵀU of M's stored entries; returns ⟨U, MV⟩. */
-    double multiply() {
+    public double multiply() {
         return reduced(m != null ? pass.run(multiplyTask, rows) : pass.run(multiplyTask, sparseChunks));
     }
 
@@ -179,22 +180,22 @@ final class IterationEngine implements AutoCloseable {
     }
 
     /** Σ (uᵢ·vⱼ − Mᵢⱼ)² over the held-out entries at the current factors; NaN when there are none. */
-    double heldOutSquared() {
+    public double heldOutSquared() {
         return heldOut == null ? Double.NaN : pass.run(heldOutTask, heldOutChunks);
     }
 
     /** MV of the last fused pass. */
-    DenseMatrix mv() {
+    public DenseMatrix mv() {
         return mv;
     }
 
     /** MᵀU of the last fused pass. */
-    DenseMatrix mtu() {
+    public DenseMatrix mtu() {
         return mtu;
     }
 
     /** Recomputes {@link #gramU} and {@link #gramV} from the current factors (no pass over M). */
-    void grams() {
+    public void grams() {
         pass.run(gramTask, rows);
         sumInOrder(gramUPartials, gramU);
         sumInOrder(gramVPartials, gramV);
@@ -207,7 +208,7 @@ final class IterationEngine implements AutoCloseable {
      *
      * @return the squared gradient norm Σ‖U·aU − MV‖² + Σ‖V·aV − MᵀU‖² of the factors stepped
      */
-    double step(double[] aU, double[] aV, double eta) {
+    public double step(double[] aU, double[] aV, double eta) {
         this.stepCoefficientsU = aU;
         this.stepCoefficientsV = aV;
         this.stepEta = eta;
@@ -215,7 +216,7 @@ final class IterationEngine implements AutoCloseable {
     }
 
     /** ‖UVᵀ − M‖²_F, exactly (residual rows formed on the fly); dense M only. */
-    double residualSquared() {
+    public double residualSquared() {
         return pass.run(residualTask, rows);
     }
 

@@ -1,10 +1,13 @@
-package org.autobalance.solve;
+package org.autobalance.parallel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Initializer;
+import org.autobalance.solve.Result;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.params.ParameterizedTest;

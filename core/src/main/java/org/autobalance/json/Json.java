@@ -1,11 +1,14 @@
-package org.autobalance.observe;
+package org.autobalance.json;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** Writes flat JSON objects: strings, numbers, booleans and nested maps. Non-finite numbers become {@code null}. */
+/**
+ * Internal (not exported by the module): the JSON of the iteration log, the summaries and the reports. Writes flat
+ * JSON objects: strings, numbers, booleans and nested maps. Non-finite numbers become {@code null}.
+ */
 public final class Json {
     private Json() {
     }

@@ -1,4 +1,4 @@
-package org.autobalance.observe;
+package org.autobalance.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
