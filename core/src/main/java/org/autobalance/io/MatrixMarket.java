@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +61,10 @@ import org.autobalance.memory.SparseMatrix;
  * Every problem is reported as a {@link MatrixFormatException} naming the source, the 1-based line and what is
  * wrong, for instance {@code "m.mtx, line 7: non-finite value 'NaN' at row 2, column 3"} or
  * {@code "m.mtx, line 12: truncated: expected 20 values, found 9 before the end of the input"}. The matrix is
- * allocated only after the header and the size line are valid, and freed again when the body is bad.
+ * allocated only after the header and the size line are valid, and freed again when the body is bad. Reading a file,
+ * the size line is also checked against the file's length (a body of n values needs at least 2n − 1 bytes, of n
+ * coordinate entries 6n − 1) and the matrix against the machine's physical memory before anything is allocated, so a
+ * lying header costs neither time nor memory.
  *
  * <p>Reading as a sparse matrix ({@link #readSparse}) stages the listed entries in native memory (16 bytes each, with
  * mirrors) before building the CSR arrays; the dense reading of a coordinate file goes through the same sparse
@@ -135,7 +139,7 @@ public final class MatrixMarket {
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
         try (BufferedReader reader = open(path)) {
-            return read(reader, path.toString(), dtype);
+            return read(reader, path.toString(), dtype, allocated -> { }, Files.size(path), physicalMemoryBytes());
         }
     }
 
@@ -149,7 +153,12 @@ public final class MatrixMarket {
      */
     public static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
         try (BufferedReader reader = open(path)) {
-            return readSparse(reader, path.toString(), dtype);
+            // the sparse path never densifies: only the size line against the file's length is checked
+            if (dtype == null) {
+                throw new IllegalArgumentException("dtype must not be null");
+            }
+            return new Parser(reader, path.toString(), dtype, allocated -> { }, Files.size(path), Long.MAX_VALUE)
+                    .parseSparse();
         }
     }
 
@@ -160,7 +169,7 @@ public final class MatrixMarket {
         }
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
-        return new Parser(buffered, source, dtype, allocated -> { }).parseSparse();
+        return new Parser(buffered, source, dtype, allocated -> { }, -1, Long.MAX_VALUE).parseSparse();
     }
 
     /**
@@ -170,7 +179,8 @@ public final class MatrixMarket {
      */
     public static Header readHeader(Path path) throws IOException {
         try (BufferedReader reader = open(path)) {
-            Parser p = new Parser(reader, path.toString(), DType.FLOAT64, allocated -> { });
+            Parser p = new Parser(reader, path.toString(), DType.FLOAT64, allocated -> { }, Files.size(path),
+                    Long.MAX_VALUE);
             p.readHeaderAndSize();
             return new Header(p.format == Format.COORDINATE, p.rows, p.cols, p.entries, p.symmetry.keyword());
         }
@@ -195,18 +205,37 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Reader reader, String source, DType dtype) throws IOException {
-        return read(reader, source, dtype, allocated -> { });
+        return read(reader, source, dtype, allocated -> { }, -1, physicalMemoryBytes());
     }
 
-    /** As {@link #read(Reader, String, DType)}, handing the matrix to {@code onAllocate} as soon as it exists. */
-    static DenseMatrix read(Reader reader, String source, DType dtype, Consumer<DenseMatrix> onAllocate)
-            throws IOException {
+    /**
+     * As {@link #read(Reader, String, DType)}, handing the matrix to {@code onAllocate} as soon as it exists.
+     *
+     * @param inputChars the length of the whole input in characters (bytes: the decoding is ISO-8859-1), or −1 when
+     *        unknown; when known, a size line that declares more values than the rest of the input can hold is
+     *        refused as truncated <em>before</em> anything is allocated
+     * @param maxMatrixBytes a matrix needing more memory than this is refused before allocation
+     */
+    static DenseMatrix read(Reader reader, String source, DType dtype, Consumer<DenseMatrix> onAllocate,
+            long inputChars, long maxMatrixBytes) throws IOException {
         if (dtype == null) {
             throw new IllegalArgumentException("dtype must not be null");
         }
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
-        return new Parser(buffered, source, dtype, onAllocate).parse();
+        return new Parser(buffered, source, dtype, onAllocate, inputChars, maxMatrixBytes).parse();
+    }
+
+    /** This machine's physical memory in bytes (no matrix read from a file may need more), or Long.MAX_VALUE. */
+    static long physicalMemoryBytes() {
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                return os.getTotalMemorySize();
+            }
+        } catch (LinkageError e) {
+            // java.management or jdk.management absent: no limit beyond what the allocation itself enforces
+        }
+        return Long.MAX_VALUE;
     }
 
     /**
@@ -325,11 +354,20 @@ public final class MatrixMarket {
         private int cols;
         private long entries;
 
-        Parser(BufferedReader in, String source, DType dtype, Consumer<DenseMatrix> onAllocate) {
+        /** Length of the whole input in characters, −1 if unknown. */
+        private final long inputChars;
+        private final long maxMatrixBytes;
+        /** Characters of the input consumed so far, counting one per line end (a CR LF pair counts as one). */
+        private long consumedChars;
+
+        Parser(BufferedReader in, String source, DType dtype, Consumer<DenseMatrix> onAllocate, long inputChars,
+                long maxMatrixBytes) {
             this.in = in;
             this.source = source;
             this.dtype = dtype;
             this.onAllocate = onAllocate;
+            this.inputChars = inputChars;
+            this.maxMatrixBytes = maxMatrixBytes;
         }
 
         void readHeaderAndSize() throws IOException {
@@ -347,10 +385,16 @@ public final class MatrixMarket {
             if (nextToken() != null) {
                 throw error("bad size line '" + quote(line) + "': expected " + sizeLineShape());
             }
+            checkTheInputCanHoldTheBody(rows, cols, entries);
         }
 
         DenseMatrix parse() throws IOException {
             readHeaderAndSize();
+            long bytes = (long) rows * cols * dtype.bytes();
+            if (bytes > maxMatrixBytes) {
+                throw error("size " + rows + " x " + cols + " needs " + bytes + " bytes as " + dtype.label()
+                        + ", more than the " + maxMatrixBytes + " bytes of memory of this machine");
+            }
             if (format == Format.COORDINATE) {
                 try (SparseMatrix s = readCoordinateBody()) {
                     DenseMatrix m;
@@ -426,6 +470,7 @@ public final class MatrixMarket {
             if (line == null) {
                 throw new MatrixFormatException(source, 1, "empty input: missing the Matrix Market header");
             }
+            consumedChars += line.length() + 1;
             lineNumber = 1;
             // A byte-order mark (U+FEFF, or its UTF-8 bytes as ISO-8859-1 decodes them) is not part of the banner.
             if (line.startsWith("\uFEFF")) {
@@ -483,6 +528,28 @@ public final class MatrixMarket {
                         + quote(token));
             }
             return (int) value;
+        }
+
+        /**
+         * Refuses a size line that declares more values than the rest of the input can hold, before the matrix is
+         * allocated: a 40-byte file claiming 45000 × 45000 would otherwise allocate (and zero) 15 GB and only then
+         * find the body truncated. An {@code array} value needs at least one character and a separator; a
+         * {@code coordinate} entry at least "i j v" and a line end. The count of consumed characters can only be
+         * low (a CR LF line end counts as one), so a complete file is never refused.
+         */
+        private void checkTheInputCanHoldTheBody(int rows, int cols, long entries) throws MatrixFormatException {
+            if (inputChars < 0) {
+                return;
+            }
+            long values = format == Format.COORDINATE ? entries
+                    : symmetry == Symmetry.SYMMETRIC ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
+            long needed = format == Format.COORDINATE ? 6 * values - 1 : 2 * values - 1;
+            long left = inputChars - consumedChars;
+            if (values > 0 && needed > left) {
+                throw error("truncated: the size line declares " + values + (format == Format.COORDINATE
+                        ? " entries" : " values") + ", which need at least " + needed + " bytes, but only " + left
+                        + " bytes follow it");
+            }
         }
 
         private long entryCount() throws MatrixFormatException {
@@ -614,6 +681,7 @@ public final class MatrixMarket {
                 if (next == null) {
                     return false;
                 }
+                consumedChars += next.length() + 1;
                 lineNumber++;
                 line = next;
                 position = 0;

@@ -413,10 +413,11 @@ class MatrixMarketTest {
     @Test
     void fileErrorsNameTheFile() throws IOException {
         Path file = dir.resolve("broken.mtx");
-        Files.writeString(file, ARRAY + "2 2\n1\n2\n3\n");
+        // long enough for the size check (7 bytes for 4 values), one value short for the body
+        Files.writeString(file, ARRAY + "2 2\n1.000000\n2.0000\n3\n");
         MatrixFormatException e = assertThrows(MatrixFormatException.class,
                 () -> MatrixMarket.read(file, DType.FLOAT64).close());
-        assertContains(e.getMessage(), file + ", line 5: truncated");
+        assertContains(e.getMessage(), file + ", line 5: truncated: expected 4 values, found 3");
     }
 
     @Test
@@ -442,7 +443,8 @@ class MatrixMarketTest {
         for (String text : inputs) {
             List<DenseMatrix> allocated = new ArrayList<>();
             assertThrows(MatrixFormatException.class,
-                    () -> MatrixMarket.read(new StringReader(text), SOURCE, dtype, allocated::add).close());
+                    () -> MatrixMarket.read(new StringReader(text), SOURCE, dtype, allocated::add, -1, Long.MAX_VALUE)
+                            .close());
             // a coordinate body is parsed (into native staging, freed) before the dense matrix exists
             assertEquals(text.startsWith(COORDINATE) ? 0 : 1, allocated.size(), text);
             allocated.forEach(m -> assertTrue(m.isClosed(), "matrix left open after a failed read of " + text));
@@ -454,9 +456,59 @@ class MatrixMarketTest {
         for (String text : List.of("%%MatrixMarket matrix array complex general\n2 2\n", ARRAY + "2 x\n")) {
             List<DenseMatrix> allocated = new ArrayList<>();
             assertThrows(MatrixFormatException.class,
-                    () -> MatrixMarket.read(new StringReader(text), SOURCE, DType.FLOAT64, allocated::add).close());
+                    () -> MatrixMarket.read(new StringReader(text), SOURCE, DType.FLOAT64, allocated::add,
+                            -1, Long.MAX_VALUE).close());
             assertEquals(List.of(), allocated);
         }
+    }
+
+    /**
+     * A header is checked against the file's size before anything is allocated: before this check the 40-byte file
+     * below took 43 s and 15.5 GB to be refused as truncated.
+     */
+    @Test
+    void aLyingHeaderIsRefusedFromTheFileSizeBeforeAllocation() throws IOException {
+        Path lying = dir.resolve("lying.mtx");
+        Files.writeString(lying, ARRAY + "45000 45000\n1\n");
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(lying, DType.FLOAT64).close());
+        assertEquals(lying + ", line 2: truncated: the size line declares 2025000000 values, which need at least "
+                + "4049999999 bytes, but only 2 bytes follow it", e.getMessage());
+        for (String text : List.of(ARRAY + "3 3\n1 2 3 4 5 6 7 8\n", COORDINATE + "100 100 3\n1 1 1\n2 2 2\n",
+                "%%MatrixMarket matrix array real symmetric\n3 3\n1 2 3 4 5\n")) {
+            List<DenseMatrix> allocated = new ArrayList<>();
+            MatrixFormatException t = assertThrows(MatrixFormatException.class, () -> MatrixMarket.read(
+                    new StringReader(text), SOURCE, DType.FLOAT64, allocated::add, text.length(), Long.MAX_VALUE));
+            assertTrue(t.getMessage().contains("truncated: the size line declares"), t.getMessage());
+            assertEquals(List.of(), allocated, text);
+        }
+    }
+
+    /** The check is a lower bound: the tightest complete files (CR LF line ends, no final newline) still read. */
+    @Test
+    void theTightestCompleteFilesAreAccepted() throws IOException {
+        String[] tight = {ARRAY.replace("\n", "\r\n") + "2 2\r\n1\r\n2\r\n3\r\n4", ARRAY + "2 2\n1 2 3 4",
+            COORDINATE + "3 3 2\n1 1 5\n3 2 7", COORDINATE + "3 3 0\n"};
+        for (String text : tight) {
+            Path file = dir.resolve("tight.mtx");
+            Files.writeString(file, text, StandardCharsets.ISO_8859_1);
+            try (DenseMatrix m = MatrixMarket.read(file, DType.FLOAT64)) {
+                assertEquals(text.contains("array") ? 4.0 : 0.0, m.get(1, 1), text);
+            }
+        }
+    }
+
+    @Test
+    void aMatrixLargerThanTheMemoryLimitIsRefusedBeforeAllocation() {
+        String text = COORDINATE + "100 100 0\n";
+        List<DenseMatrix> allocated = new ArrayList<>();
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> MatrixMarket.read(
+                new StringReader(text), SOURCE, DType.FLOAT32, allocated::add, text.length(), 39_999));
+        assertTrue(e.getMessage().endsWith("size 100 x 100 needs 40000 bytes as float32, more than the 39999 bytes "
+                + "of memory of this machine"), e.getMessage());
+        assertEquals(List.of(), allocated);
+        long physical = MatrixMarket.physicalMemoryBytes();
+        assertTrue(physical > 1L << 30 && physical < 1L << 50, "physical memory " + physical);
     }
 
     // ---- helpers ----

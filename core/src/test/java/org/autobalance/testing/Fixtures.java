@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
+import org.autobalance.json.Json;
 
 /**
  * The reference fixtures in {@code src/test/resources/fixtures/} (made independently with numpy/scipy; see the
@@ -84,5 +86,35 @@ public final class Fixtures {
             copy.toFile().deleteOnExit();
         }
         return copy;
+    }
+
+    /**
+     * The number under {@code key} in JSON text, searched depth-first through nested objects and arrays (the first
+     * match wins); fails the test when there is none.
+     */
+    public static double jsonNumber(String json, String key) {
+        Object found = find(Json.parse(json), key);
+        if (!(found instanceof Number n)) {
+            throw new AssertionError("no number under \"" + key + "\" in " + json);
+        }
+        return n.doubleValue();
+    }
+
+    private static Object find(Object node, String key) {
+        if (node instanceof Map<?, ?> map) {
+            if (map.containsKey(key)) {
+                return map.get(key);
+            }
+            node = map.values();
+        }
+        if (node instanceof Iterable<?> items) {
+            for (Object item : items) {
+                Object f = find(item, key);
+                if (f != null) {
+                    return f;
+                }
+            }
+        }
+        return null;
     }
 }

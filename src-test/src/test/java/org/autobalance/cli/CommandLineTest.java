@@ -12,11 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
@@ -44,12 +44,6 @@ class CommandLineTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":\\s*(-?[0-9.eE+-]+)").matcher(json);
-        assertTrue(m.find(), key + " missing in " + json);
-        return Double.parseDouble(m.group(1));
-    }
-
     private static String fixture(String name) {
         return Fixtures.fixture(name).toString();
     }
@@ -68,7 +62,7 @@ class CommandLineTest {
     void userSuppliedFactorsAndAConstantStepReproduceTextbookIterates(String in, String outFormat)
             throws IOException {
         String trajectory = Files.readString(Fixtures.fixture("gd_trajectory.json"));
-        double eta = number(trajectory, "eta");
+        double eta = Fixtures.jsonNumber(trajectory, "eta");
         Path out = dir.resolve("out");
         Path log = dir.resolve("run.jsonl");
         Run r = run("factorize", "--input", fixture("gd_M." + in), "--rank", "2", "--dtype", "float64",
@@ -82,7 +76,7 @@ class CommandLineTest {
         double[][] v50 = read(Fixtures.fixture("gd_V50.mtx"));
         assertTrue(Dense.maxAbsDifference(u, u50) <= 1e-12 * Dense.maxAbs(u50), "U after 50 steps");
         assertTrue(Dense.maxAbsDifference(v, v50) <= 1e-12 * Dense.maxAbs(v50), "V after 50 steps");
-        assertEquals(50, number(Files.readString(out.resolve("summary.json")), "iterations"));
+        assertEquals(50, Fixtures.jsonNumber(Files.readString(out.resolve("summary.json")), "iterations"));
 
         List<String> records = Files.readAllLines(log);
         assertEquals(50, records.size());
@@ -94,16 +88,17 @@ class CommandLineTest {
         double n = (double) mArray.length * mArray[0].length * 0x1p-53;
         double lossTolerance = 2.5 * n / (1 - n) * normMSquared;
         double normM = Math.sqrt(normMSquared);
-        Matcher expected = Pattern.compile("\"loss\": ([0-9.eE+-]+),\\s*\"balance\": ([0-9.eE+-]+)")
-                .matcher(trajectory);
-        for (String record : records) {
-            assertTrue(expected.find());
-            double loss = Double.parseDouble(expected.group(1));
-            double balance = Double.parseDouble(expected.group(2));
-            assertEquals(loss, number(record, "loss"), lossTolerance, record);
-            assertEquals(balance, number(record, "balance"), 1e-12 * balance, record);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> expected = (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(trajectory))
+                .get("trajectory");
+        for (int t = 0; t < records.size(); t++) {
+            String record = records.get(t);
+            double loss = (Double) expected.get(t).get("loss");
+            double balance = (Double) expected.get(t).get("balance");
+            assertEquals(loss, Fixtures.jsonNumber(record, "loss"), lossTolerance, record);
+            assertEquals(balance, Fixtures.jsonNumber(record, "balance"), 1e-12 * balance, record);
             // relative_error = √(2·loss)/‖M‖_F moves by δloss/(‖M‖_F·√(2·loss)) for an error δloss of the loss
-            assertEquals(Math.sqrt(2 * loss) / normM, number(record, "relative_error"),
+            assertEquals(Math.sqrt(2 * loss) / normM, Fixtures.jsonNumber(record, "relative_error"),
                     lossTolerance / (normM * Math.sqrt(2 * loss)), record);
         }
     }
@@ -125,7 +120,7 @@ class CommandLineTest {
         String a = Files.readString(fromMtx.resolve("summary.json"));
         String b = Files.readString(fromNpy.resolve("summary.json"));
         for (String key : List.of("iterations", "loss", "relative_error", "balance")) {
-            assertEquals(number(a, key), number(b, key), key);
+            assertEquals(Fixtures.jsonNumber(a, key), Fixtures.jsonNumber(b, key), key);
         }
     }
 
@@ -136,9 +131,9 @@ class CommandLineTest {
         Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", String.valueOf(rank),
                 "--max-iter", "20000", "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
-        double optimum = number(Files.readString(Fixtures.fixture("spectrum_64x48.json")).replace(" ", ""),
+        double optimum = Fixtures.jsonNumber(Files.readString(Fixtures.fixture("spectrum_64x48.json")),
                 String.valueOf(rank));
-        double loss = number(Files.readString(out.resolve("summary.json")), "loss");
+        double loss = Fixtures.jsonNumber(Files.readString(out.resolve("summary.json")), "loss");
         assertTrue(loss >= optimum * (1 - 1e-9), "below the Eckart–Young optimum: " + loss);
         assertTrue(loss <= optimum * 1.001, "loss " + loss + " vs optimum " + optimum);
     }
@@ -150,20 +145,20 @@ class CommandLineTest {
                 "--max-iter", "37", "--dtype", "float32", "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         String summary = Files.readString(out.resolve("summary.json"));
-        assertEquals(37, number(summary, "iterations"));
+        assertEquals(37, Fixtures.jsonNumber(summary, "iterations"));
         assertTrue(summary.contains("\"stop_reason\":\"max_iterations\""), summary);
         for (String key : List.of("loss", "relative_error", "balance", "norm_u", "norm_v", "seconds")) {
-            assertTrue(Double.isFinite(number(summary, key)), key);
+            assertTrue(Double.isFinite(Fixtures.jsonNumber(summary, key)), key);
         }
         // the phases, as epoch seconds in the order they happen; load_seconds is the first gap
         double previous = 0;
         for (String phase : List.of("process_start", "load_start", "loaded", "first_iteration", "done")) {
-            double t = number(summary, phase);
+            double t = Fixtures.jsonNumber(summary, phase);
             assertTrue(t >= previous && t > 1.7e9, phase + " at " + t + " in " + summary);
             previous = t;
         }
-        assertEquals(number(summary, "loaded") - number(summary, "load_start"), number(summary, "load_seconds"),
-                1e-6);
+        assertEquals(Fixtures.jsonNumber(summary, "loaded") - Fixtures.jsonNumber(summary, "load_start"),
+                Fixtures.jsonNumber(summary, "load_seconds"), 1e-6);
     }
 
     @ParameterizedTest
@@ -289,7 +284,7 @@ class CommandLineTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("relative error") && r.out().contains("balance"), r.out());
         assertTrue(r.out().contains(out.resolve("summary.json").toString()), r.out());
-        assertEquals(3, number(Files.readString(out.resolve("summary.json")), "iterations"));
+        assertEquals(3, Fixtures.jsonNumber(Files.readString(out.resolve("summary.json")), "iterations"));
     }
 
     private static void assertNoOutputs(Path out) {

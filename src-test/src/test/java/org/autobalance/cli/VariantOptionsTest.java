@@ -8,8 +8,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -33,12 +31,6 @@ class VariantOptionsTest {
         try (DenseMatrix m = MatrixMarket.read(p, DType.FLOAT64)) {
             return m.toArray();
         }
-    }
-
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\"\\s*:\\s*(-?[0-9.eE+-]+)").matcher(json);
-        assertTrue(m.find(), key + " missing in " + json);
-        return Double.parseDouble(m.group(1));
     }
 
     @ParameterizedTest
@@ -75,9 +67,9 @@ class VariantOptionsTest {
                 "--variant", "alternating", "--init", "ward-kolda", "--schedule", "auto:0.5625", "--max-iter",
                 "20000", "--out", out.toString());
         assertEquals(0, code, err.toString());
-        double optimum = number(Files.readString(Fixtures.fixture("spectrum_64x48.json")), "5");
+        double optimum = Fixtures.jsonNumber(Files.readString(Fixtures.fixture("spectrum_64x48.json")), "5");
         String summary = Files.readString(out.resolve("summary.json"));
-        double loss = number(summary, "loss");
+        double loss = Fixtures.jsonNumber(summary, "loss");
         // the stop rule is ‖∇f‖ ≤ √u·‖M‖·‖(U,V)‖: the loss is then within a relative 1e-3 of the Eckart–Young value
         assertTrue(loss >= optimum * (1 - 1e-9) && loss <= optimum * 1.001, "loss " + loss + " vs " + optimum);
         assertTrue(summary.contains("\"init\":\"ward-kolda:4.0,"), summary);

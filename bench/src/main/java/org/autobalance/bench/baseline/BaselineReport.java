@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -107,7 +108,7 @@ public final class BaselineReport {
     @SuppressWarnings("unchecked")
     static List<Result> parse(String json) {
         List<Result> out = new ArrayList<>();
-        for (Object o : (List<Object>) MiniJson.parse(json)) {
+        for (Object o : (List<Object>) Json.parse(json)) {
             Map<String, Object> e = (Map<String, Object>) o;
             if (!String.valueOf(e.get("benchmark")).endsWith("BaselineIterationBenchmark.iterate")) {
                 continue;
@@ -151,7 +152,7 @@ public final class BaselineReport {
 
     @SuppressWarnings("unchecked")
     private static String jmhSettings(String json) {
-        List<Object> all = (List<Object>) MiniJson.parse(json);
+        List<Object> all = (List<Object>) Json.parse(json);
         for (Object o : all) {
             Map<String, Object> e = (Map<String, Object>) o;
             if (String.valueOf(e.get("benchmark")).endsWith("BaselineIterationBenchmark.iterate")) {

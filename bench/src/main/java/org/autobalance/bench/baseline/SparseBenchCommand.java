@@ -232,7 +232,7 @@ public final class SparseBenchCommand {
         }
         String last = output.lines().reduce((a, b) -> b).orElse("{}");
         @SuppressWarnings("unchecked")
-        Map<String, Object> parsed = (Map<String, Object>) MiniJson.parse(last);
+        Map<String, Object> parsed = (Map<String, Object>) Json.parse(last);
         return parsed;
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +22,7 @@ class BenchCommandJsonTest {
         BenchCommand.writeJson(List.of(
                 new BenchCommand.Row("autobalance", DType.FLOAT32, 4096, 2048, 16, 2, 12.5, 6.25),
                 new BenchCommand.Row("openblas-gram", DType.FLOAT64, 4096, 2048, 16, 2, 50.0, 6.25)), file);
-        List<Object> records = (List<Object>) MiniJson.parse(Files.readString(file));
+        List<Object> records = (List<Object>) Json.parse(Files.readString(file));
         assertEquals(2, records.size());
         Map<String, Object> first = (Map<String, Object>) records.getFirst();
         assertEquals(List.of("impl", "dtype", "d1", "d2", "r", "threads", "ms_per_iter", "floor_ms", "gflops"),

@@ -1,0 +1,55 @@
+package org.autobalance.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * Any bytes given to the Matrix Market reader give a finite matrix or a {@link MatrixFormatException} — never another
+ * exception, an allocation the input cannot back, a leaked matrix or a hang. Under plain {@code mvn test} this runs
+ * the seed corpus in {@code MatrixMarketFuzzTestInputs/anyBytes/} (real files of every supported kind plus the
+ * findings of earlier runs) as a regression test; {@code JAZZER_FUZZ=1} fuzzes (native-notes/reliability.md).
+ */
+class MatrixMarketFuzzTest {
+    /** Small enough that a fuzzed header cannot make one execution slow; the real limit is physical memory. */
+    private static final long MAX_MATRIX_BYTES = 1 << 24;
+
+    @FuzzTest(maxDuration = "10s")
+    void anyBytes(byte[] data) throws IOException {
+        // the first byte picks the dtype, so that both parsers' rounding paths are fuzzed
+        DType dtype = data.length > 0 && (data[0] & 1) == 1 ? DType.FLOAT32 : DType.FLOAT64;
+        String text = new String(data, StandardCharsets.ISO_8859_1);
+        List<DenseMatrix> allocated = new ArrayList<>();
+        DenseMatrix read;
+        try {
+            read = MatrixMarket.read(new StringReader(text), "fuzz", dtype, allocated::add, text.length(),
+                    MAX_MATRIX_BYTES);
+        } catch (MatrixFormatException expected) {
+            // the documented outcome for malformed input; it must not leave the matrix allocated
+            for (DenseMatrix a : allocated) {
+                assertTrue(a.isClosed(), "a failed read left its matrix open");
+            }
+            return;
+        }
+        try (DenseMatrix m = read) {
+            assertEquals(List.of(m), allocated);
+            assertNull(m.firstNonFinite(), "a non-finite value was accepted");
+            assertTrue((long) m.rows() * m.cols() * dtype.bytes() <= MAX_MATRIX_BYTES);
+            // an array value needs at least a digit and a separator, so the size check admits no array larger than
+            // the input (a coordinate file may declare any size with few entries: only the memory limit applies)
+            String banner = text.lines().findFirst().orElse("").toLowerCase(java.util.Locale.ROOT);
+            if (banner.contains(" array ")) {
+                assertTrue((long) m.rows() * m.cols() <= 2L * text.length(), "array larger than its input");
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package org.autobalance.memory;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.ObjectName;
+import org.autobalance.io.MatrixFormatException;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.DivergenceException;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Result;
+
+/**
+ * The child JVM of {@link NativeMemoryLeakTest}: runs allocate/free cycles of everything that holds native memory and
+ * prints what Native Memory Tracking saw before and after. Output lines: {@code nmt-off} (and exit 3) when the JVM
+ * runs without {@code -XX:NativeMemoryTracking}, else {@code before OTHER_BYTES THREADS},
+ * {@code after OTHER_BYTES THREADS} and {@code cycles N}.
+ */
+public final class LeakProbe {
+    private static final Pattern OTHER = Pattern.compile("-\\s+Other \\(reserved=(\\d+), committed=(\\d+)\\)");
+    private static final Pattern THREADS = Pattern.compile("\\(threads #(\\d+)\\)");
+
+    private LeakProbe() {
+    }
+
+    /** {@code args[0]}: warm-up cycles, {@code args[1]}: measured cycles. */
+    public static void main(String[] args) throws Exception {
+        int warmUp = Integer.parseInt(args[0]);
+        int cycles = Integer.parseInt(args[1]);
+        if (nativeMemory() == null) {
+            System.out.println("nmt-off");
+            System.exit(3);
+        }
+        for (int c = 0; c < warmUp; c++) {
+            cycle(c);
+        }
+        long[] before = measure();
+        for (int c = 0; c < cycles; c++) {
+            cycle(c);
+        }
+        long[] after = measure();
+        System.out.println("before " + before[0] + " " + before[1]);
+        System.out.println("after " + after[0] + " " + after[1]);
+        System.out.println("cycles " + cycles);
+    }
+
+    /** One of eight kinds of cycle, by {@code c} mod 8; every one frees all it allocates, or fails to. */
+    static void cycle(int c) throws IOException {
+        DType dtype = c % 2 == 0 ? DType.FLOAT64 : DType.FLOAT32;
+        double[][] values = {{1, 2, 3}, {4, 5, 6.5}, {7, 8, 10}, {1, 0, 1}};
+        switch (c % 8) {
+            case 0, 1 -> {
+                try (DenseMatrix m = DenseMatrix.allocate(dtype, 17 + c % 5, 9); DenseMatrix n = m.copy(dtype)) {
+                    n.set(0, 0, 1);
+                }
+            }
+            case 2 -> {
+                try (DenseMatrix m = DenseMatrix.of(dtype, values);
+                        Result r = Factorizer.builder(m, 2).threads(1 + c % 3).maxIterations(3).build().run()) {
+                    r.u().get(0, 0);
+                }
+            }
+            case 3 -> {
+                // divergence: a step far above 2/σ₁ blows up within a few iterations; the solver frees its factors
+                try (DenseMatrix m = DenseMatrix.of(dtype, values)) {
+                    Factorizer.builder(m, 2).threads(2).schedule(new ConstantSchedule(50)).maxIterations(500)
+                            .build().run().close();
+                    throw new IllegalStateException("expected divergence");
+                } catch (DivergenceException expected) {
+                    // freed by the solver
+                }
+            }
+            case 4 -> {
+                // a run stopped from inside (a listener that throws, as a cancelled caller would) and a time limit
+                try (DenseMatrix m = DenseMatrix.of(dtype, values)) {
+                    try {
+                        Factorizer.builder(m, 2).threads(2).maxIterations(100).listener(rec -> {
+                            if (rec.iteration() == 2) {
+                                throw new IllegalStateException("cancelled");
+                            }
+                        }).build().run().close();
+                    } catch (IllegalStateException expected) {
+                        // freed by the solver
+                    }
+                    Factorizer.builder(m, 2).timeLimit(Duration.ofNanos(1)).build().run().close();
+                }
+            }
+            case 5 -> {
+                // bad input: refused by the builder (NaN in M) and by the rank check, before anything is allocated
+                values[1][1] = Double.NaN;
+                try (DenseMatrix m = DenseMatrix.of(dtype, values)) {
+                    Factorizer.builder(m, 2).build();
+                    throw new IllegalStateException("expected a refusal");
+                } catch (IllegalArgumentException expected) {
+                    // nothing allocated by the solver
+                }
+                try {
+                    DenseMatrix.of(dtype, new double[][] {{1, 2}, {3}}).close();
+                } catch (IllegalArgumentException expected) {
+                    // the half-built matrix is freed by DenseMatrix.of
+                }
+            }
+            case 6 -> {
+                // reader error paths after the matrix is allocated: truncated body, NaN mid-read, duplicate entry
+                for (String text : new String[] {"%%MatrixMarket matrix array real general\n3 3\n1\n2\n3\n4\n",
+                    "%%MatrixMarket matrix array real general\n2 2\n1\nNaN\n3\n4\n",
+                    "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 1\n1 1 2\n"}) {
+                    try {
+                        MatrixMarket.read(new StringReader(text), "leak", dtype).close();
+                        throw new IllegalStateException("expected a format error");
+                    } catch (MatrixFormatException expected) {
+                        // the reader frees the matrix
+                    }
+                }
+            }
+            default -> {
+                try (DenseMatrix m = MatrixMarket.read(new StringReader(
+                        "%%MatrixMarket matrix coordinate real symmetric\n4 4 2\n1 1 1.5\n4 2 -2\n"), "leak", dtype)) {
+                    m.get(3, 1);
+                }
+            }
+        }
+    }
+
+    /** {Other committed bytes, threads} from NMT, after a full GC (freed arenas of unreachable matrices go too). */
+    static long[] measure() throws Exception {
+        System.gc();
+        String summary = nativeMemory();
+        Matcher other = OTHER.matcher(summary);
+        Matcher threads = THREADS.matcher(summary);
+        if (!threads.find()) {
+            throw new IllegalStateException("unexpected NMT summary:\n" + summary);
+        }
+        // the category appears only once something is allocated in it (Unsafe.allocateMemory, hence Arena memory)
+        long committed = other.find() ? Long.parseLong(other.group(2)) : 0;
+        return new long[] {committed, Long.parseLong(threads.group(1))};
+    }
+
+    /** The NMT summary in bytes, read in-process through the DiagnosticCommand MBean; null when NMT is off. */
+    static String nativeMemory() throws Exception {
+        String out = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
+                new Object[] {new String[] {"summary", "scale=b"}}, new String[] {String[].class.getName()});
+        return out.contains("not enabled") ? null : out;
+    }
+}
