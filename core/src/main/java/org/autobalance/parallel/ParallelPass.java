@@ -12,7 +12,14 @@ import java.util.concurrent.locks.LockSupport;
  * deterministic therefore gives the same bits on every call.
  *
  * <p>The calling thread runs chunk 0 itself, so {@code threads = 1} uses no extra thread at all. Calls must come from
- * one thread at a time; a pass is not re-entrant.
+ * one thread at a time; a pass is not re-entrant. {@link #close} may come from any thread, also during a run: that run
+ * then completes or throws {@link IllegalStateException}, it never hangs.
+ *
+ * <p>Memory visibility (the Java memory model, JLS §17.4.5): the caller writes the task and the row count, then the
+ * volatile {@code epoch}; a worker reads {@code epoch} before the task, so the task it runs is the one published.
+ * A worker writes its result and failure, then the volatile {@code done}; the caller reads {@code done} before the
+ * results. Each pair is a volatile write and a read that sees it, hence happens-before (ParallelPassTest stresses
+ * both directions).
  */
 public final class ParallelPass implements AutoCloseable {
 
@@ -117,6 +124,13 @@ public final class ParallelPass implements AutoCloseable {
                 if (++spins < SPINS_BEFORE_BACKOFF) {
                     Thread.onSpinWait();
                 } else {
+                    // closed by another thread: a worker that saw the flag before this epoch has exited without
+                    // running its chunk, and waiting for it would never end
+                    if (closed && !w.thread.isAlive() && w.done != e) {
+                        this.task = null;
+                        java.util.Arrays.fill(failures, null);
+                        throw new IllegalStateException("parallel pass was closed by another thread during a run");
+                    }
                     Thread.yield();
                 }
             }
