@@ -106,7 +106,7 @@ public final class Factorizer {
         private Duration timeLimit;
         private long exactLossEvery;
         private Predicate<IterationRecord> stopWhen = r -> false;
-        private final FactorKernels kernels = KernelProvider.kernels();
+        private FactorKernels kernels = KernelProvider.kernels();
         private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
         private CancelToken cancelToken;
@@ -228,6 +228,12 @@ public final class Factorizer {
          */
         public Builder cancelToken(CancelToken token) {
             this.cancelToken = token;
+            return this;
+        }
+
+        /** Replaces the dense kernels chosen by {@link KernelProvider}: package-private, for tests of failures. */
+        Builder kernels(FactorKernels kernels) {
+            this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
             return this;
         }
 
