@@ -533,17 +533,21 @@ public final class MatrixMarket {
         /**
          * Refuses a size line that declares more values than the rest of the input can hold, before the matrix is
          * allocated: a 40-byte file claiming 45000 × 45000 would otherwise allocate (and zero) 15 GB and only then
-         * find the body truncated. An {@code array} value needs at least one character and a separator; a
-         * {@code coordinate} entry at least "i j v" and a line end. The count of consumed characters can only be
+         * find the body truncated. An {@code array} value needs at least one character and a separator (a symmetric
+         * file lists n(n+1)/2 values, a skew-symmetric one n(n−1)/2); a {@code coordinate} entry at least "i j v" (or
+         * "i j" for a pattern) and a line end. The count of consumed characters can only be
          * low (a CR LF line end counts as one), so a complete file is never refused.
          */
         private void checkTheInputCanHoldTheBody(int rows, int cols, long entries) throws MatrixFormatException {
             if (inputChars < 0) {
                 return;
             }
-            long values = format == Format.COORDINATE ? entries
-                    : symmetry == Symmetry.SYMMETRIC ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
-            long needed = format == Format.COORDINATE ? 6 * values - 1 : 2 * values - 1;
+            int mirror = symmetry.mirror();
+            long values = format == Format.COORDINATE ? entries : mirror == 0 ? (long) rows * cols
+                    : mirror > 0 ? (long) rows * (rows + 1) / 2 : (long) rows * (rows - 1) / 2;
+            // a coordinate entry is "i j v" and a line end, or "i j" and a line end for a pattern
+            int entryBytes = field == Field.PATTERN ? 4 : 6;
+            long needed = format == Format.COORDINATE ? entryBytes * values - 1 : 2 * values - 1;
             long left = inputChars - consumedChars;
             if (values > 0 && needed > left) {
                 throw error("truncated: the size line declares " + values + (format == Format.COORDINATE
