@@ -82,9 +82,13 @@ public final class SolverOptions {
      * closed by the caller after the run.
      */
     Factorizer.Builder builder(DenseMatrix m, int rank, List<DenseMatrix> owned) {
-        Factorizer.Builder b = Factorizer.builder(m, rank);
+        return configure(Factorizer.builder(m, rank), m.dtype(), owned);
+    }
+
+    /** Applies these options to {@code b}, a builder for a matrix of {@code dtype}; see {@link #builder}. */
+    Factorizer.Builder configure(Factorizer.Builder b, DType dtype, List<DenseMatrix> owned) {
         b.schedule(schedule());
-        b.initializer(initializer(m.dtype(), owned));
+        b.initializer(initializer(dtype, owned));
         b.variant(variant());
         option("--max-iter", () -> b.maxIterations(maxIterations));
         if (tolerance != null) {

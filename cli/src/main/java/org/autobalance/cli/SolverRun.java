@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -92,10 +93,21 @@ public final class SolverRun {
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
             throws IOException {
+        execute(printer, label, owned -> options.builder(m, rank, owned), rank, options, out, outFormat, log, clock,
+                extraSummary);
+    }
+
+    /**
+     * As the other {@code execute}, for a builder made by {@code builder} (which adds the factors it reads for
+     * {@code --init file:…} to the list it is given, to be closed after the run).
+     */
+    static void execute(PrintWriter printer, String label, Function<List<DenseMatrix>, Factorizer.Builder> builder,
+            int rank, SolverOptions options, Path out, RunOutputs.Format outFormat, Path log, RunClock clock,
+            Map<String, Object> extraSummary) throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
         try {
             execute(printer, label, rank, options.maxIterations(), out, outFormat, log, clock, extraSummary, () -> {
-                Factorizer factorizer = options.builder(m, rank, owned).build();
+                Factorizer factorizer = builder.apply(owned).build();
                 return listeners -> finished(factorizer.run(listeners));
             });
         } finally {
@@ -151,6 +163,12 @@ public final class SolverRun {
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                         + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
                         summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
+                Object objective = summary.get("objective");
+                if (objective != null && !objective.equals("full")) {
+                    printer.printf("objective %s: loss and relative error over the observed entries%s%n", objective,
+                            summary.get("test_rmse") instanceof Double rmse
+                                    ? String.format(", held-out RMSE %.6e", rmse) : "");
+                }
                 if (first[0] != null) {
                     // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
                     printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),

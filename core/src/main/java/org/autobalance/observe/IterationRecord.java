@@ -19,9 +19,17 @@ import java.util.Map;
  * @param gradientNorm ‖(∇_U, ∇_V)‖_F of the objective being minimised, at (U_t, V_t); for alternating GD the
  *        direction actually stepped, ∇_U at (U_t, V_t) and ∇_V at (U_{t+1}, V_t)
  * @param seconds wall time since the solver started (after set-up), at the end of this iteration
+ * @param heldOutRmse √(Σ(uᵢ·vⱼ − Mᵢⱼ)²/n) over the n held-out entries at (U_t, V_t) (matrix completion with a held-out
+ *        set), NaN when the run has none
  */
 public record IterationRecord(long iteration, double eta, double loss, boolean lossExact, double relativeError,
-        double balance, double normU, double normV, double gradientNorm, double seconds) {
+        double balance, double normU, double normV, double gradientNorm, double seconds, double heldOutRmse) {
+
+    /** A record of a run without a held-out set. */
+    public IterationRecord(long iteration, double eta, double loss, boolean lossExact, double relativeError,
+            double balance, double normU, double normV, double gradientNorm, double seconds) {
+        this(iteration, eta, loss, lossExact, relativeError, balance, normU, normV, gradientNorm, seconds, Double.NaN);
+    }
 
     /** The fields as an ordered map, keys as in the JSON-lines log. */
     public Map<String, Object> toMap() {
@@ -36,6 +44,9 @@ public record IterationRecord(long iteration, double eta, double loss, boolean l
         m.put("norm_v", normV);
         m.put("grad_norm", gradientNorm);
         m.put("seconds", seconds);
+        if (!Double.isNaN(heldOutRmse)) {
+            m.put("test_rmse", heldOutRmse);
+        }
         return m;
     }
 }

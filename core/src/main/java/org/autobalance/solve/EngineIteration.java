@@ -1,9 +1,13 @@
 package org.autobalance.solve;
 
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.ParallelPass;
 
 /**
@@ -23,6 +27,8 @@ public final class EngineIteration implements AutoCloseable {
     private final ParallelPass pass;
     private final IterationEngine engine;
     private final String kernelName;
+    /** The zero coefficients of the observed loss with λ = 0 (its pass leaves the whole gradient), else null. */
+    private final double[] observedCoefficients;
 
     /**
      * @param m the data matrix, d1 × d2 (not modified)
@@ -37,23 +43,46 @@ public final class EngineIteration implements AutoCloseable {
     /** As {@link #EngineIteration(DenseMatrix, DenseMatrix, DenseMatrix, int)} with the given kernels. */
     public EngineIteration(FactorKernels kernels, DenseMatrix m, DenseMatrix u, DenseMatrix v, int threads) {
         Objects.requireNonNull(kernels, "kernels");
-        if (u.rows() != m.rows() || v.rows() != m.cols() || u.cols() != v.cols()) {
-            throw new IllegalArgumentException("shapes do not fit: M " + m.rows() + " x " + m.cols() + ", U "
+        check(m.rows(), m.cols(), m.dtype(), u, v);
+        this.kernelName = kernels.name();
+        this.observedCoefficients = null;
+        this.pass = new ParallelPass(threads);
+        this.engine = engine(() -> new IterationEngine(kernels, pass, m, u, v));
+    }
+
+    /**
+     * One bare iteration on a sparse M with the chosen kernels: the full loss (as a {@code Factorizer} run on the
+     * sparse M), or with {@code observed} the observed-entries loss with λ = 0 (its step is U −= η·R_ΩV,
+     * V −= η·R_ΩᵀU from one pass over the stored entries).
+     */
+    public EngineIteration(FactorKernels kernels, SparseKernels sparseKernels, SparseMatrix m, DenseMatrix u,
+            DenseMatrix v, int threads, boolean observed) {
+        Objects.requireNonNull(kernels, "kernels");
+        Objects.requireNonNull(sparseKernels, "sparse kernels");
+        check(m.rows(), m.cols(), m.dtype(), u, v);
+        this.kernelName = sparseKernels.name();
+        this.observedCoefficients = observed ? new double[u.cols() * u.cols()] : null;
+        this.pass = new ParallelPass(threads);
+        this.engine = engine(() -> new IterationEngine(kernels, sparseKernels, pass, m, observed, null, u, v));
+    }
+
+    private static void check(int rows, int cols, DType dtype, DenseMatrix u, DenseMatrix v) {
+        if (u.rows() != rows || v.rows() != cols || u.cols() != v.cols()) {
+            throw new IllegalArgumentException("shapes do not fit: M " + rows + " x " + cols + ", U "
                     + u.rows() + " x " + u.cols() + ", V " + v.rows() + " x " + v.cols());
         }
-        if (u.dtype() != m.dtype() || v.dtype() != m.dtype()) {
+        if (u.dtype() != dtype || v.dtype() != dtype) {
             throw new IllegalArgumentException("M, U and V must share one dtype");
         }
-        this.kernelName = kernels.name();
-        this.pass = new ParallelPass(threads);
-        IterationEngine e;
+    }
+
+    private IterationEngine engine(Supplier<IterationEngine> create) {
         try {
-            e = new IterationEngine(kernels, pass, m, u, v);
+            return create.get();
         } catch (RuntimeException | Error ex) {
             pass.close();
             throw ex;
         }
-        this.engine = e;
     }
 
     /**
@@ -63,7 +92,8 @@ public final class EngineIteration implements AutoCloseable {
      */
     public double iterate(double eta) {
         engine.fusedPass();
-        return engine.step(engine.gramV, engine.gramU, eta);
+        return observedCoefficients != null ? engine.step(observedCoefficients, observedCoefficients, eta)
+                : engine.step(engine.gramV, engine.gramU, eta);
     }
 
     /** The kernels' short name, e.g. {@code scalar}. */

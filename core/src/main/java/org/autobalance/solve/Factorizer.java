@@ -8,8 +8,10 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.parallel.ParallelPass;
@@ -25,6 +27,10 @@ import org.autobalance.schedule.StepSchedule;
  * residual is never formed), plus O((d1 + d2)·r²) work on the factors. Every iteration yields an
  * {@link IterationRecord} to the listeners.
  *
+ * <p>M may be a {@link SparseMatrix}: the pass then runs over its stored entries (O(nnz·r)), for the same full loss
+ * (zeros count; same schedules, variants, records and results) or for the observed-entries loss of matrix completion
+ * ({@link Objective}), optionally with a held-out set whose RMSE is in every record.
+ *
  * <pre>{@code
  * try (Result result = Factorizer.builder(m, 8).schedule(StepSchedule.parse("auto")).maxIterations(5000).build().run()) {
  *     System.out.println(result.relativeError() + " " + result.balance());
@@ -38,9 +44,22 @@ public final class Factorizer {
     /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
     private final Settings config;
 
-    private record Settings(DenseMatrix m, int rank, StepSchedule schedule, Initializer initializer, Variant variant,
-            int threads, long seed, long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
-            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners) {
+    private record Settings(DenseMatrix m, SparseMatrix sparse, Objective objective, SparseMatrix heldOut, int rank,
+            StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
+            long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
+            Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
+            List<IterationListener> listeners) {
+        int rows() {
+            return m != null ? m.rows() : sparse.rows();
+        }
+
+        int cols() {
+            return m != null ? m.cols() : sparse.cols();
+        }
+
+        DType dtype() {
+            return m != null ? m.dtype() : sparse.dtype();
+        }
     }
 
     private Factorizer(Settings config) {
@@ -58,13 +77,24 @@ public final class Factorizer {
 
     /** A builder for factorising {@code m} (not modified, not owned) at rank {@code rank}. */
     public static Builder builder(DenseMatrix m, int rank) {
-        return new Builder(m, rank);
+        return new Builder(Objects.requireNonNull(m, "matrix M must not be null"), null, rank);
+    }
+
+    /**
+     * A builder for factorising the sparse {@code m} (not modified, not owned) at rank {@code rank}; by default the
+     * full loss, see {@link Builder#objective}.
+     */
+    public static Builder builder(SparseMatrix m, int rank) {
+        return new Builder(null, Objects.requireNonNull(m, "matrix M must not be null"), rank);
     }
 
     /** Settings of a run. Every setter validates its argument; {@link #build()} validates their combination. */
     public static final class Builder {
         private final DenseMatrix m;
+        private final SparseMatrix sparse;
         private final int rank;
+        private Objective objective = Objective.FULL;
+        private SparseMatrix heldOut;
         private StepSchedule schedule = new SpectralSchedule(SpectralSchedule.DEFAULT_C);
         private Initializer initializer = Initializer.small();
         private Variant variant = Variant.SIMULTANEOUS;
@@ -76,11 +106,31 @@ public final class Factorizer {
         private long exactLossEvery;
         private Predicate<IterationRecord> stopWhen = r -> false;
         private FactorKernels kernels = KernelProvider.kernels();
+        private SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
 
-        private Builder(DenseMatrix m, int rank) {
-            this.m = Objects.requireNonNull(m, "matrix M must not be null");
+        private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
+            this.m = m;
+            this.sparse = sparse;
             this.rank = rank;
+        }
+
+        /**
+         * The objective (default {@link Objective#FULL}); {@link Objective.Observed} needs a sparse M, whose stored
+         * entries are the observations.
+         */
+        public Builder objective(Objective objective) {
+            this.objective = Objects.requireNonNull(objective, "objective must not be null");
+            return this;
+        }
+
+        /**
+         * Held-out entries (not modified, not owned; same shape and dtype as M) whose RMSE
+         * √(Σ(uᵢ·vⱼ − Mᵢⱼ)²/n) is in every record; only with the observed-entries objective. {@code null} for none.
+         */
+        public Builder heldOut(SparseMatrix heldOut) {
+            this.heldOut = heldOut;
+            return this;
         }
 
         /** The step schedule (default {@code auto:0.5}, i.e. η = 0.5/σ₁(M)). */
@@ -175,6 +225,12 @@ public final class Factorizer {
             return this;
         }
 
+        /** Overrides the sparse kernels chosen by {@link KernelProvider} (for tests and benchmarks). */
+        public Builder sparseKernels(SparseKernels sparseKernels) {
+            this.sparseKernels = Objects.requireNonNull(sparseKernels, "sparse kernels must not be null");
+            return this;
+        }
+
         /** Adds a listener that receives every iteration record. */
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
@@ -183,44 +239,81 @@ public final class Factorizer {
 
         /** Validates the combination of settings against M. */
         public Factorizer build() {
-            if (m.isClosed()) {
+            if (m != null ? m.isClosed() : sparse.isClosed()) {
                 throw new IllegalArgumentException("matrix M is closed");
             }
-            int limit = Math.min(m.rows(), m.cols());
+            int rows = m != null ? m.rows() : sparse.rows();
+            int cols = m != null ? m.cols() : sparse.cols();
+            int limit = Math.min(rows, cols);
             if (rank < 1 || rank > limit) {
                 throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
-                        + m.rows() + " x " + m.cols() + " matrix, got " + rank);
+                        + rows + " x " + cols + " matrix, got " + rank);
+            }
+            if (objective instanceof Objective.Observed && sparse == null) {
+                throw new IllegalArgumentException("the observed-entries objective needs a sparse M (its stored "
+                        + "entries are the observations); every entry of a dense M is observed: use the full loss");
+            }
+            if (heldOut != null) {
+                if (!(objective instanceof Objective.Observed)) {
+                    throw new IllegalArgumentException("held-out entries need the observed-entries objective");
+                }
+                if (heldOut.isClosed()) {
+                    throw new IllegalArgumentException("held-out matrix is closed");
+                }
+                if (heldOut.rows() != rows || heldOut.cols() != cols || heldOut.dtype() != sparse.dtype()) {
+                    throw new IllegalArgumentException("held-out entries are " + heldOut.rows() + " x "
+                            + heldOut.cols() + " " + heldOut.dtype().label() + ", expected " + rows + " x " + cols
+                            + " " + sparse.dtype().label() + " like M");
+                }
+                requireFinite(heldOut.firstNonFinite(), heldOut::get, "held-out entries");
+            }
+            if (sparse != null && objective == Objective.FULL && exactLossEvery > 0) {
+                throw new IllegalArgumentException("exact-loss checkpoints need a dense M: for a sparse M the full "
+                        + "residual has d1 x d2 entries (the loss comes from the one-pass identity)");
             }
             if (initializer instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
-                requireFactor(u0, "U0", m.rows());
-                requireFactor(v0, "V0", m.cols());
+                requireFactor(u0, "U0", rows, cols, rows);
+                requireFactor(v0, "V0", rows, cols, cols);
             }
-            requireFinite(m, "M");
-            return new Factorizer(new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
-                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners)));
+            if (m != null) {
+                requireFinite(m, "M");
+            } else {
+                requireFinite(sparse.firstNonFinite(), sparse::get, "M");
+            }
+            return new Factorizer(new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
+                    threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
+                    sparseKernels, List.copyOf(listeners)));
         }
 
-        private void requireFactor(DenseMatrix x, String name, int rows) {
+        private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
             if (x.isClosed()) {
                 throw new IllegalArgumentException("initial factor " + name + " is closed");
             }
             if (x.rows() != rows || x.cols() != rank) {
                 throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                        + ", expected " + rows + " x " + rank + " for a " + m.rows() + " x " + m.cols()
+                        + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2
                         + " matrix at rank " + rank);
             }
-            if (x.dtype() != m.dtype()) {
+            DType dtype = m != null ? m.dtype() : sparse.dtype();
+            if (x.dtype() != dtype) {
                 // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
                 throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
-                        + m.dtype().label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
-                        + ".copy(DType." + m.dtype().name() + ")");
+                        + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
+                        + ".copy(DType." + dtype.name() + ")");
             }
             requireFinite(x, "initial factor " + name);
         }
     }
 
     private static void requireFinite(DenseMatrix x, String name) {
-        int[] at = x.firstNonFinite();
+        requireFinite(x.firstNonFinite(), x::get, name);
+    }
+
+    private interface Element {
+        double get(int i, int j);
+    }
+
+    private static void requireFinite(int[] at, Element x, String name) {
         if (at != null) {
             throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
                     + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
@@ -240,23 +333,30 @@ public final class Factorizer {
         List<IterationListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));
         DenseMatrix m = c.m();
-        DType dtype = m.dtype();
+        SparseMatrix sparse = c.sparse();
+        DType dtype = c.dtype();
         double tolerance = Double.isNaN(c.tolerance()) ? defaultTolerance(dtype) : c.tolerance();
-        DenseMatrix u = DenseMatrix.allocate(dtype, m.rows(), c.rank());
-        DenseMatrix v = DenseMatrix.allocate(dtype, m.cols(), c.rank());
+        DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
+        DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;
         try (ParallelPass pass = new ParallelPass(c.threads());
-                IterationEngine engine = new IterationEngine(c.kernels(), pass, m, u, v)) {
-            double normMSquared = pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows());
+                IterationEngine engine = m != null ? new IterationEngine(c.kernels(), pass, m, u, v)
+                        : new IterationEngine(c.kernels(), c.sparseKernels(), pass, sparse,
+                                c.objective() instanceof Objective.Observed, c.heldOut(), u, v)) {
+            double normMSquared = m != null
+                    ? pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows())
+                    : sparse.normSquared();
             if (normMSquared == 0.0) {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
                         + " approximation is 0 and the relative error is undefined");
             }
+            // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
+            SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
+                    : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.rank(), Math.sqrt(normMSquared),
-                            c.seed());
+                    sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed());
                 }
                 return sigma1[0];
             };
@@ -264,25 +364,38 @@ public final class Factorizer {
                     ? c.schedule().resolve(sigma1Supplier.getAsDouble(), c.rank()) : c.schedule();
             // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
             c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0), () -> {
-                engine.fusedPass();
+                engine.multiply();
                 return engine.mv();
             }));
 
-            PlateauCheck plateau = new PlateauCheck(c.kernels(), pass, m, u, v, Math.sqrt(normMSquared), c.seed());
+            // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
+            PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
+                    : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
             Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
             loop.iterate();
 
-            engine.grams();
-            double residual = engine.residualSquared();
+            double residual;
+            if (m != null) {
+                engine.grams();
+                residual = engine.residualSquared();
+            } else if (c.objective() instanceof Objective.Observed) {
+                residual = engine.fusedPass(); // Σ_Ω e², exact: each residual is formed
+            } else {
+                // the zeros of a sparse M count, so an exact residual would cost O(d1·d2·r): the identity it is
+                residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
+                        engine.gramV);
+            }
             if (!Double.isFinite(residual)) {
                 throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
             }
+            double heldOut = engine.heldOutSquared();
             double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
             Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
                     normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
-                    c.initializer().describe(), c.kernels().name(), c.threads());
+                    c.initializer().describe(), c.kernels().name(), c.threads(), c.objective().describe(),
+                    c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
             ok = true;
             return result;
         } finally {
@@ -329,16 +442,23 @@ public final class Factorizer {
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
             boolean onPlateau = false;
+            Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
+            long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
             for (long t = 0; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
                 double[] gramV = engine.gramV;
-                boolean exact = c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
-                double loss = exact ? engine.residualSquared() / 2
+                // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
+                boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
+                double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
                         : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
+                double heldOutRmse = heldOutCount == 0 ? Double.NaN
+                        : Math.sqrt(engine.heldOutSquared() / heldOutCount);
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
-                    plateau.start(gramU, gramV);
+                    if (plateau != null) {
+                        plateau.start(gramU, gramV);
+                    }
                 }
                 if (!Double.isFinite(loss)) {
                     throw new DivergenceException(t, "the loss is " + loss, last);
@@ -352,12 +472,18 @@ public final class Factorizer {
                 double balance = SmallLinearAlgebra.distance(gramU, gramV);
                 double eta = schedule.eta(t);
                 variant.coefficients(gramU, gramV, aU, aV);
+                if (observed != null) {
+                    observed.adjust(gramU, gramV, aU, aV, r);
+                }
                 double gradientSquared;
                 if (variant.alternating()) {
                     // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
                     gradientSquared = engine.step(aU, null, eta);
                     engine.fusedPass();
                     variant.coefficients(engine.gramU, engine.gramV, aU, aV);
+                    if (observed != null) {
+                        observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
+                    }
                     gradientSquared += engine.step(null, aV, eta);
                 } else {
                     gradientSquared = engine.step(aU, aV, eta);
@@ -371,7 +497,7 @@ public final class Factorizer {
                 // the identity's loss can round to slightly below 0 near an exact fit
                 double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
                 IterationRecord record = new IterationRecord(t, eta, loss, exact, relativeError, balance,
-                        Math.sqrt(normUSquared), Math.sqrt(normVSquared), gradientNorm, seconds);
+                        Math.sqrt(normUSquared), Math.sqrt(normVSquared), gradientNorm, seconds, heldOutRmse);
                 for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
@@ -380,7 +506,7 @@ public final class Factorizer {
                 boolean stationary = tolerance > 0
                         && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
                 boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
-                if (stationary && plateau.minimiser(t, gramU, gramV, loss, lastIteration)) {
+                if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }

@@ -47,9 +47,7 @@ final class PlateauCheck {
     /** The σ₁(R) estimate is compared with a level of no sharper meaning than a few per cent. */
     static final double RELATIVE_TOLERANCE = 1e-2;
 
-    private final FactorKernels kernels;
-    private final ParallelPass pass;
-    private final DenseMatrix m;
+    private final SpectralNorm.Engines engines;
     private final DenseMatrix u;
     private final DenseMatrix v;
     private final int r;
@@ -60,16 +58,13 @@ final class PlateauCheck {
     private int lastUnlearned = -1;
     private boolean lastPlateau;
 
-    PlateauCheck(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v,
-            double normM, long seed) {
-        this.kernels = kernels;
-        this.pass = pass;
-        this.m = m;
+    PlateauCheck(SpectralNorm.Engines engines, DenseMatrix u, DenseMatrix v, double normM, long seed) {
+        this.engines = engines;
         this.u = u;
         this.v = v;
         this.r = u.cols();
         this.seed = seed;
-        this.floor = Math.sqrt(m.dtype().unitRoundoff()) * normM;
+        this.floor = Math.sqrt(engines.dtype().unitRoundoff()) * normM;
     }
 
     /** Records the scale of the start from the Grams of (U₀, V₀). */
@@ -108,7 +103,7 @@ final class PlateauCheck {
                 && (unlearned != lastUnlearned || t >= 2 * lastCheck);
         if (due) {
             double bound = Math.sqrt(weakest * weakest + level * level);
-            double residual = SpectralNorm.residual(kernels, pass, m, u, v, seed + t, MAX_PASSES,
+            double residual = SpectralNorm.residual(engines, u, v, seed + t, MAX_PASSES,
                     RELATIVE_TOLERANCE, bound);
             lastPlateau = residual > bound;
             lastCheck = t;

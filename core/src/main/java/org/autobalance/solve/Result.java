@@ -6,7 +6,9 @@ import org.autobalance.memory.DenseMatrix;
 
 /**
  * The outcome of a run: the factors (owned by this result; {@link #close()} frees them) and the final metrics, all
- * computed exactly at the returned factors (the loss by a residual pass, not the one-pass identity).
+ * computed at the returned factors: exactly (the loss by a residual pass, not the one-pass identity) for a dense M
+ * and for the observed-entries loss; for the full loss of a sparse M from the one-pass identity, whose absolute error is
+ * a few u·‖M‖²_F (an exact pass would visit all d1·d2 entries).
  *
  * @param u U (d1 × r)
  * @param v V (d2 × r)
@@ -24,10 +26,14 @@ import org.autobalance.memory.DenseMatrix;
  * @param initializer the initialiser, e.g. {@code small:0.001}
  * @param kernels the kernel implementation that ran
  * @param threads the number of threads
+ * @param objective the objective, e.g. {@code full} or {@code observed:0.1} (see {@link Objective}); for
+ *        {@code observed} the loss and relative error are over the observed entries, ½Σ_Ω e² and √(Σ_Ω e²/Σ_Ω M²)
+ * @param heldOutRmse the RMSE on the held-out entries, NaN without a held-out set
  */
 public record Result(DenseMatrix u, DenseMatrix v, long iterations, StopReason stopReason, double loss,
         double relativeError, double balance, double normU, double normV, double seconds, double sigma1,
-        String schedule, String variant, String initializer, String kernels, int threads) implements AutoCloseable {
+        String schedule, String variant, String initializer, String kernels, int threads, String objective,
+        double heldOutRmse) implements AutoCloseable {
 
     /** The summary keys of the command line's {@code summary.json}, plus the run's configuration. */
     public Map<String, Object> summary() {
@@ -50,6 +56,10 @@ public record Result(DenseMatrix u, DenseMatrix v, long iterations, StopReason s
         s.put("sigma1", sigma1);
         s.put("kernels", kernels);
         s.put("threads", threads);
+        s.put("objective", objective);
+        if (!Double.isNaN(heldOutRmse)) {
+            s.put("test_rmse", heldOutRmse);
+        }
         return s;
     }
 

@@ -1,8 +1,15 @@
 package org.autobalance.solve;
 
 import java.util.SplittableRandom;
+import java.util.function.BiFunction;
 import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.ParallelPass;
 
 /**
@@ -40,13 +47,19 @@ final class SpectralNorm {
      */
     static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, int block, double normM,
             long seed) {
+        return estimate(Engines.dense(kernels, pass, m), block, normM, seed);
+    }
+
+    /** σ₁ of the M behind {@code engines} (dense or sparse), as {@link #estimate(FactorKernels, ParallelPass,
+     * DenseMatrix, int, double, long)} does it. */
+    static double estimate(Engines engines, int block, double normM, long seed) {
         if (normM == 0.0) {
             return 0.0; // σ₁ ≤ ‖M‖_F; and the first step 1/‖M‖_F would be infinite
         }
         int b = block;
-        try (DenseMatrix x = DenseMatrix.allocate(m.dtype(), m.cols(), b);
-                DenseMatrix y = DenseMatrix.allocate(m.dtype(), m.rows(), b);
-                IterationEngine engine = new IterationEngine(kernels, pass, m, y, x)) {
+        try (DenseMatrix x = DenseMatrix.allocate(engines.dtype(), engines.cols(), b);
+                DenseMatrix y = DenseMatrix.allocate(engines.dtype(), engines.rows(), b);
+                IterationEngine engine = engines.over(y, x)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
             fillUnit(x, random);
             fillUnit(y, random);
@@ -88,11 +101,11 @@ final class SpectralNorm {
      * @param relativeTolerance stop once a pass improves the bound by less than this, relatively
      * @param enough stop as soon as the bound exceeds this (the caller only needs to know that it does)
      */
-    static double residual(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v,
-            long seed, int maxPasses, double relativeTolerance, double enough) {
-        try (DenseMatrix x = DenseMatrix.allocate(m.dtype(), m.cols(), 1);
-                DenseMatrix y = DenseMatrix.allocate(m.dtype(), m.rows(), 1);
-                IterationEngine engine = new IterationEngine(kernels, pass, m, y, x)) {
+    static double residual(Engines engines, DenseMatrix u, DenseMatrix v, long seed, int maxPasses,
+            double relativeTolerance, double enough) {
+        try (DenseMatrix x = DenseMatrix.allocate(engines.dtype(), engines.cols(), 1);
+                DenseMatrix y = DenseMatrix.allocate(engines.dtype(), engines.rows(), 1);
+                IterationEngine engine = engines.over(y, x)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
             fillUnit(x, random);
             fillUnit(y, random);
@@ -171,6 +184,54 @@ final class SpectralNorm {
             for (int i = 0; i < g.length; i++) {
                 z.set(i, c, g[i] / norm);
             }
+        }
+    }
+
+    /**
+     * Makes fused-pass engines over one M (dense, or sparse with the full loss) for given blocks Y (d1 × b, as U) and
+     * X (d2 × b, as V), so the power iterations run on either storage.
+     */
+    interface Engines {
+        DType dtype();
+
+        int rows();
+
+        int cols();
+
+        IterationEngine over(DenseMatrix y, DenseMatrix x);
+
+        static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
+            return of(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x));
+        }
+
+        static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
+            return of(m.dtype(), m.rows(), m.cols(),
+                    (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x));
+        }
+
+        private static Engines of(DType dtype, int rows, int cols,
+                java.util.function.BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make) {
+            return new Engines() {
+                @Override
+                public DType dtype() {
+                    return dtype;
+                }
+
+                @Override
+                public int rows() {
+                    return rows;
+                }
+
+                @Override
+                public int cols() {
+                    return cols;
+                }
+
+                @Override
+                public IterationEngine over(DenseMatrix y, DenseMatrix x) {
+                    return make.apply(y, x);
+                }
+            };
         }
     }
 }

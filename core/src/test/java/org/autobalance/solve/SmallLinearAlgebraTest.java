@@ -93,12 +93,12 @@ class SmallLinearAlgebraTest {
                 DenseMatrix uu = DenseMatrix.of(dtype, u);
                 DenseMatrix vv = DenseMatrix.of(dtype, v);
                 ParallelPass pass = new ParallelPass(threads)) {
-            double estimate = SpectralNorm.residual(KernelProvider.kernels(), pass, mm, uu, vv, 11, 300, 1e-12,
-                    Double.POSITIVE_INFINITY);
+            SpectralNorm.Engines engines = SpectralNorm.Engines.dense(KernelProvider.kernels(), pass, mm);
+            double estimate = SpectralNorm.residual(engines, uu, vv, 11, 300, 1e-12, Double.POSITIVE_INFINITY);
             // a lower bound that converges like (σ₂/σ₁)^passes; float32 data and products carry ~1e-6 relative
             double bound = dtype == DType.FLOAT32 ? 1e-5 : 1e-9;
             assertEquals(exact[0], estimate, bound * exact[0]);
-            double early = SpectralNorm.residual(KernelProvider.kernels(), pass, mm, uu, vv, 11, 300, 1e-12, 0.5);
+            double early = SpectralNorm.residual(engines, uu, vv, 11, 300, 1e-12, 0.5);
             assertTrue(early > 0.5 && early <= exact[0] * (1 + bound), "stops once above 0.5: " + early);
         }
     }

@@ -30,6 +30,7 @@ import org.autobalance.observe.Json;
  *                     [--warmup S] [--measure S]
  * ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] [--size D] ...
  * ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]
+ * ./autobalance bench sparse [options]     (see {@link SparseBenchCommand})
  * </pre>
  */
 public final class BenchCommand {
@@ -64,6 +65,14 @@ public final class BenchCommand {
     public static void main(String[] args) throws IOException {
         if (args.length > 0 && args[0].equals("report")) {
             BaselineReport.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("sparse")) {
+            try {
+                SparseBenchCommand.main(Arrays.copyOfRange(args, 1, args.length));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
         BenchCommand command = new BenchCommand();
@@ -137,7 +146,8 @@ public final class BenchCommand {
                             + String.join(",", GdIteration.NAMES) + "] [--warmup S] [--measure S]\n"
                             + "       ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] "
                             + "[--threads ...] [--size D] [--warmup S] [--measure S] [--json FILE]\n"
-                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]");
+                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]\n"
+                            + "       ./autobalance bench sparse [--help]");
                     System.exit(0);
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
