@@ -62,7 +62,8 @@ final class Fig2Experiment {
                 + "grow over 100x "
                 + "in squared norm while every difference |W_h|^2 - |W_h+1|^2 moves by less than 1% of the final "
                 + "|W_h|^2, so every ratio |W_h|^2/|W_h+1|^2 ends within 0.05 of 1; the same holds for Leaky ReLU, "
-                + "linear and convolutional (conv1d:4,5 twice, eta = " + CONV_ETA + ", std " + CONV_SMALL + ") students; from a Xavier start the differences move by less than 10% of "
+                + "linear and convolutional (conv1d:4,5 twice, eta = " + CONV_ETA + ", std " + CONV_SMALL
+                + ") students; from a Xavier start the differences move by less than 10% of "
                 + "their initial values (the O(eta^2) drift) and some ratio stays over 1.5 or under 1/1.5; both ReLU "
                 + "students cut the loss 10x");
         List<Variant> variants = List.of(

@@ -154,11 +154,7 @@ final class Backprop implements AutoCloseable {
      * @return L = (1/(2n)) Σ_i ‖f(x_i) − y_i‖², accumulated in double
      */
     double lossAndGradients(Parameters grads) {
-        for (int h = 1; h <= arch.depth(); h++) {
-            if (transposed[h] != null) {
-                transpose(params.weights(h), transposed[h]);
-            }
-        }
+        refreshTransposes();
         double squared = pass.run((chunk, start, end) -> {
             Parameters g = chunk == 0 ? grads : chunks[chunk].partial;
             zero(g);
@@ -178,11 +174,7 @@ final class Backprop implements AutoCloseable {
 
     /** Only the forward pass: L at the current parameters (the activations are updated, no gradient). */
     double loss() {
-        for (int h = 1; h <= arch.depth(); h++) {
-            if (transposed[h] != null) {
-                transpose(params.weights(h), transposed[h]);
-            }
-        }
+        refreshTransposes();
         double squared = pass.run((chunk, start, end) -> {
             if (start >= end) {
                 return 0.0;
@@ -191,6 +183,15 @@ final class Backprop implements AutoCloseable {
             return residual(start, end);
         }, n);
         return squared / (2.0 * n);
+    }
+
+    /** Wᵀ of every dense layer from the current W (the forward GEMM's right operand). */
+    private void refreshTransposes() {
+        for (int h = 1; h <= arch.depth(); h++) {
+            if (transposed[h] != null) {
+                transpose(params.weights(h), transposed[h]);
+            }
+        }
     }
 
     private void forward(Chunk ch, int start, int end) {

@@ -1,16 +1,16 @@
 package org.autobalance.cli;
 
+import static org.autobalance.cli.CommandLineTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.autobalance.cli.CommandLineTest.Run;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.Npy;
@@ -29,16 +29,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class NetworkCommandTest {
     @TempDir
     Path dir;
-
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private Path save(String name, double[][] a) throws IOException {
         Path p = dir.resolve(name);
