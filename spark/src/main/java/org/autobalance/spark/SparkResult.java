@@ -122,6 +122,7 @@ public final class SparkResult implements AutoCloseable {
         s.put("sigma1", sigma1);
         s.put("kernels", kernels);
         s.put("threads", partitions);
+        s.put("objective", "full");
         s.put("partitions", partitions);
         s.put("engine", "spark");
         return s;
