@@ -294,11 +294,12 @@ public final class Factorizer {
                         + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2
                         + " matrix at rank " + rank);
             }
-            if (x.dtype() != m.dtype()) {
+            DType dtype = m != null ? m.dtype() : sparse.dtype();
+            if (x.dtype() != dtype) {
                 // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
                 throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
-                        + m.dtype().label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
-                        + ".copy(DType." + m.dtype().name() + ")");
+                        + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
+                        + ".copy(DType." + dtype.name() + ")");
             }
             requireFinite(x, "initial factor " + name);
         }

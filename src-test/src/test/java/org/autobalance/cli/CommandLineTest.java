@@ -33,17 +33,17 @@ class CommandLineTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
+    record Run(int exitCode, String out, String err) {
     }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
         return new Run(code, out.toString(), err.toString());
     }
 
-    private static double number(String json, String key) {
+    static double number(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\":\\s*(-?[0-9.eE+-]+)").matcher(json);
         assertTrue(m.find(), key + " missing in " + json);
         return Double.parseDouble(m.group(1));
