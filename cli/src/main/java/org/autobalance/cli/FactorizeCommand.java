@@ -116,7 +116,7 @@ final class FactorizeCommand implements Callable<Integer> {
                             + test : " (" + holdout + " of the stored entries, seed " + options.seed + ")")
                             + "; training on " + train.nonZeros());
                 }
-                SolverRun.execute(printer, input.toString(), new SolverRun.Shape(train.rows(), train.cols(), dtype),
+                SolverRun.execute(printer, input.toString(),
                         owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut),
                                 dtype, owned), rank, options, out, format, log, clock, extra);
             } finally {

@@ -34,6 +34,8 @@ public final class KernelProvider {
     private static final FactorKernels SCALAR = new ScalarKernels();
     private static final SparseKernels SPARSE_SCALAR = new ScalarSparseKernels();
     private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
+    static final String SIMD_GEMM_CLASS = "org.autobalance.kernel.simd.SimdGemm";
+    private static final GemmKernels GEMM = CHOICE.kernels == SCALAR ? new ScalarGemm() : loadSimdGemm();
     /** The sparse kernels follow the dense choice: SIMD exactly when {@link #kernels()} is SIMD. */
     private static final SparseKernels SPARSE = CHOICE.kernels == SCALAR ? SPARSE_SCALAR
             : (SparseKernels) instantiate(SIMD_SPARSE_CLASS);
@@ -49,6 +51,31 @@ public final class KernelProvider {
     /** Why {@link #kernels()} was chosen, as logged. */
     public static String reason() {
         return CHOICE.reason;
+    }
+
+    /**
+     * The GEMM kernels of the network engine: SIMD exactly when {@link #kernels()} chose SIMD (same checks, same
+     * property), the scalar reference otherwise.
+     */
+    public static GemmKernels gemm() {
+        return GEMM;
+    }
+
+    /** A new SIMD GEMM, whatever {@link #gemm()} chose (tests and benchmarks). */
+    public static GemmKernels simdGemm() {
+        if (!vectorModulePresent()) {
+            throw new UnsupportedOperationException(VECTOR_MODULE + " is not in the boot layer: run the JVM with "
+                    + "--add-modules " + VECTOR_MODULE);
+        }
+        return loadSimdGemm();
+    }
+
+    private static GemmKernels loadSimdGemm() {
+        try {
+            return (GemmKernels) Class.forName(SIMD_GEMM_CLASS).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new UnsupportedOperationException("cannot load " + SIMD_GEMM_CLASS, e);
+        }
     }
 
     /** The scalar reference implementation. */

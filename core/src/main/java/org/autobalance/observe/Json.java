@@ -1,11 +1,22 @@
 package org.autobalance.observe;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /** Writes flat JSON objects: strings, numbers, booleans and nested maps. Non-finite numbers become {@code null}. */
 public final class Json {
     private Json() {
+    }
+
+    /** The values of {@code a} as a list, for a JSON array. */
+    public static List<Double> list(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double v : a) {
+            l.add(v);
+        }
+        return l;
     }
 
     /** {@code map} as one JSON object on one line. */

@@ -6,9 +6,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
-/** A listener that writes one JSON object per record (see {@link IterationRecord#toMap()}) to a file. */
-public final class JsonLinesLog implements IterationListener, AutoCloseable {
+/**
+ * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()} and
+ * {@link NetworkRecord#toMap()}) to a file.
+ */
+public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable {
     private final BufferedWriter out;
 
     /** Creates or truncates {@code path}. */
@@ -18,8 +22,17 @@ public final class JsonLinesLog implements IterationListener, AutoCloseable {
 
     @Override
     public void onIteration(IterationRecord record) {
+        write(record.toMap());
+    }
+
+    @Override
+    public void onIteration(NetworkRecord record) {
+        write(record.toMap());
+    }
+
+    private void write(Map<String, Object> fields) {
         try {
-            out.write(Json.object(record.toMap()));
+            out.write(Json.object(fields));
             out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the iteration log", e);

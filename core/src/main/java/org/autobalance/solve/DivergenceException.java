@@ -12,7 +12,12 @@ public final class DivergenceException extends RuntimeException {
     private final long iteration;
     private final transient IterationRecord lastFinite;
 
-    DivergenceException(long iteration, String what, IterationRecord lastFinite) {
+    /**
+     * @param iteration where divergence was detected
+     * @param what what was found, e.g. "the loss is NaN"
+     * @param lastFinite the last record whose metrics were all finite, or null
+     */
+    public DivergenceException(long iteration, String what, IterationRecord lastFinite) {
         super("gradient descent diverged at iteration " + iteration + ": " + what
                 + (lastFinite == null ? " (no finite iteration before it)"
                         : String.format(" (last finite: iteration %d, eta %.6g, loss %.6g, balance %.6g, |U| %.6g, |V| %.6g)",

@@ -39,7 +39,7 @@ import org.autobalance.schedule.StepSchedule;
  */
 public final class Factorizer {
     /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
-    static final double RUNAWAY_FACTOR = 1e6;
+    public static final double RUNAWAY_FACTOR = 1e6;
 
     /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
     private final Settings config;
@@ -350,11 +350,13 @@ public final class Factorizer {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
                         + " approximation is 0 and the relative error is undefined");
             }
+            // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
+            SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
+                    : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = m != null ? SpectralNorm.estimate(c.kernels(), pass, m, c.seed())
-                            : SpectralNorm.estimate(c.kernels(), c.sparseKernels(), pass, sparse, c.seed());
+                    sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed());
                 }
                 return sigma1[0];
             };
@@ -366,7 +368,10 @@ public final class Factorizer {
                 return engine.mv();
             }));
 
-            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
+            // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
+            PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
+                    : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
+            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
             loop.iterate();
 
             double residual;
@@ -410,13 +415,14 @@ public final class Factorizer {
         private final double normMSquared;
         private final double normM;
         private final double tolerance;
+        private final PlateauCheck plateau;
         long iterations;
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         IterationRecord last;
         double seconds;
 
         Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
-                double normMSquared, double tolerance) {
+                double normMSquared, double tolerance, PlateauCheck plateau) {
             this.c = c;
             this.listeners = listeners;
             this.engine = engine;
@@ -424,6 +430,7 @@ public final class Factorizer {
             this.normMSquared = normMSquared;
             this.normM = Math.sqrt(normMSquared);
             this.tolerance = tolerance;
+            this.plateau = plateau;
         }
 
         void iterate() {
@@ -434,6 +441,7 @@ public final class Factorizer {
             Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
+            boolean onPlateau = false;
             Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
             long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
             for (long t = 0; t < c.maxIterations(); t++) {
@@ -448,6 +456,9 @@ public final class Factorizer {
                         : Math.sqrt(engine.heldOutSquared() / heldOutCount);
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
+                    if (plateau != null) {
+                        plateau.start(gramU, gramV);
+                    }
                 }
                 if (!Double.isFinite(loss)) {
                     throw new DivergenceException(t, "the loss is " + loss, last);
@@ -483,19 +494,25 @@ public final class Factorizer {
                 }
                 long now = System.nanoTime();
                 seconds = (now - start) * 1e-9;
-                IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
-                        Math.sqrt(normVSquared), gradientNorm, seconds, heldOutRmse);
+                // the identity's loss can round to slightly below 0 near an exact fit
+                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
+                IterationRecord record = new IterationRecord(t, eta, loss, exact, relativeError, balance,
+                        Math.sqrt(normUSquared), Math.sqrt(normVSquared), gradientNorm, seconds, heldOutRmse);
                 for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
                 last = record;
                 iterations = t + 1;
-                if (tolerance > 0 && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared)) {
+                boolean stationary = tolerance > 0
+                        && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
+                boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
+                if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
+                onPlateau = stationary;
                 if (now >= deadline) {
-                    stopReason = StopReason.TIME_LIMIT;
+                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
                     return;
                 }
                 if (c.stopWhen().test(record)) {
@@ -504,6 +521,9 @@ public final class Factorizer {
                 }
             }
             seconds = (System.nanoTime() - start) * 1e-9;
+            if (onPlateau) {
+                stopReason = StopReason.PLATEAU;
+            }
         }
     }
 }

@@ -17,7 +17,7 @@ class ObserversTest {
     Path dir;
 
     private static IterationRecord record(long t) {
-        return new IterationRecord(t, 0.5, 1.0 / (t + 1), t % 2 == 0, 0.25, 2.0, 3.0, Double.NaN, 0.125 * t);
+        return new IterationRecord(t, 0.5, 1.0 / (t + 1), t % 2 == 0, 0.375, 0.25, 2.0, 3.0, Double.NaN, 0.125 * t);
     }
 
     @Test
@@ -44,9 +44,9 @@ class ObserversTest {
             log.onIteration(record(1));
         }
         assertEquals(List.of(
-                "{\"t\":0,\"eta\":0.5,\"loss\":1.0,\"loss_exact\":true,\"balance\":0.25,\"norm_u\":2.0,\"norm_v\":3.0,"
-                        + "\"grad_norm\":null,\"seconds\":0.0}",
-                "{\"t\":1,\"eta\":0.5,\"loss\":0.5,\"loss_exact\":false,\"balance\":0.25,\"norm_u\":2.0,"
+                "{\"t\":0,\"eta\":0.5,\"loss\":1.0,\"loss_exact\":true,\"relative_error\":0.375,\"balance\":0.25,"
+                        + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.0}",
+                "{\"t\":1,\"eta\":0.5,\"loss\":0.5,\"loss_exact\":false,\"relative_error\":0.375,\"balance\":0.25,\"norm_u\":2.0,"
                         + "\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.125}"), Files.readAllLines(file));
     }
 

@@ -92,6 +92,7 @@ class CommandLineTest {
         // |error of f| ≤ ½·3·γ_n·‖M‖² with γ_n = n·u/(1 − n·u) (Higham §3.1); numpy's exact residual adds γ_n·f
         double n = (double) mArray.length * mArray[0].length * 0x1p-53;
         double lossTolerance = 2.5 * n / (1 - n) * normMSquared;
+        double normM = Math.sqrt(normMSquared);
         Matcher expected = Pattern.compile("\"loss\": ([0-9.eE+-]+),\\s*\"balance\": ([0-9.eE+-]+)")
                 .matcher(trajectory);
         for (String record : records) {
@@ -100,6 +101,9 @@ class CommandLineTest {
             double balance = Double.parseDouble(expected.group(2));
             assertEquals(loss, number(record, "loss"), lossTolerance, record);
             assertEquals(balance, number(record, "balance"), 1e-12 * balance, record);
+            // relative_error = √(2·loss)/‖M‖_F moves by δloss/(‖M‖_F·√(2·loss)) for an error δloss of the loss
+            assertEquals(Math.sqrt(2 * loss) / normM, number(record, "relative_error"),
+                    lossTolerance / (normM * Math.sqrt(2 * loss)), record);
         }
     }
 
