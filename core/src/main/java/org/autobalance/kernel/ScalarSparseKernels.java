@@ -1,7 +1,5 @@
 package org.autobalance.kernel;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -89,19 +87,12 @@ public final class ScalarSparseKernels implements SparseKernels {
         return uv - m.value(k);
     }
 
+    /** Element (i, a) of a factor-shaped matrix. */
     private static double load(DenseMatrix x, boolean f32, int i, int a) {
-        MemorySegment s = x.segment();
-        long index = (long) i * x.stride() + a;
-        return f32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, index) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+        return ScalarKernels.load(x.segment(), f32, (long) i * x.stride() + a);
     }
 
     private static void store(DenseMatrix x, boolean f32, int i, int a, double value) {
-        MemorySegment s = x.segment();
-        long index = (long) i * x.stride() + a;
-        if (f32) {
-            s.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
-        } else {
-            s.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
-        }
+        ScalarKernels.store(x.segment(), f32, (long) i * x.stride() + a, value);
     }
 }

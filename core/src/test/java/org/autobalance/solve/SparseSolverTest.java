@@ -40,26 +40,33 @@ class SparseSolverTest {
      * the d·r entries at most. A difference δ in the iterate grows by at most (1 + η·L) per later step, L a bound on
      * the Lipschitz constant of the gradient on the iterates: ‖M‖_F + 3(‖U‖²_F + ‖V‖²_F) (the norm of the Hessian of
      * f). Summing the per-step differences with their growth gives the bound; an error in the sparse pass (a wrong
-     * index, a dropped entry) changes the iterates by O(1) relative and fails it by orders of magnitude.
+     * index, a dropped entry) changes the iterates by O(1) relative and fails it by orders of magnitude. The
+     * alternating variant makes two passes per iteration (twice the per-step difference); the regularised one adds
+     * λ·3(‖U‖²_F + ‖V‖²_F) to the Lipschitz bound (the Hessian of its balance term).
      */
     @ParameterizedTest
-    @CsvSource({"UNIFORM, 31, 23, 3, 1", "POWER_LAW, 47, 61, 5, 2", "EMPTY_ROWS_AND_COLUMNS, 29, 31, 4, 3",
-        "DENSE_ROW, 9, 80, 2, 2"})
-    void fullLossIteratesEqualTheDenseEngine(RandomSparse.Pattern pattern, int d1, int d2, int r, int threads) {
+    @CsvSource({"UNIFORM, 31, 23, 3, 1, simultaneous", "POWER_LAW, 47, 61, 5, 2, simultaneous",
+        "EMPTY_ROWS_AND_COLUMNS, 29, 31, 4, 3, simultaneous", "DENSE_ROW, 9, 80, 2, 2, simultaneous",
+        "UNIFORM, 31, 23, 3, 2, alternating", "POWER_LAW, 47, 61, 5, 1, regularized:0.5"})
+    void fullLossIteratesEqualTheDenseEngine(RandomSparse.Pattern pattern, int d1, int d2, int r, int threads,
+            String variantSpec) {
+        Variant variant = Variant.parse(variantSpec);
+        double lambda = variant instanceof Variant.Regularized(double l) ? l : 0;
+        int passes = variant.alternating() ? 2 : 1;
         RandomSparse.Sample sample = RandomSparse.sample(pattern, d1, d2, 41);
         double[][] u0 = KnownMatrices.gaussian(d1, r, 0.3, 42);
         double[][] v0 = KnownMatrices.gaussian(d2, r, 0.3, 43);
         double eta = 0.05;
         int steps = 20;
-        Runs.Run dense = Runs.run(sample.values(), u0, v0, Variant.SIMULTANEOUS, new ConstantSchedule(eta), steps,
-                threads, b -> b);
+        Runs.Run dense = Runs.run(sample.values(), u0, v0, variant, new ConstantSchedule(eta), steps, threads,
+                b -> b);
         Trajectory trajectory = new Trajectory();
         double[][] su;
         double[][] sv;
         try (SparseMatrix m = sample.matrix(DType.FLOAT64);
                 DenseMatrix u = DenseMatrix.of(DType.FLOAT64, u0);
                 DenseMatrix v = DenseMatrix.of(DType.FLOAT64, v0);
-                Result result = Factorizer.builder(m, r).schedule(new ConstantSchedule(eta))
+                Result result = Factorizer.builder(m, r).schedule(new ConstantSchedule(eta)).variant(variant)
                         .initializer(Initializer.given(u, v)).maxIterations(steps).tolerance(0).threads(threads)
                         .listener(trajectory).build().run()) {
             su = result.u().toArray();
@@ -72,9 +79,9 @@ class SparseSolverTest {
         for (IterationRecord rec : dense.records()) {
             double nu = rec.normU();
             double nv = rec.normV();
-            double growth = 1 + eta * (normM + 3 * (nu * nu + nv * nv));
-            double perStep = eta * 2.0 * (d + 2) * U64 * (normM * Math.max(nu, nv) + Math.max(nu, nv)
-                    * (nu * nu + nv * nv)) * Math.sqrt((double) d * r);
+            double growth = Math.pow(1 + eta * (normM + 3 * (1 + lambda) * (nu * nu + nv * nv)), passes);
+            double perStep = passes * eta * 2.0 * (d + 2) * U64 * (normM * Math.max(nu, nv) + Math.max(nu, nv)
+                    * (1 + lambda) * (nu * nu + nv * nv)) * Math.sqrt((double) d * r);
             bound = bound * growth + perStep;
         }
         assertTrue(Dense.maxAbsDifference(su, dense.u()) <= bound, "U differs from the dense engine by "

@@ -1,19 +1,17 @@
 package org.autobalance.cli;
 
+import static org.autobalance.cli.CommandLineTest.run;
+import static org.autobalance.testing.Fixtures.jsonNumber;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -30,26 +28,10 @@ class SparseCommandLineTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + key + "\":\\s*(-?[0-9.eE+-]+)").matcher(json);
-        assertTrue(m.find(), key + " missing in " + json);
-        return Double.parseDouble(m.group(1));
-    }
-
     /** A rank-2 d1 × d2 matrix written as a coordinate file listing a random {@code fraction} of its entries. */
     private Path lowRankSample(String name, int d1, int d2, double fraction, long seed) throws IOException {
-        double[][] m = Dense.multiply(KnownMatrices.gaussian(d1, 2, 1.0, seed), Dense.transpose(KnownMatrices.gaussian(d2, 2, 1.0,
-                seed + 1)));
+        double[][] m = Dense.multiply(KnownMatrices.gaussian(d1, 2, 1.0, seed),
+                Dense.transpose(KnownMatrices.gaussian(d2, 2, 1.0, seed + 1)));
         SplittableRandom random = new SplittableRandom(seed + 2);
         StringBuilder body = new StringBuilder();
         int count = 0;
@@ -73,11 +55,11 @@ class SparseCommandLineTest {
         Path m = lowRankSample("m.mtx", 60, 40, 0.05, 1);
         Path sparseOut = dir.resolve("sparse");
         Path denseOut = dir.resolve("dense");
-        Run sparse = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
+        var sparse = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
                 "--threads", "2", "--out", sparseOut.toString());
         assertEquals(0, sparse.exitCode(), sparse.err());
         assertTrue(sparse.out().contains("storage: sparse (auto: density"), sparse.out());
-        Run dense = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
+        var dense = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
                 "--threads", "2", "--storage", "dense", "--out", denseOut.toString());
         assertEquals(0, dense.exitCode(), dense.err());
         assertTrue(dense.out().contains("storage: dense (--storage dense"), dense.out());
@@ -86,13 +68,13 @@ class SparseCommandLineTest {
         assertTrue(s.contains("\"storage\":\"sparse\""), s);
         assertTrue(d.contains("\"storage\":\"dense\""), d);
         // the same full loss: summary losses agree to the identity's precision (float64), factors likewise
-        assertEquals(number(d, "loss"), number(s, "loss"), 1e-9 * number(d, "loss"));
+        assertEquals(jsonNumber(d, "loss"), jsonNumber(s, "loss"), 1e-9 * jsonNumber(d, "loss"));
         try (DenseMatrix us = MatrixMarket.read(sparseOut.resolve("U.mtx"), DType.FLOAT64);
                 DenseMatrix ud = MatrixMarket.read(denseOut.resolve("U.mtx"), DType.FLOAT64)) {
             assertTrue(Dense.maxAbsDifference(us.toArray(), ud.toArray()) <= 1e-10 * Dense.maxAbs(ud.toArray()));
         }
         // a dense-enough file stays dense under auto
-        Run denser = run("factorize", "--input", lowRankSample("d.mtx", 30, 20, 0.5, 2).toString(), "--rank", "2",
+        var denser = run("factorize", "--input", lowRankSample("d.mtx", 30, 20, 0.5, 2).toString(), "--rank", "2",
                 "--max-iter", "5");
         assertEquals(0, denser.exitCode(), denser.err());
         assertTrue(denser.out().contains("storage: dense (auto: density"), denser.out());
@@ -103,7 +85,7 @@ class SparseCommandLineTest {
         Path m = lowRankSample("m.mtx", 80, 60, 0.3, 3);
         Path out = dir.resolve("out");
         Path log = dir.resolve("run.jsonl");
-        Run r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--holdout",
+        var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--holdout",
                 "0.1", "--threads", "2", "--max-iter", "4000", "--out", out.toString(), "--log", log.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("held out: "), r.out());
@@ -116,9 +98,9 @@ class SparseCommandLineTest {
             assertTrue(rec.contains("\"test_rmse\":"), rec);
         }
         // exactly rank 2 and 30 % observed: the held-out entries are predicted far better than at the start
-        double first = number(records.getFirst(), "test_rmse");
-        assertTrue(number(summary, "test_rmse") < 1e-3 * first, summary);
-        assertTrue(number(summary, "nnz") + number(summary, "test_entries") > 0.25 * 80 * 60);
+        double first = jsonNumber(records.getFirst(), "test_rmse");
+        assertTrue(jsonNumber(summary, "test_rmse") < 1e-3 * first, summary);
+        assertTrue(jsonNumber(summary, "nnz") + jsonNumber(summary, "test_entries") > 0.25 * 80 * 60);
     }
 
     @Test
@@ -126,13 +108,13 @@ class SparseCommandLineTest {
         Path train = dir.resolve("train.npz");
         Files.copy(Fixtures.fixture("npz_csr.npz"), train);
         Path test = Fixtures.fixture("npz_coo.npz");
-        Run r = run("factorize", "--input", train.toString(), "--rank", "2", "--objective", "observed:0.01",
+        var r = run("factorize", "--input", train.toString(), "--rank", "2", "--objective", "observed:0.01",
                 "--test", test.toString(), "--max-iter", "50", "--out", dir.resolve("o").toString());
         assertEquals(0, r.exitCode(), r.err());
         String summary = Files.readString(dir.resolve("o").resolve("summary.json"));
         assertTrue(summary.contains("\"objective\":\"observed:0.01\""), summary);
         assertTrue(summary.contains("\"test_rmse\":"), summary);
-        Run full = run("factorize", "--input", train.toString(), "--rank", "2", "--max-iter", "10");
+        var full = run("factorize", "--input", train.toString(), "--rank", "2", "--max-iter", "10");
         assertEquals(0, full.exitCode(), full.err());
     }
 
@@ -150,7 +132,7 @@ class SparseCommandLineTest {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
         List<String> args = new java.util.ArrayList<>(List.of("factorize", "--input", m.toString(), "--rank", "2"));
         args.addAll(List.of(options.trim().split(" ")));
-        Run r = run(args.toArray(String[]::new));
+        var r = run(args.toArray(String[]::new));
         assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains(fragment), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());

@@ -168,7 +168,7 @@ public final class BenchCommand {
         }
     }
 
-    private static String value(String[] args, int i, String option) {
+    static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
         }
@@ -188,7 +188,7 @@ public final class BenchCommand {
         return x;
     }
 
-    private static int[] ints(String csv) {
+    static int[] ints(String csv) {
         return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
     }
 

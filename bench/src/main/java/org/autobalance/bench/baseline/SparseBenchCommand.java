@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,20 +66,20 @@ public final class SparseBenchCommand {
             String a = args[i];
             switch (a) {
                 case "--shape" -> {
-                    String[] p = value(args, ++i, a).toLowerCase(Locale.ROOT).split("x");
+                    String[] p = BenchCommand.value(args, ++i, a).toLowerCase(Locale.ROOT).split("x");
                     d1 = Integer.parseInt(p[0]);
                     d2 = Integer.parseInt(p[1]);
                 }
-                case "--nnz" -> nnz = Long.parseLong(value(args, ++i, a));
-                case "--pattern" -> patterns = List.of(value(args, ++i, a).split(","));
-                case "--rank" -> ranks = ints(value(args, ++i, a));
-                case "--threads" -> threadCounts = ints(value(args, ++i, a));
-                case "--objective" -> objectives = List.of(value(args, ++i, a).split(","));
-                case "--dtype" -> dtype = DType.parse(value(args, ++i, a));
+                case "--nnz" -> nnz = Long.parseLong(BenchCommand.value(args, ++i, a));
+                case "--pattern" -> patterns = List.of(BenchCommand.value(args, ++i, a).split(","));
+                case "--rank" -> ranks = BenchCommand.ints(BenchCommand.value(args, ++i, a));
+                case "--threads" -> threadCounts = BenchCommand.ints(BenchCommand.value(args, ++i, a));
+                case "--objective" -> objectives = List.of(BenchCommand.value(args, ++i, a).split(","));
+                case "--dtype" -> dtype = DType.parse(BenchCommand.value(args, ++i, a));
                 case "--no-python" -> python = false;
-                case "--warmup" -> warmupSeconds = Double.parseDouble(value(args, ++i, a));
-                case "--measure" -> measureSeconds = Double.parseDouble(value(args, ++i, a));
-                case "--json" -> json = Path.of(value(args, ++i, a));
+                case "--warmup" -> warmupSeconds = Double.parseDouble(BenchCommand.value(args, ++i, a));
+                case "--measure" -> measureSeconds = Double.parseDouble(BenchCommand.value(args, ++i, a));
+                case "--json" -> json = Path.of(BenchCommand.value(args, ++i, a));
                 case "--help", "-h" -> {
                     System.out.println("usage: ./autobalance bench sparse [--shape D1xD2] [--nnz N] "
                             + "[--pattern uniform,powerlaw] [--rank 16,64] [--threads 1,2] [--objective full,observed]"
@@ -98,17 +97,6 @@ public final class SparseBenchCommand {
         if (d1 < 1 || d2 < 1 || nnz < 1) {
             throw new IllegalArgumentException("shape and nnz must be positive");
         }
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int[] ints(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
     }
 
     private void run(PrintStream out) throws IOException, InterruptedException {
