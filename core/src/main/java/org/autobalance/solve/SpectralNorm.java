@@ -189,47 +189,18 @@ final class SpectralNorm {
      * Makes fused-pass engines over one M (dense, or sparse with the full loss) for given blocks Y (d1 × b, as U) and
      * X (d2 × b, as V), so the power iterations run on either storage.
      */
-    interface Engines {
-        DType dtype();
-
-        int rows();
-
-        int cols();
-
-        IterationEngine over(DenseMatrix y, DenseMatrix x);
+    record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make) {
+        IterationEngine over(DenseMatrix y, DenseMatrix x) {
+            return make.apply(y, x);
+        }
 
         static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
-            return of(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x));
+            return new Engines(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x));
         }
 
         static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
-            return of(m.dtype(), m.rows(), m.cols(),
+            return new Engines(m.dtype(), m.rows(), m.cols(),
                     (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x));
-        }
-
-        private static Engines of(DType dtype, int rows, int cols,
-                BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make) {
-            return new Engines() {
-                @Override
-                public DType dtype() {
-                    return dtype;
-                }
-
-                @Override
-                public int rows() {
-                    return rows;
-                }
-
-                @Override
-                public int cols() {
-                    return cols;
-                }
-
-                @Override
-                public IterationEngine over(DenseMatrix y, DenseMatrix x) {
-                    return make.apply(y, x);
-                }
-            };
         }
     }
 }
