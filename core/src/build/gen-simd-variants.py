@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates DoubleFused.java, FloatFusedLarge.java and DoubleFusedLarge.java from FloatFused.java (the one to edit).
+"""Generates DoubleFused.java, FloatFusedLarge.java and DoubleFusedLarge.java from FloatFused.java (the one to edit),
+DoubleGemm.java from FloatGemm.java (the network engine's GEMM) and DoubleSparse.java from FloatSparse.java.
 
 The Vector API has no type shared by FloatVector and DoubleVector that C2 compiles without boxing, and a species must
 be a static final constant, so the float/double and normal/large-rank kernels are textual copies of one source.
@@ -58,6 +59,41 @@ def large(text, cls, species):
 
 emit('FloatFusedLarge.java', large((d / 'FloatFused.java').read_text(), 'FloatFused', 'FLOAT'))
 emit('DoubleFusedLarge.java', large(s, 'DoubleFused', 'DOUBLE'))
+g = (d / 'FloatGemm.java').read_text()
+gemm_reps = [
+    ('class FloatGemm', 'class DoubleGemm'), ('private FloatGemm()', 'private DoubleGemm()'),
+    ('FloatVector', 'DoubleVector'), ('VectorMask<Float>', 'VectorMask<Double>'),
+    ('VectorSpecies<Float>', 'VectorSpecies<Double>'), ('SimdSpecies.FLOAT;', 'SimdSpecies.DOUBLE;'),
+    ('Float.BYTES', 'Double.BYTES'), ('ValueLayout.OfFloat', 'ValueLayout.OfDouble'), ('JAVA_FLOAT', 'JAVA_DOUBLE'),
+    ('float[] panel', 'double[] panel'), ('.floats(PANEL_SLOT', '.doubles(PANEL_SLOT'), ('float slope', 'double slope'),
+    (', 1f)', ', 1.0)'), ('0f)', '0.0)'), ('for float32, with', 'for float64, with'),
+    ('(2 KiB in float32)', '(4 KiB in float64)'),
+    ('DoubleGemm is generated from this file by core/src/build/gen-simd-variants.py: edit this one and regenerate.',
+     'GENERATED from FloatGemm.java by core/src/build/gen-simd-variants.py: edit FloatGemm and regenerate.'),
+]
+for a, b in gemm_reps:
+    if a not in g:
+        raise SystemExit('pattern not found in FloatGemm.java: ' + a)
+    g = g.replace(a, b)
+emit('DoubleGemm.java', g)
+
+sparse = (d / 'FloatSparse.java').read_text()
+for a, b in [
+    ('FloatSparse', 'DoubleSparse'), ('FloatVector', 'DoubleVector'), ('VectorSpecies<Float>', 'VectorSpecies<Double>'),
+    ('VectorShuffle<Float>', 'VectorShuffle<Double>'), ('SimdSpecies.FLOAT', 'SimdSpecies.DOUBLE'),
+    ('Float.BYTES', 'Double.BYTES'), ('ValueLayout.OfFloat', 'ValueLayout.OfDouble'), ('JAVA_FLOAT', 'JAVA_DOUBLE'),
+    ('float[]', 'double[]'), ('sc.floats(', 'sc.doubles('), ('float e =', 'double e ='),
+    ('static float sum', 'static double sum'), ('static float dot', 'static double dot'), ('(double) e * e', 'e * e'),
+    ('for float32:', 'for float64:'), ('formed in float (error', 'formed in double (error'), ('u_f', 'u'),
+    ('residuals in float', 'residuals in double'), (', 0f)', ', 0.0)'),
+    ('; the residual\'s squares are summed in double', ''),
+    (' */\nfinal class DoubleSparse', ' *\n * <p>GENERATED from FloatSparse.java by core/src/build/gen-simd-variants.py: edit '
+     'FloatSparse and regenerate.\n */\nfinal class DoubleSparse'),
+]:
+    if a not in sparse:
+        raise SystemExit('pattern not found in FloatSparse.java: ' + a)
+    sparse = sparse.replace(a, b)
+emit('DoubleSparse.java', sparse)
 if stale:
     print('stale generated kernels (run python3 core/src/build/gen-simd-variants.py): ' + ', '.join(stale))
     sys.exit(1)

@@ -28,8 +28,9 @@ final class Experiments {
     /** The experiments by name, in the order {@code reproduce all} runs them. */
     static final Map<String, Supplier<ExperimentReport>> ALL = Map.of("fig1", Experiments::fig1, "decay",
             Experiments::decay, "rank1", Experiments::rank1, "flow-limit", Experiments::flowLimit, "stability",
-            Experiments::stability, "overparam", Experiments::overparam);
-    static final List<String> NAMES = List.of("fig1", "decay", "rank1", "flow-limit", "stability", "overparam");
+            Experiments::stability, "overparam", Experiments::overparam, "fig2", Fig2Experiment::run);
+    static final List<String> NAMES = List.of("fig1", "decay", "rank1", "flow-limit", "stability", "overparam",
+            "fig2");
 
     private Experiments() {
     }

@@ -1,32 +1,63 @@
 package org.autobalance.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code autobalance factorize}: factorise a Matrix Market or NumPy file. */
+/** {@code autobalance factorize}: factorise a Matrix Market, NumPy .npy or scipy sparse .npz file. */
 @Command(name = "factorize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent.",
+        description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 (or, with --objective observed, "
+                + "the loss over the stored entries of a sparse M) by gradient descent.",
             "Writes U and V (.mtx or .npy, --out-format) and summary.json to --out (all or nothing) and one JSON "
                 + "object per iteration to --log."})
 final class FactorizeCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy",
-            description = "The matrix M: a NumPy .npy file (2-D, float32 or float64, C or Fortran order) if the name "
-                    + "ends in .npy, otherwise a Matrix Market file (array or coordinate; real or integer; general "
-                    + "or symmetric).")
+    @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy|M.npz",
+            description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, C or Fortran order; dense) if "
+                    + "the name ends in .npy, a scipy.sparse.save_npz file (csr, csc or coo) if it ends in .npz, "
+                    + "otherwise a Matrix Market file (array or coordinate; real, integer or pattern; general, "
+                    + "symmetric, skew-symmetric or hermitian; duplicates summed, as scipy reads them)."})
     private Path input;
 
     @Option(names = "--rank", required = true, paramLabel = "R", description = "The rank r, 1 <= r <= min(d1, d2).")
     private int rank;
+
+    @Option(names = "--storage", paramLabel = "auto|sparse|dense", defaultValue = "auto",
+            description = {"How M is held: sparse (CSR, one pass over the stored entries per iteration; never "
+                    + "densified), dense, or auto (sparse when the density is below 10 % or the dense matrix would "
+                    + "not fit in half the memory; an array file is dense). The choice is printed. "
+                    + "Default: ${DEFAULT-VALUE}."})
+    private String storage;
+
+    @Option(names = "--objective", paramLabel = "full|observed[:LAMBDA]", defaultValue = "full",
+            description = {"full: 1/2 |UV' - M|_F^2 over all entries (zeros count). observed: matrix completion, "
+                    + "1/2 sum over the stored entries of (u_i'v_j - M_ij)^2 + LAMBDA/2 (|U|_F^2 + |V|_F^2) "
+                    + "(LAMBDA default 0); explicitly stored zeros are observations. Default: ${DEFAULT-VALUE}."})
+    private String objective;
+
+    @Option(names = "--holdout", paramLabel = "FRACTION",
+            description = {"With --objective observed: hold out this fraction of the stored entries (drawn with "
+                    + "--seed) and report their RMSE in every record and in the summary (test_rmse)."})
+    private Double holdout;
+
+    @Option(names = "--test", paramLabel = "FILE",
+            description = {"With --objective observed: held-out entries (a coordinate .mtx or .npz of M's shape) "
+                    + "whose RMSE is reported in every record and in the summary (test_rmse)."})
+    private Path test;
 
     @Mixin
     private SolverOptions options;
@@ -45,16 +76,81 @@ final class FactorizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Objective goal = SolverOptions.option("--objective", () -> Objective.parse(objective));
+        boolean observed = goal instanceof Objective.Observed;
+        if ((holdout != null || test != null) && !observed) {
+            throw new UsageException((holdout != null ? "--holdout" : "--test") + " needs --objective observed "
+                    + "(held-out entries of the full loss would still count as zeros)", null);
+        }
+        if (holdout != null && test != null) {
+            throw new UsageException("--holdout and --test are alternatives: give one", null);
+        }
+        if (holdout != null && !(holdout > 0 && holdout < 1)) {
+            throw new UsageException("--holdout: FRACTION must be strictly between 0 and 1, got " + holdout, null);
+        }
+        DType dtype = options.dtype();
+        InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
+        PrintWriter printer = spec.commandLine().getOut();
         RunClock clock = new RunClock();
         clock.mark("load_start");
-        try (DenseMatrix m = SolverOptions.read(input, options.dtype(), "M")) {
+        try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M")) {
             clock.mark("loaded");
-            SolverRun.execute(spec.commandLine().getOut(), input.toString(), m, rank, options, checkpointing, out,
-                    format, log,
-                    clock, Map.of("input", input.toString(), "load_seconds", clock.between("load_start", "loaded")));
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("input", input.toString());
+            extra.put("load_seconds", clock.between("load_start", "loaded"));
+            printer.println("storage: " + m.reason());
+            if (m.dense() != null) {
+                extra.put("storage", "dense");
+                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, out, format, log,
+                        clock, extra);
+                return 0;
+            }
+            SparseMatrix[] parts = holdout == null ? new SparseMatrix[] {m.sparse(), heldOutFile(dtype, m.sparse())}
+                    : SolverOptions.option("--holdout", () -> m.sparse().split(holdout, options.seed));
+            try {
+                SparseMatrix train = parts[0];
+                SparseMatrix heldOut = parts[1];
+                extra.put("storage", "sparse");
+                extra.put("nnz", train.nonZeros());
+                if (heldOut != null) {
+                    extra.put("test_entries", heldOut.nonZeros());
+                    printer.println("held out: " + heldOut.nonZeros() + " entries" + (holdout == null ? " from "
+                            + test : " (" + holdout + " of the stored entries, seed " + options.seed + ")")
+                            + "; training on " + train.nonZeros());
+                }
+                SolverRun.execute(printer, input.toString(),
+                        owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut),
+                                dtype, owned), rank, options, checkpointing, out, format, log, clock, extra);
+            } finally {
+                if (parts[0] != m.sparse()) {
+                    parts[0].close();
+                }
+                if (parts[1] != null) {
+                    parts[1].close();
+                }
+            }
         }
         return 0;
+    }
+
+    /** The --test entries (checked against M's shape), or null without --test. */
+    private SparseMatrix heldOutFile(DType dtype, SparseMatrix m) {
+        if (test == null) {
+            return null;
+        }
+        SparseMatrix t;
+        try {
+            t = InputMatrix.readSparse(test, dtype);
+        } catch (IOException e) {
+            throw new UsageException("cannot read --test from " + test + ": " + e.getMessage(), e);
+        }
+        if (t.rows() != m.rows() || t.cols() != m.cols()) {
+            t.close();
+            throw new UsageException("--test " + test + " is " + t.rows() + " x " + t.cols() + ", but M is "
+                    + m.rows() + " x " + m.cols(), null);
+        }
+        return t;
     }
 }

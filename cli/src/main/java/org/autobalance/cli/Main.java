@@ -1,13 +1,14 @@
 package org.autobalance.cli;
 
 import java.io.PrintWriter;
+import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
 @Command(name = "autobalance", mixinStandardHelpOptions = true, version = "autobalance 0.1.0",
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
-        subcommands = {FactorizeCommand.class, DemoCommand.class, ReproduceCommand.class,
+        subcommands = {FactorizeCommand.class, NetworkCommand.class, DemoCommand.class, ReproduceCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"", "The launcher script adds: ./autobalance test (runs the test suite)."})
 public final class Main implements Runnable {
@@ -31,7 +32,15 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return execute(new Main(), out, err, args);
+    }
+
+    /**
+     * Runs a picocli {@code command} with this command line's conventions: exit code 2 for invalid usage or input,
+     * 1 for a failed run, one line "autobalance: error: …" naming the problem. Never calls {@code System.exit}.
+     */
+    public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(command);
         // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@." failed
         // with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
         cli.setExpandAtFiles(false);
@@ -52,6 +61,10 @@ public final class Main implements Runnable {
 
     private static String describe(Throwable e) {
         String message = e.getMessage();
+        if (e instanceof DivergenceException) {
+            // the library speaks of schedules and scales; here they are options
+            return message + " (options: --schedule auto:C with a smaller C, --init small:SCALE)";
+        }
         return message == null ? e.getClass().getSimpleName() : message;
     }
 

@@ -6,9 +6,11 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
+import org.autobalance.observe.NetworkListener;
+import org.autobalance.observe.NetworkRecord;
 
-/** A progress bar with the live loss and balance, shown only when standard output is a terminal. */
-final class ProgressDisplay implements IterationListener, AutoCloseable {
+/** A progress bar with the live loss and balance (or unit drift), shown only when standard output is a terminal. */
+final class ProgressDisplay implements IterationListener, NetworkListener, AutoCloseable {
     /** Records between bar updates: the bar itself redraws at most every 100 ms, this keeps the listener cheap. */
     private static final int SAMPLE = 16;
 
@@ -35,6 +37,16 @@ final class ProgressDisplay implements IterationListener, AutoCloseable {
         if (bar != null && record.iteration() % SAMPLE == 0) {
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
+        }
+    }
+
+    @Override
+    public void onIteration(NetworkRecord record) {
+        done = record.iteration() + 1;
+        if (bar != null && record.iteration() % SAMPLE == 0) {
+            bar.stepTo(record.iteration() + 1);
+            bar.setExtraMessage(String.format("loss %.3e unit drift %.2e", record.loss(),
+                    record.maxUnitInvariantChange()));
         }
     }
 

@@ -15,14 +15,14 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reproduce a prediction of Du, Hu & Lee (2018) and its follow-ups: fig1, decay, rank1, "
-                + "flow-limit, stability, overparam, or all.",
+                + "flow-limit, stability, overparam, fig2 (deep networks), or all.",
             "Writes DIR/EXPERIMENT.json (parameters, measurements, prediction, verdict), DIR/EXPERIMENT.csv "
                 + "(the plotted trajectories) and DIR/EXPERIMENT.png, and prints a one-line verdict."})
 final class ReproduceCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(paramLabel = "EXPERIMENT", description = "fig1, decay, rank1, flow-limit, stability, overparam or all.")
+    @Parameters(paramLabel = "EXPERIMENT", description = "fig1, decay, rank1, flow-limit, stability, overparam, fig2 or all.")
     private String experiment;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "reproduce",

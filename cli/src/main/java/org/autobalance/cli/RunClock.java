@@ -11,15 +11,15 @@ import java.util.Map;
  * and when the run was done. Epoch times, not durations, so that another process (the end-to-end benchmark) can set
  * them against its own clock.
  */
-final class RunClock {
+public final class RunClock {
     private final Map<String, Object> marks = new LinkedHashMap<>();
 
-    RunClock() {
+    public RunClock() {
         ProcessHandle.current().info().startInstant().ifPresent(start -> marks.put("process_start", seconds(start)));
     }
 
     /** Records that {@code phase} happens now; a phase already recorded keeps its first time. */
-    void mark(String phase) {
+    public void mark(String phase) {
         marks.putIfAbsent(phase, seconds(Instant.now()));
     }
 

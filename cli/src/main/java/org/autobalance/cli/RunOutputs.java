@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -14,23 +15,22 @@ import java.util.Map;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
-import org.autobalance.solve.Result;
+import org.autobalance.json.Json;
 
 /**
- * The output directory of a run: the factors (U.mtx and V.mtx, or U.npy and V.npy) and summary.json appear together
- * or not at all.
+ * The output directory of a run: its files (U and V as .mtx or .npy for a factorisation, a directory of U shards
+ * and V.npy for a distributed one; W1.npy, … for a network) and summary.json appear together or not at all.
  *
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
  * only after the run succeeded; a failed or diverged run removes the staging directory and leaves the destination as
  * it was.
  */
-final class RunOutputs implements AutoCloseable {
+public final class RunOutputs implements AutoCloseable {
     static final String SUMMARY_FILE = "summary.json";
 
     /** The file format of the factors, {@code --out-format}. */
-    enum Format {
+    public enum Format {
         MTX, NPY;
 
         /** Parses {@code mtx} or {@code npy} (case-insensitive); anything else is a usage error. */
@@ -54,15 +54,25 @@ final class RunOutputs implements AutoCloseable {
                 MatrixMarket.write(path, factor, comment);
             }
         }
+
+        /** The names of U and V in this format: {@code U.<ext>}, {@code V.<ext>}. */
+        public List<String> factorFiles() {
+            return List.of("U." + extension(), "V." + extension());
+        }
+
+        /** Writes U and V into {@code dir} under the names of {@link #factorFiles()}. */
+        public void writeFactors(Path dir, DenseMatrix u, DenseMatrix v) throws IOException {
+            String comment = "autobalance " + u.rows() + " x " + u.cols() + " factor";
+            write(dir.resolve(factorFiles().get(0)), u, "U: " + comment);
+            write(dir.resolve(factorFiles().get(1)), v, "V: " + comment);
+        }
     }
 
     private final Path directory;
     private final Path staging;
-    private final Format format;
 
-    RunOutputs(Path directory, Format format) {
+    RunOutputs(Path directory) {
         this.directory = directory;
-        this.format = format;
         try {
             Files.createDirectories(directory);
             this.staging = Files.createTempDirectory(directory, ".autobalance-staging-");
@@ -73,17 +83,29 @@ final class RunOutputs implements AutoCloseable {
         }
     }
 
-    /** Writes the factors and the summary and moves them into the output directory; returns the paths written. */
-    List<Path> commit(Result result, Map<String, Object> summary) throws IOException {
-        String comment = "autobalance " + result.u().rows() + " x " + result.u().cols() + " factor";
-        String uFile = "U." + format.extension();
-        String vFile = "V." + format.extension();
-        format.write(staging.resolve(uFile), result.u(), "U: " + comment);
-        format.write(staging.resolve(vFile), result.v(), "V: " + comment);
+    /** Writes the content of the result files into a directory. */
+    @FunctionalInterface
+    public interface Content {
+        void writeInto(Path directory) throws IOException;
+    }
+
+    /**
+     * Writes the files {@code names} (by {@code content}, into the staging directory) and the summary, and moves them
+     * into the output directory, summary.json last; returns the paths written. A name may be a directory (of shards),
+     * which replaces one of that name from an earlier run whole.
+     */
+    List<Path> commit(List<String> names, Content content, Map<String, Object> summary) throws IOException {
+        content.writeInto(staging);
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
+        List<String> all = new ArrayList<>(names);
+        all.add(SUMMARY_FILE);
         List<Path> written = new ArrayList<>();
-        for (String name : List.of(uFile, vFile, SUMMARY_FILE)) {
+        for (String name : all) {
             Path target = directory.resolve(name);
+            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                // a rename cannot replace a directory that is not empty
+                deleteTree(target);
+            }
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             written.add(target);
@@ -95,12 +117,18 @@ final class RunOutputs implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (Files.exists(staging)) {
-            try (DirectoryStream<Path> left = Files.newDirectoryStream(staging)) {
-                for (Path p : left) {
-                    Files.deleteIfExists(p);
+            deleteTree(staging);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> children = Files.newDirectoryStream(root)) {
+                for (Path p : children) {
+                    deleteTree(p);
                 }
             }
-            Files.deleteIfExists(staging);
         }
+        Files.deleteIfExists(root);
     }
 }

@@ -16,8 +16,11 @@ import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Variant;
 import picocli.CommandLine.Option;
 
-/** The options that configure a solver run, shared by {@code factorize} and {@code demo}. */
-final class SolverOptions {
+/**
+ * The options that configure a solver run, shared by {@code factorize}, {@code demo} and the Spark module's
+ * {@code spark-factorize} (a picocli mixin; the accessors parse, and throw {@link UsageException} naming the option).
+ */
+public final class SolverOptions {
     @Option(names = "--dtype", paramLabel = "float32|float64", defaultValue = "float64",
             description = "Precision of the computation (default: ${DEFAULT-VALUE}).")
     String dtype;
@@ -66,7 +69,7 @@ final class SolverOptions {
                     + "reproducible for a fixed seed, dtype and thread count.")
     Integer threads;
 
-    DType dtype() {
+    public DType dtype() {
         try {
             return DType.parse(dtype);
         } catch (IllegalArgumentException e) {
@@ -79,26 +82,70 @@ final class SolverOptions {
      * closed by the caller after the run.
      */
     Factorizer.Builder builder(DenseMatrix m, int rank, List<DenseMatrix> owned) {
-        Factorizer.Builder b = Factorizer.builder(m, rank);
-        b.schedule(option("--schedule", () -> StepSchedule.parse(schedule)));
-        b.initializer(initializer(m.dtype(), owned));
-        b.variant(option("--variant", () -> Variant.parse(variant)));
+        return configure(Factorizer.builder(m, rank), m.dtype(), owned);
+    }
+
+    /** Applies these options to {@code b}, a builder for a matrix of {@code dtype}; see {@link #builder}. */
+    Factorizer.Builder configure(Factorizer.Builder b, DType dtype, List<DenseMatrix> owned) {
+        b.schedule(schedule());
+        b.initializer(initializer(dtype, owned));
+        b.variant(variant());
         option("--max-iter", () -> b.maxIterations(maxIterations));
         if (tolerance != null) {
             option("--tol", () -> b.tolerance(tolerance));
         }
         option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
-        if (maxSeconds != null) {
-            if (!(maxSeconds > 0) || maxSeconds > Long.MAX_VALUE / 1e9) {
-                throw new UsageException("--max-seconds: must be positive and finite, got " + maxSeconds, null);
-            }
-            b.timeLimit(Duration.ofNanos((long) Math.ceil(maxSeconds * 1e9)));
-        }
+        b.timeLimit(timeLimit());
         b.seed(seed);
         return b;
     }
 
-    private Initializer initializer(DType dtype, List<DenseMatrix> owned) {
+    /** {@code --schedule}. */
+    public StepSchedule schedule() {
+        return option("--schedule", () -> StepSchedule.parse(schedule));
+    }
+
+    /** {@code --variant}. */
+    public Variant variant() {
+        return option("--variant", () -> Variant.parse(variant));
+    }
+
+    /** {@code --max-iter}. */
+    public long maxIterations() {
+        return maxIterations;
+    }
+
+    /** {@code --tol}, or null for the solver's default. */
+    public Double tolerance() {
+        return tolerance;
+    }
+
+    /** {@code --seed}. */
+    public long seed() {
+        return seed;
+    }
+
+    /** {@code --threads}, or null when not given. */
+    public Integer threads() {
+        return threads;
+    }
+
+    /** {@code --max-seconds} as a duration, or null for no limit. */
+    public Duration timeLimit() {
+        if (maxSeconds == null) {
+            return null;
+        }
+        if (!(maxSeconds > 0) || maxSeconds > Long.MAX_VALUE / 1e9) {
+            throw new UsageException("--max-seconds: must be positive and finite, got " + maxSeconds, null);
+        }
+        return Duration.ofNanos((long) Math.ceil(maxSeconds * 1e9));
+    }
+
+    /**
+     * {@code --init}. Factors read for {@code --init file:…} (in {@code dtype}) are added to {@code owned}, to be
+     * closed by the caller after the run.
+     */
+    public Initializer initializer(DType dtype, List<DenseMatrix> owned) {
         if (!init.startsWith("file:")) {
             return option("--init", () -> Initializer.parse(init));
         }
@@ -131,7 +178,8 @@ final class SolverOptions {
                 && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
     }
 
-    private static <T> T option(String name, Supplier<T> parse) {
+    /** Parses an option with {@code parse}; an IllegalArgumentException becomes a usage error naming the option. */
+    public static <T> T option(String name, Supplier<T> parse) {
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {

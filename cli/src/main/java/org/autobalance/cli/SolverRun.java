@@ -8,23 +8,82 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
 
-/** Runs the solver for a command: progress, the iteration log, the outputs and the printed summary. */
-final class SolverRun {
+/**
+ * Runs a solver for a command: progress, the iteration log, the outputs and the printed summary. The solver is the
+ * single-machine {@link Factorizer} for {@code factorize} and {@code demo}; other front ends (the Spark module's
+ * {@code spark-factorize}) pass their own {@link Solver}.
+ */
+public final class SolverRun {
     private SolverRun() {
+    }
+
+    /** A solver run to report on: it sends every iteration record to the listeners it is given. */
+    @FunctionalInterface
+    public interface Solver {
+        Finished run(IterationListener... listeners);
+    }
+
+    /**
+     * A finished run: its summary (the keys of {@link Result#summary()}, {@code d1}, {@code d2}, {@code dtype} among
+     * them) and the factors it writes to {@code --out}.
+     */
+    public interface Finished extends AutoCloseable {
+        Map<String, Object> summary();
+
+        /** The names of the factor files (or directories) it writes in {@code format}. */
+        List<String> files(RunOutputs.Format format);
+
+        /** Writes the factors into {@code directory}, under the names of {@link #files}. */
+        void writeInto(Path directory, RunOutputs.Format format) throws IOException;
+
+        @Override
+        void close();
+    }
+
+    /** What prepares a run once the output directory is known to be writable (so a bad one fails first). */
+    @FunctionalInterface
+    public interface Preparation {
+        Solver prepare();
+    }
+
+    /** A single-machine result: U and V in the requested format. */
+    static Finished finished(Result result) {
+        return new Finished() {
+            @Override
+            public Map<String, Object> summary() {
+                return result.summary();
+            }
+
+            @Override
+            public List<String> files(RunOutputs.Format format) {
+                return format.factorFiles();
+            }
+
+            @Override
+            public void writeInto(Path directory, RunOutputs.Format format) throws IOException {
+                format.writeFactors(directory, result.u(), result.v());
+            }
+
+            @Override
+            public void close() {
+                result.close();
+            }
+        };
     }
 
     /**
      * Factorises {@code m} and reports.
      *
      * @param label what M is, for the printed summary (a file name or "demo problem")
-     * @param checkpointing the validated checkpoint options, or null for none
      * @param out the output directory, or null for none
      * @param outFormat the file format of the factors written to {@code out}
      * @param log the JSON-lines iteration log, or null for none
@@ -32,20 +91,59 @@ final class SolverRun {
      *        summary as {@code "clock"}
      */
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options,
-            Checkpointing checkpointing, Path out,
-            RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
-            throws IOException {
+            Checkpointing checkpointing, Path out, RunOutputs.Format outFormat, Path log, RunClock clock,
+            Map<String, Object> extraSummary) throws IOException {
+        execute(printer, label, owned -> options.builder(m, rank, owned), rank, options, checkpointing, out,
+                outFormat, log, clock, extraSummary);
+    }
+
+    /**
+     * As the other {@code execute}, for a builder made by {@code builder} (which adds the factors it reads for
+     * {@code --init file:…} to the list it is given, to be closed after the run).
+     */
+    static void execute(PrintWriter printer, String label, Function<List<DenseMatrix>, Factorizer.Builder> builder,
+            int rank, SolverOptions options, Checkpointing checkpointing, Path out, RunOutputs.Format outFormat,
+            Path log, RunClock clock, Map<String, Object> extraSummary) throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out, outFormat)) {
-            Factorizer.Builder builder = options.builder(m, rank, owned);
-            long resumedAt = -1;
-            if (checkpointing != null) {
-                checkpointing.applyTo(builder);
-                resumedAt = checkpointing.resumedAt();
-            }
-            Factorizer factorizer = builder.build();
+        try {
+            long resumedAt = checkpointing == null ? -1 : checkpointing.resumedAt();
+            execute(printer, label, rank, options.maxIterations(), out, outFormat, log, resumedAt, clock,
+                    extraSummary, () -> {
+                        Factorizer.Builder b = builder.apply(owned);
+                        if (checkpointing != null) {
+                            checkpointing.applyTo(b);
+                        }
+                        Factorizer factorizer = b.build();
+                        return listeners -> finished(factorizer.run(listeners));
+                    });
+        } finally {
+            owned.forEach(DenseMatrix::close);
+        }
+    }
+
+    /**
+     * Runs a solver and reports: a progress bar, the log, the outputs (all or nothing) and a printed summary.
+     *
+     * @param label what M is, for the printed summary
+     * @param out the output directory, or null for none
+     * @param outFormat the file format of the factors written to {@code out}
+     * @param log the JSON-lines iteration log, or null for none
+     * @param clock the phases so far; the first iteration and the end are added, and all go to the summary
+     */
+    public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
+            RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary,
+            Preparation preparation) throws IOException {
+        execute(printer, label, rank, maxIterations, out, outFormat, log, -1, clock, extraSummary, preparation);
+    }
+
+    /** As the public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. */
+    private static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
+            RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
+            Preparation preparation) throws IOException {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+            Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
-            Result finished;
+            Finished finished;
             IterationRecord[] first = new IterationRecord[1];
             IterationListener keepFirst = rec -> {
                 if (first[0] == null) {
@@ -54,43 +152,52 @@ final class SolverRun {
                 }
             };
             try (JsonLinesLog logWriter = logStaging == null ? null : openLog(log, logStaging, resumedAt);
-                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, options.maxIterations)) {
-                finished = logWriter == null ? factorizer.run(progress, keepFirst)
-                        : factorizer.run(progress, keepFirst, logWriter);
+                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
+                finished = logWriter == null ? solver.run(progress, keepFirst)
+                        : solver.run(progress, keepFirst, logWriter);
             } finally {
                 if (logStaging != null && Files.exists(logStaging)) {
                     // the log of a diverged run is complete too: it shows how the run diverged
                     Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
-            try (Result result = finished) {
+            try (Finished result = finished) {
                 clock.mark("done");
                 Map<String, Object> summary = result.summary();
                 summary.putAll(extraSummary);
                 summary.put("clock", clock.marks());
-                printer.printf("%s (%d x %d, %s), rank %d: %d iterations, stopped: %s, %.2f s%n", label, m.rows(),
-                        m.cols(), m.dtype().label(), rank, result.iterations(), result.stopReason().label(),
-                        result.seconds());
+                printer.printf("%s (%s x %s, %s), rank %d: %s iterations, stopped: %s, %.2f s%n", label,
+                        summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
+                        summary.get("stop_reason"), (Double) summary.get("seconds"));
+                if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
+                    printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
+                            + "more iterations (--max-iter, --max-seconds) would lower the error");
+                }
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
-                        + "   |V|_F %.4g%n", result.relativeError(), result.loss(), result.balance(), result.normU(),
-                        result.normV());
+                        + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
+                        summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
+                Object objective = summary.get("objective");
+                if (objective != null && !objective.equals("full")) {
+                    printer.printf("objective %s: loss and relative error over the observed entries%s%n", objective,
+                            summary.get("test_rmse") instanceof Double rmse
+                                    ? String.format(", held-out RMSE %.6e", rmse) : "");
+                }
                 if (first[0] != null) {
                     // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
                     printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),
                             first[0].normU(), first[0].normV());
                 }
-                printer.printf("schedule %s, %s kernels, %d thread(s)%n", result.schedule(), result.kernels(),
-                        result.threads());
+                printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
+                        summary.get("kernels"), summary.get("threads"));
                 if (outputs != null) {
-                    List<Path> written = outputs.commit(result, summary);
+                    List<Path> written = outputs.commit(result.files(outFormat),
+                            dir -> result.writeInto(dir, outFormat), summary);
                     printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
                 }
             }
             if (log != null) {
                 printer.println("iteration log " + log);
             }
-        } finally {
-            owned.forEach(DenseMatrix::close);
         }
     }
 
@@ -117,7 +224,8 @@ final class SolverRun {
         }
     }
 
-    private static Path stagingFor(Path log) {
+    /** Where the log is written during the run (moved to {@code log} at the end); its directory must exist. */
+    static Path stagingFor(Path log) {
         Path parent = log.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
             throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);

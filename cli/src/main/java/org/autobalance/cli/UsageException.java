@@ -1,10 +1,10 @@
 package org.autobalance.cli;
 
 /** Invalid input that the user can fix (a bad file or option value): exit code 2, message only, no stack trace. */
-final class UsageException extends RuntimeException {
+public final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    UsageException(String message, Throwable cause) {
+    public UsageException(String message, Throwable cause) {
         super(message, cause);
     }
 }

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 
 /**
  * Reads and writes dense matrices in the <a href="https://math.nist.gov/MatrixMarket/formats.html">Matrix Market</a>
@@ -25,23 +26,30 @@ import org.autobalance.memory.DenseMatrix;
  * <h2>What is read</h2>
  * <ul>
  *   <li>Line 1 is the header {@code %%MatrixMarket matrix <format> <field> <symmetry>}; the keywords are
- *       case-insensitive. Supported: format {@code array} or {@code coordinate}, field {@code real} or
- *       {@code integer}, symmetry {@code general} or {@code symmetric}. Anything else ({@code vector} objects,
- *       {@code complex}, {@code pattern}, {@code skew-symmetric}, {@code hermitian}) is rejected with a message
- *       naming the unsupported keyword.</li>
+ *       case-insensitive. Supported: format {@code array} or {@code coordinate}; field {@code real}, {@code integer}
+ *       or (coordinate only) {@code pattern}; symmetry {@code general}, {@code symmetric}, {@code skew-symmetric} or
+ *       {@code hermitian}. Anything else ({@code vector} objects, {@code complex}) is rejected with a message naming
+ *       the unsupported keyword. The readings follow scipy's {@code mmread}: a {@code pattern} entry is 1; a
+ *       {@code hermitian} matrix of real values is symmetric; a {@code skew-symmetric} entry (i, j) is mirrored as
+ *       −value at (j, i) (an entry on the diagonal, which the format does not allow, is kept as it is).</li>
  *   <li>Lines starting with {@code %} (comments) and blank lines are skipped wherever they appear. Tokens may be
  *       separated by any run of spaces or tabs, with leading and trailing whitespace allowed.</li>
  *   <li>The size line is {@code rows columns} for {@code array} and {@code rows columns entries} for
- *       {@code coordinate}. Dimensions must be between 1 and {@link Integer#MAX_VALUE}; {@code symmetric} needs a
- *       square matrix.</li>
- *   <li>{@code array}: the values in <em>column-major</em> order, rows × columns of them; {@code symmetric} stores
- *       only the lower triangle with the diagonal, column by column (n(n+1)/2 values), and the upper triangle is
- *       mirrored. Values are usually one per line; several on a line are accepted and read in the same order.</li>
- *   <li>{@code coordinate}: exactly {@code entries} lines {@code i j value} with 1-based indices; positions not
- *       listed are 0. In a {@code symmetric} matrix each entry (i, j) is also stored at (j, i); the format lists the
- *       lower triangle only, but an entry above the diagonal is accepted and mirrored the same way. A position
- *       given twice (for {@code symmetric}: (i, j) and (j, i) count as the same position) is rejected: some tools
- *       sum duplicates and others keep the last one, so no reading of such a file is safe.</li>
+ *       {@code coordinate}. Dimensions must be between 1 and {@link Integer#MAX_VALUE}; every symmetry other than
+ *       {@code general} needs a square matrix.</li>
+ *   <li>{@code array}: the values in <em>column-major</em> order, rows × columns of them; {@code symmetric} (and
+ *       {@code hermitian}) stores only the lower triangle with the diagonal, column by column (n(n+1)/2 values), and
+ *       the upper triangle is mirrored; {@code skew-symmetric} stores the strictly lower triangle (n(n−1)/2 values),
+ *       the diagonal is 0 and the upper triangle the negated mirror. Values are usually one per line; several on a
+ *       line are accepted and read in the same order.</li>
+ *   <li>{@code coordinate}: exactly {@code entries} lines {@code i j value} ({@code i j} for {@code pattern}) with
+ *       1-based indices; positions not listed are 0. In a symmetric (skew-symmetric) matrix each entry (i, j) off the
+ *       diagonal is also stored at (j, i) (negated); the format lists the lower triangle only, but an entry above the
+ *       diagonal is accepted and mirrored the same way. A position given more than once is the sum of its entries
+ *       (as scipy reads it), summed in double in file order; for symmetric matrices an entry and its mirror count
+ *       as the same position. A coordinate file is read into a {@link SparseMatrix} ({@link #readSparse}) without
+ *       ever forming the dense matrix; {@link #read} builds the dense matrix from it. Explicitly listed zeros are
+ *       stored entries of the sparse matrix (observations, for matrix completion).</li>
  *   <li>Values are decimal numbers ({@code [+-]digits[.digits][e[+-]digits]}, also {@code .5} and {@code 5.}) read
  *       with {@link Double#parseDouble} semantics (correctly rounded; subnormals kept; underflow gives 0).
  *       {@code NaN}, {@code Inf}, {@code Infinity}, hexadecimal and Java-suffixed ({@code 1f}, {@code 2d}) forms are
@@ -57,6 +65,10 @@ import org.autobalance.memory.DenseMatrix;
  * the size line is also checked against the file's length (a body of n values needs at least 2n − 1 bytes, of n
  * coordinate entries 6n − 1) and the matrix against the machine's physical memory before anything is allocated, so a
  * lying header costs neither time nor memory.
+ *
+ * <p>Reading as a sparse matrix ({@link #readSparse}) stages the listed entries in native memory (16 bytes each, with
+ * mirrors) before building the CSR arrays; the dense reading of a coordinate file goes through the same sparse
+ * matrix, so both readings agree entry for entry.
  *
  * <h2>What is written</h2>
  * {@code %%MatrixMarket matrix array real general}, optional comment lines, the size line and the values in
@@ -79,9 +91,41 @@ public final class MatrixMarket {
 
     private enum Format { ARRAY, COORDINATE }
 
-    private enum Field { REAL, INTEGER }
+    private enum Field { REAL, INTEGER, PATTERN }
 
-    private enum Symmetry { GENERAL, SYMMETRIC }
+    private enum Symmetry {
+        GENERAL, SYMMETRIC, SKEW_SYMMETRIC, HERMITIAN;
+
+        /** The header keyword, e.g. {@code skew-symmetric}. */
+        String keyword() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** The sign of the mirror of an entry off the diagonal; 0 when nothing is mirrored. */
+        int mirror() {
+            return switch (this) {
+                case GENERAL -> 0;
+                case SYMMETRIC, HERMITIAN -> 1;
+                case SKEW_SYMMETRIC -> -1;
+            };
+        }
+    }
+
+    /**
+     * What the header and the size line of a file say, read without the body.
+     *
+     * @param coordinate whether the format is {@code coordinate} (else {@code array})
+     * @param rows d1
+     * @param cols d2
+     * @param entries the entries the size line declares (coordinate), or rows·cols (array)
+     * @param symmetry the symmetry keyword, e.g. {@code general}
+     */
+    public record Header(boolean coordinate, int rows, int cols, long entries, String symmetry) {
+        /** An upper bound on the stored entries of the matrix (mirrors included, duplicates not merged). */
+        public long storedBound() {
+            return symmetry.equals("general") ? entries : 2 * entries;
+        }
+    }
 
     /**
      * Reads the matrix in {@code path} into a new matrix of {@code dtype}; the caller owns (and must close) it.
@@ -94,18 +138,63 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
-        BufferedReader reader;
+        try (BufferedReader reader = open(path)) {
+            return read(reader, path.toString(), dtype, allocated -> { }, Files.size(path), physicalMemoryBytes());
+        }
+    }
+
+    /**
+     * Reads the matrix in {@code path} into a new sparse matrix of {@code dtype} (the caller owns it): a coordinate
+     * file's entries as listed (see the class documentation), an array file's every value (all of them stored).
+     *
+     * @throws MatrixFormatException if the content is malformed or unsupported
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws IOException if reading fails
+     */
+    public static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
+        try (BufferedReader reader = open(path)) {
+            // the sparse path never densifies: only the size line against the file's length is checked
+            if (dtype == null) {
+                throw new IllegalArgumentException("dtype must not be null");
+            }
+            return new Parser(reader, path.toString(), dtype, allocated -> { }, Files.size(path), Long.MAX_VALUE)
+                    .parseSparse();
+        }
+    }
+
+    /** As {@link #readSparse(Path, DType)} from {@code reader} (not closed), named {@code source} in messages. */
+    public static SparseMatrix readSparse(Reader reader, String source, DType dtype) throws IOException {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
+                BUFFER_CHARS);
+        return new Parser(buffered, source, dtype, allocated -> { }, -1, Long.MAX_VALUE).parseSparse();
+    }
+
+    /**
+     * The header and size line of {@code path}, checked as {@link #read} checks them, without reading the body.
+     *
+     * @throws MatrixFormatException if the header or size line is malformed or unsupported
+     */
+    public static Header readHeader(Path path) throws IOException {
+        try (BufferedReader reader = open(path)) {
+            Parser p = new Parser(reader, path.toString(), DType.FLOAT64, allocated -> { }, Files.size(path),
+                    Long.MAX_VALUE);
+            p.readHeaderAndSize();
+            return new Header(p.format == Format.COORDINATE, p.rows, p.cols, p.entries, p.symmetry.keyword());
+        }
+    }
+
+    private static BufferedReader open(Path path) throws IOException {
         try {
-            reader = new BufferedReader(new InputStreamReader(Files.newInputStream(path),
+            return new BufferedReader(new InputStreamReader(Files.newInputStream(path),
                     StandardCharsets.ISO_8859_1), BUFFER_CHARS);
         } catch (NoSuchFileException e) {
             NoSuchFileException clearer = new NoSuchFileException(path.toString(), null,
                     "no such Matrix Market file");
             clearer.initCause(e);
             throw clearer;
-        }
-        try (reader) {
-            return read(reader, path.toString(), dtype, allocated -> { }, Files.size(path), physicalMemoryBytes());
         }
     }
 
@@ -261,6 +350,9 @@ public final class MatrixMarket {
         private Format format;
         private Field field;
         private Symmetry symmetry;
+        private int rows;
+        private int cols;
+        private long entries;
 
         /** Length of the whole input in characters, −1 if unknown. */
         private final long inputChars;
@@ -278,25 +370,43 @@ public final class MatrixMarket {
             this.maxMatrixBytes = maxMatrixBytes;
         }
 
-        DenseMatrix parse() throws IOException {
+        void readHeaderAndSize() throws IOException {
             readHeader();
             if (!nextContentLine()) {
                 throw error("missing size line after the header");
             }
-            int rows = dimension(nextToken(), "rows");
-            int cols = dimension(nextToken(), "columns");
-            if (symmetry == Symmetry.SYMMETRIC && rows != cols) {
-                throw error("symmetric matrix must be square, but the size line gives " + rows + " x " + cols);
+            rows = dimension(nextToken(), "rows");
+            cols = dimension(nextToken(), "columns");
+            if (symmetry != Symmetry.GENERAL && rows != cols) {
+                throw error(symmetry.keyword() + " matrix must be square, but the size line gives " + rows + " x "
+                        + cols);
             }
-            long entries = format == Format.COORDINATE ? entryCount(rows, cols) : 0;
+            entries = format == Format.COORDINATE ? entryCount() : (long) rows * cols;
             if (nextToken() != null) {
                 throw error("bad size line '" + quote(line) + "': expected " + sizeLineShape());
             }
             checkTheInputCanHoldTheBody(rows, cols, entries);
+        }
+
+        DenseMatrix parse() throws IOException {
+            readHeaderAndSize();
             long bytes = (long) rows * cols * dtype.bytes();
             if (bytes > maxMatrixBytes) {
                 throw error("size " + rows + " x " + cols + " needs " + bytes + " bytes as " + dtype.label()
                         + ", more than the " + maxMatrixBytes + " bytes of memory of this machine");
+            }
+            if (format == Format.COORDINATE) {
+                try (SparseMatrix s = readCoordinateBody()) {
+                    DenseMatrix m;
+                    try {
+                        m = s.toDense();
+                    } catch (IllegalArgumentException e) {
+                        throw error("size " + rows + " x " + cols + " cannot be held in memory as a dense matrix: "
+                                + e.getMessage());
+                    }
+                    onAllocate.accept(m);
+                    return m;
+                }
             }
             DenseMatrix m;
             try {
@@ -306,16 +416,53 @@ public final class MatrixMarket {
             }
             try {
                 onAllocate.accept(m);
-                if (format == Format.ARRAY) {
-                    readArrayBody(m);
-                } else {
-                    readCoordinateBody(m, entries);
-                }
+                readArrayBody(m::set);
                 return m;
             } catch (IOException | RuntimeException | Error e) {
                 m.close();
                 throw e;
             }
+        }
+
+        SparseMatrix parseSparse() throws IOException {
+            readHeaderAndSize();
+            if (format == Format.COORDINATE) {
+                return readCoordinateBody();
+            }
+            try (SparseMatrix.Builder b = builder(entries)) {
+                readArrayBody(b::add);
+                return build(b);
+            }
+        }
+
+        private SparseMatrix.Builder builder(long expected) throws MatrixFormatException {
+            try {
+                // reserve what the size line declares, up to 2^20 entries: a false count must not allocate much
+                return SparseMatrix.builder(rows, cols, Math.min(expected, 1 << 20));
+            } catch (IllegalArgumentException e) {
+                throw error("cannot hold the entries in memory: " + e.getMessage());
+            }
+        }
+
+        private SparseMatrix build(SparseMatrix.Builder b) throws MatrixFormatException {
+            SparseMatrix s;
+            try {
+                s = b.build(dtype);
+            } catch (IllegalArgumentException e) {
+                throw error("cannot hold the matrix in memory: " + e.getMessage());
+            }
+            int[] at = s.firstNonFinite();
+            if (at != null) {
+                s.close();
+                throw error("the entries at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " sum to a value that "
+                        + "overflows " + dtype.label());
+            }
+            return s;
+        }
+
+        /** Where the parsed values go: (0-based row, column, value). */
+        private interface Sink {
+            void put(int i, int j, double value);
         }
 
         private void readHeader() throws IOException {
@@ -331,8 +478,8 @@ public final class MatrixMarket {
             } else if (line.startsWith("\u00EF\u00BB\u00BF")) {
                 line = line.substring(3);
             }
-            String expected = "expected '" + BANNER
-                    + " matrix <array|coordinate> <real|integer> <general|symmetric>'";
+            String expected = "expected '" + BANNER + " matrix <array|coordinate> <real|integer|pattern> "
+                    + "<general|symmetric|skew-symmetric|hermitian>'";
             String banner = nextToken();
             if (banner == null || !banner.equalsIgnoreCase(BANNER)) {
                 throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'");
@@ -348,14 +495,18 @@ public final class MatrixMarket {
                 throw error("unsupported object '" + quote(object) + "': only 'matrix' is supported");
             }
             format = keyword(Format.class, formatWord, "format", "array or coordinate");
-            field = keyword(Field.class, fieldWord, "field", "real or integer");
-            symmetry = keyword(Symmetry.class, symmetryWord, "symmetry", "general or symmetric");
+            field = keyword(Field.class, fieldWord, "field", "real, integer or pattern");
+            symmetry = keyword(Symmetry.class, symmetryWord, "symmetry",
+                    "general, symmetric, skew-symmetric or hermitian");
+            if (field == Field.PATTERN && format == Format.ARRAY) {
+                throw error("field 'pattern' needs the coordinate format (an array lists values)");
+            }
         }
 
         private <E extends Enum<E>> E keyword(Class<E> type, String word, String what, String supported)
                 throws MatrixFormatException {
             for (E value : type.getEnumConstants()) {
-                if (value.name().equalsIgnoreCase(word)) {
+                if (value.name().replace('_', '-').equalsIgnoreCase(word)) {
                     return value;
                 }
             }
@@ -382,17 +533,21 @@ public final class MatrixMarket {
         /**
          * Refuses a size line that declares more values than the rest of the input can hold, before the matrix is
          * allocated: a 40-byte file claiming 45000 × 45000 would otherwise allocate (and zero) 15 GB and only then
-         * find the body truncated. An {@code array} value needs at least one character and a separator; a
-         * {@code coordinate} entry at least "i j v" and a line end. The count of consumed characters can only be
+         * find the body truncated. An {@code array} value needs at least one character and a separator (a symmetric
+         * file lists n(n+1)/2 values, a skew-symmetric one n(n−1)/2); a {@code coordinate} entry at least "i j v" (or
+         * "i j" for a pattern) and a line end. The count of consumed characters can only be
          * low (a CR LF line end counts as one), so a complete file is never refused.
          */
         private void checkTheInputCanHoldTheBody(int rows, int cols, long entries) throws MatrixFormatException {
             if (inputChars < 0) {
                 return;
             }
-            long values = format == Format.COORDINATE ? entries
-                    : symmetry == Symmetry.SYMMETRIC ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
-            long needed = format == Format.COORDINATE ? 6 * values - 1 : 2 * values - 1;
+            int mirror = symmetry.mirror();
+            long values = format == Format.COORDINATE ? entries : mirror == 0 ? (long) rows * cols
+                    : mirror > 0 ? (long) rows * (rows + 1) / 2 : (long) rows * (rows - 1) / 2;
+            // a coordinate entry is "i j v" and a line end, or "i j" and a line end for a pattern
+            int entryBytes = field == Field.PATTERN ? 4 : 6;
+            long needed = format == Format.COORDINATE ? entryBytes * values - 1 : 2 * values - 1;
             long left = inputChars - consumedChars;
             if (values > 0 && needed > left) {
                 throw error("truncated: the size line declares " + values + (format == Format.COORDINATE
@@ -401,19 +556,17 @@ public final class MatrixMarket {
             }
         }
 
-        private long entryCount(int rows, int cols) throws MatrixFormatException {
+        private long entryCount() throws MatrixFormatException {
             String token = nextToken();
             if (token == null) {
                 throw error("bad size line '" + quote(line) + "': expected " + sizeLineShape());
             }
-            long entries = wholeNumber(token, "bad size line: entry count");
-            long positions = symmetry == Symmetry.SYMMETRIC ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
-            if (entries < 0 || entries > positions) {
-                throw error("bad size line: entry count " + quote(token) + " is not between 0 and " + positions
-                        + ", the number of distinct positions in a " + symmetry.name().toLowerCase(Locale.ROOT)
-                        + " " + rows + " x " + cols + " matrix");
+            long count = wholeNumber(token, "bad size line: entry count");
+            // duplicates are summed, so a count above the number of positions is legal (up to the staging limit)
+            if (count < 0 || count > Long.MAX_VALUE / 32) {
+                throw error("bad size line: entry count " + quote(token) + " is negative or impossibly large");
             }
-            return entries;
+            return count;
         }
 
         /** Parses an optionally signed decimal integer; values beyond the long range come back as Long.MAX_VALUE. */
@@ -428,70 +581,62 @@ public final class MatrixMarket {
             }
         }
 
-        private void readArrayBody(DenseMatrix m) throws IOException {
-            int rows = m.rows();
-            int cols = m.cols();
-            boolean symmetric = symmetry == Symmetry.SYMMETRIC;
-            long expected = symmetric ? (long) rows * (rows + 1) / 2 : (long) rows * cols;
+        private void readArrayBody(Sink m) throws IOException {
+            int mirror = symmetry.mirror();
+            long expected = mirror == 0 ? (long) rows * cols
+                    : mirror > 0 ? (long) rows * (rows + 1) / 2 : (long) rows * (rows - 1) / 2;
             long found = 0;
             for (int j = 0; j < cols; j++) {
-                for (int i = symmetric ? j : 0; i < rows; i++) {
+                // the stored part: all (general), the lower triangle with the diagonal (symmetric), without it (skew)
+                for (int i = mirror == 0 ? 0 : mirror > 0 ? j : j + 1; i < rows; i++) {
                     String token = nextValueToken();
                     if (token == null) {
                         throw error("truncated: expected " + expected + " values, found " + found
                                 + " before the end of the input");
                     }
                     double value = value(token, i, j);
-                    m.set(i, j, value);
-                    if (symmetric) {
-                        m.set(j, i, value);
+                    m.put(i, j, value);
+                    if (mirror != 0 && i != j) {
+                        m.put(j, i, mirror * value);
                     }
                     found++;
                 }
             }
             if (nextValueToken() != null) {
-                throw error("too many values: expected " + expected + " for " + describe(m) + ", found more");
+                throw error("too many values: expected " + expected + " for " + describe() + ", found more");
             }
         }
 
-        private void readCoordinateBody(DenseMatrix m, long entries) throws IOException {
-            // Every position starts as NaN, which no entry can hold (non-finite values are rejected), so a position
-            // that is no longer NaN was already given: duplicates are found without a second matrix-sized array.
-            m.fill(Double.NaN);
-            boolean symmetric = symmetry == Symmetry.SYMMETRIC;
-            for (long found = 0; found < entries; found++) {
-                if (!nextContentLine()) {
-                    throw error("truncated: expected " + entries + " entries, found " + found
-                            + " before the end of the input");
-                }
-                String rowToken = nextToken();
-                String colToken = nextToken();
-                String valueToken = nextToken();
-                if (valueToken == null || nextToken() != null) {
-                    throw error("bad entry '" + quote(line) + "': expected 'row column value'");
-                }
-                int i = index(rowToken, "row", m.rows());
-                int j = index(colToken, "column", m.cols());
-                double value = value(valueToken, i, j);
-                if (!Double.isNaN(m.get(i, j))) {
-                    throw error("duplicate entry for row " + (i + 1) + ", column " + (j + 1)
-                            + (symmetric && i != j ? " (or its mirror, row " + (j + 1) + ", column " + (i + 1) + ")"
-                                    : "") + ": each position may be given only once");
-                }
-                m.set(i, j, value);
-                if (symmetric) {
-                    m.set(j, i, value);
-                }
-            }
-            if (nextContentLine()) {
-                throw error("too many entries: the size line declares " + entries + ", found more");
-            }
-            for (int i = 0; i < m.rows(); i++) {
-                for (int j = 0; j < m.cols(); j++) {
-                    if (Double.isNaN(m.get(i, j))) {
-                        m.set(i, j, 0.0);
+        private SparseMatrix readCoordinateBody() throws IOException {
+            int mirror = symmetry.mirror();
+            boolean pattern = field == Field.PATTERN;
+            try (SparseMatrix.Builder b = builder(mirror == 0 ? entries : 2 * entries)) {
+                for (long found = 0; found < entries; found++) {
+                    if (!nextContentLine()) {
+                        throw error("truncated: expected " + entries + " entries, found " + found
+                                + " before the end of the input");
+                    }
+                    String rowToken = nextToken();
+                    String colToken = nextToken();
+                    String valueToken = pattern ? null : nextToken();
+                    if (colToken == null || (!pattern && valueToken == null) || nextToken() != null) {
+                        throw error("bad entry '" + quote(line) + "': expected '"
+                                + (pattern ? "row column' for a pattern matrix" : "row column value'"));
+                    }
+                    int i = index(rowToken, "row", rows);
+                    int j = index(colToken, "column", cols);
+                    double value = pattern ? 1.0 : value(valueToken, i, j);
+                    b.add(i, j, value);
+                    if (mirror != 0 && i != j) {
+                        b.add(j, i, mirror * value);
                     }
                 }
+                if (nextContentLine()) {
+                    throw error("too many entries: the size line declares " + entries + ", found more");
+                }
+                return build(b);
+            } catch (IllegalArgumentException e) {
+                throw error("cannot hold the entries in memory: " + e.getMessage());
             }
         }
 
@@ -570,8 +715,8 @@ public final class MatrixMarket {
             }
         }
 
-        private String describe(DenseMatrix m) {
-            return symmetry.name().toLowerCase(Locale.ROOT) + " " + m.rows() + " x " + m.cols() + " array matrix";
+        private String describe() {
+            return symmetry.keyword() + " " + rows + " x " + cols + " array matrix";
         }
 
         private MatrixFormatException error(String problem) {

@@ -89,7 +89,7 @@ public final class Npy {
             throw new IllegalArgumentException("dtype must not be null");
         }
         NpyHeader header = NpyHeader.parse(file, source);
-        long[] shape = shape(header, source);
+        long[] shape = matrixShape(header, source);
         int rows = (int) shape[0];
         int cols = (int) shape[1];
         long dataBytes = header.dataBytes();
@@ -117,7 +117,7 @@ public final class Npy {
                         header.fortranOrder() ? DenseMatrix.Order.COLUMN_MAJOR : DenseMatrix.Order.ROW_MAJOR);
             } catch (Float32RangeException e) {
                 throw new MatrixFormatException(source, "value " + e.value() + at(e.row(), e.column())
-                        + " is outside the float32 range (|x| <= " + Float.MAX_VALUE + "); read it as float64");
+                        + " is outside the float32 range (it rounds to infinity); read it as float64");
             }
             int[] bad = m.firstNonFinite();
             if (bad != null) {
@@ -163,7 +163,14 @@ public final class Npy {
         });
     }
 
-    private static long[] shape(NpyHeader header, String source) throws MatrixFormatException {
+    /**
+     * The shape {rows, cols} of the matrix {@code header} describes, if {@link #read} can read it: a 2-D float32 or
+     * float64 array with dimensions in [1, 2³¹ − 1]. Lets a reader of many files (the Spark module's shard
+     * directories) check every header before reading any data.
+     *
+     * @throws MatrixFormatException naming {@code source} and the problem otherwise
+     */
+    public static long[] matrixShape(NpyHeader header, String source) throws MatrixFormatException {
         String what = "a " + header.shapeText() + " array of dtype '" + header.descr() + "'";
         if (header.kind() != 'f' || (header.itemSize() != 4 && header.itemSize() != 8)) {
             String kind = switch (header.kind()) {

@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The header of a NumPy {@code .npy} file (<a href="https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html">format
@@ -57,8 +55,6 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
     /** Largest header text a version 1.0 length field (uint16) can state. */
     private static final int MAX_V1_HEADER = 0xFFFF;
     private static final Set<String> KEYS = Set.of("descr", "fortran_order", "shape");
-    /** Byte-order prefix, kind letter, optional byte count, and anything after (e.g. a datetime unit). */
-    private static final Pattern SIMPLE_DESCR = Pattern.compile("([<>=|]?)([A-Za-z?])(\\d*)(.*)", Pattern.DOTALL);
     private static final int MAX_QUOTED = 60;
 
     public NpyHeader {
@@ -201,22 +197,26 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
                     + describe(dict.get("fortran_order")));
         }
         long[] shape = shape(dict.get("shape"), source);
-        Matcher m = SIMPLE_DESCR.matcher(d);
-        ByteOrder order = ByteOrder.nativeOrder();
+        // Parsed by hand, not with a regular expression: this runs once per process, before anything is compiled,
+        // and compiling a Pattern there costs milliseconds.
+        int p = !d.isEmpty() && "<>=|".indexOf(d.charAt(0)) >= 0 ? 1 : 0;
+        ByteOrder order = p == 1 && d.charAt(0) == '<' ? ByteOrder.LITTLE_ENDIAN
+                : p == 1 && d.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.nativeOrder();
         char kind = '\0';
         int itemSize = 0;
-        if (m.matches()) {
-            if (m.group(1).equals("<")) {
-                order = ByteOrder.LITTLE_ENDIAN;
-            } else if (m.group(1).equals(">")) {
-                order = ByteOrder.BIG_ENDIAN;
+        if (p < d.length()) {
+            char code = d.charAt(p);
+            String size = d.substring(p + 1);
+            boolean digits = !size.isEmpty() && size.length() <= 3;
+            for (int k = 0; k < size.length(); k++) {
+                digits &= Literal.isDigit(size.charAt(k));
             }
-            kind = m.group(2).charAt(0) == '?' ? 'b' : m.group(2).charAt(0);
-            boolean numeric = "biufc".indexOf(kind) >= 0 && m.group(4).isEmpty();
-            if (m.group(2).equals("?")) {
-                itemSize = m.group(3).isEmpty() ? 1 : 0;
-            } else if (numeric && !m.group(3).isEmpty() && m.group(3).length() <= 3) {
-                itemSize = Integer.parseInt(m.group(3));
+            if (code == '?') {
+                kind = 'b';
+                itemSize = size.isEmpty() ? 1 : 0;
+            } else if (Character.isLetter(code)) {
+                kind = code;
+                itemSize = "biufc".indexOf(code) >= 0 && digits ? Integer.parseInt(size) : 0;
             }
         }
         return new NpyHeader(major, end, d, order, kind, itemSize, fortran, shape);

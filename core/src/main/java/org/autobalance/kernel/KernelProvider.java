@@ -27,11 +27,18 @@ public final class KernelProvider {
     /** System property that forces the implementation. */
     public static final String PROPERTY = "autobalance.kernels";
     static final String SIMD_CLASS = "org.autobalance.kernel.simd.SimdKernels";
+    static final String SIMD_SPARSE_CLASS = "org.autobalance.kernel.simd.SimdSparseKernels";
     static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
     private static final FactorKernels SCALAR = new ScalarKernels();
+    private static final SparseKernels SPARSE_SCALAR = new ScalarSparseKernels();
     private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
+    static final String SIMD_GEMM_CLASS = "org.autobalance.kernel.simd.SimdGemm";
+    private static final GemmKernels GEMM = CHOICE.kernels == SCALAR ? new ScalarGemm() : loadSimdGemm();
+    /** The sparse kernels follow the dense choice: SIMD exactly when {@link #kernels()} is SIMD. */
+    private static final SparseKernels SPARSE = CHOICE.kernels == SCALAR ? SPARSE_SCALAR
+            : (SparseKernels) instantiate(SIMD_SPARSE_CLASS);
 
     private KernelProvider() {
     }
@@ -46,9 +53,55 @@ public final class KernelProvider {
         return CHOICE.reason;
     }
 
+    /**
+     * The GEMM kernels of the network engine: SIMD exactly when {@link #kernels()} chose SIMD (same checks, same
+     * property), the scalar reference otherwise.
+     */
+    public static GemmKernels gemm() {
+        return GEMM;
+    }
+
+    /** A new SIMD GEMM, whatever {@link #gemm()} chose (tests and benchmarks). */
+    public static GemmKernels simdGemm() {
+        if (!vectorModulePresent()) {
+            throw new UnsupportedOperationException(VECTOR_MODULE + " is not in the boot layer: run the JVM with "
+                    + "--add-modules " + VECTOR_MODULE);
+        }
+        return loadSimdGemm();
+    }
+
+    private static GemmKernels loadSimdGemm() {
+        try {
+            return (GemmKernels) Class.forName(SIMD_GEMM_CLASS).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new UnsupportedOperationException("cannot load " + SIMD_GEMM_CLASS, e);
+        }
+    }
+
     /** The scalar reference implementation. */
     public static FactorKernels scalar() {
         return SCALAR;
+    }
+
+    /** The sparse kernels for this JVM: SIMD when {@link #kernels()} is, else the scalar reference. */
+    public static SparseKernels sparseKernels() {
+        return SPARSE;
+    }
+
+    /** The scalar reference implementation of the sparse kernels. */
+    public static SparseKernels sparseScalar() {
+        return SPARSE_SCALAR;
+    }
+
+    /**
+     * A new SIMD implementation of the sparse kernels, whatever {@link #sparseKernels()} chose, for tests and
+     * benchmarks.
+     *
+     * @throws UnsupportedOperationException if the vector module is missing or the platform cannot run it
+     */
+    public static SparseKernels sparseSimd() {
+        simd(); // the same checks
+        return (SparseKernels) instantiate(SIMD_SPARSE_CLASS);
     }
 
     /** True when the module {@code jdk.incubator.vector} is in the boot layer of this JVM. */
@@ -116,8 +169,12 @@ public final class KernelProvider {
     }
 
     private static FactorKernels loadSimd() {
+        return (FactorKernels) instantiate(SIMD_CLASS);
+    }
+
+    private static Object instantiate(String className) {
         try {
-            return (FactorKernels) Class.forName(SIMD_CLASS).getConstructor().newInstance();
+            return Class.forName(className).getConstructor().newInstance();
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
@@ -125,9 +182,9 @@ public final class KernelProvider {
             if (e.getCause() instanceof Error err) {
                 throw err;
             }
-            throw new UnsupportedOperationException("cannot create " + SIMD_CLASS, e);
+            throw new UnsupportedOperationException("cannot create " + className, e);
         } catch (ReflectiveOperationException e) {
-            throw new UnsupportedOperationException("cannot load " + SIMD_CLASS, e);
+            throw new UnsupportedOperationException("cannot load " + className, e);
         }
     }
 

@@ -133,11 +133,11 @@ public final class ScalarKernels implements FactorKernels {
         return sum;
     }
 
-    private static double load(MemorySegment s, boolean f32, long index) {
+    static double load(MemorySegment s, boolean f32, long index) {
         return f32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, index) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
     }
 
-    private static void store(MemorySegment s, boolean f32, long index, double value) {
+    static void store(MemorySegment s, boolean f32, long index, double value) {
         if (f32) {
             s.setAtIndex(ValueLayout.JAVA_FLOAT, index, (float) value);
         } else {

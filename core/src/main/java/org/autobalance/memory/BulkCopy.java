@@ -5,16 +5,20 @@ import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DenseMatrix.Order;
 
 /**
- * The bulk copies between a {@link DenseMatrix} and flat storage (arrays, buffers, segments, files): row by row with
- * {@link MemorySegment#copy} where the element types agree and the order is row-major (a memcpy per row, byte-swapped
- * if needed), element by element otherwise (a change of precision or a transpose).
+ * The bulk copies between a {@link DenseMatrix} and flat storage (arrays, buffers, segments, files).
  *
- * <p>Narrowing to float32 casts first and checks afterwards, in row-major order, only where the result is infinite:
- * the loops stay free of branches, and the value reported is the first out-of-range one in row-major order, whatever
- * order the copy ran in.
+ * <p>Row-major data of the matrix's own precision is copied a row at a time with {@link MemorySegment#copy} (a
+ * memcpy per row, byte-swapped if the orders differ). Everything else — a change of precision, a transpose — moves
+ * in runs through a {@code double[]} (exact for both precisions): a run is read with one bulk copy, converted by a
+ * plain loop the JIT vectorises, and written with one bulk copy. A transpose moves {@value #TILE}-square tiles, whose
+ * columns are contiguous runs of the column-major side and whose rows are runs of the matrix.
+ *
+ * <p>Narrowing to float32 notes whether any finite value became infinite; only then is the copy scanned again, in
+ * row-major order, so the value reported is the first out-of-range one in row-major order whatever order the copy
+ * ran in.
  */
 final class BulkCopy {
-    /** Tile edge of the transposing copy: 64 × 64 doubles (32 KiB) read and written stay in L1/L2. */
+    /** Tile edge of the transposing copy: a 64 × 64 tile of doubles (32 KiB) stays in L1/L2 while it turns. */
     private static final int TILE = 64;
 
     private BulkCopy() {
@@ -22,151 +26,197 @@ final class BulkCopy {
 
     /** Copies {@code source} (rows · cols elements as {@code element} describes them, from byte 0) into {@code m}. */
     static void in(DenseMatrix m, MemorySegment source, ValueLayout element, Order order) {
-        Flat flat = new Flat(source, element, order, m.rows(), m.cols(), "source");
-        MemorySegment out = m.segment();
-        if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
-            long rowBytes = (long) m.cols() * element.byteSize();
-            for (int i = 0; i < m.rows(); i++) {
-                m.copyRowFrom(i, source, i * rowBytes, flat.layout);
-            }
-            return;
-        }
-        boolean toFloat = m.dtype() == DType.FLOAT32;
-        long stride = m.stride();
-        forEach(m.rows(), m.cols(), order, (i, j) -> {
-            double x = flat.get(i, j);
-            if (toFloat) {
-                out.setAtIndex(ValueLayout.JAVA_FLOAT, i * stride + j, (float) x);
-            } else {
-                out.setAtIndex(ValueLayout.JAVA_DOUBLE, i * stride + j, x);
-            }
-        });
-        if (toFloat && flat.isDouble()) {
-            checkNarrowed(m.rows(), m.cols(), (i, j) -> out.getAtIndex(ValueLayout.JAVA_FLOAT, i * stride + j),
-                    flat::get);
-        }
+        copy(m, source, element, order, true);
     }
 
     /** Copies {@code m} into {@code target} (rows · cols elements as {@code element} describes them, from byte 0). */
     static void out(DenseMatrix m, MemorySegment target, ValueLayout element, Order order) {
-        Flat flat = new Flat(target, element, order, m.rows(), m.cols(), "target");
-        MemorySegment in = m.segment();
+        copy(m, target, element, order, false);
+    }
+
+    private static void copy(DenseMatrix m, MemorySegment data, ValueLayout element, Order order, boolean intoMatrix) {
+        Run flat = Run.flat(data, element, m, intoMatrix ? "source" : "target");
         if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
             long rowBytes = (long) m.cols() * element.byteSize();
             for (int i = 0; i < m.rows(); i++) {
-                m.copyRowTo(i, target, i * rowBytes, flat.layout);
-            }
-            return;
-        }
-        boolean fromFloat = m.dtype() == DType.FLOAT32;
-        long stride = m.stride();
-        Element read = fromFloat ? (i, j) -> in.getAtIndex(ValueLayout.JAVA_FLOAT, i * stride + j)
-                : (i, j) -> in.getAtIndex(ValueLayout.JAVA_DOUBLE, i * stride + j);
-        forEach(m.rows(), m.cols(), order, (i, j) -> flat.set(i, j, read.get(i, j)));
-        if (!fromFloat && !flat.isDouble()) {
-            checkNarrowed(m.rows(), m.cols(), flat::get, read);
-        }
-    }
-
-    /**
-     * Visits every (i, j): row by row for a row-major flat side; in {@value #TILE}-square tiles, columns inside,
-     * for a column-major one, so that both the column-wise flat accesses and the row-wise matrix accesses stay within
-     * cache lines that remain resident.
-     */
-    private static void forEach(int rows, int cols, Order order, Visit visit) {
-        if (order == Order.ROW_MAJOR) {
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    visit.at(i, j);
+                if (intoMatrix) {
+                    m.copyRowFrom(i, data, i * rowBytes, flat.layout);
+                } else {
+                    m.copyRowTo(i, data, i * rowBytes, flat.layout);
                 }
             }
             return;
         }
-        for (int i0 = 0; i0 < rows; i0 += TILE) {
-            int i1 = Math.min(rows, i0 + TILE);
-            for (int j0 = 0; j0 < cols; j0 += TILE) {
-                int j1 = Math.min(cols, j0 + TILE);
-                for (int j = j0; j < j1; j++) {
-                    for (int i = i0; i < i1; i++) {
-                        visit.at(i, j);
+        new Transfer(m, flat, order == Order.COLUMN_MAJOR, intoMatrix).run();
+    }
+
+    /** One element-converting or transposing copy, matrix to flat storage or back. */
+    private static final class Transfer {
+        private final Run matrix;
+        private final Run flat;
+        private final Run from;
+        private final Run to;
+        private final boolean columnMajor;
+        private final boolean intoMatrix;
+        private final int rows;
+        private final int cols;
+        private final long stride;
+
+        Transfer(DenseMatrix m, Run flat, boolean columnMajor, boolean intoMatrix) {
+            this.matrix = new Run(m.segment(), m.dtype().layout(), Math.max(m.cols(), TILE));
+            this.flat = flat;
+            this.from = intoMatrix ? flat : matrix;
+            this.to = intoMatrix ? matrix : flat;
+            this.columnMajor = columnMajor;
+            this.intoMatrix = intoMatrix;
+            this.rows = m.rows();
+            this.cols = m.cols();
+            this.stride = m.stride();
+        }
+
+        private long matrixIndex(long i, long j) {
+            return i * stride + j;
+        }
+
+        private long flatIndex(long i, long j) {
+            return columnMajor ? j * rows + i : i * cols + j;
+        }
+
+        void run() {
+            if (columnMajor) {
+                tiles();
+            } else {
+                double[] row = new double[cols];
+                for (int i = 0; i < rows; i++) {
+                    from.read(intoMatrix ? flatIndex(i, 0) : matrixIndex(i, 0), cols, row, 0);
+                    to.write(intoMatrix ? matrixIndex(i, 0) : flatIndex(i, 0), cols, row, 0);
+                }
+            }
+            if (to.overflowed) {
+                reportFirstOverflow();
+            }
+        }
+
+        /** Column j of a tile is a run of the flat side, row i a run of the matrix; the tile turns in between. */
+        private void tiles() {
+            double[] tile = new double[TILE * TILE];
+            double[] column = new double[TILE];
+            for (int i0 = 0; i0 < rows; i0 += TILE) {
+                int height = Math.min(TILE, rows - i0);
+                for (int j0 = 0; j0 < cols; j0 += TILE) {
+                    int width = Math.min(TILE, cols - j0);
+                    if (intoMatrix) {
+                        for (int jj = 0; jj < width; jj++) {
+                            flat.read(flatIndex(i0, j0 + jj), height, column, 0);
+                            for (int ii = 0; ii < height; ii++) {
+                                tile[ii * TILE + jj] = column[ii];
+                            }
+                        }
+                        for (int ii = 0; ii < height; ii++) {
+                            matrix.write(matrixIndex(i0 + ii, j0), width, tile, ii * TILE);
+                        }
+                    } else {
+                        for (int ii = 0; ii < height; ii++) {
+                            matrix.read(matrixIndex(i0 + ii, j0), width, tile, ii * TILE);
+                        }
+                        for (int jj = 0; jj < width; jj++) {
+                            for (int ii = 0; ii < height; ii++) {
+                                column[ii] = tile[ii * TILE + jj];
+                            }
+                            flat.write(flatIndex(i0, j0 + jj), height, column, 0);
+                        }
                     }
                 }
             }
         }
-    }
 
-    /** After a cast to float: the first (row-major) element that became infinite from a finite double. */
-    private static void checkNarrowed(int rows, int cols, Element narrowed, Element original) {
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                if (Double.isInfinite(narrowed.get(i, j)) && Double.isFinite(original.get(i, j))) {
-                    throw new Float32RangeException(i, j, original.get(i, j));
+        /** Some finite value became infinite in float: find the first, in row-major order, and say where. */
+        private void reportFirstOverflow() {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    long toIndex = intoMatrix ? matrixIndex(i, j) : flatIndex(i, j);
+                    long fromIndex = intoMatrix ? flatIndex(i, j) : matrixIndex(i, j);
+                    double original = from.get(fromIndex);
+                    if (Double.isInfinite(to.get(toIndex)) && Double.isFinite(original)) {
+                        throw new Float32RangeException(i, j, original);
+                    }
                 }
             }
+            throw new AssertionError("an overflow was noted but not found again");
         }
     }
 
-    @FunctionalInterface
-    private interface Visit {
-        void at(long i, long j);
-    }
-
-    @FunctionalInterface
-    private interface Element {
-        double get(long i, long j);
-    }
-
-    /** The flat side: rows · cols float or double elements in {@code order}, any alignment and byte order. */
-    private static final class Flat {
+    /**
+     * Elements of one precision in a segment, any alignment and byte order, moved in runs to and from
+     * {@code double[]}; a float side converts through its scratch array.
+     */
+    private static final class Run {
         private final MemorySegment data;
         private final ValueLayout layout;
         private final ValueLayout.OfFloat f4;
         private final ValueLayout.OfDouble f8;
-        private final boolean columnMajor;
-        private final long rows;
-        private final long cols;
+        private final float[] scratch;
+        /** Set when a write to this float side turned a finite value into an infinity. */
+        boolean overflowed;
 
-        Flat(MemorySegment data, ValueLayout element, Order order, int rows, int cols, String what) {
+        Run(MemorySegment data, ValueLayout element, int longestRun) {
+            this.data = data;
             if (element instanceof ValueLayout.OfFloat f) {
                 this.f4 = f.withByteAlignment(1);
                 this.f8 = null;
                 this.layout = f4;
+                this.scratch = new float[longestRun];
             } else if (element instanceof ValueLayout.OfDouble d) {
                 this.f4 = null;
                 this.f8 = d.withByteAlignment(1);
                 this.layout = f8;
+                this.scratch = null;
             } else {
                 throw new IllegalArgumentException("element layout " + element + " is neither float nor double");
             }
-            long needed = (long) rows * cols * element.byteSize();
+        }
+
+        /** The flat side of a copy with {@code m}: checked to hold rows · cols elements. */
+        static Run flat(MemorySegment data, ValueLayout element, DenseMatrix m, String what) {
+            Run run = new Run(data, element, Math.max(m.cols(), TILE));
+            long needed = (long) m.rows() * m.cols() * element.byteSize();
             if (data.byteSize() < needed) {
-                throw new IllegalArgumentException("the " + what + " holds " + data.byteSize() + " bytes; a " + rows
-                        + " x " + cols + " matrix of " + element.byteSize() + "-byte elements needs " + needed);
+                throw new IllegalArgumentException("the " + what + " holds " + data.byteSize() + " bytes; a "
+                        + m.rows() + " x " + m.cols() + " matrix of " + element.byteSize() + "-byte elements needs "
+                        + needed);
             }
-            this.data = data;
-            this.columnMajor = order == Order.COLUMN_MAJOR;
-            this.rows = rows;
-            this.cols = cols;
+            return run;
         }
 
-        boolean isDouble() {
-            return f8 != null;
-        }
-
-        private long index(long i, long j) {
-            return columnMajor ? j * rows + i : i * cols + j;
-        }
-
-        double get(long i, long j) {
-            return f4 != null ? data.getAtIndex(f4, index(i, j)) : data.getAtIndex(f8, index(i, j));
-        }
-
-        void set(long i, long j, double x) {
-            if (f4 != null) {
-                data.setAtIndex(f4, index(i, j), (float) x);
-            } else {
-                data.setAtIndex(f8, index(i, j), x);
+        void read(long index, int count, double[] to, int offset) {
+            if (f8 != null) {
+                MemorySegment.copy(data, f8, index * 8, to, offset, count);
+                return;
             }
+            MemorySegment.copy(data, f4, index * 4, scratch, 0, count);
+            for (int k = 0; k < count; k++) {
+                to[offset + k] = scratch[k];
+            }
+        }
+
+        void write(long index, int count, double[] from, int offset) {
+            if (f8 != null) {
+                MemorySegment.copy(from, offset, data, f8, index * 8, count);
+                return;
+            }
+            boolean overflow = false;
+            for (int k = 0; k < count; k++) {
+                double x = from[offset + k];
+                float f = (float) x;
+                scratch[k] = f;
+                overflow |= Float.isInfinite(f) & !Double.isInfinite(x);
+            }
+            overflowed |= overflow;
+            MemorySegment.copy(scratch, 0, data, f4, index * 4, count);
+        }
+
+        double get(long index) {
+            return f8 != null ? data.getAtIndex(f8, index) : data.getAtIndex(f4, index);
         }
     }
 }

@@ -10,13 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import org.autobalance.json.Json;
 
 /**
- * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()}) to a file. It is
- * {@link Flushable}: a checkpointing solver flushes it before each checkpoint, so that the log holds every record up
- * to the checkpoint when the checkpoint exists.
+ * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()} and
+ * {@link NetworkRecord#toMap()}) to a file. It is {@link Flushable}: a checkpointing solver flushes it before each
+ * checkpoint, so that the log holds every record up to the checkpoint when the checkpoint exists.
  */
-public final class JsonLinesLog implements IterationListener, AutoCloseable, Flushable {
+public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
     private final BufferedWriter out;
 
     /** Creates or truncates {@code path}. */
@@ -73,8 +74,17 @@ public final class JsonLinesLog implements IterationListener, AutoCloseable, Flu
 
     @Override
     public void onIteration(IterationRecord record) {
+        write(record.toMap());
+    }
+
+    @Override
+    public void onIteration(NetworkRecord record) {
+        write(record.toMap());
+    }
+
+    private void write(Map<String, Object> fields) {
         try {
-            out.write(Json.object(record.toMap()));
+            out.write(Json.object(fields));
             out.write('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the iteration log", e);

@@ -45,6 +45,8 @@ public final class ParallelPass implements AutoCloseable {
     private final Throwable[] failures;
     private RangeTask task;
     private int rows;
+    /** Chunk boundaries of the current call of {@link #run(RangeTask, int[])}, or null for the even split. */
+    private int[] bounds;
     private volatile long epoch;
     private volatile boolean closed;
 
@@ -84,8 +86,32 @@ public final class ParallelPass implements AutoCloseable {
         if (threads == 1) {
             return task.run(0, 0, rows);
         }
+        return runChunks(task, rows, null);
+    }
+
+    /**
+     * As {@link #run(RangeTask, int)} with chunks of the caller's choosing: chunk c is {@code [bounds[c],
+     * bounds[c + 1])}, {@code bounds} non-decreasing with {@code threads + 1} entries (for work that is not uniform
+     * in the rows, such as the rows of a sparse matrix). The boundaries must not change while the call runs.
+     */
+    public double run(RangeTask task, int[] bounds) {
+        if (closed) {
+            throw new IllegalStateException("parallel pass is closed");
+        }
+        if (bounds.length != threads + 1) {
+            throw new IllegalArgumentException("expected " + (threads + 1) + " chunk boundaries, got "
+                    + bounds.length);
+        }
+        if (threads == 1) {
+            return task.run(0, bounds[0], bounds[1]);
+        }
+        return runChunks(task, bounds[threads], bounds);
+    }
+
+    private double runChunks(RangeTask task, int rows, int[] bounds) {
         this.task = task;
         this.rows = rows;
+        this.bounds = bounds;
         long e = epoch + 1;
         epoch = e; // volatile write publishes task and rows to the workers
         for (Worker w : workers) {
@@ -110,6 +136,7 @@ public final class ParallelPass implements AutoCloseable {
             }
         }
         this.task = null;
+        this.bounds = null;
         Throwable failure = null;
         double sum = 0.0;
         for (int c = 0; c < threads; c++) {
@@ -133,7 +160,8 @@ public final class ParallelPass implements AutoCloseable {
 
     private void execute(int chunk) {
         try {
-            results[chunk] = task.run(chunk, chunkStart(chunk, rows), chunkStart(chunk + 1, rows));
+            results[chunk] = bounds == null ? task.run(chunk, chunkStart(chunk, rows), chunkStart(chunk + 1, rows))
+                    : task.run(chunk, bounds[chunk], bounds[chunk + 1]);
         } catch (Throwable t) {
             results[chunk] = Double.NaN;
             failures[chunk] = t;
@@ -150,13 +178,20 @@ public final class ParallelPass implements AutoCloseable {
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
         }
+        // wait for every worker even if this thread is interrupted (a cancelled run closes its pass while the
+        // interrupt status is set): nothing may still run when the caller frees the memory the tasks used
+        boolean interrupted = false;
         for (Worker w : workers) {
-            try {
-                w.thread.join();
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                return;
+            while (w.thread.isAlive()) {
+                try {
+                    w.thread.join();
+                } catch (InterruptedException ie) {
+                    interrupted = true;
+                }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -3,6 +3,7 @@ package org.autobalance.solve;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,14 +20,17 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
+import org.autobalance.memory.SparseMatrix;
 
 /**
  * The state of a run between two iterations, enough to continue it bit for bit: U and V, the number of iterations
- * done, the σ₁ estimate the schedule was resolved with, the reference loss of the divergence test, the elapsed time,
- * the SHA-256 of the input matrix and the configuration (everything that changes the iterates: rank, dtype, schedule,
- * variant, initialiser, seed, threads, tolerance, exact-loss interval, kernels). The schedule's state is its
- * iteration, and the random generator is used only before the first iteration, so nothing else is needed.
+ * done, the σ₁ estimate the schedule was resolved with, the reference loss of the divergence test, the state of the
+ * stop rule's plateau test, the elapsed time, the SHA-256 of the input matrix (dense or sparse) and the configuration
+ * (everything that changes the iterates: shape, rank, dtype, storage, objective, schedule, variant, initialiser, seed,
+ * threads, tolerance, exact-loss interval, kernels). The schedule's state is its iteration, and the random generator
+ * is used only before the first iteration and by the plateau test, seeded by the iteration, so nothing else is
+ * needed.
  *
  * <p><b>File.</b> One file, {@code DIR/checkpoint}: the line {@code autobalance-checkpoint 1}, one line of JSON (the
  * scalars; doubles as the hexadecimal of their bits, so they come back exactly), U and V row by row as little-endian
@@ -42,6 +46,15 @@ public final class Checkpoint {
 
     private final Map<String, Object> header;
     private final byte[] factors;
+
+    /**
+     * The loop's state after {@code iteration} iterations.
+     *
+     * @param plateau the plateau test's state, null for an objective without one
+     */
+    record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
+            PlateauCheck.State plateau) {
+    }
 
     private Checkpoint(Map<String, Object> header, byte[] factors) {
         this.header = header;
@@ -83,8 +96,25 @@ public final class Checkpoint {
         return ((Number) header.get("seconds")).doubleValue();
     }
 
+    /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */
+    boolean onPlateau() {
+        return Boolean.TRUE.equals(header.get("on_plateau"));
+    }
+
+    /** The plateau test's state (level ϑ and the rationing of its checks). */
+    PlateauCheck.State plateauState() {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> p = (Map<String, Object>) header.get("plateau");
+        return new PlateauCheck.State(fromBits((String) p.get("level")), ((Number) p.get("last_check")).longValue(),
+                ((Number) p.get("last_unlearned")).intValue(), Boolean.TRUE.equals(p.get("last_plateau")));
+    }
+
     private double bits(String key) {
-        return Double.longBitsToDouble(Long.parseUnsignedLong((String) header.get(key), 16));
+        return fromBits((String) header.get(key));
+    }
+
+    private static double fromBits(String hex) {
+        return Double.longBitsToDouble(Long.parseUnsignedLong(hex, 16));
     }
 
     private static String bits(double x) {
@@ -158,14 +188,24 @@ public final class Checkpoint {
      *
      * @param every {every iterations, every seconds} of the policy, for {@link #policy()}
      */
-    static void write(Path dir, DenseMatrix u, DenseMatrix v, long iteration, double sigma1, double referenceLoss,
-            double seconds, String inputHash, Map<String, Object> config, double[] every) throws IOException {
+    static void write(Path dir, DenseMatrix u, DenseMatrix v, Progress progress, String inputHash,
+            Map<String, Object> config, double[] every) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
-        header.put("iteration", iteration);
+        header.put("iteration", progress.iteration());
         header.put("dtype", u.dtype().label());
-        header.put("sigma1", bits(sigma1));
-        header.put("reference_loss", bits(referenceLoss));
-        header.put("seconds", seconds);
+        header.put("sigma1", bits(progress.sigma1()));
+        header.put("reference_loss", bits(progress.referenceLoss()));
+        header.put("seconds", progress.seconds());
+        header.put("on_plateau", progress.onPlateau());
+        if (progress.plateau() != null) {
+            PlateauCheck.State p = progress.plateau();
+            Map<String, Object> plateau = new LinkedHashMap<>();
+            plateau.put("level", bits(p.level()));
+            plateau.put("last_check", p.lastCheck());
+            plateau.put("last_unlearned", (long) p.lastUnlearned());
+            plateau.put("last_plateau", p.lastPlateau());
+            header.put("plateau", plateau);
+        }
         header.put("input_sha256", inputHash);
         header.put("every_iterations", every[0]);
         header.put("every_seconds", every[1]);
@@ -190,7 +230,7 @@ public final class Checkpoint {
         // a temporary file left by a run killed while writing is simply overwritten
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(all);
+            ByteBuffer buffer = ByteBuffer.wrap(all);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
@@ -207,6 +247,19 @@ public final class Checkpoint {
         long strideBytes = (long) m.stride() * m.dtype().bytes();
         for (int i = 0; i < m.rows(); i++) {
             sha.update(m.segment().asSlice(i * strideBytes, rowBytes).asByteBuffer());
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** SHA-256 of a sparse {@code m}: its shape, row starts, column indices and values, in the machine's order. */
+    static String hash(SparseMatrix m) {
+        MessageDigest sha = sha256();
+        sha.update(ByteBuffer.allocate(8).putInt(m.rows()).putInt(m.cols()).flip());
+        for (MemorySegment part : new MemorySegment[] {m.rowStarts(), m.columnIndices(), m.values()}) {
+            // a ByteBuffer view holds at most 2³¹ − 1 bytes
+            for (long at = 0; at < part.byteSize(); at += 1L << 30) {
+                sha.update(part.asSlice(at, Math.min(1L << 30, part.byteSize() - at)).asByteBuffer());
+            }
         }
         return HexFormat.of().formatHex(sha.digest());
     }

@@ -12,13 +12,19 @@ public final class DivergenceException extends RuntimeException {
     private final long iteration;
     private final transient IterationRecord lastFinite;
 
-    DivergenceException(long iteration, String what, IterationRecord lastFinite) {
+    /**
+     * @param iteration where divergence was detected
+     * @param what what was found, e.g. "the loss is NaN"
+     * @param lastFinite the last record whose metrics were all finite, or null
+     */
+    public DivergenceException(long iteration, String what, IterationRecord lastFinite) {
         super("gradient descent diverged at iteration " + iteration + ": " + what
                 + (lastFinite == null ? " (no finite iteration before it)"
                         : String.format(" (last finite: iteration %d, eta %.6g, loss %.6g, balance %.6g, |U| %.6g, |V| %.6g)",
                                 lastFinite.iteration(), lastFinite.eta(), lastFinite.loss(), lastFinite.balance(),
                                 lastFinite.normU(), lastFinite.normV()))
-                + "; try a smaller step (e.g. --schedule auto:0.1) or a smaller initialisation");
+                + "; try a smaller step (the schedule auto:C, η = C/σ₁(M), with C below its default 0.5) or a "
+                + "smaller initial scale");
         this.iteration = iteration;
         this.lastFinite = lastFinite;
     }

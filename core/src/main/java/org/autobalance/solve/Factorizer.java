@@ -14,10 +14,13 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
@@ -31,6 +34,10 @@ import org.autobalance.schedule.StepSchedule;
  * residual is never formed), plus O((d1 + d2)·r²) work on the factors. Every iteration yields an
  * {@link IterationRecord} to the listeners.
  *
+ * <p>M may be a {@link SparseMatrix}: the pass then runs over its stored entries (O(nnz·r)), for the same full loss
+ * (zeros count; same schedules, variants, records and results) or for the observed-entries loss of matrix completion
+ * ({@link Objective}), optionally with a held-out set whose RMSE is in every record.
+ *
  * <pre>{@code
  * try (Result result = Factorizer.builder(m, 8).schedule(StepSchedule.parse("auto")).maxIterations(5000).build().run()) {
  *     System.out.println(result.relativeError() + " " + result.balance());
@@ -39,32 +46,56 @@ import org.autobalance.schedule.StepSchedule;
  */
 public final class Factorizer {
     /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
-    static final double RUNAWAY_FACTOR = 1e6;
+    public static final double RUNAWAY_FACTOR = 1e6;
 
     /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
     private final Settings config;
 
-    private record Settings(DenseMatrix m, int rank, StepSchedule schedule, Initializer initializer, Variant variant,
-            int threads, long seed, long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
-            Predicate<IterationRecord> stopWhen, FactorKernels kernels, List<IterationListener> listeners,
-            Path checkpointDir, long checkpointEvery, Duration checkpointInterval, Checkpoint resume) {
+    private record Settings(DenseMatrix m, SparseMatrix sparse, Objective objective, SparseMatrix heldOut, int rank,
+            StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
+            long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
+            Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
+            List<IterationListener> listeners, CancelToken cancelToken, Path checkpointDir, long checkpointEvery,
+            Duration checkpointInterval, Checkpoint resume) {
+        int rows() {
+            return m != null ? m.rows() : sparse.rows();
+        }
+
+        int cols() {
+            return m != null ? m.cols() : sparse.cols();
+        }
+
+        DType dtype() {
+            return m != null ? m.dtype() : sparse.dtype();
+        }
+
+        double effectiveTolerance() {
+            return Double.isNaN(tolerance) ? defaultTolerance(dtype()) : tolerance;
+        }
 
         /** What changes the iterates, as compared on resume (keys as in the summary). */
-        Map<String, Object> identity(double effectiveTolerance) {
+        Map<String, Object> identity() {
             Map<String, Object> id = new LinkedHashMap<>();
-            id.put("rows", (long) m.rows());
-            id.put("cols", (long) m.cols());
+            id.put("rows", (long) rows());
+            id.put("cols", (long) cols());
             id.put("rank", (long) rank);
-            id.put("dtype", m.dtype().label());
+            id.put("dtype", dtype().label());
+            id.put("storage", m != null ? "dense" : "sparse");
+            id.put("objective", objective.describe());
             id.put("schedule", schedule.describe());
             id.put("variant", variant.describe());
             id.put("init", initializer.describe());
             id.put("seed", seed);
             id.put("threads", (long) threads);
-            id.put("tolerance", effectiveTolerance);
+            id.put("tolerance", effectiveTolerance());
             id.put("exact_loss_every", exactLossEvery);
             id.put("kernels", kernels.name());
             return id;
+        }
+
+        /** The SHA-256 of M's content (the input's identity on resume). */
+        String inputHash() {
+            return m != null ? Checkpoint.hash(m) : Checkpoint.hash(sparse);
         }
     }
 
@@ -83,13 +114,24 @@ public final class Factorizer {
 
     /** A builder for factorising {@code m} (not modified, not owned) at rank {@code rank}. */
     public static Builder builder(DenseMatrix m, int rank) {
-        return new Builder(m, rank);
+        return new Builder(Objects.requireNonNull(m, "matrix M must not be null"), null, rank);
+    }
+
+    /**
+     * A builder for factorising the sparse {@code m} (not modified, not owned) at rank {@code rank}; by default the
+     * full loss, see {@link Builder#objective}.
+     */
+    public static Builder builder(SparseMatrix m, int rank) {
+        return new Builder(null, Objects.requireNonNull(m, "matrix M must not be null"), rank);
     }
 
     /** Settings of a run. Every setter validates its argument; {@link #build()} validates their combination. */
     public static final class Builder {
         private final DenseMatrix m;
+        private final SparseMatrix sparse;
         private final int rank;
+        private Objective objective = Objective.FULL;
+        private SparseMatrix heldOut;
         private StepSchedule schedule = new SpectralSchedule(SpectralSchedule.DEFAULT_C);
         private Initializer initializer = Initializer.small();
         private Variant variant = Variant.SIMULTANEOUS;
@@ -101,15 +143,36 @@ public final class Factorizer {
         private long exactLossEvery;
         private Predicate<IterationRecord> stopWhen = r -> false;
         private FactorKernels kernels = KernelProvider.kernels();
+        private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
+        private CancelToken cancelToken;
         private Path checkpointDir;
         private long checkpointEvery;
         private Duration checkpointInterval;
         private Checkpoint resume;
 
-        private Builder(DenseMatrix m, int rank) {
-            this.m = Objects.requireNonNull(m, "matrix M must not be null");
+        private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
+            this.m = m;
+            this.sparse = sparse;
             this.rank = rank;
+        }
+
+        /**
+         * The objective (default {@link Objective#FULL}); {@link Objective.Observed} needs a sparse M, whose stored
+         * entries are the observations.
+         */
+        public Builder objective(Objective objective) {
+            this.objective = Objects.requireNonNull(objective, "objective must not be null");
+            return this;
+        }
+
+        /**
+         * Held-out entries (not modified, not owned; same shape and dtype as M) whose RMSE
+         * √(Σ(uᵢ·vⱼ − Mᵢⱼ)²/n) is in every record; only with the observed-entries objective. {@code null} for none.
+         */
+        public Builder heldOut(SparseMatrix heldOut) {
+            this.heldOut = heldOut;
+            return this;
         }
 
         /** The step schedule (default {@code auto:0.5}, i.e. η = 0.5/σ₁(M)). */
@@ -198,13 +261,27 @@ public final class Factorizer {
             return this;
         }
 
-        /** Overrides the kernel implementation chosen by {@link KernelProvider} (for tests and benchmarks). */
-        public Builder kernels(FactorKernels kernels) {
+        /**
+         * A token that ends the run, keeping its factors, when cancelled (from any thread, or from a listener):
+         * stop reason {@link StopReason#CANCELLED}. {@code null} (the default) for none. Independently of a token,
+         * {@link Thread#interrupt()} of the running thread ends it the same way with {@link StopReason#INTERRUPTED}.
+         */
+        public Builder cancelToken(CancelToken token) {
+            this.cancelToken = token;
+            return this;
+        }
+
+        /** Replaces the dense kernels chosen by {@link KernelProvider}: package-private, for tests of failures. */
+        Builder kernels(FactorKernels kernels) {
             this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
             return this;
         }
 
-        /** Adds a listener that receives every iteration record. */
+        /**
+         * Adds a listener that receives every iteration record. To stop the run from a listener and keep the factors,
+         * cancel a {@link #cancelToken token}; a listener that throws ends the run with its exception (the factors
+         * are freed).
+         */
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
@@ -238,65 +315,106 @@ public final class Factorizer {
 
         /** Validates the combination of settings against M. */
         public Factorizer build() {
-            if (m.isClosed()) {
+            if (m != null ? m.isClosed() : sparse.isClosed()) {
                 throw new IllegalArgumentException("matrix M is closed");
             }
-            int limit = Math.min(m.rows(), m.cols());
+            int rows = m != null ? m.rows() : sparse.rows();
+            int cols = m != null ? m.cols() : sparse.cols();
+            int limit = Math.min(rows, cols);
             if (rank < 1 || rank > limit) {
                 throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
-                        + m.rows() + " x " + m.cols() + " matrix, got " + rank);
+                        + rows + " x " + cols + " matrix, got " + rank);
+            }
+            if (objective instanceof Objective.Observed && sparse == null) {
+                throw new IllegalArgumentException("the observed-entries objective needs a sparse M (its stored "
+                        + "entries are the observations); every entry of a dense M is observed: use the full loss");
+            }
+            if (heldOut != null) {
+                if (!(objective instanceof Objective.Observed)) {
+                    throw new IllegalArgumentException("held-out entries need the observed-entries objective");
+                }
+                if (heldOut.isClosed()) {
+                    throw new IllegalArgumentException("held-out matrix is closed");
+                }
+                if (heldOut.rows() != rows || heldOut.cols() != cols || heldOut.dtype() != sparse.dtype()) {
+                    throw new IllegalArgumentException("held-out entries are " + heldOut.rows() + " x "
+                            + heldOut.cols() + " " + heldOut.dtype().label() + ", expected " + rows + " x " + cols
+                            + " " + sparse.dtype().label() + " like M");
+                }
+                requireFinite(heldOut.firstNonFinite(), heldOut::get, "held-out entries");
+            }
+            if (sparse != null && objective == Objective.FULL && exactLossEvery > 0) {
+                throw new IllegalArgumentException("exact-loss checkpoints need a dense M: for a sparse M the full "
+                        + "residual has d1 x d2 entries (the loss comes from the one-pass identity)");
             }
             if (initializer instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
-                requireFactor(u0, "U0", m.rows());
-                requireFactor(v0, "V0", m.cols());
+                requireFactor(u0, "U0", rows, cols, rows);
+                requireFactor(v0, "V0", rows, cols, cols);
             }
-            requireFinite(m, "M");
-            Settings settings = new Settings(m, rank, schedule, initializer, variant, threads, seed, maxIterations,
-                    tolerance, timeLimit, exactLossEvery, stopWhen, kernels, List.copyOf(listeners), checkpointDir,
-                    checkpointEvery, checkpointInterval, resume);
+            if (m != null) {
+                requireFinite(m, "M");
+            } else {
+                requireFinite(sparse.firstNonFinite(), sparse::get, "M");
+            }
+            Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
+                    threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
+                    sparseKernels, List.copyOf(listeners), cancelToken, checkpointDir, checkpointEvery,
+                    checkpointInterval, resume);
             if (resume != null) {
-                resume.requireShape(m.dtype(), m.rows(), m.cols(), rank);
-                if (!resume.inputHash().equals(Checkpoint.hash(m))) {
-                    throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
-                            + "SHA-256 differs): resume with the same M");
-                }
-                Map<String, Object> now = settings.identity(effectiveTolerance(settings));
-                Map<String, Object> then = resume.configuration();
-                for (Map.Entry<String, Object> e : now.entrySet()) {
-                    Object saved = then.get(e.getKey());
-                    boolean same = saved instanceof Number a && e.getValue() instanceof Number b
-                            ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
-                    if (!same) {
-                        throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
-                                + show(saved) + ", this run has " + show(e.getValue())
-                                + ": resume with the same configuration");
-                    }
-                }
+                requireSameRun(settings, resume);
             }
             return new Factorizer(settings);
         }
 
-        private void requireFactor(DenseMatrix x, String name, int rows) {
+        /** Refuses a checkpoint of another input or another configuration (limits of time and iterations aside). */
+        private static void requireSameRun(Settings settings, Checkpoint resume) {
+            resume.requireShape(settings.dtype(), settings.rows(), settings.cols(), settings.rank());
+            if (!resume.inputHash().equals(settings.inputHash())) {
+                throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
+                        + "SHA-256 differs): resume with the same M");
+            }
+            Map<String, Object> then = resume.configuration();
+            for (Map.Entry<String, Object> e : settings.identity().entrySet()) {
+                Object saved = then.get(e.getKey());
+                boolean same = saved instanceof Number a && e.getValue() instanceof Number b
+                        ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+                if (!same) {
+                    throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
+                            + show(saved) + ", this run has " + show(e.getValue())
+                            + ": resume with the same configuration");
+                }
+            }
+        }
+
+        private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
             if (x.isClosed()) {
                 throw new IllegalArgumentException("initial factor " + name + " is closed");
             }
             if (x.rows() != rows || x.cols() != rank) {
                 throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                        + ", expected " + rows + " x " + rank + " for a " + m.rows() + " x " + m.cols()
+                        + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2
                         + " matrix at rank " + rank);
             }
-            if (x.dtype() != m.dtype()) {
+            DType dtype = m != null ? m.dtype() : sparse.dtype();
+            if (x.dtype() != dtype) {
                 // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
                 throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
-                        + m.dtype().label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
-                        + ".copy(DType." + m.dtype().name() + ")");
+                        + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
+                        + ".copy(DType." + dtype.name() + ")");
             }
             requireFinite(x, "initial factor " + name);
         }
     }
 
     private static void requireFinite(DenseMatrix x, String name) {
-        int[] at = x.firstNonFinite();
+        requireFinite(x.firstNonFinite(), x::get, name);
+    }
+
+    private interface Element {
+        double get(int i, int j);
+    }
+
+    private static void requireFinite(int[] at, Element x, String name) {
         if (at != null) {
             throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
                     + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
@@ -306,71 +424,108 @@ public final class Factorizer {
     /**
      * Runs gradient descent.
      *
+     * <p>Cancelling: an interrupt of the calling thread ({@link Thread#interrupt()}) or a cancelled
+     * {@linkplain Builder#cancelToken token} ends the run at the next check — after each iteration, and between the
+     * steps of the set-up (‖M‖, the σ₁ estimate, the initialisation) — and it returns normally, with stop reason
+     * {@link StopReason#INTERRUPTED} or {@link StopReason#CANCELLED} and the factors reached: the last iterate, the
+     * initial factors, or zeros if it stopped before the initialisation. The interrupt status stays set, for the
+     * caller to see.
+     *
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
      * @throws IllegalArgumentException if M is zero (nothing to factorise)
-     * @throws UncheckedIOException if a checkpoint cannot be written (the factors are freed)
      */
     public Result run(IterationListener... moreListeners) {
         Settings c = config;
         List<IterationListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));
         DenseMatrix m = c.m();
-        double tolerance = effectiveTolerance(c);
-        DType dtype = m.dtype();
-        DenseMatrix u = DenseMatrix.allocate(dtype, m.rows(), c.rank());
-        DenseMatrix v = DenseMatrix.allocate(dtype, m.cols(), c.rank());
+        SparseMatrix sparse = c.sparse();
+        DType dtype = c.dtype();
+        double tolerance = c.effectiveTolerance();
+        DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
+        DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;
         try (ParallelPass pass = new ParallelPass(c.threads());
-                IterationEngine engine = new IterationEngine(c.kernels(), pass, m, u, v)) {
-            double normMSquared = pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows());
+                IterationEngine engine = m != null ? new IterationEngine(c.kernels(), pass, m, u, v)
+                        : new IterationEngine(c.kernels(), c.sparseKernels(), pass, sparse,
+                                c.objective() instanceof Objective.Observed, c.heldOut(), u, v)) {
+            double normMSquared = m != null
+                    ? pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows())
+                    : sparse.normSquared();
             if (normMSquared == 0.0) {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
                         + " approximation is 0 and the relative error is undefined");
             }
+            // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
+            SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
+                    : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
+            StopReason early = cancellation(c);
             Checkpoint resume = c.resume();
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(c.kernels(), pass, m, c.seed());
+                    sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed());
                 }
                 return sigma1[0];
             };
-            StepSchedule schedule = c.schedule().needsSpectralNorm()
-                    ? c.schedule().resolve(sigma1Supplier.getAsDouble(), c.rank()) : c.schedule();
+            StepSchedule schedule = c.schedule();
+            if (early == null && schedule.needsSpectralNorm()) {
+                schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
+                early = cancellation(c);
+            }
             if (resume != null) {
                 resume.restore(u, v);
-            } else {
+            } else if (early == null) {
                 // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
                 c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
                         () -> {
-                            engine.fusedPass();
+                            engine.multiply();
                             return engine.mv();
                         }));
+                early = cancellation(c);
             }
 
-            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance);
+            // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
+            PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
+                    : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
+            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
             if (c.checkpointDir() != null) {
-                loop.saver = new Saver(c, u, v, sigma1, c.identity(tolerance), all);
+                loop.saver = new Saver(c, u, v, sigma1, all);
             }
-            try {
-                loop.iterate();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
+            if (early == null) {
+                try {
+                    loop.iterate();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
+                }
+            } else {
+                loop.stopReason = early;
             }
 
-            engine.grams();
-            double residual = engine.residualSquared();
+            double residual;
+            if (m != null) {
+                engine.grams();
+                residual = engine.residualSquared();
+            } else if (c.objective() instanceof Objective.Observed) {
+                residual = engine.fusedPass(); // Σ_Ω e², exact: each residual is formed
+            } else {
+                // the zeros of a sparse M count, so an exact residual would cost O(d1·d2·r): the identity it is
+                residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
+                        engine.gramV);
+            }
             if (!Double.isFinite(residual)) {
                 throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
             }
+            double heldOut = engine.heldOutSquared();
             double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
             Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
                     normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
-                    c.initializer().describe(), c.kernels().name(), c.threads());
+                    c.initializer().describe(), c.kernels().name(), c.threads(), c.objective().describe(),
+                    c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
             ok = true;
             return result;
         } finally {
@@ -379,6 +534,17 @@ public final class Factorizer {
                 v.close();
             }
         }
+    }
+
+    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
+    private static StopReason cancellation(Settings c) {
+        if (Thread.currentThread().isInterrupted()) {
+            return StopReason.INTERRUPTED;
+        }
+        if (c.cancelToken() != null && c.cancelToken().isCancelled()) {
+            return StopReason.CANCELLED;
+        }
+        return null;
     }
 
     /** The iteration loop and its state. */
@@ -390,6 +556,7 @@ public final class Factorizer {
         private final double normMSquared;
         private final double normM;
         private final double tolerance;
+        private final PlateauCheck plateau;
         long iterations;
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         IterationRecord last;
@@ -397,7 +564,7 @@ public final class Factorizer {
         Saver saver;
 
         Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
-                double normMSquared, double tolerance) {
+                double normMSquared, double tolerance, PlateauCheck plateau) {
             this.c = c;
             this.listeners = listeners;
             this.engine = engine;
@@ -405,11 +572,12 @@ public final class Factorizer {
             this.normMSquared = normMSquared;
             this.normM = Math.sqrt(normMSquared);
             this.tolerance = tolerance;
+            this.plateau = plateau;
         }
 
         void iterate() throws IOException {
             Checkpoint resume = c.resume();
-            // a resumed run continues the clock and the divergence reference of the run it continues
+            // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues
             double secondsBefore = resume == null ? 0 : resume.seconds();
             long start = System.nanoTime();
             long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
@@ -418,17 +586,30 @@ public final class Factorizer {
             Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
+            boolean onPlateau = resume != null && resume.onPlateau();
+            if (resume != null && plateau != null) {
+                plateau.restore(resume.plateauState());
+            }
+            Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
+            long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
+            IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew each iteration
             long first = resume == null ? 0 : resume.iteration();
             iterations = first;
             for (long t = first; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
                 double[] gramV = engine.gramV;
-                boolean exact = c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
-                double loss = exact ? engine.residualSquared() / 2
+                // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
+                boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
+                double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
                         : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
+                double heldOutRmse = heldOutCount == 0 ? Double.NaN
+                        : Math.sqrt(engine.heldOutSquared() / heldOutCount);
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
+                    if (plateau != null) {
+                        plateau.start(gramU, gramV);
+                    }
                 }
                 if (!Double.isFinite(loss)) {
                     throw new DivergenceException(t, "the loss is " + loss, last);
@@ -442,12 +623,18 @@ public final class Factorizer {
                 double balance = SmallLinearAlgebra.distance(gramU, gramV);
                 double eta = schedule.eta(t);
                 variant.coefficients(gramU, gramV, aU, aV);
+                if (observed != null) {
+                    observed.adjust(gramU, gramV, aU, aV, r);
+                }
                 double gradientSquared;
                 if (variant.alternating()) {
                     // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
                     gradientSquared = engine.step(aU, null, eta);
                     engine.fusedPass();
                     variant.coefficients(engine.gramU, engine.gramV, aU, aV);
+                    if (observed != null) {
+                        observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
+                    }
                     gradientSquared += engine.step(null, aV, eta);
                 } else {
                     gradientSquared = engine.step(aU, aV, eta);
@@ -458,19 +645,27 @@ public final class Factorizer {
                 }
                 long now = System.nanoTime();
                 seconds = secondsBefore + (now - start) * 1e-9;
-                IterationRecord record = new IterationRecord(t, eta, loss, exact, balance, Math.sqrt(normUSquared),
-                        Math.sqrt(normVSquared), gradientNorm, seconds);
+                // the identity's loss can round to slightly below 0 near an exact fit
+                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
+                IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact)
+                        .relativeError(relativeError).balance(balance)
+                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared)).gradientNorm(gradientNorm)
+                        .seconds(seconds).heldOutRmse(heldOutRmse).build();
                 for (IterationListener listener : listeners) {
                     listener.onIteration(record);
                 }
                 last = record;
                 iterations = t + 1;
-                if (tolerance > 0 && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared)) {
+                boolean stationary = tolerance > 0
+                        && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
+                boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
+                if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
+                onPlateau = stationary;
                 if (now >= deadline) {
-                    stopReason = StopReason.TIME_LIMIT;
+                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
                     return;
                 }
                 if (c.stopWhen().test(record)) {
@@ -478,10 +673,18 @@ public final class Factorizer {
                     return;
                 }
                 if (saver != null) {
-                    saver.afterIteration(t + 1, referenceLoss, seconds, now);
+                    saver.afterIteration(t + 1, referenceLoss, onPlateau, plateau, seconds, now);
+                }
+                StopReason cancelled = cancellation(c);
+                if (cancelled != null) {
+                    stopReason = cancelled;
+                    return;
                 }
             }
             seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
+            if (onPlateau) {
+                stopReason = StopReason.PLATEAU;
+            }
         }
     }
 
@@ -496,19 +699,19 @@ public final class Factorizer {
         private final String inputHash;
         private long lastNanos = System.nanoTime();
 
-        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, Map<String, Object> identity,
-                List<IterationListener> listeners) {
+        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, List<IterationListener> listeners) {
             this.c = c;
             this.u = u;
             this.v = v;
             this.sigma1 = sigma1;
-            this.identity = identity;
+            this.identity = c.identity();
             this.listeners = listeners;
-            this.inputHash = c.resume() != null ? c.resume().inputHash() : Checkpoint.hash(c.m());
+            this.inputHash = c.resume() != null ? c.resume().inputHash() : c.inputHash();
         }
 
         /** After {@code done} iterations, with U and V already updated by the last of them. */
-        void afterIteration(long done, double referenceLoss, double seconds, long now) throws IOException {
+        void afterIteration(long done, double referenceLoss, boolean onPlateau, PlateauCheck plateau, double seconds,
+                long now) throws IOException {
             boolean due = c.checkpointEvery() > 0 && done % c.checkpointEvery() == 0
                     || c.checkpointInterval() != null && now - lastNanos >= c.checkpointInterval().toNanos();
             if (!due) {
@@ -519,9 +722,10 @@ public final class Factorizer {
                     f.flush();
                 }
             }
-            Checkpoint.write(c.checkpointDir(), u, v, done, sigma1[0], referenceLoss, seconds, inputHash, identity,
-                    new double[] {c.checkpointEvery(), c.checkpointInterval() == null ? 0
-                        : c.checkpointInterval().toNanos() * 1e-9});
+            Checkpoint.Progress progress = new Checkpoint.Progress(done, sigma1[0], referenceLoss, seconds, onPlateau,
+                    plateau == null ? null : plateau.state());
+            Checkpoint.write(c.checkpointDir(), u, v, progress, inputHash, identity, new double[] {
+                c.checkpointEvery(), c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
             lastNanos = System.nanoTime();
         }
     }
@@ -530,9 +734,5 @@ public final class Factorizer {
     private static String show(Object value) {
         return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
                 && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
-    }
-
-    private static double effectiveTolerance(Settings c) {
-        return Double.isNaN(c.tolerance()) ? defaultTolerance(c.m().dtype()) : c.tolerance();
     }
 }

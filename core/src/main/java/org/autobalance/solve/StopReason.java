@@ -6,15 +6,29 @@ import java.util.Locale;
 public enum StopReason {
     /** The iteration limit was reached. */
     MAX_ITERATIONS,
-    /** The relative gradient norm fell below the tolerance: a stationary point (see {@link Factorizer.Builder#tolerance}). */
+    /**
+     * A minimiser: the relative gradient norm fell below the tolerance (see {@link Factorizer.Builder#tolerance}) at an
+     * iterate that is not a saddle plateau (every direction of UVᵀ learned, or a residual with nothing left to learn;
+     * see {@link PlateauCheck}).
+     */
     CONVERGED,
+    /**
+     * The iteration or time limit ended the run on a saddle plateau: the gradient test held, but some directions of
+     * UVᵀ were still at the scale of the start while the residual still had a singular value above the level the
+     * stop rule resolves. More iterations would lower the loss further.
+     */
+    PLATEAU,
     /** The wall-time limit was reached. */
     TIME_LIMIT,
     /** The caller's stop condition held (see {@link Factorizer.Builder#stopWhen}). */
-    STOP_CONDITION;
+    STOP_CONDITION,
+    /** The thread running the solver was interrupted ({@link Thread#interrupt()}); its interrupt status stays set. */
+    INTERRUPTED,
+    /** The run's {@link CancelToken} was cancelled (see {@link Factorizer.Builder#cancelToken}). */
+    CANCELLED;
 
-    /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code time_limit},
-     * {@code stop_condition}. */
+    /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code plateau},
+     * {@code time_limit}, {@code stop_condition}, {@code interrupted}, {@code cancelled}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -169,8 +169,46 @@ class NpyTest {
         }
     }
 
-    /** A whole .npy file: the header as numpy writes it (checked above) and the data laid out here. */
+    /** A NaN or infinity anywhere, in any layout, is found and placed (the error names the file's position). */
+    @ParameterizedTest
+    @MethodSource("layouts")
+    void rejectsANonFiniteValueInEveryLayout(int rows, int cols, boolean fortran, String descr) throws IOException {
+        Path file = dir.resolve("m.npy");
+        int i = rows / 2;
+        int j = cols - 1;
+        double bad = (i + j) % 2 == 0 ? Double.NaN : Double.NEGATIVE_INFINITY;
+        Files.write(file, build(rows, cols, fortran, descr, i, j, bad));
+        for (DType dtype : DType.values()) {
+            MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(file, dtype));
+            assertEquals(file + ": non-finite value " + bad + " at row " + (i + 1) + ", column " + (j + 1),
+                    e.getMessage());
+        }
+    }
+
+    /** The float32 range ends where rounding gives infinity: 2^128 − 2^103, the midpoint past Float.MAX_VALUE. */
+    @Test
+    void float64ReadAsFloat32IsRejectedExactlyWhereItRoundsToInfinity() throws IOException {
+        double limit = 0x1p128 - 0x1p103;
+        Path file = dir.resolve("edge.npy");
+        Files.write(file, build(2, 3, false, "<f8", 1, 2, -Math.nextDown(limit)));
+        try (DenseMatrix m = Npy.read(file, DType.FLOAT32)) {
+            assertEquals(-Float.MAX_VALUE, m.get(1, 2));
+        }
+        Files.write(file, build(2, 3, true, ">f8", 1, 2, limit));
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(file, DType.FLOAT32));
+        assertEquals(file + ": value " + limit + " at row 2, column 3 is outside the float32 range (it rounds to "
+                + "infinity); read it as float64", e.getMessage());
+    }
+
     private static byte[] build(int rows, int cols, boolean fortran, String descr) {
+        return build(rows, cols, fortran, descr, -1, -1, 0);
+    }
+
+    /**
+     * A whole .npy file: the header as numpy writes it (checked above) and the data laid out here, element (i, j) =
+     * {@link #value}, except {@code special} at ({@code si}, {@code sj}).
+     */
+    private static byte[] build(int rows, int cols, boolean fortran, String descr, int si, int sj, double special) {
         byte[] header = NpyHeader.encode(descr, fortran, new long[] {rows, cols});
         int size = descr.endsWith("4") ? 4 : 8;
         ByteBuffer data = ByteBuffer.allocate(header.length + rows * cols * size)
@@ -178,7 +216,9 @@ class NpyTest {
         data.put(header);
         for (int a = 0; a < (fortran ? cols : rows); a++) {
             for (int b = 0; b < (fortran ? rows : cols); b++) {
-                double x = fortran ? value(b, a) : value(a, b);
+                int i = fortran ? b : a;
+                int j = fortran ? a : b;
+                double x = i == si && j == sj ? special : value(i, j);
                 if (size == 4) {
                     data.putFloat((float) x);
                 } else {

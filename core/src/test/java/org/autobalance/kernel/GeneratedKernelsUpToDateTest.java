@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * DoubleFused, FloatFusedLarge and DoubleFusedLarge are generated from FloatFused by core/src/build/gen-simd-variants.py;
- * this fails when one was edited by hand or FloatFused changed without regenerating.
+ * DoubleFused, FloatFusedLarge and DoubleFusedLarge are generated from FloatFused, and DoubleGemm from FloatGemm, by
+ * core/src/build/gen-simd-variants.py; this fails when one was edited by hand or its source changed without
+ * regenerating.
  */
 class GeneratedKernelsUpToDateTest {
 

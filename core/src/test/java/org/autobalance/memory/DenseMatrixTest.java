@@ -115,6 +115,32 @@ class DenseMatrixTest {
         }
     }
 
+    /** Every position, every kind of non-finite value, among the extreme finite ones (which must not count). */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void findsANonFiniteValueAnywhereAndOnlyThere(DType dtype) {
+        double big = dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        double tiny = dtype == DType.FLOAT32 ? Float.MIN_VALUE : Double.MIN_VALUE;
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, 3, 17)) {
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 17; j++) {
+                    m.set(i, j, (i + j) % 3 == 0 ? big : (i + j) % 3 == 1 ? -big : -tiny);
+                }
+            }
+            assertNull(m.firstNonFinite());
+            for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+                for (int i = 0; i < 3; i++) {
+                    for (int j = 0; j < 17; j++) {
+                        double keep = m.get(i, j);
+                        m.set(i, j, bad);
+                        assertArrayEquals(new int[] {i, j}, m.firstNonFinite(), bad + " at " + i + ", " + j);
+                        m.set(i, j, keep);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DType.class)
     void copiesAcrossPrecisions(DType dtype) {

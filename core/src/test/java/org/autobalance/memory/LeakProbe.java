@@ -105,10 +105,10 @@ public final class LeakProbe {
                 }
             }
             case 6 -> {
-                // reader error paths after the matrix is allocated: truncated body, NaN mid-read, duplicate entry
+                // reader error paths after the matrix is allocated: truncated body, NaN mid-read, an entry out of range
                 for (String text : new String[] {"%%MatrixMarket matrix array real general\n3 3\n1\n2\n3\n4\n",
                     "%%MatrixMarket matrix array real general\n2 2\n1\nNaN\n3\n4\n",
-                    "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 1\n1 1 2\n"}) {
+                    "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 1\n4 1 2\n"}) {
                     try {
                         MatrixMarket.read(new StringReader(text), "leak", dtype).close();
                         throw new IllegalStateException("expected a format error");

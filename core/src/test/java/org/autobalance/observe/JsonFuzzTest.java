@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.autobalance.json.Json;
 
 /**
  * Any text given to {@link Json#parse} gives a value or an {@link IllegalArgumentException} (JMH result files and

@@ -1,6 +1,7 @@
 package org.autobalance.observe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
@@ -17,7 +18,23 @@ class ObserversTest {
     Path dir;
 
     private static IterationRecord record(long t) {
-        return new IterationRecord(t, 0.5, 1.0 / (t + 1), t % 2 == 0, 0.25, 2.0, 3.0, Double.NaN, 0.125 * t);
+        return IterationRecord.builder().iteration(t).eta(0.5).loss(1.0 / (t + 1), t % 2 == 0).relativeError(0.375)
+                .balance(0.25).norms(2.0, 3.0).gradientNorm(Double.NaN).seconds(0.125 * t).build();
+    }
+
+    @Test
+    void recordsAreImmutableCopiesOfTheirBuilderWithUnsetFieldsNaN() {
+        IterationRecord.Builder b = IterationRecord.builder().iteration(4).eta(0.5);
+        IterationRecord first = b.build();
+        IterationRecord second = b.iteration(5).build();
+        assertEquals(4, first.iteration(), "building again does not change an earlier record");
+        assertEquals(5, second.iteration());
+        assertTrue(Double.isNaN(first.loss()) && Double.isNaN(first.relativeError()) && !first.lossExact());
+        assertEquals(record(3), record(3));
+        assertEquals(record(3).hashCode(), record(3).hashCode());
+        assertTrue(!record(3).equals(record(4)));
+        assertEquals(java.util.List.of("t", "eta", "loss", "loss_exact", "relative_error", "balance", "norm_u",
+                "norm_v", "grad_norm", "seconds"), java.util.List.copyOf(record(1).toMap().keySet()));
     }
 
     @Test
@@ -44,10 +61,10 @@ class ObserversTest {
             log.onIteration(record(1));
         }
         assertEquals(List.of(
-                "{\"t\":0,\"eta\":0.5,\"loss\":1.0,\"loss_exact\":true,\"balance\":0.25,\"norm_u\":2.0,\"norm_v\":3.0,"
-                        + "\"grad_norm\":null,\"seconds\":0.0}",
-                "{\"t\":1,\"eta\":0.5,\"loss\":0.5,\"loss_exact\":false,\"balance\":0.25,\"norm_u\":2.0,"
-                        + "\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.125}"), Files.readAllLines(file));
+                "{\"t\":0,\"eta\":0.5,\"loss\":1.0,\"loss_exact\":true,\"relative_error\":0.375,\"balance\":0.25,"
+                        + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.0}",
+                "{\"t\":1,\"eta\":0.5,\"loss\":0.5,\"loss_exact\":false,\"relative_error\":0.375,\"balance\":0.25,"
+                        + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.125}"), Files.readAllLines(file));
     }
 
     @Test

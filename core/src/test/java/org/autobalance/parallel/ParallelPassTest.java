@@ -33,6 +33,30 @@ class ParallelPassTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void givenBoundariesAreTheChunks(int threads) {
+        try (ParallelPass pass = new ParallelPass(threads)) {
+            int[] bounds = new int[threads + 1];
+            for (int c = 1; c <= threads; c++) {
+                bounds[c] = bounds[c - 1] + c * c; // uneven, and chunk 0 may be empty only when given so
+            }
+            double sum = pass.run((chunk, start, end) -> {
+                assertEquals(bounds[chunk], start);
+                assertEquals(bounds[chunk + 1], end);
+                return 1000.0 * chunk + (end - start);
+            }, bounds);
+            double expected = 0;
+            for (int c = 0; c < threads; c++) {
+                expected += 1000.0 * c + (bounds[c + 1] - bounds[c]);
+            }
+            assertEquals(expected, sum);
+            assertThrows(IllegalArgumentException.class, () -> pass.run((c, s, e) -> 0, new int[threads + 2]));
+            // the even split still works after a call with boundaries
+            assertEquals(10.0, pass.run((chunk, start, end) -> end - start, 10));
+        }
+    }
+
     @Test
     void manyShortPassesInARow() {
         try (ParallelPass pass = new ParallelPass(3)) {

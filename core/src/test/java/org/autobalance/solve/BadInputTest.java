@@ -102,6 +102,8 @@ class BadInputTest {
             DivergenceException e = assertThrows(DivergenceException.class, () -> Factorizer.builder(m, 2)
                     .schedule(new ConstantSchedule(1.0)).maxIterations(1000).listener(trajectory).build().run());
             assertTrue(e.getMessage().contains("diverged at iteration " + e.iteration()), e.getMessage());
+            // the library's vocabulary, not a command-line flag (the CLI adds its options itself)
+            assertTrue(e.getMessage().contains("auto:C") && !e.getMessage().contains("--"), e.getMessage());
             assertNotNull(e.lastFinite());
             assertEquals(e.iteration() - 1, e.lastFinite().iteration());
             assertTrue(Double.isFinite(e.lastFinite().loss()));

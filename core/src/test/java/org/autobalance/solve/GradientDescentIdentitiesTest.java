@@ -82,7 +82,7 @@ class GradientDescentIdentitiesTest {
     }
 
     @Test
-    void lossIdentityAgreesWithExactResidual() {
+    void lossIdentityAndRelativeErrorAgreeWithExactResidual() {
         double[][] m = KnownMatrices.gaussian(30, 20, 1.0, 31);
         double[][] u = KnownMatrices.gaussian(30, 4, 0.4, 32);
         double[][] v = KnownMatrices.gaussian(20, 4, 0.4, 33);
@@ -92,6 +92,8 @@ class GradientDescentIdentitiesTest {
         double normM = KnownMatrices.frobenius(m);
         // the identity cancels terms of size ‖M‖²: its error is a few units of ε·‖M‖²
         assertEquals(exact, records.get(0).loss(), 1e-13 * normM * normM);
+        // ‖UVᵀ − M‖/‖M‖ ≈ 1 here, so the loss's 1e-13·‖M‖² moves it by ~1e-13
+        assertEquals(Math.sqrt(2 * exact) / normM, records.get(0).relativeError(), 1e-12);
         double[][] d = Dense.imbalance(u, v);
         assertEquals(KnownMatrices.frobenius(d), records.get(0).balance(), 1e-13 * KnownMatrices.frobenius(Dense.multiply(
                 Dense.transpose(u), u)));

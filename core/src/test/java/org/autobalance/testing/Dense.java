@@ -1,5 +1,6 @@
 package org.autobalance.testing;
 
+import java.util.Arrays;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
@@ -133,5 +134,74 @@ public final class Dense {
             }
         }
         return d;
+    }
+
+    /**
+     * The singular values of a, largest first, by one-sided Jacobi (Hestenes 1958; Demmel &amp; Veselić 1992): plane
+     * rotations orthogonalise the columns pairwise until every pair is orthogonal to working precision; the column
+     * norms are then the singular values, to high relative accuracy. A method of its own (no power iteration, no Gram
+     * matrix), so that it is an independent oracle for the solver's optima.
+     */
+    public static double[] singularValues(double[][] a) {
+        boolean wide = a[0].length > a.length;
+        // work on the columns of the taller orientation, stored as rows for contiguous access
+        double[][] c = wide ? a.clone() : transpose(a);
+        if (wide) {
+            for (int i = 0; i < c.length; i++) {
+                c[i] = c[i].clone();
+            }
+        }
+        int n = c.length;
+        double[] norms = new double[n];
+        for (int sweep = 0; sweep < 60; sweep++) {
+            boolean rotated = false;
+            for (int p = 0; p < n; p++) {
+                for (int q = p + 1; q < n; q++) {
+                    double[] x = c[p];
+                    double[] y = c[q];
+                    double alpha = 0.0;
+                    double beta = 0.0;
+                    double gamma = 0.0;
+                    for (int k = 0; k < x.length; k++) {
+                        alpha += x[k] * x[k];
+                        beta += y[k] * y[k];
+                        gamma += x[k] * y[k];
+                    }
+                    if (Math.abs(gamma) <= 1e-15 * Math.sqrt(alpha * beta)) {
+                        continue;
+                    }
+                    rotated = true;
+                    double zeta = (beta - alpha) / (2 * gamma);
+                    double t = Math.signum(zeta) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+                    if (zeta == 0.0) {
+                        t = 1.0;
+                    }
+                    double cs = 1 / Math.sqrt(1 + t * t);
+                    double sn = cs * t;
+                    for (int k = 0; k < x.length; k++) {
+                        double xk = x[k];
+                        x[k] = cs * xk - sn * y[k];
+                        y[k] = sn * xk + cs * y[k];
+                    }
+                }
+            }
+            if (!rotated) {
+                break;
+            }
+        }
+        for (int p = 0; p < n; p++) {
+            double s = 0.0;
+            for (double x : c[p]) {
+                s += x * x;
+            }
+            norms[p] = Math.sqrt(s);
+        }
+        Arrays.sort(norms);
+        for (int i = 0, j = n - 1; i < j; i++, j--) {
+            double swap = norms[i];
+            norms[i] = norms[j];
+            norms[j] = swap;
+        }
+        return norms;
     }
 }

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 
 /**
  * The reference fixtures in {@code src/test/resources/fixtures/} (made independently with numpy/scipy; see the

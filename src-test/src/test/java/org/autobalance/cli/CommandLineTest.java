@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
@@ -33,10 +33,11 @@ class CommandLineTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
+    /** A command's exit code and what it printed (shared with the other command-line tests). */
+    record Run(int exitCode, String out, String err) {
     }
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
@@ -86,6 +87,7 @@ class CommandLineTest {
         // |error of f| ≤ ½·3·γ_n·‖M‖² with γ_n = n·u/(1 − n·u) (Higham §3.1); numpy's exact residual adds γ_n·f
         double n = (double) mArray.length * mArray[0].length * 0x1p-53;
         double lossTolerance = 2.5 * n / (1 - n) * normMSquared;
+        double normM = Math.sqrt(normMSquared);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> expected = (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(trajectory))
                 .get("trajectory");
@@ -95,6 +97,9 @@ class CommandLineTest {
             double balance = (Double) expected.get(t).get("balance");
             assertEquals(loss, Fixtures.jsonNumber(record, "loss"), lossTolerance, record);
             assertEquals(balance, Fixtures.jsonNumber(record, "balance"), 1e-12 * balance, record);
+            // relative_error = √(2·loss)/‖M‖_F moves by δloss/(‖M‖_F·√(2·loss)) for an error δloss of the loss
+            assertEquals(Math.sqrt(2 * loss) / normM, Fixtures.jsonNumber(record, "relative_error"),
+                    lossTolerance / (normM * Math.sqrt(2 * loss)), record);
         }
     }
 
@@ -235,6 +240,7 @@ class CommandLineTest {
                 "constant:1", "--out", out.toString(), "--log", log.toString());
         assertEquals(Main.EXIT_FAILED, r.exitCode());
         assertTrue(r.err().contains("diverged at iteration"), r.err());
+        assertTrue(r.err().contains("--schedule auto:C with a smaller C"), "the CLI names its options: " + r.err());
         assertNoOutputs(out);
         // the log is kept: it shows how the run diverged, every record finite
         List<String> records = Files.readAllLines(log);

@@ -18,8 +18,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
-import org.autobalance.observe.Json;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -215,10 +215,12 @@ public final class BaselineReport {
         }
         sb.append("![median ms per iteration](").append(pngName).append(")\n\n");
         sb.append("## Ceilings (RooflineProbe, run by the report command right after the benchmark)\n\n");
-        sb.append("| threads | streaming read GB/s | float32 FMA GFLOP/s | float64 FMA GFLOP/s |\n|---|---|---|---|\n");
+        sb.append("| threads | streaming read GB/s (median) | read spread (IQR / median) | float32 FMA GFLOP/s "
+                + "| float64 FMA GFLOP/s |\n|---|---|---|---|---|\n");
         for (RooflineProbe.Ceilings c : ceilings.values()) {
-            sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.1f |%n", c.threads(), c.bytesPerSecond() / 1e9,
-                    c.float32FlopsPerSecond() / 1e9, c.float64FlopsPerSecond() / 1e9));
+            sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f %% | %.1f | %.1f |%n", c.threads(),
+                    c.bytesPerSecond() / 1e9, 100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
+                    c.float64FlopsPerSecond() / 1e9));
         }
         sb.append("\n## How it was run\n\n");
         sb.append("```sh\n").append(command).append("\n./autobalance bench report <that JSON>\n```\n\n");

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.observe.Json;
+import org.autobalance.json.Json;
 
 /**
  * {@code ./autobalance bench}: the engine's iteration and the BLAS/EJML baselines side by side, on the same inputs,
@@ -27,7 +27,10 @@ import org.autobalance.observe.Json;
  * <pre>
  * ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2]
  *                     [--rank 1,16,64] [--threads 1,2] [--impl autobalance,openblas-gram,...]
+ *                     [--warmup S] [--measure S]
+ * ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] [--size D] ...
  * ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]
+ * ./autobalance bench sparse [options]     (see {@link SparseBenchCommand})
  * </pre>
  */
 public final class BenchCommand {
@@ -46,6 +49,11 @@ public final class BenchCommand {
     private double warmupSeconds = 2.0;
     private double measureSeconds = 3.0;
     private Path json;
+    /** {@code --sequence}: {@link SequenceBench} instead of the baseline table. */
+    private boolean sequence;
+    private boolean ranksGiven;
+    /** {@code --alone-cell DTYPE,R,THREADS}: the fresh JVM of one {@link SequenceBench} cell (internal). */
+    private String aloneCell;
 
     /** One measured line of the table. */
     record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs) {
@@ -59,6 +67,14 @@ public final class BenchCommand {
             BaselineReport.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args.length > 0 && args[0].equals("sparse")) {
+            try {
+                SparseBenchCommand.main(Arrays.copyOfRange(args, 1, args.length));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         BenchCommand command = new BenchCommand();
         try {
             command.parse(args);
@@ -66,7 +82,21 @@ public final class BenchCommand {
             System.err.println("bench: " + e.getMessage());
             System.exit(2);
         }
-        command.run(System.out);
+        if (command.aloneCell != null) {
+            String[] f = command.aloneCell.split(",");
+            SequenceBench.aloneCell(DType.parse(f[0]), command.d1, command.d2, Integer.parseInt(f[1]),
+                    Integer.parseInt(f[2]), command.warmupSeconds, command.measureSeconds, System.out);
+        } else if (command.sequence) {
+            List<SequenceBench.Result> results = SequenceBench.run(command.dtypes, command.d1, command.d2,
+                    command.ranksGiven ? command.ranks : SequenceBench.RANKS, command.threadCounts,
+                    command.warmupSeconds, command.measureSeconds, System.out);
+            if (command.json != null) {
+                writeAtomically(command.json, SequenceBench.json(results));
+                System.out.println("wrote " + command.json);
+            }
+        } else {
+            command.run(System.out);
+        }
     }
 
     private void parse(String[] args) {
@@ -92,7 +122,14 @@ public final class BenchCommand {
                     d1 = Integer.parseInt(p[0]);
                     d2 = Integer.parseInt(p[1]);
                 }
-                case "--rank" -> ranks = ints(value(args, ++i, a));
+                case "--rank" -> {
+                    ranks = ints(value(args, ++i, a));
+                    ranksGiven = true;
+                }
+                case "--sequence" -> sequence = true;
+                case "--alone-cell" -> aloneCell = value(args, ++i, a);
+                case "--warmup" -> warmupSeconds = seconds(value(args, ++i, a), a);
+                case "--measure" -> measureSeconds = seconds(value(args, ++i, a), a);
                 case "--threads" -> threadCounts = ints(value(args, ++i, a));
                 case "--impl" -> {
                     impls = List.of(value(args, ++i, a).split(","));
@@ -106,8 +143,11 @@ public final class BenchCommand {
                 case "--help", "-h" -> {
                     System.out.println("usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64]"
                             + " [--size D | --shape D1xD2] [--rank 1,16,64] [--threads 1,2] [--impl "
-                            + String.join(",", GdIteration.NAMES) + "]\n"
-                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]");
+                            + String.join(",", GdIteration.NAMES) + "] [--warmup S] [--measure S]\n"
+                            + "       ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] "
+                            + "[--threads ...] [--size D] [--warmup S] [--measure S] [--json FILE]\n"
+                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]\n"
+                            + "       ./autobalance bench sparse [--help]");
                     System.exit(0);
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
@@ -128,14 +168,27 @@ public final class BenchCommand {
         }
     }
 
-    private static String value(String[] args, int i, String option) {
+    static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
     }
 
-    private static int[] ints(String csv) {
+    private static double seconds(String text, String option) {
+        double x;
+        try {
+            x = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number of seconds, got '" + text + "'");
+        }
+        if (!(x > 0) || Double.isInfinite(x)) {
+            throw new IllegalArgumentException(option + " must be a positive number of seconds, got " + text);
+        }
+        return x;
+    }
+
+    static int[] ints(String csv) {
         return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
     }
 
@@ -157,8 +210,9 @@ public final class BenchCommand {
         for (int t : threadCounts) {
             RooflineProbe.Ceilings c = RooflineProbe.measure(t);
             ceilings.put(t, c);
-            out.printf("ceilings, %d thread%s: read %.1f GB/s, float32 FMA %.1f GFLOP/s, float64 FMA %.1f GFLOP/s%n",
-                    t, t == 1 ? "" : "s", c.bytesPerSecond() / 1e9, c.float32FlopsPerSecond() / 1e9,
+            out.printf("ceilings, %d thread%s: read %.1f GB/s (median of the probe's sweeps; IQR %.1f %% of it), "
+                    + "float32 FMA %.1f GFLOP/s, float64 FMA %.1f GFLOP/s%n", t, t == 1 ? "" : "s",
+                    c.bytesPerSecond() / 1e9, 100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
                     c.float64FlopsPerSecond() / 1e9);
         }
         out.println();
@@ -182,7 +236,8 @@ public final class BenchCommand {
                                     out.printf("%-18s %-7s %4d %7d   skipped: %s%n", impl, dtype.label(), r, t, why);
                                     continue;
                                 }
-                                double ms = measure(impl, m, u0, v0, t);
+                                double ms = measure(impl, m, u0, v0, t, warmupSeconds, measureSeconds)
+                                        .medianMs();
                                 group.add(new Row(impl, dtype, d1, d2, r, t, ms, floorMs));
                             }
                             Row engine = group.stream().filter(x -> x.impl().equals("autobalance")).findFirst()
@@ -212,16 +267,38 @@ public final class BenchCommand {
         }
     }
 
-    /** Median wall time of one iteration, in ms, after a timed warm-up; U and V start from U₀, V₀ every time. */
-    private double measure(String impl, DenseMatrix m, DenseMatrix u0, DenseMatrix v0, int threads) {
+    /** Median and shortest wall time of one iteration, in ms. */
+    record Timing(double medianMs, double bestMs) {
+    }
+
+    /**
+     * Times one iteration of {@code impl} after a warm-up, then single iterations for {@code measureSeconds} (at least
+     * 3, at most 500); U and V start from U₀, V₀ every time. The warm-up lasts {@code warmupSeconds} and then until the
+     * JIT has settled ({@link JitQueue#busyWithKernels()} false for {@value #SETTLE_ITERATIONS} iterations in a row and
+     * for a quarter of {@code warmupSeconds}: at small sizes 8 iterations fit between two compilations),
+     * at most {@value #WARMUP_CAP}× as long: in a fresh JVM on a busy machine the compiled kernels can take many
+     * seconds to arrive, and a fixed warm-up would time the interpreter.
+     */
+    static Timing measure(String impl, DenseMatrix m, DenseMatrix u0, DenseMatrix v0, int threads,
+            double warmupSeconds, double measureSeconds) {
         try (DenseMatrix u = u0.copy(u0.dtype());
                 DenseMatrix v = v0.copy(v0.dtype());
                 GdIteration it = GdIteration.create(impl, m, u, v, threads)) {
-            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
-            int warm = 0;
-            while (warm < 2 || System.nanoTime() < warmEnd) {
+            long start = System.nanoTime();
+            long warmEnd = start + (long) (warmupSeconds * 1e9);
+            long capEnd = start + (long) (WARMUP_CAP * warmupSeconds * 1e9);
+            long quietNanos = (long) (warmupSeconds / 4 * 1e9);
+            int quiet = 0;
+            long quietSince = start;
+            while (System.nanoTime() < capEnd && (System.nanoTime() < warmEnd || quiet < SETTLE_ITERATIONS
+                    || System.nanoTime() - quietSince < quietNanos)) {
                 it.iterate(BenchProblem.ETA);
-                warm++;
+                if (JitQueue.busyWithKernels()) {
+                    quiet = 0;
+                    quietSince = System.nanoTime();
+                } else {
+                    quiet++;
+                }
             }
             List<Double> samples = new ArrayList<>();
             long measureEnd = System.nanoTime() + (long) (measureSeconds * 1e9);
@@ -235,9 +312,14 @@ public final class BenchCommand {
             if (u.firstNonFinite() != null || v.firstNonFinite() != null) {
                 throw new IllegalStateException(impl + " produced non-finite factors: its timing is meaningless");
             }
-            return median(samples);
+            return new Timing(median(samples), samples.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
         }
     }
+
+    /** The longest warm-up, as a multiple of the requested one. */
+    private static final int WARMUP_CAP = 10;
+    /** Iterations in a row without a kernel in the JIT's queue before the warm-up may end. */
+    private static final int SETTLE_ITERATIONS = 8;
 
     static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -263,12 +345,17 @@ public final class BenchCommand {
             sb.append("  ").append(Json.object(rec)).append(i + 1 < rows.size() ? ",\n" : "\n");
         }
         sb.append("]\n");
+        writeAtomically(target, sb.toString());
+    }
+
+    /** Writes {@code text} beside the target and renames it over the target (never a torn file). */
+    static void writeAtomically(Path target, String text) throws IOException {
         Path abs = target.toAbsolutePath();
         if (abs.getParent() != null) {
             Files.createDirectories(abs.getParent());
         }
         Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".part");
-        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

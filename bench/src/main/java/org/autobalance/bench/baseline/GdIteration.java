@@ -2,7 +2,7 @@ package org.autobalance.bench.baseline;
 
 import java.util.List;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.EngineIteration;
+import org.autobalance.parallel.EngineIteration;
 
 /**
  * One implementation of the simultaneous gradient-descent iteration on ½‖UVᵀ − M‖²_F,

@@ -34,6 +34,17 @@ final class DoubleFused {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Double.BYTES;
     static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
+    /**
+     * The exact class of the vectors of {@link #S}. Every vector a kernel creates (load, broadcast) and every
+     * loop-carried vector it stores goes through {@code VT.cast}, so that C2 knows the exact class of each receiver
+     * while it parses a kernel and binds every Vector API call statically. Without it, the calls inside the JDK's
+     * shared {@code DoubleVector.fma}, {@code intoArray}, … are bound from those methods' own type profiles and trap
+     * counts, which every vector class in the process feeds; a kernel compiled after another species has run (the
+     * half-width species of the gram, the large-rank width, any other Vector API user) was compiled with
+     * type-switched, several times slower code (native-notes/kernels.md, section 9).
+     */
+    @SuppressWarnings("unchecked")
+    static final Class<DoubleVector> VT = (Class<DoubleVector>) (Class<?>) S.vectorType();
 
     /** Largest rank handled by the small-r path. */
     static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64", 4);
@@ -205,116 +216,116 @@ final class DoubleFused {
     /** Two rows × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
     private static void k4r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
             int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
-        DoubleVector u00 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector u01 = DoubleVector.broadcast(S, up[uo + 1]);
-        DoubleVector u02 = DoubleVector.broadcast(S, up[uo + 2]);
-        DoubleVector u03 = DoubleVector.broadcast(S, up[uo + 3]);
-        DoubleVector u10 = DoubleVector.broadcast(S, up[uo + ur]);
-        DoubleVector u11 = DoubleVector.broadcast(S, up[uo + ur + 1]);
-        DoubleVector u12 = DoubleVector.broadcast(S, up[uo + ur + 2]);
-        DoubleVector u13 = DoubleVector.broadcast(S, up[uo + ur + 3]);
-        DoubleVector c00 = DoubleVector.fromArray(S, red, ro);
-        DoubleVector c01 = DoubleVector.fromArray(S, red, ro + L);
-        DoubleVector c02 = DoubleVector.fromArray(S, red, ro + 2 * L);
-        DoubleVector c03 = DoubleVector.fromArray(S, red, ro + 3 * L);
-        DoubleVector c10 = DoubleVector.fromArray(S, red, ro + rl);
-        DoubleVector c11 = DoubleVector.fromArray(S, red, ro + rl + L);
-        DoubleVector c12 = DoubleVector.fromArray(S, red, ro + rl + 2 * L);
-        DoubleVector c13 = DoubleVector.fromArray(S, red, ro + rl + 3 * L);
+        DoubleVector u00 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u01 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
+        DoubleVector u02 = VT.cast(DoubleVector.broadcast(S, up[uo + 2]));
+        DoubleVector u03 = VT.cast(DoubleVector.broadcast(S, up[uo + 3]));
+        DoubleVector u10 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
+        DoubleVector u11 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 1]));
+        DoubleVector u12 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 2]));
+        DoubleVector u13 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 3]));
+        DoubleVector c00 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c01 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
+        DoubleVector c02 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * L));
+        DoubleVector c03 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * L));
+        DoubleVector c10 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
+        DoubleVector c11 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + L));
+        DoubleVector c12 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + 2 * L));
+        DoubleVector c13 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + 3 * L));
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
-            DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            DoubleVector v = DoubleVector.fromArray(S, vt, t + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
-            m1.fma(u10, m0.fma(u00, DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-            v = DoubleVector.fromArray(S, vt, t1 + j);
+            m1.fma(u10, m0.fma(u00, VT.cast(DoubleVector.fromArray(S, mt, t + j)))).intoArray(mt, t + j);
+            v = VT.cast(DoubleVector.fromArray(S, vt, t1 + j));
             c01 = m0.fma(v, c01);
             c11 = m1.fma(v, c11);
-            m1.fma(u11, m0.fma(u01, DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
-            v = DoubleVector.fromArray(S, vt, t2 + j);
+            m1.fma(u11, m0.fma(u01, VT.cast(DoubleVector.fromArray(S, mt, t1 + j)))).intoArray(mt, t1 + j);
+            v = VT.cast(DoubleVector.fromArray(S, vt, t2 + j));
             c02 = m0.fma(v, c02);
             c12 = m1.fma(v, c12);
-            m1.fma(u12, m0.fma(u02, DoubleVector.fromArray(S, mt, t2 + j))).intoArray(mt, t2 + j);
-            v = DoubleVector.fromArray(S, vt, t3 + j);
+            m1.fma(u12, m0.fma(u02, VT.cast(DoubleVector.fromArray(S, mt, t2 + j)))).intoArray(mt, t2 + j);
+            v = VT.cast(DoubleVector.fromArray(S, vt, t3 + j));
             c03 = m0.fma(v, c03);
             c13 = m1.fma(v, c13);
-            m1.fma(u13, m0.fma(u03, DoubleVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
+            m1.fma(u13, m0.fma(u03, VT.cast(DoubleVector.fromArray(S, mt, t3 + j)))).intoArray(mt, t3 + j);
         }
-        c00.intoArray(red, ro);
-        c01.intoArray(red, ro + L);
-        c02.intoArray(red, ro + 2 * L);
-        c03.intoArray(red, ro + 3 * L);
-        c10.intoArray(red, ro + rl);
-        c11.intoArray(red, ro + rl + L);
-        c12.intoArray(red, ro + rl + 2 * L);
-        c13.intoArray(red, ro + rl + 3 * L);
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c02).intoArray(red, ro + 2 * L);
+        VT.cast(c03).intoArray(red, ro + 3 * L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
+        VT.cast(c12).intoArray(red, ro + rl + 2 * L);
+        VT.cast(c13).intoArray(red, ro + rl + 3 * L);
     }
 
     /** One row × four ranks. */
     private static void k4r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
             double[] up, int uo, double[] red, int ro) {
-        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector u1 = DoubleVector.broadcast(S, up[uo + 1]);
-        DoubleVector u2 = DoubleVector.broadcast(S, up[uo + 2]);
-        DoubleVector u3 = DoubleVector.broadcast(S, up[uo + 3]);
-        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
-        DoubleVector c1 = DoubleVector.fromArray(S, red, ro + L);
-        DoubleVector c2 = DoubleVector.fromArray(S, red, ro + 2 * L);
-        DoubleVector c3 = DoubleVector.fromArray(S, red, ro + 3 * L);
+        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u1 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
+        DoubleVector u2 = VT.cast(DoubleVector.broadcast(S, up[uo + 2]));
+        DoubleVector u3 = VT.cast(DoubleVector.broadcast(S, up[uo + 3]));
+        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
+        DoubleVector c2 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * L));
+        DoubleVector c3 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * L));
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
         for (int j = j0; j < j1; j += L) {
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
-            c0 = m0.fma(DoubleVector.fromArray(S, vt, t + j), c0);
-            m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
-            c1 = m0.fma(DoubleVector.fromArray(S, vt, t1 + j), c1);
-            m0.fma(u1, DoubleVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
-            c2 = m0.fma(DoubleVector.fromArray(S, vt, t2 + j), c2);
-            m0.fma(u2, DoubleVector.fromArray(S, mt, t2 + j)).intoArray(mt, t2 + j);
-            c3 = m0.fma(DoubleVector.fromArray(S, vt, t3 + j), c3);
-            m0.fma(u3, DoubleVector.fromArray(S, mt, t3 + j)).intoArray(mt, t3 + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
+            c0 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t + j)), c0);
+            m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
+            c1 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t1 + j)), c1);
+            m0.fma(u1, VT.cast(DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
+            c2 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t2 + j)), c2);
+            m0.fma(u2, VT.cast(DoubleVector.fromArray(S, mt, t2 + j))).intoArray(mt, t2 + j);
+            c3 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t3 + j)), c3);
+            m0.fma(u3, VT.cast(DoubleVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
         }
-        c0.intoArray(red, ro);
-        c1.intoArray(red, ro + L);
-        c2.intoArray(red, ro + 2 * L);
-        c3.intoArray(red, ro + 3 * L);
+        VT.cast(c0).intoArray(red, ro);
+        VT.cast(c1).intoArray(red, ro + L);
+        VT.cast(c2).intoArray(red, ro + 2 * L);
+        VT.cast(c3).intoArray(red, ro + 3 * L);
     }
 
     /** Two rows × two ranks. */
     private static void k2r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
             int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
-        DoubleVector u00 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector u01 = DoubleVector.broadcast(S, up[uo + 1]);
-        DoubleVector u10 = DoubleVector.broadcast(S, up[uo + ur]);
-        DoubleVector u11 = DoubleVector.broadcast(S, up[uo + ur + 1]);
-        DoubleVector c00 = DoubleVector.fromArray(S, red, ro);
-        DoubleVector c01 = DoubleVector.fromArray(S, red, ro + L);
-        DoubleVector c10 = DoubleVector.fromArray(S, red, ro + rl);
-        DoubleVector c11 = DoubleVector.fromArray(S, red, ro + rl + L);
+        DoubleVector u00 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u01 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
+        DoubleVector u10 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
+        DoubleVector u11 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 1]));
+        DoubleVector c00 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c01 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
+        DoubleVector c10 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
+        DoubleVector c11 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + L));
         int t1 = t + n;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
-            DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            DoubleVector v = DoubleVector.fromArray(S, vt, t + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
-            m1.fma(u10, m0.fma(u00, DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-            v = DoubleVector.fromArray(S, vt, t1 + j);
+            m1.fma(u10, m0.fma(u00, VT.cast(DoubleVector.fromArray(S, mt, t + j)))).intoArray(mt, t + j);
+            v = VT.cast(DoubleVector.fromArray(S, vt, t1 + j));
             c01 = m0.fma(v, c01);
             c11 = m1.fma(v, c11);
-            m1.fma(u11, m0.fma(u01, DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
+            m1.fma(u11, m0.fma(u01, VT.cast(DoubleVector.fromArray(S, mt, t1 + j)))).intoArray(mt, t1 + j);
         }
-        c00.intoArray(red, ro);
-        c01.intoArray(red, ro + L);
-        c10.intoArray(red, ro + rl);
-        c11.intoArray(red, ro + rl + L);
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
     }
 
     /**
@@ -323,73 +334,73 @@ final class DoubleFused {
      */
     private static void k2r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
             int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
-        DoubleVector u00 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector u01 = DoubleVector.broadcast(S, up[uo + 1]);
-        DoubleVector u10 = DoubleVector.broadcast(S, up[uo + ur]);
-        DoubleVector u11 = DoubleVector.broadcast(S, up[uo + ur + 1]);
-        DoubleVector u20 = DoubleVector.broadcast(S, up[uo + 2 * ur]);
-        DoubleVector u21 = DoubleVector.broadcast(S, up[uo + 2 * ur + 1]);
-        DoubleVector u30 = DoubleVector.broadcast(S, up[uo + 3 * ur]);
-        DoubleVector u31 = DoubleVector.broadcast(S, up[uo + 3 * ur + 1]);
-        DoubleVector c00 = DoubleVector.fromArray(S, red, ro);
-        DoubleVector c01 = DoubleVector.fromArray(S, red, ro + L);
-        DoubleVector c10 = DoubleVector.fromArray(S, red, ro + rl);
-        DoubleVector c11 = DoubleVector.fromArray(S, red, ro + rl + L);
-        DoubleVector c20 = DoubleVector.fromArray(S, red, ro + 2 * rl);
-        DoubleVector c21 = DoubleVector.fromArray(S, red, ro + 2 * rl + L);
-        DoubleVector c30 = DoubleVector.fromArray(S, red, ro + 3 * rl);
-        DoubleVector c31 = DoubleVector.fromArray(S, red, ro + 3 * rl + L);
+        DoubleVector u00 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u01 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
+        DoubleVector u10 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
+        DoubleVector u11 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 1]));
+        DoubleVector u20 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur]));
+        DoubleVector u21 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur + 1]));
+        DoubleVector u30 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur]));
+        DoubleVector u31 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur + 1]));
+        DoubleVector c00 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c01 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
+        DoubleVector c10 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
+        DoubleVector c11 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + L));
+        DoubleVector c20 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl));
+        DoubleVector c21 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl + L));
+        DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
+        DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl + L));
         int t1 = t + n;
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
-            DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            DoubleVector m2 = DoubleVector.fromMemorySegment(S, ms, o + rb2, NO);
-            DoubleVector m3 = DoubleVector.fromMemorySegment(S, ms, o + rb3, NO);
-            DoubleVector v = DoubleVector.fromArray(S, vt, t + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
+            DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
             c20 = m2.fma(v, c20);
             c30 = m3.fma(v, c30);
-            m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, DoubleVector.fromArray(S, mt, t + j)))))
+            m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, VT.cast(DoubleVector.fromArray(S, mt, t + j))))))
                     .intoArray(mt, t + j);
-            v = DoubleVector.fromArray(S, vt, t1 + j);
+            v = VT.cast(DoubleVector.fromArray(S, vt, t1 + j));
             c01 = m0.fma(v, c01);
             c11 = m1.fma(v, c11);
             c21 = m2.fma(v, c21);
             c31 = m3.fma(v, c31);
-            m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, DoubleVector.fromArray(S, mt, t1 + j)))))
+            m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, VT.cast(DoubleVector.fromArray(S, mt, t1 + j))))))
                     .intoArray(mt, t1 + j);
         }
-        c00.intoArray(red, ro);
-        c01.intoArray(red, ro + L);
-        c10.intoArray(red, ro + rl);
-        c11.intoArray(red, ro + rl + L);
-        c20.intoArray(red, ro + 2 * rl);
-        c21.intoArray(red, ro + 2 * rl + L);
-        c30.intoArray(red, ro + 3 * rl);
-        c31.intoArray(red, ro + 3 * rl + L);
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
+        VT.cast(c20).intoArray(red, ro + 2 * rl);
+        VT.cast(c21).intoArray(red, ro + 2 * rl + L);
+        VT.cast(c30).intoArray(red, ro + 3 * rl);
+        VT.cast(c31).intoArray(red, ro + 3 * rl + L);
     }
 
     /** One row × two ranks. */
     private static void k2r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
             double[] up, int uo, double[] red, int ro) {
-        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector u1 = DoubleVector.broadcast(S, up[uo + 1]);
-        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
-        DoubleVector c1 = DoubleVector.fromArray(S, red, ro + L);
+        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u1 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
+        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
         int t1 = t + n;
         for (int j = j0; j < j1; j += L) {
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
-            c0 = m0.fma(DoubleVector.fromArray(S, vt, t + j), c0);
-            m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
-            c1 = m0.fma(DoubleVector.fromArray(S, vt, t1 + j), c1);
-            m0.fma(u1, DoubleVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
+            c0 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t + j)), c0);
+            m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
+            c1 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t1 + j)), c1);
+            m0.fma(u1, VT.cast(DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
         }
-        c0.intoArray(red, ro);
-        c1.intoArray(red, ro + L);
+        VT.cast(c0).intoArray(red, ro);
+        VT.cast(c1).intoArray(red, ro + L);
     }
 
     /**
@@ -398,47 +409,47 @@ final class DoubleFused {
      */
     private static void k1r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
             int t, double[] up, int uo, int ur, double[] red, int ro, int rl) {
-        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector u1 = DoubleVector.broadcast(S, up[uo + ur]);
-        DoubleVector u2 = DoubleVector.broadcast(S, up[uo + 2 * ur]);
-        DoubleVector u3 = DoubleVector.broadcast(S, up[uo + 3 * ur]);
-        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
-        DoubleVector c1 = DoubleVector.fromArray(S, red, ro + rl);
-        DoubleVector c2 = DoubleVector.fromArray(S, red, ro + 2 * rl);
-        DoubleVector c3 = DoubleVector.fromArray(S, red, ro + 3 * rl);
+        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u1 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
+        DoubleVector u2 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur]));
+        DoubleVector u3 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur]));
+        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
+        DoubleVector c2 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl));
+        DoubleVector c3 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, o, NO);
-            DoubleVector m1 = DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            DoubleVector m2 = DoubleVector.fromMemorySegment(S, ms, o + rb2, NO);
-            DoubleVector m3 = DoubleVector.fromMemorySegment(S, ms, o + rb3, NO);
-            DoubleVector v = DoubleVector.fromArray(S, vt, t + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
+            DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);
             c2 = m2.fma(v, c2);
             c3 = m3.fma(v, c3);
-            m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)))))
+            m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))))))
                     .intoArray(mt, t + j);
         }
-        c0.intoArray(red, ro);
-        c1.intoArray(red, ro + rl);
-        c2.intoArray(red, ro + 2 * rl);
-        c3.intoArray(red, ro + 3 * rl);
+        VT.cast(c0).intoArray(red, ro);
+        VT.cast(c1).intoArray(red, ro + rl);
+        VT.cast(c2).intoArray(red, ro + 2 * rl);
+        VT.cast(c3).intoArray(red, ro + 3 * rl);
     }
 
     /** One row × one rank. */
     private static void k1r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, double[] up,
             int uo, double[] red, int ro) {
-        DoubleVector u0 = DoubleVector.broadcast(S, up[uo]);
-        DoubleVector c0 = DoubleVector.fromArray(S, red, ro);
+        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
         for (int j = j0; j < j1; j += L) {
-            DoubleVector m0 = DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
-            c0 = m0.fma(DoubleVector.fromArray(S, vt, t + j), c0);
-            m0.fma(u0, DoubleVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
+            c0 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t + j)), c0);
+            m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
         }
-        c0.intoArray(red, ro);
+        VT.cast(c0).intoArray(red, ro);
     }
 
     // ---------------------------------------------------------------- large r
@@ -508,7 +519,7 @@ final class DoubleFused {
             long o = (long) (row0 + k) * st * BYTES;
             int d = k * w;
             for (int c = 0; c < lr; c += L) {
-                DoubleVector.fromMemorySegment(S, s, o + c * BYTES, NO).intoArray(dst, d + c);
+                VT.cast(DoubleVector.fromMemorySegment(S, s, o + c * BYTES, NO)).intoArray(dst, d + c);
             }
             Arrays.fill(dst, d + lr, d + w, 0.0);
         }
@@ -522,10 +533,10 @@ final class DoubleFused {
             long o = (long) (row0 + k) * st * BYTES;
             int d = k * w;
             for (int c = 0; c < full; c += L) {
-                DoubleVector.fromArray(S, src, d + c).intoMemorySegment(s, o + c * BYTES, NO);
+                VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(s, o + c * BYTES, NO);
             }
             if (full < r) {
-                DoubleVector.fromArray(S, src, d + full).intoMemorySegment(s, o + full * BYTES, NO, tail);
+                VT.cast(DoubleVector.fromArray(S, src, d + full)).intoMemorySegment(s, o + full * BYTES, NO, tail);
             }
         }
     }
@@ -551,7 +562,7 @@ final class DoubleFused {
                 int lim = Math.min(JB, n - j0);
                 int jj = 0;
                 for (; jj < lim; jj += L) {
-                    DoubleVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO).intoArray(pp, dst + jj);
+                    VT.cast(DoubleVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO)).intoArray(pp, dst + jj);
                 }
                 if (jj < JB) {
                     Arrays.fill(pp, dst + jj, dst + JB, 0.0);
@@ -570,54 +581,54 @@ final class DoubleFused {
         int c3 = c2 + bs;
         int c4 = c3 + bs;
         int c5 = c4 + bs;
-        DoubleVector a00 = DoubleVector.fromArray(S, c, co);
-        DoubleVector a01 = DoubleVector.fromArray(S, c, co + L);
-        DoubleVector a10 = DoubleVector.fromArray(S, c, c1);
-        DoubleVector a11 = DoubleVector.fromArray(S, c, c1 + L);
-        DoubleVector a20 = DoubleVector.fromArray(S, c, c2);
-        DoubleVector a21 = DoubleVector.fromArray(S, c, c2 + L);
-        DoubleVector a30 = DoubleVector.fromArray(S, c, c3);
-        DoubleVector a31 = DoubleVector.fromArray(S, c, c3 + L);
-        DoubleVector a40 = DoubleVector.fromArray(S, c, c4);
-        DoubleVector a41 = DoubleVector.fromArray(S, c, c4 + L);
-        DoubleVector a50 = DoubleVector.fromArray(S, c, c5);
-        DoubleVector a51 = DoubleVector.fromArray(S, c, c5 + L);
+        DoubleVector a00 = VT.cast(DoubleVector.fromArray(S, c, co));
+        DoubleVector a01 = VT.cast(DoubleVector.fromArray(S, c, co + L));
+        DoubleVector a10 = VT.cast(DoubleVector.fromArray(S, c, c1));
+        DoubleVector a11 = VT.cast(DoubleVector.fromArray(S, c, c1 + L));
+        DoubleVector a20 = VT.cast(DoubleVector.fromArray(S, c, c2));
+        DoubleVector a21 = VT.cast(DoubleVector.fromArray(S, c, c2 + L));
+        DoubleVector a30 = VT.cast(DoubleVector.fromArray(S, c, c3));
+        DoubleVector a31 = VT.cast(DoubleVector.fromArray(S, c, c3 + L));
+        DoubleVector a40 = VT.cast(DoubleVector.fromArray(S, c, c4));
+        DoubleVector a41 = VT.cast(DoubleVector.fromArray(S, c, c4 + L));
+        DoubleVector a50 = VT.cast(DoubleVector.fromArray(S, c, c5));
+        DoubleVector a51 = VT.cast(DoubleVector.fromArray(S, c, c5 + L));
         for (int j = 0; j < JB; j++) {
             int bj = bo + j * bs;
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bj);
-            DoubleVector b1 = DoubleVector.fromArray(S, b, bj + L);
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bj));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bj + L));
             int pj = po + j;
-            DoubleVector x = DoubleVector.broadcast(S, p[pj]);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, p[pj]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = DoubleVector.broadcast(S, p[pj + JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + JB]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = DoubleVector.broadcast(S, p[pj + 2 * JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 2 * JB]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = DoubleVector.broadcast(S, p[pj + 3 * JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 3 * JB]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
-            x = DoubleVector.broadcast(S, p[pj + 4 * JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 4 * JB]));
             a40 = x.fma(b0, a40);
             a41 = x.fma(b1, a41);
-            x = DoubleVector.broadcast(S, p[pj + 5 * JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 5 * JB]));
             a50 = x.fma(b0, a50);
             a51 = x.fma(b1, a51);
         }
-        a00.intoArray(c, co);
-        a01.intoArray(c, co + L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + L);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + L);
+        VT.cast(a00).intoArray(c, co);
+        VT.cast(a01).intoArray(c, co + L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
     }
 
     /**
@@ -630,54 +641,54 @@ final class DoubleFused {
         int c3 = c2 + bs;
         int c4 = c3 + bs;
         int c5 = c4 + bs;
-        DoubleVector a00 = DoubleVector.fromArray(S, c, co);
-        DoubleVector a01 = DoubleVector.fromArray(S, c, co + L);
-        DoubleVector a10 = DoubleVector.fromArray(S, c, c1);
-        DoubleVector a11 = DoubleVector.fromArray(S, c, c1 + L);
-        DoubleVector a20 = DoubleVector.fromArray(S, c, c2);
-        DoubleVector a21 = DoubleVector.fromArray(S, c, c2 + L);
-        DoubleVector a30 = DoubleVector.fromArray(S, c, c3);
-        DoubleVector a31 = DoubleVector.fromArray(S, c, c3 + L);
-        DoubleVector a40 = DoubleVector.fromArray(S, c, c4);
-        DoubleVector a41 = DoubleVector.fromArray(S, c, c4 + L);
-        DoubleVector a50 = DoubleVector.fromArray(S, c, c5);
-        DoubleVector a51 = DoubleVector.fromArray(S, c, c5 + L);
+        DoubleVector a00 = VT.cast(DoubleVector.fromArray(S, c, co));
+        DoubleVector a01 = VT.cast(DoubleVector.fromArray(S, c, co + L));
+        DoubleVector a10 = VT.cast(DoubleVector.fromArray(S, c, c1));
+        DoubleVector a11 = VT.cast(DoubleVector.fromArray(S, c, c1 + L));
+        DoubleVector a20 = VT.cast(DoubleVector.fromArray(S, c, c2));
+        DoubleVector a21 = VT.cast(DoubleVector.fromArray(S, c, c2 + L));
+        DoubleVector a30 = VT.cast(DoubleVector.fromArray(S, c, c3));
+        DoubleVector a31 = VT.cast(DoubleVector.fromArray(S, c, c3 + L));
+        DoubleVector a40 = VT.cast(DoubleVector.fromArray(S, c, c4));
+        DoubleVector a41 = VT.cast(DoubleVector.fromArray(S, c, c4 + L));
+        DoubleVector a50 = VT.cast(DoubleVector.fromArray(S, c, c5));
+        DoubleVector a51 = VT.cast(DoubleVector.fromArray(S, c, c5 + L));
         for (int i = 0; i < RB; i++) {
             int bi = bo + i * bs;
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bi);
-            DoubleVector b1 = DoubleVector.fromArray(S, b, bi + L);
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bi));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bi + L));
             int pi = po + i * JB;
-            DoubleVector x = DoubleVector.broadcast(S, p[pi]);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, p[pi]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = DoubleVector.broadcast(S, p[pi + 1]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pi + 1]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = DoubleVector.broadcast(S, p[pi + 2]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pi + 2]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = DoubleVector.broadcast(S, p[pi + 3]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pi + 3]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
-            x = DoubleVector.broadcast(S, p[pi + 4]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pi + 4]));
             a40 = x.fma(b0, a40);
             a41 = x.fma(b1, a41);
-            x = DoubleVector.broadcast(S, p[pi + 5]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pi + 5]));
             a50 = x.fma(b0, a50);
             a51 = x.fma(b1, a51);
         }
-        a00.intoArray(c, co);
-        a01.intoArray(c, co + L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + L);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + L);
+        VT.cast(a00).intoArray(c, co);
+        VT.cast(a01).intoArray(c, co + L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
     }
 
     /**
@@ -689,66 +700,66 @@ final class DoubleFused {
         int c1 = co + bs;
         int c2 = co + 2 * bs;
         int c3 = co + 3 * bs;
-        DoubleVector a00 = DoubleVector.fromArray(S, c, c0);
-        DoubleVector a01 = DoubleVector.fromArray(S, c, c0 + L);
-        DoubleVector a02 = DoubleVector.fromArray(S, c, c0 + 2 * L);
-        DoubleVector a03 = DoubleVector.fromArray(S, c, c0 + 3 * L);
-        DoubleVector a10 = DoubleVector.fromArray(S, c, c1);
-        DoubleVector a11 = DoubleVector.fromArray(S, c, c1 + L);
-        DoubleVector a12 = DoubleVector.fromArray(S, c, c1 + 2 * L);
-        DoubleVector a13 = DoubleVector.fromArray(S, c, c1 + 3 * L);
-        DoubleVector a20 = DoubleVector.fromArray(S, c, c2);
-        DoubleVector a21 = DoubleVector.fromArray(S, c, c2 + L);
-        DoubleVector a22 = DoubleVector.fromArray(S, c, c2 + 2 * L);
-        DoubleVector a23 = DoubleVector.fromArray(S, c, c2 + 3 * L);
-        DoubleVector a30 = DoubleVector.fromArray(S, c, c3);
-        DoubleVector a31 = DoubleVector.fromArray(S, c, c3 + L);
-        DoubleVector a32 = DoubleVector.fromArray(S, c, c3 + 2 * L);
-        DoubleVector a33 = DoubleVector.fromArray(S, c, c3 + 3 * L);
+        DoubleVector a00 = VT.cast(DoubleVector.fromArray(S, c, c0));
+        DoubleVector a01 = VT.cast(DoubleVector.fromArray(S, c, c0 + L));
+        DoubleVector a02 = VT.cast(DoubleVector.fromArray(S, c, c0 + 2 * L));
+        DoubleVector a03 = VT.cast(DoubleVector.fromArray(S, c, c0 + 3 * L));
+        DoubleVector a10 = VT.cast(DoubleVector.fromArray(S, c, c1));
+        DoubleVector a11 = VT.cast(DoubleVector.fromArray(S, c, c1 + L));
+        DoubleVector a12 = VT.cast(DoubleVector.fromArray(S, c, c1 + 2 * L));
+        DoubleVector a13 = VT.cast(DoubleVector.fromArray(S, c, c1 + 3 * L));
+        DoubleVector a20 = VT.cast(DoubleVector.fromArray(S, c, c2));
+        DoubleVector a21 = VT.cast(DoubleVector.fromArray(S, c, c2 + L));
+        DoubleVector a22 = VT.cast(DoubleVector.fromArray(S, c, c2 + 2 * L));
+        DoubleVector a23 = VT.cast(DoubleVector.fromArray(S, c, c2 + 3 * L));
+        DoubleVector a30 = VT.cast(DoubleVector.fromArray(S, c, c3));
+        DoubleVector a31 = VT.cast(DoubleVector.fromArray(S, c, c3 + L));
+        DoubleVector a32 = VT.cast(DoubleVector.fromArray(S, c, c3 + 2 * L));
+        DoubleVector a33 = VT.cast(DoubleVector.fromArray(S, c, c3 + 3 * L));
         for (int j = 0; j < JB; j++) {
             int bj = bo + j * bs;
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bj);
-            DoubleVector b1 = DoubleVector.fromArray(S, b, bj + L);
-            DoubleVector b2 = DoubleVector.fromArray(S, b, bj + 2 * L);
-            DoubleVector b3 = DoubleVector.fromArray(S, b, bj + 3 * L);
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bj));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bj + L));
+            DoubleVector b2 = VT.cast(DoubleVector.fromArray(S, b, bj + 2 * L));
+            DoubleVector b3 = VT.cast(DoubleVector.fromArray(S, b, bj + 3 * L));
             int pj = po + j;
-            DoubleVector x = DoubleVector.broadcast(S, p[pj]);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, p[pj]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
             a02 = x.fma(b2, a02);
             a03 = x.fma(b3, a03);
-            x = DoubleVector.broadcast(S, p[pj + JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + JB]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
             a12 = x.fma(b2, a12);
             a13 = x.fma(b3, a13);
-            x = DoubleVector.broadcast(S, p[pj + 2 * JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 2 * JB]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
             a22 = x.fma(b2, a22);
             a23 = x.fma(b3, a23);
-            x = DoubleVector.broadcast(S, p[pj + 3 * JB]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 3 * JB]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
             a32 = x.fma(b2, a32);
             a33 = x.fma(b3, a33);
         }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + L);
-        a02.intoArray(c, c0 + 2 * L);
-        a03.intoArray(c, c0 + 3 * L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a12.intoArray(c, c1 + 2 * L);
-        a13.intoArray(c, c1 + 3 * L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a22.intoArray(c, c2 + 2 * L);
-        a23.intoArray(c, c2 + 3 * L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a32.intoArray(c, c3 + 2 * L);
-        a33.intoArray(c, c3 + 3 * L);
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a03).intoArray(c, c0 + 3 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a13).intoArray(c, c1 + 3 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a23).intoArray(c, c2 + 3 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a33).intoArray(c, c3 + 3 * L);
     }
 
     /**
@@ -759,66 +770,66 @@ final class DoubleFused {
         int c1 = co + bs;
         int c2 = co + 2 * bs;
         int c3 = co + 3 * bs;
-        DoubleVector a00 = DoubleVector.fromArray(S, c, c0);
-        DoubleVector a01 = DoubleVector.fromArray(S, c, c0 + L);
-        DoubleVector a02 = DoubleVector.fromArray(S, c, c0 + 2 * L);
-        DoubleVector a03 = DoubleVector.fromArray(S, c, c0 + 3 * L);
-        DoubleVector a10 = DoubleVector.fromArray(S, c, c1);
-        DoubleVector a11 = DoubleVector.fromArray(S, c, c1 + L);
-        DoubleVector a12 = DoubleVector.fromArray(S, c, c1 + 2 * L);
-        DoubleVector a13 = DoubleVector.fromArray(S, c, c1 + 3 * L);
-        DoubleVector a20 = DoubleVector.fromArray(S, c, c2);
-        DoubleVector a21 = DoubleVector.fromArray(S, c, c2 + L);
-        DoubleVector a22 = DoubleVector.fromArray(S, c, c2 + 2 * L);
-        DoubleVector a23 = DoubleVector.fromArray(S, c, c2 + 3 * L);
-        DoubleVector a30 = DoubleVector.fromArray(S, c, c3);
-        DoubleVector a31 = DoubleVector.fromArray(S, c, c3 + L);
-        DoubleVector a32 = DoubleVector.fromArray(S, c, c3 + 2 * L);
-        DoubleVector a33 = DoubleVector.fromArray(S, c, c3 + 3 * L);
+        DoubleVector a00 = VT.cast(DoubleVector.fromArray(S, c, c0));
+        DoubleVector a01 = VT.cast(DoubleVector.fromArray(S, c, c0 + L));
+        DoubleVector a02 = VT.cast(DoubleVector.fromArray(S, c, c0 + 2 * L));
+        DoubleVector a03 = VT.cast(DoubleVector.fromArray(S, c, c0 + 3 * L));
+        DoubleVector a10 = VT.cast(DoubleVector.fromArray(S, c, c1));
+        DoubleVector a11 = VT.cast(DoubleVector.fromArray(S, c, c1 + L));
+        DoubleVector a12 = VT.cast(DoubleVector.fromArray(S, c, c1 + 2 * L));
+        DoubleVector a13 = VT.cast(DoubleVector.fromArray(S, c, c1 + 3 * L));
+        DoubleVector a20 = VT.cast(DoubleVector.fromArray(S, c, c2));
+        DoubleVector a21 = VT.cast(DoubleVector.fromArray(S, c, c2 + L));
+        DoubleVector a22 = VT.cast(DoubleVector.fromArray(S, c, c2 + 2 * L));
+        DoubleVector a23 = VT.cast(DoubleVector.fromArray(S, c, c2 + 3 * L));
+        DoubleVector a30 = VT.cast(DoubleVector.fromArray(S, c, c3));
+        DoubleVector a31 = VT.cast(DoubleVector.fromArray(S, c, c3 + L));
+        DoubleVector a32 = VT.cast(DoubleVector.fromArray(S, c, c3 + 2 * L));
+        DoubleVector a33 = VT.cast(DoubleVector.fromArray(S, c, c3 + 3 * L));
         for (int i = 0; i < RB; i++) {
             int bj = bo + i * bs;
-            DoubleVector b0 = DoubleVector.fromArray(S, b, bj);
-            DoubleVector b1 = DoubleVector.fromArray(S, b, bj + L);
-            DoubleVector b2 = DoubleVector.fromArray(S, b, bj + 2 * L);
-            DoubleVector b3 = DoubleVector.fromArray(S, b, bj + 3 * L);
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bj));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bj + L));
+            DoubleVector b2 = VT.cast(DoubleVector.fromArray(S, b, bj + 2 * L));
+            DoubleVector b3 = VT.cast(DoubleVector.fromArray(S, b, bj + 3 * L));
             int pj = po + i * JB;
-            DoubleVector x = DoubleVector.broadcast(S, p[pj]);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, p[pj]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
             a02 = x.fma(b2, a02);
             a03 = x.fma(b3, a03);
-            x = DoubleVector.broadcast(S, p[pj + 1]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 1]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
             a12 = x.fma(b2, a12);
             a13 = x.fma(b3, a13);
-            x = DoubleVector.broadcast(S, p[pj + 2]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 2]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
             a22 = x.fma(b2, a22);
             a23 = x.fma(b3, a23);
-            x = DoubleVector.broadcast(S, p[pj + 3]);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 3]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
             a32 = x.fma(b2, a32);
             a33 = x.fma(b3, a33);
         }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + L);
-        a02.intoArray(c, c0 + 2 * L);
-        a03.intoArray(c, c0 + 3 * L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a12.intoArray(c, c1 + 2 * L);
-        a13.intoArray(c, c1 + 3 * L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a22.intoArray(c, c2 + 2 * L);
-        a23.intoArray(c, c2 + 3 * L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a32.intoArray(c, c3 + 2 * L);
-        a33.intoArray(c, c3 + 3 * L);
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a03).intoArray(c, c0 + 3 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a13).intoArray(c, c1 + 3 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a23).intoArray(c, c2 + 3 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a33).intoArray(c, c3 + 3 * L);
     }
 
     static int roundUp(int x, int k) {

@@ -19,6 +19,8 @@ final class DoubleOps {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Double.BYTES;
     static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    static final Class<DoubleVector> VT = GramTiles.VTD;
 
     private DoubleOps() {
     }
@@ -42,7 +44,7 @@ final class DoubleOps {
                 long o = (long) (i0 + k) * st * BYTES;
                 int d = k * w;
                 for (int c = 0; c < lr; c += L) {
-                    DoubleVector.fromMemorySegment(S, xs, o + c * BYTES, NO).intoArray(xb, d + c);
+                    VT.cast(DoubleVector.fromMemorySegment(S, xs, o + c * BYTES, NO)).intoArray(xb, d + c);
                 }
                 Arrays.fill(xb, d + lr, d + w, 0.0);
             }
@@ -59,27 +61,32 @@ final class DoubleOps {
         long n = (long) (re - rs) * x.stride();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        DoubleVector s0 = DoubleVector.zero(S);
-        DoubleVector s1 = DoubleVector.zero(S);
-        DoubleVector s2 = DoubleVector.zero(S);
-        DoubleVector s3 = DoubleVector.zero(S);
+        DoubleVector s0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector s1 = VT.cast(DoubleVector.zero(S));
+        DoubleVector s2 = VT.cast(DoubleVector.zero(S));
+        DoubleVector s3 = VT.cast(DoubleVector.zero(S));
         long k = 0;
         long step = 4L * L;
         for (; k + step <= n; k += step) {
             long o = base + k * BYTES;
-            s0 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s0);
+            s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
             o += L * BYTES;
-            s1 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s1);
+            s1 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s1);
             o += L * BYTES;
-            s2 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s2);
+            s2 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s2);
             o += L * BYTES;
-            s3 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s3);
+            s3 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s3);
         }
         for (; k < n; k += L) {
             long o = base + k * BYTES;
-            s0 = DoubleVector.fromMemorySegment(S, xs, o, NO).fma(DoubleVector.fromMemorySegment(S, ys, o, NO), s0);
+            s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
         }
-        return GramTiles.sumLanes(s0.add(s1).add(s2.add(s3)));
+        return GramTiles.sumLanes(VT.cast(s0).add(s1).add(VT.cast(s2).add(s3)));
     }
 
     static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
@@ -117,24 +124,25 @@ final class DoubleOps {
                         acc);
             }
         }
-        return GramTiles.sumLanes(DoubleVector.fromArray(S, acc, 0));
+        return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0)));
     }
 
     private static void stepRow(double[] gt, int go, MemorySegment xs, long xo, MemorySegment ps, long po, int r,
             double negEta, double[] acc) {
-        DoubleVector s = DoubleVector.fromArray(S, acc, 0);
-        DoubleVector zero = DoubleVector.zero(S);
-        DoubleVector ne = DoubleVector.broadcast(S, negEta);
+        DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, negEta));
         for (int c = 0; c < r; c += L) {
             VectorMask<Double> mk = S.indexInRange(c, r);
             long o = c * BYTES;
-            DoubleVector g = DoubleVector.fromArray(S, gt, go + c).sub(DoubleVector.fromMemorySegment(S, ps, po + o,
-                    NO));
-            g = zero.blend(g, mk);
-            g.fma(ne, DoubleVector.fromMemorySegment(S, xs, xo + o, NO)).intoMemorySegment(xs, xo + o, NO, mk);
+            DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, po + o, NO)));
+            g = VT.cast(zero).blend(g, mk);
+            g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xo + o, NO)))
+                    .intoMemorySegment(xs, xo + o, NO, mk);
             s = g.fma(g, s);
         }
-        s.intoArray(acc, 0);
+        VT.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
@@ -177,66 +185,67 @@ final class DoubleOps {
                 rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
             }
         }
-        return GramTiles.sumLanes(DoubleVector.fromArray(S, acc, 0).add(DoubleVector.fromArray(S, acc, L)));
+        return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0))
+                .add(VT.cast(DoubleVector.fromArray(S, acc, L))));
     }
 
     private static void rowSquares(double[] uv, int uo, MemorySegment ms, long mo, int n, double[] acc) {
-        DoubleVector s0 = DoubleVector.fromArray(S, acc, 0);
-        DoubleVector s1 = DoubleVector.fromArray(S, acc, L);
+        DoubleVector s0 = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector s1 = VT.cast(DoubleVector.fromArray(S, acc, L));
         int j = 0;
         for (; j + 2 * L <= n; j += 2 * L) {
-            DoubleVector e0 = DoubleVector.fromArray(S, uv, uo + j)
-                    .sub(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO));
-            DoubleVector e1 = DoubleVector.fromArray(S, uv, uo + j + L)
-                    .sub(DoubleVector.fromMemorySegment(S, ms, mo + (j + L) * BYTES, NO));
+            DoubleVector e0 = VT.cast(DoubleVector.fromArray(S, uv, uo + j))
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO)));
+            DoubleVector e1 = VT.cast(DoubleVector.fromArray(S, uv, uo + j + L))
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ms, mo + (j + L) * BYTES, NO)));
             s0 = e0.fma(e0, s0);
             s1 = e1.fma(e1, s1);
         }
         for (; j < n; j += L) {
-            DoubleVector e0 = DoubleVector.fromArray(S, uv, uo + j)
-                    .sub(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO));
+            DoubleVector e0 = VT.cast(DoubleVector.fromArray(S, uv, uo + j))
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO)));
             s0 = e0.fma(e0, s0);
         }
-        s0.intoArray(acc, 0);
-        s1.intoArray(acc, L);
+        VT.cast(s0).intoArray(acc, 0);
+        VT.cast(s1).intoArray(acc, L);
     }
 
     /** As {@link FloatOps#tile4x2} in double. */
     static void tile4x2(double[] lhs, int r, double[] rhs, int rs, int j, double[] out, int os) {
-        DoubleVector a00 = DoubleVector.zero(S);
-        DoubleVector a01 = DoubleVector.zero(S);
-        DoubleVector a10 = DoubleVector.zero(S);
-        DoubleVector a11 = DoubleVector.zero(S);
-        DoubleVector a20 = DoubleVector.zero(S);
-        DoubleVector a21 = DoubleVector.zero(S);
-        DoubleVector a30 = DoubleVector.zero(S);
-        DoubleVector a31 = DoubleVector.zero(S);
+        DoubleVector a00 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a01 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a10 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a11 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a20 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a21 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a30 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a31 = VT.cast(DoubleVector.zero(S));
         int r2 = 2 * r;
         int r3 = 3 * r;
         for (int a = 0; a < r; a++) {
             int ro = a * rs + j;
-            DoubleVector b0 = DoubleVector.fromArray(S, rhs, ro);
-            DoubleVector b1 = DoubleVector.fromArray(S, rhs, ro + L);
-            DoubleVector x = DoubleVector.broadcast(S, lhs[a]);
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, rhs, ro));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, rhs, ro + L));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, lhs[a]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = DoubleVector.broadcast(S, lhs[r + a]);
+            x = VT.cast(DoubleVector.broadcast(S, lhs[r + a]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = DoubleVector.broadcast(S, lhs[r2 + a]);
+            x = VT.cast(DoubleVector.broadcast(S, lhs[r2 + a]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = DoubleVector.broadcast(S, lhs[r3 + a]);
+            x = VT.cast(DoubleVector.broadcast(S, lhs[r3 + a]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
         }
-        a00.intoArray(out, j);
-        a01.intoArray(out, j + L);
-        a10.intoArray(out, os + j);
-        a11.intoArray(out, os + j + L);
-        a20.intoArray(out, 2 * os + j);
-        a21.intoArray(out, 2 * os + j + L);
-        a30.intoArray(out, 3 * os + j);
-        a31.intoArray(out, 3 * os + j + L);
+        VT.cast(a00).intoArray(out, j);
+        VT.cast(a01).intoArray(out, j + L);
+        VT.cast(a10).intoArray(out, os + j);
+        VT.cast(a11).intoArray(out, os + j + L);
+        VT.cast(a20).intoArray(out, 2 * os + j);
+        VT.cast(a21).intoArray(out, 2 * os + j + L);
+        VT.cast(a30).intoArray(out, 3 * os + j);
+        VT.cast(a31).intoArray(out, 3 * os + j + L);
     }
 }

@@ -37,6 +37,17 @@ final class FloatFusedLarge {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    /**
+     * The exact class of the vectors of {@link #S}. Every vector a kernel creates (load, broadcast) and every
+     * loop-carried vector it stores goes through {@code VT.cast}, so that C2 knows the exact class of each receiver
+     * while it parses a kernel and binds every Vector API call statically. Without it, the calls inside the JDK's
+     * shared {@code FloatVector.fma}, {@code intoArray}, … are bound from those methods' own type profiles and trap
+     * counts, which every vector class in the process feeds; a kernel compiled after another species has run (the
+     * half-width species of the gram, the large-rank width, any other Vector API user) was compiled with
+     * type-switched, several times slower code (native-notes/kernels.md, section 9).
+     */
+    @SuppressWarnings("unchecked")
+    static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
 
     /** Largest rank handled by the small-r path. */
     static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float32", 8);
@@ -208,116 +219,116 @@ final class FloatFusedLarge {
     /** Two rows × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
     private static void k4r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u00 = FloatVector.broadcast(S, up[uo]);
-        FloatVector u01 = FloatVector.broadcast(S, up[uo + 1]);
-        FloatVector u02 = FloatVector.broadcast(S, up[uo + 2]);
-        FloatVector u03 = FloatVector.broadcast(S, up[uo + 3]);
-        FloatVector u10 = FloatVector.broadcast(S, up[uo + ur]);
-        FloatVector u11 = FloatVector.broadcast(S, up[uo + ur + 1]);
-        FloatVector u12 = FloatVector.broadcast(S, up[uo + ur + 2]);
-        FloatVector u13 = FloatVector.broadcast(S, up[uo + ur + 3]);
-        FloatVector c00 = FloatVector.fromArray(S, red, ro);
-        FloatVector c01 = FloatVector.fromArray(S, red, ro + L);
-        FloatVector c02 = FloatVector.fromArray(S, red, ro + 2 * L);
-        FloatVector c03 = FloatVector.fromArray(S, red, ro + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, red, ro + rl);
-        FloatVector c11 = FloatVector.fromArray(S, red, ro + rl + L);
-        FloatVector c12 = FloatVector.fromArray(S, red, ro + rl + 2 * L);
-        FloatVector c13 = FloatVector.fromArray(S, red, ro + rl + 3 * L);
+        FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
+        FloatVector u02 = VT.cast(FloatVector.broadcast(S, up[uo + 2]));
+        FloatVector u03 = VT.cast(FloatVector.broadcast(S, up[uo + 3]));
+        FloatVector u10 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
+        FloatVector u11 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 1]));
+        FloatVector u12 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 2]));
+        FloatVector u13 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 3]));
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, red, ro));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, red, ro + L));
+        FloatVector c02 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * L));
+        FloatVector c03 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
+        FloatVector c12 = VT.cast(FloatVector.fromArray(S, red, ro + rl + 2 * L));
+        FloatVector c13 = VT.cast(FloatVector.fromArray(S, red, ro + rl + 3 * L));
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
-            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
-            m1.fma(u10, m0.fma(u00, FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-            v = FloatVector.fromArray(S, vt, t1 + j);
+            m1.fma(u10, m0.fma(u00, VT.cast(FloatVector.fromArray(S, mt, t + j)))).intoArray(mt, t + j);
+            v = VT.cast(FloatVector.fromArray(S, vt, t1 + j));
             c01 = m0.fma(v, c01);
             c11 = m1.fma(v, c11);
-            m1.fma(u11, m0.fma(u01, FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
-            v = FloatVector.fromArray(S, vt, t2 + j);
+            m1.fma(u11, m0.fma(u01, VT.cast(FloatVector.fromArray(S, mt, t1 + j)))).intoArray(mt, t1 + j);
+            v = VT.cast(FloatVector.fromArray(S, vt, t2 + j));
             c02 = m0.fma(v, c02);
             c12 = m1.fma(v, c12);
-            m1.fma(u12, m0.fma(u02, FloatVector.fromArray(S, mt, t2 + j))).intoArray(mt, t2 + j);
-            v = FloatVector.fromArray(S, vt, t3 + j);
+            m1.fma(u12, m0.fma(u02, VT.cast(FloatVector.fromArray(S, mt, t2 + j)))).intoArray(mt, t2 + j);
+            v = VT.cast(FloatVector.fromArray(S, vt, t3 + j));
             c03 = m0.fma(v, c03);
             c13 = m1.fma(v, c13);
-            m1.fma(u13, m0.fma(u03, FloatVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
+            m1.fma(u13, m0.fma(u03, VT.cast(FloatVector.fromArray(S, mt, t3 + j)))).intoArray(mt, t3 + j);
         }
-        c00.intoArray(red, ro);
-        c01.intoArray(red, ro + L);
-        c02.intoArray(red, ro + 2 * L);
-        c03.intoArray(red, ro + 3 * L);
-        c10.intoArray(red, ro + rl);
-        c11.intoArray(red, ro + rl + L);
-        c12.intoArray(red, ro + rl + 2 * L);
-        c13.intoArray(red, ro + rl + 3 * L);
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c02).intoArray(red, ro + 2 * L);
+        VT.cast(c03).intoArray(red, ro + 3 * L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
+        VT.cast(c12).intoArray(red, ro + rl + 2 * L);
+        VT.cast(c13).intoArray(red, ro + rl + 3 * L);
     }
 
     /** One row × four ranks. */
     private static void k4r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, int n,
             float[] up, int uo, float[] red, int ro) {
-        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
-        FloatVector u1 = FloatVector.broadcast(S, up[uo + 1]);
-        FloatVector u2 = FloatVector.broadcast(S, up[uo + 2]);
-        FloatVector u3 = FloatVector.broadcast(S, up[uo + 3]);
-        FloatVector c0 = FloatVector.fromArray(S, red, ro);
-        FloatVector c1 = FloatVector.fromArray(S, red, ro + L);
-        FloatVector c2 = FloatVector.fromArray(S, red, ro + 2 * L);
-        FloatVector c3 = FloatVector.fromArray(S, red, ro + 3 * L);
+        FloatVector u0 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector u1 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
+        FloatVector u2 = VT.cast(FloatVector.broadcast(S, up[uo + 2]));
+        FloatVector u3 = VT.cast(FloatVector.broadcast(S, up[uo + 3]));
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, red, ro));
+        FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + L));
+        FloatVector c2 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * L));
+        FloatVector c3 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * L));
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
         for (int j = j0; j < j1; j += L) {
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
-            c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
-            m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
-            c1 = m0.fma(FloatVector.fromArray(S, vt, t1 + j), c1);
-            m0.fma(u1, FloatVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
-            c2 = m0.fma(FloatVector.fromArray(S, vt, t2 + j), c2);
-            m0.fma(u2, FloatVector.fromArray(S, mt, t2 + j)).intoArray(mt, t2 + j);
-            c3 = m0.fma(FloatVector.fromArray(S, vt, t3 + j), c3);
-            m0.fma(u3, FloatVector.fromArray(S, mt, t3 + j)).intoArray(mt, t3 + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
+            c0 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t + j)), c0);
+            m0.fma(u0, VT.cast(FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
+            c1 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t1 + j)), c1);
+            m0.fma(u1, VT.cast(FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
+            c2 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t2 + j)), c2);
+            m0.fma(u2, VT.cast(FloatVector.fromArray(S, mt, t2 + j))).intoArray(mt, t2 + j);
+            c3 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t3 + j)), c3);
+            m0.fma(u3, VT.cast(FloatVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
         }
-        c0.intoArray(red, ro);
-        c1.intoArray(red, ro + L);
-        c2.intoArray(red, ro + 2 * L);
-        c3.intoArray(red, ro + 3 * L);
+        VT.cast(c0).intoArray(red, ro);
+        VT.cast(c1).intoArray(red, ro + L);
+        VT.cast(c2).intoArray(red, ro + 2 * L);
+        VT.cast(c3).intoArray(red, ro + 3 * L);
     }
 
     /** Two rows × two ranks. */
     private static void k2r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u00 = FloatVector.broadcast(S, up[uo]);
-        FloatVector u01 = FloatVector.broadcast(S, up[uo + 1]);
-        FloatVector u10 = FloatVector.broadcast(S, up[uo + ur]);
-        FloatVector u11 = FloatVector.broadcast(S, up[uo + ur + 1]);
-        FloatVector c00 = FloatVector.fromArray(S, red, ro);
-        FloatVector c01 = FloatVector.fromArray(S, red, ro + L);
-        FloatVector c10 = FloatVector.fromArray(S, red, ro + rl);
-        FloatVector c11 = FloatVector.fromArray(S, red, ro + rl + L);
+        FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
+        FloatVector u10 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
+        FloatVector u11 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 1]));
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, red, ro));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, red, ro + L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
         int t1 = t + n;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
-            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
-            m1.fma(u10, m0.fma(u00, FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-            v = FloatVector.fromArray(S, vt, t1 + j);
+            m1.fma(u10, m0.fma(u00, VT.cast(FloatVector.fromArray(S, mt, t + j)))).intoArray(mt, t + j);
+            v = VT.cast(FloatVector.fromArray(S, vt, t1 + j));
             c01 = m0.fma(v, c01);
             c11 = m1.fma(v, c11);
-            m1.fma(u11, m0.fma(u01, FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
+            m1.fma(u11, m0.fma(u01, VT.cast(FloatVector.fromArray(S, mt, t1 + j)))).intoArray(mt, t1 + j);
         }
-        c00.intoArray(red, ro);
-        c01.intoArray(red, ro + L);
-        c10.intoArray(red, ro + rl);
-        c11.intoArray(red, ro + rl + L);
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
     }
 
     /**
@@ -326,73 +337,73 @@ final class FloatFusedLarge {
      */
     private static void k2r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u00 = FloatVector.broadcast(S, up[uo]);
-        FloatVector u01 = FloatVector.broadcast(S, up[uo + 1]);
-        FloatVector u10 = FloatVector.broadcast(S, up[uo + ur]);
-        FloatVector u11 = FloatVector.broadcast(S, up[uo + ur + 1]);
-        FloatVector u20 = FloatVector.broadcast(S, up[uo + 2 * ur]);
-        FloatVector u21 = FloatVector.broadcast(S, up[uo + 2 * ur + 1]);
-        FloatVector u30 = FloatVector.broadcast(S, up[uo + 3 * ur]);
-        FloatVector u31 = FloatVector.broadcast(S, up[uo + 3 * ur + 1]);
-        FloatVector c00 = FloatVector.fromArray(S, red, ro);
-        FloatVector c01 = FloatVector.fromArray(S, red, ro + L);
-        FloatVector c10 = FloatVector.fromArray(S, red, ro + rl);
-        FloatVector c11 = FloatVector.fromArray(S, red, ro + rl + L);
-        FloatVector c20 = FloatVector.fromArray(S, red, ro + 2 * rl);
-        FloatVector c21 = FloatVector.fromArray(S, red, ro + 2 * rl + L);
-        FloatVector c30 = FloatVector.fromArray(S, red, ro + 3 * rl);
-        FloatVector c31 = FloatVector.fromArray(S, red, ro + 3 * rl + L);
+        FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
+        FloatVector u10 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
+        FloatVector u11 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 1]));
+        FloatVector u20 = VT.cast(FloatVector.broadcast(S, up[uo + 2 * ur]));
+        FloatVector u21 = VT.cast(FloatVector.broadcast(S, up[uo + 2 * ur + 1]));
+        FloatVector u30 = VT.cast(FloatVector.broadcast(S, up[uo + 3 * ur]));
+        FloatVector u31 = VT.cast(FloatVector.broadcast(S, up[uo + 3 * ur + 1]));
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, red, ro));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, red, ro + L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl + L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl + L));
         int t1 = t + n;
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
-            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            FloatVector m2 = FloatVector.fromMemorySegment(S, ms, o + rb2, NO);
-            FloatVector m3 = FloatVector.fromMemorySegment(S, ms, o + rb3, NO);
-            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
+            FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
             c20 = m2.fma(v, c20);
             c30 = m3.fma(v, c30);
-            m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, FloatVector.fromArray(S, mt, t + j)))))
+            m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, VT.cast(FloatVector.fromArray(S, mt, t + j))))))
                     .intoArray(mt, t + j);
-            v = FloatVector.fromArray(S, vt, t1 + j);
+            v = VT.cast(FloatVector.fromArray(S, vt, t1 + j));
             c01 = m0.fma(v, c01);
             c11 = m1.fma(v, c11);
             c21 = m2.fma(v, c21);
             c31 = m3.fma(v, c31);
-            m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, FloatVector.fromArray(S, mt, t1 + j)))))
+            m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, VT.cast(FloatVector.fromArray(S, mt, t1 + j))))))
                     .intoArray(mt, t1 + j);
         }
-        c00.intoArray(red, ro);
-        c01.intoArray(red, ro + L);
-        c10.intoArray(red, ro + rl);
-        c11.intoArray(red, ro + rl + L);
-        c20.intoArray(red, ro + 2 * rl);
-        c21.intoArray(red, ro + 2 * rl + L);
-        c30.intoArray(red, ro + 3 * rl);
-        c31.intoArray(red, ro + 3 * rl + L);
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
+        VT.cast(c20).intoArray(red, ro + 2 * rl);
+        VT.cast(c21).intoArray(red, ro + 2 * rl + L);
+        VT.cast(c30).intoArray(red, ro + 3 * rl);
+        VT.cast(c31).intoArray(red, ro + 3 * rl + L);
     }
 
     /** One row × two ranks. */
     private static void k2r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, int n,
             float[] up, int uo, float[] red, int ro) {
-        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
-        FloatVector u1 = FloatVector.broadcast(S, up[uo + 1]);
-        FloatVector c0 = FloatVector.fromArray(S, red, ro);
-        FloatVector c1 = FloatVector.fromArray(S, red, ro + L);
+        FloatVector u0 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector u1 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, red, ro));
+        FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + L));
         int t1 = t + n;
         for (int j = j0; j < j1; j += L) {
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
-            c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
-            m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
-            c1 = m0.fma(FloatVector.fromArray(S, vt, t1 + j), c1);
-            m0.fma(u1, FloatVector.fromArray(S, mt, t1 + j)).intoArray(mt, t1 + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
+            c0 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t + j)), c0);
+            m0.fma(u0, VT.cast(FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
+            c1 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t1 + j)), c1);
+            m0.fma(u1, VT.cast(FloatVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
         }
-        c0.intoArray(red, ro);
-        c1.intoArray(red, ro + L);
+        VT.cast(c0).intoArray(red, ro);
+        VT.cast(c1).intoArray(red, ro + L);
     }
 
     /**
@@ -401,47 +412,47 @@ final class FloatFusedLarge {
      */
     private static void k1r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
-        FloatVector u1 = FloatVector.broadcast(S, up[uo + ur]);
-        FloatVector u2 = FloatVector.broadcast(S, up[uo + 2 * ur]);
-        FloatVector u3 = FloatVector.broadcast(S, up[uo + 3 * ur]);
-        FloatVector c0 = FloatVector.fromArray(S, red, ro);
-        FloatVector c1 = FloatVector.fromArray(S, red, ro + rl);
-        FloatVector c2 = FloatVector.fromArray(S, red, ro + 2 * rl);
-        FloatVector c3 = FloatVector.fromArray(S, red, ro + 3 * rl);
+        FloatVector u0 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector u1 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
+        FloatVector u2 = VT.cast(FloatVector.broadcast(S, up[uo + 2 * ur]));
+        FloatVector u3 = VT.cast(FloatVector.broadcast(S, up[uo + 3 * ur]));
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, red, ro));
+        FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
+        FloatVector c2 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
+        FloatVector c3 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, o, NO);
-            FloatVector m1 = FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO);
-            FloatVector m2 = FloatVector.fromMemorySegment(S, ms, o + rb2, NO);
-            FloatVector m3 = FloatVector.fromMemorySegment(S, ms, o + rb3, NO);
-            FloatVector v = FloatVector.fromArray(S, vt, t + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
+            FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);
             c2 = m2.fma(v, c2);
             c3 = m3.fma(v, c3);
-            m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, FloatVector.fromArray(S, mt, t + j)))))
+            m3.fma(u3, m2.fma(u2, m1.fma(u1, m0.fma(u0, VT.cast(FloatVector.fromArray(S, mt, t + j))))))
                     .intoArray(mt, t + j);
         }
-        c0.intoArray(red, ro);
-        c1.intoArray(red, ro + rl);
-        c2.intoArray(red, ro + 2 * rl);
-        c3.intoArray(red, ro + 3 * rl);
+        VT.cast(c0).intoArray(red, ro);
+        VT.cast(c1).intoArray(red, ro + rl);
+        VT.cast(c2).intoArray(red, ro + 2 * rl);
+        VT.cast(c3).intoArray(red, ro + 3 * rl);
     }
 
     /** One row × one rank. */
     private static void k1r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, float[] up,
             int uo, float[] red, int ro) {
-        FloatVector u0 = FloatVector.broadcast(S, up[uo]);
-        FloatVector c0 = FloatVector.fromArray(S, red, ro);
+        FloatVector u0 = VT.cast(FloatVector.broadcast(S, up[uo]));
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, red, ro));
         for (int j = j0; j < j1; j += L) {
-            FloatVector m0 = FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO);
-            c0 = m0.fma(FloatVector.fromArray(S, vt, t + j), c0);
-            m0.fma(u0, FloatVector.fromArray(S, mt, t + j)).intoArray(mt, t + j);
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
+            c0 = m0.fma(VT.cast(FloatVector.fromArray(S, vt, t + j)), c0);
+            m0.fma(u0, VT.cast(FloatVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
         }
-        c0.intoArray(red, ro);
+        VT.cast(c0).intoArray(red, ro);
     }
 
     // ---------------------------------------------------------------- large r
@@ -511,7 +522,7 @@ final class FloatFusedLarge {
             long o = (long) (row0 + k) * st * BYTES;
             int d = k * w;
             for (int c = 0; c < lr; c += L) {
-                FloatVector.fromMemorySegment(S, s, o + c * BYTES, NO).intoArray(dst, d + c);
+                VT.cast(FloatVector.fromMemorySegment(S, s, o + c * BYTES, NO)).intoArray(dst, d + c);
             }
             Arrays.fill(dst, d + lr, d + w, 0f);
         }
@@ -525,10 +536,10 @@ final class FloatFusedLarge {
             long o = (long) (row0 + k) * st * BYTES;
             int d = k * w;
             for (int c = 0; c < full; c += L) {
-                FloatVector.fromArray(S, src, d + c).intoMemorySegment(s, o + c * BYTES, NO);
+                VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(s, o + c * BYTES, NO);
             }
             if (full < r) {
-                FloatVector.fromArray(S, src, d + full).intoMemorySegment(s, o + full * BYTES, NO, tail);
+                VT.cast(FloatVector.fromArray(S, src, d + full)).intoMemorySegment(s, o + full * BYTES, NO, tail);
             }
         }
     }
@@ -554,7 +565,7 @@ final class FloatFusedLarge {
                 int lim = Math.min(JB, n - j0);
                 int jj = 0;
                 for (; jj < lim; jj += L) {
-                    FloatVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO).intoArray(pp, dst + jj);
+                    VT.cast(FloatVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO)).intoArray(pp, dst + jj);
                 }
                 if (jj < JB) {
                     Arrays.fill(pp, dst + jj, dst + JB, 0f);
@@ -573,54 +584,54 @@ final class FloatFusedLarge {
         int c3 = c2 + bs;
         int c4 = c3 + bs;
         int c5 = c4 + bs;
-        FloatVector a00 = FloatVector.fromArray(S, c, co);
-        FloatVector a01 = FloatVector.fromArray(S, c, co + L);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1);
-        FloatVector a11 = FloatVector.fromArray(S, c, c1 + L);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2);
-        FloatVector a21 = FloatVector.fromArray(S, c, c2 + L);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3);
-        FloatVector a31 = FloatVector.fromArray(S, c, c3 + L);
-        FloatVector a40 = FloatVector.fromArray(S, c, c4);
-        FloatVector a41 = FloatVector.fromArray(S, c, c4 + L);
-        FloatVector a50 = FloatVector.fromArray(S, c, c5);
-        FloatVector a51 = FloatVector.fromArray(S, c, c5 + L);
+        FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, co));
+        FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, co + L));
+        FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
+        FloatVector a11 = VT.cast(FloatVector.fromArray(S, c, c1 + L));
+        FloatVector a20 = VT.cast(FloatVector.fromArray(S, c, c2));
+        FloatVector a21 = VT.cast(FloatVector.fromArray(S, c, c2 + L));
+        FloatVector a30 = VT.cast(FloatVector.fromArray(S, c, c3));
+        FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
+        FloatVector a40 = VT.cast(FloatVector.fromArray(S, c, c4));
+        FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
+        FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
+        FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
         for (int j = 0; j < JB; j++) {
             int bj = bo + j * bs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bj);
-            FloatVector b1 = FloatVector.fromArray(S, b, bj + L);
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
             int pj = po + j;
-            FloatVector x = FloatVector.broadcast(S, p[pj]);
+            FloatVector x = VT.cast(FloatVector.broadcast(S, p[pj]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = FloatVector.broadcast(S, p[pj + JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + JB]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = FloatVector.broadcast(S, p[pj + 2 * JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 2 * JB]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = FloatVector.broadcast(S, p[pj + 3 * JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 3 * JB]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
-            x = FloatVector.broadcast(S, p[pj + 4 * JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 4 * JB]));
             a40 = x.fma(b0, a40);
             a41 = x.fma(b1, a41);
-            x = FloatVector.broadcast(S, p[pj + 5 * JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 5 * JB]));
             a50 = x.fma(b0, a50);
             a51 = x.fma(b1, a51);
         }
-        a00.intoArray(c, co);
-        a01.intoArray(c, co + L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + L);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + L);
+        VT.cast(a00).intoArray(c, co);
+        VT.cast(a01).intoArray(c, co + L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
     }
 
     /**
@@ -633,54 +644,54 @@ final class FloatFusedLarge {
         int c3 = c2 + bs;
         int c4 = c3 + bs;
         int c5 = c4 + bs;
-        FloatVector a00 = FloatVector.fromArray(S, c, co);
-        FloatVector a01 = FloatVector.fromArray(S, c, co + L);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1);
-        FloatVector a11 = FloatVector.fromArray(S, c, c1 + L);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2);
-        FloatVector a21 = FloatVector.fromArray(S, c, c2 + L);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3);
-        FloatVector a31 = FloatVector.fromArray(S, c, c3 + L);
-        FloatVector a40 = FloatVector.fromArray(S, c, c4);
-        FloatVector a41 = FloatVector.fromArray(S, c, c4 + L);
-        FloatVector a50 = FloatVector.fromArray(S, c, c5);
-        FloatVector a51 = FloatVector.fromArray(S, c, c5 + L);
+        FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, co));
+        FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, co + L));
+        FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
+        FloatVector a11 = VT.cast(FloatVector.fromArray(S, c, c1 + L));
+        FloatVector a20 = VT.cast(FloatVector.fromArray(S, c, c2));
+        FloatVector a21 = VT.cast(FloatVector.fromArray(S, c, c2 + L));
+        FloatVector a30 = VT.cast(FloatVector.fromArray(S, c, c3));
+        FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
+        FloatVector a40 = VT.cast(FloatVector.fromArray(S, c, c4));
+        FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
+        FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
+        FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
         for (int i = 0; i < RB; i++) {
             int bi = bo + i * bs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bi));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bi + L));
             int pi = po + i * JB;
-            FloatVector x = FloatVector.broadcast(S, p[pi]);
+            FloatVector x = VT.cast(FloatVector.broadcast(S, p[pi]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = FloatVector.broadcast(S, p[pi + 1]);
+            x = VT.cast(FloatVector.broadcast(S, p[pi + 1]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = FloatVector.broadcast(S, p[pi + 2]);
+            x = VT.cast(FloatVector.broadcast(S, p[pi + 2]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = FloatVector.broadcast(S, p[pi + 3]);
+            x = VT.cast(FloatVector.broadcast(S, p[pi + 3]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
-            x = FloatVector.broadcast(S, p[pi + 4]);
+            x = VT.cast(FloatVector.broadcast(S, p[pi + 4]));
             a40 = x.fma(b0, a40);
             a41 = x.fma(b1, a41);
-            x = FloatVector.broadcast(S, p[pi + 5]);
+            x = VT.cast(FloatVector.broadcast(S, p[pi + 5]));
             a50 = x.fma(b0, a50);
             a51 = x.fma(b1, a51);
         }
-        a00.intoArray(c, co);
-        a01.intoArray(c, co + L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a40.intoArray(c, c4);
-        a41.intoArray(c, c4 + L);
-        a50.intoArray(c, c5);
-        a51.intoArray(c, c5 + L);
+        VT.cast(a00).intoArray(c, co);
+        VT.cast(a01).intoArray(c, co + L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
     }
 
     /**
@@ -692,66 +703,66 @@ final class FloatFusedLarge {
         int c1 = co + bs;
         int c2 = co + 2 * bs;
         int c3 = co + 3 * bs;
-        FloatVector a00 = FloatVector.fromArray(S, c, c0);
-        FloatVector a01 = FloatVector.fromArray(S, c, c0 + L);
-        FloatVector a02 = FloatVector.fromArray(S, c, c0 + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, c, c0 + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1);
-        FloatVector a11 = FloatVector.fromArray(S, c, c1 + L);
-        FloatVector a12 = FloatVector.fromArray(S, c, c1 + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, c, c1 + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2);
-        FloatVector a21 = FloatVector.fromArray(S, c, c2 + L);
-        FloatVector a22 = FloatVector.fromArray(S, c, c2 + 2 * L);
-        FloatVector a23 = FloatVector.fromArray(S, c, c2 + 3 * L);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3);
-        FloatVector a31 = FloatVector.fromArray(S, c, c3 + L);
-        FloatVector a32 = FloatVector.fromArray(S, c, c3 + 2 * L);
-        FloatVector a33 = FloatVector.fromArray(S, c, c3 + 3 * L);
+        FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
+        FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
+        FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
+        FloatVector a03 = VT.cast(FloatVector.fromArray(S, c, c0 + 3 * L));
+        FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
+        FloatVector a11 = VT.cast(FloatVector.fromArray(S, c, c1 + L));
+        FloatVector a12 = VT.cast(FloatVector.fromArray(S, c, c1 + 2 * L));
+        FloatVector a13 = VT.cast(FloatVector.fromArray(S, c, c1 + 3 * L));
+        FloatVector a20 = VT.cast(FloatVector.fromArray(S, c, c2));
+        FloatVector a21 = VT.cast(FloatVector.fromArray(S, c, c2 + L));
+        FloatVector a22 = VT.cast(FloatVector.fromArray(S, c, c2 + 2 * L));
+        FloatVector a23 = VT.cast(FloatVector.fromArray(S, c, c2 + 3 * L));
+        FloatVector a30 = VT.cast(FloatVector.fromArray(S, c, c3));
+        FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
+        FloatVector a32 = VT.cast(FloatVector.fromArray(S, c, c3 + 2 * L));
+        FloatVector a33 = VT.cast(FloatVector.fromArray(S, c, c3 + 3 * L));
         for (int j = 0; j < JB; j++) {
             int bj = bo + j * bs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bj);
-            FloatVector b1 = FloatVector.fromArray(S, b, bj + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, bj + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, b, bj + 3 * L);
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
+            FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
+            FloatVector b3 = VT.cast(FloatVector.fromArray(S, b, bj + 3 * L));
             int pj = po + j;
-            FloatVector x = FloatVector.broadcast(S, p[pj]);
+            FloatVector x = VT.cast(FloatVector.broadcast(S, p[pj]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
             a02 = x.fma(b2, a02);
             a03 = x.fma(b3, a03);
-            x = FloatVector.broadcast(S, p[pj + JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + JB]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
             a12 = x.fma(b2, a12);
             a13 = x.fma(b3, a13);
-            x = FloatVector.broadcast(S, p[pj + 2 * JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 2 * JB]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
             a22 = x.fma(b2, a22);
             a23 = x.fma(b3, a23);
-            x = FloatVector.broadcast(S, p[pj + 3 * JB]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 3 * JB]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
             a32 = x.fma(b2, a32);
             a33 = x.fma(b3, a33);
         }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + L);
-        a02.intoArray(c, c0 + 2 * L);
-        a03.intoArray(c, c0 + 3 * L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a12.intoArray(c, c1 + 2 * L);
-        a13.intoArray(c, c1 + 3 * L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a22.intoArray(c, c2 + 2 * L);
-        a23.intoArray(c, c2 + 3 * L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a32.intoArray(c, c3 + 2 * L);
-        a33.intoArray(c, c3 + 3 * L);
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a03).intoArray(c, c0 + 3 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a13).intoArray(c, c1 + 3 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a23).intoArray(c, c2 + 3 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a33).intoArray(c, c3 + 3 * L);
     }
 
     /**
@@ -762,66 +773,66 @@ final class FloatFusedLarge {
         int c1 = co + bs;
         int c2 = co + 2 * bs;
         int c3 = co + 3 * bs;
-        FloatVector a00 = FloatVector.fromArray(S, c, c0);
-        FloatVector a01 = FloatVector.fromArray(S, c, c0 + L);
-        FloatVector a02 = FloatVector.fromArray(S, c, c0 + 2 * L);
-        FloatVector a03 = FloatVector.fromArray(S, c, c0 + 3 * L);
-        FloatVector a10 = FloatVector.fromArray(S, c, c1);
-        FloatVector a11 = FloatVector.fromArray(S, c, c1 + L);
-        FloatVector a12 = FloatVector.fromArray(S, c, c1 + 2 * L);
-        FloatVector a13 = FloatVector.fromArray(S, c, c1 + 3 * L);
-        FloatVector a20 = FloatVector.fromArray(S, c, c2);
-        FloatVector a21 = FloatVector.fromArray(S, c, c2 + L);
-        FloatVector a22 = FloatVector.fromArray(S, c, c2 + 2 * L);
-        FloatVector a23 = FloatVector.fromArray(S, c, c2 + 3 * L);
-        FloatVector a30 = FloatVector.fromArray(S, c, c3);
-        FloatVector a31 = FloatVector.fromArray(S, c, c3 + L);
-        FloatVector a32 = FloatVector.fromArray(S, c, c3 + 2 * L);
-        FloatVector a33 = FloatVector.fromArray(S, c, c3 + 3 * L);
+        FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
+        FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
+        FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
+        FloatVector a03 = VT.cast(FloatVector.fromArray(S, c, c0 + 3 * L));
+        FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
+        FloatVector a11 = VT.cast(FloatVector.fromArray(S, c, c1 + L));
+        FloatVector a12 = VT.cast(FloatVector.fromArray(S, c, c1 + 2 * L));
+        FloatVector a13 = VT.cast(FloatVector.fromArray(S, c, c1 + 3 * L));
+        FloatVector a20 = VT.cast(FloatVector.fromArray(S, c, c2));
+        FloatVector a21 = VT.cast(FloatVector.fromArray(S, c, c2 + L));
+        FloatVector a22 = VT.cast(FloatVector.fromArray(S, c, c2 + 2 * L));
+        FloatVector a23 = VT.cast(FloatVector.fromArray(S, c, c2 + 3 * L));
+        FloatVector a30 = VT.cast(FloatVector.fromArray(S, c, c3));
+        FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
+        FloatVector a32 = VT.cast(FloatVector.fromArray(S, c, c3 + 2 * L));
+        FloatVector a33 = VT.cast(FloatVector.fromArray(S, c, c3 + 3 * L));
         for (int i = 0; i < RB; i++) {
             int bj = bo + i * bs;
-            FloatVector b0 = FloatVector.fromArray(S, b, bj);
-            FloatVector b1 = FloatVector.fromArray(S, b, bj + L);
-            FloatVector b2 = FloatVector.fromArray(S, b, bj + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, b, bj + 3 * L);
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
+            FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
+            FloatVector b3 = VT.cast(FloatVector.fromArray(S, b, bj + 3 * L));
             int pj = po + i * JB;
-            FloatVector x = FloatVector.broadcast(S, p[pj]);
+            FloatVector x = VT.cast(FloatVector.broadcast(S, p[pj]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
             a02 = x.fma(b2, a02);
             a03 = x.fma(b3, a03);
-            x = FloatVector.broadcast(S, p[pj + 1]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 1]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
             a12 = x.fma(b2, a12);
             a13 = x.fma(b3, a13);
-            x = FloatVector.broadcast(S, p[pj + 2]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 2]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
             a22 = x.fma(b2, a22);
             a23 = x.fma(b3, a23);
-            x = FloatVector.broadcast(S, p[pj + 3]);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 3]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
             a32 = x.fma(b2, a32);
             a33 = x.fma(b3, a33);
         }
-        a00.intoArray(c, c0);
-        a01.intoArray(c, c0 + L);
-        a02.intoArray(c, c0 + 2 * L);
-        a03.intoArray(c, c0 + 3 * L);
-        a10.intoArray(c, c1);
-        a11.intoArray(c, c1 + L);
-        a12.intoArray(c, c1 + 2 * L);
-        a13.intoArray(c, c1 + 3 * L);
-        a20.intoArray(c, c2);
-        a21.intoArray(c, c2 + L);
-        a22.intoArray(c, c2 + 2 * L);
-        a23.intoArray(c, c2 + 3 * L);
-        a30.intoArray(c, c3);
-        a31.intoArray(c, c3 + L);
-        a32.intoArray(c, c3 + 2 * L);
-        a33.intoArray(c, c3 + 3 * L);
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a03).intoArray(c, c0 + 3 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a13).intoArray(c, c1 + 3 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a23).intoArray(c, c2 + 3 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a33).intoArray(c, c3 + 3 * L);
     }
 
     static int roundUp(int x, int k) {

@@ -30,12 +30,17 @@ final class FloatOps {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    /** The exact vector classes of S, SH and SD: see {@link FloatFused#VT} for why every vector goes through them. */
+    static final Class<FloatVector> VT = FloatFused.VT;
+    @SuppressWarnings("unchecked")
+    static final Class<FloatVector> VTH = (Class<FloatVector>) (Class<?>) SH.vectorType();
+    static final Class<DoubleVector> VTD = GramTiles.VTD;
 
     private FloatOps() {
     }
 
     private static DoubleVector widen(FloatVector half) {
-        return (DoubleVector) half.convertShape(VectorOperators.F2D, SD, 0);
+        return VTD.cast(VTH.cast(half).convertShape(VectorOperators.F2D, SD, 0));
     }
 
     static void gram(DenseMatrix x, int rs, int re, double[] gram, Scratch sc) {
@@ -57,7 +62,7 @@ final class FloatOps {
                 long o = (long) (i0 + k) * st * BYTES;
                 int d = k * w;
                 for (int c = 0; c < lh; c += LH) {
-                    widen(FloatVector.fromMemorySegment(SH, xs, o + c * BYTES, NO)).intoArray(xb, d + c);
+                    widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o + c * BYTES, NO))).intoArray(xb, d + c);
                 }
                 Arrays.fill(xb, d + lh, d + w, 0.0);
             }
@@ -75,32 +80,32 @@ final class FloatOps {
         long n = (long) (re - rs) * x.stride();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        DoubleVector s0 = DoubleVector.zero(SD);
-        DoubleVector s1 = DoubleVector.zero(SD);
-        DoubleVector s2 = DoubleVector.zero(SD);
-        DoubleVector s3 = DoubleVector.zero(SD);
+        DoubleVector s0 = VTD.cast(DoubleVector.zero(SD));
+        DoubleVector s1 = VTD.cast(DoubleVector.zero(SD));
+        DoubleVector s2 = VTD.cast(DoubleVector.zero(SD));
+        DoubleVector s3 = VTD.cast(DoubleVector.zero(SD));
         long k = 0;
         long step = 4L * LH;
         for (; k + step <= n; k += step) {
             long o = base + k * BYTES;
-            s0 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
-                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s0);
+            s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
+                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
             o += LH * BYTES;
-            s1 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
-                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s1);
+            s1 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
+                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s1);
             o += LH * BYTES;
-            s2 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
-                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s2);
+            s2 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
+                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s2);
             o += LH * BYTES;
-            s3 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
-                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s3);
+            s3 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
+                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s3);
         }
         for (; k < n; k += LH) {
             long o = base + k * BYTES;
-            s0 = widen(FloatVector.fromMemorySegment(SH, xs, o, NO))
-                    .fma(widen(FloatVector.fromMemorySegment(SH, ys, o, NO)), s0);
+            s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
+                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
         }
-        return GramTiles.sumLanes(s0.add(s1).add(s2.add(s3)));
+        return GramTiles.sumLanes(VTD.cast(s0).add(s1).add(VTD.cast(s2).add(s3)));
     }
 
     static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
@@ -141,26 +146,27 @@ final class FloatOps {
                         acc);
             }
         }
-        return GramTiles.sumLanes(DoubleVector.fromArray(SD, acc, 0));
+        return GramTiles.sumLanes(VTD.cast(DoubleVector.fromArray(SD, acc, 0)));
     }
 
     /** X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. */
     private static void stepRow(float[] gt, int go, MemorySegment xs, long xo, MemorySegment ps, long po, int r,
             float negEta, double[] acc) {
-        DoubleVector s = DoubleVector.fromArray(SD, acc, 0);
-        FloatVector zero = FloatVector.zero(SH);
-        FloatVector ne = FloatVector.broadcast(SH, negEta);
+        DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        FloatVector zero = VTH.cast(FloatVector.zero(SH));
+        FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
         for (int c = 0; c < r; c += LH) {
             VectorMask<Float> mk = SH.indexInRange(c, r);
             long o = c * BYTES;
-            FloatVector g = FloatVector.fromArray(SH, gt, go + c).sub(FloatVector.fromMemorySegment(SH, ps, po + o,
-                    NO));
-            g = zero.blend(g, mk);
-            g.fma(ne, FloatVector.fromMemorySegment(SH, xs, xo + o, NO)).intoMemorySegment(xs, xo + o, NO, mk);
+            FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
+                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, po + o, NO)));
+            g = VTH.cast(zero).blend(g, mk);
+            g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xo + o, NO)))
+                    .intoMemorySegment(xs, xo + o, NO, mk);
             DoubleVector gd = widen(g);
             s = gd.fma(gd, s);
         }
-        s.intoArray(acc, 0);
+        VTD.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
@@ -203,27 +209,27 @@ final class FloatOps {
                 rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
             }
         }
-        DoubleVector s0 = DoubleVector.fromArray(SD, acc, 0);
-        DoubleVector s1 = DoubleVector.fromArray(SD, acc, SD.length());
-        return GramTiles.sumLanes(s0.add(s1));
+        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, SD.length()));
+        return GramTiles.sumLanes(VTD.cast(s0).add(s1));
     }
 
     /** Adds Σ_j (uv[j] − M[i,j])² over the padded row (padding: 0 − 0) to acc, residuals in float, squares in double. */
     private static void rowSquares(float[] uv, int uo, MemorySegment ms, long mo, int n, double[] acc) {
-        DoubleVector s0 = DoubleVector.fromArray(SD, acc, 0);
-        DoubleVector s1 = DoubleVector.fromArray(SD, acc, SD.length());
+        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, SD.length()));
         for (int j = 0; j < n; j += 2 * LH) {
-            FloatVector e0 = FloatVector.fromArray(SH, uv, uo + j)
-                    .sub(FloatVector.fromMemorySegment(SH, ms, mo + j * BYTES, NO));
-            FloatVector e1 = FloatVector.fromArray(SH, uv, uo + j + LH)
-                    .sub(FloatVector.fromMemorySegment(SH, ms, mo + (j + LH) * BYTES, NO));
+            FloatVector e0 = VTH.cast(FloatVector.fromArray(SH, uv, uo + j))
+                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ms, mo + j * BYTES, NO)));
+            FloatVector e1 = VTH.cast(FloatVector.fromArray(SH, uv, uo + j + LH))
+                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ms, mo + (j + LH) * BYTES, NO)));
             DoubleVector d0 = widen(e0);
             DoubleVector d1 = widen(e1);
             s0 = d0.fma(d0, s0);
             s1 = d1.fma(d1, s1);
         }
-        s0.intoArray(acc, 0);
-        s1.intoArray(acc, SD.length());
+        VTD.cast(s0).intoArray(acc, 0);
+        VTD.cast(s1).intoArray(acc, SD.length());
     }
 
     /**
@@ -231,40 +237,40 @@ final class FloatOps {
      * 8 independent FMA chains (FMA latency 4 × 2 pipes).
      */
     static void tile4x2(float[] lhs, int r, float[] rhs, int rs, int j, float[] out, int os) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S);
-        FloatVector a11 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S);
-        FloatVector a21 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S);
-        FloatVector a31 = FloatVector.zero(S);
+        FloatVector a00 = VT.cast(FloatVector.zero(S));
+        FloatVector a01 = VT.cast(FloatVector.zero(S));
+        FloatVector a10 = VT.cast(FloatVector.zero(S));
+        FloatVector a11 = VT.cast(FloatVector.zero(S));
+        FloatVector a20 = VT.cast(FloatVector.zero(S));
+        FloatVector a21 = VT.cast(FloatVector.zero(S));
+        FloatVector a30 = VT.cast(FloatVector.zero(S));
+        FloatVector a31 = VT.cast(FloatVector.zero(S));
         int r2 = 2 * r;
         int r3 = 3 * r;
         for (int a = 0; a < r; a++) {
             int ro = a * rs + j;
-            FloatVector b0 = FloatVector.fromArray(S, rhs, ro);
-            FloatVector b1 = FloatVector.fromArray(S, rhs, ro + L);
-            FloatVector x = FloatVector.broadcast(S, lhs[a]);
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, rhs, ro));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, rhs, ro + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, lhs[a]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = FloatVector.broadcast(S, lhs[r + a]);
+            x = VT.cast(FloatVector.broadcast(S, lhs[r + a]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = FloatVector.broadcast(S, lhs[r2 + a]);
+            x = VT.cast(FloatVector.broadcast(S, lhs[r2 + a]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = FloatVector.broadcast(S, lhs[r3 + a]);
+            x = VT.cast(FloatVector.broadcast(S, lhs[r3 + a]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
         }
-        a00.intoArray(out, j);
-        a01.intoArray(out, j + L);
-        a10.intoArray(out, os + j);
-        a11.intoArray(out, os + j + L);
-        a20.intoArray(out, 2 * os + j);
-        a21.intoArray(out, 2 * os + j + L);
-        a30.intoArray(out, 3 * os + j);
-        a31.intoArray(out, 3 * os + j + L);
+        VT.cast(a00).intoArray(out, j);
+        VT.cast(a01).intoArray(out, j + L);
+        VT.cast(a10).intoArray(out, os + j);
+        VT.cast(a11).intoArray(out, os + j + L);
+        VT.cast(a20).intoArray(out, 2 * os + j);
+        VT.cast(a21).intoArray(out, 2 * os + j + L);
+        VT.cast(a30).intoArray(out, 3 * os + j);
+        VT.cast(a31).intoArray(out, 3 * os + j + L);
     }
 }

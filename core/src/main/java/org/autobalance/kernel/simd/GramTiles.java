@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class GramTiles {
     static final VectorSpecies<Double> SD = SimdSpecies.DOUBLE;
     static final int LD = SD.length();
+    /** The exact class of SD's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<DoubleVector> VTD = (Class<DoubleVector>) (Class<?>) SD.vectorType();
     /** Rows packed per block: 64 rows of r = 256 doubles are 128 KiB, within L2. */
     static final int GB = 64;
 
@@ -36,39 +39,39 @@ final class GramTiles {
         int g1 = g0 + w;
         int g2 = g1 + w;
         int g3 = g2 + w;
-        DoubleVector a00 = DoubleVector.fromArray(SD, gs, g0);
-        DoubleVector a01 = DoubleVector.fromArray(SD, gs, g0 + LD);
-        DoubleVector a10 = DoubleVector.fromArray(SD, gs, g1);
-        DoubleVector a11 = DoubleVector.fromArray(SD, gs, g1 + LD);
-        DoubleVector a20 = DoubleVector.fromArray(SD, gs, g2);
-        DoubleVector a21 = DoubleVector.fromArray(SD, gs, g2 + LD);
-        DoubleVector a30 = DoubleVector.fromArray(SD, gs, g3);
-        DoubleVector a31 = DoubleVector.fromArray(SD, gs, g3 + LD);
+        DoubleVector a00 = VTD.cast(DoubleVector.fromArray(SD, gs, g0));
+        DoubleVector a01 = VTD.cast(DoubleVector.fromArray(SD, gs, g0 + LD));
+        DoubleVector a10 = VTD.cast(DoubleVector.fromArray(SD, gs, g1));
+        DoubleVector a11 = VTD.cast(DoubleVector.fromArray(SD, gs, g1 + LD));
+        DoubleVector a20 = VTD.cast(DoubleVector.fromArray(SD, gs, g2));
+        DoubleVector a21 = VTD.cast(DoubleVector.fromArray(SD, gs, g2 + LD));
+        DoubleVector a30 = VTD.cast(DoubleVector.fromArray(SD, gs, g3));
+        DoubleVector a31 = VTD.cast(DoubleVector.fromArray(SD, gs, g3 + LD));
         for (int i = 0; i < rows; i++) {
             int bi = i * w;
-            DoubleVector b0 = DoubleVector.fromArray(SD, xb, bi + cb);
-            DoubleVector b1 = DoubleVector.fromArray(SD, xb, bi + cb + LD);
-            DoubleVector x = DoubleVector.broadcast(SD, xb[bi + ag]);
+            DoubleVector b0 = VTD.cast(DoubleVector.fromArray(SD, xb, bi + cb));
+            DoubleVector b1 = VTD.cast(DoubleVector.fromArray(SD, xb, bi + cb + LD));
+            DoubleVector x = VTD.cast(DoubleVector.broadcast(SD, xb[bi + ag]));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = DoubleVector.broadcast(SD, xb[bi + ag + 1]);
+            x = VTD.cast(DoubleVector.broadcast(SD, xb[bi + ag + 1]));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = DoubleVector.broadcast(SD, xb[bi + ag + 2]);
+            x = VTD.cast(DoubleVector.broadcast(SD, xb[bi + ag + 2]));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = DoubleVector.broadcast(SD, xb[bi + ag + 3]);
+            x = VTD.cast(DoubleVector.broadcast(SD, xb[bi + ag + 3]));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
         }
-        a00.intoArray(gs, g0);
-        a01.intoArray(gs, g0 + LD);
-        a10.intoArray(gs, g1);
-        a11.intoArray(gs, g1 + LD);
-        a20.intoArray(gs, g2);
-        a21.intoArray(gs, g2 + LD);
-        a30.intoArray(gs, g3);
-        a31.intoArray(gs, g3 + LD);
+        VTD.cast(a00).intoArray(gs, g0);
+        VTD.cast(a01).intoArray(gs, g0 + LD);
+        VTD.cast(a10).intoArray(gs, g1);
+        VTD.cast(a11).intoArray(gs, g1 + LD);
+        VTD.cast(a20).intoArray(gs, g2);
+        VTD.cast(a21).intoArray(gs, g2 + LD);
+        VTD.cast(a30).intoArray(gs, g3);
+        VTD.cast(a31).intoArray(gs, g3 + LD);
     }
 
     /** {@code gram[a·r + b] += gs[min(a,b)·w + max(a,b)]}: adds the partial sums, symmetric by construction. */
@@ -84,7 +87,7 @@ final class GramTiles {
     static double sumLanes(DoubleVector v) {
         double s = 0.0;
         for (int l = 0; l < LD; l++) {
-            s += v.lane(l);
+            s += VTD.cast(v).lane(l);
         }
         return s;
     }

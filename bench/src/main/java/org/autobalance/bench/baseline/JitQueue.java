@@ -1,0 +1,43 @@
+package org.autobalance.bench.baseline;
+
+import java.lang.management.ManagementFactory;
+import javax.management.JMException;
+import javax.management.ObjectName;
+
+/**
+ * What the JIT is compiling now, read in-process through HotSpot's diagnostic command {@code Compiler.queue} (the
+ * same as {@code jcmd PID Compiler.queue}): a benchmark's warm-up is over when no kernel is being compiled or waiting
+ * to be. Outside HotSpot the command does not exist and the JIT is taken as settled.
+ */
+final class JitQueue {
+    private static final ObjectName DIAGNOSTIC = diagnosticCommand();
+
+    private JitQueue() {
+    }
+
+    /**
+     * Whether a method of the engine ({@code org.autobalance}) or of the Vector API it inlines is being compiled or
+     * queued for compilation.
+     */
+    static boolean busyWithKernels() {
+        if (DIAGNOSTIC == null) {
+            return false;
+        }
+        try {
+            String queue = (String) ManagementFactory.getPlatformMBeanServer().invoke(DIAGNOSTIC, "compilerQueue",
+                    new Object[] {null}, new String[] {String[].class.getName()});
+            return queue.contains("org.autobalance.") || queue.contains("jdk.incubator.vector.");
+        } catch (JMException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static ObjectName diagnosticCommand() {
+        try {
+            ObjectName name = new ObjectName("com.sun.management:type=DiagnosticCommand");
+            return ManagementFactory.getPlatformMBeanServer().isRegistered(name) ? name : null;
+        } catch (JMException e) {
+            return null;
+        }
+    }
+}

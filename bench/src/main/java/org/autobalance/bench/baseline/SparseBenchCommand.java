@@ -1,0 +1,243 @@
+package org.autobalance.bench.baseline;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.autobalance.bench.sparse.SparseProblem;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.json.Json;
+import org.autobalance.parallel.EngineIteration;
+
+/**
+ * {@code ./autobalance bench sparse}: one iteration of the engine on a sparse M (full loss and observed-entries loss)
+ * next to the same iteration in scipy + numpy ({@code bench/sparse/reference.py}, run as a child process when
+ * python3 with numpy and scipy is found), with the memory-traffic floor from the read bandwidth measured in the same
+ * run. Medians of single-iteration wall times after a timed warm-up, and with one thread the median thread CPU time
+ * (the steadier number on a shared machine: it leaves out the time the thread waited for a core).
+ *
+ * <pre>
+ * ./autobalance bench sparse [--shape 100000x50000] [--nnz 5000000] [--pattern uniform,powerlaw] [--rank 16,64]
+ *                            [--threads 1,2] [--objective full,observed] [--dtype float32] [--no-python]
+ *                            [--json FILE]
+ * </pre>
+ */
+public final class SparseBenchCommand {
+    /** Iterations of warm-up at least, whatever the time: the kernels must be compiled by C2 before timing. */
+    private static final int WARM_ITERATIONS = 30;
+    private int d1 = 100_000;
+    private int d2 = 50_000;
+    private long nnz = 5_000_000;
+    private List<String> patterns = List.of("uniform", "powerlaw");
+    private int[] ranks = {16, 64};
+    private int[] threadCounts = {1, 2};
+    private List<String> objectives = List.of("full", "observed");
+    private DType dtype = DType.FLOAT32;
+    private boolean python = true;
+    /** Warm-up and measurement windows, in seconds of the timing thread's CPU time. */
+    private double warmupSeconds = 2.0;
+    private double measureSeconds = 2.0;
+    private Path json;
+
+    public static void main(String[] args) throws IOException, InterruptedException {
+        SparseBenchCommand c = new SparseBenchCommand();
+        try {
+            c.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench sparse: " + e.getMessage());
+            System.exit(2);
+        }
+        c.run(System.out);
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--shape" -> {
+                    String[] p = BenchCommand.value(args, ++i, a).toLowerCase(Locale.ROOT).split("x");
+                    d1 = Integer.parseInt(p[0]);
+                    d2 = Integer.parseInt(p[1]);
+                }
+                case "--nnz" -> nnz = Long.parseLong(BenchCommand.value(args, ++i, a));
+                case "--pattern" -> patterns = List.of(BenchCommand.value(args, ++i, a).split(","));
+                case "--rank" -> ranks = BenchCommand.ints(BenchCommand.value(args, ++i, a));
+                case "--threads" -> threadCounts = BenchCommand.ints(BenchCommand.value(args, ++i, a));
+                case "--objective" -> objectives = List.of(BenchCommand.value(args, ++i, a).split(","));
+                case "--dtype" -> dtype = DType.parse(BenchCommand.value(args, ++i, a));
+                case "--no-python" -> python = false;
+                case "--warmup" -> warmupSeconds = Double.parseDouble(BenchCommand.value(args, ++i, a));
+                case "--measure" -> measureSeconds = Double.parseDouble(BenchCommand.value(args, ++i, a));
+                case "--json" -> json = Path.of(BenchCommand.value(args, ++i, a));
+                case "--help", "-h" -> {
+                    System.out.println("usage: ./autobalance bench sparse [--shape D1xD2] [--nnz N] "
+                            + "[--pattern uniform,powerlaw] [--rank 16,64] [--threads 1,2] [--objective full,observed]"
+                            + " [--dtype float32] [--no-python] [--warmup S] [--measure S] [--json FILE]");
+                    System.exit(0);
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
+            }
+        }
+        for (String o : objectives) {
+            if (!o.equals("full") && !o.equals("observed")) {
+                throw new IllegalArgumentException("unknown objective " + o + ": expected full or observed");
+            }
+        }
+        if (d1 < 1 || d2 < 1 || nnz < 1) {
+            throw new IllegalArgumentException("shape and nnz must be positive");
+        }
+    }
+
+    private void run(PrintStream out) throws IOException, InterruptedException {
+        Path script = script();
+        out.printf("autobalance bench sparse: one iteration, %d x %d, %d drawn entries, %s, η = %s%n", d1, d2, nnz,
+                dtype.label(), SparseProblem.ETA);
+        out.println("machine: " + Environment.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
+                + " processors; JDK " + Runtime.version() + "; sparse kernels: "
+                + KernelProvider.sparseKernels().name());
+        out.println("scipy reference: " + (script == null ? "skipped (" + (python ? "bench/sparse/reference.py not "
+                + "found" : "--no-python") + ")" : script));
+        out.println("load average at start: " + Environment.loadAverage() + "; busiest processes: "
+                + Environment.busiestProcesses());
+        Map<Integer, Double> bandwidth = new LinkedHashMap<>();
+        for (int t : threadCounts) {
+            bandwidth.put(t, RooflineProbe.measure(t).bytesPerSecond());
+            out.printf("read bandwidth, %d thread%s: %.1f GB/s%n", t, t == 1 ? "" : "s", bandwidth.get(t) / 1e9);
+        }
+        out.println();
+        String header = String.format("%-9s %-9s %4s %3s %-10s %9s %9s %9s %8s %9s %9s", "pattern", "objective", "r",
+                "thr", "impl", "ms wall", "ms cpu", "floor ms", "of floor", "ms scipy", "scipy ×");
+        out.println(header);
+        out.println("-".repeat(header.length()));
+        List<Map<String, Object>> records = new ArrayList<>();
+        for (String pattern : patterns) {
+            try (SparseMatrix m = SparseProblem.matrix(pattern, dtype, d1, d2, nnz, 1)) {
+                for (int r : ranks) {
+                    for (String objective : objectives) {
+                        for (int t : threadCounts) {
+                            double floorMs = SparseProblem.trafficBytes(m, r) / bandwidth.get(t) * 1e3;
+                            double[] engine = measure(m, r, t, objective.equals("observed"));
+                            Map<String, Object> ref = script == null ? null : reference(script, pattern, r, t,
+                                    objective);
+                            // compare like with like: CPU time with one thread, wall time with two
+                            double ours = t == 1 ? engine[1] : engine[0];
+                            double theirs = ref == null ? Double.NaN
+                                    : ((Number) ref.get(t == 1 ? "cpu_ms_median" : "ms_median")).doubleValue();
+                            out.printf("%-9s %-9s %4d %3d %-10s %9.2f %9s %9.2f %7.0f%% %9s %9s%n", pattern,
+                                    objective, r, t, "engine", engine[0], t == 1 ? String.format("%.2f", engine[1])
+                                            : "-", floorMs, 100 * floorMs / ours,
+                                    ref == null ? "-" : String.format("%.1f", theirs),
+                                    ref == null ? "-" : String.format("%.1f", theirs / ours));
+                            out.flush();
+                            Map<String, Object> rec = new LinkedHashMap<>();
+                            rec.put("pattern", pattern);
+                            rec.put("objective", objective);
+                            rec.put("r", r);
+                            rec.put("threads", t);
+                            rec.put("nnz", m.nonZeros());
+                            rec.put("engine_ms_wall", engine[0]);
+                            rec.put("engine_ms_cpu", t == 1 ? engine[1] : Double.NaN);
+                            rec.put("floor_ms", floorMs);
+                            rec.put("scipy", ref);
+                            records.add(rec);
+                        }
+                    }
+                }
+            }
+        }
+        out.println();
+        out.println("floor = (nnz·(value + index) + row pointers + every d×r array once per use) / read bandwidth; "
+                + "'of floor' and 'scipy ×' compare CPU time with 1 thread and wall time with 2.");
+        out.println("load average at end: " + Environment.loadAverage());
+        if (json != null) {
+            StringBuilder sb = new StringBuilder("[\n");
+            for (int i = 0; i < records.size(); i++) {
+                sb.append("  ").append(Json.object(records.get(i))).append(i + 1 < records.size() ? ",\n" : "\n");
+            }
+            Files.writeString(json, sb.append("]\n"), StandardCharsets.UTF_8);
+            out.println("wrote " + json);
+        }
+    }
+
+    /** {median wall ms, median thread CPU ms} of single iterations after the warm-up, from a fresh start. */
+    private double[] measure(SparseMatrix m, int r, int threads, boolean observed) {
+        var bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (DenseMatrix u = SparseProblem.start(dtype, d1, r, 2);
+                DenseMatrix v = SparseProblem.start(dtype, d2, r, 3);
+                EngineIteration it = new EngineIteration(KernelProvider.kernels(), KernelProvider.sparseKernels(), m,
+                        u, v, threads, observed)) {
+            // warm up by this thread's CPU time, not wall time: on a loaded machine a wall-time window may hold so
+            // few iterations that C2 has not compiled the kernels yet (and at least WARM_ITERATIONS of them)
+            long warmEnd = bean.getCurrentThreadCpuTime() + (long) (warmupSeconds * 1e9);
+            int warm = 0;
+            while (warm < WARM_ITERATIONS || bean.getCurrentThreadCpuTime() < warmEnd) {
+                it.iterate(SparseProblem.ETA);
+                warm++;
+            }
+            List<Double> wall = new ArrayList<>();
+            List<Double> cpu = new ArrayList<>();
+            long end = bean.getCurrentThreadCpuTime() + (long) (measureSeconds * 1e9);
+            while (wall.size() < 10 || (bean.getCurrentThreadCpuTime() < end && wall.size() < 500)) {
+                long c0 = bean.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                it.iterate(SparseProblem.ETA);
+                wall.add((System.nanoTime() - t0) * 1e-6);
+                cpu.add((bean.getCurrentThreadCpuTime() - c0) * 1e-6);
+            }
+            if (u.firstNonFinite() != null || v.firstNonFinite() != null) {
+                throw new IllegalStateException("non-finite factors: the timing is meaningless");
+            }
+            return new double[] {BenchCommand.median(wall), BenchCommand.median(cpu)};
+        }
+    }
+
+    /** The scipy reference's JSON as a map (numbers as Double), or null when it failed (the reason is printed). */
+    private Map<String, Object> reference(Path script, String pattern, int r, int threads, String objective)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("python3", script.toString(), "--pattern", pattern, "--d1",
+                String.valueOf(d1), "--d2", String.valueOf(d2), "--nnz", String.valueOf(nnz), "--rank",
+                String.valueOf(r), "--objective", objective, "--dtype", dtype.label(), "--reps",
+                objective.equals("observed") ? "5" : "15");
+        pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+        pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(threads));
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            System.out.println("  scipy reference failed: " + output.lines().reduce((a, b) -> b).orElse(""));
+            return null;
+        }
+        String last = output.lines().reduce((a, b) -> b).orElse("{}");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> parsed = (Map<String, Object>) Json.parse(last);
+        return parsed;
+    }
+
+    /** bench/sparse/reference.py beside the benchmarks jar's module, or under the working directory; null if absent. */
+    private Path script() {
+        if (!python) {
+            return null;
+        }
+        List<Path> candidates = new ArrayList<>();
+        try {
+            Path jar = Path.of(SparseBenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // bench/target/benchmarks.jar (or bench/target/classes) → bench/sparse/reference.py
+            candidates.add(jar.getParent().getParent().resolve("sparse").resolve("reference.py"));
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // no code source location: fall back to the working directory
+        }
+        candidates.add(Path.of("bench", "sparse", "reference.py"));
+        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+    }
+}

@@ -1,0 +1,112 @@
+package org.autobalance.cli;
+
+import com.sun.management.OperatingSystemMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npz;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * The matrix M of {@code factorize}, read dense or sparse ({@code --storage}). Exactly one of {@link #dense()} and
+ * {@link #sparse()} is set; {@link #reason()} says why that storage was chosen.
+ *
+ * <p>{@code auto}: a {@code .npy} is dense; a coordinate Matrix Market file or a {@code .npz} is read sparse (never densified on the way) and
+ * kept sparse when its density is below {@value #AUTO_DENSITY} (native-notes/sparse.md: at r = 16 one stored entry
+ * costs about as much as that many dense elements) or when the dense matrix would take more than half of the
+ * machine's physical memory; otherwise it is densified. An {@code array} file is dense. The observed-entries
+ * objective always needs the sparse form.
+ */
+record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implements AutoCloseable {
+
+    /** Density below which {@code auto} keeps a matrix sparse. */
+    static final double AUTO_DENSITY = 0.1;
+
+    enum Storage { AUTO, SPARSE, DENSE }
+
+    static Storage parseStorage(String text) {
+        try {
+            return Storage.valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--storage: unknown storage '" + text + "': expected auto, sparse or dense", e);
+        }
+    }
+
+    /** Reads {@code path} (a Matrix Market file, or a scipy {@code .npz} by its extension) as {@code storage} says. */
+    static InputMatrix read(Path path, DType dtype, Storage storage, boolean observed, String what) {
+        if (observed && storage == Storage.DENSE) {
+            throw new UsageException("--objective observed needs --storage sparse or auto: the stored entries of a "
+                    + "sparse M are the observations", null);
+        }
+        if (SolverOptions.isNpy(path)) {
+            if (observed || storage == Storage.SPARSE) {
+                throw new UsageException("a .npy file holds a dense array: " + (observed ? "--objective observed"
+                        : "--storage sparse") + " needs a coordinate .mtx or a scipy .npz", null);
+            }
+            return new InputMatrix(SolverOptions.read(path, dtype, what), null, "dense (a .npy file is dense)");
+        }
+        try {
+            boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
+            if (!npz && storage != Storage.SPARSE && !observed && !MatrixMarket.readHeader(path).coordinate()) {
+                return new InputMatrix(MatrixMarket.read(path, dtype), null, storage == Storage.DENSE
+                        ? "dense (--storage dense)" : "dense (auto: an array file lists every entry)");
+            }
+            SparseMatrix s = readSparse(path, dtype);
+            if (observed || storage == Storage.SPARSE) {
+                return new InputMatrix(null, s, "sparse (" + (observed ? "--objective observed" : "--storage sparse")
+                        + ", " + s.nonZeros() + " stored entries)");
+            }
+            double density = (double) s.nonZeros() / ((double) s.rows() * s.cols());
+            long denseBytes = (long) s.rows() * ((s.cols() + 15L) / 16 * 16) * dtype.bytes();
+            long memory = physicalMemory();
+            String why = String.format(Locale.ROOT, "density %.3g %%, dense %s, sparse %s", 100 * density,
+                    bytes(denseBytes), bytes(s.bytes()));
+            if (storage == Storage.AUTO && (density < AUTO_DENSITY || denseBytes > memory / 2)) {
+                return new InputMatrix(null, s, "sparse (auto: " + why + (density < AUTO_DENSITY ? ", below "
+                        + (int) (100 * AUTO_DENSITY) + " %" : ", over half of the " + bytes(memory) + " memory")
+                        + ")");
+            }
+            try (s) {
+                return new InputMatrix(s.toDense(), null, "dense (" + (storage == Storage.DENSE ? "--storage dense"
+                        : "auto") + ": " + why + ")");
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("cannot hold " + what + " from " + path + " as a dense matrix: "
+                        + e.getMessage() + "; use --storage sparse", e);
+            }
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A sparse matrix from a coordinate or array Matrix Market file or a {@code .npz}. */
+    static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
+        boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
+        return npz ? Npz.read(path, dtype) : MatrixMarket.readSparse(path, dtype);
+    }
+
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private static String bytes(long b) {
+        return b >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", b / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+    }
+
+    @Override
+    public void close() {
+        if (dense != null) {
+            dense.close();
+        }
+        if (sparse != null) {
+            sparse.close();
+        }
+    }
+}

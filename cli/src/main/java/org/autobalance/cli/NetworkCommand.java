@@ -1,0 +1,246 @@
+package org.autobalance.cli;
+
+import static org.autobalance.cli.SolverOptions.option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.network.Architecture;
+import org.autobalance.network.NetworkInitializer;
+import org.autobalance.network.NetworkResult;
+import org.autobalance.network.NetworkTrainer;
+import org.autobalance.network.ParameterFiles;
+import org.autobalance.network.Parameters;
+import org.autobalance.observe.JsonLinesLog;
+import org.autobalance.observe.NetworkRecord;
+import org.autobalance.schedule.StepSchedule;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code autobalance network}: train a deep homogeneous network by full-batch gradient descent. */
+@Command(name = "network", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a deep homogeneous network (dense, conv1d, conv2d layers; linear, relu or leaky "
+                + "activations) by full-batch gradient descent on L = 1/(2n) sum_i |f(x_i) - y_i|^2, every layer "
+                + "updated from the same old iterate, and watch the conserved differences of squared layer norms.",
+            "Writes W1.npy, W2.npy, ... (and b1.npy, ... with --bias) and summary.json to --out (all or nothing) "
+                + "and one JSON object per iteration to --log."})
+final class NetworkCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--data", required = true, paramLabel = "X.npy,Y.npy",
+            description = "Inputs X (n x n_in, one sample per row, channel-major for convolutions) and targets Y "
+                    + "(n x n_out), 2-D float32 or float64 .npy files.")
+    private String data;
+
+    @Option(names = "--layers", required = true, paramLabel = "SPEC",
+            description = {"Comma-separated layers, each dense:N, conv1d:C,K or conv2d:C,KH,KW (stride 1, no "
+                    + "padding), optionally followed by linear, relu or leaky:A (0 < A < 1); none means linear.",
+                "Example: dense:64,relu,dense:64,relu,dense:5"})
+    private String layers;
+
+    @Option(names = "--input-shape", paramLabel = "C,L|C,H,W",
+            description = "Shape of one input sample for convolutions (its product must be X's columns).")
+    private String inputShape;
+
+    @Option(names = "--bias", description = "Give every layer a bias (the paper's model has none).")
+    private boolean bias;
+
+    @Option(names = "--dtype", paramLabel = "float32|float64", defaultValue = "float64",
+            description = "Precision of the computation (default: ${DEFAULT-VALUE}).")
+    private String dtype;
+
+    @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "auto",
+            description = {"Step sizes: auto[:C] (eta = C/sigma, C default 0.5; sigma = (N/2) lambda s^(2(N-1)/N) "
+                    + "with lambda = lambda_max(X'X/n), s = sigma1(Y'X/n)/lambda: half the top Hessian eigenvalue "
+                    + "at a balanced optimum of the depth-N linear network on white inputs), constant:ETA or "
+                    + "decay:ETA0,DELTA. Default: ${DEFAULT-VALUE}."})
+    private String schedule;
+
+    @Option(names = "--init", paramLabel = "SPEC", defaultValue = "small",
+            description = {"Starting weights: small[:S] (i.i.d. N(0, S^2), S default 0.01), xavier "
+                    + "(N(0, 2/(fan_in + fan_out))) or file:DIR (DIR/W1.npy, ..., and DIR/b1.npy, ... with --bias). "
+                    + "Biases start at 0 unless read. Default: ${DEFAULT-VALUE}."})
+    private String init;
+
+    @Option(names = "--max-iter", paramLabel = "N", defaultValue = "10000",
+            description = "Iteration limit (default: ${DEFAULT-VALUE}).")
+    private long maxIterations;
+
+    @Option(names = "--tol", paramLabel = "EPS",
+            description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n. 0 runs exactly "
+                    + "--max-iter iterations. Default: 1.5e-8 in float64, 1e-5 in float32."})
+    private Double tolerance;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--threads", paramLabel = "T",
+            description = "Worker threads (default: the number of processors). Results are bit-for-bit "
+                    + "reproducible for a fixed seed, dtype and thread count.")
+    private Integer threads;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory for W*.npy, b*.npy and summary.json.")
+    private Path out;
+
+    @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
+    private Path log;
+
+    @Override
+    public Integer call() throws IOException {
+        DType type = option("--dtype", () -> DType.parse(dtype));
+        String[] files = data.split(",", -1);
+        if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
+            throw new UsageException("--data: expected X.npy,Y.npy, got '" + data + "'", null);
+        }
+        int[] shape = inputShape == null ? null : parseShape(inputShape);
+        StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            DenseMatrix x = read(Path.of(files[0].trim()), type, "X");
+            owned.add(x);
+            DenseMatrix y = read(Path.of(files[1].trim()), type, "Y");
+            owned.add(y);
+            Architecture arch = option("--layers", () -> Architecture.parse(layers, x.cols(), shape));
+            NetworkInitializer initializer;
+            if (init.startsWith("file:")) {
+                Path dir = Path.of(init.substring("file:".length()).trim());
+                try {
+                    Parameters p = ParameterFiles.read(dir, arch, type, bias);
+                    owned.add(p);
+                    initializer = NetworkInitializer.given(p);
+                } catch (IOException e) {
+                    throw new UsageException("--init: cannot read the starting parameters from " + dir + ": "
+                            + e.getMessage(), e);
+                }
+            } else {
+                initializer = option("--init", () -> NetworkInitializer.parse(init));
+            }
+            NetworkTrainer.Builder b = NetworkTrainer.builder(x, y, arch).biases(bias).seed(seed);
+            option("--schedule", () -> b.schedule(steps));
+            b.initializer(initializer);
+            option("--max-iter", () -> b.maxIterations(maxIterations));
+            if (tolerance != null) {
+                option("--tol", () -> b.tolerance(tolerance));
+            }
+            option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors()
+                    : threads));
+            NetworkTrainer trainer = b.build();
+            train(spec.commandLine().getOut(), trainer, arch, x, files);
+        } finally {
+            for (AutoCloseable c : owned) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
+            String[] files) throws IOException {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+            Path logStaging = log == null ? null : SolverRun.stagingFor(log);
+            NetworkRecord[] first = new NetworkRecord[1];
+            NetworkResult finished;
+            try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
+                    ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
+                List<org.autobalance.observe.NetworkListener> listeners = new ArrayList<>();
+                listeners.add(progress);
+                listeners.add(rec -> {
+                    if (first[0] == null) {
+                        first[0] = rec;
+                    }
+                });
+                if (logWriter != null) {
+                    listeners.add(logWriter);
+                }
+                finished = trainer.run(listeners.toArray(org.autobalance.observe.NetworkListener[]::new));
+            } finally {
+                if (logStaging != null && Files.exists(logStaging)) {
+                    // the log of a diverged run is complete too: it shows how the run diverged
+                    Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            try (NetworkResult result = finished) {
+                Map<String, Object> summary = result.summary();
+                summary.put("samples", x.rows());
+                summary.put("data", files[0].trim() + "," + files[1].trim());
+                printer.printf("%s on %d samples (%s): %d iterations, stopped: %s, %.2f s%n", arch.describe(),
+                        x.rows(), x.dtype().label(), result.iterations(), result.stopReason().label(),
+                        result.seconds());
+                printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
+                        numbers(result.layerSquaredNorms()));
+                if (first[0] != null) {
+                    // the paper's point: the differences stay (nearly) where they started while the layers grow
+                    printer.printf("differences %s (at the start %s), max unit drift %.3e%n",
+                            numbers(result.layerDifferences()), numbers(first[0].layerDifferences()),
+                            result.maxUnitInvariantChange());
+                }
+                printer.printf("schedule %s, init %s, %s kernels, %d thread(s)%n", result.schedule(),
+                        result.initializer(), result.kernels(), result.threads());
+                if (outputs != null) {
+                    List<String> names = new ArrayList<>();
+                    for (int h = 1; h <= arch.depth(); h++) {
+                        names.add(ParameterFiles.weightFile(h));
+                        if (bias) {
+                            names.add(ParameterFiles.biasFile(h));
+                        }
+                    }
+                    List<Path> written = outputs.commit(names,
+                            dir -> ParameterFiles.write(dir, result.parameters()), summary);
+                    printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+                }
+            }
+            if (log != null) {
+                printer.println("iteration log " + log);
+            }
+        }
+    }
+
+    private static String numbers(double[] a) {
+        StringBuilder b = new StringBuilder("[");
+        for (double v : a) {
+            b.append(b.length() == 1 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.4g", v));
+        }
+        return b.append(']').toString();
+    }
+
+    private static int[] parseShape(String text) {
+        String[] parts = text.split(",", -1);
+        if (parts.length != 2 && parts.length != 3) {
+            throw new UsageException("--input-shape: expected C,L or C,H,W, got '" + text + "'", null);
+        }
+        int[] shape = new int[parts.length];
+        for (int k = 0; k < parts.length; k++) {
+            try {
+                shape[k] = Integer.parseInt(parts[k].trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--input-shape: '" + parts[k].trim() + "' is not an integer", e);
+            }
+        }
+        return shape;
+    }
+
+    private static DenseMatrix read(Path path, DType type, String what) {
+        try {
+            return Npy.read(path, type);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package org.autobalance.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * Reads the sparse matrices that {@code scipy.sparse.save_npz} writes: a zip archive (members deflated or stored) of
+ * {@code .npy} arrays ({@link NpyHeader} parses each header). Supported: {@code format} {@code csr}, {@code csc} and
+ * {@code coo} with {@code shape} (2 integers), {@code data} (float32/float64, also integer or bool values, converted),
+ * and {@code indices} + {@code indptr} (csr, csc) or {@code row} + {@code col} (coo), int32 or int64 (signed or
+ * unsigned, either byte order). Duplicates (coo, or a non-canonical csr/csc) are summed as scipy sums them; explicit
+ * zeros stay stored entries. Other formats ({@code bsr}, {@code dia}, {@code dok}, {@code lil}) are rejected with a
+ * message naming them; convert with {@code save_npz(f, m.tocsr())}.
+ *
+ * <p>Each member is read whole into the heap before it is parsed, so one member is limited to 2 GiB (250 M float64
+ * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Every problem is reported as a
+ * {@link MatrixFormatException} {@code "<file>: <problem>"}.
+ */
+public final class Npz {
+    private Npz() {
+    }
+
+    /**
+     * Reads the sparse matrix in {@code path} into a new matrix of {@code dtype} (the caller owns it); values are
+     * rounded to float32 as the Matrix Market reader rounds them.
+     *
+     * @throws MatrixFormatException if the archive is malformed or holds something else (see the class documentation)
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws IOException if reading fails
+     */
+    public static SparseMatrix read(Path path, DType dtype) throws IOException {
+        String source = path.toString();
+        ZipFile zip;
+        try {
+            zip = new ZipFile(path.toFile());
+        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            NoSuchFileException clearer = new NoSuchFileException(source, null, "no such .npz file");
+            clearer.initCause(e);
+            throw clearer;
+        } catch (ZipException e) {
+            throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")");
+        }
+        try (zip) {
+            String format = text(member(zip, "format", source), source + ":format.npy");
+            long[] shape = integers(member(zip, "shape", source), source + ":shape.npy", 2);
+            if (shape.length != 2 || shape[0] < 1 || shape[1] < 1 || shape[0] > Integer.MAX_VALUE
+                    || shape[1] > Integer.MAX_VALUE) {
+                throw new MatrixFormatException(source, "shape must be 2 dimensions between 1 and "
+                        + Integer.MAX_VALUE + ", found " + java.util.Arrays.toString(shape));
+            }
+            int rows = (int) shape[0];
+            int cols = (int) shape[1];
+            Array data = array(member(zip, "data", source), source + ":data.npy", "fiub");
+            return switch (format) {
+                case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype);
+                case "coo" -> coordinates(zip, source, rows, cols, data, dtype);
+                default -> throw new MatrixFormatException(source, "unsupported sparse format '" + format
+                        + "': csr, csc and coo are read; convert with scipy.sparse.save_npz(f, m.tocsr())");
+            };
+        }
+    }
+
+    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols, Array data,
+            DType dtype) throws IOException {
+        Array indices = array(member(zip, "indices", source), source + ":indices.npy", "iu");
+        Array indptr = array(member(zip, "indptr", source), source + ":indptr.npy", "iu");
+        int outer = csr ? rows : cols;
+        int inner = csr ? cols : rows;
+        long nnz = data.length;
+        if (indptr.length != outer + 1L) {
+            throw new MatrixFormatException(source, "indptr has " + indptr.length + " entries, expected " + (outer
+                    + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc") + " matrix");
+        }
+        if (indices.length != nnz) {
+            throw new MatrixFormatException(source, "indices has " + indices.length + " entries but data has " + nnz);
+        }
+        if (indptr.integer(0) != 0 || indptr.integer(outer) != nnz) {
+            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
+                    + " entries of data, found " + indptr.integer(0) + " .. " + indptr.integer(outer));
+        }
+        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, nnz)) {
+            for (int o = 0; o < outer; o++) {
+                long from = indptr.integer(o);
+                long to = indptr.integer(o + 1);
+                if (to < from) {
+                    throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " ("
+                            + from + " then " + to + ")");
+                }
+                for (long k = from; k < to; k++) {
+                    long in = indices.integer(k);
+                    if (in < 0 || in >= inner) {
+                        throw new MatrixFormatException(source, "indices[" + k + "] = " + in + " is outside 0.."
+                                + (inner - 1));
+                    }
+                    int i = csr ? o : (int) in;
+                    int j = csr ? (int) in : o;
+                    b.add(i, j, value(data, k, i, j, dtype, source));
+                }
+            }
+            return built(b, dtype, source);
+        }
+    }
+
+    private static SparseMatrix coordinates(ZipFile zip, String source, int rows, int cols, Array data, DType dtype)
+            throws IOException {
+        Array row = array(member(zip, "row", source), source + ":row.npy", "iu");
+        Array col = array(member(zip, "col", source), source + ":col.npy", "iu");
+        if (row.length != data.length || col.length != data.length) {
+            throw new MatrixFormatException(source, "row, col and data must have one entry each per stored value, "
+                    + "found " + row.length + ", " + col.length + " and " + data.length);
+        }
+        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, data.length)) {
+            for (long k = 0; k < data.length; k++) {
+                long i = row.integer(k);
+                long j = col.integer(k);
+                if (i < 0 || i >= rows || j < 0 || j >= cols) {
+                    throw new MatrixFormatException(source, "entry " + k + " at (" + i + ", " + j + ") is outside the "
+                            + rows + " x " + cols + " shape (0-based)");
+                }
+                b.add((int) i, (int) j, value(data, k, (int) i, (int) j, dtype, source));
+            }
+            return built(b, dtype, source);
+        }
+    }
+
+    /** The built matrix, unless summing duplicates overflowed. */
+    private static SparseMatrix built(SparseMatrix.Builder b, DType dtype, String source)
+            throws MatrixFormatException {
+        SparseMatrix m = b.build(dtype);
+        int[] at = m.firstNonFinite();
+        if (at != null) {
+            m.close();
+            throw new MatrixFormatException(source, "the entries at row " + (at[0] + 1) + ", column "
+                    + (at[1] + 1) + " sum to a value that overflows " + dtype.label());
+        }
+        return m;
+    }
+
+    private static double value(Array data, long k, int i, int j, DType dtype, String source)
+            throws MatrixFormatException {
+        double x = data.number(k);
+        if (!Double.isFinite(x) || dtype == DType.FLOAT32 && Float.isInfinite((float) x)) {
+            throw new MatrixFormatException(source, "non-finite value " + x + (Double.isFinite(x) ? " (overflows "
+                    + "float32)" : "") + " at row " + (i + 1) + ", column " + (j + 1) + " (1-based)");
+        }
+        return x;
+    }
+
+    /** The bytes of member {@code name}.npy. */
+    private static MemorySegment member(ZipFile zip, String name, String source) throws IOException {
+        ZipEntry e = zip.getEntry(name + ".npy");
+        if (e == null) {
+            throw new MatrixFormatException(source, "no member '" + name + ".npy': not a scipy.sparse.save_npz "
+                    + "file");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            return MemorySegment.ofArray(in.readAllBytes());
+        } catch (OutOfMemoryError tooLarge) {
+            throw new MatrixFormatException(source, "member '" + name + ".npy' is too large to read ("
+                    + e.getSize() + " bytes; at most 2 GiB per member)");
+        } catch (ZipException bad) {
+            throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: " + bad.getMessage());
+        }
+    }
+
+    /** A 1-D numeric array of a member: element access widened to long or double. */
+    private record Array(MemorySegment bytes, long offset, long length, char kind, int itemSize, ByteOrder order) {
+        long integer(long k) {
+            long o = offset + k * itemSize;
+            return switch (itemSize) {
+                case 1 -> kind == 'i' ? bytes.get(ValueLayout.JAVA_BYTE, o)
+                        : Byte.toUnsignedLong(bytes.get(ValueLayout.JAVA_BYTE, o));
+                case 2 -> kind == 'i' ? bytes.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), o)
+                        : Short.toUnsignedLong(bytes.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), o));
+                case 4 -> kind == 'i' ? bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), o)
+                        : Integer.toUnsignedLong(bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), o));
+                // a uint64 beyond the long range reads negative, which every index check rejects
+                default -> bytes.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), o);
+            };
+        }
+
+        double number(long k) {
+            if (kind != 'f') {
+                return kind == 'u' && itemSize == 8 ? unsignedToDouble(integer(k)) : integer(k);
+            }
+            long o = offset + k * itemSize;
+            return itemSize == 4 ? bytes.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), o)
+                    : bytes.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), o);
+        }
+
+        private static double unsignedToDouble(long x) {
+            return x >= 0 ? x : (x >>> 1) * 2.0 + (x & 1);
+        }
+    }
+
+    /** Member bytes as a 1-D array of one of {@code kinds} ('f' float32/64, 'i'/'u' integers, 'b' bool). */
+    private static Array array(MemorySegment bytes, String source, String kinds) throws MatrixFormatException {
+        NpyHeader h = NpyHeader.parse(bytes, source);
+        char kind = h.kind() == 'b' ? 'u' : h.kind();
+        boolean sized = kind == 'f' ? h.itemSize() == 4 || h.itemSize() == 8
+                : h.itemSize() == 1 || h.itemSize() == 2 || h.itemSize() == 4 || h.itemSize() == 8;
+        if (kinds.indexOf(h.kind()) < 0 || !sized) {
+            throw new MatrixFormatException(source, "unsupported dtype '" + h.descr() + "' for this array");
+        }
+        if (h.shape().length != 1) {
+            throw new MatrixFormatException(source, "expected a 1-D array, found shape " + h.shapeText());
+        }
+        long expected = h.dataBytes();
+        if (expected < 0 || bytes.byteSize() - h.dataOffset() != expected) {
+            throw new MatrixFormatException(source, "the header declares " + expected + " bytes of data, the member "
+                    + "holds " + (bytes.byteSize() - h.dataOffset()));
+        }
+        return new Array(bytes, h.dataOffset(), h.shape()[0], kind, h.itemSize(), h.byteOrder());
+    }
+
+    /** The integers of a 1-D integer member of {@code expected} elements. */
+    private static long[] integers(MemorySegment bytes, String source, int expected) throws MatrixFormatException {
+        Array a = array(bytes, source, "iu");
+        if (a.length != expected) {
+            throw new MatrixFormatException(source, "expected " + expected + " integers, found " + a.length);
+        }
+        long[] out = new long[expected];
+        for (int k = 0; k < expected; k++) {
+            out[k] = a.integer(k);
+        }
+        return out;
+    }
+
+    /** The string of a 0-d bytes ({@code S}) or unicode ({@code U}) member, e.g. {@code csr}. */
+    private static String text(MemorySegment bytes, String source) throws MatrixFormatException {
+        NpyHeader h = NpyHeader.parse(bytes, source);
+        long n = bytes.byteSize() - h.dataOffset();
+        if (h.shape().length != 0 || (h.kind() != 'S' && h.kind() != 'U') || n > 64) {
+            throw new MatrixFormatException(source, "expected a short string such as 'csr', found dtype '"
+                    + h.descr() + "' of shape " + h.shapeText());
+        }
+        byte[] raw = bytes.asSlice(h.dataOffset(), n).toArray(ValueLayout.JAVA_BYTE);
+        String s = h.kind() == 'S' ? new String(raw, StandardCharsets.ISO_8859_1)
+                : new String(raw, h.byteOrder() == ByteOrder.BIG_ENDIAN ? java.nio.charset.Charset.forName("UTF-32BE")
+                        : java.nio.charset.Charset.forName("UTF-32LE"));
+        int end = s.indexOf('\0');
+        return end < 0 ? s : s.substring(0, end);
+    }
+}

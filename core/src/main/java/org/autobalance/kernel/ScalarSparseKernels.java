@@ -1,0 +1,98 @@
+package org.autobalance.kernel;
+
+import java.util.Arrays;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * The plain scalar reference implementation of {@link SparseKernels}: the oracle of the sparse kernel tests and the
+ * fallback when the Vector API is unavailable. Written for clarity, not speed. As in {@link ScalarKernels}, sums over a
+ * row are carried in double and rounded once when stored; the d2-side accumulators live in the matrix's precision,
+ * because they are accumulated across calls.
+ */
+public final class ScalarSparseKernels implements SparseKernels {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
+            DenseMatrix mtu) {
+        boolean f32 = m.dtype() == DType.FLOAT32;
+        int r = u.cols();
+        double[] acc = new double[r];
+        for (int i = rowStart; i < rowEnd; i++) {
+            Arrays.fill(acc, 0.0);
+            for (long k = m.rowStart(i); k < m.rowStart(i + 1); k++) {
+                int j = m.column(k);
+                double mij = m.value(k);
+                for (int a = 0; a < r; a++) {
+                    acc[a] += mij * load(v, f32, j, a);
+                    store(mtu, f32, j, a, load(mtu, f32, j, a) + mij * load(u, f32, i, a));
+                }
+            }
+            for (int a = 0; a < r; a++) {
+                store(mv, f32, i, a, acc[a]);
+            }
+        }
+    }
+
+    @Override
+    public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
+            DenseMatrix pu, DenseMatrix pv) {
+        boolean f32 = m.dtype() == DType.FLOAT32;
+        int r = u.cols();
+        double[] acc = new double[r];
+        double sumSq = 0.0;
+        for (int i = rowStart; i < rowEnd; i++) {
+            Arrays.fill(acc, 0.0);
+            for (long k = m.rowStart(i); k < m.rowStart(i + 1); k++) {
+                int j = m.column(k);
+                double e = residual(m, u, v, f32, i, j, k);
+                sumSq += e * e;
+                for (int a = 0; a < r; a++) {
+                    acc[a] -= e * load(v, f32, j, a);
+                    store(pv, f32, j, a, load(pv, f32, j, a) - e * load(u, f32, i, a));
+                }
+            }
+            for (int a = 0; a < r; a++) {
+                store(pu, f32, i, a, acc[a]);
+            }
+        }
+        return sumSq;
+    }
+
+    @Override
+    public double residualSquared(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd) {
+        boolean f32 = m.dtype() == DType.FLOAT32;
+        double sumSq = 0.0;
+        for (int i = rowStart; i < rowEnd; i++) {
+            for (long k = m.rowStart(i); k < m.rowStart(i + 1); k++) {
+                double e = residual(m, u, v, f32, i, m.column(k), k);
+                sumSq += e * e;
+            }
+        }
+        return sumSq;
+    }
+
+    /** uᵢ·vⱼ − M[stored entry k], the dot product in double. */
+    private static double residual(SparseMatrix m, DenseMatrix u, DenseMatrix v, boolean f32, int i, int j, long k) {
+        double uv = 0.0;
+        for (int a = 0; a < u.cols(); a++) {
+            uv += load(u, f32, i, a) * load(v, f32, j, a);
+        }
+        return uv - m.value(k);
+    }
+
+    /** Element (i, a) of a factor-shaped matrix. */
+    private static double load(DenseMatrix x, boolean f32, int i, int a) {
+        return ScalarKernels.load(x.segment(), f32, (long) i * x.stride() + a);
+    }
+
+    private static void store(DenseMatrix x, boolean f32, int i, int a, double value) {
+        ScalarKernels.store(x.segment(), f32, (long) i * x.stride() + a, value);
+    }
+}

@@ -1,0 +1,49 @@
+package org.autobalance.kernel;
+
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * The passes over a {@link SparseMatrix} that one iteration needs, each over a range of rows so that the parallel pass
+ * can split the work (rows partitioned by stored entries, {@link SparseMatrix#partition}). Everything else of an
+ * iteration (Grams, the step) works on the dense factors and is done by {@link FactorKernels}.
+ *
+ * <p>Shapes: M is d1 × d2 with nnz stored entries, U and the d1-side outputs are d1 × r, V and the d2-side outputs
+ * d2 × r, all dense ({@link DenseMatrix}) and of M's dtype. Callers validate shapes once. Implementations keep the zero
+ * padding of every row they write. Every method is deterministic: the same inputs give the same bits, on any thread.
+ *
+ * <p>Each pass reads every stored entry of the range once, gathers the row of V it needs and scatter-adds into the row
+ * of the d2-side output: O(nnz·r) work, never a d1 × d2 object.
+ */
+public interface SparseKernels {
+
+    /** A short name for logs and benchmark tables, e.g. {@code scalar} or {@code simd-256}. */
+    String name();
+
+    /**
+     * The fused pass of the full loss over rows {@code [rowStart, rowEnd)}: {@code mv} row i (modified) is overwritten
+     * with M[i,:]·V for every i in the range (other rows untouched), and {@code mtu[j,:] += M[i,j]·U[i,:]} (modified)
+     * for every stored (i, j) of the range. {@code m}, {@code u}, {@code v} are not modified.
+     */
+    void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
+            DenseMatrix mtu);
+
+    /**
+     * The fused pass of the observed-entries loss ½Σ_Ω(uᵢ·vⱼ − Mᵢⱼ)² over rows {@code [rowStart, rowEnd)}, with the
+     * residual eᵢⱼ = uᵢ·vⱼ − Mᵢⱼ of each stored entry formed once and used for both gradients:
+     * {@code pu} row i (modified) is overwritten with −Σⱼ eᵢⱼ·vⱼ for every i in the range, and
+     * {@code pv[j,:] −= eᵢⱼ·uᵢ} (modified) for every stored (i, j) of the range. So pu and pv hold minus the data
+     * gradients, the "P" of {@link FactorKernels#gradientStep} (whose step X −= η(X·A − P) then steps the observed
+     * loss with A = λI).
+     *
+     * @return Σ eᵢⱼ² over the stored entries of the range, accumulated in double
+     */
+    double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix pu,
+            DenseMatrix pv);
+
+    /**
+     * Σ (uᵢ·vⱼ − Mᵢⱼ)² over the stored entries of rows {@code [rowStart, rowEnd)}, accumulated in double (the loss on
+     * a held-out set). Nothing is modified.
+     */
+    double residualSquared(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd);
+}

@@ -1,0 +1,324 @@
+package org.autobalance.kernel.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * The sparse passes for float32: SIMD over r for every stored entry (the gathered row of V, the scatter-added row of
+ * the d2-side output and the row of U are each ⌈r/L⌉ vectors; rows are padded to 64 bytes with zeros, so whole vectors
+ * never leave a row and the padding lanes compute 0 + m·0).
+ *
+ * <p>Register use: for up to 4 vectors per factor row the d1-side accumulators and the row of U stay in registers
+ * for the whole row of M ({@code fused1}, {@code fused2}, {@code fused4}; wider ranks loop over groups of 4 vectors,
+ * re-reading the row's entries from L1). The accumulators of 1- and 2-vector rows are doubled (even and odd entries)
+ * so that two FMA chains per lane hide the FMA latency; they are added in a fixed order at the end of the row.
+ *
+ * <p>Precision: everything is formed in float (error ≲ n·u_f·Σ|terms| for a row of n entries, the bound of the
+ * contract tests); the residual's squares are summed in double. Dot products of the observed-entries pass sum their
+ * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
+ * results are bit-for-bit the same on every run, thread and JIT tier.
+ */
+final class FloatSparse {
+    static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
+    static final int L = S.length();
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
+    static final ByteOrder NO = ByteOrder.nativeOrder();
+    static final long BYTES = Float.BYTES;
+    static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    /** Lane permutations i → i xor h for h = L/2, L/4, …, 1: the fixed summation tree of {@link #sum}. */
+    private static final VectorShuffle<Float>[] TREE = tree();
+
+    private FloatSparse() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] tree() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] t = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
+        for (int s = 0; s < steps; s++) {
+            int h = L >> (s + 1);
+            t[s] = VectorShuffle.fromOp(S, i -> i ^ h);
+        }
+        return t;
+    }
+
+    /** The sum of the lanes of {@code x}, in a fixed pairwise order. */
+    static float sum(FloatVector x) {
+        for (VectorShuffle<Float> s : TREE) {
+            FloatVector e = VT.cast(x); // loop-carried: typed exactly at each use (see FloatFused#VT)
+            x = e.add(e.rearrange(s));
+        }
+        return VT.cast(x).lane(0);
+    }
+
+    private static FloatVector load(MemorySegment s, long offset) {
+        return VT.cast(FloatVector.fromMemorySegment(S, s, offset, NO));
+    }
+
+    static void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
+            DenseMatrix mtu) {
+        int nc = (u.cols() + L - 1) / L;
+        // U, V, MV and MᵀU all have r columns of one dtype, hence one stride
+        long st = (long) u.stride() * BYTES;
+        MemorySegment ptr = m.rowStarts();
+        MemorySegment col = m.columnIndices();
+        MemorySegment val = m.values();
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment mvs = mv.segment();
+        MemorySegment mts = mtu.segment();
+        for (int i = rs; i < re; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+            long ro = i * st;
+            int c = 0;
+            for (; c + 4 <= nc; c += 4) {
+                fused4(col, val, ks, ke, st, c * L * BYTES, us, vs, mvs, mts, ro);
+            }
+            if (c + 2 <= nc) {
+                fused2(col, val, ks, ke, st, c * L * BYTES, us, vs, mvs, mts, ro);
+                c += 2;
+            }
+            if (c < nc) {
+                fused1(col, val, ks, ke, st, c * L * BYTES, us, vs, mvs, mts, ro);
+            }
+        }
+    }
+
+    /** One vector of the factor rows at byte offset {@code off}, for the entries [ks, ke) of the row at {@code ro}. */
+    private static void fused1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        FloatVector u0 = load(us, ro + off);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        long k = ks;
+        for (; k + 2 <= ke; k += 2) {
+            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(vs, jo), a0);
+            x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
+            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
+            FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
+            b0 = y.fma(load(vs, jp), b0);
+            y.fma(u0, load(mts, jp)).intoMemorySegment(mts, jp, NO);
+        }
+        if (k < ke) {
+            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(vs, jo), a0);
+            x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
+        }
+        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
+    }
+
+    private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        long o1 = off + L * BYTES;
+        FloatVector u0 = load(us, ro + off);
+        FloatVector u1 = load(us, ro + o1);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        FloatVector b1 = VT.cast(FloatVector.zero(S));
+        long k = ks;
+        for (; k + 2 <= ke; k += 2) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(vs, j + off), a0);
+            a1 = x.fma(load(vs, j + o1), a1);
+            x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
+            x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
+            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
+            FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
+            b0 = y.fma(load(vs, jp + off), b0);
+            b1 = y.fma(load(vs, jp + o1), b1);
+            y.fma(u0, load(mts, jp + off)).intoMemorySegment(mts, jp + off, NO);
+            y.fma(u1, load(mts, jp + o1)).intoMemorySegment(mts, jp + o1, NO);
+        }
+        if (k < ke) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(vs, j + off), a0);
+            a1 = x.fma(load(vs, j + o1), a1);
+            x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
+            x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
+        }
+        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a1).add(b1).intoMemorySegment(mvs, ro + o1, NO);
+    }
+
+    private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        long o1 = off + L * BYTES;
+        long o2 = o1 + L * BYTES;
+        long o3 = o2 + L * BYTES;
+        FloatVector u0 = load(us, ro + off);
+        FloatVector u1 = load(us, ro + o1);
+        FloatVector u2 = load(us, ro + o2);
+        FloatVector u3 = load(us, ro + o3);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector a2 = VT.cast(FloatVector.zero(S));
+        FloatVector a3 = VT.cast(FloatVector.zero(S));
+        for (long k = ks; k < ke; k++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(vs, j + off), a0);
+            a1 = x.fma(load(vs, j + o1), a1);
+            a2 = x.fma(load(vs, j + o2), a2);
+            a3 = x.fma(load(vs, j + o3), a3);
+            x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
+            x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
+            x.fma(u2, load(mts, j + o2)).intoMemorySegment(mts, j + o2, NO);
+            x.fma(u3, load(mts, j + o3)).intoMemorySegment(mts, j + o3, NO);
+        }
+        VT.cast(a0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(mvs, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(mvs, ro + o3, NO);
+    }
+
+    /**
+     * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
+     * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row everything stays in registers; wider rows keep
+     * the row's accumulator in {@code acc} (L1).
+     */
+    static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
+            DenseMatrix pv, Scratch sc) {
+        int nc = (u.cols() + L - 1) / L;
+        long st = (long) u.stride() * BYTES;
+        MemorySegment ptr = m.rowStarts();
+        MemorySegment col = m.columnIndices();
+        MemorySegment val = m.values();
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment pus = pu.segment();
+        MemorySegment pvs = pv.segment();
+        float[] acc = nc > 2 ? sc.floats(0, nc * L) : null;
+        double squares = 0.0;
+        for (int i = rs; i < re; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+            long ro = i * st;
+            if (nc == 1) {
+                squares += observed1(col, val, ks, ke, st, us, vs, pus, pvs, ro);
+            } else if (nc == 2) {
+                squares += observed2(col, val, ks, ke, st, us, vs, pus, pvs, ro);
+            } else {
+                squares += observedWide(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, acc);
+            }
+        }
+        return squares;
+    }
+
+    private static double observed1(MemorySegment col, MemorySegment val, long ks, long ke, long st,
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro) {
+        FloatVector u0 = load(us, ro);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        double squares = 0.0;
+        for (long k = ks; k < ke; k++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector v0 = load(vs, j);
+            float e = sum(u0.mul(v0)) - val.getAtIndex(E, k);
+            squares += (double) e * e;
+            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
+            a0 = ne.fma(v0, a0);
+            ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
+        }
+        VT.cast(a0).intoMemorySegment(pus, ro, NO);
+        return squares;
+    }
+
+    private static double observed2(MemorySegment col, MemorySegment val, long ks, long ke, long st,
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro) {
+        long o1 = L * BYTES;
+        FloatVector u0 = load(us, ro);
+        FloatVector u1 = load(us, ro + o1);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        double squares = 0.0;
+        for (long k = ks; k < ke; k++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector v0 = load(vs, j);
+            FloatVector v1 = load(vs, j + o1);
+            float e = sum(u1.fma(v1, u0.mul(v0))) - val.getAtIndex(E, k);
+            squares += (double) e * e;
+            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
+            a0 = ne.fma(v0, a0);
+            a1 = ne.fma(v1, a1);
+            ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
+            ne.fma(u1, load(pvs, j + o1)).intoMemorySegment(pvs, j + o1, NO);
+        }
+        VT.cast(a0).intoMemorySegment(pus, ro, NO);
+        VT.cast(a1).intoMemorySegment(pus, ro + o1, NO);
+        return squares;
+    }
+
+    private static double observedWide(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, float[] acc) {
+        int n = nc * L;
+        java.util.Arrays.fill(acc, 0, n, 0f);
+        double squares = 0.0;
+        for (long k = ks; k < ke; k++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            float e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k);
+            squares += (double) e * e;
+            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
+            for (int c = 0; c < n; c += L) {
+                long o = c * BYTES;
+                ne.fma(load(vs, j + o), VT.cast(FloatVector.fromArray(S, acc, c))).intoArray(acc, c);
+                ne.fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
+            }
+        }
+        for (int c = 0; c < n; c += L) {
+            VT.cast(FloatVector.fromArray(S, acc, c)).intoMemorySegment(pus, ro + c * BYTES, NO);
+        }
+        return squares;
+    }
+
+    /** uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. */
+    private static float dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
+        FloatVector p0 = VT.cast(FloatVector.zero(S));
+        FloatVector p1 = VT.cast(FloatVector.zero(S));
+        int c = 0;
+        for (; c + 2 <= nc; c += 2) {
+            long o = c * L * BYTES;
+            p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
+            p1 = load(us, uo + o + L * BYTES).fma(load(vs, vo + o + L * BYTES), p1);
+        }
+        if (c < nc) {
+            long o = c * L * BYTES;
+            p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
+        }
+        return sum(p0.add(p1));
+    }
+
+    /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in float, squares in double. */
+    static double residualSquared(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re) {
+        int nc = (u.cols() + L - 1) / L;
+        long st = (long) u.stride() * BYTES;
+        MemorySegment ptr = m.rowStarts();
+        MemorySegment col = m.columnIndices();
+        MemorySegment val = m.values();
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        double squares = 0.0;
+        for (int i = rs; i < re; i++) {
+            long ro = i * st;
+            for (long k = ptr.getAtIndex(ValueLayout.JAVA_LONG, i); k < ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+                    k++) {
+                float e = dot(us, ro, vs, col.getAtIndex(ValueLayout.JAVA_INT, k) * st, nc) - val.getAtIndex(E, k);
+                squares += (double) e * e;
+            }
+        }
+        return squares;
+    }
+}

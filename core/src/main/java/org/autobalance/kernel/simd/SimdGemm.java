@@ -1,0 +1,60 @@
+package org.autobalance.kernel.simd;
+
+import java.lang.foreign.MemorySegment;
+import org.autobalance.kernel.GemmKernels;
+import org.autobalance.memory.DType;
+
+/**
+ * The Vector API GEMM of the network engine ({@link FloatGemm}, {@link DoubleGemm}); loaded reflectively by
+ * {@link org.autobalance.kernel.KernelProvider}. DoubleGemm is generated from FloatGemm by
+ * core/src/build/gen-simd-variants.py.
+ */
+public final class SimdGemm implements GemmKernels {
+
+    public SimdGemm() {
+        if (SimdSpecies.preferredBits() < 128) {
+            throw new UnsupportedOperationException("preferred vector width " + SimdSpecies.preferredBits()
+                    + " bits is below 128");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "simd-" + SimdSpecies.BITS;
+    }
+
+    @Override
+    public void gemm(DType dtype, boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda,
+            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        if (dtype == DType.FLOAT32) {
+            FloatGemm.gemm(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate ? FloatGemm.Epilogue.ACCUMULATE : FloatGemm.Epilogue.STORE);
+        } else {
+            DoubleGemm.gemm(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    accumulate ? DoubleGemm.Epilogue.ACCUMULATE : DoubleGemm.Epilogue.STORE);
+        }
+    }
+
+    @Override
+    public void gemmBiasActivation(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda,
+            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment bias,
+            boolean biasPerRow, double slope) {
+        if (dtype == DType.FLOAT32) {
+            FloatGemm.gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    new FloatGemm.Epilogue(false, true, bias, biasPerRow, (float) slope));
+        } else {
+            DoubleGemm.gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
+                    new DoubleGemm.Epilogue(false, true, bias, biasPerRow, slope));
+        }
+    }
+
+    @Override
+    public void activationSlope(DType dtype, int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d,
+            long dOff, int ldd, double slope) {
+        if (dtype == DType.FLOAT32) {
+            FloatGemm.activationSlope(m, n, y, yOff, ldy, d, dOff, ldd, (float) slope);
+        } else {
+            DoubleGemm.activationSlope(m, n, y, yOff, ldy, d, dOff, ldd, slope);
+        }
+    }
+}

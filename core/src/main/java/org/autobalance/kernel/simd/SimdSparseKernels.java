@@ -1,0 +1,58 @@
+package org.autobalance.kernel.simd;
+
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * {@link SparseKernels} on the incubating Vector API, float32 and float64 ({@code FloatSparse}, {@code DoubleSparse}):
+ * SIMD over r for each stored entry, at the width of {@code -Dautobalance.simd.bits} (as {@link SimdKernels}).
+ * Loaded only reflectively by {@link org.autobalance.kernel.KernelProvider}.
+ *
+ * <p>Determinism: all sums run in an order fixed by the code, so results are bit-for-bit identical run to run, on any
+ * thread, in the interpreter and in every JIT tier. Allocation: none per call once warm.
+ */
+public final class SimdSparseKernels implements SparseKernels {
+
+    /**
+     * Creates the kernels.
+     *
+     * @throws UnsupportedOperationException if the platform's preferred vector width is below 128 bits
+     */
+    public SimdSparseKernels() {
+        if (SimdSpecies.preferredBits() < 128) {
+            throw new UnsupportedOperationException("preferred vector width is " + SimdSpecies.preferredBits()
+                    + " bits, below the 128 the SIMD kernels need");
+        }
+    }
+
+    @Override
+    public String name() {
+        return "simd-" + SimdSpecies.BITS;
+    }
+
+    @Override
+    public void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
+            DenseMatrix mtu) {
+        if (m.dtype() == DType.FLOAT32) {
+            FloatSparse.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
+        } else {
+            DoubleSparse.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
+        }
+    }
+
+    @Override
+    public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
+            DenseMatrix pu, DenseMatrix pv) {
+        return m.dtype() == DType.FLOAT32
+                ? FloatSparse.observedPass(m, u, v, rowStart, rowEnd, pu, pv, Scratch.get())
+                : DoubleSparse.observedPass(m, u, v, rowStart, rowEnd, pu, pv, Scratch.get());
+    }
+
+    @Override
+    public double residualSquared(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd) {
+        return m.dtype() == DType.FLOAT32 ? FloatSparse.residualSquared(m, u, v, rowStart, rowEnd)
+                : DoubleSparse.residualSquared(m, u, v, rowStart, rowEnd);
+    }
+}

@@ -1,0 +1,158 @@
+package org.autobalance.network;
+
+import java.lang.foreign.MemorySegment;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * The quantities gradient flow conserves (paper-notes §1.3), read from a network's parameters in double precision.
+ *
+ * <ul>
+ *   <li>Per layer: ‖W_h‖² + ‖b_h‖², and the differences (‖W_h‖² + ‖b_h‖²) − ‖W_{h+1}‖² (the next layer's biases are
+ *       not in the pair: scaling layer h's weights and biases by c and W_{h+1} by 1/c is the symmetry).
+ *   <li>Per unit: for channel c of a hidden layer h (a unit of a dense layer), (‖W_h[c, :]‖² + b_h[c]²) − Σ of the
+ *       squares of the weights of layer h + 1 that read channel c (columns [c·B, (c + 1)·B) of W_{h+1}, B =
+ *       {@link Architecture#readerBlock}).
+ *   <li>Per linear pair (φ_h the identity): the channels × channels matrix
+ *       Q_h = W_hW_hᵀ + b_hb_hᵀ − Σ_{o, k} R_o,k R_o,kᵀ with R_o,k[c] = W_{h+1}[o, c·B + k], whose diagonal is the
+ *       per-unit values; conserved because any invertible mixing of the channels of layer h (undone by layer h + 1)
+ *       leaves a linear pair unchanged.
+ * </ul>
+ */
+public final class Invariants {
+    private Invariants() {
+    }
+
+    /** ‖W_h‖² + ‖b_h‖² for h = 1..N. */
+    public static double[] layerSquaredNorms(Parameters p) {
+        int depth = p.architecture().depth();
+        double[] s = new double[depth];
+        for (int h = 1; h <= depth; h++) {
+            s[h - 1] = squaredNorm(p.weights(h)) + (p.hasBiases() ? squaredNorm(p.biases(h)) : 0.0);
+        }
+        return s;
+    }
+
+    /** (‖W_h‖² + ‖b_h‖²) − ‖W_{h+1}‖² for h = 1..N−1, given {@link #layerSquaredNorms}. */
+    public static double[] layerDifferences(Parameters p, double[] layerSquaredNorms) {
+        int depth = p.architecture().depth();
+        double[] d = new double[depth - 1];
+        for (int h = 1; h < depth; h++) {
+            double next = layerSquaredNorms[h] - (p.hasBiases() ? squaredNorm(p.biases(h + 1)) : 0.0);
+            d[h - 1] = layerSquaredNorms[h - 1] - next;
+        }
+        return d;
+    }
+
+    /** The per-unit values of every hidden layer h = 1..N−1, concatenated in layer then channel order. */
+    public static double[] unitValues(Parameters p) {
+        Architecture arch = p.architecture();
+        int total = 0;
+        for (int h = 1; h < arch.depth(); h++) {
+            total += arch.layer(h).outChannels();
+        }
+        double[] u = new double[total];
+        int at = 0;
+        for (int h = 1; h < arch.depth(); h++) {
+            DenseMatrix w = p.weights(h);
+            DenseMatrix next = p.weights(h + 1);
+            int block = arch.readerBlock(h);
+            for (int c = 0; c < w.rows(); c++) {
+                double in = rowSquaredNorm(w, c);
+                if (p.hasBiases()) {
+                    double b = p.biases(h).get(0, c);
+                    in += b * b;
+                }
+                double out = 0.0;
+                for (int o = 0; o < next.rows(); o++) {
+                    out += rangeSquaredNorm(next, o, c * block, (c + 1) * block);
+                }
+                u[at++] = in - out;
+            }
+        }
+        return u;
+    }
+
+    /**
+     * Q_h of the class comment (channels × channels, row-major), or {@code null} when the activation after layer h
+     * is not linear (then only its diagonal, the per-unit values, is conserved).
+     */
+    public static double[] matrixInvariant(Parameters p, int h) {
+        Architecture arch = p.architecture();
+        if (!arch.layer(h).activation().isLinear()) {
+            return null;
+        }
+        double[][] w = rows(p.weights(h));
+        int ch = w.length;
+        double[] q = new double[ch * ch];
+        double[] b = null;
+        if (p.hasBiases()) {
+            b = rows(p.biases(h))[0];
+        }
+        for (int a = 0; a < ch; a++) {
+            for (int c = a; c < ch; c++) {
+                double s = dot(w[a], w[c]);
+                if (b != null) {
+                    s += b[a] * b[c];
+                }
+                q[a * ch + c] = s;
+            }
+        }
+        double[][] next = rows(p.weights(h + 1));
+        int block = arch.readerBlock(h);
+        for (double[] row : next) {
+            for (int a = 0; a < ch; a++) {
+                for (int c = a; c < ch; c++) {
+                    double s = 0.0;
+                    for (int k = 0; k < block; k++) {
+                        s += row[a * block + k] * row[c * block + k];
+                    }
+                    q[a * ch + c] -= s;
+                }
+            }
+        }
+        for (int a = 0; a < ch; a++) {
+            for (int c = 0; c < a; c++) {
+                q[a * ch + c] = q[c * ch + a];
+            }
+        }
+        return q;
+    }
+
+    /** ‖X‖²_F in double. */
+    public static double squaredNorm(DenseMatrix x) {
+        double s = 0.0;
+        for (int i = 0; i < x.rows(); i++) {
+            s += rowSquaredNorm(x, i);
+        }
+        return s;
+    }
+
+    private static double rowSquaredNorm(DenseMatrix x, int i) {
+        return rangeSquaredNorm(x, i, 0, x.cols());
+    }
+
+    private static double rangeSquaredNorm(DenseMatrix x, int i, int from, int to) {
+        MemorySegment s = x.segment();
+        DType t = x.dtype();
+        long base = (long) i * x.stride();
+        double sum = 0.0;
+        for (int j = from; j < to; j++) {
+            double v = Elements.get(s, t, base + j);
+            sum += v * v;
+        }
+        return sum;
+    }
+
+    private static double[][] rows(DenseMatrix x) {
+        return x.toArray();
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0.0;
+        for (int k = 0; k < a.length; k++) {
+            s += a[k] * b[k];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,34 @@
+package org.autobalance.network;
+
+import org.autobalance.observe.NetworkRecord;
+
+/**
+ * Thrown when training diverges: a non-finite loss or gradient, or a loss that grew a millionfold. The parameters of
+ * a diverged run are discarded; this exception carries where it happened and the last finite metrics.
+ */
+public final class NetworkDivergenceException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final long iteration;
+    private final transient NetworkRecord lastFinite;
+
+    NetworkDivergenceException(long iteration, String what, NetworkRecord lastFinite) {
+        super("gradient descent diverged at iteration " + iteration + ": " + what
+                + (lastFinite == null ? " (no finite iteration before it)"
+                        : String.format(" (last finite: iteration %d, eta %.6g, loss %.6g)", lastFinite.iteration(),
+                                lastFinite.eta(), lastFinite.loss()))
+                + "; try a smaller step (e.g. --schedule auto:0.1) or a smaller initialisation");
+        this.iteration = iteration;
+        this.lastFinite = lastFinite;
+    }
+
+    /** The iteration at which divergence was detected. */
+    public long iteration() {
+        return iteration;
+    }
+
+    /** The last record whose metrics were all finite, or {@code null} if the very first iteration failed. */
+    public NetworkRecord lastFinite() {
+        return lastFinite;
+    }
+}

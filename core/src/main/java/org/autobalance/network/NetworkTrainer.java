@@ -1,0 +1,352 @@
+package org.autobalance.network;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.autobalance.kernel.GemmKernels;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.NetworkListener;
+import org.autobalance.observe.NetworkRecord;
+import org.autobalance.parallel.ParallelPass;
+import org.autobalance.schedule.SpectralSchedule;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.schedule.TheorySchedule;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.StopReason;
+
+/**
+ * Full-batch gradient descent on L(W) = (1/(2n)) Σ_i ‖f(x_i; W) − y_i‖² for a deep homogeneous network
+ * ({@link Architecture}): W_h ← W_h − η_t ∇_{W_h}L and b_h ← b_h − η_t ∇_{b_h}L for every layer, all from the same
+ * old iterate (the gradient of every layer is computed before any layer moves), as analysed by Du, Hu &amp; Lee.
+ *
+ * <p>Every iteration yields a {@link NetworkRecord} with the conserved quantities of {@link Invariants}.
+ *
+ * <pre>{@code
+ * Architecture arch = Architecture.parse("dense:64,relu,dense:64,relu,dense:5", x.cols(), null);
+ * try (NetworkResult r = NetworkTrainer.builder(x, y, arch).schedule(new ConstantSchedule(0.05)).build().run()) {
+ *     System.out.println(r.loss() + " " + java.util.Arrays.toString(r.layerDifferences()));
+ * }
+ * }</pre>
+ */
+public final class NetworkTrainer {
+    /** A loss this many times its reference max(L₀, ‖Y‖²/(2n)) counts as divergence (as for the factorisation). */
+    static final double RUNAWAY_FACTOR = 1e6;
+
+    private final Settings config;
+
+    private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
+            NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
+            GemmKernels kernels, List<NetworkListener> listeners) {
+    }
+
+    private NetworkTrainer(Settings config) {
+        this.config = config;
+    }
+
+    /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */
+    public static Builder builder(DenseMatrix x, DenseMatrix y, Architecture architecture) {
+        return new Builder(x, y, architecture);
+    }
+
+    /** Settings of a run; {@link #build()} validates their combination. */
+    public static final class Builder {
+        private final DenseMatrix x;
+        private final DenseMatrix y;
+        private final Architecture arch;
+        private boolean biases;
+        private StepSchedule schedule = new SpectralSchedule(SpectralSchedule.DEFAULT_C);
+        private NetworkInitializer initializer = NetworkInitializer.small();
+        private int threads = 1;
+        private long seed = 42;
+        private long maxIterations = 10_000;
+        private double tolerance = Double.NaN;
+        private GemmKernels kernels = KernelProvider.gemm();
+        private final List<NetworkListener> listeners = new ArrayList<>();
+
+        private Builder(DenseMatrix x, DenseMatrix y, Architecture arch) {
+            this.x = Objects.requireNonNull(x, "inputs X must not be null");
+            this.y = Objects.requireNonNull(y, "targets Y must not be null");
+            this.arch = Objects.requireNonNull(arch, "architecture must not be null");
+        }
+
+        /** Whether every layer has a bias (default false, as in the paper's model). */
+        public Builder biases(boolean biases) {
+            this.biases = biases;
+            return this;
+        }
+
+        /** The step schedule (default {@code auto:0.5}, see {@link NetworkScale} for its σ). */
+        public Builder schedule(StepSchedule schedule) {
+            Objects.requireNonNull(schedule, "schedule must not be null");
+            if (schedule instanceof TheorySchedule) {
+                throw new IllegalArgumentException("schedule " + schedule.describe() + " is derived for the matrix "
+                        + "factorization; for a network use auto[:C], constant:ETA or decay:ETA0,DELTA");
+            }
+            this.schedule = schedule;
+            return this;
+        }
+
+        /** The initialiser (default {@link NetworkInitializer#small()}). */
+        public Builder initializer(NetworkInitializer initializer) {
+            this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
+            return this;
+        }
+
+        /** Worker threads (default 1); results are bit-for-bit reproducible for a fixed thread count and seed. */
+        public Builder threads(int threads) {
+            if (threads < 1 || threads > ParallelPass.MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be between 1 and " + ParallelPass.MAX_THREADS
+                        + ", got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Seed of the random initialisation and of the σ estimate (default 42). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Iteration limit (default 10 000); 0 returns the initial parameters. */
+        public Builder maxIterations(long maxIterations) {
+            if (maxIterations < 0) {
+                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
+            }
+            this.maxIterations = maxIterations;
+            return this;
+        }
+
+        /**
+         * Stop when ‖∇L‖·√(Σ_h ‖W_h‖² + ‖b_h‖²) ≤ tol·‖Y‖²_F/n. Both sides have the units of L (f is
+         * 1-homogeneous in each layer, so ∇_{W_h}L·W_h ~ L), and the test is unchanged when Y and the last layer
+         * are scaled together. 0 disables it. Default {@link Factorizer#defaultTolerance}.
+         */
+        public Builder tolerance(double tolerance) {
+            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
+            }
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /** Overrides the GEMM kernels chosen by {@link KernelProvider} (tests and benchmarks). */
+        public Builder kernels(GemmKernels kernels) {
+            this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
+            return this;
+        }
+
+        /** Adds a listener that receives every iteration record. */
+        public Builder listener(NetworkListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /** Validates the data against the architecture and the initial parameters. */
+        public NetworkTrainer build() {
+            if (x.isClosed() || y.isClosed()) {
+                throw new IllegalArgumentException("the data matrices are closed");
+            }
+            if (x.rows() != y.rows()) {
+                throw new IllegalArgumentException("X has " + x.rows() + " samples (rows) but Y has " + y.rows());
+            }
+            if (x.dtype() != y.dtype()) {
+                throw new IllegalArgumentException("X is " + x.dtype().label() + " but Y is " + y.dtype().label());
+            }
+            if (x.cols() != arch.inputFeatures()) {
+                throw new IllegalArgumentException("X has " + x.cols() + " features per sample but the network "
+                        + arch.describe() + " reads " + arch.inputFeatures());
+            }
+            if (y.cols() != arch.outputFeatures()) {
+                throw new IllegalArgumentException("Y has " + y.cols() + " outputs per sample but the network "
+                        + arch.describe() + " produces " + arch.outputFeatures());
+            }
+            requireFinite(x, "X");
+            requireFinite(y, "Y");
+            if (initializer instanceof NetworkInitializer.Given(Parameters p)) {
+                if (p.architecture().depth() != arch.depth() || p.hasBiases() != biases) {
+                    throw new IllegalArgumentException("the initial parameters belong to a different network");
+                }
+                for (int h = 1; h <= arch.depth(); h++) {
+                    Layer l = arch.layer(h);
+                    DenseMatrix w = p.weights(h);
+                    if (w.rows() != l.outChannels() || w.cols() != l.fanIn()) {
+                        throw new IllegalArgumentException("initial W" + h + " is " + w.rows() + " x " + w.cols()
+                                + ", expected " + l.outChannels() + " x " + l.fanIn());
+                    }
+                    requireFinite(w, "initial W" + h);
+                    if (biases) {
+                        requireFinite(p.biases(h), "initial b" + h);
+                    }
+                }
+            }
+            return new NetworkTrainer(new Settings(x, y, arch, biases, schedule, initializer, threads, seed,
+                    maxIterations, tolerance, kernels, List.copyOf(listeners)));
+        }
+    }
+
+    static void requireFinite(DenseMatrix m, String name) {
+        int[] at = m.firstNonFinite();
+        if (at != null) {
+            throw new IllegalArgumentException(name + " contains a non-finite value (" + m.get(at[0], at[1])
+                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
+        }
+    }
+
+    /**
+     * Trains.
+     *
+     * @param moreListeners listeners for this run only, after those of the builder
+     * @return the result, which owns the trained parameters
+     * @throws NetworkDivergenceException if the run diverges (the parameters are freed)
+     * @throws IllegalArgumentException if Y is all zeros (nothing to fit)
+     */
+    public NetworkResult run(NetworkListener... moreListeners) {
+        Settings c = config;
+        List<NetworkListener> all = new ArrayList<>(c.listeners());
+        all.addAll(List.of(moreListeners));
+        DType dtype = c.x().dtype();
+        int n = c.x().rows();
+        double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
+        double normY2 = Invariants.squaredNorm(c.y());
+        if (normY2 == 0.0) {
+            throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
+        }
+        Parameters params = new Parameters(c.arch(), dtype, c.biases());
+        boolean ok = false;
+        try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
+            double sigma = Double.NaN;
+            StepSchedule schedule = c.schedule();
+            if (schedule.needsSpectralNorm()) {
+                sigma = NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.seed());
+                schedule = schedule.resolve(sigma);
+            }
+            c.initializer().initialize(params, c.seed());
+            Loop loop = new Loop(c, all, params, step, schedule, normY2 / n, tolerance);
+            loop.iterate();
+            double loss = step.loss();
+            if (!Double.isFinite(loss)) {
+                throw new NetworkDivergenceException(loop.iterations, "the final loss is " + loss, loop.last);
+            }
+            double[] sq = Invariants.layerSquaredNorms(params);
+            NetworkResult result = new NetworkResult(params, loop.iterations, loop.stopReason, loss, sq,
+                    Invariants.layerDifferences(params, sq), loop.unitChange(params), loop.seconds, sigma,
+                    schedule.describe(), c.initializer().describe(), c.kernels().name(), c.threads());
+            ok = true;
+            return result;
+        } finally {
+            if (!ok) {
+                params.close();
+            }
+        }
+    }
+
+    /** The iteration loop and its state. */
+    private static final class Loop {
+        private final Settings c;
+        private final List<NetworkListener> listeners;
+        private final Parameters params;
+        private final TrainingStep step;
+        private final StepSchedule schedule;
+        private final double meanSquaredY;
+        private final double tolerance;
+        private final double[] units0;
+        private final double[][] matrices0;
+        long iterations;
+        StopReason stopReason = StopReason.MAX_ITERATIONS;
+        NetworkRecord last;
+        double seconds;
+
+        Loop(Settings c, List<NetworkListener> listeners, Parameters params, TrainingStep step, StepSchedule schedule,
+                double meanSquaredY, double tolerance) {
+            this.c = c;
+            this.listeners = listeners;
+            this.params = params;
+            this.step = step;
+            this.schedule = schedule;
+            this.meanSquaredY = meanSquaredY;
+            this.tolerance = tolerance;
+            this.units0 = Invariants.unitValues(params);
+            int pairs = c.arch().depth() - 1;
+            this.matrices0 = new double[pairs][];
+            for (int h = 1; h <= pairs; h++) {
+                matrices0[h - 1] = Invariants.matrixInvariant(params, h);
+            }
+        }
+
+        double unitChange(Parameters p) {
+            double[] u = Invariants.unitValues(p);
+            double max = 0.0;
+            for (int k = 0; k < u.length; k++) {
+                max = Math.max(max, Math.abs(u[k] - units0[k]));
+            }
+            return max;
+        }
+
+        void iterate() {
+            long start = System.nanoTime();
+            double referenceLoss = meanSquaredY / 2;
+            int pairs = c.arch().depth() - 1;
+            for (long t = 0; t < c.maxIterations(); t++) {
+                double loss = step.lossAndGradients();
+                if (t == 0) {
+                    referenceLoss = Math.max(referenceLoss, loss);
+                }
+                if (!Double.isFinite(loss)) {
+                    throw new NetworkDivergenceException(t, "the loss is " + loss, last);
+                }
+                if (loss > RUNAWAY_FACTOR * referenceLoss) {
+                    throw new NetworkDivergenceException(t, String.format("the loss grew to %.6g, over %.0g times "
+                            + "its reference %.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
+                }
+                double[] sq = Invariants.layerSquaredNorms(params);
+                double[] diffs = Invariants.layerDifferences(params, sq);
+                double unit = unitChange(params);
+                double[] matrix = new double[pairs];
+                for (int h = 1; h <= pairs; h++) {
+                    double[] q = matrices0[h - 1] == null ? null : Invariants.matrixInvariant(params, h);
+                    matrix[h - 1] = q == null ? Double.NaN : distance(q, matrices0[h - 1]);
+                }
+                double gradSq = 0.0;
+                for (double g : Invariants.layerSquaredNorms(step.gradients())) {
+                    gradSq += g;
+                }
+                double gradientNorm = Math.sqrt(gradSq);
+                if (!Double.isFinite(gradientNorm)) {
+                    throw new NetworkDivergenceException(t, "the gradient norm is " + gradientNorm, last);
+                }
+                double eta = schedule.eta(t);
+                step.update(eta);
+                long now = System.nanoTime();
+                seconds = (now - start) * 1e-9;
+                NetworkRecord record = new NetworkRecord(t, eta, loss, sq, diffs, unit, matrix, gradientNorm,
+                        seconds);
+                for (NetworkListener listener : listeners) {
+                    listener.onIteration(record);
+                }
+                last = record;
+                iterations = t + 1;
+                double paramNorm = 0.0;
+                for (double s : sq) {
+                    paramNorm += s;
+                }
+                if (tolerance > 0 && gradientNorm * Math.sqrt(paramNorm) <= tolerance * meanSquaredY) {
+                    stopReason = StopReason.CONVERGED;
+                    return;
+                }
+            }
+            seconds = (System.nanoTime() - start) * 1e-9;
+        }
+
+        private static double distance(double[] a, double[] b) {
+            double s = 0.0;
+            for (int k = 0; k < a.length; k++) {
+                double d = a[k] - b[k];
+                s += d * d;
+            }
+            return Math.sqrt(s);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package org.autobalance.network;
+
+import java.lang.foreign.MemorySegment;
+import org.autobalance.kernel.GemmKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.parallel.ParallelPass;
+
+/**
+ * One full-batch gradient-descent step on given parameters, without the observation of {@link NetworkTrainer}: the
+ * loss and every gradient from the current parameters, then W ← W − η∇L for all layers at once. What the trainer's
+ * loop is made of, and what the benchmarks time.
+ */
+public final class TrainingStep implements AutoCloseable {
+    private final Parameters params;
+    private final Parameters grads;
+    private final ParallelPass pass;
+    private final Backprop backprop;
+
+    /**
+     * @param x inputs, n × inputFeatures (not modified, not owned)
+     * @param y targets, n × outputFeatures (not modified, not owned)
+     * @param params the parameters (modified by {@link #update}, not owned)
+     * @param threads worker threads of the step's parallel pass
+     */
+    public TrainingStep(DenseMatrix x, DenseMatrix y, Parameters params, GemmKernels gemm, int threads) {
+        this.params = params;
+        Parameters g = new Parameters(params.architecture(), params.dtype(), params.hasBiases());
+        ParallelPass p = null;
+        try {
+            p = new ParallelPass(threads);
+            this.backprop = new Backprop(params.architecture(), x, y, params, gemm, p);
+        } catch (RuntimeException e) {
+            g.close();
+            if (p != null) {
+                p.close();
+            }
+            throw e;
+        }
+        this.grads = g;
+        this.pass = p;
+    }
+
+    /** L at the current parameters; the gradients (see {@link #gradients()}) are computed with it. */
+    public double lossAndGradients() {
+        return backprop.lossAndGradients(grads);
+    }
+
+    /** The gradients of the last {@link #lossAndGradients()} (owned by this step). */
+    public Parameters gradients() {
+        return grads;
+    }
+
+    /** L at the current parameters, forward pass only. */
+    public double loss() {
+        return backprop.loss();
+    }
+
+    /** W_h ← W_h − η∇_{W_h}L and b_h ← b_h − η∇_{b_h}L for every layer, the gradients all from the old W. */
+    public void update(double eta) {
+        for (int h = 1; h <= params.architecture().depth(); h++) {
+            update(params.weights(h), grads.weights(h), eta);
+            if (params.hasBiases()) {
+                update(params.biases(h), grads.biases(h), eta);
+            }
+        }
+    }
+
+    private static void update(DenseMatrix w, DenseMatrix g, double eta) {
+        MemorySegment ws = w.segment();
+        MemorySegment gs = g.segment();
+        DType t = w.dtype();
+        long count = (long) w.rows() * w.stride();
+        for (long k = 0; k < count; k++) {
+            Elements.set(ws, t, k, Elements.get(ws, t, k) - eta * Elements.get(gs, t, k));
+        }
+    }
+
+    @Override
+    public void close() {
+        backprop.close();
+        pass.close();
+        grads.close();
+    }
+}

@@ -1,0 +1,10 @@
+package org.autobalance.observe;
+
+/**
+ * Receives every {@link NetworkRecord} of a network training run, on the trainer's thread, between iterations. As
+ * for {@link IterationListener}: cheap or sampling; one that throws stops the run.
+ */
+@FunctionalInterface
+public interface NetworkListener {
+    void onIteration(NetworkRecord record);
+}

@@ -1,0 +1,258 @@
+package org.autobalance.parallel;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the
+ * reduction of the per-chunk partials with VᵀV, the gradient step on both factors, and the exact residual. Owns its
+ * scratch matrices; allocates nothing per iteration.
+ *
+ * <p>The target M is dense or sparse. For a sparse M the fused pass runs over its stored entries (rows split across
+ * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for
+ * the observed-entries loss (then "MV" and "MᵀU" hold minus the data gradients, −R_Ω·V and −R_Ωᵀ·U, and the pass
+ * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target.
+ *
+ * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
+ * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
+ * thread count.
+ */
+public final class IterationEngine implements AutoCloseable {
+    private final FactorKernels kernels;
+    private final ParallelPass pass;
+    /** The dense target, or null when M is sparse. */
+    private final DenseMatrix m;
+    /** The sparse target, or null when M is dense. */
+    private final SparseMatrix sparse;
+    /** Chunks of the sparse target's rows, split by stored entries. */
+    private final int[] sparseChunks;
+    /** The held-out entries (sparse runs only), or null. */
+    private final SparseMatrix heldOut;
+    private final int[] heldOutChunks;
+    private final int rows;
+    private final int cols;
+    private final DenseMatrix u;
+    private final DenseMatrix v;
+    private final int r;
+    private final DenseMatrix mv;
+    private final DenseMatrix mtu;
+    private final DenseMatrix[] mtuPartials;
+    private final double[][] gramUPartials;
+    private final double[][] gramVPartials;
+    /** UᵀU after {@link #fusedPass()} or {@link #grams()}, r × r row-major (read-only for callers). */
+    public final double[] gramU;
+    /** VᵀV, as {@link #gramU}. */
+    public final double[] gramV;
+
+    private final ParallelPass.RangeTask fusedTask;
+    /** The full-loss fused pass (the same as {@link #fusedTask} except for the observed-entries loss). */
+    private final ParallelPass.RangeTask multiplyTask;
+    private final ParallelPass.RangeTask heldOutTask;
+    private final ParallelPass.RangeTask reduceTask;
+    private final ParallelPass.RangeTask stepTask;
+    private final ParallelPass.RangeTask residualTask;
+    private final ParallelPass.RangeTask gramTask;
+    private double[] stepCoefficientsU;
+    private double[] stepCoefficientsV;
+    private double stepEta;
+
+    /** An engine over a dense M. */
+    public IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
+        this(kernels, null, pass, m, null, false, null, u, v);
+    }
+
+    /**
+     * An engine over a sparse M, for the full loss or (when {@code observed}) the observed-entries loss, with an
+     * optional held-out set of the same shape ({@code null} for none).
+     */
+    public IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
+            boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
+        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v);
+    }
+
+    private IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, DenseMatrix m,
+            SparseMatrix sparse, boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
+        this.kernels = kernels;
+        this.pass = pass;
+        this.m = m;
+        this.sparse = sparse;
+        this.u = u;
+        this.v = v;
+        this.r = u.cols();
+        int threads = pass.threads();
+        DType dtype = m != null ? m.dtype() : sparse.dtype();
+        this.rows = m != null ? m.rows() : sparse.rows();
+        this.cols = m != null ? m.cols() : sparse.cols();
+        this.sparseChunks = sparse == null ? null : sparse.partition(threads);
+        this.heldOut = heldOut;
+        this.heldOutChunks = heldOut == null ? null : heldOut.partition(threads);
+        this.mv = DenseMatrix.allocate(dtype, rows, r);
+        this.mtu = DenseMatrix.allocate(dtype, cols, r);
+        this.mtuPartials = new DenseMatrix[threads];
+        mtuPartials[0] = mtu; // with one chunk the partial is the result
+        for (int c = 1; c < threads; c++) {
+            mtuPartials[c] = DenseMatrix.allocate(dtype, cols, r);
+        }
+        this.gramUPartials = new double[threads][r * r];
+        this.gramVPartials = new double[threads][r * r];
+        this.gramU = new double[r * r];
+        this.gramV = new double[r * r];
+
+        if (m != null) {
+            this.fusedTask = (c, start, end) -> {
+                DenseMatrix partial = mtuPartials[c];
+                partial.segment().fill((byte) 0);
+                kernels.fusedPass(m, u, v, start, end, mv, partial);
+                Arrays.fill(gramUPartials[c], 0.0);
+                kernels.gram(u, start, end, gramUPartials[c]);
+                return kernels.dot(u, mv, start, end);
+            };
+            this.multiplyTask = fusedTask;
+            this.heldOutTask = null;
+        } else {
+            this.multiplyTask = (c, start, end) -> {
+                DenseMatrix partial = mtuPartials[c];
+                partial.segment().fill((byte) 0);
+                sparseKernels.fusedPass(sparse, u, v, start, end, mv, partial);
+                Arrays.fill(gramUPartials[c], 0.0);
+                kernels.gram(u, start, end, gramUPartials[c]);
+                return kernels.dot(u, mv, start, end);
+            };
+            this.fusedTask = !observed ? multiplyTask : (c, start, end) -> {
+                DenseMatrix partial = mtuPartials[c];
+                partial.segment().fill((byte) 0);
+                double squares = sparseKernels.observedPass(sparse, u, v, start, end, mv, partial);
+                Arrays.fill(gramUPartials[c], 0.0);
+                kernels.gram(u, start, end, gramUPartials[c]);
+                return squares;
+            };
+            this.heldOutTask = heldOut == null ? null
+                    : (c, start, end) -> sparseKernels.residualSquared(heldOut, u, v, start, end);
+        }
+        this.reduceTask = (c, start, end) -> {
+            if (mtuPartials.length > 1) {
+                addPartials(start, end);
+            }
+            Arrays.fill(gramVPartials[c], 0.0);
+            kernels.gram(v, start, end, gramVPartials[c]);
+            return 0.0;
+        };
+        this.stepTask = (c, start, end) -> (stepCoefficientsU == null ? 0.0
+                : kernels.gradientStep(u, mv, stepCoefficientsU, stepEta, start, end))
+                + (stepCoefficientsV == null ? 0.0 : kernels.gradientStep(v, mtu, stepCoefficientsV, stepEta,
+                        pass.chunkStart(c, v.rows()), pass.chunkStart(c + 1, v.rows())));
+        this.residualTask = m == null ? null : (c, start, end) -> kernels.residualSquared(m, u, v, start, end);
+        this.gramTask = (c, start, end) -> {
+            Arrays.fill(gramUPartials[c], 0.0);
+            Arrays.fill(gramVPartials[c], 0.0);
+            kernels.gram(u, start, end, gramUPartials[c]);
+            kernels.gram(v, pass.chunkStart(c, v.rows()), pass.chunkStart(c + 1, v.rows()), gramVPartials[c]);
+            return 0.0;
+        };
+    }
+
+    /**
+     * The fused pass and its reduction: afterwards MV, MᵀU, {@link #gramU} and {@link #gramV} hold the values at the
+     * current U, V. For the observed-entries loss "MV" and "MᵀU" hold −R_Ω·V and −R_Ωᵀ·U instead.
+     *
+     * @return ⟨U, MV⟩; for the observed-entries loss Σ_Ω e², twice its data term
+     */
+    public double fusedPass() {
+        return reduced(m != null ? pass.run(fusedTask, rows) : pass.run(fusedTask, sparseChunks));
+    }
+
+    /** As {@link #fusedPass()} but always the full-loss pass: MV and MᵀU of M's stored entries; returns ⟨U, MV⟩. */
+    public double multiply() {
+        return reduced(m != null ? pass.run(multiplyTask, rows) : pass.run(multiplyTask, sparseChunks));
+    }
+
+    private double reduced(double value) {
+        pass.run(reduceTask, cols);
+        sumInOrder(gramUPartials, gramU);
+        sumInOrder(gramVPartials, gramV);
+        return value;
+    }
+
+    /** Σ (uᵢ·vⱼ − Mᵢⱼ)² over the held-out entries at the current factors; NaN when there are none. */
+    public double heldOutSquared() {
+        return heldOut == null ? Double.NaN : pass.run(heldOutTask, heldOutChunks);
+    }
+
+    /** MV of the last fused pass. */
+    public DenseMatrix mv() {
+        return mv;
+    }
+
+    /** MᵀU of the last fused pass. */
+    public DenseMatrix mtu() {
+        return mtu;
+    }
+
+    /** Recomputes {@link #gramU} and {@link #gramV} from the current factors (no pass over M). */
+    public void grams() {
+        pass.run(gramTask, rows);
+        sumInOrder(gramUPartials, gramU);
+        sumInOrder(gramVPartials, gramV);
+    }
+
+    /**
+     * U −= η(U·aU − MV) and V −= η(V·aV − MᵀU), both from the old factors (simultaneous GD), using MV and MᵀU of the
+     * last {@link #fusedPass()}. A null coefficient matrix leaves that factor alone (alternating GD steps U, makes a
+     * second fused pass for MᵀU at the new U, then steps V).
+     *
+     * @return the squared gradient norm Σ‖U·aU − MV‖² + Σ‖V·aV − MᵀU‖² of the factors stepped
+     */
+    public double step(double[] aU, double[] aV, double eta) {
+        this.stepCoefficientsU = aU;
+        this.stepCoefficientsV = aV;
+        this.stepEta = eta;
+        return pass.run(stepTask, rows);
+    }
+
+    /** ‖UVᵀ − M‖²_F, exactly (residual rows formed on the fly); dense M only. */
+    public double residualSquared() {
+        return pass.run(residualTask, rows);
+    }
+
+    private void addPartials(int startRow, int endRow) {
+        boolean f32 = mtu.dtype() == DType.FLOAT32;
+        long from = (long) startRow * mtu.stride();
+        long to = (long) endRow * mtu.stride();
+        MemorySegment out = mtu.segment();
+        for (int c = 1; c < mtuPartials.length; c++) {
+            MemorySegment p = mtuPartials[c].segment();
+            for (long k = from; k < to; k++) {
+                if (f32) {
+                    out.setAtIndex(ValueLayout.JAVA_FLOAT, k, out.getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                            + p.getAtIndex(ValueLayout.JAVA_FLOAT, k));
+                } else {
+                    out.setAtIndex(ValueLayout.JAVA_DOUBLE, k, out.getAtIndex(ValueLayout.JAVA_DOUBLE, k)
+                            + p.getAtIndex(ValueLayout.JAVA_DOUBLE, k));
+                }
+            }
+        }
+    }
+
+    private static void sumInOrder(double[][] partials, double[] out) {
+        System.arraycopy(partials[0], 0, out, 0, out.length);
+        for (int c = 1; c < partials.length; c++) {
+            for (int k = 0; k < out.length; k++) {
+                out[k] += partials[c][k];
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        mv.close();
+        for (DenseMatrix p : mtuPartials) {
+            p.close();
+        }
+    }
+}

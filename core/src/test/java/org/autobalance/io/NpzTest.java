@@ -1,0 +1,120 @@
+package org.autobalance.io;
+
+import static org.autobalance.testing.Fixtures.csv;
+import static org.autobalance.testing.Fixtures.fixture;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The .npz reader against files written by scipy 1.17.1 ({@code make_sparse_fixtures.py}) and broken copies. */
+class NpzTest {
+    @TempDir
+    Path dir;
+
+    /** Each CSV is scipy's own {@code toarray()} of the matrix it saved; the reading must equal it exactly. */
+    @ParameterizedTest
+    @CsvSource({
+        "npz_csr.npz, npz_truth.csv, float64",
+        "npz_csc.npz, npz_truth.csv, float64",
+        "npz_coo.npz, npz_coo_truth.csv, float64",
+        "npz_csr_float32_int64.npz, npz_float32_truth.csv, float32",
+        "npz_csr_float32_int64.npz, npz_float32_truth.csv, float64",
+    })
+    void readsScipySaveNpz(String npz, String truth, String dtype) throws IOException {
+        double[][] expected = csv(truth);
+        DType t = DType.parse(dtype);
+        try (SparseMatrix s = Npz.read(fixture(npz), t); DenseMatrix d = s.toDense()) {
+            assertEquals(t, s.dtype());
+            assertArrayEquals(expected, d.toArray(), npz);
+        }
+    }
+
+    @Test
+    void storedFormsAgree() throws IOException {
+        // the compressed csr (deflated members) and the uncompressed csc (stored members) hold the same entries
+        try (SparseMatrix a = Npz.read(fixture("npz_csr.npz"), DType.FLOAT64);
+                SparseMatrix b = Npz.read(fixture("npz_csc.npz"), DType.FLOAT64)) {
+            assertEquals(a.nonZeros(), b.nonZeros());
+            for (long k = 0; k < a.nonZeros(); k++) {
+                assertEquals(a.column(k), b.column(k));
+                assertEquals(a.value(k), b.value(k));
+            }
+        }
+        try (ZipFile z = new ZipFile(fixture("npz_csc.npz").toFile())) {
+            assertEquals(ZipEntry.STORED, z.getEntry("data.npy").getMethod(), "fixture must exercise stored members");
+        }
+    }
+
+    @Test
+    void missingFileAndNonZipAreClear() throws IOException {
+        assertThrows(NoSuchFileException.class, () -> Npz.read(dir.resolve("none.npz"), DType.FLOAT64));
+        Path text = Files.writeString(dir.resolve("text.npz"), "not a zip");
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(text, DType.FLOAT64));
+        assertTrue(e.getMessage().contains("not a .npz file"), e.getMessage());
+    }
+
+    @Test
+    void missingMemberAndWrongFormatAreNamed() throws IOException {
+        Path noIndices = copyWithout("npz_csr.npz", "indices.npy", null, null);
+        assertMessage(noIndices, "no member 'indices.npy'");
+        Path bsr = copyWithout("npz_csr.npz", "format.npy", "format.npy", formatMember("bsr"));
+        assertMessage(bsr, "unsupported sparse format 'bsr'");
+    }
+
+    private void assertMessage(Path p, String fragment) {
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(p, DType.FLOAT64));
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    /** A 0-d '|S3' .npy member holding {@code text}, as save_npz writes the format. */
+    private static byte[] formatMember(String text) {
+        byte[] header = NpyHeader.encode("|S" + text.length(), false, new long[0]);
+        byte[] out = new byte[header.length + text.length()];
+        System.arraycopy(header, 0, out, 0, header.length);
+        System.arraycopy(text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, out, header.length,
+                text.length());
+        return out;
+    }
+
+    /** A copy of fixture {@code name} without member {@code drop}, plus {@code add} with {@code bytes} if not null. */
+    private Path copyWithout(String name, String drop, String add, byte[] bytes) throws IOException {
+        Path out = dir.resolve(name.replace(".npz", "-" + drop + ".npz"));
+        try (ZipFile in = new ZipFile(fixture(name).toFile());
+                ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(out))) {
+            for (ZipEntry e : java.util.Collections.list(in.entries())) {
+                if (e.getName().equals(drop)) {
+                    continue;
+                }
+                zos.putNextEntry(new ZipEntry(e.getName()));
+                try (var s = in.getInputStream(e)) {
+                    s.transferTo(zos);
+                }
+                zos.closeEntry();
+            }
+            if (add != null) {
+                zos.putNextEntry(new ZipEntry(add));
+                OutputStream o = zos;
+                o.write(bytes);
+                zos.closeEntry();
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,119 @@
+package org.autobalance.memory;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.autobalance.testing.RandomSparse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class SparseMatrixTest {
+
+    @Test
+    void builderSortsAndSumsDuplicatesInDoubleThenRoundsOnce() {
+        try (SparseMatrix.Builder b = SparseMatrix.builder(3, 4, 1)) { // grows from 16 entries
+            b.add(2, 3, 1.0);
+            b.add(0, 2, 0x1p-30);
+            b.add(0, 1, 5.0);
+            b.add(0, 2, 1.0); // 1 + 2^-30 is exact in double, rounds to 1 in float only after the sum
+            b.add(1, 0, 0.0); // an explicit zero stays stored
+            b.add(2, 3, -1.0); // sums to 0: stays stored
+            for (int k = 0; k < 40; k++) {
+                b.add(2, 0, 0.25);
+            }
+            try (SparseMatrix d = b.build(DType.FLOAT64); SparseMatrix f = b.build(DType.FLOAT32)) {
+                assertEquals(5, d.nonZeros());
+                assertArrayEquals(new long[] {0, 2, 3, 5}, new long[] {d.rowStart(0), d.rowStart(1), d.rowStart(2),
+                    d.rowStart(3)});
+                assertArrayEquals(new int[] {1, 2, 0, 0, 3}, new int[] {d.column(0), d.column(1), d.column(2),
+                    d.column(3), d.column(4)});
+                assertEquals(1.0 + 0x1p-30, d.get(0, 2));
+                assertEquals((float) (1.0 + 0x1p-30), f.get(0, 2));
+                assertEquals(10.0, d.get(2, 0));
+                assertTrue(d.isStored(1, 0));
+                assertTrue(d.isStored(2, 3));
+                assertFalse(d.isStored(1, 1));
+                assertEquals(0.0, d.get(1, 1));
+                assertEquals(25 + (1 + 0x1p-30) * (1 + 0x1p-30) + 100, d.normSquared());
+                assertEquals(5L * 12 + 4 * 8, d.bytes());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RandomSparse.Pattern.class)
+    void partitionSplitsRowsByStoredEntries(RandomSparse.Pattern pattern) {
+        RandomSparse.Sample s = RandomSparse.sample(pattern, 200, 150, 3);
+        try (SparseMatrix m = s.matrix(DType.FLOAT64)) {
+            for (int parts : new int[] {1, 2, 3, 8}) {
+                int[] b = m.partition(parts);
+                assertEquals(parts + 1, b.length);
+                assertEquals(0, b[0]);
+                assertEquals(m.rows(), b[parts]);
+                long work = m.nonZeros() + m.rows();
+                long heaviestRow = 0;
+                for (int i = 0; i < m.rows(); i++) {
+                    heaviestRow = Math.max(heaviestRow, m.rowStart(i + 1) - m.rowStart(i) + 1);
+                }
+                for (int c = 0; c < parts; c++) {
+                    assertTrue(b[c] <= b[c + 1]);
+                    long chunk = m.rowStart(b[c + 1]) - m.rowStart(b[c]) + (b[c + 1] - b[c]);
+                    // each chunk is within one row of its even share
+                    assertTrue(chunk <= work / parts + heaviestRow + 1, pattern + " chunk " + c + " of " + parts
+                            + " holds " + chunk + " of " + work);
+                }
+            }
+        }
+    }
+
+    @Test
+    void splitIsADeterministicPartitionOfTheStoredEntries() {
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, 60, 50, 5);
+        try (SparseMatrix m = s.matrix(DType.FLOAT32)) {
+            SparseMatrix[] a = m.split(0.25, 9);
+            SparseMatrix[] b = m.split(0.25, 9);
+            try (SparseMatrix kept = a[0]; SparseMatrix held = a[1]; SparseMatrix kept2 = b[0];
+                    SparseMatrix held2 = b[1]) {
+                assertEquals(m.nonZeros(), kept.nonZeros() + held.nonZeros());
+                assertEquals(held.nonZeros(), held2.nonZeros());
+                assertEquals(kept.nonZeros(), kept2.nonZeros());
+                // about a quarter: 4 standard deviations of the binomial
+                double expected = 0.25 * m.nonZeros();
+                assertTrue(Math.abs(held.nonZeros() - expected) < 4 * Math.sqrt(expected * 0.75));
+                for (int i = 0; i < m.rows(); i++) {
+                    for (int j = 0; j < m.cols(); j++) {
+                        boolean inKept = kept.isStored(i, j);
+                        boolean inHeld = held.isStored(i, j);
+                        assertEquals(m.isStored(i, j), inKept || inHeld);
+                        assertFalse(inKept && inHeld);
+                        assertEquals(m.get(i, j), kept.get(i, j) + held.get(i, j));
+                        assertEquals(inHeld, held2.isStored(i, j));
+                    }
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> m.split(1.0, 1));
+        }
+    }
+
+    @Test
+    void closedMatrixRefusesAccessAndToDenseCopies() {
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.DENSE_ROW, 7, 9, 6);
+        SparseMatrix m = s.matrix(DType.FLOAT64);
+        try (DenseMatrix d = m.toDense()) {
+            assertArrayEquals(s.values(), d.toArray());
+            assertNull(m.firstNonFinite());
+        }
+        m.close();
+        m.close();
+        assertTrue(m.isClosed());
+        assertThrows(IllegalStateException.class, () -> m.rowStart(0));
+        try (SparseMatrix.Builder b = SparseMatrix.builder(2, 2, 1)) {
+            assertThrows(IndexOutOfBoundsException.class, () -> b.add(2, 0, 1));
+        }
+    }
+}

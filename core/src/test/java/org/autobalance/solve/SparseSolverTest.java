@@ -1,0 +1,374 @@
+package org.autobalance.solve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.observe.Trajectory;
+import org.autobalance.parallel.IterationEngine;
+import org.autobalance.parallel.ParallelPass;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.Dense;
+import org.autobalance.testing.RandomSparse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The solver on a sparse M: the full loss against the dense engine, the observed-entries loss against finite
+ * differences, its exact one-step balance identity, recovery of a low-rank matrix from 10 % of its entries, and
+ * bit-for-bit reproducibility per thread count. All float64.
+ */
+class SparseSolverTest {
+    private static final double U64 = 0x1p-53;
+
+    /**
+     * T steps of the full loss on a sparse M equal T steps of the dense engine on the same matrix densified, within
+     * a bound derived from the rounding of one step propagated through the rest.
+     *
+     * <p>Per step the two engines differ only in how MV and MᵀU are summed (the sparse pass skips the zeros, the
+     * dense one adds them in another order): each gradient entry differs by at most 2(d + 2)·u·(‖M‖_F‖V‖_F +
+     * ‖U‖_F‖V‖²_F) (the summation bound of its terms, d the longer side), so the iterates by η times that, in each of
+     * the d·r entries at most. A difference δ in the iterate grows by at most (1 + η·L) per later step, L a bound on
+     * the Lipschitz constant of the gradient on the iterates: ‖M‖_F + 3(‖U‖²_F + ‖V‖²_F) (the norm of the Hessian of
+     * f). Summing the per-step differences with their growth gives the bound; an error in the sparse pass (a wrong
+     * index, a dropped entry) changes the iterates by O(1) relative and fails it by orders of magnitude. The
+     * alternating variant makes two passes per iteration (twice the per-step difference); the regularised one adds
+     * λ·3(‖U‖²_F + ‖V‖²_F) to the Lipschitz bound (the Hessian of its balance term).
+     */
+    @ParameterizedTest
+    @CsvSource({"UNIFORM, 31, 23, 3, 1, simultaneous", "POWER_LAW, 47, 61, 5, 2, simultaneous",
+        "EMPTY_ROWS_AND_COLUMNS, 29, 31, 4, 3, simultaneous", "DENSE_ROW, 9, 80, 2, 2, simultaneous",
+        "UNIFORM, 31, 23, 3, 2, alternating", "POWER_LAW, 47, 61, 5, 1, regularized:0.5"})
+    void fullLossIteratesEqualTheDenseEngine(RandomSparse.Pattern pattern, int d1, int d2, int r, int threads,
+            String variantSpec) {
+        Variant variant = Variant.parse(variantSpec);
+        double lambda = variant instanceof Variant.Regularized(double l) ? l : 0;
+        int passes = variant.alternating() ? 2 : 1;
+        RandomSparse.Sample sample = RandomSparse.sample(pattern, d1, d2, 41);
+        double[][] u0 = KnownMatrices.gaussian(d1, r, 0.3, 42);
+        double[][] v0 = KnownMatrices.gaussian(d2, r, 0.3, 43);
+        double eta = 0.05;
+        int steps = 20;
+        Runs.Run dense = Runs.run(sample.values(), u0, v0, variant, new ConstantSchedule(eta), steps, threads,
+                b -> b);
+        Trajectory trajectory = new Trajectory();
+        double[][] su;
+        double[][] sv;
+        try (SparseMatrix m = sample.matrix(DType.FLOAT64);
+                DenseMatrix u = DenseMatrix.of(DType.FLOAT64, u0);
+                DenseMatrix v = DenseMatrix.of(DType.FLOAT64, v0);
+                Result result = Factorizer.builder(m, r).schedule(new ConstantSchedule(eta)).variant(variant)
+                        .initializer(Initializer.given(u, v)).maxIterations(steps).tolerance(0).threads(threads)
+                        .listener(trajectory).build().run()) {
+            su = result.u().toArray();
+            sv = result.v().toArray();
+            assertEquals("full", result.objective());
+        }
+        double normM = Math.sqrt(squared(sample.values()));
+        double bound = 0;
+        int d = Math.max(d1, d2);
+        for (IterationRecord rec : dense.records()) {
+            double nu = rec.normU();
+            double nv = rec.normV();
+            double growth = Math.pow(1 + eta * (normM + 3 * (1 + lambda) * (nu * nu + nv * nv)), passes);
+            double perStep = passes * eta * 2.0 * (d + 2) * U64 * (normM * Math.max(nu, nv) + Math.max(nu, nv)
+                    * (1 + lambda) * (nu * nu + nv * nv)) * Math.sqrt((double) d * r);
+            bound = bound * growth + perStep;
+        }
+        assertTrue(Dense.maxAbsDifference(su, dense.u()) <= bound, "U differs from the dense engine by "
+                + Dense.maxAbsDifference(su, dense.u()) + " > " + bound);
+        assertTrue(Dense.maxAbsDifference(sv, dense.v()) <= bound, "V differs from the dense engine by "
+                + Dense.maxAbsDifference(sv, dense.v()) + " > " + bound);
+        // the records agree too: same loss (identity) and balance up to the same order of error
+        List<IterationRecord> sparseRecords = trajectory.records();
+        for (int t = 0; t < steps; t++) {
+            IterationRecord a = sparseRecords.get(t);
+            IterationRecord b = dense.records().get(t);
+            assertEquals(b.loss(), a.loss(), 1e-9 * normM * normM, "loss at t = " + t);
+            assertEquals(b.balance(), a.balance(), 1e-9 * (b.normU() * b.normU() + b.normV() * b.normV()));
+        }
+        // the sample must be one where the zeros matter: otherwise the full loss would equal the observed one
+        assertTrue(sample.nonZeros() < (long) d1 * d2);
+    }
+
+    /** ½Σ_Ω(uᵢ·vⱼ − Mᵢⱼ)² + λ/2(‖U‖² + ‖V‖²) in double, and Σ of the absolute values of its terms (for bounds). */
+    private static double[] observedLoss(RandomSparse.Sample s, double[][] u, double[][] v, double lambda) {
+        double f = 0;
+        double mag = 0;
+        for (int i = 0; i < s.rows(); i++) {
+            for (int j = 0; j < s.cols(); j++) {
+                if (s.stored()[i][j]) {
+                    double e = -s.values()[i][j];
+                    double em = Math.abs(e);
+                    for (int a = 0; a < u[0].length; a++) {
+                        e += u[i][a] * v[j][a];
+                        em += Math.abs(u[i][a] * v[j][a]);
+                    }
+                    f += 0.5 * e * e;
+                    mag += 0.5 * em * em;
+                }
+            }
+        }
+        double n = lambda / 2 * (squared(u) + squared(v));
+        return new double[] {f + n, mag + n};
+    }
+
+    /**
+     * The gradients of the observed pass equal central finite differences of the observed loss. Along one coordinate
+     * the loss is a quadratic polynomial (uᵢ·vⱼ is linear in each entry), so central differences have no truncation
+     * error: what remains is the rounding of the two loss evaluations, at most 2·γ_n·F/(2h) with F the sum of the
+     * absolute values of the loss's terms (n = r + 2 terms per residual, squared: (2r + 6)·u relative).
+     */
+    @ParameterizedTest
+    @CsvSource({"0.0, 1", "0.3, 2"})
+    void observedGradientsMatchFiniteDifferences(double lambda, int threads) {
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, 17, 13, 51);
+        int r = 3;
+        double[][] u = KnownMatrices.gaussian(17, r, 0.7, 52);
+        double[][] v = KnownMatrices.gaussian(13, r, 0.7, 53);
+        double[][] gu = new double[17][r];
+        double[][] gv = new double[13][r];
+        try (SparseMatrix m = s.matrix(DType.FLOAT64);
+                DenseMatrix uf = DenseMatrix.of(DType.FLOAT64, u);
+                DenseMatrix vf = DenseMatrix.of(DType.FLOAT64, v);
+                ParallelPass pass = new ParallelPass(threads);
+                IterationEngine engine = new IterationEngine(KernelProvider.kernels(), KernelProvider.sparseKernels(),
+                        pass, m, true, null, uf, vf)) {
+            double squares = engine.fusedPass();
+            assertEquals(observedLoss(s, u, v, 0)[0], squares / 2, 1e-12 * observedLoss(s, u, v, 0)[1]);
+            // the pass leaves P = −(data gradient); the objective adds λ·X
+            for (int i = 0; i < 17; i++) {
+                for (int a = 0; a < r; a++) {
+                    gu[i][a] = lambda * u[i][a] - engine.mv().get(i, a);
+                }
+            }
+            for (int j = 0; j < 13; j++) {
+                for (int a = 0; a < r; a++) {
+                    gv[j][a] = lambda * v[j][a] - engine.mtu().get(j, a);
+                }
+            }
+        }
+        double h = 1e-3;
+        double tol = 2 * (2 * r + 6) * U64 * observedLoss(s, u, v, lambda)[1] / (2 * h);
+        int checked = 0;
+        for (int which = 0; which < 2; which++) {
+            double[][] x = which == 0 ? u : v;
+            double[][] g = which == 0 ? gu : gv;
+            for (int i = 0; i < x.length; i++) {
+                for (int a = 0; a < r; a++) {
+                    double saved = x[i][a];
+                    x[i][a] = saved + h;
+                    double plus = observedLoss(s, u, v, lambda)[0];
+                    x[i][a] = saved - h;
+                    double minus = observedLoss(s, u, v, lambda)[0];
+                    x[i][a] = saved;
+                    double fd = (plus - minus) / (2 * h);
+                    // the pass's own rounding: each gradient entry sums at most d terms, ≪ the FD rounding
+                    assertEquals(fd, g[i][a], tol + 1e-13 * Math.abs(fd), (which == 0 ? "dU" : "dV") + "[" + i
+                            + "," + a + "]");
+                    checked += fd != 0 ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(checked > 40, "too few non-zero gradient entries checked: " + checked);
+    }
+
+    /**
+     * The paper's balance identity holds for the observed loss with λ = 0 exactly as for the full loss: with
+     * G_U = R_ΩV, G_V = R_ΩᵀU, UᵀG_U = (G_VᵀV)ᵀ, so the first-order terms of Δ(UᵀU − VᵀV) cancel and one simultaneous
+     * step changes the imbalance by exactly η²(G_UᵀG_U − G_VᵀG_V).
+     *
+     * <p>Bound: U₁ = U₀ − ηG_U is computed in float64 with each entry off by at most u·(|U₀| + η|G|) plus the error
+     * of G (≤ (n + r + 4)·u·Σ|terms|, bounded with absolute values); D is formed here in double from U₁ exactly as
+     * stored, with the summation bound (d + 2)·u·Σ|terms|. The η² term is made ≥ 10⁴ times that bound.
+     */
+    @Test
+    void observedStepChangesTheImbalanceByExactlyEtaSquaredTerms() {
+        int d1 = 23;
+        int d2 = 19;
+        int r = 3;
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, d1, d2, 61);
+        double[][] u0 = KnownMatrices.gaussian(d1, r, 1.0, 62);
+        double[][] v0 = KnownMatrices.gaussian(d2, r, 1.0, 63);
+        double[][] gu = new double[d1][r];
+        double[][] gv = new double[d2][r];
+        double[][] gua = new double[d1][r];
+        double[][] gva = new double[d2][r];
+        for (int i = 0; i < d1; i++) {
+            for (int j = 0; j < d2; j++) {
+                if (s.stored()[i][j]) {
+                    double e = -s.values()[i][j];
+                    double ea = Math.abs(e);
+                    for (int a = 0; a < r; a++) {
+                        e += u0[i][a] * v0[j][a];
+                        ea += Math.abs(u0[i][a] * v0[j][a]);
+                    }
+                    for (int a = 0; a < r; a++) {
+                        gu[i][a] += e * v0[j][a];
+                        gv[j][a] += e * u0[i][a];
+                        gua[i][a] += ea * Math.abs(v0[j][a]);
+                        gva[j][a] += ea * Math.abs(u0[i][a]);
+                    }
+                }
+            }
+        }
+        double eta = 0.05;
+        double[][] u1;
+        double[][] v1;
+        try (SparseMatrix m = s.matrix(DType.FLOAT64);
+                DenseMatrix u = DenseMatrix.of(DType.FLOAT64, u0);
+                DenseMatrix v = DenseMatrix.of(DType.FLOAT64, v0);
+                Result result = Factorizer.builder(m, r).objective(Objective.observed(0))
+                        .schedule(new ConstantSchedule(eta)).initializer(Initializer.given(u, v)).maxIterations(1)
+                        .tolerance(0).build().run()) {
+            u1 = result.u().toArray();
+            v1 = result.v().toArray();
+        }
+        int n = Math.max(d1, d2) + r + 4;
+        double[][] errU = new double[d1][r];
+        double[][] errV = new double[d2][r];
+        for (int i = 0; i < d1; i++) {
+            for (int a = 0; a < r; a++) {
+                errU[i][a] = U64 * (Math.abs(u0[i][a]) + eta * gua[i][a]) + eta * n * U64 * gua[i][a];
+            }
+        }
+        for (int j = 0; j < d2; j++) {
+            for (int a = 0; a < r; a++) {
+                errV[j][a] = U64 * (Math.abs(v0[j][a]) + eta * gva[j][a]) + eta * n * U64 * gva[j][a];
+            }
+        }
+        double minSignal = Double.MAX_VALUE;
+        for (int a = 0; a < r; a++) {
+            for (int b = 0; b < r; b++) {
+                double predicted = eta * eta * (gram(gu, a, b) - gram(gv, a, b));
+                double actual = (gram(u1, a, b) - gram(v1, a, b)) - (gram(u0, a, b) - gram(v0, a, b));
+                double tol = propagated(u1, errU, a, b) + propagated(v1, errV, a, b)
+                        + (Math.max(d1, d2) + 2) * U64 * 2 * (absGram(u1, a, b) + absGram(v1, a, b)
+                                + absGram(u0, a, b) + absGram(v0, a, b));
+                assertEquals(predicted, actual, tol, "imbalance change [" + a + "," + b + "]");
+                minSignal = Math.min(minSignal, Math.abs(predicted) / tol);
+            }
+        }
+        assertTrue(minSignal > 1e2, "the eta^2 term must dominate the rounding bound (ratio " + minSignal + ")");
+    }
+
+    private static double squared(double[][] x) {
+        double f = KnownMatrices.frobenius(x);
+        return f * f;
+    }
+
+    private static double gram(double[][] x, int a, int b) {
+        double s = 0;
+        for (double[] row : x) {
+            s += row[a] * row[b];
+        }
+        return s;
+    }
+
+    private static double absGram(double[][] x, int a, int b) {
+        double s = 0;
+        for (double[] row : x) {
+            s += Math.abs(row[a] * row[b]);
+        }
+        return s;
+    }
+
+    private static double propagated(double[][] x, double[][] err, int a, int b) {
+        double s = 0;
+        for (int i = 0; i < x.length; i++) {
+            s += Math.abs(x[i][a]) * err[i][b] + err[i][a] * Math.abs(x[i][b]) + err[i][a] * err[i][b];
+        }
+        return s;
+    }
+
+    /**
+     * Matrix completion: an exactly rank-3 200 × 150 matrix from a random 10 % of its entries, gradient descent on
+     * the observed loss from the default small start, recovers every entry to a relative error below 10⁻⁶ (float64),
+     * and the held-out RMSE in the records falls with it. 3000 observations against the (d1 + d2 − r)·r = 1041
+     * degrees of freedom: enough for uniform sampling of an incoherent (Gaussian-factor) matrix.
+     */
+    @Test
+    void recoversAnExactlyLowRankMatrixFromTenPercentOfItsEntries() {
+        int d1 = 200;
+        int d2 = 150;
+        int r = 3;
+        double[][] truth = Dense.multiply(KnownMatrices.gaussian(d1, r, 1.0, 71), Dense.transpose(KnownMatrices.gaussian(d2, r,
+                1.0, 72)));
+        SplittableRandom random = new SplittableRandom(73);
+        Trajectory trajectory = new Trajectory();
+        double[][] u;
+        double[][] v;
+        try (SparseMatrix.Builder observed = SparseMatrix.builder(d1, d2, d1 * d2 / 10);
+                SparseMatrix.Builder unobserved = SparseMatrix.builder(d1, d2, d1 * d2)) {
+            for (int i = 0; i < d1; i++) {
+                for (int j = 0; j < d2; j++) {
+                    (random.nextDouble() < 0.1 ? observed : unobserved).add(i, j, truth[i][j]);
+                }
+            }
+            try (SparseMatrix m = observed.build(DType.FLOAT64);
+                    SparseMatrix rest = unobserved.build(DType.FLOAT64);
+                    Result result = Factorizer.builder(m, r).objective(Objective.observed(0)).heldOut(rest)
+                            // the default 1.5e-8 relative gradient leaves ~2e-6 on the unobserved entries (the
+                            // sampling operator amplifies the error off Ω): ask for 1e-11
+                            .tolerance(1e-11).maxIterations(20_000).threads(2).listener(trajectory).build().run()) {
+                assertEquals(StopReason.CONVERGED, result.stopReason());
+                u = result.u().toArray();
+                v = result.v().toArray();
+                assertTrue(result.heldOutRmse() < trajectory.records().getFirst().heldOutRmse() * 1e-5);
+            }
+        }
+        double[][] diff = Dense.addScaled(Dense.multiply(u, Dense.transpose(v)), -1, truth);
+        double relative = Math.sqrt(squared(diff) / squared(truth));
+        assertTrue(relative < 1e-6, "relative error on all entries " + relative);
+    }
+
+    /** Runs are bit-for-bit reproducible for a fixed thread count, for both objectives (rows split by entries). */
+    @ParameterizedTest
+    @CsvSource({"full, 1", "full, 2", "full, 3", "observed, 2", "observed:0.1, 3"})
+    void reproducibleBitForBitPerThreadCount(String objective, int threads) {
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, 150, 120, 81);
+        double[][] first = null;
+        for (int run = 0; run < 2; run++) {
+            try (SparseMatrix m = s.matrix(DType.FLOAT32);
+                    Result result = Factorizer.builder(m, 9).objective(Objective.parse(objective)).threads(threads)
+                            .maxIterations(30).tolerance(0).build().run()) {
+                double[][] uv = Dense.multiply(result.u().toArray(), Dense.transpose(result.v().toArray()));
+                if (first == null) {
+                    first = uv;
+                } else {
+                    for (int i = 0; i < uv.length; i++) {
+                        for (int j = 0; j < uv[0].length; j++) {
+                            assertEquals(Double.doubleToRawLongBits(first[i][j]), Double.doubleToRawLongBits(uv[i][j]),
+                                    "run 2 differs at (" + i + ", " + j + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void invalidCombinationsAreRejected() {
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, 10, 8, 91);
+        try (SparseMatrix m = s.matrix(DType.FLOAT64); SparseMatrix other = s.matrix(DType.FLOAT32);
+                DenseMatrix dense = DenseMatrix.of(DType.FLOAT64, s.values())) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(dense, 2).objective(Objective.observed(0)).build());
+            assertThrows(IllegalArgumentException.class, () -> Factorizer.builder(m, 2).heldOut(m).build());
+            assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(m, 2).objective(Objective.observed(0)).heldOut(other).build());
+            assertThrows(IllegalArgumentException.class, () -> Factorizer.builder(m, 2).exactLossEvery(5).build());
+            assertThrows(IllegalArgumentException.class, () -> Objective.parse("observed:-1"));
+            assertThrows(IllegalArgumentException.class, () -> Objective.parse("partial"));
+        }
+    }
+}

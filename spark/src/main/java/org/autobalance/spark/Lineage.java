@@ -1,0 +1,90 @@
+package org.autobalance.spark;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * The chain of iterates U_0, U_1, … (each an RDD derived from the one before) and what it holds on the cluster.
+ *
+ * <p>Every {@code every} iterations the new iterate is checkpointed: reliably (files in the context's checkpoint
+ * directory, which survive a lost executor) when one is set, otherwise locally (in the executors' block managers,
+ * enough for an embedded local Spark). A checkpoint cuts the lineage, so a long run never builds a DAG deep enough to
+ * overflow the stack, and frees the broadcasts of the iterations before it. Between checkpoints, only the latest
+ * iterate and the last checkpointed one stay cached: a lost block of the latest is recomputed from the checkpoint,
+ * with the broadcasts kept since.
+ */
+final class Lineage implements AutoCloseable {
+    private final int every;
+    private final boolean reliable;
+    private final List<Broadcast<?>> broadcasts = new ArrayList<>();
+    private JavaRDD<FactorBlock> anchor;
+    private JavaRDD<FactorBlock> current;
+    private JavaRDD<FactorBlock> pending;
+
+    Lineage(JavaSparkContext sc, int every) {
+        this.every = every;
+        this.reliable = sc.getCheckpointDir().isPresent();
+    }
+
+    /** A broadcast that computing the iterates from the last checkpoint on needs. */
+    void keep(Broadcast<?> broadcast) {
+        broadcasts.add(broadcast);
+    }
+
+    /** Marks iterate {@code t} for checkpointing when t is a multiple of the interval (before its first action). */
+    void checkpointIfDue(JavaRDD<FactorBlock> iterate, long t) {
+        if (t % every == 0) {
+            if (reliable) {
+                iterate.checkpoint();
+            } else {
+                iterate.rdd().localCheckpoint();
+            }
+            pending = iterate;
+        }
+    }
+
+    /** Makes {@code next}, just computed by an action, the latest iterate and releases what it no longer needs. */
+    void advance(JavaRDD<FactorBlock> next) {
+        JavaRDD<FactorBlock> previous = current;
+        current = next;
+        if (pending == next) {
+            // the action that computed it also wrote its checkpoint: nothing before it is needed any more
+            pending = null;
+            // unpersist, not destroy: the checkpointed RDD keeps its (now unused) closure, which is serialized with
+            // every later task and would fail on a destroyed broadcast; the driver's copy goes with the RDDs
+            broadcasts.forEach(b -> b.unpersist(false));
+            broadcasts.clear();
+            if (anchor != null && anchor != previous) {
+                anchor.unpersist(false);
+            }
+            anchor = next;
+        }
+        if (previous != null && previous != anchor) {
+            previous.unpersist(false);
+        }
+    }
+
+    /** The latest iterate. */
+    JavaRDD<FactorBlock> current() {
+        return current;
+    }
+
+    /** Unpersists every cached iterate and the broadcasts kept. */
+    @Override
+    public void close() {
+        if (current != null) {
+            current.unpersist(false);
+        }
+        if (anchor != null && anchor != current) {
+            anchor.unpersist(false);
+        }
+        if (pending != null && pending != current) {
+            pending.unpersist(false);
+        }
+        broadcasts.forEach(b -> b.unpersist(false));
+        broadcasts.clear();
+    }
+}

@@ -1,0 +1,217 @@
+package org.autobalance.spark;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * Where M comes from, validated on the driver (shape, and for shards every shard's header) before any work, and read
+ * by the executors: each partition's task reads its own rows into a {@link MatrixBlock}; M never passes through the
+ * driver into Spark.
+ *
+ * <ul>
+ *   <li>a single Matrix Market file ({@code .mtx}): for small cases; every task reads the file and keeps its rows
+ *       (the format is column-major), split into {@code partitions} contiguous row ranges as the engine splits rows
+ *       between threads;
+ *   <li>a directory of row-block shards and Parquet: see {@link ShardDirectory} and {@link ParquetRows}.
+ * </ul>
+ */
+public abstract class MatrixSource implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final long rows;
+    private final int cols;
+
+    MatrixSource(long rows, int cols) {
+        this.rows = rows;
+        this.cols = cols;
+    }
+
+    /** d1. */
+    public long rows() {
+        return rows;
+    }
+
+    /** d2. */
+    public int cols() {
+        return cols;
+    }
+
+    /** The number of partitions (row blocks). */
+    public abstract int partitions();
+
+    /**
+     * First row of partition {@code p} of {@code partitions} contiguous row ranges: the engine's chunk boundary
+     * {@code rows·p/partitions}, so that P partitions split the rows where P engine threads do.
+     */
+    long chunkStart(int p) {
+        return rows * p / partitions();
+    }
+
+    /** The rows of each of the {@link #chunkStart} ranges. */
+    long[] chunkRows() {
+        long[] counts = new long[partitions()];
+        for (int p = 0; p < counts.length; p++) {
+            counts[p] = chunkStart(p + 1) - chunkStart(p);
+        }
+        return counts;
+    }
+
+    /** 0, 1, …, n−1, one per partition: what each partition's task reads its block from. */
+    static JavaRDD<Integer> partitionIndices(JavaSparkContext sc, int n) {
+        List<Integer> indices = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            indices.add(p);
+        }
+        return sc.parallelize(indices, n);
+    }
+
+    /** The rows of each partition, in partition (= row) order. */
+    public abstract long[] partitionRows();
+
+    /** What the input is, for messages and the summary. */
+    public abstract String describe();
+
+    /** One block per partition, in row order, read by the executors; not persisted (the caller caches it). */
+    abstract JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype);
+
+    /**
+     * The input at {@code path}: a directory of {@code .npy} shards, a Parquet file or directory, or a single
+     * {@code .mtx} or {@code .npy} file (split into {@code partitions} row ranges; ignored for shards, whose layout
+     * sets the partitioning, and for Parquet, when 0).
+     *
+     * @throws IllegalArgumentException naming the file and the problem, for anything unreadable or inconsistent
+     */
+    public static MatrixSource open(JavaSparkContext sc, Path path, int partitions) {
+        if (!Files.exists(path)) {
+            throw new IllegalArgumentException("input " + path + " does not exist");
+        }
+        String name = path.getFileName().toString();
+        if (ParquetRows.isParquet(path)) {
+            return ParquetRows.of(sc, path, partitions);
+        }
+        if (Files.isDirectory(path)) {
+            return ShardDirectory.of(path);
+        }
+        if (name.endsWith(".npy")) {
+            return SingleFile.npy(path, partitions);
+        }
+        return SingleFile.matrixMarket(path, partitions);
+    }
+
+    /** A single file read whole by every task, which keeps its contiguous range of rows. */
+    static final class SingleFile extends MatrixSource {
+        private static final long serialVersionUID = 1L;
+
+        private final String path;
+        private final boolean npy;
+        private final int partitions;
+
+        private SingleFile(String path, boolean npy, long rows, int cols, int partitions) {
+            super(rows, cols);
+            this.path = path;
+            this.npy = npy;
+            this.partitions = partitions;
+        }
+
+        static SingleFile matrixMarket(Path path, int partitions) {
+            // read once on the driver to validate it (a small case by definition) and learn the shape
+            try (DenseMatrix m = MatrixMarket.read(path, DType.FLOAT64)) {
+                return new SingleFile(path.toString(), false, m.rows(), m.cols(), checkPartitions(partitions,
+                        m.rows(), path));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read M from " + path + ": " + e.getMessage(), e);
+            }
+        }
+
+        static SingleFile npy(Path path, int partitions) {
+            long[] shape = ShardDirectory.shape(path);
+            return new SingleFile(path.toString(), true, shape[0], (int) shape[1],
+                    checkPartitions(partitions, shape[0], path));
+        }
+
+        private static int checkPartitions(int partitions, long rows, Path path) {
+            int p = partitions == 0 ? 1 : partitions;
+            if (p < 1 || p > rows) {
+                throw new IllegalArgumentException("--partitions must be between 1 and the " + rows + " rows of "
+                        + path + ", got " + partitions);
+            }
+            return p;
+        }
+
+        @Override
+        public int partitions() {
+            return partitions;
+        }
+
+        @Override
+        public long[] partitionRows() {
+            return chunkRows();
+        }
+
+        @Override
+        public String describe() {
+            return path;
+        }
+
+        @Override
+        JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
+            SingleFile source = this;
+            return partitionIndices(sc, partitions).map(p -> source.read(p, dtype));
+        }
+
+        private MatrixBlock read(int p, DType dtype) {
+            requirePartition(p);
+            long first = chunkStart(p);
+            int count = (int) (chunkStart(p + 1) - first);
+            Path file = Path.of(path);
+            try (DenseMatrix whole = npy ? Npy.read(file, dtype) : MatrixMarket.read(file, dtype)) {
+                if (whole.rows() != rows() || whole.cols() != cols()) {
+                    throw new IllegalStateException("input " + path + " changed during the run: now " + whole.rows()
+                            + " x " + whole.cols() + ", was " + rows() + " x " + cols());
+                }
+                return new MatrixBlock(p, first, EngineAdapter.sliceRows(whole, first, count));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read M from " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * The one element of a partition's iterator. Reading past it also completes the iterator, which releases Spark's
+     * read lock on a cached block at once: for U's blocks, which a task copies before use. M's blocks are used in
+     * place, so their lock must hold while the task uses them (a block whose lock is released may be evicted, and
+     * eviction frees it): read them with {@code next()} and call {@link #end} when done.
+     */
+    static <T> T single(java.util.Iterator<T> elements) {
+        T element = elements.next();
+        end(elements);
+        return element;
+    }
+
+    /** Completes a partition's iterator after its one element (releasing the lock on a cached block). */
+    static void end(java.util.Iterator<?> elements) {
+        if (elements.hasNext()) {
+            throw new IllegalStateException("a partition holds more than one block");
+        }
+    }
+
+    /** Checks that the task computing a block is the partition the block belongs to (one element per partition). */
+    static void requirePartition(int p) {
+        TaskContext context = TaskContext.get();
+        if (context != null && context.partitionId() != p) {
+            throw new IllegalStateException("block " + p + " computed in partition " + context.partitionId());
+        }
+    }
+}

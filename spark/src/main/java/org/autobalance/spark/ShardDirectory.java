@@ -1,0 +1,199 @@
+package org.autobalance.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.autobalance.io.Npy;
+import org.autobalance.io.NpyHeader;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+
+/**
+ * M as a directory of row-block shards: {@code .npy} files named {@code <prefix><index>.npy} with one prefix and the
+ * indices 0, 1, …, n−1 (zero padding optional), e.g. {@code part-00000.npy}, {@code part-00001.npy}, … as
+ * {@code for i, b in enumerate(np.array_split(M, n)): np.save(f"M/part-{i:05d}.npy", b)} writes them. Shard k holds
+ * the next rows of M after shard k−1: every shard is a 2-D array with the same number of columns and the same dtype
+ * ({@code <f4} or {@code <f8}, C or Fortran order), at least one row each. Names starting with {@code .} or
+ * {@code _} are ignored (Spark's {@code _SUCCESS}, checksum files); any other file is an error.
+ *
+ * <p>One partition per shard. The driver reads every shard's header (a few hundred bytes each) and checks the whole
+ * layout before any work; each executor then reads its own shards' data.
+ */
+final class ShardDirectory extends MatrixSource {
+    private static final long serialVersionUID = 1L;
+    private static final Pattern SHARD = Pattern.compile("(.*?)(\\d+)\\.npy");
+
+    private final String[] shards;
+    private final long[] rowCounts;
+
+    private ShardDirectory(String[] shards, long[] rowCounts, int cols) {
+        super(sum(rowCounts), cols);
+        this.shards = shards;
+        this.rowCounts = rowCounts;
+    }
+
+    private static long sum(long[] counts) {
+        long s = 0;
+        for (long c : counts) {
+            s += c;
+        }
+        return s;
+    }
+
+    static ShardDirectory of(Path dir) {
+        TreeMap<Long, Path> byIndex = new TreeMap<>();
+        String prefix = null;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(".") || name.startsWith("_")) {
+                    continue;
+                }
+                Matcher m = SHARD.matcher(name);
+                if (!m.matches()) {
+                    throw new IllegalArgumentException("shard directory " + dir + ": unexpected file " + name
+                            + " (shards are named <prefix><index>.npy, e.g. part-00000.npy)");
+                }
+                if (prefix != null && !prefix.equals(m.group(1))) {
+                    throw new IllegalArgumentException("shard directory " + dir + ": shards " + byIndex.firstEntry()
+                            .getValue().getFileName() + " and " + name + " have different name prefixes");
+                }
+                prefix = m.group(1);
+                Path previous = byIndex.put(Long.parseLong(m.group(2)), f);
+                if (previous != null) {
+                    throw new IllegalArgumentException("shard directory " + dir + ": shards " + previous.getFileName()
+                            + " and " + name + " have the same index");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot list shard directory " + dir + ": " + e.getMessage(), e);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("shard directory " + dir + ": a shard index is too large", e);
+        }
+        if (byIndex.isEmpty()) {
+            throw new IllegalArgumentException("shard directory " + dir + " holds no .npy shards");
+        }
+        long expected = 0;
+        for (long index : byIndex.keySet()) {
+            if (index != expected) {
+                throw new IllegalArgumentException("shard directory " + dir + ": shard " + expected
+                        + " is missing (the indices must run 0.." + (byIndex.size() - 1) + " without gaps; found "
+                        + byIndex.get(index).getFileName() + " next)");
+            }
+            expected++;
+        }
+        List<String> shards = new ArrayList<>();
+        long[] rows = new long[byIndex.size()];
+        NpyHeader first = null;
+        int cols = 0;
+        for (Path shard : byIndex.values()) {
+            NpyHeader h = header(shard);
+            long[] shape = shape(h, shard);
+            if (first == null) {
+                first = h;
+                cols = (int) shape[1];
+            } else if (!h.descr().equals(first.descr())
+                    && !(h.kind() == first.kind() && h.itemSize() == first.itemSize())) {
+                throw new IllegalArgumentException("shard " + shard + ": dtype '" + h.descr() + "', but shard "
+                        + shards.get(0) + " has '" + first.descr() + "' (all shards must share one dtype)");
+            } else if (shape[1] != cols) {
+                throw new IllegalArgumentException("shard " + shard + ": " + shape[0] + " x " + shape[1] + ", but "
+                        + "shard " + shards.get(0) + " has " + cols + " columns (all shards must have the same "
+                        + "number of columns)");
+            }
+            rows[shards.size()] = shape[0];
+            shards.add(shard.toString());
+        }
+        return new ShardDirectory(shards.toArray(String[]::new), rows, cols);
+    }
+
+    /**
+     * The header of a {@code .npy} file, checked as a readable matrix whose data fills the file exactly (so a
+     * truncated shard is found before any work).
+     */
+    static NpyHeader header(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
+            long size = channel.size();
+            MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            NpyHeader h = NpyHeader.parse(bytes, file.toString());
+            Npy.matrixShape(h, file.toString());
+            if (h.dataBytes() != size - h.dataOffset()) {
+                throw new IllegalArgumentException(file + ": the header declares a " + h.shapeText() + " '"
+                        + h.descr() + "' array (" + h.dataBytes() + " bytes of data), the file holds "
+                        + (size - h.dataOffset()) + " bytes after the header");
+            }
+            return h;
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("shard " + file + " does not exist", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    private static long[] shape(NpyHeader h, Path file) {
+        try {
+            return Npy.matrixShape(h, file.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** {rows, cols} of a single {@code .npy} file, checked as {@link #header} does. */
+    static long[] shape(Path file) {
+        return shape(header(file), file);
+    }
+
+    @Override
+    public int partitions() {
+        return shards.length;
+    }
+
+    @Override
+    public long[] partitionRows() {
+        return rowCounts.clone();
+    }
+
+    @Override
+    public String describe() {
+        return Path.of(shards[0]).getParent() + " (" + shards.length + " shards)";
+    }
+
+    @Override
+    JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
+        ShardDirectory source = this;
+        return partitionIndices(sc, shards.length).map(p -> source.read(p, dtype));
+    }
+
+    private MatrixBlock read(int p, DType dtype) {
+        requirePartition(p);
+        long first = 0;
+        for (int k = 0; k < p; k++) {
+            first += rowCounts[k];
+        }
+        DenseMatrix block;
+        try {
+            block = Npy.read(Path.of(shards[p]), dtype);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read shard " + shards[p] + ": " + e.getMessage(), e);
+        }
+        if (block.rows() != rowCounts[p] || block.cols() != cols()) {
+            block.close();
+            throw new IllegalStateException("shard " + shards[p] + " changed during the run: now " + block.rows()
+                    + " x " + block.cols() + ", was " + rowCounts[p] + " x " + cols());
+        }
+        return new MatrixBlock(p, first, block);
+    }
+}

@@ -1,0 +1,473 @@
+package org.autobalance.spark;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.DoubleSupplier;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.schedule.SpectralSchedule;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.DivergenceException;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Initializer;
+import org.autobalance.solve.SmallLinearAlgebra;
+import org.autobalance.solve.StopReason;
+import org.autobalance.solve.Variant;
+
+/**
+ * The solver's gradient descent over a row-partitioned M on Apache Spark: the iteration of {@link Factorizer}, with
+ * each partition's rows of M cached off-heap on an executor and the core kernels doing the work inside the tasks.
+ *
+ * <p>Per iteration t, one Spark job: V_t, the step η_t and the coefficient matrix A_U are broadcast; each task makes
+ * the fused pass over its rows (MV_t stays in the task), steps its rows of U to a <em>new</em> block U_{t+1} (the
+ * cached U_t is never modified, so a retried task computes the same bits), and returns its partial MᵀU_t (d2 × r),
+ * ⟨U_t, MV_t⟩, its share of ‖∇_U‖² and UᵀU of its new rows. The driver adds the partials in partition order (so a run
+ * is bit-for-bit reproducible for a fixed partitioning), steps V and records the iteration. Only d2 × r + O(r²)
+ * numbers per partition travel to the driver, and V (d2 × r) back.
+ *
+ * <p>Variants: simultaneous and regularised GD have this shape exactly (their coefficients come from the Grams of
+ * (U_t, V_t), all known on the driver before the job); alternating GD makes its second pass at (U_{t+1}, V_t) inside
+ * the same task, as the engine does, so it is also one job per iteration.
+ *
+ * <p>Lineage: each U_t is an RDD derived from U_{t−1}; every {@code checkpointEvery} iterations it is checkpointed
+ * (reliably when the context has a checkpoint directory, otherwise locally), which cuts the lineage and releases the
+ * broadcasts of older iterations. M's blocks and every cached U are unpersisted when the run ends or fails, which frees
+ * the executors' native memory.
+ */
+public final class SparkFactorizer {
+    /** Checkpoint the iterate every this many iterations unless told otherwise. */
+    public static final int DEFAULT_CHECKPOINT_EVERY = 50;
+
+    private final Settings config;
+
+    private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
+            long maxIterations, double tolerance, Duration timeLimit, int checkpointEvery, int driverThreads,
+            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners) {
+    }
+
+    private SparkFactorizer(Settings config) {
+        this.config = config;
+    }
+
+    /** A builder for factorising at rank {@code rank}. */
+    public static Builder builder(int rank) {
+        return new Builder(rank);
+    }
+
+    /** Settings of a run; defaults as for {@link Factorizer.Builder}. */
+    public static final class Builder {
+        private final int rank;
+        private StepSchedule schedule = new SpectralSchedule(SpectralSchedule.DEFAULT_C);
+        private Initializer initializer = Initializer.small();
+        private Variant variant = Variant.SIMULTANEOUS;
+        private long seed = 42;
+        private long maxIterations = 10_000;
+        private double tolerance = Double.NaN;
+        private Duration timeLimit;
+        private int checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
+        private int driverThreads = Runtime.getRuntime().availableProcessors();
+        private long failIteration = -1;
+        private int failPartition = -1;
+        private DriverCosts costs;
+        private final List<IterationListener> listeners = new ArrayList<>();
+
+        private Builder(int rank) {
+            if (rank < 1) {
+                throw new IllegalArgumentException("rank must be at least 1, got " + rank);
+            }
+            this.rank = rank;
+        }
+
+        public Builder schedule(StepSchedule schedule) {
+            this.schedule = Objects.requireNonNull(schedule, "schedule must not be null");
+            return this;
+        }
+
+        public Builder initializer(Initializer initializer) {
+            this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
+            return this;
+        }
+
+        public Builder variant(Variant variant) {
+            this.variant = Objects.requireNonNull(variant, "variant must not be null");
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder maxIterations(long maxIterations) {
+            if (maxIterations < 0) {
+                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
+            }
+            this.maxIterations = maxIterations;
+            return this;
+        }
+
+        /** As {@link Factorizer.Builder#tolerance}; 0 runs exactly {@code maxIterations} iterations. */
+        public Builder tolerance(double tolerance) {
+            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
+            }
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        public Builder timeLimit(Duration timeLimit) {
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
+            }
+            this.timeLimit = timeLimit;
+            return this;
+        }
+
+        /** Cut the lineage every {@code k} iterations (k ≥ 1; default {@value #DEFAULT_CHECKPOINT_EVERY}). */
+        public Builder checkpointEvery(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("checkpoint interval must be at least 1, got " + k);
+            }
+            this.checkpointEvery = k;
+            return this;
+        }
+
+        /**
+         * Threads of the driver's share (V's step and Gram, O(d2·r²)); default the driver's processors. With as many
+         * threads as partitions, the driver's sums have the engine's chunking.
+         */
+        public Builder driverThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("driver threads must be at least 1, got " + threads);
+            }
+            this.driverThreads = threads;
+            return this;
+        }
+
+        /** Test hook: the first attempt of {@code partition}'s task at {@code iteration} throws (Spark retries it). */
+        Builder failOnce(long iteration, int partition) {
+            this.failIteration = iteration;
+            this.failPartition = partition;
+            return this;
+        }
+
+        /** Measurement hook: accumulate the driver's costs per iteration into {@code costs}. */
+        Builder costs(DriverCosts costs) {
+            this.costs = costs;
+            return this;
+        }
+
+        public Builder listener(IterationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        public SparkFactorizer build() {
+            return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
+                    tolerance, timeLimit, checkpointEvery, driverThreads, failIteration, failPartition, costs,
+                    List.copyOf(listeners)));
+        }
+    }
+
+    /**
+     * Runs gradient descent on the matrix of {@code source} in precision {@code dtype}.
+     *
+     * @param moreListeners listeners for this run only, after those of the builder
+     * @return the result: V and the metrics on the driver, U as cached blocks (close it to release them)
+     * @throws DivergenceException if the run diverges (everything is released)
+     * @throws IllegalArgumentException for an impossible rank, a zero M, or invalid supplied factors
+     */
+    public SparkResult run(JavaSparkContext sc, MatrixSource source, DType dtype, IterationListener... moreListeners) {
+        Settings c = config;
+        int r = c.rank();
+        long d1 = source.rows();
+        int d2 = source.cols();
+        long limit = Math.min(d1, d2);
+        if (r > limit) {
+            throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a " + d1
+                    + " x " + d2 + " matrix, got " + r);
+        }
+        if (c.initializer() instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
+            requireStart(u0, "U0", d1, r);
+            requireStart(v0, "V0", d2, r);
+        }
+        List<IterationListener> listeners = new ArrayList<>(c.listeners());
+        listeners.addAll(List.of(moreListeners));
+        double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
+        FactorKernels kernels = EngineAdapter.kernels();
+        Lineage lineage = new Lineage(sc, c.checkpointEvery());
+        JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
+        DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
+        boolean ok = false;
+        try (EngineAdapter.DriverPass driver = new EngineAdapter.DriverPass(kernels, c.driverThreads(), r);
+                DenseMatrix mtu = DenseMatrix.allocate(dtype, d2, r)) {
+            double normMSquared = sumInOrder(m.map(b -> kernels().dot(b.rows(), b.rows(), 0, b.rows().rows()))
+                    .collect());
+            if (normMSquared == 0.0) {
+                throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + r
+                        + " approximation is 0 and the relative error is undefined");
+            }
+            double[] sigma1 = {Double.NaN};
+            DoubleSupplier sigma1Supplier = () -> {
+                if (Double.isNaN(sigma1[0])) {
+                    sigma1[0] = SpectralNormJob.estimate(sc, m, dtype, d2, c.seed());
+                }
+                return sigma1[0];
+            };
+            StepSchedule schedule = c.schedule().needsSpectralNorm()
+                    ? c.schedule().resolve(sigma1Supplier.getAsDouble(), r) : c.schedule();
+            JavaRDD<FactorBlock> state = initialState(sc, m, c, v, d1, sigma1Supplier, schedule, lineage);
+            double[] gramU = sumInOrder(state.map(b -> b.partials().gramU()).collect(), r);
+            lineage.advance(state);
+            double[] gramV = new double[r * r];
+            driver.gram(v, gramV);
+
+            Loop loop = new Loop(listeners, normMSquared, tolerance, r);
+            long start = System.nanoTime();
+            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
+            double referenceLoss = normMSquared / 2;
+            double[] aU = new double[r * r];
+            double[] aV = new double[r * r];
+            DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
+            for (long t = 0; t < c.maxIterations(); t++) {
+                long t0 = System.nanoTime();
+                double eta = schedule.eta(t);
+                c.variant().coefficients(gramU, gramV, aU, aV);
+                Broadcast<IterationTask.Step> step = sc.broadcast(new IterationTask.Step(t, dtype, d2, r,
+                        EngineAdapter.toBytes(v), aU.clone(), eta, c.variant().alternating(),
+                        t == c.failIteration() ? c.failPartition() : -1));
+                lineage.keep(step);
+                JavaRDD<FactorBlock> next = state.zipPartitions(m, new IterationTask(step))
+                        .persist(StorageLevel.MEMORY_ONLY());
+                lineage.checkpointIfDue(next, t + 1);
+                long t1 = System.nanoTime();
+                List<Partials> parts = next.map(FactorBlock::partials).collect();
+                lineage.advance(next);
+                state = next;
+                long t2 = System.nanoTime();
+
+                double dot = 0.0;
+                double gradientSquared = 0.0;
+                EngineAdapter.copyInto(parts.get(0).mtu(), mtu);
+                for (int p = 0; p < parts.size(); p++) {
+                    dot += parts.get(p).dot();
+                    gradientSquared += parts.get(p).gradientSquared();
+                    if (p > 0) {
+                        EngineAdapter.add(mtu, parts.get(p).mtu());
+                    }
+                }
+                double[] gramUNext = sumInOrder(parts.stream().map(Partials::gramU).toList(), r);
+                double loss = 0.5 * (normMSquared - 2 * dot + SmallLinearAlgebra.inner(gramU, gramV));
+                if (t == 0) {
+                    referenceLoss = Math.max(referenceLoss, loss);
+                }
+                loop.checkLoss(t, loss, referenceLoss);
+                double normUSquared = SmallLinearAlgebra.trace(gramU, r);
+                double normVSquared = SmallLinearAlgebra.trace(gramV, r);
+                double balance = SmallLinearAlgebra.distance(gramU, gramV);
+                long t3 = System.nanoTime();
+                if (c.variant().alternating()) {
+                    // V's step sees the new U: its coefficients from UᵀU at U_{t+1}, MᵀU_{t+1} from the second pass
+                    c.variant().coefficients(gramUNext, gramV, aU, aV);
+                }
+                gradientSquared += driver.gradientStep(v, mtu, aV, eta);
+                double[] gramUAtT = gramU;
+                double[] gramVAtT = gramV.clone();
+                gramU = gramUNext;
+                driver.gram(v, gramV);
+                long now = System.nanoTime();
+                costs.iterations++;
+                costs.broadcastNanos += t1 - t0;
+                costs.jobNanos += t2 - t1;
+                costs.reduceNanos += t3 - t2;
+                costs.driverStepNanos += now - t3;
+                loop.seconds = (now - start) * 1e-9;
+                // the identity's loss can round to slightly below 0 near an exact fit
+                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
+                IterationRecord record = IterationRecord.builder().iteration(t).eta(eta).loss(loss, false)
+                        .relativeError(relativeError).balance(balance)
+                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared))
+                        .gradientNorm(Math.sqrt(gradientSquared)).seconds(loop.seconds).build();
+                if (loop.finish(record, gramUAtT, gramVAtT, normUSquared + normVSquared, now >= deadline,
+                        t + 1 == c.maxIterations())) {
+                    break;
+                }
+            }
+
+            Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
+            lineage.keep(finalV);
+            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
+            if (!Double.isFinite(residual)) {
+                throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
+            }
+            double normU = Math.sqrt(SmallLinearAlgebra.trace(gramU, r));
+            double normV = Math.sqrt(SmallLinearAlgebra.trace(gramV, r));
+            SparkResult result = new SparkResult(lineage, state, v, d1, loop.iterations, loop.stopReason,
+                    residual / 2, Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(gramU, gramV),
+                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
+                    c.initializer().describe(), kernels.name(), m.getNumPartitions());
+            ok = true;
+            return result;
+        } finally {
+            m.unpersist(false);
+            if (!ok) {
+                lineage.close();
+                v.close();
+            }
+        }
+    }
+
+    /**
+     * U₀ by the core initialiser on the driver (so the start is the engine's, bit for bit), then cut into the
+     * partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU of its rows.
+     */
+    private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
+            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule,
+            Lineage lineage) {
+        DType dtype = v.dtype();
+        int r = c.rank();
+        byte[] u0Bytes;
+        List<DenseMatrix> scratch = new ArrayList<>();
+        try (DenseMatrix u0 = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r)) {
+            c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
+                DenseMatrix mv = MatrixProducts.times(sc, m, v, d1);
+                scratch.add(mv);
+                return mv;
+            }));
+            u0Bytes = EngineAdapter.toBytes(u0);
+        } finally {
+            scratch.forEach(DenseMatrix::close);
+        }
+        requireFinite(v, "V0");
+        Broadcast<byte[]> u0 = sc.broadcast(u0Bytes);
+        lineage.keep(u0);
+        JavaRDD<FactorBlock> state = m.map(b -> {
+            try (DenseMatrix u = EngineAdapter.rowsFromBytes(u0.value(), dtype, b.firstRow(), b.rows().rows(), r)) {
+                double[] gram = new double[r * r];
+                kernels().gram(u, 0, u.rows(), gram);
+                return FactorBlock.of(b.partition(), u, new Partials(null, gram, 0.0, 0.0, 0.0));
+            }
+        }).persist(StorageLevel.MEMORY_ONLY());
+        lineage.checkpointIfDue(state, 0);
+        return state;
+    }
+
+    private static FactorKernels kernels() {
+        return EngineAdapter.kernels();
+    }
+
+    private static void requireStart(DenseMatrix x, String name, long rows, int r) {
+        if (x.rows() != rows || x.cols() != r) {
+            throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
+                    + ", expected " + rows + " x " + r + " at rank " + r);
+        }
+        requireFinite(x, "initial factor " + name);
+    }
+
+    private static void requireFinite(DenseMatrix x, String name) {
+        int[] at = x.firstNonFinite();
+        if (at != null) {
+            throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
+                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
+        }
+    }
+
+    /** Σ values in list (partition) order, as the engine's parallel pass adds its chunks. */
+    static double sumInOrder(List<Double> values) {
+        double s = 0.0;
+        for (double x : values) {
+            s += x;
+        }
+        return s;
+    }
+
+    /** The r × r matrices added in list order: a copy of the first, then each next one added. */
+    static double[] sumInOrder(List<double[]> matrices, int r) {
+        double[] out = matrices.get(0).clone();
+        for (int p = 1; p < matrices.size(); p++) {
+            double[] x = matrices.get(p);
+            for (int k = 0; k < r * r; k++) {
+                out[k] += x[k];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The solver's per-iteration bookkeeping (divergence, listeners, stop rules), as {@link Factorizer}'s loop does
+     * it on the records it makes. The stop rule's second-order half is the Gram-only part of the engine's plateau
+     * check: a stationary iterate is accepted as a minimiser when σ_r(UVᵀ)² ≥ ‖R‖²_F = 2f (Eckart–Young, no pass over
+     * M), the usual case of a well-separated rank-r signal. Where that does not settle it, the engine estimates σ₁(R)
+     * by power iteration on the residual; that distributed pass is not implemented, so the run goes on and, if a limit
+     * ends it there, reports {@code plateau} — never {@code converged} without the proof.
+     */
+    private static final class Loop {
+        private final List<IterationListener> listeners;
+        private final double normM;
+        private final double tolerance;
+        private final int r;
+        long iterations;
+        StopReason stopReason = StopReason.MAX_ITERATIONS;
+        IterationRecord last;
+        double seconds;
+
+        Loop(List<IterationListener> listeners, double normMSquared, double tolerance, int r) {
+            this.listeners = listeners;
+            this.normM = Math.sqrt(normMSquared);
+            this.tolerance = tolerance;
+            this.r = r;
+        }
+
+        void checkLoss(long t, double loss, double referenceLoss) {
+            if (!Double.isFinite(loss)) {
+                throw new DivergenceException(t, "the loss is " + loss, last);
+            }
+            if (loss > Factorizer.RUNAWAY_FACTOR * referenceLoss) {
+                throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its "
+                        + "reference %.6g", loss, Factorizer.RUNAWAY_FACTOR, referenceLoss), last);
+            }
+        }
+
+        /**
+         * Publishes the record of iterate t (whose Grams are given); true when the run stops after it.
+         *
+         * @param lastIteration whether t is the last iteration the limit allows
+         */
+        boolean finish(IterationRecord record, double[] gramU, double[] gramV, double normsSquared,
+                boolean pastDeadline, boolean lastIteration) {
+            if (!Double.isFinite(record.gradientNorm())) {
+                throw new DivergenceException(record.iteration(), "the gradient norm is " + record.gradientNorm(),
+                        last);
+            }
+            for (IterationListener listener : listeners) {
+                listener.onIteration(record);
+            }
+            last = record;
+            iterations = record.iteration() + 1;
+            boolean stationary = tolerance > 0
+                    && record.gradientNorm() <= tolerance * normM * Math.sqrt(normsSquared);
+            if (stationary) {
+                double weakest = SmallLinearAlgebra.productSingularValues(gramU, gramV, r)[r - 1];
+                if (weakest * weakest >= 2 * record.loss()) {
+                    stopReason = StopReason.CONVERGED;
+                    return true;
+                }
+            }
+            if (pastDeadline || lastIteration) {
+                stopReason = stationary ? StopReason.PLATEAU : pastDeadline ? StopReason.TIME_LIMIT
+                        : StopReason.MAX_ITERATIONS;
+                return pastDeadline;
+            }
+            return false;
+        }
+    }
+}

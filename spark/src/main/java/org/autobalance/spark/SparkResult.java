@@ -1,0 +1,140 @@
+package org.autobalance.spark;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
+
+/**
+ * The outcome of a {@link SparkFactorizer} run: V and the final metrics (exact, from a residual pass) on the driver,
+ * U as the cached blocks of the last iterate on the executors. {@link #close()} releases both.
+ */
+public final class SparkResult implements AutoCloseable {
+    private final Lineage lineage;
+    private final JavaRDD<FactorBlock> u;
+    private final DenseMatrix v;
+    private final long d1;
+    private final long iterations;
+    private final StopReason stopReason;
+    private final double loss;
+    private final double relativeError;
+    private final double balance;
+    private final double normU;
+    private final double normV;
+    private final double seconds;
+    private final double sigma1;
+    private final String schedule;
+    private final String variant;
+    private final String initializer;
+    private final String kernels;
+    private final int partitions;
+
+    SparkResult(Lineage lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1, long iterations,
+            StopReason stopReason, double loss, double relativeError, double balance, double normU, double normV,
+            double seconds, double sigma1, String schedule, String variant, String initializer, String kernels,
+            int partitions) {
+        this.lineage = lineage;
+        this.u = u;
+        this.v = v;
+        this.d1 = d1;
+        this.iterations = iterations;
+        this.stopReason = stopReason;
+        this.loss = loss;
+        this.relativeError = relativeError;
+        this.balance = balance;
+        this.normU = normU;
+        this.normV = normV;
+        this.seconds = seconds;
+        this.sigma1 = sigma1;
+        this.schedule = schedule;
+        this.variant = variant;
+        this.initializer = initializer;
+        this.kernels = kernels;
+        this.partitions = partitions;
+    }
+
+    /** V (d2 × r), owned by this result. */
+    public DenseMatrix v() {
+        return v;
+    }
+
+    public long iterations() {
+        return iterations;
+    }
+
+    public StopReason stopReason() {
+        return stopReason;
+    }
+
+    public double relativeError() {
+        return relativeError;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    /** U's blocks, in partition (row) order, on the executors. */
+    JavaRDD<FactorBlock> uBlocks() {
+        return u;
+    }
+
+    /** U (d1 × r) collected to the driver; for inputs small enough to write as one file. The caller closes it. */
+    public DenseMatrix collectU() {
+        List<FactorBlock> blocks = u.collect();
+        DType dtype = v.dtype();
+        DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), v.cols());
+        long first = 0;
+        for (FactorBlock b : blocks) {
+            try (DenseMatrix block = b.toMatrix()) {
+                EngineAdapter.copyRows(block, out, first);
+            }
+            first += b.rows();
+        }
+        return out;
+    }
+
+    /**
+     * The keys of the single-machine {@link Result#summary()}, with {@code threads} the number of partitions, plus
+     * {@code partitions} and {@code engine: spark}.
+     */
+    public Map<String, Object> summary() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("iterations", iterations);
+        s.put("loss", loss);
+        s.put("relative_error", relativeError);
+        s.put("balance", balance);
+        s.put("norm_u", normU);
+        s.put("norm_v", normV);
+        s.put("seconds", seconds);
+        s.put("stop_reason", stopReason.label());
+        s.put("d1", d1);
+        s.put("d2", v.rows());
+        s.put("rank", v.cols());
+        s.put("dtype", v.dtype().label());
+        s.put("schedule", schedule);
+        s.put("variant", variant);
+        s.put("init", initializer);
+        s.put("sigma1", sigma1);
+        s.put("kernels", kernels);
+        s.put("threads", partitions);
+        s.put("objective", "full");
+        s.put("partitions", partitions);
+        s.put("engine", "spark");
+        return s;
+    }
+
+    /** Unpersists U's blocks and frees V. */
+    @Override
+    public void close() {
+        try {
+            lineage.close();
+        } finally {
+            v.close();
+        }
+    }
+}

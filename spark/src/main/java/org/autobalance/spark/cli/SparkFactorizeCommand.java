@@ -1,0 +1,168 @@
+package org.autobalance.spark.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.autobalance.cli.OutFormatOption;
+import org.autobalance.cli.RunClock;
+import org.autobalance.cli.SolverOptions;
+import org.autobalance.cli.SolverRun;
+import org.autobalance.cli.UsageException;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.spark.MatrixSource;
+import org.autobalance.spark.SparkFactorizer;
+import org.autobalance.spark.SparkOutputs;
+import org.autobalance.spark.SparkResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code autobalance spark-factorize}: the factorize command on Apache Spark. */
+@Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent on Apache "
+                + "Spark: M split into row blocks, each cached off-heap on an executor.",
+            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize does. "
+                + "A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
+                + "summary.json."})
+public final class SparkFactorizeCommand implements Callable<Integer> {
+    /** A context to run in instead of starting one (tests share one per JVM); not stopped by the command. */
+    private final JavaSparkContext given;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master, e.g. local[2] (an embedded Spark, started and stopped here). Default: the "
+                    + "one spark-submit sets.")
+    private String master;
+
+    @Option(names = "--partitions", paramLabel = "P",
+            description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism). "
+                    + "A directory of shards has one partition per shard.")
+    private Integer partitions;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Reliable checkpoints of U here (a directory every executor can reach). Default: local "
+                    + "checkpoints, which do not survive a lost executor.")
+    private String checkpointDir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "K", defaultValue = "" + SparkFactorizer.DEFAULT_CHECKPOINT_EVERY,
+            description = "Cut the lineage every K iterations (default: ${DEFAULT-VALUE}).")
+    private int checkpointEvery;
+
+    @Option(names = "--input", required = true, paramLabel = "PATH",
+            description = "M: a Matrix Market (.mtx) or .npy file, a directory of .npy row-block shards "
+                    + "(part-00000.npy, part-00001.npy, ...), or Parquet with columns row and values.")
+    private Path input;
+
+    @Option(names = "--rank", required = true, paramLabel = "R", description = "The rank r, 1 <= r <= min(d1, d2).")
+    private int rank;
+
+    @Mixin
+    private SolverOptions options;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Directory for the factors and summary.json.")
+    private Path out;
+
+    @Mixin
+    private OutFormatOption outFormat;
+
+    @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
+    private Path log;
+
+    /** The command as the application jar runs it: it starts (and stops) its own Spark. */
+    public SparkFactorizeCommand() {
+        this(null);
+    }
+
+    SparkFactorizeCommand(JavaSparkContext given) {
+        this.given = given;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        DType dtype = options.dtype();
+        List<DenseMatrix> owned = new ArrayList<>();
+        JavaSparkContext[] started = new JavaSparkContext[1];
+        try {
+            SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
+                    outFormat.format(), log, new RunClock(), Map.of("input", input.toString()), () -> {
+                        SparkFactorizer.Builder builder = builder(dtype, owned);
+                        JavaSparkContext sc = given != null ? given : startSpark();
+                        started[0] = given != null ? null : sc;
+                        MatrixSource source = MatrixSource.open(sc, input,
+                                partitions == null ? sc.defaultParallelism() : partitions);
+                        SparkFactorizer factorizer = builder.build();
+                        return listeners -> {
+                            SparkResult result = factorizer.run(sc, source, dtype, listeners);
+                            return SparkOutputs.finished(result, source);
+                        };
+                    });
+        } catch (RuntimeException e) {
+            throw TaskFailures.unwrap(e);
+        } finally {
+            owned.forEach(DenseMatrix::close);
+            if (started[0] != null) {
+                started[0].stop();
+            }
+        }
+        return 0;
+    }
+
+    private SparkFactorizer.Builder builder(DType dtype, List<DenseMatrix> owned) {
+        SparkFactorizer.Builder b = SparkFactorizer.builder(rank)
+                .schedule(options.schedule())
+                .variant(options.variant())
+                .initializer(options.initializer(dtype, owned))
+                .seed(options.seed())
+                .timeLimit(options.timeLimit());
+        SolverOptions.option("--max-iter", () -> b.maxIterations(options.maxIterations()));
+        if (options.tolerance() != null) {
+            SolverOptions.option("--tol", () -> b.tolerance(options.tolerance()));
+        }
+        if (options.threads() != null) {
+            SolverOptions.option("--threads", () -> b.driverThreads(options.threads()));
+        }
+        SolverOptions.option("--checkpoint-every", () -> b.checkpointEvery(checkpointEvery));
+        if (partitions != null && partitions < 1) {
+            throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
+        }
+        return b;
+    }
+
+    /** The embedded local Spark of {@code --master}, or the context spark-submit configured. */
+    private JavaSparkContext startSpark() {
+        SparkConf conf = new SparkConf().setAppName("autobalance spark-factorize");
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            throw new UsageException("no Spark master: pass --master local[N], or run the application jar with "
+                    + "spark-submit", null);
+        }
+        if (conf.get("spark.master").startsWith("local")) {
+            // an embedded Spark for one command: no web UI, loopback only
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(
+                SparkSession.builder().config(conf).getOrCreate().sparkContext());
+        if (checkpointDir != null) {
+            try {
+                sc.setCheckpointDir(checkpointDir);
+            } catch (RuntimeException e) {
+                throw new UsageException("--checkpoint-dir " + checkpointDir + ": " + e.getMessage(), e);
+            }
+        }
+        return sc;
+    }
+}

@@ -1,0 +1,214 @@
+package org.autobalance.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.ExceptionFailure;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationRecord;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.DivergenceException;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Initializer;
+import org.autobalance.solve.Result;
+import org.autobalance.solve.Variant;
+import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.Dense;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Spark iteration against the single-machine engine, on a shared {@code local[2]} Spark. */
+@Tag("spark")
+class SparkFactorizerTest {
+    static final int D1 = 150;
+    static final int D2 = 97;
+    static final int RANK = 4;
+    static final int ITERATIONS = 100;
+    /** Checkpoint interval of the runs: 100 iterations cross three lineage cuts. */
+    static final int CHECKPOINT_EVERY = 30;
+    static final double SIGMA1 = 10;
+    /** η = 0.5/σ₁: below 1/σ₁, where gradient descent near a balanced optimum is non-expansive. */
+    static final double ETA = 0.5 / SIGMA1;
+
+    @TempDir
+    static Path dir;
+    static Path input;
+    static double[][] mValues;
+    /** A start near the optimum: the engine's factors after 300 iterations from a small random start. */
+    static double[][] uStart;
+    static double[][] vStart;
+    private static double[][][] threePartitions;
+
+    @BeforeAll
+    static void problem() throws IOException {
+        double[][] low = KnownMatrices.withSpectrum(D1, D2, new double[] {SIGMA1, 7, 5, 3}, 11);
+        mValues = Dense.addScaled(low, 0.05, KnownMatrices.gaussian(D1, D2, 1.0, 12));
+        input = dir.resolve("M.mtx");
+        try (DenseMatrix m = Dense.matrix(DType.FLOAT64, mValues)) {
+            MatrixMarket.write(input, m, "test problem");
+        }
+        try (DenseMatrix m = MatrixMarket.read(input, DType.FLOAT64);
+                Result r = Factorizer.builder(m, RANK).initializer(Initializer.small(0.1))
+                        .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(300).build().run()) {
+            uStart = r.u().toArray();
+            vStart = r.v().toArray();
+        }
+    }
+
+    /** The engine's factors after {@value #ITERATIONS} iterations from (u0, v0) with {@code threads} threads. */
+    static double[][][] engine(double[][] u0, double[][] v0, Variant variant, int threads) throws IOException {
+        try (DenseMatrix m = MatrixMarket.read(input, DType.FLOAT64);
+                DenseMatrix u = Dense.matrix(DType.FLOAT64, u0);
+                DenseMatrix v = Dense.matrix(DType.FLOAT64, v0);
+                Result r = Factorizer.builder(m, RANK).initializer(Initializer.given(u, v))
+                        .schedule(new ConstantSchedule(ETA)).variant(variant).tolerance(0).maxIterations(ITERATIONS)
+                        .threads(threads).build().run()) {
+            return new double[][][] {r.u().toArray(), r.v().toArray()};
+        }
+    }
+
+    /** The Spark run's factors, from the same start, with the input in {@code partitions} row blocks. */
+    static double[][][] spark(double[][] u0, double[][] v0, Variant variant, int partitions,
+            SparkFactorizer.Builder builder, List<IterationRecord> records) {
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, partitions);
+        try (DenseMatrix u = Dense.matrix(DType.FLOAT64, u0);
+                DenseMatrix v = Dense.matrix(DType.FLOAT64, v0);
+                SparkResult r = builder.initializer(Initializer.given(u, v)).schedule(new ConstantSchedule(ETA))
+                        .variant(variant).tolerance(0).maxIterations(ITERATIONS).driverThreads(2)
+                        .checkpointEvery(CHECKPOINT_EVERY).build()
+                        .run(SharedSpark.context(), source, DType.FLOAT64, records::add);
+                DenseMatrix uOut = r.collectU()) {
+            assertTrue(ancestors(r.uBlocks().rdd(), new HashSet<>()) <= CHECKPOINT_EVERY + 4,
+                    "the lineage of the last iterate is cut at the last checkpoint");
+            return new double[][][] {uOut.toArray(), r.v().toArray()};
+        }
+    }
+
+    /** The simultaneous run from the start near the optimum, on 3 partitions (computed once, compared often). */
+    static synchronized double[][][] threePartitions() {
+        if (threePartitions == null) {
+            threePartitions = spark(uStart, vStart, Variant.SIMULTANEOUS, 3, SparkFactorizer.builder(RANK),
+                    new ArrayList<>());
+        }
+        return threePartitions;
+    }
+
+    private static int ancestors(RDD<?> rdd, Set<Integer> seen) {
+        if (!seen.add(rdd.id())) {
+            return 0;
+        }
+        int n = 1;
+        for (var it = rdd.dependencies().iterator(); it.hasNext();) {
+            n += ancestors(it.next().rdd(), seen);
+        }
+        return n;
+    }
+
+    static void assertSameBits(double[][][] expected, double[][][] actual, String what) {
+        for (int f = 0; f < 2; f++) {
+            for (int i = 0; i < expected[f].length; i++) {
+                assertArrayEquals(expected[f][i], actual[f][i], 0.0, what + (f == 0 ? ": U" : ": V") + " row " + i);
+            }
+        }
+    }
+
+    @Test
+    void withTheEnginesPartitioningEveryVariantGivesTheEnginesBits() throws IOException {
+        // two partitions split the rows where the engine's two threads do, the driver's two threads split V as they
+        // do, and the partials are added in the same order: every floating-point operation is the engine's
+        double[][] u0 = KnownMatrices.gaussian(D1, RANK, 0.3, 21);
+        double[][] v0 = KnownMatrices.gaussian(D2, RANK, 0.3, 22);
+        for (Variant variant : List.of(Variant.SIMULTANEOUS, Variant.ALTERNATING, Variant.parse("regularized"))) {
+            List<IterationRecord> records = new ArrayList<>();
+            double[][][] actual = spark(u0, v0, variant, 2, SparkFactorizer.builder(RANK), records);
+            assertSameBits(engine(u0, v0, variant, 2), actual, variant.describe());
+            assertEquals(ITERATIONS, records.size());
+            for (int t = 0; t < ITERATIONS; t++) {
+                assertEquals(t, records.get(t).iteration());
+            }
+        }
+    }
+
+    @Test
+    void withAnotherPartitioningTheIteratesStayWithinTheReorderingBound() throws IOException {
+        double[][][] expected = engine(uStart, vStart, Variant.SIMULTANEOUS, 2);
+        double[][][] actual = threePartitions();
+        // The runs differ only in where the sums over the d1 rows (MᵀU and UᵀU) are split: MV and the step are
+        // row-local, VᵀV is split alike (two driver threads). Reordering a sum of n terms moves it by at most
+        // 2γ_n·Σ|terms| (γ_n = n·u/(1 − n·u)), so per iteration ‖Δ(MᵀU)‖_F ≤ 2γ_{d1}‖M‖_F‖U‖_F and
+        // ‖Δ(UᵀU)‖_F ≤ 2γ_{d1}‖U‖²_F, and V's step differs by ε ≤ η·2γ_{d1}(‖V‖_F‖U‖²_F + ‖M‖_F‖U‖_F). From a start
+        // near the optimum with η ≤ 1/σ₁ the linearised step is non-expansive, so the differences add up: after t
+        // iterations at most t·ε, doubled for the second-order terms the linearisation leaves out.
+        double u = 0x1p-53;
+        double gamma = D1 * u / (1 - D1 * u);
+        double normU = Math.max(KnownMatrices.frobenius(expected[0]), KnownMatrices.frobenius(uStart));
+        double normV = Math.max(KnownMatrices.frobenius(expected[1]), KnownMatrices.frobenius(vStart));
+        double epsilon = ETA * 2 * gamma * (normV * normU * normU + KnownMatrices.frobenius(mValues) * normU);
+        double bound = 2 * ITERATIONS * epsilon;
+        double difference = KnownMatrices.frobenius(Dense.addScaled(expected[0], -1, actual[0]))
+                + KnownMatrices.frobenius(Dense.addScaled(expected[1], -1, actual[1]));
+        assertTrue(difference <= bound, "difference " + difference + " exceeds the bound " + bound);
+    }
+
+    @Test
+    void twoRunsWithTheSamePartitioningGiveTheSameBits() {
+        double[][][] again = spark(uStart, vStart, Variant.SIMULTANEOUS, 3, SparkFactorizer.builder(RANK),
+                new ArrayList<>());
+        assertSameBits(threePartitions(), again, "second run");
+    }
+
+    @Test
+    void aTaskThatFailsOnceIsRetriedAndTheResultIsUnchanged() throws Exception {
+        AtomicInteger planned = new AtomicInteger();
+        SparkListener failures = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (end.reason() instanceof ExceptionFailure f && f.description().contains("planned failure")) {
+                    planned.incrementAndGet();
+                }
+            }
+        };
+        SharedSpark.context().sc().addSparkListener(failures);
+        try {
+            double[][][] retried = spark(uStart, vStart, Variant.SIMULTANEOUS, 3,
+                    SparkFactorizer.builder(RANK).failOnce(37, 1), new ArrayList<>());
+            assertSameBits(threePartitions(), retried, "run with a failed task");
+        } finally {
+            SharedSpark.context().sc().removeSparkListener(failures);
+        }
+        // listener events arrive asynchronously; the job's end has been posted before run() returned
+        SharedSpark.context().sc().listenerBus().waitUntilEmpty();
+        assertEquals(1, planned.get(), "the planned failure happened once");
+    }
+
+    @Test
+    void nothingStaysCachedAfterARunOrAFailedOne() throws Exception {
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 2);
+        SparkResult ok = SparkFactorizer.builder(RANK).schedule(new ConstantSchedule(ETA)).maxIterations(5)
+                .build().run(SharedSpark.context(), source, DType.FLOAT64);
+        ok.close();
+        SharedSpark.context().sc().listenerBus().waitUntilEmpty();
+        assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a run");
+        // a step 100 times too large diverges within a few iterations
+        assertThrows(DivergenceException.class, () -> SparkFactorizer.builder(RANK)
+                .schedule(new ConstantSchedule(100 * ETA)).maxIterations(200).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64));
+        assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a diverged run");
+    }
+}

@@ -1,0 +1,172 @@
+package org.autobalance.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.Initializer;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The inputs at scale against the single-file input: numpy-written shards and Parquet give the factors of the scipy
+ * written .mtx of the same matrix, bit for bit (same rows per partition); bad shards are named.
+ */
+@Tag("spark")
+class SparkInputsTest {
+    static final int RANK = 3;
+
+    @TempDir
+    Path dir;
+
+    /** U and V after 20 iterations from a fixed small start (no σ₁ needed), with {@code partitions} (or the source's). */
+    static double[][][] factors(MatrixSource source) {
+        try (SparkResult r = SparkFactorizer.builder(RANK).initializer(Initializer.small(0.05)).seed(5)
+                .schedule(new ConstantSchedule(0.01)).tolerance(0).maxIterations(20).driverThreads(2).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64);
+                DenseMatrix u = r.collectU()) {
+            return new double[][][] {u.toArray(), r.v().toArray()};
+        }
+    }
+
+    static void assertSameBits(double[][][] expected, double[][][] actual) {
+        for (int f = 0; f < 2; f++) {
+            assertEquals(expected[f].length, actual[f].length);
+            for (int i = 0; i < expected[f].length; i++) {
+                assertArrayEquals(expected[f][i], actual[f][i], 0.0, (f == 0 ? "U" : "V") + " row " + i);
+            }
+        }
+    }
+
+    @Test
+    void shardsGiveTheFactorsOfTheSingleFile() {
+        MatrixSource shards = MatrixSource.open(SharedSpark.context(), Fixtures.fixture("shards"), 0);
+        assertEquals(3, shards.partitions());
+        assertArrayEquals(new long[] {13, 13, 14}, shards.partitionRows());
+        assertEquals(40, shards.rows());
+        assertEquals(23, shards.cols());
+        MatrixSource single = MatrixSource.open(SharedSpark.context(), Fixtures.fixture("shards-M.mtx"), 3);
+        assertArrayEquals(shards.partitionRows(), single.partitionRows());
+        assertSameBits(factors(single), factors(shards));
+    }
+
+    @Test
+    void parquetGivesTheFactorsOfTheSingleFile() throws IOException {
+        Path mtx = Fixtures.fixture("shards-M.mtx");
+        List<Row> rows = new ArrayList<>();
+        try (DenseMatrix m = MatrixMarket.read(mtx, DType.FLOAT64)) {
+            for (int i = 0; i < m.rows(); i++) {
+                List<Double> values = new ArrayList<>();
+                for (int j = 0; j < m.cols(); j++) {
+                    values.add(m.get(i, j));
+                }
+                rows.add(RowFactory.create((long) i, values));
+            }
+        }
+        // the rows in a random order, in four files: only the index column says where a row goes
+        Collections.shuffle(rows, new Random(3));
+        StructType schema = new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(DataTypes.DoubleType));
+        Path parquet = dir.resolve("M.parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate()
+                .createDataFrame(rows, schema).repartition(4).write().parquet(parquet.toString());
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), parquet, 3);
+        assertEquals(40, source.rows());
+        assertEquals(23, source.cols());
+        assertSameBits(factors(MatrixSource.open(SharedSpark.context(), mtx, 3)), factors(source));
+    }
+
+    @Test
+    void aSingleNpyFileGivesTheFactorsOfTheMatrixMarketFile() throws IOException {
+        Path npy = dir.resolve("M.npy");
+        try (DenseMatrix m = MatrixMarket.read(Fixtures.fixture("shards-M.mtx"), DType.FLOAT64)) {
+            Npy.write(npy, m);
+        }
+        assertSameBits(factors(MatrixSource.open(SharedSpark.context(), Fixtures.fixture("shards-M.mtx"), 2)),
+                factors(MatrixSource.open(SharedSpark.context(), npy, 2)));
+    }
+
+    private static String rejection(Path input) {
+        return assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.open(SharedSpark.context(), input, 0)).getMessage();
+    }
+
+    private Path copyOfShards() throws IOException {
+        Path copy = Files.createDirectories(dir.resolve("shards"));
+        try (var files = Files.list(Fixtures.fixture("shards"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return copy;
+    }
+
+    @Test
+    void aShardOfAnotherDtypeIsNamed() {
+        String message = rejection(Fixtures.fixture("shards-mixed-dtype"));
+        assertTrue(message.contains("part-00001.npy") && message.contains("'<f4'") && message.contains("'<f8'"),
+                message);
+        message = rejection(Fixtures.fixture("shards-int"));
+        assertTrue(message.contains("part-00001.npy") && message.contains("unsupported dtype"), message);
+    }
+
+    @Test
+    void aShardOfAnotherWidthIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        try (DenseMatrix narrow = DenseMatrix.allocate(DType.FLOAT64, 14, 22)) {
+            narrow.fill(1.0);
+            Npy.write(shards.resolve("part-00002.npy"), narrow);
+        }
+        String message = rejection(shards);
+        assertTrue(message.contains("part-00002.npy") && message.contains("14 x 22") && message.contains("23"),
+                message);
+    }
+
+    @Test
+    void aMissingShardIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        Files.delete(shards.resolve("part-00001.npy"));
+        String message = rejection(shards);
+        assertTrue(message.contains("shard 1 is missing") && message.contains("part-00002.npy"), message);
+    }
+
+    @Test
+    void aTruncatedShardIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        Path last = shards.resolve("part-00002.npy");
+        byte[] bytes = Files.readAllBytes(last);
+        Files.write(last, Arrays.copyOf(bytes, bytes.length - 8));
+        String message = rejection(shards);
+        assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
+    }
+
+    @Test
+    void aStrayFileIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        Files.writeString(shards.resolve("notes.txt"), "not a shard");
+        String message = rejection(shards);
+        assertTrue(message.contains("notes.txt"), message);
+    }
+}

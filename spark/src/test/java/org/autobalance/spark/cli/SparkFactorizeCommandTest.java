@@ -1,0 +1,145 @@
+package org.autobalance.spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.autobalance.cli.Main;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.spark.SharedSpark;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code spark-factorize} end to end (in the shared Spark), against {@code factorize}. */
+@Tag("spark")
+class SparkFactorizeCommandTest {
+    /** Options with nothing that needs σ₁, so both commands take the same step from the same start. */
+    static final List<String> OPTIONS = List.of("--rank", "3", "--schedule", "constant:0.01", "--init", "small:0.05",
+            "--seed", "9", "--max-iter", "40", "--tol", "0");
+
+    @TempDir
+    Path dir;
+
+    record Outcome(int exitCode, String out, String err) {
+    }
+
+    static Outcome spark(List<String> args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new SparkFactorizeCommand(SharedSpark.context()), new PrintWriter(out, true),
+                new PrintWriter(err, true), args.toArray(String[]::new));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    static List<String> with(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    @Test
+    void reproducesFactorizeOnTheSameInputAndStart() throws IOException {
+        Path input = Fixtures.fixture("shards-M.mtx");
+        Path local = dir.resolve("local");
+        Path distributed = dir.resolve("spark");
+        StringWriter err = new StringWriter();
+        List<String> factorize = new ArrayList<>(List.of("factorize"));
+        factorize.addAll(with(OPTIONS, "--input", input.toString(), "--threads", "2", "--out", local.toString()));
+        int code = Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                factorize.toArray(String[]::new));
+        assertEquals(0, code, err.toString());
+        // two partitions where factorize's two threads split the rows, two driver threads: the same bits, so the
+        // same text in the factor files
+        Outcome run = spark(with(OPTIONS, "--input", input.toString(), "--partitions", "2", "--threads", "2", "--out",
+                distributed.toString()));
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(Files.readString(local.resolve("U.mtx")), Files.readString(distributed.resolve("U.mtx")));
+        assertEquals(Files.readString(local.resolve("V.mtx")), Files.readString(distributed.resolve("V.mtx")));
+        String summary = Files.readString(distributed.resolve("summary.json"));
+        assertTrue(summary.contains("\"engine\":\"spark\"") && summary.contains("\"partitions\":2")
+                && summary.contains("\"iterations\":40"), summary);
+        String localSummary = Files.readString(local.resolve("summary.json")).strip();
+        String relativeError = localSummary.replaceAll(".*(\"relative_error\":[^,]*),.*", "$1");
+        assertTrue(summary.contains(relativeError), summary + " lacks " + relativeError);
+    }
+
+    @Test
+    void stopsWhereFactorizeStops() throws IOException {
+        // the default tolerance: both runs pass the first-order test at the same iterate (same bits) and confirm it
+        // from the Grams (a well-separated rank-3 signal), so they stop together, converged
+        List<String> common = List.of("--input", Fixtures.fixture("shards-M.mtx").toString(), "--rank", "3",
+                "--schedule", "constant:0.01", "--init", "small:0.05", "--seed", "9", "--threads", "2");
+        Path local = dir.resolve("local");
+        List<String> factorize = new ArrayList<>(List.of("factorize"));
+        factorize.addAll(with(common, "--out", local.toString()));
+        StringWriter err = new StringWriter();
+        assertEquals(0, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                factorize.toArray(String[]::new)), err.toString());
+        Path distributed = dir.resolve("spark");
+        Outcome run = spark(with(common, "--partitions", "2", "--out", distributed.toString()));
+        assertEquals(0, run.exitCode(), run.err());
+        String expected = Files.readString(local.resolve("summary.json"));
+        String actual = Files.readString(distributed.resolve("summary.json"));
+        assertTrue(expected.contains("\"stop_reason\":\"converged\""), expected);
+        for (String key : List.of("\"iterations\":", "\"stop_reason\":")) {
+            String field = expected.replaceAll("(?s).*(" + key + "[^,]*),.*", "$1");
+            assertTrue(actual.contains(field), actual + " lacks " + field);
+        }
+    }
+
+    @Test
+    void shardsInShardsOut() throws IOException {
+        Path out = dir.resolve("out");
+        Outcome run = spark(with(OPTIONS, "--input", Fixtures.fixture("shards").toString(), "--out",
+                out.toString()));
+        assertEquals(0, run.exitCode(), run.err());
+        Path single = dir.resolve("single");
+        Outcome reference = spark(with(OPTIONS, "--input", Fixtures.fixture("shards-M.mtx").toString(),
+                "--partitions", "3", "--out", single.toString()));
+        assertEquals(0, reference.exitCode(), reference.err());
+        try (DenseMatrix u = MatrixMarket.read(single.resolve("U.mtx"), DType.FLOAT64);
+                DenseMatrix v = MatrixMarket.read(single.resolve("V.mtx"), DType.FLOAT64);
+                DenseMatrix vOut = Npy.read(out.resolve("V.npy"), DType.FLOAT64)) {
+            assertArrayEquals(v.toArray(), vOut.toArray());
+            int first = 0;
+            for (int p = 0; p < 3; p++) {
+                try (DenseMatrix shard = Npy.read(out.resolve("U").resolve(String.format("part-%05d.npy", p)),
+                        DType.FLOAT64)) {
+                    for (int i = 0; i < shard.rows(); i++) {
+                        for (int j = 0; j < shard.cols(); j++) {
+                            assertEquals(u.get(first + i, j), shard.get(i, j), 0.0, "U row " + (first + i));
+                        }
+                    }
+                    first += shard.rows();
+                }
+            }
+            assertEquals(u.rows(), first);
+        }
+        assertTrue(Files.exists(out.resolve("summary.json")));
+    }
+
+    @Test
+    void aBadShardIsAUsageErrorNamingIt() {
+        Path out = dir.resolve("bad");
+        Outcome run = spark(with(OPTIONS, "--input", Fixtures.fixture("shards-mixed-dtype").toString(), "--out",
+                out.toString()));
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("autobalance: error: shard ") && run.err().contains("part-00001.npy"),
+                run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+        assertFalse(Files.exists(out.resolve("summary.json")));
+    }
+}

@@ -1,0 +1,197 @@
+package org.autobalance.cli;
+
+import static org.autobalance.cli.CommandLineTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.autobalance.cli.CommandLineTest.Run;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.autobalance.io.Npy;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.network.ParameterFiles;
+import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.Dense;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code autobalance network} end to end, in-process, against a numpy-written trajectory and bad inputs. */
+class NetworkCommandTest {
+    @TempDir
+    Path dir;
+
+    private Path save(String name, double[][] a) throws IOException {
+        Path p = dir.resolve(name);
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, a)) {
+            Npy.write(p, m);
+        }
+        return p;
+    }
+
+    /**
+     * net_fixtures.py: conv1d:3,3,relu,dense:4,leaky:0.1,dense:2 with biases, 10 GD steps at η = 0.1 written with
+     * numpy alone. The CLI, started from the same W*_0/b*_0 (read through file:DIR, conv weights as 3-D arrays),
+     * must write the same W*_10/b*_10 (same shapes) up to summation order: 1e-12 of the largest entry.
+     */
+    @Test
+    void convolutionalNetworkWithBiasesReproducesTheNumpyTrajectory() throws IOException {
+        Path start = Files.createDirectories(dir.resolve("start"));
+        for (int h = 1; h <= 3; h++) {
+            Files.copy(Fixtures.fixture("net_W" + h + "_0.npy"), start.resolve("W" + h + ".npy"));
+            Files.copy(Fixtures.fixture("net_b" + h + "_0.npy"), start.resolve("b" + h + ".npy"));
+        }
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("log.jsonl");
+        Run r = run("network", "--data", Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"),
+                "--layers", "conv1d:3,3,relu,dense:4,leaky:0.1,dense:2", "--input-shape", "2,8", "--bias",
+                "--init", "file:" + start, "--schedule", "constant:0.1", "--max-iter", "10", "--tol", "0",
+                "--threads", "2", "--out", out.toString(), "--log", log.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        for (int h = 1; h <= 3; h++) {
+            for (String kind : List.of("W", "b")) {
+                Path expectedFile = Fixtures.fixture("net_" + kind + h + "_10.npy");
+                Path actualFile = out.resolve(kind + h + ".npy");
+                assertEquals(shape(expectedFile), shape(actualFile), kind + h + " shape");
+                double[][] expected = flat(expectedFile);
+                double[][] actual = flat(actualFile);
+                assertTrue(Dense.maxAbsDifference(expected, actual) <= 1e-12 * Dense.maxAbs(expected),
+                        kind + h + " after 10 steps");
+            }
+        }
+        String summary = Files.readString(out.resolve("summary.json"));
+        for (String key : List.of("iterations", "loss", "layer_sq_norms", "layer_differences",
+                "max_unit_invariant_change", "seconds", "stop_reason")) {
+            assertTrue(summary.contains("\"" + key + "\":"), key + " missing: " + summary);
+        }
+        assertTrue(summary.contains("\"iterations\":10"), summary);
+        assertEquals(10, Files.readAllLines(log).size());
+        assertTrue(Files.readAllLines(log).getFirst().startsWith("{\"t\":0,\"eta\":0.1,\"loss\":"));
+    }
+
+    private static double[][] flat(Path p) throws IOException {
+        try (DenseMatrix m = ParameterFiles.readFlattened(p, DType.FLOAT64)) {
+            return m.toArray();
+        }
+    }
+
+    /** The shape in a .npy header, e.g. {@code (3, 2, 3)}. */
+    private static String shape(Path p) throws IOException {
+        Matcher m = Pattern.compile("'shape': (\\([^)]*\\))").matcher(new String(Files.readAllBytes(p),
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertTrue(m.find(), "no shape in " + p);
+        return m.group(1);
+    }
+
+    /** conv2d and float32 train, and --out then file: round-trips the parameters exactly. */
+    @Test
+    void conv2dTrainsInFloat32AndItsOutputRestartsExactly() throws IOException {
+        SplittableRandom random = new SplittableRandom(3);
+        Path x = save("x.npy", KnownMatrices.gaussian(30, 2 * 5 * 6, 1.0, random.nextLong()));
+        Path y = save("y.npy", KnownMatrices.gaussian(30, 2, 1.0, random.nextLong()));
+        String data = x + "," + y;
+        Path first = dir.resolve("first");
+        Run a = run("network", "--data", data, "--layers", "conv2d:3,2,3,relu,dense:2", "--input-shape", "2,5,6",
+                "--dtype", "float32", "--max-iter", "30", "--tol", "0", "--threads", "1", "--out", first.toString());
+        assertEquals(0, a.exitCode(), a.err());
+        assertEquals("(3, 2, 2, 3)", shape(first.resolve("W1.npy")));
+        Path again = dir.resolve("again");
+        Run b = run("network", "--data", data, "--layers", "conv2d:3,2,3,relu,dense:2", "--input-shape", "2,5,6",
+                "--dtype", "float32", "--init", "file:" + first, "--max-iter", "0", "--out", again.toString());
+        assertEquals(0, b.exitCode(), b.err());
+        for (String f : List.of("W1.npy", "W2.npy")) {
+            assertEquals(-1L, Files.mismatch(first.resolve(f), again.resolve(f)), f);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "dense:8,relu,dense:3 | | Y has 2 outputs per sample but the network dense:8,relu,dense:3 produces 3",
+        "dense:8,relu,relu,dense:2 | | activation 'relu' must follow a parametric layer",
+        "dense:0,dense:2 | | dense sizes must be positive integers",
+        "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give --input-shape C,L",
+        "conv1d:3,9,dense:2 | 2,6 | kernel width 9 exceeds the input length 6",
+        "dense:4,conv1d:3,3,dense:2 | 2,6 | layer 2 (conv1d:3,3) needs a C x L input: it follows a flat vector",
+        "conv2d:3,2,2,dense:2 | 2,6 | needs a C x H x W input",
+        "dense:2 | 5,3 | input shape 5,3 has 15 features but the data have 12 per sample",
+        "dense:4,leaky:1.5,dense:2 | | the slope A must satisfy 0 < A < 1",
+        "dense:4,tanh,dense:2 | | unknown item 'tanh'"})
+    void badSpecsAndShapesAreUsageErrorsNamingTheProblem(String layers, String shape, String message)
+            throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(10, 12, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
+        Path out = dir.resolve("out");
+        Run r = shape == null
+                ? run("network", "--data", x + "," + y, "--layers", layers, "--out", out.toString())
+                : run("network", "--data", x + "," + y, "--layers", layers, "--input-shape", shape, "--out",
+                        out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains(message), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void nonFiniteDataAndMismatchedSamplesAreUsageErrors() throws IOException {
+        double[][] bad = KnownMatrices.gaussian(10, 4, 1.0, 1);
+        bad[2][3] = Double.POSITIVE_INFINITY;
+        Path x = dir.resolve("x.npy");
+        Files.write(x, npyWithInfinity(bad));
+        Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
+        Run r = run("network", "--data", x + "," + y, "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertTrue(r.err().contains("non-finite value Infinity at row 3, column 4"), r.err());
+        Path x9 = save("x9.npy", KnownMatrices.gaussian(9, 4, 1.0, 1));
+        Run m = run("network", "--data", x9 + "," + y, "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, m.exitCode());
+        assertTrue(m.err().contains("X has 9 samples (rows) but Y has 10"), m.err());
+        Run d = run("network", "--data", x9.toString(), "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, d.exitCode());
+        assertTrue(d.err().contains("--data: expected X.npy,Y.npy"), d.err());
+    }
+
+    /** Our writer refuses infinities, so the test writes the file by hand: header from numpy's format, C order. */
+    private static byte[] npyWithInfinity(double[][] a) {
+        String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + a.length + ", " + a[0].length + "), }";
+        StringBuilder h = new StringBuilder(dict);
+        while ((10 + h.length() + 1) % 64 != 0) {
+            h.append(' ');
+        }
+        h.append('\n');
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + h.length() + 8 * a.length * a[0].length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x93).put("NUMPY".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).put((byte) 1)
+                .put((byte) 0).putShort((short) h.length())
+                .put(h.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (double[] row : a) {
+            for (double v : row) {
+                b.putDouble(v);
+            }
+        }
+        return b.array();
+    }
+
+    /** A diverging run exits 1, writes no parameters, and keeps its log. */
+    @Test
+    void divergenceExitsOneAndWritesNothing() throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 3.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 3.0, 2));
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("log.jsonl");
+        Run r = run("network", "--data", x + "," + y, "--layers", "dense:8,dense:2", "--init", "xavier",
+                "--schedule", "constant:50", "--out", out.toString(), "--log", log.toString());
+        assertEquals(Main.EXIT_FAILED, r.exitCode(), r.out());
+        assertTrue(r.err().contains("diverged"), r.err());
+        assertFalse(Files.exists(out.resolve("W1.npy")));
+        assertTrue(Files.exists(log));
+    }
+}

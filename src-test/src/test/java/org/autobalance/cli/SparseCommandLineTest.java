@@ -1,0 +1,140 @@
+package org.autobalance.cli;
+
+import static org.autobalance.cli.CommandLineTest.run;
+import static org.autobalance.testing.Fixtures.jsonNumber;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.Dense;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code factorize} on sparse inputs: storage choice, both objectives, held-out sets, .npz, bad usage. */
+class SparseCommandLineTest {
+    @TempDir
+    Path dir;
+
+    /** A rank-2 d1 × d2 matrix written as a coordinate file listing a random {@code fraction} of its entries. */
+    private Path lowRankSample(String name, int d1, int d2, double fraction, long seed) throws IOException {
+        double[][] m = Dense.multiply(KnownMatrices.gaussian(d1, 2, 1.0, seed),
+                Dense.transpose(KnownMatrices.gaussian(d2, 2, 1.0, seed + 1)));
+        SplittableRandom random = new SplittableRandom(seed + 2);
+        StringBuilder body = new StringBuilder();
+        int count = 0;
+        for (int i = 0; i < d1; i++) {
+            for (int j = 0; j < d2; j++) {
+                if (random.nextDouble() < fraction) {
+                    body.append(i + 1).append(' ').append(j + 1).append(' ')
+                            .append(String.format(Locale.ROOT, "%.17g", m[i][j])).append('\n');
+                    count++;
+                }
+            }
+        }
+        Path p = dir.resolve(name);
+        Files.writeString(p, "%%MatrixMarket matrix coordinate real general\n" + d1 + " " + d2 + " " + count + "\n"
+                + body);
+        return p;
+    }
+
+    @Test
+    void autoStorageSaysWhatItChoseAndBothStoragesAgree() throws IOException {
+        Path m = lowRankSample("m.mtx", 60, 40, 0.05, 1);
+        Path sparseOut = dir.resolve("sparse");
+        Path denseOut = dir.resolve("dense");
+        var sparse = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
+                "--threads", "2", "--out", sparseOut.toString());
+        assertEquals(0, sparse.exitCode(), sparse.err());
+        assertTrue(sparse.out().contains("storage: sparse (auto: density"), sparse.out());
+        var dense = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
+                "--threads", "2", "--storage", "dense", "--out", denseOut.toString());
+        assertEquals(0, dense.exitCode(), dense.err());
+        assertTrue(dense.out().contains("storage: dense (--storage dense"), dense.out());
+        String s = Files.readString(sparseOut.resolve("summary.json"));
+        String d = Files.readString(denseOut.resolve("summary.json"));
+        assertTrue(s.contains("\"storage\":\"sparse\""), s);
+        assertTrue(d.contains("\"storage\":\"dense\""), d);
+        // the same full loss: summary losses agree to the identity's precision (float64), factors likewise
+        assertEquals(jsonNumber(d, "loss"), jsonNumber(s, "loss"), 1e-9 * jsonNumber(d, "loss"));
+        try (DenseMatrix us = MatrixMarket.read(sparseOut.resolve("U.mtx"), DType.FLOAT64);
+                DenseMatrix ud = MatrixMarket.read(denseOut.resolve("U.mtx"), DType.FLOAT64)) {
+            assertTrue(Dense.maxAbsDifference(us.toArray(), ud.toArray()) <= 1e-10 * Dense.maxAbs(ud.toArray()));
+        }
+        // a dense-enough file stays dense under auto
+        var denser = run("factorize", "--input", lowRankSample("d.mtx", 30, 20, 0.5, 2).toString(), "--rank", "2",
+                "--max-iter", "5");
+        assertEquals(0, denser.exitCode(), denser.err());
+        assertTrue(denser.out().contains("storage: dense (auto: density"), denser.out());
+    }
+
+    @Test
+    void observedObjectiveWithHoldoutReportsTheHeldOutRmseEverywhere() throws IOException {
+        Path m = lowRankSample("m.mtx", 80, 60, 0.3, 3);
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("run.jsonl");
+        var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--holdout",
+                "0.1", "--threads", "2", "--max-iter", "4000", "--out", out.toString(), "--log", log.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("held out: "), r.out());
+        assertTrue(r.out().contains("storage: sparse (--objective observed"), r.out());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"objective\":\"observed\""), summary);
+        List<String> records = Files.readAllLines(log);
+        assertFalse(records.isEmpty());
+        for (String rec : records) {
+            assertTrue(rec.contains("\"test_rmse\":"), rec);
+        }
+        // exactly rank 2 and 30 % observed: the held-out entries are predicted far better than at the start
+        double first = jsonNumber(records.getFirst(), "test_rmse");
+        assertTrue(jsonNumber(summary, "test_rmse") < 1e-3 * first, summary);
+        assertTrue(jsonNumber(summary, "nnz") + jsonNumber(summary, "test_entries") > 0.25 * 80 * 60);
+    }
+
+    @Test
+    void testFileAndNpzInput() throws IOException {
+        Path train = dir.resolve("train.npz");
+        Files.copy(Fixtures.fixture("npz_csr.npz"), train);
+        Path test = Fixtures.fixture("npz_coo.npz");
+        var r = run("factorize", "--input", train.toString(), "--rank", "2", "--objective", "observed:0.01",
+                "--test", test.toString(), "--max-iter", "50", "--out", dir.resolve("o").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String summary = Files.readString(dir.resolve("o").resolve("summary.json"));
+        assertTrue(summary.contains("\"objective\":\"observed:0.01\""), summary);
+        assertTrue(summary.contains("\"test_rmse\":"), summary);
+        var full = run("factorize", "--input", train.toString(), "--rank", "2", "--max-iter", "10");
+        assertEquals(0, full.exitCode(), full.err());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--holdout 0.1 | --holdout needs --objective observed",
+        "--objective observed --holdout 1.5 | --holdout: FRACTION must be strictly between 0 and 1",
+        "--objective observed --storage dense | --objective observed needs --storage sparse or auto",
+        "--storage tiled | --storage: unknown storage 'tiled'",
+        "--objective partial | --objective: unknown objective 'partial'",
+        "--objective observed --holdout 0.1 --test x.mtx | --holdout and --test are alternatives",
+        "--objective observed --test missing.mtx | cannot read --test from missing.mtx",
+    })
+    void badUsageIsOneLineAndExitCodeTwo(String options, String fragment) throws IOException {
+        Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
+        List<String> args = new java.util.ArrayList<>(List.of("factorize", "--input", m.toString(), "--rank", "2"));
+        args.addAll(List.of(options.trim().split(" ")));
+        var r = run(args.toArray(String[]::new));
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains(fragment), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+}

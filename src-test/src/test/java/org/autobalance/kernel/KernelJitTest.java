@@ -1,0 +1,110 @@
+package org.autobalance.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.autobalance.testing.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The mechanism behind "kernels 5–17× slower after the rank changes" (native-notes/kernels.md, section 9), asserted
+ * on the JIT's own record instead of on a timing: a child JVM runs the engine through the rank sequence in both
+ * dtypes and thread counts ({@link RankSequenceProbe}) with HotSpot's compilation log on, and no C2 compilation of a
+ * kernel may bind a Vector API call through a type-profile guard.
+ *
+ * <p>Why that is the mechanism: the JDK's {@code FloatVector.fma}, {@code intoArray}, … are shared by every vector
+ * class in the process, and so are their type profiles and trap counts. A kernel whose vectors C2 cannot type exactly
+ * while parsing binds those calls from the shared profile ({@code <predicted_call … exact='1'>} in the log); once
+ * another species has run, the same kernel compiles to a two-class switch ({@code bimorphic_or_optimized_type_check}
+ * traps) that ran 5–17× slower. With every receiver typed exactly ({@code VT.cast} in the kernels) C2 binds every
+ * Vector API call statically and no profile is consulted, whatever ran before. On the kernels before that change
+ * (commit 7a9145e) this test failed with 57 such compilations, among them {@code FloatFused.k2r4} switching between
+ * Float128Vector and Float256Vector. A profile guard marks a receiver whose class C2 did not know: harmless while the
+ * shared profile holds one class, the door through which another species' history gets in.
+ */
+class KernelJitTest {
+    /** C2 tasks (no {@code level} attribute, or level 4) of a method of the SIMD kernel package. */
+    private static final Pattern TASK = Pattern.compile(
+            "<task compile_id='(\\d+)'(?: compile_kind='osr')? method='org\\.autobalance\\.kernel\\.simd\\.(\\w+) (\\w+) [^>]*>");
+    private static final Pattern KLASS = Pattern.compile("<klass id='(\\d+)' name='([^']+)'");
+    private static final Pattern PROFILED = Pattern.compile("<predicted_call bci='\\d+' exact='1' klass='(\\d+)'");
+    private static final String TYPE_SWITCH_TRAP = "reason='bimorphic_or_optimized_type_check'";
+
+    /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
+    private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
+            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile");
+
+    @Test
+    void noVectorApiCallInACompiledKernelIsBoundFromATypeProfile(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
+        String vm = System.getProperty("java.vm.name", "");
+        assumeTrue(vm.contains("HotSpot") || vm.contains("OpenJDK"), "the compilation log is HotSpot's: " + vm);
+        Path log = dir.resolve("compilation.log");
+        String out = ChildJvm.run(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log,
+                // compile after a tenth of the usual invocations: every kernel reaches C2 within a few seconds
+                "-XX:CompileThresholdScaling=0.1"), RankSequenceProbe.class), Duration.ofMinutes(5));
+        assertTrue(out.contains("done"), out);
+
+        String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+        TreeSet<String> compiled = new TreeSet<>();
+        List<String> violations = new ArrayList<>();
+        Matcher task = TASK.matcher(text);
+        while (task.find()) {
+            if (task.group().contains(" level='") && !task.group().contains(" level='4'")) {
+                continue; // C1
+            }
+            int end = text.indexOf("</task>", task.end());
+            String body = text.substring(task.end(), end < 0 ? text.length() : end);
+            String kernel = task.group(2) + "." + task.group(3);
+            compiled.add(kernel);
+            Map<String, String> klasses = new HashMap<>();
+            Matcher k = KLASS.matcher(body);
+            while (k.find()) {
+                klasses.put(k.group(1), k.group(2));
+            }
+            TreeSet<String> profiled = new TreeSet<>();
+            Matcher pc = PROFILED.matcher(body);
+            while (pc.find()) {
+                String name = klasses.getOrDefault(pc.group(1), "?");
+                if (name.startsWith("jdk.incubator.vector.")) {
+                    profiled.add(name.substring("jdk.incubator.vector.".length()));
+                }
+            }
+            int switches = count(body, TYPE_SWITCH_TRAP);
+            if (!profiled.isEmpty() || switches > 0) {
+                violations.add(kernel + " (compile " + task.group(1) + "): Vector API calls bound from the type "
+                        + "profile of " + profiled + ", " + switches + " type-switch traps");
+            }
+        }
+        for (String kernel : MUST_BE_COMPILED) {
+            assertTrue(compiled.contains(kernel), kernel + " was never compiled by C2, so this run checked nothing "
+                    + "about it; compiled: " + compiled);
+        }
+        assertTrue(violations.isEmpty(), violations.size() + " C2 compilations of kernels depend on shared type "
+                + "profiles:\n" + String.join("\n", violations));
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}

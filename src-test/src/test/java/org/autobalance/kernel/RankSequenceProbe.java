@@ -1,0 +1,48 @@
+package org.autobalance.kernel;
+
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.parallel.EngineIteration;
+import org.autobalance.synthetic.KnownMatrices;
+
+/**
+ * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
+ * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
+ * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
+ * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9).
+ * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
+ */
+public final class RankSequenceProbe {
+    static final int[] RANKS = {1, 2, 3, 4, 8, 16, 64, 1};
+    /** Rows and columns of M: not multiples of any lane count (tails), large enough for two GEMM row panels. */
+    static final int D1 = 203;
+    static final int D2 = 231;
+    /** Iterations per cell: with the child's lowered compile thresholds, enough for C2 to compile every kernel. */
+    static final int ITERATIONS = 25;
+
+    private RankSequenceProbe() {
+    }
+
+    /** Prints one line per cell and {@code done} at the end. */
+    public static void main(String[] args) {
+        FactorKernels kernels = KernelProvider.simd();
+        for (DType t : DType.values()) {
+            try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21)) {
+                for (int threads = 1; threads <= 2; threads++) {
+                    for (int r : RANKS) {
+                        try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
+                                DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
+                                EngineIteration it = new EngineIteration(kernels, m, u, v, threads)) {
+                            double g = 0;
+                            for (int i = 0; i < ITERATIONS; i++) {
+                                g = it.iterate(1e-3);
+                            }
+                            System.out.println(t.label() + " threads " + threads + " r " + r + " grad² " + g);
+                        }
+                    }
+                }
+            }
+        }
+        System.out.println("done");
+    }
+}

@@ -1,0 +1,338 @@
+package org.autobalance.kernel;
+
+import static org.autobalance.kernel.KernelContractTest.check;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.RandomMatrices;
+import org.autobalance.testing.RandomSparse;
+import org.autobalance.testing.RandomSparse.Pattern;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The contract of {@link SparseKernels}, for every implementation in this JVM, in both dtypes, over awkward sparsity
+ * (empty rows and columns, a dense row, power-law degrees, no entry, one entry) and ranks around the vector widths,
+ * against an oracle computed here in double from plain arrays (independent of both implementations).
+ *
+ * <p><b>Tolerances</b>, as in {@link KernelContractTest}: a sum of n terms carries |ŝ − s| ≤ γ_n·Σ|terms| ≈ n·u·Σ|terms|
+ * in any order (Higham §3.1); the implementation and the double oracle together stay below 2·(n + 2)·u·Σ|terms|. A
+ * residual e = uᵢ·vⱼ − m is a sum of r + 1 terms, so its error is δₑ ≤ 2(r + 3)·u·(Σₐ|uₐvₐ| + |m|); a gradient entry
+ * Σ e·v then carries 2(n + 2)·u·Σ|e·v| + Σ δₑ·|v|, and Σ e² carries Σ(2|e|δₑ + δₑ²) plus its own summation bound.
+ * Worst-case bounds, never flaky; a wrong index or a dropped tail gives O(1) relative errors.
+ */
+class SparseKernelContractTest {
+
+    static List<SparseKernels> implementations() {
+        List<SparseKernels> list = new ArrayList<>();
+        list.add(KernelProvider.sparseScalar());
+        if (KernelProvider.vectorModulePresent()) {
+            list.add(KernelProvider.sparseSimd());
+        }
+        return list;
+    }
+
+    record Shape(Pattern pattern, int d1, int d2, int r) {
+        @Override
+        public String toString() {
+            return pattern + " " + d1 + "x" + d2 + " r=" + r;
+        }
+    }
+
+    static List<Shape> shapes() {
+        // without the vector module only the reference runs; the lane counts of 256 bits still give awkward ranks
+        int lf = KernelProvider.vectorModulePresent() ? KernelContractTest.floatLanes() : 8;
+        int ld = lf / 2;
+        List<Shape> s = new ArrayList<>();
+        // ranks hitting 1, 2 and 4+ vectors of both dtypes, with remainders
+        int[] ranks = {1, 2, ld - 1, ld, ld + 1, lf - 1, lf, lf + 1, 2 * lf - 1, 2 * lf, 2 * lf + 1, 3 * lf + 2,
+            4 * lf, 4 * lf + 1, 9 * lf + 3};
+        for (int r : java.util.Arrays.stream(ranks).filter(r -> r >= 1).distinct().toArray()) {
+            s.add(new Shape(Pattern.UNIFORM, 37, 23, r));
+            s.add(new Shape(Pattern.POWER_LAW, 61, 103, r));
+        }
+        for (int r : new int[] {1, lf, 2 * lf + 1, 5 * lf}) {
+            s.add(new Shape(Pattern.EMPTY_ROWS_AND_COLUMNS, 29, 31, r));
+            s.add(new Shape(Pattern.DENSE_ROW, 9, 211, r));
+            s.add(new Shape(Pattern.EMPTY, 7, 5, r));
+            s.add(new Shape(Pattern.SINGLE, 13, 17, r));
+        }
+        return s;
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (SparseKernels k : implementations()) {
+            for (DType t : DType.values()) {
+                for (Shape s : shapes()) {
+                    out.add(Arguments.of(Named.of(k.name(), k), t, s));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    private static long seed(Shape s, DType t, int salt) {
+        return 7_919L * s.d1() + 104_729L * s.d2() + 31L * s.r() + 13L * s.pattern().ordinal() + 3L * t.ordinal()
+                + salt;
+    }
+
+    /** Row ranges: everything, an inner range (rows untouched on both sides), an empty range. */
+    static int[][] ranges(int d1) {
+        return new int[][] {{0, d1}, {d1 / 3, d1 - d1 / 4}, {1, 1}};
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void fusedPass(SparseKernels k, DType t, Shape s) {
+        double u = t.unitRoundoff();
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 1));
+        double[][] ma = sample.rounded(t);
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 2));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 3));
+                DenseMatrix mtu0 = KnownMatrices.gaussian(t, s.d2(), s.r(), 3.0, seed(s, t, 4))) {
+            double[][] ua = uf.toArray();
+            double[][] va = vf.toArray();
+            double[][] mtua = mtu0.toArray();
+            for (int[] range : ranges(s.d1())) {
+                int rs = range[0];
+                int re = range[1];
+                try (DenseMatrix mv = RandomMatrices.constant(t, s.d1(), s.r(), 7.0);
+                        DenseMatrix mtu = mtu0.copy(t)) {
+                    k.fusedPass(m, uf, vf, rs, re, mv, mtu);
+                    String where = k.name() + " " + t.label() + " " + s + " rows [" + rs + "," + re + ")";
+                    for (int i = 0; i < s.d1(); i++) {
+                        for (int a = 0; a < s.r(); a++) {
+                            if (i < rs || i >= re) {
+                                assertEquals(7.0, mv.get(i, a), where + ": MV row " + i + " outside the range");
+                                continue;
+                            }
+                            double sum = 0;
+                            double mag = 0;
+                            int n = 0;
+                            for (int j = 0; j < s.d2(); j++) {
+                                if (sample.stored()[i][j]) {
+                                    sum += ma[i][j] * va[j][a];
+                                    mag += Math.abs(ma[i][j] * va[j][a]);
+                                    n++;
+                                }
+                            }
+                            check(mv.get(i, a), sum, 2.0 * (n + 2) * u * mag, where + ": MV[" + i + "," + a + "]");
+                        }
+                    }
+                    for (int j = 0; j < s.d2(); j++) {
+                        for (int a = 0; a < s.r(); a++) {
+                            double sum = mtua[j][a];
+                            double mag = Math.abs(sum);
+                            int n = 1;
+                            for (int i = rs; i < re; i++) {
+                                if (sample.stored()[i][j]) {
+                                    sum += ma[i][j] * ua[i][a];
+                                    mag += Math.abs(ma[i][j] * ua[i][a]);
+                                    n++;
+                                }
+                            }
+                            check(mtu.get(j, a), sum, 2.0 * (n + 2) * u * mag, where + ": MtU[" + j + "," + a + "]");
+                        }
+                    }
+                    assertNull(RandomMatrices.firstNonZeroPadding(mv), where + ": MV padding");
+                    assertNull(RandomMatrices.firstNonZeroPadding(mtu), where + ": MtU padding");
+                }
+            }
+            assertUnchanged(ua, uf, "U");
+            assertUnchanged(va, vf, "V");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void observedPassAndHeldOutResidual(SparseKernels k, DType t, Shape s) {
+        double u = t.unitRoundoff();
+        int r = s.r();
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 5));
+        double[][] ma = sample.rounded(t);
+        boolean[][] stored = sample.stored();
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 6));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), r, 1.0, seed(s, t, 7));
+                DenseMatrix pv0 = KnownMatrices.gaussian(t, s.d2(), r, 2.0, seed(s, t, 8))) {
+            double[][] ua = uf.toArray();
+            double[][] va = vf.toArray();
+            double[][] pva = pv0.toArray();
+            // the oracle: residuals and their error bounds per stored entry
+            double[][] e = new double[s.d1()][s.d2()];
+            double[][] de = new double[s.d1()][s.d2()];
+            for (int i = 0; i < s.d1(); i++) {
+                for (int j = 0; j < s.d2(); j++) {
+                    if (stored[i][j]) {
+                        double dot = 0;
+                        double mag = Math.abs(ma[i][j]);
+                        for (int a = 0; a < r; a++) {
+                            dot += ua[i][a] * va[j][a];
+                            mag += Math.abs(ua[i][a] * va[j][a]);
+                        }
+                        e[i][j] = dot - ma[i][j];
+                        de[i][j] = 2.0 * (r + 3) * u * mag;
+                    }
+                }
+            }
+            for (int[] range : ranges(s.d1())) {
+                int rs = range[0];
+                int re = range[1];
+                try (DenseMatrix pu = RandomMatrices.constant(t, s.d1(), r, 7.0); DenseMatrix pv = pv0.copy(t)) {
+                    double squares = k.observedPass(m, uf, vf, rs, re, pu, pv);
+                    double held = k.residualSquared(m, uf, vf, rs, re);
+                    String where = k.name() + " " + t.label() + " " + s + " rows [" + rs + "," + re + ")";
+                    double sq = 0;
+                    double sqTol = 0;
+                    long count = 0;
+                    for (int i = rs; i < re; i++) {
+                        for (int j = 0; j < s.d2(); j++) {
+                            if (stored[i][j]) {
+                                sq += e[i][j] * e[i][j];
+                                sqTol += 2 * Math.abs(e[i][j]) * de[i][j] + de[i][j] * de[i][j];
+                                count++;
+                            }
+                        }
+                    }
+                    sqTol += 2.0 * (count + 2) * 0x1p-53 * sq;
+                    check(squares, sq, sqTol, where + ": sum of squared residuals");
+                    check(held, sq, sqTol, where + ": held-out residual");
+                    for (int i = 0; i < s.d1(); i++) {
+                        for (int a = 0; a < r; a++) {
+                            if (i < rs || i >= re) {
+                                assertEquals(7.0, pu.get(i, a), where + ": PU row " + i + " outside the range");
+                                continue;
+                            }
+                            double sum = 0;
+                            double mag = 0;
+                            double prop = 0;
+                            int n = 0;
+                            for (int j = 0; j < s.d2(); j++) {
+                                if (stored[i][j]) {
+                                    sum -= e[i][j] * va[j][a];
+                                    mag += Math.abs(e[i][j] * va[j][a]);
+                                    prop += de[i][j] * Math.abs(va[j][a]);
+                                    n++;
+                                }
+                            }
+                            check(pu.get(i, a), sum, 2.0 * (n + 2) * u * mag + prop, where + ": PU[" + i + "," + a
+                                    + "]");
+                        }
+                    }
+                    for (int j = 0; j < s.d2(); j++) {
+                        for (int a = 0; a < r; a++) {
+                            double sum = pva[j][a];
+                            double mag = Math.abs(sum);
+                            double prop = 0;
+                            int n = 1;
+                            for (int i = rs; i < re; i++) {
+                                if (stored[i][j]) {
+                                    sum -= e[i][j] * ua[i][a];
+                                    mag += Math.abs(e[i][j] * ua[i][a]);
+                                    prop += de[i][j] * Math.abs(ua[i][a]);
+                                    n++;
+                                }
+                            }
+                            check(pv.get(j, a), sum, 2.0 * (n + 2) * u * mag + prop, where + ": PV[" + j + "," + a
+                                    + "]");
+                        }
+                    }
+                    assertNull(RandomMatrices.firstNonZeroPadding(pu), where + ": PU padding");
+                    assertNull(RandomMatrices.firstNonZeroPadding(pv), where + ": PV padding");
+                }
+            }
+            assertUnchanged(ua, uf, "U");
+            assertUnchanged(va, vf, "V");
+        }
+    }
+
+    /** Same inputs, same bits: each kernel twice, from fresh outputs. */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void deterministic(SparseKernels k, DType t, Shape s) {
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 9));
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 10));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 11))) {
+            double[][][] first = run(k, m, uf, vf);
+            double[][][] second = run(k, m, uf, vf);
+            for (int x = 0; x < first.length; x++) {
+                for (int i = 0; i < first[x].length; i++) {
+                    for (int a = 0; a < first[x][i].length; a++) {
+                        assertEquals(Double.doubleToRawLongBits(first[x][i][a]),
+                                Double.doubleToRawLongBits(second[x][i][a]), k.name() + " " + s + " output " + x);
+                    }
+                }
+            }
+        }
+    }
+
+    private static double[][][] run(SparseKernels k, SparseMatrix m, DenseMatrix uf, DenseMatrix vf) {
+        DType t = m.dtype();
+        int r = uf.cols();
+        try (DenseMatrix mv = DenseMatrix.allocate(t, m.rows(), r);
+                DenseMatrix mtu = DenseMatrix.allocate(t, m.cols(), r);
+                DenseMatrix pu = DenseMatrix.allocate(t, m.rows(), r);
+                DenseMatrix pv = DenseMatrix.allocate(t, m.cols(), r)) {
+            k.fusedPass(m, uf, vf, 0, m.rows(), mv, mtu);
+            double sq = k.observedPass(m, uf, vf, 0, m.rows(), pu, pv);
+            double held = k.residualSquared(m, uf, vf, 0, m.rows());
+            return new double[][][] {mv.toArray(), mtu.toArray(), pu.toArray(), pv.toArray(), {{sq, held}}};
+        }
+    }
+
+    /** Small integers make every product and sum exact in float: both implementations must give the exact answer. */
+    @Test
+    void knownAnswer() {
+        // M = [[2, 0, -1], [0, 0, 0], [0, 3, 0]] with an explicit 0 stored at (1, 1); U = [[1, 2], [0, 1], [1, -1]],
+        // V = [[1, 1], [2, 0], [0, 1]]
+        for (SparseKernels k : implementations()) {
+            for (DType t : DType.values()) {
+                try (SparseMatrix.Builder b = SparseMatrix.builder(3, 3, 4)) {
+                    b.add(0, 0, 2);
+                    b.add(0, 2, -1);
+                    b.add(1, 1, 0);
+                    b.add(2, 1, 3);
+                    try (SparseMatrix m = b.build(t);
+                            DenseMatrix u = DenseMatrix.of(t, new double[][] {{1, 2}, {0, 1}, {1, -1}});
+                            DenseMatrix v = DenseMatrix.of(t, new double[][] {{1, 1}, {2, 0}, {0, 1}});
+                            DenseMatrix mv = DenseMatrix.allocate(t, 3, 2);
+                            DenseMatrix mtu = DenseMatrix.allocate(t, 3, 2);
+                            DenseMatrix pu = DenseMatrix.allocate(t, 3, 2);
+                            DenseMatrix pv = DenseMatrix.allocate(t, 3, 2)) {
+                        k.fusedPass(m, u, v, 0, 3, mv, mtu);
+                        String w = k.name() + " " + t.label();
+                        assertTrue(java.util.Arrays.deepEquals(new double[][] {{2, 1}, {0, 0}, {6, 0}}, mv.toArray()),
+                                w + " MV");
+                        assertTrue(java.util.Arrays.deepEquals(new double[][] {{2, 4}, {3, -3}, {-1, -2}},
+                                mtu.toArray()), w + " MtU");
+                        // residuals: (0,0) 3 − 2 = 1, (0,2) 2 + 1 = 3, (1,1) 0 − 0 = 0, (2,1) 2 − 3 = −1
+                        assertEquals(11.0, k.observedPass(m, u, v, 0, 3, pu, pv), w + " squares");
+                        assertTrue(java.util.Arrays.deepEquals(new double[][] {{-1, -4}, {0, 0}, {2, 0}},
+                                pu.toArray()), w + " PU");
+                        assertTrue(java.util.Arrays.deepEquals(new double[][] {{-1, -2}, {1, -1}, {-3, -6}},
+                                pv.toArray()), w + " PV");
+                        assertEquals(11.0, k.residualSquared(m, u, v, 0, 3), w + " held-out residual");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertUnchanged(double[][] before, DenseMatrix after, String what) {
+        assertTrue(java.util.Arrays.deepEquals(before, after.toArray()), what + " was modified");
+    }
+}
