@@ -3,17 +3,22 @@ package org.autobalance.cli;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.autobalance.network.NetworkTrainer;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import picocli.CommandLine.Option;
 
-/** The checkpoint options of {@code factorize}: where to write checkpoints, how often, and what to resume. */
+/**
+ * The checkpoint options of {@code factorize} and {@code network}: where to write checkpoints, how often, and what to
+ * resume.
+ */
 final class Checkpointing {
     /** Used when --checkpoint is given without --checkpoint-every or --checkpoint-seconds. */
     static final double DEFAULT_SECONDS = 60;
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
-            description = "Write a checkpoint (U, V, the iteration, the configuration, a checksum) to DIR, atomically "
+            description = "Write a checkpoint (U and V or the network's parameters, the iteration, the configuration, "
+                    + "a checksum) to DIR, atomically "
                     + "replacing the previous one, every --checkpoint-every iterations or --checkpoint-seconds "
                     + "seconds (default: every 60 s).")
     Path dir;
@@ -26,7 +31,7 @@ final class Checkpointing {
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run checkpointed in DIR, with the same --input and options: the final "
-                    + "factors are bit-for-bit those of the uninterrupted run, and --log continues without gaps or "
+                    + "factors (weights) are bit-for-bit those of the uninterrupted run, and --log continues without gaps or "
                     + "duplicates. Checkpoints go on to DIR (same interval) unless --checkpoint says otherwise.")
     Path resume;
 
@@ -67,9 +72,31 @@ final class Checkpointing {
         if (loaded != null) {
             b.resumeFrom(loaded);
         }
+        Checkpoint.Policy policy = policy();
+        if (policy != null) {
+            b.checkpoint(policy.dir(), policy.everyIterations(), policy.interval());
+        }
+    }
+
+    /** Adds the checkpoint settings to {@code b}. */
+    void applyTo(NetworkTrainer.Builder b) {
+        if (loaded != null) {
+            b.resumeFrom(loaded);
+        }
+        Checkpoint.Policy policy = policy();
+        if (policy != null) {
+            b.checkpoint(policy.dir(), policy.everyIterations(), policy.interval());
+        }
+    }
+
+    /**
+     * Where and how often to checkpoint, null for no checkpoints: a resumed run goes on writing to the directory it
+     * resumed from, at the interval it was written with, unless --checkpoint says otherwise.
+     */
+    private Checkpoint.Policy policy() {
         Path target = dir != null ? dir : resume;
         if (target == null) {
-            return;
+            return null;
         }
         long every = 0;
         double seconds = 0;
@@ -82,6 +109,7 @@ final class Checkpointing {
         } else {
             seconds = DEFAULT_SECONDS;
         }
-        b.checkpoint(target, every, seconds > 0 ? Duration.ofNanos((long) Math.ceil(seconds * 1e9)) : null);
+        return new Checkpoint.Policy(target, every, seconds > 0 ? Duration.ofNanos((long) Math.ceil(seconds * 1e9))
+                : null);
     }
 }

@@ -24,6 +24,7 @@ import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -98,6 +99,9 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
 
+    @Mixin
+    private Checkpointing checkpointing;
+
     @Override
     public Integer call() throws IOException {
         DType type = option("--dtype", () -> DType.parse(dtype));
@@ -107,6 +111,7 @@ final class NetworkCommand implements Callable<Integer> {
         }
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
+        checkpointing.validate();
         List<AutoCloseable> owned = new ArrayList<>();
         try {
             DenseMatrix x = read(Path.of(files[0].trim()), type, "X");
@@ -137,6 +142,7 @@ final class NetworkCommand implements Callable<Integer> {
             }
             option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors()
                     : threads));
+            checkpointing.applyTo(b);
             NetworkTrainer trainer = b.build();
             train(spec.commandLine().getOut(), trainer, arch, x, files);
         } finally {
@@ -157,7 +163,8 @@ final class NetworkCommand implements Callable<Integer> {
             Path logStaging = log == null ? null : SolverRun.stagingFor(log);
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished;
-            try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
+            try (JsonLinesLog logWriter = logStaging == null ? null
+                    : SolverRun.openLog(log, logStaging, checkpointing.resumedAt());
                     ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
                 List<org.autobalance.observe.NetworkListener> listeners = new ArrayList<>();
                 listeners.add(progress);

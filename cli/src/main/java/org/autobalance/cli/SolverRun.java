@@ -205,7 +205,7 @@ public final class SolverRun {
      * A new log, or for a resumed run the interrupted run's log (still under its staging name) continued at the
      * checkpoint's iteration.
      */
-    private static JsonLinesLog openLog(Path log, Path staging, long resumedAt) throws IOException {
+    static JsonLinesLog openLog(Path log, Path staging, long resumedAt) throws IOException {
         if (resumedAt < 0) {
             return new JsonLinesLog(staging);
         }

@@ -1,7 +1,14 @@
 package org.autobalance.network;
 
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.KernelProvider;
@@ -13,6 +20,7 @@ import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.StopReason;
 
@@ -21,7 +29,9 @@ import org.autobalance.solve.StopReason;
  * ({@link Architecture}): W_h ← W_h − η_t ∇_{W_h}L and b_h ← b_h − η_t ∇_{b_h}L for every layer, all from the same
  * old iterate (the gradient of every layer is computed before any layer moves), as analysed by Du, Hu &amp; Lee.
  *
- * <p>Every iteration yields a {@link NetworkRecord} with the conserved quantities of {@link Invariants}.
+ * <p>Every iteration yields a {@link NetworkRecord} with the conserved quantities of {@link Invariants}. A run can
+ * write {@link Checkpoint}s and be continued from one ({@link Builder#checkpoint}, {@link Builder#resumeFrom}) with
+ * the same final bits as the run that was never stopped.
  *
  * <pre>{@code
  * Architecture arch = Architecture.parse("dense:64,relu,dense:64,relu,dense:5", x.cols(), null);
@@ -33,12 +43,40 @@ import org.autobalance.solve.StopReason;
 public final class NetworkTrainer {
     /** A loss this many times its reference max(L₀, ‖Y‖²/(2n)) counts as divergence (as for the factorisation). */
     static final double RUNAWAY_FACTOR = 1e6;
+    /** The kind of a network's {@link Checkpoint}. */
+    static final String CHECKPOINT_KIND = "network";
 
     private final Settings config;
 
     private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
             NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
-            GemmKernels kernels, List<NetworkListener> listeners) {
+            GemmKernels kernels, List<NetworkListener> listeners, Checkpoint.Policy checkpoints, Checkpoint resume) {
+
+        /**
+         * What changes the iterates (what a resumed run must share with the run it continues): the data's shapes, the
+         * network, the schedule, the start, the seed, the threads, the tolerance and the kernels.
+         */
+        Map<String, Object> identity() {
+            Map<String, Object> id = new LinkedHashMap<>();
+            Layer first = arch.layer(1);
+            id.put("samples", (long) x.rows());
+            id.put("input_shape", first.inChannels() + "," + first.inHeight() + "," + first.inWidth());
+            id.put("outputs", (long) y.cols());
+            id.put("dtype", x.dtype().label());
+            id.put("layers", arch.describe());
+            id.put("biases", biases);
+            id.put("schedule", schedule.describe());
+            id.put("init", initializer.describe());
+            id.put("seed", seed);
+            id.put("threads", (long) threads);
+            id.put("tolerance", effectiveTolerance());
+            id.put("kernels", kernels.name());
+            return id;
+        }
+
+        double effectiveTolerance() {
+            return Double.isNaN(tolerance) ? Factorizer.defaultTolerance(x.dtype()) : tolerance;
+        }
     }
 
     private NetworkTrainer(Settings config) {
@@ -64,6 +102,8 @@ public final class NetworkTrainer {
         private double tolerance = Double.NaN;
         private GemmKernels kernels = KernelProvider.gemm();
         private final List<NetworkListener> listeners = new ArrayList<>();
+        private Checkpoint.Policy checkpoints;
+        private Checkpoint resume;
 
         private Builder(DenseMatrix x, DenseMatrix y, Architecture arch) {
             this.x = Objects.requireNonNull(x, "inputs X must not be null");
@@ -144,6 +184,30 @@ public final class NetworkTrainer {
             return this;
         }
 
+        /**
+         * Writes a {@link Checkpoint} (the parameters, the iteration, the state of the divergence test and of the
+         * conserved quantities' reference, the configuration, the data's SHA-256) to {@code dir}, atomically
+         * replacing the previous one, after every {@code everyIterations}-th iteration (if positive) and when
+         * {@code every} has passed since the last one (if not null); {@code dir} null writes none (the default).
+         * Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to
+         * the checkpoint is on disk with it.
+         */
+        public Builder checkpoint(Path dir, long everyIterations, Duration every) {
+            this.checkpoints = dir == null ? null : new Checkpoint.Policy(dir, everyIterations, every);
+            return this;
+        }
+
+        /**
+         * Continues the run saved in {@code checkpoint} instead of starting afresh: the initialiser is not used and
+         * the final parameters are bit-for-bit those of an uninterrupted run with the same thread count.
+         * {@link #build()} refuses a checkpoint of other data or another configuration (only the iteration limit
+         * may differ).
+         */
+        public Builder resumeFrom(Checkpoint checkpoint) {
+            this.resume = Objects.requireNonNull(checkpoint, "checkpoint must not be null");
+            return this;
+        }
+
         /** Validates the data against the architecture and the initial parameters. */
         public NetworkTrainer build() {
             if (x.isClosed() || y.isClosed()) {
@@ -182,8 +246,12 @@ public final class NetworkTrainer {
                     }
                 }
             }
-            return new NetworkTrainer(new Settings(x, y, arch, biases, schedule, initializer, threads, seed,
-                    maxIterations, tolerance, kernels, List.copyOf(listeners)));
+            Settings settings = new Settings(x, y, arch, biases, schedule, initializer, threads, seed, maxIterations,
+                    tolerance, kernels, List.copyOf(listeners), checkpoints, resume);
+            if (resume != null) {
+                resume.requireSameRun(CHECKPOINT_KIND, Checkpoint.hash(x, y), settings.identity());
+            }
+            return new NetworkTrainer(settings);
         }
     }
 
@@ -209,7 +277,7 @@ public final class NetworkTrainer {
         all.addAll(List.of(moreListeners));
         DType dtype = c.x().dtype();
         int n = c.x().rows();
-        double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
+        double tolerance = c.effectiveTolerance();
         double normY2 = Invariants.squaredNorm(c.y());
         if (normY2 == 0.0) {
             throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
@@ -217,15 +285,30 @@ public final class NetworkTrainer {
         Parameters params = new Parameters(c.arch(), dtype, c.biases());
         boolean ok = false;
         try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
+            Checkpoint resume = c.resume();
             double sigma = Double.NaN;
             StepSchedule schedule = c.schedule();
             if (schedule.needsSpectralNorm()) {
-                sigma = NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.seed());
+                sigma = resume != null ? resume.exact("sigma")
+                        : NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.seed());
                 schedule = schedule.resolve(sigma);
             }
-            c.initializer().initialize(params, c.seed());
-            Loop loop = new Loop(c, all, params, step, schedule, normY2 / n, tolerance);
-            loop.iterate();
+            if (resume != null) {
+                for (int h = 1; h <= c.arch().depth(); h++) {
+                    resume.restore(weightsBlock(h), params.weights(h));
+                    if (c.biases()) {
+                        resume.restore(biasesBlock(h), params.biases(h));
+                    }
+                }
+            } else {
+                c.initializer().initialize(params, c.seed());
+            }
+            Loop loop = new Loop(c, all, params, step, schedule, normY2 / n, tolerance, sigma);
+            try {
+                loop.iterate();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpoints().dir(), e);
+            }
             double loss = step.loss();
             if (!Double.isFinite(loss)) {
                 throw new NetworkDivergenceException(loop.iterations, "the final loss is " + loss, loop.last);
@@ -243,6 +326,19 @@ public final class NetworkTrainer {
         }
     }
 
+    private static String weightsBlock(int h) {
+        return "W" + h;
+    }
+
+    private static String biasesBlock(int h) {
+        return "b" + h;
+    }
+
+    /** The payload name of Q_h at the start ({@link Invariants#matrixInvariant}), the reference of its drift. */
+    private static String matrixInvariantBlock(int h) {
+        return "Q0_" + h;
+    }
+
     /** The iteration loop and its state. */
     private static final class Loop {
         private final Settings c;
@@ -254,13 +350,15 @@ public final class NetworkTrainer {
         private final double tolerance;
         private final double[] units0;
         private final double[][] matrices0;
+        private final double sigma;
+        private String inputHash;
         long iterations;
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         NetworkRecord last;
         double seconds;
 
         Loop(Settings c, List<NetworkListener> listeners, Parameters params, TrainingStep step, StepSchedule schedule,
-                double meanSquaredY, double tolerance) {
+                double meanSquaredY, double tolerance, double sigma) {
             this.c = c;
             this.listeners = listeners;
             this.params = params;
@@ -268,11 +366,15 @@ public final class NetworkTrainer {
             this.schedule = schedule;
             this.meanSquaredY = meanSquaredY;
             this.tolerance = tolerance;
-            this.units0 = Invariants.unitValues(params);
+            this.sigma = sigma;
+            // the drifts are measured from the start's values: a resumed run takes them from its checkpoint
+            Checkpoint resume = c.resume();
+            this.units0 = resume == null ? Invariants.unitValues(params) : resume.doubles("units0");
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
-                matrices0[h - 1] = Invariants.matrixInvariant(params, h);
+                matrices0[h - 1] = resume == null ? Invariants.matrixInvariant(params, h)
+                        : resume.has(matrixInvariantBlock(h)) ? resume.doubles(matrixInvariantBlock(h)) : null;
             }
         }
 
@@ -285,11 +387,18 @@ public final class NetworkTrainer {
             return max;
         }
 
-        void iterate() {
+        void iterate() throws IOException {
+            Checkpoint resume = c.resume();
+            // a resumed run continues the clock and the divergence reference of the run it continues
+            double secondsBefore = resume == null ? 0 : resume.seconds();
             long start = System.nanoTime();
-            double referenceLoss = meanSquaredY / 2;
+            long lastCheckpoint = start;
+            double referenceLoss = resume == null ? meanSquaredY / 2 : resume.exact("reference_loss");
             int pairs = c.arch().depth() - 1;
-            for (long t = 0; t < c.maxIterations(); t++) {
+            long first = resume == null ? 0 : resume.iteration();
+            iterations = first;
+            seconds = secondsBefore;
+            for (long t = first; t < c.maxIterations(); t++) {
                 double loss = step.lossAndGradients();
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
@@ -320,7 +429,7 @@ public final class NetworkTrainer {
                 double eta = schedule.eta(t);
                 step.update(eta);
                 long now = System.nanoTime();
-                seconds = (now - start) * 1e-9;
+                seconds = secondsBefore + (now - start) * 1e-9;
                 NetworkRecord record = new NetworkRecord(t, eta, loss, sq, diffs, unit, matrix, gradientNorm,
                         seconds);
                 for (NetworkListener listener : listeners) {
@@ -336,8 +445,45 @@ public final class NetworkTrainer {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
+                // only a run that goes on is saved: its continuation does exactly what this loop does next
+                Checkpoint.Policy policy = c.checkpoints();
+                if (policy != null && policy.due(iterations, now - lastCheckpoint)) {
+                    save(policy, referenceLoss);
+                    lastCheckpoint = System.nanoTime();
+                }
             }
-            seconds = (System.nanoTime() - start) * 1e-9;
+            seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
+        }
+
+        /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
+        private void save(Checkpoint.Policy policy, double referenceLoss) throws IOException {
+            for (NetworkListener listener : listeners) {
+                if (listener instanceof Flushable f) {
+                    f.flush();
+                }
+            }
+            String inputHash = c.resume() != null ? c.resume().inputHash() : hash();
+            Checkpoint.Writer w = Checkpoint.writer(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
+                    policy.everyIterations(), policy.seconds())
+                    .exact("sigma", sigma).exact("reference_loss", referenceLoss).doubles("units0", units0);
+            for (int h = 1; h <= c.arch().depth(); h++) {
+                w.matrix(weightsBlock(h), params.weights(h));
+                if (c.biases()) {
+                    w.matrix(biasesBlock(h), params.biases(h));
+                }
+                if (h < c.arch().depth() && matrices0[h - 1] != null) {
+                    w.doubles(matrixInvariantBlock(h), matrices0[h - 1]);
+                }
+            }
+            w.writeTo(policy.dir());
+        }
+
+        /** The data's SHA-256, computed once (at the first checkpoint). */
+        private String hash() {
+            if (inputHash == null) {
+                inputHash = Checkpoint.hash(c.x(), c.y());
+            }
+            return inputHash;
         }
 
         private static double distance(double[] a, double[] b) {

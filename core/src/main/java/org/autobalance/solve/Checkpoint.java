@@ -14,41 +14,79 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
 import org.autobalance.memory.SparseMatrix;
 
 /**
- * The state of a run between two iterations, enough to continue it bit for bit: U and V, the number of iterations
- * done, the σ₁ estimate the schedule was resolved with, the reference loss of the divergence test, the state of the
- * stop rule's plateau test, the elapsed time, the SHA-256 of the input matrix (dense or sparse) and the configuration
- * (everything that changes the iterates: shape, rank, dtype, storage, objective, schedule, variant, initialiser, seed,
- * threads, tolerance, exact-loss interval, kernels). The schedule's state is its iteration, and the random generator
- * is used only before the first iteration and by the plateau test, seeded by the iteration, so nothing else is
- * needed.
+ * The state of a run between two iterations, enough to continue it bit for bit; one format for the factorisation
+ * ({@link Factorizer}, kind {@code factorize}) and the network trainer ({@code NetworkTrainer}, kind {@code network}).
+ * Every checkpoint holds its kind, the iterations done, the elapsed time, the SHA-256 of the input, the
+ * configuration (everything that changes the iterates), the checkpoint policy, exact scalars of the run's state and a
+ * payload of named matrices and arrays (for the factorisation U and V).
  *
- * <p><b>File.</b> One file, {@code DIR/checkpoint}: the line {@code autobalance-checkpoint 1}, one line of JSON (the
- * scalars; doubles as the hexadecimal of their bits, so they come back exactly), U and V row by row as little-endian
- * float32 or float64, and the SHA-256 of all the bytes before it. It is written to a temporary file in DIR, forced to
- * disk and renamed over the old one ({@code ATOMIC_MOVE}): a crash at any point leaves the old checkpoint or the new
- * one, never a mixture, and a checkpoint whose bytes the disk changed fails to load on its checksum.
+ * <p>For the factorisation: U and V, the σ₁ estimate the schedule was resolved with, the reference loss of the
+ * divergence test, the state of the stop rule's plateau test, and the configuration (shape, rank, dtype, storage,
+ * objective, schedule, variant, initialiser, seed, threads, tolerance, exact-loss interval, kernels). The schedule's
+ * state is its iteration, and the random generator is used only before the first iteration and by the plateau test,
+ * seeded by the iteration, so nothing else is needed.
+ *
+ * <p><b>File.</b> One file, {@code DIR/checkpoint}: the line {@code autobalance-checkpoint 2}, one line of JSON (the
+ * scalars, doubles of the state as the hexadecimal of their bits so that they come back exactly, and the list of
+ * payload blocks: name, dtype, rows, columns), the blocks row by row as little-endian float32 or float64, and the
+ * SHA-256 of all the bytes before it. It is written to a temporary file in DIR, forced to disk and renamed over the
+ * old one ({@code ATOMIC_MOVE}): a crash at any point leaves the old checkpoint or the new one, never a mixture, and a
+ * checkpoint whose bytes the disk changed fails to load on its checksum.
  */
 public final class Checkpoint {
     /** The file name inside the checkpoint directory. */
     public static final String FILE = "checkpoint";
-    private static final String MAGIC = "autobalance-checkpoint 1\n";
+    /** The kind of a factorisation's checkpoint. */
+    static final String FACTORIZE = "factorize";
+    private static final String MAGIC = "autobalance-checkpoint 2\n";
     private static final int DIGEST_BYTES = 32;
 
     private final Map<String, Object> header;
-    private final byte[] factors;
+    private final byte[] payload;
+    /** Per block name: {dtype bytes, rows, cols, offset in payload}. */
+    private final Map<String, long[]> blocks;
 
     /**
-     * The loop's state after {@code iteration} iterations.
+     * Where checkpoints go and how often: after every {@code everyIterations}-th iteration (if positive) and/or when
+     * {@code interval} (if not null) has passed since the last one.
+     */
+    public record Policy(Path dir, long everyIterations, Duration interval) {
+        public Policy {
+            Objects.requireNonNull(dir, "checkpoint directory must not be null");
+            if (everyIterations <= 0 && (interval == null || interval.isNegative() || interval.isZero())) {
+                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+            }
+            everyIterations = Math.max(0, everyIterations);
+        }
+
+        /** Whether a checkpoint is due after {@code done} iterations, {@code sinceLast} ns after the last one. */
+        public boolean due(long done, long sinceLast) {
+            return everyIterations > 0 && done % everyIterations == 0
+                    || interval != null && sinceLast >= interval.toNanos();
+        }
+
+        /** The interval in seconds, 0 without one (as written for {@link Checkpoint#policy()}). */
+        public double seconds() {
+            return interval == null ? 0 : interval.toNanos() * 1e-9;
+        }
+    }
+
+    /**
+     * The factorisation loop's state after {@code iteration} iterations.
      *
      * @param plateau the plateau test's state, null for an objective without one
      */
@@ -56,9 +94,15 @@ public final class Checkpoint {
             PlateauCheck.State plateau) {
     }
 
-    private Checkpoint(Map<String, Object> header, byte[] factors) {
+    private Checkpoint(Map<String, Object> header, byte[] payload, Map<String, long[]> blocks) {
         this.header = header;
-        this.factors = factors;
+        this.payload = payload;
+        this.blocks = blocks;
+    }
+
+    /** What wrote it: {@code factorize} or {@code network}. */
+    public String kind() {
+        return (String) header.get("kind");
     }
 
     /** Iterations done: the run continues with iteration t = {@code iteration()}. */
@@ -79,21 +123,105 @@ public final class Checkpoint {
             ((Number) header.get("every_seconds")).doubleValue()};
     }
 
-    /** The SHA-256 (hex) of the input matrix's elements, row by row. */
+    /** The SHA-256 (hex) of the input (see {@link #hash(DenseMatrix...)}). */
     public String inputHash() {
         return (String) header.get("input_sha256");
     }
 
+    /** Seconds the run had taken when the checkpoint was written (a resumed run's clock continues from here). */
+    public double seconds() {
+        return ((Number) header.get("seconds")).doubleValue();
+    }
+
+    /** A double of the run's state, exactly as written by {@link Writer#exact}. */
+    public double exact(String key) {
+        Object hex = header.get(key);
+        if (!(hex instanceof String s)) {
+            throw new IllegalArgumentException("the checkpoint holds no value " + key);
+        }
+        return fromBits(s);
+    }
+
+    /** Whether the payload holds a block {@code name}. */
+    public boolean has(String name) {
+        return blocks.containsKey(name);
+    }
+
+    /** Copies the payload block {@code name} into {@code into}, which must have its dtype and shape. */
+    public void restore(String name, DenseMatrix into) {
+        long[] b = block(name);
+        if (b[0] != into.dtype().bytes() || b[1] != into.rows() || b[2] != into.cols()) {
+            throw new IllegalArgumentException("checkpoint block " + name + " is " + b[1] + " x " + b[2] + " of "
+                    + b[0] + "-byte elements, the run needs " + into.rows() + " x " + into.cols() + " "
+                    + into.dtype().label());
+        }
+        into.copyFrom(MemorySegment.ofArray(payload).asSlice(b[3], b[0] * b[1] * b[2]), layout(into.dtype()),
+                DenseMatrix.Order.ROW_MAJOR);
+    }
+
+    /** The payload block {@code name} written by {@link Writer#doubles}. */
+    public double[] doubles(String name) {
+        long[] b = block(name);
+        if (b[0] != Double.BYTES || b[1] != 1) {
+            throw new IllegalArgumentException("checkpoint block " + name + " is not an array of doubles");
+        }
+        double[] a = new double[Math.toIntExact(b[2])];
+        MemorySegment.copy(MemorySegment.ofArray(payload), layout(DType.FLOAT64), b[3], a, 0, a.length);
+        return a;
+    }
+
+    private long[] block(String name) {
+        long[] b = blocks.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("the checkpoint holds no block " + name);
+        }
+        return b;
+    }
+
+    /**
+     * Refuses to continue from this checkpoint a run of another kind, input or configuration (limits of time and
+     * iterations are not part of {@code configuration}: they may change).
+     *
+     * @param configuration the resuming run's configuration, compared key by key with the saved one
+     * @throws IllegalArgumentException naming the first difference
+     */
+    public void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
+        requireKind(kind);
+        if (!inputHash.equals(inputHash())) {
+            throw new IllegalArgumentException("the checkpoint was written for another input "
+                    + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
+                            : "(the SHA-256 of its data differs): resume with the same data"));
+        }
+        Map<String, Object> then = configuration();
+        for (Map.Entry<String, Object> e : configuration.entrySet()) {
+            Object saved = then.get(e.getKey());
+            boolean same = saved instanceof Number a && e.getValue() instanceof Number b
+                    ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+            if (!same) {
+                throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)
+                        + ", this run has " + show(e.getValue()) + ": resume with the same configuration");
+            }
+        }
+    }
+
+    private void requireKind(String kind) {
+        if (!kind.equals(kind())) {
+            throw new IllegalArgumentException("the checkpoint was written by " + kind() + ", not " + kind);
+        }
+    }
+
+    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
+    private static String show(Object value) {
+        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
+    }
+
     double sigma1() {
-        return bits("sigma1");
+        return exact("sigma1");
     }
 
     double referenceLoss() {
-        return bits("reference_loss");
-    }
-
-    double seconds() {
-        return ((Number) header.get("seconds")).doubleValue();
+        return exact("reference_loss");
     }
 
     /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */
@@ -109,10 +237,6 @@ public final class Checkpoint {
                 ((Number) p.get("last_unlearned")).intValue(), Boolean.TRUE.equals(p.get("last_plateau")));
     }
 
-    private double bits(String key) {
-        return fromBits((String) header.get(key));
-    }
-
     private static double fromBits(String hex) {
         return Double.longBitsToDouble(Long.parseUnsignedLong(hex, 16));
     }
@@ -123,11 +247,8 @@ public final class Checkpoint {
 
     /** Copies the saved factors into {@code u} and {@code v} (shapes and dtype as saved). */
     void restore(DenseMatrix u, DenseMatrix v) {
-        ValueLayout element = layout(u.dtype());
-        MemorySegment all = MemorySegment.ofArray(factors);
-        long uBytes = (long) u.rows() * u.cols() * u.dtype().bytes();
-        u.copyFrom(all.asSlice(0, uBytes), element, DenseMatrix.Order.ROW_MAJOR);
-        v.copyFrom(all.asSlice(uBytes), element, DenseMatrix.Order.ROW_MAJOR);
+        restore("U", u);
+        restore("V", v);
     }
 
     private static ValueLayout layout(DType dtype) {
@@ -150,7 +271,7 @@ public final class Checkpoint {
         String where = "checkpoint " + file + ": ";
         if (all.length < MAGIC.length() + DIGEST_BYTES
                 || !new String(all, 0, MAGIC.length(), StandardCharsets.ISO_8859_1).equals(MAGIC)) {
-            throw new IOException(where + "not an autobalance checkpoint (version 1)");
+            throw new IOException(where + "not an autobalance checkpoint (version 2)");
         }
         byte[] digest = sha256().digest(Arrays.copyOf(all, all.length - DIGEST_BYTES));
         if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - DIGEST_BYTES, all.length))) {
@@ -161,42 +282,59 @@ public final class Checkpoint {
             headerEnd++;
         }
         Map<String, Object> header;
+        Map<String, long[]> blocks = new LinkedHashMap<>();
+        byte[] payload = Arrays.copyOfRange(all, Math.min(headerEnd + 1, all.length - DIGEST_BYTES),
+                all.length - DIGEST_BYTES);
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> h = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
                     headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
             header = h;
-        } catch (IllegalArgumentException | ClassCastException e) {
+            long offset = 0;
+            for (Object o : (List<?>) header.get("payload")) {
+                Map<?, ?> b = (Map<?, ?>) o;
+                long bytes = DType.parse((String) b.get("dtype")).bytes();
+                long rows = ((Number) b.get("rows")).longValue();
+                long cols = ((Number) b.get("cols")).longValue();
+                blocks.put((String) b.get("name"), new long[] {bytes, rows, cols, offset});
+                offset += bytes * rows * cols;
+            }
+            if (offset != payload.length) {
+                throw new IllegalArgumentException("the blocks need " + offset + " bytes, the file holds "
+                        + payload.length);
+            }
+        } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
+            // the checksum matched, so only a writer of another format gets here
             throw new IOException(where + "malformed header: " + e.getMessage(), e);
         }
-        byte[] factors = Arrays.copyOfRange(all, headerEnd + 1, all.length - DIGEST_BYTES);
-        return new Checkpoint(header, factors);
+        return new Checkpoint(header, payload, blocks);
     }
 
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */
     void requireShape(DType dtype, int d1, int d2, int rank) {
+        requireKind(FACTORIZE);
         long expected = (long) (d1 + d2) * rank * dtype.bytes();
-        if (!dtype.label().equals(header.get("dtype")) || factors.length != expected) {
+        long[] u = block("U");
+        long[] v = block("V");
+        long saved = u[0] * u[1] * u[2] + v[0] * v[1] * v[2];
+        if (!dtype.label().equals(header.get("dtype")) || saved != expected) {
             throw new IllegalArgumentException("checkpoint holds " + header.get("dtype") + " factors of "
-                    + factors.length + " bytes, this run needs " + dtype.label() + " factors of " + expected
+                    + saved + " bytes, this run needs " + dtype.label() + " factors of " + expected
                     + " bytes (" + d1 + " x " + rank + " and " + d2 + " x " + rank + ")");
         }
     }
 
     /**
-     * Writes a checkpoint to {@code dir} atomically (see the class documentation).
+     * Writes a factorisation's checkpoint to {@code dir} atomically (see the class documentation).
      *
      * @param every {every iterations, every seconds} of the policy, for {@link #policy()}
      */
     static void write(Path dir, DenseMatrix u, DenseMatrix v, Progress progress, String inputHash,
             Map<String, Object> config, double[] every) throws IOException {
-        Map<String, Object> header = new LinkedHashMap<>();
-        header.put("iteration", progress.iteration());
-        header.put("dtype", u.dtype().label());
-        header.put("sigma1", bits(progress.sigma1()));
-        header.put("reference_loss", bits(progress.referenceLoss()));
-        header.put("seconds", progress.seconds());
-        header.put("on_plateau", progress.onPlateau());
+        Writer w = writer(FACTORIZE, progress.iteration(), progress.seconds(), inputHash, config, every[0], every[1])
+                .exact("sigma1", progress.sigma1()).exact("reference_loss", progress.referenceLoss());
+        w.header.put("dtype", u.dtype().label());
+        w.header.put("on_plateau", progress.onPlateau());
         if (progress.plateau() != null) {
             PlateauCheck.State p = progress.plateau();
             Map<String, Object> plateau = new LinkedHashMap<>();
@@ -204,49 +342,129 @@ public final class Checkpoint {
             plateau.put("last_check", p.lastCheck());
             plateau.put("last_unlearned", (long) p.lastUnlearned());
             plateau.put("last_plateau", p.lastPlateau());
-            header.put("plateau", plateau);
+            w.header.put("plateau", plateau);
         }
-        header.put("input_sha256", inputHash);
-        header.put("every_iterations", every[0]);
-        header.put("every_seconds", every[1]);
-        header.put("config", config);
-        byte[] head = (MAGIC + Json.object(header) + "\n").getBytes(StandardCharsets.UTF_8);
-        int bytes = u.dtype().bytes();
-        long uBytes = (long) u.rows() * u.cols() * bytes;
-        long vBytes = (long) v.rows() * v.cols() * bytes;
-        byte[] all = new byte[Math.toIntExact(head.length + uBytes + vBytes + DIGEST_BYTES)];
-        System.arraycopy(head, 0, all, 0, head.length);
-        MemorySegment segment = MemorySegment.ofArray(all);
-        ValueLayout element = layout(u.dtype());
-        u.copyTo(segment.asSlice(head.length, uBytes), element, DenseMatrix.Order.ROW_MAJOR);
-        v.copyTo(segment.asSlice(head.length + uBytes, vBytes), element, DenseMatrix.Order.ROW_MAJOR);
-        MessageDigest sha = sha256();
-        sha.update(all, 0, all.length - DIGEST_BYTES);
-        System.arraycopy(sha.digest(), 0, all, all.length - DIGEST_BYTES, DIGEST_BYTES);
-
-        Files.createDirectories(dir);
-        Path target = dir.resolve(FILE);
-        Path temp = dir.resolve("." + FILE + ".tmp");
-        // a temporary file left by a run killed while writing is simply overwritten
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buffer = ByteBuffer.wrap(all);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-            // without this a crash soon after the rename could leave the name pointing at unwritten data
-            channel.force(true);
-        }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        w.matrix("U", u).matrix("V", v).writeTo(dir);
     }
 
-    /** SHA-256 of {@code m}'s elements, row by row, in the machine's byte order (the input's identity). */
-    static String hash(DenseMatrix m) {
+    /**
+     * A checkpoint to write: the common fields now, the state's exact scalars and the payload blocks by the
+     * {@link Writer}'s methods, then {@link Writer#writeTo}.
+     *
+     * @param inputHash the input's {@link #hash}
+     * @param configuration what {@link #requireSameRun} compares on resume
+     * @param everyIterations the policy's interval in iterations (0 if unused), for {@link #policy()}
+     * @param everySeconds the policy's interval in seconds (0 if unused)
+     */
+    public static Writer writer(String kind, long iteration, double seconds, String inputHash,
+            Map<String, Object> configuration, double everyIterations, double everySeconds) {
+        Writer w = new Writer();
+        w.header.put("kind", kind);
+        w.header.put("iteration", iteration);
+        w.header.put("seconds", seconds);
+        w.header.put("input_sha256", inputHash);
+        w.header.put("every_iterations", everyIterations);
+        w.header.put("every_seconds", everySeconds);
+        w.header.put("config", configuration);
+        return w;
+    }
+
+    /** Collects a checkpoint's scalars and blocks (see {@link #writer}). */
+    public static final class Writer {
+        private final Map<String, Object> header = new LinkedHashMap<>();
+        private final List<Map<String, Object>> descriptions = new ArrayList<>();
+        private final List<DenseMatrix> matrices = new ArrayList<>();
+        private final List<double[]> arrays = new ArrayList<>();
+        private long payloadBytes;
+
+        private Writer() {
+        }
+
+        /** A double of the state, saved exactly (read back by {@link Checkpoint#exact}). */
+        public Writer exact(String key, double value) {
+            header.put(key, bits(value));
+            return this;
+        }
+
+        /** A matrix of the state, saved row by row in its dtype (read back by {@link Checkpoint#restore}). */
+        public Writer matrix(String name, DenseMatrix m) {
+            describe(name, m.dtype(), m.rows(), m.cols());
+            matrices.add(m);
+            arrays.add(null);
+            return this;
+        }
+
+        /** An array of the state (read back by {@link Checkpoint#doubles}). */
+        public Writer doubles(String name, double[] values) {
+            describe(name, DType.FLOAT64, 1, values.length);
+            matrices.add(null);
+            arrays.add(values.clone());
+            return this;
+        }
+
+        private void describe(String name, DType dtype, int rows, int cols) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("name", name);
+            d.put("dtype", dtype.label());
+            d.put("rows", (long) rows);
+            d.put("cols", (long) cols);
+            descriptions.add(d);
+            payloadBytes += (long) rows * cols * dtype.bytes();
+        }
+
+        /** Writes the checkpoint to {@code dir} atomically, replacing the one there. */
+        public void writeTo(Path dir) throws IOException {
+            header.put("payload", descriptions);
+            byte[] head = (MAGIC + Json.object(header) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] all = new byte[Math.toIntExact(head.length + payloadBytes + DIGEST_BYTES)];
+            System.arraycopy(head, 0, all, 0, head.length);
+            MemorySegment segment = MemorySegment.ofArray(all);
+            long at = head.length;
+            for (int k = 0; k < matrices.size(); k++) {
+                DenseMatrix m = matrices.get(k);
+                if (m != null) {
+                    long bytes = (long) m.rows() * m.cols() * m.dtype().bytes();
+                    m.copyTo(segment.asSlice(at, bytes), layout(m.dtype()), DenseMatrix.Order.ROW_MAJOR);
+                    at += bytes;
+                } else {
+                    double[] a = arrays.get(k);
+                    MemorySegment.copy(a, 0, segment, layout(DType.FLOAT64), at, a.length);
+                    at += (long) a.length * Double.BYTES;
+                }
+            }
+            MessageDigest sha = sha256();
+            sha.update(all, 0, all.length - DIGEST_BYTES);
+            System.arraycopy(sha.digest(), 0, all, all.length - DIGEST_BYTES, DIGEST_BYTES);
+
+            Files.createDirectories(dir);
+            Path target = dir.resolve(FILE);
+            Path temp = dir.resolve("." + FILE + ".tmp");
+            // a temporary file left by a run killed while writing is simply overwritten
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(all);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                // without this a crash soon after the rename could leave the name pointing at unwritten data
+                channel.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * SHA-256 of the elements of {@code ms}, one after the other, each row by row, in the machine's byte order (the
+     * input's identity; the shapes are part of the configuration).
+     */
+    public static String hash(DenseMatrix... ms) {
         MessageDigest sha = sha256();
-        long rowBytes = (long) m.cols() * m.dtype().bytes();
-        long strideBytes = (long) m.stride() * m.dtype().bytes();
-        for (int i = 0; i < m.rows(); i++) {
-            sha.update(m.segment().asSlice(i * strideBytes, rowBytes).asByteBuffer());
+        for (DenseMatrix m : ms) {
+            long rowBytes = (long) m.cols() * m.dtype().bytes();
+            long strideBytes = (long) m.stride() * m.dtype().bytes();
+            for (int i = 0; i < m.rows(); i++) {
+                sha.update(m.segment().asSlice(i * strideBytes, rowBytes).asByteBuffer());
+            }
         }
         return HexFormat.of().formatHex(sha.digest());
     }

@@ -369,21 +369,7 @@ public final class Factorizer {
         /** Refuses a checkpoint of another input or another configuration (limits of time and iterations aside). */
         private static void requireSameRun(Settings settings, Checkpoint resume) {
             resume.requireShape(settings.dtype(), settings.rows(), settings.cols(), settings.rank());
-            if (!resume.inputHash().equals(settings.inputHash())) {
-                throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
-                        + "SHA-256 differs): resume with the same M");
-            }
-            Map<String, Object> then = resume.configuration();
-            for (Map.Entry<String, Object> e : settings.identity().entrySet()) {
-                Object saved = then.get(e.getKey());
-                boolean same = saved instanceof Number a && e.getValue() instanceof Number b
-                        ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
-                if (!same) {
-                    throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
-                            + show(saved) + ", this run has " + show(e.getValue())
-                            + ": resume with the same configuration");
-                }
-            }
+            resume.requireSameRun(Checkpoint.FACTORIZE, settings.inputHash(), settings.identity());
         }
 
         private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
@@ -728,11 +714,5 @@ public final class Factorizer {
                 c.checkpointEvery(), c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
             lastNanos = System.nanoTime();
         }
-    }
-
-    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
-    private static String show(Object value) {
-        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
     }
 }

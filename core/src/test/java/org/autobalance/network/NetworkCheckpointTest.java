@@ -1,0 +1,225 @@
+package org.autobalance.network;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.NetworkRecord;
+import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.StopReason;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Checkpoint and resume of the network trainer: a run stopped after k iterations and resumed from its checkpoint ends
+ * with the same bits and the same records (the drifts of the conserved quantities included, which are measured from
+ * the start's values) as the run that was never stopped; a checkpoint of other data, another configuration or
+ * another kind is refused. (Killing a {@code network} process at random points: KillNineTest in src-test.)
+ *
+ * <p>Checked by mutating the restore: restoring only W1, starting the loop at t = 0, or taking the reference of the
+ * unit drifts from the checkpoint's parameters instead of the start's each made {@link #aResumedRunEndsWithTheSameBits}
+ * fail; the divergence test's reference taken as ‖Y‖²/(2n) instead of the checkpoint's made
+ * {@link #aResumedRunDivergesWhereTheWholeRunDiverges} fail.
+ */
+class NetworkCheckpointTest {
+    @TempDir
+    Path dir;
+
+    /** The final parameters' bits, every record and the result's scalars. */
+    private record Run(long[] bits, List<NetworkRecord> records, StopReason stopReason, long iterations,
+            double unitChange) {
+    }
+
+    private record Problem(Architecture arch, DenseMatrix x, DenseMatrix y) implements AutoCloseable {
+        static Problem of(String spec, int[] shape, int inputs, int outputs, DType dtype, long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            int n = 12;
+            DenseMatrix x = DenseMatrix.of(dtype, Cases.gaussian(n, inputs, 1, r));
+            DenseMatrix y = DenseMatrix.of(dtype, Cases.gaussian(n, outputs, 1, r));
+            return new Problem(Architecture.parse(spec, inputs, shape), x, y);
+        }
+
+        NetworkTrainer.Builder builder() {
+            return NetworkTrainer.builder(x, y, arch);
+        }
+
+        @Override
+        public void close() {
+            x.close();
+            y.close();
+        }
+    }
+
+    private static Run run(NetworkTrainer.Builder b, long maxIterations) {
+        List<NetworkRecord> records = new ArrayList<>();
+        try (NetworkResult r = b.maxIterations(maxIterations).listener(records::add).build().run()) {
+            List<Long> bits = new ArrayList<>();
+            Parameters p = r.parameters();
+            for (int h = 1; h <= p.architecture().depth(); h++) {
+                for (DenseMatrix m : p.hasBiases() ? new DenseMatrix[] {p.weights(h), p.biases(h)}
+                        : new DenseMatrix[] {p.weights(h)}) {
+                    for (double[] row : m.toArray()) {
+                        for (double e : row) {
+                            bits.add(Double.doubleToRawLongBits(e));
+                        }
+                    }
+                }
+            }
+            return new Run(bits.stream().mapToLong(Long::longValue).toArray(), records, r.stopReason(),
+                    r.iterations(), r.maxUnitInvariantChange());
+        }
+    }
+
+    private static void assertSameBits(double a, double b, String what) {
+        assertEquals(Double.doubleToRawLongBits(a), Double.doubleToRawLongBits(b), what);
+    }
+
+    private static void assertSameBits(double[] a, double[] b, String what) {
+        assertEquals(a.length, b.length, what);
+        for (int k = 0; k < a.length; k++) {
+            assertSameBits(a[k], b[k], what + "[" + k + "]");
+        }
+    }
+
+    /**
+     * 60 iterations against 25 with a checkpoint every 7 (the last after iteration 21) resumed to 60: a linear
+     * network (its Q_h drifts need the start's Q_h), ReLU with biases in float32 on 2 threads, a convolution with
+     * leaky ReLU, and the default tolerance (the stop test active).
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "dense:5,dense:4,dense:3||4|3|FLOAT64|auto|small:0.3|false|1|0",
+        "dense:6,relu,dense:5,relu,dense:3||4|3|FLOAT32|constant:0.05|xavier|true|2|0",
+        "conv1d:3,3,leaky:0.2,conv1d:2,2,dense:2|2,7|14|2|FLOAT64|decay:0.05,0.5|xavier|false|2|0",
+        "dense:5,relu,dense:3||4|3|FLOAT64|auto|xavier|true|1|-1"})
+    void aResumedRunEndsWithTheSameBits(String spec, String shape, int inputs, int outputs, DType dtype,
+            String schedule, String init, boolean biases, int threads, double tolerance) throws IOException {
+        int[] inputShape = shape == null ? null
+                : java.util.Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
+        try (Problem p = Problem.of(spec, inputShape, inputs, outputs, dtype, 7)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> {
+                b.schedule(StepSchedule.parse(schedule)).initializer(NetworkInitializer.parse(init)).biases(biases)
+                        .threads(threads).seed(5);
+                return tolerance < 0 ? b : b.tolerance(tolerance);
+            };
+            Run whole = run(settings.apply(p.builder()), 60);
+            assertEquals(60, whole.records().size(), "the premise: the whole run does not converge early");
+            run(settings.apply(p.builder()).checkpoint(dir, 7, null), 25);
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(21, saved.iteration());
+            assertEquals("network", saved.kind());
+            Run resumed = run(settings.apply(p.builder()).resumeFrom(saved), 60);
+            assertArrayEquals(whole.bits(), resumed.bits(), "final parameters");
+            assertEquals(60, resumed.iterations());
+            assertEquals(whole.stopReason(), resumed.stopReason());
+            assertSameBits(whole.unitChange(), resumed.unitChange(), "max unit invariant change");
+            assertEquals(39, resumed.records().size());
+            for (int k = 0; k < 39; k++) {
+                NetworkRecord a = whole.records().get(21 + k);
+                NetworkRecord b = resumed.records().get(k);
+                String at = "record " + a.iteration() + ": ";
+                assertEquals(a.iteration(), b.iteration(), at);
+                assertSameBits(a.loss(), b.loss(), at + "loss");
+                assertSameBits(a.eta(), b.eta(), at + "eta");
+                assertSameBits(a.gradientNorm(), b.gradientNorm(), at + "gradient norm");
+                assertSameBits(a.layerSquaredNorms(), b.layerSquaredNorms(), at + "layer norms");
+                assertSameBits(a.layerDifferences(), b.layerDifferences(), at + "layer differences");
+                assertSameBits(a.maxUnitInvariantChange(), b.maxUnitInvariantChange(), at + "unit drift");
+                assertSameBits(a.matrixInvariantChanges(), b.matrixInvariantChanges(), at + "matrix drift");
+                assertTrue(b.seconds() >= saved.seconds(), at + "the clock continues");
+            }
+        }
+    }
+
+    /** A run that converges: resumed from the middle, it stops at the same iteration with the same bits. */
+    @Test
+    void aResumedRunConvergesWhereTheWholeRunConverges() throws IOException {
+        try (Problem p = Problem.of("dense:4,dense:3", null, 4, 3, DType.FLOAT64, 3)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new ConstantSchedule(0.05)).tolerance(1e-6);
+            Run whole = run(settings.apply(p.builder()), 100_000);
+            assertEquals(StopReason.CONVERGED, whole.stopReason());
+            long half = whole.iterations() / 2;
+            run(settings.apply(p.builder()).checkpoint(dir, half, null), half);
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(half, saved.iteration());
+            Run resumed = run(settings.apply(p.builder()).resumeFrom(saved), 100_000);
+            assertEquals(StopReason.CONVERGED, resumed.stopReason());
+            assertEquals(whole.iterations(), resumed.iterations());
+            assertArrayEquals(whole.bits(), resumed.bits(), "final parameters");
+        }
+    }
+
+    /**
+     * A run that diverges: resumed before the divergence, it is declared diverged at the same iteration. From a large
+     * start (weights of standard deviation 1.5, so L₀ is far above ‖Y‖²/(2n)) the divergence test's reference is
+     * L₀, which a resumed run must take from its checkpoint: with ‖Y‖²/(2n) it stopped earlier (checked by mutation).
+     */
+    @Test
+    void aResumedRunDivergesWhereTheWholeRunDiverges() throws IOException {
+        try (Problem p = Problem.of("dense:6,dense:5,dense:3", null, 4, 3, DType.FLOAT64, 3)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.small(1.5))
+                    .schedule(new ConstantSchedule(ETA_DIVERGING)).tolerance(0);
+            NetworkDivergenceException whole = assertThrows(NetworkDivergenceException.class,
+                    () -> run(settings.apply(p.builder()), 1000));
+            assertTrue(whole.iteration() > 2, "the premise: the divergence comes after the checkpoint, " + whole);
+            run(settings.apply(p.builder()).checkpoint(dir, 2, null), 3);
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(2, saved.iteration());
+            NetworkDivergenceException resumed = assertThrows(NetworkDivergenceException.class,
+                    () -> run(settings.apply(p.builder()).resumeFrom(saved), 1000));
+            assertEquals(whole.iteration(), resumed.iteration(), resumed.getMessage());
+        }
+    }
+
+    private static final double ETA_DIVERGING = 0.007;
+
+    @Test
+    void otherDataAnotherConfigurationOrAnotherKindIsRefused() throws IOException {
+        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 7)) {
+            run(p.builder().tolerance(0).checkpoint(dir, 5, null), 10);
+            Checkpoint saved = Checkpoint.load(dir);
+            // Y changed by one ulp in one element
+            double[][] y = p.y().toArray();
+            y[2][1] = Math.nextUp(y[2][1]);
+            try (DenseMatrix other = DenseMatrix.of(DType.FLOAT64, y)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> NetworkTrainer.builder(p.x(), other, p.arch()).tolerance(0).resumeFrom(saved).build());
+                assertTrue(e.getMessage().contains("another input"), e.getMessage());
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> p.builder().tolerance(0).schedule(new ConstantSchedule(0.1)).resumeFrom(saved).build());
+            assertEquals("the checkpoint was written with schedule auto:0.5, this run has constant:0.1: resume with "
+                    + "the same configuration", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> p.builder().tolerance(0).threads(2).resumeFrom(saved).build());
+            assertTrue(e.getMessage().contains("threads 1, this run has 2"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> p.builder().tolerance(0).biases(true).resumeFrom(saved).build());
+            assertTrue(e.getMessage().contains("biases false, this run has true"), e.getMessage());
+            // a network's checkpoint does not resume a factorisation, nor the reverse
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(p.x(), 2).resumeFrom(saved).build());
+            assertEquals("the checkpoint was written by network, not factorize", e.getMessage());
+            Path factorization = dir.resolve("factorize");
+            Factorizer.builder(p.x(), 2).maxIterations(2).checkpoint(factorization, 1, null).build().run().close();
+            Checkpoint other = Checkpoint.load(factorization);
+            e = assertThrows(IllegalArgumentException.class, () -> p.builder().resumeFrom(other).build());
+            assertEquals("the checkpoint was written by factorize, not network", e.getMessage());
+        }
+    }
+}
