@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -25,60 +26,104 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code factorize --checkpoint} survives {@code kill -9}: a child JVM running a checkpointed factorisation is killed
- * ({@link Process#destroyForcibly()}, SIGKILL) at a random moment; the checkpoint it leaves must load, must be at most
- * one interval (plus the one being written) behind the log, and {@code --resume} must end with factors bit for bit
- * those of the uninterrupted run and a log without gaps or duplicates (every record equal to the uninterrupted run's,
- * but for its time stamp). The CI run kills 6 times (about a minute on an idle 2-core machine); the slow-tagged one 50 times.
+ * {@code factorize --checkpoint} and {@code network --checkpoint} survive {@code kill -9}: a child JVM running a
+ * checkpointed run is killed ({@link Process#destroyForcibly()}, SIGKILL) at a random moment; the checkpoint it leaves
+ * must load, must be at most one interval (plus the one being written) behind the log, and {@code --resume} must end
+ * with outputs (factors, weights) bit for bit those of the uninterrupted run and a log without gaps or duplicates
+ * (every record equal to the uninterrupted run's, but for its time stamp). CI kills a factorisation 6 times (about a
+ * minute on an idle 2-core machine) and a network 4 times; the slow-tagged ones 50 times each.
  */
 class KillNineTest {
     private static final int EVERY = 20;
-    private static final String[] PROBLEM = {"--rank", "6", "--tol", "0", "--max-iter", "3000", "--threads", "2",
-        "--checkpoint-every", String.valueOf(EVERY)};
 
     @TempDir
     Path dir;
 
+    /** A command to kill: its arguments (input and problem, without checkpoint, output and log) and outputs. */
+    private record Problem(String command, List<String> args, List<String> outputs, int iterations) {
+        List<String> commandLine(Path run, String checkpointOption) {
+            List<String> a = new ArrayList<>(List.of(command));
+            a.addAll(args);
+            a.addAll(List.of("--checkpoint-every", String.valueOf(EVERY), checkpointOption,
+                    run.resolve("ck").toString(), "--out", run.resolve("out").toString(), "--log",
+                    run.resolve("run.jsonl").toString()));
+            return a;
+        }
+    }
+
     @Test
     void survivesSixKills() throws Exception {
-        killAndResume(6, 1);
+        killAndResume(factorization(), 6, 1);
     }
 
     @Tag("slow")
     @Test
     void survivesFiftyKills() throws Exception {
-        killAndResume(50, 2);
+        killAndResume(factorization(), 50, 2);
     }
 
-    private void killAndResume(int kills, long seed) throws Exception {
+    @Test
+    void aNetworkSurvivesFourKills() throws Exception {
+        killAndResume(network(), 4, 3);
+    }
+
+    @Tag("slow")
+    @Test
+    void aNetworkSurvivesFiftyKills() throws Exception {
+        killAndResume(network(), 50, 4);
+    }
+
+    private Problem factorization() throws IOException {
         Path input = dir.resolve("M.mtx");
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(300, 200,
                 new double[] {5, 4, 3, 2.5, 2, 1.5, 1, 0.5}, 17))) {
             MatrixMarket.write(input, m, null);
         }
+        return new Problem("factorize", List.of("--input", input.toString(), "--rank", "6", "--tol", "0",
+                "--max-iter", "3000", "--threads", "2"), List.of("U.mtx", "V.mtx"), 3000);
+    }
+
+    /** A ReLU network with biases (every kind of block in the checkpoint), 200 samples, 2000 iterations. */
+    private Problem network() throws IOException {
+        Path x = dir.resolve("X.npy");
+        Path y = dir.resolve("Y.npy");
+        try (DenseMatrix xm = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(200, 16, 1, 21));
+                DenseMatrix ym = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(200, 4, 1, 22))) {
+            Npy.write(x, xm);
+            Npy.write(y, ym);
+        }
+        return new Problem("network", List.of("--data", x + "," + y, "--layers", "dense:32,relu,dense:24,dense:4",
+                "--bias", "--init", "small:0.1", "--schedule", "constant:0.02", "--tol", "0", "--max-iter", "2000",
+                "--threads", "2"), List.of("W1.npy", "b1.npy", "W2.npy", "b2.npy", "W3.npy", "b3.npy"), 2000);
+    }
+
+    private void killAndResume(Problem problem, int kills, long seed) throws Exception {
         // the uninterrupted run, in a child like the killed ones; it also times the run after its first checkpoint
         Path reference = dir.resolve("reference");
-        Process p = start(reference, input);
+        Process p = start(reference, problem);
         long firstCheckpoint = waitForCheckpoint(p, reference);
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the reference run did not finish");
         long runNanos = System.nanoTime() - firstCheckpoint;
         assertEquals(0, p.exitValue(), Files.readString(reference.resolve("child.out")));
-        byte[] u = Files.readAllBytes(reference.resolve("out/U.mtx"));
-        byte[] v = Files.readAllBytes(reference.resolve("out/V.mtx"));
+        List<byte[]> outputs = new ArrayList<>();
+        for (String name : problem.outputs()) {
+            outputs.add(Files.readAllBytes(reference.resolve("out").resolve(name)));
+        }
         List<String> log = withoutTimes(Files.readAllLines(reference.resolve("run.jsonl")));
-        assertEquals(3000, log.size());
+        assertEquals(problem.iterations(), log.size());
 
         SplittableRandom random = new SplittableRandom(seed);
         int killed = 0;
         for (int k = 0; k < kills; k++) {
             Path run = dir.resolve("kill-" + k);
-            p = start(run, input);
+            p = start(run, problem);
             waitForCheckpoint(p, run);
             long delay = (long) (random.nextDouble() * runNanos);
             Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000));
             p.destroyForcibly();
             assertTrue(p.waitFor(1, TimeUnit.MINUTES), "a killed child did not exit");
-            String what = "kill " + k + " (seed " + seed + ", after " + delay / 1_000_000 + " ms)";
+            String what = problem.command() + " kill " + k + " (seed " + seed + ", after " + delay / 1_000_000
+                    + " ms)";
             if (p.exitValue() == 0) {
                 continue; // it finished before the kill: nothing to resume
             }
@@ -92,26 +137,23 @@ class KillNineTest {
                     + " but " + logged + " records logged");
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            List<String> args = new ArrayList<>(List.of("factorize", "--input", input.toString()));
-            args.addAll(List.of(PROBLEM));
-            args.addAll(List.of("--resume", run.resolve("ck").toString(), "--out", run.resolve("out").toString(),
-                    "--log", run.resolve("run.jsonl").toString()));
+            List<String> args = problem.commandLine(run, "--resume");
             int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
             assertEquals(0, code, what + ": resume failed: " + err);
-            assertArrayEquals(u, Files.readAllBytes(run.resolve("out/U.mtx")), what + ": U differs");
-            assertArrayEquals(v, Files.readAllBytes(run.resolve("out/V.mtx")), what + ": V differs");
+            for (int f = 0; f < outputs.size(); f++) {
+                String name = problem.outputs().get(f);
+                assertArrayEquals(outputs.get(f), Files.readAllBytes(run.resolve("out").resolve(name)),
+                        what + ": " + name + " differs");
+            }
             assertEquals(log, withoutTimes(Files.readAllLines(run.resolve("run.jsonl"))), what + ": log differs");
         }
         // the kills are spread over the whole run, so nearly all of them land before its end
         assertTrue(killed >= kills / 2, "only " + killed + " of " + kills + " kills hit a running process");
     }
 
-    private static Process start(Path run, Path input) throws IOException {
+    private static Process start(Path run, Problem problem) throws IOException {
         Files.createDirectories(run);
-        List<String> args = new ArrayList<>(List.of("factorize", "--input", input.toString()));
-        args.addAll(List.of(PROBLEM));
-        args.addAll(List.of("--checkpoint", run.resolve("ck").toString(), "--out", run.resolve("out").toString(),
-                "--log", run.resolve("run.jsonl").toString()));
+        List<String> args = problem.commandLine(run, "--checkpoint");
         // the child must choose the kernels this JVM chooses, or the bits (and the checkpoint's configuration) differ
         List<String> flags = new ArrayList<>();
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
