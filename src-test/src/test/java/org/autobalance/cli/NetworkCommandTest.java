@@ -194,4 +194,57 @@ class NetworkCommandTest {
         assertFalse(Files.exists(out.resolve("W1.npy")));
         assertTrue(Files.exists(log));
     }
+
+    /**
+     * {@code network --checkpoint} then {@code --resume} with a larger {@code --max-iter}: the same weights, byte for
+     * byte, as one run to the end, and the log continued without gaps or duplicates; other options or other data are
+     * usage errors naming the difference. (Kills at random moments: KillNineTest.)
+     */
+    @Test
+    void resumeContinuesBitForBitAndRefusesAnotherRun() throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--bias",
+                "--init", "xavier", "--schedule", "constant:0.05", "--tol", "0", "--threads", "2");
+        Path whole = dir.resolve("whole");
+        assertEquals(0, run(args(common, "--max-iter", "40", "--out", whole.toString(), "--log",
+                whole + ".jsonl")).exitCode());
+        Path ck = dir.resolve("ck");
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("log.jsonl");
+        assertEquals(0, run(args(common, "--max-iter", "25", "--checkpoint", ck.toString(), "--checkpoint-every", "10",
+                "--log", log.toString())).exitCode());
+        Run resumed = run(args(common, "--max-iter", "40", "--resume", ck.toString(), "--out", out.toString(),
+                "--log", log.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        for (String f : List.of("W1.npy", "b1.npy", "W2.npy", "b2.npy")) {
+            assertEquals(-1L, Files.mismatch(whole.resolve(f), out.resolve(f)), f);
+        }
+        // the records of iterations 20..24 were written twice (by the first run, then by the resumed one): once here
+        assertEquals(withoutTimes(Files.readAllLines(Path.of(whole + ".jsonl"))),
+                withoutTimes(Files.readAllLines(log)));
+
+        Run seed = run(args(common, "--max-iter", "40", "--seed", "7", "--resume", ck.toString()));
+        assertEquals(Main.EXIT_USAGE, seed.exitCode());
+        assertTrue(seed.err().contains("the checkpoint was written with seed 42, this run has 7"), seed.err());
+        Path y2 = save("y2.npy", KnownMatrices.gaussian(20, 2, 1.0, 3));
+        List<String> otherData = new java.util.ArrayList<>(common);
+        otherData.set(2, x + "," + y2);
+        Run data = run(args(otherData, "--max-iter", "40", "--resume", ck.toString()));
+        assertEquals(Main.EXIT_USAGE, data.exitCode());
+        assertTrue(data.err().contains("another input"), data.err());
+        Run none = run(args(common, "--resume", dir.resolve("nothing").toString()));
+        assertEquals(Main.EXIT_USAGE, none.exitCode());
+        assertTrue(none.err().contains("--resume: ") && none.err().contains("no checkpoint in"), none.err());
+    }
+
+    private static String[] args(List<String> common, String... more) {
+        List<String> all = new java.util.ArrayList<>(common);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    private static List<String> withoutTimes(List<String> lines) {
+        return lines.stream().map(l -> l.replaceAll(",\"seconds\":[^,}]*", "")).toList();
+    }
 }
