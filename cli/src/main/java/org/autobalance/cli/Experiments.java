@@ -42,20 +42,23 @@ final class Experiments {
     /** P8 / Figure 1: GD on f and on f + (1/8)‖UᵀU − VᵀV‖²: same speed; plain GD stays balanced on its own. */
     static ExperimentReport fig1() {
         ExperimentReport rep = new ExperimentReport("fig1", "From a small start, constant-step GD on f and on "
-                + "f + (1/8)|U'U - V'V|_F^2 reach the same accuracy in the same number of steps (within 2% + 2), "
+                + "f + (1/8)|U'U - V'V|_F^2 reach the same accuracy in the same number of steps (within 1 + "
+                + "eta lambda sum_t |D_t|_F / ln(1 + eta sigma_r): the regulariser's pull on the growth of the "
+                + "slowest mode), "
                 + "and for plain f, |U|_F/|V|_F stays near its initial value (about 1 for d1 = d2): "
                 + "|tr D_t - tr D_0| <= sqrt(r) * sum_t 2 eta^2 f_t (|U_t|^2 + |V_t|^2)");
         int d = 100, r = 5;
         double[] sigma = {1.0, 0.875, 0.75, 0.625, 0.5};
         double eta = 0.1;
+        double lambda = Variant.DEFAULT_LAMBDA; // (λ/4)‖D‖² = (1/8)‖D‖², the paper's coefficient
         rep.parameters.putAll(Map.of("d1", d, "d2", d, "rank", r, "sigma", list(sigma), "init_std", 1e-3,
-                "eta", eta, "iterations", 5000, "lambda", 0.5));
+                "eta", eta, "iterations", 5000, "lambda", lambda));
         try (DenseMatrix m = withSpectrum(d, d, sigma, 2018)) {
             StepSchedule schedule = new ConstantSchedule(eta);
             Trace plain = Trace.run(m, r, Variant.SIMULTANEOUS, schedule, Initializer.small(1e-3), 5000, 0, 5,
                     1e-3, 1e-6);
-            Trace reg = Trace.run(m, r, new Variant.Regularized(0.5), schedule, Initializer.small(1e-3), 5000, 0, 5,
-                    1e-3, 1e-6);
+            Trace reg = Trace.run(m, r, new Variant.Regularized(lambda), schedule, Initializer.small(1e-3), 5000,
+                    0, 5, 1e-3, 1e-6);
             double traceMove = Math.abs(sqDiff(plain.last) - sqDiff(plain.first));
             double ratioEnd = plain.last.normU() / plain.last.normV();
             rep.measured.put("iterations_to_1e-3", Map.of("plain", plain.reachedAt[0], "regularized",
@@ -69,7 +72,18 @@ final class Experiments {
             rep.measured.put("balance_final", Map.of("plain", plain.last.balance(), "regularized", reg.last.balance()));
             long tp = plain.reachedAt[1];
             long tr = reg.reachedAt[1];
-            rep.pass = tp > 0 && tr > 0 && Math.abs(tp - tr) <= 0.02 * tp + 2
+            // The regularised step adds −ηλ·U·D_t to U and +ηλ·V·D_t to V (Variant.Regularized): per iteration it
+            // changes the length of any column combination of U or V by a factor within 1 ± ηλ‖D_t‖₂, so by the
+            // 1e-6 crossing the log-amplitudes of the modes differ by at most ηλ Σ_t ‖D_t‖_F between the runs. The
+            // slowest mode (σ_r) gains at least ln(1 + ησ_r) of log-amplitude per iteration, while it grows from
+            // the small start and while its error contracts near the optimum (Hessian 2σ_r there), so the crossing
+            // moves by at most ηλ Σ‖D_t‖/ln(1 + ησ_r) iterations, plus 1 for rounding to whole iterations. With
+            // ‖D‖ ≈ 1e-4 from the 1e-3 start this allows one iteration (measured: 0), where the former "2 % + 2"
+            // allowed eight: a regularised run at 0.98η (2 % slower, by mutation) took 7 more and passed that, and
+            // fails this.
+            double allowed = 1 + eta * lambda * reg.balanceSum / Math.log1p(eta * sigma[r - 1]);
+            rep.measured.put("iterations_allowed_difference", allowed);
+            rep.pass = tp > 0 && tr > 0 && Math.abs(tp - tr) <= allowed
                     && traceMove <= Math.sqrt(r) * plain.driftBound + 1e-12 && Math.abs(ratioEnd - 1) < 1e-2;
             rep.summary = "iterations to 1e-6: " + tp + " (f) vs " + tr + " (f_reg); |U|/|V| "
                     + g(plain.first.normU() / plain.first.normV()) + " -> " + g(ratioEnd);
@@ -215,9 +229,9 @@ final class Experiments {
     /** P3: over a fixed horizon τ = ηT the drift scales linearly in η (gradient-flow limit). */
     static ExperimentReport flowLimit() {
         ExperimentReport rep = new ExperimentReport("flow-limit", "Over a fixed horizon tau = eta*T the drift "
-                + "|D_T - D_0|_F is O(eta): halving eta halves it, ratio 2.0 +- 0.05 for eta <= 0.1, and the ratio's "
-                + "deviation from 2 is itself O(eta), so it halves too (d1 = 30, d2 = 20, r = 2, |M|_op = 1, init std "
-                + "0.05, tau = 20)");
+                + "|D_T - D_0|_F is O(eta): halving eta halves it, the ratio's limit (Richardson-extrapolated) is 2 "
+                + "within its own error estimate, and the ratio's deviation from 2 is itself O(eta), so it halves "
+                + "too (d1 = 30, d2 = 20, r = 2, |M|_op = 1, init std 0.05, tau = 20)");
         double tau = 20;
         double[] etas = {0.2, 0.1, 0.05, 0.025};
         rep.parameters.putAll(Map.of("d1", 30, "d2", 20, "rank", 2, "sigma", List.of(1.0, 0.5), "init_std", 0.05,
@@ -245,13 +259,22 @@ final class Experiments {
                 }
                 rep.measured.put(variant.describe(), Map.of("drifts", list(drifts), "ratios", list(ratios)));
                 if (variant == Variant.SIMULTANEOUS) {
-                    // drift(η) = ηA + η²B + …, so ratio − 2 ≈ ηB/A is itself O(η): it must shrink by about half with
-                    // each halving (≤ 0.6x plus a 0.005 floor for O(η²) terms), and be within 0.05 once η ≤ 0.1
-                    for (int k = 0; k < ratios.length; k++) {
-                        double dev = Math.abs(ratios[k] - 2);
-                        pass &= etas[k] > 0.1 || dev <= 0.05;
-                        pass &= k == 0 || dev <= 0.6 * Math.abs(ratios[k - 1] - 2) + 0.005;
+                    // drift(η) = ηA + η²B + η³C + …, so ratio(η) = drift(η)/drift(η/2) = 2 + ηb + η²c' + … with
+                    // b = B/A: the deviation from 2 is itself O(η) and must shrink by about half with each halving
+                    // (≤ 0.6x plus a 0.005 floor for the O(η²) terms).
+                    for (int k = 1; k < ratios.length; k++) {
+                        pass &= Math.abs(ratios[k] - 2) <= 0.6 * Math.abs(ratios[k - 1] - 2) + 0.005;
                     }
+                    // The limit: Richardson's R_k = 2·ratio_{k+1} − ratio_k removes the O(η) term, so R_k = 2 + O(η_k²),
+                    // and with R_k ≈ 2 + c'η_k², R_{k−1} − R_k ≈ 3c'η_k²: the error of the last extrapolation is
+                    // about |R_{k−1} − R_k|/3 (its own estimate, no outside constant). It must be within twice that
+                    // (the factor 2 for the O(η³) terms). A drift of any other order p (ratio → 2^p ≠ 2) or an O(1)
+                    // drift (ratio → 1) gives steady R far from 2 and fails (checked with steps fixed at τ/0.1).
+                    double r1 = 2 * ratios[1] - ratios[0];
+                    double r2 = 2 * ratios[2] - ratios[1];
+                    rep.measured.put(variant.describe() + "_extrapolated_ratio", Map.of("limit", r2,
+                            "error_estimate", Math.abs(r1 - r2) / 3));
+                    pass &= Math.abs(r2 - 2) <= 2 * Math.abs(r1 - r2) / 3;
                     rep.summary = "drift ratios " + list(ratios).stream().map(ExperimentReport::g).toList();
                 }
             }

@@ -23,6 +23,8 @@ final class Trace implements IterationListener {
     final List<IterationRecord> records = new ArrayList<>();
     /** Σ_t 2η_t²·f_t·(‖U_t‖²_F + ‖V_t‖²_F) over all steps: bounds ‖D_T − D_0‖_F for simultaneous GD (§1.4). */
     double driftBound;
+    /** Σ_t ‖U_tᵀU_t − V_tᵀV_t‖_F over the iterations before the last target was reached (all, if it was not). */
+    double balanceSum;
     /** The first record, the iteration at which the relative error first fell to each target, and the last. */
     IterationRecord first;
     IterationRecord last;
@@ -77,6 +79,9 @@ final class Trace implements IterationListener {
         }
         last = r;
         driftBound += Imbalance.driftBoundTerm(r);
+        if (reachedAt.length == 0 || reachedAt[reachedAt.length - 1] < 0) {
+            balanceSum += r.balance();
+        }
         double rel = relativeError(r);
         for (int k = 0; k < targets.length; k++) {
             if (reachedAt[k] < 0 && rel <= targets[k]) {
