@@ -30,9 +30,10 @@ final class Checkpointing {
     Double everySeconds;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue the run checkpointed in DIR, with the same --input and options: the final "
-                    + "factors (weights) are bit-for-bit those of the uninterrupted run, and --log continues without gaps or "
-                    + "duplicates. Checkpoints go on to DIR (same interval) unless --checkpoint says otherwise.")
+            description = "Continue the run checkpointed in DIR, with the same input and options: the final "
+                    + "factors (weights) are bit-for-bit those of the uninterrupted run, and --log continues without "
+                    + "gaps or duplicates. Checkpoints go on to DIR (same interval) unless --checkpoint says "
+                    + "otherwise.")
     Path resume;
 
     /** The checkpoint to resume from, loaded once; null without --resume. */
