@@ -280,14 +280,17 @@ public final class DenseMatrix implements AutoCloseable {
         return m;
     }
 
+    /** The element type. */
     public DType dtype() {
         return dtype;
     }
 
+    /** The number of rows, d1. */
     public int rows() {
         return rows;
     }
 
+    /** The number of columns, d2. */
     public int cols() {
         return cols;
     }
@@ -551,6 +554,7 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} was called (the native memory is then freed; every access throws). */
     public boolean isClosed() {
         return closed;
     }

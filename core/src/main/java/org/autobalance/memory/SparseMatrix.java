@@ -52,14 +52,17 @@ public final class SparseMatrix implements AutoCloseable {
         }
     }
 
+    /** The element type. */
     public DType dtype() {
         return dtype;
     }
 
+    /** The number of rows, d1. */
     public int rows() {
         return rows;
     }
 
+    /** The number of columns, d2. */
     public int cols() {
         return cols;
     }
@@ -247,6 +250,7 @@ public final class SparseMatrix implements AutoCloseable {
         return new SparseMatrix[] {kept, test};
     }
 
+    /** Whether {@link #close()} was called (the native memory is then freed; every access throws). */
     public boolean isClosed() {
         return closed;
     }
