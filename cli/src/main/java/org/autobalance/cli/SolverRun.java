@@ -114,6 +114,7 @@ public final class SolverRun {
                             checkpointing.applyTo(b);
                         }
                         Factorizer factorizer = b.build();
+                        Interruption.runStarted();
                         return listeners -> finished(factorizer.run(listeners));
                     });
         } finally {
