@@ -63,8 +63,13 @@ public final class Checkpoint {
     /**
      * Where checkpoints go and how often: after every {@code everyIterations}-th iteration (if positive) and/or when
      * {@code interval} (if not null) has passed since the last one.
+     *
+     * @param dir the directory of the checkpoint file
+     * @param everyIterations the interval in iterations, 0 for none
+     * @param interval the interval in time, null for none
      */
     public record Policy(Path dir, long everyIterations, Duration interval) {
+        /** Validates the policy: at least one positive interval. */
         public Policy {
             Objects.requireNonNull(dir, "checkpoint directory must not be null");
             if (everyIterations <= 0 && (interval == null || interval.isNegative() || interval.isZero())) {
