@@ -197,4 +197,93 @@ class DenseMatrixTest {
         assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[0][]));
         assertThrows(IllegalArgumentException.class, () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{}}));
     }
+
+    /** fill sets every element and leaves the padding alone (the kernels rely on zero padding). */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void fillSetsEveryElementAndNotThePadding(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.allocate(dtype, 3, 5)) {
+            m.fill(-0.75);
+            for (double[] row : m.toArray()) {
+                assertArrayEquals(new double[] {-0.75, -0.75, -0.75, -0.75, -0.75}, row);
+            }
+            ValueLayout element = dtype.layout();
+            for (int i = 0; i < 3; i++) {
+                for (int j = 5; j < m.stride(); j++) {
+                    double pad = dtype == DType.FLOAT32
+                            ? m.segment().getAtIndex((ValueLayout.OfFloat) element, (long) i * m.stride() + j)
+                            : m.segment().getAtIndex((ValueLayout.OfDouble) element, (long) i * m.stride() + j);
+                    assertEquals(0.0, pad, "padding at " + i + ", " + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * An index one past the end is refused, by row and by column: a column index in [cols, stride) lies inside the
+     * allocation (the padding), so only the check stands between it and a silent read of the padding.
+     */
+    @Test
+    void indicesOnePastTheEndAreRefused() {
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 3, 5)) {
+            assertTrue(m.stride() > 5, "the premise: the rows are padded");
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(0, 5));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.set(2, 5, 1.0));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(3, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(0, -1));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(-1, 0));
+            MemorySegment row = MemorySegment.ofArray(new double[5]);
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                    () -> m.copyRowFrom(3, row, 0, ValueLayout.JAVA_DOUBLE));
+            assertEquals("row 3 outside 0..2", e.getMessage());
+            e = assertThrows(IndexOutOfBoundsException.class, () -> m.copyRowTo(3, row, 0, ValueLayout.JAVA_DOUBLE));
+            assertEquals("row 3 outside 0..2", e.getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> m.copyRowTo(-1, row, 0, ValueLayout.JAVA_DOUBLE));
+            assertThrows(IllegalArgumentException.class, () -> m.copyRowTo(0, row, 0, ValueLayout.JAVA_FLOAT));
+        }
+    }
+
+    /** Every array copy checks the array's length against rows × cols before it touches anything. */
+    @Test
+    void arraysOfTheWrongLengthAreRefused() {
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 2, 3)) {
+            m.fill(4.0);
+            for (int length : new int[] {5, 7}) {
+                String expected = "an array of " + length + " elements for a 2 x 3 matrix: expected rows * cols = 6";
+                for (org.junit.jupiter.api.function.Executable copy : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                        () -> m.copyFrom(new float[length], DenseMatrix.Order.ROW_MAJOR),
+                        () -> m.copyFrom(new double[length], DenseMatrix.Order.ROW_MAJOR),
+                        () -> m.copyTo(new float[length], DenseMatrix.Order.ROW_MAJOR),
+                        () -> m.copyTo(new double[length], DenseMatrix.Order.COLUMN_MAJOR),
+                        () -> DenseMatrix.copyOf(DType.FLOAT64, 2, 3, new float[length], DenseMatrix.Order.ROW_MAJOR)
+                                .close(),
+                        () -> DenseMatrix.copyOf(DType.FLOAT64, 2, 3, new double[length],
+                                DenseMatrix.Order.ROW_MAJOR).close())) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, copy);
+                    assertEquals(expected, e.getMessage());
+                }
+            }
+            // nothing was written by a refused copy
+            assertArrayEquals(new double[] {4, 4, 4}, m.toArray()[1]);
+        }
+    }
+
+    /** A big-endian buffer (a file's bytes) is read element by element with its bytes swapped: exact values. */
+    @Test
+    void aBigEndianBufferIsReadExactly() {
+        double[] values = {1.5, -0.0, Math.PI, Double.MIN_VALUE, -1e300, 7};
+        ByteBuffer big = ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.BIG_ENDIAN);
+        for (double v : values) {
+            big.putDouble(v);
+        }
+        big.flip();
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 2, 3)) {
+            m.copyFrom(big, ValueLayout.JAVA_DOUBLE, DenseMatrix.Order.ROW_MAJOR);
+            double[][] a = m.toArray();
+            for (int k = 0; k < values.length; k++) {
+                assertEquals(Double.doubleToRawLongBits(values[k]), Double.doubleToRawLongBits(a[k / 3][k % 3]),
+                        "element " + k);
+            }
+        }
+    }
 }

@@ -117,6 +117,67 @@ class SmallLinearAlgebraTest {
         }
     }
 
+    /**
+     * L⁻ᵀ of A = XᵀX: upper triangular, and WᵀAW = I (so XW has orthonormal columns). X = [I; G] with G Gaussian of
+     * scale 0.3 gives A = I + GᵀG, whose eigenvalues lie in [1, 1 + ‖G‖²_F], so κ(A) ≤ 1 + ‖G‖²_F. The computed
+     * Cholesky factor is exact for A + E with |E| ≤ γ_{r+1}|L||Lᵀ| (Higham, Thm 10.3) and the triangular inverse
+     * has a relative error of order r·u·κ(L) (Higham §8.2), so WᵀAW − I is of order r·u·κ(A); 10·r·u·κ bounds it.
+     */
+    @Test
+    void theInverseCholeskyFactorWhitensTheGram() {
+        int r = 5;
+        double[][] g = KnownMatrices.gaussian(6, r, 0.3, 12);
+        double[][] x = new double[r + 6][];
+        for (int i = 0; i < r; i++) {
+            x[i] = new double[r];
+            x[i][i] = 1;
+        }
+        System.arraycopy(g, 0, x, r, 6);
+        double[] a = gram(x);
+        double[] w = SmallLinearAlgebra.inverseCholeskyTranspose(a.clone(), r);
+        double kappa = 1 + Math.pow(KnownMatrices.frobenius(g), 2);
+        double bound = 10 * r * 0x1p-53 * kappa;
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                if (i > j) {
+                    assertEquals(0.0, w[i * r + j], "upper triangular at " + i + ", " + j);
+                }
+                double wtaw = 0;
+                for (int k = 0; k < r; k++) {
+                    for (int l = 0; l < r; l++) {
+                        wtaw += w[k * r + i] * a[k * r + l] * w[l * r + j];
+                    }
+                }
+                assertEquals(i == j ? 1.0 : 0.0, wtaw, bound, "(WᵀAW)[" + i + ", " + j + "]");
+            }
+        }
+        // an indefinite matrix (eigenvalues 3 and −1) fails at its second pivot, 1 − 2² < 0; NaN fails at the first
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SmallLinearAlgebra.inverseCholeskyTranspose(new double[] {1, 2, 2, 1}, 2));
+        assertEquals("Gram matrix is not positive definite (column 1)", e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SmallLinearAlgebra.inverseCholeskyTranspose(new double[] {Double.NaN, 0, 0, 1}, 2));
+        assertEquals("Gram matrix is not positive definite (column 0)", e.getMessage());
+    }
+
+    /**
+     * max wᵀAw/wᵀBw over B's numerically non-singular directions (eigenvalues above 10⁻¹² of the largest), on
+     * diagonal matrices where it is max a_ii/b_ii over the kept i: a direction of B at 10⁻¹⁴ of the largest is
+     * dropped (else the answer would be 10¹¹), one at 10⁻⁹ is kept; a zero B gives 0.
+     */
+    @Test
+    void theGeneralizedEigenvalueIgnoresBsNullDirections() {
+        double[] a = {1, 0, 0, 1};
+        assertEquals(1e-3, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {1e3, 0, 0, 1e-11}, 2),
+                1e-3 * 1e-14);
+        assertEquals(1e6, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {1e3, 0, 0, 1e-6}, 2),
+                1e6 * 1e-14);
+        assertEquals(0.0, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {0, 0, 0, 0}, 2));
+        // and the same with B's order reversed: the kept direction need not be the first coordinate
+        assertEquals(2.5e-3, SmallLinearAlgebra.largestGeneralizedEigenvalue(new double[] {7, 0, 0, 2.5},
+                new double[] {1e-11, 0, 0, 1e3}, 2), 2.5e-3 * 1e-14);
+    }
+
     private static double[] gram(double[][] x) {
         int r = x[0].length;
         double[] g = new double[r * r];
