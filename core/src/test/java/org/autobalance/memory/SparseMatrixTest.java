@@ -116,4 +116,85 @@ class SparseMatrixTest {
             assertThrows(IndexOutOfBoundsException.class, () -> b.add(2, 0, 1));
         }
     }
+
+    /** After close every accessor refuses, not only rowStart (each has its own check). */
+    @Test
+    void everyAccessorOfAClosedMatrixRefuses() {
+        SparseMatrix m = SparseMatrix.of(DType.FLOAT64, new double[][] {{1, 0}, {0, 2}});
+        m.close();
+        for (org.junit.jupiter.api.function.Executable access : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                m::rowStarts, m::columnIndices, m::values, () -> m.rowStart(1), () -> m.column(0), () -> m.value(0),
+                () -> m.get(0, 0), m::toDense)) {
+            assertThrows(IllegalStateException.class, access);
+        }
+    }
+
+    /**
+     * Bounds, each at its edge: a 1 × 1 matrix is allowed and a 0-row or 0-column one is not; indices one past the
+     * end are refused by get and by the builder; the held-out fraction must be strictly inside (0, 1).
+     */
+    @Test
+    void boundsAreCheckedAtTheirEdges() {
+        try (SparseMatrix one = SparseMatrix.of(DType.FLOAT64, new double[][] {{3}})) {
+            assertEquals(3.0, one.get(0, 0));
+        }
+        assertThrows(IllegalArgumentException.class, () -> SparseMatrix.builder(0, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> SparseMatrix.builder(2, 0, 1));
+        try (SparseMatrix.Builder b = SparseMatrix.builder(1, 1, 1)) {
+            b.add(0, 0, 1);
+        }
+        try (SparseMatrix m = SparseMatrix.of(DType.FLOAT64, new double[][] {{1, 0, 2}, {0, 0, 3}})) {
+            assertEquals(0.0, m.get(1, 1), "an entry not stored is 0");
+            assertEquals(3.0, m.get(1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(2, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(0, 3));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(-1, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> m.get(0, -1));
+            for (double fraction : new double[] {0.0, 1.0, Double.NaN}) {
+                assertThrows(IllegalArgumentException.class, () -> m.split(fraction, 1));
+            }
+        }
+        try (SparseMatrix.Builder b = SparseMatrix.builder(2, 3, 1)) {
+            assertThrows(IndexOutOfBoundsException.class, () -> b.add(2, 0, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.add(0, 3, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.add(-1, 0, 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.add(0, -1, 1));
+        }
+    }
+
+    /** A builder told to expect one entry grows to hold 500, keeping every one (in row-major order once built). */
+    @Test
+    void theBuilderGrowsPastItsExpectedSize() {
+        int rows = 25;
+        int cols = 20;
+        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, 1)) {
+            // added in reverse order, so that the build has to sort them
+            for (int k = rows * cols - 1; k >= 0; k--) {
+                b.add(k / cols, k % cols, k + 1);
+            }
+            assertEquals(rows * cols, b.size());
+            try (SparseMatrix m = b.build(DType.FLOAT64)) {
+                assertEquals(rows * cols, m.nonZeros());
+                for (int k = 0; k < rows * cols; k++) {
+                    assertEquals(k + 1, m.value(k), "entry " + k);
+                    assertEquals(k % cols, m.column(k));
+                }
+            }
+        }
+    }
+
+    /** The first non-finite value is found where it is, NaN or infinite, in the last row too. */
+    @Test
+    void theFirstNonFiniteValueIsFound() {
+        for (double bad : new double[] {Double.NaN, Double.NEGATIVE_INFINITY}) {
+            try (SparseMatrix.Builder b = SparseMatrix.builder(3, 4, 4)) {
+                b.add(0, 1, 1);
+                b.add(2, 3, bad);
+                b.add(2, 0, 5);
+                try (SparseMatrix m = b.build(DType.FLOAT64)) {
+                    assertArrayEquals(new int[] {2, 3}, m.firstNonFinite());
+                }
+            }
+        }
+    }
 }

@@ -88,6 +88,8 @@ class CheckpointTest {
             assertEquals(21, saved.iteration());
             Run resumed = run(m, settings, 60, b -> b.resumeFrom(saved));
             assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+            // tolerance 0: no gradient test, so a resume with the checkpoint's limit ends on max_iterations
+            assertEquals(StopReason.MAX_ITERATIONS, run(m, settings, 21, b -> b.resumeFrom(saved)).stopReason());
             assertEquals(39, resumed.records().size());
             for (int k = 0; k < 39; k++) {
                 IterationRecord a = whole.records().get(21 + k);
@@ -136,6 +138,14 @@ class CheckpointTest {
             assertEquals(StopReason.CONVERGED, resumed.stopReason());
             assertEquals(whole.records().size() - 500, resumed.records().size(), "iterations after the resume");
             assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+            assertTrue(resumed.records().get(0).seconds() >= saved.seconds(), "the clock continues");
+            // a run whose limit is the checkpoint's iteration ends at once, with the verdict of the iteration before
+            // it (plateau when its gradient test held, not max_iterations): as the whole run with that limit
+            Run stopped = run(m, 4, settings, 500, b -> b);
+            Run stoppedAtOnce = run(m, 4, settings, 500, b -> b.resumeFrom(saved));
+            assertEquals(0, stoppedAtOnce.records().size());
+            assertEquals(stopped.stopReason(), stoppedAtOnce.stopReason());
+            assertArrayEquals(stopped.bits(), stoppedAtOnce.bits(), "the checkpoint's factors");
         }
     }
 
@@ -160,12 +170,27 @@ class CheckpointTest {
             Run resumed = run(Factorizer.builder(m, 3), settings, 40, b -> b.resumeFrom(saved));
             assertEquals(20, resumed.records().size());
             assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+            // one value one ulp away, or one entry fewer, is another input (the hash covers the values and the pattern)
+            for (double[][] other : new double[][][] {changed(a, 4, 0, Math.nextUp(a[4][0])), changed(a, 4, 0, 0.0)}) {
+                try (SparseMatrix o = SparseMatrix.of(DType.FLOAT64, other)) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> settings.apply(Factorizer.builder(o, 3)).resumeFrom(saved).build());
+                    assertTrue(e.getMessage().contains("another input matrix"), e.getMessage());
+                }
+            }
             // the same entries stored densely are another input for a resume (storage differs)
             try (DenseMatrix dense = m.toDense()) {
                 assertThrows(IllegalArgumentException.class, () -> settings.apply(Factorizer.builder(dense, 3))
                         .resumeFrom(saved).build());
             }
         }
+    }
+
+    private static double[][] changed(double[][] a, int i, int j, double value) {
+        double[][] b = a.clone();
+        b[i] = a[i].clone();
+        b[i][j] = value;
+        return b;
     }
 
     @Test
