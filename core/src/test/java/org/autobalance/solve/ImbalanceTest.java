@@ -44,4 +44,22 @@ class ImbalanceTest {
             assertEquals("U has 2 columns but V has 3", e.getMessage());
         }
     }
+
+    /**
+     * The bound's terms by hand: η = 0.1, f = 2, ‖U‖ = 3, ‖V‖ = 4 give 2·0.01·2·25 = 1 (exact in binary but for the
+     * rounding of 0.1² and its products: 1e-15 relative), and the running bound is the prefix sum, starting at 0.
+     */
+    @Test
+    void theDriftBoundIsTheRunningSumOfItsTerms() {
+        org.autobalance.observe.IterationRecord a = org.autobalance.observe.IterationRecord.builder().iteration(0)
+                .eta(0.1).loss(2, false).relativeError(0.5).balance(0).norms(3, 4).gradientNorm(1).seconds(0)
+                .heldOutRmse(Double.NaN).build();
+        org.autobalance.observe.IterationRecord b = org.autobalance.observe.IterationRecord.builder().iteration(1)
+                .eta(0.5).loss(0.25, false).relativeError(0.5).balance(0).norms(1, 2).gradientNorm(1).seconds(0)
+                .heldOutRmse(Double.NaN).build();
+        assertEquals(1.0, Imbalance.driftBoundTerm(a), 1e-15);
+        // 2·0.25·0.25·(1 + 4) = 0.625, exact
+        assertEquals(0.625, Imbalance.driftBoundTerm(b));
+        assertArrayEquals(new double[] {0, 1, 1.625}, Imbalance.driftBound(java.util.List.of(a, b)), 1e-15);
+    }
 }
