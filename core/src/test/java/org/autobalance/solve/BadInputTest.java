@@ -90,6 +90,47 @@ class BadInputTest {
             assertTrue(message(() -> Initializer.small(0)).contains("scale"));
             assertTrue(message(() -> Initializer.parse("huge")).contains("unknown init"));
             assertTrue(message(() -> Initializer.parse("small:x")).contains("not a number"));
+            // each limit at its edge: the largest team is allowed, one more is not; a time limit must be positive;
+            // a checkpoint needs a positive interval in iterations or time
+            b.threads(org.autobalance.parallel.ParallelPass.MAX_THREADS);
+            assertTrue(message(() -> b.threads(org.autobalance.parallel.ParallelPass.MAX_THREADS + 1))
+                    .contains("threads"));
+            assertTrue(message(() -> b.timeLimit(java.time.Duration.ZERO)).contains("time limit"));
+            assertTrue(message(() -> b.timeLimit(java.time.Duration.ofNanos(-1))).contains("time limit"));
+            java.nio.file.Path dir = java.nio.file.Path.of("unused");
+            assertTrue(message(() -> b.checkpoint(dir, 0, null)).contains("positive interval"));
+            assertTrue(message(() -> b.checkpoint(dir, 0, java.time.Duration.ZERO)).contains("positive interval"));
+            assertTrue(message(() -> b.checkpoint(dir, -1, java.time.Duration.ofSeconds(-1)))
+                    .contains("positive interval"));
+            b.checkpoint(dir, 1, null);
+            b.checkpoint(dir, 0, java.time.Duration.ofNanos(1));
+            b.checkpoint(null, 0, null); // no checkpoints
+        }
+    }
+
+    /** The documented default tolerances: √u in float64 (1.49e-8, printed 1.5e-8) and 1e-5 in float32. */
+    @Test
+    void theDefaultTolerancesAreTheDocumentedOnes() {
+        assertEquals(Math.sqrt(0x1p-53), Factorizer.defaultTolerance(DType.FLOAT64));
+        assertEquals(1e-5, Factorizer.defaultTolerance(DType.FLOAT32));
+    }
+
+    /** A non-finite value in a sparse M or its held-out entries is refused at build time, with its position. */
+    @Test
+    void nonFiniteSparseEntriesAreRejected() {
+        try (org.autobalance.memory.SparseMatrix.Builder nan = org.autobalance.memory.SparseMatrix.builder(3, 3, 2);
+                org.autobalance.memory.SparseMatrix.Builder ok = org.autobalance.memory.SparseMatrix.builder(3, 3, 2)) {
+            nan.add(0, 0, 1);
+            nan.add(2, 1, Double.NaN);
+            ok.add(0, 0, 1);
+            ok.add(1, 2, 2);
+            try (org.autobalance.memory.SparseMatrix bad = nan.build(DType.FLOAT64);
+                    org.autobalance.memory.SparseMatrix good = ok.build(DType.FLOAT64)) {
+                assertTrue(message(() -> Factorizer.builder(bad, 1).build()).contains("M"));
+                String held = message(() -> Factorizer.builder(good, 1).objective(Objective.observed(0))
+                        .heldOut(bad).build());
+                assertTrue(held.contains("held-out"), held);
+            }
         }
     }
 

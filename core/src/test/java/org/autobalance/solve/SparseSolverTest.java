@@ -261,6 +261,58 @@ class SparseSolverTest {
         assertTrue(minSignal > 1e2, "the eta^2 term must dominate the rounding bound (ratio " + minSignal + ")");
     }
 
+    /**
+     * The final metrics of a sparse run against the factors it returns, computed here entry by entry: for the full
+     * loss the relative error counts the zeros (the engine takes it from the identity ‖M‖² − 2⟨M, UVᵀ⟩ + ⟨UᵀU, VᵀV⟩),
+     * for the observed loss it is over Ω, and the held-out RMSE over the held-out entries. After 30 steps the factors
+     * fit M partly (relative error ≥ 0.1), so the identity's cancellation costs at most ~10³·u·‖M‖² / (0.1‖M‖)²:
+     * 10⁻¹⁰ relative bounds it, and the entrywise sums agree to ~10⁻¹³.
+     */
+    @ParameterizedTest
+    @CsvSource({"full", "observed"})
+    void theFinalMetricsAreThoseOfTheReturnedFactors(String objective) {
+        double[][] m = KnownMatrices.withSpectrum(24, 18, new double[] {3, 2, 1, 0.5}, 41);
+        double[][] held = new double[24][18];
+        for (int i = 0; i < 24; i++) {
+            for (int j = (i % 4); j < 18; j += 4) {
+                held[i][j] = m[i][j]; // a quarter held out (not stored in M)
+                m[i][j] = 0;
+            }
+        }
+        boolean observed = objective.equals("observed");
+        try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m); SparseMatrix hm = SparseMatrix.of(DType.FLOAT64, held);
+                Result r = Factorizer.builder(sm, 3).objective(Objective.parse(objective)).heldOut(observed ? hm : null)
+                        .schedule(new ConstantSchedule(0.05)).tolerance(0).maxIterations(30).build().run()) {
+            double[][] x = Dense.multiply(r.u().toArray(), Dense.transpose(r.v().toArray()));
+            double fit = 0;
+            double norm = 0;
+            double heldOut = 0;
+            int heldCount = 0;
+            for (int i = 0; i < 24; i++) {
+                for (int j = 0; j < 18; j++) {
+                    if (held[i][j] != 0) {
+                        heldOut += (x[i][j] - held[i][j]) * (x[i][j] - held[i][j]);
+                        heldCount++;
+                    }
+                    if (!observed || m[i][j] != 0) {
+                        fit += (x[i][j] - m[i][j]) * (x[i][j] - m[i][j]);
+                        norm += m[i][j] * m[i][j];
+                    }
+                }
+            }
+            double relative = Math.sqrt(fit / norm);
+            assertTrue(relative > 0.1, "the premise: a partial fit, " + relative);
+            assertEquals(relative, r.relativeError(), 1e-10 * relative);
+            assertEquals(fit / 2, r.loss(), 1e-10 * fit);
+            if (observed) {
+                double rmse = Math.sqrt(heldOut / heldCount);
+                assertEquals(rmse, r.heldOutRmse(), 1e-12 * rmse);
+            } else {
+                assertTrue(Double.isNaN(r.heldOutRmse()));
+            }
+        }
+    }
+
     private static double squared(double[][] x) {
         double f = KnownMatrices.frobenius(x);
         return f * f;
