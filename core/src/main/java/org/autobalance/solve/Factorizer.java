@@ -211,10 +211,7 @@ public final class Factorizer {
 
         /** Iteration limit (default 10 000); 0 returns the initial factors. */
         public Builder maxIterations(long maxIterations) {
-            if (maxIterations < 0) {
-                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
-            }
-            this.maxIterations = maxIterations;
+            this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
         }
 
@@ -224,19 +221,13 @@ public final class Factorizer {
          * {@code maxIterations} iterations. The default is {@link #defaultTolerance(DType)}.
          */
         public Builder tolerance(double tolerance) {
-            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
-                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
-            }
-            this.tolerance = tolerance;
+            this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
         }
 
         /** Stop after this much wall time (checked after every iteration); {@code null} for none (the default). */
         public Builder timeLimit(Duration timeLimit) {
-            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
-                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
-            }
-            this.timeLimit = timeLimit;
+            this.timeLimit = IterationMonitor.Limits.requireTimeLimit(timeLimit);
             return this;
         }
 
@@ -461,7 +452,7 @@ public final class Factorizer {
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
-            StopReason early = cancellation(c);
+            StopReason early = IterationMonitor.cancellation(c.cancelToken());
             Checkpoint resume = c.resume();
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
@@ -473,7 +464,7 @@ public final class Factorizer {
             StepSchedule schedule = c.schedule();
             if (early == null && schedule.needsSpectralNorm()) {
                 schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
-                early = cancellation(c);
+                early = IterationMonitor.cancellation(c.cancelToken());
             }
             if (resume != null) {
                 resume.restore(u, v);
@@ -484,24 +475,21 @@ public final class Factorizer {
                             engine.multiply();
                             return engine.mv();
                         }));
-                early = cancellation(c);
+                early = IterationMonitor.cancellation(c.cancelToken());
             }
 
             // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
-            PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
-                    : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
-            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
+            PowerPasses plateau = c.objective() instanceof Objective.Observed ? null : engines.withFactors(u, v);
+            IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
+                    c.timeLimit(), c.stopWhen(), c.cancelToken()), all, c.rank(), normMSquared, plateau, c.seed(),
+                    resume);
             if (c.checkpointDir() != null) {
-                loop.saver = new Saver(c, u, v, sigma1, all);
+                monitor.checkpointing(new Saver(c, u, v, sigma1, all, monitor));
             }
             if (early == null) {
-                try {
-                    loop.iterate();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
-                }
+                iterate(c, engine, schedule, monitor);
             } else {
-                loop.stopReason = early;
+                monitor.stoppedBefore(early);
             }
 
             double residual;
@@ -516,14 +504,15 @@ public final class Factorizer {
                         engine.gramV);
             }
             if (!Double.isFinite(residual)) {
-                throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
+                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
+                        monitor.last());
             }
             double heldOut = engine.heldOutSquared();
             double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
-            Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
+            Result result = new Result(u, v, monitor.iterations(), monitor.stopReason(), residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
+                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
                     c.initializer().describe(), c.kernels().name(), c.threads(), c.objective().describe(),
                     c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
             ok = true;
@@ -536,160 +525,52 @@ public final class Factorizer {
         }
     }
 
-    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
-    private static StopReason cancellation(Settings c) {
-        if (Thread.currentThread().isInterrupted()) {
-            return StopReason.INTERRUPTED;
-        }
-        if (c.cancelToken() != null && c.cancelToken().isCancelled()) {
-            return StopReason.CANCELLED;
-        }
-        return null;
-    }
-
-    /** The iteration loop and its state. */
-    private static final class Loop {
-        private final Settings c;
-        private final List<IterationListener> listeners;
-        private final IterationEngine engine;
-        private final StepSchedule schedule;
-        private final double normMSquared;
-        private final double normM;
-        private final double tolerance;
-        private final PlateauCheck plateau;
-        long iterations;
-        StopReason stopReason = StopReason.MAX_ITERATIONS;
-        IterationRecord last;
-        double seconds;
-        Saver saver;
-
-        Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
-                double normMSquared, double tolerance, PlateauCheck plateau) {
-            this.c = c;
-            this.listeners = listeners;
-            this.engine = engine;
-            this.schedule = schedule;
-            this.normMSquared = normMSquared;
-            this.normM = Math.sqrt(normMSquared);
-            this.tolerance = tolerance;
-            this.plateau = plateau;
-        }
-
-        void iterate() throws IOException {
-            Checkpoint resume = c.resume();
-            // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues
-            double secondsBefore = resume == null ? 0 : resume.seconds();
-            long start = System.nanoTime();
-            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
-            double referenceLoss = resume == null ? normMSquared / 2 : resume.referenceLoss();
-            int r = c.rank();
-            Variant variant = c.variant();
-            double[] aU = new double[r * r];
-            double[] aV = new double[r * r];
-            boolean onPlateau = resume != null && resume.onPlateau();
-            if (resume != null && plateau != null) {
-                plateau.restore(resume.plateauState());
+    /** The iterations, from the monitor's first to a stop or the limit. */
+    private static void iterate(Settings c, IterationEngine engine, StepSchedule schedule,
+            IterationMonitor monitor) {
+        int r = c.rank();
+        Variant variant = c.variant();
+        double[] aU = new double[r * r];
+        double[] aV = new double[r * r];
+        Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
+        long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
+        for (long t = monitor.first(); t < c.maxIterations(); t++) {
+            double dotUMV = engine.fusedPass();
+            double[] gramU = engine.gramU;
+            double[] gramV = engine.gramV;
+            // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
+            boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
+            double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
+                    : monitor.identityLoss(dotUMV, gramU, gramV);
+            double heldOutRmse = heldOutCount == 0 ? Double.NaN : Math.sqrt(engine.heldOutSquared() / heldOutCount);
+            monitor.observe(t, loss, gramU, gramV);
+            double eta = schedule.eta(t);
+            variant.coefficients(gramU, gramV, aU, aV);
+            if (observed != null) {
+                observed.adjust(gramU, gramV, aU, aV, r);
             }
-            Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
-            long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
-            IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew each iteration
-            long first = resume == null ? 0 : resume.iteration();
-            iterations = first;
-            for (long t = first; t < c.maxIterations(); t++) {
-                double dotUMV = engine.fusedPass();
-                double[] gramU = engine.gramU;
-                double[] gramV = engine.gramV;
-                // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
-                boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
-                double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
-                        : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
-                double heldOutRmse = heldOutCount == 0 ? Double.NaN
-                        : Math.sqrt(engine.heldOutSquared() / heldOutCount);
-                if (t == 0) {
-                    referenceLoss = Math.max(referenceLoss, loss);
-                    if (plateau != null) {
-                        plateau.start(gramU, gramV);
-                    }
-                }
-                if (!Double.isFinite(loss)) {
-                    throw new DivergenceException(t, "the loss is " + loss, last);
-                }
-                if (loss > RUNAWAY_FACTOR * referenceLoss) {
-                    throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its "
-                            + "reference %.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
-                }
-                double normUSquared = SmallLinearAlgebra.trace(gramU, r);
-                double normVSquared = SmallLinearAlgebra.trace(gramV, r);
-                double balance = SmallLinearAlgebra.distance(gramU, gramV);
-                double eta = schedule.eta(t);
-                variant.coefficients(gramU, gramV, aU, aV);
+            double gradientSquared;
+            if (variant.alternating()) {
+                // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
+                gradientSquared = engine.step(aU, null, eta);
+                engine.fusedPass();
+                variant.coefficients(engine.gramU, engine.gramV, aU, aV);
                 if (observed != null) {
-                    observed.adjust(gramU, gramV, aU, aV, r);
+                    observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
                 }
-                double gradientSquared;
-                if (variant.alternating()) {
-                    // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
-                    gradientSquared = engine.step(aU, null, eta);
-                    engine.fusedPass();
-                    variant.coefficients(engine.gramU, engine.gramV, aU, aV);
-                    if (observed != null) {
-                        observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
-                    }
-                    gradientSquared += engine.step(null, aV, eta);
-                } else {
-                    gradientSquared = engine.step(aU, aV, eta);
-                }
-                double gradientNorm = Math.sqrt(gradientSquared);
-                if (!Double.isFinite(gradientNorm)) {
-                    throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
-                }
-                long now = System.nanoTime();
-                seconds = secondsBefore + (now - start) * 1e-9;
-                // the identity's loss can round to slightly below 0 near an exact fit
-                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
-                IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact)
-                        .relativeError(relativeError).balance(balance)
-                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared)).gradientNorm(gradientNorm)
-                        .seconds(seconds).heldOutRmse(heldOutRmse).build();
-                for (IterationListener listener : listeners) {
-                    listener.onIteration(record);
-                }
-                last = record;
-                iterations = t + 1;
-                boolean stationary = tolerance > 0
-                        && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
-                boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
-                if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
-                    stopReason = StopReason.CONVERGED;
-                    return;
-                }
-                onPlateau = stationary;
-                if (now >= deadline) {
-                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
-                    return;
-                }
-                if (c.stopWhen().test(record)) {
-                    stopReason = StopReason.STOP_CONDITION;
-                    return;
-                }
-                if (saver != null) {
-                    saver.afterIteration(t + 1, referenceLoss, onPlateau, plateau, seconds, now);
-                }
-                StopReason cancelled = cancellation(c);
-                if (cancelled != null) {
-                    stopReason = cancelled;
-                    return;
-                }
+                gradientSquared += engine.step(null, aV, eta);
+            } else {
+                gradientSquared = engine.step(aU, aV, eta);
             }
-            seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
-            if (onPlateau) {
-                stopReason = StopReason.PLATEAU;
+            if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
+                return;
             }
         }
+        monitor.exhausted();
     }
 
     /** Writes checkpoints when the policy says so. */
-    private static final class Saver {
+    private static final class Saver implements IterationMonitor.Checkpointer {
         private final Settings c;
         private final DenseMatrix u;
         private final DenseMatrix v;
@@ -697,9 +578,11 @@ public final class Factorizer {
         private final Map<String, Object> identity;
         private final List<IterationListener> listeners;
         private final String inputHash;
+        private final IterationMonitor monitor;
         private long lastNanos = System.nanoTime();
 
-        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, List<IterationListener> listeners) {
+        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, List<IterationListener> listeners,
+                IterationMonitor monitor) {
             this.c = c;
             this.u = u;
             this.v = v;
@@ -707,25 +590,29 @@ public final class Factorizer {
             this.identity = c.identity();
             this.listeners = listeners;
             this.inputHash = c.resume() != null ? c.resume().inputHash() : c.inputHash();
+            this.monitor = monitor;
         }
 
         /** After {@code done} iterations, with U and V already updated by the last of them. */
-        void afterIteration(long done, double referenceLoss, boolean onPlateau, PlateauCheck plateau, double seconds,
-                long now) throws IOException {
+        @Override
+        public void afterIteration(long done, long now) {
             boolean due = c.checkpointEvery() > 0 && done % c.checkpointEvery() == 0
                     || c.checkpointInterval() != null && now - lastNanos >= c.checkpointInterval().toNanos();
             if (!due) {
                 return;
             }
-            for (IterationListener listener : listeners) {
-                if (listener instanceof Flushable f) {
-                    f.flush();
+            try {
+                for (IterationListener listener : listeners) {
+                    if (listener instanceof Flushable f) {
+                        f.flush();
+                    }
                 }
+                Checkpoint.write(c.checkpointDir(), u, v, monitor.progress(done, sigma1[0]), inputHash, identity,
+                        new double[] {c.checkpointEvery(),
+                            c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
             }
-            Checkpoint.Progress progress = new Checkpoint.Progress(done, sigma1[0], referenceLoss, seconds, onPlateau,
-                    plateau == null ? null : plateau.state());
-            Checkpoint.write(c.checkpointDir(), u, v, progress, inputHash, identity, new double[] {
-                c.checkpointEvery(), c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
             lastNanos = System.nanoTime();
         }
     }
