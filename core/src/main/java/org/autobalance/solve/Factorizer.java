@@ -338,9 +338,8 @@ public final class Factorizer {
                 throw new IllegalArgumentException("exact-loss checkpoints need a dense M: for a sparse M the full "
                         + "residual has d1 x d2 entries (the loss comes from the one-pass identity)");
             }
-            if (initializer instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
-                requireFactor(u0, "U0", rows, cols, rows);
-                requireFactor(v0, "V0", rows, cols, cols);
+            if (initializer instanceof Initializer.Given given) {
+                given.requireFits(m != null ? m.dtype() : sparse.dtype(), rows, cols, rank);
             }
             if (m != null) {
                 requireFinite(m, "M");
@@ -376,28 +375,9 @@ public final class Factorizer {
                 }
             }
         }
-
-        private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
-            if (x.isClosed()) {
-                throw new IllegalArgumentException("initial factor " + name + " is closed");
-            }
-            if (x.rows() != rows || x.cols() != rank) {
-                throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                        + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2
-                        + " matrix at rank " + rank);
-            }
-            DType dtype = m != null ? m.dtype() : sparse.dtype();
-            if (x.dtype() != dtype) {
-                // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
-                throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
-                        + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
-                        + ".copy(DType." + dtype.name() + ")");
-            }
-            requireFinite(x, "initial factor " + name);
-        }
     }
 
-    private static void requireFinite(DenseMatrix x, String name) {
+    static void requireFinite(DenseMatrix x, String name) {
         requireFinite(x.firstNonFinite(), x::get, name);
     }
 

@@ -19,8 +19,8 @@ import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.SmallLinearAlgebra;
-import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 
 /**
@@ -108,27 +108,18 @@ public final class SparkFactorizer {
         }
 
         public Builder maxIterations(long maxIterations) {
-            if (maxIterations < 0) {
-                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
-            }
-            this.maxIterations = maxIterations;
+            this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
         }
 
         /** As {@link Factorizer.Builder#tolerance}; 0 runs exactly {@code maxIterations} iterations. */
         public Builder tolerance(double tolerance) {
-            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
-                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
-            }
-            this.tolerance = tolerance;
+            this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
         }
 
         public Builder timeLimit(Duration timeLimit) {
-            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
-                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
-            }
-            this.timeLimit = timeLimit;
+            this.timeLimit = IterationMonitor.Limits.requireTimeLimit(timeLimit);
             return this;
         }
 
@@ -196,15 +187,14 @@ public final class SparkFactorizer {
             throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a " + d1
                     + " x " + d2 + " matrix, got " + r);
         }
-        if (c.initializer() instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
-            requireStart(u0, "U0", d1, r);
-            requireStart(v0, "V0", d2, r);
+        if (c.initializer() instanceof Initializer.Given given) {
+            given.requireFits(dtype, d1, d2, r);
         }
         List<IterationListener> listeners = new ArrayList<>(c.listeners());
         listeners.addAll(List.of(moreListeners));
         double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
         FactorKernels kernels = EngineAdapter.kernels();
-        Lineage lineage = new Lineage(sc, c.checkpointEvery());
+        Lineage<FactorBlock> lineage = new Lineage<>(sc, c.checkpointEvery());
         JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
         DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
         boolean ok = false;
@@ -216,29 +206,30 @@ public final class SparkFactorizer {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + r
                         + " approximation is 0 and the relative error is undefined");
             }
+            // σ₁ and the plateau test's σ₁(M − UVᵀ) by core's power iterations, on Spark passes
+            SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver);
             double[] sigma1 = {Double.NaN};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNormJob.estimate(sc, m, dtype, d2, c.seed());
+                    sigma1[0] = passes.spectralNorm(r, Math.sqrt(normMSquared), c.seed());
                 }
                 return sigma1[0];
             };
             StepSchedule schedule = c.schedule().needsSpectralNorm()
                     ? c.schedule().resolve(sigma1Supplier.getAsDouble(), r) : c.schedule();
             JavaRDD<FactorBlock> state = initialState(sc, m, c, v, d1, sigma1Supplier, schedule, lineage);
-            double[] gramU = sumInOrder(state.map(b -> b.partials().gramU()).collect(), r);
+            double[] gramU = sumArraysInOrder(state.map(b -> b.partials().gramU()).collect());
             lineage.advance(state);
             double[] gramV = new double[r * r];
             driver.gram(v, gramV);
 
-            Loop loop = new Loop(listeners, normMSquared, tolerance, r);
-            long start = System.nanoTime();
-            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
-            double referenceLoss = normMSquared / 2;
+            IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
+                    c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), null);
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
             DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
-            for (long t = 0; t < c.maxIterations(); t++) {
+            boolean stopped = false;
+            for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
                 c.variant().coefficients(gramU, gramV, aU, aV);
@@ -265,23 +256,15 @@ public final class SparkFactorizer {
                         EngineAdapter.add(mtu, parts.get(p).mtu());
                     }
                 }
-                double[] gramUNext = sumInOrder(parts.stream().map(Partials::gramU).toList(), r);
-                double loss = 0.5 * (normMSquared - 2 * dot + SmallLinearAlgebra.inner(gramU, gramV));
-                if (t == 0) {
-                    referenceLoss = Math.max(referenceLoss, loss);
-                }
-                loop.checkLoss(t, loss, referenceLoss);
-                double normUSquared = SmallLinearAlgebra.trace(gramU, r);
-                double normVSquared = SmallLinearAlgebra.trace(gramV, r);
-                double balance = SmallLinearAlgebra.distance(gramU, gramV);
+                double[] gramUNext = sumArraysInOrder(parts.stream().map(Partials::gramU).toList());
+                double loss = monitor.identityLoss(dot, gramU, gramV);
+                monitor.observe(t, loss, gramU, gramV);
                 long t3 = System.nanoTime();
                 if (c.variant().alternating()) {
                     // V's step sees the new U: its coefficients from UᵀU at U_{t+1}, MᵀU_{t+1} from the second pass
                     c.variant().coefficients(gramUNext, gramV, aU, aV);
                 }
                 gradientSquared += driver.gradientStep(v, mtu, aV, eta);
-                double[] gramUAtT = gramU;
-                double[] gramVAtT = gramV.clone();
                 gramU = gramUNext;
                 driver.gram(v, gramV);
                 long now = System.nanoTime();
@@ -290,30 +273,26 @@ public final class SparkFactorizer {
                 costs.jobNanos += t2 - t1;
                 costs.reduceNanos += t3 - t2;
                 costs.driverStepNanos += now - t3;
-                loop.seconds = (now - start) * 1e-9;
-                // the identity's loss can round to slightly below 0 near an exact fit
-                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
-                IterationRecord record = IterationRecord.builder().iteration(t).eta(eta).loss(loss, false)
-                        .relativeError(relativeError).balance(balance)
-                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared))
-                        .gradientNorm(Math.sqrt(gradientSquared)).seconds(loop.seconds).build();
-                if (loop.finish(record, gramUAtT, gramVAtT, normUSquared + normVSquared, now >= deadline,
-                        t + 1 == c.maxIterations())) {
-                    break;
-                }
+                // the plateau test looks at the new iterate, as the engine's does
+                passes.factors(state, v);
+                stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN);
+            }
+            if (!stopped) {
+                monitor.exhausted();
             }
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
             double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
             if (!Double.isFinite(residual)) {
-                throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
+                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
+                        monitor.last());
             }
             double normU = Math.sqrt(SmallLinearAlgebra.trace(gramU, r));
             double normV = Math.sqrt(SmallLinearAlgebra.trace(gramV, r));
-            SparkResult result = new SparkResult(lineage, state, v, d1, loop.iterations, loop.stopReason,
+            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.iterations(), monitor.stopReason(),
                     residual / 2, Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(gramU, gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
+                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
                     c.initializer().describe(), kernels.name(), m.getNumPartitions());
             ok = true;
             return result;
@@ -331,8 +310,7 @@ public final class SparkFactorizer {
      * partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
-            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule,
-            Lineage lineage) {
+            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
         DType dtype = v.dtype();
         int r = c.rank();
         byte[] u0Bytes;
@@ -347,7 +325,6 @@ public final class SparkFactorizer {
         } finally {
             scratch.forEach(DenseMatrix::close);
         }
-        requireFinite(v, "V0");
         Broadcast<byte[]> u0 = sc.broadcast(u0Bytes);
         lineage.keep(u0);
         JavaRDD<FactorBlock> state = m.map(b -> {
@@ -365,22 +342,6 @@ public final class SparkFactorizer {
         return EngineAdapter.kernels();
     }
 
-    private static void requireStart(DenseMatrix x, String name, long rows, int r) {
-        if (x.rows() != rows || x.cols() != r) {
-            throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                    + ", expected " + rows + " x " + r + " at rank " + r);
-        }
-        requireFinite(x, "initial factor " + name);
-    }
-
-    private static void requireFinite(DenseMatrix x, String name) {
-        int[] at = x.firstNonFinite();
-        if (at != null) {
-            throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
-                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
-        }
-    }
-
     /** Σ values in list (partition) order, as the engine's parallel pass adds its chunks. */
     static double sumInOrder(List<Double> values) {
         double s = 0.0;
@@ -390,84 +351,15 @@ public final class SparkFactorizer {
         return s;
     }
 
-    /** The r × r matrices added in list order: a copy of the first, then each next one added. */
-    static double[] sumInOrder(List<double[]> matrices, int r) {
-        double[] out = matrices.get(0).clone();
-        for (int p = 1; p < matrices.size(); p++) {
-            double[] x = matrices.get(p);
-            for (int k = 0; k < r * r; k++) {
+    /** The arrays (of one length) added in list order: a copy of the first, then each next one added. */
+    static double[] sumArraysInOrder(List<double[]> arrays) {
+        double[] out = arrays.get(0).clone();
+        for (int p = 1; p < arrays.size(); p++) {
+            double[] x = arrays.get(p);
+            for (int k = 0; k < out.length; k++) {
                 out[k] += x[k];
             }
         }
         return out;
-    }
-
-    /**
-     * The solver's per-iteration bookkeeping (divergence, listeners, stop rules), as {@link Factorizer}'s loop does
-     * it on the records it makes. The stop rule's second-order half is the Gram-only part of the engine's plateau
-     * check: a stationary iterate is accepted as a minimiser when σ_r(UVᵀ)² ≥ ‖R‖²_F = 2f (Eckart–Young, no pass over
-     * M), the usual case of a well-separated rank-r signal. Where that does not settle it, the engine estimates σ₁(R)
-     * by power iteration on the residual; that distributed pass is not implemented, so the run goes on and, if a limit
-     * ends it there, reports {@code plateau} — never {@code converged} without the proof.
-     */
-    private static final class Loop {
-        private final List<IterationListener> listeners;
-        private final double normM;
-        private final double tolerance;
-        private final int r;
-        long iterations;
-        StopReason stopReason = StopReason.MAX_ITERATIONS;
-        IterationRecord last;
-        double seconds;
-
-        Loop(List<IterationListener> listeners, double normMSquared, double tolerance, int r) {
-            this.listeners = listeners;
-            this.normM = Math.sqrt(normMSquared);
-            this.tolerance = tolerance;
-            this.r = r;
-        }
-
-        void checkLoss(long t, double loss, double referenceLoss) {
-            if (!Double.isFinite(loss)) {
-                throw new DivergenceException(t, "the loss is " + loss, last);
-            }
-            if (loss > Factorizer.RUNAWAY_FACTOR * referenceLoss) {
-                throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its "
-                        + "reference %.6g", loss, Factorizer.RUNAWAY_FACTOR, referenceLoss), last);
-            }
-        }
-
-        /**
-         * Publishes the record of iterate t (whose Grams are given); true when the run stops after it.
-         *
-         * @param lastIteration whether t is the last iteration the limit allows
-         */
-        boolean finish(IterationRecord record, double[] gramU, double[] gramV, double normsSquared,
-                boolean pastDeadline, boolean lastIteration) {
-            if (!Double.isFinite(record.gradientNorm())) {
-                throw new DivergenceException(record.iteration(), "the gradient norm is " + record.gradientNorm(),
-                        last);
-            }
-            for (IterationListener listener : listeners) {
-                listener.onIteration(record);
-            }
-            last = record;
-            iterations = record.iteration() + 1;
-            boolean stationary = tolerance > 0
-                    && record.gradientNorm() <= tolerance * normM * Math.sqrt(normsSquared);
-            if (stationary) {
-                double weakest = SmallLinearAlgebra.productSingularValues(gramU, gramV, r)[r - 1];
-                if (weakest * weakest >= 2 * record.loss()) {
-                    stopReason = StopReason.CONVERGED;
-                    return true;
-                }
-            }
-            if (pastDeadline || lastIteration) {
-                stopReason = stationary ? StopReason.PLATEAU : pastDeadline ? StopReason.TIME_LIMIT
-                        : StopReason.MAX_ITERATIONS;
-                return pastDeadline;
-            }
-            return false;
-        }
     }
 }

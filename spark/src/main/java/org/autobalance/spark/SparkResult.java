@@ -14,7 +14,7 @@ import org.autobalance.solve.StopReason;
  * U as the cached blocks of the last iterate on the executors. {@link #close()} releases both.
  */
 public final class SparkResult implements AutoCloseable {
-    private final Lineage lineage;
+    private final Lineage<FactorBlock> lineage;
     private final JavaRDD<FactorBlock> u;
     private final DenseMatrix v;
     private final long d1;
@@ -33,7 +33,7 @@ public final class SparkResult implements AutoCloseable {
     private final String kernels;
     private final int partitions;
 
-    SparkResult(Lineage lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1, long iterations,
+    SparkResult(Lineage<FactorBlock> lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1, long iterations,
             StopReason stopReason, double loss, double relativeError, double balance, double normU, double normV,
             double seconds, double sigma1, String schedule, String variant, String initializer, String kernels,
             int partitions) {

@@ -25,6 +25,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
@@ -210,5 +211,47 @@ class SparkFactorizerTest {
                 .schedule(new ConstantSchedule(100 * ETA)).maxIterations(200).build()
                 .run(SharedSpark.context(), source, DType.FLOAT64));
         assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a diverged run");
+    }
+
+    /**
+     * A case where the plateau test decides: rank 3 plus a weak fourth direction (σ₄ = 0.2) and noise, at rank 4 from
+     * the default small start. The gradient test holds from about iteration 55 while the fourth direction is still
+     * at the start's scale (the plateau test, σ₁(M − UVᵀ) by power iteration on Spark passes, rejects those iterates),
+     * and the run converges once it is learned. With the default step, σ₁ comes from core's block power iteration on
+     * Spark passes. With the engine's partitioning every operation of the iterations and of σ₁ is the engine's, so
+     * the factors are the engine's bits; the plateau test's residual sums Uᵀy per partition (the engine in one
+     * loop), so its estimates differ in rounding only — far from its decision threshold, which has a relative slack
+     * of √u·‖M‖_F at least — and the runs must stop at the same iteration, converged.
+     */
+    @Test
+    void onAPlateauTheRunStopsWhereTheEngineStops() throws IOException {
+        double[][] a = Dense.addScaled(KnownMatrices.withSpectrum(60, 40, new double[] {3, 2, 1.5, 0.2}, 5), 1e-4,
+                KnownMatrices.gaussian(60, 40, 1.0, 9));
+        Path plateau = dir.resolve("plateau.mtx");
+        double tolerance = 1e-4;
+        List<IterationRecord> expected = new ArrayList<>();
+        double[][][] engine;
+        try (DenseMatrix m = Dense.matrix(DType.FLOAT64, a)) {
+            MatrixMarket.write(plateau, m, "plateau case");
+            try (Result r = Factorizer.builder(m, RANK).tolerance(tolerance).threads(2).maxIterations(5000).build()
+                    .run(expected::add)) {
+                assertEquals(StopReason.CONVERGED, r.stopReason());
+                engine = new double[][][] {r.u().toArray(), r.v().toArray()};
+            }
+        }
+        double normM = KnownMatrices.frobenius(a);
+        long rejected = expected.stream().filter(r -> r.iteration() < expected.size() - 1
+                && r.gradientNorm() <= tolerance * normM * Math.hypot(r.normU(), r.normV())).count();
+        assertTrue(rejected > 0, "the premise: the gradient test held before the end, on a plateau");
+
+        List<IterationRecord> actual = new ArrayList<>();
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), plateau, 2);
+        try (SparkResult r = SparkFactorizer.builder(RANK).tolerance(tolerance).driverThreads(2).maxIterations(5000)
+                .build().run(SharedSpark.context(), source, DType.FLOAT64, actual::add);
+                DenseMatrix u = r.collectU()) {
+            assertEquals(StopReason.CONVERGED, r.stopReason());
+            assertEquals(expected.size(), actual.size(), "iterations");
+            assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "plateau run");
+        }
     }
 }
