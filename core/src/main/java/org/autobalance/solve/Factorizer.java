@@ -1,8 +1,6 @@
 package org.autobalance.solve;
 
 import java.io.Flushable;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -285,8 +283,8 @@ public final class Factorizer {
          * wrote up to the checkpoint is on disk with it.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
-            if (dir != null && everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
-                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+            if (dir != null) {
+                IterationMonitor.requireCheckpointInterval(everyIterations, every);
             }
             this.checkpointDir = dir;
             this.checkpointEvery = Math.max(0, everyIterations);
@@ -351,29 +349,10 @@ public final class Factorizer {
                     sparseKernels, List.copyOf(listeners), cancelToken, checkpointDir, checkpointEvery,
                     checkpointInterval, resume);
             if (resume != null) {
-                requireSameRun(settings, resume);
+                resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
+                        settings.inputHash(), settings.identity());
             }
             return new Factorizer(settings);
-        }
-
-        /** Refuses a checkpoint of another input or another configuration (limits of time and iterations aside). */
-        private static void requireSameRun(Settings settings, Checkpoint resume) {
-            resume.requireShape(settings.dtype(), settings.rows(), settings.cols(), settings.rank());
-            if (!resume.inputHash().equals(settings.inputHash())) {
-                throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
-                        + "SHA-256 differs): resume with the same M");
-            }
-            Map<String, Object> then = resume.configuration();
-            for (Map.Entry<String, Object> e : settings.identity().entrySet()) {
-                Object saved = then.get(e.getKey());
-                boolean same = saved instanceof Number a && e.getValue() instanceof Number b
-                        ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
-                if (!same) {
-                    throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
-                            + show(saved) + ", this run has " + show(e.getValue())
-                            + ": resume with the same configuration");
-                }
-            }
         }
     }
 
@@ -464,7 +443,9 @@ public final class Factorizer {
                     c.timeLimit(), c.stopWhen(), c.cancelToken()), all, c.rank(), normMSquared, plateau, c.seed(),
                     resume);
             if (c.checkpointDir() != null) {
-                monitor.checkpointing(new Saver(c, u, v, sigma1, all, monitor));
+                monitor.checkpointing(c.checkpointDir(), c.checkpointEvery(), c.checkpointInterval(),
+                        resume != null ? resume.inputHash() : c.inputHash(), c.identity(), () -> sigma1[0],
+                        writer -> writer.write(u, v));
             }
             if (early == null) {
                 iterate(c, engine, schedule, monitor);
@@ -547,59 +528,5 @@ public final class Factorizer {
             }
         }
         monitor.exhausted();
-    }
-
-    /** Writes checkpoints when the policy says so. */
-    private static final class Saver implements IterationMonitor.Checkpointer {
-        private final Settings c;
-        private final DenseMatrix u;
-        private final DenseMatrix v;
-        private final double[] sigma1;
-        private final Map<String, Object> identity;
-        private final List<IterationListener> listeners;
-        private final String inputHash;
-        private final IterationMonitor monitor;
-        private long lastNanos = System.nanoTime();
-
-        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, List<IterationListener> listeners,
-                IterationMonitor monitor) {
-            this.c = c;
-            this.u = u;
-            this.v = v;
-            this.sigma1 = sigma1;
-            this.identity = c.identity();
-            this.listeners = listeners;
-            this.inputHash = c.resume() != null ? c.resume().inputHash() : c.inputHash();
-            this.monitor = monitor;
-        }
-
-        /** After {@code done} iterations, with U and V already updated by the last of them. */
-        @Override
-        public void afterIteration(long done, long now) {
-            boolean due = c.checkpointEvery() > 0 && done % c.checkpointEvery() == 0
-                    || c.checkpointInterval() != null && now - lastNanos >= c.checkpointInterval().toNanos();
-            if (!due) {
-                return;
-            }
-            try {
-                for (IterationListener listener : listeners) {
-                    if (listener instanceof Flushable f) {
-                        f.flush();
-                    }
-                }
-                Checkpoint.write(c.checkpointDir(), u, v, monitor.progress(done, sigma1[0]), inputHash, identity,
-                        new double[] {c.checkpointEvery(),
-                            c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
-            }
-            lastNanos = System.nanoTime();
-        }
-    }
-
-    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
-    private static String show(Object value) {
-        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
     }
 }

@@ -1,9 +1,18 @@
 package org.autobalance.solve;
 
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
+import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 
@@ -76,10 +85,22 @@ public final class IterationMonitor {
         }
     }
 
-    /** Called after each iteration that does not stop the run, before the cancellation check (checkpoints). */
-    interface Checkpointer {
-        /** After {@code done} iterations, at {@code now} (System.nanoTime()). */
-        void afterIteration(long done, long now);
+    /** U and V as they are after the iteration just done, for a checkpoint. */
+    @FunctionalInterface
+    public interface Factors {
+        /** Calls {@code writer} with U and V (valid during the call only: they may be copies made for it). */
+        void writeWith(FactorWriter writer) throws IOException;
+    }
+
+    /** Writes U and V (see {@link Factors}). */
+    @FunctionalInterface
+    public interface FactorWriter {
+        void write(DenseMatrix u, DenseMatrix v) throws IOException;
+    }
+
+    /** Where and how often checkpoints are written, and what identifies the run in them. */
+    private record Saving(Path dir, long everyIterations, Duration every, String inputHash,
+            Map<String, Object> configuration, DoubleSupplier sigma1, Factors factors) {
     }
 
     private final Limits limits;
@@ -100,7 +121,8 @@ public final class IterationMonitor {
     private double normUSquared;
     private double normVSquared;
     private double balance;
-    private Checkpointer checkpointer;
+    private Saving saving;
+    private long lastSaved;
     private long iterations;
     private StopReason stopReason = StopReason.MAX_ITERATIONS;
     private IterationRecord last;
@@ -220,8 +242,8 @@ public final class IterationMonitor {
             stopReason = StopReason.STOP_CONDITION;
             return true;
         }
-        if (checkpointer != null) {
-            checkpointer.afterIteration(t + 1, now);
+        if (saving != null) {
+            saveIfDue(t + 1, now);
         }
         StopReason cancelled = cancellation(limits.cancelToken());
         if (cancelled != null) {
@@ -264,14 +286,57 @@ public final class IterationMonitor {
         return seconds;
     }
 
-    void checkpointing(Checkpointer checkpointer) {
-        this.checkpointer = checkpointer;
+    /**
+     * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive) and
+     * whenever {@code every} (if not null) has passed since the last one (or since this call), unless the run stops
+     * at that iteration. Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what
+     * they wrote up to the checkpoint is on disk with it.
+     *
+     * @param inputHash the SHA-256 that identifies M (compared on resume)
+     * @param configuration what changes the iterates (compared on resume; keys as in the summary)
+     * @param sigma1 the σ₁ the schedule was resolved with (NaN if none), saved so a resumed run needs no estimate
+     * @param factors U and V after the iteration just done
+     * @throws UncheckedIOException from {@link #finish} if a checkpoint cannot be written
+     */
+    public void checkpointing(Path dir, long everyIterations, Duration every, String inputHash,
+            Map<String, Object> configuration, DoubleSupplier sigma1, Factors factors) {
+        requireCheckpointInterval(everyIterations, every);
+        saving = new Saving(Objects.requireNonNull(dir, "checkpoint directory must not be null"),
+                Math.max(0, everyIterations), every, inputHash,
+                Collections.unmodifiableMap(new LinkedHashMap<>(configuration)), sigma1, factors);
+        lastSaved = System.nanoTime();
     }
 
-    /** The state to save after {@code done} iterations (with the σ₁ the schedule was resolved with). */
-    Checkpoint.Progress progress(long done, double sigma1) {
-        return new Checkpoint.Progress(done, sigma1, referenceLoss, seconds, onPlateau,
-                plateau == null ? null : plateau.state());
+    /** Checks that a checkpoint policy has a positive interval in iterations or in time. */
+    public static void requireCheckpointInterval(long everyIterations, Duration every) {
+        if (everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+            throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+        }
+    }
+
+    /** After {@code done} iterations, with U and V already updated by the last of them. */
+    private void saveIfDue(long done, long now) {
+        Saving s = saving;
+        boolean due = s.everyIterations() > 0 && done % s.everyIterations() == 0
+                || s.every() != null && now - lastSaved >= s.every().toNanos();
+        if (!due) {
+            return;
+        }
+        try {
+            for (IterationListener listener : listeners) {
+                if (listener instanceof Flushable f) {
+                    f.flush();
+                }
+            }
+            Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
+                    seconds, onPlateau, plateau == null ? null : plateau.state());
+            s.factors().writeWith((u, v) -> Checkpoint.write(s.dir(), u, v, progress, s.inputHash(),
+                    s.configuration(), new double[] {s.everyIterations(),
+                        s.every() == null ? 0 : s.every().toNanos() * 1e-9}));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a checkpoint to " + s.dir(), e);
+        }
+        lastSaved = System.nanoTime();
     }
 
     /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */

@@ -1,8 +1,15 @@
 package org.autobalance.spark;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import org.apache.spark.api.java.JavaRDD;
@@ -16,6 +23,7 @@ import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
@@ -38,20 +46,21 @@ import org.autobalance.solve.Variant;
  * (U_t, V_t), all known on the driver before the job); alternating GD makes its second pass at (U_{t+1}, V_t) inside
  * the same task, as the engine does, so it is also one job per iteration.
  *
- * <p>Lineage: each U_t is an RDD derived from U_{t−1}; every {@code checkpointEvery} iterations it is checkpointed
+ * <p>Lineage: each U_t is an RDD derived from U_{t−1}; every {@code lineageEvery} iterations it is checkpointed
  * (reliably when the context has a checkpoint directory, otherwise locally), which cuts the lineage and releases the
  * broadcasts of older iterations. M's blocks and every cached U are unpersisted when the run ends or fails, which frees
  * the executors' native memory.
  */
 public final class SparkFactorizer {
-    /** Checkpoint the iterate every this many iterations unless told otherwise. */
-    public static final int DEFAULT_CHECKPOINT_EVERY = 50;
+    /** Cut the lineage (Spark's checkpoint of the iterate's RDD) every this many iterations unless told otherwise. */
+    public static final int DEFAULT_LINEAGE_EVERY = 50;
 
     private final Settings config;
 
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
-            long maxIterations, double tolerance, Duration timeLimit, int checkpointEvery, int driverThreads,
-            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners) {
+            long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
+            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
+            Path checkpointDir, long checkpointEvery, Duration checkpointInterval, Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -73,7 +82,11 @@ public final class SparkFactorizer {
         private long maxIterations = 10_000;
         private double tolerance = Double.NaN;
         private Duration timeLimit;
-        private int checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
+        private int lineageEvery = DEFAULT_LINEAGE_EVERY;
+        private Path checkpointDir;
+        private long checkpointEvery;
+        private Duration checkpointInterval;
+        private Checkpoint resume;
         private int driverThreads = Runtime.getRuntime().availableProcessors();
         private long failIteration = -1;
         private int failPartition = -1;
@@ -123,12 +136,40 @@ public final class SparkFactorizer {
             return this;
         }
 
-        /** Cut the lineage every {@code k} iterations (k ≥ 1; default {@value #DEFAULT_CHECKPOINT_EVERY}). */
-        public Builder checkpointEvery(int k) {
+        /**
+         * Cut the lineage every {@code k} iterations (k ≥ 1; default {@value #DEFAULT_LINEAGE_EVERY}): Spark's own
+         * checkpoint of the iterate's RDD, into the context's checkpoint directory if it has one. Independent of
+         * {@link #checkpoint}, which saves the run for a resume.
+         */
+        public Builder lineageEvery(int k) {
             if (k < 1) {
-                throw new IllegalArgumentException("checkpoint interval must be at least 1, got " + k);
+                throw new IllegalArgumentException("lineage interval must be at least 1, got " + k);
             }
-            this.checkpointEvery = k;
+            this.lineageEvery = k;
+            return this;
+        }
+
+        /**
+         * As {@link Factorizer.Builder#checkpoint}: a {@link Checkpoint} of the run (U collected to the driver, V, the
+         * loop's state) written to {@code dir} after every {@code everyIterations}-th iteration and whenever
+         * {@code every} has passed; {@code dir} null for none (the default).
+         */
+        public Builder checkpoint(Path dir, long everyIterations, Duration every) {
+            if (dir != null) {
+                IterationMonitor.requireCheckpointInterval(everyIterations, every);
+            }
+            this.checkpointDir = dir;
+            this.checkpointEvery = Math.max(0, everyIterations);
+            this.checkpointInterval = every;
+            return this;
+        }
+
+        /**
+         * Continues the run saved in {@code checkpoint} (by a Spark run with the same input, partitioning and
+         * configuration, which {@link #run} checks): the final factors are those of the uninterrupted run, bit for bit.
+         */
+        public Builder resumeFrom(Checkpoint checkpoint) {
+            this.resume = Objects.requireNonNull(checkpoint, "checkpoint must not be null");
             return this;
         }
 
@@ -164,8 +205,8 @@ public final class SparkFactorizer {
 
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
-                    tolerance, timeLimit, checkpointEvery, driverThreads, failIteration, failPartition, costs,
-                    List.copyOf(listeners)));
+                    tolerance, timeLimit, lineageEvery, driverThreads, failIteration, failPartition, costs,
+                    List.copyOf(listeners), checkpointDir, checkpointEvery, checkpointInterval, resume));
         }
     }
 
@@ -194,7 +235,7 @@ public final class SparkFactorizer {
         listeners.addAll(List.of(moreListeners));
         double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
         FactorKernels kernels = EngineAdapter.kernels();
-        Lineage<FactorBlock> lineage = new Lineage<>(sc, c.checkpointEvery());
+        Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
         JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
         DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
         boolean ok = false;
@@ -206,9 +247,15 @@ public final class SparkFactorizer {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + r
                         + " approximation is 0 and the relative error is undefined");
             }
+            Checkpoint resume = c.resume();
+            Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), tolerance, kernels);
+            String inputHash = c.checkpointDir() == null && resume == null ? null : inputHash(m);
+            if (resume != null) {
+                resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+            }
             // σ₁ and the plateau test's σ₁(M − UVᵀ) by core's power iterations, on Spark passes
             SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver);
-            double[] sigma1 = {Double.NaN};
+            double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = passes.spectralNorm(r, Math.sqrt(normMSquared), c.seed());
@@ -218,13 +265,23 @@ public final class SparkFactorizer {
             StepSchedule schedule = c.schedule().needsSpectralNorm()
                     ? c.schedule().resolve(sigma1Supplier.getAsDouble(), r) : c.schedule();
             JavaRDD<FactorBlock> state = initialState(sc, m, c, v, d1, sigma1Supplier, schedule, lineage);
+            passes.factors(state, v);
             double[] gramU = sumArraysInOrder(state.map(b -> b.partials().gramU()).collect());
             lineage.advance(state);
             double[] gramV = new double[r * r];
             driver.gram(v, gramV);
 
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
-                    c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), null);
+                    c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), resume);
+            if (c.checkpointDir() != null) {
+                // U is collected only when a checkpoint is due; the resumed run keeps the hash it was checked against
+                monitor.checkpointing(c.checkpointDir(), c.checkpointEvery(), c.checkpointInterval(), inputHash,
+                        identity, () -> sigma1[0], writer -> {
+                            try (DenseMatrix u = passes.collectU()) {
+                                writer.write(u, v);
+                            }
+                        });
+            }
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
             DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
@@ -306,8 +363,9 @@ public final class SparkFactorizer {
     }
 
     /**
-     * U₀ by the core initialiser on the driver (so the start is the engine's, bit for bit), then cut into the
-     * partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU of its rows.
+     * U₀ by the core initialiser on the driver (so the start is the engine's, bit for bit), or the factors of the
+     * checkpoint resumed, then cut into the partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU
+     * of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
             DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
@@ -316,11 +374,15 @@ public final class SparkFactorizer {
         byte[] u0Bytes;
         List<DenseMatrix> scratch = new ArrayList<>();
         try (DenseMatrix u0 = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r)) {
-            c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
-                DenseMatrix mv = MatrixProducts.times(sc, m, v, d1);
-                scratch.add(mv);
-                return mv;
-            }));
+            if (c.resume() != null) {
+                c.resume().restore(u0, v);
+            } else {
+                c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
+                    DenseMatrix mv = MatrixProducts.times(sc, m, v, d1);
+                    scratch.add(mv);
+                    return mv;
+                }));
+            }
             u0Bytes = EngineAdapter.toBytes(u0);
         } finally {
             scratch.forEach(DenseMatrix::close);
@@ -336,6 +398,46 @@ public final class SparkFactorizer {
         }).persist(StorageLevel.MEMORY_ONLY());
         lineage.checkpointIfDue(state, 0);
         return state;
+    }
+
+    /**
+     * What changes the iterates, as compared on resume (keys as in the summary): the engine's list, with the
+     * partitions and the driver's threads in place of the engine's threads.
+     */
+    private static Map<String, Object> identity(Settings c, DType dtype, long d1, int d2, int partitions,
+            double tolerance, FactorKernels kernels) {
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("rows", d1);
+        id.put("cols", (long) d2);
+        id.put("rank", (long) c.rank());
+        id.put("dtype", dtype.label());
+        id.put("engine", "spark");
+        id.put("partitions", (long) partitions);
+        id.put("driver_threads", (long) c.driverThreads());
+        id.put("schedule", c.schedule().describe());
+        id.put("variant", c.variant().describe());
+        id.put("init", c.initializer().describe());
+        id.put("seed", c.seed());
+        id.put("tolerance", tolerance);
+        id.put("kernels", kernels.name());
+        return id;
+    }
+
+    /**
+     * M's identity for a checkpoint: the SHA-256 (hex) of the lines "hash of partition p" for p = 0, 1, …, each the
+     * SHA-256 of the partition's rows as core hashes a matrix ({@link Checkpoint#hash}), computed by the executors.
+     * It depends on the partitioning too, which a bit-for-bit resume needs unchanged anyway.
+     */
+    private static String inputHash(JavaRDD<MatrixBlock> m) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String part : m.map(b -> Checkpoint.hash(b.rows())).collect()) {
+                sha.update((part + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     private static FactorKernels kernels() {

@@ -58,6 +58,11 @@ final class SparkPasses implements PowerPasses {
         this.v = v;
     }
 
+    /** U of the current iterate collected to the driver (the caller closes it). */
+    DenseMatrix collectU() {
+        return SparkResult.collect(u, dtype, d1, v.cols());
+    }
+
     @Override
     public DType dtype() {
         return dtype;
@@ -135,7 +140,7 @@ final class SparkPasses implements PowerPasses {
         private final DenseMatrix aty;
         private final double[] gramY;
         private final double[] gramX;
-        private final Lineage<Block> lineage = new Lineage<>(sc, SparkFactorizer.DEFAULT_CHECKPOINT_EVERY);
+        private final Lineage<Block> lineage = new Lineage<>(sc, SparkFactorizer.DEFAULT_LINEAGE_EVERY);
         private JavaRDD<Block> blocks;
         private Update update = Update.NONE;
         private double[] a;

@@ -85,9 +85,13 @@ public final class SparkResult implements AutoCloseable {
 
     /** U (d1 × r) collected to the driver; for inputs small enough to write as one file. The caller closes it. */
     public DenseMatrix collectU() {
+        return collect(u, v.dtype(), d1, v.cols());
+    }
+
+    /** The blocks of {@code u} collected, in partition (row) order, into one new d1 × r matrix. */
+    static DenseMatrix collect(JavaRDD<FactorBlock> u, DType dtype, long d1, int r) {
         List<FactorBlock> blocks = u.collect();
-        DType dtype = v.dtype();
-        DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), v.cols());
+        DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r);
         long first = 0;
         for (FactorBlock b : blocks) {
             try (DenseMatrix block = b.toMatrix()) {

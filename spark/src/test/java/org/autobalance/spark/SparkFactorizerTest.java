@@ -21,6 +21,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
@@ -92,7 +93,7 @@ class SparkFactorizerTest {
                 DenseMatrix v = Dense.matrix(DType.FLOAT64, v0);
                 SparkResult r = builder.initializer(Initializer.given(u, v)).schedule(new ConstantSchedule(ETA))
                         .variant(variant).tolerance(0).maxIterations(ITERATIONS).driverThreads(2)
-                        .checkpointEvery(CHECKPOINT_EVERY).build()
+                        .lineageEvery(CHECKPOINT_EVERY).build()
                         .run(SharedSpark.context(), source, DType.FLOAT64, records::add);
                 DenseMatrix uOut = r.collectU()) {
             assertTrue(ancestors(r.uBlocks().rdd(), new HashSet<>()) <= CHECKPOINT_EVERY + 4,
@@ -252,6 +253,46 @@ class SparkFactorizerTest {
             assertEquals(StopReason.CONVERGED, r.stopReason());
             assertEquals(expected.size(), actual.size(), "iterations");
             assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "plateau run");
+        }
+    }
+
+    /**
+     * A run on 3 partitions that crashes (a listener throws) at iteration 45, after its checkpoint at 40, resumes from
+     * that checkpoint to the factors of the uninterrupted run, bit for bit, and its records continue at 40. Resuming
+     * with another partitioning is refused, naming it.
+     */
+    @Test
+    void aRunInterruptedAfterACheckpointResumesToTheSameBits() throws IOException {
+        Path saved = dir.resolve("resume");
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 3);
+        try (DenseMatrix u0 = Dense.matrix(DType.FLOAT64, uStart);
+                DenseMatrix v0 = Dense.matrix(DType.FLOAT64, vStart)) {
+            SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).initializer(Initializer.given(u0, v0))
+                    .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(ITERATIONS).driverThreads(2)
+                    .lineageEvery(CHECKPOINT_EVERY);
+            IllegalStateException crash = assertThrows(IllegalStateException.class, () -> builder
+                    .checkpoint(saved, 20, null).build().run(SharedSpark.context(), source, DType.FLOAT64, r -> {
+                        if (r.iteration() == 45) {
+                            throw new IllegalStateException("crash at 45");
+                        }
+                    }));
+            assertEquals("crash at 45", crash.getMessage());
+            Checkpoint checkpoint = Checkpoint.load(saved);
+            assertEquals(40, checkpoint.iteration());
+
+            List<IterationRecord> records = new ArrayList<>();
+            builder.checkpoint(null, 0, null).resumeFrom(checkpoint);
+            try (SparkResult r = builder.build().run(SharedSpark.context(), source, DType.FLOAT64, records::add);
+                    DenseMatrix u = r.collectU()) {
+                assertEquals(ITERATIONS, r.iterations());
+                assertEquals(ITERATIONS - 40, records.size(), "records after the resume");
+                assertEquals(40, records.get(0).iteration());
+                assertSameBits(threePartitions(), new double[][][] {u.toArray(), r.v().toArray()}, "resumed run");
+            }
+            MatrixSource two = MatrixSource.open(SharedSpark.context(), input, 2);
+            String refused = assertThrows(IllegalArgumentException.class, () -> builder.build()
+                    .run(SharedSpark.context(), two, DType.FLOAT64)).getMessage();
+            assertTrue(refused.contains("partitions 3, this run has 2"), refused);
         }
     }
 }
