@@ -26,6 +26,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 import org.autobalance.synthetic.KnownMatrices;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The Spark iteration against the single-machine engine, on a shared {@code local[2]} Spark. */
 @Tag("spark")
@@ -215,40 +218,55 @@ class SparkFactorizerTest {
     }
 
     /**
-     * A case where the plateau test decides: rank 3 plus a weak fourth direction (σ₄ = 0.2) and noise, at rank 4 from
-     * the default small start. The gradient test holds from about iteration 55 while the fourth direction is still
-     * at the start's scale (the plateau test, σ₁(M − UVᵀ) by power iteration on Spark passes, rejects those iterates),
-     * and the run converges once it is learned. With the default step, σ₁ comes from core's block power iteration on
-     * Spark passes. With the engine's partitioning every operation of the iterations and of σ₁ is the engine's, so
-     * the factors are the engine's bits; the plateau test's residual sums Uᵀy per partition (the engine in one
-     * loop), so its estimates differ in rounding only — far from its decision threshold, which has a relative slack
-     * of √u·‖M‖_F at least — and the runs must stop at the same iteration, converged.
+     * Cases where the plateau test decides, at rank 4 from the default small start, with the default step (σ₁ from
+     * core's block power iteration on Spark passes). (a) Rank 3 plus a weak fourth direction (σ₄ = 0.2) and noise
+     * 10⁻⁴, tolerance 10⁻⁴: the gradient test holds from about iteration 55 while the fourth direction is still at
+     * the start's scale, and the plateau test (σ₁(M − UVᵀ) by power iteration) rejects those iterates until it is
+     * learned. (b) Exact rank 3 plus noise 10⁻⁶, default tolerance: the run ends with the fourth direction at the
+     * start's scale, σ₄(UVᵀ)² below 2f, so only the residual's power iteration can accept it (the Gram-only check
+     * that the Spark driver had before never would). With the engine's partitioning every operation of the
+     * iterations and of σ₁ is the engine's, so the factors are the engine's bits; the residual's estimate sums Uᵀy
+     * per partition (the engine in one loop) and differs in rounding only, far from the decision threshold (a slack
+     * of √u·‖M‖_F at least), so the run must stop at the engine's iteration, converged.
      */
-    @Test
-    void onAPlateauTheRunStopsWhereTheEngineStops() throws IOException {
-        double[][] a = Dense.addScaled(KnownMatrices.withSpectrum(60, 40, new double[] {3, 2, 1.5, 0.2}, 5), 1e-4,
-                KnownMatrices.gaussian(60, 40, 1.0, 9));
-        Path plateau = dir.resolve("plateau.mtx");
-        double tolerance = 1e-4;
+    @ParameterizedTest
+    @CsvSource({"0.2, 1e-4, 1e-4", "0, 1e-6, NaN"})
+    void onAPlateauTheRunStopsWhereTheEngineStops(double sigma4, double noise, double tolerance) throws IOException {
+        double[][] a = Dense.addScaled(KnownMatrices.withSpectrum(60, 40, sigma4 == 0 ? new double[] {3, 2, 1.5}
+                : new double[] {3, 2, 1.5, sigma4}, 5), noise, KnownMatrices.gaussian(60, 40, 1.0, 9));
+        Path plateau = dir.resolve("plateau-" + sigma4 + ".mtx");
         List<IterationRecord> expected = new ArrayList<>();
         double[][][] engine;
+        double loss;
         try (DenseMatrix m = Dense.matrix(DType.FLOAT64, a)) {
             MatrixMarket.write(plateau, m, "plateau case");
-            try (Result r = Factorizer.builder(m, RANK).tolerance(tolerance).threads(2).maxIterations(5000).build()
-                    .run(expected::add)) {
+            Factorizer.Builder builder = Factorizer.builder(m, RANK).threads(2).maxIterations(5000);
+            if (!Double.isNaN(tolerance)) {
+                builder.tolerance(tolerance);
+            }
+            try (Result r = builder.build().run(expected::add)) {
                 assertEquals(StopReason.CONVERGED, r.stopReason());
                 engine = new double[][][] {r.u().toArray(), r.v().toArray()};
+                loss = r.loss();
             }
         }
         double normM = KnownMatrices.frobenius(a);
+        double tol = Double.isNaN(tolerance) ? Factorizer.defaultTolerance(DType.FLOAT64) : tolerance;
         long rejected = expected.stream().filter(r -> r.iteration() < expected.size() - 1
-                && r.gradientNorm() <= tolerance * normM * Math.hypot(r.normU(), r.normV())).count();
-        assertTrue(rejected > 0, "the premise: the gradient test held before the end, on a plateau");
+                && r.gradientNorm() <= tol * normM * Math.hypot(r.normU(), r.normV())).count();
+        double weakest = SmallLinearAlgebra.productSingularValues(Dense.gram(engine[0]), Dense.gram(engine[1]),
+                RANK)[RANK - 1];
+        // the premise: the plateau test's residual passes decided, rejecting (a) or accepting (b)
+        assertTrue(sigma4 > 0 ? rejected > 0 : weakest * weakest < 2 * loss,
+                "rejected " + rejected + ", σ_r² " + weakest * weakest + ", 2f " + 2 * loss);
 
         List<IterationRecord> actual = new ArrayList<>();
         MatrixSource source = MatrixSource.open(SharedSpark.context(), plateau, 2);
-        try (SparkResult r = SparkFactorizer.builder(RANK).tolerance(tolerance).driverThreads(2).maxIterations(5000)
-                .build().run(SharedSpark.context(), source, DType.FLOAT64, actual::add);
+        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).driverThreads(2).maxIterations(5000);
+        if (!Double.isNaN(tolerance)) {
+            builder.tolerance(tolerance);
+        }
+        try (SparkResult r = builder.build().run(SharedSpark.context(), source, DType.FLOAT64, actual::add);
                 DenseMatrix u = r.collectU()) {
             assertEquals(StopReason.CONVERGED, r.stopReason());
             assertEquals(expected.size(), actual.size(), "iterations");
