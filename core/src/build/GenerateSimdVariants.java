@@ -3,6 +3,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.regex.Pattern;
  *       between them only for the variants that have (or, after {@code //#else}, lack) the flag. Flags: the element's
  *       dtype ({@code float32}, {@code float64}) and {@code small-rank} (the fused pass's small-r path, which only
  *       the normal-width classes run).
+ *   <li>Lines starting with {@code //##} are comments of the template itself and are dropped.
  * </ul>
  *
  * <p>Run from the repository root with JDK 25: {@code java core/src/build/GenerateSimdVariants.java}. With
@@ -116,8 +118,9 @@ public class GenerateSimdVariants {
 
     /** The text of one variant: header, then the template with its sections chosen and its placeholders filled. */
     static String render(String template, Variant v) {
-        Set<String> flags = new java.util.HashSet<>(v.flags());
-        flags.add(names(v).get("DTYPE"));
+        Map<String, String> names = names(v);
+        Set<String> flags = new HashSet<>(v.flags());
+        flags.add(names.get("DTYPE"));
         StringBuilder out = new StringBuilder();
         out.append("// GENERATED from ").append(TEMPLATES).append('/').append(v.template())
                 .append(".java.template by core/src/build/GenerateSimdVariants.java\n")
@@ -131,6 +134,9 @@ public class GenerateSimdVariants {
             String line = lines[n];
             String t = line.strip();
             String where = v.template() + ".java.template:" + (n + 1) + ": ";
+            if (t.startsWith("//##")) {
+                continue;
+            }
             if (t.startsWith("//#if ")) {
                 String flag = t.substring("//#if ".length()).strip();
                 if (section != null) {
@@ -157,7 +163,7 @@ public class GenerateSimdVariants {
             } else if (t.startsWith("//#")) {
                 fail(where + "unknown directive " + t);
             } else if (keep) {
-                out.append(fill(line, names(v), where));
+                out.append(fill(line, names, where));
                 if (n + 1 < lines.length) {
                     out.append('\n');
                 }
