@@ -50,7 +50,7 @@ public class GenerateSimdVariants {
     static final List<Variant> VARIANTS = List.of(
             new Variant("Fused", "FloatFused", "float", "FLOAT", Set.of("small-rank")),
             new Variant("Fused", "DoubleFused", "double", "DOUBLE", Set.of("small-rank")),
-            // the large-rank width runs only for r >= 4 of its vectors, above every small-rank threshold
+            // no small-r path: SimdKernels sends them only ranks of >= 4 of their vectors and above SMALL_MAX
             new Variant("Fused", "FloatFusedLarge", "float", "LARGE_FLOAT", Set.of()),
             new Variant("Fused", "DoubleFusedLarge", "double", "LARGE_DOUBLE", Set.of()),
             new Variant("Gemm", "FloatGemm", "float", "FLOAT", Set.of()),
