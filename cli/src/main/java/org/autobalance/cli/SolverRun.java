@@ -114,6 +114,7 @@ public final class SolverRun {
                             checkpointing.applyTo(b);
                         }
                         Factorizer factorizer = b.build();
+                        Interruption.runStarted();
                         return listeners -> finished(factorizer.run(listeners));
                     });
         } finally {
@@ -184,8 +185,9 @@ public final class SolverRun {
                 }
                 if (first[0] != null) {
                     // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
-                    printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),
-                            first[0].normU(), first[0].normV());
+                    printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].iteration() == 0
+                            ? "at the start" : "at iteration " + first[0].iteration() + " (resumed)",
+                            first[0].balance(), first[0].normU(), first[0].normV());
                 }
                 printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                         summary.get("kernels"), summary.get("threads"));
