@@ -53,6 +53,7 @@ public final class IterationMonitor {
      */
     public record Limits(long maxIterations, double tolerance, Duration timeLimit,
             Predicate<IterationRecord> stopWhen, CancelToken cancelToken) {
+        /** Checks every limit as the builders do. */
         public Limits {
             requireMaxIterations(maxIterations);
             requireTolerance(tolerance);
@@ -95,6 +96,7 @@ public final class IterationMonitor {
     /** Writes U and V (see {@link Factors}). */
     @FunctionalInterface
     public interface FactorWriter {
+        /** Writes the checkpoint with these factors. */
         void write(DenseMatrix u, DenseMatrix v) throws IOException;
     }
 

@@ -94,6 +94,7 @@ public interface PowerPasses {
         /** Y ← s·AX (X is the caller's to set). */
         void scaleImage(double s);
 
+        /** Frees what the blocks hold (native memory, cached partitions); not the caller's y0 and x. */
         @Override
         void close();
     }
