@@ -53,8 +53,8 @@ public final class Factorizer {
             StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
             long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
             Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
-            List<IterationListener> listeners, CancelToken cancelToken, Path checkpointDir, long checkpointEvery,
-            Duration checkpointInterval, Checkpoint resume) {
+            List<IterationListener> listeners, CancelToken cancelToken,
+            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
         int rows() {
             return m != null ? m.rows() : sparse.rows();
         }
@@ -144,9 +144,7 @@ public final class Factorizer {
         private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
         private CancelToken cancelToken;
-        private Path checkpointDir;
-        private long checkpointEvery;
-        private Duration checkpointInterval;
+        private IterationMonitor.CheckpointPolicy checkpoint;
         private Checkpoint resume;
 
         private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
@@ -283,12 +281,7 @@ public final class Factorizer {
          * wrote up to the checkpoint is on disk with it.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
-            if (dir != null) {
-                IterationMonitor.requireCheckpointInterval(everyIterations, every);
-            }
-            this.checkpointDir = dir;
-            this.checkpointEvery = Math.max(0, everyIterations);
-            this.checkpointInterval = every;
+            this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);
             return this;
         }
 
@@ -346,8 +339,7 @@ public final class Factorizer {
             }
             Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
                     threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
-                    sparseKernels, List.copyOf(listeners), cancelToken, checkpointDir, checkpointEvery,
-                    checkpointInterval, resume);
+                    sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume);
             if (resume != null) {
                 resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
                         settings.inputHash(), settings.identity());
@@ -442,8 +434,8 @@ public final class Factorizer {
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
                     c.timeLimit(), c.stopWhen(), c.cancelToken()), all, c.rank(), normMSquared, plateau, c.seed(),
                     resume);
-            if (c.checkpointDir() != null) {
-                monitor.checkpointing(c.checkpointDir(), c.checkpointEvery(), c.checkpointInterval(),
+            if (c.checkpoint() != null) {
+                monitor.checkpointing(c.checkpoint(),
                         resume != null ? resume.inputHash() : c.inputHash(), c.identity(), () -> sigma1[0],
                         writer -> writer.write(u, v));
             }

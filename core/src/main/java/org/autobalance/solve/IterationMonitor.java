@@ -100,9 +100,25 @@ public final class IterationMonitor {
         void write(DenseMatrix u, DenseMatrix v) throws IOException;
     }
 
-    /** Where and how often checkpoints are written, and what identifies the run in them. */
-    private record Saving(Path dir, long everyIterations, Duration every, String inputHash,
-            Map<String, Object> configuration, DoubleSupplier sigma1, Factors factors) {
+    /**
+     * When and where checkpoints are written: to {@code dir} (its file {@link Checkpoint#FILE}) after every
+     * {@code everyIterations}-th iteration (if positive) and whenever {@code every} (if not null) has passed since the
+     * last one.
+     */
+    public record CheckpointPolicy(Path dir, long everyIterations, Duration every) {
+        /** Checks that there is a directory and a positive interval in iterations or time. */
+        public CheckpointPolicy {
+            Objects.requireNonNull(dir, "checkpoint directory must not be null");
+            if (everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+            }
+            everyIterations = Math.max(0, everyIterations);
+        }
+    }
+
+    /** The policy, and what identifies the run in its checkpoints. */
+    private record Saving(CheckpointPolicy policy, String inputHash, Map<String, Object> configuration,
+            DoubleSupplier sigma1, Factors factors) {
     }
 
     private final Limits limits;
@@ -289,10 +305,9 @@ public final class IterationMonitor {
     }
 
     /**
-     * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive) and
-     * whenever {@code every} (if not null) has passed since the last one (or since this call), unless the run stops
-     * at that iteration. Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what
-     * they wrote up to the checkpoint is on disk with it.
+     * Writes a {@link Checkpoint} as {@code policy} says, unless the run stops at that iteration. Listeners that are
+     * {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to the checkpoint is on
+     * disk with it.
      *
      * @param inputHash the SHA-256 that identifies M (compared on resume)
      * @param configuration what changes the iterates (compared on resume; keys as in the summary)
@@ -300,27 +315,19 @@ public final class IterationMonitor {
      * @param factors U and V after the iteration just done
      * @throws UncheckedIOException from {@link #finish} if a checkpoint cannot be written
      */
-    public void checkpointing(Path dir, long everyIterations, Duration every, String inputHash,
-            Map<String, Object> configuration, DoubleSupplier sigma1, Factors factors) {
-        requireCheckpointInterval(everyIterations, every);
-        saving = new Saving(Objects.requireNonNull(dir, "checkpoint directory must not be null"),
-                Math.max(0, everyIterations), every, inputHash,
+    public void checkpointing(CheckpointPolicy policy, String inputHash, Map<String, Object> configuration,
+            DoubleSupplier sigma1, Factors factors) {
+        saving = new Saving(Objects.requireNonNull(policy, "checkpoint policy must not be null"), inputHash,
                 Collections.unmodifiableMap(new LinkedHashMap<>(configuration)), sigma1, factors);
         lastSaved = System.nanoTime();
-    }
-
-    /** Checks that a checkpoint policy has a positive interval in iterations or in time. */
-    public static void requireCheckpointInterval(long everyIterations, Duration every) {
-        if (everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
-            throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
-        }
     }
 
     /** After {@code done} iterations, with U and V already updated by the last of them. */
     private void saveIfDue(long done, long now) {
         Saving s = saving;
-        boolean due = s.everyIterations() > 0 && done % s.everyIterations() == 0
-                || s.every() != null && now - lastSaved >= s.every().toNanos();
+        CheckpointPolicy p = s.policy();
+        boolean due = p.everyIterations() > 0 && done % p.everyIterations() == 0
+                || p.every() != null && now - lastSaved >= p.every().toNanos();
         if (!due) {
             return;
         }
@@ -332,11 +339,11 @@ public final class IterationMonitor {
             }
             Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
                     seconds, onPlateau, plateau == null ? null : plateau.state());
-            s.factors().writeWith((u, v) -> Checkpoint.write(s.dir(), u, v, progress, s.inputHash(),
-                    s.configuration(), new double[] {s.everyIterations(),
-                        s.every() == null ? 0 : s.every().toNanos() * 1e-9}));
+            s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(), u, v, progress, s.inputHash(),
+                    s.configuration(), new double[] {p.everyIterations(),
+                        p.every() == null ? 0 : p.every().toNanos() * 1e-9}));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write a checkpoint to " + s.dir(), e);
+            throw new UncheckedIOException("cannot write a checkpoint to " + p.dir(), e);
         }
         lastSaved = System.nanoTime();
     }

@@ -60,7 +60,7 @@ public final class SparkFactorizer {
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
             long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
-            Path checkpointDir, long checkpointEvery, Duration checkpointInterval, Checkpoint resume) {
+            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -83,9 +83,7 @@ public final class SparkFactorizer {
         private double tolerance = Double.NaN;
         private Duration timeLimit;
         private int lineageEvery = DEFAULT_LINEAGE_EVERY;
-        private Path checkpointDir;
-        private long checkpointEvery;
-        private Duration checkpointInterval;
+        private IterationMonitor.CheckpointPolicy checkpoint;
         private Checkpoint resume;
         private int driverThreads = Runtime.getRuntime().availableProcessors();
         private long failIteration = -1;
@@ -155,12 +153,7 @@ public final class SparkFactorizer {
          * {@code every} has passed; {@code dir} null for none (the default).
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
-            if (dir != null) {
-                IterationMonitor.requireCheckpointInterval(everyIterations, every);
-            }
-            this.checkpointDir = dir;
-            this.checkpointEvery = Math.max(0, everyIterations);
-            this.checkpointInterval = every;
+            this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);
             return this;
         }
 
@@ -206,7 +199,7 @@ public final class SparkFactorizer {
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
                     tolerance, timeLimit, lineageEvery, driverThreads, failIteration, failPartition, costs,
-                    List.copyOf(listeners), checkpointDir, checkpointEvery, checkpointInterval, resume));
+                    List.copyOf(listeners), checkpoint, resume));
         }
     }
 
@@ -249,7 +242,7 @@ public final class SparkFactorizer {
             }
             Checkpoint resume = c.resume();
             Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), tolerance, kernels);
-            String inputHash = c.checkpointDir() == null && resume == null ? null : inputHash(m);
+            String inputHash = c.checkpoint() == null && resume == null ? null : inputHash(m);
             if (resume != null) {
                 resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
             }
@@ -273,9 +266,9 @@ public final class SparkFactorizer {
 
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
                     c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), resume);
-            if (c.checkpointDir() != null) {
+            if (c.checkpoint() != null) {
                 // U is collected only when a checkpoint is due; the resumed run keeps the hash it was checked against
-                monitor.checkpointing(c.checkpointDir(), c.checkpointEvery(), c.checkpointInterval(), inputHash,
+                monitor.checkpointing(c.checkpoint(), inputHash,
                         identity, () -> sigma1[0], writer -> {
                             try (DenseMatrix u = passes.collectU()) {
                                 writer.write(u, v);
