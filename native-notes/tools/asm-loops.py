@@ -40,7 +40,7 @@ def compilations(path):
 
 
 def loops(code):
-    """Innermost loops as (first index, last index) into code: spans of backward branches containing no other."""
+    """Innermost loops as (first index, last index) into code: spans of backward branches with no other inside."""
     index = {a: i for i, (a, _, _, _) in enumerate(code)}
     spans = []
     for i, (a, mn, ops, _) in enumerate(code):
@@ -50,7 +50,9 @@ def loops(code):
                 spans.append((index[int(t.group(1), 16)], i))
     # a span with a call in it is out-of-line code (a trap or a slow path) that jumps back, not a hot loop
     spans = [s for s in spans if not any(mn.startswith('call') for _, mn, _, _ in code[s[0]:s[1] + 1])]
-    return [s for s in spans if not any(o != s and s[0] <= o[0] and o[1] <= s[1] for o in spans)]
+    # innermost: no other loop's back-edge lies inside the span (this also drops a strip-mined outer loop that jumps
+    # back into the second instruction of its inner loop, which plain containment would keep)
+    return [s for s in spans if not any(o != s and s[0] <= o[1] < s[1] for o in spans)]
 
 
 def tally(body):
