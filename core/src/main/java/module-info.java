@@ -8,8 +8,6 @@
  * optional: resolve it ({@code --add-modules jdk.incubator.vector}) for the SIMD kernels; without it the scalar
  * kernels run, correctly and slower, after one warning.
  */
-// Not exported yet: org.autobalance.network (deep networks; usable from the class path) — its public API still names
-// the internal kernel.GemmKernels (NetworkTrainer.Builder.kernels, the TrainingStep constructor).
 module org.autobalance.core {
     requires static jdk.incubator.vector;
     // the kernel choice checks that C2 is on through the HotSpot diagnostic bean
@@ -21,4 +19,5 @@ module org.autobalance.core {
     exports org.autobalance.schedule;
     exports org.autobalance.observe;
     exports org.autobalance.io;
+    exports org.autobalance.network;
 }

@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "
                     + "(the best rank-%d relative error is just below this)%n", ROWS, COLS, RANK, noiseShare, RANK);
-            SolverRun.execute(printer, "demo problem", m, RANK, options, out, format, log, new RunClock(),
+            SolverRun.execute(printer, "demo problem", m, RANK, options, null, out, format, log, new RunClock(),
                     Map.of("input", "demo", "noise_relative", noiseShare));
         }
         return 0;

@@ -71,6 +71,9 @@ final class FactorizeCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
 
+    @Mixin
+    private Checkpointing checkpointing;
+
     @Override
     public Integer call() throws Exception {
         Objective goal = SolverOptions.option("--objective", () -> Objective.parse(objective));
@@ -88,6 +91,7 @@ final class FactorizeCommand implements Callable<Integer> {
         DType dtype = options.dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format();
+        checkpointing.validate();
         PrintWriter printer = spec.commandLine().getOut();
         RunClock clock = new RunClock();
         clock.mark("load_start");
@@ -99,8 +103,8 @@ final class FactorizeCommand implements Callable<Integer> {
             printer.println("storage: " + m.reason());
             if (m.dense() != null) {
                 extra.put("storage", "dense");
-                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, out, format, log, clock,
-                        extra);
+                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, out, format, log,
+                        clock, extra);
                 return 0;
             }
             SparseMatrix[] parts = holdout == null ? new SparseMatrix[] {m.sparse(), heldOutFile(dtype, m.sparse())}
@@ -118,7 +122,7 @@ final class FactorizeCommand implements Callable<Integer> {
                 }
                 SolverRun.execute(printer, input.toString(),
                         owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut),
-                                dtype, owned), rank, options, out, format, log, clock, extra);
+                                dtype, owned), rank, options, checkpointing, out, format, log, clock, extra);
             } finally {
                 if (parts[0] != m.sparse()) {
                     parts[0].close();

@@ -22,7 +22,10 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        Interruption.install();
+        int code = execute(args);
+        Interruption.reported();
+        System.exit(code);
     }
 
     /** Runs the command line on standard output and error and returns its exit code. */

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DenseMatrix;
@@ -24,7 +26,8 @@ import org.autobalance.json.Json;
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
  * only after the run succeeded; a failed or diverged run removes the staging directory and leaves the destination as
- * it was.
+ * it was. A process killed outright (kill -9, a machine lost) cannot remove its staging directory; its name carries
+ * the process id, and the next run into the same directory removes those of processes no longer alive.
  */
 public final class RunOutputs implements AutoCloseable {
     static final String SUMMARY_FILE = "summary.json";
@@ -68,6 +71,9 @@ public final class RunOutputs implements AutoCloseable {
         }
     }
 
+    private static final String STAGING_PREFIX = ".autobalance-staging-";
+    private static final Pattern STAGING = Pattern.compile(Pattern.quote(STAGING_PREFIX) + "(\\d+)-.*");
+
     private final Path directory;
     private final Path staging;
 
@@ -75,11 +81,25 @@ public final class RunOutputs implements AutoCloseable {
         this.directory = directory;
         try {
             Files.createDirectories(directory);
-            this.staging = Files.createTempDirectory(directory, ".autobalance-staging-");
+            removeAbandonedStaging(directory);
+            this.staging = Files.createTempDirectory(directory, STAGING_PREFIX + ProcessHandle.current().pid() + "-");
         } catch (FileAlreadyExistsException e) {
             throw new UsageException("--out " + directory + ": exists and is not a directory", e);
         } catch (IOException e) {
             throw new UsageException("--out " + directory + ": cannot write there (" + e + ")", e);
+        }
+    }
+
+    /** Removes the staging directories of runs whose process is gone (a live one may be another run's). */
+    private static void removeAbandonedStaging(Path directory) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, STAGING_PREFIX + "*")) {
+            for (Path entry : entries) {
+                Matcher m = STAGING.matcher(entry.getFileName().toString());
+                if (m.matches() && !ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive)
+                        .orElse(false)) {
+                    deleteTree(entry);
+                }
+            }
         }
     }
 

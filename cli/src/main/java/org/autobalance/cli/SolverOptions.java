@@ -97,6 +97,7 @@ public final class SolverOptions {
         option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors() : threads));
         b.timeLimit(timeLimit());
         b.seed(seed);
+        b.cancelToken(Interruption.token());
         return b;
     }
 

@@ -90,11 +90,11 @@ public final class SolverRun {
      * @param clock the phases so far (loading M); the first iteration and the end are added, and all go to the
      *        summary as {@code "clock"}
      */
-    static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options, Path out,
-            RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary)
-            throws IOException {
-        execute(printer, label, owned -> options.builder(m, rank, owned), rank, options, out, outFormat, log, clock,
-                extraSummary);
+    static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options,
+            Checkpointing checkpointing, Path out, RunOutputs.Format outFormat, Path log, RunClock clock,
+            Map<String, Object> extraSummary) throws IOException {
+        execute(printer, label, owned -> options.builder(m, rank, owned), rank, options, checkpointing, out,
+                outFormat, log, clock, extraSummary);
     }
 
     /**
@@ -102,14 +102,21 @@ public final class SolverRun {
      * {@code --init file:…} to the list it is given, to be closed after the run).
      */
     static void execute(PrintWriter printer, String label, Function<List<DenseMatrix>, Factorizer.Builder> builder,
-            int rank, SolverOptions options, Path out, RunOutputs.Format outFormat, Path log, RunClock clock,
-            Map<String, Object> extraSummary) throws IOException {
+            int rank, SolverOptions options, Checkpointing checkpointing, Path out, RunOutputs.Format outFormat,
+            Path log, RunClock clock, Map<String, Object> extraSummary) throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
         try {
-            execute(printer, label, rank, options.maxIterations(), out, outFormat, log, clock, extraSummary, () -> {
-                Factorizer factorizer = builder.apply(owned).build();
-                return listeners -> finished(factorizer.run(listeners));
-            });
+            long resumedAt = checkpointing == null ? -1 : checkpointing.resumedAt();
+            execute(printer, label, rank, options.maxIterations(), out, outFormat, log, resumedAt, clock,
+                    extraSummary, () -> {
+                        Factorizer.Builder b = builder.apply(owned);
+                        if (checkpointing != null) {
+                            checkpointing.applyTo(b);
+                        }
+                        Factorizer factorizer = b.build();
+                        Interruption.runStarted();
+                        return listeners -> finished(factorizer.run(listeners));
+                    });
         } finally {
             owned.forEach(DenseMatrix::close);
         }
@@ -127,6 +134,13 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
+        execute(printer, label, rank, maxIterations, out, outFormat, log, -1, clock, extraSummary, preparation);
+    }
+
+    /** As the public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. */
+    private static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
+            RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
+            Preparation preparation) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
@@ -138,7 +152,7 @@ public final class SolverRun {
                     clock.mark("first_iteration");
                 }
             };
-            try (JsonLinesLog logWriter = logStaging == null ? null : new JsonLinesLog(logStaging);
+            try (JsonLinesLog logWriter = logStaging == null ? null : openLog(log, logStaging, resumedAt);
                     ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
@@ -171,8 +185,9 @@ public final class SolverRun {
                 }
                 if (first[0] != null) {
                     // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
-                    printer.printf("at the start: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].balance(),
-                            first[0].normU(), first[0].normV());
+                    printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].iteration() == 0
+                            ? "at the start" : "at iteration " + first[0].iteration() + " (resumed)",
+                            first[0].balance(), first[0].normU(), first[0].normV());
                 }
                 printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                         summary.get("kernels"), summary.get("threads"));
@@ -185,6 +200,29 @@ public final class SolverRun {
             if (log != null) {
                 printer.println("iteration log " + log);
             }
+        }
+    }
+
+    /**
+     * A new log, or for a resumed run the interrupted run's log (still under its staging name) continued at the
+     * checkpoint's iteration.
+     */
+    private static JsonLinesLog openLog(Path log, Path staging, long resumedAt) throws IOException {
+        if (resumedAt < 0) {
+            return new JsonLinesLog(staging);
+        }
+        if (!Files.exists(staging) && Files.exists(log)) {
+            // the interrupted run had finished its log (killed after its last iteration): continue that one
+            Files.move(log, staging, StandardCopyOption.ATOMIC_MOVE);
+        }
+        if (!Files.exists(staging)) {
+            throw new UsageException("--log " + log + ": cannot continue it, the interrupted run's log " + staging
+                    + " is missing", null);
+        }
+        try {
+            return JsonLinesLog.continueAt(staging, resumedAt);
+        } catch (IOException e) {
+            throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }
     }
 

@@ -10,11 +10,16 @@ import java.io.IOException;
 public final class MatrixFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The file or stream the text came from. */
     private final String source;
+    /** The 1-based line of the problem, or 0 for a format without lines. */
     private final long line;
+    /** What is wrong, without the source and line. */
     private final String problem;
 
     /**
+     * A problem on a line of a text file.
+     *
      * @param source the file or stream the text came from, as it should appear in the message
      * @param line the 1-based line the problem was found on
      * @param problem what is wrong, without the source and line

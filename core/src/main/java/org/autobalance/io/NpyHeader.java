@@ -57,10 +57,12 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
     private static final Set<String> KEYS = Set.of("descr", "fortran_order", "shape");
     private static final int MAX_QUOTED = 60;
 
+    /** Copies {@code shape}: the header is immutable. */
     public NpyHeader {
         shape = shape.clone();
     }
 
+    /** The dimensions (a copy: the header is immutable). */
     @Override
     public long[] shape() {
         return shape.clone();

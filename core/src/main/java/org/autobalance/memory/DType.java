@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /** Element type of a {@link DenseMatrix}: IEEE single or double precision. */
 public enum DType {
+    /** IEEE 754 binary32: 4 bytes, unit roundoff 2⁻²⁴. */
     FLOAT32(Float.BYTES, ValueLayout.JAVA_FLOAT, 0x1p-24),
+    /** IEEE 754 binary64: 8 bytes, unit roundoff 2⁻⁵³. */
     FLOAT64(Double.BYTES, ValueLayout.JAVA_DOUBLE, 0x1p-53);
 
     private final int bytes;

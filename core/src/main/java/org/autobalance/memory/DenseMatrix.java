@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A dense row-major matrix of {@code float} or {@code double} in native memory.
@@ -49,44 +48,14 @@ public final class DenseMatrix implements AutoCloseable {
     /** Alignment of the first row and granularity of the row padding, in bytes (one cache line, one AVX-512 vector). */
     public static final int ALIGNMENT = 64;
 
-    /** One daemon thread frees every matrix dropped while open. */
-    private static final Cleaner CLEANER = Cleaner.create();
-    private static final AtomicBoolean WARNED_UNCLOSED = new AtomicBoolean();
-    private static final System.Logger LOG = System.getLogger(DenseMatrix.class.getName());
-
     private final DType dtype;
     private final int rows;
     private final int cols;
     private final int stride;
     private final MemorySegment segment;
-    private final NativeMemory memory;
-    private final Cleaner.Cleanable cleanable;
+    /** The owned memory; null for a view of the caller's memory (see {@link #wrap}). */
+    private final OwnedArena memory;
     private volatile boolean closed;
-
-    /**
-     * The arena of one matrix, closed exactly once: by {@link #close()} or, for a matrix dropped while open, by the
-     * cleaner. It must not refer to its matrix, or the matrix would never become unreachable.
-     */
-    private static final class NativeMemory implements Runnable {
-        private final Arena arena;
-        private final String description;
-        private volatile boolean closedByOwner;
-
-        NativeMemory(Arena arena, String description) {
-            this.arena = arena;
-            this.description = description;
-        }
-
-        @Override
-        public void run() {
-            if (!closedByOwner && WARNED_UNCLOSED.compareAndSet(false, true)) {
-                LOG.log(System.Logger.Level.WARNING, "a {0} was garbage-collected without close(); its native memory "
-                        + "was freed late, by the safety net. Close every DenseMatrix and Result (try-with-resources) "
-                        + "to free native memory promptly. (Warned once per JVM.)", description);
-            }
-            arena.close();
-        }
-    }
 
     /** How flat storage (an array, a buffer, a segment) orders the elements of a matrix. */
     public enum Order {
@@ -111,8 +80,7 @@ public final class DenseMatrix implements AutoCloseable {
             throw new IllegalArgumentException("cannot allocate a " + rows + " x " + cols + " " + dtype.label()
                     + " matrix (" + bytes + " bytes of native memory): " + e.getMessage(), e);
         }
-        this.memory = new NativeMemory(arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix");
-        this.cleanable = CLEANER.register(this, memory);
+        this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix");
     }
 
     /** A view of memory the caller owns (see {@link #wrap}): nothing to free, so no cleaner. */
@@ -123,7 +91,6 @@ public final class DenseMatrix implements AutoCloseable {
         this.stride = strideOf(dtype, cols);
         this.segment = view;
         this.memory = null;
-        this.cleanable = null;
     }
 
     private static void checkShape(DType dtype, int rows, int cols) {
@@ -280,14 +247,17 @@ public final class DenseMatrix implements AutoCloseable {
         return m;
     }
 
+    /** The element type. */
     public DType dtype() {
         return dtype;
     }
 
+    /** The number of rows, d1. */
     public int rows() {
         return rows;
     }
 
+    /** The number of columns, d2. */
     public int cols() {
         return cols;
     }
@@ -551,6 +521,7 @@ public final class DenseMatrix implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} was called (the native memory is then freed; every access throws). */
     public boolean isClosed() {
         return closed;
     }
@@ -564,8 +535,7 @@ public final class DenseMatrix implements AutoCloseable {
         if (!closed) {
             closed = true;
             if (memory != null) {
-                memory.closedByOwner = true;
-                cleanable.clean();
+                memory.close();
             }
         }
     }

@@ -9,11 +9,16 @@ package org.autobalance.memory;
 public final class Float32RangeException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /** The 0-based row of the value. */
     private final long row;
+    /** The 0-based column of the value. */
     private final long column;
+    /** The value, as given. */
     private final double value;
 
     /**
+     * A value at (row, column) that float32 cannot hold.
+     *
      * @param row 0-based row of the value
      * @param column 0-based column of the value
      * @param value the value, as given
@@ -26,17 +31,29 @@ public final class Float32RangeException extends IllegalArgumentException {
         this.value = value;
     }
 
-    /** The 0-based row of the value. */
+    /**
+     * The row of the value.
+     *
+     * @return the 0-based row
+     */
     public long row() {
         return row;
     }
 
-    /** The 0-based column of the value. */
+    /**
+     * The column of the value.
+     *
+     * @return the 0-based column
+     */
     public long column() {
         return column;
     }
 
-    /** The value that does not fit. */
+    /**
+     * The value that does not fit.
+     *
+     * @return the value, as given
+     */
     public double value() {
         return value;
     }

@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
  * <p>Layout: row pointers are int64 ({@code rows + 1} of them, so the number of stored entries is not limited to 2³¹;
  * at d1 = 10⁵ they take 0.8 MB, so a narrower type would save nothing measurable), column indices int32 (enough for
  * any d2 ≤ 2³¹ − 1), values float32 or float64. Each array is one 64-byte aligned segment of one shared
- * {@link Arena}, freed by {@link #close()}.
+ * {@link Arena}, freed by {@link #close()} — or, as for {@link DenseMatrix}, by a safety net with one WARNING per JVM
+ * when a matrix becomes unreachable while open.
  *
  * <p>A stored entry is an observation even when its value is 0 (the observed-entries loss counts it); entries not
  * stored are zeros of M. Instances are immutable once built (by {@link Builder}, which sums duplicates).
@@ -25,7 +26,7 @@ public final class SparseMatrix implements AutoCloseable {
     private final int rows;
     private final int cols;
     private final long nonZeros;
-    private final Arena arena;
+    private final OwnedArena memory;
     private final MemorySegment rowStart;
     private final MemorySegment columns;
     private final MemorySegment values;
@@ -39,7 +40,7 @@ public final class SparseMatrix implements AutoCloseable {
         this.rows = rows;
         this.cols = cols;
         this.nonZeros = nonZeros;
-        this.arena = Arena.ofShared();
+        Arena arena = Arena.ofShared();
         try {
             this.rowStart = arena.allocate((rows + 1L) * Long.BYTES, ALIGNMENT);
             // a segment of size 0 is fine, but keep one element so that kernels never see a zero-length segment
@@ -50,16 +51,21 @@ public final class SparseMatrix implements AutoCloseable {
             throw new IllegalArgumentException("cannot allocate a " + rows + " x " + cols + " sparse " + dtype.label()
                     + " matrix with " + nonZeros + " stored entries: " + e.getMessage(), e);
         }
+        this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " SparseMatrix with "
+                + nonZeros + " stored entries");
     }
 
+    /** The element type. */
     public DType dtype() {
         return dtype;
     }
 
+    /** The number of rows, d1. */
     public int rows() {
         return rows;
     }
 
+    /** The number of columns, d2. */
     public int cols() {
         return cols;
     }
@@ -247,6 +253,7 @@ public final class SparseMatrix implements AutoCloseable {
         return new SparseMatrix[] {kept, test};
     }
 
+    /** Whether {@link #close()} was called (the native memory is then freed; every access throws). */
     public boolean isClosed() {
         return closed;
     }
@@ -256,7 +263,7 @@ public final class SparseMatrix implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            arena.close();
+            memory.close();
         }
     }
 

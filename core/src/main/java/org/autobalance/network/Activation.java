@@ -12,9 +12,16 @@ package org.autobalance.network;
  * @param negativeSlope s in [0, 1]
  */
 public record Activation(double negativeSlope) {
+    /** φ(z) = z. */
     public static final Activation LINEAR = new Activation(1.0);
+    /** φ(z) = max(z, 0). */
     public static final Activation RELU = new Activation(0.0);
 
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException unless the negative slope lies in [0, 1]
+     */
     public Activation {
         if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
             throw new IllegalArgumentException("activation slope must lie in [0, 1], got " + negativeSlope);

@@ -17,6 +17,11 @@ import java.util.List;
  */
 public record Architecture(List<Layer> layers) {
 
+    /**
+     * Copies the layers.
+     *
+     * @throws IllegalArgumentException if there are none
+     */
     public Architecture {
         layers = List.copyOf(layers);
         if (layers.isEmpty()) {

@@ -21,7 +21,12 @@ public record Layer(Kind kind, int inChannels, int inHeight, int inWidth, int ou
 
     /** The kinds of parametric layer. */
     public enum Kind {
-        DENSE("dense"), CONV1D("conv1d"), CONV2D("conv2d");
+        /** Fully connected. */
+        DENSE("dense"),
+        /** One-dimensional convolution (valid positions, stride 1). */
+        CONV1D("conv1d"),
+        /** Two-dimensional convolution (valid positions, stride 1). */
+        CONV2D("conv2d");
 
         private final String label;
 
@@ -29,15 +34,18 @@ public record Layer(Kind kind, int inChannels, int inHeight, int inWidth, int ou
             this.label = label;
         }
 
+        /** The name in a layer specification ({@code dense:64}, {@code conv1d:8x3}, …). */
         public String label() {
             return label;
         }
     }
 
+    /** Output height: inHeight − kernelHeight + 1 (valid positions, stride 1; 1 for dense and conv1d). */
     public int outHeight() {
         return inHeight - kernelHeight + 1;
     }
 
+    /** Output width: inWidth − kernelWidth + 1 (valid positions, stride 1; 1 for dense). */
     public int outWidth() {
         return inWidth - kernelWidth + 1;
     }
@@ -62,6 +70,7 @@ public record Layer(Kind kind, int inChannels, int inHeight, int inWidth, int ou
         return outChannels * positions();
     }
 
+    /** Whether the layer is fully connected. */
     public boolean isDense() {
         return kind == Kind.DENSE;
     }

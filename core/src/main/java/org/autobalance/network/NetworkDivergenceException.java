@@ -9,6 +9,7 @@ import org.autobalance.observe.NetworkRecord;
 public final class NetworkDivergenceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The iteration at which divergence was detected. */
     private final long iteration;
     private final transient NetworkRecord lastFinite;
 

@@ -71,6 +71,11 @@ public sealed interface NetworkInitializer
 
     /** See {@link NetworkInitializer#small(double)}. */
     record Small(double scale) implements NetworkInitializer {
+        /**
+         * Validates the scale.
+         *
+         * @throws IllegalArgumentException unless it is finite and positive
+         */
         public Small {
             if (!(scale > 0) || !Double.isFinite(scale)) {
                 throw new IllegalArgumentException("initialisation scale must be finite and positive, got " + scale);

@@ -132,8 +132,8 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** Overrides the GEMM kernels chosen by {@link KernelProvider} (tests and benchmarks). */
-        public Builder kernels(GemmKernels kernels) {
+        /** Overrides the GEMM kernels chosen by {@link KernelProvider}: package-private, for tests. */
+        Builder kernels(GemmKernels kernels) {
             this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
             return this;
         }

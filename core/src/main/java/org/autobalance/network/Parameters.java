@@ -33,14 +33,17 @@ public final class Parameters implements AutoCloseable {
         }
     }
 
+    /** The network the parameters belong to. */
     public Architecture architecture() {
         return architecture;
     }
 
+    /** The element type of every weight and bias. */
     public DType dtype() {
         return weights[0].dtype();
     }
 
+    /** Whether the layers have biases. */
     public boolean hasBiases() {
         return biases != null;
     }

@@ -2,6 +2,7 @@ package org.autobalance.network;
 
 import java.lang.foreign.MemorySegment;
 import org.autobalance.kernel.GemmKernels;
+import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.parallel.ParallelPass;
@@ -18,12 +19,19 @@ public final class TrainingStep implements AutoCloseable {
     private final Backprop backprop;
 
     /**
+     * A training step with the GEMM kernels chosen by {@link KernelProvider}.
+     *
      * @param x inputs, n × inputFeatures (not modified, not owned)
      * @param y targets, n × outputFeatures (not modified, not owned)
      * @param params the parameters (modified by {@link #update}, not owned)
      * @param threads worker threads of the step's parallel pass
      */
-    public TrainingStep(DenseMatrix x, DenseMatrix y, Parameters params, GemmKernels gemm, int threads) {
+    public TrainingStep(DenseMatrix x, DenseMatrix y, Parameters params, int threads) {
+        this(x, y, params, KernelProvider.gemm(), threads);
+    }
+
+    /** As the public constructor, with the given kernels (the kernel package is internal). */
+    TrainingStep(DenseMatrix x, DenseMatrix y, Parameters params, GemmKernels gemm, int threads) {
         this.params = params;
         Parameters g = new Parameters(params.architecture(), params.dtype(), params.hasBiases());
         ParallelPass p = null;

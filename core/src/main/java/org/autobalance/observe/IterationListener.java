@@ -8,5 +8,6 @@ package org.autobalance.observe;
  */
 @FunctionalInterface
 public interface IterationListener {
+    /** Receives the record of one iteration, on the solver's thread, before the next iteration starts. */
     void onIteration(IterationRecord record);
 }

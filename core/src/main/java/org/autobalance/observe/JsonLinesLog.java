@@ -1,24 +1,75 @@
 package org.autobalance.observe;
 
 import java.io.BufferedWriter;
+import java.io.Flushable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.autobalance.json.Json;
 
 /**
  * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()} and
- * {@link NetworkRecord#toMap()}) to a file.
+ * {@link NetworkRecord#toMap()}) to a file. It is {@link Flushable}: a checkpointing solver flushes it before each
+ * checkpoint, so that the log holds every record up to the checkpoint when the checkpoint exists.
  */
-public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable {
+public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
     private final BufferedWriter out;
 
     /** Creates or truncates {@code path}. */
     public JsonLinesLog(Path path) throws IOException {
         this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Continues the log at {@code path} of a run resumed at iteration {@code next}: keeps its first {@code next}
+     * records, which must be those of iterations 0 … next − 1 in order, drops what follows (records of iterations the
+     * resumed run repeats, a line cut short by a crash), and appends after them: no gap, no duplicate.
+     *
+     * @throws IOException if the file lacks one of the records 0 … next − 1
+     */
+    public static JsonLinesLog continueAt(Path path, long next) throws IOException {
+        long keep = 0;
+        long records = 0;
+        byte[] bytes = Files.readAllBytes(path);
+        int lineStart = 0;
+        while (records < next) {
+            int end = lineStart;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            if (end == bytes.length) {
+                throw new IOException("cannot continue the log " + path + " at iteration " + next + ": it holds only "
+                        + records + " complete records");
+            }
+            Object t;
+            try {
+                t = ((Map<?, ?>) Json.parse(new String(bytes, lineStart, end - lineStart, StandardCharsets.UTF_8)))
+                        .get("t");
+            } catch (IllegalArgumentException | ClassCastException e) {
+                throw new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is not a "
+                        + "JSON object", e);
+            }
+            if (!(t instanceof Number n) || n.longValue() != records) {
+                throw new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is of "
+                        + "iteration " + t + ", expected " + records);
+            }
+            records++;
+            lineStart = end + 1;
+            keep = lineStart;
+        }
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            channel.truncate(keep);
+        }
+        return new JsonLinesLog(Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+    }
+
+    private JsonLinesLog(BufferedWriter out) {
+        this.out = out;
     }
 
     @Override
@@ -38,6 +89,11 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the iteration log", e);
         }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
     }
 
     @Override

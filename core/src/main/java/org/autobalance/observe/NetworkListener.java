@@ -6,5 +6,6 @@ package org.autobalance.observe;
  */
 @FunctionalInterface
 public interface NetworkListener {
+    /** Receives the record of one training step, on the trainer's thread, before the next step starts. */
     void onIteration(NetworkRecord record);
 }

@@ -3,6 +3,11 @@ package org.autobalance.schedule;
 /** η_t = η for every t. Stable near a balanced optimum only for η &lt; 1/σ₁(M) (paper-notes §2.2, P6). */
 public record ConstantSchedule(double eta) implements StepSchedule {
 
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException unless η is positive and finite
+     */
     public ConstantSchedule {
         StepSchedule.requirePositiveStep(eta, "constant step");
     }

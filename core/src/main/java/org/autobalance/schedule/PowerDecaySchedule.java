@@ -7,6 +7,11 @@ package org.autobalance.schedule;
  */
 public record PowerDecaySchedule(double eta0, double delta) implements StepSchedule {
 
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException unless η₀ is positive and finite and δ in (0, 1/2]
+     */
     public PowerDecaySchedule {
         StepSchedule.requirePositiveStep(eta0, "initial step eta0");
         requireDelta(delta);

@@ -13,6 +13,11 @@ public record SpectralSchedule(double c) implements StepSchedule {
     /** The default scale c in η = c/σ₁. */
     public static final double DEFAULT_C = 0.5;
 
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException unless c is positive and finite
+     */
     public SpectralSchedule {
         StepSchedule.requirePositiveStep(c, "auto step scale C");
     }

@@ -15,6 +15,11 @@ package org.autobalance.schedule;
  */
 public record TheorySchedule(double epsilon, double delta) implements StepSchedule {
 
+    /**
+     * Validates the components.
+     *
+     * @throws IllegalArgumentException unless ε is positive and finite and δ in (0, 1/2]
+     */
     public TheorySchedule {
         StepSchedule.requirePositiveStep(epsilon, "balance target EPS");
         PowerDecaySchedule.requireDelta(delta);

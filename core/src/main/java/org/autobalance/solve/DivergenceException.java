@@ -9,10 +9,13 @@ import org.autobalance.observe.IterationRecord;
 public final class DivergenceException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The iteration at which divergence was detected. */
     private final long iteration;
     private final transient IterationRecord lastFinite;
 
     /**
+     * A run that diverged.
+     *
      * @param iteration where divergence was detected
      * @param what what was found, e.g. "the loss is NaN"
      * @param lastFinite the last record whose metrics were all finite, or null

@@ -1,8 +1,14 @@
 package org.autobalance.solve;
 
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
@@ -49,7 +55,8 @@ public final class Factorizer {
             StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
             long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
             Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
-            List<IterationListener> listeners, CancelToken cancelToken) {
+            List<IterationListener> listeners, CancelToken cancelToken, Path checkpointDir, long checkpointEvery,
+            Duration checkpointInterval, Checkpoint resume) {
         int rows() {
             return m != null ? m.rows() : sparse.rows();
         }
@@ -60,6 +67,35 @@ public final class Factorizer {
 
         DType dtype() {
             return m != null ? m.dtype() : sparse.dtype();
+        }
+
+        double effectiveTolerance() {
+            return Double.isNaN(tolerance) ? defaultTolerance(dtype()) : tolerance;
+        }
+
+        /** What changes the iterates, as compared on resume (keys as in the summary). */
+        Map<String, Object> identity() {
+            Map<String, Object> id = new LinkedHashMap<>();
+            id.put("rows", (long) rows());
+            id.put("cols", (long) cols());
+            id.put("rank", (long) rank);
+            id.put("dtype", dtype().label());
+            id.put("storage", m != null ? "dense" : "sparse");
+            id.put("objective", objective.describe());
+            id.put("schedule", schedule.describe());
+            id.put("variant", variant.describe());
+            id.put("init", initializer.describe());
+            id.put("seed", seed);
+            id.put("threads", (long) threads);
+            id.put("tolerance", effectiveTolerance());
+            id.put("exact_loss_every", exactLossEvery);
+            id.put("kernels", kernels.name());
+            return id;
+        }
+
+        /** The SHA-256 of M's content (the input's identity on resume). */
+        String inputHash() {
+            return m != null ? Checkpoint.hash(m) : Checkpoint.hash(sparse);
         }
     }
 
@@ -110,6 +146,10 @@ public final class Factorizer {
         private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
         private CancelToken cancelToken;
+        private Path checkpointDir;
+        private long checkpointEvery;
+        private Duration checkpointInterval;
+        private Checkpoint resume;
 
         private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
             this.m = m;
@@ -247,6 +287,32 @@ public final class Factorizer {
             return this;
         }
 
+        /**
+         * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive)
+         * and whenever {@code every} (if not null) has passed since the last one; {@code dir} null for none (the
+         * default). Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they
+         * wrote up to the checkpoint is on disk with it.
+         */
+        public Builder checkpoint(Path dir, long everyIterations, Duration every) {
+            if (dir != null && everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+            }
+            this.checkpointDir = dir;
+            this.checkpointEvery = Math.max(0, everyIterations);
+            this.checkpointInterval = every;
+            return this;
+        }
+
+        /**
+         * Continues the run saved in {@code checkpoint} instead of starting afresh: the initialiser is not used and
+         * the final factors are bit-for-bit those of an uninterrupted run. {@link #build()} refuses a checkpoint of
+         * another matrix (content hash) or another configuration; the iteration limit and time limit may differ.
+         */
+        public Builder resumeFrom(Checkpoint checkpoint) {
+            this.resume = Objects.requireNonNull(checkpoint, "checkpoint must not be null");
+            return this;
+        }
+
         /** Validates the combination of settings against M. */
         public Factorizer build() {
             if (m != null ? m.isClosed() : sparse.isClosed()) {
@@ -290,9 +356,34 @@ public final class Factorizer {
             } else {
                 requireFinite(sparse.firstNonFinite(), sparse::get, "M");
             }
-            return new Factorizer(new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
+            Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
                     threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
-                    sparseKernels, List.copyOf(listeners), cancelToken));
+                    sparseKernels, List.copyOf(listeners), cancelToken, checkpointDir, checkpointEvery,
+                    checkpointInterval, resume);
+            if (resume != null) {
+                requireSameRun(settings, resume);
+            }
+            return new Factorizer(settings);
+        }
+
+        /** Refuses a checkpoint of another input or another configuration (limits of time and iterations aside). */
+        private static void requireSameRun(Settings settings, Checkpoint resume) {
+            resume.requireShape(settings.dtype(), settings.rows(), settings.cols(), settings.rank());
+            if (!resume.inputHash().equals(settings.inputHash())) {
+                throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
+                        + "SHA-256 differs): resume with the same M");
+            }
+            Map<String, Object> then = resume.configuration();
+            for (Map.Entry<String, Object> e : settings.identity().entrySet()) {
+                Object saved = then.get(e.getKey());
+                boolean same = saved instanceof Number a && e.getValue() instanceof Number b
+                        ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+                if (!same) {
+                    throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
+                            + show(saved) + ", this run has " + show(e.getValue())
+                            + ": resume with the same configuration");
+                }
+            }
         }
 
         private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
@@ -352,7 +443,7 @@ public final class Factorizer {
         DenseMatrix m = c.m();
         SparseMatrix sparse = c.sparse();
         DType dtype = c.dtype();
-        double tolerance = Double.isNaN(c.tolerance()) ? defaultTolerance(dtype) : c.tolerance();
+        double tolerance = c.effectiveTolerance();
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;
@@ -371,7 +462,8 @@ public final class Factorizer {
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
             StopReason early = cancellation(c);
-            double[] sigma1 = {Double.NaN};
+            Checkpoint resume = c.resume();
+            double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed());
@@ -383,7 +475,9 @@ public final class Factorizer {
                 schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
                 early = cancellation(c);
             }
-            if (early == null) {
+            if (resume != null) {
+                resume.restore(u, v);
+            } else if (early == null) {
                 // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
                 c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
                         () -> {
@@ -397,8 +491,15 @@ public final class Factorizer {
             PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
                     : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
             Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
+            if (c.checkpointDir() != null) {
+                loop.saver = new Saver(c, u, v, sigma1, all);
+            }
             if (early == null) {
-                loop.iterate();
+                try {
+                    loop.iterate();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
+                }
             } else {
                 loop.stopReason = early;
             }
@@ -460,6 +561,7 @@ public final class Factorizer {
         StopReason stopReason = StopReason.MAX_ITERATIONS;
         IterationRecord last;
         double seconds;
+        Saver saver;
 
         Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
                 double normMSquared, double tolerance, PlateauCheck plateau) {
@@ -473,19 +575,27 @@ public final class Factorizer {
             this.plateau = plateau;
         }
 
-        void iterate() {
+        void iterate() throws IOException {
+            Checkpoint resume = c.resume();
+            // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues
+            double secondsBefore = resume == null ? 0 : resume.seconds();
             long start = System.nanoTime();
             long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
-            double referenceLoss = normMSquared / 2;
+            double referenceLoss = resume == null ? normMSquared / 2 : resume.referenceLoss();
             int r = c.rank();
             Variant variant = c.variant();
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
-            boolean onPlateau = false;
+            boolean onPlateau = resume != null && resume.onPlateau();
+            if (resume != null && plateau != null) {
+                plateau.restore(resume.plateauState());
+            }
             Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
             long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
             IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew each iteration
-            for (long t = 0; t < c.maxIterations(); t++) {
+            long first = resume == null ? 0 : resume.iteration();
+            iterations = first;
+            for (long t = first; t < c.maxIterations(); t++) {
                 double dotUMV = engine.fusedPass();
                 double[] gramU = engine.gramU;
                 double[] gramV = engine.gramV;
@@ -534,7 +644,7 @@ public final class Factorizer {
                     throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
                 }
                 long now = System.nanoTime();
-                seconds = (now - start) * 1e-9;
+                seconds = secondsBefore + (now - start) * 1e-9;
                 // the identity's loss can round to slightly below 0 near an exact fit
                 double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
                 IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact)
@@ -562,16 +672,67 @@ public final class Factorizer {
                     stopReason = StopReason.STOP_CONDITION;
                     return;
                 }
+                if (saver != null) {
+                    saver.afterIteration(t + 1, referenceLoss, onPlateau, plateau, seconds, now);
+                }
                 StopReason cancelled = cancellation(c);
                 if (cancelled != null) {
                     stopReason = cancelled;
                     return;
                 }
             }
-            seconds = (System.nanoTime() - start) * 1e-9;
+            seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
             if (onPlateau) {
                 stopReason = StopReason.PLATEAU;
             }
         }
+    }
+
+    /** Writes checkpoints when the policy says so. */
+    private static final class Saver {
+        private final Settings c;
+        private final DenseMatrix u;
+        private final DenseMatrix v;
+        private final double[] sigma1;
+        private final Map<String, Object> identity;
+        private final List<IterationListener> listeners;
+        private final String inputHash;
+        private long lastNanos = System.nanoTime();
+
+        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, List<IterationListener> listeners) {
+            this.c = c;
+            this.u = u;
+            this.v = v;
+            this.sigma1 = sigma1;
+            this.identity = c.identity();
+            this.listeners = listeners;
+            this.inputHash = c.resume() != null ? c.resume().inputHash() : c.inputHash();
+        }
+
+        /** After {@code done} iterations, with U and V already updated by the last of them. */
+        void afterIteration(long done, double referenceLoss, boolean onPlateau, PlateauCheck plateau, double seconds,
+                long now) throws IOException {
+            boolean due = c.checkpointEvery() > 0 && done % c.checkpointEvery() == 0
+                    || c.checkpointInterval() != null && now - lastNanos >= c.checkpointInterval().toNanos();
+            if (!due) {
+                return;
+            }
+            for (IterationListener listener : listeners) {
+                if (listener instanceof Flushable f) {
+                    f.flush();
+                }
+            }
+            Checkpoint.Progress progress = new Checkpoint.Progress(done, sigma1[0], referenceLoss, seconds, onPlateau,
+                    plateau == null ? null : plateau.state());
+            Checkpoint.write(c.checkpointDir(), u, v, progress, inputHash, identity, new double[] {
+                c.checkpointEvery(), c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
+            lastNanos = System.nanoTime();
+        }
+    }
+
+    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
+    private static String show(Object value) {
+        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
     }
 }

@@ -229,6 +229,11 @@ public sealed interface Initializer
         /** The default C; D defaults to C/9 and the matching step is η = 9/(4Cσ₁) ({@code --schedule auto:0.5625}). */
         public static final double DEFAULT_C = 4.0;
 
+        /**
+         * Validates the components.
+         *
+         * @throws IllegalArgumentException unless C and D are positive and finite
+         */
         public WardKolda {
             requireScale(c);
             requireScale(d);

@@ -59,6 +59,11 @@ public sealed interface Objective permits Objective.Full, Objective.Observed {
 
     /** See {@link Objective}. */
     record Observed(double lambda) implements Objective {
+        /**
+         * Validates the components.
+         *
+         * @throws IllegalArgumentException unless λ is finite and non-negative
+         */
         public Observed {
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
                 throw new IllegalArgumentException("weight decay LAMBDA must be finite and non-negative, got "

@@ -73,6 +73,21 @@ final class PlateauCheck {
         level = Math.max(GROWTH * startScale, floor);
     }
 
+    /** What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike. */
+    record State(double level, long lastCheck, int lastUnlearned, boolean lastPlateau) {
+    }
+
+    State state() {
+        return new State(level, lastCheck, lastUnlearned, lastPlateau);
+    }
+
+    void restore(State state) {
+        level = state.level();
+        lastCheck = state.lastCheck();
+        lastUnlearned = state.lastUnlearned();
+        lastPlateau = state.lastPlateau();
+    }
+
     /** The level ϑ below which a singular value of UVᵀ counts as not learned. */
     double level() {
         return level;

@@ -104,6 +104,11 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
 
     /** See {@link Variant}; {@code lambda} finite and non-negative (0 is plain simultaneous GD). */
     record Regularized(double lambda) implements Variant {
+        /**
+         * Validates the components.
+         *
+         * @throws IllegalArgumentException unless λ is finite and non-negative
+         */
         public Regularized {
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
                 throw new IllegalArgumentException("regulariser weight LAMBDA must be finite and non-negative, got "

@@ -7,11 +7,20 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.autobalance.io.MatrixFormatException;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
+import org.autobalance.io.NpyHeader;
+import org.autobalance.network.Architecture;
+import org.autobalance.network.NetworkDivergenceException;
+import org.autobalance.network.NetworkTrainer;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Objective;
 import org.autobalance.solve.Result;
 
 /**
@@ -48,11 +57,14 @@ public final class LeakProbe {
         System.out.println("cycles " + cycles);
     }
 
-    /** One of eight kinds of cycle, by {@code c} mod 8; every one frees all it allocates, or fails to. */
+    /** The number of kinds of cycle. */
+    static final int KINDS = 12;
+
+    /** One of {@link #KINDS} kinds of cycle, by {@code c} mod KINDS; every one frees all it allocates, or fails to. */
     static void cycle(int c) throws IOException {
         DType dtype = c % 2 == 0 ? DType.FLOAT64 : DType.FLOAT32;
         double[][] values = {{1, 2, 3}, {4, 5, 6.5}, {7, 8, 10}, {1, 0, 1}};
-        switch (c % 8) {
+        switch (c % KINDS) {
             case 0, 1 -> {
                 try (DenseMatrix m = DenseMatrix.allocate(dtype, 17 + c % 5, 9); DenseMatrix n = m.copy(dtype)) {
                     n.set(0, 0, 1);
@@ -114,6 +126,78 @@ public final class LeakProbe {
                         throw new IllegalStateException("expected a format error");
                     } catch (MatrixFormatException expected) {
                         // the reader frees the matrix
+                    }
+                }
+            }
+            case 7 -> {
+                // sparse storage: the full loss, and the observed loss with a held-out split
+                try (SparseMatrix m = SparseMatrix.of(dtype, values)) {
+                    Factorizer.builder(m, 2).threads(1 + c % 2).maxIterations(3).build().run().close();
+                    SparseMatrix[] parts = m.split(0.25, c);
+                    try (SparseMatrix train = parts[0]; SparseMatrix test = parts[1]) {
+                        Factorizer.builder(train, 2).objective(Objective.observed(0.01)).heldOut(test).threads(2)
+                                .maxIterations(3).build().run().close();
+                    }
+                }
+            }
+            case 8 -> {
+                // .npy from memory: a body shorter than its header says, a header whose shape no file could hold,
+                // and a good one
+                byte[] header = NpyHeader.encode(dtype == DType.FLOAT64 ? "<f8" : "<f4", false, new long[] {4, 3});
+                byte[] good = new byte[header.length + 12 * dtype.bytes()];
+                System.arraycopy(header, 0, good, 0, header.length);
+                ByteBuffer body = ByteBuffer.wrap(good, header.length, 12 * dtype.bytes())
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                for (int k = 0; k < 12; k++) {
+                    if (dtype == DType.FLOAT64) {
+                        body.putDouble(k);
+                    } else {
+                        body.putFloat(k);
+                    }
+                }
+                byte[] lying = NpyHeader.encode("<f8", false, new long[] {45_000, 45_000});
+                for (MemorySegment bad : new MemorySegment[] {MemorySegment.ofArray(good).asSlice(0, good.length - 1),
+                    MemorySegment.ofArray(lying)}) {
+                    try {
+                        Npy.read(bad, "leak.npy", dtype).close();
+                        throw new IllegalStateException("expected a format error");
+                    } catch (MatrixFormatException expected) {
+                        // refused before or after allocating; nothing kept
+                    }
+                }
+                try (DenseMatrix m = Npy.read(MemorySegment.ofArray(good), "leak.npy", dtype)) {
+                    m.get(3, 2);
+                }
+            }
+            case 9 -> {
+                // the sparse reader: an entry out of range after the builder has staged others, and a good file
+                try {
+                    MatrixMarket.readSparse(new StringReader("%%MatrixMarket matrix coordinate real general\n3 3 3\n"
+                            + "1 1 1\n2 2 2\n4 1 2\n"), "leak", dtype).close();
+                    throw new IllegalStateException("expected a format error");
+                } catch (MatrixFormatException expected) {
+                    // the reader frees what it staged
+                }
+                try (SparseMatrix m = MatrixMarket.readSparse(new StringReader(
+                        "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 1\n3 2 2\n"), "leak", dtype)) {
+                    m.get(2, 1);
+                }
+            }
+            case 10 -> {
+                // a deep network: a short training, and one that diverges (the trainer frees its parameters)
+                double[][] xs = {{1, 0, 2}, {0, 1, 1}, {2, 1, 0}, {1, 1, 1}, {0, 2, 1}};
+                double[][] ys = {{1, 0}, {0, 1}, {2, 1}, {1, 1}, {0, 2}};
+                try (DenseMatrix x = DenseMatrix.of(dtype, xs); DenseMatrix y = DenseMatrix.of(dtype, ys)) {
+                    Architecture arch = Architecture.parse("dense:4,relu,dense:2", 3, null);
+                    NetworkTrainer.builder(x, y, arch).threads(1 + c % 2).maxIterations(3).build().run().close();
+                    try {
+                        // linear layers: a ReLU net could instead die (all units off, zero gradient) and stop
+                        NetworkTrainer.builder(x, y, Architecture.parse("dense:4,dense:2", 3, null))
+                                .schedule(new ConstantSchedule(1e3)).tolerance(0).maxIterations(500).build().run()
+                                .close();
+                        throw new IllegalStateException("expected divergence");
+                    } catch (NetworkDivergenceException expected) {
+                        // freed by the trainer
                     }
                 }
             }

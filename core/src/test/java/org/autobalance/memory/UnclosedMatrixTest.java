@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.ObjectName;
 import org.autobalance.testing.ChildJvm;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The safety net for matrices never closed: 10⁴ matrices of 64 KiB (625 MiB in all) dropped while open must not grow
@@ -28,20 +30,37 @@ class UnclosedMatrixTest {
     private static final String WARNING = "garbage-collected without close()";
     private static final String GROWTH = "growth-kib ";
 
-    /** Allocates {@link #MATRICES} matrices, dropping ("drop") or closing ("close") each; prints the NMT growth. */
+    /**
+     * Allocates {@link #MATRICES} matrices, dense ({@code args[1]} "dense") or a fifth as many sparse ones ("sparse":
+     * 64 × 128 with every entry stored, 96 KiB of indices and values; building them is slower), dropping ({@code args[0]} "drop") or closing ("close") each; prints
+     * the NMT growth.
+     */
     public static final class Probe {
         public static void main(String[] args) throws Exception {
             boolean drop = args[0].equals("drop");
+            boolean sparse = args[1].equals("sparse");
+            double[][] full = new double[ROWS][COLS];
+            for (double[] row : full) {
+                Arrays.fill(row, 1.0);
+            }
+            int count = sparse ? MATRICES / 5 : MATRICES;
+            int gcEvery = sparse ? GC_EVERY / 5 : GC_EVERY;
             long before = otherCommittedKib();
-            for (int k = 0; k < MATRICES; k++) {
-                DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, ROWS, COLS);
-                m.set(ROWS - 1, COLS - 1, k); // touch the memory so that it is committed
+            for (int k = 0; k < count; k++) {
+                AutoCloseable m;
+                if (sparse) {
+                    m = SparseMatrix.of(DType.FLOAT64, full);
+                } else {
+                    DenseMatrix d = DenseMatrix.allocate(DType.FLOAT64, ROWS, COLS);
+                    d.set(ROWS - 1, COLS - 1, k); // touch the memory so that it is committed
+                    m = d;
+                }
                 if (!drop) {
                     m.close();
                 }
                 // native memory does not trigger a collection (the heap holds only the small DenseMatrix objects): an
                 // application that drops matrices relies on collections it has anyway; here they are explicit
-                if (k % GC_EVERY == GC_EVERY - 1) {
+                if (k % gcEvery == gcEvery - 1) {
                     System.gc();
                 }
             }
@@ -68,8 +87,8 @@ class UnclosedMatrixTest {
     }
 
     /** The child's output (stdout and stderr together), run with NMT on. */
-    private static String probe(String mode) throws Exception {
-        return ChildJvm.run(ChildJvm.command(List.of("-XX:NativeMemoryTracking=summary"), Probe.class, mode),
+    private static String probe(String mode, String kind) throws Exception {
+        return ChildJvm.run(ChildJvm.command(List.of("-XX:NativeMemoryTracking=summary"), Probe.class, mode, kind),
                 Duration.ofMinutes(2));
     }
 
@@ -79,20 +98,22 @@ class UnclosedMatrixTest {
         return Long.parseLong(line.substring(GROWTH.length()));
     }
 
-    @Test
-    void droppedMatricesAreFreedWithOneWarning() throws Exception {
-        String out = probe("drop");
+    @ParameterizedTest
+    @ValueSource(strings = {"dense", "sparse"})
+    void droppedMatricesAreFreedWithOneWarning(String kind) throws Exception {
+        String out = probe("drop", kind);
         long growth = growthKib(out);
-        // at most about one batch between collections may still be waiting for the cleaner; without the safety net
-        // the growth is MATRICES · 64 KiB = 625 MiB
+        // at most about one batch between collections may still be waiting for the cleaner (a sparse batch is 0.3 of
+        // a dense one); without the safety net the growth is 10⁴ · 64 KiB = 625 MiB (dense) or 2000 · 96 KiB (sparse)
         assertTrue(growth <= 2 * GC_EVERY * MATRIX_KIB, "native memory grew by " + growth + " KiB");
         long warnings = out.lines().filter(l -> l.contains(WARNING)).count();
         assertEquals(1, warnings, out);
     }
 
-    @Test
-    void closedMatricesAreNotWarnedAbout() throws Exception {
-        String out = probe("close");
+    @ParameterizedTest
+    @ValueSource(strings = {"dense", "sparse"})
+    void closedMatricesAreNotWarnedAbout(String kind) throws Exception {
+        String out = probe("close", kind);
         long growth = growthKib(out);
         assertTrue(growth <= 2 * GC_EVERY * MATRIX_KIB, "native memory grew by " + growth + " KiB");
         assertTrue(!out.contains(WARNING), out);

@@ -261,6 +261,28 @@ class CommandLineTest {
         }
     }
 
+    /**
+     * A process killed outright leaves its hidden staging directory behind; the next run into the same directory
+     * removes it, but not the staging directory of a process still alive (another run writing there now).
+     */
+    @Test
+    void theStagingOfAKilledRunIsRemovedByTheNextRun() throws Exception {
+        Path out = dir.resolve("out");
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path abandoned = out.resolve(".autobalance-staging-" + gone.pid() + "-1");
+        Path live = out.resolve(".autobalance-staging-" + ProcessHandle.current().pid() + "-2");
+        Files.createDirectories(abandoned);
+        Files.writeString(abandoned.resolve("U.mtx"), "half-written");
+        Files.createDirectories(live);
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "3",
+                "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertFalse(Files.exists(abandoned), "the killed run's staging directory is still there");
+        assertTrue(Files.isDirectory(live), "a live process's staging directory was removed");
+        assertTrue(Files.exists(out.resolve("summary.json")));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"factorize", "demo"})
     void everyCommandHasHelp(String command) {

@@ -37,7 +37,8 @@ class SolverOptionsFuzzTest {
         }
         Holder holder = new Holder();
         try {
-            new CommandLine(holder).parseArgs(args);
+            // configured as Main configures it: no @argument files
+            new CommandLine(holder).setExpandAtFiles(false).parseArgs(args);
         } catch (CommandLine.ParameterException usage) {
             return;
         }

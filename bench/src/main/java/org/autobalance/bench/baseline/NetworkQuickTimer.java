@@ -41,7 +41,7 @@ public final class NetworkQuickTimer {
             String[] names = {"engine step", "openblas step", "engine layer1", "openblas layer1", "engine layer2",
                 "openblas layer2", "engine layer3", "openblas layer3"};
             long[][] cpu = new long[names.length][reps];
-            try (TrainingStep engine = new TrainingStep(x, y, p, KernelProvider.gemm(), 1);
+            try (TrainingStep engine = new TrainingStep(x, y, p, 1);
                     OpenBlasNetwork blas = new OpenBlasNetwork(x, y, p);
                     NetworkStepBenchmark.EngineLayer l1 = new NetworkStepBenchmark.EngineLayer(KernelProvider.gemm(),
                             t, n, arch.layer(1), p.weights(1), false);

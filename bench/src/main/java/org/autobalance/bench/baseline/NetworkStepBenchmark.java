@@ -97,7 +97,7 @@ public class NetworkStepBenchmark {
             blas = new OpenBlasNetwork(x, y, params);
             blas.lossAndGradients(); // every layer's activations and δ in place for the per-layer parts
         } else if (h == 0) {
-            engine = new TrainingStep(x, y, params, KernelProvider.gemm(), threads);
+            engine = new TrainingStep(x, y, params, threads);
         } else {
             if (threads != 1) {
                 throw new IllegalStateException("the per-layer parts run on one thread");

@@ -3,7 +3,6 @@ package org.autobalance.bench.baseline;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.network.Architecture;
@@ -40,7 +39,7 @@ class NetworkBaselineAgreementTest {
             }
             double[][] start = a.weights(2).toArray();
             OpenBlas.setThreads(threads);
-            try (TrainingStep engine = new TrainingStep(x, y, a, KernelProvider.gemm(), threads);
+            try (TrainingStep engine = new TrainingStep(x, y, a, threads);
                     OpenBlasNetwork blas = new OpenBlasNetwork(x, y, b)) {
                 for (int s = 0; s < 5; s++) {
                     engine.lossAndGradients();

@@ -1,0 +1,87 @@
+package org.autobalance.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.Factorizer;
+import picocli.CommandLine.Option;
+
+/** The checkpoint options of {@code factorize}: where to write checkpoints, how often, and what to resume. */
+final class Checkpointing {
+    /** Used when --checkpoint is given without --checkpoint-every or --checkpoint-seconds. */
+    static final double DEFAULT_SECONDS = 60;
+
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "Write a checkpoint (U, V, the iteration, the configuration, a checksum) to DIR, atomically "
+                    + "replacing the previous one, every --checkpoint-every iterations or --checkpoint-seconds "
+                    + "seconds (default: every 60 s).")
+    Path dir;
+
+    @Option(names = "--checkpoint-every", paramLabel = "K", description = "Checkpoint after every K-th iteration.")
+    Long everyIterations;
+
+    @Option(names = "--checkpoint-seconds", paramLabel = "S", description = "Checkpoint every S seconds.")
+    Double everySeconds;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run checkpointed in DIR, with the same --input and options: the final "
+                    + "factors are bit-for-bit those of the uninterrupted run, and --log continues without gaps or "
+                    + "duplicates. Checkpoints go on to DIR (same interval) unless --checkpoint says otherwise.")
+    Path resume;
+
+    /** The checkpoint to resume from, loaded once; null without --resume. */
+    private Checkpoint loaded;
+
+    /** Validates the options and loads the checkpoint; a bad option or checkpoint is a usage error. */
+    Checkpointing validate() {
+        if (everyIterations != null && everySeconds != null) {
+            throw new UsageException("--checkpoint-every and --checkpoint-seconds exclude each other", null);
+        }
+        if ((everyIterations != null || everySeconds != null) && dir == null && resume == null) {
+            throw new UsageException("--checkpoint-every and --checkpoint-seconds need --checkpoint DIR", null);
+        }
+        if (everyIterations != null && everyIterations < 1) {
+            throw new UsageException("--checkpoint-every: must be at least 1, got " + everyIterations, null);
+        }
+        if (everySeconds != null && !(everySeconds > 0 && everySeconds < 1e9)) {
+            throw new UsageException("--checkpoint-seconds: must be positive and finite, got " + everySeconds, null);
+        }
+        if (resume != null) {
+            try {
+                loaded = Checkpoint.load(resume);
+            } catch (IOException e) {
+                throw new UsageException("--resume: " + e.getMessage(), e);
+            }
+        }
+        return this;
+    }
+
+    /** The iteration the resumed run continues at, or −1 when not resuming. */
+    long resumedAt() {
+        return loaded == null ? -1 : loaded.iteration();
+    }
+
+    /** Adds the checkpoint settings to {@code b}. */
+    void applyTo(Factorizer.Builder b) {
+        if (loaded != null) {
+            b.resumeFrom(loaded);
+        }
+        Path target = dir != null ? dir : resume;
+        if (target == null) {
+            return;
+        }
+        long every = 0;
+        double seconds = 0;
+        if (everyIterations != null || everySeconds != null) {
+            every = everyIterations == null ? 0 : everyIterations;
+            seconds = everySeconds == null ? 0 : everySeconds;
+        } else if (loaded != null && dir == null) {
+            every = (long) loaded.policy()[0];
+            seconds = loaded.policy()[1];
+        } else {
+            seconds = DEFAULT_SECONDS;
+        }
+        b.checkpoint(target, every, seconds > 0 ? Duration.ofNanos((long) Math.ceil(seconds * 1e9)) : null);
+    }
+}

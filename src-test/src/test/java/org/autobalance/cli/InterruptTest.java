@@ -1,0 +1,69 @@
+package org.autobalance.cli;
+
+import static org.autobalance.testing.Fixtures.jsonNumber;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.autobalance.io.MatrixMarket;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A factorisation stopped by a signal (SIGTERM here, as {@link Process#destroy()} sends; Ctrl-C's SIGINT takes the
+ * same path) ends its run after the current iteration and writes everything a finished run writes: the factors, a
+ * summary with stop reason {@code cancelled}, a log holding exactly the iterations done — and no staging leftovers.
+ */
+class InterruptTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSignalledRunStopsAndWritesWhatItReached() throws Exception {
+        Path input = dir.resolve("M.mtx");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(300, 200,
+                new double[] {5, 4, 3, 2.5, 2, 1.5, 1, 0.5}, 17))) {
+            MatrixMarket.write(input, m, null);
+        }
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("run.jsonl");
+        Path checkpoints = dir.resolve("ck");
+        // a run far longer than the test; its first checkpoint says that it is iterating
+        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", input.toString(),
+                "--rank", "6", "--tol", "0", "--max-iter", "100000000", "--checkpoint", checkpoints.toString(),
+                "--checkpoint-every", "20", "--out", out.toString(), "--log", log.toString()),
+                dir.resolve("child.out"));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(checkpoints.resolve("checkpoint"))) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor();
+                fail("the child never iterated:\n" + Files.readString(dir.resolve("child.out")));
+            }
+            Thread.sleep(5);
+        }
+        p.destroy();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
+        String childOut = Files.readString(dir.resolve("child.out"));
+        assertEquals(128 + 15, p.exitValue(), childOut);
+        assertTrue(childOut.contains("interrupted: stopping after this iteration"), childOut);
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"stop_reason\":\"cancelled\""), summary);
+        long iterations = (long) jsonNumber(summary, "iterations");
+        assertTrue(iterations >= 20, "stopped after " + iterations + " iterations, before the first checkpoint");
+        assertEquals(iterations, Files.readAllLines(log).size(), "records in the log");
+        assertTrue(Files.size(out.resolve("U.mtx")) > 0 && Files.size(out.resolve("V.mtx")) > 0);
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx", "V.mtx", "summary.json"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
+        }
+    }
+}
