@@ -22,6 +22,7 @@ import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.StopReason;
 
 /**
@@ -50,7 +51,7 @@ public final class NetworkTrainer {
 
     private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
             NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
-            GemmKernels kernels, List<NetworkListener> listeners, Checkpoint.Policy checkpoints, Checkpoint resume) {
+            GemmKernels kernels, List<NetworkListener> listeners, CheckpointPolicy checkpoints, Checkpoint resume) {
 
         /**
          * What changes the iterates (what a resumed run must share with the run it continues): the data's shapes, the
@@ -102,7 +103,7 @@ public final class NetworkTrainer {
         private double tolerance = Double.NaN;
         private GemmKernels kernels = KernelProvider.gemm();
         private final List<NetworkListener> listeners = new ArrayList<>();
-        private Checkpoint.Policy checkpoints;
+        private CheckpointPolicy checkpoints;
         private Checkpoint resume;
 
         private Builder(DenseMatrix x, DenseMatrix y, Architecture arch) {
@@ -193,7 +194,7 @@ public final class NetworkTrainer {
          * the checkpoint is on disk with it.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
-            this.checkpoints = dir == null ? null : new Checkpoint.Policy(dir, everyIterations, every);
+            this.checkpoints = dir == null ? null : new CheckpointPolicy(dir, everyIterations, every);
             return this;
         }
 
@@ -446,7 +447,7 @@ public final class NetworkTrainer {
                     return;
                 }
                 // only a run that goes on is saved: its continuation does exactly what this loop does next
-                Checkpoint.Policy policy = c.checkpoints();
+                CheckpointPolicy policy = c.checkpoints();
                 if (policy != null && policy.due(iterations, now - lastCheckpoint)) {
                     save(policy, referenceLoss);
                     lastCheckpoint = System.nanoTime();
@@ -456,7 +457,7 @@ public final class NetworkTrainer {
         }
 
         /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
-        private void save(Checkpoint.Policy policy, double referenceLoss) throws IOException {
+        private void save(CheckpointPolicy policy, double referenceLoss) throws IOException {
             for (NetworkListener listener : listeners) {
                 if (listener instanceof Flushable f) {
                     f.flush();

@@ -14,7 +14,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -59,36 +58,6 @@ public final class Checkpoint {
     private final byte[] payload;
     /** Per block name: {dtype bytes, rows, cols, offset in payload}. */
     private final Map<String, long[]> blocks;
-
-    /**
-     * Where checkpoints go and how often: after every {@code everyIterations}-th iteration (if positive) and/or when
-     * {@code interval} (if not null) has passed since the last one.
-     *
-     * @param dir the directory of the checkpoint file
-     * @param everyIterations the interval in iterations, 0 for none
-     * @param interval the interval in time, null for none
-     */
-    public record Policy(Path dir, long everyIterations, Duration interval) {
-        /** Validates the policy: at least one positive interval. */
-        public Policy {
-            Objects.requireNonNull(dir, "checkpoint directory must not be null");
-            if (everyIterations <= 0 && (interval == null || interval.isNegative() || interval.isZero())) {
-                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
-            }
-            everyIterations = Math.max(0, everyIterations);
-        }
-
-        /** Whether a checkpoint is due after {@code done} iterations, {@code sinceLast} ns after the last one. */
-        public boolean due(long done, long sinceLast) {
-            return everyIterations > 0 && done % everyIterations == 0
-                    || interval != null && sinceLast >= interval.toNanos();
-        }
-
-        /** The interval in seconds, 0 without one (as written for {@link Checkpoint#policy()}). */
-        public double seconds() {
-            return interval == null ? 0 : interval.toNanos() * 1e-9;
-        }
-    }
 
     /**
      * The factorisation loop's state after {@code iteration} iterations.
@@ -184,19 +153,16 @@ public final class Checkpoint {
     }
 
     /**
-     * Refuses to continue from this checkpoint a run of another kind, input or configuration (limits of time and
+     * Refuses to continue from this checkpoint a run of another kind, configuration or input (limits of time and
      * iterations are not part of {@code configuration}: they may change).
      *
+     * @param kind {@code factorize} or {@code network}
+     * @param inputHash the resuming run's input hash
      * @param configuration the resuming run's configuration, compared key by key with the saved one
      * @throws IllegalArgumentException naming the first difference
      */
     public void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
         requireKind(kind);
-        if (!inputHash.equals(inputHash())) {
-            throw new IllegalArgumentException("the checkpoint was written for another input "
-                    + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
-                            : "(the SHA-256 of its data differs): resume with the same data"));
-        }
         Map<String, Object> then = configuration();
         for (Map.Entry<String, Object> e : configuration.entrySet()) {
             Object saved = then.get(e.getKey());
@@ -206,6 +172,12 @@ public final class Checkpoint {
                 throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)
                         + ", this run has " + show(e.getValue()) + ": resume with the same configuration");
             }
+        }
+        // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
+        if (!inputHash.equals(inputHash())) {
+            throw new IllegalArgumentException("the checkpoint was written for another input "
+                    + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
+                            : "(the SHA-256 of its data differs): resume with the same data"));
         }
     }
 
@@ -221,7 +193,8 @@ public final class Checkpoint {
                 && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
     }
 
-    double sigma1() {
+    /** The σ₁ estimate the run's schedule was resolved with (NaN if it needed none). */
+    public double sigma1() {
         return exact("sigma1");
     }
 
@@ -251,7 +224,7 @@ public final class Checkpoint {
     }
 
     /** Copies the saved factors into {@code u} and {@code v} (shapes and dtype as saved). */
-    void restore(DenseMatrix u, DenseMatrix v) {
+    public void restore(DenseMatrix u, DenseMatrix v) {
         restore("U", u);
         restore("V", v);
     }
@@ -313,6 +286,19 @@ public final class Checkpoint {
             throw new IOException(where + "malformed header: " + e.getMessage(), e);
         }
         return new Checkpoint(header, payload, blocks);
+    }
+
+    /**
+     * Refuses to continue another factorisation: other shapes or precision, another input matrix (by
+     * {@code inputHash}), or another configuration (every entry of {@code configuration}, as written by the run; the
+     * limits of time and iterations are not in it and may differ).
+     *
+     * @throws IllegalArgumentException saying what differs
+     */
+    public void requireSameRun(DType dtype, int d1, int d2, int rank, String inputHash,
+            Map<String, Object> configuration) {
+        requireShape(dtype, d1, d2, rank);
+        requireSameRun(FACTORIZE, inputHash, configuration);
     }
 
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */

@@ -45,8 +45,8 @@ class SmallLinearAlgebraTest {
         }
         double[][] uvt = Dense.multiply(u, Dense.transpose(v));
         double[] expected = Arrays.copyOf(Dense.singularValues(uvt), r);
-        double[] gramU = gram(u);
-        double[] gramV = gram(v);
+        double[] gramU = Dense.gram(u);
+        double[] gramV = Dense.gram(v);
         double[] got = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
         for (int i = 0; i < r; i++) {
             // σᵢ² comes from an eigenvalue of an r × r matrix of norm σ₁²: its absolute error is a few ε·σ₁², so σᵢ
@@ -133,7 +133,7 @@ class SmallLinearAlgebraTest {
             x[i][i] = 1;
         }
         System.arraycopy(g, 0, x, r, 6);
-        double[] a = gram(x);
+        double[] a = Dense.gram(x);
         double[] w = SmallLinearAlgebra.inverseCholeskyTranspose(a.clone(), r);
         double kappa = 1 + Math.pow(KnownMatrices.frobenius(g), 2);
         double bound = 10 * r * 0x1p-53 * kappa;
@@ -176,18 +176,5 @@ class SmallLinearAlgebraTest {
         // and the same with B's order reversed: the kept direction need not be the first coordinate
         assertEquals(2.5e-3, SmallLinearAlgebra.largestGeneralizedEigenvalue(new double[] {7, 0, 0, 2.5},
                 new double[] {1e-11, 0, 0, 1e3}, 2), 2.5e-3 * 1e-14);
-    }
-
-    private static double[] gram(double[][] x) {
-        int r = x[0].length;
-        double[] g = new double[r * r];
-        for (double[] row : x) {
-            for (int a = 0; a < r; a++) {
-                for (int b = 0; b < r; b++) {
-                    g[a * r + b] += row[a] * row[b];
-                }
-            }
-        }
-        return g;
     }
 }

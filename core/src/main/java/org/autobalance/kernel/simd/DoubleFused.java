@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Fused.java.template by core/src/build/GenerateSimdVariants.java
+// (variant DoubleFused). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import java.lang.foreign.MemorySegment;
@@ -10,11 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 import org.autobalance.memory.DenseMatrix;
 
 /**
- * The fused pass (MV and MᵀU in one sweep over M) in double precision. GENERATED from FloatFused.java by
- * core/src/build/gen-simd-variants.py: edit FloatFused and regenerate.
+ * The fused pass (MV and MᵀU in one sweep over M) in double precision.
  *
- * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}, property
- * {@code autobalance.simd.smallRank.float64}):
+ * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}):
  * <ul>
  *   <li><b>small r</b> (bandwidth-bound): vectors run along the columns j of M. V and MᵀU are transposed into
  *       per-thread scratch (r rows of the padded width of M), rows of M stream straight from the native segment, 1,
@@ -47,9 +48,9 @@ final class DoubleFused {
     static final Class<DoubleVector> VT = (Class<DoubleVector>) (Class<?>) S.vectorType();
 
     /** Largest rank handled by the small-r path. */
-    static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64", 4);
+    static final int SMALL_MAX = FusedTuning.DOUBLE_SMALL_MAX;
     /**
-     * Columns per block of the small-r path (a multiple of 16). Blocking columns so that the 2·r·JS floats of
+     * Columns per block of the small-r path (a multiple of 16). Blocking columns so that the 2·r·JS elements of
      * scratch a block touches stay in L1 was measured slower at d = 4096 (JS = 256: +10–40 %, 512: ±10 %), so blocks
      * only split rows wider than this; within a block each row of M is one sequential stream.
      */
@@ -67,11 +68,8 @@ final class DoubleFused {
      * rounded up to a multiple of RB rows (the last panel is padded with zero rows).
      */
     static final int RB = 96;
-    /**
-     * Columns of M per packed block (a multiple of NJ, of 4 and of 8): the j-extent of the MV micro-kernel. Half the float value:
-     * the same 36 KiB per block.
-     */
-    static final int JB = 48;
+    /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#DOUBLE_JB}). */
+    static final int JB = FusedTuning.DOUBLE_JB;
 
     private DoubleFused() {
     }
@@ -138,7 +136,7 @@ final class DoubleFused {
                 }
             }
             Arrays.fill(red, 0, rows * rl, 0.0);
-            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS floats) in L1
+            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS elements) in L1
             // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
             for (int j0 = 0; j0 < n; j0 += JS) {
                 int j1 = Math.min(n, j0 + JS);

@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Sparse.java.template by core/src/build/GenerateSimdVariants.java
+// (variant DoubleSparse). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import java.lang.foreign.MemorySegment;
@@ -23,8 +26,6 @@ import org.autobalance.memory.SparseMatrix;
  * contract tests). Dot products of the observed-entries pass sum their
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
- *
- * <p>GENERATED from FloatSparse.java by core/src/build/gen-simd-variants.py: edit FloatSparse and regenerate.
  */
 final class DoubleSparse {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;

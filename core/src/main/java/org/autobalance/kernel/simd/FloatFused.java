@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Fused.java.template by core/src/build/GenerateSimdVariants.java
+// (variant FloatFused). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import java.lang.foreign.MemorySegment;
@@ -10,11 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 import org.autobalance.memory.DenseMatrix;
 
 /**
- * The fused pass (MV and MᵀU in one sweep over M) in float precision. DoubleFused is generated from this file
- * (see native-notes/kernels.md): edit this one and regenerate.
+ * The fused pass (MV and MᵀU in one sweep over M) in float precision.
  *
- * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}, property
- * {@code autobalance.simd.smallRank.float32}):
+ * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}):
  * <ul>
  *   <li><b>small r</b> (bandwidth-bound): vectors run along the columns j of M. V and MᵀU are transposed into
  *       per-thread scratch (r rows of the padded width of M), rows of M stream straight from the native segment, 1,
@@ -47,9 +48,9 @@ final class FloatFused {
     static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
 
     /** Largest rank handled by the small-r path. */
-    static final int SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float32", 8);
+    static final int SMALL_MAX = FusedTuning.FLOAT_SMALL_MAX;
     /**
-     * Columns per block of the small-r path (a multiple of 16). Blocking columns so that the 2·r·JS floats of
+     * Columns per block of the small-r path (a multiple of 16). Blocking columns so that the 2·r·JS elements of
      * scratch a block touches stay in L1 was measured slower at d = 4096 (JS = 256: +10–40 %, 512: ±10 %), so blocks
      * only split rows wider than this; within a block each row of M is one sequential stream.
      */
@@ -67,11 +68,8 @@ final class FloatFused {
      * rounded up to a multiple of RB rows (the last panel is padded with zero rows).
      */
     static final int RB = 96;
-    /**
-     * Columns of M per packed block (a multiple of NJ, of 4 and of 16): the j-extent of the MV micro-kernel. With RB = 96
-     * a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271 vs 358 / 294 ms).
-     */
-    static final int JB = 96;
+    /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#FLOAT_JB}). */
+    static final int JB = FusedTuning.FLOAT_JB;
 
     private FloatFused() {
     }
@@ -138,7 +136,7 @@ final class FloatFused {
                 }
             }
             Arrays.fill(red, 0, rows * rl, 0f);
-            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS floats) in L1
+            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS elements) in L1
             // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
             for (int j0 = 0; j0 < n; j0 += JS) {
                 int j1 = Math.min(n, j0 + JS);

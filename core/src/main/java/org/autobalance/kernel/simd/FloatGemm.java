@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Gemm.java.template by core/src/build/GenerateSimdVariants.java
+// (variant FloatGemm). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import java.lang.foreign.MemorySegment;
@@ -17,8 +20,6 @@ import jdk.incubator.vector.VectorSpecies;
  * last m mod 4; a column tail is zero-padded in the panel and stored under a mask. Every k-step loads one row of
  * the panel and broadcasts elements of A; nothing is reduced across lanes, so each element of C is one FMA chain in
  * k order, whatever tile it falls in.
- *
- * <p>DoubleGemm is generated from this file by core/src/build/gen-simd-variants.py: edit this one and regenerate.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -43,7 +44,10 @@ final class FloatGemm {
     /** The Scratch slot of the packed panel of B. */
     static final int PANEL_SLOT = 5;
 
-    /** Rows of the k-block: a panel of 2L columns (2 KiB in float32) and the A block stay in L1 and L2. */
+    /**
+     * Rows of the k-block: a panel of 2L columns (KC × 2 vectors, 16 KiB at 256 bits in either precision) and the A
+     * block stay in L1 and L2.
+     */
     static final int KC = 256;
     /**
      * Rows of C per block: the block of A it reads (MC × KC elements, 256 KiB) stays in L2 while every panel of B

@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Sparse.java.template by core/src/build/GenerateSimdVariants.java
+// (variant FloatSparse). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import java.lang.foreign.MemorySegment;

@@ -6,8 +6,8 @@ import org.autobalance.memory.DType;
 
 /**
  * The Vector API GEMM of the network engine ({@link FloatGemm}, {@link DoubleGemm}); loaded reflectively by
- * {@link org.autobalance.kernel.KernelProvider}. DoubleGemm is generated from FloatGemm by
- * core/src/build/gen-simd-variants.py.
+ * {@link org.autobalance.kernel.KernelProvider}. Both are generated from core/src/build/simd/Gemm.java.template by
+ * core/src/build/GenerateSimdVariants.java.
  */
 public final class SimdGemm implements GemmKernels {
 

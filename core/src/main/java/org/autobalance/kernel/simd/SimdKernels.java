@@ -18,7 +18,8 @@ import org.autobalance.memory.DenseMatrix;
  * reference.
  *
  * <p>Width: {@code -Dautobalance.simd.bits} for everything; optionally {@code -Dautobalance.simd.largeRankBits} for the
- * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}).
+ * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, which
+ * have only the GEMM path: a rank that the small-rank property sends to the small-r path runs at the normal width).
  *
  * <p>The fused pass assumes the caller passes large row ranges (hundreds of rows or more): each call packs V and MᵀU
  * (O(d2·r)) once, which is amortised over the rows of the range.
@@ -66,7 +67,7 @@ public final class SimdKernels implements FactorKernels {
             DenseMatrix mtu) {
         int r = u.cols();
         if (m.dtype() == DType.FLOAT32) {
-            if (LARGE && r >= 4 * FloatFusedLarge.L && FloatFusedLarge.fits(m, u)) {
+            if (LARGE && r >= 4 * FloatFusedLarge.L && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
                 FloatFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
@@ -75,7 +76,7 @@ public final class SimdKernels implements FactorKernels {
                 return;
             }
         } else {
-            if (LARGE && r >= 4 * DoubleFusedLarge.L && DoubleFusedLarge.fits(m, u)) {
+            if (LARGE && r >= 4 * DoubleFusedLarge.L && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
                 DoubleFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
