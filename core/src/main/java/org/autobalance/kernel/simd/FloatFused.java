@@ -148,34 +148,28 @@ final class FloatFused {
             for (int j0 = 0; j0 < n; j0 += JS) {
                 int j1 = Math.min(n, j0 + JS);
                 if (rows == 4) {
-                    // Each row through its own slice, indexed by the column alone: C2 then checks the accesses once
-                    // per call instead of three row offsets per iteration (kernels.md 11.7 and 12).
-                    MemorySegment s0 = ms.asSlice(off, rowBytes);
-                    MemorySegment s1 = ms.asSlice(off + rowBytes, rowBytes);
-                    MemorySegment s2 = ms.asSlice(off + 2 * rowBytes, rowBytes);
-                    MemorySegment s3 = ms.asSlice(off + 3 * rowBytes, rowBytes);
                     int a = 0;
                     if (SimdSpecies.WIDE_TILES) {
                         // 32 registers: 4 rows × 2 ranks per sweep (measured 30–50 % faster than 2 rows × 4 ranks at
                         // r = 2…8: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits L1/L2)
                         for (; a + 2 <= r; a += 2) {
-                            k2r4(s0, s1, s2, s3, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                            k2r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
                         }
                     } else {
                         for (; a + 4 <= r; a += 4) {
-                            k4r2(s0, s1, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                            k4r2(s2, s3, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                            k4r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                            k4r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
                                     2 * rl + a * L, rl);
                         }
                         if (a + 2 <= r) {
-                            k2r2(s0, s1, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                            k2r2(s2, s3, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
+                            k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                            k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
                                     2 * rl + a * L, rl);
                             a += 2;
                         }
                     }
                     if (a < r) {
-                        k1r4(s0, s1, s2, s3, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
+                        k1r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
                     }
                 } else {
                     for (int k = 0; k < rows; k++) {
@@ -218,14 +212,14 @@ final class FloatFused {
     }
 
     /*
-     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1, 2 or 4 rows of M (one row
-     * at byte offset off of ms, or 2 or 4 rows as slices s0… of one row each) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n
+     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1, 2 or 4 rows of M (the first
+     * at byte offset off, the next rowBytes apart) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n
      * apart). MV row accumulators live in red (rank vectors L apart, rows rl apart) between column blocks; the u
      * values come from up (rank-consecutive, rows ur apart).
      */
 
     /** Two rows × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
-    private static void k4r2(MemorySegment s0, MemorySegment s1, int j0, int j1, float[] vt, float[] mt,
+    private static void k4r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
         FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
         FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
@@ -247,9 +241,9 @@ final class FloatFused {
         int t2 = t1 + n;
         int t3 = t2 + n;
         for (int j = j0; j < j1; j += L) {
-            long o = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, s0, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, s1, o, NO));
+            long o = off + j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -309,7 +303,7 @@ final class FloatFused {
     }
 
     /** Two rows × two ranks. */
-    private static void k2r2(MemorySegment s0, MemorySegment s1, int j0, int j1, float[] vt, float[] mt,
+    private static void k2r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
         FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
         FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
@@ -321,9 +315,9 @@ final class FloatFused {
         FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
         int t1 = t + n;
         for (int j = j0; j < j1; j += L) {
-            long o = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, s0, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, s1, o, NO));
+            long o = off + j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -343,7 +337,7 @@ final class FloatFused {
      * Four rows × two ranks: 8 MV accumulators, 8 u broadcasts, 4 M vectors (~22 registers: only with 32). Reads the
      * Vᵀ and MᵀU rows once per four rows of M instead of twice (two {@link #k2r2} calls).
      */
-    private static void k2r4(MemorySegment s0, MemorySegment s1, MemorySegment s2, MemorySegment s3, int j0, int j1, float[] vt, float[] mt,
+    private static void k2r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
         FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
         FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
@@ -362,12 +356,14 @@ final class FloatFused {
         FloatVector c30 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
         FloatVector c31 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl + L));
         int t1 = t + n;
+        long rb2 = 2 * rowBytes;
+        long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, s0, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, s1, o, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, s2, o, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, s3, o, NO));
+            long o = off + j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -416,7 +412,7 @@ final class FloatFused {
      * Four rows × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values in
      * registers (the shape that reached the bandwidth floor at r = 1).
      */
-    private static void k1r4(MemorySegment s0, MemorySegment s1, MemorySegment s2, MemorySegment s3, int j0, int j1, float[] vt, float[] mt,
+    private static void k1r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, float[] up, int uo, int ur, float[] red, int ro, int rl) {
         FloatVector u0 = VT.cast(FloatVector.broadcast(S, up[uo]));
         FloatVector u1 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
@@ -426,12 +422,14 @@ final class FloatFused {
         FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
         FloatVector c2 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
         FloatVector c3 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
+        long rb2 = 2 * rowBytes;
+        long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, s0, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, s1, o, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, s2, o, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, s3, o, NO));
+            long o = off + j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);
