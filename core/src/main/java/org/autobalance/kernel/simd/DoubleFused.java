@@ -240,10 +240,11 @@ final class DoubleFused {
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
+        long off1 = off + rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            long jb = j * BYTES;
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off1 + jb, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -314,10 +315,11 @@ final class DoubleFused {
         DoubleVector c10 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
         DoubleVector c11 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + L));
         int t1 = t + n;
+        long off1 = off + rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            long jb = j * BYTES;
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off1 + jb, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -356,14 +358,17 @@ final class DoubleFused {
         DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
         DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl + L));
         int t1 = t + n;
-        long rb2 = 2 * rowBytes;
-        long rb3 = 3 * rowBytes;
+        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
+        // not of (off + j·BYTES) + invariant (kernels.md 12).
+        long off1 = off + rowBytes;
+        long off2 = off + 2 * rowBytes;
+        long off3 = off + 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
-            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
-            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
+            long jb = j * BYTES;
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off1 + jb, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off2 + jb, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off3 + jb, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -422,14 +427,17 @@ final class DoubleFused {
         DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
         DoubleVector c2 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl));
         DoubleVector c3 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
-        long rb2 = 2 * rowBytes;
-        long rb3 = 3 * rowBytes;
+        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
+        // not of (off + j·BYTES) + invariant (kernels.md 12).
+        long off1 = off + rowBytes;
+        long off2 = off + 2 * rowBytes;
+        long off3 = off + 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
-            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
-            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
+            long jb = j * BYTES;
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off1 + jb, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off2 + jb, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off3 + jb, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);

@@ -240,10 +240,11 @@ final class FloatFused {
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
+        long off1 = off + rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -314,10 +315,11 @@ final class FloatFused {
         FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
         FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
         int t1 = t + n;
+        long off1 = off + rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -356,14 +358,17 @@ final class FloatFused {
         FloatVector c30 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
         FloatVector c31 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl + L));
         int t1 = t + n;
-        long rb2 = 2 * rowBytes;
-        long rb3 = 3 * rowBytes;
+        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
+        // not of (off + j·BYTES) + invariant (kernels.md 12).
+        long off1 = off + rowBytes;
+        long off2 = off + 2 * rowBytes;
+        long off3 = off + 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, off2 + jb, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, off3 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -422,14 +427,17 @@ final class FloatFused {
         FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
         FloatVector c2 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
         FloatVector c3 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
-        long rb2 = 2 * rowBytes;
-        long rb3 = 3 * rowBytes;
+        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
+        // not of (off + j·BYTES) + invariant (kernels.md 12).
+        long off1 = off + rowBytes;
+        long off2 = off + 2 * rowBytes;
+        long off3 = off + 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, off2 + jb, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, off3 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);
