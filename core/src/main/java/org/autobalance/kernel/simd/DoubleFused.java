@@ -427,17 +427,15 @@ final class DoubleFused {
         DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
         DoubleVector c2 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl));
         DoubleVector c3 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
-        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
-        // not of (off + j·BYTES) + invariant (kernels.md 12).
-        long off1 = off + rowBytes;
-        long off2 = off + 2 * rowBytes;
-        long off3 = off + 3 * rowBytes;
+        // Left with one row offset: with four, C2 unrolls this loop 8× and spills (kernels.md 12).
+        long rb2 = 2 * rowBytes;
+        long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long jb = j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off1 + jb, NO));
-            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off2 + jb, NO));
-            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off3 + jb, NO));
+            long o = off + j * BYTES;
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);

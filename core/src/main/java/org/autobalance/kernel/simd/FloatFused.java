@@ -427,17 +427,15 @@ final class FloatFused {
         FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
         FloatVector c2 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
         FloatVector c3 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
-        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
-        // not of (off + j·BYTES) + invariant (kernels.md 12).
-        long off1 = off + rowBytes;
-        long off2 = off + 2 * rowBytes;
-        long off3 = off + 3 * rowBytes;
+        // Left with one row offset: with four, C2 unrolls this loop 8× and spills (kernels.md 12).
+        long rb2 = 2 * rowBytes;
+        long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long jb = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, off2 + jb, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, off3 + jb, NO));
+            long o = off + j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);
