@@ -62,6 +62,13 @@ final class FloatFused {
     /** Vectors along r in both register tiles: MR·NC = NJ·NC = 12 accumulators, + NC loads + 1 broadcast. */
     static final int NC = 2;
     /**
+     * Width of a column group of the 6 × 2 tiles (NC vectors). For those tiles V, U, MᵀU and the MV panel are packed
+     * column-group-major (each group of G columns is its own rows × G region), so the tiles step through rows by
+     * this constant: C2 then proves the array accesses in range once per call and drops the per-iteration bounds
+     * checks and stride multiplication (measured −13 % on both tiles at float32 r = 16; kernels.md 11.7 and 12).
+     */
+    static final int G = NC * L;
+    /**
      * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often the
      * packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time minima):
      * 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A call's cost is
@@ -233,10 +240,11 @@ final class FloatFused {
         int t1 = t + n;
         int t2 = t1 + n;
         int t3 = t2 + n;
+        long off1 = off + rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -307,10 +315,11 @@ final class FloatFused {
         FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
         FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
         int t1 = t + n;
+        long off1 = off + rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -349,14 +358,17 @@ final class FloatFused {
         FloatVector c30 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
         FloatVector c31 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl + L));
         int t1 = t + n;
-        long rb2 = 2 * rowBytes;
-        long rb3 = 3 * rowBytes;
+        // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
+        // not of (off + j·BYTES) + invariant (kernels.md 12).
+        long off1 = off + rowBytes;
+        long off2 = off + 2 * rowBytes;
+        long off3 = off + 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
-            long o = off + j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, o, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rowBytes, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb2, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, o + rb3, NO));
+            long jb = j * BYTES;
+            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
+            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
+            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, ms, off2 + jb, NO));
+            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, ms, off3 + jb, NO));
             FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -415,6 +427,7 @@ final class FloatFused {
         FloatVector c1 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
         FloatVector c2 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
         FloatVector c3 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
+        // Left with one row offset: with four, C2 unrolls this loop 8× and spills (kernels.md 12).
         long rb2 = 2 * rowBytes;
         long rb3 = 3 * rowBytes;
         for (int j = j0; j < j1; j += L) {
@@ -459,8 +472,10 @@ final class FloatFused {
         int n = m.stride();
         // Wide tiles (4 × 4 vectors) where the register file has 32 vector registers and r fills 4-vector groups.
         boolean wide = SimdSpecies.WIDE_TILES && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
-        int group = wide ? 4 * L : NC * L;
-        int rp = roundUp(r, group);
+        int rp = roundUp(r, wide ? 4 * L : G);
+        // Column-group width of the packed arrays: one group (plain rows of rp) for the wide tiles, whose stride stays
+        // a parameter (a constant one gained nothing there, kernels.md 11.7), G for the 6 × 2 tiles.
+        int gw = wide ? rp : G;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
@@ -470,15 +485,15 @@ final class FloatFused {
         float[] up = sc.floats(3, RB * rp);
         float[] mvp = sc.floats(4, RB * rp);
         MemorySegment ms = m.segment();
-        packRows(v.segment(), v.stride(), 0, d2, lr, vp, rp);
-        Arrays.fill(vp, d2 * rp, d2p * rp, 0f);
-        packRows(mtu.segment(), mtu.stride(), 0, d2, lr, mtp, rp);
-        Arrays.fill(mtp, d2 * rp, d2p * rp, 0f);
+        packRows(v.segment(), v.stride(), 0, d2, lr, vp, rp, gw, d2p);
+        zeroRows(vp, rp, gw, d2p, d2);
+        packRows(mtu.segment(), mtu.stride(), 0, d2, lr, mtp, rp, gw, d2p);
+        zeroRows(mtp, rp, gw, d2p, d2);
         for (int i0 = rs; i0 < re; i0 += RB) {
             int rows = Math.min(RB, re - i0);
             packPanel(ms, n, i0, rows, nJB, pp);
-            packRows(u.segment(), u.stride(), i0, rows, lr, up, rp);
-            Arrays.fill(up, rows * rp, RB * rp, 0f);
+            packRows(u.segment(), u.stride(), i0, rows, lr, up, rp, gw, RB);
+            zeroRows(up, rp, gw, RB, rows);
             Arrays.fill(mvp, 0, RB * rp, 0f);
             for (int jb = 0; jb < nJB; jb++) {
                 int pOff = jb * RB * JB;
@@ -493,48 +508,76 @@ final class FloatFused {
                         }
                     }
                 } else {
-                    for (int c = 0; c < rp; c += NC * L) {
+                    for (int c = 0; c < rp; c += G) {
+                        int vg = c * d2p + jb * JB * G;
+                        int ug = c * RB;
                         for (int g = 0; g < rows; g += MR) {
-                            mvTile(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                            mvTile(pp, pOff + g * JB, vp, vg, mvp, ug + g * G);
                         }
                         for (int jj = 0; jj < JB; jj += NJ) {
-                            mtuTile(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                            mtuTile(pp, pOff + jj, up, ug, mtp, vg + jj * G);
                         }
                     }
                 }
             }
-            unpackRows(mvp, rp, mv.segment(), mv.stride(), i0, rows, r);
+            unpackRows(mvp, rp, gw, RB, mv.segment(), mv.stride(), i0, rows, r);
         }
-        unpackRows(mtp, rp, mtu.segment(), mtu.stride(), 0, d2, r);
+        unpackRows(mtp, rp, gw, d2p, mtu.segment(), mtu.stride(), 0, d2, r);
     }
+
+    /*
+     * Packed layout of V, U, MᵀU and the MV panel: rows of width w (r padded to the tile width) cut into column groups
+     * of gw (a divisor of w), each group a gRows × gw region of its own: element (k, c) is at (c − c % gw)·gRows +
+     * k·gw + c % gw. With gw = w this is plain row-major.
+     */
 
     /**
      * Copies columns [0, lr) of rows [row0, row0 + rows) of a matrix (stride {@code st}; lr = r rounded up to L, so
-     * the copied padding is zero) into rows of width {@code w} of {@code dst}, zero-filling columns [lr, w).
+     * the copied padding is zero) into rows [0, rows) of {@code dst} (width w, groups gw × gRows), zero-filling
+     * columns [lr, w).
      */
-    private static void packRows(MemorySegment s, int st, int row0, int rows, int lr, float[] dst, int w) {
+    private static void packRows(MemorySegment s, int st, int row0, int rows, int lr, float[] dst, int w, int gw,
+            int gRows) {
         for (int k = 0; k < rows; k++) {
             long o = (long) (row0 + k) * st * BYTES;
-            int d = k * w;
-            for (int c = 0; c < lr; c += L) {
-                VT.cast(FloatVector.fromMemorySegment(S, s, o + c * BYTES, NO)).intoArray(dst, d + c);
+            for (int g0 = 0; g0 < w; g0 += gw) {
+                int d = g0 * gRows + k * gw;
+                int lim = Math.min(gw, Math.max(0, lr - g0));
+                for (int c = 0; c < lim; c += L) {
+                    VT.cast(FloatVector.fromMemorySegment(S, s, o + (g0 + c) * BYTES, NO)).intoArray(dst, d + c);
+                }
+                Arrays.fill(dst, d + lim, d + gw, 0f);
             }
-            Arrays.fill(dst, d + lr, d + w, 0f);
         }
     }
 
-    /** Writes columns [0, r) of rows of {@code src} (width w) back to a matrix; its padding is never written. */
-    private static void unpackRows(float[] src, int w, MemorySegment s, int st, int row0, int rows, int r) {
+    /** Zeroes rows [from, gRows) of every column group of a packed array (width w, groups gw × gRows). */
+    private static void zeroRows(float[] dst, int w, int gw, int gRows, int from) {
+        for (int g0 = 0; g0 < w; g0 += gw) {
+            Arrays.fill(dst, g0 * gRows + from * gw, (g0 + gw) * gRows, 0f);
+        }
+    }
+
+    /**
+     * Writes columns [0, r) of rows [0, rows) of {@code src} (width w, groups gw × gRows) back to rows [row0, row0 +
+     * rows) of a matrix; its padding is never written.
+     */
+    private static void unpackRows(float[] src, int w, int gw, int gRows, MemorySegment s, int st, int row0,
+            int rows, int r) {
         int full = r / L * L;
         VectorMask<Float> tail = S.indexInRange(full, r);
         for (int k = 0; k < rows; k++) {
             long o = (long) (row0 + k) * st * BYTES;
-            int d = k * w;
-            for (int c = 0; c < full; c += L) {
-                VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(s, o + c * BYTES, NO);
-            }
-            if (full < r) {
-                VT.cast(FloatVector.fromArray(S, src, d + full)).intoMemorySegment(s, o + full * BYTES, NO, tail);
+            for (int g0 = 0; g0 < w; g0 += gw) {
+                int d = g0 * gRows + k * gw;
+                int lim = Math.min(gw, Math.max(0, full - g0));
+                for (int c = 0; c < lim; c += L) {
+                    VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(s, o + (g0 + c) * BYTES, NO);
+                }
+                if (full < r && full >= g0 && full < g0 + gw) {
+                    VT.cast(FloatVector.fromArray(S, src, d + full - g0))
+                            .intoMemorySegment(s, o + full * BYTES, NO, tail);
+                }
             }
         }
     }
@@ -570,15 +613,15 @@ final class FloatFused {
     }
 
     /**
-     * MV micro-kernel: rows [g, g + MR) × vectors [c, c + NC·L) of the MV panel (stride {@code bs}) += the MR × JB
-     * block of P at {@code po} (row stride JB) times JB rows of packed V at {@code bo} (stride {@code bs}).
+     * MV micro-kernel: MR rows of one column group of the MV panel at {@code co} (row stride G) += the MR × JB block of
+     * P at {@code po} (row stride JB) times JB rows of the same column group of packed V at {@code bo} (row stride G).
      */
-    private static void mvTile(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
-        int c1 = co + bs;
-        int c2 = c1 + bs;
-        int c3 = c2 + bs;
-        int c4 = c3 + bs;
-        int c5 = c4 + bs;
+    private static void mvTile(float[] p, int po, float[] b, int bo, float[] c, int co) {
+        int c1 = co + G;
+        int c2 = c1 + G;
+        int c3 = c2 + G;
+        int c4 = c3 + G;
+        int c5 = c4 + G;
         FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, co));
         FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, co + L));
         FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
@@ -592,7 +635,7 @@ final class FloatFused {
         FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
         FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
         for (int j = 0; j < JB; j++) {
-            int bj = bo + j * bs;
+            int bj = bo + j * G;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
             int pj = po + j;
@@ -630,15 +673,16 @@ final class FloatFused {
     }
 
     /**
-     * MᵀU micro-kernel: rows [j, j + NJ) × vectors [c, c + NC·L) of packed MᵀU (stride {@code bs}) += the transpose
-     * of the RB × NJ block of P at {@code po} (row stride JB) times the RB packed U rows at {@code bo}.
+     * MᵀU micro-kernel: NJ rows of one column group of packed MᵀU at {@code co} (row stride G) += the transpose of the
+     * RB × NJ block of P at {@code po} (row stride JB) times the RB rows of the same column group of packed U at
+     * {@code bo} (row stride G).
      */
-    private static void mtuTile(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
-        int c1 = co + bs;
-        int c2 = c1 + bs;
-        int c3 = c2 + bs;
-        int c4 = c3 + bs;
-        int c5 = c4 + bs;
+    private static void mtuTile(float[] p, int po, float[] b, int bo, float[] c, int co) {
+        int c1 = co + G;
+        int c2 = c1 + G;
+        int c3 = c2 + G;
+        int c4 = c3 + G;
+        int c5 = c4 + G;
         FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, co));
         FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, co + L));
         FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
@@ -652,7 +696,7 @@ final class FloatFused {
         FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
         FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
         for (int i = 0; i < RB; i++) {
-            int bi = bo + i * bs;
+            int bi = bo + i * G;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bi));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bi + L));
             int pi = po + i * JB;
@@ -692,6 +736,7 @@ final class FloatFused {
     /**
      * As {@link #mvTile} with a 4-row × 4-vector tile: 16 accumulators + 4 loads + 4 broadcasts (24 of 32
      * registers), one broadcast per 4 FMAs instead of per 2. Only where the register file has 32 vector registers.
+     * The packed arrays are plain rows here, {@code bs} apart.
      */
     private static void mvTileWide(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
         int c0 = co;
