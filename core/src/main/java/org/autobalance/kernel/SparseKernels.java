@@ -31,7 +31,7 @@ public interface SparseKernels {
     /**
      * The product of rows {@code [rowStart, rowEnd)} of {@code a} with {@code x}: {@code y} row i (modified) is
      * overwritten with A[i,:]·X for every i in the range (other rows untouched); {@code a} and {@code x} are not
-     * modified. With A = M it gives MV; with A = Mᵀ ({@link SparseMatrix#transpose()}) and X = U it gives MᵀU by
+     * modified. With A = M it gives MV; with A = Mᵀ ({@link SparseMatrix#transposed()}) and X = U it gives MᵀU by
      * gathering instead of scattering: no random writes, no per-thread partials, and every row of MᵀU summed in the
      * same order whatever the thread count.
      */

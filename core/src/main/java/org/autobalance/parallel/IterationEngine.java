@@ -18,7 +18,8 @@ import org.autobalance.memory.SparseMatrix;
  * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for
  * the observed-entries loss (then "MV" and "MᵀU" hold minus the data gradients, −R_Ω·V and −R_Ωᵀ·U, and the pass
  * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target.
- * For the full loss the engine keeps a transposed copy of M (as much memory again as M) and forms MᵀU by gathering
+ * For the full loss the engine uses M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix,
+ * about as much memory again as M) and forms MᵀU by gathering
  * rows of U over Mᵀ's rows, each thread its own rows of MᵀU: no random writes and no per-thread partials of MᵀU
  * (native-notes/sparse.md measures it against scatter-adding into partials, which the observed loss still does).
  *
@@ -35,7 +36,7 @@ public final class IterationEngine implements AutoCloseable {
     private final SparseMatrix sparse;
     /** Chunks of the sparse target's rows, split by stored entries. */
     private final int[] sparseChunks;
-    /** Mᵀ of a sparse M for the full loss (owned), or null (dense M, observed loss). */
+    /** Mᵀ of a sparse M for the full loss (M's, shared), or null (dense M, observed loss). */
     private final SparseMatrix transposed;
     /** Chunks of {@link #transposed}'s rows, split by stored entries. */
     private final int[] transposedChunks;
@@ -97,7 +98,7 @@ public final class IterationEngine implements AutoCloseable {
         this.rows = m != null ? m.rows() : sparse.rows();
         this.cols = m != null ? m.cols() : sparse.cols();
         this.sparseChunks = sparse == null ? null : sparse.partition(threads);
-        this.transposed = sparse == null || observed ? null : sparse.transpose();
+        this.transposed = sparse == null || observed ? null : sparse.transposed();
         this.transposedChunks = transposed == null ? null : transposed.partition(threads);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : heldOut.partition(threads);
@@ -268,9 +269,6 @@ public final class IterationEngine implements AutoCloseable {
         mv.close();
         for (DenseMatrix p : mtuPartials) {
             p.close();
-        }
-        if (transposed != null) {
-            transposed.close();
         }
     }
 }

@@ -167,11 +167,11 @@ class SparseKernelContractTest {
         RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 12));
         double[][] ma = sample.rounded(t);
         try (SparseMatrix m = sample.matrix(t);
-                SparseMatrix mt = m.transpose();
                 DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 13));
                 DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 14))) {
             double[][] ua = uf.toArray();
             double[][] va = vf.toArray();
+            SparseMatrix mt = m.transposed();
             // A = M, X = V, Y = MV: Y[i,a] = Σ_j M[i,j]·V[j,a]; A = Mᵀ, X = U: Y[j,a] = Σ_i M[i,j]·U[i,a]
             for (boolean transposed : new boolean[] {false, true}) {
                 SparseMatrix a = transposed ? mt : m;
@@ -345,14 +345,13 @@ class SparseKernelContractTest {
                 DenseMatrix mtu = DenseMatrix.allocate(t, m.cols(), r);
                 DenseMatrix pu = DenseMatrix.allocate(t, m.rows(), r);
                 DenseMatrix pv = DenseMatrix.allocate(t, m.cols(), r);
-                SparseMatrix mt = m.transpose();
                 DenseMatrix gv = DenseMatrix.allocate(t, m.rows(), r);
                 DenseMatrix gu = DenseMatrix.allocate(t, m.cols(), r)) {
             k.fusedPass(m, uf, vf, 0, m.rows(), mv, mtu);
             double sq = k.observedPass(m, uf, vf, 0, m.rows(), pu, pv);
             double held = k.residualSquared(m, uf, vf, 0, m.rows());
             k.product(m, vf, 0, m.rows(), gv);
-            k.product(mt, uf, 0, mt.rows(), gu);
+            k.product(m.transposed(), uf, 0, m.cols(), gu);
             return new double[][][] {mv.toArray(), mtu.toArray(), pu.toArray(), pv.toArray(), {{sq, held}},
                 gv.toArray(), gu.toArray()};
         }
@@ -390,10 +389,8 @@ class SparseKernelContractTest {
                         assertTrue(java.util.Arrays.deepEquals(new double[][] {{-1, -2}, {1, -1}, {-3, -6}},
                                 pv.toArray()), w + " PV");
                         assertEquals(11.0, k.residualSquared(m, u, v, 0, 3), w + " held-out residual");
-                        try (SparseMatrix mt = m.transpose()) {
-                            k.product(m, v, 0, 3, pu);
-                            k.product(mt, u, 0, 3, pv);
-                        }
+                        k.product(m, v, 0, 3, pu);
+                        k.product(m.transposed(), u, 0, 3, pv);
                         assertTrue(java.util.Arrays.deepEquals(new double[][] {{2, 1}, {0, 0}, {6, 0}}, pu.toArray()),
                                 w + " M·V by product");
                         assertTrue(java.util.Arrays.deepEquals(new double[][] {{2, 4}, {3, -3}, {-1, -2}},
