@@ -7,8 +7,11 @@ import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import picocli.CommandLine.Option;
 
-/** The checkpoint options of {@code factorize}: where to write checkpoints, how often, and what to resume. */
-final class Checkpointing {
+/**
+ * The checkpoint options of {@code factorize} (and of other front ends of the solver, as a picocli mixin): where to
+ * write checkpoints, how often, and what to resume.
+ */
+public final class Checkpointing {
     /** Used when --checkpoint is given without --checkpoint-every or --checkpoint-seconds. */
     static final double DEFAULT_SECONDS = 60;
 
@@ -33,8 +36,19 @@ final class Checkpointing {
     /** The checkpoint to resume from, loaded once; null without --resume. */
     private Checkpoint loaded;
 
+    /**
+     * What the options ask for.
+     *
+     * @param dir where to write checkpoints, null for none
+     * @param everyIterations after every this many iterations (0: not by iterations)
+     * @param every whenever this much time has passed (null: not by time)
+     * @param resume the checkpoint to continue, null for none
+     */
+    public record Plan(Path dir, long everyIterations, Duration every, Checkpoint resume) {
+    }
+
     /** Validates the options and loads the checkpoint; a bad option or checkpoint is a usage error. */
-    Checkpointing validate() {
+    public Checkpointing validate() {
         if (everyIterations != null && everySeconds != null) {
             throw new UsageException("--checkpoint-every and --checkpoint-seconds exclude each other", null);
         }
@@ -58,18 +72,18 @@ final class Checkpointing {
     }
 
     /** The iteration the resumed run continues at, or −1 when not resuming. */
-    long resumedAt() {
+    public long resumedAt() {
         return loaded == null ? -1 : loaded.iteration();
     }
 
-    /** Adds the checkpoint settings to {@code b}. */
-    void applyTo(Factorizer.Builder b) {
-        if (loaded != null) {
-            b.resumeFrom(loaded);
-        }
+    /**
+     * The plan of the validated options: checkpoints go to --checkpoint, or on to the --resume directory with the
+     * interval of the checkpoint resumed unless one is given; every 60 s by default.
+     */
+    public Plan plan() {
         Path target = dir != null ? dir : resume;
         if (target == null) {
-            return;
+            return new Plan(null, 0, null, loaded);
         }
         long every = 0;
         double seconds = 0;
@@ -82,6 +96,18 @@ final class Checkpointing {
         } else {
             seconds = DEFAULT_SECONDS;
         }
-        b.checkpoint(target, every, seconds > 0 ? Duration.ofNanos((long) Math.ceil(seconds * 1e9)) : null);
+        return new Plan(target, every, seconds > 0 ? Duration.ofNanos((long) Math.ceil(seconds * 1e9)) : null,
+                loaded);
+    }
+
+    /** Adds the checkpoint settings to {@code b}. */
+    void applyTo(Factorizer.Builder b) {
+        Plan plan = plan();
+        if (plan.resume() != null) {
+            b.resumeFrom(plan.resume());
+        }
+        if (plan.dir() != null) {
+            b.checkpoint(plan.dir(), plan.everyIterations(), plan.every());
+        }
     }
 }

@@ -38,7 +38,7 @@ final class FactorizeCommand implements Callable<Integer> {
 
     @Option(names = "--storage", paramLabel = "auto|sparse|dense", defaultValue = "auto",
             description = {"How M is held: sparse (CSR, one pass over the stored entries per iteration; never "
-                    + "densified), dense, or auto (sparse when the density is below 10 % or the dense matrix would "
+                    + "densified), dense, or auto (sparse when the density is below 10 %% or the dense matrix would "
                     + "not fit in half the memory; an array file is dense). The choice is printed. "
                     + "Default: ${DEFAULT-VALUE}."})
     private String storage;

@@ -137,8 +137,8 @@ public final class SolverRun {
         execute(printer, label, rank, maxIterations, out, outFormat, log, -1, clock, extraSummary, preparation);
     }
 
-    /** As the public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. */
-    private static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
+    /** As the other public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. */
+    public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {

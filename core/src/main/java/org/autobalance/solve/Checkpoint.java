@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
@@ -84,7 +85,8 @@ public final class Checkpoint {
         return (String) header.get("input_sha256");
     }
 
-    double sigma1() {
+    /** The σ₁ estimate the run's schedule was resolved with (NaN if it needed none). */
+    public double sigma1() {
         return bits("sigma1");
     }
 
@@ -122,7 +124,7 @@ public final class Checkpoint {
     }
 
     /** Copies the saved factors into {@code u} and {@code v} (shapes and dtype as saved). */
-    void restore(DenseMatrix u, DenseMatrix v) {
+    public void restore(DenseMatrix u, DenseMatrix v) {
         ValueLayout element = layout(u.dtype());
         MemorySegment all = MemorySegment.ofArray(factors);
         long uBytes = (long) u.rows() * u.cols() * u.dtype().bytes();
@@ -171,6 +173,40 @@ public final class Checkpoint {
         }
         byte[] factors = Arrays.copyOfRange(all, headerEnd + 1, all.length - DIGEST_BYTES);
         return new Checkpoint(header, factors);
+    }
+
+    /**
+     * Refuses to continue another run: other shapes or precision, another input matrix (by {@code inputHash}), or
+     * another configuration (every entry of {@code configuration}, as written by the run; the limits of time and
+     * iterations are not in it and may differ).
+     *
+     * @throws IllegalArgumentException saying what differs
+     */
+    public void requireSameRun(DType dtype, int d1, int d2, int rank, String inputHash,
+            Map<String, Object> configuration) {
+        requireShape(dtype, d1, d2, rank);
+        Map<String, Object> then = configuration();
+        for (Map.Entry<String, Object> e : configuration.entrySet()) {
+            Object saved = then.get(e.getKey());
+            boolean same = saved instanceof Number a && e.getValue() instanceof Number b
+                    ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+            if (!same) {
+                throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
+                        + show(saved) + ", this run has " + show(e.getValue())
+                        + ": resume with the same configuration");
+            }
+        }
+        // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
+        if (!inputHash().equals(inputHash)) {
+            throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
+                    + "SHA-256 differs): resume with the same M");
+        }
+    }
+
+    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
+    private static String show(Object value) {
+        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
     }
 
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */
@@ -240,8 +276,8 @@ public final class Checkpoint {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** SHA-256 of {@code m}'s elements, row by row, in the machine's byte order (the input's identity). */
-    static String hash(DenseMatrix m) {
+    /** SHA-256 (hex) of {@code m}'s elements, row by row, in the machine's byte order (the input's identity). */
+    public static String hash(DenseMatrix m) {
         MessageDigest sha = sha256();
         long rowBytes = (long) m.cols() * m.dtype().bytes();
         long strideBytes = (long) m.stride() * m.dtype().bytes();

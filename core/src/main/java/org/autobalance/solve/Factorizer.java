@@ -1,8 +1,6 @@
 package org.autobalance.solve;
 
 import java.io.Flushable;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,8 +53,8 @@ public final class Factorizer {
             StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
             long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
             Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
-            List<IterationListener> listeners, CancelToken cancelToken, Path checkpointDir, long checkpointEvery,
-            Duration checkpointInterval, Checkpoint resume) {
+            List<IterationListener> listeners, CancelToken cancelToken,
+            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
         int rows() {
             return m != null ? m.rows() : sparse.rows();
         }
@@ -146,9 +144,7 @@ public final class Factorizer {
         private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
         private final List<IterationListener> listeners = new ArrayList<>();
         private CancelToken cancelToken;
-        private Path checkpointDir;
-        private long checkpointEvery;
-        private Duration checkpointInterval;
+        private IterationMonitor.CheckpointPolicy checkpoint;
         private Checkpoint resume;
 
         private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
@@ -211,10 +207,7 @@ public final class Factorizer {
 
         /** Iteration limit (default 10 000); 0 returns the initial factors. */
         public Builder maxIterations(long maxIterations) {
-            if (maxIterations < 0) {
-                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
-            }
-            this.maxIterations = maxIterations;
+            this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
         }
 
@@ -224,19 +217,13 @@ public final class Factorizer {
          * {@code maxIterations} iterations. The default is {@link #defaultTolerance(DType)}.
          */
         public Builder tolerance(double tolerance) {
-            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
-                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
-            }
-            this.tolerance = tolerance;
+            this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
         }
 
         /** Stop after this much wall time (checked after every iteration); {@code null} for none (the default). */
         public Builder timeLimit(Duration timeLimit) {
-            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
-                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
-            }
-            this.timeLimit = timeLimit;
+            this.timeLimit = IterationMonitor.Limits.requireTimeLimit(timeLimit);
             return this;
         }
 
@@ -294,12 +281,7 @@ public final class Factorizer {
          * wrote up to the checkpoint is on disk with it.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
-            if (dir != null && everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
-                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
-            }
-            this.checkpointDir = dir;
-            this.checkpointEvery = Math.max(0, everyIterations);
-            this.checkpointInterval = every;
+            this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);
             return this;
         }
 
@@ -347,9 +329,8 @@ public final class Factorizer {
                 throw new IllegalArgumentException("exact-loss checkpoints need a dense M: for a sparse M the full "
                         + "residual has d1 x d2 entries (the loss comes from the one-pass identity)");
             }
-            if (initializer instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
-                requireFactor(u0, "U0", rows, cols, rows);
-                requireFactor(v0, "V0", rows, cols, cols);
+            if (initializer instanceof Initializer.Given given) {
+                given.requireFits(m != null ? m.dtype() : sparse.dtype(), rows, cols, rank);
             }
             if (m != null) {
                 requireFinite(m, "M");
@@ -358,55 +339,16 @@ public final class Factorizer {
             }
             Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
                     threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
-                    sparseKernels, List.copyOf(listeners), cancelToken, checkpointDir, checkpointEvery,
-                    checkpointInterval, resume);
+                    sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume);
             if (resume != null) {
-                requireSameRun(settings, resume);
+                resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
+                        settings.inputHash(), settings.identity());
             }
             return new Factorizer(settings);
         }
-
-        /** Refuses a checkpoint of another input or another configuration (limits of time and iterations aside). */
-        private static void requireSameRun(Settings settings, Checkpoint resume) {
-            resume.requireShape(settings.dtype(), settings.rows(), settings.cols(), settings.rank());
-            if (!resume.inputHash().equals(settings.inputHash())) {
-                throw new IllegalArgumentException("the checkpoint was written for another input matrix (its "
-                        + "SHA-256 differs): resume with the same M");
-            }
-            Map<String, Object> then = resume.configuration();
-            for (Map.Entry<String, Object> e : settings.identity().entrySet()) {
-                Object saved = then.get(e.getKey());
-                boolean same = saved instanceof Number a && e.getValue() instanceof Number b
-                        ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
-                if (!same) {
-                    throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " "
-                            + show(saved) + ", this run has " + show(e.getValue())
-                            + ": resume with the same configuration");
-                }
-            }
-        }
-
-        private void requireFactor(DenseMatrix x, String name, int d1, int d2, int rows) {
-            if (x.isClosed()) {
-                throw new IllegalArgumentException("initial factor " + name + " is closed");
-            }
-            if (x.rows() != rows || x.cols() != rank) {
-                throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                        + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2
-                        + " matrix at rank " + rank);
-            }
-            DType dtype = m != null ? m.dtype() : sparse.dtype();
-            if (x.dtype() != dtype) {
-                // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
-                throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
-                        + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
-                        + ".copy(DType." + dtype.name() + ")");
-            }
-            requireFinite(x, "initial factor " + name);
-        }
     }
 
-    private static void requireFinite(DenseMatrix x, String name) {
+    static void requireFinite(DenseMatrix x, String name) {
         requireFinite(x.firstNonFinite(), x::get, name);
     }
 
@@ -461,7 +403,7 @@ public final class Factorizer {
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
-            StopReason early = cancellation(c);
+            StopReason early = IterationMonitor.cancellation(c.cancelToken());
             Checkpoint resume = c.resume();
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
@@ -473,7 +415,7 @@ public final class Factorizer {
             StepSchedule schedule = c.schedule();
             if (early == null && schedule.needsSpectralNorm()) {
                 schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
-                early = cancellation(c);
+                early = IterationMonitor.cancellation(c.cancelToken());
             }
             if (resume != null) {
                 resume.restore(u, v);
@@ -484,24 +426,23 @@ public final class Factorizer {
                             engine.multiply();
                             return engine.mv();
                         }));
-                early = cancellation(c);
+                early = IterationMonitor.cancellation(c.cancelToken());
             }
 
             // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
-            PlateauCheck plateau = c.objective() instanceof Objective.Observed ? null
-                    : new PlateauCheck(engines, u, v, Math.sqrt(normMSquared), c.seed());
-            Loop loop = new Loop(c, all, engine, schedule, normMSquared, tolerance, plateau);
-            if (c.checkpointDir() != null) {
-                loop.saver = new Saver(c, u, v, sigma1, all);
+            PowerPasses plateau = c.objective() instanceof Objective.Observed ? null : engines.withFactors(u, v);
+            IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
+                    c.timeLimit(), c.stopWhen(), c.cancelToken()), all, c.rank(), normMSquared, plateau, c.seed(),
+                    resume);
+            if (c.checkpoint() != null) {
+                monitor.checkpointing(c.checkpoint(),
+                        resume != null ? resume.inputHash() : c.inputHash(), c.identity(), () -> sigma1[0],
+                        writer -> writer.write(u, v));
             }
             if (early == null) {
-                try {
-                    loop.iterate();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpointDir(), e);
-                }
+                iterate(c, engine, schedule, monitor);
             } else {
-                loop.stopReason = early;
+                monitor.stoppedBefore(early);
             }
 
             double residual;
@@ -516,14 +457,15 @@ public final class Factorizer {
                         engine.gramV);
             }
             if (!Double.isFinite(residual)) {
-                throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
+                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
+                        monitor.last());
             }
             double heldOut = engine.heldOutSquared();
             double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
             double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
-            Result result = new Result(u, v, loop.iterations, loop.stopReason, residual / 2,
+            Result result = new Result(u, v, monitor.iterations(), monitor.stopReason(), residual / 2,
                     Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
+                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
                     c.initializer().describe(), c.kernels().name(), c.threads(), c.objective().describe(),
                     c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
             ok = true;
@@ -536,203 +478,47 @@ public final class Factorizer {
         }
     }
 
-    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
-    private static StopReason cancellation(Settings c) {
-        if (Thread.currentThread().isInterrupted()) {
-            return StopReason.INTERRUPTED;
-        }
-        if (c.cancelToken() != null && c.cancelToken().isCancelled()) {
-            return StopReason.CANCELLED;
-        }
-        return null;
-    }
-
-    /** The iteration loop and its state. */
-    private static final class Loop {
-        private final Settings c;
-        private final List<IterationListener> listeners;
-        private final IterationEngine engine;
-        private final StepSchedule schedule;
-        private final double normMSquared;
-        private final double normM;
-        private final double tolerance;
-        private final PlateauCheck plateau;
-        long iterations;
-        StopReason stopReason = StopReason.MAX_ITERATIONS;
-        IterationRecord last;
-        double seconds;
-        Saver saver;
-
-        Loop(Settings c, List<IterationListener> listeners, IterationEngine engine, StepSchedule schedule,
-                double normMSquared, double tolerance, PlateauCheck plateau) {
-            this.c = c;
-            this.listeners = listeners;
-            this.engine = engine;
-            this.schedule = schedule;
-            this.normMSquared = normMSquared;
-            this.normM = Math.sqrt(normMSquared);
-            this.tolerance = tolerance;
-            this.plateau = plateau;
-        }
-
-        void iterate() throws IOException {
-            Checkpoint resume = c.resume();
-            // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues
-            double secondsBefore = resume == null ? 0 : resume.seconds();
-            long start = System.nanoTime();
-            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
-            double referenceLoss = resume == null ? normMSquared / 2 : resume.referenceLoss();
-            int r = c.rank();
-            Variant variant = c.variant();
-            double[] aU = new double[r * r];
-            double[] aV = new double[r * r];
-            boolean onPlateau = resume != null && resume.onPlateau();
-            if (resume != null && plateau != null) {
-                plateau.restore(resume.plateauState());
+    /** The iterations, from the monitor's first to a stop or the limit. */
+    private static void iterate(Settings c, IterationEngine engine, StepSchedule schedule,
+            IterationMonitor monitor) {
+        int r = c.rank();
+        Variant variant = c.variant();
+        double[] aU = new double[r * r];
+        double[] aV = new double[r * r];
+        Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
+        long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
+        for (long t = monitor.first(); t < c.maxIterations(); t++) {
+            double dotUMV = engine.fusedPass();
+            double[] gramU = engine.gramU;
+            double[] gramV = engine.gramV;
+            // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
+            boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
+            double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
+                    : monitor.identityLoss(dotUMV, gramU, gramV);
+            double heldOutRmse = heldOutCount == 0 ? Double.NaN : Math.sqrt(engine.heldOutSquared() / heldOutCount);
+            monitor.observe(t, loss, gramU, gramV);
+            double eta = schedule.eta(t);
+            variant.coefficients(gramU, gramV, aU, aV);
+            if (observed != null) {
+                observed.adjust(gramU, gramV, aU, aV, r);
             }
-            Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
-            long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
-            IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew each iteration
-            long first = resume == null ? 0 : resume.iteration();
-            iterations = first;
-            for (long t = first; t < c.maxIterations(); t++) {
-                double dotUMV = engine.fusedPass();
-                double[] gramU = engine.gramU;
-                double[] gramV = engine.gramV;
-                // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
-                boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
-                double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
-                        : 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
-                double heldOutRmse = heldOutCount == 0 ? Double.NaN
-                        : Math.sqrt(engine.heldOutSquared() / heldOutCount);
-                if (t == 0) {
-                    referenceLoss = Math.max(referenceLoss, loss);
-                    if (plateau != null) {
-                        plateau.start(gramU, gramV);
-                    }
-                }
-                if (!Double.isFinite(loss)) {
-                    throw new DivergenceException(t, "the loss is " + loss, last);
-                }
-                if (loss > RUNAWAY_FACTOR * referenceLoss) {
-                    throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its "
-                            + "reference %.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
-                }
-                double normUSquared = SmallLinearAlgebra.trace(gramU, r);
-                double normVSquared = SmallLinearAlgebra.trace(gramV, r);
-                double balance = SmallLinearAlgebra.distance(gramU, gramV);
-                double eta = schedule.eta(t);
-                variant.coefficients(gramU, gramV, aU, aV);
+            double gradientSquared;
+            if (variant.alternating()) {
+                // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
+                gradientSquared = engine.step(aU, null, eta);
+                engine.fusedPass();
+                variant.coefficients(engine.gramU, engine.gramV, aU, aV);
                 if (observed != null) {
-                    observed.adjust(gramU, gramV, aU, aV, r);
+                    observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
                 }
-                double gradientSquared;
-                if (variant.alternating()) {
-                    // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
-                    gradientSquared = engine.step(aU, null, eta);
-                    engine.fusedPass();
-                    variant.coefficients(engine.gramU, engine.gramV, aU, aV);
-                    if (observed != null) {
-                        observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
-                    }
-                    gradientSquared += engine.step(null, aV, eta);
-                } else {
-                    gradientSquared = engine.step(aU, aV, eta);
-                }
-                double gradientNorm = Math.sqrt(gradientSquared);
-                if (!Double.isFinite(gradientNorm)) {
-                    throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
-                }
-                long now = System.nanoTime();
-                seconds = secondsBefore + (now - start) * 1e-9;
-                // the identity's loss can round to slightly below 0 near an exact fit
-                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
-                IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact)
-                        .relativeError(relativeError).balance(balance)
-                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared)).gradientNorm(gradientNorm)
-                        .seconds(seconds).heldOutRmse(heldOutRmse).build();
-                for (IterationListener listener : listeners) {
-                    listener.onIteration(record);
-                }
-                last = record;
-                iterations = t + 1;
-                boolean stationary = tolerance > 0
-                        && gradientNorm <= tolerance * normM * Math.sqrt(normUSquared + normVSquared);
-                boolean lastIteration = now >= deadline || t + 1 == c.maxIterations();
-                if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
-                    stopReason = StopReason.CONVERGED;
-                    return;
-                }
-                onPlateau = stationary;
-                if (now >= deadline) {
-                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
-                    return;
-                }
-                if (c.stopWhen().test(record)) {
-                    stopReason = StopReason.STOP_CONDITION;
-                    return;
-                }
-                if (saver != null) {
-                    saver.afterIteration(t + 1, referenceLoss, onPlateau, plateau, seconds, now);
-                }
-                StopReason cancelled = cancellation(c);
-                if (cancelled != null) {
-                    stopReason = cancelled;
-                    return;
-                }
+                gradientSquared += engine.step(null, aV, eta);
+            } else {
+                gradientSquared = engine.step(aU, aV, eta);
             }
-            seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
-            if (onPlateau) {
-                stopReason = StopReason.PLATEAU;
-            }
-        }
-    }
-
-    /** Writes checkpoints when the policy says so. */
-    private static final class Saver {
-        private final Settings c;
-        private final DenseMatrix u;
-        private final DenseMatrix v;
-        private final double[] sigma1;
-        private final Map<String, Object> identity;
-        private final List<IterationListener> listeners;
-        private final String inputHash;
-        private long lastNanos = System.nanoTime();
-
-        Saver(Settings c, DenseMatrix u, DenseMatrix v, double[] sigma1, List<IterationListener> listeners) {
-            this.c = c;
-            this.u = u;
-            this.v = v;
-            this.sigma1 = sigma1;
-            this.identity = c.identity();
-            this.listeners = listeners;
-            this.inputHash = c.resume() != null ? c.resume().inputHash() : c.inputHash();
-        }
-
-        /** After {@code done} iterations, with U and V already updated by the last of them. */
-        void afterIteration(long done, double referenceLoss, boolean onPlateau, PlateauCheck plateau, double seconds,
-                long now) throws IOException {
-            boolean due = c.checkpointEvery() > 0 && done % c.checkpointEvery() == 0
-                    || c.checkpointInterval() != null && now - lastNanos >= c.checkpointInterval().toNanos();
-            if (!due) {
+            if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
                 return;
             }
-            for (IterationListener listener : listeners) {
-                if (listener instanceof Flushable f) {
-                    f.flush();
-                }
-            }
-            Checkpoint.Progress progress = new Checkpoint.Progress(done, sigma1[0], referenceLoss, seconds, onPlateau,
-                    plateau == null ? null : plateau.state());
-            Checkpoint.write(c.checkpointDir(), u, v, progress, inputHash, identity, new double[] {
-                c.checkpointEvery(), c.checkpointInterval() == null ? 0 : c.checkpointInterval().toNanos() * 1e-9});
-            lastNanos = System.nanoTime();
         }
-    }
-
-    /** A configuration value as written: whole numbers (which come back from JSON as doubles) without ".0". */
-    private static String show(Object value) {
-        return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
-                && Math.abs(n.doubleValue()) < 1e15 ? Long.toString(n.longValue()) : String.valueOf(value);
+        monitor.exhausted();
     }
 }

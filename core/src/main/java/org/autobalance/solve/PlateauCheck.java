@@ -1,9 +1,5 @@
 package org.autobalance.solve;
 
-import org.autobalance.kernel.FactorKernels;
-import org.autobalance.memory.DenseMatrix;
-import org.autobalance.parallel.ParallelPass;
-
 /**
  * The second-order half of the stop rule: tells a minimiser from the saddle plateaus met from a small start.
  *
@@ -47,9 +43,7 @@ final class PlateauCheck {
     /** The σ₁(R) estimate is compared with a level of no sharper meaning than a few per cent. */
     static final double RELATIVE_TOLERANCE = 1e-2;
 
-    private final SpectralNorm.Engines engines;
-    private final DenseMatrix u;
-    private final DenseMatrix v;
+    private final PowerPasses passes;
     private final int r;
     private final long seed;
     private final double floor;
@@ -58,13 +52,15 @@ final class PlateauCheck {
     private int lastUnlearned = -1;
     private boolean lastPlateau;
 
-    PlateauCheck(SpectralNorm.Engines engines, DenseMatrix u, DenseMatrix v, double normM, long seed) {
-        this.engines = engines;
-        this.u = u;
-        this.v = v;
-        this.r = u.cols();
+    /**
+     * @param passes the passes over M whose residual is at the solver's current factors
+     * @param r the rank
+     */
+    PlateauCheck(PowerPasses passes, int r, double normM, long seed) {
+        this.passes = passes;
+        this.r = r;
         this.seed = seed;
-        this.floor = Math.sqrt(engines.dtype().unitRoundoff()) * normM;
+        this.floor = Math.sqrt(passes.dtype().unitRoundoff()) * normM;
     }
 
     /** Records the scale of the start from the Grams of (U₀, V₀). */
@@ -118,8 +114,7 @@ final class PlateauCheck {
                 && (unlearned != lastUnlearned || t >= 2 * lastCheck);
         if (due) {
             double bound = Math.sqrt(weakest * weakest + level * level);
-            double residual = SpectralNorm.residual(engines, u, v, seed + t, MAX_PASSES,
-                    RELATIVE_TOLERANCE, bound);
+            double residual = SpectralNorm.residual(passes, seed + t, MAX_PASSES, RELATIVE_TOLERANCE, bound);
             lastPlateau = residual > bound;
             lastCheck = t;
             lastUnlearned = unlearned;

@@ -48,47 +48,49 @@ final class SpectralNorm {
         return estimate(Engines.dense(kernels, pass, m), block, normM, seed);
     }
 
-    /** σ₁ of the M behind {@code engines} (dense or sparse), as {@link #estimate(FactorKernels, ParallelPass,
-     * DenseMatrix, int, double, long)} does it. */
-    static double estimate(Engines engines, int block, double normM, long seed) {
+    /** σ₁ of the M behind {@code passes} (dense, sparse, or elsewhere), as {@link #estimate(FactorKernels,
+     * ParallelPass, DenseMatrix, int, double, long)} does it. */
+    static double estimate(PowerPasses passes, int block, double normM, long seed) {
         if (normM == 0.0) {
             return 0.0; // σ₁ ≤ ‖M‖_F; and the first step 1/‖M‖_F would be infinite
         }
         int b = block;
-        try (DenseMatrix x = DenseMatrix.allocate(engines.dtype(), engines.cols(), b);
-                DenseMatrix y = DenseMatrix.allocate(engines.dtype(), engines.rows(), b);
-                IterationEngine engine = engines.over(y, x)) {
+        try (DenseMatrix x = DenseMatrix.allocate(passes.dtype(), passes.cols(), b);
+                DenseMatrix y = DenseMatrix.allocate(passes.dtype(), passes.rows(), b)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
             fillUnit(x, random);
             fillUnit(y, random);
-            double[] identity = new double[b * b];
-            double[] previousGramU = new double[b * b];
-            double[] previousGramV = new double[b * b];
-            double best = 0.0;
-            double eta = 1.0 / normM;
-            for (int k = 0; k < MAX_PASSES; k++) {
-                engine.fusedPass();
-                if (k > 0) {
-                    // G(MV_{k−1}) = gramU/η², G(MᵀU_{k−1}) = gramV/η²
-                    double estimate = Math.sqrt(Math.max(
-                            SmallLinearAlgebra.largestGeneralizedEigenvalue(engine.gramU, previousGramV, b),
-                            SmallLinearAlgebra.largestGeneralizedEigenvalue(engine.gramV, previousGramU, b))) / eta;
-                    boolean done = estimate <= best * (1 + RELATIVE_TOLERANCE);
-                    best = Math.max(best, estimate);
-                    if (done || best == 0.0) {
-                        break;
+            try (PowerPasses.Blocks blocks = passes.open(y, x, false)) {
+                double[] identity = new double[b * b];
+                double[] previousGramU = new double[b * b];
+                double[] previousGramV = new double[b * b];
+                double best = 0.0;
+                double eta = 1.0 / normM;
+                for (int k = 0; k < MAX_PASSES; k++) {
+                    blocks.pass();
+                    if (k > 0) {
+                        // G(MV_{k−1}) = gramU/η², G(MᵀU_{k−1}) = gramV/η²
+                        double estimate = Math.sqrt(Math.max(
+                                SmallLinearAlgebra.largestGeneralizedEigenvalue(blocks.gramY(), previousGramV, b),
+                                SmallLinearAlgebra.largestGeneralizedEigenvalue(blocks.gramX(), previousGramU, b)))
+                                / eta;
+                        boolean done = estimate <= best * (1 + RELATIVE_TOLERANCE);
+                        best = Math.max(best, estimate);
+                        if (done || best == 0.0) {
+                            break;
+                        }
+                        eta = 1.0 / best;
                     }
-                    eta = 1.0 / best;
+                    System.arraycopy(blocks.gramY(), 0, previousGramU, 0, b * b);
+                    System.arraycopy(blocks.gramX(), 0, previousGramV, 0, b * b);
+                    // U ← U − η(U·(I/η) − MV) = η·MV, and V likewise, both from the old blocks
+                    for (int a = 0; a < b; a++) {
+                        identity[a * b + a] = 1.0 / eta;
+                    }
+                    blocks.step(identity, eta);
                 }
-                System.arraycopy(engine.gramU, 0, previousGramU, 0, b * b);
-                System.arraycopy(engine.gramV, 0, previousGramV, 0, b * b);
-                // U ← U − η(U·(I/η) − MV) = η·MV, and V likewise, both from the old blocks
-                for (int a = 0; a < b; a++) {
-                    identity[a * b + a] = 1.0 / eta;
-                }
-                engine.step(identity, identity, eta);
+                return best;
             }
-            return best;
         }
     }
 
@@ -101,37 +103,42 @@ final class SpectralNorm {
      */
     static double residual(Engines engines, DenseMatrix u, DenseMatrix v, long seed, int maxPasses,
             double relativeTolerance, double enough) {
-        try (DenseMatrix x = DenseMatrix.allocate(engines.dtype(), engines.cols(), 1);
-                DenseMatrix y = DenseMatrix.allocate(engines.dtype(), engines.rows(), 1);
-                IterationEngine engine = engines.over(y, x)) {
+        return residual(engines.withFactors(u, v), seed, maxPasses, relativeTolerance, enough);
+    }
+
+    /** As {@link #residual(Engines, DenseMatrix, DenseMatrix, long, int, double, double)}, at the factors of
+     * {@code passes}. */
+    static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance, double enough) {
+        try (DenseMatrix x = DenseMatrix.allocate(passes.dtype(), passes.cols(), 1);
+                DenseMatrix y = DenseMatrix.allocate(passes.dtype(), passes.rows(), 1)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
             fillUnit(x, random);
             fillUnit(y, random);
-            double best = 0.0;
-            for (int k = 0; k < maxPasses; k++) {
-                engine.fusedPass();
-                subtractProjected(engine.mv(), u, v, x);
-                subtractProjected(engine.mtu(), v, u, y);
-                double mx = columnNorm(engine.mv());
-                double mty = columnNorm(engine.mtu());
-                double estimate = Math.max(mx, mty);
-                if (estimate == 0.0) {
-                    return 0.0;
+            try (PowerPasses.Blocks blocks = passes.open(y, x, true)) {
+                double best = 0.0;
+                for (int k = 0; k < maxPasses; k++) {
+                    blocks.pass();
+                    double mx = blocks.imageNorm();
+                    double mty = columnNorm(blocks.aty());
+                    double estimate = Math.max(mx, mty);
+                    if (estimate == 0.0) {
+                        return 0.0;
+                    }
+                    boolean done = estimate <= best * (1 + relativeTolerance) || estimate > enough;
+                    best = Math.max(best, estimate);
+                    if (done) {
+                        break;
+                    }
+                    // a zero image means the vector lies in a null space: keep it, the other chain carries on
+                    if (mty > 0) {
+                        PowerPasses.copyScaled(blocks.aty(), x, 1.0 / mty);
+                    }
+                    if (mx > 0) {
+                        blocks.scaleImage(1.0 / mx);
+                    }
                 }
-                boolean done = estimate <= best * (1 + relativeTolerance) || estimate > enough;
-                best = Math.max(best, estimate);
-                if (done) {
-                    break;
-                }
-                // a zero image means the vector lies in a null space: keep it, the other chain carries on
-                if (mty > 0) {
-                    copyScaled(engine.mtu(), x, 1.0 / mty);
-                }
-                if (mx > 0) {
-                    copyScaled(engine.mv(), y, 1.0 / mx);
-                }
+                return best;
             }
-            return best;
         }
     }
 
@@ -139,34 +146,18 @@ final class SpectralNorm {
     private static void subtractProjected(DenseMatrix z, DenseMatrix a, DenseMatrix b, DenseMatrix w) {
         int r = a.cols();
         double[] btw = new double[r];
-        for (int j = 0; j < b.rows(); j++) {
-            double wj = w.get(j, 0);
-            for (int c = 0; c < r; c++) {
-                btw[c] += b.get(j, c) * wj;
-            }
-        }
-        for (int i = 0; i < a.rows(); i++) {
-            double s = 0.0;
-            for (int c = 0; c < r; c++) {
-                s += a.get(i, c) * btw[c];
-            }
-            z.set(i, 0, z.get(i, 0) - s);
-        }
+        PowerPasses.addTransposedProduct(b, w, 0, b.rows(), btw);
+        PowerPasses.subtractProduct(z, a, btw, 0, a.rows());
     }
 
-    private static double columnNorm(DenseMatrix z) {
+    /** ‖z‖ of the column z, summed in double row by row. */
+    static double columnNorm(DenseMatrix z) {
         double s = 0.0;
         for (int i = 0; i < z.rows(); i++) {
             double zi = z.get(i, 0);
             s += zi * zi;
         }
         return Math.sqrt(s);
-    }
-
-    private static void copyScaled(DenseMatrix from, DenseMatrix to, double scale) {
-        for (int i = 0; i < from.rows(); i++) {
-            to.set(i, 0, from.get(i, 0) * scale);
-        }
     }
 
     /** Fills every column of z with Gaussian entries scaled to unit norm. */
@@ -186,21 +177,83 @@ final class SpectralNorm {
     }
 
     /**
-     * Makes fused-pass engines over one M (dense, or sparse with the full loss) for given blocks Y (d1 × b, as U) and
-     * X (d2 × b, as V), so the power iterations run on either storage.
+     * The solver's own {@link PowerPasses}: fused-pass engines over one M (dense, or sparse with the full loss) on its
+     * worker team, for given blocks Y (d1 × b, as U) and X (d2 × b, as V), so the power iterations run on either
+     * storage; the residual at the factors U, V of {@link #withFactors} (null: none given).
      */
-    record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make) {
+    record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make,
+            DenseMatrix u, DenseMatrix v) implements PowerPasses {
         IterationEngine over(DenseMatrix y, DenseMatrix x) {
             return make.apply(y, x);
         }
 
+        /** These engines, whose residual is R = M − UVᵀ at {@code u} and {@code v} (read at every pass). */
+        Engines withFactors(DenseMatrix u, DenseMatrix v) {
+            return new Engines(dtype, rows, cols, make, u, v);
+        }
+
         static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
-            return new Engines(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x));
+            return new Engines(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x),
+                    null, null);
         }
 
         static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
             return new Engines(m.dtype(), m.rows(), m.cols(),
-                    (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x));
+                    (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x), null, null);
+        }
+
+        @Override
+        public Blocks open(DenseMatrix y, DenseMatrix x, boolean residual) {
+            if (residual && u == null) {
+                throw new IllegalStateException("no factors for the residual: see withFactors");
+            }
+            IterationEngine engine = over(y, x);
+            return new Blocks() {
+                @Override
+                public void pass() {
+                    engine.fusedPass();
+                    if (residual) {
+                        // Rx = Mx − U(Vᵀx), Rᵀy = Mᵀy − V(Uᵀy)
+                        subtractProjected(engine.mv(), u, v, x);
+                        subtractProjected(engine.mtu(), v, u, y);
+                    }
+                }
+
+                @Override
+                public DenseMatrix aty() {
+                    return engine.mtu();
+                }
+
+                @Override
+                public double[] gramY() {
+                    return engine.gramU;
+                }
+
+                @Override
+                public double[] gramX() {
+                    return engine.gramV;
+                }
+
+                @Override
+                public double imageNorm() {
+                    return columnNorm(engine.mv());
+                }
+
+                @Override
+                public void step(double[] a, double eta) {
+                    engine.step(a, a, eta);
+                }
+
+                @Override
+                public void scaleImage(double s) {
+                    PowerPasses.copyScaled(engine.mv(), y, s);
+                }
+
+                @Override
+                public void close() {
+                    engine.close();
+                }
+            };
         }
     }
 }

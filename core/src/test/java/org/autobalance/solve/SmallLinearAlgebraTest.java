@@ -45,8 +45,8 @@ class SmallLinearAlgebraTest {
         }
         double[][] uvt = Dense.multiply(u, Dense.transpose(v));
         double[] expected = Arrays.copyOf(Dense.singularValues(uvt), r);
-        double[] gramU = gram(u);
-        double[] gramV = gram(v);
+        double[] gramU = Dense.gram(u);
+        double[] gramV = Dense.gram(v);
         double[] got = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
         for (int i = 0; i < r; i++) {
             // σᵢ² comes from an eigenvalue of an r × r matrix of norm σ₁²: its absolute error is a few ε·σ₁², so σᵢ
@@ -115,18 +115,5 @@ class SmallLinearAlgebraTest {
             // float32: M itself is rounded to 2⁻²⁴ relative, the Grams of float32 products to ~1e-7
             assertEquals(sigma[0], estimate, bound * sigma[0]);
         }
-    }
-
-    private static double[] gram(double[][] x) {
-        int r = x[0].length;
-        double[] g = new double[r * r];
-        for (double[] row : x) {
-            for (int a = 0; a < r; a++) {
-                for (int b = 0; b < r; b++) {
-                    g[a * r + b] += row[a] * row[b];
-                }
-            }
-        }
-        return g;
     }
 }

@@ -67,6 +67,20 @@ public final class Dense {
         return addScaled(multiply(transpose(u), u), -1.0, multiply(transpose(v), v));
     }
 
+    /** XᵀX (r × r, row-major) of the rows of x: the Gram matrix as the solver's r × r arrays hold it. */
+    public static double[] gram(double[][] x) {
+        int r = x[0].length;
+        double[] g = new double[r * r];
+        for (double[] row : x) {
+            for (int a = 0; a < r; a++) {
+                for (int b = 0; b < r; b++) {
+                    g[a * r + b] += row[a] * row[b];
+                }
+            }
+        }
+        return g;
+    }
+
     /** One textbook simultaneous GD step: R = UVᵀ − M; U' = U − ηRV; V' = V − ηRᵀU. Returns {U', V'}. */
     public static double[][][] textbookStep(double[][] m, double[][] u, double[][] v, double eta) {
         double[][] r = residual(m, u, v);

@@ -7,7 +7,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
- * The chain of iterates U_0, U_1, … (each an RDD derived from the one before) and what it holds on the cluster.
+ * The chain of iterates U_0, U_1, … (each an RDD derived from the one before; also the blocks of a power iteration)
+ * and what it holds on the cluster.
  *
  * <p>Every {@code every} iterations the new iterate is checkpointed: reliably (files in the context's checkpoint
  * directory, which survive a lost executor) when one is set, otherwise locally (in the executors' block managers,
@@ -16,13 +17,13 @@ import org.apache.spark.broadcast.Broadcast;
  * iterate and the last checkpointed one stay cached: a lost block of the latest is recomputed from the checkpoint,
  * with the broadcasts kept since.
  */
-final class Lineage implements AutoCloseable {
+final class Lineage<T> implements AutoCloseable {
     private final int every;
     private final boolean reliable;
     private final List<Broadcast<?>> broadcasts = new ArrayList<>();
-    private JavaRDD<FactorBlock> anchor;
-    private JavaRDD<FactorBlock> current;
-    private JavaRDD<FactorBlock> pending;
+    private JavaRDD<T> anchor;
+    private JavaRDD<T> current;
+    private JavaRDD<T> pending;
 
     Lineage(JavaSparkContext sc, int every) {
         this.every = every;
@@ -35,7 +36,7 @@ final class Lineage implements AutoCloseable {
     }
 
     /** Marks iterate {@code t} for checkpointing when t is a multiple of the interval (before its first action). */
-    void checkpointIfDue(JavaRDD<FactorBlock> iterate, long t) {
+    void checkpointIfDue(JavaRDD<T> iterate, long t) {
         if (t % every == 0) {
             if (reliable) {
                 iterate.checkpoint();
@@ -47,8 +48,8 @@ final class Lineage implements AutoCloseable {
     }
 
     /** Makes {@code next}, just computed by an action, the latest iterate and releases what it no longer needs. */
-    void advance(JavaRDD<FactorBlock> next) {
-        JavaRDD<FactorBlock> previous = current;
+    void advance(JavaRDD<T> next) {
+        JavaRDD<T> previous = current;
         current = next;
         if (pending == next) {
             // the action that computed it also wrote its checkpoint: nothing before it is needed any more
@@ -68,7 +69,7 @@ final class Lineage implements AutoCloseable {
     }
 
     /** The latest iterate. */
-    JavaRDD<FactorBlock> current() {
+    JavaRDD<T> current() {
         return current;
     }
 

@@ -1,8 +1,15 @@
 package org.autobalance.spark;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import org.apache.spark.api.java.JavaRDD;
@@ -16,11 +23,12 @@ import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.SmallLinearAlgebra;
-import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 
 /**
@@ -38,20 +46,21 @@ import org.autobalance.solve.Variant;
  * (U_t, V_t), all known on the driver before the job); alternating GD makes its second pass at (U_{t+1}, V_t) inside
  * the same task, as the engine does, so it is also one job per iteration.
  *
- * <p>Lineage: each U_t is an RDD derived from U_{t−1}; every {@code checkpointEvery} iterations it is checkpointed
+ * <p>Lineage: each U_t is an RDD derived from U_{t−1}; every {@code lineageEvery} iterations it is checkpointed
  * (reliably when the context has a checkpoint directory, otherwise locally), which cuts the lineage and releases the
  * broadcasts of older iterations. M's blocks and every cached U are unpersisted when the run ends or fails, which frees
  * the executors' native memory.
  */
 public final class SparkFactorizer {
-    /** Checkpoint the iterate every this many iterations unless told otherwise. */
-    public static final int DEFAULT_CHECKPOINT_EVERY = 50;
+    /** Cut the lineage (Spark's checkpoint of the iterate's RDD) every this many iterations unless told otherwise. */
+    public static final int DEFAULT_LINEAGE_EVERY = 50;
 
     private final Settings config;
 
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
-            long maxIterations, double tolerance, Duration timeLimit, int checkpointEvery, int driverThreads,
-            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners) {
+            long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
+            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
+            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -73,7 +82,9 @@ public final class SparkFactorizer {
         private long maxIterations = 10_000;
         private double tolerance = Double.NaN;
         private Duration timeLimit;
-        private int checkpointEvery = DEFAULT_CHECKPOINT_EVERY;
+        private int lineageEvery = DEFAULT_LINEAGE_EVERY;
+        private IterationMonitor.CheckpointPolicy checkpoint;
+        private Checkpoint resume;
         private int driverThreads = Runtime.getRuntime().availableProcessors();
         private long failIteration = -1;
         private int failPartition = -1;
@@ -108,36 +119,50 @@ public final class SparkFactorizer {
         }
 
         public Builder maxIterations(long maxIterations) {
-            if (maxIterations < 0) {
-                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
-            }
-            this.maxIterations = maxIterations;
+            this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
         }
 
         /** As {@link Factorizer.Builder#tolerance}; 0 runs exactly {@code maxIterations} iterations. */
         public Builder tolerance(double tolerance) {
-            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
-                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
-            }
-            this.tolerance = tolerance;
+            this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
         }
 
         public Builder timeLimit(Duration timeLimit) {
-            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
-                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
-            }
-            this.timeLimit = timeLimit;
+            this.timeLimit = IterationMonitor.Limits.requireTimeLimit(timeLimit);
             return this;
         }
 
-        /** Cut the lineage every {@code k} iterations (k ≥ 1; default {@value #DEFAULT_CHECKPOINT_EVERY}). */
-        public Builder checkpointEvery(int k) {
+        /**
+         * Cut the lineage every {@code k} iterations (k ≥ 1; default {@value #DEFAULT_LINEAGE_EVERY}): Spark's own
+         * checkpoint of the iterate's RDD, into the context's checkpoint directory if it has one. Independent of
+         * {@link #checkpoint}, which saves the run for a resume.
+         */
+        public Builder lineageEvery(int k) {
             if (k < 1) {
-                throw new IllegalArgumentException("checkpoint interval must be at least 1, got " + k);
+                throw new IllegalArgumentException("lineage interval must be at least 1, got " + k);
             }
-            this.checkpointEvery = k;
+            this.lineageEvery = k;
+            return this;
+        }
+
+        /**
+         * As {@link Factorizer.Builder#checkpoint}: a {@link Checkpoint} of the run (U collected to the driver, V, the
+         * loop's state) written to {@code dir} after every {@code everyIterations}-th iteration and whenever
+         * {@code every} has passed; {@code dir} null for none (the default).
+         */
+        public Builder checkpoint(Path dir, long everyIterations, Duration every) {
+            this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);
+            return this;
+        }
+
+        /**
+         * Continues the run saved in {@code checkpoint} (by a Spark run with the same input, partitioning and
+         * configuration, which {@link #run} checks): the final factors are those of the uninterrupted run, bit for bit.
+         */
+        public Builder resumeFrom(Checkpoint checkpoint) {
+            this.resume = Objects.requireNonNull(checkpoint, "checkpoint must not be null");
             return this;
         }
 
@@ -173,8 +198,8 @@ public final class SparkFactorizer {
 
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
-                    tolerance, timeLimit, checkpointEvery, driverThreads, failIteration, failPartition, costs,
-                    List.copyOf(listeners)));
+                    tolerance, timeLimit, lineageEvery, driverThreads, failIteration, failPartition, costs,
+                    List.copyOf(listeners), checkpoint, resume));
         }
     }
 
@@ -196,15 +221,14 @@ public final class SparkFactorizer {
             throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a " + d1
                     + " x " + d2 + " matrix, got " + r);
         }
-        if (c.initializer() instanceof Initializer.Given(DenseMatrix u0, DenseMatrix v0)) {
-            requireStart(u0, "U0", d1, r);
-            requireStart(v0, "V0", d2, r);
+        if (c.initializer() instanceof Initializer.Given given) {
+            given.requireFits(dtype, d1, d2, r);
         }
         List<IterationListener> listeners = new ArrayList<>(c.listeners());
         listeners.addAll(List.of(moreListeners));
         double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
         FactorKernels kernels = EngineAdapter.kernels();
-        Lineage lineage = new Lineage(sc, c.checkpointEvery());
+        Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
         JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
         DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
         boolean ok = false;
@@ -216,29 +240,46 @@ public final class SparkFactorizer {
                 throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + r
                         + " approximation is 0 and the relative error is undefined");
             }
-            double[] sigma1 = {Double.NaN};
+            Checkpoint resume = c.resume();
+            Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), tolerance, kernels);
+            String inputHash = c.checkpoint() == null && resume == null ? null : inputHash(m);
+            if (resume != null) {
+                resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+            }
+            // σ₁ and the plateau test's σ₁(M − UVᵀ) by core's power iterations, on Spark passes
+            SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver);
+            double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNormJob.estimate(sc, m, dtype, d2, c.seed());
+                    sigma1[0] = passes.spectralNorm(r, Math.sqrt(normMSquared), c.seed());
                 }
                 return sigma1[0];
             };
             StepSchedule schedule = c.schedule().needsSpectralNorm()
                     ? c.schedule().resolve(sigma1Supplier.getAsDouble(), r) : c.schedule();
             JavaRDD<FactorBlock> state = initialState(sc, m, c, v, d1, sigma1Supplier, schedule, lineage);
-            double[] gramU = sumInOrder(state.map(b -> b.partials().gramU()).collect(), r);
+            passes.factors(state, v);
+            double[] gramU = sumArraysInOrder(state.map(b -> b.partials().gramU()).collect());
             lineage.advance(state);
             double[] gramV = new double[r * r];
             driver.gram(v, gramV);
 
-            Loop loop = new Loop(listeners, normMSquared, tolerance, r);
-            long start = System.nanoTime();
-            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
-            double referenceLoss = normMSquared / 2;
+            IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
+                    c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), resume);
+            if (c.checkpoint() != null) {
+                // U is collected only when a checkpoint is due; the resumed run keeps the hash it was checked against
+                monitor.checkpointing(c.checkpoint(), inputHash,
+                        identity, () -> sigma1[0], writer -> {
+                            try (DenseMatrix u = passes.collectU()) {
+                                writer.write(u, v);
+                            }
+                        });
+            }
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
             DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
-            for (long t = 0; t < c.maxIterations(); t++) {
+            boolean stopped = false;
+            for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
                 c.variant().coefficients(gramU, gramV, aU, aV);
@@ -265,23 +306,15 @@ public final class SparkFactorizer {
                         EngineAdapter.add(mtu, parts.get(p).mtu());
                     }
                 }
-                double[] gramUNext = sumInOrder(parts.stream().map(Partials::gramU).toList(), r);
-                double loss = 0.5 * (normMSquared - 2 * dot + SmallLinearAlgebra.inner(gramU, gramV));
-                if (t == 0) {
-                    referenceLoss = Math.max(referenceLoss, loss);
-                }
-                loop.checkLoss(t, loss, referenceLoss);
-                double normUSquared = SmallLinearAlgebra.trace(gramU, r);
-                double normVSquared = SmallLinearAlgebra.trace(gramV, r);
-                double balance = SmallLinearAlgebra.distance(gramU, gramV);
+                double[] gramUNext = sumArraysInOrder(parts.stream().map(Partials::gramU).toList());
+                double loss = monitor.identityLoss(dot, gramU, gramV);
+                monitor.observe(t, loss, gramU, gramV);
                 long t3 = System.nanoTime();
                 if (c.variant().alternating()) {
                     // V's step sees the new U: its coefficients from UᵀU at U_{t+1}, MᵀU_{t+1} from the second pass
                     c.variant().coefficients(gramUNext, gramV, aU, aV);
                 }
                 gradientSquared += driver.gradientStep(v, mtu, aV, eta);
-                double[] gramUAtT = gramU;
-                double[] gramVAtT = gramV.clone();
                 gramU = gramUNext;
                 driver.gram(v, gramV);
                 long now = System.nanoTime();
@@ -290,30 +323,26 @@ public final class SparkFactorizer {
                 costs.jobNanos += t2 - t1;
                 costs.reduceNanos += t3 - t2;
                 costs.driverStepNanos += now - t3;
-                loop.seconds = (now - start) * 1e-9;
-                // the identity's loss can round to slightly below 0 near an exact fit
-                double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
-                IterationRecord record = IterationRecord.builder().iteration(t).eta(eta).loss(loss, false)
-                        .relativeError(relativeError).balance(balance)
-                        .norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared))
-                        .gradientNorm(Math.sqrt(gradientSquared)).seconds(loop.seconds).build();
-                if (loop.finish(record, gramUAtT, gramVAtT, normUSquared + normVSquared, now >= deadline,
-                        t + 1 == c.maxIterations())) {
-                    break;
-                }
+                // the plateau test looks at the new iterate, as the engine's does
+                passes.factors(state, v);
+                stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN);
+            }
+            if (!stopped) {
+                monitor.exhausted();
             }
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
             double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
             if (!Double.isFinite(residual)) {
-                throw new DivergenceException(loop.iterations, "the final factors are not finite", loop.last);
+                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
+                        monitor.last());
             }
             double normU = Math.sqrt(SmallLinearAlgebra.trace(gramU, r));
             double normV = Math.sqrt(SmallLinearAlgebra.trace(gramV, r));
-            SparkResult result = new SparkResult(lineage, state, v, d1, loop.iterations, loop.stopReason,
+            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.iterations(), monitor.stopReason(),
                     residual / 2, Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(gramU, gramV),
-                    normU, normV, loop.seconds, sigma1[0], schedule.describe(), c.variant().describe(),
+                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
                     c.initializer().describe(), kernels.name(), m.getNumPartitions());
             ok = true;
             return result;
@@ -327,27 +356,30 @@ public final class SparkFactorizer {
     }
 
     /**
-     * U₀ by the core initialiser on the driver (so the start is the engine's, bit for bit), then cut into the
-     * partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU of its rows.
+     * U₀ by the core initialiser on the driver (so the start is the engine's, bit for bit), or the factors of the
+     * checkpoint resumed, then cut into the partitions' blocks; V₀ is written into {@code v}. Each block reports UᵀU
+     * of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
-            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule,
-            Lineage lineage) {
+            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
         DType dtype = v.dtype();
         int r = c.rank();
         byte[] u0Bytes;
         List<DenseMatrix> scratch = new ArrayList<>();
         try (DenseMatrix u0 = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r)) {
-            c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
-                DenseMatrix mv = MatrixProducts.times(sc, m, v, d1);
-                scratch.add(mv);
-                return mv;
-            }));
+            if (c.resume() != null) {
+                c.resume().restore(u0, v);
+            } else {
+                c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
+                    DenseMatrix mv = MatrixProducts.times(sc, m, v, d1);
+                    scratch.add(mv);
+                    return mv;
+                }));
+            }
             u0Bytes = EngineAdapter.toBytes(u0);
         } finally {
             scratch.forEach(DenseMatrix::close);
         }
-        requireFinite(v, "V0");
         Broadcast<byte[]> u0 = sc.broadcast(u0Bytes);
         lineage.keep(u0);
         JavaRDD<FactorBlock> state = m.map(b -> {
@@ -361,24 +393,48 @@ public final class SparkFactorizer {
         return state;
     }
 
+    /**
+     * What changes the iterates, as compared on resume (keys as in the summary): the engine's list, with the
+     * partitions and the driver's threads in place of the engine's threads.
+     */
+    private static Map<String, Object> identity(Settings c, DType dtype, long d1, int d2, int partitions,
+            double tolerance, FactorKernels kernels) {
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("rows", d1);
+        id.put("cols", (long) d2);
+        id.put("rank", (long) c.rank());
+        id.put("dtype", dtype.label());
+        id.put("engine", "spark");
+        id.put("partitions", (long) partitions);
+        id.put("driver_threads", (long) c.driverThreads());
+        id.put("schedule", c.schedule().describe());
+        id.put("variant", c.variant().describe());
+        id.put("init", c.initializer().describe());
+        id.put("seed", c.seed());
+        id.put("tolerance", tolerance);
+        id.put("kernels", kernels.name());
+        return id;
+    }
+
+    /**
+     * M's identity for a checkpoint: the SHA-256 (hex) of the lines "hash of partition p" for p = 0, 1, …, each the
+     * SHA-256 of the partition's rows as core hashes a matrix ({@link Checkpoint#hash}), computed by the executors.
+     * It depends on the partitioning too, which a bit-for-bit resume needs unchanged anyway.
+     */
+    private static String inputHash(JavaRDD<MatrixBlock> m) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String part : m.map(b -> Checkpoint.hash(b.rows())).collect()) {
+                sha.update((part + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     private static FactorKernels kernels() {
         return EngineAdapter.kernels();
-    }
-
-    private static void requireStart(DenseMatrix x, String name, long rows, int r) {
-        if (x.rows() != rows || x.cols() != r) {
-            throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                    + ", expected " + rows + " x " + r + " at rank " + r);
-        }
-        requireFinite(x, "initial factor " + name);
-    }
-
-    private static void requireFinite(DenseMatrix x, String name) {
-        int[] at = x.firstNonFinite();
-        if (at != null) {
-            throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
-                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
-        }
     }
 
     /** Σ values in list (partition) order, as the engine's parallel pass adds its chunks. */
@@ -390,84 +446,15 @@ public final class SparkFactorizer {
         return s;
     }
 
-    /** The r × r matrices added in list order: a copy of the first, then each next one added. */
-    static double[] sumInOrder(List<double[]> matrices, int r) {
-        double[] out = matrices.get(0).clone();
-        for (int p = 1; p < matrices.size(); p++) {
-            double[] x = matrices.get(p);
-            for (int k = 0; k < r * r; k++) {
+    /** The arrays (of one length) added in list order: a copy of the first, then each next one added. */
+    static double[] sumArraysInOrder(List<double[]> arrays) {
+        double[] out = arrays.get(0).clone();
+        for (int p = 1; p < arrays.size(); p++) {
+            double[] x = arrays.get(p);
+            for (int k = 0; k < out.length; k++) {
                 out[k] += x[k];
             }
         }
         return out;
-    }
-
-    /**
-     * The solver's per-iteration bookkeeping (divergence, listeners, stop rules), as {@link Factorizer}'s loop does
-     * it on the records it makes. The stop rule's second-order half is the Gram-only part of the engine's plateau
-     * check: a stationary iterate is accepted as a minimiser when σ_r(UVᵀ)² ≥ ‖R‖²_F = 2f (Eckart–Young, no pass over
-     * M), the usual case of a well-separated rank-r signal. Where that does not settle it, the engine estimates σ₁(R)
-     * by power iteration on the residual; that distributed pass is not implemented, so the run goes on and, if a limit
-     * ends it there, reports {@code plateau} — never {@code converged} without the proof.
-     */
-    private static final class Loop {
-        private final List<IterationListener> listeners;
-        private final double normM;
-        private final double tolerance;
-        private final int r;
-        long iterations;
-        StopReason stopReason = StopReason.MAX_ITERATIONS;
-        IterationRecord last;
-        double seconds;
-
-        Loop(List<IterationListener> listeners, double normMSquared, double tolerance, int r) {
-            this.listeners = listeners;
-            this.normM = Math.sqrt(normMSquared);
-            this.tolerance = tolerance;
-            this.r = r;
-        }
-
-        void checkLoss(long t, double loss, double referenceLoss) {
-            if (!Double.isFinite(loss)) {
-                throw new DivergenceException(t, "the loss is " + loss, last);
-            }
-            if (loss > Factorizer.RUNAWAY_FACTOR * referenceLoss) {
-                throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its "
-                        + "reference %.6g", loss, Factorizer.RUNAWAY_FACTOR, referenceLoss), last);
-            }
-        }
-
-        /**
-         * Publishes the record of iterate t (whose Grams are given); true when the run stops after it.
-         *
-         * @param lastIteration whether t is the last iteration the limit allows
-         */
-        boolean finish(IterationRecord record, double[] gramU, double[] gramV, double normsSquared,
-                boolean pastDeadline, boolean lastIteration) {
-            if (!Double.isFinite(record.gradientNorm())) {
-                throw new DivergenceException(record.iteration(), "the gradient norm is " + record.gradientNorm(),
-                        last);
-            }
-            for (IterationListener listener : listeners) {
-                listener.onIteration(record);
-            }
-            last = record;
-            iterations = record.iteration() + 1;
-            boolean stationary = tolerance > 0
-                    && record.gradientNorm() <= tolerance * normM * Math.sqrt(normsSquared);
-            if (stationary) {
-                double weakest = SmallLinearAlgebra.productSingularValues(gramU, gramV, r)[r - 1];
-                if (weakest * weakest >= 2 * record.loss()) {
-                    stopReason = StopReason.CONVERGED;
-                    return true;
-                }
-            }
-            if (pastDeadline || lastIteration) {
-                stopReason = stationary ? StopReason.PLATEAU : pastDeadline ? StopReason.TIME_LIMIT
-                        : StopReason.MAX_ITERATIONS;
-                return pastDeadline;
-            }
-            return false;
-        }
     }
 }

@@ -14,7 +14,7 @@ import org.autobalance.solve.StopReason;
  * U as the cached blocks of the last iterate on the executors. {@link #close()} releases both.
  */
 public final class SparkResult implements AutoCloseable {
-    private final Lineage lineage;
+    private final Lineage<FactorBlock> lineage;
     private final JavaRDD<FactorBlock> u;
     private final DenseMatrix v;
     private final long d1;
@@ -33,7 +33,7 @@ public final class SparkResult implements AutoCloseable {
     private final String kernels;
     private final int partitions;
 
-    SparkResult(Lineage lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1, long iterations,
+    SparkResult(Lineage<FactorBlock> lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1, long iterations,
             StopReason stopReason, double loss, double relativeError, double balance, double normU, double normV,
             double seconds, double sigma1, String schedule, String variant, String initializer, String kernels,
             int partitions) {
@@ -85,9 +85,13 @@ public final class SparkResult implements AutoCloseable {
 
     /** U (d1 × r) collected to the driver; for inputs small enough to write as one file. The caller closes it. */
     public DenseMatrix collectU() {
+        return collect(u, v.dtype(), d1, v.cols());
+    }
+
+    /** The blocks of {@code u} collected, in partition (row) order, into one new d1 × r matrix. */
+    static DenseMatrix collect(JavaRDD<FactorBlock> u, DType dtype, long d1, int r) {
         List<FactorBlock> blocks = u.collect();
-        DType dtype = v.dtype();
-        DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), v.cols());
+        DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r);
         long first = 0;
         for (FactorBlock b : blocks) {
             try (DenseMatrix block = b.toMatrix()) {

@@ -21,10 +21,13 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.SmallLinearAlgebra;
+import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
@@ -32,6 +35,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The Spark iteration against the single-machine engine, on a shared {@code local[2]} Spark. */
 @Tag("spark")
@@ -91,7 +96,7 @@ class SparkFactorizerTest {
                 DenseMatrix v = Dense.matrix(DType.FLOAT64, v0);
                 SparkResult r = builder.initializer(Initializer.given(u, v)).schedule(new ConstantSchedule(ETA))
                         .variant(variant).tolerance(0).maxIterations(ITERATIONS).driverThreads(2)
-                        .checkpointEvery(CHECKPOINT_EVERY).build()
+                        .lineageEvery(CHECKPOINT_EVERY).build()
                         .run(SharedSpark.context(), source, DType.FLOAT64, records::add);
                 DenseMatrix uOut = r.collectU()) {
             assertTrue(ancestors(r.uBlocks().rdd(), new HashSet<>()) <= CHECKPOINT_EVERY + 4,
@@ -210,5 +215,102 @@ class SparkFactorizerTest {
                 .schedule(new ConstantSchedule(100 * ETA)).maxIterations(200).build()
                 .run(SharedSpark.context(), source, DType.FLOAT64));
         assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a diverged run");
+    }
+
+    /**
+     * Cases where the plateau test decides, at rank 4 from the default small start, with the default step (σ₁ from
+     * core's block power iteration on Spark passes). (a) Rank 3 plus a weak fourth direction (σ₄ = 0.2) and noise
+     * 10⁻⁴, tolerance 10⁻⁴: the gradient test holds from about iteration 55 while the fourth direction is still at
+     * the start's scale, and the plateau test (σ₁(M − UVᵀ) by power iteration) rejects those iterates until it is
+     * learned. (b) Exact rank 3 plus noise 10⁻⁶, default tolerance: the run ends with the fourth direction at the
+     * start's scale, σ₄(UVᵀ)² below 2f, so only the residual's power iteration can accept it (the Gram-only check
+     * that the Spark driver had before never would). With the engine's partitioning every operation of the
+     * iterations and of σ₁ is the engine's, so the factors are the engine's bits; the residual's estimate sums Uᵀy
+     * per partition (the engine in one loop) and differs in rounding only, far from the decision threshold (a slack
+     * of √u·‖M‖_F at least), so the run must stop at the engine's iteration, converged.
+     */
+    @ParameterizedTest
+    @CsvSource({"0.2, 1e-4, 1e-4", "0, 1e-6, NaN"})
+    void onAPlateauTheRunStopsWhereTheEngineStops(double sigma4, double noise, double tolerance) throws IOException {
+        double[][] a = Dense.addScaled(KnownMatrices.withSpectrum(60, 40, sigma4 == 0 ? new double[] {3, 2, 1.5}
+                : new double[] {3, 2, 1.5, sigma4}, 5), noise, KnownMatrices.gaussian(60, 40, 1.0, 9));
+        Path plateau = dir.resolve("plateau-" + sigma4 + ".mtx");
+        List<IterationRecord> expected = new ArrayList<>();
+        double[][][] engine;
+        double loss;
+        try (DenseMatrix m = Dense.matrix(DType.FLOAT64, a)) {
+            MatrixMarket.write(plateau, m, "plateau case");
+            Factorizer.Builder builder = Factorizer.builder(m, RANK).threads(2).maxIterations(5000);
+            if (!Double.isNaN(tolerance)) {
+                builder.tolerance(tolerance);
+            }
+            try (Result r = builder.build().run(expected::add)) {
+                assertEquals(StopReason.CONVERGED, r.stopReason());
+                engine = new double[][][] {r.u().toArray(), r.v().toArray()};
+                loss = r.loss();
+            }
+        }
+        double normM = KnownMatrices.frobenius(a);
+        double tol = Double.isNaN(tolerance) ? Factorizer.defaultTolerance(DType.FLOAT64) : tolerance;
+        long rejected = expected.stream().filter(r -> r.iteration() < expected.size() - 1
+                && r.gradientNorm() <= tol * normM * Math.hypot(r.normU(), r.normV())).count();
+        double weakest = SmallLinearAlgebra.productSingularValues(Dense.gram(engine[0]), Dense.gram(engine[1]),
+                RANK)[RANK - 1];
+        // the premise: the plateau test's residual passes decided, rejecting (a) or accepting (b)
+        assertTrue(sigma4 > 0 ? rejected > 0 : weakest * weakest < 2 * loss,
+                "rejected " + rejected + ", σ_r² " + weakest * weakest + ", 2f " + 2 * loss);
+
+        List<IterationRecord> actual = new ArrayList<>();
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), plateau, 2);
+        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).driverThreads(2).maxIterations(5000);
+        if (!Double.isNaN(tolerance)) {
+            builder.tolerance(tolerance);
+        }
+        try (SparkResult r = builder.build().run(SharedSpark.context(), source, DType.FLOAT64, actual::add);
+                DenseMatrix u = r.collectU()) {
+            assertEquals(StopReason.CONVERGED, r.stopReason());
+            assertEquals(expected.size(), actual.size(), "iterations");
+            assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "plateau run");
+        }
+    }
+
+    /**
+     * A run on 3 partitions that crashes (a listener throws) at iteration 45, after its checkpoint at 40, resumes from
+     * that checkpoint to the factors of the uninterrupted run, bit for bit, and its records continue at 40. Resuming
+     * with another partitioning is refused, naming it.
+     */
+    @Test
+    void aRunInterruptedAfterACheckpointResumesToTheSameBits() throws IOException {
+        Path saved = dir.resolve("resume");
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 3);
+        try (DenseMatrix u0 = Dense.matrix(DType.FLOAT64, uStart);
+                DenseMatrix v0 = Dense.matrix(DType.FLOAT64, vStart)) {
+            SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).initializer(Initializer.given(u0, v0))
+                    .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(ITERATIONS).driverThreads(2)
+                    .lineageEvery(CHECKPOINT_EVERY);
+            IllegalStateException crash = assertThrows(IllegalStateException.class, () -> builder
+                    .checkpoint(saved, 20, null).build().run(SharedSpark.context(), source, DType.FLOAT64, r -> {
+                        if (r.iteration() == 45) {
+                            throw new IllegalStateException("crash at 45");
+                        }
+                    }));
+            assertEquals("crash at 45", crash.getMessage());
+            Checkpoint checkpoint = Checkpoint.load(saved);
+            assertEquals(40, checkpoint.iteration());
+
+            List<IterationRecord> records = new ArrayList<>();
+            builder.checkpoint(null, 0, null).resumeFrom(checkpoint);
+            try (SparkResult r = builder.build().run(SharedSpark.context(), source, DType.FLOAT64, records::add);
+                    DenseMatrix u = r.collectU()) {
+                assertEquals(ITERATIONS, r.iterations());
+                assertEquals(ITERATIONS - 40, records.size(), "records after the resume");
+                assertEquals(40, records.get(0).iteration());
+                assertSameBits(threePartitions(), new double[][][] {u.toArray(), r.v().toArray()}, "resumed run");
+            }
+            MatrixSource two = MatrixSource.open(SharedSpark.context(), input, 2);
+            String refused = assertThrows(IllegalArgumentException.class, () -> builder.build()
+                    .run(SharedSpark.context(), two, DType.FLOAT64)).getMessage();
+            assertTrue(refused.contains("partitions 3, this run has 2"), refused);
+        }
     }
 }

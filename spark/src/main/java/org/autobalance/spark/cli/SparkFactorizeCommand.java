@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.autobalance.cli.Checkpointing;
 import org.autobalance.cli.OutFormatOption;
 import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
@@ -51,13 +52,14 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     private Integer partitions;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-            description = "Reliable checkpoints of U here (a directory every executor can reach). Default: local "
-                    + "checkpoints, which do not survive a lost executor.")
+            description = "Spark's checkpoint directory: the lineage cuts write U's blocks here (a directory every "
+                    + "executor can reach), which survives a lost executor. Default: local lineage checkpoints. "
+                    + "Not a checkpoint to resume from: see --checkpoint.")
     private String checkpointDir;
 
-    @Option(names = "--checkpoint-every", paramLabel = "K", defaultValue = "" + SparkFactorizer.DEFAULT_CHECKPOINT_EVERY,
+    @Option(names = "--lineage-every", paramLabel = "K", defaultValue = "" + SparkFactorizer.DEFAULT_LINEAGE_EVERY,
             description = "Cut the lineage every K iterations (default: ${DEFAULT-VALUE}).")
-    private int checkpointEvery;
+    private int lineageEvery;
 
     @Option(names = "--input", required = true, paramLabel = "PATH",
             description = "M: a Matrix Market (.mtx) or .npy file, a directory of .npy row-block shards "
@@ -76,6 +78,9 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     @Mixin
     private OutFormatOption outFormat;
 
+    @Mixin
+    private Checkpointing checkpointing;
+
     @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
     private Path log;
 
@@ -93,9 +98,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         DType dtype = options.dtype();
         List<DenseMatrix> owned = new ArrayList<>();
         JavaSparkContext[] started = new JavaSparkContext[1];
+        checkpointing.validate();
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
-                    outFormat.format(), log, new RunClock(), Map.of("input", input.toString()), () -> {
+                    outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
+                    Map.of("input", input.toString()), () -> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
                         JavaSparkContext sc = given != null ? given : startSpark();
                         started[0] = given != null ? null : sc;
@@ -132,7 +139,14 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         if (options.threads() != null) {
             SolverOptions.option("--threads", () -> b.driverThreads(options.threads()));
         }
-        SolverOptions.option("--checkpoint-every", () -> b.checkpointEvery(checkpointEvery));
+        SolverOptions.option("--lineage-every", () -> b.lineageEvery(lineageEvery));
+        Checkpointing.Plan plan = checkpointing.plan();
+        if (plan.resume() != null) {
+            b.resumeFrom(plan.resume());
+        }
+        if (plan.dir() != null) {
+            b.checkpoint(plan.dir(), plan.everyIterations(), plan.every());
+        }
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }

@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.autobalance.cli.Main;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.json.Json;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -74,6 +76,37 @@ class SparkFactorizeCommandTest {
         String localSummary = Files.readString(local.resolve("summary.json")).strip();
         String relativeError = localSummary.replaceAll(".*(\"relative_error\":[^,]*),.*", "$1");
         assertTrue(summary.contains(relativeError), summary + " lacks " + relativeError);
+    }
+
+    /**
+     * --checkpoint and --resume as for factorize: a run of 30 of the 40 iterations, checkpointed at 20, resumed with
+     * the 40-iteration limit, writes the factor files of the uninterrupted run, and its log continues at 20 without
+     * gaps or duplicates.
+     */
+    @Test
+    void aCheckpointedRunResumesToTheUninterruptedFactors() throws IOException {
+        List<String> base = with(OPTIONS.subList(0, OPTIONS.indexOf("--max-iter")), "--tol", "0", "--input",
+                Fixtures.fixture("shards-M.mtx").toString(), "--partitions", "2", "--threads", "2");
+        Path whole = dir.resolve("whole");
+        Outcome uninterrupted = spark(with(base, "--max-iter", "40", "--out", whole.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        Path checkpoint = dir.resolve("ck");
+        Path log = dir.resolve("run.jsonl");
+        Outcome first = spark(with(base, "--max-iter", "30", "--checkpoint", checkpoint.toString(),
+                "--checkpoint-every", "20", "--log", log.toString()));
+        assertEquals(0, first.exitCode(), first.err());
+        Path resumed = dir.resolve("resumed");
+        Outcome second = spark(with(base, "--max-iter", "40", "--resume", checkpoint.toString(), "--log",
+                log.toString(), "--out", resumed.toString()));
+        assertEquals(0, second.exitCode(), second.err());
+        for (String file : List.of("U.mtx", "V.mtx")) {
+            assertEquals(Files.readString(whole.resolve(file)), Files.readString(resumed.resolve(file)), file);
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(40, lines.size(), "log lines");
+        for (int t = 0; t < lines.size(); t++) {
+            assertEquals((double) t, ((Map<?, ?>) Json.parse(lines.get(t))).get("t"), lines.get(t));
+        }
     }
 
     @Test

@@ -1,0 +1,361 @@
+package org.autobalance.solve;
+
+import java.io.Flushable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
+
+/**
+ * The solver's bookkeeping around each iteration, in one place for every loop that runs the iteration —
+ * {@link Factorizer}'s, and the Spark module's driver, whose passes over M run elsewhere: the loss by the one-pass
+ * identity, the divergence tests, balance and norms from the Grams, the {@link IterationRecord} to the listeners, and
+ * the stop rules (first-order stationarity confirmed by the {@link PlateauCheck plateau test}, the limits of
+ * iterations and time, a stop condition, cancellation), continuing those of a resumed {@link Checkpoint}.
+ *
+ * <p>Per iteration t, with the Grams UᵀU and VᵀV of the iterate (U_t, V_t): {@link #observe} once its loss is known
+ * (before the step), then {@link #finish} once the step is made (U and V are then U_{t+1}, V_{t+1}, where the plateau
+ * test's residual passes look); after the loop ends without a stop, {@link #exhausted()}.
+ *
+ * <pre>{@code
+ * IterationMonitor monitor = new IterationMonitor(limits, listeners, r, normMSquared, passes, seed, null);
+ * for (long t = monitor.first(); t < limits.maxIterations(); t++) {
+ *     ... the fused pass: ⟨U, MV⟩, UᵀU, VᵀV
+ *     double loss = monitor.identityLoss(dot, gramU, gramV);
+ *     monitor.observe(t, loss, gramU, gramV);
+ *     ... the step: ‖∇f‖²
+ *     if (monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN)) {
+ *         break;
+ *     }
+ * }
+ * if (monitor.stopReason() == StopReason.MAX_ITERATIONS) ... // or call exhausted() after a loop that ran out
+ * }</pre>
+ */
+public final class IterationMonitor {
+    /**
+     * What ends a run besides convergence; the builders check each setting with the methods here.
+     *
+     * @param maxIterations the iteration limit (≥ 0)
+     * @param tolerance the first-order test's tolerance (≥ 0; 0 turns the test off)
+     * @param timeLimit wall-time limit, or null for none
+     * @param stopWhen stop after the iteration whose record satisfies it
+     * @param cancelToken ends the run when cancelled, or null for none (an interrupt of the running thread does too)
+     */
+    public record Limits(long maxIterations, double tolerance, Duration timeLimit,
+            Predicate<IterationRecord> stopWhen, CancelToken cancelToken) {
+        /** Checks every limit as the builders do. */
+        public Limits {
+            requireMaxIterations(maxIterations);
+            requireTolerance(tolerance);
+            requireTimeLimit(timeLimit);
+            Objects.requireNonNull(stopWhen, "stop condition must not be null");
+        }
+
+        /** {@code maxIterations} if it is non-negative. */
+        public static long requireMaxIterations(long maxIterations) {
+            if (maxIterations < 0) {
+                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
+            }
+            return maxIterations;
+        }
+
+        /** {@code tolerance} if it is finite and non-negative. */
+        public static double requireTolerance(double tolerance) {
+            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
+            }
+            return tolerance;
+        }
+
+        /** {@code timeLimit} if it is null or positive. */
+        public static Duration requireTimeLimit(Duration timeLimit) {
+            if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
+                throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
+            }
+            return timeLimit;
+        }
+    }
+
+    /** U and V as they are after the iteration just done, for a checkpoint. */
+    @FunctionalInterface
+    public interface Factors {
+        /** Calls {@code writer} with U and V (valid during the call only: they may be copies made for it). */
+        void writeWith(FactorWriter writer) throws IOException;
+    }
+
+    /** Writes U and V (see {@link Factors}). */
+    @FunctionalInterface
+    public interface FactorWriter {
+        /** Writes the checkpoint with these factors. */
+        void write(DenseMatrix u, DenseMatrix v) throws IOException;
+    }
+
+    /**
+     * When and where checkpoints are written: to {@code dir} (its file {@link Checkpoint#FILE}) after every
+     * {@code everyIterations}-th iteration (if positive) and whenever {@code every} (if not null) has passed since the
+     * last one.
+     */
+    public record CheckpointPolicy(Path dir, long everyIterations, Duration every) {
+        /** Checks that there is a directory and a positive interval in iterations or time. */
+        public CheckpointPolicy {
+            Objects.requireNonNull(dir, "checkpoint directory must not be null");
+            if (everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+                throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
+            }
+            everyIterations = Math.max(0, everyIterations);
+        }
+    }
+
+    /** The policy, and what identifies the run in its checkpoints. */
+    private record Saving(CheckpointPolicy policy, String inputHash, Map<String, Object> configuration,
+            DoubleSupplier sigma1, Factors factors) {
+    }
+
+    private final Limits limits;
+    private final List<IterationListener> listeners;
+    private final int r;
+    private final double normMSquared;
+    private final double normM;
+    private final PlateauCheck plateau;
+    private final long first;
+    private final double secondsBefore;
+    private final long start;
+    private final long deadline;
+    private final double[] gramU;
+    private final double[] gramV;
+    private final IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew
+    private double referenceLoss;
+    private boolean onPlateau;
+    private double normUSquared;
+    private double normVSquared;
+    private double balance;
+    private Saving saving;
+    private long lastSaved;
+    private long iterations;
+    private StopReason stopReason = StopReason.MAX_ITERATIONS;
+    private IterationRecord last;
+    private double seconds;
+
+    /**
+     * A monitor whose clock starts now: create it right before the first iteration.
+     *
+     * @param listeners receive every record, in this order
+     * @param normMSquared ‖M‖²_F (positive)
+     * @param plateauPasses passes over M whose residual is at the solver's current factors, for the plateau test;
+     *     null for none (an objective whose minimisers Eckart–Young does not describe: the gradient test alone)
+     * @param seed seeds the plateau test's power iterations (with the iteration)
+     * @param resume the checkpoint the run continues, or null: its clock, divergence reference and plateau state
+     */
+    public IterationMonitor(Limits limits, List<IterationListener> listeners, int rank, double normMSquared,
+            PowerPasses plateauPasses, long seed, Checkpoint resume) {
+        this.limits = Objects.requireNonNull(limits, "limits must not be null");
+        this.listeners = List.copyOf(listeners);
+        this.r = rank;
+        this.normMSquared = normMSquared;
+        this.normM = Math.sqrt(normMSquared);
+        this.plateau = plateauPasses == null ? null : new PlateauCheck(plateauPasses, rank, normM, seed);
+        this.gramU = new double[rank * rank];
+        this.gramV = new double[rank * rank];
+        // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues
+        this.first = resume == null ? 0 : resume.iteration();
+        this.secondsBefore = resume == null ? 0 : resume.seconds();
+        this.referenceLoss = resume == null ? normMSquared / 2 : resume.referenceLoss();
+        this.onPlateau = resume != null && resume.onPlateau();
+        if (resume != null && plateau != null) {
+            plateau.restore(resume.plateauState());
+        }
+        this.iterations = first;
+        this.start = System.nanoTime();
+        this.deadline = limits.timeLimit() == null ? Long.MAX_VALUE : start + limits.timeLimit().toNanos();
+    }
+
+    /** The first iteration to run: 0, or that of the resumed checkpoint. */
+    public long first() {
+        return first;
+    }
+
+    /** ½‖UVᵀ − M‖²_F by the one-pass identity ½(‖M‖²_F − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩). */
+    public double identityLoss(double dotUMV, double[] gramU, double[] gramV) {
+        return 0.5 * (normMSquared - 2 * dotUMV + SmallLinearAlgebra.inner(gramU, gramV));
+    }
+
+    /**
+     * The loss of iterate t, before its step: fixes the divergence reference and the plateau test's scale at t = 0,
+     * and takes balance and norms from the Grams (copied: the caller may reuse them).
+     *
+     * @throws DivergenceException if the loss is not finite or ran away
+     */
+    public void observe(long t, double loss, double[] gramU, double[] gramV) {
+        if (t == 0) {
+            referenceLoss = Math.max(referenceLoss, loss);
+            if (plateau != null) {
+                plateau.start(gramU, gramV);
+            }
+        }
+        if (!Double.isFinite(loss)) {
+            throw new DivergenceException(t, "the loss is " + loss, last);
+        }
+        if (loss > Factorizer.RUNAWAY_FACTOR * referenceLoss) {
+            throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its reference "
+                    + "%.6g", loss, Factorizer.RUNAWAY_FACTOR, referenceLoss), last);
+        }
+        System.arraycopy(gramU, 0, this.gramU, 0, r * r);
+        System.arraycopy(gramV, 0, this.gramV, 0, r * r);
+        normUSquared = SmallLinearAlgebra.trace(gramU, r);
+        normVSquared = SmallLinearAlgebra.trace(gramV, r);
+        balance = SmallLinearAlgebra.distance(gramU, gramV);
+    }
+
+    /**
+     * Iterate t's record, after its step: publishes it to the listeners and applies the stop rules.
+     *
+     * @param loss as given to {@link #observe}
+     * @param exact whether the loss came from a residual pass rather than the identity
+     * @param gradientSquared ‖∇f‖²_F at iterate t
+     * @param heldOutRmse the held-out RMSE, NaN for none
+     * @return whether the run stops after this iteration ({@link #stopReason()} says why)
+     * @throws DivergenceException if the gradient norm is not finite
+     */
+    public boolean finish(long t, double eta, double loss, boolean exact, double gradientSquared,
+            double heldOutRmse) {
+        double gradientNorm = Math.sqrt(gradientSquared);
+        if (!Double.isFinite(gradientNorm)) {
+            throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
+        }
+        long now = System.nanoTime();
+        seconds = secondsBefore + (now - start) * 1e-9;
+        // the identity's loss can round to slightly below 0 near an exact fit
+        double relativeError = Math.sqrt(Math.max(2 * loss, 0.0) / normMSquared);
+        IterationRecord record = recordBuilder.iteration(t).eta(eta).loss(loss, exact).relativeError(relativeError)
+                .balance(balance).norms(Math.sqrt(normUSquared), Math.sqrt(normVSquared)).gradientNorm(gradientNorm)
+                .seconds(seconds).heldOutRmse(heldOutRmse).build();
+        for (IterationListener listener : listeners) {
+            listener.onIteration(record);
+        }
+        last = record;
+        iterations = t + 1;
+        boolean stationary = limits.tolerance() > 0
+                && gradientNorm <= limits.tolerance() * normM * Math.sqrt(normUSquared + normVSquared);
+        boolean lastIteration = now >= deadline || t + 1 == limits.maxIterations();
+        if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
+            stopReason = StopReason.CONVERGED;
+            return true;
+        }
+        onPlateau = stationary;
+        if (now >= deadline) {
+            stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
+            return true;
+        }
+        if (limits.stopWhen().test(record)) {
+            stopReason = StopReason.STOP_CONDITION;
+            return true;
+        }
+        if (saving != null) {
+            saveIfDue(t + 1, now);
+        }
+        StopReason cancelled = cancellation(limits.cancelToken());
+        if (cancelled != null) {
+            stopReason = cancelled;
+            return true;
+        }
+        return false;
+    }
+
+    /** The loop ran to the iteration limit: the stop reason is that, or a plateau if the last iterate was on one. */
+    public void exhausted() {
+        seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
+        if (onPlateau) {
+            stopReason = StopReason.PLATEAU;
+        }
+    }
+
+    /** The run ended before its first iteration (cancelled during the set-up). */
+    public void stoppedBefore(StopReason reason) {
+        stopReason = Objects.requireNonNull(reason, "reason must not be null");
+    }
+
+    /** Iterations done (counting those before a resume). */
+    public long iterations() {
+        return iterations;
+    }
+
+    /** Why the run stopped (valid once it has). */
+    public StopReason stopReason() {
+        return stopReason;
+    }
+
+    /** The last record published, or null. */
+    public IterationRecord last() {
+        return last;
+    }
+
+    /** Wall time of the run, counting that before a resume. */
+    public double seconds() {
+        return seconds;
+    }
+
+    /**
+     * Writes a {@link Checkpoint} as {@code policy} says, unless the run stops at that iteration. Listeners that are
+     * {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to the checkpoint is on
+     * disk with it.
+     *
+     * @param inputHash the SHA-256 that identifies M (compared on resume)
+     * @param configuration what changes the iterates (compared on resume; keys as in the summary)
+     * @param sigma1 the σ₁ the schedule was resolved with (NaN if none), saved so a resumed run needs no estimate
+     * @param factors U and V after the iteration just done
+     * @throws UncheckedIOException from {@link #finish} if a checkpoint cannot be written
+     */
+    public void checkpointing(CheckpointPolicy policy, String inputHash, Map<String, Object> configuration,
+            DoubleSupplier sigma1, Factors factors) {
+        saving = new Saving(Objects.requireNonNull(policy, "checkpoint policy must not be null"), inputHash,
+                Collections.unmodifiableMap(new LinkedHashMap<>(configuration)), sigma1, factors);
+        lastSaved = System.nanoTime();
+    }
+
+    /** After {@code done} iterations, with U and V already updated by the last of them. */
+    private void saveIfDue(long done, long now) {
+        Saving s = saving;
+        CheckpointPolicy p = s.policy();
+        boolean due = p.everyIterations() > 0 && done % p.everyIterations() == 0
+                || p.every() != null && now - lastSaved >= p.every().toNanos();
+        if (!due) {
+            return;
+        }
+        try {
+            for (IterationListener listener : listeners) {
+                if (listener instanceof Flushable f) {
+                    f.flush();
+                }
+            }
+            Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
+                    seconds, onPlateau, plateau == null ? null : plateau.state());
+            s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(), u, v, progress, s.inputHash(),
+                    s.configuration(), new double[] {p.everyIterations(),
+                        p.every() == null ? 0 : p.every().toNanos() * 1e-9}));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a checkpoint to " + p.dir(), e);
+        }
+        lastSaved = System.nanoTime();
+    }
+
+    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
+    static StopReason cancellation(CancelToken token) {
+        if (Thread.currentThread().isInterrupted()) {
+            return StopReason.INTERRUPTED;
+        }
+        if (token != null && token.isCancelled()) {
+            return StopReason.CANCELLED;
+        }
+        return null;
+    }
+}
