@@ -63,8 +63,10 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
             double density = (double) s.nonZeros() / ((double) s.rows() * s.cols());
             long denseBytes = (long) s.rows() * ((s.cols() + 15L) / 16 * 16) * dtype.bytes();
             long memory = physicalMemory();
-            String why = String.format(Locale.ROOT, "density %.3g %%, dense %s, sparse %s", 100 * density,
-                    bytes(denseBytes), bytes(s.bytes()));
+            // the full loss (the only one here: observed returned above) also keeps Mᵀ, as much memory again
+            long sparseBytes = s.bytes() + SparseMatrix.bytes(dtype, s.cols(), s.nonZeros());
+            String why = String.format(Locale.ROOT, "density %.3g %%, dense %s, sparse %s with its transpose",
+                    100 * density, bytes(denseBytes), bytes(sparseBytes));
             if (storage == Storage.AUTO && (density < AUTO_DENSITY || denseBytes > memory / 2)) {
                 return new InputMatrix(null, s, "sparse (auto: " + why + (density < AUTO_DENSITY ? ", below "
                         + (int) (100 * AUTO_DENSITY) + " %" : ", over half of the " + bytes(memory) + " memory")

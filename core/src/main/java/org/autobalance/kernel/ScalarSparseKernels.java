@@ -41,6 +41,26 @@ public final class ScalarSparseKernels implements SparseKernels {
     }
 
     @Override
+    public void product(SparseMatrix a, DenseMatrix x, int rowStart, int rowEnd, DenseMatrix y) {
+        boolean f32 = a.dtype() == DType.FLOAT32;
+        int r = x.cols();
+        double[] acc = new double[r];
+        for (int i = rowStart; i < rowEnd; i++) {
+            Arrays.fill(acc, 0.0);
+            for (long k = a.rowStart(i); k < a.rowStart(i + 1); k++) {
+                int j = a.column(k);
+                double aij = a.value(k);
+                for (int c = 0; c < r; c++) {
+                    acc[c] += aij * load(x, f32, j, c);
+                }
+            }
+            for (int c = 0; c < r; c++) {
+                store(y, f32, i, c, acc[c]);
+            }
+        }
+    }
+
+    @Override
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {
         boolean f32 = m.dtype() == DType.FLOAT32;

@@ -29,6 +29,15 @@ public interface SparseKernels {
             DenseMatrix mtu);
 
     /**
+     * The product of rows {@code [rowStart, rowEnd)} of {@code a} with {@code x}: {@code y} row i (modified) is
+     * overwritten with A[i,:]·X for every i in the range (other rows untouched); {@code a} and {@code x} are not
+     * modified. With A = M it gives MV; with A = Mᵀ ({@link SparseMatrix#transposed()}) and X = U it gives MᵀU by
+     * gathering instead of scattering: no random writes, no per-thread partials, and every row of MᵀU summed in the
+     * same order whatever the thread count.
+     */
+    void product(SparseMatrix a, DenseMatrix x, int rowStart, int rowEnd, DenseMatrix y);
+
+    /**
      * The fused pass of the observed-entries loss ½Σ_Ω(uᵢ·vⱼ − Mᵢⱼ)² over rows {@code [rowStart, rowEnd)}, with the
      * residual eᵢⱼ = uᵢ·vⱼ − Mᵢⱼ of each stored entry formed once and used for both gradients:
      * {@code pu} row i (modified) is overwritten with −Σⱼ eᵢⱼ·vⱼ for every i in the range, and

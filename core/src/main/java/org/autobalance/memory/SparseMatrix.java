@@ -31,6 +31,8 @@ public final class SparseMatrix implements AutoCloseable {
     private final MemorySegment columns;
     private final MemorySegment values;
     private volatile boolean closed;
+    /** Mᵀ once {@link #transposed()} has built it (owned: closed with this matrix), else null. */
+    private SparseMatrix transposed;
 
     private SparseMatrix(DType dtype, int rows, int cols, long nonZeros) {
         if (rows < 1 || cols < 1) {
@@ -77,6 +79,14 @@ public final class SparseMatrix implements AutoCloseable {
 
     /** Bytes of native memory held: row pointers, column indices and values. */
     public long bytes() {
+        return bytes(dtype, rows, nonZeros);
+    }
+
+    /**
+     * Bytes of native memory a {@code rows}-row matrix with {@code nonZeros} stored entries holds; with
+     * {@code rows = cols()} it is what {@link #transposed()} adds.
+     */
+    public static long bytes(DType dtype, int rows, long nonZeros) {
         return (rows + 1L) * Long.BYTES + nonZeros * (Integer.BYTES + dtype.bytes());
     }
 
@@ -176,6 +186,45 @@ public final class SparseMatrix implements AutoCloseable {
         return b;
     }
 
+    /**
+     * Mᵀ as a CSR matrix (d2 × d1, the same stored entries; equivalently M in CSC), each of its rows in increasing
+     * column order. Built on the first call by one counting sort on the columns in O(nnz + d1 + d2) time and kept:
+     * every later call (every engine over this matrix: the iterations, σ₁, the plateau test) shares it. It takes about
+     * as much native memory as M ({@link #bytes(DType, int, long)} with d2 rows), and belongs to this matrix: it is
+     * freed by this matrix's {@link #close()}, and callers must not close it.
+     */
+    public synchronized SparseMatrix transposed() {
+        ensureOpen();
+        if (transposed == null) {
+            transposed = transpose();
+        }
+        return transposed;
+    }
+
+    private SparseMatrix transpose() {
+        SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
+        long[] next = new long[cols + 1];
+        for (long k = 0; k < nonZeros; k++) {
+            next[column(k) + 1]++;
+        }
+        for (int j = 0; j < cols; j++) {
+            next[j + 1] += next[j];
+        }
+        for (int j = 0; j <= cols; j++) {
+            t.rowStart.setAtIndex(ValueLayout.JAVA_LONG, j, next[j]);
+        }
+        long bytes = dtype.bytes();
+        // rows visited in increasing order, so each row of Mᵀ receives its columns sorted
+        for (int i = 0; i < rows; i++) {
+            for (long k = rowStart(i), end = rowStart(i + 1); k < end; k++) {
+                long at = next[column(k)]++;
+                t.columns.setAtIndex(ValueLayout.JAVA_INT, at, i);
+                MemorySegment.copy(values, k * bytes, t.values, at * bytes, bytes);
+            }
+        }
+        return t;
+    }
+
     /** Position of the first non-finite stored value as {@code {row, col}}, or {@code null} if all are finite. */
     public int[] firstNonFinite() {
         for (int i = 0; i < rows; i++) {
@@ -264,6 +313,11 @@ public final class SparseMatrix implements AutoCloseable {
         if (!closed) {
             closed = true;
             memory.close();
+            synchronized (this) {
+                if (transposed != null) {
+                    transposed.close();
+                }
+            }
         }
     }
 

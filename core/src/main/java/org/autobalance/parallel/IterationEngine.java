@@ -18,6 +18,10 @@ import org.autobalance.memory.SparseMatrix;
  * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for
  * the observed-entries loss (then "MV" and "MᵀU" hold minus the data gradients, −R_Ω·V and −R_Ωᵀ·U, and the pass
  * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target.
+ * For the full loss the engine uses M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix,
+ * about as much memory again as M) and forms MᵀU by gathering
+ * rows of U over Mᵀ's rows, each thread its own rows of MᵀU: no random writes and no per-thread partials of MᵀU
+ * (native-notes/sparse.md measures it against scatter-adding into partials, which the observed loss still does).
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
@@ -32,6 +36,10 @@ public final class IterationEngine implements AutoCloseable {
     private final SparseMatrix sparse;
     /** Chunks of the sparse target's rows, split by stored entries. */
     private final int[] sparseChunks;
+    /** Mᵀ of a sparse M for the full loss (M's, shared), or null (dense M, observed loss). */
+    private final SparseMatrix transposed;
+    /** Chunks of {@link #transposed}'s rows, split by stored entries. */
+    private final int[] transposedChunks;
     /** The held-out entries (sparse runs only), or null. */
     private final SparseMatrix heldOut;
     private final int[] heldOutChunks;
@@ -90,13 +98,16 @@ public final class IterationEngine implements AutoCloseable {
         this.rows = m != null ? m.rows() : sparse.rows();
         this.cols = m != null ? m.cols() : sparse.cols();
         this.sparseChunks = sparse == null ? null : sparse.partition(threads);
+        this.transposed = sparse == null || observed ? null : sparse.transposed();
+        this.transposedChunks = transposed == null ? null : transposed.partition(threads);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : heldOut.partition(threads);
         this.mv = DenseMatrix.allocate(dtype, rows, r);
         this.mtu = DenseMatrix.allocate(dtype, cols, r);
-        this.mtuPartials = new DenseMatrix[threads];
-        mtuPartials[0] = mtu; // with one chunk the partial is the result
-        for (int c = 1; c < threads; c++) {
+        // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
+        this.mtuPartials = new DenseMatrix[transposed == null ? threads : 1];
+        mtuPartials[0] = mtu;
+        for (int c = 1; c < mtuPartials.length; c++) {
             mtuPartials[c] = DenseMatrix.allocate(dtype, cols, r);
         }
         this.gramUPartials = new double[threads][r * r];
@@ -117,9 +128,14 @@ public final class IterationEngine implements AutoCloseable {
             this.heldOutTask = null;
         } else {
             this.multiplyTask = (c, start, end) -> {
-                DenseMatrix partial = mtuPartials[c];
-                partial.segment().fill((byte) 0);
-                sparseKernels.fusedPass(sparse, u, v, start, end, mv, partial);
+                if (transposed != null) {
+                    sparseKernels.product(sparse, v, start, end, mv);
+                    sparseKernels.product(transposed, u, transposedChunks[c], transposedChunks[c + 1], mtu);
+                } else {
+                    DenseMatrix partial = mtuPartials[c];
+                    partial.segment().fill((byte) 0);
+                    sparseKernels.fusedPass(sparse, u, v, start, end, mv, partial);
+                }
                 Arrays.fill(gramUPartials[c], 0.0);
                 kernels.gram(u, start, end, gramUPartials[c]);
                 return kernels.dot(u, mv, start, end);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,50 @@ class SparseMatrixTest {
                             + " holds " + chunk + " of " + work);
                 }
             }
+        }
+    }
+
+    /** Mᵀ holds exactly the stored entries of M, mirrored (explicit zeros included), each row sorted by column. */
+    @ParameterizedTest
+    @EnumSource(RandomSparse.Pattern.class)
+    void transposeMirrorsEveryStoredEntry(RandomSparse.Pattern pattern) {
+        RandomSparse.Sample s = RandomSparse.sample(pattern, 40, 70, 4);
+        for (DType t : DType.values()) {
+            try (SparseMatrix m = s.matrix(t)) {
+                SparseMatrix mt = m.transposed();
+                assertSame(mt, m.transposed(), "built once, then shared");
+                assertEquals(m.cols(), mt.rows());
+                assertEquals(m.rows(), mt.cols());
+                assertEquals(m.nonZeros(), mt.nonZeros());
+                assertEquals(t, mt.dtype());
+                assertEquals(SparseMatrix.bytes(t, m.cols(), m.nonZeros()), mt.bytes());
+                for (int j = 0; j < mt.rows(); j++) {
+                    for (long k = mt.rowStart(j) + 1; k < mt.rowStart(j + 1); k++) {
+                        assertTrue(mt.column(k - 1) < mt.column(k), pattern + " row " + j + " of Mt is not sorted");
+                    }
+                }
+                for (int i = 0; i < m.rows(); i++) {
+                    for (int j = 0; j < m.cols(); j++) {
+                        assertEquals(m.isStored(i, j), mt.isStored(j, i), pattern + " (" + i + "," + j + ")");
+                        assertEquals(m.get(i, j), mt.get(j, i), pattern + " (" + i + "," + j + ")");
+                    }
+                }
+            }
+        }
+        // an explicit zero is an entry of the transpose too
+        try (SparseMatrix.Builder b = SparseMatrix.builder(2, 3, 2)) {
+            b.add(1, 2, 0.0);
+            b.add(0, 2, 4.0);
+            SparseMatrix mt;
+            try (SparseMatrix m = b.build(DType.FLOAT32)) {
+                mt = m.transposed();
+                assertArrayEquals(new long[] {0, 0, 0, 2}, new long[] {mt.rowStart(0), mt.rowStart(1), mt.rowStart(2),
+                    mt.rowStart(3)});
+                assertArrayEquals(new int[] {0, 1}, new int[] {mt.column(0), mt.column(1)});
+                assertEquals(4.0, mt.value(0));
+                assertTrue(mt.isStored(2, 1));
+            }
+            assertTrue(mt.isClosed(), "closing M frees its transpose");
         }
     }
 

@@ -59,6 +59,8 @@ class SparseCommandLineTest {
                 "--threads", "2", "--out", sparseOut.toString());
         assertEquals(0, sparse.exitCode(), sparse.err());
         assertTrue(sparse.out().contains("storage: sparse (auto: density"), sparse.out());
+        // the full loss keeps Mᵀ too, and the estimate says so
+        assertTrue(sparse.out().contains(" MiB with its transpose, below 10 %)"), sparse.out());
         var dense = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
                 "--threads", "2", "--storage", "dense", "--out", denseOut.toString());
         assertEquals(0, dense.exitCode(), dense.err());

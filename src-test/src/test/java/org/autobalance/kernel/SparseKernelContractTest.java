@@ -156,6 +156,64 @@ class SparseKernelContractTest {
         }
     }
 
+    /**
+     * {@code product} over M gives MV, over Mᵀ (the transposed copy) with U gives MᵀU, each row a sum of the stored
+     * entries of one row of A: the summation bound of the class comment with n the row's stored entries.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void product(SparseKernels k, DType t, Shape s) {
+        double u = t.unitRoundoff();
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 12));
+        double[][] ma = sample.rounded(t);
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 13));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 14))) {
+            double[][] ua = uf.toArray();
+            double[][] va = vf.toArray();
+            SparseMatrix mt = m.transposed();
+            // A = M, X = V, Y = MV: Y[i,a] = Σ_j M[i,j]·V[j,a]; A = Mᵀ, X = U: Y[j,a] = Σ_i M[i,j]·U[i,a]
+            for (boolean transposed : new boolean[] {false, true}) {
+                SparseMatrix a = transposed ? mt : m;
+                DenseMatrix xf = transposed ? uf : vf;
+                double[][] xa = transposed ? ua : va;
+                for (int[] range : ranges(a.rows())) {
+                    int rs = range[0];
+                    int re = range[1];
+                    try (DenseMatrix y = RandomMatrices.constant(t, a.rows(), s.r(), 7.0)) {
+                        k.product(a, xf, rs, re, y);
+                        String where = k.name() + " " + t.label() + " " + s + (transposed ? " Mt·U" : " M·V")
+                                + " rows [" + rs + "," + re + ")";
+                        for (int i = 0; i < a.rows(); i++) {
+                            for (int c = 0; c < s.r(); c++) {
+                                if (i < rs || i >= re) {
+                                    assertEquals(7.0, y.get(i, c), where + ": row " + i + " outside the range");
+                                    continue;
+                                }
+                                double sum = 0;
+                                double mag = 0;
+                                int n = 0;
+                                for (int j = 0; j < a.cols(); j++) {
+                                    boolean stored = transposed ? sample.stored()[j][i] : sample.stored()[i][j];
+                                    if (stored) {
+                                        double aij = transposed ? ma[j][i] : ma[i][j];
+                                        sum += aij * xa[j][c];
+                                        mag += Math.abs(aij * xa[j][c]);
+                                        n++;
+                                    }
+                                }
+                                check(y.get(i, c), sum, 2.0 * (n + 2) * u * mag, where + ": [" + i + "," + c + "]");
+                            }
+                        }
+                        assertNull(RandomMatrices.firstNonZeroPadding(y), where + ": padding");
+                    }
+                }
+            }
+            assertUnchanged(ua, uf, "U");
+            assertUnchanged(va, vf, "V");
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void observedPassAndHeldOutResidual(SparseKernels k, DType t, Shape s) {
@@ -286,11 +344,16 @@ class SparseKernelContractTest {
         try (DenseMatrix mv = DenseMatrix.allocate(t, m.rows(), r);
                 DenseMatrix mtu = DenseMatrix.allocate(t, m.cols(), r);
                 DenseMatrix pu = DenseMatrix.allocate(t, m.rows(), r);
-                DenseMatrix pv = DenseMatrix.allocate(t, m.cols(), r)) {
+                DenseMatrix pv = DenseMatrix.allocate(t, m.cols(), r);
+                DenseMatrix gv = DenseMatrix.allocate(t, m.rows(), r);
+                DenseMatrix gu = DenseMatrix.allocate(t, m.cols(), r)) {
             k.fusedPass(m, uf, vf, 0, m.rows(), mv, mtu);
             double sq = k.observedPass(m, uf, vf, 0, m.rows(), pu, pv);
             double held = k.residualSquared(m, uf, vf, 0, m.rows());
-            return new double[][][] {mv.toArray(), mtu.toArray(), pu.toArray(), pv.toArray(), {{sq, held}}};
+            k.product(m, vf, 0, m.rows(), gv);
+            k.product(m.transposed(), uf, 0, m.cols(), gu);
+            return new double[][][] {mv.toArray(), mtu.toArray(), pu.toArray(), pv.toArray(), {{sq, held}},
+                gv.toArray(), gu.toArray()};
         }
     }
 
@@ -326,6 +389,12 @@ class SparseKernelContractTest {
                         assertTrue(java.util.Arrays.deepEquals(new double[][] {{-1, -2}, {1, -1}, {-3, -6}},
                                 pv.toArray()), w + " PV");
                         assertEquals(11.0, k.residualSquared(m, u, v, 0, 3), w + " held-out residual");
+                        k.product(m, v, 0, 3, pu);
+                        k.product(m.transposed(), u, 0, 3, pv);
+                        assertTrue(java.util.Arrays.deepEquals(new double[][] {{2, 1}, {0, 0}, {6, 0}}, pu.toArray()),
+                                w + " M·V by product");
+                        assertTrue(java.util.Arrays.deepEquals(new double[][] {{2, 4}, {3, -3}, {-1, -2}},
+                                pv.toArray()), w + " MtU by product over the transpose");
                     }
                 }
             }

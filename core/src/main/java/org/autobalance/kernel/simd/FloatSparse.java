@@ -190,6 +190,105 @@ final class FloatSparse {
     }
 
     /**
+     * Rows [rs, re) of A·X into y: the d1-side half of {@link #fusedPass} alone (same register blocking, same order of
+     * the sums), with no scatter. Used for MV over M and for MᵀU over Mᵀ.
+     */
+    static void product(SparseMatrix a, DenseMatrix x, int rs, int re, DenseMatrix y) {
+        int nc = (x.cols() + L - 1) / L;
+        long st = (long) x.stride() * BYTES;
+        MemorySegment ptr = a.rowStarts();
+        MemorySegment col = a.columnIndices();
+        MemorySegment val = a.values();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        for (int i = rs; i < re; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+            long ro = i * st;
+            int c = 0;
+            for (; c + 4 <= nc; c += 4) {
+                product4(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+            }
+            if (c + 2 <= nc) {
+                product2(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+                c += 2;
+            }
+            if (c < nc) {
+                product1(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+            }
+        }
+    }
+
+    private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        long k = ks;
+        for (; k + 2 <= ke; k += 2) {
+            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
+            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
+            a0 = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k))).fma(load(xs, jo), a0);
+            b0 = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1))).fma(load(xs, jp), b0);
+        }
+        if (k < ke) {
+            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
+            a0 = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k))).fma(load(xs, jo), a0);
+        }
+        VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
+    }
+
+    private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        long o1 = off + L * BYTES;
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        FloatVector b1 = VT.cast(FloatVector.zero(S));
+        long k = ks;
+        for (; k + 2 <= ke; k += 2) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(xs, j + off), a0);
+            a1 = x.fma(load(xs, j + o1), a1);
+            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
+            FloatVector z = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
+            b0 = z.fma(load(xs, jp + off), b0);
+            b1 = z.fma(load(xs, jp + o1), b1);
+        }
+        if (k < ke) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(xs, j + off), a0);
+            a1 = x.fma(load(xs, j + o1), a1);
+        }
+        VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(a1).add(b1).intoMemorySegment(ys, ro + o1, NO);
+    }
+
+    private static void product4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        long o1 = off + L * BYTES;
+        long o2 = o1 + L * BYTES;
+        long o3 = o2 + L * BYTES;
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector a2 = VT.cast(FloatVector.zero(S));
+        FloatVector a3 = VT.cast(FloatVector.zero(S));
+        for (long k = ks; k < ke; k++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
+            a0 = x.fma(load(xs, j + off), a0);
+            a1 = x.fma(load(xs, j + o1), a1);
+            a2 = x.fma(load(xs, j + o2), a2);
+            a3 = x.fma(load(xs, j + o3), a3);
+        }
+        VT.cast(a0).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(ys, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(ys, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(ys, ro + o3, NO);
+    }
+
+    /**
      * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
      * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row everything stays in registers; wider rows keep
      * the row's accumulator in {@code acc} (L1).

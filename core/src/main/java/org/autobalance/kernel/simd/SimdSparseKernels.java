@@ -43,6 +43,15 @@ public final class SimdSparseKernels implements SparseKernels {
     }
 
     @Override
+    public void product(SparseMatrix a, DenseMatrix x, int rowStart, int rowEnd, DenseMatrix y) {
+        if (a.dtype() == DType.FLOAT32) {
+            FloatSparse.product(a, x, rowStart, rowEnd, y);
+        } else {
+            DoubleSparse.product(a, x, rowStart, rowEnd, y);
+        }
+    }
+
+    @Override
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {
         return m.dtype() == DType.FLOAT32
