@@ -274,18 +274,31 @@ public final class Checkpoint {
                 long bytes = DType.parse((String) b.get("dtype")).bytes();
                 long rows = ((Number) b.get("rows")).longValue();
                 long cols = ((Number) b.get("cols")).longValue();
+                if (rows < 0 || cols < 0) {
+                    throw new IllegalArgumentException("block " + b.get("name") + " is " + rows + " x " + cols);
+                }
                 blocks.put((String) b.get("name"), new long[] {bytes, rows, cols, offset});
-                offset += bytes * rows * cols;
+                offset = Math.addExact(offset, Math.multiplyExact(bytes, Math.multiplyExact(rows, cols)));
             }
             if (offset != payload.length) {
                 throw new IllegalArgumentException("the blocks need " + offset + " bytes, the file holds "
                         + payload.length);
             }
-        } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
+            Checkpoint loaded = new Checkpoint(header, payload, blocks);
+            // every scalar an accessor reads is there and of its type, so no accessor fails later
+            loaded.kind().length();
+            if (loaded.iteration() < 0 || !(loaded.seconds() >= 0)) {
+                throw new IllegalArgumentException("iteration " + loaded.iteration() + ", seconds "
+                        + loaded.seconds());
+            }
+            loaded.configuration();
+            loaded.policy();
+            loaded.inputHash().length();
+            return loaded;
+        } catch (IllegalArgumentException | ClassCastException | NullPointerException | ArithmeticException e) {
             // the checksum matched, so only a writer of another format gets here
             throw new IOException(where + "malformed header: " + e.getMessage(), e);
         }
-        return new Checkpoint(header, payload, blocks);
     }
 
     /**
