@@ -1,5 +1,6 @@
 package org.autobalance.io;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
@@ -171,6 +172,10 @@ public final class Npz {
                     + e.getSize() + " bytes; at most 2 GiB per member)");
         } catch (ZipException bad) {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: " + bad.getMessage());
+        } catch (EOFException cut) {
+            // a deflated member whose compressed data ends early (found by NpzFuzzTest): a truncated file
+            throw new MatrixFormatException(source, "member '" + name + ".npy' is truncated (" + cut.getMessage()
+                    + ")");
         }
     }
 
