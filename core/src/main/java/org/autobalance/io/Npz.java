@@ -49,7 +49,8 @@ public final class Npz {
             NoSuchFileException clearer = new NoSuchFileException(source, null, "no such .npz file");
             clearer.initCause(e);
             throw clearer;
-        } catch (ZipException e) {
+        } catch (ZipException | EOFException e) {
+            // EOFException: an end-of-archive record cut short (found by NpzFuzzTest)
             throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")");
         }
         try (zip) {
