@@ -22,7 +22,9 @@ import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
+import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.StopReason;
 
 /**
@@ -137,11 +139,7 @@ public final class NetworkTrainer {
 
         /** Worker threads (default 1); results are bit-for-bit reproducible for a fixed thread count and seed. */
         public Builder threads(int threads) {
-            if (threads < 1 || threads > ParallelPass.MAX_THREADS) {
-                throw new IllegalArgumentException("threads must be between 1 and " + ParallelPass.MAX_THREADS
-                        + ", got " + threads);
-            }
-            this.threads = threads;
+            this.threads = ParallelPass.requireThreads(threads);
             return this;
         }
 
@@ -153,10 +151,7 @@ public final class NetworkTrainer {
 
         /** Iteration limit (default 10 000); 0 returns the initial parameters. */
         public Builder maxIterations(long maxIterations) {
-            if (maxIterations < 0) {
-                throw new IllegalArgumentException("max iterations must be non-negative, got " + maxIterations);
-            }
-            this.maxIterations = maxIterations;
+            this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
         }
 
@@ -166,10 +161,7 @@ public final class NetworkTrainer {
          * are scaled together. 0 disables it. Default {@link Factorizer#defaultTolerance}.
          */
         public Builder tolerance(double tolerance) {
-            if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
-                throw new IllegalArgumentException("tolerance must be finite and non-negative, got " + tolerance);
-            }
-            this.tolerance = tolerance;
+            this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
         }
 
@@ -417,7 +409,7 @@ public final class NetworkTrainer {
                 double[] matrix = new double[pairs];
                 for (int h = 1; h <= pairs; h++) {
                     double[] q = matrices0[h - 1] == null ? null : Invariants.matrixInvariant(params, h);
-                    matrix[h - 1] = q == null ? Double.NaN : distance(q, matrices0[h - 1]);
+                    matrix[h - 1] = q == null ? Double.NaN : SmallLinearAlgebra.distance(q, matrices0[h - 1]);
                 }
                 double gradSq = 0.0;
                 for (double g : Invariants.layerSquaredNorms(step.gradients())) {
@@ -485,15 +477,6 @@ public final class NetworkTrainer {
                 inputHash = Checkpoint.hash(c.x(), c.y());
             }
             return inputHash;
-        }
-
-        private static double distance(double[] a, double[] b) {
-            double s = 0.0;
-            for (int k = 0; k < a.length; k++) {
-                double d = a[k] - b[k];
-                s += d * d;
-            }
-            return Math.sqrt(s);
         }
     }
 }

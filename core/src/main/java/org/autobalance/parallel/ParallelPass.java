@@ -50,12 +50,20 @@ public final class ParallelPass implements AutoCloseable {
     private volatile long epoch;
     private volatile boolean closed;
 
-    /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, {@value #MAX_THREADS}]. */
-    public ParallelPass(int threads) {
+    /**
+     * {@code threads} if it is in [1, {@value #MAX_THREADS}]: the solvers' builders check it with this, before any
+     * team is started.
+     */
+    public static int requireThreads(int threads) {
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", got " + threads);
         }
-        this.threads = threads;
+        return threads;
+    }
+
+    /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, {@value #MAX_THREADS}]. */
+    public ParallelPass(int threads) {
+        this.threads = requireThreads(threads);
         this.results = new double[threads];
         this.failures = new Throwable[threads];
         this.workers = new Worker[threads - 1];

@@ -191,11 +191,7 @@ public final class Factorizer {
 
         /** Worker threads (default 1). Results are bit-for-bit reproducible for a fixed thread count and seed. */
         public Builder threads(int threads) {
-            if (threads < 1 || threads > ParallelPass.MAX_THREADS) {
-                throw new IllegalArgumentException("threads must be between 1 and " + ParallelPass.MAX_THREADS
-                        + ", got " + threads);
-            }
-            this.threads = threads;
+            this.threads = ParallelPass.requireThreads(threads);
             return this;
         }
 
