@@ -463,6 +463,7 @@ final class DoubleFused {
         VT.cast(c0).intoArray(red, ro);
     }
 
+
     // ---------------------------------------------------------------- large r
 
     private static void gemm(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,

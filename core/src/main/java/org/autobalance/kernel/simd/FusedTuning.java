@@ -18,6 +18,19 @@ final class FusedTuning {
      */
     static final int DOUBLE_SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64", 4);
     /**
+     * Largest float32 rank handled by the row-stream path (rows of M read in place, no panel copy; ranks above
+     * {@link #FLOAT_SMALL_MAX}, at most two vectors of the large-rank species, only with 32 vector registers);
+     * {@code -Dautobalance.simd.rowStream.float32}, 0 turns the path off (the GEMM path then runs these ranks).
+     */
+    static final int FLOAT_ROW_STREAM_MAX = Integer.getInteger("autobalance.simd.rowStream.float32", 32);
+    /** As {@link #FLOAT_ROW_STREAM_MAX} for float64; {@code -Dautobalance.simd.rowStream.float64}. */
+    static final int DOUBLE_ROW_STREAM_MAX = Integer.getInteger("autobalance.simd.rowStream.float64", 16);
+    /**
+     * Bytes of packed V and MᵀU one column block of the row-stream path touches (both dtypes): half of the 1 MiB L2
+     * of the machine it was tuned on, so that they stay in L2 while each group of rows re-reads them.
+     */
+    static final int ROW_STREAM_BLOCK_BYTES = Integer.getInteger("autobalance.simd.rowStream.blockBytes", 512 * 1024);
+    /**
      * Columns of M per packed block of the float32 GEMM path (a multiple of the MᵀU tile's 6 columns, of 4 and of 16):
      * the j-extent of the MV micro-kernel. With 96-row panels a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271
      * vs 358 / 294 ms).

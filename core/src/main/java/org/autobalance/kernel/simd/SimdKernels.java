@@ -67,6 +67,10 @@ public final class SimdKernels implements FactorKernels {
             DenseMatrix mtu) {
         int r = u.cols();
         if (m.dtype() == DType.FLOAT32) {
+            if (r > FloatFused.SMALL_MAX && r <= FloatFusedLarge.ROW_STREAM_MAX && FloatFusedLarge.rowStreamFits(m)) {
+                FloatFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
             if (LARGE && r >= 4 * FloatFusedLarge.L && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
                 FloatFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
@@ -76,6 +80,10 @@ public final class SimdKernels implements FactorKernels {
                 return;
             }
         } else {
+            if (r > DoubleFused.SMALL_MAX && r <= DoubleFusedLarge.ROW_STREAM_MAX && DoubleFusedLarge.rowStreamFits(m)) {
+                DoubleFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
             if (LARGE && r >= 4 * DoubleFusedLarge.L && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
                 DoubleFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
