@@ -463,7 +463,6 @@ final class DoubleFused {
         VT.cast(c0).intoArray(red, ro);
     }
 
-
     // ---------------------------------------------------------------- large r
 
     private static void gemm(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,

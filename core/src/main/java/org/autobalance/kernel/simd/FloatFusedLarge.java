@@ -89,7 +89,6 @@ final class FloatFusedLarge {
         gemm(m, u, v, rs, re, mv, mtu, sc);
     }
 
-
     // ---------------------------------------------------------------- middle r: rows of M read in place
 
     /**
@@ -228,7 +227,7 @@ final class FloatFusedLarge {
             x = VT.cast(FloatVector.broadcast(S, ms.getAtIndex(E, o7 + j)));
             c7 = x.fma(v, c7);
             t = x.fma(u7, t);
-            t.intoArray(mtp, q);
+            VT.cast(t).intoArray(mtp, q);
         }
         VT.cast(c0).intoArray(mvp, o);
         VT.cast(c1).intoArray(mvp, o + L);
@@ -289,8 +288,8 @@ final class FloatFusedLarge {
             c31 = x.fma(v1, c31);
             t0 = x.fma(u30, t0);
             t1 = x.fma(u31, t1);
-            t0.intoArray(mtp, q);
-            t1.intoArray(mtp, q + L);
+            VT.cast(t0).intoArray(mtp, q);
+            VT.cast(t1).intoArray(mtp, q + L);
         }
         VT.cast(c00).intoArray(mvp, o);
         VT.cast(c01).intoArray(mvp, o + L);
@@ -315,7 +314,7 @@ final class FloatFusedLarge {
                 int q = j * w + c;
                 FloatVector x = VT.cast(FloatVector.broadcast(S, ms.getAtIndex(E, off + j)));
                 c0 = x.fma(VT.cast(FloatVector.fromArray(S, vp, q)), c0);
-                x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q))).intoArray(mtp, q);
+                VT.cast(x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q)))).intoArray(mtp, q);
             }
             VT.cast(c0).intoArray(mvp, o + c);
         }
