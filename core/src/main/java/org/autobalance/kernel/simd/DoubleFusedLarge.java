@@ -89,12 +89,12 @@ final class DoubleFusedLarge {
         gemm(m, u, v, rs, re, mv, mtu, sc);
     }
 
-    // ---------------------------------------------------------------- middle r: rows of M read in place
+    // ---------------------------------------------------------------- middle r: rows of M streamed, no panel copy
 
     /**
      * Largest rank of the row-stream path ({@link #rowStream}): {@link FusedTuning#DOUBLE_ROW_STREAM_MAX}, at most
-     * two vectors of this class's species, and 0 (path off) without 32 vector registers — its 8-row group holds 16
-     * vectors in registers besides the loads.
+     * two vectors of this class's species, and 0 (path off) without 32 vector registers (a group keeps 16 vectors in
+     * registers besides its loads).
      */
     static final int ROW_STREAM_MAX = SimdSpecies.WIDE_TILES ? Math.min(FusedTuning.DOUBLE_ROW_STREAM_MAX, 2 * L) : 0;
     /** Rows per group of {@link #rows8x1} (ranks up to L): 8 U vectors + 8 MV accumulators in registers. */
@@ -102,15 +102,19 @@ final class DoubleFusedLarge {
     /** Rows per group of {@link #rows4x2} (ranks L + 1 … 2L): 8 U vectors + 8 MV accumulators. */
     static final int RS2 = 4;
     /**
+     * Columns of a group's rows staged per step (a multiple of L; RS1 · JM elements: 2 KiB in float32, in L1). The
+     * kernels read M from this small heap copy rather than from the segment: C2 compiles a scalar read of a
+     * {@code MemorySegment} to several instructions, and after another kernel has run, to a per-read class and
+     * liveness check (kernels.md 14), where a read of a heap array at a constant offset is one broadcast. Short steps
+     * keep each row's stream smooth for the hardware prefetcher: float32 r = 16 took 13.9 / 14.1 / 14.9 / 16.5 / 16.4
+     * ms with JM = 32 / 64 / 128 / 256 / 1024 (CPU-time minima under load; kernels.md 14).
+     */
+    static final int JM = 64;
+    /**
      * Rows per panel of the row-stream path (a multiple of RS1 and RS2): the panel's U rows and MV accumulators are
-     * packed (RP × 2L elements each, L1-resident); a column block sweeps all rows of a panel.
+     * packed (RP × 2L elements each, L1/L2-resident); a column block sweeps all rows of a panel.
      */
     static final int RP = 128;
-    /**
-     * Bytes of packed V plus MᵀU a column block of the row-stream path may touch: half of a 1 MiB L2, so that both
-     * stay L2-resident while every group of rows re-reads them (see {@link FusedTuning#ROW_STREAM_BLOCK_BYTES}).
-     */
-    static final int BLOCK_BYTES = FusedTuning.ROW_STREAM_BLOCK_BYTES;
 
     /** True when the scratch arrays of a row-stream call fit Java arrays. */
     static boolean rowStreamFits(DenseMatrix m) {
@@ -118,12 +122,15 @@ final class DoubleFusedLarge {
     }
 
     /**
-     * The fused pass for ranks (SMALL_MAX, {@link #ROW_STREAM_MAX}] without a copy of M: rows of M are read straight
-     * from the native segment, one scalar per (row, column), broadcast against vectors along r of packed V, U and
-     * MᵀU (r padded to w = L or 2L). Each group of RS1 (RS2) rows sweeps a column block once: per column j, one V
-     * vector and one MᵀU vector (two for w = 2L) are loaded, MV[i] += M[i, j]·V[j] into register accumulators and
-     * MᵀU[j] += M[i, j]·U[i] for the group's rows in row order, and MᵀU[j] is stored. Both sums run in index order
-     * (j for MV, i for MᵀU) whatever the grouping, so the results do not depend on RS1, RS2, RP or the column block.
+     * The fused pass for ranks (SMALL_MAX, {@link #ROW_STREAM_MAX}] without a panel copy of M: the rows of a group
+     * (RS1 or RS2 rows) are streamed from the native segment JM columns at a time into an L1-resident staging array
+     * (so the copy of M runs interleaved with the FMAs, a few KiB at a time, instead of as a separate pass over a
+     * panel), and each M element is broadcast against vectors along r of packed V, U and MᵀU (r padded to w = L or
+     * 2L). Per column j of a group: one V vector and one MᵀU vector (two for w = 2L) are loaded, MV[i] += M[i, j]·V[j]
+     * into register accumulators, MᵀU[j] += M[i, j]·U[i] for the group's rows in row order, and MᵀU[j] is stored.
+     * V and MᵀU are swept in column blocks of {@link FusedTuning#ROW_STREAM_BLOCK_BYTES} so that they stay in L2.
+     * Both sums run in index order (j for MV, i for MᵀU) whatever the grouping, so the results do not depend on RS1,
+     * RS2, JM, RP or the column block.
      */
     static void rowStream(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
             DenseMatrix mtu, Scratch sc) {
@@ -137,13 +144,15 @@ final class DoubleFusedLarge {
         int g = one ? RS1 : RS2;
         double[] vp = sc.doubles(0, d2 * w);
         double[] mtp = sc.doubles(1, d2 * w);
+        double[] mb = sc.doubles(2, RS1 * JM);
         double[] up = sc.doubles(3, RP * w);
         double[] mvp = sc.doubles(4, RP * w);
         packRows(v.segment(), v.stride(), 0, d2, w, vp, w, w, d2);
         packRows(mtu.segment(), mtu.stride(), 0, d2, w, mtp, w, w, d2);
         MemorySegment ms = m.segment();
-        long n = m.stride();
-        int jc = Math.max(1, BLOCK_BYTES / (2 * w * (int) BYTES));
+        long rowBytes = m.stride() * BYTES;
+        // columns per block: a multiple of JM, so that every staged step starts at a multiple of L
+        int jc = Math.max(JM, FusedTuning.ROW_STREAM_BLOCK_BYTES / (2 * w * (int) BYTES) / JM * JM);
         for (int i0 = rs; i0 < re; i0 += RP) {
             int rows = Math.min(RP, re - i0);
             int full = rows / g * g;
@@ -151,16 +160,25 @@ final class DoubleFusedLarge {
             Arrays.fill(mvp, 0, rows * w, 0.0);
             for (int j0 = 0; j0 < d2; j0 += jc) {
                 int j1 = Math.min(d2, j0 + jc);
-                for (int k = 0; k < full; k += g) {
-                    long off = (i0 + k) * n;
-                    if (one) {
-                        rows8x1(ms, off, n, j0, j1, vp, mtp, up, mvp, k * w);
-                    } else {
-                        rows4x2(ms, off, n, j0, j1, vp, mtp, up, mvp, k * w);
+                for (int k = 0; k <= rows; k += g) {
+                    int gr = Math.min(g, rows - k);
+                    if (gr == 0) {
+                        break;
                     }
-                }
-                for (int k = full; k < rows; k++) {
-                    rowTail(ms, (i0 + k) * n, j0, j1, w, vp, mtp, up, mvp, k * w);
+                    long off = (i0 + k) * rowBytes;
+                    for (int s0 = j0; s0 < j1; s0 += JM) {
+                        int s1 = Math.min(j1, s0 + JM);
+                        stage(ms, off, rowBytes, gr, s0, s1, mb);
+                        if (gr < g) {
+                            for (int kk = 0; kk < gr; kk++) {
+                                rowTail(mb, kk * JM, s0, s1, w, vp, mtp, up, mvp, (k + kk) * w);
+                            }
+                        } else if (one) {
+                            rows8x1(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                        } else {
+                            rows4x2(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                        }
+                    }
                 }
             }
             unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
@@ -169,13 +187,27 @@ final class DoubleFusedLarge {
     }
 
     /**
-     * Eight rows of M (the first at byte offset {@code off}, rowBytes apart) × columns [j0, j1), ranks up to L: the
-     * rows' U vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers; per column 8
-     * broadcasts of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs (consecutive columns' chains
-     * are independent, so out-of-order execution overlaps them).
+     * Copies columns [s0, s1) of {@code rows} rows of M (the first at byte offset {@code off}, rowBytes apart) to
+     * {@code mb} (row k at k·JM), in whole vectors: s0 is a multiple of L and the padded row is a multiple of 64
+     * bytes, so the last vector stays inside the row's padding.
      */
-    private static void rows8x1(MemorySegment ms, long off, long rowLen, int j0, int j1, double[] vp,
-            double[] mtp, double[] up, double[] mvp, int o) {
+    private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, double[] mb) {
+        for (int k = 0; k < rows; k++) {
+            long o = off + k * rowBytes;
+            for (int c = s0; c < s1; c += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, ms, o + c * BYTES, NO)).intoArray(mb, k * JM + c - s0);
+            }
+        }
+    }
+
+    /**
+     * Eight rows × columns [j0, j1) (staged in {@code mb}, JM apart, column j at j − j0), ranks up to L: the rows' U
+     * vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers; per column 8 broadcasts
+     * of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive columns'
+     * chains are independent, so out-of-order execution overlaps them).
+     */
+    private static void rows8x1(double[] mb, int j0, int j1, double[] vp, double[] mtp, double[] up,
+            double[] mvp, int o) {
         DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u1 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u2 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -192,59 +224,53 @@ final class DoubleFusedLarge {
         DoubleVector c5 = VT.cast(DoubleVector.fromArray(S, mvp, o + 5 * L));
         DoubleVector c6 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c7 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
-        // each row's offset as its own invariant start + j·BYTES: the shape whose range check C2 eliminates (12.)
-        long o1 = off + rowLen;
-        long o2 = off + 2 * rowLen;
-        long o3 = off + 3 * rowLen;
-        long o4 = off + 4 * rowLen;
-        long o5 = off + 5 * rowLen;
-        long o6 = off + 6 * rowLen;
-        long o7 = off + 7 * rowLen;
         for (int j = j0; j < j1; j++) {
+            int b = j - j0;
             int q = j * L;
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vp, q));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, off + j)));
-            c0 = x.fma(v, c0);
-            DoubleVector t = x.fma(u0, VT.cast(DoubleVector.fromArray(S, mtp, q)));
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o1 + j)));
-            c1 = x.fma(v, c1);
-            t = x.fma(u1, t);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o2 + j)));
-            c2 = x.fma(v, c2);
-            t = x.fma(u2, t);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o3 + j)));
-            c3 = x.fma(v, c3);
-            t = x.fma(u3, t);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o4 + j)));
-            c4 = x.fma(v, c4);
-            t = x.fma(u4, t);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o5 + j)));
-            c5 = x.fma(v, c5);
-            t = x.fma(u5, t);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o6 + j)));
-            c6 = x.fma(v, c6);
-            t = x.fma(u6, t);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o7 + j)));
-            c7 = x.fma(v, c7);
-            t = x.fma(u7, t);
-            VT.cast(t).intoArray(mtp, q);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
+            c0 = VT.cast(x.fma(v, c0));
+            DoubleVector t = VT.cast(x.fma(u0, VT.cast(DoubleVector.fromArray(S, mtp, q))));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
+            c1 = VT.cast(x.fma(v, c1));
+            t = VT.cast(x.fma(u1, t));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
+            c2 = VT.cast(x.fma(v, c2));
+            t = VT.cast(x.fma(u2, t));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
+            c3 = VT.cast(x.fma(v, c3));
+            t = VT.cast(x.fma(u3, t));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 4 * JM]));
+            c4 = VT.cast(x.fma(v, c4));
+            t = VT.cast(x.fma(u4, t));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 5 * JM]));
+            c5 = VT.cast(x.fma(v, c5));
+            t = VT.cast(x.fma(u5, t));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 6 * JM]));
+            c6 = VT.cast(x.fma(v, c6));
+            t = VT.cast(x.fma(u6, t));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 7 * JM]));
+            c7 = VT.cast(x.fma(v, c7));
+            t = VT.cast(x.fma(u7, t));
+            t.intoArray(mtp, q);
         }
-        VT.cast(c0).intoArray(mvp, o);
-        VT.cast(c1).intoArray(mvp, o + L);
-        VT.cast(c2).intoArray(mvp, o + 2 * L);
-        VT.cast(c3).intoArray(mvp, o + 3 * L);
-        VT.cast(c4).intoArray(mvp, o + 4 * L);
-        VT.cast(c5).intoArray(mvp, o + 5 * L);
-        VT.cast(c6).intoArray(mvp, o + 6 * L);
-        VT.cast(c7).intoArray(mvp, o + 7 * L);
+        c0.intoArray(mvp, o);
+        c1.intoArray(mvp, o + L);
+        c2.intoArray(mvp, o + 2 * L);
+        c3.intoArray(mvp, o + 3 * L);
+        c4.intoArray(mvp, o + 4 * L);
+        c5.intoArray(mvp, o + 5 * L);
+        c6.intoArray(mvp, o + 6 * L);
+        c7.intoArray(mvp, o + 7 * L);
     }
 
     /**
-     * Four rows of M × columns [j0, j1), ranks L + 1 … 2L (two vectors per row, at {@code o} in up and mvp, 2L
-     * apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through chains of 4 FMAs.
+     * Four rows × columns [j0, j1) (staged as for {@link #rows8x1}), ranks L + 1 … 2L (two vectors per row, at
+     * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
+     * chains of 4 FMAs.
      */
-    private static void rows4x2(MemorySegment ms, long off, long rowLen, int j0, int j1, double[] vp,
-            double[] mtp, double[] up, double[] mvp, int o) {
+    private static void rows4x2(double[] mb, int j0, int j1, double[] vp, double[] mtp, double[] up,
+            double[] mvp, int o) {
         DoubleVector u00 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u01 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u10 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -261,62 +287,61 @@ final class DoubleFusedLarge {
         DoubleVector c21 = VT.cast(DoubleVector.fromArray(S, mvp, o + 5 * L));
         DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
-        long o1 = off + rowLen;
-        long o2 = off + 2 * rowLen;
-        long o3 = off + 3 * rowLen;
         for (int j = j0; j < j1; j++) {
+            int b = j - j0;
             int q = j * (2 * L);
             DoubleVector v0 = VT.cast(DoubleVector.fromArray(S, vp, q));
             DoubleVector v1 = VT.cast(DoubleVector.fromArray(S, vp, q + L));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, off + j)));
-            c00 = x.fma(v0, c00);
-            c01 = x.fma(v1, c01);
-            DoubleVector t0 = x.fma(u00, VT.cast(DoubleVector.fromArray(S, mtp, q)));
-            DoubleVector t1 = x.fma(u01, VT.cast(DoubleVector.fromArray(S, mtp, q + L)));
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o1 + j)));
-            c10 = x.fma(v0, c10);
-            c11 = x.fma(v1, c11);
-            t0 = x.fma(u10, t0);
-            t1 = x.fma(u11, t1);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o2 + j)));
-            c20 = x.fma(v0, c20);
-            c21 = x.fma(v1, c21);
-            t0 = x.fma(u20, t0);
-            t1 = x.fma(u21, t1);
-            x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, o3 + j)));
-            c30 = x.fma(v0, c30);
-            c31 = x.fma(v1, c31);
-            t0 = x.fma(u30, t0);
-            t1 = x.fma(u31, t1);
-            VT.cast(t0).intoArray(mtp, q);
-            VT.cast(t1).intoArray(mtp, q + L);
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
+            c00 = VT.cast(x.fma(v0, c00));
+            c01 = VT.cast(x.fma(v1, c01));
+            DoubleVector t0 = VT.cast(x.fma(u00, VT.cast(DoubleVector.fromArray(S, mtp, q))));
+            DoubleVector t1 = VT.cast(x.fma(u01, VT.cast(DoubleVector.fromArray(S, mtp, q + L))));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
+            c10 = VT.cast(x.fma(v0, c10));
+            c11 = VT.cast(x.fma(v1, c11));
+            t0 = VT.cast(x.fma(u10, t0));
+            t1 = VT.cast(x.fma(u11, t1));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
+            c20 = VT.cast(x.fma(v0, c20));
+            c21 = VT.cast(x.fma(v1, c21));
+            t0 = VT.cast(x.fma(u20, t0));
+            t1 = VT.cast(x.fma(u21, t1));
+            x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
+            c30 = VT.cast(x.fma(v0, c30));
+            c31 = VT.cast(x.fma(v1, c31));
+            t0 = VT.cast(x.fma(u30, t0));
+            t1 = VT.cast(x.fma(u31, t1));
+            t0.intoArray(mtp, q);
+            t1.intoArray(mtp, q + L);
         }
-        VT.cast(c00).intoArray(mvp, o);
-        VT.cast(c01).intoArray(mvp, o + L);
-        VT.cast(c10).intoArray(mvp, o + 2 * L);
-        VT.cast(c11).intoArray(mvp, o + 3 * L);
-        VT.cast(c20).intoArray(mvp, o + 4 * L);
-        VT.cast(c21).intoArray(mvp, o + 5 * L);
-        VT.cast(c30).intoArray(mvp, o + 6 * L);
-        VT.cast(c31).intoArray(mvp, o + 7 * L);
+        c00.intoArray(mvp, o);
+        c01.intoArray(mvp, o + L);
+        c10.intoArray(mvp, o + 2 * L);
+        c11.intoArray(mvp, o + 3 * L);
+        c20.intoArray(mvp, o + 4 * L);
+        c21.intoArray(mvp, o + 5 * L);
+        c30.intoArray(mvp, o + 6 * L);
+        c31.intoArray(mvp, o + 7 * L);
     }
 
     /**
-     * One row of M × columns [j0, j1), any w (a multiple of L): the rows a panel has beyond its last full group (at
-     * most 7 per call), one vector of r at a time. Same operations per element, in the same order, as the groups.
+     * One row × columns [j0, j1) (staged at mb[mo …]), any w (a multiple of L): the rows a panel has beyond its last
+     * full group (at most 7 per panel), one vector of r at a time. Same operations per element, in the same order,
+     * as the groups.
      */
-    private static void rowTail(MemorySegment ms, long off, int j0, int j1, int w, double[] vp, double[] mtp,
-            double[] up, double[] mvp, int o) {
+    private static void rowTail(double[] mb, int mo, int j0, int j1, int w, double[] vp, double[] mtp, double[] up,
+            double[] mvp, int o) {
         for (int c = 0; c < w; c += L) {
             DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o + c));
             DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, mvp, o + c));
             for (int j = j0; j < j1; j++) {
                 int q = j * w + c;
-                DoubleVector x = VT.cast(DoubleVector.broadcast(S, ms.getAtIndex(E, off + j)));
-                c0 = x.fma(VT.cast(DoubleVector.fromArray(S, vp, q)), c0);
+                DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[mo + j - j0]));
+                c0 = VT.cast(x.fma(VT.cast(DoubleVector.fromArray(S, vp, q)), c0));
                 VT.cast(x.fma(u0, VT.cast(DoubleVector.fromArray(S, mtp, q)))).intoArray(mtp, q);
             }
-            VT.cast(c0).intoArray(mvp, o + c);
+            c0.intoArray(mvp, o + c);
         }
     }
 
