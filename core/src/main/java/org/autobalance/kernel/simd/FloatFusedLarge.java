@@ -254,14 +254,14 @@ final class FloatFusedLarge {
             t = VT.cast(x.fma(u7, t));
             t.intoArray(mtp, q);
         }
-        c0.intoArray(mvp, o);
-        c1.intoArray(mvp, o + L);
-        c2.intoArray(mvp, o + 2 * L);
-        c3.intoArray(mvp, o + 3 * L);
-        c4.intoArray(mvp, o + 4 * L);
-        c5.intoArray(mvp, o + 5 * L);
-        c6.intoArray(mvp, o + 6 * L);
-        c7.intoArray(mvp, o + 7 * L);
+        VT.cast(c0).intoArray(mvp, o);
+        VT.cast(c1).intoArray(mvp, o + L);
+        VT.cast(c2).intoArray(mvp, o + 2 * L);
+        VT.cast(c3).intoArray(mvp, o + 3 * L);
+        VT.cast(c4).intoArray(mvp, o + 4 * L);
+        VT.cast(c5).intoArray(mvp, o + 5 * L);
+        VT.cast(c6).intoArray(mvp, o + 6 * L);
+        VT.cast(c7).intoArray(mvp, o + 7 * L);
     }
 
     /**
@@ -315,14 +315,14 @@ final class FloatFusedLarge {
             t0.intoArray(mtp, q);
             t1.intoArray(mtp, q + L);
         }
-        c00.intoArray(mvp, o);
-        c01.intoArray(mvp, o + L);
-        c10.intoArray(mvp, o + 2 * L);
-        c11.intoArray(mvp, o + 3 * L);
-        c20.intoArray(mvp, o + 4 * L);
-        c21.intoArray(mvp, o + 5 * L);
-        c30.intoArray(mvp, o + 6 * L);
-        c31.intoArray(mvp, o + 7 * L);
+        VT.cast(c00).intoArray(mvp, o);
+        VT.cast(c01).intoArray(mvp, o + L);
+        VT.cast(c10).intoArray(mvp, o + 2 * L);
+        VT.cast(c11).intoArray(mvp, o + 3 * L);
+        VT.cast(c20).intoArray(mvp, o + 4 * L);
+        VT.cast(c21).intoArray(mvp, o + 5 * L);
+        VT.cast(c30).intoArray(mvp, o + 6 * L);
+        VT.cast(c31).intoArray(mvp, o + 7 * L);
     }
 
     /**
@@ -341,7 +341,7 @@ final class FloatFusedLarge {
                 c0 = VT.cast(x.fma(VT.cast(FloatVector.fromArray(S, vp, q)), c0));
                 VT.cast(x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q)))).intoArray(mtp, q);
             }
-            c0.intoArray(mvp, o + c);
+            VT.cast(c0).intoArray(mvp, o + c);
         }
     }
 
