@@ -15,11 +15,13 @@ import org.autobalance.memory.DenseMatrix;
 /**
  * The fused pass (MV and MᵀU in one sweep over M) in float precision.
  *
- * <p>Large r only: this class is bound to the species of {@code -Dautobalance.simd.largeRankBits}, which
- * {@link SimdKernels} uses for ranks of at least 4 such vectors (above every small-rank threshold), so it has no
- * small-r path.
+ * <p>This class is bound to the species of {@code -Dautobalance.simd.largeRankBits}, which {@link SimdKernels}
+ * uses for ranks above the small-rank threshold only, so it has no small-r path:
  * <ul>
- *   <li><b>large r</b> (compute-bound): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
+ *   <li><b>middle r</b> (one or two of its vectors, where 32 vector registers exist; {@link #rowStream}): rows of M
+ *       are streamed a few at a time through an L1-resident staging array and each element is broadcast against
+ *       vectors along r of V, U and MᵀU — no panel copy of M;
+ *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
  *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
  *       (12 independent FMA chains each). V, U, MV and MᵀU are handled as packed heap copies whose rows are padded

@@ -18,8 +18,11 @@ import org.autobalance.memory.DenseMatrix;
  * reference.
  *
  * <p>Width: {@code -Dautobalance.simd.bits} for everything; optionally {@code -Dautobalance.simd.largeRankBits} for the
- * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, which
- * have only the GEMM path: a rank that the small-rank property sends to the small-r path runs at the normal width).
+ * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, GEMM
+ * path: a rank that the small-rank property sends to the small-r path runs at the normal width). Where 32 vector
+ * registers exist, the middle ranks between the small-rank threshold and two vectors of the large-rank width (float32
+ * 9–32, float64 5–16 with AVX-512) run those classes' row-stream path, which reads M without a panel copy
+ * ({@code -Dautobalance.simd.rowStream.float32/64}, 0 = off).
  *
  * <p>The fused pass assumes the caller passes large row ranges (hundreds of rows or more): each call packs V and MᵀU
  * (O(d2·r)) once, which is amortised over the rows of the range.
