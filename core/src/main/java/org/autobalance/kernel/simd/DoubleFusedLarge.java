@@ -157,16 +157,12 @@ final class DoubleFusedLarge {
         int jc = Math.max(JM, FusedTuning.ROW_STREAM_BLOCK_BYTES / (2 * w * (int) BYTES) / JM * JM);
         for (int i0 = rs; i0 < re; i0 += RP) {
             int rows = Math.min(RP, re - i0);
-            int full = rows / g * g;
             packRows(u.segment(), u.stride(), i0, rows, w, up, w, w, RP);
             Arrays.fill(mvp, 0, rows * w, 0.0);
             for (int j0 = 0; j0 < d2; j0 += jc) {
                 int j1 = Math.min(d2, j0 + jc);
-                for (int k = 0; k <= rows; k += g) {
-                    int gr = Math.min(g, rows - k);
-                    if (gr == 0) {
-                        break;
-                    }
+                for (int k = 0; k < rows; k += g) {
+                    int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
                     long off = (i0 + k) * rowBytes;
                     for (int s0 = j0; s0 < j1; s0 += JM) {
                         int s1 = Math.min(j1, s0 + JM);
