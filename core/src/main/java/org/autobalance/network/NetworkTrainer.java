@@ -276,6 +276,7 @@ public final class NetworkTrainer {
             throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
         }
         Parameters params = new Parameters(c.arch(), dtype, c.biases());
+        StepBackoff backoff = null;
         boolean ok = false;
         try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
             Checkpoint resume = c.resume();
@@ -283,9 +284,11 @@ public final class NetworkTrainer {
             StepSchedule schedule = c.schedule();
             if (schedule.needsSpectralNorm()) {
                 sigma = resume != null ? resume.exact("sigma")
-                        : NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.seed());
+                        : NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.biases(), c.seed());
                 schedule = schedule.resolve(sigma);
             }
+            // auto chose the step, so auto answers for it: where the run would diverge, it backs off (StepBackoff)
+            backoff = c.schedule() instanceof SpectralSchedule ? new StepBackoff(schedule.eta(0), params) : null;
             if (resume != null) {
                 for (int h = 1; h <= c.arch().depth(); h++) {
                     resume.restore(weightsBlock(h), params.weights(h));
@@ -293,10 +296,13 @@ public final class NetworkTrainer {
                         resume.restore(biasesBlock(h), params.biases(h));
                     }
                 }
+                if (backoff != null) {
+                    backoff.restore(resume, c.arch().depth(), c.biases());
+                }
             } else {
                 c.initializer().initialize(params, c.seed());
             }
-            Loop loop = new Loop(c, all, params, step, schedule, normY2 / n, tolerance, sigma);
+            Loop loop = new Loop(c, all, params, step, schedule, backoff, normY2 / n, tolerance, sigma);
             try {
                 loop.iterate();
             } catch (IOException e) {
@@ -309,14 +315,31 @@ public final class NetworkTrainer {
             double[] sq = Invariants.layerSquaredNorms(params);
             NetworkResult result = new NetworkResult(params, loop.iterations, loop.stopReason, loss, sq,
                     Invariants.layerDifferences(params, sq), loop.unitChange(params), loop.seconds, sigma,
-                    schedule.describe(), c.initializer().describe(), c.kernels().name(), c.threads());
+                    describe(c.schedule(), schedule, backoff), c.initializer().describe(), c.kernels().name(),
+                    c.threads(), backoff == null ? List.of() : backoff.halvedAt());
             ok = true;
             return result;
         } finally {
+            if (backoff != null) {
+                backoff.close();
+            }
             if (!ok) {
                 params.close();
             }
         }
+    }
+
+    /** What ran: e.g. {@code constant:0.1}, or {@code auto:0.5 = constant:2.31} and where auto halved it. */
+    private static String describe(StepSchedule asked, StepSchedule resolved, StepBackoff backoff) {
+        if (asked == resolved) {
+            return asked.describe();
+        }
+        String d = asked.describe() + " = " + resolved.describe();
+        if (backoff != null && !backoff.halvedAt().isEmpty()) {
+            d += ", halved at iteration" + (backoff.halvedAt().size() == 1 ? " " : "s ") + backoff.halvedAt()
+                    + " to " + backoff.eta();
+        }
+        return d;
     }
 
     private static String weightsBlock(int h) {
@@ -339,6 +362,7 @@ public final class NetworkTrainer {
         private final Parameters params;
         private final TrainingStep step;
         private final StepSchedule schedule;
+        private final StepBackoff backoff;
         private final double meanSquaredY;
         private final double tolerance;
         private final double[] units0;
@@ -351,12 +375,13 @@ public final class NetworkTrainer {
         double seconds;
 
         Loop(Settings c, List<NetworkListener> listeners, Parameters params, TrainingStep step, StepSchedule schedule,
-                double meanSquaredY, double tolerance, double sigma) {
+                StepBackoff backoff, double meanSquaredY, double tolerance, double sigma) {
             this.c = c;
             this.listeners = listeners;
             this.params = params;
             this.step = step;
             this.schedule = schedule;
+            this.backoff = backoff;
             this.meanSquaredY = meanSquaredY;
             this.tolerance = tolerance;
             this.sigma = sigma;
@@ -396,12 +421,20 @@ public final class NetworkTrainer {
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
                 }
-                if (!Double.isFinite(loss)) {
-                    throw new NetworkDivergenceException(t, "the loss is " + loss, last);
+                double gradientNorm = gradientNorm();
+                String diverged = divergence(loss, gradientNorm, referenceLoss);
+                if (diverged != null && backoff != null && backoff.hasKept()) {
+                    // back to the best iterate, whose loss and gradients are recomputed (the same bits as then)
+                    backoff.undo(params, t, diverged, last);
+                    loss = step.lossAndGradients();
+                    gradientNorm = gradientNorm();
+                    diverged = null;
                 }
-                if (loss > RUNAWAY_FACTOR * referenceLoss) {
-                    throw new NetworkDivergenceException(t, String.format("the loss grew to %.6g, over %.0g times "
-                            + "its reference %.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
+                if (diverged != null) {
+                    throw new NetworkDivergenceException(t, diverged, last);
+                }
+                if (backoff != null) {
+                    backoff.keepIfBest(params, loss);
                 }
                 double[] sq = Invariants.layerSquaredNorms(params);
                 double[] diffs = Invariants.layerDifferences(params, sq);
@@ -411,15 +444,7 @@ public final class NetworkTrainer {
                     double[] q = matrices0[h - 1] == null ? null : Invariants.matrixInvariant(params, h);
                     matrix[h - 1] = q == null ? Double.NaN : SmallLinearAlgebra.distance(q, matrices0[h - 1]);
                 }
-                double gradSq = 0.0;
-                for (double g : Invariants.layerSquaredNorms(step.gradients())) {
-                    gradSq += g;
-                }
-                double gradientNorm = Math.sqrt(gradSq);
-                if (!Double.isFinite(gradientNorm)) {
-                    throw new NetworkDivergenceException(t, "the gradient norm is " + gradientNorm, last);
-                }
-                double eta = schedule.eta(t);
+                double eta = backoff == null ? schedule.eta(t) : backoff.eta();
                 step.update(eta);
                 long now = System.nanoTime();
                 seconds = secondsBefore + (now - start) * 1e-9;
@@ -448,6 +473,30 @@ public final class NetworkTrainer {
             seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
         }
 
+        /** ‖∇L‖ over all parameters, from the last {@link TrainingStep#lossAndGradients()}. */
+        private double gradientNorm() {
+            double gradSq = 0.0;
+            for (double g : Invariants.layerSquaredNorms(step.gradients())) {
+                gradSq += g;
+            }
+            return Math.sqrt(gradSq);
+        }
+
+        /** How an iterate with this loss and gradient norm diverged, or null if it did not. */
+        private static String divergence(double loss, double gradientNorm, double referenceLoss) {
+            if (!Double.isFinite(loss)) {
+                return "the loss is " + loss;
+            }
+            if (loss > RUNAWAY_FACTOR * referenceLoss) {
+                return String.format("the loss grew to %.6g, over %.0g times its reference %.6g", loss,
+                        RUNAWAY_FACTOR, referenceLoss);
+            }
+            if (!Double.isFinite(gradientNorm)) {
+                return "the gradient norm is " + gradientNorm;
+            }
+            return null;
+        }
+
         /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
         private void save(CheckpointPolicy policy, double referenceLoss) throws IOException {
             for (NetworkListener listener : listeners) {
@@ -467,6 +516,9 @@ public final class NetworkTrainer {
                 if (h < c.arch().depth() && matrices0[h - 1] != null) {
                     w.doubles(matrixInvariantBlock(h), matrices0[h - 1]);
                 }
+            }
+            if (backoff != null) {
+                backoff.save(w, c.arch().depth(), c.biases());
             }
             w.writeTo(policy.dir());
         }
