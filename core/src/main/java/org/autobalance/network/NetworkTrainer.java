@@ -423,6 +423,10 @@ public final class NetworkTrainer {
                 }
                 double gradientNorm = gradientNorm();
                 String diverged = divergence(loss, gradientNorm, referenceLoss);
+                if (diverged == null && backoff != null && loss > StepBackoff.LOSS_FACTOR * referenceLoss) {
+                    diverged = String.format("the loss rose to %.6g, over %.0f times its reference %.6g", loss,
+                            StepBackoff.LOSS_FACTOR, referenceLoss);
+                }
                 if (diverged != null && backoff != null && backoff.hasKept()) {
                     // back to the best iterate, whose loss and gradients are recomputed (the same bits as then)
                     backoff.undo(params, t, diverged, last);

@@ -17,10 +17,11 @@ import org.autobalance.solve.Checkpoint;
  * steps). So a rise alone is no reason to act; a run away is.
  *
  * <p>What: the iterate with the lowest loss so far is kept (a copy of the parameters). When the loss becomes
- * non-finite or exceeds the divergence threshold that would otherwise end the run ({@link NetworkTrainer}'s
- * runaway test), or the gradient becomes non-finite, the parameters go back to the kept iterate and η halves
- * (exactly: a power of two); the step is retaken from there. η_t = η₀·2^{−k} after k halvings, so the run is as
- * deterministic as any other: the same data, options and thread count halve at the same iterations.
+ * non-finite or exceeds {@link #LOSS_FACTOR} times its reference max(L₀, ‖Y‖²/(2n)) (the reference of
+ * {@link NetworkTrainer}'s runaway test), or the gradient becomes non-finite, the parameters go back to the kept
+ * iterate and η halves (exactly: a power of two); the step is retaken from there. η_t = η₀·2^{−k} after k halvings,
+ * so the run is as deterministic as any other: the same data, options and thread count halve at the same iterations.
+ * If no iterate was kept yet (the start itself is not finite), the run diverges as with any other schedule.
  */
 final class StepBackoff implements AutoCloseable {
     /**
@@ -28,6 +29,14 @@ final class StepBackoff implements AutoCloseable {
      * such steps does so for no reason a step size explains, and the user should hear of it rather than wait.
      */
     static final int MAX_HALVINGS = 30;
+    /**
+     * A loss above this many times its reference sends the run back. With a stable step the loss never exceeds its
+     * start (the descent lemma), and the spikes of a run at the edge of stability that still converges stay far
+     * below it (they were at most 10⁻² of L₀ in native-notes/network.md's runs, though up to 100 times the best loss
+     * so far late in a run); a loss twice the start's is a step too long. Waiting for the runaway test's 10⁶ instead
+     * let a ReLU student on random targets jump to weights 10³ times larger and stall with dead units.
+     */
+    static final double LOSS_FACTOR = 2;
 
     private final double eta0;
     private final Parameters kept;
