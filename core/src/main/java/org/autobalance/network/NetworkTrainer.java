@@ -50,6 +50,8 @@ public final class NetworkTrainer {
     static final String CHECKPOINT_KIND = "network";
 
     private final Settings config;
+    /** auto's σ ({@link NetworkScale}), NaN for other schedules. */
+    private final double sigma;
 
     private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
             NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
@@ -82,8 +84,9 @@ public final class NetworkTrainer {
         }
     }
 
-    private NetworkTrainer(Settings config) {
+    private NetworkTrainer(Settings config, double sigma) {
         this.config = config;
+        this.sigma = sigma;
     }
 
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */
@@ -201,7 +204,12 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** Validates the data against the architecture and the initial parameters. */
+        /**
+         * Validates the data against the architecture and the initial parameters, and computes auto's σ.
+         *
+         * @throws IllegalArgumentException naming the problem: shapes, non-finite values, Y all zeros, or (auto) Y
+         *         uncorrelated with X without biases
+         */
         public NetworkTrainer build() {
             if (x.isClosed() || y.isClosed()) {
                 throw new IllegalArgumentException("the data matrices are closed");
@@ -244,7 +252,13 @@ public final class NetworkTrainer {
             if (resume != null) {
                 resume.requireSameRun(CHECKPOINT_KIND, Checkpoint.hash(x, y), settings.identity());
             }
-            return new NetworkTrainer(settings);
+            // here, not in run(): data that cannot be trained on are refused before anything is written
+            if (Invariants.squaredNorm(y) == 0.0) {
+                throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
+            }
+            double sigma = !schedule.needsSpectralNorm() ? Double.NaN
+                    : resume != null ? resume.exact("sigma") : NetworkScale.sigma(x, y, arch.depth(), biases, seed);
+            return new NetworkTrainer(settings, sigma);
         }
     }
 
@@ -262,7 +276,6 @@ public final class NetworkTrainer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the trained parameters
      * @throws NetworkDivergenceException if the run diverges (the parameters are freed)
-     * @throws IllegalArgumentException if Y is all zeros (nothing to fit)
      */
     public NetworkResult run(NetworkListener... moreListeners) {
         Settings c = config;
@@ -272,21 +285,12 @@ public final class NetworkTrainer {
         int n = c.x().rows();
         double tolerance = c.effectiveTolerance();
         double normY2 = Invariants.squaredNorm(c.y());
-        if (normY2 == 0.0) {
-            throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
-        }
         Parameters params = new Parameters(c.arch(), dtype, c.biases());
         StepBackoff backoff = null;
         boolean ok = false;
         try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
             Checkpoint resume = c.resume();
-            double sigma = Double.NaN;
-            StepSchedule schedule = c.schedule();
-            if (schedule.needsSpectralNorm()) {
-                sigma = resume != null ? resume.exact("sigma")
-                        : NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.biases(), c.seed());
-                schedule = schedule.resolve(sigma);
-            }
+            StepSchedule schedule = c.schedule().needsSpectralNorm() ? c.schedule().resolve(sigma) : c.schedule();
             // auto chose the step, so auto answers for it: where the run would diverge, it backs off (StepBackoff)
             backoff = c.schedule() instanceof SpectralSchedule ? new StepBackoff(schedule.eta(0), params) : null;
             if (resume != null) {
