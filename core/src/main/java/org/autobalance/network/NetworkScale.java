@@ -20,12 +20,13 @@ import org.autobalance.memory.DenseMatrix;
  * λ_max(∇²L) ≥ 1 everywhere. Without that floor, targets nearly uncorrelated with the inputs gave σ ≪ 1/2 and a step
  * η &gt; 2 that diverged along b_N at once. (Treating the first layer's bias as the weight of a constant input, i.e.
  * λ and s of [X 1], would be exact for a bias on the first layer only; with a bias on every layer, b_N carries the
- * targets' mean and it overestimated the sharpness of a linear network about as much as the plain formula
- * underestimated it, and cost a ReLU student 15 times in loss after 3,000 steps: native-notes/network.md.)
+ * targets' mean, and it overestimated the sharpness of a linear network about as much as the plain formula
+ * underestimated it, with a step that took 839 iterations instead of 351 to converge: native-notes/network.md.)
  *
  * <p>For ReLU networks, or inputs that are far from white, σ is a scale, not a stability guarantee: a ReLU network
  * that fits what a linear map cannot grows sharper than this during training (ten times on random targets, see
- * native-notes/network.md), which is why the trainer halves an {@code auto} step that raised the loss.
+ * native-notes/network.md), which is why the trainer backs off where an {@code auto} run would diverge
+ * ({@link StepBackoff}).
  */
 public final class NetworkScale {
     /** Power iterations for λ and σ₁: enough for two significant digits on a gap-free spectrum, which a scale needs. */

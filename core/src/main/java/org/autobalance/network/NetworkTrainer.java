@@ -123,7 +123,10 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** The step schedule (default {@code auto:0.5}, see {@link NetworkScale} for its σ). */
+        /**
+         * The step schedule (default {@code auto:0.5}: η = 0.5/σ with the σ of {@link NetworkScale}, and the back-off
+         * of {@link StepBackoff} where the run would diverge; other schedules run as given).
+         */
         public Builder schedule(StepSchedule schedule) {
             Objects.requireNonNull(schedule, "schedule must not be null");
             if (schedule instanceof TheorySchedule) {

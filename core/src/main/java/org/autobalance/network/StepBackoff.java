@@ -12,8 +12,8 @@ import org.autobalance.solve.Checkpoint;
  * <p>Why: auto's σ ({@link NetworkScale}) is exact for a linear network at a balanced optimum on white inputs, but a
  * ReLU network fitting what no linear map fits grows sharper than that during training (ten times on random
  * targets, see native-notes/network.md). Gradient descent then runs at the edge of stability: the loss rises at
- * about every other step, by up to a hundred times its best so far, and still converges, often faster than with a
- * step small enough to make it monotone (measured: halving at every rise left the loss 10⁵ times higher after 5,000
+ * a third to a half of the steps, by up to 44 times its best so far, and still converges, faster than with a step
+ * small enough to make it monotone (measured: halving at every rise left the loss 10⁵ times higher after 5,000
  * steps). So a rise alone is no reason to act; a run away is.
  *
  * <p>What: the iterate with the lowest loss so far is kept (a copy of the parameters). When the loss becomes
@@ -31,9 +31,9 @@ final class StepBackoff implements AutoCloseable {
     static final int MAX_HALVINGS = 30;
     /**
      * A loss above this many times its reference sends the run back. With a stable step the loss never exceeds its
-     * start (the descent lemma), and the spikes of a run at the edge of stability that still converges stay far
-     * below it (they were at most 10⁻² of L₀ in native-notes/network.md's runs, though up to 100 times the best loss
-     * so far late in a run); a loss twice the start's is a step too long. Waiting for the runaway test's 10⁶ instead
+     * start (the descent lemma); the spikes of runs at the edge of stability that still converged reached 1.45·L₀ at
+     * most (native-notes/network.md, "The auto step"; up to 44 times the best loss so far late in a run, which is why
+     * the reference is the start, not the best), so a loss twice the start's is a step too long. Waiting for the runaway test's 10⁶ instead
      * let a ReLU student on random targets jump to weights 10³ times larger and stall with dead units.
      */
     static final double LOSS_FACTOR = 2;
