@@ -63,10 +63,14 @@ final class NetworkCommand implements Callable<Integer> {
     private String dtype;
 
     @Option(names = "--schedule", paramLabel = "SPEC", defaultValue = "auto",
-            description = {"Step sizes: auto[:C] (eta = C/sigma, C default 0.5; sigma = (N/2) lambda s^(2(N-1)/N) "
-                    + "with lambda = lambda_max(X'X/n), s = sigma1(Y'X/n)/lambda: half the top Hessian eigenvalue "
-                    + "at a balanced optimum of the depth-N linear network on white inputs), constant:ETA or "
-                    + "decay:ETA0,DELTA. Default: ${DEFAULT-VALUE}."})
+            description = {"Step sizes: auto[:C], constant:ETA or decay:ETA0,DELTA. Default: ${DEFAULT-VALUE}.",
+                "auto: eta = C/sigma, C default 0.5; sigma = (N/2) lambda s^(2(N-1)/N) with lambda = "
+                    + "lambda_max(X'X/n), s = sigma1(Y'X/n)/lambda: half the top Hessian eigenvalue at a balanced "
+                    + "minimum of the depth-N linear network on white inputs; with --bias at least 1/2 (the last "
+                    + "bias alone has curvature 1). ReLU networks grow sharper than that, so auto also backs off: "
+                    + "when the loss becomes non-finite or exceeds twice max(L_0, |Y|^2/(2n)), the weights go back "
+                    + "to the best iterate so far and eta halves (summary: step_halved_at; 30 halvings at most, "
+                    + "then the run fails as diverged). constant and decay run as given."})
     private String schedule;
 
     @Option(names = "--init", paramLabel = "SPEC", defaultValue = "small",

@@ -3,8 +3,10 @@ package org.autobalance.network;
 import org.autobalance.observe.NetworkRecord;
 
 /**
- * Thrown when training diverges: a non-finite loss or gradient, or a loss that grew a millionfold. The parameters of
- * a diverged run are discarded; this exception carries where it happened and the last finite metrics.
+ * Thrown when training diverges: a non-finite loss or gradient, or a loss that grew a millionfold (with
+ * {@code auto}, which backs off instead: a start that is not finite, or a run that kept diverging after 30 halvings
+ * of its step). The parameters of a diverged run are discarded; this exception carries where it happened and the last
+ * finite metrics.
  */
 public final class NetworkDivergenceException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package org.autobalance.network;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.autobalance.json.Json;
 import org.autobalance.solve.StopReason;
@@ -22,10 +23,13 @@ import org.autobalance.solve.StopReason;
  * @param initializer the initialiser
  * @param kernels the GEMM kernels that ran
  * @param threads the number of threads
+ * @param stepHalvedAt the iterations at which {@code auto} undid a step that raised the loss and halved η (empty
+ *        for other schedules)
  */
 public record NetworkResult(Parameters parameters, long iterations, StopReason stopReason, double loss,
         double[] layerSquaredNorms, double[] layerDifferences, double maxUnitInvariantChange, double seconds,
-        double sigma, String schedule, String initializer, String kernels, int threads) implements AutoCloseable {
+        double sigma, String schedule, String initializer, String kernels, int threads, List<Long> stepHalvedAt)
+        implements AutoCloseable {
 
     /** The keys of the command line's {@code summary.json}, then the run's configuration. */
     public Map<String, Object> summary() {
@@ -43,6 +47,7 @@ public record NetworkResult(Parameters parameters, long iterations, StopReason s
         s.put("schedule", schedule);
         s.put("init", initializer);
         s.put("sigma", sigma);
+        s.put("step_halved_at", stepHalvedAt);
         s.put("kernels", kernels);
         s.put("threads", threads);
         return s;

@@ -11,21 +11,38 @@ import org.autobalance.memory.DenseMatrix;
  *
  * <p>Meaning: for a depth-N <em>linear</em> network on whitened inputs (XᵀX/n = λI), s is the top singular value of
  * the least-squares map from x to y, and at a balanced minimiser every layer has top singular value s^{1/N}; the
- * largest Hessian eigenvalue of L there is N·λ·s^{2(N−1)/N} = 2σ. So η = C/σ gives η·λ_max(∇²L) = 2C there
- * (stable for C &lt; 1), exactly as {@code auto:C} does for the factorisation (η = C/σ₁(M), balanced-optimum
- * sharpness 2σ₁): for N = 2 with X = I and Y = Mᵀ, σ = σ₁(M)/n, which is the factorisation's
- * step scaled by n as L = f/n requires. For ReLU networks, or inputs that are far from white, it is a scale, not a
- * stability guarantee.
+ * largest Hessian eigenvalue of L there is N·λ·s^{2(N−1)/N} = 2σ (checked against a finite-difference Hessian by
+ * {@code NetworkScaleTest}). So η = C/σ gives η·λ_max(∇²L) = 2C there (stable for C &lt; 1), exactly as
+ * {@code auto:C} does for the factorisation (η = C/σ₁(M), balanced-optimum sharpness 2σ₁): for N = 2 with X = I
+ * and Y = Mᵀ, σ = σ₁(M)/n, which is the factorisation's step scaled by n as L = f/n requires.
+ *
+ * <p>With biases σ is at least 1/2: ∂²L/∂b_N² = I for the last layer's bias whatever the other parameters are, so
+ * λ_max(∇²L) ≥ 1 everywhere. Without that floor, targets nearly uncorrelated with the inputs gave σ ≪ 1/2 and a step
+ * η &gt; 2 that diverged along b_N at once. (Treating the first layer's bias as the weight of a constant input, i.e.
+ * λ and s of [X 1], would be exact for a bias on the first layer only; with a bias on every layer, b_N carries the
+ * targets' mean, and it overestimated the sharpness of a linear network about as much as the plain formula
+ * underestimated it, with a step that took 839 iterations instead of 351 to converge: native-notes/network.md.)
+ *
+ * <p>For ReLU networks, or inputs that are far from white, σ is a scale, not a stability guarantee: a ReLU network
+ * that fits what a linear map cannot grows sharper than this during training (ten times on random targets, see
+ * native-notes/network.md), which is why the trainer backs off where an {@code auto} run would diverge
+ * ({@link StepBackoff}).
  */
 public final class NetworkScale {
     /** Power iterations for λ and σ₁: enough for two significant digits on a gap-free spectrum, which a scale needs. */
     static final int POWER_ITERATIONS = 50;
 
+    /** σ's lower bound with biases: half of λ_max(∂²L/∂b_N²) = λ_max(I) = 1. */
+    static final double BIAS_FLOOR = 0.5;
+
     private NetworkScale() {
     }
 
-    /** σ of the class comment for a depth-{@code depth} network fitting {@code y} from {@code x}. */
-    public static double sigma(DenseMatrix x, DenseMatrix y, int depth, long seed) {
+    /**
+     * σ of the class comment for a depth-{@code depth} network fitting {@code y} from {@code x}, with a bias on every
+     * layer if {@code biases}.
+     */
+    public static double sigma(DenseMatrix x, DenseMatrix y, int depth, boolean biases, long seed) {
         int n = x.rows();
         int d = x.cols();
         int p = y.cols();
@@ -35,12 +52,17 @@ public final class NetworkScale {
         DType tx = x.dtype();
         DType ty = y.dtype();
         double[] xrow = new double[d];
+        double sumX2 = 0.0;
+        double sumY2 = 0.0;
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < d; k++) {
                 xrow[k] = Elements.get(xs, tx, (long) i * x.stride() + k);
+                sumX2 += xrow[k] * xrow[k];
             }
             for (int j = 0; j < p; j++) {
-                double yv = Elements.get(ys, ty, (long) i * y.stride() + j) / n;
+                double yij = Elements.get(ys, ty, (long) i * y.stride() + j);
+                sumY2 += yij * yij;
+                double yv = yij / n;
                 for (int k = 0; k < d; k++) {
                     c[j][k] += yv * xrow[k];
                 }
@@ -89,16 +111,26 @@ public final class NetworkScale {
             }
             double nw = norm(w);
             if (nw == 0.0) {
-                throw new IllegalArgumentException("the targets Y are uncorrelated with the inputs X (YᵀX = 0): "
-                        + "auto cannot set a step; give --schedule constant:ETA");
+                sigma1 = 0.0;
+                break;
             }
             sigma1 = Math.sqrt(nw);
             for (int k = 0; k < d; k++) {
                 u[k] = w[k] / nw;
             }
         }
+        // Σ_i y_i x_iᵀ/n in double errs by at most n·u·Σ_i |y_i||x_i|ᵀ/n (u = 2^-53), whose norm is at most
+        // u·‖Y‖_F·‖X‖_F: a σ₁ below that is rounding, not correlation
+        if (sigma1 <= 0x1p-53 * Math.sqrt(sumX2 * sumY2)) {
+            if (biases) {
+                return BIAS_FLOOR; // s = 0: only the floor is left
+            }
+            throw new IllegalArgumentException("the targets Y are uncorrelated with the inputs X (YᵀX = 0 up to "
+                    + "rounding): auto cannot set a step; give --schedule constant:ETA");
+        }
         double s = sigma1 / lambda;
-        return depth / 2.0 * lambda * Math.pow(s, 2.0 * (depth - 1) / depth);
+        double linear = depth / 2.0 * lambda * Math.pow(s, 2.0 * (depth - 1) / depth);
+        return biases ? Math.max(linear, BIAS_FLOOR) : linear;
     }
 
     private static double[] randomUnit(int d, SplittableRandom random) {

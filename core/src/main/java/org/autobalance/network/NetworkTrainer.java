@@ -50,6 +50,8 @@ public final class NetworkTrainer {
     static final String CHECKPOINT_KIND = "network";
 
     private final Settings config;
+    /** auto's σ ({@link NetworkScale}), NaN for other schedules. */
+    private final double sigma;
 
     private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
             NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
@@ -82,8 +84,9 @@ public final class NetworkTrainer {
         }
     }
 
-    private NetworkTrainer(Settings config) {
+    private NetworkTrainer(Settings config, double sigma) {
         this.config = config;
+        this.sigma = sigma;
     }
 
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */
@@ -120,7 +123,10 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** The step schedule (default {@code auto:0.5}, see {@link NetworkScale} for its σ). */
+        /**
+         * The step schedule (default {@code auto:0.5}: η = 0.5/σ with the σ of {@link NetworkScale}, and the back-off
+         * of {@link StepBackoff} where the run would diverge; other schedules run as given).
+         */
         public Builder schedule(StepSchedule schedule) {
             Objects.requireNonNull(schedule, "schedule must not be null");
             if (schedule instanceof TheorySchedule) {
@@ -201,7 +207,12 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** Validates the data against the architecture and the initial parameters. */
+        /**
+         * Validates the data against the architecture and the initial parameters, and computes auto's σ.
+         *
+         * @throws IllegalArgumentException naming the problem: shapes, non-finite values, Y all zeros, or (auto) Y
+         *         uncorrelated with X without biases
+         */
         public NetworkTrainer build() {
             if (x.isClosed() || y.isClosed()) {
                 throw new IllegalArgumentException("the data matrices are closed");
@@ -244,7 +255,13 @@ public final class NetworkTrainer {
             if (resume != null) {
                 resume.requireSameRun(CHECKPOINT_KIND, Checkpoint.hash(x, y), settings.identity());
             }
-            return new NetworkTrainer(settings);
+            // here, not in run(): data that cannot be trained on are refused before anything is written
+            if (Invariants.squaredNorm(y) == 0.0) {
+                throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
+            }
+            double sigma = !schedule.needsSpectralNorm() ? Double.NaN
+                    : resume != null ? resume.exact("sigma") : NetworkScale.sigma(x, y, arch.depth(), biases, seed);
+            return new NetworkTrainer(settings, sigma);
         }
     }
 
@@ -262,7 +279,6 @@ public final class NetworkTrainer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the trained parameters
      * @throws NetworkDivergenceException if the run diverges (the parameters are freed)
-     * @throws IllegalArgumentException if Y is all zeros (nothing to fit)
      */
     public NetworkResult run(NetworkListener... moreListeners) {
         Settings c = config;
@@ -272,20 +288,14 @@ public final class NetworkTrainer {
         int n = c.x().rows();
         double tolerance = c.effectiveTolerance();
         double normY2 = Invariants.squaredNorm(c.y());
-        if (normY2 == 0.0) {
-            throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
-        }
         Parameters params = new Parameters(c.arch(), dtype, c.biases());
+        StepBackoff backoff = null;
         boolean ok = false;
         try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
             Checkpoint resume = c.resume();
-            double sigma = Double.NaN;
-            StepSchedule schedule = c.schedule();
-            if (schedule.needsSpectralNorm()) {
-                sigma = resume != null ? resume.exact("sigma")
-                        : NetworkScale.sigma(c.x(), c.y(), c.arch().depth(), c.seed());
-                schedule = schedule.resolve(sigma);
-            }
+            StepSchedule schedule = c.schedule().needsSpectralNorm() ? c.schedule().resolve(sigma) : c.schedule();
+            // auto chose the step, so auto answers for it: where the run would diverge, it backs off (StepBackoff)
+            backoff = c.schedule() instanceof SpectralSchedule ? new StepBackoff(schedule.eta(0), params) : null;
             if (resume != null) {
                 for (int h = 1; h <= c.arch().depth(); h++) {
                     resume.restore(weightsBlock(h), params.weights(h));
@@ -293,10 +303,13 @@ public final class NetworkTrainer {
                         resume.restore(biasesBlock(h), params.biases(h));
                     }
                 }
+                if (backoff != null) {
+                    backoff.restore(resume, c.arch().depth(), c.biases());
+                }
             } else {
                 c.initializer().initialize(params, c.seed());
             }
-            Loop loop = new Loop(c, all, params, step, schedule, normY2 / n, tolerance, sigma);
+            Loop loop = new Loop(c, all, params, step, schedule, backoff, normY2 / n, tolerance, sigma);
             try {
                 loop.iterate();
             } catch (IOException e) {
@@ -309,14 +322,31 @@ public final class NetworkTrainer {
             double[] sq = Invariants.layerSquaredNorms(params);
             NetworkResult result = new NetworkResult(params, loop.iterations, loop.stopReason, loss, sq,
                     Invariants.layerDifferences(params, sq), loop.unitChange(params), loop.seconds, sigma,
-                    schedule.describe(), c.initializer().describe(), c.kernels().name(), c.threads());
+                    describe(c.schedule(), schedule, backoff), c.initializer().describe(), c.kernels().name(),
+                    c.threads(), backoff == null ? List.of() : backoff.halvedAt());
             ok = true;
             return result;
         } finally {
+            if (backoff != null) {
+                backoff.close();
+            }
             if (!ok) {
                 params.close();
             }
         }
+    }
+
+    /** What ran: e.g. {@code constant:0.1}, or {@code auto:0.5 = constant:2.31} and where auto halved it. */
+    private static String describe(StepSchedule asked, StepSchedule resolved, StepBackoff backoff) {
+        if (asked == resolved) {
+            return asked.describe();
+        }
+        String d = asked.describe() + " = " + resolved.describe();
+        if (backoff != null && !backoff.halvedAt().isEmpty()) {
+            d += ", halved at iteration" + (backoff.halvedAt().size() == 1 ? " " : "s ") + backoff.halvedAt()
+                    + " to " + backoff.eta();
+        }
+        return d;
     }
 
     private static String weightsBlock(int h) {
@@ -339,6 +369,7 @@ public final class NetworkTrainer {
         private final Parameters params;
         private final TrainingStep step;
         private final StepSchedule schedule;
+        private final StepBackoff backoff;
         private final double meanSquaredY;
         private final double tolerance;
         private final double[] units0;
@@ -351,12 +382,13 @@ public final class NetworkTrainer {
         double seconds;
 
         Loop(Settings c, List<NetworkListener> listeners, Parameters params, TrainingStep step, StepSchedule schedule,
-                double meanSquaredY, double tolerance, double sigma) {
+                StepBackoff backoff, double meanSquaredY, double tolerance, double sigma) {
             this.c = c;
             this.listeners = listeners;
             this.params = params;
             this.step = step;
             this.schedule = schedule;
+            this.backoff = backoff;
             this.meanSquaredY = meanSquaredY;
             this.tolerance = tolerance;
             this.sigma = sigma;
@@ -396,12 +428,24 @@ public final class NetworkTrainer {
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
                 }
-                if (!Double.isFinite(loss)) {
-                    throw new NetworkDivergenceException(t, "the loss is " + loss, last);
+                double gradientNorm = gradientNorm();
+                String diverged = divergence(loss, gradientNorm, referenceLoss);
+                if (diverged == null && backoff != null && loss > StepBackoff.LOSS_FACTOR * referenceLoss) {
+                    diverged = String.format("the loss rose to %.6g, over %.0f times its reference %.6g", loss,
+                            StepBackoff.LOSS_FACTOR, referenceLoss);
                 }
-                if (loss > RUNAWAY_FACTOR * referenceLoss) {
-                    throw new NetworkDivergenceException(t, String.format("the loss grew to %.6g, over %.0g times "
-                            + "its reference %.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
+                if (diverged != null && backoff != null && backoff.hasKept()) {
+                    // back to the best iterate, whose loss and gradients are recomputed (the same bits as then)
+                    backoff.undo(params, t, diverged, last);
+                    loss = step.lossAndGradients();
+                    gradientNorm = gradientNorm();
+                    diverged = null;
+                }
+                if (diverged != null) {
+                    throw new NetworkDivergenceException(t, diverged, last);
+                }
+                if (backoff != null) {
+                    backoff.keepIfBest(params, loss);
                 }
                 double[] sq = Invariants.layerSquaredNorms(params);
                 double[] diffs = Invariants.layerDifferences(params, sq);
@@ -411,15 +455,7 @@ public final class NetworkTrainer {
                     double[] q = matrices0[h - 1] == null ? null : Invariants.matrixInvariant(params, h);
                     matrix[h - 1] = q == null ? Double.NaN : SmallLinearAlgebra.distance(q, matrices0[h - 1]);
                 }
-                double gradSq = 0.0;
-                for (double g : Invariants.layerSquaredNorms(step.gradients())) {
-                    gradSq += g;
-                }
-                double gradientNorm = Math.sqrt(gradSq);
-                if (!Double.isFinite(gradientNorm)) {
-                    throw new NetworkDivergenceException(t, "the gradient norm is " + gradientNorm, last);
-                }
-                double eta = schedule.eta(t);
+                double eta = backoff == null ? schedule.eta(t) : backoff.eta();
                 step.update(eta);
                 long now = System.nanoTime();
                 seconds = secondsBefore + (now - start) * 1e-9;
@@ -448,6 +484,30 @@ public final class NetworkTrainer {
             seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
         }
 
+        /** ‖∇L‖ over all parameters, from the last {@link TrainingStep#lossAndGradients()}. */
+        private double gradientNorm() {
+            double gradSq = 0.0;
+            for (double g : Invariants.layerSquaredNorms(step.gradients())) {
+                gradSq += g;
+            }
+            return Math.sqrt(gradSq);
+        }
+
+        /** How an iterate with this loss and gradient norm diverged, or null if it did not. */
+        private static String divergence(double loss, double gradientNorm, double referenceLoss) {
+            if (!Double.isFinite(loss)) {
+                return "the loss is " + loss;
+            }
+            if (loss > RUNAWAY_FACTOR * referenceLoss) {
+                return String.format("the loss grew to %.6g, over %.0g times its reference %.6g", loss,
+                        RUNAWAY_FACTOR, referenceLoss);
+            }
+            if (!Double.isFinite(gradientNorm)) {
+                return "the gradient norm is " + gradientNorm;
+            }
+            return null;
+        }
+
         /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
         private void save(CheckpointPolicy policy, double referenceLoss) throws IOException {
             for (NetworkListener listener : listeners) {
@@ -467,6 +527,9 @@ public final class NetworkTrainer {
                 if (h < c.arch().depth() && matrices0[h - 1] != null) {
                     w.doubles(matrixInvariantBlock(h), matrices0[h - 1]);
                 }
+            }
+            if (backoff != null) {
+                backoff.save(w, c.arch().depth(), c.biases());
             }
             w.writeTo(policy.dir());
         }

@@ -15,6 +15,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
@@ -141,6 +142,46 @@ class NetworkCheckpointTest {
                 assertSameBits(a.maxUnitInvariantChange(), b.maxUnitInvariantChange(), at + "unit drift");
                 assertSameBits(a.matrixInvariantChanges(), b.matrixInvariantChanges(), at + "matrix drift");
                 assertTrue(b.seconds() >= saved.seconds(), at + "the clock continues");
+            }
+        }
+    }
+
+    /**
+     * auto's back-off is state too (the best iterate so far, its loss, the halvings): a run of auto:3 (η·λ_max = 6
+     * at a balanced minimum, so it halves at least twice) checkpointed between its first and its last halving and
+     * resumed ends with the same bits, the same records (η included) and the same halvings as the run that was never
+     * stopped. Checked by mutation: not restoring the kept iterate, or restoring no halvings, made it fail.
+     */
+    @Test
+    void aResumedAutoRunBacksOffWhereTheWholeRunBacksOff() throws IOException {
+        try (Problem p = Problem.of("dense:5,dense:3", null, 4, 3, DType.FLOAT64, 3)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new SpectralSchedule(3)).tolerance(0);
+            List<Long> halved;
+            try (NetworkResult r = settings.apply(p.builder()).maxIterations(300).build().run()) {
+                halved = r.stepHalvedAt();
+            }
+            assertTrue(halved.size() >= 2, "the premise: at least two halvings, " + halved);
+            long k = halved.getFirst() + 1;
+            assertTrue(halved.getLast() > k, "the premise: a halving after the checkpoint, " + halved);
+            Run whole = run(settings.apply(p.builder()), 300);
+            run(settings.apply(p.builder()).checkpoint(dir, k, null), k);
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(k, saved.iteration());
+            List<NetworkRecord> records = new ArrayList<>();
+            try (NetworkResult resumed = settings.apply(p.builder()).resumeFrom(saved).maxIterations(300)
+                    .listener(records::add).build().run()) {
+                assertEquals(halved, resumed.stepHalvedAt());
+            }
+            Run again = run(settings.apply(p.builder()).resumeFrom(saved), 300);
+            assertArrayEquals(whole.bits(), again.bits(), "final parameters");
+            assertEquals(300 - k, records.size());
+            for (int j = 0; j < records.size(); j++) {
+                NetworkRecord a = whole.records().get((int) k + j);
+                NetworkRecord b = records.get(j);
+                assertEquals(a.iteration(), b.iteration());
+                assertSameBits(a.loss(), b.loss(), "loss at " + a.iteration());
+                assertSameBits(a.eta(), b.eta(), "eta at " + a.iteration());
             }
         }
     }

@@ -140,6 +140,57 @@ class NetworkCommandTest {
         assertFalse(Files.exists(out), "nothing written");
     }
 
+    /**
+     * Schedules that make no sense for a network, and auto on targets it cannot scale by (Y orthogonal to X, built
+     * from one orthonormal basis: YᵀX = 0 up to rounding): one line naming the problem, exit 2, nothing written.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "auto:0 | auto step scale C must be finite and positive, got 0.0",
+        "auto:-1 | auto step scale C must be finite and positive, got -1.0",
+        "auto:NaN | auto step scale C must be finite and positive, got NaN",
+        "auto:x | schedule auto:C: C 'x' is not a number",
+        "theory:0.1,0.1 | is derived for the matrix factorization; for a network use auto[:C]",
+        "auto | the targets Y are uncorrelated with the inputs X (YᵀX = 0 up to rounding)"})
+    void nonsenseSchedulesAreUsageErrors(String schedule, String message) throws IOException {
+        double[][] q = KnownMatrices.orthonormalColumns(KnownMatrices.gaussian(10, 5, 1.0, 3));
+        double[][] x = new double[10][3];
+        double[][] y = new double[10][2];
+        for (int i = 0; i < 10; i++) {
+            for (int k = 0; k < 3; k++) {
+                x[i][k] = q[i][k];
+            }
+            y[i][0] = q[i][3];
+            y[i][1] = q[i][4];
+        }
+        Path out = dir.resolve("out");
+        Run r = run("network", "--data", save("x.npy", x) + "," + save("y.npy", y), "--layers", "dense:4,dense:2",
+                "--schedule", schedule, "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains(message), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    /**
+     * auto on a step it cannot keep (auto:3 on a linear network: η·λ_max = 6 at the minimum) backs off instead of
+     * diverging: exit 0, and the summary and the printed schedule say where it halved η.
+     */
+    @Test
+    void autoReportsWhereItHalvedTheStep() throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        Path out = dir.resolve("out");
+        Run r = run("network", "--data", x + "," + y, "--layers", "dense:4,dense:2", "--init", "xavier",
+                "--schedule", "auto:3", "--max-iter", "300", "--tol", "0", "--threads", "1", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Matcher printed = Pattern.compile("schedule auto:3.0 = constant:\\S+, halved at iterations? \\[([0-9, ]+)\\]")
+                .matcher(r.out());
+        assertTrue(printed.find(), r.out());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"step_halved_at\":[" + printed.group(1).replace(" ", "") + "]"), summary);
+    }
+
     @Test
     void nonFiniteDataAndMismatchedSamplesAreUsageErrors() throws IOException {
         double[][] bad = KnownMatrices.gaussian(10, 4, 1.0, 1);

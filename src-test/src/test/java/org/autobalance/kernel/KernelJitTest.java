@@ -57,15 +57,41 @@ class KernelJitTest {
     @Test
     void noVectorApiCallInACompiledKernelIsBoundFromATypeProfile(@TempDir Path dir)
             throws IOException, InterruptedException {
+        // compile after a tenth of the usual invocations: every kernel reaches C2 within a few seconds
+        checkCompilations(dir, List.of("-XX:CompileThresholdScaling=0.1"));
+    }
+
+    /**
+     * The same under the command line's kernel compilation options (cli/jit/: no C1 for the kernels, C2 at a tenth
+     * of the usual counts with the interpreter's profile, blocking compiles): compiled from less profile, the kernels
+     * must still bind every Vector API call statically.
+     */
+    @Test
+    void underTheLaunchersKernelOptionsToo(@TempDir Path dir) throws IOException, InterruptedException {
+        Path jit = repositoryRoot().resolve("cli").resolve("jit");
+        checkCompilations(dir, List.of("@" + jit.resolve("kernels.args"),
+                "-XX:CompilerDirectivesFile=" + jit.resolve("kernels.json")));
+    }
+
+    private static Path repositoryRoot() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("cli/jit/kernels.args"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cli/jit/kernels.args not found above " + Path.of("").toAbsolutePath());
+    }
+
+    private static void checkCompilations(Path dir, List<String> jitOptions) throws IOException, InterruptedException {
         assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
         String vm = System.getProperty("java.vm.name", "");
         assumeTrue(vm.contains("HotSpot") || vm.contains("OpenJDK"), "the compilation log is HotSpot's: " + vm);
         Path log = dir.resolve("compilation.log");
-        String out = ChildJvm.run(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector",
+        List<String> options = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log,
-                // compile after a tenth of the usual invocations: every kernel reaches C2 within a few seconds
-                "-XX:CompileThresholdScaling=0.1"), RankSequenceProbe.class), Duration.ofMinutes(5));
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log));
+        options.addAll(jitOptions);
+        String out = ChildJvm.run(ChildJvm.command(options, RankSequenceProbe.class), Duration.ofMinutes(5));
         assertTrue(out.contains("done"), out);
 
         String text = Files.readString(log, StandardCharsets.ISO_8859_1);
