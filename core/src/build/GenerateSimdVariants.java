@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  *   <li>{@code ${NAME}}: replaced by the variant's value (table {@link #names}); an unknown name is an error.
  *   <li>Lines {@code //#if FLAG}, {@code //#else}, {@code //#endif} (alone on their line, not nested) keep the lines
  *       between them only for the variants that have (or, after {@code //#else}, lack) the flag. Flags: the element's
- *       dtype ({@code float32}, {@code float64}) and {@code small-rank} (the fused pass's small-r path, which only
- *       the normal-width classes run).
+ *       dtype ({@code float32}, {@code float64}), {@code small-rank} (the fused pass's small-r path, which only
+ *       the normal-width classes run) and {@code row-stream} (its middle-rank path, which only the large-rank classes
+ *       run: it needs their 512-bit species where 32 vector registers exist).
  *   <li>Lines starting with {@code //##} are comments of the template itself and are dropped.
  * </ul>
  *
@@ -37,7 +38,7 @@ import java.util.regex.Pattern;
 public class GenerateSimdVariants {
     static final String TEMPLATES = "core/src/build/simd";
     static final String SOURCES = "core/src/main/java/org/autobalance/kernel/simd";
-    static final Set<String> FLAGS = Set.of("float32", "float64", "small-rank");
+    static final Set<String> FLAGS = Set.of("float32", "float64", "small-rank", "row-stream");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+)}");
 
     /**
@@ -50,9 +51,10 @@ public class GenerateSimdVariants {
     static final List<Variant> VARIANTS = List.of(
             new Variant("Fused", "FloatFused", "float", "FLOAT", Set.of("small-rank")),
             new Variant("Fused", "DoubleFused", "double", "DOUBLE", Set.of("small-rank")),
-            // no small-r path: SimdKernels sends them only ranks of >= 4 of their vectors and above SMALL_MAX
-            new Variant("Fused", "FloatFusedLarge", "float", "LARGE_FLOAT", Set.of()),
-            new Variant("Fused", "DoubleFusedLarge", "double", "LARGE_DOUBLE", Set.of()),
+            // no small-r path: SimdKernels sends them ranks above SMALL_MAX only (row stream: up to 2 of their
+            // vectors; GEMM: at least 4)
+            new Variant("Fused", "FloatFusedLarge", "float", "LARGE_FLOAT", Set.of("row-stream")),
+            new Variant("Fused", "DoubleFusedLarge", "double", "LARGE_DOUBLE", Set.of("row-stream")),
             new Variant("Gemm", "FloatGemm", "float", "FLOAT", Set.of()),
             new Variant("Gemm", "DoubleGemm", "double", "DOUBLE", Set.of()),
             new Variant("Sparse", "FloatSparse", "float", "FLOAT", Set.of()),

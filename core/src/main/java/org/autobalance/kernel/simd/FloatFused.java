@@ -21,7 +21,7 @@ import org.autobalance.memory.DenseMatrix;
  *       per-thread scratch (r rows of the padded width of M), rows of M stream straight from the native segment, 1,
  *       2 or 4 at a time, and each M vector feeds one FMA into a row accumulator (MV) and one into the transposed MᵀU
  *       row, whose u values sit in registers. Row accumulators are reduced once per row, in lane order.
- *   <li><b>large r</b> (compute-bound): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
+ *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
  *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
  *       (12 independent FMA chains each). V, U, MV and MᵀU are handled as packed heap copies whose rows are padded

@@ -15,11 +15,13 @@ import org.autobalance.memory.DenseMatrix;
 /**
  * The fused pass (MV and MᵀU in one sweep over M) in float precision.
  *
- * <p>Large r only: this class is bound to the species of {@code -Dautobalance.simd.largeRankBits}, which
- * {@link SimdKernels} uses for ranks of at least 4 such vectors (above every small-rank threshold), so it has no
- * small-r path.
+ * <p>This class is bound to the species of {@code -Dautobalance.simd.largeRankBits}, which {@link SimdKernels}
+ * uses for ranks above the small-rank threshold only, so it has no small-r path:
  * <ul>
- *   <li><b>large r</b> (compute-bound): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
+ *   <li><b>middle r</b> (one or two of its vectors, where 32 vector registers exist; {@link #rowStream}): rows of M
+ *       are streamed a few at a time through an L1-resident staging array and each element is broadcast against
+ *       vectors along r of V, U and MᵀU — no panel copy of M;
+ *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
  *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
  *       (12 independent FMA chains each). V, U, MV and MᵀU are handled as packed heap copies whose rows are padded
@@ -87,6 +89,258 @@ final class FloatFusedLarge {
             return;
         }
         gemm(m, u, v, rs, re, mv, mtu, sc);
+    }
+
+    // ---------------------------------------------------------------- middle r: rows of M streamed, no panel copy
+
+    /**
+     * Largest rank of the row-stream path ({@link #rowStream}): {@link FusedTuning#FLOAT_ROW_STREAM_MAX}, at most
+     * two vectors of this class's species, and 0 (path off) without 32 vector registers (a group keeps 16 vectors in
+     * registers besides its loads).
+     */
+    static final int ROW_STREAM_MAX = SimdSpecies.WIDE_TILES ? Math.min(FusedTuning.FLOAT_ROW_STREAM_MAX, 2 * L) : 0;
+    /** Rows per group of {@link #rows8x1} (ranks up to L): 8 U vectors + 8 MV accumulators in registers. */
+    static final int RS1 = 8;
+    /** Rows per group of {@link #rows4x2} (ranks L + 1 … 2L): 8 U vectors + 8 MV accumulators. */
+    static final int RS2 = 4;
+    /**
+     * Columns of a group's rows staged per step (a multiple of L; RS1 · JM elements: 2 KiB in float32, in L1). The
+     * kernels read M from this small heap copy rather than from the segment: C2 compiles a scalar read of a
+     * {@code MemorySegment} to several instructions, and after another kernel has run, to a per-read class and
+     * liveness check (kernels.md 14), where a read of a heap array at a constant offset is one broadcast. Short steps
+     * keep each row's stream smooth for the hardware prefetcher: float32 r = 16 took 13.9 / 14.1 / 14.9 / 16.5 / 16.4
+     * ms with JM = 32 / 64 / 128 / 256 / 1024 (CPU-time minima under load; kernels.md 14).
+     */
+    static final int JM = 64;
+    /**
+     * Rows per panel of the row-stream path (a multiple of RS1 and RS2): the panel's U rows and MV accumulators are
+     * packed (RP × 2L elements each, L1/L2-resident); a column block sweeps all rows of a panel.
+     */
+    static final int RP = 128;
+
+    /** True when the scratch arrays of a row-stream call fit Java arrays. */
+    static boolean rowStreamFits(DenseMatrix m) {
+        return (long) m.cols() * 2 * L < Integer.MAX_VALUE - 64;
+    }
+
+    /**
+     * The fused pass for ranks (SMALL_MAX, {@link #ROW_STREAM_MAX}] without a panel copy of M: the rows of a group
+     * (RS1 or RS2 rows) are streamed from the native segment JM columns at a time into an L1-resident staging array
+     * (so the copy of M runs interleaved with the FMAs, a few KiB at a time, instead of as a separate pass over a
+     * panel), and each M element is broadcast against vectors along r of packed V, U and MᵀU (r padded to w = L or
+     * 2L). Per column j of a group: one V vector and one MᵀU vector (two for w = 2L) are loaded, MV[i] += M[i, j]·V[j]
+     * into register accumulators, MᵀU[j] += M[i, j]·U[i] for the group's rows in row order, and MᵀU[j] is stored.
+     * V and MᵀU are swept in column blocks of {@link FusedTuning#ROW_STREAM_BLOCK_BYTES} so that they stay in L2.
+     * Both sums run in index order (j for MV, i for MᵀU) whatever the grouping, so the results do not depend on RS1,
+     * RS2, JM, RP or the column block.
+     */
+    static void rowStream(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
+            DenseMatrix mtu, Scratch sc) {
+        if (rs >= re) {
+            return;
+        }
+        int r = u.cols();
+        int d2 = m.cols();
+        int w = roundUp(r, L);
+        boolean one = w == L;
+        int g = one ? RS1 : RS2;
+        float[] vp = sc.floats(0, d2 * w);
+        float[] mtp = sc.floats(1, d2 * w);
+        float[] mb = sc.floats(2, RS1 * JM);
+        float[] up = sc.floats(3, RP * w);
+        float[] mvp = sc.floats(4, RP * w);
+        packRows(v.segment(), v.stride(), 0, d2, w, vp, w, w, d2);
+        packRows(mtu.segment(), mtu.stride(), 0, d2, w, mtp, w, w, d2);
+        MemorySegment ms = m.segment();
+        long rowBytes = m.stride() * BYTES;
+        // columns per block: a multiple of JM, so that every staged step starts at a multiple of L
+        int jc = Math.max(JM, FusedTuning.ROW_STREAM_BLOCK_BYTES / (2 * w * (int) BYTES) / JM * JM);
+        for (int i0 = rs; i0 < re; i0 += RP) {
+            int rows = Math.min(RP, re - i0);
+            packRows(u.segment(), u.stride(), i0, rows, w, up, w, w, RP);
+            Arrays.fill(mvp, 0, rows * w, 0f);
+            for (int j0 = 0; j0 < d2; j0 += jc) {
+                int j1 = Math.min(d2, j0 + jc);
+                for (int k = 0; k < rows; k += g) {
+                    int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
+                    long off = (i0 + k) * rowBytes;
+                    for (int s0 = j0; s0 < j1; s0 += JM) {
+                        int s1 = Math.min(j1, s0 + JM);
+                        stage(ms, off, rowBytes, gr, s0, s1, mb);
+                        if (gr < g) {
+                            for (int kk = 0; kk < gr; kk++) {
+                                rowTail(mb, kk * JM, s0, s1, w, vp, mtp, up, mvp, (k + kk) * w);
+                            }
+                        } else if (one) {
+                            rows8x1(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                        } else {
+                            rows4x2(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                        }
+                    }
+                }
+            }
+            unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
+        }
+        unpackRows(mtp, w, w, d2, mtu.segment(), mtu.stride(), 0, d2, r);
+    }
+
+    /**
+     * Copies columns [s0, s1) of {@code rows} rows of M (the first at byte offset {@code off}, rowBytes apart) to
+     * {@code mb} (row k at k·JM), in whole vectors: s0 is a multiple of L and the padded row is a multiple of 64
+     * bytes, so the last vector stays inside the row's padding.
+     */
+    private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, float[] mb) {
+        for (int k = 0; k < rows; k++) {
+            long o = off + k * rowBytes;
+            for (int c = s0; c < s1; c += L) {
+                VT.cast(FloatVector.fromMemorySegment(S, ms, o + c * BYTES, NO)).intoArray(mb, k * JM + c - s0);
+            }
+        }
+    }
+
+    /**
+     * Eight rows × columns [j0, j1) (staged in {@code mb}, JM apart, column j at j − j0), ranks up to L: the rows' U
+     * vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers; per column 8 broadcasts
+     * of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive columns'
+     * chains are independent, so out-of-order execution overlaps them).
+     */
+    private static void rows8x1(float[] mb, int j0, int j1, float[] vp, float[] mtp, float[] up,
+            float[] mvp, int o) {
+        FloatVector u0 = VT.cast(FloatVector.fromArray(S, up, o));
+        FloatVector u1 = VT.cast(FloatVector.fromArray(S, up, o + L));
+        FloatVector u2 = VT.cast(FloatVector.fromArray(S, up, o + 2 * L));
+        FloatVector u3 = VT.cast(FloatVector.fromArray(S, up, o + 3 * L));
+        FloatVector u4 = VT.cast(FloatVector.fromArray(S, up, o + 4 * L));
+        FloatVector u5 = VT.cast(FloatVector.fromArray(S, up, o + 5 * L));
+        FloatVector u6 = VT.cast(FloatVector.fromArray(S, up, o + 6 * L));
+        FloatVector u7 = VT.cast(FloatVector.fromArray(S, up, o + 7 * L));
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, mvp, o));
+        FloatVector c1 = VT.cast(FloatVector.fromArray(S, mvp, o + L));
+        FloatVector c2 = VT.cast(FloatVector.fromArray(S, mvp, o + 2 * L));
+        FloatVector c3 = VT.cast(FloatVector.fromArray(S, mvp, o + 3 * L));
+        FloatVector c4 = VT.cast(FloatVector.fromArray(S, mvp, o + 4 * L));
+        FloatVector c5 = VT.cast(FloatVector.fromArray(S, mvp, o + 5 * L));
+        FloatVector c6 = VT.cast(FloatVector.fromArray(S, mvp, o + 6 * L));
+        FloatVector c7 = VT.cast(FloatVector.fromArray(S, mvp, o + 7 * L));
+        for (int j = j0; j < j1; j++) {
+            int b = j - j0;
+            int q = j * L;
+            FloatVector v = VT.cast(FloatVector.fromArray(S, vp, q));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, mb[b]));
+            c0 = VT.cast(x.fma(v, c0));
+            FloatVector t = VT.cast(x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q))));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + JM]));
+            c1 = VT.cast(x.fma(v, c1));
+            t = VT.cast(x.fma(u1, t));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 2 * JM]));
+            c2 = VT.cast(x.fma(v, c2));
+            t = VT.cast(x.fma(u2, t));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 3 * JM]));
+            c3 = VT.cast(x.fma(v, c3));
+            t = VT.cast(x.fma(u3, t));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 4 * JM]));
+            c4 = VT.cast(x.fma(v, c4));
+            t = VT.cast(x.fma(u4, t));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 5 * JM]));
+            c5 = VT.cast(x.fma(v, c5));
+            t = VT.cast(x.fma(u5, t));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 6 * JM]));
+            c6 = VT.cast(x.fma(v, c6));
+            t = VT.cast(x.fma(u6, t));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 7 * JM]));
+            c7 = VT.cast(x.fma(v, c7));
+            t = VT.cast(x.fma(u7, t));
+            t.intoArray(mtp, q);
+        }
+        VT.cast(c0).intoArray(mvp, o);
+        VT.cast(c1).intoArray(mvp, o + L);
+        VT.cast(c2).intoArray(mvp, o + 2 * L);
+        VT.cast(c3).intoArray(mvp, o + 3 * L);
+        VT.cast(c4).intoArray(mvp, o + 4 * L);
+        VT.cast(c5).intoArray(mvp, o + 5 * L);
+        VT.cast(c6).intoArray(mvp, o + 6 * L);
+        VT.cast(c7).intoArray(mvp, o + 7 * L);
+    }
+
+    /**
+     * Four rows × columns [j0, j1) (staged as for {@link #rows8x1}), ranks L + 1 … 2L (two vectors per row, at
+     * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
+     * chains of 4 FMAs.
+     */
+    private static void rows4x2(float[] mb, int j0, int j1, float[] vp, float[] mtp, float[] up,
+            float[] mvp, int o) {
+        FloatVector u00 = VT.cast(FloatVector.fromArray(S, up, o));
+        FloatVector u01 = VT.cast(FloatVector.fromArray(S, up, o + L));
+        FloatVector u10 = VT.cast(FloatVector.fromArray(S, up, o + 2 * L));
+        FloatVector u11 = VT.cast(FloatVector.fromArray(S, up, o + 3 * L));
+        FloatVector u20 = VT.cast(FloatVector.fromArray(S, up, o + 4 * L));
+        FloatVector u21 = VT.cast(FloatVector.fromArray(S, up, o + 5 * L));
+        FloatVector u30 = VT.cast(FloatVector.fromArray(S, up, o + 6 * L));
+        FloatVector u31 = VT.cast(FloatVector.fromArray(S, up, o + 7 * L));
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, mvp, o));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, mvp, o + L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, mvp, o + 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, mvp, o + 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, mvp, o + 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, mvp, o + 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, mvp, o + 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, mvp, o + 7 * L));
+        for (int j = j0; j < j1; j++) {
+            int b = j - j0;
+            int q = j * (2 * L);
+            FloatVector v0 = VT.cast(FloatVector.fromArray(S, vp, q));
+            FloatVector v1 = VT.cast(FloatVector.fromArray(S, vp, q + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, mb[b]));
+            c00 = VT.cast(x.fma(v0, c00));
+            c01 = VT.cast(x.fma(v1, c01));
+            FloatVector t0 = VT.cast(x.fma(u00, VT.cast(FloatVector.fromArray(S, mtp, q))));
+            FloatVector t1 = VT.cast(x.fma(u01, VT.cast(FloatVector.fromArray(S, mtp, q + L))));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + JM]));
+            c10 = VT.cast(x.fma(v0, c10));
+            c11 = VT.cast(x.fma(v1, c11));
+            t0 = VT.cast(x.fma(u10, t0));
+            t1 = VT.cast(x.fma(u11, t1));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 2 * JM]));
+            c20 = VT.cast(x.fma(v0, c20));
+            c21 = VT.cast(x.fma(v1, c21));
+            t0 = VT.cast(x.fma(u20, t0));
+            t1 = VT.cast(x.fma(u21, t1));
+            x = VT.cast(FloatVector.broadcast(S, mb[b + 3 * JM]));
+            c30 = VT.cast(x.fma(v0, c30));
+            c31 = VT.cast(x.fma(v1, c31));
+            t0 = VT.cast(x.fma(u30, t0));
+            t1 = VT.cast(x.fma(u31, t1));
+            t0.intoArray(mtp, q);
+            t1.intoArray(mtp, q + L);
+        }
+        VT.cast(c00).intoArray(mvp, o);
+        VT.cast(c01).intoArray(mvp, o + L);
+        VT.cast(c10).intoArray(mvp, o + 2 * L);
+        VT.cast(c11).intoArray(mvp, o + 3 * L);
+        VT.cast(c20).intoArray(mvp, o + 4 * L);
+        VT.cast(c21).intoArray(mvp, o + 5 * L);
+        VT.cast(c30).intoArray(mvp, o + 6 * L);
+        VT.cast(c31).intoArray(mvp, o + 7 * L);
+    }
+
+    /**
+     * One row × columns [j0, j1) (staged at mb[mo …]), any w (a multiple of L): the rows a panel has beyond its last
+     * full group (at most 7 per panel), one vector of r at a time. Same operations per element, in the same order,
+     * as the groups.
+     */
+    private static void rowTail(float[] mb, int mo, int j0, int j1, int w, float[] vp, float[] mtp, float[] up,
+            float[] mvp, int o) {
+        for (int c = 0; c < w; c += L) {
+            FloatVector u0 = VT.cast(FloatVector.fromArray(S, up, o + c));
+            FloatVector c0 = VT.cast(FloatVector.fromArray(S, mvp, o + c));
+            for (int j = j0; j < j1; j++) {
+                int q = j * w + c;
+                FloatVector x = VT.cast(FloatVector.broadcast(S, mb[mo + j - j0]));
+                c0 = VT.cast(x.fma(VT.cast(FloatVector.fromArray(S, vp, q)), c0));
+                VT.cast(x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q)))).intoArray(mtp, q);
+            }
+            VT.cast(c0).intoArray(mvp, o + c);
+        }
     }
 
     // ---------------------------------------------------------------- large r

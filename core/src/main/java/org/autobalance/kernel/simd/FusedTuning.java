@@ -18,6 +18,28 @@ final class FusedTuning {
      */
     static final int DOUBLE_SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64", 4);
     /**
+     * Largest float32 rank handled by the row-stream path (rows of M streamed through an L1 staging array, no panel
+     * copy; {@code FloatFusedLarge.rowStream}) for ranks above {@link #FLOAT_SMALL_MAX}; the path also needs 32 vector
+     * registers and takes at most two vectors of the large-rank species (r ≤ 32 at 512 bits).
+     * {@code -Dautobalance.simd.rowStream.float32}; 0 turns it off (the GEMM path then runs these ranks, as before).
+     * Default 32: at d = 4096 it took r = 9–16 from 18–20 to 14–16 ms and r = 17–32 from 27–30 to 23 ms against
+     * the GEMM path (CPU-time medians, kernels.md 14).
+     */
+    static final int FLOAT_ROW_STREAM_MAX = Integer.getInteger("autobalance.simd.rowStream.float32", 32);
+    /**
+     * As {@link #FLOAT_ROW_STREAM_MAX} for float64 ({@code -Dautobalance.simd.rowStream.float64}; r ≤ 16 at 512
+     * bits). Default 16: r = 5–8 from 24–28 to 19–20 ms, r = 9–16 from 34–38 to 28 ms (kernels.md 14).
+     */
+    static final int DOUBLE_ROW_STREAM_MAX = Integer.getInteger("autobalance.simd.rowStream.float64", 16);
+    /**
+     * Bytes of packed V and MᵀU one column block of the row-stream path touches (both dtypes;
+     * {@code -Dautobalance.simd.rowStream.blockBytes}): half of the 1 MiB L2 of the machine it was tuned on, so that
+     * they stay in L2 while each group of rows re-reads them. At d = 8192, r = 16 float32, 256 KiB / 512 KiB / 1 MiB
+     * (unblocked) ran within 3 % of each other (kernels.md 14).
+     */
+    static final int ROW_STREAM_BLOCK_BYTES = Integer.getInteger("autobalance.simd.rowStream.blockBytes",
+            512 * 1024);
+    /**
      * Columns of M per packed block of the float32 GEMM path (a multiple of the MᵀU tile's 6 columns, of 4 and of 16):
      * the j-extent of the MV micro-kernel. With 96-row panels a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271
      * vs 358 / 294 ms).

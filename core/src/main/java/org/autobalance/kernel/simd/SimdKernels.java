@@ -18,8 +18,11 @@ import org.autobalance.memory.DenseMatrix;
  * reference.
  *
  * <p>Width: {@code -Dautobalance.simd.bits} for everything; optionally {@code -Dautobalance.simd.largeRankBits} for the
- * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, which
- * have only the GEMM path: a rank that the small-rank property sends to the small-r path runs at the normal width).
+ * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, GEMM
+ * path: a rank that the small-rank property sends to the small-r path runs at the normal width). Where 32 vector
+ * registers exist, the middle ranks between the small-rank threshold and two vectors of the large-rank width (float32
+ * 9–32, float64 5–16 with AVX-512) run those classes' row-stream path, which reads M without a panel copy
+ * ({@code -Dautobalance.simd.rowStream.float32/64}, 0 = off).
  *
  * <p>The fused pass assumes the caller passes large row ranges (hundreds of rows or more): each call packs V and MᵀU
  * (O(d2·r)) once, which is amortised over the rows of the range.
@@ -67,6 +70,10 @@ public final class SimdKernels implements FactorKernels {
             DenseMatrix mtu) {
         int r = u.cols();
         if (m.dtype() == DType.FLOAT32) {
+            if (r > FloatFused.SMALL_MAX && r <= FloatFusedLarge.ROW_STREAM_MAX && FloatFusedLarge.rowStreamFits(m)) {
+                FloatFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
             if (LARGE && r >= 4 * FloatFusedLarge.L && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
                 FloatFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
@@ -76,6 +83,10 @@ public final class SimdKernels implements FactorKernels {
                 return;
             }
         } else {
+            if (r > DoubleFused.SMALL_MAX && r <= DoubleFusedLarge.ROW_STREAM_MAX && DoubleFusedLarge.rowStreamFits(m)) {
+                DoubleFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
+                return;
+            }
             if (LARGE && r >= 4 * DoubleFusedLarge.L && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
                 DoubleFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
