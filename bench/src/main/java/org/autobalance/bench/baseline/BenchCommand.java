@@ -210,9 +210,11 @@ public final class BenchCommand {
         for (int t : threadCounts) {
             RooflineProbe.Ceilings c = RooflineProbe.measure(t);
             ceilings.put(t, c);
-            out.printf("ceilings, %d thread%s: read %.1f GB/s (median of the probe's sweeps; IQR %.1f %% of it), "
+            out.printf("ceilings, %d thread%s: read %.1f GB/s (%s; IQR %.1f %% of it), "
                     + "float32 FMA %.1f GFLOP/s, float64 FMA %.1f GFLOP/s%n", t, t == 1 ? "" : "s",
-                    c.bytesPerSecond() / 1e9, 100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
+                    c.bytesPerSecond() / 1e9, c.readSweeps() > 0 ? "median of " + c.readSweeps() + " sweeps"
+                            : "threads seldom on cores together: per-thread CPU times, an upper bound",
+                    100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
                     c.float64FlopsPerSecond() / 1e9);
         }
         out.println();
