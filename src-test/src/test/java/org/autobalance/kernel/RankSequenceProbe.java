@@ -1,7 +1,9 @@
 package org.autobalance.kernel;
 
+import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.EngineIteration;
 import org.autobalance.synthetic.KnownMatrices;
 
@@ -9,7 +11,9 @@ import org.autobalance.synthetic.KnownMatrices;
  * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
  * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
  * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
- * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9).
+ * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Then the
+ * same for the sparse engine (full and observed-entries loss) and the network GEMM kernels at shapes with full tiles
+ * and tails, in the same JVM, so that they too are compiled after the others have widened the Vector API's profiles.
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
  */
 public final class RankSequenceProbe {
@@ -43,6 +47,80 @@ public final class RankSequenceProbe {
                 }
             }
         }
+        sparse(kernels);
+        gemm();
         System.out.println("done");
+    }
+
+    /**
+     * The sparse engine through the rank sequence: M with about one entry in five stored, both losses, one thread (the
+     * kernels are the same with two; the dense part above covers the team's own code).
+     */
+    private static void sparse(FactorKernels kernels) {
+        SparseKernels sparse = KernelProvider.sparseSimd();
+        for (DType t : DType.values()) {
+            try (SparseMatrix m = randomSparse(t)) {
+                for (int r : RANKS) {
+                    for (boolean observed : new boolean[] {false, true}) {
+                        try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
+                                DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
+                                EngineIteration it = new EngineIteration(kernels, sparse, m, u, v, 1, observed)) {
+                            double g = 0;
+                            for (int i = 0; i < ITERATIONS; i++) {
+                                g = it.iterate(1e-3);
+                            }
+                            System.out.println(t.label() + " sparse" + (observed ? " observed" : "") + " r " + r
+                                    + " grad² " + g);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static SparseMatrix randomSparse(DType t) {
+        SplittableRandom random = new SplittableRandom(24);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(D1, D2, D1 * D2 / 5)) {
+            for (int i = 0; i < D1; i++) {
+                for (int j = 0; j < D2; j++) {
+                    if (random.nextInt(5) == 0) {
+                        b.add(i, j, random.nextDouble(-1, 1));
+                    }
+                }
+            }
+            return b.build(t);
+        }
+    }
+
+    /**
+     * The network GEMM kernels (plain, transposed A, accumulating, fused bias and activation, activation slope) at
+     * shapes m × n × k with whole register tiles and with tails in every dimension.
+     */
+    private static void gemm() {
+        GemmKernels g = KernelProvider.simdGemm();
+        int[][] shapes = {{64, 64, 64}, {7, 33, 19}, {1, 70, 37}, {D1, 17, D2}};
+        for (DType t : DType.values()) {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                try (DenseMatrix a = KnownMatrices.gaussian(t, m, k, 1.0, 25);
+                        DenseMatrix at = KnownMatrices.gaussian(t, k, m, 1.0, 26);
+                        DenseMatrix b = KnownMatrices.gaussian(t, k, n, 1.0, 27);
+                        DenseMatrix bias = KnownMatrices.gaussian(t, 1, n, 1.0, 28);
+                        DenseMatrix c = DenseMatrix.allocate(t, m, n)) {
+                    for (int i = 0; i < ITERATIONS; i++) {
+                        g.gemm(t, false, m, n, k, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(),
+                                c.segment(), 0, c.stride(), false);
+                        g.gemm(t, true, m, n, k, at.segment(), 0, at.stride(), b.segment(), 0, b.stride(),
+                                c.segment(), 0, c.stride(), true);
+                        g.gemmBiasActivation(t, m, n, k, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(),
+                                c.segment(), 0, c.stride(), bias.segment(), false, 0.01);
+                        g.activationSlope(t, m, n, c.segment(), 0, c.stride(), c.segment(), 0, c.stride(), 0.01);
+                    }
+                    System.out.println(t.label() + " gemm " + m + " x " + n + " x " + k + " done");
+                }
+            }
+        }
     }
 }
