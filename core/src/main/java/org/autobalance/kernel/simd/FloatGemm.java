@@ -27,13 +27,6 @@ final class FloatGemm {
     /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
     @SuppressWarnings("unchecked")
     static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
-    /**
-     * The exact class of S's masks, for the same reason: a mask passed in, or made before a loop and used after it, is
-     * typed {@code VectorMask} where C2 parses the store that takes it, which then bound its calls from the shared
-     * profile (kernels.md §9.7, found by KernelJitTest once it ran the GEMM).
-     */
-    @SuppressWarnings("unchecked")
-    static final Class<VectorMask<Float>> MT = (Class<VectorMask<Float>>) (Class<?>) S.maskAll(true).getClass();
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     /** Scalar element reads (the broadcasts of A): unaligned, which skips an alignment check per read. */
@@ -120,16 +113,15 @@ final class FloatGemm {
             VectorMask<Float> m0 = S.indexInRange(0, w);
             VectorMask<Float> m1 = S.indexInRange(L, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, MT.cast(m0))).intoArray(panel, p * 2 * L);
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, MT.cast(m1)))
-                        .intoArray(panel, p * 2 * L + L);
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * 2 * L);
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1)).intoArray(panel, p * 2 * L + L);
             }
         }
     }
 
     /** Loads C for accumulation, or zero. */
     private static FloatVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Float> mask) {
-        return ep.accumulate() ? VT.cast(FloatVector.fromMemorySegment(S, c, off, NO, MT.cast(mask)))
+        return ep.accumulate() ? VT.cast(FloatVector.fromMemorySegment(S, c, off, NO, mask))
                 : VT.cast(FloatVector.zero(S));
     }
 
@@ -140,12 +132,10 @@ final class FloatGemm {
             return z;
         }
         if (ep.bias() != null) {
-            // the sum is cast too: after the branch merges, z is typed by its declaration again
-            z = VT.cast(z.add(ep.biasPerRow() ? VT.cast(FloatVector.broadcast(S, ep.bias().getAtIndex(E, i)))
-                    : VT.cast(FloatVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, MT.cast(mask)))));
+            z = z.add(ep.biasPerRow() ? VT.cast(FloatVector.broadcast(S, ep.bias().getAtIndex(E, i)))
+                    : VT.cast(FloatVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask)));
         }
-        FloatVector x = VT.cast(z);
-        return x.blend(VT.cast(x.mul(ep.slope())), MT.cast(x.compare(VectorOperators.LT, 0f)));
+        return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0f));
     }
 
     /** C[0..4, 0..2L) (+)= Σ_p A(r, p)·panel[p, 0..2L), A(r, p) at a[a0 + r·ri + p·pi]; stores under m0, m1. */
@@ -179,14 +169,14 @@ final class FloatGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        store(finish(c00, ep, i, j, m0), c, cb, m0);
-        store(finish(c01, ep, i, j + L, m1), c, cb + lb, m1);
-        store(finish(c10, ep, i + 1, j, m0), c, cb + cs, m0);
-        store(finish(c11, ep, i + 1, j + L, m1), c, cb + cs + lb, m1);
-        store(finish(c20, ep, i + 2, j, m0), c, cb + 2 * cs, m0);
-        store(finish(c21, ep, i + 2, j + L, m1), c, cb + 2 * cs + lb, m1);
-        store(finish(c30, ep, i + 3, j, m0), c, cb + 3 * cs, m0);
-        store(finish(c31, ep, i + 3, j + L, m1), c, cb + 3 * cs + lb, m1);
+        finish(c00, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
+        finish(c01, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
+        finish(c10, ep, i + 1, j, m0).intoMemorySegment(c, cb + cs, NO, m0);
+        finish(c11, ep, i + 1, j + L, m1).intoMemorySegment(c, cb + cs + lb, NO, m1);
+        finish(c20, ep, i + 2, j, m0).intoMemorySegment(c, cb + 2 * cs, NO, m0);
+        finish(c21, ep, i + 2, j + L, m1).intoMemorySegment(c, cb + 2 * cs + lb, NO, m1);
+        finish(c30, ep, i + 3, j, m0).intoMemorySegment(c, cb + 3 * cs, NO, m0);
+        finish(c31, ep, i + 3, j + L, m1).intoMemorySegment(c, cb + 3 * cs + lb, NO, m1);
     }
 
     /** One row of C × the panel's 2L columns (stored under m0, m1). */
@@ -201,8 +191,8 @@ final class FloatGemm {
             c0v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L)), c0v);
             c1v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L)), c1v);
         }
-        store(finish(c0v, ep, i, j, m0), c, cb, m0);
-        store(finish(c1v, ep, i, j + L, m1), c, cb + lb, m1);
+        finish(c0v, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
+        finish(c1v, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */
@@ -222,28 +212,8 @@ final class FloatGemm {
                 VectorMask<Float> mask = S.indexInRange(j, n);
                 FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask));
                 FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask));
-                store(dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not()), d, db + j * BYTES,
-                        mask);
-            }
-        }
-    }
-
-    /**
-     * Stores x at byte offset off of s under mask m: a whole vector with one store, a column tail lane by lane. The
-     * Vector API's masked store to a segment calls the store through {@code maybeSwap(order)}, typed by its
-     * declaration, so C2 binds that call from the JDK's shared profile whatever the caller's types: in a JVM that had
-     * run the half-width float species (FloatOps) the tiles compiled with a two-way type switch (kernels.md §9.7).
-     */
-    private static void store(FloatVector x, MemorySegment s, long off, VectorMask<Float> m) {
-        FloatVector v = VT.cast(x);
-        VectorMask<Float> k = MT.cast(m);
-        if (k.allTrue()) {
-            v.intoMemorySegment(s, off, NO);
-        } else {
-            for (int l = 0; l < L; l++) {
-                if (k.laneIsSet(l)) {
-                    s.set(E, off + l * BYTES, v.lane(l));
-                }
+                dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
+                        .intoMemorySegment(d, db + j * BYTES, NO, mask);
             }
         }
     }
