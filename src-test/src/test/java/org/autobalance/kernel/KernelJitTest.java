@@ -46,7 +46,8 @@ class KernelJitTest {
 
     /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
     private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
-            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile");
+            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile", "FloatSparse.product4",
+            "DoubleSparse.product4");
     /**
      * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
      * registers; the probe's r = 16 float32 and r = 8 float64 take one vector per row, r = 16 float64 two).

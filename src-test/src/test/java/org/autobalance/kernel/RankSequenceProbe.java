@@ -1,7 +1,9 @@
 package org.autobalance.kernel;
 
+import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.EngineIteration;
 import org.autobalance.synthetic.KnownMatrices;
 
@@ -9,7 +11,10 @@ import org.autobalance.synthetic.KnownMatrices;
  * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
  * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
  * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
- * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9).
+ * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Then the
+ * same for the sparse engine (full and observed-entries loss), in the same JVM, so that its kernels too are compiled
+ * after the others have widened the Vector API's profiles. The network GEMM is not run here: its masked stores still
+ * bind a JDK call from the shared profile (native-notes/kernels.md §9.7).
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
  */
 public final class RankSequenceProbe {
@@ -43,6 +48,47 @@ public final class RankSequenceProbe {
                 }
             }
         }
+        sparse(kernels);
         System.out.println("done");
+    }
+
+    /**
+     * The sparse engine through the rank sequence: M with about one entry in five stored, both losses, one thread (the
+     * kernels are the same with two; the dense part above covers the team's own code).
+     */
+    private static void sparse(FactorKernels kernels) {
+        SparseKernels sparse = KernelProvider.sparseSimd();
+        for (DType t : DType.values()) {
+            try (SparseMatrix m = randomSparse(t)) {
+                for (int r : RANKS) {
+                    for (boolean observed : new boolean[] {false, true}) {
+                        try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
+                                DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
+                                EngineIteration it = new EngineIteration(kernels, sparse, m, u, v, 1, observed)) {
+                            double g = 0;
+                            for (int i = 0; i < ITERATIONS; i++) {
+                                g = it.iterate(1e-3);
+                            }
+                            System.out.println(t.label() + " sparse" + (observed ? " observed" : "") + " r " + r
+                                    + " grad² " + g);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static SparseMatrix randomSparse(DType t) {
+        SplittableRandom random = new SplittableRandom(24);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(D1, D2, D1 * D2 / 5)) {
+            for (int i = 0; i < D1; i++) {
+                for (int j = 0; j < D2; j++) {
+                    if (random.nextInt(5) == 0) {
+                        b.add(i, j, random.nextDouble(-1, 1));
+                    }
+                }
+            }
+            return b.build(t);
+        }
     }
 }

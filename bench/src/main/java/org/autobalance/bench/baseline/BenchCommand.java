@@ -1,6 +1,8 @@
 package org.autobalance.bench.baseline;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,7 +87,8 @@ public final class BenchCommand {
         if (command.aloneCell != null) {
             String[] f = command.aloneCell.split(",");
             SequenceBench.aloneCell(DType.parse(f[0]), command.d1, command.d2, Integer.parseInt(f[1]),
-                    Integer.parseInt(f[2]), command.warmupSeconds, command.measureSeconds, System.out);
+                    Integer.parseInt(f[2]), command.warmupSeconds, command.measureSeconds,
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
         } else if (command.sequence) {
             List<SequenceBench.Result> results = SequenceBench.run(command.dtypes, command.d1, command.d2,
                     command.ranksGiven ? command.ranks : SequenceBench.RANKS, command.threadCounts,
@@ -210,9 +213,11 @@ public final class BenchCommand {
         for (int t : threadCounts) {
             RooflineProbe.Ceilings c = RooflineProbe.measure(t);
             ceilings.put(t, c);
-            out.printf("ceilings, %d thread%s: read %.1f GB/s (median of the probe's sweeps; IQR %.1f %% of it), "
+            out.printf("ceilings, %d thread%s: read %.1f GB/s (%s; IQR %.1f %% of it), "
                     + "float32 FMA %.1f GFLOP/s, float64 FMA %.1f GFLOP/s%n", t, t == 1 ? "" : "s",
-                    c.bytesPerSecond() / 1e9, 100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
+                    c.bytesPerSecond() / 1e9, c.readSweeps() > 0 ? "median of " + c.readSweeps() + " sweeps"
+                            : "threads seldom on cores together: per-thread CPU times, an upper bound",
+                    100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
                     c.float64FlopsPerSecond() / 1e9);
         }
         out.println();
@@ -269,52 +274,75 @@ public final class BenchCommand {
 
     /** Median and shortest wall time of one iteration, in ms. */
     record Timing(double medianMs, double bestMs) {
+        static Timing of(List<Double> samplesMs) {
+            return new Timing(median(samplesMs), samplesMs.stream().mapToDouble(Double::doubleValue).min()
+                    .orElseThrow());
+        }
     }
 
     /**
-     * Times one iteration of {@code impl} after a warm-up, then single iterations for {@code measureSeconds} (at least
-     * 3, at most 500); U and V start from U₀, V₀ every time. The warm-up lasts {@code warmupSeconds} and then until the
-     * JIT has settled ({@link JitQueue#busyWithKernels()} false for {@value #SETTLE_ITERATIONS} iterations in a row and
-     * for a quarter of {@code warmupSeconds}: at small sizes 8 iterations fit between two compilations),
-     * at most {@value #WARMUP_CAP}× as long: in a fresh JVM on a busy machine the compiled kernels can take many
-     * seconds to arrive, and a fixed warm-up would time the interpreter.
+     * Times one iteration of {@code impl} after a warm-up ({@link #warmUp}), then single iterations for
+     * {@code measureSeconds} (at least 3, at most {@value #MAX_SAMPLES}); U and V start from U₀, V₀ every time.
      */
     static Timing measure(String impl, DenseMatrix m, DenseMatrix u0, DenseMatrix v0, int threads,
             double warmupSeconds, double measureSeconds) {
         try (DenseMatrix u = u0.copy(u0.dtype());
                 DenseMatrix v = v0.copy(v0.dtype());
                 GdIteration it = GdIteration.create(impl, m, u, v, threads)) {
-            long start = System.nanoTime();
-            long warmEnd = start + (long) (warmupSeconds * 1e9);
-            long capEnd = start + (long) (WARMUP_CAP * warmupSeconds * 1e9);
-            long quietNanos = (long) (warmupSeconds / 4 * 1e9);
-            int quiet = 0;
-            long quietSince = start;
-            while (System.nanoTime() < capEnd && (System.nanoTime() < warmEnd || quiet < SETTLE_ITERATIONS
-                    || System.nanoTime() - quietSince < quietNanos)) {
-                it.iterate(BenchProblem.ETA);
-                if (JitQueue.busyWithKernels()) {
-                    quiet = 0;
-                    quietSince = System.nanoTime();
-                } else {
-                    quiet++;
-                }
-            }
-            List<Double> samples = new ArrayList<>();
-            long measureEnd = System.nanoTime() + (long) (measureSeconds * 1e9);
-            while (samples.size() < 3 || (System.nanoTime() < measureEnd && samples.size() < 500)) {
-                long t0 = System.nanoTime();
-                it.iterate(BenchProblem.ETA);
-                samples.add((System.nanoTime() - t0) * 1e-6);
-            }
-            // self-check: a run that produced NaN or Inf timed something else (and denormal/NaN arithmetic is slow)
-            it.syncFactors();
-            if (u.firstNonFinite() != null || v.firstNonFinite() != null) {
-                throw new IllegalStateException(impl + " produced non-finite factors: its timing is meaningless");
-            }
-            return new Timing(median(samples), samples.stream().mapToDouble(Double::doubleValue).min().orElseThrow());
+            warmUp(it, warmupSeconds);
+            List<Double> samples = sample(it, measureSeconds, MAX_SAMPLES);
+            requireFinite(it, u, v);
+            return Timing.of(samples);
         }
     }
+
+    /**
+     * Runs iterations for {@code warmupSeconds} and then until the JIT has settled ({@link JitQueue#busyWithKernels()}
+     * false for {@value #SETTLE_ITERATIONS} iterations in a row and for a quarter of {@code warmupSeconds}: at small
+     * sizes 8 iterations fit between two compilations), at most {@value #WARMUP_CAP}× as long: in a fresh JVM on a busy
+     * machine the compiled kernels can take many seconds to arrive, and a fixed warm-up would time the interpreter.
+     */
+    static void warmUp(GdIteration it, double warmupSeconds) {
+        long start = System.nanoTime();
+        long warmEnd = start + (long) (warmupSeconds * 1e9);
+        long capEnd = start + (long) (WARMUP_CAP * warmupSeconds * 1e9);
+        long quietNanos = (long) (warmupSeconds / 4 * 1e9);
+        int quiet = 0;
+        long quietSince = start;
+        while (System.nanoTime() < capEnd && (System.nanoTime() < warmEnd || quiet < SETTLE_ITERATIONS
+                || System.nanoTime() - quietSince < quietNanos)) {
+            it.iterate(BenchProblem.ETA);
+            if (JitQueue.busyWithKernels()) {
+                quiet = 0;
+                quietSince = System.nanoTime();
+            } else {
+                quiet++;
+            }
+        }
+    }
+
+    /** The wall time, in ms, of single iterations for {@code seconds}: at least 3, at most {@code maxSamples}. */
+    static List<Double> sample(GdIteration it, double seconds, int maxSamples) {
+        List<Double> samples = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (samples.size() < 3 || (System.nanoTime() < end && samples.size() < maxSamples)) {
+            long t0 = System.nanoTime();
+            it.iterate(BenchProblem.ETA);
+            samples.add((System.nanoTime() - t0) * 1e-6);
+        }
+        return samples;
+    }
+
+    /** The self-check of a timing: a run that produced NaN or Inf timed something else (and NaN arithmetic is slow). */
+    static void requireFinite(GdIteration it, DenseMatrix u, DenseMatrix v) {
+        it.syncFactors();
+        if (u.firstNonFinite() != null || v.firstNonFinite() != null) {
+            throw new IllegalStateException(it.name() + " produced non-finite factors: its timing is meaningless");
+        }
+    }
+
+    /** The most timed iterations of one measurement. */
+    static final int MAX_SAMPLES = 500;
 
     /** The longest warm-up, as a multiple of the requested one. */
     private static final int WARMUP_CAP = 10;

@@ -5,8 +5,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToDoubleFunction;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -20,17 +24,20 @@ import org.autobalance.memory.DType;
  * threads. The floor of one iteration of the engine (reads M once, 4·d1·d2·r flops) is then
  * max(d1·d2·bytes / bandwidth, 4·d1·d2·r / peak).
  *
- * <p>Bandwidth: the median of {@value #SWEEPS} timed sweeps over a 256 MiB matrix of 16 KiB rows (the rows of the
- * d = 4096 float32 benchmark), read the way the engine's small-rank kernels read M: four rows at a time, one vector
- * load from each per step. The spread (interquartile range over the median) is reported beside it. A best-of-3 of
- * a single stream timed by the wall clock, as before, moved by up to 30 % between runs in the same hour on this
- * shared host.
+ * <p>Bandwidth: the median of {@value #SWEEPS} sweeps over a 256 MiB matrix of 16 KiB rows (the rows of the d = 4096
+ * float32 benchmark), read the way the engine's small-rank kernels read M: four rows at a time, one vector load from
+ * each per step. One thread sweeps the whole matrix, timed by its CPU time (which leaves out the time it waited for a
+ * core). Several threads sweep 32 MiB slices of it in turn, each thread its own contiguous share of the slice's rows,
+ * a fixed team of threads one sweep at a time; a sweep is timed by the wall clock from the first thread's start to the
+ * last thread's end, and it counts only if every thread was on a core for nearly all of it (its CPU time at least
+ * {@value #ON_CORE} of the sweep's span): in a sweep in which one thread waited for a core, or started late, the others
+ * read alone, faster than together (kernels.md §9.7: the earlier version took the slowest thread's CPU time and read
+ * 40.1, 27.8 and 28.2 GB/s with two threads in three idle runs). The spread (interquartile range over the median) and
+ * the number of sweeps that counted are reported beside it.
  *
- * <p>FMA peak: the best of a few short trials (a peak is a maximum; noise from other processes only lowers it).
- *
- * <p>Both are timed by the CPU time of the slowest thread (see {@link #runParallel}), so they are the machine's
- * ceilings while the benchmark runs, not its share of a busy machine: a table measured under load shows it as a lower
- * fraction of the floor.
+ * <p>FMA peak: the best of a few short trials (a peak is a maximum; noise from other processes only lowers it), timed
+ * by the CPU time of the slowest thread (see {@link #runParallel}), so it is the machine's ceiling while the benchmark
+ * runs, not its share of a busy machine.
  */
 public final class RooflineProbe {
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
@@ -42,13 +49,32 @@ public final class RooflineProbe {
     @SuppressWarnings("unchecked")
     private static final Class<FloatVector> FT = (Class<FloatVector>) (Class<?>) FS.vectorType();
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-    /** Far above the last-level cache (32 MiB on the 2-core EPYC here) so the read streams from DRAM. */
+    /**
+     * Far above the last-level cache (32 MiB on the 2-core EPYC here): sweep k reads slice k mod 8 of it, so the 224
+     * MiB read since a slice was last read have evicted it and every sweep streams from DRAM.
+     */
     private static final long STREAM_BYTES = 256L << 20;
+    /**
+     * The bytes of one sweep of several threads together: short sweeps (about 1.5 ms) are more often run by all
+     * threads at once on a busy machine than the whole matrix would be. One thread sweeps the whole matrix (timed by
+     * its CPU time, which needs no concurrency: §9.6 measured it to 1–3 % within a run).
+     */
+    private static final long SLICE_BYTES = 32L << 20;
     /** A row of the probe's matrix: a row of M at d = 4096, float32. */
     private static final long ROW_BYTES = 16L << 10;
-    /** Timed sweeps of the bandwidth probe (about 11 ms each at 23 GB/s), after {@value #WARM_SWEEPS} untimed. */
-    private static final int SWEEPS = 21;
-    private static final int WARM_SWEEPS = 3;
+    /** Sweeps of the bandwidth probe that count, after {@value #WARM_SWEEPS} untimed ones. */
+    private static final int SWEEPS = 41;
+    private static final int WARM_SWEEPS = 16;
+    /** The most sweeps tried for {@value #SWEEPS} that count (a busy machine rejects many). */
+    private static final int MAX_SWEEPS = 1000;
+    /** The most time spent on timed sweeps: on a busy machine, every sweep waits for a core for its threads. */
+    private static final long MAX_NANOS = 3_000_000_000L;
+    /**
+     * The fraction of a sweep's wall-clock span that each thread must have spent on a core (thread CPU time) for the
+     * sweep to count: below it, a thread waited for a core or started late (a parked thread's wake-up takes tens of
+     * microseconds here, a sweep 5–11 ms).
+     */
+    private static final double ON_CORE = 0.95;
     /**
      * Independent FMA chains per thread: latency 4 cycles × 2 FMA ports on Zen 3 needs ≥ 8 in flight; 12 leaves
      * margin and still fits in 16 ymm registers with the two operands (with 8, measurements here were unstable).
@@ -61,10 +87,12 @@ public final class RooflineProbe {
 
     /**
      * Measured ceilings for one thread count; {@code readSpread} is the interquartile range of the bandwidth sweeps
-     * divided by their median.
+     * divided by their median, {@code readSweeps} the number of sweeps behind both; 0 when fewer than
+     * {@value #MIN_SWEEPS} sweeps had all threads on cores at once (a busy machine): the bandwidth is then the upper
+     * bound that per-thread CPU times give (each thread's reads counted as if it read alone).
      */
-    public record Ceilings(int threads, double bytesPerSecond, double readSpread, double float32FlopsPerSecond,
-            double float64FlopsPerSecond) {
+    public record Ceilings(int threads, double bytesPerSecond, double readSpread, int readSweeps,
+            double float32FlopsPerSecond, double float64FlopsPerSecond) {
 
         public double flopsPerSecond(DType dtype) {
             return dtype == DType.FLOAT32 ? float32FlopsPerSecond : float64FlopsPerSecond;
@@ -81,27 +109,153 @@ public final class RooflineProbe {
     private RooflineProbe() {
     }
 
-    /** Measures all three ceilings with {@code threads} threads (about a second in all). */
+    /** Measures all three ceilings with {@code threads} threads (about a second in all, a few on a busy machine). */
     public static Ceilings measure(int threads) {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment data = arena.allocate(STREAM_BYTES, 64);
             data.fill((byte) 0x3f); // touch every page before timing; the value is a normal float (≈0.75)
-            long rows = STREAM_BYTES / ROW_BYTES / 4 / threads * 4; // per thread, whole groups of 4 rows
-            double[] seconds = new double[SWEEPS];
-            for (int sweep = -WARM_SWEEPS; sweep < SWEEPS; sweep++) {
-                double t = runParallel(threads, c -> readRows(data, c * rows * ROW_BYTES, rows));
-                if (sweep >= 0) {
-                    seconds[sweep] = t;
-                }
-            }
-            Arrays.sort(seconds);
+            long slice = threads == 1 ? STREAM_BYTES : SLICE_BYTES;
+            long rows = slice / ROW_BYTES / 4 / threads * 4; // per thread and sweep, whole groups of 4 rows
             double bytes = (double) rows * threads * ROW_BYTES;
+            long slices = STREAM_BYTES / slice;
+            Sweeps sweeps = readSweeps(threads,
+                    (c, k) -> readRows(data, (k % slices) * slice + c * rows * ROW_BYTES, rows));
+            double[] seconds = sweeps.seconds();
             double bandwidth = bytes / quantile(seconds, 0.5);
             double spread = (bytes / quantile(seconds, 0.25) - bytes / quantile(seconds, 0.75)) / bandwidth;
             long fmaLoops = 2_000_000;
             double f32 = 2.0 * CHAINS * FS.length() * fmaLoops * threads / best(threads, c -> fmaFloat(fmaLoops));
             double f64 = 2.0 * CHAINS * DS.length() * fmaLoops * threads / best(threads, c -> fmaDouble(fmaLoops));
-            return new Ceilings(threads, bandwidth, spread, f32, f64);
+            return new Ceilings(threads, bandwidth, spread, sweeps.concurrent(), f32, f64);
+        }
+    }
+
+    /** Below this many concurrent sweeps the probe falls back to per-thread CPU times (see {@link Ceilings}). */
+    static final int MIN_SWEEPS = 5;
+
+    /** One thread's share of sweep {@code k}. */
+    @FunctionalInterface
+    private interface Sweep {
+        double run(int chunk, long k);
+    }
+
+    /**
+     * Runs sweeps 0, 1, 2, … on a team of {@code threads} threads, one sweep at a time, until {@value #SWEEPS} count
+     * or {@value #MAX_SWEEPS} were tried. With several threads a sweep counts if every thread was on a core for nearly
+     * all of it ({@link #concurrent}), and its time is its wall-clock span; with one thread every sweep counts, timed
+     * by the thread's CPU time. The team waits for a sweep by spinning, not parking, so that all threads start within
+     * a microsecond or so (waking a parked thread took tens of microseconds here, a few % of a sweep).
+     */
+    private static Sweeps readSweeps(int threads, Sweep sweep) {
+        long[] start = new long[threads];
+        long[] end = new long[threads];
+        long[] cpu = new long[threads];
+        double[] sink = new double[threads];
+        // the main thread publishes the sweep number in go; each team thread reports through done (its writes to the
+        // arrays above happen before its increment, which the main thread reads before the arrays)
+        AtomicLong go = new AtomicLong(-1);
+        AtomicInteger done = new AtomicInteger();
+        Thread[] team = new Thread[threads];
+        for (int c = 1; c < threads; c++) {
+            int chunk = c;
+            team[c] = Thread.ofPlatform().daemon().start(() -> {
+                long seen = -1;
+                while (true) {
+                    long k;
+                    while ((k = go.get()) == seen) {
+                        Thread.onSpinWait();
+                    }
+                    if (k == STOP) {
+                        return;
+                    }
+                    seen = k;
+                    timeSweep(chunk, k, sweep, start, end, cpu, sink);
+                    done.incrementAndGet();
+                }
+            });
+        }
+        List<Double> counted = new ArrayList<>();
+        List<Double> cpuTimes = new ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + MAX_NANOS;
+            for (long k = 0; k < WARM_SWEEPS + MAX_SWEEPS && counted.size() < SWEEPS
+                    && (k < WARM_SWEEPS || System.nanoTime() < deadline); k++) {
+                done.set(0);
+                go.set(k);
+                timeSweep(0, k, sweep, start, end, cpu, sink);
+                while (done.get() < threads - 1) {
+                    Thread.onSpinWait();
+                }
+                long first = Arrays.stream(start).min().orElseThrow();
+                double span = (Arrays.stream(end).max().orElseThrow() - first) * 1e-9;
+                double slowestCpu = Arrays.stream(cpu).max().orElseThrow() * 1e-9;
+                if (k < WARM_SWEEPS) {
+                    continue;
+                }
+                if (!CPU_TIME) {
+                    counted.add(span);
+                } else if (threads == 1) {
+                    // one thread shares nothing: its CPU time is the sweep's time on an idle core, and it leaves out
+                    // the time it waited for a core (a wall-clock median read 4.5–5.8 GB/s under load, §9.6)
+                    counted.add(slowestCpu);
+                } else {
+                    cpuTimes.add(slowestCpu);
+                    if (concurrent(cpu, span)) {
+                        counted.add(span);
+                    }
+                }
+            }
+        } finally {
+            go.set(STOP);
+            for (int c = 1; c < threads; c++) {
+                join(team[c]);
+            }
+        }
+        if (Arrays.stream(sink).sum() == 42.4242) { // keeps the sums alive: the JIT cannot drop the reads
+            System.err.print("");
+        }
+        if (counted.size() < MIN_SWEEPS) {
+            // the threads were seldom on cores together (a busy machine): the slowest thread's CPU time per sweep,
+            // which counts each thread's reads as if alone, so the bandwidth is an upper bound; flagged by 0 sweeps
+            return new Sweeps(cpuTimes.stream().mapToDouble(Double::doubleValue).sorted().toArray(), 0);
+        }
+        return new Sweeps(counted.stream().mapToDouble(Double::doubleValue).sorted().toArray(), counted.size());
+    }
+
+    private static final long STOP = Long.MAX_VALUE;
+
+    /** Sorted sweep times in seconds, and how many were concurrent sweeps (0: none usable, CPU times instead). */
+    private record Sweeps(double[] seconds, int concurrent) {
+    }
+
+    private static void timeSweep(int chunk, long k, Sweep sweep, long[] start, long[] end, long[] cpu,
+            double[] sink) {
+        long c0 = CPU_TIME ? CPU.getCurrentThreadCpuTime() : 0;
+        start[chunk] = System.nanoTime();
+        sink[chunk] += sweep.run(chunk, k);
+        end[chunk] = System.nanoTime();
+        cpu[chunk] = CPU_TIME ? CPU.getCurrentThreadCpuTime() - c0 : 0;
+    }
+
+    /**
+     * Whether every thread spent at least {@value #ON_CORE} of the sweep's span on a core, i.e. the threads read at
+     * the same time for nearly all of it.
+     */
+    static boolean concurrent(long[] cpuNanos, double spanSeconds) {
+        for (long c : cpuNanos) {
+            if (c * 1e-9 < ON_CORE * spanSeconds) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -119,10 +273,9 @@ public final class RooflineProbe {
 
     /**
      * Runs {@code work} on {@code threads} threads at once and returns the time of the slowest thread, in seconds: its
-     * thread CPU time where the JVM measures that, else the wall time of the whole run. CPU time leaves out the time a
-     * thread waited for a core, which on a shared machine is most of the variation (section 9.5 of kernels.md: at a
-     * load average of 25 the wall-clock median read 4.5–5.4 GB/s with a 19–57 % spread, CPU time 20.5–22.9 GB/s with
-     * 1–3 %); what remains is the memory system, which is what a ceiling is about.
+     * thread CPU time where the JVM measures that, else the wall time of the whole run. For the FMA peak, which shares
+     * nothing between threads, CPU time leaves out the time a thread waited for a core and nothing else (the
+     * bandwidth probe shares the memory system, so it times concurrent sweeps instead: {@link #readSweeps}).
      */
     private static double runParallel(int threads, IntToDoubleFunction work) {
         CyclicBarrier start = new CyclicBarrier(threads);
@@ -144,12 +297,7 @@ public final class RooflineProbe {
         sink[0] = work.applyAsDouble(0);
         cpuSeconds[0] = (CPU.getCurrentThreadCpuTime() - c0) * 1e-9;
         for (int c = 1; c < threads; c++) {
-            try {
-                workers[c].join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            join(workers[c]);
         }
         double wallSeconds = (System.nanoTime() - t0) * 1e-9;
         double s = 0;

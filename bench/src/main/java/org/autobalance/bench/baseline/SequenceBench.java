@@ -1,6 +1,8 @@
 package org.autobalance.bench.baseline;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -18,19 +19,30 @@ import org.autobalance.json.Json;
 /**
  * {@code ./autobalance bench --sequence}: the guard against shape-dependent JIT state. It times the engine's iteration
  * at a sequence of ranks (by default 1, 2, 3, 4, 8, 16, 64 and back to 1), for each dtype and thread count, all in
- * this one JVM, and times every cell once more alone, in a fresh JVM started just for it, right after the sequence
- * cell (so both see the same machine load). A cell of the sequence that runs slower than alone is paying for code
- * that an earlier cell left behind: native-notes/kernels.md, section 9, found kernels compiled 5–17× slower that way.
+ * this one JVM, and times every cell once more alone, in a fresh JVM started just for it. A cell of the sequence that
+ * runs slower than alone is paying for code that an earlier cell left behind: native-notes/kernels.md, section 9,
+ * found kernels compiled 5–17× slower that way.
  *
- * <p>The fresh JVM gets this JVM's flags and class path and runs {@link #aloneCell}; it prints one line,
- * {@code cell MEDIAN BEST}.
+ * <p>Both JVMs warm the cell up first (this one, then the fresh one while this one waits); then the measurement
+ * alternates between them in {@value #ROUNDS} blocks each, in the order sequence, alone, alone, sequence, …, one JVM
+ * idle while the other times. So both sides sample the same stretch of machine state: at 2048² a float32 iteration
+ * lasts 0.3–1 ms and reads M from the shared last-level cache, and one block of each, a few seconds apart, differed
+ * by up to ±40 % with identical compiled code (§9.7).
+ *
+ * <p>The fresh JVM gets this JVM's flags and class path and runs {@link #aloneCell}: it prints {@code ready} after its
+ * warm-up, then for each line {@code block} on its standard input times one block and prints {@code block} and the
+ * iteration times in ms; {@code end} ends it.
  */
 final class SequenceBench {
     /** The ranks of the issue that asked for this guard: every small-rank kernel family, both GEMM tile sets, back. */
     static final int[] RANKS = {1, 2, 3, 4, 8, 16, 64, 1};
     /** A sequence cell slower than this multiple of the same cell alone fails the target. */
     static final double TARGET_RATIO = 1.15;
-    private static final String CELL_PREFIX = "cell ";
+    /** Measurement blocks per side and cell, alternating between the two JVMs. */
+    static final int ROUNDS = 4;
+    private static final String READY = "ready";
+    private static final String BLOCK = "block";
+    private static final String END = "end";
 
     /** One cell of the sequence with its two timings. */
     record Result(DType dtype, int threads, int step, int r, BenchCommand.Timing sequence,
@@ -51,8 +63,8 @@ final class SequenceBench {
     static List<Result> run(List<DType> dtypes, int d1, int d2, int[] ranks, int[] threadCounts, double warmupSeconds,
             double measureSeconds, PrintStream out) throws IOException {
         out.printf("autobalance bench --sequence: ranks %s in one JVM, each cell also alone in a fresh JVM; %d x %d, "
-                + "median (and best) ms per iteration after %.1f s warm-up, %.1f s measured%n",
-                join(ranks), d1, d2, warmupSeconds, measureSeconds);
+                + "median (and best) ms per iteration after %.1f s warm-up, %.1f s measured per side in %d blocks "
+                + "alternating between the two JVMs%n", join(ranks), d1, d2, warmupSeconds, measureSeconds, ROUNDS);
         out.println("machine: " + Environment.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
                 + " processors; JDK " + Runtime.version() + "; engine kernels: " + KernelProvider.kernels().name());
         out.println("load average at start: " + Environment.loadAverage() + "; busiest processes: "
@@ -68,12 +80,11 @@ final class SequenceBench {
                 for (int t : threadCounts) {
                     for (int step = 0; step < ranks.length; step++) {
                         int r = ranks[step];
-                        BenchCommand.Timing seq = timeCell(m, dtype, d1, d2, r, t, warmupSeconds, measureSeconds);
-                        BenchCommand.Timing alone = timeAlone(dtype, d1, d2, r, t, warmupSeconds, measureSeconds);
-                        Result res = new Result(dtype, t, step + 1, r, seq, alone);
+                        Result res = timeCell(m, dtype, d1, d2, r, t, step + 1, warmupSeconds, measureSeconds);
                         results.add(res);
                         out.printf("%-7s %7d %4d %4d %6.2f (%5.2f) %6.2f (%5.2f) %6.2f%s %11.2f%n", dtype.label(), t,
-                                step + 1, r, seq.medianMs(), seq.bestMs(), alone.medianMs(), alone.bestMs(),
+                                step + 1, r, res.sequence().medianMs(), res.sequence().bestMs(), res.alone().medianMs(),
+                                res.alone().bestMs(),
                                 res.ratio(), res.ratio() > TARGET_RATIO ? "!" : " ", res.bestRatio());
                         out.flush();
                     }
@@ -92,51 +103,160 @@ final class SequenceBench {
         return results;
     }
 
-    /** The engine's iteration at rank r on M (data of {@link BenchProblem}, seeds as in the main table). */
-    private static BenchCommand.Timing timeCell(DenseMatrix m, DType dtype, int d1, int d2, int r, int threads,
-            double warmupSeconds, double measureSeconds) {
-        try (DenseMatrix u0 = BenchProblem.start(dtype, d1, r, 2);
-                DenseMatrix v0 = BenchProblem.start(dtype, d2, r, 3)) {
-            return BenchCommand.measure("autobalance", m, u0, v0, threads, warmupSeconds, measureSeconds);
-        }
-    }
-
-    /** Entry point of the fresh JVM: one cell, printed as {@code cell MEDIAN BEST}. */
-    static void aloneCell(DType dtype, int d1, int d2, int r, int threads, double warmupSeconds,
-            double measureSeconds, PrintStream out) {
-        try (DenseMatrix m = BenchProblem.data(dtype, d1, d2, 1)) {
-            BenchCommand.Timing t = timeCell(m, dtype, d1, d2, r, threads, warmupSeconds, measureSeconds);
-            out.printf(Locale.ROOT, "%s%s %s%n", CELL_PREFIX, t.medianMs(), t.bestMs());
-        }
-    }
-
-    private static BenchCommand.Timing timeAlone(DType dtype, int d1, int d2, int r, int threads,
+    /**
+     * Times the engine's iteration at rank r on M (data of {@link BenchProblem}, seeds as in the main table) here and
+     * in a fresh JVM, alternating blocks of {@code measureSeconds / ROUNDS}.
+     */
+    private static Result timeCell(DenseMatrix m, DType dtype, int d1, int d2, int r, int threads, int step,
             double warmupSeconds, double measureSeconds) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            // a log file of this JVM (-Xlog:...:file=, -XX:LogFile=) must not be overwritten by the child
-            if (!arg.startsWith("-Xlog") && !arg.startsWith("-XX:LogFile") && !arg.contains("LogCompilation")) {
-                cmd.add(arg);
+        double blockSeconds = measureSeconds / ROUNDS;
+        List<Double> seq = new ArrayList<>();
+        List<Double> alone = new ArrayList<>();
+        try (Cell cell = new Cell(m, dtype, d1, r, threads)) {
+            BenchCommand.warmUp(cell.it, warmupSeconds);
+            try (AloneJvm fresh = new AloneJvm(dtype, d1, d2, r, threads, warmupSeconds, blockSeconds)) {
+                for (int round = 0; round < ROUNDS; round++) {
+                    // sequence first in even rounds, alone first in odd ones: a drift in the machine's state
+                    // during the cell weighs on both sides alike
+                    if (round % 2 == 0) {
+                        seq.addAll(cell.block(blockSeconds));
+                        alone.addAll(fresh.block());
+                    } else {
+                        alone.addAll(fresh.block());
+                        seq.addAll(cell.block(blockSeconds));
+                    }
+                }
+            }
+            cell.requireFinite();
+        }
+        return new Result(dtype, threads, step, r, BenchCommand.Timing.of(seq), BenchCommand.Timing.of(alone));
+    }
+
+    /** One cell's engine iteration over M with its own U and V, warmed up by the caller. */
+    private static final class Cell implements AutoCloseable {
+        final DenseMatrix u;
+        final DenseMatrix v;
+        final GdIteration it;
+
+        Cell(DenseMatrix m, DType dtype, int d1, int r, int threads) {
+            this.u = BenchProblem.start(dtype, d1, r, 2);
+            this.v = BenchProblem.start(dtype, m.cols(), r, 3);
+            try {
+                this.it = GdIteration.create("autobalance", m, u, v, threads);
+            } catch (RuntimeException | Error e) {
+                u.close();
+                v.close();
+                throw e;
             }
         }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchCommand.class.getName(),
-                "--alone-cell", dtype.label() + "," + r + "," + threads, "--shape", d1 + "x" + d2,
-                "--warmup", Double.toString(warmupSeconds), "--measure", Double.toString(measureSeconds)));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException("the fresh JVM for " + dtype.label() + " r = " + r + " failed:\n" + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+
+        List<Double> block(double seconds) {
+            return BenchCommand.sample(it, seconds, BenchCommand.MAX_SAMPLES / ROUNDS);
         }
-        String line = output.lines().filter(l -> l.startsWith(CELL_PREFIX)).findFirst()
-                .orElseThrow(() -> new IOException("no timing from the fresh JVM:\n" + output));
-        String[] f = line.substring(CELL_PREFIX.length()).trim().split(" ");
-        return new BenchCommand.Timing(Double.parseDouble(f[0]), Double.parseDouble(f[1]));
+
+        void requireFinite() {
+            BenchCommand.requireFinite(it, u, v);
+        }
+
+        @Override
+        public void close() {
+            try (u; v) {
+                it.close();
+            }
+        }
+    }
+
+    /**
+     * Entry point of the fresh JVM: warms one cell up, prints {@code ready}, then times a block of
+     * {@code blockSeconds} for each {@code block} read from {@code in} (printed as {@code block MS MS …}) until
+     * {@code end} or the end of the input.
+     */
+    static void aloneCell(DType dtype, int d1, int d2, int r, int threads, double warmupSeconds, double blockSeconds,
+            BufferedReader in, PrintStream out) throws IOException {
+        try (DenseMatrix m = BenchProblem.data(dtype, d1, d2, 1); Cell cell = new Cell(m, dtype, d1, r, threads)) {
+            BenchCommand.warmUp(cell.it, warmupSeconds);
+            out.println(READY);
+            out.flush();
+            for (String line = in.readLine(); line != null && !line.equals(END); line = in.readLine()) {
+                StringBuilder sb = new StringBuilder(BLOCK);
+                for (double ms : cell.block(blockSeconds)) {
+                    sb.append(' ').append(ms);
+                }
+                out.println(sb);
+                out.flush();
+            }
+            cell.requireFinite();
+        }
+    }
+
+    /** The fresh JVM of one cell ({@link #aloneCell}), driven through its standard input and output. */
+    private static final class AloneJvm implements AutoCloseable {
+        private final Process process;
+        private final BufferedReader from;
+        private final PrintStream to;
+        /** Everything the JVM printed that is not part of the protocol (warnings), for an error message. */
+        private final StringBuilder other = new StringBuilder();
+        private final String what;
+
+        AloneJvm(DType dtype, int d1, int d2, int r, int threads, double warmupSeconds, double blockSeconds)
+                throws IOException {
+            this.what = "the fresh JVM for " + dtype.label() + " r = " + r + ", " + threads + " thread"
+                    + (threads == 1 ? "" : "s");
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                // a log file of this JVM (-Xlog:...:file=, -XX:LogFile=) must not be overwritten by the child
+                if (!arg.startsWith("-Xlog") && !arg.startsWith("-XX:LogFile") && !arg.contains("LogCompilation")) {
+                    cmd.add(arg);
+                }
+            }
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchCommand.class.getName(),
+                    // --rank too: the command checks its ranks against the shape, and the default ones reach 64
+                    "--alone-cell", dtype.label() + "," + r + "," + threads, "--rank", Integer.toString(r),
+                    "--shape", d1 + "x" + d2,
+                    "--warmup", Double.toString(warmupSeconds), "--measure", Double.toString(blockSeconds)));
+            this.process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            this.from = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.to = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+            expect(READY);
+        }
+
+        List<Double> block() throws IOException {
+            to.println(BLOCK);
+            String line = expect(BLOCK);
+            List<Double> ms = new ArrayList<>();
+            for (String f : line.substring(BLOCK.length()).trim().split(" ")) {
+                ms.add(Double.parseDouble(f));
+            }
+            return ms;
+        }
+
+        /** The next line that starts with {@code word}, or an IOException with what the JVM printed. */
+        private String expect(String word) throws IOException {
+            for (String line = from.readLine(); line != null; line = from.readLine()) {
+                if (line.startsWith(word)) {
+                    return line;
+                }
+                other.append(line).append('\n');
+            }
+            throw new IOException(what + " ended early:\n" + other);
+        }
+
+        @Override
+        public void close() throws IOException {
+            to.println(END);
+            to.close();
+            try {
+                if (process.waitFor() != 0) {
+                    throw new IOException(what + " failed:\n" + other + new String(
+                            process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                }
+            } catch (InterruptedException e) {
+                process.destroy();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
     }
 
     /** The results as JSON records (one per cell, in sequence order). */

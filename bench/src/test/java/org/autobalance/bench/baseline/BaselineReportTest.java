@@ -25,7 +25,7 @@ class BaselineReportTest {
 
     /** Fixed ceilings: 10 GB/s, 100 GFLOP/s in float32, so the floors are known exactly. */
     private static Map<Integer, RooflineProbe.Ceilings> ceilings() {
-        return Map.of(1, new RooflineProbe.Ceilings(1, 10e9, 0.02, 100e9, 50e9));
+        return Map.of(1, new RooflineProbe.Ceilings(1, 10e9, 0.02, 31, 100e9, 50e9));
     }
 
     @Test

@@ -108,6 +108,8 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
             for (int k = 0; k < 4; k++) {
@@ -119,30 +121,27 @@ final class DoubleOps {
             for (int j = 0; j < w; j += 2 * L) {
                 tile4x2(xo, r, af, w, j, gt, w);
             }
+            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc: written out here, not
+            // called per row (see FloatOps.gradientStep)
             for (int k = 0; k < rows; k++) {
-                stepRow(gt, k * w, xs, (long) (i0 + k) * st * BYTES, ps, (long) (i0 + k) * sp * BYTES, r, -eta,
-                        acc);
+                long xOff = (long) (i0 + k) * st * BYTES;
+                long pOff = (long) (i0 + k) * sp * BYTES;
+                int go = k * w;
+                DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
+                for (int c = 0; c < r; c += L) {
+                    VectorMask<Double> mk = S.indexInRange(c, r);
+                    long o = c * BYTES;
+                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
+                    g = VT.cast(zero).blend(g, mk);
+                    g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO)))
+                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    s = g.fma(g, s);
+                }
+                VT.cast(s).intoArray(acc, 0);
             }
         }
         return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0)));
-    }
-
-    private static void stepRow(double[] gt, int go, MemorySegment xs, long xo, MemorySegment ps, long po, int r,
-            double negEta, double[] acc) {
-        DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
-        DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, negEta));
-        for (int c = 0; c < r; c += L) {
-            VectorMask<Double> mk = S.indexInRange(c, r);
-            long o = c * BYTES;
-            DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, po + o, NO)));
-            g = VT.cast(zero).blend(g, mk);
-            g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xo + o, NO)))
-                    .intoMemorySegment(xs, xo + o, NO, mk);
-            s = g.fma(g, s);
-        }
-        VT.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {

@@ -329,7 +329,7 @@ final class DoubleSparse {
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector v0 = load(vs, j);
-            double e = sum(u0.mul(v0)) - val.getAtIndex(E, k);
+            double e = sum(VT.cast(u0).mul(v0)) - val.getAtIndex(E, k);
             squares += e * e;
             DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
@@ -351,7 +351,8 @@ final class DoubleSparse {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector v0 = load(vs, j);
             DoubleVector v1 = load(vs, j + o1);
-            double e = sum(u1.fma(v1, u0.mul(v0))) - val.getAtIndex(E, k);
+            // u0, u1 (and ne below, in observedWide) cross a loop boundary: cast where used (kernels.md §9.7)
+            double e = sum(VT.cast(u1).fma(v1, VT.cast(u0).mul(v0))) - val.getAtIndex(E, k);
             squares += e * e;
             DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
@@ -376,8 +377,8 @@ final class DoubleSparse {
             DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             for (int c = 0; c < n; c += L) {
                 long o = c * BYTES;
-                ne.fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c))).intoArray(acc, c);
-                ne.fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
+                VT.cast(ne).fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c))).intoArray(acc, c);
+                VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {

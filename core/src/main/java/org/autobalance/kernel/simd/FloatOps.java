@@ -130,6 +130,8 @@ final class FloatOps {
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
         float negEta = (float) -eta;
+        FloatVector zero = VTH.cast(FloatVector.zero(SH));
+        FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
             for (int k = 0; k < 4; k++) {
@@ -141,32 +143,30 @@ final class FloatOps {
             for (int j = 0; j < w; j += 2 * L) {
                 tile4x2(xo, r, af, w, j, gt, w);
             }
+            // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. Written
+            // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
+            // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
+            // small r (kernels.md §9.7).
             for (int k = 0; k < rows; k++) {
-                stepRow(gt, k * w, xs, (long) (i0 + k) * st * BYTES, ps, (long) (i0 + k) * sp * BYTES, r, negEta,
-                        acc);
+                long xOff = (long) (i0 + k) * st * BYTES;
+                long pOff = (long) (i0 + k) * sp * BYTES;
+                int go = k * w;
+                DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+                for (int c = 0; c < r; c += LH) {
+                    VectorMask<Float> mk = SH.indexInRange(c, r);
+                    long o = c * BYTES;
+                    FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
+                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
+                    g = VTH.cast(zero).blend(g, mk);
+                    g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO)))
+                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    DoubleVector gd = widen(g);
+                    s = gd.fma(gd, s);
+                }
+                VTD.cast(s).intoArray(acc, 0);
             }
         }
         return GramTiles.sumLanes(VTD.cast(DoubleVector.fromArray(SD, acc, 0)));
-    }
-
-    /** X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. */
-    private static void stepRow(float[] gt, int go, MemorySegment xs, long xo, MemorySegment ps, long po, int r,
-            float negEta, double[] acc) {
-        DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-        FloatVector zero = VTH.cast(FloatVector.zero(SH));
-        FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
-        for (int c = 0; c < r; c += LH) {
-            VectorMask<Float> mk = SH.indexInRange(c, r);
-            long o = c * BYTES;
-            FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
-                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, po + o, NO)));
-            g = VTH.cast(zero).blend(g, mk);
-            g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xo + o, NO)))
-                    .intoMemorySegment(xs, xo + o, NO, mk);
-            DoubleVector gd = widen(g);
-            s = gd.fma(gd, s);
-        }
-        VTD.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {

@@ -329,7 +329,7 @@ final class FloatSparse {
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector v0 = load(vs, j);
-            float e = sum(u0.mul(v0)) - val.getAtIndex(E, k);
+            float e = sum(VT.cast(u0).mul(v0)) - val.getAtIndex(E, k);
             squares += (double) e * e;
             FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
@@ -351,7 +351,8 @@ final class FloatSparse {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector v0 = load(vs, j);
             FloatVector v1 = load(vs, j + o1);
-            float e = sum(u1.fma(v1, u0.mul(v0))) - val.getAtIndex(E, k);
+            // u0, u1 (and ne below, in observedWide) cross a loop boundary: cast where used (kernels.md §9.7)
+            float e = sum(VT.cast(u1).fma(v1, VT.cast(u0).mul(v0))) - val.getAtIndex(E, k);
             squares += (double) e * e;
             FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
@@ -376,8 +377,8 @@ final class FloatSparse {
             FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             for (int c = 0; c < n; c += L) {
                 long o = c * BYTES;
-                ne.fma(load(vs, j + o), VT.cast(FloatVector.fromArray(S, acc, c))).intoArray(acc, c);
-                ne.fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
+                VT.cast(ne).fma(load(vs, j + o), VT.cast(FloatVector.fromArray(S, acc, c))).intoArray(acc, c);
+                VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {
