@@ -45,7 +45,8 @@ class KernelJitTest {
 
     /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
     private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
-            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile");
+            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile", "FloatSparseLarge.product1",
+            "DoubleSparseLarge.product1", "FloatSparse.observedWide", "DoubleSparse.observedWide");
 
     @Test
     void noVectorApiCallInACompiledKernelIsBoundFromATypeProfile(@TempDir Path dir)

@@ -2,14 +2,18 @@ package org.autobalance.kernel;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.EngineIteration;
 import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.RandomSparse;
 
 /**
  * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
  * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
  * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
- * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9).
+ * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Each cell
+ * also runs the sparse engine on a power-law sparse M of the same shape, full loss (the gather products, whose
+ * classes run at the large-rank width) and observed loss (the normal-width sparse passes).
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
  */
 public final class RankSequenceProbe {
@@ -26,8 +30,11 @@ public final class RankSequenceProbe {
     /** Prints one line per cell and {@code done} at the end. */
     public static void main(String[] args) {
         FactorKernels kernels = KernelProvider.simd();
+        SparseKernels sparseKernels = KernelProvider.sparseSimd();
+        RandomSparse.Sample sample = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, D1, D2, 24);
         for (DType t : DType.values()) {
-            try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21)) {
+            try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21);
+                    SparseMatrix sparse = sample.matrix(t)) {
                 for (int threads = 1; threads <= 2; threads++) {
                     for (int r : RANKS) {
                         try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
@@ -38,6 +45,19 @@ public final class RankSequenceProbe {
                                 g = it.iterate(1e-3);
                             }
                             System.out.println(t.label() + " threads " + threads + " r " + r + " grad² " + g);
+                        }
+                        for (boolean observed : new boolean[] {false, true}) {
+                            try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
+                                    DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
+                                    EngineIteration it = new EngineIteration(kernels, sparseKernels, sparse, u, v,
+                                            threads, observed)) {
+                                double g = 0;
+                                for (int i = 0; i < ITERATIONS; i++) {
+                                    g = it.iterate(1e-3);
+                                }
+                                System.out.println(t.label() + " threads " + threads + " r " + r + " sparse"
+                                        + (observed ? " observed" : " full") + " grad² " + g);
+                            }
                         }
                     }
                 }

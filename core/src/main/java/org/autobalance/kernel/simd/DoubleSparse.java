@@ -26,6 +26,11 @@ import org.autobalance.memory.SparseMatrix;
  * contract tests). Dot products of the observed-entries pass sum their
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
+ *
+ * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass;
+ * the "Large" ones hold only {@link #product}, at the large-rank width (the preferred one, 512 bits on AVX-512), where
+ * a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one load, one bounds check and
+ * one FMA (native-notes/sparse.md, "Making the iteration fast").
  */
 final class DoubleSparse {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
@@ -190,8 +195,8 @@ final class DoubleSparse {
     }
 
     /**
-     * Rows [rs, re) of A·X into y: the d1-side half of {@link #fusedPass} alone (same register blocking, same order of
-     * the sums), with no scatter. Used for MV over M and for MᵀU over Mᵀ.
+     * Rows [rs, re) of A·X into y: the d1-side half of the fused pass alone (the same register blocking, with no
+     * scatter). Used for MV over M and for MᵀU over Mᵀ.
      */
     static void product(SparseMatrix a, DenseMatrix x, int rs, int re, DenseMatrix y) {
         int nc = (x.cols() + L - 1) / L;
@@ -201,8 +206,21 @@ final class DoubleSparse {
         MemorySegment val = a.values();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
+        if (rs >= re) {
+            return;
+        }
+        long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, rs);
+        if (nc == 1) {
+            // the common one-vector row (float32 r ≤ 16 at 512 bits) on its own: the offset is the constant 0, one
+            // register fewer in the inner loop
+            for (int i = rs; i < re; i++) {
+                long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+                product1(col, val, ks, ke, st, 0L, xs, ys, i * st);
+                ks = ke;
+            }
+            return;
+        }
         for (int i = rs; i < re; i++) {
-            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
             long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
             long ro = i * st;
             int c = 0;
@@ -216,23 +234,30 @@ final class DoubleSparse {
             if (c < nc) {
                 product1(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
             }
+            ks = ke;
         }
     }
 
     private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment xs, MemorySegment ys, long ro) {
+        // the row's entries as slices indexed by an int counter: C2 then proves the index and value reads in range
+        // once per row instead of checking each (and drops the safepoint poll of a long-indexed loop)
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector b0 = VT.cast(DoubleVector.zero(S));
-        long k = ks;
-        for (; k + 2 <= ke; k += 2) {
-            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
-            a0 = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k))).fma(load(xs, jo), a0);
-            b0 = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1))).fma(load(xs, jp), b0);
+        int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
+        int t = 0;
+        for (; t < pairs; t += 2) {
+            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
+            long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st + off;
+            a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
+            b0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1))).fma(load(xs, jp), b0);
         }
-        if (k < ke) {
-            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            a0 = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k))).fma(load(xs, jo), a0);
+        if (t < n) {
+            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
+            a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
         }
         VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
     }
@@ -240,24 +265,28 @@ final class DoubleSparse {
     private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment xs, MemorySegment ys, long ro) {
         long o1 = off + L * BYTES;
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector a1 = VT.cast(DoubleVector.zero(S));
         DoubleVector b0 = VT.cast(DoubleVector.zero(S));
         DoubleVector b1 = VT.cast(DoubleVector.zero(S));
-        long k = ks;
-        for (; k + 2 <= ke; k += 2) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
+        int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
+        int t = 0;
+        for (; t < pairs; t += 2) {
+            long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t)));
             a0 = x.fma(load(xs, j + off), a0);
             a1 = x.fma(load(xs, j + o1), a1);
-            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
-            DoubleVector z = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
+            long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
+            DoubleVector z = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1)));
             b0 = z.fma(load(xs, jp + off), b0);
             b1 = z.fma(load(xs, jp + o1), b1);
         }
-        if (k < ke) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
+        if (t < n) {
+            long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t)));
             a0 = x.fma(load(xs, j + off), a0);
             a1 = x.fma(load(xs, j + o1), a1);
         }
@@ -270,13 +299,16 @@ final class DoubleSparse {
         long o1 = off + L * BYTES;
         long o2 = o1 + L * BYTES;
         long o3 = o2 + L * BYTES;
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector a1 = VT.cast(DoubleVector.zero(S));
         DoubleVector a2 = VT.cast(DoubleVector.zero(S));
         DoubleVector a3 = VT.cast(DoubleVector.zero(S));
-        for (long k = ks; k < ke; k++) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
+        for (int t = 0; t < n; t++) {
+            long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t)));
             a0 = x.fma(load(xs, j + off), a0);
             a1 = x.fma(load(xs, j + o1), a1);
             a2 = x.fma(load(xs, j + o2), a2);
@@ -376,8 +408,9 @@ final class DoubleSparse {
             DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             for (int c = 0; c < n; c += L) {
                 long o = c * BYTES;
-                ne.fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c))).intoArray(acc, c);
-                ne.fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
+                // every receiver cast at its use (kernels.md section 9): ne is live across this loop
+                VT.cast(ne).fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c))).intoArray(acc, c);
+                VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {
@@ -400,7 +433,7 @@ final class DoubleSparse {
             long o = c * L * BYTES;
             p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
         }
-        return sum(p0.add(p1));
+        return sum(VT.cast(p0).add(p1));
     }
 
     /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in double, squares in double. */
