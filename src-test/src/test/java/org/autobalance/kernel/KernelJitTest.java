@@ -45,8 +45,11 @@ class KernelJitTest {
 
     /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
     private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
-            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile", "FloatSparseLarge.product1",
-            "DoubleSparseLarge.product1", "FloatSparse.observedWide", "DoubleSparse.observedWide");
+            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile",
+            // the sparse kernel every full-loss cell runs for every row; the others of the sparse cells (observed
+            // passes, double products) are checked whenever C2 reaches them, which at load 12 on 2 cores it
+            // sometimes did not before the probe ended
+            "FloatSparseLarge.product1");
 
     @Test
     void noVectorApiCallInACompiledKernelIsBoundFromATypeProfile(@TempDir Path dir)
