@@ -49,7 +49,7 @@ class KernelJitTest {
             // the sparse kernel every full-loss cell runs for every row; the others of the sparse cells (observed
             // passes, double products) are checked whenever C2 reaches them, which at load 12 on 2 cores it
             // sometimes did not before the probe ended
-            "FloatSparse.product1");
+            "FloatSparseLarge.product1");
 
     @Test
     void noVectorApiCallInACompiledKernelIsBoundFromATypeProfile(@TempDir Path dir)

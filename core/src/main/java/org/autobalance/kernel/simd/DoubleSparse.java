@@ -26,6 +26,11 @@ import org.autobalance.memory.SparseMatrix;
  * contract tests). Dot products of the observed-entries pass sum their
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
+ *
+ * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass;
+ * the "Large" ones hold only {@link #product}, at the large-rank width (the preferred one, 512 bits on AVX-512), where
+ * a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one load, one bounds check and
+ * one FMA (native-notes/sparse.md, "Making the iteration fast").
  */
 final class DoubleSparse {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
@@ -206,7 +211,7 @@ final class DoubleSparse {
         }
         long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, rs);
         if (nc == 1) {
-            // the common one-vector row (float32 r ≤ 8 at 256 bits) on its own: the offset is the constant 0, one
+            // the common one-vector row (float32 r ≤ 16 at 512 bits) on its own: the offset is the constant 0, one
             // register fewer in the inner loop
             for (int i = rs; i < re; i++) {
                 long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
