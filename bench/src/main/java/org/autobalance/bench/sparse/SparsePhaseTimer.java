@@ -1,6 +1,5 @@
 package org.autobalance.bench.sparse;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
@@ -25,16 +24,16 @@ public final class SparsePhaseTimer {
     }
 
     public static void main(String[] args) {
-        String pattern = args[0];
-        int r = Integer.parseInt(args[1]);
-        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        int d1 = args.length > 5 ? Integer.parseInt(args[3]) : 100_000;
-        int d2 = args.length > 5 ? Integer.parseInt(args[4]) : 50_000;
-        long nnz = args.length > 5 ? Long.parseLong(args[5]) : 5_000_000L;
+        SparseQuickTimer.Args a = SparseQuickTimer.Args.parse(args);
+        String pattern = a.pattern();
+        int r = a.r();
+        int reps = a.reps();
+        int d1 = a.d1();
+        int d2 = a.d2();
+        long nnz = a.nnz();
         DType t = DType.FLOAT32;
         SparseKernels sk = KernelProvider.sparseSimd();
         FactorKernels k = KernelProvider.simd();
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (SparseMatrix m = SparseProblem.matrix(pattern, t, d1, d2, nnz, 1);
                 DenseMatrix u = SparseProblem.start(t, d1, r, 2);
                 DenseMatrix v = SparseProblem.start(t, d2, r, 3);
@@ -72,24 +71,10 @@ public final class SparsePhaseTimer {
                 },
                 () -> it.iterate(eta)
             };
-            long end = System.nanoTime() + 4_000_000_000L;
-            while (System.nanoTime() < end) {
-                for (Runnable x : phases) {
-                    x.run();
-                }
-            }
-            double[][] cpu = new double[phases.length][reps];
-            for (int i = 0; i < reps; i++) {
-                for (int x = 0; x < phases.length; x++) {
-                    long c0 = threads.getCurrentThreadCpuTime();
-                    phases[x].run();
-                    cpu[x][i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
-                }
-            }
+            double[][] cpu = SparseQuickTimer.alternate(phases, reps);
             System.out.printf("%s + %s %s r=%d nnz=%d%n", k.name(), sk.name(), pattern, r, m.nonZeros());
             double sum = 0;
             for (int x = 0; x < phases.length; x++) {
-                Arrays.sort(cpu[x]);
                 if (x < phases.length - 2) {
                     sum += cpu[x][reps / 2];
                 } else if (x == phases.length - 2) {

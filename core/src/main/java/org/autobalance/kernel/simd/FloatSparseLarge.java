@@ -26,10 +26,10 @@ import org.autobalance.memory.SparseMatrix;
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
  *
- * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass;
- * the "Large" ones hold only {@link #product}, at the large-rank width (the preferred one, 512 bits on AVX-512), where
- * a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one load, one bounds check and
- * one FMA (native-notes/sparse.md, "Making the iteration fast").
+ * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass
+ * but the gather product; the "Large" ones hold only {@code product}, at the large-rank width (the preferred one, 512
+ * bits on AVX-512), where a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one
+ * load, one bounds check and one FMA (native-notes/sparse.md, "Making the iteration fast").
  */
 final class FloatSparseLarge {
     static final VectorSpecies<Float> S = SimdSpecies.LARGE_FLOAT;
@@ -44,6 +44,12 @@ final class FloatSparseLarge {
     private FloatSparseLarge() {
     }
 
+    /*
+     * Every stored vector is cast to VT at the store as well, results of fma and add included: the store's inner call
+     * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
+     * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
+     * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
+     */
     private static FloatVector load(MemorySegment s, long offset) {
         return VT.cast(FloatVector.fromMemorySegment(S, s, offset, NO));
     }
@@ -113,7 +119,7 @@ final class FloatSparseLarge {
             long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
             a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
         }
-        VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro + off, NO);
     }
 
     private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -144,8 +150,8 @@ final class FloatSparseLarge {
             a0 = x.fma(load(xs, j + off), a0);
             a1 = x.fma(load(xs, j + o1), a1);
         }
-        VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
-        VT.cast(a1).add(b1).intoMemorySegment(ys, ro + o1, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(ys, ro + o1, NO);
     }
 
     private static void product4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
