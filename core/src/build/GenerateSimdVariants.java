@@ -26,8 +26,10 @@ import java.util.regex.Pattern;
  *   <li>Lines {@code //#if FLAG}, {@code //#else}, {@code //#endif} (alone on their line, not nested) keep the lines
  *       between them only for the variants that have (or, after {@code //#else}, lack) the flag. Flags: the element's
  *       dtype ({@code float32}, {@code float64}), {@code small-rank} (the fused pass's small-r path, which only
- *       the normal-width classes run) and {@code row-stream} (its middle-rank path, which only the large-rank classes
- *       run: it needs their 512-bit species where 32 vector registers exist).
+ *       the normal-width classes run), {@code row-stream} (its middle-rank path, which only the large-rank classes
+ *       run: it needs their 512-bit species where 32 vector registers exist), {@code all-passes} (the sparse passes
+ *       other than the gather product, which only the normal-width sparse classes have) and {@code product} (the
+ *       gather product, which only the large-width sparse classes have).
  *   <li>Lines starting with {@code //##} are comments of the template itself and are dropped.
  * </ul>
  *
@@ -38,7 +40,7 @@ import java.util.regex.Pattern;
 public class GenerateSimdVariants {
     static final String TEMPLATES = "core/src/build/simd";
     static final String SOURCES = "core/src/main/java/org/autobalance/kernel/simd";
-    static final Set<String> FLAGS = Set.of("float32", "float64", "small-rank", "row-stream");
+    static final Set<String> FLAGS = Set.of("float32", "float64", "small-rank", "row-stream", "all-passes", "product");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+)}");
 
     /**
@@ -57,8 +59,11 @@ public class GenerateSimdVariants {
             new Variant("Fused", "DoubleFusedLarge", "double", "LARGE_DOUBLE", Set.of("row-stream")),
             new Variant("Gemm", "FloatGemm", "float", "FLOAT", Set.of()),
             new Variant("Gemm", "DoubleGemm", "double", "DOUBLE", Set.of()),
-            new Variant("Sparse", "FloatSparse", "float", "FLOAT", Set.of()),
-            new Variant("Sparse", "DoubleSparse", "double", "DOUBLE", Set.of()));
+            new Variant("Sparse", "FloatSparse", "float", "FLOAT", Set.of("all-passes")),
+            new Variant("Sparse", "DoubleSparse", "double", "DOUBLE", Set.of("all-passes")),
+            // the gather product alone, at the large-rank width (SimdSparseKernels.product)
+            new Variant("Sparse", "FloatSparseLarge", "float", "LARGE_FLOAT", Set.of("product")),
+            new Variant("Sparse", "DoubleSparseLarge", "double", "LARGE_DOUBLE", Set.of("product")));
 
     /** The placeholder values of a variant. */
     static Map<String, String> names(Variant v) {

@@ -46,8 +46,11 @@ class KernelJitTest {
 
     /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
     private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
-            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile", "FloatSparse.product4",
-            "DoubleSparse.product4");
+            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile",
+            // the sparse kernel every full-loss cell runs for every row; the others of the sparse cells (observed
+            // passes, double products) are checked whenever C2 reaches them, which at load 12 on 2 cores it
+            // sometimes did not before the probe ended
+            "FloatSparseLarge.product1");
     /**
      * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
      * registers; the probe's r = 16 float32 and r = 8 float64 take one vector per row, r = 16 float64 two).

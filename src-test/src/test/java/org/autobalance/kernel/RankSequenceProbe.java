@@ -1,20 +1,21 @@
 package org.autobalance.kernel;
 
-import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.EngineIteration;
 import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.RandomSparse;
 
 /**
  * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
  * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
  * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
- * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Then the
- * same for the sparse engine (full and observed-entries loss), in the same JVM, so that its kernels too are compiled
- * after the others have widened the Vector API's profiles. The network GEMM is not run here: its masked stores still
- * bind a JDK call from the shared profile (native-notes/kernels.md §9.7).
+ * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Each cell
+ * also runs the sparse engine on a power-law sparse M of the same shape, full loss (the gather products, whose
+ * classes run at the large-rank width) and observed loss (the normal-width sparse passes).
+ * The network GEMM is not run here: its masked stores still bind a JDK call from the shared profile
+ * (native-notes/kernels.md §9.7).
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
  */
 public final class RankSequenceProbe {
@@ -31,8 +32,11 @@ public final class RankSequenceProbe {
     /** Prints one line per cell and {@code done} at the end. */
     public static void main(String[] args) {
         FactorKernels kernels = KernelProvider.simd();
+        SparseKernels sparseKernels = KernelProvider.sparseSimd();
+        RandomSparse.Sample sample = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, D1, D2, 24);
         for (DType t : DType.values()) {
-            try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21)) {
+            try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21);
+                    SparseMatrix sparse = sample.matrix(t)) {
                 for (int threads = 1; threads <= 2; threads++) {
                     for (int r : RANKS) {
                         try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
@@ -44,51 +48,23 @@ public final class RankSequenceProbe {
                             }
                             System.out.println(t.label() + " threads " + threads + " r " + r + " grad² " + g);
                         }
-                    }
-                }
-            }
-        }
-        sparse(kernels);
-        System.out.println("done");
-    }
-
-    /**
-     * The sparse engine through the rank sequence: M with about one entry in five stored, both losses, one thread (the
-     * kernels are the same with two; the dense part above covers the team's own code).
-     */
-    private static void sparse(FactorKernels kernels) {
-        SparseKernels sparse = KernelProvider.sparseSimd();
-        for (DType t : DType.values()) {
-            try (SparseMatrix m = randomSparse(t)) {
-                for (int r : RANKS) {
-                    for (boolean observed : new boolean[] {false, true}) {
-                        try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
-                                DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
-                                EngineIteration it = new EngineIteration(kernels, sparse, m, u, v, 1, observed)) {
-                            double g = 0;
-                            for (int i = 0; i < ITERATIONS; i++) {
-                                g = it.iterate(1e-3);
+                        for (boolean observed : new boolean[] {false, true}) {
+                            try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
+                                    DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
+                                    EngineIteration it = new EngineIteration(kernels, sparseKernels, sparse, u, v,
+                                            threads, observed)) {
+                                double g = 0;
+                                for (int i = 0; i < ITERATIONS; i++) {
+                                    g = it.iterate(1e-3);
+                                }
+                                System.out.println(t.label() + " threads " + threads + " r " + r + " sparse"
+                                        + (observed ? " observed" : " full") + " grad² " + g);
                             }
-                            System.out.println(t.label() + " sparse" + (observed ? " observed" : "") + " r " + r
-                                    + " grad² " + g);
                         }
                     }
                 }
             }
         }
-    }
-
-    private static SparseMatrix randomSparse(DType t) {
-        SplittableRandom random = new SplittableRandom(24);
-        try (SparseMatrix.Builder b = SparseMatrix.builder(D1, D2, D1 * D2 / 5)) {
-            for (int i = 0; i < D1; i++) {
-                for (int j = 0; j < D2; j++) {
-                    if (random.nextInt(5) == 0) {
-                        b.add(i, j, random.nextDouble(-1, 1));
-                    }
-                }
-            }
-            return b.build(t);
-        }
+        System.out.println("done");
     }
 }

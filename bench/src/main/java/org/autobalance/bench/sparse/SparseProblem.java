@@ -60,12 +60,26 @@ public final class SparseProblem {
     }
 
     /**
-     * The memory-traffic floor of one iteration in bytes: the CSR arrays once (nnz·(value + 4-byte index) +
-     * 8·(d1 + 1) row pointers), each dense d×r array once per use as if every gathered row stayed in cache
-     * (pass: U read, MV written, V read, MᵀU read and written; step: U and V read and written, MV and MᵀU read), i.e.
-     * nnz·(b + 4) + 8·(d1 + 1) + r·b·(5·d1 + 6·d2), b the bytes of an element.
+     * The memory-traffic floor of one iteration in bytes, as issue 10 defines it: the stored entries once
+     * (nnz·(value + 4-byte index)) plus the gathered rows, plus what {@link #streamedBytes} counts besides the entries.
+     * Each stored entry brings in two factor rows of r·b bytes, whichever form the pass takes: the gather form reads a
+     * row of V (for MV) and a row of U (for MᵀU, over Mᵀ); the scatter form reads a row of V and reads and writes a row
+     * of MᵀU (counted once here). At the benchmark's sizes these rows (d·r·b = 3.2–25.6 MB) do not fit a core's L2,
+     * and uniform columns leave nothing to reuse between neighbouring entries, so every one is a cache-line transfer
+     * the kernel cannot avoid: nnz·(b + 4 + 2·r·b) + 8·(d1 + 1) + r·b·(5·d1 + 6·d2).
      */
     public static double trafficBytes(SparseMatrix m, int r) {
+        return streamedBytes(m, r) + 2.0 * m.nonZeros() * r * m.dtype().bytes();
+    }
+
+    /**
+     * The traffic of {@link #trafficBytes} without the gathered rows, as if every gathered row stayed in cache (the
+     * reading native-notes/sparse.md used first): the CSR arrays once (nnz·(value + 4-byte index) + 8·(d1 + 1) row
+     * pointers), each dense d×r array once per use (pass: U read, MV written, V read, MᵀU read and written; step: U
+     * and V read and written, MV and MᵀU read), i.e. nnz·(b + 4) + 8·(d1 + 1) + r·b·(5·d1 + 6·d2), b the bytes of an
+     * element.
+     */
+    public static double streamedBytes(SparseMatrix m, int r) {
         int b = m.dtype().bytes();
         return m.nonZeros() * (b + 4.0) + 8.0 * (m.rows() + 1) + (double) r * b * (5.0 * m.rows() + 6.0 * m.cols());
     }

@@ -23,13 +23,24 @@ public final class SparseQuickTimer {
     private SparseQuickTimer() {
     }
 
+    /** The arguments of both development timers: {@code pattern r [reps] [d1 d2 nnz]}. */
+    record Args(String pattern, int r, int reps, int d1, int d2, long nnz) {
+        static Args parse(String[] args) {
+            boolean shape = args.length > 5;
+            return new Args(args[0], Integer.parseInt(args[1]), args.length > 2 ? Integer.parseInt(args[2]) : 20,
+                    shape ? Integer.parseInt(args[3]) : 100_000, shape ? Integer.parseInt(args[4]) : 50_000,
+                    shape ? Long.parseLong(args[5]) : 5_000_000L);
+        }
+    }
+
     public static void main(String[] args) {
-        String pattern = args[0];
-        int r = Integer.parseInt(args[1]);
-        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-        int d1 = args.length > 5 ? Integer.parseInt(args[3]) : 100_000;
-        int d2 = args.length > 5 ? Integer.parseInt(args[4]) : 50_000;
-        long nnz = args.length > 5 ? Long.parseLong(args[5]) : 5_000_000L;
+        Args a = Args.parse(args);
+        String pattern = a.pattern();
+        int r = a.r();
+        int reps = a.reps();
+        int d1 = a.d1();
+        int d2 = a.d2();
+        long nnz = a.nnz();
         DType t = DType.FLOAT32;
         SparseKernels k = KernelProvider.sparseSimd();
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -57,29 +68,41 @@ public final class SparseQuickTimer {
             };
             Runnable[] variants = {scatter, gather, gatherShuffled};
             String[] names = {"scatter (fused)", "gather (CSR+CSC)", "gather, shuffled"};
-            long end = System.nanoTime() + 4_000_000_000L;
-            while (System.nanoTime() < end) {
-                for (Runnable x : variants) {
-                    x.run();
-                }
-            }
-            double[][] cpu = new double[variants.length][reps];
-            for (int i = 0; i < reps; i++) {
-                for (int x = 0; x < variants.length; x++) {
-                    long c0 = threads.getCurrentThreadCpuTime();
-                    variants[x].run();
-                    cpu[x][i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
-                }
-            }
+            double[][] cpu = alternate(variants, reps);
             System.out.printf("%s %s r=%d nnz=%d (transpose built in %.0f ms CPU)%n", k.name(), pattern, r,
                     m.nonZeros(), build);
             for (int x = 0; x < variants.length; x++) {
-                Arrays.sort(cpu[x]);
                 System.out.printf("  %-18s cpu min %7.2f ms  median %7.2f ms%n", names[x], cpu[x][0],
                         cpu[x][reps / 2]);
             }
             shuffled.close();
         }
+    }
+
+    /**
+     * Runs the calls in turn for 4 s of warm-up, then {@code reps} rounds of each, timed by this thread's CPU time so
+     * that every call sees the same machine state; returns each call's times in ms, sorted (min first).
+     */
+    static double[][] alternate(Runnable[] calls, int reps) {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long end = System.nanoTime() + 4_000_000_000L;
+        while (System.nanoTime() < end) {
+            for (Runnable x : calls) {
+                x.run();
+            }
+        }
+        double[][] cpu = new double[calls.length][reps];
+        for (int i = 0; i < reps; i++) {
+            for (int x = 0; x < calls.length; x++) {
+                long c0 = threads.getCurrentThreadCpuTime();
+                calls[x].run();
+                cpu[x][i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
+            }
+        }
+        for (double[] c : cpu) {
+            Arrays.sort(c);
+        }
+        return cpu;
     }
 
     /** M with its rows and its columns each permuted uniformly at random. */

@@ -26,6 +26,11 @@ import org.autobalance.memory.SparseMatrix;
  * contract tests); the residual's squares are summed in double. Dot products of the observed-entries pass sum their
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
+ *
+ * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass
+ * but the gather product; the "Large" ones hold only {@code product}, at the large-rank width (the preferred one, 512
+ * bits on AVX-512), where a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one
+ * load, one bounds check and one FMA (native-notes/sparse.md, "Making the iteration fast").
  */
 final class FloatSparse {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -62,6 +67,12 @@ final class FloatSparse {
         return VT.cast(x).lane(0);
     }
 
+    /*
+     * Every stored vector is cast to VT at the store as well, results of fma and add included: the store's inner call
+     * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
+     * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
+     * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
+     */
     private static FloatVector load(MemorySegment s, long offset) {
         return VT.cast(FloatVector.fromMemorySegment(S, s, offset, NO));
     }
@@ -107,19 +118,19 @@ final class FloatSparse {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
-            x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
+            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(mts, jo, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
             FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp), b0);
-            y.fma(u0, load(mts, jp)).intoMemorySegment(mts, jp, NO);
+            VT.cast(y.fma(u0, load(mts, jp))).intoMemorySegment(mts, jp, NO);
         }
         if (k < ke) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
-            x.fma(u0, load(mts, jo)).intoMemorySegment(mts, jo, NO);
+            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(mts, jo, NO);
         }
-        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvs, ro + off, NO);
     }
 
     private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -137,25 +148,25 @@ final class FloatSparse {
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
-            x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
-            x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
+            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(mts, j + off, NO);
+            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(mts, j + o1, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
             FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp + off), b0);
             b1 = y.fma(load(vs, jp + o1), b1);
-            y.fma(u0, load(mts, jp + off)).intoMemorySegment(mts, jp + off, NO);
-            y.fma(u1, load(mts, jp + o1)).intoMemorySegment(mts, jp + o1, NO);
+            VT.cast(y.fma(u0, load(mts, jp + off))).intoMemorySegment(mts, jp + off, NO);
+            VT.cast(y.fma(u1, load(mts, jp + o1))).intoMemorySegment(mts, jp + o1, NO);
         }
         if (k < ke) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
-            x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
-            x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
+            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(mts, j + off, NO);
+            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(mts, j + o1, NO);
         }
-        VT.cast(a0).add(b0).intoMemorySegment(mvs, ro + off, NO);
-        VT.cast(a1).add(b1).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(mvs, ro + o1, NO);
     }
 
     private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -178,114 +189,15 @@ final class FloatSparse {
             a1 = x.fma(load(vs, j + o1), a1);
             a2 = x.fma(load(vs, j + o2), a2);
             a3 = x.fma(load(vs, j + o3), a3);
-            x.fma(u0, load(mts, j + off)).intoMemorySegment(mts, j + off, NO);
-            x.fma(u1, load(mts, j + o1)).intoMemorySegment(mts, j + o1, NO);
-            x.fma(u2, load(mts, j + o2)).intoMemorySegment(mts, j + o2, NO);
-            x.fma(u3, load(mts, j + o3)).intoMemorySegment(mts, j + o3, NO);
+            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(mts, j + off, NO);
+            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(mts, j + o1, NO);
+            VT.cast(x.fma(u2, load(mts, j + o2))).intoMemorySegment(mts, j + o2, NO);
+            VT.cast(x.fma(u3, load(mts, j + o3))).intoMemorySegment(mts, j + o3, NO);
         }
         VT.cast(a0).intoMemorySegment(mvs, ro + off, NO);
         VT.cast(a1).intoMemorySegment(mvs, ro + o1, NO);
         VT.cast(a2).intoMemorySegment(mvs, ro + o2, NO);
         VT.cast(a3).intoMemorySegment(mvs, ro + o3, NO);
-    }
-
-    /**
-     * Rows [rs, re) of A·X into y: the d1-side half of {@link #fusedPass} alone (same register blocking, same order of
-     * the sums), with no scatter. Used for MV over M and for MᵀU over Mᵀ.
-     */
-    static void product(SparseMatrix a, DenseMatrix x, int rs, int re, DenseMatrix y) {
-        int nc = (x.cols() + L - 1) / L;
-        long st = (long) x.stride() * BYTES;
-        MemorySegment ptr = a.rowStarts();
-        MemorySegment col = a.columnIndices();
-        MemorySegment val = a.values();
-        MemorySegment xs = x.segment();
-        MemorySegment ys = y.segment();
-        for (int i = rs; i < re; i++) {
-            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
-            long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
-            long ro = i * st;
-            int c = 0;
-            for (; c + 4 <= nc; c += 4) {
-                product4(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
-            }
-            if (c + 2 <= nc) {
-                product2(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
-                c += 2;
-            }
-            if (c < nc) {
-                product1(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
-            }
-        }
-    }
-
-    private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
-            MemorySegment xs, MemorySegment ys, long ro) {
-        FloatVector a0 = VT.cast(FloatVector.zero(S));
-        FloatVector b0 = VT.cast(FloatVector.zero(S));
-        long k = ks;
-        for (; k + 2 <= ke; k += 2) {
-            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
-            a0 = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k))).fma(load(xs, jo), a0);
-            b0 = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1))).fma(load(xs, jp), b0);
-        }
-        if (k < ke) {
-            long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
-            a0 = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k))).fma(load(xs, jo), a0);
-        }
-        VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
-    }
-
-    private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
-            MemorySegment xs, MemorySegment ys, long ro) {
-        long o1 = off + L * BYTES;
-        FloatVector a0 = VT.cast(FloatVector.zero(S));
-        FloatVector a1 = VT.cast(FloatVector.zero(S));
-        FloatVector b0 = VT.cast(FloatVector.zero(S));
-        FloatVector b1 = VT.cast(FloatVector.zero(S));
-        long k = ks;
-        for (; k + 2 <= ke; k += 2) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(xs, j + off), a0);
-            a1 = x.fma(load(xs, j + o1), a1);
-            long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
-            FloatVector z = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
-            b0 = z.fma(load(xs, jp + off), b0);
-            b1 = z.fma(load(xs, jp + o1), b1);
-        }
-        if (k < ke) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(xs, j + off), a0);
-            a1 = x.fma(load(xs, j + o1), a1);
-        }
-        VT.cast(a0).add(b0).intoMemorySegment(ys, ro + off, NO);
-        VT.cast(a1).add(b1).intoMemorySegment(ys, ro + o1, NO);
-    }
-
-    private static void product4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
-            MemorySegment xs, MemorySegment ys, long ro) {
-        long o1 = off + L * BYTES;
-        long o2 = o1 + L * BYTES;
-        long o3 = o2 + L * BYTES;
-        FloatVector a0 = VT.cast(FloatVector.zero(S));
-        FloatVector a1 = VT.cast(FloatVector.zero(S));
-        FloatVector a2 = VT.cast(FloatVector.zero(S));
-        FloatVector a3 = VT.cast(FloatVector.zero(S));
-        for (long k = ks; k < ke; k++) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(xs, j + off), a0);
-            a1 = x.fma(load(xs, j + o1), a1);
-            a2 = x.fma(load(xs, j + o2), a2);
-            a3 = x.fma(load(xs, j + o3), a3);
-        }
-        VT.cast(a0).intoMemorySegment(ys, ro + off, NO);
-        VT.cast(a1).intoMemorySegment(ys, ro + o1, NO);
-        VT.cast(a2).intoMemorySegment(ys, ro + o2, NO);
-        VT.cast(a3).intoMemorySegment(ys, ro + o3, NO);
     }
 
     /**
@@ -333,7 +245,7 @@ final class FloatSparse {
             squares += (double) e * e;
             FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
-            ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
+            VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(pvs, j, NO);
         }
         VT.cast(a0).intoMemorySegment(pus, ro, NO);
         return squares;
@@ -357,8 +269,8 @@ final class FloatSparse {
             FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
             a1 = ne.fma(v1, a1);
-            ne.fma(u0, load(pvs, j)).intoMemorySegment(pvs, j, NO);
-            ne.fma(u1, load(pvs, j + o1)).intoMemorySegment(pvs, j + o1, NO);
+            VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(pvs, j, NO);
+            VT.cast(ne.fma(u1, load(pvs, j + o1))).intoMemorySegment(pvs, j + o1, NO);
         }
         VT.cast(a0).intoMemorySegment(pus, ro, NO);
         VT.cast(a1).intoMemorySegment(pus, ro + o1, NO);
@@ -377,8 +289,9 @@ final class FloatSparse {
             FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
             for (int c = 0; c < n; c += L) {
                 long o = c * BYTES;
-                VT.cast(ne).fma(load(vs, j + o), VT.cast(FloatVector.fromArray(S, acc, c))).intoArray(acc, c);
-                VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o)).intoMemorySegment(pvs, j + o, NO);
+                // every receiver cast at its use (kernels.md section 9): ne is live across this loop
+                VT.cast(VT.cast(ne).fma(load(vs, j + o), VT.cast(FloatVector.fromArray(S, acc, c)))).intoArray(acc, c);
+                VT.cast(VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o))).intoMemorySegment(pvs, j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {
@@ -401,7 +314,7 @@ final class FloatSparse {
             long o = c * L * BYTES;
             p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
         }
-        return sum(p0.add(p1));
+        return sum(VT.cast(p0).add(p1));
     }
 
     /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in float, squares in double. */

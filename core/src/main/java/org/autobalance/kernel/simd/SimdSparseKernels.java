@@ -7,7 +7,9 @@ import org.autobalance.memory.SparseMatrix;
 
 /**
  * {@link SparseKernels} on the incubating Vector API, float32 and float64 ({@code FloatSparse}, {@code DoubleSparse}):
- * SIMD over r for each stored entry, at the width of {@code -Dautobalance.simd.bits} (as {@link SimdKernels}).
+ * SIMD over r for each stored entry, at the width of {@code -Dautobalance.simd.bits} (as {@link SimdKernels}), except
+ * the gather product, which runs at the large-rank width ({@code FloatSparseLarge}, {@code DoubleSparseLarge};
+ * {@code -Dautobalance.simd.largeRankBits}).
  * Loaded only reflectively by {@link org.autobalance.kernel.KernelProvider}.
  *
  * <p>Determinism: all sums run in an order fixed by the code, so results are bit-for-bit identical run to run, on any
@@ -45,9 +47,9 @@ public final class SimdSparseKernels implements SparseKernels {
     @Override
     public void product(SparseMatrix a, DenseMatrix x, int rowStart, int rowEnd, DenseMatrix y) {
         if (a.dtype() == DType.FLOAT32) {
-            FloatSparse.product(a, x, rowStart, rowEnd, y);
+            FloatSparseLarge.product(a, x, rowStart, rowEnd, y);
         } else {
-            DoubleSparse.product(a, x, rowStart, rowEnd, y);
+            DoubleSparseLarge.product(a, x, rowStart, rowEnd, y);
         }
     }
 

@@ -1,0 +1,88 @@
+package org.autobalance.bench.sparse;
+
+import java.util.Arrays;
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.parallel.EngineIteration;
+
+/**
+ * A development timer (not a substitute for JMH or {@code bench sparse}) that splits one sparse full-loss iteration,
+ * one thread, into the calls the engine makes — MV over M, MᵀU over Mᵀ, UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of
+ * V — each timed by thread CPU time, and times the observed loss's pass and the whole full-loss
+ * {@link EngineIteration} beside them, all called alternately
+ * so every phase sees the same machine state. Reports the minimum and median of each over {@code reps} rounds.
+ *
+ * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar
+ * org.autobalance.bench.sparse.SparsePhaseTimer uniform|powerlaw r [reps] [d1 d2 nnz]}
+ */
+public final class SparsePhaseTimer {
+    private SparsePhaseTimer() {
+    }
+
+    public static void main(String[] args) {
+        SparseQuickTimer.Args a = SparseQuickTimer.Args.parse(args);
+        String pattern = a.pattern();
+        int r = a.r();
+        int reps = a.reps();
+        int d1 = a.d1();
+        int d2 = a.d2();
+        long nnz = a.nnz();
+        DType t = DType.FLOAT32;
+        SparseKernels sk = KernelProvider.sparseSimd();
+        FactorKernels k = KernelProvider.simd();
+        try (SparseMatrix m = SparseProblem.matrix(pattern, t, d1, d2, nnz, 1);
+                DenseMatrix u = SparseProblem.start(t, d1, r, 2);
+                DenseMatrix v = SparseProblem.start(t, d2, r, 3);
+                DenseMatrix u2 = SparseProblem.start(t, d1, r, 2);
+                DenseMatrix v2 = SparseProblem.start(t, d2, r, 3);
+                DenseMatrix mv = DenseMatrix.allocate(t, d1, r);
+                DenseMatrix mtu = DenseMatrix.allocate(t, d2, r);
+                EngineIteration it = new EngineIteration(k, sk, m, u2, v2, 1, false)) {
+            SparseMatrix mt = m.transposed(); // owned by m
+            double[] gu = new double[r * r];
+            double[] gv = new double[r * r];
+            // a tiny step keeps the factors bounded over many calls; its size does not change the work
+            double eta = 1e-9;
+            String[] names = {"MV (gather over M)", "MtU (gather over Mt)", "gram U", "gram V", "dot <U,MV>",
+                "step U", "step V", "observed pass", "engine iteration"};
+            Runnable[] phases = {
+                () -> sk.product(m, v, 0, d1, mv),
+                () -> sk.product(mt, u, 0, d2, mtu),
+                () -> {
+                    Arrays.fill(gu, 0.0);
+                    k.gram(u, 0, d1, gu);
+                },
+                () -> {
+                    Arrays.fill(gv, 0.0);
+                    k.gram(v, 0, d2, gv);
+                },
+                () -> k.dot(u, mv, 0, d1),
+                () -> k.gradientStep(u, mv, gv, eta, 0, d1),
+                () -> k.gradientStep(v, mtu, gu, eta, 0, d2),
+                () -> {
+                    // the observed loss's pass (not part of the full-loss iteration timed last): zeroing its
+                    // scatter target as the engine does
+                    mtu.segment().fill((byte) 0);
+                    sk.observedPass(m, u, v, 0, d1, mv, mtu);
+                },
+                () -> it.iterate(eta)
+            };
+            double[][] cpu = SparseQuickTimer.alternate(phases, reps);
+            System.out.printf("%s + %s %s r=%d nnz=%d%n", k.name(), sk.name(), pattern, r, m.nonZeros());
+            double sum = 0;
+            for (int x = 0; x < phases.length; x++) {
+                if (x < phases.length - 2) {
+                    sum += cpu[x][reps / 2];
+                } else if (x == phases.length - 2) {
+                    System.out.printf("  %-22s cpu median %7.2f ms%n", "sum of full-loss phases", sum);
+                }
+                System.out.printf("  %-22s cpu min %7.2f ms  median %7.2f ms%n", names[x], cpu[x][0],
+                        cpu[x][reps / 2]);
+            }
+        }
+    }
+}

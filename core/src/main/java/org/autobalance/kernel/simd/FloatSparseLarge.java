@@ -1,0 +1,183 @@
+// GENERATED from core/src/build/simd/Sparse.java.template by core/src/build/GenerateSimdVariants.java
+// (variant FloatSparseLarge). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
+package org.autobalance.kernel.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * The sparse passes for float32: SIMD over r for every stored entry (the gathered row of V, the scatter-added row of
+ * the d2-side output and the row of U are each ⌈r/L⌉ vectors; rows are padded to 64 bytes with zeros, so whole vectors
+ * never leave a row and the padding lanes compute 0 + m·0).
+ *
+ * <p>Register use: for up to 4 vectors per factor row the d1-side accumulators and the row of U stay in registers
+ * for the whole row of M ({@code fused1}, {@code fused2}, {@code fused4}; wider ranks loop over groups of 4 vectors,
+ * re-reading the row's entries from L1). The accumulators of 1- and 2-vector rows are doubled (even and odd entries)
+ * so that two FMA chains per lane hide the FMA latency; they are added in a fixed order at the end of the row.
+ *
+ * <p>Precision: everything is formed in float (error ≲ n·u_f·Σ|terms| for a row of n entries, the bound of the
+ * contract tests); the residual's squares are summed in double. Dot products of the observed-entries pass sum their
+ * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
+ * results are bit-for-bit the same on every run, thread and JIT tier.
+ *
+ * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass
+ * but the gather product; the "Large" ones hold only {@code product}, at the large-rank width (the preferred one, 512
+ * bits on AVX-512), where a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one
+ * load, one bounds check and one FMA (native-notes/sparse.md, "Making the iteration fast").
+ */
+final class FloatSparseLarge {
+    static final VectorSpecies<Float> S = SimdSpecies.LARGE_FLOAT;
+    static final int L = S.length();
+    /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
+    @SuppressWarnings("unchecked")
+    static final Class<FloatVector> VT = (Class<FloatVector>) (Class<?>) S.vectorType();
+    static final ByteOrder NO = ByteOrder.nativeOrder();
+    static final long BYTES = Float.BYTES;
+    static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+
+    private FloatSparseLarge() {
+    }
+
+    /*
+     * Every stored vector is cast to VT at the store as well, results of fma and add included: the store's inner call
+     * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
+     * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
+     * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
+     */
+    private static FloatVector load(MemorySegment s, long offset) {
+        return VT.cast(FloatVector.fromMemorySegment(S, s, offset, NO));
+    }
+
+    /**
+     * Rows [rs, re) of A·X into y: the d1-side half of the fused pass alone (the same register blocking, with no
+     * scatter). Used for MV over M and for MᵀU over Mᵀ.
+     */
+    static void product(SparseMatrix a, DenseMatrix x, int rs, int re, DenseMatrix y) {
+        int nc = (x.cols() + L - 1) / L;
+        long st = (long) x.stride() * BYTES;
+        MemorySegment ptr = a.rowStarts();
+        MemorySegment col = a.columnIndices();
+        MemorySegment val = a.values();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        if (rs >= re) {
+            return;
+        }
+        long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, rs);
+        if (nc == 1) {
+            // the common one-vector row (float32 r ≤ 16 at 512 bits) on its own: the offset is the constant 0, one
+            // register fewer in the inner loop
+            for (int i = rs; i < re; i++) {
+                long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+                product1(col, val, ks, ke, st, 0L, xs, ys, i * st);
+                ks = ke;
+            }
+            return;
+        }
+        for (int i = rs; i < re; i++) {
+            long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+            long ro = i * st;
+            int c = 0;
+            for (; c + 4 <= nc; c += 4) {
+                product4(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+            }
+            if (c + 2 <= nc) {
+                product2(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+                c += 2;
+            }
+            if (c < nc) {
+                product1(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+            }
+            ks = ke;
+        }
+    }
+
+    private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        // the row's entries as slices indexed by an int counter: C2 then proves the index and value reads in range
+        // once per row instead of checking each (and drops the safepoint poll of a long-indexed loop)
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
+        int t = 0;
+        for (; t < pairs; t += 2) {
+            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
+            long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st + off;
+            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
+            b0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 1))).fma(load(xs, jp), b0);
+        }
+        if (t < n) {
+            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
+            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
+        }
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro + off, NO);
+    }
+
+    private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        long o1 = off + L * BYTES;
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector b0 = VT.cast(FloatVector.zero(S));
+        FloatVector b1 = VT.cast(FloatVector.zero(S));
+        int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
+        int t = 0;
+        for (; t < pairs; t += 2) {
+            long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)));
+            a0 = x.fma(load(xs, j + off), a0);
+            a1 = x.fma(load(xs, j + o1), a1);
+            long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
+            FloatVector z = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 1)));
+            b0 = z.fma(load(xs, jp + off), b0);
+            b1 = z.fma(load(xs, jp + o1), b1);
+        }
+        if (t < n) {
+            long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)));
+            a0 = x.fma(load(xs, j + off), a0);
+            a1 = x.fma(load(xs, j + o1), a1);
+        }
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(ys, ro + o1, NO);
+    }
+
+    private static void product4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        long o1 = off + L * BYTES;
+        long o2 = o1 + L * BYTES;
+        long o3 = o2 + L * BYTES;
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = VT.cast(FloatVector.zero(S));
+        FloatVector a2 = VT.cast(FloatVector.zero(S));
+        FloatVector a3 = VT.cast(FloatVector.zero(S));
+        for (int t = 0; t < n; t++) {
+            long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)));
+            a0 = x.fma(load(xs, j + off), a0);
+            a1 = x.fma(load(xs, j + o1), a1);
+            a2 = x.fma(load(xs, j + o2), a2);
+            a3 = x.fma(load(xs, j + o3), a3);
+        }
+        VT.cast(a0).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(ys, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(ys, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(ys, ro + o3, NO);
+    }
+
+}
