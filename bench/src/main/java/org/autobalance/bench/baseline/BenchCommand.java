@@ -220,6 +220,14 @@ public final class BenchCommand {
                     100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
                     c.float64FlopsPerSecond() / 1e9);
         }
+        RooflineProbe.Ceilings one = ceilings.get(1);
+        for (RooflineProbe.Ceilings c : ceilings.values()) {
+            String note = one == null ? null
+                    : RooflineProbe.unscaledPeakNote(one, c, Runtime.getRuntime().availableProcessors());
+            if (note != null) {
+                out.println(note);
+            }
+        }
         out.println();
 
         List<Row> rows = new ArrayList<>();

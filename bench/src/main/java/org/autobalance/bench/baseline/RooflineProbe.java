@@ -109,6 +109,28 @@ public final class RooflineProbe {
     private RooflineProbe() {
     }
 
+    /**
+     * A note when the FMA peak measured with several threads is not clearly above the one-thread peak although each
+     * thread could have had a processor of its own: the threads did not get a core each during the probe (on this
+     * 2-vCPU guest it happened in one of three quiet runs, 121 against 234 GFLOP/s, while the engine's own
+     * two-thread cells of the same run were unaffected; kernels.md §15), so that thread count's floors are wrong and
+     * its 'of floor' can read above 100 %. {@code null} when there is nothing to say.
+     */
+    static String unscaledPeakNote(Ceilings one, Ceilings many, int processors) {
+        int t = many.threads();
+        if (t < 2 || t > processors || one.threads() != 1) {
+            return null;
+        }
+        // a peak that scales at all is well above one thread's (ideally t times it); 1.2 leaves room for a busy core
+        if (many.float32FlopsPerSecond() >= 1.2 * one.float32FlopsPerSecond()) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "note: the %d-thread FMA peak (%.1f GFLOP/s) is not above the "
+                + "one-thread peak (%.1f): the threads did not run on cores of their own while it was measured, so "
+                + "the %d-thread floors and 'of floor' of this run are not reliable", t,
+                many.float32FlopsPerSecond() / 1e9, one.float32FlopsPerSecond() / 1e9, t);
+    }
+
     /** Measures all three ceilings with {@code threads} threads (about a second in all, a few on a busy machine). */
     public static Ceilings measure(int threads) {
         try (Arena arena = Arena.ofShared()) {

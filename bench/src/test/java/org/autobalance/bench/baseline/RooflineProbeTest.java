@@ -2,11 +2,16 @@ package org.autobalance.bench.baseline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The order statistics behind the probe's median bandwidth and its spread, and its rule for a concurrent sweep. */
+/**
+ * The order statistics behind the probe's median bandwidth and its spread, its rule for a concurrent sweep, and its
+ * note on a multi-thread FMA peak that did not scale.
+ */
 class RooflineProbeTest {
 
     @Test
@@ -33,5 +38,24 @@ class RooflineProbeTest {
         // one thread: descheduled for 1 ms of the sweep (its wall clock then overstates the read time)
         assertFalse(RooflineProbe.concurrent(new long[] {9_000_000}, span));
         assertTrue(RooflineProbe.concurrent(new long[] {9_600_000}, span));
+    }
+
+    @Test
+    void aMultiThreadPeakThatDoesNotScaleIsFlagged() {
+        RooflineProbe.Ceilings one = new RooflineProbe.Ceilings(1, 20e9, 0.01, 41, 117.2e9, 58.4e9);
+        // the quiet runs: two threads at twice the peak, and a busier one still at 1.5×
+        RooflineProbe.Ceilings doubled = new RooflineProbe.Ceilings(2, 30e9, 0.03, 41, 234e9, 115e9);
+        RooflineProbe.Ceilings busier = new RooflineProbe.Ceilings(2, 30e9, 0.03, 41, 176e9, 88e9);
+        assertNull(RooflineProbe.unscaledPeakNote(one, doubled, 2));
+        assertNull(RooflineProbe.unscaledPeakNote(one, busier, 2));
+        // the run that read 121 GFLOP/s with two threads: flagged, naming both peaks
+        String note = RooflineProbe.unscaledPeakNote(one, new RooflineProbe.Ceilings(2, 25e9, 0.04, 41, 121e9, 58.8e9),
+                2);
+        assertNotNull(note);
+        assertTrue(note.contains("121.0") && note.contains("117.2"), note);
+        // more threads than processors cannot scale: no note (oversubscription is the user's choice), nor for one
+        RooflineProbe.Ceilings four = new RooflineProbe.Ceilings(4, 25e9, 0.04, 41, 121e9, 58.8e9);
+        assertNull(RooflineProbe.unscaledPeakNote(one, four, 2));
+        assertNull(RooflineProbe.unscaledPeakNote(one, one, 2));
     }
 }
