@@ -201,6 +201,15 @@ final class FloatSparse {
     }
 
     /**
+     * Entries per chunk of {@code observed2}, which runs two loops per chunk — the chunk's residuals into scratch,
+     * then its updates — instead of one per entry: the one-loop form was recompiled again and again by C2 (a profiled
+     * loop predicate failing at its loop entry, about 45 times in a JVM before HotSpot gave up speculating, each round
+     * ~60× slower), the two-loop form settles after a few. Same operations in the same order (a row's columns are
+     * distinct, so an entry's update never feeds a later residual): bit-identical results. native-notes/sparse.md.
+     */
+    private static final int CHUNK = 64;
+
+    /**
      * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
      * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row everything stays in registers; wider rows keep
      * the row's accumulator in {@code acc} (L1).
@@ -217,6 +226,7 @@ final class FloatSparse {
         MemorySegment pus = pu.segment();
         MemorySegment pvs = pv.segment();
         float[] acc = nc > 2 ? sc.floats(0, nc * L) : null;
+        float[] es = sc.floats(1, CHUNK);
         double squares = 0.0;
         for (int i = rs; i < re; i++) {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
@@ -225,7 +235,7 @@ final class FloatSparse {
             if (nc == 1) {
                 squares += observed1(col, val, ks, ke, st, us, vs, pus, pvs, ro);
             } else if (nc == 2) {
-                squares += observed2(col, val, ks, ke, st, us, vs, pus, pvs, ro);
+                squares += observed2(col, val, ks, ke, st, us, vs, pus, pvs, ro, es);
             } else {
                 squares += observedWide(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, acc);
             }
@@ -252,25 +262,33 @@ final class FloatSparse {
     }
 
     private static double observed2(MemorySegment col, MemorySegment val, long ks, long ke, long st,
-            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro) {
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, float[] es) {
         long o1 = L * BYTES;
         FloatVector u0 = load(us, ro);
         FloatVector u1 = load(us, ro + o1);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         double squares = 0.0;
-        for (long k = ks; k < ke; k++) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            FloatVector v0 = load(vs, j);
-            FloatVector v1 = load(vs, j + o1);
-            // u0, u1 (and ne below, in observedWide) cross a loop boundary: cast where used (kernels.md §9.7)
-            float e = sum(VT.cast(u1).fma(v1, VT.cast(u0).mul(v0))) - val.getAtIndex(E, k);
-            squares += (double) e * e;
-            FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
-            a0 = ne.fma(v0, a0);
-            a1 = ne.fma(v1, a1);
-            VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(pvs, j, NO);
-            VT.cast(ne.fma(u1, load(pvs, j + o1))).intoMemorySegment(pvs, j + o1, NO);
+        for (long k0 = ks; k0 < ke; k0 += CHUNK) {
+            int n = (int) Math.min(CHUNK, ke - k0);
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                // u0, u1 (and ne below, in observedWide) cross a loop boundary: cast where used (kernels.md §9.7)
+                float e = sum(VT.cast(u1).fma(load(vs, j + o1), VT.cast(u0).mul(load(vs, j))))
+                        - val.getAtIndex(E, k0 + t);
+                squares += (double) e * e;
+                es[t] = e;
+            }
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                FloatVector v0 = load(vs, j);
+                FloatVector v1 = load(vs, j + o1);
+                FloatVector ne = VT.cast(FloatVector.broadcast(S, -es[t]));
+                a0 = ne.fma(v0, a0);
+                a1 = ne.fma(v1, a1);
+                VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(pvs, j, NO);
+                VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(pvs, j + o1, NO);
+            }
         }
         VT.cast(a0).intoMemorySegment(pus, ro, NO);
         VT.cast(a1).intoMemorySegment(pus, ro + o1, NO);
