@@ -211,8 +211,9 @@ final class DoubleSparse {
 
     /**
      * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
-     * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row everything stays in registers; wider rows keep
-     * the row's accumulator in {@code acc} (L1).
+     * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row the accumulators stay in registers
+     * (2-vector rows pass each chunk's residuals through {@code es}, see {@link #CHUNK}); wider rows keep the row's
+     * accumulator in {@code acc} (L1).
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
@@ -226,7 +227,7 @@ final class DoubleSparse {
         MemorySegment pus = pu.segment();
         MemorySegment pvs = pv.segment();
         double[] acc = nc > 2 ? sc.doubles(0, nc * L) : null;
-        double[] es = sc.doubles(1, CHUNK);
+        double[] es = nc == 2 ? sc.doubles(1, CHUNK) : null;
         double squares = 0.0;
         for (int i = rs; i < re; i++) {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
