@@ -53,22 +53,36 @@ final class DoubleOps {
         GramTiles.finish(gs, w, r, gram);
     }
 
-    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re) {
+    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
         if (rs >= re) {
             return 0.0;
         }
+        // one flat dot (see FloatOps.dot), FloatOps.DOT_BLOCK elements per dotBlock call
         long base = (long) rs * x.stride() * BYTES;
         long n = (long) (re - rs) * x.stride();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        DoubleVector s0 = VT.cast(DoubleVector.zero(S));
-        DoubleVector s1 = VT.cast(DoubleVector.zero(S));
-        DoubleVector s2 = VT.cast(DoubleVector.zero(S));
-        DoubleVector s3 = VT.cast(DoubleVector.zero(S));
-        long k = 0;
-        long step = 4L * L;
-        for (; k + step <= n; k += step) {
-            long o = base + k * BYTES;
+        double[] acc = sc.doubles(0, 4 * L);
+        Arrays.fill(acc, 0, 4 * L, 0.0);
+        for (long k = 0; k < n; k += FloatOps.DOT_BLOCK) {
+            dotBlock(xs, ys, base + k * BYTES, (int) Math.min(FloatOps.DOT_BLOCK, n - k), acc);
+        }
+        DoubleVector s0 = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector s1 = VT.cast(DoubleVector.fromArray(S, acc, L));
+        DoubleVector s2 = VT.cast(DoubleVector.fromArray(S, acc, 2 * L));
+        DoubleVector s3 = VT.cast(DoubleVector.fromArray(S, acc, 3 * L));
+        return GramTiles.sumLanes(VT.cast(s0).add(s1).add(VT.cast(s2).add(s3)));
+    }
+
+    /** As {@link FloatOps#dotBlock} in double: groups of 4·L into the accumulators s0 … s3 (L apart in acc). */
+    private static void dotBlock(MemorySegment xs, MemorySegment ys, long o0, int n, double[] acc) {
+        DoubleVector s0 = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector s1 = VT.cast(DoubleVector.fromArray(S, acc, L));
+        DoubleVector s2 = VT.cast(DoubleVector.fromArray(S, acc, 2 * L));
+        DoubleVector s3 = VT.cast(DoubleVector.fromArray(S, acc, 3 * L));
+        int k = 0;
+        for (; k + 4 * L <= n; k += 4 * L) {
+            long o = o0 + k * BYTES;
             s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
                     .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
             o += L * BYTES;
@@ -82,11 +96,14 @@ final class DoubleOps {
                     .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s3);
         }
         for (; k < n; k += L) {
-            long o = base + k * BYTES;
+            long o = o0 + k * BYTES;
             s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
                     .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
         }
-        return GramTiles.sumLanes(VT.cast(s0).add(s1).add(VT.cast(s2).add(s3)));
+        VT.cast(s0).intoArray(acc, 0);
+        VT.cast(s1).intoArray(acc, L);
+        VT.cast(s2).intoArray(acc, 2 * L);
+        VT.cast(s3).intoArray(acc, 3 * L);
     }
 
     static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
@@ -94,8 +111,6 @@ final class DoubleOps {
             return 0.0;
         }
         int r = x.cols();
-        int st = x.stride();
-        int sp = p.stride();
         int w = FloatFused.roundUp(r, 2 * L);
         double[] af = sc.doubles(2, r * w);
         double[] xo = sc.doubles(3, 4 * r);
@@ -108,40 +123,46 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
-        DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
+        // one call per group of four rows (see FloatOps.DOT_BLOCK)
         for (int i0 = rs; i0 < re; i0 += 4) {
-            int rows = Math.min(4, re - i0);
-            for (int k = 0; k < 4; k++) {
-                long row = (long) (i0 + k) * st;
-                for (int c = 0; c < r; c++) {
-                    xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0.0;
-                }
-            }
-            for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(xo, r, af, w, j, gt, w);
-            }
-            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc: written out here, not
-            // called per row (see FloatOps.gradientStep)
-            for (int k = 0; k < rows; k++) {
-                long xOff = (long) (i0 + k) * st * BYTES;
-                long pOff = (long) (i0 + k) * sp * BYTES;
-                int go = k * w;
-                DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
-                for (int c = 0; c < r; c += L) {
-                    VectorMask<Double> mk = S.indexInRange(c, r);
-                    long o = c * BYTES;
-                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
-                    g = VT.cast(zero).blend(g, mk);
-                    g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO)))
-                            .intoMemorySegment(xs, xOff + o, NO, mk);
-                    s = g.fma(g, s);
-                }
-                VT.cast(s).intoArray(acc, 0);
-            }
+            stepRows(xs, x.stride(), ps, p.stride(), i0, Math.min(4, re - i0), r, w, af, xo, gt, -eta, acc);
         }
         return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0)));
+    }
+
+    /** As {@link FloatOps#stepRows} in double. */
+    private static void stepRows(MemorySegment xs, int st, MemorySegment ps, int sp, int i0, int rows, int r, int w,
+            double[] af, double[] xo, double[] gt, double negEta, double[] acc) {
+        for (int k = 0; k < 4; k++) {
+            long row = (long) (i0 + k) * st;
+            for (int c = 0; c < r; c++) {
+                xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0.0;
+            }
+        }
+        for (int j = 0; j < w; j += 2 * L) {
+            tile4x2(xo, r, af, w, j, gt, w);
+        }
+        // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc: written out here, not
+        // called per row (see FloatOps.stepRows)
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, negEta));
+        for (int k = 0; k < rows; k++) {
+            long xOff = (long) (i0 + k) * st * BYTES;
+            long pOff = (long) (i0 + k) * sp * BYTES;
+            int go = k * w;
+            DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
+            for (int c = 0; c < r; c += L) {
+                VectorMask<Double> mk = S.indexInRange(c, r);
+                long o = c * BYTES;
+                DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                        .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
+                g = VT.cast(zero).blend(g, mk);
+                g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO)))
+                        .intoMemorySegment(xs, xOff + o, NO, mk);
+                s = g.fma(g, s);
+            }
+            VT.cast(s).intoArray(acc, 0);
+        }
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {

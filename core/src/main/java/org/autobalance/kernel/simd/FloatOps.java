@@ -36,6 +36,15 @@ final class FloatOps {
     static final Class<FloatVector> VTH = (Class<FloatVector>) (Class<?>) SH.vectorType();
     static final Class<DoubleVector> VTD = GramTiles.VTD;
 
+    /**
+     * Elements per {@link #dotBlock} call (a multiple of 4·LH). The kernels with one long loop per call (dot, the
+     * gradient step) run it as many short calls of a block method: C2 then compiles the block method once, from its
+     * call count and with its loop exits in the profile, instead of on-stack in the middle of the first long call
+     * (whose never-taken loop exit became a trap that deoptimised the code at the end of the call), then again whole,
+     * then again after the trap (native-notes/startup.md, "Compiles before the first fast iteration").
+     */
+    static final int DOT_BLOCK = 512;
+
     private FloatOps() {
     }
 
@@ -71,23 +80,43 @@ final class FloatOps {
         GramTiles.finish(gs, w, r, gram);
     }
 
-    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re) {
+    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
         if (rs >= re) {
             return 0.0;
         }
-        // Rows are contiguous and their padding is zero in both matrices (same shape, same stride): one flat dot.
+        // Rows are contiguous and their padding is zero in both matrices (same shape, same stride): one flat dot,
+        // DOT_BLOCK elements per dotBlock call, the four accumulators carried between calls in acc.
         long base = (long) rs * x.stride() * BYTES;
         long n = (long) (re - rs) * x.stride();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        DoubleVector s0 = VTD.cast(DoubleVector.zero(SD));
-        DoubleVector s1 = VTD.cast(DoubleVector.zero(SD));
-        DoubleVector s2 = VTD.cast(DoubleVector.zero(SD));
-        DoubleVector s3 = VTD.cast(DoubleVector.zero(SD));
-        long k = 0;
-        long step = 4L * LH;
-        for (; k + step <= n; k += step) {
-            long o = base + k * BYTES;
+        int sl = SD.length();
+        double[] acc = sc.doubles(0, 4 * sl);
+        Arrays.fill(acc, 0, 4 * sl, 0.0);
+        for (long k = 0; k < n; k += DOT_BLOCK) {
+            dotBlock(xs, ys, base + k * BYTES, (int) Math.min(DOT_BLOCK, n - k), acc);
+        }
+        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, sl));
+        DoubleVector s2 = VTD.cast(DoubleVector.fromArray(SD, acc, 2 * sl));
+        DoubleVector s3 = VTD.cast(DoubleVector.fromArray(SD, acc, 3 * sl));
+        return GramTiles.sumLanes(VTD.cast(s0).add(s1).add(VTD.cast(s2).add(s3)));
+    }
+
+    /**
+     * Adds the products of n elements of xs and ys from byte offset o to the four accumulators in acc (s0 … s3,
+     * SD.length() apart): groups of 4·LH into s0 … s3 in turn, a last part shorter than that into s0. Called per
+     * DOT_BLOCK elements, a multiple of 4·LH, so the sums are those of one loop over the whole range.
+     */
+    private static void dotBlock(MemorySegment xs, MemorySegment ys, long o0, int n, double[] acc) {
+        int sl = SD.length();
+        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, sl));
+        DoubleVector s2 = VTD.cast(DoubleVector.fromArray(SD, acc, 2 * sl));
+        DoubleVector s3 = VTD.cast(DoubleVector.fromArray(SD, acc, 3 * sl));
+        int k = 0;
+        for (; k + 4 * LH <= n; k += 4 * LH) {
+            long o = o0 + k * BYTES;
             s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
                     .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
             o += LH * BYTES;
@@ -101,11 +130,14 @@ final class FloatOps {
                     .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s3);
         }
         for (; k < n; k += LH) {
-            long o = base + k * BYTES;
+            long o = o0 + k * BYTES;
             s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
                     .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
         }
-        return GramTiles.sumLanes(VTD.cast(s0).add(s1).add(VTD.cast(s2).add(s3)));
+        VTD.cast(s0).intoArray(acc, 0);
+        VTD.cast(s1).intoArray(acc, sl);
+        VTD.cast(s2).intoArray(acc, 2 * sl);
+        VTD.cast(s3).intoArray(acc, 3 * sl);
     }
 
     static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
@@ -113,8 +145,6 @@ final class FloatOps {
             return 0.0;
         }
         int r = x.cols();
-        int st = x.stride();
-        int sp = p.stride();
         int w = FloatFused.roundUp(r, 2 * L);
         float[] af = sc.floats(0, r * w);
         float[] xo = sc.floats(1, 4 * r);
@@ -130,43 +160,51 @@ final class FloatOps {
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
         float negEta = (float) -eta;
-        FloatVector zero = VTH.cast(FloatVector.zero(SH));
-        FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
         for (int i0 = rs; i0 < re; i0 += 4) {
-            int rows = Math.min(4, re - i0);
-            for (int k = 0; k < 4; k++) {
-                long row = (long) (i0 + k) * st;
-                for (int c = 0; c < r; c++) {
-                    xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0f;
-                }
-            }
-            for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(xo, r, af, w, j, gt, w);
-            }
-            // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. Written
-            // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
-            // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
-            // small r (kernels.md §9.7).
-            for (int k = 0; k < rows; k++) {
-                long xOff = (long) (i0 + k) * st * BYTES;
-                long pOff = (long) (i0 + k) * sp * BYTES;
-                int go = k * w;
-                DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-                for (int c = 0; c < r; c += LH) {
-                    VectorMask<Float> mk = SH.indexInRange(c, r);
-                    long o = c * BYTES;
-                    FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
-                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
-                    g = VTH.cast(zero).blend(g, mk);
-                    g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO)))
-                            .intoMemorySegment(xs, xOff + o, NO, mk);
-                    DoubleVector gd = widen(g);
-                    s = gd.fma(gd, s);
-                }
-                VTD.cast(s).intoArray(acc, 0);
-            }
+            stepRows(xs, x.stride(), ps, p.stride(), i0, Math.min(4, re - i0), r, w, af, xo, gt, negEta, acc);
         }
         return GramTiles.sumLanes(VTD.cast(DoubleVector.fromArray(SD, acc, 0)));
+    }
+
+    /**
+     * The gradient step on rows [i0, i0 + rows) (rows ≤ 4) of X: G = X·A − P from the packed A (af, width w),
+     * X −= η·G on the first r columns, ‖G‖² added to acc in double.
+     */
+    private static void stepRows(MemorySegment xs, int st, MemorySegment ps, int sp, int i0, int rows, int r, int w,
+            float[] af, float[] xo, float[] gt, float negEta, double[] acc) {
+        for (int k = 0; k < 4; k++) {
+            long row = (long) (i0 + k) * st;
+            for (int c = 0; c < r; c++) {
+                xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0f;
+            }
+        }
+        for (int j = 0; j < w; j += 2 * L) {
+            tile4x2(xo, r, af, w, j, gt, w);
+        }
+        // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. Written
+        // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
+        // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
+        // small r (kernels.md §9.7).
+        FloatVector zero = VTH.cast(FloatVector.zero(SH));
+        FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
+        for (int k = 0; k < rows; k++) {
+            long xOff = (long) (i0 + k) * st * BYTES;
+            long pOff = (long) (i0 + k) * sp * BYTES;
+            int go = k * w;
+            DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+            for (int c = 0; c < r; c += LH) {
+                VectorMask<Float> mk = SH.indexInRange(c, r);
+                long o = c * BYTES;
+                FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
+                        .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
+                g = VTH.cast(zero).blend(g, mk);
+                g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO)))
+                        .intoMemorySegment(xs, xOff + o, NO, mk);
+                DoubleVector gd = widen(g);
+                s = gd.fma(gd, s);
+            }
+            VTD.cast(s).intoArray(acc, 0);
+        }
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
