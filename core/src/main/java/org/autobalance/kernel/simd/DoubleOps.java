@@ -111,6 +111,8 @@ final class DoubleOps {
             return 0.0;
         }
         int r = x.cols();
+        int st = x.stride();
+        int sp = p.stride();
         int w = FloatFused.roundUp(r, 2 * L);
         double[] af = sc.doubles(2, r * w);
         double[] xo = sc.doubles(3, 4 * r);
@@ -123,46 +125,42 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
-        // one call per group of four rows (see FloatOps.DOT_BLOCK)
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
         for (int i0 = rs; i0 < re; i0 += 4) {
-            stepRows(xs, x.stride(), ps, p.stride(), i0, Math.min(4, re - i0), r, w, af, xo, gt, -eta, acc);
+            int rows = Math.min(4, re - i0);
+            // rows past the last (rows < 4 at the end of a range) repeat it: their products are never used, and
+            // a branch here is never taken until the end of the first call, a trap in code compiled before that
+            for (int k = 0; k < 4; k++) {
+                long row = (long) Math.min(i0 + k, re - 1) * st;
+                for (int c = 0; c < r; c++) {
+                    xo[k * r + c] = xs.getAtIndex(E, row + c);
+                }
+            }
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(xo, r, af, w, j, gt, w);
+            }
+            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc: written out here, not
+            // called per row (see FloatOps.gradientStep)
+            for (int k = 0; k < rows; k++) {
+                long xOff = (long) (i0 + k) * st * BYTES;
+                long pOff = (long) (i0 + k) * sp * BYTES;
+                int go = k * w;
+                DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
+                for (int c = 0; c < r; c += L) {
+                    VectorMask<Double> mk = S.indexInRange(c, r);
+                    long o = c * BYTES;
+                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
+                    g = VT.cast(zero).blend(g, mk);
+                    g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO)))
+                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    s = g.fma(g, s);
+                }
+                VT.cast(s).intoArray(acc, 0);
+            }
         }
         return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0)));
-    }
-
-    /** As {@link FloatOps#stepRows} in double. */
-    private static void stepRows(MemorySegment xs, int st, MemorySegment ps, int sp, int i0, int rows, int r, int w,
-            double[] af, double[] xo, double[] gt, double negEta, double[] acc) {
-        for (int k = 0; k < 4; k++) {
-            long row = (long) (i0 + k) * st;
-            for (int c = 0; c < r; c++) {
-                xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0.0;
-            }
-        }
-        for (int j = 0; j < w; j += 2 * L) {
-            tile4x2(xo, r, af, w, j, gt, w);
-        }
-        // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc: written out here, not
-        // called per row (see FloatOps.stepRows)
-        DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, negEta));
-        for (int k = 0; k < rows; k++) {
-            long xOff = (long) (i0 + k) * st * BYTES;
-            long pOff = (long) (i0 + k) * sp * BYTES;
-            int go = k * w;
-            DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
-            for (int c = 0; c < r; c += L) {
-                VectorMask<Double> mk = S.indexInRange(c, r);
-                long o = c * BYTES;
-                DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                        .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
-                g = VT.cast(zero).blend(g, mk);
-                g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO)))
-                        .intoMemorySegment(xs, xOff + o, NO, mk);
-                s = g.fma(g, s);
-            }
-            VT.cast(s).intoArray(acc, 0);
-        }
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
@@ -193,9 +191,9 @@ final class DoubleOps {
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
             for (int k = 0; k < 4; k++) {
-                long row = (long) (i0 + k) * su;
+                long row = (long) Math.min(i0 + k, re - 1) * su; // as in gradientStep
                 for (int a = 0; a < r; a++) {
-                    up[k * r + a] = k < rows ? us.getAtIndex(E, row + a) : 0.0;
+                    up[k * r + a] = us.getAtIndex(E, row + a);
                 }
             }
             for (int j = 0; j < w; j += 2 * L) {

@@ -37,13 +37,15 @@ final class FloatOps {
     static final Class<DoubleVector> VTD = GramTiles.VTD;
 
     /**
-     * Elements per {@link #dotBlock} call (a multiple of 4·LH). The kernels with one long loop per call (dot, the
-     * gradient step) run it as many short calls of a block method: C2 then compiles the block method once, from its
-     * call count and with its loop exits in the profile, instead of on-stack in the middle of the first long call
-     * (whose never-taken loop exit became a trap that deoptimised the code at the end of the call), then again whole,
-     * then again after the trap (native-notes/startup.md, "Compiles before the first fast iteration").
+     * Elements per {@link #dotBlock} call (a multiple of 4·LH). The first dot of a run is ‖M‖²: one call per thread
+     * over half of M. As one loop, C2 compiled it on-stack in the middle of that call, with the loop's exit never
+     * taken in the profile: the exit became a trap, the code was thrown away at the end of the call, and dot was
+     * compiled four times before the first iteration. As short calls of a block method, the exits are in the profile
+     * from the first calls and it is compiled once or twice (native-notes/startup.md, "Compiles before the first fast
+     * iteration"). Per call the four accumulators go through {@code acc}: 2 % more time per dot than one loop
+     * (thread CPU, d = 4096, r = 16) at 2048, 7 % at 512.
      */
-    static final int DOT_BLOCK = 512;
+    static final int DOT_BLOCK = 2048;
 
     private FloatOps() {
     }
@@ -145,6 +147,8 @@ final class FloatOps {
             return 0.0;
         }
         int r = x.cols();
+        int st = x.stride();
+        int sp = p.stride();
         int w = FloatFused.roundUp(r, 2 * L);
         float[] af = sc.floats(0, r * w);
         float[] xo = sc.floats(1, 4 * r);
@@ -160,51 +164,45 @@ final class FloatOps {
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
         float negEta = (float) -eta;
-        for (int i0 = rs; i0 < re; i0 += 4) {
-            stepRows(xs, x.stride(), ps, p.stride(), i0, Math.min(4, re - i0), r, w, af, xo, gt, negEta, acc);
-        }
-        return GramTiles.sumLanes(VTD.cast(DoubleVector.fromArray(SD, acc, 0)));
-    }
-
-    /**
-     * The gradient step on rows [i0, i0 + rows) (rows ≤ 4) of X: G = X·A − P from the packed A (af, width w),
-     * X −= η·G on the first r columns, ‖G‖² added to acc in double.
-     */
-    private static void stepRows(MemorySegment xs, int st, MemorySegment ps, int sp, int i0, int rows, int r, int w,
-            float[] af, float[] xo, float[] gt, float negEta, double[] acc) {
-        for (int k = 0; k < 4; k++) {
-            long row = (long) (i0 + k) * st;
-            for (int c = 0; c < r; c++) {
-                xo[k * r + c] = k < rows ? xs.getAtIndex(E, row + c) : 0f;
-            }
-        }
-        for (int j = 0; j < w; j += 2 * L) {
-            tile4x2(xo, r, af, w, j, gt, w);
-        }
-        // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. Written
-        // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
-        // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
-        // small r (kernels.md §9.7).
         FloatVector zero = VTH.cast(FloatVector.zero(SH));
         FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
-        for (int k = 0; k < rows; k++) {
-            long xOff = (long) (i0 + k) * st * BYTES;
-            long pOff = (long) (i0 + k) * sp * BYTES;
-            int go = k * w;
-            DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-            for (int c = 0; c < r; c += LH) {
-                VectorMask<Float> mk = SH.indexInRange(c, r);
-                long o = c * BYTES;
-                FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
-                        .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
-                g = VTH.cast(zero).blend(g, mk);
-                g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO)))
-                        .intoMemorySegment(xs, xOff + o, NO, mk);
-                DoubleVector gd = widen(g);
-                s = gd.fma(gd, s);
+        for (int i0 = rs; i0 < re; i0 += 4) {
+            int rows = Math.min(4, re - i0);
+            // rows past the last (rows < 4 at the end of a range) repeat it: their products are never used, and
+            // a branch here is never taken until the end of the first call, a trap in code compiled before that
+            for (int k = 0; k < 4; k++) {
+                long row = (long) Math.min(i0 + k, re - 1) * st;
+                for (int c = 0; c < r; c++) {
+                    xo[k * r + c] = xs.getAtIndex(E, row + c);
+                }
             }
-            VTD.cast(s).intoArray(acc, 0);
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(xo, r, af, w, j, gt, w);
+            }
+            // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. Written
+            // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
+            // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
+            // small r (kernels.md §9.7).
+            for (int k = 0; k < rows; k++) {
+                long xOff = (long) (i0 + k) * st * BYTES;
+                long pOff = (long) (i0 + k) * sp * BYTES;
+                int go = k * w;
+                DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+                for (int c = 0; c < r; c += LH) {
+                    VectorMask<Float> mk = SH.indexInRange(c, r);
+                    long o = c * BYTES;
+                    FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
+                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
+                    g = VTH.cast(zero).blend(g, mk);
+                    g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO)))
+                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    DoubleVector gd = widen(g);
+                    s = gd.fma(gd, s);
+                }
+                VTD.cast(s).intoArray(acc, 0);
+            }
         }
+        return GramTiles.sumLanes(VTD.cast(DoubleVector.fromArray(SD, acc, 0)));
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
@@ -235,9 +233,9 @@ final class FloatOps {
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
             for (int k = 0; k < 4; k++) {
-                long row = (long) (i0 + k) * su;
+                long row = (long) Math.min(i0 + k, re - 1) * su; // as in gradientStep
                 for (int a = 0; a < r; a++) {
-                    up[k * r + a] = k < rows ? us.getAtIndex(E, row + a) : 0f;
+                    up[k * r + a] = us.getAtIndex(E, row + a);
                 }
             }
             for (int j = 0; j < w; j += 2 * L) {
