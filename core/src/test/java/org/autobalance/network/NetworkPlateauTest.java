@@ -26,8 +26,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * intercept, computed here by the normal equations (Cholesky in double); for exactly affine targets it is 0. The
  * mean-only saddle's loss is ½ the targets' variance, (1/2n)‖Y − Ȳ‖²_F.
  *
- * <p>Checked by removal: with {@link EscapeProbe#minimiser} answering true (the gradient test alone), the first three
- * tests failed (stopped "converged" at 0.79, 0.27 and the mean's 1.97 and 0.62, as the trap test shows).
+ * <p>Checked by removal: with {@link EscapeProbe#minimiser} answering true (the gradient test alone),
+ * {@link #theGradientTestAloneHoldsOnThePlateaus}, {@link #fromTheSaddlesTheDefaultsReachTheLeastSquaresOptimum}
+ * (float32: "converged" after 577 iterations at 0.542, optimum 0), {@link #aLimitOnThePlateauIsReportedAsPlateau}
+ * ("converged" at the mean's loss) and {@link #aReluStudentLeavesTheMeanOnlySaddle} ("converged" after 34 iterations
+ * at the mean's 1.163) failed.
  */
 class NetworkPlateauTest {
     private static final int N = 200;
@@ -231,7 +234,9 @@ class NetworkPlateauTest {
      */
     @Test
     void aReluStudentLeavesTheMeanOnlySaddle() {
-        Data data = Data.affine(SEED, 0.5);
+        // seed 1 (3 and 5 too, with or without noise) stops "converged" at the mean's loss after 34 iterations
+        // without the check; seeds 2, 4, 6 escape in time anyway
+        Data data = Data.affine(1, 0);
         Outcome o = train(data, DType.FLOAT32, "dense:16,relu,dense:16,relu,dense:3", 1e-3, 3000, Double.NaN);
         // the saddle's loss is the mean's; half of it is clearly off the saddle
         assertTrue(o.loss() < 0.5 * data.meanLoss(), o.stopReason().label() + " after " + o.iterations()
