@@ -206,6 +206,43 @@ class NetworkCheckpointTest {
     }
 
     /**
+     * The plateau check is state too (when it last looked, what it saw, whether the last iteration was on a plateau):
+     * the depth-3 linear network of {@link NetworkPlateauTest} from small:0.001 in float32 passes the gradient test on
+     * its plateau from iteration 576, where the check first looks; checkpointed at 600, between two checks, the
+     * resumed run leaves the plateau and converges at the same iteration with the same bits; and a run limited to 590
+     * iterations, resumed from 580, ends on the plateau as the whole one does. Checked by mutation: without restoring
+     * the check's state, the resumed run converged at another iteration.
+     */
+    @Test
+    void aResumedRunLeavesThePlateauWhereTheWholeRunLeavesIt() throws IOException {
+        NetworkPlateauTest.Data data = NetworkPlateauTest.Data.affine(NetworkPlateauTest.SEED, 0);
+        try (DenseMatrix x = DenseMatrix.of(DType.FLOAT32, data.x());
+                DenseMatrix y = DenseMatrix.of(DType.FLOAT32, data.y())) {
+            Architecture arch = Architecture.parse(NetworkPlateauTest.LINEAR3, x.cols(), null);
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.biases(true)
+                    .initializer(NetworkInitializer.small(1e-3));
+            Run whole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 10_000);
+            assertEquals(StopReason.CONVERGED, whole.stopReason());
+            assertTrue(whole.iterations() > 1000, "the premise: the plateau is left, " + whole.iterations());
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 600, null), 601);
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(600, saved.iteration());
+            Run resumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(saved), 10_000);
+            assertEquals(StopReason.CONVERGED, resumed.stopReason());
+            assertEquals(whole.iterations(), resumed.iterations());
+            assertArrayEquals(whole.bits(), resumed.bits(), "final parameters");
+
+            Run shortWhole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 590);
+            assertEquals(StopReason.PLATEAU, shortWhole.stopReason());
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 580, null), 581);
+            Run shortResumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(dir)),
+                    590);
+            assertEquals(StopReason.PLATEAU, shortResumed.stopReason());
+            assertArrayEquals(shortWhole.bits(), shortResumed.bits(), "final parameters on the plateau");
+        }
+    }
+
+    /**
      * A run that diverges: resumed before the divergence, it is declared diverged at the same iteration. From a large
      * start (weights of standard deviation 1.5, so L₀ is far above ‖Y‖²/(2n)) the divergence test's reference is
      * L₀, which a resumed run must take from its checkpoint: with ‖Y‖²/(2n) it stopped earlier (checked by mutation).

@@ -38,10 +38,10 @@ class NetworkPlateauTest {
     private static final int P = 3;
     private static final double[] INTERCEPT = {3, -2, 1};
     /** Seeds 2–8 all put the depth-3 run on a partial plateau where the gradient test holds (seed 1 does not). */
-    private static final long SEED = 2;
+    static final long SEED = 2;
 
     /** X Gaussian (200 × 10); Y = XA + c with A Gaussian/√10 plus Gaussian noise of standard deviation {@code noise}. */
-    private record Data(double[][] x, double[][] y) {
+    record Data(double[][] x, double[][] y) {
         static Data affine(long seed, double noise) {
             SplittableRandom r = new SplittableRandom(seed);
             double[][] x = Cases.gaussian(N, D, 1, r);
@@ -162,7 +162,7 @@ class NetworkPlateauTest {
         }
     }
 
-    private static final String LINEAR3 = "dense:8,dense:8,dense:3";
+    static final String LINEAR3 = "dense:8,dense:8,dense:3";
     private static final String LINEAR4 = "dense:8,dense:8,dense:8,dense:3";
 
     /**
