@@ -381,7 +381,7 @@ public final class NetworkTrainer {
 
     /** The payload name of the plateau check's levels ({@link EscapeProbe#save}). */
     static final String PLATEAU_LEVELS = "plateau_levels";
-    /** The header key of {@link Loop#onPlateau} in a checkpoint. */
+    /** The payload name of {@link Loop#onPlateau} in a checkpoint. */
     private static final String ON_PLATEAU = "on_plateau";
 
     /** The iteration loop and its state. */
@@ -448,7 +448,7 @@ public final class NetworkTrainer {
             long start = System.nanoTime();
             long lastCheckpoint = start;
             double referenceLoss = resume == null ? meanSquaredY / 2 : resume.exact("reference_loss");
-            onPlateau = resume != null && resume.has(ON_PLATEAU) && resume.exact(ON_PLATEAU) != 0;
+            onPlateau = resume != null && resume.has(ON_PLATEAU) && resume.doubles(ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
             iterations = first;
@@ -569,7 +569,7 @@ public final class NetworkTrainer {
             }
             if (probe != null) {
                 probe.save(w);
-                w.exact(ON_PLATEAU, onPlateau ? 1 : 0);
+                w.doubles(ON_PLATEAU, new double[] {onPlateau ? 1 : 0});
             }
             w.writeTo(policy.dir());
         }

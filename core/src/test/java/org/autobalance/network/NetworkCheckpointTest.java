@@ -208,10 +208,13 @@ class NetworkCheckpointTest {
     /**
      * The plateau check is state too (when it last looked, what it saw, whether the last iteration was on a plateau):
      * the depth-3 linear network of {@link NetworkPlateauTest} from small:0.001 in float32 passes the gradient test on
-     * its plateau from iteration 576, where the check first looks; checkpointed at 600, between two checks, the
-     * resumed run leaves the plateau and converges at the same iteration with the same bits; and a run limited to 590
-     * iterations, resumed from 580, ends on the plateau as the whole one does. Checked by mutation: without restoring
-     * the check's state, the resumed run converged at another iteration.
+     * its plateau from iteration 576 to 757 (and on a second one from 1751 to 3095), where the check looks;
+     * checkpointed at 600, between two checks, the resumed run leaves the plateaus and converges at the same iteration
+     * (4406) with the same bits; a run limited to 590 iterations, resumed from 580, ends on the plateau as the whole
+     * one does; and one resumed at its limit (no iteration left) reports the plateau its checkpoint recorded. Checked
+     * by mutation: not restoring {@code on_plateau} made the last part fail; not restoring the check's rationing
+     * was not detected here (every check on these plateaus finds a plateau, and the one that converges is due in
+     * either case: when they check is all the rationing decides — its rule is tested in PlateauCheckTest).
      */
     @Test
     void aResumedRunLeavesThePlateauWhereTheWholeRunLeavesIt() throws IOException {
@@ -239,6 +242,12 @@ class NetworkCheckpointTest {
                     590);
             assertEquals(StopReason.PLATEAU, shortResumed.stopReason());
             assertArrayEquals(shortWhole.bits(), shortResumed.bits(), "final parameters on the plateau");
+
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 590, null), 591);
+            Run atTheLimit = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(dir)),
+                    590);
+            assertEquals(StopReason.PLATEAU, atTheLimit.stopReason());
+            assertArrayEquals(shortWhole.bits(), atTheLimit.bits(), "the checkpoint's parameters");
         }
     }
 
