@@ -7,29 +7,44 @@ import org.autobalance.solve.SmallLinearAlgebra;
 
 /**
  * A network's escape test for {@link PlateauCheck}: is there a way down from an iterate that passed the first-order
- * test, along the directions the network has not learned yet?
+ * test, along what the network has not learned yet? Two curves through the iterate, each evaluated with forward
+ * passes and the parameters restored bit for bit afterwards; the iterate is on a plateau if either falls more than Δ
+ * below L.
  *
- * <p>From a small start every layer's singular values start at the start's scale; those a run has learned grow
- * beyond it. Layer h's parameters A_h = [W_h b_h] (units as rows; the last layer without its bias, which enters the
- * loss linearly and has no plateau) split into a learned part and S_h, their projection on the left singular
- * vectors whose singular values are below the level ϑ_h = {@link PlateauCheck#GROWTH}^{1/N}·σ₁(A_h at the start).
- * Scaling every S_h by λ moves the network's output through the unlearned directions by λ^N times itself to
- * leading order (each of the N layers contributes one factor), so along that curve
- * L(μ) = L − μ·a + μ²·b with μ = λ^N, a = ⟨R, g⟩/n and b = ‖g‖²/(2n) for the residual R and the output g through
- * the unlearned parts (exactly for a linear network whose unlearned directions do not mix with the learned ones).
- * At a critical point a = 0 — Euler's identity for the homogeneous map makes a a combination of ⟨∇_h L, S_h⟩, all
- * zero — so the loss only rises along the curve; on a saddle plateau a ≠ 0 and the curve falls by up to a²/(4b),
- * however small g is: the gradient there is small only because S_h is. The probe evaluates L on the grid
- * λ = 2^{j/N}, j = 1, 2, … (μ doubling; the best grid point gets at least 83 % of a²/(4b), since μ/μ* ∈
- * [1/√2, √2] keeps 2k − k² ≥ 0.83), stops at the first point below L − Δ (a plateau) or at or above L + Δ (the
- * curve has turned up: a minimiser), and restores the parameters bit for bit. For two linear layers it is the
- * factorisation's second-order direction (a wᵀ, b wᵀ) of {@code EckartYoungCheck}, with the growth GD has already
- * given the unlearned columns in place of R's top singular pair (GD grows them along it, as power iteration does).
+ * <p><b>The unlearned parts, scaled.</b> From a small start every layer's singular values start at the start's
+ * scale; those a run has learned grow beyond it. Layer h's parameters A_h = [W_h b_h] (units as rows; the last layer
+ * without its bias, which enters the loss linearly and has no plateau) split into a learned part and S_h, their
+ * projection on the left singular vectors whose singular values are below ϑ_h = {@link PlateauCheck#GROWTH}^{1/N}
+ * times σ₁(A_h at the start). Scaling every S_h by λ (S_N by ±λ: the output is linear in W_N, so −λ flips the
+ * path's sign) changes the output through the unlearned directions by μ = ±λ^N times itself to leading order, so
+ * along that curve L(μ) = L − μ·a + μ²·b with a = ⟨R, g⟩/n, b = ‖g‖²/(2n), R the residual and g the output through
+ * the unlearned parts (exactly for a linear network whose unlearned directions do not mix with the learned ones). At
+ * a critical point a = 0 (Euler's identity for the homogeneous map makes a a combination of ⟨∇_h L, S_h⟩, all zero),
+ * so L only rises; on a saddle plateau a ≠ 0 and the curve falls by up to a²/(4b) however small g is — the gradient
+ * there is small only because S_h is. The grid λ = 2^{j/N}, j = 1, 2, … doubles μ, so its best point gets at least
+ * 83 % of a²/(4b) (μ/μ* ∈ [1/√2, √2] keeps 2k − k² ≥ 0.83); each sign stops at the first point at or above L + Δ.
+ * For two linear layers this is the factorisation's second-order direction (a wᵀ, b wᵀ) of
+ * {@code EckartYoungCheck}, with the directions GD has already grown the unlearned columns into (along R's leading
+ * ones, as power iteration does) in place of R's top singular pair.
+ *
+ * <p><b>The last layer's exact line search.</b> L is quadratic in the last layer, so along −∇_{W_N}L it is
+ * L − α‖g‖² + α²c: one trial point gives c, the next is the minimiser α* = ‖g‖²/(2c), D = ‖g‖⁴/(4c) below L. D does
+ * not depend on the scale of the hidden features (g scales with them and c with their square): it sees a residual
+ * that features still at the start's scale explain even when their singular directions are not yet aligned with it,
+ * which the scaled curve misses. (Measured: on the mean-only saddle of a 2-hidden-layer ReLU student, only this one
+ * found the way down.)
+ *
+ * <p>On both curves b_N is refitted at every point (b_N has Hessian I: one Newton step, b_N − ∇_{b_N}L, is its
+ * minimiser). On the mean-only saddle (only b_N fitted) the hidden features are nearly constant — their biases
+ * dominate — and without the refit the constant part of the outputs' change, which b_N absorbs anyway, hid the
+ * variable part the escape is made of (both curves rose from the first point).
  *
  * <p>Δ = tol·‖Y‖²_F/n is the first-order test's own scale: an escape lowering L by less than the resolution the stop
  * rule asks of the gradient (‖∇L‖·‖θ‖ ≤ tol·‖Y‖²_F/n, the same units) is not worth pursuing, and it lies far above
  * the loss's rounding (≈ u·L). An exactly fitted target (R ≈ 0) therefore converges with its extra directions at the
- * start's scale, as the factorisation's exact-rank matrix does.
+ * start's scale, as the factorisation's exact-rank matrix does. What neither curve sees: an escape along a direction
+ * that no layer carries at all (every hidden unit dead), or the full-width saddles that gradient descent from a random
+ * start avoids. The count of singular values below ϑ_h (all layers) rations the checks ({@link PlateauCheck}).
  */
 final class EscapeProbe {
     /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */

@@ -164,7 +164,10 @@ public final class NetworkTrainer {
         /**
          * Stop when ‖∇L‖·√(Σ_h ‖W_h‖² + ‖b_h‖²) ≤ tol·‖Y‖²_F/n. Both sides have the units of L (f is
          * 1-homogeneous in each layer, so ∇_{W_h}L·W_h ~ L), and the test is unchanged when Y and the last layer
-         * are scaled together. 0 disables it. Default {@link Factorizer#defaultTolerance}.
+         * are scaled together. 0 disables it. Default {@link Factorizer#defaultTolerance}. An iterate that passes it
+         * stops the run only if the plateau check ({@link EscapeProbe}) finds no way down along what the network has
+         * not learned yet; a limit reached while the test holds on a plateau is reported as
+         * {@link StopReason#PLATEAU}.
          */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
