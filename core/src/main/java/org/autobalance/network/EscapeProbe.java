@@ -1,5 +1,8 @@
 package org.autobalance.network;
 
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.IntSupplier;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.PlateauCheck;
@@ -82,40 +85,36 @@ final class EscapeProbe {
     }
 
     /**
-     * Whether the iterate in {@code params} (which passed the first-order test at iteration t) is a minimiser: no
-     * layer has an unlearned direction, or the probe along them finds no way down (when a check is due, see
-     * {@link PlateauCheck}).
+     * Whether the iterate in {@code params} (which passed the first-order test at iteration t) is a minimiser: neither
+     * curve finds a way down (when a check is due, see {@link PlateauCheck}).
      *
      * @param step the training step over {@code params}, whose forward pass evaluates the probe
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
      */
     boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh) {
+        // the unlearned parts, from the SVDs the count needs (computed only when a check may be due)
         double[][] small = new double[depth][];
-        int unlearned = 0;
-        for (int h = 1; h <= depth; h++) {
-            double[] a = stacked(params, h);
-            int rows = params.weights(h).rows();
-            int cols = a.length / rows;
-            double[] vectors = new double[rows * rows];
-            double[] sv = singularValues(a, rows, cols, vectors);
-            int count = 0;
-            for (int k = 0; k < Math.min(rows, cols); k++) {
-                count += sv[k] < levels[h - 1] ? 1 : 0;
+        IntSupplier unlearned = () -> {
+            int total = 0;
+            for (int h = 1; h <= depth; h++) {
+                double[] a = stacked(params, h);
+                int rows = params.weights(h).rows();
+                int cols = a.length / rows;
+                double[] vectors = new double[rows * rows];
+                double[] sv = singularValues(a, rows, cols, vectors);
+                int count = 0;
+                for (int k = 0; k < Math.min(rows, cols); k++) {
+                    count += sv[k] < levels[h - 1] ? 1 : 0;
+                }
+                total += count;
+                small[h - 1] = count == 0 ? null : project(a, rows, cols, vectors, sv, levels[h - 1]);
             }
-            unlearned += count;
-            small[h - 1] = count == 0 ? null : project(a, rows, cols, vectors, sv, levels[h - 1]);
-        }
-        if (unlearned == 0) {
-            return true;
-        }
+            return total;
+        };
         return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small), fresh);
     }
 
-    /**
-     * Whether scaling the unlearned parts {@code small} by λ (the last layer's by ±λ: both signs of μ), with b_N
-     * refitted at every point, lowers L below L − Δ before it rises above L + Δ.
-     */
     private boolean escapes(Parameters params, TrainingStep step, Parameters scratch, double[][] small) {
         scratch.copyFrom(params);
         try {
@@ -130,6 +129,9 @@ final class EscapeProbe {
     /** The scaling curve: whether it falls below L − Δ before it rises above L + Δ. */
     private boolean alongTheUnlearnedParts(Parameters params, TrainingStep step, Parameters start, double[][] small,
             double base) {
+        if (Arrays.stream(small).allMatch(Objects::isNull)) {
+            return false;
+        }
         for (int sign = 1; sign >= -1; sign -= 2) {
             for (int j = 1; j <= MAX_POINTS_PER_LAYER * depth; j++) {
                 double lambda = Math.pow(2, (double) j / depth);
@@ -270,7 +272,7 @@ final class EscapeProbe {
                 continue;
             }
             // uₖᵀA, then += uₖ (uₖᵀA)
-            java.util.Arrays.fill(coefficient, 0.0);
+            Arrays.fill(coefficient, 0.0);
             for (int i = 0; i < rows; i++) {
                 double u = vectors[i * rows + k];
                 for (int j = 0; j < cols; j++) {

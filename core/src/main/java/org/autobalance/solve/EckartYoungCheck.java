@@ -87,14 +87,15 @@ final class EckartYoungCheck {
         if (weakest * weakest >= 2 * loss) {
             return true;
         }
-        int unlearned = 0;
+        int count = 0;
         for (double s : sigma) {
             if (s < level) {
-                unlearned++;
+                count++;
             }
         }
+        int unlearned = count;
         double bound = Math.sqrt(weakest * weakest + level * level);
-        return rationing.minimiser(t, unlearned,
+        return rationing.minimiser(t, () -> unlearned,
                 () -> SpectralNorm.residual(passes, seed + t, MAX_PASSES, RELATIVE_TOLERANCE, bound) > bound, fresh);
     }
 }

@@ -1,6 +1,7 @@
 package org.autobalance.solve;
 
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * The second-order half of a stop rule, common to every model trained from a small start: tells a minimiser from the
@@ -79,20 +80,23 @@ public final class PlateauCheck {
     }
 
     /**
-     * Whether the iterate t, which passed the first-order test and has unlearned directions, is a minimiser rather
-     * than a plateau: the verdict of {@code onPlateau} (run now if a check is due, else the last verdict stands).
+     * Whether the iterate t, which passed the first-order test, is a minimiser rather than a plateau: the verdict of
+     * {@code onPlateau} (run now if a check is due, else the last verdict stands).
      *
-     * @param unlearned how many directions are below their level (a change makes a check due again)
-     * @param onPlateau the model's escape test: true when it finds a way down
+     * @param unlearned how many directions are below their level (a change makes a check due again); asked only
+     *        once the spacing since the last check has passed, so that a costly count is not paid every iteration
+     * @param onPlateau the model's escape test: true when it finds a way down (called after {@code unlearned})
      * @param fresh check now even if a recent check found a plateau (for the verdict at the end of a run)
      */
-    public boolean minimiser(long t, int unlearned, BooleanSupplier onPlateau, boolean fresh) {
-        boolean due = lastCheck < 0 || fresh && lastCheck != t || t >= lastCheck + SPACING
-                && (unlearned != lastUnlearned || t >= 2 * lastCheck);
-        if (due) {
-            lastPlateau = onPlateau.getAsBoolean();
-            lastCheck = t;
-            lastUnlearned = unlearned;
+    public boolean minimiser(long t, IntSupplier unlearned, BooleanSupplier onPlateau, boolean fresh) {
+        boolean forced = lastCheck < 0 || fresh && lastCheck != t;
+        if (forced || t >= lastCheck + SPACING) {
+            int count = unlearned.getAsInt();
+            if (forced || count != lastUnlearned || t >= 2 * lastCheck) {
+                lastPlateau = onPlateau.getAsBoolean();
+                lastCheck = t;
+                lastUnlearned = count;
+            }
         }
         return !lastPlateau;
     }

@@ -19,7 +19,7 @@ class PlateauCheckTest {
         List<Long> at = new ArrayList<>();
         for (long t = from; t < to; t++) {
             long now = t;
-            check.minimiser(t, unlearned, () -> {
+            check.minimiser(t, () -> unlearned, () -> {
                 at.add(now);
                 return plateau;
             }, false);
@@ -40,10 +40,10 @@ class PlateauCheckTest {
     @Test
     void aPlateauVerdictStandsUntilTheNextDueCheckAndTheLastIterationIsCheckedAfresh() {
         PlateauCheck check = new PlateauCheck();
-        assertFalse(check.minimiser(10, 1, () -> true, false));
-        assertFalse(check.minimiser(11, 1, () -> false, false), "not due: the plateau verdict stands");
-        assertTrue(check.minimiser(12, 1, () -> false, true), "fresh: checked again");
-        assertTrue(new PlateauCheck().minimiser(5, 1, () -> false, false), "the first check is always due");
+        assertFalse(check.minimiser(10, () -> 1, () -> true, false));
+        assertFalse(check.minimiser(11, () -> 1, () -> false, false), "not due: the plateau verdict stands");
+        assertTrue(check.minimiser(12, () -> 1, () -> false, true), "fresh: checked again");
+        assertTrue(new PlateauCheck().minimiser(5, () -> 1, () -> false, false), "the first check is always due");
     }
 
     @Test
