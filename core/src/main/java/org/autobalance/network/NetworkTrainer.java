@@ -164,7 +164,10 @@ public final class NetworkTrainer {
         /**
          * Stop when ‖∇L‖·√(Σ_h ‖W_h‖² + ‖b_h‖²) ≤ tol·‖Y‖²_F/n. Both sides have the units of L (f is
          * 1-homogeneous in each layer, so ∇_{W_h}L·W_h ~ L), and the test is unchanged when Y and the last layer
-         * are scaled together. 0 disables it. Default {@link Factorizer#defaultTolerance}.
+         * are scaled together. 0 disables it. Default {@link Factorizer#defaultTolerance}. An iterate that passes it
+         * stops the run only if the plateau check ({@link EscapeProbe}) finds no way down along what the network has
+         * not learned yet; a limit reached while the test holds on a plateau is reported as
+         * {@link StopReason#PLATEAU}.
          */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
@@ -290,6 +293,8 @@ public final class NetworkTrainer {
         double normY2 = Invariants.squaredNorm(c.y());
         Parameters params = new Parameters(c.arch(), dtype, c.biases());
         StepBackoff backoff = null;
+        // the plateau check keeps the iterate here while its probe moves the parameters (no first-order test: none)
+        Parameters probeScratch = null;
         boolean ok = false;
         try (TrainingStep step = new TrainingStep(c.x(), c.y(), params, c.kernels(), c.threads())) {
             Checkpoint resume = c.resume();
@@ -309,7 +314,19 @@ public final class NetworkTrainer {
             } else {
                 c.initializer().initialize(params, c.seed());
             }
-            Loop loop = new Loop(c, all, params, step, schedule, backoff, normY2 / n, tolerance, sigma);
+            EscapeProbe probe = null;
+            if (tolerance > 0) {
+                probeScratch = new Parameters(c.arch(), dtype, c.biases());
+                // the levels are the start's: a resumed run reads them (older checkpoints: from the resumed iterate)
+                double[] levels = resume != null && resume.has(PLATEAU_LEVELS) ? resume.doubles(PLATEAU_LEVELS)
+                        : EscapeProbe.levels(params);
+                probe = new EscapeProbe(c.arch(), c.biases(), levels, tolerance * normY2 / n);
+                if (resume != null && resume.has(PLATEAU_LEVELS)) {
+                    probe.restore(resume);
+                }
+            }
+            Loop loop = new Loop(c, all, params, step, schedule, backoff, normY2 / n, tolerance, sigma, probe,
+                    probeScratch);
             try {
                 loop.iterate();
             } catch (IOException e) {
@@ -329,6 +346,9 @@ public final class NetworkTrainer {
         } finally {
             if (backoff != null) {
                 backoff.close();
+            }
+            if (probeScratch != null) {
+                probeScratch.close();
             }
             if (!ok) {
                 params.close();
@@ -362,6 +382,11 @@ public final class NetworkTrainer {
         return "Q0_" + h;
     }
 
+    /** The payload name of the plateau check's levels ({@link EscapeProbe#save}). */
+    static final String PLATEAU_LEVELS = "plateau_levels";
+    /** The payload name of {@link Loop#onPlateau} in a checkpoint. */
+    private static final String ON_PLATEAU = "on_plateau";
+
     /** The iteration loop and its state. */
     private static final class Loop {
         private final Settings c;
@@ -375,6 +400,10 @@ public final class NetworkTrainer {
         private final double[] units0;
         private final double[][] matrices0;
         private final double sigma;
+        private final EscapeProbe probe;
+        private final Parameters probeScratch;
+        /** Whether the last iteration passed the first-order test on a plateau (the verdict at the limit). */
+        private boolean onPlateau;
         private String inputHash;
         long iterations;
         StopReason stopReason = StopReason.MAX_ITERATIONS;
@@ -382,7 +411,8 @@ public final class NetworkTrainer {
         double seconds;
 
         Loop(Settings c, List<NetworkListener> listeners, Parameters params, TrainingStep step, StepSchedule schedule,
-                StepBackoff backoff, double meanSquaredY, double tolerance, double sigma) {
+                StepBackoff backoff, double meanSquaredY, double tolerance, double sigma, EscapeProbe probe,
+                Parameters probeScratch) {
             this.c = c;
             this.listeners = listeners;
             this.params = params;
@@ -392,6 +422,8 @@ public final class NetworkTrainer {
             this.meanSquaredY = meanSquaredY;
             this.tolerance = tolerance;
             this.sigma = sigma;
+            this.probe = probe;
+            this.probeScratch = probeScratch;
             // the drifts are measured from the start's values: a resumed run takes them from its checkpoint
             Checkpoint resume = c.resume();
             this.units0 = resume == null ? Invariants.unitValues(params) : resume.doubles("units0");
@@ -419,6 +451,7 @@ public final class NetworkTrainer {
             long start = System.nanoTime();
             long lastCheckpoint = start;
             double referenceLoss = resume == null ? meanSquaredY / 2 : resume.exact("reference_loss");
+            onPlateau = resume != null && resume.has(ON_PLATEAU) && resume.doubles(ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
             iterations = first;
@@ -470,10 +503,13 @@ public final class NetworkTrainer {
                 for (double s : sq) {
                     paramNorm += s;
                 }
-                if (tolerance > 0 && gradientNorm * Math.sqrt(paramNorm) <= tolerance * meanSquaredY) {
+                // first order, then the plateau check (on the iterate after the step, as the factorisation's)
+                boolean stationary = tolerance > 0 && gradientNorm * Math.sqrt(paramNorm) <= tolerance * meanSquaredY;
+                if (stationary && probe.minimiser(t, params, step, probeScratch, iterations == c.maxIterations())) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
+                onPlateau = stationary;
                 // only a run that goes on is saved: its continuation does exactly what this loop does next
                 CheckpointPolicy policy = c.checkpoints();
                 if (policy != null && policy.due(iterations, now - lastCheckpoint)) {
@@ -482,6 +518,9 @@ public final class NetworkTrainer {
                 }
             }
             seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
+            if (onPlateau) {
+                stopReason = StopReason.PLATEAU;
+            }
         }
 
         /** ‖∇L‖ over all parameters, from the last {@link TrainingStep#lossAndGradients()}. */
@@ -530,6 +569,10 @@ public final class NetworkTrainer {
             }
             if (backoff != null) {
                 backoff.save(w, c.arch().depth(), c.biases());
+            }
+            if (probe != null) {
+                probe.save(w);
+                w.doubles(ON_PLATEAU, new double[] {onPlateau ? 1 : 0});
             }
             w.writeTo(policy.dir());
         }

@@ -65,7 +65,7 @@ public final class Checkpoint {
      * @param plateau the plateau test's state, null for an objective without one
      */
     record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
-            PlateauCheck.State plateau) {
+            EckartYoungCheck.State plateau) {
     }
 
     private Checkpoint(Map<String, Object> header, byte[] payload, Map<String, long[]> blocks) {
@@ -208,11 +208,12 @@ public final class Checkpoint {
     }
 
     /** The plateau test's state (level ϑ and the rationing of its checks). */
-    PlateauCheck.State plateauState() {
+    EckartYoungCheck.State plateauState() {
         @SuppressWarnings("unchecked")
         Map<String, Object> p = (Map<String, Object>) header.get("plateau");
-        return new PlateauCheck.State(fromBits((String) p.get("level")), ((Number) p.get("last_check")).longValue(),
-                ((Number) p.get("last_unlearned")).intValue(), Boolean.TRUE.equals(p.get("last_plateau")));
+        return new EckartYoungCheck.State(fromBits((String) p.get("level")), new PlateauCheck.State(
+                ((Number) p.get("last_check")).longValue(), ((Number) p.get("last_unlearned")).intValue(),
+                Boolean.TRUE.equals(p.get("last_plateau"))));
     }
 
     private static double fromBits(String hex) {
@@ -340,9 +341,9 @@ public final class Checkpoint {
         w.header.put("dtype", u.dtype().label());
         w.header.put("on_plateau", progress.onPlateau());
         if (progress.plateau() != null) {
-            PlateauCheck.State p = progress.plateau();
+            PlateauCheck.State p = progress.plateau().rationing();
             Map<String, Object> plateau = new LinkedHashMap<>();
-            plateau.put("level", bits(p.level()));
+            plateau.put("level", bits(progress.plateau().level()));
             plateau.put("last_check", p.lastCheck());
             plateau.put("last_unlearned", (long) p.lastUnlearned());
             plateau.put("last_plateau", p.lastPlateau());

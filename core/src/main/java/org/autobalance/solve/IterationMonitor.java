@@ -137,7 +137,7 @@ public final class IterationMonitor {
     private final int r;
     private final double normMSquared;
     private final double normM;
-    private final PlateauCheck plateau;
+    private final EckartYoungCheck plateau;
     private final long first;
     private final double secondsBefore;
     private final long start;
@@ -174,7 +174,7 @@ public final class IterationMonitor {
         this.r = rank;
         this.normMSquared = normMSquared;
         this.normM = Math.sqrt(normMSquared);
-        this.plateau = plateauPasses == null ? null : new PlateauCheck(plateauPasses, rank, normM, seed);
+        this.plateau = plateauPasses == null ? null : new EckartYoungCheck(plateauPasses, rank, normM, seed);
         this.gramU = new double[rank * rank];
         this.gramV = new double[rank * rank];
         // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues

@@ -1,123 +1,102 @@
 package org.autobalance.solve;
 
-/**
- * The second-order half of the stop rule: tells a minimiser from the saddle plateaus met from a small start.
- *
- * <p>From a small start, gradient descent learns the singular directions of M one after another, the j-th growing
- * like (1 + ησⱼ)^{2t}. Once the leading ones have converged the gradient is tiny while the trailing columns of U and V
- * are still at the scale of the start: UVᵀ is numerically rank-deficient and the iterate sits near a saddle. There,
- * with w a direction in which U and V are (nearly) zero, moving along (a wᵀ, b wᵀ) changes the loss by
- * −ε²·aᵀRb + O(ε⁴), R = M − UVᵀ: the curvature is −σ₁(R), and descent goes on unless R is (nearly) zero. At a
- * critical point, R is orthogonal to the captured directions, and replacing the weakest of them, σ_r(UVᵀ), by R's
- * leading one changes ‖R‖²_F by σ_r(UVᵀ)² − σ₁(R)². Hence (Eckart–Young) a critical point is a global minimiser
- * exactly when σ₁(R) ≤ σ_r(UVᵀ), zero included for a rank-deficient UVᵀ.
- *
- * <p>So an iterate that passes the first-order test is accepted when σ₁(R)² ≤ σ_r(UVᵀ)² + ϑ²:
- * <ol>
- *   <li>σ_r(UVᵀ) comes from the Grams (O(r³), no pass over M); if even ‖R‖²_F = 2f (≥ σ₁(R)²) is below σ_r², the
- *       condition holds at no further cost — the usual case of a well-separated rank-r signal;
- *   <li>otherwise σ₁(R) is estimated by power iteration on R (at most {@link #MAX_PASSES} passes over M, stopped as
- *       soon as the lower bound it yields exceeds the threshold).
- * </ol>
- * The slack is ϑ = max(G·σ₁(U₀V₀ᵀ), √u·‖M‖_F): {@link #GROWTH} G times the scale of the start, and at least the
- * resolution of the loss in the data's precision u (an escape that would lower ‖R‖²_F by less than u·‖M‖²_F — the
- * rounding error of the loss itself — is not worth pursuing). A matrix of exact rank k &lt; r therefore converges: its
- * r − k extra columns stay at the start's size, and R is that size (the unlearned part of the start) plus rounding.
- * Gradient descent from a random start does not end on the other, full-rank saddles (Lee et al., COLT 2016), but the
- * test above would catch them too.
- *
- * <p>Checks are rationed: after a check finds a plateau the next one waits at least {@link #MAX_PASSES} iterations,
- * and then for the number of unlearned directions (singular values of UVᵀ below ϑ) to change or the iteration count
- * to double; a run's last iteration is always checked afresh, for an honest verdict.
- */
-final class PlateauCheck {
-    /**
-     * How far (in σ of the product) a direction must grow beyond the start to count as learned. On the plateau of
-     * issue 8's case the unlearned singular values of UVᵀ were 0.6–1.0 times σ₁(U₀V₀ᵀ), and the residual of an exactly
-     * rank-5 matrix at rank 16 was 0.9 times it (float64; native-notes/engine.md): 100 leaves two orders of margin,
-     * while directions of M above 100·σ₁(U₀V₀ᵀ) ≈ 10⁻⁴·σ₁(M) (default start) are still pursued.
-     */
-    static final double GROWTH = 100;
-    /** Passes over M at most for the σ₁(R) estimate. */
-    static final int MAX_PASSES = 30;
-    /** The σ₁(R) estimate is compared with a level of no sharper meaning than a few per cent. */
-    static final double RELATIVE_TOLERANCE = 1e-2;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
-    private final PowerPasses passes;
-    private final int r;
-    private final long seed;
-    private final double floor;
-    private double level = Double.NaN;
+/**
+ * The second-order half of a stop rule, common to every model trained from a small start: tells a minimiser from the
+ * saddle plateaus met on the way, and rations the (costly) test that does so.
+ *
+ * <p>From a small start, gradient descent learns the directions of its target one after another, each growing
+ * multiplicatively from the scale of the start. Once the leading ones have converged the gradient is tiny while the
+ * trailing directions are still at the scale of the start — the gradient is small <em>because</em> they are small,
+ * not because there is nothing left to learn — and a first-order test declares victory at a saddle. So an iterate
+ * that passes the first-order test is accepted only if a model-specific <em>escape test</em> finds no way down from
+ * it along its unlearned directions (those still below the start's scale times {@link #GROWTH}):
+ * <ul>
+ *   <li>the factorisation: the Eckart–Young condition σ₁(M − UVᵀ)² ≤ σ_r(UVᵀ)² + ϑ², the closed form of the
+ *       second-order check ({@link EckartYoungCheck});
+ *   <li>a network: the loss along the curve that scales the unlearned part of every layer up
+ *       ({@code org.autobalance.network.EscapeProbe}; for two linear layers, the same escape direction).
+ * </ul>
+ *
+ * <p>Checks are rationed: after a check finds a plateau the next one waits at least {@link #SPACING} iterations,
+ * and then for the number of unlearned directions to change or the iteration count to double; a run's last iteration
+ * is always checked afresh, for an honest verdict. While the first-order test holds on a plateau the run goes on,
+ * and a limit reached there is reported as {@link StopReason#PLATEAU}.
+ */
+public final class PlateauCheck {
+    /**
+     * How far (in σ of the end-to-end map: UVᵀ, or the product of a network's layers) a direction must grow beyond the
+     * start to count as learned. On the plateau of issue 8's case the unlearned singular values of UVᵀ were 0.6–1.0
+     * times σ₁(U₀V₀ᵀ), and the residual of an exactly rank-5 matrix at rank 16 was 0.9 times it (float64;
+     * native-notes/engine.md): 100 leaves two orders of margin, while directions of M above 100·σ₁(U₀V₀ᵀ) ≈
+     * 10⁻⁴·σ₁(M) (default start) are still pursued. A network of N layers shares it out: 100^{1/N} per layer.
+     */
+    public static final double GROWTH = 100;
+    /** Iterations at least between a check that found a plateau and the next one. */
+    public static final int SPACING = 30;
+
     private long lastCheck = -1;
     private int lastUnlearned = -1;
     private boolean lastPlateau;
 
+    /** A check that has not run yet: the first iterate that passes the first-order test is checked. */
+    public PlateauCheck() {
+    }
+
     /**
-     * @param passes the passes over M whose residual is at the solver's current factors
-     * @param r the rank
+     * What the rationing remembers between iterations: saved in a checkpoint, so that a resumed run checks alike.
+     *
+     * @param lastCheck the iteration of the last escape test, −1 before the first
+     * @param lastUnlearned the number of unlearned directions then
+     * @param lastPlateau its verdict: on a plateau
      */
-    PlateauCheck(PowerPasses passes, int r, double normM, long seed) {
-        this.passes = passes;
-        this.r = r;
-        this.seed = seed;
-        this.floor = Math.sqrt(passes.dtype().unitRoundoff()) * normM;
+    public record State(long lastCheck, int lastUnlearned, boolean lastPlateau) {
+        /** The state as exact doubles (integers below 2⁵³), for a checkpoint's payload. */
+        public double[] encode() {
+            return new double[] {lastCheck, lastUnlearned, lastPlateau ? 1 : 0};
+        }
+
+        /** The inverse of {@link #encode()}. */
+        public static State decode(double[] d) {
+            if (d.length != 3) {
+                throw new IllegalArgumentException("a plateau state has 3 values, got " + d.length);
+            }
+            return new State((long) d[0], (int) d[1], d[2] != 0);
+        }
     }
 
-    /** Records the scale of the start from the Grams of (U₀, V₀). */
-    void start(double[] gramU, double[] gramV) {
-        double startScale = SmallLinearAlgebra.productSingularValues(gramU, gramV, r)[0];
-        level = Math.max(GROWTH * startScale, floor);
+    /** The state, for a checkpoint. */
+    public State state() {
+        return new State(lastCheck, lastUnlearned, lastPlateau);
     }
 
-    /** What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike. */
-    record State(double level, long lastCheck, int lastUnlearned, boolean lastPlateau) {
-    }
-
-    State state() {
-        return new State(level, lastCheck, lastUnlearned, lastPlateau);
-    }
-
-    void restore(State state) {
-        level = state.level();
+    /** Continues from a saved state. */
+    public void restore(State state) {
         lastCheck = state.lastCheck();
         lastUnlearned = state.lastUnlearned();
         lastPlateau = state.lastPlateau();
     }
 
-    /** The level ϑ below which a singular value of UVᵀ counts as not learned. */
-    double level() {
-        return level;
-    }
-
     /**
-     * Whether the iterate t, which passed the first-order test, is a minimiser rather than a plateau.
+     * Whether the iterate t, which passed the first-order test, is a minimiser rather than a plateau: the verdict of
+     * {@code onPlateau} (run now if a check is due, else the last verdict stands).
      *
-     * @param gramU UᵀU at iterate t
-     * @param gramV VᵀV at iterate t
-     * @param loss ½‖UVᵀ − M‖²_F at iterate t
+     * @param unlearned how many directions are below their level (a change makes a check due again); asked only
+     *        once the spacing since the last check has passed, so that a costly count is not paid every iteration
+     * @param onPlateau the model's escape test: true when it finds a way down (called after {@code unlearned})
      * @param fresh check now even if a recent check found a plateau (for the verdict at the end of a run)
      */
-    boolean minimiser(long t, double[] gramU, double[] gramV, double loss, boolean fresh) {
-        double[] sigma = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
-        double weakest = sigma[r - 1];
-        // σ₁(R)² ≤ ‖R‖²_F = 2f: when even that is below σ_r², Eckart–Young holds without a pass over M
-        if (weakest * weakest >= 2 * loss) {
-            return true;
-        }
-        int unlearned = 0;
-        for (double s : sigma) {
-            if (s < level) {
-                unlearned++;
+    public boolean minimiser(long t, IntSupplier unlearned, BooleanSupplier onPlateau, boolean fresh) {
+        boolean forced = lastCheck < 0 || fresh && lastCheck != t;
+        if (forced || t >= lastCheck + SPACING) {
+            int count = unlearned.getAsInt();
+            if (forced || count != lastUnlearned || t >= 2 * lastCheck) {
+                lastPlateau = onPlateau.getAsBoolean();
+                lastCheck = t;
+                lastUnlearned = count;
             }
-        }
-        boolean due = lastCheck < 0 || fresh && lastCheck != t || t >= lastCheck + MAX_PASSES
-                && (unlearned != lastUnlearned || t >= 2 * lastCheck);
-        if (due) {
-            double bound = Math.sqrt(weakest * weakest + level * level);
-            double residual = SpectralNorm.residual(passes, seed + t, MAX_PASSES, RELATIVE_TOLERANCE, bound);
-            lastPlateau = residual > bound;
-            lastCheck = t;
-            lastUnlearned = unlearned;
         }
         return !lastPlateau;
     }

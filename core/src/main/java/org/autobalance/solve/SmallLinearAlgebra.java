@@ -163,7 +163,7 @@ public final class SmallLinearAlgebra {
      * @param a the matrix, row-major (destroyed: left nearly diagonal)
      * @param vectors if not null, receives the eigenvectors as columns, in the order of the returned eigenvalues
      */
-    static double[] symmetricEigen(double[] a, int r, double[] vectors) {
+    public static double[] symmetricEigen(double[] a, int r, double[] vectors) {
         double[] z = new double[r * r];
         for (int i = 0; i < r; i++) {
             z[i * r + i] = 1.0;

@@ -9,13 +9,14 @@ public enum StopReason {
     /**
      * A minimiser: the relative gradient norm fell below the tolerance (see {@link Factorizer.Builder#tolerance}) at an
      * iterate that is not a saddle plateau (every direction of UVᵀ learned, or a residual with nothing left to learn;
-     * see {@link PlateauCheck}).
+     * for a network, no way down found along its unlearned parts; see {@link PlateauCheck}).
      */
     CONVERGED,
     /**
      * The iteration or time limit ended the run on a saddle plateau: the gradient test held, but some directions of
      * UVᵀ were still at the scale of the start while the residual still had a singular value above the level the
-     * stop rule resolves. More iterations would lower the loss further.
+     * stop rule resolves (for a network: the escape test of {@code org.autobalance.network.EscapeProbe} found a loss
+     * lower by more than the stop rule's resolution). More iterations would lower the loss further.
      */
     PLATEAU,
     /** The wall-time limit was reached. */

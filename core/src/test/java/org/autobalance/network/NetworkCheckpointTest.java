@@ -206,6 +206,52 @@ class NetworkCheckpointTest {
     }
 
     /**
+     * The plateau check is state too (when it last looked, what it saw, whether the last iteration was on a plateau):
+     * the depth-3 linear network of {@link NetworkPlateauTest} from small:0.001 in float32 passes the gradient test on
+     * its plateau from iteration 576 to 757 (and on a second one from 1751 to 3095), where the check looks;
+     * checkpointed at 600, between two checks, the resumed run leaves the plateaus and converges at the same iteration
+     * (4406) with the same bits; a run limited to 590 iterations, resumed from 580, ends on the plateau as the whole
+     * one does; and one resumed at its limit (no iteration left) reports the plateau its checkpoint recorded. Checked
+     * by mutation: not restoring {@code on_plateau} made the last part fail; not restoring the check's rationing
+     * was not detected here (every check on these plateaus finds a plateau, and the one that converges is due in
+     * either case: when they check is all the rationing decides — its rule is tested in PlateauCheckTest).
+     */
+    @Test
+    void aResumedRunLeavesThePlateauWhereTheWholeRunLeavesIt() throws IOException {
+        NetworkPlateauTest.Data data = NetworkPlateauTest.Data.affine(NetworkPlateauTest.SEED, 0);
+        try (DenseMatrix x = DenseMatrix.of(DType.FLOAT32, data.x());
+                DenseMatrix y = DenseMatrix.of(DType.FLOAT32, data.y())) {
+            Architecture arch = Architecture.parse(NetworkPlateauTest.LINEAR3, x.cols(), null);
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.biases(true)
+                    .initializer(NetworkInitializer.small(1e-3));
+            Run whole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 10_000);
+            assertEquals(StopReason.CONVERGED, whole.stopReason());
+            assertTrue(whole.iterations() > 1000, "the premise: the plateau is left, " + whole.iterations());
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 600, null), 601);
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(600, saved.iteration());
+            Run resumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(saved), 10_000);
+            assertEquals(StopReason.CONVERGED, resumed.stopReason());
+            assertEquals(whole.iterations(), resumed.iterations());
+            assertArrayEquals(whole.bits(), resumed.bits(), "final parameters");
+
+            Run shortWhole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 590);
+            assertEquals(StopReason.PLATEAU, shortWhole.stopReason());
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 580, null), 581);
+            Run shortResumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(dir)),
+                    590);
+            assertEquals(StopReason.PLATEAU, shortResumed.stopReason());
+            assertArrayEquals(shortWhole.bits(), shortResumed.bits(), "final parameters on the plateau");
+
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 590, null), 591);
+            Run atTheLimit = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(dir)),
+                    590);
+            assertEquals(StopReason.PLATEAU, atTheLimit.stopReason());
+            assertArrayEquals(shortWhole.bits(), atTheLimit.bits(), "the checkpoint's parameters");
+        }
+    }
+
+    /**
      * A run that diverges: resumed before the divergence, it is declared diverged at the same iteration. From a large
      * start (weights of standard deviation 1.5, so L₀ is far above ‖Y‖²/(2n)) the divergence test's reference is
      * L₀, which a resumed run must take from its checkpoint: with ‖Y‖²/(2n) it stopped earlier (checked by mutation).

@@ -191,6 +191,35 @@ class NetworkCommandTest {
         assertTrue(summary.contains("\"step_halved_at\":[" + printed.group(1).replace(" ", "") + "]"), summary);
     }
 
+    /**
+     * A limit reached on a saddle plateau says so: a depth-4 linear network with biases from small:0.001 in float32
+     * fits the targets' mean (b_N) at once and then sits on the mean-only saddle, where the gradient test holds, for
+     * far longer than 200 iterations (the escape rate of a depth-4 path at scale ε is ∝ ε²; NetworkPlateauTest has
+     * the same case with the gradient test alone).
+     */
+    @Test
+    void aRunEndingOnASaddlePlateauReportsPlateau() throws IOException {
+        double[][] xs = KnownMatrices.gaussian(200, 10, 1.0, 3);
+        double[][] a = KnownMatrices.gaussian(10, 3, 1 / Math.sqrt(10), 4);
+        double[][] ys = new double[200][3];
+        for (int i = 0; i < 200; i++) {
+            for (int j = 0; j < 3; j++) {
+                ys[i][j] = 3 - 2 * j;
+                for (int k = 0; k < 10; k++) {
+                    ys[i][j] += xs[i][k] * a[k][j];
+                }
+            }
+        }
+        Path out = dir.resolve("out");
+        Run r = run("network", "--data", save("x.npy", xs) + "," + save("y.npy", ys), "--layers",
+                "dense:8,dense:8,dense:8,dense:3", "--bias", "--dtype", "float32", "--init", "small:0.001",
+                "--max-iter", "200", "--threads", "1", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("200 iterations, stopped: plateau"), r.out());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"stop_reason\":\"plateau\""), summary);
+    }
+
     @Test
     void nonFiniteDataAndMismatchedSamplesAreUsageErrors() throws IOException {
         double[][] bad = KnownMatrices.gaussian(10, 4, 1.0, 1);

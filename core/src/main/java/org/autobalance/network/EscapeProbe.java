@@ -1,0 +1,301 @@
+package org.autobalance.network;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.IntSupplier;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.PlateauCheck;
+import org.autobalance.solve.SmallLinearAlgebra;
+
+/**
+ * A network's escape test for {@link PlateauCheck}: is there a way down from an iterate that passed the first-order
+ * test, along what the network has not learned yet? Two curves through the iterate, each evaluated with forward
+ * passes and the parameters restored bit for bit afterwards; the iterate is on a plateau if either falls more than Δ
+ * below L.
+ *
+ * <p><b>The unlearned parts, scaled.</b> From a small start every layer's singular values start at the start's
+ * scale; those a run has learned grow beyond it. Layer h's parameters A_h = [W_h b_h] (units as rows; the last layer
+ * without its bias, which enters the loss linearly and has no plateau) split into a learned part and S_h, their
+ * projection on the left singular vectors whose singular values are below ϑ_h = {@link PlateauCheck#GROWTH}^{1/N}
+ * times σ₁(A_h at the start). Scaling every S_h by λ (S_N by ±λ: the output is linear in W_N, so −λ flips the
+ * path's sign) changes the output through the unlearned directions by μ = ±λ^N times itself to leading order, so
+ * along that curve L(μ) = L − μ·a + μ²·b with a = ⟨R, g⟩/n, b = ‖g‖²/(2n), R the residual and g the output through
+ * the unlearned parts (exactly for a linear network whose unlearned directions do not mix with the learned ones). At
+ * a critical point a = 0 (Euler's identity for the homogeneous map makes a a combination of ⟨∇_h L, S_h⟩, all zero),
+ * so L only rises; on a saddle plateau a ≠ 0 and the curve falls by up to a²/(4b) however small g is — the gradient
+ * there is small only because S_h is. The grid λ = 2^{j/N}, j = 1, 2, … doubles μ, so its best point gets at least
+ * 83 % of a²/(4b) (μ/μ* ∈ [1/√2, √2] keeps 2k − k² ≥ 0.83); each sign stops at the first point at or above L + Δ.
+ * For two linear layers this is the factorisation's second-order direction (a wᵀ, b wᵀ) of
+ * {@code EckartYoungCheck}, with the directions GD has already grown the unlearned columns into (along R's leading
+ * ones, as power iteration does) in place of R's top singular pair.
+ *
+ * <p><b>The last layer's exact line search.</b> L is quadratic in the last layer, so along −∇_{W_N}L it is
+ * L − α‖g‖² + α²c: one trial point gives c, the next is the minimiser α* = ‖g‖²/(2c), D = ‖g‖⁴/(4c) below L. D does
+ * not depend on the scale of the hidden features (g scales with them and c with their square): it sees a residual
+ * that features still at the start's scale explain even when their singular directions are not yet aligned with it,
+ * which the scaled curve misses. (Measured: on the mean-only saddle of a 2-hidden-layer ReLU student, only this one
+ * found the way down.)
+ *
+ * <p>On both curves b_N is refitted at every point (b_N has Hessian I: one Newton step, b_N − ∇_{b_N}L, is its
+ * minimiser). On the mean-only saddle (only b_N fitted) the hidden features are nearly constant — their biases
+ * dominate — and without the refit the constant part of the outputs' change, which b_N absorbs anyway, hid the
+ * variable part the escape is made of (both curves rose from the first point).
+ *
+ * <p>Δ = tol·‖Y‖²_F/n is the first-order test's own scale: an escape lowering L by less than the resolution the stop
+ * rule asks of the gradient (‖∇L‖·‖θ‖ ≤ tol·‖Y‖²_F/n, the same units) is not worth pursuing, and it lies far above
+ * the loss's rounding (≈ u·L). An exactly fitted target (R ≈ 0) therefore converges with its extra directions at the
+ * start's scale, as the factorisation's exact-rank matrix does. What neither curve sees: an escape along a direction
+ * that no layer carries at all (every hidden unit dead), or the full-width saddles that gradient descent from a random
+ * start avoids. The count of singular values below ϑ_h (all layers) rations the checks ({@link PlateauCheck}).
+ */
+final class EscapeProbe {
+    /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
+    private static final int MAX_POINTS_PER_LAYER = 60;
+
+    private final int depth;
+    private final boolean biases;
+    private final double[] levels;
+    private final double threshold;
+    private final PlateauCheck rationing = new PlateauCheck();
+
+    /**
+     * @param levels ϑ_h per layer ({@link #levels})
+     * @param threshold Δ, in units of L
+     */
+    EscapeProbe(Architecture arch, boolean biases, double[] levels, double threshold) {
+        this.depth = arch.depth();
+        this.biases = biases;
+        this.levels = levels.clone();
+        this.threshold = threshold;
+    }
+
+    /** ϑ_h = GROWTH^{1/N}·σ₁(A_h) for the start's parameters. */
+    static double[] levels(Parameters start) {
+        int n = start.architecture().depth();
+        double perLayer = Math.pow(PlateauCheck.GROWTH, 1.0 / n);
+        double[] levels = new double[n];
+        for (int h = 1; h <= n; h++) {
+            double[] a = stacked(start, h);
+            int rows = start.weights(h).rows();
+            double[] sv = singularValues(a, rows, a.length / rows, null);
+            levels[h - 1] = perLayer * sv[0];
+        }
+        return levels;
+    }
+
+    /**
+     * Whether the iterate in {@code params} (which passed the first-order test at iteration t) is a minimiser: neither
+     * curve finds a way down (when a check is due, see {@link PlateauCheck}).
+     *
+     * @param step the training step over {@code params}, whose forward pass evaluates the probe
+     * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
+     * @param fresh check now, for the verdict at the end of a run
+     */
+    boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh) {
+        // the unlearned parts, from the SVDs the count needs (computed only when a check may be due)
+        double[][] small = new double[depth][];
+        IntSupplier unlearned = () -> {
+            int total = 0;
+            for (int h = 1; h <= depth; h++) {
+                double[] a = stacked(params, h);
+                int rows = params.weights(h).rows();
+                int cols = a.length / rows;
+                double[] vectors = new double[rows * rows];
+                double[] sv = singularValues(a, rows, cols, vectors);
+                int count = 0;
+                for (int k = 0; k < Math.min(rows, cols); k++) {
+                    count += sv[k] < levels[h - 1] ? 1 : 0;
+                }
+                total += count;
+                small[h - 1] = count == 0 ? null : project(a, rows, cols, vectors, sv, levels[h - 1]);
+            }
+            return total;
+        };
+        return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small), fresh);
+    }
+
+    private boolean escapes(Parameters params, TrainingStep step, Parameters scratch, double[][] small) {
+        scratch.copyFrom(params);
+        try {
+            double base = step.loss();
+            return alongTheUnlearnedParts(params, step, scratch, small, base)
+                    || alongTheLastGradient(params, step, scratch, base);
+        } finally {
+            params.copyFrom(scratch);
+        }
+    }
+
+    /** The scaling curve: whether it falls below L − Δ before it rises above L + Δ. */
+    private boolean alongTheUnlearnedParts(Parameters params, TrainingStep step, Parameters start, double[][] small,
+            double base) {
+        if (Arrays.stream(small).allMatch(Objects::isNull)) {
+            return false;
+        }
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            for (int j = 1; j <= MAX_POINTS_PER_LAYER * depth; j++) {
+                double lambda = Math.pow(2, (double) j / depth);
+                for (int h = 1; h <= depth; h++) {
+                    if (small[h - 1] != null) {
+                        // the last layer is linear in its weights: −λ there flips the unlearned path's output
+                        addScaled(start, params, h, small[h - 1], (h == depth ? sign * lambda : lambda) - 1);
+                    }
+                }
+                double loss = refitted(params, start, step);
+                if (loss < base - threshold) {
+                    return true;
+                }
+                if (!(loss < base + threshold)) {
+                    break;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The last layer's exact line search: whether its minimum lies below L − Δ. */
+    private boolean alongTheLastGradient(Parameters params, TrainingStep step, Parameters start, double base) {
+        params.copyFrom(start);
+        step.lossAndGradients();
+        // copied: the refits recompute the step's gradients
+        try (DenseMatrix g = step.gradients().weights(depth).copy(params.dtype())) {
+            double gradSq = Invariants.squaredNorm(g);
+            if (!(gradSq > 0)) {
+                return false;
+            }
+            // a trial step that would take all of L if the curve were flat, then the minimiser of the parabola
+            double trial = base / gradSq;
+            double c = (movedLoss(params, start, g, trial, step) - base + trial * gradSq) / (trial * trial);
+            if (!(c > 0)) {
+                return false;
+            }
+            return movedLoss(params, start, g, gradSq / (2 * c), step) < base - threshold;
+        }
+    }
+
+    /** L (b_N refitted) with W_N = W_N(start) − α·g. */
+    private double movedLoss(Parameters params, Parameters start, DenseMatrix g, double alpha, TrainingStep step) {
+        DenseMatrix w0 = start.weights(depth);
+        DenseMatrix w = params.weights(depth);
+        for (int i = 0; i < w.rows(); i++) {
+            for (int j = 0; j < w.cols(); j++) {
+                w.set(i, j, w0.get(i, j) - alpha * g.get(i, j));
+            }
+        }
+        return refitted(params, start, step);
+    }
+
+    /**
+     * L at {@code params} with, when the network has biases, b_N refitted exactly (b_N has Hessian I: one Newton
+     * step, b_N − ∇_{b_N}L, is its minimiser). The constant part of the outputs' change, which b_N absorbs, does not
+     * count: on the mean-only saddle the hidden features are nearly constant (their biases dominate), and without the
+     * refit their constant part hides the variable one the escape is made of.
+     */
+    private double refitted(Parameters params, Parameters start, TrainingStep step) {
+        if (!biases) {
+            return step.loss();
+        }
+        DenseMatrix b = params.biases(depth);
+        b.copyFrom(start.biases(depth));
+        step.lossAndGradients();
+        DenseMatrix gb = step.gradients().biases(depth);
+        for (int k = 0; k < b.cols(); k++) {
+            b.set(0, k, b.get(0, k) - gb.get(0, k));
+        }
+        return step.loss();
+    }
+
+    /** A_h = [W_h b_h] (the last layer without its bias), rows = units, row-major. */
+    private static double[] stacked(Parameters p, int h) {
+        DenseMatrix w = p.weights(h);
+        boolean bias = p.hasBiases() && h < p.architecture().depth();
+        int rows = w.rows();
+        int cols = w.cols() + (bias ? 1 : 0);
+        double[] a = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < w.cols(); j++) {
+                a[i * cols + j] = w.get(i, j);
+            }
+            if (bias) {
+                a[i * cols + w.cols()] = p.biases(h).get(0, i);
+            }
+        }
+        return a;
+    }
+
+    /** target_h = start_h + grow·small_h, written into {@code target}'s layer h (weights and, if stacked, bias). */
+    private void addScaled(Parameters start, Parameters target, int h, double[] small, double grow) {
+        DenseMatrix w0 = start.weights(h);
+        DenseMatrix w = target.weights(h);
+        boolean bias = biases && h < depth;
+        int cols = w.cols() + (bias ? 1 : 0);
+        for (int i = 0; i < w.rows(); i++) {
+            for (int j = 0; j < w.cols(); j++) {
+                w.set(i, j, w0.get(i, j) + grow * small[i * cols + j]);
+            }
+            if (bias) {
+                target.biases(h).set(0, i, start.biases(h).get(0, i) + grow * small[i * cols + w.cols()]);
+            }
+        }
+    }
+
+    /**
+     * The singular values of the rows × cols matrix a, largest first (the first min(rows, cols) meaningful), from
+     * the eigenvalues of AAᵀ; {@code vectors} (rows × rows, if not null) receives the left singular vectors.
+     */
+    private static double[] singularValues(double[] a, int rows, int cols, double[] vectors) {
+        double[] gram = new double[rows * rows];
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k <= i; k++) {
+                double s = 0.0;
+                for (int j = 0; j < cols; j++) {
+                    s += a[i * cols + j] * a[k * cols + j];
+                }
+                gram[i * rows + k] = s;
+                gram[k * rows + i] = s;
+            }
+        }
+        double[] lambda = SmallLinearAlgebra.symmetricEigen(gram, rows, vectors);
+        double[] sv = new double[rows];
+        for (int k = 0; k < rows; k++) {
+            sv[k] = Math.sqrt(Math.max(lambda[k], 0.0));
+        }
+        return sv;
+    }
+
+    /** P·A with P the projector on the left singular vectors of a whose singular values are below the level. */
+    private static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
+        double[] s = new double[rows * cols];
+        double[] coefficient = new double[cols];
+        for (int k = 0; k < Math.min(rows, cols); k++) {
+            if (sv[k] >= level) {
+                continue;
+            }
+            // uₖᵀA, then += uₖ (uₖᵀA)
+            Arrays.fill(coefficient, 0.0);
+            for (int i = 0; i < rows; i++) {
+                double u = vectors[i * rows + k];
+                for (int j = 0; j < cols; j++) {
+                    coefficient[j] += u * a[i * cols + j];
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                double u = vectors[i * rows + k];
+                for (int j = 0; j < cols; j++) {
+                    s[i * cols + j] += u * coefficient[j];
+                }
+            }
+        }
+        return s;
+    }
+
+    /** Adds the probe's state to a network checkpoint: the levels and the rationing. */
+    void save(Checkpoint.Writer w) {
+        w.doubles(NetworkTrainer.PLATEAU_LEVELS, levels).doubles("plateau_state", rationing.state().encode());
+    }
+
+    /** Restores the rationing saved by {@link #save} (the levels are read by the caller, before construction). */
+    void restore(Checkpoint c) {
+        rationing.restore(PlateauCheck.State.decode(c.doubles("plateau_state")));
+    }
+}

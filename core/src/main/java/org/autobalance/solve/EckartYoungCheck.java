@@ -1,0 +1,101 @@
+package org.autobalance.solve;
+
+/**
+ * The factorisation's escape test for {@link PlateauCheck}, in closed form.
+ *
+ * <p>Near a saddle met from a small start, with w a direction in which U and V are (nearly) zero, moving along
+ * (a wᵀ, b wᵀ) changes the loss by −ε²·aᵀRb + O(ε⁴), R = M − UVᵀ: the curvature is −σ₁(R), and descent goes on unless
+ * R is (nearly) zero. At a critical point, R is orthogonal to the captured directions, and replacing the weakest of
+ * them, σ_r(UVᵀ), by R's leading one changes ‖R‖²_F by σ_r(UVᵀ)² − σ₁(R)². Hence (Eckart–Young) a critical point is a
+ * global minimiser exactly when σ₁(R) ≤ σ_r(UVᵀ), zero included for a rank-deficient UVᵀ.
+ *
+ * <p>So an iterate that passes the first-order test is accepted when σ₁(R)² ≤ σ_r(UVᵀ)² + ϑ²:
+ * <ol>
+ *   <li>σ_r(UVᵀ) comes from the Grams (O(r³), no pass over M); if even ‖R‖²_F = 2f (≥ σ₁(R)²) is below σ_r², the
+ *       condition holds at no further cost — the usual case of a well-separated rank-r signal;
+ *   <li>otherwise σ₁(R) is estimated by power iteration on R (at most {@link #MAX_PASSES} passes over M, stopped as
+ *       soon as the lower bound it yields exceeds the threshold).
+ * </ol>
+ * The slack is ϑ = max(G·σ₁(U₀V₀ᵀ), √u·‖M‖_F): {@link PlateauCheck#GROWTH} G times the scale of the start, and at
+ * least the resolution of the loss in the data's precision u (an escape that would lower ‖R‖²_F by less than
+ * u·‖M‖²_F — the rounding error of the loss itself — is not worth pursuing). A matrix of exact rank k &lt; r therefore
+ * converges: its r − k extra columns stay at the start's size, and R is that size (the unlearned part of the start)
+ * plus rounding. Gradient descent from a random start does not end on the other, full-rank saddles (Lee et al., COLT
+ * 2016), but the test above would catch them too. The unlearned directions, whose count rations the checks, are the
+ * singular values of UVᵀ below ϑ.
+ */
+final class EckartYoungCheck {
+    /** Passes over M at most for the σ₁(R) estimate. */
+    static final int MAX_PASSES = 30;
+    /** The σ₁(R) estimate is compared with a level of no sharper meaning than a few per cent. */
+    static final double RELATIVE_TOLERANCE = 1e-2;
+
+    private final PowerPasses passes;
+    private final int r;
+    private final long seed;
+    private final double floor;
+    private final PlateauCheck rationing = new PlateauCheck();
+    private double level = Double.NaN;
+
+    /**
+     * @param passes the passes over M whose residual is at the solver's current factors
+     * @param r the rank
+     */
+    EckartYoungCheck(PowerPasses passes, int r, double normM, long seed) {
+        this.passes = passes;
+        this.r = r;
+        this.seed = seed;
+        this.floor = Math.sqrt(passes.dtype().unitRoundoff()) * normM;
+    }
+
+    /** Records the scale of the start from the Grams of (U₀, V₀). */
+    void start(double[] gramU, double[] gramV) {
+        double startScale = SmallLinearAlgebra.productSingularValues(gramU, gramV, r)[0];
+        level = Math.max(PlateauCheck.GROWTH * startScale, floor);
+    }
+
+    /** What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike. */
+    record State(double level, PlateauCheck.State rationing) {
+    }
+
+    State state() {
+        return new State(level, rationing.state());
+    }
+
+    void restore(State state) {
+        level = state.level();
+        rationing.restore(state.rationing());
+    }
+
+    /** The level ϑ below which a singular value of UVᵀ counts as not learned. */
+    double level() {
+        return level;
+    }
+
+    /**
+     * Whether the iterate t, which passed the first-order test, is a minimiser rather than a plateau.
+     *
+     * @param gramU UᵀU at iterate t
+     * @param gramV VᵀV at iterate t
+     * @param loss ½‖UVᵀ − M‖²_F at iterate t
+     * @param fresh check now even if a recent check found a plateau (for the verdict at the end of a run)
+     */
+    boolean minimiser(long t, double[] gramU, double[] gramV, double loss, boolean fresh) {
+        double[] sigma = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
+        double weakest = sigma[r - 1];
+        // σ₁(R)² ≤ ‖R‖²_F = 2f: when even that is below σ_r², Eckart–Young holds without a pass over M
+        if (weakest * weakest >= 2 * loss) {
+            return true;
+        }
+        int count = 0;
+        for (double s : sigma) {
+            if (s < level) {
+                count++;
+            }
+        }
+        int unlearned = count;
+        double bound = Math.sqrt(weakest * weakest + level * level);
+        return rationing.minimiser(t, () -> unlearned,
+                () -> SpectralNorm.residual(passes, seed + t, MAX_PASSES, RELATIVE_TOLERANCE, bound) > bound, fresh);
+    }
+}
