@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.function.IntSupplier;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
-import org.autobalance.solve.PlateauCheck;
+import org.autobalance.solve.internal.PlateauCheck;
 import org.autobalance.solve.SmallLinearAlgebra;
 
 /**

@@ -25,6 +25,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.solve.internal.PlateauCheck;
 
 /**
  * The state of a run between two iterations, enough to continue it bit for bit; one format for the factorisation

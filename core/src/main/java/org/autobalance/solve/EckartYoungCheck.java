@@ -1,5 +1,7 @@
 package org.autobalance.solve;
 
+import org.autobalance.solve.internal.PlateauCheck;
+
 /**
  * The factorisation's escape test for {@link PlateauCheck}, in closed form.
  *

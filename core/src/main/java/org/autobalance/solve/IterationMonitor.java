@@ -20,7 +20,7 @@ import org.autobalance.observe.IterationRecord;
  * The solver's bookkeeping around each iteration, in one place for every loop that runs the iteration —
  * {@link Factorizer}'s, and the Spark module's driver, whose passes over M run elsewhere: the loss by the one-pass
  * identity, the divergence tests, balance and norms from the Grams, the {@link IterationRecord} to the listeners, and
- * the stop rules (first-order stationarity confirmed by the {@link PlateauCheck plateau test}, the limits of
+ * the stop rules (first-order stationarity confirmed by the plateau test, the limits of
  * iterations and time, a stop condition, cancellation), continuing those of a resumed {@link Checkpoint}.
  *
  * <p>Per iteration t, with the Grams UᵀU and VᵀV of the iterate (U_t, V_t): {@link #observe} once its loss is known

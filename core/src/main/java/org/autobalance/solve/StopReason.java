@@ -9,7 +9,7 @@ public enum StopReason {
     /**
      * A minimiser: the relative gradient norm fell below the tolerance (see {@link Factorizer.Builder#tolerance}) at an
      * iterate that is not a saddle plateau (every direction of UVᵀ learned, or a residual with nothing left to learn;
-     * for a network, no way down found along its unlearned parts; see {@link PlateauCheck}).
+     * for a network, no way down found along its unlearned parts; see native-notes/network.md).
      */
     CONVERGED,
     /**

@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -15,7 +15,7 @@ import java.util.function.IntSupplier;
  * it along its unlearned directions (those still below the start's scale times {@link #GROWTH}):
  * <ul>
  *   <li>the factorisation: the Eckart–Young condition σ₁(M − UVᵀ)² ≤ σ_r(UVᵀ)² + ϑ², the closed form of the
- *       second-order check ({@link EckartYoungCheck});
+ *       second-order check ({@code org.autobalance.solve.EckartYoungCheck});
  *   <li>a network: the loss along the curve that scales the unlearned part of every layer up
  *       ({@code org.autobalance.network.EscapeProbe}; for two linear layers, the same escape direction).
  * </ul>
@@ -23,7 +23,7 @@ import java.util.function.IntSupplier;
  * <p>Checks are rationed: after a check finds a plateau the next one waits at least {@link #SPACING} iterations,
  * and then for the number of unlearned directions to change or the iteration count to double; a run's last iteration
  * is always checked afresh, for an honest verdict. While the first-order test holds on a plateau the run goes on,
- * and a limit reached there is reported as {@link StopReason#PLATEAU}.
+ * and a limit reached there is reported as {@link org.autobalance.solve.StopReason#PLATEAU}.
  */
 public final class PlateauCheck {
     /**
