@@ -109,7 +109,6 @@ final class DoubleOps {
         DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
         // whole vectors on [0, full), the partial last one under a mask (see FloatOps.gradientStep)
         int full = r - r % L;
-        VectorMask<Double> tail = S.indexInRange(full, r);
         DoubleVector s = VT.cast(DoubleVector.zero(S));
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
@@ -137,6 +136,9 @@ final class DoubleOps {
                     s = g.fma(g, s);
                 }
                 if (c < r) {
+                    // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
+                    // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
+                    VectorMask<Double> tail = S.indexInRange(c, r);
                     long o = c * BYTES;
                     DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
                             .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));

@@ -127,12 +127,11 @@ final class FloatOps {
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
         FloatVector ne = VT.cast(FloatVector.broadcast(S, (float) -eta));
-        FloatVector zero = VT.cast(FloatVector.zero(S));
-        // Columns [0, full) are stepped by whole vectors; a partial last vector (r not a multiple of L) is blended and
-        // stored under a mask, so the padding of X stays as it is (0) whatever G holds, and adds no square.
+        FloatVector neh = VTH.cast(FloatVector.broadcast(SH, (float) -eta));
+        FloatVector zero = VTH.cast(FloatVector.zero(SH));
+        // Columns [0, full) are stepped by whole vectors; the rest (r not a multiple of L) by half vectors under a
+        // mask, so the padding of X stays as it is (0) whatever G holds, and adds no square.
         int full = r - r % L;
-        VectorMask<Float> tail = S.indexInRange(full, r);
-        boolean tailHigh = r - full > LH;
         // ‖G‖² in double, lane l of s summing the squares of columns ≡ l (mod LH), row after row: the order of the
         // half-width loop this replaced, so the sum is bit-for-bit what it was.
         DoubleVector s = VTD.cast(DoubleVector.zero(SD));
@@ -162,33 +161,29 @@ final class FloatOps {
                             .sub(VT.cast(FloatVector.fromMemorySegment(S, ps, pOff + o, NO)));
                     VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, xs, xOff + o, NO))))
                             .intoMemorySegment(xs, xOff + o, NO);
-                    DoubleVector lo = widen(g, 0);
-                    DoubleVector hi = widen(g, 1);
+                    // the squares from G's two halves, read back from gt (L1): widening a half vector is clean for
+                    // C2, taking the upper half of a whole one (convertShape part 1) bound its calls from the shared
+                    // type profile (KernelJitTest)
+                    VT.cast(g).intoArray(gt, go + c);
+                    DoubleVector lo = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c)));
+                    DoubleVector hi = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH)));
                     s = lo.fma(lo, s);
                     s = hi.fma(hi, s);
                 }
-                if (c < r) {
+                for (; c < r; c += LH) {
+                    VectorMask<Float> mk = SH.indexInRange(c, r);
                     long o = c * BYTES;
-                    FloatVector g = VT.cast(FloatVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(FloatVector.fromMemorySegment(S, ps, pOff + o, NO)));
-                    g = VT.cast(zero).blend(g, tail);
-                    VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, xs, xOff + o, NO))))
-                            .intoMemorySegment(xs, xOff + o, NO, tail);
-                    DoubleVector lo = widen(g, 0);
-                    s = lo.fma(lo, s);
-                    if (tailHigh) {
-                        DoubleVector hi = widen(g, 1);
-                        s = hi.fma(hi, s);
-                    }
+                    FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
+                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
+                    g = VTH.cast(zero).blend(g, mk);
+                    VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO))))
+                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    DoubleVector gd = widen(g);
+                    s = gd.fma(gd, s);
                 }
             }
         }
         return GramTiles.sumLanes(s);
-    }
-
-    /** Half {@code part} (0: lanes [0, LH), 1: [LH, L)) of a whole float vector, widened exactly to double. */
-    private static DoubleVector widen(FloatVector x, int part) {
-        return VTD.cast(VT.cast(x).convertShape(VectorOperators.F2D, SD, part));
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
