@@ -53,22 +53,36 @@ final class DoubleOps {
         GramTiles.finish(gs, w, r, gram);
     }
 
-    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re) {
+    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
         if (rs >= re) {
             return 0.0;
         }
+        // one flat dot (see FloatOps.dot), FloatOps.DOT_BLOCK elements per dotBlock call
         long base = (long) rs * x.stride() * BYTES;
         long n = (long) (re - rs) * x.stride();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        DoubleVector s0 = VT.cast(DoubleVector.zero(S));
-        DoubleVector s1 = VT.cast(DoubleVector.zero(S));
-        DoubleVector s2 = VT.cast(DoubleVector.zero(S));
-        DoubleVector s3 = VT.cast(DoubleVector.zero(S));
-        long k = 0;
-        long step = 4L * L;
-        for (; k + step <= n; k += step) {
-            long o = base + k * BYTES;
+        double[] acc = sc.doubles(0, 4 * L);
+        Arrays.fill(acc, 0, 4 * L, 0.0);
+        for (long k = 0; k < n; k += FloatOps.DOT_BLOCK) {
+            dotBlock(xs, ys, base + k * BYTES, (int) Math.min(FloatOps.DOT_BLOCK, n - k), acc);
+        }
+        DoubleVector s0 = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector s1 = VT.cast(DoubleVector.fromArray(S, acc, L));
+        DoubleVector s2 = VT.cast(DoubleVector.fromArray(S, acc, 2 * L));
+        DoubleVector s3 = VT.cast(DoubleVector.fromArray(S, acc, 3 * L));
+        return GramTiles.sumLanes(VT.cast(s0).add(s1).add(VT.cast(s2).add(s3)));
+    }
+
+    /** As {@link FloatOps#dotBlock} in double: groups of 4·L into the accumulators s0 … s3 (L apart in acc). */
+    private static void dotBlock(MemorySegment xs, MemorySegment ys, long o0, int n, double[] acc) {
+        DoubleVector s0 = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector s1 = VT.cast(DoubleVector.fromArray(S, acc, L));
+        DoubleVector s2 = VT.cast(DoubleVector.fromArray(S, acc, 2 * L));
+        DoubleVector s3 = VT.cast(DoubleVector.fromArray(S, acc, 3 * L));
+        int k = 0;
+        for (; k + 4 * L <= n; k += 4 * L) {
+            long o = o0 + k * BYTES;
             s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
                     .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
             o += L * BYTES;
@@ -82,11 +96,14 @@ final class DoubleOps {
                     .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s3);
         }
         for (; k < n; k += L) {
-            long o = base + k * BYTES;
+            long o = o0 + k * BYTES;
             s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
                     .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
         }
-        return GramTiles.sumLanes(VT.cast(s0).add(s1).add(VT.cast(s2).add(s3)));
+        VT.cast(s0).intoArray(acc, 0);
+        VT.cast(s1).intoArray(acc, L);
+        VT.cast(s2).intoArray(acc, 2 * L);
+        VT.cast(s3).intoArray(acc, 3 * L);
     }
 
     static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {

@@ -36,6 +36,17 @@ final class FloatOps {
     static final Class<FloatVector> VTH = (Class<FloatVector>) (Class<?>) SH.vectorType();
     static final Class<DoubleVector> VTD = GramTiles.VTD;
 
+    /**
+     * Elements per {@link #dotBlock} call (a multiple of 4·LH). The first dot of a run is ‖M‖²: one call per thread
+     * over half of M. As one loop, C2 compiled it on-stack in the middle of that call, with the loop's exit never
+     * taken in the profile: the exit became a trap, the code was thrown away at the end of the call, and dot was
+     * compiled four times before the first iteration. As short calls of a block method, the exits are in the profile
+     * from the first calls and it is compiled once or twice (native-notes/startup.md, "Compiles before the first fast
+     * iteration"). Per call the four accumulators go through {@code acc}: 2 % more time per dot than one loop
+     * (thread CPU, d = 4096, r = 16) at 2048, 7 % at 512.
+     */
+    static final int DOT_BLOCK = 2048;
+
     private FloatOps() {
     }
 
@@ -71,23 +82,43 @@ final class FloatOps {
         GramTiles.finish(gs, w, r, gram);
     }
 
-    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re) {
+    static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
         if (rs >= re) {
             return 0.0;
         }
-        // Rows are contiguous and their padding is zero in both matrices (same shape, same stride): one flat dot.
+        // Rows are contiguous and their padding is zero in both matrices (same shape, same stride): one flat dot,
+        // DOT_BLOCK elements per dotBlock call, the four accumulators carried between calls in acc.
         long base = (long) rs * x.stride() * BYTES;
         long n = (long) (re - rs) * x.stride();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
-        DoubleVector s0 = VTD.cast(DoubleVector.zero(SD));
-        DoubleVector s1 = VTD.cast(DoubleVector.zero(SD));
-        DoubleVector s2 = VTD.cast(DoubleVector.zero(SD));
-        DoubleVector s3 = VTD.cast(DoubleVector.zero(SD));
-        long k = 0;
-        long step = 4L * LH;
-        for (; k + step <= n; k += step) {
-            long o = base + k * BYTES;
+        int sl = SD.length();
+        double[] acc = sc.doubles(0, 4 * sl);
+        Arrays.fill(acc, 0, 4 * sl, 0.0);
+        for (long k = 0; k < n; k += DOT_BLOCK) {
+            dotBlock(xs, ys, base + k * BYTES, (int) Math.min(DOT_BLOCK, n - k), acc);
+        }
+        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, sl));
+        DoubleVector s2 = VTD.cast(DoubleVector.fromArray(SD, acc, 2 * sl));
+        DoubleVector s3 = VTD.cast(DoubleVector.fromArray(SD, acc, 3 * sl));
+        return GramTiles.sumLanes(VTD.cast(s0).add(s1).add(VTD.cast(s2).add(s3)));
+    }
+
+    /**
+     * Adds the products of n elements of xs and ys from byte offset o to the four accumulators in acc (s0 … s3,
+     * SD.length() apart): groups of 4·LH into s0 … s3 in turn, a last part shorter than that into s0. Called per
+     * DOT_BLOCK elements, a multiple of 4·LH, so the sums are those of one loop over the whole range.
+     */
+    private static void dotBlock(MemorySegment xs, MemorySegment ys, long o0, int n, double[] acc) {
+        int sl = SD.length();
+        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, sl));
+        DoubleVector s2 = VTD.cast(DoubleVector.fromArray(SD, acc, 2 * sl));
+        DoubleVector s3 = VTD.cast(DoubleVector.fromArray(SD, acc, 3 * sl));
+        int k = 0;
+        for (; k + 4 * LH <= n; k += 4 * LH) {
+            long o = o0 + k * BYTES;
             s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
                     .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
             o += LH * BYTES;
@@ -101,11 +132,14 @@ final class FloatOps {
                     .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s3);
         }
         for (; k < n; k += LH) {
-            long o = base + k * BYTES;
+            long o = o0 + k * BYTES;
             s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
                     .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
         }
-        return GramTiles.sumLanes(VTD.cast(s0).add(s1).add(VTD.cast(s2).add(s3)));
+        VTD.cast(s0).intoArray(acc, 0);
+        VTD.cast(s1).intoArray(acc, sl);
+        VTD.cast(s2).intoArray(acc, 2 * sl);
+        VTD.cast(s3).intoArray(acc, 3 * sl);
     }
 
     static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
@@ -138,7 +172,9 @@ final class FloatOps {
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
             // the block's rows of X, read in place by the tile before any of them is written; a short last block
-            // repeats its last row (computed, never stored) instead of reading past the caller's range
+            // repeats its last row (computed, never stored) instead of reading past the caller's range, by Math.min
+            // rather than a branch, which is never taken until the end of the first call: a trap in code compiled
+            // before that
             long x0 = i0 * st;
             long x1 = (i0 + Math.min(1, rows - 1)) * st;
             long x2 = (i0 + Math.min(2, rows - 1)) * st;

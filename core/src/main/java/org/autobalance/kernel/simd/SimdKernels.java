@@ -117,8 +117,8 @@ public final class SimdKernels implements FactorKernels {
 
     @Override
     public double dot(DenseMatrix x, DenseMatrix y, int rowStart, int rowEnd) {
-        return x.dtype() == DType.FLOAT32 ? FloatOps.dot(x, y, rowStart, rowEnd) : DoubleOps.dot(x, y, rowStart,
-                rowEnd);
+        return x.dtype() == DType.FLOAT32 ? FloatOps.dot(x, y, rowStart, rowEnd, Scratch.get())
+                : DoubleOps.dot(x, y, rowStart, rowEnd, Scratch.get());
     }
 
     @Override
