@@ -9,7 +9,7 @@ import javax.management.ObjectName;
  * same as {@code jcmd PID Compiler.queue}): a benchmark's warm-up is over when no kernel is being compiled or waiting
  * to be. Outside HotSpot the command does not exist and the JIT is taken as settled.
  */
-final class JitQueue {
+public final class JitQueue {
     private static final ObjectName DIAGNOSTIC = diagnosticCommand();
 
     private JitQueue() {
@@ -19,7 +19,7 @@ final class JitQueue {
      * Whether a method of the engine ({@code org.autobalance}) or of the Vector API it inlines is being compiled or
      * queued for compilation.
      */
-    static boolean busyWithKernels() {
+    public static boolean busyWithKernels() {
         if (DIAGNOSTIC == null) {
             return false;
         }

@@ -13,8 +13,9 @@ import org.autobalance.parallel.EngineIteration;
  * A development timer (not a substitute for JMH or {@code bench sparse}) that splits one sparse full-loss iteration,
  * one thread, into the calls the engine makes — MV over M, MᵀU over Mᵀ, UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of
  * V — each timed by thread CPU time, and times the observed loss's pass and the whole full-loss
- * {@link EngineIteration} beside them, all called alternately
- * so every phase sees the same machine state. Reports the minimum and median of each over {@code reps} rounds.
+ * {@link EngineIteration} beside them, all called alternately so every phase sees the same machine state. Reports the
+ * minimum and median of each over {@code reps} rounds, and the median and most bytes one call allocated (the
+ * iteration allocates none once compiled).
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar
  * org.autobalance.bench.sparse.SparsePhaseTimer uniform|powerlaw r [reps] [d1 d2 nnz]}
@@ -71,7 +72,8 @@ public final class SparsePhaseTimer {
                 },
                 () -> it.iterate(eta)
             };
-            double[][] cpu = SparseQuickTimer.alternate(phases, reps);
+            SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(phases, reps);
+            double[][] cpu = timings.cpu();
             System.out.printf("%s + %s %s r=%d nnz=%d%n", k.name(), sk.name(), pattern, r, m.nonZeros());
             double sum = 0;
             for (int x = 0; x < phases.length; x++) {
@@ -80,8 +82,9 @@ public final class SparsePhaseTimer {
                 } else if (x == phases.length - 2) {
                     System.out.printf("  %-22s cpu median %7.2f ms%n", "sum of full-loss phases", sum);
                 }
-                System.out.printf("  %-22s cpu min %7.2f ms  median %7.2f ms%n", names[x], cpu[x][0],
-                        cpu[x][reps / 2]);
+                long[] bytes = timings.allocated()[x];
+                System.out.printf("  %-22s cpu min %7.2f ms  median %7.2f ms  allocated median %d B, max %d B%n",
+                        names[x], cpu[x][0], cpu[x][reps / 2], bytes[reps / 2], bytes[reps - 1]);
             }
         }
     }

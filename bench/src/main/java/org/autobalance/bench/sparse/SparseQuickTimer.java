@@ -2,6 +2,7 @@ package org.autobalance.bench.sparse;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import org.autobalance.bench.baseline.JitQueue;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
@@ -68,7 +69,7 @@ public final class SparseQuickTimer {
             };
             Runnable[] variants = {scatter, gather, gatherShuffled};
             String[] names = {"scatter (fused)", "gather (CSR+CSC)", "gather, shuffled"};
-            double[][] cpu = alternate(variants, reps);
+            double[][] cpu = alternate(variants, reps).cpu();
             System.out.printf("%s %s r=%d nnz=%d (transpose built in %.0f ms CPU)%n", k.name(), pattern, r,
                     m.nonZeros(), build);
             for (int x = 0; x < variants.length; x++) {
@@ -80,29 +81,48 @@ public final class SparseQuickTimer {
     }
 
     /**
-     * Runs the calls in turn for 4 s of warm-up, then {@code reps} rounds of each, timed by this thread's CPU time so
-     * that every call sees the same machine state; returns each call's times in ms, sorted (min first).
+     * Each call's thread CPU times in ms and the bytes this thread allocated during it, each sorted (min first). A
+     * compiled kernel allocates nothing; one running in the interpreter or C1 (before C2, or after a deoptimisation)
+     * allocates its vectors, so a median of 0 with a large maximum means a call was timed before its code settled.
      */
-    static double[][] alternate(Runnable[] calls, int reps) {
+    record Timings(double[][] cpu, long[][] allocated) {
+    }
+
+    /**
+     * Runs the calls in turn for 4 s of warm-up and then until no kernel has been compiling or queued for 8 rounds in
+     * a row (at most 60 s: on a loaded machine C2's compilations and recompilations went on well past 4 s, and the
+     * calls timed then ran in the interpreter), then {@code reps} rounds of each, timed by this thread's CPU time so
+     * that every call sees the same machine state.
+     */
+    static Timings alternate(Runnable[] calls, int reps) {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long end = System.nanoTime() + 4_000_000_000L;
-        while (System.nanoTime() < end) {
+        long start = System.nanoTime();
+        int quiet = 0;
+        while (System.nanoTime() - start < 60_000_000_000L
+                && (System.nanoTime() - start < 4_000_000_000L || quiet < 8)) {
             for (Runnable x : calls) {
                 x.run();
             }
+            quiet = JitQueue.busyWithKernels() ? 0 : quiet + 1;
         }
         double[][] cpu = new double[calls.length][reps];
+        long[][] allocated = new long[calls.length][reps];
         for (int i = 0; i < reps; i++) {
             for (int x = 0; x < calls.length; x++) {
+                long a0 = threads.getCurrentThreadAllocatedBytes();
                 long c0 = threads.getCurrentThreadCpuTime();
                 calls[x].run();
                 cpu[x][i] = (threads.getCurrentThreadCpuTime() - c0) / 1e6;
+                allocated[x][i] = threads.getCurrentThreadAllocatedBytes() - a0;
             }
         }
         for (double[] c : cpu) {
             Arrays.sort(c);
         }
-        return cpu;
+        for (long[] a : allocated) {
+            Arrays.sort(a);
+        }
+        return new Timings(cpu, allocated);
     }
 
     /** M with its rows and its columns each permuted uniformly at random. */

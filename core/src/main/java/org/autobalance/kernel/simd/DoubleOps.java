@@ -111,14 +111,11 @@ final class DoubleOps {
             return 0.0;
         }
         int r = x.cols();
-        int st = x.stride();
-        int sp = p.stride();
+        long st = (long) x.stride() * BYTES;
+        long sp = (long) p.stride() * BYTES;
         int w = FloatFused.roundUp(r, 2 * L);
         double[] af = sc.doubles(2, r * w);
-        double[] xo = sc.doubles(3, 4 * r);
         double[] gt = sc.doubles(4, 4 * w);
-        double[] acc = sc.doubles(0, L);
-        Arrays.fill(acc, 0, L, 0.0);
         for (int k = 0; k < r; k++) {
             System.arraycopy(a, k * r, af, k * w, r);
             Arrays.fill(af, k * w + r, k * w + w, 0.0);
@@ -127,40 +124,49 @@ final class DoubleOps {
         MemorySegment ps = p.segment();
         DoubleVector zero = VT.cast(DoubleVector.zero(S));
         DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
+        // whole vectors on [0, full), the partial last one under a mask (see FloatOps.gradientStep)
+        int full = r - r % L;
+        DoubleVector s = VT.cast(DoubleVector.zero(S));
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
-            // rows past the last (rows < 4 at the end of a range) repeat it: their products are never used, and
-            // a branch here is never taken until the end of the first call, a trap in code compiled before that
-            for (int k = 0; k < 4; k++) {
-                long row = (long) Math.min(i0 + k, re - 1) * st;
-                for (int c = 0; c < r; c++) {
-                    xo[k * r + c] = xs.getAtIndex(E, row + c);
-                }
-            }
+            // the block's rows read in place by the tile; a short block repeats its last row (see FloatOps)
+            long x0 = i0 * st;
+            long x1 = (i0 + Math.min(1, rows - 1)) * st;
+            long x2 = (i0 + Math.min(2, rows - 1)) * st;
+            long x3 = (i0 + rows - 1) * st;
             for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(xo, r, af, w, j, gt, w);
+                tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
-            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc: written out here, not
+            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s: written out here, not
             // called per row (see FloatOps.gradientStep)
             for (int k = 0; k < rows; k++) {
-                long xOff = (long) (i0 + k) * st * BYTES;
-                long pOff = (long) (i0 + k) * sp * BYTES;
+                long xOff = (i0 + k) * st;
+                long pOff = (i0 + k) * sp;
                 int go = k * w;
-                DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
-                for (int c = 0; c < r; c += L) {
-                    VectorMask<Double> mk = S.indexInRange(c, r);
+                int c = 0;
+                for (; c < full; c += L) {
                     long o = c * BYTES;
                     DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
                             .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
-                    g = VT.cast(zero).blend(g, mk);
-                    g.fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO)))
-                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO))))
+                            .intoMemorySegment(xs, xOff + o, NO);
                     s = g.fma(g, s);
                 }
-                VT.cast(s).intoArray(acc, 0);
+                if (c < r) {
+                    // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
+                    // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
+                    VectorMask<Double> tail = S.indexInRange(c, r);
+                    long o = c * BYTES;
+                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
+                    g = VT.cast(zero).blend(g, tail);
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO))))
+                            .intoMemorySegment(xs, xOff + o, NO, tail);
+                    s = g.fma(g, s);
+                }
             }
         }
-        return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0)));
+        return GramTiles.sumLanes(s);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
@@ -173,14 +179,12 @@ final class DoubleOps {
         int w = FloatFused.roundUp(n, 2 * L);
         double[] vt = sc.doubles(2, r * w);
         double[] uv = sc.doubles(3, 4 * w);
-        double[] up = sc.doubles(4, 4 * r);
         double[] acc = sc.doubles(0, 2 * L);
         Arrays.fill(acc, 0, 2 * L, 0.0);
         MemorySegment vs = v.segment();
         MemorySegment us = u.segment();
         MemorySegment ms = m.segment();
         int sv = v.stride();
-        int su = u.stride();
         for (int a = 0; a < r; a++) {
             int base = a * w;
             for (int j = 0; j < d2; j++) {
@@ -188,16 +192,16 @@ final class DoubleOps {
             }
             Arrays.fill(vt, base + d2, base + w, 0.0);
         }
+        long su = (long) u.stride() * BYTES;
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
-            for (int k = 0; k < 4; k++) {
-                long row = (long) Math.min(i0 + k, re - 1) * su; // as in gradientStep
-                for (int a = 0; a < r; a++) {
-                    up[k * r + a] = us.getAtIndex(E, row + a);
-                }
-            }
+            // a short last block repeats its last row of U (its products are never used)
+            long u0 = i0 * su;
+            long u1 = (i0 + Math.min(1, rows - 1)) * su;
+            long u2 = (i0 + Math.min(2, rows - 1)) * su;
+            long u3 = (i0 + rows - 1) * su;
             for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(up, r, vt, w, j, uv, w);
+                tile4x2(us, u0, u1, u2, u3, r, vt, w, j, uv, w);
             }
             for (int k = 0; k < rows; k++) {
                 rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
@@ -229,7 +233,8 @@ final class DoubleOps {
     }
 
     /** As {@link FloatOps#tile4x2} in double. */
-    static void tile4x2(double[] lhs, int r, double[] rhs, int rs, int j, double[] out, int os) {
+    static void tile4x2(MemorySegment xs, long x0, long x1, long x2, long x3, int r, double[] rhs, int rs, int j,
+            double[] out, int os) {
         DoubleVector a00 = VT.cast(DoubleVector.zero(S));
         DoubleVector a01 = VT.cast(DoubleVector.zero(S));
         DoubleVector a10 = VT.cast(DoubleVector.zero(S));
@@ -238,22 +243,21 @@ final class DoubleOps {
         DoubleVector a21 = VT.cast(DoubleVector.zero(S));
         DoubleVector a30 = VT.cast(DoubleVector.zero(S));
         DoubleVector a31 = VT.cast(DoubleVector.zero(S));
-        int r2 = 2 * r;
-        int r3 = 3 * r;
         for (int a = 0; a < r; a++) {
             int ro = a * rs + j;
+            long o = a * BYTES;
             DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, rhs, ro));
             DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, rhs, ro + L));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, lhs[a]));
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, xs.get(E, x0 + o)));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = VT.cast(DoubleVector.broadcast(S, lhs[r + a]));
+            x = VT.cast(DoubleVector.broadcast(S, xs.get(E, x1 + o)));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = VT.cast(DoubleVector.broadcast(S, lhs[r2 + a]));
+            x = VT.cast(DoubleVector.broadcast(S, xs.get(E, x2 + o)));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = VT.cast(DoubleVector.broadcast(S, lhs[r3 + a]));
+            x = VT.cast(DoubleVector.broadcast(S, xs.get(E, x3 + o)));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
         }

@@ -147,14 +147,11 @@ final class FloatOps {
             return 0.0;
         }
         int r = x.cols();
-        int st = x.stride();
-        int sp = p.stride();
+        long st = (long) x.stride() * BYTES;
+        long sp = (long) p.stride() * BYTES;
         int w = FloatFused.roundUp(r, 2 * L);
         float[] af = sc.floats(0, r * w);
-        float[] xo = sc.floats(1, 4 * r);
         float[] gt = sc.floats(2, 4 * w);
-        double[] acc = sc.doubles(0, SD.length());
-        Arrays.fill(acc, 0, SD.length(), 0.0);
         for (int k = 0; k < r; k++) {
             for (int c = 0; c < r; c++) {
                 af[k * w + c] = (float) a[k * r + c];
@@ -163,46 +160,66 @@ final class FloatOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
-        float negEta = (float) -eta;
+        FloatVector ne = VT.cast(FloatVector.broadcast(S, (float) -eta));
+        FloatVector neh = VTH.cast(FloatVector.broadcast(SH, (float) -eta));
         FloatVector zero = VTH.cast(FloatVector.zero(SH));
-        FloatVector ne = VTH.cast(FloatVector.broadcast(SH, negEta));
+        // Columns [0, full) are stepped by whole vectors; the rest (r not a multiple of L) by half vectors under a
+        // mask, so the padding of X stays as it is (0) whatever G holds, and adds no square.
+        int full = r - r % L;
+        // ‖G‖² in double, lane l of s summing the squares of columns ≡ l (mod LH), row after row: the order of the
+        // half-width loop this replaced, so the sum is bit-for-bit what it was.
+        DoubleVector s = VTD.cast(DoubleVector.zero(SD));
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
-            // rows past the last (rows < 4 at the end of a range) repeat it: their products are never used, and
-            // a branch here is never taken until the end of the first call, a trap in code compiled before that
-            for (int k = 0; k < 4; k++) {
-                long row = (long) Math.min(i0 + k, re - 1) * st;
-                for (int c = 0; c < r; c++) {
-                    xo[k * r + c] = xs.getAtIndex(E, row + c);
-                }
-            }
+            // the block's rows of X, read in place by the tile before any of them is written; a short last block
+            // repeats its last row (computed, never stored) instead of reading past the caller's range, by Math.min
+            // rather than a branch, which is never taken until the end of the first call: a trap in code compiled
+            // before that
+            long x0 = i0 * st;
+            long x1 = (i0 + Math.min(1, rows - 1)) * st;
+            long x2 = (i0 + Math.min(2, rows - 1)) * st;
+            long x3 = (i0 + rows - 1) * st;
             for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(xo, r, af, w, j, gt, w);
+                tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
-            // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to acc in double. Written
+            // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s in double. Written
             // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
             // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
             // small r (kernels.md §9.7).
             for (int k = 0; k < rows; k++) {
-                long xOff = (long) (i0 + k) * st * BYTES;
-                long pOff = (long) (i0 + k) * sp * BYTES;
+                long xOff = (i0 + k) * st;
+                long pOff = (i0 + k) * sp;
                 int go = k * w;
-                DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-                for (int c = 0; c < r; c += LH) {
+                int c = 0;
+                for (; c < full; c += L) {
+                    long o = c * BYTES;
+                    FloatVector g = VT.cast(FloatVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(FloatVector.fromMemorySegment(S, ps, pOff + o, NO)));
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, xs, xOff + o, NO))))
+                            .intoMemorySegment(xs, xOff + o, NO);
+                    // the squares from G's two halves, read back from gt (L1): widening a half vector is clean for
+                    // C2, taking the upper half of a whole one (convertShape part 1) bound its calls from the shared
+                    // type profile (KernelJitTest)
+                    VT.cast(g).intoArray(gt, go + c);
+                    DoubleVector lo = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c)));
+                    DoubleVector hi = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH)));
+                    s = lo.fma(lo, s);
+                    s = hi.fma(hi, s);
+                }
+                for (; c < r; c += LH) {
                     VectorMask<Float> mk = SH.indexInRange(c, r);
                     long o = c * BYTES;
                     FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
                             .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
                     g = VTH.cast(zero).blend(g, mk);
-                    g.fma(ne, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO)))
+                    VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO))))
                             .intoMemorySegment(xs, xOff + o, NO, mk);
                     DoubleVector gd = widen(g);
                     s = gd.fma(gd, s);
                 }
-                VTD.cast(s).intoArray(acc, 0);
             }
         }
-        return GramTiles.sumLanes(VTD.cast(DoubleVector.fromArray(SD, acc, 0)));
+        return GramTiles.sumLanes(s);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
@@ -215,14 +232,12 @@ final class FloatOps {
         int w = FloatFused.roundUp(n, 2 * L);
         float[] vt = sc.floats(0, r * w);
         float[] uv = sc.floats(1, 4 * w);
-        float[] up = sc.floats(2, 4 * r);
         double[] acc = sc.doubles(0, 2 * SD.length());
         Arrays.fill(acc, 0, 2 * SD.length(), 0.0);
         MemorySegment vs = v.segment();
         MemorySegment us = u.segment();
         MemorySegment ms = m.segment();
         int sv = v.stride();
-        int su = u.stride();
         for (int a = 0; a < r; a++) {
             int base = a * w;
             for (int j = 0; j < d2; j++) {
@@ -230,16 +245,16 @@ final class FloatOps {
             }
             Arrays.fill(vt, base + d2, base + w, 0f);
         }
+        long su = (long) u.stride() * BYTES;
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
-            for (int k = 0; k < 4; k++) {
-                long row = (long) Math.min(i0 + k, re - 1) * su; // as in gradientStep
-                for (int a = 0; a < r; a++) {
-                    up[k * r + a] = us.getAtIndex(E, row + a);
-                }
-            }
+            // a short last block repeats its last row of U (its products are never used)
+            long u0 = i0 * su;
+            long u1 = (i0 + Math.min(1, rows - 1)) * su;
+            long u2 = (i0 + Math.min(2, rows - 1)) * su;
+            long u3 = (i0 + rows - 1) * su;
             for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(up, r, vt, w, j, uv, w);
+                tile4x2(us, u0, u1, u2, u3, r, vt, w, j, uv, w);
             }
             for (int k = 0; k < rows; k++) {
                 rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
@@ -269,10 +284,12 @@ final class FloatOps {
     }
 
     /**
-     * out[k·os + j .. j + 2L) = Σ_a lhs[k·r + a]·rhs[a·rs + j .. j + 2L) for k < 4: a 4 × 2-vector register tile,
-     * 8 independent FMA chains (FMA latency 4 × 2 pipes).
+     * out[k·os + j .. j + 2L) = Σ_a X[k, a]·rhs[a·rs + j .. j + 2L) for k < 4, X's row k the r elements at byte offset
+     * x_k of {@code xs}, broadcast from there (no copy): a 4 × 2-vector register tile, 8 independent FMA chains (FMA
+     * latency 4 × 2 pipes).
      */
-    static void tile4x2(float[] lhs, int r, float[] rhs, int rs, int j, float[] out, int os) {
+    static void tile4x2(MemorySegment xs, long x0, long x1, long x2, long x3, int r, float[] rhs, int rs, int j,
+            float[] out, int os) {
         FloatVector a00 = VT.cast(FloatVector.zero(S));
         FloatVector a01 = VT.cast(FloatVector.zero(S));
         FloatVector a10 = VT.cast(FloatVector.zero(S));
@@ -281,22 +298,21 @@ final class FloatOps {
         FloatVector a21 = VT.cast(FloatVector.zero(S));
         FloatVector a30 = VT.cast(FloatVector.zero(S));
         FloatVector a31 = VT.cast(FloatVector.zero(S));
-        int r2 = 2 * r;
-        int r3 = 3 * r;
         for (int a = 0; a < r; a++) {
             int ro = a * rs + j;
+            long o = a * BYTES;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, rhs, ro));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, rhs, ro + L));
-            FloatVector x = VT.cast(FloatVector.broadcast(S, lhs[a]));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, xs.get(E, x0 + o)));
             a00 = x.fma(b0, a00);
             a01 = x.fma(b1, a01);
-            x = VT.cast(FloatVector.broadcast(S, lhs[r + a]));
+            x = VT.cast(FloatVector.broadcast(S, xs.get(E, x1 + o)));
             a10 = x.fma(b0, a10);
             a11 = x.fma(b1, a11);
-            x = VT.cast(FloatVector.broadcast(S, lhs[r2 + a]));
+            x = VT.cast(FloatVector.broadcast(S, xs.get(E, x2 + o)));
             a20 = x.fma(b0, a20);
             a21 = x.fma(b1, a21);
-            x = VT.cast(FloatVector.broadcast(S, lhs[r3 + a]));
+            x = VT.cast(FloatVector.broadcast(S, xs.get(E, x3 + o)));
             a30 = x.fma(b0, a30);
             a31 = x.fma(b1, a31);
         }
