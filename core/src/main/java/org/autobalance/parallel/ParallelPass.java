@@ -16,10 +16,12 @@ import java.util.concurrent.locks.LockSupport;
  * then completes or throws {@link IllegalStateException}, it never hangs.
  *
  * <p>Memory visibility (the Java memory model, JLS §17.4.5): the caller writes the task and the row count, then the
- * volatile {@code epoch}; a worker reads {@code epoch} before the task, so the task it runs is the one published.
- * A worker writes its result and failure, then the volatile {@code done}; the caller reads {@code done} before the
- * results. Each pair is a volatile write and a read that sees it, hence happens-before (ParallelPassTest stresses
- * both directions).
+ * volatile {@code epoch} ({@link #publish}); a worker reads {@code epoch} before the task ({@link #poll}), so the task
+ * it runs is the one published. A worker writes its result and failure, then the volatile {@code done}; the caller
+ * reads {@code done} ({@link #completed}) before the results ({@link #collect}). Each pair is a volatile write and a
+ * read that sees it, hence happens-before. The steps are package-private methods so that the jcstress harness
+ * (jcstress/, native-notes/reliability.md) runs exactly these on its own threads, racing them sample by sample;
+ * ParallelPassConcurrencyTest stresses the whole team and its failure paths.
  */
 public final class ParallelPass implements AutoCloseable {
 
@@ -63,6 +65,14 @@ public final class ParallelPass implements AutoCloseable {
 
     /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, {@value #MAX_THREADS}]. */
     public ParallelPass(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * A team whose workers are started or not: the jcstress harness plays the caller and the workers itself, calling
+     * {@link #publish}, {@link #poll}, {@link #completed} and {@link #collect} from its own threads.
+     */
+    ParallelPass(int threads, boolean startWorkers) {
         this.threads = requireThreads(threads);
         this.results = new double[threads];
         this.failures = new Throwable[threads];
@@ -70,7 +80,9 @@ public final class ParallelPass implements AutoCloseable {
         for (int w = 1; w < threads; w++) {
             Worker worker = new Worker(w);
             workers[w - 1] = worker;
-            worker.thread.start();
+            if (startWorkers) {
+                worker.thread.start();
+            }
         }
     }
 
@@ -117,24 +129,21 @@ public final class ParallelPass implements AutoCloseable {
     }
 
     private double runChunks(RangeTask task, int rows, int[] bounds) {
-        this.task = task;
-        this.rows = rows;
-        this.bounds = bounds;
-        long e = epoch + 1;
-        epoch = e; // volatile write publishes task and rows to the workers
+        long e = publish(task, rows, bounds);
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
         }
         execute(0);
-        for (Worker w : workers) {
+        for (int c = 1; c < threads; c++) {
+            Thread thread = workers[c - 1].thread;
             int spins = 0;
-            while (w.done != e) {
+            while (!completed(c, e)) {
                 if (++spins < SPINS_BEFORE_BACKOFF) {
                     Thread.onSpinWait();
                 } else {
                     // closed by another thread: a worker that saw the flag before this epoch has exited without
                     // running its chunk, and waiting for it would never end
-                    if (closed && !w.thread.isAlive() && w.done != e) {
+                    if (closed && !thread.isAlive() && !completed(c, e)) {
                         this.task = null;
                         java.util.Arrays.fill(failures, null);
                         throw new IllegalStateException("parallel pass was closed by another thread during a run");
@@ -143,6 +152,49 @@ public final class ParallelPass implements AutoCloseable {
                 }
             }
         }
+        return collect();
+    }
+
+    /**
+     * The caller's first step: the plain writes of the task, the row count and the boundaries, then the volatile
+     * write of the next epoch, which publishes them to every worker that reads it. Returns that epoch.
+     */
+    long publish(RangeTask task, int rows, int[] bounds) {
+        this.task = task;
+        this.rows = rows;
+        this.bounds = bounds;
+        long e = epoch + 1;
+        epoch = e;
+        return e;
+    }
+
+    /**
+     * A worker's step, never waiting: if an epoch it has not run yet is published (the volatile read of
+     * {@code epoch}, before any read of the task), runs its chunk of that call, then publishes the result and any
+     * failure by the volatile write of its {@code done}. Returns whether it ran a chunk.
+     */
+    boolean poll(int chunk) {
+        Worker w = workers[chunk - 1];
+        long e = epoch;
+        if (e == w.seen) {
+            return false;
+        }
+        w.seen = e;
+        execute(chunk);
+        w.done = e; // volatile write publishes this chunk's result
+        return true;
+    }
+
+    /** Whether the worker of chunk {@code chunk} has published its result of epoch {@code e} (a volatile read). */
+    boolean completed(int chunk, long e) {
+        return workers[chunk - 1].done == e;
+    }
+
+    /**
+     * The caller's last step, once every worker has {@link #completed} the epoch: the results summed in chunk order,
+     * or the first failure in chunk order rethrown; the call's task and failures are cleared.
+     */
+    double collect() {
         this.task = null;
         this.bounds = null;
         Throwable failure = null;
@@ -166,7 +218,8 @@ public final class ParallelPass implements AutoCloseable {
         return sum;
     }
 
-    private void execute(int chunk) {
+    /** Runs chunk {@code chunk} of the published call, keeping its result or its failure. */
+    void execute(int chunk) {
         try {
             results[chunk] = bounds == null ? task.run(chunk, chunkStart(chunk, rows), chunkStart(chunk + 1, rows))
                     : task.run(chunk, bounds[chunk], bounds[chunk + 1]);
@@ -206,6 +259,8 @@ public final class ParallelPass implements AutoCloseable {
     private final class Worker implements Runnable {
         final int chunk;
         final Thread thread;
+        /** The last epoch this worker ran (read and written only by the worker's thread). */
+        long seen;
         volatile long done;
 
         Worker(int chunk) {
@@ -215,11 +270,9 @@ public final class ParallelPass implements AutoCloseable {
 
         @Override
         public void run() {
-            long seen = 0;
             while (true) {
                 int spins = 0;
-                long e;
-                while ((e = epoch) == seen) {
+                while (!poll(chunk)) {
                     if (closed) {
                         return;
                     }
@@ -229,9 +282,6 @@ public final class ParallelPass implements AutoCloseable {
                         LockSupport.park(this);
                     }
                 }
-                seen = e;
-                execute(chunk);
-                done = e; // volatile write publishes this chunk's result
             }
         }
     }

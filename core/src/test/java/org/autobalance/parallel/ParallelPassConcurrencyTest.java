@@ -15,12 +15,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The worker team's publish/await protocol under stress, in place of a jcstress harness. The protocol is two
- * volatile handshakes (see {@link ParallelPass}): these tests make each direction observable — a worker that ran a
- * stale task would return the previous pass's value, and a caller that read a result before its worker's volatile
- * write would see the previous pass's plain write — and repeat it 10⁴ times per team size, while the JIT compiles
- * both loops (their worst case: C2 is free to reorder plain accesses not fenced by the volatiles). Failure paths:
- * an exception or Error in any chunk reaches the caller, and {@code close()} from another thread never hangs a run.
+ * The whole worker team under stress: real threads, their spin-then-park waits, teams larger than the machine. The
+ * protocol is two volatile handshakes (see {@link ParallelPass}); the jcstress harness (jcstress/) races its steps
+ * sample by sample, and these tests make each direction observable on the real team — a worker that ran a stale
+ * task would return the previous pass's value, and a caller that read a result before its worker's volatile write
+ * would see the previous pass's plain write — 10⁴ times per team size of 2, 3 and 4 threads (jcstress schedules no
+ * more actors than CPUs), while the JIT compiles both loops. Failure paths: an exception or Error in any chunk reaches
+ * the caller, and {@code close()} from another thread never hangs a run.
  */
 class ParallelPassConcurrencyTest {
 
