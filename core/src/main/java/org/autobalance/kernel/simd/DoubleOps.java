@@ -67,11 +67,7 @@ final class DoubleOps {
         for (long k = 0; k < n; k += FloatOps.DOT_BLOCK) {
             dotBlock(xs, ys, base + k * BYTES, (int) Math.min(FloatOps.DOT_BLOCK, n - k), acc);
         }
-        DoubleVector s0 = VT.cast(DoubleVector.fromArray(S, acc, 0));
-        DoubleVector s1 = VT.cast(DoubleVector.fromArray(S, acc, L));
-        DoubleVector s2 = VT.cast(DoubleVector.fromArray(S, acc, 2 * L));
-        DoubleVector s3 = VT.cast(DoubleVector.fromArray(S, acc, 3 * L));
-        return GramTiles.sumLanes(VT.cast(s0).add(s1).add(VT.cast(s2).add(s3)));
+        return GramTiles.sumAccumulators(acc);
     }
 
     /** As {@link FloatOps#dotBlock} in double: groups of 4·L into the accumulators s0 … s3 (L apart in acc). */

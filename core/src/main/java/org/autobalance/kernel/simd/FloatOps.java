@@ -98,11 +98,7 @@ final class FloatOps {
         for (long k = 0; k < n; k += DOT_BLOCK) {
             dotBlock(xs, ys, base + k * BYTES, (int) Math.min(DOT_BLOCK, n - k), acc);
         }
-        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, sl));
-        DoubleVector s2 = VTD.cast(DoubleVector.fromArray(SD, acc, 2 * sl));
-        DoubleVector s3 = VTD.cast(DoubleVector.fromArray(SD, acc, 3 * sl));
-        return GramTiles.sumLanes(VTD.cast(s0).add(s1).add(VTD.cast(s2).add(s3)));
+        return GramTiles.sumAccumulators(acc);
     }
 
     /**

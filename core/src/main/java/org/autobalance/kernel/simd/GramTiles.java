@@ -83,6 +83,20 @@ final class GramTiles {
         }
     }
 
+    /**
+     * The sum of four accumulator vectors stored one after another in acc (LD lanes each): (s0 + s1) + (s2 + s3) lane
+     * by lane, then the lanes in order as {@link #sumLanes} adds them. Written with scalars: it runs once per call of
+     * a kernel whose hot loop is in another method, so it may run before C2 compiles it, and vectors outside C2's code
+     * are heap objects (448 bytes per {@code dot} call).
+     */
+    static double sumAccumulators(double[] acc) {
+        double s = 0.0;
+        for (int l = 0; l < LD; l++) {
+            s += (acc[l] + acc[LD + l]) + (acc[2 * LD + l] + acc[3 * LD + l]);
+        }
+        return s;
+    }
+
     /** Sum of the lanes of {@code v}, in lane order (never {@code reduceLanes}: its order is unspecified). */
     static double sumLanes(DoubleVector v) {
         double s = 0.0;
