@@ -1,8 +1,5 @@
 package org.autobalance.kernel;
 
-import java.lang.management.ManagementFactory;
-import javax.management.JMException;
-import javax.management.ObjectName;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -73,28 +70,24 @@ public final class RankSequenceProbe {
     }
 
     /**
-     * Waits (at most a minute) until no kernel of the SIMD package is being compiled or waits in a compile queue: the
-     * JVM exits without finishing queued compilations, and under load the last cells' C2 compiles were still queued
-     * when the probe ended (on a CI machine {@code DoubleFusedLarge.rows8x1}; locally its C2 compile finished 1 ms
-     * before the exit), so the log lacked them.
+     * Waits (at most a minute) until no kernel is being compiled or waits in a compile queue: the JVM exits without
+     * finishing queued compilations, and under load the last cells' C2 compiles were still queued when the probe
+     * ended (on a CI machine {@code DoubleFusedLarge.rows8x1}; locally its C2 compile finished 1 ms before the exit),
+     * so the log lacked them.
      */
     private static void awaitKernelCompiles() {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        try {
-            ObjectName diagnostics = new ObjectName("com.sun.management:type=DiagnosticCommand");
-            while (System.nanoTime() < deadline) {
-                String queue = (String) ManagementFactory.getPlatformMBeanServer().invoke(diagnostics,
-                        "compilerQueue", new Object[] {null}, new String[] {String[].class.getName()});
-                if (!queue.contains("org.autobalance.kernel.simd.")) {
-                    return;
-                }
-                Thread.sleep(20);
+        while (JitQueue.busyWithKernels()) {
+            if (System.nanoTime() > deadline) {
+                System.out.println("kernel compiles still queued after a minute");
+                return;
             }
-            System.out.println("kernel compiles still queued after a minute");
-        } catch (JMException e) {
-            System.out.println("compile queue not readable: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

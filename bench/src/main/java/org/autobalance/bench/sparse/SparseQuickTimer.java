@@ -2,7 +2,7 @@ package org.autobalance.bench.sparse;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import org.autobalance.bench.baseline.JitQueue;
+import org.autobalance.kernel.JitQueue;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;

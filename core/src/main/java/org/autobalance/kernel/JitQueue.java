@@ -1,4 +1,4 @@
-package org.autobalance.bench.baseline;
+package org.autobalance.kernel;
 
 import java.lang.management.ManagementFactory;
 import javax.management.JMException;
@@ -7,7 +7,9 @@ import javax.management.ObjectName;
 /**
  * What the JIT is compiling now, read in-process through HotSpot's diagnostic command {@code Compiler.queue} (the
  * same as {@code jcmd PID Compiler.queue}): a benchmark's warm-up is over when no kernel is being compiled or waiting
- * to be. Outside HotSpot the command does not exist and the JIT is taken as settled.
+ * to be, and a JVM whose compilation log a test reads must not exit while kernel compiles are queued (they would be
+ * missing from the log). Outside HotSpot the command does not exist and the JIT is taken as settled. Public for the
+ * benchmarks and the cross-module tests; the package is not exported.
  */
 public final class JitQueue {
     private static final ObjectName DIAGNOSTIC = diagnosticCommand();
