@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.autobalance.network.NetworkTrainer;
@@ -71,7 +72,28 @@ public final class Checkpointing {
                 throw new UsageException("--resume: " + e.getMessage(), e);
             }
         }
+        if (dir != null) {
+            requireWritableDirectory(dir);
+        }
         return this;
+    }
+
+    /**
+     * Fails unless {@code dir} is a writable directory or could be created as one: the first checkpoint is written
+     * after the first interval (60 s by default), and a run should not work that long to learn it cannot save.
+     */
+    private static void requireWritableDirectory(Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new UsageException("--checkpoint " + dir + ": " + (existing.equals(dir.toAbsolutePath())
+                    ? "exists and is not a directory" : existing + " is not a directory"), null);
+        }
+        if (!Files.isWritable(existing)) {
+            throw new UsageException("--checkpoint " + dir + ": cannot write in " + existing, null);
+        }
     }
 
     /** The iteration the resumed run continues at, or −1 when not resuming. */

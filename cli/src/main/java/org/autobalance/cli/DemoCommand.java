@@ -47,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var printer = spec.commandLine().getOut();
         RunOutputs.Format format = outFormat.format();
-        try (DenseMatrix m = DenseMatrix.allocate(options.dtype(), ROWS, COLS)) {
+        try (DenseMatrix m = DenseMatrix.allocate(options.validate().dtype(), ROWS, COLS)) {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "
                     + "(the best rank-%d relative error is just below this)%n", ROWS, COLS, RANK, noiseShare, RANK);

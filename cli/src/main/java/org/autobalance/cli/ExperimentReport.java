@@ -53,7 +53,12 @@ final class ExperimentReport {
 
     /** The one-line verdict printed by the command. */
     String verdictLine() {
-        return name + ": " + (pass ? "PASS" : "FAIL") + " - " + summary;
+        return name + ": " + (pass ? "PASS" : "FAIL") + " - " + summaryText();
+    }
+
+    /** The summary without the separator its builder leaves after the last measurement. */
+    private String summaryText() {
+        return summary.strip().replaceFirst(";$", "");
     }
 
     /** Writes the three files into {@code dir} (created if needed) and returns their paths. */
@@ -65,7 +70,7 @@ final class ExperimentReport {
         json.put("parameters", parameters);
         json.put("measured", measured);
         json.put("verdict", pass ? "pass" : "fail");
-        json.put("summary", summary);
+        json.put("summary", summaryText());
         Path jsonPath = dir.resolve(name + ".json");
         Files.writeString(jsonPath, Json.object(json) + "\n", StandardCharsets.UTF_8);
 

@@ -88,10 +88,15 @@ final class FactorizeCommand implements Callable<Integer> {
         if (holdout != null && !(holdout > 0 && holdout < 1)) {
             throw new UsageException("--holdout: FRACTION must be strictly between 0 and 1, got " + holdout, null);
         }
-        DType dtype = options.dtype();
+        if (rank < 1) {
+            // the upper bound, min(d1, d2), is checked once M's shape is known
+            throw new UsageException("--rank: must be at least 1, got " + rank, null);
+        }
+        DType dtype = options.validate().dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
+        SolverRun.checkDestinations(out, log);
         PrintWriter printer = spec.commandLine().getOut();
         RunClock clock = new RunClock();
         clock.mark("load_start");

@@ -90,14 +90,16 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         return npz ? Npz.read(path, dtype) : MatrixMarket.readSparse(path, dtype);
     }
 
-    private static long physicalMemory() {
+    /** This machine's physical memory in bytes, or Long.MAX_VALUE when the JVM cannot say. */
+    static long physicalMemory() {
         if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getTotalMemorySize();
         }
         return Long.MAX_VALUE;
     }
 
-    private static String bytes(long b) {
+    /** A size in MiB or GiB, for messages. */
+    static String bytes(long b) {
         return b >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", b / (double) (1L << 30))
                 : String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
     }

@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
         subcommands = {FactorizeCommand.class, NetworkCommand.class, DemoCommand.class, ReproduceCommand.class,
             CommandLine.HelpCommand.class},
-        footer = {"", "The launcher script adds: ./autobalance test (runs the test suite)."})
+        footer = {"", "The launcher script ./autobalance adds: test (the test suite), bench (the engine against "
+                + "OpenBLAS and EJML; bench e2e: whole processes against numpy) and spark-factorize (factorize on "
+                + "Apache Spark); each takes --help but test."})
 public final class Main implements Runnable {
 
     /** Exit code of a run that failed after its input was accepted (divergence, I/O error while writing). */
@@ -50,6 +52,12 @@ public final class Main implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(Main::exitCode);
+        // picocli's own handler prints the whole usage (80 lines for factorize) after the message, which pushes the
+        // message off the screen: one line names the problem and where the help is
+        cli.setParameterExceptionHandler((e, parsed) -> {
+            e.getCommandLine().getErr().println("autobalance: error: " + oneLine(e));
+            return EXIT_USAGE;
+        });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("autobalance: error: " + describe(e));
             return exitCode(e);
@@ -60,6 +68,15 @@ public final class Main implements Runnable {
     private static int exitCode(Throwable e) {
         return e instanceof UsageException || e instanceof IllegalArgumentException
                 || e instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED;
+    }
+
+    /** A parse error with picocli's suggestion, if any, and where the command's help is. */
+    static String oneLine(CommandLine.ParameterException e) {
+        String message = e.getMessage();
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
+        }
+        return message + "; see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
     }
 
     private static String describe(Throwable e) {

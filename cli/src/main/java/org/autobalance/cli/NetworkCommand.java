@@ -15,6 +15,7 @@ import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.network.Architecture;
+import org.autobalance.network.Layer;
 import org.autobalance.network.NetworkInitializer;
 import org.autobalance.network.NetworkResult;
 import org.autobalance.network.NetworkTrainer;
@@ -22,7 +23,9 @@ import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.NetworkRecord;
+import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.IterationMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -115,7 +118,15 @@ final class NetworkCommand implements Callable<Integer> {
         }
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
+        option("--max-iter", () -> IterationMonitor.Limits.requireMaxIterations(maxIterations));
+        if (tolerance != null) {
+            option("--tol", () -> IterationMonitor.Limits.requireTolerance(tolerance));
+        }
+        if (threads != null) {
+            option("--threads", () -> ParallelPass.requireThreads(threads));
+        }
         checkpointing.validate();
+        SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();
         try {
             DenseMatrix x = read(Path.of(files[0].trim()), type, "X");
@@ -123,6 +134,7 @@ final class NetworkCommand implements Callable<Integer> {
             DenseMatrix y = read(Path.of(files[1].trim()), type, "Y");
             owned.add(y);
             Architecture arch = option("--layers", () -> Architecture.parse(layers, x.cols(), shape));
+            requireMemory(arch, x.rows(), type);
             NetworkInitializer initializer;
             if (init.startsWith("file:")) {
                 Path dir = Path.of(init.substring("file:".length()).trim());
@@ -214,12 +226,43 @@ final class NetworkCommand implements Callable<Integer> {
                     }
                     List<Path> written = outputs.commit(names,
                             dir -> ParameterFiles.write(dir, result.parameters()), summary);
-                    printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+                    outputs.report(printer, written);
                 }
             }
             if (log != null) {
                 printer.println("iteration log " + log);
             }
+        }
+    }
+
+    /**
+     * Refuses a network that cannot fit this machine's memory before anything of its size is allocated (a
+     * dense:99999999 layer used to fill the memory with its weights, for minutes, before the next allocation
+     * failed). The bound is a floor of what the trainer holds: the weights and their gradient, and one activation
+     * per layer for each of the n samples.
+     */
+    private void requireMemory(Architecture arch, int n, DType type) {
+        long parameters = 0;
+        long activations = 0;
+        long needed;
+        try {
+            for (int h = 1; h <= arch.depth(); h++) {
+                Layer l = arch.layer(h);
+                parameters = Math.addExact(parameters, Math.multiplyExact((long) l.outChannels(), l.fanIn())
+                        + (bias ? l.outChannels() : 0));
+                activations = Math.addExact(activations, Math.multiplyExact((long) n,
+                        (long) l.outChannels() * l.positions()));
+            }
+            needed = Math.multiplyExact(Math.addExact(Math.multiplyExact(2, parameters), activations), type.bytes());
+        } catch (ArithmeticException e) {
+            needed = Long.MAX_VALUE;
+        }
+        long memory = InputMatrix.physicalMemory();
+        if (needed > memory) {
+            throw new UsageException("--layers: " + arch.describe() + " needs at least " + InputMatrix.bytes(needed)
+                    + " of memory (" + parameters + " parameters and their gradient, " + activations
+                    + " activations of the " + n + " samples), more than this machine's " + InputMatrix.bytes(memory),
+                    null);
         }
     }
 

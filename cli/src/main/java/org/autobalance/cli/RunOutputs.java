@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -72,6 +73,8 @@ public final class RunOutputs implements AutoCloseable {
     }
 
     private static final String STAGING_PREFIX = ".autobalance-staging-";
+    /** The names of the result files of every command: U, V (.mtx, .npy, or U as a directory of shards), W1.npy, …. */
+    private static final Pattern RESULT = Pattern.compile("[UV](\\.mtx|\\.npy)?|[Wb][1-9][0-9]*\\.npy");
     private static final Pattern STAGING = Pattern.compile(Pattern.quote(STAGING_PREFIX) + "(\\d+)-.*");
 
     private final Path directory;
@@ -131,6 +134,35 @@ public final class RunOutputs implements AutoCloseable {
             written.add(target);
         }
         return written;
+    }
+
+    /**
+     * The names in the output directory that look like results (U.mtx, W3.npy, …) but were not written by the last
+     * {@link #commit}: an earlier run's, in another format or of a deeper network. They are left alone (they may be
+     * the user's own files), and the commands say so, as they could be taken for this run's.
+     */
+    private List<String> otherResults(List<Path> written) throws IOException {
+        List<String> others = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (RESULT.matcher(name).matches() && !written.contains(entry)) {
+                    others.add(name);
+                }
+            }
+        }
+        others.sort(null);
+        return others;
+    }
+
+    /** Prints what {@link #commit} wrote and, on a second line, the {@link #otherResults} beside it. */
+    void report(PrintWriter printer, List<Path> written) throws IOException {
+        printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+        List<String> others = otherResults(written);
+        if (!others.isEmpty()) {
+            printer.println("note: " + directory + " also holds " + String.join(", ", others)
+                    + ", not written by this run (an earlier run's results, left as they were)");
+        }
     }
 
     /** Removes the staging directory and anything left in it. */

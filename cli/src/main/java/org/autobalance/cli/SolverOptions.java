@@ -10,9 +10,11 @@ import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.Variant;
 import picocli.CommandLine.Option;
 
@@ -75,6 +77,30 @@ public final class SolverOptions {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--dtype: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Checks every option that does not depend on M (its spellings and ranges, by the same checks the builder makes),
+     * so that a mistyped option is reported before M is read, not after minutes of reading it. Returns this.
+     */
+    public SolverOptions validate() {
+        dtype();
+        schedule();
+        variant();
+        if (init.startsWith("file:")) {
+            initFiles();
+        } else {
+            option("--init", () -> Initializer.parse(init));
+        }
+        option("--max-iter", () -> IterationMonitor.Limits.requireMaxIterations(maxIterations));
+        if (tolerance != null) {
+            option("--tol", () -> IterationMonitor.Limits.requireTolerance(tolerance));
+        }
+        if (threads != null) {
+            option("--threads", () -> ParallelPass.requireThreads(threads));
+        }
+        timeLimit();
+        return this;
     }
 
     /**
@@ -150,16 +176,22 @@ public final class SolverOptions {
         if (!init.startsWith("file:")) {
             return option("--init", () -> Initializer.parse(init));
         }
-        String[] files = init.substring("file:".length()).split(",", -1);
-        if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
-            throw new UsageException("--init: expected file:U0.mtx,V0.mtx or file:U0.npy,V0.npy, got '" + init
-                    + "'", null);
-        }
+        String[] files = initFiles();
         DenseMatrix u0 = read(Path.of(files[0].trim()), dtype, "U0");
         owned.add(u0);
         DenseMatrix v0 = read(Path.of(files[1].trim()), dtype, "V0");
         owned.add(v0);
         return Initializer.given(u0, v0);
+    }
+
+    /** The two file names of {@code --init file:U0,V0}. */
+    private String[] initFiles() {
+        String[] files = init.substring("file:".length()).split(",", -1);
+        if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
+            throw new UsageException("--init: expected file:U0.mtx,V0.mtx or file:U0.npy,V0.npy, got '" + init
+                    + "'", null);
+        }
+        return files;
     }
 
     /**

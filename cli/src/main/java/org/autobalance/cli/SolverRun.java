@@ -194,7 +194,7 @@ public final class SolverRun {
                 if (outputs != null) {
                     List<Path> written = outputs.commit(result.files(outFormat),
                             dir -> result.writeInto(dir, outFormat), summary);
-                    printer.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
+                    outputs.report(printer, written);
                 }
             }
             if (log != null) {
@@ -226,12 +226,31 @@ public final class SolverRun {
         }
     }
 
-    /** Where the log is written during the run (moved to {@code log} at the end); its directory must exist. */
+    /**
+     * Where the log is written during the run (moved to {@code log} at the end); its directory must exist, and
+     * {@code log} must not be a directory (the move at the end would fail, after the whole run).
+     */
     static Path stagingFor(Path log) {
         Path parent = log.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
             throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
         }
+        if (Files.isDirectory(log)) {
+            throw new UsageException("--log " + log + ": is a directory; give a file name", null);
+        }
         return parent.resolve("." + log.getFileName() + ".partial");
+    }
+
+    /**
+     * Checks {@code --out} and {@code --log} (either may be null) as the run will, before M is read: a mistake there
+     * should not cost the time of a long load.
+     */
+    public static void checkDestinations(Path out, Path log) {
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UsageException("--out " + out + ": exists and is not a directory", null);
+        }
+        if (log != null) {
+            stagingFor(log);
+        }
     }
 }

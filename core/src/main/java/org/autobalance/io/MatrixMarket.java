@@ -724,9 +724,24 @@ public final class MatrixMarket {
         }
     }
 
-    /** {@code text}, shortened to {@value #MAX_QUOTED} characters for a message. */
+    /**
+     * {@code text} cut to {@value #MAX_QUOTED} characters for a message, control characters written as escapes
+     * ({@code \x1B}): a binary file given by mistake must not put escape sequences or carriage returns on the
+     * terminal, nor make the one line of the message several.
+     */
     private static String quote(String text) {
-        return text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED) + "...";
+        String cut = text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED);
+        StringBuilder b = new StringBuilder(cut.length());
+        for (int k = 0; k < cut.length(); k++) {
+            char c = cut.charAt(k);
+            if (Character.isISOControl(c) || c == '\uFFFD') {
+                b.append(c <= 0xFF ? String.format(Locale.ROOT, "\\x%02X", (int) c)
+                        : String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return cut.length() < text.length() ? b.append("...").toString() : b.toString();
     }
 
     /** Whether {@code t} is NaN or an infinity in one of the spellings that C, Python or Java print. */

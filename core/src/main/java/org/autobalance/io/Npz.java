@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -55,6 +56,11 @@ public final class Npz {
         }
         try (zip) {
             String format = text(member(zip, "format", source), source + ":format.npy");
+            if (!List.of("csr", "csc", "coo").contains(format)) {
+                // before the arrays are read: a bsr matrix's data is 3-D and would be reported as a bad array
+                throw new MatrixFormatException(source, "unsupported sparse format '" + format
+                        + "': csr, csc and coo are read; convert with scipy.sparse.save_npz(f, m.tocsr())");
+            }
             long[] shape = integers(member(zip, "shape", source), source + ":shape.npy", 2);
             if (shape.length != 2 || shape[0] < 1 || shape[1] < 1 || shape[0] > Integer.MAX_VALUE
                     || shape[1] > Integer.MAX_VALUE) {
@@ -66,9 +72,7 @@ public final class Npz {
             Array data = array(member(zip, "data", source), source + ":data.npy", "fiub");
             return switch (format) {
                 case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype);
-                case "coo" -> coordinates(zip, source, rows, cols, data, dtype);
-                default -> throw new MatrixFormatException(source, "unsupported sparse format '" + format
-                        + "': csr, csc and coo are read; convert with scipy.sparse.save_npz(f, m.tocsr())");
+                default -> coordinates(zip, source, rows, cols, data, dtype);
             };
         }
     }

@@ -330,7 +330,7 @@ public final class NetworkTrainer {
             try {
                 loop.iterate();
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpoints().dir(), e);
+                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpoints().dir() + ": " + e, e);
             }
             double loss = step.loss();
             if (!Double.isFinite(loss)) {

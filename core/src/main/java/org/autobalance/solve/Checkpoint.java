@@ -319,14 +319,16 @@ public final class Checkpoint {
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */
     void requireShape(DType dtype, int d1, int d2, int rank) {
         requireKind(FACTORIZE);
-        long expected = (long) (d1 + d2) * rank * dtype.bytes();
         long[] u = block("U");
         long[] v = block("V");
-        long saved = u[0] * u[1] * u[2] + v[0] * v[1] * v[2];
-        if (!dtype.label().equals(header.get("dtype")) || saved != expected) {
-            throw new IllegalArgumentException("checkpoint holds " + header.get("dtype") + " factors of "
-                    + saved + " bytes, this run needs " + dtype.label() + " factors of " + expected
-                    + " bytes (" + d1 + " x " + rank + " and " + d2 + " x " + rank + ")");
+        if (!dtype.label().equals(header.get("dtype")) || u[0] != dtype.bytes() || v[0] != dtype.bytes()) {
+            throw new IllegalArgumentException("the checkpoint is of a " + header.get("dtype") + " run, this run is "
+                    + dtype.label());
+        }
+        if (u[1] != d1 || v[1] != d2 || u[2] != rank || v[2] != rank) {
+            // named by M's shape and the rank, what the user chose, rather than by the factors' sizes
+            throw new IllegalArgumentException("the checkpoint is of a " + u[1] + " x " + v[1] + " matrix at rank "
+                    + u[2] + ", this run is of a " + d1 + " x " + d2 + " matrix at rank " + rank);
         }
     }
 

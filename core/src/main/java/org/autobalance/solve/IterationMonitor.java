@@ -351,7 +351,7 @@ public final class IterationMonitor {
             s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(), u, v, progress, s.inputHash(),
                     s.configuration(), new double[] {p.everyIterations(), p.seconds()}));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write a checkpoint to " + p.dir(), e);
+            throw new UncheckedIOException("cannot write a checkpoint to " + p.dir() + ": " + e, e);
         }
         lastSaved = System.nanoTime();
     }

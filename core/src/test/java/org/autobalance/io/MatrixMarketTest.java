@@ -385,7 +385,10 @@ class MatrixMarketTest {
                 bad("declared entries missing", COORDINATE + "3 3 10\n1 1 1\n", 3,
                         "truncated: expected 10 entries, found 1"),
                 bad("long garbage is shortened", ARRAY + "1 1\n" + "x".repeat(1000) + "\n", 3,
-                        "'" + "x".repeat(40) + "...' is not a number"));
+                        "'" + "x".repeat(40) + "...' is not a number"),
+                // a binary file given by mistake: its control bytes are quoted as escapes, not sent to the terminal
+                bad("control characters are escaped", "\u001b[31mred\u0007\u0000\u0085\n", 1,
+                        "found '\\x1B[31mred\\x07\\x00\\x85'"));
     }
 
     private static Arguments bad(String name, String text, long line, String... fragments) {

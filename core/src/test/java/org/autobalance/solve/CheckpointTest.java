@@ -221,11 +221,16 @@ class CheckpointTest {
             e = assertThrows(IllegalArgumentException.class,
                     () -> Factorizer.builder(m, 3).tolerance(0).threads(2).resumeFrom(saved).build());
             assertTrue(e.getMessage().contains("threads 1, this run has 2"), e.getMessage());
+            // another rank is named as the user chose it, not by the sizes of the factors
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(m, 2).tolerance(0).resumeFrom(saved).build());
+            assertEquals("the checkpoint is of a " + M.length + " x " + M[0].length + " matrix at rank 3, this run is "
+                    + "of a " + M.length + " x " + M[0].length + " matrix at rank 2", e.getMessage());
         }
         try (DenseMatrix m32 = DenseMatrix.of(DType.FLOAT32, M)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Factorizer.builder(m32, 3).tolerance(0).resumeFrom(saved).build());
-            assertTrue(e.getMessage().contains("float32"), e.getMessage());
+            assertEquals("the checkpoint is of a float64 run, this run is float32", e.getMessage());
         }
     }
 

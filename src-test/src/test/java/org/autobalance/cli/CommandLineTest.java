@@ -163,7 +163,7 @@ class CommandLineTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "--rank 0|rank must be between 1 and min(d1, d2) = 48",
+        "--rank 0|--rank: must be at least 1, got 0",
         "--rank 49|rank must be between 1 and min(d1, d2) = 48",
         "--rank 2 --schedule decay:0.1,0.7|delta must lie in (0, 1/2]",
         "--rank 2 --schedule decay:0.1,0|delta must lie in (0, 1/2]",
@@ -191,6 +191,85 @@ class CommandLineTest {
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains(message), r.err());
         assertNoOutputs(out);
+    }
+
+    /**
+     * A mistake in an option that does not depend on M is reported before M is read: the input here does not exist,
+     * so a message naming the option (not the file) shows the check came first — with a large M, a typo used to
+     * cost the whole load.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--rank 0|--rank: must be at least 1",
+        "--threads 0|--threads: threads must be between 1 and 1024",
+        "--schedule foo|--schedule: unknown schedule 'foo'",
+        "--tol -1|--tol: tolerance must be finite and non-negative",
+        "--max-iter -5|--max-iter: max iterations must be non-negative",
+        "--init small:-1|--init: initialisation scale must be finite and positive",
+        "--init file:one.mtx|--init: expected file:U0.mtx,V0.mtx",
+        "--variant bogus|--variant: unknown variant 'bogus'",
+        "--max-seconds 0|--max-seconds: must be positive and finite",
+        "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
+        "--log DIR|--log DIR: is a directory",
+        "--out FILE|--out FILE: exists and is not a directory"})
+    void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "mine");
+        Path directory = Files.createDirectories(dir.resolve("a-directory"));
+        String[] words = option.replace("FILE", file.toString()).replace("DIR", directory.toString()).split(" ");
+        Stream<String> rank = option.startsWith("--rank") ? Stream.of() : Stream.of("--rank", "2");
+        Run r = run(Stream.of(Stream.of("factorize", "--input", dir.resolve("absent.mtx").toString()), rank,
+                Stream.of(words)).flatMap(w -> w).toArray(String[]::new));
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        String expected = message.replace("FILE", file.toString()).replace("DIR", directory.toString());
+        assertTrue(r.err().startsWith("autobalance: error: " + expected), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        assertEquals("mine", Files.readString(file), "the file given as a directory was changed");
+        try (Stream<Path> left = Files.list(directory)) {
+            assertEquals(List.of(), left.toList(), "something was written into the directory given as --log");
+        }
+    }
+
+    /**
+     * A parse error (an unknown option, a value of the wrong type, no command) is one line with picocli's suggestion
+     * and where the help is, not the 80 lines of the usage after the message.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "factorize --input m.mtx --rank 2 --bogus|Unknown option: '--bogus'; see 'autobalance factorize --help'",
+        "factorize --input m.mtx --rank two|Invalid value for option '--rank': 'two' is not an int; "
+            + "see 'autobalance factorize --help'",
+        "factorize --input m.mtx --rank 2 --max-iterations 4|Unknown options: '--max-iterations', '4' (did you mean "
+            + "--max-iter or --max-seconds?); see 'autobalance factorize --help'",
+        "factorize --input m.mtx|Missing required option: '--rank=R'; see 'autobalance factorize --help'",
+        "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'"})
+    void parseErrorsAreOneLine(String args, String message) {
+        Run r = run(args.split(" "));
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("autobalance: error: " + message + System.lineSeparator(), r.err());
+        assertEquals("", r.out());
+    }
+
+    /**
+     * An output directory that holds another run's results in names this run does not write (another
+     * --out-format) keeps them — they may be the user's own — and the run says so, so they are not taken for its
+     * own.
+     */
+    @Test
+    void resultsOfAnEarlierRunBesideTheNewOnesAreNamed() throws IOException {
+        Path out = dir.resolve("out");
+        String[] base = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "3",
+            "--out", out.toString()};
+        Run first = run(base);
+        assertEquals(0, first.exitCode(), first.err());
+        assertFalse(first.out().contains("note:"), first.out());
+        String earlierU = Files.readString(out.resolve("U.mtx"));
+        Run second = run(Stream.concat(Stream.of(base), Stream.of("--out-format", "npy")).toArray(String[]::new));
+        assertEquals(0, second.exitCode(), second.err());
+        assertTrue(second.out().contains("note: " + out + " also holds U.mtx, V.mtx, not written by this run"),
+                second.out());
+        assertEquals(earlierU, Files.readString(out.resolve("U.mtx")));
+        assertTrue(Files.exists(out.resolve("U.npy")));
     }
 
     @Test
@@ -297,6 +376,7 @@ class CommandLineTest {
         Run r = run();
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains("missing command"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
     }
 
     @Test

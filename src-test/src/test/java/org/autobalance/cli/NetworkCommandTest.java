@@ -124,7 +124,10 @@ class NetworkCommandTest {
         "conv2d:3,2,2,dense:2 | 2,6 | needs a C x H x W input",
         "dense:2 | 5,3 | input shape 5,3 has 15 features but the data have 12 per sample",
         "dense:4,leaky:1.5,dense:2 | | the slope A must satisfy 0 < A < 1",
-        "dense:4,tanh,dense:2 | | unknown item 'tanh'"})
+        "dense:4,tanh,dense:2 | | unknown item 'tanh'",
+        // 10^16 weights: refused from the sizes before anything is allocated (this used to fill the memory with
+        // the first layer's 10^9 weights, for minutes, before the second allocation failed)
+        "dense:99999999,dense:99999999,dense:2 | | needs at least"})
     void badSpecsAndShapesAreUsageErrorsNamingTheProblem(String layers, String shape, String message)
             throws IOException {
         Path x = save("x.npy", KnownMatrices.gaussian(10, 12, 1.0, 1));

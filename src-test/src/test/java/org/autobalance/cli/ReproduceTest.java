@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -25,6 +26,8 @@ class ReproduceTest {
                 "--out", dir.toString());
         assertEquals(0, code, out + "\n" + err);
         assertTrue(out.toString().startsWith(experiment + ": PASS"), out.toString());
+        // one sentence: no separator left dangling after the last measurement
+        assertFalse(out.toString().strip().endsWith(";"), out.toString());
         String json = Files.readString(dir.resolve(experiment + ".json"));
         assertTrue(json.contains("\"verdict\":\"pass\""), json);
         assertTrue(Files.readString(dir.resolve(experiment + ".csv")).startsWith("panel,series,x,y\n"));

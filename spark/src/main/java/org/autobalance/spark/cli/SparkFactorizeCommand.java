@@ -95,10 +95,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        DType dtype = options.dtype();
+        DType dtype = options.validate().dtype();
         List<DenseMatrix> owned = new ArrayList<>();
         JavaSparkContext[] started = new JavaSparkContext[1];
         checkpointing.validate();
+        SolverRun.checkDestinations(out, log);
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
