@@ -191,7 +191,13 @@ public final class SolverRun {
                 }
                 printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                         summary.get("kernels"), summary.get("threads"));
-                if (outputs != null) {
+                boolean stoppedInSetUp = first[0] == null && (StopReason.CANCELLED.label().equals(
+                        summary.get("stop_reason")) || StopReason.INTERRUPTED.label().equals(summary.get("stop_reason")));
+                if (outputs != null && stoppedInSetUp) {
+                    // Ctrl-C before the first iteration: the factors would be the start (or zeros), and writing them
+                    // would replace an earlier run's results in --out with nothing of value
+                    printer.println("cancelled before the first iteration: nothing written to " + out);
+                } else if (outputs != null) {
                     List<Path> written = outputs.commit(result.files(outFormat),
                             dir -> result.writeInto(dir, outFormat), summary);
                     outputs.report(printer, written);

@@ -404,7 +404,8 @@ public final class Factorizer {
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed());
+                    sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed(),
+                            () -> IterationMonitor.cancellation(c.cancelToken()) != null);
                 }
                 return sigma1[0];
             };

@@ -68,6 +68,24 @@ class SpectralNormTest {
         assertTrue(est >= 0.999 * (1 - 1e-6), "estimate " + est + " below sigma2");
     }
 
+    /**
+     * A cancelled run does not wait for the passes a gap-less spectrum needs (all 300 of them): the estimate asks
+     * before every pass after the first and returns the bound it has, still a lower bound on σ₁.
+     */
+    @Test
+    void stopsWhenAskedBetweenPasses() {
+        double[] sigma = {1.0, 0.999, 0.5}; // no gap: unstopped, it runs to its pass limit (neverOverestimates)
+        double[][] m = KnownMatrices.withSpectrum(40, 30, sigma, 7);
+        int[] asked = {0};
+        double est;
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m); ParallelPass pass = new ParallelPass(1)) {
+            est = SpectralNorm.estimate(SpectralNorm.Engines.dense(KernelProvider.kernels(), pass, mm), 1,
+                    KnownMatrices.frobenius(m), 8, () -> ++asked[0] == 4);
+        }
+        assertEquals(4, asked[0], "asked before every pass after the first, and stopped when told");
+        assertTrue(est > 0 && est <= 1.0 + tolerance(DType.FLOAT64, sigma, 40, 30), "estimate " + est);
+    }
+
     @Test
     void rankOneIsExactAfterOnePass() {
         // M = 5·xyᵀ: one pass maps any start onto x and y, the second pass then reads 5 (up to rounding)

@@ -19,6 +19,8 @@ import org.autobalance.io.Npy;
 import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.CancelToken;
+import org.autobalance.solve.Factorizer;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
@@ -270,6 +272,31 @@ class CommandLineTest {
                 second.out());
         assertEquals(earlierU, Files.readString(out.resolve("U.mtx")));
         assertTrue(Files.exists(out.resolve("U.npy")));
+    }
+
+    /**
+     * Ctrl-C before the first iteration (reading M done, σ₁ or the start under way) leaves --out as it was: the
+     * factors reached would be the start, or zeros, and used to replace an earlier run's results there.
+     */
+    @Test
+    void aRunCancelledBeforeItsFirstIterationWritesNothing() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("U.mtx"), "an earlier run's U");
+        CancelToken cancelled = new CancelToken();
+        cancelled.cancel();
+        StringWriter printed = new StringWriter();
+        try (DenseMatrix m = MatrixMarket.read(Fixtures.fixture("spectrum_64x48.mtx"), DType.FLOAT64)) {
+            SolverRun.execute(new PrintWriter(printed, true), "M", 2, 100, out, RunOutputs.Format.MTX, null,
+                    new RunClock(), Map.of(), () -> listeners -> SolverRun.finished(Factorizer.builder(m, 2)
+                            .cancelToken(cancelled).build().run(listeners)));
+        }
+        assertTrue(printed.toString().contains("stopped: cancelled"), printed.toString());
+        assertTrue(printed.toString().contains("cancelled before the first iteration: nothing written to " + out),
+                printed.toString());
+        assertEquals("an earlier run's U", Files.readString(out.resolve("U.mtx")));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx"), files.map(f -> f.getFileName().toString()).toList(), "files in --out");
+        }
     }
 
     @Test
