@@ -149,7 +149,8 @@ final class NetworkCommand implements Callable<Integer> {
             } else {
                 initializer = option("--init", () -> NetworkInitializer.parse(init));
             }
-            NetworkTrainer.Builder b = NetworkTrainer.builder(x, y, arch).biases(bias).seed(seed);
+            NetworkTrainer.Builder b = NetworkTrainer.builder(x, y, arch).biases(bias).seed(seed)
+                    .cancelToken(Interruption.token());
             option("--schedule", () -> b.schedule(steps));
             b.initializer(initializer);
             option("--max-iter", () -> b.maxIterations(maxIterations));
@@ -160,6 +161,8 @@ final class NetworkCommand implements Callable<Integer> {
                     : threads));
             checkpointing.applyTo(b);
             NetworkTrainer trainer = b.build();
+            // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
+            Interruption.runStarted();
             train(spec.commandLine().getOut(), trainer, arch, x, files);
         } finally {
             for (AutoCloseable c : owned) {

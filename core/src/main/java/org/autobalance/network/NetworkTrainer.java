@@ -20,6 +20,7 @@ import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.IterationMonitor;
@@ -55,7 +56,8 @@ public final class NetworkTrainer {
 
     private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
             NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
-            GemmKernels kernels, List<NetworkListener> listeners, CheckpointPolicy checkpoints, Checkpoint resume) {
+            GemmKernels kernels, List<NetworkListener> listeners, CheckpointPolicy checkpoints, Checkpoint resume,
+            CancelToken cancelToken) {
 
         /**
          * What changes the iterates (what a resumed run must share with the run it continues): the data's shapes, the
@@ -110,6 +112,7 @@ public final class NetworkTrainer {
         private final List<NetworkListener> listeners = new ArrayList<>();
         private CheckpointPolicy checkpoints;
         private Checkpoint resume;
+        private CancelToken cancelToken;
 
         private Builder(DenseMatrix x, DenseMatrix y, Architecture arch) {
             this.x = Objects.requireNonNull(x, "inputs X must not be null");
@@ -177,6 +180,16 @@ public final class NetworkTrainer {
         /** Overrides the GEMM kernels chosen by {@link KernelProvider}: package-private, for tests. */
         Builder kernels(GemmKernels kernels) {
             this.kernels = Objects.requireNonNull(kernels, "kernels must not be null");
+            return this;
+        }
+
+        /**
+         * A token that ends the run after the iteration during which it is cancelled (stop reason
+         * {@link StopReason#CANCELLED}; {@link Thread#interrupt()} of the running thread does the same with
+         * {@link StopReason#INTERRUPTED}), with the parameters reached; {@code null} for none (the default).
+         */
+        public Builder cancelToken(CancelToken token) {
+            this.cancelToken = token;
             return this;
         }
 
@@ -254,7 +267,7 @@ public final class NetworkTrainer {
                 }
             }
             Settings settings = new Settings(x, y, arch, biases, schedule, initializer, threads, seed, maxIterations,
-                    tolerance, kernels, List.copyOf(listeners), checkpoints, resume);
+                    tolerance, kernels, List.copyOf(listeners), checkpoints, resume, cancelToken);
             if (resume != null) {
                 resume.requireSameRun(CHECKPOINT_KIND, Checkpoint.hash(x, y), settings.identity());
             }
@@ -510,6 +523,11 @@ public final class NetworkTrainer {
                     return;
                 }
                 onPlateau = stationary;
+                StopReason cancelled = IterationMonitor.cancellation(c.cancelToken());
+                if (cancelled != null) {
+                    stopReason = cancelled;
+                    return;
+                }
                 // only a run that goes on is saved: its continuation does exactly what this loop does next
                 CheckpointPolicy policy = c.checkpoints();
                 if (policy != null && policy.due(iterations, now - lastCheckpoint)) {

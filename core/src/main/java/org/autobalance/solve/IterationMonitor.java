@@ -356,8 +356,11 @@ public final class IterationMonitor {
         lastSaved = System.nanoTime();
     }
 
-    /** Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token. */
-    static StopReason cancellation(CancelToken token) {
+    /**
+     * Why the run should end now, if the caller asked: an interrupt of this thread, or a cancelled token ({@code null}
+     * for none); null to go on. Shared by the solvers of this module.
+     */
+    public static StopReason cancellation(CancelToken token) {
         if (Thread.currentThread().isInterrupted()) {
             return StopReason.INTERRUPTED;
         }

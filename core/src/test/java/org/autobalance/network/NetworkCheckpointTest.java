@@ -17,6 +17,7 @@ import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.StopReason;
@@ -183,6 +184,28 @@ class NetworkCheckpointTest {
                 assertSameBits(a.loss(), b.loss(), "loss at " + a.iteration());
                 assertSameBits(a.eta(), b.eta(), "eta at " + a.iteration());
             }
+        }
+    }
+
+    /**
+     * A token cancelled during iteration t (here by a listener, as Ctrl-C does from another thread) ends the run after
+     * that iteration, with the parameters of a run of exactly t + 1 iterations, bit for bit.
+     */
+    @Test
+    void aCancelledRunStopsAfterItsIterationWithWhatItReached() {
+        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new ConstantSchedule(0.05)).tolerance(0);
+            CancelToken token = new CancelToken();
+            Run cancelled = run(settings.apply(p.builder()).cancelToken(token).listener(rec -> {
+                if (rec.iteration() == 4) {
+                    token.cancel();
+                }
+            }), 1000);
+            assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            assertEquals(5, cancelled.iterations());
+            assertEquals(5, cancelled.records().size());
+            assertArrayEquals(run(settings.apply(p.builder()), 5).bits(), cancelled.bits(), "final parameters");
         }
     }
 
