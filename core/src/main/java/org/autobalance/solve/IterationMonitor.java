@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -77,12 +78,44 @@ public final class IterationMonitor {
             return tolerance;
         }
 
+        /**
+         * {@code rank} if it is between 1 and min(rows, cols), the shape of M (one message for every engine that
+         * factorises M).
+         */
+        public static int requireRank(int rank, long rows, long cols) {
+            long limit = Math.min(rows, cols);
+            if (rank < 1 || rank > limit) {
+                throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
+                        + rows + " x " + cols + " matrix, got " + rank);
+            }
+            return rank;
+        }
+
+        /**
+         * The tolerance in force: {@code tolerance} as a builder holds it, NaN (not set) standing for
+         * {@link Factorizer#defaultTolerance(DType)} of the run's precision.
+         */
+        public static double effectiveTolerance(double tolerance, DType dtype) {
+            return Double.isNaN(tolerance) ? Factorizer.defaultTolerance(dtype) : tolerance;
+        }
+
         /** {@code timeLimit} if it is null or positive. */
         public static Duration requireTimeLimit(Duration timeLimit) {
             if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
                 throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
             }
             return timeLimit;
+        }
+    }
+
+    /**
+     * Refuses an M whose ‖M‖²_F is 0, before a run starts: its best rank-r approximation is 0 and the relative error
+     * (‖UVᵀ − M‖_F / ‖M‖_F) is undefined.
+     */
+    public static void requireNonZero(double normMSquared, int rank) {
+        if (normMSquared == 0.0) {
+            throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + rank
+                    + " approximation is 0 and the relative error is undefined");
         }
     }
 
