@@ -445,17 +445,10 @@ public final class Factorizer {
                 residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
                         engine.gramV);
             }
-            if (!Double.isFinite(residual)) {
-                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
-                        monitor.last());
-            }
+            IterationMonitor.Summary metrics = monitor.summary(residual, engine.gramU, engine.gramV, sigma1[0],
+                    schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();
-            double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
-            double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
-            Result result = new Result(u, v, monitor.iterations(), monitor.stopReason(), residual / 2,
-                    Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
-                    c.initializer().describe(), c.kernels().name(), c.threads(), c.objective().describe(),
+            Result result = new Result(u, v, metrics, c.threads(), c.objective().describe(),
                     c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
             ok = true;
             return result;

@@ -119,6 +119,56 @@ public final class IterationMonitor {
         }
     }
 
+    /**
+     * What a run reports at its returned factors: the metrics, from the final residual and the factors' Grams, and
+     * what ran. One home for {@link Result} and the Spark module's result, whose summaries share these keys.
+     *
+     * @param iterations updates performed (counting those before a resume)
+     * @param stopReason why the run ended
+     * @param loss ½‖UVᵀ − M‖²_F
+     * @param relativeError ‖UVᵀ − M‖_F / ‖M‖_F
+     * @param balance ‖UᵀU − VᵀV‖_F
+     * @param normU ‖U‖_F
+     * @param normV ‖V‖_F
+     * @param seconds wall time of the iterations
+     * @param sigma1 the σ₁(M) estimate used, NaN if none was needed
+     * @param schedule the schedule that ran
+     * @param variant the gradient method that ran
+     * @param initializer the initialiser
+     * @param kernels the kernel implementation that ran
+     */
+    public record Summary(long iterations, StopReason stopReason, double loss, double relativeError, double balance,
+            double normU, double normV, double seconds, double sigma1, String schedule, String variant,
+            String initializer, String kernels) {
+        /**
+         * The keys of the command line's {@code summary.json}, in its order: these, with the shape, precision,
+         * threads and objective of the run.
+         */
+        public Map<String, Object> toMap(long d1, int d2, int rank, DType dtype, int threads, String objective) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("iterations", iterations);
+            s.put("loss", loss);
+            s.put("relative_error", relativeError);
+            s.put("balance", balance);
+            s.put("norm_u", normU);
+            s.put("norm_v", normV);
+            s.put("seconds", seconds);
+            s.put("stop_reason", stopReason.label());
+            s.put("d1", d1);
+            s.put("d2", d2);
+            s.put("rank", rank);
+            s.put("dtype", dtype.label());
+            s.put("schedule", schedule);
+            s.put("variant", variant);
+            s.put("init", initializer);
+            s.put("sigma1", sigma1);
+            s.put("kernels", kernels);
+            s.put("threads", threads);
+            s.put("objective", objective);
+            return s;
+        }
+    }
+
     /** U and V as they are after the iteration just done, for a checkpoint. */
     @FunctionalInterface
     public interface Factors {
@@ -346,6 +396,23 @@ public final class IterationMonitor {
     /** Wall time of the run, counting that before a resume. */
     public double seconds() {
         return seconds;
+    }
+
+    /**
+     * The summary of the run at its returned factors, from ‖UVᵀ − M‖²_F there ({@code residualSquared}) and the
+     * Grams UᵀU and VᵀV (r × r, row-major) of those factors; valid once the run has stopped.
+     *
+     * @throws DivergenceException if the residual is not finite
+     */
+    public Summary summary(double residualSquared, double[] gramU, double[] gramV, double sigma1, String schedule,
+            String variant, String initializer, String kernels) {
+        if (!Double.isFinite(residualSquared)) {
+            throw new DivergenceException(iterations, "the final factors are not finite", last);
+        }
+        return new Summary(iterations, stopReason, residualSquared / 2, Math.sqrt(residualSquared / normMSquared),
+                SmallLinearAlgebra.distance(gramU, gramV), Math.sqrt(SmallLinearAlgebra.trace(gramU, r)),
+                Math.sqrt(SmallLinearAlgebra.trace(gramV, r)), seconds, sigma1, schedule, variant, initializer,
+                kernels);
     }
 
     /**

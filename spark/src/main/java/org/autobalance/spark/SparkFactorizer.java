@@ -28,7 +28,6 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.IterationMonitor;
-import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.Variant;
 
 /**
@@ -327,16 +326,9 @@ public final class SparkFactorizer {
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
             double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
-            if (!Double.isFinite(residual)) {
-                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
-                        monitor.last());
-            }
-            double normU = Math.sqrt(SmallLinearAlgebra.trace(gramU, r));
-            double normV = Math.sqrt(SmallLinearAlgebra.trace(gramV, r));
-            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.iterations(), monitor.stopReason(),
-                    residual / 2, Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(gramU, gramV),
-                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
-                    c.initializer().describe(), kernels.name(), m.getNumPartitions());
+            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, gramU, gramV,
+                    sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
+                    kernels.name()), m.getNumPartitions());
             ok = true;
             return result;
         } finally {
