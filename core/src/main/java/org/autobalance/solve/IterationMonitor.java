@@ -121,25 +121,108 @@ public final class IterationMonitor {
 
     /**
      * What a run reports at its returned factors: the metrics, from the final residual and the factors' Grams, and
-     * what ran. One home for {@link Result} and the Spark module's result, whose summaries share these keys.
-     *
-     * @param iterations updates performed (counting those before a resume)
-     * @param stopReason why the run ended
-     * @param loss ½‖UVᵀ − M‖²_F
-     * @param relativeError ‖UVᵀ − M‖_F / ‖M‖_F
-     * @param balance ‖UᵀU − VᵀV‖_F
-     * @param normU ‖U‖_F
-     * @param normV ‖V‖_F
-     * @param seconds wall time of the iterations
-     * @param sigma1 the σ₁(M) estimate used, NaN if none was needed
-     * @param schedule the schedule that ran
-     * @param variant the gradient method that ran
-     * @param initializer the initialiser
-     * @param kernels the kernel implementation that ran
+     * what ran. One home for {@link Result} and the Spark module's result, whose summaries share these keys. Made only
+     * by {@link IterationMonitor#summary}: a class rather than a record, so that it can gain a metric without breaking
+     * a caller's constructor call.
      */
-    public record Summary(long iterations, StopReason stopReason, double loss, double relativeError, double balance,
-            double normU, double normV, double seconds, double sigma1, String schedule, String variant,
-            String initializer, String kernels) {
+    public static final class Summary {
+        private final long iterations;
+        private final StopReason stopReason;
+        private final double loss;
+        private final double relativeError;
+        private final double balance;
+        private final double normU;
+        private final double normV;
+        private final double seconds;
+        private final double sigma1;
+        private final String schedule;
+        private final String variant;
+        private final String initializer;
+        private final String kernels;
+
+        private Summary(long iterations, StopReason stopReason, double loss, double relativeError, double balance,
+                double normU, double normV, double seconds, double sigma1, String schedule, String variant,
+                String initializer, String kernels) {
+            this.iterations = iterations;
+            this.stopReason = stopReason;
+            this.loss = loss;
+            this.relativeError = relativeError;
+            this.balance = balance;
+            this.normU = normU;
+            this.normV = normV;
+            this.seconds = seconds;
+            this.sigma1 = sigma1;
+            this.schedule = schedule;
+            this.variant = variant;
+            this.initializer = initializer;
+            this.kernels = kernels;
+        }
+
+        /** Updates performed (counting those before a resume). */
+        public long iterations() {
+            return iterations;
+        }
+
+        /** Why the run ended. */
+        public StopReason stopReason() {
+            return stopReason;
+        }
+
+        /** ½‖UVᵀ − M‖²_F. */
+        public double loss() {
+            return loss;
+        }
+
+        /** ‖UVᵀ − M‖_F / ‖M‖_F. */
+        public double relativeError() {
+            return relativeError;
+        }
+
+        /** ‖UᵀU − VᵀV‖_F. */
+        public double balance() {
+            return balance;
+        }
+
+        /** ‖U‖_F. */
+        public double normU() {
+            return normU;
+        }
+
+        /** ‖V‖_F. */
+        public double normV() {
+            return normV;
+        }
+
+        /** Wall time of the iterations. */
+        public double seconds() {
+            return seconds;
+        }
+
+        /** The σ₁(M) estimate used, NaN if none was needed. */
+        public double sigma1() {
+            return sigma1;
+        }
+
+        /** The schedule that ran. */
+        public String schedule() {
+            return schedule;
+        }
+
+        /** The gradient method that ran. */
+        public String variant() {
+            return variant;
+        }
+
+        /** The initialiser. */
+        public String initializer() {
+            return initializer;
+        }
+
+        /** The kernel implementation that ran. */
+        public String kernels() {
+            return kernels;
+        }
+
         /**
          * The keys of the command line's {@code summary.json}, in its order: these, with the shape, precision,
          * threads and objective of the run.
