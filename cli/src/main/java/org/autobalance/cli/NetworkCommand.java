@@ -146,7 +146,7 @@ final class NetworkCommand implements Callable<Integer> {
             }
             option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors()
                     : threads));
-            checkpointing.applyTo(b);
+            checkpointing.applyTo(b::resumeFrom, b::checkpoint);
             NetworkTrainer trainer = b.build();
             train(spec.commandLine().getOut(), trainer, arch, x, files);
         } finally {

@@ -96,7 +96,8 @@ final class DoubleFusedLarge {
     /**
      * Largest rank of the row-stream path ({@link #rowStream}): {@link FusedTuning#DOUBLE_ROW_STREAM_MAX}, at most
      * two vectors of this class's species, and 0 (path off) without 32 vector registers (a group keeps 16 vectors in
-     * registers besides its loads).
+     * registers besides its loads; with AVX2's 16, groups of half the rows measured no faster than the GEMM path in
+     * float32, kernels.md 18).
      */
     static final int ROW_STREAM_MAX = SimdSpecies.WIDE_TILES ? Math.min(FusedTuning.DOUBLE_ROW_STREAM_MAX, 2 * L) : 0;
     /** Rows per group of {@link #rows8x1} (ranks up to L): 8 U vectors + 8 MV accumulators in registers. */

@@ -18,9 +18,10 @@ import org.autobalance.memory.DenseMatrix;
  * <p>Two regimes, chosen by rank (threshold {@link #SMALL_MAX}):
  * <ul>
  *   <li><b>small r</b> (bandwidth-bound): vectors run along the columns j of M. V and MᵀU are transposed into
- *       per-thread scratch (r rows of the padded width of M), rows of M stream straight from the native segment, 1,
- *       2 or 4 at a time, and each M vector feeds one FMA into a row accumulator (MV) and one into the transposed MᵀU
- *       row, whose u values sit in registers. Row accumulators are reduced once per row, in lane order.
+ *       per-thread scratch (r rows of the padded width of M), rows of M stream straight from the native segment, 4
+ *       at a time (the last rows of a range one by one), and each M vector feeds one FMA into a row accumulator (MV)
+ *       and one into the transposed MᵀU row, whose u values sit in registers. Row accumulators are reduced once per
+ *       row, in lane order.
  *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
  *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
@@ -149,24 +150,11 @@ final class FloatFused {
                 int j1 = Math.min(n, j0 + JS);
                 if (rows == 4) {
                     int a = 0;
-                    if (SimdSpecies.WIDE_TILES) {
-                        // 32 registers: 4 rows × 2 ranks per sweep (measured 30–50 % faster than 2 rows × 4 ranks at
-                        // r = 2…8: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits L1/L2)
-                        for (; a + 2 <= r; a += 2) {
-                            k2r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                        }
-                    } else {
-                        for (; a + 4 <= r; a += 4) {
-                            k4r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                            k4r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
-                                    2 * rl + a * L, rl);
-                        }
-                        if (a + 2 <= r) {
-                            k2r2(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                            k2r2(ms, off + 2 * rowBytes, rowBytes, j0, j1, vt, mt, a * n, n, up, 2 * r + a, r, red,
-                                    2 * rl + a * L, rl);
-                            a += 2;
-                        }
+                    // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M
+                    // hits L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16
+                    // (it spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
+                    for (; a + 2 <= r; a += 2) {
+                        k2r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
                     }
                     if (a < r) {
                         k1r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
@@ -212,65 +200,11 @@ final class FloatFused {
     }
 
     /*
-     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1, 2 or 4 rows of M (the first
+     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1 or 4 rows of M (the first
      * at byte offset off, the next rowBytes apart) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n
      * apart). MV row accumulators live in red (rank vectors L apart, rows rl apart) between column blocks; the u
      * values come from up (rank-consecutive, rows ur apart).
      */
-
-    /** Two rows × four ranks: 8 MV accumulators, 8 u broadcasts, 2 M vectors. */
-    private static void k4r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
-            int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
-        FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
-        FloatVector u02 = VT.cast(FloatVector.broadcast(S, up[uo + 2]));
-        FloatVector u03 = VT.cast(FloatVector.broadcast(S, up[uo + 3]));
-        FloatVector u10 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
-        FloatVector u11 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 1]));
-        FloatVector u12 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 2]));
-        FloatVector u13 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 3]));
-        FloatVector c00 = VT.cast(FloatVector.fromArray(S, red, ro));
-        FloatVector c01 = VT.cast(FloatVector.fromArray(S, red, ro + L));
-        FloatVector c02 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * L));
-        FloatVector c03 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * L));
-        FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
-        FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
-        FloatVector c12 = VT.cast(FloatVector.fromArray(S, red, ro + rl + 2 * L));
-        FloatVector c13 = VT.cast(FloatVector.fromArray(S, red, ro + rl + 3 * L));
-        int t1 = t + n;
-        int t2 = t1 + n;
-        int t3 = t2 + n;
-        long off1 = off + rowBytes;
-        for (int j = j0; j < j1; j += L) {
-            long jb = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
-            FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
-            c00 = m0.fma(v, c00);
-            c10 = m1.fma(v, c10);
-            m1.fma(u10, m0.fma(u00, VT.cast(FloatVector.fromArray(S, mt, t + j)))).intoArray(mt, t + j);
-            v = VT.cast(FloatVector.fromArray(S, vt, t1 + j));
-            c01 = m0.fma(v, c01);
-            c11 = m1.fma(v, c11);
-            m1.fma(u11, m0.fma(u01, VT.cast(FloatVector.fromArray(S, mt, t1 + j)))).intoArray(mt, t1 + j);
-            v = VT.cast(FloatVector.fromArray(S, vt, t2 + j));
-            c02 = m0.fma(v, c02);
-            c12 = m1.fma(v, c12);
-            m1.fma(u12, m0.fma(u02, VT.cast(FloatVector.fromArray(S, mt, t2 + j)))).intoArray(mt, t2 + j);
-            v = VT.cast(FloatVector.fromArray(S, vt, t3 + j));
-            c03 = m0.fma(v, c03);
-            c13 = m1.fma(v, c13);
-            m1.fma(u13, m0.fma(u03, VT.cast(FloatVector.fromArray(S, mt, t3 + j)))).intoArray(mt, t3 + j);
-        }
-        VT.cast(c00).intoArray(red, ro);
-        VT.cast(c01).intoArray(red, ro + L);
-        VT.cast(c02).intoArray(red, ro + 2 * L);
-        VT.cast(c03).intoArray(red, ro + 3 * L);
-        VT.cast(c10).intoArray(red, ro + rl);
-        VT.cast(c11).intoArray(red, ro + rl + L);
-        VT.cast(c12).intoArray(red, ro + rl + 2 * L);
-        VT.cast(c13).intoArray(red, ro + rl + 3 * L);
-    }
 
     /** One row × four ranks. */
     private static void k4r1(MemorySegment ms, long off, int j0, int j1, float[] vt, float[] mt, int t, int n,
@@ -303,41 +237,10 @@ final class FloatFused {
         VT.cast(c3).intoArray(red, ro + 3 * L);
     }
 
-    /** Two rows × two ranks. */
-    private static void k2r2(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
-            int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
-        FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
-        FloatVector u10 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
-        FloatVector u11 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 1]));
-        FloatVector c00 = VT.cast(FloatVector.fromArray(S, red, ro));
-        FloatVector c01 = VT.cast(FloatVector.fromArray(S, red, ro + L));
-        FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
-        FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
-        int t1 = t + n;
-        long off1 = off + rowBytes;
-        for (int j = j0; j < j1; j += L) {
-            long jb = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, ms, off + jb, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, ms, off1 + jb, NO));
-            FloatVector v = VT.cast(FloatVector.fromArray(S, vt, t + j));
-            c00 = m0.fma(v, c00);
-            c10 = m1.fma(v, c10);
-            m1.fma(u10, m0.fma(u00, VT.cast(FloatVector.fromArray(S, mt, t + j)))).intoArray(mt, t + j);
-            v = VT.cast(FloatVector.fromArray(S, vt, t1 + j));
-            c01 = m0.fma(v, c01);
-            c11 = m1.fma(v, c11);
-            m1.fma(u11, m0.fma(u01, VT.cast(FloatVector.fromArray(S, mt, t1 + j)))).intoArray(mt, t1 + j);
-        }
-        VT.cast(c00).intoArray(red, ro);
-        VT.cast(c01).intoArray(red, ro + L);
-        VT.cast(c10).intoArray(red, ro + rl);
-        VT.cast(c11).intoArray(red, ro + rl + L);
-    }
-
     /**
-     * Four rows × two ranks: 8 MV accumulators, 8 u broadcasts, 4 M vectors (~22 registers: only with 32). Reads the
-     * Vᵀ and MᵀU rows once per four rows of M instead of twice (two {@link #k2r2} calls).
+     * Four rows × two ranks: 8 MV accumulators, 8 u broadcasts, 4 M vectors (~22 registers: with AVX2's 16 a few
+     * spill, and it is still faster than two rows × four ranks there). Reads the Vᵀ and MᵀU rows once per four rows
+     * of M.
      */
     private static void k2r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, float[] vt, float[] mt,
             int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
