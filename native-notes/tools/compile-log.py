@@ -1,6 +1,8 @@
 """Summarises a HotSpot compilation log (-XX:+LogCompilation) of one run: compile-thread time by compiler and by what
 was compiled, then every C2 compile of the SIMD kernels in order (start, duration, on-stack or whole, size, inlined
-bytes, the traps that had invalidated earlier code), then the traps hit in kernel code.
+bytes, the traps that had invalidated earlier code), then the traps hit in kernel code, then the kernel code thrown
+away for another reason than a trap: a dependency of the compiled code failed, e.g. a class loaded after the compile
+(a second species' mask class) broke an assumption of class-hierarchy analysis (the classes that broke it are listed).
 
     JDK_JAVA_OPTIONS="-XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=/tmp/c.log" \\
         ./autobalance factorize --input M.npy --rank 10 --dtype float32 --out /tmp/o --out-format npy
@@ -30,6 +32,8 @@ def short(method):
 
 def main(path):
     tasks, traps, names = [], Counter(), {}
+    # kernel code made not entrant without a trap, and the dependencies that failed, by log stamp
+    invalidated, witnesses = [], defaultdict(set)
     task = None
     lines = open(path, errors="replace").read().split("\n")
     for i, line in enumerate(lines):
@@ -48,6 +52,13 @@ def main(path):
             a = attrs(line)
             if "method" in a:
                 names[a["compile_id"]] = a["method"]
+        elif line.startswith("<dependency_failed"):
+            a = attrs(line)
+            witnesses[a.get("stamp")].add(a.get("type", "?") + ": " + a.get("witness", "?").replace("/", "."))
+        elif line.startswith("<make_not_entrant") and "reason='uncommon trap'" not in line:
+            a = attrs(line)
+            if names.get(a.get("compile_id"), "").startswith(KERNELS):
+                invalidated.append((a.get("stamp"), a["compile_id"], short(names[a["compile_id"]]), a.get("reason")))
         elif line.startswith("<uncommon_trap thread") and "count=" not in line:
             # the first of the two records of a trap; the next line is its innermost frame
             a, frame = attrs(line), attrs(lines[i + 1])
@@ -80,6 +91,10 @@ def main(path):
     print("\ntraps hit in kernel code (count, compiled method, compile id, reason, innermost method, bci)")
     for key, n in sorted(traps.items(), key=lambda kv: int(kv[0][1])):
         print(n, *key)
+
+    print("\nkernel code invalidated without a trap (stamp s, compile id, method, reason; failed dependencies then)")
+    for stamp, cid, method, reason in invalidated:
+        print(stamp, cid, method, reason, "; ".join(sorted(witnesses.get(stamp, ()))))
 
 
 if __name__ == "__main__":

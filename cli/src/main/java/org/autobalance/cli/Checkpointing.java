@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.autobalance.network.NetworkTrainer;
+import java.util.function.Consumer;
 import org.autobalance.solve.Checkpoint;
-import org.autobalance.solve.Factorizer;
 import picocli.CommandLine.Option;
 
 /**
@@ -125,25 +124,23 @@ public final class Checkpointing {
                 loaded);
     }
 
-    /** Adds the checkpoint settings to {@code b}. */
-    void applyTo(Factorizer.Builder b) {
-        Plan plan = plan();
-        if (plan.resume() != null) {
-            b.resumeFrom(plan.resume());
-        }
-        if (plan.dir() != null) {
-            b.checkpoint(plan.dir(), plan.everyIterations(), plan.every());
-        }
+    /** A builder's {@code checkpoint(dir, everyIterations, every)}. */
+    @FunctionalInterface
+    public interface CheckpointSetter {
+        void checkpoint(Path dir, long everyIterations, Duration every);
     }
 
-    /** Adds the checkpoint settings to {@code b} ({@code network}). */
-    void applyTo(NetworkTrainer.Builder b) {
+    /**
+     * Hands the plan to a builder (single-machine, network or Spark alike): the checkpoint to continue to
+     * {@code resumeFrom}, the policy to {@code checkpoint}; neither is called for what the plan does not have.
+     */
+    public void applyTo(Consumer<Checkpoint> resumeFrom, CheckpointSetter checkpoint) {
         Plan plan = plan();
         if (plan.resume() != null) {
-            b.resumeFrom(plan.resume());
+            resumeFrom.accept(plan.resume());
         }
         if (plan.dir() != null) {
-            b.checkpoint(plan.dir(), plan.everyIterations(), plan.every());
+            checkpoint.checkpoint(plan.dir(), plan.everyIterations(), plan.every());
         }
     }
 }

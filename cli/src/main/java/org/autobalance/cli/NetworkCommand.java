@@ -159,7 +159,7 @@ final class NetworkCommand implements Callable<Integer> {
             }
             option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors()
                     : threads));
-            checkpointing.applyTo(b);
+            checkpointing.applyTo(b::resumeFrom, b::checkpoint);
             NetworkTrainer trainer = b.build();
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();

@@ -111,7 +111,7 @@ public final class SolverRun {
                     extraSummary, () -> {
                         Factorizer.Builder b = builder.apply(owned);
                         if (checkpointing != null) {
-                            checkpointing.applyTo(b);
+                            checkpointing.applyTo(b::resumeFrom, b::checkpoint);
                         }
                         Factorizer factorizer = b.build();
                         Interruption.runStarted();

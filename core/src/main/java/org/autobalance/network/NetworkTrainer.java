@@ -82,7 +82,7 @@ public final class NetworkTrainer {
         }
 
         double effectiveTolerance() {
-            return Double.isNaN(tolerance) ? Factorizer.defaultTolerance(x.dtype()) : tolerance;
+            return IterationMonitor.Limits.effectiveTolerance(tolerance, x.dtype());
         }
     }
 

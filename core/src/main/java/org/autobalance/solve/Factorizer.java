@@ -68,7 +68,7 @@ public final class Factorizer {
         }
 
         double effectiveTolerance() {
-            return Double.isNaN(tolerance) ? defaultTolerance(dtype()) : tolerance;
+            return IterationMonitor.Limits.effectiveTolerance(tolerance, dtype());
         }
 
         /** What changes the iterates, as compared on resume (keys as in the summary). */
@@ -298,11 +298,7 @@ public final class Factorizer {
             }
             int rows = m != null ? m.rows() : sparse.rows();
             int cols = m != null ? m.cols() : sparse.cols();
-            int limit = Math.min(rows, cols);
-            if (rank < 1 || rank > limit) {
-                throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
-                        + rows + " x " + cols + " matrix, got " + rank);
-            }
+            IterationMonitor.Limits.requireRank(rank, rows, cols);
             if (objective instanceof Objective.Observed && sparse == null) {
                 throw new IllegalArgumentException("the observed-entries objective needs a sparse M (its stored "
                         + "entries are the observations); every entry of a dense M is observed: use the full loss");
@@ -392,10 +388,7 @@ public final class Factorizer {
             double normMSquared = m != null
                     ? pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows())
                     : sparse.normSquared();
-            if (normMSquared == 0.0) {
-                throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + c.rank()
-                        + " approximation is 0 and the relative error is undefined");
-            }
+            IterationMonitor.requireNonZero(normMSquared, c.rank());
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
@@ -453,17 +446,10 @@ public final class Factorizer {
                 residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
                         engine.gramV);
             }
-            if (!Double.isFinite(residual)) {
-                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
-                        monitor.last());
-            }
+            IterationMonitor.Summary metrics = monitor.summary(residual, engine.gramU, engine.gramV, sigma1[0],
+                    schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();
-            double normU = Math.sqrt(SmallLinearAlgebra.trace(engine.gramU, c.rank()));
-            double normV = Math.sqrt(SmallLinearAlgebra.trace(engine.gramV, c.rank()));
-            Result result = new Result(u, v, monitor.iterations(), monitor.stopReason(), residual / 2,
-                    Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(engine.gramU, engine.gramV),
-                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
-                    c.initializer().describe(), c.kernels().name(), c.threads(), c.objective().describe(),
+            Result result = new Result(u, v, metrics, c.threads(), c.objective().describe(),
                     c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
             ok = true;
             return result;

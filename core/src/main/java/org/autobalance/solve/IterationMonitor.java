@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -77,12 +78,177 @@ public final class IterationMonitor {
             return tolerance;
         }
 
+        /**
+         * {@code rank} if it is between 1 and min(rows, cols), the shape of M (one message for every engine that
+         * factorises M).
+         */
+        public static int requireRank(int rank, long rows, long cols) {
+            long limit = Math.min(rows, cols);
+            if (rank < 1 || rank > limit) {
+                throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
+                        + rows + " x " + cols + " matrix, got " + rank);
+            }
+            return rank;
+        }
+
+        /**
+         * The tolerance in force: {@code tolerance} as a builder holds it, NaN (not set) standing for
+         * {@link Factorizer#defaultTolerance(DType)} of the run's precision.
+         */
+        public static double effectiveTolerance(double tolerance, DType dtype) {
+            return Double.isNaN(tolerance) ? Factorizer.defaultTolerance(dtype) : tolerance;
+        }
+
         /** {@code timeLimit} if it is null or positive. */
         public static Duration requireTimeLimit(Duration timeLimit) {
             if (timeLimit != null && (timeLimit.isNegative() || timeLimit.isZero())) {
                 throw new IllegalArgumentException("time limit must be positive, got " + timeLimit);
             }
             return timeLimit;
+        }
+    }
+
+    /**
+     * Refuses an M whose ‖M‖²_F is 0, before a run starts: its best rank-r approximation is 0 and the relative error
+     * (‖UVᵀ − M‖_F / ‖M‖_F) is undefined.
+     */
+    public static void requireNonZero(double normMSquared, int rank) {
+        if (normMSquared == 0.0) {
+            throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + rank
+                    + " approximation is 0 and the relative error is undefined");
+        }
+    }
+
+    /**
+     * What a run reports at its returned factors: the metrics, from the final residual and the factors' Grams, and
+     * what ran. One home for {@link Result} and the Spark module's result, whose summaries share these keys. Made only
+     * by {@link IterationMonitor#summary}: a class rather than a record, so that it can gain a metric without breaking
+     * a caller's constructor call.
+     */
+    public static final class Summary {
+        private final long iterations;
+        private final StopReason stopReason;
+        private final double loss;
+        private final double relativeError;
+        private final double balance;
+        private final double normU;
+        private final double normV;
+        private final double seconds;
+        private final double sigma1;
+        private final String schedule;
+        private final String variant;
+        private final String initializer;
+        private final String kernels;
+
+        private Summary(long iterations, StopReason stopReason, double loss, double relativeError, double balance,
+                double normU, double normV, double seconds, double sigma1, String schedule, String variant,
+                String initializer, String kernels) {
+            this.iterations = iterations;
+            this.stopReason = stopReason;
+            this.loss = loss;
+            this.relativeError = relativeError;
+            this.balance = balance;
+            this.normU = normU;
+            this.normV = normV;
+            this.seconds = seconds;
+            this.sigma1 = sigma1;
+            this.schedule = schedule;
+            this.variant = variant;
+            this.initializer = initializer;
+            this.kernels = kernels;
+        }
+
+        /** Updates performed (counting those before a resume). */
+        public long iterations() {
+            return iterations;
+        }
+
+        /** Why the run ended. */
+        public StopReason stopReason() {
+            return stopReason;
+        }
+
+        /** ½‖UVᵀ − M‖²_F. */
+        public double loss() {
+            return loss;
+        }
+
+        /** ‖UVᵀ − M‖_F / ‖M‖_F. */
+        public double relativeError() {
+            return relativeError;
+        }
+
+        /** ‖UᵀU − VᵀV‖_F. */
+        public double balance() {
+            return balance;
+        }
+
+        /** ‖U‖_F. */
+        public double normU() {
+            return normU;
+        }
+
+        /** ‖V‖_F. */
+        public double normV() {
+            return normV;
+        }
+
+        /** Wall time of the iterations. */
+        public double seconds() {
+            return seconds;
+        }
+
+        /** The σ₁(M) estimate used, NaN if none was needed. */
+        public double sigma1() {
+            return sigma1;
+        }
+
+        /** The schedule that ran. */
+        public String schedule() {
+            return schedule;
+        }
+
+        /** The gradient method that ran. */
+        public String variant() {
+            return variant;
+        }
+
+        /** The initialiser. */
+        public String initializer() {
+            return initializer;
+        }
+
+        /** The kernel implementation that ran. */
+        public String kernels() {
+            return kernels;
+        }
+
+        /**
+         * The keys of the command line's {@code summary.json}, in its order: these, with the shape, precision,
+         * threads and objective of the run.
+         */
+        public Map<String, Object> toMap(long d1, int d2, int rank, DType dtype, int threads, String objective) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("iterations", iterations);
+            s.put("loss", loss);
+            s.put("relative_error", relativeError);
+            s.put("balance", balance);
+            s.put("norm_u", normU);
+            s.put("norm_v", normV);
+            s.put("seconds", seconds);
+            s.put("stop_reason", stopReason.label());
+            s.put("d1", d1);
+            s.put("d2", d2);
+            s.put("rank", rank);
+            s.put("dtype", dtype.label());
+            s.put("schedule", schedule);
+            s.put("variant", variant);
+            s.put("init", initializer);
+            s.put("sigma1", sigma1);
+            s.put("kernels", kernels);
+            s.put("threads", threads);
+            s.put("objective", objective);
+            return s;
         }
     }
 
@@ -313,6 +479,23 @@ public final class IterationMonitor {
     /** Wall time of the run, counting that before a resume. */
     public double seconds() {
         return seconds;
+    }
+
+    /**
+     * The summary of the run at its returned factors, from ‖UVᵀ − M‖²_F there ({@code residualSquared}) and the
+     * Grams UᵀU and VᵀV (r × r, row-major) of those factors; valid once the run has stopped.
+     *
+     * @throws DivergenceException if the residual is not finite
+     */
+    public Summary summary(double residualSquared, double[] gramU, double[] gramV, double sigma1, String schedule,
+            String variant, String initializer, String kernels) {
+        if (!Double.isFinite(residualSquared)) {
+            throw new DivergenceException(iterations, "the final factors are not finite", last);
+        }
+        return new Summary(iterations, stopReason, residualSquared / 2, Math.sqrt(residualSquared / normMSquared),
+                SmallLinearAlgebra.distance(gramU, gramV), Math.sqrt(SmallLinearAlgebra.trace(gramU, r)),
+                Math.sqrt(SmallLinearAlgebra.trace(gramV, r)), seconds, sigma1, schedule, variant, initializer,
+                kernels);
     }
 
     /**

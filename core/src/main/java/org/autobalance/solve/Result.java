@@ -1,6 +1,5 @@
 package org.autobalance.solve;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.autobalance.memory.DenseMatrix;
 
@@ -16,41 +15,16 @@ import org.autobalance.memory.DenseMatrix;
 public final class Result implements AutoCloseable {
     private final DenseMatrix u;
     private final DenseMatrix v;
-    private final long iterations;
-    private final StopReason stopReason;
-    private final double loss;
-    private final double relativeError;
-    private final double balance;
-    private final double normU;
-    private final double normV;
-    private final double seconds;
-    private final double sigma1;
-    private final String schedule;
-    private final String variant;
-    private final String initializer;
-    private final String kernels;
+    private final IterationMonitor.Summary metrics;
     private final int threads;
     private final String objective;
     private final double heldOutRmse;
 
-    Result(DenseMatrix u, DenseMatrix v, long iterations, StopReason stopReason, double loss, double relativeError,
-            double balance, double normU, double normV, double seconds, double sigma1, String schedule,
-            String variant, String initializer, String kernels, int threads, String objective, double heldOutRmse) {
+    Result(DenseMatrix u, DenseMatrix v, IterationMonitor.Summary metrics, int threads, String objective,
+            double heldOutRmse) {
         this.u = u;
         this.v = v;
-        this.iterations = iterations;
-        this.stopReason = stopReason;
-        this.loss = loss;
-        this.relativeError = relativeError;
-        this.balance = balance;
-        this.normU = normU;
-        this.normV = normV;
-        this.seconds = seconds;
-        this.sigma1 = sigma1;
-        this.schedule = schedule;
-        this.variant = variant;
-        this.initializer = initializer;
-        this.kernels = kernels;
+        this.metrics = metrics;
         this.threads = threads;
         this.objective = objective;
         this.heldOutRmse = heldOutRmse;
@@ -68,67 +42,67 @@ public final class Result implements AutoCloseable {
 
     /** The number of updates performed. */
     public long iterations() {
-        return iterations;
+        return metrics.iterations();
     }
 
     /** Why the run ended. */
     public StopReason stopReason() {
-        return stopReason;
+        return metrics.stopReason();
     }
 
     /** ½‖UVᵀ − M‖²_F, exact (from a residual pass at the returned factors). */
     public double loss() {
-        return loss;
+        return metrics.loss();
     }
 
     /** ‖UVᵀ − M‖_F / ‖M‖_F, exact. */
     public double relativeError() {
-        return relativeError;
+        return metrics.relativeError();
     }
 
     /** ‖UᵀU − VᵀV‖_F. */
     public double balance() {
-        return balance;
+        return metrics.balance();
     }
 
     /** ‖U‖_F. */
     public double normU() {
-        return normU;
+        return metrics.normU();
     }
 
     /** ‖V‖_F. */
     public double normV() {
-        return normV;
+        return metrics.normV();
     }
 
     /** Wall time of the iterations (excluding set-up: ‖M‖, σ₁ estimate and initialisation). */
     public double seconds() {
-        return seconds;
+        return metrics.seconds();
     }
 
     /** The σ₁(M) estimate used by the schedule or initialiser, NaN if none was needed. */
     public double sigma1() {
-        return sigma1;
+        return metrics.sigma1();
     }
 
     /** The schedule that ran, e.g. {@code constant:0.05}. */
     public String schedule() {
-        return schedule;
+        return metrics.schedule();
     }
 
     /** The gradient method that ran, e.g. {@code alternating} (see {@link Variant}). */
     public String variant() {
-        return variant;
+        return metrics.variant();
     }
 
     /** The initialiser, e.g. {@code small:0.001}. */
     public String initializer() {
-        return initializer;
+        return metrics.initializer();
     }
 
     /** The kernel implementation that ran, e.g. {@code simd-256} or {@code scalar}. */
     public String kernels() {
-        return kernels;
+        return metrics.kernels();
     }
 
     /** The number of worker threads. */
@@ -151,26 +125,7 @@ public final class Result implements AutoCloseable {
 
     /** The summary keys of the command line's {@code summary.json}, plus the run's configuration. */
     public Map<String, Object> summary() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("iterations", iterations);
-        s.put("loss", loss);
-        s.put("relative_error", relativeError);
-        s.put("balance", balance);
-        s.put("norm_u", normU);
-        s.put("norm_v", normV);
-        s.put("seconds", seconds);
-        s.put("stop_reason", stopReason.label());
-        s.put("d1", u.rows());
-        s.put("d2", v.rows());
-        s.put("rank", u.cols());
-        s.put("dtype", u.dtype().label());
-        s.put("schedule", schedule);
-        s.put("variant", variant);
-        s.put("init", initializer);
-        s.put("sigma1", sigma1);
-        s.put("kernels", kernels);
-        s.put("threads", threads);
-        s.put("objective", objective);
+        Map<String, Object> s = metrics.toMap(u.rows(), v.rows(), u.cols(), u.dtype(), threads, objective);
         if (!Double.isNaN(heldOutRmse)) {
             s.put("test_rmse", heldOutRmse);
         }

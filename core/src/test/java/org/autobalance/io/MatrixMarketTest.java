@@ -1,6 +1,5 @@
 package org.autobalance.io;
 
-import static org.autobalance.testing.Dense.roundedToFloat;
 import static org.autobalance.testing.Fixtures.csv;
 import static org.autobalance.testing.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -23,6 +22,7 @@ import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,13 +48,7 @@ class MatrixMarketTest {
         "mm_coordinate_symmetric.mtx, mm_array_symmetric.csv",
     })
     void readsScipyFixturesExactly(String mtx, String dense) throws IOException {
-        double[][] expected = csv(dense);
-        try (DenseMatrix m = MatrixMarket.read(fixture(mtx), DType.FLOAT64)) {
-            assertArrayEquals(expected, m.toArray(), mtx);
-        }
-        try (DenseMatrix m = MatrixMarket.read(fixture(mtx), DType.FLOAT32)) {
-            assertArrayEquals(roundedToFloat(expected), m.toArray(), mtx + " as float32");
-        }
+        Fixtures.assertReadsExactly(MatrixMarket::read, mtx, csv(dense));
     }
 
     /**

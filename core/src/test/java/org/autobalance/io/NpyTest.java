@@ -1,6 +1,5 @@
 package org.autobalance.io;
 
-import static org.autobalance.testing.Dense.roundedToFloat;
 import static org.autobalance.testing.Fixtures.csv;
 import static org.autobalance.testing.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -22,6 +21,7 @@ import java.util.Arrays;
 import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,14 +53,7 @@ class NpyTest {
         "npy_f4_big_fortran.npy, npy_values_f32.csv",
     })
     void readsNumpyFilesExactly(String npy, String values) throws IOException {
-        double[][] expected = csv(values);
-        try (DenseMatrix m = Npy.read(fixture(npy), DType.FLOAT64)) {
-            assertArrayEquals(expected, m.toArray(), npy + " as float64");
-        }
-        // float64 data rounded as the Matrix Market reader rounds; float32 data comes back unchanged.
-        try (DenseMatrix m = Npy.read(fixture(npy), DType.FLOAT32)) {
-            assertArrayEquals(roundedToFloat(expected), m.toArray(), npy + " as float32");
-        }
+        Fixtures.assertReadsExactly(Npy::read, npy, csv(values));
     }
 
     @ParameterizedTest

@@ -1,5 +1,7 @@
 package org.autobalance.testing;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import org.autobalance.json.Json;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
 
 /**
  * The reference fixtures in {@code src/test/resources/fixtures/} (made independently with numpy/scipy; see the
@@ -48,6 +52,25 @@ public final class Fixtures {
             throw new IllegalStateException("fixture URL " + url + " is not a valid URI", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy fixture " + url + " to a temporary file", e);
+        }
+    }
+
+    /** A reader of a matrix file into a given precision, such as {@code MatrixMarket::read} or {@code Npy::read}. */
+    @FunctionalInterface
+    public interface MatrixReader {
+        DenseMatrix read(Path file, DType dtype) throws IOException;
+    }
+
+    /**
+     * Reads fixture {@code name} with {@code reader} in both precisions: in float64 it must be {@code expected}
+     * exactly, in float32 {@code expected} with each value rounded once to float (float32 data comes back unchanged).
+     */
+    public static void assertReadsExactly(MatrixReader reader, String name, double[][] expected) throws IOException {
+        try (DenseMatrix m = reader.read(fixture(name), DType.FLOAT64)) {
+            assertArrayEquals(expected, m.toArray(), name + " as float64");
+        }
+        try (DenseMatrix m = reader.read(fixture(name), DType.FLOAT32)) {
+            assertArrayEquals(Dense.roundedToFloat(expected), m.toArray(), name + " as float32");
         }
     }
 

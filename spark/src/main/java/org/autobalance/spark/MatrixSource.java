@@ -110,42 +110,32 @@ public abstract class MatrixSource implements Serializable {
         return SingleFile.matrixMarket(path, partitions);
     }
 
-    /** A single file read whole by every task, which keeps its contiguous range of rows. */
-    static final class SingleFile extends MatrixSource {
+    /**
+     * One input at a path split into {@code partitions} contiguous row ranges, the engine's chunks
+     * ({@link #chunkStart}): a single file, or Parquet.
+     */
+    abstract static class RowRangeSplit extends MatrixSource {
         private static final long serialVersionUID = 1L;
 
-        private final String path;
-        private final boolean npy;
-        private final int partitions;
+        final String path;
+        final int partitions;
 
-        private SingleFile(String path, boolean npy, long rows, int cols, int partitions) {
+        RowRangeSplit(String path, long rows, int cols, int partitions) {
             super(rows, cols);
             this.path = path;
-            this.npy = npy;
             this.partitions = partitions;
         }
 
-        static SingleFile matrixMarket(Path path, int partitions) {
-            // read once on the driver to validate it (a small case by definition) and learn the shape
-            try (DenseMatrix m = MatrixMarket.read(path, DType.FLOAT64)) {
-                return new SingleFile(path.toString(), false, m.rows(), m.cols(), checkPartitions(partitions,
-                        m.rows(), path));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read M from " + path + ": " + e.getMessage(), e);
-            }
-        }
-
-        static SingleFile npy(Path path, int partitions) {
-            long[] shape = ShardDirectory.shape(path);
-            return new SingleFile(path.toString(), true, shape[0], (int) shape[1],
-                    checkPartitions(partitions, shape[0], path));
-        }
-
-        private static int checkPartitions(int partitions, long rows, Path path) {
-            int p = partitions == 0 ? 1 : partitions;
+        /**
+         * The partitions asked for ({@code fallback} for 0) if there are between 1 and {@code rows} of them.
+         *
+         * @throws IllegalArgumentException naming {@code where} (the input), otherwise
+         */
+        static int checkPartitions(int partitions, int fallback, long rows, String where) {
+            int p = partitions == 0 ? fallback : partitions;
             if (p < 1 || p > rows) {
                 throw new IllegalArgumentException("--partitions must be between 1 and the " + rows + " rows of "
-                        + path + ", got " + partitions);
+                        + where + ", got " + partitions);
             }
             return p;
         }
@@ -163,6 +153,34 @@ public abstract class MatrixSource implements Serializable {
         @Override
         public String describe() {
             return path;
+        }
+    }
+
+    /** A single file read whole by every task, which keeps its contiguous range of rows. */
+    static final class SingleFile extends RowRangeSplit {
+        private static final long serialVersionUID = 1L;
+
+        private final boolean npy;
+
+        private SingleFile(String path, boolean npy, long rows, int cols, int partitions) {
+            super(path, rows, cols, partitions);
+            this.npy = npy;
+        }
+
+        static SingleFile matrixMarket(Path path, int partitions) {
+            // read once on the driver to validate it (a small case by definition) and learn the shape
+            try (DenseMatrix m = MatrixMarket.read(path, DType.FLOAT64)) {
+                return new SingleFile(path.toString(), false, m.rows(), m.cols(), checkPartitions(partitions, 1,
+                        m.rows(), path.toString()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read M from " + path + ": " + e.getMessage(), e);
+            }
+        }
+
+        static SingleFile npy(Path path, int partitions) {
+            long[] shape = ShardDirectory.shape(path);
+            return new SingleFile(path.toString(), true, shape[0], (int) shape[1],
+                    checkPartitions(partitions, 1, shape[0], path.toString()));
         }
 
         @Override

@@ -37,19 +37,14 @@ import scala.Tuple2;
  * <p>The executors read the files; one shuffle sends each row to the partition of its contiguous row range (the
  * engine's chunking of d1 rows into P), where the rows are assembled into an off-heap block.
  */
-final class ParquetRows extends MatrixSource {
+final class ParquetRows extends MatrixSource.RowRangeSplit {
     private static final long serialVersionUID = 1L;
 
     static final String ROW = "row";
     static final String VALUES = "values";
 
-    private final String path;
-    private final int partitions;
-
     private ParquetRows(String path, long rows, int cols, int partitions) {
-        super(rows, cols);
-        this.path = path;
-        this.partitions = partitions;
+        super(path, rows, cols, partitions);
     }
 
     /** A {@code .parquet} file, or a directory holding one (a Spark output directory). */
@@ -100,12 +95,8 @@ final class ParquetRows extends MatrixSource {
             throw new IllegalArgumentException(where + ": every '" + VALUES + "' array must have the same positive "
                     + "length, found lengths from " + minSize + " to " + maxSize);
         }
-        int p = partitions == 0 ? sc.defaultParallelism() : partitions;
-        if (p < 1 || p > n) {
-            throw new IllegalArgumentException("--partitions must be between 1 and the " + n + " rows of " + where
-                    + ", got " + partitions);
-        }
-        return new ParquetRows(path.toString(), n, minSize, p);
+        return new ParquetRows(path.toString(), n, minSize,
+                checkPartitions(partitions, sc.defaultParallelism(), n, where));
     }
 
     private static Dataset<Row> read(JavaSparkContext sc, String path) {
@@ -120,21 +111,6 @@ final class ParquetRows extends MatrixSource {
         }
         throw new IllegalArgumentException(where + " has no column '" + name + "' (expected columns '" + ROW
                 + "' and '" + VALUES + "', found " + String.join(", ", schema.fieldNames()) + ")");
-    }
-
-    @Override
-    public int partitions() {
-        return partitions;
-    }
-
-    @Override
-    public long[] partitionRows() {
-        return chunkRows();
-    }
-
-    @Override
-    public String describe() {
-        return path;
     }
 
     @Override

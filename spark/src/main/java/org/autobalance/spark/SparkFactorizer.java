@@ -28,7 +28,6 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.IterationMonitor;
-import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.Variant;
 
 /**
@@ -216,17 +215,13 @@ public final class SparkFactorizer {
         int r = c.rank();
         long d1 = source.rows();
         int d2 = source.cols();
-        long limit = Math.min(d1, d2);
-        if (r > limit) {
-            throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a " + d1
-                    + " x " + d2 + " matrix, got " + r);
-        }
+        IterationMonitor.Limits.requireRank(r, d1, d2);
         if (c.initializer() instanceof Initializer.Given given) {
             given.requireFits(dtype, d1, d2, r);
         }
         List<IterationListener> listeners = new ArrayList<>(c.listeners());
         listeners.addAll(List.of(moreListeners));
-        double tolerance = Double.isNaN(c.tolerance()) ? Factorizer.defaultTolerance(dtype) : c.tolerance();
+        double tolerance = IterationMonitor.Limits.effectiveTolerance(c.tolerance(), dtype);
         FactorKernels kernels = EngineAdapter.kernels();
         Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
         JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
@@ -236,10 +231,7 @@ public final class SparkFactorizer {
                 DenseMatrix mtu = DenseMatrix.allocate(dtype, d2, r)) {
             double normMSquared = sumInOrder(m.map(b -> kernels().dot(b.rows(), b.rows(), 0, b.rows().rows()))
                     .collect());
-            if (normMSquared == 0.0) {
-                throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + r
-                        + " approximation is 0 and the relative error is undefined");
-            }
+            IterationMonitor.requireNonZero(normMSquared, r);
             Checkpoint resume = c.resume();
             Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), tolerance, kernels);
             String inputHash = c.checkpoint() == null && resume == null ? null : inputHash(m);
@@ -334,16 +326,9 @@ public final class SparkFactorizer {
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
             double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
-            if (!Double.isFinite(residual)) {
-                throw new DivergenceException(monitor.iterations(), "the final factors are not finite",
-                        monitor.last());
-            }
-            double normU = Math.sqrt(SmallLinearAlgebra.trace(gramU, r));
-            double normV = Math.sqrt(SmallLinearAlgebra.trace(gramV, r));
-            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.iterations(), monitor.stopReason(),
-                    residual / 2, Math.sqrt(residual / normMSquared), SmallLinearAlgebra.distance(gramU, gramV),
-                    normU, normV, monitor.seconds(), sigma1[0], schedule.describe(), c.variant().describe(),
-                    c.initializer().describe(), kernels.name(), m.getNumPartitions());
+            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, gramU, gramV,
+                    sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
+                    kernels.name()), m.getNumPartitions());
             ok = true;
             return result;
         } finally {

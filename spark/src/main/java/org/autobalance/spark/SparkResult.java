@@ -1,11 +1,11 @@
 package org.autobalance.spark;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
 
@@ -18,42 +18,16 @@ public final class SparkResult implements AutoCloseable {
     private final JavaRDD<FactorBlock> u;
     private final DenseMatrix v;
     private final long d1;
-    private final long iterations;
-    private final StopReason stopReason;
-    private final double loss;
-    private final double relativeError;
-    private final double balance;
-    private final double normU;
-    private final double normV;
-    private final double seconds;
-    private final double sigma1;
-    private final String schedule;
-    private final String variant;
-    private final String initializer;
-    private final String kernels;
+    private final IterationMonitor.Summary metrics;
     private final int partitions;
 
-    SparkResult(Lineage<FactorBlock> lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1, long iterations,
-            StopReason stopReason, double loss, double relativeError, double balance, double normU, double normV,
-            double seconds, double sigma1, String schedule, String variant, String initializer, String kernels,
-            int partitions) {
+    SparkResult(Lineage<FactorBlock> lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1,
+            IterationMonitor.Summary metrics, int partitions) {
         this.lineage = lineage;
         this.u = u;
         this.v = v;
         this.d1 = d1;
-        this.iterations = iterations;
-        this.stopReason = stopReason;
-        this.loss = loss;
-        this.relativeError = relativeError;
-        this.balance = balance;
-        this.normU = normU;
-        this.normV = normV;
-        this.seconds = seconds;
-        this.sigma1 = sigma1;
-        this.schedule = schedule;
-        this.variant = variant;
-        this.initializer = initializer;
-        this.kernels = kernels;
+        this.metrics = metrics;
         this.partitions = partitions;
     }
 
@@ -63,15 +37,15 @@ public final class SparkResult implements AutoCloseable {
     }
 
     public long iterations() {
-        return iterations;
+        return metrics.iterations();
     }
 
     public StopReason stopReason() {
-        return stopReason;
+        return metrics.stopReason();
     }
 
     public double relativeError() {
-        return relativeError;
+        return metrics.relativeError();
     }
 
     public int partitions() {
@@ -107,26 +81,7 @@ public final class SparkResult implements AutoCloseable {
      * {@code partitions} and {@code engine: spark}.
      */
     public Map<String, Object> summary() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("iterations", iterations);
-        s.put("loss", loss);
-        s.put("relative_error", relativeError);
-        s.put("balance", balance);
-        s.put("norm_u", normU);
-        s.put("norm_v", normV);
-        s.put("seconds", seconds);
-        s.put("stop_reason", stopReason.label());
-        s.put("d1", d1);
-        s.put("d2", v.rows());
-        s.put("rank", v.cols());
-        s.put("dtype", v.dtype().label());
-        s.put("schedule", schedule);
-        s.put("variant", variant);
-        s.put("init", initializer);
-        s.put("sigma1", sigma1);
-        s.put("kernels", kernels);
-        s.put("threads", partitions);
-        s.put("objective", "full");
+        Map<String, Object> s = metrics.toMap(d1, v.rows(), v.cols(), v.dtype(), partitions, "full");
         s.put("partitions", partitions);
         s.put("engine", "spark");
         return s;

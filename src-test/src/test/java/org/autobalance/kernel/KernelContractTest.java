@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -94,11 +95,19 @@ class KernelContractTest {
     }
 
     static Stream<Arguments> cases() {
+        return everyCase(implementations(), FactorKernels::name, shapes());
+    }
+
+    /**
+     * The arguments of a contract test: every implementation (named for the report) with every precision and every
+     * shape.
+     */
+    static <K, S> Stream<Arguments> everyCase(List<K> implementations, Function<K, String> name, List<S> shapes) {
         List<Arguments> out = new ArrayList<>();
-        for (FactorKernels k : implementations()) {
+        for (K k : implementations) {
             for (DType t : DType.values()) {
-                for (Shape s : shapes()) {
-                    out.add(Arguments.of(Named.of(k.name(), k), t, s));
+                for (S s : shapes) {
+                    out.add(Arguments.of(Named.of(name.apply(k), k), t, s));
                 }
             }
         }

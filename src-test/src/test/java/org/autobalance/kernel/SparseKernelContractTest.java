@@ -15,7 +15,6 @@ import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.RandomMatrices;
 import org.autobalance.testing.RandomSparse;
 import org.autobalance.testing.RandomSparse.Pattern;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -72,15 +71,7 @@ class SparseKernelContractTest {
     }
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (SparseKernels k : implementations()) {
-            for (DType t : DType.values()) {
-                for (Shape s : shapes()) {
-                    out.add(Arguments.of(Named.of(k.name(), k), t, s));
-                }
-            }
-        }
-        return out.stream();
+        return KernelContractTest.everyCase(implementations(), SparseKernels::name, shapes());
     }
 
     private static long seed(Shape s, DType t, int salt) {

@@ -1,7 +1,5 @@
 package org.autobalance.bench.baseline;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.ejml.concurrency.EjmlConcurrency;
@@ -59,11 +57,11 @@ final class EjmlGram implements GdIteration {
     @Override
     public void syncFactors() {
         if (f != null) {
-            fromF(f.u, u);
-            fromF(f.v, v);
+            u.copyFrom(f.u.data, DenseMatrix.Order.ROW_MAJOR);
+            v.copyFrom(f.v.data, DenseMatrix.Order.ROW_MAJOR);
         } else {
-            fromD(d.u, u);
-            fromD(d.v, v);
+            u.copyFrom(d.u.data, DenseMatrix.Order.ROW_MAJOR);
+            v.copyFrom(d.v.data, DenseMatrix.Order.ROW_MAJOR);
         }
     }
 
@@ -169,37 +167,13 @@ final class EjmlGram implements GdIteration {
 
     private static FMatrixRMaj toF(DenseMatrix x) {
         FMatrixRMaj out = new FMatrixRMaj(x.rows(), x.cols());
-        MemorySegment s = x.segment();
-        for (int i = 0; i < x.rows(); i++) {
-            MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, (long) i * x.stride() * Float.BYTES, out.data,
-                    i * x.cols(), x.cols());
-        }
+        x.copyTo(out.data, DenseMatrix.Order.ROW_MAJOR);
         return out;
     }
 
     private static DMatrixRMaj toD(DenseMatrix x) {
         DMatrixRMaj out = new DMatrixRMaj(x.rows(), x.cols());
-        MemorySegment s = x.segment();
-        for (int i = 0; i < x.rows(); i++) {
-            MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, (long) i * x.stride() * Double.BYTES, out.data,
-                    i * x.cols(), x.cols());
-        }
+        x.copyTo(out.data, DenseMatrix.Order.ROW_MAJOR);
         return out;
-    }
-
-    private static void fromF(FMatrixRMaj a, DenseMatrix x) {
-        MemorySegment s = x.segment();
-        for (int i = 0; i < x.rows(); i++) {
-            MemorySegment.copy(a.data, i * x.cols(), s, ValueLayout.JAVA_FLOAT, (long) i * x.stride() * Float.BYTES,
-                    x.cols());
-        }
-    }
-
-    private static void fromD(DMatrixRMaj a, DenseMatrix x) {
-        MemorySegment s = x.segment();
-        for (int i = 0; i < x.rows(); i++) {
-            MemorySegment.copy(a.data, i * x.cols(), s, ValueLayout.JAVA_DOUBLE,
-                    (long) i * x.stride() * Double.BYTES, x.cols());
-        }
     }
 }

@@ -12,27 +12,19 @@ import org.autobalance.memory.DenseMatrix;
  * V −= η∇_V by axpy. Both Grams and both data terms are computed before either factor changes, so the step is
  * simultaneous.
  */
-final class OpenBlasGram implements GdIteration {
-    private final DenseMatrix m;
-    private final DenseMatrix u;
-    private final DenseMatrix v;
+final class OpenBlasGram extends OpenBlasIteration {
     private final DenseMatrix mv;
     private final DenseMatrix mtu;
     private final DenseMatrix gramU;
     private final DenseMatrix gramV;
-    private final int threads;
 
     OpenBlasGram(DenseMatrix m, DenseMatrix u, DenseMatrix v, int threads) {
-        this.m = m;
-        this.u = u;
-        this.v = v;
-        this.threads = threads;
+        super(m, u, v, threads);
         int r = u.cols();
         this.mv = DenseMatrix.allocate(m.dtype(), m.rows(), r);
         this.mtu = DenseMatrix.allocate(m.dtype(), m.cols(), r);
         this.gramU = DenseMatrix.allocate(m.dtype(), r, r);
         this.gramV = DenseMatrix.allocate(m.dtype(), r, r);
-        OpenBlas.setThreads(threads);
     }
 
     @Override
@@ -41,8 +33,7 @@ final class OpenBlasGram implements GdIteration {
     }
 
     @Override
-    public void iterate(double eta) {
-        OpenBlas.setThreads(threads); // process-wide: another iteration may have changed it
+    void step(double eta) {
         int d1 = m.rows();
         int d2 = m.cols();
         int r = u.cols();

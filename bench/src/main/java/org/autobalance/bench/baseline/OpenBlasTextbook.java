@@ -14,24 +14,16 @@ import org.autobalance.memory.DenseMatrix;
  * columns of the gradient buffers are never written by gemm and stay zero, so the axpy can run over whole padded
  * segments and keeps the factors' padding zero.
  */
-final class OpenBlasTextbook implements GdIteration {
-    private final DenseMatrix m;
-    private final DenseMatrix u;
-    private final DenseMatrix v;
+final class OpenBlasTextbook extends OpenBlasIteration {
     private final DenseMatrix residual;
     private final DenseMatrix gradU;
     private final DenseMatrix gradV;
-    private final int threads;
 
     OpenBlasTextbook(DenseMatrix m, DenseMatrix u, DenseMatrix v, int threads) {
-        this.m = m;
-        this.u = u;
-        this.v = v;
-        this.threads = threads;
+        super(m, u, v, threads);
         this.residual = DenseMatrix.allocate(m.dtype(), m.rows(), m.cols());
         this.gradU = DenseMatrix.allocate(m.dtype(), u.rows(), u.cols());
         this.gradV = DenseMatrix.allocate(m.dtype(), v.rows(), v.cols());
-        OpenBlas.setThreads(threads);
     }
 
     @Override
@@ -40,8 +32,7 @@ final class OpenBlasTextbook implements GdIteration {
     }
 
     @Override
-    public void iterate(double eta) {
-        OpenBlas.setThreads(threads); // process-wide: another iteration may have changed it
+    void step(double eta) {
         int d1 = m.rows();
         int d2 = m.cols();
         int r = u.cols();

@@ -141,13 +141,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             SolverOptions.option("--threads", () -> b.driverThreads(options.threads()));
         }
         SolverOptions.option("--lineage-every", () -> b.lineageEvery(lineageEvery));
-        Checkpointing.Plan plan = checkpointing.plan();
-        if (plan.resume() != null) {
-            b.resumeFrom(plan.resume());
-        }
-        if (plan.dir() != null) {
-            b.checkpoint(plan.dir(), plan.everyIterations(), plan.every());
-        }
+        checkpointing.applyTo(b::resumeFrom, b::checkpoint);
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }
