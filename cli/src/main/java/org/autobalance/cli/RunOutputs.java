@@ -122,6 +122,10 @@ public final class RunOutputs implements AutoCloseable {
         Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
         List<String> all = new ArrayList<>(names);
         all.add(SUMMARY_FILE);
+        // An earlier run's summary goes first: between the renames below (or if the process dies among them) the
+        // directory then holds no summary rather than an old one beside new factors, so "summary.json present" keeps
+        // meaning "the files beside it are its run's" at every instant.
+        Files.deleteIfExists(directory.resolve(SUMMARY_FILE));
         List<Path> written = new ArrayList<>();
         for (String name : all) {
             Path target = directory.resolve(name);

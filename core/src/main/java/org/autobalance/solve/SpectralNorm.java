@@ -26,13 +26,22 @@ final class SpectralNorm {
     static final int MAX_PASSES = 300;
     /** Stop when one pass improves the estimate by less than this, relatively. */
     static final double RELATIVE_TOLERANCE = 1e-9;
+    /**
+     * Most columns per block. A larger block converges in fewer passes, but each pass costs O(d1·d2·b) and its two
+     * b × b generalised eigenproblems O(b³) (scalar Jacobi): on a 3000 × 2000 Gaussian M (no gap at the top of the
+     * spectrum, so all {@value #MAX_PASSES} passes run) the estimate took 5.3 s at b = 64 against 3.5 s at 32, and 266
+     * s at b = 300 (a new-user run at rank 300, under load) against 6.0 s at 32; the estimates agreed to 1e-7 with
+     * numpy's σ₁ (native-notes/startup.md, "σ₁ at large ranks").
+     */
+    static final int MAX_BLOCK = 32;
 
     private SpectralNorm() {
     }
 
     /**
-     * σ₁(M) by block power iteration with b = {@code block} columns per chain, on the fused pass at rank b (the
-     * solver passes its own rank, so this also runs, on the real M, the very pass the iterations will run).
+     * σ₁(M) by block power iteration with b = min({@code block}, {@value #MAX_BLOCK}) columns per chain, on the fused
+     * pass at rank b (the solver passes its own rank, so up to rank 32 this also runs, on the real M, the very pass the
+     * iterations will run).
      *
      * <p>Each pass takes blocks U (d1 × b) and V (d2 × b) to U ← η·MV and V ← η·MᵀU (one gradient step of the engine
      * with coefficients I/η, so no other kernel is needed; η = 1/the current estimate keeps the scale steady). No
@@ -65,7 +74,7 @@ final class SpectralNorm {
         if (normM == 0.0) {
             return 0.0; // σ₁ ≤ ‖M‖_F; and the first step 1/‖M‖_F would be infinite
         }
-        int b = block;
+        int b = Math.min(block, MAX_BLOCK);
         try (DenseMatrix x = DenseMatrix.allocate(passes.dtype(), passes.cols(), b);
                 DenseMatrix y = DenseMatrix.allocate(passes.dtype(), passes.rows(), b)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);

@@ -86,6 +86,31 @@ class SpectralNormTest {
         assertTrue(est > 0 && est <= 1.0 + tolerance(DType.FLOAT64, sigma, 40, 30), "estimate " + est);
     }
 
+    /**
+     * A solver's rank above {@link SpectralNorm#MAX_BLOCK} runs a block of MAX_BLOCK columns (each pass's cost grows
+     * with the block, its eigenproblems with its cube): the same bits as asking for MAX_BLOCK, and σ₁ to the
+     * tolerance above (the block's rate (σ_{b+1}/σ₁)² is below the single vector's (σ₂/σ₁)², 0.49 here).
+     */
+    @Test
+    void largeBlocksRunAsTheLargestBlock() {
+        int n = SpectralNorm.MAX_BLOCK * 2 + 8;
+        double[] sigma = new double[n];
+        sigma[0] = 1.0;
+        for (int i = 1; i < n; i++) {
+            sigma[i] = 0.7 - 0.6 * i / n; // σ₂/σ₁ = 0.7 at most, and more than 2·MAX_BLOCK directions
+        }
+        double[][] m = KnownMatrices.withSpectrum(n + 10, n, sigma, 13);
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m); ParallelPass pass = new ParallelPass(1)) {
+            double normM = KnownMatrices.frobenius(m);
+            double capped = SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, SpectralNorm.MAX_BLOCK, normM, 3);
+            double asked = SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, 2 * SpectralNorm.MAX_BLOCK, normM,
+                    3);
+            assertEquals(capped, asked, 0.0, "a block of " + 2 * SpectralNorm.MAX_BLOCK + " runs as one of "
+                    + SpectralNorm.MAX_BLOCK);
+            assertEquals(sigma[0], asked, tolerance(DType.FLOAT64, sigma, n + 10, n) * sigma[0]);
+        }
+    }
+
     @Test
     void rankOneIsExactAfterOnePass() {
         // M = 5·xyᵀ: one pass maps any start onto x and y, the second pass then reads 5 (up to rounding)
