@@ -33,12 +33,12 @@ class GemmKernelsTest {
     private static final int[] TILE_ROWS = {8, 9, 15, 16, 23};
     private static final int[] DEPTHS = {1, 5, 17, 300};
     /**
-     * {m, n, k} that pack A (at least 16 rows, more than 5L columns, at least 32 k-steps: {@code packsA}) at every
+     * {m, n, k} that pack A (at least 16 rows, more than 9L columns, at least 32 k-steps: {@code packsA}) at every
      * width: L from 2 (float64, 128 bits) to 16 (float32, 512 bits); row tails of the 8-row groups, more rows than a
      * row block (MC = 128 float64 / 256 float32 rows), k across the k-block.
      */
-    private static final int[][] PACKED = {{16, 41, 32}, {23, 48, 40}, {40, 64, 300}, {17, 97, 33}, {137, 24, 40},
-        {260, 41, 40}, {24, 81, 64}};
+    private static final int[][] PACKED = {{16, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33}, {137, 40, 40},
+        {260, 73, 40}, {24, 160, 64}};
 
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();

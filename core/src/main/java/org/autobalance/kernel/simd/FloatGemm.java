@@ -93,15 +93,15 @@ final class FloatGemm {
 
     /**
      * Whether a block of {@code rows} rows of C and {@code kc} k-steps packs A and runs the 8-row tiles: when at least
-     * 3 panels of 2 vectors read the packed block, each tile runs at least 32 k-steps, and the block has at least two
+     * 5 panels of 2 vectors read the packed block, each tile runs at least 32 k-steps, and the block has at least two
      * groups of R rows. The copy costs about one panel's worth of tile work, a tile's trip through {@code acc} a few of
-     * its k-steps, and a group's padding rows their share of it. Measured on the network's shapes (n = 4096, thread
-     * CPU time, loaded machine): packing made float64 Aᵀ·B with 20 columns (2 full panels) 1.3x slower, A·B with k = 5
-     * 1.3x slower and Aᵀ·B with m = 5 rows 1.3x slower, and A·B with n = k = 256 1.2x faster; the other shapes run the
-     * in-place 4-row tiles.
+     * its k-steps, and a group's padding rows their share of it. Measured on the network's shapes (n = 4096 samples,
+     * thread CPU time, loaded machine: native-notes/network.md): with packing from 3 panels up, float64 Aᵀ·B with 20
+     * columns (2 panels) and A·B with k = 5 ran 1.3x slower, and the float32 64 → 64 layer (4 panels) 1.07x slower;
+     * the 256 → 256 layer (16 or 32 panels) ran 1.1–1.2x faster. The other shapes run the in-place 4-row tiles.
      */
     static boolean packsA(int rows, int n, int kc) {
-        return rows >= 2 * R && n > 5 * L && kc >= 32;
+        return rows >= 2 * R && n > 9 * L && kc >= 32;
     }
 
     /**
