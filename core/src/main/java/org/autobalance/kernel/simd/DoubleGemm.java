@@ -96,9 +96,10 @@ final class DoubleGemm {
      * 5 panels of 2 vectors read the packed block, each tile runs at least 32 k-steps, and the block has at least two
      * groups of R rows. The copy costs about one panel's worth of tile work, a tile's trip through {@code acc} a few of
      * its k-steps, and a group's padding rows their share of it. Measured on the network's shapes (n = 4096 samples,
-     * thread CPU time, loaded machine: native-notes/network.md): with packing from 3 panels up, float64 Aᵀ·B with 20
-     * columns (2 panels) and A·B with k = 5 ran 1.3x slower, and the float32 64 → 64 layer (4 panels) 1.07x slower;
-     * the 256 → 256 layer (16 or 32 panels) ran 1.1–1.2x faster. The other shapes run the in-place 4-row tiles.
+     * thread CPU time, loaded machine: native-notes/network.md), packed against in place: float64 Aᵀ·B with 20
+     * columns (2 panels) 1.3x slower, A·B with k = 5 1.3x slower, Aᵀ·B with 5 rows 1.3x slower, the float32 64 → 64
+     * layer (4 panels) 1.07x slower, the 256 → 256 GEMMs (16 or 32 panels) 1.1–1.3x faster. The other shapes run the
+     * in-place 4-row tiles.
      */
     static boolean packsA(int rows, int n, int kc) {
         return rows >= 2 * R && n > 9 * L && kc >= 32;
