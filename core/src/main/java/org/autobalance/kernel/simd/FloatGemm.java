@@ -110,7 +110,9 @@ final class FloatGemm {
      * their accumulators in registers over the k-steps and meet C only through {@code acc} ({@link #load},
      * {@link #store}): the masked loads, the bias and the activation stay out of the tile methods, whose compiled
      * size they would otherwise multiply (with them inline, 8-row tiles did not compile in C1 — out of virtual
-     * registers — nor inline fully in C2, and ran ~50x slower with their vectors boxed).
+     * registers — nor inline fully in C2, and ran ~50x slower with their vectors boxed; the 4-row tile, written that
+     * way before, boxed its epilogue's vectors too: 464 bytes allocated per tile, 8 MB per call of the first layer's
+     * forward GEMM at width 256).
      */
     private static void block(int i0, int i1, int n, int kc, MemorySegment a, long aOff, long ri, long pi,
             MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep, float[] panel,
@@ -123,15 +125,18 @@ final class FloatGemm {
         for (; n - j > L; j += 2 * L) {
             pack(b, bOff + j, ldb, kc, Math.min(2 * L, n - j), panel);
             if (!packed) {
-                VectorMask<Float> m0 = S.indexInRange(j, n);
-                VectorMask<Float> m1 = S.indexInRange(j + L, n);
                 int i = i0;
                 for (; i + 4 <= i1; i += 4) {
-                    tile4x2(kc, a, aOff + i * ri, ri, pi, panel, c, cOff + (long) i * ldc + j, ldc, ep, i, j, m0,
-                            m1);
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 4, 4, 2, j, n, ep, acc);
+                    tile4x2(kc, a, aOff + i * ri, ri, pi, panel, acc);
+                    store(c, ci, ldc, 4, 2, i, j, n, ep, acc);
                 }
                 for (; i < i1; i++) {
-                    tile1x2(kc, a, aOff + i * ri, pi, panel, c, cOff + (long) i * ldc + j, ep, i, j, m0, m1);
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 1, 1, 2, j, n, ep, acc);
+                    tile1x2(kc, a, aOff + i * ri, pi, panel, acc);
+                    store(c, ci, ldc, 1, 2, i, j, n, ep, acc);
                 }
                 continue;
             }
@@ -139,7 +144,7 @@ final class FloatGemm {
                 int h = Math.min(R, i1 - i);
                 int g = (i - i0) * kc;
                 long ci = cOff + (long) i * ldc + j;
-                load(c, ci, ldc, h, 2, j, n, ep, acc);
+                load(c, ci, ldc, h, R, 2, j, n, ep, acc);
                 if (SimdSpecies.WIDE_TILES) {
                     packedTile8x2(kc, apack, g, panel, acc);
                 } else {
@@ -156,16 +161,18 @@ final class FloatGemm {
             // a 2-vector panel would fill n - j of its 2L lanes, so these columns get a 1-vector panel and tiles
             // of 8 rows × 1 vector, which keep 8 FMA chains in flight (FMA latency 4 × 2 pipes)
             pack(b, bOff + j, ldb, kc, n - j, panel);
-            VectorMask<Float> m0 = S.indexInRange(j, n);
             int i = i0;
             for (; i + R <= i1; i += R) {
                 long ci = cOff + (long) i * ldc + j;
-                load(c, ci, ldc, R, 1, j, n, ep, acc);
+                load(c, ci, ldc, R, R, 1, j, n, ep, acc);
                 tile8x1(kc, a, aOff + i * ri, ri, pi, panel, acc);
                 store(c, ci, ldc, R, 1, i, j, n, ep, acc);
             }
             for (; i < i1; i++) {
-                tile1x1(kc, a, aOff + i * ri, pi, panel, c, cOff + (long) i * ldc + j, ep, i, j, m0);
+                long ci = cOff + (long) i * ldc + j;
+                load(c, ci, ldc, 1, 1, 1, j, n, ep, acc);
+                tile1x1(kc, a, aOff + i * ri, pi, panel, acc);
+                store(c, ci, ldc, 1, 1, i, j, n, ep, acc);
             }
         }
     }
@@ -224,13 +231,13 @@ final class FloatGemm {
     }
 
     /**
-     * A tile's starting accumulators into {@code acc} (row r, vector v at (r·nv + v)·L): rows [0, h) of C from
-     * {@code c0} (row stride ldc), nv vectors from column j (masked at n), when accumulating; zero otherwise and for
-     * the padding rows h..R.
+     * The starting accumulators of a tile of th rows into {@code acc} (row r, vector v at (r·nv + v)·L): rows [0, h)
+     * of C from {@code c0} (row stride ldc), nv vectors from column j (masked at n), when accumulating; zero otherwise
+     * and for the padding rows h..th.
      */
-    private static void load(MemorySegment c, long c0, int ldc, int h, int nv, int j, int n, Epilogue ep,
+    private static void load(MemorySegment c, long c0, int ldc, int h, int th, int nv, int j, int n, Epilogue ep,
             float[] acc) {
-        for (int r = 0; r < R; r++) {
+        for (int r = 0; r < th; r++) {
             long cb = (c0 + (long) r * ldc) * BYTES;
             for (int v = 0; v < nv; v++) {
                 FloatVector x = r < h && ep.accumulate()
@@ -253,12 +260,6 @@ final class FloatGemm {
                         .intoMemorySegment(c, cb + v * L * BYTES, NO, mask);
             }
         }
-    }
-
-    /** Loads C for accumulation, or zero. */
-    private static FloatVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Float> mask) {
-        return ep.accumulate() ? VT.cast(FloatVector.fromMemorySegment(S, c, off, NO, mask))
-                : VT.cast(FloatVector.zero(S));
     }
 
     /** The bias and activation of one stored vector: row i, columns from j. */
@@ -384,20 +385,19 @@ final class FloatGemm {
         c31.intoArray(acc, co + 7 * L);
     }
 
-    /** C[0..4, 0..2L) (+)= Σ_p A(r, p)·panel[p, 0..2L), A(r, p) at a[a0 + r·ri + p·pi]; stores under m0, m1. */
-    private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, float[] panel, MemorySegment c,
-            long c0, int ldc, Epilogue ep, int i, int j, VectorMask<Float> m0, VectorMask<Float> m1) {
-        long cb = c0 * BYTES;
-        long cs = (long) ldc * BYTES;
-        long lb = L * BYTES;
-        FloatVector c00 = init(c, cb, ep, m0);
-        FloatVector c01 = init(c, cb + lb, ep, m1);
-        FloatVector c10 = init(c, cb + cs, ep, m0);
-        FloatVector c11 = init(c, cb + cs + lb, ep, m1);
-        FloatVector c20 = init(c, cb + 2 * cs, ep, m0);
-        FloatVector c21 = init(c, cb + 2 * cs + lb, ep, m1);
-        FloatVector c30 = init(c, cb + 3 * cs, ep, m0);
-        FloatVector c31 = init(c, cb + 3 * cs + lb, ep, m1);
+    /**
+     * Accumulators [4 rows × 2 vectors] in {@code acc} (+)= Σ_p A(r, p)·panel[p, 0..2L), A read in place (A(r, p) at
+     * a[a0 + r·ri + p·pi]): 8 accumulators, 2 panel vectors and 1 broadcast, 11 of AVX2's 16 registers.
+     */
+    private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, float[] panel, float[] acc) {
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
         for (int p = 0; p < k; p++) {
             FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L));
             FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L));
@@ -415,30 +415,27 @@ final class FloatGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        finish(c00, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
-        finish(c01, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
-        finish(c10, ep, i + 1, j, m0).intoMemorySegment(c, cb + cs, NO, m0);
-        finish(c11, ep, i + 1, j + L, m1).intoMemorySegment(c, cb + cs + lb, NO, m1);
-        finish(c20, ep, i + 2, j, m0).intoMemorySegment(c, cb + 2 * cs, NO, m0);
-        finish(c21, ep, i + 2, j + L, m1).intoMemorySegment(c, cb + 2 * cs + lb, NO, m1);
-        finish(c30, ep, i + 3, j, m0).intoMemorySegment(c, cb + 3 * cs, NO, m0);
-        finish(c31, ep, i + 3, j + L, m1).intoMemorySegment(c, cb + 3 * cs + lb, NO, m1);
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
     }
 
-    /** One row of C × the panel's 2L columns (stored under m0, m1). */
-    private static void tile1x2(int k, MemorySegment a, long a0, long pi, float[] panel, MemorySegment c, long c0,
-            Epilogue ep, int i, int j, VectorMask<Float> m0, VectorMask<Float> m1) {
-        long cb = c0 * BYTES;
-        long lb = L * BYTES;
-        FloatVector c0v = init(c, cb, ep, m0);
-        FloatVector c1v = init(c, cb + lb, ep, m1);
+    /** One row × 2 vectors of accumulators in {@code acc}, A read in place: the rows below the last 4-row tile. */
+    private static void tile1x2(int k, MemorySegment a, long a0, long pi, float[] panel, float[] acc) {
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
         for (int p = 0; p < k; p++) {
             FloatVector x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi)));
             c0v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L)), c0v);
             c1v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L)), c1v);
         }
-        finish(c0v, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
-        finish(c1v, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
+        c0v.intoArray(acc, 0);
+        c1v.intoArray(acc, L);
     }
 
     /**
@@ -477,16 +474,14 @@ final class FloatGemm {
         c7.intoArray(acc, 7 * L);
     }
 
-    /** One row of C × a 1-vector panel, A read in place (stored under m0): the rows below the last 8-row tile. */
-    private static void tile1x1(int k, MemorySegment a, long a0, long pi, float[] panel, MemorySegment c, long c0,
-            Epilogue ep, int i, int j, VectorMask<Float> m0) {
-        long cb = c0 * BYTES;
-        FloatVector acc = init(c, cb, ep, m0);
+    /** One row × 1 vector of accumulators in {@code acc}, A read in place: the rows below the last 8-row tile. */
+    private static void tile1x1(int k, MemorySegment a, long a0, long pi, float[] panel, float[] acc) {
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
         for (int p = 0; p < k; p++) {
-            acc = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi))).fma(
-                    VT.cast(FloatVector.fromArray(S, panel, p * L)), acc);
+            c0v = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi))).fma(
+                    VT.cast(FloatVector.fromArray(S, panel, p * L)), c0v);
         }
-        finish(acc, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
+        c0v.intoArray(acc, 0);
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */
