@@ -94,9 +94,9 @@ final class FloatGemm {
     /**
      * Whether a block of {@code rows} rows of C and {@code kc} k-steps packs A and runs the 8-row tiles: when at least
      * 5 panels of 2 vectors read the packed block, each tile runs at least 32 k-steps, and the block has at least two
-     * groups of R rows. The copy costs about one panel's worth of tile work, a tile's trip through {@code acc} a few of
-     * its k-steps, and a group's padding rows their share of it. Measured on the network's shapes (n = 4096 samples,
-     * thread CPU time, loaded machine: native-notes/network.md), packed against in place: float64 Aᵀ·B with 20
+     * groups of R rows. The copy costs about one panel's worth of tile work, and a group's padding rows their share
+     * of it. Measured on the network's shapes (n = 4096 samples, thread CPU time, loaded machine:
+     * native-notes/network.md), packed against the in-place tiles (while these still allocated): float64 Aᵀ·B with 20
      * columns (2 panels) 1.3x slower, A·B with k = 5 1.3x slower, Aᵀ·B with 5 rows 1.3x slower, the float32 64 → 64
      * layer (4 panels) 1.07x slower, the 256 → 256 GEMMs (16 or 32 panels) 1.1–1.3x faster. The other shapes run the
      * in-place 4-row tiles.
@@ -237,13 +237,15 @@ final class FloatGemm {
      */
     private static void load(MemorySegment c, long c0, int ldc, int h, int th, int nv, int j, int n, Epilogue ep,
             float[] acc) {
+        FloatVector zero = VT.cast(FloatVector.zero(S));
+        boolean full = j + nv * L <= n; // no column tail: unmasked loads
         for (int r = 0; r < th; r++) {
             long cb = (c0 + (long) r * ldc) * BYTES;
             for (int v = 0; v < nv; v++) {
-                FloatVector x = r < h && ep.accumulate()
-                        ? VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO,
-                                S.indexInRange(j + v * L, n)))
-                        : VT.cast(FloatVector.zero(S));
+                FloatVector x = !(r < h && ep.accumulate()) ? zero
+                        : full ? VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO))
+                        : VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO,
+                                S.indexInRange(j + v * L, n)));
                 x.intoArray(acc, (r * nv + v) * L);
             }
         }
@@ -252,12 +254,18 @@ final class FloatGemm {
     /** Stores rows [0, h) of a tile's accumulators (layout of {@link #load}) into C with the bias and φ. */
     private static void store(MemorySegment c, long c0, int ldc, int h, int nv, int i, int j, int n, Epilogue ep,
             float[] acc) {
+        boolean full = j + nv * L <= n; // no column tail: unmasked stores (a masked store costs more)
         for (int r = 0; r < h; r++) {
             long cb = (c0 + (long) r * ldc) * BYTES;
             for (int v = 0; v < nv; v++) {
                 VectorMask<Float> mask = S.indexInRange(j + v * L, n);
-                finish(VT.cast(FloatVector.fromArray(S, acc, (r * nv + v) * L)), ep, i + r, j + v * L, mask)
-                        .intoMemorySegment(c, cb + v * L * BYTES, NO, mask);
+                FloatVector z = finish(VT.cast(FloatVector.fromArray(S, acc, (r * nv + v) * L)), ep, i + r, j + v * L,
+                        mask);
+                if (full) {
+                    z.intoMemorySegment(c, cb + v * L * BYTES, NO);
+                } else {
+                    z.intoMemorySegment(c, cb + v * L * BYTES, NO, mask);
+                }
             }
         }
     }
