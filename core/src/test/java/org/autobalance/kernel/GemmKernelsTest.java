@@ -16,13 +16,29 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The SIMD GEMM against the scalar reference ({@link ScalarGemm}), and both against a known answer, over shapes
- * that hit every tile and tail: m, n, k ∈ {1, 3, 4, 5, 7, 8, 9, 17, 33}, both transpositions, overwrite and
- * accumulate, the fused bias (per row, per column, none) and activation, non-zero offsets and leading dimensions
- * wider than the block.
+ * The SIMD GEMM against the scalar reference ({@link ScalarGemm}), against its own documented rounding (every element
+ * one FMA chain in k order, whatever register tile it falls in), and both against a known answer, over shapes that hit
+ * every tile and tail: m, n, k ∈ {1, 3, 4, 5, 7, 8, 9, 17, 33}, plus every n from 1 to 2L + 1 of the widest species
+ * (the 1-vector panel of n − j ≤ L columns and its masks, the 2-vector panel around it) against m ∈ {8, 9, 15, 16,
+ * 23} (the 8-row tiles and their row tails) and k across the k-block ({@code KC} = 256), and shapes that pack A
+ * into groups of 8 rows ({@link #PACKED}); both transpositions,
+ * overwrite and accumulate, the fused bias (per row, per column, none) and activation, non-zero offsets and leading
+ * dimensions wider than the block.
  */
 class GemmKernelsTest {
     private static final int[] SIZES = {1, 3, 4, 5, 7, 8, 9, 17, 33};
+
+    /** Columns up to 2L + 1 of the widest species (512-bit float32: L = 16). */
+    private static final int MAX_NARROW_N = 33;
+    private static final int[] TILE_ROWS = {8, 9, 15, 16, 23};
+    private static final int[] DEPTHS = {1, 5, 17, 300};
+    /**
+     * {m, n, k} that pack A (at least 16 rows, more than 9L columns, at least 32 k-steps: {@code packsA}) at every
+     * width: L from 2 (float64, 128 bits) to 16 (float32, 512 bits); row tails of the 8-row groups, more rows than a
+     * row block (MC = 128 float64 / 256 float32 rows), k across the k-block.
+     */
+    private static final int[][] PACKED = {{16, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33}, {137, 40, 40},
+        {260, 73, 40}, {24, 160, 64}};
 
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();
@@ -33,6 +49,12 @@ class GemmKernelsTest {
                     int k = SIZES[r.nextInt(SIZES.length)];
                     a.add(Arguments.of(t, m, n, k));
                 }
+            }
+            for (int n = 1; n <= MAX_NARROW_N; n++) {
+                a.add(Arguments.of(t, TILE_ROWS[r.nextInt(TILE_ROWS.length)], n, DEPTHS[r.nextInt(DEPTHS.length)]));
+            }
+            for (int[] mnk : PACKED) {
+                a.add(Arguments.of(t, mnk[0], mnk[1], mnk[2]));
             }
         }
         return a.stream();
@@ -107,6 +129,11 @@ class GemmKernelsTest {
                             if (mode >= 2 && mode <= 3) {
                                 abs += Math.abs(bias.get(1, (mode == 2 ? i - 1 : j - 2) + 2));
                             }
+                            if (!(transA && mode >= 2)) {
+                                assertEquals(fmaChain(t, transA, a, b, mode, bias, c0[i][j], i - 1, j - 2, k),
+                                        c1.get(i, j), 0.0, t + " transA=" + transA + " mode " + mode + " (" + i + ","
+                                        + j + "): not the FMA chain in k order");
+                            }
                             double tol = 2.0 * (k + 2) * u * abs;
                             assertTrue(Math.abs(c1.get(i, j) - c2.get(i, j)) <= tol, t + " transA=" + transA
                                     + " mode " + mode + " (" + i + "," + j + "): " + c1.get(i, j) + " vs "
@@ -116,6 +143,33 @@ class GemmKernelsTest {
                 }
             }
         }
+    }
+
+    /**
+     * What the SIMD kernel documents it computes for C[i, j] (block coordinates): s = C₀ (accumulate) or 0, then
+     * s = fma(op(A)[i, p], B[p, j], s) for p = 0..k−1 in the element type, then + β and φ as the store applies them.
+     * Exact: the vector FMA rounds once per step, as {@link Math#fma} does.
+     */
+    private static double fmaChain(DType t, boolean transA, DenseMatrix a, DenseMatrix b, int mode, DenseMatrix bias,
+            double c0, int i, int j, int k) {
+        boolean f = t == DType.FLOAT32;
+        double s = mode == 1 ? c0 : 0.0;
+        for (int p = 0; p < k; p++) {
+            double av = transA ? a.get(p + 1, i + 2) : a.get(i + 1, p + 2);
+            double bv = b.get(p + 1, j + 2);
+            s = f ? Math.fma((float) av, (float) bv, (float) s) : Math.fma(av, bv, s);
+        }
+        if (mode >= 2) {
+            if (mode <= 3) {
+                double beta = bias.get(1, (mode == 2 ? i : j) + 2);
+                s = f ? (float) s + (float) beta : s + beta;
+            }
+            double slope = mode == 2 ? 0.0 : mode == 3 ? 0.1 : 1.0;
+            if (s < 0) {
+                s = f ? (float) s * (float) slope : s * slope;
+            }
+        }
+        return s;
     }
 
     /** A known answer: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; relu(z − 30) per row bias. */

@@ -14,12 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * C (+)= op(A)·B for float32, with an optional fused bias and activation on the store (see
  * {@link org.autobalance.kernel.GemmKernels}), blocked as GotoBLAS does: k in blocks of {@link #KC}, rows of C in
- * blocks of {@link #MC}; for each panel of 2 vectors of columns, B's panel is packed into a
- * contiguous per-thread array ({@link #pack}), then C's rows are covered by register tiles of 4 rows × 2 vectors
- * (8 accumulators, 2 panel vectors and 1 broadcast: 11 of AVX2's 16 registers, no spill) and single rows for the
- * last m mod 4; a column tail is zero-padded in the panel and stored under a mask. Every k-step loads one row of
- * the panel and broadcasts elements of A; nothing is reduced across lanes, so each element of C is one FMA chain in
- * k order, whatever tile it falls in.
+ * blocks of {@link #MC}; the block of A is packed into groups of {@link #R} = 8 rows ({@link #packA}); for each panel
+ * of 2 vectors of columns, B's panel is packed into a contiguous per-thread array ({@link #pack}), then each group of
+ * rows is one register tile of 8 rows × 2 vectors where 32 vector registers exist (16 accumulators), or two of 4 rows
+ * × 2 vectors (8 accumulators, 11 of AVX2's 16 registers, no spill); a column tail is zero-padded in the panel and
+ * stored under a mask, a row tail zero-padded in the packed A and not stored. When at most one vector of columns is
+ * left (n ≤ L: a narrow output layer), the panel is one vector wide and the tiles 8 rows × 1 vector, so no FMA works on
+ * lanes that are only padding. Every k-step loads one row of the panel and broadcasts elements of A; nothing is
+ * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -43,6 +45,12 @@ final class FloatGemm {
 
     /** The Scratch slot of the packed panel of B. */
     static final int PANEL_SLOT = 5;
+    /** The Scratch slot of the packed block of A ({@link #packA}). */
+    static final int A_SLOT = 6;
+    /** The Scratch slot of one tile's accumulators on their way between C and the registers ({@link #load}). */
+    static final int ACC_SLOT = 7;
+    /** Rows of a packed group of A, and of a tile. */
+    static final int R = 8;
 
     /**
      * Rows of the k-block: a panel of 2L columns (KC × 2 vectors, 16 KiB at 256 bits in either precision) and the A
@@ -60,9 +68,14 @@ final class FloatGemm {
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
-        float[] panel = Scratch.get().floats(PANEL_SLOT, Math.min(Math.max(1, k), KC) * 2 * L);
+        int kc0 = Math.min(Math.max(1, k), KC);
+        Scratch s = Scratch.get();
+        float[] panel = s.floats(PANEL_SLOT, kc0 * 2 * L);
+        int mc0 = Math.min(m, MC);
+        float[] apack = packsA(mc0, n, kc0) ? s.floats(A_SLOT, (mc0 + R - 1) / R * R * kc0) : null;
+        float[] acc = s.floats(ACC_SLOT, R * 2 * L);
         if (k == 0) {
-            block(0, m, n, 0, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep, panel);
+            block(0, m, n, 0, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep, panel, apack, acc);
             return;
         }
         for (int p0 = 0; p0 < k; p0 += KC) {
@@ -73,33 +86,126 @@ final class FloatGemm {
                             ep.biasPerRow(), ep.slope());
             for (int i0 = 0; i0 < m; i0 += MC) {
                 block(i0, Math.min(m, i0 + MC), n, kc, a, aOff + p0 * pi, ri, pi, b, bOff + (long) p0 * ldb, ldb,
-                        c, cOff, ldc, blockEp, panel);
-            }
-        }
-    }
-
-    /** Rows [i0, i1) of C over one k-block of {@code kc} steps (A and B already offset to the block). */
-    private static void block(int i0, int i1, int n, int kc, MemorySegment a, long aOff, long ri, long pi,
-            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep, float[] panel) {
-        for (int j = 0; j < n; j += 2 * L) {
-            pack(b, bOff + j, ldb, kc, Math.min(2 * L, n - j), panel);
-            VectorMask<Float> m0 = S.indexInRange(j, n);
-            VectorMask<Float> m1 = S.indexInRange(j + L, n);
-            int i = i0;
-            for (; i + 4 <= i1; i += 4) {
-                tile4x2(kc, a, aOff + i * ri, ri, pi, panel, c, cOff + (long) i * ldc + j, ldc, ep, i, j, m0, m1);
-            }
-            for (; i < i1; i++) {
-                tile1x2(kc, a, aOff + i * ri, pi, panel, c, cOff + (long) i * ldc + j, ep, i, j, m0, m1);
+                        c, cOff, ldc, blockEp, panel, apack, acc);
             }
         }
     }
 
     /**
-     * Copies B[0..k, j..j + w) into {@code panel} (k rows of 2L, zero beyond w): contiguous and reused by every row
-     * tile, where B itself, read in place, strides by ldb between k-steps — at power-of-two strides (256 columns:
-     * 1 or 2 KiB) every row of the panel falls into the same few L1 sets and the tiles ran from L2 (float64 3x
-     * slower than OpenBLAS at width 256 before packing).
+     * Whether a block of {@code rows} rows of C and {@code kc} k-steps packs A and runs the 8-row tiles: when at least
+     * 5 panels of 2 vectors read the packed block, each tile runs at least 32 k-steps, and the block has at least two
+     * groups of R rows. The copy costs about one panel's worth of tile work, and a group's padding rows their share
+     * of it. Measured on the network's shapes (n = 4096 samples, thread CPU time, loaded machine:
+     * native-notes/network.md), packed against the in-place tiles (while these still allocated): float64 Aᵀ·B with 20
+     * columns (2 panels) 1.3x slower, A·B with k = 5 1.3x slower, Aᵀ·B with 5 rows 1.3x slower, the float32 64 → 64
+     * layer (4 panels) 1.07x slower, the 256 → 256 GEMMs (16 or 32 panels) 1.1–1.3x faster. The other shapes run the
+     * in-place 4-row tiles.
+     */
+    static boolean packsA(int rows, int n, int kc) {
+        return rows >= 2 * R && n > 9 * L && kc >= 32;
+    }
+
+    /**
+     * Rows [i0, i1) of C over one k-block of {@code kc} steps (A and B already offset to the block). The tiles keep
+     * their accumulators in registers over the k-steps and meet C only through {@code acc} ({@link #load},
+     * {@link #store}): the masked loads, the bias and the activation stay out of the tile methods, whose compiled
+     * size they would otherwise multiply (with them inline, 8-row tiles did not compile in C1 — out of virtual
+     * registers — nor inline fully in C2, and ran ~50x slower with their vectors boxed; the 4-row tile, written that
+     * way before, boxed its epilogue's vectors too: 464 bytes allocated per tile, 8 MB per call of the first layer's
+     * forward GEMM at width 256).
+     */
+    private static void block(int i0, int i1, int n, int kc, MemorySegment a, long aOff, long ri, long pi,
+            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep, float[] panel,
+            float[] apack, float[] acc) {
+        int j = 0;
+        boolean packed = packsA(i1 - i0, n, kc);
+        if (packed) {
+            packA(kc, a, aOff + i0 * ri, ri, pi, i1 - i0, apack);
+        }
+        for (; n - j > L; j += 2 * L) {
+            pack(b, bOff + j, ldb, kc, Math.min(2 * L, n - j), panel);
+            if (!packed) {
+                int i = i0;
+                for (; i + 4 <= i1; i += 4) {
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 4, 4, 2, j, n, ep, acc);
+                    tile4x2(kc, a, aOff + i * ri, ri, pi, panel, acc);
+                    store(c, ci, ldc, 4, 2, i, j, n, ep, acc);
+                }
+                for (; i < i1; i++) {
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 1, 1, 2, j, n, ep, acc);
+                    tile1x2(kc, a, aOff + i * ri, pi, panel, acc);
+                    store(c, ci, ldc, 1, 2, i, j, n, ep, acc);
+                }
+                continue;
+            }
+            for (int i = i0; i < i1; i += R) {
+                int h = Math.min(R, i1 - i);
+                int g = (i - i0) * kc;
+                long ci = cOff + (long) i * ldc + j;
+                load(c, ci, ldc, h, R, 2, j, n, ep, acc);
+                if (SimdSpecies.WIDE_TILES) {
+                    packedTile8x2(kc, apack, g, panel, acc);
+                } else {
+                    packedTile4x2(kc, apack, g, panel, acc, 0);
+                    if (h > 4) {
+                        packedTile4x2(kc, apack, g + 4, panel, acc, 8 * L);
+                    }
+                }
+                store(c, ci, ldc, h, 2, i, j, n, ep, acc);
+            }
+        }
+        if (j < n) {
+            // at most one vector of columns left (all of them when n <= L: the 5 outputs of a regression head):
+            // a 2-vector panel would fill n - j of its 2L lanes, so these columns get a 1-vector panel and tiles
+            // of 8 rows × 1 vector, which keep 8 FMA chains in flight (FMA latency 4 × 2 pipes)
+            pack(b, bOff + j, ldb, kc, n - j, panel);
+            int i = i0;
+            for (; i + R <= i1; i += R) {
+                long ci = cOff + (long) i * ldc + j;
+                load(c, ci, ldc, R, R, 1, j, n, ep, acc);
+                tile8x1(kc, a, aOff + i * ri, ri, pi, panel, acc);
+                store(c, ci, ldc, R, 1, i, j, n, ep, acc);
+            }
+            for (; i < i1; i++) {
+                long ci = cOff + (long) i * ldc + j;
+                load(c, ci, ldc, 1, 1, 1, j, n, ep, acc);
+                tile1x1(kc, a, aOff + i * ri, pi, panel, acc);
+                store(c, ci, ldc, 1, 1, i, j, n, ep, acc);
+            }
+        }
+    }
+
+    /**
+     * Copies rows [0, rows) of A's k-block (A(r, p) at a[a0 + r·ri + p·pi], p < kc) into {@code apack} as groups of R
+     * rows, each group p-major (element (r, p) of group g at g·R·kc + p·R + r mod R), the last group padded with zero
+     * rows so that every tile is R rows. A tile's broadcasts are then R consecutive elements of one array, where in
+     * place they were R rows apart (or, for op(A) = Aᵀ, a row of lda apart per k-step).
+     */
+    private static void packA(int kc, MemorySegment a, long a0, long ri, long pi, int rows, float[] apack) {
+        int q = 0;
+        for (int g = 0; g < rows; g += R) {
+            int h = Math.min(R, rows - g);
+            long ag = a0 + g * ri;
+            for (int p = 0; p < kc; p++, q += R) {
+                long ap = ag + p * pi;
+                for (int r = 0; r < h; r++) {
+                    apack[q + r] = a.getAtIndex(E, ap + r * ri);
+                }
+                for (int r = h; r < R; r++) {
+                    apack[q + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Copies B[0..k, j..j + w) into {@code panel}: k rows of 2L (zero beyond w) when w > L, else k rows of L (zero
+     * beyond w) for the 1-vector tiles. Contiguous and reused by every row tile, where B itself, read in place,
+     * strides by ldb between k-steps — at power-of-two strides (256 columns: 1 or 2 KiB) every row of the panel falls
+     * into the same few L1 sets and the tiles ran from L2 (float64 3x slower than OpenBLAS at width 256 before
+     * packing).
      */
     private static void pack(MemorySegment b, long b0, int ldb, int k, int w, float[] panel) {
         long bb = b0 * BYTES;
@@ -109,20 +215,59 @@ final class FloatGemm {
                 VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO)).intoArray(panel, p * 2 * L);
                 VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO)).intoArray(panel, p * 2 * L + L);
             }
-        } else {
+        } else if (w > L) {
             VectorMask<Float> m0 = S.indexInRange(0, w);
             VectorMask<Float> m1 = S.indexInRange(L, w);
             for (int p = 0; p < k; p++, bb += bs) {
                 VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * 2 * L);
                 VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1)).intoArray(panel, p * 2 * L + L);
             }
+        } else {
+            VectorMask<Float> m0 = S.indexInRange(0, w);
+            for (int p = 0; p < k; p++, bb += bs) {
+                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * L);
+            }
         }
     }
 
-    /** Loads C for accumulation, or zero. */
-    private static FloatVector init(MemorySegment c, long off, Epilogue ep, VectorMask<Float> mask) {
-        return ep.accumulate() ? VT.cast(FloatVector.fromMemorySegment(S, c, off, NO, mask))
-                : VT.cast(FloatVector.zero(S));
+    /**
+     * The starting accumulators of a tile of th rows into {@code acc} (row r, vector v at (r·nv + v)·L): rows [0, h)
+     * of C from {@code c0} (row stride ldc), nv vectors from column j (masked at n), when accumulating; zero otherwise
+     * and for the padding rows h..th.
+     */
+    private static void load(MemorySegment c, long c0, int ldc, int h, int th, int nv, int j, int n, Epilogue ep,
+            float[] acc) {
+        FloatVector zero = VT.cast(FloatVector.zero(S));
+        boolean full = j + nv * L <= n; // no column tail: unmasked loads
+        for (int r = 0; r < th; r++) {
+            long cb = (c0 + (long) r * ldc) * BYTES;
+            for (int v = 0; v < nv; v++) {
+                FloatVector x = !(r < h && ep.accumulate()) ? zero
+                        : full ? VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO))
+                        : VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO,
+                                S.indexInRange(j + v * L, n)));
+                x.intoArray(acc, (r * nv + v) * L);
+            }
+        }
+    }
+
+    /** Stores rows [0, h) of a tile's accumulators (layout of {@link #load}) into C with the bias and φ. */
+    private static void store(MemorySegment c, long c0, int ldc, int h, int nv, int i, int j, int n, Epilogue ep,
+            float[] acc) {
+        boolean full = j + nv * L <= n; // no column tail: unmasked stores (a masked store costs more)
+        for (int r = 0; r < h; r++) {
+            long cb = (c0 + (long) r * ldc) * BYTES;
+            for (int v = 0; v < nv; v++) {
+                VectorMask<Float> mask = S.indexInRange(j + v * L, n);
+                FloatVector z = finish(VT.cast(FloatVector.fromArray(S, acc, (r * nv + v) * L)), ep, i + r, j + v * L,
+                        mask);
+                if (full) {
+                    z.intoMemorySegment(c, cb + v * L * BYTES, NO);
+                } else {
+                    z.intoMemorySegment(c, cb + v * L * BYTES, NO, mask);
+                }
+            }
+        }
     }
 
     /** The bias and activation of one stored vector: row i, columns from j. */
@@ -138,20 +283,129 @@ final class FloatGemm {
         return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0f));
     }
 
-    /** C[0..4, 0..2L) (+)= Σ_p A(r, p)·panel[p, 0..2L), A(r, p) at a[a0 + r·ri + p·pi]; stores under m0, m1. */
-    private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, float[] panel, MemorySegment c,
-            long c0, int ldc, Epilogue ep, int i, int j, VectorMask<Float> m0, VectorMask<Float> m1) {
-        long cb = c0 * BYTES;
-        long cs = (long) ldc * BYTES;
-        long lb = L * BYTES;
-        FloatVector c00 = init(c, cb, ep, m0);
-        FloatVector c01 = init(c, cb + lb, ep, m1);
-        FloatVector c10 = init(c, cb + cs, ep, m0);
-        FloatVector c11 = init(c, cb + cs + lb, ep, m1);
-        FloatVector c20 = init(c, cb + 2 * cs, ep, m0);
-        FloatVector c21 = init(c, cb + 2 * cs + lb, ep, m1);
-        FloatVector c30 = init(c, cb + 3 * cs, ep, m0);
-        FloatVector c31 = init(c, cb + 3 * cs + lb, ep, m1);
+    /**
+     * Accumulators [R rows × 2 vectors] in {@code acc} (+)= Σ_p A(r, p)·panel[p, 0..2L) with A packed ({@link #packA};
+     * group at {@code ao}): 16 accumulators, 2 panel vectors and 1 broadcast need 19 vector registers, so only where 32
+     * exist ({@link SimdSpecies#WIDE_TILES}). Each panel row loaded feeds 16 FMAs; the 8 broadcasts are consecutive
+     * elements of one array.
+     */
+    private static void packedTile8x2(int k, float[] ap, int ao, float[] panel, float[] acc) {
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        FloatVector c40 = VT.cast(FloatVector.fromArray(S, acc, 8 * L));
+        FloatVector c41 = VT.cast(FloatVector.fromArray(S, acc, 9 * L));
+        FloatVector c50 = VT.cast(FloatVector.fromArray(S, acc, 10 * L));
+        FloatVector c51 = VT.cast(FloatVector.fromArray(S, acc, 11 * L));
+        FloatVector c60 = VT.cast(FloatVector.fromArray(S, acc, 12 * L));
+        FloatVector c61 = VT.cast(FloatVector.fromArray(S, acc, 13 * L));
+        FloatVector c70 = VT.cast(FloatVector.fromArray(S, acc, 14 * L));
+        FloatVector c71 = VT.cast(FloatVector.fromArray(S, acc, 15 * L));
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L));
+            int q = ao + p * R;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 4]));
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 5]));
+            c50 = x.fma(b0v, c50);
+            c51 = x.fma(b1v, c51);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 6]));
+            c60 = x.fma(b0v, c60);
+            c61 = x.fma(b1v, c61);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 7]));
+            c70 = x.fma(b0v, c70);
+            c71 = x.fma(b1v, c71);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L);
+        c41.intoArray(acc, 9 * L);
+        c50.intoArray(acc, 10 * L);
+        c51.intoArray(acc, 11 * L);
+        c60.intoArray(acc, 12 * L);
+        c61.intoArray(acc, 13 * L);
+        c70.intoArray(acc, 14 * L);
+        c71.intoArray(acc, 15 * L);
+    }
+
+    /**
+     * As {@link #packedTile8x2} for 4 rows (rows {@code ao mod R} onwards of a packed group; accumulators from {@code co}):
+     * 8 accumulators, 2 panel vectors and 1 broadcast, 11 of AVX2's 16 registers, no spill.
+     */
+    private static void packedTile4x2(int k, float[] ap, int ao, float[] panel, float[] acc, int co) {
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, co));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, co + L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, co + 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, co + 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, co + 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, co + 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, co + 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, co + 7 * L));
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L));
+            int q = ao + p * R;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoArray(acc, co);
+        c01.intoArray(acc, co + L);
+        c10.intoArray(acc, co + 2 * L);
+        c11.intoArray(acc, co + 3 * L);
+        c20.intoArray(acc, co + 4 * L);
+        c21.intoArray(acc, co + 5 * L);
+        c30.intoArray(acc, co + 6 * L);
+        c31.intoArray(acc, co + 7 * L);
+    }
+
+    /**
+     * Accumulators [4 rows × 2 vectors] in {@code acc} (+)= Σ_p A(r, p)·panel[p, 0..2L), A read in place (A(r, p) at
+     * a[a0 + r·ri + p·pi]): 8 accumulators, 2 panel vectors and 1 broadcast, 11 of AVX2's 16 registers.
+     */
+    private static void tile4x2(int k, MemorySegment a, long a0, long ri, long pi, float[] panel, float[] acc) {
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
         for (int p = 0; p < k; p++) {
             FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L));
             FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L));
@@ -169,30 +423,73 @@ final class FloatGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        finish(c00, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
-        finish(c01, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
-        finish(c10, ep, i + 1, j, m0).intoMemorySegment(c, cb + cs, NO, m0);
-        finish(c11, ep, i + 1, j + L, m1).intoMemorySegment(c, cb + cs + lb, NO, m1);
-        finish(c20, ep, i + 2, j, m0).intoMemorySegment(c, cb + 2 * cs, NO, m0);
-        finish(c21, ep, i + 2, j + L, m1).intoMemorySegment(c, cb + 2 * cs + lb, NO, m1);
-        finish(c30, ep, i + 3, j, m0).intoMemorySegment(c, cb + 3 * cs, NO, m0);
-        finish(c31, ep, i + 3, j + L, m1).intoMemorySegment(c, cb + 3 * cs + lb, NO, m1);
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
     }
 
-    /** One row of C × the panel's 2L columns (stored under m0, m1). */
-    private static void tile1x2(int k, MemorySegment a, long a0, long pi, float[] panel, MemorySegment c, long c0,
-            Epilogue ep, int i, int j, VectorMask<Float> m0, VectorMask<Float> m1) {
-        long cb = c0 * BYTES;
-        long lb = L * BYTES;
-        FloatVector c0v = init(c, cb, ep, m0);
-        FloatVector c1v = init(c, cb + lb, ep, m1);
+    /** One row × 2 vectors of accumulators in {@code acc}, A read in place: the rows below the last 4-row tile. */
+    private static void tile1x2(int k, MemorySegment a, long a0, long pi, float[] panel, float[] acc) {
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
         for (int p = 0; p < k; p++) {
             FloatVector x = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi)));
             c0v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L)), c0v);
             c1v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L)), c1v);
         }
-        finish(c0v, ep, i, j, m0).intoMemorySegment(c, cb, NO, m0);
-        finish(c1v, ep, i, j + L, m1).intoMemorySegment(c, cb + lb, NO, m1);
+        c0v.intoArray(acc, 0);
+        c1v.intoArray(acc, L);
+    }
+
+    /**
+     * Accumulators [R rows × 1 vector] in {@code acc} (+)= Σ_p A(r, p)·panel[p, 0..L), A read in place (A(r, p) at
+     * a[a0 + r·ri + p·pi]): the panel of the last n − j ≤ L columns. 8 accumulators, 1 panel vector and a broadcast
+     * (10 registers). A is not packed for it: when n ≤ L it is the only panel, and each element of A is used once.
+     */
+    private static void tile8x1(int k, MemorySegment a, long a0, long ri, long pi, float[] panel, float[] acc) {
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c2 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c3 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c4 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c5 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c6 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c7 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        for (int p = 0; p < k; p++) {
+            FloatVector bv = VT.cast(FloatVector.fromArray(S, panel, p * L));
+            long ap = a0 + p * pi;
+            c0 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap))).fma(bv, c0);
+            c1 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + ri))).fma(bv, c1);
+            c2 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 2 * ri))).fma(bv, c2);
+            c3 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 3 * ri))).fma(bv, c3);
+            c4 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 4 * ri))).fma(bv, c4);
+            c5 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 5 * ri))).fma(bv, c5);
+            c6 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 6 * ri))).fma(bv, c6);
+            c7 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 7 * ri))).fma(bv, c7);
+        }
+        c0.intoArray(acc, 0);
+        c1.intoArray(acc, L);
+        c2.intoArray(acc, 2 * L);
+        c3.intoArray(acc, 3 * L);
+        c4.intoArray(acc, 4 * L);
+        c5.intoArray(acc, 5 * L);
+        c6.intoArray(acc, 6 * L);
+        c7.intoArray(acc, 7 * L);
+    }
+
+    /** One row × 1 vector of accumulators in {@code acc}, A read in place: the rows below the last 8-row tile. */
+    private static void tile1x1(int k, MemorySegment a, long a0, long pi, float[] panel, float[] acc) {
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        for (int p = 0; p < k; p++) {
+            c0v = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, a0 + p * pi))).fma(
+                    VT.cast(FloatVector.fromArray(S, panel, p * L)), c0v);
+        }
+        c0v.intoArray(acc, 0);
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */

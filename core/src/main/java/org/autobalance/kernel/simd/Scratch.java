@@ -11,8 +11,8 @@ package org.autobalance.kernel.simd;
 final class Scratch {
     private static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
 
-    private final float[][] floats = new float[6][0];
-    private final double[][] doubles = new double[6][0];
+    private final float[][] floats = new float[8][0];
+    private final double[][] doubles = new double[8][0];
 
     private Scratch() {
     }
