@@ -162,6 +162,24 @@ class SparkInputsTest {
         assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
     }
 
+    /** spark-factorize refuses a bad header before it starts Spark: the check needs no context (null here). */
+    @Test
+    void headersAreCheckedWithoutSpark() throws IOException {
+        Path shards = copyOfShards();
+        Path last = shards.resolve("part-00002.npy");
+        byte[] bytes = Files.readAllBytes(last);
+        Files.write(last, Arrays.copyOf(bytes, bytes.length - 8));
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.checkWithoutSpark(shards)).getMessage();
+        assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
+        Path single = dir.resolve("M.npy");
+        Files.write(single, Arrays.copyOf(bytes, bytes.length - 8));
+        message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(single))
+                .getMessage();
+        assertTrue(message.contains("M.npy"), message);
+        MatrixSource.checkWithoutSpark(Fixtures.fixture("shards")); // a good input passes
+    }
+
     @Test
     void aStrayFileIsNamed() throws IOException {
         Path shards = copyOfShards();

@@ -100,6 +100,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         JavaSparkContext[] started = new JavaSparkContext[1];
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
+        MatrixSource.checkWithoutSpark(input);
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
