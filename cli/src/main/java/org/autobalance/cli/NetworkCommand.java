@@ -23,9 +23,7 @@ import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.NetworkRecord;
-import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.StepSchedule;
-import org.autobalance.solve.IterationMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -118,13 +116,7 @@ final class NetworkCommand implements Callable<Integer> {
         }
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
-        option("--max-iter", () -> IterationMonitor.Limits.requireMaxIterations(maxIterations));
-        if (tolerance != null) {
-            option("--tol", () -> IterationMonitor.Limits.requireTolerance(tolerance));
-        }
-        if (threads != null) {
-            option("--threads", () -> ParallelPass.requireThreads(threads));
-        }
+        SolverOptions.checkLimits(maxIterations, tolerance, threads);
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();

@@ -92,6 +92,16 @@ public final class SolverOptions {
         } else {
             option("--init", () -> Initializer.parse(init));
         }
+        checkLimits(maxIterations, tolerance, threads);
+        timeLimit();
+        return this;
+    }
+
+    /**
+     * Checks {@code --max-iter}, {@code --tol} and {@code --threads} (the last two null when not given) by the
+     * builders' own checks, for every command that takes them, before its input is read.
+     */
+    static void checkLimits(long maxIterations, Double tolerance, Integer threads) {
         option("--max-iter", () -> IterationMonitor.Limits.requireMaxIterations(maxIterations));
         if (tolerance != null) {
             option("--tol", () -> IterationMonitor.Limits.requireTolerance(tolerance));
@@ -99,8 +109,6 @@ public final class SolverOptions {
         if (threads != null) {
             option("--threads", () -> ParallelPass.requireThreads(threads));
         }
-        timeLimit();
-        return this;
     }
 
     /**

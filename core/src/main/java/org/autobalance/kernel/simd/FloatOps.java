@@ -167,14 +167,11 @@ final class FloatOps {
         DoubleVector s = VTD.cast(DoubleVector.zero(SD));
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
-            // the block's rows of X, read in place by the tile before any of them is written; a short last block
-            // repeats its last row (computed, never stored) instead of reading past the caller's range, by Math.min
-            // rather than a branch, which is never taken until the end of the first call: a trap in code compiled
-            // before that
-            long x0 = i0 * st;
-            long x1 = (i0 + Math.min(1, rows - 1)) * st;
-            long x2 = (i0 + Math.min(2, rows - 1)) * st;
-            long x3 = (i0 + rows - 1) * st;
+            // the block's rows of X, read in place by the tile before any of them is written
+            long x0 = GramTiles.blockRow(i0, 0, rows, st);
+            long x1 = GramTiles.blockRow(i0, 1, rows, st);
+            long x2 = GramTiles.blockRow(i0, 2, rows, st);
+            long x3 = GramTiles.blockRow(i0, 3, rows, st);
             for (int j = 0; j < w; j += 2 * L) {
                 tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
@@ -244,11 +241,10 @@ final class FloatOps {
         long su = (long) u.stride() * BYTES;
         for (int i0 = rs; i0 < re; i0 += 4) {
             int rows = Math.min(4, re - i0);
-            // a short last block repeats its last row of U (its products are never used)
-            long u0 = i0 * su;
-            long u1 = (i0 + Math.min(1, rows - 1)) * su;
-            long u2 = (i0 + Math.min(2, rows - 1)) * su;
-            long u3 = (i0 + rows - 1) * su;
+            long u0 = GramTiles.blockRow(i0, 0, rows, su);
+            long u1 = GramTiles.blockRow(i0, 1, rows, su);
+            long u2 = GramTiles.blockRow(i0, 2, rows, su);
+            long u3 = GramTiles.blockRow(i0, 3, rows, su);
             for (int j = 0; j < w; j += 2 * L) {
                 tile4x2(us, u0, u1, u2, u3, r, vt, w, j, uv, w);
             }

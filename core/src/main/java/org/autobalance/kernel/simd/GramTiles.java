@@ -97,6 +97,16 @@ final class GramTiles {
         return s;
     }
 
+    /**
+     * Byte offset of row i0 + k of a block of {@code rows} rows (1 ≤ rows ≤ 4, k < 4), {@code rowBytes} apart, for the
+     * 4-row tiles of {@link FloatOps} and {@link DoubleOps}: a short last block repeats its last row (computed, never
+     * stored or used) instead of reading past the caller's range, by {@code Math.min} rather than a branch, which is
+     * never taken until the end of the first call: a trap in code compiled before that.
+     */
+    static long blockRow(int i0, int k, int rows, long rowBytes) {
+        return (i0 + Math.min(k, rows - 1)) * rowBytes;
+    }
+
     /** Sum of the lanes of {@code v}, in lane order (never {@code reduceLanes}: its order is unspecified). */
     static double sumLanes(DoubleVector v) {
         double s = 0.0;
