@@ -7,11 +7,11 @@ import org.autobalance.solve.CancelToken;
 /**
  * Ctrl-C (SIGINT, or SIGTERM) during a run of {@code factorize}, {@code demo} or {@code network}: the run stops after
  * its current iteration and its outputs are written as for any other stop (stop reason {@code cancelled}; factors or
- * weights, summary and the complete log), instead of the process dying with a half-filled staging directory and an unflushed log. The JVM runs
- * shutdown hooks on those signals while the other threads go on, so the hook cancels the run's token and waits for
- * the command to finish reporting; the process then exits with the signal's status (130 for SIGINT). Outside a run
- * (reading the input, parsing options) the hook does not wait. Only the command-line entry point installs it: a
- * library caller or a test keeps its own handling of signals.
+ * weights, summary and the complete log), instead of the process dying with a half-filled staging directory and an
+ * unflushed log. The JVM runs shutdown hooks on those signals while the other threads go on, so the hook cancels the
+ * run's token and waits for the command to finish reporting; the process then exits with the signal's status (130 for
+ * SIGINT). Outside a run (reading the input, parsing options) the hook does not wait. Only the command-line entry
+ * point installs it: a library caller or a test keeps its own handling of signals.
  */
 final class Interruption {
     /** Longest wait for a run to stop and write its outputs: one iteration plus the output files, with margin. */

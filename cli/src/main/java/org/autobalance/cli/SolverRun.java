@@ -191,8 +191,9 @@ public final class SolverRun {
                 }
                 printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                         summary.get("kernels"), summary.get("threads"));
-                boolean stoppedInSetUp = first[0] == null && (StopReason.CANCELLED.label().equals(
-                        summary.get("stop_reason")) || StopReason.INTERRUPTED.label().equals(summary.get("stop_reason")));
+                Object reason = summary.get("stop_reason");
+                boolean stoppedInSetUp = first[0] == null && (StopReason.CANCELLED.label().equals(reason)
+                        || StopReason.INTERRUPTED.label().equals(reason));
                 if (outputs != null && stoppedInSetUp) {
                     // Ctrl-C before the first iteration: the factors would be the start (or zeros), and writing them
                     // would replace an earlier run's results in --out with nothing of value

@@ -40,7 +40,9 @@ class NetworkPlateauTest {
     /** Seeds 2–8 all put the depth-3 run on a partial plateau where the gradient test holds (seed 1 does not). */
     static final long SEED = 2;
 
-    /** X Gaussian (200 × 10); Y = XA + c with A Gaussian/√10 plus Gaussian noise of standard deviation {@code noise}. */
+    /**
+     * X Gaussian (200 × 10); Y = XA + c with A Gaussian/√10 plus Gaussian noise of standard deviation {@code noise}.
+     */
     record Data(double[][] x, double[][] y) {
         static Data affine(long seed, double noise) {
             SplittableRandom r = new SplittableRandom(seed);

@@ -354,8 +354,8 @@ final class FloatGemm {
     }
 
     /**
-     * As {@link #packedTile8x2} for 4 rows (rows {@code ao mod R} onwards of a packed group; accumulators from {@code co}):
-     * 8 accumulators, 2 panel vectors and 1 broadcast, 11 of AVX2's 16 registers, no spill.
+     * As {@link #packedTile8x2} for 4 rows (rows {@code ao mod R} onwards of a packed group; accumulators from
+     * {@code co}): 8 accumulators, 2 panel vectors and 1 broadcast, 11 of AVX2's 16 registers, no spill.
      */
     private static void packedTile4x2(int k, float[] ap, int ao, float[] panel, float[] acc, int co) {
         FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, co));
