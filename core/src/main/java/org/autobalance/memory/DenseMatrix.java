@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * are zero when allocated, and every kernel keeps them zero: a kernel may read the padding of a row as zeros.
  * On Linux a matrix of 4 MiB or more starts on a 2 MiB boundary and is put on transparent huge pages where the system
  * offers them (with {@code madvise}, when native access is enabled, as the launcher does): the kernels stream it
- * 3–15 % faster. {@code -Dautobalance.memory.hugePages=false} turns that off.
+ * 2–15 % faster. {@code -Dautobalance.memory.hugePages=false} turns that off.
  *
  * <p>Scalar access ({@link #get}, {@link #set}) and the kernels go through one native {@link MemorySegment}
  * ({@link #segment()}), long-indexed and bounds-checked by the JDK, so no JVM flag is needed to use a matrix.

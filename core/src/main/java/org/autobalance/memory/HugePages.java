@@ -15,7 +15,7 @@ import java.util.Locale;
  *
  * <p>Why: the kernels stream M once per iteration. In 4 KiB pages a 64 MiB M is 16 384 pages: a TLB miss and a stop of
  * the hardware prefetchers (which do not cross a 4 KiB page) every 64 cache lines. In 2 MiB pages the same pass ran
- * 3–15 % faster (float32 r = 1 −12 %, r = 16 −3.5 %, r = 64 −3 %; float64 r = 1 −15 %, r = 64 −2 %: the same M in
+ * 2–15 % faster (float32 r = 1 −12 %, r = 16 −3.5 %, r = 64 −3 %; float64 r = 1 −15 %, r = 64 −2 %: the same M in
  * both page sizes, calls alternated in one JVM; native-notes/kernels.md §20).
  *
  * <p>How: a matrix of at least {@link #THRESHOLD} bytes is allocated on a huge-page boundary. Where the kernel gives
