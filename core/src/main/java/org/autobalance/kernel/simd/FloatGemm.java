@@ -68,6 +68,18 @@ final class FloatGemm {
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
+        if (k > 0 && !ep.activate()) {
+            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R: there the
+            // blocked tiles' fixed work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
+            if (k <= R) {
+                thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
+                return;
+            }
+            if (m <= R) {
+                thinM(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
+                return;
+            }
+        }
         int kc0 = Math.min(Math.max(1, k), KC);
         Scratch s = Scratch.get();
         float[] panel = s.floats(PANEL_SLOT, kc0 * 2 * L);
@@ -89,6 +101,290 @@ final class FloatGemm {
                         c, cOff, ldc, blockEp, panel, apack, acc);
             }
         }
+    }
+
+    /** Row stride of a packed row of A in {@link #thinK}: R elements, or one vector where L > R. */
+    static final int KS = Math.max(R, L);
+    /** Columns of B packed at once by {@link #thinK} (a multiple of 2L; k × NB elements, at most 64 KiB). */
+    static final int NB = 1024;
+
+    /**
+     * C (+)= op(A)·B for k ≤ R (δ·W of a layer with few outputs: n × fanIn outputs from k products each). B's
+     * columns are packed NB at a time (k rows, zero beyond n), each group of 4 rows of A into 4 rows of KS elements;
+     * each tile of 4 rows × 2 vectors then runs its k steps on heap arrays only (no bounds check, no per-row address
+     * arithmetic) and meets C once, through {@code acc}.
+     */
+    private static void thinK(int m, int n, int k, MemorySegment a, long aOff, long ri, long pi, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
+        Scratch s = Scratch.get();
+        float[] panel = s.floats(PANEL_SLOT, k * NB);
+        float[] ap = s.floats(A_SLOT, 4 * KS);
+        float[] acc = s.floats(ACC_SLOT, R * 2 * L);
+        for (int j0 = 0; j0 < n; j0 += NB) {
+            int nb = Math.min(NB, n - j0);
+            int nw = (nb + 2 * L - 1) / (2 * L) * (2 * L);
+            packRows(b, bOff + j0, ldb, k, nb, nw, panel);
+            for (int i = 0; i < m; i += 4) {
+                int h = Math.min(4, m - i);
+                packRowsOfA(a, aOff + i * ri, ri, pi, h, k, ap);
+                for (int j = 0; j < nb; j += 2 * L) {
+                    long ci = cOff + (long) i * ldc + j0 + j;
+                    if (h == 4 && j0 + j + 2 * L <= n) {
+                        // the common tile (all of them but a column tail and the last rows): straight into C
+                        thinK4x2Direct(k, ap, panel, nw, j, c, ci, ldc, ep.accumulate());
+                        continue;
+                    }
+                    load(c, ci, ldc, h, 4, 2, j0 + j, n, ep, acc);
+                    thinK4x2(k, ap, panel, nw, j, acc);
+                    store(c, ci, ldc, h, 2, i, j0 + j, n, ep, acc);
+                }
+            }
+        }
+    }
+
+    /** Rows [0, k) of B (columns [0, w) from b0, zero in [w, nw)) into {@code panel}, row p at p·nw. */
+    private static void packRows(MemorySegment b, long b0, int ldb, int k, int w, int nw, float[] panel) {
+        for (int p = 0; p < k; p++) {
+            long bb = (b0 + (long) p * ldb) * BYTES;
+            for (int j = 0; j < nw; j += L) {
+                FloatVector v = j + L <= w ? VT.cast(FloatVector.fromMemorySegment(S, b, bb + j * BYTES, NO))
+                        : VT.cast(FloatVector.fromMemorySegment(S, b, bb + j * BYTES, NO, S.indexInRange(j, w)));
+                v.intoArray(panel, p * nw + j);
+            }
+        }
+    }
+
+    /**
+     * Rows [0, h) of A (A(r, p) at a[a0 + r·ri + p·pi], p < k ≤ R) into {@code ap}, row r at r·KS; rows h..3 zero
+     * (their tile rows are computed and not stored).
+     */
+    private static void packRowsOfA(MemorySegment a, long a0, long ri, long pi, int h, int k, float[] ap) {
+        for (int r = 0; r < 4; r++) {
+            long ar = a0 + r * ri;
+            if (r >= h) {
+                for (int p = 0; p < k; p++) {
+                    ap[r * KS + p] = 0f;
+                }
+            } else if (pi == 1) {
+                // a row of A is contiguous (δ of the layer above): masked vector copies, zero beyond k
+                for (int v = 0; v < KS; v += L) {
+                    VT.cast(FloatVector.fromMemorySegment(S, a, (ar + v) * BYTES, NO, S.indexInRange(v, k)))
+                            .intoArray(ap, r * KS + v);
+                }
+            } else {
+                for (int p = 0; p < k; p++) {
+                    ap[r * KS + p] = a.getAtIndex(E, ar + p * pi);
+                }
+            }
+        }
+    }
+
+    /**
+     * C[4 rows × 2 vectors] (+)= Σ_{p<k} ap[r·KS + p]·panel[p·nw + j + (0..2L)], C at element c0 (row stride ldc),
+     * a full tile: with k ≤ R steps, a round trip through {@code acc} ({@link #load}, {@link #store}) cost more than
+     * the tile's FMAs (the float64 256 → 5 layer's δ·W: 2.7 ms that way, 1.0 ms this way). Unmasked loads and stores
+     * only, which keeps the method small enough for C1 and C2 to compile it early.
+     */
+    private static void thinK4x2Direct(int k, float[] ap, float[] panel, int nw, int j, MemorySegment c, long c0,
+            int ldc, boolean accumulate) {
+        long cs = (long) ldc * BYTES;
+        long cb = c0 * BYTES;
+        long lb = L * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.zero(S));
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        if (accumulate) {
+            c00 = VT.cast(FloatVector.fromMemorySegment(S, c, cb, NO));
+            c01 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + lb, NO));
+            c10 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs, NO));
+            c11 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs + lb, NO));
+            c20 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
+            c21 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
+            c30 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
+            c31 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
+        }
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * nw + j));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * nw + j + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[KS + p]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[2 * KS + p]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[3 * KS + p]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoMemorySegment(c, cb, NO);
+        c01.intoMemorySegment(c, cb + lb, NO);
+        c10.intoMemorySegment(c, cb + cs, NO);
+        c11.intoMemorySegment(c, cb + cs + lb, NO);
+        c20.intoMemorySegment(c, cb + 2 * cs, NO);
+        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(c, cb + 3 * cs, NO);
+        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+    }
+
+    /** As {@link #thinK4x2Direct} with the accumulators in {@code acc}: column tails and the last rows. */
+    private static void thinK4x2(int k, float[] ap, float[] panel, int nw, int j, float[] acc) {
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, p * nw + j));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, p * nw + j + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[KS + p]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[2 * KS + p]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[3 * KS + p]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+    }
+
+    /**
+     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples). Per k-block
+     * of KC steps the block of A is packed once ({@link #packA}: one group of R rows); each full panel of 2 vectors
+     * of B is then read in place — by one tile of 4 rows and single-row tiles, so a packed copy would hardly be
+     * reused — and the last, partial one packed ({@link #packRows}); the accumulators stay in registers over the block.
+     */
+    private static void thinM(int m, int n, int k, MemorySegment a, long aOff, long ri, long pi, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
+        Scratch s = Scratch.get();
+        float[] apack = s.floats(A_SLOT, R * KC);
+        float[] panel = s.floats(PANEL_SLOT, KC * 2 * L);
+        float[] acc = s.floats(ACC_SLOT, R * 2 * L);
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            packA(kc, a, aOff + p0 * pi, ri, pi, m, apack);
+            Epilogue blockEp = p0 == 0 ? ep : Epilogue.ACCUMULATE;
+            long bb = bOff + (long) p0 * ldb;
+            for (int j = 0; j < n; j += 2 * L) {
+                boolean full = j + 2 * L <= n;
+                if (!full) {
+                    packRows(b, bb + j, ldb, kc, n - j, 2 * L, panel);
+                }
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 4, 4, 2, j, n, blockEp, acc);
+                    if (full) {
+                        thinM4x2(kc, apack, i, b, bb + j, ldb, acc);
+                    } else {
+                        packedTile4x2(kc, apack, i, panel, acc, 0);
+                    }
+                    store(c, ci, ldc, 4, 2, i, j, n, blockEp, acc);
+                }
+                for (; i < m; i++) {
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 1, 1, 2, j, n, blockEp, acc);
+                    if (full) {
+                        thinM1x2(kc, apack, i, b, bb + j, ldb, acc);
+                    } else {
+                        packedTile1x2(kc, apack, i, panel, acc);
+                    }
+                    store(c, ci, ldc, 1, 2, i, j, n, blockEp, acc);
+                }
+            }
+        }
+    }
+
+    /**
+     * Accumulators [4 rows × 2 vectors] in {@code acc} (+)= Σ_{p<kc} A(ao + r, p)·B[p, 0..2L), A packed
+     * ({@link #packA}), B in place from element b0 with row stride ldb (a full panel: no mask).
+     */
+    private static void thinM4x2(int kc, float[] ap, int ao, MemorySegment b, long b0, int ldb, float[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO));
+            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            int q = p * R + ao;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+    }
+
+    /** One row × 2 vectors of {@link #thinM4x2}: row ao of the packed group. */
+    private static void thinM1x2(int kc, float[] ap, int ao, MemorySegment b, long b0, int ldb, float[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p * R + ao]));
+            c0v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO)), c0v);
+            c1v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO)), c1v);
+        }
+        c0v.intoArray(acc, 0);
+        c1v.intoArray(acc, L);
+    }
+
+    /** One row × 2 vectors of {@link #packedTile4x2}: row ao of the packed group, the panel packed. */
+    private static void packedTile1x2(int kc, float[] ap, int ao, float[] panel, float[] acc) {
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
+        for (int p = 0; p < kc; p++) {
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p * R + ao]));
+            c0v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L)), c0v);
+            c1v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L)), c1v);
+        }
+        c0v.intoArray(acc, 0);
+        c1v.intoArray(acc, L);
     }
 
     /**
