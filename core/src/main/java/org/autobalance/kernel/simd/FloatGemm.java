@@ -585,6 +585,10 @@ final class FloatGemm {
      * place they were R rows apart (or, for op(A) = Aᵀ, a row of lda apart per k-step).
      */
     private static void packA(int kc, MemorySegment a, long a0, long ri, long pi, int rows, float[] apack) {
+        if (ri == 1 && L <= R) {
+            packATransposed(kc, a, a0, pi, rows, apack);
+            return;
+        }
         int q = 0;
         for (int g = 0; g < rows; g += R) {
             int h = Math.min(R, rows - g);
@@ -596,6 +600,27 @@ final class FloatGemm {
                 }
                 for (int r = h; r < R; r++) {
                     apack[q + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #packA} where a k-step's rows are contiguous (ri = 1: op(A) = Aᵀ, the δᵀ of a weight gradient): each
+     * group's R elements of a step are R/L vector copies (masked in a row tail, which zero-fills the padding rows)
+     * instead of R scalar ones.
+     */
+    private static void packATransposed(int kc, MemorySegment a, long a0, long pi, int rows, float[] apack) {
+        int q = 0;
+        for (int g = 0; g < rows; g += R) {
+            int h = Math.min(R, rows - g);
+            long ab = (a0 + g) * BYTES;
+            long ps = pi * BYTES;
+            for (int p = 0; p < kc; p++, q += R, ab += ps) {
+                for (int r = 0; r < R; r += L) {
+                    FloatVector v = r + L <= h ? VT.cast(FloatVector.fromMemorySegment(S, a, ab + r * BYTES, NO))
+                            : VT.cast(FloatVector.fromMemorySegment(S, a, ab + r * BYTES, NO, S.indexInRange(r, h)));
+                    v.intoArray(apack, q + r);
                 }
             }
         }
