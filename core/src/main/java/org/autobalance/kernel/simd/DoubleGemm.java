@@ -396,6 +396,15 @@ final class DoubleGemm {
                     packRows(b, bb + j, ldb, kc, n - j, 2 * L, panel);
                 }
                 int i = 0;
+                if (full && m >= 5 && m < 8) {
+                    // 5 rows in one tile (10 FMA chains): as 4 rows and 1, the single row's 2 chains would wait on
+                    // FMA latency as long as the 4-row tile's 8 take (the float64 64 -> 5 layer's δᵀ·A)
+                    long ci = cOff + j;
+                    load(c, ci, ldc, 5, 5, 2, j, n, blockEp, acc);
+                    thinM5x2(kc, apack, b, bb + j, ldb, acc);
+                    store(c, ci, ldc, 5, 2, 0, j, n, blockEp, acc);
+                    i = 5;
+                }
                 for (; i + 4 <= m; i += 4) {
                     long ci = cOff + (long) i * ldc + j;
                     load(c, ci, ldc, 4, 4, 2, j, n, blockEp, acc);
@@ -460,6 +469,52 @@ final class DoubleGemm {
         c21.intoArray(acc, 5 * L);
         c30.intoArray(acc, 6 * L);
         c31.intoArray(acc, 7 * L);
+    }
+
+    /** {@link #thinM4x2} for the first 5 rows of the packed group: 10 accumulators, 13 vector registers. */
+    private static void thinM5x2(int kc, double[] ap, MemorySegment b, long b0, int ldb, double[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        DoubleVector c00 = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        DoubleVector c01 = VT.cast(DoubleVector.fromArray(S, acc, L));
+        DoubleVector c10 = VT.cast(DoubleVector.fromArray(S, acc, 2 * L));
+        DoubleVector c11 = VT.cast(DoubleVector.fromArray(S, acc, 3 * L));
+        DoubleVector c20 = VT.cast(DoubleVector.fromArray(S, acc, 4 * L));
+        DoubleVector c21 = VT.cast(DoubleVector.fromArray(S, acc, 5 * L));
+        DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, acc, 6 * L));
+        DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, acc, 7 * L));
+        DoubleVector c40 = VT.cast(DoubleVector.fromArray(S, acc, 8 * L));
+        DoubleVector c41 = VT.cast(DoubleVector.fromArray(S, acc, 9 * L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            DoubleVector b0v = VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO));
+            DoubleVector b1v = VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            int q = p * R;
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(DoubleVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(DoubleVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(DoubleVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = VT.cast(DoubleVector.broadcast(S, ap[q + 4]));
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L);
+        c41.intoArray(acc, 9 * L);
     }
 
     /** One row × 2 vectors of {@link #thinM4x2}: row ao of the packed group. */
