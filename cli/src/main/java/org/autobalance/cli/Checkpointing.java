@@ -72,27 +72,9 @@ public final class Checkpointing {
             }
         }
         if (dir != null) {
-            requireWritableDirectory(dir);
+            SolverRun.requireWritableDirectory("--checkpoint", dir);
         }
         return this;
-    }
-
-    /**
-     * Fails unless {@code dir} is a writable directory or could be created as one: the first checkpoint is written
-     * after the first interval (60 s by default), and a run should not work that long to learn it cannot save.
-     */
-    private static void requireWritableDirectory(Path dir) {
-        Path existing = dir.toAbsolutePath();
-        while (!Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (!Files.isDirectory(existing)) {
-            throw new UsageException("--checkpoint " + dir + ": " + (existing.equals(dir.toAbsolutePath())
-                    ? "exists and is not a directory" : existing + " is not a directory"), null);
-        }
-        if (!Files.isWritable(existing)) {
-            throw new UsageException("--checkpoint " + dir + ": cannot write in " + existing, null);
-        }
     }
 
     /** The iteration the resumed run continues at, or −1 when not resuming. */

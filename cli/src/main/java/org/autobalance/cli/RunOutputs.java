@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -82,12 +81,11 @@ public final class RunOutputs implements AutoCloseable {
 
     RunOutputs(Path directory) {
         this.directory = directory;
+        SolverRun.requireWritableDirectory("--out", directory);
         try {
             Files.createDirectories(directory);
             removeAbandonedStaging(directory);
             this.staging = Files.createTempDirectory(directory, STAGING_PREFIX + ProcessHandle.current().pid() + "-");
-        } catch (FileAlreadyExistsException e) {
-            throw new UsageException("--out " + directory + ": exists and is not a directory", e);
         } catch (IOException e) {
             throw new UsageException("--out " + directory + ": cannot write there (" + e + ")", e);
         }

@@ -253,11 +253,29 @@ public final class SolverRun {
      * should not cost the time of a long load.
      */
     public static void checkDestinations(Path out, Path log) {
-        if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out " + out + ": exists and is not a directory", null);
+        if (out != null) {
+            requireWritableDirectory("--out", out);
         }
         if (log != null) {
             stagingFor(log);
+        }
+    }
+
+    /**
+     * Fails, naming {@code option}, unless {@code dir} is a writable directory or could be created as one: results
+     * and checkpoints are written after the work, and a run should not work that long to learn it cannot save.
+     */
+    static void requireWritableDirectory(String option, Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new UsageException(option + " " + dir + ": " + (existing.equals(dir.toAbsolutePath())
+                    ? "exists and is not a directory" : existing + " is not a directory"), null);
+        }
+        if (!Files.isWritable(existing)) {
+            throw new UsageException(option + " " + dir + ": cannot write in " + existing, null);
         }
     }
 }

@@ -446,7 +446,9 @@ public final class Factorizer {
                 residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
                         engine.gramV);
             }
-            IterationMonitor.Summary metrics = monitor.summary(residual, engine.gramU, engine.gramV, sigma1[0],
+            // exact for a dense M and for the observed loss; a sparse M's full loss is the identity (above)
+            boolean exact = m != null || c.objective() instanceof Objective.Observed;
+            IterationMonitor.Summary metrics = monitor.summary(residual, exact, engine.gramU, engine.gramV, sigma1[0],
                     schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();
             Result result = new Result(u, v, metrics, c.threads(), c.objective().describe(),

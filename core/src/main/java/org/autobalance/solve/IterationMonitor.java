@@ -129,6 +129,7 @@ public final class IterationMonitor {
         private final long iterations;
         private final StopReason stopReason;
         private final double loss;
+        private final boolean lossExact;
         private final double relativeError;
         private final double balance;
         private final double normU;
@@ -140,12 +141,13 @@ public final class IterationMonitor {
         private final String initializer;
         private final String kernels;
 
-        private Summary(long iterations, StopReason stopReason, double loss, double relativeError, double balance,
-                double normU, double normV, double seconds, double sigma1, String schedule, String variant,
-                String initializer, String kernels) {
+        private Summary(long iterations, StopReason stopReason, double loss, boolean lossExact, double relativeError,
+                double balance, double normU, double normV, double seconds, double sigma1, String schedule,
+                String variant, String initializer, String kernels) {
             this.iterations = iterations;
             this.stopReason = stopReason;
             this.loss = loss;
+            this.lossExact = lossExact;
             this.relativeError = relativeError;
             this.balance = balance;
             this.normU = normU;
@@ -168,9 +170,18 @@ public final class IterationMonitor {
             return stopReason;
         }
 
-        /** ½‖UVᵀ − M‖²_F. */
+        /** ½‖UVᵀ − M‖²_F; from the one-pass identity unless {@link #lossExact()}. */
         public double loss() {
             return loss;
+        }
+
+        /**
+         * Whether {@link #loss()} comes from a residual formed entry by entry (a dense M, the observed-entries loss)
+         * rather than from the one-pass identity ½(‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩), whose absolute error is a few
+         * u·‖M‖²_F (a sparse M's full loss: its exact residual would visit all d1·d2 entries).
+         */
+        public boolean lossExact() {
+            return lossExact;
         }
 
         /** ‖UVᵀ − M‖_F / ‖M‖_F. */
@@ -231,6 +242,7 @@ public final class IterationMonitor {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("iterations", iterations);
             s.put("loss", loss);
+            s.put("loss_exact", lossExact);
             s.put("relative_error", relativeError);
             s.put("balance", balance);
             s.put("norm_u", normU);
@@ -482,17 +494,21 @@ public final class IterationMonitor {
     }
 
     /**
-     * The summary of the run at its returned factors, from ‖UVᵀ − M‖²_F there ({@code residualSquared}) and the
-     * Grams UᵀU and VᵀV (r × r, row-major) of those factors; valid once the run has stopped.
+     * The summary of the run at its returned factors, from ‖UVᵀ − M‖²_F there ({@code residualSquared}: formed entry
+     * by entry when {@code exact}, else from the one-pass identity) and the Grams UᵀU and VᵀV (r × r, row-major) of
+     * those factors; valid once the run has stopped.
      *
      * @throws DivergenceException if the residual is not finite
      */
-    public Summary summary(double residualSquared, double[] gramU, double[] gramV, double sigma1, String schedule,
-            String variant, String initializer, String kernels) {
+    public Summary summary(double residualSquared, boolean exact, double[] gramU, double[] gramV, double sigma1,
+            String schedule, String variant, String initializer, String kernels) {
         if (!Double.isFinite(residualSquared)) {
             throw new DivergenceException(iterations, "the final factors are not finite", last);
         }
-        return new Summary(iterations, stopReason, residualSquared / 2, Math.sqrt(residualSquared / normMSquared),
+        // the identity can come out slightly below 0 at a near-exact fit (its error is a few u·‖M‖²): a relative
+        // error of 0 then, as in the records, not the NaN of a square root of a negative number
+        return new Summary(iterations, stopReason, residualSquared / 2, exact,
+                Math.sqrt(Math.max(residualSquared, 0.0) / normMSquared),
                 SmallLinearAlgebra.distance(gramU, gramV), Math.sqrt(SmallLinearAlgebra.trace(gramU, r)),
                 Math.sqrt(SmallLinearAlgebra.trace(gramV, r)), seconds, sigma1, schedule, variant, initializer,
                 kernels);

@@ -50,12 +50,20 @@ public final class Result implements AutoCloseable {
         return metrics.stopReason();
     }
 
-    /** ½‖UVᵀ − M‖²_F, exact (from a residual pass at the returned factors). */
+    /**
+     * ½‖UVᵀ − M‖²_F at the returned factors: from a residual pass, except for a sparse M's full loss, where it comes
+     * from the one-pass identity ({@link #lossExact()} false; the exact residual would visit all d1·d2 entries).
+     */
     public double loss() {
         return metrics.loss();
     }
 
-    /** ‖UVᵀ − M‖_F / ‖M‖_F, exact. */
+    /** Whether {@link #loss()} and {@link #relativeError()} come from a residual pass (see {@link #loss()}). */
+    public boolean lossExact() {
+        return metrics.lossExact();
+    }
+
+    /** ‖UVᵀ − M‖_F / ‖M‖_F, as exact as {@link #loss()}. */
     public double relativeError() {
         return metrics.relativeError();
     }

@@ -262,6 +262,47 @@ class SparseSolverTest {
     }
 
     /**
+     * At a near-exact fit the identity behind a sparse M's final loss, ½(‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩), can come out
+     * below 0: its error is a few u·‖M‖² (each of the three terms is ≤ ‖M‖² there, each rounded in a sum of a few
+     * hundred terms here, k ≤ 10³ roundings at most), while the true loss is smaller. The summary then reports a
+     * relative error of 0, as the records do, not the NaN of √(negative): so it is finite and at most √(2k·u·‖M‖²) /
+     * ‖M‖ = √(2k·u) ≈ 5·10⁻⁷ in float64. M is an exactly rank-1 matrix of 0 and ±1 (entries exact), r = 1.
+     */
+    @Test
+    void aNearExactFitOfASparseMReportsAFiniteRelativeError() {
+        int negative = 0;
+        for (int seed = 1; seed <= 12; seed++) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            double[] x = new double[20];
+            double[] y = new double[15];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i == 0 ? 1 : rnd.nextInt(3) - 1;
+            }
+            for (int j = 0; j < y.length; j++) {
+                y[j] = j == 0 ? 1 : rnd.nextInt(3) - 1;
+            }
+            double[][] m = new double[x.length][y.length];
+            for (int i = 0; i < x.length; i++) {
+                for (int j = 0; j < y.length; j++) {
+                    m[i][j] = x[i] * y[j];
+                }
+            }
+            try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m);
+                    Result r = Factorizer.builder(sm, 1).schedule(new ConstantSchedule(0.02)).tolerance(0)
+                            .maxIterations(3000).seed(seed).build().run()) {
+                double[][] fit = Dense.multiply(r.u().toArray(), Dense.transpose(r.v().toArray()));
+                // the premise: the factors fit M to rounding (entries of magnitude ≤ 1)
+                assertTrue(Dense.maxAbsDifference(fit, m) < 1e-12, "seed " + seed);
+                negative += r.loss() < 0 ? 1 : 0;
+                assertTrue(r.relativeError() >= 0 && r.relativeError() <= 5e-7, "seed " + seed + ": "
+                        + r.relativeError() + " at loss " + r.loss());
+            }
+        }
+        // the premise: the identity did come out below 0 in some of the runs (before the clamp, their NaN failed)
+        assertTrue(negative > 0, "no run had a negative identity loss");
+    }
+
+    /**
      * The final metrics of a sparse run against the factors it returns, computed here entry by entry: for the full
      * loss the relative error counts the zeros (the engine takes it from the identity ‖M‖² − 2⟨M, UVᵀ⟩ + ⟨UᵀU, VᵀV⟩),
      * for the observed loss it is over Ω, and the held-out RMSE over the held-out entries. After 30 steps the factors
@@ -304,6 +345,9 @@ class SparseSolverTest {
             assertTrue(relative > 0.1, "the premise: a partial fit, " + relative);
             assertEquals(relative, r.relativeError(), 1e-10 * relative);
             assertEquals(fit / 2, r.loss(), 1e-10 * fit);
+            // the full loss's summary comes from the identity, the observed loss's from its residuals
+            assertEquals(observed, r.lossExact());
+            assertEquals(observed, r.summary().get("loss_exact"));
             if (observed) {
                 double rmse = Math.sqrt(heldOut / heldCount);
                 assertEquals(rmse, r.heldOutRmse(), 1e-12 * rmse);

@@ -326,7 +326,7 @@ public final class SparkFactorizer {
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
             double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
-            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, gramU, gramV,
+            SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, true, gramU, gramV,
                     sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
                     kernels.name()), m.getNumPartitions());
             ok = true;

@@ -213,7 +213,8 @@ class CommandLineTest {
         "--max-seconds 0|--max-seconds: must be positive and finite",
         "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
         "--log DIR|--log DIR: is a directory",
-        "--out FILE|--out FILE: exists and is not a directory"})
+        "--out FILE|--out FILE: exists and is not a directory",
+        "--out FILE/sub|--out FILE/sub: FILE is not a directory"})
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         Path directory = Files.createDirectories(dir.resolve("a-directory"));

@@ -69,6 +69,9 @@ class SparseCommandLineTest {
         String d = Files.readString(denseOut.resolve("summary.json"));
         assertTrue(s.contains("\"storage\":\"sparse\""), s);
         assertTrue(d.contains("\"storage\":\"dense\""), d);
+        // a dense M's summary loss is a residual pass; a sparse M's full loss the one-pass identity, and it says so
+        assertTrue(s.contains("\"loss_exact\":false"), s);
+        assertTrue(d.contains("\"loss_exact\":true"), d);
         // the same full loss: summary losses agree to the identity's precision (float64), factors likewise
         assertEquals(jsonNumber(d, "loss"), jsonNumber(s, "loss"), 1e-9 * jsonNumber(d, "loss"));
         try (DenseMatrix us = MatrixMarket.read(sparseOut.resolve("U.mtx"), DType.FLOAT64);

@@ -22,11 +22,12 @@ import org.autobalance.memory.DenseMatrix;
  *       at a time (the last rows of a range one by one), and each M vector feeds one FMA into a row accumulator (MV)
  *       and one into the transposed MᵀU row, whose u values sit in registers. Row accumulators are reduced once per
  *       row, in lane order.
- *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
- *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
- *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
- *       (12 independent FMA chains each). V, U, MV and MᵀU are handled as packed heap copies whose rows are padded
- *       with zeros to a multiple of NC·L, so the micro-kernels have no tails.
+ *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed
+ *       panel of M. A panel of {@link #RB} rows of M is copied row-sequentially into scratch laid out as blocks of
+ *       {@link #JB} columns; per block, MV += P·V with a {@link #MR} × {@link #NC}-vector register tile and MᵀU +=
+ *       Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile (12 independent FMA chains each). V, U, MV and MᵀU are
+ *       handled as packed heap copies whose rows are padded with zeros to a multiple of NC·L, so the micro-kernels
+ *       have no tails.
  * </ul>
  * Every sum has an order fixed by the code (no {@code reduceLanes}), so results are bit-for-bit reproducible.
  */
@@ -70,10 +71,10 @@ final class DoubleFused {
      */
     static final int G = NC * L;
     /**
-     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often the
-     * packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time minima):
-     * 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A call's cost is
-     * rounded up to a multiple of RB rows (the last panel is padded with zero rows).
+     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often
+     * the packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time
+     * minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A
+     * call's cost is rounded up to a multiple of RB rows (the last panel is padded with zero rows).
      */
     static final int RB = 96;
     /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#DOUBLE_JB}). */
@@ -138,42 +139,33 @@ final class DoubleFused {
         for (int i = rs; i < re; i += 4) {
             int rows = Math.min(4, re - i);
             long off = i * rowBytes;
+            // A short last block (rows < 4) runs through the same 4-row kernels: its missing rows repeat its last row
+            // of M with u = 0, so they add exact zeros to MᵀU (the real rows' sums keep their order and bits) and
+            // their MV sums are never stored. One-row kernels for the tail were compiled only when a chunk's rows
+            // were not a multiple of 4 — often first in the iterations, after the σ₁ passes had compiled the rest,
+            // and interpreted until then (several times the iteration's time in a warm JVM at a new rank).
             for (int k = 0; k < rows; k++) {
                 for (int a = 0; a < r; a++) {
                     up[k * r + a] = us.getAtIndex(E, (long) (i + k) * su + a);
                 }
             }
-            Arrays.fill(red, 0, rows * rl, 0.0);
+            // by a fill, not a branch on k < rows: a branch first taken at the end of a call traps in code compiled
+            // before it (GramTiles.blockRow)
+            Arrays.fill(up, rows * r, 4 * r, 0.0);
+            Arrays.fill(red, 0, 4 * rl, 0.0);
             // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS elements) in L1
             // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
             for (int j0 = 0; j0 < n; j0 += JS) {
                 int j1 = Math.min(n, j0 + JS);
-                if (rows == 4) {
-                    int a = 0;
-                    // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M
-                    // hits L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16
-                    // (it spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
-                    for (; a + 2 <= r; a += 2) {
-                        k2r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                    }
-                    if (a < r) {
-                        k1r4(ms, off, rowBytes, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
-                    }
-                } else {
-                    for (int k = 0; k < rows; k++) {
-                        long o = off + k * rowBytes;
-                        int a = 0;
-                        for (; a + 4 <= r; a += 4) {
-                            k4r1(ms, o, j0, j1, vt, mt, a * n, n, up, k * r + a, red, k * rl + a * L);
-                        }
-                        if (a + 2 <= r) {
-                            k2r1(ms, o, j0, j1, vt, mt, a * n, n, up, k * r + a, red, k * rl + a * L);
-                            a += 2;
-                        }
-                        if (a < r) {
-                            k1r1(ms, o, j0, j1, vt, mt, a * n, up, k * r + a, red, k * rl + a * L);
-                        }
-                    }
+                int a = 0;
+                // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits
+                // L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16 (it
+                // spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
+                for (; a + 2 <= r; a += 2) {
+                    k2r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                }
+                if (a < r) {
+                    k1r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
                 }
             }
             for (int k = 0; k < rows; k++) {
@@ -200,50 +192,20 @@ final class DoubleFused {
     }
 
     /*
-     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of 1 or 4 rows of M (the first
-     * at byte offset off, the next rowBytes apart) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n
-     * apart). MV row accumulators live in red (rank vectors L apart, rows rl apart) between column blocks; the u
-     * values come from up (rank-consecutive, rows ur apart).
+     * Small-r micro-kernels, named k<ranks>r<rows>. Each runs over columns [j0, j1) of a block of 4 rows of M (the
+     * first at byte offset off, the next rowBytes apart; of a short block of {@code rows} < 4, the last row repeated
+     * as in GramTiles.blockRow) and ranks [a, a + ranks) (t = a·n: their rows in vt and mt, n apart). MV row
+     * accumulators live in red (rank vectors L apart, rows rl apart) between column blocks; the u values come from
+     * up (rank-consecutive, rows ur apart).
      */
-
-    /** One row × four ranks. */
-    private static void k4r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
-            double[] up, int uo, double[] red, int ro) {
-        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
-        DoubleVector u1 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
-        DoubleVector u2 = VT.cast(DoubleVector.broadcast(S, up[uo + 2]));
-        DoubleVector u3 = VT.cast(DoubleVector.broadcast(S, up[uo + 3]));
-        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
-        DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
-        DoubleVector c2 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * L));
-        DoubleVector c3 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * L));
-        int t1 = t + n;
-        int t2 = t1 + n;
-        int t3 = t2 + n;
-        for (int j = j0; j < j1; j += L) {
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
-            c0 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t + j)), c0);
-            m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-            c1 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t1 + j)), c1);
-            m0.fma(u1, VT.cast(DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
-            c2 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t2 + j)), c2);
-            m0.fma(u2, VT.cast(DoubleVector.fromArray(S, mt, t2 + j))).intoArray(mt, t2 + j);
-            c3 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t3 + j)), c3);
-            m0.fma(u3, VT.cast(DoubleVector.fromArray(S, mt, t3 + j))).intoArray(mt, t3 + j);
-        }
-        VT.cast(c0).intoArray(red, ro);
-        VT.cast(c1).intoArray(red, ro + L);
-        VT.cast(c2).intoArray(red, ro + 2 * L);
-        VT.cast(c3).intoArray(red, ro + 3 * L);
-    }
 
     /**
      * Four rows × two ranks: 8 MV accumulators, 8 u broadcasts, 4 M vectors (~22 registers: with AVX2's 16 a few
      * spill, and it is still faster than two rows × four ranks there). Reads the Vᵀ and MᵀU rows once per four rows
      * of M.
      */
-    private static void k2r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
-            int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+    private static void k2r4(MemorySegment ms, long off, long rowBytes, int rows, int j0, int j1, double[] vt,
+            double[] mt, int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
         DoubleVector u00 = VT.cast(DoubleVector.broadcast(S, up[uo]));
         DoubleVector u01 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
         DoubleVector u10 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
@@ -263,9 +225,9 @@ final class DoubleFused {
         int t1 = t + n;
         // Each row's offset as (its own invariant start) + j·BYTES: C2 eliminates the range check of that shape but
         // not of (off + j·BYTES) + invariant (kernels.md 12).
-        long off1 = off + rowBytes;
-        long off2 = off + 2 * rowBytes;
-        long off3 = off + 3 * rowBytes;
+        long off1 = off + Math.min(1, rows - 1) * rowBytes;
+        long off2 = off + Math.min(2, rows - 1) * rowBytes;
+        long off3 = off + Math.min(3, rows - 1) * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long jb = j * BYTES;
             DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
@@ -297,31 +259,12 @@ final class DoubleFused {
         VT.cast(c31).intoArray(red, ro + 3 * rl + L);
     }
 
-    /** One row × two ranks. */
-    private static void k2r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, int n,
-            double[] up, int uo, double[] red, int ro) {
-        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
-        DoubleVector u1 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
-        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
-        DoubleVector c1 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
-        int t1 = t + n;
-        for (int j = j0; j < j1; j += L) {
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
-            c0 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t + j)), c0);
-            m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-            c1 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t1 + j)), c1);
-            m0.fma(u1, VT.cast(DoubleVector.fromArray(S, mt, t1 + j))).intoArray(mt, t1 + j);
-        }
-        VT.cast(c0).intoArray(red, ro);
-        VT.cast(c1).intoArray(red, ro + L);
-    }
-
     /**
      * Four rows × one rank: 4 row accumulators, and the MᵀU row updated by a chain of 4 FMAs with the u values in
      * registers (the shape that reached the bandwidth floor at r = 1).
      */
-    private static void k1r4(MemorySegment ms, long off, long rowBytes, int j0, int j1, double[] vt, double[] mt,
-            int t, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+    private static void k1r4(MemorySegment ms, long off, long rowBytes, int rows, int j0, int j1, double[] vt,
+            double[] mt, int t, double[] up, int uo, int ur, double[] red, int ro, int rl) {
         DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
         DoubleVector u1 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
         DoubleVector u2 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur]));
@@ -331,12 +274,13 @@ final class DoubleFused {
         DoubleVector c2 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl));
         DoubleVector c3 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
         // Left with one row offset: with four, C2 unrolls this loop 8× and spills (kernels.md 12).
-        long rb2 = 2 * rowBytes;
-        long rb3 = 3 * rowBytes;
+        long rb1 = Math.min(1, rows - 1) * rowBytes;
+        long rb2 = Math.min(2, rows - 1) * rowBytes;
+        long rb3 = Math.min(3, rows - 1) * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
             DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rowBytes, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb1, NO));
             DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
             DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
@@ -351,19 +295,6 @@ final class DoubleFused {
         VT.cast(c1).intoArray(red, ro + rl);
         VT.cast(c2).intoArray(red, ro + 2 * rl);
         VT.cast(c3).intoArray(red, ro + 3 * rl);
-    }
-
-    /** One row × one rank. */
-    private static void k1r1(MemorySegment ms, long off, int j0, int j1, double[] vt, double[] mt, int t, double[] up,
-            int uo, double[] red, int ro) {
-        DoubleVector u0 = VT.cast(DoubleVector.broadcast(S, up[uo]));
-        DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, red, ro));
-        for (int j = j0; j < j1; j += L) {
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + j * BYTES, NO));
-            c0 = m0.fma(VT.cast(DoubleVector.fromArray(S, vt, t + j)), c0);
-            m0.fma(u0, VT.cast(DoubleVector.fromArray(S, mt, t + j))).intoArray(mt, t + j);
-        }
-        VT.cast(c0).intoArray(red, ro);
     }
 
     // ---------------------------------------------------------------- large r

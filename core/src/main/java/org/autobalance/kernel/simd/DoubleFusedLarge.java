@@ -21,11 +21,12 @@ import org.autobalance.memory.DenseMatrix;
  *   <li><b>middle r</b> (one or two of its vectors, where 32 vector registers exist; {@link #rowStream}): rows of M
  *       are streamed a few at a time through an L1-resident staging array and each element is broadcast against
  *       vectors along r of V, U and MᵀU — no panel copy of M;
- *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M is
- *       copied row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
- *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile
- *       (12 independent FMA chains each). V, U, MV and MᵀU are handled as packed heap copies whose rows are padded
- *       with zeros to a multiple of NC·L, so the micro-kernels have no tails.
+ *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed
+ *       panel of M. A panel of {@link #RB} rows of M is copied row-sequentially into scratch laid out as blocks of
+ *       {@link #JB} columns; per block, MV += P·V with a {@link #MR} × {@link #NC}-vector register tile and MᵀU +=
+ *       Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile (12 independent FMA chains each). V, U, MV and MᵀU are
+ *       handled as packed heap copies whose rows are padded with zeros to a multiple of NC·L, so the micro-kernels
+ *       have no tails.
  * </ul>
  * Every sum has an order fixed by the code (no {@code reduceLanes}), so results are bit-for-bit reproducible.
  */
@@ -61,10 +62,10 @@ final class DoubleFusedLarge {
      */
     static final int G = NC * L;
     /**
-     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often the
-     * packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time minima):
-     * 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A call's cost is
-     * rounded up to a multiple of RB rows (the last panel is padded with zero rows).
+     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often
+     * the packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time
+     * minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A
+     * call's cost is rounded up to a multiple of RB rows (the last panel is padded with zero rows).
      */
     static final int RB = 96;
     /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#DOUBLE_JB}). */

@@ -71,15 +71,19 @@ final class DoubleSparseLarge {
         }
         long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, rs);
         if (nc == 1) {
-            // the common one-vector row (float32 r ≤ 16 at 512 bits) on its own: the offset is the constant 0, one
-            // register fewer in the inner loop
+            // the common one-vector row (float32 r ≤ 16 at 512 bits) on its own, without the group loop
             for (int i = rs; i < re; i++) {
                 long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
-                product1(col, val, ks, ke, st, 0L, xs, ys, i * st);
+                product1(col, val, ks, ke, st, xs, ys, i * st);
                 ks = ke;
             }
             return;
         }
+        // a last single vector of each row (nc odd) is the one-vector product over the factors seen from its column
+        // offset on: product1 then takes no offset, which C2 kept as a loop invariant on the stack, reloaded per entry
+        long tail = (nc & ~1) * L * BYTES;
+        MemorySegment xt = xs.asSlice(tail);
+        MemorySegment yt = ys.asSlice(tail);
         for (int i = rs; i < re; i++) {
             long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
             long ro = i * st;
@@ -92,13 +96,13 @@ final class DoubleSparseLarge {
                 c += 2;
             }
             if (c < nc) {
-                product1(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+                product1(col, val, ks, ke, st, xt, yt, ro);
             }
             ks = ke;
         }
     }
 
-    private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
+    private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st,
             MemorySegment xs, MemorySegment ys, long ro) {
         // the row's entries as slices indexed by an int counter: C2 then proves the index and value reads in range
         // once per row instead of checking each (and drops the safepoint poll of a long-indexed loop)
@@ -110,16 +114,16 @@ final class DoubleSparseLarge {
         int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
         int t = 0;
         for (; t < pairs; t += 2) {
-            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
-            long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st + off;
+            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
             a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
             b0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1))).fma(load(xs, jp), b0);
         }
         if (t < n) {
-            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st + off;
+            long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro + off, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro, NO);
     }
 
     private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,

@@ -257,7 +257,9 @@ final class FloatOps {
         return GramTiles.sumLanes(VTD.cast(s0).add(s1));
     }
 
-    /** Adds Σ_j (uv[j] − M[i,j])² over the padded row (padding: 0 − 0) to acc, residuals in float, squares in double. */
+    /**
+     * Adds Σ_j (uv[j] − M[i,j])² over the padded row (padding: 0 − 0) to acc, residuals in float, squares in double.
+     */
     private static void rowSquares(float[] uv, int uo, MemorySegment ms, long mo, int n, double[] acc) {
         DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
         DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, SD.length()));

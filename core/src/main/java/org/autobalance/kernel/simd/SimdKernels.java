@@ -83,7 +83,8 @@ public final class SimdKernels implements FactorKernels {
                 return;
             }
         } else {
-            if (r > DoubleFused.SMALL_MAX && r <= DoubleFusedLarge.ROW_STREAM_MAX && DoubleFusedLarge.rowStreamFits(m)) {
+            if (r > DoubleFused.SMALL_MAX && r <= DoubleFusedLarge.ROW_STREAM_MAX
+                    && DoubleFusedLarge.rowStreamFits(m)) {
                 DoubleFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
