@@ -21,7 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * stored under a mask, a row tail zero-padded in the packed A and not stored. When at most one vector of columns is
  * left (n ≤ L: a narrow output layer), the panel is one vector wide and the tiles 8 rows × 1 vector, so no FMA works on
  * lanes that are only padding. Every k-step loads one row of the panel and broadcasts elements of A; nothing is
- * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in.
+ * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in. A plain or
+ * accumulating product with k ≤ R or m ≤ R (the backward GEMMs of a layer with few outputs) takes {@link #thinK} or
+ * {@link #thinM} instead, which keep that order.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
