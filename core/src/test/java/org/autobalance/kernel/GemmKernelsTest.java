@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every tile and tail: m, n, k ∈ {1, 3, 4, 5, 7, 8, 9, 17, 33}, plus every n from 1 to 2L + 1 of the widest species
  * (the 1-vector panel of n − j ≤ L columns and its masks, the 2-vector panel around it) against m ∈ {8, 9, 15, 16,
  * 23} (the 8-row tiles and their row tails) and k across the k-block ({@code KC} = 256), and shapes that pack A
- * into groups of 8 rows ({@link #PACKED}); both transpositions,
+ * into groups of 8 rows ({@link #PACKED}), shapes of the thin kernels ({@link #THIN}); both transpositions,
  * overwrite and accumulate, the fused bias (per row, per column, none) and activation, non-zero offsets and leading
  * dimensions wider than the block.
  */
@@ -40,6 +40,14 @@ class GemmKernelsTest {
     private static final int[][] PACKED = {{16, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33}, {137, 40, 40},
         {260, 73, 40}, {24, 160, 64}};
 
+    /**
+     * {m, n, k} of the thin kernels (k ≤ 8: {@code thinK}; m ≤ 8: {@code thinM}) past the small sizes: full thinK
+     * tiles of 8 and of 4 rows with row tails, several panels and a column tail, more columns than one packed block of
+     * B (NB = 1024); thinM with k across one and two k-blocks (KC = 256) and many panels.
+     */
+    private static final int[][] THIN = {{37, 70, 5}, {16, 33, 8}, {13, 1030, 3}, {5, 70, 300}, {8, 33, 513},
+        {3, 40, 257}, {7, 1100, 20}};
+
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(1);
@@ -54,6 +62,9 @@ class GemmKernelsTest {
                 a.add(Arguments.of(t, TILE_ROWS[r.nextInt(TILE_ROWS.length)], n, DEPTHS[r.nextInt(DEPTHS.length)]));
             }
             for (int[] mnk : PACKED) {
+                a.add(Arguments.of(t, mnk[0], mnk[1], mnk[2]));
+            }
+            for (int[] mnk : THIN) {
                 a.add(Arguments.of(t, mnk[0], mnk[1], mnk[2]));
             }
         }

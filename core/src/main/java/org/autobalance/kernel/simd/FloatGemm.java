@@ -21,7 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * stored under a mask, a row tail zero-padded in the packed A and not stored. When at most one vector of columns is
  * left (n ≤ L: a narrow output layer), the panel is one vector wide and the tiles 8 rows × 1 vector, so no FMA works on
  * lanes that are only padding. Every k-step loads one row of the panel and broadcasts elements of A; nothing is
- * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in.
+ * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in. A plain or
+ * accumulating product with k ≤ R or m ≤ R (the backward GEMMs of a layer with few outputs) takes {@link #thinK} or
+ * {@link #thinM} instead, which keep that order.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -68,6 +70,18 @@ final class FloatGemm {
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
+        if (k > 0 && !ep.activate()) {
+            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R: there the
+            // blocked tiles' fixed work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
+            if (k <= R) {
+                thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
+                return;
+            }
+            if (m <= R) {
+                thinM(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
+                return;
+            }
+        }
         int kc0 = Math.min(Math.max(1, k), KC);
         Scratch s = Scratch.get();
         float[] panel = s.floats(PANEL_SLOT, kc0 * 2 * L);
@@ -89,6 +103,448 @@ final class FloatGemm {
                         c, cOff, ldc, blockEp, panel, apack, acc);
             }
         }
+    }
+
+    /** Row stride of a packed row of A in {@link #thinK}: R elements, or one vector where L > R. */
+    static final int KS = Math.max(R, L);
+    /** Columns of B packed at once by {@link #thinK} (a multiple of 2L; k × NB elements, at most 64 KiB). */
+    static final int NB = 1024;
+    /** Rows of a {@link #thinK} tile: R (16 accumulators) where 32 vector registers exist, else 4. */
+    static final int TK = SimdSpecies.WIDE_TILES ? R : 4;
+
+    /**
+     * C (+)= op(A)·B for k ≤ R (δ·W of a layer with few outputs: n × fanIn outputs from k products each). B's
+     * columns are packed NB at a time (k rows, zero beyond n), each group of TK rows of A into TK rows of KS
+     * elements; each tile of TK rows × 2 vectors then runs its k steps on heap arrays only (no bounds check, no
+     * per-row address arithmetic) and is stored straight into C, once; the column tail and the last rows go through
+     * {@code acc} in tiles of 4 rows.
+     */
+    private static void thinK(int m, int n, int k, MemorySegment a, long aOff, long ri, long pi, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
+        Scratch s = Scratch.get();
+        float[] panel = s.floats(PANEL_SLOT, k * NB);
+        float[] ap = s.floats(A_SLOT, TK * KS);
+        float[] acc = s.floats(ACC_SLOT, R * 2 * L);
+        for (int j0 = 0; j0 < n; j0 += NB) {
+            int nb = Math.min(NB, n - j0);
+            int nw = (nb + 2 * L - 1) / (2 * L) * (2 * L);
+            packRows(b, bOff + j0, ldb, k, nb, nw, panel);
+            for (int i = 0; i < m; i += TK) {
+                int h = Math.min(TK, m - i);
+                packRowsOfA(a, aOff + i * ri, ri, pi, h, k, ap);
+                for (int j = 0; j < nb; j += 2 * L) {
+                    long ci = cOff + (long) i * ldc + j0 + j;
+                    if (h == TK && j0 + j + 2 * L <= n) {
+                        // the common tile (all of them but a column tail and the last rows): straight into C
+                        if (TK == R) {
+                            thinK8x2Direct(k, ap, panel, j * k, c, ci, ldc, ep.accumulate());
+                        } else {
+                            thinK4x2Direct(k, ap, 0, panel, j * k, c, ci, ldc, ep.accumulate());
+                        }
+                        continue;
+                    }
+                    for (int r = 0; r < h; r += 4) {
+                        long cr = ci + (long) r * ldc;
+                        load(c, cr, ldc, Math.min(4, h - r), 4, 2, j0 + j, n, ep, acc);
+                        thinK4x2(k, ap, r * KS, panel, j * k, acc);
+                        store(c, cr, ldc, Math.min(4, h - r), 2, i + r, j0 + j, n, ep, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [0, k) of B, columns [0, w) from b0, into {@code panel} as consecutive panels of 2L columns (zero beyond
+     * w), each k rows of 2L: column j of row p at (j / 2L)·2L·k + p·2L + j mod 2L. A tile then steps through its panel
+     * by the constant 2L, which lets C2 drop the bounds checks (with a row stride of nw it checked both loads and
+     * multiplied per step: 26 instructions per 8 FMAs).
+     */
+    private static void packRows(MemorySegment b, long b0, int ldb, int k, int w, int nw, float[] panel) {
+        for (int p = 0; p < k; p++) {
+            long bb = (b0 + (long) p * ldb) * BYTES;
+            for (int j = 0; j < nw; j += L) {
+                FloatVector v = j + L <= w ? VT.cast(FloatVector.fromMemorySegment(S, b, bb + j * BYTES, NO))
+                        : VT.cast(FloatVector.fromMemorySegment(S, b, bb + j * BYTES, NO, S.indexInRange(j, w)));
+                v.intoArray(panel, j / (2 * L) * (2 * L * k) + p * 2 * L + j % (2 * L));
+            }
+        }
+    }
+
+    /**
+     * Rows [0, h) of A (A(r, p) at a[a0 + r·ri + p·pi], p < k ≤ R) into {@code ap}, row r at r·KS; rows h..TK − 1
+     * zero (their tile rows are computed and not stored).
+     */
+    private static void packRowsOfA(MemorySegment a, long a0, long ri, long pi, int h, int k, float[] ap) {
+        for (int r = 0; r < TK; r++) {
+            long ar = a0 + r * ri;
+            if (r >= h) {
+                for (int p = 0; p < k; p++) {
+                    ap[r * KS + p] = 0f;
+                }
+            } else if (pi == 1) {
+                // a row of A is contiguous (δ of the layer above): masked vector copies, zero beyond k
+                for (int v = 0; v < KS; v += L) {
+                    VT.cast(FloatVector.fromMemorySegment(S, a, (ar + v) * BYTES, NO, S.indexInRange(v, k)))
+                            .intoArray(ap, r * KS + v);
+                }
+            } else {
+                for (int p = 0; p < k; p++) {
+                    ap[r * KS + p] = a.getAtIndex(E, ar + p * pi);
+                }
+            }
+        }
+    }
+
+    /**
+     * C[4 rows × 2 vectors] (+)= Σ_{p<k} ap[ao + r·KS + p]·panel[po + p·2L + (0..2L)], C at element c0 (row stride
+     * ldc), a full tile. With k ≤ R steps a round trip through {@code acc} ({@link #load}, {@link #store}) costs more
+     * than the tile's FMAs: the float64 256 → 5 layer's δ·W took 2.7 ms that way, 0.8–1.0 ms this way (n = 4096,
+     * thread CPU time). Unmasked loads and stores only: with masked ones inside, thinM's first tile (801 bytes of
+     * bytecode) was refused by C1's profiling tier ("out of virtual registers") and ran as C1 code with its vectors
+     * boxed until C2 compiled it, seconds later (float64 δᵀ·A: 38 ms a call instead of 0.7).
+     */
+    private static void thinK4x2Direct(int k, float[] ap, int ao, float[] panel, int po, MemorySegment c,
+            long c0, int ldc, boolean accumulate) {
+        long cs = (long) ldc * BYTES;
+        long cb = c0 * BYTES;
+        long lb = L * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.zero(S));
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        if (accumulate) {
+            c00 = VT.cast(FloatVector.fromMemorySegment(S, c, cb, NO));
+            c01 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + lb, NO));
+            c10 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs, NO));
+            c11 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs + lb, NO));
+            c20 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
+            c21 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
+            c30 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
+            c31 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
+        }
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[ao + p]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[ao + KS + p]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[ao + 2 * KS + p]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[ao + 3 * KS + p]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoMemorySegment(c, cb, NO);
+        c01.intoMemorySegment(c, cb + lb, NO);
+        c10.intoMemorySegment(c, cb + cs, NO);
+        c11.intoMemorySegment(c, cb + cs + lb, NO);
+        c20.intoMemorySegment(c, cb + 2 * cs, NO);
+        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(c, cb + 3 * cs, NO);
+        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+    }
+
+    /** {@link #thinK4x2Direct} for R rows: 16 accumulators, so only where 32 vector registers exist. */
+    private static void thinK8x2Direct(int k, float[] ap, float[] panel, int po, MemorySegment c, long c0,
+            int ldc, boolean accumulate) {
+        long cs = (long) ldc * BYTES;
+        long cb = c0 * BYTES;
+        long lb = L * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.zero(S));
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        FloatVector c50 = c00;
+        FloatVector c51 = c00;
+        FloatVector c60 = c00;
+        FloatVector c61 = c00;
+        FloatVector c70 = c00;
+        FloatVector c71 = c00;
+        if (accumulate) {
+            c00 = VT.cast(FloatVector.fromMemorySegment(S, c, cb, NO));
+            c01 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + lb, NO));
+            c10 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs, NO));
+            c11 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs + lb, NO));
+            c20 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
+            c21 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
+            c30 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
+            c31 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
+            c40 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 4 * cs, NO));
+            c41 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 4 * cs + lb, NO));
+            c50 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 5 * cs, NO));
+            c51 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 5 * cs + lb, NO));
+            c60 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 6 * cs, NO));
+            c61 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 6 * cs + lb, NO));
+            c70 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 7 * cs, NO));
+            c71 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 7 * cs + lb, NO));
+        }
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[KS + p]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[2 * KS + p]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[3 * KS + p]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = VT.cast(FloatVector.broadcast(S, ap[4 * KS + p]));
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+            x = VT.cast(FloatVector.broadcast(S, ap[5 * KS + p]));
+            c50 = x.fma(b0v, c50);
+            c51 = x.fma(b1v, c51);
+            x = VT.cast(FloatVector.broadcast(S, ap[6 * KS + p]));
+            c60 = x.fma(b0v, c60);
+            c61 = x.fma(b1v, c61);
+            x = VT.cast(FloatVector.broadcast(S, ap[7 * KS + p]));
+            c70 = x.fma(b0v, c70);
+            c71 = x.fma(b1v, c71);
+        }
+        c00.intoMemorySegment(c, cb, NO);
+        c01.intoMemorySegment(c, cb + lb, NO);
+        c10.intoMemorySegment(c, cb + cs, NO);
+        c11.intoMemorySegment(c, cb + cs + lb, NO);
+        c20.intoMemorySegment(c, cb + 2 * cs, NO);
+        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(c, cb + 3 * cs, NO);
+        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+        c40.intoMemorySegment(c, cb + 4 * cs, NO);
+        c41.intoMemorySegment(c, cb + 4 * cs + lb, NO);
+        c50.intoMemorySegment(c, cb + 5 * cs, NO);
+        c51.intoMemorySegment(c, cb + 5 * cs + lb, NO);
+        c60.intoMemorySegment(c, cb + 6 * cs, NO);
+        c61.intoMemorySegment(c, cb + 6 * cs + lb, NO);
+        c70.intoMemorySegment(c, cb + 7 * cs, NO);
+        c71.intoMemorySegment(c, cb + 7 * cs + lb, NO);
+    }
+
+    /** As {@link #thinK4x2Direct} with the accumulators in {@code acc}: column tails and the last rows. */
+    private static void thinK4x2(int k, float[] ap, int ao, float[] panel, int po, float[] acc) {
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        for (int p = 0; p < k; p++) {
+            FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L));
+            FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L + L));
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[ao + p]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[ao + KS + p]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[ao + 2 * KS + p]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[ao + 3 * KS + p]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+    }
+
+    /**
+     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples). Per k-block
+     * of KC steps the block of A is packed once ({@link #packA}: one group of R rows); each full panel of 2 vectors
+     * of B is then read in place — by one tile of 4 rows and single-row tiles, so a packed copy would hardly be
+     * reused — and the last, partial one packed ({@link #packRows}); the accumulators stay in registers over the block.
+     */
+    private static void thinM(int m, int n, int k, MemorySegment a, long aOff, long ri, long pi, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
+        Scratch s = Scratch.get();
+        float[] apack = s.floats(A_SLOT, R * KC);
+        float[] panel = s.floats(PANEL_SLOT, KC * 2 * L);
+        float[] acc = s.floats(ACC_SLOT, R * 2 * L);
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            packA(kc, a, aOff + p0 * pi, ri, pi, m, apack);
+            Epilogue blockEp = p0 == 0 ? ep : Epilogue.ACCUMULATE;
+            long bb = bOff + (long) p0 * ldb;
+            for (int j = 0; j < n; j += 2 * L) {
+                boolean full = j + 2 * L <= n;
+                if (!full) {
+                    packRows(b, bb + j, ldb, kc, n - j, 2 * L, panel);
+                }
+                int i = 0;
+                if (full && m >= 5 && m < 8) {
+                    // 5 rows in one tile (10 FMA chains): as 4 rows and 1, the single row's 2 chains would wait on
+                    // FMA latency as long as the 4-row tile's 8 take (the float64 64 -> 5 layer's δᵀ·A)
+                    long ci = cOff + j;
+                    load(c, ci, ldc, 5, 5, 2, j, n, blockEp, acc);
+                    thinM5x2(kc, apack, b, bb + j, ldb, acc);
+                    store(c, ci, ldc, 5, 2, 0, j, n, blockEp, acc);
+                    i = 5;
+                }
+                for (; i + 4 <= m; i += 4) {
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 4, 4, 2, j, n, blockEp, acc);
+                    if (full) {
+                        thinM4x2(kc, apack, i, b, bb + j, ldb, acc);
+                    } else {
+                        packedTile4x2(kc, apack, i, panel, acc, 0);
+                    }
+                    store(c, ci, ldc, 4, 2, i, j, n, blockEp, acc);
+                }
+                for (; i < m; i++) {
+                    long ci = cOff + (long) i * ldc + j;
+                    load(c, ci, ldc, 1, 1, 2, j, n, blockEp, acc);
+                    if (full) {
+                        thinM1x2(kc, apack, i, b, bb + j, ldb, acc);
+                    } else {
+                        packedTile1x2(kc, apack, i, panel, acc);
+                    }
+                    store(c, ci, ldc, 1, 2, i, j, n, blockEp, acc);
+                }
+            }
+        }
+    }
+
+    /**
+     * Accumulators [4 rows × 2 vectors] in {@code acc} (+)= Σ_{p<kc} A(ao + r, p)·B[p, 0..2L), A packed
+     * ({@link #packA}), B in place from element b0 with row stride ldb (a full panel: no mask).
+     */
+    private static void thinM4x2(int kc, float[] ap, int ao, MemorySegment b, long b0, int ldb, float[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO));
+            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            int q = p * R + ao;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+    }
+
+    /** {@link #thinM4x2} for the first 5 rows of the packed group: 10 accumulators, 13 vector registers. */
+    private static void thinM5x2(int kc, float[] ap, MemorySegment b, long b0, int ldb, float[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        FloatVector c40 = VT.cast(FloatVector.fromArray(S, acc, 8 * L));
+        FloatVector c41 = VT.cast(FloatVector.fromArray(S, acc, 9 * L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO));
+            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            int q = p * R;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 4]));
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L);
+        c41.intoArray(acc, 9 * L);
+    }
+
+    /** One row × 2 vectors of {@link #thinM4x2}: row ao of the packed group. */
+    private static void thinM1x2(int kc, float[] ap, int ao, MemorySegment b, long b0, int ldb, float[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p * R + ao]));
+            c0v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO)), c0v);
+            c1v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO)), c1v);
+        }
+        c0v.intoArray(acc, 0);
+        c1v.intoArray(acc, L);
+    }
+
+    /** One row × 2 vectors of {@link #packedTile4x2}: row ao of the packed group, the panel packed. */
+    private static void packedTile1x2(int kc, float[] ap, int ao, float[] panel, float[] acc) {
+        FloatVector c0v = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
+        for (int p = 0; p < kc; p++) {
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p * R + ao]));
+            c0v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L)), c0v);
+            c1v = x.fma(VT.cast(FloatVector.fromArray(S, panel, p * 2 * L + L)), c1v);
+        }
+        c0v.intoArray(acc, 0);
+        c1v.intoArray(acc, L);
     }
 
     /**
@@ -165,7 +621,11 @@ final class FloatGemm {
             for (; i + R <= i1; i += R) {
                 long ci = cOff + (long) i * ldc + j;
                 load(c, ci, ldc, R, R, 1, j, n, ep, acc);
-                tile8x1(kc, a, aOff + i * ri, ri, pi, panel, acc);
+                if (pi == 1) {
+                    tile8x1Rows(kc, a, aOff + i * ri, ri, panel, acc);
+                } else {
+                    tile8x1(kc, a, aOff + i * ri, ri, pi, panel, acc);
+                }
                 store(c, ci, ldc, R, 1, i, j, n, ep, acc);
             }
             for (; i < i1; i++) {
@@ -184,6 +644,10 @@ final class FloatGemm {
      * place they were R rows apart (or, for op(A) = Aᵀ, a row of lda apart per k-step).
      */
     private static void packA(int kc, MemorySegment a, long a0, long ri, long pi, int rows, float[] apack) {
+        if (ri == 1 && L <= R) {
+            packATransposed(kc, a, a0, pi, rows, apack);
+            return;
+        }
         int q = 0;
         for (int g = 0; g < rows; g += R) {
             int h = Math.min(R, rows - g);
@@ -195,6 +659,27 @@ final class FloatGemm {
                 }
                 for (int r = h; r < R; r++) {
                     apack[q + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #packA} where a k-step's rows are contiguous (ri = 1: op(A) = Aᵀ, the δᵀ of a weight gradient): each
+     * group's R elements of a step are R/L vector copies (masked in a row tail, which zero-fills the padding rows)
+     * instead of R scalar ones.
+     */
+    private static void packATransposed(int kc, MemorySegment a, long a0, long pi, int rows, float[] apack) {
+        int q = 0;
+        for (int g = 0; g < rows; g += R) {
+            int h = Math.min(R, rows - g);
+            long ab = (a0 + g) * BYTES;
+            long ps = pi * BYTES;
+            for (int p = 0; p < kc; p++, q += R, ab += ps) {
+                for (int r = 0; r < R; r += L) {
+                    FloatVector v = r + L <= h ? VT.cast(FloatVector.fromMemorySegment(S, a, ab + r * BYTES, NO))
+                            : VT.cast(FloatVector.fromMemorySegment(S, a, ab + r * BYTES, NO, S.indexInRange(r, h)));
+                    v.intoArray(apack, q + r);
                 }
             }
         }
@@ -471,6 +956,50 @@ final class FloatGemm {
             c5 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 5 * ri))).fma(bv, c5);
             c6 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 6 * ri))).fma(bv, c6);
             c7 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, ap + 7 * ri))).fma(bv, c7);
+        }
+        c0.intoArray(acc, 0);
+        c1.intoArray(acc, L);
+        c2.intoArray(acc, 2 * L);
+        c3.intoArray(acc, 3 * L);
+        c4.intoArray(acc, 4 * L);
+        c5.intoArray(acc, 5 * L);
+        c6.intoArray(acc, 6 * L);
+        c7.intoArray(acc, 7 * L);
+    }
+
+    /**
+     * {@link #tile8x1} where A's rows are contiguous along k (pi = 1: the forward GEMM of a narrow output layer): each
+     * row's element is read at its own base plus p, a unit stride C2 can check once per loop instead of once per
+     * element (tile8x1's general address, base + p·pi, cost a multiply and a bounds check per broadcast: 63
+     * instructions per 8 FMAs).
+     */
+    private static void tile8x1Rows(int k, MemorySegment a, long a0, long ri, float[] panel, float[] acc) {
+        long r0 = a0;
+        long r1 = a0 + ri;
+        long r2 = a0 + 2 * ri;
+        long r3 = a0 + 3 * ri;
+        long r4 = a0 + 4 * ri;
+        long r5 = a0 + 5 * ri;
+        long r6 = a0 + 6 * ri;
+        long r7 = a0 + 7 * ri;
+        FloatVector c0 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c1 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c2 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c3 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c4 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c5 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c6 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c7 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        for (int p = 0; p < k; p++) {
+            FloatVector bv = VT.cast(FloatVector.fromArray(S, panel, p * L));
+            c0 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r0 + p))).fma(bv, c0);
+            c1 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r1 + p))).fma(bv, c1);
+            c2 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r2 + p))).fma(bv, c2);
+            c3 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r3 + p))).fma(bv, c3);
+            c4 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r4 + p))).fma(bv, c4);
+            c5 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r5 + p))).fma(bv, c5);
+            c6 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r6 + p))).fma(bv, c6);
+            c7 = VT.cast(FloatVector.broadcast(S, a.getAtIndex(E, r7 + p))).fma(bv, c7);
         }
         c0.intoArray(acc, 0);
         c1.intoArray(acc, L);
