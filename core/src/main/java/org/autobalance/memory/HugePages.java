@@ -39,7 +39,15 @@ final class HugePages {
     /** What the system gives, read once (after the constants above, which reading it uses). */
     static final Mode MODE = mode();
     private static final long SIZE = MODE == Mode.NONE ? 0 : pmdSize();
-    private static final MethodHandle MADVISE = MODE == Mode.ADVISE && SIZE > 0 ? madvise() : null;
+
+    /**
+     * The madvise downcall, linked when the first large matrix is allocated, not when the first matrix is: linking
+     * it took 50–70 ms of a fresh JVM here (the first 10 × 10 allocation 74–100 ms with it, 26–32 without), which a
+     * process of small matrices has no use for.
+     */
+    private static final class Madvise {
+        static final MethodHandle HANDLE = MODE == Mode.ADVISE && SIZE > 0 ? madvise() : null;
+    }
 
     /** What the allocation does about huge pages. */
     enum Mode {
@@ -56,7 +64,7 @@ final class HugePages {
 
     /** The alignment to allocate {@code bytes} of matrix with: a huge page for a large matrix where they are used. */
     static long alignment(long bytes, long minimum) {
-        return bytes >= THRESHOLD && SIZE > 0 && (MODE == Mode.ALIGN || MADVISE != null) ? SIZE : minimum;
+        return bytes >= THRESHOLD && SIZE > 0 && (MODE == Mode.ALIGN || Madvise.HANDLE != null) ? SIZE : minimum;
     }
 
     /**
@@ -65,15 +73,16 @@ final class HugePages {
      */
     static long advise(MemorySegment zeroed) {
         long len = SIZE > 0 ? zeroed.byteSize() / SIZE * SIZE : 0;
-        if (MADVISE == null || len == 0 || zeroed.address() % SIZE != 0) {
+        if (MODE != Mode.ADVISE || zeroed.byteSize() < THRESHOLD || len == 0 || zeroed.address() % SIZE != 0
+                || Madvise.HANDLE == null) {
             return 0;
         }
         try {
-            if ((int) MADVISE.invokeExact(zeroed, len, MADV_HUGEPAGE) != 0) {
+            if ((int) Madvise.HANDLE.invokeExact(zeroed, len, MADV_HUGEPAGE) != 0) {
                 return 0;
             }
             // Frees the 4 KiB pages the allocation zeroed; the next touch faults in zeroed huge pages.
-            return (int) MADVISE.invokeExact(zeroed, len, MADV_DONTNEED) == 0 ? len : 0;
+            return (int) Madvise.HANDLE.invokeExact(zeroed, len, MADV_DONTNEED) == 0 ? len : 0;
         } catch (Throwable e) {
             // A hint about pages must never fail an allocation: the matrix is complete and zero without it.
             return 0;
