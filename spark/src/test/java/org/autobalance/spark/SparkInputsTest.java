@@ -152,12 +152,19 @@ class SparkInputsTest {
         assertTrue(message.contains("shard 1 is missing") && message.contains("part-00002.npy"), message);
     }
 
+    /** Cuts the last 8 bytes off the last of {@code shards}; returns what that shard now holds. */
+    private byte[] truncateLastShard(Path shards) throws IOException {
+        Path last = shards.resolve("part-00002.npy");
+        byte[] bytes = Files.readAllBytes(last);
+        byte[] truncated = Arrays.copyOf(bytes, bytes.length - 8);
+        Files.write(last, truncated);
+        return truncated;
+    }
+
     @Test
     void aTruncatedShardIsNamed() throws IOException {
         Path shards = copyOfShards();
-        Path last = shards.resolve("part-00002.npy");
-        byte[] bytes = Files.readAllBytes(last);
-        Files.write(last, Arrays.copyOf(bytes, bytes.length - 8));
+        truncateLastShard(shards);
         String message = rejection(shards);
         assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
     }
@@ -166,14 +173,12 @@ class SparkInputsTest {
     @Test
     void headersAreCheckedWithoutSpark() throws IOException {
         Path shards = copyOfShards();
-        Path last = shards.resolve("part-00002.npy");
-        byte[] bytes = Files.readAllBytes(last);
-        Files.write(last, Arrays.copyOf(bytes, bytes.length - 8));
+        byte[] truncated = truncateLastShard(shards);
         String message = assertThrows(IllegalArgumentException.class,
                 () -> MatrixSource.checkWithoutSpark(shards)).getMessage();
         assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
         Path single = dir.resolve("M.npy");
-        Files.write(single, Arrays.copyOf(bytes, bytes.length - 8));
+        Files.write(single, truncated);
         message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(single))
                 .getMessage();
         assertTrue(message.contains("M.npy"), message);
