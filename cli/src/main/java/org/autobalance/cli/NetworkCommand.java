@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.network.Architecture;
 import org.autobalance.network.Layer;
 import org.autobalance.network.NetworkInitializer;
@@ -252,7 +253,7 @@ final class NetworkCommand implements Callable<Integer> {
         } catch (ArithmeticException e) {
             needed = Long.MAX_VALUE;
         }
-        long memory = InputMatrix.physicalMemory();
+        long memory = NativeMemory.physicalBytes();
         if (needed > memory) {
             throw new UsageException("--layers: " + arch.describe() + " needs at least " + InputMatrix.bytes(needed)
                     + " of memory (" + parameters + " parameters and their gradient, " + activations
