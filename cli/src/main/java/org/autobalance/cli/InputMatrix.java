@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.autobalance.io.MatrixMarket;
@@ -50,7 +51,10 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         }
         try {
             boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
-            if (!npz && storage != Storage.SPARSE && !observed && !MatrixMarket.readHeader(path).coordinate()) {
+            // a pipe (/dev/stdin, a shell's <(…)) can be read once only: no look at its header first; an array file
+            // read so is held sparse (every value stored) and densified below
+            if (!npz && storage != Storage.SPARSE && !observed && Files.isRegularFile(path)
+                    && !MatrixMarket.readHeader(path).coordinate()) {
                 return new InputMatrix(MatrixMarket.read(path, dtype), null, storage == Storage.DENSE
                         ? "dense (--storage dense)" : "dense (auto: an array file lists every entry)");
             }

@@ -149,7 +149,8 @@ public final class MatrixMarket {
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
         try (Input in = open(path)) {
-            return read(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(), NativeMemory.physicalBytes());
+            return read(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(),
+                    NativeMemory.physicalBytes());
         }
     }
 
@@ -198,10 +199,10 @@ public final class MatrixMarket {
 
     /**
      * A file's text and an upper bound on its length in characters (its bytes: the decoding is ISO-8859-1), which the
-     * size line is checked against before anything is allocated. A gzip file (recognised by its first two bytes,
-     * 1F 8B, whatever its name: scipy's {@code mmread} reads {@code .mtx.gz} too) is decompressed as it is read; its
-     * text is at most MAX_DEFLATE_EXPANSION times the file, so a lying size line in a small gzip file still allocates
-     * little.
+     * size line is checked against before anything is allocated, or −1 for a pipe. A gzip file (recognised by its
+     * first two bytes, 1F 8B, whatever its name: scipy's {@code mmread} reads {@code .mtx.gz} too) is decompressed as
+     * it is read; its text is at most MAX_DEFLATE_EXPANSION times the file, so a lying size line in a small gzip file
+     * still allocates little.
      */
     private record Input(BufferedReader reader, long chars) implements AutoCloseable {
         @Override
@@ -220,7 +221,8 @@ public final class MatrixMarket {
             clearer.initCause(e);
             throw clearer;
         }
-        long size = Files.size(path);
+        // a pipe (/dev/stdin, a shell's <(…)) has no length to check the size line against
+        long size = Files.isRegularFile(path) ? Files.size(path) : -1;
         InputStream text = file;
         long chars = size;
         try {
@@ -229,7 +231,8 @@ public final class MatrixMarket {
             file.reset();
             if (gzip) {
                 text = new GzipText(file, path.toString());
-                chars = size > Long.MAX_VALUE / MAX_DEFLATE_EXPANSION ? Long.MAX_VALUE : size * MAX_DEFLATE_EXPANSION;
+                chars = size < 0 ? -1 : size > Long.MAX_VALUE / MAX_DEFLATE_EXPANSION ? Long.MAX_VALUE
+                        : size * MAX_DEFLATE_EXPANSION;
             }
         } catch (IOException | RuntimeException e) {
             file.close();
@@ -551,7 +554,11 @@ public final class MatrixMarket {
                     + "<general|symmetric|skew-symmetric|hermitian>'";
             String banner = nextToken();
             if (banner == null || !banner.equalsIgnoreCase(BANNER)) {
-                throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'");
+                // the binary formats are chosen by the file's name: say so when one arrives under another name
+                String named = line.startsWith("\u0093NUMPY") ? " (a NumPy .npy file: give it a name ending in .npy)"
+                        : line.startsWith("PK\u0003\u0004") ? " (a zip archive: a scipy .npz needs a name ending in "
+                        + ".npz)" : "";
+                throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'" + named);
             }
             String object = nextToken();
             String formatWord = nextToken();

@@ -514,6 +514,44 @@ class MatrixMarketTest {
                 MatrixMarket.readHeader(fixture("mm_scipy_coordinate.mtx.gz")));
     }
 
+    /**
+     * A pipe (a shell's {@code <(…)}, /dev/stdin) has no length: the size line cannot be checked against it, and a
+     * complete matrix read through one is read (it was refused as "truncated … at most −88 bytes follow it").
+     */
+    @Test
+    void aPipeIsReadWithoutASizeCheck() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is needed");
+        byte[] text = Files.readAllBytes(fixture("mm_array_general.mtx"));
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                Files.write(fifo, text);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (DenseMatrix m = MatrixMarket.read(fifo, DType.FLOAT64)) {
+            assertArrayEquals(csv("mm_array_general.csv"), m.toArray());
+        }
+        writer.join();
+    }
+
+    /** The binary formats are chosen by name; under another name the message says which format the bytes are. */
+    @Test
+    void aBinaryFileUnderAnotherNameIsNamed() throws IOException {
+        Path npy = dir.resolve("M.data");
+        Files.copy(fixture("gd_M.npy"), npy);
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(npy, DType.FLOAT64).close());
+        assertTrue(e.getMessage().endsWith("(a NumPy .npy file: give it a name ending in .npy)"), e.getMessage());
+        Path npz = dir.resolve("M.bin");
+        Files.copy(fixture("npz_csr.npz"), npz);
+        e = assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(npz, DType.FLOAT64).close());
+        assertTrue(e.getMessage().endsWith("(a zip archive: a scipy .npz needs a name ending in .npz)"),
+                e.getMessage());
+    }
+
     /** The check is a lower bound: the tightest complete files (CR LF line ends, no final newline) still read. */
     @Test
     void theTightestCompleteFilesAreAccepted() throws IOException {
