@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -190,10 +189,7 @@ final class NetworkCommand implements Callable<Integer> {
                 }
                 finished = trainer.run(listeners.toArray(org.autobalance.observe.NetworkListener[]::new));
             } finally {
-                if (logStaging != null && Files.exists(logStaging)) {
-                    // the log of a diverged run is complete too: it shows how the run diverged
-                    Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                }
+                SolverRun.finishLog(log, logStaging);
             }
             try (NetworkResult result = finished) {
                 Map<String, Object> summary = result.summary();

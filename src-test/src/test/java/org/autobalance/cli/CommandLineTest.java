@@ -169,6 +169,44 @@ class CommandLineTest {
         assertEquals(Files.readString(dir.resolve("file/U.mtx")), Files.readString(dir.resolve("piped/U.mtx")));
     }
 
+    /**
+     * A --log that is not a file of its own — a link (/dev/stdout is one), a pipe — is written in place, appended to:
+     * a staged log renamed over it replaced /dev/stdout's link with a regular file (as root), and the records never
+     * reached the terminal.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLogThatIsALinkOrAPipeIsWrittenInPlace() throws Exception {
+        Path target = dir.resolve("records.txt");
+        Files.writeString(target, "kept\n");
+        Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), target);
+        Run linked = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "4",
+                "--log", link.toString());
+        assertEquals(0, linked.exitCode(), linked.err());
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced");
+        List<String> lines = Files.readAllLines(target);
+        assertEquals(5, lines.size(), lines.toString());
+        assertEquals("kept", lines.get(0));
+        assertTrue(lines.get(4).startsWith("{\"t\":3,"), lines.get(4));
+
+        Path fifo = dir.resolve("fifo.jsonl");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        java.util.concurrent.CompletableFuture<List<String>> read = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return Files.readAllLines(fifo);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        Run piped = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "4",
+                "--log", fifo.toString());
+        assertEquals(0, piped.exitCode(), piped.err());
+        assertEquals(4, read.get().size());
+        assertFalse(Files.isRegularFile(fifo), "the pipe was replaced");
+    }
+
     @Test
     void zeroToleranceRunsExactlyMaxIterations() throws IOException {
         Path out = dir.resolve("out");
