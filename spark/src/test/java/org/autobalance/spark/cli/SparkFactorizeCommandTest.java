@@ -76,6 +76,28 @@ class SparkFactorizeCommandTest {
         String localSummary = Files.readString(local.resolve("summary.json")).strip();
         String relativeError = localSummary.replaceAll(".*(\"relative_error\":[^,]*),.*", "$1");
         assertTrue(summary.contains(relativeError), summary + " lacks " + relativeError);
+        // one partition whose task splits it among two threads as factorize's two threads split the rows: the same
+        Path fat = dir.resolve("fat");
+        Outcome oneFat = spark(with(OPTIONS, "--input", input.toString(), "--partitions", "1", "--task-threads", "2",
+                "--threads", "2", "--out", fat.toString()));
+        assertEquals(0, oneFat.exitCode(), oneFat.err());
+        assertEquals(Files.readString(local.resolve("U.mtx")), Files.readString(fat.resolve("U.mtx")));
+        assertEquals(Files.readString(local.resolve("V.mtx")), Files.readString(fat.resolve("V.mtx")));
+        String fatSummary = Files.readString(fat.resolve("summary.json"));
+        assertTrue(fatSummary.contains("\"threads\":2") && fatSummary.contains("\"partitions\":1")
+                && fatSummary.contains("\"task_threads\":2"), fatSummary);
+    }
+
+    @Test
+    void moreTaskThreadsThanTheLocalMastersCoresIsAUsageError() {
+        // refused before an embedded Spark starts (Spark itself would fail to start, with a stack trace)
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true), with(OPTIONS, "--master", "local[1]", "--task-threads", "2", "--input",
+                        Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new));
+        assertEquals(2, code, err.toString());
+        assertEquals("autobalance: error: --task-threads 2: more than the 1 core(s) of --master local[1]",
+                err.toString().strip());
     }
 
     /**
