@@ -96,7 +96,7 @@ final class MatrixBlock implements AutoCloseable {
         return x;
     }
 
-    static void closeAll(DenseMatrix[] matrices) {
+    private static void closeAll(DenseMatrix[] matrices) {
         for (DenseMatrix x : matrices) {
             x.close();
         }
