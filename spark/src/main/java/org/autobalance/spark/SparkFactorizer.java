@@ -38,8 +38,9 @@ import org.autobalance.solve.Variant;
  * the fused pass over its rows (MV_t stays in the task), steps its rows of U to a <em>new</em> block U_{t+1} (the
  * cached U_t is never modified, so a retried task computes the same bits), and returns its partial MᵀU_t (d2 × r),
  * ⟨U_t, MV_t⟩, its share of ‖∇_U‖² and UᵀU of its new rows. The driver adds the partials in partition order (so a run
- * is bit-for-bit reproducible for a fixed partitioning), steps V and records the iteration. Only d2 × r + O(r²)
- * numbers per partition travel to the driver, and V (d2 × r) back.
+ * is bit-for-bit reproducible for a fixed partitioning and {@link Builder#taskThreads task threads}), steps V and
+ * records the iteration. Only d2 × r + O(r²) numbers per partition travel to the driver, and V (d2 × r) back; a task
+ * may split its block among several threads, so fewer, fatter partitions send fewer partials.
  *
  * <p>Variants: simultaneous and regularised GD have this shape exactly (their coefficients come from the Grams of
  * (U_t, V_t), all known on the driver before the job); alternating GD makes its second pass at (U_{t+1}, V_t) inside
