@@ -1,6 +1,5 @@
 package org.autobalance.parallel;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.autobalance.kernel.FactorKernels;
@@ -46,9 +45,8 @@ final class SparseResidual implements AutoCloseable {
     private final SparseMatrix m;
     private final DenseMatrix u;
     private final DenseMatrix v;
-    private final Arena arena = Arena.ofShared();
-    /** Vᵀ, r × d2 row-major without padding (leading dimension d2), rewritten by every call. */
-    private final MemorySegment vt;
+    /** Vᵀ, r × d2, rewritten by every call. */
+    private final DenseMatrix vt;
     /** Per thread: the full-width tile, and the tile of the last d2 mod TILE_COLS columns (null when that is 0). */
     private final DenseMatrix[] tiles;
     private final DenseMatrix[] tailTiles;
@@ -75,7 +73,7 @@ final class SparseResidual implements AutoCloseable {
         this.cursors = new long[threads][TILE_ROWS];
         this.blockSums = new double[(m.rows() + TILE_ROWS - 1) / TILE_ROWS];
         try {
-            this.vt = arena.allocate((long) u.cols() * d2 * dtype.bytes(), DenseMatrix.ALIGNMENT);
+            this.vt = DenseMatrix.allocate(dtype, u.cols(), d2);
             for (int c = 0; c < threads; c++) {
                 tiles[c] = d2 < TILE_COLS ? null : DenseMatrix.allocate(dtype, TILE_ROWS, TILE_COLS);
                 tailTiles[c] = tail == 0 ? null : DenseMatrix.allocate(dtype, TILE_ROWS, tail);
@@ -89,9 +87,8 @@ final class SparseResidual implements AutoCloseable {
 
     /** ‖UVᵀ − M‖²_F at the current U and V, accumulated in double. */
     double residualSquared() {
-        ValueLayout element = m.dtype() == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT : ValueLayout.JAVA_DOUBLE;
-        // V column-major is Vᵀ row-major: the GEMM's right operand, streamed along its rows
-        v.copyTo(vt, element, DenseMatrix.Order.COLUMN_MAJOR);
+        // the GEMM's right operand, streamed along its rows
+        v.transposeInto(vt);
         pass.run(task, blockSums.length);
         double sum = 0.0;
         for (double s : blockSums) {
@@ -122,8 +119,8 @@ final class SparseResidual implements AutoCloseable {
                 DenseMatrix tile = w == TILE_COLS ? tiles[chunk] : tailTiles[chunk];
                 MemorySegment ts = tile.segment();
                 long ldc = tile.stride();
-                gemm.gemm(dtype, false, h, w, r, u.segment(), (long) i0 * u.stride(), u.stride(), vt, j0, d2, ts, 0,
-                        tile.stride(), false);
+                gemm.gemm(dtype, false, h, w, r, u.segment(), (long) i0 * u.stride(), u.stride(), vt.segment(), j0,
+                        vt.stride(), ts, 0, tile.stride(), false);
                 for (int i = 0; i < h; i++) {
                     long k = cursor[i];
                     long rowEnd = m.rowStart(i0 + i + 1);
@@ -157,6 +154,8 @@ final class SparseResidual implements AutoCloseable {
                 tailTiles[c].close();
             }
         }
-        arena.close();
+        if (vt != null) {
+            vt.close();
+        }
     }
 }
