@@ -250,6 +250,14 @@ public final class IterationEngine implements AutoCloseable {
         return sparseResidual.residualSquared();
     }
 
+    /**
+     * The scratch memory, in bytes, that {@link #residualSquared()} allocates on its first call for a sparse M of
+     * {@code cols} columns at rank {@code rank} with {@code threads} threads, at most (none for a dense M).
+     */
+    public static long sparseResidualBytes(DType dtype, int cols, int rank, int threads) {
+        return SparseResidual.bytes(dtype, cols, rank, threads);
+    }
+
     private void addPartials(int startRow, int endRow) {
         boolean f32 = mtu.dtype() == DType.FLOAT32;
         long from = (long) startRow * mtu.stride();

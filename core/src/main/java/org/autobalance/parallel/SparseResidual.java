@@ -85,6 +85,12 @@ final class SparseResidual implements AutoCloseable {
         this.task = this::blocks;
     }
 
+    /** The native memory this allocates for a d2-column M at rank r with {@code threads} threads, at most. */
+    static long bytes(DType dtype, int cols, int rank, int threads) {
+        return ((long) rank * DenseMatrix.strideOf(dtype, cols)
+                + 2L * threads * TILE_ROWS * DenseMatrix.strideOf(dtype, TILE_COLS)) * dtype.bytes();
+    }
+
     /** ‖UVᵀ − M‖²_F at the current U and V, accumulated in double. */
     double residualSquared() {
         // the GEMM's right operand, streamed along its rows

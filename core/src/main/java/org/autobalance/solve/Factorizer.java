@@ -387,9 +387,13 @@ public final class Factorizer {
         SparseMatrix sparse = c.sparse();
         DType dtype = c.dtype();
         double tolerance = c.effectiveTolerance();
-        // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled
+        // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled; for a
+        // sparse M's full loss also the exact residual's scratch, so that a long run is not refused at its end
         long rankRowBytes = (long) DenseMatrix.strideOf(dtype, c.rank()) * dtype.bytes();
-        NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes, () -> "factorise a " + c.rows()
+        long residualBytes = sparse != null && c.objective() == Objective.FULL
+                ? IterationEngine.sparseResidualBytes(dtype, c.cols(), c.rank(), c.threads()) : 0;
+        NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes + residualBytes,
+                () -> "factorise a " + c.rows()
                 + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
