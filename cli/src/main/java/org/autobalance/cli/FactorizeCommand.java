@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.solve.ExactLoss;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Objective;
 import picocli.CommandLine.Command;
@@ -59,6 +60,15 @@ final class FactorizeCommand implements Callable<Integer> {
                     + "whose RMSE is reported in every record and in the summary (test_rmse)."})
     private Path test;
 
+    @Option(names = "--exact-loss", paramLabel = "auto|always|never", defaultValue = "auto",
+            description = {"For the full loss of a sparse M: whether the summary's loss and relative error are exact "
+                    + "(every one of the d1 x d2 entries formed, O(d1*d2*r), about one dense iteration) or from the "
+                    + "one-pass identity (free, but with an absolute error of a few u*|M|_F^2: meaningless near a "
+                    + "good fit). auto: exact when d1*d2 <= 2*nnz*iterations (at most about half of the run's time) "
+                    + "or d1*d2 <= 2^24. The summary's loss_exact says which. A dense M's and the observed loss's "
+                    + "final loss is always exact. Default: ${DEFAULT-VALUE}."})
+    private String exactLoss;
+
     @Mixin
     private SolverOptions options;
 
@@ -77,6 +87,7 @@ final class FactorizeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Objective goal = SolverOptions.option("--objective", () -> Objective.parse(objective));
+        ExactLoss finalLoss = SolverOptions.option("--exact-loss", () -> ExactLoss.parse(exactLoss));
         boolean observed = goal instanceof Objective.Observed;
         if ((holdout != null || test != null) && !observed) {
             throw new UsageException((holdout != null ? "--holdout" : "--test") + " needs --objective observed "
@@ -126,7 +137,8 @@ final class FactorizeCommand implements Callable<Integer> {
                             + "; training on " + train.nonZeros());
                 }
                 SolverRun.execute(printer, input.toString(),
-                        owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut),
+                        owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut)
+                                .exactFinalLoss(finalLoss),
                                 dtype, owned), rank, options, checkpointing, out, format, log, clock, extra);
             } finally {
                 if (parts[0] != m.sparse()) {

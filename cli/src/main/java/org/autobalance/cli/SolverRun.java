@@ -182,6 +182,10 @@ public final class SolverRun {
                 printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                         + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
                         summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
+                if (Boolean.FALSE.equals(summary.get("loss_exact"))) {
+                    printer.println("loss and relative error from the one-pass identity (absolute error a few "
+                            + "u*|M|_F^2); --exact-loss always forms the exact residual");
+                }
                 Object objective = summary.get("objective");
                 if (objective != null && !objective.equals("full")) {
                     printer.printf("objective %s: loss and relative error over the observed entries%s%n", objective,

@@ -314,6 +314,32 @@ public final class DenseMatrix implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Writes the transpose of this matrix into {@code target} (modified; cols × rows, same dtype; its padding stays
+     * zero). Exact: no rounding.
+     *
+     * @throws IllegalArgumentException if {@code target} has another shape or dtype
+     */
+    public void transposeInto(DenseMatrix target) {
+        if (target.rows != cols || target.cols != rows || target.dtype != dtype) {
+            throw new IllegalArgumentException("the transpose of a " + this + " needs a " + cols + " x " + rows + " "
+                    + dtype.label() + " matrix, got " + target);
+        }
+        MemorySegment s = segment();
+        MemorySegment t = target.segment();
+        for (int i = 0; i < rows; i++) {
+            long si = (long) i * stride;
+            for (int j = 0; j < cols; j++) {
+                long ti = (long) j * target.stride + i;
+                if (dtype == DType.FLOAT32) {
+                    t.setAtIndex(ValueLayout.JAVA_FLOAT, ti, s.getAtIndex(ValueLayout.JAVA_FLOAT, si + j));
+                } else {
+                    t.setAtIndex(ValueLayout.JAVA_DOUBLE, ti, s.getAtIndex(ValueLayout.JAVA_DOUBLE, si + j));
+                }
+            }
+        }
+    }
+
     /** Sets every element (not the padding) to {@code value}. */
     public void fill(double value) {
         for (int i = 0; i < rows; i++) {

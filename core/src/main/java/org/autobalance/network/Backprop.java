@@ -189,7 +189,7 @@ final class Backprop implements AutoCloseable {
     private void refreshTransposes() {
         for (int h = 1; h <= arch.depth(); h++) {
             if (transposed[h] != null) {
-                transpose(params.weights(h), transposed[h]);
+                params.weights(h).transposeInto(transposed[h]);
             }
         }
     }
@@ -406,17 +406,6 @@ final class Backprop implements AutoCloseable {
                         }
                     }
                 }
-            }
-        }
-    }
-
-    private void transpose(DenseMatrix a, DenseMatrix t) {
-        MemorySegment as = a.segment();
-        MemorySegment ts = t.segment();
-        for (int i = 0; i < a.rows(); i++) {
-            long ai = (long) i * a.stride();
-            for (int j = 0; j < a.cols(); j++) {
-                Elements.set(ts, dtype, (long) j * t.stride() + i, Elements.get(as, dtype, ai + j));
             }
         }
     }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -66,6 +67,8 @@ public final class IterationEngine implements AutoCloseable {
     private final ParallelPass.RangeTask stepTask;
     private final ParallelPass.RangeTask residualTask;
     private final ParallelPass.RangeTask gramTask;
+    /** The exact residual of a sparse M, made by the first {@link #residualSquared()}; null until then. */
+    private SparseResidual sparseResidual;
     private double[] stepCoefficientsU;
     private double[] stepCoefficientsV;
     private double stepEta;
@@ -231,9 +234,28 @@ public final class IterationEngine implements AutoCloseable {
         return pass.run(stepTask, rows);
     }
 
-    /** ‖UVᵀ − M‖²_F, exactly (residual rows formed on the fly); dense M only. */
+    /**
+     * ‖UVᵀ − M‖²_F over all d1·d2 entries at the current factors, exactly (residual entries formed and squared, no
+     * cancelling identity): for a dense M by residual rows formed on the fly, for a sparse M (the zeros count, as in
+     * the full loss, whichever objective the engine iterates) by {@link SparseResidual}, O(d1·d2·r), whose scratch is
+     * allocated by the first call and kept.
+     */
     public double residualSquared() {
-        return pass.run(residualTask, rows);
+        if (m != null) {
+            return pass.run(residualTask, rows);
+        }
+        if (sparseResidual == null) {
+            sparseResidual = new SparseResidual(kernels, KernelProvider.gemm(), pass, sparse, u, v);
+        }
+        return sparseResidual.residualSquared();
+    }
+
+    /**
+     * The scratch memory, in bytes, that {@link #residualSquared()} allocates on its first call for a sparse M of
+     * {@code cols} columns at rank {@code rank} with {@code threads} threads, at most (none for a dense M).
+     */
+    public static long sparseResidualBytes(DType dtype, int cols, int rank, int threads) {
+        return SparseResidual.bytes(dtype, cols, rank, threads);
     }
 
     private void addPartials(int startRow, int endRow) {
@@ -269,6 +291,9 @@ public final class IterationEngine implements AutoCloseable {
         mv.close();
         for (DenseMatrix p : mtuPartials) {
             p.close();
+        }
+        if (sparseResidual != null) {
+            sparseResidual.close();
         }
     }
 }

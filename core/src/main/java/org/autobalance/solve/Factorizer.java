@@ -52,7 +52,7 @@ public final class Factorizer {
 
     private record Settings(DenseMatrix m, SparseMatrix sparse, Objective objective, SparseMatrix heldOut, int rank,
             StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
-            long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery,
+            long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery, ExactLoss exactFinalLoss,
             Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
             List<IterationListener> listeners, CancelToken cancelToken,
             IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
@@ -140,6 +140,7 @@ public final class Factorizer {
         private double tolerance = Double.NaN;
         private Duration timeLimit;
         private long exactLossEvery;
+        private ExactLoss exactFinalLoss = ExactLoss.AUTO;
         private Predicate<IterationRecord> stopWhen = r -> false;
         private FactorKernels kernels = KernelProvider.kernels();
         private final SparseKernels sparseKernels = KernelProvider.sparseKernels();
@@ -226,13 +227,24 @@ public final class Factorizer {
 
         /**
          * Every k-th record (k ≥ 1) carries the exact loss from a residual pass instead of the one-pass identity
-         * (costs one more pass over M at those iterations); 0, the default, never.
+         * (costs one more pass over M at those iterations; for a sparse M's full loss O(d1·d2·r), see
+         * {@link ExactLoss}); 0, the default, never.
          */
         public Builder exactLossEvery(long k) {
             if (k < 0) {
                 throw new IllegalArgumentException("exact-loss interval must be non-negative, got " + k);
             }
             this.exactLossEvery = k;
+            return this;
+        }
+
+        /**
+         * Whether the final loss of a sparse M's full loss is exact or the one-pass identity (default
+         * {@link ExactLoss#AUTO}: exact unless it would cost more than about half of the iterations); a dense M's and
+         * the observed loss's final loss is always exact.
+         */
+        public Builder exactFinalLoss(ExactLoss setting) {
+            this.exactFinalLoss = Objects.requireNonNull(setting, "exact-loss setting must not be null");
             return this;
         }
 
@@ -318,10 +330,6 @@ public final class Factorizer {
                 }
                 requireFinite(heldOut.firstNonFinite(), heldOut::get, "held-out entries");
             }
-            if (sparse != null && objective == Objective.FULL && exactLossEvery > 0) {
-                throw new IllegalArgumentException("exact-loss checkpoints need a dense M: for a sparse M the full "
-                        + "residual has d1 x d2 entries (the loss comes from the one-pass identity)");
-            }
             if (initializer instanceof Initializer.Given given) {
                 given.requireFits(m != null ? m.dtype() : sparse.dtype(), rows, cols, rank);
             }
@@ -331,7 +339,7 @@ public final class Factorizer {
                 requireFinite(sparse.firstNonFinite(), sparse::get, "M");
             }
             Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
-                    threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, stopWhen, kernels,
+                    threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, exactFinalLoss, stopWhen, kernels,
                     sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume);
             if (resume != null) {
                 resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
@@ -379,9 +387,13 @@ public final class Factorizer {
         SparseMatrix sparse = c.sparse();
         DType dtype = c.dtype();
         double tolerance = c.effectiveTolerance();
-        // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled
+        // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled; for a
+        // sparse M's full loss also the exact residual's scratch, so that a long run is not refused at its end
         long rankRowBytes = (long) DenseMatrix.strideOf(dtype, c.rank()) * dtype.bytes();
-        NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes, () -> "factorise a " + c.rows()
+        long residualBytes = sparse != null && c.objective() == Objective.FULL
+                ? IterationEngine.sparseResidualBytes(dtype, c.cols(), c.rank(), c.threads()) : 0;
+        NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes + residualBytes,
+                () -> "factorise a " + c.rows()
                 + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
@@ -440,19 +452,21 @@ public final class Factorizer {
                 monitor.stoppedBefore(early);
             }
 
+            // exact for a dense M and for the observed loss; for a sparse M's full loss the zeros count, so the exact
+            // residual costs O(d1·d2·r), and the setting decides between it and the identity
+            boolean observed = c.objective() instanceof Objective.Observed;
+            boolean exact = m != null || observed
+                    || c.exactFinalLoss().exact(sparse.rows(), sparse.cols(), sparse.nonZeros(), monitor.iterations());
             double residual;
-            if (m != null) {
+            if (observed) {
+                residual = engine.fusedPass(); // Σ_Ω e², exact: each residual is formed
+            } else if (exact) {
                 engine.grams();
                 residual = engine.residualSquared();
-            } else if (c.objective() instanceof Objective.Observed) {
-                residual = engine.fusedPass(); // Σ_Ω e², exact: each residual is formed
             } else {
-                // the zeros of a sparse M count, so an exact residual would cost O(d1·d2·r): the identity it is
                 residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
                         engine.gramV);
             }
-            // exact for a dense M and for the observed loss; a sparse M's full loss is the identity (above)
-            boolean exact = m != null || c.objective() instanceof Objective.Observed;
             IterationMonitor.Summary metrics = monitor.summary(residual, exact, engine.gramU, engine.gramV, sigma1[0],
                     schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();

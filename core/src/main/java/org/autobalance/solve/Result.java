@@ -51,8 +51,9 @@ public final class Result implements AutoCloseable {
     }
 
     /**
-     * ½‖UVᵀ − M‖²_F at the returned factors: from a residual pass, except for a sparse M's full loss, where it comes
-     * from the one-pass identity ({@link #lossExact()} false; the exact residual would visit all d1·d2 entries).
+     * ½‖UVᵀ − M‖²_F at the returned factors (for the observed-entries loss ½Σ_Ω): from a residual pass, except for a
+     * sparse M's full loss when {@link ExactLoss} chose the one-pass identity ({@link #lossExact()} false: the exact
+     * residual visits all d1·d2 entries).
      */
     public double loss() {
         return metrics.loss();

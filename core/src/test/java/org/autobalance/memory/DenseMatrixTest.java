@@ -219,6 +219,34 @@ class DenseMatrixTest {
         }
     }
 
+    /** Every element lands at its transposed place, bits unchanged, and the target's padding stays zero. */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void transposeIntoMovesEveryElement(DType dtype) {
+        try (DenseMatrix a = DenseMatrix.allocate(dtype, 3, 21); DenseMatrix t = DenseMatrix.allocate(dtype, 21, 3);
+                DenseMatrix wrong = DenseMatrix.allocate(dtype, 3, 21)) {
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 21; j++) {
+                    a.set(i, j, 1 + i + 0.125 * j);
+                }
+            }
+            a.transposeInto(t);
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 21; j++) {
+                    assertEquals(a.get(i, j), t.get(j, i));
+                }
+            }
+            for (int j = 0; j < 21; j++) {
+                for (int p = 3; p < t.stride(); p++) {
+                    assertEquals(0.0, dtype == DType.FLOAT32 ? t.segment().getAtIndex(ValueLayout.JAVA_FLOAT,
+                            (long) j * t.stride() + p) : t.segment().getAtIndex(ValueLayout.JAVA_DOUBLE,
+                            (long) j * t.stride() + p));
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> a.transposeInto(wrong));
+        }
+    }
+
     /**
      * An index one past the end is refused, by row and by column: a column index in [cols, stride) lies inside the
      * allocation (the padding), so only the check stands between it and a silent read of the padding.

@@ -18,6 +18,7 @@ import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.RandomSparse;
+import org.autobalance.testing.ResidualOracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -262,11 +263,13 @@ class SparseSolverTest {
     }
 
     /**
-     * At a near-exact fit the identity behind a sparse M's final loss, ½(‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩), can come out
-     * below 0: its error is a few u·‖M‖² (each of the three terms is ≤ ‖M‖² there, each rounded in a sum of a few
-     * hundred terms here, k ≤ 10³ roundings at most), while the true loss is smaller. The summary then reports a
-     * relative error of 0, as the records do, not the NaN of √(negative): so it is finite and at most √(2k·u·‖M‖²) /
-     * ‖M‖ = √(2k·u) ≈ 5·10⁻⁷ in float64. M is an exactly rank-1 matrix of 0 and ±1 (entries exact), r = 1.
+     * At a near-exact fit the identity behind a sparse M's final loss when the exact residual is not formed
+     * ({@link ExactLoss#NEVER}), ½(‖M‖² − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩), can come out below 0: its error is a few u·‖M‖²
+     * (each of the three terms is ≤ ‖M‖² there, each rounded in a sum of a few hundred terms here, k ≤ 10³ roundings
+     * at most), while the true loss is smaller. The summary then reports a relative error of 0, as the records do,
+     * not the NaN of √(negative): so it is finite and at most √(2k·u·‖M‖²) / ‖M‖ = √(2k·u) ≈ 5·10⁻⁷ in float64. M is
+     * an exactly rank-1 matrix of 0 and ±1 (entries exact), r = 1. With the default setting the same runs report
+     * the exact residual: never below 0, and equal to the residual summed here from the returned factors.
      */
     @Test
     void aNearExactFitOfASparseMReportsAFiniteRelativeError() {
@@ -289,13 +292,23 @@ class SparseSolverTest {
             }
             try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m);
                     Result r = Factorizer.builder(sm, 1).schedule(new ConstantSchedule(0.02)).tolerance(0)
+                            .maxIterations(3000).seed(seed).exactFinalLoss(ExactLoss.NEVER).build().run();
+                    Result exact = Factorizer.builder(sm, 1).schedule(new ConstantSchedule(0.02)).tolerance(0)
                             .maxIterations(3000).seed(seed).build().run()) {
                 double[][] fit = Dense.multiply(r.u().toArray(), Dense.transpose(r.v().toArray()));
                 // the premise: the factors fit M to rounding (entries of magnitude ≤ 1)
                 assertTrue(Dense.maxAbsDifference(fit, m) < 1e-12, "seed " + seed);
+                assertTrue(!r.lossExact() && exact.lossExact());
                 negative += r.loss() < 0 ? 1 : 0;
                 assertTrue(r.relativeError() >= 0 && r.relativeError() <= 5e-7, "seed " + seed + ": "
                         + r.relativeError() + " at loss " + r.loss());
+                // the exact loss of the same factors (the setting does not change the iterates), against the squares
+                // summed in double within the derived bound
+                assertEquals(0.0, Dense.maxAbsDifference(fit, Dense.multiply(exact.u().toArray(),
+                        Dense.transpose(exact.v().toArray()))));
+                ResidualOracle oracle = ResidualOracle.of(m, exact.u().toArray(), exact.v().toArray(), U64);
+                assertTrue(exact.loss() >= 0, "seed " + seed);
+                assertEquals(oracle.sum() / 2, exact.loss(), oracle.tolerance() / 2, "seed " + seed);
             }
         }
         // the premise: the identity did come out below 0 in some of the runs (before the clamp, their NaN failed)
@@ -304,14 +317,15 @@ class SparseSolverTest {
 
     /**
      * The final metrics of a sparse run against the factors it returns, computed here entry by entry: for the full
-     * loss the relative error counts the zeros (the engine takes it from the identity ‖M‖² − 2⟨M, UVᵀ⟩ + ⟨UᵀU, VᵀV⟩),
-     * for the observed loss it is over Ω, and the held-out RMSE over the held-out entries. After 30 steps the factors
-     * fit M partly (relative error ≥ 0.1), so the identity's cancellation costs at most ~10³·u·‖M‖² / (0.1‖M‖)²:
-     * 10⁻¹⁰ relative bounds it, and the entrywise sums agree to ~10⁻¹³.
+     * loss the relative error counts the zeros (the engine forms the exact residual, or with {@link ExactLoss#NEVER}
+     * takes it from the identity ‖M‖² − 2⟨M, UVᵀ⟩ + ⟨UᵀU, VᵀV⟩), for the observed loss it is over Ω, and the held-out
+     * RMSE over the held-out entries. After 30 steps the factors fit M partly (relative error ≥ 0.1), so the
+     * identity's cancellation costs at most ~10³·u·‖M‖² / (0.1‖M‖)²: 10⁻¹⁰ relative bounds it, and the entrywise sums
+     * agree to ~10⁻¹³.
      */
     @ParameterizedTest
-    @CsvSource({"full", "observed"})
-    void theFinalMetricsAreThoseOfTheReturnedFactors(String objective) {
+    @CsvSource({"full, auto", "full, never", "observed, auto", "observed, never"})
+    void theFinalMetricsAreThoseOfTheReturnedFactors(String objective, String exactLoss) {
         double[][] m = KnownMatrices.withSpectrum(24, 18, new double[] {3, 2, 1, 0.5}, 41);
         double[][] held = new double[24][18];
         for (int i = 0; i < 24; i++) {
@@ -323,7 +337,8 @@ class SparseSolverTest {
         boolean observed = objective.equals("observed");
         try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m); SparseMatrix hm = SparseMatrix.of(DType.FLOAT64, held);
                 Result r = Factorizer.builder(sm, 3).objective(Objective.parse(objective)).heldOut(observed ? hm : null)
-                        .schedule(new ConstantSchedule(0.05)).tolerance(0).maxIterations(30).build().run()) {
+                        .schedule(new ConstantSchedule(0.05)).tolerance(0).maxIterations(30)
+                        .exactFinalLoss(ExactLoss.parse(exactLoss)).build().run()) {
             double[][] x = Dense.multiply(r.u().toArray(), Dense.transpose(r.v().toArray()));
             double fit = 0;
             double norm = 0;
@@ -345,9 +360,11 @@ class SparseSolverTest {
             assertTrue(relative > 0.1, "the premise: a partial fit, " + relative);
             assertEquals(relative, r.relativeError(), 1e-10 * relative);
             assertEquals(fit / 2, r.loss(), 1e-10 * fit);
-            // the full loss's summary comes from the identity, the observed loss's from its residuals
-            assertEquals(observed, r.lossExact());
-            assertEquals(observed, r.summary().get("loss_exact"));
+            // the observed loss's summary comes from its residuals whatever the setting; the full loss's from the
+            // identity only when told (auto: this M is small, so exact)
+            boolean exact = observed || exactLoss.equals("auto");
+            assertEquals(exact, r.lossExact());
+            assertEquals(exact, r.summary().get("loss_exact"));
             if (observed) {
                 double rmse = Math.sqrt(heldOut / heldCount);
                 assertEquals(rmse, r.heldOutRmse(), 1e-12 * rmse);
@@ -498,6 +515,118 @@ class SparseSolverTest {
         }
     }
 
+    /**
+     * Near an exact fit the summary's exact loss is right where the identity is useless. M = U₀V₀ᵀ (70 × 1100, r = 3,
+     * across the residual's tiles) is sparse because U₀ and V₀ are block-structured (row i of U₀ and row j of V₀
+     * nonzero only in column i mod 3, j mod 3: a third of M is stored); the factors are U₀ + εE, V₀, E dense, so the
+     * residual εEV₀ᵀ is nonzero at the zeros of M too. Its entries (~ε) are far above the rounding of each entry
+     * (~4u·|uv|), so the exact loss agrees with the oracle summed in double within the derived bound
+     * ({@link ResidualOracle}); the identity's absolute error is a few u·‖M‖²_F, orders of magnitude above the loss
+     * (~ε²·‖E‖²·‖V₀‖²/r: ε² = 10⁻²⁰ in float64, 10⁻¹⁰ in float32): checked as the premise. In float32 the window is
+     * narrow — ε must be well above 4u ≈ 2.4·10⁻⁷ for the entries and well below √(u·‖M‖²/(d1·d2)) ≈ 10⁻⁴ for the
+     * identity — so there the bound is a few per cent of the loss and the identity is off by ~10².
+     */
+    @ParameterizedTest
+    @CsvSource({"FLOAT64, 1e-10, 1", "FLOAT32, 1e-5, 2"})
+    void nearAnExactFitTheExactLossIsRightWhereTheIdentityIsNot(DType dtype, double epsilon, int threads) {
+        int d1 = 70;
+        int d2 = 1100;
+        int r = 3;
+        double[][] u0 = KnownMatrices.gaussian(d1, r, 1, 61);
+        double[][] v0 = KnownMatrices.gaussian(d2, r, 1, 62);
+        double[][] e = KnownMatrices.gaussian(d1, r, 1, 63);
+        double[][] u = new double[d1][r];
+        for (int i = 0; i < d1; i++) {
+            for (int a = 0; a < r; a++) {
+                u0[i][a] = a == i % r ? u0[i][a] : 0;
+                u[i][a] = u0[i][a] + epsilon * e[i][a];
+            }
+        }
+        for (int j = 0; j < d2; j++) {
+            for (int a = 0; a < r; a++) {
+                v0[j][a] = a == j % r ? v0[j][a] : 0;
+            }
+        }
+        double[][] m = Dense.multiply(u0, Dense.transpose(v0));
+        try (SparseMatrix sm = SparseMatrix.of(dtype, m); DenseMatrix uu = Dense.matrix(dtype, u);
+                DenseMatrix vv = Dense.matrix(dtype, v0);
+                Result exact = Factorizer.builder(sm, r).initializer(Initializer.given(uu, vv)).maxIterations(0)
+                        .threads(threads).build().run();
+                Result identity = Factorizer.builder(sm, r).initializer(Initializer.given(uu, vv)).maxIterations(0)
+                        .threads(threads).exactFinalLoss(ExactLoss.NEVER).build().run()) {
+            assertTrue(sm.nonZeros() < (long) d1 * d2 / 2, "the premise: M is sparse");
+            assertTrue(exact.lossExact() && !identity.lossExact());
+            double[][] stored = new double[d1][d2];
+            for (int i = 0; i < d1; i++) {
+                for (int j = 0; j < d2; j++) {
+                    stored[i][j] = sm.get(i, j);
+                }
+            }
+            ResidualOracle oracle = ResidualOracle.of(stored, uu.toArray(), vv.toArray(), dtype.unitRoundoff());
+            assertTrue(oracle.tolerance() < 0.05 * oracle.sum(), "the premise: the bound resolves the loss");
+            assertEquals(oracle.sum() / 2, exact.loss(), oracle.tolerance() / 2);
+            assertEquals(Math.sqrt(oracle.sum() / sm.normSquared()), exact.relativeError(),
+                    oracle.tolerance() / oracle.sum() * exact.relativeError());
+            assertTrue(Math.abs(identity.loss() - oracle.sum() / 2) > 10 * oracle.sum(),
+                    "the premise: the identity is useless here (" + identity.loss() + " against " + exact.loss()
+                            + ")");
+        }
+    }
+
+    /**
+     * {@link ExactLoss#AUTO} forms the exact residual when d1·d2 ≤ 2·nnz·t (t iterations run) or d1·d2 ≤ 2²⁴, and
+     * the settings say what they say. 5000 × 4000 (above 2²⁴ entries) with 200 000 stored: exact from t = 50.
+     */
+    @Test
+    void theAutomaticRuleFollowsTheIterations() {
+        assertTrue(ExactLoss.AUTO.exact(4096, 4096, 0, 0));
+        assertTrue(!ExactLoss.AUTO.exact(4097, 4096, 0, 1_000_000));
+        assertTrue(ExactLoss.AUTO.exact(5000, 4000, 2000, 5000) && !ExactLoss.AUTO.exact(5000, 4000, 2000, 4999));
+        assertTrue(ExactLoss.ALWAYS.exact(100_000, 100_000, 1, 0) && !ExactLoss.NEVER.exact(2, 2, 4, 1000));
+        SplittableRandom rnd = new SplittableRandom(71);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(5000, 4000, 200_000)) {
+            for (int k = 0; k < 200_000; k++) {
+                b.add(k % 5000, k / 5000, rnd.nextGaussian()); // distinct positions: exactly 200 000 stored
+            }
+            try (SparseMatrix m = b.build(DType.FLOAT32)) {
+                for (long iterations : new long[] {49, 50}) {
+                    try (Result r = Factorizer.builder(m, 2).schedule(new ConstantSchedule(0.01)).tolerance(0)
+                            .initializer(Initializer.small(1e-3)).maxIterations(iterations).build().run()) {
+                        assertEquals(iterations, r.iterations());
+                        assertEquals(iterations == 50, r.lossExact(), "after " + iterations + " iterations");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code exactLossEvery} works on a sparse M: those records carry the exact residual, the others the identity, and
+     * the factors are those of a run without it. Both losses of one iterate agree within the identity's error, a few
+     * u·‖M‖² (10⁻¹² relative to ‖M‖² bounds it at this size), while the iterate's loss is far above that.
+     */
+    @Test
+    void exactLossRecordsOfASparseM() {
+        RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, 60, 45, 81);
+        Trajectory exact = new Trajectory();
+        Trajectory identity = new Trajectory();
+        try (SparseMatrix m = s.matrix(DType.FLOAT64);
+                Result a = Factorizer.builder(m, 3).exactLossEvery(3).maxIterations(10).tolerance(0).listener(exact)
+                        .build().run();
+                Result b = Factorizer.builder(m, 3).maxIterations(10).tolerance(0).listener(identity).build().run()) {
+            assertEquals(0.0, Dense.maxAbsDifference(a.u().toArray(), b.u().toArray()));
+            double normM = m.normSquared();
+            for (int t = 0; t < 10; t++) {
+                IterationRecord x = exact.records().get(t);
+                IterationRecord y = identity.records().get(t);
+                assertEquals(t % 3 == 0, x.lossExact(), "t = " + t);
+                assertTrue(!y.lossExact());
+                assertEquals(y.loss(), x.loss(), 1e-12 * normM, "t = " + t);
+                assertTrue(x.loss() > 1e-6 * normM, "the premise: a loss far above the identity's error");
+            }
+        }
+    }
+
     @Test
     void invalidCombinationsAreRejected() {
         RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, 10, 8, 91);
@@ -508,7 +637,7 @@ class SparseSolverTest {
             assertThrows(IllegalArgumentException.class, () -> Factorizer.builder(m, 2).heldOut(m).build());
             assertThrows(IllegalArgumentException.class,
                     () -> Factorizer.builder(m, 2).objective(Objective.observed(0)).heldOut(other).build());
-            assertThrows(IllegalArgumentException.class, () -> Factorizer.builder(m, 2).exactLossEvery(5).build());
+            assertThrows(IllegalArgumentException.class, () -> ExactLoss.parse("sometimes"));
             assertThrows(IllegalArgumentException.class, () -> Objective.parse("observed:-1"));
             assertThrows(IllegalArgumentException.class, () -> Objective.parse("partial"));
         }

@@ -69,11 +69,22 @@ class SparseCommandLineTest {
         String d = Files.readString(denseOut.resolve("summary.json"));
         assertTrue(s.contains("\"storage\":\"sparse\""), s);
         assertTrue(d.contains("\"storage\":\"dense\""), d);
-        // a dense M's summary loss is a residual pass; a sparse M's full loss the one-pass identity, and it says so
-        assertTrue(s.contains("\"loss_exact\":false"), s);
+        // both summary losses are residual passes (a sparse M this small is exact under --exact-loss auto)
+        assertTrue(s.contains("\"loss_exact\":true"), s);
         assertTrue(d.contains("\"loss_exact\":true"), d);
-        // the same full loss: summary losses agree to the identity's precision (float64), factors likewise
+        assertFalse(sparse.out().contains("one-pass identity"), sparse.out());
+        // the same full loss: summary losses agree to the iterates' rounding difference (float64), factors likewise
         assertEquals(jsonNumber(d, "loss"), jsonNumber(s, "loss"), 1e-9 * jsonNumber(d, "loss"));
+        // --exact-loss never: the identity, and the summary and the output say so
+        Path identityOut = dir.resolve("identity");
+        var identity = run("factorize", "--input", m.toString(), "--rank", "2", "--max-iter", "40", "--tol", "0",
+                "--threads", "2", "--exact-loss", "never", "--out", identityOut.toString());
+        assertEquals(0, identity.exitCode(), identity.err());
+        String i = Files.readString(identityOut.resolve("summary.json"));
+        assertTrue(i.contains("\"loss_exact\":false"), i);
+        assertTrue(identity.out().contains("loss and relative error from the one-pass identity"), identity.out());
+        // a partial fit (relative error ≥ 0.1): the identity's few u·‖M‖² are far below 10⁻⁹ of the loss
+        assertEquals(jsonNumber(s, "loss"), jsonNumber(i, "loss"), 1e-9 * jsonNumber(s, "loss"));
         try (DenseMatrix us = MatrixMarket.read(sparseOut.resolve("U.mtx"), DType.FLOAT64);
                 DenseMatrix ud = MatrixMarket.read(denseOut.resolve("U.mtx"), DType.FLOAT64)) {
             assertTrue(Dense.maxAbsDifference(us.toArray(), ud.toArray()) <= 1e-10 * Dense.maxAbs(ud.toArray()));
@@ -132,6 +143,7 @@ class SparseCommandLineTest {
         "--objective partial | --objective: unknown objective 'partial'",
         "--objective observed --holdout 0.1 --test x.mtx | --holdout and --test are alternatives",
         "--objective observed --test missing.mtx | cannot read --test from missing.mtx",
+        "--exact-loss sometimes | --exact-loss: unknown exact-loss setting 'sometimes'",
     })
     void badUsageIsOneLineAndExitCodeTwo(String options, String fragment) throws IOException {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
