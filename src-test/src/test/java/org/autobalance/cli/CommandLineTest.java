@@ -207,6 +207,20 @@ class CommandLineTest {
         assertFalse(Files.isRegularFile(fifo), "the pipe was replaced");
     }
 
+    /** More threads than processors is allowed (the bits are those of that many threads anywhere) but said. */
+    @Test
+    void moreThreadsThanProcessorsIsNoted() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        Run over = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "2",
+                "--threads", String.valueOf(processors + 1));
+        assertEquals(0, over.exitCode(), over.err());
+        assertTrue(over.out().contains("note: --threads " + (processors + 1) + " is more than the " + processors
+                + " processors here"), over.out());
+        Run fits = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "2",
+                "--threads", "1");
+        assertFalse(fits.out().contains("note: --threads"), fits.out());
+    }
+
     @Test
     void zeroToleranceRunsExactlyMaxIterations() throws IOException {
         Path out = dir.resolve("out");
