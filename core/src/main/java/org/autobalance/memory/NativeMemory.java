@@ -14,8 +14,17 @@ import java.util.function.Supplier;
  * was killed on a 24 GB machine.
  */
 public final class NativeMemory {
-    private static final long LIMIT = physicalBytes();
+    /**
+     * Totals up to this many bytes are not checked against the limit, so that a JVM of small matrices never asks for
+     * it: the operating system's management bean costs 40–50 ms of a fresh JVM's start.
+     */
+    private static final long UNCHECKED = 256L << 20;
     private static final AtomicLong LIVE = new AtomicLong();
+
+    /** The limit, asked for when a total first passes {@link #UNCHECKED}. */
+    private static final class Limit {
+        static final long BYTES = physicalBytes();
+    }
 
     private NativeMemory() {
     }
@@ -45,8 +54,8 @@ public final class NativeMemory {
      * @throws IllegalArgumentException naming {@code what} if the total would pass the limit
      */
     public static void requireRoom(long bytes, Supplier<String> what) {
-        if (!fitsAfterCollecting(() -> bytes <= LIMIT - LIVE.get())) {
-            throw new IllegalArgumentException(refusal(what.get(), bytes, LIVE.get(), LIMIT));
+        if (!fitsAfterCollecting(() -> bytes <= UNCHECKED - LIVE.get() || bytes <= Limit.BYTES - LIVE.get())) {
+            throw new IllegalArgumentException(refusal(what.get(), bytes, LIVE.get(), Limit.BYTES));
         }
     }
 
@@ -56,8 +65,8 @@ public final class NativeMemory {
      * @throws IllegalArgumentException naming {@code what} if the total would pass the limit; nothing is counted
      */
     static void reserve(long bytes, Supplier<String> what) {
-        if (!fitsAfterCollecting(() -> tryReserve(LIVE, LIMIT, bytes))) {
-            throw new IllegalArgumentException(refusal("allocate " + what.get(), bytes, LIVE.get(), LIMIT));
+        if (!fitsAfterCollecting(() -> tryReserve(LIVE, UNCHECKED, bytes) || tryReserve(LIVE, Limit.BYTES, bytes))) {
+            throw new IllegalArgumentException(refusal("allocate " + what.get(), bytes, LIVE.get(), Limit.BYTES));
         }
     }
 
