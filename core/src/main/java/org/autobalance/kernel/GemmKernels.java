@@ -39,16 +39,6 @@ public interface GemmKernels {
             double slope);
 
     /**
-     * δ·W with the backward pass through the activation of the layer below fused into the store of C:
-     * C[i, j] = (Σ_k A[i, k]·B[k, j])·φ'(Y[i, j]), Y (m × n, not modified) at {@code y[yOff + i·ldy + j]}, φ' as in
-     * {@link #activationSlope}. The same bits as {@link #gemm} (overwriting C) followed by {@link #activationSlope}
-     * on C: the sum is formed first and multiplied once; one pass over C instead of two.
-     */
-    void gemmActivationSlope(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
-            long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment y, long yOff, int ldy,
-            double slope);
-
-    /**
      * The backward pass through an activation: D[i, j] ← D[i, j]·φ'(Y[i, j]) for an m × n block, where Y = φ(z) is
      * the stored activation and φ' is 1 where Y &gt; 0 and {@code slope} elsewhere (φ(z) &gt; 0 exactly when
      * z &gt; 0). D (modified) at {@code d[dOff + i·ldd + j]}, Y (not modified) at {@code y[yOff + i·ldy + j]}.

@@ -66,14 +66,6 @@ public final class ScalarGemm implements GemmKernels {
     }
 
     @Override
-    public void gemmActivationSlope(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda,
-            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment y, long yOff,
-            int ldy, double slope) {
-        gemm(dtype, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
-        activationSlope(dtype, m, n, y, yOff, ldy, c, cOff, ldc, slope);
-    }
-
-    @Override
     public void activationSlope(DType dtype, int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d,
             long dOff, int ldd, double slope) {
         for (int i = 0; i < m; i++) {

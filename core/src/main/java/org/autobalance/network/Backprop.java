@@ -19,8 +19,7 @@ import org.autobalance.parallel.ParallelPass;
  * im2col with the samples side by side (Z = W·[col_1 … col_b], G += [δ_1 … δ_b]·[col_1 … col_b]ᵀ,
  * [δcol_1 …] = Wᵀ·[δ_1 …], then col2im), the bias and activation fused into the forward GEMM's store. Batching the
  * samples turns a convolution's many tiny per-sample products (C × P by C·KH·KW) into a few wide ones. Only the
- * activations φ(z) are stored: φ'(z) is read off their sign. Below a dense layer, φ' of the layer below is applied
- * in the store of δ·W ({@link GemmKernels#gemmActivationSlope}: the same bits as a separate pass).
+ * activations φ(z) are stored: φ'(z) is read off their sign.
  */
 final class Backprop implements AutoCloseable {
     private final Architecture arch;
@@ -253,8 +252,6 @@ final class Backprop implements AutoCloseable {
 
     private void backward(Chunk ch, Parameters g, int start, int end) {
         int rows = end - start;
-        // whether δ of the current layer already carries its φ' (fused into the δ·W of the dense layer above)
-        boolean sloped = false;
         for (int h = arch.depth(); h >= 1; h--) {
             Layer l = arch.layer(h);
             DenseMatrix cur = deltas[h % 2];
@@ -262,7 +259,7 @@ final class Backprop implements AutoCloseable {
             DenseMatrix in = h == 1 ? x : activations[h - 1];
             DenseMatrix w = params.weights(h);
             DenseMatrix gw = g.weights(h);
-            if (!l.activation().isLinear() && !sloped) {
+            if (!l.activation().isLinear()) {
                 DenseMatrix act = activations[h];
                 gemm.activationSlope(dtype, rows, l.outFeatures(), act.segment(), (long) start * act.stride(),
                         act.stride(), cur.segment(), (long) start * cur.stride(), cur.stride(),
@@ -276,21 +273,12 @@ final class Backprop implements AutoCloseable {
                 gemm.gemm(dtype, true, l.outChannels(), l.fanIn(), rows, cs, (long) start * cur.stride(),
                         cur.stride(), in.segment(), (long) start * in.stride(), in.stride(), gw.segment(), 0,
                         gw.stride(), true);
-                Activation below = h > 1 ? arch.layer(h - 1).activation() : null;
-                if (below != null && below.isLinear()) {
+                if (h > 1) {
                     gemm.gemm(dtype, false, rows, l.fanIn(), l.outChannels(), cs, (long) start * cur.stride(),
                             cur.stride(), w.segment(), 0, w.stride(), prev.segment(), (long) start * prev.stride(),
                             prev.stride(), false);
-                } else if (below != null) {
-                    // δ_{h−1} = (δ_h·W_h) ⊙ φ'(A_{h−1}) in one pass over δ_{h−1}: in is A_{h−1}, of δ_{h−1}'s shape
-                    gemm.gemmActivationSlope(dtype, rows, l.fanIn(), l.outChannels(), cs,
-                            (long) start * cur.stride(), cur.stride(), w.segment(), 0, w.stride(), prev.segment(),
-                            (long) start * prev.stride(), prev.stride(), in.segment(), (long) start * in.stride(),
-                            in.stride(), below.negativeSlope());
                 }
-                sloped = below != null && !below.isLinear();
             } else {
-                sloped = false;
                 int pos = l.positions();
                 for (int s0 = start; s0 < end; s0 += block) {
                     int nb = Math.min(block, end - s0);

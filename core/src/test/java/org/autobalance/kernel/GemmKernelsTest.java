@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (the 1-vector panel of n − j ≤ L columns and its masks, the 2-vector panel around it) against m ∈ {8, 9, 15, 16,
  * 23} (the 8-row tiles and their row tails) and k across the k-block ({@code KC} = 256), and shapes that pack A
  * into groups of 8 rows ({@link #PACKED}), shapes of the thin kernels ({@link #THIN}); both transpositions,
- * overwrite and accumulate, the fused bias (per row, per column, none) and activation, the fused slope of a stored
- * activation (δ·W ⊙ φ'(Y)), non-zero offsets and leading dimensions wider than the block.
+ * overwrite and accumulate, the fused bias (per row, per column, none) and activation, non-zero offsets and leading
+ * dimensions wider than the block.
  */
 class GemmKernelsTest {
     private static final int[] SIZES = {1, 3, 4, 5, 7, 8, 9, 17, 33};
@@ -83,20 +83,6 @@ class GemmKernelsTest {
         return x;
     }
 
-    /**
-     * A stored activation Y for the fused φ' (modes 5 and 6): random signs, every fifth element exactly 0 (the kink:
-     * φ'(0) is the slope), and a row stride other than C's.
-     */
-    private static DenseMatrix activation(DType t, int m, int n) {
-        DenseMatrix y = random(t, m, n + 3, 6);
-        for (int i = 0; i < y.rows(); i++) {
-            for (int j = i % 5; j < y.cols(); j += 5) {
-                y.set(i, j, 0.0);
-            }
-        }
-        return y;
-    }
-
     private static long at(DenseMatrix x, int i, int j) {
         return (long) (i + 1) * x.stride() + j + 2;
     }
@@ -112,31 +98,20 @@ class GemmKernelsTest {
         GemmKernels scalar = new ScalarGemm();
         double u = t.unitRoundoff();
         for (boolean transA : new boolean[] {false, true}) {
-            for (int mode = 0; mode < 7; mode++) {
+            for (int mode = 0; mode < 5; mode++) {
                 try (DenseMatrix a = transA ? random(t, k, m, 2) : random(t, m, k, 2);
                         DenseMatrix b = random(t, k, n, 3);
                         DenseMatrix bias = random(t, 1, Math.max(m, n), 4);
                         DenseMatrix c1 = random(t, m, n, 5);
-                        DenseMatrix c2 = random(t, m, n, 5);
-                        DenseMatrix c3 = random(t, m, n, 5);
-                        DenseMatrix y = activation(t, m, n)) {
+                        DenseMatrix c2 = random(t, m, n, 5)) {
                     double[][] c0 = c1.toArray();
                     for (GemmKernels g : List.of(simd, scalar)) {
                         DenseMatrix c = g == simd ? c1 : c2;
-                        // modes: overwrite, accumulate, bias per row + relu, bias per column + leaky, no bias +
-                        // linear, then the fused φ' of a stored activation Y: leaky (slope 0.1), relu (slope 0)
+                        // modes: overwrite, accumulate, bias per row + relu, bias per column + leaky, no bias + linear
                         switch (mode) {
                             case 0, 1 -> g.gemm(t, transA, m, n, k, a.segment(), at(a, 0, 0), a.stride(),
                                     b.segment(), at(b, 0, 0), b.stride(), c.segment(), at(c, 0, 0), c.stride(),
                                     mode == 1);
-                            case 5, 6 -> {
-                                if (transA) {
-                                    continue;
-                                }
-                                g.gemmActivationSlope(t, m, n, k, a.segment(), at(a, 0, 0), a.stride(), b.segment(),
-                                        at(b, 0, 0), b.stride(), c.segment(), at(c, 0, 0), c.stride(), y.segment(),
-                                        at(y, 0, 0), y.stride(), mode == 5 ? 0.1 : 0.0);
-                            }
                             default -> {
                                 if (transA) {
                                     continue;
@@ -146,19 +121,6 @@ class GemmKernelsTest {
                                 g.gemmBiasActivation(t, m, n, k, a.segment(), at(a, 0, 0), a.stride(), b.segment(),
                                         at(b, 0, 0), b.stride(), c.segment(), at(c, 0, 0), c.stride(), bs, mode == 2,
                                         mode == 2 ? 0.0 : mode == 3 ? 0.1 : 1.0);
-                            }
-                        }
-                    }
-                    if (mode >= 5 && !transA) {
-                        // the fused store against the two passes it replaces, both SIMD: the same bits
-                        simd.gemm(t, false, m, n, k, a.segment(), at(a, 0, 0), a.stride(), b.segment(), at(b, 0, 0),
-                                b.stride(), c3.segment(), at(c3, 0, 0), c3.stride(), false);
-                        simd.activationSlope(t, m, n, y.segment(), at(y, 0, 0), y.stride(), c3.segment(),
-                                at(c3, 0, 0), c3.stride(), mode == 5 ? 0.1 : 0.0);
-                        for (int i = 0; i < c0.length; i++) {
-                            for (int j = 0; j < c0[0].length; j++) {
-                                assertEquals(c3.get(i, j), c1.get(i, j), 0.0, t + " mode " + mode + " (" + i + ","
-                                        + j + "): fused φ' differs from gemm + activationSlope");
                             }
                         }
                     }
@@ -179,7 +141,7 @@ class GemmKernelsTest {
                                 abs += Math.abs(bias.get(1, (mode == 2 ? i - 1 : j - 2) + 2));
                             }
                             if (!(transA && mode >= 2)) {
-                                assertEquals(fmaChain(t, transA, a, b, mode, bias, y, c0[i][j], i - 1, j - 2, k),
+                                assertEquals(fmaChain(t, transA, a, b, mode, bias, c0[i][j], i - 1, j - 2, k),
                                         c1.get(i, j), 0.0, t + " transA=" + transA + " mode " + mode + " (" + i + ","
                                         + j + "): not the FMA chain in k order");
                             }
@@ -200,17 +162,13 @@ class GemmKernelsTest {
      * Exact: the vector FMA rounds once per step, as {@link Math#fma} does.
      */
     private static double fmaChain(DType t, boolean transA, DenseMatrix a, DenseMatrix b, int mode, DenseMatrix bias,
-            DenseMatrix y, double c0, int i, int j, int k) {
+            double c0, int i, int j, int k) {
         boolean f = t == DType.FLOAT32;
         double s = mode == 1 ? c0 : 0.0;
         for (int p = 0; p < k; p++) {
             double av = transA ? a.get(p + 1, i + 2) : a.get(i + 1, p + 2);
             double bv = b.get(p + 1, j + 2);
             s = f ? Math.fma((float) av, (float) bv, (float) s) : Math.fma(av, bv, s);
-        }
-        if (mode >= 5) {
-            double slope = mode == 5 ? 0.1 : 0.0;
-            return y.get(i + 1, j + 2) > 0 ? s : f ? (float) s * (float) slope : s * slope;
         }
         if (mode >= 2) {
             if (mode <= 3) {
@@ -225,10 +183,7 @@ class GemmKernelsTest {
         return s;
     }
 
-    /**
-     * A known answer: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; relu(z − 30) per row bias; the fused
-     * slope.
-     */
+    /** A known answer: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; relu(z − 30) per row bias. */
     @Test
     void knownAnswer() {
         for (GemmKernels g : List.of(KernelProvider.simdGemm(), new ScalarGemm())) {
@@ -253,14 +208,6 @@ class GemmKernelsTest {
                     g.activationSlope(t, 2, 2, c.segment(), 0, c.stride(), a.segment(), 0, a.stride(), 0.25);
                     assertEquals(List.of(0.25, 0.5, 3.0, 4.0), List.of(a.get(0, 0), a.get(0, 1), a.get(1, 0),
                             a.get(1, 1)), g.name());
-                    // A·B = [[4.75, 5.5], [43, 50]] times φ'(Y) for Y = [[1, −1], [0, 2]], slope 0.5 (the kink, Y = 0,
-                    // takes the slope)
-                    try (DenseMatrix y = DenseMatrix.of(t, new double[][] {{1, -1}, {0, 2}})) {
-                        g.gemmActivationSlope(t, 2, 2, 2, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(),
-                                c.segment(), 0, c.stride(), y.segment(), 0, y.stride(), 0.5);
-                    }
-                    assertEquals(List.of(4.75, 2.75, 21.5, 50.0), List.of(c.get(0, 0), c.get(0, 1), c.get(1, 0),
-                            c.get(1, 1)), g.name());
                 }
             }
         }

@@ -46,11 +46,11 @@ public final class NetworkQuickTimer {
             try (TrainingStep engine = new TrainingStep(x, y, p, 1);
                     OpenBlasNetwork blas = new OpenBlasNetwork(x, y, p);
                     NetworkStepBenchmark.EngineLayer l1 = new NetworkStepBenchmark.EngineLayer(KernelProvider.gemm(),
-                            t, n, arch, 1, p.weights(1));
+                            t, n, arch.layer(1), p.weights(1), false);
                     NetworkStepBenchmark.EngineLayer l2 = new NetworkStepBenchmark.EngineLayer(KernelProvider.gemm(),
-                            t, n, arch, 2, p.weights(2));
+                            t, n, arch.layer(2), p.weights(2), true);
                     NetworkStepBenchmark.EngineLayer l3 = new NetworkStepBenchmark.EngineLayer(KernelProvider.gemm(),
-                            t, n, arch, 3, p.weights(3))) {
+                            t, n, arch.layer(3), p.weights(3), true)) {
                 NetworkStepBenchmark.EngineLayer[] layers = {l1, l2, l3};
                 blas.lossAndGradients();
                 // warm up for at least 4 s on the real shapes (C2 must have compiled every kernel: performance.md)

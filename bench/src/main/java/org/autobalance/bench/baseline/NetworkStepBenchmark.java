@@ -6,7 +6,6 @@ import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.network.Activation;
 import org.autobalance.network.Architecture;
 import org.autobalance.network.Layer;
 import org.autobalance.network.Parameters;
@@ -28,8 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One full-batch GD step of a 20–W–W–5 ReLU network on n samples ({@code part=step}), or the forward and backward
  * work of one of its layers ({@code part=layer1|layer2|layer3}), by the engine ({@link TrainingStep}; for a layer,
- * exactly the kernel calls the engine makes for it: the fused forward GEMM, the gradient GEMM and δ·W with the slope of
- * the layer below fused into its store; a layer's own slope is in the part of the layer above) and
+ * exactly the kernel calls the engine makes for it: the fused forward GEMM, the slope, the gradient and δ GEMMs) and
  * by OpenBLAS gemm calls ({@link OpenBlasNetwork}). Samples per second = n / (seconds per op).
  *
  * <pre>
@@ -104,7 +102,7 @@ public class NetworkStepBenchmark {
             if (threads != 1) {
                 throw new IllegalStateException("the per-layer parts run on one thread");
             }
-            layer = new EngineLayer(KernelProvider.gemm(), t, n, arch, h, params.weights(h));
+            layer = new EngineLayer(KernelProvider.gemm(), t, n, arch.layer(h), params.weights(h), h > 1);
         }
     }
 
@@ -152,20 +150,14 @@ public class NetworkStepBenchmark {
         return m;
     }
 
-    /**
-     * The kernel calls the engine makes for layer h of a dense network over all n rows, on its own buffers: the
-     * fused forward GEMM, the gradient, and δ·W with the slope of layer h − 1 fused into its store (for h &gt; 1); the
-     * layer's own slope only when no dense layer above has it in its δ·W (the parts add up to the step).
-     */
+    /** The kernel calls the engine makes for one dense ReLU layer over all n rows, on its own buffers. */
     static final class EngineLayer implements AutoCloseable {
         private final GemmKernels gemm;
         private final DType t;
         private final int n;
         private final Layer l;
         private final DenseMatrix w;
-        /** The activation of layer h − 1, whose slope δ·W applies; null for the first layer (no δ·W). */
-        private final Activation below;
-        private final boolean ownSlope;
+        private final boolean propagate;
         private final DenseMatrix in;
         private final DenseMatrix wt;
         private final DenseMatrix out;
@@ -173,14 +165,13 @@ public class NetworkStepBenchmark {
         private final DenseMatrix prev;
         private final DenseMatrix g;
 
-        EngineLayer(GemmKernels gemm, DType t, int n, Architecture arch, int h, DenseMatrix w) {
+        EngineLayer(GemmKernels gemm, DType t, int n, Layer l, DenseMatrix w, boolean propagate) {
             this.gemm = gemm;
             this.t = t;
             this.n = n;
-            this.l = arch.layer(h);
+            this.l = l;
             this.w = w;
-            this.below = h > 1 ? arch.layer(h - 1).activation() : null;
-            this.ownSlope = !l.activation().isLinear() && !(h < arch.depth() && arch.layer(h + 1).isDense());
+            this.propagate = propagate;
             in = gaussian(t, n, l.fanIn(), 4, 1.0);
             wt = DenseMatrix.allocate(t, l.fanIn(), l.outChannels());
             for (int i = 0; i < w.rows(); i++) {
@@ -197,19 +188,15 @@ public class NetworkStepBenchmark {
         void run() {
             gemm.gemmBiasActivation(t, n, l.outChannels(), l.fanIn(), in.segment(), 0, in.stride(), wt.segment(), 0,
                     wt.stride(), out.segment(), 0, out.stride(), null, false, l.activation().negativeSlope());
-            if (ownSlope) {
+            if (!l.activation().isLinear()) {
                 gemm.activationSlope(t, n, l.outChannels(), out.segment(), 0, out.stride(), delta.segment(), 0,
                         delta.stride(), l.activation().negativeSlope());
             }
             gemm.gemm(t, true, l.outChannels(), l.fanIn(), n, delta.segment(), 0, delta.stride(), in.segment(), 0,
                     in.stride(), g.segment(), 0, g.stride(), false);
-            if (below != null && below.isLinear()) {
+            if (propagate) {
                 gemm.gemm(t, false, n, l.fanIn(), l.outChannels(), delta.segment(), 0, delta.stride(), w.segment(),
                         0, w.stride(), prev.segment(), 0, prev.stride(), false);
-            } else if (below != null) {
-                gemm.gemmActivationSlope(t, n, l.fanIn(), l.outChannels(), delta.segment(), 0, delta.stride(),
-                        w.segment(), 0, w.stride(), prev.segment(), 0, prev.stride(), in.segment(), 0, in.stride(),
-                        below.negativeSlope());
             }
         }
 

@@ -39,26 +39,10 @@ final class DoubleGemm {
     private DoubleGemm() {
     }
 
-    /**
-     * The store of a tile: accumulate into C or overwrite it, optionally adding a bias and applying φ
-     * ({@code activate}: φ(z) = z for z &gt; 0, slope·z otherwise), or multiplying by the slope φ'(Y) of a stored
-     * activation Y of C's shape ({@code act} not null: Y[i, j] at act[actOff + i·ldAct + j]; φ' = 1 where Y &gt; 0,
-     * {@code slope} elsewhere) — δ·W of a layer with the slope of the layer below fused into its store. Not both.
-     */
-    record Epilogue(boolean accumulate, boolean activate, MemorySegment bias, boolean biasPerRow, double slope,
-            MemorySegment act, long actOff, int ldAct) {
-        static final Epilogue STORE = new Epilogue(false, false, null, false, 1.0, null, 0, 0);
-        static final Epilogue ACCUMULATE = new Epilogue(true, false, null, false, 1.0, null, 0, 0);
-
-        /**
-         * This store as one k-block of a product sees it: the FMA chain of each element of C continues across the
-         * blocks through C itself (every block after the first accumulates), and the bias, φ and φ' apply once, on
-         * the last — the same bits as an unblocked product.
-         */
-        Epilogue forBlock(boolean first, boolean last) {
-            return first && last ? this : new Epilogue(accumulate || !first, activate && last, bias, biasPerRow,
-                    slope, last ? act : null, actOff, ldAct);
-        }
+    /** The store of a tile: accumulate into C or overwrite it, optionally adding a bias and applying φ. */
+    record Epilogue(boolean accumulate, boolean activate, MemorySegment bias, boolean biasPerRow, double slope) {
+        static final Epilogue STORE = new Epilogue(false, false, null, false, 1.0);
+        static final Epilogue ACCUMULATE = new Epilogue(true, false, null, false, 1.0);
     }
 
     /** The Scratch slot of the packed panel of B. */
@@ -110,7 +94,10 @@ final class DoubleGemm {
         }
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
-            Epilogue blockEp = ep.forBlock(p0 == 0, p0 + kc == k);
+            // the FMA chain of each element of C continues across k-blocks through C itself: same bits as unblocked
+            Epilogue blockEp = p0 == 0 && p0 + kc == k ? ep
+                    : new Epilogue(ep.accumulate() || p0 > 0, p0 + kc == k && ep.activate(), ep.bias(),
+                            ep.biasPerRow(), ep.slope());
             for (int i0 = 0; i0 < m; i0 += MC) {
                 block(i0, Math.min(m, i0 + MC), n, kc, a, aOff + p0 * pi, ri, pi, b, bOff + (long) p0 * ldb, ldb,
                         c, cOff, ldc, blockEp, panel, apack, acc);
@@ -150,9 +137,9 @@ final class DoubleGemm {
                     if (h == TK && j0 + j + 2 * L <= n) {
                         // the common tile (all of them but a column tail and the last rows): straight into C
                         if (TK == R) {
-                            thinK8x2Direct(k, ap, panel, j * k, c, ci, ldc, ep, i, j0 + j);
+                            thinK8x2Direct(k, ap, panel, j * k, c, ci, ldc, ep.accumulate());
                         } else {
-                            thinK4x2Direct(k, ap, 0, panel, j * k, c, ci, ldc, ep, i, j0 + j);
+                            thinK4x2Direct(k, ap, 0, panel, j * k, c, ci, ldc, ep.accumulate());
                         }
                         continue;
                     }
@@ -218,13 +205,10 @@ final class DoubleGemm {
      * boxed until C2 compiled it, seconds later (float64 δᵀ·A: 38 ms a call instead of 0.7).
      */
     private static void thinK4x2Direct(int k, double[] ap, int ao, double[] panel, int po, MemorySegment c,
-            long c0, int ldc, Epilogue ep, int i, int j) {
+            long c0, int ldc, boolean accumulate) {
         long cs = (long) ldc * BYTES;
         long cb = c0 * BYTES;
         long lb = L * BYTES;
-        // φ' of the layer below (when fused): Y has C's shape, so the tile's rows and vectors are at the same steps
-        long ys = (long) ep.ldAct() * BYTES;
-        long yb = (ep.actOff() + (long) i * ep.ldAct() + j) * BYTES;
         DoubleVector c00 = VT.cast(DoubleVector.zero(S));
         DoubleVector c01 = c00;
         DoubleVector c10 = c00;
@@ -233,7 +217,7 @@ final class DoubleGemm {
         DoubleVector c21 = c00;
         DoubleVector c30 = c00;
         DoubleVector c31 = c00;
-        if (ep.accumulate()) {
+        if (accumulate) {
             c00 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb, NO));
             c01 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + lb, NO));
             c10 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + cs, NO));
@@ -259,25 +243,22 @@ final class DoubleGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        put(c00, c, cb, ep, yb);
-        put(c01, c, cb + lb, ep, yb + lb);
-        put(c10, c, cb + cs, ep, yb + ys);
-        put(c11, c, cb + cs + lb, ep, yb + ys + lb);
-        put(c20, c, cb + 2 * cs, ep, yb + 2 * ys);
-        put(c21, c, cb + 2 * cs + lb, ep, yb + 2 * ys + lb);
-        put(c30, c, cb + 3 * cs, ep, yb + 3 * ys);
-        put(c31, c, cb + 3 * cs + lb, ep, yb + 3 * ys + lb);
+        c00.intoMemorySegment(c, cb, NO);
+        c01.intoMemorySegment(c, cb + lb, NO);
+        c10.intoMemorySegment(c, cb + cs, NO);
+        c11.intoMemorySegment(c, cb + cs + lb, NO);
+        c20.intoMemorySegment(c, cb + 2 * cs, NO);
+        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(c, cb + 3 * cs, NO);
+        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
     }
 
     /** {@link #thinK4x2Direct} for R rows: 16 accumulators, so only where 32 vector registers exist. */
     private static void thinK8x2Direct(int k, double[] ap, double[] panel, int po, MemorySegment c, long c0,
-            int ldc, Epilogue ep, int i, int j) {
+            int ldc, boolean accumulate) {
         long cs = (long) ldc * BYTES;
         long cb = c0 * BYTES;
         long lb = L * BYTES;
-        // φ' of the layer below (when fused): Y has C's shape, so the tile's rows and vectors are at the same steps
-        long ys = (long) ep.ldAct() * BYTES;
-        long yb = (ep.actOff() + (long) i * ep.ldAct() + j) * BYTES;
         DoubleVector c00 = VT.cast(DoubleVector.zero(S));
         DoubleVector c01 = c00;
         DoubleVector c10 = c00;
@@ -294,7 +275,7 @@ final class DoubleGemm {
         DoubleVector c61 = c00;
         DoubleVector c70 = c00;
         DoubleVector c71 = c00;
-        if (ep.accumulate()) {
+        if (accumulate) {
             c00 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb, NO));
             c01 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + lb, NO));
             c10 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + cs, NO));
@@ -340,36 +321,22 @@ final class DoubleGemm {
             c70 = x.fma(b0v, c70);
             c71 = x.fma(b1v, c71);
         }
-        put(c00, c, cb, ep, yb);
-        put(c01, c, cb + lb, ep, yb + lb);
-        put(c10, c, cb + cs, ep, yb + ys);
-        put(c11, c, cb + cs + lb, ep, yb + ys + lb);
-        put(c20, c, cb + 2 * cs, ep, yb + 2 * ys);
-        put(c21, c, cb + 2 * cs + lb, ep, yb + 2 * ys + lb);
-        put(c30, c, cb + 3 * cs, ep, yb + 3 * ys);
-        put(c31, c, cb + 3 * cs + lb, ep, yb + 3 * ys + lb);
-        put(c40, c, cb + 4 * cs, ep, yb + 4 * ys);
-        put(c41, c, cb + 4 * cs + lb, ep, yb + 4 * ys + lb);
-        put(c50, c, cb + 5 * cs, ep, yb + 5 * ys);
-        put(c51, c, cb + 5 * cs + lb, ep, yb + 5 * ys + lb);
-        put(c60, c, cb + 6 * cs, ep, yb + 6 * ys);
-        put(c61, c, cb + 6 * cs + lb, ep, yb + 6 * ys + lb);
-        put(c70, c, cb + 7 * cs, ep, yb + 7 * ys);
-        put(c71, c, cb + 7 * cs + lb, ep, yb + 7 * ys + lb);
-    }
-
-    /**
-     * Stores one vector of a direct tile into C at byte {@code cb}, multiplied first by φ'(Y) of the vector at byte
-     * {@code yb} of {@code ep.act()} when the epilogue carries one: the same blend as {@link #activationSlope}, so
-     * the same bits as the store followed by that pass.
-     */
-    private static void put(DoubleVector v, MemorySegment c, long cb, Epilogue ep, long yb) {
-        DoubleVector z = VT.cast(v);
-        if (ep.act() != null) {
-            DoubleVector y = VT.cast(DoubleVector.fromMemorySegment(S, ep.act(), yb, NO));
-            z = z.blend(z.mul(ep.slope()), y.compare(VectorOperators.GT, 0.0).not());
-        }
-        z.intoMemorySegment(c, cb, NO);
+        c00.intoMemorySegment(c, cb, NO);
+        c01.intoMemorySegment(c, cb + lb, NO);
+        c10.intoMemorySegment(c, cb + cs, NO);
+        c11.intoMemorySegment(c, cb + cs + lb, NO);
+        c20.intoMemorySegment(c, cb + 2 * cs, NO);
+        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(c, cb + 3 * cs, NO);
+        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+        c40.intoMemorySegment(c, cb + 4 * cs, NO);
+        c41.intoMemorySegment(c, cb + 4 * cs + lb, NO);
+        c50.intoMemorySegment(c, cb + 5 * cs, NO);
+        c51.intoMemorySegment(c, cb + 5 * cs + lb, NO);
+        c60.intoMemorySegment(c, cb + 6 * cs, NO);
+        c61.intoMemorySegment(c, cb + 6 * cs + lb, NO);
+        c70.intoMemorySegment(c, cb + 7 * cs, NO);
+        c71.intoMemorySegment(c, cb + 7 * cs + lb, NO);
     }
 
     /** As {@link #thinK4x2Direct} with the accumulators in {@code acc}: column tails and the last rows. */
@@ -423,7 +390,7 @@ final class DoubleGemm {
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             packA(kc, a, aOff + p0 * pi, ri, pi, m, apack);
-            Epilogue blockEp = ep.forBlock(p0 == 0, p0 + kc == k);
+            Epilogue blockEp = p0 == 0 ? ep : Epilogue.ACCUMULATE;
             long bb = bOff + (long) p0 * ldb;
             for (int j = 0; j < n; j += 2 * L) {
                 boolean full = j + 2 * L <= n;
@@ -769,7 +736,7 @@ final class DoubleGemm {
         }
     }
 
-    /** Stores rows [0, h) of a tile's accumulators (layout of {@link #load}) into C with the bias and φ, or φ'. */
+    /** Stores rows [0, h) of a tile's accumulators (layout of {@link #load}) into C with the bias and φ. */
     private static void store(MemorySegment c, long c0, int ldc, int h, int nv, int i, int j, int n, Epilogue ep,
             double[] acc) {
         boolean full = j + nv * L <= n; // no column tail: unmasked stores (a masked store costs more)
@@ -779,13 +746,6 @@ final class DoubleGemm {
                 VectorMask<Double> mask = S.indexInRange(j + v * L, n);
                 DoubleVector z = finish(VT.cast(DoubleVector.fromArray(S, acc, (r * nv + v) * L)), ep, i + r, j + v * L,
                         mask);
-                if (ep.act() != null) {
-                    // lanes beyond n read 0 under the mask and are not stored
-                    long yb = (ep.actOff() + (long) (i + r) * ep.ldAct() + j + v * L) * BYTES;
-                    DoubleVector y = full ? VT.cast(DoubleVector.fromMemorySegment(S, ep.act(), yb, NO))
-                            : VT.cast(DoubleVector.fromMemorySegment(S, ep.act(), yb, NO, mask));
-                    z = z.blend(z.mul(ep.slope()), y.compare(VectorOperators.GT, 0.0).not());
-                }
                 if (full) {
                     z.intoMemorySegment(c, cb + v * L * BYTES, NO);
                 } else {

@@ -41,23 +41,10 @@ public final class SimdGemm implements GemmKernels {
             boolean biasPerRow, double slope) {
         if (dtype == DType.FLOAT32) {
             FloatGemm.gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
-                    new FloatGemm.Epilogue(false, true, bias, biasPerRow, (float) slope, null, 0, 0));
+                    new FloatGemm.Epilogue(false, true, bias, biasPerRow, (float) slope));
         } else {
             DoubleGemm.gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
-                    new DoubleGemm.Epilogue(false, true, bias, biasPerRow, slope, null, 0, 0));
-        }
-    }
-
-    @Override
-    public void gemmActivationSlope(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda,
-            MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment y, long yOff,
-            int ldy, double slope) {
-        if (dtype == DType.FLOAT32) {
-            FloatGemm.gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
-                    new FloatGemm.Epilogue(false, false, null, false, (float) slope, y, yOff, ldy));
-        } else {
-            DoubleGemm.gemm(false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc,
-                    new DoubleGemm.Epilogue(false, false, null, false, slope, y, yOff, ldy));
+                    new DoubleGemm.Epilogue(false, true, bias, biasPerRow, slope));
         }
     }
 
