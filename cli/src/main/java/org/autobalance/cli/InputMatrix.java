@@ -1,14 +1,14 @@
 package org.autobalance.cli;
 
-import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npz;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 
 /**
@@ -51,7 +51,10 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         }
         try {
             boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
-            if (!npz && storage != Storage.SPARSE && !observed && !MatrixMarket.readHeader(path).coordinate()) {
+            // a pipe (/dev/stdin, a shell's <(…)) can be read once only: no look at its header first; an array file
+            // read so is held sparse (every value stored) and densified below
+            if (!npz && storage != Storage.SPARSE && !observed && Files.isRegularFile(path)
+                    && !MatrixMarket.readHeader(path).coordinate()) {
                 return new InputMatrix(MatrixMarket.read(path, dtype), null, storage == Storage.DENSE
                         ? "dense (--storage dense)" : "dense (auto: an array file lists every entry)");
             }
@@ -61,8 +64,8 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                         + ", " + s.nonZeros() + " stored entries)");
             }
             double density = (double) s.nonZeros() / ((double) s.rows() * s.cols());
-            long denseBytes = (long) s.rows() * ((s.cols() + 15L) / 16 * 16) * dtype.bytes();
-            long memory = physicalMemory();
+            long denseBytes = (long) s.rows() * DenseMatrix.strideOf(dtype, s.cols()) * dtype.bytes();
+            long memory = NativeMemory.physicalBytes();
             // the full loss (the only one here: observed returned above) also keeps Mᵀ, as much memory again
             long sparseBytes = s.bytes() + SparseMatrix.bytes(dtype, s.cols(), s.nonZeros());
             String why = String.format(Locale.ROOT, "density %.3g %%, dense %s, sparse %s with its transpose",
@@ -88,14 +91,6 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
     static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
         boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
         return npz ? Npz.read(path, dtype) : MatrixMarket.readSparse(path, dtype);
-    }
-
-    /** This machine's physical memory in bytes, or Long.MAX_VALUE when the JVM cannot say. */
-    static long physicalMemory() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
-            return os.getTotalMemorySize();
-        }
-        return Long.MAX_VALUE;
     }
 
     /** A size in MiB or GiB, for messages. */

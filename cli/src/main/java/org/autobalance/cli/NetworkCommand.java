@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +13,7 @@ import java.util.concurrent.Callable;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.network.Architecture;
 import org.autobalance.network.Layer;
 import org.autobalance.network.NetworkInitializer;
@@ -189,10 +189,7 @@ final class NetworkCommand implements Callable<Integer> {
                 }
                 finished = trainer.run(listeners.toArray(org.autobalance.observe.NetworkListener[]::new));
             } finally {
-                if (logStaging != null && Files.exists(logStaging)) {
-                    // the log of a diverged run is complete too: it shows how the run diverged
-                    Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                }
+                SolverRun.finishLog(log, logStaging);
             }
             try (NetworkResult result = finished) {
                 Map<String, Object> summary = result.summary();
@@ -252,7 +249,7 @@ final class NetworkCommand implements Callable<Integer> {
         } catch (ArithmeticException e) {
             needed = Long.MAX_VALUE;
         }
-        long memory = InputMatrix.physicalMemory();
+        long memory = NativeMemory.physicalBytes();
         if (needed > memory) {
             throw new UsageException("--layers: " + arch.describe() + " needs at least " + InputMatrix.bytes(needed)
                     + " of memory (" + parameters + " parameters and their gradient, " + activations

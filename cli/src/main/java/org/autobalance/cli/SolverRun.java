@@ -1,10 +1,18 @@
 package org.autobalance.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -157,10 +165,7 @@ public final class SolverRun {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
             } finally {
-                if (logStaging != null && Files.exists(logStaging)) {
-                    // the log of a diverged run is complete too: it shows how the run diverged
-                    Files.move(logStaging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                }
+                finishLog(log, logStaging);
             }
             try (Finished result = finished) {
                 clock.mark("done");
@@ -215,6 +220,9 @@ public final class SolverRun {
      * checkpoint's iteration.
      */
     static JsonLinesLog openLog(Path log, Path staging, long resumedAt) throws IOException {
+        if (staging.equals(log)) {
+            return new JsonLinesLog(new OutputStreamWriter(inPlace(log), StandardCharsets.UTF_8));
+        }
         if (resumedAt < 0) {
             return new JsonLinesLog(staging);
         }
@@ -234,8 +242,44 @@ public final class SolverRun {
     }
 
     /**
+     * A log written in place: appended to, never truncated. When it is this process's own standard output or error
+     * (/dev/stdout leads there, also to a file the shell redirected output to), through that descriptor, at its
+     * offset, and left open: a second opening of the file has an offset of its own, and what the command printed
+     * overwrote the records.
+     */
+    private static OutputStream inPlace(Path log) throws IOException {
+        FileDescriptor[] own = {FileDescriptor.out, FileDescriptor.err};
+        for (int fd = 1; fd <= 2; fd++) {
+            Path descriptor = Path.of("/proc/self/fd/" + fd);
+            if (Files.exists(descriptor) && Files.isSameFile(log, descriptor)) {
+                return new FilterOutputStream(new FileOutputStream(own[fd - 1])) {
+                    @Override
+                    public void close() throws IOException {
+                        flush();
+                    }
+                };
+            }
+        }
+        return Files.newOutputStream(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /**
+     * Moves the log from where it was written during the run ({@code staging}, from {@link #stagingFor}) to
+     * {@code log}; the log of a diverged run is complete too (it shows how the run diverged). Nothing to do for a log
+     * written in place, or none.
+     */
+    static void finishLog(Path log, Path staging) throws IOException {
+        if (staging != null && !staging.equals(log) && Files.exists(staging)) {
+            Files.move(staging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
      * Where the log is written during the run (moved to {@code log} at the end); its directory must exist, and
-     * {@code log} must not be a directory (the move at the end would fail, after the whole run).
+     * {@code log} must not be a directory (the move at the end would fail, after the whole run). An existing
+     * {@code log} that is not a regular file of its own — a device, a pipe, a link such as {@code /dev/stdout} — is
+     * written in place as the run goes, appended to: renaming a staged file over it replaced the {@code /dev/stdout}
+     * link itself with a file (as root), and the records never reached the terminal.
      */
     static Path stagingFor(Path log) {
         Path parent = log.toAbsolutePath().getParent();
@@ -244,6 +288,9 @@ public final class SolverRun {
         }
         if (Files.isDirectory(log)) {
             throw new UsageException("--log " + log + ": is a directory; give a file name", null);
+        }
+        if (Files.exists(log) && !Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+            return log;
         }
         return parent.resolve("." + log.getFileName() + ".partial");
     }

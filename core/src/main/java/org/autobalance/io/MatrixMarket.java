@@ -1,13 +1,16 @@
 package org.autobalance.io;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
-import java.lang.management.ManagementFactory;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,8 +18,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 
 /**
@@ -64,7 +70,9 @@ import org.autobalance.memory.SparseMatrix;
  * allocated only after the header and the size line are valid, and freed again when the body is bad. Reading a file,
  * the size line is also checked against the file's length (a body of n values needs at least 2n − 1 bytes, of n
  * coordinate entries 6n − 1) and the matrix against the machine's physical memory before anything is allocated, so a
- * lying header costs neither time nor memory.
+ * lying header costs neither time nor memory. A gzip-compressed file (recognised by its first bytes, as scipy's
+ * {@code mmread} reads {@code .mtx.gz}) is decompressed as it is read, its length bounded by DEFLATE's largest
+ * expansion (1032 times the file); damaged gzip data is a {@link MatrixFormatException} too.
  *
  * <p>Reading as a sparse matrix ({@link #readSparse}) stages the listed entries in native memory (16 bytes each, with
  * mirrors) before building the CSR arrays; the dense reading of a coordinate file goes through the same sparse
@@ -85,6 +93,8 @@ public final class MatrixMarket {
     /** Longest piece of offending input quoted in a message, so a garbled file does not produce a huge message. */
     private static final int MAX_QUOTED = 40;
     private static final int BUFFER_CHARS = 1 << 16;
+    /** DEFLATE's largest expansion (RFC 1951: a 258-byte match coded in about 2 bits), an input bound for gzip. */
+    private static final long MAX_DEFLATE_EXPANSION = 1032;
 
     private MatrixMarket() {
     }
@@ -138,8 +148,9 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
-        try (BufferedReader reader = open(path)) {
-            return read(reader, path.toString(), dtype, allocated -> { }, Files.size(path), physicalMemoryBytes());
+        try (Input in = open(path)) {
+            return read(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(),
+                    NativeMemory.physicalBytes());
         }
     }
 
@@ -152,12 +163,12 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
-        try (BufferedReader reader = open(path)) {
+        try (Input in = open(path)) {
             // the sparse path never densifies: only the size line against the file's length is checked
             if (dtype == null) {
                 throw new IllegalArgumentException("dtype must not be null");
             }
-            return new Parser(reader, path.toString(), dtype, allocated -> { }, Files.size(path), Long.MAX_VALUE)
+            return new Parser(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(), Long.MAX_VALUE)
                     .parseSparse();
         }
     }
@@ -178,23 +189,96 @@ public final class MatrixMarket {
      * @throws MatrixFormatException if the header or size line is malformed or unsupported
      */
     public static Header readHeader(Path path) throws IOException {
-        try (BufferedReader reader = open(path)) {
-            Parser p = new Parser(reader, path.toString(), DType.FLOAT64, allocated -> { }, Files.size(path),
+        try (Input in = open(path)) {
+            Parser p = new Parser(in.reader(), path.toString(), DType.FLOAT64, allocated -> { }, in.chars(),
                     Long.MAX_VALUE);
             p.readHeaderAndSize();
             return new Header(p.format == Format.COORDINATE, p.rows, p.cols, p.entries, p.symmetry.keyword());
         }
     }
 
-    private static BufferedReader open(Path path) throws IOException {
+    /**
+     * A file's text and an upper bound on its length in characters (its bytes: the decoding is ISO-8859-1), which the
+     * size line is checked against before anything is allocated, or −1 for a pipe. A gzip file (recognised by its
+     * first two bytes, 1F 8B, whatever its name: scipy's {@code mmread} reads {@code .mtx.gz} too) is decompressed as
+     * it is read; its text is at most MAX_DEFLATE_EXPANSION times the file, so a lying size line in a small gzip file
+     * still allocates little.
+     */
+    private record Input(BufferedReader reader, long chars) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            reader.close();
+        }
+    }
+
+    private static Input open(Path path) throws IOException {
+        InputStream file;
         try {
-            return new BufferedReader(new InputStreamReader(Files.newInputStream(path),
-                    StandardCharsets.ISO_8859_1), BUFFER_CHARS);
+            file = new BufferedInputStream(Files.newInputStream(path), BUFFER_CHARS);
         } catch (NoSuchFileException e) {
             NoSuchFileException clearer = new NoSuchFileException(path.toString(), null,
                     "no such Matrix Market file");
             clearer.initCause(e);
             throw clearer;
+        }
+        // a pipe (/dev/stdin, a shell's <(…)) has no length to check the size line against
+        long size = Files.isRegularFile(path) ? Files.size(path) : -1;
+        InputStream text = file;
+        long chars = size;
+        try {
+            file.mark(2);
+            boolean gzip = file.read() == 0x1F && file.read() == 0x8B;
+            file.reset();
+            if (gzip) {
+                text = new GzipText(file, path.toString());
+                chars = size < 0 ? -1 : size > Long.MAX_VALUE / MAX_DEFLATE_EXPANSION ? Long.MAX_VALUE
+                        : size * MAX_DEFLATE_EXPANSION;
+            }
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+        return new Input(new BufferedReader(new InputStreamReader(text, StandardCharsets.ISO_8859_1), BUFFER_CHARS),
+                chars);
+    }
+
+    /** Gzip-compressed text whose damage (a bad header, corrupt or truncated data) is a format error of the file. */
+    private static final class GzipText extends FilterInputStream {
+        private final String source;
+
+        GzipText(InputStream compressed, String source) throws IOException {
+            super(null);
+            this.source = source;
+            try {
+                in = new GZIPInputStream(compressed, BUFFER_CHARS);
+            } catch (ZipException | EOFException e) {
+                compressed.close();
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (ZipException | EOFException e) {
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (ZipException | EOFException e) {
+                throw damaged(e);
+            }
+        }
+
+        private MatrixFormatException damaged(IOException e) {
+            MatrixFormatException m = new MatrixFormatException(source, "damaged gzip data: " + e.getMessage());
+            m.initCause(e);
+            return m;
         }
     }
 
@@ -205,7 +289,7 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Reader reader, String source, DType dtype) throws IOException {
-        return read(reader, source, dtype, allocated -> { }, -1, physicalMemoryBytes());
+        return read(reader, source, dtype, allocated -> { }, -1, NativeMemory.physicalBytes());
     }
 
     /**
@@ -224,18 +308,6 @@ public final class MatrixMarket {
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
         return new Parser(buffered, source, dtype, onAllocate, inputChars, maxMatrixBytes).parse();
-    }
-
-    /** This machine's physical memory in bytes (no matrix read from a file may need more), or Long.MAX_VALUE. */
-    static long physicalMemoryBytes() {
-        try {
-            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-                return os.getTotalMemorySize();
-            }
-        } catch (LinkageError e) {
-            // java.management or jdk.management absent: no limit beyond what the allocation itself enforces
-        }
-        return Long.MAX_VALUE;
     }
 
     /**
@@ -482,7 +554,11 @@ public final class MatrixMarket {
                     + "<general|symmetric|skew-symmetric|hermitian>'";
             String banner = nextToken();
             if (banner == null || !banner.equalsIgnoreCase(BANNER)) {
-                throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'");
+                // the binary formats are chosen by the file's name: say so when one arrives under another name
+                String named = line.startsWith("\u0093NUMPY") ? " (a NumPy .npy file: give it a name ending in .npy)"
+                        : line.startsWith("PK\u0003\u0004") ? " (a zip archive: a scipy .npz needs a name ending in "
+                        + ".npz)" : "";
+                throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'" + named);
             }
             String object = nextToken();
             String formatWord = nextToken();
@@ -536,7 +612,8 @@ public final class MatrixMarket {
          * find the body truncated. An {@code array} value needs at least one character and a separator (a symmetric
          * file lists n(n+1)/2 values, a skew-symmetric one n(n−1)/2); a {@code coordinate} entry at least "i j v" (or
          * "i j" for a pattern) and a line end. The count of consumed characters can only be
-         * low (a CR LF line end counts as one), so a complete file is never refused.
+         * low (a CR LF line end counts as one), and the input's length high (a gzip file's is a bound), so a complete
+         * file is never refused.
          */
         private void checkTheInputCanHoldTheBody(int rows, int cols, long entries) throws MatrixFormatException {
             if (inputChars < 0) {
@@ -551,7 +628,7 @@ public final class MatrixMarket {
             long left = inputChars - consumedChars;
             if (values > 0 && needed > left) {
                 throw error("truncated: the size line declares " + values + (format == Format.COORDINATE
-                        ? " entries" : " values") + ", which need at least " + needed + " bytes, but only " + left
+                        ? " entries" : " values") + ", which need at least " + needed + " bytes, but at most " + left
                         + " bytes follow it");
             }
         }

@@ -75,16 +75,18 @@ public final class DenseMatrix implements AutoCloseable {
         this.cols = cols;
         this.stride = strideOf(dtype, cols);
         long bytes = (long) stride * dtype.bytes() * rows;
+        NativeMemory.reserve(bytes, () -> "a " + rows + " x " + cols + " " + dtype.label() + " matrix");
         Arena arena = Arena.ofShared();
         try {
             this.segment = arena.allocate(bytes, HugePages.alignment(bytes, ALIGNMENT));
             HugePages.advise(segment);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
+            NativeMemory.release(bytes);
             throw new IllegalArgumentException("cannot allocate a " + rows + " x " + cols + " " + dtype.label()
                     + " matrix (" + bytes + " bytes of native memory): " + e.getMessage(), e);
         }
-        this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix");
+        this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix", bytes);
     }
 
     /** A view of memory the caller owns (see {@link #wrap}): nothing to free, so no cleaner. */

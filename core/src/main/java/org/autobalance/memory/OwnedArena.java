@@ -24,12 +24,14 @@ final class OwnedArena {
         private final Arena arena;
         private final Class<?> kind;
         private final String description;
+        private final long bytes;
         private volatile boolean closedByOwner;
 
-        Release(Arena arena, Class<?> kind, String description) {
+        Release(Arena arena, Class<?> kind, String description, long bytes) {
             this.arena = arena;
             this.kind = kind;
             this.description = description;
+            this.bytes = bytes;
         }
 
         @Override
@@ -41,12 +43,16 @@ final class OwnedArena {
                         description, kind.getSimpleName());
             }
             arena.close();
+            NativeMemory.release(bytes);
         }
     }
 
-    /** Takes ownership of {@code arena} for {@code matrix}, described as {@code description} in the warning. */
-    OwnedArena(Object matrix, Arena arena, String description) {
-        this.release = new Release(arena, matrix.getClass(), description);
+    /**
+     * Takes ownership of {@code arena} for {@code matrix}, described as {@code description} in the warning; the
+     * {@code bytes} reserved for it with {@link NativeMemory} are released with it.
+     */
+    OwnedArena(Object matrix, Arena arena, String description, long bytes) {
+        this.release = new Release(arena, matrix.getClass(), description, bytes);
         this.cleanable = CLEANER.register(matrix, release);
     }
 

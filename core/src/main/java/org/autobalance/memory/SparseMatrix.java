@@ -42,19 +42,24 @@ public final class SparseMatrix implements AutoCloseable {
         this.rows = rows;
         this.cols = cols;
         this.nonZeros = nonZeros;
+        // a segment of size 0 is fine, but keep one element so that kernels never see a zero-length segment
+        long stored = Math.max(1, nonZeros);
+        long bytes = (rows + 1L) * Long.BYTES + stored * Integer.BYTES + stored * dtype.bytes();
+        NativeMemory.reserve(bytes, () -> "a " + rows + " x " + cols + " sparse " + dtype.label() + " matrix with "
+                + nonZeros + " stored entries");
         Arena arena = Arena.ofShared();
         try {
             this.rowStart = arena.allocate((rows + 1L) * Long.BYTES, ALIGNMENT);
-            // a segment of size 0 is fine, but keep one element so that kernels never see a zero-length segment
-            this.columns = arena.allocate(Math.max(1, nonZeros) * Integer.BYTES, ALIGNMENT);
-            this.values = arena.allocate(Math.max(1, nonZeros) * dtype.bytes(), ALIGNMENT);
+            this.columns = arena.allocate(stored * Integer.BYTES, ALIGNMENT);
+            this.values = arena.allocate(stored * dtype.bytes(), ALIGNMENT);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
+            NativeMemory.release(bytes);
             throw new IllegalArgumentException("cannot allocate a " + rows + " x " + cols + " sparse " + dtype.label()
                     + " matrix with " + nonZeros + " stored entries: " + e.getMessage(), e);
         }
         this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " SparseMatrix with "
-                + nonZeros + " stored entries");
+                + nonZeros + " stored entries", bytes);
     }
 
     /** The element type. */
@@ -360,6 +365,8 @@ public final class SparseMatrix implements AutoCloseable {
      * stays stored (it was observed).
      */
     public static final class Builder implements AutoCloseable {
+        /** The row counts, starts and fill positions of {@link #build}: three longs per row. */
+        private static final long BUILD_HEAP_BYTES_PER_ROW = 3 * Long.BYTES;
         private final int rows;
         private final int cols;
         private Arena arena;
@@ -373,6 +380,14 @@ public final class SparseMatrix implements AutoCloseable {
             if (rows < 1 || cols < 1) {
                 throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x "
                         + cols);
+            }
+            // build() sorts the entries by row with three long[rows] arrays on the Java heap: a valid file that
+            // declares two billion rows and one entry must be refused here, in a line, not by an OutOfMemoryError
+            long heap = BUILD_HEAP_BYTES_PER_ROW * (rows + 1L);
+            long maxHeap = Runtime.getRuntime().maxMemory();
+            if (heap > maxHeap) {
+                throw new IllegalArgumentException(rows + " rows need " + heap + " bytes of Java heap to sort the "
+                        + "entries by row, more than the " + maxHeap + " this JVM may use (-Xmx)");
             }
             this.rows = rows;
             this.cols = cols;

@@ -3,6 +3,7 @@ package org.autobalance.observe;
 import java.io.BufferedWriter;
 import java.io.Flushable;
 import java.io.IOException;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,13 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
     /** Creates or truncates {@code path}. */
     public JsonLinesLog(Path path) throws IOException {
         this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes to {@code out} (a terminal, a pipe, a stream of the caller's), which {@link #close()} closes.
+     */
+    public JsonLinesLog(Writer out) {
+        this.out = out instanceof BufferedWriter b ? b : new BufferedWriter(out);
     }
 
     /**

@@ -15,6 +15,7 @@ import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -378,6 +379,10 @@ public final class Factorizer {
         SparseMatrix sparse = c.sparse();
         DType dtype = c.dtype();
         double tolerance = c.effectiveTolerance();
+        // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled
+        long rankRowBytes = (long) DenseMatrix.strideOf(dtype, c.rank()) * dtype.bytes();
+        NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes, () -> "factorise a " + c.rows()
+                + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;

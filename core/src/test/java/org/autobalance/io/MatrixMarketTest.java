@@ -68,6 +68,8 @@ class MatrixMarketTest {
         "mm_coordinate_general.mtx, mm_array_general.csv",
         "mm_coordinate_symmetric.mtx, mm_array_symmetric.csv",
         "mm_array_general.mtx, mm_array_general.csv",
+        "mm_scipy_coordinate.mtx.gz, mm_scipy_coordinate.csv",
+        "mm_array_general.mtx.gz, mm_array_general.csv",
     })
     void readsLikeScipyDenseAndSparse(String mtx, String dense) throws IOException {
         double[][] expected = csv(dense);
@@ -470,7 +472,7 @@ class MatrixMarketTest {
         MatrixFormatException e = assertThrows(MatrixFormatException.class,
                 () -> MatrixMarket.read(lying, DType.FLOAT64).close());
         assertEquals(lying + ", line 2: truncated: the size line declares 2025000000 values, which need at least "
-                + "4049999999 bytes, but only 2 bytes follow it", e.getMessage());
+                + "4049999999 bytes, but at most 2 bytes follow it", e.getMessage());
         for (String text : List.of(ARRAY + "3 3\n1 2 3 4 5 6 7 8\n", COORDINATE + "100 100 3\n1 1 1\n2 2 2\n",
                 "%%MatrixMarket matrix array real symmetric\n3 3\n1 2 3 4 5\n")) {
             List<DenseMatrix> allocated = new ArrayList<>();
@@ -479,6 +481,75 @@ class MatrixMarketTest {
             assertTrue(t.getMessage().contains("truncated: the size line declares"), t.getMessage());
             assertEquals(List.of(), allocated, text);
         }
+    }
+
+    /**
+     * A gzip file's text is bounded by DEFLATE's largest expansion, 1032 times the file: a small compressed file that
+     * declares a huge matrix is refused before allocation too, and damaged gzip data (cut short, a wrong checksum) is
+     * a format error naming the file, not a bare ZipException or EOFException.
+     */
+    @Test
+    void gzipFilesAreCheckedLikePlainOnes() throws IOException {
+        Path lying = dir.resolve("lying.mtx.gz");
+        Files.write(lying, gzip(ARRAY + "45000 45000\n1\n"));
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(lying, DType.FLOAT64).close());
+        long bound = 1032 * Files.size(lying) - (ARRAY + "45000 45000\n").length();
+        assertEquals(lying + ", line 2: truncated: the size line declares 2025000000 values, which need at least "
+                + "4049999999 bytes, but at most " + bound + " bytes follow it", e.getMessage());
+
+        byte[] whole = Files.readAllBytes(fixture("mm_scipy_coordinate.mtx.gz"));
+        Path cut = dir.resolve("cut.mtx.gz");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length - 20));
+        byte[] changed = whole.clone();
+        changed[whole.length - 6] ^= 0x55; // the trailer's CRC-32 of the text
+        Path flipped = dir.resolve("flipped.mtx.gz");
+        Files.write(flipped, changed);
+        for (Path damaged : List.of(cut, flipped)) {
+            MatrixFormatException d = assertThrows(MatrixFormatException.class,
+                    () -> MatrixMarket.readSparse(damaged, DType.FLOAT64).close(), damaged.toString());
+            assertTrue(d.getMessage().startsWith(damaged + ": damaged gzip data: "), d.getMessage());
+        }
+        assertEquals(MatrixMarket.readHeader(fixture("mm_scipy_coordinate.mtx")),
+                MatrixMarket.readHeader(fixture("mm_scipy_coordinate.mtx.gz")));
+    }
+
+    /**
+     * A pipe (a shell's {@code <(…)}, /dev/stdin) has no length: the size line cannot be checked against it, and a
+     * complete matrix read through one is read (it was refused as "truncated … at most −88 bytes follow it").
+     */
+    @Test
+    void aPipeIsReadWithoutASizeCheck() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is needed");
+        byte[] text = Files.readAllBytes(fixture("mm_array_general.mtx"));
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                Files.write(fifo, text);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try (DenseMatrix m = MatrixMarket.read(fifo, DType.FLOAT64)) {
+            assertArrayEquals(csv("mm_array_general.csv"), m.toArray());
+        }
+        writer.join();
+    }
+
+    /** The binary formats are chosen by name; under another name the message says which format the bytes are. */
+    @Test
+    void aBinaryFileUnderAnotherNameIsNamed() throws IOException {
+        Path npy = dir.resolve("M.data");
+        Files.copy(fixture("gd_M.npy"), npy);
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(npy, DType.FLOAT64).close());
+        assertTrue(e.getMessage().endsWith("(a NumPy .npy file: give it a name ending in .npy)"), e.getMessage());
+        Path npz = dir.resolve("M.bin");
+        Files.copy(fixture("npz_csr.npz"), npz);
+        e = assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(npz, DType.FLOAT64).close());
+        assertTrue(e.getMessage().endsWith("(a zip archive: a scipy .npz needs a name ending in .npz)"),
+                e.getMessage());
     }
 
     /** The check is a lower bound: the tightest complete files (CR LF line ends, no final newline) still read. */
@@ -504,11 +575,19 @@ class MatrixMarketTest {
         assertTrue(e.getMessage().endsWith("size 100 x 100 needs 40000 bytes as float32, more than the 39999 bytes "
                 + "of memory of this machine"), e.getMessage());
         assertEquals(List.of(), allocated);
-        long physical = MatrixMarket.physicalMemoryBytes();
+        long physical = org.autobalance.memory.NativeMemory.physicalBytes();
         assertTrue(physical > 1L << 30 && physical < 1L << 50, "physical memory " + physical);
     }
 
     // ---- helpers ----
+
+    private static byte[] gzip(String text) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        }
+        return bytes.toByteArray();
+    }
 
     private static DenseMatrix read(String text, DType dtype) throws IOException {
         return MatrixMarket.read(new StringReader(text), SOURCE, dtype);

@@ -242,4 +242,17 @@ class SparseMatrixTest {
             }
         }
     }
+
+    /**
+     * Building sorts the entries by row with three longs per row on the Java heap: a shape whose sort cannot fit the
+     * heap (2³¹ − 1 rows: 48 GiB) is refused when the builder is made, in a line, not by an OutOfMemoryError later.
+     */
+    @Test
+    void aBuilderRefusesMoreRowsThanTheHeapCanSort() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SparseMatrix.builder(Integer.MAX_VALUE, 3, 1).close());
+        assertEquals(Integer.MAX_VALUE + " rows need " + 24L * (Integer.MAX_VALUE + 1L) + " bytes of Java heap to "
+                + "sort the entries by row, more than the " + Runtime.getRuntime().maxMemory()
+                + " this JVM may use (-Xmx)", e.getMessage());
+    }
 }

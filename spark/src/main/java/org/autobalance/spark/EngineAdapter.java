@@ -18,6 +18,9 @@ import org.autobalance.parallel.ParallelPass;
  * memory of the {@link DenseMatrix}, so a block round-trips bit for bit and with its zero padding.
  */
 final class EngineAdapter {
+    /** The most threads a worker team takes. */
+    static final int MAX_THREADS = ParallelPass.MAX_THREADS;
+
     private EngineAdapter() {
     }
 
@@ -84,42 +87,51 @@ final class EngineAdapter {
      * engine's bits.
      */
     static void add(DenseMatrix acc, byte[] partial) {
+        addRange(acc, MemorySegment.ofArray(partial), 0, acc.segment().byteSize() / acc.dtype().bytes());
+    }
+
+    /** Elements {@code [from, to)} of {@code acc} += those of {@code partial} (the same layout), in acc's precision. */
+    private static void addRange(DenseMatrix acc, MemorySegment partial, long from, long to) {
         MemorySegment out = acc.segment();
-        MemorySegment p = MemorySegment.ofArray(partial);
-        long n = out.byteSize() / acc.dtype().bytes();
         if (acc.dtype() == DType.FLOAT32) {
-            for (long k = 0; k < n; k++) {
+            for (long k = from; k < to; k++) {
                 out.setAtIndex(ValueLayout.JAVA_FLOAT, k, out.getAtIndex(ValueLayout.JAVA_FLOAT, k)
-                        + p.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k));
+                        + partial.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k));
             }
         } else {
-            for (long k = 0; k < n; k++) {
+            for (long k = from; k < to; k++) {
                 out.setAtIndex(ValueLayout.JAVA_DOUBLE, k, out.getAtIndex(ValueLayout.JAVA_DOUBLE, k)
-                        + p.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k));
+                        + partial.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k));
             }
         }
     }
 
     /**
-     * The driver's share of an iteration, on V (d2 × r, small next to M): its Gram matrix and its gradient step, split
-     * over a fixed worker team in the engine's chunk order (so with as many chunks as the engine has threads, the same
-     * bits).
+     * A fixed worker team running the kernels over a matrix's rows split into the engine's chunks ({@link
+     * ParallelPass}: chunk c is rows [n·c/T, n·(c+1)/T), run by worker c, results added in chunk order), so that each
+     * operation has the bits of the engine's with T threads over the same rows. The driver's team does V's share (d2
+     * rows); a task's team does its partition's block, so one fat partition uses all the cores its task was given.
+     *
+     * <p>One thread at a time may use a team ({@link ParallelPass} is not re-entrant): a task holds its block's team
+     * exclusively ({@link MatrixBlock#takeTeam}).
      */
-    static final class DriverPass implements AutoCloseable {
+    static final class Team implements AutoCloseable {
         private final FactorKernels kernels;
         private final ParallelPass pass;
-        private final double[][] partials;
 
-        DriverPass(FactorKernels kernels, int threads, int r) {
-            this.kernels = kernels;
+        Team(int threads) {
+            this.kernels = kernels();
             this.pass = new ParallelPass(threads);
-            this.partials = new double[threads][r * r];
         }
 
-        /** Writes XᵀX into {@code gram} (r × r), chunk partials added in chunk order. */
+        int threads() {
+            return pass.threads();
+        }
+
+        /** Writes XᵀX into {@code gram} (k × k for k columns), chunk partials added in chunk order. */
         void gram(DenseMatrix x, double[] gram) {
+            double[][] partials = new double[pass.threads()][gram.length];
             pass.run((c, start, end) -> {
-                java.util.Arrays.fill(partials[c], 0.0);
                 kernels.gram(x, start, end, partials[c]);
                 return 0.0;
             }, x.rows());
@@ -134,6 +146,45 @@ final class EngineAdapter {
         /** X −= η(X·A − P); returns ‖X·A − P‖²_F. */
         double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta) {
             return pass.run((c, start, end) -> kernels.gradientStep(x, p, a, eta, start, end), x.rows());
+        }
+
+        /** ⟨A, B⟩ over the rows of A and B (of one shape). */
+        double dot(DenseMatrix a, DenseMatrix b) {
+            return pass.run((c, start, end) -> kernels.dot(a, b, start, end), a.rows());
+        }
+
+        /** ‖UVᵀ − M‖²_F over M's rows (U's rows alike), residual rows formed on the fly. */
+        double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v) {
+            return pass.run((c, start, end) -> kernels.residualSquared(m, u, v, start, end), m.rows());
+        }
+
+        /**
+         * The engine's fused pass over M's rows: MV into {@code mv}; chunk c's partial MᵀU into {@code mtu[c]} (each
+         * zeroed first), then the partials added into {@code mtu[0]} in chunk order, split over V's rows as the
+         * engine splits that reduction. Returns ⟨U, MV⟩, summed in chunk order.
+         *
+         * @param mtu one d2 × k matrix per thread; {@code mtu[0]} receives MᵀU
+         */
+        double fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix[] mtu) {
+            if (mtu.length != pass.threads()) {
+                throw new IllegalArgumentException("a team of " + pass.threads() + " needs as many partials, got "
+                        + mtu.length);
+            }
+            double dot = pass.run((c, start, end) -> {
+                mtu[c].segment().fill((byte) 0);
+                kernels.fusedPass(m, u, v, start, end, mv, mtu[c]);
+                return kernels.dot(u, mv, start, end);
+            }, m.rows());
+            if (mtu.length > 1) {
+                long stride = mtu[0].stride();
+                pass.run((c, start, end) -> {
+                    for (int p = 1; p < mtu.length; p++) {
+                        addRange(mtu[0], mtu[p].segment(), start * stride, end * stride);
+                    }
+                    return 0.0;
+                }, v.rows());
+            }
+            return dot;
         }
 
         @Override

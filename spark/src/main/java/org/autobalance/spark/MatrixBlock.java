@@ -1,5 +1,8 @@
 package org.autobalance.spark;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
@@ -9,15 +12,19 @@ import org.autobalance.memory.DenseMatrix;
  * an {@link AutoCloseable} cached value when it drops the block (unpersist, eviction, shutdown), which frees the
  * native memory; a lost block is read again from the input.
  *
- * <p>The block also keeps the native scratch of the tasks that iterate over it (U's rows, V, MV, MᵀU), so that an
- * iteration allocates none: allocating fresh native memory per task cost about 15 % of the task's time at
- * d2 = 8192, r = 64 (JFR: zeroing newly mapped pages). The scratch is freed with the block.
+ * <p>The block also keeps the native scratch of the tasks that iterate over it (U's rows, V, MV, the partials of
+ * MᵀU), so that an iteration allocates none: allocating fresh native memory per task cost about 15 % of the task's
+ * time at d2 = 8192, r = 64 (JFR: zeroing newly mapped pages). Likewise the worker team that splits the block among
+ * a task's threads ({@link EngineAdapter.Team}; starting one costs 0.2–0.5 ms at 2 threads, a few ms at 16): the
+ * block's tasks take it in turn, a concurrent task (a speculative copy) gets a team of its own, and the team's
+ * threads stop when the block is closed. Scratch and team are freed with the block.
  */
 final class MatrixBlock implements AutoCloseable {
     private final int partition;
     private final long firstRow;
     private final DenseMatrix rows;
     private Scratch idle;
+    private EngineAdapter.Team idleTeam;
     private boolean closed;
 
     /**
@@ -43,30 +50,26 @@ final class MatrixBlock implements AutoCloseable {
         return rows;
     }
 
-    /** A task's scratch for rank {@code r}: U's rows and MV (rows × r), V and MᵀU (d2 × r). Contents undefined. */
-    record Scratch(DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) implements AutoCloseable {
-        static Scratch allocate(DType dtype, int rows, int d2, int r) {
-            DenseMatrix u = DenseMatrix.allocate(dtype, rows, r);
-            DenseMatrix v = null;
-            DenseMatrix mv = null;
+    /**
+     * A task's scratch for rank {@code r} and T threads: U's rows and MV (rows × r), V (d2 × r) and one partial of
+     * MᵀU per thread (d2 × r each; {@code mtu[0]} receives the sum). Contents undefined.
+     */
+    record Scratch(DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix[] mtu) implements AutoCloseable {
+        static Scratch allocate(DType dtype, int rows, int d2, int r, int threads) {
+            List<DenseMatrix> made = new ArrayList<>();
             try {
-                v = DenseMatrix.allocate(dtype, d2, r);
-                mv = DenseMatrix.allocate(dtype, rows, r);
-                return new Scratch(u, v, mv, DenseMatrix.allocate(dtype, d2, r));
+                DenseMatrix u = allocateInto(made, dtype, rows, r);
+                DenseMatrix v = allocateInto(made, dtype, d2, r);
+                DenseMatrix mv = allocateInto(made, dtype, rows, r);
+                return new Scratch(u, v, mv, partials(made, dtype, d2, r, threads));
             } catch (RuntimeException | Error e) {
-                u.close();
-                if (v != null) {
-                    v.close();
-                }
-                if (mv != null) {
-                    mv.close();
-                }
+                made.forEach(DenseMatrix::close);
                 throw e;
             }
         }
 
-        boolean fits(DType dtype, int r) {
-            return u.dtype() == dtype && u.cols() == r;
+        boolean fits(DType dtype, int r, int threads) {
+            return u.dtype() == dtype && u.cols() == r && mtu.length == threads;
         }
 
         @Override
@@ -74,21 +77,80 @@ final class MatrixBlock implements AutoCloseable {
             u.close();
             v.close();
             mv.close();
-            mtu.close();
+            closeAll(mtu);
         }
     }
 
-    /** The block's scratch for rank r (allocated on first use, or fresh if another task holds it); give it back. */
-    synchronized Scratch takeScratch(DType dtype, int r) {
+    /** {@code threads} matrices of {@code rows × cols}, each added to {@code made} as it is allocated. */
+    static DenseMatrix[] partials(List<DenseMatrix> made, DType dtype, int rows, int cols, int threads) {
+        DenseMatrix[] partials = new DenseMatrix[threads];
+        for (int c = 0; c < threads; c++) {
+            partials[c] = allocateInto(made, dtype, rows, cols);
+        }
+        return partials;
+    }
+
+    private static DenseMatrix allocateInto(List<DenseMatrix> made, DType dtype, int rows, int cols) {
+        DenseMatrix x = DenseMatrix.allocate(dtype, rows, cols);
+        made.add(x);
+        return x;
+    }
+
+    private static void closeAll(DenseMatrix[] matrices) {
+        for (DenseMatrix x : matrices) {
+            x.close();
+        }
+    }
+
+    /**
+     * The block's scratch for rank r and T threads (allocated on first use, or fresh if another task holds it); give
+     * it back.
+     */
+    synchronized Scratch takeScratch(DType dtype, int r, int threads) {
         Scratch s = idle;
         idle = null;
-        if (s != null && s.fits(dtype, r)) {
+        if (s != null && s.fits(dtype, r, threads)) {
             return s;
         }
         if (s != null) {
             s.close();
         }
-        return Scratch.allocate(dtype, rows.rows(), rows.cols(), r);
+        return Scratch.allocate(dtype, rows.rows(), rows.cols(), r, threads);
+    }
+
+    /**
+     * The block's worker team of {@code threads} (started on first use, or fresh if another task holds it): the
+     * caller alone uses it until it {@link #giveBack(EngineAdapter.Team) gives it back}.
+     */
+    synchronized EngineAdapter.Team takeTeam(int threads) {
+        EngineAdapter.Team t = idleTeam;
+        idleTeam = null;
+        if (t != null && t.threads() == threads) {
+            return t;
+        }
+        if (t != null) {
+            t.close();
+        }
+        return new EngineAdapter.Team(threads);
+    }
+
+    /** Returns a team taken by {@link #takeTeam}; stopped at once if the block is closed or holds one already. */
+    synchronized void giveBack(EngineAdapter.Team t) {
+        if (closed || idleTeam != null) {
+            t.close();
+        } else {
+            idleTeam = t;
+        }
+    }
+
+    /** {@code work} on this block's team of {@code threads}, held for the call. */
+    <R> R withTeam(int threads, Function<EngineAdapter.Team, R> work) {
+        EngineAdapter.Team team = takeTeam(threads);
+        try {
+            return work.apply(team);
+        } finally {
+            giveBack(team);
+        }
     }
 
     /** Returns scratch taken by {@link #takeScratch}; freed at once if the block is closed or holds one already. */
@@ -110,6 +172,10 @@ final class MatrixBlock implements AutoCloseable {
         if (idle != null) {
             idle.close();
             idle = null;
+        }
+        if (idleTeam != null) {
+            idleTeam.close();
+            idleTeam = null;
         }
     }
 }

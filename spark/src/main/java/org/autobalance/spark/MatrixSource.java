@@ -23,7 +23,7 @@ import org.autobalance.memory.DenseMatrix;
  * <ul>
  *   <li>a single Matrix Market file ({@code .mtx}): for small cases; every task reads the file and keeps its rows
  *       (the format is column-major), split into {@code partitions} contiguous row ranges as the engine splits rows
- *       between threads;
+ *       between threads; a single {@code .npy} file likewise, each task reading only its rows;
  *   <li>a directory of row-block shards and Parquet: see {@link ShardDirectory} and {@link ParquetRows}.
  * </ul>
  */
@@ -170,7 +170,10 @@ public abstract class MatrixSource implements Serializable {
         }
     }
 
-    /** A single file read whole by every task, which keeps its contiguous range of rows. */
+    /**
+     * A single file: a {@code .npy} task reads only its contiguous range of rows; a {@code .mtx} task parses the
+     * whole file and keeps its rows (text in column-major order cannot be split by rows without parsing it all).
+     */
     static final class SingleFile extends RowRangeSplit {
         private static final long serialVersionUID = 1L;
 
@@ -208,12 +211,18 @@ public abstract class MatrixSource implements Serializable {
             long first = chunkStart(p);
             int count = (int) (chunkStart(p + 1) - first);
             Path file = Path.of(path);
-            try (DenseMatrix whole = npy ? Npy.read(file, dtype) : MatrixMarket.read(file, dtype)) {
-                if (whole.rows() != rows() || whole.cols() != cols()) {
-                    throw new IllegalStateException("input " + path + " changed during the run: now " + whole.rows()
-                            + " x " + whole.cols() + ", was " + rows() + " x " + cols());
+            try {
+                if (npy) {
+                    return new MatrixBlock(p, first, ShardDirectory.readRows(file, rows(), cols(), first, count,
+                            dtype));
                 }
-                return new MatrixBlock(p, first, EngineAdapter.sliceRows(whole, first, count));
+                try (DenseMatrix whole = MatrixMarket.read(file, dtype)) {
+                    if (whole.rows() != rows() || whole.cols() != cols()) {
+                        throw new IllegalStateException("input " + path + " changed during the run: now "
+                                + whole.rows() + " x " + whole.cols() + ", was " + rows() + " x " + cols());
+                    }
+                    return new MatrixBlock(p, first, EngineAdapter.sliceRows(whole, first, count));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read M from " + path + ": " + e.getMessage(), e);
             }

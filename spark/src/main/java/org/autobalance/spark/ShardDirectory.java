@@ -143,6 +143,42 @@ final class ShardDirectory extends MatrixSource {
         }
     }
 
+    /**
+     * Rows {@code [first, first + count)} of the {@code .npy} matrix in {@code file}, reading only those rows' bytes
+     * (the file is mapped; a C-order block is one run of bytes, a Fortran-order block one run per column): a task of
+     * a single-file input needs its own rows, not a copy of the whole matrix. The rows are checked as {@link Npy}
+     * checks a file (values, float32 range), through a {@code .npy} image of the block, so the messages are Npy's.
+     *
+     * @throws IOException if the file cannot be read or the rows hold what Npy refuses
+     * @throws IllegalStateException if the file no longer has {@code rows × cols} (it changed during the run)
+     */
+    static DenseMatrix readRows(Path file, long rows, int cols, long first, int count, DType dtype)
+            throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
+            MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            NpyHeader h = NpyHeader.parse(whole, file.toString());
+            long[] shape = Npy.matrixShape(h, file.toString());
+            if (shape[0] != rows || shape[1] != cols || h.dataBytes() != channel.size() - h.dataOffset()) {
+                throw new IllegalStateException("input " + file + " changed during the run: now " + h.shapeText()
+                        + " in " + channel.size() + " bytes, was " + rows + " x " + cols);
+            }
+            long item = h.itemSize();
+            byte[] header = NpyHeader.encode(h.descr(), h.fortranOrder(), new long[] {count, cols});
+            MemorySegment block = arena.allocate(header.length + (long) count * cols * item);
+            MemorySegment.copy(MemorySegment.ofArray(header), 0, block, 0, header.length);
+            if (h.fortranOrder()) {
+                for (long j = 0; j < cols; j++) {
+                    MemorySegment.copy(whole, h.dataOffset() + (j * rows + first) * item, block,
+                            header.length + j * count * item, count * item);
+                }
+            } else {
+                MemorySegment.copy(whole, h.dataOffset() + first * cols * item, block, header.length,
+                        (long) count * cols * item);
+            }
+            return Npy.read(block, file + " (rows " + first + " to " + (first + count - 1) + ")", dtype);
+        }
+    }
+
     private static long[] shape(NpyHeader h, Path file) {
         try {
             return Npy.matrixShape(h, file.toString());

@@ -38,8 +38,9 @@ import org.autobalance.solve.Variant;
  * the fused pass over its rows (MV_t stays in the task), steps its rows of U to a <em>new</em> block U_{t+1} (the
  * cached U_t is never modified, so a retried task computes the same bits), and returns its partial MᵀU_t (d2 × r),
  * ⟨U_t, MV_t⟩, its share of ‖∇_U‖² and UᵀU of its new rows. The driver adds the partials in partition order (so a run
- * is bit-for-bit reproducible for a fixed partitioning), steps V and records the iteration. Only d2 × r + O(r²)
- * numbers per partition travel to the driver, and V (d2 × r) back.
+ * is bit-for-bit reproducible for a fixed partitioning and {@link Builder#taskThreads task threads}), steps V and
+ * records the iteration. Only d2 × r + O(r²) numbers per partition travel to the driver, and V (d2 × r) back; a task
+ * may split its block among several threads, so fewer, fatter partitions send fewer partials.
  *
  * <p>Variants: simultaneous and regularised GD have this shape exactly (their coefficients come from the Grams of
  * (U_t, V_t), all known on the driver before the job); alternating GD makes its second pass at (U_{t+1}, V_t) inside
@@ -58,7 +59,7 @@ public final class SparkFactorizer {
 
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
-            long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
+            int taskThreads, long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
             IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
     }
 
@@ -85,6 +86,8 @@ public final class SparkFactorizer {
         private IterationMonitor.CheckpointPolicy checkpoint;
         private Checkpoint resume;
         private int driverThreads = Runtime.getRuntime().availableProcessors();
+        /** 0: the context's {@code spark.task.cpus}. */
+        private int taskThreads;
         private long failIteration = -1;
         private int failPartition = -1;
         private DriverCosts costs;
@@ -177,6 +180,20 @@ public final class SparkFactorizer {
             return this;
         }
 
+        /**
+         * Threads of each task: it splits its partition's rows into T chunks as the engine splits M's rows among T
+         * threads, on a worker team kept with the partition's cached block. Default: the context's
+         * {@code spark.task.cpus} (1 unless configured), the cores Spark reserves for each task, so the threads
+         * never outnumber the cores Spark hands out. Fewer, fatter partitions with more threads each send fewer
+         * partials to the driver (P·d2·r numbers per iteration). For a fixed partitioning and T the run is
+         * reproducible bit for bit; with one partition its factors are the engine's with T threads (and as many
+         * driver threads), with T = 1 and P partitions those of the engine with P threads.
+         */
+        public Builder taskThreads(int threads) {
+            this.taskThreads = requireTaskThreads(threads);
+            return this;
+        }
+
         /** Test hook: the first attempt of {@code partition}'s task at {@code iteration} throws (Spark retries it). */
         Builder failOnce(long iteration, int partition) {
             this.failIteration = iteration;
@@ -197,7 +214,7 @@ public final class SparkFactorizer {
 
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
-                    tolerance, timeLimit, lineageEvery, driverThreads, failIteration, failPartition, costs,
+                    tolerance, timeLimit, lineageEvery, driverThreads, taskThreads, failIteration, failPartition, costs,
                     List.copyOf(listeners), checkpoint, resume));
         }
     }
@@ -223,23 +240,25 @@ public final class SparkFactorizer {
         listeners.addAll(List.of(moreListeners));
         double tolerance = IterationMonitor.Limits.effectiveTolerance(c.tolerance(), dtype);
         FactorKernels kernels = EngineAdapter.kernels();
+        int threads = c.taskThreads() > 0 ? c.taskThreads() : taskCpus(sc);
         Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
         JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
         DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
         boolean ok = false;
-        try (EngineAdapter.DriverPass driver = new EngineAdapter.DriverPass(kernels, c.driverThreads(), r);
+        try (EngineAdapter.Team driver = new EngineAdapter.Team(c.driverThreads());
                 DenseMatrix mtu = DenseMatrix.allocate(dtype, d2, r)) {
-            double normMSquared = sumInOrder(m.map(b -> kernels().dot(b.rows(), b.rows(), 0, b.rows().rows()))
+            double normMSquared = sumInOrder(m.map(b -> b.withTeam(threads, team -> team.dot(b.rows(), b.rows())))
                     .collect());
             IterationMonitor.requireNonZero(normMSquared, r);
             Checkpoint resume = c.resume();
-            Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), tolerance, kernels);
+            Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), threads,
+                    tolerance, kernels);
             String inputHash = c.checkpoint() == null && resume == null ? null : inputHash(m);
             if (resume != null) {
                 resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
             }
             // σ₁ and the plateau test's σ₁(M − UVᵀ) by core's power iterations, on Spark passes
-            SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver);
+            SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver, threads);
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
@@ -249,7 +268,8 @@ public final class SparkFactorizer {
             };
             StepSchedule schedule = c.schedule().needsSpectralNorm()
                     ? c.schedule().resolve(sigma1Supplier.getAsDouble(), r) : c.schedule();
-            JavaRDD<FactorBlock> state = initialState(sc, m, c, v, d1, sigma1Supplier, schedule, lineage);
+            JavaRDD<FactorBlock> state = initialState(sc, m, c, threads, v, d1, sigma1Supplier, schedule,
+                    lineage);
             passes.factors(state, v);
             double[] gramU = sumArraysInOrder(state.map(b -> b.partials().gramU()).collect());
             lineage.advance(state);
@@ -276,7 +296,7 @@ public final class SparkFactorizer {
                 double eta = schedule.eta(t);
                 c.variant().coefficients(gramU, gramV, aU, aV);
                 Broadcast<IterationTask.Step> step = sc.broadcast(new IterationTask.Step(t, dtype, d2, r,
-                        EngineAdapter.toBytes(v), aU.clone(), eta, c.variant().alternating(),
+                        EngineAdapter.toBytes(v), aU.clone(), eta, c.variant().alternating(), threads,
                         t == c.failIteration() ? c.failPartition() : -1));
                 lineage.keep(step);
                 JavaRDD<FactorBlock> next = state.zipPartitions(m, new IterationTask(step))
@@ -325,10 +345,10 @@ public final class SparkFactorizer {
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
-            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r)).collect());
+            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r, threads)).collect());
             SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, true, gramU, gramV,
                     sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
-                    kernels.name()), m.getNumPartitions());
+                    kernels.name()), m.getNumPartitions(), threads);
             ok = true;
             return result;
         } finally {
@@ -346,7 +366,7 @@ public final class SparkFactorizer {
      * of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
-            DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
+            int threads, DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
         DType dtype = v.dtype();
         int r = c.rank();
         byte[] u0Bytes;
@@ -356,7 +376,7 @@ public final class SparkFactorizer {
                 c.resume().restore(u0, v);
             } else {
                 c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
-                    DenseMatrix mv = MatrixProducts.times(sc, m, v, d1);
+                    DenseMatrix mv = MatrixProducts.times(sc, m, v, d1, threads);
                     scratch.add(mv);
                     return mv;
                 }));
@@ -370,7 +390,10 @@ public final class SparkFactorizer {
         JavaRDD<FactorBlock> state = m.map(b -> {
             try (DenseMatrix u = EngineAdapter.rowsFromBytes(u0.value(), dtype, b.firstRow(), b.rows().rows(), r)) {
                 double[] gram = new double[r * r];
-                kernels().gram(u, 0, u.rows(), gram);
+                b.withTeam(threads, team -> {
+                    team.gram(u, gram);
+                    return null;
+                });
                 return FactorBlock.of(b.partition(), u, new Partials(null, gram, 0.0, 0.0, 0.0));
             }
         }).persist(StorageLevel.MEMORY_ONLY());
@@ -380,10 +403,10 @@ public final class SparkFactorizer {
 
     /**
      * What changes the iterates, as compared on resume (keys as in the summary): the engine's list, with the
-     * partitions and the driver's threads in place of the engine's threads.
+     * partitions, the tasks' threads and the driver's threads in place of the engine's threads.
      */
     private static Map<String, Object> identity(Settings c, DType dtype, long d1, int d2, int partitions,
-            double tolerance, FactorKernels kernels) {
+            int taskThreads, double tolerance, FactorKernels kernels) {
         Map<String, Object> id = new LinkedHashMap<>();
         id.put("rows", d1);
         id.put("cols", (long) d2);
@@ -391,6 +414,7 @@ public final class SparkFactorizer {
         id.put("dtype", dtype.label());
         id.put("engine", "spark");
         id.put("partitions", (long) partitions);
+        id.put("task_threads", (long) taskThreads);
         id.put("driver_threads", (long) c.driverThreads());
         id.put("schedule", c.schedule().describe());
         id.put("variant", c.variant().describe());
@@ -418,8 +442,17 @@ public final class SparkFactorizer {
         }
     }
 
-    private static FactorKernels kernels() {
-        return EngineAdapter.kernels();
+    /** The context's {@code spark.task.cpus}: the cores Spark reserves for each task (Spark's default is 1). */
+    static int taskCpus(JavaSparkContext sc) {
+        return requireTaskThreads(sc.getConf().getInt("spark.task.cpus", 1));
+    }
+
+    private static int requireTaskThreads(int threads) {
+        if (threads < 1 || threads > EngineAdapter.MAX_THREADS) {
+            throw new IllegalArgumentException("task threads must be between 1 and " + EngineAdapter.MAX_THREADS
+                    + ", got " + threads);
+        }
+        return threads;
     }
 
     /** Σ values in list (partition) order, as the engine's parallel pass adds its chunks. */

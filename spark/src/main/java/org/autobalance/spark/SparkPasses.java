@@ -2,6 +2,7 @@ package org.autobalance.spark;
 
 import java.io.Serial;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -9,7 +10,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
-import org.autobalance.kernel.FactorKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.PowerPasses;
@@ -35,21 +35,24 @@ final class SparkPasses implements PowerPasses {
     private final DType dtype;
     private final int d1;
     private final int d2;
-    private final EngineAdapter.DriverPass driver;
+    private final EngineAdapter.Team driver;
+    private final int taskThreads;
     private JavaRDD<FactorBlock> u;
     private DenseMatrix v;
 
     /**
      * @param driver the driver's worker team (XᵀX and X's step; with the engine's thread count, the engine's chunks)
+     * @param taskThreads the threads of each task (its block split in the engine's chunks)
      */
     SparkPasses(JavaSparkContext sc, JavaRDD<MatrixBlock> m, DType dtype, long d1, int d2,
-            EngineAdapter.DriverPass driver) {
+            EngineAdapter.Team driver, int taskThreads) {
         this.sc = sc;
         this.m = m;
         this.dtype = dtype;
         this.d1 = Math.toIntExact(d1);
         this.d2 = d2;
         this.driver = driver;
+        this.taskThreads = taskThreads;
     }
 
     /** The current iterate, where the residual's passes look: U as partition blocks, V on the driver. */
@@ -189,7 +192,7 @@ final class SparkPasses implements PowerPasses {
             }
             Broadcast<Pass> pass = sc.broadcast(new Pass(EngineAdapter.toBytes(x), b, update, a, eta, scale, vtx));
             lineage.keep(pass);
-            JavaRDD<Block> next = blocks.zipPartitions(m, new PassTask(pass, dtype, d2))
+            JavaRDD<Block> next = blocks.zipPartitions(m, new PassTask(pass, dtype, d2, taskThreads))
                     .persist(StorageLevel.MEMORY_ONLY());
             lineage.checkpointIfDue(next, ++passes);
             List<Partials> parts = next.map(Block::partials).collect();
@@ -256,18 +259,24 @@ final class SparkPasses implements PowerPasses {
         }
     }
 
-    /** One pass over a partition: Y's pending update, the fused pass at (Y, X), and the residual's corrections. */
+    /**
+     * One pass over a partition: Y's pending update, the fused pass at (Y, X), and the residual's corrections; the
+     * update, the pass and YᵀY on the block's team (the engine's chunks), the corrections and Σ(AX)² in one loop
+     * each, as the engine makes them over all rows.
+     */
     private static final class PassTask implements FlatMapFunction2<Iterator<Block>, Iterator<MatrixBlock>, Block> {
         @Serial
         private static final long serialVersionUID = 1L;
         private final Broadcast<Pass> pass;
         private final DType dtype;
         private final int d2;
+        private final int threads;
 
-        PassTask(Broadcast<Pass> pass, DType dtype, int d2) {
+        PassTask(Broadcast<Pass> pass, DType dtype, int d2, int threads) {
             this.pass = pass;
             this.dtype = dtype;
             this.d2 = d2;
+            this.threads = threads;
         }
 
         @Override
@@ -275,28 +284,29 @@ final class SparkPasses implements PowerPasses {
             Pass p = pass.value();
             Block old = MatrixSource.single(blocks);
             MatrixBlock block = matrix.next();
-            FactorKernels kernels = EngineAdapter.kernels();
             DenseMatrix mp = block.rows();
             int rows = old.rows;
             int b = p.b();
+            List<DenseMatrix> made = new ArrayList<>();
+            EngineAdapter.Team team = block.takeTeam(threads);
             try (DenseMatrix y = EngineAdapter.fromBytes(old.y, dtype, rows, b);
                     DenseMatrix x = EngineAdapter.fromBytes(p.x(), dtype, d2, b);
-                    DenseMatrix image = DenseMatrix.allocate(dtype, rows, b);
-                    DenseMatrix aty = DenseMatrix.allocate(dtype, d2, b)) {
+                    DenseMatrix image = DenseMatrix.allocate(dtype, rows, b)) {
+                DenseMatrix[] aty = MatrixBlock.partials(made, dtype, d2, b, threads);
                 if (p.update() != Update.NONE) {
                     EngineAdapter.copyInto(old.image, image);
                     if (p.update() == Update.STEP) {
-                        kernels.gradientStep(y, image, p.a(), p.eta(), 0, rows);
+                        team.gradientStep(y, image, p.a(), p.eta());
                     } else {
                         PowerPasses.copyScaled(image, y, p.scale());
                     }
                 }
-                kernels.fusedPass(mp, y, x, 0, rows, image, aty);
+                team.fusedPass(mp, y, x, image, aty);
                 double[] gram = null;
                 double[] uty = null;
                 if (p.vtx() == null) {
                     gram = new double[b * b];
-                    kernels.gram(y, 0, rows, gram);
+                    team.gram(y, gram);
                 } else {
                     // Rx = Mx − U(Vᵀx) on these rows; this partition's Uᵀy for the driver's Rᵀy = Mᵀy − V(Uᵀy)
                     try (DenseMatrix u = old.u.toMatrix()) {
@@ -313,7 +323,10 @@ final class SparkPasses implements PowerPasses {
                 }
                 MatrixSource.end(matrix);
                 return List.of(new Block(old.partition, rows, EngineAdapter.toBytes(y), EngineAdapter.toBytes(image),
-                        old.u, new Partials(EngineAdapter.toBytes(aty), gram, uty, imageSquared))).iterator();
+                        old.u, new Partials(EngineAdapter.toBytes(aty[0]), gram, uty, imageSquared))).iterator();
+            } finally {
+                made.forEach(DenseMatrix::close);
+                block.giveBack(team);
             }
         }
     }

@@ -20,15 +20,17 @@ public final class SparkResult implements AutoCloseable {
     private final long d1;
     private final IterationMonitor.Summary metrics;
     private final int partitions;
+    private final int taskThreads;
 
     SparkResult(Lineage<FactorBlock> lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1,
-            IterationMonitor.Summary metrics, int partitions) {
+            IterationMonitor.Summary metrics, int partitions, int taskThreads) {
         this.lineage = lineage;
         this.u = u;
         this.v = v;
         this.d1 = d1;
         this.metrics = metrics;
         this.partitions = partitions;
+        this.taskThreads = taskThreads;
     }
 
     /** V (d2 × r), owned by this result. */
@@ -50,6 +52,11 @@ public final class SparkResult implements AutoCloseable {
 
     public int partitions() {
         return partitions;
+    }
+
+    /** The threads of each task (its partition's rows split in the engine's chunks). */
+    public int taskThreads() {
+        return taskThreads;
     }
 
     /** U's blocks, in partition (row) order, on the executors. */
@@ -77,12 +84,13 @@ public final class SparkResult implements AutoCloseable {
     }
 
     /**
-     * The keys of the single-machine {@link Result#summary()}, with {@code threads} the number of partitions, plus
-     * {@code partitions} and {@code engine: spark}.
+     * The keys of the single-machine {@link Result#summary()}, with {@code threads} the threads over M's rows
+     * (partitions × task threads), plus {@code partitions}, {@code task_threads} and {@code engine: spark}.
      */
     public Map<String, Object> summary() {
-        Map<String, Object> s = metrics.toMap(d1, v.rows(), v.cols(), v.dtype(), partitions, "full");
+        Map<String, Object> s = metrics.toMap(d1, v.rows(), v.cols(), v.dtype(), partitions * taskThreads, "full");
         s.put("partitions", partitions);
+        s.put("task_threads", taskThreads);
         s.put("engine", "spark");
         return s;
     }

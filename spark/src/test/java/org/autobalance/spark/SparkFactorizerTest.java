@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.SparkListener;
@@ -134,26 +136,39 @@ class SparkFactorizerTest {
     }
 
     @Test
-    void withTheEnginesPartitioningEveryVariantGivesTheEnginesBits() throws IOException {
-        // two partitions split the rows where the engine's two threads do, the driver's two threads split V as they
-        // do, and the partials are added in the same order: every floating-point operation is the engine's
+    void withTheEnginesChunkingEveryVariantGivesTheEnginesBits() throws IOException {
+        // two partitions of one thread split the rows where the engine's two threads do, and so does one partition
+        // split among two task threads; the driver's two threads split V as the engine does, and the partials are
+        // added in the same order: every floating-point operation is the engine's
         double[][] u0 = KnownMatrices.gaussian(D1, RANK, 0.3, 21);
         double[][] v0 = KnownMatrices.gaussian(D2, RANK, 0.3, 22);
         for (Variant variant : List.of(Variant.SIMULTANEOUS, Variant.ALTERNATING, Variant.parse("regularized"))) {
-            List<IterationRecord> records = new ArrayList<>();
-            double[][][] actual = spark(u0, v0, variant, 2, SparkFactorizer.builder(RANK), records);
-            assertSameBits(engine(u0, v0, variant, 2), actual, variant.describe());
-            assertEquals(ITERATIONS, records.size());
-            for (int t = 0; t < ITERATIONS; t++) {
-                assertEquals(t, records.get(t).iteration());
+            double[][][] expected = engine(u0, v0, variant, 2);
+            for (int taskThreads = 1; taskThreads <= 2; taskThreads++) {
+                int partitions = 2 / taskThreads;
+                List<IterationRecord> records = new ArrayList<>();
+                double[][][] actual = spark(u0, v0, variant, partitions,
+                        SparkFactorizer.builder(RANK).taskThreads(taskThreads), records);
+                assertSameBits(expected, actual, variant.describe() + ", " + partitions + " partition(s) of "
+                        + taskThreads + " thread(s)");
+                assertEquals(ITERATIONS, records.size());
+                for (int t = 0; t < ITERATIONS; t++) {
+                    assertEquals(t, records.get(t).iteration());
+                }
             }
         }
     }
 
     @Test
     void withAnotherPartitioningTheIteratesStayWithinTheReorderingBound() throws IOException {
-        double[][][] expected = engine(uStart, vStart, Variant.SIMULTANEOUS, 2);
-        double[][][] actual = threePartitions();
+        assertWithinReorderingBound(engine(uStart, vStart, Variant.SIMULTANEOUS, 2), threePartitions());
+    }
+
+    /**
+     * The iterates from (uStart, vStart) of a run whose sums over the d1 rows are split otherwise than the engine's
+     * with 2 threads (in other partitions, or nested: task chunks inside partitions), within the bound for that.
+     */
+    static void assertWithinReorderingBound(double[][][] expected, double[][][] actual) {
         // The runs differ only in where the sums over the d1 rows (MᵀU and UᵀU) are split: MV and the step are
         // row-local, VᵀV is split alike (two driver threads). Reordering a sum of n terms moves it by at most
         // 2γ_n·Σ|terms| (γ_n = n·u/(1 − n·u)), so per iteration ‖Δ(MᵀU)‖_F ≤ 2γ_{d1}‖M‖_F‖U‖_F and
@@ -179,7 +194,14 @@ class SparkFactorizerTest {
     }
 
     @Test
-    void aTaskThatFailsOnceIsRetriedAndTheResultIsUnchanged() throws Exception {
+    void aTaskThatFailsOnceIsRetriedAndTheResultIsUnchanged() throws TimeoutException {
+        double[][][] retried = withOnePlannedFailure(() -> spark(uStart, vStart, Variant.SIMULTANEOUS, 3,
+                SparkFactorizer.builder(RANK).failOnce(37, 1), new ArrayList<>()));
+        assertSameBits(threePartitions(), retried, "run with a failed task");
+    }
+
+    /** The factors of {@code run}, which must see exactly one planned task failure (retried by Spark). */
+    static double[][][] withOnePlannedFailure(Supplier<double[][][]> run) throws TimeoutException {
         AtomicInteger planned = new AtomicInteger();
         SparkListener failures = new SparkListener() {
             @Override
@@ -190,16 +212,56 @@ class SparkFactorizerTest {
             }
         };
         SharedSpark.context().sc().addSparkListener(failures);
+        double[][][] factors;
         try {
-            double[][][] retried = spark(uStart, vStart, Variant.SIMULTANEOUS, 3,
-                    SparkFactorizer.builder(RANK).failOnce(37, 1), new ArrayList<>());
-            assertSameBits(threePartitions(), retried, "run with a failed task");
+            factors = run.get();
         } finally {
             SharedSpark.context().sc().removeSparkListener(failures);
         }
         // listener events arrive asynchronously; the job's end has been posted before run() returned
         SharedSpark.context().sc().listenerBus().waitUntilEmpty();
         assertEquals(1, planned.get(), "the planned failure happened once");
+        return factors;
+    }
+
+    /**
+     * Two partitions of two task threads: the tasks' chunk sums nest inside the partitions' (no engine thread count
+     * adds in that order), so the run is held to the reordering bound against the engine with 2 threads, and to its
+     * own bits when a task fails once and is retried. Each partition's worker team lives with its cached block for
+     * the whole run — mid-run the JVM (local mode: the executors are in it) has the two blocks' workers and the
+     * driver team's, one each — and no worker outlives the run.
+     */
+    @Test
+    void withTaskThreadsARetryGivesTheSameBitsAndNoWorkerOutlivesTheRun() throws Exception {
+        awaitWorkers(0, "before the runs");
+        int[] midRun = {-1};
+        double[][][] undisturbed = spark(uStart, vStart, Variant.SIMULTANEOUS, 2, SparkFactorizer.builder(RANK)
+                .taskThreads(2).listener(r -> {
+                    if (r.iteration() == ITERATIONS / 2) {
+                        midRun[0] = workers();
+                    }
+                }), new ArrayList<>());
+        assertEquals(3, midRun[0], "worker threads in the middle of the run");
+        double[][][] retried = withOnePlannedFailure(() -> spark(uStart, vStart, Variant.SIMULTANEOUS, 2,
+                SparkFactorizer.builder(RANK).taskThreads(2).failOnce(37, 1), new ArrayList<>()));
+        assertSameBits(undisturbed, retried, "2 partitions of 2 threads, with a failed task");
+        assertWithinReorderingBound(engine(uStart, vStart, Variant.SIMULTANEOUS, 2), undisturbed);
+        awaitWorkers(0, "after the runs");
+    }
+
+    /** The live threads of worker teams ({@code ParallelPass} names them autobalance-worker-c). */
+    static int workers() {
+        return (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("autobalance-worker-")).count();
+    }
+
+    /** Waits (up to 30 s: M's blocks are unpersisted asynchronously) until {@code n} worker threads are alive. */
+    static void awaitWorkers(int n, String when) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (workers() != n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(n, workers(), "worker threads " + when);
     }
 
     @Test
@@ -227,14 +289,16 @@ class SparkFactorizerTest {
      * that the Spark driver had before never would). With the engine's partitioning every operation of the
      * iterations and of σ₁ is the engine's, so the factors are the engine's bits; the residual's estimate sums Uᵀy
      * per partition (the engine in one loop) and differs in rounding only, far from the decision threshold (a slack
-     * of √u·‖M‖_F at least), so the run must stop at the engine's iteration, converged.
+     * of √u·‖M‖_F at least), so the run must stop at the engine's iteration, converged. Case (b) runs again on one
+     * partition of two task threads: the engine's chunks again, for the power iterations' passes too.
      */
     @ParameterizedTest
-    @CsvSource({"0.2, 1e-4, 1e-4", "0, 1e-6, NaN"})
-    void onAPlateauTheRunStopsWhereTheEngineStops(double sigma4, double noise, double tolerance) throws IOException {
+    @CsvSource({"0.2, 1e-4, 1e-4, 2, 1", "0, 1e-6, NaN, 2, 1", "0, 1e-6, NaN, 1, 2"})
+    void onAPlateauTheRunStopsWhereTheEngineStops(double sigma4, double noise, double tolerance, int partitions,
+            int taskThreads) throws IOException {
         double[][] a = Dense.addScaled(KnownMatrices.withSpectrum(60, 40, sigma4 == 0 ? new double[] {3, 2, 1.5}
                 : new double[] {3, 2, 1.5, sigma4}, 5), noise, KnownMatrices.gaussian(60, 40, 1.0, 9));
-        Path plateau = dir.resolve("plateau-" + sigma4 + ".mtx");
+        Path plateau = dir.resolve("plateau-" + sigma4 + "-" + partitions + ".mtx");
         List<IterationRecord> expected = new ArrayList<>();
         double[][][] engine;
         double loss;
@@ -261,8 +325,9 @@ class SparkFactorizerTest {
                 "rejected " + rejected + ", σ_r² " + weakest * weakest + ", 2f " + 2 * loss);
 
         List<IterationRecord> actual = new ArrayList<>();
-        MatrixSource source = MatrixSource.open(SharedSpark.context(), plateau, 2);
-        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).driverThreads(2).maxIterations(5000);
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), plateau, partitions);
+        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).driverThreads(2).taskThreads(taskThreads)
+                .maxIterations(5000);
         if (!Double.isNaN(tolerance)) {
             builder.tolerance(tolerance);
         }

@@ -108,6 +108,38 @@ class SparkInputsTest {
                 factors(MatrixSource.open(SharedSpark.context(), npy, 2)));
     }
 
+    /**
+     * A task of a single {@code .npy} input reads only its rows: every row range of a C-order file (written by Npy)
+     * and of numpy's Fortran-order shard equals those rows of the whole file as Npy reads it, in both precisions.
+     */
+    @Test
+    void aSingleNpyFileIsReadRowsAtATime() throws IOException {
+        Path cOrder = dir.resolve("rows-M.npy");
+        try (DenseMatrix m = MatrixMarket.read(Fixtures.fixture("shards-M.mtx"), DType.FLOAT64)) {
+            Npy.write(cOrder, m);
+        }
+        Path fortranOrder = Fixtures.fixture("shards").resolve("part-00001.npy");
+        for (Path file : List.of(cOrder, fortranOrder)) {
+            for (DType dtype : DType.values()) {
+                try (DenseMatrix whole = Npy.read(file, dtype)) {
+                    int d1 = whole.rows();
+                    for (int[] range : new int[][] {{0, d1}, {0, 1}, {d1 - 1, 1}, {3, 7}, {d1 / 2, d1 - d1 / 2}}) {
+                        try (DenseMatrix rows = ShardDirectory.readRows(file, d1, whole.cols(), range[0], range[1],
+                                dtype)) {
+                            assertEquals(range[1], rows.rows());
+                            for (int i = 0; i < range[1]; i++) {
+                                for (int j = 0; j < whole.cols(); j++) {
+                                    assertEquals(whole.get(range[0] + i, j), rows.get(i, j), 0.0, file.getFileName()
+                                            + " " + dtype.label() + " rows from " + range[0] + ", row " + i);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static String rejection(Path input) {
         return assertThrows(IllegalArgumentException.class,
                 () -> MatrixSource.open(SharedSpark.context(), input, 0)).getMessage();

@@ -22,10 +22,10 @@ import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * The per-iteration cost of the Spark path against the engine on the same cores (native-notes/spark.md): a Gaussian
- * d × d float32 M in a .npy file, r = 16 and 64; the engine's iteration ({@link EngineIteration}, T threads) and a
- * Spark iteration on {@code local[T]} with T partitions, alternated within one JVM, medians over the iterations of
- * each run. Prints where the Spark iteration's time goes (driver: broadcast, job, reduction, V's step; tasks: run
- * time against the job's wall time).
+ * d × d float32 M in a .npy file, r = 16 and 64; the engine's iteration ({@link EngineIteration}, T threads) and two
+ * Spark layouts on {@code local[T]} — T partitions of one thread, and one partition split among T task threads —
+ * alternated within one JVM, medians over the iterations of each run. Prints where each Spark iteration's time goes
+ * (driver: broadcast, job, reduction, V's step; tasks: run time against the job's wall time).
  *
  * <p>Run: {@code java <flags> -cp <test classpath> org.autobalance.spark.SparkOverheadBenchmark [d] [T] [iterations]
  * [rounds] [ranks...]}.
@@ -67,20 +67,15 @@ public final class SparkOverheadBenchmark {
                 }
             }
         });
-        double eta = 1e-6;
         try (DenseMatrix m = Npy.read(file, DType.FLOAT32)) {
             System.out.printf("d = %d float32, T = %d, %d iterations x %d rounds%n", d, threads, iterations, rounds);
             for (int r : ranks) {
                 List<Double> engine = new ArrayList<>();
-                List<Double> spark = new ArrayList<>();
                 List<Double> engineCpu = new ArrayList<>();
-                List<Double> sparkCpu = new ArrayList<>();
                 long engineGc = 0;
-                long sparkGc = 0;
-                DriverCosts costs = new DriverCosts();
-                long taskRun = 0;
-                long taskWall = 0;
-                int taskCount = 0;
+                // T partitions of one thread each, and one partition split among T task threads
+                SparkRuns thin = new SparkRuns(threads, 1);
+                SparkRuns fat = new SparkRuns(1, threads);
                 for (int round = 0; round < rounds; round++) {
                     try (DenseMatrix u = KnownMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 2);
                             DenseMatrix v = KnownMatrices.gaussian(DType.FLOAT32, d, r, 0.01, 3);
@@ -89,65 +84,94 @@ public final class SparkOverheadBenchmark {
                         for (int k = 0; k < iterations; k++) {
                             long t0 = System.nanoTime();
                             long c0 = cpuNanos();
-                            it.iterate(eta);
+                            it.iterate(ETA);
                             engine.add((System.nanoTime() - t0) / 1e6);
                             engineCpu.add((cpuNanos() - c0) / 1e6);
                         }
                         engineGc += gcMillis() - gc0;
                     }
-                    MatrixSource source = MatrixSource.open(sc, file, threads);
-                    List<IterationRecord> records = new ArrayList<>();
-                    List<Long> cpuAtRecord = new ArrayList<>();
-                    synchronized (tasks) {
-                        tasks.clear();
-                    }
-                    DriverCosts run = new DriverCosts();
-                    long gc0 = gcMillis();
-                    try (SparkResult result = SparkFactorizer.builder(r).initializer(Initializer.small(0.01))
-                            .schedule(new ConstantSchedule(eta)).tolerance(0).maxIterations(iterations)
-                            .driverThreads(threads).costs(run).build().run(sc, source, DType.FLOAT32, records::add,
-                                    rec -> cpuAtRecord.add(cpuNanos()))) {
-                        if (result.iterations() != iterations) {
-                            throw new IllegalStateException("the Spark run stopped early: " + result.stopReason());
-                        }
-                        for (int k = 1; k < records.size(); k++) {
-                            spark.add((records.get(k).seconds() - records.get(k - 1).seconds()) * 1e3);
-                            sparkCpu.add((cpuAtRecord.get(k) - cpuAtRecord.get(k - 1)) / 1e6);
-                        }
-                    }
-                    sparkGc += gcMillis() - gc0;
-                    costs.iterations += run.iterations;
-                    costs.broadcastNanos += run.broadcastNanos;
-                    costs.jobNanos += run.jobNanos;
-                    costs.reduceNanos += run.reduceNanos;
-                    costs.driverStepNanos += run.driverStepNanos;
-                    synchronized (tasks) {
-                        // the iteration jobs' tasks: the last 2·iterations·T minus the final residual job's T
-                        List<long[]> iterationTasks = tasks.subList(Math.max(0, tasks.size() - (iterations + 1)
-                                * threads), tasks.size() - threads);
-                        for (long[] t : iterationTasks) {
-                            taskWall += t[0];
-                            taskRun += t[1];
-                            taskCount++;
-                        }
-                    }
+                    thin.run(sc, file, r, threads, iterations, tasks);
+                    fat.run(sc, file, r, threads, iterations, tasks);
                 }
                 double e = median(engine);
-                double s = median(spark);
-                System.out.printf("r = %3d: CPU time per iteration (all threads of the JVM): engine %.1f ms, spark %.1f "
-                        + "ms (x%.2f); GC time per iteration: engine %.1f ms, spark run %.1f ms%n", r,
-                        median(engineCpu), median(sparkCpu), median(sparkCpu) / median(engineCpu),
-                        (double) engineGc / (rounds * iterations), (double) sparkGc / (rounds * iterations));
-                System.out.printf("r = %3d: engine %.1f ms, spark %.1f ms per iteration (x%.2f); spark driver: "
-                        + "broadcast %.1f, job %.1f, reduce %.1f, V step %.1f ms; tasks: run %.1f ms of %.1f ms "
-                        + "wall each (%d tasks)%n", r, e, s, s / e, costs.perIterationMillis(costs.broadcastNanos),
-                        costs.perIterationMillis(costs.jobNanos), costs.perIterationMillis(costs.reduceNanos),
-                        costs.perIterationMillis(costs.driverStepNanos), (double) taskRun / taskCount,
-                        (double) taskWall / taskCount, taskCount);
+                System.out.printf("r = %3d: engine (%d threads) %.1f ms per iteration, CPU %.1f ms, GC %.1f ms%n", r,
+                        threads, e, median(engineCpu), (double) engineGc / (rounds * iterations));
+                thin.print(r, e, median(engineCpu));
+                fat.print(r, e, median(engineCpu));
             }
         } finally {
             sc.stop();
             Files.deleteIfExists(file);
+        }
+    }
+
+    private static final double ETA = 1e-6;
+
+    /** The Spark runs of one layout (partitions × task threads) at one rank, their times gathered over the rounds. */
+    private static final class SparkRuns {
+        final int partitions;
+        final int taskThreads;
+        final List<Double> wall = new ArrayList<>();
+        final List<Double> cpu = new ArrayList<>();
+        final DriverCosts costs = new DriverCosts();
+        long gc;
+        long taskRun;
+        long taskWall;
+        int taskCount;
+
+        SparkRuns(int partitions, int taskThreads) {
+            this.partitions = partitions;
+            this.taskThreads = taskThreads;
+        }
+
+        void run(JavaSparkContext sc, Path file, int r, int driverThreads, int iterations, List<long[]> tasks) {
+            MatrixSource source = MatrixSource.open(sc, file, partitions);
+            List<IterationRecord> records = new ArrayList<>();
+            List<Long> cpuAtRecord = new ArrayList<>();
+            synchronized (tasks) {
+                tasks.clear();
+            }
+            DriverCosts run = new DriverCosts();
+            long gc0 = gcMillis();
+            try (SparkResult result = SparkFactorizer.builder(r).initializer(Initializer.small(0.01))
+                    .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(iterations)
+                    .driverThreads(driverThreads).taskThreads(taskThreads).costs(run).build()
+                    .run(sc, source, DType.FLOAT32, records::add, rec -> cpuAtRecord.add(cpuNanos()))) {
+                if (result.iterations() != iterations) {
+                    throw new IllegalStateException("the Spark run stopped early: " + result.stopReason());
+                }
+                for (int k = 1; k < records.size(); k++) {
+                    wall.add((records.get(k).seconds() - records.get(k - 1).seconds()) * 1e3);
+                    cpu.add((cpuAtRecord.get(k) - cpuAtRecord.get(k - 1)) / 1e6);
+                }
+            }
+            gc += gcMillis() - gc0;
+            costs.iterations += run.iterations;
+            costs.broadcastNanos += run.broadcastNanos;
+            costs.jobNanos += run.jobNanos;
+            costs.reduceNanos += run.reduceNanos;
+            costs.driverStepNanos += run.driverStepNanos;
+            synchronized (tasks) {
+                // the iteration jobs' tasks: the last (iterations + 1)·P minus the final residual job's P
+                List<long[]> iterationTasks = tasks.subList(Math.max(0, tasks.size() - (iterations + 1)
+                        * partitions), tasks.size() - partitions);
+                for (long[] t : iterationTasks) {
+                    taskWall += t[0];
+                    taskRun += t[1];
+                    taskCount++;
+                }
+            }
+        }
+
+        void print(int r, double engineWall, double engineCpu) {
+            double s = median(wall);
+            System.out.printf("r = %3d: spark %d partition(s) x %d task thread(s): %.1f ms per iteration (x%.2f), CPU "
+                    + "%.1f ms (x%.2f), GC %.1f ms; driver: broadcast %.1f, job %.1f, reduce %.1f, V step %.1f ms; "
+                    + "tasks: run %.1f ms of %.1f ms wall each (%d tasks)%n", r, partitions, taskThreads, s,
+                    s / engineWall, median(cpu), median(cpu) / engineCpu, (double) gc / Math.max(1, costs.iterations),
+                    costs.perIterationMillis(costs.broadcastNanos), costs.perIterationMillis(costs.jobNanos),
+                    costs.perIterationMillis(costs.reduceNanos), costs.perIterationMillis(costs.driverStepNanos),
+                    (double) taskRun / taskCount, (double) taskWall / taskCount, taskCount);
         }
     }
 

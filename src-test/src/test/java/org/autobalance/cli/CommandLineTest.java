@@ -140,6 +140,73 @@ class CommandLineTest {
         assertTrue(loss <= optimum * 1.001, "loss " + loss + " vs optimum " + optimum);
     }
 
+    /**
+     * A pipe (a shell's {@code <(…)}, /dev/stdin) can be read once: the command must not look at its header before
+     * reading it (it did, and then read the rest as the header: "found '01753e-01'"). The same run as from the file.
+     * A second open of a drained pipe blocks for ever, hence the time limit on a thread of its own.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aMatrixThroughAPipeGivesTheFilesRun() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        byte[] text = Files.readAllBytes(Path.of(fixture("spectrum_64x48.mtx")));
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                Files.write(fifo, text);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Run piped = run("factorize", "--input", fifo.toString(), "--rank", "3", "--max-iter", "20", "--out",
+                dir.resolve("piped").toString());
+        writer.join();
+        assertEquals(0, piped.exitCode(), piped.err());
+        Run file = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
+                "--out", dir.resolve("file").toString());
+        assertEquals(0, file.exitCode(), file.err());
+        assertEquals(Files.readString(dir.resolve("file/U.mtx")), Files.readString(dir.resolve("piped/U.mtx")));
+    }
+
+    /**
+     * A --log that is not a file of its own — a link (/dev/stdout is one), a pipe — is written in place, appended to:
+     * a staged log renamed over it replaced /dev/stdout's link with a regular file (as root), and the records never
+     * reached the terminal.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aLogThatIsALinkOrAPipeIsWrittenInPlace() throws Exception {
+        Path target = dir.resolve("records.txt");
+        Files.writeString(target, "kept\n");
+        Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), target);
+        Run linked = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "4",
+                "--log", link.toString());
+        assertEquals(0, linked.exitCode(), linked.err());
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced");
+        List<String> lines = Files.readAllLines(target);
+        assertEquals(5, lines.size(), lines.toString());
+        assertEquals("kept", lines.get(0));
+        assertTrue(lines.get(4).startsWith("{\"t\":3,"), lines.get(4));
+
+        Path fifo = dir.resolve("fifo.jsonl");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        java.util.concurrent.CompletableFuture<List<String>> read = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    try {
+                        return Files.readAllLines(fifo);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        Run piped = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "4",
+                "--log", fifo.toString());
+        assertEquals(0, piped.exitCode(), piped.err());
+        assertEquals(4, read.get().size());
+        assertFalse(Files.isRegularFile(fifo), "the pipe was replaced");
+    }
+
     @Test
     void zeroToleranceRunsExactlyMaxIterations() throws IOException {
         Path out = dir.resolve("out");

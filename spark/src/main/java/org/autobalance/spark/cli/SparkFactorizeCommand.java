@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -50,6 +52,12 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism). "
                     + "A directory of shards has one partition per shard.")
     private Integer partitions;
+
+    @Option(names = "--task-threads", paramLabel = "T",
+            description = "Threads of each task: it splits its row block among T threads in the engine's chunks. "
+                    + "Default: spark.task.cpus (1 unless configured). With an embedded local Spark it also sets "
+                    + "spark.task.cpus, so local[N] runs N/T tasks at a time.")
+    private Integer taskThreads;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
             description = "Spark's checkpoint directory: the lineage cuts write U's blocks here (a directory every "
@@ -141,12 +149,32 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         if (options.threads() != null) {
             SolverOptions.option("--threads", () -> b.driverThreads(options.threads()));
         }
+        if (taskThreads != null) {
+            SolverOptions.option("--task-threads", () -> b.taskThreads(taskThreads));
+        }
         SolverOptions.option("--lineage-every", () -> b.lineageEvery(lineageEvery));
         checkpointing.applyTo(b::resumeFrom, b::checkpoint);
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }
         return b;
+    }
+
+    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?");
+
+    /**
+     * The task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}), or
+     * {@link Integer#MAX_VALUE} for another ({@code local-cluster[…]}: Spark checks its executors' cores itself).
+     */
+    private static int localCores(String master) {
+        Matcher m = LOCAL.matcher(master);
+        if (!m.matches()) {
+            return Integer.MAX_VALUE;
+        }
+        if (m.group(1) == null) {
+            return 1;
+        }
+        return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
     }
 
     /** The embedded local Spark of {@code --master}, or the context spark-submit configured. */
@@ -163,6 +191,15 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             conf.setIfMissing("spark.ui.enabled", "false");
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            if (taskThreads != null) {
+                // Spark then schedules N/T tasks at a time on local[N]: the task threads never outnumber its cores
+                int cores = localCores(conf.get("spark.master"));
+                if (taskThreads > cores) {
+                    throw new UsageException("--task-threads " + taskThreads + ": more than the " + cores
+                            + " core(s) of --master " + conf.get("spark.master"), null);
+                }
+                conf.set("spark.task.cpus", Integer.toString(taskThreads));
+            }
         }
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(
                 SparkSession.builder().config(conf).getOrCreate().sparkContext());

@@ -56,7 +56,6 @@ class SparkFactorizeCommandTest {
     void reproducesFactorizeOnTheSameInputAndStart() throws IOException {
         Path input = Fixtures.fixture("shards-M.mtx");
         Path local = dir.resolve("local");
-        Path distributed = dir.resolve("spark");
         StringWriter err = new StringWriter();
         List<String> factorize = new ArrayList<>(List.of("factorize"));
         factorize.addAll(with(OPTIONS, "--input", input.toString(), "--threads", "2", "--out", local.toString()));
@@ -64,18 +63,39 @@ class SparkFactorizeCommandTest {
                 factorize.toArray(String[]::new));
         assertEquals(0, code, err.toString());
         // two partitions where factorize's two threads split the rows, two driver threads: the same bits, so the
-        // same text in the factor files
-        Outcome run = spark(with(OPTIONS, "--input", input.toString(), "--partitions", "2", "--threads", "2", "--out",
-                distributed.toString()));
-        assertEquals(0, run.exitCode(), run.err());
-        assertEquals(Files.readString(local.resolve("U.mtx")), Files.readString(distributed.resolve("U.mtx")));
-        assertEquals(Files.readString(local.resolve("V.mtx")), Files.readString(distributed.resolve("V.mtx")));
-        String summary = Files.readString(distributed.resolve("summary.json"));
+        // same text in the factor files; and so for one partition whose task splits it among two threads
+        String summary = sameFactorFiles(local, dir.resolve("spark"), with(OPTIONS, "--input", input.toString(),
+                "--partitions", "2", "--threads", "2"));
         assertTrue(summary.contains("\"engine\":\"spark\"") && summary.contains("\"partitions\":2")
                 && summary.contains("\"iterations\":40"), summary);
         String localSummary = Files.readString(local.resolve("summary.json")).strip();
         String relativeError = localSummary.replaceAll(".*(\"relative_error\":[^,]*),.*", "$1");
         assertTrue(summary.contains(relativeError), summary + " lacks " + relativeError);
+        String fat = sameFactorFiles(local, dir.resolve("fat"), with(OPTIONS, "--input", input.toString(),
+                "--partitions", "1", "--task-threads", "2", "--threads", "2"));
+        assertTrue(fat.contains("\"threads\":2") && fat.contains("\"partitions\":1")
+                && fat.contains("\"task_threads\":2"), fat);
+    }
+
+    /** Runs spark-factorize with {@code args} into {@code out}: its factor files have {@code local}'s text. */
+    private static String sameFactorFiles(Path local, Path out, List<String> args) throws IOException {
+        Outcome run = spark(with(args, "--out", out.toString()));
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(Files.readString(local.resolve("U.mtx")), Files.readString(out.resolve("U.mtx")));
+        assertEquals(Files.readString(local.resolve("V.mtx")), Files.readString(out.resolve("V.mtx")));
+        return Files.readString(out.resolve("summary.json"));
+    }
+
+    @Test
+    void moreTaskThreadsThanTheLocalMastersCoresIsAUsageError() {
+        // refused before an embedded Spark starts (Spark itself would fail to start, with a stack trace)
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true), with(OPTIONS, "--master", "local[1]", "--task-threads", "2", "--input",
+                        Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new));
+        assertEquals(2, code, err.toString());
+        assertEquals("autobalance: error: --task-threads 2: more than the 1 core(s) of --master local[1]",
+                err.toString().strip());
     }
 
     /**

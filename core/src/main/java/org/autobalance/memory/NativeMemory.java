@@ -1,0 +1,110 @@
+package org.autobalance.memory;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The native memory held by this JVM's matrices, and its limit: the machine's physical memory (the container's limit
+ * inside one). A matrix that would take the total past the limit is refused before any of it is allocated, with a
+ * message that says so: without swap the kernel would kill the process when it touched the pages (native allocations
+ * are overcommitted, and a new matrix is zero-filled), after minutes of paging — measured with a valid 2·10⁸ × 3
+ * sparse file factorised at rank 1, whose work matrices of 12.8 GB each grew the process to 23.8 GB in 171 s before it
+ * was killed on a 24 GB machine.
+ */
+public final class NativeMemory {
+    private static final long LIMIT = physicalBytes();
+    private static final AtomicLong LIVE = new AtomicLong();
+
+    private NativeMemory() {
+    }
+
+    /** This machine's physical memory in bytes (the container's limit inside one), or Long.MAX_VALUE if unknown. */
+    public static long physicalBytes() {
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                return os.getTotalMemorySize();
+            }
+        } catch (LinkageError e) {
+            // java.management or jdk.management absent: no limit beyond what the allocation itself enforces
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** Bytes of native memory held by the open matrices of this JVM ({@link DenseMatrix}, {@link SparseMatrix}). */
+    public static long liveBytes() {
+        return LIVE.get();
+    }
+
+    /**
+     * Refuses, before anything is allocated, work that will need {@code bytes} more native memory than the open
+     * matrices hold: a solver calls it with what it knows it will allocate, so that the refusal does not come after
+     * gigabytes have been allocated and zero-filled.
+     *
+     * @throws IllegalArgumentException naming {@code what} if the total would pass the limit
+     */
+    public static void requireRoom(long bytes, Supplier<String> what) {
+        if (!fitsAfterCollecting(() -> bytes <= LIMIT - LIVE.get())) {
+            throw new IllegalArgumentException(refusal(what.get(), bytes, LIVE.get(), LIMIT));
+        }
+    }
+
+    /**
+     * Counts {@code bytes} as held, or refuses them if the total would pass the limit.
+     *
+     * @throws IllegalArgumentException naming {@code what} if the total would pass the limit; nothing is counted
+     */
+    static void reserve(long bytes, Supplier<String> what) {
+        if (!fitsAfterCollecting(() -> tryReserve(LIVE, LIMIT, bytes))) {
+            throw new IllegalArgumentException(refusal("allocate " + what.get(), bytes, LIVE.get(), LIMIT));
+        }
+    }
+
+    /** Counts {@code bytes} as freed. */
+    static void release(long bytes) {
+        LIVE.addAndGet(-bytes);
+    }
+
+    /** Adds {@code bytes} to {@code live} unless the total would pass {@code limit} (package-private for the tests). */
+    static boolean tryReserve(AtomicLong live, long limit, long bytes) {
+        long held = live.get();
+        while (bytes <= limit - held) {
+            long witness = live.compareAndExchange(held, held + bytes);
+            if (witness == held) {
+                return true;
+            }
+            held = witness;
+        }
+        return false;
+    }
+
+    /**
+     * {@code attempt}, and if it fails, again after a garbage collection has let the {@link java.lang.ref.Cleaner}
+     * free the matrices dropped without {@code close()} (waiting up to about half a second, as {@code java.nio} does
+     * for direct buffers): they still count until then.
+     */
+    private static boolean fitsAfterCollecting(BooleanSupplier attempt) {
+        if (attempt.getAsBoolean()) {
+            return true;
+        }
+        System.gc();
+        for (long wait = 1; wait <= 256; wait *= 2) {
+            if (attempt.getAsBoolean()) {
+                return true;
+            }
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return attempt.getAsBoolean();
+    }
+
+    private static String refusal(String what, long bytes, long held, long limit) {
+        return "cannot " + what + " (" + bytes + " bytes of native memory): with the " + held + " bytes this "
+                + "process's matrices hold already, that is more than the " + limit + " bytes of physical memory";
+    }
+}
