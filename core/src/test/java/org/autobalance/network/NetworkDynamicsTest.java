@@ -159,6 +159,46 @@ class NetworkDynamicsTest {
     }
 
     /**
+     * {@link Invariants#matrixInvariant} (what the trainer observes) against {@link #q}, written independently: both
+     * sum the same k products in different orders, so they differ by at most 2(k + 2)·u·Σ|products|; and its diagonal
+     * is the per-unit values ({@link Invariants#unitValues}) to the same bound.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void matrixInvariantIsTheReferenceQ(Case c) {
+        Architecture arch = c.architecture();
+        ReferenceNetwork ref = Cases.randomNetwork(c, 0.5, 31);
+        int pairs = 0;
+        try (Parameters p = ref.toParameters(DType.FLOAT64)) {
+            double[] units = Invariants.unitValues(p);
+            int unitAt = 0;
+            for (int h = 1; h < arch.depth(); h++) {
+                int ch = arch.layer(h).outChannels();
+                double[] q = Invariants.matrixInvariant(p, h);
+                if (!arch.layer(h).activation().isLinear()) {
+                    assertTrue(q == null, "pair " + h + " is not linear: no matrix invariant");
+                    unitAt += ch;
+                    continue;
+                }
+                pairs++;
+                double[][] want = q(ref, h, false);
+                double[][] scale = q(ref, h, true);
+                int k = ref.w[h - 1][0].length + ref.w[h].length * ref.w[h][0].length + 1;
+                for (int a = 0; a < ch; a++) {
+                    for (int b = 0; b < ch; b++) {
+                        double tol = 2.0 * (k + 2) * U * scale[a][b];
+                        assertEquals(want[a][b], q[a * ch + b], tol, "pair " + h + " entry (" + a + "," + b + ")");
+                    }
+                    assertEquals(q[a * ch + a], units[unitAt + a], 2.0 * (k + 2) * U * scale[a][a],
+                            "pair " + h + " unit " + a + ": the diagonal is the unit value");
+                }
+                unitAt += ch;
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(pairs > 0, "no linear pair in " + c);
+    }
+
+    /**
      * Q_h of the pair (h, h + 1), or with {@code absolute} the same sums of |products| (the scale of its rounding).
      */
     private static double[][] q(ReferenceNetwork p, int h, boolean absolute) {
