@@ -9,7 +9,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -221,7 +221,8 @@ public final class SolverRun {
 
     /**
      * A new log, or for a resumed run the interrupted run's log (still under its staging name) continued at the
-     * checkpoint's iteration.
+     * checkpoint's iteration. A log written in place (see {@link #stagingFor}) is appended to: a resumed run's records
+     * from the checkpoint on follow those the interrupted run had written.
      */
     static JsonLinesLog openLog(Path log, Path staging, long resumedAt) throws IOException {
         if (staging.equals(log)) {
@@ -230,9 +231,10 @@ public final class SolverRun {
         if (resumedAt < 0) {
             return new JsonLinesLog(staging);
         }
-        if (!Files.exists(staging) && Files.exists(log)) {
+        Path target = target(log);
+        if (!Files.exists(staging) && Files.exists(target)) {
             // the interrupted run had finished its log (killed after its last iteration): continue that one
-            Files.move(log, staging, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(target, staging, StandardCopyOption.ATOMIC_MOVE);
         }
         if (!Files.exists(staging)) {
             throw new UsageException("--log " + log + ": cannot continue it, the interrupted run's log " + staging
@@ -246,57 +248,89 @@ public final class SolverRun {
     }
 
     /**
-     * A log written in place: appended to, never truncated. When it is this process's own standard output or error
-     * (/dev/stdout leads there, also to a file the shell redirected output to), through that descriptor, at its
-     * offset, and left open: a second opening of the file has an offset of its own, and what the command printed
-     * overwrote the records.
+     * This process's own standard output or error, if {@code log} is one of them (/dev/stdout leads there, also to a
+     * file the shell redirected output to), else null.
      */
-    private static OutputStream inPlace(Path log) throws IOException {
+    private static FileDescriptor ownDescriptor(Path log) throws IOException {
         FileDescriptor[] own = {FileDescriptor.out, FileDescriptor.err};
         for (int fd = 1; fd <= 2; fd++) {
             Path descriptor = Path.of("/proc/self/fd/" + fd);
-            if (Files.exists(descriptor) && Files.isSameFile(log, descriptor)) {
-                return new FilterOutputStream(new FileOutputStream(own[fd - 1])) {
-                    @Override
-                    public void close() throws IOException {
-                        flush();
-                    }
-                };
+            if (Files.exists(descriptor) && Files.exists(log) && Files.isSameFile(log, descriptor)) {
+                return own[fd - 1];
             }
+        }
+        return null;
+    }
+
+    /**
+     * A log written in place: appended to, never truncated; this process's own standard output or error through that
+     * descriptor, at its offset, and left open (a second opening of the file has an offset of its own, and what the
+     * command printed overwrote the records).
+     */
+    private static OutputStream inPlace(Path log) throws IOException {
+        FileDescriptor own = ownDescriptor(log);
+        if (own != null) {
+            return new FilterOutputStream(new FileOutputStream(own)) {
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
         }
         return Files.newOutputStream(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
     /**
-     * Moves the log from where it was written during the run ({@code staging}, from {@link #stagingFor}) to
-     * {@code log}; the log of a diverged run is complete too (it shows how the run diverged). Nothing to do for a log
-     * written in place, or none.
+     * The file a log is finally written to: {@code log}, or the file a link there leads to (the link stays a link;
+     * also a link that leads nowhere yet).
      */
-    static void finishLog(Path log, Path staging) throws IOException {
-        if (staging != null && !staging.equals(log) && Files.exists(staging)) {
-            Files.move(staging, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    private static Path target(Path log) throws IOException {
+        if (!Files.isSymbolicLink(log)) {
+            return log;
+        }
+        try {
+            return log.toRealPath();
+        } catch (NoSuchFileException dangling) {
+            return log.toAbsolutePath().getParent().resolve(Files.readSymbolicLink(log)).normalize();
         }
     }
 
     /**
-     * Where the log is written during the run (moved to {@code log} at the end); its directory must exist, and
-     * {@code log} must not be a directory (the move at the end would fail, after the whole run). An existing
-     * {@code log} that is not a regular file of its own — a device, a pipe, a link such as {@code /dev/stdout} — is
-     * written in place as the run goes, appended to: renaming a staged file over it replaced the {@code /dev/stdout}
-     * link itself with a file (as root), and the records never reached the terminal.
+     * Moves the log from where it was written during the run ({@code staging}, from {@link #stagingFor}) to its
+     * target; the log of a diverged run is complete too (it shows how the run diverged). Nothing to do for a log
+     * written in place, or none.
+     */
+    static void finishLog(Path log, Path staging) throws IOException {
+        if (staging != null && !staging.equals(log) && Files.exists(staging)) {
+            Files.move(staging, target(log), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Where the log is written during the run (moved to its target at the end: {@code log}, or the file a link there
+     * leads to); its directory must exist, and {@code log} must not be a directory (the move at the end would fail,
+     * after the whole run). An existing {@code log} that is not a regular file — a device, a pipe, this process's own
+     * standard output ({@code /dev/stdout}, even redirected to a file) — is written in place, appended to, as the run
+     * goes, and {@code log} itself is returned: renaming a staged file over {@code /dev/stdout} replaced the link with
+     * a file (as root), and the records never reached the terminal.
      */
     static Path stagingFor(Path log) {
-        Path parent = log.toAbsolutePath().getParent();
-        if (!Files.isDirectory(parent)) {
-            throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
+        try {
+            if (Files.isDirectory(log)) {
+                throw new UsageException("--log " + log + ": is a directory; give a file name", null);
+            }
+            if (Files.exists(log) && (!Files.isRegularFile(log) || ownDescriptor(log) != null)) {
+                return log;
+            }
+            Path target = target(log);
+            Path parent = target.toAbsolutePath().getParent();
+            if (!Files.isDirectory(parent)) {
+                throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
+            }
+            return parent.resolve("." + target.getFileName() + ".partial");
+        } catch (IOException e) {
+            throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }
-        if (Files.isDirectory(log)) {
-            throw new UsageException("--log " + log + ": is a directory; give a file name", null);
-        }
-        if (Files.exists(log) && !Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
-            return log;
-        }
-        return parent.resolve("." + log.getFileName() + ".partial");
     }
 
     /**

@@ -201,8 +201,8 @@ public final class MatrixMarket {
      * A file's text and an upper bound on its length in characters (its bytes: the decoding is ISO-8859-1), which the
      * size line is checked against before anything is allocated, or −1 for a pipe. A gzip file (recognised by its
      * first two bytes, 1F 8B, whatever its name: scipy's {@code mmread} reads {@code .mtx.gz} too) is decompressed as
-     * it is read; its text is at most MAX_DEFLATE_EXPANSION times the file, so a lying size line in a small gzip file
-     * still allocates little.
+     * it is read; its text is at most MAX_DEFLATE_EXPANSION times the file, which bounds what a lying size line can
+     * allocate to about 4000 times the file (a float64 array: 2 bytes of text per 8-byte value).
      */
     private record Input(BufferedReader reader, long chars) implements AutoCloseable {
         @Override

@@ -42,8 +42,11 @@ final class OwnedArena {
                         + "{1} and Result (try-with-resources) to free native memory promptly. (Warned once per JVM.)",
                         description, kind.getSimpleName());
             }
-            arena.close();
-            NativeMemory.release(bytes);
+            try {
+                arena.close();
+            } finally {
+                NativeMemory.release(bytes);
+            }
         }
     }
 

@@ -44,7 +44,7 @@ public final class SparseMatrix implements AutoCloseable {
         this.nonZeros = nonZeros;
         // a segment of size 0 is fine, but keep one element so that kernels never see a zero-length segment
         long stored = Math.max(1, nonZeros);
-        long bytes = (rows + 1L) * Long.BYTES + stored * Integer.BYTES + stored * dtype.bytes();
+        long bytes = bytes(dtype, rows, stored);
         NativeMemory.reserve(bytes, () -> "a " + rows + " x " + cols + " sparse " + dtype.label() + " matrix with "
                 + nonZeros + " stored entries");
         Arena arena = Arena.ofShared();
@@ -365,6 +365,10 @@ public final class SparseMatrix implements AutoCloseable {
      * stays stored (it was observed).
      */
     public static final class Builder implements AutoCloseable {
+        /** The most rows {@link #build} sorts: the longest Java array HotSpot allocates, for its row starts. */
+        private static final int MAX_ROWS = Integer.MAX_VALUE - 8;
+        /** A staged entry: its row and column (int32) and value (float64). */
+        private static final long STAGED_BYTES = 2 * Integer.BYTES + Double.BYTES;
         /** The row counts, starts and fill positions of {@link #build}: three longs per row. */
         private static final long BUILD_HEAP_BYTES_PER_ROW = 3 * Long.BYTES;
         private final int rows;
@@ -385,6 +389,10 @@ public final class SparseMatrix implements AutoCloseable {
             // declares two billion rows and one entry must be refused here, in a line, not by an OutOfMemoryError
             long heap = BUILD_HEAP_BYTES_PER_ROW * (rows + 1L);
             long maxHeap = Runtime.getRuntime().maxMemory();
+            if (rows > MAX_ROWS) {
+                throw new IllegalArgumentException(rows + " rows: at most " + MAX_ROWS + " are sorted (the length "
+                        + "limit of a Java array)");
+            }
             if (heap > maxHeap) {
                 throw new IllegalArgumentException(rows + " rows need " + heap + " bytes of Java heap to sort the "
                         + "entries by row, more than the " + maxHeap + " this JVM may use (-Xmx)");
@@ -395,6 +403,8 @@ public final class SparseMatrix implements AutoCloseable {
         }
 
         private void reserve(long newCapacity) {
+            // the staged entries are native memory like the matrices', and counted with them
+            NativeMemory.reserve(newCapacity * STAGED_BYTES, () -> newCapacity + " staged sparse entries");
             Arena next = Arena.ofShared();
             MemorySegment ni;
             MemorySegment nj;
@@ -405,14 +415,16 @@ public final class SparseMatrix implements AutoCloseable {
                 nx = next.allocate(newCapacity * Double.BYTES, ALIGNMENT);
             } catch (OutOfMemoryError | IllegalArgumentException e) {
                 next.close();
+                NativeMemory.release(newCapacity * STAGED_BYTES);
                 throw new IllegalArgumentException("cannot hold " + newCapacity + " sparse entries in memory ("
-                        + newCapacity * 16 + " bytes): " + e.getMessage(), e);
+                        + newCapacity * STAGED_BYTES + " bytes): " + e.getMessage(), e);
             }
             if (arena != null) {
                 MemorySegment.copy(is, 0, ni, 0, size * Integer.BYTES);
                 MemorySegment.copy(js, 0, nj, 0, size * Integer.BYTES);
                 MemorySegment.copy(xs, 0, nx, 0, size * Double.BYTES);
                 arena.close();
+                NativeMemory.release(capacity * STAGED_BYTES);
             }
             arena = next;
             is = ni;
@@ -451,6 +463,8 @@ public final class SparseMatrix implements AutoCloseable {
                 start[i + 1] += start[i];
             }
             long[] next = Arrays.copyOf(start, rows);
+            long sortBytes = Math.max(1, size) * (Integer.BYTES + Double.BYTES);
+            NativeMemory.reserve(sortBytes, () -> "the sort of " + size + " sparse entries");
             try (Arena temp = Arena.ofConfined()) {
                 MemorySegment sj = temp.allocate(Math.max(1, size) * Integer.BYTES, ALIGNMENT);
                 MemorySegment sx = temp.allocate(Math.max(1, size) * Double.BYTES, ALIGNMENT);
@@ -514,6 +528,8 @@ public final class SparseMatrix implements AutoCloseable {
                 }
                 out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
                 return out;
+            } finally {
+                NativeMemory.release(sortBytes);
             }
         }
 
@@ -523,6 +539,7 @@ public final class SparseMatrix implements AutoCloseable {
             if (arena != null) {
                 arena.close();
                 arena = null;
+                NativeMemory.release(capacity * STAGED_BYTES);
             }
         }
     }

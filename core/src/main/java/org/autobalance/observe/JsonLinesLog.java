@@ -20,17 +20,20 @@ import org.autobalance.json.Json;
  */
 public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
     private final BufferedWriter out;
+    private final boolean flushEach;
 
     /** Creates or truncates {@code path}. */
     public JsonLinesLog(Path path) throws IOException {
-        this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8);
+        this(Files.newBufferedWriter(path, StandardCharsets.UTF_8), false);
     }
 
     /**
-     * Writes to {@code out} (a terminal, a pipe, a stream of the caller's), which {@link #close()} closes.
+     * Writes to {@code out} (a terminal, a pipe, a stream of the caller's), which {@link #close()} closes; every record
+     * is flushed whole as it is written, so that a reader sees each as it comes and never half of one.
      */
     public JsonLinesLog(Writer out) {
         this.out = out instanceof BufferedWriter b ? b : new BufferedWriter(out);
+        this.flushEach = true;
     }
 
     /**
@@ -73,11 +76,13 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
             channel.truncate(keep);
         }
-        return new JsonLinesLog(Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        return new JsonLinesLog(Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.APPEND),
+                false);
     }
 
-    private JsonLinesLog(BufferedWriter out) {
+    private JsonLinesLog(BufferedWriter out, boolean flushEach) {
         this.out = out;
+        this.flushEach = flushEach;
     }
 
     @Override
@@ -94,6 +99,9 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
         try {
             out.write(Json.object(fields));
             out.write('\n');
+            if (flushEach) {
+                out.flush();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the iteration log", e);
         }

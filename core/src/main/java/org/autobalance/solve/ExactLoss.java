@@ -29,7 +29,10 @@ public enum ExactLoss {
     /** d1·d2 at or below which {@link #AUTO} is always exact. */
     public static final long SMALL = 1L << 24;
 
-    /** Whether the final loss of a sparse rows × cols M with {@code nonZeros} stored entries is exact after {@code iterations}. */
+    /**
+     * Whether the final loss of a sparse rows × cols M with {@code nonZeros} stored entries is exact after
+     * {@code iterations}.
+     */
     boolean exact(int rows, int cols, long nonZeros, long iterations) {
         return switch (this) {
             case ALWAYS -> true;

@@ -388,9 +388,12 @@ public final class Factorizer {
         DType dtype = c.dtype();
         double tolerance = c.effectiveTolerance();
         // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled; for a
-        // sparse M's full loss also the exact residual's scratch, so that a long run is not refused at its end
+        // sparse M's full loss also the exact residual's scratch if the run may need it (by its iteration limit), so
+        // that a long run is not refused at its end
         long rankRowBytes = (long) DenseMatrix.strideOf(dtype, c.rank()) * dtype.bytes();
-        long residualBytes = sparse != null && c.objective() == Objective.FULL
+        boolean mayResidual = sparse != null && c.objective() == Objective.FULL && (c.exactLossEvery() > 0
+                || c.exactFinalLoss().exact(sparse.rows(), sparse.cols(), sparse.nonZeros(), c.maxIterations()));
+        long residualBytes = mayResidual
                 ? IterationEngine.sparseResidualBytes(dtype, c.cols(), c.rank(), c.threads()) : 0;
         NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes + residualBytes,
                 () -> "factorise a " + c.rows()

@@ -519,6 +519,7 @@ class MatrixMarketTest {
      * complete matrix read through one is read (it was refused as "truncated … at most −88 bytes follow it").
      */
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aPipeIsReadWithoutASizeCheck() throws Exception {
         Path fifo = dir.resolve("fifo");
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();

@@ -55,10 +55,14 @@ class NativeMemoryTest {
     @Test
     void aMatrixBeyondPhysicalMemoryIsRefusedInOneLine() {
         long before = NativeMemory.liveBytes();
-        int rows = (int) Math.min(Integer.MAX_VALUE, NativeMemory.physicalBytes() / 64 + 1);
+        // 2³¹ − 1 rows of enough float64 columns (padded to 8) to pass the physical memory, whatever the machine
+        int rows = Integer.MAX_VALUE;
+        long rowBytes = NativeMemory.physicalBytes() / rows + 1;
+        int cols = (int) ((rowBytes + 63) / 64 * 8);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DenseMatrix.allocate(DType.FLOAT64, rows, 8).close());
-        assertTrue(e.getMessage().startsWith("cannot allocate a " + rows + " x 8 float64 matrix ("), e.getMessage());
+                () -> DenseMatrix.allocate(DType.FLOAT64, rows, cols).close());
+        assertTrue(e.getMessage().startsWith("cannot allocate a " + rows + " x " + cols + " float64 matrix ("),
+                e.getMessage());
         assertEquals(before, NativeMemory.liveBytes());
     }
 }

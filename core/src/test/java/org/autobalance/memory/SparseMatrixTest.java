@@ -245,14 +245,18 @@ class SparseMatrixTest {
 
     /**
      * Building sorts the entries by row with three longs per row on the Java heap: a shape whose sort cannot fit the
-     * heap (2³¹ − 1 rows: 48 GiB) is refused when the builder is made, in a line, not by an OutOfMemoryError later.
+     * heap (2³¹ − 9 rows: 48 GiB) is refused when the builder is made, in a line, not by an OutOfMemoryError later;
+     * and one beyond the longest Java array by its own line, whatever the heap.
      */
     @Test
     void aBuilderRefusesMoreRowsThanTheHeapCanSort() {
+        int rows = Integer.MAX_VALUE - 8;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SparseMatrix.builder(Integer.MAX_VALUE, 3, 1).close());
-        assertEquals(Integer.MAX_VALUE + " rows need " + 24L * (Integer.MAX_VALUE + 1L) + " bytes of Java heap to "
-                + "sort the entries by row, more than the " + Runtime.getRuntime().maxMemory()
-                + " this JVM may use (-Xmx)", e.getMessage());
+                () -> SparseMatrix.builder(rows, 3, 1).close());
+        assertEquals(rows + " rows need " + 24L * (rows + 1L) + " bytes of Java heap to sort the entries by row, "
+                + "more than the " + Runtime.getRuntime().maxMemory() + " this JVM may use (-Xmx)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SparseMatrix.builder(rows + 1, 3, 1).close());
+        assertEquals((rows + 1) + " rows: at most " + rows + " are sorted (the length limit of a Java array)",
+                e.getMessage());
     }
 }

@@ -1,8 +1,8 @@
 package org.autobalance.observe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,6 +65,19 @@ class ObserversTest {
                         + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.0}",
                 "{\"t\":1,\"eta\":0.5,\"loss\":0.5,\"loss_exact\":false,\"relative_error\":0.375,\"balance\":0.25,"
                         + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.125}"), Files.readAllLines(file));
+    }
+
+    /** A log on a stream (a terminal, a pipe) hands each record on whole as it is written, not 8 KiB at a time. */
+    @Test
+    void aStreamLogFlushesEachRecord() throws IOException {
+        java.io.StringWriter stream = new java.io.StringWriter();
+        try (JsonLinesLog log = new JsonLinesLog(stream)) {
+            log.onIteration(record(0));
+            assertEquals(1, stream.toString().lines().count(), stream.toString());
+            assertTrue(stream.toString().startsWith("{\"t\":0,") && stream.toString().endsWith("}\n"));
+            log.onIteration(record(1));
+            assertEquals(2, stream.toString().lines().count(), stream.toString());
+        }
     }
 
     @Test

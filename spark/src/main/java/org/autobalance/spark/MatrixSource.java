@@ -104,6 +104,11 @@ public abstract class MatrixSource implements Serializable {
         if (Files.isDirectory(path)) {
             return ShardDirectory.of(path);
         }
+        if (!Files.isRegularFile(path)) {
+            // the driver and then every task open it: a second opening of a drained pipe waits for ever
+            throw new IllegalArgumentException("input " + path + " is not a regular file (a pipe can be read once; "
+                    + "every task reads its rows from the file): save it to a file first");
+        }
         if (name.endsWith(".npy")) {
             return SingleFile.npy(path, partitions);
         }

@@ -170,24 +170,27 @@ class CommandLineTest {
     }
 
     /**
-     * A --log that is not a file of its own — a link (/dev/stdout is one), a pipe — is written in place, appended to:
-     * a staged log renamed over it replaced /dev/stdout's link with a regular file (as root), and the records never
-     * reached the terminal.
+     * A --log that is a link is followed: the file it leads to is replaced whole at the end, as a plain log is, and the
+     * link stays a link (also one that leads nowhere yet). A pipe, a device or this process's standard output is
+     * written in place as the run goes: a staged log renamed over /dev/stdout replaced the link with a regular file
+     * (as root), and the records never reached the terminal.
      */
     @Test
     @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
-    void aLogThatIsALinkOrAPipeIsWrittenInPlace() throws Exception {
+    void aLogThatIsALinkOrAPipeKeepsBeingOne() throws Exception {
         Path target = dir.resolve("records.txt");
-        Files.writeString(target, "kept\n");
+        Files.writeString(target, "an earlier run's log\n");
         Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), target);
-        Run linked = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "4",
-                "--log", link.toString());
-        assertEquals(0, linked.exitCode(), linked.err());
-        assertTrue(Files.isSymbolicLink(link), "the link was replaced");
-        List<String> lines = Files.readAllLines(target);
-        assertEquals(5, lines.size(), lines.toString());
-        assertEquals("kept", lines.get(0));
-        assertTrue(lines.get(4).startsWith("{\"t\":3,"), lines.get(4));
+        Path nowhere = Files.createSymbolicLink(dir.resolve("dangling.jsonl"), dir.resolve("new.jsonl"));
+        for (Path log : List.of(link, nowhere)) {
+            Run linked = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter",
+                    "4", "--log", log.toString());
+            assertEquals(0, linked.exitCode(), linked.err());
+            assertTrue(Files.isSymbolicLink(log), "the link was replaced: " + log);
+            List<String> lines = Files.readAllLines(log);
+            assertEquals(4, lines.size(), lines.toString());
+            assertTrue(lines.get(0).startsWith("{\"t\":0,") && lines.get(3).startsWith("{\"t\":3,"), lines.toString());
+        }
 
         Path fifo = dir.resolve("fifo.jsonl");
         org.junit.jupiter.api.Assumptions.assumeTrue(
