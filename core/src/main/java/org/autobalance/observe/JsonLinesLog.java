@@ -103,7 +103,7 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
                 out.flush();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the iteration log", e);
+            throw new UncheckedIOException("cannot write the iteration log: " + e.getMessage(), e);
         }
     }
 

@@ -85,6 +85,6 @@ class ObserversTest {
         JsonLinesLog log = new JsonLinesLog(dir.resolve("closed.jsonl"));
         log.close();
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> log.onIteration(record(0)));
-        assertEquals("cannot write the iteration log", e.getMessage());
+        assertEquals("cannot write the iteration log: Stream closed", e.getMessage());
     }
 }
