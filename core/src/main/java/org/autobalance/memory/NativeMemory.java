@@ -21,9 +21,9 @@ public final class NativeMemory {
     private static final long UNCHECKED = 256L << 20;
     private static final AtomicLong LIVE = new AtomicLong();
 
-    /** The limit, asked for when a total first passes {@link #UNCHECKED}. */
+    /** The limit, asked for once, when a total first passes {@link #UNCHECKED} or a caller asks for it. */
     private static final class Limit {
-        static final long BYTES = physicalBytes();
+        static final long BYTES = askTheSystem();
     }
 
     private NativeMemory() {
@@ -31,6 +31,10 @@ public final class NativeMemory {
 
     /** This machine's physical memory in bytes (the container's limit inside one), or Long.MAX_VALUE if unknown. */
     public static long physicalBytes() {
+        return Limit.BYTES;
+    }
+
+    private static long askTheSystem() {
         try {
             if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
                 return os.getTotalMemorySize();

@@ -522,16 +522,7 @@ class MatrixMarketTest {
     @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aPipeIsReadWithoutASizeCheck() throws Exception {
         Path fifo = dir.resolve("fifo");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
-        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is needed");
-        byte[] text = Files.readAllBytes(fixture("mm_array_general.mtx"));
-        Thread writer = Thread.ofVirtual().start(() -> {
-            try {
-                Files.write(fifo, text);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        Thread writer = Fixtures.pipeFeeding(fifo, Files.readAllBytes(fixture("mm_array_general.mtx")));
         try (DenseMatrix m = MatrixMarket.read(fifo, DType.FLOAT64)) {
             assertArrayEquals(csv("mm_array_general.csv"), m.toArray());
         }

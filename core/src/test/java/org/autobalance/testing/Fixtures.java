@@ -32,6 +32,22 @@ public final class Fixtures {
     }
 
     /**
+     * A named pipe at {@code path} (the test is skipped where {@code mkfifo} is missing), with {@code bytes} written
+     * into it by a thread of its own once a reader opens it; join the thread to know the writer is done.
+     */
+    public static Thread pipeFeeding(Path path, byte[] bytes) throws IOException, InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", path.toString()).start().waitFor() == 0, "mkfifo is needed");
+        return Thread.ofVirtual().start(() -> {
+            try {
+                Files.write(path, bytes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
      * A file system path to fixture {@code name} (e.g. {@code "gd_M.mtx"}). From a directory on the classpath this is
      * the file itself; from a jar (the core test-jar, as other modules see it) it is a copy in a temporary directory
      * that is deleted when the JVM exits.

@@ -149,16 +149,7 @@ class CommandLineTest {
     @org.junit.jupiter.api.Timeout(value = 120, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void aMatrixThroughAPipeGivesTheFilesRun() throws Exception {
         Path fifo = dir.resolve("fifo");
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
-        byte[] text = Files.readAllBytes(Path.of(fixture("spectrum_64x48.mtx")));
-        Thread writer = Thread.ofVirtual().start(() -> {
-            try {
-                Files.write(fifo, text);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        Thread writer = Fixtures.pipeFeeding(fifo, Files.readAllBytes(Path.of(fixture("spectrum_64x48.mtx"))));
         Run piped = run("factorize", "--input", fifo.toString(), "--rank", "3", "--max-iter", "20", "--out",
                 dir.resolve("piped").toString());
         writer.join();
