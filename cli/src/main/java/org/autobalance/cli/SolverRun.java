@@ -240,6 +240,7 @@ public final class SolverRun {
             return new JsonLinesLog(new OutputStreamWriter(inPlace(log), StandardCharsets.UTF_8));
         }
         if (resumedAt < 0) {
+            Files.createDirectories(staging.getParent());
             return new JsonLinesLog(staging);
         }
         Path target = target(log);
@@ -319,11 +320,11 @@ public final class SolverRun {
 
     /**
      * Where the log is written during the run (moved to its target at the end: {@code log}, or the file a link there
-     * leads to); its directory must exist, and {@code log} must not be a directory (the move at the end would fail,
-     * after the whole run). An existing {@code log} that is not a regular file — a device, a pipe, this process's own
-     * standard output ({@code /dev/stdout}, even redirected to a file) — is written in place, appended to, as the run
-     * goes, and {@code log} itself is returned: renaming a staged file over {@code /dev/stdout} replaced the link with
-     * a file (as root), and the records never reached the terminal.
+     * leads to); its directory must exist or be one that can be made, and {@code log} must not be a directory (the
+     * move at the end would fail, after the whole run). An existing {@code log} that is not a regular file — a
+     * device, a pipe, this process's own standard output ({@code /dev/stdout}, even redirected to a file) — is written
+     * in place, appended to, as the run goes, and {@code log} itself is returned: renaming a staged file over
+     * {@code /dev/stdout} replaced the link with a file (as root), and the records never reached the terminal.
      */
     static Path stagingFor(Path log) {
         try {
@@ -335,9 +336,8 @@ public final class SolverRun {
             }
             Path target = target(log);
             Path parent = target.toAbsolutePath().getParent();
-            if (!Files.isDirectory(parent)) {
-                throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
-            }
+            // made when the log is opened, as --out is (the README's --out result/ --log result/run.jsonl)
+            requireWritableDirectory("--log " + log + ": its directory", parent);
             return parent.resolve("." + target.getFileName() + ".partial");
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
