@@ -28,8 +28,9 @@ final class FactorizeCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy|M.npz",
-            description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, integers and booleans converted; C or Fortran order; dense) if "
-                    + "the name ends in .npy, a scipy.sparse.save_npz file (csr, csc or coo) if it ends in .npz, "
+            description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, integers and booleans "
+                    + "converted; C or Fortran order; dense) if the name ends in .npy, a scipy.sparse.save_npz file "
+                    + "(csr, csc or coo) if it ends in .npz, "
                     + "otherwise a Matrix Market file (array or coordinate; real, integer or pattern; general, "
                     + "symmetric, skew-symmetric or hermitian; duplicates summed, as scipy reads them)."})
     private Path input;
