@@ -215,6 +215,18 @@ public final class SolverRun {
                     summary.get("test_rmse") instanceof Double rmse
                             ? String.format(", held-out RMSE %.6e", rmse) : "");
         }
+        if (summary.get("best_test_iteration") instanceof Long bestAt && summary.get("test_rmse") instanceof Double now
+                && summary.get("best_test_rmse") instanceof Double lowest) {
+            if (summary.containsKey("early_stop")) {
+                printer.printf("written: the factors after %d iterations, the lowest held-out RMSE of the run "
+                        + "(--early-stop %s)%n", bestAt, summary.get("early_stop"));
+            } else if (now > lowest * 1.01) {
+                // with λ = 0 the held-out error falls to about the noise level, then rises as the noise is fitted
+                printer.printf("note: the held-out RMSE was lowest, %.6e, after %d iterations (now %.1f %% higher): "
+                        + "--early-stop PATIENCE writes the factors of that iterate%n", lowest, bestAt,
+                        100 * (now / lowest - 1));
+            }
+        }
         if (first != null) {
             // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
             printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first.iteration() == 0
