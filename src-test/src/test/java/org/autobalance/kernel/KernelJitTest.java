@@ -43,6 +43,9 @@ class KernelJitTest {
     private static final Pattern KLASS = Pattern.compile("<klass id='(\\d+)' name='([^']+)'");
     private static final Pattern PROFILED = Pattern.compile("<predicted_call bci='\\d+' exact='1' klass='(\\d+)'");
     private static final String TYPE_SWITCH_TRAP = "reason='bimorphic_or_optimized_type_check'";
+    /** The segment accessors every vector load and store of a kernel calls: C2 must inline them. */
+    private static final Pattern SEGMENT_ACCESSOR = Pattern.compile(
+            "<method id='(\\d+)' holder='\\d+' name='(unsafeGetBase|unsafeGetOffset)'");
 
     /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
     private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
@@ -128,6 +131,12 @@ class KernelJitTest {
                 violations.add(kernel + " (compile " + task.group(1) + "): Vector API calls bound from the type "
                         + "profile of " + profiled + ", " + switches + " type-switch traps");
             }
+            int outOfLine = outOfLineSegmentAccessors(body);
+            if (outOfLine > 0) {
+                violations.add(kernel + " (compile " + task.group(1) + "): " + outOfLine + " calls of a memory "
+                        + "segment's unsafeGetBase/unsafeGetOffset not inlined (a virtual call on every vector load "
+                        + "or store: the sparse passes ran 5-10x slower so)");
+            }
         }
         List<String> required = new ArrayList<>(MUST_BE_COMPILED);
         if (SimdKernels.preferredBits() >= 512) {
@@ -139,6 +148,32 @@ class KernelJitTest {
         }
         assertTrue(violations.isEmpty(), violations.size() + " C2 compilations of kernels depend on shared type "
                 + "profiles:\n" + String.join("\n", violations));
+    }
+
+    /**
+     * Calls of {@code AbstractMemorySegmentImpl.unsafeGetBase}/{@code unsafeGetOffset} that a C2 task did not inline.
+     * Each vector load or store from a segment calls both; the class of the segment is known to C2 only from the
+     * class hierarchy (one implementation loaded) or from a receiver-type profile. Once a heap segment has been made
+     * ({@code MemorySegment.ofArray}: every reader of this project, and the probe's matrices) the hierarchy has two,
+     * and without a profile ({@code -XX:TypeProfileWidth=0}, once in cli/jit/kernels.args) each call stayed virtual.
+     */
+    private static int outOfLineSegmentAccessors(String body) {
+        List<String> ids = new ArrayList<>();
+        Matcher m = SEGMENT_ACCESSOR.matcher(body);
+        while (m.find()) {
+            ids.add(m.group(1));
+        }
+        int n = 0;
+        for (String id : ids) {
+            String call = "<call method='" + id + "'";
+            for (int i = body.indexOf(call); i >= 0; i = body.indexOf(call, i + 1)) {
+                int next = body.indexOf('<', body.indexOf('>', i) + 1);
+                if (next >= 0 && body.startsWith("<inline_fail", next)) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private static int count(String text, String needle) {

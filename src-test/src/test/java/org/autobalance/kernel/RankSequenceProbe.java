@@ -1,5 +1,6 @@
 package org.autobalance.kernel;
 
+import java.lang.foreign.MemorySegment;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -31,6 +32,13 @@ public final class RankSequenceProbe {
 
     /** Prints one line per cell and {@code done} at the end. */
     public static void main(String[] args) {
+        // heap segments exist in every real run before the kernels compile (the .npz and .npy readers, copyFrom of a
+        // Java array): with them loaded a segment's class is no longer unique in the hierarchy, which is the
+        // condition the kernels' compiled code must be checked under (KernelJitTest, segment accessors)
+        for (MemorySegment heap : new MemorySegment[] {MemorySegment.ofArray(new byte[8]),
+                MemorySegment.ofArray(new float[2]), MemorySegment.ofArray(new double[1])}) {
+            heap.fill((byte) 0);
+        }
         FactorKernels kernels = KernelProvider.simd();
         SparseKernels sparseKernels = KernelProvider.sparseSimd();
         RandomSparse.Sample sample = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, D1, D2, 24);
