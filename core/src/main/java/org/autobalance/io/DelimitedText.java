@@ -40,7 +40,8 @@ import org.autobalance.memory.NativeMemory;
  *       starts a comment to the end of the line (as {@code np.loadtxt}'s {@code comments='#'}). Line ends are LF or CR
  *       LF; a UTF-8 byte-order mark (Excel's "CSV UTF-8") at the start is skipped.</li>
  *   <li>A header: the first line that is not blank or a comment is taken as column names, and skipped, when <em>none
- *       of its fields is a number</em> (nor a non-finite word); it must have as many fields as the rows have values.
+ *       of its fields begins like a number</em> ({@code [+-]}, then a digit or a point and a digit) or is a
+ *       non-finite word; it must have as many fields as the rows have values.
  *       This is never silent: {@code notes} is told the line and the names. A first line mixing names and numbers is
  *       an error, not a header.</li>
  *   <li>Every row must have as many values as the first; a matrix of one column (a file of one number per line) is
@@ -300,8 +301,8 @@ public final class DelimitedText {
         }
 
         /**
-         * Whether the first line, {@code [from, to)}, is a header: none of its fields is a number or a non-finite
-         * word. A header is noted, never skipped silently.
+         * Whether the first line, {@code [from, to)}, is a header: none of its fields begins like a number or is a
+         * non-finite word, and one is not empty. A header is noted, never skipped silently.
          */
         private boolean isHeader(byte[] b, int from, int to) throws MatrixFormatException {
             String text = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
@@ -315,7 +316,7 @@ public final class DelimitedText {
             boolean named = false;
             for (String f : fields) {
                 String name = f.strip();
-                if (MatrixMarket.isDecimal(name) || MatrixMarket.isNonFiniteWord(name)) {
+                if (startsLikeANumber(name) || MatrixMarket.isNonFiniteWord(name)) {
                     return false;
                 }
                 named |= !name.isEmpty();
@@ -336,6 +337,19 @@ public final class DelimitedText {
             return true;
         }
 
+        /**
+         * Whether {@code field} begins as a number does ({@code [+-]} then a digit, or a point and a digit): a line of
+         * values run together by the wrong separator ({@code 1;2}) is then not taken for a header, but read as data
+         * and refused with the line and the separator the name chose.
+         */
+        private static boolean startsLikeANumber(String field) {
+            int p = field.startsWith("+") || field.startsWith("-") ? 1 : 0;
+            if (p < field.length() && field.charAt(p) == '.') {
+                p++;
+            }
+            return p < field.length() && field.charAt(p) >= '0' && field.charAt(p) <= '9';
+        }
+
         /** Checks the row of {@code count} values against the first and stages it. */
         private void endRow(int count) throws MatrixFormatException {
             if (cols == 0) {
@@ -354,6 +368,12 @@ public final class DelimitedText {
             if (rows == Integer.MAX_VALUE) {
                 throw error("more than " + Integer.MAX_VALUE + " rows");
             }
+            long matrixBytes = (rows + 1) * cols * dtype.bytes();
+            if (matrixBytes > maxMatrixBytes) {
+                throw error("the " + (rows + 1) + " rows of " + cols + " values read so far need " + matrixBytes
+                        + " bytes as " + dtype.label() + ", more than the " + maxMatrixBytes + " bytes of memory of "
+                        + "this machine");
+            }
             if (chunk == null || rowsInChunk == chunkRows) {
                 newChunk();
             }
@@ -370,18 +390,14 @@ public final class DelimitedText {
         }
 
         /**
-         * A chunk as large as everything staged so far (within [MIN_CHUNK, MAX_CHUNK], and at least a row), allocated
-         * once the rows read show that the matrix, and the chunks with it, fit in memory.
+         * A chunk as large as everything staged so far (within [MIN_CHUNK, MAX_CHUNK], and at least a row), once the
+         * machine has room for it and for the matrix all the chunks go into.
          */
         private void newChunk() throws MatrixFormatException {
             long rowBytes = (long) cols * dtype.bytes();
-            long matrixBytes = (rows + 1) * rowBytes;
-            if (matrixBytes > maxMatrixBytes) {
-                throw error("the " + (rows + 1) + " rows of " + cols + " values read so far need " + matrixBytes
-                        + " bytes as " + dtype.label() + ", more than the " + maxMatrixBytes + " bytes of memory of "
-                        + "this machine");
-            }
-            chunkRows = Math.max(1, Math.clamp(stagedBytes, MIN_CHUNK, MAX_CHUNK) / rowBytes);
+            // never more rows than the limit admits: the matrix is refused at the row that passes it
+            chunkRows = Math.max(1, Math.min(Math.clamp(stagedBytes, MIN_CHUNK, MAX_CHUNK),
+                    maxMatrixBytes - stagedBytes) / rowBytes);
             long bytes = chunkRows * rowBytes;
             try {
                 // the chunks so far, this one, and the matrix they are copied into at the end
