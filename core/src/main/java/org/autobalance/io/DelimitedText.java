@@ -147,6 +147,19 @@ public final class DelimitedText {
         }
     }
 
+    /**
+     * Whether {@code field} begins as a number does ({@code [+-]} then a digit, or a point and a digit): a line of
+     * values run together by the wrong separator ({@code 1;2}) is then not taken for a header, but read as data and
+     * refused with the line and the separator the name chose.
+     */
+    static boolean startsLikeANumber(String field) {
+        int p = field.startsWith("+") || field.startsWith("-") ? 1 : 0;
+        if (p < field.length() && field.charAt(p) == '.') {
+            p++;
+        }
+        return p < field.length() && field.charAt(p) >= '0' && field.charAt(p) <= '9';
+    }
+
     /** One pass over one input: a byte buffer holding at least the current line, the row being read, the staging. */
     private static final class Parser implements AutoCloseable {
         /** {@link #line} needs more input: the buffer ends before the line does. */
@@ -335,19 +348,6 @@ public final class DelimitedText {
                     + names.size() + " name" + (names.size() == 1 ? "" : "s") + ", " + quoted
                     + (names.size() > NAMES_QUOTED ? ", ..." : ""));
             return true;
-        }
-
-        /**
-         * Whether {@code field} begins as a number does ({@code [+-]} then a digit, or a point and a digit): a line of
-         * values run together by the wrong separator ({@code 1;2}) is then not taken for a header, but read as data
-         * and refused with the line and the separator the name chose.
-         */
-        private static boolean startsLikeANumber(String field) {
-            int p = field.startsWith("+") || field.startsWith("-") ? 1 : 0;
-            if (p < field.length() && field.charAt(p) == '.') {
-                p++;
-            }
-            return p < field.length() && field.charAt(p) >= '0' && field.charAt(p) <= '9';
         }
 
         /** Checks the row of {@code count} values against the first and stages it. */

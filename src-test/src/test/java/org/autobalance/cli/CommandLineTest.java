@@ -60,7 +60,7 @@ class CommandLineTest {
 
     /** The inputs (M and the initial factors) in one format, the outputs in the other or the same. */
     @ParameterizedTest
-    @CsvSource({"mtx, mtx", "npy, npy", "npy, mtx", "mtx, npy"})
+    @CsvSource({"mtx, mtx", "npy, npy", "npy, mtx", "mtx, npy", "csv, npy"})
     void userSuppliedFactorsAndAConstantStepReproduceTextbookIterates(String in, String outFormat)
             throws IOException {
         String trajectory = Files.readString(Fixtures.fixture("gd_trajectory.json"));
@@ -124,6 +124,86 @@ class CommandLineTest {
         for (String key : List.of("iterations", "loss", "relative_error", "balance")) {
             assertEquals(Fixtures.jsonNumber(a, key), Fixtures.jsonNumber(b, key), key);
         }
+    }
+
+    /**
+     * The issue's case: {@code np.savetxt('M.csv', M, delimiter=',')} and the .npy of the same M give the same run, bit
+     * for bit, in either precision (np.savetxt's 19 significant digits read back as the very doubles).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"float32", "float64"})
+    void csvAndNpyInputsGiveTheSameRun(String dtype) throws IOException {
+        Path fromCsv = dir.resolve("csv");
+        Path fromNpy = dir.resolve("npy");
+        for (Path out : List.of(fromCsv, fromNpy)) {
+            Run r = run("factorize", "--input", fixture(out == fromCsv ? "spectrum_64x48.csv" : "spectrum_64x48.npy"),
+                    "--rank", "5", "--dtype", dtype, "--max-iter", "300", "--threads", "2", "--out", out.toString(),
+                    "--out-format", "npy");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().contains("storage: dense (a " + (out == fromCsv ? "delimited text" : ".npy")
+                    + " file is dense)"), r.out());
+        }
+        for (String factor : List.of("U.npy", "V.npy")) {
+            assertArrayEquals(read(fromNpy.resolve(factor)), read(fromCsv.resolve(factor)), factor);
+        }
+        String a = Files.readString(fromNpy.resolve("summary.json"));
+        String b = Files.readString(fromCsv.resolve("summary.json"));
+        for (String key : List.of("iterations", "loss", "relative_error", "balance")) {
+            assertEquals(Fixtures.jsonNumber(a, key), Fixtures.jsonNumber(b, key), key);
+        }
+    }
+
+    /** A header row is skipped with a note on the output; the values are those of the file without it. */
+    @Test
+    void aCsvHeaderRowIsSkippedWithANote() throws IOException {
+        Path csv = dir.resolve("named.csv");
+        Files.writeString(csv, "a,b,c\n1,2,3\n4,5,6.5\n-1,0,2\n");
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", csv.toString(), "--rank", "1", "--max-iter", "1", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("note: " + csv + ", line 1: skipped as a header (it holds no number): 3 names, "
+                + "'a', 'b', 'c'" + System.lineSeparator()), r.out());
+        assertTrue(r.out().contains(csv + " (3 x 3, float64), rank 1"), r.out());
+    }
+
+    /**
+     * Delimited text holds a dense array: where a sparse matrix is needed it is refused by name, and a damaged file
+     * is one line naming the line and column, exit code 2 and nothing written. A CSV under another name gets a hint
+     * from the Matrix Market reader.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "M.csv|1,2\\n3,4\\n|--storage sparse|a delimited text file holds a dense array: --storage sparse needs a "
+            + "coordinate .mtx or a scipy .npz",
+        "M.tsv|1\\t2\\n3\\t4\\n|--objective observed|a delimited text file holds a dense array: --objective observed",
+        "M.csv|1,2\\n3\\n|--max-iter 1|cannot read M from DIR/M.csv: DIR/M.csv, line 2: row 2 has 1 values, row 1 "
+            + "(line 1) has 2: column 2 is missing",
+        "M.csv|1,2\\n3,nan\\n|--max-iter 1|cannot read M from DIR/M.csv: DIR/M.csv, line 2: non-finite value 'nan' at "
+            + "row 2, column 2",
+        "M.txt||--max-iter 1|cannot read M from DIR/M.txt: DIR/M.txt, line 1: empty input: no values",
+        "M.mtx|1.5,2\\n3,4\\n|--max-iter 1|found '1.5,2' (numbers in rows? delimited text is read from a name "
+            + "ending in .csv, .tsv, .txt or .dat, also for a named pipe)"})
+    void delimitedTextWhereItCannotBeReadIsOneLine(String name, String text, String options, String message)
+            throws IOException {
+        Path input = Files.writeString(dir.resolve(name), text == null ? "" : text.replace("\\n", "\n")
+                .replace("\\t", "\t"));
+        Path out = dir.resolve("out");
+        Run r = run(Stream.concat(Stream.of("factorize", "--input", input.toString(), "--rank", "1", "--out",
+                out.toString()), Stream.of(options.split(" "))).toArray(String[]::new));
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(message.replace("DIR", dir.toString())), r.err());
+        assertNoOutputs(out);
+    }
+
+    @Test
+    void heldOutEntriesMustBeSparse() throws IOException {
+        Path test = Files.writeString(dir.resolve("test.csv"), "1,2\n");
+        Run r = run("factorize", "--input", fixture("mm_coordinate_general.mtx"), "--rank", "1", "--objective",
+                "observed", "--test", test.toString(), "--out", dir.resolve("out").toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--test: " + test + " is a delimited text file, which holds a dense array: give "
+                + "the entries as a coordinate .mtx or a scipy .npz"), r.err());
     }
 
     @ParameterizedTest
