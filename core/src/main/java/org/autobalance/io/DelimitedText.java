@@ -457,50 +457,37 @@ public final class DelimitedText {
             long exponent = 0;
             boolean truncated = false;
             boolean anyDigit = false;
-            int d;
-            while (p < end && (d = b[p] - '0') >= 0 && d <= 9) {
-                anyDigit = true;
-                if (digits < DecimalDouble.MAX_DIGITS) {
-                    if (w != 0 || d != 0) {
+            boolean point = false;
+            while (p < end) {
+                int d = b[p] - '0';
+                if (d >= 0 && d <= 9) {
+                    anyDigit = true;
+                    boolean kept = digits < DecimalDouble.MAX_DIGITS;
+                    if (kept && (w != 0 || d != 0)) {
                         w = 10 * w + d;
                         digits++;
                     }
-                } else {
-                    // beyond the 19th significant digit: a zero only scales, anything else needs the slow path
-                    exponent++;
-                    truncated |= d != 0;
-                }
-                p++;
-            }
-            if (p < end && b[p] == '.') {
-                p++;
-                while (w == 0 && p < end && b[p] == '0') {
-                    anyDigit = true;
-                    exponent--;
+                    // beyond the 19th significant digit a zero only scales, anything else needs the slow path
+                    truncated |= !kept && d != 0;
+                    // a kept digit after the point divides by 10, a dropped one before it multiplies
+                    exponent += (kept ? 0 : 1) - (point ? 1 : 0);
                     p++;
-                }
-                // eight digits at a time while they fit in w: np.savetxt's %.18e has 18 after the point
-                long eight;
-                while (digits <= DecimalDouble.MAX_DIGITS - 8 && p + 8 <= end
-                        && isEightDigits(eight = (long) EIGHT_BYTES.get(b, p))) {
-                    anyDigit = true;
-                    w = 100_000_000L * w + eightDigits(eight);
-                    digits += 8;
-                    exponent -= 8;
-                    p += 8;
-                }
-                while (p < end && (d = b[p] - '0') >= 0 && d <= 9) {
-                    anyDigit = true;
-                    if (digits < DecimalDouble.MAX_DIGITS) {
-                        if (w != 0 || d != 0) {
-                            w = 10 * w + d;
-                            digits++;
-                        }
-                        exponent--;
-                    } else {
-                        truncated |= d != 0;
+                } else if (b[p] == '.' && !point) {
+                    point = true;
+                    p++;
+                    // eight digits at a time while they fit in w: np.savetxt's %.18e has 18 after the point (leading
+                    // zeros count as digits here, which can only send a number to the slow path)
+                    long eight;
+                    while (digits <= DecimalDouble.MAX_DIGITS - 8 && p + 8 <= end
+                            && isEightDigits(eight = (long) EIGHT_BYTES.get(b, p))) {
+                        anyDigit = true;
+                        w = 100_000_000L * w + eightDigits(eight);
+                        digits += 8;
+                        exponent -= 8;
+                        p += 8;
                     }
-                    p++;
+                } else {
+                    break;
                 }
             }
             if (anyDigit && p < end && (b[p] | 0x20) == 'e') {
@@ -511,6 +498,7 @@ public final class DelimitedText {
                 }
                 long e = 0;
                 int exponentStart = p;
+                int d;
                 while (p < end && (d = b[p] - '0') >= 0 && d <= 9) {
                     // saturated: beyond 10^6 every significand of any line this buffer holds is 0 or infinite
                     e = Math.min(10 * e + d, 1_000_000_000L);

@@ -105,49 +105,28 @@ class CommandLineTest {
         }
     }
 
-    /** The same matrix from numpy's .npy and from Matrix Market: the same run, bit for bit, in either precision. */
-    @ParameterizedTest
-    @ValueSource(strings = {"float32", "float64"})
-    void npyAndMatrixMarketInputsGiveTheSameRun(String dtype) throws IOException {
-        Path fromMtx = dir.resolve("mtx");
-        Path fromNpy = dir.resolve("npy");
-        for (Path out : List.of(fromMtx, fromNpy)) {
-            String in = out == fromMtx ? "spectrum_64x48.mtx" : "spectrum_64x48.npy";
-            Run r = run("factorize", "--input", fixture(in), "--rank", "5", "--dtype", dtype, "--max-iter", "300",
-                    "--threads", "2", "--out", out.toString(), "--out-format", out == fromMtx ? "mtx" : "npy");
-            assertEquals(0, r.exitCode(), r.err());
-        }
-        assertArrayEquals(read(fromMtx.resolve("U.mtx")), read(fromNpy.resolve("U.npy")));
-        assertArrayEquals(read(fromMtx.resolve("V.mtx")), read(fromNpy.resolve("V.npy")));
-        String a = Files.readString(fromMtx.resolve("summary.json"));
-        String b = Files.readString(fromNpy.resolve("summary.json"));
-        for (String key : List.of("iterations", "loss", "relative_error", "balance")) {
-            assertEquals(Fixtures.jsonNumber(a, key), Fixtures.jsonNumber(b, key), key);
-        }
-    }
-
     /**
-     * The issue's case: {@code np.savetxt('M.csv', M, delimiter=',')} and the .npy of the same M give the same run, bit
-     * for bit, in either precision (np.savetxt's 19 significant digits read back as the very doubles).
+     * The same matrix from numpy's .npy and from text, Matrix Market or the issue's case,
+     * {@code np.savetxt('M.csv', M, delimiter=',')}: the same run, bit for bit, in either precision (both texts hold
+     * enough digits to read back as the very doubles).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"float32", "float64"})
-    void csvAndNpyInputsGiveTheSameRun(String dtype) throws IOException {
-        Path fromCsv = dir.resolve("csv");
+    @CsvSource({"float32, mtx", "float64, mtx", "float32, csv", "float64, csv"})
+    void npyAndTextInputsGiveTheSameRun(String dtype, String text) throws IOException {
+        Path fromText = dir.resolve(text);
         Path fromNpy = dir.resolve("npy");
-        for (Path out : List.of(fromCsv, fromNpy)) {
-            Run r = run("factorize", "--input", fixture(out == fromCsv ? "spectrum_64x48.csv" : "spectrum_64x48.npy"),
-                    "--rank", "5", "--dtype", dtype, "--max-iter", "300", "--threads", "2", "--out", out.toString(),
-                    "--out-format", "npy");
+        for (Path out : List.of(fromText, fromNpy)) {
+            String in = "spectrum_64x48." + (out == fromText ? text : "npy");
+            Run r = run("factorize", "--input", fixture(in), "--rank", "5", "--dtype", dtype, "--max-iter", "300",
+                    "--threads", "2", "--out", out.toString(), "--out-format", out == fromText ? "mtx" : "npy");
             assertEquals(0, r.exitCode(), r.err());
-            assertTrue(r.out().contains("storage: dense (a " + (out == fromCsv ? "delimited text" : ".npy")
-                    + " file is dense)"), r.out());
+            assertTrue(r.out().contains(out == fromNpy ? "storage: dense (a .npy file is dense)" : text.equals("csv")
+                    ? "storage: dense (a delimited text file is dense)" : "storage: dense (auto: an array file"), r.out());
         }
-        for (String factor : List.of("U.npy", "V.npy")) {
-            assertArrayEquals(read(fromNpy.resolve(factor)), read(fromCsv.resolve(factor)), factor);
-        }
-        String a = Files.readString(fromNpy.resolve("summary.json"));
-        String b = Files.readString(fromCsv.resolve("summary.json"));
+        assertArrayEquals(read(fromText.resolve("U.mtx")), read(fromNpy.resolve("U.npy")));
+        assertArrayEquals(read(fromText.resolve("V.mtx")), read(fromNpy.resolve("V.npy")));
+        String a = Files.readString(fromText.resolve("summary.json"));
+        String b = Files.readString(fromNpy.resolve("summary.json"));
         for (String key : List.of("iterations", "loss", "relative_error", "balance")) {
             assertEquals(Fixtures.jsonNumber(a, key), Fixtures.jsonNumber(b, key), key);
         }
