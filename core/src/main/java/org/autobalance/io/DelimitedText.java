@@ -145,10 +145,20 @@ public final class DelimitedText {
      */
     static DenseMatrix read(InputStream in, String source, Separator separator, DType dtype, Consumer<String> notes,
             long maxMatrixBytes) throws IOException {
+        return read(in, source, separator, dtype, notes, maxMatrixBytes, FileInput.BUFFER_BYTES);
+    }
+
+    /**
+     * As {@link #read(InputStream, String, Separator, DType, Consumer, long)} with a buffer of {@code bufferBytes} at
+     * first: a small one makes the tests cut lines and values at every place (the buffer is refilled and grown, and a
+     * line re-read, where a real input's buffer would end).
+     */
+    static DenseMatrix read(InputStream in, String source, Separator separator, DType dtype, Consumer<String> notes,
+            long maxMatrixBytes, int bufferBytes) throws IOException {
         if (dtype == null) {
             throw new IllegalArgumentException("dtype must not be null");
         }
-        try (Parser p = new Parser(in, source, separator, dtype, notes, maxMatrixBytes)) {
+        try (Parser p = new Parser(in, source, separator, dtype, notes, maxMatrixBytes, bufferBytes)) {
             return p.parse();
         }
     }
@@ -181,7 +191,7 @@ public final class DelimitedText {
         private final Consumer<String> notes;
         private final long maxMatrixBytes;
 
-        private byte[] buf = new byte[FileInput.BUFFER_BYTES];
+        private byte[] buf;
         /** The start of the current line in {@link #buf}, and the end of the bytes read. */
         private int pos;
         private int limit;
@@ -209,7 +219,8 @@ public final class DelimitedText {
         private long stagedBytes;
 
         Parser(InputStream in, String source, Separator separator, DType dtype, Consumer<String> notes,
-                long maxMatrixBytes) {
+                long maxMatrixBytes, int bufferBytes) {
+            this.buf = new byte[bufferBytes];
             this.in = in;
             this.source = source;
             this.separator = separator;
@@ -221,7 +232,9 @@ public final class DelimitedText {
         }
 
         DenseMatrix parse() throws IOException {
-            fill();
+            while (limit < 3 && !eof) {
+                fill();
+            }
             if (limit >= 3 && buf[0] == (byte) 0xEF && buf[1] == (byte) 0xBB && buf[2] == (byte) 0xBF) {
                 pos = 3;
             }
@@ -250,6 +263,9 @@ public final class DelimitedText {
                 return eof && lineEnd(end);
             }
             byte c = b[p];
+            if (c == '#' && find(b, p, end, (byte) '\n') == end && !eof) {
+                return false;
+            }
             if (c == '\n' || c == '#') {
                 return lineEnd(p);
             }

@@ -16,9 +16,9 @@ import org.autobalance.memory.DenseMatrix;
 /**
  * Any bytes given to the delimited-text reader give a finite matrix no larger than the text can hold, or a
  * {@link MatrixFormatException} — never another exception, a hang or an allocation the text cannot back — and the same
- * outcome (matrix or message) whether the bytes arrive at once or a few at a time, as from a pipe (the buffer is
- * refilled, grown and the line re-read at every place). The first byte picks the separator (its value mod 3) and the
- * dtype (bit 2); the rest is the text. Seeds: the numpy-written fixtures and hostile lines
+ * outcome (matrix or message) whether the bytes arrive at once into the usual buffer or a few at a time, as from a
+ * pipe, into a buffer of a few bytes (refilled, grown and the line re-read at every place). The first byte picks the
+ * separator (its value mod 3), the dtype (bit 2) and the small buffer (the rest); the rest is the text. Seeds: the numpy-written fixtures and hostile lines
  * ({@code DelimitedTextFuzzTestInputs/anyBytes/}); {@code JAZZER_FUZZ=1} fuzzes (native-notes/reliability.md).
  */
 class DelimitedTextFuzzTest {
@@ -32,8 +32,9 @@ class DelimitedTextFuzzTest {
         }
         Separator separator = Separator.values()[(data[0] & 0xFF) % 3];
         DType dtype = (data[0] & 4) == 0 ? DType.FLOAT64 : DType.FLOAT32;
-        Object whole = outcome(new ByteArrayInputStream(data, 1, data.length - 1), separator, dtype);
-        Object trickled = outcome(new Trickle(data, 1, data.length), separator, dtype);
+        Object whole = outcome(new ByteArrayInputStream(data, 1, data.length - 1), separator, dtype, 1 << 16);
+        // a buffer of 1 to 32 bytes at first, picked by the first byte's high bits
+        Object trickled = outcome(new Trickle(data, 1, data.length), separator, dtype, 1 + ((data[0] & 0xF8) >> 3));
         if (whole instanceof double[][] values) {
             // n values need n digits and n - 1 separators or line ends
             long elements = (long) values.length * values[0].length;
@@ -46,10 +47,11 @@ class DelimitedTextFuzzTest {
     }
 
     /** The matrix's values, or the message of the format error. */
-    private static Object outcome(InputStream in, Separator separator, DType dtype) throws IOException {
+    private static Object outcome(InputStream in, Separator separator, DType dtype, int bufferBytes)
+            throws IOException {
         DenseMatrix read;
         try {
-            read = DelimitedText.read(in, "fuzz", separator, dtype, note -> { }, MAX_MATRIX_BYTES);
+            read = DelimitedText.read(in, "fuzz", separator, dtype, note -> { }, MAX_MATRIX_BYTES, bufferBytes);
         } catch (MatrixFormatException e) {
             return e.getMessage();
         }

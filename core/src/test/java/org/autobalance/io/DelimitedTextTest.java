@@ -132,9 +132,9 @@ class DelimitedTextTest {
     }
 
     /**
-     * The same text delivered a few bytes at a time (every token, line end and comment cut at every place, the
-     * buffer refilled and grown, lines re-read) reads as delivered at once, also with rows long enough to grow the
-     * buffer and enough of them to fill several staging chunks.
+     * The same text delivered a few bytes at a time into a buffer of 7 bytes at first (every token, line end and
+     * comment cut at every place, the buffer refilled and grown, lines re-read) reads as delivered at once, also with
+     * rows long enough to grow the usual buffer and enough of them to fill several staging chunks.
      */
     @Test
     void trickledInputReadsAsWholeInput() throws IOException {
@@ -147,11 +147,12 @@ class DelimitedTextTest {
                     expected[i][j] = random.nextDouble(-1e3, 1e3);
                     text.append(j == 0 ? "" : random.nextBoolean() ? "\t" : " ").append(expected[i][j]);
                 }
-                text.append(i % 7 == 0 ? "  # row\r\n" : "\n").append(i % 11 == 0 ? "\n \n" : "");
+                text.append(i % 7 == 0 ? "  # row\r\n" : "\n").append(i % 11 == 0 ? "\n \n# a comment line\n" : "");
             }
             byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
             try (DenseMatrix whole = read(new ByteArrayInputStream(bytes), Separator.WHITESPACE, DType.FLOAT64);
-                    DenseMatrix trickled = read(new Trickle(bytes, 97), Separator.WHITESPACE, DType.FLOAT64)) {
+                    DenseMatrix trickled = DelimitedText.read(new Trickle(bytes, 97), "t.txt", Separator.WHITESPACE,
+                            DType.FLOAT64, notes::add, Long.MAX_VALUE, 7)) {
                 assertBitsEqual(expected, whole.toArray());
                 assertBitsEqual(expected, trickled.toArray());
             }
