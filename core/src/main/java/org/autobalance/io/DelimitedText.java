@@ -308,6 +308,10 @@ public final class DelimitedText {
                     continue;
                 }
                 if (c != symbol) {
+                    if (tokenEnd(b, p + 1, end) == end && !eof) {
+                        // the message quotes the field whole, as a reader of the whole input would
+                        return false;
+                    }
                     throw error("'" + quote(b, p, end) + "' follows the value at row " + (rows + 1) + ", column "
                             + count + " where " + separator.describe() + " should separate values" + hint());
                 }
