@@ -27,10 +27,12 @@ final class FactorizeCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy|M.npz",
+    @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy|M.npz|M.csv",
             description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, integers and booleans "
                     + "converted; C or Fortran order; dense) if the name ends in .npy, a scipy.sparse.save_npz file "
-                    + "(csr, csc or coo) if it ends in .npz, "
+                    + "(csr, csc or coo) if it ends in .npz, delimited text (dense, one row per line, as np.savetxt "
+                    + "writes it) if it ends in .csv (commas), .tsv (tabs), .txt or .dat (spaces or tabs), each also "
+                    + ".gz; "
                     + "otherwise a Matrix Market file (array or coordinate; real, integer or pattern; general, "
                     + "symmetric, skew-symmetric or hermitian; duplicates summed, as scipy reads them)."})
     private Path input;
@@ -134,7 +136,8 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         RunClock clock = new RunClock();
         clock.mark("load_start");
-        try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M")) {
+        options.notesTo(printer::println);
+        try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M", printer::println)) {
             clock.mark("loaded");
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("input", input.toString());
@@ -182,7 +185,7 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         SparseMatrix t;
         try {
-            t = InputMatrix.readSparse(test, dtype);
+            t = InputMatrix.readSparse(test, dtype, "--test");
         } catch (IOException e) {
             throw new UsageException("cannot read --test from " + test + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Consumer;
+import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npz;
 import org.autobalance.memory.DType;
@@ -15,7 +17,7 @@ import org.autobalance.memory.SparseMatrix;
  * The matrix M of {@code factorize}, read dense or sparse ({@code --storage}). Exactly one of {@link #dense()} and
  * {@link #sparse()} is set; {@link #reason()} says why that storage was chosen.
  *
- * <p>{@code auto}: a {@code .npy} is dense; a coordinate Matrix Market file or a {@code .npz} is read sparse (never densified on the way) and
+ * <p>{@code auto}: a {@code .npy} and delimited text ({@code .csv}, …) are dense; a coordinate Matrix Market file or a {@code .npz} is read sparse (never densified on the way) and
  * kept sparse when its density is below {@value #AUTO_DENSITY} (native-notes/sparse.md: at r = 16 one stored entry
  * costs about as much as that many dense elements) or when the dense matrix would take more than half of the
  * machine's physical memory; otherwise it is densified. An {@code array} file is dense. The observed-entries
@@ -36,18 +38,24 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         }
     }
 
-    /** Reads {@code path} (a Matrix Market file, or a scipy {@code .npz} by its extension) as {@code storage} says. */
-    static InputMatrix read(Path path, DType dtype, Storage storage, boolean observed, String what) {
+    /**
+     * Reads {@code path} (a Matrix Market file, or by its extension a scipy {@code .npz}, a {@code .npy} or delimited
+     * text) as {@code storage} says; {@code notes} is told of a header line skipped in delimited text.
+     */
+    static InputMatrix read(Path path, DType dtype, Storage storage, boolean observed, String what,
+            Consumer<String> notes) {
         if (observed && storage == Storage.DENSE) {
             throw new UsageException("--objective observed needs --storage sparse or auto: the stored entries of a "
                     + "sparse M are the observations", null);
         }
-        if (SolverOptions.isNpy(path)) {
+        String dense = denseFormat(path);
+        if (dense != null) {
             if (observed || storage == Storage.SPARSE) {
-                throw new UsageException("a .npy file holds a dense array: " + (observed ? "--objective observed"
+                throw new UsageException(dense + " holds a dense array: " + (observed ? "--objective observed"
                         : "--storage sparse") + " needs a coordinate .mtx or a scipy .npz", null);
             }
-            return new InputMatrix(SolverOptions.read(path, dtype, what), null, "dense (a .npy file is dense)");
+            return new InputMatrix(SolverOptions.read(path, dtype, what, notes), null, "dense (" + dense
+                    + " is dense)");
         }
         try {
             boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
@@ -58,7 +66,7 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                 return new InputMatrix(MatrixMarket.read(path, dtype), null, storage == Storage.DENSE
                         ? "dense (--storage dense)" : "dense (auto: an array file lists every entry)");
             }
-            SparseMatrix s = readSparse(path, dtype);
+            SparseMatrix s = readSparse(path, dtype, what);
             if (observed || storage == Storage.SPARSE) {
                 return new InputMatrix(null, s, "sparse (" + (observed ? "--objective observed" : "--storage sparse")
                         + ", " + s.nonZeros() + " stored entries)");
@@ -87,8 +95,22 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         }
     }
 
-    /** A sparse matrix from a coordinate or array Matrix Market file or a {@code .npz}. */
-    static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
+    /** "a .npy file" or "a delimited text file" for a file whose format holds only dense arrays, else null. */
+    static String denseFormat(Path path) {
+        return SolverOptions.isNpy(path) ? "a .npy file"
+                : DelimitedText.separatorOf(path) != null ? "a delimited text file" : null;
+    }
+
+    /**
+     * A sparse matrix from a coordinate or array Matrix Market file or a {@code .npz}; a usage error for a format
+     * that holds only dense arrays, {@code what} naming the option.
+     */
+    static SparseMatrix readSparse(Path path, DType dtype, String what) throws IOException {
+        String dense = denseFormat(path);
+        if (dense != null) {
+            throw new UsageException(what + ": " + path + " is " + dense + ", which holds a dense array: give the "
+                    + "entries as a coordinate .mtx or a scipy .npz", null);
+        }
         boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
         return npz ? Npz.read(path, dtype) : MatrixMarket.readSparse(path, dtype);
     }

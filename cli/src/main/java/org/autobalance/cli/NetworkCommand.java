@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -43,7 +42,8 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, paramLabel = "X.npy,Y.npy",
             description = "Inputs X (n x n_in, one sample per row, channel-major for convolutions) and targets Y "
-                    + "(n x n_out), 2-D float32 or float64 .npy files.")
+                    + "(n x n_out): 2-D .npy files, delimited text (.csv, .tsv, .txt, .dat, also .gz) or Matrix "
+                    + "Market files, by extension.")
     private String data;
 
     @Option(names = "--layers", required = true, paramLabel = "SPEC",
@@ -121,9 +121,10 @@ final class NetworkCommand implements Callable<Integer> {
         SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();
         try {
-            DenseMatrix x = read(Path.of(files[0].trim()), type, "X");
+            PrintWriter printer = spec.commandLine().getOut();
+            DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
             owned.add(x);
-            DenseMatrix y = read(Path.of(files[1].trim()), type, "Y");
+            DenseMatrix y = SolverOptions.read(Path.of(files[1].trim()), type, "Y", printer::println);
             owned.add(y);
             Architecture arch = option("--layers", () -> Architecture.parse(layers, x.cols(), shape));
             requireMemory(arch, x.rows(), type);
@@ -282,11 +283,4 @@ final class NetworkCommand implements Callable<Integer> {
         return shape;
     }
 
-    private static DenseMatrix read(Path path, DType type, String what) {
-        try {
-            return Npy.read(path, type);
-        } catch (IOException e) {
-            throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
-        }
-    }
 }

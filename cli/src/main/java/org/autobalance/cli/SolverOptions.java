@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
@@ -45,7 +47,8 @@ public final class SolverOptions {
             description = {"Starting factors: small[:SCALE] (i.i.d. Gaussian, standard deviation SCALE, default "
                     + "1e-3*sqrt(sigma1/max(d1,d2))), balanced[:SCALE] (U0'U0 = V0'V0 exactly), ward-kolda[:C,D] "
                     + "(U0 = M Phi/(sqrt(eta) C sigma1), V0 = sqrt(eta) D sigma1 Psi; C = 4, D = C/9), "
-                    + "or file:U0.mtx,V0.mtx (Matrix Market or .npy files, by extension). "
+                    + "or file:U0.mtx,V0.mtx (Matrix Market, .npy, or .csv/.tsv/.txt/.dat delimited text files, by "
+                    + "extension). "
                     + "Default: ${DEFAULT-VALUE}."})
     String init;
 
@@ -70,6 +73,12 @@ public final class SolverOptions {
             description = "Worker threads (default: the number of processors). Results are bit-for-bit "
                     + "reproducible for a fixed seed, dtype and thread count.")
     Integer threads;
+
+    /**
+     * Where the notes of reading the {@code --init} files go (a skipped header line): standard error unless the
+     * command sends them to its output with {@link #notesTo}.
+     */
+    private Consumer<String> notes = System.err::println;
 
     public DType dtype() {
         try {
@@ -185,11 +194,16 @@ public final class SolverOptions {
             return option("--init", () -> Initializer.parse(init));
         }
         String[] files = initFiles();
-        DenseMatrix u0 = read(Path.of(files[0].trim()), dtype, "U0");
+        DenseMatrix u0 = read(Path.of(files[0].trim()), dtype, "U0", notes);
         owned.add(u0);
-        DenseMatrix v0 = read(Path.of(files[1].trim()), dtype, "V0");
+        DenseMatrix v0 = read(Path.of(files[1].trim()), dtype, "V0", notes);
         owned.add(v0);
         return Initializer.given(u0, v0);
+    }
+
+    /** Sends the notes of reading the {@code --init} files (a skipped header line) to {@code notes}. */
+    public void notesTo(Consumer<String> notes) {
+        this.notes = notes;
     }
 
     /** The two file names of {@code --init file:U0,V0}. */
@@ -203,12 +217,19 @@ public final class SolverOptions {
     }
 
     /**
-     * Reads a matrix file: NumPy {@code .npy} if the name ends in {@code .npy} (any case), Matrix Market otherwise. A
-     * missing or malformed file is a usage error naming {@code what}.
+     * Reads a dense matrix file by its name: NumPy {@code .npy}, delimited text ({@code .csv}, {@code .tsv},
+     * {@code .txt}, {@code .dat}, each also {@code .gz}; a header line it skips is told to {@code notes} as a
+     * {@code note:} line), Matrix Market otherwise. A missing or malformed file is a usage error naming {@code what}.
      */
-    static DenseMatrix read(Path path, DType dtype, String what) {
+    static DenseMatrix read(Path path, DType dtype, String what, Consumer<String> notes) {
         try {
-            return isNpy(path) ? Npy.read(path, dtype) : MatrixMarket.read(path, dtype);
+            if (isNpy(path)) {
+                return Npy.read(path, dtype);
+            }
+            if (DelimitedText.separatorOf(path) != null) {
+                return DelimitedText.read(path, dtype, note -> notes.accept("note: " + note));
+            }
+            return MatrixMarket.read(path, dtype);
         } catch (IOException e) {
             throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
         }

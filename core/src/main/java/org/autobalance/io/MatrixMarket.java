@@ -1,25 +1,18 @@
 package org.autobalance.io;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
-import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -93,8 +86,6 @@ public final class MatrixMarket {
     /** Longest piece of offending input quoted in a message, so a garbled file does not produce a huge message. */
     private static final int MAX_QUOTED = 40;
     private static final int BUFFER_CHARS = 1 << 16;
-    /** DEFLATE's largest expansion (RFC 1951: a 258-byte match coded in about 2 bits), an input bound for gzip. */
-    private static final long MAX_DEFLATE_EXPANSION = 1032;
 
     private MatrixMarket() {
     }
@@ -199,10 +190,9 @@ public final class MatrixMarket {
 
     /**
      * A file's text and an upper bound on its length in characters (its bytes: the decoding is ISO-8859-1), which the
-     * size line is checked against before anything is allocated, or −1 for a pipe. A gzip file (recognised by its
-     * first two bytes, 1F 8B, whatever its name: scipy's {@code mmread} reads {@code .mtx.gz} too) is decompressed as
-     * it is read; its text is at most MAX_DEFLATE_EXPANSION times the file, which bounds what a lying size line can
-     * allocate to about 4000 times the file (a float64 array: 2 bytes of text per 8-byte value).
+     * size line is checked against before anything is allocated, or −1 for a pipe ({@link FileInput}: a gzip file is
+     * decompressed as it is read, its text bounded by DEFLATE's largest expansion, which bounds what a lying size line
+     * can allocate to about 4000 times the file: a float64 array has 2 bytes of text per 8-byte value).
      */
     private record Input(BufferedReader reader, long chars) implements AutoCloseable {
         @Override
@@ -212,74 +202,9 @@ public final class MatrixMarket {
     }
 
     private static Input open(Path path) throws IOException {
-        InputStream file;
-        try {
-            file = new BufferedInputStream(Files.newInputStream(path), BUFFER_CHARS);
-        } catch (NoSuchFileException e) {
-            NoSuchFileException clearer = new NoSuchFileException(path.toString(), null,
-                    "no such Matrix Market file");
-            clearer.initCause(e);
-            throw clearer;
-        }
-        // a pipe (/dev/stdin, a shell's <(…)) has no length to check the size line against
-        long size = Files.isRegularFile(path) ? Files.size(path) : -1;
-        InputStream text = file;
-        long chars = size;
-        try {
-            file.mark(2);
-            boolean gzip = file.read() == 0x1F && file.read() == 0x8B;
-            file.reset();
-            if (gzip) {
-                text = new GzipText(file, path.toString());
-                chars = size < 0 ? -1 : size > Long.MAX_VALUE / MAX_DEFLATE_EXPANSION ? Long.MAX_VALUE
-                        : size * MAX_DEFLATE_EXPANSION;
-            }
-        } catch (IOException | RuntimeException e) {
-            file.close();
-            throw e;
-        }
-        return new Input(new BufferedReader(new InputStreamReader(text, StandardCharsets.ISO_8859_1), BUFFER_CHARS),
-                chars);
-    }
-
-    /** Gzip-compressed text whose damage (a bad header, corrupt or truncated data) is a format error of the file. */
-    private static final class GzipText extends FilterInputStream {
-        private final String source;
-
-        GzipText(InputStream compressed, String source) throws IOException {
-            super(null);
-            this.source = source;
-            try {
-                in = new GZIPInputStream(compressed, BUFFER_CHARS);
-            } catch (ZipException | EOFException e) {
-                compressed.close();
-                throw damaged(e);
-            }
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (ZipException | EOFException e) {
-                throw damaged(e);
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (ZipException | EOFException e) {
-                throw damaged(e);
-            }
-        }
-
-        private MatrixFormatException damaged(IOException e) {
-            MatrixFormatException m = new MatrixFormatException(source, "damaged gzip data: " + e.getMessage());
-            m.initCause(e);
-            return m;
-        }
+        FileInput file = FileInput.open(path, "Matrix Market");
+        return new Input(new BufferedReader(new InputStreamReader(file.bytes(), StandardCharsets.ISO_8859_1),
+                BUFFER_CHARS), file.maxBytes());
     }
 
     /**
@@ -557,7 +482,9 @@ public final class MatrixMarket {
                 // the binary formats are chosen by the file's name: say so when one arrives under another name
                 String named = line.startsWith("\u0093NUMPY") ? " (a NumPy .npy file: give it a name ending in .npy)"
                         : line.startsWith("PK\u0003\u0004") ? " (a zip archive: a scipy .npz needs a name ending in "
-                        + ".npz)" : "";
+                        + ".npz)" : line.startsWith("#") || DelimitedText.startsLikeANumber(line.strip())
+                        ? " (numbers in rows? delimited text is read from a name ending in .csv, .tsv, .txt or .dat, "
+                        + "also for a named pipe)" : "";
                 throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'" + named);
             }
             String object = nextToken();
@@ -806,7 +733,7 @@ public final class MatrixMarket {
      * ({@code \x1B}): a binary file given by mistake must not put escape sequences or carriage returns on the
      * terminal, nor make the one line of the message several.
      */
-    private static String quote(String text) {
+    static String quote(String text) {
         String cut = text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED);
         StringBuilder b = new StringBuilder(cut.length());
         for (int k = 0; k < cut.length(); k++) {
@@ -822,7 +749,7 @@ public final class MatrixMarket {
     }
 
     /** Whether {@code t} is NaN or an infinity in one of the spellings that C, Python or Java print. */
-    private static boolean isNonFiniteWord(String t) {
+    static boolean isNonFiniteWord(String t) {
         String unsigned = t.startsWith("+") || t.startsWith("-") ? t.substring(1) : t;
         return unsigned.equalsIgnoreCase("nan") || unsigned.equalsIgnoreCase("inf")
                 || unsigned.equalsIgnoreCase("infinity");
@@ -836,7 +763,7 @@ public final class MatrixMarket {
     }
 
     /** Whether {@code t} is {@code [+-]digits[.digits][(e|E)[+-]digits]} with at least one mantissa digit. */
-    private static boolean isDecimal(String t) {
+    static boolean isDecimal(String t) {
         int n = t.length();
         int p = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
         int integerEnd = skipDigits(t, p);

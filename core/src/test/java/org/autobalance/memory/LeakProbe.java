@@ -2,6 +2,8 @@ package org.autobalance.memory;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -10,6 +12,7 @@ import javax.management.ObjectName;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixFormatException;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
@@ -55,6 +58,22 @@ public final class LeakProbe {
         System.out.println("before " + before[0] + " " + before[1]);
         System.out.println("after " + after[0] + " " + after[1]);
         System.out.println("cycles " + cycles);
+    }
+
+    /** Two small CSV files for the delimited-text reader, which reads files (written once, deleted at exit). */
+    private static final class TextFiles {
+        static final Path GOOD = write("1,2,3\n4,5,6.5\n");
+        static final Path RAGGED = write("1,2,3\n4,5\n");
+
+        private static Path write(String text) {
+            try {
+                Path file = Files.createTempFile("leak", ".csv");
+                file.toFile().deleteOnExit();
+                return Files.writeString(file, text);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     /** The number of kinds of cycle. */
@@ -127,6 +146,16 @@ public final class LeakProbe {
                     } catch (MatrixFormatException expected) {
                         // the reader frees the matrix
                     }
+                }
+                // delimited text: staged rows freed after a good read and after a ragged row
+                try (DenseMatrix m = DelimitedText.read(TextFiles.GOOD, dtype, note -> { })) {
+                    m.set(0, 0, 1);
+                }
+                try {
+                    DelimitedText.read(TextFiles.RAGGED, dtype, note -> { }).close();
+                    throw new IllegalStateException("expected a format error");
+                } catch (MatrixFormatException expected) {
+                    // the reader frees its staging
                 }
             }
             case 7 -> {

@@ -60,7 +60,7 @@ class CommandLineTest {
 
     /** The inputs (M and the initial factors) in one format, the outputs in the other or the same. */
     @ParameterizedTest
-    @CsvSource({"mtx, mtx", "npy, npy", "npy, mtx", "mtx, npy"})
+    @CsvSource({"mtx, mtx", "npy, npy", "npy, mtx", "mtx, npy", "csv, npy"})
     void userSuppliedFactorsAndAConstantStepReproduceTextbookIterates(String in, String outFormat)
             throws IOException {
         String trajectory = Files.readString(Fixtures.fixture("gd_trajectory.json"));
@@ -105,25 +105,84 @@ class CommandLineTest {
         }
     }
 
-    /** The same matrix from numpy's .npy and from Matrix Market: the same run, bit for bit, in either precision. */
+    /**
+     * The same matrix from numpy's .npy and from text, Matrix Market or the issue's case,
+     * {@code np.savetxt('M.csv', M, delimiter=',')}: the same run, bit for bit, in either precision (both texts hold
+     * enough digits to read back as the very doubles).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"float32", "float64"})
-    void npyAndMatrixMarketInputsGiveTheSameRun(String dtype) throws IOException {
-        Path fromMtx = dir.resolve("mtx");
+    @CsvSource({"float32, mtx", "float64, mtx", "float32, csv", "float64, csv"})
+    void npyAndTextInputsGiveTheSameRun(String dtype, String text) throws IOException {
+        Path fromText = dir.resolve(text);
         Path fromNpy = dir.resolve("npy");
-        for (Path out : List.of(fromMtx, fromNpy)) {
-            String in = out == fromMtx ? "spectrum_64x48.mtx" : "spectrum_64x48.npy";
+        for (Path out : List.of(fromText, fromNpy)) {
+            String in = "spectrum_64x48." + (out == fromText ? text : "npy");
             Run r = run("factorize", "--input", fixture(in), "--rank", "5", "--dtype", dtype, "--max-iter", "300",
-                    "--threads", "2", "--out", out.toString(), "--out-format", out == fromMtx ? "mtx" : "npy");
+                    "--threads", "2", "--out", out.toString(), "--out-format", out == fromText ? "mtx" : "npy");
             assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().contains(out == fromNpy ? "storage: dense (a .npy file is dense)" : text.equals("csv")
+                    ? "storage: dense (a delimited text file is dense)" : "storage: dense (auto: an array file"), r.out());
         }
-        assertArrayEquals(read(fromMtx.resolve("U.mtx")), read(fromNpy.resolve("U.npy")));
-        assertArrayEquals(read(fromMtx.resolve("V.mtx")), read(fromNpy.resolve("V.npy")));
-        String a = Files.readString(fromMtx.resolve("summary.json"));
+        assertArrayEquals(read(fromText.resolve("U.mtx")), read(fromNpy.resolve("U.npy")));
+        assertArrayEquals(read(fromText.resolve("V.mtx")), read(fromNpy.resolve("V.npy")));
+        String a = Files.readString(fromText.resolve("summary.json"));
         String b = Files.readString(fromNpy.resolve("summary.json"));
         for (String key : List.of("iterations", "loss", "relative_error", "balance")) {
             assertEquals(Fixtures.jsonNumber(a, key), Fixtures.jsonNumber(b, key), key);
         }
+    }
+
+    /** A header row is skipped with a note on the output; the values are those of the file without it. */
+    @Test
+    void aCsvHeaderRowIsSkippedWithANote() throws IOException {
+        Path csv = dir.resolve("named.csv");
+        Files.writeString(csv, "a,b,c\n1,2,3\n4,5,6.5\n-1,0,2\n");
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", csv.toString(), "--rank", "1", "--max-iter", "1", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().startsWith("note: " + csv + ", line 1: skipped as a header (it holds no number): 3 names, "
+                + "'a', 'b', 'c'" + System.lineSeparator()), r.out());
+        assertTrue(r.out().contains(csv + " (3 x 3, float64), rank 1"), r.out());
+    }
+
+    /**
+     * Delimited text holds a dense array: where a sparse matrix is needed it is refused by name, and a damaged file
+     * is one line naming the line and column, exit code 2 and nothing written. A CSV under another name gets a hint
+     * from the Matrix Market reader.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "M.csv|1,2\\n3,4\\n|--storage sparse|a delimited text file holds a dense array: --storage sparse needs a "
+            + "coordinate .mtx or a scipy .npz",
+        "M.tsv|1\\t2\\n3\\t4\\n|--objective observed|a delimited text file holds a dense array: --objective observed",
+        "M.csv|1,2\\n3\\n|--max-iter 1|cannot read M from DIR/M.csv: DIR/M.csv, line 2: row 2 has 1 values, row 1 "
+            + "(line 1) has 2: column 2 is missing",
+        "M.csv|1,2\\n3,nan\\n|--max-iter 1|cannot read M from DIR/M.csv: DIR/M.csv, line 2: non-finite value 'nan' at "
+            + "row 2, column 2",
+        "M.txt||--max-iter 1|cannot read M from DIR/M.txt: DIR/M.txt, line 1: empty input: no values",
+        "M.mtx|1.5,2\\n3,4\\n|--max-iter 1|found '1.5,2' (numbers in rows? delimited text is read from a name "
+            + "ending in .csv, .tsv, .txt or .dat, also for a named pipe)"})
+    void delimitedTextWhereItCannotBeReadIsOneLine(String name, String text, String options, String message)
+            throws IOException {
+        Path input = Files.writeString(dir.resolve(name), text == null ? "" : text.replace("\\n", "\n")
+                .replace("\\t", "\t"));
+        Path out = dir.resolve("out");
+        Run r = run(Stream.concat(Stream.of("factorize", "--input", input.toString(), "--rank", "1", "--out",
+                out.toString()), Stream.of(options.split(" "))).toArray(String[]::new));
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(message.replace("DIR", dir.toString())), r.err());
+        assertNoOutputs(out);
+    }
+
+    @Test
+    void heldOutEntriesMustBeSparse() throws IOException {
+        Path test = Files.writeString(dir.resolve("test.csv"), "1,2\n");
+        Run r = run("factorize", "--input", fixture("mm_coordinate_general.mtx"), "--rank", "1", "--objective",
+                "observed", "--test", test.toString(), "--out", dir.resolve("out").toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().contains("--test: " + test + " is a delimited text file, which holds a dense array: give "
+                + "the entries as a coordinate .mtx or a scipy .npz"), r.err());
     }
 
     @ParameterizedTest

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code autobalance network} end to end, in-process, against a numpy-written trajectory and bad inputs. */
 class NetworkCommandTest {
@@ -41,10 +42,12 @@ class NetworkCommandTest {
     /**
      * net_fixtures.py: conv1d:3,3,relu,dense:4,leaky:0.1,dense:2 with biases, 10 GD steps at η = 0.1 written with
      * numpy alone. The CLI, started from the same W*_0/b*_0 (read through file:DIR, conv weights as 3-D arrays),
-     * must write the same W*_10/b*_10 (same shapes) up to summation order: 1e-12 of the largest entry.
+     * must write the same W*_10/b*_10 (same shapes) up to summation order: 1e-12 of the largest entry; from the
+     * data as .npy and as the CSV np.savetxt wrote of it.
      */
-    @Test
-    void convolutionalNetworkWithBiasesReproducesTheNumpyTrajectory() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"npy", "csv"})
+    void convolutionalNetworkWithBiasesReproducesTheNumpyTrajectory(String data) throws IOException {
         Path start = Files.createDirectories(dir.resolve("start"));
         for (int h = 1; h <= 3; h++) {
             Files.copy(Fixtures.fixture("net_W" + h + "_0.npy"), start.resolve("W" + h + ".npy"));
@@ -52,7 +55,7 @@ class NetworkCommandTest {
         }
         Path out = dir.resolve("out");
         Path log = dir.resolve("log.jsonl");
-        Run r = run("network", "--data", Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"),
+        Run r = run("network", "--data", Fixtures.fixture("net_X." + data) + "," + Fixtures.fixture("net_Y." + data),
                 "--layers", "conv1d:3,3,relu,dense:4,leaky:0.1,dense:2", "--input-shape", "2,8", "--bias",
                 "--init", "file:" + start, "--schedule", "constant:0.1", "--max-iter", "10", "--tol", "0",
                 "--threads", "2", "--out", out.toString(), "--log", log.toString());

@@ -1,0 +1,103 @@
+package org.autobalance.io;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * The bytes of a text matrix file (Matrix Market, delimited text) and an upper bound on how many there are, which a
+ * reader checks what it is about to allocate against, or −1 for a pipe (/dev/stdin, a shell's {@code <(…)}, a FIFO),
+ * which has no length. A gzip file (recognised by its first two bytes, 1F 8B, whatever its name: scipy's
+ * {@code mmread} reads {@code .mtx.gz}, numpy's {@code loadtxt} {@code .csv.gz}) is decompressed as it is read; its
+ * text is at most {@value #MAX_DEFLATE_EXPANSION} times the file, DEFLATE's largest expansion.
+ */
+record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
+    /** The buffer of the file stream, and of the decompressor. */
+    static final int BUFFER_BYTES = 1 << 16;
+    /** DEFLATE's largest expansion (RFC 1951: a 258-byte match coded in about 2 bits), an input bound for gzip. */
+    static final long MAX_DEFLATE_EXPANSION = 1032;
+
+    /**
+     * Opens {@code path}; {@code kind} names the format in the message of a missing file ("no such {@code kind}
+     * file").
+     *
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws MatrixFormatException if the file starts as gzip but its header is damaged
+     */
+    static FileInput open(Path path, String kind) throws IOException {
+        InputStream file;
+        try {
+            file = new BufferedInputStream(Files.newInputStream(path), BUFFER_BYTES);
+        } catch (NoSuchFileException e) {
+            NoSuchFileException clearer = new NoSuchFileException(path.toString(), null, "no such " + kind + " file");
+            clearer.initCause(e);
+            throw clearer;
+        }
+        long size = Files.isRegularFile(path) ? Files.size(path) : -1;
+        try {
+            file.mark(2);
+            boolean gzip = file.read() == 0x1F && file.read() == 0x8B;
+            file.reset();
+            if (!gzip) {
+                return new FileInput(file, size);
+            }
+            return new FileInput(new GzipText(file, path.toString()), size < 0 ? -1
+                    : size > Long.MAX_VALUE / MAX_DEFLATE_EXPANSION ? Long.MAX_VALUE : size * MAX_DEFLATE_EXPANSION);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        bytes.close();
+    }
+
+    /** Gzip-compressed text whose damage (a bad header, corrupt or truncated data) is a format error of the file. */
+    private static final class GzipText extends FilterInputStream {
+        private final String source;
+
+        GzipText(InputStream compressed, String source) throws IOException {
+            super(null);
+            this.source = source;
+            try {
+                in = new GZIPInputStream(compressed, BUFFER_BYTES);
+            } catch (ZipException | EOFException e) {
+                compressed.close();
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (ZipException | EOFException e) {
+                throw damaged(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (ZipException | EOFException e) {
+                throw damaged(e);
+            }
+        }
+
+        private MatrixFormatException damaged(IOException e) {
+            MatrixFormatException m = new MatrixFormatException(source, "damaged gzip data: " + e.getMessage());
+            m.initCause(e);
+            return m;
+        }
+    }
+}
