@@ -15,14 +15,16 @@ import org.autobalance.synthetic.KnownMatrices;
  * Warm-up in library use: several factorizations, one after another in one JVM, each of a new shape, rank or dtype,
  * and for each the time of its first iterations against its steady state (issue 8's target: the first iteration of
  * a new shape in a warm JVM within 3× the steady-state iteration). Times come from the solver's own
- * {@link IterationRecord#seconds()}; "steady" is the median of iterations 5 to the end ("late" that of the second half); "set-up" is the rest of
- * {@code run()} (‖M‖, the σ₁ estimate, the start, the final exact residual); "total" the whole of {@code run()}.
+ * {@link IterationRecord#seconds()}; "steady" is the median of iterations 5 to the end ("late" that of the second
+ * half); "set-up" is the rest of {@code run()} (‖M‖, the σ₁ estimate, the start, the final exact residual); "total"
+ * the whole of {@code run()}.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.WarmStart
  * float32 2000x1500:10:400,3000x1000:16,1000x3000:5:float64 [iterations=60] [threads=2] [marks|times]}: a run's dtype
- * and iteration count are those of the arguments unless its spec names them (a warm-up run's longer count, here). With {@code marks}, a line {@code @ run k iteration t} is printed after
- * each of the first iterations, to place them among the JVM's own log lines ({@code -XX:+PrintCompilation},
- * {@code -Xlog:deoptimization=debug}); the printing then adds to the next iteration's time. With {@code times}, every iteration's time follows its row.
+ * and iteration count are those of the arguments unless its spec names them (a warm-up run's longer count, here).
+ * With {@code marks}, a line {@code @ run k iteration t} is printed after each of the first iterations, to place them
+ * among the JVM's own log lines ({@code -XX:+PrintCompilation}, {@code -Xlog:deoptimization=debug}); the printing
+ * then adds to the next iteration's time. With {@code times}, every iteration's time follows its row.
  */
 public final class WarmStart {
     /** Iterations before the steady state: the first ones are what is measured against it. */
@@ -40,7 +42,8 @@ public final class WarmStart {
         System.out.printf("kernels %s, %d threads, %d iterations per run unless said (tol 0), JDK %s%n",
                 KernelProvider.kernels().name(), threads, iterations, Runtime.version());
         System.out.printf("%-12s %3s %-8s %9s %8s %8s %8s %8s %9s %7s %8s %9s%n", "shape", "r", "dtype",
-                "set-up ms", "iter0 ms", "iter1 ms", "iter2 ms", "max3-4", "steady ms", "it0/st", "late ms", "total ms");
+                "set-up ms", "iter0 ms", "iter1 ms", "iter2 ms", "max3-4", "steady ms", "it0/st", "late ms",
+                "total ms");
         int run = 0;
         for (String spec : args[1].split(",")) {
             String[] p = spec.split("[x:]");
@@ -57,19 +60,23 @@ public final class WarmStart {
                 }
             }
             if (runIterations < 2 * STEADY_FROM) {
-                throw new IllegalArgumentException("need at least " + 2 * STEADY_FROM + " iterations per run");
+                throw new IllegalArgumentException("run " + spec + " has " + runIterations + " iterations; at least "
+                        + 2 * STEADY_FROM + " are needed for a steady state");
             }
             int thisRun = run++;
             List<IterationRecord> records = new ArrayList<>();
             try (DenseMatrix m = planted(dtype, d1, d2, r, 7 + thisRun)) {
                 if (marks) {
-                    System.out.printf("@ run %d %dx%d:%d %s start%n", thisRun, d1, d2, r, dtype.label());
+                    // one write per line, so that the JVM's own log lines on the same stdout do not split it
+                    System.out.print(String.format("@ run %d %dx%d:%d %s start%n", thisRun, d1, d2, r,
+                            dtype.label()));
                 }
                 long start = System.nanoTime();
                 try (Result result = Factorizer.builder(m, r).threads(threads).tolerance(0).maxIterations(runIterations)
                         .listener(records::add).listener(record -> {
                             if (marks && record.iteration() < STEADY_FROM) {
-                                System.out.printf("@ run %d iteration %d%n", thisRun, record.iteration());
+                                System.out.print(String.format("@ run %d iteration %d%n", thisRun,
+                                        record.iteration()));
                             }
                         }).build().run()) {
                     double total = (System.nanoTime() - start) * 1e-9;
