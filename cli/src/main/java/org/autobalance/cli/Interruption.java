@@ -10,8 +10,9 @@ import org.autobalance.solve.CancelToken;
  * weights, summary and the complete log), instead of the process dying with a half-filled staging directory and an
  * unflushed log. The JVM runs shutdown hooks on those signals while the other threads go on, so the hook cancels the
  * run's token and waits for the command to finish reporting; the process then exits with the signal's status (130 for
- * SIGINT). Outside a run (reading the input, parsing options) the hook does not wait. Only the command-line entry
- * point installs it: a library caller or a test keeps its own handling of signals.
+ * SIGINT). Outside a run (reading the input, parsing options) the hook does not wait, and says that nothing was
+ * written. Only the command-line entry point installs it: a library caller or a test keeps its own handling of
+ * signals.
  */
 final class Interruption {
     /** Longest wait for a run to stop and write its outputs: one iteration plus the output files, with margin. */
@@ -21,6 +22,8 @@ final class Interruption {
     private static final CountDownLatch REPORTED = new CountDownLatch(1);
     private static volatile boolean installed;
     private static volatile boolean running;
+    /** Set when the command has reported (every way it ends): from then on the JVM's exit is the command's own. */
+    private static volatile boolean finished;
 
     private Interruption() {
     }
@@ -33,6 +36,10 @@ final class Interruption {
         installed = true;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!running) {
+                if (!finished) {
+                    // a signal while the input is read or the options checked: the JVM ends now, silently otherwise
+                    System.err.println("autobalance: interrupted before the run began: nothing written");
+                }
                 return;
             }
             System.err.println("autobalance: interrupted: stopping after this iteration and writing what was "
@@ -58,6 +65,7 @@ final class Interruption {
 
     /** Marks the end of the command's reporting: a waiting hook returns, and the process may end. */
     static void reported() {
+        finished = true;
         running = false;
         REPORTED.countDown();
     }
