@@ -5,7 +5,7 @@
 Mirrors `autobalance factorize --input M.npy --rank RANK --out OUTDIR --out-format npy` with the defaults, read from
 the engine's code (core/src/main/java/org/autobalance/solve/: Factorizer, SpectralNorm, PlateauCheck, Initializer;
 schedule/SpectralSchedule). Keep the two in step when either changes:
-- sigma1(M) by block power iteration with b = min(RANK, 32) columns per chain (SpectralNorm.estimate): X (d2 x b), Y (d1 x b)
+- sigma1(M) by block power iteration with b = min(RANK, 64) columns per chain (SpectralNorm.estimate): X (d2 x b), Y (d1 x b)
   with unit Gaussian columns; each pass Y <- eta M X, X <- eta M'Y (both from the old blocks), eta = 1/|M|_F and then
   1/(the current estimate); the estimate sqrt(lambda_max(G(MX), G(X))) from the Grams (the larger of the two chains),
   stopping when a pass improves it by less than 1e-9 relatively, at most 300 passes;
@@ -150,7 +150,7 @@ r = a.rank
 rng = np.random.default_rng(a.seed)
 norm_m2 = float(np.vdot(M, M))
 norm_m = np.sqrt(norm_m2)
-sigma1 = sigma1_block(M, min(r, 32), norm_m, rng, dt)  # SpectralNorm.MAX_BLOCK
+sigma1 = sigma1_block(M, min(r, 64), norm_m, rng, dt)  # SpectralNorm.MAX_BLOCK
 scale = 1e-3 * np.sqrt(sigma1 / max(d1, d2))
 U = (scale * rng.standard_normal((d1, r))).astype(dt)
 V = (scale * rng.standard_normal((d2, r))).astype(dt)

@@ -38,6 +38,9 @@ final class EckartYoungCheck {
     private final double floor;
     private final PlateauCheck rationing = new PlateauCheck();
     private double level = Double.NaN;
+    /** The start's Grams until {@link #level} first needs them (null once it has, or after a restore). */
+    private double[] startGramU;
+    private double[] startGramV;
 
     /**
      * @param passes the passes over M whose residual is at the solver's current factors
@@ -50,10 +53,16 @@ final class EckartYoungCheck {
         this.floor = Math.sqrt(passes.dtype().unitRoundoff()) * normM;
     }
 
-    /** Records the scale of the start from the Grams of (U₀, V₀). */
+    /**
+     * Records the start (U₀, V₀) by its Grams (copied). The scale σ₁(U₀V₀ᵀ) itself is computed when the level is first
+     * needed — at the first stationary iterate or checkpoint, often never: its O(r³) eigenproblems (8 ms at r = 64)
+     * would otherwise sit in iteration 0, more than a whole iteration of a 1000 × 1000 M (native-notes/startup.md,
+     * "In a warm JVM"). Same value either way: the Grams are those of the start.
+     */
     void start(double[] gramU, double[] gramV) {
-        double startScale = SmallLinearAlgebra.productSingularValues(gramU, gramV, r)[0];
-        level = Math.max(PlateauCheck.GROWTH * startScale, floor);
+        startGramU = gramU.clone();
+        startGramV = gramV.clone();
+        level = Double.NaN;
     }
 
     /** What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike. */
@@ -61,16 +70,24 @@ final class EckartYoungCheck {
     }
 
     State state() {
-        return new State(level, rationing.state());
+        return new State(level(), rationing.state());
     }
 
     void restore(State state) {
         level = state.level();
+        startGramU = null;
+        startGramV = null;
         rationing.restore(state.rationing());
     }
 
     /** The level ϑ below which a singular value of UVᵀ counts as not learned. */
     double level() {
+        if (Double.isNaN(level) && startGramU != null) {
+            double startScale = SmallLinearAlgebra.productSingularValues(startGramU, startGramV, r)[0];
+            level = Math.max(PlateauCheck.GROWTH * startScale, floor);
+            startGramU = null;
+            startGramV = null;
+        }
         return level;
     }
 
@@ -89,6 +106,7 @@ final class EckartYoungCheck {
         if (weakest * weakest >= 2 * loss) {
             return true;
         }
+        double level = level();
         int count = 0;
         for (double s : sigma) {
             if (s < level) {

@@ -164,9 +164,13 @@ public final class SmallLinearAlgebra {
      * @param vectors if not null, receives the eigenvectors as columns, in the order of the returned eigenvalues
      */
     public static double[] symmetricEigen(double[] a, int r, double[] vectors) {
-        double[] z = new double[r * r];
-        for (int i = 0; i < r; i++) {
-            z[i * r + i] = 1.0;
+        // the rotations' product, only when the vectors are asked for: a third of each rotation's work, and the
+        // values do not depend on it (σ₁'s estimate asks for values only in half its eigenproblems)
+        double[] z = vectors == null ? null : new double[r * r];
+        if (z != null) {
+            for (int i = 0; i < r; i++) {
+                z[i * r + i] = 1.0;
+            }
         }
         double total = 0.0;
         for (double x : a) {
@@ -209,11 +213,13 @@ public final class SmallLinearAlgebra {
                         a[p * r + k] = c * apk - s * aqk;
                         a[q * r + k] = s * apk + c * aqk;
                     }
-                    for (int k = 0; k < r; k++) {
-                        double zkp = z[k * r + p];
-                        double zkq = z[k * r + q];
-                        z[k * r + p] = c * zkp - s * zkq;
-                        z[k * r + q] = s * zkp + c * zkq;
+                    if (z != null) {
+                        for (int k = 0; k < r; k++) {
+                            double zkp = z[k * r + p];
+                            double zkq = z[k * r + q];
+                            z[k * r + p] = c * zkp - s * zkq;
+                            z[k * r + q] = s * zkp + c * zkq;
+                        }
                     }
                 }
             }

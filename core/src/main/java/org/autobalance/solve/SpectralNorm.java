@@ -20,6 +20,17 @@ import org.autobalance.parallel.ParallelPass;
  * pass is used in full. Every bound computed is a lower bound on σ₁, and the largest one seen converges to σ₁. For
  * the residual R = M − UVᵀ the pass's Mx and Mᵀy are corrected to Rx = Mx − U(Vᵀx) and Rᵀy = Mᵀy − V(Uᵀy),
  * O((d1 + d2)·r) more work per pass; R itself is never formed.
+ *
+ * <p><b>Accuracy of σ₁(M).</b> The estimate is a lower bound (up to rounding). Its error is what the power iteration
+ * cannot resolve in its passes: when the top singular values form a cluster σ₁ ≥ … ≥ σ_c of relative width
+ * w = 1 − σ_c/σ₁ above a gap, the estimate lands in [σ_c, σ₁], so it errs by at most w — and it resolves the
+ * cluster, down to τ·ρ/(1 − ρ) with ρ = (σ_{b+1}/σ₁)², unless w is below about 1/(2·{@value #MAX_PASSES}) times the
+ * logarithm of the start's weight ratio (measured: 2.5·10⁻⁴ to 2·10⁻³ at b = 1 for widths 3·10⁻⁴ to 3·10⁻³;
+ * SpectralNormTest derives the bound). Every use tolerates such an underestimate δ: {@code auto:C} steps
+ * η = C/σ̂₁ ≤ C/((1 − δ)σ₁), stable while C/(1 − δ) &lt; 1 (a balanced optimum's sharpness is 2σ₁), so the default
+ * C = ½ has a margin of ½ against δ ≤ 10⁻²; {@code theory:ε,δ}'s drift bound grows by (1 − δ)⁻³, inside the factor
+ * two between its ε/2 and the ε its lemma needs; the initialisers use σ₁ only for a scale. An overestimate, which
+ * would only slow the run, does not occur.
  */
 final class SpectralNorm {
     /** Passes over M at most; the estimate's relative error then is below (σ₂/σ₁)^(passes) anyway. */
@@ -31,9 +42,13 @@ final class SpectralNorm {
      * b × b generalised eigenproblems O(b³) (scalar Jacobi): on a 3000 × 2000 Gaussian M (no gap at the top of the
      * spectrum, so all {@value #MAX_PASSES} passes run) the estimate took 5.3 s at b = 64 against 3.5 s at 32, and 266
      * s at b = 300 (a new-user run at rank 300, under load) against 6.0 s at 32; the estimates agreed to 1e-7 with
-     * numpy's σ₁ (native-notes/startup.md, "σ₁ at large ranks").
+     * numpy's σ₁ (native-notes/startup.md, "σ₁ at large ranks"). 64, not 32: up to rank 64 the estimate runs the
+     * iterations' own fused pass (float32 ranks 33–64 take other kernels than rank 32 does), so a new rank's kernels
+     * are compiled here and not in its first iterations — 0.3–1.6 s of iteration 0 at rank 64 in a warm JVM, 80–150×
+     * the steady state (startup.md, "In a warm JVM"); and a matrix worth factorising at rank r has its gap at r, so
+     * b = r converges in a few passes where b = 32 &lt; r crawls through the top cluster.
      */
-    static final int MAX_BLOCK = 32;
+    static final int MAX_BLOCK = 64;
 
     private SpectralNorm() {
     }
