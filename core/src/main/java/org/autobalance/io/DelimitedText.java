@@ -290,7 +290,12 @@ public final class DelimitedText {
                         throw error("row " + (rows + 1) + " has more than " + cols + " values (" + firstRow()
                                 + "): an extra value at column " + (count + 1));
                     }
-                    row = Arrays.copyOf(row, Math.max(16, (int) Math.min(MAX_LINE, 2L * row.length)));
+                    try {
+                        row = Arrays.copyOf(row, Math.max(16, (int) Math.min(MAX_LINE, 2L * row.length)));
+                    } catch (OutOfMemoryError tooLong) {
+                        throw error("row 1 has more than " + row.length + " values, more than this JVM's heap "
+                                + "holds");
+                    }
                 }
                 row[count++] = value;
                 p = skipBlanks(b, q, end);
@@ -345,6 +350,20 @@ public final class DelimitedText {
          */
         private boolean isHeader(byte[] b, int from, int to) throws MatrixFormatException {
             String text = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+            String foreign = text.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
+                    : text.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy"
+                    : text.startsWith("PK\u0003\u0004") ? "a zip archive (a .npz?): give it a name ending in .npz"
+                    : null;
+            if (foreign != null) {
+                throw error("not delimited text: " + foreign);
+            }
+            for (int k = 0; k < text.length(); k++) {
+                char c = text.charAt(k);
+                if (c < 0x20 && c != '\t' && c != '\r') {
+                    throw error("not text: a control byte 0x" + String.format("%02X", (int) c) + " at byte "
+                            + (k + 1) + " of the line (binary data)");
+                }
+            }
             int comment = text.indexOf('#');
             if (comment >= 0) {
                 text = text.substring(0, comment);
@@ -363,6 +382,13 @@ public final class DelimitedText {
             }
             if (!named) {
                 return false;
+            }
+            int empty = names.indexOf("");
+            if (empty >= 0) {
+                // pandas' df.to_csv(f) writes its index as an unnamed first column: the index would be read as data
+                throw error("the header names no column " + (empty + 1) + (empty == 0 ? " (an index column, as "
+                        + "pandas writes unless df.to_csv(f, index=False))" : "") + ": every column of a header "
+                        + "needs a name");
             }
             headerLine = lineNumber;
             headerFields = names.size();
@@ -394,7 +420,7 @@ public final class DelimitedText {
             if (rows == Integer.MAX_VALUE) {
                 throw error("more than " + Integer.MAX_VALUE + " rows");
             }
-            long matrixBytes = (rows + 1) * cols * dtype.bytes();
+            long matrixBytes = (rows + 1) * DenseMatrix.strideOf(dtype, cols) * dtype.bytes();
             if (matrixBytes > maxMatrixBytes) {
                 throw error("the " + (rows + 1) + " rows of " + cols + " values read so far need " + matrixBytes
                         + " bytes as " + dtype.label() + ", more than the " + maxMatrixBytes + " bytes of memory of "
@@ -593,8 +619,16 @@ public final class DelimitedText {
         }
 
         /** The blanks around values: spaces, CR, and tabs unless a tab separates values. */
-        private int skipBlanks(byte[] b, int p, int end) {
+        private int skipBlanks(byte[] b, int p, int end) throws MatrixFormatException {
             while (p < end && (b[p] == ' ' || b[p] == '\r' || (b[p] == '\t' && symbol != '\t'))) {
+                if (b[p] == '\r' && p + 1 == end && !eof) {
+                    return end; // the next byte, not read yet, decides: read more and parse the line again
+                }
+                if (b[p] == '\r' && p + 1 < end && b[p + 1] != '\n') {
+                    // a CR alone ends lines only in classic Mac OS files: read as a blank it joined the rows
+                    throw error("a carriage return (CR) without a line feed: the line ends of this file are CR "
+                            + "alone; convert them to LF, e.g. tr '\\r' '\\n' < in > out");
+                }
                 p++;
             }
             return p;
@@ -640,7 +674,12 @@ public final class DelimitedText {
                 if (buf.length >= MAX_LINE) {
                     throw error("a line longer than " + MAX_LINE + " bytes");
                 }
-                buf = Arrays.copyOf(buf, (int) Math.min(MAX_LINE, 2L * buf.length));
+                try {
+                    buf = Arrays.copyOf(buf, (int) Math.min(MAX_LINE, 2L * buf.length));
+                } catch (OutOfMemoryError tooLong) {
+                    throw error("a line of more than " + buf.length + " bytes, more than this JVM's heap holds "
+                            + "(one line is read whole; a file without line ends is not a text matrix)");
+                }
             }
             while (limit < buf.length) {
                 int n = in.read(buf, limit, buf.length - limit);

@@ -763,7 +763,7 @@ public final class MatrixMarket {
     }
 
     /** Whether {@code t} is {@code [+-]digits[.digits][(e|E)[+-]digits]} with at least one mantissa digit. */
-    static boolean isDecimal(String t) {
+    private static boolean isDecimal(String t) {
         int n = t.length();
         int p = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
         int integerEnd = skipDigits(t, p);

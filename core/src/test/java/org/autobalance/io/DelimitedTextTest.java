@@ -210,6 +210,29 @@ class DelimitedTextTest {
         assertEquals("t.txt, line 1: non-finite value: '3.5e38' at row 1, column 2 overflows float32", e.getMessage());
     }
 
+    /**
+     * Inputs found by review: CR-only line ends (classic Mac OS) used to join the rows into one; pandas' index
+     * column under an empty name was read as data; foreign formats and binary data were announced as a header.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "cr.txt|1 2 3\\r4 5 6\\r7 8 9\\r|a carriage return (CR) without a line feed",
+        "cr.csv|1,2\\r3,4\\r|a carriage return (CR) without a line feed",
+        "index.csv|,a,b\\n0,1,2\\n1,3,4\\n|the header names no column 1 (an index column, as pandas writes",
+        "trailing.csv|a,b,\\n1,2,3\\n|the header names no column 3",
+        "mm.csv|%%MatrixMarket matrix array real general\\n2 1\\n1\\n2\\n|a Matrix Market file: give it a name",
+        "bin.csv|x\\x01y,z\\n1,2\\n|not text: a control byte 0x01",
+    })
+    void foreignAndMisreadableTextIsRefused(String name, String text, String message) {
+        // the values hold escapes, \r \n and \x01, for the control characters a CSV source cannot carry
+        String content = text.replace("\\r", "\r").replace("\\n", "\n").replace("\\x01", "\u0001");
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> DelimitedText.read(
+                new ByteArrayInputStream(content.getBytes(StandardCharsets.ISO_8859_1)), name,
+                name.endsWith(".csv") ? Separator.COMMA : Separator.WHITESPACE, DType.FLOAT64, notes::add,
+                1L << 30).close());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
     /** A matrix larger than the memory is refused while it is read, before its rows are all staged. */
     @Test
     void aMatrixBeyondTheMemoryIsRefusedAsItIsRead() {
@@ -218,12 +241,14 @@ class DelimitedTextTest {
             text.append(i).append(',').append(i).append('\n');
         }
         long live = NativeMemory.liveBytes();
-        // 16 bytes per row: the 64th row passes 1000 bytes
+        // a row of 2 float64 values takes a padded row of the matrix, 64 bytes: the 16th row passes 1000 bytes
+        long rowBytes = DenseMatrix.strideOf(DType.FLOAT64, 2) * 8L;
+        long rows = 1000 / rowBytes + 1;
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> DelimitedText.read(
                 new ByteArrayInputStream(text.toString().getBytes(StandardCharsets.US_ASCII)), "m.csv",
                 Separator.COMMA, DType.FLOAT64, notes::add, 1000).close());
-        assertEquals("m.csv, line 63: the 63 rows of 2 values read so far need 1008 bytes as float64, more than the "
-                + "1000 bytes of memory of this machine", e.getMessage());
+        assertEquals("m.csv, line " + rows + ": the " + rows + " rows of 2 values read so far need " + rows * rowBytes
+                + " bytes as float64, more than the 1000 bytes of memory of this machine", e.getMessage());
         assertEquals(live, NativeMemory.liveBytes(), "a matrix was left allocated");
     }
 
