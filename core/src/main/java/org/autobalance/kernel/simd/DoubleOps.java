@@ -146,7 +146,7 @@ final class DoubleOps {
                             .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
                     VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO))))
                             .intoMemorySegment(xs, xOff + o, NO);
-                    s = g.fma(g, s);
+                    s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
                 }
                 if (c < r) {
                     // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
@@ -158,7 +158,7 @@ final class DoubleOps {
                     g = VT.cast(zero).blend(g, tail);
                     VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO))))
                             .intoMemorySegment(xs, xOff + o, NO, tail);
-                    s = g.fma(g, s);
+                    s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
                 }
             }
         }

@@ -196,8 +196,10 @@ final class FloatOps {
                     VT.cast(g).intoArray(gt, go + c);
                     DoubleVector lo = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c)));
                     DoubleVector hi = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH)));
-                    s = lo.fma(lo, s);
-                    s = hi.fma(hi, s);
+                    // s is loop-carried and lo, hi come back from a call: typed exactly where used, or C2 bound the
+                    // fma from the double kernels' shared profile (KernelJitTest, with receiver profiles on)
+                    s = VTD.cast(lo).fma(VTD.cast(lo), VTD.cast(s));
+                    s = VTD.cast(hi).fma(VTD.cast(hi), VTD.cast(s));
                 }
                 for (; c < r; c += LH) {
                     VectorMask<Float> mk = SH.indexInRange(c, r);
@@ -207,8 +209,8 @@ final class FloatOps {
                     g = VTH.cast(zero).blend(g, mk);
                     VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO))))
                             .intoMemorySegment(xs, xOff + o, NO, mk);
-                    DoubleVector gd = widen(g);
-                    s = gd.fma(gd, s);
+                    DoubleVector gd = VTD.cast(widen(g));
+                    s = gd.fma(gd, VTD.cast(s));
                 }
             }
         }
