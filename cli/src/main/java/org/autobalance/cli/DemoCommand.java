@@ -45,6 +45,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Interruption.preparingRun();
         var printer = spec.commandLine().getOut();
         RunOutputs.Format format = outFormat.format();
         try (DenseMatrix m = DenseMatrix.allocate(options.validate().dtype(), ROWS, COLS)) {

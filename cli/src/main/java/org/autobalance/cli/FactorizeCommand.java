@@ -96,6 +96,7 @@ final class FactorizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Interruption.preparingRun();
         Objective goal = SolverOptions.option("--objective", () -> Objective.parse(objective));
         ExactLoss finalLoss = SolverOptions.option("--exact-loss", () -> ExactLoss.parse(exactLoss));
         boolean observed = goal instanceof Objective.Observed;

@@ -10,8 +10,8 @@ import org.autobalance.solve.CancelToken;
  * weights, summary and the complete log), instead of the process dying with a half-filled staging directory and an
  * unflushed log. The JVM runs shutdown hooks on those signals while the other threads go on, so the hook cancels the
  * run's token and waits for the command to finish reporting; the process then exits with the signal's status (130 for
- * SIGINT). Outside a run (reading the input, parsing options) the hook does not wait, and says that nothing was
- * written. Only the command-line entry point installs it: a library caller or a test keeps its own handling of
+ * SIGINT). Outside a run the hook does not wait; before the run of one of those commands (reading the input,
+ * checking options) it says that nothing was written. Only the command-line entry point installs it: a library caller or a test keeps its own handling of
  * signals.
  */
 final class Interruption {
@@ -22,6 +22,8 @@ final class Interruption {
     private static final CountDownLatch REPORTED = new CountDownLatch(1);
     private static volatile boolean installed;
     private static volatile boolean running;
+    /** Set by a command that writes nothing before its run (factorize, demo, network) while it prepares it. */
+    private static volatile boolean beforeRun;
     /** Set when the command has reported (every way it ends): from then on the JVM's exit is the command's own. */
     private static volatile boolean finished;
 
@@ -37,8 +39,9 @@ final class Interruption {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!running) {
                 if (!finished) {
-                    // a signal while the input is read or the options checked: the JVM ends now, silently otherwise
-                    System.err.println("autobalance: interrupted before the run began: nothing written");
+                    // the JVM ends now, silently otherwise; before a run (the input being read) nothing is written
+                    System.err.println("autobalance: interrupted" + (beforeRun ? " before the run began: nothing "
+                            + "written" : ""));
                 }
                 return;
             }
@@ -56,6 +59,11 @@ final class Interruption {
     /** The token of the runs of this process: cancelled by the hook, never otherwise. */
     static CancelToken token() {
         return TOKEN;
+    }
+
+    /** Marks the preparation of a run that writes nothing before it starts (reading the input, checking options). */
+    static void preparingRun() {
+        beforeRun = true;
     }
 
     /** Marks the start of a run the hook should wait for (it waits only when installed). */

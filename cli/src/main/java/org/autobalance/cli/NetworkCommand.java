@@ -109,6 +109,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Interruption.preparingRun();
         DType type = option("--dtype", () -> DType.parse(dtype));
         String[] files = data.split(",", -1);
         if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {

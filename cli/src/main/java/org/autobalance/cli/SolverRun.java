@@ -152,7 +152,7 @@ public final class SolverRun {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
-            Finished finished;
+            Finished finished = null;
             IterationRecord[] first = new IterationRecord[1];
             IterationListener keepFirst = rec -> {
                 if (first[0] == null) {
@@ -165,7 +165,14 @@ public final class SolverRun {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
             } finally {
-                finishLog(log, logStaging);
+                if (resumedAt < 0 && logStaging != null && !logStaging.equals(log)
+                        && cancelledInSetUp(finished, first[0])) {
+                    // cancelled before the first iteration: nothing is written, over an earlier log there included
+                    // (a resumed run's staged log holds the interrupted run's records and is finished as usual)
+                    Files.deleteIfExists(logStaging);
+                } else {
+                    finishLog(log, logStaging);
+                }
             }
             try (Finished result = finished) {
                 clock.mark("done");
@@ -173,8 +180,7 @@ public final class SolverRun {
                 summary.putAll(extraSummary);
                 summary.put("clock", clock.marks());
                 Object reason = summary.get("stop_reason");
-                if (first[0] == null && (StopReason.CANCELLED.label().equals(reason)
-                        || StopReason.INTERRUPTED.label().equals(reason))) {
+                if (cancelledInSetUp(result, first[0])) {
                     // Ctrl-C before the first iteration (during σ₁ or the start): the factors would be the start or
                     // zeros, so neither their metrics nor files are reported, and an earlier run's results in --out
                     // are not replaced with nothing of value
@@ -185,10 +191,22 @@ public final class SolverRun {
                     report(printer, label, rank, summary, first[0], result, outputs, outFormat);
                 }
             }
-            if (log != null) {
+            if (log != null && !cancelledInSetUp(finished, first[0])) {
                 printer.println("iteration log " + log);
             }
         }
+    }
+
+    /**
+     * Whether the run was cancelled or interrupted (Ctrl-C, SIGTERM, a library caller's token) before its first
+     * iteration: then nothing is written, neither outputs nor log.
+     */
+    private static boolean cancelledInSetUp(Finished finished, Object firstRecord) {
+        if (finished == null || firstRecord != null) {
+            return false;
+        }
+        Object reason = finished.summary().get("stop_reason");
+        return StopReason.CANCELLED.label().equals(reason) || StopReason.INTERRUPTED.label().equals(reason);
     }
 
     /** The printed summary of a run that reached its first iteration, and its outputs committed. */

@@ -429,11 +429,12 @@ class CommandLineTest {
     void aRunCancelledBeforeItsFirstIterationWritesNothing() throws IOException {
         Path out = Files.createDirectories(dir.resolve("out"));
         Files.writeString(out.resolve("U.mtx"), "an earlier run's U");
+        Path log = Files.writeString(dir.resolve("run.jsonl"), "an earlier run's log");
         CancelToken cancelled = new CancelToken();
         cancelled.cancel();
         StringWriter printed = new StringWriter();
         try (DenseMatrix m = MatrixMarket.read(Fixtures.fixture("spectrum_64x48.mtx"), DType.FLOAT64)) {
-            SolverRun.execute(new PrintWriter(printed, true), "M", 2, 100, out, RunOutputs.Format.MTX, null,
+            SolverRun.execute(new PrintWriter(printed, true), "M", 2, 100, out, RunOutputs.Format.MTX, log,
                     new RunClock(), Map.of(), () -> listeners -> SolverRun.finished(Factorizer.builder(m, 2)
                             .cancelToken(cancelled).build().run(listeners)));
         }
@@ -441,6 +442,11 @@ class CommandLineTest {
         assertEquals("M (64 x 48, float64), rank 2: cancelled before the first iteration: nothing written to " + out,
                 printed.toString().strip());
         assertEquals("an earlier run's U", Files.readString(out.resolve("U.mtx")));
+        assertEquals("an earlier run's log", Files.readString(log), "the --log was replaced");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("out", "run.jsonl"), files.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "files beside the log (a staged log left behind?)");
+        }
         try (Stream<Path> files = Files.list(out)) {
             assertEquals(List.of("U.mtx"), files.map(f -> f.getFileName().toString()).toList(), "files in --out");
         }
