@@ -132,9 +132,14 @@ final class ChunkedBody {
             if (!body.parse(pass)) {
                 return null;
             }
+            long listed = 0;
             long stored = 0;
             for (Chunk c : body.chunks) {
+                listed += c.count;
                 stored += c.count + (shape.mirror != 0 ? c.offDiagonal : 0);
+            }
+            if (listed != shape.count) {
+                return null;
             }
             try (SparseMatrix.Builder b = SparseMatrix.builder(shape.rows, shape.cols, stored)) {
                 for (Chunk c : body.chunks) {

@@ -68,6 +68,16 @@ final class DecimalParser {
     private DecimalParser() {
     }
 
+    /** The high 64 bits of the table's 10^q (package-private for the tests, which check it against Go's table). */
+    static long pow10High(int q) {
+        return POW10_HIGH[q - MIN_EXP10];
+    }
+
+    /** The low 64 bits of the table's 10^q. */
+    static long pow10Low(int q) {
+        return POW10_LOW[q - MIN_EXP10];
+    }
+
     /**
      * The double nearest to the decimal in {@code text[start, end)}, or NaN if those bytes are not a decimal number
      * ({@code integerOnly}: not {@code [+-]digits}).

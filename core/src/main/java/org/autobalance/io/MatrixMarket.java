@@ -156,9 +156,11 @@ public final class MatrixMarket {
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
         DenseMatrix fast = readMapped(path, dtype, Runtime.getRuntime().availableProcessors(),
                 ChunkedBody.MIN_CHUNK_BYTES);
-        if (fast != null) {
-            return fast;
-        }
+        return fast != null ? fast : readStreamed(path, dtype);
+    }
+
+    /** As {@link #read(Path, DType)} by the streaming parser alone, as a pipe or a gzip file is read. */
+    static DenseMatrix readStreamed(Path path, DType dtype) throws IOException {
         try (Input in = open(path)) {
             return read(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(),
                     NativeMemory.physicalBytes());
@@ -185,9 +187,11 @@ public final class MatrixMarket {
     public static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
         SparseMatrix fast = readSparseMapped(path, dtype, Runtime.getRuntime().availableProcessors(),
                 ChunkedBody.MIN_CHUNK_BYTES);
-        if (fast != null) {
-            return fast;
-        }
+        return fast != null ? fast : readSparseStreamed(path, dtype);
+    }
+
+    /** As {@link #readSparse(Path, DType)} by the streaming parser alone. */
+    static SparseMatrix readSparseStreamed(Path path, DType dtype) throws IOException {
         try (Input in = open(path)) {
             if (dtype == null) {
                 throw new IllegalArgumentException("dtype must not be null");
