@@ -3,6 +3,7 @@ package org.autobalance.io;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -36,6 +37,9 @@ final class DecimalParser {
     private static final long[] POW10_LOW = new long[MAX_EXP10 - MIN_EXP10 + 1];
     /** Powers of ten that are exact doubles (10^22 is the last: 5^22 &lt; 2^53). */
     private static final double[] EXACT_POW10 = new double[23];
+    /** Eight bytes at once, the first in the lowest byte whatever the machine's order. */
+    private static final ValueLayout.OfLong LITTLE_ENDIAN_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
+            ByteOrder.LITTLE_ENDIAN);
     /** Digits of the mantissa kept: 10^19 − 1 &lt; 2^64, so 19 digits fit an unsigned long. */
     private static final int MAX_MANTISSA_DIGITS = 19;
     /** The exponent is accumulated up to here; beyond, the value is 0 or infinite whatever the mantissa's length. */
@@ -108,6 +112,16 @@ final class DecimalParser {
                 if (significant == 0 && c == '0') {
                     point--;
                     continue;
+                }
+                if (significant > 0 && kept <= MAX_MANTISSA_DIGITS - 8 && end - p >= 8) {
+                    long eight = text.get(LITTLE_ENDIAN_LONG, p);
+                    if (isEightDigits(eight)) {
+                        mantissa = mantissa * 100_000_000 + eightDigits(eight);
+                        kept += 8;
+                        significant += 8;
+                        p += 7;
+                        continue;
+                    }
                 }
                 significant++;
                 if (kept < MAX_MANTISSA_DIGITS) {
@@ -185,6 +199,26 @@ final class DecimalParser {
         }
         return Double.parseDouble(new String(text.asSlice(start, end - start).toArray(ValueLayout.JAVA_BYTE),
                 StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * Whether the 8 bytes of {@code v} (little-endian: the first byte lowest) are all ASCII digits: each high nibble is
+     * 3, and adding 6 to the low nibble does not carry into it (fast_float's test).
+     */
+    private static boolean isEightDigits(long v) {
+        return ((v & 0xF0F0_F0F0_F0F0_F0F0L) | (((v + 0x0606_0606_0606_0606L) & 0xF0F0_F0F0_F0F0_F0F0L) >>> 4))
+                == 0x3333_3333_3333_3333L;
+    }
+
+    /**
+     * The number written by 8 ASCII digits (the first the most significant): adjacent digits, then pairs of those,
+     * then quadruples combined by multiplications within the 64-bit word (fast_float's parse_eight_digits_unrolled).
+     */
+    private static long eightDigits(long v) {
+        long d = v - 0x3030_3030_3030_3030L;
+        d = d * 10 + (d >>> 8);
+        return (((d & 0x0000_00FF_0000_00FFL) * (100 + (1_000_000L << 32)))
+                + (((d >>> 16) & 0x0000_00FF_0000_00FFL) * (1 + (10_000L << 32)))) >>> 32;
     }
 
     /** mantissa · 10^q by one exact-operand operation, or NaN when the operands are not both exact doubles. */
