@@ -80,6 +80,13 @@ import org.autobalance.memory.SparseMatrix;
  * {@code mmread} reads {@code .mtx.gz}) is decompressed as it is read, its length bounded by DEFLATE's largest
  * expansion (1032 times the file); damaged gzip data is a {@link MatrixFormatException} too.
  *
+ * <p>A regular, uncompressed file is read through a mapping of it: the header and size line by the streaming parser
+ * (the same checks and messages), the body split at line ends into one chunk per processor (at least 1 MiB each) and
+ * parsed from its bytes in parallel ({@link ChunkedBody}, numbers by {@link DecimalParser}, exact), the chunks then
+ * handed on in file order, so the matrix is bit for bit the streaming parser's. A body that is not well formed is
+ * read again by the streaming parser, which reports the problem with its line. The file must not be truncated while
+ * it is read: a mapped page that vanishes is a JVM {@link InternalError}, not an {@link IOException}.
+ *
  * <p>Reading as a sparse matrix ({@link #readSparse}) stages the listed entries in native memory (16 bytes each, with
  * mirrors) before building the CSR arrays; the dense reading of a coordinate file goes through the same sparse
  * matrix, so both readings agree entry for entry.
