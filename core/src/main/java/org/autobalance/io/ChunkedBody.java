@@ -143,10 +143,14 @@ final class ChunkedBody {
             }
             try (SparseMatrix.Builder b = SparseMatrix.builder(shape.rows, shape.cols, stored)) {
                 for (Chunk c : body.chunks) {
+                    // locals, so that the segments' liveness and bounds checks can leave the loop
+                    MemorySegment rows = c.rows;
+                    MemorySegment cols = c.cols;
+                    MemorySegment values = c.values;
                     for (long k = 0; k < c.count; k++) {
-                        int i = c.rows.getAtIndex(ValueLayout.JAVA_INT, k);
-                        int j = c.cols.getAtIndex(ValueLayout.JAVA_INT, k);
-                        double value = c.values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+                        int i = rows.getAtIndex(ValueLayout.JAVA_INT, k);
+                        int j = cols.getAtIndex(ValueLayout.JAVA_INT, k);
+                        double value = values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
                         b.add(i, j, value);
                         if (shape.mirror != 0 && i != j) {
                             b.add(j, i, shape.mirror * value);
@@ -246,8 +250,9 @@ final class ChunkedBody {
             j++;
         }
         int i = firstRow(j) + (int) before;
+        MemorySegment values = c.values;
         for (long k = 0; k < c.count; k++) {
-            double value = c.values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+            double value = values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
             sink.put(i, j, value);
             if (mirror != 0 && i != j) {
                 sink.put(j, i, mirror * value);
@@ -312,6 +317,10 @@ final class ChunkedBody {
         }
 
         private boolean parseCoordinate(MemorySegment t, Shape shape) {
+            // locals, so that the segments' liveness and bounds checks can leave the loop (reloaded when they grow)
+            MemorySegment rowsOut = rows;
+            MemorySegment colsOut = cols;
+            MemorySegment valuesOut = values;
             while (pos < end) {
                 byte c = t.get(ValueLayout.JAVA_BYTE, pos);
                 if (c == '%') {
@@ -346,10 +355,13 @@ final class ChunkedBody {
                 }
                 if (count == capacity) {
                     grow(true);
+                    rowsOut = rows;
+                    colsOut = cols;
+                    valuesOut = values;
                 }
-                rows.setAtIndex(ValueLayout.JAVA_INT, count, (int) i);
-                cols.setAtIndex(ValueLayout.JAVA_INT, count, (int) j);
-                values.setAtIndex(ValueLayout.JAVA_DOUBLE, count, value);
+                rowsOut.setAtIndex(ValueLayout.JAVA_INT, count, (int) i);
+                colsOut.setAtIndex(ValueLayout.JAVA_INT, count, (int) j);
+                valuesOut.setAtIndex(ValueLayout.JAVA_DOUBLE, count, value);
                 count++;
                 if (i != j) {
                     offDiagonal++;
@@ -359,6 +371,7 @@ final class ChunkedBody {
         }
 
         private boolean parseArray(MemorySegment t, Shape shape) {
+            MemorySegment valuesOut = values;
             while (pos < end) {
                 byte c = t.get(ValueLayout.JAVA_BYTE, pos);
                 if (c == '%') {
@@ -377,8 +390,9 @@ final class ChunkedBody {
                     }
                     if (count == capacity) {
                         grow(false);
+                        valuesOut = values;
                     }
-                    values.setAtIndex(ValueLayout.JAVA_DOUBLE, count, value);
+                    valuesOut.setAtIndex(ValueLayout.JAVA_DOUBLE, count, value);
                     count++;
                 } while (nextToken(t));
             }
