@@ -525,9 +525,9 @@ public final class DelimitedText {
                     // zeros count as digits here, which can only send a number to the slow path)
                     long eight;
                     while (digits <= DecimalDouble.MAX_DIGITS - 8 && p + 8 <= end
-                            && isEightDigits(eight = (long) EIGHT_BYTES.get(b, p))) {
+                            && DecimalDouble.isEightDigits(eight = (long) EIGHT_BYTES.get(b, p))) {
                         anyDigit = true;
-                        w = 100_000_000L * w + eightDigits(eight);
+                        w = 100_000_000L * w + DecimalDouble.eightDigits(eight);
                         digits += 8;
                         exponent -= 8;
                         p += 8;
@@ -586,23 +586,6 @@ public final class DelimitedText {
             }
             value = negative ? -v : v;
             return p;
-        }
-
-        /** Whether the eight bytes of {@code v} are all ASCII digits (fast_float's is_made_of_eight_digits_fast). */
-        private static boolean isEightDigits(long v) {
-            return ((v & 0xF0F0F0F0F0F0F0F0L) | (((v + 0x0606060606060606L) & 0xF0F0F0F0F0F0F0F0L) >>> 4))
-                    == 0x3333333333333333L;
-        }
-
-        /**
-         * The number the eight ASCII digits of {@code v} (little-endian: the first digit in the low byte) spell, in
-         * three multiplications (fast_float's parse_eight_digits_unrolled).
-         */
-        private static long eightDigits(long v) {
-            v -= 0x3030303030303030L;
-            v = v * 10 + (v >>> 8);
-            return (((v & 0x000000FF000000FFL) * 0x000F424000000064L)
-                    + (((v >>> 16) & 0x000000FF000000FFL) * 0x0000271000000001L)) >>> 32;
         }
 
         /** Whether {@code c} may follow a number: a blank, the separator, a line end or a comment. */

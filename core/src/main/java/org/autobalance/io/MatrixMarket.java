@@ -7,10 +7,17 @@ import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
 import java.io.Writer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.autobalance.memory.DType;
@@ -66,6 +73,13 @@ import org.autobalance.memory.SparseMatrix;
  * lying header costs neither time nor memory. A gzip-compressed file (recognised by its first bytes, as scipy's
  * {@code mmread} reads {@code .mtx.gz}) is decompressed as it is read, its length bounded by DEFLATE's largest
  * expansion (1032 times the file); damaged gzip data is a {@link MatrixFormatException} too.
+ *
+ * <p>A regular, uncompressed file is read through a mapping of it: the header and size line by the streaming parser
+ * (the same checks and messages), the body split at line ends into one chunk per processor (at least 1 MiB each) and
+ * parsed from its bytes in parallel ({@link ChunkedBody}, numbers by {@link DecimalParser}, exact), the chunks then
+ * handed on in file order, so the matrix is bit for bit the streaming parser's. A body that is not well formed is
+ * read again by the streaming parser, which reports the problem with its line. The file must not be truncated while
+ * it is read: a mapped page that vanishes is a JVM {@link InternalError}, not an {@link IOException}.
  *
  * <p>Reading as a sparse matrix ({@link #readSparse}) stages the listed entries in native memory (16 bytes each, with
  * mirrors) before building the CSR arrays; the dense reading of a coordinate file goes through the same sparse
@@ -139,10 +153,26 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
+        DenseMatrix fast = readMapped(path, dtype, Runtime.getRuntime().availableProcessors(),
+                ChunkedBody.MIN_CHUNK_BYTES);
+        return fast != null ? fast : readStreamed(path, dtype);
+    }
+
+    /** As {@link #read(Path, DType)} by the streaming parser alone, as a pipe or a gzip file is read. */
+    static DenseMatrix readStreamed(Path path, DType dtype) throws IOException {
         try (Input in = open(path)) {
             return read(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(),
                     NativeMemory.physicalBytes());
         }
+    }
+
+    /**
+     * As {@link #read(Path, DType)} through a mapping of the file, its body parsed on up to {@code threads} threads in
+     * chunks of at least {@code minChunkBytes} (see {@link #readMapped(Path, DType, long, int, long, MappedReading)});
+     * null when the streaming parser must read it.
+     */
+    static DenseMatrix readMapped(Path path, DType dtype, int threads, long minChunkBytes) throws IOException {
+        return readMapped(path, dtype, NativeMemory.physicalBytes(), threads, minChunkBytes, Parser::parse);
     }
 
     /**
@@ -154,14 +184,26 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
+        SparseMatrix fast = readSparseMapped(path, dtype, Runtime.getRuntime().availableProcessors(),
+                ChunkedBody.MIN_CHUNK_BYTES);
+        return fast != null ? fast : readSparseStreamed(path, dtype);
+    }
+
+    /** As {@link #readSparse(Path, DType)} by the streaming parser alone. */
+    static SparseMatrix readSparseStreamed(Path path, DType dtype) throws IOException {
         try (Input in = open(path)) {
-            // the sparse path never densifies: only the size line against the file's length is checked
             if (dtype == null) {
                 throw new IllegalArgumentException("dtype must not be null");
             }
+            // the sparse path never densifies: only the size line against the file's length is checked
             return new Parser(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(), Long.MAX_VALUE)
-                    .parseSparse();
+                    .parseSparse(null);
         }
+    }
+
+    /** As {@link #readSparse(Path, DType)}, read as {@link #readMapped(Path, DType, int, long)} reads. */
+    static SparseMatrix readSparseMapped(Path path, DType dtype, int threads, long minChunkBytes) throws IOException {
+        return readMapped(path, dtype, Long.MAX_VALUE, threads, minChunkBytes, Parser::parseSparse);
     }
 
     /** As {@link #readSparse(Path, DType)} from {@code reader} (not closed), named {@code source} in messages. */
@@ -171,7 +213,46 @@ public final class MatrixMarket {
         }
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
-        return new Parser(buffered, source, dtype, allocated -> { }, -1, Long.MAX_VALUE).parseSparse();
+        return new Parser(buffered, source, dtype, allocated -> { }, -1, Long.MAX_VALUE).parseSparse(null);
+    }
+
+    /** How a {@link Parser} reads a mapped body: {@link Parser#parse} or {@link Parser#parseSparse}. */
+    private interface MappedReading<T> {
+        T read(Parser parser, ChunkedBody.Mapped body) throws IOException;
+    }
+
+    /**
+     * Reads a regular, uncompressed file through a mapping of it: its header and size line by the streaming parser (the
+     * same lines, checks and messages), its body by {@link ChunkedBody}. Null when the streaming parser must read the
+     * file: it is not such a file (a pipe, gzip data, nearly empty, missing, unreadable) or its body is not well
+     * formed or cannot be held, which the streaming reading then reports with its line.
+     */
+    private static <T> T readMapped(Path path, DType dtype, long maxMatrixBytes, int threads, long minChunkBytes,
+            MappedReading<T> reading) throws IOException {
+        if (dtype == null || !Files.isRegularFile(path)) {
+            return null;
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            return null;
+        }
+        try (channel; Arena arena = Arena.ofShared()) {
+            long size = channel.size();
+            if (size < 2) {
+                return null;
+            }
+            MemorySegment text = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            if (text.get(ValueLayout.JAVA_BYTE, 0) == 0x1F && text.get(ValueLayout.JAVA_BYTE, 1) == (byte) 0x8B) {
+                return null;
+            }
+            // not closed: closing it would close the channel, which the try closes
+            BufferedReader head = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
+                    StandardCharsets.ISO_8859_1), BUFFER_CHARS);
+            Parser parser = new Parser(head, path.toString(), dtype, allocated -> { }, size, maxMatrixBytes);
+            return reading.read(parser, new ChunkedBody.Mapped(text, threads, minChunkBytes));
+        }
     }
 
     /**
@@ -232,7 +313,7 @@ public final class MatrixMarket {
         }
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
-        return new Parser(buffered, source, dtype, onAllocate, inputChars, maxMatrixBytes).parse();
+        return new Parser(buffered, source, dtype, onAllocate, inputChars, maxMatrixBytes).parse(null);
     }
 
     /**
@@ -385,7 +466,11 @@ public final class MatrixMarket {
             checkTheInputCanHoldTheBody(rows, cols, entries);
         }
 
-        DenseMatrix parse() throws IOException {
+        /**
+         * The matrix, its body read from {@code mapped} (null: from the reader); null when the mapped body is not well
+         * formed or cannot be held, for the streaming parser to read again and report.
+         */
+        DenseMatrix parse(ChunkedBody.Mapped mapped) throws IOException {
             readHeaderAndSize();
             long bytes = (long) rows * cols * dtype.bytes();
             if (bytes > maxMatrixBytes) {
@@ -393,11 +478,19 @@ public final class MatrixMarket {
                         + ", more than the " + maxMatrixBytes + " bytes of memory of this machine");
             }
             if (format == Format.COORDINATE) {
-                try (SparseMatrix s = readCoordinateBody()) {
+                SparseMatrix read = mapped == null ? readCoordinateBody() : mapped.coordinate(shape());
+                if (read == null) {
+                    return null;
+                }
+                try (SparseMatrix s = read) {
                     DenseMatrix m;
                     try {
                         m = s.toDense();
                     } catch (IllegalArgumentException e) {
+                        if (mapped != null) {
+                            // the streaming parser names the line it has reached by then: the end of the body
+                            return null;
+                        }
                         throw error("size " + rows + " x " + cols + " cannot be held in memory as a dense matrix: "
                                 + e.getMessage());
                     }
@@ -413,7 +506,12 @@ public final class MatrixMarket {
             }
             try {
                 onAllocate.accept(m);
-                readArrayBody(m::set);
+                if (mapped == null) {
+                    readArrayBody(m::set);
+                } else if (!mapped.array(shape(), m::set, true)) {
+                    m.close();
+                    return null;
+                }
                 return m;
             } catch (IOException | RuntimeException | Error e) {
                 m.close();
@@ -421,10 +519,14 @@ public final class MatrixMarket {
             }
         }
 
-        SparseMatrix parseSparse() throws IOException {
+        /** As {@link #parse}, into a sparse matrix. */
+        SparseMatrix parseSparse(ChunkedBody.Mapped mapped) throws IOException {
             readHeaderAndSize();
             if (format == Format.COORDINATE) {
-                return readCoordinateBody();
+                return mapped == null ? readCoordinateBody() : mapped.coordinate(shape());
+            }
+            if (mapped != null) {
+                return mapped.arraySparse(shape());
             }
             try (SparseMatrix.Builder b = builder(entries)) {
                 readArrayBody(b::add);
@@ -457,9 +559,20 @@ public final class MatrixMarket {
             return s;
         }
 
-        /** Where the parsed values go: (0-based row, column, value). */
-        private interface Sink {
-            void put(int i, int j, double value);
+        /** What the header and size line (read) say the body holds. */
+        private ChunkedBody.Shape shape() {
+            return new ChunkedBody.Shape(format == Format.COORDINATE, field == Field.PATTERN, field == Field.INTEGER,
+                    symmetry.mirror(), rows, cols, format == Format.COORDINATE ? entries : arrayValues(), dtype);
+        }
+
+        /**
+         * The values an array body lists: all (general), the lower triangle with the diagonal (symmetric, hermitian)
+         * or without it (skew-symmetric).
+         */
+        private long arrayValues() {
+            int mirror = symmetry.mirror();
+            return mirror == 0 ? (long) rows * cols
+                    : mirror > 0 ? (long) rows * (rows + 1) / 2 : (long) rows * (rows - 1) / 2;
         }
 
         private void readHeader() throws IOException {
@@ -546,9 +659,7 @@ public final class MatrixMarket {
             if (inputChars < 0) {
                 return;
             }
-            int mirror = symmetry.mirror();
-            long values = format == Format.COORDINATE ? entries : mirror == 0 ? (long) rows * cols
-                    : mirror > 0 ? (long) rows * (rows + 1) / 2 : (long) rows * (rows - 1) / 2;
+            long values = format == Format.COORDINATE ? entries : arrayValues();
             // a coordinate entry is "i j v" and a line end, or "i j" and a line end for a pattern
             int entryBytes = field == Field.PATTERN ? 4 : 6;
             long needed = format == Format.COORDINATE ? entryBytes * values - 1 : 2 * values - 1;
@@ -585,10 +696,9 @@ public final class MatrixMarket {
             }
         }
 
-        private void readArrayBody(Sink m) throws IOException {
+        private void readArrayBody(ChunkedBody.Sink m) throws IOException {
             int mirror = symmetry.mirror();
-            long expected = mirror == 0 ? (long) rows * cols
-                    : mirror > 0 ? (long) rows * (rows + 1) / 2 : (long) rows * (rows - 1) / 2;
+            long expected = arrayValues();
             long found = 0;
             for (int j = 0; j < cols; j++) {
                 // the stored part: all (general), the lower triangle with the diagonal (symmetric), without it (skew)

@@ -48,6 +48,29 @@ class MatrixMarketFuzzTest {
         }
     }
 
+    /**
+     * Any bytes as a file: the mapped, chunked reading gives what the streaming parser gives, matrix or message
+     * ({@link MappedMatrixMarketTest#compare}); the dense readings only where the header declares a small matrix.
+     * Seeds: those of anyBytes, and findings.
+     */
+    @FuzzTest(maxDuration = "10s")
+    void mappedBytes(byte[] data) throws IOException {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("fuzz", ".mtx");
+        try {
+            java.nio.file.Files.write(file, data);
+            boolean small;
+            try {
+                MatrixMarket.Header h = MatrixMarket.readHeader(file);
+                small = (long) h.rows() * h.cols() <= 1 << 16;
+            } catch (MatrixFormatException malformed) {
+                small = true;
+            }
+            MappedMatrixMarketTest.compare(file, "fuzz", small, 1, 2, 7);
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
     @FuzzTest(maxDuration = "10s")
     void anyBytes(byte[] data) throws IOException {
         // the first byte picks the dtype, so that both parsers' rounding paths are fuzzed
