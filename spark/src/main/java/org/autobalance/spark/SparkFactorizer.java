@@ -255,7 +255,7 @@ public final class SparkFactorizer {
                     tolerance, kernels);
             String inputHash = c.checkpoint() == null && resume == null ? null : inputHash(m);
             if (resume != null) {
-                resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+                requireSameRun(resume, dtype, d1, d2, r, inputHash, identity, threads);
             }
             // σ₁ and the plateau test's σ₁(M − UVᵀ) by core's power iterations, on Spark passes
             SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver, threads);
@@ -423,6 +423,29 @@ public final class SparkFactorizer {
         id.put("tolerance", tolerance);
         id.put("kernels", kernels.name());
         return id;
+    }
+
+    /**
+     * Refuses to resume {@code resume} unless it was written by this run's configuration ({@link
+     * Checkpoint#requireSameRun}). A checkpoint written before tasks had threads (before {@code --task-threads}, 30 Nov
+     * 2026) has no {@code task_threads}: its tasks ran one thread each, which is what {@code task_threads 1} computes
+     * bit for bit (the engine's kernels over the whole block, then as now), so it resumes with one task thread — the
+     * default unless {@code spark.task.cpus} says otherwise — and is refused with any other.
+     */
+    private static void requireSameRun(Checkpoint resume, DType dtype, long d1, int d2, int r, String inputHash,
+            Map<String, Object> identity, int taskThreads) {
+        if (resume.configuration().containsKey("task_threads")) {
+            resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+            return;
+        }
+        Map<String, Object> before = new LinkedHashMap<>(identity);
+        before.remove("task_threads");
+        resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, before);
+        if (taskThreads != 1) {
+            throw new IllegalArgumentException("the checkpoint was written before --task-threads existed (its tasks "
+                    + "ran one thread each), this run has task_threads " + taskThreads
+                    + ": resume it with --task-threads 1");
+        }
     }
 
     /**
