@@ -23,6 +23,7 @@ import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
@@ -60,7 +61,7 @@ public final class SparkFactorizer {
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
             int taskThreads, long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
-            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
+            CancelToken cancelToken, IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -92,6 +93,7 @@ public final class SparkFactorizer {
         private int failPartition = -1;
         private DriverCosts costs;
         private final List<IterationListener> listeners = new ArrayList<>();
+        private CancelToken cancelToken;
 
         private Builder(int rank) {
             if (rank < 1) {
@@ -207,6 +209,15 @@ public final class SparkFactorizer {
             return this;
         }
 
+        /**
+         * As {@link Factorizer.Builder#cancelToken}: when cancelled the run ends after its current iteration (stop
+         * reason {@code cancelled}) with the factors it reached. {@code null} (the default) for none.
+         */
+        public Builder cancelToken(CancelToken token) {
+            this.cancelToken = token;
+            return this;
+        }
+
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
@@ -215,7 +226,7 @@ public final class SparkFactorizer {
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
                     tolerance, timeLimit, lineageEvery, driverThreads, taskThreads, failIteration, failPartition, costs,
-                    List.copyOf(listeners), checkpoint, resume));
+                    List.copyOf(listeners), cancelToken, checkpoint, resume));
         }
     }
 
@@ -277,7 +288,8 @@ public final class SparkFactorizer {
             driver.gram(v, gramV);
 
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
-                    c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), resume);
+                    c.timeLimit(), record -> false, c.cancelToken()), listeners, r, normMSquared, passes, c.seed(),
+                    resume);
             if (c.checkpoint() != null) {
                 // U is collected only when a checkpoint is due; the resumed run keeps the hash it was checked against
                 monitor.checkpointing(c.checkpoint(), inputHash,

@@ -12,6 +12,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.autobalance.cli.Checkpointing;
+import org.autobalance.cli.Interruption;
 import org.autobalance.cli.OutFormatOption;
 import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
@@ -119,6 +120,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                         MatrixSource source = MatrixSource.open(sc, input,
                                 partitions == null ? sc.defaultParallelism() : partitions);
                         SparkFactorizer factorizer = builder.build();
+                        Interruption.runStarted();
                         return listeners -> {
                             SparkResult result = factorizer.run(sc, source, dtype, listeners);
                             return SparkOutputs.finished(result, source);
@@ -141,7 +143,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                 .variant(options.variant())
                 .initializer(options.initializer(dtype, owned))
                 .seed(options.seed())
-                .timeLimit(options.timeLimit());
+                .timeLimit(options.timeLimit())
+                .cancelToken(Interruption.token());
         SolverOptions.option("--max-iter", () -> b.maxIterations(options.maxIterations()));
         if (options.tolerance() != null) {
             SolverOptions.option("--tol", () -> b.tolerance(options.tolerance()));
