@@ -67,14 +67,6 @@ final class EngineAdapter {
         return Math.toIntExact(block.length / rowBytes);
     }
 
-    /** A new matrix holding rows {@code [firstRow, firstRow + rows)} of {@code x}. */
-    static DenseMatrix sliceRows(DenseMatrix x, long firstRow, int rows) {
-        DenseMatrix block = DenseMatrix.allocate(x.dtype(), rows, x.cols());
-        long rowBytes = (long) x.stride() * x.dtype().bytes();
-        MemorySegment.copy(x.segment(), firstRow * rowBytes, block.segment(), 0, rows * rowBytes);
-        return block;
-    }
-
     /** Overwrites {@code x} with {@code bytes} (the form of {@link #toBytes}, of the same shape). */
     static void copyInto(byte[] bytes, DenseMatrix x) {
         MemorySegment s = x.segment();

@@ -207,14 +207,14 @@ class SparkInputsTest {
         Path shards = copyOfShards();
         byte[] truncated = truncateLastShard(shards);
         String message = assertThrows(IllegalArgumentException.class,
-                () -> MatrixSource.checkWithoutSpark(shards)).getMessage();
+                () -> MatrixSource.checkWithoutSpark(shards, 0)).getMessage();
         assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
         Path single = dir.resolve("M.npy");
         Files.write(single, truncated);
-        message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(single))
+        message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(single, 0))
                 .getMessage();
         assertTrue(message.contains("M.npy"), message);
-        MatrixSource.checkWithoutSpark(Fixtures.fixture("shards")); // a good input passes
+        MatrixSource.checkWithoutSpark(Fixtures.fixture("shards"), 0); // a good input passes
     }
 
     @Test

@@ -50,8 +50,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     private String master;
 
     @Option(names = "--partitions", paramLabel = "P",
-            description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism). "
-                    + "A directory of shards has one partition per shard.")
+            description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism, at "
+                    + "most one per row). A directory of shards has one partition per shard.")
     private Integer partitions;
 
     @Option(names = "--task-threads", paramLabel = "T",
@@ -109,7 +109,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         JavaSparkContext[] started = new JavaSparkContext[1];
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
-        MatrixSource.checkWithoutSpark(input);
+        if (partitions != null && partitions < 1) {
+            throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
+        }
+        // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
+        MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
@@ -117,8 +121,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
                         JavaSparkContext sc = given != null ? given : startSpark();
                         started[0] = given != null ? null : sc;
-                        MatrixSource source = MatrixSource.open(sc, input,
-                                partitions == null ? sc.defaultParallelism() : partitions);
+                        MatrixSource source = checked != null ? checked.withParallelism(sc.defaultParallelism())
+                                : MatrixSource.open(sc, input, partitions == null ? 0 : partitions);
                         SparkFactorizer factorizer = builder.build();
                         Interruption.runStarted();
                         return listeners -> {
@@ -157,9 +161,6 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         }
         SolverOptions.option("--lineage-every", () -> b.lineageEvery(lineageEvery));
         checkpointing.applyTo(b::resumeFrom, b::checkpoint);
-        if (partitions != null && partitions < 1) {
-            throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
-        }
         return b;
     }
 
