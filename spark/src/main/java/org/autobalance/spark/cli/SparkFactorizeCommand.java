@@ -109,6 +109,9 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         JavaSparkContext[] started = new JavaSparkContext[1];
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
+        if (given == null) {
+            checkMaster();
+        }
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }
@@ -165,6 +168,37 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     }
 
     private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?");
+    /**
+     * The master URLs Spark 4.2 knows (SparkContext.createTaskScheduler: local, local[N], local[*], local[N,F],
+     * local-cluster[N,C,M], spark://…; the cluster managers it ships: yarn, k8s://…). Another would fail inside
+     * Spark's start with a stack trace after seconds.
+     */
+    private static final Pattern MASTER = Pattern.compile(
+            "local(\\[(\\*|[1-9]\\d*)(\\s*,\\s*\\d+)?])?|local-cluster\\[[\\d\\s,]+]|spark://.+|yarn|k8s://.+");
+
+    /**
+     * Refuses, before the input is read and Spark starts, a missing or malformed master and more task threads than a
+     * local master's cores (Spark itself would fail to start, with a stack trace).
+     */
+    private void checkMaster() {
+        String url = master != null ? master : System.getProperty("spark.master");
+        if (url == null) {
+            // spark-submit passes its master to the application as this system property
+            throw new UsageException("no Spark master: pass --master local[N], or run the application jar with "
+                    + "spark-submit", null);
+        }
+        if (master != null && !MASTER.matcher(master).matches()) {
+            throw new UsageException("--master " + master + ": not a Spark master URL (local[N], local[*], "
+                    + "spark://HOST:PORT, yarn, k8s://HOST:PORT, ...)", null);
+        }
+        if (taskThreads != null && url.startsWith("local")) {
+            int cores = localCores(url);
+            if (taskThreads > cores) {
+                throw new UsageException("--task-threads " + taskThreads + ": more than the " + cores
+                        + " core(s) of --master " + url, null);
+            }
+        }
+    }
 
     /**
      * The task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}), or
@@ -186,9 +220,6 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         SparkConf conf = new SparkConf().setAppName("autobalance spark-factorize");
         if (master != null) {
             conf.setMaster(master);
-        } else if (!conf.contains("spark.master")) {
-            throw new UsageException("no Spark master: pass --master local[N], or run the application jar with "
-                    + "spark-submit", null);
         }
         if (conf.get("spark.master").startsWith("local")) {
             // an embedded Spark for one command: no web UI, loopback only
@@ -196,12 +227,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
             if (taskThreads != null) {
-                // Spark then schedules N/T tasks at a time on local[N]: the task threads never outnumber its cores
-                int cores = localCores(conf.get("spark.master"));
-                if (taskThreads > cores) {
-                    throw new UsageException("--task-threads " + taskThreads + ": more than the " + cores
-                            + " core(s) of --master " + conf.get("spark.master"), null);
-                }
+                // Spark then schedules N/T tasks at a time on local[N] (checkMaster: T ≤ N), so the task threads
+                // never outnumber its cores
                 conf.set("spark.task.cpus", Integer.toString(taskThreads));
             }
         }
@@ -210,8 +237,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         if (checkpointDir != null) {
             try {
                 sc.setCheckpointDir(checkpointDir);
-            } catch (RuntimeException e) {
-                throw new UsageException("--checkpoint-dir " + checkpointDir + ": " + e.getMessage(), e);
+            } catch (Exception e) {
+                // Hadoop's file system throws checked exceptions (FileNotFoundException) through Scala undeclared
+                sc.stop();
+                throw new UsageException("--checkpoint-dir " + checkpointDir + ": cannot make a checkpoint directory "
+                        + "there (" + e.getMessage() + ")", e);
             }
         }
         return sc;

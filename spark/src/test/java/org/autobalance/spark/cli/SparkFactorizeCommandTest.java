@@ -97,6 +97,15 @@ class SparkFactorizeCommandTest {
         assertEquals(2, code, err.toString());
         assertEquals("autobalance: error: --task-threads 2: more than the 1 core(s) of --master local[1]",
                 err.toString().strip());
+        // so is a master URL Spark would fail on (with a stack trace, exit code 1, after seconds)
+        for (String bad : List.of("foo[2]", "local[0]", "local[two]", "")) {
+            StringWriter badErr = new StringWriter();
+            assertEquals(2, Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                    new PrintWriter(badErr, true), with(OPTIONS, "--master", bad, "--input",
+                            Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), badErr.toString());
+            assertEquals("autobalance: error: --master " + bad + ": not a Spark master URL (local[N], local[*], "
+                    + "spark://HOST:PORT, yarn, k8s://HOST:PORT, ...)", badErr.toString().strip());
+        }
     }
 
     /**
