@@ -29,6 +29,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.IterationMonitor;
+import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 
 /**
@@ -302,7 +303,12 @@ public final class SparkFactorizer {
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
             DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
-            boolean stopped = false;
+            // cancelled during the set-up (σ₁, the start): no iteration, as the engine's run
+            StopReason early = IterationMonitor.cancellation(c.cancelToken());
+            boolean stopped = early != null;
+            if (stopped) {
+                monitor.stoppedBefore(early);
+            }
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);

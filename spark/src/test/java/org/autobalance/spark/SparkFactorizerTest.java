@@ -27,6 +27,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
@@ -281,6 +282,41 @@ class SparkFactorizerTest {
                 .schedule(new ConstantSchedule(100 * ETA)).maxIterations(200).build()
                 .run(SharedSpark.context(), source, DType.FLOAT64));
         assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a diverged run");
+    }
+
+    /**
+     * A cancel token (Ctrl-C on the command line) ends the run after the iteration in which it is cancelled, with
+     * that iterate: the factors of a run limited to as many iterations, bit for bit; cancelled before the first
+     * iteration, the run makes none (as the engine's).
+     */
+    @Test
+    void aCancelledRunStopsAfterItsIterationWithThatIterate() {
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 2);
+        CancelToken token = new CancelToken();
+        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).schedule(new ConstantSchedule(ETA))
+                .tolerance(0).driverThreads(2);
+        try (SparkResult cancelled = builder.maxIterations(1000).cancelToken(token).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64, r -> {
+                    if (r.iteration() == 6) {
+                        token.cancel();
+                    }
+                });
+                DenseMatrix u = cancelled.collectU();
+                SparkResult limited = builder.maxIterations(7).cancelToken(null).build()
+                        .run(SharedSpark.context(), source, DType.FLOAT64);
+                DenseMatrix uLimited = limited.collectU()) {
+            assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            assertEquals(7, cancelled.iterations());
+            assertSameBits(new double[][][] {uLimited.toArray(), limited.v().toArray()},
+                    new double[][][] {u.toArray(), cancelled.v().toArray()}, "cancelled after iteration 6");
+        }
+        List<IterationRecord> records = new ArrayList<>();
+        try (SparkResult none = builder.maxIterations(1000).cancelToken(token).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64, records::add)) {
+            assertEquals(StopReason.CANCELLED, none.stopReason());
+            assertEquals(0, none.iterations());
+            assertTrue(records.isEmpty(), "records of a run cancelled before it started");
+        }
     }
 
     /**
