@@ -28,8 +28,9 @@ final class FactorizeCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--input", required = true, paramLabel = "M.mtx|M.npy|M.npz",
-            description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, C or Fortran order; dense) if "
-                    + "the name ends in .npy, a scipy.sparse.save_npz file (csr, csc or coo) if it ends in .npz, "
+            description = {"The matrix M: a NumPy .npy file (2-D, float32 or float64, integers and booleans "
+                    + "converted; C or Fortran order; dense) if the name ends in .npy, a scipy.sparse.save_npz file "
+                    + "(csr, csc or coo) if it ends in .npz, "
                     + "otherwise a Matrix Market file (array or coordinate; real, integer or pattern; general, "
                     + "symmetric, skew-symmetric or hermitian; duplicates summed, as scipy reads them)."})
     private Path input;
@@ -59,6 +60,13 @@ final class FactorizeCommand implements Callable<Integer> {
             description = {"With --objective observed: held-out entries (a coordinate .mtx or .npz of M's shape) "
                     + "whose RMSE is reported in every record and in the summary (test_rmse)."})
     private Path test;
+
+    @Option(names = "--early-stop", paramLabel = "PATIENCE",
+            description = {"With --holdout or --test: stop when the held-out RMSE has not improved for PATIENCE "
+                    + "iterations (stop_reason early_stopped), and write the factors of the iterate with the lowest "
+                    + "held-out RMSE of the run (best_test_iteration in the summary), whatever ends it. Default: "
+                    + "off (the last iterate is written; the summary still names the best one)."})
+    private Long earlyStop;
 
     @Option(names = "--exact-loss", paramLabel = "auto|always|never", defaultValue = "auto",
             description = {"For the full loss of a sparse M: whether the summary's loss and relative error are exact "
@@ -95,6 +103,13 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         if (holdout != null && test != null) {
             throw new UsageException("--holdout and --test are alternatives: give one", null);
+        }
+        if (earlyStop != null && holdout == null && test == null) {
+            throw new UsageException("--early-stop needs held-out entries (--holdout FRACTION or --test FILE), whose "
+                    + "RMSE it watches", null);
+        }
+        if (earlyStop != null && earlyStop < 1) {
+            throw new UsageException("--early-stop: PATIENCE must be at least 1 iteration, got " + earlyStop, null);
         }
         if (holdout != null && !(holdout > 0 && holdout < 1)) {
             throw new UsageException("--holdout: FRACTION must be strictly between 0 and 1, got " + holdout, null);
@@ -146,7 +161,7 @@ final class FactorizeCommand implements Callable<Integer> {
                 }
                 SolverRun.execute(printer, input.toString(),
                         owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut)
-                                .exactFinalLoss(finalLoss),
+                                .exactFinalLoss(finalLoss).earlyStopping(earlyStop == null ? 0 : earlyStop),
                                 dtype, owned), rank, options, checkpointing, out, format, log, clock, extra);
             } finally {
                 if (parts[0] != m.sparse()) {

@@ -9,10 +9,11 @@ import org.autobalance.solve.CancelToken;
  * Ctrl-C (SIGINT, or SIGTERM) during a run of {@code factorize}, {@code demo}, {@code network} or {@code
  * spark-factorize}: the run stops after its current iteration and its outputs are written as for any other stop (stop
  * reason {@code cancelled}; factors or weights, summary and the complete log), instead of the process dying with a
- * half-filled staging directory and an unflushed log. The JVM runs shutdown hooks on those signals while the other threads go on, so the hook cancels the
- * run's token and waits for the command to finish reporting; the process then exits with the signal's status (130 for
- * SIGINT). Outside a run (reading the input, parsing options) the hook does not wait. Only the command-line entry
- * points install it: a library caller or a test keeps its own handling of signals.
+ * half-filled staging directory and an unflushed log. The JVM runs shutdown hooks on those signals while the other
+ * threads go on, so the hook cancels the run's token and waits for the command to finish reporting; the process then
+ * exits with the signal's status (130 for SIGINT). Outside a run (reading the input, parsing options) the hook does
+ * not wait, and says that nothing was written. Only the command-line entry points install it: a library caller or a
+ * test keeps its own handling of signals.
  */
 public final class Interruption {
     /** Longest wait for a run to stop and write its outputs: one iteration plus the output files, with margin. */
@@ -22,6 +23,8 @@ public final class Interruption {
     private static final CountDownLatch REPORTED = new CountDownLatch(1);
     private static volatile boolean installed;
     private static volatile boolean running;
+    /** Set when the command has reported (every way it ends): from then on the JVM's exit is the command's own. */
+    private static volatile boolean finished;
 
     private Interruption() {
     }
@@ -43,6 +46,10 @@ public final class Interruption {
         installed = true;
         register.accept(() -> {
             if (!running) {
+                if (!finished) {
+                    // a signal while the input is read or the options checked: the JVM ends now, silently otherwise
+                    System.err.println("autobalance: interrupted before the run began: nothing written");
+                }
                 return;
             }
             System.err.println("autobalance: interrupted: stopping after this iteration and writing what was "
@@ -68,6 +75,7 @@ public final class Interruption {
 
     /** Marks the end of the command's reporting: a waiting hook returns, and the process may end. */
     public static void reported() {
+        finished = true;
         running = false;
         REPORTED.countDown();
     }

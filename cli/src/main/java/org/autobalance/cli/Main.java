@@ -25,8 +25,12 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Interruption.install();
-        int code = execute(args);
-        Interruption.reported();
+        int code;
+        try {
+            code = execute(args);
+        } finally {
+            Interruption.reported();
+        }
         System.exit(code);
     }
 

@@ -172,50 +172,73 @@ public final class SolverRun {
                 Map<String, Object> summary = result.summary();
                 summary.putAll(extraSummary);
                 summary.put("clock", clock.marks());
-                printer.printf("%s (%s x %s, %s), rank %d: %s iterations, stopped: %s, %.2f s%n", label,
-                        summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
-                        summary.get("stop_reason"), (Double) summary.get("seconds"));
-                if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
-                    printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
-                            + "more iterations (--max-iter, --max-seconds) would lower the error");
-                }
-                printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
-                        + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
-                        summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
-                if (Boolean.FALSE.equals(summary.get("loss_exact"))) {
-                    printer.println("loss and relative error from the one-pass identity (absolute error a few "
-                            + "u*|M|_F^2); --exact-loss always forms the exact residual");
-                }
-                Object objective = summary.get("objective");
-                if (objective != null && !objective.equals("full")) {
-                    printer.printf("objective %s: loss and relative error over the observed entries%s%n", objective,
-                            summary.get("test_rmse") instanceof Double rmse
-                                    ? String.format(", held-out RMSE %.6e", rmse) : "");
-                }
-                if (first[0] != null) {
-                    // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
-                    printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first[0].iteration() == 0
-                            ? "at the start" : "at iteration " + first[0].iteration() + " (resumed)",
-                            first[0].balance(), first[0].normU(), first[0].normV());
-                }
-                printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
-                        summary.get("kernels"), summary.get("threads"));
                 Object reason = summary.get("stop_reason");
-                boolean stoppedInSetUp = first[0] == null && (StopReason.CANCELLED.label().equals(reason)
-                        || StopReason.INTERRUPTED.label().equals(reason));
-                if (outputs != null && stoppedInSetUp) {
-                    // Ctrl-C before the first iteration: the factors would be the start (or zeros), and writing them
-                    // would replace an earlier run's results in --out with nothing of value
-                    printer.println("cancelled before the first iteration: nothing written to " + out);
-                } else if (outputs != null) {
-                    List<Path> written = outputs.commit(result.files(outFormat),
-                            dir -> result.writeInto(dir, outFormat), summary);
-                    outputs.report(printer, written);
+                if (first[0] == null && (StopReason.CANCELLED.label().equals(reason)
+                        || StopReason.INTERRUPTED.label().equals(reason))) {
+                    // Ctrl-C before the first iteration (during σ₁ or the start): the factors would be the start or
+                    // zeros, so neither their metrics nor files are reported, and an earlier run's results in --out
+                    // are not replaced with nothing of value
+                    printer.printf("%s (%s x %s, %s), rank %d: %s before the first iteration: nothing written%s%n",
+                            label, summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, reason,
+                            outputs == null ? "" : " to " + out);
+                } else {
+                    report(printer, label, rank, summary, first[0], result, outputs, outFormat);
                 }
             }
             if (log != null) {
                 printer.println("iteration log " + log);
             }
+        }
+    }
+
+    /** The printed summary of a run that reached its first iteration, and its outputs committed. */
+    private static void report(PrintWriter printer, String label, int rank, Map<String, Object> summary,
+            IterationRecord first, Finished result, RunOutputs outputs, RunOutputs.Format outFormat)
+            throws IOException {
+        printer.printf("%s (%s x %s, %s), rank %d: %s iterations, stopped: %s, %.2f s%n", label,
+                summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
+                summary.get("stop_reason"), (Double) summary.get("seconds"));
+        if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
+            printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
+                    + "more iterations (--max-iter, --max-seconds) would lower the error");
+        }
+        printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
+                + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
+                summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
+        if (Boolean.FALSE.equals(summary.get("loss_exact"))) {
+            printer.println("loss and relative error from the one-pass identity (absolute error a few "
+                    + "u*|M|_F^2); --exact-loss always forms the exact residual");
+        }
+        Object objective = summary.get("objective");
+        if (objective != null && !objective.equals("full")) {
+            printer.printf("objective %s: loss and relative error over the observed entries%s%n", objective,
+                    summary.get("test_rmse") instanceof Double rmse
+                            ? String.format(", held-out RMSE %.6e", rmse) : "");
+        }
+        if (summary.get("best_test_iteration") instanceof Long bestAt && summary.get("test_rmse") instanceof Double now
+                && summary.get("best_test_rmse") instanceof Double lowest) {
+            if (summary.containsKey("early_stop")) {
+                printer.printf("written: the factors after %d iterations, the lowest held-out RMSE of the run "
+                        + "(--early-stop %s)%n", bestAt, summary.get("early_stop"));
+            } else if (now > lowest * 1.01) {
+                // with λ = 0 the held-out error falls to about the noise level, then rises as the noise is fitted
+                printer.printf("note: the held-out RMSE was lowest, %.6e, after %d iterations (now %.1f %% higher): "
+                        + "--early-stop PATIENCE writes the factors of that iterate%n", lowest, bestAt,
+                        100 * (now / lowest - 1));
+            }
+        }
+        if (first != null) {
+            // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
+            printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first.iteration() == 0
+                    ? "at the start" : "at iteration " + first.iteration() + " (resumed)",
+                    first.balance(), first.normU(), first.normV());
+        }
+        printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
+                summary.get("kernels"), summary.get("threads"));
+        if (outputs != null) {
+            List<Path> written = outputs.commit(result.files(outFormat),
+                    dir -> result.writeInto(dir, outFormat), summary);
+            outputs.report(printer, written);
         }
     }
 
@@ -229,6 +252,7 @@ public final class SolverRun {
             return new JsonLinesLog(new OutputStreamWriter(inPlace(log), StandardCharsets.UTF_8));
         }
         if (resumedAt < 0) {
+            Files.createDirectories(staging.getParent());
             return new JsonLinesLog(staging);
         }
         Path target = target(log);
@@ -308,11 +332,11 @@ public final class SolverRun {
 
     /**
      * Where the log is written during the run (moved to its target at the end: {@code log}, or the file a link there
-     * leads to); its directory must exist, and {@code log} must not be a directory (the move at the end would fail,
-     * after the whole run). An existing {@code log} that is not a regular file — a device, a pipe, this process's own
-     * standard output ({@code /dev/stdout}, even redirected to a file) — is written in place, appended to, as the run
-     * goes, and {@code log} itself is returned: renaming a staged file over {@code /dev/stdout} replaced the link with
-     * a file (as root), and the records never reached the terminal.
+     * leads to); its directory must exist or be one that can be made, and {@code log} must not be a directory (the
+     * move at the end would fail, after the whole run). An existing {@code log} that is not a regular file — a
+     * device, a pipe, this process's own standard output ({@code /dev/stdout}, even redirected to a file) — is written
+     * in place, appended to, as the run goes, and {@code log} itself is returned: renaming a staged file over
+     * {@code /dev/stdout} replaced the link with a file (as root), and the records never reached the terminal.
      */
     static Path stagingFor(Path log) {
         try {
@@ -324,9 +348,8 @@ public final class SolverRun {
             }
             Path target = target(log);
             Path parent = target.toAbsolutePath().getParent();
-            if (!Files.isDirectory(parent)) {
-                throw new UsageException("--log " + log + ": directory " + parent + " does not exist", null);
-            }
+            // made when the log is opened, as --out is (the README's --out result/ --log result/run.jsonl)
+            requireWritableDirectory("--log " + log + ": its directory", parent);
             return parent.resolve("." + target.getFileName() + ".partial");
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);

@@ -22,8 +22,12 @@ import org.autobalance.memory.Float32RangeException;
  *   <li>Format versions 1.0, 2.0 and 3.0 (the header is parsed by {@link NpyHeader}).</li>
  *   <li>2-dimensional arrays of dtype {@code <f4} or {@code <f8} (float32, float64), also big-endian ({@code >f4},
  *       {@code >f8}: the bytes are swapped, an exact conversion) and with the native-order prefixes {@code =} or
- *       {@code |} or none. Other dtypes (integers, float16, complex, objects, structured dtypes) and other numbers
- *       of dimensions are rejected with one line naming what was found; convert with
+ *       {@code |} or none. Integer arrays (signed and unsigned, 1 to 8 bytes, either byte order) and boolean ones
+ *       are read too, each element converted to the nearest double as {@code a.astype(np.float64)} converts it
+ *       (exactly up to 2⁵³ in magnitude), then stored by the rule below — what the {@code .npz} reader does with
+ *       integer values and the Matrix Market reader with an {@code integer} field; these are converted element by
+ *       element rather than copied in bulk. Other dtypes (float16, complex, objects, structured dtypes) and other
+ *       numbers of dimensions are rejected with one line naming what was found; convert with
  *       {@code np.save(f, a.astype(np.float64))} or reshape first. An empty dimension is rejected too.</li>
  *   <li>C order (row-major) and Fortran order ({@code fortran_order: True}, column-major).</li>
  *   <li>Into a matrix of the requested dtype: float32 data into a float64 matrix is widened exactly; float64 data into
@@ -113,8 +117,12 @@ public final class Npy {
         }
         try {
             try {
-                m.copyFrom(data, unaligned(header.itemSize(), header.byteOrder()),
-                        header.fortranOrder() ? DenseMatrix.Order.COLUMN_MAJOR : DenseMatrix.Order.ROW_MAJOR);
+                if (header.kind() == 'f') {
+                    m.copyFrom(data, unaligned(header.itemSize(), header.byteOrder()),
+                            header.fortranOrder() ? DenseMatrix.Order.COLUMN_MAJOR : DenseMatrix.Order.ROW_MAJOR);
+                } else {
+                    convertIntegers(NpyElements.of(header, data, 0, (long) rows * cols), header.fortranOrder(), m);
+                }
             } catch (Float32RangeException e) {
                 throw new MatrixFormatException(source, "value " + e.value() + at(e.row(), e.column())
                         + " is outside the float32 range (it rounds to infinity); read it as float64");
@@ -164,20 +172,19 @@ public final class Npy {
     }
 
     /**
-     * The shape {rows, cols} of the matrix {@code header} describes, if {@link #read} can read it: a 2-D float32 or
-     * float64 array with dimensions in [1, 2³¹ − 1]. Lets a reader of many files (the Spark module's shard
-     * directories) check every header before reading any data.
+     * The shape {rows, cols} of the matrix {@code header} describes, if {@link #read} can read it: a 2-D float32,
+     * float64, integer or boolean array with dimensions in [1, 2³¹ − 1]. Lets a reader of many files (the Spark
+     * module's shard directories) check every header before reading any data.
      *
      * @throws MatrixFormatException naming {@code source} and the problem otherwise
      */
     public static long[] matrixShape(NpyHeader header, String source) throws MatrixFormatException {
         String what = "a " + header.shapeText() + " array of dtype '" + header.descr() + "'";
-        if (header.kind() != 'f' || (header.itemSize() != 4 && header.itemSize() != 8)) {
+        if (!NpyElements.readable(header.kind(), header.itemSize())) {
             String kind = switch (header.kind()) {
                 case 'O' -> "object arrays (pickled Python objects) cannot be read";
-                case 'i', 'u', 'b' -> "integer and boolean arrays are not read as matrices";
-                case 'f' -> "only float32 and float64 are read";
-                default -> "only float32 ('<f4') and float64 ('<f8') are read";
+                case 'f' -> "of floats only float32 and float64 are read";
+                default -> "float32, float64, integer and boolean arrays are read";
             };
             throw new MatrixFormatException(source, "unsupported dtype: " + what + "; " + kind
                     + " (convert with a.astype(np.float64))");
@@ -195,6 +202,17 @@ public final class Npy {
             }
         }
         return shape;
+    }
+
+    /** Stores each element of an integer (or boolean) array in {@code m}, converted as {@link NpyElements#number}. */
+    private static void convertIntegers(NpyElements elements, boolean fortranOrder, DenseMatrix m) {
+        int rows = m.rows();
+        int cols = m.cols();
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                m.set(i, j, elements.number(fortranOrder ? (long) j * rows + i : (long) i * cols + j));
+            }
+        }
     }
 
     /** A 0-based position as this reader reports it: 1-based, as the Matrix Market reader does. */

@@ -69,7 +69,7 @@ public final class Npz {
             }
             int rows = (int) shape[0];
             int cols = (int) shape[1];
-            Array data = array(member(zip, "data", source), source + ":data.npy", "fiub");
+            NpyElements data = array(member(zip, "data", source), source + ":data.npy", "fiub");
             return switch (format) {
                 case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype);
                 default -> coordinates(zip, source, rows, cols, data, dtype);
@@ -77,19 +77,20 @@ public final class Npz {
         }
     }
 
-    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols, Array data,
-            DType dtype) throws IOException {
-        Array indices = array(member(zip, "indices", source), source + ":indices.npy", "iu");
-        Array indptr = array(member(zip, "indptr", source), source + ":indptr.npy", "iu");
+    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols,
+            NpyElements data, DType dtype) throws IOException {
+        NpyElements indices = array(member(zip, "indices", source), source + ":indices.npy", "iu");
+        NpyElements indptr = array(member(zip, "indptr", source), source + ":indptr.npy", "iu");
         int outer = csr ? rows : cols;
         int inner = csr ? cols : rows;
-        long nnz = data.length;
-        if (indptr.length != outer + 1L) {
-            throw new MatrixFormatException(source, "indptr has " + indptr.length + " entries, expected " + (outer
+        long nnz = data.length();
+        if (indptr.length() != outer + 1L) {
+            throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected " + (outer
                     + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc") + " matrix");
         }
-        if (indices.length != nnz) {
-            throw new MatrixFormatException(source, "indices has " + indices.length + " entries but data has " + nnz);
+        if (indices.length() != nnz) {
+            throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data has "
+                    + nnz);
         }
         if (indptr.integer(0) != 0 || indptr.integer(outer) != nnz) {
             throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
@@ -123,16 +124,16 @@ public final class Npz {
         }
     }
 
-    private static SparseMatrix coordinates(ZipFile zip, String source, int rows, int cols, Array data, DType dtype)
-            throws IOException {
-        Array row = array(member(zip, "row", source), source + ":row.npy", "iu");
-        Array col = array(member(zip, "col", source), source + ":col.npy", "iu");
-        if (row.length != data.length || col.length != data.length) {
+    private static SparseMatrix coordinates(ZipFile zip, String source, int rows, int cols, NpyElements data,
+            DType dtype) throws IOException {
+        NpyElements row = array(member(zip, "row", source), source + ":row.npy", "iu");
+        NpyElements col = array(member(zip, "col", source), source + ":col.npy", "iu");
+        if (row.length() != data.length() || col.length() != data.length()) {
             throw new MatrixFormatException(source, "row, col and data must have one entry each per stored value, "
-                    + "found " + row.length + ", " + col.length + " and " + data.length);
+                    + "found " + row.length() + ", " + col.length() + " and " + data.length());
         }
-        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, data.length)) {
-            for (long k = 0; k < data.length; k++) {
+        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, data.length())) {
+            for (long k = 0; k < data.length(); k++) {
                 long i = row.integer(k);
                 long j = col.integer(k);
                 if (i < 0 || i >= rows || j < 0 || j >= cols) {
@@ -158,7 +159,7 @@ public final class Npz {
         return m;
     }
 
-    private static double value(Array data, long k, int i, int j, DType dtype, String source)
+    private static double value(NpyElements data, long k, int i, int j, DType dtype, String source)
             throws MatrixFormatException {
         double x = data.number(k);
         if (!Double.isFinite(x) || dtype == DType.FLOAT32 && Float.isInfinite((float) x)) {
@@ -189,43 +190,10 @@ public final class Npz {
         }
     }
 
-    /** A 1-D numeric array of a member: element access widened to long or double. */
-    private record Array(MemorySegment bytes, long offset, long length, char kind, int itemSize, ByteOrder order) {
-        long integer(long k) {
-            long o = offset + k * itemSize;
-            return switch (itemSize) {
-                case 1 -> kind == 'i' ? bytes.get(ValueLayout.JAVA_BYTE, o)
-                        : Byte.toUnsignedLong(bytes.get(ValueLayout.JAVA_BYTE, o));
-                case 2 -> kind == 'i' ? bytes.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), o)
-                        : Short.toUnsignedLong(bytes.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order), o));
-                case 4 -> kind == 'i' ? bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), o)
-                        : Integer.toUnsignedLong(bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(order), o));
-                // a uint64 beyond the long range reads negative, which every index check rejects
-                default -> bytes.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), o);
-            };
-        }
-
-        double number(long k) {
-            if (kind != 'f') {
-                return kind == 'u' && itemSize == 8 ? unsignedToDouble(integer(k)) : integer(k);
-            }
-            long o = offset + k * itemSize;
-            return itemSize == 4 ? bytes.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order), o)
-                    : bytes.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), o);
-        }
-
-        private static double unsignedToDouble(long x) {
-            return x >= 0 ? x : (x >>> 1) * 2.0 + (x & 1);
-        }
-    }
-
     /** Member bytes as a 1-D array of one of {@code kinds} ('f' float32/64, 'i'/'u' integers, 'b' bool). */
-    private static Array array(MemorySegment bytes, String source, String kinds) throws MatrixFormatException {
+    private static NpyElements array(MemorySegment bytes, String source, String kinds) throws MatrixFormatException {
         NpyHeader h = NpyHeader.parse(bytes, source);
-        char kind = h.kind() == 'b' ? 'u' : h.kind();
-        boolean sized = kind == 'f' ? h.itemSize() == 4 || h.itemSize() == 8
-                : h.itemSize() == 1 || h.itemSize() == 2 || h.itemSize() == 4 || h.itemSize() == 8;
-        if (kinds.indexOf(h.kind()) < 0 || !sized) {
+        if (kinds.indexOf(h.kind()) < 0 || !NpyElements.readable(h.kind(), h.itemSize())) {
             throw new MatrixFormatException(source, "unsupported dtype '" + h.descr() + "' for this array");
         }
         if (h.shape().length != 1) {
@@ -236,14 +204,14 @@ public final class Npz {
             throw new MatrixFormatException(source, "the header declares " + expected + " bytes of data, the member "
                     + "holds " + (bytes.byteSize() - h.dataOffset()));
         }
-        return new Array(bytes, h.dataOffset(), h.shape()[0], kind, h.itemSize(), h.byteOrder());
+        return NpyElements.of(h, bytes, h.dataOffset(), h.shape()[0]);
     }
 
     /** The integers of a 1-D integer member of {@code expected} elements. */
     private static long[] integers(MemorySegment bytes, String source, int expected) throws MatrixFormatException {
-        Array a = array(bytes, source, "iu");
-        if (a.length != expected) {
-            throw new MatrixFormatException(source, "expected " + expected + " integers, found " + a.length);
+        NpyElements a = array(bytes, source, "iu");
+        if (a.length() != expected) {
+            throw new MatrixFormatException(source, "expected " + expected + " integers, found " + a.length());
         }
         long[] out = new long[expected];
         for (int k = 0; k < expected; k++) {

@@ -66,7 +66,7 @@ public final class Checkpoint {
      * @param plateau the plateau test's state, null for an objective without one
      */
     record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
-            EckartYoungCheck.State plateau) {
+            EckartYoungCheck.State plateau, HeldOutBest heldOut) {
     }
 
     private Checkpoint(Map<String, Object> header, byte[] payload, Map<String, long[]> blocks) {
@@ -115,6 +115,11 @@ public final class Checkpoint {
             throw new IllegalArgumentException("the checkpoint holds no value " + key);
         }
         return fromBits(s);
+    }
+
+    /** Whether the checkpoint holds a double {@code key} written by {@link Writer#exact}. */
+    public boolean hasExact(String key) {
+        return header.get(key) instanceof String;
     }
 
     /** Whether the payload holds a block {@code name}. */
@@ -351,6 +356,9 @@ public final class Checkpoint {
             plateau.put("last_unlearned", (long) p.lastUnlearned());
             plateau.put("last_plateau", p.lastPlateau());
             w.header.put("plateau", plateau);
+        }
+        if (progress.heldOut() != null) {
+            progress.heldOut().saveTo(w);
         }
         w.matrix("U", u).matrix("V", v).writeTo(dir);
     }

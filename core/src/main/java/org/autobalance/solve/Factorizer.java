@@ -55,7 +55,7 @@ public final class Factorizer {
             long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery, ExactLoss exactFinalLoss,
             Predicate<IterationRecord> stopWhen, FactorKernels kernels, SparseKernels sparseKernels,
             List<IterationListener> listeners, CancelToken cancelToken,
-            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
+            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume, long earlyStopping) {
         int rows() {
             return m != null ? m.rows() : sparse.rows();
         }
@@ -89,6 +89,10 @@ public final class Factorizer {
             id.put("tolerance", effectiveTolerance());
             id.put("exact_loss_every", exactLossEvery);
             id.put("kernels", kernels.name());
+            if (earlyStopping > 0) {
+                // only when set: a checkpoint of a run without it, written before it existed, still matches
+                id.put("early_stop", earlyStopping);
+            }
             return id;
         }
 
@@ -148,6 +152,7 @@ public final class Factorizer {
         private CancelToken cancelToken;
         private IterationMonitor.CheckpointPolicy checkpoint;
         private Checkpoint resume;
+        private long earlyStopping;
 
         private Builder(DenseMatrix m, SparseMatrix sparse, int rank) {
             this.m = m;
@@ -170,6 +175,25 @@ public final class Factorizer {
          */
         public Builder heldOut(SparseMatrix heldOut) {
             this.heldOut = heldOut;
+            return this;
+        }
+
+        /**
+         * Early stopping on the {@linkplain #heldOut held-out entries} (default 0: none): the run ends when the
+         * held-out RMSE has not improved for {@code patience} iterations (stop reason
+         * {@link StopReason#EARLY_STOPPED}), and whatever ends it, the result holds the iterate with the lowest
+         * held-out RMSE of the run (its metrics are those of that iterate; {@code best_test_iteration} in
+         * {@link Result#summary()} says which, counted in updates). Costs a copy of U and V, and one more pass at the
+         * end. With λ = 0 the small start is then the only regulariser, as in the implicit-regularisation literature
+         * this engine makes observable. Needs the observed-entries objective with held-out entries.
+         *
+         * @throws IllegalArgumentException if {@code patience} is negative
+         */
+        public Builder earlyStopping(long patience) {
+            if (patience < 0) {
+                throw new IllegalArgumentException("early-stopping patience must be non-negative, got " + patience);
+            }
+            this.earlyStopping = patience;
             return this;
         }
 
@@ -330,6 +354,10 @@ public final class Factorizer {
                 }
                 requireFinite(heldOut.firstNonFinite(), heldOut::get, "held-out entries");
             }
+            if (earlyStopping > 0 && heldOut == null) {
+                throw new IllegalArgumentException("early stopping needs held-out entries (heldOut), whose RMSE "
+                        + "it watches");
+            }
             if (initializer instanceof Initializer.Given given) {
                 given.requireFits(m != null ? m.dtype() : sparse.dtype(), rows, cols, rank);
             }
@@ -340,7 +368,7 @@ public final class Factorizer {
             }
             Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
                     threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, exactFinalLoss, stopWhen, kernels,
-                    sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume);
+                    sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume, earlyStopping);
             if (resume != null) {
                 resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
                         settings.inputHash(), settings.identity());
@@ -395,13 +423,17 @@ public final class Factorizer {
                 || c.exactFinalLoss().exact(sparse.rows(), sparse.cols(), sparse.nonZeros(), c.maxIterations()));
         long residualBytes = mayResidual
                 ? IterationEngine.sparseResidualBytes(dtype, c.cols(), c.rank(), c.threads()) : 0;
-        NativeMemory.requireRoom(2 * ((long) c.rows() + c.cols()) * rankRowBytes + residualBytes,
+        // the early-stopping copy of U and V too
+        int factorCopies = c.earlyStopping() > 0 ? 3 : 2;
+        NativeMemory.requireRoom(factorCopies * ((long) c.rows() + c.cols()) * rankRowBytes + residualBytes,
                 () -> "factorise a " + c.rows()
                 + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;
-        try (ParallelPass pass = new ParallelPass(c.threads());
+        try (HeldOutBest best = c.heldOut() == null ? null
+                        : new HeldOutBest(c.earlyStopping(), dtype, c.rows(), c.cols(), c.rank());
+                ParallelPass pass = new ParallelPass(c.threads());
                 IterationEngine engine = m != null ? new IterationEngine(c.kernels(), pass, m, u, v)
                         : new IterationEngine(c.kernels(), c.sparseKernels(), pass, sparse,
                                 c.objective() instanceof Objective.Observed, c.heldOut(), u, v)) {
@@ -429,6 +461,9 @@ public final class Factorizer {
             }
             if (resume != null) {
                 resume.restore(u, v);
+                if (best != null) {
+                    best.restoreFrom(resume);
+                }
             } else if (early == null) {
                 // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
                 c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
@@ -444,20 +479,29 @@ public final class Factorizer {
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
                     c.timeLimit(), c.stopWhen(), c.cancelToken()), all, c.rank(), normMSquared, plateau, c.seed(),
                     resume);
+            if (best != null) {
+                monitor.trackHeldOutBest(best);
+            }
             if (c.checkpoint() != null) {
                 monitor.checkpointing(c.checkpoint(),
                         resume != null ? resume.inputHash() : c.inputHash(), c.identity(), () -> sigma1[0],
                         writer -> writer.write(u, v));
             }
             if (early == null) {
-                iterate(c, engine, schedule, monitor);
+                iterate(c, engine, schedule, monitor, best, u, v);
             } else {
                 monitor.stoppedBefore(early);
+            }
+            boolean observed = c.objective() instanceof Objective.Observed;
+            if (best != null && best.keeps() && monitor.iterations() > 0) {
+                // the last update's iterate is measured too, then the best of the run is returned
+                engine.fusedPass();
+                best.offer(monitor.iterations(), Math.sqrt(engine.heldOutSquared() / c.heldOut().nonZeros()), u, v);
+                best.restoreBest(u, v);
             }
 
             // exact for a dense M and for the observed loss; for a sparse M's full loss the zeros count, so the exact
             // residual costs O(d1·d2·r), and the setting decides between it and the identity
-            boolean observed = c.objective() instanceof Objective.Observed;
             boolean exact = m != null || observed
                     || c.exactFinalLoss().exact(sparse.rows(), sparse.cols(), sparse.nonZeros(), monitor.iterations());
             double residual;
@@ -473,8 +517,13 @@ public final class Factorizer {
             IterationMonitor.Summary metrics = monitor.summary(residual, exact, engine.gramU, engine.gramV, sigma1[0],
                     schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();
+            if (best != null && !best.keeps() && monitor.iterations() > 0) {
+                best.offer(monitor.iterations(), Math.sqrt(heldOut / c.heldOut().nonZeros()), u, v);
+            }
             Result result = new Result(u, v, metrics, c.threads(), c.objective().describe(),
-                    c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()));
+                    c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()),
+                    best == null ? -1 : best.bestIteration(), best == null ? Double.NaN : best.bestRmse(),
+                    c.earlyStopping());
             ok = true;
             return result;
         } finally {
@@ -487,7 +536,7 @@ public final class Factorizer {
 
     /** The iterations, from the monitor's first to a stop or the limit. */
     private static void iterate(Settings c, IterationEngine engine, StepSchedule schedule,
-            IterationMonitor monitor) {
+            IterationMonitor monitor, HeldOutBest best, DenseMatrix u, DenseMatrix v) {
         int r = c.rank();
         Variant variant = c.variant();
         double[] aU = new double[r * r];
@@ -503,6 +552,9 @@ public final class Factorizer {
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
                     : monitor.identityLoss(dotUMV, gramU, gramV);
             double heldOutRmse = heldOutCount == 0 ? Double.NaN : Math.sqrt(engine.heldOutSquared() / heldOutCount);
+            if (best != null) {
+                best.offer(t, heldOutRmse, u, v); // before this iteration's update: the RMSE is of these factors
+            }
             monitor.observe(t, loss, gramU, gramV);
             double eta = schedule.eta(t);
             variant.coefficients(gramU, gramV, aU, aV);

@@ -332,6 +332,7 @@ public final class IterationMonitor {
     private long lastSaved;
     private long iterations;
     private StopReason stopReason = StopReason.MAX_ITERATIONS;
+    private HeldOutBest heldOutBest;
     private IterationRecord last;
     private double seconds;
 
@@ -449,6 +450,10 @@ public final class IterationMonitor {
             stopReason = StopReason.STOP_CONDITION;
             return true;
         }
+        if (heldOutBest != null && heldOutBest.patienceRunOut(t)) {
+            stopReason = StopReason.EARLY_STOPPED;
+            return true;
+        }
         if (saving != null) {
             saveIfDue(t + 1, now);
         }
@@ -458,6 +463,14 @@ public final class IterationMonitor {
             return true;
         }
         return false;
+    }
+
+    /**
+     * The run's held-out best (offered each iterate by the solver before its update): saved with every checkpoint,
+     * and the run stops when its patience has run out.
+     */
+    void trackHeldOutBest(HeldOutBest best) {
+        heldOutBest = best;
     }
 
     /** The loop ran to the iteration limit: the stop reason is that, or a plateau if the last iterate was on one. */
@@ -546,7 +559,7 @@ public final class IterationMonitor {
                 }
             }
             Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
-                    seconds, onPlateau, plateau == null ? null : plateau.state());
+                    seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
             s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(), u, v, progress, s.inputHash(),
                     s.configuration(), new double[] {p.everyIterations(), p.seconds()}));
         } catch (IOException e) {

@@ -19,15 +19,21 @@ public final class Result implements AutoCloseable {
     private final int threads;
     private final String objective;
     private final double heldOutRmse;
+    private final long bestHeldOutIteration;
+    private final double bestHeldOutRmse;
+    private final long earlyStopping;
 
     Result(DenseMatrix u, DenseMatrix v, IterationMonitor.Summary metrics, int threads, String objective,
-            double heldOutRmse) {
+            double heldOutRmse, long bestHeldOutIteration, double bestHeldOutRmse, long earlyStopping) {
         this.u = u;
         this.v = v;
         this.metrics = metrics;
         this.threads = threads;
         this.objective = objective;
         this.heldOutRmse = heldOutRmse;
+        this.bestHeldOutIteration = bestHeldOutIteration;
+        this.bestHeldOutRmse = bestHeldOutRmse;
+        this.earlyStopping = earlyStopping;
     }
 
     /** U (d1 × r), owned by this result. */
@@ -132,11 +138,31 @@ public final class Result implements AutoCloseable {
         return heldOutRmse;
     }
 
+    /**
+     * The iterate (counted in updates) with the lowest held-out RMSE of the run, −1 without held-out entries or
+     * before the first iteration. With {@link Factorizer.Builder#earlyStopping} it is the returned one.
+     */
+    public long bestHeldOutIteration() {
+        return bestHeldOutIteration;
+    }
+
+    /** The lowest held-out RMSE of the run (at {@link #bestHeldOutIteration()}), NaN if none was measured. */
+    public double bestHeldOutRmse() {
+        return bestHeldOutIteration < 0 ? Double.NaN : bestHeldOutRmse;
+    }
+
     /** The summary keys of the command line's {@code summary.json}, plus the run's configuration. */
     public Map<String, Object> summary() {
         Map<String, Object> s = metrics.toMap(u.rows(), v.rows(), u.cols(), u.dtype(), threads, objective);
         if (!Double.isNaN(heldOutRmse)) {
             s.put("test_rmse", heldOutRmse);
+        }
+        if (bestHeldOutIteration >= 0) {
+            s.put("best_test_rmse", bestHeldOutRmse);
+            s.put("best_test_iteration", bestHeldOutIteration);
+        }
+        if (earlyStopping > 0) {
+            s.put("early_stop", earlyStopping);
         }
         return s;
     }

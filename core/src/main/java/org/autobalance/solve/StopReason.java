@@ -26,10 +26,15 @@ public enum StopReason {
     /** The thread running the solver was interrupted ({@link Thread#interrupt()}); its interrupt status stays set. */
     INTERRUPTED,
     /** The run's {@link CancelToken} was cancelled (see {@link Factorizer.Builder#cancelToken}). */
-    CANCELLED;
+    CANCELLED,
+    /**
+     * The held-out RMSE had not improved for the patience given to {@link Factorizer.Builder#earlyStopping}; the
+     * factors returned are those of the iterate with the lowest held-out RMSE.
+     */
+    EARLY_STOPPED;
 
     /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code plateau},
-     * {@code time_limit}, {@code stop_condition}, {@code interrupted}, {@code cancelled}. */
+     * {@code time_limit}, {@code stop_condition}, {@code interrupted}, {@code cancelled}, {@code early_stopped}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

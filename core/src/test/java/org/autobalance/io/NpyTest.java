@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@code .npy} reader and writer against files numpy wrote ({@code src/test/resources/fixtures/npy_fixtures.py})
@@ -54,6 +55,16 @@ class NpyTest {
     })
     void readsNumpyFilesExactly(String npy, String values) throws IOException {
         Fixtures.assertReadsExactly(Npy::read, npy, csv(values));
+    }
+
+    /**
+     * Integer and boolean matrices, each element converted as numpy's {@code astype(np.float64)} converts it (the CSV
+     * holds numpy's conversion; beyond 2⁵³ it rounds), and as float32 that double rounded to float.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"i1", "u1_bool", "i2_big_fortran", "u2", "i4", "u4_big", "i8_fortran", "u8"})
+    void readsNumpyIntegerFilesAsNumpyConvertsThem(String name) throws IOException {
+        Fixtures.assertReadsExactly(Npy::read, "npy_ints_" + name + ".npy", csv("npy_ints_" + name + ".csv"));
     }
 
     @ParameterizedTest
@@ -278,13 +289,12 @@ class NpyTest {
         assertEquals("old", Files.readString(target));
     }
 
-    // ---- arrays that are not float matrices ----
+    // ---- arrays that are not matrices of numbers ----
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "npy_1d.npy | not a matrix: a (4,) array of dtype '<f8' has 1 dimension, a matrix needs 2",
         "npy_3d.npy | not a matrix: a (2, 2, 2) array of dtype '<f8' has 3 dimensions",
-        "npy_int.npy | unsupported dtype: a (2, 3) array of dtype '<i8'; integer and boolean arrays",
         "npy_object.npy | unsupported dtype: a (1, 2) array of dtype '|O'; object arrays",
     })
     void rejectsArraysThatAreNotFloatMatrices(String npy, String message) {
@@ -325,8 +335,8 @@ class NpyTest {
         "{'descr': '<f8' 'fortran_order': False} | expected ',' or '}'",
         "{'descr' '<f8'} | expected ':' after the key 'descr'",
         "{'descr': <f8} | unexpected '<'",
-        "{'descr': '<f2', 'fortran_order': False, 'shape': (5, 3)} | only float32 and float64 are read",
-        "{'descr': '<c16', 'fortran_order': False, 'shape': (5, 3)} | only float32 ('<f4') and float64",
+        "{'descr': '<f2', 'fortran_order': False, 'shape': (5, 3)} | of floats only float32 and float64 are read",
+        "{'descr': '<c16', 'fortran_order': False, 'shape': (5, 3)} | float32, float64, integer and boolean arrays",
     })
     void rejectsMalformedHeaders(String text, String message) {
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> readWithHeader(text));

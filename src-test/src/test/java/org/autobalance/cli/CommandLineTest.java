@@ -270,6 +270,17 @@ class CommandLineTest {
         assertNoOutputs(out);
     }
 
+    /** The README's first command: the log inside an --out directory that does not exist yet; both are made. */
+    @Test
+    void aLogInsideANewOutDirectoryIsWritten() throws IOException {
+        Path out = dir.resolve("result");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--out", out + "/",
+                "--log", out.resolve("iterations.jsonl").toString());
+        assertEquals(0, r.exitCode(), r.err());
+        long iterations = (long) Fixtures.jsonNumber(Files.readString(out.resolve("summary.json")), "iterations");
+        assertEquals(iterations, Files.readAllLines(out.resolve("iterations.jsonl")).size(), "records in the log");
+    }
+
     /**
      * A mistake in an option that does not depend on M is reported before M is read: the input here does not exist,
      * so a message naming the option (not the file) shows the check came first — with a large M, a typo used to
@@ -288,6 +299,7 @@ class CommandLineTest {
         "--max-seconds 0|--max-seconds: must be positive and finite",
         "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
         "--log DIR|--log DIR: is a directory",
+        "--log FILE/run.jsonl|--log FILE/run.jsonl: its directory FILE: exists and is not a directory",
         "--out FILE|--out FILE: exists and is not a directory",
         "--out FILE/sub|--out FILE/sub: FILE is not a directory"})
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
@@ -366,9 +378,9 @@ class CommandLineTest {
                     new RunClock(), Map.of(), () -> listeners -> SolverRun.finished(Factorizer.builder(m, 2)
                             .cancelToken(cancelled).build().run(listeners)));
         }
-        assertTrue(printed.toString().contains("stopped: cancelled"), printed.toString());
-        assertTrue(printed.toString().contains("cancelled before the first iteration: nothing written to " + out),
-                printed.toString());
+        // one line, and no metrics: those of the start (relative error 1, |U| 0) would read as a result
+        assertEquals("M (64 x 48, float64), rank 2: cancelled before the first iteration: nothing written to " + out,
+                printed.toString().strip());
         assertEquals("an earlier run's U", Files.readString(out.resolve("U.mtx")));
         try (Stream<Path> files = Files.list(out)) {
             assertEquals(List.of("U.mtx"), files.map(f -> f.getFileName().toString()).toList(), "files in --out");

@@ -1,7 +1,16 @@
 package org.autobalance.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -34,5 +43,27 @@ class InterruptTest {
                 "--input", input.toString(), "--rank", "6", "--tol", "0", "--max-iter", "100000000", "--checkpoint",
                 checkpoints.toString(), "--checkpoint-every", "20", "--out", out.toString(), "--log", log.toString()),
                 checkpoints, out, log, dir.resolve("child.out"));
+    }
+
+    /** A signal while M is still being read ends the process at once, with a line saying that nothing was written. */
+    @Test
+    void aSignalWhileTheInputIsReadSaysSo() throws Exception {
+        Path fifo = dir.resolve("M.mtx");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        Path out = dir.resolve("out");
+        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", fifo.toString(),
+                "--rank", "2", "--out", out.toString()), dir.resolve("child.out"));
+        // opening the pipe waits for the child to open it; then the child reads the header and waits for more
+        try (OutputStream writer = Files.newOutputStream(fifo)) {
+            writer.write("%%MatrixMarket matrix coordinate real general\n1000 1000 5\n1 1 1.0\n".getBytes(
+                    StandardCharsets.US_ASCII));
+            writer.flush();
+            p.destroy();
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
+        }
+        String childOut = Files.readString(dir.resolve("child.out"));
+        assertEquals(128 + 15, p.exitValue(), childOut);
+        assertTrue(childOut.contains("autobalance: interrupted before the run began: nothing written"), childOut);
+        assertFalse(Files.exists(out), "--out was created");
     }
 }

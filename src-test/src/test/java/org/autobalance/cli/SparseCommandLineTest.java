@@ -117,6 +117,18 @@ class SparseCommandLineTest {
         double first = jsonNumber(records.getFirst(), "test_rmse");
         assertTrue(jsonNumber(summary, "test_rmse") < 1e-3 * first, summary);
         assertTrue(jsonNumber(summary, "nnz") + jsonNumber(summary, "test_entries") > 0.25 * 80 * 60);
+        assertTrue(jsonNumber(summary, "best_test_rmse") <= jsonNumber(summary, "test_rmse"), summary);
+
+        // --early-stop writes the best iterate: its held-out RMSE is the lowest of the run
+        Path early = dir.resolve("early");
+        var e = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--holdout",
+                "0.1", "--threads", "2", "--max-iter", "4000", "--early-stop", "50", "--out", early.toString());
+        assertEquals(0, e.exitCode(), e.err());
+        String earlySummary = Files.readString(early.resolve("summary.json"));
+        assertEquals(50, jsonNumber(earlySummary, "early_stop"));
+        assertEquals(jsonNumber(earlySummary, "best_test_rmse"), jsonNumber(earlySummary, "test_rmse"));
+        assertTrue(e.out().contains("written: the factors after " + (long) jsonNumber(earlySummary,
+                "best_test_iteration") + " iterations, the lowest held-out RMSE of the run"), e.out());
     }
 
     @Test
@@ -144,6 +156,8 @@ class SparseCommandLineTest {
         "--objective observed --holdout 0.1 --test x.mtx | --holdout and --test are alternatives",
         "--objective observed --test missing.mtx | cannot read --test from missing.mtx",
         "--exact-loss sometimes | --exact-loss: unknown exact-loss setting 'sometimes'",
+        "--objective observed --early-stop 10 | --early-stop needs held-out entries (--holdout FRACTION or --test",
+        "--objective observed --holdout 0.1 --early-stop 0 | --early-stop: PATIENCE must be at least 1 iteration",
     })
     void badUsageIsOneLineAndExitCodeTwo(String options, String fragment) throws IOException {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);

@@ -25,9 +25,13 @@ public final class SparkMain {
     public static void main(String[] args) {
         Interruption.install(hook -> ShutdownHookManager.get().addShutdownHook(hook, BEFORE_SPARK,
                 Interruption.GRACE_SECONDS + 5, TimeUnit.SECONDS));
-        int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(System.out, true),
-                new PrintWriter(System.err, true), args);
-        Interruption.reported();
+        int code;
+        try {
+            code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(System.out, true),
+                    new PrintWriter(System.err, true), args);
+        } finally {
+            Interruption.reported();
+        }
         System.exit(code);
     }
 }
