@@ -2,21 +2,22 @@ package org.autobalance.cli;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.autobalance.solve.CancelToken;
 
 /**
- * Ctrl-C (SIGINT, or SIGTERM) during a run of {@code factorize}, {@code demo} or {@code network}: the run stops after
- * its current iteration and its outputs are written as for any other stop (stop reason {@code cancelled}; factors or
- * weights, summary and the complete log), instead of the process dying with a half-filled staging directory and an
- * unflushed log. The JVM runs shutdown hooks on those signals while the other threads go on, so the hook cancels the
- * run's token and waits for the command to finish reporting; the process then exits with the signal's status (130 for
- * SIGINT). Outside a run the hook does not wait; before the run of one of those commands (reading the input,
- * checking options) it says that nothing was written. Only the command-line entry point installs it: a library caller or a test keeps its own handling of
- * signals.
+ * Ctrl-C (SIGINT, or SIGTERM) during a run of {@code factorize}, {@code demo}, {@code network} or {@code
+ * spark-factorize}: the run stops after its current iteration and its outputs are written as for any other stop (stop
+ * reason {@code cancelled}; factors or weights, summary and the complete log), instead of the process dying with a
+ * half-filled staging directory and an unflushed log. The JVM runs shutdown hooks on those signals while the other
+ * threads go on, so the hook cancels the run's token and waits for the command to finish reporting; the process then
+ * exits with the signal's status (130 for SIGINT). Outside a run the hook does not wait; before the run of one of those
+ * commands (reading the input, checking options) it says that nothing was written. Only the command-line entry points
+ * install it: a library caller or a test keeps its own handling of signals.
  */
-final class Interruption {
+public final class Interruption {
     /** Longest wait for a run to stop and write its outputs: one iteration plus the output files, with margin. */
-    private static final long GRACE_SECONDS = 60;
+    public static final long GRACE_SECONDS = 60;
 
     private static final CancelToken TOKEN = new CancelToken();
     private static final CountDownLatch REPORTED = new CountDownLatch(1);
@@ -30,13 +31,22 @@ final class Interruption {
     private Interruption() {
     }
 
-    /** Installs the shutdown hook (once per JVM). */
-    static synchronized void install() {
+    /** Installs the hook as a JVM shutdown hook (once per JVM). */
+    static void install() {
+        install(hook -> Runtime.getRuntime().addShutdownHook(new Thread(hook, "autobalance-interrupt")));
+    }
+
+    /**
+     * Installs the hook (once per JVM) through {@code register}, for a process whose own shutdown hooks must wait for
+     * it: JVM shutdown hooks run concurrently, and Spark's stop the context that a run still needs to end its
+     * iteration and collect its outputs.
+     */
+    public static synchronized void install(Consumer<Runnable> register) {
         if (installed) {
             return;
         }
         installed = true;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        register.accept(() -> {
             if (!running) {
                 if (!finished) {
                     // the JVM ends now, silently otherwise; before a run (the input being read) nothing is written
@@ -53,26 +63,26 @@ final class Interruption {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "autobalance-interrupt"));
+        });
     }
 
     /** The token of the runs of this process: cancelled by the hook, never otherwise. */
-    static CancelToken token() {
+    public static CancelToken token() {
         return TOKEN;
     }
 
     /** Marks the preparation of a run that writes nothing before it starts (reading the input, checking options). */
-    static void preparingRun() {
+    public static void preparingRun() {
         beforeRun = true;
     }
 
     /** Marks the start of a run the hook should wait for (it waits only when installed). */
-    static void runStarted() {
+    public static void runStarted() {
         running = true;
     }
 
     /** Marks the end of the command's reporting: a waiting hook returns, and the process may end. */
-    static void reported() {
+    public static void reported() {
         finished = true;
         running = false;
         REPORTED.countDown();

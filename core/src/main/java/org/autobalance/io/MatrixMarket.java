@@ -176,6 +176,30 @@ public final class MatrixMarket {
     }
 
     /**
+     * Rows {@code [firstRow, firstRow + count)} of the matrix in {@code path}, as a new {@code count × columns} matrix
+     * equal, bit for bit, to those rows of {@link #read}'s (the caller owns it), for a reader that splits one file among
+     * several (the Spark module's tasks) and holds only its rows. The whole text is still read — an array file is
+     * column-major and a coordinate file in any order — and its structure checked (header, size line, the count of
+     * values or entries, indices), but the values of other rows are skipped unchecked and unconverted, which is most
+     * of a parse's work: read the file whole once (as the Spark driver does, before it splits it) to check them.
+     *
+     * @throws IllegalArgumentException if the range is empty or not inside the matrix's rows
+     * @throws MatrixFormatException if the file's structure is malformed, or a value of these rows is
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws IOException if reading fails
+     */
+    public static DenseMatrix readRows(Path path, DType dtype, long firstRow, int count) throws IOException {
+        if (dtype == null) {
+            throw new IllegalArgumentException("dtype must not be null");
+        }
+        try (Input in = open(path)) {
+            Parser p = new Parser(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(),
+                    NativeMemory.physicalBytes());
+            return p.parseRows(firstRow, count);
+        }
+    }
+
+    /**
      * Reads the matrix in {@code path} into a new sparse matrix of {@code dtype} (the caller owns it): a coordinate
      * file's entries as listed (see the class documentation), an array file's every value (all of them stored).
      *
@@ -437,6 +461,9 @@ public final class MatrixMarket {
         private final long maxMatrixBytes;
         /** Characters of the input consumed so far, counting one per line end (a CR LF pair counts as one). */
         private long consumedChars;
+        /** The rows kept, {@code [keepFrom, keepTo)}, stored from row 0: all of them unless {@link #parseRows}. */
+        private long keepFrom;
+        private long keepTo = Long.MAX_VALUE;
 
         Parser(BufferedReader in, String source, DType dtype, Consumer<DenseMatrix> onAllocate, long inputChars,
                 long maxMatrixBytes) {
@@ -472,9 +499,30 @@ public final class MatrixMarket {
          */
         DenseMatrix parse(ChunkedBody.Mapped mapped) throws IOException {
             readHeaderAndSize();
-            long bytes = (long) rows * cols * dtype.bytes();
+            return parseBody(mapped);
+        }
+
+        /** Rows {@code [first, first + count)}: see {@link MatrixMarket#readRows}. */
+        DenseMatrix parseRows(long first, int count) throws IOException {
+            readHeaderAndSize();
+            if (count < 1 || first < 0 || first + count > rows) {
+                throw new IllegalArgumentException(source + ": rows " + first + " to " + (first + count - 1)
+                        + " are not a range of its " + rows + " rows");
+            }
+            keepFrom = first;
+            keepTo = first + count;
+            return parseBody(null);
+        }
+
+        /**
+         * The body after the size line, as a dense matrix of the kept rows: from {@code mapped}'s chunks (all rows;
+         * null when the streaming parser must read it after all), or streamed when {@code mapped} is null.
+         */
+        private DenseMatrix parseBody(ChunkedBody.Mapped mapped) throws IOException {
+            int kept = keptRows();
+            long bytes = (long) kept * cols * dtype.bytes();
             if (bytes > maxMatrixBytes) {
-                throw error("size " + rows + " x " + cols + " needs " + bytes + " bytes as " + dtype.label()
+                throw error("size " + kept + " x " + cols + " needs " + bytes + " bytes as " + dtype.label()
                         + ", more than the " + maxMatrixBytes + " bytes of memory of this machine");
             }
             if (format == Format.COORDINATE) {
@@ -500,9 +548,9 @@ public final class MatrixMarket {
             }
             DenseMatrix m;
             try {
-                m = DenseMatrix.allocate(dtype, rows, cols);
+                m = DenseMatrix.allocate(dtype, kept, cols);
             } catch (IllegalArgumentException e) {
-                throw error("size " + rows + " x " + cols + " cannot be held in memory: " + e.getMessage());
+                throw error("size " + kept + " x " + cols + " cannot be held in memory: " + e.getMessage());
             }
             try {
                 onAllocate.accept(m);
@@ -534,10 +582,19 @@ public final class MatrixMarket {
             }
         }
 
+        /** The rows kept: all, or those {@link #parseRows} asked for. */
+        private int keptRows() {
+            return (int) (Math.min(keepTo, rows) - keepFrom);
+        }
+
+        private boolean kept(int i) {
+            return i >= keepFrom && i < keepTo;
+        }
+
         private SparseMatrix.Builder builder(long expected) throws MatrixFormatException {
             try {
                 // reserve what the size line declares, up to 2^20 entries: a false count must not allocate much
-                return SparseMatrix.builder(rows, cols, Math.min(expected, 1 << 20));
+                return SparseMatrix.builder(keptRows(), cols, Math.min(expected, 1 << 20));
             } catch (IllegalArgumentException e) {
                 throw error("cannot hold the entries in memory: " + e.getMessage());
             }
@@ -708,12 +765,18 @@ public final class MatrixMarket {
                         throw error("truncated: expected " + expected + " values, found " + found
                                 + " before the end of the input");
                     }
-                    double value = value(token, i, j);
-                    m.put(i, j, value);
-                    if (mirror != 0 && i != j) {
-                        m.put(j, i, mirror * value);
-                    }
                     found++;
+                    boolean mirrored = mirror != 0 && i != j;
+                    if (!kept(i) && !(mirrored && kept(j))) {
+                        continue;
+                    }
+                    double value = value(token, i, j);
+                    if (kept(i)) {
+                        m.put((int) (i - keepFrom), j, value);
+                    }
+                    if (mirrored && kept(j)) {
+                        m.put((int) (j - keepFrom), i, mirror * value);
+                    }
                 }
             }
             if (nextValueToken() != null) {
@@ -739,10 +802,16 @@ public final class MatrixMarket {
                     }
                     int i = index(rowToken, "row", rows);
                     int j = index(colToken, "column", cols);
+                    boolean mirrored = mirror != 0 && i != j;
+                    if (!kept(i) && !(mirrored && kept(j))) {
+                        continue;
+                    }
                     double value = pattern ? 1.0 : value(valueToken, i, j);
-                    b.add(i, j, value);
-                    if (mirror != 0 && i != j) {
-                        b.add(j, i, mirror * value);
+                    if (kept(i)) {
+                        b.add((int) (i - keepFrom), j, value);
+                    }
+                    if (mirrored && kept(j)) {
+                        b.add((int) (j - keepFrom), i, mirror * value);
                     }
                 }
                 if (nextContentLine()) {

@@ -82,6 +82,67 @@ class MatrixMarketTest {
         }
     }
 
+    /**
+     * A row range of every kind of file (array and coordinate; general, symmetric, skew, hermitian, pattern; summed
+     * duplicates; gzip) is bit for bit those rows of the whole reading (itself scipy's, above), in both precisions:
+     * every single row, the first and last rows with their neighbours, a middle range and all rows.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "mm_pattern.mtx", "mm_skew.mtx", "mm_skew_array.mtx", "mm_hermitian.mtx", "mm_duplicates.mtx",
+        "mm_symmetric_duplicates.mtx", "mm_scipy_coordinate.mtx", "mm_coordinate_general.mtx",
+        "mm_coordinate_symmetric.mtx", "mm_array_general.mtx", "mm_array_symmetric.mtx", "mm_array_integer.mtx",
+        "mm_scipy_coordinate.mtx.gz",
+    })
+    void readsRowRangesAsTheWholeFileHasThem(String mtx) throws IOException {
+        for (DType dtype : DType.values()) {
+            try (DenseMatrix whole = MatrixMarket.read(fixture(mtx), dtype)) {
+                double[][] all = whole.toArray();
+                int n = all.length;
+                List<int[]> ranges = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    ranges.add(new int[] {i, 1});
+                }
+                ranges.addAll(List.of(new int[] {0, Math.min(2, n)}, new int[] {Math.max(0, n - 2), Math.min(2, n)},
+                        new int[] {n / 3, Math.max(1, n / 2)}, new int[] {0, n}));
+                for (int[] r : ranges) {
+                    try (DenseMatrix rows = MatrixMarket.readRows(fixture(mtx), dtype, r[0], r[1])) {
+                        assertArrayEquals(java.util.Arrays.copyOfRange(all, r[0], r[0] + r[1]), rows.toArray(),
+                                mtx + " " + dtype.label() + " rows " + r[0] + " + " + r[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Reading a row range checks the file's structure and its own rows' values, and skips the others' values
+     * unchecked (the whole reading checks those); a range outside the matrix is refused.
+     */
+    @Test
+    void aRowRangeChecksTheStructureAndItsOwnValues() throws IOException {
+        // 3 x 2, column-major: the third value is row 3 of column 1
+        Path file = dir.resolve("m.mtx");
+        Files.writeString(file, "%%MatrixMarket matrix array real general\n3 2\n1\n2\nx\n4\n5\n6\n");
+        try (DenseMatrix top = MatrixMarket.readRows(file, DType.FLOAT64, 0, 2)) {
+            assertArrayEquals(new double[][] {{1, 4}, {2, 5}}, top.toArray());
+        }
+        MatrixFormatException bad = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.readRows(file, DType.FLOAT64, 2, 1));
+        assertEquals(file + ", line 5: 'x' is not a number at row 3, column 1", bad.getMessage());
+        // long enough for the size line's check against the file's length, one value short
+        Files.writeString(file, "%%MatrixMarket matrix array real general\n3 2\n10\n20\n30\n40\n50\n");
+        MatrixFormatException truncated = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.readRows(file, DType.FLOAT64, 0, 1));
+        assertTrue(truncated.getMessage().contains("truncated: expected 6 values, found 5"), truncated.getMessage());
+        Files.writeString(file, "%%MatrixMarket matrix array real general\n3 2\n1\n2\n3\n4\n5\n6\n");
+        for (int[] r : new int[][] {{-1, 2}, {2, 2}, {0, 0}, {3, 1}}) {
+            IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                    () -> MatrixMarket.readRows(file, DType.FLOAT64, r[0], r[1]));
+            assertTrue(outside.getMessage().contains("not a range of its 3 rows"), outside.getMessage());
+        }
+    }
+
     /** Explicit zeros in a coordinate file are stored entries (observations); positions not listed are not. */
     @Test
     void explicitZerosAreStored() throws IOException {

@@ -1,5 +1,7 @@
 package org.autobalance.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A child JVM running a main class of this test class path, for tests that need another JVM's flags (-Xint, no C2,
@@ -29,6 +32,45 @@ public final class ChildJvm {
         cmd.add(mainClass.getName());
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /**
+     * A factorisation's command line stopped by a signal: starts {@code command} (a run far longer than the test,
+     * checkpointing every 20 iterations into {@code checkpoints}, writing {@code out} and the JSON-lines {@code log}),
+     * sends SIGTERM ({@link Process#destroy()}; Ctrl-C's SIGINT takes the same path) once its first checkpoint says
+     * that it is iterating, and checks that it ended its run and wrote everything a finished run writes: exit status
+     * 143, the interruption's message, the factors, a summary with stop reason {@code cancelled}, a log of exactly
+     * the iterations done, and nothing else in {@code out}.
+     *
+     * @return the child's output
+     */
+    public static String assertASignalledRunWritesWhatItReached(List<String> command, Path checkpoints, Path out,
+            Path log, Path output) throws IOException, InterruptedException {
+        Process p = start(command, output);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(checkpoints.resolve("checkpoint"))) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor();
+                fail("the child never iterated:\n" + Files.readString(output));
+            }
+            Thread.sleep(5);
+        }
+        p.destroy();
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
+        String childOut = Files.readString(output);
+        assertEquals(128 + 15, p.exitValue(), childOut);
+        assertTrue(childOut.contains("interrupted: stopping after this iteration"), childOut);
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"stop_reason\":\"cancelled\""), summary);
+        long iterations = (long) Fixtures.jsonNumber(summary, "iterations");
+        assertTrue(iterations >= 20, "stopped after " + iterations + " iterations, before the first checkpoint");
+        assertEquals(iterations, Files.readAllLines(log).size(), "records in the log");
+        assertTrue(Files.size(out.resolve("U.mtx")) > 0 && Files.size(out.resolve("V.mtx")) > 0);
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx", "V.mtx", "summary.json"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
+        }
+        return childOut;
     }
 
     /** Starts the command with its output going to {@code log}. */

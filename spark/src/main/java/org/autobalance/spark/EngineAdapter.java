@@ -57,18 +57,14 @@ final class EngineAdapter {
         return x;
     }
 
-    /** Copies {@code block} into rows {@code [firstRow, firstRow + block.rows())} of {@code x} (same columns). */
-    static void copyRows(DenseMatrix block, DenseMatrix x, long firstRow) {
+    /**
+     * Copies a block of rows in the form of {@link #toBytes} (of x's columns) into rows {@code [firstRow, firstRow +
+     * rows)} of {@code x}; returns the block's rows.
+     */
+    static int copyRows(byte[] block, DenseMatrix x, long firstRow) {
         long rowBytes = (long) x.stride() * x.dtype().bytes();
-        MemorySegment.copy(block.segment(), 0, x.segment(), firstRow * rowBytes, block.rows() * rowBytes);
-    }
-
-    /** A new matrix holding rows {@code [firstRow, firstRow + rows)} of {@code x}. */
-    static DenseMatrix sliceRows(DenseMatrix x, long firstRow, int rows) {
-        DenseMatrix block = DenseMatrix.allocate(x.dtype(), rows, x.cols());
-        long rowBytes = (long) x.stride() * x.dtype().bytes();
-        MemorySegment.copy(x.segment(), firstRow * rowBytes, block.segment(), 0, rows * rowBytes);
-        return block;
+        MemorySegment.copy(MemorySegment.ofArray(block), 0, x.segment(), firstRow * rowBytes, block.length);
+        return Math.toIntExact(block.length / rowBytes);
     }
 
     /** Overwrites {@code x} with {@code bytes} (the form of {@link #toBytes}, of the same shape). */

@@ -46,9 +46,19 @@ final class FactorBlock implements Serializable {
         return rows;
     }
 
+    /** Its columns: U's rank. */
+    int rank() {
+        return rank;
+    }
+
     /** Copies the block into {@code u} (of its shape). */
     void copyInto(DenseMatrix u) {
         EngineAdapter.copyInto(bytes, u);
+    }
+
+    /** Copies the block into rows {@code [firstRow, firstRow + rows())} of {@code x} (of its columns). */
+    void copyInto(DenseMatrix x, long firstRow) {
+        EngineAdapter.copyRows(bytes, x, firstRow);
     }
 
     /** The block in native memory (the caller closes it). */

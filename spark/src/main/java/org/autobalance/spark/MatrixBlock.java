@@ -1,6 +1,9 @@
 package org.autobalance.spark;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.function.Function;
 import org.autobalance.memory.DType;
@@ -14,16 +17,24 @@ import org.autobalance.memory.DenseMatrix;
  *
  * <p>The block also keeps the native scratch of the tasks that iterate over it (U's rows, V, MV, the partials of
  * MᵀU), so that an iteration allocates none: allocating fresh native memory per task cost about 15 % of the task's
- * time at d2 = 8192, r = 64 (JFR: zeroing newly mapped pages). Likewise the worker team that splits the block among
+ * time at d2 = 8192, r = 64 (JFR: zeroing newly mapped pages). The power iterations' passes and M·X use the same
+ * scratch (one per shape, see {@link #IDLE_SCRATCH}), so their jobs allocate none either after the first. Likewise the worker team that splits the block among
  * a task's threads ({@link EngineAdapter.Team}; starting one costs 0.2–0.5 ms at 2 threads, a few ms at 16): the
  * block's tasks take it in turn, a concurrent task (a speculative copy) gets a team of its own, and the team's
  * threads stop when the block is closed. Scratch and team are freed with the block.
  */
 final class MatrixBlock implements AutoCloseable {
+    /**
+     * Shapes of scratch kept between tasks: the iterations' (rank r) and the plateau test's residual passes (one
+     * column) alternate during a run, and each keeps its own; the power iteration behind σ₁ (b = min(r, 32) columns)
+     * and Ward–Kolda's MΦ (r) run before the iterations, and the least recently used gives way.
+     */
+    private static final int IDLE_SCRATCH = 2;
     private final int partition;
     private final long firstRow;
     private final DenseMatrix rows;
-    private Scratch idle;
+    /** Scratch not in use, least recently given back first; at most {@link #IDLE_SCRATCH}, of distinct shapes. */
+    private final Deque<Scratch> idle = new ArrayDeque<>();
     private EngineAdapter.Team idleTeam;
     private boolean closed;
 
@@ -52,7 +63,8 @@ final class MatrixBlock implements AutoCloseable {
 
     /**
      * A task's scratch for rank {@code r} and T threads: U's rows and MV (rows × r), V (d2 × r) and one partial of
-     * MᵀU per thread (d2 × r each; {@code mtu[0]} receives the sum). Contents undefined.
+     * MᵀU per thread (d2 × r each; {@code mtu[0]} receives the sum). Contents undefined. A power iteration's pass
+     * uses it for Y, AX, X and the partials of AᵀY (b columns), M·X for X, M·X, a zero U and the unused MᵀU.
      */
     record Scratch(DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix[] mtu) implements AutoCloseable {
         static Scratch allocate(DType dtype, int rows, int d2, int r, int threads) {
@@ -82,7 +94,7 @@ final class MatrixBlock implements AutoCloseable {
     }
 
     /** {@code threads} matrices of {@code rows × cols}, each added to {@code made} as it is allocated. */
-    static DenseMatrix[] partials(List<DenseMatrix> made, DType dtype, int rows, int cols, int threads) {
+    private static DenseMatrix[] partials(List<DenseMatrix> made, DType dtype, int rows, int cols, int threads) {
         DenseMatrix[] partials = new DenseMatrix[threads];
         for (int c = 0; c < threads; c++) {
             partials[c] = allocateInto(made, dtype, rows, cols);
@@ -103,17 +115,16 @@ final class MatrixBlock implements AutoCloseable {
     }
 
     /**
-     * The block's scratch for rank r and T threads (allocated on first use, or fresh if another task holds it); give
-     * it back.
+     * The block's scratch for rank (or block width) r and T threads: the one given back last for this shape, or new
+     * (on first use, or if another task holds it); give it back.
      */
     synchronized Scratch takeScratch(DType dtype, int r, int threads) {
-        Scratch s = idle;
-        idle = null;
-        if (s != null && s.fits(dtype, r, threads)) {
-            return s;
-        }
-        if (s != null) {
-            s.close();
+        for (Iterator<Scratch> it = idle.iterator(); it.hasNext();) {
+            Scratch s = it.next();
+            if (s.fits(dtype, r, threads)) {
+                it.remove();
+                return s;
+            }
         }
         return Scratch.allocate(dtype, rows.rows(), rows.cols(), r, threads);
     }
@@ -153,12 +164,18 @@ final class MatrixBlock implements AutoCloseable {
         }
     }
 
-    /** Returns scratch taken by {@link #takeScratch}; freed at once if the block is closed or holds one already. */
+    /**
+     * Returns scratch taken by {@link #takeScratch}; freed at once if the block is closed or keeps one of its shape
+     * already, and the least recently returned one freed if more than {@link #IDLE_SCRATCH} would be kept.
+     */
     synchronized void giveBack(Scratch s) {
-        if (closed || idle != null) {
+        if (closed || idle.stream().anyMatch(kept -> kept.fits(s.u().dtype(), s.u().cols(), s.mtu().length))) {
             s.close();
-        } else {
-            idle = s;
+            return;
+        }
+        idle.addLast(s);
+        if (idle.size() > IDLE_SCRATCH) {
+            idle.removeFirst().close();
         }
     }
 
@@ -169,10 +186,8 @@ final class MatrixBlock implements AutoCloseable {
         }
         closed = true;
         rows.close();
-        if (idle != null) {
-            idle.close();
-            idle = null;
-        }
+        idle.forEach(Scratch::close);
+        idle.clear();
         if (idleTeam != null) {
             idleTeam.close();
             idleTeam = null;

@@ -1,6 +1,5 @@
 package org.autobalance.spark;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -24,27 +23,23 @@ final class MatrixProducts {
         Broadcast<byte[]> xb = sc.broadcast(EngineAdapter.toBytes(x));
         try {
             List<byte[]> blocks = m.map(b -> {
-                DenseMatrix rows = b.rows();
-                List<DenseMatrix> made = new ArrayList<>();
-                try (DenseMatrix xm = EngineAdapter.fromBytes(xb.value(), dtype, d2, r);
-                        DenseMatrix mx = DenseMatrix.allocate(dtype, rows.rows(), r);
-                        DenseMatrix zero = DenseMatrix.allocate(dtype, rows.rows(), r)) {
+                // X, M·X, a zero U and the partials of the discarded MᵀU in the block's scratch of r columns
+                MatrixBlock.Scratch scratch = b.takeScratch(dtype, r, threads);
+                try {
+                    EngineAdapter.copyInto(xb.value(), scratch.v());
+                    scratch.u().segment().fill((byte) 0);
                     // the fused pass is the kernel that forms M·X; its MᵀU half (with U = 0) is discarded
-                    DenseMatrix[] unused = MatrixBlock.partials(made, dtype, d2, r, threads);
-                    b.withTeam(threads, team -> team.fusedPass(rows, zero, xm, mx, unused));
-                    return EngineAdapter.toBytes(mx);
+                    b.withTeam(threads, team -> team.fusedPass(b.rows(), scratch.u(), scratch.v(), scratch.mv(),
+                            scratch.mtu()));
+                    return EngineAdapter.toBytes(scratch.mv());
                 } finally {
-                    made.forEach(DenseMatrix::close);
+                    b.giveBack(scratch);
                 }
             }).collect();
             DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r);
             long first = 0;
             for (byte[] bytes : blocks) {
-                int rows = bytes.length / (out.stride() * dtype.bytes());
-                try (DenseMatrix block = EngineAdapter.fromBytes(bytes, dtype, rows, r)) {
-                    EngineAdapter.copyRows(block, out, first);
-                }
-                first += rows;
+                first += EngineAdapter.copyRows(bytes, out, first);
             }
             return out;
         } finally {

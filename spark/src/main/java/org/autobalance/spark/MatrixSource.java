@@ -21,9 +21,10 @@ import org.autobalance.memory.DenseMatrix;
  * driver into Spark.
  *
  * <ul>
- *   <li>a single Matrix Market file ({@code .mtx}): for small cases; every task reads the file and keeps its rows
- *       (the format is column-major), split into {@code partitions} contiguous row ranges as the engine splits rows
- *       between threads; a single {@code .npy} file likewise, each task reading only its rows;
+ *   <li>a single Matrix Market file ({@code .mtx}): for small cases; split into {@code partitions} contiguous row
+ *       ranges as the engine splits rows between threads, the driver parses it whole once to check it, and every
+ *       task reads the text through but converts and keeps only its rows (the format is column-major); a single
+ *       {@code .npy} file likewise, each task reading only its rows;
  *   <li>a directory of row-block shards and Parquet: see {@link ShardDirectory} and {@link ParquetRows}.
  * </ul>
  */
@@ -88,18 +89,34 @@ public abstract class MatrixSource implements Serializable {
 
     /**
      * The input at {@code path}: a directory of {@code .npy} shards, a Parquet file or directory, or a single
-     * {@code .mtx} or {@code .npy} file (split into {@code partitions} row ranges; ignored for shards, whose layout
-     * sets the partitioning, and for Parquet, when 0).
+     * {@code .mtx} or {@code .npy} file, split into {@code partitions} row ranges (0: Spark's default parallelism, at
+     * most one per row; ignored for shards, whose layout sets the partitioning).
      *
      * @throws IllegalArgumentException naming the file and the problem, for anything unreadable or inconsistent
      */
     public static MatrixSource open(JavaSparkContext sc, Path path, int partitions) {
+        MatrixSource checked = checkWithoutSpark(path, partitions);
+        return checked == null ? ParquetRows.of(sc, path, partitions)
+                : checked.withParallelism(sc.defaultParallelism());
+    }
+
+    /**
+     * Checks, without Spark, what {@link #open} checks of a single file or a directory of shards — that it exists, its
+     * headers (a {@code .mtx} file is parsed whole) and {@code partitions} against its rows — so that a truncated or
+     * lying file is refused before a Spark context starts (14–17 s here); returns the source, which {@link
+     * #withParallelism} completes once Spark's parallelism is known, so that nothing is read twice. A Parquet input is
+     * read through Spark and left to {@link #open}: null.
+     *
+     * @param partitions as for {@link #open}
+     * @throws IllegalArgumentException as {@link #open} does
+     */
+    public static MatrixSource checkWithoutSpark(Path path, int partitions) {
         if (!Files.exists(path)) {
             throw new IllegalArgumentException("input " + path + " does not exist");
         }
         String name = path.getFileName().toString();
         if (ParquetRows.isParquet(path)) {
-            return ParquetRows.of(sc, path, partitions);
+            return null;
         }
         if (Files.isDirectory(path)) {
             return ShardDirectory.of(path);
@@ -116,17 +133,11 @@ public abstract class MatrixSource implements Serializable {
     }
 
     /**
-     * Checks, without Spark, what {@link #open} checks of a single file or a directory of shards — that it exists and
-     * its headers — so that a truncated or lying file is refused before a Spark context starts (14–17 s here). A
-     * Parquet input is read through Spark and left to {@link #open}.
-     *
-     * @throws IllegalArgumentException as {@link #open} does
+     * This input with its partitioning settled: split into {@code defaultParallelism} row ranges (at most one per row)
+     * if it was checked with 0 partitions and is free to be split (a single file); otherwise itself.
      */
-    public static void checkWithoutSpark(Path path) {
-        if (Files.exists(path) && ParquetRows.isParquet(path)) {
-            return;
-        }
-        open(null, path, 1); // only a Parquet input uses the context
+    public MatrixSource withParallelism(int defaultParallelism) {
+        return this;
     }
 
     /**
@@ -146,12 +157,13 @@ public abstract class MatrixSource implements Serializable {
         }
 
         /**
-         * The partitions asked for ({@code fallback} for 0) if there are between 1 and {@code rows} of them.
+         * The partitions asked for if there are between 1 and {@code rows} of them; for 0, {@code fallback} but at
+         * most {@code rows} (a default never fails on a small input).
          *
          * @throws IllegalArgumentException naming {@code where} (the input), otherwise
          */
         static int checkPartitions(int partitions, int fallback, long rows, String where) {
-            int p = partitions == 0 ? fallback : partitions;
+            int p = partitions == 0 ? (int) Math.min(fallback, rows) : partitions;
             if (p < 1 || p > rows) {
                 throw new IllegalArgumentException("--partitions must be between 1 and the " + rows + " rows of "
                         + where + ", got " + partitions);
@@ -176,24 +188,26 @@ public abstract class MatrixSource implements Serializable {
     }
 
     /**
-     * A single file: a {@code .npy} task reads only its contiguous range of rows; a {@code .mtx} task parses the
-     * whole file and keeps its rows (text in column-major order cannot be split by rows without parsing it all).
+     * A single file: a {@code .npy} task reads only its contiguous range of rows; a {@code .mtx} task reads the whole
+     * text (column-major order cannot be split by rows without reading it all) but converts and keeps only its rows
+     * ({@link MatrixMarket#readRows}), the driver having checked every value once.
      */
     static final class SingleFile extends RowRangeSplit {
         private static final long serialVersionUID = 1L;
 
         private final boolean npy;
 
+        /** @param partitions the row ranges, or 0 until {@link #withParallelism} settles them */
         private SingleFile(String path, boolean npy, long rows, int cols, int partitions) {
             super(path, rows, cols, partitions);
             this.npy = npy;
         }
 
         static SingleFile matrixMarket(Path path, int partitions) {
-            // read once on the driver to validate it (a small case by definition) and learn the shape
+            // parsed whole once on the driver to check every value (a small case by definition) and learn the shape
             try (DenseMatrix m = MatrixMarket.read(path, DType.FLOAT64)) {
-                return new SingleFile(path.toString(), false, m.rows(), m.cols(), checkPartitions(partitions, 1,
-                        m.rows(), path.toString()));
+                return new SingleFile(path.toString(), false, m.rows(), m.cols(), partitions == 0 ? 0
+                        : checkPartitions(partitions, 1, m.rows(), path.toString()));
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read M from " + path + ": " + e.getMessage(), e);
             }
@@ -201,12 +215,21 @@ public abstract class MatrixSource implements Serializable {
 
         static SingleFile npy(Path path, int partitions) {
             long[] shape = ShardDirectory.shape(path);
-            return new SingleFile(path.toString(), true, shape[0], (int) shape[1],
-                    checkPartitions(partitions, 1, shape[0], path.toString()));
+            return new SingleFile(path.toString(), true, shape[0], (int) shape[1], partitions == 0 ? 0
+                    : checkPartitions(partitions, 1, shape[0], path.toString()));
+        }
+
+        @Override
+        public MatrixSource withParallelism(int defaultParallelism) {
+            return partitions != 0 ? this : new SingleFile(path, npy, rows(), cols(),
+                    checkPartitions(0, defaultParallelism, rows(), path));
         }
 
         @Override
         JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
+            if (partitions == 0) {
+                throw new IllegalStateException("the partitioning of " + path + " is not settled: see withParallelism");
+            }
             SingleFile source = this;
             return partitionIndices(sc, partitions).map(p -> source.read(p, dtype));
         }
@@ -221,13 +244,12 @@ public abstract class MatrixSource implements Serializable {
                     return new MatrixBlock(p, first, ShardDirectory.readRows(file, rows(), cols(), first, count,
                             dtype));
                 }
-                try (DenseMatrix whole = MatrixMarket.read(file, dtype)) {
-                    if (whole.rows() != rows() || whole.cols() != cols()) {
-                        throw new IllegalStateException("input " + path + " changed during the run: now "
-                                + whole.rows() + " x " + whole.cols() + ", was " + rows() + " x " + cols());
-                    }
-                    return new MatrixBlock(p, first, EngineAdapter.sliceRows(whole, first, count));
+                MatrixMarket.Header now = MatrixMarket.readHeader(file);
+                if (now.rows() != rows() || now.cols() != cols()) {
+                    throw new IllegalStateException("input " + path + " changed during the run: now "
+                            + now.rows() + " x " + now.cols() + ", was " + rows() + " x " + cols());
                 }
+                return new MatrixBlock(p, first, MatrixMarket.readRows(file, dtype, first, count));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read M from " + path + ": " + e.getMessage(), e);
             }

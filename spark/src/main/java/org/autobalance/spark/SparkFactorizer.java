@@ -23,11 +23,13 @@ import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.IterationMonitor;
+import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 
 /**
@@ -60,7 +62,7 @@ public final class SparkFactorizer {
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
             int taskThreads, long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
-            IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
+            CancelToken cancelToken, IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -92,6 +94,7 @@ public final class SparkFactorizer {
         private int failPartition = -1;
         private DriverCosts costs;
         private final List<IterationListener> listeners = new ArrayList<>();
+        private CancelToken cancelToken;
 
         private Builder(int rank) {
             if (rank < 1) {
@@ -207,6 +210,15 @@ public final class SparkFactorizer {
             return this;
         }
 
+        /**
+         * As {@link Factorizer.Builder#cancelToken}: when cancelled the run ends after its current iteration (stop
+         * reason {@code cancelled}) with the factors it reached. {@code null} (the default) for none.
+         */
+        public Builder cancelToken(CancelToken token) {
+            this.cancelToken = token;
+            return this;
+        }
+
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
@@ -215,7 +227,7 @@ public final class SparkFactorizer {
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
                     tolerance, timeLimit, lineageEvery, driverThreads, taskThreads, failIteration, failPartition, costs,
-                    List.copyOf(listeners), checkpoint, resume));
+                    List.copyOf(listeners), cancelToken, checkpoint, resume));
         }
     }
 
@@ -255,7 +267,7 @@ public final class SparkFactorizer {
                     tolerance, kernels);
             String inputHash = c.checkpoint() == null && resume == null ? null : inputHash(m);
             if (resume != null) {
-                resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+                requireSameRun(resume, dtype, d1, d2, r, inputHash, identity, threads);
             }
             // σ₁ and the plateau test's σ₁(M − UVᵀ) by core's power iterations, on Spark passes
             SparkPasses passes = new SparkPasses(sc, m, dtype, d1, d2, driver, threads);
@@ -277,7 +289,8 @@ public final class SparkFactorizer {
             driver.gram(v, gramV);
 
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
-                    c.timeLimit(), record -> false, null), listeners, r, normMSquared, passes, c.seed(), resume);
+                    c.timeLimit(), record -> false, c.cancelToken()), listeners, r, normMSquared, passes, c.seed(),
+                    resume);
             if (c.checkpoint() != null) {
                 // U is collected only when a checkpoint is due; the resumed run keeps the hash it was checked against
                 monitor.checkpointing(c.checkpoint(), inputHash,
@@ -290,7 +303,12 @@ public final class SparkFactorizer {
             double[] aU = new double[r * r];
             double[] aV = new double[r * r];
             DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
-            boolean stopped = false;
+            // cancelled during the set-up (σ₁, the start): no iteration, as the engine's run
+            StopReason early = IterationMonitor.cancellation(c.cancelToken());
+            boolean stopped = early != null;
+            if (stopped) {
+                monitor.stoppedBefore(early);
+            }
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
@@ -423,6 +441,29 @@ public final class SparkFactorizer {
         id.put("tolerance", tolerance);
         id.put("kernels", kernels.name());
         return id;
+    }
+
+    /**
+     * Refuses to resume {@code resume} unless it was written by this run's configuration ({@link
+     * Checkpoint#requireSameRun}). A checkpoint written before tasks had threads (before {@code --task-threads}, 30 Nov
+     * 2026) has no {@code task_threads}: its tasks ran one thread each, which is what {@code task_threads 1} computes
+     * bit for bit (the engine's kernels over the whole block, then as now), so it resumes with one task thread — the
+     * default unless {@code spark.task.cpus} says otherwise — and is refused with any other.
+     */
+    private static void requireSameRun(Checkpoint resume, DType dtype, long d1, int d2, int r, String inputHash,
+            Map<String, Object> identity, int taskThreads) {
+        if (resume.configuration().containsKey("task_threads")) {
+            resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+            return;
+        }
+        Map<String, Object> before = new LinkedHashMap<>(identity);
+        before.remove("task_threads");
+        resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, before);
+        if (taskThreads != 1) {
+            throw new IllegalArgumentException("the checkpoint was written before --task-threads existed (its tasks "
+                    + "ran one thread each), this run has task_threads " + taskThreads
+                    + ": resume it with --task-threads 1");
+        }
     }
 
     /**

@@ -2,7 +2,6 @@ package org.autobalance.spark;
 
 import java.io.Serial;
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -287,12 +286,18 @@ final class SparkPasses implements PowerPasses {
             DenseMatrix mp = block.rows();
             int rows = old.rows;
             int b = p.b();
-            List<DenseMatrix> made = new ArrayList<>();
             EngineAdapter.Team team = block.takeTeam(threads);
-            try (DenseMatrix y = EngineAdapter.fromBytes(old.y, dtype, rows, b);
-                    DenseMatrix x = EngineAdapter.fromBytes(p.x(), dtype, d2, b);
-                    DenseMatrix image = DenseMatrix.allocate(dtype, rows, b)) {
-                DenseMatrix[] aty = MatrixBlock.partials(made, dtype, d2, b, threads);
+            MatrixBlock.Scratch scratch = null;
+            MatrixBlock.Scratch factor = null;
+            try {
+                // Y, AX, X and the partials of AᵀY in the block's scratch of b columns: a pass allocates none of them
+                scratch = block.takeScratch(dtype, b, threads);
+                DenseMatrix y = scratch.u();
+                DenseMatrix image = scratch.mv();
+                DenseMatrix x = scratch.v();
+                DenseMatrix[] aty = scratch.mtu();
+                EngineAdapter.copyInto(old.y, y);
+                EngineAdapter.copyInto(p.x(), x);
                 if (p.update() != Update.NONE) {
                     EngineAdapter.copyInto(old.image, image);
                     if (p.update() == Update.STEP) {
@@ -308,12 +313,14 @@ final class SparkPasses implements PowerPasses {
                     gram = new double[b * b];
                     team.gram(y, gram);
                 } else {
-                    // Rx = Mx − U(Vᵀx) on these rows; this partition's Uᵀy for the driver's Rᵀy = Mᵀy − V(Uᵀy)
-                    try (DenseMatrix u = old.u.toMatrix()) {
-                        PowerPasses.subtractProduct(image, u, p.vtx(), 0, rows);
-                        uty = new double[u.cols()];
-                        PowerPasses.addTransposedProduct(u, y, 0, rows, uty);
-                    }
+                    // Rx = Mx − U(Vᵀx) on these rows; this partition's Uᵀy for the driver's Rᵀy = Mᵀy − V(Uᵀy); U's
+                    // rows go into the iterations' scratch, idle while the plateau test runs
+                    factor = block.takeScratch(dtype, old.u.rank(), threads);
+                    DenseMatrix u = factor.u();
+                    old.u.copyInto(u);
+                    PowerPasses.subtractProduct(image, u, p.vtx(), 0, rows);
+                    uty = new double[u.cols()];
+                    PowerPasses.addTransposedProduct(u, y, 0, rows, uty);
                 }
                 double imageSquared = 0.0;
                 for (int i = 0; i < rows; i++) {
@@ -325,7 +332,12 @@ final class SparkPasses implements PowerPasses {
                 return List.of(new Block(old.partition, rows, EngineAdapter.toBytes(y), EngineAdapter.toBytes(image),
                         old.u, new Partials(EngineAdapter.toBytes(aty[0]), gram, uty, imageSquared))).iterator();
             } finally {
-                made.forEach(DenseMatrix::close);
+                if (factor != null) {
+                    block.giveBack(factor);
+                }
+                if (scratch != null) {
+                    block.giveBack(scratch);
+                }
                 block.giveBack(team);
             }
         }

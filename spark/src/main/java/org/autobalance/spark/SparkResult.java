@@ -75,9 +75,7 @@ public final class SparkResult implements AutoCloseable {
         DenseMatrix out = DenseMatrix.allocate(dtype, Math.toIntExact(d1), r);
         long first = 0;
         for (FactorBlock b : blocks) {
-            try (DenseMatrix block = b.toMatrix()) {
-                EngineAdapter.copyRows(block, out, first);
-            }
+            b.copyInto(out, first);
             first += b.rows();
         }
         return out;

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -23,6 +27,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
@@ -280,6 +285,41 @@ class SparkFactorizerTest {
     }
 
     /**
+     * A cancel token (Ctrl-C on the command line) ends the run after the iteration in which it is cancelled, with
+     * that iterate: the factors of a run limited to as many iterations, bit for bit; cancelled before the first
+     * iteration, the run makes none (as the engine's).
+     */
+    @Test
+    void aCancelledRunStopsAfterItsIterationWithThatIterate() {
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 2);
+        CancelToken token = new CancelToken();
+        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).schedule(new ConstantSchedule(ETA))
+                .tolerance(0).driverThreads(2);
+        try (SparkResult cancelled = builder.maxIterations(1000).cancelToken(token).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64, r -> {
+                    if (r.iteration() == 6) {
+                        token.cancel();
+                    }
+                });
+                DenseMatrix u = cancelled.collectU();
+                SparkResult limited = builder.maxIterations(7).cancelToken(null).build()
+                        .run(SharedSpark.context(), source, DType.FLOAT64);
+                DenseMatrix uLimited = limited.collectU()) {
+            assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            assertEquals(7, cancelled.iterations());
+            assertSameBits(new double[][][] {uLimited.toArray(), limited.v().toArray()},
+                    new double[][][] {u.toArray(), cancelled.v().toArray()}, "cancelled after iteration 6");
+        }
+        List<IterationRecord> records = new ArrayList<>();
+        try (SparkResult none = builder.maxIterations(1000).cancelToken(token).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64, records::add)) {
+            assertEquals(StopReason.CANCELLED, none.stopReason());
+            assertEquals(0, none.iterations());
+            assertTrue(records.isEmpty(), "records of a run cancelled before it started");
+        }
+    }
+
+    /**
      * Cases where the plateau test decides, at rank 4 from the default small start, with the default step (σ₁ from
      * core's block power iteration on Spark passes). (a) Rank 3 plus a weak fourth direction (σ₄ = 0.2) and noise
      * 10⁻⁴, tolerance 10⁻⁴: the gradient test holds from about iteration 55 while the fourth direction is still at
@@ -376,6 +416,54 @@ class SparkFactorizerTest {
             String refused = assertThrows(IllegalArgumentException.class, () -> builder.build()
                     .run(SharedSpark.context(), two, DType.FLOAT64)).getMessage();
             assertTrue(refused.contains("partitions 3, this run has 2"), refused);
+
+            // a checkpoint of the form written before --task-threads: one thread per task, resumed as such
+            Path old = dir.resolve("resume-before-task-threads");
+            writeWithoutTaskThreads(saved, old);
+            Checkpoint before = Checkpoint.load(old);
+            assertTrue(!before.configuration().containsKey("task_threads"), "the old form has no task_threads");
+            builder.resumeFrom(before);
+            try (SparkResult r = builder.build().run(SharedSpark.context(), source, DType.FLOAT64);
+                    DenseMatrix u = r.collectU()) {
+                assertSameBits(threePartitions(), new double[][][] {u.toArray(), r.v().toArray()},
+                        "resumed from the old form");
+            }
+            String twoThreads = assertThrows(IllegalArgumentException.class, () -> builder.taskThreads(2).build()
+                    .run(SharedSpark.context(), source, DType.FLOAT64)).getMessage();
+            assertEquals("the checkpoint was written before --task-threads existed (its tasks ran one thread each), "
+                    + "this run has task_threads 2: resume it with --task-threads 1", twoThreads);
         }
+    }
+
+    /**
+     * Copies the checkpoint in {@code from} to {@code to} as the Spark module wrote it before tasks had threads: its
+     * configuration without {@code task_threads} (the only difference, checked in git: c479403 added the key, and
+     * the checkpoint's format has not changed since), with the file's SHA-256 made again.
+     */
+    static void writeWithoutTaskThreads(Path from, Path to) throws IOException {
+        byte[] file = Files.readAllBytes(from.resolve(Checkpoint.FILE));
+        int headerEnd = 0;
+        for (int lines = 0; lines < 2; headerEnd++) {
+            if (file[headerEnd] == '\n') {
+                lines++;
+            }
+        }
+        String header = new String(file, 0, headerEnd, StandardCharsets.UTF_8);
+        String oldHeader = header.replace("\"task_threads\":1,", "");
+        assertEquals(header.length() - "\"task_threads\":1,".length(), oldHeader.length(), header);
+        byte[] head = oldHeader.getBytes(StandardCharsets.UTF_8);
+        int payload = file.length - headerEnd - 32;
+        byte[] out = new byte[head.length + payload + 32];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(file, headerEnd, out, head.length, payload);
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(out, 0, out.length - 32);
+            System.arraycopy(sha.digest(), 0, out, out.length - 32, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Files.createDirectories(to);
+        Files.write(to.resolve(Checkpoint.FILE), out);
     }
 }

@@ -160,7 +160,7 @@ class SparkInputsTest {
         String message = rejection(Fixtures.fixture("shards-mixed-dtype"));
         assertTrue(message.contains("part-00001.npy") && message.contains("'<f4'") && message.contains("'<f8'"),
                 message);
-        // an integer shard is readable (converted like an integer .npy), but beside float64 ones it is another dtype
+        // core reads integer .npy files since main's 68abfb0: an int64 shard among float64 ones is one of another dtype
         message = rejection(Fixtures.fixture("shards-int"));
         assertTrue(message.contains("part-00001.npy") && message.contains("'<i8'") && message.contains("'<f8'"),
                 message);
@@ -209,14 +209,14 @@ class SparkInputsTest {
         Path shards = copyOfShards();
         byte[] truncated = truncateLastShard(shards);
         String message = assertThrows(IllegalArgumentException.class,
-                () -> MatrixSource.checkWithoutSpark(shards)).getMessage();
+                () -> MatrixSource.checkWithoutSpark(shards, 0)).getMessage();
         assertTrue(message.contains("part-00002.npy") && message.contains("bytes"), message);
         Path single = dir.resolve("M.npy");
         Files.write(single, truncated);
-        message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(single))
+        message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(single, 0))
                 .getMessage();
         assertTrue(message.contains("M.npy"), message);
-        MatrixSource.checkWithoutSpark(Fixtures.fixture("shards")); // a good input passes
+        MatrixSource.checkWithoutSpark(Fixtures.fixture("shards"), 0); // a good input passes
     }
 
     @Test

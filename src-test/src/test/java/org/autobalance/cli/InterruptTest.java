@@ -1,10 +1,8 @@
 package org.autobalance.cli;
 
-import static org.autobalance.testing.Fixtures.jsonNumber;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.OutputStream;
@@ -13,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -41,34 +38,11 @@ class InterruptTest {
         Path out = dir.resolve("out");
         Path log = dir.resolve("run.jsonl");
         Path checkpoints = dir.resolve("ck");
-        // a run far longer than the test; its first checkpoint says that it is iterating
-        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", input.toString(),
-                "--rank", "6", "--tol", "0", "--max-iter", "100000000", "--checkpoint", checkpoints.toString(),
-                "--checkpoint-every", "20", "--out", out.toString(), "--log", log.toString()),
-                dir.resolve("child.out"));
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!Files.exists(checkpoints.resolve("checkpoint"))) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly().waitFor();
-                fail("the child never iterated:\n" + Files.readString(dir.resolve("child.out")));
-            }
-            Thread.sleep(5);
-        }
-        p.destroy();
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
-        String childOut = Files.readString(dir.resolve("child.out"));
-        assertEquals(128 + 15, p.exitValue(), childOut);
-        assertTrue(childOut.contains("interrupted: stopping after this iteration"), childOut);
-        String summary = Files.readString(out.resolve("summary.json"));
-        assertTrue(summary.contains("\"stop_reason\":\"cancelled\""), summary);
-        long iterations = (long) jsonNumber(summary, "iterations");
-        assertTrue(iterations >= 20, "stopped after " + iterations + " iterations, before the first checkpoint");
-        assertEquals(iterations, Files.readAllLines(log).size(), "records in the log");
-        assertTrue(Files.size(out.resolve("U.mtx")) > 0 && Files.size(out.resolve("V.mtx")) > 0);
-        try (Stream<Path> files = Files.list(out)) {
-            assertEquals(List.of("U.mtx", "V.mtx", "summary.json"),
-                    files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
-        }
+        // a run far longer than the test
+        ChildJvm.assertASignalledRunWritesWhatItReached(ChildJvm.command(List.of(), Main.class, "factorize",
+                "--input", input.toString(), "--rank", "6", "--tol", "0", "--max-iter", "100000000", "--checkpoint",
+                checkpoints.toString(), "--checkpoint-every", "20", "--out", out.toString(), "--log", log.toString()),
+                checkpoints, out, log, dir.resolve("child.out"));
     }
 
     /** A signal while M is still being read ends the process at once, with a line saying that nothing was written. */

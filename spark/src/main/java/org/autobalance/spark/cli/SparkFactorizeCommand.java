@@ -12,6 +12,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.autobalance.cli.Checkpointing;
+import org.autobalance.cli.Interruption;
 import org.autobalance.cli.OutFormatOption;
 import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
@@ -49,8 +50,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     private String master;
 
     @Option(names = "--partitions", paramLabel = "P",
-            description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism). "
-                    + "A directory of shards has one partition per shard.")
+            description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism, at "
+                    + "most one per row). A directory of shards has one partition per shard.")
     private Integer partitions;
 
     @Option(names = "--task-threads", paramLabel = "T",
@@ -103,12 +104,20 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Interruption.preparingRun();
         DType dtype = options.validate().dtype();
         List<DenseMatrix> owned = new ArrayList<>();
         JavaSparkContext[] started = new JavaSparkContext[1];
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
-        MatrixSource.checkWithoutSpark(input);
+        if (given == null) {
+            checkMaster();
+        }
+        if (partitions != null && partitions < 1) {
+            throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
+        }
+        // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
+        MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
@@ -116,9 +125,10 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
                         JavaSparkContext sc = given != null ? given : startSpark();
                         started[0] = given != null ? null : sc;
-                        MatrixSource source = MatrixSource.open(sc, input,
-                                partitions == null ? sc.defaultParallelism() : partitions);
+                        MatrixSource source = checked != null ? checked.withParallelism(sc.defaultParallelism())
+                                : MatrixSource.open(sc, input, partitions == null ? 0 : partitions);
                         SparkFactorizer factorizer = builder.build();
+                        Interruption.runStarted();
                         return listeners -> {
                             SparkResult result = factorizer.run(sc, source, dtype, listeners);
                             return SparkOutputs.finished(result, source);
@@ -141,7 +151,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                 .variant(options.variant())
                 .initializer(options.initializer(dtype, owned))
                 .seed(options.seed())
-                .timeLimit(options.timeLimit());
+                .timeLimit(options.timeLimit())
+                .cancelToken(Interruption.token());
         SolverOptions.option("--max-iter", () -> b.maxIterations(options.maxIterations()));
         if (options.tolerance() != null) {
             SolverOptions.option("--tol", () -> b.tolerance(options.tolerance()));
@@ -154,13 +165,41 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         }
         SolverOptions.option("--lineage-every", () -> b.lineageEvery(lineageEvery));
         checkpointing.applyTo(b::resumeFrom, b::checkpoint);
-        if (partitions != null && partitions < 1) {
-            throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
-        }
         return b;
     }
 
     private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:,\\d+)?])?");
+    /**
+     * The master URLs Spark 4.2 knows (SparkContext.createTaskScheduler: local, local[N], local[*], local[N,F],
+     * local-cluster[N,C,M], spark://…; the cluster managers it ships: yarn, k8s://…). Another would fail inside
+     * Spark's start with a stack trace after seconds.
+     */
+    private static final Pattern MASTER = Pattern.compile(
+            "local(\\[(\\*|[1-9]\\d*)(\\s*,\\s*\\d+)?])?|local-cluster\\[[\\d\\s,]+]|spark://.+|yarn|k8s://.+");
+
+    /**
+     * Refuses, before the input is read and Spark starts, a missing or malformed master and more task threads than a
+     * local master's cores (Spark itself would fail to start, with a stack trace).
+     */
+    private void checkMaster() {
+        String url = master != null ? master : System.getProperty("spark.master");
+        if (url == null) {
+            // spark-submit passes its master to the application as this system property
+            throw new UsageException("no Spark master: pass --master local[N], or run the application jar with "
+                    + "spark-submit", null);
+        }
+        if (master != null && !MASTER.matcher(master).matches()) {
+            throw new UsageException("--master " + master + ": not a Spark master URL (local[N], local[*], "
+                    + "spark://HOST:PORT, yarn, k8s://HOST:PORT, ...)", null);
+        }
+        if (taskThreads != null && url.startsWith("local")) {
+            int cores = localCores(url);
+            if (taskThreads > cores) {
+                throw new UsageException("--task-threads " + taskThreads + ": more than the " + cores
+                        + " core(s) of --master " + url, null);
+            }
+        }
+    }
 
     /**
      * The task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}), or
@@ -182,9 +221,6 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         SparkConf conf = new SparkConf().setAppName("autobalance spark-factorize");
         if (master != null) {
             conf.setMaster(master);
-        } else if (!conf.contains("spark.master")) {
-            throw new UsageException("no Spark master: pass --master local[N], or run the application jar with "
-                    + "spark-submit", null);
         }
         if (conf.get("spark.master").startsWith("local")) {
             // an embedded Spark for one command: no web UI, loopback only
@@ -192,12 +228,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
             if (taskThreads != null) {
-                // Spark then schedules N/T tasks at a time on local[N]: the task threads never outnumber its cores
-                int cores = localCores(conf.get("spark.master"));
-                if (taskThreads > cores) {
-                    throw new UsageException("--task-threads " + taskThreads + ": more than the " + cores
-                            + " core(s) of --master " + conf.get("spark.master"), null);
-                }
+                // Spark then schedules N/T tasks at a time on local[N] (checkMaster: T ≤ N), so the task threads
+                // never outnumber its cores
                 conf.set("spark.task.cpus", Integer.toString(taskThreads));
             }
         }
@@ -206,8 +238,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         if (checkpointDir != null) {
             try {
                 sc.setCheckpointDir(checkpointDir);
-            } catch (RuntimeException e) {
-                throw new UsageException("--checkpoint-dir " + checkpointDir + ": " + e.getMessage(), e);
+            } catch (Exception e) {
+                // Hadoop's file system throws checked exceptions (FileNotFoundException) through Scala undeclared
+                sc.stop();
+                throw new UsageException("--checkpoint-dir " + checkpointDir + ": cannot make a checkpoint directory "
+                        + "there (" + e.getMessage() + ")", e);
             }
         }
         return sc;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,6 +97,15 @@ class SparkFactorizeCommandTest {
         assertEquals(2, code, err.toString());
         assertEquals("autobalance: error: --task-threads 2: more than the 1 core(s) of --master local[1]",
                 err.toString().strip());
+        // so is a master URL Spark would fail on (with a stack trace, exit code 1, after seconds)
+        for (String bad : List.of("foo[2]", "local[0]", "local[two]", "")) {
+            StringWriter badErr = new StringWriter();
+            assertEquals(2, Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                    new PrintWriter(badErr, true), with(OPTIONS, "--master", bad, "--input",
+                            Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), badErr.toString());
+            assertEquals("autobalance: error: --master " + bad + ": not a Spark master URL (local[N], local[*], "
+                    + "spark://HOST:PORT, yarn, k8s://HOST:PORT, ...)", badErr.toString().strip());
+        }
     }
 
     /**
@@ -182,6 +192,64 @@ class SparkFactorizeCommandTest {
             assertEquals(u.rows(), first);
         }
         assertTrue(Files.exists(out.resolve("summary.json")));
+    }
+
+    /**
+     * Hostile inputs, each refused in one line with exit code 2 and nothing written: a missing file, a truncated
+     * {@code .npy} and {@code .mtx}, headers that lie about the size (more rows than the data holds, fewer), more
+     * partitions than rows, no partition. (All of them are refused before an embedded Spark would start.)
+     */
+    @Test
+    void hostileInputsAreOneLineAndExitCodeTwoWithNothingWritten() throws IOException {
+        Path mtx = Fixtures.fixture("shards-M.mtx");
+        String text = Files.readString(mtx);
+        Path npy = dir.resolve("M.npy");
+        try (DenseMatrix m = MatrixMarket.read(mtx, DType.FLOAT64)) {
+            Npy.write(npy, m);
+        }
+        byte[] npyBytes = Files.readAllBytes(npy);
+        Path truncatedNpy = Files.write(dir.resolve("truncated.npy"),
+                java.util.Arrays.copyOf(npyBytes, npyBytes.length - 100));
+        Path truncatedMtx = Files.writeString(dir.resolve("truncated.mtx"),
+                text.substring(0, text.lastIndexOf('\n', text.length() * 2 / 3) + 1));
+        Path moreRowsNpy = Files.write(dir.resolve("more.npy"), new String(npyBytes, StandardCharsets.ISO_8859_1)
+                .replace("(40, 23)", "(41, 23)").getBytes(StandardCharsets.ISO_8859_1));
+        Path fewerRowsMtx = Files.writeString(dir.resolve("fewer.mtx"), text.replace("\n40 23\n", "\n39 23\n"));
+        Path moreRowsMtx = Files.writeString(dir.resolve("more.mtx"), text.replace("\n40 23\n", "\n41 23\n"));
+        Map<List<String>, String> refusals = Map.of(
+                List.of("--input", dir.resolve("absent.mtx").toString()), "does not exist",
+                List.of("--input", truncatedNpy.toString()), "truncated.npy: the header declares a (40, 23)",
+                List.of("--input", truncatedMtx.toString()), "truncated: expected 920 values",
+                List.of("--input", moreRowsNpy.toString()), "more.npy: the header declares a (41, 23)",
+                List.of("--input", fewerRowsMtx.toString()), "too many values: expected 897",
+                List.of("--input", moreRowsMtx.toString()), "truncated: expected 943 values, found 920",
+                List.of("--input", mtx.toString(), "--partitions", "41"),
+                "--partitions must be between 1 and the 40 rows of",
+                List.of("--input", npy.toString(), "--partitions", "0"), "--partitions: must be at least 1, got 0");
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            Path out = dir.resolve("out");
+            Outcome run = spark(with(with(OPTIONS, "--out", out.toString()), refusal.getKey().toArray(String[]::new)));
+            String where = refusal.getKey() + ": " + run.err();
+            assertEquals(2, run.exitCode(), where);
+            assertTrue(run.err().startsWith("autobalance: error: ") && run.err().contains(refusal.getValue()), where);
+            assertEquals(1, run.err().strip().lines().count(), where);
+            assertFalse(Files.exists(out), where);
+        }
+    }
+
+    /** Without --partitions a single file gets Spark's default parallelism (2 here) but never more than its rows. */
+    @Test
+    void theDefaultPartitioningHasNoMorePartitionsThanRows() throws IOException {
+        Path row = dir.resolve("row.npy");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3, 4, 5}})) {
+            Npy.write(row, m);
+        }
+        Path out = dir.resolve("out");
+        Outcome run = spark(List.of("--input", row.toString(), "--rank", "1", "--max-iter", "3", "--tol", "0",
+                "--out", out.toString()));
+        assertEquals(0, run.exitCode(), run.err());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"partitions\":1,") && summary.contains("\"iterations\":3"), summary);
     }
 
     @Test
