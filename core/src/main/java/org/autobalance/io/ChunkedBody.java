@@ -322,14 +322,7 @@ final class ChunkedBody {
             MemorySegment colsOut = cols;
             MemorySegment valuesOut = values;
             while (pos < end) {
-                byte c = t.get(ValueLayout.JAVA_BYTE, pos);
-                if (c == '%') {
-                    pos = lineEnd(t, pos, end);
-                    continue;
-                }
-                if ((c & 0xFF) <= ' ') {
-                    // a line end, or whitespace before the line's first token
-                    pos++;
+                if (skippedNonContent(t)) {
                     continue;
                 }
                 long i = index(t, shape.rows);
@@ -370,16 +363,27 @@ final class ChunkedBody {
             return true;
         }
 
+        /**
+         * Moves past a comment line ({@code %} to its end) or one byte of a line end or of the whitespace before a
+         * line's first token, if the parse position is at one; false at a token.
+         */
+        private boolean skippedNonContent(MemorySegment t) {
+            byte c = t.get(ValueLayout.JAVA_BYTE, pos);
+            if (c == '%') {
+                pos = lineEnd(t, pos, end);
+                return true;
+            }
+            if ((c & 0xFF) <= ' ') {
+                pos++;
+                return true;
+            }
+            return false;
+        }
+
         private boolean parseArray(MemorySegment t, Shape shape) {
             MemorySegment valuesOut = values;
             while (pos < end) {
-                byte c = t.get(ValueLayout.JAVA_BYTE, pos);
-                if (c == '%') {
-                    pos = lineEnd(t, pos, end);
-                    continue;
-                }
-                if ((c & 0xFF) <= ' ') {
-                    pos++;
+                if (skippedNonContent(t)) {
                     continue;
                 }
                 // the tokens of one content line, several values allowed
