@@ -24,6 +24,11 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
     /** DEFLATE's largest expansion (RFC 1951: a 258-byte match coded in about 2 bits), an input bound for gzip. */
     static final long MAX_DEFLATE_EXPANSION = 1032;
 
+    /** Whether a file's first two bytes (unsigned, as {@link InputStream#read()} gives them) are gzip's magic. */
+    static boolean isGzip(int first, int second) {
+        return first == 0x1F && second == 0x8B;
+    }
+
     /**
      * Opens {@code path}; {@code kind} names the format in the message of a missing file ("no such {@code kind}
      * file").
@@ -43,7 +48,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         long size = Files.isRegularFile(path) ? Files.size(path) : -1;
         try {
             file.mark(2);
-            boolean gzip = file.read() == 0x1F && file.read() == 0x8B;
+            boolean gzip = isGzip(file.read(), file.read());
             file.reset();
             if (!gzip) {
                 return new FileInput(file, size);

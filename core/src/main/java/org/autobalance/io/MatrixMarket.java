@@ -177,8 +177,8 @@ public final class MatrixMarket {
 
     /**
      * Rows {@code [firstRow, firstRow + count)} of the matrix in {@code path}, as a new {@code count × columns} matrix
-     * equal, bit for bit, to those rows of {@link #read}'s (the caller owns it), for a reader that splits one file among
-     * several (the Spark module's tasks) and holds only its rows. The whole text is still read — an array file is
+     * equal, bit for bit, to those rows of {@link #read}'s (the caller owns it), for a reader that splits one file
+     * among several (the Spark module's tasks) and holds only its rows. The whole text is still read — an array file is
      * column-major and a coordinate file in any order — and its structure checked (header, size line, the count of
      * values or entries, indices), but the values of other rows are skipped unchecked and unconverted, which is most
      * of a parse's work: read the file whole once (as the Spark driver does, before it splits it) to check them.
@@ -268,7 +268,8 @@ public final class MatrixMarket {
                 return null;
             }
             MemorySegment text = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            if (text.get(ValueLayout.JAVA_BYTE, 0) == 0x1F && text.get(ValueLayout.JAVA_BYTE, 1) == (byte) 0x8B) {
+            if (FileInput.isGzip(text.get(ValueLayout.JAVA_BYTE, 0) & 0xFF,
+                    text.get(ValueLayout.JAVA_BYTE, 1) & 0xFF)) {
                 return null;
             }
             // not closed: closing it would close the channel, which the try closes
