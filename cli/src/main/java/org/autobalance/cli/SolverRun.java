@@ -153,6 +153,7 @@ public final class SolverRun {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished = null;
+            boolean setUpCancelled = false;
             IterationRecord[] first = new IterationRecord[1];
             IterationListener keepFirst = rec -> {
                 if (first[0] == null) {
@@ -165,8 +166,8 @@ public final class SolverRun {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
             } finally {
-                if (resumedAt < 0 && logStaging != null && !logStaging.equals(log)
-                        && cancelledInSetUp(finished, first[0])) {
+                setUpCancelled = cancelledInSetUp(finished, first[0]);
+                if (resumedAt < 0 && logStaging != null && !logStaging.equals(log) && setUpCancelled) {
                     // cancelled before the first iteration: nothing is written, over an earlier log there included
                     // (a resumed run's staged log holds the interrupted run's records and is finished as usual)
                     Files.deleteIfExists(logStaging);
@@ -180,7 +181,7 @@ public final class SolverRun {
                 summary.putAll(extraSummary);
                 summary.put("clock", clock.marks());
                 Object reason = summary.get("stop_reason");
-                if (cancelledInSetUp(result, first[0])) {
+                if (setUpCancelled) {
                     // Ctrl-C before the first iteration (during σ₁ or the start): the factors would be the start or
                     // zeros, so neither their metrics nor files are reported, and an earlier run's results in --out
                     // are not replaced with nothing of value
@@ -191,7 +192,7 @@ public final class SolverRun {
                     report(printer, label, rank, summary, first[0], result, outputs, outFormat);
                 }
             }
-            if (log != null && !cancelledInSetUp(finished, first[0])) {
+            if (log != null && !setUpCancelled) {
                 printer.println("iteration log " + log);
             }
         }

@@ -184,7 +184,7 @@ public final class Factorizer {
          * {@link StopReason#EARLY_STOPPED}), and whatever ends it, the result holds the iterate with the lowest
          * held-out RMSE of the run (its metrics are those of that iterate; {@code best_test_iteration} in
          * {@link Result#summary()} says which, counted in updates). Costs a copy of U and V, and one more pass at the
-         * end. With λ = 0 the small start is then the only regulariser, as in the implicit-regularisation literature
+         * end when the best is not the last iterate. With λ = 0 the small start is then the only regulariser, as in the implicit-regularisation literature
          * this engine makes observable. Needs the observed-entries objective with held-out entries.
          *
          * @throws IllegalArgumentException if {@code patience} is negative
@@ -493,12 +493,6 @@ public final class Factorizer {
                 monitor.stoppedBefore(early);
             }
             boolean observed = c.objective() instanceof Objective.Observed;
-            if (best != null && best.keeps() && monitor.iterations() > 0) {
-                // the last update's iterate is measured too, then the best of the run is returned
-                engine.fusedPass();
-                best.offer(monitor.iterations(), Math.sqrt(engine.heldOutSquared() / c.heldOut().nonZeros()), u, v);
-                best.restoreBest(u, v);
-            }
 
             // exact for a dense M and for the observed loss; for a sparse M's full loss the zeros count, so the exact
             // residual costs O(d1·d2·r), and the setting decides between it and the identity
@@ -507,6 +501,16 @@ public final class Factorizer {
             double residual;
             if (observed) {
                 residual = engine.fusedPass(); // Σ_Ω e², exact: each residual is formed
+                if (best != null && monitor.iterations() > 0) {
+                    // the last update's iterate, measured by that pass, is a candidate too; with early stopping the
+                    // best of the run is returned, measured again
+                    long last = monitor.iterations();
+                    best.offer(last, Math.sqrt(engine.heldOutSquared() / c.heldOut().nonZeros()), u, v);
+                    if (best.keeps() && best.bestIteration() != last) {
+                        best.restoreBest(u, v);
+                        residual = engine.fusedPass();
+                    }
+                }
             } else if (exact) {
                 engine.grams();
                 residual = engine.residualSquared();
@@ -517,9 +521,6 @@ public final class Factorizer {
             IterationMonitor.Summary metrics = monitor.summary(residual, exact, engine.gramU, engine.gramV, sigma1[0],
                     schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();
-            if (best != null && !best.keeps() && monitor.iterations() > 0) {
-                best.offer(monitor.iterations(), Math.sqrt(heldOut / c.heldOut().nonZeros()), u, v);
-            }
             Result result = new Result(u, v, metrics, c.threads(), c.objective().describe(),
                     c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()),
                     best == null ? -1 : best.bestIteration(), best == null ? Double.NaN : best.bestRmse(),
