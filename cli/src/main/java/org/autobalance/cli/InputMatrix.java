@@ -58,7 +58,7 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                     + " is dense)");
         }
         try {
-            boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
+            boolean npz = SolverOptions.isNpz(path);
             // a pipe (/dev/stdin, a shell's <(…)) can be read once only: no look at its header first; an array file
             // read so is held sparse (every value stored) and densified below
             if (!npz && storage != Storage.SPARSE && !observed && Files.isRegularFile(path)
@@ -111,7 +111,7 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
             throw new UsageException(what + ": " + path + " is " + dense + ", which holds a dense array: give the "
                     + "entries as a coordinate .mtx or a scipy .npz", null);
         }
-        boolean npz = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz");
+        boolean npz = SolverOptions.isNpz(path);
         return npz ? Npz.read(path, dtype) : MatrixMarket.readSparse(path, dtype);
     }
 

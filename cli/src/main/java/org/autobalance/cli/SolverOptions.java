@@ -236,8 +236,16 @@ public final class SolverOptions {
     }
 
     static boolean isNpy(Path path) {
+        return hasExtension(path, ".npy");
+    }
+
+    static boolean isNpz(Path path) {
+        return hasExtension(path, ".npz");
+    }
+
+    private static boolean hasExtension(Path path, String extension) {
         return path.getFileName() != null
-                && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
+                && path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(extension);
     }
 
     /** Parses an option with {@code parse}; an IllegalArgumentException becomes a usage error naming the option. */
