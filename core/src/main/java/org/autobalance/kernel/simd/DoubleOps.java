@@ -80,21 +80,21 @@ final class DoubleOps {
         for (; k + 4 * L <= n; k += 4 * L) {
             long o = o0 + k * BYTES;
             s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s0));
             o += L * BYTES;
             s1 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s1);
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s1));
             o += L * BYTES;
             s2 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s2);
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s2));
             o += L * BYTES;
             s3 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s3);
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s3));
         }
         for (; k < n; k += L) {
             long o = o0 + k * BYTES;
             s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), s0);
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s0));
         }
         VT.cast(s0).intoArray(acc, 0);
         VT.cast(s1).intoArray(acc, L);

@@ -73,7 +73,8 @@ final class FloatOps {
                 long o = (long) (i0 + k) * st * BYTES;
                 int d = k * w;
                 for (int c = 0; c < lh; c += LH) {
-                    widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o + c * BYTES, NO))).intoArray(xb, d + c);
+                    VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o + c * BYTES, NO))))
+                            .intoArray(xb, d + c);
                 }
                 Arrays.fill(xb, d + lh, d + w, 0.0);
             }
@@ -113,24 +114,26 @@ final class FloatOps {
         DoubleVector s2 = VTD.cast(DoubleVector.fromArray(SD, acc, 2 * sl));
         DoubleVector s3 = VTD.cast(DoubleVector.fromArray(SD, acc, 3 * sl));
         int k = 0;
+        // widen's results and the loop-carried sums typed exactly where used: with receiver profiles on, C2 bound
+        // this fma from the double kernels' shared profile (KernelJitTest)
         for (; k + 4 * LH <= n; k += 4 * LH) {
             long o = o0 + k * BYTES;
-            s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
-                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
+            s0 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s0));
             o += LH * BYTES;
-            s1 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
-                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s1);
+            s1 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s1));
             o += LH * BYTES;
-            s2 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
-                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s2);
+            s2 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s2));
             o += LH * BYTES;
-            s3 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
-                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s3);
+            s3 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s3));
         }
         for (; k < n; k += LH) {
             long o = o0 + k * BYTES;
-            s0 = widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO)))
-                    .fma(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO))), s0);
+            s0 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s0));
         }
         VTD.cast(s0).intoArray(acc, 0);
         VTD.cast(s1).intoArray(acc, sl);
@@ -194,12 +197,12 @@ final class FloatOps {
                     // C2, taking the upper half of a whole one (convertShape part 1) bound its calls from the shared
                     // type profile (KernelJitTest)
                     VT.cast(g).intoArray(gt, go + c);
-                    DoubleVector lo = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c)));
-                    DoubleVector hi = widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH)));
+                    DoubleVector lo = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c))));
+                    DoubleVector hi = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH))));
                     // s is loop-carried and lo, hi come back from a call: typed exactly where used, or C2 bound the
                     // fma from the double kernels' shared profile (KernelJitTest, with receiver profiles on)
-                    s = VTD.cast(lo).fma(VTD.cast(lo), VTD.cast(s));
-                    s = VTD.cast(hi).fma(VTD.cast(hi), VTD.cast(s));
+                    s = lo.fma(lo, VTD.cast(s));
+                    s = hi.fma(hi, VTD.cast(s));
                 }
                 for (; c < r; c += LH) {
                     VectorMask<Float> mk = SH.indexInRange(c, r);
@@ -270,10 +273,10 @@ final class FloatOps {
                     .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ms, mo + j * BYTES, NO)));
             FloatVector e1 = VTH.cast(FloatVector.fromArray(SH, uv, uo + j + LH))
                     .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ms, mo + (j + LH) * BYTES, NO)));
-            DoubleVector d0 = widen(e0);
-            DoubleVector d1 = widen(e1);
-            s0 = d0.fma(d0, s0);
-            s1 = d1.fma(d1, s1);
+            DoubleVector d0 = VTD.cast(widen(e0));
+            DoubleVector d1 = VTD.cast(widen(e1));
+            s0 = d0.fma(d0, VTD.cast(s0));
+            s1 = d1.fma(d1, VTD.cast(s1));
         }
         VTD.cast(s0).intoArray(acc, 0);
         VTD.cast(s1).intoArray(acc, SD.length());
