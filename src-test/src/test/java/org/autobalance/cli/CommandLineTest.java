@@ -175,6 +175,47 @@ class CommandLineTest {
         assertNoOutputs(out);
     }
 
+    /**
+     * A ratings file as MovieLens ships it ({@code userId,movieId,rating,timestamp}) is a list of entries, not a
+     * matrix: read as delimited text it would be an n × 4 table, factorised as such. {@code --storage auto} refuses it
+     * in one line that says what it looks like and what to do; {@code --storage dense} factorises the table; a table
+     * whose first columns are not ids is read as ever.
+     */
+    @Test
+    void aListOfEntriesIsNotTakenForAMatrix() throws IOException {
+        StringBuilder ratings = new StringBuilder("userId,movieId,rating,timestamp\n");
+        for (int k = 0; k < 40; k++) {
+            ratings.append(1 + k / 8).append(',').append(1 + (k * 37) % 101).append(',').append(0.5 * (1 + k % 10))
+                    .append(',').append(964982703L + 1000L * k).append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("ratings.csv"), ratings);
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", csv.toString(), "--rank", "2", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(csv + " holds 40 rows of 4 columns whose first two are whole numbers >= 0: a list "
+                + "of (row id, column id, value) entries"), r.err());
+        assertTrue(r.err().contains("Write the entries as a coordinate .mtx or a scipy .npz (README: 'Lists of entries "
+                + "(ratings, edges)'), or give --storage dense to factorize the table"), r.err());
+        assertNoOutputs(out);
+        // the sparse objective names the same way out before reading anything
+        Run observed = run("factorize", "--input", csv.toString(), "--rank", "2", "--objective", "observed");
+        assertEquals(Main.EXIT_USAGE, observed.exitCode(), observed.err());
+        assertTrue(observed.err().contains("--objective observed needs a coordinate .mtx or a scipy .npz (README: "
+                + "'Lists of entries (ratings, edges)')"), observed.err());
+        // asked for, the table itself
+        Run table = run("factorize", "--input", csv.toString(), "--rank", "2", "--storage", "dense", "--max-iter", "3",
+                "--out", out.toString());
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("storage: dense (--storage dense)"), table.out());
+        assertTrue(table.out().contains(csv + " (40 x 4, float64), rank 2"), table.out());
+        // a first column that is not all whole numbers: a matrix, read as ever
+        Files.writeString(csv, ratings.toString().replaceFirst("\n1,", "\n1.5,"));
+        Run matrix = run("factorize", "--input", csv.toString(), "--rank", "2", "--max-iter", "3");
+        assertEquals(0, matrix.exitCode(), matrix.err());
+        assertTrue(matrix.out().contains("storage: dense (a delimited text file is dense)"), matrix.out());
+    }
+
     @Test
     void heldOutEntriesMustBeSparse() throws IOException {
         Path test = Files.writeString(dir.resolve("test.csv"), "1,2\n");
