@@ -128,6 +128,13 @@ final class FactorizeCommand implements Callable<Integer> {
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
+        try (DirectoryLock _ = checkpointing.lock()) {
+            return factorize(dtype, requested, format, goal, finalLoss, observed);
+        }
+    }
+
+    private int factorize(DType dtype, InputMatrix.Storage requested, RunOutputs.Format format, Objective goal,
+            ExactLoss finalLoss, boolean observed) throws IOException {
         PrintWriter printer = spec.commandLine().getOut();
         int processors = Runtime.getRuntime().availableProcessors();
         if (options.threads() != null && options.threads() > processors) {

@@ -121,6 +121,10 @@ final class NetworkCommand implements Callable<Integer> {
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();
+        DirectoryLock held = checkpointing.lock();
+        if (held != null) {
+            owned.add(held);
+        }
         try {
             PrintWriter printer = spec.commandLine().getOut();
             DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);

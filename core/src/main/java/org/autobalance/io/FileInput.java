@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
      * @throws MatrixFormatException if the file starts as gzip but its header is damaged
      */
     static FileInput open(Path path, String kind) throws IOException {
+        requireNotDirectory(path, kind);
         InputStream file;
         try {
             file = new BufferedInputStream(Files.newInputStream(path), BUFFER_BYTES);
@@ -58,6 +60,17 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a directory where a {@code kind} file is expected, by name: opening or mapping one fails with the
+     * system's bare "Is a directory" (a stream) or "No such device" (a mapping), and a zip archive's reader calls it a
+     * missing file.
+     */
+    static void requireNotDirectory(Path path, String kind) throws FileSystemException {
+        if (Files.isDirectory(path)) {
+            throw new FileSystemException(path.toString(), null, "a directory, not a " + kind + " file");
         }
     }
 

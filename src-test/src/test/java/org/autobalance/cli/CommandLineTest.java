@@ -348,7 +348,7 @@ class CommandLineTest {
         "--rank 2 --schedule constant:-1|constant step must be finite and positive",
         "--rank 2 --schedule constant:Infinity|constant step must be finite and positive",
         "--rank 2 --dtype float16|unknown dtype 'float16'",
-        "--rank 2 --init file:nowhere.mtx,nowhere.mtx|cannot read U0 from nowhere.mtx",
+        "--rank 2 --init file:nowhere.mtx,nowhere.mtx|--init: U0 nowhere.mtx does not exist",
         "--rank 2 --init file:only-one.mtx|expected file:U0.mtx,V0.mtx",
         "--rank 2 --threads 0|threads must be between 1 and 1024, got 0",
         "--rank 2 --threads 2000|threads must be between 1 and 1024, got 2000",
@@ -356,7 +356,7 @@ class CommandLineTest {
         "--rank 2 --max-iter -5|max iterations must be non-negative",
         "--rank 2 --bogus|Unknown option: '--bogus'",
         "--rank 2 --out-format csv|--out-format: expected mtx or npy, got 'csv'",
-        "--rank 2 --init file:nowhere.npy,nowhere.npy|cannot read U0 from nowhere.npy: nowhere.npy: no such .npy file",
+        "--rank 2 --init file:nowhere.npy,nowhere.npy|--init: U0 nowhere.npy does not exist",
         "--rank 2 --max-seconds 0|--max-seconds: must be positive and finite",
         "--rank 2 --max-seconds NaN|--max-seconds: must be positive and finite",
         "--rank two|Invalid value for option '--rank'"})
@@ -382,6 +382,24 @@ class CommandLineTest {
     }
 
     /**
+     * A directory where a file is expected is named as such by every reader: the system says only "Is a directory"
+     * to a stream (without the name), "No such device" to a mapping (.npy), and the zip reader called it a missing
+     * .npz file.
+     */
+    @ParameterizedTest
+    @CsvSource({"M.npy, .npy", "M.npz, .npz", "M.mtx, Matrix Market", "M.csv, delimited text",
+        "M.csv.gz, delimited text"})
+    void aDirectoryGivenAsTheInputIsNamed(String name, String kind) throws IOException {
+        Path input = Files.createDirectories(dir.resolve(name));
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", input.toString(), "--rank", "1", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read M from " + input + ": " + input + ": a directory, not a " + kind
+                + " file" + System.lineSeparator(), r.err());
+        assertNoOutputs(out);
+    }
+
+    /**
      * A mistake in an option that does not depend on M is reported before M is read: the input here does not exist,
      * so a message naming the option (not the file) shows the check came first — with a large M, a typo used to
      * cost the whole load.
@@ -395,13 +413,20 @@ class CommandLineTest {
         "--max-iter -5|--max-iter: max iterations must be non-negative",
         "--init small:-1|--init: initialisation scale must be finite and positive",
         "--init file:one.mtx|--init: expected file:U0.mtx,V0.mtx",
+        "--init file:DIR,FILE|--init: U0 DIR is a directory, not a file",
+        "--init file:FILE,FILE.npy|--init: V0 FILE.npy does not exist",
         "--variant bogus|--variant: unknown variant 'bogus'",
         "--max-seconds 0|--max-seconds: must be positive and finite",
         "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
         "--log DIR|--log DIR: is a directory",
         "--log FILE/run.jsonl|--log FILE/run.jsonl: its directory FILE: exists and is not a directory",
         "--out FILE|--out FILE: exists and is not a directory",
-        "--out FILE/sub|--out FILE/sub: FILE is not a directory"})
+        "--out FILE/sub|--out FILE/sub: FILE is not a directory",
+        // /proc passes the permission test for root (and where the tests run as root, the old check let these through
+        // to fail after the load, or at the first checkpoint): a file is made and removed to be sure
+        "--out /proc/autobalance-out|--out /proc/autobalance-out: cannot write in /proc",
+        "--log /proc/autobalance.jsonl|--log /proc/autobalance.jsonl: its directory /proc: cannot write in /proc",
+        "--checkpoint /proc/autobalance-ck|--checkpoint /proc/autobalance-ck: cannot write in /proc"})
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         Path directory = Files.createDirectories(dir.resolve("a-directory"));
@@ -418,6 +443,44 @@ class CommandLineTest {
         try (Stream<Path> left = Files.list(directory)) {
             assertEquals(List.of(), left.toList(), "something was written into the directory given as --log");
         }
+    }
+
+    /**
+     * Two runs checkpointing into one directory (the same command started twice) replaced each other's checkpoints,
+     * and one failed at its next write, exit 1 and its results lost: the directory is locked for a run's whole length,
+     * and a second run is refused before it reads M, naming the holder; once the lock is let go, the run goes ahead.
+     */
+    @Test
+    void aCheckpointDirectoryInUseByAnotherRunIsRefused() throws IOException {
+        Path checkpoints = dir.resolve("ck");
+        Path out = dir.resolve("out");
+        String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
+            "--checkpoint", checkpoints.toString(), "--checkpoint-every", "5", "--out", out.toString()};
+        try (DirectoryLock _ = DirectoryLock.acquire("--checkpoint", checkpoints)) {
+            Run r = run(command);
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+            assertEquals("autobalance: error: --checkpoint " + checkpoints + ": another run is writing its "
+                    + "checkpoints there (process " + ProcessHandle.current().pid() + "); wait for it to end, or give "
+                    + "another directory" + System.lineSeparator(), r.err());
+            assertEquals("", r.out(), "M was read (its storage was printed)");
+        }
+        assertNoOutputs(out);
+        assertFalse(Files.exists(checkpoints.resolve("checkpoint")));
+        Run r = run(command);
+        assertEquals(0, r.exitCode(), r.err());
+        byte[] checkpoint = Files.readAllBytes(checkpoints.resolve("checkpoint"));
+        // a --resume goes on writing there: refused the same way, its checkpoint untouched
+        String[] resume = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "40",
+            "--resume", checkpoints.toString()};
+        try (DirectoryLock _ = DirectoryLock.acquire("--checkpoint", checkpoints)) {
+            Run refused = run(resume);
+            assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
+            assertTrue(refused.err().startsWith("autobalance: error: --resume " + checkpoints + ": another run is "
+                    + "writing its checkpoints there"), refused.err());
+        }
+        assertArrayEquals(checkpoint, Files.readAllBytes(checkpoints.resolve("checkpoint")));
+        // the lock went with each run: the next one takes it
+        assertEquals(0, run(resume).exitCode());
     }
 
     /**
