@@ -53,7 +53,9 @@ public final class Npz {
             throw clearer;
         } catch (ZipException | EOFException e) {
             // EOFException: an end-of-archive record cut short (found by NpzFuzzTest)
-            throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")");
+            String hint = FileInput.hintFor(FileInput.start(path, 16));
+            throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")"
+                    + (hint == null ? "" : " (" + hint + ")"));
         }
         try (zip) {
             String format = text(member(zip, "format", source), source + ":format.npy");
