@@ -128,7 +128,7 @@ final class FactorizeCommand implements Callable<Integer> {
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
-        try (DirectoryLock _ = checkpointing.lock()) {
+        try (RunLock _ = checkpointing.lock()) {
             return factorize(dtype, requested, format, goal, finalLoss, observed);
         }
     }

@@ -151,7 +151,7 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out); RunLock _ = lockLog(log)) {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished = null;
@@ -379,6 +379,25 @@ public final class SolverRun {
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Locks the staged {@code log} for this run (null for none, or for a log written in place, which has no staging
+     * file to share): two runs given the same log truncated each other's records. Its directory is made here, as
+     * opening the log would.
+     */
+    static RunLock lockLog(Path log) {
+        Path staging = log == null ? null : stagingFor(log);
+        if (staging == null || staging.equals(log)) {
+            return null;
+        }
+        try {
+            Files.createDirectories(staging.getParent());
+        } catch (IOException e) {
+            throw new UsageException("--log " + log + ": cannot write in " + staging.getParent() + " (" + reason(e)
+                    + ")", e);
+        }
+        return RunLock.log("--log " + log, staging);
     }
 
     /**

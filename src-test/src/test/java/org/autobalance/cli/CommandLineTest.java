@@ -456,7 +456,7 @@ class CommandLineTest {
         Path out = dir.resolve("out");
         String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
             "--checkpoint", checkpoints.toString(), "--checkpoint-every", "5", "--out", out.toString()};
-        try (DirectoryLock _ = DirectoryLock.acquire("--checkpoint", checkpoints)) {
+        try (RunLock _ = RunLock.checkpoints("--checkpoint", checkpoints)) {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --checkpoint " + checkpoints + ": another run is writing its "
@@ -472,7 +472,7 @@ class CommandLineTest {
         // a --resume goes on writing there: refused the same way, its checkpoint untouched
         String[] resume = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "40",
             "--resume", checkpoints.toString()};
-        try (DirectoryLock _ = DirectoryLock.acquire("--checkpoint", checkpoints)) {
+        try (RunLock _ = RunLock.checkpoints("--checkpoint", checkpoints)) {
             Run refused = run(resume);
             assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
             assertTrue(refused.err().startsWith("autobalance: error: --resume " + checkpoints + ": another run is "
@@ -481,6 +481,40 @@ class CommandLineTest {
         assertArrayEquals(checkpoint, Files.readAllBytes(checkpoints.resolve("checkpoint")));
         // the lock went with each run: the next one takes it
         assertEquals(0, run(resume).exitCode());
+    }
+
+    /**
+     * Two runs given the same --log staged their records in the same file, and the second truncated the first's: the
+     * staged log is locked for the run, a second run is refused (after its load: the lock is taken where the log is
+     * opened) without touching it, and the lock file goes with the run.
+     */
+    @Test
+    void aLogInUseByAnotherRunIsRefused() throws IOException {
+        Path log = dir.resolve("run.jsonl");
+        Path staging = dir.resolve(".run.jsonl.partial");
+        Files.writeString(log, "an earlier run's log\n");
+        Files.writeString(staging, "the other run's records\n");
+        Path out = dir.resolve("out");
+        String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
+            "--log", log.toString(), "--out", out.toString()};
+        try (RunLock _ = RunLock.log("--log " + log, staging)) {
+            Run r = run(command);
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+            assertEquals("autobalance: error: --log " + log + ": another run is writing this log (process "
+                    + ProcessHandle.current().pid() + "); wait for it to end, or give another file"
+                    + System.lineSeparator(), r.err());
+        }
+        assertEquals("the other run's records\n", Files.readString(staging));
+        assertEquals("an earlier run's log\n", Files.readString(log));
+        assertNoOutputs(out);
+        Files.delete(staging);
+        Run r = run(command);
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(20, Files.readAllLines(log).size());
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".run.jsonl")).toList(),
+                    "the staged log or its lock file was left");
+        }
     }
 
     /**
