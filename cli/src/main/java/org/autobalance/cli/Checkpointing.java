@@ -77,6 +77,15 @@ public final class Checkpointing {
         return this;
     }
 
+    /**
+     * Locks the directory the checkpoints go to (--checkpoint, else --resume) for this run, made when missing; null
+     * when there is none. Close it when the run ends. Another run holding it is a usage error naming it.
+     */
+    RunLock lock() {
+        Path target = dir != null ? dir : resume;
+        return target == null ? null : RunLock.checkpoints(dir != null ? "--checkpoint" : "--resume", target);
+    }
+
     /** The iteration the resumed run continues at, or −1 when not resuming. */
     public long resumedAt() {
         return loaded == null ? -1 : loaded.iteration();

@@ -43,7 +43,9 @@ final class FactorizeCommand implements Callable<Integer> {
     @Option(names = "--storage", paramLabel = "auto|sparse|dense", defaultValue = "auto",
             description = {"How M is held: sparse (CSR, one pass over the stored entries per iteration; never "
                     + "densified), dense, or auto (sparse when the density is below 10 %% or the dense matrix would "
-                    + "not fit in half the memory; an array file is dense). The choice is printed. "
+                    + "not fit in half the memory; an array file is dense). The choice is printed. auto refuses a "
+                    + "table of 3 or 4 columns whose first two are whole numbers (a list of entries such as ratings: "
+                    + "give it as a coordinate .mtx or .npz); dense reads it as a table. "
                     + "Default: ${DEFAULT-VALUE}."})
     private String storage;
 
@@ -126,6 +128,13 @@ final class FactorizeCommand implements Callable<Integer> {
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
+        try (RunLock _ = checkpointing.lock()) {
+            return factorize(dtype, requested, format, goal, finalLoss, observed);
+        }
+    }
+
+    private int factorize(DType dtype, InputMatrix.Storage requested, RunOutputs.Format format, Objective goal,
+            ExactLoss finalLoss, boolean observed) throws IOException {
         PrintWriter printer = spec.commandLine().getOut();
         int processors = Runtime.getRuntime().availableProcessors();
         if (options.threads() != null && options.threads() > processors) {

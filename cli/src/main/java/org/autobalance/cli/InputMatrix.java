@@ -25,6 +25,9 @@ import org.autobalance.memory.SparseMatrix;
  */
 record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implements AutoCloseable {
 
+    /** Where the README says how to turn a list of entries (ratings, edges) into a sparse M. */
+    static final String ENTRY_LISTS = "README: 'Lists of entries (ratings, edges)'";
+
     /** Density below which {@code auto} keeps a matrix sparse. */
     static final double AUTO_DENSITY = 0.1;
 
@@ -52,10 +55,22 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         if (dense != null) {
             if (observed || storage == Storage.SPARSE) {
                 throw new UsageException(dense + " holds a dense array: " + (observed ? "--objective observed"
-                        : "--storage sparse") + " needs a coordinate .mtx or a scipy .npz", null);
+                        : "--storage sparse") + " needs a coordinate .mtx or a scipy .npz (" + ENTRY_LISTS + ")",
+                        null);
             }
-            return new InputMatrix(SolverOptions.read(path, dtype, what, notes), null, "dense (" + dense
-                    + " is dense)");
+            DenseMatrix m = SolverOptions.read(path, dtype, what, notes);
+            if (storage == Storage.AUTO && looksLikeEntryList(m)) {
+                int rows = m.rows();
+                int cols = m.cols();
+                m.close();
+                throw new UsageException(path + " holds " + rows + " rows of " + cols + " columns whose first two "
+                        + "are whole numbers >= 0: a list of (row id, column id, value) entries, such as ratings or "
+                        + "edges, rather than a matrix? As it is, the " + rows + " x " + cols + " table itself would "
+                        + "be factorized. Write the entries as a coordinate .mtx or a scipy .npz (" + ENTRY_LISTS
+                        + "), or give --storage dense to factorize the table", null);
+            }
+            return new InputMatrix(m, null, storage == Storage.DENSE ? "dense (--storage dense)"
+                    : "dense (" + dense + " is dense)");
         }
         try {
             boolean npz = SolverOptions.isNpz(path);
@@ -93,6 +108,27 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         } catch (IOException e) {
             throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether a dense {@code m} looks like a list of entries — a ratings file ({@code userId,movieId,rating,timestamp}),
+     * an edge list — rather than a matrix: 3 or 4 columns, more rows than columns, and the first two columns whole
+     * numbers ≥ 0 (ids). Read as a matrix it would be factorised as an n × 4 table, almost never what was meant; so
+     * {@code --storage auto} refuses it, saying how to give the entries, and {@code --storage dense} reads it as it is.
+     */
+    static boolean looksLikeEntryList(DenseMatrix m) {
+        if (m.cols() < 3 || m.cols() > 4 || m.rows() <= m.cols()) {
+            return false;
+        }
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = 0; j < 2; j++) {
+                double id = m.get(i, j);
+                if (!(id >= 0 && id == Math.rint(id))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** "a .npy file" or "a delimited text file" for a file whose format holds only dense arrays, else null. */

@@ -121,6 +121,10 @@ final class NetworkCommand implements Callable<Integer> {
         checkpointing.validate();
         SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();
+        RunLock held = checkpointing.lock();
+        if (held != null) {
+            owned.add(held);
+        }
         try {
             PrintWriter printer = spec.commandLine().getOut();
             DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
@@ -172,7 +176,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
             String[] files) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out); RunLock _ = SolverRun.lockLog(log)) {
             Path logStaging = log == null ? null : SolverRun.stagingFor(log);
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished;

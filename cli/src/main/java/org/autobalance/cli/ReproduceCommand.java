@@ -38,6 +38,9 @@ final class ReproduceCommand implements Callable<Integer> {
                         + String.join(", ", Experiments.NAMES) + " or all", null);
             }
         }
+        // written after each experiment's run (all of them take minutes): a destination that cannot be written is
+        // named now, not as a bare path and exit 1 after the first run
+        SolverRun.requireWritableDirectory("--out", out);
         // the plots are rendered off-screen: no display is needed (or wanted) on a build machine
         System.setProperty("java.awt.headless", "true");
         boolean allPass = true;

@@ -87,7 +87,7 @@ public final class RunOutputs implements AutoCloseable {
             removeAbandonedStaging(directory);
             this.staging = Files.createTempDirectory(directory, STAGING_PREFIX + ProcessHandle.current().pid() + "-");
         } catch (IOException e) {
-            throw new UsageException("--out " + directory + ": cannot write there (" + e + ")", e);
+            throw new UsageException("--out " + directory + ": cannot write there (" + SolverRun.reason(e) + ")", e);
         }
     }
 

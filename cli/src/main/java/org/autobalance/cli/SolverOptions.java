@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -97,7 +98,16 @@ public final class SolverOptions {
         schedule();
         variant();
         if (init.startsWith("file:")) {
-            initFiles();
+            // the factors are read after M (their shapes are checked against it), but a name that cannot be read
+            // should not cost the time of a long load
+            String[] files = initFiles();
+            for (int k = 0; k < 2; k++) {
+                Path file = Path.of(files[k].trim());
+                if (!Files.exists(file) || Files.isDirectory(file)) {
+                    throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + (Files.exists(file)
+                            ? " is a directory, not a file" : " does not exist"), null);
+                }
+            }
         } else {
             option("--init", () -> Initializer.parse(init));
         }

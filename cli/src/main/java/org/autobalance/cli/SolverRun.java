@@ -8,6 +8,8 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -149,7 +151,7 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out); RunLock _ = lockLog(log)) {
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished = null;
@@ -271,8 +273,12 @@ public final class SolverRun {
             return new JsonLinesLog(new OutputStreamWriter(inPlace(log), StandardCharsets.UTF_8));
         }
         if (resumedAt < 0) {
-            Files.createDirectories(staging.getParent());
-            return new JsonLinesLog(staging);
+            try {
+                Files.createDirectories(staging.getParent());
+                return new JsonLinesLog(staging);
+            } catch (IOException e) {
+                throw new UsageException("--log " + log + ": cannot write " + staging + " (" + reason(e) + ")", e);
+            }
         }
         Path target = target(log);
         if (!Files.exists(staging) && Files.exists(target)) {
@@ -376,6 +382,25 @@ public final class SolverRun {
     }
 
     /**
+     * Locks the staged {@code log} for this run (null for none, or for a log written in place, which has no staging
+     * file to share): two runs given the same log truncated each other's records. Its directory is made here, as
+     * opening the log would.
+     */
+    static RunLock lockLog(Path log) {
+        Path staging = log == null ? null : stagingFor(log);
+        if (staging == null || staging.equals(log)) {
+            return null;
+        }
+        try {
+            Files.createDirectories(staging.getParent());
+        } catch (IOException e) {
+            throw new UsageException("--log " + log + ": cannot write in " + staging.getParent() + " (" + reason(e)
+                    + ")", e);
+        }
+        return RunLock.log("--log " + log, staging);
+    }
+
+    /**
      * Checks {@code --out} and {@code --log} (either may be null) as the run will, before M is read: a mistake there
      * should not cost the time of a long load.
      */
@@ -404,5 +429,25 @@ public final class SolverRun {
         if (!Files.isWritable(existing)) {
             throw new UsageException(option + " " + dir + ": cannot write in " + existing, null);
         }
+        // the permission bits are not the whole answer (root on /sys or /proc, or on NFS whose server maps root to
+        // nobody; a file system that is full of inodes): a file made and removed is
+        try {
+            Files.delete(Files.createTempFile(existing, ".autobalance-probe-", null));
+        } catch (IOException e) {
+            throw new UsageException(option + " " + dir + ": cannot write in " + existing + " (" + reason(e) + ")", e);
+        }
+    }
+
+    /**
+     * What went wrong in an I/O operation, in words, without the exception's class name: the reason the system gave
+     * (a {@code FileSystemException}'s message is the file's name, then the reason).
+     */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException f) {
+            return f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
+                    ? "no such file or directory: " + f.getFile()
+                    : e instanceof AccessDeniedException ? "permission denied: " + f.getFile() : f.getMessage();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -350,10 +350,7 @@ public final class DelimitedText {
          */
         private boolean isHeader(byte[] b, int from, int to) throws MatrixFormatException {
             String text = new String(b, from, to - from, StandardCharsets.ISO_8859_1);
-            String foreign = text.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
-                    : text.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy"
-                    : text.startsWith("PK\u0003\u0004") ? "a zip archive (a .npz?): give it a name ending in .npz"
-                    : null;
+            String foreign = FileInput.foreignFormat(text);
             if (foreign != null) {
                 throw error("not delimited text: " + foreign);
             }

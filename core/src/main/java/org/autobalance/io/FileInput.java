@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -37,6 +38,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
      * @throws MatrixFormatException if the file starts as gzip but its header is damaged
      */
     static FileInput open(Path path, String kind) throws IOException {
+        requireNotDirectory(path, kind);
         InputStream file;
         try {
             file = new BufferedInputStream(Files.newInputStream(path), BUFFER_BYTES);
@@ -58,6 +60,57 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
+        }
+    }
+
+    /**
+     * What a file looks like from its first bytes (as ISO-8859-1 text), when that is one of the formats read here
+     * under a name that chose another, with what to do; null otherwise. The binary formats are chosen by the file's
+     * name, so a {@code .npy} under another name reached a text reader, and text or gzip data a binary one.
+     */
+    static String foreignFormat(String start) {
+        return start.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy"
+                : start.startsWith("PK\u0003\u0004") ? "a zip archive (a scipy .npz?): give it a name ending in .npz"
+                : start.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
+                : start.length() >= 2 && isGzip(start.charAt(0), start.charAt(1))
+                        ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed (gunzip "
+                        + "it; .mtx and delimited text are read compressed)"
+                : null;
+    }
+
+    /** The hint of a text reader, or of a binary one, for what looks like rows of numbers. */
+    static final String NUMBERS_HINT = "numbers in rows? delimited text is read from a name ending in .csv, .tsv, "
+            + ".txt or .dat, also for a named pipe";
+
+    /**
+     * {@link #foreignFormat}, or {@link #NUMBERS_HINT} for a start that looks like a number or a comment: the hint for
+     * bytes that are not the format their name chose (for a text reader, they are not text of its format), null when
+     * there is none.
+     */
+    static String hintFor(String start) {
+        String foreign = foreignFormat(start);
+        String trimmed = start.strip();
+        return foreign != null ? foreign : trimmed.startsWith("#") || DelimitedText.startsLikeANumber(trimmed)
+                ? NUMBERS_HINT : null;
+    }
+
+    /** The first {@code n} bytes of a file (fewer if it is shorter) as ISO-8859-1 text; empty if it cannot be read. */
+    static String start(Path path, int n) {
+        try (InputStream in = Files.newInputStream(path)) {
+            return new String(in.readNBytes(n), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * Refuses a directory where a {@code kind} file is expected, by name: opening or mapping one fails with the
+     * system's bare "Is a directory" (a stream) or "No such device" (a mapping), and a zip archive's reader calls it a
+     * missing file.
+     */
+    static void requireNotDirectory(Path path, String kind) throws FileSystemException {
+        if (Files.isDirectory(path)) {
+            throw new FileSystemException(path.toString(), null, "a directory, not a " + kind + " file");
         }
     }
 

@@ -651,11 +651,8 @@ public final class MatrixMarket {
             String banner = nextToken();
             if (banner == null || !banner.equalsIgnoreCase(BANNER)) {
                 // the binary formats are chosen by the file's name: say so when one arrives under another name
-                String named = line.startsWith("\u0093NUMPY") ? " (a NumPy .npy file: give it a name ending in .npy)"
-                        : line.startsWith("PK\u0003\u0004") ? " (a zip archive: a scipy .npz needs a name ending in "
-                        + ".npz)" : line.startsWith("#") || DelimitedText.startsLikeANumber(line.strip())
-                        ? " (numbers in rows? delimited text is read from a name ending in .csv, .tsv, .txt or .dat, "
-                        + "also for a named pipe)" : "";
+                String hint = FileInput.hintFor(line);
+                String named = hint == null ? "" : " (" + hint + ")";
                 throw error("missing Matrix Market header: " + expected + ", found '" + quote(line) + "'" + named);
             }
             String object = nextToken();

@@ -130,8 +130,11 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
         if (preamble.byteSize() < MAGIC.length
                 || MemorySegment.mismatch(preamble, 0, MAGIC.length, MemorySegment.ofArray(MAGIC), 0,
                         MAGIC.length) != -1) {
+            byte[] first = new byte[(int) Math.min(preamble.byteSize(), 16)];
+            MemorySegment.copy(preamble, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, first, 0, first.length);
+            String hint = FileInput.hintFor(new String(first, java.nio.charset.StandardCharsets.ISO_8859_1));
             throw new MatrixFormatException(source, "not a .npy file: it does not start with the magic string "
-                    + "\\x93NUMPY");
+                    + "\\x93NUMPY" + (hint == null ? "" : " (" + hint + ")"));
         }
         if (preamble.byteSize() < PREAMBLE_BYTES) {
             throw new MatrixFormatException(source, "truncated .npy header: " + preamble.byteSize()

@@ -43,6 +43,7 @@ public final class Npz {
      */
     public static SparseMatrix read(Path path, DType dtype) throws IOException {
         String source = path.toString();
+        FileInput.requireNotDirectory(path, ".npz");
         ZipFile zip;
         try {
             zip = new ZipFile(path.toFile());
@@ -52,7 +53,9 @@ public final class Npz {
             throw clearer;
         } catch (ZipException | EOFException e) {
             // EOFException: an end-of-archive record cut short (found by NpzFuzzTest)
-            throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")");
+            String hint = FileInput.hintFor(FileInput.start(path, 16));
+            throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")"
+                    + (hint == null ? "" : " (" + hint + ")"));
         }
         try (zip) {
             String format = text(member(zip, "format", source), source + ":format.npy");

@@ -1,6 +1,9 @@
 package org.autobalance.memory;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -69,9 +72,41 @@ public final class NativeMemory {
      * @throws IllegalArgumentException naming {@code what} if the total would pass the limit; nothing is counted
      */
     static void reserve(long bytes, Supplier<String> what) {
-        if (!fitsAfterCollecting(() -> tryReserve(LIVE, UNCHECKED, bytes) || tryReserve(LIVE, Limit.BYTES, bytes))) {
-            throw new IllegalArgumentException(refusal("allocate " + what.get(), bytes, LIVE.get(), Limit.BYTES));
+        if (!fitsAfterCollecting(() -> tryReserve(LIVE, UNCHECKED, bytes)
+                || fitsAvailable(bytes, availableBytes()) && tryReserve(LIVE, Limit.BYTES, bytes))) {
+            long available = availableBytes();
+            throw new IllegalArgumentException(fitsAvailable(bytes, available)
+                    ? refusal("allocate " + what.get(), bytes, LIVE.get(), Limit.BYTES)
+                    : "cannot allocate " + what.get() + " (" + bytes + " bytes of native memory): the machine has "
+                    + available + " bytes available now (of " + Limit.BYTES + " physical; the rest is in use)");
         }
+    }
+
+    /**
+     * Whether one allocation of {@code bytes} fits in what the machine has {@code available} now. Below the physical
+     * memory is not enough: a 3 × 2·10⁹ float32 .npy (24 GB of 25.3 GB physical, 21 GB available) was allocated and
+     * zero-filled until the kernel's out-of-memory killer ended the process, without a word. Only an allocation above
+     * {@link #UNCHECKED} is held to it (a small one cannot be what exhausts the machine, and the check reads a file).
+     */
+    static boolean fitsAvailable(long bytes, long available) {
+        return bytes <= UNCHECKED || bytes <= available;
+    }
+
+    /**
+     * The memory the machine can give now: {@code MemAvailable} of {@code /proc/meminfo} (free memory plus what the
+     * kernel can reclaim, such as the page cache of a mapped input), or Long.MAX_VALUE where it is not known.
+     */
+    static long availableBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.substring("MemAvailable:".length()).replace("kB", "").strip()) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or no such line (kernels before 3.14): the physical limit alone
+        }
+        return Long.MAX_VALUE;
     }
 
     /** Counts {@code bytes} as freed. */

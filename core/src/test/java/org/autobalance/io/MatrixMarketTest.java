@@ -601,7 +601,7 @@ class MatrixMarketTest {
         Path npz = dir.resolve("M.bin");
         Files.copy(fixture("npz_csr.npz"), npz);
         e = assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(npz, DType.FLOAT64).close());
-        assertTrue(e.getMessage().endsWith("(a zip archive: a scipy .npz needs a name ending in .npz)"),
+        assertTrue(e.getMessage().endsWith("(a zip archive (a scipy .npz?): give it a name ending in .npz)"),
                 e.getMessage());
     }
 

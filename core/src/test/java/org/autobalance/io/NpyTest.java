@@ -359,8 +359,22 @@ class NpyTest {
         assertMessage(Arrays.copyOf(good, 60), "truncated .npy header: its length field declares 128 bytes of "
                 + "header, the input holds 60");
         assertMessage(Arrays.copyOf(good, 8), "truncated .npy header: 8 bytes, the fixed part alone has 10");
+        // a file under the wrong name: what it looks like, and what to do
         assertMessage("%%MatrixMarket matrix array real general\n".getBytes(StandardCharsets.US_ASCII),
-                "not a .npy file: it does not start with the magic string \\x93NUMPY");
+                "not a .npy file: it does not start with the magic string \\x93NUMPY (a Matrix Market file: give it "
+                + "a name ending in .mtx)");
+        assertMessage("1.5,2\n3,4\n".getBytes(StandardCharsets.US_ASCII), "not a .npy file: it does not start with "
+                + "the magic string \\x93NUMPY (numbers in rows? delimited text is read from a name ending in .csv, "
+                + ".tsv, .txt or .dat, also for a named pipe)");
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gz.write(good);
+        }
+        assertMessage(gzipped.toByteArray(), "not a .npy file: it does not start with the magic string \\x93NUMPY "
+                + "(gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed (gunzip it; "
+                + ".mtx and delimited text are read compressed))");
+        assertMessage(Files.readAllBytes(fixture("npz_csr.npz")), "not a .npy file: it does not start with the magic "
+                + "string \\x93NUMPY (a zip archive (a scipy .npz?): give it a name ending in .npz)");
         byte[] version4 = good.clone();
         version4[6] = 4;
         assertMessage(version4, "unsupported .npy format version 4.0: versions 1.0, 2.0 and 3.0 are read");

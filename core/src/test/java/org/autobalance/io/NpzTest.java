@@ -68,6 +68,11 @@ class NpzTest {
         Path text = Files.writeString(dir.resolve("text.npz"), "not a zip");
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(text, DType.FLOAT64));
         assertTrue(e.getMessage().contains("not a .npz file"), e.getMessage());
+        // a dense .npy under the .npz name: what it is, and what to do
+        Path npy = dir.resolve("dense.npz");
+        Files.copy(fixture("npy_f8_c.npy"), npy);
+        assertMessage(npy, "not a .npz file (not a zip archive: ");
+        assertMessage(npy, ") (a NumPy .npy file: give it a name ending in .npy)");
     }
 
     @Test

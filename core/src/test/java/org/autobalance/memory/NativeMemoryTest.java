@@ -65,4 +65,24 @@ class NativeMemoryTest {
                 e.getMessage());
         assertEquals(before, NativeMemory.liveBytes());
     }
+
+    /**
+     * One large allocation must also fit in what the machine has available now, not only under its physical memory:
+     * a 24 GB matrix on a 25.3 GB machine with 21 GB available was zero-filled until the out-of-memory killer ended
+     * the process. (The decision is tested on numbers: an allocation that the check failed to refuse would take the
+     * machine's memory down with the test.)
+     */
+    @Test
+    void aLargeAllocationMustFitInTheMemoryAvailableNow() {
+        long gib = 1L << 30;
+        assertTrue(NativeMemory.fitsAvailable(20 * gib, 21 * gib));
+        assertFalse(NativeMemory.fitsAvailable(24 * gib, 21 * gib));
+        // small allocations are not held to it, even when the machine is full (they cannot be what exhausts it)
+        assertTrue(NativeMemory.fitsAvailable(1L << 20, 0));
+        long available = NativeMemory.availableBytes();
+        if (System.getProperty("os.name").startsWith("Linux")) {
+            // what /proc/meminfo says: some memory, never more than the machine has
+            assertTrue(available > 0 && available <= NativeMemory.physicalBytes(), available + " bytes available");
+        }
+    }
 }

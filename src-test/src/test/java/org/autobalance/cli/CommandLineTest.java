@@ -175,6 +175,47 @@ class CommandLineTest {
         assertNoOutputs(out);
     }
 
+    /**
+     * A ratings file as MovieLens ships it ({@code userId,movieId,rating,timestamp}) is a list of entries, not a
+     * matrix: read as delimited text it would be an n × 4 table, factorised as such. {@code --storage auto} refuses it
+     * in one line that says what it looks like and what to do; {@code --storage dense} factorises the table; a table
+     * whose first columns are not ids is read as ever.
+     */
+    @Test
+    void aListOfEntriesIsNotTakenForAMatrix() throws IOException {
+        StringBuilder ratings = new StringBuilder("userId,movieId,rating,timestamp\n");
+        for (int k = 0; k < 40; k++) {
+            ratings.append(1 + k / 8).append(',').append(1 + (k * 37) % 101).append(',').append(0.5 * (1 + k % 10))
+                    .append(',').append(964982703L + 1000L * k).append('\n');
+        }
+        Path csv = Files.writeString(dir.resolve("ratings.csv"), ratings);
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", csv.toString(), "--rank", "2", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(csv + " holds 40 rows of 4 columns whose first two are whole numbers >= 0: a list "
+                + "of (row id, column id, value) entries"), r.err());
+        assertTrue(r.err().contains("Write the entries as a coordinate .mtx or a scipy .npz (README: 'Lists of entries "
+                + "(ratings, edges)'), or give --storage dense to factorize the table"), r.err());
+        assertNoOutputs(out);
+        // the sparse objective names the same way out before reading anything
+        Run observed = run("factorize", "--input", csv.toString(), "--rank", "2", "--objective", "observed");
+        assertEquals(Main.EXIT_USAGE, observed.exitCode(), observed.err());
+        assertTrue(observed.err().contains("--objective observed needs a coordinate .mtx or a scipy .npz (README: "
+                + "'Lists of entries (ratings, edges)')"), observed.err());
+        // asked for, the table itself
+        Run table = run("factorize", "--input", csv.toString(), "--rank", "2", "--storage", "dense", "--max-iter", "3",
+                "--out", out.toString());
+        assertEquals(0, table.exitCode(), table.err());
+        assertTrue(table.out().contains("storage: dense (--storage dense)"), table.out());
+        assertTrue(table.out().contains(csv + " (40 x 4, float64), rank 2"), table.out());
+        // a first column that is not all whole numbers: a matrix, read as ever
+        Files.writeString(csv, ratings.toString().replaceFirst("\n1,", "\n1.5,"));
+        Run matrix = run("factorize", "--input", csv.toString(), "--rank", "2", "--max-iter", "3");
+        assertEquals(0, matrix.exitCode(), matrix.err());
+        assertTrue(matrix.out().contains("storage: dense (a delimited text file is dense)"), matrix.out());
+    }
+
     @Test
     void heldOutEntriesMustBeSparse() throws IOException {
         Path test = Files.writeString(dir.resolve("test.csv"), "1,2\n");
@@ -307,7 +348,7 @@ class CommandLineTest {
         "--rank 2 --schedule constant:-1|constant step must be finite and positive",
         "--rank 2 --schedule constant:Infinity|constant step must be finite and positive",
         "--rank 2 --dtype float16|unknown dtype 'float16'",
-        "--rank 2 --init file:nowhere.mtx,nowhere.mtx|cannot read U0 from nowhere.mtx",
+        "--rank 2 --init file:nowhere.mtx,nowhere.mtx|--init: U0 nowhere.mtx does not exist",
         "--rank 2 --init file:only-one.mtx|expected file:U0.mtx,V0.mtx",
         "--rank 2 --threads 0|threads must be between 1 and 1024, got 0",
         "--rank 2 --threads 2000|threads must be between 1 and 1024, got 2000",
@@ -315,7 +356,7 @@ class CommandLineTest {
         "--rank 2 --max-iter -5|max iterations must be non-negative",
         "--rank 2 --bogus|Unknown option: '--bogus'",
         "--rank 2 --out-format csv|--out-format: expected mtx or npy, got 'csv'",
-        "--rank 2 --init file:nowhere.npy,nowhere.npy|cannot read U0 from nowhere.npy: nowhere.npy: no such .npy file",
+        "--rank 2 --init file:nowhere.npy,nowhere.npy|--init: U0 nowhere.npy does not exist",
         "--rank 2 --max-seconds 0|--max-seconds: must be positive and finite",
         "--rank 2 --max-seconds NaN|--max-seconds: must be positive and finite",
         "--rank two|Invalid value for option '--rank'"})
@@ -341,6 +382,24 @@ class CommandLineTest {
     }
 
     /**
+     * A directory where a file is expected is named as such by every reader: the system says only "Is a directory"
+     * to a stream (without the name), "No such device" to a mapping (.npy), and the zip reader called it a missing
+     * .npz file.
+     */
+    @ParameterizedTest
+    @CsvSource({"M.npy, .npy", "M.npz, .npz", "M.mtx, Matrix Market", "M.csv, delimited text",
+        "M.csv.gz, delimited text"})
+    void aDirectoryGivenAsTheInputIsNamed(String name, String kind) throws IOException {
+        Path input = Files.createDirectories(dir.resolve(name));
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", input.toString(), "--rank", "1", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read M from " + input + ": " + input + ": a directory, not a " + kind
+                + " file" + System.lineSeparator(), r.err());
+        assertNoOutputs(out);
+    }
+
+    /**
      * A mistake in an option that does not depend on M is reported before M is read: the input here does not exist,
      * so a message naming the option (not the file) shows the check came first — with a large M, a typo used to
      * cost the whole load.
@@ -354,13 +413,20 @@ class CommandLineTest {
         "--max-iter -5|--max-iter: max iterations must be non-negative",
         "--init small:-1|--init: initialisation scale must be finite and positive",
         "--init file:one.mtx|--init: expected file:U0.mtx,V0.mtx",
+        "--init file:DIR,FILE|--init: U0 DIR is a directory, not a file",
+        "--init file:FILE,FILE.npy|--init: V0 FILE.npy does not exist",
         "--variant bogus|--variant: unknown variant 'bogus'",
         "--max-seconds 0|--max-seconds: must be positive and finite",
         "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
         "--log DIR|--log DIR: is a directory",
         "--log FILE/run.jsonl|--log FILE/run.jsonl: its directory FILE: exists and is not a directory",
         "--out FILE|--out FILE: exists and is not a directory",
-        "--out FILE/sub|--out FILE/sub: FILE is not a directory"})
+        "--out FILE/sub|--out FILE/sub: FILE is not a directory",
+        // /proc passes the permission test for root (and where the tests run as root, the old check let these through
+        // to fail after the load, or at the first checkpoint): a file is made and removed to be sure
+        "--out /proc/autobalance-out|--out /proc/autobalance-out: cannot write in /proc",
+        "--log /proc/autobalance.jsonl|--log /proc/autobalance.jsonl: its directory /proc: cannot write in /proc",
+        "--checkpoint /proc/autobalance-ck|--checkpoint /proc/autobalance-ck: cannot write in /proc"})
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         Path directory = Files.createDirectories(dir.resolve("a-directory"));
@@ -376,6 +442,78 @@ class CommandLineTest {
         assertEquals("mine", Files.readString(file), "the file given as a directory was changed");
         try (Stream<Path> left = Files.list(directory)) {
             assertEquals(List.of(), left.toList(), "something was written into the directory given as --log");
+        }
+    }
+
+    /**
+     * Two runs checkpointing into one directory (the same command started twice) replaced each other's checkpoints,
+     * and one failed at its next write, exit 1 and its results lost: the directory is locked for a run's whole length,
+     * and a second run is refused before it reads M, naming the holder; once the lock is let go, the run goes ahead.
+     */
+    @Test
+    void aCheckpointDirectoryInUseByAnotherRunIsRefused() throws IOException {
+        Path checkpoints = dir.resolve("ck");
+        Path out = dir.resolve("out");
+        String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
+            "--checkpoint", checkpoints.toString(), "--checkpoint-every", "5", "--out", out.toString()};
+        try (RunLock _ = RunLock.checkpoints("--checkpoint", checkpoints)) {
+            Run r = run(command);
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+            assertEquals("autobalance: error: --checkpoint " + checkpoints + ": another run is writing its "
+                    + "checkpoints there (process " + ProcessHandle.current().pid() + "); wait for it to end, or give "
+                    + "another directory" + System.lineSeparator(), r.err());
+            assertEquals("", r.out(), "M was read (its storage was printed)");
+        }
+        assertNoOutputs(out);
+        assertFalse(Files.exists(checkpoints.resolve("checkpoint")));
+        Run r = run(command);
+        assertEquals(0, r.exitCode(), r.err());
+        byte[] checkpoint = Files.readAllBytes(checkpoints.resolve("checkpoint"));
+        // a --resume goes on writing there: refused the same way, its checkpoint untouched
+        String[] resume = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "40",
+            "--resume", checkpoints.toString()};
+        try (RunLock _ = RunLock.checkpoints("--checkpoint", checkpoints)) {
+            Run refused = run(resume);
+            assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
+            assertTrue(refused.err().startsWith("autobalance: error: --resume " + checkpoints + ": another run is "
+                    + "writing its checkpoints there"), refused.err());
+        }
+        assertArrayEquals(checkpoint, Files.readAllBytes(checkpoints.resolve("checkpoint")));
+        // the lock went with each run: the next one takes it
+        assertEquals(0, run(resume).exitCode());
+    }
+
+    /**
+     * Two runs given the same --log staged their records in the same file, and the second truncated the first's: the
+     * staged log is locked for the run, a second run is refused (after its load: the lock is taken where the log is
+     * opened) without touching it, and the lock file goes with the run.
+     */
+    @Test
+    void aLogInUseByAnotherRunIsRefused() throws IOException {
+        Path log = dir.resolve("run.jsonl");
+        Path staging = dir.resolve(".run.jsonl.partial");
+        Files.writeString(log, "an earlier run's log\n");
+        Files.writeString(staging, "the other run's records\n");
+        Path out = dir.resolve("out");
+        String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
+            "--log", log.toString(), "--out", out.toString()};
+        try (RunLock _ = RunLock.log("--log " + log, staging)) {
+            Run r = run(command);
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+            assertEquals("autobalance: error: --log " + log + ": another run is writing this log (process "
+                    + ProcessHandle.current().pid() + "); wait for it to end, or give another file"
+                    + System.lineSeparator(), r.err());
+        }
+        assertEquals("the other run's records\n", Files.readString(staging));
+        assertEquals("an earlier run's log\n", Files.readString(log));
+        assertNoOutputs(out);
+        Files.delete(staging);
+        Run r = run(command);
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(20, Files.readAllLines(log).size());
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".run.jsonl")).toList(),
+                    "the staged log or its lock file was left");
         }
     }
 

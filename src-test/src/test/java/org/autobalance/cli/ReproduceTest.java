@@ -55,4 +55,19 @@ class ReproduceTest {
         assertEquals(Main.EXIT_USAGE, code);
         assertTrue(err.toString().contains("unknown experiment 'fig9'"), err.toString());
     }
+
+    /** An --out that cannot be a directory is named before any experiment runs (was "error: FILE", exit 1, after it). */
+    @Test
+    void anOutThatIsAFileIsAUsageErrorBeforeTheRun() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "mine");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", "rank1",
+                "--out", file.toString());
+        assertEquals(Main.EXIT_USAGE, code, err.toString());
+        assertEquals("autobalance: error: --out " + file + ": exists and is not a directory" + System.lineSeparator(),
+                err.toString());
+        assertEquals("", out.toString(), "an experiment ran");
+        assertEquals("mine", Files.readString(file));
+    }
 }
