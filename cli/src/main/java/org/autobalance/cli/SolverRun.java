@@ -392,7 +392,7 @@ public final class SolverRun {
      * Fails, naming {@code option}, unless {@code dir} is a writable directory or could be created as one: results
      * and checkpoints are written after the work, and a run should not work that long to learn it cannot save.
      */
-    static void requireWritableDirectory(String option, Path dir) {
+    public static void requireWritableDirectory(String option, Path dir) {
         Path existing = dir.toAbsolutePath();
         while (!Files.exists(existing)) {
             existing = existing.getParent();
