@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -271,8 +272,16 @@ public final class SolverRun {
             return new JsonLinesLog(new OutputStreamWriter(inPlace(log), StandardCharsets.UTF_8));
         }
         if (resumedAt < 0) {
-            Files.createDirectories(staging.getParent());
-            return new JsonLinesLog(staging);
+            try {
+                Files.createDirectories(staging.getParent());
+                return new JsonLinesLog(staging);
+            } catch (IOException e) {
+                // what checkDestinations could not foresee (a file system that refuses what access(2) allowed, as
+                // /proc does for root; a directory removed since): still one line naming the option
+                throw new UsageException("--log " + log + ": cannot write " + staging + " ("
+                        + (e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                                : e.getClass().getSimpleName()) + ")", e);
+            }
         }
         Path target = target(log);
         if (!Files.exists(staging) && Files.exists(target)) {
