@@ -1,6 +1,7 @@
 package org.autobalance.spark.cli;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,6 +123,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
         if (checked != null) {
             IterationMonitor.Limits.requireRank(rank, checked.rows(), checked.cols());
+            if (partitions != null && Files.isDirectory(input) && partitions != checked.partitions()) {
+                // the shards are the partitioning: another count would be silently ignored
+                throw new UsageException("--partitions " + partitions + ": a directory of shards has one partition "
+                        + "per shard (" + checked.partitions() + " in " + input + ")", null);
+            }
         }
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,

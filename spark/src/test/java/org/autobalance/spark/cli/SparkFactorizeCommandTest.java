@@ -281,7 +281,8 @@ class SparkFactorizeCommandTest {
 
     /**
      * What can be checked without Spark is refused before an embedded Spark starts (10–20 s, hundreds of MB): a rank
-     * the input's shape does not allow (its header is read first) and a --checkpoint-dir that cannot be made. The
+     * the input's shape does not allow (its header is read first), a --checkpoint-dir that cannot be made, and
+     * --partitions that contradict a directory of shards. The
      * command runs with its own master here; the shared context is up, so a command that started Spark would get it
      * from {@code getOrCreate} and stop it on the way out.
      */
@@ -289,14 +290,19 @@ class SparkFactorizeCommandTest {
     void whatNeedsNoSparkIsCheckedBeforeSparkStarts() throws IOException {
         JavaSparkContext shared = SharedSpark.context();
         Path file = Files.writeString(dir.resolve("a-file"), "x");
+        String mtx = Fixtures.fixture("shards-M.mtx").toString();
+        String shards = Fixtures.fixture("shards").toString();
         Map<List<String>, String> refusals = Map.of(
-                List.of("--rank", "24"), "rank must be between 1 and min(d1, d2) = 23 for a 40 x 23 matrix, got 24",
-                List.of("--rank", "3", "--checkpoint-dir", file.resolve("ck").toString()),
-                "--checkpoint-dir " + file.resolve("ck") + ": " + file + " is not a directory");
+                List.of("--input", mtx, "--rank", "24"),
+                "rank must be between 1 and min(d1, d2) = 23 for a 40 x 23 matrix, got 24",
+                List.of("--input", mtx, "--rank", "3", "--checkpoint-dir", file.resolve("ck").toString()),
+                "--checkpoint-dir " + file.resolve("ck") + ": " + file + " is not a directory",
+                // the shards are the partitioning: another --partitions was ignored without a word
+                List.of("--input", shards, "--rank", "3", "--partitions", "2"),
+                "--partitions 2: a directory of shards has one partition per shard (3 in " + shards + ")");
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
             StringWriter err = new StringWriter();
-            List<String> args = with(List.of("--master", "local[1]", "--input",
-                    Fixtures.fixture("shards-M.mtx").toString()), refusal.getKey().toArray(String[]::new));
+            List<String> args = with(List.of("--master", "local[1]"), refusal.getKey().toArray(String[]::new));
             int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
                     new PrintWriter(err, true), args.toArray(String[]::new));
             assertEquals(2, code, err.toString());
