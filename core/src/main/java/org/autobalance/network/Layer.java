@@ -67,7 +67,7 @@ public record Layer(Kind kind, int inChannels, int inHeight, int inWidth, int ou
             this.label = label;
         }
 
-        /** The name in a layer specification ({@code dense:64}, {@code conv1d:8x3}, …). */
+        /** The name in a layer specification ({@code dense:64}, {@code conv1d:8,3}, …). */
         public String label() {
             return label;
         }
