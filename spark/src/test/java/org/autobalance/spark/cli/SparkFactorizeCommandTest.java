@@ -274,8 +274,8 @@ class SparkFactorizeCommandTest {
         Path out = dir.resolve("out");
         Outcome run = spark(with(OPTIONS, "--input", shards.toString(), "--out", out.toString()));
         assertEquals(2, run.exitCode(), run.err());
-        assertEquals("autobalance: error: cannot read shard " + last + ": " + last
-                + ": non-finite value NaN at row 2, column 3", run.err().strip());
+        assertEquals("autobalance: error: shard " + last + ": non-finite value NaN at row 2, column 3",
+                run.err().strip());
         assertFalse(Files.exists(out.resolve("summary.json")));
     }
 

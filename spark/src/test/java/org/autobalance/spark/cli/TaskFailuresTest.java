@@ -20,11 +20,11 @@ class TaskFailuresTest {
 
     @Test
     void aTaskThatCouldNotReadItsInputIsAUsageErrorWithTheTasksMessage() {
-        UncheckedIOException task = new UncheckedIOException("cannot read shard s.npy: s.npy: non-finite value NaN",
+        UncheckedIOException task = new UncheckedIOException("shard s.npy: non-finite value NaN",
                 new IOException("s.npy: non-finite value NaN"));
         Exception reported = TaskFailures.unwrap(new SparkException(ABORTED.formatted(task), task));
         assertInstanceOf(UsageException.class, reported);
-        assertEquals("cannot read shard s.npy: s.npy: non-finite value NaN", reported.getMessage());
+        assertEquals("shard s.npy: non-finite value NaN", reported.getMessage());
         IllegalArgumentException bad = new IllegalArgumentException("bad");
         assertSame(bad, TaskFailures.unwrap(new SparkException(ABORTED.formatted(bad), bad)));
     }
