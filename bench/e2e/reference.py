@@ -12,7 +12,7 @@ schedule/SpectralSchedule). Keep the two in step when either changes:
 - U0, V0 i.i.d. N(0, s^2), s = 1e-3 * sqrt(sigma1 / max(d1, d2)); eta = 0.5 / sigma1, constant;
 - simultaneous gradient descent in the Gram form: G_U = U V'V - MV, G_V = V U'U - M'U, both from the old iterate;
 - first-order test after the step: |grad|_F <= tol * |M|_F * sqrt(|U|^2 + |V|^2) (the iterate the gradient was taken
-  at), tol 1e-5 in float32 and 1.5e-8 (sqrt of float64's unit roundoff) in float64;
+  at), tol 1e-5 in float32 and 1.05e-8 (sqrt of float64's unit roundoff 2**-53) in float64;
 - then the plateau test (PlateauCheck): accepted when sigma_r(UV')^2 >= |R|_F^2 = 2f (from the Grams, free), else
   when sigma1(R), R = M - UV', estimated by power iteration (<= 30 passes, 1e-2 relative, stopped once above the
   bound), is <= sqrt(sigma_r^2 + level^2), level = max(100 sigma1(U0 V0'), sqrt(u) |M|_F); checks after a plateau

@@ -107,6 +107,12 @@ def machine():
 def main():
     p = argparse.ArgumentParser(prog="autobalance bench e2e", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    def error(message):
+        # one line, as the other bench commands' mistakes are (argparse would print the usage first)
+        print(f"bench e2e: {message} (try --help)", file=sys.stderr)
+        sys.exit(2)
+
+    p.error = error
     p.add_argument("--runs", type=int, default=5, help="runs of each process per cell, alternated (default 5)")
     p.add_argument("--size", action="append", metavar="D1xD2:K",
                    help="problem, e.g. 2000x1500:10; repeatable (default: 500x300:5, 2000x1500:10, 4096x4096:16)")
@@ -129,8 +135,23 @@ def main():
                 problems.append((int(d1), int(d2), int(k)))
             except ValueError:
                 p.error(f"--size: expected D1xD2:K such as 2000x1500:10, got '{spec}'")
+    # everything that can be checked is, before the first process starts (a cell takes minutes)
+    for d1, d2, k in problems:
+        if d1 < 1 or d2 < 1 or not 1 <= k <= min(d1, d2):
+            p.error(f"--size {d1}x{d2}:{k}: the sizes must be positive and 1 <= K <= min(D1, D2)")
+    if a.runs < 1:
+        p.error(f"--runs must be at least 1, got {a.runs}")
+    if a.threads is not None and a.threads < 1:
+        p.error(f"--threads must be at least 1, got {a.threads}")
     dtypes = a.dtype or ["float32", "float64"]
-    os.makedirs(a.work, exist_ok=True)
+    try:
+        os.makedirs(a.work, exist_ok=True)
+    except OSError as e:
+        p.error(f"--work {a.work}: cannot make it ({e.strerror})")
+    if a.json:
+        json_dir = os.path.dirname(os.path.abspath(a.json))
+        if os.path.isdir(a.json) or not os.path.isdir(json_dir) or not os.access(json_dir, os.W_OK):
+            p.error(f"--json {a.json}: cannot write a file there")
 
     import numpy as np
     print(f"# autobalance bench e2e, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -167,9 +188,12 @@ def main():
                       f"{median(r, 'peak_mb'):.0f} | {f'{ratio:.2f}' if impl == 'engine' else ''} | "
                       f"{f'{cpu_ratio:.2f}' if impl == 'engine' else ''} |", flush=True)
     if a.json:
-        with open(a.json, "w") as f:
+        # written beside it and renamed: an earlier file of that name stays whole if this fails
+        partial = a.json + ".partial"
+        with open(partial, "w") as f:
             json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
                        "numpy": np.__version__, "runs": a.runs, "threads": a.threads, "results": results}, f, indent=1)
+        os.replace(partial, a.json)
 
 
 if __name__ == "__main__":

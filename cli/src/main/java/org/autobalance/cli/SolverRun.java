@@ -277,6 +277,8 @@ public final class SolverRun {
                 Files.createDirectories(staging.getParent());
                 return new JsonLinesLog(staging);
             } catch (IOException e) {
+                // what checkDestinations could not foresee (a file system that refuses what access(2) allowed, as
+                // /proc does for root; a directory removed since): still one line naming the option
                 throw new UsageException("--log " + log + ": cannot write " + staging + " (" + reason(e) + ")", e);
             }
         }
@@ -417,7 +419,7 @@ public final class SolverRun {
      * Fails, naming {@code option}, unless {@code dir} is a writable directory or could be created as one: results
      * and checkpoints are written after the work, and a run should not work that long to learn it cannot save.
      */
-    static void requireWritableDirectory(String option, Path dir) {
+    public static void requireWritableDirectory(String option, Path dir) {
         Path existing = dir.toAbsolutePath();
         while (!Files.exists(existing)) {
             existing = existing.getParent();

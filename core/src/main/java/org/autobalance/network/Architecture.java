@@ -18,14 +18,28 @@ import java.util.List;
 public record Architecture(List<Layer> layers) {
 
     /**
-     * Copies the layers.
+     * Copies the layers, and checks that each reads what the one before writes: a dense layer all of its features
+     * (the flattened map), a convolution its C × H × W map.
      *
-     * @throws IllegalArgumentException if there are none
+     * @throws IllegalArgumentException if there are none, or naming the first layer that does not fit
      */
     public Architecture {
         layers = List.copyOf(layers);
         if (layers.isEmpty()) {
             throw new IllegalArgumentException("a network needs at least one parametric layer");
+        }
+        for (int h = 1; h < layers.size(); h++) {
+            Layer before = layers.get(h - 1);
+            Layer l = layers.get(h);
+            boolean fits = l.isDense() ? l.inChannels() == before.outFeatures()
+                    : l.inChannels() == before.outChannels() && l.inHeight() == before.outHeight()
+                            && l.inWidth() == before.outWidth();
+            if (!fits) {
+                throw new IllegalArgumentException("layer " + (h + 1) + " (" + l.describe() + ") reads "
+                        + l.inChannels() + " x " + l.inHeight() + " x " + l.inWidth() + " but layer " + h + " ("
+                        + before.describe() + ") writes " + before.outChannels() + " x " + before.outHeight()
+                        + " x " + before.outWidth());
+            }
         }
     }
 

@@ -19,6 +19,39 @@ package org.autobalance.network;
 public record Layer(Kind kind, int inChannels, int inHeight, int inWidth, int outChannels, int kernelHeight,
         int kernelWidth, Activation activation) {
 
+    /**
+     * Checks the geometry: every size positive, the kernel within the input map, one row (and for a dense layer one
+     * column) where the kind reads one, and every derived count ({@link #fanIn}, {@link #inFeatures},
+     * {@link #outFeatures}) an int. {@link Architecture#parse} only builds such layers; a caller building one by hand
+     * gets the same guarantee (without it, a kernel wider than its input made a matrix of negative size).
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public Layer {
+        java.util.Objects.requireNonNull(kind, "kind");
+        java.util.Objects.requireNonNull(activation, "activation");
+        String what = kind.label + " layer (" + inChannels + " x " + inHeight + " x " + inWidth + " in, "
+                + outChannels + " out, kernel " + kernelHeight + " x " + kernelWidth + ")";
+        if (inChannels < 1 || inHeight < 1 || inWidth < 1 || outChannels < 1 || kernelHeight < 1 || kernelWidth < 1) {
+            throw new IllegalArgumentException(what + ": every size must be positive");
+        }
+        if (kind != Kind.CONV2D && (inHeight != 1 || kernelHeight != 1)
+                || kind == Kind.DENSE && (inWidth != 1 || kernelWidth != 1)) {
+            throw new IllegalArgumentException(what + ": a " + kind.label + " layer reads "
+                    + (kind == Kind.DENSE ? "a flat vector (height, width and kernel 1)" : "one row (height 1)"));
+        }
+        if (kernelHeight > inHeight || kernelWidth > inWidth) {
+            throw new IllegalArgumentException(what + ": the kernel exceeds the input map");
+        }
+        long fan = (long) inChannels * kernelHeight * kernelWidth;
+        long in = (long) inChannels * inHeight * inWidth;
+        long out = (long) outChannels * (inHeight - kernelHeight + 1) * (inWidth - kernelWidth + 1);
+        if (Math.max(fan, Math.max(in, out)) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + ": more than " + Integer.MAX_VALUE + " features or weights "
+                    + "per channel");
+        }
+    }
+
     /** The kinds of parametric layer. */
     public enum Kind {
         /** Fully connected. */
@@ -34,7 +67,7 @@ public record Layer(Kind kind, int inChannels, int inHeight, int inWidth, int ou
             this.label = label;
         }
 
-        /** The name in a layer specification ({@code dense:64}, {@code conv1d:8x3}, …). */
+        /** The name in a layer specification ({@code dense:64}, {@code conv1d:8,3}, …). */
         public String label() {
             return label;
         }

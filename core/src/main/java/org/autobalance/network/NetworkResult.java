@@ -10,26 +10,116 @@ import org.autobalance.solve.StopReason;
  * The outcome of a training run: the parameters (owned by this result; {@link #close()} frees them) and the metrics
  * at them.
  *
- * @param parameters the trained weights and biases
- * @param iterations number of updates performed
- * @param stopReason why the run ended
- * @param loss L at the returned parameters (a final forward pass)
- * @param layerSquaredNorms ‖W_h‖² + ‖b_h‖² at the returned parameters
- * @param layerDifferences (‖W_h‖² + ‖b_h‖²) − ‖W_{h+1}‖² at the returned parameters
- * @param maxUnitInvariantChange max over hidden units of |value at the end − value at the start|
- * @param seconds wall time of the iterations (excluding set-up)
- * @param sigma the σ of {@link NetworkScale} used by {@code auto}, NaN if not needed
- * @param schedule the schedule that ran
- * @param initializer the initialiser
- * @param kernels the GEMM kernels that ran
- * @param threads the number of threads
- * @param stepHalvedAt the iterations at which {@code auto} undid a step that raised the loss and halved η (empty
- *        for other schedules)
+ * <p>A final class with accessors, made by {@link NetworkTrainer} only, as {@link org.autobalance.solve.Result} is,
+ * so that later versions can add measurements without breaking callers; the arrays it returns are copies.
  */
-public record NetworkResult(Parameters parameters, long iterations, StopReason stopReason, double loss,
-        double[] layerSquaredNorms, double[] layerDifferences, double maxUnitInvariantChange, double seconds,
-        double sigma, String schedule, String initializer, String kernels, int threads, List<Long> stepHalvedAt)
-        implements AutoCloseable {
+public final class NetworkResult implements AutoCloseable {
+    private final Parameters parameters;
+    private final long iterations;
+    private final StopReason stopReason;
+    private final double loss;
+    private final double[] layerSquaredNorms;
+    private final double[] layerDifferences;
+    private final double maxUnitInvariantChange;
+    private final double seconds;
+    private final double sigma;
+    private final String schedule;
+    private final String initializer;
+    private final String kernels;
+    private final int threads;
+    private final List<Long> stepHalvedAt;
+
+    NetworkResult(Parameters parameters, long iterations, StopReason stopReason, double loss,
+            double[] layerSquaredNorms, double[] layerDifferences, double maxUnitInvariantChange, double seconds,
+            double sigma, String schedule, String initializer, String kernels, int threads, List<Long> stepHalvedAt) {
+        this.parameters = parameters;
+        this.iterations = iterations;
+        this.stopReason = stopReason;
+        this.loss = loss;
+        this.layerSquaredNorms = layerSquaredNorms.clone();
+        this.layerDifferences = layerDifferences.clone();
+        this.maxUnitInvariantChange = maxUnitInvariantChange;
+        this.seconds = seconds;
+        this.sigma = sigma;
+        this.schedule = schedule;
+        this.initializer = initializer;
+        this.kernels = kernels;
+        this.threads = threads;
+        this.stepHalvedAt = List.copyOf(stepHalvedAt);
+    }
+
+    /** The trained weights and biases (owned by this result). */
+    public Parameters parameters() {
+        return parameters;
+    }
+
+    /** The number of updates performed. */
+    public long iterations() {
+        return iterations;
+    }
+
+    /** Why the run ended. */
+    public StopReason stopReason() {
+        return stopReason;
+    }
+
+    /** L at the returned parameters (a final forward pass). */
+    public double loss() {
+        return loss;
+    }
+
+    /** ‖W_h‖² + ‖b_h‖² at the returned parameters, h = 1..N (a copy). */
+    public double[] layerSquaredNorms() {
+        return layerSquaredNorms.clone();
+    }
+
+    /** (‖W_h‖² + ‖b_h‖²) − ‖W_{h+1}‖² at the returned parameters, h = 1..N−1 (a copy). */
+    public double[] layerDifferences() {
+        return layerDifferences.clone();
+    }
+
+    /** The largest |value at the end − value at the start| over hidden units of (‖w_in‖² + b²) − ‖w_out‖². */
+    public double maxUnitInvariantChange() {
+        return maxUnitInvariantChange;
+    }
+
+    /** Wall time of the iterations (excluding set-up). */
+    public double seconds() {
+        return seconds;
+    }
+
+    /** The σ of {@link NetworkScale} that {@code auto} used, NaN if it was not needed. */
+    public double sigma() {
+        return sigma;
+    }
+
+    /** The schedule that ran. */
+    public String schedule() {
+        return schedule;
+    }
+
+    /** The initialiser. */
+    public String initializer() {
+        return initializer;
+    }
+
+    /** The GEMM kernels that ran. */
+    public String kernels() {
+        return kernels;
+    }
+
+    /** The number of threads. */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * The iterations at which {@code auto} undid a step that raised the loss and halved η (empty for other
+     * schedules).
+     */
+    public List<Long> stepHalvedAt() {
+        return stepHalvedAt;
+    }
 
     /** The keys of the command line's {@code summary.json}, then the run's configuration. */
     public Map<String, Object> summary() {
@@ -56,5 +146,10 @@ public record NetworkResult(Parameters parameters, long iterations, StopReason s
     @Override
     public void close() {
         parameters.close();
+    }
+
+    @Override
+    public String toString() {
+        return "NetworkResult" + summary();
     }
 }

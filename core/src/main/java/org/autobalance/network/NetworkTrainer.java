@@ -505,8 +505,9 @@ public final class NetworkTrainer {
                 step.update(eta);
                 long now = System.nanoTime();
                 seconds = secondsBefore + (now - start) * 1e-9;
-                NetworkRecord record = new NetworkRecord(t, eta, loss, sq, diffs, unit, matrix, gradientNorm,
-                        seconds);
+                NetworkRecord record = NetworkRecord.builder().iteration(t).eta(eta).loss(loss)
+                        .layerSquaredNorms(sq).layerDifferences(diffs).maxUnitInvariantChange(unit)
+                        .matrixInvariantChanges(matrix).gradientNorm(gradientNorm).seconds(seconds).build();
                 for (NetworkListener listener : listeners) {
                     listener.onIteration(record);
                 }

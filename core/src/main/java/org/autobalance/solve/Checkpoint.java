@@ -170,6 +170,13 @@ public final class Checkpoint {
     public void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
         requireKind(kind);
         Map<String, Object> then = configuration();
+        // the engine first: the two engines' configurations have different keys (threads, partitions), so the first
+        // key compared would otherwise be reported as "null"
+        Object engine = configuration.get("engine");
+        if (!Objects.equals(then.get("engine"), engine)) {
+            throw new IllegalArgumentException("the checkpoint was written by " + engine(then.get("engine"))
+                    + ", this run is on " + engine(engine) + ": resume it on the engine that wrote it");
+        }
         for (Map.Entry<String, Object> e : configuration.entrySet()) {
             Object saved = then.get(e.getKey());
             boolean same = saved instanceof Number a && e.getValue() instanceof Number b
@@ -185,6 +192,11 @@ public final class Checkpoint {
                     + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
                             : "(the SHA-256 of its data differs): resume with the same data"));
         }
+    }
+
+    /** An engine as configurations name it ({@code engine}: none for the single-machine one), in a message. */
+    private static String engine(Object name) {
+        return name == null ? "the single-machine engine" : "the " + name + " engine";
     }
 
     private void requireKind(String kind) {

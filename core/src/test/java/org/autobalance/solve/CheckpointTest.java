@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -232,6 +233,14 @@ class CheckpointTest {
                     () -> Factorizer.builder(m32, 3).tolerance(0).resumeFrom(saved).build());
             assertEquals("the checkpoint is of a float64 run, this run is float32", e.getMessage());
         }
+        // resumed on the Spark engine (whose configuration names it, with partitions for threads): said so, not
+        // "written with engine null, this run has spark"
+        Map<String, Object> onSpark = new java.util.LinkedHashMap<>(saved.configuration());
+        onSpark.put("engine", "spark");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> saved.requireSameRun(Checkpoint.FACTORIZE, saved.inputHash(), onSpark));
+        assertEquals("the checkpoint was written by the single-machine engine, this run is on the spark engine: "
+                + "resume it on the engine that wrote it", e.getMessage());
     }
 
     @Test

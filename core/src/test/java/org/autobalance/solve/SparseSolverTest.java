@@ -476,7 +476,7 @@ class SparseSolverTest {
             try (SparseMatrix m = observed.build(DType.FLOAT64);
                     SparseMatrix rest = unobserved.build(DType.FLOAT64);
                     Result result = Factorizer.builder(m, r).objective(Objective.observed(0)).heldOut(rest)
-                            // the default 1.5e-8 relative gradient leaves ~2e-6 on the unobserved entries (the
+                            // the default 1.05e-8 relative gradient leaves ~2e-6 on the unobserved entries (the
                             // sampling operator amplifies the error off Ω): ask for 1e-11
                             .tolerance(1e-11).maxIterations(20_000).threads(2).listener(trajectory).build().run()) {
                 assertEquals(StopReason.CONVERGED, result.stopReason());

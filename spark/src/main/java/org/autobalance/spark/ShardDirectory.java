@@ -223,7 +223,10 @@ final class ShardDirectory extends MatrixSource {
         try {
             block = Npy.read(Path.of(shards[p]), dtype);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read shard " + shards[p] + ": " + e.getMessage(), e);
+            // the reader's message names the file first ("P: non-finite value …"): not twice
+            String message = String.valueOf(e.getMessage());
+            throw new UncheckedIOException(message.startsWith(shards[p] + ":") ? "shard " + message
+                    : "cannot read shard " + shards[p] + ": " + message, e);
         }
         if (block.rows() != rowCounts[p] || block.cols() != cols()) {
             block.close();

@@ -3,6 +3,7 @@ package org.autobalance.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -368,6 +369,19 @@ class CommandLineTest {
         assertEquals(Main.EXIT_USAGE, r.exitCode());
         assertTrue(r.err().contains(message), r.err());
         assertNoOutputs(out);
+    }
+
+    /**
+     * A log that cannot be opened when the run starts, though the checks before the load passed (a file system that
+     * refuses what access(2) allowed, as /proc does for root; here a directory where the staging file goes), is one
+     * line naming --log and the reason, exit code 2 — it was the bare path of a NoSuchFileException, exit code 1.
+     */
+    @Test
+    void aLogThatCannotBeOpenedAtTheStartIsNamed() throws IOException {
+        Path log = dir.resolve("run.jsonl");
+        Path staging = Files.createDirectory(dir.resolve(".run.jsonl.partial"));
+        UsageException e = assertThrows(UsageException.class, () -> SolverRun.openLog(log, staging, -1));
+        assertEquals("--log " + log + ": cannot write " + staging + " (Is a directory)", e.getMessage());
     }
 
     /** The README's first command: the log inside an --out directory that does not exist yet; both are made. */

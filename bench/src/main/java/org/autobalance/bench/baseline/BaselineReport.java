@@ -51,12 +51,19 @@ public final class BaselineReport {
         }
     }
 
-    public static void main(String[] args) throws IOException {
+    /**
+     * Runs {@code bench report} with {@code args}; returns the exit code (see {@link BenchCommand#execute}): a missing
+     * or unreadable input, or one that is not a JMH result file, is named before the probes run.
+     */
+    static int execute(String... args) throws IOException {
         System.setProperty("java.awt.headless", "true"); // no display on build and benchmark machines
-        if (args.length == 0 || args[0].startsWith("--")) {
-            System.err.println("usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] "
-                    + "[--command TEXT]");
-            System.exit(2);
+        boolean help = args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"));
+        if (args.length == 0 || args[0].startsWith("-")) {
+            (help ? System.out : System.err).println("usage: ./autobalance bench report JMH.json... [--out DIR] "
+                    + "[--name NAME] [--command TEXT]\nThe Markdown table and PNG chart of a JMH run of "
+                    + "BaselineIterationBenchmark (-rf json), with the roofline ceilings measured now; "
+                    + "writes DIR/NAME.md and DIR/NAME.png (default native-notes/baselines).");
+            return help ? 0 : 2;
         }
         List<Path> inputs = new ArrayList<>();
         Path outDir = Path.of("native-notes");
@@ -64,13 +71,12 @@ public final class BaselineReport {
         String command = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--out" -> outDir = Path.of(args[++i]);
-                case "--name" -> name = args[++i];
-                case "--command" -> command = args[++i];
+                case "--out" -> outDir = Path.of(BenchCommand.value(args, ++i, "--out"));
+                case "--name" -> name = BenchCommand.value(args, ++i, "--name");
+                case "--command" -> command = BenchCommand.value(args, ++i, "--command");
                 default -> {
                     if (args[i].startsWith("--")) {
-                        System.err.println("bench report: unknown option " + args[i]);
-                        System.exit(2);
+                        throw new IllegalArgumentException("unknown option " + args[i]);
                     }
                     inputs.add(Path.of(args[i]));
                 }
@@ -84,25 +90,39 @@ public final class BaselineReport {
         List<Result> results = new ArrayList<>();
         String json = null;
         for (Path input : inputs) {
-            String text = Files.readString(input, StandardCharsets.UTF_8);
+            String text = read(input);
             json = json == null ? text : json;
-            results.addAll(parse(text));
+            try {
+                results.addAll(parse(text));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(input + ": not a JMH result file (-rf json): " + e.getMessage(), e);
+            }
         }
         results.sort(ORDER);
         if (results.isEmpty()) {
-            System.err.println("bench report: no BaselineIterationBenchmark results in " + inputs);
-            System.exit(1);
+            throw new IllegalArgumentException("no BaselineIterationBenchmark results in " + inputs);
         }
+        Path md = outDir.resolve(name + ".md");
+        Path png = outDir.resolve(name + ".png");
+        BenchCommand.requireWritable(md, "--out");
         Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
         for (int t : results.stream().map(Result::threads).collect(Collectors.toCollection(TreeSet::new))) {
             ceilings.put(t, RooflineProbe.measure(t));
         }
-        Files.createDirectories(outDir);
-        Path md = outDir.resolve(name + ".md");
-        Path png = outDir.resolve(name + ".png");
         writeAtomically(md, markdown(results, ceilings, command, jmhSettings(json), png.getFileName().toString()));
         chart(results, ceilings, png);
         System.out.println("wrote " + md + " and " + png);
+        return 0;
+    }
+
+    /** The text of an input, or a message naming it. */
+    private static String read(Path input) {
+        try {
+            return Files.readString(input, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(input + ": cannot read it ("
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")", e);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,6 +19,7 @@ import org.autobalance.kernel.JitQueue;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.json.Json;
 
 /**
@@ -57,6 +59,7 @@ public final class BenchCommand {
     private boolean ranksGiven;
     /** {@code --alone-cell DTYPE,R,THREADS}: the fresh JVM of one {@link SequenceBench} cell (internal). */
     private String aloneCell;
+    private boolean help;
 
     /** One measured line of the table. */
     record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs) {
@@ -66,41 +69,90 @@ public final class BenchCommand {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length > 0 && args[0].equals("report")) {
-            BaselineReport.main(Arrays.copyOfRange(args, 1, args.length));
-            return;
+        int code = execute(args);
+        if (code != 0) {
+            System.exit(code);
         }
-        if (args.length > 0 && args[0].equals("sparse")) {
-            try {
-                SparseBenchCommand.main(Arrays.copyOfRange(args, 1, args.length));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return;
-        }
-        BenchCommand command = new BenchCommand();
+    }
+
+    /**
+     * Runs {@code bench} (or {@code bench report}, {@code bench sparse}) with {@code args}: a mistake in the options
+     * or the inputs is one line "bench: …" on standard error and exit code 2, as the command line's are, and is found
+     * before anything is measured (the probes alone take seconds, a run minutes). Returns the exit code.
+     */
+    static int execute(String... args) throws IOException {
+        String name = args.length > 0 && (args[0].equals("report") || args[0].equals("sparse"))
+                ? "bench " + args[0] : "bench";
         try {
-            command.parse(args);
+            if (name.equals("bench report")) {
+                return BaselineReport.execute(Arrays.copyOfRange(args, 1, args.length));
+            }
+            if (name.equals("bench sparse")) {
+                try {
+                    return SparseBenchCommand.execute(Arrays.copyOfRange(args, 1, args.length));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 130;
+                }
+            }
+            BenchCommand command = parsed(args);
+            if (command.help) {
+                System.out.println(USAGE);
+                return 0;
+            }
+            command.execute();
+            return 0;
         } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage());
-            System.exit(2);
+            System.err.println(name + ": " + e.getMessage());
+            return 2;
         }
-        if (command.aloneCell != null) {
-            String[] f = command.aloneCell.split(",");
-            SequenceBench.aloneCell(DType.parse(f[0]), command.d1, command.d2, Integer.parseInt(f[1]),
-                    Integer.parseInt(f[2]), command.warmupSeconds, command.measureSeconds,
+    }
+
+    private void execute() throws IOException {
+        if (aloneCell != null) {
+            String[] f = aloneCell.split(",");
+            SequenceBench.aloneCell(DType.parse(f[0]), d1, d2, Integer.parseInt(f[1]),
+                    Integer.parseInt(f[2]), warmupSeconds, measureSeconds,
                     new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
-        } else if (command.sequence) {
-            List<SequenceBench.Result> results = SequenceBench.run(command.dtypes, command.d1, command.d2,
-                    command.ranksGiven ? command.ranks : SequenceBench.RANKS, command.threadCounts,
-                    command.warmupSeconds, command.measureSeconds, System.out);
-            if (command.json != null) {
-                writeAtomically(command.json, SequenceBench.json(results));
-                System.out.println("wrote " + command.json);
+        } else if (sequence) {
+            List<SequenceBench.Result> results = SequenceBench.run(dtypes, d1, d2,
+                    ranksGiven ? ranks : SequenceBench.RANKS, threadCounts, warmupSeconds, measureSeconds,
+                    System.out);
+            if (json != null) {
+                writeAtomically(json, SequenceBench.json(results));
+                System.out.println("wrote " + json);
             }
         } else {
-            command.run(System.out);
+            run(System.out);
         }
+    }
+
+    private static final String USAGE = """
+            usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2] \
+            [--rank 1,16,64] [--threads 1,2] [--impl %s] [--warmup S] [--measure S]
+                   ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] \
+            [--size D | --shape D1xD2] [--warmup S] [--measure S] [--json FILE]
+                   ./autobalance bench report JMH.json... [--out DIR] [--name NAME] [--command TEXT]
+                   ./autobalance bench sparse [--help]
+                   ./autobalance bench e2e [--help]
+
+            bench: one gradient-descent iteration of the engine and of the same step done with OpenBLAS and EJML, \
+            median ms per iteration against the roofline floor measured in the same run (--quick: float32 only, \
+            shorter windows, about 2 minutes).
+            bench --sequence: one JVM through a sequence of ranks against each cell alone in a fresh JVM.
+            bench report: the Markdown report and chart of a JMH run of BaselineIterationBenchmark (-rf json).
+            bench sparse: the sparse engine's iteration against scipy.sparse.
+            bench e2e: whole processes, .npy in to .npy out, against the same algorithm in numpy.
+            The README's "Against BLAS" section has the details.""".formatted(String.join(",", GdIteration.NAMES));
+
+    /** The options of {@code args}, checked as far as they can be before anything runs. */
+    static BenchCommand parsed(String... args) {
+        BenchCommand command = new BenchCommand();
+        command.parse(args);
+        if (!command.help) {
+            command.check();
+        }
+        return command;
     }
 
     private void parse(String[] args) {
@@ -120,21 +172,21 @@ public final class BenchCommand {
                         dtypes.add(DType.parse(s.trim()));
                     }
                 }
-                case "--size" -> d1 = d2 = Integer.parseInt(value(args, ++i, a));
+                case "--size" -> d1 = d2 = positive(value(args, ++i, a), a);
                 case "--shape" -> {
-                    String[] p = value(args, ++i, a).toLowerCase(Locale.ROOT).split("x");
-                    d1 = Integer.parseInt(p[0]);
-                    d2 = Integer.parseInt(p[1]);
+                    int[] shape = shape(value(args, ++i, a), a);
+                    d1 = shape[0];
+                    d2 = shape[1];
                 }
                 case "--rank" -> {
-                    ranks = ints(value(args, ++i, a));
+                    ranks = ints(value(args, ++i, a), a);
                     ranksGiven = true;
                 }
                 case "--sequence" -> sequence = true;
                 case "--alone-cell" -> aloneCell = value(args, ++i, a);
                 case "--warmup" -> warmupSeconds = seconds(value(args, ++i, a), a);
                 case "--measure" -> measureSeconds = seconds(value(args, ++i, a), a);
-                case "--threads" -> threadCounts = ints(value(args, ++i, a));
+                case "--threads" -> threadCounts = ints(value(args, ++i, a), a);
                 case "--impl" -> {
                     impls = List.of(value(args, ++i, a).split(","));
                     for (String impl : impls) {
@@ -144,31 +196,46 @@ public final class BenchCommand {
                         }
                     }
                 }
-                case "--help", "-h" -> {
-                    System.out.println("usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64]"
-                            + " [--size D | --shape D1xD2] [--rank 1,16,64] [--threads 1,2] [--impl "
-                            + String.join(",", GdIteration.NAMES) + "] [--warmup S] [--measure S]\n"
-                            + "       ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] "
-                            + "[--threads ...] [--size D] [--warmup S] [--measure S] [--json FILE]\n"
-                            + "       ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]\n"
-                            + "       ./autobalance bench sparse [--help]");
-                    System.exit(0);
-                }
+                case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
             }
         }
-        if (d1 < 1 || d2 < 1) {
-            throw new IllegalArgumentException("sizes must be positive");
-        }
+    }
+
+    /** What the options ask for, against each other and the machine. */
+    private void check() {
         for (int r : ranks) {
-            if (r < 1 || r > Math.min(d1, d2)) {
-                throw new IllegalArgumentException("rank " + r + " outside [1, min(d1, d2)]");
+            if (r > Math.min(d1, d2)) {
+                throw new IllegalArgumentException("--rank " + r + " outside [1, min(d1, d2)] = [1, "
+                        + Math.min(d1, d2) + "]");
             }
         }
-        for (int t : threadCounts) {
-            if (t < 1) {
-                throw new IllegalArgumentException("threads must be positive");
-            }
+        // M in the widest dtype asked for; the factors and the baselines' scratch are a few d × r more
+        DType widest = dtypes.contains(DType.FLOAT64) ? DType.FLOAT64 : DType.FLOAT32;
+        NativeMemory.requireRoom((long) d1 * DenseMatrix.strideOf(widest, d2) * widest.bytes(),
+                () -> "benchmark a " + d1 + " x " + d2 + " " + widest.label() + " matrix");
+        if (json != null) {
+            requireWritable(json, "--json");
+        }
+    }
+
+    /**
+     * Fails, naming {@code option}, unless a file can be written at {@code target} (its directory made if missing):
+     * the results would otherwise be lost at the end of a run of minutes.
+     */
+    static void requireWritable(Path target, String option) {
+        if (Files.isDirectory(target)) {
+            throw new IllegalArgumentException(option + " " + target + ": is a directory");
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, target.getFileName().toString(), ".part"));
+        } catch (IOException e) {
+            String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName();
+            throw new IllegalArgumentException(option + " " + target + ": cannot write in " + dir + " (" + why + ")",
+                    e);
         }
     }
 
@@ -179,7 +246,7 @@ public final class BenchCommand {
         return args[i];
     }
 
-    private static double seconds(String text, String option) {
+    static double seconds(String text, String option) {
         double x;
         try {
             x = Double.parseDouble(text);
@@ -192,8 +259,38 @@ public final class BenchCommand {
         return x;
     }
 
-    static int[] ints(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+    /** A positive int, or a message naming {@code option}. */
+    static int positive(String text, String option) {
+        return (int) positive(text, option, Integer.MAX_VALUE);
+    }
+
+    /** A positive integer up to {@code max}, or a message naming {@code option}. */
+    static long positive(String text, String option, long max) {
+        long x;
+        try {
+            x = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            x = 0;
+        }
+        if (x < 1 || x > max) {
+            throw new IllegalArgumentException(option + " needs a positive integer up to " + max + ", got '" + text
+                    + "'");
+        }
+        return x;
+    }
+
+    /** Comma-separated positive ints. */
+    static int[] ints(String csv, String option) {
+        return Arrays.stream(csv.split(",", -1)).mapToInt(x -> positive(x, option)).toArray();
+    }
+
+    /** {@code D1xD2}. */
+    static int[] shape(String text, String option) {
+        String[] p = text.toLowerCase(Locale.ROOT).split("x", -1);
+        if (p.length != 2) {
+            throw new IllegalArgumentException(option + " needs D1xD2, e.g. 4096x2048, got '" + text + "'");
+        }
+        return new int[] {positive(p[0], option), positive(p[1], option)};
     }
 
     private void run(PrintStream out) throws IOException {

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.bench.sparse.SparseProblem;
@@ -49,16 +48,33 @@ public final class SparseBenchCommand {
     private double warmupSeconds = 2.0;
     private double measureSeconds = 2.0;
     private Path json;
+    private boolean help;
 
-    public static void main(String[] args) throws IOException, InterruptedException {
-        SparseBenchCommand c = new SparseBenchCommand();
-        try {
-            c.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench sparse: " + e.getMessage());
-            System.exit(2);
+    /** Runs {@code bench sparse} with {@code args}; returns the exit code (see {@link BenchCommand#execute}). */
+    static int execute(String... args) throws IOException, InterruptedException {
+        SparseBenchCommand c = parsed(args);
+        if (c.help) {
+            System.out.println("usage: ./autobalance bench sparse [--shape D1xD2] [--nnz N] "
+                    + "[--pattern uniform,powerlaw] [--rank 16,64] [--threads 1,2] [--objective full,observed]"
+                    + " [--dtype float32] [--no-python] [--warmup S] [--measure S] [--json FILE]\n"
+                    + "One iteration of the sparse engine (full and observed objectives) against scipy.sparse "
+                    + "(bench/sparse/reference.py, skipped with --no-python), on nnz drawn (row, column) pairs; "
+                    + "defaults: 100000x50000, 5000000 pairs, 2 s warm-up and measurement. The README's \"Sparse "
+                    + "matrices\" section has the details.");
+            return 0;
         }
         c.run(System.out);
+        return 0;
+    }
+
+    /** The options of {@code args}, checked as far as they can be before anything runs. */
+    static SparseBenchCommand parsed(String... args) {
+        SparseBenchCommand c = new SparseBenchCommand();
+        c.parse(args);
+        if (!c.help) {
+            c.check();
+        }
+        return c;
     }
 
     private void parse(String[] args) {
@@ -66,36 +82,49 @@ public final class SparseBenchCommand {
             String a = args[i];
             switch (a) {
                 case "--shape" -> {
-                    String[] p = BenchCommand.value(args, ++i, a).toLowerCase(Locale.ROOT).split("x");
-                    d1 = Integer.parseInt(p[0]);
-                    d2 = Integer.parseInt(p[1]);
+                    int[] shape = BenchCommand.shape(BenchCommand.value(args, ++i, a), a);
+                    d1 = shape[0];
+                    d2 = shape[1];
                 }
-                case "--nnz" -> nnz = Long.parseLong(BenchCommand.value(args, ++i, a));
-                case "--pattern" -> patterns = List.of(BenchCommand.value(args, ++i, a).split(","));
-                case "--rank" -> ranks = BenchCommand.ints(BenchCommand.value(args, ++i, a));
-                case "--threads" -> threadCounts = BenchCommand.ints(BenchCommand.value(args, ++i, a));
-                case "--objective" -> objectives = List.of(BenchCommand.value(args, ++i, a).split(","));
+                case "--nnz" -> nnz = BenchCommand.positive(BenchCommand.value(args, ++i, a), a, Long.MAX_VALUE);
+                case "--pattern" -> patterns = List.of(BenchCommand.value(args, ++i, a).split(",", -1));
+                case "--rank" -> ranks = BenchCommand.ints(BenchCommand.value(args, ++i, a), a);
+                case "--threads" -> threadCounts = BenchCommand.ints(BenchCommand.value(args, ++i, a), a);
+                case "--objective" -> objectives = List.of(BenchCommand.value(args, ++i, a).split(",", -1));
                 case "--dtype" -> dtype = DType.parse(BenchCommand.value(args, ++i, a));
                 case "--no-python" -> python = false;
-                case "--warmup" -> warmupSeconds = Double.parseDouble(BenchCommand.value(args, ++i, a));
-                case "--measure" -> measureSeconds = Double.parseDouble(BenchCommand.value(args, ++i, a));
+                case "--warmup" -> warmupSeconds = BenchCommand.seconds(BenchCommand.value(args, ++i, a), a);
+                case "--measure" -> measureSeconds = BenchCommand.seconds(BenchCommand.value(args, ++i, a), a);
                 case "--json" -> json = Path.of(BenchCommand.value(args, ++i, a));
-                case "--help", "-h" -> {
-                    System.out.println("usage: ./autobalance bench sparse [--shape D1xD2] [--nnz N] "
-                            + "[--pattern uniform,powerlaw] [--rank 16,64] [--threads 1,2] [--objective full,observed]"
-                            + " [--dtype float32] [--no-python] [--warmup S] [--measure S] [--json FILE]");
-                    System.exit(0);
-                }
+                case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
             }
         }
+    }
+
+    /** What the options ask for, against each other and the machine. */
+    private void check() {
         for (String o : objectives) {
             if (!o.equals("full") && !o.equals("observed")) {
                 throw new IllegalArgumentException("unknown objective " + o + ": expected full or observed");
             }
         }
-        if (d1 < 1 || d2 < 1 || nnz < 1) {
-            throw new IllegalArgumentException("shape and nnz must be positive");
+        for (String p : patterns) {
+            if (!SparseProblem.PATTERNS.contains(p)) {
+                throw new IllegalArgumentException("unknown pattern '" + p + "': expected one of "
+                        + SparseProblem.PATTERNS);
+            }
+        }
+        for (int r : ranks) {
+            if (r > Math.min(d1, d2)) {
+                throw new IllegalArgumentException("--rank " + r + " outside [1, min(d1, d2)] = [1, "
+                        + Math.min(d1, d2) + "]");
+            }
+        }
+        // the builder stages every drawn pair before the matrix is built: refused when made, before any probe
+        SparseMatrix.builder(d1, d2, nnz).close();
+        if (json != null) {
+            BenchCommand.requireWritable(json, "--json");
         }
     }
 

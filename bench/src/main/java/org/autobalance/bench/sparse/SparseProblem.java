@@ -1,6 +1,6 @@
 package org.autobalance.bench.sparse;
 
-import java.util.Locale;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -20,14 +20,15 @@ public final class SparseProblem {
     private SparseProblem() {
     }
 
+    /** The patterns {@link #matrix} draws. */
+    public static final List<String> PATTERNS = List.of("uniform", "powerlaw");
+
     /** {@code uniform} or {@code powerlaw}, d1 × d2 from nnz drawn pairs, in {@code dtype}. */
     public static SparseMatrix matrix(String pattern, DType dtype, int d1, int d2, long nnz, long seed) {
-        boolean power = switch (pattern.toLowerCase(Locale.ROOT)) {
-            case "uniform" -> false;
-            case "powerlaw" -> true;
-            default -> throw new IllegalArgumentException("unknown pattern '" + pattern
-                    + "': expected uniform or powerlaw");
-        };
+        if (!PATTERNS.contains(pattern)) {
+            throw new IllegalArgumentException("unknown pattern '" + pattern + "': expected one of " + PATTERNS);
+        }
+        boolean power = pattern.equals("powerlaw");
         SplittableRandom random = new SplittableRandom(seed);
         try (SparseMatrix.Builder b = SparseMatrix.builder(d1, d2, nnz)) {
             for (long k = 0; k < nnz; k++) {

@@ -1,6 +1,7 @@
 package org.autobalance.spark.cli;
 
-import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.UsageException;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.spark.MatrixSource;
 import org.autobalance.spark.SparkFactorizer;
 import org.autobalance.spark.SparkOutputs;
@@ -103,7 +105,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         Interruption.preparingRun();
         DType dtype = options.validate().dtype();
         List<DenseMatrix> owned = new ArrayList<>();
@@ -116,8 +118,17 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }
+        checkCheckpointDir();
         // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
         MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
+        if (checked != null) {
+            IterationMonitor.Limits.requireRank(rank, checked.rows(), checked.cols());
+            if (partitions != null && Files.isDirectory(input) && partitions != checked.partitions()) {
+                // the shards are the partitioning: another count would be silently ignored
+                throw new UsageException("--partitions " + partitions + ": a directory of shards has one partition "
+                        + "per shard (" + checked.partitions() + " in " + input + ")", null);
+            }
+        }
         try {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
@@ -134,7 +145,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                             return SparkOutputs.finished(result, source);
                         };
                     });
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Spark throws its checked SparkException (a failed job) undeclared, through Scala
             throw TaskFailures.unwrap(e);
         } finally {
             owned.forEach(DenseMatrix::close);
@@ -214,6 +226,26 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             return 1;
         }
         return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
+    }
+
+    /** A URI's scheme (RFC 3986), as Hadoop's {@code Path} tells a file system URI from a plain path. */
+    private static final Pattern SCHEME = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*):.*");
+
+    /**
+     * Refuses, before Spark starts, a {@code --checkpoint-dir} on the local file system (no scheme, or {@code file:})
+     * that cannot be made or written; Spark would refuse it only once started, in Hadoop's words. Another file system
+     * ({@code hdfs://…}) only Spark reaches.
+     */
+    private void checkCheckpointDir() {
+        if (checkpointDir == null) {
+            return;
+        }
+        Matcher scheme = SCHEME.matcher(checkpointDir);
+        if (!scheme.matches()) {
+            SolverRun.requireWritableDirectory("--checkpoint-dir", Path.of(checkpointDir));
+        } else if (scheme.group(1).equalsIgnoreCase("file") && checkpointDir.startsWith("/", 5)) {
+            SolverRun.requireWritableDirectory("--checkpoint-dir", Path.of(URI.create(checkpointDir)));
+        }
     }
 
     /** The embedded local Spark of {@code --master}, or the context spark-submit configured. */

@@ -1,19 +1,22 @@
 package org.autobalance.spark.cli;
 
 import java.io.UncheckedIOException;
+import org.apache.spark.SparkException;
 import org.autobalance.cli.UsageException;
 import org.autobalance.solve.DivergenceException;
 
 /**
- * The problem behind a failed Spark job. A task's exception reaches the driver wrapped ("Job aborted due to stage
- * failure: … Lost task …: java.lang.IllegalArgumentException: …" with the task's exception as cause); the command
- * line reports the exception the task threw, with its exit code: an invalid or unreadable input is a usage error.
+ * The problem behind a failed Spark job. A task's exception reaches the driver wrapped in a {@link SparkException}
+ * ("Job aborted due to stage failure: … Lost task …: java.lang.IllegalArgumentException: …", then the stack traces,
+ * with the task's exception as cause); the command line reports the exception the task threw, with its exit code: an
+ * invalid or unreadable input is a usage error. Any other failed job is reported by its message's first line.
  */
 final class TaskFailures {
     private TaskFailures() {
     }
 
-    static RuntimeException unwrap(RuntimeException e) {
+    /** What to report for {@code e}, thrown by a run: the task's own exception where there is one. */
+    static Exception unwrap(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UsageException || t instanceof IllegalArgumentException
                     || t instanceof DivergenceException) {
@@ -22,6 +25,11 @@ final class TaskFailures {
             if (t instanceof UncheckedIOException io) {
                 return new UsageException(io.getMessage(), io);
             }
+        }
+        if (e instanceof SparkException && e.getMessage() != null) {
+            // another failure of a task: the message's first line names it ("… Lost task 2.0 …: java.lang.…: …");
+            // the rest is the task's stack trace and the driver's
+            return new RuntimeException(e.getMessage().lines().findFirst().orElse(""), e);
         }
         return e;
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.autobalance.cli.Main;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.json.Json;
@@ -250,6 +251,64 @@ class SparkFactorizeCommandTest {
         assertEquals(0, run.exitCode(), run.err());
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"partitions\":1,") && summary.contains("\"iterations\":3"), summary);
+    }
+
+    /**
+     * A value the executors find bad (the driver checks headers only: a shard's values are read by its task) is the
+     * same one line and exit code 2 as a bad header, naming the shard, the row and the column — not Spark's "Job
+     * aborted due to stage failure" with the task's stack trace, exit code 1.
+     */
+    @Test
+    void aNonFiniteValueInAShardIsOneLineNamingIt() throws IOException {
+        Path shards = Files.createDirectories(dir.resolve("nan-shards"));
+        for (int p = 0; p < 3; p++) {
+            String name = String.format("part-%05d.npy", p);
+            Files.copy(Fixtures.fixture("shards").resolve(name), shards.resolve(name));
+        }
+        // the fixture's last shard is a C-order (14, 23) '<f8' array: its data are the file's last 14·23·8 bytes
+        Path last = shards.resolve("part-00002.npy");
+        byte[] bytes = Files.readAllBytes(last);
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putDouble(bytes.length - 14 * 23 * 8 + (23 + 2) * 8, Double.NaN);
+        Files.write(last, bytes);
+        Path out = dir.resolve("out");
+        Outcome run = spark(with(OPTIONS, "--input", shards.toString(), "--out", out.toString()));
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("autobalance: error: shard " + last + ": non-finite value NaN at row 2, column 3",
+                run.err().strip());
+        assertFalse(Files.exists(out.resolve("summary.json")));
+    }
+
+    /**
+     * What can be checked without Spark is refused before an embedded Spark starts (10–20 s, hundreds of MB): a rank
+     * the input's shape does not allow (its header is read first), a --checkpoint-dir that cannot be made, and
+     * --partitions that contradict a directory of shards. The
+     * command runs with its own master here; the shared context is up, so a command that started Spark would get it
+     * from {@code getOrCreate} and stop it on the way out.
+     */
+    @Test
+    void whatNeedsNoSparkIsCheckedBeforeSparkStarts() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        String mtx = Fixtures.fixture("shards-M.mtx").toString();
+        String shards = Fixtures.fixture("shards").toString();
+        Map<List<String>, String> refusals = Map.of(
+                List.of("--input", mtx, "--rank", "24"),
+                "rank must be between 1 and min(d1, d2) = 23 for a 40 x 23 matrix, got 24",
+                List.of("--input", mtx, "--rank", "3", "--checkpoint-dir", file.resolve("ck").toString()),
+                "--checkpoint-dir " + file.resolve("ck") + ": " + file + " is not a directory",
+                // the shards are the partitioning: another --partitions was ignored without a word
+                List.of("--input", shards, "--rank", "3", "--partitions", "2"),
+                "--partitions 2: a directory of shards has one partition per shard (3 in " + shards + ")");
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            StringWriter err = new StringWriter();
+            List<String> args = with(List.of("--master", "local[1]"), refusal.getKey().toArray(String[]::new));
+            int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                    new PrintWriter(err, true), args.toArray(String[]::new));
+            assertEquals(2, code, err.toString());
+            assertEquals("autobalance: error: " + refusal.getValue(), err.toString().strip());
+            assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark for " + args);
+        }
     }
 
     @Test

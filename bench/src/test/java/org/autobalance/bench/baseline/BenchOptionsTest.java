@@ -1,0 +1,125 @@
+package org.autobalance.bench.baseline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The bench commands' options and inputs as a new user mistypes them: each is refused in one line naming the option
+ * (exit code 2) before anything is measured — not a stack trace, and not after the probes and the run (a --json that
+ * cannot be written was found only when the results were to be saved).
+ */
+class BenchOptionsTest {
+    @TempDir
+    Path dir;
+
+    /** Runs {@code bench args} with standard output and error captured; returns the code, output and error. */
+    private static String[] bench(String... args) throws IOException {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            code = BenchCommand.execute(args);
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8),
+            e.toString(StandardCharsets.UTF_8)};
+    }
+
+    @Test
+    void mistakesAreOneLineNamingTheOptionWithExitCodeTwo() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path notJson = Files.writeString(dir.resolve("M.mtx"), "%%MatrixMarket matrix array real general\n1 1\n1\n");
+        Map<List<String>, String> refusals = Map.ofEntries(
+                Map.entry(List.of("--shape", "100"), "bench: --shape needs D1xD2, e.g. 4096x2048, got '100'"),
+                Map.entry(List.of("--size", "abc"), "bench: --size needs a positive integer up to 2147483647, got "
+                        + "'abc'"),
+                Map.entry(List.of("--rank", "1,x"), "bench: --rank needs a positive integer up to 2147483647, got "
+                        + "'x'"),
+                Map.entry(List.of("--size", "100", "--rank", "101"), "bench: --rank 101 outside [1, min(d1, d2)] = "
+                        + "[1, 100]"),
+                Map.entry(List.of("--threads", "0"), "bench: --threads needs a positive integer up to 2147483647, "
+                        + "got '0'"),
+                Map.entry(List.of("--json", file.resolve("x.json").toString(), "--size", "64", "--rank", "1"),
+                        "bench: --json " + file.resolve("x.json") + ": cannot write in " + file
+                                + " (FileAlreadyExistsException)"),
+                Map.entry(List.of("--json", dir.toString()), "bench: --json " + dir + ": is a directory"),
+                Map.entry(List.of("sparse", "--shape", "100"), "bench sparse: --shape needs D1xD2, e.g. 4096x2048, "
+                        + "got '100'"),
+                Map.entry(List.of("sparse", "--rank", "0"), "bench sparse: --rank needs a positive integer up to "
+                        + "2147483647, got '0'"),
+                Map.entry(List.of("sparse", "--pattern", "foo"), "bench sparse: unknown pattern 'foo': expected one "
+                        + "of [uniform, powerlaw]"),
+                Map.entry(List.of("sparse", "--warmup", "x"), "bench sparse: --warmup needs a number of seconds, got "
+                        + "'x'"),
+                Map.entry(List.of("sparse", "--nnz", "1e20"), "bench sparse: --nnz needs a positive integer up to "
+                        + "9223372036854775807, got '1e20'"),
+                Map.entry(List.of("report", dir.resolve("absent.json").toString()), "bench report: "
+                        + dir.resolve("absent.json") + ": cannot read it (no such file)"),
+                Map.entry(List.of("report", notJson.toString()), "bench report: " + notJson + ": not a JMH result "
+                        + "file (-rf json): JSON: unexpected '%' at offset 0"),
+                Map.entry(List.of("report", notJson.toString(), "--out"), "bench report: --out needs a value"));
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            String[] run = bench(refusal.getKey().toArray(String[]::new));
+            assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
+            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
+            assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
+        }
+    }
+
+    /** A matrix bigger than the machine (200000² float64 is 320 GB) is refused before the probes allocate theirs. */
+    @Test
+    void aProblemBiggerThanTheMachineIsRefusedBeforeAnythingRuns() throws IOException {
+        String[] dense = bench("--size", "200000000", "--rank", "1");
+        assertEquals("2", dense[0], dense[2]);
+        assertTrue(dense[2].startsWith("bench: cannot benchmark a 200000000 x 200000000 float64 matrix")
+                && dense[2].strip().lines().count() == 1, dense[2]);
+        String[] sparse = bench("sparse", "--nnz", "100000000000");
+        assertEquals("2", sparse[0], sparse[2]);
+        assertTrue(sparse[2].startsWith("bench sparse: cannot allocate 100000000000 staged sparse entries"),
+                sparse[2]);
+        assertEquals("", dense[1] + sparse[1]);
+    }
+
+    @Test
+    void helpNamesEverySubcommandAndExitsZero() throws IOException {
+        String[] help = bench("--help");
+        assertEquals("0", help[0]);
+        for (String sub : List.of("bench --sequence", "bench report", "bench sparse", "bench e2e")) {
+            assertTrue(help[1].contains("./autobalance " + sub), help[1]);
+        }
+        for (List<String> args : List.of(List.of("sparse", "--help"), List.of("report", "--help"))) {
+            String[] sub = bench(args.toArray(String[]::new));
+            assertEquals("0", sub[0], args.toString());
+            assertTrue(sub[1].startsWith("usage: ./autobalance bench " + args.getFirst()), sub[1]);
+            assertFalse(sub[1].isBlank());
+        }
+    }
+
+    @Test
+    void shapesAndListsParse() {
+        assertArrayEquals(new int[] {4096, 2048}, BenchCommand.shape("4096X2048", "--shape"));
+        assertArrayEquals(new int[] {1, 16, 64}, BenchCommand.ints("1, 16,64", "--rank"));
+        assertThrows(IllegalArgumentException.class, () -> BenchCommand.ints("1,,2", "--rank"));
+        assertThrows(IllegalArgumentException.class, () -> BenchCommand.shape("4096x", "--shape"));
+    }
+}

@@ -1,0 +1,91 @@
+package org.autobalance.network;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.NetworkRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The network package's results as the exported API hands them out, held to what issue 9 asked of {@code Result} and
+ * {@code IterationRecord}: types that can grow without breaking callers (no public constructor to outgrow: they were
+ * records with 14- and 9-argument public constructors), and values no caller can change under another (a record is
+ * given to every listener in turn; its arrays were the record's own).
+ */
+class NetworkSurfaceTest {
+    @Test
+    void resultsAndRecordsHaveNoPublicConstructor() {
+        for (Class<?> type : List.of(NetworkResult.class, NetworkRecord.class)) {
+            assertFalse(type.isRecord(), type.getName());
+            assertEquals(0, type.getConstructors().length, type.getName());
+        }
+    }
+
+    /**
+     * Layers and architectures built by hand (both are public records) are held to what {@link Architecture#parse}
+     * checks: a second layer reading 7 features of the first's 3 trained without a word (on the activations' row
+     * padding), and a kernel wider than its input failed later as a matrix of negative size.
+     */
+    @Test
+    void handBuiltLayersAreCheckedAsParsedOnesAre() {
+        Activation linear = Activation.LINEAR;
+        Layer first = new Layer(Layer.Kind.DENSE, 4, 1, 1, 3, 1, 1, linear);
+        IllegalArgumentException chain = assertThrows(IllegalArgumentException.class, () -> new Architecture(List.of(
+                first, new Layer(Layer.Kind.DENSE, 7, 1, 1, 2, 1, 1, linear))));
+        assertEquals("layer 2 (dense:2) reads 7 x 1 x 1 but layer 1 (dense:3) writes 3 x 1 x 1", chain.getMessage());
+        IllegalArgumentException wide = assertThrows(IllegalArgumentException.class,
+                () -> new Layer(Layer.Kind.CONV1D, 1, 1, 4, 2, 1, 6, linear));
+        assertEquals("conv1d layer (1 x 1 x 4 in, 2 out, kernel 1 x 6): the kernel exceeds the input map",
+                wide.getMessage());
+        for (int[] bad : new int[][] {{0, 1, 1, 3, 1, 1}, {4, 1, 1, -3, 1, 1}, {4, 2, 1, 3, 1, 1}, {4, 1, 1, 3, 1, 2}}) {
+            assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Kind.DENSE, bad[0], bad[1], bad[2],
+                    bad[3], bad[4], bad[5], linear), java.util.Arrays.toString(bad));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Kind.CONV2D, 1 << 16, 1 << 8, 1 << 8, 1,
+                1, 1, linear), "2^32 input features");
+        // what parse builds passes: a convolution reading the map before it, a dense layer the flattened map
+        assertEquals(3, Architecture.parse("conv2d:4,2,2,relu,conv2d:3,2,2,dense:5", 40, new int[] {2, 4, 5})
+                .depth());
+        IllegalArgumentException flat = assertThrows(IllegalArgumentException.class,
+                () -> Architecture.parse("conv1d:70000,1,dense:5", 40000, new int[] {1, 40000}));
+        // the map of 70000 x 40000 features is refused where it is made (a dense layer after it read c·h·w, an
+        // int product that would have wrapped to a negative size)
+        assertEquals("conv1d layer (1 x 1 x 40000 in, 70000 out, kernel 1 x 1): more than 2147483647 features or "
+                + "weights per channel", flat.getMessage());
+    }
+
+    @Test
+    void aListenerCannotChangeWhatTheNextListenerOrTheCallerSees() {
+        SplittableRandom random = new SplittableRandom(5);
+        try (DenseMatrix x = DenseMatrix.of(DType.FLOAT64, Cases.gaussian(10, 4, 1, random));
+                DenseMatrix y = DenseMatrix.of(DType.FLOAT64, Cases.gaussian(10, 2, 1, random))) {
+            List<double[]> seen = new ArrayList<>();
+            NetworkTrainer trainer = NetworkTrainer.builder(x, y, Architecture.parse("dense:3,dense:2", 4, null))
+                    .maxIterations(3)
+                    .listener(record -> {
+                        // a careless listener writes into what it was given
+                        record.layerSquaredNorms()[0] = -1;
+                        record.layerDifferences()[0] = -1;
+                    })
+                    .listener(record -> seen.add(record.layerSquaredNorms()))
+                    .build();
+            try (NetworkResult result = trainer.run()) {
+                for (double[] norms : seen) {
+                    assertFalse(norms[0] < 0, "the second listener saw the first one's write");
+                }
+                double[] differences = result.layerDifferences();
+                differences[0] = Double.NaN;
+                assertArrayEquals(result.layerDifferences(), new double[] {
+                    result.layerSquaredNorms()[0] - result.layerSquaredNorms()[1]}, 0.0);
+                assertThrows(UnsupportedOperationException.class, () -> result.stepHalvedAt().add(1L));
+            }
+        }
+    }
+}
