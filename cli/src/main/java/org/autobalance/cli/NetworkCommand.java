@@ -123,6 +123,7 @@ final class NetworkCommand implements Callable<Integer> {
         List<AutoCloseable> owned = new ArrayList<>();
         try {
             PrintWriter printer = spec.commandLine().getOut();
+            SolverOptions.noteThreads(threads, printer::println);
             DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
             owned.add(x);
             DenseMatrix y = SolverOptions.read(Path.of(files[1].trim()), type, "Y", printer::println);
