@@ -86,7 +86,8 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Option(names = "--tol", paramLabel = "EPS",
             description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n. 0 runs exactly "
-                    + "--max-iter iterations. Default: 1.05e-8 (the square root of float64's unit roundoff 2^-53) in float64, 1e-5 in float32."})
+                    + "--max-iter iterations. Default: 1.05e-8 (the square root of float64's unit roundoff 2^-53) in "
+                    + "float64, 1e-5 in float32."})
     private Double tolerance;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
