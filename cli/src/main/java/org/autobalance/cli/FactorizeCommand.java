@@ -136,14 +136,7 @@ final class FactorizeCommand implements Callable<Integer> {
     private int factorize(DType dtype, InputMatrix.Storage requested, RunOutputs.Format format, Objective goal,
             ExactLoss finalLoss, boolean observed) throws IOException {
         PrintWriter printer = spec.commandLine().getOut();
-        int processors = Runtime.getRuntime().availableProcessors();
-        if (options.threads() != null && options.threads() > processors) {
-            // the workers spin briefly before they park: more of them than processors take turns, slowly (a 64 x 48
-            // matrix with --threads 64 on 2 processors took 6.3 s instead of 0.24)
-            printer.println("note: --threads " + options.threads() + " is more than the " + processors + " processors "
-                    + "here: the workers take turns on them, which is slower than --threads " + processors
-                    + " (the results are those of " + options.threads() + " threads on any machine)");
-        }
+        SolverOptions.noteThreads(options.threads(), printer::println);
         RunClock clock = new RunClock();
         clock.mark("load_start");
         options.notesTo(printer::println);

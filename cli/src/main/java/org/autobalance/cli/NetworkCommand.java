@@ -86,7 +86,8 @@ final class NetworkCommand implements Callable<Integer> {
 
     @Option(names = "--tol", paramLabel = "EPS",
             description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n. 0 runs exactly "
-                    + "--max-iter iterations. Default: 1.05e-8 (the square root of float64's unit roundoff 2^-53) in float64, 1e-5 in float32."})
+                    + "--max-iter iterations. Default: 1.05e-8 (the square root of float64's unit roundoff 2^-53) in "
+                    + "float64, 1e-5 in float32."})
     private Double tolerance;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
@@ -127,6 +128,7 @@ final class NetworkCommand implements Callable<Integer> {
         }
         try {
             PrintWriter printer = spec.commandLine().getOut();
+            SolverOptions.noteThreads(threads, printer::println);
             DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
             owned.add(x);
             DenseMatrix y = SolverOptions.read(Path.of(files[1].trim()), type, "Y", printer::println);

@@ -107,9 +107,10 @@ public final class Factorizer {
     }
 
     /**
-     * The default stopping tolerance: √u = 1.05·10⁻⁸ in float64 (u = 2⁻⁵³), where the relative gradient keeps falling to
-     * ~10⁻¹⁶; 10⁻⁵ in float32, whose relative gradient stalls at its rounding floor (measured 2·10⁻⁸ on a 64 × 48
-     * matrix, growing roughly like √d with the dimension) — two orders of magnitude of margin for large matrices.
+     * The default stopping tolerance: √u = 1.05·10⁻⁸ in float64 (u = 2⁻⁵³), where the relative gradient keeps
+     * falling to ~10⁻¹⁶; 10⁻⁵ in float32, whose relative gradient stalls at its rounding floor (measured 2·10⁻⁸ on a
+     * 64 × 48 matrix, growing roughly like √d with the dimension) — two orders of magnitude of margin for large
+     * matrices.
      */
     public static double defaultTolerance(DType dtype) {
         return dtype == DType.FLOAT32 ? 1e-5 : Math.sqrt(dtype.unitRoundoff());

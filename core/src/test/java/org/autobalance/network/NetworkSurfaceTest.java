@@ -44,7 +44,8 @@ class NetworkSurfaceTest {
                 () -> new Layer(Layer.Kind.CONV1D, 1, 1, 4, 2, 1, 6, linear));
         assertEquals("conv1d layer (1 x 1 x 4 in, 2 out, kernel 1 x 6): the kernel exceeds the input map",
                 wide.getMessage());
-        for (int[] bad : new int[][] {{0, 1, 1, 3, 1, 1}, {4, 1, 1, -3, 1, 1}, {4, 2, 1, 3, 1, 1}, {4, 1, 1, 3, 1, 2}}) {
+        int[][] bads = {{0, 1, 1, 3, 1, 1}, {4, 1, 1, -3, 1, 1}, {4, 2, 1, 3, 1, 1}, {4, 1, 1, 3, 1, 2}};
+        for (int[] bad : bads) {
             assertThrows(IllegalArgumentException.class, () -> new Layer(Layer.Kind.DENSE, bad[0], bad[1], bad[2],
                     bad[3], bad[4], bad[5], linear), java.util.Arrays.toString(bad));
         }

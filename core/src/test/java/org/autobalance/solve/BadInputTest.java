@@ -108,7 +108,10 @@ class BadInputTest {
         }
     }
 
-    /** The documented default tolerances: √u in float64 (u = 2⁻⁵³: 1.05e-8; the documents said 1.5e-8 until the ninth session, √ of 2⁻⁵²) and 1e-5 in float32. */
+    /**
+     * The documented default tolerances: √u in float64 (u = 2⁻⁵³: 1.05e-8; the documents said 1.5e-8 until the ninth
+     * session, the root of 2⁻⁵²) and 1e-5 in float32.
+     */
     @Test
     void theDefaultTolerancesAreTheDocumentedOnes() {
         assertEquals(Math.sqrt(0x1p-53), Factorizer.defaultTolerance(DType.FLOAT64));

@@ -266,6 +266,21 @@ class NetworkCommandTest {
         return b.array();
     }
 
+    /** More threads than processors: allowed, and said, as factorize says it (network said nothing). */
+    @Test
+    void moreThreadsThanProcessorsIsNoted() throws IOException {
+        int processors = Runtime.getRuntime().availableProcessors();
+        String data = save("X.npy", new double[][] {{1, 2}, {3, 4}, {5, 7}}) + ","
+                + save("Y.npy", new double[][] {{1}, {2}, {3}});
+        Run over = run("network", "--data", data, "--layers", "dense:1", "--max-iter", "2", "--threads",
+                String.valueOf(processors + 1));
+        assertEquals(0, over.exitCode(), over.err());
+        assertTrue(over.out().contains("note: --threads " + (processors + 1) + " is more than the " + processors
+                + " processors here"), over.out());
+        Run fits = run("network", "--data", data, "--layers", "dense:1", "--max-iter", "2", "--threads", "1");
+        assertFalse(fits.out().contains("note: --threads"), fits.out());
+    }
+
     /** A diverging run exits 1, writes no parameters, and keeps its log. */
     @Test
     void divergenceExitsOneAndWritesNothing() throws IOException {

@@ -53,7 +53,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
 
     @Option(names = "--partitions", paramLabel = "P",
             description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism, at "
-                    + "most one per row). A directory of shards has one partition per shard.")
+                    + "most one per row). A directory of shards has one partition per shard (another count is "
+                    + "refused).")
     private Integer partitions;
 
     @Option(names = "--task-threads", paramLabel = "T",
