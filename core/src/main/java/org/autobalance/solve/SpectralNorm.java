@@ -33,8 +33,9 @@ import org.autobalance.parallel.ParallelPass;
  * puts below σ₂², …) exceeds σ₁ by the whole spectrum below the block, which is what a matrix without a gap at its top
  * has in plenty; and bounds from the random start (σ₁^{2k} ≤ the block's k-th moment over w, the start's weight on
  * the top direction, about b/n) certify a relative error ε only after about ln(1/w)/(2ε) passes — for 10⁻³,
- * thousands, whatever the spectrum (Kuczyński and Woźniakowski's gap-free bound for the power method says as much). What the passes do give is the sequence of relative improvements d_k of the bound, and the error left is
- * their sum to come. It is extrapolated from the observed rate q, the largest ratio d_j/d_{j−1} of the last
+ * thousands, whatever the spectrum (Kuczyński and Woźniakowski's gap-free bound for the power method says as much).
+ * What the passes do give is the sequence of relative improvements d_k of the bound, and the error left is their sum
+ * to come. It is extrapolated from the observed rate q, the largest ratio d_j/d_{j−1} of the last
  * {@link #RATE_WINDOW}: d/(1 − q), the geometric series of the improvements from this pass on, is the error before it
  * when the error decays geometrically (a gap: q = (σ_{b+1}/σ₁)²), and half the error left when it decays like c/k (a
  * continuous spectrum at the top: a density ∝ x^β at relative distance x below σ₁² leaves a Rayleigh quotient error
@@ -48,9 +49,9 @@ import org.autobalance.parallel.ParallelPass;
  * the window promises it within {@link #POLISH_PASSES} more passes (d·q_min^P ≤ τ). A stop on the target needs
  * τ &lt; d·q_min^P ≤ (ε/2)(1 − q_min)·q_min^P, so q_min > 0.67 and d &lt; 1.65·10⁻⁴: wherever the rate is faster — a
  * gap with (σ_{b+1}/σ₁)² ≤ 0.67, as a matrix worth factorising at rank r has at r, and every test with a known
- * spectrum and σ₂/σ₁ ≤ 0.7 — σ₁ comes out as it did, and only the slow cases stop early: a matrix without a gap took
- * all {@value #MAX_PASSES} passes (native-notes/startup.md, "σ₁ stop rule (ninth session)"). A pass that
- * does not improve the bound at all (rounding: float32 ends there near 10⁻⁷) stops too, as before.
+ * spectrum and σ₂/σ₁ ≤ 0.7 — σ₁ comes out as it did, and only the slow cases stop early (a 3000 × 2000 Gaussian M at
+ * rank 10: 96 passes instead of 238, native-notes/startup.md, "σ₁ stop rule (ninth session)"). A pass that does not
+ * improve the bound at all (rounding: float32 ends there near 10⁻⁷) stops too, as before.
  *
  * <p>When the top singular values form a cluster σ₁ ≥ … ≥ σ_c of relative width w = 1 − σ_c/σ₁ above a gap, the
  * estimate lands in [σ_c, σ₁], so it errs by at most w — and it resolves the cluster, down to the target, unless w is
@@ -71,8 +72,8 @@ final class SpectralNorm {
     /**
      * Most columns per block. A larger block converges in fewer passes, but each pass costs O(d1·d2·b) and its two
      * b × b generalised eigenproblems O(b³) (scalar Jacobi): on a 3000 × 2000 Gaussian M (no gap at the top of the
-     * spectrum, so all {@value #MAX_PASSES} passes run) the estimate took 5.3 s at b = 64 against 3.5 s at 32, and 266
-     * s at b = 300 (a new-user run at rank 300, under load) against 6.0 s at 32; the estimates agreed to 1e-7 with
+     * spectrum: the stop rule of then ran all its passes) the estimate took 5.3 s at b = 64 against 3.5 s at 32, and
+     * 266 s at b = 300 (a new-user run at rank 300, under load) against 6.0 s at 32; the estimates agreed to 1e-7 with
      * numpy's σ₁ (native-notes/startup.md, "σ₁ at large ranks"). 64, not 32: up to rank 64 the estimate runs the
      * iterations' own fused pass (float32 ranks 33–64 take other kernels than rank 32 does), so a new rank's kernels
      * are compiled here and not in its first iterations — 0.3–1.6 s of iteration 0 at rank 64 in a warm JVM, 80–150×
@@ -113,9 +114,9 @@ final class SpectralNorm {
     /**
      * As {@link #estimate(PowerPasses, int, double, long)}, asking {@code stop} before every pass after the first:
      * when it says so, the bound so far is returned (‖M‖_F, an upper bound, before there is one). A matrix without a
-     * gap at the top of its spectrum still takes a few hundred passes to the target — 227 on a 200 000 × 100 000
-     * sparse Gaussian M with 8 M entries at rank 16, 10 s or more on two cores — and a cancelled run should not wait
-     * for them.
+     * gap at the top of its spectrum can still take hundreds of passes to the target — 228 (300 before) on a
+     * 200 000 × 100 000 sparse Gaussian M with 8 M entries at rank 16, 40–60 s on two busy cores — and a cancelled
+     * run should not wait for them.
      */
     static double estimate(PowerPasses passes, int block, double normM, long seed, BooleanSupplier stop) {
         if (normM == 0.0) {
@@ -169,6 +170,14 @@ final class SpectralNorm {
     /**
      * A lower bound on σ₁(M − UVᵀ) by power iteration on single vectors, from at most {@code maxPasses} passes over M
      * (the residual's leading singular values need not be clustered, and no rank-r kernel is to be warmed here).
+     *
+     * <p>Not {@link #estimate}'s stop rule: this one has no cost to cut (the plateau test's 30 passes bound it, and
+     * it ends sooner — as soon as the bound exceeds {@code enough}, which an escape direction above the noise does in
+     * a pass or two, or on its change rule, after 8 passes at the rank-16 optimum of issue 8's plateau case), and its
+     * accuracy matters only near {@code enough}. The change rule is no error bound: it left that iterate's σ₁(R) ≥
+     * σ₁₇(M) = 8.08 at 7.58, 6 % low. A bound low by δ accepts only iterates with σ₁(R) ≤ enough/(1 − δ): an escape
+     * the exact σ₁(R) would have found lowers ‖R‖²_F by about 2δ·enough² at most (native-notes/startup.md, "σ₁ stop
+     * rule (ninth session)").
      *
      * @param relativeTolerance stop once a pass improves the bound by less than this, relatively
      * @param enough stop as soon as the bound exceeds this (the caller only needs to know that it does)
