@@ -5,16 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import org.autobalance.memory.DenseMatrix.Order;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -188,6 +193,38 @@ class BulkCopyTest {
         try (DenseMatrix m = DenseMatrix.copyOf(DType.FLOAT32, 1, 2,
                 new double[] {Double.POSITIVE_INFINITY, 1}, Order.ROW_MAJOR)) {
             assertEquals(Double.POSITIVE_INFINITY, m.get(0, 0));
+        }
+    }
+
+    /**
+     * A mapped file's segment is another class than an allocated one (a subclass): the kernels type every segment as
+     * native for C2 (kernel.simd.NativeSegments), and must accept it — the same factors, bit for bit, as from a copy.
+     */
+    @Test
+    void wrapOverAMappedFileRunsTheKernels(@TempDir Path dir) throws IOException {
+        int rows = 33;
+        int cols = 20;
+        int stride = DenseMatrix.strideOf(DType.FLOAT64, cols);
+        double[] v = values(rows * cols, 9);
+        Path file = dir.resolve("m.bin");
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
+            MemorySegment memory = channel.map(FileChannel.MapMode.READ_WRITE, 0, (long) rows * stride * 8, arena);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    memory.setAtIndex(ValueLayout.JAVA_DOUBLE, (long) i * stride + j, v[i * cols + j]);
+                }
+            }
+            double[] fromMapped = new double[rows * 4];
+            double[] fromCopy = new double[rows * 4];
+            try (DenseMatrix mapped = DenseMatrix.wrap(DType.FLOAT64, rows, cols, memory);
+                    DenseMatrix copied = DenseMatrix.copyOf(DType.FLOAT64, rows, cols, v, Order.ROW_MAJOR);
+                    Result a = Factorizer.builder(mapped, 4).maxIterations(20).tolerance(0).build().run();
+                    Result b = Factorizer.builder(copied, 4).maxIterations(20).tolerance(0).build().run()) {
+                a.u().copyTo(fromMapped, Order.ROW_MAJOR);
+                b.u().copyTo(fromCopy, Order.ROW_MAJOR);
+            }
+            assertArrayEquals(fromCopy, fromMapped);
         }
     }
 

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.autobalance.kernel.simd.SimdKernels;
 import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,20 +45,6 @@ class KernelJitTest {
     /** The segment accessors every vector load and store of a kernel calls: C2 must inline them. */
     private static final Pattern SEGMENT_ACCESSOR = Pattern.compile(
             "<method id='(\\d+)' holder='\\d+' name='(unsafeGetBase|unsafeGetOffset)'");
-
-    /** Kernels every run of the probe executes hot on any platform: they must show up as C2 compilations. */
-    private static final List<String> MUST_BE_COMPILED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
-            "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile",
-            // the sparse kernel every full-loss cell runs for every row; the others of the sparse cells (observed
-            // passes, double products) are checked whenever C2 reaches them, which at load 12 on 2 cores it
-            // sometimes did not before the probe ended
-            "FloatSparseLarge.product1");
-    /**
-     * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
-     * registers; the probe's r = 16 float32 and r = 8 float64 take one vector per row, r = 16 float64 two).
-     */
-    private static final List<String> MUST_BE_COMPILED_512 = List.of("FloatFusedLarge.rows8x1",
-            "DoubleFusedLarge.rows8x1", "DoubleFusedLarge.rows4x2");
 
     @Test
     void noVectorApiCallInACompiledKernelIsBoundFromATypeProfile(@TempDir Path dir)
@@ -142,11 +127,7 @@ class KernelJitTest {
                         + "or store: the sparse passes ran 5-10x slower so)");
             }
         }
-        List<String> required = new ArrayList<>(MUST_BE_COMPILED);
-        if (SimdKernels.preferredBits() >= 512) {
-            required.addAll(MUST_BE_COMPILED_512);
-        }
-        for (String kernel : required) {
+        for (String kernel : RankSequenceProbe.requiredKernels()) {
             assertTrue(compiled.contains(kernel), kernel + " was never compiled by C2, so this run checked nothing "
                     + "about it; compiled: " + compiled);
         }

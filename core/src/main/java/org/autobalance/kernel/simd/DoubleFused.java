@@ -3,6 +3,8 @@
 // java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -230,10 +232,10 @@ final class DoubleFused {
         long off3 = off + Math.min(3, rows - 1) * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long jb = j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off + jb, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off1 + jb, NO));
-            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off2 + jb, NO));
-            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, off3 + jb, NO));
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off + jb, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off1 + jb, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off2 + jb, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off3 + jb, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c00 = m0.fma(v, c00);
             c10 = m1.fma(v, c10);
@@ -279,10 +281,10 @@ final class DoubleFused {
         long rb3 = Math.min(3, rows - 1) * rowBytes;
         for (int j = j0; j < j1; j += L) {
             long o = off + j * BYTES;
-            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o, NO));
-            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb1, NO));
-            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb2, NO));
-            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, ms, o + rb3, NO));
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + rb1, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + rb2, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + rb3, NO));
             DoubleVector v = VT.cast(DoubleVector.fromArray(S, vt, t + j));
             c0 = m0.fma(v, c0);
             c1 = m1.fma(v, c1);
@@ -378,7 +380,8 @@ final class DoubleFused {
                 int d = g0 * gRows + k * gw;
                 int lim = Math.min(gw, Math.max(0, lr - g0));
                 for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, s, o + (g0 + c) * BYTES, NO)).intoArray(dst, d + c);
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(s), o + (g0 + c) * BYTES,
+                            NO)).intoArray(dst, d + c);
                 }
                 Arrays.fill(dst, d + lim, d + gw, 0.0);
             }
@@ -406,11 +409,12 @@ final class DoubleFused {
                 int d = g0 * gRows + k * gw;
                 int lim = Math.min(gw, Math.max(0, full - g0));
                 for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(s, o + (g0 + c) * BYTES, NO);
+                    VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s),
+                            o + (g0 + c) * BYTES, NO);
                 }
                 if (full < r && full >= g0 && full < g0 + gw) {
                     VT.cast(DoubleVector.fromArray(S, src, d + full - g0))
-                            .intoMemorySegment(s, o + full * BYTES, NO, tail);
+                            .intoMemorySegment(exact(s), o + full * BYTES, NO, tail);
                 }
             }
         }
@@ -437,7 +441,8 @@ final class DoubleFused {
                 int lim = Math.min(JB, n - j0);
                 int jj = 0;
                 for (; jj < lim; jj += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO)).intoArray(pp, dst + jj);
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES,
+                            NO)).intoArray(pp, dst + jj);
                 }
                 if (jj < JB) {
                     Arrays.fill(pp, dst + jj, dst + JB, 0.0);

@@ -3,6 +3,8 @@
 // java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -199,7 +201,7 @@ final class DoubleFusedLarge {
             long o = off + s0 * BYTES;
             for (int k = 0; k < rows; k++) {
                 for (int c = 0; c < JM; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, ms, o + c * BYTES, NO)).intoArray(mb, k * JM + c);
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c);
                 }
                 o += rowBytes;
             }
@@ -208,7 +210,7 @@ final class DoubleFusedLarge {
         for (int k = 0; k < rows; k++) {
             long o = off + k * rowBytes;
             for (int c = s0; c < s1; c += L) {
-                VT.cast(DoubleVector.fromMemorySegment(S, ms, o + c * BYTES, NO)).intoArray(mb, k * JM + c - s0);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c - s0);
             }
         }
     }
@@ -439,7 +441,8 @@ final class DoubleFusedLarge {
                 int d = g0 * gRows + k * gw;
                 int lim = Math.min(gw, Math.max(0, lr - g0));
                 for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, s, o + (g0 + c) * BYTES, NO)).intoArray(dst, d + c);
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(s), o + (g0 + c) * BYTES,
+                            NO)).intoArray(dst, d + c);
                 }
                 Arrays.fill(dst, d + lim, d + gw, 0.0);
             }
@@ -467,11 +470,12 @@ final class DoubleFusedLarge {
                 int d = g0 * gRows + k * gw;
                 int lim = Math.min(gw, Math.max(0, full - g0));
                 for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(s, o + (g0 + c) * BYTES, NO);
+                    VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s),
+                            o + (g0 + c) * BYTES, NO);
                 }
                 if (full < r && full >= g0 && full < g0 + gw) {
                     VT.cast(DoubleVector.fromArray(S, src, d + full - g0))
-                            .intoMemorySegment(s, o + full * BYTES, NO, tail);
+                            .intoMemorySegment(exact(s), o + full * BYTES, NO, tail);
                 }
             }
         }
@@ -498,7 +502,8 @@ final class DoubleFusedLarge {
                 int lim = Math.min(JB, n - j0);
                 int jj = 0;
                 for (; jj < lim; jj += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, ms, o + (j0 + jj) * BYTES, NO)).intoArray(pp, dst + jj);
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES,
+                            NO)).intoArray(pp, dst + jj);
                 }
                 if (jj < JB) {
                     Arrays.fill(pp, dst + jj, dst + JB, 0.0);

@@ -3,6 +3,8 @@
 // java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -164,8 +166,9 @@ final class DoubleGemm {
         for (int p = 0; p < k; p++) {
             long bb = (b0 + (long) p * ldb) * BYTES;
             for (int j = 0; j < nw; j += L) {
-                DoubleVector v = j + L <= w ? VT.cast(DoubleVector.fromMemorySegment(S, b, bb + j * BYTES, NO))
-                        : VT.cast(DoubleVector.fromMemorySegment(S, b, bb + j * BYTES, NO, S.indexInRange(j, w)));
+                DoubleVector v = j + L <= w ? VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + j * BYTES, NO))
+                        : VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + j * BYTES, NO,
+                                S.indexInRange(j, w)));
                 v.intoArray(panel, j / (2 * L) * (2 * L * k) + p * 2 * L + j % (2 * L));
             }
         }
@@ -185,7 +188,7 @@ final class DoubleGemm {
             } else if (pi == 1) {
                 // a row of A is contiguous (δ of the layer above): masked vector copies, zero beyond k
                 for (int v = 0; v < KS; v += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, a, (ar + v) * BYTES, NO, S.indexInRange(v, k)))
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(a), (ar + v) * BYTES, NO, S.indexInRange(v, k)))
                             .intoArray(ap, r * KS + v);
                 }
             } else {
@@ -218,14 +221,14 @@ final class DoubleGemm {
         DoubleVector c30 = c00;
         DoubleVector c31 = c00;
         if (accumulate) {
-            c00 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb, NO));
-            c01 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + lb, NO));
-            c10 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + cs, NO));
-            c11 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + cs + lb, NO));
-            c20 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
-            c21 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
-            c30 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
-            c31 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
+            c00 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb, NO));
+            c01 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + lb, NO));
+            c10 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + cs, NO));
+            c11 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + cs + lb, NO));
+            c20 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 2 * cs, NO));
+            c21 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 2 * cs + lb, NO));
+            c30 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 3 * cs, NO));
+            c31 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 3 * cs + lb, NO));
         }
         for (int p = 0; p < k; p++) {
             DoubleVector b0v = VT.cast(DoubleVector.fromArray(S, panel, po + p * 2 * L));
@@ -243,14 +246,14 @@ final class DoubleGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        c00.intoMemorySegment(c, cb, NO);
-        c01.intoMemorySegment(c, cb + lb, NO);
-        c10.intoMemorySegment(c, cb + cs, NO);
-        c11.intoMemorySegment(c, cb + cs + lb, NO);
-        c20.intoMemorySegment(c, cb + 2 * cs, NO);
-        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
-        c30.intoMemorySegment(c, cb + 3 * cs, NO);
-        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+        c00.intoMemorySegment(exact(c), cb, NO);
+        c01.intoMemorySegment(exact(c), cb + lb, NO);
+        c10.intoMemorySegment(exact(c), cb + cs, NO);
+        c11.intoMemorySegment(exact(c), cb + cs + lb, NO);
+        c20.intoMemorySegment(exact(c), cb + 2 * cs, NO);
+        c21.intoMemorySegment(exact(c), cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(exact(c), cb + 3 * cs, NO);
+        c31.intoMemorySegment(exact(c), cb + 3 * cs + lb, NO);
     }
 
     /** {@link #thinK4x2Direct} for R rows: 16 accumulators, so only where 32 vector registers exist. */
@@ -276,22 +279,22 @@ final class DoubleGemm {
         DoubleVector c70 = c00;
         DoubleVector c71 = c00;
         if (accumulate) {
-            c00 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb, NO));
-            c01 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + lb, NO));
-            c10 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + cs, NO));
-            c11 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + cs + lb, NO));
-            c20 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
-            c21 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
-            c30 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
-            c31 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
-            c40 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 4 * cs, NO));
-            c41 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 4 * cs + lb, NO));
-            c50 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 5 * cs, NO));
-            c51 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 5 * cs + lb, NO));
-            c60 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 6 * cs, NO));
-            c61 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 6 * cs + lb, NO));
-            c70 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 7 * cs, NO));
-            c71 = VT.cast(DoubleVector.fromMemorySegment(S, c, cb + 7 * cs + lb, NO));
+            c00 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb, NO));
+            c01 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + lb, NO));
+            c10 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + cs, NO));
+            c11 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + cs + lb, NO));
+            c20 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 2 * cs, NO));
+            c21 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 2 * cs + lb, NO));
+            c30 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 3 * cs, NO));
+            c31 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 3 * cs + lb, NO));
+            c40 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 4 * cs, NO));
+            c41 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 4 * cs + lb, NO));
+            c50 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 5 * cs, NO));
+            c51 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 5 * cs + lb, NO));
+            c60 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 6 * cs, NO));
+            c61 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 6 * cs + lb, NO));
+            c70 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 7 * cs, NO));
+            c71 = VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + 7 * cs + lb, NO));
         }
         for (int p = 0; p < k; p++) {
             DoubleVector b0v = VT.cast(DoubleVector.fromArray(S, panel, po + p * 2 * L));
@@ -321,22 +324,22 @@ final class DoubleGemm {
             c70 = x.fma(b0v, c70);
             c71 = x.fma(b1v, c71);
         }
-        c00.intoMemorySegment(c, cb, NO);
-        c01.intoMemorySegment(c, cb + lb, NO);
-        c10.intoMemorySegment(c, cb + cs, NO);
-        c11.intoMemorySegment(c, cb + cs + lb, NO);
-        c20.intoMemorySegment(c, cb + 2 * cs, NO);
-        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
-        c30.intoMemorySegment(c, cb + 3 * cs, NO);
-        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
-        c40.intoMemorySegment(c, cb + 4 * cs, NO);
-        c41.intoMemorySegment(c, cb + 4 * cs + lb, NO);
-        c50.intoMemorySegment(c, cb + 5 * cs, NO);
-        c51.intoMemorySegment(c, cb + 5 * cs + lb, NO);
-        c60.intoMemorySegment(c, cb + 6 * cs, NO);
-        c61.intoMemorySegment(c, cb + 6 * cs + lb, NO);
-        c70.intoMemorySegment(c, cb + 7 * cs, NO);
-        c71.intoMemorySegment(c, cb + 7 * cs + lb, NO);
+        c00.intoMemorySegment(exact(c), cb, NO);
+        c01.intoMemorySegment(exact(c), cb + lb, NO);
+        c10.intoMemorySegment(exact(c), cb + cs, NO);
+        c11.intoMemorySegment(exact(c), cb + cs + lb, NO);
+        c20.intoMemorySegment(exact(c), cb + 2 * cs, NO);
+        c21.intoMemorySegment(exact(c), cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(exact(c), cb + 3 * cs, NO);
+        c31.intoMemorySegment(exact(c), cb + 3 * cs + lb, NO);
+        c40.intoMemorySegment(exact(c), cb + 4 * cs, NO);
+        c41.intoMemorySegment(exact(c), cb + 4 * cs + lb, NO);
+        c50.intoMemorySegment(exact(c), cb + 5 * cs, NO);
+        c51.intoMemorySegment(exact(c), cb + 5 * cs + lb, NO);
+        c60.intoMemorySegment(exact(c), cb + 6 * cs, NO);
+        c61.intoMemorySegment(exact(c), cb + 6 * cs + lb, NO);
+        c70.intoMemorySegment(exact(c), cb + 7 * cs, NO);
+        c71.intoMemorySegment(exact(c), cb + 7 * cs + lb, NO);
     }
 
     /** As {@link #thinK4x2Direct} with the accumulators in {@code acc}: column tails and the last rows. */
@@ -447,8 +450,8 @@ final class DoubleGemm {
         DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, acc, 6 * L));
         DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, acc, 7 * L));
         for (int p = 0; p < kc; p++, bb += bs) {
-            DoubleVector b0v = VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO));
-            DoubleVector b1v = VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            DoubleVector b0v = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb, NO));
+            DoubleVector b1v = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO));
             int q = p * R + ao;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, ap[q]));
             c00 = x.fma(b0v, c00);
@@ -488,8 +491,8 @@ final class DoubleGemm {
         DoubleVector c40 = VT.cast(DoubleVector.fromArray(S, acc, 8 * L));
         DoubleVector c41 = VT.cast(DoubleVector.fromArray(S, acc, 9 * L));
         for (int p = 0; p < kc; p++, bb += bs) {
-            DoubleVector b0v = VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO));
-            DoubleVector b1v = VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            DoubleVector b0v = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb, NO));
+            DoubleVector b1v = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO));
             int q = p * R;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, ap[q]));
             c00 = x.fma(b0v, c00);
@@ -527,8 +530,8 @@ final class DoubleGemm {
         DoubleVector c1v = VT.cast(DoubleVector.fromArray(S, acc, L));
         for (int p = 0; p < kc; p++, bb += bs) {
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, ap[p * R + ao]));
-            c0v = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO)), c0v);
-            c1v = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO)), c1v);
+            c0v = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb, NO)), c0v);
+            c1v = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO)), c1v);
         }
         c0v.intoArray(acc, 0);
         c1v.intoArray(acc, L);
@@ -677,8 +680,10 @@ final class DoubleGemm {
             long ps = pi * BYTES;
             for (int p = 0; p < kc; p++, q += R, ab += ps) {
                 for (int r = 0; r < R; r += L) {
-                    DoubleVector v = r + L <= h ? VT.cast(DoubleVector.fromMemorySegment(S, a, ab + r * BYTES, NO))
-                            : VT.cast(DoubleVector.fromMemorySegment(S, a, ab + r * BYTES, NO, S.indexInRange(r, h)));
+                    DoubleVector v = r + L <= h
+                            ? VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + r * BYTES, NO))
+                            : VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + r * BYTES, NO,
+                                    S.indexInRange(r, h)));
                     v.intoArray(apack, q + r);
                 }
             }
@@ -697,20 +702,22 @@ final class DoubleGemm {
         long bs = (long) ldb * BYTES;
         if (w == 2 * L) {
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO)).intoArray(panel, p * 2 * L);
-                VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO)).intoArray(panel, p * 2 * L + L);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb, NO)).intoArray(panel, p * 2 * L);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + L * BYTES,
+                        NO)).intoArray(panel, p * 2 * L + L);
             }
         } else if (w > L) {
             VectorMask<Double> m0 = S.indexInRange(0, w);
             VectorMask<Double> m1 = S.indexInRange(L, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * 2 * L);
-                VT.cast(DoubleVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1)).intoArray(panel, p * 2 * L + L);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb, NO, m0)).intoArray(panel, p * 2 * L);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO,
+                        m1)).intoArray(panel, p * 2 * L + L);
             }
         } else {
             VectorMask<Double> m0 = S.indexInRange(0, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(DoubleVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * L);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb, NO, m0)).intoArray(panel, p * L);
             }
         }
     }
@@ -728,8 +735,8 @@ final class DoubleGemm {
             long cb = (c0 + (long) r * ldc) * BYTES;
             for (int v = 0; v < nv; v++) {
                 DoubleVector x = !(r < h && ep.accumulate()) ? zero
-                        : full ? VT.cast(DoubleVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO))
-                        : VT.cast(DoubleVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO,
+                        : full ? VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + v * L * BYTES, NO))
+                        : VT.cast(DoubleVector.fromMemorySegment(S, exact(c), cb + v * L * BYTES, NO,
                                 S.indexInRange(j + v * L, n)));
                 x.intoArray(acc, (r * nv + v) * L);
             }
@@ -747,9 +754,9 @@ final class DoubleGemm {
                 DoubleVector z = finish(VT.cast(DoubleVector.fromArray(S, acc, (r * nv + v) * L)), ep, i + r, j + v * L,
                         mask);
                 if (full) {
-                    z.intoMemorySegment(c, cb + v * L * BYTES, NO);
+                    z.intoMemorySegment(exact(c), cb + v * L * BYTES, NO);
                 } else {
-                    z.intoMemorySegment(c, cb + v * L * BYTES, NO, mask);
+                    z.intoMemorySegment(exact(c), cb + v * L * BYTES, NO, mask);
                 }
             }
         }
@@ -763,7 +770,7 @@ final class DoubleGemm {
         }
         if (ep.bias() != null) {
             z = z.add(ep.biasPerRow() ? VT.cast(DoubleVector.broadcast(S, ep.bias().getAtIndex(E, i)))
-                    : VT.cast(DoubleVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask)));
+                    : VT.cast(DoubleVector.fromMemorySegment(S, exact(ep.bias()), j * BYTES, NO, mask)));
         }
         return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0.0));
     }
@@ -1029,17 +1036,17 @@ final class DoubleGemm {
             long db = (dOff + (long) i * ldd) * BYTES;
             int j = 0;
             for (; j + L <= n; j += L) {
-                DoubleVector yv = VT.cast(DoubleVector.fromMemorySegment(S, y, yb + j * BYTES, NO));
-                DoubleVector dv = VT.cast(DoubleVector.fromMemorySegment(S, d, db + j * BYTES, NO));
+                DoubleVector yv = VT.cast(DoubleVector.fromMemorySegment(S, exact(y), yb + j * BYTES, NO));
+                DoubleVector dv = VT.cast(DoubleVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0.0).not())
-                        .intoMemorySegment(d, db + j * BYTES, NO);
+                        .intoMemorySegment(exact(d), db + j * BYTES, NO);
             }
             if (j < n) {
                 VectorMask<Double> mask = S.indexInRange(j, n);
-                DoubleVector yv = VT.cast(DoubleVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask));
-                DoubleVector dv = VT.cast(DoubleVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask));
+                DoubleVector yv = VT.cast(DoubleVector.fromMemorySegment(S, exact(y), yb + j * BYTES, NO, mask));
+                DoubleVector dv = VT.cast(DoubleVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO, mask));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0.0).not())
-                        .intoMemorySegment(d, db + j * BYTES, NO, mask);
+                        .intoMemorySegment(exact(d), db + j * BYTES, NO, mask);
             }
         }
     }

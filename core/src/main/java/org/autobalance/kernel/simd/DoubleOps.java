@@ -1,5 +1,7 @@
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -44,7 +46,7 @@ final class DoubleOps {
                 long o = (long) (i0 + k) * st * BYTES;
                 int d = k * w;
                 for (int c = 0; c < lr; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, xs, o + c * BYTES, NO)).intoArray(xb, d + c);
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o + c * BYTES, NO)).intoArray(xb, d + c);
                 }
                 Arrays.fill(xb, d + lr, d + w, 0.0);
             }
@@ -79,22 +81,22 @@ final class DoubleOps {
         int k = 0;
         for (; k + 4 * L <= n; k += 4 * L) {
             long o = o0 + k * BYTES;
-            s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s0));
+            s0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), o, NO)), VT.cast(s0));
             o += L * BYTES;
-            s1 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s1));
+            s1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), o, NO)), VT.cast(s1));
             o += L * BYTES;
-            s2 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s2));
+            s2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), o, NO)), VT.cast(s2));
             o += L * BYTES;
-            s3 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s3));
+            s3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), o, NO)), VT.cast(s3));
         }
         for (; k < n; k += L) {
             long o = o0 + k * BYTES;
-            s0 = VT.cast(DoubleVector.fromMemorySegment(S, xs, o, NO))
-                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, ys, o, NO)), VT.cast(s0));
+            s0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), o, NO)), VT.cast(s0));
         }
         VT.cast(s0).intoArray(acc, 0);
         VT.cast(s1).intoArray(acc, L);
@@ -143,9 +145,9 @@ final class DoubleOps {
                 for (; c < full; c += L) {
                     long o = c * BYTES;
                     DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
-                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO))))
-                            .intoMemorySegment(xs, xOff + o, NO);
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO);
                     s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
                 }
                 if (c < r) {
@@ -154,10 +156,10 @@ final class DoubleOps {
                     VectorMask<Double> tail = S.indexInRange(c, r);
                     long o = c * BYTES;
                     DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, ps, pOff + o, NO)));
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
                     g = VT.cast(zero).blend(g, tail);
-                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, xs, xOff + o, NO))))
-                            .intoMemorySegment(xs, xOff + o, NO, tail);
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO, tail);
                     s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
                 }
             }
@@ -212,15 +214,15 @@ final class DoubleOps {
         int j = 0;
         for (; j + 2 * L <= n; j += 2 * L) {
             DoubleVector e0 = VT.cast(DoubleVector.fromArray(S, uv, uo + j))
-                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO)));
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), mo + j * BYTES, NO)));
             DoubleVector e1 = VT.cast(DoubleVector.fromArray(S, uv, uo + j + L))
-                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ms, mo + (j + L) * BYTES, NO)));
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), mo + (j + L) * BYTES, NO)));
             s0 = e0.fma(e0, s0);
             s1 = e1.fma(e1, s1);
         }
         for (; j < n; j += L) {
             DoubleVector e0 = VT.cast(DoubleVector.fromArray(S, uv, uo + j))
-                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, ms, mo + j * BYTES, NO)));
+                    .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), mo + j * BYTES, NO)));
             s0 = e0.fma(e0, s0);
         }
         VT.cast(s0).intoArray(acc, 0);

@@ -3,6 +3,8 @@
 // java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -74,7 +76,7 @@ final class DoubleSparse {
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
      */
     private static DoubleVector load(MemorySegment s, long offset) {
-        return VT.cast(DoubleVector.fromMemorySegment(S, s, offset, NO));
+        return VT.cast(DoubleVector.fromMemorySegment(S, exact(s), offset, NO));
     }
 
     static void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
@@ -118,19 +120,19 @@ final class DoubleSparse {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
-            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(mts, jo, NO);
+            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(exact(mts), jo, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
             DoubleVector y = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp), b0);
-            VT.cast(y.fma(u0, load(mts, jp))).intoMemorySegment(mts, jp, NO);
+            VT.cast(y.fma(u0, load(mts, jp))).intoMemorySegment(exact(mts), jp, NO);
         }
         if (k < ke) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, jo), a0);
-            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(mts, jo, NO);
+            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(exact(mts), jo, NO);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvs, ro + off, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(mvs), ro + off, NO);
     }
 
     private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -148,25 +150,25 @@ final class DoubleSparse {
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
-            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(mts, j + off, NO);
-            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(mts, j + o1, NO);
+            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(exact(mts), j + off, NO);
+            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(exact(mts), j + o1, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
             DoubleVector y = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
             b0 = y.fma(load(vs, jp + off), b0);
             b1 = y.fma(load(vs, jp + o1), b1);
-            VT.cast(y.fma(u0, load(mts, jp + off))).intoMemorySegment(mts, jp + off, NO);
-            VT.cast(y.fma(u1, load(mts, jp + o1))).intoMemorySegment(mts, jp + o1, NO);
+            VT.cast(y.fma(u0, load(mts, jp + off))).intoMemorySegment(exact(mts), jp + off, NO);
+            VT.cast(y.fma(u1, load(mts, jp + o1))).intoMemorySegment(exact(mts), jp + o1, NO);
         }
         if (k < ke) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
             a0 = x.fma(load(vs, j + off), a0);
             a1 = x.fma(load(vs, j + o1), a1);
-            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(mts, j + off, NO);
-            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(mts, j + o1, NO);
+            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(exact(mts), j + off, NO);
+            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(exact(mts), j + o1, NO);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvs, ro + off, NO);
-        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(mvs, ro + o1, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(mvs), ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(exact(mvs), ro + o1, NO);
     }
 
     private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -189,15 +191,15 @@ final class DoubleSparse {
             a1 = x.fma(load(vs, j + o1), a1);
             a2 = x.fma(load(vs, j + o2), a2);
             a3 = x.fma(load(vs, j + o3), a3);
-            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(mts, j + off, NO);
-            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(mts, j + o1, NO);
-            VT.cast(x.fma(u2, load(mts, j + o2))).intoMemorySegment(mts, j + o2, NO);
-            VT.cast(x.fma(u3, load(mts, j + o3))).intoMemorySegment(mts, j + o3, NO);
+            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(exact(mts), j + off, NO);
+            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(exact(mts), j + o1, NO);
+            VT.cast(x.fma(u2, load(mts, j + o2))).intoMemorySegment(exact(mts), j + o2, NO);
+            VT.cast(x.fma(u3, load(mts, j + o3))).intoMemorySegment(exact(mts), j + o3, NO);
         }
-        VT.cast(a0).intoMemorySegment(mvs, ro + off, NO);
-        VT.cast(a1).intoMemorySegment(mvs, ro + o1, NO);
-        VT.cast(a2).intoMemorySegment(mvs, ro + o2, NO);
-        VT.cast(a3).intoMemorySegment(mvs, ro + o3, NO);
+        VT.cast(a0).intoMemorySegment(exact(mvs), ro + off, NO);
+        VT.cast(a1).intoMemorySegment(exact(mvs), ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(exact(mvs), ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(exact(mvs), ro + o3, NO);
     }
 
     /**
@@ -256,9 +258,9 @@ final class DoubleSparse {
             squares += e * e;
             DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
             a0 = ne.fma(v0, a0);
-            VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(pvs, j, NO);
+            VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
         }
-        VT.cast(a0).intoMemorySegment(pus, ro, NO);
+        VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
         return squares;
     }
 
@@ -287,12 +289,12 @@ final class DoubleSparse {
                 DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
                 a0 = ne.fma(v0, a0);
                 a1 = ne.fma(v1, a1);
-                VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(pvs, j, NO);
-                VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(pvs, j + o1, NO);
+                VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
+                VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
             }
         }
-        VT.cast(a0).intoMemorySegment(pus, ro, NO);
-        VT.cast(a1).intoMemorySegment(pus, ro + o1, NO);
+        VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
+        VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
         return squares;
     }
 
@@ -310,11 +312,11 @@ final class DoubleSparse {
                 long o = c * BYTES;
                 // every receiver cast at its use (kernels.md section 9): ne is live across this loop
                 VT.cast(VT.cast(ne).fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c)))).intoArray(acc, c);
-                VT.cast(VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o))).intoMemorySegment(pvs, j + o, NO);
+                VT.cast(VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o))).intoMemorySegment(exact(pvs), j + o, NO);
             }
         }
         for (int c = 0; c < n; c += L) {
-            VT.cast(DoubleVector.fromArray(S, acc, c)).intoMemorySegment(pus, ro + c * BYTES, NO);
+            VT.cast(DoubleVector.fromArray(S, acc, c)).intoMemorySegment(exact(pus), ro + c * BYTES, NO);
         }
         return squares;
     }

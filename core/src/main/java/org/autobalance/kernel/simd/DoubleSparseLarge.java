@@ -3,6 +3,8 @@
 // java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -51,7 +53,7 @@ final class DoubleSparseLarge {
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
      */
     private static DoubleVector load(MemorySegment s, long offset) {
-        return VT.cast(DoubleVector.fromMemorySegment(S, s, offset, NO));
+        return VT.cast(DoubleVector.fromMemorySegment(S, exact(s), offset, NO));
     }
 
     /**
@@ -123,7 +125,7 @@ final class DoubleSparseLarge {
             long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(ys), ro, NO);
     }
 
     private static void product2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -154,8 +156,8 @@ final class DoubleSparseLarge {
             a0 = x.fma(load(xs, j + off), a0);
             a1 = x.fma(load(xs, j + o1), a1);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(ys, ro + off, NO);
-        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(ys, ro + o1, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(ys), ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(exact(ys), ro + o1, NO);
     }
 
     private static void product4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
@@ -178,10 +180,10 @@ final class DoubleSparseLarge {
             a2 = x.fma(load(xs, j + o2), a2);
             a3 = x.fma(load(xs, j + o3), a3);
         }
-        VT.cast(a0).intoMemorySegment(ys, ro + off, NO);
-        VT.cast(a1).intoMemorySegment(ys, ro + o1, NO);
-        VT.cast(a2).intoMemorySegment(ys, ro + o2, NO);
-        VT.cast(a3).intoMemorySegment(ys, ro + o3, NO);
+        VT.cast(a0).intoMemorySegment(exact(ys), ro + off, NO);
+        VT.cast(a1).intoMemorySegment(exact(ys), ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(exact(ys), ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(exact(ys), ro + o3, NO);
     }
 
 }

@@ -3,6 +3,8 @@
 // java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -164,8 +166,9 @@ final class FloatGemm {
         for (int p = 0; p < k; p++) {
             long bb = (b0 + (long) p * ldb) * BYTES;
             for (int j = 0; j < nw; j += L) {
-                FloatVector v = j + L <= w ? VT.cast(FloatVector.fromMemorySegment(S, b, bb + j * BYTES, NO))
-                        : VT.cast(FloatVector.fromMemorySegment(S, b, bb + j * BYTES, NO, S.indexInRange(j, w)));
+                FloatVector v = j + L <= w ? VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + j * BYTES, NO))
+                        : VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + j * BYTES, NO,
+                                S.indexInRange(j, w)));
                 v.intoArray(panel, j / (2 * L) * (2 * L * k) + p * 2 * L + j % (2 * L));
             }
         }
@@ -185,7 +188,7 @@ final class FloatGemm {
             } else if (pi == 1) {
                 // a row of A is contiguous (δ of the layer above): masked vector copies, zero beyond k
                 for (int v = 0; v < KS; v += L) {
-                    VT.cast(FloatVector.fromMemorySegment(S, a, (ar + v) * BYTES, NO, S.indexInRange(v, k)))
+                    VT.cast(FloatVector.fromMemorySegment(S, exact(a), (ar + v) * BYTES, NO, S.indexInRange(v, k)))
                             .intoArray(ap, r * KS + v);
                 }
             } else {
@@ -218,14 +221,14 @@ final class FloatGemm {
         FloatVector c30 = c00;
         FloatVector c31 = c00;
         if (accumulate) {
-            c00 = VT.cast(FloatVector.fromMemorySegment(S, c, cb, NO));
-            c01 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + lb, NO));
-            c10 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs, NO));
-            c11 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs + lb, NO));
-            c20 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
-            c21 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
-            c30 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
-            c31 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
+            c00 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb, NO));
+            c01 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + lb, NO));
+            c10 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + cs, NO));
+            c11 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + cs + lb, NO));
+            c20 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 2 * cs, NO));
+            c21 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 2 * cs + lb, NO));
+            c30 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 3 * cs, NO));
+            c31 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 3 * cs + lb, NO));
         }
         for (int p = 0; p < k; p++) {
             FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L));
@@ -243,14 +246,14 @@ final class FloatGemm {
             c30 = x.fma(b0v, c30);
             c31 = x.fma(b1v, c31);
         }
-        c00.intoMemorySegment(c, cb, NO);
-        c01.intoMemorySegment(c, cb + lb, NO);
-        c10.intoMemorySegment(c, cb + cs, NO);
-        c11.intoMemorySegment(c, cb + cs + lb, NO);
-        c20.intoMemorySegment(c, cb + 2 * cs, NO);
-        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
-        c30.intoMemorySegment(c, cb + 3 * cs, NO);
-        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
+        c00.intoMemorySegment(exact(c), cb, NO);
+        c01.intoMemorySegment(exact(c), cb + lb, NO);
+        c10.intoMemorySegment(exact(c), cb + cs, NO);
+        c11.intoMemorySegment(exact(c), cb + cs + lb, NO);
+        c20.intoMemorySegment(exact(c), cb + 2 * cs, NO);
+        c21.intoMemorySegment(exact(c), cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(exact(c), cb + 3 * cs, NO);
+        c31.intoMemorySegment(exact(c), cb + 3 * cs + lb, NO);
     }
 
     /** {@link #thinK4x2Direct} for R rows: 16 accumulators, so only where 32 vector registers exist. */
@@ -276,22 +279,22 @@ final class FloatGemm {
         FloatVector c70 = c00;
         FloatVector c71 = c00;
         if (accumulate) {
-            c00 = VT.cast(FloatVector.fromMemorySegment(S, c, cb, NO));
-            c01 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + lb, NO));
-            c10 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs, NO));
-            c11 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + cs + lb, NO));
-            c20 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs, NO));
-            c21 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 2 * cs + lb, NO));
-            c30 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs, NO));
-            c31 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 3 * cs + lb, NO));
-            c40 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 4 * cs, NO));
-            c41 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 4 * cs + lb, NO));
-            c50 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 5 * cs, NO));
-            c51 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 5 * cs + lb, NO));
-            c60 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 6 * cs, NO));
-            c61 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 6 * cs + lb, NO));
-            c70 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 7 * cs, NO));
-            c71 = VT.cast(FloatVector.fromMemorySegment(S, c, cb + 7 * cs + lb, NO));
+            c00 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb, NO));
+            c01 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + lb, NO));
+            c10 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + cs, NO));
+            c11 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + cs + lb, NO));
+            c20 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 2 * cs, NO));
+            c21 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 2 * cs + lb, NO));
+            c30 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 3 * cs, NO));
+            c31 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 3 * cs + lb, NO));
+            c40 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 4 * cs, NO));
+            c41 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 4 * cs + lb, NO));
+            c50 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 5 * cs, NO));
+            c51 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 5 * cs + lb, NO));
+            c60 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 6 * cs, NO));
+            c61 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 6 * cs + lb, NO));
+            c70 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 7 * cs, NO));
+            c71 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 7 * cs + lb, NO));
         }
         for (int p = 0; p < k; p++) {
             FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L));
@@ -321,22 +324,22 @@ final class FloatGemm {
             c70 = x.fma(b0v, c70);
             c71 = x.fma(b1v, c71);
         }
-        c00.intoMemorySegment(c, cb, NO);
-        c01.intoMemorySegment(c, cb + lb, NO);
-        c10.intoMemorySegment(c, cb + cs, NO);
-        c11.intoMemorySegment(c, cb + cs + lb, NO);
-        c20.intoMemorySegment(c, cb + 2 * cs, NO);
-        c21.intoMemorySegment(c, cb + 2 * cs + lb, NO);
-        c30.intoMemorySegment(c, cb + 3 * cs, NO);
-        c31.intoMemorySegment(c, cb + 3 * cs + lb, NO);
-        c40.intoMemorySegment(c, cb + 4 * cs, NO);
-        c41.intoMemorySegment(c, cb + 4 * cs + lb, NO);
-        c50.intoMemorySegment(c, cb + 5 * cs, NO);
-        c51.intoMemorySegment(c, cb + 5 * cs + lb, NO);
-        c60.intoMemorySegment(c, cb + 6 * cs, NO);
-        c61.intoMemorySegment(c, cb + 6 * cs + lb, NO);
-        c70.intoMemorySegment(c, cb + 7 * cs, NO);
-        c71.intoMemorySegment(c, cb + 7 * cs + lb, NO);
+        c00.intoMemorySegment(exact(c), cb, NO);
+        c01.intoMemorySegment(exact(c), cb + lb, NO);
+        c10.intoMemorySegment(exact(c), cb + cs, NO);
+        c11.intoMemorySegment(exact(c), cb + cs + lb, NO);
+        c20.intoMemorySegment(exact(c), cb + 2 * cs, NO);
+        c21.intoMemorySegment(exact(c), cb + 2 * cs + lb, NO);
+        c30.intoMemorySegment(exact(c), cb + 3 * cs, NO);
+        c31.intoMemorySegment(exact(c), cb + 3 * cs + lb, NO);
+        c40.intoMemorySegment(exact(c), cb + 4 * cs, NO);
+        c41.intoMemorySegment(exact(c), cb + 4 * cs + lb, NO);
+        c50.intoMemorySegment(exact(c), cb + 5 * cs, NO);
+        c51.intoMemorySegment(exact(c), cb + 5 * cs + lb, NO);
+        c60.intoMemorySegment(exact(c), cb + 6 * cs, NO);
+        c61.intoMemorySegment(exact(c), cb + 6 * cs + lb, NO);
+        c70.intoMemorySegment(exact(c), cb + 7 * cs, NO);
+        c71.intoMemorySegment(exact(c), cb + 7 * cs + lb, NO);
     }
 
     /** As {@link #thinK4x2Direct} with the accumulators in {@code acc}: column tails and the last rows. */
@@ -447,8 +450,8 @@ final class FloatGemm {
         FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
         FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
         for (int p = 0; p < kc; p++, bb += bs) {
-            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO));
-            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO));
+            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO));
             int q = p * R + ao;
             FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
             c00 = x.fma(b0v, c00);
@@ -488,8 +491,8 @@ final class FloatGemm {
         FloatVector c40 = VT.cast(FloatVector.fromArray(S, acc, 8 * L));
         FloatVector c41 = VT.cast(FloatVector.fromArray(S, acc, 9 * L));
         for (int p = 0; p < kc; p++, bb += bs) {
-            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO));
-            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO));
+            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO));
+            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO));
             int q = p * R;
             FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
             c00 = x.fma(b0v, c00);
@@ -527,8 +530,8 @@ final class FloatGemm {
         FloatVector c1v = VT.cast(FloatVector.fromArray(S, acc, L));
         for (int p = 0; p < kc; p++, bb += bs) {
             FloatVector x = VT.cast(FloatVector.broadcast(S, ap[p * R + ao]));
-            c0v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO)), c0v);
-            c1v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO)), c1v);
+            c0v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO)), c0v);
+            c1v = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO)), c1v);
         }
         c0v.intoArray(acc, 0);
         c1v.intoArray(acc, L);
@@ -677,8 +680,10 @@ final class FloatGemm {
             long ps = pi * BYTES;
             for (int p = 0; p < kc; p++, q += R, ab += ps) {
                 for (int r = 0; r < R; r += L) {
-                    FloatVector v = r + L <= h ? VT.cast(FloatVector.fromMemorySegment(S, a, ab + r * BYTES, NO))
-                            : VT.cast(FloatVector.fromMemorySegment(S, a, ab + r * BYTES, NO, S.indexInRange(r, h)));
+                    FloatVector v = r + L <= h
+                            ? VT.cast(FloatVector.fromMemorySegment(S, exact(a), ab + r * BYTES, NO))
+                            : VT.cast(FloatVector.fromMemorySegment(S, exact(a), ab + r * BYTES, NO,
+                                    S.indexInRange(r, h)));
                     v.intoArray(apack, q + r);
                 }
             }
@@ -697,20 +702,22 @@ final class FloatGemm {
         long bs = (long) ldb * BYTES;
         if (w == 2 * L) {
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO)).intoArray(panel, p * 2 * L);
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO)).intoArray(panel, p * 2 * L + L);
+                VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO)).intoArray(panel, p * 2 * L);
+                VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES,
+                        NO)).intoArray(panel, p * 2 * L + L);
             }
         } else if (w > L) {
             VectorMask<Float> m0 = S.indexInRange(0, w);
             VectorMask<Float> m1 = S.indexInRange(L, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * 2 * L);
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb + L * BYTES, NO, m1)).intoArray(panel, p * 2 * L + L);
+                VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO, m0)).intoArray(panel, p * 2 * L);
+                VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO,
+                        m1)).intoArray(panel, p * 2 * L + L);
             }
         } else {
             VectorMask<Float> m0 = S.indexInRange(0, w);
             for (int p = 0; p < k; p++, bb += bs) {
-                VT.cast(FloatVector.fromMemorySegment(S, b, bb, NO, m0)).intoArray(panel, p * L);
+                VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO, m0)).intoArray(panel, p * L);
             }
         }
     }
@@ -728,8 +735,8 @@ final class FloatGemm {
             long cb = (c0 + (long) r * ldc) * BYTES;
             for (int v = 0; v < nv; v++) {
                 FloatVector x = !(r < h && ep.accumulate()) ? zero
-                        : full ? VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO))
-                        : VT.cast(FloatVector.fromMemorySegment(S, c, cb + v * L * BYTES, NO,
+                        : full ? VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + v * L * BYTES, NO))
+                        : VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + v * L * BYTES, NO,
                                 S.indexInRange(j + v * L, n)));
                 x.intoArray(acc, (r * nv + v) * L);
             }
@@ -747,9 +754,9 @@ final class FloatGemm {
                 FloatVector z = finish(VT.cast(FloatVector.fromArray(S, acc, (r * nv + v) * L)), ep, i + r, j + v * L,
                         mask);
                 if (full) {
-                    z.intoMemorySegment(c, cb + v * L * BYTES, NO);
+                    z.intoMemorySegment(exact(c), cb + v * L * BYTES, NO);
                 } else {
-                    z.intoMemorySegment(c, cb + v * L * BYTES, NO, mask);
+                    z.intoMemorySegment(exact(c), cb + v * L * BYTES, NO, mask);
                 }
             }
         }
@@ -763,7 +770,7 @@ final class FloatGemm {
         }
         if (ep.bias() != null) {
             z = z.add(ep.biasPerRow() ? VT.cast(FloatVector.broadcast(S, ep.bias().getAtIndex(E, i)))
-                    : VT.cast(FloatVector.fromMemorySegment(S, ep.bias(), j * BYTES, NO, mask)));
+                    : VT.cast(FloatVector.fromMemorySegment(S, exact(ep.bias()), j * BYTES, NO, mask)));
         }
         return z.blend(z.mul(ep.slope()), z.compare(VectorOperators.LT, 0f));
     }
@@ -1029,17 +1036,17 @@ final class FloatGemm {
             long db = (dOff + (long) i * ldd) * BYTES;
             int j = 0;
             for (; j + L <= n; j += L) {
-                FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO));
-                FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO));
+                FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, exact(y), yb + j * BYTES, NO));
+                FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
-                        .intoMemorySegment(d, db + j * BYTES, NO);
+                        .intoMemorySegment(exact(d), db + j * BYTES, NO);
             }
             if (j < n) {
                 VectorMask<Float> mask = S.indexInRange(j, n);
-                FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, y, yb + j * BYTES, NO, mask));
-                FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, d, db + j * BYTES, NO, mask));
+                FloatVector yv = VT.cast(FloatVector.fromMemorySegment(S, exact(y), yb + j * BYTES, NO, mask));
+                FloatVector dv = VT.cast(FloatVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO, mask));
                 dv.blend(dv.mul(slope), yv.compare(VectorOperators.GT, 0f).not())
-                        .intoMemorySegment(d, db + j * BYTES, NO, mask);
+                        .intoMemorySegment(exact(d), db + j * BYTES, NO, mask);
             }
         }
     }

@@ -1,5 +1,7 @@
 package org.autobalance.kernel.simd;
 
+import static org.autobalance.kernel.simd.NativeSegments.exact;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -73,7 +75,7 @@ final class FloatOps {
                 long o = (long) (i0 + k) * st * BYTES;
                 int d = k * w;
                 for (int c = 0; c < lh; c += LH) {
-                    VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o + c * BYTES, NO))))
+                    VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o + c * BYTES, NO))))
                             .intoArray(xb, d + c);
                 }
                 Arrays.fill(xb, d + lh, d + w, 0.0);
@@ -118,22 +120,22 @@ final class FloatOps {
         // this fma from the double kernels' shared profile (KernelJitTest)
         for (; k + 4 * LH <= n; k += 4 * LH) {
             long o = o0 + k * BYTES;
-            s0 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
-                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s0));
+            s0 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ys), o, NO)))), VTD.cast(s0));
             o += LH * BYTES;
-            s1 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
-                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s1));
+            s1 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ys), o, NO)))), VTD.cast(s1));
             o += LH * BYTES;
-            s2 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
-                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s2));
+            s2 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ys), o, NO)))), VTD.cast(s2));
             o += LH * BYTES;
-            s3 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
-                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s3));
+            s3 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ys), o, NO)))), VTD.cast(s3));
         }
         for (; k < n; k += LH) {
             long o = o0 + k * BYTES;
-            s0 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, xs, o, NO))))
-                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, ys, o, NO)))), VTD.cast(s0));
+            s0 = VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o, NO))))
+                    .fma(VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ys), o, NO)))), VTD.cast(s0));
         }
         VTD.cast(s0).intoArray(acc, 0);
         VTD.cast(s1).intoArray(acc, sl);
@@ -190,9 +192,9 @@ final class FloatOps {
                 for (; c < full; c += L) {
                     long o = c * BYTES;
                     FloatVector g = VT.cast(FloatVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(FloatVector.fromMemorySegment(S, ps, pOff + o, NO)));
-                    VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, xs, xOff + o, NO))))
-                            .intoMemorySegment(xs, xOff + o, NO);
+                            .sub(VT.cast(FloatVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO);
                     // the squares from G's two halves, read back from gt (L1): widening a half vector is clean for
                     // C2, taking the upper half of a whole one (convertShape part 1) bound its calls from the shared
                     // type profile (KernelJitTest)
@@ -208,10 +210,10 @@ final class FloatOps {
                     VectorMask<Float> mk = SH.indexInRange(c, r);
                     long o = c * BYTES;
                     FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
-                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ps, pOff + o, NO)));
+                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ps), pOff + o, NO)));
                     g = VTH.cast(zero).blend(g, mk);
-                    VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, xs, xOff + o, NO))))
-                            .intoMemorySegment(xs, xOff + o, NO, mk);
+                    VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO, mk);
                     DoubleVector gd = VTD.cast(widen(g));
                     s = gd.fma(gd, VTD.cast(s));
                 }
@@ -270,9 +272,9 @@ final class FloatOps {
         DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, SD.length()));
         for (int j = 0; j < n; j += 2 * LH) {
             FloatVector e0 = VTH.cast(FloatVector.fromArray(SH, uv, uo + j))
-                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ms, mo + j * BYTES, NO)));
+                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ms), mo + j * BYTES, NO)));
             FloatVector e1 = VTH.cast(FloatVector.fromArray(SH, uv, uo + j + LH))
-                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, ms, mo + (j + LH) * BYTES, NO)));
+                    .sub(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ms), mo + (j + LH) * BYTES, NO)));
             DoubleVector d0 = VTD.cast(widen(e0));
             DoubleVector d1 = VTD.cast(widen(e1));
             s0 = d0.fma(d0, VTD.cast(s0));
