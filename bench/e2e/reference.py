@@ -8,7 +8,9 @@ schedule/SpectralSchedule). Keep the two in step when either changes:
 - sigma1(M) by block power iteration with b = min(RANK, 64) columns per chain (SpectralNorm.estimate): X (d2 x b), Y (d1 x b)
   with unit Gaussian columns; each pass Y <- eta M X, X <- eta M'Y (both from the old blocks), eta = 1/|M|_F and then
   1/(the current estimate); the estimate sqrt(lambda_max(G(MX), G(X))) from the Grams (the larger of the two chains),
-  stopping when a pass improves it by less than 1e-9 relatively, at most 300 passes;
+  at most 300 passes, stopping (SpectralNorm.Progress) when a pass improves it by at most 1e-9 relatively, or when
+  twice the error left extrapolated from the last 3 ratios q of successive improvements d (from the second pass's on),
+  2 d / (1 - max q), is within 1e-3 and d min(q)^30 > 1e-9 (the 1e-9 change rule would not end it within 30 passes);
 - U0, V0 i.i.d. N(0, s^2), s = 1e-3 * sqrt(sigma1 / max(d1, d2)); eta = 0.5 / sigma1, constant;
 - simultaneous gradient descent in the Gram form: G_U = U V'V - MV, G_V = V U'U - M'U, both from the old iterate;
 - first-order test after the step: |grad|_F <= tol * |M|_F * sqrt(|U|^2 + |V|^2) (the iterate the gradient was taken
@@ -58,18 +60,40 @@ def unit_columns(rng, rows, cols, dt):
     return (z / np.linalg.norm(z, axis=0)).astype(dt)
 
 
+class Progress:
+    """SpectralNorm.Progress: whether to stop after a pass that improved the estimate by d (relatively)."""
+    TARGET, POLISH, POLISH_PASSES, RATE_WINDOW = 1e-3, 1e-9, 30, 3
+
+    def __init__(self):
+        self.ratios, self.previous = [], None
+
+    def stop(self, d):
+        if d <= self.POLISH:
+            return True
+        if self.previous is not None:
+            self.ratios = (self.ratios + [d / self.previous])[-self.RATE_WINDOW:]
+        self.previous = d
+        if len(self.ratios) < self.RATE_WINDOW:
+            return False
+        slowest, fastest = max(self.ratios), min(self.ratios)
+        return (slowest < 1 and 2 * d / (1 - slowest) <= self.TARGET
+                and d * fastest ** self.POLISH_PASSES > self.POLISH)
+
+
 def sigma1_block(M, b, norm_m, rng, dt):
     d1, d2 = M.shape
     X, Y = unit_columns(rng, d2, b, dt), unit_columns(rng, d1, b, dt)
     best, eta = 0.0, 1.0 / norm_m
     prev_gy = prev_gx = None
+    progress = Progress()
     for k in range(300):
         gy, gx = (Y.T @ Y).astype(np.float64), (X.T @ X).astype(np.float64)
         if k > 0:
             estimate = np.sqrt(max(lambda_max(gy, prev_gx), lambda_max(gx, prev_gy))) / eta
-            done = estimate <= best * (1 + 1e-9)
+            # the first improvement is from nothing: the rate is read from the later ones
+            done = estimate == 0.0 if best == 0.0 else progress.stop(estimate / best - 1)
             best = max(best, estimate)
-            if done or best == 0.0:
+            if done:
                 break
             eta = 1.0 / best
         prev_gy, prev_gx = gy, gx
