@@ -190,7 +190,7 @@ final class FactorizeCommand implements Callable<Integer> {
         try {
             t = InputMatrix.readSparse(test, dtype, "--test");
         } catch (IOException e) {
-            throw new UsageException("cannot read --test from " + test + ": " + e.getMessage(), e);
+            throw UsageException.cannotRead("--test", test, e);
         }
         if (t.rows() != m.rows() || t.cols() != m.cols()) {
             t.close();

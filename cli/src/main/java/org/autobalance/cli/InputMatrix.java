@@ -106,7 +106,7 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                         + e.getMessage() + "; use --storage sparse", e);
             }
         } catch (IOException e) {
-            throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
+            throw UsageException.cannotRead(what, path, e);
         }
     }
 

@@ -256,7 +256,7 @@ public final class SolverOptions {
             }
             return MatrixMarket.read(path, dtype);
         } catch (IOException e) {
-            throw new UsageException("cannot read " + what + " from " + path + ": " + e.getMessage(), e);
+            throw UsageException.cannotRead(what, path, e);
         }
     }
 

@@ -156,11 +156,11 @@ class CommandLineTest {
         "M.csv|1,2\\n3,4\\n|--storage sparse|a delimited text file holds a dense array: --storage sparse needs a "
             + "coordinate .mtx or a scipy .npz",
         "M.tsv|1\\t2\\n3\\t4\\n|--objective observed|a delimited text file holds a dense array: --objective observed",
-        "M.csv|1,2\\n3\\n|--max-iter 1|cannot read M from DIR/M.csv: DIR/M.csv, line 2: row 2 has 1 values, row 1 "
+        "M.csv|1,2\\n3\\n|--max-iter 1|cannot read M from DIR/M.csv, line 2: row 2 has 1 values, row 1 "
             + "(line 1) has 2: column 2 is missing",
-        "M.csv|1,2\\n3,nan\\n|--max-iter 1|cannot read M from DIR/M.csv: DIR/M.csv, line 2: non-finite value 'nan' at "
+        "M.csv|1,2\\n3,nan\\n|--max-iter 1|cannot read M from DIR/M.csv, line 2: non-finite value 'nan' at "
             + "row 2, column 2",
-        "M.txt||--max-iter 1|cannot read M from DIR/M.txt: DIR/M.txt, line 1: empty input: no values",
+        "M.txt||--max-iter 1|cannot read M from DIR/M.txt, line 1: empty input: no values",
         "M.mtx|1.5,2\\n3,4\\n|--max-iter 1|found '1.5,2' (numbers in rows? delimited text is read from a name "
             + "ending in .csv, .tsv, .txt or .dat, also for a named pipe)"})
     void delimitedTextWhereItCannotBeReadIsOneLine(String name, String text, String options, String message)
@@ -408,7 +408,7 @@ class CommandLineTest {
         Path out = dir.resolve("out");
         Run r = run("factorize", "--input", input.toString(), "--rank", "1", "--out", out.toString());
         assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
-        assertEquals("autobalance: error: cannot read M from " + input + ": " + input + ": a directory, not a " + kind
+        assertEquals("autobalance: error: cannot read M from " + input + ": a directory, not a " + kind
                 + " file" + System.lineSeparator(), r.err());
         assertNoOutputs(out);
     }
@@ -638,7 +638,7 @@ class CommandLineTest {
         Run r = run("factorize", "--input", input.toString(), "--rank", "1", "--out", out.toString(),
                 "--out-format", "npy");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("cannot read M from " + input + ": " + input + ": truncated: the header declares "
+        assertTrue(r.err().contains("cannot read M from " + input + ": truncated: the header declares "
                 + "a 64 x 48 <f8 array (24576 bytes of data), the file holds 24575"), r.err());
         assertNoOutputs(out);
     }
