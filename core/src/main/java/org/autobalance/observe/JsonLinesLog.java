@@ -16,11 +16,16 @@ import org.autobalance.json.Json;
 /**
  * A listener that writes one JSON object per record (see {@link IterationRecord#toMap()} and
  * {@link NetworkRecord#toMap()}) to a file. It is {@link Flushable}: a checkpointing solver flushes it before each
- * checkpoint, so that the log holds every record up to the checkpoint when the checkpoint exists.
+ * checkpoint, so that the log holds every record up to the checkpoint when the checkpoint exists. A file is also
+ * flushed after a record that comes {@value #FLUSH_SECONDS} s or more after the last flush, so that {@code tail -f}
+ * follows a slow run (it saw nothing for 40 records, an 8 KiB buffer) while a fast one still writes in whole buffers.
  */
 public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
+    /** Longest a record waits in the buffer of a file, in seconds, counted when the next record comes. */
+    static final long FLUSH_SECONDS = 1;
     private final BufferedWriter out;
     private final boolean flushEach;
+    private long lastFlush = System.nanoTime();
 
     /** Creates or truncates {@code path}. */
     public JsonLinesLog(Path path) throws IOException {
@@ -99,8 +104,10 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
         try {
             out.write(Json.object(fields));
             out.write('\n');
-            if (flushEach) {
+            long now = System.nanoTime();
+            if (flushEach || now - lastFlush >= FLUSH_SECONDS * 1_000_000_000L) {
                 out.flush();
+                lastFlush = now;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the iteration log: " + e.getMessage(), e);

@@ -80,6 +80,22 @@ class ObserversTest {
         }
     }
 
+    /**
+     * A file log of a slow run reaches the disk while the run goes ({@code tail -f}), not 8 KiB at a time: a record
+     * that comes {@link JsonLinesLog#FLUSH_SECONDS} after the last flush is flushed with what came before it (before,
+     * the file stayed empty until the buffer filled or the run ended).
+     */
+    @Test
+    void aFileLogOfASlowRunIsFlushedAsItGoes() throws IOException, InterruptedException {
+        Path file = dir.resolve("slow.jsonl");
+        try (JsonLinesLog log = new JsonLinesLog(file)) {
+            log.onIteration(record(0));
+            Thread.sleep(JsonLinesLog.FLUSH_SECONDS * 1000 + 100);
+            log.onIteration(record(1));
+            assertEquals(2, Files.readAllLines(file).size());
+        }
+    }
+
     @Test
     void aFailedWriteIsReported() throws IOException {
         JsonLinesLog log = new JsonLinesLog(dir.resolve("closed.jsonl"));
