@@ -62,10 +62,11 @@ def unit_columns(rng, rows, cols, dt):
 
 class Progress:
     """SpectralNorm.Progress: whether to stop after a pass that improved the estimate by d (relatively)."""
-    TARGET, POLISH, POLISH_PASSES, RATE_WINDOW = 1e-3, 1e-9, 30, 3
+    TARGET, POLISH, POLISH_PASSES, RATE_WINDOW, MIN_TARGET_BLOCK = 1e-3, 1e-9, 30, 3, 4
 
-    def __init__(self):
+    def __init__(self, block):
         self.ratios, self.previous = [], None
+        self.may_stop_at_target = block >= self.MIN_TARGET_BLOCK
 
     def stop(self, d):
         if d <= self.POLISH:
@@ -73,7 +74,7 @@ class Progress:
         if self.previous is not None:
             self.ratios = (self.ratios + [d / self.previous])[-self.RATE_WINDOW:]
         self.previous = d
-        if len(self.ratios) < self.RATE_WINDOW:
+        if not self.may_stop_at_target or len(self.ratios) < self.RATE_WINDOW:
             return False
         slowest, fastest = max(self.ratios), min(self.ratios)
         return (slowest < 1 and 2 * d / (1 - slowest) <= self.TARGET
@@ -85,7 +86,7 @@ def sigma1_block(M, b, norm_m, rng, dt):
     X, Y = unit_columns(rng, d2, b, dt), unit_columns(rng, d1, b, dt)
     best, eta = 0.0, 1.0 / norm_m
     prev_gy = prev_gx = None
-    progress = Progress()
+    progress = Progress(b)
     for k in range(300):
         gy, gx = (Y.T @ Y).astype(np.float64), (X.T @ X).astype(np.float64)
         if k > 0:

@@ -81,7 +81,7 @@ public final class Checkpointing {
      * Locks the directory the checkpoints go to (--checkpoint, else --resume) for this run, made when missing; null
      * when there is none. Close it when the run ends. Another run holding it is a usage error naming it.
      */
-    RunLock lock() {
+    public RunLock lock() {
         Path target = dir != null ? dir : resume;
         return target == null ? null : RunLock.checkpoints(dir != null ? "--checkpoint" : "--resume", target);
     }

@@ -111,8 +111,8 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
     }
 
     /**
-     * Whether a dense {@code m} looks like a list of entries — a ratings file ({@code userId,movieId,rating,timestamp}),
-     * an edge list — rather than a matrix: 3 or 4 columns, more rows than columns, and the first two columns whole
+     * Whether a dense {@code m} looks like a list of entries — a ratings file
+     * ({@code userId,movieId,rating,timestamp}), an edge list — rather than a matrix: 3 or 4 columns, more rows than columns, and the first two columns whole
      * numbers ≥ 0 (ids). Read as a matrix it would be factorised as an n × 4 table, almost never what was meant; so
      * {@code --storage auto} refuses it, saying how to give the entries, and {@code --storage dense} reads it as it is.
      */

@@ -6,7 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -15,34 +17,58 @@ import java.nio.file.StandardOpenOption;
  * {@code --log} — held on a lock file that names the process holding it. Two runs given the same checkpoint directory
  * (the same command started twice, a restart script firing while the run still lives) replaced each other's
  * checkpoints, and one of them failed at its next write (both used the same temporary name), exit 1 and its results
- * lost; two given the same log truncated each other's staged records. Now the second is refused before it reads its
- * input. The system releases the lock when the process ends however it ends ({@code kill -9} included), so a lock is
- * never stale.
+ * lost; two given the same log truncated each other's staged records. Now the second is refused: before it reads
+ * its input for a checkpoint directory, when it opens the log (after the input) for a log. The system releases the
+ * lock when the process ends however it ends ({@code kill -9} included), so a lock is never stale; a lock file left
+ * by a killed run is taken over by the next.
  */
-final class RunLock implements AutoCloseable {
-    /** The lock file of a checkpoint directory, which stays there (the directory is the run's own). */
+public final class RunLock implements AutoCloseable {
+    /**
+     * The lock file of a checkpoint directory. It stays there once the directory holds a checkpoint (the directory is
+     * the run's own); a run that ends before writing one removes it, and the directory too if the run made it, so that
+     * a run refused for its input leaves nothing behind.
+     */
     static final String CHECKPOINT_FILE = ".lock";
+    /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
+    private static final int ATTEMPTS = 5;
 
     private final FileChannel channel;
     private final FileLock lock;
-    /** The lock file, removed when the lock is let go, or null to leave it. */
-    private final Path removeOnClose;
+    private final Path file;
+    /** Whether the lock file is removed when the lock is let go (a log's always, a checkpoint directory's if empty). */
+    private final boolean removeAlways;
+    /** The checkpoint directory this run made, removed at the end if it holds nothing; null for a log. */
+    private final Path madeDirectory;
 
-    private RunLock(FileChannel channel, FileLock lock, Path removeOnClose) {
+    private RunLock(FileChannel channel, FileLock lock, Path file, boolean removeAlways, Path madeDirectory) {
         this.channel = channel;
         this.lock = lock;
-        this.removeOnClose = removeOnClose;
+        this.file = file;
+        this.removeAlways = removeAlways;
+        this.madeDirectory = madeDirectory;
     }
 
     /** Locks checkpoint directory {@code dir} (made when missing) for this process; {@code option} names it. */
     static RunLock checkpoints(String option, Path dir) {
+        boolean made = !Files.isDirectory(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UsageException(option + " " + dir + ": cannot write there (" + SolverRun.reason(e) + ")", e);
         }
-        return acquire(option + " " + dir, dir.resolve(CHECKPOINT_FILE), "writing its checkpoints there", "directory",
-                false);
+        try {
+            return acquire(option + " " + dir, dir.resolve(CHECKPOINT_FILE), "writing its checkpoints there",
+                    "directory", false, made ? dir : null);
+        } catch (RuntimeException e) {
+            if (made) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
     }
 
     /**
@@ -52,10 +78,31 @@ final class RunLock implements AutoCloseable {
     static RunLock log(String shown, Path staging) {
         String name = staging.getFileName().toString();
         Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
-        return acquire(shown, file, "writing this log", "file", true);
+        return acquire(shown, file, "writing this log", "file", true, null);
     }
 
-    private static RunLock acquire(String shown, Path file, String doing, String another, boolean remove) {
+    /**
+     * Opens and locks {@code file}. A holder removes its lock file while it still holds the lock, so a run that opened
+     * the file just before gets the lock on a file no longer under that name, while a third run may lock a new file
+     * there: after locking, the file under the name must hold what this run wrote into the locked one, or the lock
+     * is let go and taken again.
+     */
+    private static RunLock acquire(String shown, Path file, String doing, String another, boolean removeAlways,
+            Path madeDirectory) {
+        for (int attempt = 1; ; attempt++) {
+            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory);
+            if (held != null) {
+                return held;
+            }
+            if (attempt == ATTEMPTS) {
+                throw new UsageException(shown + ": cannot lock " + file + ": other runs keep replacing it", null);
+            }
+        }
+    }
+
+    /** The lock, or null when the name no longer led to the locked file (see {@link #acquire}). */
+    private static RunLock tryAcquire(String shown, Path file, String doing, String another, boolean removeAlways,
+            Path madeDirectory) {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -75,9 +122,20 @@ final class RunLock implements AutoCloseable {
                             null);
                 }
                 channel.truncate(0);
-                channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
-                        .getBytes(StandardCharsets.US_ASCII)), 0);
-                return new RunLock(channel, lock, remove ? file : null);
+                String mine = ProcessHandle.current().pid() + "\n";
+                channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
+                channel.force(false);
+                String named;
+                try {
+                    named = Files.readString(file, StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException removed) {
+                    named = null;
+                }
+                if (!mine.equals(named)) {
+                    channel.close(); // releases the lock on the file its holder removed
+                    return null;
+                }
+                return new RunLock(channel, lock, file, removeAlways, madeDirectory);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -90,14 +148,29 @@ final class RunLock implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            if (removeOnClose != null) {
+            boolean empty = !removeAlways && onlyTheLockIn(file.getParent());
+            if (removeAlways || empty) {
                 // removed while still held: a run starting now finds the lock taken or the file gone, never a file
-                // that looks free while this run still writes
-                Files.deleteIfExists(removeOnClose);
+                // that looks free while this run still writes (and one that locked the removed file sees so)
+                Files.deleteIfExists(file);
+            }
+            if (empty && madeDirectory != null) {
+                try {
+                    Files.deleteIfExists(madeDirectory);
+                } catch (DirectoryNotEmptyException written) {
+                    // something came into it since: it stays
+                }
             }
             lock.release();
         } finally {
             channel.close();
+        }
+    }
+
+    /** Whether {@code dir} holds nothing but the lock file (no checkpoint was written). */
+    private boolean onlyTheLockIn(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.allMatch(file::equals);
         }
     }
 }

@@ -73,8 +73,8 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
                 : start.startsWith("PK\u0003\u0004") ? "a zip archive (a scipy .npz?): give it a name ending in .npz"
                 : start.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
                 : start.length() >= 2 && isGzip(start.charAt(0), start.charAt(1))
-                        ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed (gunzip "
-                        + "it; .mtx and delimited text are read compressed)"
+                        ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed "
+                        + "(gunzip it; .mtx and delimited text are read compressed)"
                 : null;
     }
 

@@ -73,7 +73,8 @@ public final class NativeMemory {
      */
     static void reserve(long bytes, Supplier<String> what) {
         if (!fitsAfterCollecting(() -> tryReserve(LIVE, UNCHECKED, bytes)
-                || fitsAvailable(bytes, availableBytes()) && tryReserve(LIVE, Limit.BYTES, bytes))) {
+                || (bytes <= UNCHECKED || fitsAvailable(bytes, availableBytes()))
+                && tryReserve(LIVE, Limit.BYTES, bytes))) {
             long available = availableBytes();
             throw new IllegalArgumentException(fitsAvailable(bytes, available)
                     ? refusal("allocate " + what.get(), bytes, LIVE.get(), Limit.BYTES)
@@ -94,19 +95,33 @@ public final class NativeMemory {
 
     /**
      * The memory the machine can give now: {@code MemAvailable} of {@code /proc/meminfo} (free memory plus what the
-     * kernel can reclaim, such as the page cache of a mapped input), or Long.MAX_VALUE where it is not known.
+     * kernel can reclaim, such as the page cache of a mapped input; swap not counted), and in a container limited by
+     * cgroup v2 at most its {@code memory.max − memory.current} ({@code /proc/meminfo} shows the host's memory there);
+     * Long.MAX_VALUE where neither is known.
      */
     static long availableBytes() {
+        long available = Long.MAX_VALUE;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.substring("MemAvailable:".length()).replace("kB", "").strip()) * 1024;
+                    available = Long.parseLong(line.substring("MemAvailable:".length()).replace("kB", "").strip())
+                            * 1024;
                 }
             }
         } catch (IOException | RuntimeException e) {
             // not Linux, or no such line (kernels before 3.14): the physical limit alone
         }
-        return Long.MAX_VALUE;
+        try {
+            Path cgroup = Path.of("/sys/fs/cgroup");
+            String max = Files.readString(cgroup.resolve("memory.max")).strip();
+            if (!max.equals("max")) {
+                long current = Long.parseLong(Files.readString(cgroup.resolve("memory.current")).strip());
+                available = Math.min(available, Math.max(0, Long.parseLong(max) - current));
+            }
+        } catch (IOException | RuntimeException e) {
+            // no cgroup v2 limit visible here (cgroup v1, the host's root cgroup, not Linux)
+        }
+        return available;
     }
 
     /** Counts {@code bytes} as freed. */

@@ -53,6 +53,14 @@ import org.autobalance.parallel.ParallelPass;
  * rank 10: 96 passes instead of 238, native-notes/startup.md, "σ₁ stop rule (ninth session)"). A pass that does not
  * improve the bound at all (rounding: float32 ends there near 10⁻⁷) stops too, as before.
  *
+ * <p>A block narrower than {@value #MIN_TARGET_BLOCK} columns stops by the change rule alone. With one column, a
+ * random start that barely holds the top direction v₁ (over a gap of a few per cent to σ₂) shows improvements that
+ * shrink geometrically towards σ₂ while v₁'s share still grows underneath; the target rule stopped there, at σ₂ — a
+ * relative error of 2·10⁻² (the gap) for 3 of 200 starts of a 200 × 150 M with σ₂/σ₁ = 0.98, found in review — where
+ * the change rule cannot stop while v₁ grows (its improvements stay above 10⁻⁹: worst 1.6·10⁻⁵ on the same starts).
+ * With b columns every column must miss v₁ for that to happen, which four make rare (the review's model: 1.2·10⁻³ at
+ * worst already at b = 2).
+ *
  * <p>When the top singular values form a cluster σ₁ ≥ … ≥ σ_c of relative width w = 1 − σ_c/σ₁ above a gap, the
  * estimate lands in [σ_c, σ₁], so it errs by at most w — and it resolves the cluster, down to the target, unless w is
  * below about 1/(2·{@value #MAX_PASSES}) times the logarithm of the start's weight ratio (measured: 2.5·10⁻⁴ to
@@ -69,6 +77,10 @@ final class SpectralNorm {
     static final int POLISH_PASSES = 30;
     /** Ratios of successive improvements the rate is read from. */
     static final int RATE_WINDOW = 3;
+    /**
+     * Narrowest block that may stop on {@link #TARGET}; narrower ones stop by the change rule alone (class comment).
+     */
+    static final int MIN_TARGET_BLOCK = 4;
     /**
      * Most columns per block. A larger block converges in fewer passes, but each pass costs O(d1·d2·b) and its two
      * b × b generalised eigenproblems O(b³) (scalar Jacobi): on a 3000 × 2000 Gaussian M (no gap at the top of the
@@ -134,7 +146,7 @@ final class SpectralNorm {
                 double[] previousGramV = new double[b * b];
                 double best = 0.0;
                 double eta = 1.0 / normM;
-                Progress progress = new Progress();
+                Progress progress = new Progress(b >= MIN_TARGET_BLOCK);
                 for (int k = 0; k < MAX_PASSES; k++) {
                     if (k > 0 && stop.getAsBoolean()) {
                         return best > 0 ? best : normM;
@@ -225,14 +237,21 @@ final class SpectralNorm {
 
     /**
      * The stop rule of {@link #estimate}, fed the relative improvement of the bound after every pass but the first
-     * (class comment): stop when a pass improves it by at most {@link #POLISH}, or when the error left, extrapolated
+     * (class comment): stop when a pass improves it by at most {@link #POLISH}, or (a block wide enough) when the error
+     * left, extrapolated
      * from the rate of the last {@link #RATE_WINDOW} ratios of improvements, is within {@link #TARGET} and even the
      * fastest of those rates would not reach {@link #POLISH} within {@link #POLISH_PASSES} passes.
      */
     static final class Progress {
         private final double[] ratios = new double[RATE_WINDOW];
+        private final boolean mayStopAtTarget;
         private int count;
         private double previous = Double.NaN;
+
+        /** @param mayStopAtTarget whether the target rule applies (a block of {@link #MIN_TARGET_BLOCK} or more) */
+        Progress(boolean mayStopAtTarget) {
+            this.mayStopAtTarget = mayStopAtTarget;
+        }
 
         /** Whether to stop after a pass that improved the estimate by {@code improvement}, relatively. */
         boolean stop(double improvement) {
@@ -243,7 +262,7 @@ final class SpectralNorm {
                 ratios[count++ % RATE_WINDOW] = improvement / previous;
             }
             previous = improvement;
-            if (count < RATE_WINDOW) {
+            if (!mayStopAtTarget || count < RATE_WINDOW) {
                 return false;
             }
             double fastest = Double.POSITIVE_INFINITY;

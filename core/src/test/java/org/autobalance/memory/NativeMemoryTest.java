@@ -81,8 +81,9 @@ class NativeMemoryTest {
         assertTrue(NativeMemory.fitsAvailable(1L << 20, 0));
         long available = NativeMemory.availableBytes();
         if (System.getProperty("os.name").startsWith("Linux")) {
-            // what /proc/meminfo says: some memory, never more than the machine has
-            assertTrue(available > 0 && available <= NativeMemory.physicalBytes(), available + " bytes available");
+            // some memory (not compared with physicalBytes: in a container that is the cgroup's limit, while
+            // /proc/meminfo may show the host's)
+            assertTrue(available > 0, available + " bytes available");
         }
     }
 }

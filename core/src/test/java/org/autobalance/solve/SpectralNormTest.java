@@ -190,6 +190,30 @@ class SpectralNormTest {
     }
 
     /**
+     * One column whose random start barely holds v₁, over a gap of 2 % to σ₂ (σ₂/σ₁ = 0.98, σ₃ = σ₂·√0.9, a linear tail
+     * below 0.8·σ₃): the improvements shrink geometrically towards σ₂ while v₁ still grows underneath, and a rule that
+     * extrapolates the rate stopped at σ₂ — an error of the gap, 2·10⁻², for these three of 200 starts (found in
+     * review). A block this narrow stops by the change rule, which waits for v₁: the error is then within the target.
+     */
+    @Test
+    void aNarrowBlockDoesNotStopBeforeAHiddenTopDirectionGrows() {
+        int d1 = 200;
+        int d2 = 150;
+        double[] sigma = new double[d2];
+        sigma[0] = 1;
+        sigma[1] = 0.98;
+        sigma[2] = sigma[1] * Math.sqrt(0.9);
+        for (int i = 3; i < d2; i++) {
+            sigma[i] = sigma[2] * 0.8 - (sigma[2] * 0.8 - 0.01) * (i - 3) / (d2 - 4);
+        }
+        double[][] m = KnownMatrices.withSpectrum(d1, d2, sigma, 77);
+        for (long seed : new long[] {121, 132, 138}) {
+            double error = 1 - estimate(DType.FLOAT64, m, seed);
+            assertTrue(error <= TARGET, "seed " + seed + ": relative error " + error);
+        }
+    }
+
+    /**
      * The stop rule alone on model error sequences e_k (the estimate 1 − e_k after pass k), fed as {@link
      * SpectralNorm#estimate} feeds it: geometric e_k = ½·q^k and algebraic e_k = ½/k, the two decays its extrapolation
      * is derived for (SpectralNorm's class comment). With q ≥ 0.7 or the algebraic decay it stops on the target: the
@@ -218,7 +242,7 @@ class SpectralNormTest {
         assertTrue(algebraic.applyAsDouble(stop) <= TARGET, what);
         assertTrue(algebraic.applyAsDouble(stop - 3) > TARGET / 2, what + ": ran on past the target");
 
-        SpectralNorm.Progress growing = new SpectralNorm.Progress();
+        SpectralNorm.Progress growing = new SpectralNorm.Progress(true);
         for (int k = 0; k < 1000; k++) {
             assertFalse(growing.stop(1e-8 * Math.pow(1.01, k)), "stopped on growing improvements at " + k);
         }
@@ -226,7 +250,7 @@ class SpectralNormTest {
 
     /** The pass after which the stop rule stops on the estimates 1 − e(k), k = first, first + 1, …. */
     private static int stopOf(DoubleUnaryOperator e, int first) {
-        SpectralNorm.Progress progress = new SpectralNorm.Progress();
+        SpectralNorm.Progress progress = new SpectralNorm.Progress(true);
         for (int k = first + 1; k < 100_000; k++) {
             if (progress.stop((1 - e.applyAsDouble(k)) / (1 - e.applyAsDouble(k - 1)) - 1)) {
                 return k;

@@ -498,6 +498,25 @@ class CommandLineTest {
     }
 
     /**
+     * A run refused for its input after it locked its checkpoint directory leaves nothing there: the directory it made
+     * is removed, and in one that existed its lock file (found in review: ck/.lock stayed, "nothing half-written").
+     */
+    @Test
+    void aRunRefusedForItsInputLeavesNoCheckpointDirectoryBehind() throws IOException {
+        Path made = dir.resolve("ck-made");
+        Path existing = Files.createDirectories(dir.resolve("ck-existing"));
+        for (Path checkpoints : List.of(made, existing)) {
+            Run r = run("factorize", "--input", dir.resolve("nosuch.mtx").toString(), "--rank", "2", "--checkpoint",
+                    checkpoints.toString(), "--out", dir.resolve("out").toString());
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        }
+        assertFalse(Files.exists(made), "the directory the run made stayed");
+        try (Stream<Path> left = Files.list(existing)) {
+            assertEquals(List.of(), left.toList(), "the lock file stayed");
+        }
+    }
+
+    /**
      * Two runs given the same --log staged their records in the same file, and the second truncated the first's: the
      * staged log is locked for the run, a second run is refused (after its load: the lock is taken where the log is
      * opened) without touching it, and the lock file goes with the run.

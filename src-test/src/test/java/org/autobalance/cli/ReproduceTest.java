@@ -56,7 +56,9 @@ class ReproduceTest {
         assertTrue(err.toString().contains("unknown experiment 'fig9'"), err.toString());
     }
 
-    /** An --out that cannot be a directory is named before any experiment runs (was "error: FILE", exit 1, after it). */
+    /**
+     * An --out that cannot be a directory is named before any experiment runs (was "error: FILE", exit 1, after it).
+     */
     @Test
     void anOutThatIsAFileIsAUsageErrorBeforeTheRun() throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");

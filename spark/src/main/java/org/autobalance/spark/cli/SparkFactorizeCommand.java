@@ -16,6 +16,7 @@ import org.autobalance.cli.Checkpointing;
 import org.autobalance.cli.Interruption;
 import org.autobalance.cli.OutFormatOption;
 import org.autobalance.cli.RunClock;
+import org.autobalance.cli.RunLock;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.UsageException;
@@ -130,7 +131,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                         + "per shard (" + checked.partitions() + " in " + input + ")", null);
             }
         }
-        try {
+        try (RunLock _ = checkpointing.lock()) {
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
                     outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
                     Map.of("input", input.toString()), () -> {

@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -308,6 +311,29 @@ class SparkFactorizeCommandTest {
             assertEquals(2, code, err.toString());
             assertEquals("autobalance: error: " + refusal.getValue(), err.toString().strip());
             assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark for " + args);
+        }
+    }
+
+    /**
+     * A checkpoint directory another run holds is refused as for factorize (the README said "as for factorize", and
+     * spark-factorize took no lock): here the lock is held by this JVM, as a second run's would be by its own.
+     */
+    @Test
+    void aCheckpointDirectoryInUseIsRefused() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        Path checkpoints = Files.createDirectories(dir.resolve("ck-held"));
+        try (FileChannel channel = FileChannel.open(checkpoints.resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock _ = channel.lock()) {
+            StringWriter err = new StringWriter();
+            List<String> args = with(List.of("--master", "local[1]"), "--input",
+                    Fixtures.fixture("shards-M.mtx").toString(), "--rank", "3", "--checkpoint", checkpoints.toString(),
+                    "--out", dir.resolve("held-out").toString());
+            int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                    new PrintWriter(err, true), args.toArray(String[]::new));
+            assertEquals(2, code, err.toString());
+            assertTrue(err.toString().startsWith("autobalance: error: --checkpoint " + checkpoints + ": another run is "
+                    + "writing its checkpoints there"), err.toString());
+            assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark");
         }
     }
 
