@@ -44,7 +44,8 @@ final class FactorizeCommand implements Callable<Integer> {
             description = {"How M is held: sparse (CSR, one pass over the stored entries per iteration; never "
                     + "densified), dense, or auto (sparse when the density is below 10 %% or the dense matrix would "
                     + "not fit in half the memory; an array file is dense). The choice is printed. auto refuses a "
-                    + "table of 3 or 4 columns whose first two are whole numbers (a list of entries such as ratings: "
+                    + "table of 3 or 4 columns whose first two are distinct pairs of whole numbers (a list of entries "
+                    + "such as ratings: "
                     + "give it as a coordinate .mtx or .npz); dense reads it as a table. "
                     + "Default: ${DEFAULT-VALUE}."})
     private String storage;

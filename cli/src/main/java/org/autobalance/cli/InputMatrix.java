@@ -3,6 +3,7 @@ package org.autobalance.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.autobalance.io.DelimitedText;
@@ -64,7 +65,7 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                 int cols = m.cols();
                 m.close();
                 throw new UsageException(path + " holds " + rows + " rows of " + cols + " columns whose first two "
-                        + "are whole numbers >= 0: a list of (row id, column id, value) entries, such as ratings or "
+                        + "are distinct pairs of whole numbers >= 0: a list of (row id, column id, value) entries, such as ratings or "
                         + "edges, rather than a matrix? As it is, the " + rows + " x " + cols + " table itself would "
                         + "be factorized. Write the entries as a coordinate .mtx or a scipy .npz (" + ENTRY_LISTS
                         + "), or give --storage dense to factorize the table", null);
@@ -111,19 +112,32 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
     }
 
     /**
-     * Whether a dense {@code m} looks like a list of entries — a ratings file
-     * ({@code userId,movieId,rating,timestamp}), an edge list — rather than a matrix: 3 or 4 columns, more rows than columns, and the first two columns whole
-     * numbers ≥ 0 (ids). Read as a matrix it would be factorised as an n × 4 table, almost never what was meant; so
+     * Whether a dense {@code m} looks like a list of entries — a ratings file ({@code userId,movieId,rating,...}), an
+     * edge list — rather than a matrix: 3 or 4 columns, more rows than columns, the first two columns whole numbers
+     * ≥ 0 (ids), and no (first, second) pair twice (an entry is listed once; a table of small counts, found in review,
+     * repeats its pairs). Read as a matrix it would be factorised as an n × 4 table, almost never what was meant; so
      * {@code --storage auto} refuses it, saying how to give the entries, and {@code --storage dense} reads it as it is.
      */
     static boolean looksLikeEntryList(DenseMatrix m) {
         if (m.cols() < 3 || m.cols() > 4 || m.rows() <= m.cols()) {
             return false;
         }
+        // each pair as one long (ids below 2³², the common case; larger ones are not checked for repeats), sorted
+        long[] pairs = new long[m.rows()];
+        boolean packed = true;
         for (int i = 0; i < m.rows(); i++) {
-            for (int j = 0; j < 2; j++) {
-                double id = m.get(i, j);
-                if (!(id >= 0 && id == Math.rint(id))) {
+            double row = m.get(i, 0);
+            double col = m.get(i, 1);
+            if (!(row >= 0 && row == Math.rint(row) && col >= 0 && col == Math.rint(col))) {
+                return false;
+            }
+            packed &= row < 0x1p32 && col < 0x1p32;
+            pairs[i] = (long) row << 32 | (long) col;
+        }
+        if (packed) {
+            Arrays.sort(pairs);
+            for (int i = 1; i < pairs.length; i++) {
+                if (pairs[i] == pairs[i - 1]) {
                     return false;
                 }
             }

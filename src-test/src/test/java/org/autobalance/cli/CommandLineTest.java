@@ -194,8 +194,8 @@ class CommandLineTest {
         Run r = run("factorize", "--input", csv.toString(), "--rank", "2", "--out", out.toString());
         assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
-        assertTrue(r.err().contains(csv + " holds 40 rows of 4 columns whose first two are whole numbers >= 0: a list "
-                + "of (row id, column id, value) entries"), r.err());
+        assertTrue(r.err().contains(csv + " holds 40 rows of 4 columns whose first two are distinct pairs of whole "
+                + "numbers >= 0: a list of (row id, column id, value) entries"), r.err());
         assertTrue(r.err().contains("Write the entries as a coordinate .mtx or a scipy .npz (README: 'Lists of entries "
                 + "(ratings, edges)'), or give --storage dense to factorize the table"), r.err());
         assertNoOutputs(out);
@@ -210,6 +210,15 @@ class CommandLineTest {
         assertEquals(0, table.exitCode(), table.err());
         assertTrue(table.out().contains("storage: dense (--storage dense)"), table.out());
         assertTrue(table.out().contains(csv + " (40 x 4, float64), rank 2"), table.out());
+        // a table of small counts (found in review): its pairs repeat, so it is a matrix, read as ever
+        StringBuilder counts = new StringBuilder();
+        for (int k = 0; k < 40; k++) {
+            counts.append(k % 3).append(',').append(k % 5 / 2).append(',').append(k % 7).append('\n');
+        }
+        Path table3 = Files.writeString(dir.resolve("counts.csv"), counts);
+        Run countTable = run("factorize", "--input", table3.toString(), "--rank", "2", "--max-iter", "3");
+        assertEquals(0, countTable.exitCode(), countTable.err());
+        assertTrue(countTable.out().contains("storage: dense (a delimited text file is dense)"), countTable.out());
         // a first column that is not all whole numbers: a matrix, read as ever
         Files.writeString(csv, ratings.toString().replaceFirst("\n1,", "\n1.5,"));
         Run matrix = run("factorize", "--input", csv.toString(), "--rank", "2", "--max-iter", "3");
