@@ -124,7 +124,6 @@ public final class RunLock implements AutoCloseable {
                 channel.truncate(0);
                 String mine = ProcessHandle.current().pid() + "\n";
                 channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
-                channel.force(false);
                 String named;
                 try {
                     named = Files.readString(file, StandardCharsets.US_ASCII);

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -73,10 +74,9 @@ public final class NativeMemory {
      */
     static void reserve(long bytes, Supplier<String> what) {
         if (!fitsAfterCollecting(() -> tryReserve(LIVE, UNCHECKED, bytes)
-                || (bytes <= UNCHECKED || fitsAvailable(bytes, availableBytes()))
-                && tryReserve(LIVE, Limit.BYTES, bytes))) {
+                || fitsAvailable(bytes, NativeMemory::availableBytes) && tryReserve(LIVE, Limit.BYTES, bytes))) {
             long available = availableBytes();
-            throw new IllegalArgumentException(fitsAvailable(bytes, available)
+            throw new IllegalArgumentException(fitsAvailable(bytes, () -> available)
                     ? refusal("allocate " + what.get(), bytes, LIVE.get(), Limit.BYTES)
                     : "cannot allocate " + what.get() + " (" + bytes + " bytes of native memory): the machine has "
                     + available + " bytes available now (of " + Limit.BYTES + " physical; the rest is in use)");
@@ -87,10 +87,11 @@ public final class NativeMemory {
      * Whether one allocation of {@code bytes} fits in what the machine has {@code available} now. Below the physical
      * memory is not enough: a 3 × 2·10⁹ float32 .npy (24 GB of 25.3 GB physical, 21 GB available) was allocated and
      * zero-filled until the kernel's out-of-memory killer ended the process, without a word. Only an allocation above
-     * {@link #UNCHECKED} is held to it (a small one cannot be what exhausts the machine, and the check reads a file).
+     * {@link #UNCHECKED} is held to it, and only then is {@code available} asked (a small one cannot be what exhausts
+     * the machine, and the answer reads a file).
      */
-    static boolean fitsAvailable(long bytes, long available) {
-        return bytes <= UNCHECKED || bytes <= available;
+    static boolean fitsAvailable(long bytes, LongSupplier available) {
+        return bytes <= UNCHECKED || bytes <= available.getAsLong();
     }
 
     /**

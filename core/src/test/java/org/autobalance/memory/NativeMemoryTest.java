@@ -75,10 +75,10 @@ class NativeMemoryTest {
     @Test
     void aLargeAllocationMustFitInTheMemoryAvailableNow() {
         long gib = 1L << 30;
-        assertTrue(NativeMemory.fitsAvailable(20 * gib, 21 * gib));
-        assertFalse(NativeMemory.fitsAvailable(24 * gib, 21 * gib));
+        assertTrue(NativeMemory.fitsAvailable(20 * gib, () -> 21 * gib));
+        assertFalse(NativeMemory.fitsAvailable(24 * gib, () -> 21 * gib));
         // small allocations are not held to it, even when the machine is full (they cannot be what exhausts it)
-        assertTrue(NativeMemory.fitsAvailable(1L << 20, 0));
+        assertTrue(NativeMemory.fitsAvailable(1L << 20, () -> 0));
         long available = NativeMemory.availableBytes();
         if (System.getProperty("os.name").startsWith("Linux")) {
             // some memory (not compared with physicalBytes: in a container that is the cgroup's limit, while
