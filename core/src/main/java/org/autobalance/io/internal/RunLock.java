@@ -1,0 +1,250 @@
+package org.autobalance.io.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.autobalance.solve.Checkpoint;
+
+/**
+ * An exclusive lock on something one run writes for its whole length — its checkpoint directory, a staged log — held
+ * on a lock file that names the process holding it. Two runs given the same checkpoint directory (the same command
+ * started twice, a restart script firing while the run still lives, two solvers of one service) replaced each other's
+ * checkpoints, and one of them failed at its next write (both used the same temporary name), its results lost; two
+ * given the same log truncated each other's staged records. Now the second is refused with an
+ * {@link IllegalArgumentException} naming the directory or file, the holder and what to do. The system releases the
+ * lock when the process ends however it ends ({@code kill -9} included), so a lock is never stale; a lock file left by
+ * a killed run is taken over by the next.
+ *
+ * <p>The solvers of the library ({@code Factorizer}, {@code NetworkTrainer}, {@code SparkFactorizer}) lock their
+ * checkpoint directory for their run ({@link #forSolver}). A front end that locks it itself before reading the input
+ * (the command line: a directory in use is refused before a long load) and then runs the solver on the same thread
+ * is joined by the solver's lock instead of refused; any other holder, in this process or another, refuses it.
+ *
+ * <p>Not exported by the module: public for the project's own modules on the class path.
+ */
+public final class RunLock implements AutoCloseable {
+    /**
+     * The lock file of a checkpoint directory. It stays there once the directory holds a checkpoint (the directory is
+     * the run's own); a run that ends before writing one removes it, and the directory too if the run made it, so that
+     * a run refused for its input leaves nothing behind.
+     */
+    private static final String CHECKPOINT_FILE = ".lock";
+    /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
+    private static final int ATTEMPTS = 5;
+    /** The locks held by this process that a solver on their thread may join ({@link #checkpoints}), by file. */
+    private static final Map<Path, RunLock> JOINABLE = new ConcurrentHashMap<>();
+
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final Path file;
+    /** Whether the lock file is removed when the lock is let go (a log's always, a checkpoint directory's if empty). */
+    private final boolean removeAlways;
+    /** The checkpoint directory this run made, removed at the end if it holds nothing; null for a log. */
+    private final Path madeDirectory;
+    /** The thread that took a joinable lock, null for one that cannot be joined. */
+    private final Thread joinableBy;
+
+    private RunLock(FileChannel channel, FileLock lock, Path file, boolean removeAlways, Path madeDirectory,
+            Thread joinableBy) {
+        this.channel = channel;
+        this.lock = lock;
+        this.file = file;
+        this.removeAlways = removeAlways;
+        this.madeDirectory = madeDirectory;
+        this.joinableBy = joinableBy;
+    }
+
+    /** A solver's share of a lock its thread holds already: letting it go leaves the lock to its holder. */
+    private static final RunLock JOINED = new RunLock(null, null, null, false, null, null);
+
+    /**
+     * Locks checkpoint directory {@code dir} (made when missing) for a front end's run; {@code option} names it
+     * ("--checkpoint"). A solver started later on this thread with the same directory joins this lock.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock checkpoints(String option, Path dir) {
+        return checkpoints(option + " " + dir, dir, true);
+    }
+
+    /**
+     * Locks checkpoint directory {@code dir} (made when missing) for a solver's run: joins the lock this thread took
+     * with {@link #checkpoints}, else takes it, which removes the temporary files that runs killed while writing a
+     * checkpoint left there. Nothing can join it.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock forSolver(Path dir) {
+        RunLock held = JOINABLE.get(lockFile(dir));
+        if (held != null && held.joinableBy == Thread.currentThread()) {
+            return JOINED;
+        }
+        return checkpoints("checkpoint directory " + dir, dir, false);
+    }
+
+    /** The lock file of checkpoint directory {@code dir}, as the registry of joinable locks names it. */
+    private static Path lockFile(Path dir) {
+        return dir.toAbsolutePath().normalize().resolve(CHECKPOINT_FILE);
+    }
+
+    private static RunLock checkpoints(String shown, Path dir, boolean joinable) {
+        boolean made = !Files.isDirectory(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
+        }
+        RunLock held;
+        try {
+            held = acquire(shown, lockFile(dir), "writing its checkpoints there", "directory", false,
+                    made ? dir : null, joinable ? Thread.currentThread() : null);
+        } catch (RuntimeException e) {
+            if (made) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+        try {
+            // no other run can be writing here now: what a killed one was writing is debris
+            AtomicFile.removeStale(dir.resolve(Checkpoint.FILE));
+        } catch (IOException e) {
+            held.close();
+            throw new IllegalArgumentException(shown + ": cannot remove what a killed run left there ("
+                    + FileChecks.reason(e) + ")", e);
+        }
+        if (joinable) {
+            JOINABLE.put(held.file, held);
+        }
+        return held;
+    }
+
+    /**
+     * Locks the log staged at {@code staging} (beside it, in {@code .NAME.lock}, removed when the run ends: the log's
+     * directory is the user's); {@code shown} is the option and its value, for a refusal.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock log(String shown, Path staging) {
+        String name = staging.getFileName().toString();
+        Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
+        return acquire(shown, file, "writing this log", "file", true, null, null);
+    }
+
+    /**
+     * Opens and locks {@code file}. A holder removes its lock file while it still holds the lock, so a run that opened
+     * the file just before gets the lock on a file no longer under that name, while a third run may lock a new file
+     * there: after locking, the file under the name must hold what this run wrote into the locked one, or the lock
+     * is let go and taken again.
+     */
+    private static RunLock acquire(String shown, Path file, String doing, String another, boolean removeAlways,
+            Path madeDirectory, Thread joinableBy) {
+        for (int attempt = 1; ; attempt++) {
+            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy);
+            if (held != null) {
+                return held;
+            }
+            if (attempt == ATTEMPTS) {
+                throw new IllegalArgumentException(shown + ": cannot lock " + file + ": other runs keep replacing it");
+            }
+        }
+    }
+
+    /** The lock, or null when the name no longer led to the locked file (see {@link #acquire}). */
+    private static RunLock tryAcquire(String shown, Path file, String doing, String another, boolean removeAlways,
+            Path madeDirectory, Thread joinableBy) {
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            try {
+                FileLock lock;
+                boolean here = false;
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException inThisProcess) {
+                    lock = null;
+                    here = true;
+                }
+                if (lock == null) {
+                    ByteBuffer holder = ByteBuffer.allocate(32);
+                    channel.read(holder, 0);
+                    String pid = new String(holder.array(), 0, holder.position(), StandardCharsets.US_ASCII).strip();
+                    throw new IllegalArgumentException(shown + ": another run is " + doing + (pid.isEmpty() ? ""
+                            : " (process " + pid + (here ? ", this one" : "") + ")") + "; wait for it to end, or give "
+                            + "another " + another);
+                }
+                channel.truncate(0);
+                String mine = ProcessHandle.current().pid() + "\n";
+                channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
+                String named;
+                try {
+                    named = Files.readString(file, StandardCharsets.US_ASCII);
+                } catch (NoSuchFileException removed) {
+                    named = null;
+                }
+                if (!mine.equals(named)) {
+                    channel.close(); // releases the lock on the file its holder removed
+                    return null;
+                }
+                return new RunLock(channel, lock, file, removeAlways, madeDirectory, joinableBy);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(shown + ": cannot write " + file + " (" + FileChecks.reason(e) + ")",
+                    e);
+        }
+    }
+
+    /**
+     * Lets the lock go, removing the lock file (a log's; a checkpoint directory's if it holds nothing else, and then
+     * the directory if this run made it). A lock file or directory that cannot be removed stays, as after a kill, and
+     * the next run takes it over: nothing here fails a run that has finished its work.
+     */
+    @Override
+    public void close() {
+        if (this == JOINED) {
+            return;
+        }
+        JOINABLE.remove(file, this);
+        try (channel) {
+            boolean empty = !removeAlways && onlyTheLockIn(file.getParent());
+            if (removeAlways || empty) {
+                // removed while still held: a run starting now finds the lock taken or the file gone, never a file
+                // that looks free while this run still writes (and one that locked the removed file sees so)
+                Files.deleteIfExists(file);
+            }
+            if (empty && madeDirectory != null) {
+                try {
+                    Files.deleteIfExists(madeDirectory);
+                } catch (DirectoryNotEmptyException written) {
+                    // something came into it since: it stays
+                }
+            }
+            lock.release();
+        } catch (IOException leftAsAfterAKill) {
+            // the channel's close releases the lock; what stays is what a killed run leaves, taken over by the next
+        }
+    }
+
+    /** Whether {@code dir} holds nothing but the lock file (no checkpoint was written). */
+    private boolean onlyTheLockIn(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.allMatch(file::equals);
+        }
+    }
+}
