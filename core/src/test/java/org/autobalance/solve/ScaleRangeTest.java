@@ -17,8 +17,11 @@ import org.junit.jupiter.api.Test;
  * src-test, where java.util.logging can be read.)
  */
 class ScaleRangeTest {
-    /** A Gaussian 40 × 30 matrix times {@code scale}, built in float64 (the scale is applied before rounding). */
-    private static double[][] scaled(double scale) {
+    /**
+     * A Gaussian 40 × 30 matrix times {@code scale}, built in float64 (the scale is applied before rounding); also
+     * ScaleWarningTest's.
+     */
+    static double[][] scaled(double scale) {
         double[][] a = KnownMatrices.gaussian(40, 30, 1, 3);
         for (double[] row : a) {
             for (int j = 0; j < row.length; j++) {

@@ -10,7 +10,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +44,7 @@ class ScaleWarningTest {
         log.addHandler(handler);
         try {
             for (double scale : new double[] {1, 1e-28, 1e25}) {
-                try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, scaled(scale));
+                try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, ScaleRangeTest.scaled(scale));
                         Result r = Factorizer.builder(m, 2).maxIterations(1).build().run()) {
                     assertEquals(1, r.iterations());
                 } catch (DivergenceException expectedAtTheTop) {
@@ -60,16 +59,5 @@ class ScaleWarningTest {
                 "scale M up"), warnings.get(0));
         assertTrue(warnings.get(1).startsWith("M's scale is beyond float32's range") && warnings.get(1).contains(
                 "scale M down"), warnings.get(1));
-    }
-
-    /** A Gaussian 40 × 30 matrix times {@code scale}, built in float64 (the scale is applied before rounding). */
-    private static double[][] scaled(double scale) {
-        double[][] a = KnownMatrices.gaussian(40, 30, 1, 3);
-        for (double[] row : a) {
-            for (int j = 0; j < row.length; j++) {
-                row[j] *= scale;
-            }
-        }
-        return a;
     }
 }
