@@ -120,12 +120,9 @@ final class NetworkCommand implements Callable<Integer> {
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
         checkpointing.validate();
-        SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();
-        RunLock held = checkpointing.lock();
-        if (held != null) {
-            owned.add(held);
-        }
+        Destinations destinations = Destinations.claim(out, log, checkpointing);
+        owned.add(destinations);
         try {
             PrintWriter printer = spec.commandLine().getOut();
             SolverOptions.noteThreads(threads, printer::println);
@@ -165,7 +162,7 @@ final class NetworkCommand implements Callable<Integer> {
             Interruption.runStarted();
             train(spec.commandLine().getOut(), trainer, arch, x, files);
         } finally {
-            for (AutoCloseable c : owned) {
+            for (AutoCloseable c : owned.reversed()) {
                 try {
                     c.close();
                 } catch (Exception e) {
@@ -178,7 +175,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
             String[] files) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out); RunLock _ = SolverRun.lockLog(log)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Path logStaging = log == null ? null : SolverRun.stagingFor(log);
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished;

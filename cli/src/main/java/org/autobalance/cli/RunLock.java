@@ -17,10 +17,10 @@ import java.nio.file.StandardOpenOption;
  * {@code --log} — held on a lock file that names the process holding it. Two runs given the same checkpoint directory
  * (the same command started twice, a restart script firing while the run still lives) replaced each other's
  * checkpoints, and one of them failed at its next write (both used the same temporary name), exit 1 and its results
- * lost; two given the same log truncated each other's staged records. Now the second is refused: before it reads
- * its input for a checkpoint directory, when it opens the log (after the input) for a log. The system releases the
- * lock when the process ends however it ends ({@code kill -9} included), so a lock is never stale; a lock file left
- * by a killed run is taken over by the next.
+ * lost; two given the same log truncated each other's staged records; two given the same {@code --out} could leave
+ * one run's U beside the other's V and summary. Now the second is refused, before it reads its input
+ * ({@link Destinations}). The system releases the lock when the process ends however it ends ({@code kill -9}
+ * included), so a lock is never stale; a lock file left by a killed run is taken over by the next.
  */
 public final class RunLock implements AutoCloseable {
     /**
@@ -29,15 +29,21 @@ public final class RunLock implements AutoCloseable {
      * a run refused for its input leaves nothing behind.
      */
     static final String CHECKPOINT_FILE = ".lock";
+    /** The lock file of an output directory, removed when the run ends (another name than a checkpoint's: one
+     * directory may be both). */
+    static final String OUTPUT_FILE = ".autobalance-out.lock";
     /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
     private static final int ATTEMPTS = 5;
 
     private final FileChannel channel;
     private final FileLock lock;
     private final Path file;
-    /** Whether the lock file is removed when the lock is let go (a log's always, a checkpoint directory's if empty). */
+    /**
+     * Whether the lock file is removed when the lock is let go (a log's and an output directory's always, a checkpoint
+     * directory's if the directory holds nothing else).
+     */
     private final boolean removeAlways;
-    /** The checkpoint directory this run made, removed at the end if it holds nothing; null for a log. */
+    /** The directory of the lock file if this run made it, removed at the end if it holds nothing else; else null. */
     private final Path madeDirectory;
 
     private RunLock(FileChannel channel, FileLock lock, Path file, boolean removeAlways, Path madeDirectory) {
@@ -50,15 +56,27 @@ public final class RunLock implements AutoCloseable {
 
     /** Locks checkpoint directory {@code dir} (made when missing) for this process; {@code option} names it. */
     static RunLock checkpoints(String option, Path dir) {
+        return inDirectory(option + " " + dir, dir, CHECKPOINT_FILE, "writing its checkpoints there", false);
+    }
+
+    /** Locks output directory {@code dir} ({@code --out}, made when missing) for this process. */
+    static RunLock output(Path dir) {
+        return inDirectory("--out " + dir, dir, OUTPUT_FILE, "writing its results there", true);
+    }
+
+    /**
+     * Locks {@code dir} (made when missing; then removed again at the end if it holds nothing else) on its lock file
+     * {@code name}; {@code shown} is the option and its value, for a refusal.
+     */
+    private static RunLock inDirectory(String shown, Path dir, String name, String doing, boolean removeAlways) {
         boolean made = !Files.isDirectory(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new UsageException(option + " " + dir + ": cannot write there (" + SolverRun.reason(e) + ")", e);
+            throw new UsageException(shown + ": cannot write there (" + SolverRun.reason(e) + ")", e);
         }
         try {
-            return acquire(option + " " + dir, dir.resolve(CHECKPOINT_FILE), "writing its checkpoints there",
-                    "directory", false, made ? dir : null);
+            return acquire(shown, dir.resolve(name), doing, "directory", removeAlways, made ? dir : null);
         } catch (RuntimeException e) {
             if (made) {
                 try {
@@ -73,12 +91,13 @@ public final class RunLock implements AutoCloseable {
 
     /**
      * Locks the log staged at {@code staging} (beside it, in {@code .NAME.lock}, removed when the run ends: the log's
-     * directory is the user's); {@code shown} is the option and its value, for a refusal.
+     * directory is the user's); {@code shown} is the option and its value, for a refusal; {@code madeDirectory} is
+     * the log's directory if this run made it (removed at the end if the run wrote nothing there), else null.
      */
-    static RunLock log(String shown, Path staging) {
+    static RunLock log(String shown, Path staging, Path madeDirectory) {
         String name = staging.getFileName().toString();
         Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
-        return acquire(shown, file, "writing this log", "file", true, null);
+        return acquire(shown, file, "writing this log", "file", true, madeDirectory);
     }
 
     /**
@@ -147,7 +166,7 @@ public final class RunLock implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            boolean empty = !removeAlways && onlyTheLockIn(file.getParent());
+            boolean empty = (!removeAlways || madeDirectory != null) && onlyTheLockIn(file.getParent());
             if (removeAlways || empty) {
                 // removed while still held: a run starting now finds the lock taken or the file gone, never a file
                 // that looks free while this run still writes (and one that locked the removed file sees so)
@@ -166,7 +185,7 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** Whether {@code dir} holds nothing but the lock file (no checkpoint was written). */
+    /** Whether {@code dir} holds nothing but the lock file (no checkpoint, result or log was written). */
     private boolean onlyTheLockIn(Path dir) throws IOException {
         try (var entries = Files.list(dir)) {
             return entries.allMatch(file::equals);
