@@ -140,6 +140,7 @@ final class FactorizeCommand implements Callable<Integer> {
         RunClock clock = new RunClock();
         clock.mark("load_start");
         options.notesTo(printer::println);
+        Heartbeat.current().phase("reading M from " + input);
         try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M", printer::println)) {
             clock.mark("loaded");
             Map<String, Object> extra = new LinkedHashMap<>();

@@ -126,6 +126,7 @@ final class NetworkCommand implements Callable<Integer> {
         try {
             PrintWriter printer = spec.commandLine().getOut();
             SolverOptions.noteThreads(threads, printer::println);
+            Heartbeat.current().phase("reading X and Y from " + data);
             DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
             owned.add(x);
             DenseMatrix y = SolverOptions.read(Path.of(files[1].trim()), type, "Y", printer::println);
@@ -196,6 +197,8 @@ final class NetworkCommand implements Callable<Integer> {
             } finally {
                 SolverRun.finishLog(log, logStaging);
             }
+            Heartbeat.current().phase(out == null ? arch.describe() + ": finishing the run"
+                    : arch.describe() + ": writing the weights to " + out);
             try (NetworkResult result = finished) {
                 Map<String, Object> summary = result.summary();
                 summary.put("samples", x.rows());

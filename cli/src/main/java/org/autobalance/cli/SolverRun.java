@@ -166,7 +166,9 @@ public final class SolverRun {
             Map<String, Object> extraSummary, Preparation preparation) throws IOException {
         Path out = destinations.out();
         Path log = destinations.log();
+        Heartbeat beat = Heartbeat.current();
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+            beat.phase(label + ", rank " + rank + ": preparing the run");
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished = null;
@@ -192,6 +194,8 @@ public final class SolverRun {
                     finishLog(log, logStaging);
                 }
             }
+            beat.phase(out == null ? label + ", rank " + rank + ": finishing the run"
+                    : label + ", rank " + rank + ": writing the results to " + out);
             try (Finished result = finished) {
                 clock.mark("done");
                 Map<String, Object> summary = result.summary();
