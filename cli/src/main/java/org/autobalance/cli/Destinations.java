@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +27,15 @@ public final class Destinations implements AutoCloseable {
 
     /**
      * Checks and locks the destinations of a run (any may be null or absent): {@code checkpointing}'s directory, then
-     * {@code out}, then the staged {@code log}. A destination that cannot be written or that another run holds is a
-     * usage error naming it; the locks already taken are then let go.
+     * {@code out}, then the staged {@code log}. A destination that cannot be written, that another run holds, or that
+     * would replace one of the files the run reads ({@code inputs}, null ones skipped) is a usage error naming it; the
+     * locks already taken are then let go.
      */
-    public static Destinations claim(Path out, Path log, Checkpointing checkpointing) {
+    public static Destinations claim(Path out, Path log, Checkpointing checkpointing, Path... inputs) {
         SolverRun.checkDestinations(out, log);
+        for (Path input : inputs) {
+            refuseReplacing(out, log, input);
+        }
         List<RunLock> locks = new ArrayList<>();
         Destinations claimed = new Destinations(out, log, locks);
         try {
@@ -49,6 +54,35 @@ public final class Destinations implements AutoCloseable {
                 e.addSuppressed(cleanup);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a {@code log} that is the file {@code input}, or an {@code out} that holds it under the name of a result
+     * file: the log is renamed over its target at the end, the results over theirs, and the input was gone (found by
+     * giving {@code --log} the input's name: the matrix was replaced by the iteration records). Only a regular file is
+     * compared: {@code --input /dev/stdin --log /dev/stdout} on one terminal are the same device, and nothing is
+     * replaced there.
+     */
+    private static void refuseReplacing(Path out, Path log, Path input) {
+        if (input == null || !Files.isRegularFile(input)) {
+            return;
+        }
+        try {
+            if (log != null && Files.exists(log) && Files.isSameFile(log, input)) {
+                throw new UsageException("--log " + log + ": is " + input + ", which this run reads: the log would "
+                        + "replace it; give another file", null);
+            }
+            Path parent = input.toAbsolutePath().getParent();
+            String name = input.getFileName().toString();
+            if (out != null && Files.isDirectory(out) && Files.isSameFile(out, parent)
+                    && RunOutputs.isResultName(name)) {
+                throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the name "
+                        + "of a result file it writes (" + name + "); give another directory", null);
+            }
+        } catch (IOException e) {
+            throw new UsageException("--log/--out: cannot compare with " + input + " (" + SolverRun.reason(e) + ")",
+                    e);
         }
     }
 

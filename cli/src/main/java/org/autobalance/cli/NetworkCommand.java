@@ -121,7 +121,8 @@ final class NetworkCommand implements Callable<Integer> {
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
         checkpointing.validate();
         List<AutoCloseable> owned = new ArrayList<>();
-        Destinations destinations = Destinations.claim(out, log, checkpointing);
+        Destinations destinations = Destinations.claim(out, log, checkpointing, Path.of(files[0].trim()),
+                Path.of(files[1].trim()));
         owned.add(destinations);
         try {
             PrintWriter printer = spec.commandLine().getOut();

@@ -595,6 +595,44 @@ class CommandLineTest {
     }
 
     /**
+     * A --log given the input's name (found by a new user's typo) was renamed over the input at the end of the run:
+     * the matrix was replaced by iteration records. So was an input in --out under a result's name (U.mtx). Both are
+     * refused before M is read, the input untouched; a warm start from the results in --out (--init file:out/U.mtx,…)
+     * still writes its new results there.
+     */
+    @Test
+    void aDestinationThatWouldReplaceTheInputIsRefused() throws IOException {
+        Path input = Files.copy(Fixtures.fixture("spectrum_64x48.mtx"), dir.resolve("M.mtx"));
+        byte[] before = Files.readAllBytes(input);
+        Run r = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--log",
+                input.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: --log " + input + ": is " + input + ", which this run reads: the log would "
+                + "replace it; give another file" + System.lineSeparator(), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        assertArrayEquals(before, Files.readAllBytes(input));
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path inOut = Files.copy(input, out.resolve("U.mtx"));
+        Run intoOut = run("factorize", "--input", inOut.toString(), "--rank", "3", "--max-iter", "5", "--out",
+                out.toString());
+        assertEquals(Main.EXIT_USAGE, intoOut.exitCode(), intoOut.err());
+        assertTrue(intoOut.err().startsWith("autobalance: error: --out " + out + ": holds " + inOut
+                + ", which this run reads, under the name of a result file it writes (U.mtx)"), intoOut.err());
+        assertArrayEquals(before, Files.readAllBytes(inOut));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx"), files.map(f -> f.getFileName().toString()).toList(), "files in --out");
+        }
+        // the results of one run as the start of the next, into the same directory: allowed
+        Files.delete(inOut);
+        Run first = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--out",
+                out.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        Run warm = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--init",
+                "file:" + out.resolve("U.mtx") + "," + out.resolve("V.mtx"), "--out", out.toString());
+        assertEquals(0, warm.exitCode(), warm.err());
+    }
+
+    /**
      * A parse error (an unknown option, a value of the wrong type, no command) is one line with picocli's suggestion
      * and where the help is, not the 80 lines of the usage after the message.
      */
