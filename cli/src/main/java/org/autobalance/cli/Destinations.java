@@ -46,6 +46,7 @@ public final class Destinations implements AutoCloseable {
                 add(locks, RunLock.output(out));
             }
             add(locks, SolverRun.lockLog(log));
+            Interruption.beforeRunCleanup(claimed::release);
             return claimed;
         } catch (RuntimeException e) {
             try {
@@ -102,8 +103,19 @@ public final class Destinations implements AutoCloseable {
         return log;
     }
 
+    /** {@link #close}, for Ctrl-C while the input is read: nothing is left, and nothing more can be reported. */
+    private void release() {
+        try {
+            close();
+        } catch (IOException e) {
+            System.err.println("autobalance: " + e.getMessage());
+        }
+    }
+
+    /** Lets the locks go (once; the main thread and an interrupt's hook may both get here). */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        Interruption.beforeRunCleanup(null);
         IOException first = null;
         for (int k = locks.size() - 1; k >= 0; k--) {
             try {
