@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
 import picocli.CommandLine.Command;
@@ -48,11 +49,13 @@ final class DemoCommand implements Callable<Integer> {
         Interruption.preparingRun();
         var printer = spec.commandLine().getOut();
         RunOutputs.Format format = outFormat.format();
-        try (DenseMatrix m = DenseMatrix.allocate(options.validate().dtype(), ROWS, COLS)) {
+        DType dtype = options.validate().dtype();
+        try (Destinations destinations = Destinations.claim(out, log, null);
+                DenseMatrix m = DenseMatrix.allocate(dtype, ROWS, COLS)) {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "
                     + "(the best rank-%d relative error is just below this)%n", ROWS, COLS, RANK, noiseShare, RANK);
-            SolverRun.execute(printer, "demo problem", m, RANK, options, null, out, format, log, new RunClock(),
+            SolverRun.execute(printer, "demo problem", m, RANK, options, null, destinations, format, new RunClock(),
                     Map.of("input", "demo", "noise_relative", noiseShare));
         }
         return 0;

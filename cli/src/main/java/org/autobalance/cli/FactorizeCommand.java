@@ -129,19 +129,19 @@ final class FactorizeCommand implements Callable<Integer> {
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
-        SolverRun.checkDestinations(out, log);
-        try (RunLock _ = checkpointing.lock()) {
-            return factorize(dtype, requested, format, goal, finalLoss, observed);
+        try (Destinations destinations = Destinations.claim(out, log, checkpointing, input, test)) {
+            return factorize(dtype, requested, format, goal, finalLoss, observed, destinations);
         }
     }
 
     private int factorize(DType dtype, InputMatrix.Storage requested, RunOutputs.Format format, Objective goal,
-            ExactLoss finalLoss, boolean observed) throws IOException {
+            ExactLoss finalLoss, boolean observed, Destinations destinations) throws IOException {
         PrintWriter printer = spec.commandLine().getOut();
         SolverOptions.noteThreads(options.threads(), printer::println);
         RunClock clock = new RunClock();
         clock.mark("load_start");
         options.notesTo(printer::println);
+        Heartbeat.current().phase("reading M from " + input);
         try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M", printer::println)) {
             clock.mark("loaded");
             Map<String, Object> extra = new LinkedHashMap<>();
@@ -150,8 +150,8 @@ final class FactorizeCommand implements Callable<Integer> {
             printer.println("storage: " + m.reason());
             if (m.dense() != null) {
                 extra.put("storage", "dense");
-                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, out, format, log,
-                        clock, extra);
+                SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, destinations,
+                        format, clock, extra);
                 return 0;
             }
             SparseMatrix[] parts = holdout == null ? new SparseMatrix[] {m.sparse(), heldOutFile(dtype, m.sparse())}
@@ -170,7 +170,7 @@ final class FactorizeCommand implements Callable<Integer> {
                 SolverRun.execute(printer, input.toString(),
                         owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut)
                                 .exactFinalLoss(finalLoss).earlyStopping(earlyStop == null ? 0 : earlyStop),
-                                dtype, owned), rank, options, checkpointing, out, format, log, clock, extra);
+                                dtype, owned), rank, options, checkpointing, destinations, format, clock, extra);
             } finally {
                 if (parts[0] != m.sparse()) {
                     parts[0].close();

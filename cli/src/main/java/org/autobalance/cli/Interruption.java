@@ -27,6 +27,8 @@ public final class Interruption {
     private static volatile boolean beforeRun;
     /** Set when the command has reported (every way it ends): from then on the JVM's exit is the command's own. */
     private static volatile boolean finished;
+    /** What an interrupt before the run undoes (the destinations claimed: lock files, directories made); or null. */
+    private static volatile Runnable beforeRunCleanup;
 
     private Interruption() {
     }
@@ -48,6 +50,11 @@ public final class Interruption {
         installed = true;
         register.accept(() -> {
             if (!running) {
+                Runnable cleanup = beforeRunCleanup;
+                if (!finished && beforeRun && cleanup != null) {
+                    // the JVM ends with the input half read: the main thread never reaches its finally blocks
+                    cleanup.run();
+                }
                 if (!finished) {
                     // the JVM ends now, silently otherwise; before a run (the input being read) nothing is written
                     System.err.println("autobalance: interrupted" + (beforeRun ? " before the run began: nothing "
@@ -74,6 +81,14 @@ public final class Interruption {
     /** Marks the preparation of a run that writes nothing before it starts (reading the input, checking options). */
     public static void preparingRun() {
         beforeRun = true;
+    }
+
+    /**
+     * Sets what an interrupt before the run undoes ({@code null}: nothing), as the JVM then ends without the main
+     * thread's finally blocks: the lock files and directories of the destinations claimed before the input is read.
+     */
+    static void beforeRunCleanup(Runnable cleanup) {
+        beforeRunCleanup = cleanup;
     }
 
     /** Marks the start of a run the hook should wait for (it waits only when installed). */

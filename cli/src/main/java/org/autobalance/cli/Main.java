@@ -66,7 +66,9 @@ public final class Main implements Runnable {
             cmd.getErr().println("autobalance: error: " + describe(e));
             return exitCode(e);
         });
-        return cli.execute(args);
+        try (Heartbeat _ = Heartbeat.start(err)) {
+            return cli.execute(args);
+        }
     }
 
     private static int exitCode(Throwable e) {

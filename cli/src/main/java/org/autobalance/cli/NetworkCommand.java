@@ -121,15 +121,14 @@ final class NetworkCommand implements Callable<Integer> {
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
         checkpointing.validate();
-        SolverRun.checkDestinations(out, log);
         List<AutoCloseable> owned = new ArrayList<>();
-        RunLock held = checkpointing.lock();
-        if (held != null) {
-            owned.add(held);
-        }
+        Destinations destinations = Destinations.claim(out, log, checkpointing, Path.of(files[0].trim()),
+                Path.of(files[1].trim()));
+        owned.add(destinations);
         try {
             PrintWriter printer = spec.commandLine().getOut();
             SolverOptions.noteThreads(threads, printer::println);
+            Heartbeat.current().phase("reading X and Y from " + data);
             DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
             owned.add(x);
             DenseMatrix y = SolverOptions.read(Path.of(files[1].trim()), type, "Y", printer::println);
@@ -166,7 +165,7 @@ final class NetworkCommand implements Callable<Integer> {
             Interruption.runStarted();
             train(spec.commandLine().getOut(), trainer, arch, x, files);
         } finally {
-            for (AutoCloseable c : owned) {
+            for (AutoCloseable c : owned.reversed()) {
                 try {
                     c.close();
                 } catch (Exception e) {
@@ -179,7 +178,7 @@ final class NetworkCommand implements Callable<Integer> {
 
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
             String[] files) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out); RunLock _ = SolverRun.lockLog(log)) {
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Path logStaging = log == null ? null : SolverRun.stagingFor(log);
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished;
@@ -200,6 +199,8 @@ final class NetworkCommand implements Callable<Integer> {
             } finally {
                 SolverRun.finishLog(log, logStaging);
             }
+            Heartbeat.current().phase(out == null ? arch.describe() + ": finishing the run"
+                    : arch.describe() + ": writing the weights to " + out);
             try (NetworkResult result = finished) {
                 Map<String, Object> summary = result.summary();
                 summary.put("samples", x.rows());

@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.Console;
+import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -9,31 +10,66 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.NetworkListener;
 import org.autobalance.observe.NetworkRecord;
 
-/** A progress bar with the live loss and balance (or unit drift), shown only when standard output is a terminal. */
+/**
+ * A run's progress: on a terminal, a progress bar with the live loss and balance (or unit drift); otherwise (output to
+ * a pipe, a file, a CI log) the latest iteration, said by the command's {@link Heartbeat} every few seconds.
+ */
 final class ProgressDisplay implements IterationListener, NetworkListener, AutoCloseable {
     /** Records between bar updates: the bar itself redraws at most every 100 ms, this keeps the listener cheap. */
     private static final int SAMPLE = 16;
 
     private final ProgressBar bar;
+    private final String task;
+    private final long maxIterations;
     private long done;
+    /** The latest record (IterationRecord or NetworkRecord) for the heartbeat's line; null before the first. */
+    private volatile Object latest;
 
-    private ProgressDisplay(ProgressBar bar) {
+    private ProgressDisplay(ProgressBar bar, String task, long maxIterations) {
         this.bar = bar;
+        this.task = task;
+        this.maxIterations = maxIterations;
     }
 
-    /** A display for a run of at most {@code maxIterations} iterations; silent when not on a terminal. */
+    /**
+     * A display for a run of at most {@code maxIterations} iterations: a bar when standard input and output are a
+     * terminal, else lines through the current {@link Heartbeat}.
+     */
     static ProgressDisplay create(String task, long maxIterations) {
         Console console = System.console();
+        Heartbeat beat = Heartbeat.current();
         if (console == null || !console.isTerminal()) {
-            return new ProgressDisplay(null);
+            ProgressDisplay lines = new ProgressDisplay(null, task, maxIterations);
+            beat.phase(lines::describe);
+            return lines;
         }
+        beat.quiet();
         return new ProgressDisplay(new ProgressBarBuilder().setTaskName(task).setInitialMax(maxIterations)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(100).continuousUpdate().build());
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(100).continuousUpdate().build(), task,
+                maxIterations);
+    }
+
+    /** What the run is doing, for a heartbeat line. */
+    String describe() {
+        return switch (latest) {
+            case null -> task + ": preparing the first iteration (step size, start, compiling the kernels)";
+            case IterationRecord r -> String.format(Locale.ROOT, "%s, relative error %.3e, balance %.2e",
+                    done(r.iteration()), r.relativeError(), r.balance());
+            case NetworkRecord r -> String.format(Locale.ROOT, "%s, loss %.3e, unit drift %.2e",
+                    done(r.iteration()), r.loss(), r.maxUnitInvariantChange());
+            default -> throw new IllegalStateException("a record of another kind: " + latest);
+        };
+    }
+
+    /** The iterations done once the record of iteration {@code t} was made (t counts from 0). */
+    private String done(long t) {
+        return task + ": " + (t + 1) + " of at most " + maxIterations + " iterations";
     }
 
     @Override
     public void onIteration(IterationRecord record) {
         done = record.iteration() + 1;
+        latest = record;
         if (bar != null && record.iteration() % SAMPLE == 0) {
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
@@ -43,6 +79,7 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     @Override
     public void onIteration(NetworkRecord record) {
         done = record.iteration() + 1;
+        latest = record;
         if (bar != null && record.iteration() % SAMPLE == 0) {
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e unit drift %.2e", record.loss(),

@@ -79,6 +79,11 @@ public final class RunOutputs implements AutoCloseable {
     private final Path directory;
     private final Path staging;
 
+    /** Whether a command may write a file of this name into its output directory (U.mtx, W3.npy, summary.json, …). */
+    static boolean isResultName(String name) {
+        return name.equals(SUMMARY_FILE) || RESULT.matcher(name).matches();
+    }
+
     RunOutputs(Path directory) {
         this.directory = directory;
         SolverRun.requireWritableDirectory("--out", directory);

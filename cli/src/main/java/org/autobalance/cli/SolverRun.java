@@ -94,17 +94,16 @@ public final class SolverRun {
      * Factorises {@code m} and reports.
      *
      * @param label what M is, for the printed summary (a file name or "demo problem")
-     * @param out the output directory, or null for none
-     * @param outFormat the file format of the factors written to {@code out}
-     * @param log the JSON-lines iteration log, or null for none
+     * @param destinations the output directory and log (either may be null), claimed before M was read
+     * @param outFormat the file format of the factors written to the output directory
      * @param clock the phases so far (loading M); the first iteration and the end are added, and all go to the
      *        summary as {@code "clock"}
      */
     static void execute(PrintWriter printer, String label, DenseMatrix m, int rank, SolverOptions options,
-            Checkpointing checkpointing, Path out, RunOutputs.Format outFormat, Path log, RunClock clock,
+            Checkpointing checkpointing, Destinations destinations, RunOutputs.Format outFormat, RunClock clock,
             Map<String, Object> extraSummary) throws IOException {
-        execute(printer, label, owned -> options.builder(m, rank, owned), rank, options, checkpointing, out,
-                outFormat, log, clock, extraSummary);
+        execute(printer, label, owned -> options.builder(m, rank, owned), rank, options, checkpointing, destinations,
+                outFormat, clock, extraSummary);
     }
 
     /**
@@ -112,12 +111,12 @@ public final class SolverRun {
      * {@code --init file:…} to the list it is given, to be closed after the run).
      */
     static void execute(PrintWriter printer, String label, Function<List<DenseMatrix>, Factorizer.Builder> builder,
-            int rank, SolverOptions options, Checkpointing checkpointing, Path out, RunOutputs.Format outFormat,
-            Path log, RunClock clock, Map<String, Object> extraSummary) throws IOException {
+            int rank, SolverOptions options, Checkpointing checkpointing, Destinations destinations,
+            RunOutputs.Format outFormat, RunClock clock, Map<String, Object> extraSummary) throws IOException {
         List<DenseMatrix> owned = new ArrayList<>();
         try {
             long resumedAt = checkpointing == null ? -1 : checkpointing.resumedAt();
-            execute(printer, label, rank, options.maxIterations(), out, outFormat, log, resumedAt, clock,
+            execute(printer, label, rank, options.maxIterations(), destinations, outFormat, resumedAt, clock,
                     extraSummary, () -> {
                         Factorizer.Builder b = builder.apply(owned);
                         if (checkpointing != null) {
@@ -147,11 +146,29 @@ public final class SolverRun {
         execute(printer, label, rank, maxIterations, out, outFormat, log, -1, clock, extraSummary, preparation);
     }
 
-    /** As the other public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. */
+    /**
+     * As the other public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. It
+     * claims {@code out} and {@code log} ({@link Destinations}) itself, before {@code preparation} runs: a front end
+     * that reads its input before should claim them first and call the {@code Destinations} form.
+     */
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out); RunLock _ = lockLog(log)) {
+        try (Destinations destinations = Destinations.claim(out, log, null)) {
+            execute(printer, label, rank, maxIterations, destinations, outFormat, resumedAt, clock, extraSummary,
+                    preparation);
+        }
+    }
+
+    /** As the other {@code execute}, into destinations claimed by the caller (before it read its input). */
+    public static void execute(PrintWriter printer, String label, int rank, long maxIterations,
+            Destinations destinations, RunOutputs.Format outFormat, long resumedAt, RunClock clock,
+            Map<String, Object> extraSummary, Preparation preparation) throws IOException {
+        Path out = destinations.out();
+        Path log = destinations.log();
+        Heartbeat beat = Heartbeat.current();
+        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+            beat.phase(label + ", rank " + rank + ": preparing the run");
             Solver solver = preparation.prepare();
             Path logStaging = log == null ? null : stagingFor(log);
             Finished finished = null;
@@ -177,6 +194,8 @@ public final class SolverRun {
                     finishLog(log, logStaging);
                 }
             }
+            beat.phase(out == null ? label + ", rank " + rank + ": finishing the run"
+                    : label + ", rank " + rank + ": writing the results to " + out);
             try (Finished result = finished) {
                 clock.mark("done");
                 Map<String, Object> summary = result.summary();
@@ -386,20 +405,21 @@ public final class SolverRun {
     /**
      * Locks the staged {@code log} for this run (null for none, or for a log written in place, which has no staging
      * file to share): two runs given the same log truncated each other's records. Its directory is made here, as
-     * opening the log would.
+     * opening the log would (and removed when the run ends if it wrote nothing there).
      */
     static RunLock lockLog(Path log) {
         Path staging = log == null ? null : stagingFor(log);
         if (staging == null || staging.equals(log)) {
             return null;
         }
+        Path directory = staging.getParent();
+        boolean made = !Files.isDirectory(directory);
         try {
-            Files.createDirectories(staging.getParent());
+            Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new UsageException("--log " + log + ": cannot write in " + staging.getParent() + " (" + reason(e)
-                    + ")", e);
+            throw new UsageException("--log " + log + ": cannot write in " + directory + " (" + reason(e) + ")", e);
         }
-        return RunLock.log("--log " + log, staging);
+        return RunLock.log("--log " + log, staging, made ? directory : null);
     }
 
     /**

@@ -63,6 +63,9 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         }
     }
 
+    /** The first bytes of a zip archive (a local file header), as ISO-8859-1 text: what a .npz starts with. */
+    static final String ZIP_MAGIC = "PK\u0003\u0004";
+
     /**
      * What a file looks like from its first bytes (as ISO-8859-1 text), when that is one of the formats read here
      * under a name that chose another, with what to do; null otherwise. The binary formats are chosen by the file's
@@ -70,7 +73,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
      */
     static String foreignFormat(String start) {
         return start.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy"
-                : start.startsWith("PK\u0003\u0004") ? "a zip archive (a scipy .npz?): give it a name ending in .npz"
+                : start.startsWith(ZIP_MAGIC) ? "a zip archive (a scipy .npz?): give it a name ending in .npz"
                 : start.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
                 : start.length() >= 2 && isGzip(start.charAt(0), start.charAt(1))
                         ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed "

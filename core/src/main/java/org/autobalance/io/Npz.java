@@ -53,7 +53,14 @@ public final class Npz {
             throw clearer;
         } catch (ZipException | EOFException e) {
             // EOFException: an end-of-archive record cut short (found by NpzFuzzTest)
-            String hint = FileInput.hintFor(FileInput.start(path, 16));
+            String start = FileInput.start(path, 16);
+            if (start.startsWith(FileInput.ZIP_MAGIC)) {
+                // a zip archive whose directory at the end is missing or damaged: a copy cut short, as a download or
+                // a full disk leaves it (the hint for other formats said "give it a name ending in .npz" of a .npz)
+                throw new MatrixFormatException(source, "damaged .npz file: it starts as a zip archive, but "
+                        + e.getMessage() + " (truncated? save or copy it again)");
+            }
+            String hint = FileInput.hintFor(start);
             throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")"
                     + (hint == null ? "" : " (" + hint + ")"));
         }

@@ -4,6 +4,7 @@ import static org.autobalance.testing.Fixtures.csv;
 import static org.autobalance.testing.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,20 @@ class NpzTest {
         Files.copy(fixture("npy_f8_c.npy"), npy);
         assertMessage(npy, "not a .npz file (not a zip archive: ");
         assertMessage(npy, ") (a NumPy .npy file: give it a name ending in .npy)");
+    }
+
+    /**
+     * A .npz cut short (a download or copy interrupted): its zip directory, at the end, is gone. The message used to
+     * add the hint for a zip archive under another name, "give it a name ending in .npz", to a file named so.
+     */
+    @Test
+    void aTruncatedArchiveIsSaidToBeDamaged() throws IOException {
+        byte[] whole = Files.readAllBytes(fixture("npz_csr.npz"));
+        Path cut = Files.write(dir.resolve("cut.npz"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(cut, DType.FLOAT64));
+        assertTrue(e.getMessage().contains("damaged .npz file: it starts as a zip archive, but "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(truncated? save or copy it again)"), e.getMessage());
+        assertFalse(e.getMessage().contains("give it a name ending in .npz"), e.getMessage());
     }
 
     @Test

@@ -528,8 +528,8 @@ class CommandLineTest {
 
     /**
      * Two runs given the same --log staged their records in the same file, and the second truncated the first's: the
-     * staged log is locked for the run, a second run is refused (after its load: the lock is taken where the log is
-     * opened) without touching it, and the lock file goes with the run.
+     * staged log is locked for the run, a second run is refused before it reads M (the lock used to be taken where the
+     * log was opened, after a possibly long load) without touching it, and the lock file goes with the run.
      */
     @Test
     void aLogInUseByAnotherRunIsRefused() throws IOException {
@@ -540,12 +540,13 @@ class CommandLineTest {
         Path out = dir.resolve("out");
         String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
             "--log", log.toString(), "--out", out.toString()};
-        try (RunLock _ = RunLock.log("--log " + log, staging)) {
+        try (RunLock _ = RunLock.log("--log " + log, staging, null)) {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --log " + log + ": another run is writing this log (process "
                     + ProcessHandle.current().pid() + ", this one); wait for it to end, or give another file"
                     + System.lineSeparator(), r.err());
+            assertEquals("", r.out(), "M was read (its storage was printed)");
         }
         assertEquals("the other run's records\n", Files.readString(staging));
         assertEquals("an earlier run's log\n", Files.readString(log));
@@ -558,6 +559,78 @@ class CommandLineTest {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".run.jsonl")).toList(),
                     "the staged log or its lock file was left");
         }
+    }
+
+    /**
+     * Two runs into one --out each renamed their U, V and summary.json into it, so their renames could interleave and
+     * leave one run's U beside the other's V and summary: the output directory is locked for the run, a second run is
+     * refused before it reads M, and a run refused for its input removes the directory it made for --out (and for
+     * --log inside it) with its lock file.
+     */
+    @Test
+    void anOutputDirectoryInUseByAnotherRunIsRefusedBeforeTheLoad() throws IOException {
+        Path out = dir.resolve("out");
+        String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
+            "--out", out.toString()};
+        try (RunLock _ = RunLock.output(out)) {
+            Run r = run(command);
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+            assertEquals("autobalance: error: --out " + out + ": another run is writing its results there (process "
+                    + ProcessHandle.current().pid() + ", this one); wait for it to end, or give another directory"
+                    + System.lineSeparator(), r.err());
+            assertEquals("", r.out(), "M was read (its storage was printed)");
+        }
+        assertNoOutputs(out);
+        Run r = run(command);
+        assertEquals(0, r.exitCode(), r.err());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx", "V.mtx", "summary.json"), files.map(f -> f.getFileName().toString())
+                    .sorted().toList(), "files in --out (its lock file left?)");
+        }
+        // refused for its input: the directories it made for --out and the --log inside it are gone
+        Path madeOut = dir.resolve("made");
+        Run refused = run("factorize", "--input", dir.resolve("nosuch.mtx").toString(), "--rank", "2", "--out",
+                madeOut.toString(), "--log", madeOut.resolve("logs/run.jsonl").toString());
+        assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
+        assertFalse(Files.exists(madeOut), "the directory made for --out stayed");
+    }
+
+    /**
+     * A --log given the input's name (found by a new user's typo) was renamed over the input at the end of the run:
+     * the matrix was replaced by iteration records. So was an input in --out under a result's name (U.mtx). Both are
+     * refused before M is read, the input untouched; a warm start from the results in --out (--init file:out/U.mtx,…)
+     * still writes its new results there.
+     */
+    @Test
+    void aDestinationThatWouldReplaceTheInputIsRefused() throws IOException {
+        Path input = Files.copy(Fixtures.fixture("spectrum_64x48.mtx"), dir.resolve("M.mtx"));
+        byte[] before = Files.readAllBytes(input);
+        Run r = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--log",
+                input.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: --log " + input + ": is " + input + ", which this run reads: the log would "
+                + "replace it; give another file" + System.lineSeparator(), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        assertArrayEquals(before, Files.readAllBytes(input));
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path inOut = Files.copy(input, out.resolve("U.mtx"));
+        Run intoOut = run("factorize", "--input", inOut.toString(), "--rank", "3", "--max-iter", "5", "--out",
+                out.toString());
+        assertEquals(Main.EXIT_USAGE, intoOut.exitCode(), intoOut.err());
+        assertTrue(intoOut.err().startsWith("autobalance: error: --out " + out + ": holds " + inOut
+                + ", which this run reads, under the name of a result file it writes (U.mtx)"), intoOut.err());
+        assertArrayEquals(before, Files.readAllBytes(inOut));
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx"), files.map(f -> f.getFileName().toString()).toList(), "files in --out");
+        }
+        // the results of one run as the start of the next, into the same directory: allowed
+        Files.delete(inOut);
+        Run first = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--out",
+                out.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        Run warm = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--init",
+                "file:" + out.resolve("U.mtx") + "," + out.resolve("V.mtx"), "--out", out.toString());
+        assertEquals(0, warm.exitCode(), warm.err());
     }
 
     /**

@@ -45,14 +45,21 @@ class InterruptTest {
                 checkpoints, out, log, dir.resolve("child.out"));
     }
 
-    /** A signal while M is still being read ends the process at once, with a line saying that nothing was written. */
+    /**
+     * A signal while M is still being read ends the process at once, with a line saying that nothing was written — and
+     * leaves nothing: the destinations are locked before the load, and the JVM ends without the main thread's finally
+     * blocks, so the lock files and the directories made for them stayed (ck/.lock, found by a new user's Ctrl-C).
+     */
     @Test
     void aSignalWhileTheInputIsReadSaysSo() throws Exception {
         Path fifo = dir.resolve("M.mtx");
         assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
         Path out = dir.resolve("out");
+        Path logs = dir.resolve("logs");
+        Path checkpoints = Files.createDirectories(dir.resolve("ck"));
         Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", fifo.toString(),
-                "--rank", "2", "--out", out.toString()), dir.resolve("child.out"));
+                "--rank", "2", "--out", out.toString(), "--log", logs.resolve("run.jsonl").toString(),
+                "--checkpoint", checkpoints.toString()), dir.resolve("child.out"));
         // opening the pipe waits for the child to open it; then the child reads the header and waits for more
         try (OutputStream writer = Files.newOutputStream(fifo)) {
             writer.write("%%MatrixMarket matrix coordinate real general\n1000 1000 5\n1 1 1.0\n".getBytes(
@@ -65,5 +72,9 @@ class InterruptTest {
         assertEquals(128 + 15, p.exitValue(), childOut);
         assertTrue(childOut.contains("autobalance: interrupted before the run began: nothing written"), childOut);
         assertFalse(Files.exists(out), "--out was created");
+        assertFalse(Files.exists(logs), "the directory of --log was created");
+        try (var left = Files.list(checkpoints)) {
+            assertEquals(List.of(), left.toList(), "a lock file stayed in the --checkpoint directory");
+        }
     }
 }

@@ -16,12 +16,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.autobalance.solve.Checkpoint;
 
 /**
- * An exclusive lock on something one run writes for its whole length — its checkpoint directory, a staged log — held
- * on a lock file that names the process holding it. Two runs given the same checkpoint directory (the same command
- * started twice, a restart script firing while the run still lives, two solvers of one service) replaced each other's
- * checkpoints, and one of them failed at its next write (both used the same temporary name), its results lost; two
- * given the same log truncated each other's staged records. Now the second is refused with an
- * {@link IllegalArgumentException} naming the directory or file, the holder and what to do. The system releases the
+ * An exclusive lock on something one run writes for its whole length — its checkpoint directory, a staged log, its
+ * output directory — held on a lock file that names the process holding it. Two runs given the same checkpoint
+ * directory (the same command started twice, a restart script firing while the run still lives, two solvers of one
+ * service) replaced each other's checkpoints, and one of them failed at its next write (both used the same temporary
+ * name), its results lost; two given the same log truncated each other's staged records; two given the same
+ * {@code --out} could leave one run's U beside the other's V and summary. Now the second is refused with an
+ * {@link IllegalArgumentException} naming the directory or file, the holder and what to do (the command line does so
+ * before it reads its input). The system releases the
  * lock when the process ends however it ends ({@code kill -9} included), so a lock is never stale; a lock file left by
  * a killed run is taken over by the next.
  *
@@ -39,6 +41,11 @@ public final class RunLock implements AutoCloseable {
      * a run refused for its input leaves nothing behind.
      */
     private static final String CHECKPOINT_FILE = ".lock";
+    /**
+     * The lock file of an output directory, removed when the run ends (another name than a checkpoint's: one
+     * directory may be both).
+     */
+    private static final String OUTPUT_FILE = ".autobalance-out.lock";
     /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
     private static final int ATTEMPTS = 5;
     /** The locks held by this process that a solver on their thread may join ({@link #checkpoints}), by file. */
@@ -47,9 +54,12 @@ public final class RunLock implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
     private final Path file;
-    /** Whether the lock file is removed when the lock is let go (a log's always, a checkpoint directory's if empty). */
+    /**
+     * Whether the lock file is removed when the lock is let go (a log's and an output directory's always, a checkpoint
+     * directory's if the directory holds nothing else).
+     */
     private final boolean removeAlways;
-    /** The checkpoint directory this run made, removed at the end if it holds nothing; null for a log. */
+    /** The directory of the lock file if this run made it, removed at the end if it holds nothing else; else null. */
     private final Path madeDirectory;
     /** The thread that took a joinable lock, null for one that cannot be joined. */
     private final Thread joinableBy;
@@ -98,26 +108,8 @@ public final class RunLock implements AutoCloseable {
     }
 
     private static RunLock checkpoints(String shown, Path dir, boolean joinable) {
-        boolean made = !Files.isDirectory(dir);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
-        }
-        RunLock held;
-        try {
-            held = acquire(shown, lockFile(dir), "writing its checkpoints there", "directory", false,
-                    made ? dir : null, joinable ? Thread.currentThread() : null);
-        } catch (RuntimeException e) {
-            if (made) {
-                try {
-                    Files.deleteIfExists(dir);
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
-            throw e;
-        }
+        RunLock held = inDirectory(shown, dir, lockFile(dir), "writing its checkpoints there", false,
+                joinable ? Thread.currentThread() : null);
         try {
             // no other run can be writing here now: what a killed one was writing is debris
             AtomicFile.removeStale(dir.resolve(Checkpoint.FILE));
@@ -133,15 +125,51 @@ public final class RunLock implements AutoCloseable {
     }
 
     /**
-     * Locks the log staged at {@code staging} (beside it, in {@code .NAME.lock}, removed when the run ends: the log's
-     * directory is the user's); {@code shown} is the option and its value, for a refusal.
+     * Locks output directory {@code dir} ({@code --out}, made when missing) for this process.
      *
      * @throws IllegalArgumentException if another run holds it, or it cannot be written
      */
-    public static RunLock log(String shown, Path staging) {
+    public static RunLock output(Path dir) {
+        return inDirectory("--out " + dir, dir, dir.resolve(OUTPUT_FILE), "writing its results there", true, null);
+    }
+
+    /**
+     * Locks {@code dir} (made when missing; then removed again at the end if it holds nothing else) on its lock file
+     * {@code file}; {@code shown} is the option and its value, for a refusal.
+     */
+    private static RunLock inDirectory(String shown, Path dir, Path file, String doing, boolean removeAlways,
+            Thread joinableBy) {
+        boolean made = !Files.isDirectory(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
+        }
+        try {
+            return acquire(shown, file, doing, "directory", removeAlways, made ? dir : null, joinableBy);
+        } catch (RuntimeException e) {
+            if (made) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Locks the log staged at {@code staging} (beside it, in {@code .NAME.lock}, removed when the run ends: the log's
+     * directory is the user's); {@code shown} is the option and its value, for a refusal; {@code madeDirectory} is
+     * the log's directory if this run made it (removed at the end if the run wrote nothing there), else null.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock log(String shown, Path staging, Path madeDirectory) {
         String name = staging.getFileName().toString();
         Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
-        return acquire(shown, file, "writing this log", "file", true, null, null);
+        return acquire(shown, file, "writing this log", "file", true, madeDirectory, null);
     }
 
     /**
@@ -222,7 +250,7 @@ public final class RunLock implements AutoCloseable {
         }
         JOINABLE.remove(file, this);
         try (channel) {
-            boolean empty = !removeAlways && onlyTheLockIn(file.getParent());
+            boolean empty = (!removeAlways || madeDirectory != null) && onlyTheLockIn(file.getParent());
             if (removeAlways || empty) {
                 // removed while still held: a run starting now finds the lock taken or the file gone, never a file
                 // that looks free while this run still writes (and one that locked the removed file sees so)
@@ -241,7 +269,7 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** Whether {@code dir} holds nothing but the lock file (no checkpoint was written). */
+    /** Whether {@code dir} holds nothing but the lock file (no checkpoint, result or log was written). */
     private boolean onlyTheLockIn(Path dir) throws IOException {
         try (var entries = Files.list(dir)) {
             return entries.allMatch(file::equals);

@@ -1,0 +1,115 @@
+package org.autobalance.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.autobalance.io.internal.RunLock;
+
+/**
+ * What a run writes — its checkpoint directory, {@code --out}, {@code --log} — checked and locked for the run before
+ * its input is read, so that a second run given the same destination learns it at once rather than after a possibly
+ * long load (the log's lock used to be taken where the log was opened, after M was read), and two runs into one
+ * {@code --out} cannot leave one run's U beside the other's V and summary. Closing it lets every lock go and removes
+ * the directories it made that hold nothing (a run refused for its input leaves nothing behind).
+ */
+public final class Destinations implements AutoCloseable {
+    private final Path out;
+    private final Path log;
+    /** Held in the order taken; let go in the reverse order (a log's directory may be inside --out). */
+    private final List<RunLock> locks;
+
+    private Destinations(Path out, Path log, List<RunLock> locks) {
+        this.out = out;
+        this.log = log;
+        this.locks = locks;
+    }
+
+    /**
+     * Checks and locks the destinations of a run (any may be null or absent): {@code checkpointing}'s directory, then
+     * {@code out}, then the staged {@code log}. A destination that cannot be written, that another run holds, or that
+     * would replace one of the files the run reads ({@code inputs}, null ones skipped) is a usage error naming it; the
+     * locks already taken are then let go.
+     */
+    public static Destinations claim(Path out, Path log, Checkpointing checkpointing, Path... inputs) {
+        SolverRun.checkDestinations(out, log);
+        for (Path input : inputs) {
+            refuseReplacing(out, log, input);
+        }
+        List<RunLock> locks = new ArrayList<>();
+        Destinations claimed = new Destinations(out, log, locks);
+        try {
+            if (checkpointing != null) {
+                add(locks, checkpointing.lock());
+            }
+            if (out != null) {
+                add(locks, RunLock.output(out));
+            }
+            add(locks, SolverRun.lockLog(log));
+            Interruption.beforeRunCleanup(claimed::close);
+            return claimed;
+        } catch (RuntimeException e) {
+            claimed.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Refuses a {@code log} that is the file {@code input}, or an {@code out} that holds it under the name of a result
+     * file: the log is renamed over its target at the end, the results over theirs, and the input was gone (found by
+     * giving {@code --log} the input's name: the matrix was replaced by the iteration records). Only a regular file is
+     * compared: {@code --input /dev/stdin --log /dev/stdout} on one terminal are the same device, and nothing is
+     * replaced there.
+     */
+    private static void refuseReplacing(Path out, Path log, Path input) {
+        if (input == null || !Files.isRegularFile(input)) {
+            return;
+        }
+        try {
+            if (log != null && Files.exists(log) && Files.isSameFile(log, input)) {
+                throw new UsageException("--log " + log + ": is " + input + ", which this run reads: the log would "
+                        + "replace it; give another file", null);
+            }
+            Path parent = input.toAbsolutePath().getParent();
+            String name = input.getFileName().toString();
+            if (out != null && Files.isDirectory(out) && Files.isSameFile(out, parent)
+                    && RunOutputs.isResultName(name)) {
+                throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the name "
+                        + "of a result file it writes (" + name + "); give another directory", null);
+            }
+        } catch (IOException e) {
+            throw new UsageException("--log/--out: cannot compare with " + input + " (" + SolverRun.reason(e) + ")",
+                    e);
+        }
+    }
+
+    private static void add(List<RunLock> locks, RunLock lock) {
+        if (lock != null) {
+            locks.add(lock);
+        }
+    }
+
+    /** The output directory, or null for none. */
+    Path out() {
+        return out;
+    }
+
+    /** The iteration log, or null for none. */
+    Path log() {
+        return log;
+    }
+
+    /**
+     * Lets the locks go (once; the main thread and an interrupt's hook — Ctrl-C while the input is read — may both get
+     * here). A lock that cannot be removed stays as after a kill, taken over by the next run ({@link RunLock#close}).
+     */
+    @Override
+    public synchronized void close() {
+        Interruption.beforeRunCleanup(null);
+        for (int k = locks.size() - 1; k >= 0; k--) {
+            locks.get(k).close();
+        }
+        locks.clear();
+    }
+}

@@ -1,0 +1,74 @@
+package org.autobalance.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.autobalance.observe.IterationRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With output to a pipe (no progress bar), a long run used to say nothing between the storage line and its end: the
+ * heartbeat says what the command is doing on standard error, first after {@link Heartbeat#FIRST_NANOS}, then at
+ * intervals of a sixth of the command's age (5 s to 60 s). Driven by a hand-set clock, so nothing here waits.
+ */
+class HeartbeatTest {
+    private static long seconds(double s) {
+        return (long) (s * TimeUnit.SECONDS.toNanos(1));
+    }
+
+    @Test
+    void saysWhatIsBeingDoneEveryFewSecondsAndNothingWhileQuiet() {
+        StringWriter err = new StringWriter();
+        long t0 = 1_000_000_000L;
+        Heartbeat beat = Heartbeat.manual(new PrintWriter(err, true), t0);
+        beat.tick(t0 + seconds(20));
+        assertEquals("", err.toString(), "a line before any phase was set");
+        beat.phase("reading M from m.npy");
+        // the first line once 5 s have passed since the last (here: since the start)
+        beat.tick(t0 + seconds(24.9));
+        assertEquals(List.of("autobalance: reading M from m.npy (25 s)"), err.toString().lines().toList());
+        beat.tick(t0 + seconds(29.8));
+        assertEquals(1, err.toString().lines().count(), "two lines less than 5 s apart");
+        beat.tick(t0 + seconds(29.9));
+        assertEquals(2, err.toString().lines().count());
+        // at 600 s the interval is a sixth of the age, 100 s, capped at 60 s
+        beat.tick(t0 + seconds(600));
+        beat.tick(t0 + seconds(659));
+        assertEquals(3, err.toString().lines().count(), "lines less than 60 s apart at 600 s");
+        beat.tick(t0 + seconds(660));
+        assertEquals(4, err.toString().lines().count());
+        beat.quiet();
+        beat.tick(t0 + seconds(2000));
+        assertEquals(4, err.toString().lines().count(), "a line while a progress bar shows the run");
+        beat.close();
+    }
+
+    @Test
+    void theIntervalIsASixthOfTheAgeBetweenFiveAndSixtySeconds() {
+        StringWriter err = new StringWriter();
+        long t0 = 0;
+        Heartbeat beat = Heartbeat.manual(new PrintWriter(err, true), t0);
+        beat.phase("x");
+        beat.tick(t0 + seconds(120));
+        beat.tick(t0 + seconds(139.9)); // 20 s is a sixth of 120–140 s: not yet
+        beat.tick(t0 + seconds(143));   // 23 s after the last line, a sixth of 143 s is 23.8 s: not yet
+        assertEquals(1, err.toString().lines().count(), err.toString());
+        beat.tick(t0 + seconds(144));   // 24 s ≥ 144/6
+        assertEquals(2, err.toString().lines().count(), err.toString());
+    }
+
+    /** Without a terminal the display is lines: what the latest record says, formed when the heartbeat asks. */
+    @Test
+    void aRunWithoutATerminalIsDescribedByItsLatestRecord() {
+        try (ProgressDisplay display = ProgressDisplay.create("rank 2", 100)) {
+            assertEquals("rank 2: preparing the first iteration (step size, start, compiling the kernels)",
+                    display.describe());
+            display.onIteration(IterationRecord.builder().iteration(4).relativeError(0.5).balance(1e-3).build());
+            assertEquals("rank 2: 5 of at most 100 iterations, relative error 5.000e-01, balance 1.00e-03",
+                    display.describe());
+        }
+    }
+}
