@@ -37,11 +37,12 @@ import numpy as np  # noqa: E402
 T_IMPORTED = time.time()
 
 
-def lambda_max(a, b):
-    """max_w w'Aw / w'Bw over the directions where B is numerically non-singular (SmallLinearAlgebra)."""
+def lambda_max(a, b, floor):
+    """max_w w'Aw / w'Bw over the directions where B's eigenvalues exceed floor times its largest (SmallLinearAlgebra;
+    the floor is SpectralNorm.gramFloor: sqrt(2^-24) in float32, 1e-12 in float64)."""
     lam, q = np.linalg.eigh(b)
     lam, q = lam[::-1], q[:, ::-1]
-    kept = lam > 1e-12 * lam[0]
+    kept = lam > floor * lam[0]
     if lam[0] <= 0 or not kept.any():
         return 0.0
     w = q[:, kept] / np.sqrt(lam[kept])
@@ -87,10 +88,11 @@ def sigma1_block(M, b, norm_m, rng, dt):
     best, eta = 0.0, 1.0 / norm_m
     prev_gy = prev_gx = None
     progress = Progress(b)
+    floor = np.sqrt(2.0 ** -24) if dt == np.float32 else 1e-12
     for k in range(300):
         gy, gx = (Y.T @ Y).astype(np.float64), (X.T @ X).astype(np.float64)
         if k > 0:
-            estimate = np.sqrt(max(lambda_max(gy, prev_gx), lambda_max(gx, prev_gy))) / eta
+            estimate = np.sqrt(max(lambda_max(gy, prev_gx, floor), lambda_max(gx, prev_gy, floor))) / eta
             # the first improvement is from nothing: the rate is read from the later ones
             done = estimate == 0.0 if best == 0.0 else progress.stop(estimate / best - 1)
             best = max(best, estimate)

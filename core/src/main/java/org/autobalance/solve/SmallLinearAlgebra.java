@@ -106,14 +106,14 @@ public final class SmallLinearAlgebra {
 
     /**
      * max over w of (wᵀAw)/(wᵀBw) for symmetric positive semi-definite A and B, w restricted to the directions in which
-     * B is numerically non-singular (eigenvalues above 10⁻¹² of its largest): with B = QΛQᵀ, the largest eigenvalue of
-     * Λ^−½QᵀAQΛ^−½ on those directions; 0 if B is zero. Neither argument is modified.
+     * B is numerically non-singular (eigenvalues above {@code floor} times its largest): with B = QΛQᵀ, the largest
+     * eigenvalue of Λ^−½QᵀAQΛ^−½ on those directions; 0 if B is zero. Neither argument is modified.
      */
-    static double largestGeneralizedEigenvalue(double[] a, double[] b, int r) {
+    static double largestGeneralizedEigenvalue(double[] a, double[] b, int r, double floor) {
         double[] q = new double[r * r];
         double[] lambda = symmetricEigen(b.clone(), r, q);
         int kept = 0;
-        while (kept < r && lambda[kept] > 1e-12 * lambda[0]) {
+        while (kept < r && lambda[kept] > floor * lambda[0]) {
             kept++;
         }
         if (kept == 0) {

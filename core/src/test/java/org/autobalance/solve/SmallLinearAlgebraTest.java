@@ -161,20 +161,21 @@ class SmallLinearAlgebraTest {
     }
 
     /**
-     * max wᵀAw/wᵀBw over B's numerically non-singular directions (eigenvalues above 10⁻¹² of the largest), on
+     * max wᵀAw/wᵀBw over B's numerically non-singular directions (eigenvalues above a floor, 10⁻¹² of the largest), on
      * diagonal matrices where it is max a_ii/b_ii over the kept i: a direction of B at 10⁻¹⁴ of the largest is
      * dropped (else the answer would be 10¹¹), one at 10⁻⁹ is kept; a zero B gives 0.
      */
     @Test
     void theGeneralizedEigenvalueIgnoresBsNullDirections() {
         double[] a = {1, 0, 0, 1};
-        assertEquals(1e-3, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {1e3, 0, 0, 1e-11}, 2),
+        assertEquals(1e-3,
+                SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {1e3, 0, 0, 1e-11}, 2, 1e-12),
                 1e-3 * 1e-14);
-        assertEquals(1e6, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {1e3, 0, 0, 1e-6}, 2),
+        assertEquals(1e6, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {1e3, 0, 0, 1e-6}, 2, 1e-12),
                 1e6 * 1e-14);
-        assertEquals(0.0, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {0, 0, 0, 0}, 2));
+        assertEquals(0.0, SmallLinearAlgebra.largestGeneralizedEigenvalue(a, new double[] {0, 0, 0, 0}, 2, 1e-12));
         // and the same with B's order reversed: the kept direction need not be the first coordinate
         assertEquals(2.5e-3, SmallLinearAlgebra.largestGeneralizedEigenvalue(new double[] {7, 0, 0, 2.5},
-                new double[] {1e-11, 0, 0, 1e3}, 2), 2.5e-3 * 1e-14);
+                new double[] {1e-11, 0, 0, 1e3}, 2, 1e-12), 2.5e-3 * 1e-14);
     }
 }

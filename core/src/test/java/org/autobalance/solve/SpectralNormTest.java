@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -306,6 +307,45 @@ class SpectralNormTest {
             assertEquals(SpectralSchedule.DEFAULT_C / sigma[0], trajectory.records().getFirst().eta(),
                     tolerance(DType.FLOAT64, sigma, 30, 25) * SpectralSchedule.DEFAULT_C / sigma[0]);
             assertEquals(sigma[0], result.sigma1(), tolerance(DType.FLOAT64, sigma, 30, 25) * sigma[0]);
+        }
+    }
+
+    /**
+     * A block wider than M's rank never lifts the estimate above σ₁: once the columns of V lie in M's row space, the
+     * block's Gram has directions that hold only rounding, and with the old floor of 10⁻¹² the quotient along them
+     * put float32 estimates 7–35 % above σ₁ for a 1500 × 300 M of ones at a block of 10 (a review's finding; float64
+     * was right to 10⁻¹⁴). Here: M of ones (rank 1, σ₁ = √(d1·d2) exactly) and an exact rank-3 M (σ = 3, 2, 1) at
+     * blocks 10 and 16, both dtypes, three seeds. The gap is total (σ₂ = 0, or σ₂/σ₁ = ⅔ with nothing below σ₃), so
+     * the estimate is within {@link #tolerance} — the polish plus the products' rounding — on both sides.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aBlockWiderThanTheRankStaysBelowSigma1(DType dtype) {
+        int d1 = 1500;
+        int d2 = 300;
+        double[][] ones = new double[d1][d2];
+        for (double[] row : ones) {
+            Arrays.fill(row, 1.0);
+        }
+        double[] rank3 = {3, 2, 1};
+        double[][][] matrices = {ones, KnownMatrices.withSpectrum(d1, d2, rank3, 5)};
+        double[][] spectra = {{Math.sqrt((double) d1 * d2)}, rank3};
+        for (int c = 0; c < matrices.length; c++) {
+            double[][] m = matrices[c];
+            double sigma1 = spectra[c][0];
+            double tol = tolerance(dtype, spectra[c], d1, d2);
+            try (DenseMatrix mm = DenseMatrix.of(dtype, m); ParallelPass pass = new ParallelPass(1)) {
+                for (int block : new int[] {10, 16}) {
+                    for (long seed = 1; seed <= 3; seed++) {
+                        double est = SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, block,
+                                KnownMatrices.frobenius(m), seed);
+                        String where = dtype + ", matrix " + c + ", block " + block + ", seed " + seed + ": " + est
+                                + " against " + sigma1 + " (tolerance " + tol + ")";
+                        assertTrue(est <= sigma1 * (1 + tol), "above σ₁: " + where);
+                        assertTrue(est >= sigma1 * (1 - tol), "below σ₁: " + where);
+                    }
+                }
+            }
         }
     }
 }
