@@ -36,6 +36,8 @@ public final class RunLock implements AutoCloseable {
     private static final int ATTEMPTS = 5;
 
     private final FileChannel channel;
+    /** The lock file opened again by its name, to read it back; closed only after the lock is let go (see acquire). */
+    private final FileChannel named;
     private final FileLock lock;
     private final Path file;
     /**
@@ -46,8 +48,10 @@ public final class RunLock implements AutoCloseable {
     /** The directory of the lock file if this run made it, removed at the end if it holds nothing else; else null. */
     private final Path madeDirectory;
 
-    private RunLock(FileChannel channel, FileLock lock, Path file, boolean removeAlways, Path madeDirectory) {
+    private RunLock(FileChannel channel, FileChannel named, FileLock lock, Path file, boolean removeAlways,
+            Path madeDirectory) {
         this.channel = channel;
+        this.named = named;
         this.lock = lock;
         this.file = file;
         this.removeAlways = removeAlways;
@@ -133,9 +137,7 @@ public final class RunLock implements AutoCloseable {
                     lock = null;
                 }
                 if (lock == null) {
-                    ByteBuffer holder = ByteBuffer.allocate(32);
-                    channel.read(holder, 0);
-                    String pid = new String(holder.array(), 0, holder.position(), StandardCharsets.US_ASCII).strip();
+                    String pid = content(channel).strip();
                     throw new UsageException(shown + ": another run is " + doing + (pid.isEmpty() ? ""
                             : " (process " + pid + ")") + "; wait for it to end, or give another " + another,
                             null);
@@ -143,17 +145,30 @@ public final class RunLock implements AutoCloseable {
                 channel.truncate(0);
                 String mine = ProcessHandle.current().pid() + "\n";
                 channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
-                String named;
+                // The file under the name is read through a descriptor kept open as long as the lock: a POSIX
+                // lock is the process's, and closing any descriptor of the file lets it go (Files.readString did:
+                // every second run took the lock too, found by a new user running two into one --out)
+                FileChannel named;
                 try {
-                    named = Files.readString(file, StandardCharsets.US_ASCII);
+                    named = FileChannel.open(file, StandardOpenOption.READ);
                 } catch (NoSuchFileException removed) {
                     named = null;
                 }
-                if (!mine.equals(named)) {
+                boolean same = false;
+                if (named != null) {
+                    try {
+                        same = mine.equals(content(named));
+                    } finally {
+                        if (!same) {
+                            named.close(); // another file than the locked one: its closing lets nothing go
+                        }
+                    }
+                }
+                if (!same) {
                     channel.close(); // releases the lock on the file its holder removed
                     return null;
                 }
-                return new RunLock(channel, lock, file, removeAlways, madeDirectory);
+                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -181,8 +196,19 @@ public final class RunLock implements AutoCloseable {
             }
             lock.release();
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                named.close();
+            }
         }
+    }
+
+    /** What a lock file holds (a process id and a newline), read from its start. */
+    private static String content(FileChannel file) throws IOException {
+        ByteBuffer holder = ByteBuffer.allocate(32);
+        file.read(holder, 0);
+        return new String(holder.array(), 0, holder.position(), StandardCharsets.US_ASCII);
     }
 
     /** Whether {@code dir} holds nothing but the lock file (no checkpoint, result or log was written). */
