@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.solve.Checkpoint;
 import picocli.CommandLine.Option;
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.autobalance.io.internal.RunLock;
 
 /**
  * What a run writes — its checkpoint directory, {@code --out}, {@code --log} — checked and locked for the run before
@@ -46,14 +47,10 @@ public final class Destinations implements AutoCloseable {
                 add(locks, RunLock.output(out));
             }
             add(locks, SolverRun.lockLog(log));
-            Interruption.beforeRunCleanup(claimed::release);
+            Interruption.beforeRunCleanup(claimed::close);
             return claimed;
         } catch (RuntimeException e) {
-            try {
-                claimed.close();
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+            claimed.close();
             throw e;
         }
     }
@@ -103,34 +100,16 @@ public final class Destinations implements AutoCloseable {
         return log;
     }
 
-    /** {@link #close}, for Ctrl-C while the input is read: nothing is left, and nothing more can be reported. */
-    private void release() {
-        try {
-            close();
-        } catch (IOException e) {
-            System.err.println("autobalance: " + e.getMessage());
-        }
-    }
-
-    /** Lets the locks go (once; the main thread and an interrupt's hook may both get here). */
+    /**
+     * Lets the locks go (once; the main thread and an interrupt's hook — Ctrl-C while the input is read — may both get
+     * here). A lock that cannot be removed stays as after a kill, taken over by the next run ({@link RunLock#close}).
+     */
     @Override
-    public synchronized void close() throws IOException {
+    public synchronized void close() {
         Interruption.beforeRunCleanup(null);
-        IOException first = null;
         for (int k = locks.size() - 1; k >= 0; k--) {
-            try {
-                locks.get(k).close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
+            locks.get(k).close();
         }
         locks.clear();
-        if (first != null) {
-            throw first;
-        }
     }
 }

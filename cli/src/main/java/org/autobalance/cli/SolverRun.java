@@ -8,8 +8,6 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.autobalance.io.internal.FileChecks;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -440,36 +440,11 @@ public final class SolverRun {
      * and checkpoints are written after the work, and a run should not work that long to learn it cannot save.
      */
     public static void requireWritableDirectory(String option, Path dir) {
-        Path existing = dir.toAbsolutePath();
-        while (!Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (!Files.isDirectory(existing)) {
-            throw new UsageException(option + " " + dir + ": " + (existing.equals(dir.toAbsolutePath())
-                    ? "exists and is not a directory" : existing + " is not a directory"), null);
-        }
-        if (!Files.isWritable(existing)) {
-            throw new UsageException(option + " " + dir + ": cannot write in " + existing, null);
-        }
-        // the permission bits are not the whole answer (root on /sys or /proc, or on NFS whose server maps root to
-        // nobody; a file system that is full of inodes): a file made and removed is
-        try {
-            Files.delete(Files.createTempFile(existing, ".autobalance-probe-", null));
-        } catch (IOException e) {
-            throw new UsageException(option + " " + dir + ": cannot write in " + existing + " (" + reason(e) + ")", e);
-        }
+        FileChecks.requireWritableDirectory(option, dir); // one home, shared with the library and the benchmarks
     }
 
-    /**
-     * What went wrong in an I/O operation, in words, without the exception's class name: the reason the system gave
-     * (a {@code FileSystemException}'s message is the file's name, then the reason).
-     */
+    /** What went wrong in an I/O operation, in words ({@link FileChecks#reason}). */
     static String reason(IOException e) {
-        if (e instanceof FileSystemException f) {
-            return f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
-                    ? "no such file or directory: " + f.getFile()
-                    : e instanceof AccessDeniedException ? "permission denied: " + f.getFile() : f.getMessage();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return FileChecks.reason(e);
     }
 }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -205,7 +206,8 @@ public final class NetworkTrainer {
          * replacing the previous one, after every {@code everyIterations}-th iteration (if positive) and when
          * {@code every} has passed since the last one (if not null); {@code dir} null writes none (the default).
          * Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to
-         * the checkpoint is on disk with it.
+         * the checkpoint is on disk with it. {@link NetworkTrainer#run} locks {@code dir} for the whole run, as
+         * {@code Factorizer} does.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
             this.checkpoints = dir == null ? null : new CheckpointPolicy(dir, everyIterations, every);
@@ -295,8 +297,17 @@ public final class NetworkTrainer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the trained parameters
      * @throws NetworkDivergenceException if the run diverges (the parameters are freed)
+     * @throws IllegalArgumentException if another run, in this process or another, is writing checkpoints to this
+     *     run's {@linkplain Builder#checkpoint checkpoint directory} (locked for the whole run)
      */
     public NetworkResult run(NetworkListener... moreListeners) {
+        CheckpointPolicy checkpoints = config.checkpoints();
+        try (RunLock _ = checkpoints == null ? null : RunLock.forSolver(checkpoints.dir())) {
+            return runLocked(moreListeners);
+        }
+    }
+
+    private NetworkResult runLocked(NetworkListener... moreListeners) {
         Settings c = config;
         List<NetworkListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));

@@ -5,13 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -23,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.solve.internal.PlateauCheck;
@@ -43,9 +41,11 @@ import org.autobalance.solve.internal.PlateauCheck;
  * <p><b>File.</b> One file, {@code DIR/checkpoint}: the line {@code autobalance-checkpoint 2}, one line of JSON (the
  * scalars, doubles of the state as the hexadecimal of their bits so that they come back exactly, and the list of
  * payload blocks: name, dtype, rows, columns), the blocks row by row as little-endian float32 or float64, and the
- * SHA-256 of all the bytes before it. It is written to a temporary file in DIR, forced to disk and renamed over the
- * old one ({@code ATOMIC_MOVE}): a crash at any point leaves the old checkpoint or the new one, never a mixture, and a
- * checkpoint whose bytes the disk changed fails to load on its checksum.
+ * SHA-256 of all the bytes before it. It is written to a temporary file in DIR (a name of its own per write), forced
+ * to disk and renamed over the old one ({@code ATOMIC_MOVE}): a crash at any point leaves the old checkpoint or the
+ * new one, never a mixture, and a checkpoint whose bytes the disk changed fails to load on its checksum. A solver
+ * locks DIR for its run (a second one writing there is refused: {@code IllegalArgumentException} naming the holder),
+ * and removes the temporary files of runs killed while writing.
  */
 public final class Checkpoint {
     /** The file name inside the checkpoint directory. */
@@ -440,7 +440,11 @@ public final class Checkpoint {
             payloadBytes += (long) rows * cols * dtype.bytes();
         }
 
-        /** Writes the checkpoint to {@code dir} atomically, replacing the one there. */
+        /**
+         * Writes the checkpoint to {@code dir} atomically, replacing the one there. The solvers hold the directory's
+         * lock while they write (a second writer of one directory is refused when its run starts); a caller writing
+         * checkpoints of its own should too.
+         */
         public void writeTo(Path dir) throws IOException {
             header.put("payload", descriptions);
             byte[] head = (MAGIC + Json.object(header) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -465,19 +469,14 @@ public final class Checkpoint {
             System.arraycopy(sha.digest(), 0, all, all.length - DIGEST_BYTES, DIGEST_BYTES);
 
             Files.createDirectories(dir);
-            Path target = dir.resolve(FILE);
-            Path temp = dir.resolve("." + FILE + ".tmp");
-            // a temporary file left by a run killed while writing is simply overwritten
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            // a temporary file of its own, so that two writers never share one; one left by a run killed while
+            // writing is removed by the next run to lock the directory (RunLock)
+            AtomicFile.replace(dir.resolve(FILE), channel -> {
                 ByteBuffer buffer = ByteBuffer.wrap(all);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
                 }
-                // without this a crash soon after the rename could leave the name pointing at unwritten data
-                channel.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            });
         }
     }
 

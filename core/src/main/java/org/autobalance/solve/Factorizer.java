@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
@@ -312,7 +313,9 @@ public final class Factorizer {
          * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive)
          * and whenever {@code every} (if not null) has passed since the last one; {@code dir} null for none (the
          * default). Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they
-         * wrote up to the checkpoint is on disk with it.
+         * wrote up to the checkpoint is on disk with it. {@link #run} locks {@code dir} (made when missing) for the
+         * whole run: another run writing there, in this process or another, is refused (see {@link Factorizer#run}); and
+         * temporary files of a run killed while writing a checkpoint are removed.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
             this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);
@@ -406,9 +409,18 @@ public final class Factorizer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
-     * @throws IllegalArgumentException if M is zero (nothing to factorise)
+     * @throws IllegalArgumentException if M is zero (nothing to factorise), or if another run, in this process or
+     *     another, is writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is
+     *     locked for the whole run; the message names the holder's process)
      */
     public Result run(IterationListener... moreListeners) {
+        IterationMonitor.CheckpointPolicy checkpoints = config.checkpoint();
+        try (RunLock _ = checkpoints == null ? null : RunLock.forSolver(checkpoints.dir())) {
+            return runLocked(moreListeners);
+        }
+    }
+
+    private Result runLocked(IterationListener... moreListeners) {
         Settings c = config;
         List<IterationListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));

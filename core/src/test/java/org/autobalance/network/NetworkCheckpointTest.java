@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.NetworkRecord;
@@ -330,6 +333,33 @@ class NetworkCheckpointTest {
             Checkpoint other = Checkpoint.load(factorization);
             e = assertThrows(IllegalArgumentException.class, () -> p.builder().resumeFrom(other).build());
             assertEquals("the checkpoint was written by factorize, not network", e.getMessage());
+        }
+    }
+
+    /**
+     * The trainer locks its checkpoint directory for its run, as the factorisation does (CheckpointDirectoryTest): a
+     * lock held on another thread (another run of this process) refuses it before it trains, and once that lock is
+     * let go the run goes ahead.
+     */
+    @Test
+    void aCheckpointDirectoryInUseIsRefused() throws Exception {
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (Problem p = Problem.of("dense:5,dense:3", null, 4, 3, DType.FLOAT64, 3)) {
+            RunLock held = other.submit(() -> RunLock.checkpoints("--checkpoint", dir)).get();
+            NetworkTrainer trainer = p.builder().maxIterations(10).checkpoint(dir, 5, null).build();
+            try {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, trainer::run);
+                assertTrue(e.getMessage().startsWith("checkpoint directory " + dir + ": another run is writing its "
+                        + "checkpoints there"), e.getMessage());
+            } finally {
+                held.close();
+            }
+            try (NetworkResult r = trainer.run()) {
+                assertEquals(10, r.iterations());
+            }
+            assertEquals(10, Checkpoint.load(dir).iteration());
+        } finally {
+            other.shutdownNow();
         }
     }
 }

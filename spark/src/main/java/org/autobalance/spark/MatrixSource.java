@@ -11,6 +11,7 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -209,7 +210,7 @@ public abstract class MatrixSource implements Serializable {
                 return new SingleFile(path.toString(), false, m.rows(), m.cols(), partitions == 0 ? 0
                         : checkPartitions(partitions, 1, m.rows(), path.toString()));
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read M from " + path + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(FileChecks.cannotRead("M", path, e), e);
             }
         }
 
@@ -251,7 +252,7 @@ public abstract class MatrixSource implements Serializable {
                 }
                 return new MatrixBlock(p, first, MatrixMarket.readRows(file, dtype, first, count));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read M from " + path + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(FileChecks.cannotRead("M", file, e), e);
             }
         }
     }

@@ -18,6 +18,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.autobalance.io.Npy;
 import org.autobalance.io.NpyHeader;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
@@ -223,10 +224,7 @@ final class ShardDirectory extends MatrixSource {
         try {
             block = Npy.read(Path.of(shards[p]), dtype);
         } catch (IOException e) {
-            // the reader's message names the file first ("P: non-finite value …"): not twice
-            String message = String.valueOf(e.getMessage());
-            throw new UncheckedIOException(message.startsWith(shards[p] + ":") ? "shard " + message
-                    : "cannot read shard " + shards[p] + ": " + message, e);
+            throw new UncheckedIOException(FileChecks.cannotRead("M", Path.of(shards[p]), e), e);
         }
         if (block.rows() != rowCounts[p] || block.cols() != cols()) {
             block.close();

@@ -16,6 +16,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -155,7 +156,8 @@ public final class SparkFactorizer {
         /**
          * As {@link Factorizer.Builder#checkpoint}: a {@link Checkpoint} of the run (U collected to the driver, V, the
          * loop's state) written to {@code dir} after every {@code everyIterations}-th iteration and whenever
-         * {@code every} has passed; {@code dir} null for none (the default).
+         * {@code every} has passed; {@code dir} null for none (the default). {@link SparkFactorizer#run} locks
+         * {@code dir} for the whole run, as {@code Factorizer} does.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
             this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);
@@ -237,9 +239,19 @@ public final class SparkFactorizer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result: V and the metrics on the driver, U as cached blocks (close it to release them)
      * @throws DivergenceException if the run diverges (everything is released)
-     * @throws IllegalArgumentException for an impossible rank, a zero M, or invalid supplied factors
+     * @throws IllegalArgumentException for an impossible rank, a zero M, or invalid supplied factors; or if another
+     *     run, in this process or another, is writing checkpoints to this run's checkpoint directory (locked on the
+     *     driver for the whole run)
      */
     public SparkResult run(JavaSparkContext sc, MatrixSource source, DType dtype, IterationListener... moreListeners) {
+        IterationMonitor.CheckpointPolicy checkpoints = config.checkpoint();
+        try (RunLock _ = checkpoints == null ? null : RunLock.forSolver(checkpoints.dir())) {
+            return runLocked(sc, source, dtype, moreListeners);
+        }
+    }
+
+    private SparkResult runLocked(JavaSparkContext sc, MatrixSource source, DType dtype,
+            IterationListener... moreListeners) {
         Settings c = config;
         int r = c.rank();
         long d1 = source.rows();

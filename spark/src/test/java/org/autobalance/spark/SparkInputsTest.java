@@ -226,4 +226,19 @@ class SparkInputsTest {
         String message = rejection(shards);
         assertTrue(message.contains("notes.txt"), message);
     }
+
+    /**
+     * A malformed Matrix Market file is refused naming it once: the reader's message begins with the file, and the
+     * Spark module printed "cannot read M from P: P, line 3: …" (the command line's one-path rule now lives in core's
+     * FileChecks, which both use).
+     */
+    @Test
+    void aMalformedMatrixMarketFileIsNamedOnce() throws IOException {
+        Path bad = dir.resolve("bad.mtx");
+        Files.writeString(bad, "%%MatrixMarket matrix array real general\n2 2\n1.0\nnot-a-number\n3.0\n4.0\n");
+        String message = assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(bad, 0))
+                .getMessage();
+        assertTrue(message.startsWith("cannot read M from " + bad), message);
+        assertEquals(message.indexOf(bad.toString()), message.lastIndexOf(bad.toString()), message);
+    }
 }

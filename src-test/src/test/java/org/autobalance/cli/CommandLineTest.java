@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -483,8 +484,8 @@ class CommandLineTest {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --checkpoint " + checkpoints + ": another run is writing its "
-                    + "checkpoints there (process " + ProcessHandle.current().pid() + "); wait for it to end, or give "
-                    + "another directory" + System.lineSeparator(), r.err());
+                    + "checkpoints there (process " + ProcessHandle.current().pid() + ", this one); wait for it to end, "
+                    + "or give another directory" + System.lineSeparator(), r.err());
             assertEquals("", r.out(), "M was read (its storage was printed)");
         }
         assertNoOutputs(out);
@@ -543,7 +544,7 @@ class CommandLineTest {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --log " + log + ": another run is writing this log (process "
-                    + ProcessHandle.current().pid() + "); wait for it to end, or give another file"
+                    + ProcessHandle.current().pid() + ", this one); wait for it to end, or give another file"
                     + System.lineSeparator(), r.err());
             assertEquals("", r.out(), "M was read (its storage was printed)");
         }
@@ -575,7 +576,7 @@ class CommandLineTest {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --out " + out + ": another run is writing its results there (process "
-                    + ProcessHandle.current().pid() + "); wait for it to end, or give another directory"
+                    + ProcessHandle.current().pid() + ", this one); wait for it to end, or give another directory"
                     + System.lineSeparator(), r.err());
             assertEquals("", r.out(), "M was read (its storage was printed)");
         }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
 import org.autobalance.memory.DType;
@@ -153,6 +154,11 @@ class KillNineTest {
                         what + ": " + name + " differs");
             }
             assertEquals(log, withoutTimes(Files.readAllLines(run.resolve("run.jsonl"))), what + ": log differs");
+            // a kill while a checkpoint was written leaves its temporary file; the resumed run removed it
+            try (Stream<Path> left = Files.list(run.resolve("ck"))) {
+                assertEquals(List.of(), left.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(),
+                        what + ": temporary files left");
+            }
         }
         // the kills are spread over the whole run, so nearly all of them land before its end
         assertTrue(killed >= kills / 2, "only " + killed + " of " + kills + " kills hit a running process");

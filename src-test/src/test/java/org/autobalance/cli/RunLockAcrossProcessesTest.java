@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.testing.ChildJvm;
+import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +61,30 @@ class RunLockAcrossProcessesTest {
             // SIGKILL: a SIGTERM's hook would wait for the child's open of the pipe, which no writer ends
             child.destroyForcibly();
             assertTrue(child.waitFor(2, TimeUnit.MINUTES), "the killed child did not exit");
+        }
+    }
+
+    /**
+     * A run refused in this process for a lock this process holds must not let that lock go: its refusal closed the
+     * descriptor it had opened to try, and closing any descriptor of the file lets the process's lock go, so a run in
+     * another process took the directory next.
+     */
+    @Test
+    void aRefusalInTheHoldingProcessKeepsTheLockAgainstOthers() throws Exception {
+        Path checkpoints = dir.resolve("ck");
+        String[] command = {"factorize", "--input", Fixtures.fixture("spectrum_64x48.mtx").toString(), "--rank", "2",
+            "--max-iter", "2", "--checkpoint", checkpoints.toString()};
+        try (RunLock _ = RunLock.checkpoints("--checkpoint", checkpoints)) {
+            CommandLineTest.Run here = CommandLineTest.run(command);
+            assertEquals(Main.EXIT_USAGE, here.exitCode(), here.err());
+            assertTrue(here.err().contains("another run is writing its checkpoints there (process "
+                    + ProcessHandle.current().pid() + ", this one)"), here.err());
+            Process other = ChildJvm.start(ChildJvm.command(List.of(), Main.class, command), dir.resolve("child.out"));
+            assertTrue(other.waitFor(2, TimeUnit.MINUTES), "the child did not end");
+            String childOut = Files.readString(dir.resolve("child.out"));
+            assertEquals(Main.EXIT_USAGE, other.exitValue(), childOut);
+            assertTrue(childOut.contains("autobalance: error: --checkpoint " + checkpoints + ": another run is writing "
+                    + "its checkpoints there (process " + ProcessHandle.current().pid() + ")"), childOut);
         }
     }
 

@@ -1,11 +1,10 @@
 package org.autobalance.bench.baseline;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
+import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.knowm.xchart.BitmapEncoder;
@@ -109,7 +109,8 @@ public final class BaselineReport {
         for (int t : results.stream().map(Result::threads).collect(Collectors.toCollection(TreeSet::new))) {
             ceilings.put(t, RooflineProbe.measure(t));
         }
-        writeAtomically(md, markdown(results, ceilings, command, jmhSettings(json), png.getFileName().toString()));
+        BenchCommand.writeAtomically(md, markdown(results, ceilings, command, jmhSettings(json),
+                png.getFileName().toString()));
         chart(results, ceilings, png);
         System.out.println("wrote " + md + " and " + png);
         return 0;
@@ -292,21 +293,13 @@ public final class BaselineReport {
         }
         CategorySeries floor = chart.addSeries("roofline floor", configs, new ArrayList<>(floors.values()));
         floor.setChartCategorySeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Line);
-        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), "chart", ".png");
-        // getBufferedImage + ImageIO: xchart 4.0.3 deprecates its single-chart save methods
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", out);
-        }
-        Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // getBufferedImage + ImageIO: xchart 4.0.3 deprecates its single-chart save methods; the stream is not
+        // closed, which would close the channel before AtomicFile forces it to disk
+        AtomicFile.replace(png, channel -> ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png",
+                Channels.newOutputStream(channel)));
     }
 
     private static String key(Result x) {
         return (x.dtype() == DType.FLOAT32 ? "f32" : "f64") + " r=" + x.r() + " t=" + x.threads();
-    }
-
-    private static void writeAtomically(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".part");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }

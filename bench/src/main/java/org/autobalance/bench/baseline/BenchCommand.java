@@ -4,17 +4,18 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.autobalance.io.internal.AtomicFile;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.kernel.JitQueue;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -220,23 +221,16 @@ public final class BenchCommand {
     }
 
     /**
-     * Fails, naming {@code option}, unless a file can be written at {@code target} (its directory made if missing):
-     * the results would otherwise be lost at the end of a run of minutes.
+     * Fails, naming {@code option}, unless a file can be written at {@code target} (its directory, made by the write
+     * if missing, checked as the command line checks its outputs): the results would otherwise be lost at the end of
+     * a run of minutes.
      */
     static void requireWritable(Path target, String option) {
         if (Files.isDirectory(target)) {
             throw new IllegalArgumentException(option + " " + target + ": is a directory");
         }
-        Path dir = target.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(dir);
-            Files.delete(Files.createTempFile(dir, target.getFileName().toString(), ".part"));
-        } catch (IOException e) {
-            String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
-                    : e.getClass().getSimpleName();
-            throw new IllegalArgumentException(option + " " + target + ": cannot write in " + dir + " (" + why + ")",
-                    e);
-        }
+        FileChecks.requireWritableDirectory(option + " " + target + ": its directory",
+                target.toAbsolutePath().getParent());
     }
 
     static String value(String[] args, int i, String option) {
@@ -485,11 +479,13 @@ public final class BenchCommand {
     /** Writes {@code text} beside the target and renames it over the target (never a torn file). */
     static void writeAtomically(Path target, String text) throws IOException {
         Path abs = target.toAbsolutePath();
-        if (abs.getParent() != null) {
-            Files.createDirectories(abs.getParent());
-        }
-        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".part");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.createDirectories(abs.getParent());
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        AtomicFile.replace(abs, channel -> {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        });
     }
 }

@@ -1,0 +1,78 @@
+package org.autobalance.io.internal;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * Replaces a file atomically: the content is written to a temporary file next to the target, forced to disk and then
+ * renamed over the target, so the target is either the old file or the complete new one, and a failure leaves no
+ * temporary file behind. Each write has its own temporary name ({@code .NAME.RANDOM.tmp}), so two writers of one
+ * target never write into each other's file; only a process killed while writing leaves one, which
+ * {@link #removeStale} removes once no writer can be using it.
+ *
+ * <p>Not exported by the module: public for the project's own modules on the class path.
+ */
+public final class AtomicFile {
+    /** Writes the content of the new file to a channel opened for reading and writing (reading lets it be mapped). */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
+    /** A temporary file's name: this with the target's name, a random number, then {@link #SUFFIX}. */
+    private static final String PREFIX = ".%s.";
+    private static final String SUFFIX = ".tmp";
+
+    private AtomicFile() {
+    }
+
+    /** Replaces the file {@code path} by what {@code content} writes (see the class documentation). */
+    public static void replace(Path path, Content content) throws IOException {
+        Path target = path.toAbsolutePath();
+        // Not Files.createTempFile: it creates the file owner-only (0600), and the rename would pass that on.
+        Path temp = target.resolveSibling(PREFIX.formatted(target.getFileName())
+                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + SUFFIX);
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                content.writeTo(channel);
+                // Without this a crash soon after the rename could leave the new name pointing at unwritten data.
+                channel.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Removes the temporary files of {@code path} that writers killed while writing left (and the fixed name
+     * {@code .NAME.tmp} that checkpoints used before each write had its own). Only for a caller that knows no other
+     * writer of {@code path} is running, such as the holder of its directory's {@link RunLock}: a live writer's
+     * file removed would fail its rename.
+     */
+    public static void removeStale(Path path) throws IOException {
+        Path target = path.toAbsolutePath();
+        String prefix = PREFIX.formatted(target.getFileName());
+        try (Stream<Path> siblings = Files.list(target.getParent())) {
+            for (Path p : (Iterable<Path>) siblings::iterator) {
+                String name = p.getFileName().toString();
+                // the old fixed name matches too: .NAME. + tmp
+                if (name.startsWith(prefix) && name.endsWith(SUFFIX) && Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package org.autobalance.io.internal;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The words for what went wrong with a file, and the check that a directory can be written, shared by the library
+ * and every front end (command line, Spark module, benchmarks), so that a message reads the same wherever it comes
+ * from. Not exported by the module: public for the project's own modules on the class path.
+ */
+public final class FileChecks {
+    private FileChecks() {
+    }
+
+    /**
+     * What went wrong in an I/O operation, in words, without the exception's class name: the reason the system gave
+     * (a {@code FileSystemException}'s message is the file's name, then the reason).
+     */
+    public static String reason(IOException e) {
+        if (e instanceof FileSystemException f) {
+            return f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
+                    ? "no such file or directory: " + f.getFile()
+                    : e instanceof AccessDeniedException ? "permission denied: " + f.getFile() : f.getMessage();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * "cannot read WHAT from PATH: REASON", with the path said once: the readers' messages begin with the file they
+     * read ("P: truncated: …", "P, line 2: …"), which was printed twice ("… from P: P: truncated").
+     */
+    public static String cannotRead(String what, Path path, IOException e) {
+        String reason = reason(e);
+        String file = path.toString();
+        return "cannot read " + what + " from " + (reason.startsWith(file + ":") || reason.startsWith(file + ",")
+                ? reason : file + ": " + reason);
+    }
+
+    /**
+     * Fails, naming {@code option}, unless {@code dir} is a writable directory or could be created as one (it is not
+     * created): results and checkpoints are written after the work, and a run should not work that long to learn it
+     * cannot save.
+     *
+     * @param option how the directory was given (an option, "checkpoint directory"), the message's first words
+     * @throws IllegalArgumentException "OPTION DIR: " and what is wrong
+     */
+    public static void requireWritableDirectory(String option, Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (!Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (!Files.isDirectory(existing)) {
+            throw new IllegalArgumentException(option + " " + dir + ": " + (existing.equals(dir.toAbsolutePath())
+                    ? "exists and is not a directory" : existing + " is not a directory"));
+        }
+        if (!Files.isWritable(existing)) {
+            throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing);
+        }
+        // the permission bits are not the whole answer (root on /sys or /proc, or on NFS whose server maps root to
+        // nobody; a file system that is full of inodes): a file made and removed is
+        try {
+            Files.delete(Files.createTempFile(existing, ".autobalance-probe-", null));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " ("
+                    + reason(e) + ")", e);
+        }
+    }
+}

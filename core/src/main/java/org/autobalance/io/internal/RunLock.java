@@ -1,0 +1,340 @@
+package org.autobalance.io.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.autobalance.solve.Checkpoint;
+
+/**
+ * An exclusive lock on something one run writes for its whole length — its checkpoint directory, a staged log, its
+ * output directory — held on a lock file that names the process holding it. Two runs given the same checkpoint
+ * directory (the same command started twice, a restart script firing while the run still lives, two solvers of one
+ * service) replaced each other's checkpoints, and one of them failed at its next write (both used the same temporary
+ * name), its results lost; two given the same log truncated each other's staged records; two given the same
+ * {@code --out} could leave one run's U beside the other's V and summary. Now the second is refused with an
+ * {@link IllegalArgumentException} naming the directory or file, the holder and what to do (the command line does so
+ * before it reads its input). The system releases the
+ * lock when the process ends however it ends ({@code kill -9} included), so a lock is never stale; a lock file left by
+ * a killed run is taken over by the next.
+ *
+ * <p>The solvers of the library ({@code Factorizer}, {@code NetworkTrainer}, {@code SparkFactorizer}) lock their
+ * checkpoint directory for their run ({@link #forSolver}). A front end that locks it itself before reading the input
+ * (the command line: a directory in use is refused before a long load) and then runs the solver on the same thread
+ * is joined by the solver's lock instead of refused; any other holder, in this process or another, refuses it.
+ *
+ * <p>A POSIX lock belongs to the process, and closing <em>any</em> descriptor of its file lets it go: nothing in the
+ * process may open and close a lock file while its lock is held (reading it back by name with {@code
+ * Files.readString} did, so every lock was let go as soon as it was taken, and a second process took them all). So
+ * a lock file this process holds is refused without being opened again ({@link #HELD}).
+ *
+ * <p>Not exported by the module: public for the project's own modules on the class path.
+ */
+public final class RunLock implements AutoCloseable {
+    /**
+     * The lock file of a checkpoint directory. It stays there once the directory holds a checkpoint (the directory is
+     * the run's own); a run that ends before writing one removes it, and the directory too if the run made it, so that
+     * a run refused for its input leaves nothing behind.
+     */
+    private static final String CHECKPOINT_FILE = ".lock";
+    /**
+     * The lock file of an output directory, removed when the run ends (another name than a checkpoint's: one
+     * directory may be both).
+     */
+    private static final String OUTPUT_FILE = ".autobalance-out.lock";
+    /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
+    private static final int ATTEMPTS = 5;
+    /** The locks held by this process that a solver on their thread may join ({@link #checkpoints}), by file. */
+    private static final Map<Path, RunLock> JOINABLE = new ConcurrentHashMap<>();
+    /**
+     * The file keys (device and inode) of the lock files this process holds. Another lock on one of them in this
+     * process is refused before the file is opened: its refusal would close the descriptor, and with it the held
+     * lock against other processes. (Two threads locking one file at the same instant can still both open it.)
+     */
+    private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
+
+    private final FileChannel channel;
+    /** The lock file opened again by its name, to read it back; closed only after the lock is let go (see acquire). */
+    private final FileChannel named;
+    private final FileLock lock;
+    private final Path file;
+    /**
+     * Whether the lock file is removed when the lock is let go (a log's and an output directory's always, a checkpoint
+     * directory's if the directory holds nothing else).
+     */
+    private final boolean removeAlways;
+    /** The directory of the lock file if this run made it, removed at the end if it holds nothing else; else null. */
+    private final Path madeDirectory;
+    /** The thread that took a joinable lock, null for one that cannot be joined. */
+    private final Thread joinableBy;
+    /** The file key of the locked file, in {@link #HELD} while the lock is; null if the file system has none. */
+    private final Object key;
+
+    private RunLock(FileChannel channel, FileChannel named, FileLock lock, Path file, boolean removeAlways,
+            Path madeDirectory, Thread joinableBy, Object key) {
+        this.channel = channel;
+        this.named = named;
+        this.lock = lock;
+        this.file = file;
+        this.removeAlways = removeAlways;
+        this.madeDirectory = madeDirectory;
+        this.joinableBy = joinableBy;
+        this.key = key;
+    }
+
+    /** A solver's share of a lock its thread holds already: letting it go leaves the lock to its holder. */
+    private static final RunLock JOINED = new RunLock(null, null, null, null, false, null, null, null);
+
+    /**
+     * Locks checkpoint directory {@code dir} (made when missing) for a front end's run; {@code option} names it
+     * ("--checkpoint"). A solver started later on this thread with the same directory joins this lock.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock checkpoints(String option, Path dir) {
+        return checkpoints(option + " " + dir, dir, true);
+    }
+
+    /**
+     * Locks checkpoint directory {@code dir} (made when missing) for a solver's run: joins the lock this thread took
+     * with {@link #checkpoints}, else takes it, which removes the temporary files that runs killed while writing a
+     * checkpoint left there. Nothing can join it.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock forSolver(Path dir) {
+        RunLock held = JOINABLE.get(lockFile(dir));
+        if (held != null && held.joinableBy == Thread.currentThread()) {
+            return JOINED;
+        }
+        return checkpoints("checkpoint directory " + dir, dir, false);
+    }
+
+    /** The lock file of checkpoint directory {@code dir}, as the registry of joinable locks names it. */
+    private static Path lockFile(Path dir) {
+        return dir.toAbsolutePath().normalize().resolve(CHECKPOINT_FILE);
+    }
+
+    private static RunLock checkpoints(String shown, Path dir, boolean joinable) {
+        RunLock held = inDirectory(shown, dir, lockFile(dir), "writing its checkpoints there", false,
+                joinable ? Thread.currentThread() : null);
+        try {
+            // no other run can be writing here now: what a killed one was writing is debris
+            AtomicFile.removeStale(dir.resolve(Checkpoint.FILE));
+        } catch (IOException e) {
+            held.close();
+            throw new IllegalArgumentException(shown + ": cannot remove what a killed run left there ("
+                    + FileChecks.reason(e) + ")", e);
+        }
+        if (joinable) {
+            JOINABLE.put(held.file, held);
+        }
+        return held;
+    }
+
+    /**
+     * Locks output directory {@code dir} ({@code --out}, made when missing) for this process.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock output(Path dir) {
+        return inDirectory("--out " + dir, dir, dir.resolve(OUTPUT_FILE), "writing its results there", true, null);
+    }
+
+    /**
+     * Locks {@code dir} (made when missing; then removed again at the end if it holds nothing else) on its lock file
+     * {@code file}; {@code shown} is the option and its value, for a refusal.
+     */
+    private static RunLock inDirectory(String shown, Path dir, Path file, String doing, boolean removeAlways,
+            Thread joinableBy) {
+        boolean made = !Files.isDirectory(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
+        }
+        try {
+            return acquire(shown, file, doing, "directory", removeAlways, made ? dir : null, joinableBy);
+        } catch (RuntimeException e) {
+            if (made) {
+                try {
+                    Files.deleteIfExists(dir);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Locks the log staged at {@code staging} (beside it, in {@code .NAME.lock}, removed when the run ends: the log's
+     * directory is the user's); {@code shown} is the option and its value, for a refusal; {@code madeDirectory} is
+     * the log's directory if this run made it (removed at the end if the run wrote nothing there), else null.
+     *
+     * @throws IllegalArgumentException if another run holds it, or it cannot be written
+     */
+    public static RunLock log(String shown, Path staging, Path madeDirectory) {
+        String name = staging.getFileName().toString();
+        Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
+        return acquire(shown, file, "writing this log", "file", true, madeDirectory, null);
+    }
+
+    /**
+     * Opens and locks {@code file}. A holder removes its lock file while it still holds the lock, so a run that opened
+     * the file just before gets the lock on a file no longer under that name, while a third run may lock a new file
+     * there: after locking, the file under the name must hold what this run wrote into the locked one, or the lock
+     * is let go and taken again.
+     */
+    private static RunLock acquire(String shown, Path file, String doing, String another, boolean removeAlways,
+            Path madeDirectory, Thread joinableBy) {
+        for (int attempt = 1; ; attempt++) {
+            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy);
+            if (held != null) {
+                return held;
+            }
+            if (attempt == ATTEMPTS) {
+                throw new IllegalArgumentException(shown + ": cannot lock " + file + ": other runs keep replacing it");
+            }
+        }
+    }
+
+    /** The lock, or null when the name no longer led to the locked file (see {@link #acquire}). */
+    private static RunLock tryAcquire(String shown, Path file, String doing, String another, boolean removeAlways,
+            Path madeDirectory, Thread joinableBy) {
+        Object existing = fileKey(file);
+        if (existing != null && HELD.contains(existing)) {
+            throw refused(shown, doing, another, Long.toString(ProcessHandle.current().pid()), true);
+        }
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            try {
+                FileLock lock;
+                boolean here = false;
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException inThisProcess) {
+                    lock = null;
+                    here = true;
+                }
+                if (lock == null) {
+                    throw refused(shown, doing, another, content(channel).strip(), here);
+                }
+                channel.truncate(0);
+                String mine = ProcessHandle.current().pid() + "\n";
+                channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
+                // the file under the name is read through a descriptor kept open as long as the lock (see the class
+                // documentation: closing it would let the lock go)
+                FileChannel named;
+                try {
+                    named = FileChannel.open(file, StandardOpenOption.READ);
+                } catch (NoSuchFileException removed) {
+                    named = null;
+                }
+                boolean same = false;
+                if (named != null) {
+                    try {
+                        same = mine.equals(content(named));
+                    } finally {
+                        if (!same) {
+                            named.close(); // another file than the locked one: its closing lets nothing go
+                        }
+                    }
+                }
+                if (!same) {
+                    channel.close(); // releases the lock on the file its holder removed
+                    return null;
+                }
+                Object key = fileKey(file);
+                if (key != null) {
+                    HELD.add(key);
+                }
+                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory, joinableBy, key);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(shown + ": cannot write " + file + " (" + FileChecks.reason(e) + ")",
+                    e);
+        }
+    }
+
+    /**
+     * Lets the lock go, removing the lock file (a log's; a checkpoint directory's if it holds nothing else, and then
+     * the directory if this run made it). A lock file or directory that cannot be removed stays, as after a kill, and
+     * the next run takes it over: nothing here fails a run that has finished its work.
+     */
+    @Override
+    public void close() {
+        if (this == JOINED) {
+            return;
+        }
+        JOINABLE.remove(file, this);
+        try (named; channel) {
+            boolean empty = (!removeAlways || madeDirectory != null) && onlyTheLockIn(file.getParent());
+            if (removeAlways || empty) {
+                // removed while still held: a run starting now finds the lock taken or the file gone, never a file
+                // that looks free while this run still writes (and one that locked the removed file sees so)
+                Files.deleteIfExists(file);
+            }
+            if (empty && madeDirectory != null) {
+                try {
+                    Files.deleteIfExists(madeDirectory);
+                } catch (DirectoryNotEmptyException written) {
+                    // something came into it since: it stays
+                }
+            }
+            lock.release();
+        } catch (IOException leftAsAfterAKill) {
+            // the channel's close releases the lock; what stays is what a killed run leaves, taken over by the next
+        } finally {
+            if (key != null) {
+                HELD.remove(key);
+            }
+        }
+    }
+
+    /** The refusal of a lock that process {@code pid} (this one if {@code here}) holds. */
+    private static IllegalArgumentException refused(String shown, String doing, String another, String pid,
+            boolean here) {
+        return new IllegalArgumentException(shown + ": another run is " + doing + (pid.isEmpty() ? ""
+                : " (process " + pid + (here ? ", this one" : "") + ")") + "; wait for it to end, or give another "
+                + another);
+    }
+
+    /** The file key (device and inode) of {@code file}, read without opening it; null if it has none or is missing. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException missing) {
+            return null;
+        }
+    }
+
+    /** What a lock file holds (a process id and a newline), read from its start. */
+    private static String content(FileChannel file) throws IOException {
+        ByteBuffer holder = ByteBuffer.allocate(32);
+        file.read(holder, 0);
+        return new String(holder.array(), 0, holder.position(), StandardCharsets.US_ASCII);
+    }
+
+    /** Whether {@code dir} holds nothing but the lock file (no checkpoint, result or log was written). */
+    private boolean onlyTheLockIn(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.allMatch(file::equals);
+        }
+    }
+}
