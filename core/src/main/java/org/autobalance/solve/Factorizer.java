@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
+import java.util.stream.LongStream;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
@@ -381,6 +382,18 @@ public final class Factorizer {
         }
     }
 
+    /** Whether {@code x} has an entry other than ±0 (asked only of an M whose sum of squares is 0). */
+    private static boolean hasNonZero(DenseMatrix x) {
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < x.cols(); j++) {
+                if (x.get(i, j) != 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     static void requireFinite(DenseMatrix x, String name) {
         requireFinite(x.firstNonFinite(), x::get, name);
     }
@@ -453,7 +466,8 @@ public final class Factorizer {
             double normMSquared = m != null
                     ? pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows())
                     : sparse.normSquared();
-            IterationMonitor.requireNonZero(normMSquared, c.rank());
+            IterationMonitor.requireNonZero(normMSquared, c.rank(), () -> m != null ? hasNonZero(m)
+                    : LongStream.range(0, sparse.nonZeros()).anyMatch(k -> sparse.value(k) != 0));
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
@@ -464,6 +478,7 @@ public final class Factorizer {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed(),
                             () -> IterationMonitor.cancellation(c.cancelToken()) != null);
+                    IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
                 return sigma1[0];
             };

@@ -8,8 +8,10 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.autobalance.memory.DType;
@@ -109,14 +111,59 @@ public final class IterationMonitor {
     }
 
     /**
-     * Refuses an M whose ‖M‖²_F is 0, before a run starts: its best rank-r approximation is 0 and the relative error
-     * (‖UVᵀ − M‖_F / ‖M‖_F) is undefined.
+     * Refuses, before a run starts, an M whose ‖M‖²_F (summed in float64) is 0 or not finite. An M of zeros: its best
+     * rank-r approximation is 0 and the relative error (‖UVᵀ − M‖_F / ‖M‖_F) is undefined. An M whose entries are so
+     * small or so large that their squares leave float64's range (|x| below about 1e-162 or above about 1e154) was
+     * reported as all zeros, or failed later with "constant step must be finite and positive, got NaN": the message
+     * now says what is wrong and what to do.
+     *
+     * @param hasNonZero whether M has a non-zero entry, asked only when ‖M‖²_F is 0; null when the caller cannot tell
+     *     cheaply (the message then names both causes)
+     * @throws IllegalArgumentException saying which
      */
-    public static void requireNonZero(double normMSquared, int rank) {
+    public static void requireNonZero(double normMSquared, int rank, BooleanSupplier hasNonZero) {
         if (normMSquared == 0.0) {
-            throw new IllegalArgumentException("matrix M is all zeros: its best rank-" + rank
-                    + " approximation is 0 and the relative error is undefined");
+            String zeros = "matrix M is all zeros: its best rank-" + rank
+                    + " approximation is 0 and the relative error is undefined";
+            String underflow = "the squares of M's entries underflow float64 (its sum of squares rounds to 0): "
+                    + SCALE_ADVICE.formatted("up");
+            if (hasNonZero == null) {
+                throw new IllegalArgumentException(zeros + "; or " + underflow);
+            }
+            throw new IllegalArgumentException(hasNonZero.getAsBoolean() ? "matrix M is not zero, but " + underflow
+                    : zeros);
         }
+        if (!Double.isFinite(normMSquared)) {
+            throw new IllegalArgumentException("the squares of M's entries overflow float64 (its sum of squares is "
+                    + normMSquared + "): " + SCALE_ADVICE.formatted("down"));
+        }
+    }
+
+    /** What to do about an M outside the range of its precision: the problem scales, so scale M. */
+    private static final String SCALE_ADVICE = "scale M %s by a constant c (the factors of c·M are √c times those of "
+            + "M, the relative error the same)";
+
+    /**
+     * Warns (through {@code System.Logger}, once per run) when M's scale puts the iterates outside the normal range of
+     * float32: the products M·V and U·VᵀV that each iteration forms are of order σ₁^{3/2} (factors of order √σ₁ times
+     * σ₁), so for σ₁^{3/2} beyond float32's largest value they overflow (measured: a 500 × 300 Gaussian M scaled by
+     * 1e25, σ₁ = 3.9e26, diverged at iteration 19; by 1e30 at iteration 0) and below its smallest normal value they
+     * lose their precision in subnormal numbers (scaled by 1e-28, σ₁ = 3.9e-27: no convergence in 3000 iterations, the
+     * same M scaled by 1e-26 converges as at scale 1). Not a refusal: the bound is of the order of magnitude, and a
+     * run near it may still succeed (σ₁ = 7.8e25 converged).
+     */
+    public static void warnIfOutOfRange(double sigma1, DType dtype) {
+        double products = Math.pow(sigma1, 1.5);
+        if (dtype != DType.FLOAT32 || !(sigma1 > 0) || products >= Float.MIN_NORMAL && products <= Float.MAX_VALUE) {
+            return;
+        }
+        boolean over = products > Float.MAX_VALUE;
+        System.getLogger(IterationMonitor.class.getName()).log(System.Logger.Level.WARNING, () -> String.format(
+                Locale.ROOT, "M's scale is %s float32's range: with σ₁(M) = %.3g the iterates' products, of order "
+                + "σ₁^(3/2) = %.3g, %s; %s or use float64", over ? "beyond" : "below", sigma1, products, over
+                        ? "overflow float32 (largest 3.4e38)"
+                        : "are subnormal in float32 (smallest normal 1.2e-38) and lose their precision",
+                SCALE_ADVICE.formatted(over ? "down" : "up")));
     }
 
     /**

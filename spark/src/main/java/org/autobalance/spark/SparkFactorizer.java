@@ -273,7 +273,7 @@ public final class SparkFactorizer {
                 DenseMatrix mtu = DenseMatrix.allocate(dtype, d2, r)) {
             double normMSquared = sumInOrder(m.map(b -> b.withTeam(threads, team -> team.dot(b.rows(), b.rows())))
                     .collect());
-            IterationMonitor.requireNonZero(normMSquared, r);
+            IterationMonitor.requireNonZero(normMSquared, r, null); // telling zeros from underflow would cost a job
             Checkpoint resume = c.resume();
             Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), threads,
                     tolerance, kernels);
@@ -287,6 +287,7 @@ public final class SparkFactorizer {
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = passes.spectralNorm(r, Math.sqrt(normMSquared), c.seed());
+                    IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
                 return sigma1[0];
             };

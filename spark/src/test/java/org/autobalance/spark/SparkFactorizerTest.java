@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -23,6 +25,7 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
@@ -385,7 +388,7 @@ class SparkFactorizerTest {
      * with another partitioning is refused, naming it.
      */
     @Test
-    void aRunInterruptedAfterACheckpointResumesToTheSameBits() throws IOException {
+    void aRunInterruptedAfterACheckpointResumesToTheSameBits() throws Exception {
         Path saved = dir.resolve("resume");
         MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 3);
         try (DenseMatrix u0 = Dense.matrix(DType.FLOAT64, uStart);
@@ -402,6 +405,19 @@ class SparkFactorizerTest {
             assertEquals("crash at 45", crash.getMessage());
             Checkpoint checkpoint = Checkpoint.load(saved);
             assertEquals(40, checkpoint.iteration());
+
+            // the directory is locked for a run: held by another thread (another run of this driver), it refuses
+            // this one before any Spark work
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try (RunLock _ = other.submit(() -> RunLock.checkpoints("--checkpoint", saved)).get()) {
+                String inUse = assertThrows(IllegalArgumentException.class, () -> builder.checkpoint(saved, 20, null)
+                        .resumeFrom(checkpoint).build().run(SharedSpark.context(), source, DType.FLOAT64))
+                        .getMessage();
+                assertTrue(inUse.startsWith("checkpoint directory " + saved + ": another run is writing its "
+                        + "checkpoints there"), inUse);
+            } finally {
+                other.shutdownNow();
+            }
 
             List<IterationRecord> records = new ArrayList<>();
             builder.checkpoint(null, 0, null).resumeFrom(checkpoint);

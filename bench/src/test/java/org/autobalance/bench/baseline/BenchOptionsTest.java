@@ -60,8 +60,8 @@ class BenchOptionsTest {
                 Map.entry(List.of("--threads", "0"), "bench: --threads needs a positive integer up to 2147483647, "
                         + "got '0'"),
                 Map.entry(List.of("--json", file.resolve("x.json").toString(), "--size", "64", "--rank", "1"),
-                        "bench: --json " + file.resolve("x.json") + ": cannot write in " + file
-                                + " (FileAlreadyExistsException)"),
+                        "bench: --json " + file.resolve("x.json") + ": its directory " + file
+                                + ": exists and is not a directory"),
                 Map.entry(List.of("--json", dir.toString()), "bench: --json " + dir + ": is a directory"),
                 Map.entry(List.of("sparse", "--shape", "100"), "bench sparse: --shape needs D1xD2, e.g. 4096x2048, "
                         + "got '100'"),

@@ -1,0 +1,66 @@
+package org.autobalance.solve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.synthetic.KnownMatrices;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An M at the edge of its precision's range, as a library user tried it: entries whose squares underflow float64 were
+ * reported as "matrix M is all zeros", entries whose squares overflow it failed with "constant step must be finite
+ * and positive, got NaN". (The warning for a float32 M whose iterates leave float32's range: ScaleWarningTest in
+ * src-test, where java.util.logging can be read.)
+ */
+class ScaleRangeTest {
+    /**
+     * A Gaussian 40 × 30 matrix times {@code scale}, built in float64 (the scale is applied before rounding); also
+     * ScaleWarningTest's.
+     */
+    static double[][] scaled(double scale) {
+        double[][] a = KnownMatrices.gaussian(40, 30, 1, 3);
+        for (double[] row : a) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] *= scale;
+            }
+        }
+        return a;
+    }
+
+    @Test
+    void entriesWhoseSquaresUnderflowAreNotCalledZeros() {
+        // 1e-200² = 1e-400, below float64's smallest subnormal 4.9e-324: every square rounds to 0
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, scaled(1e-200))) {
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(m, 2).build().run()).getMessage();
+            assertTrue(message.startsWith("matrix M is not zero, but the squares of M's entries underflow float64")
+                    && message.contains("scale M up"), message);
+        }
+        try (DenseMatrix zero = DenseMatrix.allocate(DType.FLOAT64, 40, 30)) {
+            assertEquals("matrix M is all zeros: its best rank-2 approximation is 0 and the relative error is "
+                    + "undefined", assertThrows(IllegalArgumentException.class,
+                            () -> Factorizer.builder(zero, 2).build().run()).getMessage());
+        }
+        // a sparse M takes the same path
+        try (SparseMatrix s = SparseMatrix.of(DType.FLOAT64, scaled(1e-200))) {
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(s, 2).build().run()).getMessage();
+            assertTrue(message.startsWith("matrix M is not zero, but"), message);
+        }
+    }
+
+    @Test
+    void entriesWhoseSquaresOverflowAreNamed() {
+        // 1e200² = 1e400, beyond float64's largest 1.8e308
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, scaled(1e200))) {
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(m, 2).build().run()).getMessage();
+            assertTrue(message.startsWith("the squares of M's entries overflow float64") && message.contains(
+                    "scale M down"), message);
+        }
+    }
+}
