@@ -79,6 +79,15 @@ public final class Main implements Runnable {
     /** A parse error with picocli's suggestion, if any, and where the command's help is. */
     static String oneLine(CommandLine.ParameterException e) {
         String message = e.getMessage();
+        CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
+        if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() == null
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+            // a word the top level does not know is a command misspelt or missing, not picocli's "Unmatched
+            // arguments from index 0: 'bogus'"
+            message = "unknown command '" + u.getUnmatched().getFirst() + "'" + (u.getSuggestions().isEmpty()
+                    ? ": the commands are " + String.join(", ", spec.subcommands().keySet())
+                    : "");
+        }
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
         }

@@ -120,6 +120,15 @@ final class NetworkCommand implements Callable<Integer> {
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
+        // the start is checked before the data is read, as factorize checks its --init (a typo should not cost a load);
+        // which files file:DIR must hold depends on the layers' shapes, known once X is read
+        Path initDirectory = init.startsWith("file:") ? Path.of(init.substring("file:".length()).trim()) : null;
+        if (initDirectory != null && !Files.isDirectory(initDirectory)) {
+            throw new UsageException("--init: " + initDirectory + (Files.exists(initDirectory) ? " is not a directory"
+                    : ": no such directory") + " (file:DIR names a directory of W1.npy, W2.npy, ...)", null);
+        }
+        NetworkInitializer parsedInit = initDirectory != null ? null
+                : option("--init", () -> NetworkInitializer.parse(init));
         checkpointing.validate();
         List<AutoCloseable> owned = new ArrayList<>();
         Destinations destinations = Destinations.claim(out, log, checkpointing, Path.of(files[0].trim()),
@@ -135,19 +144,16 @@ final class NetworkCommand implements Callable<Integer> {
             owned.add(y);
             Architecture arch = option("--layers", () -> Architecture.parse(layers, x.cols(), shape));
             requireMemory(arch, x.rows(), type);
-            NetworkInitializer initializer;
-            if (init.startsWith("file:")) {
-                Path dir = Path.of(init.substring("file:".length()).trim());
+            NetworkInitializer initializer = parsedInit;
+            if (initDirectory != null) {
                 try {
-                    Parameters p = ParameterFiles.read(dir, arch, type, bias);
+                    Parameters p = ParameterFiles.read(initDirectory, arch, type, bias);
                     owned.add(p);
                     initializer = NetworkInitializer.given(p);
                 } catch (IOException e) {
-                    throw new UsageException("--init: cannot read the starting parameters from " + dir + ": "
-                            + e.getMessage(), e);
+                    throw new UsageException("--init: cannot read the starting parameters from " + initDirectory
+                            + ": " + e.getMessage(), e);
                 }
-            } else {
-                initializer = option("--init", () -> NetworkInitializer.parse(init));
             }
             NetworkTrainer.Builder b = NetworkTrainer.builder(x, y, arch).biases(bias).seed(seed)
                     .cancelToken(Interruption.token());

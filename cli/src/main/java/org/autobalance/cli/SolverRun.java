@@ -194,7 +194,7 @@ public final class SolverRun {
                     finishLog(log, logStaging);
                 }
             }
-            beat.phase(out == null ? label + ", rank " + rank + ": finishing the run"
+            beat.phase(out == null || setUpCancelled ? label + ", rank " + rank + ": finishing the run"
                     : label + ", rank " + rank + ": writing the results to " + out);
             try (Finished result = finished) {
                 clock.mark("done");

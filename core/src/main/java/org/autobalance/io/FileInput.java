@@ -43,7 +43,9 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         try {
             file = new BufferedInputStream(Files.newInputStream(path), BUFFER_BYTES);
         } catch (NoSuchFileException e) {
-            NoSuchFileException clearer = new NoSuchFileException(path.toString(), null, "no such " + kind + " file");
+            // "-", standard input to many tools, is a file name here: say where standard input is
+            NoSuchFileException clearer = new NoSuchFileException(path.toString(), null, "no such " + kind + " file"
+                    + (path.toString().equals("-") ? " (for standard input, give /dev/stdin)" : ""));
             clearer.initCause(e);
             throw clearer;
         }
@@ -114,6 +116,20 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
     static void requireNotDirectory(Path path, String kind) throws FileSystemException {
         if (Files.isDirectory(path)) {
             throw new FileSystemException(path.toString(), null, "a directory, not a " + kind + " file");
+        }
+    }
+
+    /**
+     * As {@link #requireNotDirectory}, and not a pipe or a device either, for the binary formats, which are mapped or
+     * read by position: a named pipe of {@code .npy} data was "empty file: not a .npy file" once a writer came, and a
+     * wait without end before.
+     */
+    static void requireFile(Path path, String kind) throws FileSystemException {
+        requireNotDirectory(path, kind);
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new FileSystemException(path.toString(), null, "a pipe or a device, not a file: a " + kind + " file "
+                    + "is read in place and needs a file on disk (save it to one; Matrix Market and delimited text "
+                    + "can come through a pipe)");
         }
     }
 

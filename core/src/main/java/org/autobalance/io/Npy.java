@@ -66,7 +66,7 @@ public final class Npy {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
-        FileInput.requireNotDirectory(path, ".npy");
+        FileInput.requireFile(path, ".npy");
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);

@@ -43,7 +43,7 @@ public final class Npz {
      */
     public static SparseMatrix read(Path path, DType dtype) throws IOException {
         String source = path.toString();
-        FileInput.requireNotDirectory(path, ".npz");
+        FileInput.requireFile(path, ".npz");
         ZipFile zip;
         try {
             zip = new ZipFile(path.toFile());

@@ -366,6 +366,10 @@ class MatrixMarketTest {
         NoSuchFileException e = assertThrows(NoSuchFileException.class,
                 () -> MatrixMarket.read(missing, DType.FLOAT64));
         assertContains(e.getMessage(), missing.toString(), "no such Matrix Market file");
+        // "-" is standard input to many tools (a new user's `cat M.mtx | ... --input -`): where it is here
+        NoSuchFileException dash = assertThrows(NoSuchFileException.class,
+                () -> MatrixMarket.read(Path.of("-"), DType.FLOAT64));
+        assertContains(dash.getMessage(), "no such Matrix Market file (for standard input, give /dev/stdin)");
     }
 
     private static final String ARRAY = "%%MatrixMarket matrix array real general\n";

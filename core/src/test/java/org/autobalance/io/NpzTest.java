@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,12 +14,14 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +77,25 @@ class NpzTest {
         Files.copy(fixture("npy_f8_c.npy"), npy);
         assertMessage(npy, "not a .npz file (not a zip archive: ");
         assertMessage(npy, ") (a NumPy .npy file: give it a name ending in .npy)");
+    }
+
+    /**
+     * A named pipe (or a device) of .npy or .npz data: the binary readers map their file or read it by position, so it
+     * is refused at once, saying why, without opening it (an open of a pipe waits for a writer; when one came, the
+     * .npy reader said "empty file").
+     */
+    @Test
+    void aPipeIsRefusedWithoutWaitingForAWriter() throws Exception {
+        for (String name : List.of("p.npy", "p.npz")) {
+            Path fifo = dir.resolve(name);
+            Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+                    "mkfifo is needed");
+            java.nio.file.FileSystemException e = assertThrows(java.nio.file.FileSystemException.class,
+                    () -> assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> name.endsWith(".npy")
+                            ? Npy.read(fifo, DType.FLOAT64) : Npz.read(fifo, DType.FLOAT64)));
+            assertTrue(e.getMessage().contains("a pipe or a device, not a file: a ." + name.substring(2)
+                    + " file is read in place and needs a file on disk"), e.getMessage());
+        }
     }
 
     /**

@@ -645,7 +645,12 @@ class CommandLineTest {
         "factorize --input m.mtx --rank 2 --max-iterations 4|Unknown options: '--max-iterations', '4' (did you mean "
             + "--max-iter or --max-seconds?); see 'autobalance factorize --help'",
         "factorize --input m.mtx|Missing required option: '--rank=R'; see 'autobalance factorize --help'",
-        "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'"})
+        "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'",
+        // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
+        "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help; see "
+            + "'autobalance --help'",
+        "factorise --input m.mtx|unknown command 'factorise' (did you mean factorize or network?); see "
+            + "'autobalance --help'"})
     void parseErrorsAreOneLine(String args, String message) {
         Run r = run(args.split(" "));
         assertEquals(Main.EXIT_USAGE, r.exitCode());

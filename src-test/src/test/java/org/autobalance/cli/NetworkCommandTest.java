@@ -245,6 +245,23 @@ class NetworkCommandTest {
         assertTrue(d.err().contains("--data: expected X.npy,Y.npy"), d.err());
     }
 
+    /**
+     * A mistake in --init (a directory that is not there, a bad spec) is named before the data is read, as factorize
+     * names its own: it used to come after X and Y were loaded (here the data does not exist, so the load's error
+     * came first).
+     */
+    @Test
+    void initMistakesAreNamedBeforeTheDataIsRead() {
+        String data = dir.resolve("none-x.npy") + "," + dir.resolve("none-y.npy");
+        Run missing = run("network", "--data", data, "--layers", "dense:2", "--init", "file:" + dir.resolve("nodir"));
+        assertEquals(Main.EXIT_USAGE, missing.exitCode(), missing.err());
+        assertTrue(missing.err().startsWith("autobalance: error: --init: " + dir.resolve("nodir")
+                + ": no such directory"), missing.err());
+        Run bad = run("network", "--data", data, "--layers", "dense:2", "--init", "small:-1");
+        assertEquals(Main.EXIT_USAGE, bad.exitCode(), bad.err());
+        assertTrue(bad.err().startsWith("autobalance: error: --init: "), bad.err());
+    }
+
     /** Our writer refuses infinities, so the test writes the file by hand: header from numpy's format, C order. */
     private static byte[] npyWithInfinity(double[][] a) {
         String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + a.length + ", " + a[0].length + "), }";

@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.autobalance.solve.Checkpoint;
 
@@ -32,6 +34,11 @@ import org.autobalance.solve.Checkpoint;
  * (the command line: a directory in use is refused before a long load) and then runs the solver on the same thread
  * is joined by the solver's lock instead of refused; any other holder, in this process or another, refuses it.
  *
+ * <p>A POSIX lock belongs to the process, and closing <em>any</em> descriptor of its file lets it go: nothing in the
+ * process may open and close a lock file while its lock is held (reading it back by name with {@code
+ * Files.readString} did, so every lock was let go as soon as it was taken, and a second process took them all). So
+ * a lock file this process holds is refused without being opened again ({@link #HELD}).
+ *
  * <p>Not exported by the module: public for the project's own modules on the class path.
  */
 public final class RunLock implements AutoCloseable {
@@ -50,8 +57,16 @@ public final class RunLock implements AutoCloseable {
     private static final int ATTEMPTS = 5;
     /** The locks held by this process that a solver on their thread may join ({@link #checkpoints}), by file. */
     private static final Map<Path, RunLock> JOINABLE = new ConcurrentHashMap<>();
+    /**
+     * The file keys (device and inode) of the lock files this process holds. Another lock on one of them in this
+     * process is refused before the file is opened: its refusal would close the descriptor, and with it the held
+     * lock against other processes. (Two threads locking one file at the same instant can still both open it.)
+     */
+    private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
 
     private final FileChannel channel;
+    /** The lock file opened again by its name, to read it back; closed only after the lock is let go (see acquire). */
+    private final FileChannel named;
     private final FileLock lock;
     private final Path file;
     /**
@@ -63,19 +78,23 @@ public final class RunLock implements AutoCloseable {
     private final Path madeDirectory;
     /** The thread that took a joinable lock, null for one that cannot be joined. */
     private final Thread joinableBy;
+    /** The file key of the locked file, in {@link #HELD} while the lock is; null if the file system has none. */
+    private final Object key;
 
-    private RunLock(FileChannel channel, FileLock lock, Path file, boolean removeAlways, Path madeDirectory,
-            Thread joinableBy) {
+    private RunLock(FileChannel channel, FileChannel named, FileLock lock, Path file, boolean removeAlways,
+            Path madeDirectory, Thread joinableBy, Object key) {
         this.channel = channel;
+        this.named = named;
         this.lock = lock;
         this.file = file;
         this.removeAlways = removeAlways;
         this.madeDirectory = madeDirectory;
         this.joinableBy = joinableBy;
+        this.key = key;
     }
 
     /** A solver's share of a lock its thread holds already: letting it go leaves the lock to its holder. */
-    private static final RunLock JOINED = new RunLock(null, null, null, false, null, null);
+    private static final RunLock JOINED = new RunLock(null, null, null, null, false, null, null, null);
 
     /**
      * Locks checkpoint directory {@code dir} (made when missing) for a front end's run; {@code option} names it
@@ -194,6 +213,10 @@ public final class RunLock implements AutoCloseable {
     /** The lock, or null when the name no longer led to the locked file (see {@link #acquire}). */
     private static RunLock tryAcquire(String shown, Path file, String doing, String another, boolean removeAlways,
             Path madeDirectory, Thread joinableBy) {
+        Object existing = fileKey(file);
+        if (existing != null && HELD.contains(existing)) {
+            throw refused(shown, doing, another, Long.toString(ProcessHandle.current().pid()), true);
+        }
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -207,27 +230,38 @@ public final class RunLock implements AutoCloseable {
                     here = true;
                 }
                 if (lock == null) {
-                    ByteBuffer holder = ByteBuffer.allocate(32);
-                    channel.read(holder, 0);
-                    String pid = new String(holder.array(), 0, holder.position(), StandardCharsets.US_ASCII).strip();
-                    throw new IllegalArgumentException(shown + ": another run is " + doing + (pid.isEmpty() ? ""
-                            : " (process " + pid + (here ? ", this one" : "") + ")") + "; wait for it to end, or give "
-                            + "another " + another);
+                    throw refused(shown, doing, another, content(channel).strip(), here);
                 }
                 channel.truncate(0);
                 String mine = ProcessHandle.current().pid() + "\n";
                 channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
-                String named;
+                // the file under the name is read through a descriptor kept open as long as the lock (see the class
+                // documentation: closing it would let the lock go)
+                FileChannel named;
                 try {
-                    named = Files.readString(file, StandardCharsets.US_ASCII);
+                    named = FileChannel.open(file, StandardOpenOption.READ);
                 } catch (NoSuchFileException removed) {
                     named = null;
                 }
-                if (!mine.equals(named)) {
+                boolean same = false;
+                if (named != null) {
+                    try {
+                        same = mine.equals(content(named));
+                    } finally {
+                        if (!same) {
+                            named.close(); // another file than the locked one: its closing lets nothing go
+                        }
+                    }
+                }
+                if (!same) {
                     channel.close(); // releases the lock on the file its holder removed
                     return null;
                 }
-                return new RunLock(channel, lock, file, removeAlways, madeDirectory, joinableBy);
+                Object key = fileKey(file);
+                if (key != null) {
+                    HELD.add(key);
+                }
+                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory, joinableBy, key);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -249,7 +283,7 @@ public final class RunLock implements AutoCloseable {
             return;
         }
         JOINABLE.remove(file, this);
-        try (channel) {
+        try (named; channel) {
             boolean empty = (!removeAlways || madeDirectory != null) && onlyTheLockIn(file.getParent());
             if (removeAlways || empty) {
                 // removed while still held: a run starting now finds the lock taken or the file gone, never a file
@@ -266,7 +300,35 @@ public final class RunLock implements AutoCloseable {
             lock.release();
         } catch (IOException leftAsAfterAKill) {
             // the channel's close releases the lock; what stays is what a killed run leaves, taken over by the next
+        } finally {
+            if (key != null) {
+                HELD.remove(key);
+            }
         }
+    }
+
+    /** The refusal of a lock that process {@code pid} (this one if {@code here}) holds. */
+    private static IllegalArgumentException refused(String shown, String doing, String another, String pid,
+            boolean here) {
+        return new IllegalArgumentException(shown + ": another run is " + doing + (pid.isEmpty() ? ""
+                : " (process " + pid + (here ? ", this one" : "") + ")") + "; wait for it to end, or give another "
+                + another);
+    }
+
+    /** The file key (device and inode) of {@code file}, read without opening it; null if it has none or is missing. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException missing) {
+            return null;
+        }
+    }
+
+    /** What a lock file holds (a process id and a newline), read from its start. */
+    private static String content(FileChannel file) throws IOException {
+        ByteBuffer holder = ByteBuffer.allocate(32);
+        file.read(holder, 0);
+        return new String(holder.array(), 0, holder.position(), StandardCharsets.US_ASCII);
     }
 
     /** Whether {@code dir} holds nothing but the lock file (no checkpoint, result or log was written). */
