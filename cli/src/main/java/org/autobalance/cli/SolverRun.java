@@ -143,19 +143,8 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
-        execute(printer, label, rank, maxIterations, out, outFormat, log, -1, clock, extraSummary, preparation);
-    }
-
-    /**
-     * As the other public {@code execute}; a run resumed at iteration {@code resumedAt} (≥ 0) continues its log. It
-     * claims {@code out} and {@code log} ({@link Destinations}) itself, before {@code preparation} runs: a front end
-     * that reads its input before should claim them first and call the {@code Destinations} form.
-     */
-    public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
-            RunOutputs.Format outFormat, Path log, long resumedAt, RunClock clock, Map<String, Object> extraSummary,
-            Preparation preparation) throws IOException {
         try (Destinations destinations = Destinations.claim(out, log, null)) {
-            execute(printer, label, rank, maxIterations, destinations, outFormat, resumedAt, clock, extraSummary,
+            execute(printer, label, rank, maxIterations, destinations, outFormat, -1, clock, extraSummary,
                     preparation);
         }
     }

@@ -13,13 +13,13 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.autobalance.cli.Checkpointing;
+import org.autobalance.cli.Destinations;
 import org.autobalance.cli.Interruption;
 import org.autobalance.cli.OutFormatOption;
 import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.UsageException;
-import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.IterationMonitor;
@@ -113,7 +113,6 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         List<DenseMatrix> owned = new ArrayList<>();
         JavaSparkContext[] started = new JavaSparkContext[1];
         checkpointing.validate();
-        SolverRun.checkDestinations(out, log);
         if (given == null) {
             checkMaster();
         }
@@ -121,19 +120,20 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }
         checkCheckpointDir();
-        // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
-        MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
-        if (checked != null) {
-            IterationMonitor.Limits.requireRank(rank, checked.rows(), checked.cols());
-            if (partitions != null && Files.isDirectory(input) && partitions != checked.partitions()) {
-                // the shards are the partitioning: another count would be silently ignored
-                throw new UsageException("--partitions " + partitions + ": a directory of shards has one partition "
-                        + "per shard (" + checked.partitions() + " in " + input + ")", null);
+        // the destinations locked, and checked not to replace the input, before the input is read (as factorize)
+        try (Destinations destinations = Destinations.claim(out, log, checkpointing, input)) {
+            // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
+            MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
+            if (checked != null) {
+                IterationMonitor.Limits.requireRank(rank, checked.rows(), checked.cols());
+                if (partitions != null && Files.isDirectory(input) && partitions != checked.partitions()) {
+                    // the shards are the partitioning: another count would be silently ignored
+                    throw new UsageException("--partitions " + partitions + ": a directory of shards has one "
+                            + "partition per shard (" + checked.partitions() + " in " + input + ")", null);
+                }
             }
-        }
-        try (RunLock _ = checkpointing.lock()) {
-            SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(), out,
-                    outFormat.format(), log, checkpointing.resumedAt(), new RunClock(),
+            SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(),
+                    destinations, outFormat.format(), checkpointing.resumedAt(), new RunClock(),
                     Map.of("input", input.toString()), () -> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
                         JavaSparkContext sc = given != null ? given : startSpark();

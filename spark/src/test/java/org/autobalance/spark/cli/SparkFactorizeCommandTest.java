@@ -338,6 +338,39 @@ class SparkFactorizeCommandTest {
         }
     }
 
+    /**
+     * A --log that is the input, or an --out holding the input under a result's name, is refused before the input is
+     * read, as by factorize (review: spark-factorize claimed its destinations without its input, so the log was
+     * renamed over M.mtx at the end, and U.mtx over an input read from --out).
+     */
+    @Test
+    void theInputIsNotReplacedByTheLogOrTheResults() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        String text = Files.readString(Fixtures.fixture("shards-M.mtx"));
+        Path input = Files.writeString(dir.resolve("M.mtx"), text);
+        Path out = Files.createDirectories(dir.resolve("o"));
+        Path inOut = Files.writeString(out.resolve("U.mtx"), text);
+        Map<List<String>, String> refusals = Map.of(
+                List.of("--input", input.toString(), "--log", input.toString()),
+                "--log " + input + ": is " + input + ", which this run reads: the log would replace it; give another "
+                        + "file",
+                List.of("--input", inOut.toString(), "--out", out.toString()),
+                "--out " + out + ": holds " + inOut + ", which this run reads, under the name of a result file it "
+                        + "writes (U.mtx); give another directory");
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            StringWriter err = new StringWriter();
+            List<String> args = with(List.of("--master", "local[1]", "--rank", "3"),
+                    refusal.getKey().toArray(String[]::new));
+            int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                    new PrintWriter(err, true), args.toArray(String[]::new));
+            assertEquals(2, code, err.toString());
+            assertEquals("autobalance: error: " + refusal.getValue(), err.toString().strip());
+            assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark for " + args);
+        }
+        assertEquals(text, Files.readString(input));
+        assertEquals(text, Files.readString(inOut));
+    }
+
     @Test
     void aBadShardIsAUsageErrorNamingIt() {
         Path out = dir.resolve("bad");
