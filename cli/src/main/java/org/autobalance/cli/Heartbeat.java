@@ -13,8 +13,9 @@ import java.util.function.Supplier;
  * output to a pipe ({@code | tee}), a file or a CI log, a long factorisation used to print nothing between the storage
  * line and the end (and nothing at all while a large M was read). The first line comes {@link #FIRST_NANOS} after the
  * command began, so a short run's output is what it was; the lines go to standard error, as the progress bar does,
- * and standard output keeps only the results that scripts read. The interval grows with the command's age (a sixth of it, {@link #FIRST_NANOS} to {@link #LONGEST_NANOS}),
- * so an hour's run prints about seventy lines, not seven hundred.
+ * and standard output keeps only the results that scripts read. The interval grows with the command's age (a sixth
+ * of it, {@link #FIRST_NANOS} to {@link #LONGEST_NANOS}), so an hour's run prints about seventy lines, not seven
+ * hundred.
  *
  * <p>One heartbeat belongs to the command {@link Main} is running ({@link #current}); outside a command it is silent.
  */
@@ -100,8 +101,12 @@ final class Heartbeat implements AutoCloseable {
         err.flush();
     }
 
+    /**
+     * Stops the timer. Synchronized with {@link #tick}: a line being printed is finished first, and none comes after
+     * (the phase is null from here on), so nothing follows the command's last output.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (timer != null) {
             timer.shutdownNow();
         }
