@@ -80,11 +80,29 @@ public final class Checkpointing {
 
     /**
      * Locks the directory the checkpoints go to (--checkpoint, else --resume) for this run, made when missing; null
-     * when there is none. Close it when the run ends. Another run holding it is a usage error naming it.
+     * when there is none. Close it when the run ends. Another run holding it is a usage error naming it, and so is a
+     * --checkpoint directory that holds an earlier run's checkpoint this run does not continue: its first checkpoint
+     * would replace it, and a forgotten --resume cost the earlier run's progress without a word (a new user's finding).
      */
     public RunLock lock() {
         Path target = dir != null ? dir : resume;
-        return target == null ? null : RunLock.checkpoints(dir != null ? "--checkpoint" : "--resume", target);
+        if (target == null) {
+            return null;
+        }
+        RunLock lock = RunLock.checkpoints(dir != null ? "--checkpoint" : "--resume", target);
+        try {
+            if (dir != null && Files.exists(dir.resolve(Checkpoint.FILE))
+                    && (resume == null || !Files.isSameFile(resume, dir))) {
+                throw new UsageException("--checkpoint " + dir + ": holds the checkpoint of an earlier run, which this "
+                        + "run would replace; --resume " + dir + " continues it, or give another directory (or remove "
+                        + "it to start afresh)", null);
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e instanceof IOException io ? new UsageException("--checkpoint " + dir + ": " + io.getMessage(), io)
+                    : (RuntimeException) e;
+        }
+        return lock;
     }
 
     /** The iteration the resumed run continues at, or −1 when not resuming. */

@@ -508,6 +508,32 @@ class CommandLineTest {
     }
 
     /**
+     * A --checkpoint directory that holds an earlier run's checkpoint is not replaced by a new run (a forgotten
+     * --resume used to cost the earlier run's progress without a word): refused before M is read, the checkpoint
+     * untouched; --resume continues it, also with --checkpoint naming the same directory.
+     */
+    @Test
+    void aCheckpointOfAnEarlierRunIsNotReplaced() throws IOException {
+        Path checkpoints = dir.resolve("ck");
+        String input = fixture("spectrum_64x48.mtx");
+        String[] first = {"factorize", "--input", input, "--rank", "3", "--max-iter", "20", "--checkpoint",
+            checkpoints.toString(), "--checkpoint-every", "5"};
+        assertEquals(0, run(first).exitCode());
+        byte[] checkpoint = Files.readAllBytes(checkpoints.resolve("checkpoint"));
+        Run again = run(first);
+        assertEquals(Main.EXIT_USAGE, again.exitCode(), again.err());
+        assertEquals("autobalance: error: --checkpoint " + checkpoints + ": holds the checkpoint of an earlier run, "
+                + "which this run would replace; --resume " + checkpoints + " continues it, or give another directory "
+                + "(or remove it to start afresh)" + System.lineSeparator(), again.err());
+        assertEquals("", again.out(), "M was read (its storage was printed)");
+        assertArrayEquals(checkpoint, Files.readAllBytes(checkpoints.resolve("checkpoint")));
+        assertTrue(Files.exists(checkpoints.resolve(".lock")), "the earlier run's lock file is the directory's");
+        Run resumed = run("factorize", "--input", input, "--rank", "3", "--max-iter", "40", "--resume",
+                checkpoints.toString(), "--checkpoint", checkpoints.toString(), "--checkpoint-every", "5");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+    }
+
+    /**
      * A run refused for its input after it locked its checkpoint directory leaves nothing there: the directory it made
      * is removed, and in one that existed its lock file (found in review: ck/.lock stayed, "nothing half-written").
      */
