@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.solve.Checkpoint;
 import picocli.CommandLine.Option;
@@ -73,7 +74,7 @@ public final class Checkpointing {
             }
         }
         if (dir != null) {
-            SolverRun.requireWritableDirectory("--checkpoint", dir);
+            FileChecks.requireWritableDirectory("--checkpoint", dir);
         }
         return this;
     }

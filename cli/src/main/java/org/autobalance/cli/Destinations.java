@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
 
 /**
@@ -79,7 +80,7 @@ public final class Destinations implements AutoCloseable {
                         + "of a result file it writes (" + name + "); give another directory", null);
             }
         } catch (IOException e) {
-            throw new UsageException("--log/--out: cannot compare with " + input + " (" + SolverRun.reason(e) + ")",
+            throw new UsageException("--log/--out: cannot compare with " + input + " (" + FileChecks.reason(e) + ")",
                     e);
         }
     }

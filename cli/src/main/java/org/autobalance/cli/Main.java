@@ -50,8 +50,8 @@ public final class Main implements Runnable {
      */
     public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(command);
-        // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@." failed
-        // with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
+        // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@."
+        // failed with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
         cli.setExpandAtFiles(false);
         cli.setOut(out);
         cli.setErr(err);

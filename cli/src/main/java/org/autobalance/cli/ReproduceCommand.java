@@ -3,6 +3,7 @@ package org.autobalance.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.autobalance.io.internal.FileChecks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,7 +41,7 @@ final class ReproduceCommand implements Callable<Integer> {
         }
         // written after each experiment's run (all of them take minutes): a destination that cannot be written is
         // named now, not as a bare path and exit 1 after the first run
-        SolverRun.requireWritableDirectory("--out", out);
+        FileChecks.requireWritableDirectory("--out", out);
         // the plots are rendered off-screen: no display is needed (or wanted) on a build machine
         System.setProperty("java.awt.headless", "true");
         boolean allPass = true;

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
 
@@ -86,13 +87,13 @@ public final class RunOutputs implements AutoCloseable {
 
     RunOutputs(Path directory) {
         this.directory = directory;
-        SolverRun.requireWritableDirectory("--out", directory);
+        FileChecks.requireWritableDirectory("--out", directory);
         try {
             Files.createDirectories(directory);
             removeAbandonedStaging(directory);
             this.staging = Files.createTempDirectory(directory, STAGING_PREFIX + ProcessHandle.current().pid() + "-");
         } catch (IOException e) {
-            throw new UsageException("--out " + directory + ": cannot write there (" + SolverRun.reason(e) + ")", e);
+            throw new UsageException("--out " + directory + ": cannot write there (" + FileChecks.reason(e) + ")", e);
         }
     }
 

@@ -287,7 +287,8 @@ public final class SolverRun {
             } catch (IOException e) {
                 // what checkDestinations could not foresee (a file system that refuses what access(2) allowed, as
                 // /proc does for root; a directory removed since): still one line naming the option
-                throw new UsageException("--log " + log + ": cannot write " + staging + " (" + reason(e) + ")", e);
+                throw new UsageException("--log " + log + ": cannot write " + staging + " (" + FileChecks.reason(e)
+                        + ")", e);
             }
         }
         Path target = target(log);
@@ -384,7 +385,7 @@ public final class SolverRun {
             Path target = target(log);
             Path parent = target.toAbsolutePath().getParent();
             // made when the log is opened, as --out is (the README's --out result/ --log result/run.jsonl)
-            requireWritableDirectory("--log " + log + ": its directory", parent);
+            FileChecks.requireWritableDirectory("--log " + log + ": its directory", parent);
             return parent.resolve("." + target.getFileName() + ".partial");
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
@@ -406,7 +407,8 @@ public final class SolverRun {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new UsageException("--log " + log + ": cannot write in " + directory + " (" + reason(e) + ")", e);
+            throw new UsageException("--log " + log + ": cannot write in " + directory + " ("
+                    + FileChecks.reason(e) + ")", e);
         }
         return RunLock.log("--log " + log, staging, made ? directory : null);
     }
@@ -417,23 +419,10 @@ public final class SolverRun {
      */
     public static void checkDestinations(Path out, Path log) {
         if (out != null) {
-            requireWritableDirectory("--out", out);
+            FileChecks.requireWritableDirectory("--out", out);
         }
         if (log != null) {
             stagingFor(log);
         }
-    }
-
-    /**
-     * Fails, naming {@code option}, unless {@code dir} is a writable directory or could be created as one: results
-     * and checkpoints are written after the work, and a run should not work that long to learn it cannot save.
-     */
-    public static void requireWritableDirectory(String option, Path dir) {
-        FileChecks.requireWritableDirectory(option, dir); // one home, shared with the library and the benchmarks
-    }
-
-    /** What went wrong in an I/O operation, in words ({@link FileChecks#reason}). */
-    static String reason(IOException e) {
-        return FileChecks.reason(e);
     }
 }

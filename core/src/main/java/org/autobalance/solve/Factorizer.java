@@ -315,8 +315,8 @@ public final class Factorizer {
          * and whenever {@code every} (if not null) has passed since the last one; {@code dir} null for none (the
          * default). Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they
          * wrote up to the checkpoint is on disk with it. {@link #run} locks {@code dir} (made when missing) for the
-         * whole run: another run writing there, in this process or another, is refused (see {@link Factorizer#run}); and
-         * temporary files of a run killed while writing a checkpoint are removed.
+         * whole run: another run writing there, in this process or another, is refused (see {@link Factorizer#run});
+         * and temporary files of a run killed while writing a checkpoint are removed.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
             this.checkpoint = dir == null ? null : new IterationMonitor.CheckpointPolicy(dir, everyIterations, every);

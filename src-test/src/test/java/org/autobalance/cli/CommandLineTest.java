@@ -484,8 +484,8 @@ class CommandLineTest {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --checkpoint " + checkpoints + ": another run is writing its "
-                    + "checkpoints there (process " + ProcessHandle.current().pid() + ", this one); wait for it to end, "
-                    + "or give another directory" + System.lineSeparator(), r.err());
+                    + "checkpoints there (process " + ProcessHandle.current().pid() + ", this one); wait for it to "
+                    + "end, or give another directory" + System.lineSeparator(), r.err());
             assertEquals("", r.out(), "M was read (its storage was printed)");
         }
         assertNoOutputs(out);

@@ -20,6 +20,7 @@ import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.UsageException;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.IterationMonitor;
@@ -244,9 +245,9 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         }
         Matcher scheme = SCHEME.matcher(checkpointDir);
         if (!scheme.matches()) {
-            SolverRun.requireWritableDirectory("--checkpoint-dir", Path.of(checkpointDir));
+            FileChecks.requireWritableDirectory("--checkpoint-dir", Path.of(checkpointDir));
         } else if (scheme.group(1).equalsIgnoreCase("file") && checkpointDir.startsWith("/", 5)) {
-            SolverRun.requireWritableDirectory("--checkpoint-dir", Path.of(URI.create(checkpointDir)));
+            FileChecks.requireWritableDirectory("--checkpoint-dir", Path.of(URI.create(checkpointDir)));
         }
     }
 
