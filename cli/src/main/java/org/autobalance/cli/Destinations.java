@@ -72,8 +72,10 @@ public final class Destinations implements AutoCloseable {
                 throw new UsageException("--log " + log + ": is " + input + ", which this run reads: the log would "
                         + "replace it; give another file", null);
             }
-            Path parent = input.toAbsolutePath().getParent();
-            String name = input.getFileName().toString();
+            // where the input's bytes are: an input reached through a symbolic link into --out is lost just the same
+            Path real = input.toRealPath();
+            Path parent = real.getParent();
+            String name = real.getFileName().toString();
             if (out != null && Files.isDirectory(out) && Files.isSameFile(out, parent)
                     && RunOutputs.isResultName(name)) {
                 throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the name "

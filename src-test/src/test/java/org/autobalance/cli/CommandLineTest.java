@@ -649,6 +649,15 @@ class CommandLineTest {
         try (Stream<Path> files = Files.list(out)) {
             assertEquals(List.of("U.mtx"), files.map(f -> f.getFileName().toString()).toList(), "files in --out");
         }
+        // the same input reached through a symbolic link from elsewhere (review: it was not recognised)
+        Path link = Files.createSymbolicLink(dir.resolve("link.mtx"), inOut);
+        Run throughLink = run("factorize", "--input", link.toString(), "--rank", "3", "--max-iter", "5", "--out",
+                out.toString());
+        assertEquals(Main.EXIT_USAGE, throughLink.exitCode(), throughLink.err());
+        assertTrue(throughLink.err().startsWith("autobalance: error: --out " + out + ": holds " + link), throughLink
+                .err());
+        assertArrayEquals(before, Files.readAllBytes(inOut));
+        Files.delete(link);
         // the results of one run as the start of the next, into the same directory: allowed
         Files.delete(inOut);
         Run first = run("factorize", "--input", input.toString(), "--rank", "3", "--max-iter", "5", "--out",
