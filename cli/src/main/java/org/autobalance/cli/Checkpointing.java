@@ -92,18 +92,25 @@ public final class Checkpointing {
         }
         RunLock lock = RunLock.checkpoints(dir != null ? "--checkpoint" : "--resume", target);
         try {
-            if (dir != null && Files.exists(dir.resolve(Checkpoint.FILE))
-                    && (resume == null || !Files.isSameFile(resume, dir))) {
+            if (dir != null && replacesAnEarlierCheckpoint()) {
                 throw new UsageException("--checkpoint " + dir + ": holds the checkpoint of an earlier run, which this "
                         + "run would replace; --resume " + dir + " continues it, or give another directory (or remove "
                         + "it to start afresh)", null);
             }
-        } catch (IOException | RuntimeException e) {
+            return lock;
+        } catch (RuntimeException e) {
             lock.close();
-            throw e instanceof IOException io ? new UsageException("--checkpoint " + dir + ": " + io.getMessage(), io)
-                    : (RuntimeException) e;
+            throw e;
         }
-        return lock;
+    }
+
+    /** Whether --checkpoint holds a checkpoint that this run does not continue (--resume names another, or none). */
+    private boolean replacesAnEarlierCheckpoint() {
+        try {
+            return Files.exists(dir.resolve(Checkpoint.FILE)) && (resume == null || !Files.isSameFile(resume, dir));
+        } catch (IOException e) {
+            throw new UsageException("--checkpoint " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** The iteration the resumed run continues at, or −1 when not resuming. */
