@@ -18,12 +18,15 @@ import org.autobalance.io.internal.RunLock;
 public final class Destinations implements AutoCloseable {
     private final Path out;
     private final Path log;
+    /** Where the log is written during the run ({@link SolverRun#stagingFor}), found once; null without a log. */
+    private final Path logStaging;
     /** Held in the order taken; let go in the reverse order (a log's directory may be inside --out). */
     private final List<RunLock> locks;
 
-    private Destinations(Path out, Path log, List<RunLock> locks) {
+    private Destinations(Path out, Path log, Path logStaging, List<RunLock> locks) {
         this.out = out;
         this.log = log;
+        this.logStaging = logStaging;
         this.locks = locks;
     }
 
@@ -34,12 +37,15 @@ public final class Destinations implements AutoCloseable {
      * locks already taken are then let go.
      */
     public static Destinations claim(Path out, Path log, Checkpointing checkpointing, Path... inputs) {
-        SolverRun.checkDestinations(out, log);
+        if (out != null) {
+            FileChecks.requireWritableDirectory("--out", out);
+        }
+        Path logStaging = log == null ? null : SolverRun.stagingFor(log);
         for (Path input : inputs) {
             refuseReplacing(out, log, input);
         }
         List<RunLock> locks = new ArrayList<>();
-        Destinations claimed = new Destinations(out, log, locks);
+        Destinations claimed = new Destinations(out, log, logStaging, locks);
         try {
             if (checkpointing != null) {
                 add(locks, checkpointing.lock());
@@ -47,7 +53,11 @@ public final class Destinations implements AutoCloseable {
             if (out != null) {
                 add(locks, RunLock.output(out));
             }
-            add(locks, SolverRun.lockLog(log));
+            if (logStaging != null && !logStaging.equals(log)) {
+                // two runs given the same log truncated each other's records; a log written in place (a device, a
+                // pipe) has no staging file to share. The lock makes the log's directory, as opening the log would.
+                add(locks, RunLock.log("--log " + log, logStaging));
+            }
             Interruption.beforeRunCleanup(claimed::close);
             return claimed;
         } catch (RuntimeException e) {
@@ -101,6 +111,11 @@ public final class Destinations implements AutoCloseable {
     /** The iteration log, or null for none. */
     Path log() {
         return log;
+    }
+
+    /** Where the iteration log is written during the run ({@link SolverRun#stagingFor}), or null for none. */
+    Path logStaging() {
+        return logStaging;
     }
 
     /**

@@ -169,7 +169,7 @@ final class NetworkCommand implements Callable<Integer> {
             NetworkTrainer trainer = b.build();
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
-            train(spec.commandLine().getOut(), trainer, arch, x, files);
+            train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging());
         } finally {
             for (AutoCloseable c : owned.reversed()) {
                 try {
@@ -183,9 +183,8 @@ final class NetworkCommand implements Callable<Integer> {
     }
 
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
-            String[] files) throws IOException {
+            String[] files, Path logStaging) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
-            Path logStaging = log == null ? null : SolverRun.stagingFor(log);
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished;
             try (JsonLinesLog logWriter = logStaging == null ? null

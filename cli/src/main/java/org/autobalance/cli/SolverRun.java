@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.autobalance.io.internal.FileChecks;
-import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -159,7 +158,7 @@ public final class SolverRun {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             beat.phase(label + ", rank " + rank + ": preparing the run");
             Solver solver = preparation.prepare();
-            Path logStaging = log == null ? null : stagingFor(log);
+            Path logStaging = destinations.logStaging();
             Finished finished = null;
             boolean setUpCancelled = false;
             IterationRecord[] first = new IterationRecord[1];
@@ -285,7 +284,7 @@ public final class SolverRun {
                 Files.createDirectories(staging.getParent());
                 return new JsonLinesLog(staging);
             } catch (IOException e) {
-                // what checkDestinations could not foresee (a file system that refuses what access(2) allowed, as
+                // what Destinations.claim could not foresee (a file system that refuses what access(2) allowed, as
                 // /proc does for root; a directory removed since): still one line naming the option
                 throw new UsageException("--log " + log + ": cannot write " + staging + " (" + FileChecks.reason(e)
                         + ")", e);
@@ -389,40 +388,6 @@ public final class SolverRun {
             return parent.resolve("." + target.getFileName() + ".partial");
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Locks the staged {@code log} for this run (null for none, or for a log written in place, which has no staging
-     * file to share): two runs given the same log truncated each other's records. Its directory is made here, as
-     * opening the log would (and removed when the run ends if it wrote nothing there).
-     */
-    static RunLock lockLog(Path log) {
-        Path staging = log == null ? null : stagingFor(log);
-        if (staging == null || staging.equals(log)) {
-            return null;
-        }
-        Path directory = staging.getParent();
-        boolean made = !Files.isDirectory(directory);
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new UsageException("--log " + log + ": cannot write in " + directory + " ("
-                    + FileChecks.reason(e) + ")", e);
-        }
-        return RunLock.log("--log " + log, staging, made ? directory : null);
-    }
-
-    /**
-     * Checks {@code --out} and {@code --log} (either may be null) as the run will, before M is read: a mistake there
-     * should not cost the time of a long load.
-     */
-    public static void checkDestinations(Path out, Path log) {
-        if (out != null) {
-            FileChecks.requireWritableDirectory("--out", out);
-        }
-        if (log != null) {
-            stagingFor(log);
         }
     }
 }

@@ -566,7 +566,7 @@ class CommandLineTest {
         Path out = dir.resolve("out");
         String[] command = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "20",
             "--log", log.toString(), "--out", out.toString()};
-        try (RunLock _ = RunLock.log("--log " + log, staging, null)) {
+        try (RunLock _ = RunLock.log("--log " + log, staging)) {
             Run r = run(command);
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
             assertEquals("autobalance: error: --log " + log + ": another run is writing this log (process "

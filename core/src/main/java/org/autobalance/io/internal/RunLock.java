@@ -127,7 +127,7 @@ public final class RunLock implements AutoCloseable {
     }
 
     private static RunLock checkpoints(String shown, Path dir, boolean joinable) {
-        RunLock held = inDirectory(shown, dir, lockFile(dir), "writing its checkpoints there", false,
+        RunLock held = inDirectory(shown, dir, lockFile(dir), "writing its checkpoints there", "directory", false,
                 joinable ? Thread.currentThread() : null);
         try {
             // no other run can be writing here now: what a killed one was writing is debris
@@ -149,15 +149,16 @@ public final class RunLock implements AutoCloseable {
      * @throws IllegalArgumentException if another run holds it, or it cannot be written
      */
     public static RunLock output(Path dir) {
-        return inDirectory("--out " + dir, dir, dir.resolve(OUTPUT_FILE), "writing its results there", true, null);
+        return inDirectory("--out " + dir, dir, dir.resolve(OUTPUT_FILE), "writing its results there", "directory",
+                true, null);
     }
 
     /**
-     * Locks {@code dir} (made when missing; then removed again at the end if it holds nothing else) on its lock file
-     * {@code file}; {@code shown} is the option and its value, for a refusal.
+     * Locks {@code file} in {@code dir} (made when missing; then removed again at the end if it holds nothing else);
+     * {@code shown} is the option and its value, {@code another} what to give instead, for a refusal.
      */
-    private static RunLock inDirectory(String shown, Path dir, Path file, String doing, boolean removeAlways,
-            Thread joinableBy) {
+    private static RunLock inDirectory(String shown, Path dir, Path file, String doing, String another,
+            boolean removeAlways, Thread joinableBy) {
         boolean made = !Files.isDirectory(dir);
         try {
             Files.createDirectories(dir);
@@ -165,7 +166,7 @@ public final class RunLock implements AutoCloseable {
             throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
         }
         try {
-            return acquire(shown, file, doing, "directory", removeAlways, made ? dir : null, joinableBy);
+            return acquire(shown, file, doing, another, removeAlways, made ? dir : null, joinableBy);
         } catch (RuntimeException e) {
             if (made) {
                 try {
@@ -180,15 +181,15 @@ public final class RunLock implements AutoCloseable {
 
     /**
      * Locks the log staged at {@code staging} (beside it, in {@code .NAME.lock}, removed when the run ends: the log's
-     * directory is the user's); {@code shown} is the option and its value, for a refusal; {@code madeDirectory} is
-     * the log's directory if this run made it (removed at the end if the run wrote nothing there), else null.
+     * directory is the user's; made when missing, as opening the log would, and then removed at the end if the run
+     * wrote nothing there); {@code shown} is the option and its value, for a refusal.
      *
      * @throws IllegalArgumentException if another run holds it, or it cannot be written
      */
-    public static RunLock log(String shown, Path staging, Path madeDirectory) {
+    public static RunLock log(String shown, Path staging) {
         String name = staging.getFileName().toString();
         Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
-        return acquire(shown, file, "writing this log", "file", true, madeDirectory, null);
+        return inDirectory(shown, staging.getParent(), file, "writing this log", "file", true, null);
     }
 
     /**
