@@ -38,18 +38,25 @@ public final class SparkResult implements AutoCloseable {
         return v;
     }
 
+    /** The iterations made (a resumed run counts those before the checkpoint too). */
     public long iterations() {
         return metrics.iterations();
     }
 
+    /** Why the run stopped. */
     public StopReason stopReason() {
         return metrics.stopReason();
     }
 
+    /**
+     * ‖UVᵀ − M‖_F / ‖M‖_F at the final factors, exact (a residual pass over the cached blocks). The balance and the
+     * other metrics of {@link Result} are in {@link #summary()}.
+     */
     public double relativeError() {
         return metrics.relativeError();
     }
 
+    /** The partitions (row blocks) M was split into. */
     public int partitions() {
         return partitions;
     }

@@ -177,8 +177,8 @@ class ModuleConsumerTest {
     }
 
     /**
-     * Compiles the module in {@code src} with this JDK's {@code javac}, against the core module alone, as a strict build
-     * would; its diagnostics.
+     * Compiles the module in {@code src} with this JDK's {@code javac}, against the core module alone, as a strict
+     * build would; its diagnostics.
      */
     private static String compile(Path src, Path classes) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
