@@ -49,11 +49,16 @@ public final class SparkResult implements AutoCloseable {
     }
 
     /**
-     * ‖UVᵀ − M‖_F / ‖M‖_F at the final factors, exact (a residual pass over the cached blocks). The balance and the
-     * other metrics of {@link Result} are in {@link #summary()}.
+     * ‖UVᵀ − M‖_F / ‖M‖_F at the final factors, exact (a residual pass over the cached blocks). The other metrics of
+     * {@link Result} are in {@link #summary()}.
      */
     public double relativeError() {
         return metrics.relativeError();
+    }
+
+    /** ‖UᵀU − VᵀV‖_F at the final factors (as {@link Result#balance()}). */
+    public double balance() {
+        return metrics.balance();
     }
 
     /** The partitions (row blocks) M was split into. */
