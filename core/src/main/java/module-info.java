@@ -9,7 +9,10 @@
  * kernels run, correctly and slower, after one warning.
  */
 module org.autobalance.core {
-    requires static jdk.incubator.vector;
+    // jdk.incubator.vector is not required, not even `requires static`: javac resolves a module's static requirements
+    // for every module that reads it, so each modular user's build warned "using incubating module(s)" (an error under
+    // -Werror) for a module it never named. The SIMD kernels are compiled with --add-reads to it, and the kernel
+    // choice adds the read edge at run time when the module is in the boot layer (KernelProvider).
     // the kernel choice checks that C2 is on through the HotSpot diagnostic bean
     requires java.management;
     requires jdk.management;

@@ -72,10 +72,20 @@ public final class KernelProvider {
 
     private static GemmKernels loadSimdGemm() {
         try {
-            return (GemmKernels) Class.forName(SIMD_GEMM_CLASS).getConstructor().newInstance();
+            return (GemmKernels) simdClass(SIMD_GEMM_CLASS).getConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new UnsupportedOperationException("cannot load " + SIMD_GEMM_CLASS, e);
         }
+    }
+
+    /**
+     * Loads a class of the SIMD kernels, first letting this module read {@code jdk.incubator.vector} when the boot
+     * layer has it: the module descriptor does not require it (see module-info.java), so on the module path nothing
+     * else gives the kernels access to it. On the class path (the unnamed module reads every module) this does nothing.
+     */
+    private static Class<?> simdClass(String name) throws ClassNotFoundException {
+        ModuleLayer.boot().findModule(VECTOR_MODULE).ifPresent(KernelProvider.class.getModule()::addReads);
+        return Class.forName(name);
     }
 
     /** The scalar reference implementation. */
@@ -174,7 +184,7 @@ public final class KernelProvider {
 
     private static Object instantiate(String className) {
         try {
-            return Class.forName(className).getConstructor().newInstance();
+            return simdClass(className).getConstructor().newInstance();
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;

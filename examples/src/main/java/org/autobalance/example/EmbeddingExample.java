@@ -67,7 +67,8 @@ public final class EmbeddingExample {
                 flagKept.set(Thread.currentThread().isInterrupted());
             });
             worker.start();
-            running.await();
+            // bounded: a run that failed before its 100th iteration would otherwise leave this wait, and CI, hanging
+            check(running.await(1, TimeUnit.MINUTES), "the third run did not reach its 100th iteration in a minute");
             worker.interrupt();
             worker.join(TimeUnit.MINUTES.toMillis(1));
             // a library that ignored the interrupt would run on for hours: fail clearly instead

@@ -26,13 +26,22 @@ import org.autobalance.memory.DenseMatrix;
  *       ranges as the engine splits rows between threads, the driver parses it whole once to check it, and every
  *       task reads the text through but converts and keeps only its rows (the format is column-major); a single
  *       {@code .npy} file likewise, each task reading only its rows;
- *   <li>a directory of row-block shards and Parquet: see {@link ShardDirectory} and {@link ParquetRows}.
+ *   <li>a directory of row-block shards: {@code .npy} files {@code <prefix><index>.npy} with one prefix and the
+ *       indices 0 … n−1 (zero padding optional), shard k holding the rows after shard k−1, all 2-D with the same
+ *       columns and dtype; names starting with {@code .} or {@code _} (Spark's {@code _SUCCESS}) are ignored. One
+ *       partition per shard;
+ *   <li>Parquet (a file, or a directory as {@code df.write.parquet} leaves it): one row per matrix row, an integer
+ *       column {@code row} (0-based, each index once) and a column {@code values} (array of float or double).
  * </ul>
+ *
+ * <p>(The shard classes themselves are not public: {@link #open} chooses by what is at the path.)
  */
 public abstract class MatrixSource implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** d1, M's rows. */
     private final long rows;
+    /** d2, M's columns. */
     private final int cols;
 
     MatrixSource(long rows, int cols) {

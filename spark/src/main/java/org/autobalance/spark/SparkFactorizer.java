@@ -53,6 +53,18 @@ import org.autobalance.solve.Variant;
  * (reliably when the context has a checkpoint directory, otherwise locally), which cuts the lineage and releases the
  * broadcasts of older iterations. M's blocks and every cached U are unpersisted when the run ends or fails, which frees
  * the executors' native memory.
+ *
+ * <pre>{@code
+ * try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("factorize"))) {
+ *     MatrixSource source = MatrixSource.open(sc, Path.of("M.npy"), 2);
+ *     try (SparkResult r = SparkFactorizer.builder(5).build().run(sc, source, DType.FLOAT64);
+ *             DenseMatrix u = r.collectU()) {
+ *         System.out.println(r.stopReason() + " " + r.relativeError() + " " + r.summary().get("balance"));
+ *     }
+ * }
+ * }</pre>
+ * The driver and the executors need {@code --add-modules jdk.incubator.vector} for the SIMD kernels (README, "On Apache
+ * Spark").
  */
 public final class SparkFactorizer {
     /** Cut the lineage (Spark's checkpoint of the iterate's RDD) every this many iterations unless told otherwise. */
@@ -104,26 +116,31 @@ public final class SparkFactorizer {
             this.rank = rank;
         }
 
+        /** The step schedule; default {@code auto:0.5} (η = 0.5/σ₁(M), σ₁ by Spark passes). */
         public Builder schedule(StepSchedule schedule) {
             this.schedule = Objects.requireNonNull(schedule, "schedule must not be null");
             return this;
         }
 
+        /** The initial factors; default {@link Initializer#small()}. */
         public Builder initializer(Initializer initializer) {
             this.initializer = Objects.requireNonNull(initializer, "initializer must not be null");
             return this;
         }
 
+        /** The update rule; default {@link Variant#SIMULTANEOUS}. */
         public Builder variant(Variant variant) {
             this.variant = Objects.requireNonNull(variant, "variant must not be null");
             return this;
         }
 
+        /** The seed of the random initial factors; default 42. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /** The most iterations (stop reason {@code MAX_ITERATIONS}); default 10 000. */
         public Builder maxIterations(long maxIterations) {
             this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
@@ -135,6 +152,7 @@ public final class SparkFactorizer {
             return this;
         }
 
+        /** As {@link Factorizer.Builder#timeLimit}: stop reason {@code TIME_LIMIT}; default none. */
         public Builder timeLimit(Duration timeLimit) {
             this.timeLimit = IterationMonitor.Limits.requireTimeLimit(timeLimit);
             return this;
@@ -221,11 +239,13 @@ public final class SparkFactorizer {
             return this;
         }
 
+        /** Adds a listener: every {@link IterationRecord}, on the driver's thread in {@link SparkFactorizer#run}. */
         public Builder listener(IterationListener listener) {
             listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
             return this;
         }
 
+        /** The solver with these settings (changing the builder afterwards does not affect it). */
         public SparkFactorizer build() {
             return new SparkFactorizer(new Settings(rank, schedule, initializer, variant, seed, maxIterations,
                     tolerance, timeLimit, lineageEvery, driverThreads, taskThreads, failIteration, failPartition, costs,

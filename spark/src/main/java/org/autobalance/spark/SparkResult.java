@@ -38,18 +38,30 @@ public final class SparkResult implements AutoCloseable {
         return v;
     }
 
+    /** The iterations made (a resumed run counts those before the checkpoint too). */
     public long iterations() {
         return metrics.iterations();
     }
 
+    /** Why the run stopped. */
     public StopReason stopReason() {
         return metrics.stopReason();
     }
 
+    /**
+     * ‖UVᵀ − M‖_F / ‖M‖_F at the final factors, exact (a residual pass over the cached blocks). The other metrics of
+     * {@link Result} are in {@link #summary()}.
+     */
     public double relativeError() {
         return metrics.relativeError();
     }
 
+    /** ‖UᵀU − VᵀV‖_F at the final factors (as {@link Result#balance()}). */
+    public double balance() {
+        return metrics.balance();
+    }
+
+    /** The partitions (row blocks) M was split into. */
     public int partitions() {
         return partitions;
     }

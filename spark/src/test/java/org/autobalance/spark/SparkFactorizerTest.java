@@ -378,7 +378,19 @@ class SparkFactorizerTest {
                 DenseMatrix u = r.collectU()) {
             assertEquals(StopReason.CONVERGED, r.stopReason());
             assertEquals(expected.size(), actual.size(), "iterations");
-            assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "plateau run");
+            double[][] uu = u.toArray();
+            double[][] vv = r.v().toArray();
+            assertSameBits(engine, new double[][][] {uu, vv}, "plateau run");
+            // the balance from the factors themselves; each Gram entry is a sum of at most 60 products, so the
+            // rounding of either computation is below 60·u·(‖U‖² + ‖V‖²) per entry, r² entries
+            double[] gu = Dense.gram(uu);
+            double[] gv = Dense.gram(vv);
+            double squares = 0;
+            for (int k = 0; k < gu.length; k++) {
+                squares += (gu[k] - gv[k]) * (gu[k] - gv[k]);
+            }
+            double scale = Math.pow(KnownMatrices.frobenius(uu), 2) + Math.pow(KnownMatrices.frobenius(vv), 2);
+            assertEquals(Math.sqrt(squares), r.balance(), 2 * gu.length * 60 * 0x1p-53 * scale, "balance");
         }
     }
 

@@ -1,11 +1,16 @@
 package org.autobalance.consumer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.DenseMatrix.Order;
@@ -14,6 +19,7 @@ import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
 import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The core module as a consumer on the module path sees it: the five API packages usable with no JVM flag but
@@ -95,6 +101,100 @@ class ModuleConsumerTest {
         String out = run(false);
         assertApiWorks(out);
         assertTrue(out.contains("kernels scalar\n") && out.contains("--add-modules jdk.incubator.vector"), out);
+    }
+
+    /**
+     * An application that is a named module itself ({@code requires org.autobalance.core}), compiled as a user's build
+     * compiles it, with {@code -Xlint:all -Werror}: it must compile without a word. The core module required
+     * {@code jdk.incubator.vector} ({@code requires static}), and javac resolves such a module for every module that
+     * reads core, so each modular user got "using incubating module(s): jdk.incubator.vector", an error under
+     * {@code -Werror}. Then it runs on the module path alone, with and without the vector module.
+     */
+    @Test
+    void aNamedModuleRequiringCoreCompilesCleanlyAndRuns(@TempDir Path dir) throws Exception {
+        Path src = dir.resolve("src");
+        write(src.resolve("module-info.java"), "module com.example.app { requires org.autobalance.core; }");
+        write(src.resolve("com/example/app/Main.java"), """
+                package com.example.app;
+
+                import org.autobalance.memory.DType;
+                import org.autobalance.memory.DenseMatrix;
+                import org.autobalance.solve.Factorizer;
+                import org.autobalance.solve.Result;
+
+                public final class Main {
+                    private Main() {
+                    }
+
+                    public static void main(String[] args) {
+                        double[][] a = new double[20][10];
+                        for (int i = 0; i < 20; i++) {
+                            for (int j = 0; j < 10; j++) {
+                                a[i][j] = (i + 1) * (j + 2); // rank 1
+                            }
+                        }
+                        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, a);
+                                Result r = Factorizer.builder(m, 1).maxIterations(20_000).build().run()) {
+                            System.out.println("kernels " + r.kernels());
+                            System.out.println("stop " + r.stopReason());
+                        }
+                    }
+                }
+                """);
+        Path classes = dir.resolve("classes");
+        assertEquals("", compile(src, classes), "javac's diagnostics");
+        for (boolean vectorModule : new boolean[] {true, false}) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (vectorModule) {
+                cmd.add("--add-modules=jdk.incubator.vector");
+            }
+            cmd.addAll(List.of("--module-path", location(Factorizer.class) + java.io.File.pathSeparator + classes,
+                    "-m", "com.example.app/com.example.app.Main"));
+            String out = ChildJvm.run(cmd, Duration.ofMinutes(2));
+            assertTrue(out.contains("stop CONVERGED\n"), out);
+            assertTrue(out.contains(vectorModule ? "kernels simd-" : "kernels scalar\n"), out);
+        }
+    }
+
+    /**
+     * The internals are closed to a named module at compile time, not only to reflection: the run locks and the file
+     * helpers of {@code io.internal}, the kernels and the worker team.
+     */
+    @Test
+    void aNamedModuleCannotCompileAgainstTheInternals(@TempDir Path dir) throws Exception {
+        for (String internal : List.of("org.autobalance.io.internal.RunLock", "org.autobalance.kernel.KernelProvider",
+                "org.autobalance.kernel.simd.SimdKernels", "org.autobalance.parallel.ParallelPass")) {
+            Path src = dir.resolve(internal);
+            write(src.resolve("module-info.java"), "module com.example.app { requires org.autobalance.core; }");
+            write(src.resolve("com/example/app/Main.java"), "package com.example.app;\n\npublic final class Main {\n"
+                    + "    private Main() {\n    }\n\n    static Class<?> internal() {\n        return " + internal
+                    + ".class;\n    }\n}\n");
+            String diagnostics = compile(src, dir.resolve(internal + ".classes"));
+            String pkg = internal.substring(0, internal.lastIndexOf('.'));
+            assertTrue(diagnostics.contains("package " + pkg + " is not visible"), internal + ": " + diagnostics);
+        }
+    }
+
+    /**
+     * Compiles the module in {@code src} with this JDK's {@code javac}, against the core module alone, as a strict
+     * build would; its diagnostics.
+     */
+    private static String compile(Path src, Path classes) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
+                "-Xlint:all", "-Werror", "--module-path", location(Factorizer.class), "-d", classes.toString()));
+        try (Stream<Path> files = Files.walk(src)) {
+            files.filter(f -> f.toString().endsWith(".java")).forEach(f -> cmd.add(f.toString()));
+        }
+        Path diagnostics = src.resolveSibling(src.getFileName() + ".javac");
+        Process javac = ChildJvm.start(cmd, diagnostics);
+        assertTrue(javac.waitFor(2, TimeUnit.MINUTES), "javac did not end");
+        return Files.readString(diagnostics);
+    }
+
+    private static void write(Path file, String text) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
     }
 
     @Test

@@ -37,7 +37,10 @@ import org.autobalance.solve.Checkpoint;
  * <p>A POSIX lock belongs to the process, and closing <em>any</em> descriptor of its file lets it go: nothing in the
  * process may open and close a lock file while its lock is held (reading it back by name with {@code
  * Files.readString} did, so every lock was let go as soon as it was taken, and a second process took them all). So
- * a lock file this process holds is refused without being opened again ({@link #HELD}).
+ * a lock file is claimed in this process ({@link #CLAIMED}) before any descriptor of it is opened, and a lock
+ * whose claim another thread holds is refused without opening the file. (The claim was once a check before the
+ * open, not one step with it: two threads locking one file at the same instant both opened it, the JVM's own lock
+ * table refused one, and its close let the other's lock go against other processes.)
  *
  * <p>Not exported by the module: public for the project's own modules on the class path.
  */
@@ -55,14 +58,17 @@ public final class RunLock implements AutoCloseable {
     private static final String OUTPUT_FILE = ".autobalance-out.lock";
     /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
     private static final int ATTEMPTS = 5;
-    /** The locks held by this process that a solver on their thread may join ({@link #checkpoints}), by file. */
+    /**
+     * The locks held by this process that a solver on their thread may join ({@link #checkpoints}), by their claim.
+     */
     private static final Map<Path, RunLock> JOINABLE = new ConcurrentHashMap<>();
     /**
-     * The file keys (device and inode) of the lock files this process holds. Another lock on one of them in this
-     * process is refused before the file is opened: its refusal would close the descriptor, and with it the held
-     * lock against other processes. (Two threads locking one file at the same instant can still both open it.)
+     * The lock files this process holds or is opening, each by its claim (the real path of its directory and its
+     * name) and by its file key (device and inode: a hard link is another path to the same file). One is added, in one
+     * step with the check that no other thread holds it, before the file is opened; whoever finds it there is refused
+     * without opening the file, whose close would let the held lock go against other processes.
      */
-    private static final Set<Object> HELD = ConcurrentHashMap.newKeySet();
+    private static final Set<Object> CLAIMED = ConcurrentHashMap.newKeySet();
 
     private final FileChannel channel;
     /** The lock file opened again by its name, to read it back; closed only after the lock is let go (see acquire). */
@@ -78,11 +84,13 @@ public final class RunLock implements AutoCloseable {
     private final Path madeDirectory;
     /** The thread that took a joinable lock, null for one that cannot be joined. */
     private final Thread joinableBy;
-    /** The file key of the locked file, in {@link #HELD} while the lock is; null if the file system has none. */
+    /** The claim of the lock file (see {@link #claimOf}), in {@link #CLAIMED} while the lock is held. */
+    private final Path claim;
+    /** The file key of the locked file, in {@link #CLAIMED} while the lock is; null if the file system has none. */
     private final Object key;
 
     private RunLock(FileChannel channel, FileChannel named, FileLock lock, Path file, boolean removeAlways,
-            Path madeDirectory, Thread joinableBy, Object key) {
+            Path madeDirectory, Thread joinableBy, Path claim, Object key) {
         this.channel = channel;
         this.named = named;
         this.lock = lock;
@@ -90,11 +98,12 @@ public final class RunLock implements AutoCloseable {
         this.removeAlways = removeAlways;
         this.madeDirectory = madeDirectory;
         this.joinableBy = joinableBy;
+        this.claim = claim;
         this.key = key;
     }
 
     /** A solver's share of a lock its thread holds already: letting it go leaves the lock to its holder. */
-    private static final RunLock JOINED = new RunLock(null, null, null, null, false, null, null, null);
+    private static final RunLock JOINED = new RunLock(null, null, null, null, false, null, null, null, null);
 
     /**
      * Locks checkpoint directory {@code dir} (made when missing) for a front end's run; {@code option} names it
@@ -114,16 +123,33 @@ public final class RunLock implements AutoCloseable {
      * @throws IllegalArgumentException if another run holds it, or it cannot be written
      */
     public static RunLock forSolver(Path dir) {
-        RunLock held = JOINABLE.get(lockFile(dir));
+        RunLock held = JOINABLE.get(claimOf(lockFile(dir)));
         if (held != null && held.joinableBy == Thread.currentThread()) {
             return JOINED;
         }
         return checkpoints("checkpoint directory " + dir, dir, false);
     }
 
-    /** The lock file of checkpoint directory {@code dir}, as the registry of joinable locks names it. */
+    /** The lock file of checkpoint directory {@code dir}. */
     private static Path lockFile(Path dir) {
-        return dir.toAbsolutePath().normalize().resolve(CHECKPOINT_FILE);
+        return dir.resolve(CHECKPOINT_FILE);
+    }
+
+    /**
+     * The name under which this process claims lock file {@code file}: the real path of its nearest existing directory
+     * (symbolic links and {@code ..} resolved, as the system resolves them) and the rest of the path as given, so that
+     * one directory named in two ways has one claim, whether or not it exists yet.
+     */
+    private static Path claimOf(Path file) {
+        Path absolute = file.toAbsolutePath();
+        for (Path existing = absolute.getParent(); existing != null; existing = existing.getParent()) {
+            try {
+                return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
+            } catch (IOException missingOrUnreadable) {
+                // try its parent
+            }
+        }
+        return absolute.normalize();
     }
 
     private static RunLock checkpoints(String shown, Path dir, boolean joinable) {
@@ -138,7 +164,7 @@ public final class RunLock implements AutoCloseable {
                     + FileChecks.reason(e) + ")", e);
         }
         if (joinable) {
-            JOINABLE.put(held.file, held);
+            JOINABLE.put(held.claim, held);
         }
         return held;
     }
@@ -159,14 +185,21 @@ public final class RunLock implements AutoCloseable {
      */
     private static RunLock inDirectory(String shown, Path dir, Path file, String doing, String another,
             boolean removeAlways, Thread joinableBy) {
-        boolean made = !Files.isDirectory(dir);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
+        // claimed before the directory is made: a thread refused here has made nothing, so removes nothing that the
+        // holder is about to use
+        Path claim = claimOf(file);
+        if (!CLAIMED.add(claim)) {
+            throw refusedHere(shown, doing, another);
         }
+        boolean made = false;
         try {
-            return acquire(shown, file, doing, another, removeAlways, made ? dir : null, joinableBy);
+            made = !Files.isDirectory(dir);
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
+            }
+            return acquire(shown, file, doing, another, removeAlways, made ? dir : null, joinableBy, claim);
         } catch (RuntimeException e) {
             if (made) {
                 try {
@@ -175,6 +208,7 @@ public final class RunLock implements AutoCloseable {
                     e.addSuppressed(cleanup);
                 }
             }
+            CLAIMED.remove(claim);
             throw e;
         }
     }
@@ -199,9 +233,9 @@ public final class RunLock implements AutoCloseable {
      * is let go and taken again.
      */
     private static RunLock acquire(String shown, Path file, String doing, String another, boolean removeAlways,
-            Path madeDirectory, Thread joinableBy) {
+            Path madeDirectory, Thread joinableBy, Path claim) {
         for (int attempt = 1; ; attempt++) {
-            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy);
+            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy, claim);
             if (held != null) {
                 return held;
             }
@@ -211,13 +245,17 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
-    /** The lock, or null when the name no longer led to the locked file (see {@link #acquire}). */
+    /**
+     * The lock, or null when the name no longer led to the locked file (see {@link #acquire}); {@code claim} is this
+     * thread's already. The file's key is claimed too before the file is opened, and then that of the file locked.
+     */
     private static RunLock tryAcquire(String shown, Path file, String doing, String another, boolean removeAlways,
-            Path madeDirectory, Thread joinableBy) {
+            Path madeDirectory, Thread joinableBy, Path claim) {
         Object existing = fileKey(file);
-        if (existing != null && HELD.contains(existing)) {
-            throw refused(shown, doing, another, Long.toString(ProcessHandle.current().pid()), true);
+        if (existing != null && !CLAIMED.add(existing)) {
+            throw refusedHere(shown, doing, another);
         }
+        Object key = null;
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
@@ -258,11 +296,14 @@ public final class RunLock implements AutoCloseable {
                     channel.close(); // releases the lock on the file its holder removed
                     return null;
                 }
-                Object key = fileKey(file);
-                if (key != null) {
-                    HELD.add(key);
+                key = fileKey(file);
+                if (key != null && !key.equals(existing) && !CLAIMED.add(key)) {
+                    // created or replaced since the check, and under another name claimed by another thread
+                    named.close();
+                    key = null;
+                    throw refusedHere(shown, doing, another);
                 }
-                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory, joinableBy, key);
+                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory, joinableBy, claim, key);
             } catch (IOException | RuntimeException e) {
                 channel.close();
                 throw e;
@@ -270,6 +311,10 @@ public final class RunLock implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException(shown + ": cannot write " + file + " (" + FileChecks.reason(e) + ")",
                     e);
+        } finally {
+            if (existing != null && !existing.equals(key)) {
+                CLAIMED.remove(existing);
+            }
         }
     }
 
@@ -283,7 +328,7 @@ public final class RunLock implements AutoCloseable {
         if (this == JOINED) {
             return;
         }
-        JOINABLE.remove(file, this);
+        JOINABLE.remove(claim, this);
         try (named; channel) {
             boolean empty = (!removeAlways || madeDirectory != null) && onlyTheLockIn(file.getParent());
             if (removeAlways || empty) {
@@ -303,9 +348,15 @@ public final class RunLock implements AutoCloseable {
             // the channel's close releases the lock; what stays is what a killed run leaves, taken over by the next
         } finally {
             if (key != null) {
-                HELD.remove(key);
+                CLAIMED.remove(key);
             }
+            CLAIMED.remove(claim);
         }
+    }
+
+    /** The refusal of a lock that another thread of this process holds or is taking. */
+    private static IllegalArgumentException refusedHere(String shown, String doing, String another) {
+        return refused(shown, doing, another, Long.toString(ProcessHandle.current().pid()), true);
     }
 
     /** The refusal of a lock that process {@code pid} (this one if {@code here}) holds. */

@@ -22,6 +22,7 @@ public final class SparkMain {
      */
     private static final int BEFORE_SPARK = 50;
 
+    /** Runs {@code spark-factorize} with {@code args} (its options, as README lists them) and exits with its code. */
     public static void main(String[] args) {
         Interruption.install(hook -> ShutdownHookManager.get().addShutdownHook(hook, BEFORE_SPARK,
                 Interruption.GRACE_SECONDS + 5, TimeUnit.SECONDS));
