@@ -38,8 +38,9 @@ T_IMPORTED = time.time()
 
 
 def lambda_max(a, b, floor):
-    """max_w w'Aw / w'Bw over the directions where B's eigenvalues exceed floor times its largest (SmallLinearAlgebra;
-    the floor is SpectralNorm.gramFloor: sqrt(2^-24) in float32, 1e-12 in float64)."""
+    """max_w w'Aw / w'Bw over the directions where B's eigenvalues exceed floor times its largest
+    (SmallLinearAlgebra.largestGeneralizedEigenvalue, the Jacobi path; the floor is SpectralNorm.gramFloor:
+    sqrt(2^-24) in float32, 1e-12 in float64)."""
     lam, q = np.linalg.eigh(b)
     lam, q = lam[::-1], q[:, ::-1]
     kept = lam > floor * lam[0]
@@ -47,6 +48,37 @@ def lambda_max(a, b, floor):
         return 0.0
     w = q[:, kept] / np.sqrt(lam[kept])
     return float(np.linalg.eigvalsh(w.T @ a @ w)[-1])
+
+
+def lambda_max_bound(a, b, floor):
+    """SmallLinearAlgebra.largestGeneralizedEigenvalueBound, what sigma1 uses: B's Cholesky factor with diagonal
+    pivoting, stopped before the first pivot <= floor * g (g = max row sum of |B|), gives L over the kept columns P;
+    the top eigenvector z of L^-1 A_PP L^-T (Lanczos there, exact here) gives w = L^-T z, and the bound is
+    w'Aw / w'Bw, or lambda_max's when w'Bw <= floor * g * |w|^2."""
+    r = b.shape[0]
+    g = np.abs(b).sum(axis=1).max()
+    piv, rest, l = list(range(r)), np.diag(b).copy(), np.zeros((r, r))
+    k = 0
+    while k < r:
+        p = k + int(np.argmax(rest[k:]))
+        if not rest[p] > floor * g:
+            break
+        piv[k], piv[p] = piv[p], piv[k]
+        rest[[k, p]] = rest[[p, k]]
+        l[[k, p], :k] = l[[p, k], :k]
+        l[k, k] = np.sqrt(rest[k])
+        l[k + 1:, k] = (b[piv[k + 1:], piv[k]] - l[k + 1:, :k] @ l[k, :k]) / l[k, k]
+        rest[k + 1:] -= l[k + 1:, k] ** 2
+        k += 1
+    if k == 0:
+        return 0.0
+    kept, lk = piv[:k], l[:k, :k]
+    ap, bp = a[np.ix_(kept, kept)], b[np.ix_(kept, kept)]
+    li = np.linalg.inv(lk)
+    z = np.linalg.eigh(li @ ap @ li.T)[1][:, -1]
+    w = li.T @ z
+    wbw = w @ bp @ w
+    return float(w @ ap @ w / wbw) if wbw > floor * g * (w @ w) else lambda_max(a, b, floor)
 
 
 def product_singular_values(gram_u, gram_v):
@@ -92,7 +124,7 @@ def sigma1_block(M, b, norm_m, rng, dt):
     for k in range(300):
         gy, gx = (Y.T @ Y).astype(np.float64), (X.T @ X).astype(np.float64)
         if k > 0:
-            estimate = np.sqrt(max(lambda_max(gy, prev_gx, floor), lambda_max(gx, prev_gy, floor))) / eta
+            estimate = np.sqrt(max(lambda_max_bound(gy, prev_gx, floor), lambda_max_bound(gx, prev_gy, floor))) / eta
             # the first improvement is from nothing: the rate is read from the later ones
             done = estimate == 0.0 if best == 0.0 else progress.stop(estimate / best - 1)
             best = max(best, estimate)

@@ -156,9 +156,9 @@ final class SpectralNorm {
                     if (k > 0) {
                         // G(MV_{k−1}) = gramU/η², G(MᵀU_{k−1}) = gramV/η²
                         double estimate = Math.sqrt(Math.max(
-                                SmallLinearAlgebra.largestGeneralizedEigenvalue(blocks.gramY(), previousGramV, b,
+                                SmallLinearAlgebra.largestGeneralizedEigenvalueBound(blocks.gramY(), previousGramV, b,
                                         floor),
-                                SmallLinearAlgebra.largestGeneralizedEigenvalue(blocks.gramX(), previousGramU, b,
+                                SmallLinearAlgebra.largestGeneralizedEigenvalueBound(blocks.gramX(), previousGramU, b,
                                         floor))) / eta;
                         // the first improvement is from nothing: the rate is read from the later ones
                         boolean done = best == 0.0 ? estimate == 0.0 : progress.stop(estimate / best - 1);
