@@ -190,10 +190,11 @@ class SmallLinearAlgebraTest {
      * The bound σ₁ uses against the Jacobi path on random pencils A = G(MV), B = G(V) (V n × r, M (n + 3) × n, both
      * Gaussian), whose every direction both keep (asserted: λ_min(B) above the floor times g ≥ λ_max(B)), at both
      * dtypes' floors. Both are then λ_max of the same pencil, each computed by backward-stable steps (Cholesky: a
-     * backward error of (r + 1)·u·|L||Lᵀ|, Higham Thm 10.3; Jacobi rotations: a few u·‖·‖ per sweep), and a perturbation
-     * (δA, δB) moves the eigenvalue by (wᵀδAw − λ·wᵀδBw)/wᵀBw for its eigenvector w, at most (‖δA‖ + λ‖δB‖)/λ_min(B):
-     * a relative 4·r·u·(‖A‖_F/λ + ‖B‖_F)/λ_min(B) for each method. The bound adds its Lanczos stop ({@link
-     * SmallLinearAlgebra#LANCZOS_TOLERANCE}) and is a quotient at one w, so it is never above λ_max beyond rounding.
+     * backward error of (r + 1)·u·|L||Lᵀ|, Higham Thm 10.3; Jacobi rotations: a few u·‖·‖ per sweep), and a
+     * perturbation (δA, δB) moves the eigenvalue by (wᵀδAw − λ·wᵀδBw)/wᵀBw for its eigenvector w, at most (‖δA‖ +
+     * λ‖δB‖)/λ_min(B): a relative 4·r·u·(‖A‖_F/λ + ‖B‖_F)/λ_min(B) for each method. The bound adds its Lanczos stop
+     * ({@link SmallLinearAlgebra#LANCZOS_TOLERANCE}) and is a quotient at one w, so it is never above λ_max beyond
+     * rounding.
      */
     @ParameterizedTest
     @CsvSource({"1, 4, 1", "2, 9, 2", "5, 30, 3", "17, 60, 4", "64, 150, 5", "100, 220, 6"})
@@ -276,9 +277,9 @@ class SmallLinearAlgebraTest {
 
     /**
      * Pivoting keeps no column whose own part is below the floor, but a combination of kept columns can still be
-     * (Kahan's matrix: pivots s^{2j}, down to 1.4·10⁻³ at n = 20 and θ = 1, while λ_min(B) is 2.4·10⁻¹¹ of λ_max). Put a
-     * large quotient along that combination, B's smallest eigenvector u: A = B + 10⁻³·λ_max·uuᵀ, whose quotient along u
-     * is about 4·10⁷, and 1 on every direction B-orthogonal to u. The Ritz vector the bound finds is then below the
+     * (Kahan's matrix: pivots s^{2j}, down to 1.4·10⁻³ at n = 20 and θ = 1, while λ_min(B) is 2.4·10⁻¹¹ of λ_max). Put
+     * a large quotient along that combination, B's smallest eigenvector u: A = B + 10⁻³·λ_max·uuᵀ, whose quotient along
+     * u is about 4·10⁷, and 1 on every direction B-orthogonal to u. The Ritz vector the bound finds is then below the
      * floor (10⁻⁶ here), so the Jacobi path answers, which drops u: exactly its value, 1 up to rounding. Without that
      * check the bound would be the 4·10⁷.
      */
