@@ -12,6 +12,11 @@ public final class SmallLinearAlgebra {
      * Lanczos stops when its top Ritz value's error, estimated from the residual and the gap, is this relatively.
      */
     static final double LANCZOS_TOLERANCE = 1e-14;
+    /**
+     * The pivot thresholds {@link #largestGeneralizedEigenvalueBound} tries, as fractions of its floor times g,
+     * lowest first; measured, not derived (its javadoc).
+     */
+    private static final double[] PIVOT_LADDER = {1e-4, 1e-2, 1};
 
     private SmallLinearAlgebra() {
     }
@@ -137,28 +142,33 @@ public final class SmallLinearAlgebra {
     }
 
     /**
-     * A lower bound on {@link #largestGeneralizedEigenvalue}: wᵀAw/wᵀBw at one w found cheaply, O(r³/6) for B's
-     * factor and O(k²) per step after it, where the Jacobi path costs tens of r³ (6–8 ms at r = 64). Three steps:
+     * A lower bound on λ_max(A, B) = max_w wᵀAw/wᵀBw for symmetric positive semi-definite A and B, read along one w
+     * that lies above the floor — wᵀBw > {@code floor}·g·‖w‖², g = max_i Σ_j |b_ij| ≥ λ_max(B) (Gershgorin) — found
+     * in O(r³/6) for B's factor and O(k²) per step after it, where the Jacobi path ({@link
+     * #largestGeneralizedEigenvalue}) costs tens of r³ (6–8 ms at r = 64, 1.4 s at 256). The condition on w is what
+     * the floor's error analysis asks of a direction a bound is read along (SpectralNorm.gramFloor: the rounding of
+     * the products M·V along w is then at most c·u·‖M‖_F·√(λ_max(B))·‖w‖), and every direction the Jacobi path keeps
+     * meets it. For each pivot threshold t of {@link #PIVOT_LADDER}, lowest first:
      * <ol>
-     *   <li>B's Cholesky factor with diagonal pivoting, B_PP = LLᵀ, stopped before the first pivot at or below
-     *       {@code floor}·g, g = max_i Σ_j |b_ij| ≥ λ_max(B) (Gershgorin): it keeps the k columns P that hold, above
-     *       the floor, a part of V outside the others' span, and drops those that hold only rounding.
+     *   <li>B's Cholesky factor with diagonal pivoting, B_PP = LLᵀ, stopped before the first pivot at or below t: it
+     *       keeps the k columns P that hold a part of V outside the others' span above t, and drops those that hold
+     *       only rounding.
      *   <li>Lanczos on C = L⁻¹A_PP L⁻ᵀ (k × k, never formed: a step is two triangular solves and a product with
      *       A_PP), re-orthogonalised against every earlier vector, to its top Ritz vector z, within {@link
-     *       #LANCZOS_TOLERANCE} of λ_max(C) at the stop. What is returned is the quotient wᵀAw/wᵀBw at w = L⁻ᵀz (zero
-     *       outside P), summed from A and B themselves: below λ_max(A, B) whatever z is, and only quadratically
-     *       below it in z's error. The Ritz value itself, zᵀCz, carries the rounding of L's solves, which are as
-     *       ill-conditioned as B in the basis of V's columns (power iteration grades B along directions that mix
-     *       every column): on such pencils it was up to 7·10⁻⁹ below λ_max and 2·10⁻¹⁰ above it, where the
-     *       recomputed quotient meets the rounding tolerance of SmallLinearAlgebraTest.theBoundIsExactOnGradedPencils
-     *       (10⁻¹³ to 10⁻¹²).
-     *   <li>That w must itself lie above the floor, wᵀBw ≥ floor·g·‖w‖²: this is what the floor's error analysis
-     *       (SpectralNorm.gramFloor) asks of a direction a bound is read along, and it holds for every direction
-     *       {@link #largestGeneralizedEigenvalue} keeps. Pivoting keeps no combination of columns below the floor
-     *       in the cases met (an exactly low-rank block, graded columns), but it does not promise it; where the
-     *       Ritz vector falls below, the Jacobi path answers.
+     *       #LANCZOS_TOLERANCE} of λ_max(C) at the stop; w = L⁻ᵀz (zero outside P).
+     *   <li>If w lies above the floor, the answer is wᵀAw/wᵀBw, summed from A and B themselves: below λ_max(A, B)
+     *       whatever z is, and only quadratically below it in z's error. (The Ritz value zᵀCz carries the rounding
+     *       of L's solves, as ill-conditioned as B in the basis of V's columns, which power iteration grades along
+     *       directions that mix every column: on such pencils it was up to 7·10⁻⁹ below λ_max and 2·10⁻¹⁰ above it,
+     *       where the recomputed quotient meets the rounding tolerance of
+     *       SmallLinearAlgebraTest.theBoundIsExactOnGradedPencils, 10⁻¹³ to 10⁻¹².) Else the next threshold.
      * </ol>
-     * Neither argument is modified; 0 if B is zero.
+     * Where no threshold gives such a w (a combination of kept columns below the floor carries the top quotient,
+     * which pivoting cannot see), the Jacobi path answers. Why thresholds below the floor: the top direction of a
+     * block graded by power iteration combines every column, much of it along B's small eigenvalues, yet stays well
+     * above the floor itself (10 to 300 times, on the pencils of a float32 block of 100 columns at M's rank); cutting
+     * columns at the floor cost such bounds 10⁻⁴ to 10⁻³ relatively, and cutting eigenvalues at it (the Jacobi path)
+     * 10⁻⁵ to 10⁻³ (native-notes/startup.md, eleventh session). Neither argument is modified; 0 if B is zero.
      */
     static double largestGeneralizedEigenvalueBound(double[] a, double[] b, int r, double floor) {
         double g = 0.0;
@@ -169,9 +179,32 @@ public final class SmallLinearAlgebra {
             }
             g = Math.max(g, rowSum);
         }
+        if (!(g > 0)) {
+            return 0.0;
+        }
+        double tried = 0.0;
+        for (double fraction : PIVOT_LADDER) {
+            // pivots below a few r·ε·g are B's rounding
+            double threshold = Math.max(fraction * floor, 16 * r * 0x1p-52) * g;
+            if (threshold > tried) {
+                tried = threshold;
+                double bound = ritzQuotient(a, b, r, floor * g, threshold);
+                if (!Double.isNaN(bound)) {
+                    return bound;
+                }
+            }
+        }
+        return largestGeneralizedEigenvalue(a, b, r, floor);
+    }
+
+    /**
+     * The quotient wᵀAw/wᵀBw at the top Ritz vector w of {@link #largestGeneralizedEigenvalueBound}'s steps 1–3 with
+     * pivot threshold {@code threshold}, or NaN where wᵀBw ≤ {@code admissible}·‖w‖².
+     */
+    private static double ritzQuotient(double[] a, double[] b, int r, double admissible, double threshold) {
         int[] pivots = new int[r];
         double[] l = new double[r * r];
-        int k = pivotedCholesky(b, r, floor * g, pivots, l);
+        int k = pivotedCholesky(b, r, threshold, pivots, l);
         if (k == 0) {
             return 0.0;
         }
@@ -198,7 +231,7 @@ public final class SmallLinearAlgebra {
             wbw += w[i] * bwi;
             ww += w[i] * w[i];
         }
-        return wbw > floor * g * ww ? waw / wbw : largestGeneralizedEigenvalue(a, b, r, floor);
+        return wbw > admissible * ww ? waw / wbw : Double.NaN;
     }
 
     /**
