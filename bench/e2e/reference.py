@@ -50,18 +50,16 @@ def lambda_max(a, b, floor):
     return float(np.linalg.eigvalsh(w.T @ a @ w)[-1])
 
 
-def lambda_max_bound(a, b, floor):
-    """SmallLinearAlgebra.largestGeneralizedEigenvalueBound, what sigma1 uses: B's Cholesky factor with diagonal
-    pivoting, stopped before the first pivot <= floor * g (g = max row sum of |B|), gives L over the kept columns P;
-    the top eigenvector z of L^-1 A_PP L^-T (Lanczos there, exact here) gives w = L^-T z, and the bound is
-    w'Aw / w'Bw, or lambda_max's when w'Bw <= floor * g * |w|^2."""
+def ritz_quotient(a, b, floor_g, threshold):
+    """lambda_max_bound's steps at one pivot threshold: B's Cholesky factor with diagonal pivoting, stopped before
+    the first pivot <= threshold, gives L over the kept columns P; the top eigenvector z of L^-1 A_PP L^-T (Lanczos
+    there, exact here) gives w = L^-T z; w'Aw / w'Bw, or None when w'Bw <= floor_g * |w|^2."""
     r = b.shape[0]
-    g = np.abs(b).sum(axis=1).max()
     piv, rest, l = list(range(r)), np.diag(b).copy(), np.zeros((r, r))
     k = 0
     while k < r:
         p = k + int(np.argmax(rest[k:]))
-        if not rest[p] > floor * g:
+        if not rest[p] > threshold:
             break
         piv[k], piv[p] = piv[p], piv[k]
         rest[[k, p]] = rest[[p, k]]
@@ -72,13 +70,30 @@ def lambda_max_bound(a, b, floor):
         k += 1
     if k == 0:
         return 0.0
-    kept, lk = piv[:k], l[:k, :k]
+    kept, li = piv[:k], np.linalg.inv(l[:k, :k])
     ap, bp = a[np.ix_(kept, kept)], b[np.ix_(kept, kept)]
-    li = np.linalg.inv(lk)
-    z = np.linalg.eigh(li @ ap @ li.T)[1][:, -1]
-    w = li.T @ z
+    w = li.T @ np.linalg.eigh(li @ ap @ li.T)[1][:, -1]
     wbw = w @ bp @ w
-    return float(w @ ap @ w / wbw) if wbw > floor * g * (w @ w) else lambda_max(a, b, floor)
+    return float(w @ ap @ w / wbw) if wbw > floor_g * (w @ w) else None
+
+
+def lambda_max_bound(a, b, floor):
+    """SmallLinearAlgebra.largestGeneralizedEigenvalueBound, what sigma1 uses: ritz_quotient at the pivot thresholds
+    1e-4, 1e-2 and 1 times floor * g (g = max row sum of |B|; each at least 16 r 2^-52 g), the first whose w lies
+    above the floor, else lambda_max's."""
+    r = b.shape[0]
+    g = np.abs(b).sum(axis=1).max()
+    if not g > 0:
+        return 0.0
+    tried = 0.0
+    for fraction in (1e-4, 1e-2, 1.0):
+        threshold = max(fraction * floor, 16 * r * 2.0 ** -52) * g
+        if threshold > tried:
+            tried = threshold
+            bound = ritz_quotient(a, b, floor * g, threshold)
+            if bound is not None:
+                return bound
+    return lambda_max(a, b, floor)
 
 
 def product_singular_values(gram_u, gram_v):

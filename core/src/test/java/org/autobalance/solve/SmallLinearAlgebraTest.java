@@ -245,6 +245,51 @@ class SmallLinearAlgebraTest {
     }
 
     /**
+     * The float32 floor is a condition on the direction the bound is read along, not on B's columns or eigenvalues:
+     * power iteration without re-orthonormalisation leaves B = C·diag(s²)·Cᵀ with s² graded (1 down to 10⁻⁶ here) and
+     * the columns mixed (C = I + 0.3·a strictly upper Gaussian: every column holds the small directions, as power
+     * iteration leaves them), and the top direction w = C⁻ᵀe₀ (λ_max = μ₀ = 1, with A = C·diag(s²μ)·Cᵀ, μ falling to ½)
+     * combines every column, much of it along B's small eigenvalues, while w itself lies far above the floor
+     * (asserted). The bound reads it there, to the rounding of {@link #theBoundIsExactOnGradedPencils} with ‖w‖²/wᵀBw =
+     * ‖w‖² in place of 1/s₀²; pivoting at the floor alone loses 7.4·10⁻⁶, 5.0·10⁻⁵ and 2.7·10⁻⁵ of it at r = 8, 20, 40
+     * (this test fails so), cutting eigenvalues there as the Jacobi path does 3·10⁻⁶ to 6·10⁻⁵ (numpy's draws of the
+     * same construction).
+     */
+    @ParameterizedTest
+    @CsvSource({"8, 31", "20, 32", "40, 33"})
+    void theBoundReadsTheTopDirectionAboveTheFloorOfAGradedBlock(int r, long seed) {
+        double[][] c = KnownMatrices.gaussian(r, r, 0.3, seed);
+        for (int i = 0; i < r; i++) {
+            Arrays.fill(c[i], 0, i, 0.0);
+            c[i][i] = 1;
+        }
+        double[] s2 = new double[r];
+        double[] s2mu = new double[r];
+        for (int i = 0; i < r; i++) {
+            s2[i] = Math.pow(10, -6.0 * i / (r - 1));
+            s2mu[i] = s2[i] * (1 - 0.5 * i / r);
+        }
+        double[][] ct = Dense.transpose(c);
+        double[] a = congruent(ct, s2mu);
+        double[] b = congruent(ct, s2);
+        // w = C⁻ᵀe₀ by forward substitution on the unit lower triangular Cᵀ; wᵀBw = s₀² = 1
+        double[] w = new double[r];
+        for (int i = 0; i < r; i++) {
+            double t = i == 0 ? 1 : 0;
+            for (int j = 0; j < i; j++) {
+                t -= c[j][i] * w[j];
+            }
+            w[i] = t;
+        }
+        double ww = SmallLinearAlgebra.inner(w, w);
+        double floor = Math.sqrt(DType.FLOAT32.unitRoundoff());
+        assertTrue(1 > 10 * floor * gershgorin(b, r) * ww, "the top direction lies far above the floor");
+        double rounding = 8 * r * 0x1p-53 * ww * (frobenius(a) + frobenius(b));
+        assertEquals(1.0, SmallLinearAlgebra.largestGeneralizedEigenvalueBound(a, b, r, floor),
+                SmallLinearAlgebra.LANCZOS_TOLERANCE + rounding);
+    }
+
+    /**
      * Directions of B that hold only rounding are dropped at both dtypes' floors even when they are not coordinate
      * directions (as in a block wider than M's rank, where every column mixes them in): B = W·diag(s²)·Wᵀ with s² in
      * [0.1, 1] on r − 3 directions and 10⁻¹⁴ on three, A the same with μ = 1 down to ½ on the first and 10⁻¹³ on the
