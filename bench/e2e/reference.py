@@ -5,12 +5,13 @@
 Mirrors `autobalance factorize --input M.npy --rank RANK --out OUTDIR --out-format npy` with the defaults, read from
 the engine's code (core/src/main/java/org/autobalance/solve/: Factorizer, SpectralNorm, PlateauCheck, Initializer;
 schedule/SpectralSchedule). Keep the two in step when either changes:
-- sigma1(M) by block power iteration with b = min(RANK, 64) columns per chain (SpectralNorm.estimate): X (d2 x b), Y (d1 x b)
-  with unit Gaussian columns; each pass Y <- eta M X, X <- eta M'Y (both from the old blocks), eta = 1/|M|_F and then
-  1/(the current estimate); the estimate sqrt(lambda_max(G(MX), G(X))) from the Grams (the larger of the two chains),
-  at most 300 passes, stopping (SpectralNorm.Progress) when a pass improves it by at most 1e-9 relatively, or when
-  twice the error left extrapolated from the last 3 ratios q of successive improvements d (from the second pass's on),
-  2 d / (1 - max q), is within 1e-3 and d min(q)^30 > 1e-9 (the 1e-9 change rule would not end it within 30 passes);
+- sigma1(M) by block power iteration with b = min(RANK, 256) columns per chain (SpectralNorm.estimate): X (d2 x b), Y
+  (d1 x b) with unit Gaussian columns; each pass Y <- eta M X, X <- eta M'Y (both from the old blocks), eta = 1/|M|_F
+  and then 1/(the current estimate); the estimate sqrt(lambda_max_bound(G(MX), G(X))) from the Grams (the larger of the
+  two chains), at most 300 passes, stopping (SpectralNorm.Progress) when a pass improves it by at most 1e-9 relatively,
+  or when twice the error left extrapolated from the last 3 ratios q of successive improvements d (from the second
+  pass's on), 2 d / (1 - max q), is within 1e-3 and d min(q)^30 > 1e-9 (the 1e-9 change rule would not end it within 30
+  passes);
 - U0, V0 i.i.d. N(0, s^2), s = 1e-3 * sqrt(sigma1 / max(d1, d2)); eta = 0.5 / sigma1, constant;
 - simultaneous gradient descent in the Gram form: G_U = U V'V - MV, G_V = V U'U - M'U, both from the old iterate;
 - first-order test after the step: |grad|_F <= tol * |M|_F * sqrt(|U|^2 + |V|^2) (the iterate the gradient was taken
@@ -224,7 +225,7 @@ r = a.rank
 rng = np.random.default_rng(a.seed)
 norm_m2 = float(np.vdot(M, M))
 norm_m = np.sqrt(norm_m2)
-sigma1 = sigma1_block(M, min(r, 64), norm_m, rng, dt)  # SpectralNorm.MAX_BLOCK
+sigma1 = sigma1_block(M, min(r, 256), norm_m, rng, dt)  # SpectralNorm.MAX_BLOCK
 scale = 1e-3 * np.sqrt(sigma1 / max(d1, d2))
 U = (scale * rng.standard_normal((d1, r))).astype(dt)
 V = (scale * rng.standard_normal((d2, r))).astype(dt)

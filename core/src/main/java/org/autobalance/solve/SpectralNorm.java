@@ -82,25 +82,26 @@ final class SpectralNorm {
      */
     static final int MIN_TARGET_BLOCK = 4;
     /**
-     * Most columns per block. A larger block converges in fewer passes, but each pass costs O(d1·d2·b) and its two
-     * b × b generalised eigenproblems O(b³) (scalar Jacobi): on a 3000 × 2000 Gaussian M (no gap at the top of the
-     * spectrum: the stop rule of then ran all its passes) the estimate took 5.3 s at b = 64 against 3.5 s at 32, and
-     * 266 s at b = 300 (a new-user run at rank 300, under load) against 6.0 s at 32; the estimates agreed to 1e-7 with
-     * numpy's σ₁ (native-notes/startup.md, "σ₁ at large ranks"). 64, not 32: up to rank 64 the estimate runs the
-     * iterations' own fused pass (float32 ranks 33–64 take other kernels than rank 32 does), so a new rank's kernels
-     * are compiled here and not in its first iterations — 0.3–1.6 s of iteration 0 at rank 64 in a warm JVM, 80–150×
-     * the steady state (startup.md, "In a warm JVM"); and a matrix worth factorising at rank r has its gap at r, so
-     * b = r converges in a few passes where b = 32 &lt; r crawls through the top cluster.
+     * Most columns per block. Up to it the estimate runs at the solver's own rank, so its passes run the iterations'
+     * own fused pass (the kernels differ by rank: float32 ranks 33–64 take other kernels than rank 32, and so on up)
+     * and a new rank's kernels are compiled here and not in its first iterations — 0.3–1.6 s of iteration 0 at rank
+     * 64 in a warm JVM when the block was capped at 32, 11–18× the steady state at rank 100 when it was capped at 64
+     * (native-notes/startup.md, "In a warm JVM" and the eleventh session); and a matrix worth factorising at rank r
+     * has its gap at r, so b = r converges in a few passes where a narrower block crawls through the top cluster. The
+     * cap is what each pass's bounds cost: two b × b generalised eigenproblems, by Jacobi O(b³) with a large constant
+     * (6–8 ms each at b = 64, 1.4 s at 256: the cap was 32, then 64), now by pivoted Cholesky and Lanczos ({@link
+     * SmallLinearAlgebra#largestGeneralizedEigenvalueBound}: 0.7 ms at 64, 14 ms at 256), which at b = 256 is about
+     * one rank-256 pass over a 1000 × 1000 M, and grows as b³ beyond it where the pass grows as b.
      */
-    static final int MAX_BLOCK = 64;
+    static final int MAX_BLOCK = 256;
 
     private SpectralNorm() {
     }
 
     /**
      * σ₁(M) by block power iteration with b = min({@code block}, {@value #MAX_BLOCK}) columns per chain, on the fused
-     * pass at rank b (the solver passes its own rank, so up to rank 32 this also runs, on the real M, the very pass the
-     * iterations will run).
+     * pass at rank b (the solver passes its own rank, so up to rank {@value #MAX_BLOCK} this also runs, on the real M,
+     * the very pass the iterations will run).
      *
      * <p>Each pass takes blocks U (d1 × b) and V (d2 × b) to U ← η·MV and V ← η·MᵀU (one gradient step of the engine
      * with coefficients I/η, so no other kernel is needed; η = 1/the current estimate keeps the scale steady). No
