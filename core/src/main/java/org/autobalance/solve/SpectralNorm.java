@@ -183,18 +183,20 @@ final class SpectralNorm {
     }
 
     /**
-     * The smallest eigenvalue of a block's Gram G(V), relative to its largest, whose direction enters the bound
-     * λ_max(G(MV), G(V)): √u in float32, 10⁻¹² in float64. The columns are not re-orthonormalised between passes, so
+     * How far above rounding a direction w of a block V must lie for the bound λ_max(G(MV), G(V)) to be read along it:
+     * wᵀG(V)w above this times ‖w‖² and (an upper bound on) G(V)'s largest eigenvalue — √u in float32, 10⁻¹² in
+     * float64. (The Jacobi path keeps G(V)'s eigenvectors above it; the bound σ₁ uses checks its one direction, {@link
+     * SmallLinearAlgebra#largestGeneralizedEigenvalueBound}.) The columns are not re-orthonormalised between passes, so
      * once M's range is narrower than the block (a rank-1 M of all ones, integer ratings, an exactly low-rank M), some
      * directions of V hold only rounding, with eigenvalues λ near u²·λ_max, while MV along them is the product's
-     * rounding, of relative size c·u (c ~ √n for sums of n terms), which does not shrink with them: the quotient
-     * there is noise of order c²·u²·λ_max/λ times σ₁². With 10⁻¹² it put float32 estimates above σ₁ — by up to 35 %
-     * on a 1500 × 300 M of ones at a block of 10 (a review's finding). Above a floor f the excess is at most about
+     * rounding, of relative size c·u (c ~ √n for sums of n terms), which does not shrink with them: the quotient there
+     * is noise of order c²·u²·λ_max/λ times σ₁². With 10⁻¹² it put float32 estimates above σ₁ — by up to 35 % on a 1500
+     * × 300 M of ones at a block of 10 (a review's finding). Above a floor f the excess is at most about
      * 2c·u·(‖M‖_F/σ₁)/√f relative, and dropping directions only narrows the maximisation (it can lower the bound, not
-     * raise it), by about f/10 where the top direction's neighbours are dropped (measured: 1.1·10⁻⁹ in float64 at
-     * f = 10⁻⁸). float32 at f = √u: excess 2c·u^{3/4}·‖M‖_F/σ₁ ≈ 7·10⁻⁶·c·‖M‖_F/σ₁, narrowing ~2·10⁻⁵, both far
-     * inside {@link #TARGET}; float64 keeps 10⁻¹², where the excess is ~2·10⁻¹⁰·c·‖M‖_F/σ₁ and the polish to
-     * {@link #POLISH} is not cut short.
+     * raise it), by about f/10 where the top direction's neighbours are dropped (measured: 1.1·10⁻⁹ in float64 at f =
+     * 10⁻⁸). float32 at f = √u: excess 2c·u^{3/4}·‖M‖_F/σ₁ ≈ 7·10⁻⁶·c·‖M‖_F/σ₁, narrowing ~2·10⁻⁵, both far inside
+     * {@link #TARGET}; float64 keeps 10⁻¹², where the excess is ~2·10⁻¹⁰·c·‖M‖_F/σ₁ and the polish to {@link #POLISH}
+     * is not cut short.
      */
     static double gramFloor(DType dtype) {
         return dtype == DType.FLOAT32 ? Math.sqrt(dtype.unitRoundoff()) : 1e-12;
