@@ -171,14 +171,7 @@ public final class SmallLinearAlgebra {
      * 10⁻⁵ to 10⁻³ (native-notes/startup.md, eleventh session). Neither argument is modified; 0 if B is zero.
      */
     static double largestGeneralizedEigenvalueBound(double[] a, double[] b, int r, double floor) {
-        double g = 0.0;
-        for (int i = 0; i < r; i++) {
-            double rowSum = 0.0;
-            for (int j = 0; j < r; j++) {
-                rowSum += Math.abs(b[i * r + j]);
-            }
-            g = Math.max(g, rowSum);
-        }
+        double g = gershgorin(b, r);
         if (!(g > 0)) {
             return 0.0;
         }
@@ -195,6 +188,19 @@ public final class SmallLinearAlgebra {
             }
         }
         return largestGeneralizedEigenvalue(a, b, r, floor);
+    }
+
+    /** max_i Σ_j |b_ij| of an r × r matrix: an upper bound on its largest eigenvalue (Gershgorin). */
+    static double gershgorin(double[] b, int r) {
+        double g = 0.0;
+        for (int i = 0; i < r; i++) {
+            double rowSum = 0.0;
+            for (int j = 0; j < r; j++) {
+                rowSum += Math.abs(b[i * r + j]);
+            }
+            g = Math.max(g, rowSum);
+        }
+        return g;
     }
 
     /**

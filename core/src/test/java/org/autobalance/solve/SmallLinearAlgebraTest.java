@@ -205,7 +205,8 @@ class SmallLinearAlgebraTest {
         double[] b = Dense.gram(v);
         double[] lambdaB = SmallLinearAlgebra.symmetricEigen(b.clone(), r, null);
         for (double floor : new double[] {1e-12, Math.sqrt(DType.FLOAT32.unitRoundoff())}) {
-            assertTrue(lambdaB[r - 1] > floor * gershgorin(b, r), "a pencil whose every direction is kept");
+            assertTrue(lambdaB[r - 1] > floor * SmallLinearAlgebra.gershgorin(b, r),
+                    "a pencil whose every direction is kept");
             double oracle = SmallLinearAlgebra.largestGeneralizedEigenvalue(a, b, r, floor);
             double bound = SmallLinearAlgebra.largestGeneralizedEigenvalueBound(a, b, r, floor);
             double rounding = 4 * r * 0x1p-53 * (frobenius(a) / oracle + frobenius(b)) / lambdaB[r - 1];
@@ -283,7 +284,8 @@ class SmallLinearAlgebraTest {
         }
         double ww = SmallLinearAlgebra.inner(w, w);
         double floor = Math.sqrt(DType.FLOAT32.unitRoundoff());
-        assertTrue(1 > 10 * floor * gershgorin(b, r) * ww, "the top direction lies far above the floor");
+        assertTrue(1 > 10 * floor * SmallLinearAlgebra.gershgorin(b, r) * ww,
+                "the top direction lies far above the floor");
         double rounding = 8 * r * 0x1p-53 * ww * (frobenius(a) + frobenius(b));
         assertEquals(1.0, SmallLinearAlgebra.largestGeneralizedEigenvalueBound(a, b, r, floor),
                 SmallLinearAlgebra.LANCZOS_TOLERANCE + rounding);
@@ -354,19 +356,6 @@ class SmallLinearAlgebraTest {
         double oracle = SmallLinearAlgebra.largestGeneralizedEigenvalue(a, b, n, floor);
         assertEquals(1.0, oracle, 1e-9, "the Jacobi path drops u");
         assertEquals(oracle, SmallLinearAlgebra.largestGeneralizedEigenvalueBound(a, b, n, floor), 0.0);
-    }
-
-    /** max_i Σ_j |b_ij|, an upper bound on λ_max(B) (Gershgorin). */
-    private static double gershgorin(double[] b, int r) {
-        double g = 0;
-        for (int i = 0; i < r; i++) {
-            double sum = 0;
-            for (int j = 0; j < r; j++) {
-                sum += Math.abs(b[i * r + j]);
-            }
-            g = Math.max(g, sum);
-        }
-        return g;
     }
 
     private static double frobenius(double[] a) {
