@@ -227,14 +227,8 @@ public final class SmallLinearAlgebra {
         double wbw = 0.0;
         double ww = 0.0;
         for (int i = 0; i < k; i++) {
-            double awi = 0.0;
-            double bwi = 0.0;
-            for (int j = 0; j < k; j++) {
-                awi += ap[i * k + j] * w[j];
-                bwi += b[pivots[i] * r + pivots[j]] * w[j];
-            }
-            waw += w[i] * awi;
-            wbw += w[i] * bwi;
+            waw += w[i] * dot(ap, w, i * k, k);
+            wbw += w[i] * pivotedRowDot(b, pivots[i] * r, pivots, w, k);
             ww += w[i] * w[i];
         }
         return wbw > admissible * ww ? waw / wbw : Double.NaN;
@@ -266,16 +260,30 @@ public final class SmallLinearAlgebra {
             double ljj = Math.sqrt(remaining[j]);
             l[j * r + j] = ljj;
             for (int i = j + 1; i < r; i++) {
-                double s = b[pivots[i] * r + pivots[j]];
-                for (int t = 0; t < j; t++) {
-                    s -= l[i * r + t] * l[j * r + t];
-                }
-                double lij = s / ljj;
+                double lij = lessDot(b[pivots[i] * r + pivots[j]], l, i * r, j * r, j) / ljj;
                 l[i * r + j] = lij;
                 remaining[i] -= lij * lij;
             }
         }
         return r;
+    }
+
+    /** s − Σ_t x[i + t]·x[j + t], t &lt; n, subtracting term by term. */
+    private static double lessDot(double s, double[] x, int i, int j, int n) {
+        double rest = s;
+        for (int t = 0; t < n; t++) {
+            rest -= x[i + t] * x[j + t];
+        }
+        return rest;
+    }
+
+    /** Σ_j b[row + pivots[j]]·w[j], j &lt; k: a row of B_PP times w. */
+    private static double pivotedRowDot(double[] b, int row, int[] pivots, double[] w, int k) {
+        double s = 0.0;
+        for (int j = 0; j < k; j++) {
+            s += b[row + pivots[j]] * w[j];
+        }
+        return s;
     }
 
     /** Exchanges positions j and p (j &lt; p) of the pivoted factorisation: indices, remainders, factor rows. */
@@ -334,27 +342,13 @@ public final class SmallLinearAlgebra {
         double norm = Math.sqrt(dot(v, v, 0, k));
         double[] s = null;
         int m = 0;
+        // each loop over k in a method of its own: this one runs up to k steps in one call, and C2 compiled it (on
+        // the stack, at each hot loop) up to five times when the loops were inline (native-notes/startup.md)
         while (true) {
-            for (int i = 0; i < k; i++) {
-                q[m * k + i] = v[i] / norm;
-            }
-            // v = C·q_m = L⁻¹(A(L⁻ᵀq_m))
-            System.arraycopy(q, m * k, y, 0, k);
-            backSubstituteTransposed(l, r, k, y);
-            for (int i = 0; i < k; i++) {
-                v[i] = dot(a, y, i * k, k);
-            }
-            forwardSubstitute(l, r, k, v);
+            divideInto(v, norm, q, m * k, k);
+            applyWhitened(a, l, r, k, q, m * k, y, v);
             alpha[m] = dot(q, v, m * k, k);
-            // Gram–Schmidt against every earlier vector, twice (the three-term recurrence alone loses orthogonality)
-            for (int again = 0; again < 2; again++) {
-                for (int t = 0; t <= m; t++) {
-                    double c = dot(q, v, t * k, k);
-                    for (int i = 0; i < k; i++) {
-                        v[i] -= c * q[t * k + i];
-                    }
-                }
-            }
+            orthogonalise(q, m, k, v);
             norm = Math.sqrt(dot(v, v, 0, k));
             beta[m] = norm;
             m++;
@@ -374,9 +368,44 @@ public final class SmallLinearAlgebra {
         }
         Arrays.fill(ritz, 0.0);
         for (int t = 0; t < m; t++) {
-            for (int i = 0; i < k; i++) {
-                ritz[i] += s[t] * q[t * k + i];
+            subtractScaled(-s[t], q, t * k, ritz, k);
+        }
+    }
+
+    /** q[from + i] = v[i]/norm, i &lt; k. */
+    private static void divideInto(double[] v, double norm, double[] q, int from, int k) {
+        for (int i = 0; i < k; i++) {
+            q[from + i] = v[i] / norm;
+        }
+    }
+
+    /** v = C·q = L⁻¹(A(L⁻ᵀq)) for the k-vector q at {@code from} of {@code q}; y is scratch. */
+    private static void applyWhitened(double[] a, double[] l, int r, int k, double[] q, int from, double[] y,
+            double[] v) {
+        System.arraycopy(q, from, y, 0, k);
+        backSubstituteTransposed(l, r, k, y);
+        for (int i = 0; i < k; i++) {
+            v[i] = dot(a, y, i * k, k);
+        }
+        forwardSubstitute(l, r, k, v);
+    }
+
+    /**
+     * v less its components along the k-vectors 0 … m of q, by Gram–Schmidt twice: the three-term recurrence alone
+     * loses orthogonality.
+     */
+    private static void orthogonalise(double[] q, int m, int k, double[] v) {
+        for (int again = 0; again < 2; again++) {
+            for (int t = 0; t <= m; t++) {
+                subtractScaled(dot(q, v, t * k, k), q, t * k, v, k);
             }
+        }
+    }
+
+    /** y[i] −= c·x[from + i], i &lt; n. */
+    private static void subtractScaled(double c, double[] x, int from, double[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            y[i] -= c * x[from + i];
         }
     }
 
