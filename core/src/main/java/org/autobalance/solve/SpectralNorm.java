@@ -105,11 +105,12 @@ final class SpectralNorm {
      *
      * <p>Each pass takes blocks U (d1 × b) and V (d2 × b) to U ← η·MV and V ← η·MᵀU (one gradient step of the engine
      * with coefficients I/η, so no other kernel is needed; η = 1/the current estimate keeps the scale steady). No
-     * re-orthonormalisation: the bound is the generalised Rayleigh quotient max_w ‖MVw‖²/‖Vw‖² = λ_max(G(MV), G(V))
-     * over the numerically independent directions of V (Grams from the next pass), a lower bound on σ₁² whatever V
-     * is. It converges like (σ_{b+1}/σ₁)^{2k} while the block keeps b independent directions, instead of (σ₂/σ₁)^{2k}:
-     * the top r singular values of a matrix worth factorising at rank r are often clustered (the demo's ten are
-     * within 5 %), and its (r+1)-th is far below.
+     * re-orthonormalisation: the bound is the generalised Rayleigh quotient ‖MVw‖²/‖Vw‖² (Grams from the next pass) at
+     * the direction w that nearly maximises it, λ_max(G(MV), G(V)), among the directions of V above the floor ({@link
+     * SmallLinearAlgebra#largestGeneralizedEigenvalueBound}): a lower bound on σ₁² whatever V is. It converges like
+     * (σ_{b+1}/σ₁)^{2k} while the block keeps b independent directions, instead of (σ₂/σ₁)^{2k}: the top r singular
+     * values of a matrix worth factorising at rank r are often clustered (the demo's ten are within 5 %), and its
+     * (r+1)-th is far below.
      *
      * @param normM ‖M‖_F, the scale of the first step
      */
