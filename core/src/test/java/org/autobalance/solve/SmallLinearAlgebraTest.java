@@ -253,8 +253,8 @@ class SmallLinearAlgebraTest {
      * combines every column, much of it along B's small eigenvalues, while w itself lies far above the floor
      * (asserted). The bound reads it there, to the rounding of {@link #theBoundIsExactOnGradedPencils} with ‖w‖²/wᵀBw =
      * ‖w‖² in place of 1/s₀²; pivoting at the floor alone loses 7.4·10⁻⁶, 5.0·10⁻⁵ and 2.7·10⁻⁵ of it at r = 8, 20, 40
-     * (this test fails so), cutting eigenvalues there as the Jacobi path does 3·10⁻⁶ to 6·10⁻⁵ (numpy's draws of the
-     * same construction).
+     * (this test fails so), and cutting eigenvalues there, as the Jacobi path does, 7.3·10⁻⁶, 5.5·10⁻⁵ and 2.8·10⁻⁵
+     * (it fails so too).
      */
     @ParameterizedTest
     @CsvSource({"8, 31", "20, 32", "40, 33"})
