@@ -5,12 +5,13 @@
 Mirrors `autobalance factorize --input M.npy --rank RANK --out OUTDIR --out-format npy` with the defaults, read from
 the engine's code (core/src/main/java/org/autobalance/solve/: Factorizer, SpectralNorm, PlateauCheck, Initializer;
 schedule/SpectralSchedule). Keep the two in step when either changes:
-- sigma1(M) by block power iteration with b = min(RANK, 64) columns per chain (SpectralNorm.estimate): X (d2 x b), Y (d1 x b)
-  with unit Gaussian columns; each pass Y <- eta M X, X <- eta M'Y (both from the old blocks), eta = 1/|M|_F and then
-  1/(the current estimate); the estimate sqrt(lambda_max(G(MX), G(X))) from the Grams (the larger of the two chains),
-  at most 300 passes, stopping (SpectralNorm.Progress) when a pass improves it by at most 1e-9 relatively, or when
-  twice the error left extrapolated from the last 3 ratios q of successive improvements d (from the second pass's on),
-  2 d / (1 - max q), is within 1e-3 and d min(q)^30 > 1e-9 (the 1e-9 change rule would not end it within 30 passes);
+- sigma1(M) by block power iteration with b = min(RANK, 256) columns per chain (SpectralNorm.estimate): X (d2 x b), Y
+  (d1 x b) with unit Gaussian columns; each pass Y <- eta M X, X <- eta M'Y (both from the old blocks), eta = 1/|M|_F
+  and then 1/(the current estimate); the estimate sqrt(lambda_max_bound(G(MX), G(X))) from the Grams (the larger of the
+  two chains), at most 300 passes, stopping (SpectralNorm.Progress) when a pass improves it by at most 1e-9 relatively,
+  or when twice the error left extrapolated from the last 3 ratios q of successive improvements d (from the second
+  pass's on), 2 d / (1 - max q), is within 1e-3 and d min(q)^30 > 1e-9 (the 1e-9 change rule would not end it within 30
+  passes);
 - U0, V0 i.i.d. N(0, s^2), s = 1e-3 * sqrt(sigma1 / max(d1, d2)); eta = 0.5 / sigma1, constant;
 - simultaneous gradient descent in the Gram form: G_U = U V'V - MV, G_V = V U'U - M'U, both from the old iterate;
 - first-order test after the step: |grad|_F <= tol * |M|_F * sqrt(|U|^2 + |V|^2) (the iterate the gradient was taken
@@ -38,8 +39,9 @@ T_IMPORTED = time.time()
 
 
 def lambda_max(a, b, floor):
-    """max_w w'Aw / w'Bw over the directions where B's eigenvalues exceed floor times its largest (SmallLinearAlgebra;
-    the floor is SpectralNorm.gramFloor: sqrt(2^-24) in float32, 1e-12 in float64)."""
+    """max_w w'Aw / w'Bw over the directions where B's eigenvalues exceed floor times its largest
+    (SmallLinearAlgebra.largestGeneralizedEigenvalue, the Jacobi path; the floor is SpectralNorm.gramFloor:
+    sqrt(2^-24) in float32, 1e-12 in float64)."""
     lam, q = np.linalg.eigh(b)
     lam, q = lam[::-1], q[:, ::-1]
     kept = lam > floor * lam[0]
@@ -47,6 +49,52 @@ def lambda_max(a, b, floor):
         return 0.0
     w = q[:, kept] / np.sqrt(lam[kept])
     return float(np.linalg.eigvalsh(w.T @ a @ w)[-1])
+
+
+def ritz_quotient(a, b, floor_g, threshold):
+    """lambda_max_bound's steps at one pivot threshold: B's Cholesky factor with diagonal pivoting, stopped before
+    the first pivot <= threshold, gives L over the kept columns P; the top eigenvector z of L^-1 A_PP L^-T (Lanczos
+    there, exact here) gives w = L^-T z; w'Aw / w'Bw, or None when w'Bw <= floor_g * |w|^2."""
+    r = b.shape[0]
+    piv, rest, l = list(range(r)), np.diag(b).copy(), np.zeros((r, r))
+    k = 0
+    while k < r:
+        p = k + int(np.argmax(rest[k:]))
+        if not rest[p] > threshold:
+            break
+        piv[k], piv[p] = piv[p], piv[k]
+        rest[[k, p]] = rest[[p, k]]
+        l[[k, p], :k] = l[[p, k], :k]
+        l[k, k] = np.sqrt(rest[k])
+        l[k + 1:, k] = (b[piv[k + 1:], piv[k]] - l[k + 1:, :k] @ l[k, :k]) / l[k, k]
+        rest[k + 1:] -= l[k + 1:, k] ** 2
+        k += 1
+    if k == 0:
+        return 0.0
+    kept, li = piv[:k], np.linalg.inv(l[:k, :k])
+    ap, bp = a[np.ix_(kept, kept)], b[np.ix_(kept, kept)]
+    w = li.T @ np.linalg.eigh(li @ ap @ li.T)[1][:, -1]
+    wbw = w @ bp @ w
+    return float(w @ ap @ w / wbw) if wbw > floor_g * (w @ w) else None
+
+
+def lambda_max_bound(a, b, floor):
+    """SmallLinearAlgebra.largestGeneralizedEigenvalueBound, what sigma1 uses: ritz_quotient at the pivot thresholds
+    1e-4, 1e-2 and 1 times floor * g (g = max row sum of |B|; each at least 16 r 2^-52 g), the first whose w lies
+    above the floor, else lambda_max's."""
+    r = b.shape[0]
+    g = np.abs(b).sum(axis=1).max()
+    if not g > 0:
+        return 0.0
+    tried = 0.0
+    for fraction in (1e-4, 1e-2, 1.0):
+        threshold = max(fraction * floor, 16 * r * 2.0 ** -52) * g
+        if threshold > tried:
+            tried = threshold
+            bound = ritz_quotient(a, b, floor * g, threshold)
+            if bound is not None:
+                return bound
+    return lambda_max(a, b, floor)
 
 
 def product_singular_values(gram_u, gram_v):
@@ -92,7 +140,7 @@ def sigma1_block(M, b, norm_m, rng, dt):
     for k in range(300):
         gy, gx = (Y.T @ Y).astype(np.float64), (X.T @ X).astype(np.float64)
         if k > 0:
-            estimate = np.sqrt(max(lambda_max(gy, prev_gx, floor), lambda_max(gx, prev_gy, floor))) / eta
+            estimate = np.sqrt(max(lambda_max_bound(gy, prev_gx, floor), lambda_max_bound(gx, prev_gy, floor))) / eta
             # the first improvement is from nothing: the rate is read from the later ones
             done = estimate == 0.0 if best == 0.0 else progress.stop(estimate / best - 1)
             best = max(best, estimate)
@@ -177,7 +225,7 @@ r = a.rank
 rng = np.random.default_rng(a.seed)
 norm_m2 = float(np.vdot(M, M))
 norm_m = np.sqrt(norm_m2)
-sigma1 = sigma1_block(M, min(r, 64), norm_m, rng, dt)  # SpectralNorm.MAX_BLOCK
+sigma1 = sigma1_block(M, min(r, 256), norm_m, rng, dt)  # SpectralNorm.MAX_BLOCK
 scale = 1e-3 * np.sqrt(sigma1 / max(d1, d2))
 U = (scale * rng.standard_normal((d1, r))).astype(dt)
 V = (scale * rng.standard_normal((d2, r))).astype(dt)

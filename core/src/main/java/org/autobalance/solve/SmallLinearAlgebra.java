@@ -1,12 +1,23 @@
 package org.autobalance.solve;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * Dense r × r matrices in row-major {@code double[]}: the few operations the solver needs on Gram matrices. Public
  * for the distributed driver (the Spark module), which keeps the same bookkeeping on the Grams it reduces.
  */
 public final class SmallLinearAlgebra {
+    /**
+     * Lanczos stops when its top Ritz value's error, estimated from the residual and the gap, is this relatively.
+     */
+    static final double LANCZOS_TOLERANCE = 1e-14;
+    /**
+     * The pivot thresholds {@link #largestGeneralizedEigenvalueBound} tries, as fractions of its floor times g,
+     * lowest first; measured, not derived (its javadoc).
+     */
+    private static final double[] PIVOT_LADDER = {1e-4, 1e-2, 1};
+
     private SmallLinearAlgebra() {
     }
 
@@ -107,7 +118,9 @@ public final class SmallLinearAlgebra {
     /**
      * max over w of (wᵀAw)/(wᵀBw) for symmetric positive semi-definite A and B, w restricted to the directions in which
      * B is numerically non-singular (eigenvalues above {@code floor} times its largest): with B = QΛQᵀ, the largest
-     * eigenvalue of Λ^−½QᵀAQΛ^−½ on those directions; 0 if B is zero. Neither argument is modified.
+     * eigenvalue of Λ^−½QᵀAQΛ^−½ on those directions; 0 if B is zero. Neither argument is modified. Two Jacobi
+     * eigenproblems, tens of r³ operations: the reference for {@link #largestGeneralizedEigenvalueBound}, which σ₁
+     * uses, and its answer where its one direction falls below the floor.
      */
     static double largestGeneralizedEigenvalue(double[] a, double[] b, int r, double floor) {
         double[] q = new double[r * r];
@@ -126,6 +139,371 @@ public final class SmallLinearAlgebra {
             }
         }
         return symmetricEigen(congruence(a, w, r, kept), kept, null)[0];
+    }
+
+    /**
+     * A lower bound on λ_max(A, B) = max_w wᵀAw/wᵀBw for symmetric positive semi-definite A and B, read along one w
+     * that lies above the floor — wᵀBw > {@code floor}·g·‖w‖², g = max_i Σ_j |b_ij| ≥ λ_max(B) (Gershgorin) — found
+     * in O(r³/6) for B's factor and O(k²) per step after it, where the Jacobi path ({@link
+     * #largestGeneralizedEigenvalue}) costs tens of r³ (6–8 ms at r = 64, 1.4 s at 256). The condition on w is what
+     * the floor's error analysis asks of a direction a bound is read along (SpectralNorm.gramFloor: the rounding of
+     * the products M·V along w is then at most c·u·‖M‖_F·√(λ_max(B))·‖w‖), and every direction the Jacobi path keeps
+     * meets it. For each pivot threshold t of {@link #PIVOT_LADDER}, lowest first:
+     * <ol>
+     *   <li>B's Cholesky factor with diagonal pivoting, B_PP = LLᵀ, stopped before the first pivot at or below t: it
+     *       keeps the k columns P that hold a part of V outside the others' span above t, and drops those that hold
+     *       only rounding.
+     *   <li>Lanczos on C = L⁻¹A_PP L⁻ᵀ (k × k, never formed: a step is two triangular solves and a product with
+     *       A_PP), re-orthogonalised against every earlier vector, to its top Ritz vector z, within {@link
+     *       #LANCZOS_TOLERANCE} of λ_max(C) at the stop; w = L⁻ᵀz (zero outside P).
+     *   <li>If w lies above the floor, the answer is wᵀAw/wᵀBw, summed from A and B themselves: below λ_max(A, B)
+     *       whatever z is, and only quadratically below it in z's error. (The Ritz value zᵀCz carries the rounding
+     *       of L's solves, as ill-conditioned as B in the basis of V's columns, which power iteration grades along
+     *       directions that mix every column: on such pencils it was up to 7·10⁻⁹ below λ_max and 2·10⁻¹⁰ above it,
+     *       where the recomputed quotient meets the rounding tolerance of
+     *       SmallLinearAlgebraTest.theBoundIsExactOnGradedPencils, 10⁻¹³ to 10⁻¹².) Else the next threshold.
+     * </ol>
+     * Where no threshold gives such a w (a combination of kept columns below the floor carries the top quotient,
+     * which pivoting cannot see), the Jacobi path answers. Why thresholds below the floor: the top direction of a
+     * block graded by power iteration combines every column, much of it along B's small eigenvalues, yet stays well
+     * above the floor itself (10 to 300 times, on the pencils of a float32 block of 100 columns at M's rank); cutting
+     * columns at the floor cost such bounds 10⁻⁴ to 10⁻³ relatively, and cutting eigenvalues at it (the Jacobi path)
+     * 10⁻⁵ to 10⁻³ (native-notes/startup.md, eleventh session). Neither argument is modified; 0 if B is zero.
+     */
+    static double largestGeneralizedEigenvalueBound(double[] a, double[] b, int r, double floor) {
+        double g = gershgorin(b, r);
+        if (!(g > 0)) {
+            return 0.0;
+        }
+        double tried = 0.0;
+        for (double fraction : PIVOT_LADDER) {
+            // pivots below a few r·ε·g are B's rounding
+            double threshold = Math.max(fraction * floor, 16 * r * 0x1p-52) * g;
+            if (threshold > tried) {
+                tried = threshold;
+                double bound = ritzQuotient(a, b, r, floor * g, threshold);
+                if (!Double.isNaN(bound)) {
+                    return bound;
+                }
+            }
+        }
+        return largestGeneralizedEigenvalue(a, b, r, floor);
+    }
+
+    /** max_i Σ_j |b_ij| of an r × r matrix: an upper bound on its largest eigenvalue (Gershgorin). */
+    static double gershgorin(double[] b, int r) {
+        double g = 0.0;
+        for (int i = 0; i < r; i++) {
+            double rowSum = 0.0;
+            for (int j = 0; j < r; j++) {
+                rowSum += Math.abs(b[i * r + j]);
+            }
+            g = Math.max(g, rowSum);
+        }
+        return g;
+    }
+
+    /**
+     * The quotient wᵀAw/wᵀBw at the top Ritz vector w of {@link #largestGeneralizedEigenvalueBound}'s steps 1–3 with
+     * pivot threshold {@code threshold}, or NaN where wᵀBw ≤ {@code admissible}·‖w‖².
+     */
+    private static double ritzQuotient(double[] a, double[] b, int r, double admissible, double threshold) {
+        int[] pivots = new int[r];
+        double[] l = new double[r * r];
+        int k = pivotedCholesky(b, r, threshold, pivots, l);
+        if (k == 0) {
+            return 0.0;
+        }
+        double[] ap = new double[k * k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                ap[i * k + j] = a[pivots[i] * r + pivots[j]];
+            }
+        }
+        double[] w = new double[k];
+        lanczosLargest(ap, l, r, k, w);
+        backSubstituteTransposed(l, r, k, w);
+        double waw = 0.0;
+        double wbw = 0.0;
+        double ww = 0.0;
+        for (int i = 0; i < k; i++) {
+            waw += w[i] * dot(ap, w, i * k, k);
+            wbw += w[i] * pivotedRowDot(b, pivots[i] * r, pivots, w, k);
+            ww += w[i] * w[i];
+        }
+        return wbw > admissible * ww ? waw / wbw : Double.NaN;
+    }
+
+    /**
+     * The Cholesky factor of a symmetric positive semi-definite r × r {@code b} with diagonal pivoting: at each step
+     * the column with the largest remaining (Schur complement) diagonal, until that is at most {@code threshold}.
+     * Writes the kept columns' indices in order into {@code pivots} and the factor, lower triangular in pivot order,
+     * into {@code l} (stride r); returns how many were kept.
+     */
+    private static int pivotedCholesky(double[] b, int r, double threshold, int[] pivots, double[] l) {
+        double[] remaining = new double[r];
+        for (int i = 0; i < r; i++) {
+            pivots[i] = i;
+            remaining[i] = b[i * r + i];
+        }
+        for (int j = 0; j < r; j++) {
+            int p = j;
+            for (int i = j + 1; i < r; i++) {
+                if (remaining[i] > remaining[p]) {
+                    p = i;
+                }
+            }
+            if (!(remaining[p] > threshold)) {
+                return j;
+            }
+            swap(pivots, remaining, l, r, j, p);
+            double ljj = Math.sqrt(remaining[j]);
+            l[j * r + j] = ljj;
+            for (int i = j + 1; i < r; i++) {
+                double lij = lessDot(b[pivots[i] * r + pivots[j]], l, i * r, j * r, j) / ljj;
+                l[i * r + j] = lij;
+                remaining[i] -= lij * lij;
+            }
+        }
+        return r;
+    }
+
+    /** s − Σ_t x[i + t]·x[j + t], t &lt; n, subtracting term by term. */
+    private static double lessDot(double s, double[] x, int i, int j, int n) {
+        double rest = s;
+        for (int t = 0; t < n; t++) {
+            rest -= x[i + t] * x[j + t];
+        }
+        return rest;
+    }
+
+    /** Σ_j b[row + pivots[j]]·w[j], j &lt; k: a row of B_PP times w. */
+    private static double pivotedRowDot(double[] b, int row, int[] pivots, double[] w, int k) {
+        double s = 0.0;
+        for (int j = 0; j < k; j++) {
+            s += b[row + pivots[j]] * w[j];
+        }
+        return s;
+    }
+
+    /** Exchanges positions j and p (j &lt; p) of the pivoted factorisation: indices, remainders, factor rows. */
+    private static void swap(int[] pivots, double[] remaining, double[] l, int r, int j, int p) {
+        int index = pivots[j];
+        pivots[j] = pivots[p];
+        pivots[p] = index;
+        double rest = remaining[j];
+        remaining[j] = remaining[p];
+        remaining[p] = rest;
+        for (int t = 0; t < j; t++) {
+            double x = l[j * r + t];
+            l[j * r + t] = l[p * r + t];
+            l[p * r + t] = x;
+        }
+    }
+
+    /** x ← L⁻¹x for the k × k lower triangular L (stride r). */
+    private static void forwardSubstitute(double[] l, int r, int k, double[] x) {
+        for (int i = 0; i < k; i++) {
+            double s = x[i];
+            for (int j = 0; j < i; j++) {
+                s -= l[i * r + j] * x[j];
+            }
+            x[i] = s / l[i * r + i];
+        }
+    }
+
+    /** x ← L⁻ᵀx for the k × k lower triangular L (stride r), reading L by rows. */
+    private static void backSubstituteTransposed(double[] l, int r, int k, double[] x) {
+        for (int t = k - 1; t >= 0; t--) {
+            x[t] /= l[t * r + t];
+            for (int i = 0; i < t; i++) {
+                x[i] -= l[t * r + i] * x[t];
+            }
+        }
+    }
+
+    /**
+     * The Ritz vector Qs, into {@code ritz}, of the largest Ritz value of C = L⁻¹AL⁻ᵀ (k × k A, row-major; L as {@link
+     * #pivotedCholesky} leaves it) by Lanczos with full re-orthogonalisation from a fixed pseudo-random start (s the
+     * unit eigenvector of the tridiagonal T). Stops when the value's error, estimated as min(ρ, ρ²/gap) from the
+     * residual ρ = β·|s_last| and the gap to the second Ritz value, is at most {@link #LANCZOS_TOLERANCE} of it, when
+     * the space is invariant (β = 0), or after k steps (the whole space).
+     */
+    private static void lanczosLargest(double[] a, double[] l, int r, int k, double[] ritz) {
+        double[] q = new double[k * k];
+        double[] alpha = new double[k];
+        double[] beta = new double[k];
+        double[] v = new double[k];
+        double[] y = new double[k];
+        SplittableRandom random = new SplittableRandom(0x5EED);
+        for (int i = 0; i < k; i++) {
+            v[i] = random.nextGaussian();
+        }
+        double norm = Math.sqrt(dot(v, v, 0, k));
+        double[] s = null;
+        int m = 0;
+        // each loop over k in a method of its own: this one runs up to k steps in one call, and C2 compiled it (on
+        // the stack, at each hot loop) up to five times when the loops were inline (native-notes/startup.md)
+        while (true) {
+            divideInto(v, norm, q, m * k, k);
+            applyWhitened(a, l, r, k, q, m * k, y, v);
+            alpha[m] = dot(q, v, m * k, k);
+            orthogonalise(q, m, k, v);
+            norm = Math.sqrt(dot(v, v, 0, k));
+            beta[m] = norm;
+            m++;
+            double theta = tridiagonalEigenvalue(alpha, beta, m, 1);
+            s = tridiagonalVector(alpha, beta, m, theta);
+            double residual = norm * Math.abs(s[m - 1]);
+            double error = residual;
+            if (m > 1) {
+                double gap = theta - tridiagonalEigenvalue(alpha, beta, m, 2);
+                if (gap > 0) {
+                    error = Math.min(residual, residual * residual / gap);
+                }
+            }
+            if (m == k || norm == 0.0 || error <= LANCZOS_TOLERANCE * theta) {
+                break;
+            }
+        }
+        Arrays.fill(ritz, 0.0);
+        for (int t = 0; t < m; t++) {
+            subtractScaled(-s[t], q, t * k, ritz, k);
+        }
+    }
+
+    /** q[from + i] = v[i]/norm, i &lt; k. */
+    private static void divideInto(double[] v, double norm, double[] q, int from, int k) {
+        for (int i = 0; i < k; i++) {
+            q[from + i] = v[i] / norm;
+        }
+    }
+
+    /** v = C·q = L⁻¹(A(L⁻ᵀq)) for the k-vector q at {@code from} of {@code q}; y is scratch. */
+    private static void applyWhitened(double[] a, double[] l, int r, int k, double[] q, int from, double[] y,
+            double[] v) {
+        System.arraycopy(q, from, y, 0, k);
+        backSubstituteTransposed(l, r, k, y);
+        for (int i = 0; i < k; i++) {
+            v[i] = dot(a, y, i * k, k);
+        }
+        forwardSubstitute(l, r, k, v);
+    }
+
+    /**
+     * v less its components along the k-vectors 0 … m of q, by Gram–Schmidt twice: the three-term recurrence alone
+     * loses orthogonality.
+     */
+    private static void orthogonalise(double[] q, int m, int k, double[] v) {
+        for (int again = 0; again < 2; again++) {
+            for (int t = 0; t <= m; t++) {
+                subtractScaled(dot(q, v, t * k, k), q, t * k, v, k);
+            }
+        }
+    }
+
+    /** y[i] −= c·x[from + i], i &lt; n. */
+    private static void subtractScaled(double c, double[] x, int from, double[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            y[i] -= c * x[from + i];
+        }
+    }
+
+    /** Σ_i x[from + i]·y[i], i &lt; n. */
+    private static double dot(double[] x, double[] y, int from, int n) {
+        double s = 0.0;
+        for (int i = 0; i < n; i++) {
+            s += x[from + i] * y[i];
+        }
+        return s;
+    }
+
+    /**
+     * The j-th largest eigenvalue (j = 1: the largest) of the m × m symmetric tridiagonal T with diagonal
+     * {@code alpha} and off-diagonal {@code beta} (β_i joins i and i + 1), by bisection on the Sturm count from
+     * Gershgorin's interval, to a relative width of 2⁻⁵⁰; the interval's upper end, so T − value·I has at most
+     * j − 1 positive eigenvalues.
+     */
+    private static double tridiagonalEigenvalue(double[] alpha, double[] beta, int m, int j) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < m; i++) {
+            double radius = (i > 0 ? Math.abs(beta[i - 1]) : 0.0) + (i + 1 < m ? Math.abs(beta[i]) : 0.0);
+            lo = Math.min(lo, alpha[i] - radius);
+            hi = Math.max(hi, alpha[i] + radius);
+        }
+        while (hi - lo > 0x1p-50 * Math.max(Math.abs(lo), Math.abs(hi))) {
+            double mid = 0.5 * (lo + hi);
+            if (mid <= lo || mid >= hi) {
+                break;
+            }
+            // more than m − j eigenvalues below mid: the j-th largest is below it
+            if (eigenvaluesBelow(alpha, beta, m, mid) > m - j) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        return hi;
+    }
+
+    /** How many eigenvalues of the tridiagonal T lie below x: the negative pivots of T − xI's LDLᵀ (Sturm). */
+    private static int eigenvaluesBelow(double[] alpha, double[] beta, int m, double x) {
+        int count = 0;
+        double d = 1.0;
+        for (int i = 0; i < m; i++) {
+            d = alpha[i] - x - (i > 0 ? beta[i - 1] * beta[i - 1] / d : 0.0);
+            if (d == 0.0) {
+                d = -Double.MIN_NORMAL; // x is an eigenvalue of the leading block: count it as below
+            }
+            if (d < 0) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The unit eigenvector of the tridiagonal T for its largest eigenvalue, by two steps of inverse iteration at a
+     * shift 2⁻⁴⁰·‖T‖ above {@code top} ({@link #tridiagonalEigenvalue}'s upper end, itself not below that eigenvalue):
+     * T − shift·I is then negative definite, so its LDLᵀ needs no pivoting, and the solves grow a vector by at most
+     * 2⁴⁰/‖T‖ (an exact eigenvalue as the shift would overflow them). Each step shrinks the other eigenvalues' part
+     * by 2⁻⁴⁰·‖T‖ over their distance to the shift.
+     */
+    private static double[] tridiagonalVector(double[] alpha, double[] beta, int m, double top) {
+        double norm = 0.0;
+        for (int i = 0; i < m; i++) {
+            norm = Math.max(norm, Math.abs(alpha[i]) + (i > 0 ? Math.abs(beta[i - 1]) : 0.0)
+                    + (i + 1 < m ? Math.abs(beta[i]) : 0.0));
+        }
+        double[] x = new double[m];
+        if (norm == 0.0) {
+            x[0] = 1.0;
+            return x;
+        }
+        double shift = top + 0x1p-40 * norm;
+        double[] d = new double[m];
+        for (int i = 0; i < m; i++) {
+            d[i] = alpha[i] - shift - (i > 0 ? beta[i - 1] * beta[i - 1] / d[i - 1] : 0.0);
+        }
+        Arrays.fill(x, 1.0);
+        for (int step = 0; step < 2; step++) {
+            // solve LDLᵀx = x, with L unit lower bidiagonal, l_i = β_i/d_i
+            for (int i = 1; i < m; i++) {
+                x[i] -= beta[i - 1] / d[i - 1] * x[i - 1];
+            }
+            for (int i = 0; i < m; i++) {
+                x[i] /= d[i];
+            }
+            for (int i = m - 2; i >= 0; i--) {
+                x[i] -= beta[i] / d[i] * x[i + 1];
+            }
+            double length = Math.sqrt(dot(x, x, 0, m));
+            for (int i = 0; i < m; i++) {
+                x[i] /= length;
+            }
+        }
+        return x;
     }
 
     /** WᵀAW for symmetric r × r A and r × k W (row-major), a symmetric k × k matrix. */

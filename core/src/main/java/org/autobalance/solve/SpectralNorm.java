@@ -82,33 +82,35 @@ final class SpectralNorm {
      */
     static final int MIN_TARGET_BLOCK = 4;
     /**
-     * Most columns per block. A larger block converges in fewer passes, but each pass costs O(d1·d2·b) and its two
-     * b × b generalised eigenproblems O(b³) (scalar Jacobi): on a 3000 × 2000 Gaussian M (no gap at the top of the
-     * spectrum: the stop rule of then ran all its passes) the estimate took 5.3 s at b = 64 against 3.5 s at 32, and
-     * 266 s at b = 300 (a new-user run at rank 300, under load) against 6.0 s at 32; the estimates agreed to 1e-7 with
-     * numpy's σ₁ (native-notes/startup.md, "σ₁ at large ranks"). 64, not 32: up to rank 64 the estimate runs the
-     * iterations' own fused pass (float32 ranks 33–64 take other kernels than rank 32 does), so a new rank's kernels
-     * are compiled here and not in its first iterations — 0.3–1.6 s of iteration 0 at rank 64 in a warm JVM, 80–150×
-     * the steady state (startup.md, "In a warm JVM"); and a matrix worth factorising at rank r has its gap at r, so
-     * b = r converges in a few passes where b = 32 &lt; r crawls through the top cluster.
+     * Most columns per block. Up to it the estimate runs at the solver's own rank, so its passes run the iterations'
+     * own fused pass (the kernels differ by rank: float32 ranks 33–64 take other kernels than rank 32, and so on up)
+     * and a new rank's kernels are compiled here and not in its first iterations — 0.3–1.6 s of iteration 0 at rank
+     * 64 in a warm JVM when the block was capped at 32, 11–18× the steady state at rank 100 when it was capped at 64
+     * (native-notes/startup.md, "In a warm JVM" and the eleventh session); and a matrix worth factorising at rank r
+     * has its gap at r, so b = r converges in a few passes where a narrower block crawls through the top cluster. The
+     * cap is what each pass's bounds cost: two b × b generalised eigenproblems, by Jacobi O(b³) with a large constant
+     * (6–8 ms each at b = 64, 1.4 s at 256: the cap was 32, then 64), now by pivoted Cholesky and Lanczos ({@link
+     * SmallLinearAlgebra#largestGeneralizedEigenvalueBound}: 0.7 ms at 64, 14 ms at 256), which at b = 256 is about
+     * one rank-256 pass over a 1000 × 1000 M, and grows as b³ beyond it where the pass grows as b.
      */
-    static final int MAX_BLOCK = 64;
+    static final int MAX_BLOCK = 256;
 
     private SpectralNorm() {
     }
 
     /**
      * σ₁(M) by block power iteration with b = min({@code block}, {@value #MAX_BLOCK}) columns per chain, on the fused
-     * pass at rank b (the solver passes its own rank, so up to rank 32 this also runs, on the real M, the very pass the
-     * iterations will run).
+     * pass at rank b (the solver passes its own rank, so up to rank {@value #MAX_BLOCK} this also runs, on the real M,
+     * the very pass the iterations will run).
      *
      * <p>Each pass takes blocks U (d1 × b) and V (d2 × b) to U ← η·MV and V ← η·MᵀU (one gradient step of the engine
      * with coefficients I/η, so no other kernel is needed; η = 1/the current estimate keeps the scale steady). No
-     * re-orthonormalisation: the bound is the generalised Rayleigh quotient max_w ‖MVw‖²/‖Vw‖² = λ_max(G(MV), G(V))
-     * over the numerically independent directions of V (Grams from the next pass), a lower bound on σ₁² whatever V
-     * is. It converges like (σ_{b+1}/σ₁)^{2k} while the block keeps b independent directions, instead of (σ₂/σ₁)^{2k}:
-     * the top r singular values of a matrix worth factorising at rank r are often clustered (the demo's ten are
-     * within 5 %), and its (r+1)-th is far below.
+     * re-orthonormalisation: the bound is the generalised Rayleigh quotient ‖MVw‖²/‖Vw‖² (Grams from the next pass) at
+     * the direction w that nearly maximises it, λ_max(G(MV), G(V)), among the directions of V above the floor ({@link
+     * SmallLinearAlgebra#largestGeneralizedEigenvalueBound}): a lower bound on σ₁² whatever V is. It converges like
+     * (σ_{b+1}/σ₁)^{2k} while the block keeps b independent directions, instead of (σ₂/σ₁)^{2k}: the top r singular
+     * values of a matrix worth factorising at rank r are often clustered (the demo's ten are within 5 %), and its
+     * (r+1)-th is far below.
      *
      * @param normM ‖M‖_F, the scale of the first step
      */
@@ -156,9 +158,9 @@ final class SpectralNorm {
                     if (k > 0) {
                         // G(MV_{k−1}) = gramU/η², G(MᵀU_{k−1}) = gramV/η²
                         double estimate = Math.sqrt(Math.max(
-                                SmallLinearAlgebra.largestGeneralizedEigenvalue(blocks.gramY(), previousGramV, b,
+                                SmallLinearAlgebra.largestGeneralizedEigenvalueBound(blocks.gramY(), previousGramV, b,
                                         floor),
-                                SmallLinearAlgebra.largestGeneralizedEigenvalue(blocks.gramX(), previousGramU, b,
+                                SmallLinearAlgebra.largestGeneralizedEigenvalueBound(blocks.gramX(), previousGramU, b,
                                         floor))) / eta;
                         // the first improvement is from nothing: the rate is read from the later ones
                         boolean done = best == 0.0 ? estimate == 0.0 : progress.stop(estimate / best - 1);
@@ -182,18 +184,20 @@ final class SpectralNorm {
     }
 
     /**
-     * The smallest eigenvalue of a block's Gram G(V), relative to its largest, whose direction enters the bound
-     * λ_max(G(MV), G(V)): √u in float32, 10⁻¹² in float64. The columns are not re-orthonormalised between passes, so
+     * How far above rounding a direction w of a block V must lie for the bound λ_max(G(MV), G(V)) to be read along it:
+     * wᵀG(V)w above this times ‖w‖² and (an upper bound on) G(V)'s largest eigenvalue — √u in float32, 10⁻¹² in
+     * float64. (The Jacobi path keeps G(V)'s eigenvectors above it; the bound σ₁ uses checks its one direction, {@link
+     * SmallLinearAlgebra#largestGeneralizedEigenvalueBound}.) The columns are not re-orthonormalised between passes, so
      * once M's range is narrower than the block (a rank-1 M of all ones, integer ratings, an exactly low-rank M), some
      * directions of V hold only rounding, with eigenvalues λ near u²·λ_max, while MV along them is the product's
-     * rounding, of relative size c·u (c ~ √n for sums of n terms), which does not shrink with them: the quotient
-     * there is noise of order c²·u²·λ_max/λ times σ₁². With 10⁻¹² it put float32 estimates above σ₁ — by up to 35 %
-     * on a 1500 × 300 M of ones at a block of 10 (a review's finding). Above a floor f the excess is at most about
+     * rounding, of relative size c·u (c ~ √n for sums of n terms), which does not shrink with them: the quotient there
+     * is noise of order c²·u²·λ_max/λ times σ₁². With 10⁻¹² it put float32 estimates above σ₁ — by up to 35 % on a 1500
+     * × 300 M of ones at a block of 10 (a review's finding). Above a floor f the excess is at most about
      * 2c·u·(‖M‖_F/σ₁)/√f relative, and dropping directions only narrows the maximisation (it can lower the bound, not
-     * raise it), by about f/10 where the top direction's neighbours are dropped (measured: 1.1·10⁻⁹ in float64 at
-     * f = 10⁻⁸). float32 at f = √u: excess 2c·u^{3/4}·‖M‖_F/σ₁ ≈ 7·10⁻⁶·c·‖M‖_F/σ₁, narrowing ~2·10⁻⁵, both far
-     * inside {@link #TARGET}; float64 keeps 10⁻¹², where the excess is ~2·10⁻¹⁰·c·‖M‖_F/σ₁ and the polish to
-     * {@link #POLISH} is not cut short.
+     * raise it), by about f/10 where the top direction's neighbours are dropped (measured: 1.1·10⁻⁹ in float64 at f =
+     * 10⁻⁸). float32 at f = √u: excess 2c·u^{3/4}·‖M‖_F/σ₁ ≈ 7·10⁻⁶·c·‖M‖_F/σ₁, narrowing ~2·10⁻⁵, both far inside
+     * {@link #TARGET}; float64 keeps 10⁻¹², where the excess is ~2·10⁻¹⁰·c·‖M‖_F/σ₁ and the polish to {@link #POLISH}
+     * is not cut short.
      */
     static double gramFloor(DType dtype) {
         return dtype == DType.FLOAT32 ? Math.sqrt(dtype.unitRoundoff()) : 1e-12;

@@ -267,11 +267,11 @@ class SpectralNormTest {
      */
     @Test
     void largeBlocksRunAsTheLargestBlock() {
-        int n = SpectralNorm.MAX_BLOCK * 2 + 8;
+        int n = SpectralNorm.MAX_BLOCK + 8;
         double[] sigma = new double[n];
         sigma[0] = 1.0;
         for (int i = 1; i < n; i++) {
-            sigma[i] = 0.7 - 0.6 * i / n; // σ₂/σ₁ = 0.7 at most, and more than 2·MAX_BLOCK directions
+            sigma[i] = 0.7 - 0.6 * i / n; // σ₂/σ₁ = 0.7 at most, and more than MAX_BLOCK directions
         }
         double[][] m = KnownMatrices.withSpectrum(n + 10, n, sigma, 13);
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m); ParallelPass pass = new ParallelPass(1)) {
