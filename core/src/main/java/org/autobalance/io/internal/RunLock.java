@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,9 +89,11 @@ public final class RunLock implements AutoCloseable {
     private final Path claim;
     /** The file key of the locked file, in {@link #CLAIMED} while the lock is; null if the file system has none. */
     private final Object key;
+    /** The claim of the lock file by its directory's file key (see {@link #placeOf}); null if it has none. */
+    private final Object place;
 
     private RunLock(FileChannel channel, FileChannel named, FileLock lock, Path file, boolean removeAlways,
-            Path madeDirectory, Thread joinableBy, Path claim, Object key) {
+            Path madeDirectory, Thread joinableBy, Path claim, Object key, Object place) {
         this.channel = channel;
         this.named = named;
         this.lock = lock;
@@ -100,10 +103,11 @@ public final class RunLock implements AutoCloseable {
         this.joinableBy = joinableBy;
         this.claim = claim;
         this.key = key;
+        this.place = place;
     }
 
     /** A solver's share of a lock its thread holds already: letting it go leaves the lock to its holder. */
-    private static final RunLock JOINED = new RunLock(null, null, null, null, false, null, null, null, null);
+    private static final RunLock JOINED = new RunLock(null, null, null, null, false, null, null, null, null, null);
 
     /**
      * Locks checkpoint directory {@code dir} (made when missing) for a front end's run; {@code option} names it
@@ -192,6 +196,7 @@ public final class RunLock implements AutoCloseable {
             throw refusedHere(shown, doing, another);
         }
         boolean made = false;
+        Object place = null;
         try {
             made = !Files.isDirectory(dir);
             try {
@@ -199,8 +204,18 @@ public final class RunLock implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalArgumentException(shown + ": cannot write there (" + FileChecks.reason(e) + ")", e);
             }
-            return acquire(shown, file, doing, another, removeAlways, made ? dir : null, joinableBy, claim);
+            place = placeOf(dir, file);
+            if (place != null && !CLAIMED.add(place)) {
+                // the directory is another thread's under another real path (a bind mount): it may have made it too
+                place = null;
+                made = false;
+                throw refusedHere(shown, doing, another);
+            }
+            return acquire(shown, file, doing, another, removeAlways, made ? dir : null, joinableBy, claim, place);
         } catch (RuntimeException e) {
+            if (place != null) {
+                CLAIMED.remove(place);
+            }
             if (made) {
                 try {
                     Files.deleteIfExists(dir);
@@ -211,6 +226,16 @@ public final class RunLock implements AutoCloseable {
             CLAIMED.remove(claim);
             throw e;
         }
+    }
+
+    /**
+     * The claim of lock file {@code file} in existing directory {@code dir} by the directory's file key (device and
+     * inode) and the file's name: a directory reached through two mounts (a bind mount) has two real paths, so two
+     * claims by path, but one key. Null where the file system gives no key.
+     */
+    private static Object placeOf(Path dir, Path file) {
+        Object dirKey = fileKey(dir);
+        return dirKey == null ? null : List.of(dirKey, file.getFileName().toString());
     }
 
     /**
@@ -233,9 +258,10 @@ public final class RunLock implements AutoCloseable {
      * is let go and taken again.
      */
     private static RunLock acquire(String shown, Path file, String doing, String another, boolean removeAlways,
-            Path madeDirectory, Thread joinableBy, Path claim) {
+            Path madeDirectory, Thread joinableBy, Path claim, Object place) {
         for (int attempt = 1; ; attempt++) {
-            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy, claim);
+            RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy, claim,
+                    place);
             if (held != null) {
                 return held;
             }
@@ -250,7 +276,7 @@ public final class RunLock implements AutoCloseable {
      * thread's already. The file's key is claimed too before the file is opened, and then that of the file locked.
      */
     private static RunLock tryAcquire(String shown, Path file, String doing, String another, boolean removeAlways,
-            Path madeDirectory, Thread joinableBy, Path claim) {
+            Path madeDirectory, Thread joinableBy, Path claim, Object place) {
         Object existing = fileKey(file);
         if (existing != null && !CLAIMED.add(existing)) {
             throw refusedHere(shown, doing, another);
@@ -259,6 +285,7 @@ public final class RunLock implements AutoCloseable {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
+            boolean madeAndLocked = false;
             try {
                 FileLock lock;
                 boolean here = false;
@@ -271,6 +298,7 @@ public final class RunLock implements AutoCloseable {
                 if (lock == null) {
                     throw refused(shown, doing, another, content(channel).strip(), here);
                 }
+                madeAndLocked = existing == null;
                 channel.truncate(0);
                 String mine = ProcessHandle.current().pid() + "\n";
                 channel.write(ByteBuffer.wrap(mine.getBytes(StandardCharsets.US_ASCII)), 0);
@@ -299,12 +327,22 @@ public final class RunLock implements AutoCloseable {
                 key = fileKey(file);
                 if (key != null && !key.equals(existing) && !CLAIMED.add(key)) {
                     // created or replaced since the check, and under another name claimed by another thread
+                    madeAndLocked = false;
                     named.close();
                     key = null;
                     throw refusedHere(shown, doing, another);
                 }
-                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory, joinableBy, claim, key);
+                return new RunLock(channel, named, lock, file, removeAlways, madeDirectory, joinableBy, claim, key,
+                        place);
             } catch (IOException | RuntimeException e) {
+                if (madeAndLocked) {
+                    // a lock file this run made and could not write (a full disk) goes, removed while still held
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
                 channel.close();
                 throw e;
             }
@@ -349,6 +387,9 @@ public final class RunLock implements AutoCloseable {
         } finally {
             if (key != null) {
                 CLAIMED.remove(key);
+            }
+            if (place != null) {
+                CLAIMED.remove(place);
             }
             CLAIMED.remove(claim);
         }
