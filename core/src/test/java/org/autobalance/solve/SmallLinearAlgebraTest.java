@@ -197,7 +197,7 @@ class SmallLinearAlgebraTest {
      * rounding.
      */
     @ParameterizedTest
-    @CsvSource({"1, 4, 1", "2, 9, 2", "5, 30, 3", "17, 60, 4", "64, 150, 5", "100, 220, 6"})
+    @CsvSource({"1, 4, 1", "2, 9, 2", "5, 30, 3", "17, 60, 4", "64, 150, 5", "100, 220, 6", "256, 400, 7"})
     void theBoundMatchesTheJacobiOracleOnRandomPencils(int r, int n, long seed) {
         double[][] v = KnownMatrices.gaussian(n, r, 1.0, seed);
         double[][] m = KnownMatrices.gaussian(n + 3, n, 1.0, seed + 50);
@@ -356,6 +356,38 @@ class SmallLinearAlgebraTest {
         double oracle = SmallLinearAlgebra.largestGeneralizedEigenvalue(a, b, n, floor);
         assertEquals(1.0, oracle, 1e-9, "the Jacobi path drops u");
         assertEquals(oracle, SmallLinearAlgebra.largestGeneralizedEigenvalueBound(a, b, n, floor), 0.0);
+    }
+
+    /**
+     * Lanczos ends after one step when A has rank 1 (the Krylov space of L⁻¹AL⁻ᵀ is one direction): the bound is that
+     * direction's quotient, xᵀB⁻¹x for A = xxᵀ, within the rounding of {@link
+     * #theBoundMatchesTheJacobiOracleOnRandomPencils}. And a NaN in A or in B (a diverged block) ends with the Jacobi
+     * path's answer (NaN, and 0 for B: no direction of B passes the floor), not with a loop that does not end.
+     */
+    @Test
+    void aRankOneAEndsLanczosAtOnceAndANanEndsAsTheJacobiPathDoes() {
+        int r = 12;
+        double[] b = Dense.gram(KnownMatrices.gaussian(40, r, 1.0, 8));
+        double[] x = KnownMatrices.gaussian(1, r, 1.0, 9)[0];
+        double[] a = new double[r * r];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                a[i * r + j] = x[i] * x[j];
+            }
+        }
+        double[] lambdaB = SmallLinearAlgebra.symmetricEigen(b.clone(), r, null);
+        double oracle = SmallLinearAlgebra.largestGeneralizedEigenvalue(a, b, r, 1e-12);
+        double bound = SmallLinearAlgebra.largestGeneralizedEigenvalueBound(a, b, r, 1e-12);
+        double rounding = 4 * r * 0x1p-53 * (frobenius(a) / oracle + frobenius(b)) / lambdaB[r - 1];
+        assertTrue(bound <= oracle * (1 + 2 * rounding), bound + " above " + oracle);
+        assertTrue(bound >= oracle * (1 - SmallLinearAlgebra.LANCZOS_TOLERANCE - 2 * rounding), bound + " / " + oracle);
+        for (boolean inA : new boolean[] {true, false}) {
+            double[] da = a.clone();
+            double[] db = b.clone();
+            (inA ? da : db)[r + 1] = Double.NaN;
+            assertEquals(SmallLinearAlgebra.largestGeneralizedEigenvalue(da, db, r, 1e-12),
+                    SmallLinearAlgebra.largestGeneralizedEigenvalueBound(da, db, r, 1e-12), 0.0, "NaN in A: " + inA);
+        }
     }
 
     private static double frobenius(double[] a) {
