@@ -20,13 +20,16 @@ public final class Destinations implements AutoCloseable {
     private final Path log;
     /** Where the log is written during the run ({@link SolverRun#stagingFor}), found once; null without a log. */
     private final Path logStaging;
+    /** Where the run's checkpoints go (or the one it continues is), or null for none. */
+    private final Path checkpoints;
     /** Held in the order taken; let go in the reverse order (a log's directory may be inside --out). */
     private final List<RunLock> locks;
 
-    private Destinations(Path out, Path log, Path logStaging, List<RunLock> locks) {
+    private Destinations(Path out, Path log, Path logStaging, Path checkpoints, List<RunLock> locks) {
         this.out = out;
         this.log = log;
         this.logStaging = logStaging;
+        this.checkpoints = checkpoints;
         this.locks = locks;
     }
 
@@ -45,7 +48,8 @@ public final class Destinations implements AutoCloseable {
             refuseReplacing(out, log, input);
         }
         List<RunLock> locks = new ArrayList<>();
-        Destinations claimed = new Destinations(out, log, logStaging, locks);
+        Destinations claimed = new Destinations(out, log, logStaging,
+                checkpointing == null ? null : checkpointing.directory(), locks);
         try {
             if (checkpointing != null) {
                 add(locks, checkpointing.lock());
@@ -111,6 +115,11 @@ public final class Destinations implements AutoCloseable {
     /** The iteration log, or null for none. */
     Path log() {
         return log;
+    }
+
+    /** The checkpoint directory of the run, or null for none. */
+    Path checkpoints() {
+        return checkpoints;
     }
 
     /** Where the iteration log is written during the run ({@link SolverRun#stagingFor}), or null for none. */

@@ -21,7 +21,6 @@ import org.autobalance.network.NetworkResult;
 import org.autobalance.network.NetworkTrainer;
 import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
-import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import picocli.CommandLine.Command;
@@ -169,7 +168,8 @@ final class NetworkCommand implements Callable<Integer> {
             NetworkTrainer trainer = b.build();
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
-            train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging());
+            SolverRun.sayingWhatWasKept(destinations,
+                    () -> train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging()));
         } finally {
             for (AutoCloseable c : owned.reversed()) {
                 try {
@@ -186,10 +186,9 @@ final class NetworkCommand implements Callable<Integer> {
             String[] files, Path logStaging) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             NetworkRecord[] first = new NetworkRecord[1];
-            NetworkResult finished;
-            try (JsonLinesLog logWriter = logStaging == null ? null
-                    : SolverRun.openLog(log, logStaging, checkpointing.resumedAt());
-                    ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
+            NetworkResult finished = null;
+            RunLog logWriter = logStaging == null ? null : RunLog.open(log, logStaging, checkpointing.resumedAt());
+            try (logWriter; ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
                 List<org.autobalance.observe.NetworkListener> listeners = new ArrayList<>();
                 listeners.add(progress);
                 listeners.add(rec -> {
@@ -201,8 +200,16 @@ final class NetworkCommand implements Callable<Integer> {
                     listeners.add(logWriter);
                 }
                 finished = trainer.run(listeners.toArray(org.autobalance.observe.NetworkListener[]::new));
+            } catch (RuntimeException e) {
+                // the log's last records could not be written when it was closed: the weights go unreported
+                if (finished != null) {
+                    finished.close();
+                }
+                throw e;
             } finally {
-                SolverRun.finishLog(log, logStaging);
+                if (logWriter != null) {
+                    logWriter.finish(false, checkpointing.resumedAt() >= 0);
+                }
             }
             Heartbeat.current().phase(out == null ? arch.describe() + ": finishing the run"
                     : arch.describe() + ": writing the weights to " + out);

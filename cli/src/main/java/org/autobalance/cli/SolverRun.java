@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -22,6 +23,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
@@ -152,6 +154,33 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations,
             Destinations destinations, RunOutputs.Format outFormat, long resumedAt, RunClock clock,
             Map<String, Object> extraSummary, Preparation preparation) throws IOException {
+        sayingWhatWasKept(destinations, () -> run(printer, label, rank, maxIterations, destinations, outFormat,
+                resumedAt, clock, extraSummary, preparation));
+    }
+
+    /** A command's run and report, which may fail writing. */
+    @FunctionalInterface
+    interface Writing {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code run}; if it could not write what it was asked to (an {@link IOException}, or an
+     * {@link UncheckedIOException} from the solver), its message says what the run left ({@link #stopped}).
+     */
+    static void sayingWhatWasKept(Destinations destinations, Writing run) throws IOException {
+        try {
+            run.run();
+        } catch (IOException e) {
+            throw new IOException(stopped(e, destinations), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException(stopped(e, destinations), e.getCause());
+        }
+    }
+
+    private static void run(PrintWriter printer, String label, int rank, long maxIterations,
+            Destinations destinations, RunOutputs.Format outFormat, long resumedAt, RunClock clock,
+            Map<String, Object> extraSummary, Preparation preparation) throws IOException {
         Path out = destinations.out();
         Path log = destinations.log();
         Heartbeat beat = Heartbeat.current();
@@ -168,18 +197,20 @@ public final class SolverRun {
                     clock.mark("first_iteration");
                 }
             };
-            try (JsonLinesLog logWriter = logStaging == null ? null : openLog(log, logStaging, resumedAt);
-                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
+            RunLog logWriter = logStaging == null ? null : RunLog.open(log, logStaging, resumedAt);
+            try (logWriter; ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
+            } catch (RuntimeException e) {
+                // the log's last records could not be written when it was closed: the run's factors go unreported
+                if (finished != null) {
+                    finished.close();
+                }
+                throw e;
             } finally {
                 setUpCancelled = cancelledInSetUp(finished, first[0]);
-                if (resumedAt < 0 && logStaging != null && !logStaging.equals(log) && setUpCancelled) {
-                    // cancelled before the first iteration: nothing is written, over an earlier log there included
-                    // (a resumed run's staged log holds the interrupted run's records and is finished as usual)
-                    Files.deleteIfExists(logStaging);
-                } else {
-                    finishLog(log, logStaging);
+                if (logWriter != null) {
+                    logWriter.finish(setUpCancelled, resumedAt >= 0);
                 }
             }
             beat.phase(out == null || setUpCancelled ? label + ", rank " + rank + ": finishing the run"
@@ -205,6 +236,30 @@ public final class SolverRun {
                 printer.println("iteration log " + log);
             }
         }
+    }
+
+    /**
+     * The message of a run that could not write what it was asked to — a checkpoint or its log during the run (an
+     * {@link UncheckedIOException} from the solver, which stopped there), its results at the end — with what it left:
+     * nothing in {@code --out}, and the last checkpoint, from which {@code --resume} continues (the work up to it is not
+     * lost; after a failure of {@code --out}, it computes the same results again).
+     */
+    private static String stopped(Exception e, Destinations destinations) {
+        StringBuilder message = new StringBuilder(e.getMessage());
+        if (e instanceof UncheckedIOException) {
+            if (!(e instanceof RunLog.Failure)) {
+                message.append(": the run stopped there");
+            }
+            if (destinations.out() != null) {
+                message.append("; nothing was written to ").append(destinations.out());
+            }
+        }
+        Path checkpoints = destinations.checkpoints();
+        if (checkpoints != null && Files.exists(checkpoints.resolve(Checkpoint.FILE))) {
+            message.append("; ").append(checkpoints).append(" keeps the run's last checkpoint: --resume ")
+                    .append(checkpoints).append(" continues from it");
+        }
+        return message.toString();
     }
 
     /**

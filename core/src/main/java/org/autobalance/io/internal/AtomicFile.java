@@ -1,7 +1,9 @@
 package org.autobalance.io.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,9 +14,10 @@ import java.util.stream.Stream;
 /**
  * Replaces a file atomically: the content is written to a temporary file next to the target, forced to disk and then
  * renamed over the target, so the target is either the old file or the complete new one, and a failure leaves no
- * temporary file behind. Each write has its own temporary name ({@code .NAME.RANDOM.tmp}), so two writers of one
- * target never write into each other's file; only a process killed while writing leaves one, which
- * {@link #removeStale} removes once no writer can be using it.
+ * temporary file behind and is a {@link FileSystemException} naming the target (a full disk among them). Each write
+ * has its own temporary name ({@code .NAME.RANDOM.tmp}), so two writers of one target never write into each other's
+ * file; only a process killed while writing leaves one, which {@link #removeStale} removes once no writer can be
+ * using it.
  *
  * <p>Not exported by the module: public for the project's own modules on the class path.
  */
@@ -46,14 +49,46 @@ public final class AtomicFile {
                 channel.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+        } catch (IOException e) {
+            IOException named = naming(target, e);
+            removeAfterFailure(temp, named);
+            throw named;
+        } catch (RuntimeException | Error e) {
+            removeAfterFailure(temp, e);
             throw e;
         }
+    }
+
+    /** Replaces the file {@code path} by {@code bytes} (see the class documentation). */
+    public static void replace(Path path, byte[] bytes) throws IOException {
+        replace(path, channel -> {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        });
+    }
+
+    private static void removeAfterFailure(Path temp, Throwable failure) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException cleanup) {
+            failure.addSuppressed(cleanup);
+        }
+    }
+
+    /**
+     * A failure of a write ({@code write(2)}, {@code fsync(2)}: "No space left on device", "Input/output error") as a
+     * {@link FileSystemException} naming the file, so that a caller can say which file it could not write; its
+     * reason is the system's. One that names a file already (the open, the rename) is left as it is.
+     */
+    private static IOException naming(Path target, IOException e) {
+        if (e instanceof FileSystemException) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(target.toString(), null, FileChecks.reason(e));
+        named.initCause(e);
+        return named;
     }
 
     /**
