@@ -47,9 +47,16 @@ public final class Destinations implements AutoCloseable {
         for (Path input : inputs) {
             refuseReplacing(out, log, input);
         }
+        Path checkpoints = checkpointing == null ? null : checkpointing.directory();
+        if (out != null && checkpoints != null && sameDirectory(out, checkpoints)) {
+            // the checkpoint directory's lock file stays while it holds a checkpoint (a --resume must find both),
+            // so --out would keep a .lock and the checkpoint beside the results, and the next run into it would be
+            // refused for holding an earlier run's checkpoint
+            throw new UsageException("--out " + out + ": is the checkpoint directory too; give the checkpoints a "
+                    + "directory of their own (for example --checkpoint " + out.resolve("checkpoints") + ")", null);
+        }
         List<RunLock> locks = new ArrayList<>();
-        Destinations claimed = new Destinations(out, log, logStaging,
-                checkpointing == null ? null : checkpointing.directory(), locks);
+        Destinations claimed = new Destinations(out, log, logStaging, checkpoints, locks);
         try {
             if (checkpointing != null) {
                 add(locks, checkpointing.lock());
@@ -97,6 +104,17 @@ public final class Destinations implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UsageException("--log/--out: cannot compare with " + input + " (" + FileChecks.reason(e) + ")",
+                    e);
+        }
+    }
+
+    /** Whether two directories, either of which may not exist yet, are one. */
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) ? Files.isSameFile(a, b)
+                    : a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        } catch (IOException e) {
+            throw new UsageException("--out " + a + ": cannot compare with " + b + " (" + FileChecks.reason(e) + ")",
                     e);
         }
     }

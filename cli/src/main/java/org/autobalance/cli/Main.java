@@ -1,6 +1,9 @@
 package org.autobalance.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,6 +56,7 @@ public final class Main implements Runnable {
         // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@."
         // failed with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
         cli.setExpandAtFiles(false);
+        cli.registerConverter(Path.class, Main::path);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(Main::exitCode);
@@ -69,6 +73,22 @@ public final class Main implements Runnable {
         try (Heartbeat _ = Heartbeat.start(err)) {
             return cli.execute(args);
         }
+    }
+
+    /**
+     * A path option's value, refused when it starts with a ~ that names nothing here: the shell expands ~ only at the
+     * start of a word, so {@code --out=~/results} (one word) or a quoted {@code '~/x'} arrived as it was typed, and a
+     * directory named "~" was made in the working directory (a new user's finding).
+     */
+    static Path path(String text) {
+        Path path = Path.of(text);
+        if (text.startsWith("~") && !Files.exists(path.getName(0), LinkOption.NOFOLLOW_LINKS)) {
+            String home = System.getProperty("user.home");
+            throw new CommandLine.TypeConversionException("'" + text + "': the shell did not expand ~ (it does only at "
+                    + "the start of a word: --out ~/x, not --out=~/x or '~/x')" + (text.equals("~")
+                    || text.startsWith("~/") ? "; write " + home + text.substring(1) : "; write the full path"));
+        }
+        return path;
     }
 
     private static int exitCode(Throwable e) {

@@ -16,6 +16,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.network.Architecture;
 import org.autobalance.network.Layer;
+import org.autobalance.network.NetworkDivergenceException;
 import org.autobalance.network.NetworkInitializer;
 import org.autobalance.network.NetworkResult;
 import org.autobalance.network.NetworkTrainer;
@@ -168,8 +169,13 @@ final class NetworkCommand implements Callable<Integer> {
             NetworkTrainer trainer = b.build();
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
-            SolverRun.sayingWhatWasKept(destinations,
-                    () -> train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging()));
+            try {
+                SolverRun.sayingWhatWasKept(destinations,
+                        () -> train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging()));
+            } catch (NetworkDivergenceException e) {
+                UsageException start = SolverOptions.startOutOfRange(init, e.iteration(), e.getMessage(), type);
+                throw start != null ? start : e;
+            }
         } finally {
             for (AutoCloseable c : owned.reversed()) {
                 try {

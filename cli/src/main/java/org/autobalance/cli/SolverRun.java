@@ -24,6 +24,7 @@ import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
@@ -127,6 +128,10 @@ public final class SolverRun {
                         Interruption.runStarted();
                         return listeners -> finished(factorizer.run(listeners));
                     });
+        } catch (DivergenceException e) {
+            UsageException start = SolverOptions.startOutOfRange(options.init, e.iteration(), e.getMessage(),
+                    options.dtype());
+            throw start != null ? start : e;
         } finally {
             owned.forEach(DenseMatrix::close);
         }
