@@ -119,15 +119,17 @@ public final class SolverOptions {
 
     /**
      * The largest {@code --init} SCALE ({@code small:SCALE}, {@code balanced:SCALE}) from which a run in
-     * {@code dtype} can start on some M: beyond it the start's gradient is not finite whatever M is. The smallest
-     * problem is the worst case: on a 1 x 1 M (rank 1) the balanced start is u = v = ±SCALE exactly, each factor's
-     * gradient is SCALE³ − m·SCALE, formed in the run's precision (float32: SCALE³ up to 3.4e38), and the gradient
-     * norm squares it, in double (2·SCALE⁶ up to 1.8e308). A larger M overflows sooner (the balanced start's Gram
-     * matrices are SCALE²·max(d1, d2), the Gaussian one's of that order), which its run finds at iteration 0
-     * ({@link #startOutOfRange}).
+     * {@code dtype} can start on some M, whatever the kernels: beyond it the start or its gradient is not finite for
+     * every M. The smallest problem is the worst case: on a 1 x 1 M (rank 1) the balanced start is u = v = ±SCALE
+     * exactly and each factor's gradient is SCALE³ − m·SCALE. In float64 the gradient norm squares that, in double:
+     * 2·SCALE⁶ up to 1.8e308. In float32 the start's entries must be float32 numbers (up to 3.4e38); the SIMD kernels
+     * also form the gradient in float32 and overflow from SCALE³ > 3.4e38 on, the scalar ones form it in double and
+     * do not (measured: iteration 0 finite up to 6.98e12 and up to 3.0e38 respectively). What a larger M or the
+     * kernels overflow sooner (the balanced start's Gram matrices are SCALE²·max(d1, d2), the Gaussian one's of that
+     * order) the run finds at iteration 0 ({@link #startOutOfRange}).
      */
     static double largestInitScale(DType dtype) {
-        return dtype == DType.FLOAT32 ? Math.cbrt(Float.MAX_VALUE) : Math.pow(Double.MAX_VALUE / 2, 1.0 / 6);
+        return dtype == DType.FLOAT32 ? Float.MAX_VALUE : Math.pow(Double.MAX_VALUE / 2, 1.0 / 6);
     }
 
     /** Refuses an {@code --init} scale above {@link #largestInitScale}, before the input is read. */
@@ -138,10 +140,10 @@ public final class SolverOptions {
             default -> Double.NaN;
         };
         if (scale > largestInitScale(dtype)) {
-            throw new UsageException(String.format("--init %s: SCALE is too large for %s whatever M is: the start's "
-                    + "gradient, of order SCALE^3 (its squared norm SCALE^6), overflows above %.3g; leave SCALE out "
-                    + "for the default, 1e-3*sqrt(sigma1/max(d1,d2)), which is scaled to M", init, dtype.label(),
-                    largestInitScale(dtype)), null);
+            throw new UsageException(String.format("--init %s: SCALE is too large for %s whatever M is: above %.3g "
+                    + "the start%s overflows; leave SCALE out for the default, 1e-3*sqrt(sigma1/max(d1,d2)), "
+                    + "which is scaled to M", init, dtype.label(), largestInitScale(dtype), dtype == DType.FLOAT32
+                    ? " itself" : "'s gradient (of order SCALE^3, its squared norm SCALE^6)"), null);
         }
     }
 
