@@ -625,8 +625,9 @@ public final class IterationMonitor {
                 try {
                     f.flush();
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot write " + listener + " before the checkpoint of "
-                            + "iteration " + iteration + " (" + FileChecks.reason(e) + ")", e);
+                    throw new UncheckedIOException("cannot flush the listener " + listener.getClass().getSimpleName()
+                            + " before the checkpoint of iteration " + iteration + " (" + FileChecks.reason(e) + ")",
+                            e);
                 }
             }
         }
