@@ -246,8 +246,8 @@ public final class SolverRun {
     /**
      * The message of a run that could not write what it was asked to — a checkpoint or its log during the run (an
      * {@link UncheckedIOException} from the solver, which stopped there), its results at the end — with what it left:
-     * nothing in {@code --out}, and the last checkpoint, from which {@code --resume} continues (the work up to it is not
-     * lost; after a failure of {@code --out}, it computes the same results again).
+     * nothing in {@code --out}, and the last checkpoint, from which {@code --resume} continues (the work up to it is
+     * not lost; after a failure of {@code --out}, it computes the same results again).
      */
     private static String stopped(Exception e, Destinations destinations) {
         StringBuilder message = new StringBuilder(e.getMessage());

@@ -125,8 +125,8 @@ class FullDiskTest {
 
     /**
      * A checkpoint that does not fit stops the run at once (a run that went on without the checkpoints it was asked
-     * for could lose hours to the next crash, unnoticed); the earlier checkpoint is kept, the message says how to go on,
-     * and --resume continues once there is room.
+     * for could lose hours to the next crash, unnoticed); the earlier checkpoint is kept, the message says how to go
+     * on, and --resume continues once there is room.
      */
     @Test
     void aCheckpointThatDoesNotFitStopsTheRunAndKeepsTheEarlierOne() throws Exception {
