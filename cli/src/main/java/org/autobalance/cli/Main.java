@@ -1,8 +1,6 @@
 package org.autobalance.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
@@ -76,19 +74,20 @@ public final class Main implements Runnable {
     }
 
     /**
-     * A path option's value, refused when it starts with a ~ that names nothing here: the shell expands ~ only at the
-     * start of a word, so {@code --out=~/results} (one word) or a quoted {@code '~/x'} arrived as it was typed, and a
-     * directory named "~" was made in the working directory (a new user's finding).
+     * A path option's value, refused when it starts with ~: the shell expands ~ only at the start of a word, so
+     * {@code --out=~/results} (one word) or a quoted {@code '~/x'} arrived as it was typed, and a directory named "~"
+     * was made in the working directory (a new user's finding; a second run then wrote into it without a word). A file
+     * whose name starts with ~ is still reached as {@code ./~x}.
      */
     static Path path(String text) {
-        Path path = Path.of(text);
-        if (text.startsWith("~") && !Files.exists(path.getName(0), LinkOption.NOFOLLOW_LINKS)) {
+        if (text.startsWith("~")) {
             String home = System.getProperty("user.home");
             throw new CommandLine.TypeConversionException("'" + text + "': the shell did not expand ~ (it does only at "
-                    + "the start of a word: --out ~/x, not --out=~/x or '~/x')" + (text.equals("~")
-                    || text.startsWith("~/") ? "; write " + home + text.substring(1) : "; write the full path"));
+                    + "the start of a word: --out ~/x, not --out=~/x or '~/x'); write " + (text.equals("~")
+                    || text.startsWith("~/") ? home + text.substring(1) : "the full path") + " (or ./" + text
+                    + " for a name starting with ~ here)");
         }
-        return path;
+        return Path.of(text);
     }
 
     private static int exitCode(Throwable e) {

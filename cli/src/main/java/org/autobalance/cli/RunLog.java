@@ -53,22 +53,22 @@ final class RunLog implements IterationListener, NetworkListener, Flushable, Aut
 
     @Override
     public void onIteration(IterationRecord record) {
-        try {
-            records.onIteration(record);
-        } catch (UncheckedIOException e) {
-            throw failure(e.getCause(), record.iteration());
-        }
-        last = record.iteration();
+        write(() -> records.onIteration(record), record.iteration());
     }
 
     @Override
     public void onIteration(NetworkRecord record) {
+        write(() -> records.onIteration(record), record.iteration());
+    }
+
+    /** Writes the record of {@code iteration} by {@code write}; a failure stops the run. */
+    private void write(Runnable write, long iteration) {
         try {
-            records.onIteration(record);
+            write.run();
         } catch (UncheckedIOException e) {
-            throw failure(e.getCause(), record.iteration());
+            throw failure(e.getCause(), iteration);
         }
-        last = record.iteration();
+        last = iteration;
     }
 
     /** Flushed by a checkpointing solver before each checkpoint; a failure stops the run as a record's does. */
