@@ -389,14 +389,25 @@ public final class SolverRun {
     private static OutputStream inPlace(Path log) throws IOException {
         FileDescriptor own = ownDescriptor(log);
         if (own != null) {
-            return new FilterOutputStream(new FileOutputStream(own)) {
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            };
+            return flushedOnClose(new FileOutputStream(own));
         }
         return Files.newOutputStream(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** {@code out}, whose {@code close()} flushes it and leaves it open (its owner closes it). */
+    static OutputStream flushedOnClose(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                // FilterOutputStream's own writes byte by byte: a system call per byte on a channel or descriptor
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
     }
 
     /**
