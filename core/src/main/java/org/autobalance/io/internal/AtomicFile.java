@@ -3,8 +3,10 @@ package org.autobalance.io.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -50,7 +52,7 @@ public final class AtomicFile {
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            IOException named = naming(target, e);
+            IOException named = naming(target, temp, e);
             removeAfterFailure(temp, named);
             throw named;
         } catch (RuntimeException | Error e) {
@@ -78,15 +80,22 @@ public final class AtomicFile {
     }
 
     /**
-     * A failure of a write ({@code write(2)}, {@code fsync(2)}: "No space left on device", "Input/output error") as a
-     * {@link FileSystemException} naming the file, so that a caller can say which file it could not write; its
-     * reason is the system's. One that names a file already (the open, the rename) is left as it is.
+     * A failure as a {@link FileSystemException} naming the target with the system's reason, so that a caller can say
+     * which file it could not write: a failed {@code write(2)} or {@code fsync(2)} ("No space left on device") names
+     * no file, and one of the temporary file (its open, its rename: the directory removed meanwhile) named that
+     * hidden name. One that names another file is left as it is.
      */
-    private static IOException naming(Path target, IOException e) {
-        if (e instanceof FileSystemException) {
-            return e;
+    private static IOException naming(Path target, Path temp, IOException e) {
+        String reason = FileChecks.reason(e);
+        if (e instanceof FileSystemException f) {
+            if (!temp.toString().equals(f.getFile()) && !target.toString().equals(f.getFile())) {
+                return e;
+            }
+            // the subclasses that carry no reason of their own
+            reason = f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
+                    ? "No such file or directory" : e instanceof AccessDeniedException ? "Permission denied" : reason;
         }
-        FileSystemException named = new FileSystemException(target.toString(), null, FileChecks.reason(e));
+        FileSystemException named = new FileSystemException(target.toString(), null, reason);
         named.initCause(e);
         return named;
     }

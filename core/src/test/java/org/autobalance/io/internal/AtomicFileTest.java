@@ -34,6 +34,19 @@ class AtomicFileTest {
         assertEquals(List.of(target), listing());
     }
 
+    /** The directory removed while the file was written (a user's rm -rf): the target is named, not the temporary. */
+    @Test
+    void aTemporaryFileRemovedMeanwhileIsReportedAsTheTarget() throws IOException {
+        Path target = dir.resolve("U.mtx");
+        FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFile.replace(target, channel -> {
+            for (Path p : listing()) {
+                Files.delete(p);
+            }
+        }));
+        assertEquals(target.toAbsolutePath().toString(), e.getFile());
+        assertEquals("No such file or directory", e.getReason());
+    }
+
     @Test
     void aFailureThatNamesItsFileIsPassedOn() throws IOException {
         Path target = dir.resolve("V.npy");
