@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,11 +62,12 @@ public final class Main implements Runnable {
         // picocli's own handler prints the whole usage (80 lines for factorize) after the message, which pushes the
         // message off the screen: one line names the problem and where the help is
         cli.setParameterExceptionHandler((e, parsed) -> {
-            e.getCommandLine().getErr().println("autobalance: error: " + oneLine(e));
+            e.getCommandLine().getErr().println("autobalance: error: " + FileChecks.printable(oneLine(e)));
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("autobalance: error: " + describe(e));
+            // one line whatever the file names in it hold (a newline, an escape sequence)
+            cmd.getErr().println("autobalance: error: " + FileChecks.printable(describe(e)));
             return exitCode(e);
         });
         try (Heartbeat _ = Heartbeat.start(err)) {

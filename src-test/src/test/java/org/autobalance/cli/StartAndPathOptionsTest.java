@@ -15,6 +15,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -115,6 +116,16 @@ class StartAndPathOptionsTest {
                 + "(it does only at the start of a word: --out ~/x, not --out=~/x or '~/x'); write "
                 + (path.startsWith("~/") ? Path.of(System.getProperty("user.home"), "res") : "the full path")
                 + " (or ./" + path + " for a name starting with ~ here); see 'autobalance factorize --help'\n",
+                r.err());
+    }
+
+    /** A file named with a newline or an escape sequence: the error is still one line, the characters escaped. */
+    @Test
+    void aFileNameWithControlCharactersIsOneLine() {
+        String name = dir.resolve("a\nb\u001B[31m.npy").toString();
+        Run r = run("factorize", "--input", name, "--rank", "2");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read M from " + dir + "/a\\x0Ab\\x1B[31m.npy: no such .npy file\n",
                 r.err());
     }
 }

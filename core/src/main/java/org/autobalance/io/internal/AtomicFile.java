@@ -95,7 +95,11 @@ public final class AtomicFile {
             reason = f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
                     ? "No such file or directory" : e instanceof AccessDeniedException ? "Permission denied" : reason;
         }
-        FileSystemException named = new FileSystemException(target.toString(), null, reason);
+        // of the same kind where a caller may tell them apart (a missing directory, a refused permission)
+        String file = target.toString();
+        FileSystemException named = e instanceof NoSuchFileException ? new NoSuchFileException(file, null, reason)
+                : e instanceof AccessDeniedException ? new AccessDeniedException(file, null, reason)
+                : new FileSystemException(file, null, reason);
         named.initCause(e);
         return named;
     }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -38,7 +39,7 @@ class AtomicFileTest {
     @Test
     void aTemporaryFileRemovedMeanwhileIsReportedAsTheTarget() throws IOException {
         Path target = dir.resolve("U.mtx");
-        FileSystemException e = assertThrows(FileSystemException.class, () -> AtomicFile.replace(target, channel -> {
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> AtomicFile.replace(target, channel -> {
             for (Path p : listing()) {
                 Files.delete(p);
             }
