@@ -206,6 +206,7 @@ public final class SolverRun {
             try (logWriter; ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
+                setUpCancelled = cancelledInSetUp(finished, first[0]);
             } catch (RuntimeException e) {
                 // the log's last records could not be written when it was closed: the run's factors go unreported
                 if (finished != null) {
@@ -213,7 +214,6 @@ public final class SolverRun {
                 }
                 throw e;
             } finally {
-                setUpCancelled = cancelledInSetUp(finished, first[0]);
                 if (logWriter != null) {
                     logWriter.finish(setUpCancelled, resumedAt >= 0);
                 }
