@@ -16,9 +16,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
@@ -265,6 +268,58 @@ public final class SolverRun {
                     .append(checkpoints).append(" continues from it");
         }
         return message.toString();
+    }
+
+    /** The most bytes a value of U or V takes in a Matrix Market file: C's %.17e, "-d.(17 digits)e-XXX", a newline. */
+    private static final long MTX_BYTES_PER_VALUE = 26;
+
+    /**
+     * Says before the run when the file system of a destination has less room than the run will write there: a
+     * checkpoint holds U and V, twice while it replaces the last; U and V in {@code --out} take up to
+     * {@value #MTX_BYTES_PER_VALUE} bytes a value as text. A note, not a refusal: room may be made meanwhile. Without
+     * it a full disk was found at the first checkpoint, or after the last iteration.
+     */
+    static void noteRoom(Consumer<String> notes, Destinations destinations, RunOutputs.Format format, long d1,
+            long d2, int rank, DType dtype) {
+        long values = (d1 + d2) * rank;
+        Path checkpoints = destinations.checkpoints();
+        if (checkpoints != null) {
+            long each = values * dtype.bytes();
+            long free = usableSpace(checkpoints);
+            if (free < 2 * each) {
+                notes.accept(String.format(Locale.ROOT, "note: --checkpoint %s: %s free there; a checkpoint takes %s, "
+                        + "and two while one replaces the last: the run will stop at the first that does not fit "
+                        + "(make room, or give another directory)", checkpoints, megabytes(free), megabytes(each)));
+            }
+        }
+        Path out = destinations.out();
+        if (out != null) {
+            long results = format == RunOutputs.Format.NPY ? values * dtype.bytes() : values * MTX_BYTES_PER_VALUE;
+            long free = usableSpace(out);
+            if (free < results) {
+                notes.accept(String.format(Locale.ROOT, "note: --out %s: %s free there; U and V take up to %s: they "
+                        + "will not be written unless room is made before the run ends", out, megabytes(free),
+                        megabytes(results)));
+            }
+        }
+    }
+
+    /** The room for a file in {@code dir}, or in the nearest directory above it that exists (it is made later). */
+    private static long usableSpace(Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            return existing == null ? Long.MAX_VALUE : Files.getFileStore(existing).getUsableSpace();
+        } catch (IOException e) {
+            // a file system that does not say: no note
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     /**

@@ -101,6 +101,10 @@ class FullDiskTest {
             assertEquals(1, r.exitCode(), r.err());
             assertTrue(r.err().endsWith("autobalance: error: --out " + out + ": cannot write U." + format
                     + " (No space left on device): nothing was written there\n"), r.err());
+            // and said before the run: (400 + 300) x 60 values, 8 bytes each as .npy, up to 26 as text
+            assertTrue(r.out().matches("(?s).*note: --out " + out + ": [0-9.]+ MB free there; U and V take up to "
+                    + (format.equals("npy") ? "0.3" : "1.1") + " MB: they will not be written unless room is made "
+                    + "before the run ends\n.*"), r.out());
             assertEquals(earlier, contents(out), "the earlier results, and nothing else (no staging directory)");
         }
     }
@@ -142,6 +146,9 @@ class FullDiskTest {
                 out.toString()};
             Run r = run(args);
             assertEquals(1, r.exitCode(), r.err());
+            assertTrue(r.out().matches("(?s).*note: --checkpoint " + ck + ": 0\\.[34] MB free there; a checkpoint "
+                    + "takes 0.3 MB, and two while one replaces the last: the run will stop at the first that does not "
+                    + "fit \\(make room, or give another directory\\)\n.*"), r.out());
             assertEquals("autobalance: error: cannot write the checkpoint of iteration 4 to " + ck + " (No space left "
                     + "on device): the run stopped there; nothing was written to " + out + "; " + ck + " keeps the "
                     + "run's last checkpoint: --resume " + ck + " continues from it\n", r.err());
