@@ -207,11 +207,7 @@ final class NetworkCommand implements Callable<Integer> {
                 }
                 finished = trainer.run(listeners.toArray(org.autobalance.observe.NetworkListener[]::new));
             } catch (RuntimeException e) {
-                // the log's last records could not be written when it was closed: the weights go unreported
-                if (finished != null) {
-                    finished.close();
-                }
-                throw e;
+                throw RunLog.closing(e, finished);
             } finally {
                 if (logWriter != null) {
                     logWriter.finish(false, checkpointing.resumedAt() >= 0);

@@ -92,6 +92,21 @@ final class RunLog implements IterationListener, NetworkListener, Flushable, Aut
         }
     }
 
+    /**
+     * {@code e}, thrown where the run's log was closed, after closing the run's {@code result} (null for none): when the
+     * log's last records could not be written at its close, the run had finished and its result goes unreported.
+     */
+    static RuntimeException closing(RuntimeException e, AutoCloseable result) {
+        if (result != null) {
+            try {
+                result.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+        }
+        return e;
+    }
+
     /** Whether writing the log failed (it then stays under its staging name). */
     boolean failed() {
         return failed;

@@ -211,11 +211,7 @@ public final class SolverRun {
                         : solver.run(progress, keepFirst, logWriter);
                 setUpCancelled = cancelledInSetUp(finished, first[0]);
             } catch (RuntimeException e) {
-                // the log's last records could not be written when it was closed: the run's factors go unreported
-                if (finished != null) {
-                    finished.close();
-                }
-                throw e;
+                throw RunLog.closing(e, finished);
             } finally {
                 if (logWriter != null) {
                     logWriter.finish(setUpCancelled, resumedAt >= 0);
