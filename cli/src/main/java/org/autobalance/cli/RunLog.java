@@ -93,8 +93,8 @@ final class RunLog implements IterationListener, NetworkListener, Flushable, Aut
     }
 
     /**
-     * {@code e}, thrown where the run's log was closed, after closing the run's {@code result} (null for none): when the
-     * log's last records could not be written at its close, the run had finished and its result goes unreported.
+     * {@code e}, thrown where the run's log was closed, after closing the run's {@code result} (null for none): when
+     * the log's last records could not be written at its close, the run had finished and its result goes unreported.
      */
     static RuntimeException closing(RuntimeException e, AutoCloseable result) {
         if (result != null) {
