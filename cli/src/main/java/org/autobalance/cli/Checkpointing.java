@@ -86,7 +86,7 @@ public final class Checkpointing {
      * would replace it, and a forgotten --resume cost the earlier run's progress without a word (a new user's finding).
      */
     public RunLock lock() {
-        Path target = dir != null ? dir : resume;
+        Path target = directory();
         if (target == null) {
             return null;
         }
@@ -102,6 +102,11 @@ public final class Checkpointing {
             lock.close();
             throw e;
         }
+    }
+
+    /** The directory the checkpoints go to: --checkpoint, else --resume; null for neither. */
+    Path directory() {
+        return dir != null ? dir : resume;
     }
 
     /** Whether --checkpoint holds a checkpoint that this run does not continue (--resume names another, or none). */
@@ -123,7 +128,7 @@ public final class Checkpointing {
      * interval of the checkpoint resumed unless one is given; every 60 s by default.
      */
     public Plan plan() {
-        Path target = dir != null ? dir : resume;
+        Path target = directory();
         if (target == null) {
             return new Plan(null, 0, null, loaded);
         }

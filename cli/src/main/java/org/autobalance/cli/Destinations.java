@@ -20,13 +20,16 @@ public final class Destinations implements AutoCloseable {
     private final Path log;
     /** Where the log is written during the run ({@link SolverRun#stagingFor}), found once; null without a log. */
     private final Path logStaging;
+    /** Where the run's checkpoints go (or the one it continues is), or null for none. */
+    private final Path checkpoints;
     /** Held in the order taken; let go in the reverse order (a log's directory may be inside --out). */
     private final List<RunLock> locks;
 
-    private Destinations(Path out, Path log, Path logStaging, List<RunLock> locks) {
+    private Destinations(Path out, Path log, Path logStaging, Path checkpoints, List<RunLock> locks) {
         this.out = out;
         this.log = log;
         this.logStaging = logStaging;
+        this.checkpoints = checkpoints;
         this.locks = locks;
     }
 
@@ -44,8 +47,16 @@ public final class Destinations implements AutoCloseable {
         for (Path input : inputs) {
             refuseReplacing(out, log, input);
         }
+        Path checkpoints = checkpointing == null ? null : checkpointing.directory();
+        if (out != null && checkpoints != null && sameDirectory(out, checkpoints)) {
+            // the checkpoint directory's lock file stays while it holds a checkpoint (a --resume must find both),
+            // so --out would keep a .lock and the checkpoint beside the results, and the next run into it would be
+            // refused for holding an earlier run's checkpoint
+            throw new UsageException("--out " + out + ": is the checkpoint directory too; give the checkpoints a "
+                    + "directory of their own (for example --checkpoint " + out.resolve("checkpoints") + ")", null);
+        }
         List<RunLock> locks = new ArrayList<>();
-        Destinations claimed = new Destinations(out, log, logStaging, locks);
+        Destinations claimed = new Destinations(out, log, logStaging, checkpoints, locks);
         try {
             if (checkpointing != null) {
                 add(locks, checkpointing.lock());
@@ -97,6 +108,17 @@ public final class Destinations implements AutoCloseable {
         }
     }
 
+    /** Whether two directories, either of which may not exist yet, are one. */
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) ? Files.isSameFile(a, b)
+                    : a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        } catch (IOException e) {
+            throw new UsageException("--out " + a + ": cannot compare with " + b + " (" + FileChecks.reason(e) + ")",
+                    e);
+        }
+    }
+
     private static void add(List<RunLock> locks, RunLock lock) {
         if (lock != null) {
             locks.add(lock);
@@ -111,6 +133,11 @@ public final class Destinations implements AutoCloseable {
     /** The iteration log, or null for none. */
     Path log() {
         return log;
+    }
+
+    /** The checkpoint directory of the run, or null for none. */
+    Path checkpoints() {
+        return checkpoints;
     }
 
     /** Where the iteration log is written during the run ({@link SolverRun#stagingFor}), or null for none. */

@@ -1,7 +1,7 @@
 package org.autobalance.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -71,8 +72,9 @@ final class ExperimentReport {
         json.put("measured", measured);
         json.put("verdict", pass ? "pass" : "fail");
         json.put("summary", summaryText());
+        // each written whole or not at all: a full disk left an empty EXPERIMENT.json under its name
         Path jsonPath = dir.resolve(name + ".json");
-        Files.writeString(jsonPath, Json.object(json) + "\n", StandardCharsets.UTF_8);
+        AtomicFile.replace(jsonPath, (Json.object(json) + "\n").getBytes(StandardCharsets.UTF_8));
 
         Path csvPath = dir.resolve(name + ".csv");
         StringBuilder csv = new StringBuilder("panel,series,x,y\n");
@@ -84,15 +86,13 @@ final class ExperimentReport {
                 }
             }
         }
-        Files.writeString(csvPath, csv, StandardCharsets.UTF_8);
+        AtomicFile.replace(csvPath, csv.toString().getBytes(StandardCharsets.UTF_8));
 
         Path pngPath = dir.resolve(name + ".png");
         List<XYChart> charts = panels.stream().map(ExperimentReport::chart).toList();
-        try {
-            BitmapEncoder.saveBitmap(charts, 1, charts.size(), pngPath.toString(), BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + pngPath, e);
-        }
+        // the stream is not closed, which would close the channel before AtomicFile forces it to disk
+        AtomicFile.replace(pngPath, channel -> BitmapEncoder.saveBitmap(charts, 1, charts.size(),
+                SolverRun.flushedOnClose(Channels.newOutputStream(channel)), BitmapEncoder.BitmapFormat.PNG));
         return List.of(jsonPath, csvPath, pngPath);
     }
 

@@ -148,6 +148,8 @@ final class FactorizeCommand implements Callable<Integer> {
             extra.put("input", input.toString());
             extra.put("load_seconds", clock.between("load_start", "loaded"));
             printer.println("storage: " + m.reason());
+            SolverRun.noteRoom(printer::println, destinations, format, m.dense() != null ? m.dense().rows()
+                    : m.sparse().rows(), m.dense() != null ? m.dense().cols() : m.sparse().cols(), rank, dtype);
             if (m.dense() != null) {
                 extra.put("storage", "dense");
                 SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, destinations,

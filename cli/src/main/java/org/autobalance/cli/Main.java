@@ -1,6 +1,8 @@
 package org.autobalance.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,22 +55,41 @@ public final class Main implements Runnable {
         // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@."
         // failed with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
         cli.setExpandAtFiles(false);
+        cli.registerConverter(Path.class, Main::path);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExitCodeExceptionMapper(Main::exitCode);
         // picocli's own handler prints the whole usage (80 lines for factorize) after the message, which pushes the
         // message off the screen: one line names the problem and where the help is
         cli.setParameterExceptionHandler((e, parsed) -> {
-            e.getCommandLine().getErr().println("autobalance: error: " + oneLine(e));
+            e.getCommandLine().getErr().println("autobalance: error: " + FileChecks.printable(oneLine(e)));
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("autobalance: error: " + describe(e));
+            // one line whatever the file names in it hold (a newline, an escape sequence)
+            cmd.getErr().println("autobalance: error: " + FileChecks.printable(describe(e)));
             return exitCode(e);
         });
         try (Heartbeat _ = Heartbeat.start(err)) {
             return cli.execute(args);
         }
+    }
+
+    /**
+     * A path option's value, refused when it starts with ~: the shell expands ~ only at the start of a word, so
+     * {@code --out=~/results} (one word) or a quoted {@code '~/x'} arrived as it was typed, and a directory named "~"
+     * was made in the working directory (a new user's finding; a second run then wrote into it without a word). A file
+     * whose name starts with ~ is still reached as {@code ./~x}.
+     */
+    static Path path(String text) {
+        if (text.startsWith("~")) {
+            String home = System.getProperty("user.home");
+            throw new CommandLine.TypeConversionException("'" + text + "': the shell did not expand ~ (it does only at "
+                    + "the start of a word: --out ~/x, not --out=~/x or '~/x'); write " + (text.equals("~")
+                    || text.startsWith("~/") ? home + text.substring(1) : "the full path") + " (or ./" + text
+                    + " for a name starting with ~ here)");
+        }
+        return Path.of(text);
     }
 
     private static int exitCode(Throwable e) {

@@ -16,12 +16,12 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.network.Architecture;
 import org.autobalance.network.Layer;
+import org.autobalance.network.NetworkDivergenceException;
 import org.autobalance.network.NetworkInitializer;
 import org.autobalance.network.NetworkResult;
 import org.autobalance.network.NetworkTrainer;
 import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
-import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import picocli.CommandLine.Command;
@@ -169,7 +169,13 @@ final class NetworkCommand implements Callable<Integer> {
             NetworkTrainer trainer = b.build();
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
-            train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging());
+            try {
+                SolverRun.sayingWhatWasKept(destinations,
+                        () -> train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging()));
+            } catch (NetworkDivergenceException e) {
+                UsageException start = SolverOptions.startOutOfRange(init, e.iteration(), e.getMessage(), type);
+                throw start != null ? start : e;
+            }
         } finally {
             for (AutoCloseable c : owned.reversed()) {
                 try {
@@ -186,10 +192,9 @@ final class NetworkCommand implements Callable<Integer> {
             String[] files, Path logStaging) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             NetworkRecord[] first = new NetworkRecord[1];
-            NetworkResult finished;
-            try (JsonLinesLog logWriter = logStaging == null ? null
-                    : SolverRun.openLog(log, logStaging, checkpointing.resumedAt());
-                    ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
+            NetworkResult finished = null;
+            RunLog logWriter = logStaging == null ? null : RunLog.open(log, logStaging, checkpointing.resumedAt());
+            try (logWriter; ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
                 List<org.autobalance.observe.NetworkListener> listeners = new ArrayList<>();
                 listeners.add(progress);
                 listeners.add(rec -> {
@@ -201,8 +206,12 @@ final class NetworkCommand implements Callable<Integer> {
                     listeners.add(logWriter);
                 }
                 finished = trainer.run(listeners.toArray(org.autobalance.observe.NetworkListener[]::new));
+            } catch (RuntimeException e) {
+                throw RunLog.closing(e, finished);
             } finally {
-                SolverRun.finishLog(log, logStaging);
+                if (logWriter != null) {
+                    logWriter.finish(false, checkpointing.resumedAt() >= 0);
+                }
             }
             Heartbeat.current().phase(out == null ? arch.describe() + ": finishing the run"
                     : arch.describe() + ": writing the weights to " + out);

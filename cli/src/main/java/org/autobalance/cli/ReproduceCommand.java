@@ -1,5 +1,7 @@
 package org.autobalance.cli;
 
+import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -48,8 +50,14 @@ final class ReproduceCommand implements Callable<Integer> {
         var printer = spec.commandLine().getOut();
         for (String name : names) {
             ExperimentReport report = Experiments.ALL.get(name).get();
-            report.write(out);
+            // the verdict first: a report that cannot be written (a full disk) still says what the experiment found
             printer.println(report.verdictLine());
+            try {
+                report.write(out);
+            } catch (FileSystemException e) {
+                throw new IOException("--out " + out + ": cannot write " + Path.of(e.getFile()).getFileName() + " ("
+                        + FileChecks.reason(e) + ")", e);
+            }
             allPass &= report.pass;
         }
         return allPass ? 0 : Main.EXIT_FAILED;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
@@ -122,8 +124,15 @@ public final class RunOutputs implements AutoCloseable {
      * which replaces one of that name from an earlier run whole.
      */
     List<Path> commit(List<String> names, Content content, Map<String, Object> summary) throws IOException {
-        content.writeInto(staging);
-        Files.writeString(staging.resolve(SUMMARY_FILE), Json.object(summary) + "\n", StandardCharsets.UTF_8);
+        try {
+            content.writeInto(staging);
+            byte[] text = (Json.object(summary) + "\n").getBytes(StandardCharsets.UTF_8);
+            AtomicFile.replace(staging.resolve(SUMMARY_FILE), text);
+        } catch (IOException e) {
+            // a full disk, most likely: what was written is in the staging directory, which close() removes
+            throw new IOException("--out " + directory + ": cannot write " + staged(e) + " (" + FileChecks.reason(e)
+                    + "): nothing was written there", e);
+        }
         List<String> all = new ArrayList<>(names);
         all.add(SUMMARY_FILE);
         // An earlier run's summary goes first: between the renames below (or if the process dies among them) the
@@ -142,6 +151,16 @@ public final class RunOutputs implements AutoCloseable {
             written.add(target);
         }
         return written;
+    }
+
+    /** The file a write into the staging directory failed on, as the output directory will name it. */
+    private String staged(IOException e) {
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            Path file = Path.of(f.getFile()).toAbsolutePath();
+            Path root = staging.toAbsolutePath();
+            return file.startsWith(root) ? root.relativize(file).toString() : file.toString();
+        }
+        return "the results";
     }
 
     /**

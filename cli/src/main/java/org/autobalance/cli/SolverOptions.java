@@ -110,11 +110,61 @@ public final class SolverOptions {
                 }
             }
         } else {
-            option("--init", () -> Initializer.parse(init));
+            requireRepresentableStart(option("--init", () -> Initializer.parse(init)), dtype());
         }
         checkLimits(maxIterations, tolerance, threads);
         timeLimit();
         return this;
+    }
+
+    /**
+     * The largest {@code --init} SCALE ({@code small:SCALE}, {@code balanced:SCALE}) from which a run in
+     * {@code dtype} can start on some M, whatever the kernels: beyond it the start or its gradient is not finite for
+     * every M. The smallest problem is the worst case: on a 1 x 1 M (rank 1) the balanced start is u = v = ±SCALE
+     * exactly and each factor's gradient is SCALE³ − m·SCALE. In float64 the gradient norm squares that, in double:
+     * 2·SCALE⁶ up to 1.8e308. In float32 the start's entries must be float32 numbers (up to 3.4e38); the SIMD kernels
+     * also form the gradient in float32 and overflow from SCALE³ > 3.4e38 on, the scalar ones form it in double and
+     * do not (measured: iteration 0 finite up to 6.98e12 and up to 3.0e38 respectively). What a larger M or the
+     * kernels overflow sooner (the balanced start's Gram matrices are SCALE²·max(d1, d2), the Gaussian one's of that
+     * order) the run finds at iteration 0 ({@link #startOutOfRange}).
+     */
+    static double largestInitScale(DType dtype) {
+        return dtype == DType.FLOAT32 ? Float.MAX_VALUE : Math.pow(Double.MAX_VALUE / 2, 1.0 / 6);
+    }
+
+    /** Refuses an {@code --init} scale above {@link #largestInitScale}, before the input is read. */
+    private void requireRepresentableStart(Initializer start, DType dtype) {
+        double scale = switch (start) {
+            case Initializer.SmallGaussian g -> g.scale();
+            case Initializer.Balanced b -> b.scale();
+            default -> Double.NaN;
+        };
+        if (scale > largestInitScale(dtype)) {
+            throw new UsageException(String.format("--init %s: SCALE is too large for %s whatever M is: above %.3g "
+                    + "the start%s overflows; leave SCALE out for the default, 1e-3*sqrt(sigma1/max(d1,d2)), "
+                    + "which is scaled to M", init, dtype.label(), largestInitScale(dtype), dtype == DType.FLOAT32
+                    ? " itself" : "'s gradient (of order SCALE^3, its squared norm SCALE^6)"), null);
+        }
+    }
+
+    /**
+     * A run ({@code factorize}, {@code network}) that diverged before its first step, from an {@code --init} the
+     * user set (a scale, files, Ward–Kolda's constants): its start was out of the dtype's range on this input, an
+     * option mistake (exit code 2) rather than the step's divergence (the input itself was checked: finite, and M's
+     * squares within range). Null when the divergence is not that (a later iteration, or the default start, which is
+     * scaled to the input).
+     */
+    static UsageException startOutOfRange(String init, long iteration, String message, DType dtype) {
+        if (iteration != 0 || !init.contains(":")) {
+            return null;
+        }
+        // "gradient descent diverged at iteration 0: WHAT (no finite iteration before it); try …"
+        int from = message.indexOf(": ") + 2;
+        int to = message.indexOf(" (", from);
+        String what = from >= 2 && to > from ? message.substring(from, to) : message;
+        return new UsageException("--init " + init + ": the start is out of " + dtype.label() + "'s range on this "
+                + "input: before the first step, " + what + "; give a smaller scale (or leave --init out for the "
+                + "default start)", null);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,13 +16,18 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
+import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
@@ -125,6 +131,10 @@ public final class SolverRun {
                         Interruption.runStarted();
                         return listeners -> finished(factorizer.run(listeners));
                     });
+        } catch (DivergenceException e) {
+            UsageException start = SolverOptions.startOutOfRange(options.init, e.iteration(), e.getMessage(),
+                    options.dtype());
+            throw start != null ? start : e;
         } finally {
             owned.forEach(DenseMatrix::close);
         }
@@ -152,6 +162,33 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations,
             Destinations destinations, RunOutputs.Format outFormat, long resumedAt, RunClock clock,
             Map<String, Object> extraSummary, Preparation preparation) throws IOException {
+        sayingWhatWasKept(destinations, () -> run(printer, label, rank, maxIterations, destinations, outFormat,
+                resumedAt, clock, extraSummary, preparation));
+    }
+
+    /** A command's run and report, which may fail writing. */
+    @FunctionalInterface
+    interface Writing {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code run}; if it could not write what it was asked to (an {@link IOException}, or an
+     * {@link UncheckedIOException} from the solver), its message says what the run left ({@link #stopped}).
+     */
+    static void sayingWhatWasKept(Destinations destinations, Writing run) throws IOException {
+        try {
+            run.run();
+        } catch (IOException e) {
+            throw new IOException(stopped(e, destinations), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException(stopped(e, destinations), e.getCause());
+        }
+    }
+
+    private static void run(PrintWriter printer, String label, int rank, long maxIterations,
+            Destinations destinations, RunOutputs.Format outFormat, long resumedAt, RunClock clock,
+            Map<String, Object> extraSummary, Preparation preparation) throws IOException {
         Path out = destinations.out();
         Path log = destinations.log();
         Heartbeat beat = Heartbeat.current();
@@ -168,18 +205,16 @@ public final class SolverRun {
                     clock.mark("first_iteration");
                 }
             };
-            try (JsonLinesLog logWriter = logStaging == null ? null : openLog(log, logStaging, resumedAt);
-                    ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
+            RunLog logWriter = logStaging == null ? null : RunLog.open(log, logStaging, resumedAt);
+            try (logWriter; ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
-            } finally {
                 setUpCancelled = cancelledInSetUp(finished, first[0]);
-                if (resumedAt < 0 && logStaging != null && !logStaging.equals(log) && setUpCancelled) {
-                    // cancelled before the first iteration: nothing is written, over an earlier log there included
-                    // (a resumed run's staged log holds the interrupted run's records and is finished as usual)
-                    Files.deleteIfExists(logStaging);
-                } else {
-                    finishLog(log, logStaging);
+            } catch (RuntimeException e) {
+                throw RunLog.closing(e, finished);
+            } finally {
+                if (logWriter != null) {
+                    logWriter.finish(setUpCancelled, resumedAt >= 0);
                 }
             }
             beat.phase(out == null || setUpCancelled ? label + ", rank " + rank + ": finishing the run"
@@ -205,6 +240,82 @@ public final class SolverRun {
                 printer.println("iteration log " + log);
             }
         }
+    }
+
+    /**
+     * The message of a run that could not write what it was asked to — a checkpoint or its log during the run (an
+     * {@link UncheckedIOException} from the solver, which stopped there), its results at the end — with what it left:
+     * nothing in {@code --out}, and the last checkpoint, from which {@code --resume} continues (the work up to it is
+     * not lost; after a failure of {@code --out}, it computes the same results again).
+     */
+    private static String stopped(Exception e, Destinations destinations) {
+        StringBuilder message = new StringBuilder(e.getMessage());
+        if (e instanceof UncheckedIOException) {
+            if (!(e instanceof RunLog.Failure)) {
+                message.append(": the run stopped there");
+            }
+            if (destinations.out() != null) {
+                message.append("; nothing was written to ").append(destinations.out());
+            }
+        }
+        Path checkpoints = destinations.checkpoints();
+        if (checkpoints != null && Files.exists(checkpoints.resolve(Checkpoint.FILE))) {
+            message.append("; ").append(checkpoints).append(" keeps the run's last checkpoint: --resume ")
+                    .append(checkpoints).append(" continues from it");
+        }
+        return message.toString();
+    }
+
+    /** The most bytes a value of U or V takes in a Matrix Market file: C's %.17e, "-d.(17 digits)e-XXX", a newline. */
+    private static final long MTX_BYTES_PER_VALUE = 26;
+
+    /**
+     * Says before the run when the file system of a destination has less room than the run will write there: a
+     * checkpoint holds U and V, twice while it replaces the last; U and V in {@code --out} take up to
+     * {@value #MTX_BYTES_PER_VALUE} bytes a value as text. A note, not a refusal: room may be made meanwhile. Without
+     * it a full disk was found at the first checkpoint, or after the last iteration.
+     */
+    static void noteRoom(Consumer<String> notes, Destinations destinations, RunOutputs.Format format, long d1,
+            long d2, int rank, DType dtype) {
+        long values = (d1 + d2) * rank;
+        Path checkpoints = destinations.checkpoints();
+        if (checkpoints != null) {
+            long each = values * dtype.bytes();
+            long free = usableSpace(checkpoints);
+            if (free < 2 * each) {
+                notes.accept(String.format(Locale.ROOT, "note: --checkpoint %s: %s free there; a checkpoint takes %s, "
+                        + "and two while one replaces the last: the run will stop at the first that does not fit "
+                        + "(make room, or give another directory)", checkpoints, megabytes(free), megabytes(each)));
+            }
+        }
+        Path out = destinations.out();
+        if (out != null) {
+            long results = format == RunOutputs.Format.NPY ? values * dtype.bytes() : values * MTX_BYTES_PER_VALUE;
+            long free = usableSpace(out);
+            if (free < results) {
+                notes.accept(String.format(Locale.ROOT, "note: --out %s: %s free there; U and V take up to %s: they "
+                        + "will not be written unless room is made before the run ends", out, megabytes(free),
+                        megabytes(results)));
+            }
+        }
+    }
+
+    /** The room for a file in {@code dir}, or in the nearest directory above it that exists (it is made later). */
+    private static long usableSpace(Path dir) {
+        Path existing = dir.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            return existing == null ? Long.MAX_VALUE : Files.getFileStore(existing).getUsableSpace();
+        } catch (IOException e) {
+            // a file system that does not say: no note
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     /**
@@ -329,14 +440,25 @@ public final class SolverRun {
     private static OutputStream inPlace(Path log) throws IOException {
         FileDescriptor own = ownDescriptor(log);
         if (own != null) {
-            return new FilterOutputStream(new FileOutputStream(own)) {
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            };
+            return flushedOnClose(new FileOutputStream(own));
         }
         return Files.newOutputStream(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** {@code out}, whose {@code close()} flushes it and leaves it open (its owner closes it). */
+    static OutputStream flushedOnClose(OutputStream out) {
+        return new FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                // FilterOutputStream's own writes byte by byte: a system call per byte on a channel or descriptor
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
     }
 
     /**

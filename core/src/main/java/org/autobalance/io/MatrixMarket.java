@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.autobalance.io.internal.AtomicFile;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -913,17 +914,8 @@ public final class MatrixMarket {
      */
     static String quote(String text) {
         String cut = text.length() <= MAX_QUOTED ? text : text.substring(0, MAX_QUOTED);
-        StringBuilder b = new StringBuilder(cut.length());
-        for (int k = 0; k < cut.length(); k++) {
-            char c = cut.charAt(k);
-            if (Character.isISOControl(c) || c == '\uFFFD') {
-                b.append(c <= 0xFF ? String.format(Locale.ROOT, "\\x%02X", (int) c)
-                        : String.format(Locale.ROOT, "\\u%04X", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return cut.length() < text.length() ? b.append("...").toString() : b.toString();
+        String printable = FileChecks.printable(cut);
+        return cut.length() < text.length() ? printable + "..." : printable;
     }
 
     /** Whether {@code t} is NaN or an infinity in one of the spellings that C, Python or Java print. */

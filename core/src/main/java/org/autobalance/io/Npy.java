@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -54,6 +55,9 @@ import org.autobalance.memory.Float32RangeException;
  * written to a temporary file next to the target, forced to disk and renamed over the target atomically.
  */
 public final class Npy {
+    /** The most a write copies into its buffer before handing it to the file: the row copies stay in bulk. */
+    private static final int WRITE_BUFFER_BYTES = 1 << 20;
+
     private Npy() {
     }
 
@@ -162,15 +166,37 @@ public final class Npy {
         long total = header.length + rowBytes * m.rows();
         ValueLayout little = unaligned(dtype.bytes(), ByteOrder.LITTLE_ENDIAN);
         AtomicFile.replace(path, channel -> {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment out = channel.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
-                MemorySegment.copy(header, 0, out, ValueLayout.JAVA_BYTE, 0, header.length);
-                for (int i = 0; i < m.rows(); i++) {
-                    m.copyRowTo(i, out, header.length + i * rowBytes, little);
+            // Through the channel, not a mapping: a disk that fills up is then an IOException from write(), where a
+            // store into a mapped page the file system cannot back is a SIGBUS, which the JVM turns into an
+            // InternalError ("a fault occurred in an unsafe memory access operation"; found on a full tmpfs).
+            ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(total, WRITE_BUFFER_BYTES));
+            MemorySegment chunk = MemorySegment.ofBuffer(buffer);
+            buffer.put(header);
+            long elements = buffer.capacity() / dtype.bytes();
+            for (int i = 0; i < m.rows(); i++) {
+                long row = (long) i * m.stride() * dtype.bytes();
+                for (int j = 0; j < m.cols(); ) {
+                    if (buffer.remaining() < dtype.bytes()) {
+                        drain(buffer, channel);
+                    }
+                    int n = (int) Math.min(m.cols() - j, Math.min(elements, buffer.remaining() / dtype.bytes()));
+                    MemorySegment.copy(m.segment(), dtype.layout(), row + (long) j * dtype.bytes(), chunk, little,
+                            buffer.position(), n);
+                    buffer.position(buffer.position() + n * dtype.bytes());
+                    j += n;
                 }
-                out.force();
             }
+            drain(buffer, channel);
         });
+    }
+
+    /** Writes what {@code buffer} holds (from 0 to its position) to {@code channel}, and clears it. */
+    private static void drain(ByteBuffer buffer, FileChannel channel) throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+        buffer.clear();
     }
 
     /**

@@ -2,7 +2,6 @@ package org.autobalance.network;
 
 import java.io.Flushable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -351,11 +350,7 @@ public final class NetworkTrainer {
             }
             Loop loop = new Loop(c, all, params, step, schedule, backoff, normY2 / n, tolerance, sigma, probe,
                     probeScratch);
-            try {
-                loop.iterate();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write a checkpoint to " + c.checkpoints().dir() + ": " + e, e);
-            }
+            loop.iterate();
             double loss = step.loss();
             if (!Double.isFinite(loss)) {
                 throw new NetworkDivergenceException(loop.iterations, "the final loss is " + loss, loop.last);
@@ -468,7 +463,7 @@ public final class NetworkTrainer {
             return max;
         }
 
-        void iterate() throws IOException {
+        void iterate() {
             Checkpoint resume = c.resume();
             // a resumed run continues the clock and the divergence reference of the run it continues
             double secondsBefore = resume == null ? 0 : resume.seconds();
@@ -578,12 +573,11 @@ public final class NetworkTrainer {
         }
 
         /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
-        private void save(CheckpointPolicy policy, double referenceLoss) throws IOException {
-            for (NetworkListener listener : listeners) {
-                if (listener instanceof Flushable f) {
-                    f.flush();
-                }
-            }
+        private void save(CheckpointPolicy policy, double referenceLoss) {
+            IterationMonitor.checkpoint(listeners, iterations, policy.dir(), () -> write(policy, referenceLoss));
+        }
+
+        private void write(CheckpointPolicy policy, double referenceLoss) throws IOException {
             String inputHash = c.resume() != null ? c.resume().inputHash() : hash();
             Checkpoint.Writer w = Checkpoint.writer(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
                     policy.everyIterations(), policy.seconds())

@@ -471,12 +471,7 @@ public final class Checkpoint {
             Files.createDirectories(dir);
             // a temporary file of its own, so that two writers never share one; one left by a run killed while
             // writing is removed by the next run to lock the directory (RunLock)
-            AtomicFile.replace(dir.resolve(FILE), channel -> {
-                ByteBuffer buffer = ByteBuffer.wrap(all);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-            });
+            AtomicFile.replace(dir.resolve(FILE), all);
         }
     }
 

@@ -9,6 +9,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,5 +74,29 @@ class ReproduceTest {
                 err.toString());
         assertEquals("", out.toString(), "an experiment ran");
         assertEquals("mine", Files.readString(file));
+    }
+
+    /**
+     * A report that does not fit on the disk (a small tmpfs, filled; skipped where none can be mounted): the verdict
+     * is printed, then one line naming the file, exit code 1, and no file left under its name (an empty rank1.json
+     * was, with "error: No space left on device").
+     */
+    @Test
+    void aReportThatDoesNotFitSaysTheVerdictAndLeavesNoEmptyFile() throws Exception {
+        try (SmallFileSystem fs = SmallFileSystem.mount(dir.resolve("small"), 256)) {
+            fs.fill("filler", 0);
+            Path reports = fs.root().resolve("reports");
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", "rank1",
+                    "--out", reports.toString());
+            assertEquals(Main.EXIT_FAILED, code, err.toString());
+            assertTrue(out.toString().startsWith("rank1: PASS"), out.toString());
+            assertEquals("autobalance: error: --out " + reports + ": cannot write rank1.json (No space left on device)"
+                    + System.lineSeparator(), err.toString());
+            try (Stream<Path> left = Files.list(reports)) {
+                assertEquals(List.of(), left.toList());
+            }
+        }
     }
 }

@@ -4,8 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,7 +69,7 @@ public final class BenchCommand {
         }
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         int code = execute(args);
         if (code != 0) {
             System.exit(code);
@@ -81,7 +81,7 @@ public final class BenchCommand {
      * or the inputs is one line "bench: …" on standard error and exit code 2, as the command line's are, and is found
      * before anything is measured (the probes alone take seconds, a run minutes). Returns the exit code.
      */
-    static int execute(String... args) throws IOException {
+    static int execute(String... args) {
         String name = args.length > 0 && (args[0].equals("report") || args[0].equals("sparse"))
                 ? "bench " + args[0] : "bench";
         try {
@@ -106,6 +106,12 @@ public final class BenchCommand {
         } catch (IllegalArgumentException e) {
             System.err.println(name + ": " + e.getMessage());
             return 2;
+        } catch (IOException e) {
+            // a file that could not be written after the run (a full disk): one line, as for a mistake, not a stack
+            // trace; the tables printed before it hold the measurements
+            System.err.println(name + ": " + (e instanceof FileSystemException f && f.getFile() != null
+                    ? f.getFile() + ": " : "") + FileChecks.reason(e));
+            return 1;
         }
     }
 
@@ -480,12 +486,6 @@ public final class BenchCommand {
     static void writeAtomically(Path target, String text) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        AtomicFile.replace(abs, channel -> {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
-            }
-        });
+        AtomicFile.replace(abs, text.getBytes(StandardCharsets.UTF_8));
     }
 }

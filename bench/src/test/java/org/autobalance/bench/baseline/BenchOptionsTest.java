@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,23 @@ class BenchOptionsTest {
         }
         return new String[] {Integer.toString(code), o.toString(StandardCharsets.UTF_8),
             e.toString(StandardCharsets.UTF_8)};
+    }
+
+    /**
+     * A file that cannot be written after the measurements (a full disk, on a small tmpfs; skipped where none can be
+     * mounted): one line naming it with the system's reason, exit code 1 — it was a stack trace.
+     */
+    @Test
+    void aResultThatDoesNotFitOnTheDiskIsOneLine() throws Exception {
+        try (SmallFileSystem fs = SmallFileSystem.mount(dir.resolve("small"), 256)) {
+            fs.fill("filler", 0);
+            Path sample = Path.of(BenchOptionsTest.class.getResource("/jmh-sample.json").toURI());
+            Path out = fs.root().resolve("report");
+            String[] r = bench("report", sample.toString(), "--out", out.toString());
+            assertEquals("1", r[0], r[2]);
+            assertEquals("bench report: " + out.resolve("baselines.md").toAbsolutePath() + ": No space left on device"
+                    + System.lineSeparator(), r[2]);
+        }
     }
 
     @Test

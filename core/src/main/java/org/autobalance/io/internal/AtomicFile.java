@@ -1,8 +1,12 @@
 package org.autobalance.io.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -12,9 +16,10 @@ import java.util.stream.Stream;
 /**
  * Replaces a file atomically: the content is written to a temporary file next to the target, forced to disk and then
  * renamed over the target, so the target is either the old file or the complete new one, and a failure leaves no
- * temporary file behind. Each write has its own temporary name ({@code .NAME.RANDOM.tmp}), so two writers of one
- * target never write into each other's file; only a process killed while writing leaves one, which
- * {@link #removeStale} removes once no writer can be using it.
+ * temporary file behind and is a {@link FileSystemException} naming the target (a full disk among them). Each write
+ * has its own temporary name ({@code .NAME.RANDOM.tmp}), so two writers of one target never write into each other's
+ * file; only a process killed while writing leaves one, which {@link #removeStale} removes once no writer can be
+ * using it.
  *
  * <p>Not exported by the module: public for the project's own modules on the class path.
  */
@@ -46,14 +51,57 @@ public final class AtomicFile {
                 channel.force(true);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
+        } catch (IOException e) {
+            IOException named = naming(target, temp, e);
+            removeAfterFailure(temp, named);
+            throw named;
+        } catch (RuntimeException | Error e) {
+            removeAfterFailure(temp, e);
             throw e;
         }
+    }
+
+    /** Replaces the file {@code path} by {@code bytes} (see the class documentation). */
+    public static void replace(Path path, byte[] bytes) throws IOException {
+        replace(path, channel -> {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+        });
+    }
+
+    private static void removeAfterFailure(Path temp, Throwable failure) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException cleanup) {
+            failure.addSuppressed(cleanup);
+        }
+    }
+
+    /**
+     * A failure as a {@link FileSystemException} naming the target with the system's reason, so that a caller can say
+     * which file it could not write: a failed {@code write(2)} or {@code fsync(2)} ("No space left on device") names
+     * no file, and one of the temporary file (its open, its rename: the directory removed meanwhile) named that
+     * hidden name. One that names another file is left as it is.
+     */
+    private static IOException naming(Path target, Path temp, IOException e) {
+        String reason = FileChecks.reason(e);
+        if (e instanceof FileSystemException f) {
+            if (!temp.toString().equals(f.getFile()) && !target.toString().equals(f.getFile())) {
+                return e;
+            }
+            // the subclasses that carry no reason of their own
+            reason = f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
+                    ? "No such file or directory" : e instanceof AccessDeniedException ? "Permission denied" : reason;
+        }
+        // of the same kind where a caller may tell them apart (a missing directory, a refused permission)
+        String file = target.toString();
+        FileSystemException named = e instanceof NoSuchFileException ? new NoSuchFileException(file, null, reason)
+                : e instanceof AccessDeniedException ? new AccessDeniedException(file, null, reason)
+                : new FileSystemException(file, null, reason);
+        named.initCause(e);
+        return named;
     }
 
     /**

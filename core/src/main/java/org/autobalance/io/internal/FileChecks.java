@@ -6,6 +6,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The words for what went wrong with a file, and the check that a directory can be written, shared by the library
@@ -27,6 +28,26 @@ public final class FileChecks {
                     : e instanceof AccessDeniedException ? "permission denied: " + f.getFile() : f.getMessage();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * {@code text} with its control characters written as escapes ({@code \x1B}, {@code \x0A}), and the replacement
+     * character U+FFFD of undecodable bytes as {@code \uFFFD}: a message must not put escape sequences or carriage
+     * returns on the terminal, nor become several lines — a binary file's bytes quoted, or a file named with a
+     * newline.
+     */
+    public static String printable(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (Character.isISOControl(c) || c == '\uFFFD') {
+                b.append(c <= 0xFF ? String.format(Locale.ROOT, "\\x%02X", (int) c)
+                        : String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     /**

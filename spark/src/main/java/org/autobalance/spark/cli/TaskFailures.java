@@ -9,7 +9,8 @@ import org.autobalance.solve.DivergenceException;
  * The problem behind a failed Spark job. A task's exception reaches the driver wrapped in a {@link SparkException}
  * ("Job aborted due to stage failure: … Lost task …: java.lang.IllegalArgumentException: …", then the stack traces,
  * with the task's exception as cause); the command line reports the exception the task threw, with its exit code: an
- * invalid or unreadable input is a usage error. Any other failed job is reported by its message's first line.
+ * invalid or unreadable input is a usage error. Any other failed job is reported by its message's first line, and a
+ * failure of the driver's own writing (checkpoints, the log, the results) as it is.
  */
 final class TaskFailures {
     private TaskFailures() {
@@ -22,7 +23,9 @@ final class TaskFailures {
                     || t instanceof DivergenceException) {
                 return (RuntimeException) t;
             }
-            if (t instanceof UncheckedIOException io) {
+            if (t instanceof UncheckedIOException io && t != e) {
+                // a task's: its input could not be read. The driver's own (a checkpoint or the log that a full disk
+                // refused) is a failed run, exit code 1, as in factorize
                 return new UsageException(io.getMessage(), io);
             }
         }

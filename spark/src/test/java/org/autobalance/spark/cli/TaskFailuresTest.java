@@ -37,5 +37,9 @@ class TaskFailuresTest {
         assertEquals(1, reported.getMessage().lines().count());
         IOException local = new IOException("disk full");
         assertSame(local, TaskFailures.unwrap(local));
+        // the driver's checkpoint on a full disk: a failed run (exit code 1), as factorize's; it was a usage error
+        UncheckedIOException checkpoint = new UncheckedIOException("cannot write the checkpoint of iteration 4 to ck "
+                + "(No space left on device)", local);
+        assertSame(checkpoint, TaskFailures.unwrap(checkpoint));
     }
 }

@@ -1,0 +1,131 @@
+package org.autobalance.cli;
+
+import static org.autobalance.cli.CommandLineTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.autobalance.cli.CommandLineTest.Run;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
+import org.autobalance.solve.DivergenceException;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Initializer;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Option mistakes a new user makes that ran, or failed as a run, instead of being refused as mistakes (exit code 2,
+ * one line naming the option): an --init scale out of the dtype's range, --out and --checkpoint one directory, a path
+ * that starts with a ~ the shell did not expand.
+ */
+class StartAndPathOptionsTest {
+    @TempDir
+    Path dir;
+
+    private static final String M = Fixtures.fixture("spectrum_64x48.npy").toString();
+
+    /**
+     * {@link SolverOptions#largestInitScale} is the edge for the smallest problem, a 1 x 1 M at rank 1, where the
+     * balanced start is u = v = SCALE exactly, whatever the kernels (this test runs with and without the SIMD ones):
+     * in float64 iteration 0 is finite just below it and not just above it; in float32 the start itself is a float32
+     * number just below it and not just above it. Above it the command refuses the scale before the input is read
+     * (here it does not exist).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"float64", "float32"})
+    void anInitScaleBeyondTheDtypesRangeIsRefusedBeforeTheInputIsRead(String dtype) {
+        DType type = DType.parse(dtype);
+        double edge = SolverOptions.largestInitScale(type);
+        try (DenseMatrix m = DenseMatrix.of(type, new double[][] {{1.0}})) {
+            for (double scale : new double[] {0.999 * edge, 1.001 * edge}) {
+                long failedAt = -1;
+                try {
+                    Factorizer.builder(m, 1).initializer(Initializer.balanced(scale)).maxIterations(1).threads(1)
+                            .build().run().close();
+                } catch (DivergenceException e) {
+                    failedAt = e.iteration();
+                } catch (Float32RangeException e) {
+                    failedAt = -2;
+                }
+                boolean below = scale < edge;
+                if (type == DType.FLOAT64) {
+                    assertEquals(below, failedAt != 0, scale + ": diverged at iteration " + failedAt);
+                } else {
+                    assertEquals(below, failedAt != -2, scale + ": the start is not float32");
+                }
+            }
+        }
+        String above = "balanced:" + 1.001 * edge;
+        Run r = run("factorize", "--input", dir.resolve("missing.npy").toString(), "--rank", "1", "--dtype", dtype,
+                "--init", above);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: --init " + above + ": SCALE is too large for " + dtype
+                + " whatever M is"), r.err());
+    }
+
+    /** A start within that bound that this input's larger products overflow: found before the first step. */
+    @ParameterizedTest
+    @CsvSource({"factorize, balanced:1e51", "network, small:1e300"})
+    void aStartOutOfRangeOnThisInputNamesInit(String command, String init) {
+        Run r = command.equals("factorize")
+                ? run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--threads", "1", "--init", init)
+                : run("network", "--data", Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"),
+                        "--layers", "dense:4,relu,dense:2", "--max-iter", "5", "--threads", "1", "--init", init);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().matches("autobalance: error: --init " + init + ": the start is out of float64's range on "
+                + "this input: before the first step, the (loss|gradient norm) is (Infinity|NaN); give a smaller "
+                + "scale \\(or leave --init out for the default start\\)\n"), r.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--checkpoint", "--resume"})
+    void outAndTheCheckpointDirectoryCannotBeOne(String option) throws IOException {
+        Path out = dir.resolve("res");
+        if (option.equals("--resume")) {
+            Run first = run("factorize", "--input", M, "--rank", "2", "--max-iter", "2", "--threads", "1",
+                    "--checkpoint", out.toString(), "--checkpoint-every", "1");
+            assertEquals(0, first.exitCode(), first.err());
+        }
+        String input = option.equals("--resume") ? M : dir.resolve("missing.npy").toString();
+        Run r = run("factorize", "--input", input, "--rank", "2", "--threads", "1", "--out", out.toString(), option,
+                dir.resolve("res/../res/").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: --out " + out + ": is the checkpoint directory too; give the checkpoints a "
+                + "directory of their own (for example --checkpoint " + out.resolve("checkpoints") + ")\n", r.err());
+        assertEquals(option.equals("--resume"), Files.exists(out), "a directory the run made is removed");
+    }
+
+    /**
+     * The shell expands ~ only at the start of a word: --out=~/res arrived as typed, and ./~/res was made (and the
+     * next such run wrote into it). Refused whatever the working directory holds; ./~x still names a file here.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"~/res", "~nobody/res"})
+    void aPathStartingWithAnUnexpandedTildeIsRefused(String path) {
+        Run r = run("factorize", "--input", dir.resolve("missing.npy").toString(), "--rank", "2", "--out=" + path);
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: Invalid value for option '--out': '" + path + "': the shell did not expand ~ "
+                + "(it does only at the start of a word: --out ~/x, not --out=~/x or '~/x'); write "
+                + (path.startsWith("~/") ? Path.of(System.getProperty("user.home"), "res") : "the full path")
+                + " (or ./" + path + " for a name starting with ~ here); see 'autobalance factorize --help'\n",
+                r.err());
+    }
+
+    /** A file named with a newline or an escape sequence: the error is still one line, the characters escaped. */
+    @Test
+    void aFileNameWithControlCharactersIsOneLine() {
+        String name = dir.resolve("a\nb\u001B[31m.npy").toString();
+        Run r = run("factorize", "--input", name, "--rank", "2");
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read M from " + dir + "/a\\x0Ab\\x1B[31m.npy: no such .npy file\n",
+                r.err());
+    }
+}
