@@ -111,8 +111,9 @@ public final class Destinations implements AutoCloseable {
     /** Whether two directories, either of which may not exist yet, are one. */
     private static boolean sameDirectory(Path a, Path b) {
         try {
+            // a missing directory by the path the system would make: a link in a parent is followed
             return Files.exists(a) && Files.exists(b) ? Files.isSameFile(a, b)
-                    : a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+                    : FileChecks.resolved(a).equals(FileChecks.resolved(b));
         } catch (IOException e) {
             throw new UsageException("--out " + a + ": cannot compare with " + b + " (" + FileChecks.reason(e) + ")",
                     e);

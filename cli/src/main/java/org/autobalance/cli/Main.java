@@ -85,7 +85,7 @@ public final class Main implements Runnable {
         if (text.startsWith("~")) {
             String home = System.getProperty("user.home");
             throw new CommandLine.TypeConversionException("'" + text + "': the shell did not expand ~ (it does only at "
-                    + "the start of a word: --out ~/x, not --out=~/x or '~/x'); write " + (text.equals("~")
+                    + "the start of a word, not after = or inside quotes); write " + (text.equals("~")
                     || text.startsWith("~/") ? home + text.substring(1) : "the full path") + " (or ./" + text
                     + " for a name starting with ~ here)");
         }

@@ -107,11 +107,6 @@ final class RunLog implements IterationListener, NetworkListener, Flushable, Aut
         return e;
     }
 
-    /** Whether writing the log failed (it then stays under its staging name). */
-    boolean failed() {
-        return failed;
-    }
-
     /**
      * The end of the run: the log takes its name (also a diverged run's, which shows how it diverged), unless writing
      * it failed; a run cancelled before its first iteration, not resumed, writes nothing, and its log is removed.

@@ -3,6 +3,7 @@ package org.autobalance.io;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.function.Function;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -70,6 +73,30 @@ class FullDiskTest {
     private static List<Path> listing(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.toList();
+        }
+    }
+
+    /**
+     * A lock whose file is made but cannot be written (the disk is full: the lock file is created empty, the process
+     * id does not fit) is refused, and leaves nothing behind: the empty lock file and the directory made for it were
+     * left (a review's finding), in the user's directory for a log's.
+     */
+    @Test
+    void aLockOnAFullDiskIsRefusedAndLeavesNothing() throws Exception {
+        try (SmallFileSystem fs = SmallFileSystem.mount(dir.resolve("small"), 64)) {
+            Path filler = fs.fill("filler", 0);
+            Map<String, Function<Path, RunLock>> locks = Map.of(
+                    "output", root -> RunLock.output(root.resolve("out")),
+                    "checkpoints", root -> RunLock.checkpoints("--checkpoint", root.resolve("ck")),
+                    "log", root -> RunLock.log("--log", root.resolve("logs/.run.jsonl.partial")));
+            for (var lock : locks.entrySet()) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> lock.getValue().apply(fs.root()), lock.getKey());
+                assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+                try (Stream<Path> left = Files.list(fs.root())) {
+                    assertEquals(List.of(filler), left.toList(), lock.getKey());
+                }
+            }
         }
     }
 }

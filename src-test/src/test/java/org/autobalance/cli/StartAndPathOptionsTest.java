@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import static org.autobalance.cli.CommandLineTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -104,6 +105,23 @@ class StartAndPathOptionsTest {
     }
 
     /**
+     * The two directories named through a link in a parent, neither existing yet: compared by the paths the system
+     * would make (they were compared as written, and the run put its results beside its checkpoint and .lock).
+     */
+    @Test
+    void outAndTheCheckpointDirectoryCannotBeOneThroughALink() throws IOException {
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        Path out = link.resolve("x");
+        Run r = run("factorize", "--input", dir.resolve("missing.npy").toString(), "--rank", "2", "--out",
+                out.toString(), "--checkpoint", real.resolve("x").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: --out " + out + ": is the checkpoint directory too; give the checkpoints a "
+                + "directory of their own (for example --checkpoint " + out.resolve("checkpoints") + ")\n", r.err());
+        assertFalse(Files.exists(real.resolve("x")), "nothing made");
+    }
+
+    /**
      * The shell expands ~ only at the start of a word: --out=~/res arrived as typed, and ./~/res was made (and the
      * next such run wrote into it). Refused whatever the working directory holds; ./~x still names a file here.
      */
@@ -113,7 +131,7 @@ class StartAndPathOptionsTest {
         Run r = run("factorize", "--input", dir.resolve("missing.npy").toString(), "--rank", "2", "--out=" + path);
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("autobalance: error: Invalid value for option '--out': '" + path + "': the shell did not expand ~ "
-                + "(it does only at the start of a word: --out ~/x, not --out=~/x or '~/x'); write "
+                + "(it does only at the start of a word, not after = or inside quotes); write "
                 + (path.startsWith("~/") ? Path.of(System.getProperty("user.home"), "res") : "the full path")
                 + " (or ./" + path + " for a name starting with ~ here); see 'autobalance factorize --help'\n",
                 r.err());

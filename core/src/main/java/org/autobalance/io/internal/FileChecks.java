@@ -90,4 +90,21 @@ public final class FileChecks {
                     + reason(e) + ")", e);
         }
     }
+
+    /**
+     * {@code path} as the system resolves it, whether or not it exists yet: the real path of its nearest existing
+     * directory (symbolic links and {@code ..} resolved) and the rest as given, normalised — so that one directory or
+     * file named in two ways, one of them through a link in a parent, has one name.
+     */
+    public static Path resolved(Path path) {
+        Path absolute = path.toAbsolutePath();
+        for (Path existing = absolute; existing != null; existing = existing.getParent()) {
+            try {
+                return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
+            } catch (IOException missingOrUnreadable) {
+                // try its parent
+            }
+        }
+        return absolute.normalize();
+    }
 }

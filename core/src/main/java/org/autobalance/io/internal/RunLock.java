@@ -8,6 +8,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -81,7 +82,10 @@ public final class RunLock implements AutoCloseable {
      * directory's if the directory holds nothing else).
      */
     private final boolean removeAlways;
-    /** The directory of the lock file if this run made it, removed at the end if it holds nothing else; else null. */
+    /**
+     * The topmost directory this run made for the lock file (its directory or an ancestor: {@code --out new1/new2}
+     * makes both), removed at the end with those below it where they hold nothing else; else null.
+     */
     private final Path madeDirectory;
     /** The thread that took a joinable lock, null for one that cannot be joined. */
     private final Thread joinableBy;
@@ -146,14 +150,7 @@ public final class RunLock implements AutoCloseable {
      */
     private static Path claimOf(Path file) {
         Path absolute = file.toAbsolutePath();
-        for (Path existing = absolute.getParent(); existing != null; existing = existing.getParent()) {
-            try {
-                return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
-            } catch (IOException missingOrUnreadable) {
-                // try its parent
-            }
-        }
-        return absolute.normalize();
+        return FileChecks.resolved(absolute.getParent()).resolve(absolute.getFileName());
     }
 
     private static RunLock checkpoints(String shown, Path dir, boolean joinable) {
@@ -196,9 +193,18 @@ public final class RunLock implements AutoCloseable {
             throw refusedHere(shown, doing, another);
         }
         boolean made = false;
+        Path top = dir;
         Object place = null;
         try {
-            made = !Files.isDirectory(dir);
+            if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                throw new IllegalArgumentException(shown + ": exists and is not a directory");
+            }
+            // missing, not "not a directory": a file of that name is the user's, never removed here (it was, by a
+            // library checkpoint given a file's path)
+            made = Files.notExists(dir, LinkOption.NOFOLLOW_LINKS);
+            while (made && top.getParent() != null && Files.notExists(top.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                top = top.getParent();
+            }
             try {
                 Files.createDirectories(dir);
             } catch (IOException e) {
@@ -211,20 +217,37 @@ public final class RunLock implements AutoCloseable {
                 made = false;
                 throw refusedHere(shown, doing, another);
             }
-            return acquire(shown, file, doing, another, removeAlways, made ? dir : null, joinableBy, claim, place);
+            return acquire(shown, file, doing, another, removeAlways, made ? top : null, joinableBy, claim, place);
         } catch (RuntimeException e) {
             if (place != null) {
                 CLAIMED.remove(place);
             }
             if (made) {
                 try {
-                    Files.deleteIfExists(dir);
+                    removeMade(dir, top);
                 } catch (IOException cleanup) {
                     e.addSuppressed(cleanup);
                 }
             }
             CLAIMED.remove(claim);
             throw e;
+        }
+    }
+
+    /**
+     * Removes directory {@code dir} and its ancestors up to {@code top}, which this run made, stopping at the first
+     * that holds something (another run's, or written since).
+     */
+    private static void removeMade(Path dir, Path top) throws IOException {
+        for (Path d = dir; d != null; d = d.getParent()) {
+            try {
+                Files.deleteIfExists(d);
+            } catch (DirectoryNotEmptyException inUse) {
+                return;
+            }
+            if (d.equals(top)) {
+                return;
+            }
         }
     }
 
@@ -375,11 +398,7 @@ public final class RunLock implements AutoCloseable {
                 Files.deleteIfExists(file);
             }
             if (empty && madeDirectory != null) {
-                try {
-                    Files.deleteIfExists(madeDirectory);
-                } catch (DirectoryNotEmptyException written) {
-                    // something came into it since: it stays
-                }
+                removeMade(file.getParent(), madeDirectory);
             }
             lock.release();
         } catch (IOException leftAsAfterAKill) {
