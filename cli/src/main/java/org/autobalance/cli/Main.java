@@ -75,21 +75,13 @@ public final class Main implements Runnable {
         }
     }
 
-    /**
-     * A path option's value, refused when it starts with ~: the shell expands ~ only at the start of a word, so
-     * {@code --out=~/results} (one word) or a quoted {@code '~/x'} arrived as it was typed, and a directory named "~"
-     * was made in the working directory (a new user's finding; a second run then wrote into it without a word). A file
-     * whose name starts with ~ is still reached as {@code ./~x}.
-     */
+    /** A path option's value, as {@link FileChecks#path} takes it (an unexpanded ~ refused). */
     static Path path(String text) {
-        if (text.startsWith("~")) {
-            String home = System.getProperty("user.home");
-            throw new CommandLine.TypeConversionException("'" + text + "': the shell did not expand ~ (it does only at "
-                    + "the start of a word, not after = or inside quotes); write " + (text.equals("~")
-                    || text.startsWith("~/") ? home + text.substring(1) : "the full path") + " (or ./" + text
-                    + " for a name starting with ~ here)");
+        try {
+            return FileChecks.path(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
         }
-        return Path.of(text);
     }
 
     private static int exitCode(Throwable e) {

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.autobalance.io.internal.AtomicFile;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.knowm.xchart.BitmapEncoder;
@@ -71,14 +72,14 @@ public final class BaselineReport {
         String command = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--out" -> outDir = Path.of(BenchCommand.value(args, ++i, "--out"));
+                case "--out" -> outDir = FileChecks.path(BenchCommand.value(args, ++i, "--out"));
                 case "--name" -> name = BenchCommand.value(args, ++i, "--name");
                 case "--command" -> command = BenchCommand.value(args, ++i, "--command");
                 default -> {
                     if (args[i].startsWith("--")) {
                         throw new IllegalArgumentException("unknown option " + args[i]);
                     }
-                    inputs.add(Path.of(args[i]));
+                    inputs.add(FileChecks.path(args[i]));
                 }
             }
         }

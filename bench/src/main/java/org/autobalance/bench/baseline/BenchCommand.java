@@ -104,13 +104,14 @@ public final class BenchCommand {
             command.execute();
             return 0;
         } catch (IllegalArgumentException e) {
-            System.err.println(name + ": " + e.getMessage());
+            // one line whatever a file name in it holds (control characters escaped, as the command line does)
+            System.err.println(FileChecks.printable(name + ": " + e.getMessage()));
             return 2;
         } catch (IOException e) {
             // a file that could not be written after the run (a full disk): one line, as for a mistake, not a stack
             // trace; the tables printed before it hold the measurements
-            System.err.println(name + ": " + (e instanceof FileSystemException f && f.getFile() != null
-                    ? f.getFile() + ": " : "") + FileChecks.reason(e));
+            System.err.println(FileChecks.printable(name + ": " + (e instanceof FileSystemException f
+                    && f.getFile() != null ? f.getFile() + ": " : "") + FileChecks.reason(e)));
             return 1;
         }
     }
@@ -172,7 +173,7 @@ public final class BenchCommand {
                     warmupSeconds = 1.5;
                     measureSeconds = 2.0;
                 }
-                case "--json" -> json = Path.of(value(args, ++i, a));
+                case "--json" -> json = FileChecks.path(value(args, ++i, a));
                 case "--dtype" -> {
                     dtypes.clear();
                     for (String s : value(args, ++i, a).split(",")) {

@@ -66,6 +66,7 @@ class BenchOptionsTest {
     @Test
     void mistakesAreOneLineNamingTheOptionWithExitCodeTwo() throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path oddFile = Files.writeString(dir.resolve("a\nb"), "x");
         Path notJson = Files.writeString(dir.resolve("M.mtx"), "%%MatrixMarket matrix array real general\n1 1\n1\n");
         Map<List<String>, String> refusals = Map.ofEntries(
                 Map.entry(List.of("--shape", "100"), "bench: --shape needs D1xD2, e.g. 4096x2048, got '100'"),
@@ -95,7 +96,15 @@ class BenchOptionsTest {
                         + dir.resolve("absent.json") + ": cannot read it (no such file)"),
                 Map.entry(List.of("report", notJson.toString()), "bench report: " + notJson + ": not a JMH result "
                         + "file (-rf json): JSON: unexpected '%' at offset 0"),
-                Map.entry(List.of("report", notJson.toString(), "--out"), "bench report: --out needs a value"));
+                Map.entry(List.of("report", notJson.toString(), "--out"), "bench report: --out needs a value"),
+                // one line whatever the name holds (it was two, the newline printed as is)
+                Map.entry(List.of("--json", oddFile.resolve("x.json").toString(), "--size", "64", "--rank", "1"),
+                        "bench: --json " + dir + "/a\\x0Ab/x.json: its directory " + dir + "/a\\x0Ab: exists and is "
+                                + "not a directory"),
+                Map.entry(List.of("--json", "~/x.json"), "bench: '~/x.json': the shell did not expand ~ (it does only "
+                        + "at the start of a word, not after = or inside quotes); write "
+                        + Path.of(System.getProperty("user.home"), "x.json") + " (or ./~/x.json for a name starting "
+                        + "with ~ here)"));
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
             String[] run = bench(refusal.getKey().toArray(String[]::new));
             assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);

@@ -107,4 +107,23 @@ public final class FileChecks {
         }
         return absolute.normalize();
     }
+
+    /**
+     * A path given on a command line, refused when it starts with ~: the shell expands ~ only at the start of a word,
+     * so {@code --out=~/results} (one word) or a quoted {@code '~/x'} arrived as it was typed, and a directory named
+     * "~" was made in the working directory (a new user's finding; a second run then wrote into it without a word). A
+     * file whose name starts with ~ is still reached as {@code ./~x}.
+     *
+     * @throws IllegalArgumentException for an unexpanded ~, saying what to write instead
+     */
+    public static Path path(String text) {
+        if (text.startsWith("~")) {
+            String home = System.getProperty("user.home");
+            throw new IllegalArgumentException("'" + text + "': the shell did not expand ~ (it does only at the start of "
+                    + "a word, not after = or inside quotes); write " + (text.equals("~") || text.startsWith("~/")
+                    ? home + text.substring(1) : "the full path") + " (or ./" + text + " for a name starting with ~ "
+                    + "here)");
+        }
+        return Path.of(text);
+    }
 }
