@@ -117,12 +117,15 @@ final class NetworkCommand implements Callable<Integer> {
         if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
             throw new UsageException("--data: expected X.npy,Y.npy, got '" + data + "'", null);
         }
+        SolverOptions.path("--data", files[0].trim());
+        SolverOptions.path("--data", files[1].trim());
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
         // the start is checked before the data is read, as factorize checks its --init (a typo should not cost a load);
         // which files file:DIR must hold depends on the layers' shapes, known once X is read
-        Path initDirectory = init.startsWith("file:") ? Path.of(init.substring("file:".length()).trim()) : null;
+        Path initDirectory = init.startsWith("file:")
+                ? SolverOptions.path("--init", init.substring("file:".length()).trim()) : null;
         if (initDirectory != null && !Files.isDirectory(initDirectory)) {
             throw new UsageException("--init: " + initDirectory + (Files.exists(initDirectory) ? " is not a directory"
                     : ": no such directory") + " (file:DIR names a directory of W1.npy, W2.npy, ...)", null);

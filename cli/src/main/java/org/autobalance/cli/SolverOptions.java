@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.parallel.ParallelPass;
@@ -91,6 +92,18 @@ public final class SolverOptions {
     }
 
     /**
+     * A path inside an option's value ({@code --init file:U0,V0}, {@code --data X,Y}): picocli converts only whole
+     * values, so an unexpanded ~ there is refused here, as {@link Main#path} refuses it in a path option.
+     */
+    static Path path(String option, String text) {
+        try {
+            return FileChecks.path(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage(), null);
+        }
+    }
+
+    /**
      * Checks every option that does not depend on M (its spellings and ranges, by the same checks the builder makes),
      * so that a mistyped option is reported before M is read, not after minutes of reading it. Returns this.
      */
@@ -103,7 +116,7 @@ public final class SolverOptions {
             // should not cost the time of a long load
             String[] files = initFiles();
             for (int k = 0; k < 2; k++) {
-                Path file = Path.of(files[k].trim());
+                Path file = path("--init", files[k].trim());
                 if (!Files.exists(file) || Files.isDirectory(file)) {
                     throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + (Files.exists(file)
                             ? " is a directory, not a file" : " does not exist"), null);

@@ -137,6 +137,23 @@ class StartAndPathOptionsTest {
                 r.err());
     }
 
+    /**
+     * A ~ inside an option's value (paths picocli does not convert): it said "does not exist"; now the same hint as a
+     * path option's, before the input is read.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "factorize --input MISSING --rank 2 --init file:~/U0.npy,V0.npy|--init",
+        "network --data ~/X.npy,Y.npy --layers dense:2|--data",
+        "network --data X.npy,Y.npy --layers dense:2 --init file:~/w|--init"})
+    void aTildeInsideAnOptionsValueIsRefused(String command, String option) {
+        String[] args = command.replace("MISSING", dir.resolve("missing.npy").toString()).split(" ");
+        Run r = run(args);
+        assertEquals(2, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: " + option + ": '~/"), r.err());
+        assertTrue(r.err().contains("the shell did not expand ~"), r.err());
+    }
+
     /** A file named with a newline or an escape sequence: the error is still one line, the characters escaped. */
     @Test
     void aFileNameWithControlCharactersIsOneLine() {
