@@ -117,8 +117,8 @@ final class NetworkCommand implements Callable<Integer> {
         if (files.length != 2 || files[0].isBlank() || files[1].isBlank()) {
             throw new UsageException("--data: expected X.npy,Y.npy, got '" + data + "'", null);
         }
-        SolverOptions.path("--data", files[0].trim());
-        SolverOptions.path("--data", files[1].trim());
+        Path xFile = SolverOptions.path("--data", files[0].trim());
+        Path yFile = SolverOptions.path("--data", files[1].trim());
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
@@ -134,16 +134,15 @@ final class NetworkCommand implements Callable<Integer> {
                 : option("--init", () -> NetworkInitializer.parse(init));
         checkpointing.validate();
         List<AutoCloseable> owned = new ArrayList<>();
-        Destinations destinations = Destinations.claim(out, log, checkpointing, Path.of(files[0].trim()),
-                Path.of(files[1].trim()));
+        Destinations destinations = Destinations.claim(out, log, checkpointing, xFile, yFile);
         owned.add(destinations);
         try {
             PrintWriter printer = spec.commandLine().getOut();
             SolverOptions.noteThreads(threads, printer::println);
             Heartbeat.current().phase("reading X and Y from " + data);
-            DenseMatrix x = SolverOptions.read(Path.of(files[0].trim()), type, "X", printer::println);
+            DenseMatrix x = SolverOptions.read(xFile, type, "X", printer::println);
             owned.add(x);
-            DenseMatrix y = SolverOptions.read(Path.of(files[1].trim()), type, "Y", printer::println);
+            DenseMatrix y = SolverOptions.read(yFile, type, "Y", printer::println);
             owned.add(y);
             Architecture arch = option("--layers", () -> Architecture.parse(layers, x.cols(), shape));
             requireMemory(arch, x.rows(), type);

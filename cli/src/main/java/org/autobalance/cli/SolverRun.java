@@ -302,12 +302,8 @@ public final class SolverRun {
 
     /** The room for a file in {@code dir}, or in the nearest directory above it that exists (it is made later). */
     private static long usableSpace(Path dir) {
-        Path existing = dir.toAbsolutePath();
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
         try {
-            return existing == null ? Long.MAX_VALUE : Files.getFileStore(existing).getUsableSpace();
+            return Files.getFileStore(FileChecks.nearestExisting(dir)).getUsableSpace();
         } catch (IOException e) {
             // a file system that does not say: no note
             return Long.MAX_VALUE;

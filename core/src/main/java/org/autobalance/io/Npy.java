@@ -172,14 +172,13 @@ public final class Npy {
             ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(total, WRITE_BUFFER_BYTES));
             MemorySegment chunk = MemorySegment.ofBuffer(buffer);
             buffer.put(header);
-            long elements = buffer.capacity() / dtype.bytes();
             for (int i = 0; i < m.rows(); i++) {
                 long row = (long) i * m.stride() * dtype.bytes();
                 for (int j = 0; j < m.cols(); ) {
                     if (buffer.remaining() < dtype.bytes()) {
                         drain(buffer, channel);
                     }
-                    int n = (int) Math.min(m.cols() - j, Math.min(elements, buffer.remaining() / dtype.bytes()));
+                    int n = Math.min(m.cols() - j, buffer.remaining() / dtype.bytes());
                     MemorySegment.copy(m.segment(), dtype.layout(), row + (long) j * dtype.bytes(), chunk, little,
                             buffer.position(), n);
                     buffer.position(buffer.position() + n * dtype.bytes());

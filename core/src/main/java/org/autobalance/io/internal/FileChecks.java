@@ -70,10 +70,7 @@ public final class FileChecks {
      * @throws IllegalArgumentException "OPTION DIR: " and what is wrong
      */
     public static void requireWritableDirectory(String option, Path dir) {
-        Path existing = dir.toAbsolutePath();
-        while (!Files.exists(existing)) {
-            existing = existing.getParent();
-        }
+        Path existing = nearestExisting(dir);
         if (!Files.isDirectory(existing)) {
             throw new IllegalArgumentException(option + " " + dir + ": " + (existing.equals(dir.toAbsolutePath())
                     ? "exists and is not a directory" : existing + " is not a directory"));
@@ -89,6 +86,18 @@ public final class FileChecks {
             throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " ("
                     + reason(e) + ")", e);
         }
+    }
+
+    /**
+     * The nearest of {@code path} (made absolute) and its ancestors that exists — where a file or directory to be made
+     * there would go; the root at the farthest.
+     */
+    public static Path nearestExisting(Path path) {
+        Path existing = path.toAbsolutePath();
+        while (existing.getParent() != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing;
     }
 
     /**

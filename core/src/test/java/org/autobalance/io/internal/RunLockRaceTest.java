@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.testing.ChildJvm;
+import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,21 +107,11 @@ class RunLockRaceTest {
     @Test
     void oneLockThroughTwoMountsOfItsDirectory() throws Exception {
         Path real = Files.createDirectory(dir.resolve("real"));
-        Path mounted = Files.createDirectory(dir.resolve("mounted"));
-        assumeTrue(succeeds("mount", "--bind", real.toString(), mounted.toString()), "cannot bind-mount here");
-        try {
-            List<Path> names = List.of(real.resolve("ck"), mounted.resolve("ck"));
+        try (SmallFileSystem mounted = SmallFileSystem.bind(real, dir.resolve("mounted"))) {
+            List<Path> names = List.of(real.resolve("ck"), mounted.root().resolve("ck"));
             race(t -> RunLock.checkpoints("--checkpoint", names.get(t % 2)), real.resolve("ck").resolve(".lock"),
                     null);
-        } finally {
-            assertTrue(succeeds("umount", mounted.toString()), "umount " + mounted);
         }
-    }
-
-    private static boolean succeeds(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        return p.waitFor(1, TimeUnit.MINUTES) && p.exitValue() == 0;
     }
 
     /**
