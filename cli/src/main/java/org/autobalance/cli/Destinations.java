@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
+import org.autobalance.solve.Checkpoint;
 
 /**
  * What a run writes — its checkpoint directory, {@code --out}, {@code --log} — checked and locked for the run before
@@ -40,6 +41,16 @@ public final class Destinations implements AutoCloseable {
      * locks already taken are then let go.
      */
     public static Destinations claim(Path out, Path log, Checkpointing checkpointing, Path... inputs) {
+        return claim(out, log, checkpointing, List.of(), inputs);
+    }
+
+    /**
+     * As {@link #claim(Path, Path, Checkpointing, Path...)}, also refusing a {@code log} that is one of the files of
+     * {@code --init file:U0,V0} ({@code starts}): they are read before the run and the log renamed over its target
+     * at the end, so the start was lost (found with {@code --init file:U0.npy,V0.npy --log U0.npy}). They may be
+     * results in {@code out}: a warm start from the last run's factors, replaced by the new ones.
+     */
+    static Destinations claim(Path out, Path log, Checkpointing checkpointing, List<Path> starts, Path... inputs) {
         if (out != null) {
             FileChecks.requireWritableDirectory("--out", out);
         }
@@ -47,7 +58,11 @@ public final class Destinations implements AutoCloseable {
         for (Path input : inputs) {
             refuseReplacing(out, log, input);
         }
+        for (Path start : starts) {
+            refuseReplacing(null, log, start);
+        }
         Path checkpoints = checkpointing == null ? null : checkpointing.directory();
+        refuseLogAmongTheRunsFiles(log, logStaging, out, checkpoints);
         if (out != null && checkpoints != null && sameDirectory(out, checkpoints)) {
             // the checkpoint directory's lock file stays while it holds a checkpoint (a --resume must find both),
             // so --out would keep a .lock and the checkpoint beside the results, and the next run into it would be
@@ -105,6 +120,36 @@ public final class Destinations implements AutoCloseable {
         } catch (IOException e) {
             throw new UsageException("--log/--out: cannot compare with " + input + " (" + FileChecks.reason(e) + ")",
                     e);
+        }
+    }
+
+    /**
+     * Refuses a {@code log} that is a file the run itself writes in {@code out} (a result, its lock, a staging
+     * directory) or in the checkpoint directory (the checkpoint, its lock): at the end one was renamed over the other.
+     * Found by giving {@code --log out/summary.json}: the run said "iteration log out/summary.json", which held the
+     * summary; {@code --log ck/checkpoint} replaced the checkpoint with the records, so a later {@code --resume ck} was
+     * refused; {@code --log out/.autobalance-out.lock} was removed with the lock.
+     */
+    private static void refuseLogAmongTheRunsFiles(Path log, Path logStaging, Path out, Path checkpoints) {
+        if (log == null || logStaging.equals(log)) {
+            return; // none, or written in place (a device, a pipe): nothing is renamed over anything
+        }
+        // where the staged log is renamed to at the end: beside its staging file, under the target's name
+        Path directory = logStaging.getParent();
+        String staged = logStaging.getFileName().toString();
+        String name = staged.substring(1, staged.length() - SolverRun.STAGING_SUFFIX.length());
+        String writer = null;
+        if (out != null && (RunOutputs.isResultName(name) || RunOutputs.isStagingName(name)
+                || RunLock.isLockFileName(name))
+                && sameDirectory(out, directory)) {
+            writer = "--out " + out;
+        } else if (checkpoints != null && (name.equals(Checkpoint.FILE) || RunLock.isLockFileName(name))
+                && sameDirectory(checkpoints, directory)) {
+            writer = "the checkpoint directory " + checkpoints;
+        }
+        if (writer != null) {
+            throw new UsageException("--log " + log + ": is " + name + " in " + writer + ", which this run writes "
+                    + "too: one would replace the other; give the log another name", null);
         }
     }
 

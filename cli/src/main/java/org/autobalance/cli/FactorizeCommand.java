@@ -129,7 +129,8 @@ final class FactorizeCommand implements Callable<Integer> {
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format();
         checkpointing.validate();
-        try (Destinations destinations = Destinations.claim(out, log, checkpointing, input, test)) {
+        try (Destinations destinations = Destinations.claim(out, log, checkpointing, options.startFiles(), input,
+                test)) {
             return factorize(dtype, requested, format, goal, finalLoss, observed, destinations);
         }
     }

@@ -87,6 +87,11 @@ public final class RunOutputs implements AutoCloseable {
         return name.equals(SUMMARY_FILE) || RESULT.matcher(name).matches();
     }
 
+    /** Whether {@code name} is one of a run's hidden staging directories. */
+    static boolean isStagingName(String name) {
+        return name.startsWith(STAGING_PREFIX);
+    }
+
     RunOutputs(Path directory) {
         this.directory = directory;
         FileChecks.requireWritableDirectory("--out", directory);

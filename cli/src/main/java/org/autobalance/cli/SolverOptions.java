@@ -114,9 +114,9 @@ public final class SolverOptions {
         if (init.startsWith("file:")) {
             // the factors are read after M (their shapes are checked against it), but a name that cannot be read
             // should not cost the time of a long load
-            String[] files = initFiles();
+            List<Path> files = startFiles();
             for (int k = 0; k < 2; k++) {
-                Path file = path("--init", files[k].trim());
+                Path file = files.get(k);
                 if (!Files.exists(file) || Files.isDirectory(file)) {
                     throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + (Files.exists(file)
                             ? " is a directory, not a file" : " does not exist"), null);
@@ -292,6 +292,15 @@ public final class SolverOptions {
     /** Sends the notes of reading the {@code --init} files (a skipped header line) to {@code notes}. */
     public void notesTo(Consumer<String> notes) {
         this.notes = notes;
+    }
+
+    /** The files of {@code --init file:U0,V0}, U0 first; none for another start. */
+    List<Path> startFiles() {
+        if (!init.startsWith("file:")) {
+            return List.of();
+        }
+        String[] files = initFiles();
+        return List.of(path("--init", files[0].trim()), path("--init", files[1].trim()));
     }
 
     /** The two file names of {@code --init file:U0,V0}. */

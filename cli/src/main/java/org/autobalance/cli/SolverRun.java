@@ -38,6 +38,9 @@ import org.autobalance.solve.StopReason;
  * {@code spark-factorize}) pass their own {@link Solver}.
  */
 public final class SolverRun {
+    /** The end of the name a log is written under during the run, {@code .NAME.partial} beside it. */
+    static final String STAGING_SUFFIX = ".partial";
+
     private SolverRun() {
     }
 
@@ -503,7 +506,7 @@ public final class SolverRun {
             Path parent = target.toAbsolutePath().getParent();
             // made when the log is opened, as --out is (the README's --out result/ --log result/run.jsonl)
             FileChecks.requireWritableDirectory("--log " + log + ": its directory", parent);
-            return parent.resolve("." + target.getFileName() + ".partial");
+            return parent.resolve("." + target.getFileName() + STAGING_SUFFIX);
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }

@@ -171,6 +171,14 @@ public final class RunLock implements AutoCloseable {
     }
 
     /**
+     * Whether {@code name} is that of a lock file in a checkpoint or output directory, which a run removes or keeps
+     * as a lock: not a name to write anything else under there.
+     */
+    public static boolean isLockFileName(String name) {
+        return name.equals(CHECKPOINT_FILE) || name.equals(OUTPUT_FILE);
+    }
+
+    /**
      * Locks output directory {@code dir} ({@code --out}, made when missing) for this process.
      *
      * @throws IllegalArgumentException if another run holds it, or it cannot be written

@@ -1,0 +1,103 @@
+package org.autobalance.cli;
+
+import static org.autobalance.cli.CommandLineTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.autobalance.cli.CommandLineTest.Run;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A --log given the name of another file the run reads or writes (a new user's twelfth-session finding): it was
+ * renamed over that file at the end, or that file over it. Each is refused before M is read, exit code 2, one line,
+ * and the file is untouched.
+ */
+class DestinationCollisionTest {
+    @TempDir
+    Path dir;
+
+    private static final String M = Fixtures.fixture("spectrum_64x48.mtx").toString();
+
+    /** The start's U0 was replaced by the iteration records (exit 0, "iteration log U0.mtx"). */
+    @Test
+    void aLogNamedAsAStartFactorIsRefused() throws IOException {
+        Path u0 = dir.resolve("U0.mtx");
+        Path v0 = dir.resolve("V0.mtx");
+        Run first = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--out", dir.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        Files.move(dir.resolve("U.mtx"), u0);
+        Files.move(dir.resolve("V.mtx"), v0);
+        byte[] before = Files.readAllBytes(u0);
+        for (String command : List.of("factorize", "demo")) {
+            List<String> args = new ArrayList<>(List.of(command, "--init", "file:" + u0 + "," + v0,
+                    "--max-iter", "5", "--log", u0.toString()));
+            if (command.equals("factorize")) {
+                args.addAll(List.of("--input", M, "--rank", "3"));
+            }
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), command + ": " + r.err());
+            assertEquals("autobalance: error: --log " + u0 + ": is " + u0 + ", which this run reads: the log would "
+                    + "replace it; give another file" + System.lineSeparator(), r.err(), command);
+            assertEquals("", r.out(), command + ": M was read");
+            assertArrayEquals(before, Files.readAllBytes(u0), command);
+        }
+    }
+
+    /**
+     * --log out/summary.json: the run printed "iteration log out/summary.json", which held the summary (the log was
+     * lost); --log out/.autobalance-out.lock went with the lock; --log ck/checkpoint replaced the checkpoint, so
+     * that a --resume was refused. A log beside the results or the checkpoint under a name of its own is fine.
+     */
+    @Test
+    void aLogNamedAsAFileTheRunWritesIsRefused() throws IOException {
+        Path out = dir.resolve("out");
+        Path ck = dir.resolve("ck");
+        for (String name : List.of("summary.json", "U.mtx", "V.npy", ".autobalance-out.lock")) {
+            Path log = out.resolve(name);
+            Run r = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--out", out.toString(),
+                    "--log", log.toString());
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), name + ": " + r.err());
+            assertEquals("autobalance: error: --log " + log + ": is " + name + " in --out " + out + ", which this "
+                    + "run writes too: one would replace the other; give the log another name"
+                    + System.lineSeparator(), r.err(), name);
+            assertEquals("", r.out(), name + ": M was read");
+            assertTrue(Files.notExists(out), name + ": --out was made");
+        }
+        for (String name : List.of("checkpoint", ".lock")) {
+            Path log = ck.resolve(name);
+            Run r = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--checkpoint", ck.toString(),
+                    "--log", log.toString());
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), name + ": " + r.err());
+            assertEquals("autobalance: error: --log " + log + ": is " + name + " in the checkpoint directory " + ck
+                    + ", which this run writes too: one would replace the other; give the log another name"
+                    + System.lineSeparator(), r.err(), name);
+            assertTrue(Files.notExists(ck), name + ": the checkpoint directory was made");
+        }
+        // the same file through a symbolic link to it: the log is renamed to where the link leads
+        Files.createDirectories(out);
+        Path link = Files.createSymbolicLink(dir.resolve("run.jsonl"), out.resolve("summary.json"));
+        Run throughLink = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--out", out.toString(),
+                "--log", link.toString());
+        assertEquals(Main.EXIT_USAGE, throughLink.exitCode(), throughLink.err());
+        assertTrue(throughLink.err().startsWith("autobalance: error: --log " + link + ": is summary.json in --out "),
+                throughLink.err());
+        Files.delete(link);
+        Run beside = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--out", out.toString(),
+                "--checkpoint", ck.toString(), "--log", ck.resolve("run.jsonl").toString());
+        assertEquals(0, beside.exitCode(), beside.err());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("U.mtx", "V.mtx", "summary.json"), files.map(f -> f.getFileName().toString())
+                    .sorted().toList());
+        }
+        assertEquals(5, Files.readAllLines(ck.resolve("run.jsonl")).size());
+    }
+}
