@@ -133,6 +133,22 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         }
     }
 
+    /**
+     * The error of a mapped file {@code source} that was cut short while it was read (another program truncated or
+     * rewrote it): a page of the mapping that is gone faults, and the JVM raises that as an {@link InternalError} ("a
+     * fault occurred in an unsafe memory access operation"), which ended the command with the JVM's stack trace.
+     * Any other {@code InternalError} is thrown again as it is.
+     */
+    static MatrixFormatException cutShort(String source, InternalError e) {
+        if (e.getMessage() == null || !e.getMessage().contains("unsafe memory access operation")) {
+            throw e;
+        }
+        MatrixFormatException cut = new MatrixFormatException(source, "the file was cut short while it was read "
+                + "(another program truncated or rewrote it?): read it again once it is complete");
+        cut.initCause(e);
+        return cut;
+    }
+
     @Override
     public void close() throws IOException {
         bytes.close();

@@ -80,8 +80,8 @@ import org.autobalance.memory.SparseMatrix;
  * (the same checks and messages), the body split at line ends into one chunk per processor (at least 1 MiB each) and
  * parsed from its bytes in parallel ({@link ChunkedBody}, numbers by {@link DecimalParser}, exact), the chunks then
  * handed on in file order, so the matrix is bit for bit the streaming parser's. A body that is not well formed is
- * read again by the streaming parser, which reports the problem with its line. The file must not be truncated while
- * it is read: a mapped page that vanishes is a JVM {@link InternalError}, not an {@link IOException}.
+ * read again by the streaming parser, which reports the problem with its line. A file cut short while it is read (a
+ * mapped page that vanishes is a JVM {@link InternalError}) is a {@link MatrixFormatException} saying so.
  *
  * <p>Reading as a sparse matrix ({@link #readSparse}) stages the listed entries in native memory (16 bytes each, with
  * mirrors) before building the CSR arrays; the dense reading of a coordinate file goes through the same sparse
@@ -174,7 +174,19 @@ public final class MatrixMarket {
      * null when the streaming parser must read it.
      */
     static DenseMatrix readMapped(Path path, DType dtype, int threads, long minChunkBytes) throws IOException {
-        return readMapped(path, dtype, NativeMemory.physicalBytes(), threads, minChunkBytes, Parser::parse);
+        return readMapped(path, dtype, threads, minChunkBytes, () -> { });
+    }
+
+    /**
+     * As {@link #readMapped(Path, DType, int, long)}, running {@code whenMapped} once the file is mapped, before it is
+     * parsed (where a test cuts the file short, as another program may).
+     */
+    static DenseMatrix readMapped(Path path, DType dtype, int threads, long minChunkBytes, Runnable whenMapped)
+            throws IOException {
+        return readMapped(path, dtype, NativeMemory.physicalBytes(), threads, minChunkBytes, (parser, body) -> {
+            whenMapped.run();
+            return parser.parse(body);
+        });
     }
 
     /**
@@ -279,6 +291,8 @@ public final class MatrixMarket {
                     StandardCharsets.ISO_8859_1), BUFFER_CHARS);
             Parser parser = new Parser(head, path.toString(), dtype, allocated -> { }, size, maxMatrixBytes);
             return reading.read(parser, new ChunkedBody.Mapped(text, threads, minChunkBytes));
+        } catch (InternalError e) {
+            throw FileInput.cutShort(path.toString(), e);
         }
     }
 

@@ -92,12 +92,21 @@ public final class Npy {
      * Reads a 2-D array from {@code file}, which holds a whole {@code .npy} file and nothing else (a mapped file, a
      * slice of a mapped {@code .npz} holding an uncompressed member, an array), naming it {@code source} in messages.
      *
-     * @throws MatrixFormatException if the bytes are malformed or hold an unsupported array
+     * @throws MatrixFormatException if the bytes are malformed or hold an unsupported array, or a mapped file was cut
+     *         short while it was read
      */
     public static DenseMatrix read(MemorySegment file, String source, DType dtype) throws MatrixFormatException {
         if (dtype == null) {
             throw new IllegalArgumentException("dtype must not be null");
         }
+        try {
+            return parse(file, source, dtype);
+        } catch (InternalError e) {
+            throw FileInput.cutShort(source, e);
+        }
+    }
+
+    private static DenseMatrix parse(MemorySegment file, String source, DType dtype) throws MatrixFormatException {
         NpyHeader header = NpyHeader.parse(file, source);
         long[] shape = matrixShape(header, source);
         int rows = (int) shape[0];
