@@ -102,6 +102,11 @@ public final class MatrixMarket {
     /** Longest piece of offending input quoted in a message, so a garbled file does not produce a huge message. */
     private static final int MAX_QUOTED = 40;
     private static final int BUFFER_CHARS = 1 << 16;
+    /**
+     * The longest first line read as a header: the banner is a few words (the format's own limit on a line is 1024
+     * characters).
+     */
+    private static final int MAX_HEADER_CHARS = 4096;
 
     private MatrixMarket() {
     }
@@ -650,12 +655,19 @@ public final class MatrixMarket {
         }
 
         private void readHeader() throws IOException {
-            line = in.readLine();
+            line = firstLine();
             if (line == null) {
                 throw new MatrixFormatException(source, 1, "empty input: missing the Matrix Market header");
             }
             consumedChars += line.length() + 1;
             lineNumber = 1;
+            if (line.length() > MAX_HEADER_CHARS) {
+                // /dev/zero, or a stream of bytes without a line end: the whole "line" was gathered in the heap,
+                // up to 2 GB, and the command ended with an OutOfMemoryError's stack trace
+                String hint = FileInput.hintFor(line);
+                throw error("missing Matrix Market header: the first line is longer than " + MAX_HEADER_CHARS
+                        + " characters, found '" + quote(line) + "'" + (hint == null ? "" : " (" + hint + ")"));
+            }
             // A byte-order mark (U+FEFF, or its UTF-8 bytes as ISO-8859-1 decodes them) is not part of the banner.
             if (line.startsWith("\uFEFF")) {
                 line = line.substring(1);
@@ -688,6 +700,31 @@ public final class MatrixMarket {
             if (field == Field.PATTERN && format == Format.ARRAY) {
                 throw error("field 'pattern' needs the coordinate format (an array lists values)");
             }
+        }
+
+        /**
+         * The first line (LF, CR or CR LF ends it, as {@link BufferedReader#readLine} reads), or null for no input;
+         * of a longer line only its first {@value #MAX_HEADER_CHARS} + 1 characters, which are not a header.
+         */
+        private String firstLine() throws IOException {
+            StringBuilder first = new StringBuilder();
+            for (int c = in.read(); c >= 0; c = in.read()) {
+                if (c == '\n') {
+                    return first.toString();
+                }
+                if (c == '\r') {
+                    in.mark(1);
+                    if (in.read() != '\n') {
+                        in.reset();
+                    }
+                    return first.toString();
+                }
+                first.append((char) c);
+                if (first.length() > MAX_HEADER_CHARS) {
+                    return first.toString();
+                }
+            }
+            return first.isEmpty() ? null : first.toString();
         }
 
         private <E extends Enum<E>> E keyword(Class<E> type, String word, String what, String supported)

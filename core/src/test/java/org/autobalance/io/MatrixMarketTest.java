@@ -10,12 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -607,6 +609,35 @@ class MatrixMarketTest {
         e = assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(npz, DType.FLOAT64).close());
         assertTrue(e.getMessage().endsWith("(a zip archive (a scipy .npz?): give it a name ending in .npz)"),
                 e.getMessage());
+    }
+
+    /**
+     * A stream without line ends (/dev/zero given as the input, a new user's twelfth-session finding) is refused after
+     * its first few kilobytes: its first "line" was gathered whole, 2 GB of heap, and the command ended with an
+     * OutOfMemoryError's stack trace after 10 s. The reader here serves NULs without end, and fails the test past 1 MB.
+     */
+    @Test
+    void aStreamWithoutLineEndsIsRefusedAfterItsFirstKilobytes() {
+        long[] served = {0};
+        Reader zeros = new Reader() {
+            @Override
+            public int read(char[] buffer, int offset, int length) {
+                served[0] += length;
+                if (served[0] > 1 << 20) {
+                    fail("read more than 1 MB of a first line");
+                }
+                Arrays.fill(buffer, offset, offset + length, '\0');
+                return length;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.read(zeros, "/dev/zero", DType.FLOAT64).close());
+        assertEquals("/dev/zero, line 1: missing Matrix Market header: the first line is longer than 4096 characters, "
+                + "found '" + "\\x00".repeat(40) + "...'", e.getMessage());
     }
 
     /** The check is a lower bound: the tightest complete files (CR LF line ends, no final newline) still read. */
