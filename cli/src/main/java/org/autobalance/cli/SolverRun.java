@@ -194,11 +194,20 @@ public final class SolverRun {
             Map<String, Object> extraSummary, Preparation preparation) throws IOException {
         Path out = destinations.out();
         Path log = destinations.log();
+        Path logStaging = destinations.logStaging();
         Heartbeat beat = Heartbeat.current();
-        try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
+        RunLog inPlace = null;
+        if (logStaging != null && logStaging.equals(log)) {
+            // opened before anything is written or the run starts: a named pipe opens only once something reads it,
+            // and while it waits a signal ends the command at once, leaving nothing (opened with the run started, it
+            // waited without a word, and a Ctrl-C waited a minute for the run to stop, then ended the JVM)
+            beat.phase("opening --log " + log + " (a named pipe opens when something reads it)");
+            inPlace = RunLog.open(log, logStaging, resumedAt);
+        }
+        // inPlace is closed here on every way out, also before the run took it over (a second close does nothing)
+        try (RunLog _ = inPlace; RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             beat.phase(label + ", rank " + rank + ": preparing the run");
             Solver solver = preparation.prepare();
-            Path logStaging = destinations.logStaging();
             Finished finished = null;
             boolean setUpCancelled = false;
             IterationRecord[] first = new IterationRecord[1];
@@ -208,7 +217,8 @@ public final class SolverRun {
                     clock.mark("first_iteration");
                 }
             };
-            RunLog logWriter = logStaging == null ? null : RunLog.open(log, logStaging, resumedAt);
+            RunLog logWriter = inPlace != null || logStaging == null ? inPlace
+                    : RunLog.open(log, logStaging, resumedAt);
             try (logWriter; ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);

@@ -77,4 +77,40 @@ class InterruptTest {
             assertEquals(List.of(), left.toList(), "a lock file stayed in the --checkpoint directory");
         }
     }
+
+    /**
+     * A named pipe as --log, which nothing reads yet (a new user's twelfth-session finding): the run waited in the
+     * log's opening without a word ("preparing the run" every few seconds), and a signal then waited the whole grace
+     * period (a minute) for a run that never started before the JVM ended, leaving a staging directory in --out. The
+     * log is opened first, saying so, and a signal meanwhile ends the command at once, leaving nothing.
+     */
+    @Test
+    void aSignalWhileWaitingForTheReaderOfALogPipeEndsAtOnce() throws Exception {
+        Path fifo = dir.resolve("run.jsonl");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        Path input = dir.resolve("M.mtx");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(30, 20,
+                new double[] {3, 2, 1}, 17))) {
+            MatrixMarket.write(input, m, null);
+        }
+        Path out = dir.resolve("out");
+        Path childOut = dir.resolve("child.out");
+        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", input.toString(),
+                "--rank", "2", "--out", out.toString(), "--log", fifo.toString()), childOut);
+        // the heartbeat's first line comes 5 s after the start (the child's output is not a terminal)
+        String waiting = "autobalance: opening --log " + fifo + " (a named pipe opens when something reads it)";
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.readString(childOut).contains(waiting)) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no line says what the child waits for: "
+                    + Files.readString(childOut));
+            Thread.sleep(100);
+        }
+        p.destroy();
+        // well within the grace period a started run is given to stop (Interruption.GRACE_SECONDS)
+        assertTrue(p.waitFor(Interruption.GRACE_SECONDS / 3, TimeUnit.SECONDS), "the signalled child did not exit");
+        String said = Files.readString(childOut);
+        assertEquals(128 + 15, p.exitValue(), said);
+        assertTrue(said.contains("autobalance: interrupted before the run began: nothing written"), said);
+        assertFalse(Files.exists(out), "--out was created");
+    }
 }
