@@ -204,10 +204,17 @@ public final class SolverRun {
             beat.phase("opening --log " + log + " (a named pipe opens when something reads it)");
             inPlace = RunLog.open(log, logStaging, resumedAt);
         }
+        beat.phase(label + ", rank " + rank + ": preparing the run");
+        Solver solver;
+        try {
+            // before --out's staging directory is made: a signal while the run is prepared (its --init files read)
+            // ends the command at once, and left the directory behind
+            solver = preparation.prepare();
+        } catch (RuntimeException e) {
+            throw RunLog.closing(e, inPlace);
+        }
         // inPlace is closed here on every way out, also before the run took it over (a second close does nothing)
         try (RunLog _ = inPlace; RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
-            beat.phase(label + ", rank " + rank + ": preparing the run");
-            Solver solver = preparation.prepare();
             Finished finished = null;
             boolean setUpCancelled = false;
             IterationRecord[] first = new IterationRecord[1];

@@ -113,4 +113,36 @@ class InterruptTest {
         assertTrue(said.contains("autobalance: interrupted before the run began: nothing written"), said);
         assertFalse(Files.exists(out), "--out was created");
     }
+
+    /**
+     * A signal while the --init factors are read (after M) ends the command at once, as while M is read — and left
+     * --out's staging directory in the directory the run had made (a new user's twelfth-session finding): it is made
+     * once the run is prepared.
+     */
+    @Test
+    void aSignalWhileTheStartIsReadLeavesNothing() throws Exception {
+        Path u0 = dir.resolve("U0.csv");
+        assumeTrue(new ProcessBuilder("mkfifo", u0.toString()).start().waitFor() == 0, "mkfifo is needed");
+        Path input = dir.resolve("M.mtx");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(30, 20,
+                new double[] {3, 2, 1}, 17))) {
+            MatrixMarket.write(input, m, null);
+        }
+        Path v0 = Files.writeString(dir.resolve("V0.csv"), "1,0\n".repeat(20));
+        Path out = dir.resolve("out");
+        Path childOut = dir.resolve("child.out");
+        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", input.toString(),
+                "--rank", "2", "--init", "file:" + u0 + "," + v0, "--out", out.toString()), childOut);
+        // opening the pipe waits for the child to open it, once M is read; then the child waits for more rows
+        try (OutputStream writer = Files.newOutputStream(u0)) {
+            writer.write("1,0\n".getBytes(StandardCharsets.US_ASCII));
+            writer.flush();
+            p.destroy();
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
+        }
+        String said = Files.readString(childOut);
+        assertEquals(128 + 15, p.exitValue(), said);
+        assertTrue(said.contains("autobalance: interrupted before the run began: nothing written"), said);
+        assertFalse(Files.exists(out), "--out was left: " + (Files.exists(out) ? Files.list(out).toList() : ""));
+    }
 }
