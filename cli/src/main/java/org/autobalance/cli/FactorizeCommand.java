@@ -162,6 +162,14 @@ final class FactorizeCommand implements Callable<Integer> {
             try {
                 SparseMatrix train = parts[0];
                 SparseMatrix heldOut = parts[1];
+                if (holdout != null && (train.nonZeros() == 0 || heldOut.nonZeros() == 0)) {
+                    // each entry is held out with that chance: none trained on was "matrix M is all zeros", none
+                    // held out a run reporting the RMSE of nothing
+                    throw new UsageException("--holdout " + holdout + ": held out " + heldOut.nonZeros() + " of the "
+                            + m.sparse().nonZeros() + " stored entries, leaving " + (train.nonZeros() == 0
+                            ? "none to train on; give a smaller fraction" : "all to train on; give a larger fraction"),
+                            null);
+                }
                 extra.put("storage", "sparse");
                 extra.put("nnz", train.nonZeros());
                 if (heldOut != null) {

@@ -179,6 +179,10 @@ class SparseCommandLineTest {
         "--exact-loss sometimes | --exact-loss: unknown exact-loss setting 'sometimes'",
         "--objective observed --early-stop 10 | --early-stop needs held-out entries (--holdout FRACTION or --test",
         "--objective observed --holdout 0.1 --early-stop 0 | --early-stop: PATIENCE must be at least 1 iteration",
+        // each entry is held out with that chance: none left to train on was "matrix M is all zeros", none held out
+        // ran reporting the RMSE of nothing (twelfth session)
+        "--objective observed --holdout 0.99999999 | leaving none to train on; give a smaller fraction",
+        "--objective observed --holdout 1e-9 | leaving all to train on; give a larger fraction",
     })
     void badUsageIsOneLineAndExitCodeTwo(String options, String fragment) throws IOException {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
