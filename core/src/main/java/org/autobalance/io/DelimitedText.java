@@ -570,7 +570,11 @@ public final class DelimitedText {
                     throw error("empty field" + at + (rows == 0 && column == 0 ? " (pandas' to_csv writes an index "
                             + "column and a header unless given index=False, header=False)" : ""));
                 }
-                throw error("'" + MatrixMarket.quote(token) + "' is not a number" + at + hint());
+                boolean decimalCommas = token.indexOf(';') >= 0 && (token.indexOf(',') >= 0 || column > 0
+                        && symbol == ',');
+                throw error("'" + MatrixMarket.quote(token) + "' is not a number" + at + (decimalCommas
+                        ? " (';' between values and ',' in numbers: a spreadsheet's CSV in a locale that writes "
+                        + "decimal commas; convert it with tr ',;' '.,' < IN > OUT.csv)" : hint()));
             }
             double v = truncated ? Double.NaN
                     : DecimalDouble.toDouble(w, Math.clamp(exponent, Integer.MIN_VALUE, Integer.MAX_VALUE));

@@ -178,6 +178,10 @@ class DelimitedTextTest {
         "COMMA|1 2\\n|1|'2' follows the value at row 1, column 1 where ',' should separate values (the name of t.txt",
         "COMMA|1;2\\n|1|'1;2' is not a number at row 1, column 1 (the name of t.txt makes ',' the separator",
         "WHITESPACE|1,2\\n|1|'1,2' is not a number at row 1, column 1",
+        // a German spreadsheet's CSV (twelfth session): the hint was the one about the name's separator
+        "COMMA|1,5;2,25\\n|1|'5;2' is not a number at row 1, column 2 (';' between values and ',' in numbers: a "
+            + "spreadsheet's CSV in a locale that writes decimal commas; convert it with tr ',;' '.,' < IN > OUT.csv)",
+        "WHITESPACE|1,5;2,25\\n|1|'1,5;2,25' is not a number at row 1, column 1 (';' between values and ',' in",
         "TAB|1 2\\n|1|'2' follows the value at row 1, column 1 where a tab should separate values",
         "COMMA|a,1\\n|1|'a' is not a number at row 1, column 1",
         "COMMA|a,b,c\\n1,2\\n|2|the header (line 1) names 3 columns, but row 1 has 2 values",
