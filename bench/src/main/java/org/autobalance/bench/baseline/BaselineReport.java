@@ -1,6 +1,7 @@
 package org.autobalance.bench.baseline;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +37,8 @@ import org.knowm.xchart.style.Styler;
  * machine (lscpu), JDK, OpenBLAS build, date and command.
  */
 public final class BaselineReport {
+    /** The longest input read: a JMH result file of this benchmark is a few kilobytes. */
+    private static final int MAX_INPUT_BYTES = 64 << 20;
     /** Table order: dtype, size, rank, threads, then the implementations in {@link GdIteration#NAMES} order. */
     private static final Comparator<Result> ORDER = Comparator.comparing((Result x) -> x.dtype())
             .thenComparingInt(Result::d).thenComparingInt(Result::r).thenComparingInt(Result::threads)
@@ -96,7 +99,9 @@ public final class BaselineReport {
             try {
                 results.addAll(parse(text));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException(input + ": not a JMH result file (-rf json): " + e.getMessage(), e);
+                // a JSON of another shape (bench --json's object, say) failed a cast, whose words name Java classes
+                throw new IllegalArgumentException(input + ": not a JMH result file (-rf json): " + (e instanceof
+                        ClassCastException ? "not the list of results JMH writes" : e.getMessage()), e);
             }
         }
         results.sort(ORDER);
@@ -117,10 +122,19 @@ public final class BaselineReport {
         return 0;
     }
 
-    /** The text of an input, or a message naming it. */
+    /**
+     * The text of an input, or a message naming it. A JMH result file is kilobytes; what is longer than
+     * {@value #MAX_INPUT_BYTES} bytes is refused once that much is read (/dev/zero filled the heap: an
+     * OutOfMemoryError's stack trace).
+     */
     private static String read(Path input) {
-        try {
-            return Files.readString(input, StandardCharsets.UTF_8);
+        try (InputStream in = Files.newInputStream(input)) {
+            byte[] text = in.readNBytes(MAX_INPUT_BYTES + 1);
+            if (text.length > MAX_INPUT_BYTES) {
+                throw new IllegalArgumentException(input + ": not a JMH result file (-rf json): longer than "
+                        + MAX_INPUT_BYTES + " bytes");
+            }
+            return new String(text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalArgumentException(input + ": cannot read it ("
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")", e);

@@ -68,6 +68,7 @@ class BenchOptionsTest {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         Path oddFile = Files.writeString(dir.resolve("a\nb"), "x");
         Path notJson = Files.writeString(dir.resolve("M.mtx"), "%%MatrixMarket matrix array real general\n1 1\n1\n");
+        Path object = Files.writeString(dir.resolve("bench.json"), "{\"results\": []}\n");
         Map<List<String>, String> refusals = Map.ofEntries(
                 Map.entry(List.of("--shape", "100"), "bench: --shape needs D1xD2, e.g. 4096x2048, got '100'"),
                 Map.entry(List.of("--size", "abc"), "bench: --size needs a positive integer up to 2147483647, got "
@@ -97,6 +98,12 @@ class BenchOptionsTest {
                 Map.entry(List.of("report", notJson.toString()), "bench report: " + notJson + ": not a JMH result "
                         + "file (-rf json): JSON: unexpected '%' at offset 0"),
                 Map.entry(List.of("report", notJson.toString(), "--out"), "bench report: --out needs a value"),
+                // JSON of another shape: the message was a ClassCastException's, naming Java classes
+                Map.entry(List.of("report", object.toString()), "bench report: " + object + ": not a JMH result "
+                        + "file (-rf json): not the list of results JMH writes"),
+                // an endless input: an OutOfMemoryError's stack trace once the heap was full
+                Map.entry(List.of("report", "/dev/zero"), "bench report: /dev/zero: not a JMH result file (-rf json): "
+                        + "longer than 67108864 bytes"),
                 // one line whatever the name holds (it was two, the newline printed as is)
                 Map.entry(List.of("--json", oddFile.resolve("x.json").toString(), "--size", "64", "--rank", "1"),
                         "bench: --json " + dir + "/a\\x0Ab/x.json: its directory " + dir + "/a\\x0Ab: exists and is "
