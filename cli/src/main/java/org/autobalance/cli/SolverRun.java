@@ -498,9 +498,16 @@ public final class SolverRun {
      * written in place, or none.
      */
     static void finishLog(Path log, Path staging) throws IOException {
-        if (staging != null && !staging.equals(log) && Files.exists(staging)) {
-            Files.move(staging, target(log), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (staging == null || staging.equals(log)) {
+            return;
         }
+        if (!Files.exists(staging)) {
+            // removed with its directory by another program while the records went on into the unlinked file: the
+            // run said "iteration log X" of a log that was nowhere
+            throw new RunLog.Failure("--log " + log + ": " + staging + ", where its records were written, was "
+                    + "removed during the run: the log is lost", new NoSuchFileException(staging.toString()));
+        }
+        Files.move(staging, target(log), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**

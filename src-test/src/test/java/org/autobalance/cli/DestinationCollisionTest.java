@@ -100,4 +100,35 @@ class DestinationCollisionTest {
         }
         assertEquals(5, Files.readAllLines(ck.resolve("run.jsonl")).size());
     }
+
+    /**
+     * The log's directory removed by another program during the run: the records went on into the unlinked staging
+     * file, and the run ended with exit code 0 saying "iteration log logs/run.jsonl" of a log that was nowhere. It
+     * fails as a log that cannot be written does (exit code 1, nothing written to --out).
+     */
+    @Test
+    void aLogRemovedDuringTheRunIsAFailureNotASuccess() throws Exception {
+        Path logs = dir.resolve("logs");
+        Path out = dir.resolve("out");
+        Path staging = logs.resolve(".run.jsonl.partial");
+        Thread remover = Thread.ofPlatform().start(() -> {
+            try {
+                while (!Files.exists(staging)) {
+                    Thread.sleep(5);
+                }
+                Files.delete(staging);
+                Files.delete(logs);
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        Run r = run("factorize", "--input", M, "--rank", "3", "--tol", "0", "--max-iter", "100000000",
+                "--max-seconds", "2", "--out", out.toString(), "--log", logs.resolve("run.jsonl").toString());
+        remover.join();
+        assertEquals(1, r.exitCode(), r.err());
+        assertEquals("autobalance: error: --log " + logs.resolve("run.jsonl") + ": " + staging + ", where its records "
+                + "were written, was removed during the run: the log is lost; nothing was written to " + out
+                + System.lineSeparator(), r.err());
+        assertTrue(Files.notExists(out.resolve("summary.json")), "results were written");
+    }
 }
