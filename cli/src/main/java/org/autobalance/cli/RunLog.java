@@ -93,8 +93,9 @@ final class RunLog implements IterationListener, NetworkListener, Flushable, Aut
     }
 
     /**
-     * {@code e}, thrown where the run's log was closed, after closing the run's {@code result} (null for none): when
-     * the log's last records could not be written at its close, the run had finished and its result goes unreported.
+     * {@code e}, after closing {@code result} (null for none), which goes unreported: the run's result, when the
+     * log's last records could not be written at its close (the run had finished); the log opened before a run whose
+     * preparation failed.
      */
     static RuntimeException closing(RuntimeException e, AutoCloseable result) {
         if (result != null) {

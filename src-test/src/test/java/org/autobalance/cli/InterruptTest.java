@@ -86,13 +86,8 @@ class InterruptTest {
      */
     @Test
     void aSignalWhileWaitingForTheReaderOfALogPipeEndsAtOnce() throws Exception {
-        Path fifo = dir.resolve("run.jsonl");
-        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
-        Path input = dir.resolve("M.mtx");
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(30, 20,
-                new double[] {3, 2, 1}, 17))) {
-            MatrixMarket.write(input, m, null);
-        }
+        Path fifo = fifo("run.jsonl");
+        Path input = smallInput();
         Path out = dir.resolve("out");
         Path childOut = dir.resolve("child.out");
         Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", input.toString(),
@@ -108,10 +103,7 @@ class InterruptTest {
         p.destroy();
         // well within the grace period a started run is given to stop (Interruption.GRACE_SECONDS)
         assertTrue(p.waitFor(Interruption.GRACE_SECONDS / 3, TimeUnit.SECONDS), "the signalled child did not exit");
-        String said = Files.readString(childOut);
-        assertEquals(128 + 15, p.exitValue(), said);
-        assertTrue(said.contains("autobalance: interrupted before the run began: nothing written"), said);
-        assertFalse(Files.exists(out), "--out was created");
+        assertEndedBeforeTheRun(p, childOut, out);
     }
 
     /**
@@ -121,13 +113,8 @@ class InterruptTest {
      */
     @Test
     void aSignalWhileTheStartIsReadLeavesNothing() throws Exception {
-        Path u0 = dir.resolve("U0.csv");
-        assumeTrue(new ProcessBuilder("mkfifo", u0.toString()).start().waitFor() == 0, "mkfifo is needed");
-        Path input = dir.resolve("M.mtx");
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(30, 20,
-                new double[] {3, 2, 1}, 17))) {
-            MatrixMarket.write(input, m, null);
-        }
+        Path u0 = fifo("U0.csv");
+        Path input = smallInput();
         Path v0 = Files.writeString(dir.resolve("V0.csv"), "1,0\n".repeat(20));
         Path out = dir.resolve("out");
         Path childOut = dir.resolve("child.out");
@@ -140,6 +127,28 @@ class InterruptTest {
             p.destroy();
             assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
         }
+        assertEndedBeforeTheRun(p, childOut, out);
+    }
+
+    /** A named pipe {@code name} in the test's directory (the test is skipped where none can be made). */
+    private Path fifo(String name) throws Exception {
+        Path fifo = dir.resolve(name);
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        return fifo;
+    }
+
+    /** A 30 x 20 M of rank 3 in the test's directory. */
+    private Path smallInput() throws Exception {
+        Path input = dir.resolve("M.mtx");
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.withSpectrum(30, 20,
+                new double[] {3, 2, 1}, 17))) {
+            MatrixMarket.write(input, m, null);
+        }
+        return input;
+    }
+
+    /** The child ended by SIGTERM before its run began, saying so, and left no {@code out}. */
+    private static void assertEndedBeforeTheRun(Process p, Path childOut, Path out) throws Exception {
         String said = Files.readString(childOut);
         assertEquals(128 + 15, p.exitValue(), said);
         assertTrue(said.contains("autobalance: interrupted before the run began: nothing written"), said);
