@@ -43,16 +43,19 @@ final class DoubleOps {
         for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
             int rows = Math.min(GramTiles.GB, re - i0);
             for (int k = 0; k < rows; k++) {
-                long o = (long) (i0 + k) * st * BYTES;
-                int d = k * w;
-                for (int c = 0; c < lr; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o + c * BYTES, NO)).intoArray(xb, d + c);
-                }
-                Arrays.fill(xb, d + lr, d + w, 0.0);
+                packRow(xs, (long) (i0 + k) * st * BYTES, lr, xb, k * w, w);
             }
             GramTiles.accumulate(xb, rows, w, r, gs);
         }
         GramTiles.finish(gs, w, r, gram);
+    }
+
+    /** The row at byte offset {@code o} (lr elements) into {@code xb[d …]}, zero to d + w: as FloatOps.widenRow. */
+    private static void packRow(MemorySegment xs, long o, int lr, double[] xb, int d, int w) {
+        for (int c = 0; c < lr; c += L) {
+            VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o + c * BYTES, NO)).intoArray(xb, d + c);
+        }
+        Arrays.fill(xb, d + lr, d + w, 0.0);
     }
 
     static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
@@ -120,51 +123,61 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
+        // ‖G‖² lane by lane, row after row, carried from block to block in acc; the work per 4 rows in stepBlock
+        // (see FloatOps.gradientStep)
+        double[] acc = sc.doubles(0, L);
+        Arrays.fill(acc, 0, L, 0.0);
+        for (int i0 = rs; i0 < re; i0 += 4) {
+            stepBlock(xs, ps, i0, Math.min(4, re - i0), st, sp, r, af, w, gt, -eta, acc);
+        }
+        return GramTiles.sumLanes(acc);
+    }
+
+    /** Rows [i0, i0 + rows) of the gradient step (rows ≤ 4), as FloatOps.stepBlock. */
+    private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
+            double[] af, int w, double[] gt, double negEta, double[] acc) {
         DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
+        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, negEta));
         // whole vectors on [0, full), the partial last one under a mask (see FloatOps.gradientStep)
         int full = r - r % L;
-        DoubleVector s = VT.cast(DoubleVector.zero(S));
-        for (int i0 = rs; i0 < re; i0 += 4) {
-            int rows = Math.min(4, re - i0);
-            // the block's rows of X, read in place by the tile before any of them is written
-            long x0 = GramTiles.blockRow(i0, 0, rows, st);
-            long x1 = GramTiles.blockRow(i0, 1, rows, st);
-            long x2 = GramTiles.blockRow(i0, 2, rows, st);
-            long x3 = GramTiles.blockRow(i0, 3, rows, st);
-            for (int j = 0; j < w; j += 2 * L) {
-                tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
+        DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        // the block's rows of X, read in place by the tile before any of them is written
+        long x0 = GramTiles.blockRow(i0, 0, rows, st);
+        long x1 = GramTiles.blockRow(i0, 1, rows, st);
+        long x2 = GramTiles.blockRow(i0, 2, rows, st);
+        long x3 = GramTiles.blockRow(i0, 3, rows, st);
+        for (int j = 0; j < w; j += 2 * L) {
+            tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
+        }
+        // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s: written out here, not
+        // called per row (see FloatOps.stepBlock)
+        for (int k = 0; k < rows; k++) {
+            long xOff = (i0 + k) * st;
+            long pOff = (i0 + k) * sp;
+            int go = k * w;
+            int c = 0;
+            for (; c < full; c += L) {
+                long o = c * BYTES;
+                DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                        .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                        .intoMemorySegment(exact(xs), xOff + o, NO);
+                s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
             }
-            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s: written out here, not
-            // called per row (see FloatOps.gradientStep)
-            for (int k = 0; k < rows; k++) {
-                long xOff = (i0 + k) * st;
-                long pOff = (i0 + k) * sp;
-                int go = k * w;
-                int c = 0;
-                for (; c < full; c += L) {
-                    long o = c * BYTES;
-                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
-                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
-                            .intoMemorySegment(exact(xs), xOff + o, NO);
-                    s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
-                }
-                if (c < r) {
-                    // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
-                    // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
-                    VectorMask<Double> tail = S.indexInRange(c, r);
-                    long o = c * BYTES;
-                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
-                    g = VT.cast(zero).blend(g, tail);
-                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
-                            .intoMemorySegment(exact(xs), xOff + o, NO, tail);
-                    s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
-                }
+            if (c < r) {
+                // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
+                // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
+                VectorMask<Double> tail = S.indexInRange(c, r);
+                long o = c * BYTES;
+                DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                        .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                g = VT.cast(zero).blend(g, tail);
+                VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                        .intoMemorySegment(exact(xs), xOff + o, NO, tail);
+                s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
             }
         }
-        return GramTiles.sumLanes(s);
+        VT.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {
