@@ -123,17 +123,17 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
-        // ‖G‖² lane by lane, row after row, carried from block to block in acc; the work per 4 rows in stepBlock
-        // (see FloatOps.gradientStep)
+        // ‖G‖² lane by lane, row after row, carried from block to block in acc; the work per FloatOps.STEP_ROWS rows
+        // in stepBlock (see FloatOps.gradientStep)
         double[] acc = sc.doubles(0, L);
         Arrays.fill(acc, 0, L, 0.0);
-        for (int i0 = rs; i0 < re; i0 += 4) {
-            stepBlock(xs, ps, i0, Math.min(4, re - i0), st, sp, r, af, w, gt, -eta, acc);
+        for (int i0 = rs; i0 < re; i0 += FloatOps.STEP_ROWS) {
+            stepBlock(xs, ps, i0, Math.min(FloatOps.STEP_ROWS, re - i0), st, sp, r, af, w, gt, -eta, acc);
         }
         return GramTiles.sumLanes(acc);
     }
 
-    /** Rows [i0, i0 + rows) of the gradient step (rows ≤ 4), as FloatOps.stepBlock. */
+    /** Rows [i0, i0 + rows) of the gradient step (rows ≤ FloatOps.STEP_ROWS), as FloatOps.stepBlock. */
     private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
             double[] af, int w, double[] gt, double negEta, double[] acc) {
         DoubleVector zero = VT.cast(DoubleVector.zero(S));
@@ -141,40 +141,43 @@ final class DoubleOps {
         // whole vectors on [0, full), the partial last one under a mask (see FloatOps.gradientStep)
         int full = r - r % L;
         DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
-        // the block's rows of X, read in place by the tile before any of them is written
-        long x0 = GramTiles.blockRow(i0, 0, rows, st);
-        long x1 = GramTiles.blockRow(i0, 1, rows, st);
-        long x2 = GramTiles.blockRow(i0, 2, rows, st);
-        long x3 = GramTiles.blockRow(i0, 3, rows, st);
-        for (int j = 0; j < w; j += 2 * L) {
-            tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
-        }
-        // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s: written out here, not
-        // called per row (see FloatOps.stepBlock)
-        for (int k = 0; k < rows; k++) {
-            long xOff = (i0 + k) * st;
-            long pOff = (i0 + k) * sp;
-            int go = k * w;
-            int c = 0;
-            for (; c < full; c += L) {
-                long o = c * BYTES;
-                DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                        .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
-                VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
-                        .intoMemorySegment(exact(xs), xOff + o, NO);
-                s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
+        for (int b0 = i0; b0 < i0 + rows; b0 += 4) {
+            int n = Math.min(4, i0 + rows - b0);
+            // the block's rows of X, read in place by the tile before any of them is written
+            long x0 = GramTiles.blockRow(b0, 0, n, st);
+            long x1 = GramTiles.blockRow(b0, 1, n, st);
+            long x2 = GramTiles.blockRow(b0, 2, n, st);
+            long x3 = GramTiles.blockRow(b0, 3, n, st);
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
-            if (c < r) {
-                // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
-                // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
-                VectorMask<Double> tail = S.indexInRange(c, r);
-                long o = c * BYTES;
-                DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
-                        .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
-                g = VT.cast(zero).blend(g, tail);
-                VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
-                        .intoMemorySegment(exact(xs), xOff + o, NO, tail);
-                s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
+            // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s: written out here, not
+            // called per row (see FloatOps.stepBlock)
+            for (int k = 0; k < n; k++) {
+                long xOff = (b0 + k) * st;
+                long pOff = (b0 + k) * sp;
+                int go = k * w;
+                int c = 0;
+                for (; c < full; c += L) {
+                    long o = c * BYTES;
+                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO);
+                    s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
+                }
+                if (c < r) {
+                    // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
+                    // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
+                    VectorMask<Double> tail = S.indexInRange(c, r);
+                    long o = c * BYTES;
+                    DoubleVector g = VT.cast(DoubleVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(DoubleVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                    g = VT.cast(zero).blend(g, tail);
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO, tail);
+                    s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
+                }
             }
         }
         VT.cast(s).intoArray(acc, 0);

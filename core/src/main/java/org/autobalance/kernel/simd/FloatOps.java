@@ -48,6 +48,13 @@ final class FloatOps {
      * (thread CPU, d = 4096, r = 16) at 2048, 7 % at 512.
      */
     static final int DOT_BLOCK = 2048;
+    /**
+     * Rows per {@link #stepBlock} call (a multiple of 4): d1/16 + d2/16 calls per iteration, so that C2 compiles it
+     * within a few passes (a whole-method compile needs 600 calls), few enough that the call's fixed cost is spread
+     * over 16 rows: with a call per 4 rows the step took ~20 % more CPU than the single loop at r = 1 and 4
+     * (QuickTimer under load 9–11; native-notes/startup.md, "Kernels called per block").
+     */
+    static final int STEP_ROWS = 16;
 
     private FloatOps() {
     }
@@ -171,22 +178,22 @@ final class FloatOps {
         MemorySegment ps = p.segment();
         // ‖G‖² in double, lane l of the accumulator summing the squares of columns ≡ l (mod LH), row after row: the
         // order of the half-width loop this replaced, so the sum is bit-for-bit what it was. It is carried from block
-        // to block in acc (a store and a load per 4 rows, exact).
+        // to block in acc (a store and a load per call, exact).
         double[] acc = sc.doubles(0, SD.length());
         Arrays.fill(acc, 0, SD.length(), 0.0);
-        // The driver only counts; the work is in stepBlock, called per 4 rows, d1/4 times per pass, so that C2
-        // compiles it within a pass or two. With the block's loops written here, the method was called once per pass
+        // The driver only counts; the work is in stepBlock, called per STEP_ROWS rows, so that C2 compiles it within
+        // a few passes. With the block's loops written here, the method was called once per pass
         // and ran in C1 code (every vector a heap object) for hundreds of passes after a new rank or a deoptimisation
         // (native-notes/startup.md, "Kernels called per block").
-        for (int i0 = rs; i0 < re; i0 += 4) {
-            stepBlock(xs, ps, i0, Math.min(4, re - i0), st, sp, r, af, w, gt, (float) -eta, acc);
+        for (int i0 = rs; i0 < re; i0 += STEP_ROWS) {
+            stepBlock(xs, ps, i0, Math.min(STEP_ROWS, re - i0), st, sp, r, af, w, gt, (float) -eta, acc);
         }
         return GramTiles.sumLanes(acc);
     }
 
     /**
-     * Rows [i0, i0 + rows) of the gradient step (rows ≤ 4): G = X·A − P by the 4 × 2 tile, X += negEta·G on the first
-     * r columns, ‖G‖² added to the accumulator in {@code acc}.
+     * Rows [i0, i0 + rows) of the gradient step (rows ≤ STEP_ROWS), 4 at a time: G = X·A − P by the 4 × 2 tile,
+     * X += negEta·G on the first r columns, ‖G‖² added to the accumulator in {@code acc}.
      */
     private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
             float[] af, int w, float[] gt, float negEta, double[] acc) {
@@ -197,50 +204,53 @@ final class FloatOps {
         // mask, so the padding of X stays as it is (0) whatever G holds, and adds no square.
         int full = r - r % L;
         DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-        // the block's rows of X, read in place by the tile before any of them is written
-        long x0 = GramTiles.blockRow(i0, 0, rows, st);
-        long x1 = GramTiles.blockRow(i0, 1, rows, st);
-        long x2 = GramTiles.blockRow(i0, 2, rows, st);
-        long x3 = GramTiles.blockRow(i0, 3, rows, st);
-        for (int j = 0; j < w; j += 2 * L) {
-            tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
-        }
-        // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s in double. Written out
-        // here, not called per row: whether C2 inlined such a call depended on which compiled first, the callee (then
-        // often too big to inline) or this method, and a call per row made the step 35 % slower at small r
-        // (kernels.md §9.7).
-        for (int k = 0; k < rows; k++) {
-            long xOff = (i0 + k) * st;
-            long pOff = (i0 + k) * sp;
-            int go = k * w;
-            int c = 0;
-            for (; c < full; c += L) {
-                long o = c * BYTES;
-                FloatVector g = VT.cast(FloatVector.fromArray(S, gt, go + c))
-                        .sub(VT.cast(FloatVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
-                VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
-                        .intoMemorySegment(exact(xs), xOff + o, NO);
-                // the squares from G's two halves, read back from gt (L1): widening a half vector is clean for
-                // C2, taking the upper half of a whole one (convertShape part 1) bound its calls from the shared
-                // type profile (KernelJitTest)
-                VT.cast(g).intoArray(gt, go + c);
-                DoubleVector lo = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c))));
-                DoubleVector hi = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH))));
-                // s is loop-carried and lo, hi come back from a call: typed exactly where used, or C2 bound the
-                // fma from the double kernels' shared profile (KernelJitTest, with receiver profiles on)
-                s = lo.fma(lo, VTD.cast(s));
-                s = hi.fma(hi, VTD.cast(s));
+        for (int b0 = i0; b0 < i0 + rows; b0 += 4) {
+            int n = Math.min(4, i0 + rows - b0);
+            // the block's rows of X, read in place by the tile before any of them is written
+            long x0 = GramTiles.blockRow(b0, 0, n, st);
+            long x1 = GramTiles.blockRow(b0, 1, n, st);
+            long x2 = GramTiles.blockRow(b0, 2, n, st);
+            long x3 = GramTiles.blockRow(b0, 3, n, st);
+            for (int j = 0; j < w; j += 2 * L) {
+                tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
-            for (; c < r; c += LH) {
-                VectorMask<Float> mk = SH.indexInRange(c, r);
-                long o = c * BYTES;
-                FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
-                        .sub(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ps), pOff + o, NO)));
-                g = VTH.cast(zero).blend(g, mk);
-                VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), xOff + o, NO))))
-                        .intoMemorySegment(exact(xs), xOff + o, NO, mk);
-                DoubleVector gd = VTD.cast(widen(g));
-                s = gd.fma(gd, VTD.cast(s));
+            // X[i,:] += negEta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s in double. Written
+            // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
+            // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
+            // small r (kernels.md §9.7).
+            for (int k = 0; k < n; k++) {
+                long xOff = (b0 + k) * st;
+                long pOff = (b0 + k) * sp;
+                int go = k * w;
+                int c = 0;
+                for (; c < full; c += L) {
+                    long o = c * BYTES;
+                    FloatVector g = VT.cast(FloatVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(FloatVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                    VT.cast(VT.cast(g).fma(ne, VT.cast(FloatVector.fromMemorySegment(S, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO);
+                    // the squares from G's two halves, read back from gt (L1): widening a half vector is clean for
+                    // C2, taking the upper half of a whole one (convertShape part 1) bound its calls from the shared
+                    // type profile (KernelJitTest)
+                    VT.cast(g).intoArray(gt, go + c);
+                    DoubleVector lo = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c))));
+                    DoubleVector hi = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH))));
+                    // s is loop-carried and lo, hi come back from a call: typed exactly where used, or C2 bound the
+                    // fma from the double kernels' shared profile (KernelJitTest, with receiver profiles on)
+                    s = lo.fma(lo, VTD.cast(s));
+                    s = hi.fma(hi, VTD.cast(s));
+                }
+                for (; c < r; c += LH) {
+                    VectorMask<Float> mk = SH.indexInRange(c, r);
+                    long o = c * BYTES;
+                    FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
+                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ps), pOff + o, NO)));
+                    g = VTH.cast(zero).blend(g, mk);
+                    VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), xOff + o, NO))))
+                            .intoMemorySegment(exact(xs), xOff + o, NO, mk);
+                    DoubleVector gd = VTD.cast(widen(g));
+                    s = gd.fma(gd, VTD.cast(s));
+                }
             }
         }
         VTD.cast(s).intoArray(acc, 0);
