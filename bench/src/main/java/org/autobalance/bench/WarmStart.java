@@ -17,7 +17,9 @@ import org.autobalance.synthetic.KnownMatrices;
  * a new shape in a warm JVM within 3× the steady-state iteration). Times come from the solver's own
  * {@link IterationRecord#seconds()}; "steady" is the median of iterations 5 to the end ("late" that of the second
  * half); "set-up" is the rest of {@code run()} (‖M‖, the σ₁ estimate, the start, the final exact residual); "total"
- * the whole of {@code run()}.
+ * the whole of {@code run()}; "cpu st" and "cpu lt" are the steady and late medians of the calling thread's CPU time
+ * per iteration, which with one thread (where the iterations run on it) leave out the time spent waiting for a core:
+ * on a shared machine the figure to compare.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.WarmStart
  * float32 2000x1500:10:400,3000x1000:16,1000x3000:5:float64 [iterations=60] [threads=2] [marks|times]}: a run's dtype
@@ -29,6 +31,8 @@ import org.autobalance.synthetic.KnownMatrices;
 public final class WarmStart {
     /** Iterations before the steady state: the first ones are what is measured against it. */
     private static final int STEADY_FROM = 5;
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     private WarmStart() {
     }
@@ -41,9 +45,9 @@ public final class WarmStart {
         boolean times = args.length > 4 && args[4].equals("times");
         System.out.printf("kernels %s, %d threads, %d iterations per run unless said (tol 0), JDK %s%n",
                 KernelProvider.kernels().name(), threads, iterations, Runtime.version());
-        System.out.printf("%-12s %3s %-8s %9s %8s %8s %8s %8s %9s %7s %8s %9s%n", "shape", "r", "dtype",
+        System.out.printf("%-12s %3s %-8s %9s %8s %8s %8s %8s %9s %7s %8s %9s %9s %9s%n", "shape", "r", "dtype",
                 "set-up ms", "iter0 ms", "iter1 ms", "iter2 ms", "max3-4", "steady ms", "it0/st", "late ms",
-                "total ms");
+                "total ms", "cpu st ms", "cpu lt ms");
         int run = 0;
         for (String spec : args[1].split(",")) {
             String[] p = spec.split("[x:]");
@@ -65,6 +69,9 @@ public final class WarmStart {
             }
             int thisRun = run++;
             List<IterationRecord> records = new ArrayList<>();
+            // the calling thread's CPU time at each record: with one thread the iterations run on it (ParallelPass),
+            // so these differences leave out the time it waited for a core, which the records' clock includes
+            List<Long> cpu = new ArrayList<>();
             try (DenseMatrix m = planted(dtype, d1, d2, r, 7 + thisRun)) {
                 if (marks) {
                     // one write per line, so that the JVM's own log lines on the same stdout do not split it
@@ -73,7 +80,8 @@ public final class WarmStart {
                 }
                 long start = System.nanoTime();
                 try (Result result = Factorizer.builder(m, r).threads(threads).tolerance(0).maxIterations(runIterations)
-                        .listener(records::add).listener(record -> {
+                        .listener(records::add).listener(record -> cpu.add(THREADS.getCurrentThreadCpuTime()))
+                        .listener(record -> {
                             if (marks && record.iteration() < STEADY_FROM) {
                                 System.out.print(String.format("@ run %d iteration %d%n", thisRun,
                                         record.iteration()));
@@ -90,10 +98,18 @@ public final class WarmStart {
                     // the second half alone: a steady median pulled up by iterations still running uncompiled code
                     double[] late = Arrays.copyOfRange(dt, dt.length / 2, dt.length);
                     Arrays.sort(late);
-                    System.out.printf("%-12s %3d %-8s %9.1f %8.3f %8.3f %8.3f %8.3f %9.3f %7.2f %8.3f %9.1f%n",
-                            d1 + "x" + d2, r, dtype.label(), (total - result.seconds()) * 1e3, dt[0] * 1e3,
-                            dt[1] * 1e3, dt[2] * 1e3, Math.max(dt[3], dt[4]) * 1e3, steady * 1e3, dt[0] / steady,
-                            late[late.length / 2] * 1e3, total * 1e3);
+                    double[] cpuTail = new double[cpu.size() - STEADY_FROM];
+                    for (int t = STEADY_FROM; t < cpu.size(); t++) {
+                        cpuTail[t - STEADY_FROM] = (cpu.get(t) - cpu.get(t - 1)) * 1e-9;
+                    }
+                    double[] cpuLate = Arrays.copyOfRange(cpuTail, cpu.size() / 2 - STEADY_FROM, cpuTail.length);
+                    Arrays.sort(cpuTail);
+                    Arrays.sort(cpuLate);
+                    System.out.printf("%-12s %3d %-8s %9.1f %8.3f %8.3f %8.3f %8.3f %9.3f %7.2f %8.3f %9.1f %9.3f"
+                            + " %9.3f%n", d1 + "x" + d2, r, dtype.label(), (total - result.seconds()) * 1e3,
+                            dt[0] * 1e3, dt[1] * 1e3, dt[2] * 1e3, Math.max(dt[3], dt[4]) * 1e3, steady * 1e3,
+                            dt[0] / steady, late[late.length / 2] * 1e3, total * 1e3, cpuTail[cpuTail.length / 2] * 1e3,
+                            cpuLate[cpuLate.length / 2] * 1e3);
                     if (times) {
                         StringBuilder line = new StringBuilder("  ms:");
                         for (double x : dt) {

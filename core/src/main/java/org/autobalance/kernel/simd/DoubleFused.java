@@ -59,6 +59,11 @@ final class DoubleFused {
      * only split rows wider than this; within a block each row of M is one sequential stream.
      */
     static final int JS = 4096;
+    /**
+     * Columns per call of {@link #transposeIn} and {@link #transposeOut}: small, so that those methods are called
+     * often enough per pass to be compiled by C2 early (a call costs a few ns; a column of V and MᵀU, 2r loads).
+     */
+    static final int TC = 32;
     /** Rows of the MV register tile. */
     static final int MR = 6;
     /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tile. */
@@ -127,59 +132,89 @@ final class DoubleFused {
         double[] mt = sc.doubles(1, r * n);
         double[] red = sc.doubles(2, 4 * r * L);
         double[] up = sc.doubles(3, 4 * r);
+        // The driver only counts: every element is touched in a method called per block of columns or rows (TC
+        // columns, 4 rows), many times per pass, so that a new or deoptimised kernel reaches C2 within a pass or two.
+        // HotSpot compiles a method whole after 600 calls; a driver called once per pass runs its loops in C1 code
+        // (every vector a heap object, every segment access a call) for hundreds of passes (native-notes/startup.md,
+        // "Kernels called per block").
+        for (int j0 = 0; j0 < d2; j0 += TC) {
+            transposeIn(vs, sv, mts, smt, r, n, j0, Math.min(d2, j0 + TC), vt, mt);
+        }
+        for (int a = 0; a < r; a++) {
+            Arrays.fill(vt, a * n + d2, a * n + n, 0.0);
+            Arrays.fill(mt, a * n + d2, a * n + n, 0.0);
+        }
+        for (int i = rs; i < re; i += 4) {
+            smallBlock(ms, us, su, i, Math.min(4, re - i), r, n, vt, mt, red, up, mvs, smv);
+        }
+        for (int j0 = 0; j0 < d2; j0 += TC) {
+            transposeOut(mt, r, n, j0, Math.min(d2, j0 + TC), mts, smt);
+        }
+    }
+
+    /** Columns [j0, j1) of V and MᵀU, transposed into rows of vt and mt (rank a's row at a·n). */
+    private static void transposeIn(MemorySegment vs, int sv, MemorySegment mts, int smt, int r, int n, int j0, int j1,
+            double[] vt, double[] mt) {
         for (int a = 0; a < r; a++) {
             int base = a * n;
-            for (int j = 0; j < d2; j++) {
+            for (int j = j0; j < j1; j++) {
                 vt[base + j] = vs.getAtIndex(E, (long) j * sv + a);
                 mt[base + j] = mts.getAtIndex(E, (long) j * smt + a);
             }
-            Arrays.fill(vt, base + d2, base + n, 0.0);
-            Arrays.fill(mt, base + d2, base + n, 0.0);
         }
-        long rowBytes = n * BYTES;
-        int rl = r * L;
-        for (int i = rs; i < re; i += 4) {
-            int rows = Math.min(4, re - i);
-            long off = i * rowBytes;
-            // A short last block (rows < 4) runs through the same 4-row kernels: its missing rows repeat its last row
-            // of M with u = 0, so they add exact zeros to MᵀU (the real rows' sums keep their order and bits) and
-            // their MV sums are never stored. One-row kernels for the tail were compiled only when a chunk's rows
-            // were not a multiple of 4 — often first in the iterations, after the σ₁ passes had compiled the rest,
-            // and interpreted until then (several times the iteration's time in a warm JVM at a new rank).
-            for (int k = 0; k < rows; k++) {
-                for (int a = 0; a < r; a++) {
-                    up[k * r + a] = us.getAtIndex(E, (long) (i + k) * su + a);
-                }
-            }
-            // by a fill, not a branch on k < rows: a branch first taken at the end of a call traps in code compiled
-            // before it (GramTiles.blockRow)
-            Arrays.fill(up, rows * r, 4 * r, 0.0);
-            Arrays.fill(red, 0, 4 * rl, 0.0);
-            // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS elements) in L1
-            // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
-            for (int j0 = 0; j0 < n; j0 += JS) {
-                int j1 = Math.min(n, j0 + JS);
-                int a = 0;
-                // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits
-                // L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16 (it
-                // spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
-                for (; a + 2 <= r; a += 2) {
-                    k2r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                }
-                if (a < r) {
-                    k1r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
-                }
-            }
-            for (int k = 0; k < rows; k++) {
-                for (int a = 0; a < r; a++) {
-                    storeSum(red, k * rl + a * L, mvs, (long) (i + k) * smv + a);
-                }
-            }
-        }
-        for (int j = 0; j < d2; j++) {
+    }
+
+    /** Columns [j0, j1) of mt (rank a's row at a·n) written back as rows of MᵀU. */
+    private static void transposeOut(double[] mt, int r, int n, int j0, int j1, MemorySegment mts, int smt) {
+        for (int j = j0; j < j1; j++) {
             long row = (long) j * smt;
             for (int a = 0; a < r; a++) {
                 mts.setAtIndex(E, row + a, mt[a * n + j]);
+            }
+        }
+    }
+
+    /**
+     * Rows [i, i + rows) of the small-r pass (rows ≤ 4): the rows' u values into {@code up}, every column block
+     * and rank pair through the micro-kernels, the rows of MV stored.
+     */
+    private static void smallBlock(MemorySegment ms, MemorySegment us, int su, int i, int rows, int r, int n,
+            double[] vt, double[] mt, double[] red, double[] up, MemorySegment mvs, int smv) {
+        long rowBytes = n * BYTES;
+        int rl = r * L;
+        long off = i * rowBytes;
+        // A short last block (rows < 4) runs through the same 4-row kernels: its missing rows repeat its last row
+        // of M with u = 0, so they add exact zeros to MᵀU (the real rows' sums keep their order and bits) and
+        // their MV sums are never stored. One-row kernels for the tail were compiled only when a chunk's rows
+        // were not a multiple of 4 — often first in the iterations, after the σ₁ passes had compiled the rest,
+        // and interpreted until then (several times the iteration's time in a warm JVM at a new rank).
+        for (int k = 0; k < rows; k++) {
+            for (int a = 0; a < r; a++) {
+                up[k * r + a] = us.getAtIndex(E, (long) (i + k) * su + a);
+            }
+        }
+        // by a fill, not a branch on k < rows: a branch first taken at the end of a call traps in code compiled
+        // before it (GramTiles.blockRow)
+        Arrays.fill(up, rows * r, 4 * r, 0.0);
+        Arrays.fill(red, 0, 4 * rl, 0.0);
+        // Column blocks of JS keep the slices of Vᵀ and (MᵀU)ᵀ that a block touches (2·r·JS elements) in L1
+        // while the rows of M stream through, and let the rank blocks re-read the block of M from L1.
+        for (int j0 = 0; j0 < n; j0 += JS) {
+            int j1 = Math.min(n, j0 + JS);
+            int a = 0;
+            // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits
+            // L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16 (it
+            // spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
+            for (; a + 2 <= r; a += 2) {
+                k2r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+            }
+            if (a < r) {
+                k1r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, up, a, r, red, a * L, rl);
+            }
+        }
+        for (int k = 0; k < rows; k++) {
+            for (int a = 0; a < r; a++) {
+                storeSum(red, k * rl + a * L, mvs, (long) (i + k) * smv + a);
             }
         }
     }
@@ -375,16 +410,23 @@ final class DoubleFused {
     private static void packRows(MemorySegment s, int st, int row0, int rows, int lr, double[] dst, int w, int gw,
             int gRows) {
         for (int k = 0; k < rows; k++) {
-            long o = (long) (row0 + k) * st * BYTES;
-            for (int g0 = 0; g0 < w; g0 += gw) {
-                int d = g0 * gRows + k * gw;
-                int lim = Math.min(gw, Math.max(0, lr - g0));
-                for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(s), o + (g0 + c) * BYTES,
-                            NO)).intoArray(dst, d + c);
-                }
-                Arrays.fill(dst, d + lim, d + gw, 0.0);
+            packRow(s, (long) (row0 + k) * st * BYTES, k, lr, dst, w, gw, gRows);
+        }
+    }
+
+    /**
+     * Row k of {@link #packRows}, read from byte offset {@code o}: a method per row, called d2 + d1 times per pass, so
+     * that C2 compiles it within a pass or two (a call per whole copy, a few per pass, ran in C1 code for hundreds of
+     * passes after each new rank: native-notes/startup.md, "Kernels called per block").
+     */
+    private static void packRow(MemorySegment s, long o, int k, int lr, double[] dst, int w, int gw, int gRows) {
+        for (int g0 = 0; g0 < w; g0 += gw) {
+            int d = g0 * gRows + k * gw;
+            int lim = Math.min(gw, Math.max(0, lr - g0));
+            for (int c = 0; c < lim; c += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(s), o + (g0 + c) * BYTES, NO)).intoArray(dst, d + c);
             }
+            Arrays.fill(dst, d + lim, d + gw, 0.0);
         }
     }
 
@@ -401,21 +443,25 @@ final class DoubleFused {
      */
     private static void unpackRows(double[] src, int w, int gw, int gRows, MemorySegment s, int st, int row0,
             int rows, int r) {
-        int full = r / L * L;
-        VectorMask<Double> tail = S.indexInRange(full, r);
         for (int k = 0; k < rows; k++) {
-            long o = (long) (row0 + k) * st * BYTES;
-            for (int g0 = 0; g0 < w; g0 += gw) {
-                int d = g0 * gRows + k * gw;
-                int lim = Math.min(gw, Math.max(0, full - g0));
-                for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s),
-                            o + (g0 + c) * BYTES, NO);
-                }
-                if (full < r && full >= g0 && full < g0 + gw) {
-                    VT.cast(DoubleVector.fromArray(S, src, d + full - g0))
-                            .intoMemorySegment(exact(s), o + full * BYTES, NO, tail);
-                }
+            unpackRow(src, k, w, gw, gRows, s, (long) (row0 + k) * st * BYTES, r);
+        }
+    }
+
+    /** Row k of {@link #unpackRows}, written at byte offset {@code o}; a method per row as {@link #packRow}. */
+    private static void unpackRow(double[] src, int k, int w, int gw, int gRows, MemorySegment s, long o,
+            int r) {
+        int full = r / L * L;
+        for (int g0 = 0; g0 < w; g0 += gw) {
+            int d = g0 * gRows + k * gw;
+            int lim = Math.min(gw, Math.max(0, full - g0));
+            for (int c = 0; c < lim; c += L) {
+                VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s), o + (g0 + c) * BYTES, NO);
+            }
+            if (full < r && full >= g0 && full < g0 + gw) {
+                VectorMask<Double> tail = S.indexInRange(full, r);
+                VT.cast(DoubleVector.fromArray(S, src, d + full - g0)).intoMemorySegment(exact(s), o + full * BYTES, NO,
+                        tail);
             }
         }
     }
@@ -426,27 +472,32 @@ final class DoubleFused {
      * beyond {@code rows} and columns beyond the padded width are zero.
      */
     private static void packPanel(MemorySegment ms, int n, int i0, int rows, int nJB, double[] pp) {
-        for (int k = 0; k < RB; k++) {
-            if (k >= rows) {
-                for (int jb = 0; jb < nJB; jb++) {
-                    int dst = (jb * RB + k) * JB;
-                    Arrays.fill(pp, dst, dst + JB, 0.0);
-                }
-                continue;
-            }
-            long o = (long) (i0 + k) * n * BYTES;
+        for (int k = 0; k < rows; k++) {
+            packPanelRow(ms, (long) (i0 + k) * n * BYTES, n, k, nJB, pp);
+        }
+        // the rows beyond a short last panel: a loop of their own, not a branch per row in one method (that branch,
+        // first taken at a call's last panel, trapped in the C2 code compiled before it)
+        for (int k = rows; k < RB; k++) {
             for (int jb = 0; jb < nJB; jb++) {
                 int dst = (jb * RB + k) * JB;
-                int j0 = jb * JB;
-                int lim = Math.min(JB, n - j0);
-                int jj = 0;
-                for (; jj < lim; jj += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES,
-                            NO)).intoArray(pp, dst + jj);
-                }
-                if (jj < JB) {
-                    Arrays.fill(pp, dst + jj, dst + JB, 0.0);
-                }
+                Arrays.fill(pp, dst, dst + JB, 0.0);
+            }
+        }
+    }
+
+    /** Row k of a panel, read from byte offset {@code o}; a method per row as {@link #packRow}. */
+    private static void packPanelRow(MemorySegment ms, long o, int n, int k, int nJB, double[] pp) {
+        for (int jb = 0; jb < nJB; jb++) {
+            int dst = (jb * RB + k) * JB;
+            int j0 = jb * JB;
+            int lim = Math.min(JB, n - j0);
+            int jj = 0;
+            for (; jj < lim; jj += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES, NO))
+                        .intoArray(pp, dst + jj);
+            }
+            if (jj < JB) {
+                Arrays.fill(pp, dst + jj, dst + JB, 0.0);
             }
         }
     }

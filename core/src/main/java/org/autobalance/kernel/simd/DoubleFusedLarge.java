@@ -436,16 +436,23 @@ final class DoubleFusedLarge {
     private static void packRows(MemorySegment s, int st, int row0, int rows, int lr, double[] dst, int w, int gw,
             int gRows) {
         for (int k = 0; k < rows; k++) {
-            long o = (long) (row0 + k) * st * BYTES;
-            for (int g0 = 0; g0 < w; g0 += gw) {
-                int d = g0 * gRows + k * gw;
-                int lim = Math.min(gw, Math.max(0, lr - g0));
-                for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(s), o + (g0 + c) * BYTES,
-                            NO)).intoArray(dst, d + c);
-                }
-                Arrays.fill(dst, d + lim, d + gw, 0.0);
+            packRow(s, (long) (row0 + k) * st * BYTES, k, lr, dst, w, gw, gRows);
+        }
+    }
+
+    /**
+     * Row k of {@link #packRows}, read from byte offset {@code o}: a method per row, called d2 + d1 times per pass, so
+     * that C2 compiles it within a pass or two (a call per whole copy, a few per pass, ran in C1 code for hundreds of
+     * passes after each new rank: native-notes/startup.md, "Kernels called per block").
+     */
+    private static void packRow(MemorySegment s, long o, int k, int lr, double[] dst, int w, int gw, int gRows) {
+        for (int g0 = 0; g0 < w; g0 += gw) {
+            int d = g0 * gRows + k * gw;
+            int lim = Math.min(gw, Math.max(0, lr - g0));
+            for (int c = 0; c < lim; c += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(s), o + (g0 + c) * BYTES, NO)).intoArray(dst, d + c);
             }
+            Arrays.fill(dst, d + lim, d + gw, 0.0);
         }
     }
 
@@ -462,21 +469,25 @@ final class DoubleFusedLarge {
      */
     private static void unpackRows(double[] src, int w, int gw, int gRows, MemorySegment s, int st, int row0,
             int rows, int r) {
-        int full = r / L * L;
-        VectorMask<Double> tail = S.indexInRange(full, r);
         for (int k = 0; k < rows; k++) {
-            long o = (long) (row0 + k) * st * BYTES;
-            for (int g0 = 0; g0 < w; g0 += gw) {
-                int d = g0 * gRows + k * gw;
-                int lim = Math.min(gw, Math.max(0, full - g0));
-                for (int c = 0; c < lim; c += L) {
-                    VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s),
-                            o + (g0 + c) * BYTES, NO);
-                }
-                if (full < r && full >= g0 && full < g0 + gw) {
-                    VT.cast(DoubleVector.fromArray(S, src, d + full - g0))
-                            .intoMemorySegment(exact(s), o + full * BYTES, NO, tail);
-                }
+            unpackRow(src, k, w, gw, gRows, s, (long) (row0 + k) * st * BYTES, r);
+        }
+    }
+
+    /** Row k of {@link #unpackRows}, written at byte offset {@code o}; a method per row as {@link #packRow}. */
+    private static void unpackRow(double[] src, int k, int w, int gw, int gRows, MemorySegment s, long o,
+            int r) {
+        int full = r / L * L;
+        for (int g0 = 0; g0 < w; g0 += gw) {
+            int d = g0 * gRows + k * gw;
+            int lim = Math.min(gw, Math.max(0, full - g0));
+            for (int c = 0; c < lim; c += L) {
+                VT.cast(DoubleVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s), o + (g0 + c) * BYTES, NO);
+            }
+            if (full < r && full >= g0 && full < g0 + gw) {
+                VectorMask<Double> tail = S.indexInRange(full, r);
+                VT.cast(DoubleVector.fromArray(S, src, d + full - g0)).intoMemorySegment(exact(s), o + full * BYTES, NO,
+                        tail);
             }
         }
     }
@@ -487,27 +498,32 @@ final class DoubleFusedLarge {
      * beyond {@code rows} and columns beyond the padded width are zero.
      */
     private static void packPanel(MemorySegment ms, int n, int i0, int rows, int nJB, double[] pp) {
-        for (int k = 0; k < RB; k++) {
-            if (k >= rows) {
-                for (int jb = 0; jb < nJB; jb++) {
-                    int dst = (jb * RB + k) * JB;
-                    Arrays.fill(pp, dst, dst + JB, 0.0);
-                }
-                continue;
-            }
-            long o = (long) (i0 + k) * n * BYTES;
+        for (int k = 0; k < rows; k++) {
+            packPanelRow(ms, (long) (i0 + k) * n * BYTES, n, k, nJB, pp);
+        }
+        // the rows beyond a short last panel: a loop of their own, not a branch per row in one method (that branch,
+        // first taken at a call's last panel, trapped in the C2 code compiled before it)
+        for (int k = rows; k < RB; k++) {
             for (int jb = 0; jb < nJB; jb++) {
                 int dst = (jb * RB + k) * JB;
-                int j0 = jb * JB;
-                int lim = Math.min(JB, n - j0);
-                int jj = 0;
-                for (; jj < lim; jj += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES,
-                            NO)).intoArray(pp, dst + jj);
-                }
-                if (jj < JB) {
-                    Arrays.fill(pp, dst + jj, dst + JB, 0.0);
-                }
+                Arrays.fill(pp, dst, dst + JB, 0.0);
+            }
+        }
+    }
+
+    /** Row k of a panel, read from byte offset {@code o}; a method per row as {@link #packRow}. */
+    private static void packPanelRow(MemorySegment ms, long o, int n, int k, int nJB, double[] pp) {
+        for (int jb = 0; jb < nJB; jb++) {
+            int dst = (jb * RB + k) * JB;
+            int j0 = jb * JB;
+            int lim = Math.min(JB, n - j0);
+            int jj = 0;
+            for (; jj < lim; jj += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES, NO))
+                        .intoArray(pp, dst + jj);
+            }
+            if (jj < JB) {
+                Arrays.fill(pp, dst + jj, dst + JB, 0.0);
             }
         }
     }

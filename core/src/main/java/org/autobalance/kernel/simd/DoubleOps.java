@@ -43,16 +43,19 @@ final class DoubleOps {
         for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
             int rows = Math.min(GramTiles.GB, re - i0);
             for (int k = 0; k < rows; k++) {
-                long o = (long) (i0 + k) * st * BYTES;
-                int d = k * w;
-                for (int c = 0; c < lr; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o + c * BYTES, NO)).intoArray(xb, d + c);
-                }
-                Arrays.fill(xb, d + lr, d + w, 0.0);
+                packRow(xs, (long) (i0 + k) * st * BYTES, lr, xb, k * w, w);
             }
             GramTiles.accumulate(xb, rows, w, r, gs);
         }
         GramTiles.finish(gs, w, r, gram);
+    }
+
+    /** The row at byte offset {@code o} (lr elements) into {@code xb[d …]}, zero to d + w: as FloatOps.widenRow. */
+    private static void packRow(MemorySegment xs, long o, int lr, double[] xb, int d, int w) {
+        for (int c = 0; c < lr; c += L) {
+            VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), o + c * BYTES, NO)).intoArray(xb, d + c);
+        }
+        Arrays.fill(xb, d + lr, d + w, 0.0);
     }
 
     static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
@@ -120,26 +123,39 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
+        // ‖G‖² lane by lane, row after row, carried from block to block in acc; the work per FloatOps.STEP_ROWS rows
+        // in stepBlock (see FloatOps.gradientStep)
+        double[] acc = sc.doubles(0, L);
+        Arrays.fill(acc, 0, L, 0.0);
+        for (int i0 = rs; i0 < re; i0 += FloatOps.STEP_ROWS) {
+            stepBlock(xs, ps, i0, Math.min(FloatOps.STEP_ROWS, re - i0), st, sp, r, af, w, gt, -eta, acc);
+        }
+        return GramTiles.sumLanes(acc);
+    }
+
+    /** Rows [i0, i0 + rows) of the gradient step (rows ≤ FloatOps.STEP_ROWS), as FloatOps.stepBlock. */
+    private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
+            double[] af, int w, double[] gt, double negEta, double[] acc) {
         DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -eta));
+        DoubleVector ne = VT.cast(DoubleVector.broadcast(S, negEta));
         // whole vectors on [0, full), the partial last one under a mask (see FloatOps.gradientStep)
         int full = r - r % L;
-        DoubleVector s = VT.cast(DoubleVector.zero(S));
-        for (int i0 = rs; i0 < re; i0 += 4) {
-            int rows = Math.min(4, re - i0);
+        DoubleVector s = VT.cast(DoubleVector.fromArray(S, acc, 0));
+        for (int b0 = i0; b0 < i0 + rows; b0 += 4) {
+            int n = Math.min(4, i0 + rows - b0);
             // the block's rows of X, read in place by the tile before any of them is written
-            long x0 = GramTiles.blockRow(i0, 0, rows, st);
-            long x1 = GramTiles.blockRow(i0, 1, rows, st);
-            long x2 = GramTiles.blockRow(i0, 2, rows, st);
-            long x3 = GramTiles.blockRow(i0, 3, rows, st);
+            long x0 = GramTiles.blockRow(b0, 0, n, st);
+            long x1 = GramTiles.blockRow(b0, 1, n, st);
+            long x2 = GramTiles.blockRow(b0, 2, n, st);
+            long x3 = GramTiles.blockRow(b0, 3, n, st);
             for (int j = 0; j < w; j += 2 * L) {
                 tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
             // X[i,:] −= eta·(gt − P[i,:]) on the first r columns, ‖gt − P[i,:]‖² added to s: written out here, not
-            // called per row (see FloatOps.gradientStep)
-            for (int k = 0; k < rows; k++) {
-                long xOff = (i0 + k) * st;
-                long pOff = (i0 + k) * sp;
+            // called per row (see FloatOps.stepBlock)
+            for (int k = 0; k < n; k++) {
+                long xOff = (b0 + k) * st;
+                long pOff = (b0 + k) * sp;
                 int go = k * w;
                 int c = 0;
                 for (; c < full; c += L) {
@@ -164,7 +180,7 @@ final class DoubleOps {
                 }
             }
         }
-        return GramTiles.sumLanes(s);
+        VT.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {

@@ -48,6 +48,13 @@ final class FloatOps {
      * (thread CPU, d = 4096, r = 16) at 2048, 7 % at 512.
      */
     static final int DOT_BLOCK = 2048;
+    /**
+     * Rows per {@link #stepBlock} call (a multiple of 4): d1/16 + d2/16 calls per iteration, so that C2 compiles it
+     * within a few passes (a whole-method compile needs 600 calls), few enough that the call's fixed cost is spread
+     * over 16 rows: with a call per 4 rows the step took ~20 % more CPU than the single loop at r = 1 and 4
+     * (QuickTimer under load 9–11; native-notes/startup.md, "Kernels called per block").
+     */
+    static final int STEP_ROWS = 16;
 
     private FloatOps() {
     }
@@ -72,17 +79,25 @@ final class FloatOps {
         for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
             int rows = Math.min(GramTiles.GB, re - i0);
             for (int k = 0; k < rows; k++) {
-                long o = (long) (i0 + k) * st * BYTES;
-                int d = k * w;
-                for (int c = 0; c < lh; c += LH) {
-                    VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o + c * BYTES, NO))))
-                            .intoArray(xb, d + c);
-                }
-                Arrays.fill(xb, d + lh, d + w, 0.0);
+                widenRow(xs, (long) (i0 + k) * st * BYTES, lh, xb, k * w, w);
             }
             GramTiles.accumulate(xb, rows, w, r, gs);
         }
         GramTiles.finish(gs, w, r, gram);
+    }
+
+    /**
+     * Packs the row at byte offset {@code o} (lh elements, r rounded up to LH) widened to double into
+     * {@code xb[d …]}, zero to {@code d + w}. A method per row, called d1 times per pass, so that C2 compiles it within
+     * a pass or two; written in the per-call loop, it ran in C1 code, every vector a heap object, for hundreds of
+     * passes at each new rank (native-notes/startup.md, "Kernels called per block").
+     */
+    private static void widenRow(MemorySegment xs, long o, int lh, double[] xb, int d, int w) {
+        for (int c = 0; c < lh; c += LH) {
+            VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o + c * BYTES, NO))))
+                    .intoArray(xb, d + c);
+        }
+        Arrays.fill(xb, d + lh, d + w, 0.0);
     }
 
     static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
@@ -161,22 +176,41 @@ final class FloatOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
-        FloatVector ne = VT.cast(FloatVector.broadcast(S, (float) -eta));
-        FloatVector neh = VTH.cast(FloatVector.broadcast(SH, (float) -eta));
+        // ‖G‖² in double, lane l of the accumulator summing the squares of columns ≡ l (mod LH), row after row: the
+        // order of the half-width loop this replaced, so the sum is bit-for-bit what it was. It is carried from block
+        // to block in acc (a store and a load per call, exact).
+        double[] acc = sc.doubles(0, SD.length());
+        Arrays.fill(acc, 0, SD.length(), 0.0);
+        // The driver only counts; the work is in stepBlock, called per STEP_ROWS rows, so that C2 compiles it within
+        // a few passes. With the block's loops written here, the method was called once per pass
+        // and ran in C1 code (every vector a heap object) for hundreds of passes after a new rank or a deoptimisation
+        // (native-notes/startup.md, "Kernels called per block").
+        for (int i0 = rs; i0 < re; i0 += STEP_ROWS) {
+            stepBlock(xs, ps, i0, Math.min(STEP_ROWS, re - i0), st, sp, r, af, w, gt, (float) -eta, acc);
+        }
+        return GramTiles.sumLanes(acc);
+    }
+
+    /**
+     * Rows [i0, i0 + rows) of the gradient step (rows ≤ STEP_ROWS), 4 at a time: G = X·A − P by the 4 × 2 tile,
+     * X += negEta·G on the first r columns, ‖G‖² added to the accumulator in {@code acc}.
+     */
+    private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
+            float[] af, int w, float[] gt, float negEta, double[] acc) {
+        FloatVector ne = VT.cast(FloatVector.broadcast(S, negEta));
+        FloatVector neh = VTH.cast(FloatVector.broadcast(SH, negEta));
         FloatVector zero = VTH.cast(FloatVector.zero(SH));
         // Columns [0, full) are stepped by whole vectors; the rest (r not a multiple of L) by half vectors under a
         // mask, so the padding of X stays as it is (0) whatever G holds, and adds no square.
         int full = r - r % L;
-        // ‖G‖² in double, lane l of s summing the squares of columns ≡ l (mod LH), row after row: the order of the
-        // half-width loop this replaced, so the sum is bit-for-bit what it was.
-        DoubleVector s = VTD.cast(DoubleVector.zero(SD));
-        for (int i0 = rs; i0 < re; i0 += 4) {
-            int rows = Math.min(4, re - i0);
+        DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
+        for (int b0 = i0; b0 < i0 + rows; b0 += 4) {
+            int n = Math.min(4, i0 + rows - b0);
             // the block's rows of X, read in place by the tile before any of them is written
-            long x0 = GramTiles.blockRow(i0, 0, rows, st);
-            long x1 = GramTiles.blockRow(i0, 1, rows, st);
-            long x2 = GramTiles.blockRow(i0, 2, rows, st);
-            long x3 = GramTiles.blockRow(i0, 3, rows, st);
+            long x0 = GramTiles.blockRow(b0, 0, n, st);
+            long x1 = GramTiles.blockRow(b0, 1, n, st);
+            long x2 = GramTiles.blockRow(b0, 2, n, st);
+            long x3 = GramTiles.blockRow(b0, 3, n, st);
             for (int j = 0; j < w; j += 2 * L) {
                 tile4x2(xs, x0, x1, x2, x3, r, af, w, j, gt, w);
             }
@@ -184,9 +218,9 @@ final class FloatOps {
             // out here, not called per row: whether C2 inlined such a call depended on which compiled first, the
             // callee (then often too big to inline) or this method, and a call per row made the step 35 % slower at
             // small r (kernels.md §9.7).
-            for (int k = 0; k < rows; k++) {
-                long xOff = (i0 + k) * st;
-                long pOff = (i0 + k) * sp;
+            for (int k = 0; k < n; k++) {
+                long xOff = (b0 + k) * st;
+                long pOff = (b0 + k) * sp;
                 int go = k * w;
                 int c = 0;
                 for (; c < full; c += L) {
@@ -219,7 +253,7 @@ final class FloatOps {
                 }
             }
         }
-        return GramTiles.sumLanes(s);
+        VTD.cast(s).intoArray(acc, 0);
     }
 
     static double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, Scratch sc) {

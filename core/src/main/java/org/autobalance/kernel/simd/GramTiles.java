@@ -107,6 +107,19 @@ final class GramTiles {
         return (i0 + Math.min(k, rows - 1)) * rowBytes;
     }
 
+    /**
+     * Sum of the LD lanes of an accumulator stored at {@code acc[0 …]}, in lane order: what
+     * {@link #sumLanes(DoubleVector)} gives for the vector, with scalars (a kernel's driver may run before C2
+     * compiles it, see {@link #sumAccumulators}).
+     */
+    static double sumLanes(double[] acc) {
+        double s = 0.0;
+        for (int l = 0; l < LD; l++) {
+            s += acc[l];
+        }
+        return s;
+    }
+
     /** Sum of the lanes of {@code v}, in lane order (never {@code reduceLanes}: its order is unspecified). */
     static double sumLanes(DoubleVector v) {
         double s = 0.0;
