@@ -27,6 +27,7 @@ import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.CheckpointSave;
 
 /**
  * Full-batch gradient descent on L(W) = (1/(2n)) Σ_i ‖f(x_i; W) − y_i‖² for a deep homogeneous network
@@ -574,7 +575,7 @@ public final class NetworkTrainer {
 
         /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
         private void save(CheckpointPolicy policy, double referenceLoss) {
-            IterationMonitor.checkpoint(listeners, iterations, policy.dir(), () -> write(policy, referenceLoss));
+            CheckpointSave.after(listeners, iterations, policy.dir(), () -> write(policy, referenceLoss));
         }
 
         private void write(CheckpointPolicy policy, double referenceLoss) throws IOException {

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +20,7 @@ import org.autobalance.schedule.StepSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -113,6 +117,51 @@ class CancellationTest {
                     assertEquals(0.0, x);
                 }
                 assertEquals(1.0, r.relativeError(), 1e-15);
+            }
+        }
+    }
+
+    /**
+     * An interrupt closes the file channel its thread uses, and an interrupted thread cannot open one: the run that
+     * should stop normally threw "checkpoint directory …: cannot write …/.lock (ClosedByInterruptException)" when
+     * interrupted before {@code run()}, and "cannot write the checkpoint of iteration 6 … (ClosedByInterruptException)"
+     * — its factors freed — when interrupted at an iteration whose checkpoint was due.
+     */
+    @Test
+    void anInterruptWithCheckpointsKeepsTheRunAndItsLastCheckpoint(@TempDir Path tmp) throws IOException {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            Path before = tmp.resolve("before");
+            Thread.currentThread().interrupt();
+            try (Result r = builder(m, 1).checkpoint(before, 1, null).build().run()) {
+                assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
+                assertEquals(StopReason.INTERRUPTED, r.stopReason());
+                assertEquals(0, r.iterations());
+            }
+            assertFalse(Files.exists(before), "a run that wrote nothing leaves no directory");
+
+            Path during = tmp.resolve("during");
+            try (Result r = builder(m, 1).checkpoint(during, 1, null).listener(rec -> {
+                if (rec.iteration() == 5) {
+                    Thread.currentThread().interrupt();
+                }
+            }).build().run()) {
+                assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
+                assertEquals(StopReason.INTERRUPTED, r.stopReason());
+                assertEquals(6, r.iterations());
+                Checkpoint last = Checkpoint.load(during);
+                assertEquals(6, last.iteration());
+                try (DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, m.rows(), 4);
+                        DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, m.cols(), 4)) {
+                    last.restore(u, v);
+                    double[] saved = new double[(m.rows() + m.cols()) * 4];
+                    double[] part = new double[m.rows() * 4];
+                    u.copyTo(part, Order.ROW_MAJOR);
+                    System.arraycopy(part, 0, saved, 0, part.length);
+                    part = new double[m.cols() * 4];
+                    v.copyTo(part, Order.ROW_MAJOR);
+                    System.arraycopy(part, 0, saved, m.rows() * 4, part.length);
+                    assertArrayEquals(factors(r), saved, "the checkpoint holds the factors returned");
+                }
             }
         }
     }
