@@ -602,8 +602,8 @@ public final class IterationMonitor {
         }
         Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
                 seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
-        CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(), u, v,
-                progress, s.inputHash(), s.configuration(), new double[] {p.everyIterations(), p.seconds()})));
+        CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(),
+                u, v, progress, s.inputHash(), s.configuration(), new double[] {p.everyIterations(), p.seconds()})));
         lastSaved = System.nanoTime();
     }
 
