@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.DenseMatrix.Order;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.synthetic.KnownMatrices;
@@ -42,14 +43,27 @@ class CancellationTest {
     }
 
     private static double[] factors(Result r) {
-        double[] all = new double[(r.u().rows() + r.v().rows()) * r.u().cols()];
-        double[] u = new double[r.u().rows() * r.u().cols()];
-        double[] v = new double[r.v().rows() * r.v().cols()];
-        r.u().copyTo(u, Order.ROW_MAJOR);
-        r.v().copyTo(v, Order.ROW_MAJOR);
+        return factors(r.u(), r.v());
+    }
+
+    private static double[] factors(DenseMatrix uMatrix, DenseMatrix vMatrix) {
+        double[] all = new double[(uMatrix.rows() + vMatrix.rows()) * uMatrix.cols()];
+        double[] u = new double[uMatrix.rows() * uMatrix.cols()];
+        double[] v = new double[vMatrix.rows() * vMatrix.cols()];
+        uMatrix.copyTo(u, Order.ROW_MAJOR);
+        vMatrix.copyTo(v, Order.ROW_MAJOR);
         System.arraycopy(u, 0, all, 0, u.length);
         System.arraycopy(v, 0, all, u.length, v.length);
         return all;
+    }
+
+    /** A listener that interrupts its thread while iteration {@code t} is reported: the run ends after it. */
+    private static IterationListener interruptingAt(long t) {
+        return rec -> {
+            if (rec.iteration() == t) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     private static double[] factorsAfter(DenseMatrix m, int threads, long iterations) {
@@ -62,12 +76,7 @@ class CancellationTest {
     @ValueSource(ints = {1, 2})
     void anInterruptBetweenIterationsKeepsTheIterateReached(int threads) {
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
-            // the interrupt arrives while iteration 5 is being reported: the run ends after it
-            try (Result r = builder(m, threads).listener(rec -> {
-                if (rec.iteration() == 5) {
-                    Thread.currentThread().interrupt();
-                }
-            }).build().run()) {
+            try (Result r = builder(m, threads).listener(interruptingAt(5)).build().run()) {
                 assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
                 assertEquals(StopReason.INTERRUPTED, r.stopReason());
                 assertEquals(6, r.iterations());
@@ -140,11 +149,7 @@ class CancellationTest {
             assertFalse(Files.exists(before), "a run that wrote nothing leaves no directory");
 
             Path during = tmp.resolve("during");
-            try (Result r = builder(m, 1).checkpoint(during, 1, null).listener(rec -> {
-                if (rec.iteration() == 5) {
-                    Thread.currentThread().interrupt();
-                }
-            }).build().run()) {
+            try (Result r = builder(m, 1).checkpoint(during, 1, null).listener(interruptingAt(5)).build().run()) {
                 assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
                 assertEquals(StopReason.INTERRUPTED, r.stopReason());
                 assertEquals(6, r.iterations());
@@ -153,14 +158,7 @@ class CancellationTest {
                 try (DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, m.rows(), 4);
                         DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, m.cols(), 4)) {
                     last.restore(u, v);
-                    double[] saved = new double[(m.rows() + m.cols()) * 4];
-                    double[] part = new double[m.rows() * 4];
-                    u.copyTo(part, Order.ROW_MAJOR);
-                    System.arraycopy(part, 0, saved, 0, part.length);
-                    part = new double[m.cols() * 4];
-                    v.copyTo(part, Order.ROW_MAJOR);
-                    System.arraycopy(part, 0, saved, m.rows() * 4, part.length);
-                    assertArrayEquals(factors(r), saved, "the checkpoint holds the factors returned");
+                    assertArrayEquals(factors(r), factors(u, v), "the checkpoint holds the factors returned");
                 }
             }
         }
