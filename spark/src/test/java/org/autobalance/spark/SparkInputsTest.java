@@ -227,6 +227,16 @@ class SparkInputsTest {
         assertTrue(message.contains("notes.txt"), message);
     }
 
+    /** A directory named as a shard is refused by name before Spark starts (it was "No such device", mmap's). */
+    @Test
+    void aDirectoryNamedAsAShardIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        Files.createDirectory(shards.resolve("part-00003.npy"));
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.checkWithoutSpark(shards, 0)).getMessage();
+        assertEquals("shard directory " + shards + ": part-00003.npy is not a file", message);
+    }
+
     /**
      * A malformed Matrix Market file is refused naming it once: the reader's message begins with the file, and the
      * Spark module printed "cannot read M from P: P, line 3: …" (the command line's one-path rule now lives in core's
