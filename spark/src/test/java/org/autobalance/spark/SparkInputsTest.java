@@ -227,6 +227,23 @@ class SparkInputsTest {
         assertTrue(message.contains("notes.txt"), message);
     }
 
+    /** A Parquet row whose index is null is refused before any task runs (min and max of the index skip it). */
+    @Test
+    void aParquetRowWithoutAnIndexIsNamed() {
+        List<Row> rows = new ArrayList<>();
+        for (Long index : Arrays.asList(0L, 3L, 3L, null)) {
+            rows.add(RowFactory.create(index, List.of(1.0, 2.0)));
+        }
+        StructType schema = new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(DataTypes.DoubleType));
+        Path parquet = dir.resolve("nulls.parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate()
+                .createDataFrame(rows, schema).write().parquet(parquet.toString());
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.open(SharedSpark.context(), parquet, 2)).getMessage();
+        assertEquals("Parquet input " + parquet + ": 1 of its 4 rows have no 'row' index (null)", message);
+    }
+
     /** A directory named as a shard is refused by name before Spark starts (it was "No such device", mmap's). */
     @Test
     void aDirectoryNamedAsAShardIsNamed() throws IOException {
