@@ -23,6 +23,7 @@ import org.autobalance.network.NetworkTrainer;
 import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
 import org.autobalance.observe.NetworkRecord;
+import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -146,6 +147,7 @@ final class NetworkCommand implements Callable<Integer> {
             owned.add(y);
             Architecture arch = option("--layers", () -> Architecture.parse(layers, x.cols(), shape));
             requireMemory(arch, x.rows(), type);
+            noteRoom(printer, destinations, arch, steps, type);
             NetworkInitializer initializer = parsedInit;
             if (initDirectory != null) {
                 try {
@@ -264,10 +266,9 @@ final class NetworkCommand implements Callable<Integer> {
         long activations = 0;
         long needed;
         try {
+            parameters = parameters(arch);
             for (int h = 1; h <= arch.depth(); h++) {
                 Layer l = arch.layer(h);
-                parameters = Math.addExact(parameters, Math.multiplyExact((long) l.outChannels(), l.fanIn())
-                        + (bias ? l.outChannels() : 0));
                 activations = Math.addExact(activations, Math.multiplyExact((long) n,
                         (long) l.outChannels() * l.positions()));
             }
@@ -283,6 +284,37 @@ final class NetworkCommand implements Callable<Integer> {
                     null);
         }
     }
+
+    /**
+     * The room note of {@code factorize} ({@link SolverRun#noteRoom}): a checkpoint holds the weights and biases,
+     * and with {@code auto}'s back-off its best iterate too (the few scalars and per-unit sums beside them are left
+     * out); {@code --out} gets one {@code .npy} file a parameter block, each of a header (at most 128 bytes here) and
+     * the values.
+     */
+    private void noteRoom(PrintWriter printer, Destinations destinations, Architecture arch, StepSchedule steps,
+            DType type) {
+        long bytes = parameters(arch) * type.bytes();
+        SolverRun.noteRoom(printer::println, destinations, steps instanceof SpectralSchedule ? 2 * bytes : bytes,
+                bytes + NPY_HEADER_BYTES * arch.depth() * (bias ? 2 : 1), "the weights");
+    }
+
+    /**
+     * The weights and biases of {@code arch}.
+     *
+     * @throws ArithmeticException past {@link Long#MAX_VALUE}
+     */
+    private long parameters(Architecture arch) {
+        long parameters = 0;
+        for (int h = 1; h <= arch.depth(); h++) {
+            Layer l = arch.layer(h);
+            parameters = Math.addExact(parameters, Math.multiplyExact((long) l.outChannels(), l.fanIn())
+                    + (bias ? l.outChannels() : 0));
+        }
+        return parameters;
+    }
+
+    /** The most a {@code .npy} header of a weight or bias block takes: its dictionary padded to 64 bytes. */
+    private static final long NPY_HEADER_BYTES = 128;
 
     private static String numbers(double[] a) {
         StringBuilder b = new StringBuilder("[");

@@ -290,32 +290,43 @@ public final class SolverRun {
     private static final long MTX_BYTES_PER_VALUE = 26;
 
     /**
-     * Says before the run when the file system of a destination has less room than the run will write there: a
-     * checkpoint holds U and V, twice while it replaces the last; U and V in {@code --out} take up to
-     * {@value #MTX_BYTES_PER_VALUE} bytes a value as text. A note, not a refusal: room may be made meanwhile. Without
-     * it a full disk was found at the first checkpoint, or after the last iteration.
+     * Says before the run when the file system of a destination has less room than a factorisation will write there
+     * ({@code factorize}, {@code spark-factorize}): a checkpoint holds U and V; U and V in {@code --out} take up to
+     * {@value #MTX_BYTES_PER_VALUE} bytes a value as text (see {@link #noteRoom(Consumer, Destinations, long, long,
+     * String)}).
      */
-    static void noteRoom(Consumer<String> notes, Destinations destinations, RunOutputs.Format format, long d1,
+    public static void noteRoom(Consumer<String> notes, Destinations destinations, RunOutputs.Format format, long d1,
             long d2, int rank, DType dtype) {
         long values = (d1 + d2) * rank;
+        noteRoom(notes, destinations, values * dtype.bytes(),
+                format == RunOutputs.Format.NPY ? values * dtype.bytes() : values * MTX_BYTES_PER_VALUE, "U and V");
+    }
+
+    /**
+     * Says before the run when the file system of a destination has less room than the run will write there: a
+     * checkpoint of {@code checkpointBytes}, twice while it replaces the last; {@code outBytes} of {@code outWhat} in
+     * {@code --out}. A note, not a refusal: room may be made meanwhile. Without it a full disk was found at the first
+     * checkpoint, or after the last iteration. The one home of the note for every command that trains.
+     */
+    public static void noteRoom(Consumer<String> notes, Destinations destinations, long checkpointBytes,
+            long outBytes, String outWhat) {
         Path checkpoints = destinations.checkpoints();
         if (checkpoints != null) {
-            long each = values * dtype.bytes();
             long free = usableSpace(checkpoints);
-            if (free < 2 * each) {
+            if (free < 2 * checkpointBytes) {
                 notes.accept(String.format(Locale.ROOT, "note: --checkpoint %s: %s free there; a checkpoint takes %s, "
                         + "and two while one replaces the last: the run will stop at the first that does not fit "
-                        + "(make room, or give another directory)", checkpoints, megabytes(free), megabytes(each)));
+                        + "(make room, or give another directory)", checkpoints, megabytes(free),
+                        megabytes(checkpointBytes)));
             }
         }
         Path out = destinations.out();
         if (out != null) {
-            long results = format == RunOutputs.Format.NPY ? values * dtype.bytes() : values * MTX_BYTES_PER_VALUE;
             long free = usableSpace(out);
-            if (free < results) {
-                notes.accept(String.format(Locale.ROOT, "note: --out %s: %s free there; U and V take up to %s: they "
+            if (free < outBytes) {
+                notes.accept(String.format(Locale.ROOT, "note: --out %s: %s free there; %s take up to %s: they "
                         + "will not be written unless room is made before the run ends", out, megabytes(free),
-                        megabytes(results)));
+                        outWhat, megabytes(outBytes)));
             }
         }
     }

@@ -74,7 +74,7 @@ public final class DenseMatrix implements AutoCloseable {
         this.rows = rows;
         this.cols = cols;
         this.stride = strideOf(dtype, cols);
-        long bytes = (long) stride * dtype.bytes() * rows;
+        long bytes = bytesOf(dtype, rows, cols);
         NativeMemory.reserve(bytes, () -> "a " + rows + " x " + cols + " " + dtype.label() + " matrix");
         Arena arena = Arena.ofShared();
         try {
@@ -106,15 +106,42 @@ public final class DenseMatrix implements AutoCloseable {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
         }
+        strideOf(dtype, cols);
     }
 
     /**
      * The padded row length, in elements, of a matrix of {@code cols} columns: {@code cols} rounded up to a multiple
      * of {@value #ALIGNMENT} bytes. What {@link #stride()} returns, and the layout {@link #wrap} expects.
+     *
+     * @throws IllegalArgumentException if {@code cols} is so large that the padded row would have more than
+     *     {@link Integer#MAX_VALUE} elements (the last 15 float32 or 7 float64 column counts below it)
      */
     public static int strideOf(DType dtype, int cols) {
         int perLine = ALIGNMENT / dtype.bytes();
-        return (int) (((long) cols + perLine - 1) / perLine * perLine);
+        long stride = ((long) cols + perLine - 1) / perLine * perLine;
+        if (stride > Integer.MAX_VALUE) {
+            // an int stride wrapped to a negative number, which surfaced as "allocation size is negative" or an
+            // IndexOutOfBoundsException from wrap
+            throw new IllegalArgumentException("a row of " + cols + " " + dtype.label() + " columns, padded to a "
+                    + "multiple of " + ALIGNMENT + " bytes, has " + stride + " elements: at most "
+                    + Integer.MAX_VALUE + " are possible (at most " + (Integer.MAX_VALUE / perLine * perLine)
+                    + " columns)");
+        }
+        return (int) stride;
+    }
+
+    /**
+     * The bytes of a {@code rows × cols} matrix of {@code dtype} with padded rows.
+     *
+     * @throws IllegalArgumentException if the count passes {@link Long#MAX_VALUE} (far beyond any machine)
+     */
+    private static long bytesOf(DType dtype, int rows, int cols) {
+        try {
+            return Math.multiplyExact(Math.multiplyExact((long) strideOf(dtype, cols), dtype.bytes()), (long) rows);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("a " + rows + " x " + cols + " " + dtype.label() + " matrix would take "
+                    + "more than " + Long.MAX_VALUE + " bytes", e);
+        }
     }
 
     /**
@@ -136,7 +163,7 @@ public final class DenseMatrix implements AutoCloseable {
     public static DenseMatrix wrap(DType dtype, int rows, int cols, MemorySegment memory) {
         checkShape(dtype, rows, cols);
         int stride = strideOf(dtype, cols);
-        long bytes = (long) rows * stride * dtype.bytes();
+        long bytes = bytesOf(dtype, rows, cols);
         if (!memory.isNative()) {
             throw new IllegalArgumentException("cannot wrap a heap segment: the kernels need native memory (copy it "
                     + "in with copyOf instead)");

@@ -403,6 +403,11 @@ public final class SparseMatrix implements AutoCloseable {
         }
 
         private void reserve(long newCapacity) {
+            if (newCapacity > Long.MAX_VALUE / STAGED_BYTES) {
+                // the byte count wrapped: "cannot hold … (-16 bytes): The provided allocation size is negative"
+                throw new IllegalArgumentException("cannot hold " + newCapacity + " sparse entries: they would take "
+                        + "more than " + Long.MAX_VALUE + " bytes");
+            }
             // the staged entries are native memory like the matrices', and counted with them
             NativeMemory.reserve(newCapacity * STAGED_BYTES, () -> newCapacity + " staged sparse entries");
             Arena next = Arena.ofShared();

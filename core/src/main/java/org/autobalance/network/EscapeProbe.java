@@ -101,7 +101,7 @@ final class EscapeProbe {
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
                 int cols = a.length / rows;
-                double[] vectors = new double[rows * rows];
+                double[] vectors = new double[Math.min(rows, cols) * Math.min(rows, cols)];
                 double[] sv = singularValues(a, rows, cols, vectors);
                 int count = 0;
                 for (int k = 0; k < Math.min(rows, cols); k++) {
@@ -240,49 +240,63 @@ final class EscapeProbe {
     }
 
     /**
-     * The singular values of the rows × cols matrix a, largest first (the first min(rows, cols) meaningful), from
-     * the eigenvalues of AAᵀ; {@code vectors} (rows × rows, if not null) receives the left singular vectors.
+     * The singular values of the rows × cols matrix a, largest first (the first min(rows, cols) of them), from the
+     * eigenvalues of the smaller Gram, AAᵀ or AᵀA; {@code vectors} (min(rows, cols) squared, if not null) receives its
+     * eigenvectors: the left singular vectors when rows ≤ cols, else the right ones. The larger Gram cost a wide
+     * layer's Jacobi sweeps for nothing: dense:1000 after 20 inputs (a 1000 × 20 A) took 51 s before its first
+     * iteration on a 1000 × 1000 eigenproblem of rank 20, and dense:4000 more than 14 minutes.
      */
-    private static double[] singularValues(double[] a, int rows, int cols, double[] vectors) {
-        double[] gram = new double[rows * rows];
-        for (int i = 0; i < rows; i++) {
+    static double[] singularValues(double[] a, int rows, int cols, double[] vectors) {
+        boolean wide = rows <= cols;
+        int n = Math.min(rows, cols);
+        int inner = Math.max(rows, cols);
+        double[] gram = new double[n * n];
+        for (int i = 0; i < n; i++) {
             for (int k = 0; k <= i; k++) {
                 double s = 0.0;
-                for (int j = 0; j < cols; j++) {
-                    s += a[i * cols + j] * a[k * cols + j];
+                for (int j = 0; j < inner; j++) {
+                    s += wide ? a[i * cols + j] * a[k * cols + j] : a[j * cols + i] * a[j * cols + k];
                 }
-                gram[i * rows + k] = s;
-                gram[k * rows + i] = s;
+                gram[i * n + k] = s;
+                gram[k * n + i] = s;
             }
         }
-        double[] lambda = SmallLinearAlgebra.symmetricEigen(gram, rows, vectors);
-        double[] sv = new double[rows];
-        for (int k = 0; k < rows; k++) {
+        double[] lambda = SmallLinearAlgebra.symmetricEigen(gram, n, vectors);
+        double[] sv = new double[n];
+        for (int k = 0; k < n; k++) {
             sv[k] = Math.sqrt(Math.max(lambda[k], 0.0));
         }
         return sv;
     }
 
-    /** P·A with P the projector on the left singular vectors of a whose singular values are below the level. */
-    private static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
+    /**
+     * P·A with P the projector on the left singular vectors uₖ of a whose singular values are below the level, from
+     * the {@code vectors} of {@link #singularValues}: Σₖ uₖ(uₖᵀA), or, from the right singular vectors vₖ,
+     * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ.
+     */
+    static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
+        boolean wide = rows <= cols;
+        int n = Math.min(rows, cols);
         double[] s = new double[rows * cols];
-        double[] coefficient = new double[cols];
-        for (int k = 0; k < Math.min(rows, cols); k++) {
+        // uₖᵀA (cols values) or Avₖ (rows values)
+        double[] product = new double[wide ? cols : rows];
+        for (int k = 0; k < n; k++) {
             if (sv[k] >= level) {
                 continue;
             }
-            // uₖᵀA, then += uₖ (uₖᵀA)
-            Arrays.fill(coefficient, 0.0);
+            Arrays.fill(product, 0.0);
             for (int i = 0; i < rows; i++) {
-                double u = vectors[i * rows + k];
                 for (int j = 0; j < cols; j++) {
-                    coefficient[j] += u * a[i * cols + j];
+                    if (wide) {
+                        product[j] += vectors[i * n + k] * a[i * cols + j];
+                    } else {
+                        product[i] += a[i * cols + j] * vectors[j * n + k];
+                    }
                 }
             }
             for (int i = 0; i < rows; i++) {
-                double u = vectors[i * rows + k];
                 for (int j = 0; j < cols; j++) {
-                    s[i * cols + j] += u * coefficient[j];
+                    s[i * cols + j] += wide ? vectors[i * n + k] * product[j] : product[i] * vectors[j * n + k];
                 }
             }
         }

@@ -121,7 +121,7 @@ public final class NetworkScale {
         }
         // Σ_i y_i x_iᵀ/n in double errs by at most n·u·Σ_i |y_i||x_i|ᵀ/n (u = 2^-53), whose norm is at most
         // u·‖Y‖_F·‖X‖_F: a σ₁ below that is rounding, not correlation
-        if (sigma1 <= 0x1p-53 * Math.sqrt(sumX2 * sumY2)) {
+        if (sigma1 <= 0x1p-53 * Math.sqrt(sumX2) * Math.sqrt(sumY2)) {
             if (biases) {
                 return BIAS_FLOOR; // s = 0: only the floor is left
             }
@@ -145,11 +145,29 @@ public final class NetworkScale {
         return v;
     }
 
+    /**
+     * ‖v‖, also where the squares leave float64 while the norm does not: inputs of order 1e150 have XᵀX of order
+     * 1e300, whose squares overflowed, so the power iteration's vector became 0 and X was reported "all zeros".
+     */
     private static double norm(double[] v) {
         double s = 0.0;
         for (double z : v) {
             s += z * z;
         }
-        return Math.sqrt(s);
+        if (Double.isFinite(s) && s >= Double.MIN_NORMAL) {
+            return Math.sqrt(s);
+        }
+        double max = 0.0;
+        for (double z : v) {
+            max = Math.max(max, Math.abs(z));
+        }
+        if (max == 0.0 || !Double.isFinite(max)) {
+            return max;
+        }
+        double scaled = 0.0;
+        for (double z : v) {
+            scaled += (z / max) * (z / max);
+        }
+        return max * Math.sqrt(scaled);
     }
 }

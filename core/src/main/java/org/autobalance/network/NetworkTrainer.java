@@ -27,6 +27,7 @@ import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.CheckpointSave;
 
 /**
  * Full-batch gradient descent on L(W) = (1/(2n)) Σ_i ‖f(x_i; W) − y_i‖² for a deep homogeneous network
@@ -273,13 +274,39 @@ public final class NetworkTrainer {
                 resume.requireSameRun(CHECKPOINT_KIND, Checkpoint.hash(x, y), settings.identity());
             }
             // here, not in run(): data that cannot be trained on are refused before anything is written
-            if (Invariants.squaredNorm(y) == 0.0) {
+            requireSquaresInRange(x, "X", "the inputs");
+            double normY2 = requireSquaresInRange(y, "Y", "the targets");
+            if (normY2 == 0.0) {
                 throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
             }
             double sigma = !schedule.needsSpectralNorm() ? Double.NaN
                     : resume != null ? resume.exact("sigma") : NetworkScale.sigma(x, y, arch.depth(), biases, seed);
             return new NetworkTrainer(settings, sigma);
         }
+    }
+
+    /**
+     * ‖m‖²_F, refused when the squares of m's entries leave float64 (entries beyond about 1e154 or all below about
+     * 1e-162): the schedule and the loss are made of them. Such data was refused in words that were false ("the inputs
+     * X are all zeros") or that named no cause ("constant step must be finite and positive, got NaN").
+     */
+    private static double requireSquaresInRange(DenseMatrix m, String name, String what) {
+        double squares = Invariants.squaredNorm(m);
+        if (!Double.isFinite(squares)) {
+            throw new IllegalArgumentException("the squares of " + what + " " + name + " overflow float64 (their sum "
+                    + "is " + squares + "): scale " + name + " down by a constant");
+        }
+        boolean nonZero = false;
+        for (int i = 0; squares == 0.0 && !nonZero && i < m.rows(); i++) {
+            for (int j = 0; j < m.cols() && !nonZero; j++) {
+                nonZero = m.get(i, j) != 0;
+            }
+        }
+        if (nonZero) {
+            throw new IllegalArgumentException(what + " " + name + " are not zero, but the squares of their entries "
+                    + "underflow float64 (their sum rounds to 0): scale " + name + " up by a constant");
+        }
+        return squares;
     }
 
     static void requireFinite(DenseMatrix m, String name) {
@@ -574,7 +601,7 @@ public final class NetworkTrainer {
 
         /** Writes the state after {@link #iterations} iterations, after flushing the listeners (the log). */
         private void save(CheckpointPolicy policy, double referenceLoss) {
-            IterationMonitor.checkpoint(listeners, iterations, policy.dir(), () -> write(policy, referenceLoss));
+            CheckpointSave.after(listeners, iterations, policy.dir(), () -> write(policy, referenceLoss));
         }
 
         private void write(CheckpointPolicy policy, double referenceLoss) throws IOException {

@@ -1,5 +1,6 @@
 package org.autobalance.solve;
 
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -194,6 +195,12 @@ public sealed interface Initializer
 
     /** See {@link Initializer#given}. Shapes and finiteness are checked by the solver before the run. */
     record Given(DenseMatrix u0, DenseMatrix v0) implements Initializer {
+        /** Both factors are needed (a null one failed at {@code build()} with the JVM's words). */
+        public Given {
+            Objects.requireNonNull(u0, "initial factor U0 must not be null");
+            Objects.requireNonNull(v0, "initial factor V0 must not be null");
+        }
+
         /**
          * Checks the start against a run on a d1 × d2 M in {@code dtype} at rank {@code rank}: U0 is d1 × rank, V0
          * d2 × rank, both open, finite and in M's precision.

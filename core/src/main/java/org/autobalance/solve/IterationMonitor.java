@@ -14,11 +14,11 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
-import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
+import org.autobalance.solve.internal.CheckpointSave;
 
 /**
  * The solver's bookkeeping around each iteration, in one place for every loop that runs the iteration —
@@ -602,41 +602,9 @@ public final class IterationMonitor {
         }
         Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
                 seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
-        checkpoint(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(), u, v,
-                progress, s.inputHash(), s.configuration(), new double[] {p.everyIterations(), p.seconds()})));
+        CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(),
+                u, v, progress, s.inputHash(), s.configuration(), new double[] {p.everyIterations(), p.seconds()})));
         lastSaved = System.nanoTime();
-    }
-
-    /** What writes a checkpoint's file. */
-    @FunctionalInterface
-    public interface CheckpointWrite {
-        void write() throws IOException;
-    }
-
-    /**
-     * Flushes the listeners that are {@link Flushable} (the JSON-lines log), so that what they wrote up to the
-     * checkpoint is on disk with it, then writes the checkpoint of the state after {@code iteration} iterations into
-     * {@code dir}; shared by the solvers of this module. Either failing is an {@link UncheckedIOException} saying
-     * which, where and why (a full disk): a log that could not be flushed is not reported as a checkpoint.
-     */
-    public static void checkpoint(Iterable<?> listeners, long iteration, Path dir, CheckpointWrite write) {
-        for (Object listener : listeners) {
-            if (listener instanceof Flushable f) {
-                try {
-                    f.flush();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot flush the listener " + listener.getClass().getSimpleName()
-                            + " before the checkpoint of iteration " + iteration + " (" + FileChecks.reason(e) + ")",
-                            e);
-                }
-            }
-        }
-        try {
-            write.write();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the checkpoint of iteration " + iteration + " to " + dir
-                    + " (" + FileChecks.reason(e) + ")", e);
-        }
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -92,6 +93,37 @@ class DenseMatrixTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DenseMatrix.allocate(DType.FLOAT64, rows, cols));
         assertTrue(e.getMessage().contains("at least 1 x 1"), e.getMessage());
+    }
+
+    /**
+     * A column count whose padded row passes 2³¹ − 1 elements wrapped the int stride to a negative number: allocate
+     * said "-8589934592 bytes … The provided allocation size is negative", wrap threw an IndexOutOfBoundsException,
+     * strideOf returned -2147483648; and rows · stride · bytes of two near-2³¹ sides wrapped the long byte count.
+     */
+    @Test
+    void shapesWhoseRowOrBytesOverflowAreRefusedByName() {
+        assertEquals(2147483632, DenseMatrix.strideOf(DType.FLOAT32, 2147483632));
+        assertEquals(2147483640, DenseMatrix.strideOf(DType.FLOAT64, 2147483633));
+        for (DType dtype : DType.values()) {
+            int tooWide = dtype == DType.FLOAT32 ? 2147483633 : 2147483641;
+            IllegalArgumentException stride = assertThrows(IllegalArgumentException.class,
+                    () -> DenseMatrix.strideOf(dtype, tooWide));
+            assertTrue(stride.getMessage().contains("at most 2147483647 are possible"), stride.getMessage());
+            IllegalArgumentException allocate = assertThrows(IllegalArgumentException.class,
+                    () -> DenseMatrix.allocate(dtype, 1, Integer.MAX_VALUE));
+            assertTrue(allocate.getMessage().contains("a row of 2147483647 " + dtype.label() + " columns"),
+                    allocate.getMessage());
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment small = arena.allocate(64, DenseMatrix.ALIGNMENT);
+                IllegalArgumentException wrap = assertThrows(IllegalArgumentException.class,
+                        () -> DenseMatrix.wrap(dtype, 2, Integer.MAX_VALUE, small));
+                assertTrue(wrap.getMessage().contains("at most 2147483647 are possible"), wrap.getMessage());
+            }
+        }
+        IllegalArgumentException bytes = assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.allocate(DType.FLOAT64, Integer.MAX_VALUE, 2147483640));
+        assertTrue(bytes.getMessage().contains("2147483647 x 2147483640 float64 matrix would take more than "
+                + Long.MAX_VALUE + " bytes"), bytes.getMessage());
     }
 
     @ParameterizedTest

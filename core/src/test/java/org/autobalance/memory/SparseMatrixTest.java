@@ -259,4 +259,15 @@ class SparseMatrixTest {
         assertEquals((rows + 1) + " rows: at most " + rows + " are sorted (the length limit of a Java array)",
                 e.getMessage());
     }
+    /**
+     * An expected size whose bytes pass 2⁶³ is refused in words: the count wrapped, and the message said "cannot hold
+     * 9223372036854775807 sparse entries in memory (-16 bytes): The provided allocation size is negative: -4".
+     */
+    @Test
+    void anImpossibleExpectedSizeIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SparseMatrix.builder(3, 3, Long.MAX_VALUE).close());
+        assertEquals("cannot hold " + Long.MAX_VALUE + " sparse entries: they would take more than " + Long.MAX_VALUE
+                + " bytes", e.getMessage());
+    }
 }

@@ -218,4 +218,56 @@ class NetworkScaleTest {
         }
         return new ReferenceNetwork(net.arch, w, null);
     }
+    /**
+     * The data's scale at the edges of float64. σ scales by c^{2/N} when X does by c (λ by c², s by 1/c), exactly for c
+     * a power of two up to the pow's rounding: at c = 2⁵⁰⁰ (X of order 1e150, XᵀX of order 1e300, whose squares leave
+     * float64) σ was not computed at all — the power iteration's norm overflowed and X was called "all zeros". Data
+     * whose own squares leave float64 is refused by name (it was "all zeros" for 1e-200, and "constant step must be
+     * finite and positive, got NaN" for 1e200).
+     */
+    @Test
+    void dataAtTheEdgesOfFloat64IsScaledOrRefusedByName() {
+        SplittableRandom random = new SplittableRandom(8);
+        double[][] x = new double[30][6];
+        double[][] y = new double[30][2];
+        for (int i = 0; i < 30; i++) {
+            for (int k = 0; k < 6; k++) {
+                x[i][k] = random.nextGaussian();
+            }
+            y[i][0] = x[i][0] - x[i][3];
+            y[i][1] = 2 * x[i][2];
+        }
+        double c = Math.scalb(1.0, 500);
+        double[][] big = new double[30][6];
+        for (int i = 0; i < 30; i++) {
+            for (int k = 0; k < 6; k++) {
+                big[i][k] = c * x[i][k];
+            }
+        }
+        try (DenseMatrix xm = Cases.matrix(x); DenseMatrix bigX = Cases.matrix(big); DenseMatrix ym = Cases.matrix(y)) {
+            for (int depth = 2; depth <= 3; depth++) {
+                double expected = NetworkScale.sigma(xm, ym, depth, false, 1) * Math.pow(c, 2.0 / depth);
+                assertEquals(expected, NetworkScale.sigma(bigX, ym, depth, false, 1), 1e-12 * expected);
+            }
+            Architecture arch = Architecture.parse("dense:4,relu,dense:2", 6, null);
+            double[][] tiny = new double[30][6];
+            double[][] huge = new double[30][2];
+            for (int i = 0; i < 30; i++) {
+                for (int k = 0; k < 6; k++) {
+                    tiny[i][k] = 1e-200 * x[i][k];
+                }
+                huge[i][0] = 1e200 * y[i][0];
+            }
+            try (DenseMatrix tinyX = Cases.matrix(tiny); DenseMatrix hugeY = Cases.matrix(huge)) {
+                IllegalArgumentException under = assertThrows(IllegalArgumentException.class,
+                        () -> NetworkTrainer.builder(tinyX, ym, arch).build());
+                assertEquals("the inputs X are not zero, but the squares of their entries underflow float64 (their "
+                        + "sum rounds to 0): scale X up by a constant", under.getMessage());
+                IllegalArgumentException over = assertThrows(IllegalArgumentException.class,
+                        () -> NetworkTrainer.builder(xm, hugeY, arch).build());
+                assertEquals("the squares of the targets Y overflow float64 (their sum is Infinity): scale Y down by a "
+                        + "constant", over.getMessage());
+            }
+        }
+    }
 }

@@ -54,6 +54,9 @@ class BadInputTest {
             assertTrue(msg.contains("initial factor U0 is 5 x 2, expected 6 x 2"), msg);
             msg = message(() -> Factorizer.builder(m, 3).initializer(Initializer.given(u, v)).build());
             assertTrue(msg.contains("initial factor U0 is 6 x 2, expected 6 x 3"), msg);
+            // a missing factor is named when given (it failed at build() with the JVM's "Cannot invoke …")
+            assertEquals("initial factor V0 must not be null",
+                    assertThrows(NullPointerException.class, () -> Initializer.given(u, null)).getMessage());
             v.set(1, 1, Double.POSITIVE_INFINITY);
             msg = message(() -> Factorizer.builder(m, 2).initializer(Initializer.given(u, v)).build());
             assertTrue(msg.contains("initial factor V0 contains a non-finite value (Infinity) at row 2, column 2"),

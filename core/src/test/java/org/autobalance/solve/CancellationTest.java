@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,11 +15,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.DenseMatrix.Order;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,14 +43,27 @@ class CancellationTest {
     }
 
     private static double[] factors(Result r) {
-        double[] all = new double[(r.u().rows() + r.v().rows()) * r.u().cols()];
-        double[] u = new double[r.u().rows() * r.u().cols()];
-        double[] v = new double[r.v().rows() * r.v().cols()];
-        r.u().copyTo(u, Order.ROW_MAJOR);
-        r.v().copyTo(v, Order.ROW_MAJOR);
+        return factors(r.u(), r.v());
+    }
+
+    private static double[] factors(DenseMatrix uMatrix, DenseMatrix vMatrix) {
+        double[] all = new double[(uMatrix.rows() + vMatrix.rows()) * uMatrix.cols()];
+        double[] u = new double[uMatrix.rows() * uMatrix.cols()];
+        double[] v = new double[vMatrix.rows() * vMatrix.cols()];
+        uMatrix.copyTo(u, Order.ROW_MAJOR);
+        vMatrix.copyTo(v, Order.ROW_MAJOR);
         System.arraycopy(u, 0, all, 0, u.length);
         System.arraycopy(v, 0, all, u.length, v.length);
         return all;
+    }
+
+    /** A listener that interrupts its thread while iteration {@code t} is reported: the run ends after it. */
+    private static IterationListener interruptingAt(long t) {
+        return rec -> {
+            if (rec.iteration() == t) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     private static double[] factorsAfter(DenseMatrix m, int threads, long iterations) {
@@ -58,12 +76,7 @@ class CancellationTest {
     @ValueSource(ints = {1, 2})
     void anInterruptBetweenIterationsKeepsTheIterateReached(int threads) {
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
-            // the interrupt arrives while iteration 5 is being reported: the run ends after it
-            try (Result r = builder(m, threads).listener(rec -> {
-                if (rec.iteration() == 5) {
-                    Thread.currentThread().interrupt();
-                }
-            }).build().run()) {
+            try (Result r = builder(m, threads).listener(interruptingAt(5)).build().run()) {
                 assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
                 assertEquals(StopReason.INTERRUPTED, r.stopReason());
                 assertEquals(6, r.iterations());
@@ -113,6 +126,40 @@ class CancellationTest {
                     assertEquals(0.0, x);
                 }
                 assertEquals(1.0, r.relativeError(), 1e-15);
+            }
+        }
+    }
+
+    /**
+     * An interrupt closes the file channel its thread uses, and an interrupted thread cannot open one: the run that
+     * should stop normally threw "checkpoint directory …: cannot write …/.lock (ClosedByInterruptException)" when
+     * interrupted before {@code run()}, and "cannot write the checkpoint of iteration 6 … (ClosedByInterruptException)"
+     * — its factors freed — when interrupted at an iteration whose checkpoint was due.
+     */
+    @Test
+    void anInterruptWithCheckpointsKeepsTheRunAndItsLastCheckpoint(@TempDir Path tmp) throws IOException {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            Path before = tmp.resolve("before");
+            Thread.currentThread().interrupt();
+            try (Result r = builder(m, 1).checkpoint(before, 1, null).build().run()) {
+                assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
+                assertEquals(StopReason.INTERRUPTED, r.stopReason());
+                assertEquals(0, r.iterations());
+            }
+            assertFalse(Files.exists(before), "a run that wrote nothing leaves no directory");
+
+            Path during = tmp.resolve("during");
+            try (Result r = builder(m, 1).checkpoint(during, 1, null).listener(interruptingAt(5)).build().run()) {
+                assertTrue(Thread.interrupted(), "the interrupt status stays set for the caller");
+                assertEquals(StopReason.INTERRUPTED, r.stopReason());
+                assertEquals(6, r.iterations());
+                Checkpoint last = Checkpoint.load(during);
+                assertEquals(6, last.iteration());
+                try (DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, m.rows(), 4);
+                        DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, m.cols(), 4)) {
+                    last.restore(u, v);
+                    assertArrayEquals(factors(r), factors(u, v), "the checkpoint holds the factors returned");
+                }
             }
         }
     }

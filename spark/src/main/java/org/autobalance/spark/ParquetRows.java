@@ -78,10 +78,15 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                     + "double, found " + values.dataType().simpleString());
         }
         Row stats = df.agg(count(lit(1)), min(col(ROW)), max(col(ROW)), min(size(col(VALUES))),
-                max(size(col(VALUES)))).first();
+                max(size(col(VALUES))), count(col(ROW))).first();
         long n = stats.getLong(0);
         if (n == 0) {
             throw new IllegalArgumentException(where + " has no rows");
+        }
+        if (stats.getLong(5) != n) {
+            // min and max skip nulls: rows {0, 3, 3, null} passed the index check, and a task failed on the null
+            throw new IllegalArgumentException(where + ": " + (n - stats.getLong(5)) + " of its " + n + " rows have "
+                    + "no '" + ROW + "' index (null)");
         }
         long minRow = ((Number) stats.get(1)).longValue();
         long maxRow = ((Number) stats.get(2)).longValue();

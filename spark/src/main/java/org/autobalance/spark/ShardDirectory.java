@@ -72,6 +72,10 @@ final class ShardDirectory extends MatrixSource {
                     throw new IllegalArgumentException("shard directory " + dir + ": shards " + byIndex.firstEntry()
                             .getValue().getFileName() + " and " + name + " have different name prefixes");
                 }
+                if (!Files.isRegularFile(f)) {
+                    // a directory of a shard's name was mapped as one: "autobalance: error: No such device"
+                    throw new IllegalArgumentException("shard directory " + dir + ": " + name + " is not a file");
+                }
                 prefix = m.group(1);
                 Path previous = byIndex.put(Long.parseLong(m.group(2)), f);
                 if (previous != null) {

@@ -256,6 +256,13 @@ public final class SparkFactorizer {
     /**
      * Runs gradient descent on the matrix of {@code source} in precision {@code dtype}.
      *
+     * <p>Cancelling: a cancelled {@linkplain Builder#cancelToken token}, or an interrupt of the calling thread
+     * ({@link Thread#interrupt()}) before the run or during an iteration's step on the driver (a listener's), ends
+     * the run after its iteration with stop reason {@link StopReason#CANCELLED} or {@link StopReason#INTERRUPTED}
+     * and the factors reached, as {@link Factorizer#run} does (the interrupt status stays set). An interrupt that
+     * arrives while the driver waits for a Spark job makes Spark abort the job and throw its
+     * {@code InterruptedException} (undeclared, through Scala): from another thread, cancel a token.
+     *
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result: V and the metrics on the driver, U as cached blocks (close it to release them)
      * @throws DivergenceException if the run diverges (everything is released)
@@ -285,6 +292,11 @@ public final class SparkFactorizer {
         double tolerance = IterationMonitor.Limits.effectiveTolerance(c.tolerance(), dtype);
         FactorKernels kernels = EngineAdapter.kernels();
         int threads = c.taskThreads() > 0 ? c.taskThreads() : taskCpus(sc);
+        // Spark's wait for a job ends in an InterruptedException when the thread's interrupt status is set, so the
+        // status is kept here and the jobs run without it: an interrupt before the run, or during an iteration's
+        // driver step (a listener's), stops the run as on the engine, and the run's last jobs (the final residual)
+        // still run; it is set again for the caller at the end
+        boolean interrupted = Thread.interrupted();
         Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
         JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
         DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
@@ -337,7 +349,8 @@ public final class SparkFactorizer {
             double[] aV = new double[r * r];
             DriverCosts costs = c.costs() == null ? new DriverCosts() : c.costs();
             // cancelled during the set-up (σ₁, the start): no iteration, as the engine's run
-            StopReason early = IterationMonitor.cancellation(c.cancelToken());
+            interrupted |= Thread.interrupted();
+            StopReason early = interrupted ? StopReason.INTERRUPTED : IterationMonitor.cancellation(c.cancelToken());
             boolean stopped = early != null;
             if (stopped) {
                 monitor.stoppedBefore(early);
@@ -393,6 +406,7 @@ public final class SparkFactorizer {
             if (!stopped) {
                 monitor.exhausted();
             }
+            interrupted |= Thread.interrupted();
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
@@ -407,6 +421,9 @@ public final class SparkFactorizer {
             if (!ok) {
                 lineage.close();
                 v.close();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -35,6 +35,11 @@ public final class SparkOutputs {
         });
     }
 
+    /** The format of U and V in the output: the one asked for a single-file input, else {@code .npy} (shards). */
+    public static RunOutputs.Format written(MatrixSource source, RunOutputs.Format requested) {
+        return source instanceof MatrixSource.SingleFile ? requested : RunOutputs.Format.NPY;
+    }
+
     /** The finished run for the command line's reporting; closing it releases the result. */
     public static SolverRun.Finished finished(SparkResult result, MatrixSource source) {
         return new SolverRun.Finished() {

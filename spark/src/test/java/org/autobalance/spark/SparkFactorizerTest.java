@@ -323,6 +323,41 @@ class SparkFactorizerTest {
     }
 
     /**
+     * An interrupt of the driver's thread stops the run as on the engine ({@code Factorizer}): after the iteration in
+     * which it arrives, with that iterate, or before the first iteration; the status stays set for the caller. It threw
+     * Spark's {@code InterruptedException} (undeclared: a checked exception through Scala) from the next job's wait —
+     * the final residual, or the first job of a run interrupted before it started — with the status cleared and the
+     * factors lost.
+     */
+    @Test
+    void anInterruptStopsTheRunAsOnTheEngine() {
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 2);
+        SparkFactorizer.Builder builder = SparkFactorizer.builder(RANK).schedule(new ConstantSchedule(ETA))
+                .tolerance(0).driverThreads(2);
+        try {
+            try (SparkResult interrupted = builder.maxIterations(1000).build()
+                    .run(SharedSpark.context(), source, DType.FLOAT64, r -> {
+                        if (r.iteration() == 6) {
+                            Thread.currentThread().interrupt();
+                        }
+                    })) {
+                assertTrue(Thread.interrupted(), "the status stays set for the caller");
+                assertEquals(StopReason.INTERRUPTED, interrupted.stopReason());
+                assertEquals(7, interrupted.iterations());
+            }
+            Thread.currentThread().interrupt();
+            try (SparkResult none = builder.maxIterations(1000).build().run(SharedSpark.context(), source,
+                    DType.FLOAT64)) {
+                assertTrue(Thread.interrupted(), "the status stays set for the caller");
+                assertEquals(StopReason.INTERRUPTED, none.stopReason());
+                assertEquals(0, none.iterations());
+            }
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /**
      * Cases where the plateau test decides, at rank 4 from the default small start, with the default step (σ₁ from
      * core's block power iteration on Spark passes). (a) Rank 3 plus a weak fourth direction (σ₄ = 0.2) and noise
      * 10⁻⁴, tolerance 10⁻⁴: the gradient test holds from about iteration 55 while the fourth direction is still at

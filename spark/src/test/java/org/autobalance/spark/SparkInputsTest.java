@@ -227,6 +227,33 @@ class SparkInputsTest {
         assertTrue(message.contains("notes.txt"), message);
     }
 
+    /** A Parquet row whose index is null is refused before any task runs (min and max of the index skip it). */
+    @Test
+    void aParquetRowWithoutAnIndexIsNamed() {
+        List<Row> rows = new ArrayList<>();
+        for (Long index : Arrays.asList(0L, 3L, 3L, null)) {
+            rows.add(RowFactory.create(index, List.of(1.0, 2.0)));
+        }
+        StructType schema = new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(DataTypes.DoubleType));
+        Path parquet = dir.resolve("nulls.parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate()
+                .createDataFrame(rows, schema).write().parquet(parquet.toString());
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.open(SharedSpark.context(), parquet, 2)).getMessage();
+        assertEquals("Parquet input " + parquet + ": 1 of its 4 rows have no 'row' index (null)", message);
+    }
+
+    /** A directory named as a shard is refused by name before Spark starts (it was "No such device", mmap's). */
+    @Test
+    void aDirectoryNamedAsAShardIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        Files.createDirectory(shards.resolve("part-00003.npy"));
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.checkWithoutSpark(shards, 0)).getMessage();
+        assertEquals("shard directory " + shards + ": part-00003.npy is not a file", message);
+    }
+
     /**
      * A malformed Matrix Market file is refused naming it once: the reader's message begins with the file, and the
      * Spark module printed "cannot read M from P: P, line 3: …" (the command line's one-path rule now lives in core's

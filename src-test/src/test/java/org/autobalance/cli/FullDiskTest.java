@@ -164,6 +164,32 @@ class FullDiskTest {
         }
     }
 
+    /**
+     * {@code network} says before the run, as {@code factorize} does, when the weights or a checkpoint will not fit
+     * (it said nothing: the first checkpoint, or the end of the run, found the full disk).
+     */
+    @Test
+    void aNetworkSaysBeforeTheRunWhatWillNotFit() throws Exception {
+        try (SmallFileSystem fs = SmallFileSystem.mount(dir.resolve("small"), 1024)) {
+            Path out = fs.root().resolve("out");
+            Path ck = fs.root().resolve("ck");
+            fs.fill("filler", 100);
+            Run r = run("network", "--data", Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"),
+                    "--layers", "dense:4000,relu,dense:2", "--max-iter", "1", "--threads", "1", "--out",
+                    out.toString(), "--checkpoint", ck.toString());
+            assertEquals(1, r.exitCode(), r.err());
+            // 16·4000 + 4000·2 = 72 000 float64 weights: 0.58 MB in --out (two .npy files), and auto's back-off keeps
+            // its best iterate in the checkpoint beside them
+            assertTrue(r.out().matches("(?s).*note: --checkpoint " + ck + ": 0\\.[01] MB free there; a checkpoint "
+                    + "takes 1\\.2 MB, and two while one replaces the last: the run will stop at the first that does "
+                    + "not fit \\(make room, or give another directory\\)\n.*"), r.out());
+            assertTrue(r.out().matches("(?s).*note: --out " + out + ": 0\\.[01] MB free there; the weights take up "
+                    + "to 0\\.6 MB: they will not be written unless room is made before the run ends\n.*"), r.out());
+            assertTrue(r.err().contains("--out " + out + ": cannot write W1.npy (No space left on device)"),
+                    r.err());
+        }
+    }
+
     /** A matrix of Gaussian entries as a .npy file in the test's directory (not on the small file system). */
     private Path matrix(int rows, int cols) throws IOException {
         Path path = dir.resolve("M" + rows + "x" + cols + ".npy");

@@ -290,6 +290,13 @@ public final class RunLock implements AutoCloseable {
      */
     private static RunLock acquire(String shown, Path file, String doing, String another, boolean removeAlways,
             Path madeDirectory, Thread joinableBy, Path claim, Object place) {
+        // the lock of a run whose thread is interrupted before it starts: the run then stops at once, normally
+        return Uninterruptible.cleared(() -> acquireAttempts(shown, file, doing, another, removeAlways, madeDirectory,
+                joinableBy, claim, place));
+    }
+
+    private static RunLock acquireAttempts(String shown, Path file, String doing, String another,
+            boolean removeAlways, Path madeDirectory, Thread joinableBy, Path claim, Object place) {
         for (int attempt = 1; ; attempt++) {
             RunLock held = tryAcquire(shown, file, doing, another, removeAlways, madeDirectory, joinableBy, claim,
                     place);

@@ -132,6 +132,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                     throw new UsageException("--partitions " + partitions + ": a directory of shards has one "
                             + "partition per shard (" + checked.partitions() + " in " + input + ")", null);
                 }
+                noteRoom(destinations, checked, dtype);
             }
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(),
                     destinations, outFormat.format(), checkpointing.resumedAt(), new RunClock(),
@@ -141,6 +142,10 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
                         started[0] = given != null ? null : sc;
                         MatrixSource source = checked != null ? checked.withParallelism(sc.defaultParallelism())
                                 : MatrixSource.open(sc, input, partitions == null ? 0 : partitions);
+                        if (checked == null) {
+                            // Parquet: its shape is known once Spark has read it
+                            noteRoom(destinations, source, dtype);
+                        }
                         SparkFactorizer factorizer = builder.build();
                         Interruption.runStarted();
                         return listeners -> {
@@ -158,6 +163,12 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The room note of {@code factorize}: U and V in a checkpoint and in {@code --out}. */
+    private void noteRoom(Destinations destinations, MatrixSource source, DType dtype) {
+        SolverRun.noteRoom(spec.commandLine().getOut()::println, destinations,
+                SparkOutputs.written(source, outFormat.format()), source.rows(), source.cols(), rank, dtype);
     }
 
     private SparkFactorizer.Builder builder(DType dtype, List<DenseMatrix> owned) {

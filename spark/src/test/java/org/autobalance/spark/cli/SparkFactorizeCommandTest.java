@@ -26,6 +26,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.spark.SharedSpark;
 import org.autobalance.testing.Fixtures;
+import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -369,6 +370,39 @@ class SparkFactorizeCommandTest {
         }
         assertEquals(text, Files.readString(input));
         assertEquals(text, Files.readString(inOut));
+    }
+
+    /**
+     * {@code spark-factorize} says before Spark starts, as {@code factorize} does, when U and V or a checkpoint will
+     * not fit (it said nothing: the first checkpoint, or the end of the run, found the full disk).
+     */
+    @Test
+    void saysBeforeTheRunWhatWillNotFit() throws Exception {
+        Path input = dir.resolve("M.npy");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT64, 400, 300)) {
+            for (int i = 0; i < 400; i++) {
+                for (int j = 0; j < 300; j++) {
+                    m.set(i, j, random.nextGaussian());
+                }
+            }
+            Npy.write(input, m);
+        }
+        try (SmallFileSystem fs = SmallFileSystem.mount(dir.resolve("small"), 256)) {
+            Path out = fs.root().resolve("out");
+            Path ck = fs.root().resolve("ck");
+            Outcome run = spark(List.of("--input", input.toString(), "--rank", "50", "--max-iter", "1",
+                    "--partitions", "2", "--out", out.toString(), "--out-format", "npy", "--checkpoint",
+                    ck.toString()));
+            assertEquals(1, run.exitCode(), run.err());
+            // U and V: (400 + 300) · 50 float64 values, 0.28 MB as .npy and in a checkpoint
+            assertTrue(run.out().matches("(?s)note: --checkpoint " + ck + ": 0\\.[0-3] MB free there; a checkpoint "
+                    + "takes 0\\.3 MB, and two while one replaces the last: the run will stop at the first that does "
+                    + "not fit \\(make room, or give another directory\\)\nnote: --out " + out + ": 0\\.[0-3] MB "
+                    + "free there; U and V take up to 0\\.3 MB: they will not be written unless room is made before "
+                    + "the run ends\n.*"), run.out());
+            assertTrue(run.err().contains("--out " + out + ": cannot write "), run.err());
+        }
     }
 
     @Test

@@ -1,0 +1,87 @@
+package org.autobalance.network;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The escape probe's SVD of a layer A (units × inputs) works on the smaller Gram: a wide layer after few inputs (a
+ * tall A) spent minutes in the Jacobi sweeps of its units × units Gram before the first iteration (dense:1000 after
+ * 20 inputs: 51 s; dense:4000: over 14 minutes), and asked for units² vectors. Oracle: A = U·diag(σ)·Vᵀ built from
+ * known orthonormal U, V and σ; the projection on the singular directions below a level is Σ_{σₖ < level} σₖuₖvₖᵀ.
+ */
+class EscapeProbeSvdTest {
+
+    /** Columns of a rows × n matrix with orthonormal columns (Gram–Schmidt, twice), row-major. */
+    private static double[] orthonormal(int rows, int n, SplittableRandom random) {
+        double[] q = new double[rows * n];
+        for (int k = 0; k < n; k++) {
+            for (int i = 0; i < rows; i++) {
+                q[i * n + k] = random.nextGaussian();
+            }
+            for (int pass = 0; pass < 2; pass++) {
+                for (int l = 0; l < k; l++) {
+                    double dot = 0;
+                    for (int i = 0; i < rows; i++) {
+                        dot += q[i * n + k] * q[i * n + l];
+                    }
+                    for (int i = 0; i < rows; i++) {
+                        q[i * n + k] -= dot * q[i * n + l];
+                    }
+                }
+            }
+            double norm = 0;
+            for (int i = 0; i < rows; i++) {
+                norm += q[i * n + k] * q[i * n + k];
+            }
+            for (int i = 0; i < rows; i++) {
+                q[i * n + k] /= Math.sqrt(norm);
+            }
+        }
+        return q;
+    }
+
+    /** Σ over k in [from, to) of σₖ·uₖvₖᵀ, rows × cols. */
+    private static double[] sum(double[] u, double[] v, double[] sigma, int rows, int cols, int from, int to) {
+        int n = sigma.length;
+        double[] a = new double[rows * cols];
+        for (int k = from; k < to; k++) {
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    a[i * cols + j] += sigma[k] * u[i * n + k] * v[j * n + k];
+                }
+            }
+        }
+        return a;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"400, 4", "4, 400", "30, 30", "31, 7", "7, 31"})
+    void singularValuesAndTheSmallDirectionsOfTallAndWideLayers(int rows, int cols) {
+        int n = Math.min(rows, cols);
+        SplittableRandom random = new SplittableRandom(rows * 1000L + cols);
+        double[] u = orthonormal(rows, n, random);
+        double[] v = orthonormal(cols, n, random);
+        double[] sigma = new double[n];
+        for (int k = 0; k < n; k++) {
+            sigma[k] = Math.pow(2, 3 - k); // 8, 4, 2, 1, 0.5, …: distinct, largest first
+        }
+        double[] a = sum(u, v, sigma, rows, cols, 0, n);
+        double[] vectors = new double[n * n];
+        double[] sv = EscapeProbe.singularValues(a, rows, cols, vectors);
+        assertEquals(n, sv.length);
+        for (int k = 0; k < n; k++) {
+            // the Gram squares the values: its rounding, relative to σ₁², is a few u per entry summed over max(rows,
+            // cols) products, which the square root halves relative to σₖ
+            assertEquals(sigma[k], sv[k], 1e-12 * sigma[0] * sigma[0] / sigma[k], "σ" + (k + 1));
+        }
+        double level = 3; // below it σ = 2, 1, 0.5, …
+        double[] expected = sum(u, v, sigma, rows, cols, 2, n);
+        double[] projected = EscapeProbe.project(a, rows, cols, vectors, sv, level);
+        for (int x = 0; x < expected.length; x++) {
+            assertEquals(expected[x], projected[x], 1e-12 * sigma[0], "entry " + x);
+        }
+    }
+}
