@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -135,7 +136,8 @@ final class NetworkCommand implements Callable<Integer> {
                 : option("--init", () -> NetworkInitializer.parse(init));
         checkpointing.validate();
         List<AutoCloseable> owned = new ArrayList<>();
-        Destinations destinations = Destinations.claim(out, log, checkpointing, xFile, yFile);
+        Destinations destinations = Destinations.claim(out, log, checkpointing, startFiles(initDirectory), xFile,
+                yFile);
         owned.add(destinations);
         try {
             PrintWriter printer = spec.commandLine().getOut();
@@ -171,11 +173,15 @@ final class NetworkCommand implements Callable<Integer> {
                     : threads));
             checkpointing.applyTo(b::resumeFrom, b::checkpoint);
             NetworkTrainer trainer = b.build();
+            RunLog inPlace = SolverRun.openInPlace(log, destinations.logStaging(), checkpointing.resumedAt());
+            if (inPlace != null) {
+                owned.add(inPlace);
+            }
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
             try {
-                SolverRun.sayingWhatWasKept(destinations,
-                        () -> train(spec.commandLine().getOut(), trainer, arch, x, files, destinations.logStaging()));
+                SolverRun.sayingWhatWasKept(destinations, () -> train(spec.commandLine().getOut(), trainer, arch, x,
+                        files, destinations.logStaging(), inPlace));
             } catch (NetworkDivergenceException e) {
                 UsageException start = SolverOptions.startOutOfRange(init, e.iteration(), e.getMessage(), type);
                 throw start != null ? start : e;
@@ -192,12 +198,26 @@ final class NetworkCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The parameter files in {@code --init file:DIR} ({@code W1.npy}, {@code b1.npy}, ...; none without it), which
+     * {@code --log} must not name: they are read before the run and the log renamed over its target at the end.
+     */
+    private static List<Path> startFiles(Path initDirectory) throws IOException {
+        if (initDirectory == null) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(initDirectory)) {
+            return files.filter(f -> ParameterFiles.isParameterFile(f.getFileName().toString())).toList();
+        }
+    }
+
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
-            String[] files, Path logStaging) throws IOException {
+            String[] files, Path logStaging, RunLog inPlace) throws IOException {
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             NetworkRecord[] first = new NetworkRecord[1];
             NetworkResult finished = null;
-            RunLog logWriter = logStaging == null ? null : RunLog.open(log, logStaging, checkpointing.resumedAt());
+            RunLog logWriter = inPlace != null || logStaging == null ? inPlace
+                    : RunLog.open(log, logStaging, checkpointing.resumedAt());
             try (logWriter; ProgressDisplay progress = ProgressDisplay.create(arch.describe(), maxIterations)) {
                 List<org.autobalance.observe.NetworkListener> listeners = new ArrayList<>();
                 listeners.add(progress);

@@ -196,14 +196,7 @@ public final class SolverRun {
         Path log = destinations.log();
         Path logStaging = destinations.logStaging();
         Heartbeat beat = Heartbeat.current();
-        RunLog inPlace = null;
-        if (logStaging != null && logStaging.equals(log)) {
-            // opened before anything is written or the run starts: a named pipe opens only once something reads it,
-            // and while it waits a signal ends the command at once, leaving nothing (opened with the run started, it
-            // waited without a word, and a Ctrl-C waited a minute for the run to stop, then ended the JVM)
-            beat.phase("opening --log " + log + " (a named pipe opens when something reads it)");
-            inPlace = RunLog.open(log, logStaging, resumedAt);
-        }
+        RunLog inPlace = openInPlace(log, logStaging, resumedAt);
         beat.phase(label + ", rank " + rank + ": preparing the run");
         Solver solver;
         try {
@@ -288,6 +281,21 @@ public final class SolverRun {
 
     /** The most bytes a value of U or V takes in a Matrix Market file: C's %.17e, "-d.(17 digits)e-XXX", a newline. */
     private static final long MTX_BYTES_PER_VALUE = 26;
+
+    /**
+     * The log written in place (a pipe, a device, the command's own output: its staging path is the log itself),
+     * opened now, saying so; null for a log staged beside its target (opened with the run) or none. Called before
+     * anything is written and before the run starts: a named pipe opens only once something reads it, and while it
+     * waits a signal ends the command at once, leaving nothing (opened with the run started, it waited without a word,
+     * and a Ctrl-C waited a minute for the run to stop, then ended the JVM).
+     */
+    static RunLog openInPlace(Path log, Path staging, long resumedAt) throws IOException {
+        if (staging == null || !staging.equals(log)) {
+            return null;
+        }
+        Heartbeat.current().phase("opening --log " + log + " (a named pipe opens when something reads it)");
+        return RunLog.open(log, staging, resumedAt);
+    }
 
     /**
      * Says before the run when the file system of a destination has less room than a factorisation will write there

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 import org.autobalance.io.MatrixFormatException;
 import org.autobalance.io.Npy;
 import org.autobalance.io.NpyHeader;
@@ -24,6 +25,8 @@ import org.autobalance.memory.DenseMatrix;
  * (C, C_in·K) flattening.
  */
 public final class ParameterFiles {
+    private static final Pattern PARAMETER_FILE = Pattern.compile("[Wb][1-9][0-9]*\\.npy");
+
     private ParameterFiles() {
     }
 
@@ -35,6 +38,11 @@ public final class ParameterFiles {
     /** {@code b<h>.npy}. */
     public static String biasFile(int h) {
         return "b" + h + ".npy";
+    }
+
+    /** True for a name {@link #weightFile} or {@link #biasFile} gives, i.e. a file {@link #read} may read. */
+    public static boolean isParameterFile(String name) {
+        return PARAMETER_FILE.matcher(name).matches();
     }
 
     /**

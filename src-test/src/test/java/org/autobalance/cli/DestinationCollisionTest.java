@@ -52,6 +52,24 @@ class DestinationCollisionTest {
         }
     }
 
+    /** network --init file:DIR: a --log naming one of DIR's parameter files would replace that start too. */
+    @Test
+    void aNetworkLogNamedAsAStartParameterFileIsRefused() throws IOException {
+        Path start = Files.createDirectories(dir.resolve("start"));
+        for (int h = 1; h <= 3; h++) {
+            Files.copy(Fixtures.fixture("net_W" + h + "_0.npy"), start.resolve("W" + h + ".npy"));
+        }
+        Path w2 = start.resolve("W2.npy");
+        byte[] before = Files.readAllBytes(w2);
+        Run r = run("network", "--data", Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"),
+                "--layers", "conv1d:3,3,relu,dense:4,leaky:0.1,dense:2", "--input-shape", "2,8", "--init",
+                "file:" + start, "--max-iter", "5", "--log", w2.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: --log " + w2 + ": is " + w2 + ", which this run reads: the log would "
+                + "replace it; give another file" + System.lineSeparator(), r.err());
+        assertArrayEquals(before, Files.readAllBytes(w2));
+    }
+
     /**
      * --log out/summary.json: the run printed "iteration log out/summary.json", which held the summary (the log was
      * lost); --log out/.autobalance-out.lock went with the lock; --log ck/checkpoint replaced the checkpoint, so

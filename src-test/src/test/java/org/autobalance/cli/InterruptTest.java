@@ -16,6 +16,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.ChildJvm;
+import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +103,28 @@ class InterruptTest {
         }
         p.destroy();
         // well within the grace period a started run is given to stop (Interruption.GRACE_SECONDS)
+        assertTrue(p.waitFor(Interruption.GRACE_SECONDS / 3, TimeUnit.SECONDS), "the signalled child did not exit");
+        assertEndedBeforeTheRun(p, childOut, out);
+    }
+
+    /** The same for network, whose log was opened with the training started. */
+    @Test
+    void aSignalWhileNetworkWaitsForTheReaderOfALogPipeEndsAtOnce() throws Exception {
+        Path fifo = fifo("net.jsonl");
+        Path out = dir.resolve("out");
+        Path childOut = dir.resolve("child.out");
+        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "network", "--data",
+                Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"), "--layers",
+                "conv1d:3,3,relu,dense:4,leaky:0.1,dense:2", "--input-shape", "2,8", "--out", out.toString(), "--log",
+                fifo.toString()), childOut);
+        String waiting = "autobalance: opening --log " + fifo + " (a named pipe opens when something reads it)";
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (!Files.readString(childOut).contains(waiting)) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no line says what the child waits for: "
+                    + Files.readString(childOut));
+            Thread.sleep(100);
+        }
+        p.destroy();
         assertTrue(p.waitFor(Interruption.GRACE_SECONDS / 3, TimeUnit.SECONDS), "the signalled child did not exit");
         assertEndedBeforeTheRun(p, childOut, out);
     }
