@@ -66,7 +66,9 @@ class EscapeProbeSvdTest {
         double[] v = orthonormal(cols, n, random);
         double[] sigma = new double[n];
         for (int k = 0; k < n; k++) {
-            sigma[k] = Math.pow(2, 3 - k); // 8, 4, 2, 1, 0.5, …: distinct, largest first
+            // 8, 4√2, 4, 2√2, 2, …: distinct, largest first, and flat enough that every check below can fail (σ₁²/σₖ²
+            // reaches 2²⁹ at k = 30, so the tolerance stays under 6e-4·σₖ; halving per step, it passed σₖ at k = 21)
+            sigma[k] = Math.pow(2, 3 - k / 2.0);
         }
         double[] a = sum(u, v, sigma, rows, cols, 0, n);
         double[] vectors = new double[n * n];
@@ -77,8 +79,8 @@ class EscapeProbeSvdTest {
             // cols) products, which the square root halves relative to σₖ
             assertEquals(sigma[k], sv[k], 1e-12 * sigma[0] * sigma[0] / sigma[k], "σ" + (k + 1));
         }
-        double level = 3; // below it σ = 2, 1, 0.5, …
-        double[] expected = sum(u, v, sigma, rows, cols, 2, n);
+        double level = 3; // below it σ = 2√2, 2, √2, …
+        double[] expected = sum(u, v, sigma, rows, cols, 3, n);
         double[] projected = EscapeProbe.project(a, rows, cols, vectors, sv, level);
         for (int x = 0; x < expected.length; x++) {
             assertEquals(expected[x], projected[x], 1e-12 * sigma[0], "entry " + x);

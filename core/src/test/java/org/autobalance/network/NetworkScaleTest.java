@@ -218,6 +218,7 @@ class NetworkScaleTest {
         }
         return new ReferenceNetwork(net.arch, w, null);
     }
+
     /**
      * The data's scale at the edges of float64. σ scales by c^{2/N} when X does by c (λ by c², s by 1/c), exactly for c
      * a power of two up to the pow's rounding: at c = 2⁵⁰⁰ (X of order 1e150, XᵀX of order 1e300, whose squares leave
