@@ -295,11 +295,20 @@ public final class SparkFactorizer {
         // Spark's wait for a job ends in an InterruptedException when the thread's interrupt status is set, so the
         // status is kept here and the jobs run without it: an interrupt before the run, or during an iteration's
         // driver step (a listener's), stops the run as on the engine, and the run's last jobs (the final residual)
-        // still run; it is set again for the caller at the end
+        // still run; it is set again for the caller at the end, also when the input's blocks or V fail
         boolean interrupted = Thread.interrupted();
         Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
-        JavaRDD<MatrixBlock> m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
-        DenseMatrix v = DenseMatrix.allocate(dtype, d2, r);
+        JavaRDD<MatrixBlock> m;
+        DenseMatrix v;
+        try {
+            m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
+            v = DenseMatrix.allocate(dtype, d2, r);
+        } catch (RuntimeException | Error e) {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            throw e;
+        }
         boolean ok = false;
         try (EngineAdapter.Team driver = new EngineAdapter.Team(c.driverThreads());
                 DenseMatrix mtu = DenseMatrix.allocate(dtype, d2, r)) {

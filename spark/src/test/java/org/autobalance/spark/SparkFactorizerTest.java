@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.spark.ExceptionFailure;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -352,6 +353,25 @@ class SparkFactorizerTest {
                 assertEquals(StopReason.INTERRUPTED, none.stopReason());
                 assertEquals(0, none.iterations());
             }
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /**
+     * The caller's interrupt survives a run that fails before its first job: here the input's blocks (a file whose
+     * partitioning was never settled), which the status was once cleared for and not set again.
+     */
+    @Test
+    void anInterruptStaysSetWhenTheInputFailsBeforeTheRun() {
+        MatrixSource unsettled = MatrixSource.checkWithoutSpark(input, 0);
+        JavaSparkContext sc = SharedSpark.context(); // started before the interrupt, which its start would not survive
+        Thread.currentThread().interrupt();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> SparkFactorizer.builder(RANK)
+                    .schedule(new ConstantSchedule(ETA)).build().run(sc, unsettled, DType.FLOAT64));
+            assertTrue(e.getMessage().contains("is not settled"), e.getMessage());
+            assertTrue(Thread.interrupted(), "the status stays set for the caller");
         } finally {
             Thread.interrupted();
         }
