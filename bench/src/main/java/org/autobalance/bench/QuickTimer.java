@@ -15,7 +15,7 @@ import org.autobalance.synthetic.KnownMatrices;
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.QuickTimer
  * float32 4096 1,16,64 [reps] [simd|scalar] [pass|step|gram]}: the kernel timed is the fused pass (default), the
- * gradient step (X = U, P = V, A = I, η = 0) or the Gram matrix of U.
+ * gradient step (X = U, P = V, A = I, η = 0) or the Gram matrix of U; a GFLOP/s rate is printed for the pass only.
  */
 public final class QuickTimer {
     private QuickTimer() {
@@ -68,10 +68,12 @@ public final class QuickTimer {
                     }
                     Arrays.sort(ms);
                     Arrays.sort(cpu);
-                    double gflops = 4.0 * d * d * r / ms[0] / 1e6;
-                    System.out.printf("%s %s %s d=%d r=%d  min %.2f ms  median %.2f ms  (%.1f GFLOP/s at min, fused"
-                            + " pass)  cpu min %.3f med %.3f ms  %d B allocated/call%n", k.name(), kernel, t.label(), d,
-                            r, ms[0], ms[reps / 2], gflops, cpu[0], cpu[reps / 2], alloc);
+                    // the fused pass's 4·d²·r flops: the step and the Gram have d·r² work, and no rate is printed
+                    String rate = kernel.equals("pass")
+                            ? String.format("  (%.1f GFLOP/s at min)", 4.0 * d * d * r / ms[0] / 1e6) : "";
+                    System.out.printf("%s %s %s d=%d r=%d  min %.2f ms  median %.2f ms%s  cpu min %.3f med %.3f ms  %d"
+                            + " B allocated/call%n", k.name(), kernel, t.label(), d, r, ms[0], ms[reps / 2], rate,
+                            cpu[0], cpu[reps / 2], alloc);
                 }
             }
         }
