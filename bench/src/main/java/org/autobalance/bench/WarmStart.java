@@ -19,7 +19,8 @@ import org.autobalance.synthetic.KnownMatrices;
  * half); "set-up" is the rest of {@code run()} (‖M‖, the σ₁ estimate, the start, the final exact residual); "total"
  * the whole of {@code run()}; "cpu st" and "cpu lt" are the steady and late medians of the calling thread's CPU time
  * per iteration, which with one thread (where the iterations run on it) leave out the time spent waiting for a core:
- * on a shared machine the figure to compare.
+ * on a shared machine the figure to compare. With more threads they are "-": the calling thread runs one chunk and
+ * spin-waits for the others, so its CPU time measures neither the work nor the wait.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.WarmStart
  * float32 2000x1500:10:400,3000x1000:16,1000x3000:5:float64 [iterations=60] [threads=2] [marks|times]}: a run's dtype
@@ -70,7 +71,8 @@ public final class WarmStart {
             int thisRun = run++;
             List<IterationRecord> records = new ArrayList<>();
             // the calling thread's CPU time at each record: with one thread the iterations run on it (ParallelPass),
-            // so these differences leave out the time it waited for a core, which the records' clock includes
+            // so these differences leave out the time it waited for a core, which the records' clock includes (with
+            // more it runs one chunk and spin-waits: not printed)
             List<Long> cpu = new ArrayList<>();
             try (DenseMatrix m = planted(dtype, d1, d2, r, 7 + thisRun)) {
                 if (marks) {
@@ -105,11 +107,12 @@ public final class WarmStart {
                     double[] cpuLate = Arrays.copyOfRange(cpuTail, cpu.size() / 2 - STEADY_FROM, cpuTail.length);
                     Arrays.sort(cpuTail);
                     Arrays.sort(cpuLate);
-                    System.out.printf("%-12s %3d %-8s %9.1f %8.3f %8.3f %8.3f %8.3f %9.3f %7.2f %8.3f %9.1f %9.3f"
-                            + " %9.3f%n", d1 + "x" + d2, r, dtype.label(), (total - result.seconds()) * 1e3,
+                    String cpuSteady = threads == 1 ? String.format("%.3f", cpuTail[cpuTail.length / 2] * 1e3) : "-";
+                    String cpuLateMs = threads == 1 ? String.format("%.3f", cpuLate[cpuLate.length / 2] * 1e3) : "-";
+                    System.out.printf("%-12s %3d %-8s %9.1f %8.3f %8.3f %8.3f %8.3f %9.3f %7.2f %8.3f %9.1f %9s"
+                            + " %9s%n", d1 + "x" + d2, r, dtype.label(), (total - result.seconds()) * 1e3,
                             dt[0] * 1e3, dt[1] * 1e3, dt[2] * 1e3, Math.max(dt[3], dt[4]) * 1e3, steady * 1e3,
-                            dt[0] / steady, late[late.length / 2] * 1e3, total * 1e3, cpuTail[cpuTail.length / 2] * 1e3,
-                            cpuLate[cpuLate.length / 2] * 1e3);
+                            dt[0] / steady, late[late.length / 2] * 1e3, total * 1e3, cpuSteady, cpuLateMs);
                     if (times) {
                         StringBuilder line = new StringBuilder("  ms:");
                         for (double x : dt) {
