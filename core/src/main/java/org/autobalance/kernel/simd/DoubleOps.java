@@ -123,17 +123,17 @@ final class DoubleOps {
         }
         MemorySegment xs = x.segment();
         MemorySegment ps = p.segment();
-        // ‖G‖² lane by lane, row after row, carried from block to block in acc; the work per FloatOps.STEP_ROWS rows
+        // ‖G‖² lane by lane, row after row, carried from block to block in acc; the work per GramTiles.STEP_ROWS rows
         // in stepBlock (see FloatOps.gradientStep)
         double[] acc = sc.doubles(0, L);
         Arrays.fill(acc, 0, L, 0.0);
-        for (int i0 = rs; i0 < re; i0 += FloatOps.STEP_ROWS) {
-            stepBlock(xs, ps, i0, Math.min(FloatOps.STEP_ROWS, re - i0), st, sp, r, af, w, gt, -eta, acc);
+        for (int i0 = rs; i0 < re; i0 += GramTiles.STEP_ROWS) {
+            stepBlock(xs, ps, i0, Math.min(GramTiles.STEP_ROWS, re - i0), st, sp, r, af, w, gt, -eta, acc);
         }
         return GramTiles.sumLanes(acc);
     }
 
-    /** Rows [i0, i0 + rows) of the gradient step (rows ≤ FloatOps.STEP_ROWS), as FloatOps.stepBlock. */
+    /** Rows [i0, i0 + rows) of the gradient step (rows ≤ GramTiles.STEP_ROWS), as FloatOps.stepBlock. */
     private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
             double[] af, int w, double[] gt, double negEta, double[] acc) {
         DoubleVector zero = VT.cast(DoubleVector.zero(S));

@@ -48,13 +48,6 @@ final class FloatOps {
      * (thread CPU, d = 4096, r = 16) at 2048, 7 % at 512.
      */
     static final int DOT_BLOCK = 2048;
-    /**
-     * Rows per {@link #stepBlock} call (a multiple of 4): d1/16 + d2/16 calls per iteration, so that C2 compiles it
-     * within a few passes (a whole-method compile needs 600 calls), few enough that the call's fixed cost is spread
-     * over 16 rows: with a call per 4 rows the step took ~20 % more CPU than the single loop at r = 1 and 4
-     * (QuickTimer under load 9–11; native-notes/startup.md, "Kernels called per block").
-     */
-    static final int STEP_ROWS = 16;
 
     private FloatOps() {
     }
@@ -181,19 +174,19 @@ final class FloatOps {
         // to block in acc (a store and a load per call, exact).
         double[] acc = sc.doubles(0, SD.length());
         Arrays.fill(acc, 0, SD.length(), 0.0);
-        // The driver only counts; the work is in stepBlock, called per STEP_ROWS rows, so that C2 compiles it within
-        // a few passes. With the block's loops written here, the method was called once per pass
+        // The driver only counts; the work is in stepBlock, called per GramTiles.STEP_ROWS rows, so that C2 compiles
+        // it within a few passes. With the block's loops written here, the method was called once per pass
         // and ran in C1 code (every vector a heap object) for hundreds of passes after a new rank or a deoptimisation
         // (native-notes/startup.md, "Kernels called per block").
-        for (int i0 = rs; i0 < re; i0 += STEP_ROWS) {
-            stepBlock(xs, ps, i0, Math.min(STEP_ROWS, re - i0), st, sp, r, af, w, gt, (float) -eta, acc);
+        for (int i0 = rs; i0 < re; i0 += GramTiles.STEP_ROWS) {
+            stepBlock(xs, ps, i0, Math.min(GramTiles.STEP_ROWS, re - i0), st, sp, r, af, w, gt, (float) -eta, acc);
         }
         return GramTiles.sumLanes(acc);
     }
 
     /**
-     * Rows [i0, i0 + rows) of the gradient step (rows ≤ STEP_ROWS), 4 at a time: G = X·A − P by the 4 × 2 tile,
-     * X += negEta·G on the first r columns, ‖G‖² added to the accumulator in {@code acc}.
+     * Rows [i0, i0 + rows) of the gradient step (rows ≤ GramTiles.STEP_ROWS), 4 at a time: G = X·A − P by the 4 × 2
+     * tile, X += negEta·G on the first r columns, ‖G‖² added to the accumulator in {@code acc}.
      */
     private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
             float[] af, int w, float[] gt, float negEta, double[] acc) {

@@ -108,6 +108,14 @@ final class GramTiles {
     }
 
     /**
+     * Rows per {@code stepBlock} call of {@link FloatOps} and {@link DoubleOps} (a multiple of 4): d1/16 + d2/16 calls
+     * per iteration, so that C2 compiles it within a few passes (a whole-method compile needs 600 calls), few enough
+     * that the call's fixed cost is spread over 16 rows: with a call per 4 rows the step took ~20 % more CPU than the
+     * single loop at r = 1 and 4 (QuickTimer under load 9–11; native-notes/startup.md, "Kernels called per block").
+     */
+    static final int STEP_ROWS = 16;
+
+    /**
      * Sum of the LD lanes of an accumulator stored at {@code acc[0 …]}, in lane order: what
      * {@link #sumLanes(DoubleVector)} gives for the vector, with scalars (a kernel's driver may run before C2
      * compiles it, see {@link #sumAccumulators}).
