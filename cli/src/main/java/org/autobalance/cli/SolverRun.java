@@ -203,8 +203,10 @@ public final class SolverRun {
             // before --out's staging directory is made: a signal while the run is prepared (its --init files read)
             // ends the command at once, and left the directory behind
             solver = preparation.prepare();
-        } catch (RuntimeException e) {
-            throw RunLog.closing(e, inPlace);
+        } catch (Throwable e) {
+            // also an Error (out of memory while --init is read) closes the log opened in place
+            RunLog.closing(e, inPlace);
+            throw e;
         }
         // inPlace is closed here on every way out, also before the run took it over (a second close does nothing)
         try (RunLog _ = inPlace; RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
@@ -223,11 +225,25 @@ public final class SolverRun {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
                 setUpCancelled = cancelledInSetUp(finished, first[0]);
-            } catch (RuntimeException e) {
-                throw RunLog.closing(e, finished);
-            } finally {
+            } catch (Throwable e) {
+                // the run's own failure is the one reported; the log's, at its end, goes with it
                 if (logWriter != null) {
+                    try {
+                        logWriter.finish(setUpCancelled, resumedAt >= 0);
+                    } catch (Throwable logFailure) {
+                        e.addSuppressed(logFailure);
+                    }
+                }
+                RunLog.closing(e, finished);
+                throw e;
+            }
+            if (logWriter != null) {
+                try {
                     logWriter.finish(setUpCancelled, resumedAt >= 0);
+                } catch (IOException | RuntimeException e) {
+                    // the log lost (its staging file removed during the run): the result is not reported, but closed
+                    RunLog.closing(e, finished);
+                    throw e;
                 }
             }
             beat.phase(out == null || setUpCancelled ? label + ", rank " + rank + ": finishing the run"
