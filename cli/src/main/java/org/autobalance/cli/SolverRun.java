@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
@@ -38,9 +39,6 @@ import org.autobalance.solve.StopReason;
  * {@code spark-factorize}) pass their own {@link Solver}.
  */
 public final class SolverRun {
-    /** The end of the name a log is written under during the run, {@code .NAME.partial} beside it. */
-    static final String STAGING_SUFFIX = ".partial";
-
     private SolverRun() {
     }
 
@@ -332,7 +330,7 @@ public final class SolverRun {
      * {@code --out}. A note, not a refusal: room may be made meanwhile. Without it a full disk was found at the first
      * checkpoint, or after the last iteration. The one home of the note for every command that trains.
      */
-    public static void noteRoom(Consumer<String> notes, Destinations destinations, long checkpointBytes,
+    static void noteRoom(Consumer<String> notes, Destinations destinations, long checkpointBytes,
             long outBytes, String outWhat) {
         Path checkpoints = destinations.checkpoints();
         if (checkpoints != null) {
@@ -565,7 +563,7 @@ public final class SolverRun {
             Path parent = target.toAbsolutePath().getParent();
             // made when the log is opened, as --out is (the README's --out result/ --log result/run.jsonl)
             FileChecks.requireWritableDirectory("--log " + log + ": its directory", parent);
-            return parent.resolve("." + target.getFileName() + STAGING_SUFFIX);
+            return parent.resolve("." + target.getFileName() + RunLock.LOG_STAGING_SUFFIX);
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }
