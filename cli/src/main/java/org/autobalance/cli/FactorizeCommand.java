@@ -162,9 +162,11 @@ final class FactorizeCommand implements Callable<Integer> {
             try {
                 SparseMatrix train = parts[0];
                 SparseMatrix heldOut = parts[1];
-                if (holdout != null && (train.nonZeros() == 0 || heldOut.nonZeros() == 0)) {
+                if (holdout != null && m.sparse().nonZeros() > 0
+                        && (train.nonZeros() == 0 || heldOut.nonZeros() == 0)) {
                     // each entry is held out with that chance: none trained on was "matrix M is all zeros", none
-                    // held out a run reporting the RMSE of nothing
+                    // held out a run reporting the RMSE of nothing; an M without entries is refused as such, no
+                    // fraction would help
                     throw new UsageException("--holdout " + holdout + ": held out " + heldOut.nonZeros() + " of the "
                             + m.sparse().nonZeros() + " stored entries, leaving " + (train.nonZeros() == 0
                             ? "none to train on; give a smaller fraction" : "all to train on; give a larger fraction"),
@@ -204,6 +206,12 @@ final class FactorizeCommand implements Callable<Integer> {
             t = InputMatrix.readSparse(test, dtype, "--test");
         } catch (IOException e) {
             throw UsageException.cannotRead("--test", test, e);
+        }
+        if (t.nonZeros() == 0) {
+            // it ran, reporting the RMSE of nothing
+            t.close();
+            throw new UsageException("--test " + test + " holds no entries: there is nothing to measure the held-out "
+                    + "RMSE on", null);
         }
         if (t.rows() != m.rows() || t.cols() != m.cols()) {
             t.close();

@@ -307,14 +307,23 @@ final class NetworkCommand implements Callable<Integer> {
 
     /**
      * The room note of {@code factorize} ({@link SolverRun#noteRoom}): a checkpoint holds the weights and biases,
-     * and with {@code auto}'s back-off its best iterate too (the few scalars and per-unit sums beside them are left
-     * out); {@code --out} gets one {@code .npy} file a parameter block, each of a header (at most 128 bytes here) and
-     * the values.
+     * with {@code auto}'s back-off its best iterate too, and the matrix invariant Q_h at the start of every hidden
+     * layer followed by a linear activation, channels² float64 values (at 500 channels 2 MB a layer, more than the
+     * weights of a small network; the few scalars and per-unit sums beside them are left out); {@code --out} gets one
+     * {@code .npy} file a parameter block, each of a header (at most 128 bytes here) and the values.
      */
     private void noteRoom(PrintWriter printer, Destinations destinations, Architecture arch, StepSchedule steps,
             DType type) {
         long bytes = parameters(arch) * type.bytes();
-        SolverRun.noteRoom(printer::println, destinations, steps instanceof SpectralSchedule ? 2 * bytes : bytes,
+        long invariants = 0;
+        for (int h = 1; h < arch.depth(); h++) {
+            if (arch.layer(h).activation().isLinear()) {
+                long channels = arch.layer(h).outChannels();
+                invariants += channels * channels * Double.BYTES;
+            }
+        }
+        SolverRun.noteRoom(printer::println, destinations,
+                (steps instanceof SpectralSchedule ? 2 * bytes : bytes) + invariants,
                 bytes + NPY_HEADER_BYTES * arch.depth() * (bias ? 2 : 1), "the weights");
     }
 

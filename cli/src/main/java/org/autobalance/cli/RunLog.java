@@ -97,7 +97,7 @@ final class RunLog implements IterationListener, NetworkListener, Flushable, Aut
      * log's last records could not be written at its close (the run had finished); the log opened before a run whose
      * preparation failed.
      */
-    static RuntimeException closing(RuntimeException e, AutoCloseable result) {
+    static <E extends Throwable> E closing(E e, AutoCloseable result) {
         if (result != null) {
             try {
                 result.close();

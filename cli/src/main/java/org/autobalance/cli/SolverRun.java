@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
@@ -38,9 +39,6 @@ import org.autobalance.solve.StopReason;
  * {@code spark-factorize}) pass their own {@link Solver}.
  */
 public final class SolverRun {
-    /** The end of the name a log is written under during the run, {@code .NAME.partial} beside it. */
-    static final String STAGING_SUFFIX = ".partial";
-
     private SolverRun() {
     }
 
@@ -203,8 +201,10 @@ public final class SolverRun {
             // before --out's staging directory is made: a signal while the run is prepared (its --init files read)
             // ends the command at once, and left the directory behind
             solver = preparation.prepare();
-        } catch (RuntimeException e) {
-            throw RunLog.closing(e, inPlace);
+        } catch (Throwable e) {
+            // also an Error (out of memory while --init is read) closes the log opened in place
+            RunLog.closing(e, inPlace);
+            throw e;
         }
         // inPlace is closed here on every way out, also before the run took it over (a second close does nothing)
         try (RunLog _ = inPlace; RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
@@ -223,11 +223,25 @@ public final class SolverRun {
                 finished = logWriter == null ? solver.run(progress, keepFirst)
                         : solver.run(progress, keepFirst, logWriter);
                 setUpCancelled = cancelledInSetUp(finished, first[0]);
-            } catch (RuntimeException e) {
-                throw RunLog.closing(e, finished);
-            } finally {
+            } catch (Throwable e) {
+                // the run's own failure is the one reported; the log's, at its end, goes with it
                 if (logWriter != null) {
+                    try {
+                        logWriter.finish(setUpCancelled, resumedAt >= 0);
+                    } catch (Throwable logFailure) {
+                        e.addSuppressed(logFailure);
+                    }
+                }
+                RunLog.closing(e, finished);
+                throw e;
+            }
+            if (logWriter != null) {
+                try {
                     logWriter.finish(setUpCancelled, resumedAt >= 0);
+                } catch (IOException | RuntimeException e) {
+                    // the log lost (its staging file removed during the run): the result is not reported, but closed
+                    RunLog.closing(e, finished);
+                    throw e;
                 }
             }
             beat.phase(out == null || setUpCancelled ? label + ", rank " + rank + ": finishing the run"
@@ -316,7 +330,7 @@ public final class SolverRun {
      * {@code --out}. A note, not a refusal: room may be made meanwhile. Without it a full disk was found at the first
      * checkpoint, or after the last iteration. The one home of the note for every command that trains.
      */
-    public static void noteRoom(Consumer<String> notes, Destinations destinations, long checkpointBytes,
+    static void noteRoom(Consumer<String> notes, Destinations destinations, long checkpointBytes,
             long outBytes, String outWhat) {
         Path checkpoints = destinations.checkpoints();
         if (checkpoints != null) {
@@ -549,7 +563,7 @@ public final class SolverRun {
             Path parent = target.toAbsolutePath().getParent();
             // made when the log is opened, as --out is (the README's --out result/ --log result/run.jsonl)
             FileChecks.requireWritableDirectory("--log " + log + ": its directory", parent);
-            return parent.resolve("." + target.getFileName() + STAGING_SUFFIX);
+            return parent.resolve("." + target.getFileName() + RunLock.LOG_STAGING_SUFFIX);
         } catch (IOException e) {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }

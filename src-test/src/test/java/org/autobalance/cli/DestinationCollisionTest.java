@@ -129,20 +129,34 @@ class DestinationCollisionTest {
         Path logs = dir.resolve("logs");
         Path out = dir.resolve("out");
         Path staging = logs.resolve(".run.jsonl.partial");
+        Throwable[] removerFailed = new Throwable[1];
         Thread remover = Thread.ofPlatform().start(() -> {
             try {
+                long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!Files.exists(staging)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the log's staging file " + staging + " never appeared");
+                    }
                     Thread.sleep(5);
                 }
-                Files.delete(staging);
+                // the directory with all in it: the staging file and the log's lock beside it
+                try (Stream<Path> files = Files.list(logs)) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                }
                 Files.delete(logs);
-            } catch (IOException | InterruptedException e) {
-                throw new AssertionError(e);
+            } catch (Throwable e) {
+                removerFailed[0] = e;
             }
         });
         Run r = run("factorize", "--input", M, "--rank", "3", "--tol", "0", "--max-iter", "100000000",
                 "--max-seconds", "2", "--out", out.toString(), "--log", logs.resolve("run.jsonl").toString());
         remover.join();
+        if (removerFailed[0] != null) {
+            throw new AssertionError("the log's directory was not removed", removerFailed[0]);
+        }
+        assertTrue(Files.notExists(logs), "the log's directory is back");
         assertEquals(1, r.exitCode(), r.err());
         assertEquals("autobalance: error: --log " + logs.resolve("run.jsonl") + ": " + staging + ", where its records "
                 + "were written, was removed during the run: the log is lost; nothing was written to " + out

@@ -167,6 +167,32 @@ class SparseCommandLineTest {
         assertEquals(0, full.exitCode(), full.err());
     }
 
+    /** An M without stored entries is refused as such, not advised a smaller --holdout fraction. */
+    @Test
+    void aHoldoutOfAnEmptyMatrixSaysItIsEmpty() throws IOException {
+        Path m = dir.resolve("empty.mtx");
+        Files.writeString(m, "%%MatrixMarket matrix coordinate real general\n20 10 0\n");
+        var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--holdout",
+                "0.2");
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertFalse(r.err().contains("fraction"), r.err());
+        assertTrue(r.err().contains("all zeros") || r.err().contains("no stored entries"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    /** An empty --test file ran, reporting no held-out RMSE. */
+    @Test
+    void anEmptyTestFileIsRefused() throws IOException {
+        Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
+        Path test = dir.resolve("test.mtx");
+        Files.writeString(test, "%%MatrixMarket matrix coordinate real general\n20 10 0\n");
+        var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--test",
+                test.toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals("autobalance: error: --test " + test + " holds no entries: there is nothing to measure the "
+                + "held-out RMSE on" + System.lineSeparator(), r.err());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "--holdout 0.1 | --holdout needs --objective observed",

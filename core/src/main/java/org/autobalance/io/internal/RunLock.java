@@ -58,6 +58,11 @@ public final class RunLock implements AutoCloseable {
      * directory may be both).
      */
     private static final String OUTPUT_FILE = ".autobalance-out.lock";
+    /**
+     * The end of the name a log is written under during its run, {@code .NAME.partial} beside it ({@link #log} locks
+     * it in {@code .NAME.lock}); the one home of the name for the front ends that stage it.
+     */
+    public static final String LOG_STAGING_SUFFIX = ".partial";
     /** Attempts at a lock file that its holder removed between this process's open and lock (see acquire). */
     private static final int ATTEMPTS = 5;
     /**
@@ -278,7 +283,7 @@ public final class RunLock implements AutoCloseable {
      */
     public static RunLock log(String shown, Path staging) {
         String name = staging.getFileName().toString();
-        Path file = staging.resolveSibling(name.substring(0, name.length() - ".partial".length()) + ".lock");
+        Path file = staging.resolveSibling(name.substring(0, name.length() - LOG_STAGING_SUFFIX.length()) + ".lock");
         return inDirectory(shown, staging.getParent(), file, "writing this log", "file", true, null);
     }
 
