@@ -93,18 +93,7 @@ class InterruptTest {
         Path childOut = dir.resolve("child.out");
         Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "factorize", "--input", input.toString(),
                 "--rank", "2", "--out", out.toString(), "--log", fifo.toString()), childOut);
-        // the heartbeat's first line comes 5 s after the start (the child's output is not a terminal)
-        String waiting = "autobalance: opening --log " + fifo + " (a named pipe opens when something reads it)";
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (!Files.readString(childOut).contains(waiting)) {
-            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no line says what the child waits for: "
-                    + Files.readString(childOut));
-            Thread.sleep(100);
-        }
-        p.destroy();
-        // well within the grace period a started run is given to stop (Interruption.GRACE_SECONDS)
-        assertTrue(p.waitFor(Interruption.GRACE_SECONDS / 3, TimeUnit.SECONDS), "the signalled child did not exit");
-        assertEndedBeforeTheRun(p, childOut, out);
+        signalWhileWaitingForTheReader(p, childOut, fifo, out);
     }
 
     /** The same for network, whose log was opened with the training started. */
@@ -117,6 +106,15 @@ class InterruptTest {
                 Fixtures.fixture("net_X.npy") + "," + Fixtures.fixture("net_Y.npy"), "--layers",
                 "conv1d:3,3,relu,dense:4,leaky:0.1,dense:2", "--input-shape", "2,8", "--out", out.toString(), "--log",
                 fifo.toString()), childOut);
+        signalWhileWaitingForTheReader(p, childOut, fifo, out);
+    }
+
+    /**
+     * Waits until the child says it opens the log pipe {@code fifo}, signals it, and checks that it ended at once,
+     * leaving nothing.
+     */
+    private static void signalWhileWaitingForTheReader(Process p, Path childOut, Path fifo, Path out) throws Exception {
+        // the heartbeat's first line comes 5 s after the start (the child's output is not a terminal)
         String waiting = "autobalance: opening --log " + fifo + " (a named pipe opens when something reads it)";
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (!Files.readString(childOut).contains(waiting)) {
@@ -125,6 +123,7 @@ class InterruptTest {
             Thread.sleep(100);
         }
         p.destroy();
+        // well within the grace period a started run is given to stop (Interruption.GRACE_SECONDS)
         assertTrue(p.waitFor(Interruption.GRACE_SECONDS / 3, TimeUnit.SECONDS), "the signalled child did not exit");
         assertEndedBeforeTheRun(p, childOut, out);
     }
