@@ -24,7 +24,6 @@ import org.autobalance.network.NetworkTrainer;
 import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
 import org.autobalance.observe.NetworkRecord;
-import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -286,7 +285,7 @@ final class NetworkCommand implements Callable<Integer> {
         long activations = 0;
         long needed;
         try {
-            parameters = parameters(arch);
+            parameters = arch.parameters(bias);
             for (int h = 1; h <= arch.depth(); h++) {
                 Layer l = arch.layer(h);
                 activations = Math.addExact(activations, Math.multiplyExact((long) n,
@@ -306,40 +305,15 @@ final class NetworkCommand implements Callable<Integer> {
     }
 
     /**
-     * The room note of {@code factorize} ({@link SolverRun#noteRoom}): a checkpoint holds the weights and biases,
-     * with {@code auto}'s back-off its best iterate too, and the matrix invariant Q_h at the start of every hidden
-     * layer followed by a linear activation, channels² float64 values (at 500 channels 2 MB a layer, more than the
-     * weights of a small network; the few scalars and per-unit sums beside them are left out); {@code --out} gets one
-     * {@code .npy} file a parameter block, each of a header (at most 128 bytes here) and the values.
+     * The room note of {@code factorize} ({@link SolverRun#noteRoom}): a checkpoint as
+     * {@link NetworkTrainer#checkpointBytes} counts it; {@code --out} gets one {@code .npy} file a parameter block,
+     * each of a header (at most 128 bytes here) and the values.
      */
     private void noteRoom(PrintWriter printer, Destinations destinations, Architecture arch, StepSchedule steps,
             DType type) {
-        long bytes = parameters(arch) * type.bytes();
-        long invariants = 0;
-        for (int h = 1; h < arch.depth(); h++) {
-            if (arch.layer(h).activation().isLinear()) {
-                long channels = arch.layer(h).outChannels();
-                invariants += channels * channels * Double.BYTES;
-            }
-        }
-        SolverRun.noteRoom(printer::println, destinations,
-                (steps instanceof SpectralSchedule ? 2 * bytes : bytes) + invariants,
-                bytes + NPY_HEADER_BYTES * arch.depth() * (bias ? 2 : 1), "the weights");
-    }
-
-    /**
-     * The weights and biases of {@code arch}.
-     *
-     * @throws ArithmeticException past {@link Long#MAX_VALUE}
-     */
-    private long parameters(Architecture arch) {
-        long parameters = 0;
-        for (int h = 1; h <= arch.depth(); h++) {
-            Layer l = arch.layer(h);
-            parameters = Math.addExact(parameters, Math.multiplyExact((long) l.outChannels(), l.fanIn())
-                    + (bias ? l.outChannels() : 0));
-        }
-        return parameters;
+        SolverRun.noteRoom(printer::println, destinations, NetworkTrainer.checkpointBytes(arch, bias, type, steps),
+                arch.parameters(bias) * type.bytes() + NPY_HEADER_BYTES * arch.depth() * (bias ? 2 : 1),
+                "the weights");
     }
 
     /** The most a {@code .npy} header of a weight or bias block takes: its dictionary padded to 64 bytes. */

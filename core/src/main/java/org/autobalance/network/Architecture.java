@@ -64,6 +64,20 @@ public record Architecture(List<Layer> layers) {
     }
 
     /**
+     * The weights, and with {@code biases} the biases, of all layers.
+     *
+     * @throws ArithmeticException past {@link Long#MAX_VALUE}
+     */
+    public long parameters(boolean biases) {
+        long parameters = 0;
+        for (Layer l : layers) {
+            parameters = Math.addExact(parameters, Math.multiplyExact((long) l.outChannels(), l.fanIn())
+                    + (biases ? l.outChannels() : 0));
+        }
+        return parameters;
+    }
+
+    /**
      * Weight columns of layer h + 1 that read one output channel of layer h: P_h (the positions of the channel) when
      * layer h + 1 is dense, its kernel size KH·KW when it is a convolution. Channel c of layer h is read by columns
      * [c·B, (c + 1)·B) of every row of W_{h+1}.

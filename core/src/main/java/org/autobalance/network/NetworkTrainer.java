@@ -92,6 +92,25 @@ public final class NetworkTrainer {
         this.sigma = sigma;
     }
 
+    /**
+     * The bytes of the matrices a checkpoint of a run of {@code arch} holds, for a note on the room it needs before the
+     * run starts: the weights and, with {@code biases}, the biases in {@code dtype}, twice under a
+     * {@link SpectralSchedule} (its back-off keeps the best iterate too), and the matrix invariant Q_h at the start of
+     * every hidden layer followed by a linear activation, channels² float64 values (at 500 channels 2 MB a layer, more
+     * than the weights of a small network). The few scalars and per-unit sums beside them are left out.
+     */
+    public static long checkpointBytes(Architecture arch, boolean biases, DType dtype, StepSchedule schedule) {
+        long weights = arch.parameters(biases) * dtype.bytes();
+        long invariants = 0;
+        for (int h = 1; h < arch.depth(); h++) {
+            if (arch.layer(h).activation().isLinear()) {
+                long channels = arch.layer(h).outChannels();
+                invariants += channels * channels * Double.BYTES;
+            }
+        }
+        return (schedule instanceof SpectralSchedule ? 2 * weights : weights) + invariants;
+    }
+
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */
     public static Builder builder(DenseMatrix x, DenseMatrix y, Architecture architecture) {
         return new Builder(x, y, architecture);
@@ -604,6 +623,7 @@ public final class NetworkTrainer {
             CheckpointSave.after(listeners, iterations, policy.dir(), () -> write(policy, referenceLoss));
         }
 
+        /** Writes the checkpoint; {@link NetworkTrainer#checkpointBytes} counts what it holds: keep the two in step. */
         private void write(CheckpointPolicy policy, double referenceLoss) throws IOException {
             String inputHash = c.resume() != null ? c.resume().inputHash() : hash();
             Checkpoint.Writer w = Checkpoint.writer(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),

@@ -362,4 +362,26 @@ class NetworkCheckpointTest {
             other.shutdownNow();
         }
     }
+
+    /**
+     * {@link NetworkTrainer#checkpointBytes} against the file a run writes, where its matrices dominate (34 450
+     * parameters; 62 500 doubles of Q_h in the linear case): the count is at most the file, and the rest — the scalars,
+     * the per-unit sums (350 doubles), the block names, the configuration — under 10 % and 16 KiB more. Leaving out
+     * Q_h (500 kB) or the back-off's copy of the weights under auto (276 kB in float64) breaks the upper bound.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"dense:200,dense:150,dense:3|auto|FLOAT64|false",
+        "dense:200,relu,dense:150,relu,dense:3|constant:0.01|FLOAT32|true",
+        "dense:200,dense:150,relu,dense:3|auto|FLOAT32|true"})
+    void checkpointBytesCountsTheMatricesACheckpointHolds(String spec, String schedule, DType dtype, boolean biases)
+            throws IOException {
+        try (Problem p = Problem.of(spec, null, 20, 3, dtype, 3)) {
+            StepSchedule steps = StepSchedule.parse(schedule);
+            run(p.builder().schedule(steps).biases(biases).threads(1).checkpoint(dir, 1, null), 2);
+            long file = java.nio.file.Files.size(dir.resolve(Checkpoint.FILE));
+            long counted = NetworkTrainer.checkpointBytes(p.arch(), biases, dtype, steps);
+            assertTrue(counted <= file && file <= 1.1 * counted + 16384, spec + ": counted " + counted + " of a "
+                    + file + "-byte checkpoint");
+        }
+    }
 }
