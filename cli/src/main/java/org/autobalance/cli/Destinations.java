@@ -136,8 +136,7 @@ public final class Destinations implements AutoCloseable {
         }
         // where the staged log is renamed to at the end: beside its staging file, under the target's name
         Path directory = logStaging.getParent();
-        String staged = logStaging.getFileName().toString();
-        String name = staged.substring(1, staged.length() - RunLock.LOG_STAGING_SUFFIX.length());
+        String name = SolverRun.targetName(logStaging);
         String writer = null;
         if (out != null && (RunOutputs.isResultName(name) || RunOutputs.isStagingName(name)
                 || RunLock.isLockFileName(name))

@@ -568,4 +568,10 @@ public final class SolverRun {
             throw new UsageException("--log " + log + ": " + e.getMessage(), e);
         }
     }
+
+    /** The name a staged log ({@link #stagingFor}, not written in place) is renamed to at the end, beside it. */
+    static String targetName(Path staging) {
+        String staged = staging.getFileName().toString();
+        return staged.substring(1, staged.length() - RunLock.LOG_STAGING_SUFFIX.length());
+    }
 }
