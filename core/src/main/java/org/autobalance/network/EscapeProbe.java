@@ -6,7 +6,7 @@ import java.util.function.IntSupplier;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.internal.PlateauCheck;
-import org.autobalance.solve.SmallLinearAlgebra;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * A network's escape test for {@link PlateauCheck}: is there a way down from an iterate that passed the first-order
