@@ -23,10 +23,10 @@ import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.IterationMonitor;
+import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.internal.CheckpointSave;
-import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
-import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**

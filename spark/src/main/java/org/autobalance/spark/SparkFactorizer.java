@@ -29,9 +29,9 @@ import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
-import org.autobalance.solve.IterationMonitor;
 
 /**
  * The solver's gradient descent over a row-partitioned M on Apache Spark: the iteration of {@link Factorizer}, with

@@ -30,9 +30,9 @@ import org.autobalance.spark.SparkOutputs;
 import org.autobalance.spark.SparkResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code autobalance spark-factorize}: the factorize command on Apache Spark. */
 @Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,
