@@ -27,6 +27,7 @@ import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.internal.CheckpointSave;
+import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
@@ -627,7 +628,7 @@ public final class NetworkTrainer {
         /** Writes the checkpoint; {@link NetworkTrainer#checkpointBytes} counts what it holds: keep the two in step. */
         private void write(CheckpointPolicy policy, double referenceLoss) throws IOException {
             String inputHash = c.resume() != null ? c.resume().inputHash() : hash();
-            Checkpoint.Writer w = Checkpoint.writer(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
+            CheckpointWriter w = CheckpointWriter.start(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
                     policy.everyIterations(), policy.seconds())
                     .exact("sigma", sigma).exact("reference_loss", referenceLoss).doubles("units0", units0);
             for (int h = 1; h <= c.arch().depth(); h++) {
