@@ -9,10 +9,10 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
-import org.autobalance.solve.Imbalance;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.Variant;
+import org.autobalance.solve.internal.Imbalance;
 import org.autobalance.synthetic.KnownMatrices;
 
 /**

@@ -5,8 +5,9 @@ import java.util.Objects;
 import java.util.function.IntSupplier;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.solve.internal.PlateauCheck;
-import org.autobalance.solve.SmallLinearAlgebra;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * A network's escape test for {@link PlateauCheck}: is there a way down from an iterate that passed the first-order
@@ -304,7 +305,7 @@ final class EscapeProbe {
     }
 
     /** Adds the probe's state to a network checkpoint: the levels and the rationing. */
-    void save(Checkpoint.Writer w) {
+    void save(CheckpointWriter w) {
         w.doubles(NetworkTrainer.PLATEAU_LEVELS, levels).doubles("plateau_state", rationing.state().encode());
     }
 

@@ -19,12 +19,12 @@ import org.autobalance.memory.DenseMatrix;
  *       leaves a linear pair unchanged.
  * </ul>
  */
-public final class Invariants {
+final class Invariants {
     private Invariants() {
     }
 
     /** ‖W_h‖² + ‖b_h‖² for h = 1..N. */
-    public static double[] layerSquaredNorms(Parameters p) {
+    static double[] layerSquaredNorms(Parameters p) {
         int depth = p.architecture().depth();
         double[] s = new double[depth];
         for (int h = 1; h <= depth; h++) {
@@ -34,7 +34,7 @@ public final class Invariants {
     }
 
     /** (‖W_h‖² + ‖b_h‖²) − ‖W_{h+1}‖² for h = 1..N−1, given {@link #layerSquaredNorms}. */
-    public static double[] layerDifferences(Parameters p, double[] layerSquaredNorms) {
+    static double[] layerDifferences(Parameters p, double[] layerSquaredNorms) {
         int depth = p.architecture().depth();
         double[] d = new double[depth - 1];
         for (int h = 1; h < depth; h++) {
@@ -45,7 +45,7 @@ public final class Invariants {
     }
 
     /** The per-unit values of every hidden layer h = 1..N−1, concatenated in layer then channel order. */
-    public static double[] unitValues(Parameters p) {
+    static double[] unitValues(Parameters p) {
         Architecture arch = p.architecture();
         int total = 0;
         for (int h = 1; h < arch.depth(); h++) {
@@ -77,7 +77,7 @@ public final class Invariants {
      * Q_h of the class comment (channels × channels, row-major), or {@code null} when the activation after layer h
      * is not linear (then only its diagonal, the per-unit values, is conserved).
      */
-    public static double[] matrixInvariant(Parameters p, int h) {
+    static double[] matrixInvariant(Parameters p, int h) {
         Architecture arch = p.architecture();
         if (!arch.layer(h).activation().isLinear()) {
             return null;
@@ -116,7 +116,7 @@ public final class Invariants {
     }
 
     /** ‖X‖²_F in double. */
-    public static double squaredNorm(DenseMatrix x) {
+    static double squaredNorm(DenseMatrix x) {
         double s = 0.0;
         for (int i = 0; i < x.rows(); i++) {
             s += rowSquaredNorm(x, i);

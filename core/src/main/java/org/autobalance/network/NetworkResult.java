@@ -88,7 +88,7 @@ public final class NetworkResult implements AutoCloseable {
         return seconds;
     }
 
-    /** The σ of {@link NetworkScale} that {@code auto} used, NaN if it was not needed. */
+    /** The σ that {@code auto} used (η = C/σ: {@link NetworkTrainer.Builder#schedule}), NaN if it was not needed. */
     public double sigma() {
         return sigma;
     }

@@ -28,7 +28,7 @@ import org.autobalance.memory.DenseMatrix;
  * native-notes/network.md), which is why the trainer backs off where an {@code auto} run would diverge
  * ({@link StepBackoff}).
  */
-public final class NetworkScale {
+final class NetworkScale {
     /** Power iterations for λ and σ₁: enough for two significant digits on a gap-free spectrum, which a scale needs. */
     static final int POWER_ITERATIONS = 50;
 
@@ -42,7 +42,7 @@ public final class NetworkScale {
      * σ of the class comment for a depth-{@code depth} network fitting {@code y} from {@code x}, with a bias on every
      * layer if {@code biases}.
      */
-    public static double sigma(DenseMatrix x, DenseMatrix y, int depth, boolean biases, long seed) {
+    static double sigma(DenseMatrix x, DenseMatrix y, int depth, boolean biases, long seed) {
         int n = x.rows();
         int d = x.cols();
         int p = y.cols();

@@ -25,16 +25,17 @@ import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
-import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.internal.CheckpointSave;
+import org.autobalance.solve.internal.CheckpointWriter;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * Full-batch gradient descent on L(W) = (1/(2n)) Σ_i ‖f(x_i; W) − y_i‖² for a deep homogeneous network
  * ({@link Architecture}): W_h ← W_h − η_t ∇_{W_h}L and b_h ← b_h − η_t ∇_{b_h}L for every layer, all from the same
  * old iterate (the gradient of every layer is computed before any layer moves), as analysed by Du, Hu &amp; Lee.
  *
- * <p>Every iteration yields a {@link NetworkRecord} with the conserved quantities of {@link Invariants}. A run can
+ * <p>Every iteration yields a {@link NetworkRecord} with the quantities gradient flow conserves. A run can
  * write {@link Checkpoint}s and be continued from one ({@link Builder#checkpoint}, {@link Builder#resumeFrom}) with
  * the same final bits as the run that was never stopped.
  *
@@ -147,8 +148,9 @@ public final class NetworkTrainer {
         }
 
         /**
-         * The step schedule (default {@code auto:0.5}: η = 0.5/σ with the σ of {@link NetworkScale}, and the back-off
-         * of {@link StepBackoff} where the run would diverge; other schedules run as given).
+         * The step schedule (default {@code auto:0.5}: η = 0.5/σ with σ = (N/2)·λ·s^{2(N−1)/N}, λ = λ_max(XᵀX/n),
+         * s = σ₁(YᵀX/n)/λ — half the sharpness of a linear network at a balanced minimiser on white inputs; at least
+         * 1/2 with biases — and a back-off of the step where the run would diverge; other schedules run as given).
          */
         public Builder schedule(StepSchedule schedule) {
             Objects.requireNonNull(schedule, "schedule must not be null");
@@ -626,7 +628,7 @@ public final class NetworkTrainer {
         /** Writes the checkpoint; {@link NetworkTrainer#checkpointBytes} counts what it holds: keep the two in step. */
         private void write(CheckpointPolicy policy, double referenceLoss) throws IOException {
             String inputHash = c.resume() != null ? c.resume().inputHash() : hash();
-            Checkpoint.Writer w = Checkpoint.writer(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
+            CheckpointWriter w = CheckpointWriter.start(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
                     policy.everyIterations(), policy.seconds())
                     .exact("sigma", sigma).exact("reference_loss", referenceLoss).doubles("units0", units0);
             for (int h = 1; h <= c.arch().depth(); h++) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.internal.CheckpointWriter;
 
 /**
  * The safeguard of {@code --schedule auto} for a network: where a run would diverge, it goes back to its best iterate
@@ -93,7 +94,7 @@ final class StepBackoff implements AutoCloseable {
     }
 
     /** Adds this state to a checkpoint: the kept iterate, its loss, the halvings. */
-    void save(Checkpoint.Writer w, int depth, boolean biases) {
+    void save(CheckpointWriter w, int depth, boolean biases) {
         w.exact("kept_loss", keptLoss);
         double[] at = new double[halvedAt.size()];
         for (int k = 0; k < at.length; k++) {

@@ -6,8 +6,8 @@
  * {@link org.autobalance.network.Parameters}.
  *
  * <p>Every iteration yields a {@link org.autobalance.observe.NetworkRecord} with the quantities that gradient flow
- * conserves ({@link org.autobalance.network.Invariants}: the differences of squared norms between consecutive layers,
- * per layer and per unit, and a matrix invariant for linear pairs), so the balancing of the layers can be watched as it happens.
+ * conserves (the differences of squared norms between consecutive layers, per layer and per unit, and a matrix
+ * invariant for linear pairs), so the balancing of the layers can be watched as it happens.
  * {@link org.autobalance.network.ParameterFiles} reads and writes the parameters as {@code .npy} files.
  */
 package org.autobalance.network;

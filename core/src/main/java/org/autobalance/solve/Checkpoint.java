@@ -1,17 +1,19 @@
 package org.autobalance.solve;
 
+import static org.autobalance.solve.internal.CheckpointWriter.DIGEST_BYTES;
+import static org.autobalance.solve.internal.CheckpointWriter.MAGIC;
+import static org.autobalance.solve.internal.CheckpointWriter.bits;
+import static org.autobalance.solve.internal.CheckpointWriter.layout;
+import static org.autobalance.solve.internal.CheckpointWriter.sha256;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -20,9 +22,9 @@ import java.util.Map;
 import java.util.Objects;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.solve.internal.PlateauCheck;
 
 /**
@@ -52,8 +54,6 @@ public final class Checkpoint {
     public static final String FILE = "checkpoint";
     /** The kind of a factorisation's checkpoint. */
     static final String FACTORIZE = "factorize";
-    private static final String MAGIC = "autobalance-checkpoint 2\n";
-    private static final int DIGEST_BYTES = 32;
 
     private final Map<String, Object> header;
     private final byte[] payload;
@@ -108,7 +108,7 @@ public final class Checkpoint {
         return ((Number) header.get("seconds")).doubleValue();
     }
 
-    /** A double of the run's state, exactly as written by {@link Writer#exact}. */
+    /** A double of the run's state, exactly as the solver saved it. */
     public double exact(String key) {
         Object hex = header.get(key);
         if (!(hex instanceof String s)) {
@@ -117,7 +117,7 @@ public final class Checkpoint {
         return fromBits(s);
     }
 
-    /** Whether the checkpoint holds a double {@code key} written by {@link Writer#exact}. */
+    /** Whether the checkpoint holds a double {@code key} of the run's state. */
     public boolean hasExact(String key) {
         return header.get(key) instanceof String;
     }
@@ -139,7 +139,7 @@ public final class Checkpoint {
                 DenseMatrix.Order.ROW_MAJOR);
     }
 
-    /** The payload block {@code name} written by {@link Writer#doubles}. */
+    /** The payload block {@code name}, an array of doubles. */
     public double[] doubles(String name) {
         long[] b = block(name);
         if (b[0] != Double.BYTES || b[1] != 1) {
@@ -238,19 +238,10 @@ public final class Checkpoint {
         return Double.longBitsToDouble(Long.parseUnsignedLong(hex, 16));
     }
 
-    private static String bits(double x) {
-        return Long.toHexString(Double.doubleToRawLongBits(x));
-    }
-
     /** Copies the saved factors into {@code u} and {@code v} (shapes and dtype as saved). */
     public void restore(DenseMatrix u, DenseMatrix v) {
         restore("U", u);
         restore("V", v);
-    }
-
-    private static ValueLayout layout(DType dtype) {
-        return (dtype == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED)
-                .withOrder(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -356,10 +347,10 @@ public final class Checkpoint {
      */
     static void write(Path dir, DenseMatrix u, DenseMatrix v, Progress progress, String inputHash,
             Map<String, Object> config, double[] every) throws IOException {
-        Writer w = writer(FACTORIZE, progress.iteration(), progress.seconds(), inputHash, config, every[0], every[1])
-                .exact("sigma1", progress.sigma1()).exact("reference_loss", progress.referenceLoss());
-        w.header.put("dtype", u.dtype().label());
-        w.header.put("on_plateau", progress.onPlateau());
+        CheckpointWriter w = CheckpointWriter.start(FACTORIZE, progress.iteration(), progress.seconds(), inputHash,
+                config, every[0], every[1]).exact("sigma1", progress.sigma1())
+                .exact("reference_loss", progress.referenceLoss()).field("dtype", u.dtype().label())
+                .field("on_plateau", progress.onPlateau());
         if (progress.plateau() != null) {
             PlateauCheck.State p = progress.plateau().rationing();
             Map<String, Object> plateau = new LinkedHashMap<>();
@@ -367,112 +358,12 @@ public final class Checkpoint {
             plateau.put("last_check", p.lastCheck());
             plateau.put("last_unlearned", (long) p.lastUnlearned());
             plateau.put("last_plateau", p.lastPlateau());
-            w.header.put("plateau", plateau);
+            w.field("plateau", plateau);
         }
         if (progress.heldOut() != null) {
             progress.heldOut().saveTo(w);
         }
         w.matrix("U", u).matrix("V", v).writeTo(dir);
-    }
-
-    /**
-     * A checkpoint to write: the common fields now, the state's exact scalars and the payload blocks by the
-     * {@link Writer}'s methods, then {@link Writer#writeTo}.
-     *
-     * @param inputHash the input's {@link #hash}
-     * @param configuration what {@link #requireSameRun} compares on resume
-     * @param everyIterations the policy's interval in iterations (0 if unused), for {@link #policy()}
-     * @param everySeconds the policy's interval in seconds (0 if unused)
-     */
-    public static Writer writer(String kind, long iteration, double seconds, String inputHash,
-            Map<String, Object> configuration, double everyIterations, double everySeconds) {
-        Writer w = new Writer();
-        w.header.put("kind", kind);
-        w.header.put("iteration", iteration);
-        w.header.put("seconds", seconds);
-        w.header.put("input_sha256", inputHash);
-        w.header.put("every_iterations", everyIterations);
-        w.header.put("every_seconds", everySeconds);
-        w.header.put("config", configuration);
-        return w;
-    }
-
-    /** Collects a checkpoint's scalars and blocks (see {@link #writer}). */
-    public static final class Writer {
-        private final Map<String, Object> header = new LinkedHashMap<>();
-        private final List<Map<String, Object>> descriptions = new ArrayList<>();
-        private final List<DenseMatrix> matrices = new ArrayList<>();
-        private final List<double[]> arrays = new ArrayList<>();
-        private long payloadBytes;
-
-        private Writer() {
-        }
-
-        /** A double of the state, saved exactly (read back by {@link Checkpoint#exact}). */
-        public Writer exact(String key, double value) {
-            header.put(key, bits(value));
-            return this;
-        }
-
-        /** A matrix of the state, saved row by row in its dtype (read back by {@link Checkpoint#restore}). */
-        public Writer matrix(String name, DenseMatrix m) {
-            describe(name, m.dtype(), m.rows(), m.cols());
-            matrices.add(m);
-            arrays.add(null);
-            return this;
-        }
-
-        /** An array of the state (read back by {@link Checkpoint#doubles}). */
-        public Writer doubles(String name, double[] values) {
-            describe(name, DType.FLOAT64, 1, values.length);
-            matrices.add(null);
-            arrays.add(values.clone());
-            return this;
-        }
-
-        private void describe(String name, DType dtype, int rows, int cols) {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("name", name);
-            d.put("dtype", dtype.label());
-            d.put("rows", (long) rows);
-            d.put("cols", (long) cols);
-            descriptions.add(d);
-            payloadBytes += (long) rows * cols * dtype.bytes();
-        }
-
-        /**
-         * Writes the checkpoint to {@code dir} atomically, replacing the one there. The solvers hold the directory's
-         * lock while they write (a second writer of one directory is refused when its run starts); a caller writing
-         * checkpoints of its own should too.
-         */
-        public void writeTo(Path dir) throws IOException {
-            header.put("payload", descriptions);
-            byte[] head = (MAGIC + Json.object(header) + "\n").getBytes(StandardCharsets.UTF_8);
-            byte[] all = new byte[Math.toIntExact(head.length + payloadBytes + DIGEST_BYTES)];
-            System.arraycopy(head, 0, all, 0, head.length);
-            MemorySegment segment = MemorySegment.ofArray(all);
-            long at = head.length;
-            for (int k = 0; k < matrices.size(); k++) {
-                DenseMatrix m = matrices.get(k);
-                if (m != null) {
-                    long bytes = (long) m.rows() * m.cols() * m.dtype().bytes();
-                    m.copyTo(segment.asSlice(at, bytes), layout(m.dtype()), DenseMatrix.Order.ROW_MAJOR);
-                    at += bytes;
-                } else {
-                    double[] a = arrays.get(k);
-                    MemorySegment.copy(a, 0, segment, layout(DType.FLOAT64), at, a.length);
-                    at += (long) a.length * Double.BYTES;
-                }
-            }
-            MessageDigest sha = sha256();
-            sha.update(all, 0, all.length - DIGEST_BYTES);
-            System.arraycopy(sha.digest(), 0, all, all.length - DIGEST_BYTES, DIGEST_BYTES);
-
-            Files.createDirectories(dir);
-            // a temporary file of its own, so that two writers never share one; one left by a run killed while
-            // writing is removed by the next run to lock the directory (RunLock)
-            AtomicFile.replace(dir.resolve(FILE), all);
-        }
     }
 
     /**
@@ -504,11 +395,4 @@ public final class Checkpoint {
         return HexFormat.of().formatHex(sha.digest());
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
 }

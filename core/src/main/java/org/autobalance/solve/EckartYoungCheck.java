@@ -1,6 +1,7 @@
 package org.autobalance.solve;
 
 import org.autobalance.solve.internal.PlateauCheck;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * The factorisation's escape test for {@link PlateauCheck}, in closed form.

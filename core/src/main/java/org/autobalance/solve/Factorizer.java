@@ -25,6 +25,7 @@ import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * Gradient descent on f(U, V) = ½‖UVᵀ − M‖²_F, by default the algorithm analysed by Du, Hu &amp; Lee (NeurIPS 2018):

@@ -2,6 +2,7 @@ package org.autobalance.solve;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.internal.CheckpointWriter;
 
 /**
  * The iterate with the lowest held-out RMSE of a run of the observed-entries loss with held-out entries. Every such
@@ -81,7 +82,7 @@ final class HeldOutBest implements AutoCloseable {
     }
 
     /** Saves the state into a checkpoint being written. */
-    void saveTo(Checkpoint.Writer w) {
+    void saveTo(CheckpointWriter w) {
         w.exact("best_test_rmse", bestRmse).exact("best_test_iteration", bestIteration);
         if (bestU != null) {
             w.matrix("best_U", bestU).matrix("best_V", bestV);

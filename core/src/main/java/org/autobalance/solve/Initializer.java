@@ -6,6 +6,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * Sets the starting factors U₀ (d1 × r) and V₀ (d2 × r).

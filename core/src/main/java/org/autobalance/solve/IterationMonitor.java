@@ -19,6 +19,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.solve.internal.CheckpointSave;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * The solver's bookkeeping around each iteration, in one place for every loop that runs the iteration —

@@ -10,6 +10,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
  * σ₁(M), the largest singular value, and σ₁(M − UVᵀ), that of the residual, by power iterations on the engine's own

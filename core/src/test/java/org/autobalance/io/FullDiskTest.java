@@ -17,6 +17,7 @@ import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,10 +62,10 @@ class FullDiskTest {
             Path ck = fs.root().resolve("ck");
             try (DenseMatrix small = DenseMatrix.allocate(DType.FLOAT64, 40, 40)) {
                 small.fill(0.5);
-                Checkpoint.writer("test", 7, 1.0, "hash", Map.of(), 1, 0).matrix("U", small).writeTo(ck);
+                CheckpointWriter.start("test", 7, 1.0, "hash", Map.of(), 1, 0).matrix("U", small).writeTo(ck);
             }
             assertThrows(FileSystemException.class,
-                    () -> Checkpoint.writer("test", 8, 2.0, "hash", Map.of(), 1, 0).matrix("U", big).writeTo(ck));
+                    () -> CheckpointWriter.start("test", 8, 2.0, "hash", Map.of(), 1, 0).matrix("U", big).writeTo(ck));
             assertEquals(7, Checkpoint.load(ck).iteration());
             assertEquals(List.of(ck.resolve(Checkpoint.FILE)), listing(ck));
         }

@@ -24,6 +24,7 @@ import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
@@ -120,7 +121,7 @@ class CheckpointDirectoryTest {
     }
 
     /**
-     * Two writers of one directory that do not lock it (callers of {@link Checkpoint.Writer#writeTo}) each write a
+     * Two writers of one directory that do not lock it (callers of {@link CheckpointWriter#writeTo}) each write a
      * temporary file of their own: every write succeeds and the file left is one of theirs, complete. With one fixed
      * temporary name the second writer truncated the first's file under it, and a rename found the file gone.
      */
@@ -135,7 +136,7 @@ class CheckpointDirectoryTest {
             for (DenseMatrix x : List.of(a, b)) {
                 writers.add(pool.submit(() -> {
                     for (int k = 0; k < writes; k++) {
-                        Checkpoint.writer("test", k, 0, "hash", Map.of(), 1, 0).matrix("X", x).writeTo(ck);
+                        CheckpointWriter.start("test", k, 0, "hash", Map.of(), 1, 0).matrix("X", x).writeTo(ck);
                     }
                     return null;
                 }));

@@ -298,12 +298,15 @@ public final class SparkFactorizer {
         // still run; it is set again for the caller at the end, also when the input's blocks or V fail
         boolean interrupted = Thread.interrupted();
         Lineage<FactorBlock> lineage = new Lineage<>(sc, c.lineageEvery());
-        JavaRDD<MatrixBlock> m;
+        JavaRDD<MatrixBlock> m = null;
         DenseMatrix v;
         try {
             m = source.blocks(sc, dtype).persist(StorageLevel.MEMORY_ONLY());
             v = DenseMatrix.allocate(dtype, d2, r);
         } catch (RuntimeException | Error e) {
+            if (m != null) {
+                m.unpersist(false); // V refused (too large for the machine): M was marked for caching
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.spark.ExceptionFailure;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.SparkListener;
@@ -29,6 +30,7 @@ import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.solve.CancelToken;
@@ -37,9 +39,9 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
-import org.autobalance.solve.SmallLinearAlgebra;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.BeforeAll;
@@ -286,6 +288,33 @@ class SparkFactorizerTest {
                 .schedule(new ConstantSchedule(100 * ETA)).maxIterations(200).build()
                 .run(SharedSpark.context(), source, DType.FLOAT64));
         assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a diverged run");
+        // V (d × d at rank d) larger than the machine: refused after M's blocks were marked for caching
+        int d = (int) Math.min(Integer.MAX_VALUE - 64, (long) Math.sqrt(NativeMemory.physicalBytes() / 8.0) + 64);
+        MatrixSource tooLarge = new MatrixSource(d, d) {
+            @Override
+            public int partitions() {
+                return 1;
+            }
+
+            @Override
+            public long[] partitionRows() {
+                return new long[] {d};
+            }
+
+            @Override
+            public String describe() {
+                return "a source V cannot fit beside";
+            }
+
+            @Override
+            JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
+                return sc.emptyRDD();
+            }
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkFactorizer.builder(d)
+                .build().run(SharedSpark.context(), tooLarge, DType.FLOAT64));
+        assertTrue(e.getMessage().contains(d + " x " + d + " float64 matrix"), e.getMessage());
+        assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a refused V");
     }
 
     /**

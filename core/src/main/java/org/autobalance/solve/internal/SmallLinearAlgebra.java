@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -11,7 +11,7 @@ public final class SmallLinearAlgebra {
     /**
      * Lanczos stops when its top Ritz value's error, estimated from the residual and the gap, is this relatively.
      */
-    static final double LANCZOS_TOLERANCE = 1e-14;
+    public static final double LANCZOS_TOLERANCE = 1e-14;
     /**
      * The pivot thresholds {@link #largestGeneralizedEigenvalueBound} tries, as fractions of its floor times g,
      * lowest first; measured, not derived (its javadoc).
@@ -55,7 +55,7 @@ public final class SmallLinearAlgebra {
      *
      * @throws IllegalArgumentException if {@code a} is not numerically positive definite
      */
-    static double[] inverseCholeskyTranspose(double[] a, int r) {
+    public static double[] inverseCholeskyTranspose(double[] a, int r) {
         double[] l = new double[r * r];
         for (int j = 0; j < r; j++) {
             double d = a[j * r + j];
@@ -122,7 +122,7 @@ public final class SmallLinearAlgebra {
      * eigenproblems, tens of r³ operations: the reference for {@link #largestGeneralizedEigenvalueBound}, which σ₁
      * uses, and its answer where its one direction falls below the floor.
      */
-    static double largestGeneralizedEigenvalue(double[] a, double[] b, int r, double floor) {
+    public static double largestGeneralizedEigenvalue(double[] a, double[] b, int r, double floor) {
         double[] q = new double[r * r];
         double[] lambda = symmetricEigen(b.clone(), r, q);
         int kept = 0;
@@ -170,7 +170,7 @@ public final class SmallLinearAlgebra {
      * columns at the floor cost such bounds 10⁻⁴ to 10⁻³ relatively, and cutting eigenvalues at it (the Jacobi path)
      * 10⁻⁵ to 10⁻³ (native-notes/startup.md, eleventh session). Neither argument is modified; 0 if B is zero.
      */
-    static double largestGeneralizedEigenvalueBound(double[] a, double[] b, int r, double floor) {
+    public static double largestGeneralizedEigenvalueBound(double[] a, double[] b, int r, double floor) {
         double g = gershgorin(b, r);
         if (!(g > 0)) {
             return 0.0;
@@ -191,7 +191,7 @@ public final class SmallLinearAlgebra {
     }
 
     /** max_i Σ_j |b_ij| of an r × r matrix: an upper bound on its largest eigenvalue (Gershgorin). */
-    static double gershgorin(double[] b, int r) {
+    public static double gershgorin(double[] b, int r) {
         double g = 0.0;
         for (int i = 0; i < r; i++) {
             double rowSum = 0.0;

@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import java.util.List;
 import org.autobalance.memory.DenseMatrix;
