@@ -4,6 +4,7 @@ import java.io.Flushable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -573,10 +574,14 @@ public final class Factorizer {
         double[] aV = new double[r * r];
         Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
         long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
+        Stall stall = new Stall(r);
         for (long t = monitor.first(); t < c.maxIterations(); t++) {
             double dotUMV = engine.fusedPass();
             double[] gramU = engine.gramU;
             double[] gramV = engine.gramV;
+            // the digest of U and V before the step, where the stall test is worth it
+            String before = stall.sameMeasures(t > monitor.first(), dotUMV, gramU, gramV) ? Checkpoint.hash(u, v)
+                    : null;
             // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
@@ -607,7 +612,41 @@ public final class Factorizer {
             if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
                 return;
             }
+            if (before != null && before.equals(Checkpoint.hash(u, v)) && schedule.eta(t + 1) <= eta) {
+                monitor.stalled();
+                return;
+            }
         }
         monitor.exhausted();
+    }
+
+    /**
+     * The filter of the stall test ({@link StopReason#STALLED}): a step that left U and V unchanged makes the next
+     * pass measure ⟨U, MV⟩, UᵀU and VᵀV bit for bit as the last one did (the pass is deterministic), so only an
+     * iteration whose measures repeat the last one's is worth the exact test — a digest of U and V before and after
+     * its step (SHA-256, {@link Checkpoint#hash}: O((d1 + d2)·r), no pass over M). In a run that moves the first
+     * compare differs: the cost is a copy of the two r × r Grams per iteration. (Where the factors are so small that
+     * their squares underflow — below ~10⁻¹⁵⁴ in float64, a start the user chose — every measure is 0 and each
+     * iteration is digested until they grow out of it.)
+     */
+    private static final class Stall {
+        private final double[] gramU;
+        private final double[] gramV;
+        private double dot = Double.NaN;
+
+        Stall(int r) {
+            gramU = new double[r * r];
+            gramV = new double[r * r];
+        }
+
+        /** Whether these measures are those of the last iteration (if {@code hasLast}); remembers them. */
+        boolean sameMeasures(boolean hasLast, double dotUMV, double[] gramU, double[] gramV) {
+            boolean same = hasLast && Double.compare(dotUMV, dot) == 0 && Arrays.equals(gramU, this.gramU)
+                    && Arrays.equals(gramV, this.gramV);
+            dot = dotUMV;
+            System.arraycopy(gramU, 0, this.gramU, 0, gramU.length);
+            System.arraycopy(gramV, 0, this.gramV, 0, gramV.length);
+            return same;
+        }
     }
 }
