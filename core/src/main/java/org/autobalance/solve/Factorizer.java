@@ -240,7 +240,7 @@ public final class Factorizer {
         /**
          * Stop when ‖∇f‖_F ≤ tol·‖M‖_F·√(‖U‖²_F + ‖V‖²_F), a scale-free test of stationarity (both sides scale
          * alike when M is scaled by c and the factors by √c). 0 disables it: the run then does exactly
-         * {@code maxIterations} iterations. The default is {@link #defaultTolerance(DType)}.
+         * {@code maxIterations} iterations, unless a step leaves U and V unchanged ({@link StopReason#STALLED}). The default is {@link #defaultTolerance(DType)}.
          */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
@@ -476,10 +476,18 @@ public final class Factorizer {
             StopReason early = IterationMonitor.cancellation(c.cancelToken());
             Checkpoint resume = c.resume();
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
+            // as many passes as the uses of σ₁ need (SpectralNorm.passesFor), each told to the listeners
+            int sigma1Passes = SpectralNorm.passesFor(SpectralNorm.tolerated(c.schedule(), c.initializer()),
+                    Math.max(c.rows(), c.cols()));
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed(),
-                            () -> IterationMonitor.cancellation(c.cancelToken()) != null);
+                            () -> IterationMonitor.cancellation(c.cancelToken()) != null, sigma1Passes,
+                            (passes, most, finished) -> {
+                                for (IterationListener listener : all) {
+                                    listener.onSpectralNorm(passes, most, finished);
+                                }
+                            });
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
                 return sigma1[0];

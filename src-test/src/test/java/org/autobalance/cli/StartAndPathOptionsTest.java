@@ -86,6 +86,27 @@ class StartAndPathOptionsTest {
                 + "scale \\(or leave --init out for the default start\\)\n"), r.err());
     }
 
+    /**
+     * A start so small that its steps round away (float64's smallest number, whose start is U = V = 0 or ±4.9e-324;
+     * in float32 1e-45, one subnormal step) stops after two iterations as {@code stalled}, saying so and what to do,
+     * not as a plateau whose advice was "more iterations"; one just above the edge in float32 learns.
+     */
+    @ParameterizedTest
+    @CsvSource({"float64, small:4.9e-324", "float32, small:1e-45"})
+    void aStartWhoseStepsRoundAwayStallsWithAdviceOnTheStart(String dtype, String init) {
+        Run r = run("factorize", "--input", M, "--rank", "3", "--dtype", dtype, "--threads", "1", "--init", init);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("rank 3: 2 iterations, stopped: stalled"), r.out());
+        assertTrue(r.out().contains("the step leaves U and V unchanged (each change rounds away in " + dtype
+                + "): no further iteration can move them; U = V = 0 is a saddle point of the loss, and a start this "
+                + "small (or zero) stays there: give a larger --init SCALE, or leave --init out for the default "
+                + "start, scaled to M\n"), r.out());
+        assertFalse(r.out().contains("more iterations"), r.out());
+        Run moving = run("factorize", "--input", M, "--rank", "3", "--dtype", "float32", "--threads", "1", "--init",
+                "small:1e-44");
+        assertTrue(moving.out().contains("stopped: converged"), moving.out());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--checkpoint", "--resume"})
     void outAndTheCheckpointDirectoryCannotBeOne(String option) throws IOException {
