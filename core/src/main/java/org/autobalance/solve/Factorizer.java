@@ -240,7 +240,8 @@ public final class Factorizer {
         /**
          * Stop when ‖∇f‖_F ≤ tol·‖M‖_F·√(‖U‖²_F + ‖V‖²_F), a scale-free test of stationarity (both sides scale
          * alike when M is scaled by c and the factors by √c). 0 disables it: the run then does exactly
-         * {@code maxIterations} iterations, unless a step leaves U and V unchanged ({@link StopReason#STALLED}). The default is {@link #defaultTolerance(DType)}.
+         * {@code maxIterations} iterations, unless a step leaves U and V unchanged ({@link StopReason#STALLED}). The
+         * default is {@link #defaultTolerance(DType)}.
          */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
@@ -588,7 +589,7 @@ public final class Factorizer {
             double[] gramU = engine.gramU;
             double[] gramV = engine.gramV;
             // the digest of U and V before the step, where the stall test is worth it
-            String before = stall.sameMeasures(t > monitor.first(), dotUMV, gramU, gramV) ? Checkpoint.hash(u, v)
+            String before = stall.worthTesting(t, t > monitor.first(), dotUMV, gramU, gramV) ? Checkpoint.hash(u, v)
                     : null;
             // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
@@ -620,9 +621,12 @@ public final class Factorizer {
             if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
                 return;
             }
-            if (before != null && before.equals(Checkpoint.hash(u, v)) && schedule.eta(t + 1) <= eta) {
-                monitor.stalled();
-                return;
+            if (before != null) {
+                if (before.equals(Checkpoint.hash(u, v)) && schedule.eta(t + 1) <= eta) {
+                    monitor.stalled();
+                    return;
+                }
+                stall.moved(t);
             }
         }
         monitor.exhausted();
@@ -632,29 +636,41 @@ public final class Factorizer {
      * The filter of the stall test ({@link StopReason#STALLED}): a step that left U and V unchanged makes the next
      * pass measure ⟨U, MV⟩, UᵀU and VᵀV bit for bit as the last one did (the pass is deterministic), so only an
      * iteration whose measures repeat the last one's is worth the exact test — a digest of U and V before and after
-     * its step (SHA-256, {@link Checkpoint#hash}: O((d1 + d2)·r), no pass over M). In a run that moves the first
-     * compare differs: the cost is a copy of the two r × r Grams per iteration. (Where the factors are so small that
-     * their squares underflow — below ~10⁻¹⁵⁴ in float64, a start the user chose — every measure is 0 and each
-     * iteration is digested until they grow out of it.)
+     * its step (SHA-256, {@link Checkpoint#hash}: O((d1 + d2)·r), no pass over M). Measures can repeat while the
+     * factors move (near an optimum in float64, changes in the last bits that the Grams' sums round away; factors
+     * below ~10⁻¹⁵⁴, whose squares underflow to 0), so after each test that finds a change the next waits twice as
+     * long: a run has at most log₂ of its iterations tests, and a stall that begins at iteration t is found by 2t
+     * (one from the start at once). Otherwise the cost is a compare and a copy of the two r × r Grams per iteration.
      */
     private static final class Stall {
         private final double[] gramU;
         private final double[] gramV;
         private double dot = Double.NaN;
+        private long next;
+        private long wait = 1;
 
         Stall(int r) {
             gramU = new double[r * r];
             gramV = new double[r * r];
         }
 
-        /** Whether these measures are those of the last iteration (if {@code hasLast}); remembers them. */
-        boolean sameMeasures(boolean hasLast, double dotUMV, double[] gramU, double[] gramV) {
-            boolean same = hasLast && Double.compare(dotUMV, dot) == 0 && Arrays.equals(gramU, this.gramU)
+        /**
+         * Whether iteration t's step is worth the exact test: its measures are those of the last iteration (if
+         * {@code hasLast}) and the wait since the last test that found a change is over. Remembers the measures.
+         */
+        boolean worthTesting(long t, boolean hasLast, double dotUMV, double[] gramU, double[] gramV) {
+            boolean same = hasLast && t >= next && Double.compare(dotUMV, dot) == 0 && Arrays.equals(gramU, this.gramU)
                     && Arrays.equals(gramV, this.gramV);
             dot = dotUMV;
             System.arraycopy(gramU, 0, this.gramU, 0, gramU.length);
             System.arraycopy(gramV, 0, this.gramV, 0, gramV.length);
             return same;
+        }
+
+        /** Iteration t's step, tested, changed U or V: the next test waits twice as long as the last. */
+        void moved(long t) {
+            next = t + wait;
+            wait *= 2;
         }
     }
 }

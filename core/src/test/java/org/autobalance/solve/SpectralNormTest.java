@@ -420,19 +420,19 @@ class SpectralNormTest {
     }
 
     /**
-     * A spectrum without a gap at its top (λᵢ = σᵢ² = 1 − 0.9·i/n, n = 800: a flat density, the top four within
-     * 0.5 %) takes the old rule, to its target of 10⁻³, more passes than the default step needs: through the solver
+     * A spectrum without a gap at its top (λᵢ = σᵢ² = 1 − 0.9·i/n, n = 400: a flat density, the top five within
+     * 0.9 %) takes the old rule, to its target of 10⁻³, more passes than the default step needs: through the solver
      * the estimate now stops within the budget (told to its listeners, pass by pass, from 0 to the last, then
      * finished), and it errs by less than the ¼ the step tolerates, never above σ₁.
      */
     @Test
     void aGaplessTopStopsWithinTheBudgetTheDefaultStepNeeds() {
-        int n = 800;
+        int n = 400;
         double[] sigma = new double[n];
         for (int i = 0; i < n; i++) {
             sigma[i] = Math.sqrt(1 - 0.9 * i / n);
         }
-        double[][] m = KnownMatrices.withSpectrum(1000, n, sigma, 5);
+        double[][] m = KnownMatrices.withSpectrum(500, n, sigma, 5);
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m); ParallelPass pass = new ParallelPass(1)) {
             int[] asked = {0};
             SpectralNorm.estimate(SpectralNorm.Engines.dense(KernelProvider.kernels(), pass, mm), 4,
@@ -450,7 +450,7 @@ class SpectralNormTest {
                 }
             };
             try (Result result = Factorizer.builder(mm, 4).maxIterations(0).listener(listener).build().run()) {
-                int budget = SpectralNorm.passesFor(0.25, 1000);
+                int budget = SpectralNorm.passesFor(0.25, 500);
                 int[] last = told.getLast();
                 assertEquals(0, told.getFirst()[0]);
                 assertEquals(1, last[2]);
