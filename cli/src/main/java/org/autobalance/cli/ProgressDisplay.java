@@ -24,6 +24,12 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     private long done;
     /** The latest record (IterationRecord or NetworkRecord) for the heartbeat's line; null before the first. */
     private volatile Object latest;
+    /** Where the σ₁ estimate is (before the first record), null before its first pass. */
+    private volatile Sigma1 sigma1;
+
+    /** The σ₁ estimate's passes over M so far, its most, and whether it has finished. */
+    private record Sigma1(int passes, int most, boolean finished) {
+    }
 
     private ProgressDisplay(ProgressBar bar, String task, long maxIterations) {
         this.bar = bar;
@@ -51,8 +57,18 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
 
     /** What the run is doing, for a heartbeat line. */
     String describe() {
-        return switch (latest) {
-            case null -> task + ": preparing the first iteration (step size, start, compiling the kernels)";
+        Object record = latest;
+        if (record == null) {
+            Sigma1 s = sigma1;
+            if (s == null) {
+                return task + ": preparing the first iteration (step size, start, compiling the kernels)";
+            }
+            return s.finished() ? task + ": preparing the first iteration (sigma1(M) estimated in " + s.passes()
+                    + " passes; start, compiling the kernels)"
+                    : String.format(Locale.ROOT, "%s: estimating sigma1(M) for the step size: %d of at most %d "
+                            + "passes over M", task, s.passes(), s.most());
+        }
+        return switch (record) {
             case IterationRecord r -> String.format(Locale.ROOT, "%s, relative error %.3e, balance %.2e",
                     done(r.iteration()), r.relativeError(), r.balance());
             case NetworkRecord r -> String.format(Locale.ROOT, "%s, loss %.3e, unit drift %.2e",
@@ -74,6 +90,11 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
         }
+    }
+
+    @Override
+    public void onSpectralNorm(int passes, int most, boolean finished) {
+        sigma1 = new Sigma1(passes, most, finished);
     }
 
     @Override

@@ -379,6 +379,20 @@ public final class SolverRun {
         return StopReason.CANCELLED.label().equals(reason) || StopReason.INTERRUPTED.label().equals(reason);
     }
 
+    /**
+     * What a stalled run's summary says ({@link StopReason#STALLED}): the fact, and — when nothing of M was learned, a
+     * start at or near U = V = 0 — what to do about it.
+     */
+    static String stalled(Map<String, Object> summary) {
+        String fact = "the step leaves U and V unchanged (each change rounds away in " + summary.get("dtype")
+                + "): no further iteration can move them";
+        // the relative error of U = V = 0 is exactly 1; a start whose steps underflow is within rounding of it
+        return summary.get("relative_error") instanceof Double e && e > 1 - 1e-6
+                ? fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
+                        + "give a larger --init SCALE, or leave --init out for the default start, scaled to M"
+                : fact;
+    }
+
     /** The printed summary of a run that reached its first iteration, and its outputs committed. */
     private static void report(PrintWriter printer, String label, int rank, Map<String, Object> summary,
             IterationRecord first, Finished result, RunOutputs outputs, RunOutputs.Format outFormat)
@@ -389,6 +403,9 @@ public final class SolverRun {
         if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
             printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
                     + "more iterations (--max-iter, --max-seconds) would lower the error");
+        }
+        if (StopReason.STALLED.label().equals(summary.get("stop_reason"))) {
+            printer.println(stalled(summary));
         }
         printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                 + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),

@@ -10,4 +10,13 @@ package org.autobalance.observe;
 public interface IterationListener {
     /** Receives the record of one iteration, on the solver's thread, before the next iteration starts. */
     void onIteration(IterationRecord record);
+
+    /**
+     * Before the first iteration, the solver's estimate of σ₁(M) (for the default step size and start) has made
+     * {@code passes} passes over M of at most {@code most}, each about the cost of an iteration; {@code finished} once
+     * it has its estimate (a matrix with a gap at the top of its spectrum needs a few, one without up to
+     * {@code most}). On the solver's thread; by default nothing. A progress display says it while the run prepares.
+     */
+    default void onSpectralNorm(int passes, int most, boolean finished) {
+    }
 }

@@ -1,5 +1,7 @@
 package org.autobalance.schedule;
 
+import java.util.Objects;
+
 /**
  * The step size η_t of gradient descent at iteration t (t = 0, 1, 2, …).
  *
@@ -35,9 +37,10 @@ public interface StepSchedule {
      * {@code theory:EPS,DELTA}.
      *
      * @throws IllegalArgumentException naming the problem for anything else
+     * @throws NullPointerException if {@code spec} is null (as the builders' setters do for a null argument)
      */
     static StepSchedule parse(String spec) {
-        String s = spec.trim();
+        String s = Objects.requireNonNull(spec, "schedule spec must not be null").trim();
         int colon = s.indexOf(':');
         String kind = colon < 0 ? s : s.substring(0, colon);
         String args = colon < 0 ? null : s.substring(colon + 1);

@@ -1,5 +1,7 @@
 package org.autobalance.solve;
 
+import java.util.Objects;
+
 /**
  * Whether the final loss of a sparse M's full loss (the {@link Result}'s and the summary's {@code loss} and
  * {@code relative_error}) is the exact ½‖UVᵀ − M‖²_F, formed entry by entry over all d1·d2 entries, or the one-pass
@@ -51,8 +53,9 @@ public enum ExactLoss {
 
     /** Parses {@code auto}, {@code always} or {@code never}. */
     public static ExactLoss parse(String spec) {
+        String s = Objects.requireNonNull(spec, "exact-loss spec must not be null").trim();
         for (ExactLoss e : values()) {
-            if (e.describe().equals(spec.trim())) {
+            if (e.describe().equals(s)) {
                 return e;
             }
         }

@@ -77,7 +77,7 @@ public sealed interface Initializer
      * {@code ward-kolda:C,D}.
      */
     static Initializer parse(String spec) {
-        String s = spec.trim();
+        String s = Objects.requireNonNull(spec, "init spec must not be null").trim();
         int colon = s.indexOf(':');
         String kind = colon < 0 ? s : s.substring(0, colon);
         if (kind.equals("ward-kolda")) {

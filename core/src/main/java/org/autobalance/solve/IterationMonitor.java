@@ -530,6 +530,11 @@ public final class IterationMonitor {
         }
     }
 
+    /** The step of the last iteration finished left U and V unchanged: see {@link StopReason#STALLED}. */
+    public void stalled() {
+        stopReason = StopReason.STALLED;
+    }
+
     /** The run ended before its first iteration (cancelled during the set-up). */
     public void stoppedBefore(StopReason reason) {
         stopReason = Objects.requireNonNull(reason, "reason must not be null");

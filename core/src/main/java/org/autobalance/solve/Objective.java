@@ -1,5 +1,7 @@
 package org.autobalance.solve;
 
+import java.util.Objects;
+
 /**
  * What is minimised over the data.
  *
@@ -30,7 +32,7 @@ public sealed interface Objective permits Objective.Full, Objective.Observed {
 
     /** Parses {@code full}, {@code observed} or {@code observed:LAMBDA}. */
     static Objective parse(String spec) {
-        String s = spec.trim();
+        String s = Objects.requireNonNull(spec, "objective spec must not be null").trim();
         if (s.equals("full")) {
             return FULL;
         }

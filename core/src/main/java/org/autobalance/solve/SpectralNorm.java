@@ -10,6 +10,9 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
+import org.autobalance.schedule.SpectralSchedule;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
@@ -66,10 +69,36 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * estimate lands in [σ_c, σ₁], so it errs by at most w — and it resolves the cluster, down to the target, unless w is
  * below about 1/(2·{@value #MAX_PASSES}) times the logarithm of the start's weight ratio (measured: 2.5·10⁻⁴ to
  * 2·10⁻³ at b = 1 for widths 3·10⁻⁴ to 3·10⁻³; SpectralNormTest derives the bound, for both ways of stopping).
+ *
+ * <p><b>A budget from what the run needs.</b> Where the top of the spectrum has no gap, the target is not cheap: the
+ * error left after k passes falls like c/k (a Marchenko–Pastur edge, a sparse random M: c ≈ ¾ in σ), so 10⁻³ would
+ * take ~750 passes, and the runs spent {@link #MAX_PASSES}, each about an iteration's cost — minutes on a large sparse
+ * M before the first iteration. The solver's uses of σ₁ need far less than the target ({@link #tolerated}: a
+ * quarter for the default step), and {@link #passesFor} turns that into a number of passes that is enough whatever
+ * the spectrum, from the random start's gap-free bound: the solver runs the passes up to that budget (60 for the
+ * default schedule up to n = 10⁷, 61 at 10⁸), never more than before, and the rules above stop them sooner where they
+ * can. The budget is at least {@link #MIN_PASSES}, so an estimate that stopped within that many passes — a gap with
+ * (σ_{b+1}/σ₁)² ≤ 0.67 at the top — is the one it was (the committed fixtures at ranks 1–12 in both dtypes, bit for
+ * bit, but for the 64 × 48 spectrum fixture at rank 1 in float64, whose one column polished past 60 passes: 2.3·10⁻⁹
+ * relative). Measured on a 100 000 × 50 000
+ * sparse Gaussian M (5·10⁶ entries) at rank 4: 60 passes instead of ~200, σ̂₁ 1.2 % below scipy's σ₁ (0.08 % before),
+ * native-notes/engine.md.
  */
 final class SpectralNorm {
     /** Passes over M at most; the estimate's relative error then is below (σ₂/σ₁)^(passes) anyway. */
     static final int MAX_PASSES = 300;
+    /**
+     * Passes always allowed before {@link #passesFor}'s budget may end the estimate: a gap with (σ_{b+1}/σ₁)² ≤ 0.67,
+     * where the passes go on to {@link #POLISH} (class comment), gets there within 52 from an improvement of 1, so
+     * below this budget nothing changes for a matrix with such a gap at its top.
+     */
+    static final int MIN_PASSES = 60;
+    /**
+     * The chance, over the random start, that a chain's estimate errs by more than what its use tolerates after
+     * {@link #passesFor} passes: the bound is per chain, and the block's estimate fails only if its 2b independent
+     * chains all do.
+     */
+    static final double FAILURE = 1e-3;
     /** The relative error the passes aim at: a tenth of the 10⁻² every use of σ₁ tolerates (class comment). */
     static final double TARGET = 1e-3;
     /** The change rule of before: stop when one pass improves the estimate by at most this, relatively. */
@@ -134,6 +163,24 @@ final class SpectralNorm {
      * run should not wait for them.
      */
     static double estimate(PowerPasses passes, int block, double normM, long seed, BooleanSupplier stop) {
+        return estimate(passes, block, normM, seed, stop, MAX_PASSES, (done, most, finished) -> { });
+    }
+
+    /**
+     * Told what the estimate has done before each pass and at its end: {@code passes} of at most {@code most}, and
+     * whether it has finished.
+     */
+    @FunctionalInterface
+    interface PassListener {
+        void passed(int passes, int most, boolean finished);
+    }
+
+    /**
+     * As {@link #estimate(PowerPasses, int, double, long, BooleanSupplier)}, in at most {@code maxPasses} passes
+     * (a budget from {@link #passesFor}: what the estimate's use needs), telling {@code progress} after each.
+     */
+    static double estimate(PowerPasses passes, int block, double normM, long seed, BooleanSupplier stop,
+            int maxPasses, PassListener progress) {
         if (normM == 0.0) {
             return 0.0; // σ₁ ≤ ‖M‖_F; and the first step 1/‖M‖_F would be infinite
         }
@@ -149,12 +196,13 @@ final class SpectralNorm {
                 double[] previousGramV = new double[b * b];
                 double best = 0.0;
                 double eta = 1.0 / normM;
-                Progress progress = new Progress(b >= MIN_TARGET_BLOCK);
+                Progress rule = new Progress(b >= MIN_TARGET_BLOCK);
                 double floor = gramFloor(passes.dtype());
-                for (int k = 0; k < MAX_PASSES; k++) {
+                for (int k = 0; k < maxPasses; k++) {
                     if (k > 0 && stop.getAsBoolean()) {
                         return best > 0 ? best : normM;
                     }
+                    progress.passed(k, maxPasses, false);
                     blocks.pass();
                     if (k > 0) {
                         // G(MV_{k−1}) = gramU/η², G(MᵀU_{k−1}) = gramV/η²
@@ -164,10 +212,11 @@ final class SpectralNorm {
                                 SmallLinearAlgebra.largestGeneralizedEigenvalueBound(blocks.gramX(), previousGramU, b,
                                         floor))) / eta;
                         // the first improvement is from nothing: the rate is read from the later ones
-                        boolean done = best == 0.0 ? estimate == 0.0 : progress.stop(estimate / best - 1);
+                        boolean done = best == 0.0 ? estimate == 0.0 : rule.stop(estimate / best - 1);
                         best = Math.max(best, estimate);
                         if (done) {
-                            break;
+                            progress.passed(k + 1, maxPasses, true);
+                            return best;
                         }
                         eta = 1.0 / best;
                     }
@@ -179,9 +228,58 @@ final class SpectralNorm {
                     }
                     blocks.step(identity, eta);
                 }
+                progress.passed(maxPasses, maxPasses, true);
                 return best;
             }
         }
+    }
+
+    /**
+     * The relative underestimate of σ₁(M) that a run's uses of it tolerate, the least over them: {@code auto:C}
+     * (C &lt; 1) steps η = C/σ̂₁ ≤ C/((1 − δ)σ₁), stable while that is below 1/σ₁ (a balanced optimum's sharpness is
+     * 2σ₁), and δ = (1 − C)/2 keeps half that margin (the default C = ½: δ = ¼, an effective C of at most ⅔);
+     * {@code theory:ε,δ}'s drift bound grows by (1 − δ)⁻³ = 1.37 at δ = 0.1, inside the factor two between its ε/2
+     * and the ε its lemma needs; the initialisers use σ₁ for a scale (δ = ½: the start's size within 30 %). 0 where
+     * no bound is known (a schedule of the caller's, or {@code auto:C} with C ≥ 1, unstable at the optimum whatever
+     * σ̂₁): the passes then run to their own stop rule, up to {@link #MAX_PASSES}, as before.
+     */
+    static double tolerated(StepSchedule schedule, Initializer start) {
+        double tolerated = 0.5;
+        if (schedule.needsSpectralNorm()) {
+            tolerated = switch (schedule) {
+                case SpectralSchedule auto -> auto.c() < 1 ? (1 - auto.c()) / 2 : 0;
+                case TheorySchedule _ -> 0.1;
+                default -> 0;
+            };
+        }
+        return start.needsSpectralNorm() ? Math.min(tolerated, 0.5) : tolerated;
+    }
+
+    /**
+     * The passes that leave σ̂₁ below (1 − δ)σ₁ with a chance of at most {@link #FAILURE} per chain, whatever the
+     * spectrum, for an M with n = max(d1, d2): between {@link #MIN_PASSES} and {@link #MAX_PASSES}; MAX_PASSES when
+     * {@code tolerated} is 0 (no bound known).
+     *
+     * <p>No upper bound on σ₁ that these passes can compute is tight without a gap (class comment), so the budget
+     * rests on the random start: Kuczyński and Woźniakowski (SIAM J. Matrix Anal. Appl. 13, 1992) bound the chance,
+     * over a start uniform on the sphere, that s power steps on a positive semi-definite A leave the Rayleigh quotient
+     * below (1 − ε)λ₁(A) by roughly √n·(1 − ε)^s, for every spectrum. Here A = MᵀM (or MMᵀ), ε = 1 − (1 − δ)² (σ̂₁ ≥
+     * (1 − δ)σ₁ is σ̂₁² ≥ (1 − ε)σ₁²), and the budget takes s from √n·(1 − ε)^(s − 1) ≤ {@link #FAILURE} — one step
+     * of margin for the constant — and counts two passes per step (each pass advances a chain by a half-step, M or
+     * Mᵀ) and one for the first bound. Each chain is a column of X or Y, started independently (Gaussian, the same
+     * law up to scale) and never mixed with the others (no re-orthonormalisation), and the block's bound is the
+     * maximum over their span, nearly ({@link SmallLinearAlgebra#largestGeneralizedEigenvalueBound}), so at about the
+     * best of the 2b chains' own quotients: the estimate fails only if all of them do. For the default δ = ¼ and
+     * n = 10⁵ that is 49 passes (so {@link #MIN_PASSES}), for n = 10⁹ 65; {@code theory}'s δ = 0.1 takes 125 at
+     * n = 10⁵; a δ below about 0.04 reaches {@link #MAX_PASSES}.
+     */
+    static int passesFor(double tolerated, long n) {
+        if (!(tolerated > 0)) {
+            return MAX_PASSES;
+        }
+        double epsilon = 1 - (1 - tolerated) * (1 - tolerated);
+        double steps = 1 + Math.log(Math.sqrt(n) / FAILURE) / -Math.log1p(-epsilon);
+        return (int) Math.clamp(2 * Math.ceil(steps) + 1, MIN_PASSES, MAX_PASSES);
     }
 
     /**

@@ -31,10 +31,20 @@ public enum StopReason {
      * The held-out RMSE had not improved for the patience given to {@link Factorizer.Builder#earlyStopping}; the
      * factors returned are those of the iterate with the lowest held-out RMSE.
      */
-    EARLY_STOPPED;
+    EARLY_STOPPED,
+    /**
+     * A step left U and V bit for bit as they were, and the next step is no larger: each entry's change rounded away
+     * (a start at or near U = V = 0, whose gradient is zero or whose steps are below half the dtype's smallest
+     * number). The gradient at an unchanged iterate is the same, so a step no larger changes nothing either — never
+     * again, with a schedule whose steps do not grow (every built-in one). Not a minimiser: U = V = 0 is a saddle
+     * point of the loss, and a start so small that its steps underflow sits there; a larger start (or the default,
+     * which is scaled to M) moves.
+     */
+    STALLED;
 
     /** The spelling used in summaries: {@code max_iterations}, {@code converged}, {@code plateau},
-     * {@code time_limit}, {@code stop_condition}, {@code interrupted}, {@code cancelled}, {@code early_stopped}. */
+     * {@code time_limit}, {@code stop_condition}, {@code interrupted}, {@code cancelled}, {@code early_stopped},
+     * {@code stalled}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -1,5 +1,7 @@
 package org.autobalance.solve;
 
+import java.util.Objects;
+
 /**
  * Which gradient method runs. Every variant's step has the form U ← U − η(U·A_U − MV), V ← V − η(V·A_V − MᵀU) with
  * r × r coefficient matrices A_U, A_V built from the Gram matrices, so one kernel serves them all; they differ in the
@@ -46,7 +48,7 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
 
     /** Parses {@code simultaneous}, {@code alternating}, {@code regularized} or {@code regularized:LAMBDA}. */
     static Variant parse(String spec) {
-        String s = spec.trim();
+        String s = Objects.requireNonNull(spec, "variant spec must not be null").trim();
         int colon = s.indexOf(':');
         String kind = colon < 0 ? s : s.substring(0, colon);
         if (kind.equals("regularized") || kind.equals("regularised")) {

@@ -68,4 +68,11 @@ class StepScheduleTest {
     void deltaAtTheEdgesIsAccepted(double delta) {
         assertEquals(1.0, new PowerDecaySchedule(1.0, delta).eta(0));
     }
+
+    /** A null spec is refused as the builders refuse a null argument: a NullPointerException that names it. */
+    @Test
+    void aNullSpecIsANamedNullPointerException() {
+        assertEquals("schedule spec must not be null",
+                assertThrows(NullPointerException.class, () -> StepSchedule.parse(null)).getMessage());
+    }
 }

@@ -157,4 +157,17 @@ class BadInputTest {
             assertEquals(trajectory.records().getLast(), e.lastFinite());
         }
     }
+
+    /** The parsers of the public API refuse a null spec by name, as the builders' setters refuse a null argument. */
+    @Test
+    void parsersNameANullSpec() {
+        assertEquals("init spec must not be null",
+                assertThrows(NullPointerException.class, () -> Initializer.parse(null)).getMessage());
+        assertEquals("objective spec must not be null",
+                assertThrows(NullPointerException.class, () -> Objective.parse(null)).getMessage());
+        assertEquals("variant spec must not be null",
+                assertThrows(NullPointerException.class, () -> Variant.parse(null)).getMessage());
+        assertEquals("exact-loss spec must not be null",
+                assertThrows(NullPointerException.class, () -> ExactLoss.parse(null)).getMessage());
+    }
 }

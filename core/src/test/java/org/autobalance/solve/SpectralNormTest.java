@@ -4,14 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationListener;
+import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.parallel.ParallelPass;
+import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.SpectralSchedule;
+import org.autobalance.schedule.StepSchedule;
+import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -345,6 +352,116 @@ class SpectralNormTest {
                         assertTrue(est >= sigma1 * (1 - tol), "below σ₁: " + where);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * What each use of σ₁ tolerates (SpectralNorm's class comment, derived there): {@code auto:C} half its stability
+     * margin 1 − C, none known at C ≥ 1 or for a schedule of the caller's; {@code theory} 0.1; a start's scale ½.
+     */
+    @Test
+    void eachUseToleratesWhatItsStepOrScaleAllows() {
+        try (DenseMatrix u0 = DenseMatrix.allocate(DType.FLOAT64, 2, 1);
+                DenseMatrix v0 = DenseMatrix.allocate(DType.FLOAT64, 2, 1)) {
+            toleratedBy(Initializer.given(u0, v0));
+        }
+    }
+
+    private static void toleratedBy(Initializer given) {
+        assertEquals(0.25, SpectralNorm.tolerated(new SpectralSchedule(0.5), Initializer.small()));
+        assertEquals(0.05, SpectralNorm.tolerated(new SpectralSchedule(0.9), given), 1e-15);
+        assertEquals(0.0, SpectralNorm.tolerated(new SpectralSchedule(1.5), given));
+        assertEquals(0.1, SpectralNorm.tolerated(new TheorySchedule(0.1, 0.25), Initializer.small()));
+        assertEquals(0.5, SpectralNorm.tolerated(new ConstantSchedule(0.1), Initializer.small()));
+        assertEquals(0.0, SpectralNorm.tolerated(new StepSchedule() {
+            @Override
+            public double eta(long t) {
+                return 1;
+            }
+
+            @Override
+            public boolean needsSpectralNorm() {
+                return true;
+            }
+
+            @Override
+            public String describe() {
+                return "mine";
+            }
+        }, given));
+    }
+
+    /**
+     * The budget is the least s (two passes a step, one more for the first bound) with √n·(1 − ε)^(s − 1) ≤ 10⁻³,
+     * ε = 1 − (1 − δ)², held to 60–300 passes: the default's δ = ¼ needs 49 at n = 10⁵ (so 60) and 65 at n = 10⁹;
+     * {@code theory}'s 0.1 needs 125; a δ of 0.005, or none known, the old 300.
+     */
+    @Test
+    void theBudgetIsTheLeastNumberOfPassesTheGapFreeBoundAllows() {
+        for (double delta : new double[] {0.5, 0.25, 0.1, 0.05}) {
+            for (long n : new long[] {10, 100_000, 1_000_000_000}) {
+                int passes = SpectralNorm.passesFor(delta, n);
+                double epsilon = 1 - (1 - delta) * (1 - delta);
+                int steps = (passes - 1) / 2;
+                String what = "delta " + delta + ", n " + n + ": " + passes + " passes";
+                assertTrue(passes >= SpectralNorm.MIN_PASSES && passes <= SpectralNorm.MAX_PASSES, what);
+                if (passes > SpectralNorm.MIN_PASSES && passes < SpectralNorm.MAX_PASSES) {
+                    assertTrue(Math.sqrt(n) * Math.pow(1 - epsilon, steps - 1) <= 1e-3, what);
+                    assertTrue(Math.sqrt(n) * Math.pow(1 - epsilon, steps - 2) > 1e-3, what + ": one step fewer does");
+                }
+            }
+        }
+        assertEquals(60, SpectralNorm.passesFor(0.25, 100_000));
+        assertEquals(65, SpectralNorm.passesFor(0.25, 1_000_000_000));
+        assertEquals(125, SpectralNorm.passesFor(0.1, 100_000));
+        assertEquals(300, SpectralNorm.passesFor(0.005, 100_000));
+        assertEquals(300, SpectralNorm.passesFor(0, 100_000));
+    }
+
+    /**
+     * A spectrum without a gap at its top (λᵢ = σᵢ² = 1 − 0.9·i/n, n = 400: a flat density, the top five within
+     * 0.9 %) takes the old rule, to its target of 10⁻³, more passes than the default step needs: through the solver
+     * the estimate now stops within the budget (told to its listeners, pass by pass, from 0 to the last, then
+     * finished), and it errs by less than the ¼ the step tolerates, never above σ₁.
+     */
+    @Test
+    void aGaplessTopStopsWithinTheBudgetTheDefaultStepNeeds() {
+        int n = 400;
+        double[] sigma = new double[n];
+        for (int i = 0; i < n; i++) {
+            sigma[i] = Math.sqrt(1 - 0.9 * i / n);
+        }
+        double[][] m = KnownMatrices.withSpectrum(500, n, sigma, 5);
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m); ParallelPass pass = new ParallelPass(1)) {
+            int[] asked = {0};
+            SpectralNorm.estimate(SpectralNorm.Engines.dense(KernelProvider.kernels(), pass, mm), 4,
+                    KnownMatrices.frobenius(m), 42, () -> ++asked[0] < 0);
+            assertTrue(asked[0] + 1 > SpectralNorm.MIN_PASSES, "the old rule took only " + (asked[0] + 1));
+            List<int[]> told = new ArrayList<>();
+            IterationListener listener = new IterationListener() {
+                @Override
+                public void onIteration(IterationRecord record) {
+                }
+
+                @Override
+                public void onSpectralNorm(int passes, int most, boolean finished) {
+                    told.add(new int[] {passes, most, finished ? 1 : 0});
+                }
+            };
+            try (Result result = Factorizer.builder(mm, 4).maxIterations(0).listener(listener).build().run()) {
+                int budget = SpectralNorm.passesFor(0.25, 500);
+                int[] last = told.getLast();
+                assertEquals(0, told.getFirst()[0]);
+                assertEquals(1, last[2]);
+                for (int k = 0; k < told.size() - 1; k++) {
+                    assertEquals(k, told.get(k)[0]);
+                    assertEquals(budget, told.get(k)[1]);
+                    assertEquals(0, told.get(k)[2]);
+                }
+                assertTrue(last[0] <= budget, last[0] + " passes");
+                double error = 1 - result.sigma1() / sigma[0];
+                assertTrue(error >= -1e-12 && error < 0.25, "error " + error);
             }
         }
     }

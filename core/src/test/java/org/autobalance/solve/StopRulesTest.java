@@ -10,6 +10,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
+import org.autobalance.schedule.StepSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,86 @@ class StopRulesTest {
                         .build().run()) {
             assertEquals(StopReason.TIME_LIMIT, result.stopReason());
             assertEquals(1, result.iterations());
+        }
+    }
+
+    /**
+     * U = V = 0 is a stationary point (the gradient U·VᵀV − MV is zero there), and a start whose steps are below half
+     * the dtype's smallest number rounds every change away (on this M, seed 42: 4.9e-324 in float64, entries 0 and
+     * ±4.9e-324 — elsewhere some of its steps may round to ±4.9e-324 and it learns; 1e-45 in float32: 0 and ±1.4e-45,
+     * whose steps η·(MV)ᵢ are ~10⁻⁴⁶): the first step leaves U and V as they were, the second
+     * pass repeats the first's measures, and the second step, digested, confirms it — stalled after two iterations,
+     * whatever the tolerance, with the start returned bit for bit (with the scalar kernels a float32 first step may
+     * move an entry: then after three). Before, the zero start ran its 10 000 iterations to
+     * {@code plateau} and the subnormal float32 one to {@code max_iterations}.
+     */
+    @Test
+    void aStartThatCannotMoveStalls() {
+        for (DType dtype : DType.values()) {
+            try (DenseMatrix m = DenseMatrix.of(dtype, M); DenseMatrix u0 = DenseMatrix.allocate(dtype, 40, 3);
+                    DenseMatrix v0 = DenseMatrix.allocate(dtype, 30, 3)) {
+                double tiny = dtype == DType.FLOAT64 ? Double.MIN_VALUE : 1e-45;
+                for (Initializer start : new Initializer[] {Initializer.given(u0, v0), Initializer.small(tiny)}) {
+                    for (double tolerance : new double[] {Factorizer.defaultTolerance(dtype), 0}) {
+                        try (Result unmoved = Factorizer.builder(m, 3).initializer(start).maxIterations(0).build()
+                                        .run();
+                                Result result = Factorizer.builder(m, 3).initializer(start).tolerance(tolerance)
+                                        .build().run()) {
+                            String what = dtype + " " + start.describe() + " tol " + tolerance;
+                            assertEquals(StopReason.STALLED, result.stopReason(), what);
+                            // 2 (the scalar kernels form float32's products in double: their first step may still
+                            // move an entry, and the stall is found a step later)
+                            assertTrue(result.iterations() == 2
+                                    || dtype == DType.FLOAT32 && result.iterations() == 3, what);
+                            if (result.iterations() == 2) {
+                                assertEquals(0.0, Dense.maxAbsDifference(unmoved.u().toArray(),
+                                        result.u().toArray()), what);
+                                assertEquals(0.0, Dense.maxAbsDifference(unmoved.v().toArray(),
+                                        result.v().toArray()), what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts whose measures repeat while they move are not stalls: in float64 a start of 10⁻³⁰⁰ has Grams and
+     * ⟨U, MV⟩ that underflow to 0 for hundreds of iterations while the factors grow (each such iteration is digested,
+     * and differs); float32's 10⁻⁴⁴ moves in subnormals. Both reach the optimum.
+     */
+    @Test
+    void startsThatMoveThroughUnderflowDoNotStall() {
+        for (DType dtype : DType.values()) {
+            try (DenseMatrix m = DenseMatrix.of(dtype, M);
+                    Result result = Factorizer.builder(m, 3)
+                            .initializer(Initializer.small(dtype == DType.FLOAT64 ? 1e-300 : 1e-44)).build().run()) {
+                assertEquals(StopReason.CONVERGED, result.stopReason(), dtype.label());
+            }
+        }
+    }
+
+    /**
+     * The stall rule holds only while the next step is no larger: a schedule whose first steps are too small to change
+     * a normal start (10⁻³⁰, growing tenfold) and then normal is not stopped while its steps grow, and converges.
+     */
+    @Test
+    void aGrowingStepIsNotCutShortByTheStallRule() {
+        StepSchedule warmUp = new StepSchedule() {
+            @Override
+            public double eta(long t) {
+                return t < 5 ? 1e-30 * Math.pow(10, t) : 0.1;
+            }
+
+            @Override
+            public String describe() {
+                return "warm-up";
+            }
+        };
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M);
+                Result result = Factorizer.builder(m, 3).schedule(warmUp).build().run()) {
+            assertEquals(StopReason.CONVERGED, result.stopReason());
         }
     }
 

@@ -71,4 +71,23 @@ class HeartbeatTest {
                     display.describe());
         }
     }
+
+    /**
+     * Before the first record, while σ₁ is estimated, the line names that phase with the passes done and the most;
+     * once it has finished, how many it took (the start and the kernels' compilation come next).
+     */
+    @Test
+    void theSigma1EstimateIsNamedWithItsPasses() {
+        try (ProgressDisplay display = ProgressDisplay.create("rank 4", 100)) {
+            display.onSpectralNorm(31, 60, false);
+            assertEquals("rank 4: estimating sigma1(M) for the step size: 31 of at most 60 passes over M",
+                    display.describe());
+            display.onSpectralNorm(42, 60, true);
+            assertEquals("rank 4: preparing the first iteration (sigma1(M) estimated in 42 passes; start, compiling "
+                    + "the kernels)", display.describe());
+            display.onIteration(IterationRecord.builder().iteration(0).relativeError(0.5).balance(1e-3).build());
+            assertEquals("rank 4: 1 of at most 100 iterations, relative error 5.000e-01, balance 1.00e-03",
+                    display.describe());
+        }
+    }
 }

@@ -86,6 +86,41 @@ class StartAndPathOptionsTest {
                 + "scale \\(or leave --init out for the default start\\)\n"), r.err());
     }
 
+    /**
+     * A start that cannot move stops after two iterations as {@code stalled}, saying so and what to do, not as a
+     * plateau whose advice was "more iterations": all-zero {@code --init file:} factors in float64 (U = V = 0, where
+     * the gradient is zero), and {@code small:1e-45} in float32 (entries 0 and ±1.4e-45, whose steps round away). In
+     * float64 {@code small:4.9e-324} is not a sure case: on this M at rank 3 some steps round to ±4.9e-324 and it
+     * learns. One just above float32's edge, {@code small:1e-44}, learns.
+     */
+    @ParameterizedTest
+    @CsvSource({"float64, zeros", "float32, small:1e-45"})
+    void aStartThatCannotMoveStallsWithAdviceOnTheStart(String dtype, String start) throws IOException {
+        String init = start;
+        if (start.equals("zeros")) {
+            Path u0 = Files.writeString(dir.resolve("U0.mtx"), zeros(64, 3));
+            Path v0 = Files.writeString(dir.resolve("V0.mtx"), zeros(48, 3));
+            init = "file:" + u0 + "," + v0;
+        }
+        Run r = run("factorize", "--input", M, "--rank", "3", "--dtype", dtype, "--threads", "1", "--init", init);
+        assertEquals(0, r.exitCode(), r.err());
+        // the scalar kernels form float32's products in double: their first step may still move an entry
+        assertTrue(r.out().matches("(?s).*rank 3: [23] iterations, stopped: stalled.*"), r.out());
+        assertTrue(r.out().contains("the step leaves U and V unchanged (each change rounds away in " + dtype
+                + "): no further iteration can move them; U = V = 0 is a saddle point of the loss, and a start this "
+                + "small (or zero) stays there: give a larger --init SCALE, or leave --init out for the default "
+                + "start, scaled to M\n"), r.out());
+        assertFalse(r.out().contains("more iterations"), r.out());
+        Run moving = run("factorize", "--input", M, "--rank", "3", "--dtype", "float32", "--threads", "1", "--init",
+                "small:1e-44");
+        assertTrue(moving.out().contains("stopped: converged"), moving.out());
+    }
+
+    /** A d x r factor of zeros in Matrix Market's array form. */
+    private static String zeros(int d, int r) {
+        return "%%MatrixMarket matrix array real general\n" + d + " " + r + "\n" + "0\n".repeat(d * r);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--checkpoint", "--resume"})
     void outAndTheCheckpointDirectoryCannotBeOne(String option) throws IOException {
