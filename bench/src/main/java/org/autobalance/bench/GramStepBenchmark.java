@@ -25,7 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * in double) and the gradient step U += −η·(U·A − P) with its ‖G‖² (QuickTimer's step: A = I, P = V, η = 0, so U
  * stays as it is however many calls run, and the work per call is the same). At d = 4096 they are 1–2 % of an
  * iteration (the pass streams d² entries of M); they matter at small d and in the network engine. Secondary result
- * {@code cpuMs}: thread CPU time per call ({@link FusedPassBenchmark.CpuTime}).
+ * {@code cpuMs}: thread CPU time per call ({@link FusedPassBenchmark.CpuTime}; an EVENTS counter, whose printed score
+ * sums the measurement iterations: read the per-iteration values).
+ *
+ * <p>State: {@code gram} accumulates across invocations ({@code gram += UᵀU} is the kernel's contract); its entries
+ * grow linearly and stay finite, which does not change the work done.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
