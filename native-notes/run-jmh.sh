@@ -2,6 +2,7 @@
 # The JMH runs behind the tables of native-notes/kernels.md. Run from the repository root after
 #   mvn -q -B install -DskipTests -pl core,bench
 # Usage: native-notes/run-jmh.sh [set ...]   sets: ceiling simd4096 simd1024 scalar1024 scalar4096 simd512 ceiling512
+# (gramstep is extra: the Gram matrix and the gradient step, GramStepBenchmark, d = 4096)
 # (default: all; large512 is extra: 256 bits, 512 for r >= 64 float32 / 32 float64). Output: native-notes/results/<set>.txt (full JMH logs). JAR=... overrides the benchmarks jar.
 # JMH takes a machine-wide lock (/tmp/jmh.lock): on a shared machine, wait for other users' runs instead of failing.
 J=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -37,6 +38,7 @@ for s in $SETS; do
         -p r=1,16,64,256 -jvmArgsAppend "$FLAGS512" ;;
     large512) run $OUT/fused-large512-4096.txt FusedPassBenchmark $COMMON -p kernels=simd -p d=4096 \
         -p r=16,64,256 -jvmArgsAppend "$FLAGSLARGE" ;;
+    gramstep) run $OUT/gram-step-4096.txt GramStepBenchmark $COMMON ;;
     ceiling512) run $OUT/ceiling-512.txt CeilingProbe $COMMON -bm thrpt -jvmArgsAppend "$FLAGS512" ;;
     *) echo "unknown set $s" >&2; exit 2 ;;
     esac
