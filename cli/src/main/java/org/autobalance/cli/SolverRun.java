@@ -565,7 +565,7 @@ public final class SolverRun {
             FileChecks.requireWritableDirectory("--log " + log + ": its directory", parent);
             return parent.resolve("." + target.getFileName() + RunLock.LOG_STAGING_SUFFIX);
         } catch (IOException e) {
-            throw new UsageException("--log " + log + ": " + e.getMessage(), e);
+            throw new UsageException("--log " + log + ": " + FileChecks.reason(e), e);
         }
     }
 
