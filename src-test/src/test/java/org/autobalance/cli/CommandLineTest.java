@@ -457,7 +457,8 @@ class CommandLineTest {
         "--init file:LOOP,FILE|--init: U0 LOOP is a symbolic link that leads nowhere (a loop of links",
         // a loop of links was "cannot write there (LOOP)", and "--log LOOP: LOOP: Too many levels of symbolic links
         // or unable to access attributes of symbolic link"
-        "--out LOOP|--out LOOP: cannot write there (a symbolic link that leads nowhere (a loop of links, or one to",
+        "--out LOOP|--out LOOP: is a symbolic link that leads nowhere (a loop of links, or one to a file that",
+        "--out LOOP/sub|--out LOOP/sub: LOOP is a symbolic link that leads nowhere",
         "--log LOOP|--log LOOP: a loop of symbolic links (or a chain of them too long to follow)",
         "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
         "--log DIR|--log DIR: is a directory",
@@ -553,6 +554,28 @@ class CommandLineTest {
         Run resumed = run("factorize", "--input", input, "--rank", "3", "--max-iter", "40", "--resume",
                 checkpoints.toString(), "--checkpoint", checkpoints.toString(), "--checkpoint-every", "5");
         assertEquals(0, resumed.exitCode(), resumed.err());
+    }
+
+    /**
+     * A checkpoint at or past --max-iter: nothing is iterated, and the run says so (it printed "20 iterations, stopped:
+     * max_iterations" after --max-iter 10, and nothing else).
+     */
+    @Test
+    void aResumeAtOrPastTheIterationLimitSaysNothingIsIterated() {
+        String checkpoints = dir.resolve("ck").toString();
+        String input = fixture("spectrum_64x48.mtx");
+        assertEquals(0, run("factorize", "--input", input, "--rank", "3", "--max-iter", "20", "--tol", "0",
+                "--checkpoint", checkpoints, "--checkpoint-every", "5").exitCode());
+        for (String limit : new String[] {"10", "20"}) {
+            Run resumed = run("factorize", "--input", input, "--rank", "3", "--max-iter", limit, "--tol", "0",
+                    "--resume", checkpoints);
+            assertEquals(0, resumed.exitCode(), resumed.err());
+            assertTrue(resumed.out().contains("note: the checkpoint resumed is at iteration 20, and --max-iter is "
+                    + limit + ": no iteration is run, the result is the checkpoint's"), resumed.out());
+        }
+        Run further = run("factorize", "--input", input, "--rank", "3", "--max-iter", "21", "--tol", "0", "--resume",
+                checkpoints);
+        assertFalse(further.out().contains("no iteration is run"), further.out());
     }
 
     /**

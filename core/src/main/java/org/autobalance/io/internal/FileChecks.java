@@ -105,6 +105,14 @@ public final class FileChecks {
      * @throws IllegalArgumentException "OPTION DIR: " and what is wrong
      */
     public static void requireWritableDirectory(String option, Path dir) {
+        for (Path missing = dir; missing != null && !Files.exists(missing); missing = missing.getParent()) {
+            if (Files.isSymbolicLink(missing)) {
+                // a directory cannot be made where the link is, nor where it leads: found only after the work
+                // (reproduce all), when the results were written
+                throw new IllegalArgumentException(option + " " + dir + ": " + (missing.equals(dir) ? ""
+                        : missing + " ") + "is " + LEADS_NOWHERE);
+            }
+        }
         Path existing = nearestExisting(dir);
         if (!Files.isDirectory(existing)) {
             throw new IllegalArgumentException(option + " " + dir + ": " + (existing.equals(dir.toAbsolutePath())
