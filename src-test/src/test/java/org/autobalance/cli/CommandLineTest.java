@@ -557,6 +557,27 @@ class CommandLineTest {
     }
 
     /**
+     * A directory of the user's under a result's name in --out (here U.mtx/ holding a file) was deleted with what it
+     * held when the results moved in, after the run, exit 0: it is refused before M is read, and left as it was.
+     */
+    @Test
+    void aDirectoryUnderAResultsNameIsNotReplaced() throws IOException {
+        Path out = dir.resolve("out");
+        Path keep = Files.createDirectories(out.resolve("U.mtx")).resolve("keep");
+        Files.writeString(keep, "mine");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "2", "--out",
+                out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: --out " + out + ": " + out.resolve("U.mtx")
+                + " is a directory (holding keep), not an earlier run's results"), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        assertEquals("mine", Files.readString(keep));
+        try (Stream<Path> left = Files.list(out)) {
+            assertEquals(List.of(out.resolve("U.mtx")), left.toList());
+        }
+    }
+
+    /**
      * A checkpoint at or past --max-iter: nothing is iterated, and the run says so (it printed "20 iterations, stopped:
      * max_iterations" after --max-iter 10, and nothing else).
      */
