@@ -113,7 +113,8 @@ public final class Main implements Runnable {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
         }
         // picocli ends some messages with a full stop ("Unknown subcommand 'x'."), which the "; see" made ".;"
-        return (message.endsWith(".") ? message.substring(0, message.length() - 1) : message) + "; see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
+        return (message.endsWith(".") ? message.substring(0, message.length() - 1) : message) + "; see '"
+                + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
     }
 
     private static boolean isNumber(String word) {

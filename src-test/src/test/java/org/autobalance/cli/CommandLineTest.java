@@ -557,6 +557,30 @@ class CommandLineTest {
     }
 
     /**
+     * A Matrix Market size line that rules the run out is refused before the body is read: a 66-byte coordinate file
+     * declaring 10⁸ × 10⁸ with one entry was read sparse (17 s, 3.2 GB), then refused for its factors; a rank above
+     * min(d1, d2) after the whole file was read. Here the size line's largest matrix, whose U and V at rank 1 take 550
+     * GB.
+     */
+    @Test
+    void aSizeLineThatRulesTheRunOutIsRefusedBeforeTheBodyIsRead() throws IOException {
+        Path huge = Files.writeString(dir.resolve("huge.mtx"), "%%MatrixMarket matrix coordinate real general\n"
+                + "2147483647 2147483647 1\n1 1 1.0\n");
+        Run r = run("factorize", "--input", huge.toString(), "--rank", "1");
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: cannot hold U and V of the 2147483647 x 2147483647 matrix "
+                + huge + " declares, at rank 1 in float64 (549755813632 bytes of native memory)"), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        Path small = Files.writeString(dir.resolve("small.mtx"), "%%MatrixMarket matrix coordinate real general\n"
+                + "3 2 1\n1 1 1.0\n");
+        Run rank = run("factorize", "--input", small.toString(), "--rank", "3");
+        assertEquals(Main.EXIT_USAGE, rank.exitCode(), rank.err());
+        assertEquals("autobalance: error: rank must be between 1 and min(d1, d2) = 2 for a 3 x 2 matrix, got 3"
+                + System.lineSeparator(), rank.err());
+        assertEquals("", rank.out(), "M was read (its storage was printed)");
+    }
+
+    /**
      * A directory of the user's under a result's name in --out (here U.mtx/ holding a file) was deleted with what it
      * held when the results moved in, after the run, exit 0: it is refused before M is read, and left as it was.
      */

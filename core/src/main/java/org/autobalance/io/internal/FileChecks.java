@@ -16,6 +16,9 @@ import java.util.Locale;
  * from. Not exported by the module: public for the project's own modules on the class path.
  */
 public final class FileChecks {
+    private static final String LEADS_NOWHERE = "a symbolic link that leads nowhere (a loop of links, or one to a "
+            + "file that does not exist)";
+
     private FileChecks() {
     }
 
@@ -41,9 +44,6 @@ public final class FileChecks {
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
-
-    private static final String LEADS_NOWHERE = "a symbolic link that leads nowhere (a loop of links, or one to a "
-            + "file that does not exist)";
 
     /**
      * Why {@code path}, which does not exist, cannot be read, as words to follow its name: "does not exist", and where

@@ -287,8 +287,9 @@ class SparkFactorizeCommandTest {
     /**
      * What can be checked without Spark is refused before an embedded Spark starts (10–20 s, hundreds of MB): a rank
      * the input's shape does not allow (its header is read first), a --checkpoint-dir that cannot be made, and
-     * --partitions that contradict a directory of shards, a format only factorize reads. The command runs with its own master here; the shared context is up, so a command that started Spark would get it
-     * from {@code getOrCreate} and stop it on the way out.
+     * --partitions that contradict a directory of shards, a format only factorize reads. The command runs with its
+     * own master here; the shared context is up, so a command that started Spark would get it from {@code getOrCreate}
+     * and stop it on the way out.
      */
     @Test
     void whatNeedsNoSparkIsCheckedBeforeSparkStarts() throws IOException {
