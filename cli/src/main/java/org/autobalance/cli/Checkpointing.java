@@ -64,7 +64,8 @@ public final class Checkpointing {
             throw new UsageException("--checkpoint-every: must be at least 1, got " + everyIterations, null);
         }
         if (everySeconds != null && !(everySeconds > 0 && everySeconds < 1e9)) {
-            throw new UsageException("--checkpoint-seconds: must be positive and finite, got " + everySeconds, null);
+            throw new UsageException("--checkpoint-seconds: must be positive and below 1e9 (31 years), got "
+                    + everySeconds, null);
         }
         if (resume != null) {
             try {

@@ -53,6 +53,7 @@ public final class Destinations implements AutoCloseable {
     static Destinations claim(Path out, Path log, Checkpointing checkpointing, List<Path> starts, Path... inputs) {
         if (out != null) {
             FileChecks.requireWritableDirectory("--out", out);
+            RunOutputs.refuseForeignDirectories(out);
         }
         Path logStaging = log == null ? null : SolverRun.stagingFor(log);
         for (Path input : inputs) {

@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
@@ -101,10 +102,28 @@ public final class Main implements Runnable {
                     ? ": the commands are " + String.join(", ", spec.subcommands().keySet())
                     : "");
         }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && u.isUnknownOption()) {
+            // picocli lists every word after an unknown option as unknown too, its value included ("Unknown
+            // options: '--max-second', '3'"): the words that look like options are the ones to name
+            List<String> options = u.getUnmatched().stream().filter(w -> w.startsWith("-") && !isNumber(w)).toList();
+            message = (options.size() == 1 ? "unknown option " : "unknown options ")
+                    + String.join(", ", options.stream().map(o -> "'" + o + "'").toList());
+        }
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
         }
-        return message + "; see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
+        // picocli ends some messages with a full stop ("Unknown subcommand 'x'."), which the "; see" made ".;"
+        return (message.endsWith(".") ? message.substring(0, message.length() - 1) : message) + "; see '"
+                + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
+    }
+
+    private static boolean isNumber(String word) {
+        try {
+            Double.parseDouble(word);
+            return true;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
     }
 
     private static String describe(Throwable e) {

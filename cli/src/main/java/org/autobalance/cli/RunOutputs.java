@@ -78,6 +78,8 @@ public final class RunOutputs implements AutoCloseable {
     /** The names of the result files of every command: U, V (.mtx, .npy, or U as a directory of shards), W1.npy, …. */
     private static final Pattern RESULT = Pattern.compile("[UV](\\.mtx|\\.npy)?|[Wb][1-9][0-9]*\\.npy");
     private static final Pattern STAGING = Pattern.compile(Pattern.quote(STAGING_PREFIX) + "(\\d+)-.*");
+    /** The files of a directory of U shards that a distributed run writes ({@code SparkOutputs}). */
+    private static final Pattern SHARD = Pattern.compile("part-\\d+\\.npy");
 
     private final Path directory;
     private final Path staging;
@@ -85,6 +87,44 @@ public final class RunOutputs implements AutoCloseable {
     /** Whether a command may write a file of this name into its output directory (U.mtx, W3.npy, summary.json, …). */
     static boolean isResultName(String name) {
         return name.equals(SUMMARY_FILE) || RESULT.matcher(name).matches();
+    }
+
+    /**
+     * Refuses an output directory that holds, under the name of a result, a directory that is not an earlier run's:
+     * the results replace what bears their names, and such a directory was deleted whole with all it held, after the
+     * run (found with a directory {@code out/U.mtx} holding a file of the user's). An empty one, or one of shards alone
+     * ({@code U/} of an earlier distributed run), is replaced.
+     */
+    static void refuseForeignDirectories(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, e -> isResultName(
+                e.getFileName().toString()) && Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS))) {
+            for (Path entry : entries) {
+                String foreign = foreignEntry(entry);
+                if (foreign != null) {
+                    throw new UsageException("--out " + directory + ": " + entry + " is a directory (holding "
+                            + foreign + "), not an earlier run's results, and a result of this name would replace it "
+                            + "with all it holds; move it, or give another --out", null);
+                }
+            }
+        } catch (IOException e) {
+            throw new UsageException("--out " + directory + ": cannot list it (" + FileChecks.reason(e) + ")", e);
+        }
+    }
+
+    /** An entry of {@code dir} that is not a shard an earlier run wrote, or null when there is none. */
+    private static String foreignEntry(Path dir) throws IOException {
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+            for (Path child : children) {
+                if (!SHARD.matcher(child.getFileName().toString()).matches()
+                        || !Files.isRegularFile(child, LinkOption.NOFOLLOW_LINKS)) {
+                    return child.getFileName().toString();
+                }
+            }
+        }
+        return null;
     }
 
     /** Whether {@code name} is one of a run's hidden staging directories. */
@@ -140,6 +180,16 @@ public final class RunOutputs implements AutoCloseable {
         }
         List<String> all = new ArrayList<>(names);
         all.add(SUMMARY_FILE);
+        for (String name : all) {
+            // a rename cannot replace a directory that is not empty, and one that is not an earlier run's shards was
+            // refused before the run (refuseForeignDirectories): one made since is left as it is, and nothing moved
+            Path target = directory.resolve(name);
+            String foreign = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) ? foreignEntry(target) : null;
+            if (foreign != null) {
+                throw new IOException("--out " + directory + ": " + target + " was made during the run, a directory "
+                        + "holding " + foreign + ", which the results would replace: nothing was written there");
+            }
+        }
         // An earlier run's summary goes first: between the renames below (or if the process dies among them) the
         // directory then holds no summary rather than an old one beside new factors, so "summary.json present" keeps
         // meaning "the files beside it are its run's" at every instant.
@@ -148,8 +198,7 @@ public final class RunOutputs implements AutoCloseable {
         for (String name : all) {
             Path target = directory.resolve(name);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                // a rename cannot replace a directory that is not empty
-                deleteTree(target);
+                deleteTree(target); // empty, or an earlier run's shards (above)
             }
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);

@@ -118,8 +118,8 @@ public final class SolverOptions {
             for (int k = 0; k < 2; k++) {
                 Path file = files.get(k);
                 if (!Files.exists(file) || Files.isDirectory(file)) {
-                    throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + (Files.exists(file)
-                            ? " is a directory, not a file" : " does not exist"), null);
+                    throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + " " + (Files.exists(file)
+                            ? "is a directory, not a file" : FileChecks.missing(file)), null);
                 }
             }
         } else {
@@ -268,7 +268,9 @@ public final class SolverOptions {
             return null;
         }
         if (!(maxSeconds > 0) || maxSeconds > Long.MAX_VALUE / 1e9) {
-            throw new UsageException("--max-seconds: must be positive and finite, got " + maxSeconds, null);
+            // the bound is what a Duration of nanoseconds holds
+            throw new UsageException("--max-seconds: must be positive and at most 9.2e9 (292 years), got "
+                    + maxSeconds, null);
         }
         return Duration.ofNanos((long) Math.ceil(maxSeconds * 1e9));
     }
@@ -281,10 +283,10 @@ public final class SolverOptions {
         if (!init.startsWith("file:")) {
             return option("--init", () -> Initializer.parse(init));
         }
-        String[] files = initFiles();
-        DenseMatrix u0 = read(Path.of(files[0].trim()), dtype, "U0", notes);
+        List<Path> files = startFiles();
+        DenseMatrix u0 = read(files.get(0), dtype, "U0", notes);
         owned.add(u0);
-        DenseMatrix v0 = read(Path.of(files[1].trim()), dtype, "V0", notes);
+        DenseMatrix v0 = read(files.get(1), dtype, "V0", notes);
         owned.add(v0);
         return Initializer.given(u0, v0);
     }

@@ -194,6 +194,11 @@ public final class SolverRun {
         Path log = destinations.log();
         Path logStaging = destinations.logStaging();
         Heartbeat beat = Heartbeat.current();
+        if (resumedAt >= maxIterations) {
+            // the run then reported the checkpoint's iterations ("stopped: max_iterations") as if it had made them
+            printer.printf("note: the checkpoint resumed is at iteration %d, and --max-iter is %d: no iteration is "
+                    + "run, the result is the checkpoint's%n", resumedAt, maxIterations);
+        }
         RunLog inPlace = openInPlace(log, logStaging, resumedAt);
         beat.phase(label + ", rank " + rank + ": preparing the run");
         Solver solver;
@@ -582,7 +587,7 @@ public final class SolverRun {
             FileChecks.requireWritableDirectory("--log " + log + ": its directory", parent);
             return parent.resolve("." + target.getFileName() + RunLock.LOG_STAGING_SUFFIX);
         } catch (IOException e) {
-            throw new UsageException("--log " + log + ": " + e.getMessage(), e);
+            throw new UsageException("--log " + log + ": " + FileChecks.reason(e), e);
         }
     }
 

@@ -373,11 +373,11 @@ class CommandLineTest {
         "--rank 2 --threads 2000|threads must be between 1 and 1024, got 2000",
         "--rank 2 --tol -1|tolerance must be finite and non-negative",
         "--rank 2 --max-iter -5|max iterations must be non-negative",
-        "--rank 2 --bogus|Unknown option: '--bogus'",
+        "--rank 2 --bogus|unknown option '--bogus'",
         "--rank 2 --out-format csv|--out-format: expected mtx or npy, got 'csv'",
         "--rank 2 --init file:nowhere.npy,nowhere.npy|--init: U0 nowhere.npy does not exist",
-        "--rank 2 --max-seconds 0|--max-seconds: must be positive and finite",
-        "--rank 2 --max-seconds NaN|--max-seconds: must be positive and finite",
+        "--rank 2 --max-seconds 0|--max-seconds: must be positive and at most 9.2e9 (292 years), got 0.0",
+        "--rank 2 --max-seconds NaN|--max-seconds: must be positive and at most 9.2e9 (292 years), got NaN",
         "--rank two|Invalid value for option '--rank'"})
     void badOptionsAreRejectedBeforeAnyOutput(String options, String message) {
         Path out = dir.resolve("out");
@@ -448,7 +448,18 @@ class CommandLineTest {
         "--init file:DIR,FILE|--init: U0 DIR is a directory, not a file",
         "--init file:FILE,FILE.npy|--init: V0 FILE.npy does not exist",
         "--variant bogus|--variant: unknown variant 'bogus'",
-        "--max-seconds 0|--max-seconds: must be positive and finite",
+        "--max-seconds 0|--max-seconds: must be positive and at most 9.2e9",
+        // finite, but beyond what the time limit can hold: the message said "must be positive and finite"
+        "--max-seconds 1e300|--max-seconds: must be positive and at most 9.2e9 (292 years), got 1.0E300",
+        "--checkpoint DIR --checkpoint-seconds 1e300|--checkpoint-seconds: must be positive and below 1e9 (31 years)",
+        // a path through a file was said not to exist, as if a name were mistyped
+        "--init file:FILE/U.npy,FILE|--init: U0 FILE/U.npy does not exist: FILE is a file, not a directory",
+        "--init file:LOOP,FILE|--init: U0 LOOP is a symbolic link that leads nowhere (a loop of links",
+        // a loop of links was "cannot write there (LOOP)", and "--log LOOP: LOOP: Too many levels of symbolic links
+        // or unable to access attributes of symbolic link"
+        "--out LOOP|--out LOOP: is a symbolic link that leads nowhere (a loop of links, or one to a file that",
+        "--out LOOP/sub|--out LOOP/sub: LOOP is a symbolic link that leads nowhere",
+        "--log LOOP|--log LOOP: a loop of symbolic links (or a chain of them too long to follow)",
         "--checkpoint FILE|--checkpoint FILE: exists and is not a directory",
         "--log DIR|--log DIR: is a directory",
         "--log FILE/run.jsonl|--log FILE/run.jsonl: its directory FILE: exists and is not a directory",
@@ -462,13 +473,17 @@ class CommandLineTest {
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         Path directory = Files.createDirectories(dir.resolve("a-directory"));
-        String[] words = option.replace("FILE", file.toString()).replace("DIR", directory.toString()).split(" ");
+        Path loop = Files.createSymbolicLink(dir.resolve("loop1"), dir.resolve("loop2"));
+        Files.createSymbolicLink(dir.resolve("loop2"), loop);
+        String[] words = option.replace("FILE", file.toString()).replace("DIR", directory.toString())
+                .replace("LOOP", loop.toString()).split(" ");
         Stream<String> rank = option.startsWith("--rank") ? Stream.of() : Stream.of("--rank", "2");
         Run r = run(Stream.of(Stream.of("factorize", "--input", dir.resolve("absent.mtx").toString()), rank,
                 Stream.of(words)).flatMap(w -> w).toArray(String[]::new));
         assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
-        String expected = message.replace("FILE", file.toString()).replace("DIR", directory.toString());
+        String expected = message.replace("FILE", file.toString()).replace("DIR", directory.toString())
+                .replace("LOOP", loop.toString());
         assertTrue(r.err().startsWith("autobalance: error: " + expected), r.err());
         assertEquals("", r.out(), "M was read (its storage was printed)");
         assertEquals("mine", Files.readString(file), "the file given as a directory was changed");
@@ -539,6 +554,73 @@ class CommandLineTest {
         Run resumed = run("factorize", "--input", input, "--rank", "3", "--max-iter", "40", "--resume",
                 checkpoints.toString(), "--checkpoint", checkpoints.toString(), "--checkpoint-every", "5");
         assertEquals(0, resumed.exitCode(), resumed.err());
+    }
+
+    /**
+     * A Matrix Market size line that rules the run out is refused before the body is read: a 66-byte coordinate file
+     * declaring 10⁸ × 10⁸ with one entry was read sparse (17 s, 3.2 GB), then refused for its factors; a rank above
+     * min(d1, d2) after the whole file was read. Here the size line's largest matrix, whose U and V at rank 1 take 550
+     * GB.
+     */
+    @Test
+    void aSizeLineThatRulesTheRunOutIsRefusedBeforeTheBodyIsRead() throws IOException {
+        Path huge = Files.writeString(dir.resolve("huge.mtx"), "%%MatrixMarket matrix coordinate real general\n"
+                + "2147483647 2147483647 1\n1 1 1.0\n");
+        Run r = run("factorize", "--input", huge.toString(), "--rank", "1");
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: cannot hold U and V of the 2147483647 x 2147483647 matrix "
+                + huge + " declares, at rank 1 in float64 (549755813632 bytes of native memory)"), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        Path small = Files.writeString(dir.resolve("small.mtx"), "%%MatrixMarket matrix coordinate real general\n"
+                + "3 2 1\n1 1 1.0\n");
+        Run rank = run("factorize", "--input", small.toString(), "--rank", "3");
+        assertEquals(Main.EXIT_USAGE, rank.exitCode(), rank.err());
+        assertEquals("autobalance: error: rank must be between 1 and min(d1, d2) = 2 for a 3 x 2 matrix, got 3"
+                + System.lineSeparator(), rank.err());
+        assertEquals("", rank.out(), "M was read (its storage was printed)");
+    }
+
+    /**
+     * A directory of the user's under a result's name in --out (here U.mtx/ holding a file) was deleted with what it
+     * held when the results moved in, after the run, exit 0: it is refused before M is read, and left as it was.
+     */
+    @Test
+    void aDirectoryUnderAResultsNameIsNotReplaced() throws IOException {
+        Path out = dir.resolve("out");
+        Path keep = Files.createDirectories(out.resolve("U.mtx")).resolve("keep");
+        Files.writeString(keep, "mine");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "2", "--out",
+                out.toString());
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: --out " + out + ": " + out.resolve("U.mtx")
+                + " is a directory (holding keep), not an earlier run's results"), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
+        assertEquals("mine", Files.readString(keep));
+        try (Stream<Path> left = Files.list(out)) {
+            assertEquals(List.of(out.resolve("U.mtx")), left.toList());
+        }
+    }
+
+    /**
+     * A checkpoint at or past --max-iter: nothing is iterated, and the run says so (it printed "20 iterations, stopped:
+     * max_iterations" after --max-iter 10, and nothing else).
+     */
+    @Test
+    void aResumeAtOrPastTheIterationLimitSaysNothingIsIterated() {
+        String checkpoints = dir.resolve("ck").toString();
+        String input = fixture("spectrum_64x48.mtx");
+        assertEquals(0, run("factorize", "--input", input, "--rank", "3", "--max-iter", "20", "--tol", "0",
+                "--checkpoint", checkpoints, "--checkpoint-every", "5").exitCode());
+        for (String limit : new String[] {"10", "20"}) {
+            Run resumed = run("factorize", "--input", input, "--rank", "3", "--max-iter", limit, "--tol", "0",
+                    "--resume", checkpoints);
+            assertEquals(0, resumed.exitCode(), resumed.err());
+            assertTrue(resumed.out().contains("note: the checkpoint resumed is at iteration 20, and --max-iter is "
+                    + limit + ": no iteration is run, the result is the checkpoint's"), resumed.out());
+        }
+        Run further = run("factorize", "--input", input, "--rank", "3", "--max-iter", "21", "--tol", "0", "--resume",
+                checkpoints);
+        assertFalse(further.out().contains("no iteration is run"), further.out());
     }
 
     /**
@@ -682,11 +764,16 @@ class CommandLineTest {
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "factorize --input m.mtx --rank 2 --bogus|Unknown option: '--bogus'; see 'autobalance factorize --help'",
+        "factorize --input m.mtx --rank 2 --bogus|unknown option '--bogus'; see 'autobalance factorize --help'",
         "factorize --input m.mtx --rank two|Invalid value for option '--rank': 'two' is not an int; "
             + "see 'autobalance factorize --help'",
-        "factorize --input m.mtx --rank 2 --max-iterations 4|Unknown options: '--max-iterations', '4' (did you mean "
+        // picocli counted the option's value as a second unknown option: "Unknown options: '--max-iterations', '4'"
+        "factorize --input m.mtx --rank 2 --max-iterations 4|unknown option '--max-iterations' (did you mean "
             + "--max-iter or --max-seconds?); see 'autobalance factorize --help'",
+        "factorize --input m.mtx --rank 2 --max-iterations -4 --bogus x|unknown options '--max-iterations', '--bogus' "
+            + "(did you mean --max-iter or --max-seconds?); see 'autobalance factorize --help'",
+        // "Unknown subcommand 'bogus'.; see …"
+        "help bogus|Unknown subcommand 'bogus'; see 'autobalance --help'",
         "factorize --input m.mtx|Missing required option: '--rank=R'; see 'autobalance factorize --help'",
         "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'",
         // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
@@ -842,6 +929,34 @@ class CommandLineTest {
         assertFalse(Files.exists(abandoned), "the killed run's staging directory is still there");
         assertTrue(Files.isDirectory(live), "a live process's staging directory was removed");
         assertTrue(Files.exists(out.resolve("summary.json")));
+    }
+
+    /**
+     * A file name whose bytes are not in the character set the JVM decodes names by (UTF-8, or ASCII without a
+     * locale) reaches it with U+FFFD in their place, and names another file: it was reported as missing ("no such
+     * .npy file"), which it is not. A file that is named with U+FFFD itself is still read.
+     */
+    @Test
+    void aNameThatTheJvmCannotDecodeIsSaidToBeSo() throws IOException {
+        String undecoded = dir.resolve("bad\uFFFD\uFFFD.npy").toString();
+        String expected = "'" + undecoded.replace("\uFFFD", "\\uFFFD") + "': the name holds bytes that are not "
+                + System.getProperty("sun.jnu.encoding") + " (each shown as \\uFFFD)";
+        Path out = dir.resolve("out");
+        Run input = run("factorize", "--input", undecoded, "--rank", "2", "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, input.exitCode(), input.err());
+        assertTrue(input.err().startsWith("autobalance: error: Invalid value for option '--input': " + expected),
+                input.err());
+        assertEquals(1, input.err().lines().count(), input.err());
+        Run start = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--init",
+                "file:" + undecoded + "," + undecoded, "--out", out.toString());
+        assertEquals(Main.EXIT_USAGE, start.exitCode(), start.err());
+        assertTrue(start.err().startsWith("autobalance: error: --init: " + expected), start.err());
+        assertNoOutputs(out);
+
+        org.junit.jupiter.api.Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")));
+        Path named = Files.copy(Path.of(fixture("spectrum_64x48.mtx")), Path.of(undecoded.replace(".npy", ".mtx")));
+        Run read = run("factorize", "--input", named.toString(), "--rank", "2", "--max-iter", "1");
+        assertEquals(0, read.exitCode(), read.err());
     }
 
     @ParameterizedTest

@@ -60,19 +60,25 @@ class ReproduceTest {
     }
 
     /**
-     * An --out that cannot be a directory is named before any experiment runs (was "error: FILE", exit 1, after it).
+     * An --out that cannot be a directory is named before any experiment runs (was "error: FILE", exit 1, after it;
+     * a loop of symbolic links was found only after the experiments, "cannot write loop1 (loop1)", exit 1).
      */
     @Test
-    void anOutThatIsAFileIsAUsageErrorBeforeTheRun() throws IOException {
+    void anOutThatCannotBeADirectoryIsAUsageErrorBeforeTheRun() throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", "rank1",
-                "--out", file.toString());
-        assertEquals(Main.EXIT_USAGE, code, err.toString());
-        assertEquals("autobalance: error: --out " + file + ": exists and is not a directory" + System.lineSeparator(),
-                err.toString());
-        assertEquals("", out.toString(), "an experiment ran");
+        Path loop = Files.createSymbolicLink(dir.resolve("loop1"), dir.resolve("loop2"));
+        Files.createSymbolicLink(dir.resolve("loop2"), loop);
+        for (Path given : List.of(file, loop)) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", "rank1",
+                    "--out", given.toString());
+            assertEquals(Main.EXIT_USAGE, code, err.toString());
+            assertEquals("autobalance: error: --out " + given + ": " + (given == file
+                    ? "exists and is not a directory" : "is a symbolic link that leads nowhere (a loop of links, or "
+                    + "one to a file that does not exist)") + System.lineSeparator(), err.toString());
+            assertEquals("", out.toString(), "an experiment ran");
+        }
         assertEquals("mine", Files.readString(file));
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,5 +28,51 @@ class RunOutputsTest {
         assertEquals("new U", Files.readString(out.resolve("U.mtx")));
         assertFalse(Files.exists(out.resolve(RunOutputs.SUMMARY_FILE)),
                 "the old summary must not describe the new U beside the old V");
+    }
+
+    /**
+     * A directory under a result's name was deleted whole when the results moved in, whatever it held. An earlier
+     * distributed run's U/ of shards, and an empty directory, are still replaced; one that appears during the run
+     * with other content stops the commit before anything moves.
+     */
+    @Test
+    void onlyAnEarlierRunsDirectoryIsReplaced(@TempDir Path out) throws IOException {
+        Path shards = Files.createDirectories(out.resolve("U"));
+        Files.writeString(shards.resolve("part-00000.npy"), "an earlier run's shard");
+        Files.createDirectories(out.resolve("V.npy"));
+        RunOutputs.refuseForeignDirectories(out);
+        try (RunOutputs outputs = new RunOutputs(out)) {
+            outputs.commit(List.of("U", "V.npy"), staging -> {
+                Files.writeString(Files.createDirectories(staging.resolve("U")).resolve("part-00001.npy"), "new");
+                Files.writeString(staging.resolve("V.npy"), "new V");
+                // another program's, made while the run went on
+                Files.writeString(Files.createDirectories(out.resolve("summary.json")).resolve("notes.txt"), "mine");
+            }, Map.of("new", true));
+            throw new AssertionError("the commit replaced summary.json/, a directory holding a file");
+        } catch (IOException e) {
+            assertEquals("--out " + out + ": " + out.resolve("summary.json") + " was made during the run, a "
+                    + "directory holding notes.txt, which the results would replace: nothing was written there",
+                    e.getMessage());
+        }
+        assertEquals("mine", Files.readString(out.resolve("summary.json/notes.txt")));
+        assertEquals("an earlier run's shard", Files.readString(shards.resolve("part-00000.npy")));
+        Files.delete(out.resolve("summary.json/notes.txt"));
+        Files.delete(out.resolve("summary.json"));
+        try (RunOutputs outputs = new RunOutputs(out)) {
+            outputs.commit(List.of("U", "V.npy"), staging -> {
+                Files.writeString(Files.createDirectories(staging.resolve("U")).resolve("part-00001.npy"), "new");
+                Files.writeString(staging.resolve("V.npy"), "new V");
+            }, Map.of("new", true));
+        }
+        try (Stream<Path> left = Files.list(shards)) {
+            assertEquals(List.of(shards.resolve("part-00001.npy")), left.toList(), "the earlier shards stayed");
+        }
+        assertEquals("new V", Files.readString(out.resolve("V.npy")));
+
+        Files.writeString(Files.createDirectories(out.resolve("U.mtx")).resolve("keep"), "mine");
+        UsageException refused = assertThrows(UsageException.class, () -> RunOutputs.refuseForeignDirectories(out));
+        assertEquals("--out " + out + ": " + out.resolve("U.mtx") + " is a directory (holding keep), not an earlier "
+                + "run's results, and a result of this name would replace it with all it holds; move it, or give "
+                + "another --out", refused.getMessage());
     }
 }

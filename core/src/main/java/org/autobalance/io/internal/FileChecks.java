@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -14,6 +16,9 @@ import java.util.Locale;
  * from. Not exported by the module: public for the project's own modules on the class path.
  */
 public final class FileChecks {
+    private static final String LEADS_NOWHERE = "a symbolic link that leads nowhere (a loop of links, or one to a "
+            + "file that does not exist)";
+
     private FileChecks() {
     }
 
@@ -22,12 +27,42 @@ public final class FileChecks {
      * (a {@code FileSystemException}'s message is the file's name, then the reason).
      */
     public static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null
+                && f.getReason().startsWith("Too many levels of symbolic links")) {
+            // the system's ELOOP, in the JDK's words "… or unable to access attributes of symbolic link"
+            return "a loop of symbolic links (or a chain of them too long to follow)";
+        }
+        if (e instanceof FileSystemException f && f.getReason() == null && f.getFile() != null
+                && Files.isSymbolicLink(Path.of(f.getFile())) && !Files.exists(Path.of(f.getFile()))) {
+            // a directory made where such a link is came back as the link's name alone: "cannot write there (loop1)"
+            return LEADS_NOWHERE;
+        }
         if (e instanceof FileSystemException f) {
             return f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
                     ? "no such file or directory: " + f.getFile()
                     : e instanceof AccessDeniedException ? "permission denied: " + f.getFile() : f.getMessage();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * Why {@code path}, which does not exist, cannot be read, as words to follow its name: "does not exist", and where
+     * a part of it is a file ({@code M.npy/U}) or a link that leads nowhere, which.
+     */
+    public static String missing(Path path) {
+        if (Files.isSymbolicLink(path)) {
+            return "is " + LEADS_NOWHERE;
+        }
+        for (Path parent = path.getParent(); parent != null; parent = parent.getParent()) {
+            if (Files.exists(parent)) {
+                return Files.isDirectory(parent) ? "does not exist"
+                        : "does not exist: " + parent + " is a file, not a directory";
+            }
+            if (Files.isSymbolicLink(parent)) {
+                return "does not exist: " + parent + " is " + LEADS_NOWHERE;
+            }
+        }
+        return "does not exist";
     }
 
     /**
@@ -70,6 +105,14 @@ public final class FileChecks {
      * @throws IllegalArgumentException "OPTION DIR: " and what is wrong
      */
     public static void requireWritableDirectory(String option, Path dir) {
+        for (Path missing = dir; missing != null && !Files.exists(missing); missing = missing.getParent()) {
+            if (Files.isSymbolicLink(missing)) {
+                // a directory cannot be made where the link is, nor where it leads: found only after the work
+                // (reproduce all), when the results were written
+                throw new IllegalArgumentException(option + " " + dir + ": " + (missing.equals(dir) ? ""
+                        : missing + " ") + "is " + LEADS_NOWHERE);
+            }
+        }
         Path existing = nearestExisting(dir);
         if (!Files.isDirectory(existing)) {
             throw new IllegalArgumentException(option + " " + dir + ": " + (existing.equals(dir.toAbsolutePath())
@@ -132,6 +175,23 @@ public final class FileChecks {
                     + "a word, not after = or inside quotes); write " + (text.equals("~") || text.startsWith("~/")
                     ? home + text.substring(1) : "the full path") + " (or ./" + text + " for a name starting with ~ "
                     + "here)");
+        }
+        if (text.indexOf('\uFFFD') >= 0) {
+            // the JVM decodes a name's bytes by the locale's character set and puts U+FFFD for those that do not
+            // decode: the name it then asks for is another, which was reported as missing ("no such .npy file")
+            Path named = null;
+            try {
+                named = Path.of(text);
+            } catch (InvalidPathException unmappable) {
+                // ASCII: not even U+FFFD can be asked for
+            }
+            if (named == null || !Files.exists(named, LinkOption.NOFOLLOW_LINKS)) {
+                String charset = System.getProperty("sun.jnu.encoding", "UTF-8");
+                throw new IllegalArgumentException("'" + printable(text) + "': the name holds bytes that are not "
+                        + charset + " (each shown as \\uFFFD), the character set Java decodes file names by here, "
+                        + "so it cannot open that file; rename it" + (charset.equals("UTF-8") ? ""
+                        : ", or run with LC_ALL=C.UTF-8 if the name is UTF-8"));
+            }
         }
         return Path.of(text);
     }

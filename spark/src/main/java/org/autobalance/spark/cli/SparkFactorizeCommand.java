@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -20,6 +21,7 @@ import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.UsageException;
+import org.autobalance.io.DelimitedText;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -121,6 +123,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }
         checkCheckpointDir();
+        refuseFormatsOfFactorizeOnly();
         // the destinations locked, and checked not to replace the input, before the input is read (as factorize)
         try (Destinations destinations = Destinations.claim(out, log, checkpointing, input)) {
             // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
@@ -202,6 +205,29 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
      */
     private static final Pattern MASTER = Pattern.compile(
             "local(\\[(\\*|[1-9]\\d*)(\\s*,\\s*\\d+)?])?|local-cluster\\[[\\d\\s,]+]|spark://.+|yarn|k8s://.+");
+
+    /**
+     * Refuses a scipy {@code .npz} or delimited text, which {@code factorize} reads and this command does not: read
+     * as Matrix Market, they were refused with that reader's advice to give them the names they had ("give it a name
+     * ending in .npz"; "delimited text is read from a name ending in .csv" for {@code M.csv}).
+     */
+    private void refuseFormatsOfFactorizeOnly() {
+        if (!Files.isRegularFile(input)) {
+            return;
+        }
+        String quoted = "'" + input.toString().replace("'", "\\'") + "'";
+        DelimitedText.Separator separator = DelimitedText.separatorOf(input);
+        String convert = input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz")
+                ? "a scipy .npz; convert it: scipy.io.mmwrite('M.mtx', scipy.sparse.load_npz(" + quoted + "))"
+                : separator == null ? null
+                : "delimited text; convert it: numpy.save('M.npy', numpy.loadtxt(" + quoted
+                        + (separator == DelimitedText.Separator.COMMA ? ", delimiter=','"
+                        : separator == DelimitedText.Separator.TAB ? ", delimiter='\\t'" : "") + "))";
+        if (convert != null) {
+            throw new UsageException("--input " + input + ": spark-factorize reads a .mtx or .npy file, a directory "
+                    + "of .npy shards or Parquet, not " + convert + " (factorize reads it as it is)", null);
+        }
+    }
 
     /**
      * Refuses, before the input is read and Spark starts, a missing or malformed master and more task threads than a
