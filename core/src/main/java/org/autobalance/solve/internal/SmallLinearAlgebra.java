@@ -348,8 +348,8 @@ public final class SmallLinearAlgebra {
 
     /**
      * The Ritz vector Qs, into {@code ritz}, of the largest Ritz value of the symmetric k × k operator C (for the
-     * bound, C = L⁻¹AL⁻ᵀ with L as {@link #pivotedCholesky} leaves it) by Lanczos with full re-orthogonalisation from a fixed pseudo-random start (s the
-     * unit eigenvector of the tridiagonal T). Stops when the value's error, estimated as min(ρ, ρ²/gap) from the
+     * bound, C = L⁻¹AL⁻ᵀ with L as {@link #pivotedCholesky} leaves it) by Lanczos with full re-orthogonalisation
+     * from a fixed pseudo-random start (s the unit eigenvector of the tridiagonal T). Stops when the value's error, estimated as min(ρ, ρ²/gap) from the
      * residual ρ = β·|s_last| and the gap to the second Ritz value, is at most {@link #LANCZOS_TOLERANCE} of it, when
      * the space is invariant (β = 0), or after k steps (the whole space).
      */
