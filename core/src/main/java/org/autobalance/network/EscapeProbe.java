@@ -345,35 +345,55 @@ final class EscapeProbe {
     /**
      * P·A with P the projector on the left singular vectors uₖ of a whose singular values are below the level, from
      * the {@code vectors} of {@link #singularValues}: Σₖ uₖ(uₖᵀA), or, from the right singular vectors vₖ,
-     * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ.
+     * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ. The vectors are a whole orthonormal basis of
+     * their side, so where fewer values lie at or above the level, A less the same sums over those is the same
+     * matrix again, for a fraction of the cost (a grown layer of a few learned directions summed thousands); it is
+     * off by the rounding of A's learned part, u·σ₁ per entry, where the direct sum's is u·level.
      */
     static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
-        double[] s = new double[rows * cols];
+        int below = 0;
+        for (double value : sv) {
+            below += value < level ? 1 : 0;
+        }
+        boolean complement = n - below < below;
+        double[] s = complement ? a.clone() : new double[rows * cols];
+        double sign = complement ? -1.0 : 1.0;
         // uₖᵀA (cols values) or Avₖ (rows values)
         double[] product = new double[wide ? cols : rows];
         for (int k = 0; k < n; k++) {
-            if (sv[k] >= level) {
+            if (sv[k] < level == complement) {
                 continue;
             }
             Arrays.fill(product, 0.0);
             for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    if (wide) {
-                        product[j] += vectors[i * n + k] * a[i * cols + j];
-                    } else {
-                        product[i] += a[i * cols + j] * vectors[j * n + k];
-                    }
+                if (wide) {
+                    axpy(vectors[i * n + k], a, i * cols, product, 0, cols);
+                } else {
+                    product[i] = dotWithColumn(a, i * cols, vectors, k, n, cols);
                 }
             }
             for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    s[i * cols + j] += wide ? vectors[i * n + k] * product[j] : product[i] * vectors[j * n + k];
+                if (wide) {
+                    axpy(sign * vectors[i * n + k], product, 0, s, i * cols, cols);
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        s[i * cols + j] += sign * product[i] * vectors[j * n + k];
+                    }
                 }
             }
         }
         return s;
+    }
+
+    /** Σ_j x[from + j]·v[j·n + k], j &lt; len: a row of A times the k-th column of the n × n vectors. */
+    private static double dotWithColumn(double[] x, int from, double[] v, int k, int n, int len) {
+        double sum = 0.0;
+        for (int j = 0; j < len; j++) {
+            sum += x[from + j] * v[j * n + k];
+        }
+        return sum;
     }
 
     /** Adds the probe's state to a network checkpoint: the levels and the rationing. */
