@@ -71,7 +71,11 @@ final class EscapeProbe {
         this.threshold = threshold;
     }
 
-    /** ϑ_h = GROWTH^{1/N}·σ₁(A_h) for the start's parameters. */
+    /**
+     * ϑ_h = GROWTH^{1/N}·σ₁(A_h) for the start's parameters. Only σ₁: Lanczos on the smaller Gram, applied as
+     * A(Aᵀx) or Aᵀ(Ax) and never formed, where the whole spectrum cost a square wide layer's Gram and its
+     * eigen-decomposition before the first iteration.
+     */
     static double[] levels(Parameters start) {
         int n = start.architecture().depth();
         double perLayer = Math.pow(PlateauCheck.GROWTH, 1.0 / n);
@@ -79,10 +83,58 @@ final class EscapeProbe {
         for (int h = 1; h <= n; h++) {
             double[] a = stacked(start, h);
             int rows = start.weights(h).rows();
-            double[] sv = singularValues(a, rows, a.length / rows, null);
-            levels[h - 1] = perLayer * sv[0];
+            levels[h - 1] = perLayer * largestSingularValue(a, rows, a.length / rows);
         }
         return levels;
+    }
+
+    /**
+     * σ₁ of the rows × cols matrix a: the square root of the largest eigenvalue of its smaller Gram, AAᵀ or AᵀA, by
+     * {@link SmallLinearAlgebra#largestEigenvalue} (2·rows·cols flops a step).
+     */
+    static double largestSingularValue(double[] a, int rows, int cols) {
+        boolean wide = rows <= cols;
+        int n = Math.min(rows, cols);
+        int inner = Math.max(rows, cols);
+        double[] middle = new double[inner];
+        SmallLinearAlgebra.Operator gram = (x, from, v) -> {
+            // middle = Aᵀx (wide) or Ax (tall), then v = A·middle or Aᵀ·middle, each along a's rows
+            Arrays.fill(middle, 0.0);
+            Arrays.fill(v, 0.0);
+            for (int i = 0; i < rows; i++) {
+                int row = i * cols;
+                if (wide) {
+                    axpy(x[from + i], a, row, middle, 0, cols);
+                } else {
+                    middle[i] = dot(a, row, x, from, cols);
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                int row = i * cols;
+                if (wide) {
+                    v[i] = dot(a, row, middle, 0, cols);
+                } else {
+                    axpy(middle[i], a, row, v, 0, cols);
+                }
+            }
+        };
+        return Math.sqrt(Math.max(SmallLinearAlgebra.largestEigenvalue(gram, n), 0.0));
+    }
+
+    /** y[to + j] += c·x[from + j], j &lt; n. */
+    private static void axpy(double c, double[] x, int from, double[] y, int to, int n) {
+        for (int j = 0; j < n; j++) {
+            y[to + j] += c * x[from + j];
+        }
+    }
+
+    /** Σ_j x[i + j]·y[k + j], j &lt; n. */
+    private static double dot(double[] x, int i, double[] y, int k, int n) {
+        double s = 0.0;
+        for (int j = 0; j < n; j++) {
+            s += x[i + j] * y[k + j];
+        }
+        return s;
     }
 
     /**
@@ -245,24 +297,13 @@ final class EscapeProbe {
      * eigenvalues of the smaller Gram, AAᵀ or AᵀA; {@code vectors} (min(rows, cols) squared, if not null) receives its
      * eigenvectors: the left singular vectors when rows ≤ cols, else the right ones. The larger Gram cost a wide
      * layer's Jacobi sweeps for nothing: dense:1000 after 20 inputs (a 1000 × 20 A) took 51 s before its first
-     * iteration on a 1000 × 1000 eigenproblem of rank 20, and dense:4000 more than 14 minutes.
+     * iteration on a 1000 × 1000 eigenproblem of rank 20, and dense:4000 more than 14 minutes. The eigenproblem is
+     * {@link SmallLinearAlgebra#symmetricEigenTridiagonal}, not Jacobi: a square wide layer's Gram is as large as the
+     * layer, and Jacobi's sweeps cost it ten times as much (native-notes/network.md, thirteenth session).
      */
     static double[] singularValues(double[] a, int rows, int cols, double[] vectors) {
-        boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
-        int inner = Math.max(rows, cols);
-        double[] gram = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k <= i; k++) {
-                double s = 0.0;
-                for (int j = 0; j < inner; j++) {
-                    s += wide ? a[i * cols + j] * a[k * cols + j] : a[j * cols + i] * a[j * cols + k];
-                }
-                gram[i * n + k] = s;
-                gram[k * n + i] = s;
-            }
-        }
-        double[] lambda = SmallLinearAlgebra.symmetricEigen(gram, n, vectors);
+        double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(smallerGram(a, rows, cols), n, vectors);
         double[] sv = new double[n];
         for (int k = 0; k < n; k++) {
             sv[k] = Math.sqrt(Math.max(lambda[k], 0.0));
@@ -271,37 +312,88 @@ final class EscapeProbe {
     }
 
     /**
+     * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric. Each entry G_ik = Σ_j B_ji·B_jk over the
+     * longer side's index j in order (B = Aᵀ or A), accumulated a row of B at a time: along contiguous memory, where
+     * the dot products of AᵀA's columns strode through a; the same sums in the same order.
+     */
+    private static double[] smallerGram(double[] a, int rows, int cols) {
+        boolean wide = rows <= cols;
+        int n = Math.min(rows, cols);
+        int inner = Math.max(rows, cols);
+        double[] b = a;
+        if (wide) {
+            b = new double[rows * cols];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    b[j * rows + i] = a[i * cols + j];
+                }
+            }
+        }
+        double[] gram = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < inner; j++) {
+                // G_ik += B_ji·B_jk for k ≤ i
+                axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
+            }
+            for (int k = 0; k < i; k++) {
+                gram[k * n + i] = gram[i * n + k];
+            }
+        }
+        return gram;
+    }
+
+    /**
      * P·A with P the projector on the left singular vectors uₖ of a whose singular values are below the level, from
      * the {@code vectors} of {@link #singularValues}: Σₖ uₖ(uₖᵀA), or, from the right singular vectors vₖ,
-     * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ.
+     * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ. The vectors are a whole orthonormal basis of
+     * their side, so where fewer values lie at or above the level, A less the same sums over those is the same
+     * matrix again, for a fraction of the cost (a grown layer of a few learned directions summed thousands); it is
+     * off by the rounding of A's learned part, u·σ₁ per entry, where the direct sum's is u·level.
      */
     static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
-        double[] s = new double[rows * cols];
+        int below = 0;
+        for (double value : sv) {
+            below += value < level ? 1 : 0;
+        }
+        boolean complement = n - below < below;
+        double[] s = complement ? a.clone() : new double[rows * cols];
+        double sign = complement ? -1.0 : 1.0;
         // uₖᵀA (cols values) or Avₖ (rows values)
         double[] product = new double[wide ? cols : rows];
         for (int k = 0; k < n; k++) {
-            if (sv[k] >= level) {
+            if (sv[k] < level == complement) {
                 continue;
             }
             Arrays.fill(product, 0.0);
             for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    if (wide) {
-                        product[j] += vectors[i * n + k] * a[i * cols + j];
-                    } else {
-                        product[i] += a[i * cols + j] * vectors[j * n + k];
-                    }
+                if (wide) {
+                    axpy(vectors[i * n + k], a, i * cols, product, 0, cols);
+                } else {
+                    product[i] = dotWithColumn(a, i * cols, vectors, k, n, cols);
                 }
             }
             for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    s[i * cols + j] += wide ? vectors[i * n + k] * product[j] : product[i] * vectors[j * n + k];
+                if (wide) {
+                    axpy(sign * vectors[i * n + k], product, 0, s, i * cols, cols);
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        s[i * cols + j] += sign * product[i] * vectors[j * n + k];
+                    }
                 }
             }
         }
         return s;
+    }
+
+    /** Σ_j x[from + j]·v[j·n + k], j &lt; len: a row of A times the k-th column of the n × n vectors. */
+    private static double dotWithColumn(double[] x, int from, double[] v, int k, int n, int len) {
+        double sum = 0.0;
+        for (int j = 0; j < len; j++) {
+            sum += x[from + j] * v[j * n + k];
+        }
+        return sum;
     }
 
     /** Adds the probe's state to a network checkpoint: the levels and the rationing. */

@@ -1,6 +1,7 @@
 package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +44,16 @@ class EscapeProbeSvdTest {
         return q;
     }
 
+    /** Orthonormal U (rows × n) and V (cols × n), n = min(rows, cols), row-major, seeded by the shape. */
+    private record Factors(double[] u, double[] v) {
+        static Factors of(int rows, int cols) {
+            int n = Math.min(rows, cols);
+            SplittableRandom random = new SplittableRandom(rows * 1000L + cols);
+            double[] u = orthonormal(rows, n, random);
+            return new Factors(u, orthonormal(cols, n, random));
+        }
+    }
+
     /** Σ over k in [from, to) of σₖ·uₖvₖᵀ, rows × cols. */
     private static double[] sum(double[] u, double[] v, double[] sigma, int rows, int cols, int from, int to) {
         int n = sigma.length;
@@ -61,16 +72,14 @@ class EscapeProbeSvdTest {
     @CsvSource({"400, 4", "4, 400", "30, 30", "31, 7", "7, 31"})
     void singularValuesAndTheSmallDirectionsOfTallAndWideLayers(int rows, int cols) {
         int n = Math.min(rows, cols);
-        SplittableRandom random = new SplittableRandom(rows * 1000L + cols);
-        double[] u = orthonormal(rows, n, random);
-        double[] v = orthonormal(cols, n, random);
+        Factors f = Factors.of(rows, cols);
         double[] sigma = new double[n];
         for (int k = 0; k < n; k++) {
             // 8, 4√2, 4, 2√2, 2, …: distinct, largest first, and flat enough that every check below can fail (σ₁²/σₖ²
             // reaches 2²⁹ at k = 30, so the tolerance stays under 6e-4·σₖ; halving per step, it passed σₖ at k = 21)
             sigma[k] = Math.pow(2, 3 - k / 2.0);
         }
-        double[] a = sum(u, v, sigma, rows, cols, 0, n);
+        double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
         double[] vectors = new double[n * n];
         double[] sv = EscapeProbe.singularValues(a, rows, cols, vectors);
         assertEquals(n, sv.length);
@@ -80,10 +89,35 @@ class EscapeProbeSvdTest {
             assertEquals(sigma[k], sv[k], 1e-12 * sigma[0] * sigma[0] / sigma[k], "σ" + (k + 1));
         }
         double level = 3; // below it σ = 2√2, 2, √2, …
-        double[] expected = sum(u, v, sigma, rows, cols, 3, n);
+        double[] expected = sum(f.u(), f.v(), sigma, rows, cols, 3, n);
         double[] projected = EscapeProbe.project(a, rows, cols, vectors, sv, level);
         for (int x = 0; x < expected.length; x++) {
             assertEquals(expected[x], projected[x], 1e-12 * sigma[0], "entry " + x);
         }
+    }
+
+    /**
+     * The start's σ₁ comes from Lanczos on the Gram applied as a product, never formed (a square wide layer paid its
+     * whole eigen-decomposition for it), on both sides, with a top the next value nearly ties (σ₂ = σ₁(1 − 10⁻⁶)) or
+     * repeats exactly, and a one-by-one and zero layer.
+     */
+    @ParameterizedTest
+    @CsvSource({"400, 4, 0", "4, 400, 0", "60, 50, 1e-6", "50, 60, 0", "1, 9, 0", "9, 1, 0", "30, 40, -1"})
+    void theLargestSingularValueWithoutTheGram(int rows, int cols, double tie) {
+        int n = Math.min(rows, cols);
+        Factors f = Factors.of(rows, cols);
+        double[] sigma = new double[n];
+        for (int k = 0; k < n; k++) {
+            sigma[k] = tie < 0 ? 0.0 : 1e-3 * Math.pow(0.9, k);
+        }
+        if (n > 1 && tie >= 0) {
+            sigma[1] = sigma[0] * (1 - tie);
+        }
+        double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
+        double got = EscapeProbe.largestSingularValue(a, rows, cols);
+        // a Rayleigh quotient of AᵀA: never above σ₁² but for the products' rounding (a few u·max(rows, cols)
+        // relative), and below it by the square of the vector's error, which Lanczos stops at 10⁻¹⁴ of the value
+        assertEquals(sigma[0], got, 1e-13 * sigma[0], "σ₁");
+        assertTrue(got <= sigma[0] * (1 + 1e-13), "a lower bound: " + got);
     }
 }
