@@ -1,5 +1,6 @@
 package org.autobalance.solve;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
@@ -8,6 +9,7 @@ import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
@@ -232,6 +234,23 @@ final class SpectralNorm {
                 return best;
             }
         }
+    }
+
+    /**
+     * σ₁(M) for a run with this step schedule and start, by {@link #estimate(PowerPasses, int, double, long,
+     * BooleanSupplier, int, PassListener)} in the passes that its uses need — {@link #passesFor} of what they tolerate
+     * ({@link #tolerated}) at n = max(d1, d2) — each pass told to the listeners ({@link
+     * IterationListener#onSpectralNorm}). The one home of that rule: the solver's set-up runs it on its engines, the
+     * Spark driver on its passes (one job each), through {@link PowerPasses#spectralNorm}.
+     */
+    static double forRun(PowerPasses passes, StepSchedule schedule, Initializer start, int block, double normM,
+            long seed, BooleanSupplier stop, List<? extends IterationListener> listeners) {
+        int budget = passesFor(tolerated(schedule, start), Math.max(passes.rows(), passes.cols()));
+        return estimate(passes, block, normM, seed, stop, budget, (done, most, finished) -> {
+            for (IterationListener listener : listeners) {
+                listener.onSpectralNorm(done, most, finished);
+            }
+        });
     }
 
     /**
