@@ -26,7 +26,9 @@ import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.internal.SpectralNorm;
 
 /**
  * Gradient descent on f(U, V) = ½‖UVᵀ − M‖²_F, by default the algorithm analysed by Du, Hu &amp; Lee (NeurIPS 2018):

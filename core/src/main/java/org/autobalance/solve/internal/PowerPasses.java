@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -6,6 +6,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Initializer;
 
 /**
  * The passes over one M that the solver's power iterations run — σ₁(M) for the default step and initialisation, and

@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -15,7 +15,7 @@ import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
-import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.Initializer;
 
 /**
  * σ₁(M), the largest singular value, and σ₁(M − UVᵀ), that of the residual, by power iterations on the engine's own
@@ -86,7 +86,7 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * sparse Gaussian M (5·10⁶ entries) at rank 4: 60 passes instead of ~200, σ̂₁ 1.2 % below scipy's σ₁ (0.08 % before),
  * native-notes/engine.md.
  */
-final class SpectralNorm {
+public final class SpectralNorm {
     /** Passes over M at most; the estimate's relative error then is below (σ₂/σ₁)^(passes) anyway. */
     static final int MAX_PASSES = 300;
     /**
@@ -146,7 +146,7 @@ final class SpectralNorm {
      *
      * @param normM ‖M‖_F, the scale of the first step
      */
-    static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, int block, double normM,
+    public static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, int block, double normM,
             long seed) {
         return estimate(Engines.dense(kernels, pass, m), block, normM, seed);
     }
@@ -338,14 +338,14 @@ final class SpectralNorm {
      * @param relativeTolerance stop once a pass improves the bound by less than this, relatively
      * @param enough stop as soon as the bound exceeds this (the caller only needs to know that it does)
      */
-    static double residual(Engines engines, DenseMatrix u, DenseMatrix v, long seed, int maxPasses,
+    public static double residual(Engines engines, DenseMatrix u, DenseMatrix v, long seed, int maxPasses,
             double relativeTolerance, double enough) {
         return residual(engines.withFactors(u, v), seed, maxPasses, relativeTolerance, enough);
     }
 
     /** As {@link #residual(Engines, DenseMatrix, DenseMatrix, long, int, double, double)}, at the factors of
      * {@code passes}. */
-    static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance, double enough) {
+    public static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance, double enough) {
         try (DenseMatrix x = DenseMatrix.allocate(passes.dtype(), passes.cols(), 1);
                 DenseMatrix y = DenseMatrix.allocate(passes.dtype(), passes.rows(), 1)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -460,23 +460,23 @@ final class SpectralNorm {
      * worker team, for given blocks Y (d1 × b, as U) and X (d2 × b, as V), so the power iterations run on either
      * storage; the residual at the factors U, V of {@link #withFactors} (null: none given).
      */
-    record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make,
+    public record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make,
             DenseMatrix u, DenseMatrix v) implements PowerPasses {
         IterationEngine over(DenseMatrix y, DenseMatrix x) {
             return make.apply(y, x);
         }
 
         /** These engines, whose residual is R = M − UVᵀ at {@code u} and {@code v} (read at every pass). */
-        Engines withFactors(DenseMatrix u, DenseMatrix v) {
+        public Engines withFactors(DenseMatrix u, DenseMatrix v) {
             return new Engines(dtype, rows, cols, make, u, v);
         }
 
-        static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
+        public static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
             return new Engines(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x),
                     null, null);
         }
 
-        static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
+        public static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
             return new Engines(m.dtype(), m.rows(), m.cols(),
                     (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x), null, null);
         }
