@@ -345,7 +345,8 @@ public final class SpectralNorm {
 
     /** As {@link #residual(Engines, DenseMatrix, DenseMatrix, long, int, double, double)}, at the factors of
      * {@code passes}. */
-    public static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance, double enough) {
+    public static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance,
+            double enough) {
         try (DenseMatrix x = DenseMatrix.allocate(passes.dtype(), passes.cols(), 1);
                 DenseMatrix y = DenseMatrix.allocate(passes.dtype(), passes.rows(), 1)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -476,7 +477,8 @@ public final class SpectralNorm {
                     null, null);
         }
 
-        public static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
+        public static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels,
+                ParallelPass pass, SparseMatrix m) {
             return new Engines(m.dtype(), m.rows(), m.cols(),
                     (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x), null, null);
         }
