@@ -1,7 +1,9 @@
 package org.autobalance.solve;
 
 import org.autobalance.solve.internal.PlateauCheck;
+import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.internal.SpectralNorm;
 
 /**
  * The factorisation's escape test for {@link PlateauCheck}, in closed form.

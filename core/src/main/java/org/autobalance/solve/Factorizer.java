@@ -26,7 +26,9 @@ import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.internal.SpectralNorm;
 
 /**
  * Gradient descent on f(U, V) = ½‖UVᵀ − M‖²_F, by default the algorithm analysed by Du, Hu &amp; Lee (NeurIPS 2018):
@@ -478,18 +480,12 @@ public final class Factorizer {
             StopReason early = IterationMonitor.cancellation(c.cancelToken());
             Checkpoint resume = c.resume();
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
-            // as many passes as the uses of σ₁ need (SpectralNorm.passesFor), each told to the listeners
-            int sigma1Passes = SpectralNorm.passesFor(SpectralNorm.tolerated(c.schedule(), c.initializer()),
-                    Math.max(c.rows(), c.cols()));
+            // as many passes as the uses of σ₁ need (SpectralNorm.forRun), each told to the listeners
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = SpectralNorm.estimate(engines, c.rank(), Math.sqrt(normMSquared), c.seed(),
-                            () -> IterationMonitor.cancellation(c.cancelToken()) != null, sigma1Passes,
-                            (passes, most, finished) -> {
-                                for (IterationListener listener : all) {
-                                    listener.onSpectralNorm(passes, most, finished);
-                                }
-                            });
+                    sigma1[0] = engines.spectralNorm(c.schedule(), c.initializer(), c.rank(),
+                            Math.sqrt(normMSquared), c.seed(),
+                            () -> IterationMonitor.cancellation(c.cancelToken()) != null, all);
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
                 return sigma1[0];

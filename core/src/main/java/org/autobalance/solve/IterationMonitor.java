@@ -19,6 +19,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.solve.internal.CheckpointSave;
+import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
@@ -395,6 +396,8 @@ public final class IterationMonitor {
      * @param seed seeds the plateau test's power iterations (with the iteration)
      * @param resume the checkpoint the run continues, or null: its clock, divergence reference and plateau state
      */
+    // PowerPasses is in the unexported solve.internal, as this class belongs (public-api.txt, its last section)
+    @SuppressWarnings("exports")
     public IterationMonitor(Limits limits, List<IterationListener> listeners, int rank, double normMSquared,
             PowerPasses plateauPasses, long seed, Checkpoint resume) {
         this.limits = Objects.requireNonNull(limits, "limits must not be null");

@@ -10,6 +10,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.internal.SpectralNorm;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;

@@ -330,7 +330,9 @@ public final class SparkFactorizer {
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = passes.spectralNorm(r, Math.sqrt(normMSquared), c.seed());
+                    // the engine's pass budget and stop rule: each pass is a job here
+                    sigma1[0] = passes.spectralNorm(c.schedule(), c.initializer(), r, Math.sqrt(normMSquared),
+                            c.seed(), () -> IterationMonitor.cancellation(c.cancelToken()) != null, listeners);
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
                 return sigma1[0];

@@ -11,7 +11,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.PowerPasses;
+import org.autobalance.solve.internal.PowerPasses;
 
 /**
  * The solver's power iterations on Spark — σ₁(M) for the default step and initialisation, σ₁(M − UVᵀ) for the stop

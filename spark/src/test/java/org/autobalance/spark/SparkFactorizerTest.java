@@ -31,6 +31,7 @@ import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.solve.CancelToken;
@@ -404,6 +405,55 @@ class SparkFactorizerTest {
         } finally {
             Thread.interrupted();
         }
+    }
+
+    /**
+     * σ₁ of an M without a gap at the top of its spectrum (σᵢ² falling evenly from 1 to 0.1), at rank 4 with the
+     * default step: the driver's passes (a job each) run the engine's budget and stop rule, so they end within the
+     * passes the step needs (60 for n = 500, where the rule of before ran on to its own stop, 300 at most: more than
+     * 60 here, SpectralNormTest), tell the listeners each pass as the engine's run does, and, on one partition of two
+     * task threads (the engine's chunks), give the engine's σ₁ bit for bit.
+     */
+    @Test
+    void onAGaplessTopSigma1TakesTheEnginesPassesAndBits() throws IOException {
+        int n = 400;
+        double[] sigma = new double[n];
+        for (int i = 0; i < n; i++) {
+            sigma[i] = Math.sqrt(1 - 0.9 * i / n);
+        }
+        Path gapless = dir.resolve("gapless.mtx");
+        List<String> expected = new ArrayList<>();
+        double engineSigma1;
+        try (DenseMatrix m = Dense.matrix(DType.FLOAT64, KnownMatrices.withSpectrum(500, n, sigma, 5));
+                Result r = Factorizer.builder(m, RANK).threads(2).maxIterations(0).build()
+                        .run(spectralNormPasses(expected))) {
+            MatrixMarket.write(gapless, m, "gapless top");
+            engineSigma1 = r.sigma1();
+        }
+        assertEquals("0 of 60", expected.getFirst());
+        assertTrue(expected.getLast().endsWith("finished") && expected.size() <= 61, expected.getLast());
+
+        List<String> actual = new ArrayList<>();
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), gapless, 1);
+        try (SparkResult r = SparkFactorizer.builder(RANK).driverThreads(2).taskThreads(2).maxIterations(0).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64, spectralNormPasses(actual))) {
+            assertEquals(expected, actual);
+            assertEquals(engineSigma1, (double) r.summary().get("sigma1"));
+        }
+    }
+
+    /** A listener that writes each σ₁ pass it is told of into {@code told}: "k of most", "… finished" at the end. */
+    private static IterationListener spectralNormPasses(List<String> told) {
+        return new IterationListener() {
+            @Override
+            public void onIteration(IterationRecord record) {
+            }
+
+            @Override
+            public void onSpectralNorm(int passes, int most, boolean finished) {
+                told.add(passes + " of " + most + (finished ? " finished" : ""));
+            }
+        };
     }
 
     /**

@@ -1,5 +1,6 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
@@ -8,12 +9,13 @@ import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
-import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.Initializer;
 
 /**
  * σ₁(M), the largest singular value, and σ₁(M − UVᵀ), that of the residual, by power iterations on the engine's own
@@ -84,7 +86,7 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * sparse Gaussian M (5·10⁶ entries) at rank 4: 60 passes instead of ~200, σ̂₁ 1.2 % below scipy's σ₁ (0.08 % before),
  * native-notes/engine.md.
  */
-final class SpectralNorm {
+public final class SpectralNorm {
     /** Passes over M at most; the estimate's relative error then is below (σ₂/σ₁)^(passes) anyway. */
     static final int MAX_PASSES = 300;
     /**
@@ -144,7 +146,7 @@ final class SpectralNorm {
      *
      * @param normM ‖M‖_F, the scale of the first step
      */
-    static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, int block, double normM,
+    public static double estimate(FactorKernels kernels, ParallelPass pass, DenseMatrix m, int block, double normM,
             long seed) {
         return estimate(Engines.dense(kernels, pass, m), block, normM, seed);
     }
@@ -235,6 +237,23 @@ final class SpectralNorm {
     }
 
     /**
+     * σ₁(M) for a run with this step schedule and start, by {@link #estimate(PowerPasses, int, double, long,
+     * BooleanSupplier, int, PassListener)} in the passes that its uses need — {@link #passesFor} of what they tolerate
+     * ({@link #tolerated}) at n = max(d1, d2) — each pass told to the listeners ({@link
+     * IterationListener#onSpectralNorm}). The one home of that rule: the solver's set-up runs it on its engines, the
+     * Spark driver on its passes (one job each), through {@link PowerPasses#spectralNorm}.
+     */
+    static double forRun(PowerPasses passes, StepSchedule schedule, Initializer start, int block, double normM,
+            long seed, BooleanSupplier stop, List<? extends IterationListener> listeners) {
+        int budget = passesFor(tolerated(schedule, start), Math.max(passes.rows(), passes.cols()));
+        return estimate(passes, block, normM, seed, stop, budget, (done, most, finished) -> {
+            for (IterationListener listener : listeners) {
+                listener.onSpectralNorm(done, most, finished);
+            }
+        });
+    }
+
+    /**
      * The relative underestimate of σ₁(M) that a run's uses of it tolerate, the least over them: {@code auto:C}
      * (C &lt; 1) steps η = C/σ̂₁ ≤ C/((1 − δ)σ₁), stable while that is below 1/σ₁ (a balanced optimum's sharpness is
      * 2σ₁), and δ = (1 − C)/2 keeps half that margin (the default C = ½: δ = ¼, an effective C of at most ⅔);
@@ -319,14 +338,15 @@ final class SpectralNorm {
      * @param relativeTolerance stop once a pass improves the bound by less than this, relatively
      * @param enough stop as soon as the bound exceeds this (the caller only needs to know that it does)
      */
-    static double residual(Engines engines, DenseMatrix u, DenseMatrix v, long seed, int maxPasses,
+    public static double residual(Engines engines, DenseMatrix u, DenseMatrix v, long seed, int maxPasses,
             double relativeTolerance, double enough) {
         return residual(engines.withFactors(u, v), seed, maxPasses, relativeTolerance, enough);
     }
 
     /** As {@link #residual(Engines, DenseMatrix, DenseMatrix, long, int, double, double)}, at the factors of
      * {@code passes}. */
-    static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance, double enough) {
+    public static double residual(PowerPasses passes, long seed, int maxPasses, double relativeTolerance,
+            double enough) {
         try (DenseMatrix x = DenseMatrix.allocate(passes.dtype(), passes.cols(), 1);
                 DenseMatrix y = DenseMatrix.allocate(passes.dtype(), passes.rows(), 1)) {
             SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -441,23 +461,24 @@ final class SpectralNorm {
      * worker team, for given blocks Y (d1 × b, as U) and X (d2 × b, as V), so the power iterations run on either
      * storage; the residual at the factors U, V of {@link #withFactors} (null: none given).
      */
-    record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make,
+    public record Engines(DType dtype, int rows, int cols, BiFunction<DenseMatrix, DenseMatrix, IterationEngine> make,
             DenseMatrix u, DenseMatrix v) implements PowerPasses {
         IterationEngine over(DenseMatrix y, DenseMatrix x) {
             return make.apply(y, x);
         }
 
         /** These engines, whose residual is R = M − UVᵀ at {@code u} and {@code v} (read at every pass). */
-        Engines withFactors(DenseMatrix u, DenseMatrix v) {
+        public Engines withFactors(DenseMatrix u, DenseMatrix v) {
             return new Engines(dtype, rows, cols, make, u, v);
         }
 
-        static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
+        public static Engines dense(FactorKernels kernels, ParallelPass pass, DenseMatrix m) {
             return new Engines(m.dtype(), m.rows(), m.cols(), (y, x) -> new IterationEngine(kernels, pass, m, y, x),
                     null, null);
         }
 
-        static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m) {
+        public static Engines sparse(FactorKernels kernels, SparseKernels sparseKernels,
+                ParallelPass pass, SparseMatrix m) {
             return new Engines(m.dtype(), m.rows(), m.cols(),
                     (y, x) -> new IterationEngine(kernels, sparseKernels, pass, m, false, null, y, x), null, null);
         }
