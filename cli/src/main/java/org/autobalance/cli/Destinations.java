@@ -38,9 +38,9 @@ public final class Destinations implements AutoCloseable {
     /**
      * Checks and locks the destinations of a run (any may be null or absent): {@code checkpointing}'s directory, then
      * {@code out}, into which the run writes the files {@code results} names (and summary.json), then the staged
-     * {@code log}. A destination that cannot be written, that another run holds, or that
-     * would replace one of the files the run reads ({@code inputs}, null ones skipped) is a usage error naming it; the
-     * locks already taken are then let go.
+     * {@code log}. A destination that cannot be written, that another run holds, or that would replace one of the
+     * files the run reads ({@code inputs}, null ones skipped) is a usage error naming it; the locks already taken are
+     * then let go.
      */
     public static Destinations claim(Path out, Predicate<String> results, Path log, Checkpointing checkpointing,
             Path... inputs) {
@@ -48,10 +48,10 @@ public final class Destinations implements AutoCloseable {
     }
 
     /**
-     * As {@link #claim(Path, Predicate, Path, Checkpointing, Path...)}, also refusing a {@code log} that is one of the files of
-     * {@code --init file:U0,V0} ({@code starts}): they are read before the run and the log renamed over its target
-     * at the end, so the start was lost (found with {@code --init file:U0.npy,V0.npy --log U0.npy}). They may be
-     * results in {@code out}: a warm start from the last run's factors, replaced by the new ones.
+     * As {@link #claim(Path, Predicate, Path, Checkpointing, Path...)}, also refusing a {@code log} that is one of the
+     * files of {@code --init file:U0,V0} ({@code starts}): they are read before the run and the log renamed over its
+     * target at the end, so the start was lost (found with {@code --init file:U0.npy,V0.npy --log U0.npy}). They may
+     * be results in {@code out}: a warm start from the last run's factors, replaced by the new ones.
      */
     static Destinations claim(Path out, Predicate<String> results, Path log, Checkpointing checkpointing,
             List<Path> starts, Path... inputs) {
