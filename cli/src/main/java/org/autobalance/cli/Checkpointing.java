@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
+import org.autobalance.memory.DType;
 import org.autobalance.solve.Checkpoint;
 import picocli.CommandLine.Option;
 
@@ -116,6 +118,22 @@ public final class Checkpointing {
             return Files.exists(dir.resolve(Checkpoint.FILE)) && (resume == null || !Files.isSameFile(resume, dir));
         } catch (IOException e) {
             throw new UsageException("--checkpoint " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a {@code --resume} whose checkpoint was written in another {@code dtype} or with other {@code options}
+     * (configuration entries known before the input is read), in the words the library uses at {@code build()}: a
+     * mistaken {@code --seed} was refused only after M was read, minutes on a large one. The input's shape and hash
+     * are compared there, once M is read. Nothing without {@code --resume}.
+     */
+    public void requireSameOptions(DType dtype, Map<String, Object> options) {
+        if (loaded != null) {
+            try {
+                loaded.requireSameOptions(dtype, options);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
         }
     }
 

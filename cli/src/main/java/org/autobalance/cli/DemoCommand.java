@@ -50,7 +50,8 @@ final class DemoCommand implements Callable<Integer> {
         var printer = spec.commandLine().getOut();
         RunOutputs.Format format = outFormat.format();
         DType dtype = options.validate().dtype();
-        try (Destinations destinations = Destinations.claim(out, log, null, options.startFiles());
+        try (Destinations destinations = Destinations.claim(out, format.factorFiles()::contains, log, null,
+                options.startFiles());
                 DenseMatrix m = DenseMatrix.allocate(dtype, ROWS, COLS)) {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "

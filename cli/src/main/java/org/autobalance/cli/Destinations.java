@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.solve.Checkpoint;
@@ -36,34 +37,37 @@ public final class Destinations implements AutoCloseable {
 
     /**
      * Checks and locks the destinations of a run (any may be null or absent): {@code checkpointing}'s directory, then
-     * {@code out}, then the staged {@code log}. A destination that cannot be written, that another run holds, or that
-     * would replace one of the files the run reads ({@code inputs}, null ones skipped) is a usage error naming it; the
-     * locks already taken are then let go.
+     * {@code out}, into which the run writes the files {@code results} names (and summary.json), then the staged
+     * {@code log}. A destination that cannot be written, that another run holds, or that would replace one of the
+     * files the run reads ({@code inputs}, null ones skipped) is a usage error naming it; the locks already taken are
+     * then let go.
      */
-    public static Destinations claim(Path out, Path log, Checkpointing checkpointing, Path... inputs) {
-        return claim(out, log, checkpointing, List.of(), inputs);
+    public static Destinations claim(Path out, Predicate<String> results, Path log, Checkpointing checkpointing,
+            Path... inputs) {
+        return claim(out, results, log, checkpointing, List.of(), inputs);
     }
 
     /**
-     * As {@link #claim(Path, Path, Checkpointing, Path...)}, also refusing a {@code log} that is one of the files of
-     * {@code --init file:U0,V0} ({@code starts}): they are read before the run and the log renamed over its target
-     * at the end, so the start was lost (found with {@code --init file:U0.npy,V0.npy --log U0.npy}). They may be
-     * results in {@code out}: a warm start from the last run's factors, replaced by the new ones.
+     * As {@link #claim(Path, Predicate, Path, Checkpointing, Path...)}, also refusing a {@code log} that is one of the
+     * files of {@code --init file:U0,V0} ({@code starts}): they are read before the run and the log renamed over its
+     * target at the end, so the start was lost (found with {@code --init file:U0.npy,V0.npy --log U0.npy}). They may
+     * be results in {@code out}: a warm start from the last run's factors, replaced by the new ones.
      */
-    static Destinations claim(Path out, Path log, Checkpointing checkpointing, List<Path> starts, Path... inputs) {
+    static Destinations claim(Path out, Predicate<String> results, Path log, Checkpointing checkpointing,
+            List<Path> starts, Path... inputs) {
         if (out != null) {
             FileChecks.requireWritableDirectory("--out", out);
-            RunOutputs.refuseForeignDirectories(out);
+            RunOutputs.refuseForeignDirectories(out, results);
         }
         Path logStaging = log == null ? null : SolverRun.stagingFor(log);
         for (Path input : inputs) {
-            refuseReplacing(out, log, input);
+            refuseReplacing(out, results, log, input);
         }
         for (Path start : starts) {
-            refuseReplacing(null, log, start);
+            refuseReplacing(null, results, log, start);
         }
         Path checkpoints = checkpointing == null ? null : checkpointing.directory();
-        refuseLogAmongTheRunsFiles(log, logStaging, out, checkpoints);
+        refuseLogAmongTheRunsFiles(log, logStaging, out, results, checkpoints);
         if (out != null && checkpoints != null && sameDirectory(out, checkpoints)) {
             // the checkpoint directory's lock file stays while it holds a checkpoint (a --resume must find both),
             // so --out would keep a .lock and the checkpoint beside the results, and the next run into it would be
@@ -100,7 +104,7 @@ public final class Destinations implements AutoCloseable {
      * compared: {@code --input /dev/stdin --log /dev/stdout} on one terminal are the same device, and nothing is
      * replaced there.
      */
-    private static void refuseReplacing(Path out, Path log, Path input) {
+    private static void refuseReplacing(Path out, Predicate<String> results, Path log, Path input) {
         if (input == null || !Files.isRegularFile(input)) {
             return;
         }
@@ -114,7 +118,7 @@ public final class Destinations implements AutoCloseable {
             Path parent = real.getParent();
             String name = real.getFileName().toString();
             if (out != null && Files.isDirectory(out) && Files.isSameFile(out, parent)
-                    && RunOutputs.isResultName(name)) {
+                    && RunOutputs.writes(results, name)) {
                 throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the name "
                         + "of a result file it writes (" + name + "); give another directory", null);
             }
@@ -131,7 +135,8 @@ public final class Destinations implements AutoCloseable {
      * summary; {@code --log ck/checkpoint} replaced the checkpoint with the records, so a later {@code --resume ck} was
      * refused; {@code --log out/.autobalance-out.lock} was removed with the lock.
      */
-    private static void refuseLogAmongTheRunsFiles(Path log, Path logStaging, Path out, Path checkpoints) {
+    private static void refuseLogAmongTheRunsFiles(Path log, Path logStaging, Path out, Predicate<String> results,
+            Path checkpoints) {
         if (log == null || logStaging.equals(log)) {
             return; // none, or written in place (a device, a pipe): nothing is renamed over anything
         }
@@ -139,7 +144,7 @@ public final class Destinations implements AutoCloseable {
         Path directory = logStaging.getParent();
         String name = SolverRun.targetName(logStaging);
         String writer = null;
-        if (out != null && (RunOutputs.isResultName(name) || RunOutputs.isStagingName(name)
+        if (out != null && (RunOutputs.writes(results, name) || RunOutputs.isStagingName(name)
                 || RunLock.isLockFileName(name))
                 && sameDirectory(out, directory)) {
             writer = "--out " + out;

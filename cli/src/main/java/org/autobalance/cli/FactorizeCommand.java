@@ -134,9 +134,9 @@ final class FactorizeCommand implements Callable<Integer> {
         DType dtype = options.validate().dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format();
-        checkpointing.validate();
-        try (Destinations destinations = Destinations.claim(out, log, checkpointing, options.startFiles(), input,
-                test)) {
+        checkpointing.validate().requireSameOptions(dtype, options.configuration(rank, dtype));
+        try (Destinations destinations = Destinations.claim(out, format.factorFiles()::contains, log, checkpointing,
+                options.startFiles(), input, test)) {
             return factorize(dtype, requested, format, goal, finalLoss, observed, destinations);
         }
     }

@@ -135,8 +135,8 @@ final class NetworkCommand implements Callable<Integer> {
                 : option("--init", () -> NetworkInitializer.parse(init));
         checkpointing.validate();
         List<AutoCloseable> owned = new ArrayList<>();
-        Destinations destinations = Destinations.claim(out, log, checkpointing, startFiles(initDirectory), xFile,
-                yFile);
+        Destinations destinations = Destinations.claim(out, RunOutputs.PARAMETER_FILES, log, checkpointing,
+                startFiles(initDirectory), xFile, yFile);
         owned.add(destinations);
         try {
             PrintWriter printer = spec.commandLine().getOut();

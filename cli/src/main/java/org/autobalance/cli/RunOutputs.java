@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
@@ -75,8 +76,11 @@ public final class RunOutputs implements AutoCloseable {
     }
 
     private static final String STAGING_PREFIX = ".autobalance-staging-";
+    private static final String PARAMETER_NAME = "[Wb][1-9][0-9]*\\.npy";
     /** The names of the result files of every command: U, V (.mtx, .npy, or U as a directory of shards), W1.npy, …. */
-    private static final Pattern RESULT = Pattern.compile("[UV](\\.mtx|\\.npy)?|[Wb][1-9][0-9]*\\.npy");
+    private static final Pattern RESULT = Pattern.compile("[UV](\\.mtx|\\.npy)?|" + PARAMETER_NAME);
+    /** The result files of {@code network}: W1.npy, … and b1.npy, … (of a depth known once X is read). */
+    static final Predicate<String> PARAMETER_FILES = Pattern.compile(PARAMETER_NAME).asMatchPredicate();
     private static final Pattern STAGING = Pattern.compile(Pattern.quote(STAGING_PREFIX) + "(\\d+)-.*");
     /** The files of a directory of U shards that a distributed run writes ({@code SparkOutputs}). */
     private static final Pattern SHARD = Pattern.compile("part-\\d+\\.npy");
@@ -84,22 +88,27 @@ public final class RunOutputs implements AutoCloseable {
     private final Path directory;
     private final Path staging;
 
-    /** Whether a command may write a file of this name into its output directory (U.mtx, W3.npy, summary.json, …). */
-    static boolean isResultName(String name) {
-        return name.equals(SUMMARY_FILE) || RESULT.matcher(name).matches();
+    /**
+     * Whether a command whose result files are {@code results} (U.mtx and V.mtx, W3.npy, …) writes a file named
+     * {@code name} into its output directory: one of them, or summary.json, which every command writes.
+     */
+    static boolean writes(Predicate<String> results, String name) {
+        return name.equals(SUMMARY_FILE) || results.test(name);
     }
 
     /**
-     * Refuses an output directory that holds, under the name of a result, a directory that is not an earlier run's:
-     * the results replace what bears their names, and such a directory was deleted whole with all it held, after the
-     * run (found with a directory {@code out/U.mtx} holding a file of the user's). An empty one, or one of shards alone
-     * ({@code U/} of an earlier distributed run), is replaced.
+     * Refuses an output directory that holds, under the name of a file this command writes ({@link #writes}), a
+     * directory that is not an earlier run's: the results replace what bears their names, and such a directory was
+     * deleted whole with all it held, after the run (found with a directory {@code out/U.mtx} holding a file of the
+     * user's). An empty one, or one of shards alone ({@code U/} of an earlier distributed run), is replaced. A
+     * directory under a name only another command writes is left alone: a folder {@code U/} of the user's beside
+     * {@code factorize}'s {@code U.mtx} was refused too (a new user's finding).
      */
-    static void refuseForeignDirectories(Path directory) {
+    static void refuseForeignDirectories(Path directory, Predicate<String> results) {
         if (!Files.isDirectory(directory)) {
             return;
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, e -> isResultName(
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, e -> writes(results,
                 e.getFileName().toString()) && Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS))) {
             for (Path entry : entries) {
                 String foreign = foreignEntry(entry);

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.autobalance.io.DelimitedText;
@@ -230,6 +232,25 @@ public final class SolverOptions {
         b.seed(seed);
         b.cancelToken(Interruption.token());
         return b;
+    }
+
+    /**
+     * The entries of a factorisation's configuration (keys as in {@code summary.json}) these options set before M is
+     * read, for {@link Checkpointing#requireSameOptions}: the start of {@code --init file:} is known only once read.
+     */
+    Map<String, Object> configuration(int rank, DType dtype) {
+        Map<String, Object> known = new LinkedHashMap<>();
+        known.put("rank", (long) rank);
+        known.put("schedule", schedule().describe());
+        known.put("variant", variant().describe());
+        if (!init.startsWith("file:")) {
+            known.put("init", option("--init", () -> Initializer.parse(init)).describe());
+        }
+        known.put("seed", seed);
+        known.put("threads", (long) (threads == null ? Runtime.getRuntime().availableProcessors() : threads));
+        known.put("tolerance", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance,
+                dtype));
+        return known;
     }
 
     /** {@code --schedule}. */

@@ -153,7 +153,7 @@ public final class SolverRun {
     public static void execute(PrintWriter printer, String label, int rank, long maxIterations, Path out,
             RunOutputs.Format outFormat, Path log, RunClock clock, Map<String, Object> extraSummary,
             Preparation preparation) throws IOException {
-        try (Destinations destinations = Destinations.claim(out, log, null)) {
+        try (Destinations destinations = Destinations.claim(out, outFormat.factorFiles()::contains, log, null)) {
             execute(printer, label, rank, maxIterations, destinations, outFormat, -1, clock, extraSummary,
                     preparation);
         }

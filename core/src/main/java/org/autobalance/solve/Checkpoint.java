@@ -168,6 +168,31 @@ public final class Checkpoint {
      * @throws IllegalArgumentException naming the first difference
      */
     public void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
+        requireSameConfiguration(kind, configuration);
+        // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
+        if (!inputHash.equals(inputHash())) {
+            throw new IllegalArgumentException("the checkpoint was written for another input "
+                    + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
+                            : "(the SHA-256 of its data differs): resume with the same data"));
+        }
+    }
+
+    /**
+     * The part of {@link #requireSameRun(DType, int, int, int, String, Map)} that needs no input: refuses to continue
+     * this factorisation in another {@code dtype} or with other {@code options}, entries of the configuration a front
+     * end knows before it reads M (the rank, seed, threads, …; keys as in {@code summary.json}), so that a mistaken
+     * option is refused at once rather than after a long load (a new user's finding).
+     *
+     * @throws IllegalArgumentException naming the first difference, in the words of {@code requireSameRun}
+     */
+    public void requireSameOptions(DType dtype, Map<String, Object> options) {
+        requireKind(FACTORIZE);
+        requireDtype(dtype);
+        requireSameConfiguration(FACTORIZE, options);
+    }
+
+    /** The kind, the engine and every entry of {@code configuration} against the saved ones. */
+    private void requireSameConfiguration(String kind, Map<String, Object> configuration) {
         requireKind(kind);
         Map<String, Object> then = configuration();
         // the engine first: the two engines' configurations have different keys (threads, partitions), so the first
@@ -185,12 +210,6 @@ public final class Checkpoint {
                 throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)
                         + ", this run has " + show(e.getValue()) + ": resume with the same configuration");
             }
-        }
-        // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
-        if (!inputHash.equals(inputHash())) {
-            throw new IllegalArgumentException("the checkpoint was written for another input "
-                    + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
-                            : "(the SHA-256 of its data differs): resume with the same data"));
         }
     }
 
@@ -257,17 +276,29 @@ public final class Checkpoint {
         }
         byte[] all = Files.readAllBytes(file);
         String where = "checkpoint " + file + ": ";
-        if (all.length < MAGIC.length() + DIGEST_BYTES
-                || !new String(all, 0, MAGIC.length(), StandardCharsets.ISO_8859_1).equals(MAGIC)) {
-            throw new IOException(where + "not an autobalance checkpoint (version 2)");
+        if (all.length == 0) {
+            // a disk that filled, or a copy that failed, before the first byte
+            throw new IOException(where + "empty (0 bytes), not a checkpoint");
         }
-        byte[] digest = sha256().digest(Arrays.copyOf(all, all.length - DIGEST_BYTES));
-        if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - DIGEST_BYTES, all.length))) {
-            throw new IOException(where + "checksum mismatch: the file was changed or damaged after it was written");
+        int prefix = Math.min(all.length, MAGIC.length());
+        if (!new String(all, 0, prefix, StandardCharsets.ISO_8859_1).equals(MAGIC.substring(0, prefix))) {
+            throw new IOException(where + "not an autobalance checkpoint (version 2)");
         }
         int headerEnd = MAGIC.length();
         while (headerEnd < all.length && all[headerEnd] != '\n') {
             headerEnd++;
+        }
+        long declared = headerEnd >= all.length ? -1 : declaredLength(all, headerEnd);
+        if (headerEnd >= all.length || all.length < Math.max(declared, headerEnd + 1L + DIGEST_BYTES)) {
+            // a checkpoint's beginning, then less than it declares: a copy that stopped, or a full disk ("checksum
+            // mismatch" said only that the bytes differ)
+            throw new IOException(where + "cut short: " + all.length + " bytes" + (declared > 0 ? " of the "
+                    + declared + " its header declares" : headerEnd >= all.length ? ", ending inside its header" : "")
+                    + "; copy it again, or resume from another checkpoint");
+        }
+        byte[] digest = sha256().digest(Arrays.copyOf(all, all.length - DIGEST_BYTES));
+        if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - DIGEST_BYTES, all.length))) {
+            throw new IOException(where + "checksum mismatch: the file was changed or damaged after it was written");
         }
         Map<String, Object> header;
         Map<String, long[]> blocks = new LinkedHashMap<>();
@@ -278,18 +309,7 @@ public final class Checkpoint {
             Map<String, Object> h = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
                     headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
             header = h;
-            long offset = 0;
-            for (Object o : (List<?>) header.get("payload")) {
-                Map<?, ?> b = (Map<?, ?>) o;
-                long bytes = DType.parse((String) b.get("dtype")).bytes();
-                long rows = ((Number) b.get("rows")).longValue();
-                long cols = ((Number) b.get("cols")).longValue();
-                if (rows < 0 || cols < 0) {
-                    throw new IllegalArgumentException("block " + b.get("name") + " is " + rows + " x " + cols);
-                }
-                blocks.put((String) b.get("name"), new long[] {bytes, rows, cols, offset});
-                offset = Math.addExact(offset, Math.multiplyExact(bytes, Math.multiplyExact(rows, cols)));
-            }
+            long offset = readBlocks(header, blocks);
             if (offset != payload.length) {
                 throw new IllegalArgumentException("the blocks need " + offset + " bytes, the file holds "
                         + payload.length);
@@ -311,6 +331,38 @@ public final class Checkpoint {
         }
     }
 
+    /** Reads the header's list of payload blocks into {@code blocks} (name → {@link #blocks}); returns their bytes. */
+    private static long readBlocks(Map<String, Object> header, Map<String, long[]> blocks) {
+        long offset = 0;
+        for (Object o : (List<?>) header.get("payload")) {
+            Map<?, ?> b = (Map<?, ?>) o;
+            long bytes = DType.parse((String) b.get("dtype")).bytes();
+            long rows = ((Number) b.get("rows")).longValue();
+            long cols = ((Number) b.get("cols")).longValue();
+            if (rows < 0 || cols < 0) {
+                throw new IllegalArgumentException("block " + b.get("name") + " is " + rows + " x " + cols);
+            }
+            blocks.put((String) b.get("name"), new long[] {bytes, rows, cols, offset});
+            offset = Math.addExact(offset, Math.multiplyExact(bytes, Math.multiplyExact(rows, cols)));
+        }
+        return offset;
+    }
+
+    /**
+     * The length of the whole file as its header line (ending at {@code headerEnd}) declares it, or −1 when the
+     * header cannot say (damaged: the checksum then tells).
+     */
+    private static long declaredLength(byte[] all, int headerEnd) {
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> header = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
+                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
+            return Math.addExact(headerEnd + 1L + DIGEST_BYTES, readBlocks(header, new LinkedHashMap<>()));
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     /**
      * Refuses to continue another factorisation: other shapes or precision, another input matrix (by
      * {@code inputHash}), or another configuration (every entry of {@code configuration}, as written by the run; the
@@ -327,16 +379,21 @@ public final class Checkpoint {
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */
     void requireShape(DType dtype, int d1, int d2, int rank) {
         requireKind(FACTORIZE);
+        requireDtype(dtype);
         long[] u = block("U");
         long[] v = block("V");
-        if (!dtype.label().equals(header.get("dtype")) || u[0] != dtype.bytes() || v[0] != dtype.bytes()) {
-            throw new IllegalArgumentException("the checkpoint is of a " + header.get("dtype") + " run, this run is "
-                    + dtype.label());
-        }
         if (u[1] != d1 || v[1] != d2 || u[2] != rank || v[2] != rank) {
             // named by M's shape and the rank, what the user chose, rather than by the factors' sizes
             throw new IllegalArgumentException("the checkpoint is of a " + u[1] + " x " + v[1] + " matrix at rank "
                     + u[2] + ", this run is of a " + d1 + " x " + d2 + " matrix at rank " + rank);
+        }
+    }
+
+    private void requireDtype(DType dtype) {
+        if (!dtype.label().equals(header.get("dtype")) || block("U")[0] != dtype.bytes()
+                || block("V")[0] != dtype.bytes()) {
+            throw new IllegalArgumentException("the checkpoint is of a " + header.get("dtype") + " run, this run is "
+                    + dtype.label());
         }
     }
 

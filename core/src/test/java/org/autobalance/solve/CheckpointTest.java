@@ -258,8 +258,15 @@ class CheckpointTest {
             IOException e = assertThrows(IOException.class, () -> Checkpoint.load(dir));
             assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
         }
-        Files.write(file, java.util.Arrays.copyOf(good, good.length - 100));
-        assertThrows(IOException.class, () -> Checkpoint.load(dir));
+        // an empty file or one cut short said "not an autobalance checkpoint (version 2)" or "checksum mismatch"
+        Map<Integer, String> cut = Map.of(good.length - 100, ": cut short: " + (good.length - 100) + " bytes of the "
+                + good.length + " its header declares; ", 100, ": cut short: 100 bytes, ending inside its header; ",
+                10, ": cut short: 10 bytes, ending inside its header; ", 0, ": empty (0 bytes), not a checkpoint");
+        for (Map.Entry<Integer, String> c : cut.entrySet()) {
+            Files.write(file, java.util.Arrays.copyOf(good, c.getKey()));
+            IOException e = assertThrows(IOException.class, () -> Checkpoint.load(dir));
+            assertTrue(e.getMessage().startsWith("checkpoint " + file + c.getValue()), e.getMessage());
+        }
         Files.write(file, "not a checkpoint".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         IOException e = assertThrows(IOException.class, () -> Checkpoint.load(dir));
         assertTrue(e.getMessage().contains("not an autobalance checkpoint"), e.getMessage());

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.autobalance.cli.RunOutputs;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.io.Npy;
@@ -38,6 +39,14 @@ public final class SparkOutputs {
     /** The format of U and V in the output: the one asked for a single-file input, else {@code .npy} (shards). */
     public static RunOutputs.Format written(MatrixSource source, RunOutputs.Format requested) {
         return source instanceof MatrixSource.SingleFile ? requested : RunOutputs.Format.NPY;
+    }
+
+    /**
+     * The result files a run may write in {@code format} (summary.json aside), known before its input is opened: U and
+     * V in that format for a single file, {@value #U_SHARDS}/ and {@value #V_NPY} for shards or Parquet.
+     */
+    public static List<String> names(RunOutputs.Format format) {
+        return Stream.concat(format.factorFiles().stream(), Stream.of(U_SHARDS, V_NPY)).distinct().toList();
     }
 
     /** The finished run for the command line's reporting; closing it releases the result. */

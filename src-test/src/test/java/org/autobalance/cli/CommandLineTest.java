@@ -11,7 +11,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -599,6 +601,67 @@ class CommandLineTest {
         try (Stream<Path> left = Files.list(out)) {
             assertEquals(List.of(out.resolve("U.mtx")), left.toList());
         }
+    }
+
+    /**
+     * The refusal of a directory goes by the names this run writes: a folder U/ or U.mtx/ of the user's beside a run
+     * that writes U.npy was refused, as if every command's results were this one's; it runs, and they stay.
+     */
+    @Test
+    void aDirectoryUnderANameThisRunDoesNotWriteIsLeftAlone() throws IOException {
+        Path out = dir.resolve("out");
+        for (String name : new String[] {"U", "U.mtx"}) {
+            Files.writeString(Files.createDirectories(out.resolve(name)).resolve("keep"), "mine");
+        }
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "2", "--max-iter", "2", "--out",
+                out.toString(), "--out-format", "npy");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("mine", Files.readString(out.resolve("U/keep")));
+        assertEquals("mine", Files.readString(out.resolve("U.mtx/keep")));
+        assertTrue(Files.isRegularFile(out.resolve("U.npy")) && Files.isRegularFile(out.resolve("V.npy")));
+    }
+
+    /**
+     * A --resume with another option than the checkpoint's was refused only once M was read (minutes on a large one):
+     * the options are compared with the checkpoint's configuration before, in the library's words.
+     */
+    @Test
+    void aResumeWithOtherOptionsIsRefusedBeforeMIsRead() {
+        String checkpoints = dir.resolve("ck").toString();
+        Map<String, String> first = new LinkedHashMap<>(Map.of("--input", fixture("spectrum_64x48.mtx"), "--rank",
+                "3", "--max-iter", "10", "--tol", "0", "--threads", "2"));
+        Map<String, String> checkpointed = new LinkedHashMap<>(first);
+        checkpointed.putAll(Map.of("--checkpoint", checkpoints, "--checkpoint-every", "5"));
+        assertEquals(0, run(factorize(checkpointed)).exitCode());
+        Map<String, String> resumed = new LinkedHashMap<>(first);
+        resumed.put("--resume", checkpoints);
+        String same = ": resume with the same configuration";
+        Map<List<String>, String> refusals = Map.of(
+                List.of("--seed", "5"), "the checkpoint was written with seed 42, this run has 5" + same,
+                List.of("--threads", "1"), "the checkpoint was written with threads 2, this run has 1" + same,
+                List.of("--tol", "1e-6"), "the checkpoint was written with tolerance 0, this run has 1.0E-6" + same,
+                List.of("--rank", "2"), "the checkpoint was written with rank 3, this run has 2" + same,
+                List.of("--dtype", "float32"), "the checkpoint is of a float64 run, this run is float32",
+                List.of("--schedule", "constant:0.01"), "the checkpoint was written with schedule ",
+                List.of("--variant", "alternating"), "the checkpoint was written with variant ",
+                List.of("--init", "balanced"), "the checkpoint was written with init ");
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            Map<String, String> other = new LinkedHashMap<>(resumed);
+            other.put(refusal.getKey().get(0), refusal.getKey().get(1));
+            Run r = run(factorize(other));
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+            assertTrue(r.err().startsWith("autobalance: error: " + refusal.getValue()), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertEquals("", r.out(), "M was read (its storage was printed) for " + refusal.getKey());
+        }
+        assertEquals(0, run(factorize(resumed)).exitCode());
+    }
+
+    /** The arguments of {@code factorize} with these options and their values. */
+    private static String[] factorize(Map<String, String> options) {
+        List<String> args = new ArrayList<>(List.of("factorize"));
+        options.forEach((option, value) -> args.addAll(List.of(option, value)));
+        return args.toArray(String[]::new);
     }
 
     /**

@@ -79,7 +79,8 @@ class DestinationCollisionTest {
     void aLogNamedAsAFileTheRunWritesIsRefused() throws IOException {
         Path out = dir.resolve("out");
         Path ck = dir.resolve("ck");
-        for (String name : List.of("summary.json", "U.mtx", "V.npy", ".autobalance-out.lock")) {
+        // the names this run writes (its --out-format's: out/V.npy is a name of its own beside U.mtx and V.mtx)
+        for (String name : List.of("summary.json", "U.mtx", "V.mtx", ".autobalance-out.lock")) {
             Path log = out.resolve(name);
             Run r = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--out", out.toString(),
                     "--log", log.toString());

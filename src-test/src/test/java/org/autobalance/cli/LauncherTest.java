@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher script {@code ./autobalance}, copied into a tree of its own with a built jar in place (so it builds
  * nothing) and a stand-in {@code java}: a shell script that answers {@code -version} as a JDK 25 does, exits as the
- * ahead-of-time cache's training run with {@code $TRAINING_EXIT}, and otherwise prints the locale it was started in.
+ * ahead-of-time cache's training run with {@code $TRAINING_EXIT}, and otherwise prints the locale it was started in;
+ * and a stand-in {@code mvn} first on the PATH, which prints its arguments.
  */
 class LauncherTest {
     @TempDir
@@ -59,6 +60,10 @@ class LauncherTest {
                 echo "command ran: LC_ALL=${LC_ALL:-} LC_CTYPE=${LC_CTYPE:-}"
                 """);
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path mvn = root.resolve("bin/mvn");
+        Files.createDirectories(mvn.getParent());
+        Files.writeString(mvn, "#!/bin/sh\necho \"mvn ran: $*\"\n");
+        Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     private record Ran(int exitCode, String out) {
@@ -72,7 +77,7 @@ class LauncherTest {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         String path = System.getenv("PATH");
         builder.environment().clear();
-        builder.environment().put("PATH", path);
+        builder.environment().put("PATH", root.resolve("bin") + ":" + path);
         builder.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         builder.environment().putAll(environment);
         Process p = builder.start();
@@ -114,5 +119,29 @@ class LauncherTest {
                 .contains("LC_ALL=C.UTF-8 LC_CTYPE="));
         assertTrue(launch(Map.of("AUTOBALANCE_AOT", "0", "LANG", "de_DE.ISO-8859-1"), "demo").out()
                 .contains("LC_ALL= LC_CTYPE="));
+    }
+
+    /**
+     * {@code test --help} ran {@code mvn install --help} (Maven's help) and then the embedding example, a minute of
+     * work; any other argument went to Maven too. Help is the launcher's, and what is not a Maven property is refused
+     * in one line; the properties the README names still reach Maven.
+     */
+    @Test
+    void testTakesHelpAndMavenPropertiesOnly() throws Exception {
+        for (String help : new String[] {"--help", "-h"}) {
+            Ran ran = launch(Map.of(), "test", help);
+            assertEquals(0, ran.exitCode(), ran.out());
+            assertTrue(ran.out().startsWith("Usage: ./autobalance test [-Dname=value ...]\nRuns the whole test suite"),
+                    ran.out());
+            assertFalse(ran.out().contains("mvn ran"), ran.out());
+        }
+        Ran bogus = launch(Map.of(), "test", "-Djcstress.skip", "--bogus");
+        assertEquals(2, bogus.exitCode(), bogus.out());
+        assertEquals("autobalance: test: unknown argument '--bogus': it takes only Maven properties (-Dname=value); "
+                + "see ./autobalance test --help\n", bogus.out());
+        Ran properties = launch(Map.of(), "test", "-Dsurefire.groups.excluded=slow,spark", "-Djcstress.skip");
+        assertEquals(0, properties.exitCode(), properties.out());
+        assertTrue(properties.out().startsWith("mvn ran: -B -ntp install -Dsurefire.groups.excluded=slow,spark "
+                + "-Djcstress.skip\n"), properties.out());
     }
 }

@@ -40,7 +40,7 @@ class RunOutputsTest {
         Path shards = Files.createDirectories(out.resolve("U"));
         Files.writeString(shards.resolve("part-00000.npy"), "an earlier run's shard");
         Files.createDirectories(out.resolve("V.npy"));
-        RunOutputs.refuseForeignDirectories(out);
+        RunOutputs.refuseForeignDirectories(out, List.of("U", "V.npy")::contains);
         try (RunOutputs outputs = new RunOutputs(out)) {
             outputs.commit(List.of("U", "V.npy"), staging -> {
                 Files.writeString(Files.createDirectories(staging.resolve("U")).resolve("part-00001.npy"), "new");
@@ -70,9 +70,29 @@ class RunOutputsTest {
         assertEquals("new V", Files.readString(out.resolve("V.npy")));
 
         Files.writeString(Files.createDirectories(out.resolve("U.mtx")).resolve("keep"), "mine");
-        UsageException refused = assertThrows(UsageException.class, () -> RunOutputs.refuseForeignDirectories(out));
+        UsageException refused = assertThrows(UsageException.class, () -> RunOutputs.refuseForeignDirectories(out,
+                RunOutputs.Format.MTX.factorFiles()::contains));
         assertEquals("--out " + out + ": " + out.resolve("U.mtx") + " is a directory (holding keep), not an earlier "
                 + "run's results, and a result of this name would replace it with all it holds; move it, or give "
                 + "another --out", refused.getMessage());
+    }
+
+    /**
+     * The refusal goes by the names this run writes: a folder U.mtx/ (or U/) of the user's beside a run that writes
+     * U.npy was refused too, by every name any command writes. summary.json is every command's.
+     */
+    @Test
+    void onlyTheNamesThisRunWritesAreGuarded(@TempDir Path out) throws IOException {
+        for (String name : new String[] {"U", "U.mtx", "W1.npy"}) {
+            Files.writeString(Files.createDirectories(out.resolve(name)).resolve("keep"), "mine");
+        }
+        RunOutputs.refuseForeignDirectories(out, RunOutputs.Format.NPY.factorFiles()::contains);
+        assertThrows(UsageException.class, () -> RunOutputs.refuseForeignDirectories(out,
+                RunOutputs.PARAMETER_FILES));
+        assertThrows(UsageException.class, () -> RunOutputs.refuseForeignDirectories(out, List.of("U", "V.npy")
+                ::contains));
+        Files.writeString(Files.createDirectories(out.resolve(RunOutputs.SUMMARY_FILE)).resolve("keep"), "mine");
+        assertThrows(UsageException.class, () -> RunOutputs.refuseForeignDirectories(out,
+                RunOutputs.Format.NPY.factorFiles()::contains));
     }
 }

@@ -128,6 +128,10 @@ public final class BaselineReport {
      * OutOfMemoryError's stack trace).
      */
     private static String read(Path input) {
+        if (Files.isDirectory(input)) {
+            // opened, it failed at the first read: "cannot read it (java.io.IOException: Is a directory)"
+            throw new IllegalArgumentException(input + ": is a directory, not a JMH result file (-rf json)");
+        }
         try (InputStream in = Files.newInputStream(input)) {
             byte[] text = in.readNBytes(MAX_INPUT_BYTES + 1);
             if (text.length > MAX_INPUT_BYTES) {
@@ -137,7 +141,8 @@ public final class BaselineReport {
             return new String(text, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new IllegalArgumentException(input + ": cannot read it ("
-                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString()) + ")", e);
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : FileChecks.reason(e)) + ")",
+                    e);
         }
     }
 

@@ -95,6 +95,9 @@ class BenchOptionsTest {
                         + "9223372036854775807, got '1e20'"),
                 Map.entry(List.of("report", dir.resolve("absent.json").toString()), "bench report: "
                         + dir.resolve("absent.json") + ": cannot read it (no such file)"),
+                // the exception's class in the line: "cannot read it (java.io.IOException: Is a directory)"
+                Map.entry(List.of("report", dir.toString()), "bench report: " + dir + ": is a directory, not a JMH "
+                        + "result file (-rf json)"),
                 Map.entry(List.of("report", notJson.toString()), "bench report: " + notJson + ": not a JMH result "
                         + "file (-rf json): JSON: unexpected '%' at offset 0"),
                 Map.entry(List.of("report", notJson.toString(), "--out"), "bench report: --out needs a value"),

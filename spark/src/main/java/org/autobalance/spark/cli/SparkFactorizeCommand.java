@@ -125,7 +125,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         checkCheckpointDir();
         refuseFormatsOfFactorizeOnly();
         // the destinations locked, and checked not to replace the input, before the input is read (as factorize)
-        try (Destinations destinations = Destinations.claim(out, log, checkpointing, input)) {
+        try (Destinations destinations = Destinations.claim(out, SparkOutputs.names(outFormat.format())::contains, log,
+                checkpointing, input)) {
             // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
             MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
             if (checked != null) {

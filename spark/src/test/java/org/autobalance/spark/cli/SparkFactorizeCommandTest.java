@@ -299,6 +299,8 @@ class SparkFactorizeCommandTest {
         String shards = Fixtures.fixture("shards").toString();
         Path csv = Files.writeString(dir.resolve("M.csv"), "1,2\n3,4\n");
         Path npz = Files.writeString(dir.resolve("S.npz"), "not read");
+        Path out = dir.resolve("out-with-U");
+        Files.writeString(Files.createDirectories(out.resolve("U")).resolve("keep"), "mine");
         String formats = ": spark-factorize reads a .mtx or .npy file, a directory of .npy shards or Parquet, not ";
         Map<List<String>, String> refusals = Map.of(
                 // read as Matrix Market, they were refused with the advice to name them as they were named
@@ -314,7 +316,11 @@ class SparkFactorizeCommandTest {
                 "--checkpoint-dir " + file.resolve("ck") + ": " + file + " is not a directory",
                 // the shards are the partitioning: another --partitions was ignored without a word
                 List.of("--input", shards, "--rank", "3", "--partitions", "2"),
-                "--partitions 2: a directory of shards has one partition per shard (3 in " + shards + ")");
+                "--partitions 2: a directory of shards has one partition per shard (3 in " + shards + ")",
+                // U/ is what a run on shards writes: refused before the run rather than after it, at the commit
+                List.of("--input", shards, "--rank", "3", "--out", out.toString()), "--out " + out + ": "
+                        + out.resolve("U") + " is a directory (holding keep), not an earlier run's results, and a "
+                        + "result of this name would replace it with all it holds; move it, or give another --out");
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
             StringWriter err = new StringWriter();
             List<String> args = with(List.of("--master", "local[1]"), refusal.getKey().toArray(String[]::new));
