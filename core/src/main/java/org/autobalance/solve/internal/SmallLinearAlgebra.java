@@ -207,9 +207,10 @@ public final class SmallLinearAlgebra {
     /**
      * The largest eigenvalue of a symmetric positive semi-definite k × k operator, as the Rayleigh quotient of the
      * top Ritz vector of Lanczos with full re-orthogonalisation ({@link #LANCZOS_TOLERANCE}): not above it but for
-     * the rounding of the products with C, and below it only by the square of the vector's error. Its m steps (at most k) cost m products with C and O(m²k) for the
-     * re-orthogonalisation, where a dense eigen-decomposition of C costs O(k³) (the escape probe's σ₁ of a layer at
-     * the start: C = AAᵀ applied as A(Aᵀx), never formed).
+     * the rounding of the products with C, and below it only by the square of the vector's error. Its m steps (at
+     * most k) cost m products with C and O(m²k) for the re-orthogonalisation, and its basis holds about m·k
+     * doubles, where a dense eigen-decomposition of C costs O(k³) time and k² space (the escape probe's σ₁ of a layer
+     * at the start: C = AAᵀ applied as A(Aᵀx), never formed; 75 steps at k = 2000 on a Gaussian layer).
      */
     public static double largestEigenvalue(Operator c, int k) {
         double[] z = new double[k];
