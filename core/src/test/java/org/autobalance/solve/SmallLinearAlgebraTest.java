@@ -58,16 +58,22 @@ class SmallLinearAlgebraTest {
         }
     }
 
-    @Test
-    void symmetricEigenvaluesAndVectorsReconstructTheMatrix() {
-        int r = 7;
-        double[][] x = KnownMatrices.gaussian(r, r, 1.0, 9);
+    /** X + Xᵀ for a Gaussian r × r X, row-major. */
+    private static double[] symmetricGaussian(int r, long seed) {
+        double[][] x = KnownMatrices.gaussian(r, r, 1.0, seed);
         double[] a = new double[r * r];
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < r; j++) {
                 a[i * r + j] = x[i][j] + x[j][i];
             }
         }
+        return a;
+    }
+
+    @Test
+    void symmetricEigenvaluesAndVectorsReconstructTheMatrix() {
+        int r = 7;
+        double[] a = symmetricGaussian(r, 9);
         double[] q = new double[r * r];
         double[] lambda = SmallLinearAlgebra.symmetricEigen(a.clone(), r, q);
         double[] rebuilt = new double[r * r];
@@ -150,13 +156,7 @@ class SmallLinearAlgebraTest {
     @Test
     void tridiagonalQlStopsAtItsIterationCap() {
         int r = 9;
-        double[][] x = KnownMatrices.gaussian(r, r, 1.0, 5);
-        double[] a = new double[r * r];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < r; j++) {
-                a[i * r + j] = x[i][j] + x[j][i];
-            }
-        }
+        double[] a = symmetricGaussian(r, 5);
         double[] q = new double[r * r];
         double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
         int cap = 0;
@@ -187,11 +187,10 @@ class SmallLinearAlgebraTest {
     @ValueSource(strings = {"NaN", "Infinity", "one NaN", "zero", "subnormal"})
     void tridiagonalQlEndsOnNonFiniteAndTinyMatrices(String kind) {
         int r = 6;
-        double[][] x = KnownMatrices.gaussian(r, r, 1.0, 8);
-        double[] a = new double[r * r];
+        double[] a = symmetricGaussian(r, 8);
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < r; j++) {
-                double symmetric = x[i][j] + x[j][i];
+                double symmetric = a[i * r + j];
                 a[i * r + j] = switch (kind) {
                     case "NaN" -> Double.NaN;
                     case "Infinity" -> Double.POSITIVE_INFINITY;
