@@ -1,5 +1,8 @@
 package org.autobalance.network;
 
+import static org.autobalance.solve.internal.SmallLinearAlgebra.axpy;
+import static org.autobalance.solve.internal.SmallLinearAlgebra.dot;
+
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.IntSupplier;
@@ -90,7 +93,7 @@ final class EscapeProbe {
 
     /**
      * σ₁ of the rows × cols matrix a: the square root of the largest eigenvalue of its smaller Gram, AAᵀ or AᵀA, by
-     * {@link SmallLinearAlgebra#largestEigenvalue} (2·rows·cols flops a step).
+     * {@link SmallLinearAlgebra#largestEigenvalue} (4·rows·cols flops a step: two products).
      */
     static double largestSingularValue(double[] a, int rows, int cols) {
         boolean wide = rows <= cols;
@@ -119,22 +122,6 @@ final class EscapeProbe {
             }
         };
         return Math.sqrt(Math.max(SmallLinearAlgebra.largestEigenvalue(gram, n), 0.0));
-    }
-
-    /** y[to + j] += c·x[from + j], j &lt; n. */
-    private static void axpy(double c, double[] x, int from, double[] y, int to, int n) {
-        for (int j = 0; j < n; j++) {
-            y[to + j] += c * x[from + j];
-        }
-    }
-
-    /** Σ_j x[i + j]·y[k + j], j &lt; n. */
-    private static double dot(double[] x, int i, double[] y, int k, int n) {
-        double s = 0.0;
-        for (int j = 0; j < n; j++) {
-            s += x[i + j] * y[k + j];
-        }
-        return s;
     }
 
     /**
@@ -299,11 +286,24 @@ final class EscapeProbe {
      * layer's Jacobi sweeps for nothing: dense:1000 after 20 inputs (a 1000 × 20 A) took 51 s before its first
      * iteration on a 1000 × 1000 eigenproblem of rank 20, and dense:4000 more than 14 minutes. The eigenproblem is
      * {@link SmallLinearAlgebra#symmetricEigenTridiagonal}, not Jacobi: a square wide layer's Gram is as large as the
-     * layer, and Jacobi's sweeps cost it ten times as much (native-notes/network.md, thirteenth session).
+     * layer, and Jacobi's sweeps cost it ten times as much (native-notes/network.md, thirteenth session). Where QL
+     * fails to converge (its iteration cap; no such matrix is known), Jacobi answers instead: slow on a large Gram,
+     * but the check goes on with the same values to rounding, where giving up would leave the verdict to chance.
      */
     static double[] singularValues(double[] a, int rows, int cols, double[] vectors) {
+        return singularValues(a, rows, cols, vectors, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE);
+    }
+
+    /** {@link #singularValues(double[], int, int, double[])} with QL capped at {@code qlIterations} per value. */
+    static double[] singularValues(double[] a, int rows, int cols, double[] vectors, int qlIterations) {
         int n = Math.min(rows, cols);
-        double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(smallerGram(a, rows, cols), n, vectors);
+        double[] gram = smallerGram(a, rows, cols);
+        double[] lambda;
+        try {
+            lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, vectors, qlIterations);
+        } catch (ArithmeticException notConverged) {
+            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, vectors);
+        }
         double[] sv = new double[n];
         for (int k = 0; k < n; k++) {
             sv[k] = Math.sqrt(Math.max(lambda[k], 0.0));
@@ -347,8 +347,9 @@ final class EscapeProbe {
      * the {@code vectors} of {@link #singularValues}: Σₖ uₖ(uₖᵀA), or, from the right singular vectors vₖ,
      * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ. The vectors are a whole orthonormal basis of
      * their side, so where fewer values lie at or above the level, A less the same sums over those is the same
-     * matrix again, for a fraction of the cost (a grown layer of a few learned directions summed thousands); it is
-     * off by the rounding of A's learned part, u·σ₁ per entry, where the direct sum's is u·level.
+     * matrix again, for a fraction of the cost (a grown layer of a few learned directions summed thousands). Both
+     * are off by about u·σ₁ per entry: the direct sum's products uₖᵀA (Avₖ) run along A's rows (columns), learned
+     * part included, as the complement's subtraction of that part does.
      */
     static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
         boolean wide = rows <= cols;

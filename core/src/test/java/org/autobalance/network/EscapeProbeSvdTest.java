@@ -1,7 +1,6 @@
 package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,9 +67,13 @@ class EscapeProbeSvdTest {
         return a;
     }
 
+    /**
+     * The values and the projection, on both sides; with QL capped at 0 iterations (its failure: no matrix is known
+     * to reach the real cap), the Jacobi fallback answers to the same tolerances.
+     */
     @ParameterizedTest
-    @CsvSource({"400, 4", "4, 400", "30, 30", "31, 7", "7, 31"})
-    void singularValuesAndTheSmallDirectionsOfTallAndWideLayers(int rows, int cols) {
+    @CsvSource({"400, 4, 30", "4, 400, 30", "30, 30, 30", "31, 7, 30", "7, 31, 30", "30, 30, 0", "31, 7, 0"})
+    void singularValuesAndTheSmallDirectionsOfTallAndWideLayers(int rows, int cols, int qlIterations) {
         int n = Math.min(rows, cols);
         Factors f = Factors.of(rows, cols);
         double[] sigma = new double[n];
@@ -81,7 +84,7 @@ class EscapeProbeSvdTest {
         }
         double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
         double[] vectors = new double[n * n];
-        double[] sv = EscapeProbe.singularValues(a, rows, cols, vectors);
+        double[] sv = EscapeProbe.singularValues(a, rows, cols, vectors, qlIterations);
         assertEquals(n, sv.length);
         for (int k = 0; k < n; k++) {
             // the Gram squares the values: its rounding, relative to σ₁², is a few u per entry summed over max(rows,
@@ -118,6 +121,5 @@ class EscapeProbeSvdTest {
         // a Rayleigh quotient of AᵀA: never above σ₁² but for the products' rounding (a few u·max(rows, cols)
         // relative), and below it by the square of the vector's error, which Lanczos stops at 10⁻¹⁴ of the value
         assertEquals(sigma[0], got, 1e-13 * sigma[0], "σ₁");
-        assertTrue(got <= sigma[0] * (1 + 1e-13), "a lower bound: " + got);
     }
 }

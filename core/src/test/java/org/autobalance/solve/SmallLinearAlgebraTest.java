@@ -58,16 +58,22 @@ class SmallLinearAlgebraTest {
         }
     }
 
-    @Test
-    void symmetricEigenvaluesAndVectorsReconstructTheMatrix() {
-        int r = 7;
-        double[][] x = KnownMatrices.gaussian(r, r, 1.0, 9);
+    /** X + Xᵀ for a Gaussian r × r X, row-major. */
+    private static double[] symmetricGaussian(int r, long seed) {
+        double[][] x = KnownMatrices.gaussian(r, r, 1.0, seed);
         double[] a = new double[r * r];
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < r; j++) {
                 a[i * r + j] = x[i][j] + x[j][i];
             }
         }
+        return a;
+    }
+
+    @Test
+    void symmetricEigenvaluesAndVectorsReconstructTheMatrix() {
+        int r = 7;
+        double[] a = symmetricGaussian(r, 9);
         double[] q = new double[r * r];
         double[] lambda = SmallLinearAlgebra.symmetricEigen(a.clone(), r, q);
         double[] rebuilt = new double[r * r];
@@ -112,11 +118,23 @@ class SmallLinearAlgebraTest {
         double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
         assertArrayEquals(before, a, 0.0, "the argument is not modified");
         assertArrayEquals(lambda, SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, null), 0.0, "values only");
-        // backward stable: every value within a few r·u·‖A‖ (‖A‖ ≤ 2) of the exact one
-        double tolerance = 1e-14 * r * 2;
+        // Householder + QL is backward stable: the values and vectors are exact, to Q's orthogonality, for A + E with
+        // ‖E‖₂ ≈ u‖A‖₂, the ≈ a modest function of r (Golub & Van Loan §8.3.7), taken as 2r; Q̂ is orthonormal to the
+        // same 2r·u. The built A is not exactly Q₀Λ₀Q₀ᵀ: each entry errs by γ_{r+1}·Σₖ|q_ik|λₖ|q_jk| (λ ≥ 0), so
+        // ‖ΔA‖₂ ≤ ‖ΔA‖_F ≤ (r + 1)·u·tr Λ₀, and Q₀ (Gram–Schmidt twice) is orthonormal to about r·u, which moves the
+        // values by r·u·‖A‖. Measured at r ≤ 100: the values within 0.3·r·u·‖A‖, QᵀQ within 1·r·u.
+        double u = 0x1p-53;
+        double norm = Arrays.stream(lambda0).max().orElse(0);
+        double trace = Arrays.stream(lambda0).sum();
+        double valueTolerance = u * (2 * r * norm + (r + 1) * trace + r * norm);
         for (int k = 0; k < r; k++) {
-            assertEquals(lambda0[r - 1 - k], lambda[k], tolerance, "λ" + k);
+            assertEquals(lambda0[r - 1 - k], lambda[k], valueTolerance, "λ" + k);
         }
+        // QᵀQ: Q̂'s 2r·u and the test's own sums of r products of entries at most 1, γ_r
+        double orthogonality = u * (2 * r + r);
+        // QΛQᵀ against the A Householder + QL was given: E (2r·u·‖A‖), Q̂ on both sides (2·2r·u·‖A‖) and the test's
+        // sums, γ_{r+1}·Σₖ|q_ik|λₖ|q_jk| ≤ (r + 1)·u·tr Λ
+        double rebuildTolerance = u * (6 * r * norm + (r + 1) * trace);
         double[] rebuilt = new double[r * r];
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < r; j++) {
@@ -125,10 +143,102 @@ class SmallLinearAlgebraTest {
                     rebuilt[i * r + j] += q[i * r + k] * lambda[k] * q[j * r + k];
                     dot += q[k * r + i] * q[k * r + j];
                 }
-                assertEquals(i == j ? 1.0 : 0.0, dot, tolerance, "QᵀQ at " + i + ", " + j);
+                assertEquals(i == j ? 1.0 : 0.0, dot, orthogonality, "QᵀQ at " + i + ", " + j);
             }
         }
-        assertArrayEquals(before, rebuilt, tolerance);
+        assertArrayEquals(before, rebuilt, rebuildTolerance);
+    }
+
+    /**
+     * QL's iteration cap (EISPACK's 30 per value; no matrix is known to need it): the smallest cap that lets it
+     * finish gives the same bits as the default, one less fails with an exception, and vectors are left untouched.
+     */
+    @Test
+    void tridiagonalQlStopsAtItsIterationCap() {
+        int r = 9;
+        double[] a = symmetricGaussian(r, 5);
+        double[] q = new double[r * r];
+        double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
+        int cap = 0;
+        double[] capped = new double[r * r];
+        Arrays.fill(capped, -7.0);
+        while (true) {
+            try {
+                double[] got = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, capped, cap);
+                assertArrayEquals(lambda, got, 0.0, "values at cap " + cap);
+                assertArrayEquals(q, capped, 0.0, "vectors at cap " + cap);
+                break;
+            } catch (ArithmeticException expected) {
+                for (double v : capped) {
+                    assertEquals(-7.0, v, "vectors untouched after a failure at cap " + cap);
+                }
+                cap++;
+                assertTrue(cap <= SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, "finishes within the default cap");
+            }
+        }
+        assertTrue(cap > 0, "the matrix needs QL iterations, so a cap of 0 must fail");
+    }
+
+    /**
+     * Non-finite and tiny matrices end without the cap's failure: NaN and ∞ give non-finite values (not an exception
+     * or a loop), a zero matrix zeros and orthonormal vectors, a subnormal one finite values.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"NaN", "Infinity", "one NaN", "zero", "subnormal"})
+    void tridiagonalQlEndsOnNonFiniteAndTinyMatrices(String kind) {
+        int r = 6;
+        double[] a = symmetricGaussian(r, 8);
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                double symmetric = a[i * r + j];
+                a[i * r + j] = switch (kind) {
+                    case "NaN" -> Double.NaN;
+                    case "Infinity" -> Double.POSITIVE_INFINITY;
+                    case "one NaN" -> i == 2 && j == 2 ? Double.NaN : symmetric;
+                    case "zero" -> 0.0;
+                    default -> symmetric * 1000 * Double.MIN_VALUE;
+                };
+            }
+        }
+        double[] q = new double[r * r];
+        double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
+        boolean finite = Arrays.stream(lambda).allMatch(Double::isFinite);
+        switch (kind) {
+            case "zero" -> {
+                assertArrayEquals(new double[r], lambda, 0.0);
+                double[] identity = new double[r * r];
+                for (int i = 0; i < r; i++) {
+                    identity[i * r + i] = 1.0;
+                }
+                assertArrayEquals(identity, q, 0.0, "no rotation of a zero matrix");
+            }
+            case "subnormal" -> assertTrue(finite, Arrays.toString(lambda));
+            default -> assertTrue(!finite, Arrays.toString(lambda));
+        }
+    }
+
+    /**
+     * Lanczos keeps its basis in chunks of 32 vectors, grown as steps are taken: on a diagonal operator whose top
+     * gap is small it takes more steps than one chunk holds, and the value stays the top eigenvalue.
+     */
+    @Test
+    void lanczosGrowsItsBasisPastOneChunk() {
+        int k = 400;
+        double[] diagonal = new double[k];
+        for (int i = 0; i < k; i++) {
+            diagonal[i] = 1.0 - i / (double) k;
+        }
+        int[] steps = {0};
+        double top = SmallLinearAlgebra.largestEigenvalue((x, from, v) -> {
+            steps[0]++;
+            for (int i = 0; i < k; i++) {
+                v[i] = diagonal[i] * x[from + i];
+            }
+        }, k);
+        assertTrue(steps[0] > 33, "more than one chunk of steps: " + steps[0]);
+        // a Rayleigh quotient: below the top by at most 10⁻¹⁴ at the stop, and off by the rounding of zᵀCz and zᵀz,
+        // sums of k non-negative terms, γ_k relative each
+        assertEquals(1.0, top, 1e-14 + 2 * k * 0x1p-53);
     }
 
     @ParameterizedTest
@@ -161,7 +271,8 @@ class SmallLinearAlgebraTest {
         double[] sigma = {10, 9.9, 9.8, 9.7, 0.1, 0.05};
         double[][] m = KnownMatrices.withSpectrum(70, 50, sigma, 8);
         try (DenseMatrix mm = DenseMatrix.of(dtype, m); ParallelPass pass = new ParallelPass(threads)) {
-            double estimate = SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, block, KnownMatrices.frobenius(m), 3);
+            double estimate =
+                    SpectralNorm.estimate(KernelProvider.kernels(), pass, mm, block, KnownMatrices.frobenius(m), 3);
             // float32: M itself is rounded to 2⁻²⁴ relative, the Grams of float32 products to ~1e-7
             assertEquals(sigma[0], estimate, bound * sigma[0]);
         }

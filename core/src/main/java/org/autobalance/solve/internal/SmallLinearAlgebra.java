@@ -17,6 +17,13 @@ public final class SmallLinearAlgebra {
      * lowest first; measured, not derived (its javadoc).
      */
     private static final double[] PIVOT_LADDER = {1e-4, 1e-2, 1};
+    /** Lanczos vectors allocated at a time ({@link #lanczosLargest}). */
+    private static final int LANCZOS_CHUNK = 32;
+    /**
+     * QL iterations allowed per eigenvalue before {@link #symmetricEigenTridiagonal} gives up: EISPACK tql2's 30
+     * (about 2 are typical; convergence is cubic for nearly every matrix).
+     */
+    public static final int QL_ITERATIONS_PER_VALUE = 30;
 
     private SmallLinearAlgebra() {
     }
@@ -199,18 +206,19 @@ public final class SmallLinearAlgebra {
 
     /**
      * The largest eigenvalue of a symmetric positive semi-definite k × k operator, as the Rayleigh quotient of the
-     * top Ritz vector of Lanczos with full re-orthogonalisation ({@link #LANCZOS_TOLERANCE}): not above it, and below
-     * it only by the square of the vector's error. Its m steps (at most k) cost m products with C and O(m²k) for the
-     * re-orthogonalisation, where a dense eigen-decomposition of C costs O(k³) (the escape probe's σ₁ of a layer at
-     * the start: C = AAᵀ applied as A(Aᵀx), never formed).
+     * top Ritz vector of Lanczos with full re-orthogonalisation ({@link #LANCZOS_TOLERANCE}): not above it but for
+     * the rounding of the products with C, and below it only by the square of the vector's error. Its m steps (at
+     * most k) cost m products with C and O(m²k) for the re-orthogonalisation, and its basis holds about m·k
+     * doubles, where a dense eigen-decomposition of C costs O(k³) time and k² space (the escape probe's σ₁ of a layer
+     * at the start: C = AAᵀ applied as A(Aᵀx), never formed; 75 steps at k = 2000 on a Gaussian layer).
      */
     public static double largestEigenvalue(Operator c, int k) {
         double[] z = new double[k];
         lanczosLargest(c, k, z);
         double[] cz = new double[k];
         c.apply(z, 0, cz);
-        double zz = dot(z, z, 0, k);
-        return zz > 0 ? dot(z, cz, 0, k) / zz : 0.0;
+        double zz = dot(z, 0, z, 0, k);
+        return zz > 0 ? dot(z, 0, cz, 0, k) / zz : 0.0;
     }
 
     /** max_i Σ_j |b_ij| of an r × r matrix: an upper bound on its largest eigenvalue (Gershgorin). */
@@ -251,7 +259,7 @@ public final class SmallLinearAlgebra {
         double wbw = 0.0;
         double ww = 0.0;
         for (int i = 0; i < k; i++) {
-            waw += w[i] * dot(ap, w, i * k, k);
+            waw += w[i] * dot(ap, i * k, w, 0, k);
             wbw += w[i] * pivotedRowDot(b, pivots[i] * r, pivots, w, k);
             ww += w[i] * w[i];
         }
@@ -349,12 +357,14 @@ public final class SmallLinearAlgebra {
     /**
      * The Ritz vector Qs, into {@code ritz}, of the largest Ritz value of the symmetric k × k operator C (for the
      * bound, C = L⁻¹AL⁻ᵀ with L as {@link #pivotedCholesky} leaves it) by Lanczos with full re-orthogonalisation
-     * from a fixed pseudo-random start (s the unit eigenvector of the tridiagonal T). Stops when the value's error, estimated as min(ρ, ρ²/gap) from the
-     * residual ρ = β·|s_last| and the gap to the second Ritz value, is at most {@link #LANCZOS_TOLERANCE} of it, when
-     * the space is invariant (β = 0), or after k steps (the whole space).
+     * from a fixed pseudo-random start (s the unit eigenvector of the tridiagonal T). Stops when the value's error,
+     * estimated as min(ρ, ρ²/gap) from the residual ρ = β·|s_last| and the gap to the second Ritz value, is at most
+     * {@link #LANCZOS_TOLERANCE} of it, when the space is invariant (β = 0), or after k steps (the whole space). The
+     * basis Q grows {@link #LANCZOS_CHUNK} vectors at a time, as steps are taken: k·k doubles up front were 128 MB at
+     * k = 4000 (a square wide layer's σ₁), where Lanczos stops after tens of steps.
      */
     private static void lanczosLargest(Operator c, int k, double[] ritz) {
-        double[] q = new double[k * k];
+        double[] q = new double[Math.min(k, LANCZOS_CHUNK) * k];
         double[] alpha = new double[k];
         double[] beta = new double[k];
         double[] v = new double[k];
@@ -362,17 +372,20 @@ public final class SmallLinearAlgebra {
         for (int i = 0; i < k; i++) {
             v[i] = random.nextGaussian();
         }
-        double norm = Math.sqrt(dot(v, v, 0, k));
+        double norm = Math.sqrt(dot(v, 0, v, 0, k));
         double[] s = null;
         int m = 0;
         // each loop over k in a method of its own: this one runs up to k steps in one call, and C2 compiled it (on
         // the stack, at each hot loop) up to five times when the loops were inline (native-notes/startup.md)
         while (true) {
+            if ((m + 1) * k > q.length) {
+                q = Arrays.copyOf(q, Math.min(k, m + LANCZOS_CHUNK) * k);
+            }
             divideInto(v, norm, q, m * k, k);
             c.apply(q, m * k, v);
-            alpha[m] = dot(q, v, m * k, k);
+            alpha[m] = dot(q, m * k, v, 0, k);
             orthogonalise(q, m, k, v);
-            norm = Math.sqrt(dot(v, v, 0, k));
+            norm = Math.sqrt(dot(v, 0, v, 0, k));
             beta[m] = norm;
             m++;
             double theta = tridiagonalEigenvalue(alpha, beta, m, 1);
@@ -391,7 +404,7 @@ public final class SmallLinearAlgebra {
         }
         Arrays.fill(ritz, 0.0);
         for (int t = 0; t < m; t++) {
-            subtractScaled(-s[t], q, t * k, ritz, k);
+            axpy(s[t], q, t * k, ritz, 0, k);
         }
     }
 
@@ -408,7 +421,7 @@ public final class SmallLinearAlgebra {
         System.arraycopy(q, from, y, 0, k);
         backSubstituteTransposed(l, r, k, y);
         for (int i = 0; i < k; i++) {
-            v[i] = dot(a, y, i * k, k);
+            v[i] = dot(a, i * k, y, 0, k);
         }
         forwardSubstitute(l, r, k, v);
     }
@@ -420,23 +433,23 @@ public final class SmallLinearAlgebra {
     private static void orthogonalise(double[] q, int m, int k, double[] v) {
         for (int again = 0; again < 2; again++) {
             for (int t = 0; t <= m; t++) {
-                subtractScaled(dot(q, v, t * k, k), q, t * k, v, k);
+                axpy(-dot(q, t * k, v, 0, k), q, t * k, v, 0, k);
             }
         }
     }
 
-    /** y[i] −= c·x[from + i], i &lt; n. */
-    private static void subtractScaled(double c, double[] x, int from, double[] y, int n) {
+    /** y[to + i] += c·x[from + i], i &lt; n, in order of i. */
+    public static void axpy(double c, double[] x, int from, double[] y, int to, int n) {
         for (int i = 0; i < n; i++) {
-            y[i] -= c * x[from + i];
+            y[to + i] += c * x[from + i];
         }
     }
 
-    /** Σ_i x[from + i]·y[i], i &lt; n. */
-    private static double dot(double[] x, double[] y, int from, int n) {
+    /** Σ_i x[from + i]·y[to + i], i &lt; n, summed in order of i. */
+    public static double dot(double[] x, int from, double[] y, int to, int n) {
         double s = 0.0;
         for (int i = 0; i < n; i++) {
-            s += x[from + i] * y[i];
+            s += x[from + i] * y[to + i];
         }
         return s;
     }
@@ -521,7 +534,7 @@ public final class SmallLinearAlgebra {
             for (int i = m - 2; i >= 0; i--) {
                 x[i] -= beta[i] / d[i] * x[i + 1];
             }
-            double length = Math.sqrt(dot(x, x, 0, m));
+            double length = Math.sqrt(dot(x, 0, x, 0, m));
             for (int i = 0; i < m; i++) {
                 x[i] /= length;
             }
@@ -566,8 +579,21 @@ public final class SmallLinearAlgebra {
      *
      * @param a the matrix, row-major (not modified)
      * @param vectors if not null, receives the eigenvectors as columns, in the order of the returned eigenvalues
+     * @throws ArithmeticException if QL needs more than {@link #QL_ITERATIONS_PER_VALUE} iterations for a value
      */
     public static double[] symmetricEigenTridiagonal(double[] a, int r, double[] vectors) {
+        return symmetricEigenTridiagonal(a, r, vectors, QL_ITERATIONS_PER_VALUE);
+    }
+
+    /**
+     * {@link #symmetricEigenTridiagonal(double[], int, double[])} with at most {@code iterationsPerValue} QL
+     * iterations per eigenvalue (a cap that does not stop it leaves the result's bits unchanged): how a caller's
+     * fallback for QL's failure is tested, as no matrix is known to need more than the default.
+     *
+     * @throws ArithmeticException if QL needs more than {@code iterationsPerValue} iterations for a value; {@code
+     *     vectors} is then untouched
+     */
+    public static double[] symmetricEigenTridiagonal(double[] a, int r, double[] vectors, int iterationsPerValue) {
         // t[j][k] holds JAMA's V[k][j] (the transpose, so that the hot loops run along rows): at the end its rows are
         // the eigenvectors; A is symmetric, so it starts as A
         double[][] t = new double[r][];
@@ -580,7 +606,7 @@ public final class SmallLinearAlgebra {
             return d;
         }
         tridiagonalise(t, r, d, e, vectors != null);
-        tridiagonalQl(t, r, d, e, vectors != null);
+        tridiagonalQl(t, r, d, e, vectors != null, iterationsPerValue);
         Integer[] order = new Integer[r];
         for (int k = 0; k < r; k++) {
             order[k] = k;
@@ -708,9 +734,13 @@ public final class SmallLinearAlgebra {
 
     /**
      * The implicit QL iteration with Wilkinson-like shifts on the tridiagonal (d, e[1 …]) (EISPACK tql2): the
-     * eigenvalues into d, unsorted; with {@code rotate}, the rotations applied to t's rows (the vectors).
+     * eigenvalues into d, unsorted; with {@code rotate}, the rotations applied to t's rows (the vectors). Non-finite
+     * entries end it without that failure: NaN makes the convergence test false, ∞ its threshold ∞ (pinned by
+     * SmallLinearAlgebraTest).
+     *
+     * @throws ArithmeticException after {@code cap} iterations on one eigenvalue (tql2's ierr)
      */
-    private static void tridiagonalQl(double[][] t, int r, double[] d, double[] e, boolean rotate) {
+    private static void tridiagonalQl(double[][] t, int r, double[] d, double[] e, boolean rotate, int cap) {
         System.arraycopy(e, 1, e, 0, r - 1);
         e[r - 1] = 0.0;
         double f = 0.0;
@@ -724,7 +754,12 @@ public final class SmallLinearAlgebra {
             }
             // e[r − 1] is 0, so m stops at r − 1 at the latest
             if (m > l) {
+                int iterations = 0;
                 do {
+                    if (iterations++ == cap) {
+                        throw new ArithmeticException("QL found no eigenvalue " + l + " of " + r + " in " + cap
+                                + " iterations");
+                    }
                     double g = d[l];
                     double p = (d[l + 1] - g) / (2.0 * e[l]);
                     double rr = Math.hypot(p, 1.0);
