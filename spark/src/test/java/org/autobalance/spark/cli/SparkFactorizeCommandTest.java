@@ -287,9 +287,9 @@ class SparkFactorizeCommandTest {
     /**
      * What can be checked without Spark is refused before an embedded Spark starts (10–20 s, hundreds of MB): a rank
      * the input's shape does not allow (its header is read first), a --checkpoint-dir that cannot be made, and
-     * --partitions that contradict a directory of shards, a format only factorize reads, a name that is not its
-     * format. The command runs with its own master here; the shared context is up, so a command that started Spark
-     * would get it from {@code getOrCreate} and stop it on the way out.
+     * --partitions that contradict a directory of shards, a format only factorize reads. The command runs with its
+     * own master here; the shared context is up, so a command that started Spark would get it from {@code getOrCreate}
+     * and stop it on the way out.
      */
     @Test
     void whatNeedsNoSparkIsCheckedBeforeSparkStarts() throws IOException {
@@ -299,7 +299,6 @@ class SparkFactorizeCommandTest {
         String shards = Fixtures.fixture("shards").toString();
         Path csv = Files.writeString(dir.resolve("M.csv"), "1,2\n3,4\n");
         Path npz = Files.writeString(dir.resolve("S.npz"), "not read");
-        Path mtxAsTxt = Files.writeString(dir.resolve("M.txt"), Files.readString(Fixtures.fixture("shards-M.mtx")));
         String formats = ": spark-factorize reads a .mtx or .npy file, a directory of .npy shards or Parquet, not ";
         Map<List<String>, String> refusals = Map.of(
                 // read as Matrix Market, they were refused with the advice to name them as they were named
@@ -309,9 +308,6 @@ class SparkFactorizeCommandTest {
                 List.of("--input", npz.toString(), "--rank", "1"), "--input " + npz + formats + "a scipy .npz; "
                         + "convert it: scipy.io.mmwrite('M.mtx', scipy.sparse.load_npz('" + npz + "')) (factorize "
                         + "reads it as it is)",
-                // by its name alone it was delimited text, with advice to convert it by numpy.loadtxt, which fails
-                List.of("--input", mtxAsTxt.toString(), "--rank", "1"), "--input " + mtxAsTxt + ": not delimited "
-                        + "text: a Matrix Market file: give it a name ending in .mtx",
                 List.of("--input", mtx, "--rank", "24"),
                 "rank must be between 1 and min(d1, d2) = 23 for a 40 x 23 matrix, got 24",
                 List.of("--input", mtx, "--rank", "3", "--checkpoint-dir", file.resolve("ck").toString()),
@@ -328,6 +324,24 @@ class SparkFactorizeCommandTest {
             assertEquals("autobalance: error: " + refusal.getValue(), err.toString().strip());
             assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark for " + args);
         }
+    }
+
+    /**
+     * A Matrix Market file named as delimited text is refused before Spark starts as factorize refuses it: by its name
+     * alone it was delimited text, with advice to convert it by {@code numpy.loadtxt}, which fails on its {@code %%}
+     * lines (before that, as every name went to the Matrix Market reader, it was read).
+     */
+    @Test
+    void aFileWhoseBytesAreAnotherFormatThanItsNameIsRefusedAsByFactorize() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        Path mtxAsTxt = Files.writeString(dir.resolve("M.txt"), Files.readString(Fixtures.fixture("shards-M.mtx")));
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true), "--master", "local[1]", "--input", mtxAsTxt.toString(), "--rank", "1");
+        assertEquals(2, code, err.toString());
+        assertEquals("autobalance: error: --input " + mtxAsTxt + ": not delimited text: a Matrix Market file: give it "
+                + "a name ending in .mtx", err.toString().strip());
+        assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark");
     }
 
     /**
