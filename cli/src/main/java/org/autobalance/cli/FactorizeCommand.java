@@ -220,11 +220,13 @@ final class FactorizeCommand implements Callable<Integer> {
             return; // the reading says what is wrong, and where
         }
         IterationMonitor.Limits.requireRank(rank, header.rows(), header.cols());
-        // U and V alone, the least a run holds (the solver counts its copies and scratch on top)
+        // U, V and the engine's products MV, MᵀU, the least a run holds (the solver counts its copies and scratch on
+        // top); in double, which the cast saturates: a size line's counts can pass 2⁶³ bytes, and in long they wrapped
+        // to a negative count that fitted (10⁹ x 10⁹ at rank 10⁹ was read in full)
         long rankRowBytes = (long) DenseMatrix.strideOf(dtype, rank) * dtype.bytes();
-        NativeMemory.requireRoom(2 * ((long) header.rows() + header.cols()) * rankRowBytes, () -> "hold U and V of "
-                + "the " + header.rows() + " x " + header.cols() + " matrix " + input + " declares, at rank " + rank
-                + " in " + dtype.label());
+        NativeMemory.requireRoom((long) (2 * ((double) header.rows() + header.cols()) * rankRowBytes), () -> "hold U, "
+                + "V and the products MV, MᵀU of the " + header.rows() + " x " + header.cols() + " matrix " + input
+                + " declares, at rank " + rank + " in " + dtype.label());
     }
 
     /** The --test entries (checked against M's shape), or null without --test. */

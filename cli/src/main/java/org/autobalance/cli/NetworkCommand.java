@@ -172,6 +172,7 @@ final class NetworkCommand implements Callable<Integer> {
                     : threads));
             checkpointing.applyTo(b::resumeFrom, b::checkpoint);
             NetworkTrainer trainer = b.build();
+            SolverRun.noteResumeAtLimit(spec.commandLine().getOut(), checkpointing.resumedAt(), maxIterations);
             RunLog inPlace = SolverRun.openInPlace(log, destinations.logStaging(), checkpointing.resumedAt());
             if (inPlace != null) {
                 owned.add(inPlace);

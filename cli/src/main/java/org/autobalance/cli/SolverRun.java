@@ -187,6 +187,18 @@ public final class SolverRun {
         }
     }
 
+    /**
+     * Says that nothing will be iterated when the checkpoint resumed ({@code resumedAt}, −1 for none) is at or past
+     * {@code --max-iter}: the run then reported the checkpoint's iterations ("stopped: max_iterations") as if it had
+     * made them.
+     */
+    static void noteResumeAtLimit(PrintWriter printer, long resumedAt, long maxIterations) {
+        if (resumedAt >= maxIterations) {
+            printer.printf("note: the checkpoint resumed is at iteration %d, and --max-iter is %d: no iteration is "
+                    + "run, the result is the checkpoint's%n", resumedAt, maxIterations);
+        }
+    }
+
     private static void run(PrintWriter printer, String label, int rank, long maxIterations,
             Destinations destinations, RunOutputs.Format outFormat, long resumedAt, RunClock clock,
             Map<String, Object> extraSummary, Preparation preparation) throws IOException {
@@ -194,11 +206,7 @@ public final class SolverRun {
         Path log = destinations.log();
         Path logStaging = destinations.logStaging();
         Heartbeat beat = Heartbeat.current();
-        if (resumedAt >= maxIterations) {
-            // the run then reported the checkpoint's iterations ("stopped: max_iterations") as if it had made them
-            printer.printf("note: the checkpoint resumed is at iteration %d, and --max-iter is %d: no iteration is "
-                    + "run, the result is the checkpoint's%n", resumedAt, maxIterations);
-        }
+        noteResumeAtLimit(printer, resumedAt, maxIterations);
         RunLog inPlace = openInPlace(log, logStaging, resumedAt);
         beat.phase(label + ", rank " + rank + ": preparing the run");
         Solver solver;

@@ -119,6 +119,17 @@ public final class DelimitedText {
     }
 
     /**
+     * What the first bytes of a file named as delimited text say it is instead ({@link FileInput#foreignFormat}: a
+     * {@code .npy}, a zip archive, Matrix Market), with what to do, as {@link #read} reports it; null when they say
+     * nothing of the kind, or the file is gzip data (delimited text is read compressed) or cannot be read.
+     */
+    public static String foreignFormatOf(Path path) {
+        String start = FileInput.start(path, 16);
+        return start.length() >= 2 && FileInput.isGzip(start.charAt(0), start.charAt(1)) ? null
+                : FileInput.foreignFormat(start);
+    }
+
+    /**
      * Reads the matrix in {@code path}, separated as its name says ({@link #separatorOf}), into a new matrix of
      * {@code dtype}; the caller owns (and must close) it. A skipped header is reported to {@code notes} in one line
      * naming the file, the line and the names.

@@ -457,7 +457,7 @@ public final class Factorizer {
         // the early-stopping copy of U and V too; and, unless a checkpoint gives σ₁, its estimate's blocks and their
         // products (SpectralNorm.estimate: two more copies at min(r, MAX_BLOCK) ≤ r columns), live beside all these
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
-        NativeMemory.requireRoom(factorCopies * ((long) c.rows() + c.cols()) * rankRowBytes + residualBytes,
+        NativeMemory.requireRoom((long) (factorCopies * ((double) c.rows() + c.cols()) * rankRowBytes + residualBytes),
                 () -> "factorise a " + c.rows()
                 + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());

@@ -285,6 +285,22 @@ class DelimitedTextTest {
         assertThrows(IllegalArgumentException.class, () -> read(fixture("gd_M.mtx"), DType.FLOAT64));
     }
 
+    /**
+     * What a file named as delimited text is by its first bytes, as {@link DelimitedText#read} reports it (for a
+     * command that refuses such a name before reading it: spark-factorize); gzip data is delimited text compressed.
+     */
+    @Test
+    void theForeignFormatOfANameIsWhatTheReaderSays() throws IOException {
+        Path mtx = Files.copy(fixture("gd_M.mtx"), dir.resolve("M.txt"));
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> read(mtx, DType.FLOAT64));
+        String foreign = DelimitedText.foreignFormatOf(mtx);
+        assertEquals("a Matrix Market file: give it a name ending in .mtx", foreign);
+        assertTrue(e.getMessage().endsWith(": not delimited text: " + foreign), e.getMessage());
+        assertNull(DelimitedText.foreignFormatOf(fixture("text_default.csv.gz")));
+        assertNull(DelimitedText.foreignFormatOf(fixture("text_default.csv")));
+        assertNull(DelimitedText.foreignFormatOf(dir.resolve("absent.csv")));
+    }
+
     @Test
     void aNamedPipeIsReadAsItArrives() throws IOException, InterruptedException {
         Path fifo = dir.resolve("m.csv");

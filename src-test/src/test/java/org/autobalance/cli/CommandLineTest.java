@@ -561,8 +561,9 @@ class CommandLineTest {
     /**
      * A Matrix Market size line that rules the run out is refused before the body is read: a 66-byte coordinate file
      * declaring 10⁸ × 10⁸ with one entry was read sparse (17 s, 3.2 GB), then refused for its factors; a rank above
-     * min(d1, d2) after the whole file was read. Here the size line's largest matrix, whose U and V at rank 1 take 550
-     * GB.
+     * min(d1, d2) after the whole file was read. Here the size line's largest matrix, whose U, V, MV and MᵀU at rank 1
+     * take 550 GB; and 10⁹ x 10⁹ at rank 10⁹, whose 3.2·10¹⁹ bytes wrapped to a negative count in long that fitted, so
+     * the body (here not an entry) was read.
      */
     @Test
     void aSizeLineThatRulesTheRunOutIsRefusedBeforeTheBodyIsRead() throws IOException {
@@ -570,9 +571,17 @@ class CommandLineTest {
                 + "2147483647 2147483647 1\n1 1 1.0\n");
         Run r = run("factorize", "--input", huge.toString(), "--rank", "1");
         assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
-        assertTrue(r.err().startsWith("autobalance: error: cannot hold U and V of the 2147483647 x 2147483647 matrix "
-                + huge + " declares, at rank 1 in float64 (549755813632 bytes of native memory)"), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: cannot hold U, V and the products MV, MᵀU of the "
+                + "2147483647 x 2147483647 matrix " + huge + " declares, at rank 1 in float64 (549755813632 bytes of "
+                + "native memory)"), r.err());
         assertEquals("", r.out(), "M was read (its storage was printed)");
+        Path wide = Files.writeString(dir.resolve("wide.mtx"), "%%MatrixMarket matrix coordinate real general\n"
+                + "1000000000 1000000000 1\nnot an entry\n");
+        Run wrapped = run("factorize", "--input", wide.toString(), "--rank", "1000000000");
+        assertEquals(Main.EXIT_USAGE, wrapped.exitCode(), wrapped.err());
+        assertTrue(wrapped.err().startsWith("autobalance: error: cannot hold U, V and the products MV, MᵀU of the "
+                + "1000000000 x 1000000000 matrix " + wide + " declares, at rank 1000000000 in float64 ("),
+                wrapped.err());
         Path small = Files.writeString(dir.resolve("small.mtx"), "%%MatrixMarket matrix coordinate real general\n"
                 + "3 2 1\n1 1 1.0\n");
         Run rank = run("factorize", "--input", small.toString(), "--rank", "3");

@@ -92,7 +92,7 @@ class LauncherTest {
      */
     @Test
     void aSignalWhileTheCacheIsTrainedStopsTheCommand() throws Exception {
-        for (String status : new String[] {"130", "143"}) {
+        for (String status : new String[] {"129", "130", "143"}) {
             Ran ran = launch(Map.of("TRAINING_EXIT", status), "demo");
             assertEquals(Integer.parseInt(status), ran.exitCode(), ran.out());
             assertFalse(ran.out().contains("command ran"), ran.out());
@@ -102,6 +102,32 @@ class LauncherTest {
         assertEquals(0, failed.exitCode(), failed.out());
         assertTrue(failed.out().contains("could not make the ahead-of-time cache")
                 && failed.out().contains("command ran"), failed.out());
+    }
+
+    /**
+     * Ctrl-C, SIGTERM or SIGHUP during the launcher's build stops there, as during the training (SIGHUP, exit 129,
+     * was "the build failed; run 'mvn -B install' to see why"); a stand-in {@code mvn} exits with {@code
+     * $BUILD_EXIT}, and a source newer than the jar makes the launcher build.
+     */
+    @Test
+    void aSignalDuringTheBuildIsSaidToBeOne() throws Exception {
+        Path mvn = root.resolve("bin/mvn");
+        Files.createDirectories(mvn.getParent());
+        Files.writeString(mvn, "#!/bin/sh\nexit \"$BUILD_EXIT\"\n");
+        Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setLastModifiedTime(root.resolve("cli/target/autobalance.jar"),
+                FileTime.from(Instant.now().minusSeconds(60)));
+        String path = mvn.getParent() + ":" + System.getenv("PATH");
+        for (String status : new String[] {"129", "130", "143"}) {
+            Ran ran = launch(Map.of("BUILD_EXIT", status, "PATH", path), "demo");
+            assertEquals(Integer.parseInt(status), ran.exitCode(), ran.out());
+            assertTrue(ran.out().contains("autobalance: interrupted while building"), ran.out());
+            assertFalse(ran.out().contains("command ran") || ran.out().contains("the build failed"), ran.out());
+        }
+        Ran failed = launch(Map.of("BUILD_EXIT", "1", "PATH", path), "demo");
+        assertEquals(2, failed.exitCode(), failed.out());
+        assertTrue(failed.out().contains("the build failed; run 'mvn -B install' to see why."), failed.out());
+        assertFalse(failed.out().contains("command ran"), failed.out());
     }
 
     /**

@@ -314,6 +314,30 @@ class NetworkCommandTest {
     }
 
     /**
+     * A checkpoint at or past --max-iter: nothing is trained, and the run says so, as factorize's does (network has
+     * its own run path, and printed "20 iterations, stopped: max_iterations" after --max-iter 10, and nothing else).
+     */
+    @Test
+    void aResumeAtOrPastTheIterationLimitSaysNothingIsTrained() throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--tol",
+                "0", "--threads", "1");
+        String ck = dir.resolve("ck-limit").toString();
+        assertEquals(0, run(args(common, "--max-iter", "20", "--checkpoint", ck, "--checkpoint-every", "5"))
+                .exitCode());
+        for (String limit : new String[] {"10", "20"}) {
+            Run resumed = run(args(common, "--max-iter", limit, "--resume", ck));
+            assertEquals(0, resumed.exitCode(), resumed.err());
+            assertTrue(resumed.out().contains("note: the checkpoint resumed is at iteration 20, and --max-iter is "
+                    + limit + ": no iteration is run, the result is the checkpoint's"), resumed.out());
+        }
+        Run further = run(args(common, "--max-iter", "21", "--resume", ck));
+        assertEquals(0, further.exitCode(), further.err());
+        assertFalse(further.out().contains("no iteration is run"), further.out());
+    }
+
+    /**
      * {@code network --checkpoint} then {@code --resume} with a larger {@code --max-iter}: the same weights, byte for
      * byte, as one run to the end, and the log continued without gaps or duplicates; other options or other data are
      * usage errors naming the difference. (Kills at random moments: KillNineTest.)

@@ -210,7 +210,9 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     /**
      * Refuses a scipy {@code .npz} or delimited text, which {@code factorize} reads and this command does not: read
      * as Matrix Market, they were refused with that reader's advice to give them the names they had ("give it a name
-     * ending in .npz"; "delimited text is read from a name ending in .csv" for {@code M.csv}).
+     * ending in .npz"; "delimited text is read from a name ending in .csv" for {@code M.csv}). A file named as
+     * delimited text whose first bytes are another format (a Matrix Market banner in {@code M.txt}) is refused as
+     * {@code factorize} refuses it, not with advice to convert it with {@code numpy.loadtxt}, which fails on it.
      */
     private void refuseFormatsOfFactorizeOnly() {
         if (!Files.isRegularFile(input)) {
@@ -218,6 +220,10 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         }
         String quoted = "'" + input.toString().replace("'", "\\'") + "'";
         DelimitedText.Separator separator = DelimitedText.separatorOf(input);
+        String foreign = separator == null ? null : DelimitedText.foreignFormatOf(input);
+        if (foreign != null) {
+            throw new UsageException("--input " + input + ": not delimited text: " + foreign, null);
+        }
         String convert = input.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npz")
                 ? "a scipy .npz; convert it: scipy.io.mmwrite('M.mtx', scipy.sparse.load_npz(" + quoted + "))"
                 : separator == null ? null

@@ -333,6 +333,24 @@ class SparkFactorizeCommandTest {
     }
 
     /**
+     * A Matrix Market file named as delimited text is refused before Spark starts as factorize refuses it: by its name
+     * alone it was delimited text, with advice to convert it by {@code numpy.loadtxt}, which fails on its {@code %%}
+     * lines (before that, as every name went to the Matrix Market reader, it was read).
+     */
+    @Test
+    void aFileWhoseBytesAreAnotherFormatThanItsNameIsRefusedAsByFactorize() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        Path mtxAsTxt = Files.writeString(dir.resolve("M.txt"), Files.readString(Fixtures.fixture("shards-M.mtx")));
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true), "--master", "local[1]", "--input", mtxAsTxt.toString(), "--rank", "1");
+        assertEquals(2, code, err.toString());
+        assertEquals("autobalance: error: --input " + mtxAsTxt + ": not delimited text: a Matrix Market file: give it "
+                + "a name ending in .mtx", err.toString().strip());
+        assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark");
+    }
+
+    /**
      * A checkpoint directory another run holds is refused as for factorize (the README said "as for factorize", and
      * spark-factorize took no lock): here the lock is held by this JVM, as a second run's would be by its own.
      */
