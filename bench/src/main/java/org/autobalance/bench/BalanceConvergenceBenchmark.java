@@ -50,6 +50,10 @@ public class BalanceConvergenceBenchmark {
      * Iteration cap; each solve stops at relative loss 1e-6. The constant and auto steps need under a hundred
      * iterations here; the decay may not get there within the cap or the one-minute limit (its counters then read
      * NaN). Measured at d = 1024 on two busy cores: about 25–35 ms per iteration, so the decay's 3000 take 60–100 s.
+     * The gradient test is off (tolerance 0), so the relative loss ends each solve; the stall test ({@code
+     * StopReason.STALLED}, a step that rounds away entirely) cannot end one sooner: until the relative loss is 1e-6
+     * (relative error 1e-3) a step moves the factors by about η·σ·10⁻³ relative, at least 3·10⁻⁵ for these schedules
+     * (σ ≥ ½, η ≥ 0.5/3001^¼ = 0.068 within the cap), far above float32's half unit in the last place, 6·10⁻⁸.
      */
     static final int MAX_ITERATIONS = 3000;
 

@@ -20,7 +20,9 @@ import org.autobalance.synthetic.KnownMatrices;
  * the whole of {@code run()}; "cpu st" and "cpu lt" are the steady and late medians of the calling thread's CPU time
  * per iteration, which with one thread (where the iterations run on it) leave out the time spent waiting for a core:
  * on a shared machine the figure to compare. With more threads they are "-": the calling thread runs one chunk and
- * spin-waits for the others, so its CPU time measures neither the work nor the wait.
+ * spin-waits for the others, so its CPU time measures neither the work nor the wait. Each run has its gradient test
+ * off (tolerance 0) to run its iterations in full; one whose rounded step stops moving U and V (a fixed point near
+ * the optimum, {@code StopReason.STALLED}) still ends there, and its medians then cover the iterations it ran.
  *
  * <p>Usage: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar org.autobalance.bench.WarmStart
  * float32 2000x1500:10:400,3000x1000:16,1000x3000:5:float64 [iterations=60] [threads=2] [marks|times]}: a run's dtype

@@ -65,8 +65,9 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
             }
             return s.finished() ? task + ": preparing the first iteration (sigma1(M) estimated in " + s.passes()
                     + " passes; start, compiling the kernels)"
-                    : String.format(Locale.ROOT, "%s: estimating sigma1(M) for the step size: %d of at most %d "
-                            + "passes over M", task, s.passes(), s.most());
+                    // σ₁ scales the step (auto, theory), the start (the default small, balanced, ward-kolda), or both
+                    : String.format(Locale.ROOT, "%s: estimating sigma1(M) (it scales the step or the start): %d of "
+                            + "at most %d passes over M", task, s.passes(), s.most());
         }
         return switch (record) {
             case IterationRecord r -> String.format(Locale.ROOT, "%s, relative error %.3e, balance %.2e",

@@ -45,7 +45,10 @@ final class Trace implements IterationListener {
     }
 
     /**
-     * Runs {@code iterations} steps (no stop rule). Relative errors come from the exact residual when
+     * Runs {@code iterations} steps, without the gradient test (tolerance 0) — or fewer, where the rounded step stops
+     * moving U and V ({@code stalled}: a fixed point, near the optimum in these experiments, whose later iterations
+     * would each repeat the last record, add drift terms of steps that change nothing, and leave the factors as they
+     * are; {@link #last} is then the last iteration run). Relative errors come from the exact residual when
      * {@code exactEvery} is 1 (needed below √u ≈ 1e-8), else from the one-pass identity.
      */
     static Trace run(DenseMatrix m, int rank, Variant variant, StepSchedule schedule, Initializer init,

@@ -4,9 +4,10 @@ package org.autobalance.schedule;
  * The practical default: a constant step η = c / σ₁(M), with σ₁ estimated by power iteration before the run.
  *
  * <p>Near a balanced optimum the largest Hessian eigenvalue is 2σ₁, so constant-step GD is stable only for
- * η &lt; 1/σ₁ (c &lt; 1). The default c = {@value #DEFAULT_C} keeps a factor-two margin, which also covers the
- * power-iteration estimate of σ₁ being a slight underestimate and moderately unbalanced factors; at c = 1/2 the
- * error along the top singular direction of a balanced optimum contracts fastest (|1 − 2cσ₁/σ₁| = 0).
+ * η &lt; 1/σ₁ (c &lt; 1). The default c = {@value #DEFAULT_C} keeps a factor-two margin, which also covers moderately
+ * unbalanced factors and the power-iteration estimate of σ₁ being an underestimate — by up to ¼, the budget of its
+ * passes allows (SpectralNorm.tolerated), a step of at most ⅔/σ₁, a margin of 1.5 — and at c = 1/2 the error along
+ * the top singular direction of a balanced optimum contracts fastest (|1 − 2cσ₁/σ₁| = 0).
  */
 public record SpectralSchedule(double c) implements StepSchedule {
 

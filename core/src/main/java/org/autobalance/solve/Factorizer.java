@@ -4,7 +4,6 @@ import java.io.Flushable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -483,7 +482,7 @@ public final class Factorizer {
             // as many passes as the uses of σ₁ need (SpectralNorm.forRun), each told to the listeners
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
-                    sigma1[0] = engines.spectralNorm(c.schedule(), c.initializer(), c.rank(),
+                    sigma1[0] = engines.spectralNorm(c.schedule(), c.initializer(), c.variant(), c.rank(),
                             Math.sqrt(normMSquared), c.seed(),
                             () -> IterationMonitor.cancellation(c.cancelToken()) != null, all);
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
@@ -580,14 +579,12 @@ public final class Factorizer {
         double[] aV = new double[r * r];
         Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
         long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
-        Stall stall = new Stall(r);
         for (long t = monitor.first(); t < c.maxIterations(); t++) {
             double dotUMV = engine.fusedPass();
             double[] gramU = engine.gramU;
             double[] gramV = engine.gramV;
-            // the digest of U and V before the step, where the stall test is worth it
-            String before = stall.worthTesting(t, t > monitor.first(), dotUMV, gramU, gramV) ? Checkpoint.hash(u, v)
-                    : null;
+            // the digest of U and V before the step, at the iterations the stall test runs
+            String before = testsForStall(t) ? Checkpoint.hash(u, v) : null;
             // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
@@ -618,56 +615,24 @@ public final class Factorizer {
             if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
                 return;
             }
-            if (before != null) {
-                if (before.equals(Checkpoint.hash(u, v)) && schedule.eta(t + 1) <= eta) {
-                    monitor.stalled();
-                    return;
-                }
-                stall.moved(t);
+            if (before != null && before.equals(Checkpoint.hash(u, v)) && schedule.eta(t + 1) <= eta) {
+                monitor.stalled();
+                return;
             }
         }
         monitor.exhausted();
     }
 
     /**
-     * The filter of the stall test ({@link StopReason#STALLED}): a step that left U and V unchanged makes the next
-     * pass measure ⟨U, MV⟩, UᵀU and VᵀV bit for bit as the last one did (the pass is deterministic), so only an
-     * iteration whose measures repeat the last one's is worth the exact test — a digest of U and V before and after
-     * its step (SHA-256, {@link Checkpoint#hash}: O((d1 + d2)·r), no pass over M). Measures can repeat while the
-     * factors move (near an optimum in float64, changes in the last bits that the Grams' sums round away; factors
-     * below ~10⁻¹⁵⁴, whose squares underflow to 0), so after each test that finds a change the next waits twice as
-     * long: a run has at most log₂ of its iterations tests, and a stall that begins at iteration t is found by 2t
-     * (one from the start at once). Otherwise the cost is a compare and a copy of the two r × r Grams per iteration.
+     * Whether iteration t's step is digested for the stall test ({@link StopReason#STALLED}): a digest of U and V
+     * before and after it (SHA-256, {@link Checkpoint#hash}: O((d1 + d2)·r), no pass over M) at t = 1, 2, 4, 8, ….
+     * A step no larger than the last at an unchanged iterate changes nothing either, so a stall that begins at
+     * iteration t₀ lasts, and is found at the first power of two from t₀ on — by 2t₀ — at a cost of log₂ of the
+     * iterations in digest pairs. The rule depends on t alone, so a run resumed from a
+     * checkpoint tests where the whole run does and stops at the same iteration (a rationing with state of its own —
+     * a wait that doubled after each test that found a change — restarted at a resume, and stopped elsewhere).
      */
-    private static final class Stall {
-        private final double[] gramU;
-        private final double[] gramV;
-        private double dot = Double.NaN;
-        private long next;
-        private long wait = 1;
-
-        Stall(int r) {
-            gramU = new double[r * r];
-            gramV = new double[r * r];
-        }
-
-        /**
-         * Whether iteration t's step is worth the exact test: its measures are those of the last iteration (if
-         * {@code hasLast}) and the wait since the last test that found a change is over. Remembers the measures.
-         */
-        boolean worthTesting(long t, boolean hasLast, double dotUMV, double[] gramU, double[] gramV) {
-            boolean same = hasLast && t >= next && Double.compare(dotUMV, dot) == 0 && Arrays.equals(gramU, this.gramU)
-                    && Arrays.equals(gramV, this.gramV);
-            dot = dotUMV;
-            System.arraycopy(gramU, 0, this.gramU, 0, gramU.length);
-            System.arraycopy(gramV, 0, this.gramV, 0, gramV.length);
-            return same;
-        }
-
-        /** Iteration t's step, tested, changed U or V: the next test waits twice as long as the last. */
-        void moved(long t) {
-            next = t + wait;
-            wait *= 2;
-        }
+    private static boolean testsForStall(long t) {
+        return t > 0 && (t & (t - 1)) == 0;
     }
 }

@@ -33,12 +33,20 @@ public enum StopReason {
      */
     EARLY_STOPPED,
     /**
-     * A step left U and V bit for bit as they were, and the next step is no larger: each entry's change rounded away
-     * (a start at or near U = V = 0, whose gradient is zero or whose steps are below half the dtype's smallest
-     * number). The gradient at an unchanged iterate is the same, so a step no larger changes nothing either — never
-     * again, with a schedule whose steps do not grow (every built-in one). Not a minimiser: U = V = 0 is a saddle
-     * point of the loss, and a start so small that its steps underflow sits there; a larger start (or the default,
-     * which is scaled to M) moves.
+     * A step left U and V bit for bit as they were, and the next step is no larger: each entry's change rounded away.
+     * The gradient at an unchanged iterate is the same, so a step no larger changes nothing either — never again, with
+     * a schedule whose steps do not grow (every built-in one): every later iteration would repeat this one. (Tested at
+     * iterations 1, 2, 4, 8, …: found by twice the iteration where it began.) Two ways there:
+     * <ul>
+     *   <li>a start at or near U = V = 0, whose gradient is zero or whose steps are below half the dtype's smallest
+     *   number (the relative error stays 1): not a minimiser — U = V = 0 is a saddle point of the loss — and a larger
+     *   start (or the default, which is scaled to M) moves;
+     *   <li>a fixed point of the rounded step anywhere else, in practice near a minimiser, where every entry's change
+     *   is below half its unit in the last place: the iterate is as converged as the dtype and the step allow. A run
+     *   whose gradient test is off ({@link Factorizer.Builder#tolerance} 0) ends there rather than at its iteration
+     *   limit — an exactly rank-3 M at rank 3 in float32, for one; with the default tolerance the gradient test
+     *   usually holds first ({@link #CONVERGED}).
+     * </ul>
      */
     STALLED;
 

@@ -32,10 +32,10 @@ class StopRulesTest {
      * U = V = 0 is a stationary point (the gradient U·VᵀV − MV is zero there), and a start whose steps are below half
      * the dtype's smallest number rounds every change away (on this M, seed 42: 4.9e-324 in float64, entries 0 and
      * ±4.9e-324 — elsewhere some of its steps may round to ±4.9e-324 and it learns; 1e-45 in float32: 0 and ±1.4e-45,
-     * whose steps η·(MV)ᵢ are ~10⁻⁴⁶): the first step leaves U and V as they were, the second
-     * pass repeats the first's measures, and the second step, digested, confirms it — stalled after two iterations,
-     * whatever the tolerance, with the start returned bit for bit (with the scalar kernels a float32 first step may
-     * move an entry: then after three). Before, the zero start ran its 10 000 iterations to
+     * whose steps η·(MV)ᵢ are ~10⁻⁴⁶): the first step leaves U and V as they were, and the second
+     * step (t = 1, the first the stall test digests) confirms it — stalled after two iterations, whatever the
+     * tolerance, with the start returned bit for bit (with the scalar kernels a float32 first step may move an entry:
+     * then after two or three). Before, the zero start ran its 10 000 iterations to
      * {@code plateau} and the subnormal float32 one to {@code max_iterations}.
      */
     @Test
@@ -71,8 +71,8 @@ class StopRulesTest {
 
     /**
      * Starts whose measures repeat while they move are not stalls: in float64 a start of 10⁻³⁰⁰ has Grams and
-     * ⟨U, MV⟩ that underflow to 0 for hundreds of iterations while the factors grow (each such iteration is digested,
-     * and differs); float32's 10⁻⁴⁴ moves in subnormals. Both reach the optimum.
+     * ⟨U, MV⟩ that underflow to 0 for hundreds of iterations while the factors grow (the digests at t = 1, 2, 4, …
+     * differ); float32's 10⁻⁴⁴ moves in subnormals. Both reach the optimum.
      */
     @Test
     void startsThatMoveThroughUnderflowDoNotStall() {

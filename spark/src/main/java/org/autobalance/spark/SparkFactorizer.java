@@ -331,8 +331,9 @@ public final class SparkFactorizer {
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
                     // the engine's pass budget and stop rule: each pass is a job here
-                    sigma1[0] = passes.spectralNorm(c.schedule(), c.initializer(), r, Math.sqrt(normMSquared),
-                            c.seed(), () -> IterationMonitor.cancellation(c.cancelToken()) != null, listeners);
+                    sigma1[0] = passes.spectralNorm(c.schedule(), c.initializer(), c.variant(), r,
+                            Math.sqrt(normMSquared), c.seed(), () -> IterationMonitor.cancellation(c.cancelToken()) != null,
+                            listeners);
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
                 return sigma1[0];

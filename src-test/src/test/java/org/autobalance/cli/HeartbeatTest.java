@@ -80,8 +80,8 @@ class HeartbeatTest {
     void theSigma1EstimateIsNamedWithItsPasses() {
         try (ProgressDisplay display = ProgressDisplay.create("rank 4", 100)) {
             display.onSpectralNorm(31, 60, false);
-            assertEquals("rank 4: estimating sigma1(M) for the step size: 31 of at most 60 passes over M",
-                    display.describe());
+            assertEquals("rank 4: estimating sigma1(M) (it scales the step or the start): 31 of at most 60 passes "
+                    + "over M", display.describe());
             display.onSpectralNorm(42, 60, true);
             assertEquals("rank 4: preparing the first iteration (sigma1(M) estimated in 42 passes; start, compiling "
                     + "the kernels)", display.describe());

@@ -116,6 +116,30 @@ class StartAndPathOptionsTest {
         assertTrue(moving.out().contains("stopped: converged"), moving.out());
     }
 
+    /**
+     * The other way to {@code stalled}: a fixed point of the rounded step near the optimum. An exactly rank-2 M
+     * (integer entries (i + 1)(j + 1) + ((i mod 4) − 1)((j mod 3) − 1), 20 x 15) at rank 2 in float32 with the gradient
+     * test off ({@code --tol 0}) ends {@code stalled} well before {@code --max-iter}, the fact said without the advice
+     * about the start, which is for a run that learned nothing (relative error 1): here there is nothing to change.
+     */
+    @Test
+    void aFixedPointNearTheOptimumStallsWithoutAdviceOnTheStart() throws IOException {
+        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
+        for (int j = 0; j < 15; j++) {
+            for (int i = 0; i < 20; i++) {
+                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append('\n');
+            }
+        }
+        Path input = Files.writeString(dir.resolve("rank2.mtx"), m);
+        Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1",
+                "--tol", "0", "--max-iter", "100000");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("stopped: stalled"), r.out());
+        assertTrue(r.out().contains("the step leaves U and V unchanged (each change rounds away in float32): no "
+                + "further iteration can move them\n"), r.out());
+        assertFalse(r.out().contains("--init"), r.out());
+    }
+
     /** A d x r factor of zeros in Matrix Market's array form. */
     private static String zeros(int d, int r) {
         return "%%MatrixMarket matrix array real general\n" + d + " " + r + "\n" + "0\n".repeat(d * r);

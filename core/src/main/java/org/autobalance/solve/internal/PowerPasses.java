@@ -7,6 +7,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.Variant;
 
 /**
  * The passes over one M that the solver's power iterations run — σ₁(M) for the default step and initialisation, and
@@ -39,14 +40,14 @@ public interface PowerPasses {
     Blocks open(DenseMatrix y0, DenseMatrix x, boolean residual);
 
     /**
-     * σ₁(M) for a run with this schedule and start, by block power iteration with {@code block} columns per chain
+     * σ₁(M) for a run with this schedule, start and variant, by block power iteration with {@code block} columns per chain
      * ({@code normM} = ‖M‖_F, the first scale) in as many passes as the run's uses of σ₁ need, asking {@code stop}
      * before every pass after the first and telling the listeners ({@link IterationListener#onSpectralNorm}) — the
      * solver's own estimate and stop rule ({@code SpectralNorm.forRun}).
      */
-    default double spectralNorm(StepSchedule schedule, Initializer start, int block, double normM, long seed,
-            BooleanSupplier stop, List<? extends IterationListener> listeners) {
-        return SpectralNorm.forRun(this, schedule, start, block, normM, seed, stop, listeners);
+    default double spectralNorm(StepSchedule schedule, Initializer start, Variant variant, int block, double normM,
+            long seed, BooleanSupplier stop, List<? extends IterationListener> listeners) {
+        return SpectralNorm.forRun(this, schedule, start, variant, block, normM, seed, stop, listeners);
     }
 
     /**

@@ -27,14 +27,17 @@ import org.autobalance.solve.Initializer;
  * the residual R = M − UVᵀ the pass's Mx and Mᵀy are corrected to Rx = Mx − U(Vᵀx) and Rᵀy = Mᵀy − V(Uᵀy),
  * O((d1 + d2)·r) more work per pass; R itself is never formed.
  *
- * <p><b>Accuracy of σ₁(M), and when to stop.</b> Every use tolerates an underestimate δ ≤ 10⁻²: {@code auto:C} steps
- * η = C/σ̂₁ ≤ C/((1 − δ)σ₁), stable while C/(1 − δ) &lt; 1 (a balanced optimum's sharpness is 2σ₁), so the default
- * C = ½ has a margin of ½ against δ ≤ 10⁻²; {@code theory:ε,δ}'s drift bound grows by (1 − δ)⁻³, inside the factor
- * two between its ε/2 and the ε its lemma needs; the initialisers use σ₁ only for a scale. An overestimate, which would
- * only slow the run, does not occur: every bound is a Rayleigh quotient, below σ₁ up to rounding.
+ * <p><b>Accuracy of σ₁(M), and when to stop.</b> An underestimate by δ makes {@code auto:C}'s step
+ * η = C/σ̂₁ ≤ C/((1 − δ)σ₁), stable while C/(1 − δ) &lt; 1 (a balanced optimum's sharpness is 2σ₁; more with a
+ * strong regulariser), and grows {@code theory:ε,δ}'s drift bound by (1 − δ)⁻³; the initialisers use σ₁ for a scale.
+ * What each use tolerates is {@link #tolerated} — ¼ for the default step, nothing known for a schedule of the caller's
+ * or {@code auto:C} with C ≥ 1, none for {@code theory}, whose bound has no room. An overestimate, which would only
+ * slow the run, does not occur: every bound is a Rayleigh quotient, below σ₁ up to rounding.
  *
- * <p>So the passes aim at a relative error of {@link #TARGET} = 10⁻³, ten times inside what the uses tolerate — that
- * factor is the margin for the one part of the rule that is not a bound. No upper bound on σ₁ that these passes can
+ * <p>The passes aim at a relative error of {@link #TARGET} = 10⁻³ — to the end where nothing is tolerated, else up
+ * to the budget below — the accuracy σ₁ had before the budget ({@code theory}'s drift bound is 0.5015ε there), with a
+ * factor ten inside the 10⁻² the uses were once taken to need as the margin for the one part of the rule that is not
+ * a bound. No upper bound on σ₁ that these passes can
  * compute is tight where it would matter: ‖M‖_F (or ‖M‖²_F less the block's other Ritz values, which interlacing
  * puts below σ₂², …) exceeds σ₁ by the whole spectrum below the block, which is what a matrix without a gap at its top
  * has in plenty; and bounds from the random start (σ₁^{2k} ≤ the block's k-th moment over w, the start's weight on
@@ -101,7 +104,10 @@ public final class SpectralNorm {
      * chains all do.
      */
     static final double FAILURE = 1e-3;
-    /** The relative error the passes aim at: a tenth of the 10⁻² every use of σ₁ tolerates (class comment). */
+    /**
+     * The relative error the passes aim at, within the budget of {@link #passesFor} (class comment): what the uses of
+     * σ₁ tolerating nothing ({@link #tolerated} 0) get.
+     */
     static final double TARGET = 1e-3;
     /** The change rule of before: stop when one pass improves the estimate by at most this, relatively. */
     static final double POLISH = 1e-9;
@@ -179,7 +185,8 @@ public final class SpectralNorm {
 
     /**
      * As {@link #estimate(PowerPasses, int, double, long, BooleanSupplier)}, in at most {@code maxPasses} passes
-     * (a budget from {@link #passesFor}: what the estimate's use needs), telling {@code progress} after each.
+     * (a budget from {@link #passesFor}: what the estimate's use needs), telling {@code progress} before each pass
+     * and once at the end.
      */
     static double estimate(PowerPasses passes, int block, double normM, long seed, BooleanSupplier stop,
             int maxPasses, PassListener progress) {
@@ -243,9 +250,9 @@ public final class SpectralNorm {
      * IterationListener#onSpectralNorm}). The one home of that rule: the solver's set-up runs it on its engines, the
      * Spark driver on its passes (one job each), through {@link PowerPasses#spectralNorm}.
      */
-    static double forRun(PowerPasses passes, StepSchedule schedule, Initializer start, int block, double normM,
-            long seed, BooleanSupplier stop, List<? extends IterationListener> listeners) {
-        int budget = passesFor(tolerated(schedule, start), Math.max(passes.rows(), passes.cols()));
+    static double forRun(PowerPasses passes, StepSchedule schedule, Initializer start, Variant variant, int block,
+            double normM, long seed, BooleanSupplier stop, List<? extends IterationListener> listeners) {
+        int budget = passesFor(tolerated(schedule, start, variant), Math.max(passes.rows(), passes.cols()));
         return estimate(passes, block, normM, seed, stop, budget, (done, most, finished) -> {
             for (IterationListener listener : listeners) {
                 listener.onSpectralNorm(done, most, finished);
@@ -254,24 +261,40 @@ public final class SpectralNorm {
     }
 
     /**
-     * The relative underestimate of σ₁(M) that a run's uses of it tolerate, the least over them: {@code auto:C}
-     * (C &lt; 1) steps η = C/σ̂₁ ≤ C/((1 − δ)σ₁), stable while that is below 1/σ₁ (a balanced optimum's sharpness is
-     * 2σ₁), and δ = (1 − C)/2 keeps half that margin (the default C = ½: δ = ¼, an effective C of at most ⅔);
-     * {@code theory:ε,δ}'s drift bound grows by (1 − δ)⁻³ = 1.37 at δ = 0.1, inside the factor two between its ε/2
-     * and the ε its lemma needs; the initialisers use σ₁ for a scale (δ = ½: the start's size within 30 %). 0 where
-     * no bound is known (a schedule of the caller's, or {@code auto:C} with C ≥ 1, unstable at the optimum whatever
-     * σ̂₁): the passes then run to their own stop rule, up to {@link #MAX_PASSES}, as before.
+     * The relative underestimate δ of σ₁(M) that a run's uses of it tolerate, the least over them; 0 where no bound is
+     * known or none is tolerated (the passes then run to their own stop rule, up to {@link #MAX_PASSES}, as before).
+     *
+     * <p>{@code auto:C} steps η = C/σ̂₁ ≤ C/((1 − δ)σ₁). At a balanced optimum the loss's sharpness is 2σ₁, and for
+     * {@code regularized:λ}, whose objective adds (λ/4)‖UᵀU − VᵀV‖²_F, 4λσ₁ along the balancing direction: with
+     * s = max(1, 2λ) the step is stable while sC/(1 − δ) &lt; 1, and δ = (1 − sC)/2 keeps half the margin sC has
+     * (the default C = ½ with λ ≤ ½: δ = ¼, an effective C of at most ⅔; λ = 0.9: δ = 0.05). 0 when sC ≥ 1, unstable
+     * at the optimum whatever σ̂₁. (Alternating steps meet a block's sharpness σ₁ only, more lenient.)
+     *
+     * <p>{@code theory:ε,δ}: 0, the passes' own target. Its c = √(ε/(Kσ̂₁)) in η_t = c/(σ̂₁(t + 1)^p) makes the drift
+     * bound (ε/2)(σ₁/σ̂₁)³, and the schedule spends the other ε/2 of the ε that Lemma 3.1 needs on the start's
+     * imbalance, so any underestimate it tolerated would break the bound it cites: at the {@link #TARGET} 10⁻³ the
+     * drift bound is 0.5015ε, which the lemma still grants to a start whose imbalance is below 0.498ε (a small
+     * start's is orders of magnitude below).
+     *
+     * <p>The initialisers use σ₁ for a scale: {@code small} and {@code balanced} ∝ √σ̂₁, so δ = ½ keeps the start
+     * within a factor √2 (29 % below at worst); {@code ward-kolda} sets U₀ ∝ 1/(√η₀σ̂₁) and V₀ ∝ √η₀σ̂₁, which with a
+     * step that does not depend on σ̂₁ ({@code constant}) is σ̂₁ to the first power: δ = 1 − 1/√2 keeps the same
+     * factor √2 (U₀ at most 41 % too large, V₀ 29 % too small).
      */
-    static double tolerated(StepSchedule schedule, Initializer start) {
+    static double tolerated(StepSchedule schedule, Initializer start, Variant variant) {
         double tolerated = 0.5;
         if (schedule.needsSpectralNorm()) {
-            tolerated = switch (schedule) {
-                case SpectralSchedule auto -> auto.c() < 1 ? (1 - auto.c()) / 2 : 0;
-                case TheorySchedule _ -> 0.1;
-                default -> 0;
-            };
+            tolerated = 0;
+            if (schedule instanceof SpectralSchedule auto) {
+                // the optimum's sharpness in units of 2σ₁
+                double s = variant instanceof Variant.Regularized(double lambda) ? Math.max(1, 2 * lambda) : 1;
+                tolerated = Math.max(0, (1 - s * auto.c()) / 2);
+            }
         }
-        return start.needsSpectralNorm() ? Math.min(tolerated, 0.5) : tolerated;
+        if (start.needsSpectralNorm()) {
+            tolerated = Math.min(tolerated, start instanceof Initializer.WardKolda ? 1 - Math.sqrt(0.5) : 0.5);
+        }
+        return tolerated;
     }
 
     /**
@@ -289,8 +312,8 @@ public final class SpectralNorm {
      * law up to scale) and never mixed with the others (no re-orthonormalisation), and the block's bound is the
      * maximum over their span, nearly ({@link SmallLinearAlgebra#largestGeneralizedEigenvalueBound}), so at about the
      * best of the 2b chains' own quotients: the estimate fails only if all of them do. For the default δ = ¼ and
-     * n = 10⁵ that is 49 passes (so {@link #MIN_PASSES}), for n = 10⁹ 65; {@code theory}'s δ = 0.1 takes 125 at
-     * n = 10⁵; a δ below about 0.04 reaches {@link #MAX_PASSES}.
+     * n = 10⁵ that is 49 passes (so {@link #MIN_PASSES}), for n = 10⁹ 65; δ = 0.1 would take 125 at n = 10⁵; a δ
+     * below about 0.04 reaches {@link #MAX_PASSES}.
      */
     static int passesFor(double tolerated, long n) {
         if (!(tolerated > 0)) {
