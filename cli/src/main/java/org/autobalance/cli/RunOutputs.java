@@ -76,6 +76,8 @@ public final class RunOutputs implements AutoCloseable {
     }
 
     private static final String STAGING_PREFIX = ".autobalance-staging-";
+    /** Where a commit that cannot move its results in leaves them (a visible name: nothing removes it). */
+    static final String KEPT_PREFIX = "autobalance-results-";
     private static final String PARAMETER_NAME = "[Wb][1-9][0-9]*\\.npy";
     /** The names of the result files of every command: U, V (.mtx, .npy, or U as a directory of shards), W1.npy, …. */
     private static final Pattern RESULT = Pattern.compile("[UV](\\.mtx|\\.npy)?|" + PARAMETER_NAME);
@@ -195,8 +197,13 @@ public final class RunOutputs implements AutoCloseable {
             Path target = directory.resolve(name);
             String foreign = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) ? foreignEntry(target) : null;
             if (foreign != null) {
+                // the results are kept under a visible name: in the staging directory close() would delete them (and
+                // a later run would remove them as abandoned), losing the whole run to another program's directory
+                Path kept = Files.createTempDirectory(directory, KEPT_PREFIX);
+                Files.move(staging, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 throw new IOException("--out " + directory + ": " + target + " was made during the run, a directory "
-                        + "holding " + foreign + ", which the results would replace: nothing was written there");
+                        + "holding " + foreign + ", which the results would replace: nothing was replaced; this run's "
+                        + "results are in " + kept);
             }
         }
         // An earlier run's summary goes first: between the renames below (or if the process dies among them) the

@@ -3,6 +3,7 @@ package org.autobalance.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,9 +51,17 @@ class RunOutputsTest {
             }, Map.of("new", true));
             throw new AssertionError("the commit replaced summary.json/, a directory holding a file");
         } catch (IOException e) {
+            Path kept;
+            try (Stream<Path> entries = Files.list(out)) {
+                kept = entries.filter(f -> f.getFileName().toString().startsWith(RunOutputs.KEPT_PREFIX)).findFirst()
+                        .orElseThrow(() -> new AssertionError("the run's results were thrown away"));
+            }
             assertEquals("--out " + out + ": " + out.resolve("summary.json") + " was made during the run, a "
-                    + "directory holding notes.txt, which the results would replace: nothing was written there",
-                    e.getMessage());
+                    + "directory holding notes.txt, which the results would replace: nothing was replaced; this run's "
+                    + "results are in " + kept, e.getMessage());
+            assertEquals("new V", Files.readString(kept.resolve("V.npy")));
+            assertEquals("new", Files.readString(kept.resolve("U/part-00001.npy")));
+            assertTrue(Files.exists(kept.resolve(RunOutputs.SUMMARY_FILE)), "the summary is kept with them");
         }
         assertEquals("mine", Files.readString(out.resolve("summary.json/notes.txt")));
         assertEquals("an earlier run's shard", Files.readString(shards.resolve("part-00000.npy")));

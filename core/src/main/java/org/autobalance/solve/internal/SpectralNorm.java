@@ -16,6 +16,7 @@ import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.Variant;
 
 /**
  * σ₁(M), the largest singular value, and σ₁(M − UVᵀ), that of the residual, by power iterations on the engine's own

@@ -23,6 +23,7 @@ import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.Variant;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
