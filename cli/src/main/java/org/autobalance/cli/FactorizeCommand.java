@@ -11,7 +11,6 @@ import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
-import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.solve.ExactLoss;
@@ -221,10 +220,9 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         IterationMonitor.Limits.requireRank(rank, header.rows(), header.cols());
         // U, V and the engine's products MV, MᵀU, the least a run holds (the solver counts its copies and scratch on
-        // top); in double, which the cast saturates: a size line's counts can pass 2⁶³ bytes, and in long they wrapped
-        // to a negative count that fitted (10⁹ x 10⁹ at rank 10⁹ was read in full)
-        long rankRowBytes = (long) DenseMatrix.strideOf(dtype, rank) * dtype.bytes();
-        NativeMemory.requireRoom((long) (2 * ((double) header.rows() + header.cols()) * rankRowBytes), () -> "hold U, "
+        // top)
+        NativeMemory.requireRoom((long) IterationMonitor.Limits.factorBytes(dtype, header.rows(), header.cols(), rank,
+                2), () -> "hold U, "
                 + "V and the products MV, MᵀU of the " + header.rows() + " x " + header.cols() + " matrix " + input
                 + " declares, at rank " + rank + " in " + dtype.label());
     }

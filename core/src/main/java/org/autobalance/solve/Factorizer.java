@@ -448,7 +448,6 @@ public final class Factorizer {
         // U, V and the engine's MV and MᵀU at least, refused before any of them is allocated and zero-filled; for a
         // sparse M's full loss also the exact residual's scratch if the run may need it (by its iteration limit), so
         // that a long run is not refused at its end
-        long rankRowBytes = (long) DenseMatrix.strideOf(dtype, c.rank()) * dtype.bytes();
         boolean mayResidual = sparse != null && c.objective() == Objective.FULL && (c.exactLossEvery() > 0
                 || c.exactFinalLoss().exact(sparse.rows(), sparse.cols(), sparse.nonZeros(), c.maxIterations()));
         long residualBytes = mayResidual
@@ -456,7 +455,8 @@ public final class Factorizer {
         // the early-stopping copy of U and V too; and, unless a checkpoint gives σ₁, its estimate's blocks and their
         // products (SpectralNorm.estimate: two more copies at min(r, MAX_BLOCK) ≤ r columns), live beside all these
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
-        NativeMemory.requireRoom((long) (factorCopies * ((double) c.rows() + c.cols()) * rankRowBytes + residualBytes),
+        NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
+                factorCopies) + residualBytes),
                 () -> "factorise a " + c.rows()
                 + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());

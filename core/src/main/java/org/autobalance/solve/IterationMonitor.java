@@ -84,6 +84,16 @@ public final class IterationMonitor {
         }
 
         /**
+         * The bytes of {@code copies} pairs of factor-shaped blocks (rows × rank and cols × rank, rows padded to the
+         * kernels' stride) in {@code dtype}: U and V, the engine's MV and MᵀU, and whatever else a run holds in their
+         * shape. In double, which a cast to long saturates: a size line's counts pass 2⁶³ bytes, and in long they
+         * wrapped to a negative count that fitted (10⁹ x 10⁹ at rank 10⁹ was read in full).
+         */
+        public static double factorBytes(DType dtype, long rows, long cols, int rank, int copies) {
+            return copies * ((double) rows + cols) * DenseMatrix.strideOf(dtype, rank) * dtype.bytes();
+        }
+
+        /**
          * {@code rank} if it is between 1 and min(rows, cols), the shape of M (one message for every engine that
          * factorises M).
          */
