@@ -15,13 +15,13 @@ import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.solve.ExactLoss;
 import org.autobalance.solve.Factorizer;
-import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.Objective;
+import org.autobalance.solve.internal.IterationMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code autobalance factorize}: factorise a Matrix Market, NumPy .npy or scipy sparse .npz file. */
 @Command(name = "factorize", mixinStandardHelpOptions = true, sortOptions = false,

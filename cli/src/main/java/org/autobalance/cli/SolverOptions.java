@@ -20,8 +20,8 @@ import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
-import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.Variant;
+import org.autobalance.solve.internal.IterationMonitor;
 import picocli.CommandLine.Option;
 
 /**

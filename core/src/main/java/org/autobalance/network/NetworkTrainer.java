@@ -23,11 +23,11 @@ import org.autobalance.schedule.TheorySchedule;
 import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
-import org.autobalance.solve.IterationMonitor;
-import org.autobalance.solve.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.internal.CheckpointSave;
 import org.autobalance.solve.internal.CheckpointWriter;
+import org.autobalance.solve.internal.IterationMonitor;
+import org.autobalance.solve.internal.IterationMonitor.CheckpointPolicy;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**

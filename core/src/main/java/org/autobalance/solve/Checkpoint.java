@@ -2,7 +2,7 @@ package org.autobalance.solve;
 
 import static org.autobalance.solve.internal.CheckpointWriter.DIGEST_BYTES;
 import static org.autobalance.solve.internal.CheckpointWriter.MAGIC;
-import static org.autobalance.solve.internal.CheckpointWriter.bits;
+import static org.autobalance.solve.internal.CheckpointWriter.fromBits;
 import static org.autobalance.solve.internal.CheckpointWriter.layout;
 import static org.autobalance.solve.internal.CheckpointWriter.sha256;
 
@@ -24,8 +24,8 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
 import org.autobalance.memory.SparseMatrix;
-import org.autobalance.solve.internal.CheckpointWriter;
-import org.autobalance.solve.internal.PlateauCheck;
+import org.autobalance.solve.internal.CheckpointHeader;
+import org.autobalance.solve.internal.FactorCheckpoint;
 
 /**
  * The state of a run between two iterations, enough to continue it bit for bit; one format for the factorisation
@@ -52,21 +52,15 @@ import org.autobalance.solve.internal.PlateauCheck;
 public final class Checkpoint {
     /** The file name inside the checkpoint directory. */
     public static final String FILE = "checkpoint";
-    /** The kind of a factorisation's checkpoint. */
-    static final String FACTORIZE = "factorize";
 
     private final Map<String, Object> header;
     private final byte[] payload;
     /** Per block name: {dtype bytes, rows, cols, offset in payload}. */
     private final Map<String, long[]> blocks;
 
-    /**
-     * The factorisation loop's state after {@code iteration} iterations.
-     *
-     * @param plateau the plateau test's state, null for an objective without one
-     */
-    record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
-            EckartYoungCheck.State plateau, HeldOutBest heldOut) {
+    static {
+        // the factorisation's own header fields are read by solve.internal (FactorCheckpoint), not by public members
+        CheckpointHeader.grant(c -> c.header);
     }
 
     private Checkpoint(Map<String, Object> header, byte[] payload, Map<String, long[]> blocks) {
@@ -172,7 +166,7 @@ public final class Checkpoint {
         // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
         if (!inputHash.equals(inputHash())) {
             throw new IllegalArgumentException("the checkpoint was written for another input "
-                    + (FACTORIZE.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
+                    + (FactorCheckpoint.KIND.equals(kind) ? "matrix (its SHA-256 differs): resume with the same M"
                             : "(the SHA-256 of its data differs): resume with the same data"));
         }
     }
@@ -186,9 +180,9 @@ public final class Checkpoint {
      * @throws IllegalArgumentException naming the first difference, in the words of {@code requireSameRun}
      */
     public void requireSameOptions(DType dtype, Map<String, Object> options) {
-        requireKind(FACTORIZE);
+        requireKind(FactorCheckpoint.KIND);
         requireDtype(dtype);
-        requireSameConfiguration(FACTORIZE, options);
+        requireSameConfiguration(FactorCheckpoint.KIND, options);
     }
 
     /** The kind, the engine and every entry of {@code configuration} against the saved ones. */
@@ -233,28 +227,6 @@ public final class Checkpoint {
     /** The σ₁ estimate the run's schedule was resolved with (NaN if it needed none). */
     public double sigma1() {
         return exact("sigma1");
-    }
-
-    double referenceLoss() {
-        return exact("reference_loss");
-    }
-
-    /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */
-    boolean onPlateau() {
-        return Boolean.TRUE.equals(header.get("on_plateau"));
-    }
-
-    /** The plateau test's state (level ϑ and the rationing of its checks). */
-    EckartYoungCheck.State plateauState() {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> p = (Map<String, Object>) header.get("plateau");
-        return new EckartYoungCheck.State(fromBits((String) p.get("level")), new PlateauCheck.State(
-                ((Number) p.get("last_check")).longValue(), ((Number) p.get("last_unlearned")).intValue(),
-                Boolean.TRUE.equals(p.get("last_plateau"))));
-    }
-
-    private static double fromBits(String hex) {
-        return Double.longBitsToDouble(Long.parseUnsignedLong(hex, 16));
     }
 
     /** Copies the saved factors into {@code u} and {@code v} (shapes and dtype as saved). */
@@ -373,12 +345,12 @@ public final class Checkpoint {
     public void requireSameRun(DType dtype, int d1, int d2, int rank, String inputHash,
             Map<String, Object> configuration) {
         requireShape(dtype, d1, d2, rank);
-        requireSameRun(FACTORIZE, inputHash, configuration);
+        requireSameRun(FactorCheckpoint.KIND, inputHash, configuration);
     }
 
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */
     void requireShape(DType dtype, int d1, int d2, int rank) {
-        requireKind(FACTORIZE);
+        requireKind(FactorCheckpoint.KIND);
         requireDtype(dtype);
         long[] u = block("U");
         long[] v = block("V");
@@ -395,32 +367,6 @@ public final class Checkpoint {
             throw new IllegalArgumentException("the checkpoint is of a " + header.get("dtype") + " run, this run is "
                     + dtype.label());
         }
-    }
-
-    /**
-     * Writes a factorisation's checkpoint to {@code dir} atomically (see the class documentation).
-     *
-     * @param every {every iterations, every seconds} of the policy, for {@link #policy()}
-     */
-    static void write(Path dir, DenseMatrix u, DenseMatrix v, Progress progress, String inputHash,
-            Map<String, Object> config, double[] every) throws IOException {
-        CheckpointWriter w = CheckpointWriter.start(FACTORIZE, progress.iteration(), progress.seconds(), inputHash,
-                config, every[0], every[1]).exact("sigma1", progress.sigma1())
-                .exact("reference_loss", progress.referenceLoss()).field("dtype", u.dtype().label())
-                .field("on_plateau", progress.onPlateau());
-        if (progress.plateau() != null) {
-            PlateauCheck.State p = progress.plateau().rationing();
-            Map<String, Object> plateau = new LinkedHashMap<>();
-            plateau.put("level", bits(progress.plateau().level()));
-            plateau.put("last_check", p.lastCheck());
-            plateau.put("last_unlearned", (long) p.lastUnlearned());
-            plateau.put("last_plateau", p.lastPlateau());
-            w.field("plateau", plateau);
-        }
-        if (progress.heldOut() != null) {
-            progress.heldOut().saveTo(w);
-        }
-        w.matrix("U", u).matrix("V", v).writeTo(dir);
     }
 
     /**

@@ -25,6 +25,9 @@ import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.HeldOutBest;
+import org.autobalance.solve.internal.Initialization;
+import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.solve.internal.SpectralNorm;
@@ -49,9 +52,6 @@ import org.autobalance.solve.internal.SpectralNorm;
  * }</pre>
  */
 public final class Factorizer {
-    /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
-    public static final double RUNAWAY_FACTOR = 1e6;
-
     /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
     private final Settings config;
 
@@ -501,8 +501,8 @@ public final class Factorizer {
                 }
             } else if (early == null) {
                 // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
-                c.initializer().initialize(u, v, new Initializer.Setup(c.seed(), sigma1Supplier, schedule.eta(0),
-                        () -> {
+                Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(c.seed(), sigma1Supplier,
+                        schedule.eta(0), () -> {
                             engine.multiply();
                             return engine.mv();
                         }));

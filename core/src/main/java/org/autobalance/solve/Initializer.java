@@ -1,15 +1,12 @@
 package org.autobalance.solve;
 
 import java.util.Objects;
-import java.util.SplittableRandom;
-import java.util.function.DoubleSupplier;
-import java.util.function.Supplier;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
- * Sets the starting factors U₀ (d1 × r) and V₀ (d2 × r).
+ * The starting factors U₀ (d1 × r) and V₀ (d2 × r) of a run: which start, and its parameters. The solver writes
+ * them (this interface is sealed: the four starts below are the choices).
  *
  * <p>The paper's analysis starts from a small random initialisation: the conserved imbalance UᵀU − VᵀV is then
  * small, so the factors stay balanced as they grow. (0, 0) itself is a critical point that gradient descent never
@@ -21,22 +18,7 @@ public sealed interface Initializer
     /** Relative size of the default initialisation: entries of standard deviation 10⁻³·√(σ₁/max(d1, d2)). */
     double DEFAULT_RELATIVE_SCALE = 1e-3;
 
-    /**
-     * What an initialiser may use besides the factors it writes.
-     *
-     * @param seed the seed of any randomness
-     * @param sigma1 supplies σ₁(M) when the initialiser needs the scale of the problem (computed on demand)
-     * @param eta0 the first step η₀ of the resolved schedule
-     * @param mTimesV computes M·V for the current contents of V (one pass over M); the returned d1 × r matrix is
-     *        scratch, valid until the next call
-     */
-    record Setup(long seed, DoubleSupplier sigma1, double eta0, Supplier<DenseMatrix> mTimesV) {
-    }
-
-    /** Writes U₀ and V₀ into {@code u} and {@code v}. */
-    void initialize(DenseMatrix u, DenseMatrix v, Setup setup);
-
-    /** Whether {@link #initialize} will ask for σ₁(M). */
+    /** Whether the start needs σ₁(M) (the solver estimates it first). */
     boolean needsSpectralNorm();
 
     /** A short human-readable form, e.g. {@code small:0.001}. */
@@ -107,31 +89,8 @@ public sealed interface Initializer
         return scale;
     }
 
-    private static double resolveScale(double scale, DenseMatrix u, DenseMatrix v, DoubleSupplier sigma1) {
-        if (!Double.isNaN(scale)) {
-            return scale;
-        }
-        return DEFAULT_RELATIVE_SCALE * Math.sqrt(sigma1.getAsDouble() / Math.max(u.rows(), v.rows()));
-    }
-
-    private static void fillGaussian(DenseMatrix x, SplittableRandom random, double scale) {
-        for (int i = 0; i < x.rows(); i++) {
-            for (int j = 0; j < x.cols(); j++) {
-                x.set(i, j, scale * random.nextGaussian());
-            }
-        }
-    }
-
     /** See {@link Initializer#small(double)}; a NaN scale means the default. */
     record SmallGaussian(double scale) implements Initializer {
-        @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
-            double s = resolveScale(scale, u, v, setup.sigma1());
-            SplittableRandom random = new SplittableRandom(setup.seed());
-            fillGaussian(u, random, s);
-            fillGaussian(v, random, s);
-        }
-
         @Override
         public boolean needsSpectralNorm() {
             return Double.isNaN(scale);
@@ -149,40 +108,6 @@ public sealed interface Initializer
      * to rounding. Needs r ≤ min(d1, d2), which the solver enforces.
      */
     record Balanced(double scale) implements Initializer {
-        @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
-            double s = resolveScale(scale, u, v, setup.sigma1()) * Math.sqrt(Math.max(u.rows(), v.rows()));
-            SplittableRandom random = new SplittableRandom(setup.seed());
-            orthonormalColumns(u, random, s);
-            orthonormalColumns(v, random, s);
-        }
-
-        private static void orthonormalColumns(DenseMatrix x, SplittableRandom random, double s) {
-            int r = x.cols();
-            double[][] g = new double[x.rows()][r];
-            double[] gram = new double[r * r];
-            for (double[] row : g) {
-                for (int a = 0; a < r; a++) {
-                    row[a] = random.nextGaussian();
-                }
-                for (int a = 0; a < r; a++) {
-                    for (int b = 0; b < r; b++) {
-                        gram[a * r + b] += row[a] * row[b];
-                    }
-                }
-            }
-            double[] w = SmallLinearAlgebra.inverseCholeskyTranspose(gram, r);
-            for (int i = 0; i < g.length; i++) {
-                for (int c = 0; c < r; c++) {
-                    double q = 0.0;
-                    for (int k = 0; k < r; k++) {
-                        q += g[i][k] * w[k * r + c];
-                    }
-                    x.set(i, c, s * q);
-                }
-            }
-        }
-
         @Override
         public boolean needsSpectralNorm() {
             return Double.isNaN(scale);
@@ -230,12 +155,6 @@ public sealed interface Initializer
                         + ".copy(DType." + dtype.name() + ")");
             }
             Factorizer.requireFinite(x, "initial factor " + name);
-        }
-
-        @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
-            u.copyFrom(u0);
-            v.copyFrom(v0);
         }
 
         @Override
@@ -291,22 +210,6 @@ public sealed interface Initializer
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("init '" + spec + "': C and D must be numbers");
             }
-        }
-
-        @Override
-        public void initialize(DenseMatrix u, DenseMatrix v, Setup setup) {
-            double sigma1 = setup.sigma1().getAsDouble();
-            double rootEta = Math.sqrt(setup.eta0());
-            SplittableRandom random = new SplittableRandom(setup.seed());
-            fillGaussian(v, random, Math.sqrt(1.0 / v.cols()));
-            DenseMatrix mPhi = setup.mTimesV().get();
-            double scale = 1.0 / (rootEta * c * sigma1);
-            for (int i = 0; i < u.rows(); i++) {
-                for (int j = 0; j < u.cols(); j++) {
-                    u.set(i, j, scale * mPhi.get(i, j));
-                }
-            }
-            fillGaussian(v, random, rootEta * d * sigma1 / Math.sqrt(v.rows()));
         }
 
         @Override

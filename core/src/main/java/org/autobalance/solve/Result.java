@@ -2,6 +2,7 @@ package org.autobalance.solve;
 
 import java.util.Map;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.internal.IterationMonitor;
 
 /**
  * The outcome of a run: the factors (owned by this result; {@link #close()} frees them) and the final metrics, all

@@ -21,6 +21,7 @@ import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.FactorCheckpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -267,7 +268,7 @@ class CheckpointTest {
         Map<String, Object> onSpark = new java.util.LinkedHashMap<>(saved.configuration());
         onSpark.put("engine", "spark");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> saved.requireSameRun(Checkpoint.FACTORIZE, saved.inputHash(), onSpark));
+                () -> saved.requireSameRun(FactorCheckpoint.KIND, saved.inputHash(), onSpark));
         assertEquals("the checkpoint was written by the single-machine engine, this run is on the spark engine: "
                 + "resume it on the engine that wrote it", e.getMessage());
     }

@@ -29,9 +29,10 @@ import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
-import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
+import org.autobalance.solve.internal.Initialization;
+import org.autobalance.solve.internal.IterationMonitor;
 
 /**
  * The solver's gradient descent over a row-partitioned M on Apache Spark: the iteration of {@link Factorizer}, with
@@ -458,11 +459,12 @@ public final class SparkFactorizer {
             if (c.resume() != null) {
                 c.resume().restore(u0, v);
             } else {
-                c.initializer().initialize(u0, v, new Initializer.Setup(c.seed(), sigma1, schedule.eta(0), () -> {
-                    DenseMatrix mv = MatrixProducts.times(sc, m, v, d1, threads);
-                    scratch.add(mv);
-                    return mv;
-                }));
+                Initialization.initialize(c.initializer(), u0, v, new Initialization.Setup(c.seed(), sigma1,
+                        schedule.eta(0), () -> {
+                            DenseMatrix mv = MatrixProducts.times(sc, m, v, d1, threads);
+                            scratch.add(mv);
+                            return mv;
+                        }));
             }
             u0Bytes = EngineAdapter.toBytes(u0);
         } finally {

@@ -5,9 +5,9 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.IterationMonitor;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.IterationMonitor;
 
 /**
  * The outcome of a {@link SparkFactorizer} run: V and the final metrics (exact, from a residual pass) on the driver,

@@ -137,6 +137,11 @@ public final class CheckpointWriter {
         return Long.toHexString(Double.doubleToRawLongBits(x));
     }
 
+    /** The double that {@link #bits} wrote as {@code hex}. */
+    public static double fromBits(String hex) {
+        return Double.longBitsToDouble(Long.parseUnsignedLong(hex, 16));
+    }
+
     /** The layout of a payload block's elements: little-endian, unaligned. */
     public static ValueLayout layout(DType dtype) {
         return (dtype == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED)

@@ -446,7 +446,7 @@ class SpectralNormTest {
         try (DenseMatrix u = DenseMatrix.allocate(DType.FLOAT64, 8, 2);
                 DenseMatrix v = DenseMatrix.allocate(DType.FLOAT64, 6, 2);
                 DenseMatrix mv = DenseMatrix.of(DType.FLOAT64, image)) {
-            start.initialize(u, v, new Initializer.Setup(5, () -> sigma1, 0.1, () -> mv));
+            Initialization.initialize(start, u, v, new Initialization.Setup(5, () -> sigma1, 0.1, () -> mv));
             return new double[] {KnownMatrices.frobenius(u), KnownMatrices.frobenius(v)};
         }
     }

@@ -25,16 +25,16 @@ import org.autobalance.io.DelimitedText;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.IterationMonitor;
+import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.spark.MatrixSource;
 import org.autobalance.spark.SparkFactorizer;
 import org.autobalance.spark.SparkOutputs;
 import org.autobalance.spark.SparkResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code autobalance spark-factorize}: the factorize command on Apache Spark. */
 @Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,

@@ -1,9 +1,4 @@
-package org.autobalance.solve;
-
-import org.autobalance.solve.internal.PlateauCheck;
-import org.autobalance.solve.internal.PowerPasses;
-import org.autobalance.solve.internal.SmallLinearAlgebra;
-import org.autobalance.solve.internal.SpectralNorm;
+package org.autobalance.solve.internal;
 
 /**
  * The factorisation's escape test for {@link PlateauCheck}, in closed form.

@@ -1,8 +1,9 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.internal.CheckpointWriter;
+import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.Factorizer;
 
 /**
  * The iterate with the lowest held-out RMSE of a run of the observed-entries loss with held-out entries. Every such
@@ -15,7 +16,7 @@ import org.autobalance.solve.internal.CheckpointWriter;
  * <p>An iterate is counted by the updates that made it: iterate t is U, V after t updates, the factors the held-out
  * RMSE of iteration t's record was measured at (before that iteration's update).
  */
-final class HeldOutBest implements AutoCloseable {
+public final class HeldOutBest implements AutoCloseable {
     private final long patience;
     private final DenseMatrix bestU;
     private final DenseMatrix bestV;
@@ -25,7 +26,7 @@ final class HeldOutBest implements AutoCloseable {
     /**
      * @param patience iterations without improvement before the run stops; 0 tracks the best without keeping it
      */
-    HeldOutBest(long patience, DType dtype, int d1, int d2, int rank) {
+    public HeldOutBest(long patience, DType dtype, int d1, int d2, int rank) {
         this.patience = patience;
         if (patience > 0) {
             bestU = DenseMatrix.allocate(dtype, d1, rank);
@@ -42,12 +43,12 @@ final class HeldOutBest implements AutoCloseable {
     }
 
     /** Whether the run keeps the best iterate and returns it (a patience was given). */
-    boolean keeps() {
+    public boolean keeps() {
         return patience > 0;
     }
 
     /** Iterate {@code t} (U, V now) has held-out RMSE {@code rmse}: kept if it is the lowest so far. */
-    void offer(long t, double rmse, DenseMatrix u, DenseMatrix v) {
+    public void offer(long t, double rmse, DenseMatrix u, DenseMatrix v) {
         if (rmse < bestRmse) {
             bestRmse = rmse;
             bestIteration = t;
@@ -59,12 +60,12 @@ final class HeldOutBest implements AutoCloseable {
     }
 
     /** Whether iterate {@code t} is the patience's worth of iterations past the best one. */
-    boolean patienceRunOut(long t) {
+    public boolean patienceRunOut(long t) {
         return patience > 0 && bestIteration >= 0 && t - bestIteration >= patience;
     }
 
     /** Puts the best iterate into {@code u} and {@code v}, if one is kept. */
-    void restoreBest(DenseMatrix u, DenseMatrix v) {
+    public void restoreBest(DenseMatrix u, DenseMatrix v) {
         if (bestU != null && bestIteration >= 0) {
             u.copyFrom(bestU);
             v.copyFrom(bestV);
@@ -72,12 +73,12 @@ final class HeldOutBest implements AutoCloseable {
     }
 
     /** The lowest held-out RMSE seen, +∞ before any. */
-    double bestRmse() {
+    public double bestRmse() {
         return bestRmse;
     }
 
     /** The iterate that had it, −1 before any. */
-    long bestIteration() {
+    public long bestIteration() {
         return bestIteration;
     }
 
@@ -90,7 +91,7 @@ final class HeldOutBest implements AutoCloseable {
     }
 
     /** Restores the state of a checkpoint written by {@link #saveTo} (a checkpoint without one leaves it fresh). */
-    void restoreFrom(Checkpoint c) {
+    public void restoreFrom(Checkpoint c) {
         if (!c.hasExact("best_test_rmse")) {
             return;
         }

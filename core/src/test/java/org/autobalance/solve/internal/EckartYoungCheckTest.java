@@ -1,12 +1,10 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
-import org.autobalance.solve.internal.PlateauCheck;
-import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.autobalance.solve;
+package org.autobalance.solve.internal;
 
 import java.io.Flushable;
 import java.io.IOException;
@@ -18,9 +18,12 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
-import org.autobalance.solve.internal.CheckpointSave;
-import org.autobalance.solve.internal.PowerPasses;
-import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.CancelToken;
+import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.DivergenceException;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
 
 /**
  * The solver's bookkeeping around each iteration, in one place for every loop that runs the iteration —
@@ -46,8 +49,15 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * }
  * if (monitor.stopReason() == StopReason.MAX_ITERATIONS) ... // or call exhausted() after a loop that ran out
  * }</pre>
+ *
+ * <p>Not exported: the solvers' machinery, not the library's API (it was public in {@code org.autobalance.solve}
+ * until the fourteenth session). Public for the project's other packages and modules ({@code network}, the command
+ * line, the Spark module), which use core from the class path.
  */
 public final class IterationMonitor {
+    /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
+    public static final double RUNAWAY_FACTOR = 1e6;
+
     /**
      * What ends a run besides convergence; the builders check each setting with the methods here.
      *
@@ -406,8 +416,6 @@ public final class IterationMonitor {
      * @param seed seeds the plateau test's power iterations (with the iteration)
      * @param resume the checkpoint the run continues, or null: its clock, divergence reference and plateau state
      */
-    // PowerPasses is in the unexported solve.internal, as this class belongs (public-api.txt, its last section)
-    @SuppressWarnings("exports")
     public IterationMonitor(Limits limits, List<IterationListener> listeners, int rank, double normMSquared,
             PowerPasses plateauPasses, long seed, Checkpoint resume) {
         this.limits = Objects.requireNonNull(limits, "limits must not be null");
@@ -421,10 +429,10 @@ public final class IterationMonitor {
         // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues
         this.first = resume == null ? 0 : resume.iteration();
         this.secondsBefore = resume == null ? 0 : resume.seconds();
-        this.referenceLoss = resume == null ? normMSquared / 2 : resume.referenceLoss();
-        this.onPlateau = resume != null && resume.onPlateau();
+        this.referenceLoss = resume == null ? normMSquared / 2 : FactorCheckpoint.referenceLoss(resume);
+        this.onPlateau = resume != null && FactorCheckpoint.onPlateau(resume);
         if (resume != null && plateau != null) {
-            plateau.restore(resume.plateauState());
+            plateau.restore(FactorCheckpoint.plateauState(resume));
         }
         this.iterations = first;
         this.start = System.nanoTime();
@@ -457,9 +465,9 @@ public final class IterationMonitor {
         if (!Double.isFinite(loss)) {
             throw new DivergenceException(t, "the loss is " + loss, last);
         }
-        if (loss > Factorizer.RUNAWAY_FACTOR * referenceLoss) {
+        if (loss > RUNAWAY_FACTOR * referenceLoss) {
             throw new DivergenceException(t, String.format("the loss grew to %.6g, over %.0g times its reference "
-                    + "%.6g", loss, Factorizer.RUNAWAY_FACTOR, referenceLoss), last);
+                    + "%.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
         }
         System.arraycopy(gramU, 0, this.gramU, 0, r * r);
         System.arraycopy(gramV, 0, this.gramV, 0, r * r);
@@ -531,7 +539,7 @@ public final class IterationMonitor {
      * The run's held-out best (offered each iterate by the solver before its update): saved with every checkpoint,
      * and the run stops when its patience has run out.
      */
-    void trackHeldOutBest(HeldOutBest best) {
+    public void trackHeldOutBest(HeldOutBest best) {
         heldOutBest = best;
     }
 
@@ -619,10 +627,11 @@ public final class IterationMonitor {
         if (!p.due(done, now - lastSaved)) {
             return;
         }
-        Checkpoint.Progress progress = new Checkpoint.Progress(done, s.sigma1().getAsDouble(), referenceLoss,
-                seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
-        CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) -> Checkpoint.write(p.dir(),
-                u, v, progress, s.inputHash(), s.configuration(), new double[] {p.everyIterations(), p.seconds()})));
+        FactorCheckpoint.Progress progress = new FactorCheckpoint.Progress(done, s.sigma1().getAsDouble(),
+                referenceLoss, seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
+        double[] every = {p.everyIterations(), p.seconds()};
+        CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) ->
+                FactorCheckpoint.write(p.dir(), u, v, progress, s.inputHash(), s.configuration(), every)));
         lastSaved = System.nanoTime();
     }
 

@@ -1,0 +1,79 @@
+package org.autobalance.solve.internal;
+
+import static org.autobalance.solve.internal.CheckpointWriter.bits;
+import static org.autobalance.solve.internal.CheckpointWriter.fromBits;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.Checkpoint;
+
+/**
+ * The factorisation's own state in a {@link Checkpoint} (kind {@value #KIND}): written by {@link IterationMonitor}
+ * for {@code Factorizer} and the Spark driver, read back when a run resumes. The public {@code Checkpoint} reads what
+ * a user needs (iteration, configuration, σ₁, the factors); the divergence reference, the plateau verdict and the
+ * plateau test's state are the monitor's business.
+ */
+public final class FactorCheckpoint {
+    /** The kind of a factorisation's checkpoint. */
+    public static final String KIND = "factorize";
+
+    private FactorCheckpoint() {
+    }
+
+    /**
+     * The factorisation loop's state after {@code iteration} iterations.
+     *
+     * @param plateau the plateau test's state, null for an objective without one
+     */
+    record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
+            EckartYoungCheck.State plateau, HeldOutBest heldOut) {
+    }
+
+    /**
+     * Writes a factorisation's checkpoint to {@code dir} atomically (see {@link Checkpoint}'s class documentation).
+     *
+     * @param every {every iterations, every seconds} of the policy, for {@link Checkpoint#policy()}
+     */
+    static void write(Path dir, DenseMatrix u, DenseMatrix v, Progress progress, String inputHash,
+            Map<String, Object> config, double[] every) throws IOException {
+        CheckpointWriter w = CheckpointWriter.start(KIND, progress.iteration(), progress.seconds(), inputHash,
+                config, every[0], every[1]).exact("sigma1", progress.sigma1())
+                .exact("reference_loss", progress.referenceLoss()).field("dtype", u.dtype().label())
+                .field("on_plateau", progress.onPlateau());
+        if (progress.plateau() != null) {
+            PlateauCheck.State p = progress.plateau().rationing();
+            Map<String, Object> plateau = new LinkedHashMap<>();
+            plateau.put("level", bits(progress.plateau().level()));
+            plateau.put("last_check", p.lastCheck());
+            plateau.put("last_unlearned", (long) p.lastUnlearned());
+            plateau.put("last_plateau", p.lastPlateau());
+            w.field("plateau", plateau);
+        }
+        if (progress.heldOut() != null) {
+            progress.heldOut().saveTo(w);
+        }
+        w.matrix("U", u).matrix("V", v).writeTo(dir);
+    }
+
+    /** The divergence test's reference loss. */
+    static double referenceLoss(Checkpoint c) {
+        return c.exact("reference_loss");
+    }
+
+    /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */
+    static boolean onPlateau(Checkpoint c) {
+        return Boolean.TRUE.equals(CheckpointHeader.field(c, "on_plateau"));
+    }
+
+    /** The plateau test's state (level ϑ and the rationing of its checks). */
+    static EckartYoungCheck.State plateauState(Checkpoint c) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> p = (Map<String, Object>) CheckpointHeader.field(c, "plateau");
+        return new EckartYoungCheck.State(fromBits((String) p.get("level")), new PlateauCheck.State(
+                ((Number) p.get("last_check")).longValue(), ((Number) p.get("last_unlearned")).intValue(),
+                Boolean.TRUE.equals(p.get("last_plateau"))));
+    }
+}
