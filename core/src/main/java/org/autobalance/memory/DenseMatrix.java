@@ -573,7 +573,7 @@ public final class DenseMatrix implements AutoCloseable {
     }
 
     /** Throws {@link IllegalArgumentException} naming {@code what} unless {@code other} is {@code rows × cols}. */
-    public void requireSameShape(DenseMatrix other, String what) {
+    private void requireSameShape(DenseMatrix other, String what) {
         if (other.rows != rows || other.cols != cols) {
             throw new IllegalArgumentException(what + " is " + other.rows + " x " + other.cols + ", expected "
                     + rows + " x " + cols);

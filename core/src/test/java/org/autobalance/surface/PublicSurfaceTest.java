@@ -1,20 +1,34 @@
 package org.autobalance.surface;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.module.ModuleDescriptor;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Executable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Member;
+import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -25,38 +39,101 @@ import org.junit.jupiter.api.Test;
  * The public surface of the core module is what {@code public-api.txt} (beside this class's package in the test
  * resources) lists, no more and no less: every type that a user of the module can name — public top-level types of the
  * exported packages and their public or protected nested types, read from the compiled classes and the module
- * descriptor — is either API (documented, versioned) or one of the few listed as internal but still public for the
- * project's other modules. A new public class in an exported package fails the build until someone decides which it
- * is: API (add it to the list) or internal (a non-exported package, or package-private).
+ * descriptor — with its declaration, and every member a user can call or read: public (and, in a class that is not
+ * final, protected) constructors, methods and fields, with their signatures, including those inherited from a
+ * supertype the user cannot name. Either direction fails, with the lines to add or remove: a new public type or
+ * member is a decision (API: document it and list it; or internal: a non-exported package, or not public), and a
+ * listed one that changed or went is a change to the API that the list then records.
+ *
+ * <p>Not listed, as they cannot change independently: an enum's {@code values()} and {@code valueOf(String)}, and
+ * {@code equals}, {@code hashCode} and {@code toString} (every object has them). With
+ * {@code -DpublicSurface.write=FILE} the test also writes the surface it found to FILE, in the list's format without
+ * its comments (a start when many lines change).
  */
 class PublicSurfaceTest {
+    private static final String INDENT = "    ";
+    /** Types by name (a nested type after its outer one), members by name, then by the whole line. */
+    private static final Comparator<String> TYPES = Comparator.comparing(t -> t.replace(':', ' '));
+    private static final Comparator<String> MEMBERS = Comparator.comparing(PublicSurfaceTest::memberName)
+            .thenComparing(Comparator.naturalOrder());
 
     @Test
-    void thePublicTypesOfTheExportedPackagesAreTheListedOnes() throws IOException {
-        Set<String> listed = allowList();
-        Set<String> found = publicTypes();
-        Set<String> unlisted = new TreeSet<>(found);
-        unlisted.removeAll(listed);
-        Set<String> stale = new TreeSet<>(listed);
-        stale.removeAll(found);
-        assertTrue(unlisted.isEmpty(), "public in an exported package but not in public-api.txt: " + unlisted
-                + " — decide: API (document it and list it) or internal (move it to a non-exported package or make it"
-                + " package-private)");
-        assertTrue(stale.isEmpty(), "listed in public-api.txt but not a public type of an exported package: " + stale);
-    }
-
-    private static Set<String> allowList() throws IOException {
-        try (InputStream in = Objects.requireNonNull(PublicSurfaceTest.class.getResourceAsStream("public-api.txt"))) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().map(String::strip)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
-                    .map(l -> l.split("\\s+")[0]).collect(Collectors.toCollection(TreeSet::new));
+    void thePublicTypesAndMembersOfTheExportedPackagesAreTheListedOnes() throws IOException {
+        SortedMap<String, Set<String>> listed = allowList();
+        SortedMap<String, Set<String>> found = publicSurface();
+        String written = System.getProperty("publicSurface.write");
+        if (written != null) {
+            Files.writeString(Path.of(written), format(found), StandardCharsets.UTF_8);
+        }
+        SortedMap<String, Set<String>> added = difference(found, listed);
+        SortedMap<String, Set<String>> removed = difference(listed, found);
+        if (!added.isEmpty() || !removed.isEmpty()) {
+            fail("core's public surface differs from core/src/test/resources/org/autobalance/surface/public-api.txt"
+                    + (added.isEmpty() ? "" : "\n\nPublic now but not listed — decide: API (document it and add these "
+                            + "lines) or internal (a non-exported package, or not public):\n" + format(added))
+                    + (removed.isEmpty() ? "" : "\n\nListed but not (or no longer) public — an API change: remove these"
+                            + " lines if it is meant:\n" + format(removed)));
         }
     }
 
-    /** Canonical names of the types a module reading core can name. */
-    static Set<String> publicTypes() throws IOException {
+    /**
+     * The lines of {@code a} that {@code b} lacks, by type: a type line when the type (or its declaration) is new,
+     * with all its members; otherwise the type's new members under its line.
+     */
+    private static SortedMap<String, Set<String>> difference(SortedMap<String, Set<String>> a,
+            SortedMap<String, Set<String>> b) {
+        SortedMap<String, Set<String>> d = new TreeMap<>(TYPES);
+        a.forEach((type, members) -> {
+            Set<String> other = b.get(type);
+            Set<String> extra = new TreeSet<>(MEMBERS);
+            extra.addAll(members);
+            if (other != null) {
+                extra.removeAll(other);
+            }
+            if (other == null || !extra.isEmpty()) {
+                d.put(type, extra);
+            }
+        });
+        return d;
+    }
+
+    private static String format(SortedMap<String, Set<String>> surface) {
+        StringBuilder s = new StringBuilder();
+        surface.forEach((type, members) -> {
+            s.append(type).append('\n');
+            members.forEach(m -> s.append(INDENT).append(m).append('\n'));
+        });
+        return s.toString();
+    }
+
+    /** Type line (name and declaration) → member lines, from the list; {@code #} starts a comment line. */
+    private static SortedMap<String, Set<String>> allowList() throws IOException {
+        SortedMap<String, Set<String>> listed = new TreeMap<>(TYPES);
+        try (InputStream in = Objects.requireNonNull(PublicSurfaceTest.class.getResourceAsStream("public-api.txt"))) {
+            String type = null;
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList()) {
+                String l = line.strip();
+                if (l.isEmpty() || l.startsWith("#")) {
+                    continue;
+                }
+                if (line.startsWith(" ")) {
+                    if (type == null) {
+                        throw new AssertionError("public-api.txt: a member before any type: " + line);
+                    }
+                    listed.get(type).add(l);
+                } else {
+                    type = l;
+                    listed.computeIfAbsent(type, t -> new TreeSet<>(MEMBERS));
+                }
+            }
+        }
+        return listed;
+    }
+
+    /** Type line → member lines of the types and members a module reading core can name. */
+    static SortedMap<String, Set<String>> publicSurface() throws IOException {
         return withClasses(root -> {
-            Set<String> types = new TreeSet<>();
+            SortedMap<String, Set<String>> surface = new TreeMap<>(TYPES);
             for (String pkg : exportedPackages(root)) {
                 Path dir = root.resolve(pkg.replace('.', '/'));
                 try (Stream<Path> files = Files.list(dir)) {
@@ -67,12 +144,12 @@ class PublicSurfaceTest {
                         }
                         Class<?> c = load(pkg + "." + name.substring(0, name.length() - ".class".length()));
                         if (visible(c)) {
-                            types.add(c.getCanonicalName());
+                            surface.put(declaration(c), members(c));
                         }
                     }
                 }
             }
-            return types;
+            return surface;
         });
     }
 
@@ -95,6 +172,159 @@ class PublicSurfaceTest {
         }
         return (Modifier.isPublic(m) || Modifier.isProtected(m) && !Modifier.isFinal(outer.getModifiers()))
                 && visible(outer);
+    }
+
+    /** A member a user can reach: public, or protected in a class that can be extended. */
+    private static boolean reachable(Member m, Class<?> owner) {
+        int mod = m.getModifiers();
+        return !m.isSynthetic() && (Modifier.isPublic(mod) || Modifier.isProtected(mod)
+                && !Modifier.isFinal(owner.getModifiers()) && !owner.isSealed());
+    }
+
+    /** e.g. {@code org.autobalance.solve.Result: final class implements AutoCloseable}. */
+    private static String declaration(Class<?> c) {
+        StringBuilder s = new StringBuilder(c.getCanonicalName()).append(':');
+        int m = c.getModifiers();
+        if (Modifier.isProtected(m)) {
+            s.append(" protected");
+        }
+        String kind = c.isAnnotation() ? "@interface" : c.isInterface() ? "interface" : c.isEnum() ? "enum"
+                : c.isRecord() ? "record" : "class";
+        if (kind.equals("class") && Modifier.isAbstract(m)) {
+            s.append(" abstract");
+        }
+        if (kind.equals("class") && Modifier.isFinal(m)) {
+            s.append(" final");
+        }
+        if (c.isSealed()) {
+            s.append(" sealed");
+        }
+        s.append(' ').append(kind);
+        Type sup = c.getGenericSuperclass();
+        if (sup != null && sup != Object.class && sup != Enum.class && sup != Record.class
+                && !(sup.getTypeName().startsWith("java.lang.Enum<"))) {
+            s.append(" extends ").append(name(sup, c));
+        }
+        Type[] interfaces = c.getGenericInterfaces();
+        if (interfaces.length > 0) {
+            s.append(c.isInterface() ? " extends " : " implements ").append(Arrays.stream(interfaces)
+                    .map(t -> name(t, c)).collect(Collectors.joining(", ")));
+        }
+        return s.toString();
+    }
+
+    /** The member lines of {@code c}: its own, and those of supertypes in core that a user cannot name. */
+    private static Set<String> members(Class<?> c) {
+        Set<String> lines = new TreeSet<>(MEMBERS);
+        Set<Class<?>> sources = new LinkedHashSet<>();
+        collectSources(c, c, sources);
+        for (Class<?> from : sources) {
+            for (Constructor<?> k : from == c ? c.getDeclaredConstructors() : new Constructor<?>[0]) {
+                if (reachable(k, c)) {
+                    lines.add(modifiers(k, c) + typeParameters(k.getTypeParameters(), c) + c.getSimpleName()
+                            + parameters(k, c));
+                }
+            }
+            for (Method m : from.getDeclaredMethods()) {
+                if (reachable(m, from) && !m.isBridge() && !implicit(m, from)) {
+                    lines.add(modifiers(m, from) + typeParameters(m.getTypeParameters(), c)
+                            + name(m.getGenericReturnType(), c) + " " + m.getName() + parameters(m, c));
+                }
+            }
+            for (Field f : from.getDeclaredFields()) {
+                if (reachable(f, from)) {
+                    lines.add(modifiers(f, from) + name(f.getGenericType(), c) + " " + f.getName());
+                }
+            }
+        }
+        return lines;
+    }
+
+    /** A member line's name: the word before its parameters, or a field's last word. */
+    private static String memberName(String line) {
+        int paren = line.indexOf('(');
+        String head = (paren < 0 ? line : line.substring(0, paren)).strip();
+        return head.substring(head.lastIndexOf(' ') + 1);
+    }
+
+    /** {@code c} and the supertypes whose members reach a user only through it (not visible themselves). */
+    private static void collectSources(Class<?> c, Class<?> root, Set<Class<?>> sources) {
+        if (c == null || c.getModule() != root.getModule() || c != root && visible(c) || !sources.add(c)) {
+            return;
+        }
+        collectSources(c.getSuperclass(), root, sources);
+        for (Class<?> i : c.getInterfaces()) {
+            collectSources(i, root, sources);
+        }
+    }
+
+    /** Members the language declares for every enum or object, listed nowhere. */
+    private static boolean implicit(Method m, Class<?> owner) {
+        String n = m.getName();
+        int arity = m.getParameterCount();
+        if (owner.isEnum() && Modifier.isStatic(m.getModifiers())
+                && (n.equals("values") && arity == 0 || n.equals("valueOf") && arity == 1)) {
+            return true;
+        }
+        return n.equals("equals") && arity == 1 || n.equals("hashCode") && arity == 0
+                || n.equals("toString") && arity == 0;
+    }
+
+    private static String modifiers(Member m, Class<?> owner) {
+        int mod = m.getModifiers();
+        List<String> words = new ArrayList<>();
+        if (Modifier.isProtected(mod)) {
+            words.add("protected");
+        }
+        if (Modifier.isStatic(mod)) {
+            words.add("static");
+        }
+        if (m instanceof Method method && owner.isInterface() && method.isDefault()) {
+            words.add("default");
+        }
+        if (m instanceof Method && !owner.isInterface() && Modifier.isAbstract(mod)) {
+            words.add("abstract");
+        }
+        if (m instanceof Field && Modifier.isFinal(mod)) {
+            words.add("final");
+        }
+        return words.isEmpty() ? "" : String.join(" ", words) + " ";
+    }
+
+    private static String typeParameters(TypeVariable<?>[] vars, Class<?> context) {
+        if (vars.length == 0) {
+            return "";
+        }
+        return Arrays.stream(vars).map(v -> {
+            Type[] bounds = v.getBounds();
+            boolean plain = bounds.length == 1 && bounds[0] == Object.class;
+            return plain ? v.getName() : v.getName() + " extends " + Arrays.stream(bounds)
+                    .map(b -> name(b, context)).collect(Collectors.joining(" & "));
+        }).collect(Collectors.joining(", ", "<", "> "));
+    }
+
+    private static String parameters(Executable e, Class<?> context) {
+        Type[] types = e.getGenericParameterTypes();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < types.length; i++) {
+            String n = name(types[i], context);
+            names.add(e.isVarArgs() && i == types.length - 1 ? n.substring(0, n.length() - 2) + "..." : n);
+        }
+        String s = names.stream().collect(Collectors.joining(", ", "(", ")"));
+        Type[] thrown = e.getGenericExceptionTypes();
+        return thrown.length == 0 ? s : s + " throws " + Arrays.stream(thrown).map(t -> name(t, context))
+                .collect(Collectors.joining(", "));
+    }
+
+    /**
+     * A type as the list writes it: {@code java.lang}'s and the context's own package's types by their simple (or
+     * nested) name, every other fully qualified, so that a change of package shows.
+     */
+    private static String name(Type t, Class<?> context) {
+        String own = context.getPackageName() + ".";
+        String n = t.getTypeName().replace('$', '.');
+        n = n.replaceAll("\\bjava\\.lang\\.(?=[A-Z])", "");
+        return n.replaceAll("\\b" + own.replace(".", "\\.") + "(?=[A-Z])", "");
     }
 
     private static Class<?> load(String binaryName) {
