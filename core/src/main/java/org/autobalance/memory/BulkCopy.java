@@ -2,6 +2,7 @@ package org.autobalance.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 import org.autobalance.memory.DenseMatrix.Order;
 
 /**
@@ -35,6 +36,10 @@ final class BulkCopy {
     }
 
     private static void copy(DenseMatrix m, MemorySegment data, ValueLayout element, Order order, boolean intoMatrix) {
+        Objects.requireNonNull(data, (intoMatrix ? "source" : "target") + " must not be null");
+        Objects.requireNonNull(element, "element layout must not be null");
+        // a null order was read as row-major
+        Objects.requireNonNull(order, "order must not be null");
         Run flat = Run.flat(data, element, m, intoMatrix ? "source" : "target");
         if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
             long rowBytes = (long) m.cols() * element.byteSize();

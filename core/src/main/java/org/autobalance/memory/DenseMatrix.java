@@ -4,7 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
+import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * A dense row-major matrix of {@code float} or {@code double} in native memory.
@@ -162,6 +164,11 @@ public final class DenseMatrix implements AutoCloseable {
      */
     public static DenseMatrix wrap(DType dtype, int rows, int cols, MemorySegment memory) {
         checkShape(dtype, rows, cols);
+        Objects.requireNonNull(memory, "memory must not be null");
+        if (!memory.scope().isAlive()) {
+            // else "memory confined to one thread" (a closed confined arena) or the JDK's "Already closed"
+            throw new IllegalArgumentException("cannot wrap memory whose arena is closed");
+        }
         int stride = strideOf(dtype, cols);
         long bytes = bytesOf(dtype, rows, cols);
         if (!memory.isNative()) {
@@ -203,7 +210,8 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if {@code values} does not hold exactly rows · cols elements
      */
     public static DenseMatrix copyOf(DType dtype, int rows, int cols, float[] values, Order order) {
-        checkLength(values.length, rows, cols);
+        checkShape(dtype, rows, cols);
+        checkLength(values, "values", rows, cols);
         return copyOf(dtype, rows, cols, MemorySegment.ofArray(values), ValueLayout.JAVA_FLOAT, order);
     }
 
@@ -215,7 +223,8 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws Float32RangeException if a value is beyond float32 range in a float32 matrix
      */
     public static DenseMatrix copyOf(DType dtype, int rows, int cols, double[] values, Order order) {
-        checkLength(values.length, rows, cols);
+        checkShape(dtype, rows, cols);
+        checkLength(values, "values", rows, cols);
         return copyOf(dtype, rows, cols, MemorySegment.ofArray(values), ValueLayout.JAVA_DOUBLE, order);
     }
 
@@ -245,6 +254,8 @@ public final class DenseMatrix implements AutoCloseable {
      */
     public static DenseMatrix copyOf(DType dtype, int rows, int cols, ByteBuffer source, ValueLayout element,
             Order order) {
+        Objects.requireNonNull(source, "source must not be null");
+        Objects.requireNonNull(element, "element layout must not be null");
         return copyOf(dtype, rows, cols, MemorySegment.ofBuffer(source), element.withOrder(source.order()), order);
     }
 
@@ -259,6 +270,10 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException for ragged rows or a value outside float32 range (nothing is left allocated)
      */
     public static DenseMatrix of(DType dtype, double[][] values) {
+        Objects.requireNonNull(values, "values must not be null");
+        for (int i = 0; i < values.length; i++) {
+            Objects.requireNonNull(values[i], "row " + i + " of values is null");
+        }
         if (values.length == 0 || values[0].length == 0) {
             throw new IllegalArgumentException("matrix must have at least one row and one column");
         }
@@ -440,7 +455,7 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if the length is not rows · cols
      */
     public void copyFrom(float[] values, Order order) {
-        checkLength(values.length, rows, cols);
+        checkLength(values, "values", rows, cols);
         copyFrom(MemorySegment.ofArray(values), ValueLayout.JAVA_FLOAT, order);
     }
 
@@ -451,7 +466,7 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if the length is not rows · cols
      */
     public void copyFrom(double[] values, Order order) {
-        checkLength(values.length, rows, cols);
+        checkLength(values, "values", rows, cols);
         copyFrom(MemorySegment.ofArray(values), ValueLayout.JAVA_DOUBLE, order);
     }
 
@@ -468,6 +483,8 @@ public final class DenseMatrix implements AutoCloseable {
 
     /** As {@link #copyFrom(MemorySegment, ValueLayout, Order)} from the buffer's position, in its byte order. */
     public void copyFrom(ByteBuffer source, ValueLayout element, Order order) {
+        Objects.requireNonNull(source, "source must not be null");
+        Objects.requireNonNull(element, "element layout must not be null");
         copyFrom(MemorySegment.ofBuffer(source), element.withOrder(source.order()), order);
     }
 
@@ -478,7 +495,7 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if the length is not rows · cols
      */
     public void copyTo(float[] target, Order order) {
-        checkLength(target.length, rows, cols);
+        checkLength(target, "target", rows, cols);
         copyTo(MemorySegment.ofArray(target), ValueLayout.JAVA_FLOAT, order);
     }
 
@@ -488,7 +505,7 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if the length is not rows · cols
      */
     public void copyTo(double[] target, Order order) {
-        checkLength(target.length, rows, cols);
+        checkLength(target, "target", rows, cols);
         copyTo(MemorySegment.ofArray(target), ValueLayout.JAVA_DOUBLE, order);
     }
 
@@ -505,10 +522,14 @@ public final class DenseMatrix implements AutoCloseable {
 
     /** As {@link #copyTo(MemorySegment, ValueLayout, Order)} from the buffer's position, in its byte order. */
     public void copyTo(ByteBuffer target, ValueLayout element, Order order) {
+        Objects.requireNonNull(target, "target must not be null");
+        Objects.requireNonNull(element, "element layout must not be null");
         copyTo(MemorySegment.ofBuffer(target), element.withOrder(target.order()), order);
     }
 
-    private static void checkLength(int length, int rows, int cols) {
+    /** {@code array} (a {@code float[]} or {@code double[]}, named {@code what}) must hold rows · cols elements. */
+    private static void checkLength(Object array, String what, int rows, int cols) {
+        int length = Array.getLength(Objects.requireNonNull(array, what + " must not be null"));
         if (length != (long) rows * cols) {
             throw new IllegalArgumentException("an array of " + length + " elements for a " + rows + " x " + cols
                     + " matrix: expected rows * cols = " + (long) rows * cols);

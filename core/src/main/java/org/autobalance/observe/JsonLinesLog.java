@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Objects;
 import org.autobalance.json.Json;
 
 /**
@@ -29,7 +30,8 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
 
     /** Creates or truncates {@code path}. */
     public JsonLinesLog(Path path) throws IOException {
-        this(Files.newBufferedWriter(path, StandardCharsets.UTF_8), false);
+        this(Files.newBufferedWriter(Objects.requireNonNull(path, "log path must not be null"),
+                StandardCharsets.UTF_8), false);
     }
 
     /**
@@ -37,6 +39,7 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
      * is flushed whole as it is written, so that a reader sees each as it comes and never half of one.
      */
     public JsonLinesLog(Writer out) {
+        Objects.requireNonNull(out, "log writer must not be null");
         this.out = out instanceof BufferedWriter b ? b : new BufferedWriter(out);
         this.flushEach = true;
     }
@@ -51,7 +54,7 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
     public static JsonLinesLog continueAt(Path path, long next) throws IOException {
         long keep = 0;
         long records = 0;
-        byte[] bytes = Files.readAllBytes(path);
+        byte[] bytes = Files.readAllBytes(Objects.requireNonNull(path, "log path must not be null"));
         int lineStart = 0;
         while (records < next) {
             int end = lineStart;

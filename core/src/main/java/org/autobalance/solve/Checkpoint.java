@@ -242,7 +242,7 @@ public final class Checkpoint {
      * @throws IOException if the file is not a complete, intact checkpoint (the message says what is wrong)
      */
     public static Checkpoint load(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
+        Path file = Objects.requireNonNull(dir, "checkpoint directory must not be null").resolve(FILE);
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no checkpoint in " + dir);
         }

@@ -339,9 +339,7 @@ public final class Factorizer {
 
         /** Validates the combination of settings against M. */
         public Factorizer build() {
-            if (m != null ? m.isClosed() : sparse.isClosed()) {
-                throw new IllegalArgumentException("matrix M is closed");
-            }
+            requireOpen(m, sparse, heldOut);
             int rows = m != null ? m.rows() : sparse.rows();
             int cols = m != null ? m.cols() : sparse.cols();
             IterationMonitor.Limits.requireRank(rank, rows, cols);
@@ -352,9 +350,6 @@ public final class Factorizer {
             if (heldOut != null) {
                 if (!(objective instanceof Objective.Observed)) {
                     throw new IllegalArgumentException("held-out entries need the observed-entries objective");
-                }
-                if (heldOut.isClosed()) {
-                    throw new IllegalArgumentException("held-out matrix is closed");
                 }
                 if (heldOut.rows() != rows || heldOut.cols() != cols || heldOut.dtype() != sparse.dtype()) {
                     throw new IllegalArgumentException("held-out entries are " + heldOut.rows() + " x "
@@ -383,6 +378,19 @@ public final class Factorizer {
                         settings.inputHash(), settings.identity());
             }
             return new Factorizer(settings);
+        }
+    }
+
+    /**
+     * Refuses a closed M or held-out matrix, by name: at {@code build()}, and again at {@code run()} for one closed in
+     * between (it failed as "matrix 6 x 4 float32 was closed", which does not say which).
+     */
+    private static void requireOpen(DenseMatrix m, SparseMatrix sparse, SparseMatrix heldOut) {
+        if (m != null ? m.isClosed() : sparse.isClosed()) {
+            throw new IllegalArgumentException("matrix M is closed");
+        }
+        if (heldOut != null && heldOut.isClosed()) {
+            throw new IllegalArgumentException("held-out matrix is closed");
         }
     }
 
@@ -426,11 +434,21 @@ public final class Factorizer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
-     * @throws IllegalArgumentException if M is zero (nothing to factorise), or if another run, in this process or
+     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M, the held-out matrix or a given
+     *     start was closed after {@code build()}, or if another run, in this process or
      *     another, is writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is
      *     locked for the whole run; the message names the holder's process)
      */
     public Result run(IterationListener... moreListeners) {
+        Objects.requireNonNull(moreListeners, "listeners must not be null");
+        for (IterationListener listener : moreListeners) {
+            Objects.requireNonNull(listener, "listener must not be null");
+        }
+        Settings c = config;
+        requireOpen(c.m(), c.sparse(), c.heldOut());
+        if (c.resume() == null && c.initializer() instanceof Initializer.Given given) {
+            given.requireFits(c.dtype(), c.rows(), c.cols(), c.rank()); // closed (or changed) since build()
+        }
         IterationMonitor.CheckpointPolicy checkpoints = config.checkpoint();
         try (RunLock _ = checkpoints == null ? null : RunLock.forSolver(checkpoints.dir())) {
             return runLocked(moreListeners);

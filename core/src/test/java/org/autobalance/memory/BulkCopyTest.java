@@ -283,4 +283,46 @@ class BulkCopyTest {
             assertTrue(msg.contains("confined to one thread"), msg);
         }
     }
+
+    /**
+     * A library user's mistakes, each one exception that names the argument (fourteenth session, found by trying the
+     * library as a new user): a null order was read as row-major and the copy went ahead; null arrays, buffers and
+     * segments failed with the JVM's "Cannot read the array length because "values" is null"; a negative shape was
+     * reported as an array of the wrong length ("expected rows * cols = -4").
+     */
+    @Test
+    void eachBadArgumentIsNamed() {
+        float[] four = new float[4];
+        assertEquals("order must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.copyOf(DType.FLOAT32, 2, 2, four, null)).getMessage());
+        assertEquals("values must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.copyOf(DType.FLOAT32, 2, 2, (float[]) null, Order.ROW_MAJOR)).getMessage());
+        assertEquals("values must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.of(DType.FLOAT64, null)).getMessage());
+        assertEquals("row 1 of values is null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2}, null})).getMessage());
+        assertEquals("matrix shape must be at least 1 x 1, got -2 x 2", assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.copyOf(DType.FLOAT32, -2, 2, four, Order.ROW_MAJOR)).getMessage());
+        assertEquals("source must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.copyOf(DType.FLOAT64, 2, 2, (ByteBuffer) null, ValueLayout.JAVA_DOUBLE,
+                        Order.ROW_MAJOR)).getMessage());
+        assertEquals("memory must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.wrap(DType.FLOAT32, 2, 16, null)).getMessage());
+        MemorySegment freed;
+        try (Arena arena = Arena.ofShared()) {
+            freed = arena.allocate(128, DenseMatrix.ALIGNMENT);
+        }
+        assertEquals("cannot wrap memory whose arena is closed", assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.wrap(DType.FLOAT32, 2, 16, freed)).getMessage());
+        try (DenseMatrix m = DenseMatrix.allocate(DType.FLOAT32, 2, 2)) {
+            assertEquals("target must not be null", assertThrows(NullPointerException.class,
+                    () -> m.copyTo((double[]) null, Order.ROW_MAJOR)).getMessage());
+            assertEquals("target must not be null", assertThrows(NullPointerException.class,
+                    () -> m.copyTo((MemorySegment) null, ValueLayout.JAVA_FLOAT, Order.ROW_MAJOR)).getMessage());
+            assertEquals("element layout must not be null", assertThrows(NullPointerException.class,
+                    () -> m.copyFrom(MemorySegment.ofArray(four), null, Order.ROW_MAJOR)).getMessage());
+            assertEquals("order must not be null", assertThrows(NullPointerException.class,
+                    () -> m.copyTo(new float[4], null)).getMessage());
+        }
+    }
 }

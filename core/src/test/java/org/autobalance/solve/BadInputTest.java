@@ -170,4 +170,34 @@ class BadInputTest {
         assertEquals("exact-loss spec must not be null",
                 assertThrows(NullPointerException.class, () -> ExactLoss.parse(null)).getMessage());
     }
+
+    /**
+     * Matrices closed between {@code build()} and {@code run()}, and null listeners or paths, are named (fourteenth
+     * session, a new user's trial): they failed with "matrix 6 x 4 float32 was closed; its memory has been freed"
+     * (which matrix?), the JVM's "Cannot read the array length because "elements" is null", or a bare "null".
+     */
+    @Test
+    void closedInputsAndNullArgumentsAtRunAreNamed() throws Exception {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 4, 1, 5))) {
+            Factorizer f = Factorizer.builder(m, 2).maxIterations(2).build();
+            assertEquals("listeners must not be null", assertThrows(NullPointerException.class,
+                    () -> f.run((org.autobalance.observe.IterationListener[]) null)).getMessage());
+            assertEquals("listener must not be null", assertThrows(NullPointerException.class,
+                    () -> f.run(new Trajectory(), null)).getMessage());
+            DenseMatrix u0 = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 2, 1, 6));
+            try (DenseMatrix v0 = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(4, 2, 1, 7))) {
+                Factorizer given = Factorizer.builder(m, 2).initializer(Initializer.given(u0, v0)).build();
+                u0.close();
+                assertEquals("initial factor U0 is closed", message(given::run));
+            }
+        }
+        DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 4, 1, 5));
+        Factorizer f = Factorizer.builder(m, 2).build();
+        m.close();
+        assertEquals("matrix M is closed", message(f::run));
+        assertEquals("checkpoint directory must not be null", assertThrows(NullPointerException.class,
+                () -> Checkpoint.load(null)).getMessage());
+        assertEquals("log path must not be null", assertThrows(NullPointerException.class,
+                () -> new org.autobalance.observe.JsonLinesLog((java.nio.file.Path) null)).getMessage());
+    }
 }
