@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -346,7 +347,11 @@ public final class SparseMatrix implements AutoCloseable {
 
     /** A matrix from a dense array: every entry of {@code a} that is not 0 is stored (for tests and examples). */
     public static SparseMatrix of(DType dtype, double[][] a) {
-        try (Builder b = builder(a.length, a[0].length, 16)) {
+        Objects.requireNonNull(a, "values must not be null");
+        for (int i = 0; i < a.length; i++) {
+            Objects.requireNonNull(a[i], "row " + i + " of values is null");
+        }
+        try (Builder b = builder(a.length, a.length == 0 ? 0 : a[0].length, 16)) {
             for (int i = 0; i < a.length; i++) {
                 for (int j = 0; j < a[i].length; j++) {
                     if (a[i][j] != 0.0) {
@@ -445,6 +450,7 @@ public final class SparseMatrix implements AutoCloseable {
 
         /** Adds entry (i, j) (0-based, checked) with {@code value}. */
         public void add(int i, int j, double value) {
+            requireOpen();
             if (i < 0 || i >= rows || j < 0 || j >= cols) {
                 throw new IndexOutOfBoundsException("entry (" + i + ", " + j + ") outside " + rows + " x " + cols);
             }
@@ -457,8 +463,16 @@ public final class SparseMatrix implements AutoCloseable {
             size++;
         }
 
-        /** The CSR matrix of the entries added; the builder may be closed afterwards. */
+        /**
+         * The CSR matrix of the entries added, in {@code dtype}; the builder may be closed afterwards.
+         *
+         * @throws Float32RangeException if a value (a sum of duplicates) is beyond float32 range in a float32 matrix
+         */
         public SparseMatrix build(DType dtype) {
+            if (dtype == null) {
+                throw new IllegalArgumentException("dtype must not be null");
+            }
+            requireOpen();
             // 1. counting sort by row (stable: duplicates keep the order they were added in)
             long[] start = new long[rows + 1];
             for (long k = 0; k < size; k++) {
@@ -516,25 +530,39 @@ public final class SparseMatrix implements AutoCloseable {
                 }
                 // 3. the exact-size result
                 SparseMatrix out = new SparseMatrix(dtype, rows, cols, total);
-                long at = 0;
-                for (int i = 0; i < rows; i++) {
-                    out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, i, at);
-                    MemorySegment.copy(sj, start[i] * Integer.BYTES, out.columns, at * Integer.BYTES,
-                            kept[i] * Integer.BYTES);
-                    for (long p = 0; p < kept[i]; p++) {
-                        double x = sx.getAtIndex(ValueLayout.JAVA_DOUBLE, start[i] + p);
-                        if (dtype == DType.FLOAT32) {
-                            out.values.setAtIndex(ValueLayout.JAVA_FLOAT, at + p, (float) x);
-                        } else {
-                            out.values.setAtIndex(ValueLayout.JAVA_DOUBLE, at + p, x);
+                try {
+                    long at = 0;
+                    for (int i = 0; i < rows; i++) {
+                        out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, i, at);
+                        MemorySegment.copy(sj, start[i] * Integer.BYTES, out.columns, at * Integer.BYTES,
+                                kept[i] * Integer.BYTES);
+                        for (long p = 0; p < kept[i]; p++) {
+                            double x = sx.getAtIndex(ValueLayout.JAVA_DOUBLE, start[i] + p);
+                            if (dtype == DType.FLOAT32) {
+                                // the dense rule: 1e39 became Infinity, reported later without a word about float32
+                                out.values.setAtIndex(ValueLayout.JAVA_FLOAT, at + p, DenseMatrix.toFloat(x, i,
+                                        sj.getAtIndex(ValueLayout.JAVA_INT, start[i] + p)));
+                            } else {
+                                out.values.setAtIndex(ValueLayout.JAVA_DOUBLE, at + p, x);
+                            }
                         }
+                        at += kept[i];
                     }
-                    at += kept[i];
+                    out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
+                } catch (RuntimeException e) {
+                    out.close();
+                    throw e;
                 }
-                out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
                 return out;
             } finally {
                 NativeMemory.release(sortBytes);
+            }
+        }
+
+        private void requireOpen() {
+            if (arena == null) {
+                // else the JDK's "Already closed"
+                throw new IllegalStateException("sparse matrix builder is closed");
             }
         }
 

@@ -270,4 +270,51 @@ class SparseMatrixTest {
         assertEquals("cannot hold " + Long.MAX_VALUE + " sparse entries: they would take more than " + Long.MAX_VALUE
                 + " bytes", e.getMessage());
     }
+
+    /**
+     * The dense matrices' rule at the boundary holds for sparse ones (fourteenth session, a new user's trial): a value,
+     * or a sum of duplicates, beyond float32's range is refused with its position, where it was stored as infinity
+     * and refused later as "a non-finite value" without a word about float32; nothing stays allocated.
+     */
+    @Test
+    void float32RangeIsCheckedAsForDenseMatrices() {
+        long live = NativeMemory.liveBytes();
+        try (SparseMatrix.Builder b = SparseMatrix.builder(3, 4, 4)) {
+            b.add(0, 0, 1);
+            b.add(2, 3, 1e39);
+            Float32RangeException e = assertThrows(Float32RangeException.class, () -> b.build(DType.FLOAT32));
+            assertEquals(2, e.row());
+            assertEquals(3, e.column());
+            assertEquals(1e39, e.value());
+            try (SparseMatrix exact = b.build(DType.FLOAT64)) {
+                assertEquals(1e39, exact.get(2, 3));
+            }
+        }
+        try (SparseMatrix.Builder b = SparseMatrix.builder(2, 2, 4)) {
+            b.add(1, 0, 3e38);
+            b.add(1, 0, 3e38); // each fits float32, their sum does not
+            Float32RangeException e = assertThrows(Float32RangeException.class, () -> b.build(DType.FLOAT32));
+            assertEquals(6e38, e.value());
+            assertEquals(1, e.row());
+        }
+        assertEquals(live, NativeMemory.liveBytes(), "nothing left allocated");
+    }
+
+    /** Null arguments and a closed builder are named (they failed with the JVM's or the FFM API's words). */
+    @Test
+    void badArgumentsAreNamed() {
+        assertEquals("values must not be null", assertThrows(NullPointerException.class,
+                () -> SparseMatrix.of(DType.FLOAT64, null)).getMessage());
+        assertEquals("row 0 of values is null", assertThrows(NullPointerException.class,
+                () -> SparseMatrix.of(DType.FLOAT64, new double[][] {null})).getMessage());
+        SparseMatrix.Builder b = SparseMatrix.builder(2, 2, 4);
+        b.add(0, 0, 1);
+        assertEquals("dtype must not be null", assertThrows(IllegalArgumentException.class,
+                () -> b.build(null)).getMessage());
+        b.close();
+        assertEquals("sparse matrix builder is closed", assertThrows(IllegalStateException.class,
+                () -> b.add(1, 1, 1)).getMessage());
+        assertEquals("sparse matrix builder is closed", assertThrows(IllegalStateException.class,
+                () -> b.build(DType.FLOAT64)).getMessage());
+    }
 }
