@@ -30,6 +30,7 @@ import org.autobalance.solve.internal.Initialization;
 import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.autobalance.solve.internal.StepCoefficients;
 import org.autobalance.solve.internal.SpectralNorm;
 
 /**
@@ -613,7 +614,7 @@ public final class Factorizer {
             }
             monitor.observe(t, loss, gramU, gramV);
             double eta = schedule.eta(t);
-            variant.coefficients(gramU, gramV, aU, aV);
+            StepCoefficients.of(variant, gramU, gramV, aU, aV);
             if (observed != null) {
                 observed.adjust(gramU, gramV, aU, aV, r);
             }
@@ -622,7 +623,7 @@ public final class Factorizer {
                 // U first; V's gradient then needs MᵀU and UᵀU at the new U: a second pass over M
                 gradientSquared = engine.step(aU, null, eta);
                 engine.fusedPass();
-                variant.coefficients(engine.gramU, engine.gramV, aU, aV);
+                StepCoefficients.of(variant, engine.gramU, engine.gramV, aU, aV);
                 if (observed != null) {
                     observed.adjust(engine.gramU, engine.gramV, aU, aV, r);
                 }

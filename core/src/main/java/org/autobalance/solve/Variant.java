@@ -37,12 +37,6 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
         return false;
     }
 
-    /**
-     * Writes A_U into {@code aU} and A_V into {@code aV} (r × r row-major). For the alternating variant A_V is
-     * computed after the U-step, from the new UᵀU.
-     */
-    void coefficients(double[] gramU, double[] gramV, double[] aU, double[] aV);
-
     /** The command-line form, e.g. {@code regularized:0.5}. */
     String describe();
 
@@ -75,12 +69,6 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
     /** See {@link Variant}. */
     record Simultaneous() implements Variant {
         @Override
-        public void coefficients(double[] gramU, double[] gramV, double[] aU, double[] aV) {
-            System.arraycopy(gramV, 0, aU, 0, aU.length);
-            System.arraycopy(gramU, 0, aV, 0, aV.length);
-        }
-
-        @Override
         public String describe() {
             return "simultaneous";
         }
@@ -91,11 +79,6 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
         @Override
         public boolean alternating() {
             return true;
-        }
-
-        @Override
-        public void coefficients(double[] gramU, double[] gramV, double[] aU, double[] aV) {
-            SIMULTANEOUS.coefficients(gramU, gramV, aU, aV);
         }
 
         @Override
@@ -115,15 +98,6 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
                 throw new IllegalArgumentException("regulariser weight LAMBDA must be finite and non-negative, got "
                         + lambda);
-            }
-        }
-
-        @Override
-        public void coefficients(double[] gramU, double[] gramV, double[] aU, double[] aV) {
-            for (int k = 0; k < aU.length; k++) {
-                double d = gramU[k] - gramV[k];
-                aU[k] = gramV[k] + lambda * d;
-                aV[k] = gramU[k] - lambda * d;
             }
         }
 

@@ -33,6 +33,7 @@ import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
 import org.autobalance.solve.internal.Initialization;
 import org.autobalance.solve.internal.IterationMonitor;
+import org.autobalance.solve.internal.StepCoefficients;
 
 /**
  * The solver's gradient descent over a row-partitioned M on Apache Spark: the iteration of {@link Factorizer}, with
@@ -374,7 +375,7 @@ public final class SparkFactorizer {
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
-                c.variant().coefficients(gramU, gramV, aU, aV);
+                StepCoefficients.of(c.variant(), gramU, gramV, aU, aV);
                 Broadcast<IterationTask.Step> step = sc.broadcast(new IterationTask.Step(t, dtype, d2, r,
                         EngineAdapter.toBytes(v), aU.clone(), eta, c.variant().alternating(), threads,
                         t == c.failIteration() ? c.failPartition() : -1));
@@ -404,7 +405,7 @@ public final class SparkFactorizer {
                 long t3 = System.nanoTime();
                 if (c.variant().alternating()) {
                     // V's step sees the new U: its coefficients from UᵀU at U_{t+1}, MᵀU_{t+1} from the second pass
-                    c.variant().coefficients(gramUNext, gramV, aU, aV);
+                    StepCoefficients.of(c.variant(), gramUNext, gramV, aU, aV);
                 }
                 gradientSquared += driver.gradientStep(v, mtu, aV, eta);
                 gramU = gramUNext;

@@ -15,7 +15,7 @@ import java.util.function.IntSupplier;
  * it along its unlearned directions (those still below the start's scale times {@link #GROWTH}):
  * <ul>
  *   <li>the factorisation: the Eckart–Young condition σ₁(M − UVᵀ)² ≤ σ_r(UVᵀ)² + ϑ², the closed form of the
- *       second-order check ({@code org.autobalance.solve.EckartYoungCheck});
+ *       second-order check ({@link EckartYoungCheck});
  *   <li>a network: the loss along the curve that scales the unlearned part of every layer up
  *       ({@code org.autobalance.network.EscapeProbe}; for two linear layers, the same escape direction).
  * </ul>
