@@ -176,8 +176,9 @@ public final class DenseMatrix implements AutoCloseable {
                     + "in with copyOf instead)");
         }
         if (memory.address() % ALIGNMENT != 0) {
-            throw new IllegalArgumentException("cannot wrap memory at address " + memory.address() + ": it must start on"
-                    + " a " + ALIGNMENT + "-byte boundary (allocate it with arena.allocate(bytes, " + ALIGNMENT + "))");
+            throw new IllegalArgumentException("cannot wrap memory at address " + memory.address() + ": it must start "
+                    + "on a " + ALIGNMENT + "-byte boundary (allocate it with arena.allocate(bytes, " + ALIGNMENT
+                    + "))");
         }
         if (memory.byteSize() < bytes) {
             throw new IllegalArgumentException("cannot wrap " + memory.byteSize() + " bytes as a " + rows + " x " + cols

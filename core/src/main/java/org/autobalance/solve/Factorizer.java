@@ -47,7 +47,8 @@ import org.autobalance.solve.internal.SpectralNorm;
  * ({@link Objective}), optionally with a held-out set whose RMSE is in every record.
  *
  * <pre>{@code
- * try (Result result = Factorizer.builder(m, 8).schedule(StepSchedule.parse("auto")).maxIterations(5000).build().run()) {
+ * Factorizer factorizer = Factorizer.builder(m, 8).schedule(StepSchedule.parse("auto")).maxIterations(5000).build();
+ * try (Result result = factorizer.run()) {
  *     System.out.println(result.relativeError() + " " + result.balance());
  * }
  * }</pre>
@@ -191,8 +192,9 @@ public final class Factorizer {
          * {@link StopReason#EARLY_STOPPED}), and whatever ends it, the result holds the iterate with the lowest
          * held-out RMSE of the run (its metrics are those of that iterate; {@code best_test_iteration} in
          * {@link Result#summary()} says which, counted in updates). Costs a copy of U and V, and one more pass at the
-         * end when the best is not the last iterate. With λ = 0 the small start is then the only regulariser, as in the implicit-regularisation literature
-         * this engine makes observable. Needs the observed-entries objective with held-out entries.
+         * end when the best is not the last iterate. With λ = 0 the small start is then the only regulariser, as in
+         * the implicit-regularisation literature this engine makes observable. Needs the observed-entries objective
+         * with held-out entries.
          *
          * @throws IllegalArgumentException if {@code patience} is negative
          */
@@ -372,8 +374,8 @@ public final class Factorizer {
                 requireFinite(sparse.firstNonFinite(), sparse::get, "M");
             }
             Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
-                    threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, exactFinalLoss, stopWhen, kernels,
-                    sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume, earlyStopping);
+                    threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, exactFinalLoss, stopWhen,
+                    kernels, sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume, earlyStopping);
             if (resume != null) {
                 resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
                         settings.inputHash(), settings.identity());

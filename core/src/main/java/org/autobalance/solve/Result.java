@@ -7,8 +7,8 @@ import org.autobalance.solve.internal.IterationMonitor;
 /**
  * The outcome of a run: the factors (owned by this result; {@link #close()} frees them) and the final metrics, all
  * computed at the returned factors: exactly (the loss by a residual pass, not the one-pass identity) for a dense M
- * and for the observed-entries loss; for the full loss of a sparse M from the one-pass identity, whose absolute error is
- * a few u·‖M‖²_F (an exact pass would visit all d1·d2 entries).
+ * and for the observed-entries loss; for the full loss of a sparse M from the one-pass identity, whose absolute error
+ * is a few u·‖M‖²_F (an exact pass would visit all d1·d2 entries).
  *
  * <p>A final class with accessors, made only by the solver: later versions may add metrics without breaking
  * callers.
