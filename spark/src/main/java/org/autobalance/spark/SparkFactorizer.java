@@ -146,7 +146,10 @@ public final class SparkFactorizer {
             return this;
         }
 
-        /** As {@link Factorizer.Builder#tolerance}; 0 runs exactly {@code maxIterations} iterations. */
+        /**
+         * As {@link Factorizer.Builder#tolerance}; 0 runs {@code maxIterations} iterations unless a step leaves U and V
+         * unchanged ({@link StopReason#STALLED}, tested at the engine's iterations).
+         */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
@@ -373,6 +376,8 @@ public final class SparkFactorizer {
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
+                // V before the step, at the iterations the stall test runs (the tasks compare their rows of U)
+                byte[] vBefore = testsForStall(t) ? EngineAdapter.toBytes(v) : null;
                 c.variant().coefficients(gramU, gramV, aU, aV);
                 Broadcast<IterationTask.Step> step = sc.broadcast(new IterationTask.Step(t, dtype, d2, r,
                         EngineAdapter.toBytes(v), aU.clone(), eta, c.variant().alternating(), threads,
@@ -417,6 +422,11 @@ public final class SparkFactorizer {
                 // the plateau test looks at the new iterate, as the engine's does
                 passes.factors(state, v);
                 stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN);
+                if (!stopped && vBefore != null && parts.stream().allMatch(Partials::unchanged)
+                        && EngineAdapter.sameValues(vBefore, v) && schedule.eta(t + 1) <= eta) {
+                    monitor.stalled();
+                    stopped = true;
+                }
             }
             if (!stopped) {
                 monitor.exhausted();
@@ -477,7 +487,7 @@ public final class SparkFactorizer {
                     team.gram(u, gram);
                     return null;
                 });
-                return FactorBlock.of(b.partition(), u, new Partials(null, gram, 0.0, 0.0, 0.0));
+                return FactorBlock.of(b.partition(), u, new Partials(null, gram, 0.0, 0.0, false));
             }
         }).persist(StorageLevel.MEMORY_ONLY());
         lineage.checkpointIfDue(state, 0);
@@ -546,6 +556,15 @@ public final class SparkFactorizer {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    /**
+     * Whether iteration t's step is tested for a stall ({@link StopReason#STALLED}: U and V left bit for bit as they
+     * were, the next step no larger): t = 1, 2, 4, 8, …, the engine's iterations ({@code Factorizer}), so that a run
+     * stops where the engine's stops, and a resumed run where the whole run does (the rule depends on t alone).
+     */
+    private static boolean testsForStall(long t) {
+        return t > 0 && (t & (t - 1)) == 0;
     }
 
     /** The context's {@code spark.task.cpus}: the cores Spark reserves for each task (Spark's default is 1). */
