@@ -137,7 +137,7 @@ public final class Checkpointing {
         }
     }
 
-    /** The configuration saved with the checkpoint resumed (keys as in {@code summary.json}); empty when not resuming. */
+    /** The configuration saved with the checkpoint resumed (keys as in {@code summary.json}); empty without one. */
     public Map<String, Object> resumedConfiguration() {
         return loaded == null ? Map.of() : loaded.configuration();
     }

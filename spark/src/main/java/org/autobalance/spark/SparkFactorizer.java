@@ -74,8 +74,9 @@ public final class SparkFactorizer {
 
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
-            int taskThreads, long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
-            CancelToken cancelToken, IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
+            int taskThreads, long failIteration, int failPartition, DriverCosts costs,
+            List<IterationListener> listeners, CancelToken cancelToken, IterationMonitor.CheckpointPolicy checkpoint,
+            Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -335,7 +336,8 @@ public final class SparkFactorizer {
                 if (Double.isNaN(sigma1[0])) {
                     // the engine's pass budget and stop rule: each pass is a job here
                     sigma1[0] = passes.spectralNorm(c.schedule(), c.initializer(), c.variant(), r,
-                            Math.sqrt(normMSquared), c.seed(), () -> IterationMonitor.cancellation(c.cancelToken()) != null,
+                            Math.sqrt(normMSquared), c.seed(),
+                            () -> IterationMonitor.cancellation(c.cancelToken()) != null,
                             listeners);
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
@@ -435,7 +437,8 @@ public final class SparkFactorizer {
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
-            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r, threads)).collect());
+            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r, threads))
+                    .collect());
             SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, true, gramU, gramV,
                     sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
                     kernels.name()), m.getNumPartitions(), threads);
@@ -459,7 +462,8 @@ public final class SparkFactorizer {
      * of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
-            int threads, DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
+            int threads, DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule,
+            Lineage<FactorBlock> lineage) {
         DType dtype = v.dtype();
         int r = c.rank();
         byte[] u0Bytes;

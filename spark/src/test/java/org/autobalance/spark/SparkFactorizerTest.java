@@ -539,9 +539,9 @@ class SparkFactorizerTest {
      * runs to a fixed point of the rounded step near the optimum, found by the test of iterations 1, 2, 4, … (the
      * engine with two threads: 257 iterations here; with StopRulesTest's seed it never settles in 10⁵, and whether it
      * does depends on the kernels' rounding, hence the premise); with the engine's partitioning the Spark run has the
-     * engine's bits, so it must stop at the engine's iteration with its factors. A zero start cannot move (U = V = 0 is stationary): stalled after two
-     * iterations, the start returned. Before, the Spark driver had no stall test: the first ran to the iteration limit,
-     * the second to it as well (on a plateau).
+     * engine's bits, so it must stop at the engine's iteration with its factors. A zero start cannot move (U = V = 0
+     * is stationary): stalled after two iterations, the start returned. Before, the Spark driver had no stall test:
+     * both ran to the iteration limit.
      */
     @Test
     void aStepThatLeavesTheFactorsUnchangedStallsWhereTheEngineStalls() throws IOException {

@@ -41,8 +41,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent on Apache "
                 + "Spark: M split into row blocks, each cached off-heap on an executor.",
-            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize does. "
-                + "A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
+            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize "
+                + "does. A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
                 + "summary.json."})
 public final class SparkFactorizeCommand implements Callable<Integer> {
     /** A context to run in instead of starting one (tests share one per JVM); not stopped by the command. */
