@@ -30,7 +30,8 @@ import scala.Tuple2;
 
 /**
  * M as Parquet, one row per matrix row: a column {@value #ROW} (integer, the 0-based row index i) and a column
- * {@value #VALUES} (array of float or double, the d2 entries M[i, 0..d2)). A file or a directory of part files, as
+ * {@value #VALUES} (array of double, float or integer — converted to the nearest double, as core's {@code .npy} reader
+ * converts integers — the d2 entries M[i, 0..d2)). A file or a directory of part files, as
  * {@code df.write.parquet(...)} leaves it. Parquet has no row order that survives Spark's file splitting, hence the
  * explicit index; each index 0..d1−1 must appear exactly once.
  *
@@ -100,9 +101,11 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                     + row.dataType().simpleString());
         }
         DataType element = values.dataType() instanceof ArrayType a ? a.elementType() : null;
-        if (!DataTypes.DoubleType.equals(element) && !DataTypes.FloatType.equals(element)) {
-            throw new IllegalArgumentException(where + ": column '" + VALUES + "' must be an array of float or "
-                    + "double, found " + values.dataType().simpleString());
+        // integers are converted to the nearest double, as a .npy of integers is (they were refused)
+        if (!List.of(DataTypes.DoubleType, DataTypes.FloatType, DataTypes.LongType, DataTypes.IntegerType,
+                DataTypes.ShortType, DataTypes.ByteType).contains(element)) {
+            throw new IllegalArgumentException(where + ": column '" + VALUES + "' must be an array of numbers "
+                    + "(double, float or integer), found " + values.dataType().simpleString());
         }
         Row stats = df.agg(count(lit(1)), min(col(ROW)), max(col(ROW)), min(size(col(VALUES))),
                 max(size(col(VALUES))), count(col(ROW)), count(col(VALUES))).first();

@@ -18,6 +18,7 @@ import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.autobalance.io.MatrixMarket;
@@ -244,6 +245,46 @@ class SparkInputsTest {
         String message = assertThrows(IllegalArgumentException.class,
                 () -> MatrixSource.open(SharedSpark.context(), parquet, 2)).getMessage();
         assertEquals("Parquet input " + parquet + ": 1 of its 4 rows have no 'row' index (null)", message);
+    }
+
+    /**
+     * Parquet values of integers are read, each converted to the nearest double as a {@code .npy} of integers is
+     * (they were refused: "must be an array of float or double, found array<bigint>"): the factors of long and int
+     * arrays are those of the same numbers as doubles.
+     */
+    @Test
+    void parquetValuesOfIntegersAreReadAsTheirNearestDoubles() {
+        List<Row> longs = new ArrayList<>();
+        List<Row> longsAsDoubles = new ArrayList<>();
+        List<Row> ints = new ArrayList<>();
+        List<Row> intsAsDoubles = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            List<Long> l = new ArrayList<>();
+            List<Integer> k = new ArrayList<>();
+            for (long j = 0; j < 5; j++) {
+                long x = (i * 7 + j * 3) % 11 - 5;
+                l.add(x);
+                k.add((int) x);
+            }
+            longs.add(RowFactory.create(i, l));
+            longsAsDoubles.add(RowFactory.create(i, l.stream().map(Long::doubleValue).toList()));
+            ints.add(RowFactory.create(i, k));
+            intsAsDoubles.add(RowFactory.create(i, k.stream().map(Integer::doubleValue).toList()));
+        }
+        assertSameBits(factors(parquet("longs-as-doubles", longsAsDoubles, DataTypes.DoubleType)),
+                factors(parquet("longs", longs, DataTypes.LongType)));
+        assertSameBits(factors(parquet("ints-as-doubles", intsAsDoubles, DataTypes.DoubleType)),
+                factors(parquet("ints", ints, DataTypes.IntegerType)));
+    }
+
+    /** {@code rows} written as Parquet with columns row and values (arrays of {@code element}), in 2 partitions. */
+    private MatrixSource parquet(String name, List<Row> rows, DataType element) {
+        StructType schema = new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(element));
+        Path path = dir.resolve(name + ".parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows, schema)
+                .write().parquet(path.toString());
+        return MatrixSource.open(SharedSpark.context(), path, 2);
     }
 
     /**
