@@ -376,10 +376,10 @@ public final class SparkFactorizer {
                 monitor.stoppedBefore(early);
             }
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
-                long t0 = System.nanoTime();
-                double eta = schedule.eta(t);
                 // V before the step, at the iterations the stall test runs (the tasks compare their rows of U)
                 byte[] vBefore = testsForStall(t) ? EngineAdapter.toBytes(v) : null;
+                long t0 = System.nanoTime();
+                double eta = schedule.eta(t);
                 c.variant().coefficients(gramU, gramV, aU, aV);
                 Broadcast<IterationTask.Step> step = sc.broadcast(new IterationTask.Step(t, dtype, d2, r,
                         EngineAdapter.toBytes(v), aU.clone(), eta, c.variant().alternating(), threads,
