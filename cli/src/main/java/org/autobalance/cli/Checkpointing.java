@@ -137,6 +137,11 @@ public final class Checkpointing {
         }
     }
 
+    /** The configuration saved with the checkpoint resumed (keys as in {@code summary.json}); empty without one. */
+    public Map<String, Object> resumedConfiguration() {
+        return loaded == null ? Map.of() : loaded.configuration();
+    }
+
     /** The iteration the resumed run continues at, or −1 when not resuming. */
     public long resumedAt() {
         return loaded == null ? -1 : loaded.iteration();

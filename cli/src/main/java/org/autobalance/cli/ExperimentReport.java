@@ -5,11 +5,13 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
 import org.knowm.xchart.BitmapEncoder;
@@ -62,9 +64,35 @@ final class ExperimentReport {
         return summary.strip().replaceFirst(";$", "");
     }
 
-    /** Writes the three files into {@code dir} (created if needed) and returns their paths. */
+    /**
+     * Writes the three files into {@code dir} (created if needed) as a set, and returns their paths: each is written
+     * whole into a hidden staging directory there, and only when all three are written are they renamed into place, so
+     * that a failure leaves none of them and an earlier run's set as it was (a full disk after the JSON left the new
+     * JSON beside the earlier run's CSV and PNG, or alone).
+     */
     List<Path> write(Path dir) throws IOException {
         Files.createDirectories(dir);
+        Path staging = Files.createTempDirectory(dir, "." + name + ".");
+        try {
+            List<Path> staged = writeInto(staging);
+            List<Path> written = new ArrayList<>();
+            for (Path file : staged) {
+                written.add(Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING));
+            }
+            return written;
+        } finally {
+            try (Stream<Path> left = Files.list(staging)) {
+                for (Path file : (Iterable<Path>) left::iterator) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(staging);
+        }
+    }
+
+    /** Writes the three files into {@code dir}, each whole or not at all; returns their paths. */
+    private List<Path> writeInto(Path dir) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("experiment", name);
         json.put("prediction", prediction);

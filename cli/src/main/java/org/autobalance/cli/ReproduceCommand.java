@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,6 +47,7 @@ final class ReproduceCommand implements Callable<Integer> {
         FileChecks.requireWritableDirectory("--out", out);
         // the plots are rendered off-screen: no display is needed (or wanted) on a build machine
         System.setProperty("java.awt.headless", "true");
+        boolean made = !Files.exists(out);
         boolean allPass = true;
         var printer = spec.commandLine().getOut();
         for (String name : names) {
@@ -55,6 +57,14 @@ final class ReproduceCommand implements Callable<Integer> {
             try {
                 report.write(out);
             } catch (FileSystemException e) {
+                if (made) {
+                    // this run made it, and it was left empty; not when an earlier experiment of `all` wrote there
+                    try {
+                        Files.deleteIfExists(out);
+                    } catch (IOException _) {
+                        // not empty: the earlier experiments' reports stay
+                    }
+                }
                 throw new IOException("--out " + out + ": cannot write " + Path.of(e.getFile()).getFileName() + " ("
                         + FileChecks.reason(e) + ")", e);
             }

@@ -238,7 +238,7 @@ public final class SolverOptions {
      * The entries of a factorisation's configuration (keys as in {@code summary.json}) these options set before M is
      * read, for {@link Checkpointing#requireSameOptions}: the start of {@code --init file:} is known only once read.
      */
-    Map<String, Object> configuration(int rank, DType dtype) {
+    public Map<String, Object> configuration(int rank, DType dtype) {
         Map<String, Object> known = new LinkedHashMap<>();
         known.put("rank", (long) rank);
         known.put("schedule", schedule().describe());

@@ -78,6 +78,22 @@ final class EngineAdapter {
     }
 
     /**
+     * Whether {@code x} holds the values of {@code bytes} (the form of {@link #toBytes}, of x's shape) bit for bit: its
+     * rows compared without their padding, as core's digest of a matrix reads them ({@code Checkpoint.hash}).
+     */
+    static boolean sameValues(byte[] bytes, DenseMatrix x) {
+        MemorySegment block = MemorySegment.ofArray(bytes);
+        long rowBytes = (long) x.cols() * x.dtype().bytes();
+        long strideBytes = (long) x.stride() * x.dtype().bytes();
+        for (long at = 0; at < (long) x.rows() * strideBytes; at += strideBytes) {
+            if (MemorySegment.mismatch(block, at, at + rowBytes, x.segment(), at, at + rowBytes) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * {@code acc += partial} element by element in the matrix's own precision, as the engine adds its per-thread
      * partials of MᵀU ({@code IterationEngine}): with the partitions in the engine's chunk order the sum has the
      * engine's bits.

@@ -61,6 +61,11 @@ final class FactorBlock implements Serializable {
         EngineAdapter.copyRows(bytes, x, firstRow);
     }
 
+    /** Whether {@code u} (of its shape) holds this block's values, bit for bit (padding aside). */
+    boolean sameValues(DenseMatrix u) {
+        return EngineAdapter.sameValues(bytes, u);
+    }
+
     /** The block in native memory (the caller closes it). */
     DenseMatrix toMatrix() {
         return EngineAdapter.fromBytes(bytes, dtype, rows, rank);

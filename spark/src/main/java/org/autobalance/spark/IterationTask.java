@@ -71,7 +71,8 @@ final class IterationTask implements FlatMapFunction2<Iterator<FactorBlock>, Ite
             }
             double[] gram = new double[s.rank() * s.rank()];
             team.gram(u, gram);
-            Partials partials = new Partials(EngineAdapter.toBytes(mtu[0]), gram, dot, gradientSquared, 0.0);
+            Partials partials = new Partials(EngineAdapter.toBytes(mtu[0]), gram, dot, gradientSquared,
+                    old.sameValues(u));
             MatrixSource.end(matrix);
             return List.of(FactorBlock.of(block.partition(), u, partials)).iterator();
         } finally {

@@ -126,6 +126,7 @@ public abstract class MatrixSource implements Serializable {
         }
         String name = path.getFileName().toString();
         if (ParquetRows.isParquet(path)) {
+            ParquetRows.requireOnlyParquetFiles(path);
             return null;
         }
         if (Files.isDirectory(path)) {

@@ -30,7 +30,8 @@ import scala.Tuple2;
 
 /**
  * M as Parquet, one row per matrix row: a column {@value #ROW} (integer, the 0-based row index i) and a column
- * {@value #VALUES} (array of float or double, the d2 entries M[i, 0..d2)). A file or a directory of part files, as
+ * {@value #VALUES} (array of double, float or integer — converted to the nearest double, as core's {@code .npy} reader
+ * converts integers — the d2 entries M[i, 0..d2)). A file or a directory of part files, as
  * {@code df.write.parquet(...)} leaves it. Parquet has no row order that survives Spark's file splitting, hence the
  * explicit index; each index 0..d1−1 must appear exactly once.
  *
@@ -62,6 +63,33 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
         }
     }
 
+    /**
+     * Refuses, before Spark reads it, a Parquet directory holding a file that is not Parquet: Spark reads every file
+     * there whose name does not start with {@code .} or {@code _}, and failed on a stray one in its own words
+     * ("[FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER] … notes.txt. Could not read footer"), exit code 1.
+     */
+    static void requireOnlyParquetFiles(Path path) {
+        if (!Files.isDirectory(path)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(path)) {
+            files.filter(f -> !hidden(f) && Files.isRegularFile(f)
+                    && !f.getFileName().toString().endsWith(".parquet")).findFirst().ifPresent(f -> {
+                        throw new IllegalArgumentException("Parquet input " + path + ": " + f.getFileName()
+                                + " is not a .parquet file (Spark reads every file of the directory whose name does "
+                                + "not start with . or _): move it out");
+                    });
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot list input directory " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether Spark's file listing skips the file: a name starting with {@code .} or {@code _}. */
+    private static boolean hidden(Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(".") || name.startsWith("_");
+    }
+
     static ParquetRows of(JavaSparkContext sc, Path path, int partitions) {
         Dataset<Row> df = read(sc, path.toString());
         StructType schema = df.schema();
@@ -73,12 +101,14 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                     + row.dataType().simpleString());
         }
         DataType element = values.dataType() instanceof ArrayType a ? a.elementType() : null;
-        if (!DataTypes.DoubleType.equals(element) && !DataTypes.FloatType.equals(element)) {
-            throw new IllegalArgumentException(where + ": column '" + VALUES + "' must be an array of float or "
-                    + "double, found " + values.dataType().simpleString());
+        // integers are converted to the nearest double, as a .npy of integers is (they were refused)
+        if (!List.of(DataTypes.DoubleType, DataTypes.FloatType, DataTypes.LongType, DataTypes.IntegerType,
+                DataTypes.ShortType, DataTypes.ByteType).contains(element)) {
+            throw new IllegalArgumentException(where + ": column '" + VALUES + "' must be an array of numbers "
+                    + "(double, float or integer), found " + values.dataType().simpleString());
         }
         Row stats = df.agg(count(lit(1)), min(col(ROW)), max(col(ROW)), min(size(col(VALUES))),
-                max(size(col(VALUES))), count(col(ROW))).first();
+                max(size(col(VALUES))), count(col(ROW)), count(col(VALUES))).first();
         long n = stats.getLong(0);
         if (n == 0) {
             throw new IllegalArgumentException(where + " has no rows");
@@ -87,6 +117,12 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             // min and max skip nulls: rows {0, 3, 3, null} passed the index check, and a task failed on the null
             throw new IllegalArgumentException(where + ": " + (n - stats.getLong(5)) + " of its " + n + " rows have "
                     + "no '" + ROW + "' index (null)");
+        }
+        if (stats.getLong(6) != n) {
+            // sizes skip nulls too: a null array failed a task, and with every array null reading the sizes failed in
+            // Spark's words ("[ROW_VALUE_IS_NULL] Found NULL in a row at the index 3"), exit code 1
+            throw new IllegalArgumentException(where + ": " + (n - stats.getLong(6)) + " of its " + n + " rows have "
+                    + "no '" + VALUES + "' array (null)");
         }
         long minRow = ((Number) stats.get(1)).longValue();
         long maxRow = ((Number) stats.get(2)).longValue();

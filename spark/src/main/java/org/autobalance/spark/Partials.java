@@ -9,8 +9,8 @@ import java.io.Serializable;
  * @param gramU UᵀU of its rows of the new U (r × r, row-major)
  * @param dot ⟨U, MV⟩ over its rows at the old iterate
  * @param gradientSquared ‖U·A_U − MV‖²_F over its rows (its share of the squared gradient norm)
- * @param value a task-specific sum: ‖M‖²_F of its rows (first task), ‖MV‖² (σ₁ estimate), the squared residual (last)
+ * @param unchanged whether the step left its rows of U bit for bit as they were (the stall test's half of U)
  */
-record Partials(byte[] mtu, double[] gramU, double dot, double gradientSquared, double value)
+record Partials(byte[] mtu, double[] gramU, double dot, double gradientSquared, boolean unchanged)
         implements Serializable {
 }

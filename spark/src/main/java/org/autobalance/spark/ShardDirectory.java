@@ -65,7 +65,8 @@ final class ShardDirectory extends MatrixSource {
                 }
                 Matcher m = SHARD.matcher(name);
                 if (!m.matches()) {
-                    throw new IllegalArgumentException("shard directory " + dir + ": unexpected file " + name
+                    throw new IllegalArgumentException("shard directory " + dir + ": unexpected "
+                            + (Files.isDirectory(f) ? "directory " : "file ") + name
                             + " (shards are named <prefix><index>.npy, e.g. part-00000.npy)");
                 }
                 if (prefix != null && !prefix.equals(m.group(1))) {
@@ -77,7 +78,15 @@ final class ShardDirectory extends MatrixSource {
                     throw new IllegalArgumentException("shard directory " + dir + ": " + name + " is not a file");
                 }
                 prefix = m.group(1);
-                Path previous = byIndex.put(Long.parseLong(m.group(2)), f);
+                long index;
+                try {
+                    index = Long.parseLong(m.group(2));
+                } catch (NumberFormatException e) {
+                    // the message named no shard
+                    throw new IllegalArgumentException("shard directory " + dir + ": shard " + name + " has an index "
+                            + "too large for a shard count (the indices run 0, 1, … without gaps)", e);
+                }
+                Path previous = byIndex.put(index, f);
                 if (previous != null) {
                     throw new IllegalArgumentException("shard directory " + dir + ": shards " + previous.getFileName()
                             + " and " + name + " have the same index");
@@ -85,8 +94,6 @@ final class ShardDirectory extends MatrixSource {
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot list shard directory " + dir + ": " + e.getMessage(), e);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("shard directory " + dir + ": a shard index is too large", e);
         }
         if (byIndex.isEmpty()) {
             throw new IllegalArgumentException("shard directory " + dir + " holds no .npy shards");

@@ -76,8 +76,9 @@ public final class SparkFactorizer {
 
     private record Settings(int rank, StepSchedule schedule, Initializer initializer, Variant variant, long seed,
             long maxIterations, double tolerance, Duration timeLimit, int lineageEvery, int driverThreads,
-            int taskThreads, long failIteration, int failPartition, DriverCosts costs, List<IterationListener> listeners,
-            CancelToken cancelToken, IterationMonitor.CheckpointPolicy checkpoint, Checkpoint resume) {
+            int taskThreads, long failIteration, int failPartition, DriverCosts costs,
+            List<IterationListener> listeners, CancelToken cancelToken, IterationMonitor.CheckpointPolicy checkpoint,
+            Checkpoint resume) {
     }
 
     private SparkFactorizer(Settings config) {
@@ -148,7 +149,10 @@ public final class SparkFactorizer {
             return this;
         }
 
-        /** As {@link Factorizer.Builder#tolerance}; 0 runs exactly {@code maxIterations} iterations. */
+        /**
+         * As {@link Factorizer.Builder#tolerance}; 0 runs {@code maxIterations} iterations unless a step leaves U and V
+         * unchanged ({@link StopReason#STALLED}, tested at the engine's iterations).
+         */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
             return this;
@@ -334,7 +338,8 @@ public final class SparkFactorizer {
                 if (Double.isNaN(sigma1[0])) {
                     // the engine's pass budget and stop rule: each pass is a job here
                     sigma1[0] = passes.spectralNorm(c.schedule(), c.initializer(), c.variant(), r,
-                            Math.sqrt(normMSquared), c.seed(), () -> IterationMonitor.cancellation(c.cancelToken()) != null,
+                            Math.sqrt(normMSquared), c.seed(),
+                            () -> IterationMonitor.cancellation(c.cancelToken()) != null,
                             listeners);
                     IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
                 }
@@ -373,6 +378,8 @@ public final class SparkFactorizer {
                 monitor.stoppedBefore(early);
             }
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
+                // V before the step, at the iterations the stall test runs (the tasks compare their rows of U)
+                byte[] vBefore = testsForStall(t) ? EngineAdapter.toBytes(v) : null;
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
                 StepCoefficients.of(c.variant(), gramU, gramV, aU, aV);
@@ -419,6 +426,11 @@ public final class SparkFactorizer {
                 // the plateau test looks at the new iterate, as the engine's does
                 passes.factors(state, v);
                 stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN);
+                if (!stopped && vBefore != null && parts.stream().allMatch(Partials::unchanged)
+                        && EngineAdapter.sameValues(vBefore, v) && schedule.eta(t + 1) <= eta) {
+                    monitor.stalled();
+                    stopped = true;
+                }
             }
             if (!stopped) {
                 monitor.exhausted();
@@ -427,7 +439,8 @@ public final class SparkFactorizer {
 
             Broadcast<byte[]> finalV = sc.broadcast(EngineAdapter.toBytes(v));
             lineage.keep(finalV);
-            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r, threads)).collect());
+            double residual = sumInOrder(state.zipPartitions(m, new ResidualTask(finalV, dtype, d2, r, threads))
+                    .collect());
             SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, true, gramU, gramV,
                     sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
                     kernels.name()), m.getNumPartitions(), threads);
@@ -451,7 +464,8 @@ public final class SparkFactorizer {
      * of its rows.
      */
     private static JavaRDD<FactorBlock> initialState(JavaSparkContext sc, JavaRDD<MatrixBlock> m, Settings c,
-            int threads, DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule, Lineage<FactorBlock> lineage) {
+            int threads, DenseMatrix v, long d1, DoubleSupplier sigma1, StepSchedule schedule,
+            Lineage<FactorBlock> lineage) {
         DType dtype = v.dtype();
         int r = c.rank();
         byte[] u0Bytes;
@@ -480,7 +494,7 @@ public final class SparkFactorizer {
                     team.gram(u, gram);
                     return null;
                 });
-                return FactorBlock.of(b.partition(), u, new Partials(null, gram, 0.0, 0.0, 0.0));
+                return FactorBlock.of(b.partition(), u, new Partials(null, gram, 0.0, 0.0, false));
             }
         }).persist(StorageLevel.MEMORY_ONLY());
         lineage.checkpointIfDue(state, 0);
@@ -549,6 +563,15 @@ public final class SparkFactorizer {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    /**
+     * Whether iteration t's step is tested for a stall ({@link StopReason#STALLED}: U and V left bit for bit as they
+     * were, the next step no larger): t = 1, 2, 4, 8, …, the engine's iterations ({@code Factorizer}), so that a run
+     * stops where the engine's stops, and a resumed run where the whole run does (the rule depends on t alone).
+     */
+    private static boolean testsForStall(long t) {
+        return t > 0 && (t & (t - 1)) == 0;
     }
 
     /** The context's {@code spark.task.cpus}: the cores Spark reserves for each task (Spark's default is 1). */

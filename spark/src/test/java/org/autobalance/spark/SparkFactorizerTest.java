@@ -27,6 +27,7 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npy;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -529,6 +530,49 @@ class SparkFactorizerTest {
             // a balance within the tolerance of zero would let any small number pass
             assertTrue(balance > 100 * rounding, () -> "balance " + balance + " too small for the check");
             assertEquals(balance, r.balance(), rounding, "balance");
+        }
+    }
+
+    /**
+     * A step that leaves U and V bit for bit as they were stops the run ({@link StopReason#STALLED}) where the engine's
+     * stops: a matrix of exactly rank 3 (core's StopRulesTest's, another seed) at rank 3 in float32 with tolerance 0
+     * runs to a fixed point of the rounded step near the optimum, found by the test of iterations 1, 2, 4, … (the
+     * engine with two threads: 257 iterations here; with StopRulesTest's seed it never settles in 10⁵, and whether it
+     * does depends on the kernels' rounding, hence the premise); with the engine's partitioning the Spark run has the
+     * engine's bits, so it must stop at the engine's iteration with its factors. A zero start cannot move (U = V = 0
+     * is stationary): stalled after two iterations, the start returned. Before, the Spark driver had no stall test:
+     * both ran to the iteration limit.
+     */
+    @Test
+    void aStepThatLeavesTheFactorsUnchangedStallsWhereTheEngineStalls() throws IOException {
+        Path exact = dir.resolve("rank3-float32.npy");
+        List<IterationRecord> expected = new ArrayList<>();
+        double[][][] engine;
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, KnownMatrices.withSpectrum(40, 30, new double[] {4, 2, 1},
+                1)); Result r = Factorizer.builder(m, 3).tolerance(0).threads(2).maxIterations(1000).build()
+                        .run(expected::add)) {
+            Npy.write(exact, m);
+            // the premise: the engine stalls, far below the limit
+            assertEquals(StopReason.STALLED, r.stopReason());
+            engine = new double[][][] {r.u().toArray(), r.v().toArray()};
+        }
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), exact, 2);
+        List<IterationRecord> actual = new ArrayList<>();
+        try (SparkResult r = SparkFactorizer.builder(3).tolerance(0).driverThreads(2).maxIterations(1000).build()
+                .run(SharedSpark.context(), source, DType.FLOAT32, actual::add); DenseMatrix u = r.collectU()) {
+            assertEquals(StopReason.STALLED, r.stopReason());
+            assertEquals(expected.size(), actual.size(), "iterations");
+            assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "fixed point");
+        }
+        try (DenseMatrix u0 = DenseMatrix.allocate(DType.FLOAT32, 40, 3);
+                DenseMatrix v0 = DenseMatrix.allocate(DType.FLOAT32, 30, 3);
+                SparkResult r = SparkFactorizer.builder(3).initializer(Initializer.given(u0, v0))
+                        .schedule(new ConstantSchedule(0.1)).driverThreads(2).maxIterations(1000).build()
+                        .run(SharedSpark.context(), source, DType.FLOAT32); DenseMatrix u = r.collectU()) {
+            assertEquals(StopReason.STALLED, r.stopReason());
+            assertEquals(2, r.iterations());
+            assertSameBits(new double[][][] {u0.toArray(), v0.toArray()}, new double[][][] {u.toArray(),
+                r.v().toArray()}, "zero start");
         }
     }
 

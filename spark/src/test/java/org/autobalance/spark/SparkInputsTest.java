@@ -2,6 +2,7 @@ package org.autobalance.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.util.Random;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.autobalance.io.MatrixMarket;
@@ -41,7 +43,8 @@ class SparkInputsTest {
     @TempDir
     Path dir;
 
-    /** U and V after 20 iterations from a fixed small start (no σ₁ needed), with {@code partitions} (or the source's). */
+    /** U and V after 20 iterations from a fixed small start (no σ₁ needed), with {@code partitions} (or the source's).
+     */
     static double[][][] factors(MatrixSource source) {
         try (SparkResult r = SparkFactorizer.builder(RANK).initializer(Initializer.small(0.05)).seed(5)
                 .schedule(new ConstantSchedule(0.01)).tolerance(0).maxIterations(20).driverThreads(2).build()
@@ -242,6 +245,106 @@ class SparkInputsTest {
         String message = assertThrows(IllegalArgumentException.class,
                 () -> MatrixSource.open(SharedSpark.context(), parquet, 2)).getMessage();
         assertEquals("Parquet input " + parquet + ": 1 of its 4 rows have no 'row' index (null)", message);
+    }
+
+    /**
+     * Parquet values of integers are read, each converted to the nearest double as a {@code .npy} of integers is
+     * (they were refused: "must be an array of float or double, found array<bigint>"): the factors of long and int
+     * arrays are those of the same numbers as doubles.
+     */
+    @Test
+    void parquetValuesOfIntegersAreReadAsTheirNearestDoubles() {
+        List<Row> longs = new ArrayList<>();
+        List<Row> longsAsDoubles = new ArrayList<>();
+        List<Row> ints = new ArrayList<>();
+        List<Row> intsAsDoubles = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            List<Long> l = new ArrayList<>();
+            List<Integer> k = new ArrayList<>();
+            for (long j = 0; j < 5; j++) {
+                long x = (i * 7 + j * 3) % 11 - 5;
+                l.add(x);
+                k.add((int) x);
+            }
+            longs.add(RowFactory.create(i, l));
+            longsAsDoubles.add(RowFactory.create(i, l.stream().map(Long::doubleValue).toList()));
+            ints.add(RowFactory.create(i, k));
+            intsAsDoubles.add(RowFactory.create(i, k.stream().map(Integer::doubleValue).toList()));
+        }
+        assertSameBits(factors(parquet("longs-as-doubles", longsAsDoubles, DataTypes.DoubleType)),
+                factors(parquet("longs", longs, DataTypes.LongType)));
+        assertSameBits(factors(parquet("ints-as-doubles", intsAsDoubles, DataTypes.DoubleType)),
+                factors(parquet("ints", ints, DataTypes.IntegerType)));
+    }
+
+    /** {@code rows} written as Parquet with columns row and values (arrays of {@code element}), in 2 partitions. */
+    private MatrixSource parquet(String name, List<Row> rows, DataType element) {
+        StructType schema = new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(element));
+        Path path = dir.resolve(name + ".parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows, schema)
+                .write().parquet(path.toString());
+        return MatrixSource.open(SharedSpark.context(), path, 2);
+    }
+
+    /**
+     * Rows without a 'values' array are refused before any task runs, as rows without an index: one null array failed
+     * a task (exit code 2 only after a job), and with every array null, reading the lengths failed in Spark's words
+     * ("[ROW_VALUE_IS_NULL] Found NULL in a row at the index 3"), exit code 1.
+     */
+    @Test
+    void aParquetRowWithoutValuesIsNamed() {
+        StructType schema = new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(DataTypes.DoubleType));
+        SparkSession spark = SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate();
+        for (int withValues : new int[] {3, 0}) {
+            List<Row> rows = new ArrayList<>();
+            for (long i = 0; i < 4; i++) {
+                rows.add(RowFactory.create(i, i < withValues ? List.of(1.0, 2.0) : null));
+            }
+            Path parquet = dir.resolve("no-values-" + withValues + ".parquet");
+            spark.createDataFrame(rows, schema).write().parquet(parquet.toString());
+            String message = assertThrows(IllegalArgumentException.class,
+                    () -> MatrixSource.open(SharedSpark.context(), parquet, 2)).getMessage();
+            assertEquals("Parquet input " + parquet + ": " + (4 - withValues) + " of its 4 rows have no 'values' "
+                    + "array (null)", message);
+        }
+    }
+
+    /**
+     * A file that is not Parquet among the part files is refused by name before Spark reads them (Spark failed on it
+     * in its own words, exit code 1); the files Spark skips (names starting with . or _) are left alone.
+     */
+    @Test
+    void aFileThatIsNotParquetInAParquetDirectoryIsNamed() throws IOException {
+        Path parquet = Files.createDirectories(dir.resolve("stray.parquet-dir"));
+        Files.writeString(parquet.resolve("part-00000.snappy.parquet"), "not read here");
+        Files.writeString(parquet.resolve("_SUCCESS"), "");
+        Files.writeString(parquet.resolve(".part-00000.snappy.parquet.crc"), "");
+        assertNull(MatrixSource.checkWithoutSpark(parquet, 0), "Parquet is left to Spark");
+        Files.writeString(parquet.resolve("notes.txt"), "mine");
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> MatrixSource.checkWithoutSpark(parquet, 0)).getMessage();
+        assertEquals("Parquet input " + parquet + ": notes.txt is not a .parquet file (Spark reads every file of the "
+                + "directory whose name does not start with . or _): move it out", message);
+    }
+
+    /**
+     * A directory among the shards is called one (it was "unexpected file extra"), and an index no long holds names
+     * its shard (it was "a shard index is too large").
+     */
+    @Test
+    void aDirectoryOrAHugeIndexAmongTheShardsIsNamed() throws IOException {
+        Path shards = copyOfShards();
+        Files.createDirectory(shards.resolve("extra"));
+        assertEquals("shard directory " + shards + ": unexpected directory extra (shards are named "
+                + "<prefix><index>.npy, e.g. part-00000.npy)", assertThrows(IllegalArgumentException.class,
+                        () -> MatrixSource.checkWithoutSpark(shards, 0)).getMessage());
+        Files.delete(shards.resolve("extra"));
+        Files.copy(shards.resolve("part-00000.npy"), shards.resolve("part-99999999999999999999.npy"));
+        assertEquals("shard directory " + shards + ": shard part-99999999999999999999.npy has an index too large for "
+                + "a shard count (the indices run 0, 1, … without gaps)", assertThrows(IllegalArgumentException.class,
+                        () -> MatrixSource.checkWithoutSpark(shards, 0)).getMessage());
     }
 
     /** A directory named as a shard is refused by name before Spark starts (it was "No such device", mmap's). */

@@ -9,7 +9,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Test;
@@ -100,8 +103,36 @@ class ReproduceTest {
             assertTrue(out.toString().startsWith("rank1: PASS"), out.toString());
             assertEquals("autobalance: error: --out " + reports + ": cannot write rank1.json (No space left on device)"
                     + System.lineSeparator(), err.toString());
+            // the directory this run made is not left behind, empty
+            assertFalse(Files.exists(reports), "left " + reports);
+        }
+    }
+
+    /**
+     * The three files of an experiment are written as a set: a disk with room for the JSON (1.2 kB) but not the CSV
+     * (134 kB) left the new JSON beside the CSV and PNG of an earlier run in the same --out, which no longer matched
+     * it; now the earlier run's set is left whole, and nothing of this one.
+     */
+    @Test
+    void aReportThatDoesNotFitLeavesTheEarlierRunsSetAsItWas() throws Exception {
+        try (SmallFileSystem fs = SmallFileSystem.mount(dir.resolve("set"), 256)) {
+            Path reports = Files.createDirectories(fs.root().resolve("reports"));
+            Map<String, String> earlier = new LinkedHashMap<>();
+            for (String file : List.of("rank1.json", "rank1.csv", "rank1.png")) {
+                earlier.put(file, "an earlier run's " + file);
+                Files.writeString(reports.resolve(file), earlier.get(file));
+            }
+            fs.fill("filler", 24);
+            StringWriter err = new StringWriter();
+            int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                    "reproduce", "rank1", "--out", reports.toString());
+            assertEquals(Main.EXIT_FAILED, code, err.toString());
+            assertTrue(err.toString().contains("(No space left on device)"), err.toString());
             try (Stream<Path> left = Files.list(reports)) {
-                assertEquals(List.of(), left.toList());
+                assertEquals(earlier.keySet(), left.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
+            }
+            for (Map.Entry<String, String> file : earlier.entrySet()) {
+                assertEquals(file.getValue(), Files.readString(reports.resolve(file.getKey())), file.getKey());
             }
         }
     }

@@ -236,6 +236,13 @@ public final class BenchCommand {
         if (Files.isDirectory(target)) {
             throw new IllegalArgumentException(option + " " + target + ": is a directory");
         }
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            // the results are written beside the target and renamed over it: as root, --json /dev/full replaced the
+            // device node with a regular file for every process of the machine (and /dev/null would have gone too)
+            throw new IllegalArgumentException(option + " " + target + ": is not a regular file (a device, a pipe or "
+                    + "a socket): the results, written beside it and renamed over it, would replace it; give a file "
+                    + "name");
+        }
         FileChecks.requireWritableDirectory(option + " " + target + ": its directory",
                 target.toAbsolutePath().getParent());
     }

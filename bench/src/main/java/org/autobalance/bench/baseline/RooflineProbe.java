@@ -145,7 +145,7 @@ public final class RooflineProbe {
             long rows = slice / ROW_BYTES / 4 / threads * 4; // per thread and sweep, whole groups of 4 rows
             double bytes = (double) rows * threads * ROW_BYTES;
             long slices = STREAM_BYTES / slice;
-            Sweeps sweeps = readSweeps(threads,
+            Sweeps sweeps = readSweeps(threads, MAX_NANOS,
                     (c, k) -> readRows(data, (k % slices) * slice + c * rows * ROW_BYTES, rows));
             double[] seconds = sweeps.seconds();
             double bandwidth = bytes / quantile(seconds, 0.5);
@@ -162,18 +162,19 @@ public final class RooflineProbe {
 
     /** One thread's share of sweep {@code k}. */
     @FunctionalInterface
-    private interface Sweep {
+    interface Sweep {
         double run(int chunk, long k);
     }
 
     /**
      * Runs sweeps 0, 1, 2, … on a team of {@code threads} threads, one sweep at a time, until {@value #SWEEPS} count
-     * or {@value #MAX_SWEEPS} were tried. With several threads a sweep counts if every thread was on a core for nearly
+     * or {@value #MAX_SWEEPS} were tried or {@code maxNanos} have passed since the first timed one (at least
+     * {@value #MIN_SWEEPS} are timed). With several threads a sweep counts if every thread was on a core for nearly
      * all of it ({@link #concurrent}), and its time is its wall-clock span; with one thread every sweep counts, timed
      * by the thread's CPU time. The team waits for a sweep by spinning, not parking, so that all threads start within
      * a microsecond or so (waking a parked thread took tens of microseconds here, a few % of a sweep).
      */
-    private static Sweeps readSweeps(int threads, Sweep sweep) {
+    static Sweeps readSweeps(int threads, long maxNanos, Sweep sweep) {
         long[] start = new long[threads];
         long[] end = new long[threads];
         long[] cpu = new long[threads];
@@ -204,9 +205,15 @@ public final class RooflineProbe {
         List<Double> counted = new ArrayList<>();
         List<Double> cpuTimes = new ArrayList<>();
         try {
-            long deadline = System.nanoTime() + MAX_NANOS;
+            // the time limit counts from the first timed sweep, and at least MIN_SWEEPS are timed: with the limit
+            // counted from the first warm-up sweep, a machine so busy that the warm-up outlasted it timed none, and
+            // the median of no sweeps was an ArrayIndexOutOfBoundsException
+            long deadline = 0;
             for (long k = 0; k < WARM_SWEEPS + MAX_SWEEPS && counted.size() < SWEEPS
-                    && (k < WARM_SWEEPS || System.nanoTime() < deadline); k++) {
+                    && (k < WARM_SWEEPS + MIN_SWEEPS || System.nanoTime() - deadline < 0); k++) {
+                if (k == WARM_SWEEPS) {
+                    deadline = System.nanoTime() + maxNanos;
+                }
                 done.set(0);
                 go.set(k);
                 timeSweep(0, k, sweep, start, end, cpu, sink);
@@ -252,7 +259,7 @@ public final class RooflineProbe {
     private static final long STOP = Long.MAX_VALUE;
 
     /** Sorted sweep times in seconds, and how many were concurrent sweeps (0: none usable, CPU times instead). */
-    private record Sweeps(double[] seconds, int concurrent) {
+    record Sweeps(double[] seconds, int concurrent) {
     }
 
     private static void timeSweep(int chunk, long k, Sweep sweep, long[] start, long[] end, long[] cpu,

@@ -123,6 +123,30 @@ class BenchOptionsTest {
         }
     }
 
+    /**
+     * A --json that is a device, a pipe or a socket is refused before the run: the results are written beside it and
+     * renamed over it, and as root `bench --json /dev/full` replaced the machine's /dev/full with a regular file
+     * holding them, exit code 0 ("wrote /dev/full"). A FIFO here stands for the device (the old code replaced it
+     * too, harmlessly, after the run; bench sparse wrote into it in place, which blocks without a reader).
+     */
+    @Test
+    void aJsonThatIsNotARegularFileIsRefusedBeforeTheRun() throws Exception {
+        Path fifo = dir.resolve("results.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start().waitFor());
+        String expected = "--json " + fifo + ": is not a regular file (a device, a pipe or a socket): the results, "
+                + "written beside it and renamed over it, would replace it; give a file name";
+        for (String[] args : new String[][] {{"--json", fifo.toString(), "--size", "64", "--rank", "1", "--dtype",
+            "float32", "--threads", "1", "--warmup", "0.05", "--measure", "0.05"}, {"sparse", "--json",
+            fifo.toString(), "--shape", "64x64", "--nnz", "100", "--rank", "1", "--no-python", "--warmup", "0.05",
+            "--measure", "0.05"}}) {
+            String[] run = bench(args);
+            assertEquals("2", run[0], run[2]);
+            assertEquals((args[0].equals("sparse") ? "bench sparse: " : "bench: ") + expected, run[2].strip());
+            assertEquals("", run[1], "printed before it was refused");
+            assertFalse(Files.isRegularFile(fifo), "replaced by a file");
+        }
+    }
+
     /** A matrix bigger than the machine (200000² float64 is 320 GB) is refused before the probes allocate theirs. */
     @Test
     void aProblemBiggerThanTheMachineIsRefusedBeforeAnythingRuns() throws IOException {

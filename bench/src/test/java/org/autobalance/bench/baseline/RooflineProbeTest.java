@@ -13,6 +13,20 @@ import org.junit.jupiter.api.Test;
  * note on a multi-thread FMA peak that did not scale.
  */
 class RooflineProbeTest {
+    /**
+     * However long the warm-up takes, sweeps are timed: the time limit counted from the first warm-up sweep, so on a
+     * machine busy enough for the warm-up to outlast it (BenchOptionsTest's report at load 12 here) none was timed,
+     * and the median of none was an ArrayIndexOutOfBoundsException with its stack trace. A limit of 0 stands for it.
+     */
+    @Test
+    void sweepsAreTimedWhenTheWarmUpOutlastsTheTimeLimit() {
+        for (int threads : new int[] {1, 2}) {
+            RooflineProbe.Sweeps sweeps = RooflineProbe.readSweeps(threads, 0, (chunk, k) -> chunk + k);
+            assertTrue(sweeps.seconds().length >= RooflineProbe.MIN_SWEEPS, threads + " threads: "
+                    + sweeps.seconds().length + " sweeps");
+        }
+    }
+
 
     @Test
     void quantileInterpolatesBetweenOrderStatistics() {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,8 +41,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent on Apache "
                 + "Spark: M split into row blocks, each cached off-heap on an executor.",
-            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize does. "
-                + "A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
+            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize "
+                + "does. A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
                 + "summary.json."})
 public final class SparkFactorizeCommand implements Callable<Integer> {
     /** A context to run in instead of starting one (tests share one per JVM); not stopped by the command. */
@@ -115,12 +116,12 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         DType dtype = options.validate().dtype();
         List<DenseMatrix> owned = new ArrayList<>();
         JavaSparkContext[] started = new JavaSparkContext[1];
-        checkpointing.validate();
-        if (given == null) {
-            checkMaster();
-        }
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
+        }
+        checkpointing.validate().requireSameOptions(dtype, knownConfiguration(dtype));
+        if (given == null) {
+            checkMaster();
         }
         checkCheckpointDir();
         refuseFormatsOfFactorizeOnly();
@@ -167,6 +168,30 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The entries of the run's configuration (as {@link SparkFactorizer} saves it in a checkpoint) that the options
+     * fix before the input is read, so that a {@code --resume} with another one is refused before a long read (it was
+     * refused only once the run began, Spark started and M read, where {@code factorize} refuses at once): the
+     * engine's entries with the driver's threads for the engine's threads, the partitions and task threads when given.
+     * A checkpoint from before {@code --task-threads} has no {@code task_threads}: the run's own check decides.
+     */
+    private Map<String, Object> knownConfiguration(DType dtype) {
+        Map<String, Object> engine = new LinkedHashMap<>(options.configuration(rank, dtype));
+        Map<String, Object> known = new LinkedHashMap<>();
+        known.put("rank", engine.remove("rank"));
+        known.put("engine", "spark");
+        if (partitions != null) {
+            known.put("partitions", (long) partitions);
+        }
+        if (taskThreads != null && checkpointing.resumedConfiguration().containsKey("task_threads")) {
+            known.put("task_threads", (long) taskThreads);
+        }
+        // SparkFactorizer's default, as the engine's: the driver's processors
+        known.put("driver_threads", engine.remove("threads"));
+        known.putAll(engine);
+        return known;
     }
 
     /** The room note of {@code factorize}: U and V in a checkpoint and in {@code --out}. */

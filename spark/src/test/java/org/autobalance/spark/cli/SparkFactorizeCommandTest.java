@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -142,6 +143,86 @@ class SparkFactorizeCommandTest {
         for (int t = 0; t < lines.size(); t++) {
             assertEquals((double) t, ((Map<?, ?>) Json.parse(lines.get(t))).get("t"), lines.get(t));
         }
+    }
+
+    /**
+     * A --resume with another option than the checkpoint's is refused before the input is read and before Spark
+     * starts, in the library's words, as factorize refuses it: it was refused only once the run began (Spark started,
+     * M read and hashed). The refused runs name a copy of the input cut short, which a read would refuse; the same
+     * options on the whole input resume.
+     */
+    @Test
+    void aResumeWithOtherOptionsIsRefusedBeforeTheInputIsRead() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        String text = Files.readString(Fixtures.fixture("shards-M.mtx"));
+        Path input = Files.writeString(dir.resolve("M.mtx"), text);
+        Path cut = Files.writeString(dir.resolve("cut.mtx"), text.substring(0, text.length() / 2));
+        Path checkpoint = dir.resolve("ck");
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int k = 0; k < OPTIONS.size(); k += 2) {
+            options.put(OPTIONS.get(k), OPTIONS.get(k + 1));
+        }
+        options.putAll(Map.of("--partitions", "2", "--threads", "2", "--task-threads", "1"));
+        Outcome first = spark(arguments(options, "--input", input.toString(), "--checkpoint", checkpoint.toString(),
+                "--checkpoint-every", "20"));
+        assertEquals(0, first.exitCode(), first.err());
+        Path single = dir.resolve("ck-factorize");
+        Map<String, String> engine = new LinkedHashMap<>(options);
+        engine.remove("--partitions");
+        engine.remove("--task-threads");
+        List<String> factorize = with(List.of("factorize"), arguments(engine, "--input", input.toString(),
+                "--checkpoint", single.toString(), "--checkpoint-every", "20").toArray(String[]::new));
+        StringWriter err = new StringWriter();
+        assertEquals(0, Main.execute(new PrintWriter(new StringWriter()), new PrintWriter(err, true),
+                factorize.toArray(String[]::new)), err.toString());
+        String same = ": resume with the same configuration";
+        Map<List<String>, String> refusals = Map.ofEntries(
+                Map.entry(List.of("--seed", "5"), "the checkpoint was written with seed 9, this run has 5" + same),
+                Map.entry(List.of("--threads", "1"),
+                        "the checkpoint was written with driver_threads 2, this run has 1" + same),
+                Map.entry(List.of("--tol", "1e-6"),
+                        "the checkpoint was written with tolerance 0, this run has 1.0E-6" + same),
+                Map.entry(List.of("--rank", "2"), "the checkpoint was written with rank 3, this run has 2" + same),
+                Map.entry(List.of("--dtype", "float32"), "the checkpoint is of a float64 run, this run is float32"),
+                Map.entry(List.of("--schedule", "constant:0.02"), "the checkpoint was written with schedule "),
+                Map.entry(List.of("--variant", "alternating"), "the checkpoint was written with variant "),
+                Map.entry(List.of("--init", "small:0.1"), "the checkpoint was written with init "),
+                Map.entry(List.of("--partitions", "3"),
+                        "the checkpoint was written with partitions 2, this run has 3" + same),
+                Map.entry(List.of("--task-threads", "2"),
+                        "the checkpoint was written with task_threads 1, this run has 2" + same),
+                Map.entry(List.of("--resume", single.toString()), "the checkpoint was written by the single-machine "
+                        + "engine, this run is on the spark engine: resume it on the engine that wrote it"));
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            Map<String, String> other = new LinkedHashMap<>(options);
+            other.put("--resume", checkpoint.toString());
+            other.put(refusal.getKey().get(0), refusal.getKey().get(1));
+            Path out = dir.resolve("refused");
+            StringWriter refusedOut = new StringWriter();
+            StringWriter refusedErr = new StringWriter();
+            int code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(refusedOut, true),
+                    new PrintWriter(refusedErr, true), arguments(other, "--master", "local[2]", "--input",
+                            cut.toString(), "--out", out.toString()).toArray(String[]::new));
+            String where = refusal.getKey() + ": " + refusedErr;
+            assertEquals(2, code, where);
+            assertTrue(refusedErr.toString().startsWith("autobalance: error: " + refusal.getValue()), where);
+            assertEquals(1, refusedErr.toString().strip().lines().count(), where);
+            assertEquals("", refusedOut.toString(), where);
+            assertFalse(Files.exists(out), where);
+            assertFalse(shared.sc().isStopped(), "the command started (and stopped) Spark for " + where);
+        }
+        options.put("--max-iter", "45");
+        Outcome resumed = spark(arguments(options, "--input", input.toString(), "--resume", checkpoint.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains("45 iterations"), resumed.out());
+    }
+
+    /** The options as arguments, then {@code more}. */
+    private static List<String> arguments(Map<String, String> options, String... more) {
+        List<String> args = new ArrayList<>();
+        options.forEach((option, value) -> args.addAll(List.of(option, value)));
+        args.addAll(List.of(more));
+        return args;
     }
 
     @Test
