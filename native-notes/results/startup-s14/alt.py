@@ -1,19 +1,10 @@
 """Alternated whole-process runs of ./autobalance factorize with variants given as JDK_JAVA_OPTIONS (or env).
 Per run: wall, CPU by thread group (/proc sampled every 10 ms), phase marks (summary clock + PROBE sigma marks).
-Usage: python3 alt.py OUT.json ROUNDS ROOT M.npy RANK name=OPTS ...   (OPTS may start with ENV:K=V; to set env)"""
-import json, os, statistics as st, subprocess, sys, time, resource
+Usage: python3 alt.py OUT.json ROUNDS ROOT M.npy RANK name=OPTS ...   (variants.py: OPTS)"""
+import json, os, resource, statistics as st, subprocess, sys, time
+from variants import parse
 out, rounds, root, m, rank = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-variants = []
-for a in sys.argv[6:]:
-    name, opts = a.split('=', 1)
-    env = {}
-    vroot = None
-    if opts.startswith('ROOT:'):
-        vroot, opts = opts[5:].split(';', 1)
-    if opts.startswith('ENV:'):
-        e, opts = opts[4:].split(';', 1)
-        k, v = e.split('=', 1); env[k] = v
-    variants.append((name, opts, env, vroot))
+variants = parse(sys.argv[6:])
 tick = os.sysconf('SC_CLK_TCK')
 def group(comm):
     if comm.startswith('C2 Compiler'): return 'C2'

@@ -2,17 +2,9 @@
 iteration time of the second half (from the log's cumulative seconds) and the process CPU (wait4).
 Usage: python3 ss.py ROUNDS ROOT M.npy RANK ITERS THREADS name=OPTS ..."""
 import json, os, statistics as st, subprocess, sys, time
+from variants import parse
 rounds, root, m, rank, iters, threads = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
-variants = []
-for a in sys.argv[7:]:
-    name, opts = a.split('=', 1)
-    env = {}
-    vroot = None
-    if opts.startswith('ROOT:'):
-        vroot, opts = opts[5:].split(';', 1)
-    if opts.startswith('ENV:'):
-        e, opts = opts[4:].split(';', 1); k, v = e.split('=', 1); env[k] = v
-    variants.append((name, opts, env, vroot))
+variants = parse(sys.argv[7:])
 res = {n: [] for n, _, _, _ in variants}
 for r in range(rounds):
     for name, opts, env, vroot in (variants if r % 2 == 0 else variants[::-1]):
