@@ -25,6 +25,7 @@ import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -134,6 +135,18 @@ final class NetworkCommand implements Callable<Integer> {
         NetworkInitializer parsedInit = initDirectory != null ? null
                 : option("--init", () -> NetworkInitializer.parse(init));
         checkpointing.validate();
+        Checkpoint resuming = checkpointing.plan().resume();
+        if (resuming != null) {
+            // before the data is read, as factorize does: a mistaken option should not cost a long read
+            try {
+                NetworkTrainer.requireSameOptions(resuming, type, bias, steps,
+                        parsedInit != null ? parsedInit.describe() : NetworkInitializer.GIVEN, seed,
+                        threads == null ? Runtime.getRuntime().availableProcessors() : threads,
+                        tolerance == null ? Double.NaN : tolerance);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+        }
         List<AutoCloseable> owned = new ArrayList<>();
         Destinations destinations = Destinations.claim(out, RunOutputs.PARAMETER_FILES, log, checkpointing,
                 startFiles(initDirectory), xFile, yFile);
