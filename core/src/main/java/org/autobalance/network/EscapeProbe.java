@@ -5,6 +5,7 @@ import static org.autobalance.solve.internal.SmallLinearAlgebra.dot;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -54,6 +55,10 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * start avoids. The count of singular values below ϑ_h (all layers) rations the checks ({@link PlateauCheck}).
  */
 final class EscapeProbe {
+    /** Rows of a layer's Gram accumulated together: 16 rows of 2000 doubles, 256 KB, stay in L2. */
+    private static final int GRAM_ROWS = 16;
+    /** The side of the tiles a wide layer is transposed in. */
+    private static final int TRANSPOSE_TILE = 32;
     /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
     private static final int MAX_POINTS_PER_LAYER = 60;
 
@@ -131,13 +136,20 @@ final class EscapeProbe {
      * @param step the training step over {@code params}, whose forward pass evaluates the probe
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
+     * @param cancelled whether the run was asked to stop: asked between two layers' SVDs or two points of a curve,
+     *     the check ends there, as if it had not begun (no verdict remembered, the iterate restored), and answers
+     *     false, so that the caller's own test of the cancellation ends the run. A check on wide square layers takes
+     *     tens of seconds a layer (2000 units: ~7 s; 4000: ~40 s), and Ctrl-C's wait for the run to write what it
+     *     reached ends after 60 s: interrupted during a check, the command exited 130 with nothing written.
      */
-    boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh) {
+    boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh,
+            BooleanSupplier cancelled) {
         // the unlearned parts, from the SVDs the count needs (computed only when a check may be due)
         double[][] small = new double[depth][];
         IntSupplier unlearned = () -> {
             int total = 0;
             for (int h = 1; h <= depth; h++) {
+                stopIf(cancelled);
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
                 Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1]);
@@ -146,14 +158,35 @@ final class EscapeProbe {
             }
             return total;
         };
-        return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small), fresh);
+        try {
+            // the rationing remembers nothing of a check that throws
+            return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small, cancelled), fresh);
+        } catch (Cancelled stopped) {
+            return false;
+        }
     }
 
-    private boolean escapes(Parameters params, TrainingStep step, Parameters scratch, double[][] small) {
+    /** Thrown out of a check that was asked to stop, through {@link PlateauCheck#minimiser}. */
+    private static final class Cancelled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static void stopIf(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new Cancelled();
+        }
+    }
+
+    private boolean escapes(Parameters params, TrainingStep step, Parameters scratch, double[][] small,
+            BooleanSupplier cancelled) {
         scratch.copyFrom(params);
         try {
             double base = step.loss();
-            return alongTheUnlearnedParts(params, step, scratch, small, base)
+            return alongTheUnlearnedParts(params, step, scratch, small, base, cancelled)
                     || alongTheLastGradient(params, step, scratch, base);
         } finally {
             params.copyFrom(scratch);
@@ -162,12 +195,13 @@ final class EscapeProbe {
 
     /** The scaling curve: whether it falls below L − Δ before it rises above L + Δ. */
     private boolean alongTheUnlearnedParts(Parameters params, TrainingStep step, Parameters start, double[][] small,
-            double base) {
+            double base, BooleanSupplier cancelled) {
         if (Arrays.stream(small).allMatch(Objects::isNull)) {
             return false;
         }
         for (int sign = 1; sign >= -1; sign -= 2) {
             for (int j = 1; j <= MAX_POINTS_PER_LAYER * depth; j++) {
+                stopIf(cancelled);
                 double lambda = Math.pow(2, (double) j / depth);
                 for (int h = 1; h <= depth; h++) {
                     if (small[h - 1] != null) {
@@ -350,7 +384,10 @@ final class EscapeProbe {
     /**
      * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric. Each entry G_ik = Σ_j B_ji·B_jk over the
      * longer side's index j in order (B = Aᵀ or A), accumulated a row of B at a time: along contiguous memory, where
-     * the dot products of AᵀA's columns strode through a; the same sums in the same order.
+     * the dot products of AᵀA's columns strode through a; the same sums in the same order. {@link #GRAM_ROWS} rows of
+     * G at a time, each row of B read once for all of them: row by row, B (32 MB for a 2000 × 2001 layer) streamed
+     * from memory once per row of G, and the Gram took twice as long (5.5–6.4 s against 2.8–3.3 s CPU, the same
+     * bits; native-notes/network.md, fourteenth session).
      */
     private static double[] smallerGram(double[] a, int rows, int cols) {
         boolean wide = rows <= cols;
@@ -359,18 +396,28 @@ final class EscapeProbe {
         double[] b = a;
         if (wide) {
             b = new double[rows * cols];
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    b[j * rows + i] = a[i * cols + j];
+            // tile by tile, so that both sides stay in cache: row by row, the writes strode through all of b
+            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                    for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
+                        for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
+                            b[j * rows + i] = a[i * cols + j];
+                        }
+                    }
                 }
             }
         }
         double[] gram = new double[n * n];
-        for (int i = 0; i < n; i++) {
+        for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
+            int i1 = Math.min(n, i0 + GRAM_ROWS);
             for (int j = 0; j < inner; j++) {
-                // G_ik += B_ji·B_jk for k ≤ i
-                axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
+                for (int i = i0; i < i1; i++) {
+                    // G_ik += B_ji·B_jk for k ≤ i
+                    axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
+                }
             }
+        }
+        for (int i = 0; i < n; i++) {
             for (int k = 0; k < i; k++) {
                 gram[k * n + i] = gram[i * n + k];
             }

@@ -598,7 +598,8 @@ public final class NetworkTrainer {
                 }
                 // first order, then the plateau check (on the iterate after the step, as the factorisation's)
                 boolean stationary = tolerance > 0 && gradientNorm * Math.sqrt(paramNorm) <= tolerance * meanSquaredY;
-                if (stationary && probe.minimiser(t, params, step, probeScratch, iterations == c.maxIterations())) {
+                if (stationary && probe.minimiser(t, params, step, probeScratch, iterations == c.maxIterations(),
+                        () -> IterationMonitor.cancellation(c.cancelToken()) != null)) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }

@@ -262,6 +262,15 @@ class NetworkCommandTest {
         Run bad = run("network", "--data", data, "--layers", "dense:2", "--init", "small:-1");
         assertEquals(Main.EXIT_USAGE, bad.exitCode(), bad.err());
         assertTrue(bad.err().startsWith("autobalance: error: --init: "), bad.err());
+        // an empty DIR is the working directory: its missing W1.npy was reported as "from : W1.npy"
+        Run empty = run("network", "--data", data, "--layers", "dense:2", "--init", "file:");
+        assertEquals(Main.EXIT_USAGE, empty.exitCode(), empty.err());
+        assertTrue(empty.err().startsWith("autobalance: error: --init: file: names no directory"), empty.err());
+        // a shape's sign was refused under --layers' name
+        Run shape = run("network", "--data", data, "--layers", "conv1d:2,2,dense:2", "--input-shape", "0,20");
+        assertEquals(Main.EXIT_USAGE, shape.exitCode(), shape.err());
+        assertTrue(shape.err().startsWith("autobalance: error: --input-shape: dimensions must be positive, got 0"),
+                shape.err());
     }
 
     /** Our writer refuses infinities, so the test writes the file by hand: header from numpy's format, C order. */
