@@ -125,16 +125,17 @@ public final class NetworkTrainer {
     /**
      * Refuses to continue {@code checkpoint} with other settings, among those known before the data is read (the
      * dtype, biases, schedule, start ({@link NetworkInitializer#describe()}), seed, threads and tolerance, as {@link
-     * Builder} takes them; NaN: the dtype's default tolerance), in the words of {@link Builder#build()}, which compares them again with the data's shapes
-     * and hash: a front end calls it before a long read, so that a mistaken option costs nothing.
+     * Builder} takes them; NaN: the dtype's default tolerance), in the words of {@link Builder#build()}, which
+     * compares them again with the data's shapes and hash: a front end calls it before a long read, so that a
+     * mistaken option costs nothing.
      *
      * @throws IllegalArgumentException naming the first difference, or a checkpoint that is not a network's
      */
     public static void requireSameOptions(Checkpoint checkpoint, DType dtype, boolean biases, StepSchedule schedule,
             String initializer, long seed, int threads, double tolerance) {
         // the checkpoint's own input hash: only the kind and the options are compared here
-        checkpoint.requireSameRun(CHECKPOINT_KIND, checkpoint.inputHash(),
-                Settings.options(dtype, biases, schedule, initializer, seed, threads, tolerance, KernelProvider.gemm()));
+        checkpoint.requireSameRun(CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype, biases, schedule,
+                initializer, seed, threads, tolerance, KernelProvider.gemm()));
     }
 
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */

@@ -91,6 +91,21 @@ class SmallLinearAlgebraTest {
         assertArrayEquals(a, rebuilt, 1e-13 * Math.abs(lambda[0]) * r);
     }
 
+    /** Q₀·diag(λ₀)·Q₀ᵀ, r × r row-major, for a random orthonormal Q₀ of the seed. */
+    private static double[] withSpectrum(double[] lambda0, long seed) {
+        int r = lambda0.length;
+        double[][] q0 = KnownMatrices.orthonormalColumns(KnownMatrices.gaussian(r, r, 1.0, seed));
+        double[] a = new double[r * r];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                for (int k = 0; k < r; k++) {
+                    a[i * r + j] += q0[i][k] * lambda0[k] * q0[j][k];
+                }
+            }
+        }
+        return a;
+    }
+
     /**
      * Householder + QL against exact identities: QΛQᵀ rebuilds the matrix, Q is orthonormal, the values are sorted
      * and equal those of a matrix built from a known spectrum (one value repeated, one zero block: QL's deflation),
@@ -105,15 +120,7 @@ class SmallLinearAlgebraTest {
             lambda0[k] = k >= 2 * r / 3 && r > 2 ? 0.0 : Math.pow(2, -k / 2.0) * (k == 1 ? 2 : 1);
         }
         Arrays.sort(lambda0);
-        double[][] q0 = KnownMatrices.orthonormalColumns(KnownMatrices.gaussian(r, r, 1.0, 12));
-        double[] a = new double[r * r];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < r; j++) {
-                for (int k = 0; k < r; k++) {
-                    a[i * r + j] += q0[i][k] * lambda0[k] * q0[j][k];
-                }
-            }
-        }
+        double[] a = withSpectrum(lambda0, 12);
         double[] q = new double[r * r];
         double[] before = a.clone();
         double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
@@ -166,15 +173,7 @@ class SmallLinearAlgebraTest {
         for (int k = 0; k < r; k++) {
             lambda0[k] = k < head.length ? head[k] : k < r - 3 ? 1e-4 * (1 + k / 100.0) : 0.0;
         }
-        double[][] q0 = KnownMatrices.orthonormalColumns(KnownMatrices.gaussian(r, r, 1.0, 13));
-        double[] a = new double[r * r];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < r; j++) {
-                for (int k = 0; k < r; k++) {
-                    a[i * r + j] += q0[i][k] * lambda0[k] * q0[j][k];
-                }
-            }
-        }
+        double[] a = withSpectrum(lambda0, 13);
         double[] before = a.clone();
         double[] q = new double[r * r];
         double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);

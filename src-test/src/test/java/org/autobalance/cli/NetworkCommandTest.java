@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.autobalance.cli.CommandLineTest.Run;
 import java.util.regex.Matcher;
@@ -408,29 +407,29 @@ class NetworkCommandTest {
         Path moved = dir.resolve("moved");
         Files.createDirectories(moved);
         Files.move(x, moved.resolve("x.npy"));
-        String same = ": resume with the same configuration";
-        Map<List<String>, String> refusals = Map.of(
-                List.of("--seed", "5"), "the checkpoint was written with seed 42, this run has 5" + same,
-                List.of("--threads", "1"), "the checkpoint was written with threads 2, this run has 1" + same,
-                List.of("--tol", "1e-6"), "the checkpoint was written with tolerance 0, this run has 1.0E-6" + same,
-                List.of("--dtype", "float32"), "the checkpoint was written with dtype float64, this run has float32",
-                List.of("--schedule", "constant:0.01"), "the checkpoint was written with schedule ",
-                List.of("--init", "small"), "the checkpoint was written with init xavier, this run has small:0.01",
-                List.of("--bias", "false"), "the checkpoint was written with biases true, this run has false");
-        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+        // option, its other value, what the refusal says after "the checkpoint was written with "
+        String[][] refusals = {
+            {"--seed", "5", "seed 42, this run has 5: resume with the same configuration"},
+            {"--threads", "1", "threads 2, this run has 1: resume with the same configuration"},
+            {"--tol", "1e-6", "tolerance 0, this run has 1.0E-6: resume with the same configuration"},
+            {"--dtype", "float32", "dtype float64, this run has float32"},
+            {"--schedule", "constant:0.01", "schedule "},
+            {"--init", "small", "init xavier, this run has small:0.01"},
+            {"--bias", null, "biases true, this run has false"}};
+        for (String[] refusal : refusals) {
             List<String> other = new ArrayList<>(common);
-            String option = refusal.getKey().get(0);
-            int at = other.indexOf(option);
-            if (option.equals("--bias")) {
+            int at = other.indexOf(refusal[0]);
+            if (refusal[1] == null) {
                 other.remove(at);
             } else if (at >= 0) {
-                other.set(at + 1, refusal.getKey().get(1));
+                other.set(at + 1, refusal[1]);
             } else {
-                other.addAll(refusal.getKey());
+                other.addAll(List.of(refusal[0], refusal[1]));
             }
             Run r = run(args(other, "--max-iter", "20", "--resume", ck.toString()));
             assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
-            assertTrue(r.err().startsWith("autobalance: error: " + refusal.getValue()), r.err());
+            assertTrue(r.err().startsWith("autobalance: error: the checkpoint was written with " + refusal[2]),
+                    r.err());
             assertEquals(1, r.err().lines().count(), r.err());
         }
         Files.move(moved.resolve("x.npy"), x);
