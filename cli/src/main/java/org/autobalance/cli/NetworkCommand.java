@@ -25,6 +25,7 @@ import org.autobalance.network.ParameterFiles;
 import org.autobalance.network.Parameters;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -125,6 +126,11 @@ final class NetworkCommand implements Callable<Integer> {
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
         // the start is checked before the data is read, as factorize checks its --init (a typo should not cost a load);
         // which files file:DIR must hold depends on the layers' shapes, known once X is read
+        if (init.startsWith("file:") && init.substring("file:".length()).isBlank()) {
+            // an empty path is the working directory, and the message named ": W1.npy"
+            throw new UsageException("--init: file: names no directory (file:DIR, DIR holding W1.npy, W2.npy, ...)",
+                    null);
+        }
         Path initDirectory = init.startsWith("file:")
                 ? SolverOptions.path("--init", init.substring("file:".length()).trim()) : null;
         if (initDirectory != null && !Files.isDirectory(initDirectory)) {
@@ -134,6 +140,18 @@ final class NetworkCommand implements Callable<Integer> {
         NetworkInitializer parsedInit = initDirectory != null ? null
                 : option("--init", () -> NetworkInitializer.parse(init));
         checkpointing.validate();
+        Checkpoint resuming = checkpointing.plan().resume();
+        if (resuming != null) {
+            // before the data is read, as factorize does: a mistaken option should not cost a long read
+            try {
+                NetworkTrainer.requireSameOptions(resuming, type, bias, steps,
+                        parsedInit != null ? parsedInit.describe() : NetworkInitializer.GIVEN, seed,
+                        threads == null ? Runtime.getRuntime().availableProcessors() : threads,
+                        tolerance == null ? Double.NaN : tolerance);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage(), e);
+            }
+        }
         List<AutoCloseable> owned = new ArrayList<>();
         Destinations destinations = Destinations.claim(out, RunOutputs.PARAMETER_FILES, log, checkpointing,
                 startFiles(initDirectory), xFile, yFile);
@@ -339,6 +357,10 @@ final class NetworkCommand implements Callable<Integer> {
                 shape[k] = Integer.parseInt(parts[k].trim());
             } catch (NumberFormatException e) {
                 throw new UsageException("--input-shape: '" + parts[k].trim() + "' is not an integer", e);
+            }
+            if (shape[k] <= 0) {
+                // named here: the layers' parser, which checks it too, speaks for --layers
+                throw new UsageException("--input-shape: dimensions must be positive, got " + shape[k], null);
             }
         }
         return shape;

@@ -5,6 +5,7 @@ import static org.autobalance.solve.internal.SmallLinearAlgebra.dot;
 
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -54,6 +55,10 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * start avoids. The count of singular values below ϑ_h (all layers) rations the checks ({@link PlateauCheck}).
  */
 final class EscapeProbe {
+    /** Rows of a layer's Gram accumulated together: 16 rows of 2000 doubles, 256 KB, stay in L2. */
+    private static final int GRAM_ROWS = 16;
+    /** The side of the tiles a wide layer is transposed in. */
+    private static final int TRANSPOSE_TILE = 32;
     /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
     private static final int MAX_POINTS_PER_LAYER = 60;
 
@@ -131,35 +136,57 @@ final class EscapeProbe {
      * @param step the training step over {@code params}, whose forward pass evaluates the probe
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
+     * @param cancelled whether the run was asked to stop: asked between two layers' SVDs or two points of a curve,
+     *     the check ends there, as if it had not begun (no verdict remembered, the iterate restored), and answers
+     *     false, so that the caller's own test of the cancellation ends the run. A check on wide square layers takes
+     *     tens of seconds a layer (2000 units: ~7 s; 4000: ~40 s), and Ctrl-C's wait for the run to write what it
+     *     reached ends after 60 s: interrupted during a check, the command exited 130 with nothing written.
      */
-    boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh) {
+    boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh,
+            BooleanSupplier cancelled) {
         // the unlearned parts, from the SVDs the count needs (computed only when a check may be due)
         double[][] small = new double[depth][];
         IntSupplier unlearned = () -> {
             int total = 0;
             for (int h = 1; h <= depth; h++) {
+                stopIf(cancelled);
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
-                int cols = a.length / rows;
-                double[] vectors = new double[Math.min(rows, cols) * Math.min(rows, cols)];
-                double[] sv = singularValues(a, rows, cols, vectors);
-                int count = 0;
-                for (int k = 0; k < Math.min(rows, cols); k++) {
-                    count += sv[k] < levels[h - 1] ? 1 : 0;
-                }
-                total += count;
-                small[h - 1] = count == 0 ? null : project(a, rows, cols, vectors, sv, levels[h - 1]);
+                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1]);
+                total += part.count();
+                small[h - 1] = part.part();
             }
             return total;
         };
-        return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small), fresh);
+        try {
+            // the rationing remembers nothing of a check that throws
+            return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small, cancelled), fresh);
+        } catch (Cancelled stopped) {
+            return false;
+        }
     }
 
-    private boolean escapes(Parameters params, TrainingStep step, Parameters scratch, double[][] small) {
+    /** Thrown out of a check that was asked to stop, through {@link PlateauCheck#minimiser}. */
+    private static final class Cancelled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static void stopIf(BooleanSupplier cancelled) {
+        if (cancelled.getAsBoolean()) {
+            throw new Cancelled();
+        }
+    }
+
+    private boolean escapes(Parameters params, TrainingStep step, Parameters scratch, double[][] small,
+            BooleanSupplier cancelled) {
         scratch.copyFrom(params);
         try {
             double base = step.loss();
-            return alongTheUnlearnedParts(params, step, scratch, small, base)
+            return alongTheUnlearnedParts(params, step, scratch, small, base, cancelled)
                     || alongTheLastGradient(params, step, scratch, base);
         } finally {
             params.copyFrom(scratch);
@@ -168,12 +195,13 @@ final class EscapeProbe {
 
     /** The scaling curve: whether it falls below L − Δ before it rises above L + Δ. */
     private boolean alongTheUnlearnedParts(Parameters params, TrainingStep step, Parameters start, double[][] small,
-            double base) {
+            double base, BooleanSupplier cancelled) {
         if (Arrays.stream(small).allMatch(Objects::isNull)) {
             return false;
         }
         for (int sign = 1; sign >= -1; sign -= 2) {
             for (int j = 1; j <= MAX_POINTS_PER_LAYER * depth; j++) {
+                stopIf(cancelled);
                 double lambda = Math.pow(2, (double) j / depth);
                 for (int h = 1; h <= depth; h++) {
                     if (small[h - 1] != null) {
@@ -280,41 +308,86 @@ final class EscapeProbe {
     }
 
     /**
-     * The singular values of the rows × cols matrix a, largest first (the first min(rows, cols) of them), from the
-     * eigenvalues of the smaller Gram, AAᵀ or AᵀA; {@code vectors} (min(rows, cols) squared, if not null) receives its
-     * eigenvectors: the left singular vectors when rows ≤ cols, else the right ones. The larger Gram cost a wide
-     * layer's Jacobi sweeps for nothing: dense:1000 after 20 inputs (a 1000 × 20 A) took 51 s before its first
-     * iteration on a 1000 × 1000 eigenproblem of rank 20, and dense:4000 more than 14 minutes. The eigenproblem is
-     * {@link SmallLinearAlgebra#symmetricEigenTridiagonal}, not Jacobi: a square wide layer's Gram is as large as the
-     * layer, and Jacobi's sweeps cost it ten times as much (native-notes/network.md, thirteenth session). Where QL
-     * fails to converge (its iteration cap; no such matrix is known), Jacobi answers instead: slow on a large Gram,
-     * but the check goes on with the same values to rounding, where giving up would leave the verdict to chance.
+     * How many singular values of a layer's A lie below its level, and A's projection on their left singular
+     * directions ({@code part}, null when there are none).
      */
-    static double[] singularValues(double[] a, int rows, int cols, double[] vectors) {
-        return singularValues(a, rows, cols, vectors, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE);
+    record Unlearned(int count, double[] part) {
     }
 
-    /** {@link #singularValues(double[], int, int, double[])} with QL capped at {@code qlIterations} per value. */
-    static double[] singularValues(double[] a, int rows, int cols, double[] vectors, int qlIterations) {
+    /**
+     * {@link #unlearned(double[], int, int, double, int, int)} with QL's and inverse iteration's own caps.
+     */
+    static Unlearned unlearned(double[] a, int rows, int cols, double level) {
+        return unlearned(a, rows, cols, level, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
+                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS);
+    }
+
+    /**
+     * The rows × cols matrix a's singular values below the level and its projection on their directions, from the
+     * eigen-decomposition of the smaller Gram, AAᵀ or AᵀA (its eigenvectors: the left singular vectors when rows ≤
+     * cols, else the right ones). The larger Gram cost a wide layer's Jacobi sweeps for nothing: dense:1000 after 20
+     * inputs (a 1000 × 20 A) took 51 s before its first iteration on a 1000 × 1000 eigenproblem of rank 20.
+     *
+     * <p>The values come from Householder + QL without vectors ({@link SmallLinearAlgebra#symmetricEigenValues}),
+     * and the vectors only of the smaller group, the values at or above the level or those below it ({@link #project}
+     * needs one or the other), by inverse iteration: a square wide layer of few learned directions paid 26 of a
+     * check's 33 s at 2000 units for the whole basis (native-notes/network.md, fourteenth session). The values, hence
+     * the count, are the bits the whole decomposition gives. Where inverse iteration fails its check, the group's
+     * vectors come from the whole decomposition ({@link SmallLinearAlgebra#symmetricEigenTridiagonal}); where QL
+     * fails to converge (its iteration cap; no such matrix is known), from Jacobi ({@code symmetricEigen}): slow on a
+     * large Gram, but the check goes on with the same values to rounding, where giving up would leave the verdict to
+     * chance.
+     */
+    static Unlearned unlearned(double[] a, int rows, int cols, double level, int qlIterations,
+            int inverseIterations) {
         int n = Math.min(rows, cols);
         double[] gram = smallerGram(a, rows, cols);
+        SmallLinearAlgebra.PartialEigen eigen = null;
+        double[] all = null;
         double[] lambda;
         try {
-            lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, vectors, qlIterations);
+            eigen = SmallLinearAlgebra.symmetricEigenValues(gram, n, qlIterations);
+            lambda = eigen.values();
         } catch (ArithmeticException notConverged) {
-            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, vectors);
+            all = new double[n * n];
+            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, all);
         }
-        double[] sv = new double[n];
-        for (int k = 0; k < n; k++) {
-            sv[k] = Math.sqrt(Math.max(lambda[k], 0.0));
+        // largest first: the values below the level are the last ones
+        int below = 0;
+        for (double value : lambda) {
+            below += Math.sqrt(Math.max(value, 0.0)) < level ? 1 : 0;
         }
-        return sv;
+        if (below == 0) {
+            return new Unlearned(0, null);
+        }
+        boolean complement = n - below < below;
+        int from = complement ? 0 : n - below;
+        int to = complement ? n - below : n;
+        double[] vectors = null;
+        if (eigen != null) {
+            try {
+                vectors = eigen.vectors(from, to, inverseIterations);
+            } catch (ArithmeticException unchecked) {
+                all = new double[n * n];
+                SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, all, qlIterations);
+            }
+        }
+        if (vectors == null) {
+            vectors = new double[n * (to - from)];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(all, i * n + from, vectors, i * (to - from), to - from);
+            }
+        }
+        return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement));
     }
 
     /**
      * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric. Each entry G_ik = Σ_j B_ji·B_jk over the
      * longer side's index j in order (B = Aᵀ or A), accumulated a row of B at a time: along contiguous memory, where
-     * the dot products of AᵀA's columns strode through a; the same sums in the same order.
+     * the dot products of AᵀA's columns strode through a; the same sums in the same order. {@link #GRAM_ROWS} rows of
+     * G at a time, each row of B read once for all of them: row by row, B (32 MB for a 2000 × 2001 layer) streamed
+     * from memory once per row of G, and the Gram took twice as long (5.5–6.4 s against 2.8–3.3 s CPU, the same
+     * bits; native-notes/network.md, fourteenth session).
      */
     private static double[] smallerGram(double[] a, int rows, int cols) {
         boolean wide = rows <= cols;
@@ -323,18 +396,28 @@ final class EscapeProbe {
         double[] b = a;
         if (wide) {
             b = new double[rows * cols];
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    b[j * rows + i] = a[i * cols + j];
+            // tile by tile, so that both sides stay in cache: row by row, the writes strode through all of b
+            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                    for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
+                        for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
+                            b[j * rows + i] = a[i * cols + j];
+                        }
+                    }
                 }
             }
         }
         double[] gram = new double[n * n];
-        for (int i = 0; i < n; i++) {
+        for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
+            int i1 = Math.min(n, i0 + GRAM_ROWS);
             for (int j = 0; j < inner; j++) {
-                // G_ik += B_ji·B_jk for k ≤ i
-                axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
+                for (int i = i0; i < i1; i++) {
+                    // G_ik += B_ji·B_jk for k ≤ i
+                    axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
+                }
             }
+        }
+        for (int i = 0; i < n; i++) {
             for (int k = 0; k < i; k++) {
                 gram[k * n + i] = gram[i * n + k];
             }
@@ -343,44 +426,38 @@ final class EscapeProbe {
     }
 
     /**
-     * P·A with P the projector on the left singular vectors uₖ of a whose singular values are below the level, from
-     * the {@code vectors} of {@link #singularValues}: Σₖ uₖ(uₖᵀA), or, from the right singular vectors vₖ,
-     * Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA = σₖvₖᵀ. The vectors are a whole orthonormal basis of
-     * their side, so where fewer values lie at or above the level, A less the same sums over those is the same
-     * matrix again, for a fraction of the cost (a grown layer of a few learned directions summed thousands). Both
-     * are off by about u·σ₁ per entry: the direct sum's products uₖᵀA (Avₖ) run along A's rows (columns), learned
-     * part included, as the complement's subtraction of that part does.
+     * P·A with P the projector on the left singular vectors uₖ of a whose singular values are below the level:
+     * Σₖ uₖ(uₖᵀA), or, from the right singular vectors vₖ, Σₖ (Avₖ)vₖᵀ — the same matrix, as Avₖ = σₖuₖ and uₖᵀA =
+     * σₖvₖᵀ. With {@code complement}, the {@code vectors} are those of the values at or above the level instead, and
+     * P·A is A less the same sums over them: the vectors of both groups make a whole orthonormal basis, so where
+     * fewer values lie at or above the level this is the same matrix for a fraction of the cost (a grown layer of a
+     * few learned directions summed thousands). Both are off by about u·σ₁ per entry: the direct sum's products uₖᵀA
+     * (Avₖ) run along A's rows (columns), learned part included, as the complement's subtraction of that part does.
+     *
+     * @param vectors the group's singular vectors on the smaller side, as the columns of a min(rows, cols) × g
+     *     row-major matrix
      */
-    static double[] project(double[] a, int rows, int cols, double[] vectors, double[] sv, double level) {
+    static double[] project(double[] a, int rows, int cols, double[] vectors, int g, boolean complement) {
         boolean wide = rows <= cols;
-        int n = Math.min(rows, cols);
-        int below = 0;
-        for (double value : sv) {
-            below += value < level ? 1 : 0;
-        }
-        boolean complement = n - below < below;
         double[] s = complement ? a.clone() : new double[rows * cols];
         double sign = complement ? -1.0 : 1.0;
         // uₖᵀA (cols values) or Avₖ (rows values)
         double[] product = new double[wide ? cols : rows];
-        for (int k = 0; k < n; k++) {
-            if (sv[k] < level == complement) {
-                continue;
-            }
+        for (int k = 0; k < g; k++) {
             Arrays.fill(product, 0.0);
             for (int i = 0; i < rows; i++) {
                 if (wide) {
-                    axpy(vectors[i * n + k], a, i * cols, product, 0, cols);
+                    axpy(vectors[i * g + k], a, i * cols, product, 0, cols);
                 } else {
-                    product[i] = dotWithColumn(a, i * cols, vectors, k, n, cols);
+                    product[i] = dotWithColumn(a, i * cols, vectors, k, g, cols);
                 }
             }
             for (int i = 0; i < rows; i++) {
                 if (wide) {
-                    axpy(sign * vectors[i * n + k], product, 0, s, i * cols, cols);
+                    axpy(sign * vectors[i * g + k], product, 0, s, i * cols, cols);
                 } else {
                     for (int j = 0; j < cols; j++) {
-                        s[i * cols + j] += sign * product[i] * vectors[j * n + k];
+                        s[i * cols + j] += sign * product[i] * vectors[j * g + k];
                     }
                 }
             }
@@ -388,7 +465,7 @@ final class EscapeProbe {
         return s;
     }
 
-    /** Σ_j x[from + j]·v[j·n + k], j &lt; len: a row of A times the k-th column of the n × n vectors. */
+    /** Σ_j x[from + j]·v[j·n + k], j &lt; len: a row of A times the k-th column of the len × n vectors. */
     private static double dotWithColumn(double[] x, int from, double[] v, int k, int n, int len) {
         double sum = 0.0;
         for (int j = 0; j < len; j++) {

@@ -22,6 +22,9 @@ public sealed interface NetworkInitializer
     /** A short human-readable form, e.g. {@code small:0.001}. */
     String describe();
 
+    /** What {@link #given} describes itself as, whatever the parameters. */
+    String GIVEN = "given";
+
     /** I.i.d. N(0, 0.01²) weights. */
     static NetworkInitializer small() {
         return new Small(DEFAULT_SMALL_SCALE);
@@ -123,7 +126,7 @@ public sealed interface NetworkInitializer
 
         @Override
         public String describe() {
-            return "given";
+            return GIVEN;
         }
     }
 }

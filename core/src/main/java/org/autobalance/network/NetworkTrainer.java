@@ -73,12 +73,22 @@ public final class NetworkTrainer {
             id.put("outputs", (long) y.cols());
             id.put("dtype", x.dtype().label());
             id.put("layers", arch.describe());
+            // the rest in the order they were always written (dtype, already in place, keeps its)
+            id.putAll(options(x.dtype(), biases, schedule, initializer.describe(), seed, threads, tolerance, kernels));
+            return id;
+        }
+
+        /** The entries of {@link #identity()} that do not depend on the data. */
+        static Map<String, Object> options(DType dtype, boolean biases, StepSchedule schedule, String initializer,
+                long seed, int threads, double tolerance, GemmKernels kernels) {
+            Map<String, Object> id = new LinkedHashMap<>();
+            id.put("dtype", dtype.label());
             id.put("biases", biases);
             id.put("schedule", schedule.describe());
-            id.put("init", initializer.describe());
+            id.put("init", initializer);
             id.put("seed", seed);
             id.put("threads", (long) threads);
-            id.put("tolerance", effectiveTolerance());
+            id.put("tolerance", IterationMonitor.Limits.effectiveTolerance(tolerance, dtype));
             id.put("kernels", kernels.name());
             return id;
         }
@@ -110,6 +120,22 @@ public final class NetworkTrainer {
             }
         }
         return (schedule instanceof SpectralSchedule ? 2 * weights : weights) + invariants;
+    }
+
+    /**
+     * Refuses to continue {@code checkpoint} with other settings, among those known before the data is read (the
+     * dtype, biases, schedule, start ({@link NetworkInitializer#describe()}), seed, threads and tolerance, as {@link
+     * Builder} takes them; NaN: the dtype's default tolerance), in the words of {@link Builder#build()}, which
+     * compares them again with the data's shapes and hash: a front end calls it before a long read, so that a
+     * mistaken option costs nothing.
+     *
+     * @throws IllegalArgumentException naming the first difference, or a checkpoint that is not a network's
+     */
+    public static void requireSameOptions(Checkpoint checkpoint, DType dtype, boolean biases, StepSchedule schedule,
+            String initializer, long seed, int threads, double tolerance) {
+        // the checkpoint's own input hash: only the kind and the options are compared here
+        checkpoint.requireSameRun(CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype, biases, schedule,
+                initializer, seed, threads, tolerance, KernelProvider.gemm()));
     }
 
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */
@@ -573,7 +599,8 @@ public final class NetworkTrainer {
                 }
                 // first order, then the plateau check (on the iterate after the step, as the factorisation's)
                 boolean stationary = tolerance > 0 && gradientNorm * Math.sqrt(paramNorm) <= tolerance * meanSquaredY;
-                if (stationary && probe.minimiser(t, params, step, probeScratch, iterations == c.maxIterations())) {
+                if (stationary && probe.minimiser(t, params, step, probeScratch, iterations == c.maxIterations(),
+                        () -> IterationMonitor.cancellation(c.cancelToken()) != null)) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }

@@ -1,8 +1,10 @@
 package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.SplittableRandom;
+import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -68,34 +70,103 @@ class EscapeProbeSvdTest {
     }
 
     /**
-     * The values and the projection, on both sides; with QL capped at 0 iterations (its failure: no matrix is known
-     * to reach the real cap), the Jacobi fallback answers to the same tolerances.
+     * The count and the projection, on both sides, through the vectors of the values below the level (4 × 400: one
+     * of four) or of those above it (30 × 30: 3 of 30); with QL capped at 0 iterations (its failure: no matrix is
+     * known to reach the real cap), the Jacobi fallback answers to the same tolerances, and with inverse iteration
+     * capped at 0 solves, the whole Householder + QL decomposition does.
      */
     @ParameterizedTest
-    @CsvSource({"400, 4, 30", "4, 400, 30", "30, 30, 30", "31, 7, 30", "7, 31, 30", "30, 30, 0", "31, 7, 0"})
-    void singularValuesAndTheSmallDirectionsOfTallAndWideLayers(int rows, int cols, int qlIterations) {
+    @CsvSource({"400, 4, 30, 5", "4, 400, 30, 5", "30, 30, 30, 5", "31, 7, 30, 5", "7, 31, 30, 5", "30, 30, 0, 5",
+            "31, 7, 0, 5", "30, 30, 30, 0", "4, 400, 30, 0"})
+    void theSmallDirectionsOfTallAndWideLayers(int rows, int cols, int qlIterations, int inverseIterations) {
         int n = Math.min(rows, cols);
         Factors f = Factors.of(rows, cols);
         double[] sigma = new double[n];
         for (int k = 0; k < n; k++) {
-            // 8, 4√2, 4, 2√2, 2, …: distinct, largest first, and flat enough that every check below can fail (σ₁²/σₖ²
-            // reaches 2²⁹ at k = 30, so the tolerance stays under 6e-4·σₖ; halving per step, it passed σₖ at k = 21)
+            // 8, 4√2, 4, 2√2, 2, …: distinct, largest first, and flat enough that every check below can fail
             sigma[k] = Math.pow(2, 3 - k / 2.0);
         }
         double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
-        double[] vectors = new double[n * n];
-        double[] sv = EscapeProbe.singularValues(a, rows, cols, vectors, qlIterations);
-        assertEquals(n, sv.length);
-        for (int k = 0; k < n; k++) {
-            // the Gram squares the values: its rounding, relative to σ₁², is a few u per entry summed over max(rows,
-            // cols) products, which the square root halves relative to σₖ
-            assertEquals(sigma[k], sv[k], 1e-12 * sigma[0] * sigma[0] / sigma[k], "σ" + (k + 1));
-        }
         double level = 3; // below it σ = 2√2, 2, √2, …
+        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level, qlIterations, inverseIterations);
+        assertEquals(n - 3, got.count());
         double[] expected = sum(f.u(), f.v(), sigma, rows, cols, 3, n);
-        double[] projected = EscapeProbe.project(a, rows, cols, vectors, sv, level);
         for (int x = 0; x < expected.length; x++) {
-            assertEquals(expected[x], projected[x], 1e-12 * sigma[0], "entry " + x);
+            assertEquals(expected[x], got.part()[x], 1e-12 * sigma[0], "entry " + x);
+        }
+    }
+
+    /**
+     * Against the whole decomposition (the path before the fourteenth session, written out here: the Gram, all its
+     * eigenvectors from Householder + QL, Σ_{σₖ < level} uₖuₖᵀA summed directly) on the layers a check meets: a few
+     * learned directions over a Gaussian bulk at a small start's scale, square and off by one either way, with fewer
+     * learned directions than unlearned ones (the learned vectors computed) and more (the unlearned bulk computed:
+     * one tight cluster), and none. The same count, and the same part to the rounding both share.
+     */
+    @ParameterizedTest
+    @CsvSource({"60, 61, 3", "61, 60, 3", "60, 60, 0", "60, 61, 50", "61, 60, 57", "60, 60, 60", "1, 9, 0", "9, 1, 1"})
+    void theSameCountAndPartAsTheWholeDecomposition(int rows, int cols, int learned) {
+        int n = Math.min(rows, cols);
+        SplittableRandom random = new SplittableRandom(rows * 31L + cols * 7L + learned);
+        Factors f = Factors.of(rows, cols);
+        double[] sigma = new double[n];
+        for (int k = 0; k < learned; k++) {
+            sigma[k] = 2.0 - k / (double) n;
+        }
+        double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
+        for (int x = 0; x < a.length; x++) {
+            a[x] += 1e-3 * random.nextGaussian();
+        }
+        double level = 0.5;
+        // the old path: A's smaller Gram, every eigenvector, the direct sum over the small ones
+        boolean wide = rows <= cols;
+        double[] gram = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < n; k++) {
+                for (int j = 0; j < Math.max(rows, cols); j++) {
+                    gram[i * n + k] += wide ? a[i * cols + j] * a[k * cols + j] : a[j * cols + i] * a[j * cols + k];
+                }
+            }
+        }
+        double[] q = new double[n * n];
+        double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, q);
+        double[] expected = new double[rows * cols];
+        int count = 0;
+        for (int k = 0; k < n; k++) {
+            if (Math.sqrt(Math.max(lambda[k], 0)) >= level) {
+                continue;
+            }
+            count++;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    // uₖuₖᵀA (wide: q's columns are left vectors) or Avₖvₖᵀ
+                    double sum = 0;
+                    for (int l = 0; l < n; l++) {
+                        sum += wide ? q[i * n + k] * q[l * n + k] * a[l * cols + j]
+                                : a[i * cols + l] * q[l * n + k] * q[j * n + k];
+                    }
+                    expected[i * cols + j] += sum;
+                }
+            }
+        }
+        assertEquals(n - learned, count, "the data's own count");
+        // the group's vectors from inverse iteration itself, not its fallback (which would pass the checks below)
+        int from = learned < count ? 0 : learned;
+        int to = learned < count ? learned : n;
+        assertEquals(n * (to - from), SmallLinearAlgebra.symmetricEigenValues(gram, n, 30).vectors(from, to).length);
+        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level);
+        assertEquals(count, got.count());
+        if (count == 0) {
+            assertNull(got.part());
+            return;
+        }
+        // each side is exact for a Gram within 2n·u·‖G‖ (G = AᵀA or AAᵀ, ‖G‖ ≤ 4.1), so its subspace within that
+        // over the gap (≥ 1.5² − 0.5² > 1; the bulk's σ ≤ 1e-3·(√rows + √cols) ≈ 0.016), and the parts within it
+        // times ‖A‖ ≤ 2.1 of each other, plus the sums' own n·u·‖A‖ per entry
+        double u = 0x1p-53;
+        double tolerance = 2 * (2 * 2 * n * u * 4.1) * 2.1 + 2 * n * u * 2.1;
+        for (int x = 0; x < expected.length; x++) {
+            assertEquals(expected[x], got.part()[x], tolerance, "entry " + x);
         }
     }
 

@@ -212,6 +212,31 @@ class NetworkCheckpointTest {
         }
     }
 
+    /**
+     * A token cancelled at an iteration that passes the first-order test ends the run there without its plateau
+     * check (tens of seconds a layer on wide square layers, while Ctrl-C waits 60 s for the outputs: the command
+     * exited 130 with nothing written): stop reason cancelled, not the check's converged, and the iterate intact.
+     */
+    @Test
+    void aCancelRequestSkipsThePlateauCheck() {
+        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new ConstantSchedule(0.05));
+            // the first-order test holds at once: the check runs at iteration 0 and finds no way down past Δ
+            Run checked = run(settings.apply(p.builder()).tolerance(1e6), 1000);
+            assertEquals(StopReason.CONVERGED, checked.stopReason());
+            assertEquals(1, checked.iterations());
+            CancelToken token = new CancelToken();
+            Run cancelled = run(settings.apply(p.builder()).tolerance(1e6).cancelToken(token).listener(rec -> {
+                token.cancel();
+            }), 1000);
+            assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            assertEquals(1, cancelled.iterations());
+            assertArrayEquals(run(settings.apply(p.builder()).tolerance(0), 1).bits(), cancelled.bits(),
+                    "final parameters");
+        }
+    }
+
     /** A run that converges: resumed from the middle, it stops at the same iteration with the same bits. */
     @Test
     void aResumedRunConvergesWhereTheWholeRunConverges() throws IOException {

@@ -2,6 +2,7 @@ package org.autobalance.solve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -90,6 +91,21 @@ class SmallLinearAlgebraTest {
         assertArrayEquals(a, rebuilt, 1e-13 * Math.abs(lambda[0]) * r);
     }
 
+    /** Q₀·diag(λ₀)·Q₀ᵀ, r × r row-major, for a random orthonormal Q₀ of the seed. */
+    private static double[] withSpectrum(double[] lambda0, long seed) {
+        int r = lambda0.length;
+        double[][] q0 = KnownMatrices.orthonormalColumns(KnownMatrices.gaussian(r, r, 1.0, seed));
+        double[] a = new double[r * r];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                for (int k = 0; k < r; k++) {
+                    a[i * r + j] += q0[i][k] * lambda0[k] * q0[j][k];
+                }
+            }
+        }
+        return a;
+    }
+
     /**
      * Householder + QL against exact identities: QΛQᵀ rebuilds the matrix, Q is orthonormal, the values are sorted
      * and equal those of a matrix built from a known spectrum (one value repeated, one zero block: QL's deflation),
@@ -104,15 +120,7 @@ class SmallLinearAlgebraTest {
             lambda0[k] = k >= 2 * r / 3 && r > 2 ? 0.0 : Math.pow(2, -k / 2.0) * (k == 1 ? 2 : 1);
         }
         Arrays.sort(lambda0);
-        double[][] q0 = KnownMatrices.orthonormalColumns(KnownMatrices.gaussian(r, r, 1.0, 12));
-        double[] a = new double[r * r];
-        for (int i = 0; i < r; i++) {
-            for (int j = 0; j < r; j++) {
-                for (int k = 0; k < r; k++) {
-                    a[i * r + j] += q0[i][k] * lambda0[k] * q0[j][k];
-                }
-            }
-        }
+        double[] a = withSpectrum(lambda0, 12);
         double[] q = new double[r * r];
         double[] before = a.clone();
         double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
@@ -147,6 +155,70 @@ class SmallLinearAlgebraTest {
             }
         }
         assertArrayEquals(before, rebuilt, rebuildTolerance);
+    }
+
+    /**
+     * The eigenvectors of a range of values by inverse iteration on the kept tridiagonal and its reflectors, against
+     * the whole Householder + QL decomposition: the values are its bits, and the range's vectors are orthonormal and
+     * span the subspace its vectors span (the projectors ZZᵀ agree), on a spectrum with an exact repeat, a cluster
+     * 10⁻⁴ wide, a tight small bulk and a zero block (a Gram of a layer with few learned directions and unused
+     * ones). Ranges end only between values apart by at least {@code gap}, where the subspace is defined.
+     */
+    @ParameterizedTest
+    @CsvSource({"0, 1, 40, 2", "0, 4, 40, 1.9999", "0, 5, 40, 0.99", "5, 40, 40, 0.99", "37, 40, 40, 1e-4",
+            "1, 3, 40, 0.0001", "0, 1, 1, 1", "0, 2, 2, 1", "5, 9, 9, 0.99"})
+    void partialEigenvectorsSpanTheWholeDecompositionsSubspaces(int from, int to, int r, double gap) {
+        double[] lambda0 = new double[r];
+        double[] head = {5, 3, 3, 2.9999, 1};
+        for (int k = 0; k < r; k++) {
+            lambda0[k] = k < head.length ? head[k] : k < r - 3 ? 1e-4 * (1 + k / 100.0) : 0.0;
+        }
+        double[] a = withSpectrum(lambda0, 13);
+        double[] before = a.clone();
+        double[] q = new double[r * r];
+        double[] lambda = SmallLinearAlgebra.symmetricEigenTridiagonal(a, r, q);
+        SmallLinearAlgebra.PartialEigen partial =
+                SmallLinearAlgebra.symmetricEigenValues(a, r, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE);
+        assertArrayEquals(lambda, partial.values(), 0.0, "the values' bits");
+        double[] z = partial.vectors(from, to);
+        assertArrayEquals(before, a, 0.0, "the argument is not modified");
+        int g = to - from;
+        // both sets are exact for matrices near A: Householder + QL's 2r·u·‖A‖ away (the test above), inverse
+        // iteration's 2τ (its check, τ = √g(2r + g + 3)·u·‖T‖∞ ≤ √g(2r + g + 3)·u·√r·‖A‖₂); each subspace is then
+        // within that over the gap of the true one (Davis–Kahan), ZZᵀ within twice it; ZᵀZ to its Gram–Schmidt's r·u
+        double u = 0x1p-53;
+        double norm = lambda0[0];
+        double subspace = 2 * (2 * r * u * norm + 2 * Math.sqrt(g) * (2 * r + g + 3) * u * Math.sqrt(r) * norm) / gap;
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                double partialProjector = 0.0;
+                double wholeProjector = 0.0;
+                for (int k = 0; k < g; k++) {
+                    partialProjector += z[i * g + k] * z[j * g + k];
+                    wholeProjector += q[i * r + from + k] * q[j * r + from + k];
+                }
+                assertEquals(wholeProjector, partialProjector, subspace, "ZZᵀ at " + i + ", " + j);
+            }
+        }
+        for (int x = 0; x < g; x++) {
+            for (int y = 0; y < g; y++) {
+                double dot = 0.0;
+                for (int i = 0; i < r; i++) {
+                    dot += z[i * g + x] * z[i * g + y];
+                }
+                assertEquals(x == y ? 1.0 : 0.0, dot, 4 * r * u, "ZᵀZ at " + x + ", " + y);
+            }
+        }
+    }
+
+    /** Inverse iteration allowed no solve fails with the exception callers fall back on, as QL's cap does. */
+    @Test
+    void partialEigenvectorsFailWithinTheirIterationCap() {
+        double[] a = symmetricGaussian(7, 6);
+        SmallLinearAlgebra.PartialEigen partial = SmallLinearAlgebra.symmetricEigenValues(a, 7, 30);
+        assertThrows(ArithmeticException.class, () -> partial.vectors(0, 2, 0));
+        assertEquals(7 * 2, partial.vectors(0, 2, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS).length);
+        assertEquals(0, partial.vectors(3, 3, 0).length, "no values, no vectors, no solve");
     }
 
     /**

@@ -626,10 +626,306 @@ public final class SmallLinearAlgebra {
     }
 
     /**
+     * The eigenvalues of a symmetric r × r matrix, largest first, bit for bit as {@link #symmetricEigenTridiagonal}
+     * returns them (QL's values do not depend on its vectors), with the Householder reduction kept, so that the
+     * eigenvectors of a few of them can follow ({@link PartialEigen#vectors}) for O(r²) each, where all of them cost
+     * 3r³ to 6r³ flops more than the values' 4r³/3: the escape probe needs the few learned (or the few unlearned)
+     * directions of a square wide layer, not a whole basis.
+     *
+     * @param a the matrix, row-major (not modified)
+     * @throws ArithmeticException if QL needs more than {@code iterationsPerValue} iterations for a value
+     */
+    public static PartialEigen symmetricEigenValues(double[] a, int r, int iterationsPerValue) {
+        double[][] t = new double[r][];
+        for (int i = 0; i < r; i++) {
+            t[i] = Arrays.copyOfRange(a, i * r, i * r + r);
+        }
+        double[] d = new double[r];
+        double[] e = new double[r];
+        double[] h = new double[r];
+        if (r == 0) {
+            return new PartialEigen(t, h, d, e, d);
+        }
+        tridiagonalise(t, r, d, e, false, h);
+        double[] diagonal = d.clone();
+        double[] offDiagonal = e.clone();
+        tridiagonalQl(t, r, d, e, false, iterationsPerValue);
+        Arrays.sort(d);
+        for (int i = 0, j = r - 1; i < j; i++, j--) {
+            double swap = d[i];
+            d[i] = d[j];
+            d[j] = swap;
+        }
+        return new PartialEigen(t, h, diagonal, offDiagonal, d);
+    }
+
+    /**
+     * A symmetric matrix's eigenvalues and its reduction A = V·T·Vᵀ to a tridiagonal T by Householder
+     * transformations (V = P_{r−1}⋯P₁, P_i acting on the leading i coordinates), for the eigenvectors of some values.
+     */
+    public static final class PartialEigen {
+        /** Solves per vector at most, and the solves after the first that shows convergence (LAPACK dstein's). */
+        public static final int INVERSE_ITERATIONS = 5;
+        private static final int EXTRA_ITERATIONS = 2;
+        /** Values closer than this fraction of ‖T‖ are one cluster, whose vectors are orthogonalised (dstein's). */
+        private static final double CLUSTER = 1e-3;
+        private static final double EPS = 0x1p-52;
+
+        private final double[][] reflectors;
+        private final double[] h;
+        private final double[] diagonal;
+        /** offDiagonal[i] joins i − 1 and i (offDiagonal[0] = 0). */
+        private final double[] offDiagonal;
+        private final double[] values;
+        private final double norm;
+
+        private PartialEigen(double[][] reflectors, double[] h, double[] diagonal, double[] offDiagonal,
+                double[] values) {
+            this.reflectors = reflectors;
+            this.h = h;
+            this.diagonal = diagonal;
+            this.offDiagonal = offDiagonal;
+            this.values = values;
+            double max = 0.0;
+            for (int i = 0; i < diagonal.length; i++) {
+                max = Math.max(max, Math.abs(diagonal[i]) + Math.abs(offDiagonal[i])
+                        + (i + 1 < diagonal.length ? Math.abs(offDiagonal[i + 1]) : 0.0));
+            }
+            this.norm = max;
+        }
+
+        /** The eigenvalues, largest first. */
+        public double[] values() {
+            return values.clone();
+        }
+
+        /** {@link #vectors(int, int, int)} with {@link #INVERSE_ITERATIONS}. */
+        public double[] vectors(int from, int to) {
+            return vectors(from, to, INVERSE_ITERATIONS);
+        }
+
+        /**
+         * Orthonormal eigenvectors of the values [from, to) (indices into {@link #values()}), as the columns of an
+         * r × (to − from) row-major matrix. Inverse iteration on T at each value, as LAPACK's dstein does it: a
+         * pseudo-random start scaled so that a solve grows it past √(0.1/r) only near an eigenvalue, at most
+         * {@code maxIterations} solves and two more once it has, each vector orthogonalised (twice) against the
+         * earlier ones of its cluster (values within 10⁻³‖T‖ of their neighbour), a shift moved 10·ε·|λ| off the
+         * previous one where two coincide; then V applied to them, reflector by reflector.
+         *
+         * <p>They are returned only if they pass a check of what a caller relies on, that they span an invariant
+         * subspace of T: ‖TZ − ZH‖_F ≤ τ for H block diagonal over the clusters (ZᵀTZ there; any H bounds the
+         * residual of H = ZᵀTZ from above), and each Rayleigh quotient lies within τ of the range's values. τ =
+         * √g·(2r + g + 3)·u·‖T‖∞: Householder + QL's own vectors are exact for a matrix 2r·u·‖A‖ away (the bound its
+         * tests allow), and evaluating a column of the residual rounds by (g + 3)·u·‖T‖ per entry at most. The
+         * vectors then span their group's subspace to τ over its gap to the other values, as Householder + QL's do to
+         * 2r·u·‖A‖ over it.
+         *
+         * @throws ArithmeticException if a vector does not converge or the check fails (the caller then takes every
+         *     vector from {@link #symmetricEigenTridiagonal})
+         */
+        public double[] vectors(int from, int to, int maxIterations) {
+            int r = values.length;
+            int g = to - from;
+            if (from < 0 || to > r || g < 0) {
+                throw new IndexOutOfBoundsException("values [" + from + ", " + to + ") of " + r);
+            }
+            if (g == 0) {
+                return new double[0];
+            }
+            double[][] z = new double[g][];
+            int[] clusterStart = new int[g];
+            SplittableRandom random = new SplittableRandom(0x5EED);
+            double shift = 0.0;
+            for (int j = 0; j < g; j++) {
+                double lambda = values[from + j];
+                boolean joined = j > 0 && values[from + j - 1] - lambda <= CLUSTER * norm;
+                clusterStart[j] = joined ? clusterStart[j - 1] : j;
+                double perturbation = 10 * EPS * Math.abs(lambda);
+                shift = j > 0 && shift - lambda < perturbation ? shift - perturbation : lambda;
+                z[j] = inverseIteration(shift, z, clusterStart[j], j, random, maxIterations);
+            }
+            check(z, clusterStart, values[to - 1], values[from]);
+            double[] out = new double[r * g];
+            for (int k = 1; k < r; k++) {
+                if (h[k] == 0.0) {
+                    continue;
+                }
+                // P_k = I − uuᵀ/h on the leading k coordinates, u in reflectors[k][0 … k − 1]
+                double[] u = reflectors[k];
+                for (double[] x : z) {
+                    axpy(-dot(u, 0, x, 0, k) / h[k], u, 0, x, 0, k);
+                }
+            }
+            for (int j = 0; j < g; j++) {
+                for (int i = 0; i < r; i++) {
+                    out[i * g + j] = z[j][i];
+                }
+            }
+            return out;
+        }
+
+        /** A unit eigenvector of T near {@code shift}, orthogonal to z[first … j − 1]. */
+        private double[] inverseIteration(double shift, double[][] z, int first, int j, SplittableRandom random,
+                int maxIterations) {
+            int r = values.length;
+            Lu lu = new Lu(diagonal, offDiagonal, shift, EPS * norm);
+            double[] x = new double[r];
+            for (int i = 0; i < r; i++) {
+                x[i] = 2 * random.nextDouble() - 1;
+            }
+            double scale = r * norm * Math.max(EPS, Math.abs(lu.lastPivot()));
+            double converges = Math.sqrt(0.1 / r);
+            int confirmed = 0;
+            for (int iteration = 0; confirmed <= EXTRA_ITERATIONS; iteration++) {
+                double length = 0.0;
+                for (double v : x) {
+                    length += Math.abs(v);
+                }
+                if (iteration == maxIterations || !(length > 0) || !(scale > 0)) {
+                    throw new ArithmeticException("inverse iteration found no eigenvector " + j + " near " + shift
+                            + " in " + iteration + " solves");
+                }
+                for (int i = 0; i < r; i++) {
+                    x[i] *= scale / length;
+                }
+                lu.solve(x);
+                for (int pass = 0; pass < 2; pass++) {
+                    for (int k = first; k < j; k++) {
+                        axpy(-dot(z[k], 0, x, 0, r), z[k], 0, x, 0, r);
+                    }
+                }
+                double max = 0.0;
+                for (double v : x) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                if (max >= converges) {
+                    confirmed++;
+                }
+            }
+            double length = Math.sqrt(dot(x, 0, x, 0, r));
+            for (int i = 0; i < r; i++) {
+                x[i] /= length;
+            }
+            return x;
+        }
+
+        /** The invariant-subspace check of {@link #vectors(int, int, int)}. */
+        private void check(double[][] z, int[] clusterStart, double lowest, double highest) {
+            int r = values.length;
+            int g = z.length;
+            double tau = Math.sqrt(g) * (2.0 * r + g + 3) * 0x1p-53 * norm;
+            double residual = 0.0;
+            double[] y = new double[r];
+            for (int j = 0; j < g; j++) {
+                for (int i = 0; i < r; i++) {
+                    y[i] = diagonal[i] * z[j][i] + (i > 0 ? offDiagonal[i] * z[j][i - 1] : 0.0)
+                            + (i + 1 < r ? offDiagonal[i + 1] * z[j][i + 1] : 0.0);
+                }
+                double quotient = dot(z[j], 0, y, 0, r);
+                if (!(quotient >= lowest - tau && quotient <= highest + tau)) {
+                    throw new ArithmeticException("inverse iteration's vector " + j + " has Rayleigh quotient "
+                            + quotient + ", outside [" + lowest + ", " + highest + "]");
+                }
+                // the rest of the vector's cluster: H_kj = z_k·Tz_j, the others ≈ 0 and left out (an upper bound)
+                int end = j + 1;
+                while (end < g && clusterStart[end] == clusterStart[j]) {
+                    end++;
+                }
+                for (int k = clusterStart[j]; k < end; k++) {
+                    axpy(-(k == j ? quotient : dot(z[k], 0, y, 0, r)), z[k], 0, y, 0, r);
+                }
+                residual += dot(y, 0, y, 0, r);
+            }
+            if (!(Math.sqrt(residual) <= tau)) {
+                throw new ArithmeticException("inverse iteration's vectors leave a residual " + Math.sqrt(residual)
+                        + " > " + tau);
+            }
+        }
+    }
+
+    /**
+     * T − s·I = P·L·U for a symmetric tridiagonal T, by Gaussian elimination with partial pivoting (LAPACK dlagtf):
+     * U has two super-diagonals; pivots smaller than {@code tiny} are taken as ±tiny in the solves, where an exact
+     * eigenvalue as s would divide by zero.
+     */
+    private static final class Lu {
+        private final double[] pivot;
+        private final double[] upper1;
+        private final double[] upper2;
+        private final double[] multiplier;
+        private final boolean[] swapped;
+        private final double tiny;
+
+        Lu(double[] diagonal, double[] offDiagonal, double s, double tiny) {
+            int r = diagonal.length;
+            pivot = new double[r];
+            upper1 = new double[r];
+            upper2 = new double[r];
+            multiplier = new double[r];
+            swapped = new boolean[r];
+            this.tiny = tiny > 0 ? tiny : Double.MIN_NORMAL;
+            for (int i = 0; i < r; i++) {
+                pivot[i] = diagonal[i] - s;
+                upper1[i] = i + 1 < r ? offDiagonal[i + 1] : 0.0;
+            }
+            for (int i = 0; i + 1 < r; i++) {
+                double below = offDiagonal[i + 1];
+                if (Math.abs(pivot[i]) >= Math.abs(below)) {
+                    multiplier[i] = pivot[i] == 0.0 ? 0.0 : below / pivot[i];
+                    pivot[i + 1] -= multiplier[i] * upper1[i];
+                } else {
+                    // row i + 1, (below, pivot[i + 1], upper1[i + 1]), becomes the pivot row
+                    swapped[i] = true;
+                    multiplier[i] = pivot[i] / below;
+                    double next = pivot[i + 1];
+                    double above = upper1[i];
+                    pivot[i] = below;
+                    upper1[i] = next;
+                    upper2[i] = upper1[i + 1];
+                    pivot[i + 1] = above - multiplier[i] * next;
+                    upper1[i + 1] = -multiplier[i] * upper2[i];
+                }
+            }
+        }
+
+        double lastPivot() {
+            return pivot.length == 0 ? 0.0 : pivot[pivot.length - 1];
+        }
+
+        /** x ← (T − s·I)⁻¹x. */
+        void solve(double[] x) {
+            int r = x.length;
+            for (int i = 0; i + 1 < r; i++) {
+                if (swapped[i]) {
+                    double swap = x[i];
+                    x[i] = x[i + 1];
+                    x[i + 1] = swap;
+                }
+                x[i + 1] -= multiplier[i] * x[i];
+            }
+            for (int i = r - 1; i >= 0; i--) {
+                double v = x[i] - (i + 1 < r ? upper1[i] * x[i + 1] : 0.0) - (i + 2 < r ? upper2[i] * x[i + 2] : 0.0);
+                double p = Math.abs(pivot[i]) < tiny ? Math.copySign(tiny, pivot[i]) : pivot[i];
+                x[i] = v / p;
+            }
+        }
+    }
+
+    /**
      * Householder reduction of the symmetric matrix in {@code t} to tridiagonal form (EISPACK tred2): diagonal into d,
      * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns.
      */
     private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate) {
+        tridiagonalise(t, r, d, e, accumulate, null);
+    }
+
+    /**
+     * {@link #tridiagonalise(double[][], int, double[], double[], boolean)}, keeping in {@code reflectors} (if not
+     * null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose uᵢ stays in t[i][0 … i − 1]
+     * when the transformations are not accumulated (h = 0: P_i = I).
+     */
+    private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate,
+            double[] reflectors) {
         System.arraycopy(t[r - 1], 0, d, 0, r);
         for (int i = r - 1; i > 0; i--) {
             double scale = 0.0;
@@ -689,6 +985,9 @@ public final class SmallLinearAlgebra {
             d[i] = h;
         }
         // the tridiagonal's diagonal is now on t's; d holds the h the accumulation needs
+        if (reflectors != null) {
+            System.arraycopy(d, 0, reflectors, 0, r);
+        }
         double[] diagonal = new double[r];
         for (int j = 0; j < r; j++) {
             diagonal[j] = t[j][j];
