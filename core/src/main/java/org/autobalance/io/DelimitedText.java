@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -37,8 +38,9 @@ import org.autobalance.memory.NativeMemory;
  *       0; {@link DecimalDouble} decides all but rare ones quickly). {@code nan}, {@code inf} and {@code infinity} (any
  *       case, signed) are refused as non-finite, as every reader here refuses them, and so is a value that overflows
  *       to infinity (in float64, or rounded to float32); hexadecimal, Java-suffixed ({@code 1f}) and quoted values
- *       are not numbers. For {@link DType#FLOAT32} a value is parsed to the nearest double and then rounded to float,
- *       the rule of the other readers.</li>
+ *       are not numbers (a first line of quoted numbers is refused as such, not skipped as a header). For
+ *       {@link DType#FLOAT32} a value is parsed to the nearest double and then rounded to float, the rule of the
+ *       other readers.</li>
  *   <li>Blank lines and lines whose first non-blank character is {@code #} are skipped; {@code #} after a value
  *       starts a comment to the end of the line (as {@code np.loadtxt}'s {@code comments='#'}). Line ends are LF or CR
  *       LF; a UTF-8 byte-order mark (Excel's "CSV UTF-8") at the start is skipped.</li>
@@ -172,6 +174,24 @@ public final class DelimitedText {
         try (Parser p = new Parser(in, source, separator, dtype, notes, maxMatrixBytes, bufferBytes)) {
             return p.parse();
         }
+    }
+
+    /**
+     * What to do with quoted fields ({@code "1.0","2.0"}, as some tools write every field): they are not read — a
+     * quoted field may hold the separator ({@code "1,5"}), which a reader of numbers would split — so the message
+     * gives the line that removes the quotes.
+     */
+    private static final String QUOTES = "quoted fields are not read; remove the quotes: sed 's/\"//g' IN > OUT";
+    /** A decimal number as this reader reads one (the non-finite words aside). */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    /** Whether {@code field} is a number in double quotes ({@code "1.0"}), which is not read: see {@link #QUOTES}. */
+    private static boolean quotedNumber(String field) {
+        if (field.length() < 2 || field.charAt(0) != '"' || field.charAt(field.length() - 1) != '"') {
+            return false;
+        }
+        String inside = field.substring(1, field.length() - 1).strip();
+        return DECIMAL.matcher(inside).matches() || MatrixMarket.isNonFiniteWord(inside);
     }
 
     /**
@@ -382,6 +402,11 @@ public final class DelimitedText {
             boolean named = false;
             for (String f : fields) {
                 String name = f.strip();
+                if (quotedNumber(name)) {
+                    // not a header of names: a row of numbers in quotes, refused here and not at the next line
+                    throw error("'" + MatrixMarket.quote(name) + "' at column " + (names.size() + 1) + " is a "
+                            + "number in quotes: " + QUOTES);
+                }
                 if (startsLikeANumber(name) || MatrixMarket.isNonFiniteWord(name)) {
                     return false;
                 }
@@ -585,7 +610,8 @@ public final class DelimitedText {
                         && symbol == ',');
                 throw error("'" + MatrixMarket.quote(token) + "' is not a number" + at + (decimalCommas
                         ? " (';' between values and ',' in numbers: a spreadsheet's CSV in a locale that writes "
-                        + "decimal commas; convert it with tr ',;' '.,' < IN > OUT.csv)" : hint()));
+                        + "decimal commas; convert it with tr ',;' '.,' < IN > OUT.csv)"
+                        : token.startsWith("\"") ? " (" + QUOTES + ")" : hint()));
             }
             double v = truncated ? Double.NaN
                     : DecimalDouble.toDouble(w, Math.clamp(exponent, Integer.MIN_VALUE, Integer.MAX_VALUE));

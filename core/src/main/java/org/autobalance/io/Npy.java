@@ -159,7 +159,8 @@ public final class Npy {
      *
      * @throws IllegalArgumentException if {@code m} holds a NaN or infinity (this reader, like the Matrix Market
      *         one, would refuse the file); the target is then left untouched
-     * @throws IOException if writing fails; the target is then left untouched and the temporary file is removed
+     * @throws IOException if writing fails; the target is then left untouched and the temporary file is removed, or if
+     *         {@code path} exists and is not a regular file (a device, a pipe, a directory), before anything is written
      */
     public static void write(Path path, DenseMatrix m) throws IOException {
         int[] nonFinite = m.firstNonFinite();

@@ -11,9 +11,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
+import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.SparseMatrix;
 
@@ -71,6 +73,9 @@ public final class Npz {
                     + (hint == null ? "" : " (" + hint + ")"));
         }
         try (zip) {
+            if (zip.getEntry("format.npy") == null) {
+                throw new MatrixFormatException(source, notSparse(zip, path));
+            }
             String format = text(member(zip, "format", source), source + ":format.npy");
             if (!List.of("csr", "csc", "coo").contains(format)) {
                 // before the arrays are read: a bsr matrix's data is 3-D and would be reported as a bad array
@@ -183,6 +188,34 @@ public final class Npz {
                     + "float32)" : "") + " at row " + (i + 1) + ", column " + (j + 1) + " (1-based)");
         }
         return x;
+    }
+
+    /**
+     * What an archive without a {@code format} member is, and what to do: most often a dense matrix saved by
+     * {@code numpy.savez} (members {@code arr_0.npy}, …), whose arrays are named with the line that saves one as
+     * {@code .npy}, which the reader maps in place.
+     */
+    private static String notSparse(ZipFile zip, Path path) {
+        List<String> names = zip.stream().map(ZipEntry::getName).toList();
+        String file = FileChecks.printable(path.getFileName() == null ? path.toString()
+                : path.getFileName().toString());
+        if (names.isEmpty() || !names.stream().allMatch(n -> n.endsWith(".npy"))) {
+            return "not a scipy.sparse.save_npz file (no member 'format.npy'; it holds " + names.size()
+                    + (names.size() == 1 ? " member" : " members") + shortList(names) + ")";
+        }
+        List<String> arrays = names.stream().map(n -> n.substring(0, n.length() - ".npy".length())).toList();
+        String key = arrays.size() == 1 ? "'" + arrays.get(0) + "'" : "NAME";
+        return "a numpy archive of arrays (numpy.savez), not a scipy.sparse.save_npz file; its "
+                + (arrays.size() == 1 ? "array:" : arrays.size() + " arrays:") + shortList(arrays)
+                + "; save the matrix as .npy and give that: numpy.save('M.npy', numpy.load('" + file + "')[" + key
+                + "])" + (arrays.size() == 1 ? "" : " with NAME the matrix's");
+    }
+
+    /** {@code names}, each after a space, the first ten of them. */
+    private static String shortList(List<String> names) {
+        String shown = names.stream().limit(10).map(n -> " " + FileChecks.printable(n))
+                .collect(Collectors.joining(","));
+        return names.size() > 10 ? shown + ", …" : shown;
     }
 
     /** The bytes of member {@code name}.npy. */

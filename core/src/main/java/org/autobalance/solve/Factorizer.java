@@ -605,7 +605,7 @@ public final class Factorizer {
             double[] gramU = engine.gramU;
             double[] gramV = engine.gramV;
             // the digest of U and V before the step, at the iterations the stall test runs
-            String before = testsForStall(t) ? Checkpoint.hash(u, v) : null;
+            String before = IterationMonitor.testsForStall(t) ? Checkpoint.hash(u, v) : null;
             // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
@@ -636,24 +636,11 @@ public final class Factorizer {
             if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
                 return;
             }
-            if (before != null && before.equals(Checkpoint.hash(u, v)) && schedule.eta(t + 1) <= eta) {
-                monitor.stalled();
+            // a digest of U and V (SHA-256, Checkpoint.hash: O((d1 + d2)·r), no pass over M) for the comparison
+            if (monitor.stalled(t, eta, schedule, () -> before.equals(Checkpoint.hash(u, v)))) {
                 return;
             }
         }
         monitor.exhausted();
-    }
-
-    /**
-     * Whether iteration t's step is digested for the stall test ({@link StopReason#STALLED}): a digest of U and V
-     * before and after it (SHA-256, {@link Checkpoint#hash}: O((d1 + d2)·r), no pass over M) at t = 1, 2, 4, 8, ….
-     * A step no larger than the last at an unchanged iterate changes nothing either, so a stall that begins at
-     * iteration t₀ lasts, and is found at the first power of two from t₀ on — by 2t₀ — at a cost of log₂ of the
-     * iterations in digest pairs. The rule depends on t alone, so a run resumed from a
-     * checkpoint tests where the whole run does and stops at the same iteration (a rationing with state of its own —
-     * a wait that doubled after each test that found a change — restarted at a resume, and stopped elsewhere).
-     */
-    private static boolean testsForStall(long t) {
-        return t > 0 && (t & (t - 1)) == 0;
     }
 }

@@ -188,7 +188,13 @@ class DelimitedTextTest {
         "COMMA|1,2\\na,b\\n|2|'a' is not a number at row 2, column 1",
         "COMMA|0x1p3,1\\n|1|'0x1p3' is not a number",
         "COMMA|1f,2\\n|1|'1f' is not a number",
-        "COMMA|\"1\",2\\n|1|'\"1\"' is not a number",
+        "COMMA|\"1\",2\\n|1|'\"1\"' at column 1 is a number in quotes",
+        // every field quoted, as some tools write them: refused at line 1 (it was taken for a header, and line 2
+        // refused as not a number), and after a quoted header at the first quoted number, saying why
+        "COMMA|\"1.0\",\"2.0\"\\n\"3\",\"4\"\\n|1|'\"1.0\"' at column 1 is a number in quotes: quoted fields are "
+            + "not read; remove the quotes: sed 's/\"//g' IN > OUT",
+        "COMMA|\"a\", \"-2e3\"\\n|1|'\"-2e3\"' at column 2 is a number in quotes",
+        "COMMA|\"a\",\"b\"\\n\"1\",\"2\"\\n|2|'\"1\"' is not a number at row 1, column 1 (quoted fields are not read",
         "COMMA|1e,2\\n|1|'1e' is not a number",
         "COMMA|1e+,2\\n|1|'1e+' is not a number",
         "COMMA|.,2\\n|1|'.' is not a number",

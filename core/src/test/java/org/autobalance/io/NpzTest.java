@@ -80,6 +80,21 @@ class NpzTest {
     }
 
     /**
+     * A dense matrix saved by numpy.savez (the fixtures are numpy's own) is not a sparse matrix: the message says
+     * what the archive is, names its arrays and gives the line that saves one as .npy (it said only "no member
+     * 'format.npy': not a scipy.sparse.save_npz file").
+     */
+    @Test
+    void aNumpyArchiveOfArraysIsNamedWithItsArraysAndTheConversion() {
+        assertMessage(fixture("npz_dense_savez.npz"), "npz_dense_savez.npz: a numpy archive of arrays (numpy.savez), "
+                + "not a scipy.sparse.save_npz file; its 2 arrays: labels, arr_0; save the matrix as .npy and give "
+                + "that: numpy.save('M.npy', numpy.load('npz_dense_savez.npz')[NAME]) with NAME the matrix's");
+        assertMessage(fixture("npz_dense_one.npz"), "npz_dense_one.npz: a numpy archive of arrays (numpy.savez), "
+                + "not a scipy.sparse.save_npz file; its array: arr_0; save the matrix as .npy and give that: "
+                + "numpy.save('M.npy', numpy.load('npz_dense_one.npz')['arr_0'])");
+    }
+
+    /**
      * A named pipe (or a device) of .npy or .npz data: the binary readers map their file or read it by position, so it
      * is refused at once, saying why, without opening it (an open of a pipe waits for a writer; when one came, the
      * .npy reader said "empty file").

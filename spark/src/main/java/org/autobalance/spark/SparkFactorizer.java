@@ -379,7 +379,7 @@ public final class SparkFactorizer {
             }
             for (long t = monitor.first(); t < c.maxIterations() && !stopped; t++) {
                 // V before the step, at the iterations the stall test runs (the tasks compare their rows of U)
-                byte[] vBefore = testsForStall(t) ? EngineAdapter.toBytes(v) : null;
+                byte[] vBefore = IterationMonitor.testsForStall(t) ? EngineAdapter.toBytes(v) : null;
                 long t0 = System.nanoTime();
                 double eta = schedule.eta(t);
                 StepCoefficients.of(c.variant(), gramU, gramV, aU, aV);
@@ -426,11 +426,8 @@ public final class SparkFactorizer {
                 // the plateau test looks at the new iterate, as the engine's does
                 passes.factors(state, v);
                 stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN);
-                if (!stopped && vBefore != null && parts.stream().allMatch(Partials::unchanged)
-                        && EngineAdapter.sameValues(vBefore, v) && schedule.eta(t + 1) <= eta) {
-                    monitor.stalled();
-                    stopped = true;
-                }
+                stopped = stopped || monitor.stalled(t, eta, schedule, () -> parts.stream()
+                        .allMatch(Partials::unchanged) && EngineAdapter.sameValues(vBefore, v));
             }
             if (!stopped) {
                 monitor.exhausted();
@@ -563,15 +560,6 @@ public final class SparkFactorizer {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-    }
-
-    /**
-     * Whether iteration t's step is tested for a stall ({@link StopReason#STALLED}: U and V left bit for bit as they
-     * were, the next step no larger): t = 1, 2, 4, 8, …, the engine's iterations ({@code Factorizer}), so that a run
-     * stops where the engine's stops, and a resumed run where the whole run does (the rule depends on t alone).
-     */
-    private static boolean testsForStall(long t) {
-        return t > 0 && (t & (t - 1)) == 0;
     }
 
     /** The context's {@code spark.task.cpus}: the cores Spark reserves for each task (Spark's default is 1). */

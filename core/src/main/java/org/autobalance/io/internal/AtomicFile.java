@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
@@ -20,6 +21,11 @@ import java.util.stream.Stream;
  * has its own temporary name ({@code .NAME.RANDOM.tmp}), so two writers of one target never write into each other's
  * file; only a process killed while writing leaves one, which {@link #removeStale} removes once no writer can be
  * using it.
+ *
+ * <p>A target that exists and is not a regular file (a device, a named pipe, a socket, a directory, or a link to one)
+ * is refused before anything is written: the rename would put a regular file in its place — as root,
+ * {@code Npy.write(Path.of("/dev/null"), m)} replaced the machine's {@code /dev/null}. A caller that means to write
+ * into such a file as it goes (the command line's {@code --log /dev/stdout}) opens it itself.
  *
  * <p>Not exported by the module: public for the project's own modules on the class path.
  */
@@ -40,6 +46,7 @@ public final class AtomicFile {
     /** Replaces the file {@code path} by what {@code content} writes (see the class documentation). */
     public static void replace(Path path, Content content) throws IOException {
         Path target = path.toAbsolutePath();
+        requireRegularOrAbsent(target);
         // Not Files.createTempFile: it creates the file owner-only (0600), and the rename would pass that on.
         Path temp = target.resolveSibling(PREFIX.formatted(target.getFileName())
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + SUFFIX);
@@ -69,6 +76,45 @@ public final class AtomicFile {
                 channel.write(buffer);
             }
         });
+    }
+
+    /**
+     * Fails, naming {@code target} and what it is, if it exists (its link followed) and is not a regular file. Checked
+     * before the write, not at the rename: a file made there meanwhile is still replaced, as any file is.
+     */
+    private static void requireRegularOrAbsent(Path target) throws FileSystemException {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(target, BasicFileAttributes.class);
+        } catch (IOException absent) {
+            // nothing there (or nothing that can be looked at): the write itself reports what it finds
+            return;
+        }
+        if (!attributes.isRegularFile()) {
+            throw new FileSystemException(target.toString(), null, "is " + kind(target, attributes)
+                    + ", not a regular file: the new file, written beside it and renamed over it, would replace it; "
+                    + "give a file name");
+        }
+    }
+
+    /** What a file that is not a regular one is, in words ("a character device"). */
+    private static String kind(Path target, BasicFileAttributes attributes) {
+        if (attributes.isDirectory()) {
+            return "a directory";
+        }
+        try {
+            // the type bits of st_mode (S_IFMT); the "unix" view is the JDK's on Linux and macOS
+            return switch ((Integer) Files.getAttribute(target, "unix:mode") & 0170000) {
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                case 0010000 -> "a named pipe";
+                case 0140000 -> "a socket";
+                default -> "a device, a pipe or a socket";
+            };
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            // no unix view (another system): the general words
+            return "a device, a pipe or a socket";
+        }
     }
 
     private static void removeAfterFailure(Path temp, Throwable failure) {

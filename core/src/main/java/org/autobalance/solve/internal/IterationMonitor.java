@@ -18,6 +18,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
+import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
@@ -551,9 +552,34 @@ public final class IterationMonitor {
         }
     }
 
-    /** The step of the last iteration finished left U and V unchanged: see {@link StopReason#STALLED}. */
-    public void stalled() {
-        stopReason = StopReason.STALLED;
+    /**
+     * Whether iteration t's step is tested for a stall ({@link StopReason#STALLED}): t = 1, 2, 4, 8, …, where the
+     * loop keeps U and V as they were before the step (a digest, or a copy), to compare them with the step's result.
+     * A step no larger than the last at an unchanged iterate changes nothing either, so a stall that begins at
+     * iteration t₀ lasts, and is found at the first power of two from t₀ on — by 2t₀ — at a cost of log₂ of the
+     * iterations in comparisons. The rule depends on t alone, so a run resumed from a checkpoint tests where the whole
+     * run does and stops at the same iteration (a rationing with state of its own — a wait that doubled after each
+     * test that found a change — restarted at a resume, and stopped elsewhere), and every loop that runs the iteration
+     * (the engine's, the Spark module's) stops where the others do.
+     */
+    public static boolean testsForStall(long t) {
+        return t > 0 && (t & (t - 1)) == 0;
+    }
+
+    /**
+     * The stall test of iteration t, once its step (of size {@code eta}) is made and {@link #finish} has not stopped
+     * the run: at the iterations {@link #testsForStall} names, a step that left U and V bit for bit as they were
+     * ({@code unchanged}, asked only there) stops the run as {@link StopReason#STALLED} when the next step, η_{t+1}
+     * of {@code schedule}, is no larger — that one would change nothing either.
+     *
+     * @return whether the run stalled (its stop reason is then set)
+     */
+    public boolean stalled(long t, double eta, StepSchedule schedule, BooleanSupplier unchanged) {
+        if (testsForStall(t) && unchanged.getAsBoolean() && schedule.eta(t + 1) <= eta) {
+            stopReason = StopReason.STALLED;
+            return true;
+        }
+        return false;
     }
 
     /** The run ended before its first iteration (cancelled during the set-up). */
