@@ -78,8 +78,8 @@ class PublicSurfaceTest {
 
     /**
      * A public supertype in a package that is not exported passes its public members on to an exported subtype, where
-     * a user calls them: they are the subtype's surface. The supertype's public modifier alone stopped the search there,
-     * and its members went unlisted.
+     * a user calls them: they are the subtype's surface. The supertype's public modifier alone stopped the search
+     * there, and its members went unlisted.
      */
     @Test
     void membersInheritedFromATypeOfAPackageNotExportedAreListed() {
