@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.ParallelPass;
@@ -207,9 +208,17 @@ final class ChunkedBody {
         }
     }
 
-    /** The matrix of the staged entries, or null when a sum of duplicates overflows (the streaming parser says so). */
+    /**
+     * The matrix of the staged entries, or null when a sum of duplicates overflows the dtype (the streaming parser
+     * says so, on its line): not to be taken for a matrix too large to hold.
+     */
     private static SparseMatrix built(SparseMatrix.Builder b, DType dtype) {
-        SparseMatrix s = b.build(dtype);
+        SparseMatrix s;
+        try {
+            s = b.build(dtype);
+        } catch (Float32RangeException overflow) {
+            return null;
+        }
         if (s.firstNonFinite() != null) {
             s.close();
             return null;

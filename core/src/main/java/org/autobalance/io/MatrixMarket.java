@@ -24,6 +24,7 @@ import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 
@@ -627,16 +628,24 @@ public final class MatrixMarket {
             SparseMatrix s;
             try {
                 s = b.build(dtype);
+            } catch (Float32RangeException e) {
+                // each value was checked on its line: only a sum of duplicates can leave float32's range
+                throw duplicatesOverflow(e.row(), e.column());
             } catch (IllegalArgumentException e) {
                 throw error("cannot hold the matrix in memory: " + e.getMessage());
             }
             int[] at = s.firstNonFinite();
             if (at != null) {
                 s.close();
-                throw error("the entries at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " sum to a value that "
-                        + "overflows " + dtype.label());
+                throw duplicatesOverflow(at[0], at[1]);
             }
             return s;
+        }
+
+        /** The entries at 0-based (i, j) of the kept rows sum beyond the dtype's range. */
+        private MatrixFormatException duplicatesOverflow(long i, long j) {
+            return error("the entries at row " + (i + keepFrom + 1) + ", column " + (j + 1) + " sum to a value that "
+                    + "overflows " + dtype.label());
         }
 
         /** What the header and size line (read) say the body holds. */

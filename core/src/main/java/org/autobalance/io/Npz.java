@@ -17,6 +17,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
+import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.SparseMatrix;
 
 /**
@@ -170,14 +171,24 @@ public final class Npz {
     /** The built matrix, unless summing duplicates overflowed. */
     private static SparseMatrix built(SparseMatrix.Builder b, DType dtype, String source)
             throws MatrixFormatException {
-        SparseMatrix m = b.build(dtype);
+        SparseMatrix m;
+        try {
+            m = b.build(dtype);
+        } catch (Float32RangeException e) {
+            // each value was checked as it was added: only a sum of duplicates can leave float32's range
+            throw duplicatesOverflow(source, e.row(), e.column(), dtype);
+        }
         int[] at = m.firstNonFinite();
         if (at != null) {
             m.close();
-            throw new MatrixFormatException(source, "the entries at row " + (at[0] + 1) + ", column "
-                    + (at[1] + 1) + " sum to a value that overflows " + dtype.label());
+            throw duplicatesOverflow(source, at[0], at[1], dtype);
         }
         return m;
+    }
+
+    private static MatrixFormatException duplicatesOverflow(String source, long i, long j, DType dtype) {
+        return new MatrixFormatException(source, "the entries at row " + (i + 1) + ", column " + (j + 1)
+                + " sum to a value that overflows " + dtype.label());
     }
 
     private static double value(NpyElements data, long k, int i, int j, DType dtype, String source)

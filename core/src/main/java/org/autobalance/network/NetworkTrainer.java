@@ -48,7 +48,7 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  */
 public final class NetworkTrainer {
     /** A loss this many times its reference max(L₀, ‖Y‖²/(2n)) counts as divergence (as for the factorisation). */
-    static final double RUNAWAY_FACTOR = 1e6;
+    static final double RUNAWAY_FACTOR = IterationMonitor.RUNAWAY_FACTOR;
     /** The kind of a network's {@link Checkpoint}. */
     static final String CHECKPOINT_KIND = "network";
 

@@ -111,11 +111,6 @@ public final class Checkpoint {
         return fromBits(s);
     }
 
-    /** Whether the checkpoint holds a double {@code key} of the run's state. */
-    public boolean hasExact(String key) {
-        return header.get(key) instanceof String;
-    }
-
     /** Whether the payload holds a block {@code name}. */
     public boolean has(String name) {
         return blocks.containsKey(name);

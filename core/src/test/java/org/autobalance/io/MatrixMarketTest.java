@@ -476,6 +476,38 @@ class MatrixMarketTest {
                 "overflows float32");
     }
 
+    /**
+     * Duplicates whose sum float32 cannot hold (each value can) are named as the float64 case of {@link #badInputs}:
+     * their 1-based position in the file, on the line where the body ends. SparseMatrix.Builder.build(FLOAT32)'s
+     * Float32RangeException was reported as "cannot hold the matrix in memory" with its 0-based position, and a range
+     * of rows (readRows) named the row within the range.
+     */
+    @Test
+    void duplicatesOverflowingFloat32AreNamedByTheirPositionInTheFile() throws IOException {
+        Path file = dir.resolve("dup.mtx");
+        Files.writeString(file, COORDINATE + "3 2 3\n1 1 1\n2 1 3e38\n2 1 3e38\n");
+        String expected = file + ", line 5: the entries at row 2, column 1 sum to a value that overflows float32";
+        List<Reading> readings = List.of(() -> MatrixMarket.read(file, DType.FLOAT32),
+                () -> MatrixMarket.readStreamed(file, DType.FLOAT32),
+                () -> MatrixMarket.readSparse(file, DType.FLOAT32),
+                () -> MatrixMarket.readSparseStreamed(file, DType.FLOAT32),
+                () -> MatrixMarket.readRows(file, DType.FLOAT32, 1, 2));
+        for (Reading r : readings) {
+            assertEquals(expected, assertThrows(MatrixFormatException.class, r::read).getMessage());
+        }
+        // the chunked reading hands such a body back to the streaming parser, which names the line
+        assertNull(MatrixMarket.readMapped(file, DType.FLOAT32, 2, 1));
+        assertNull(MatrixMarket.readSparseMapped(file, DType.FLOAT32, 2, 1));
+        // the same sum is a float64
+        try (SparseMatrix s = MatrixMarket.readSparse(file, DType.FLOAT64)) {
+            assertEquals(6e38, s.get(1, 0));
+        }
+    }
+
+    private interface Reading {
+        AutoCloseable read() throws IOException;
+    }
+
     @Test
     void fileErrorsNameTheFile() throws IOException {
         Path file = dir.resolve("broken.mtx");

@@ -158,6 +158,49 @@ class NpzTest {
                 e.getMessage());
     }
 
+    /**
+     * Duplicates (as scipy's coo keeps them) whose sum float32 cannot hold, each value can: named by their 1-based
+     * position, a MatrixFormatException naming the file. SparseMatrix.Builder.build(FLOAT32)'s Float32RangeException
+     * went out bare, its position 0-based and no file named.
+     */
+    @Test
+    void duplicatesOverflowingFloat32AreNamed() throws IOException {
+        Path dup = dir.resolve("dup.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(dup))) {
+            member(zos, "format", formatMember("coo"));
+            member(zos, "shape", npy("<i8", 3, 2));
+            member(zos, "row", npy("<i8", 0, 1, 1));
+            member(zos, "col", npy("<i8", 0, 0, 0));
+            member(zos, "data", npy("<f8", 1, 3e38, 3e38));
+        }
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(dup, DType.FLOAT32));
+        assertEquals(dup + ": the entries at row 2, column 1 sum to a value that overflows float32", e.getMessage());
+        try (SparseMatrix s = Npz.read(dup, DType.FLOAT64)) {
+            assertEquals(6e38, s.get(1, 0));
+        }
+    }
+
+    private static void member(ZipOutputStream zos, String name, byte[] bytes) throws IOException {
+        zos.putNextEntry(new ZipEntry(name + ".npy"));
+        zos.write(bytes);
+        zos.closeEntry();
+    }
+
+    /** A 1-d little-endian .npy array of {@code values}: int64 ({@code <i8}) or float64 ({@code <f8}). */
+    private static byte[] npy(String descr, double... values) {
+        byte[] header = NpyHeader.encode(descr, false, new long[] {values.length});
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(header.length + 8 * values.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).put(header);
+        for (double v : values) {
+            if (descr.equals("<i8")) {
+                out.putLong((long) v);
+            } else {
+                out.putDouble(v);
+            }
+        }
+        return out.array();
+    }
+
     private void assertMessage(Path p, String fragment) {
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(p, DType.FLOAT64));
         assertTrue(e.getMessage().contains(fragment), e.getMessage());

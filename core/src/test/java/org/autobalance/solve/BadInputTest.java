@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;
@@ -121,6 +122,21 @@ class BadInputTest {
         assertEquals(1e-5, Factorizer.defaultTolerance(DType.FLOAT32));
     }
 
+    /** A closed held-out matrix is named, whether closed before build() or between build() and run(). */
+    @Test
+    void aClosedHeldOutMatrixIsNamed() {
+        double[][] values = {{1, 0, 2}, {0, 3, 0}, {4, 0, 5}};
+        try (SparseMatrix m = SparseMatrix.of(DType.FLOAT64, values)) {
+            SparseMatrix heldOut = SparseMatrix.of(DType.FLOAT64, new double[][] {{0, 1, 0}, {2, 0, 0}, {0, 0, 3}});
+            Factorizer.Builder b = Factorizer.builder(m, 1).objective(Objective.observed(0)).heldOut(heldOut)
+                    .maxIterations(2);
+            Factorizer f = b.build();
+            heldOut.close();
+            assertEquals("held-out matrix is closed", message(f::run));
+            assertEquals("held-out matrix is closed", message(b::build));
+        }
+    }
+
     /** A non-finite value in a sparse M or its held-out entries is refused at build time, with its position. */
     @Test
     void nonFiniteSparseEntriesAreRejected() {
@@ -195,6 +211,7 @@ class BadInputTest {
         Factorizer f = Factorizer.builder(m, 2).build();
         m.close();
         assertEquals("matrix M is closed", message(f::run));
+        assertEquals("matrix M is closed", message(() -> Factorizer.builder(m, 2).build()));
         assertEquals("checkpoint directory must not be null", assertThrows(NullPointerException.class,
                 () -> Checkpoint.load(null)).getMessage());
         assertEquals("log path must not be null", assertThrows(NullPointerException.class,

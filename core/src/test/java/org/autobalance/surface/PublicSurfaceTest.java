@@ -77,6 +77,32 @@ class PublicSurfaceTest {
     }
 
     /**
+     * A public supertype in a package that is not exported passes its public members on to an exported subtype, where
+     * a user calls them: they are the subtype's surface. The supertype's public modifier alone stopped the search
+     * there, and its members went unlisted.
+     */
+    @Test
+    void membersInheritedFromATypeOfAPackageNotExportedAreListed() {
+        String inherited = "String inheritedFromUnexported()";
+        String own = "void own()";
+        String pkg = PublicSurfaceTest.class.getPackageName();
+        Set<String> notExported = members(Subtype.class, Set.of());
+        if (!notExported.containsAll(Set.of(inherited, own))) {
+            fail("with " + pkg + " not exported, Subtype's members must include " + inherited + ": " + notExported);
+        }
+        Set<String> exported = members(Subtype.class, Set.of(pkg));
+        if (!exported.equals(Set.of("Subtype()", own))) {
+            fail("with " + pkg + " exported, UnexportedBase is named and lists its own members: " + exported);
+        }
+    }
+
+    /** The fixture's exported type: its package is exported or not as the test says. */
+    public static final class Subtype extends UnexportedBase {
+        public void own() {
+        }
+    }
+
+    /**
      * The lines of {@code a} that {@code b} lacks, by type: a type line when the type (or its declaration) is new,
      * with all its members; otherwise the type's new members under its line.
      */
@@ -134,7 +160,8 @@ class PublicSurfaceTest {
     static SortedMap<String, Set<String>> publicSurface() throws IOException {
         return withClasses(root -> {
             SortedMap<String, Set<String>> surface = new TreeMap<>(TYPES);
-            for (String pkg : exportedPackages(root)) {
+            Set<String> exported = exportedPackages(root);
+            for (String pkg : exported) {
                 Path dir = root.resolve(pkg.replace('.', '/'));
                 try (Stream<Path> files = Files.list(dir)) {
                     for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
@@ -144,7 +171,7 @@ class PublicSurfaceTest {
                         }
                         Class<?> c = load(pkg + "." + name.substring(0, name.length() - ".class".length()));
                         if (visible(c)) {
-                            surface.put(declaration(c), members(c));
+                            surface.put(declaration(c), members(c, exported));
                         }
                     }
                 }
@@ -213,11 +240,14 @@ class PublicSurfaceTest {
         return s.toString();
     }
 
-    /** The member lines of {@code c}: its own, and those of supertypes in core that a user cannot name. */
-    private static Set<String> members(Class<?> c) {
+    /**
+     * The member lines of {@code c}: its own, and those of supertypes in its module that a user cannot name (not
+     * visible, or in a package outside {@code exported}).
+     */
+    static Set<String> members(Class<?> c, Set<String> exported) {
         Set<String> lines = new TreeSet<>(MEMBERS);
         Set<Class<?>> sources = new LinkedHashSet<>();
-        collectSources(c, c, sources);
+        collectSources(c, c, exported, sources);
         for (Class<?> from : sources) {
             for (Constructor<?> k : from == c ? c.getDeclaredConstructors() : new Constructor<?>[0]) {
                 if (reachable(k, c)) {
@@ -247,14 +277,18 @@ class PublicSurfaceTest {
         return head.substring(head.lastIndexOf(' ') + 1);
     }
 
-    /** {@code c} and the supertypes whose members reach a user only through it (not visible themselves). */
-    private static void collectSources(Class<?> c, Class<?> root, Set<Class<?>> sources) {
-        if (c == null || c.getModule() != root.getModule() || c != root && visible(c) || !sources.add(c)) {
+    /**
+     * {@code c} and the supertypes whose members reach a user only through it: not nameable themselves, as a public
+     * class of a package that is not exported is not (its public methods are callable on the exported subtype).
+     */
+    private static void collectSources(Class<?> c, Class<?> root, Set<String> exported, Set<Class<?>> sources) {
+        if (c == null || c.getModule() != root.getModule()
+                || c != root && visible(c) && exported.contains(c.getPackageName()) || !sources.add(c)) {
             return;
         }
-        collectSources(c.getSuperclass(), root, sources);
+        collectSources(c.getSuperclass(), root, exported, sources);
         for (Class<?> i : c.getInterfaces()) {
-            collectSources(i, root, sources);
+            collectSources(i, root, exported, sources);
         }
     }
 

@@ -7,9 +7,10 @@ import org.autobalance.solve.Checkpoint;
 
 /**
  * The header fields of a loaded {@link Checkpoint}, for the solvers' own state that the public class does not read
- * (the factorisation's plateau verdict and its test's state: {@link FactorCheckpoint}). {@code Checkpoint} hands its
- * reader over when its class is initialised, as the JDK's {@code SharedSecrets} do, so that a generic field reader
- * is not a public member of the library's API. Any {@code Checkpoint} object exists only after that.
+ * (the factorisation's plateau verdict and its test's state: {@link FactorCheckpoint}; whether a held-out best was
+ * saved: {@link HeldOutBest}). {@code Checkpoint} hands its reader over when its class is initialised, as the JDK's
+ * {@code SharedSecrets} do, so that a generic field reader is not a public member of the library's API. Any
+ * {@code Checkpoint} object exists only after that.
  */
 public final class CheckpointHeader {
     private static volatile Function<Checkpoint, Map<String, Object>> reader;

@@ -92,7 +92,7 @@ public final class HeldOutBest implements AutoCloseable {
 
     /** Restores the state of a checkpoint written by {@link #saveTo} (a checkpoint without one leaves it fresh). */
     public void restoreFrom(Checkpoint c) {
-        if (!c.hasExact("best_test_rmse")) {
+        if (CheckpointHeader.field(c, "best_test_rmse") == null) {
             return;
         }
         bestRmse = c.exact("best_test_rmse");
