@@ -1,6 +1,6 @@
 """Alternated whole-process runs of ./autobalance factorize with variants given as JDK_JAVA_OPTIONS (or env).
 Per run: wall, CPU by thread group (/proc sampled every 10 ms), phase marks (summary clock + PROBE sigma marks).
-Usage: python3 alt.py OUT.json ROUNDS ROOT M.npy RANK name=OPTS ...   (variants.py: OPTS)"""
+Usage: [ALT_OUT=/tmp/dir] python3 alt.py OUT.json ROUNDS ROOT M.npy RANK name=OPTS ...   (variants.py: OPTS)"""
 import json, os, resource, statistics as st, subprocess, sys, time
 from variants import parse
 out, rounds, root, m, rank = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
@@ -24,7 +24,7 @@ def sample(pid, acc):
 runs = []
 for r in range(rounds):
     for name, opts, env, vroot in (variants if r % 2 == 0 else variants[::-1]):
-        o = f'/tmp/s14/alt-out-{name}'
+        o = f"{os.environ.get('ALT_OUT', '/tmp/s14')}/alt-out-{name}"
         load = os.getloadavg()[0]
         e = {**os.environ, **env, 'JDK_JAVA_OPTIONS': ('-Dprobe=true ' + opts).strip()}
         t0 = time.time()
@@ -71,9 +71,11 @@ for name, _, _, _ in variants:
     ph = lambda a, b: md(lambda x: x['marks'][b] - x['marks'][a])
     print(f"{name:10} n={len(rs)} wall {md(lambda x: x['wall']):.3f} cpu {md(lambda x: x['cpu_total']):.3f} " +
           ' '.join(f"{k} {md(lambda x: x['cpu'].get(k, 0)):.2f}" for k in ('main', 'workers', 'C1', 'C2', 'other')) +
-          f" | start->load {md(lambda x: x['marks']['load_start']):.3f} read {ph('load_start','loaded'):.3f}"
-          f" loaded->sigma {ph('loaded','sigma_start'):.3f} sigma {ph('sigma_start','sigma_end'):.3f}"
-          f" sigma->it1 {ph('sigma_end','first_iteration'):.3f} it1->done {ph('first_iteration','done'):.3f}"
+          (f" | start->load {md(lambda x: x['marks']['load_start']):.3f} read {ph('load_start','loaded'):.3f}"
+           f" loaded->sigma {ph('loaded','sigma_start'):.3f} sigma {ph('sigma_start','sigma_end'):.3f}"
+           f" sigma->it1 {ph('sigma_end','first_iteration'):.3f}" if 'sigma_start' in rs[0]['marks']
+           else f" | it1 {md(lambda x: x['marks']['first_iteration']):.3f}") +
+          f" it1->done {ph('first_iteration','done'):.3f}"
           f" done->exit {md(lambda x: x['wall'] - x['marks']['done']):.3f}")
 
 if os.environ.get('ALT_PHASES'):

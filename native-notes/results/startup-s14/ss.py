@@ -1,6 +1,6 @@
 """Steady state through the launcher: factorize --max-iter N --tol 0 --log, variants alternated; per run the median
 iteration time of the second half (from the log's cumulative seconds) and the process CPU (wait4).
-Usage: python3 ss.py ROUNDS ROOT M.npy RANK ITERS THREADS name=OPTS ..."""
+Usage: [ALT_OUT=/tmp/dir] python3 ss.py ROUNDS ROOT M.npy RANK ITERS THREADS name=OPTS ..."""
 import json, os, statistics as st, subprocess, sys, time
 from variants import parse
 rounds, root, m, rank, iters, threads = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
@@ -8,7 +8,7 @@ variants = parse(sys.argv[7:])
 res = {n: [] for n, _, _, _ in variants}
 for r in range(rounds):
     for name, opts, env, vroot in (variants if r % 2 == 0 else variants[::-1]):
-        o = f'/tmp/s14/ss-{name}'
+        o = f"{os.environ.get('ALT_OUT', '/tmp/s14')}/ss-{name}"
         log = o + '.log'
         e = {**os.environ, **env, 'JDK_JAVA_OPTIONS': opts}
         load = os.getloadavg()[0]
