@@ -242,7 +242,8 @@ public final class DelimitedText {
         /** The value the last {@link #number} call parsed. */
         private double value;
 
-        private final Arena staging = Arena.ofConfined();
+        /** Shared, though one thread uses it: a confined arena here made eight kernels trap (see Npy.read). */
+        private final Arena staging = Arena.ofShared();
         private final List<MemorySegment> chunks = new ArrayList<>();
         private MemorySegment chunk;
         private long chunkRows;

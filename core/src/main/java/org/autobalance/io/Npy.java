@@ -79,7 +79,11 @@ public final class Npy {
             clearer.initCause(e);
             throw clearer;
         }
-        try (channel; Arena arena = Arena.ofConfined()) {
+        // shared, though one thread uses it: segments of a confined arena, read before the kernels are compiled, leave
+        // the JDK's memory-access profile with owner-thread sessions only; C2 then hoisted that check out of a kernel's
+        // loop, M's segment (no owner) failed it, and dotBlock was compiled 2-4 times (native-notes/startup.md,
+        // fourteenth session, "The two wastes left to try")
+        try (channel; Arena arena = Arena.ofShared()) {
             long size = channel.size();
             if (size == 0) {
                 throw new MatrixFormatException(path.toString(), "empty file: not a .npy file");
