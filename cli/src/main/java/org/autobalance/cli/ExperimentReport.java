@@ -67,8 +67,9 @@ final class ExperimentReport {
     /**
      * Writes the three files into {@code dir} (created if needed) as a set, and returns their paths: each is written
      * whole into a hidden staging directory there, and only when all three are written are they renamed into place, so
-     * that a failure leaves none of them and an earlier run's set as it was (a full disk after the JSON left the new
-     * JSON beside the earlier run's CSV and PNG, or alone).
+     * that a failure to write (a full disk after the JSON left the new JSON beside the earlier run's CSV and PNG, or
+     * alone) leaves none of them and an earlier run's set as it was. The renames are one by one: one that fails (a
+     * directory under a file's name) leaves the files renamed before it in place.
      */
     List<Path> write(Path dir) throws IOException {
         Files.createDirectories(dir);
