@@ -286,6 +286,12 @@ public abstract class MatrixSource implements Serializable {
         }
     }
 
+    /** Whether Spark's file listing skips the file: a name starting with {@code .} or {@code _}. */
+    static boolean skippedBySpark(java.nio.file.Path file) {
+        String name = file.getFileName().toString();
+        return name.startsWith(".") || name.startsWith("_");
+    }
+
     /** Checks that the task computing a block is the partition the block belongs to (one element per partition). */
     static void requirePartition(int p) {
         TaskContext context = TaskContext.get();

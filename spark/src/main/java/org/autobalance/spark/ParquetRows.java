@@ -73,7 +73,7 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             return;
         }
         try (Stream<Path> files = Files.list(path)) {
-            files.filter(f -> !hidden(f) && Files.isRegularFile(f)
+            files.filter(f -> !MatrixSource.skippedBySpark(f) && Files.isRegularFile(f)
                     && !f.getFileName().toString().endsWith(".parquet")).findFirst().ifPresent(f -> {
                         throw new IllegalArgumentException("Parquet input " + path + ": " + f.getFileName()
                                 + " is not a .parquet file (Spark reads every file of the directory whose name does "
@@ -82,12 +82,6 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot list input directory " + path + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Whether Spark's file listing skips the file: a name starting with {@code .} or {@code _}. */
-    private static boolean hidden(Path file) {
-        String name = file.getFileName().toString();
-        return name.startsWith(".") || name.startsWith("_");
     }
 
     static ParquetRows of(JavaSparkContext sc, Path path, int partitions) {

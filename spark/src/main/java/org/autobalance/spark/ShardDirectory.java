@@ -59,10 +59,10 @@ final class ShardDirectory extends MatrixSource {
         String prefix = null;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (name.startsWith(".") || name.startsWith("_")) {
+                if (MatrixSource.skippedBySpark(f)) {
                     continue;
                 }
+                String name = f.getFileName().toString();
                 Matcher m = SHARD.matcher(name);
                 if (!m.matches()) {
                     throw new IllegalArgumentException("shard directory " + dir + ": unexpected "
