@@ -165,34 +165,6 @@ public final class SparseMatrix implements AutoCloseable {
     }
 
     /**
-     * Splits the rows into {@code parts} contiguous chunks of about equal work for the parallel pass: chunk c is rows
-     * {@code [b[c], b[c + 1])}. The work of a row is counted as its stored entries plus one (the row's own output
-     * costs about as much as an entry, and empty rows must not pile up in one chunk). A pure function of the row
-     * pointers and {@code parts}, so the chunking, and with it every per-chunk sum, is the same on every run.
-     */
-    public int[] partition(int parts) {
-        int[] b = new int[parts + 1];
-        long total = nonZeros + rows;
-        for (int c = 1; c < parts; c++) {
-            long target = total * c / parts;
-            // first row i with rowStart(i) + i >= target (a monotone function of i)
-            int lo = b[c - 1];
-            int hi = rows;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (rowStart(mid) + mid >= target) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            b[c] = lo;
-        }
-        b[parts] = rows;
-        return b;
-    }
-
-    /**
      * Mᵀ as a CSR matrix (d2 × d1, the same stored entries; equivalently M in CSC), each of its rows in increasing
      * column order. Built on the first call by one counting sort on the columns in O(nnz + d1 + d2) time and kept:
      * every later call (every engine over this matrix: the iterations, σ₁, the plateau test) shares it. It takes about

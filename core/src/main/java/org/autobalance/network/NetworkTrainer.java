@@ -24,10 +24,13 @@ import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.CheckpointSave;
 import org.autobalance.solve.internal.CheckpointWriter;
+import org.autobalance.solve.internal.Finite;
 import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.solve.internal.IterationMonitor.CheckpointPolicy;
+import org.autobalance.solve.internal.MatrixDigest;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 
 /**
@@ -134,8 +137,8 @@ public final class NetworkTrainer {
     public static void requireSameOptions(Checkpoint checkpoint, DType dtype, boolean biases, StepSchedule schedule,
             String initializer, long seed, int threads, double tolerance) {
         // the checkpoint's own input hash: only the kind and the options are compared here
-        checkpoint.requireSameRun(CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype, biases, schedule,
-                initializer, seed, threads, tolerance, KernelProvider.gemm()));
+        CheckpointReader.requireSameRun(checkpoint, CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype,
+                biases, schedule, initializer, seed, threads, tolerance, KernelProvider.gemm()));
     }
 
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */
@@ -296,8 +299,8 @@ public final class NetworkTrainer {
                 throw new IllegalArgumentException("Y has " + y.cols() + " outputs per sample but the network "
                         + arch.describe() + " produces " + arch.outputFeatures());
             }
-            requireFinite(x, "X");
-            requireFinite(y, "Y");
+            Finite.require(x, "X");
+            Finite.require(y, "Y");
             if (initializer instanceof NetworkInitializer.Given(Parameters p)) {
                 if (p.architecture().depth() != arch.depth() || p.hasBiases() != biases) {
                     throw new IllegalArgumentException("the initial parameters belong to a different network");
@@ -309,16 +312,16 @@ public final class NetworkTrainer {
                         throw new IllegalArgumentException("initial W" + h + " is " + w.rows() + " x " + w.cols()
                                 + ", expected " + l.outChannels() + " x " + l.fanIn());
                     }
-                    requireFinite(w, "initial W" + h);
+                    Finite.require(w, "initial W" + h);
                     if (biases) {
-                        requireFinite(p.biases(h), "initial b" + h);
+                        Finite.require(p.biases(h), "initial b" + h);
                     }
                 }
             }
             Settings settings = new Settings(x, y, arch, biases, schedule, initializer, threads, seed, maxIterations,
                     tolerance, kernels, List.copyOf(listeners), checkpoints, resume, cancelToken);
             if (resume != null) {
-                resume.requireSameRun(CHECKPOINT_KIND, Checkpoint.hash(x, y), settings.identity());
+                CheckpointReader.requireSameRun(resume, CHECKPOINT_KIND, MatrixDigest.of(x, y), settings.identity());
             }
             // here, not in run(): data that cannot be trained on are refused before anything is written
             requireSquaresInRange(x, "X", "the inputs");
@@ -327,7 +330,8 @@ public final class NetworkTrainer {
                 throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
             }
             double sigma = !schedule.needsSpectralNorm() ? Double.NaN
-                    : resume != null ? resume.exact("sigma") : NetworkScale.sigma(x, y, arch.depth(), biases, seed);
+                    : resume != null ? CheckpointReader.exact(resume, "sigma")
+                    : NetworkScale.sigma(x, y, arch.depth(), biases, seed);
             return new NetworkTrainer(settings, sigma);
         }
     }
@@ -354,14 +358,6 @@ public final class NetworkTrainer {
                     + "underflow float64 (their sum rounds to 0): scale " + name + " up by a constant");
         }
         return squares;
-    }
-
-    static void requireFinite(DenseMatrix m, String name) {
-        int[] at = m.firstNonFinite();
-        if (at != null) {
-            throw new IllegalArgumentException(name + " contains a non-finite value (" + m.get(at[0], at[1])
-                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
-        }
     }
 
     /**
@@ -400,9 +396,9 @@ public final class NetworkTrainer {
             backoff = c.schedule() instanceof SpectralSchedule ? new StepBackoff(schedule.eta(0), params) : null;
             if (resume != null) {
                 for (int h = 1; h <= c.arch().depth(); h++) {
-                    resume.restore(weightsBlock(h), params.weights(h));
+                    CheckpointReader.restore(resume, weightsBlock(h), params.weights(h));
                     if (c.biases()) {
-                        resume.restore(biasesBlock(h), params.biases(h));
+                        CheckpointReader.restore(resume, biasesBlock(h), params.biases(h));
                     }
                 }
                 if (backoff != null) {
@@ -415,10 +411,10 @@ public final class NetworkTrainer {
             if (tolerance > 0) {
                 probeScratch = new Parameters(c.arch(), dtype, c.biases());
                 // the levels are the start's: a resumed run reads them (older checkpoints: from the resumed iterate)
-                double[] levels = resume != null && resume.has(PLATEAU_LEVELS) ? resume.doubles(PLATEAU_LEVELS)
-                        : EscapeProbe.levels(params);
+                double[] levels = resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)
+                        ? resume.doubles(PLATEAU_LEVELS) : EscapeProbe.levels(params);
                 probe = new EscapeProbe(c.arch(), c.biases(), levels, tolerance * normY2 / n);
-                if (resume != null && resume.has(PLATEAU_LEVELS)) {
+                if (resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)) {
                     probe.restore(resume);
                 }
             }
@@ -524,7 +520,8 @@ public final class NetworkTrainer {
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
                 matrices0[h - 1] = resume == null ? Invariants.matrixInvariant(params, h)
-                        : resume.has(matrixInvariantBlock(h)) ? resume.doubles(matrixInvariantBlock(h)) : null;
+                        : CheckpointReader.has(resume, matrixInvariantBlock(h))
+                        ? resume.doubles(matrixInvariantBlock(h)) : null;
             }
         }
 
@@ -543,8 +540,10 @@ public final class NetworkTrainer {
             double secondsBefore = resume == null ? 0 : resume.seconds();
             long start = System.nanoTime();
             long lastCheckpoint = start;
-            double referenceLoss = resume == null ? meanSquaredY / 2 : resume.exact("reference_loss");
-            onPlateau = resume != null && resume.has(ON_PLATEAU) && resume.doubles(ON_PLATEAU)[0] != 0;
+            double referenceLoss = resume == null ? meanSquaredY / 2
+                    : CheckpointReader.exact(resume, "reference_loss");
+            onPlateau = resume != null && CheckpointReader.has(resume, ON_PLATEAU)
+                    && resume.doubles(ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
             iterations = first;
@@ -680,7 +679,7 @@ public final class NetworkTrainer {
         /** The data's SHA-256, computed once (at the first checkpoint). */
         private String hash() {
             if (inputHash == null) {
-                inputHash = Checkpoint.hash(c.x(), c.y());
+                inputHash = MatrixDigest.of(c.x(), c.y());
             }
             return inputHash;
         }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.CheckpointWriter;
 
 /**
@@ -111,14 +112,14 @@ final class StepBackoff implements AutoCloseable {
 
     /** Restores the state saved by {@link #save}. */
     void restore(Checkpoint c, int depth, boolean biases) {
-        keptLoss = c.exact("kept_loss");
+        keptLoss = CheckpointReader.exact(c, "kept_loss");
         for (double t : c.doubles("halved_at")) {
             halvedAt.add((long) t);
         }
         for (int h = 1; h <= depth; h++) {
-            c.restore(keptWeights(h), kept.weights(h));
+            CheckpointReader.restore(c, keptWeights(h), kept.weights(h));
             if (biases) {
-                c.restore(keptBiases(h), kept.biases(h));
+                CheckpointReader.restore(c, keptBiases(h), kept.biases(h));
             }
         }
     }

@@ -100,11 +100,11 @@ public final class IterationEngine implements AutoCloseable {
         DType dtype = m != null ? m.dtype() : sparse.dtype();
         this.rows = m != null ? m.rows() : sparse.rows();
         this.cols = m != null ? m.cols() : sparse.cols();
-        this.sparseChunks = sparse == null ? null : sparse.partition(threads);
+        this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         this.transposed = sparse == null || observed ? null : sparse.transposed();
-        this.transposedChunks = transposed == null ? null : transposed.partition(threads);
+        this.transposedChunks = transposed == null ? null : equalWork(transposed, threads);
         this.heldOut = heldOut;
-        this.heldOutChunks = heldOut == null ? null : heldOut.partition(threads);
+        this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         this.mv = DenseMatrix.allocate(dtype, rows, r);
         this.mtu = DenseMatrix.allocate(dtype, cols, r);
         // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
@@ -256,6 +256,35 @@ public final class IterationEngine implements AutoCloseable {
      */
     public static long sparseResidualBytes(DType dtype, int cols, int rank, int threads) {
         return SparseResidual.bytes(dtype, cols, rank, threads);
+    }
+
+    /**
+     * Splits the rows of {@code m} into {@code parts} contiguous chunks of about equal work for the parallel pass:
+     * chunk c is rows {@code [b[c], b[c + 1])}. The work of a row is counted as its stored entries plus one (the row's
+     * own output costs about as much as an entry, and empty rows must not pile up in one chunk). A pure function of
+     * the row pointers and {@code parts}, so the chunking, and with it every per-chunk sum, is the same on every run.
+     */
+    static int[] equalWork(SparseMatrix m, int parts) {
+        int rows = m.rows();
+        int[] b = new int[parts + 1];
+        long total = m.nonZeros() + rows;
+        for (int c = 1; c < parts; c++) {
+            long target = total * c / parts;
+            // first row i with rowStart(i) + i >= target (a monotone function of i)
+            int lo = b[c - 1];
+            int hi = rows;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (m.rowStart(mid) + mid >= target) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            b[c] = lo;
+        }
+        b[parts] = rows;
+        return b;
     }
 
     private void addPartials(int startRow, int endRow) {

@@ -8,14 +8,11 @@ import static org.autobalance.solve.internal.CheckpointWriter.sha256;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +20,7 @@ import java.util.Objects;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
-import org.autobalance.memory.SparseMatrix;
-import org.autobalance.solve.internal.CheckpointHeader;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.FactorCheckpoint;
 
 /**
@@ -59,8 +55,42 @@ public final class Checkpoint {
     private final Map<String, long[]> blocks;
 
     static {
-        // the factorisation's own header fields are read by solve.internal (FactorCheckpoint), not by public members
-        CheckpointHeader.grant(c -> c.header);
+        // the solvers' state (the divergence reference, the plateau test, a held-out best, the network trainer's) is
+        // read by solve.internal's CheckpointReader through these, not by public members
+        CheckpointReader.grant(new CheckpointReader.Access() {
+            @Override
+            public Object field(Checkpoint c, String key) {
+                return c.header.get(key);
+            }
+
+            @Override
+            public double exact(Checkpoint c, String key) {
+                return c.exact(key);
+            }
+
+            @Override
+            public boolean has(Checkpoint c, String name) {
+                return c.blocks.containsKey(name);
+            }
+
+            @Override
+            public void restore(Checkpoint c, String name, DenseMatrix into) {
+                c.restore(name, into);
+            }
+
+            @Override
+            public void requireSameRun(Checkpoint c, String kind, String inputHash,
+                    Map<String, Object> configuration) {
+                c.requireSameRun(kind, inputHash, configuration);
+            }
+
+            @Override
+            public void requireSameRun(Checkpoint c, DType dtype, int d1, int d2, int rank, String inputHash,
+                    Map<String, Object> configuration) {
+                c.requireShape(dtype, d1, d2, rank);
+                c.requireSameRun(FactorCheckpoint.KIND, inputHash, configuration);
+            }
+        });
     }
 
     private Checkpoint(Map<String, Object> header, byte[] payload, Map<String, long[]> blocks) {
@@ -92,7 +122,10 @@ public final class Checkpoint {
             ((Number) header.get("every_seconds")).doubleValue()};
     }
 
-    /** The SHA-256 (hex) of the input (see {@link #hash(DenseMatrix...)}). */
+    /**
+     * The SHA-256 (hex) of the input's elements, row by row (a sparse input's: its shape, row starts, column indices
+     * and values): a resumed run must read the same input.
+     */
     public String inputHash() {
         return (String) header.get("input_sha256");
     }
@@ -102,8 +135,7 @@ public final class Checkpoint {
         return ((Number) header.get("seconds")).doubleValue();
     }
 
-    /** A double of the run's state, exactly as the solver saved it. */
-    public double exact(String key) {
+    private double exact(String key) {
         Object hex = header.get(key);
         if (!(hex instanceof String s)) {
             throw new IllegalArgumentException("the checkpoint holds no value " + key);
@@ -111,13 +143,7 @@ public final class Checkpoint {
         return fromBits(s);
     }
 
-    /** Whether the payload holds a block {@code name}. */
-    public boolean has(String name) {
-        return blocks.containsKey(name);
-    }
-
-    /** Copies the payload block {@code name} into {@code into}, which must have its dtype and shape. */
-    public void restore(String name, DenseMatrix into) {
+    private void restore(String name, DenseMatrix into) {
         long[] b = block(name);
         if (b[0] != into.dtype().bytes() || b[1] != into.rows() || b[2] != into.cols()) {
             throw new IllegalArgumentException("checkpoint block " + name + " is " + b[1] + " x " + b[2] + " of "
@@ -128,7 +154,10 @@ public final class Checkpoint {
                 DenseMatrix.Order.ROW_MAJOR);
     }
 
-    /** The payload block {@code name}, an array of doubles. */
+    /**
+     * The payload block {@code name}, an array of doubles. Internal, still public: the network trainer's escape probe
+     * reads its state through it; the other solvers' state goes through {@code solve.internal.CheckpointReader}.
+     */
     public double[] doubles(String name) {
         long[] b = block(name);
         if (b[0] != Double.BYTES || b[1] != 1) {
@@ -147,16 +176,7 @@ public final class Checkpoint {
         return b;
     }
 
-    /**
-     * Refuses to continue from this checkpoint a run of another kind, configuration or input (limits of time and
-     * iterations are not part of {@code configuration}: they may change).
-     *
-     * @param kind {@code factorize} or {@code network}
-     * @param inputHash the resuming run's input hash
-     * @param configuration the resuming run's configuration, compared key by key with the saved one
-     * @throws IllegalArgumentException naming the first difference
-     */
-    public void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
+    private void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
         requireSameConfiguration(kind, configuration);
         // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
         if (!inputHash.equals(inputHash())) {
@@ -167,12 +187,12 @@ public final class Checkpoint {
     }
 
     /**
-     * The part of {@link #requireSameRun(DType, int, int, int, String, Map)} that needs no input: refuses to continue
+     * The part of the check on resume ({@link Factorizer.Builder#resumeFrom}) that needs no input: refuses to continue
      * this factorisation in another {@code dtype} or with other {@code options}, entries of the configuration a front
      * end knows before it reads M (the rank, seed, threads, …; keys as in {@code summary.json}), so that a mistaken
      * option is refused at once rather than after a long load (a new user's finding).
      *
-     * @throws IllegalArgumentException naming the first difference, in the words of {@code requireSameRun}
+     * @throws IllegalArgumentException naming the first difference, in the words of the check on resume
      */
     public void requireSameOptions(DType dtype, Map<String, Object> options) {
         requireKind(FactorCheckpoint.KIND);
@@ -330,21 +350,8 @@ public final class Checkpoint {
         }
     }
 
-    /**
-     * Refuses to continue another factorisation: other shapes or precision, another input matrix (by
-     * {@code inputHash}), or another configuration (every entry of {@code configuration}, as written by the run; the
-     * limits of time and iterations are not in it and may differ).
-     *
-     * @throws IllegalArgumentException saying what differs
-     */
-    public void requireSameRun(DType dtype, int d1, int d2, int rank, String inputHash,
-            Map<String, Object> configuration) {
-        requireShape(dtype, d1, d2, rank);
-        requireSameRun(FactorCheckpoint.KIND, inputHash, configuration);
-    }
-
     /** Shapes and dtype of the saved factors, checked against the run that resumes. */
-    void requireShape(DType dtype, int d1, int d2, int rank) {
+    private void requireShape(DType dtype, int d1, int d2, int rank) {
         requireKind(FactorCheckpoint.KIND);
         requireDtype(dtype);
         long[] u = block("U");
@@ -363,34 +370,4 @@ public final class Checkpoint {
                     + dtype.label());
         }
     }
-
-    /**
-     * SHA-256 of the elements of {@code ms}, one after the other, each row by row, in the machine's byte order (the
-     * input's identity; the shapes are part of the configuration).
-     */
-    public static String hash(DenseMatrix... ms) {
-        MessageDigest sha = sha256();
-        for (DenseMatrix m : ms) {
-            long rowBytes = (long) m.cols() * m.dtype().bytes();
-            long strideBytes = (long) m.stride() * m.dtype().bytes();
-            for (int i = 0; i < m.rows(); i++) {
-                sha.update(m.segment().asSlice(i * strideBytes, rowBytes).asByteBuffer());
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
-    /** SHA-256 of a sparse {@code m}: its shape, row starts, column indices and values, in the machine's order. */
-    static String hash(SparseMatrix m) {
-        MessageDigest sha = sha256();
-        sha.update(ByteBuffer.allocate(8).putInt(m.rows()).putInt(m.cols()).flip());
-        for (MemorySegment part : new MemorySegment[] {m.rowStarts(), m.columnIndices(), m.values()}) {
-            // a ByteBuffer view holds at most 2³¹ − 1 bytes
-            for (long at = 0; at < part.byteSize(); at += 1L << 30) {
-                sha.update(part.asSlice(at, Math.min(1L << 30, part.byteSize() - at)).asByteBuffer());
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
 }

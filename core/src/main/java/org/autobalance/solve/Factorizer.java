@@ -25,9 +25,12 @@ import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.SpectralSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.CheckpointReader;
+import org.autobalance.solve.internal.Finite;
 import org.autobalance.solve.internal.HeldOutBest;
 import org.autobalance.solve.internal.Initialization;
 import org.autobalance.solve.internal.IterationMonitor;
+import org.autobalance.solve.internal.MatrixDigest;
 import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.solve.internal.StepCoefficients;
@@ -105,7 +108,7 @@ public final class Factorizer {
 
         /** The SHA-256 of M's content (the input's identity on resume). */
         String inputHash() {
-            return m != null ? Checkpoint.hash(m) : Checkpoint.hash(sparse);
+            return m != null ? MatrixDigest.of(m) : MatrixDigest.of(sparse);
         }
     }
 
@@ -359,26 +362,26 @@ public final class Factorizer {
                             + heldOut.cols() + " " + heldOut.dtype().label() + ", expected " + rows + " x " + cols
                             + " " + sparse.dtype().label() + " like M");
                 }
-                requireFinite(heldOut.firstNonFinite(), heldOut::get, "held-out entries");
+                Finite.require(heldOut.firstNonFinite(), heldOut::get, "held-out entries");
             }
             if (earlyStopping > 0 && heldOut == null) {
                 throw new IllegalArgumentException("early stopping needs held-out entries (heldOut), whose RMSE "
                         + "it watches");
             }
             if (initializer instanceof Initializer.Given given) {
-                given.requireFits(m != null ? m.dtype() : sparse.dtype(), rows, cols, rank);
+                Initialization.requireFits(given, m != null ? m.dtype() : sparse.dtype(), rows, cols, rank);
             }
             if (m != null) {
-                requireFinite(m, "M");
+                Finite.require(m, "M");
             } else {
-                requireFinite(sparse.firstNonFinite(), sparse::get, "M");
+                Finite.require(sparse.firstNonFinite(), sparse::get, "M");
             }
             Settings settings = new Settings(m, sparse, objective, heldOut, rank, schedule, initializer, variant,
                     threads, seed, maxIterations, tolerance, timeLimit, exactLossEvery, exactFinalLoss, stopWhen,
                     kernels, sparseKernels, List.copyOf(listeners), cancelToken, checkpoint, resume, earlyStopping);
             if (resume != null) {
-                resume.requireSameRun(settings.dtype(), settings.rows(), settings.cols(), settings.rank(),
-                        settings.inputHash(), settings.identity());
+                CheckpointReader.requireSameRun(resume, settings.dtype(), settings.rows(), settings.cols(),
+                        settings.rank(), settings.inputHash(), settings.identity());
             }
             return new Factorizer(settings);
         }
@@ -409,21 +412,6 @@ public final class Factorizer {
         return false;
     }
 
-    static void requireFinite(DenseMatrix x, String name) {
-        requireFinite(x.firstNonFinite(), x::get, name);
-    }
-
-    private interface Element {
-        double get(int i, int j);
-    }
-
-    private static void requireFinite(int[] at, Element x, String name) {
-        if (at != null) {
-            throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
-                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
-        }
-    }
-
     /**
      * Runs gradient descent.
      *
@@ -450,7 +438,8 @@ public final class Factorizer {
         Settings c = config;
         requireOpen(c.m(), c.sparse(), c.heldOut());
         if (c.resume() == null && c.initializer() instanceof Initializer.Given given) {
-            given.requireFits(c.dtype(), c.rows(), c.cols(), c.rank()); // closed (or changed) since build()
+            // closed (or changed) since build()
+            Initialization.requireFits(given, c.dtype(), c.rows(), c.cols(), c.rank());
         }
         IterationMonitor.CheckpointPolicy checkpoints = config.checkpoint();
         try (RunLock _ = checkpoints == null ? null : RunLock.forSolver(checkpoints.dir())) {
@@ -605,7 +594,7 @@ public final class Factorizer {
             double[] gramU = engine.gramU;
             double[] gramV = engine.gramV;
             // the digest of U and V before the step, at the iterations the stall test runs
-            String before = IterationMonitor.testsForStall(t) ? Checkpoint.hash(u, v) : null;
+            String before = IterationMonitor.testsForStall(t) ? MatrixDigest.of(u, v) : null;
             // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
@@ -636,8 +625,8 @@ public final class Factorizer {
             if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
                 return;
             }
-            // a digest of U and V (SHA-256, Checkpoint.hash: O((d1 + d2)·r), no pass over M) for the comparison
-            if (monitor.stalled(t, eta, schedule, () -> before.equals(Checkpoint.hash(u, v)))) {
+            // a digest of U and V (SHA-256, MatrixDigest: O((d1 + d2)·r), no pass over M) for the comparison
+            if (monitor.stalled(t, eta, schedule, () -> before.equals(MatrixDigest.of(u, v)))) {
                 return;
             }
         }

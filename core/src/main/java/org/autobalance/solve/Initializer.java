@@ -1,7 +1,6 @@
 package org.autobalance.solve;
 
 import java.util.Objects;
-import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
 /**
@@ -125,36 +124,6 @@ public sealed interface Initializer
         public Given {
             Objects.requireNonNull(u0, "initial factor U0 must not be null");
             Objects.requireNonNull(v0, "initial factor V0 must not be null");
-        }
-
-        /**
-         * Checks the start against a run on a d1 × d2 M in {@code dtype} at rank {@code rank}: U0 is d1 × rank, V0
-         * d2 × rank, both open, finite and in M's precision.
-         *
-         * @throws IllegalArgumentException naming the factor and what is wrong
-         */
-        public void requireFits(DType dtype, long d1, long d2, int rank) {
-            requireFactor(u0, "U0", dtype, d1, d2, d1, rank);
-            requireFactor(v0, "V0", dtype, d1, d2, d2, rank);
-        }
-
-        private static void requireFactor(DenseMatrix x, String name, DType dtype, long d1, long d2, long rows,
-                int rank) {
-            if (x.isClosed()) {
-                throw new IllegalArgumentException("initial factor " + name + " is closed");
-            }
-            if (x.rows() != rows || x.cols() != rank) {
-                throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
-                        + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2
-                        + " matrix at rank " + rank);
-            }
-            if (x.dtype() != dtype) {
-                // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
-                throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
-                        + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(java.util.Locale.ROOT)
-                        + ".copy(DType." + dtype.name() + ")");
-            }
-            Factorizer.requireFinite(x, "initial factor " + name);
         }
 
         @Override

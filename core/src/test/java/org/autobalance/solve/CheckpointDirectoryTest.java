@@ -24,6 +24,7 @@ import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.ChildJvm;
@@ -147,7 +148,7 @@ class CheckpointDirectoryTest {
             Checkpoint last = Checkpoint.load(ck);
             assertEquals(writes - 1, last.iteration());
             try (DenseMatrix x = DenseMatrix.allocate(DType.FLOAT64, 2000, 8)) {
-                last.restore("X", x);
+                CheckpointReader.restore(last, "X", x);
                 double[][] got = x.toArray();
                 assertTrue(Arrays.deepEquals(got, a.toArray()) || Arrays.deepEquals(got, b.toArray()),
                         "the checkpoint is neither writer's");

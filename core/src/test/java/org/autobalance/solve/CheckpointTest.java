@@ -21,6 +21,7 @@ import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.FactorCheckpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
@@ -268,7 +269,7 @@ class CheckpointTest {
         Map<String, Object> onSpark = new java.util.LinkedHashMap<>(saved.configuration());
         onSpark.put("engine", "spark");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> saved.requireSameRun(FactorCheckpoint.KIND, saved.inputHash(), onSpark));
+                () -> CheckpointReader.requireSameRun(saved, FactorCheckpoint.KIND, saved.inputHash(), onSpark));
         assertEquals("the checkpoint was written by the single-machine engine, this run is on the spark engine: "
                 + "resume it on the engine that wrote it", e.getMessage());
     }

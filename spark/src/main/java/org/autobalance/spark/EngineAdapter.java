@@ -79,7 +79,7 @@ final class EngineAdapter {
 
     /**
      * Whether {@code x} holds the values of {@code bytes} (the form of {@link #toBytes}, of x's shape) bit for bit: its
-     * rows compared without their padding, as core's digest of a matrix reads them ({@code Checkpoint.hash}).
+     * rows compared without their padding, as core's digest of a matrix reads them ({@code MatrixDigest}).
      */
     static boolean sameValues(byte[] bytes, DenseMatrix x) {
         MemorySegment block = MemorySegment.ofArray(bytes);

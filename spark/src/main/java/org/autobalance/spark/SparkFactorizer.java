@@ -31,8 +31,10 @@ import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
 import org.autobalance.solve.StopReason;
 import org.autobalance.solve.Variant;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.Initialization;
 import org.autobalance.solve.internal.IterationMonitor;
+import org.autobalance.solve.internal.MatrixDigest;
 import org.autobalance.solve.internal.StepCoefficients;
 
 /**
@@ -291,7 +293,7 @@ public final class SparkFactorizer {
         int d2 = source.cols();
         IterationMonitor.Limits.requireRank(r, d1, d2);
         if (c.initializer() instanceof Initializer.Given given) {
-            given.requireFits(dtype, d1, d2, r);
+            Initialization.requireFits(given, dtype, d1, d2, r);
         }
         List<IterationListener> listeners = new ArrayList<>(c.listeners());
         listeners.addAll(List.of(moreListeners));
@@ -524,7 +526,7 @@ public final class SparkFactorizer {
 
     /**
      * Refuses to resume {@code resume} unless it was written by this run's configuration ({@link
-     * Checkpoint#requireSameRun}). A checkpoint written before tasks had threads (before {@code --task-threads}, 30 Nov
+     * CheckpointReader#requireSameRun(Checkpoint, DType, int, int, int, String, Map)}). A checkpoint written before tasks had threads (before {@code --task-threads}, 30 Nov
      * 2026) has no {@code task_threads}: its tasks ran one thread each, which is what {@code task_threads 1} computes
      * bit for bit (the engine's kernels over the whole block, then as now), so it resumes with one task thread — the
      * default unless {@code spark.task.cpus} says otherwise — and is refused with any other.
@@ -532,12 +534,13 @@ public final class SparkFactorizer {
     private static void requireSameRun(Checkpoint resume, DType dtype, long d1, int d2, int r, String inputHash,
             Map<String, Object> identity, int taskThreads) {
         if (resume.configuration().containsKey("task_threads")) {
-            resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, identity);
+            CheckpointReader.requireSameRun(resume, dtype, Math.toIntExact(d1), d2, r, inputHash,
+                    identity);
             return;
         }
         Map<String, Object> before = new LinkedHashMap<>(identity);
         before.remove("task_threads");
-        resume.requireSameRun(dtype, Math.toIntExact(d1), d2, r, inputHash, before);
+        CheckpointReader.requireSameRun(resume, dtype, Math.toIntExact(d1), d2, r, inputHash, before);
         if (taskThreads != 1) {
             throw new IllegalArgumentException("the checkpoint was written before --task-threads existed (its tasks "
                     + "ran one thread each), this run has task_threads " + taskThreads
@@ -547,13 +550,13 @@ public final class SparkFactorizer {
 
     /**
      * M's identity for a checkpoint: the SHA-256 (hex) of the lines "hash of partition p" for p = 0, 1, …, each the
-     * SHA-256 of the partition's rows as core hashes a matrix ({@link Checkpoint#hash}), computed by the executors.
+     * SHA-256 of the partition's rows as core hashes a matrix ({@link MatrixDigest}), computed by the executors.
      * It depends on the partitioning too, which a bit-for-bit resume needs unchanged anyway.
      */
     private static String inputHash(JavaRDD<MatrixBlock> m) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String part : m.map(b -> Checkpoint.hash(b.rows())).collect()) {
+            for (String part : m.map(b -> MatrixDigest.of(b.rows())).collect()) {
                 sha.update((part + "\n").getBytes(StandardCharsets.US_ASCII));
             }
             return HexFormat.of().formatHex(sha.digest());

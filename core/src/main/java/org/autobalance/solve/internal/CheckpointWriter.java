@@ -43,8 +43,8 @@ public final class CheckpointWriter {
     /**
      * A checkpoint to write, with the fields every checkpoint has.
      *
-     * @param inputHash the input's {@link Checkpoint#hash}
-     * @param configuration what {@link Checkpoint#requireSameRun} compares on resume
+     * @param inputHash the input's {@link MatrixDigest}
+     * @param configuration what {@link CheckpointReader#requireSameRun} compares on resume
      * @param everyIterations the policy's interval in iterations (0 if unused), for {@link Checkpoint#policy()}
      * @param everySeconds the policy's interval in seconds (0 if unused)
      */
@@ -61,7 +61,7 @@ public final class CheckpointWriter {
         return w;
     }
 
-    /** A double of the state, saved exactly (read back by {@link Checkpoint#exact}). */
+    /** A double of the state, saved exactly (read back by {@link CheckpointReader#exact}). */
     public CheckpointWriter exact(String key, double value) {
         header.put(key, bits(value));
         return this;
@@ -73,7 +73,7 @@ public final class CheckpointWriter {
         return this;
     }
 
-    /** A matrix of the state, saved row by row in its dtype (read back by {@link Checkpoint#restore}). */
+    /** A matrix of the state, saved row by row in its dtype (read back by {@link CheckpointReader#restore}). */
     public CheckpointWriter matrix(String name, DenseMatrix m) {
         describe(name, m.dtype(), m.rows(), m.cols());
         matrices.add(m);

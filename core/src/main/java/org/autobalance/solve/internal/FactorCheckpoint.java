@@ -60,18 +60,18 @@ public final class FactorCheckpoint {
 
     /** The divergence test's reference loss. */
     static double referenceLoss(Checkpoint c) {
-        return c.exact("reference_loss");
+        return CheckpointReader.exact(c, "reference_loss");
     }
 
     /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */
     static boolean onPlateau(Checkpoint c) {
-        return Boolean.TRUE.equals(CheckpointHeader.field(c, "on_plateau"));
+        return Boolean.TRUE.equals(CheckpointReader.field(c, "on_plateau"));
     }
 
     /** The plateau test's state (level ϑ and the rationing of its checks). */
     static EckartYoungCheck.State plateauState(Checkpoint c) {
         @SuppressWarnings("unchecked")
-        Map<String, Object> p = (Map<String, Object>) CheckpointHeader.field(c, "plateau");
+        Map<String, Object> p = (Map<String, Object>) CheckpointReader.field(c, "plateau");
         return new EckartYoungCheck.State(fromBits((String) p.get("level")), new PlateauCheck.State(
                 ((Number) p.get("last_check")).longValue(), ((Number) p.get("last_unlearned")).intValue(),
                 Boolean.TRUE.equals(p.get("last_plateau"))));

@@ -92,14 +92,14 @@ public final class HeldOutBest implements AutoCloseable {
 
     /** Restores the state of a checkpoint written by {@link #saveTo} (a checkpoint without one leaves it fresh). */
     public void restoreFrom(Checkpoint c) {
-        if (CheckpointHeader.field(c, "best_test_rmse") == null) {
+        if (CheckpointReader.field(c, "best_test_rmse") == null) {
             return;
         }
-        bestRmse = c.exact("best_test_rmse");
-        bestIteration = (long) c.exact("best_test_iteration");
+        bestRmse = CheckpointReader.exact(c, "best_test_rmse");
+        bestIteration = (long) CheckpointReader.exact(c, "best_test_iteration");
         if (bestU != null && bestIteration >= 0) {
-            c.restore("best_U", bestU);
-            c.restore("best_V", bestV);
+            CheckpointReader.restore(c, "best_U", bestU);
+            CheckpointReader.restore(c, "best_V", bestV);
         }
     }
 

@@ -1,8 +1,10 @@
 package org.autobalance.solve.internal;
 
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Initializer;
 
@@ -49,6 +51,36 @@ public final class Initialization {
             }
             case Initializer.WardKolda wk -> wardKolda(wk.c(), wk.d(), u, v, setup);
         }
+    }
+
+    /**
+     * Checks a given start against a run on a d1 × d2 M in {@code dtype} at rank {@code rank} (at {@code build()}, and
+     * again at {@code run()}: the factors may have been closed since): U0 is d1 × rank, V0 d2 × rank, both open,
+     * finite and in M's precision.
+     *
+     * @throws IllegalArgumentException naming the factor and what is wrong
+     */
+    public static void requireFits(Initializer.Given given, DType dtype, long d1, long d2, int rank) {
+        requireFactor(given.u0(), "U0", dtype, d1, d2, d1, rank);
+        requireFactor(given.v0(), "V0", dtype, d1, d2, d2, rank);
+    }
+
+    private static void requireFactor(DenseMatrix x, String name, DType dtype, long d1, long d2, long rows,
+            int rank) {
+        if (x.isClosed()) {
+            throw new IllegalArgumentException("initial factor " + name + " is closed");
+        }
+        if (x.rows() != rows || x.cols() != rank) {
+            throw new IllegalArgumentException("initial factor " + name + " is " + x.rows() + " x " + x.cols()
+                    + ", expected " + rows + " x " + rank + " for a " + d1 + " x " + d2 + " matrix at rank " + rank);
+        }
+        if (x.dtype() != dtype) {
+            // the run's precision is M's; converting silently would hide a rounding (or an overflow) of U0, V0
+            throw new IllegalArgumentException("initial factor " + name + " is " + x.dtype().label() + " but M is "
+                    + dtype.label() + ": convert it explicitly, e.g. " + name.toLowerCase(Locale.ROOT) + ".copy(DType."
+                    + dtype.name() + ")");
+        }
+        Finite.require(x, "initial factor " + name);
     }
 
     private static double resolveScale(double scale, DenseMatrix u, DenseMatrix v, DoubleSupplier sigma1) {
