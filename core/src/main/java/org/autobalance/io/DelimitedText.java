@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.autobalance.memory.DType;
@@ -142,6 +143,8 @@ public final class DelimitedText {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype, Consumer<String> notes) throws IOException {
+        // checked here, not when a header is skipped: a null failed only on files with a header, inside the reader
+        Objects.requireNonNull(notes, "notes must not be null (s -> { } ignores them)");
         Separator separator = separatorOf(path);
         if (separator == null) {
             throw new IllegalArgumentException(path + " is not named .csv, .tsv, .txt or .dat (optionally .gz)");

@@ -19,6 +19,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
@@ -252,6 +253,7 @@ public final class MatrixMarket {
 
     /** As {@link #readSparse(Path, DType)} from {@code reader} (not closed), named {@code source} in messages. */
     public static SparseMatrix readSparse(Reader reader, String source, DType dtype) throws IOException {
+        Objects.requireNonNull(reader, "reader must not be null");
         if (dtype == null) {
             throw new IllegalArgumentException("dtype must not be null");
         }
@@ -342,6 +344,7 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Reader reader, String source, DType dtype) throws IOException {
+        Objects.requireNonNull(reader, "reader must not be null");
         return read(reader, source, dtype, allocated -> { }, -1, NativeMemory.physicalBytes());
     }
 

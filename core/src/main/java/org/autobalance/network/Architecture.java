@@ -119,8 +119,9 @@ public record Architecture(List<Layer> layers) {
             w = 1;
         } else {
             if (inputShape.length != 2 && inputShape.length != 3) {
-                throw new IllegalArgumentException("input shape must be C,L or C,H,W, got " + inputShape.length
-                        + " numbers");
+                // the library's words: "C,L" is how the command line's --input-shape spells it
+                throw new IllegalArgumentException("input shape must be {channels, length} or {channels, height, "
+                        + "width}, got {" + join(inputShape) + "}");
             }
             long product = 1;
             for (int d : inputShape) {

@@ -282,23 +282,7 @@ public final class NetworkTrainer {
          *         uncorrelated with X without biases
          */
         public NetworkTrainer build() {
-            if (x.isClosed() || y.isClosed()) {
-                throw new IllegalArgumentException("the data matrices are closed");
-            }
-            if (x.rows() != y.rows()) {
-                throw new IllegalArgumentException("X has " + x.rows() + " samples (rows) but Y has " + y.rows());
-            }
-            if (x.dtype() != y.dtype()) {
-                throw new IllegalArgumentException("X is " + x.dtype().label() + " but Y is " + y.dtype().label());
-            }
-            if (x.cols() != arch.inputFeatures()) {
-                throw new IllegalArgumentException("X has " + x.cols() + " features per sample but the network "
-                        + arch.describe() + " reads " + arch.inputFeatures());
-            }
-            if (y.cols() != arch.outputFeatures()) {
-                throw new IllegalArgumentException("Y has " + y.cols() + " outputs per sample but the network "
-                        + arch.describe() + " produces " + arch.outputFeatures());
-            }
+            requireData(x, y, arch);
             Finite.require(x, "X");
             Finite.require(y, "Y");
             if (initializer instanceof NetworkInitializer.Given(Parameters p)) {
@@ -333,6 +317,30 @@ public final class NetworkTrainer {
                     : resume != null ? CheckpointReader.exact(resume, "sigma")
                     : NetworkScale.sigma(x, y, arch.depth(), biases, seed);
             return new NetworkTrainer(settings, sigma);
+        }
+    }
+
+    /**
+     * Refuses data the network {@code arch} cannot be trained on: closed, or of other shapes or dtypes (the trainer's
+     * {@code build()} and {@link TrainingStep}'s constructor).
+     */
+    static void requireData(DenseMatrix x, DenseMatrix y, Architecture arch) {
+        if (x.isClosed() || y.isClosed()) {
+            throw new IllegalArgumentException("the data matrices are closed");
+        }
+        if (x.rows() != y.rows()) {
+            throw new IllegalArgumentException("X has " + x.rows() + " samples (rows) but Y has " + y.rows());
+        }
+        if (x.dtype() != y.dtype()) {
+            throw new IllegalArgumentException("X is " + x.dtype().label() + " but Y is " + y.dtype().label());
+        }
+        if (x.cols() != arch.inputFeatures()) {
+            throw new IllegalArgumentException("X has " + x.cols() + " features per sample but the network "
+                    + arch.describe() + " reads " + arch.inputFeatures());
+        }
+        if (y.cols() != arch.outputFeatures()) {
+            throw new IllegalArgumentException("Y has " + y.cols() + " outputs per sample but the network "
+                    + arch.describe() + " produces " + arch.outputFeatures());
         }
     }
 

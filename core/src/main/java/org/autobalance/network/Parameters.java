@@ -48,14 +48,32 @@ public final class Parameters implements AutoCloseable {
         return biases != null;
     }
 
-    /** W_h, outChannels × fanIn. */
+    /**
+     * W_h, outChannels × fanIn.
+     *
+     * @throws IndexOutOfBoundsException unless 1 ≤ h ≤ depth
+     */
     public DenseMatrix weights(int h) {
-        return weights[h - 1];
+        return weights[layer(h)];
     }
 
-    /** b_h, 1 × outChannels, or {@code null} without biases. */
+    /**
+     * b_h, 1 × outChannels, or {@code null} without biases.
+     *
+     * @throws IndexOutOfBoundsException unless 1 ≤ h ≤ depth
+     */
     public DenseMatrix biases(int h) {
-        return biases == null ? null : biases[h - 1];
+        int i = layer(h);
+        return biases == null ? null : biases[i];
+    }
+
+    /** The array index of layer h, numbered from 1 as in the paper (an index from 0 said "Index -1 out of bounds"). */
+    private int layer(int h) {
+        if (h < 1 || h > weights.length) {
+            throw new IndexOutOfBoundsException("layer " + h + " outside 1.." + weights.length
+                    + " (layers are numbered from 1)");
+        }
+        return h - 1;
     }
 
     /** Copies every weight and bias of {@code other} (same architecture and bias setting; dtypes may differ). */

@@ -25,6 +25,7 @@ public final class TrainingStep implements AutoCloseable {
      * @param y targets, n × outputFeatures (not modified, not owned)
      * @param params the parameters (modified by {@link #update}, not owned)
      * @param threads worker threads of the step's parallel pass
+     * @throws IllegalArgumentException if the data do not fit the parameters' network, or are not of their dtype
      */
     public TrainingStep(DenseMatrix x, DenseMatrix y, Parameters params, int threads) {
         this(x, y, params, KernelProvider.gemm(), threads);
@@ -32,6 +33,13 @@ public final class TrainingStep implements AutoCloseable {
 
     /** As the public constructor, with the given kernels (the kernel package is internal). */
     TrainingStep(DenseMatrix x, DenseMatrix y, Parameters params, GemmKernels gemm, int threads) {
+        NetworkTrainer.requireData(x, y, params.architecture());
+        if (params.dtype() != x.dtype()) {
+            // the kernels read every matrix in one dtype: a mixed step computed from reinterpreted bits (a float32
+            // network on float64 data: a loss of 1e56 where 1 was right)
+            throw new IllegalArgumentException("the parameters are " + params.dtype().label() + " but the data are "
+                    + x.dtype().label() + ": convert one of them (DenseMatrix.copy, Parameters.copyFrom)");
+        }
         this.params = params;
         Parameters g = new Parameters(params.architecture(), params.dtype(), params.hasBiases());
         ParallelPass p = null;

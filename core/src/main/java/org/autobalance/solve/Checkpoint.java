@@ -193,8 +193,11 @@ public final class Checkpoint {
      * option is refused at once rather than after a long load (a new user's finding).
      *
      * @throws IllegalArgumentException naming the first difference, in the words of the check on resume
+     * @throws NullPointerException if an argument is null
      */
     public void requireSameOptions(DType dtype, Map<String, Object> options) {
+        Objects.requireNonNull(dtype, "dtype must not be null");
+        Objects.requireNonNull(options, "options must not be null");
         requireKind(FactorCheckpoint.KIND);
         requireDtype(dtype);
         requireSameConfiguration(FactorCheckpoint.KIND, options);

@@ -324,4 +324,18 @@ class DelimitedTextTest {
             assertArrayEquals(expected[i], actual[i], "row " + (i + 1));
         }
     }
+
+    /**
+     * A null {@code notes} is refused at the call, with or without a header (fifteenth session, a new user's trial): it
+     * was used only when a header was skipped, and failed there with the JVM's "Cannot invoke
+     * "java.util.function.Consumer.accept(Object)" because "this.notes" is null".
+     */
+    @Test
+    void nullNotesAreRefusedWhateverTheFileHolds() throws IOException {
+        for (String content : new String[] {"a,b\n1,2\n", "1,2\n"}) {
+            Path f = Files.writeString(dir.resolve("m.csv"), content);
+            assertEquals("notes must not be null (s -> { } ignores them)", assertThrows(NullPointerException.class,
+                    () -> DelimitedText.read(f, DType.FLOAT64, null)).getMessage(), content);
+        }
+    }
 }

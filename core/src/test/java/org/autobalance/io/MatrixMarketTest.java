@@ -776,4 +776,13 @@ class MatrixMarketTest {
             return files.sorted().toList();
         }
     }
+
+    /** A null reader is named (fifteenth session, a new user's trial: it was a bare "NullPointerException: null"). */
+    @Test
+    void aNullReaderIsNamed() {
+        assertEquals("reader must not be null", assertThrows(NullPointerException.class,
+                () -> MatrixMarket.read((Reader) null, "m", DType.FLOAT64)).getMessage());
+        assertEquals("reader must not be null", assertThrows(NullPointerException.class,
+                () -> MatrixMarket.readSparse((Reader) null, "m", DType.FLOAT64)).getMessage());
+    }
 }

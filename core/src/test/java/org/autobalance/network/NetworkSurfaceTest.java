@@ -62,6 +62,46 @@ class NetworkSurfaceTest {
                 + "weights per channel", flat.getMessage());
     }
 
+    /**
+     * A training step checks its data against the parameters' network and dtype, as the trainer's {@code build()}
+     * does, and layers are numbered from 1 (fifteenth session, a new user's trial): a step on data of 4 features
+     * for a network reading 5, or of float64 data with float32 parameters, was built and computed from
+     * reinterpreted memory (a loss of 3e56 where about 1 was right); {@code weights(0)} said "Index -1 out of bounds".
+     */
+    @Test
+    void aTrainingStepChecksItsDataAndLayersAreNumberedFromOne() {
+        try (DenseMatrix x = DenseMatrix.allocate(DType.FLOAT64, 30, 4);
+                DenseMatrix y = DenseMatrix.allocate(DType.FLOAT64, 30, 2);
+                Parameters wide = new Parameters(Architecture.parse("dense:2", 5, null), DType.FLOAT64, false);
+                Parameters narrow = new Parameters(Architecture.parse("dense:2", 4, null), DType.FLOAT32, false)) {
+            assertEquals("X has 4 features per sample but the network dense:2 reads 5", assertThrows(
+                    IllegalArgumentException.class, () -> new TrainingStep(x, y, wide, 1)).getMessage());
+            assertEquals("the parameters are float32 but the data are float64: convert one of them (DenseMatrix.copy, "
+                    + "Parameters.copyFrom)", assertThrows(IllegalArgumentException.class,
+                            () -> new TrainingStep(x, y, narrow, 1)).getMessage());
+            for (int h : new int[] {0, 2}) {
+                assertEquals("layer " + h + " outside 1..1 (layers are numbered from 1)", assertThrows(
+                        IndexOutOfBoundsException.class, () -> narrow.weights(h)).getMessage());
+                assertEquals("layer " + h + " outside 1..1 (layers are numbered from 1)", assertThrows(
+                        IndexOutOfBoundsException.class, () -> narrow.biases(h)).getMessage());
+            }
+        }
+    }
+
+    /**
+     * An input shape of the wrong length, named in the library's terms (fifteenth session, a new user's trial): it said
+     * "input shape must be C,L or C,H,W, got 1 numbers", the command line's spelling of its flag.
+     */
+    @Test
+    void anInputShapeOfTheWrongLengthIsNamedInTheLibrarysTerms() {
+        assertEquals("input shape must be {channels, length} or {channels, height, width}, got {4}",
+                assertThrows(IllegalArgumentException.class, () -> Architecture.parse("dense:5", 4, new int[] {4}))
+                        .getMessage());
+        assertEquals("input shape must be {channels, length} or {channels, height, width}, got {1,1,2,2}",
+                assertThrows(IllegalArgumentException.class, () -> Architecture.parse("dense:5", 4,
+                        new int[] {1, 1, 2, 2})).getMessage());
+    }
+
     @Test
     void aListenerCannotChangeWhatTheNextListenerOrTheCallerSees() {
         SplittableRandom random = new SplittableRandom(5);

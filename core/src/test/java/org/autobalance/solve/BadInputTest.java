@@ -12,6 +12,7 @@ import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -216,5 +217,22 @@ class BadInputTest {
                 () -> Checkpoint.load(null)).getMessage());
         assertEquals("log path must not be null", assertThrows(NullPointerException.class,
                 () -> new org.autobalance.observe.JsonLinesLog((java.nio.file.Path) null)).getMessage());
+    }
+
+    /**
+     * A front end's check of a checkpoint against its options, given nulls (fifteenth session, a new user's trial):
+     * it failed with the JVM's "Cannot invoke "org.autobalance.memory.DType.label()" because "dtype" is null".
+     */
+    @Test
+    void aCheckpointsOptionCheckNamesItsNullArguments(@TempDir java.nio.file.Path dir) throws Exception {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 4, 1, 5))) {
+            Factorizer.builder(m, 2).maxIterations(1).checkpoint(dir, 1, null).build().run().close();
+            Checkpoint saved = Checkpoint.load(dir);
+            java.util.Map<String, Object> none = java.util.Map.of();
+            assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
+                    () -> saved.requireSameOptions(null, none)).getMessage());
+            assertEquals("options must not be null", assertThrows(NullPointerException.class,
+                    () -> saved.requireSameOptions(DType.FLOAT64, null)).getMessage());
+        }
     }
 }
