@@ -9,7 +9,7 @@ public record ConstantSchedule(double eta) implements StepSchedule {
      * @throws IllegalArgumentException unless η is positive and finite
      */
     public ConstantSchedule {
-        StepSchedule.requirePositiveStep(eta, "constant step");
+        ScheduleChecks.requirePositive(eta, "constant step");
     }
 
     @Override

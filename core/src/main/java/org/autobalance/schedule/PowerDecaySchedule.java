@@ -13,7 +13,7 @@ public record PowerDecaySchedule(double eta0, double delta) implements StepSched
      * @throws IllegalArgumentException unless η₀ is positive and finite and δ in (0, 1/2]
      */
     public PowerDecaySchedule {
-        StepSchedule.requirePositiveStep(eta0, "initial step eta0");
+        ScheduleChecks.requirePositive(eta0, "initial step eta0");
         requireDelta(delta);
     }
 

@@ -20,7 +20,7 @@ public record SpectralSchedule(double c) implements StepSchedule {
      * @throws IllegalArgumentException unless c is positive and finite
      */
     public SpectralSchedule {
-        StepSchedule.requirePositiveStep(c, "auto step scale C");
+        ScheduleChecks.requirePositive(c, "auto step scale C");
     }
 
     @Override

@@ -87,12 +87,4 @@ public interface StepSchedule {
                     + "' is not a number");
         }
     }
-
-    /** Throws unless {@code eta} is finite and positive; {@code what} names it in the message. */
-    static double requirePositiveStep(double eta, String what) {
-        if (!(eta > 0) || !Double.isFinite(eta)) {
-            throw new IllegalArgumentException(what + " must be finite and positive, got " + eta);
-        }
-        return eta;
-    }
 }

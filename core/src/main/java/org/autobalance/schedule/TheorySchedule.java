@@ -21,7 +21,7 @@ public record TheorySchedule(double epsilon, double delta) implements StepSchedu
      * @throws IllegalArgumentException unless ε is positive and finite and δ in (0, 1/2]
      */
     public TheorySchedule {
-        StepSchedule.requirePositiveStep(epsilon, "balance target EPS");
+        ScheduleChecks.requirePositive(epsilon, "balance target EPS");
         PowerDecaySchedule.requireDelta(delta);
     }
 
