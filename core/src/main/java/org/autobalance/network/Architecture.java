@@ -82,7 +82,7 @@ public record Architecture(List<Layer> layers) {
      * layer h + 1 is dense, its kernel size KH·KW when it is a convolution. Channel c of layer h is read by columns
      * [c·B, (c + 1)·B) of every row of W_{h+1}.
      */
-    public int readerBlock(int h) {
+    int readerBlock(int h) {
         return layer(h + 1).fanIn() / layer(h).outChannels();
     }
 
