@@ -20,6 +20,9 @@ import org.autobalance.json.Json;
  * checkpoint, so that the log holds every record up to the checkpoint when the checkpoint exists. A file is also
  * flushed after a record that comes {@value #FLUSH_SECONDS} s or more after the last flush, so that {@code tail -f}
  * follows a slow run (it saw nothing for 40 records, an 8 KiB buffer) while a fast one still writes in whole buffers.
+ *
+ * <p>Thread-safe: runs in parallel may share one log, each record a whole line (their records interleave by line;
+ * before the fifteenth session two writers could write one line into another).
  */
 public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
     /** Longest a record waits in the buffer of a file, in seconds, counted when the next record comes. */
@@ -103,7 +106,7 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
         write(record.toMap());
     }
 
-    private void write(Map<String, Object> fields) {
+    private synchronized void write(Map<String, Object> fields) {
         try {
             out.write(Json.object(fields));
             out.write('\n');
@@ -118,12 +121,12 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
     }
 
     @Override
-    public void flush() throws IOException {
+    public synchronized void flush() throws IOException {
         out.flush();
     }
 
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         out.close();
     }
 }

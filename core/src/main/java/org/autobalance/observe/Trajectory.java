@@ -4,10 +4,15 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** A listener that keeps every record (or every {@code every}-th) in memory, for plots and tests. */
+/**
+ * A listener that keeps every record (or every {@code every}-th) in memory, for plots and tests. Thread-safe: runs
+ * in parallel may share one (their records interleave; before the fifteenth session a shared one lost records), and
+ * another thread may read {@code records().size()} and {@code get(i)} while a run appends; iterate (or stream) over
+ * the records once the runs have returned.
+ */
 public final class Trajectory implements IterationListener {
     private final int every;
-    private final List<IterationRecord> records = new ArrayList<>();
+    private final List<IterationRecord> records = Collections.synchronizedList(new ArrayList<>());
 
     /** Keeps every record. */
     public Trajectory() {
