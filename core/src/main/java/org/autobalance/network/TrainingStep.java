@@ -72,8 +72,16 @@ public final class TrainingStep implements AutoCloseable {
         return backprop.loss();
     }
 
-    /** W_h ← W_h − η∇_{W_h}L and b_h ← b_h − η∇_{b_h}L for every layer, the gradients all from the old W. */
+    /**
+     * W_h ← W_h − η∇_{W_h}L and b_h ← b_h − η∇_{b_h}L for every layer, the gradients all from the old W.
+     *
+     * @throws IllegalArgumentException if {@code eta} is NaN or infinite (nothing is changed)
+     */
     public void update(double eta) {
+        if (!Double.isFinite(eta)) {
+            // a NaN step turned every parameter into NaN without a word
+            throw new IllegalArgumentException("step eta must be finite, got " + eta);
+        }
         for (int h = 1; h <= params.architecture().depth(); h++) {
             update(params.weights(h), grads.weights(h), eta);
             if (params.hasBiases()) {
