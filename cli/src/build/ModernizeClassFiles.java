@@ -10,6 +10,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.ZipEntry;
@@ -47,6 +48,10 @@ public final class ModernizeClassFiles {
         try {
             List<String> rewritten = rewrite(in, tmp);
             verify(tmp, rewritten);
+            // the temporary file is owner-only; the jar keeps the permissions it was built with
+            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(in));
+            }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             System.out.println(in.getFileName() + ": " + rewritten.size() + " class files older than Java 6 rewritten "
                     + "as version " + TARGET);
