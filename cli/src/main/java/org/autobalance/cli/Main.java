@@ -2,7 +2,11 @@ package org.autobalance.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
@@ -11,8 +15,6 @@ import picocli.CommandLine.Command;
 /** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
 @Command(name = "autobalance", mixinStandardHelpOptions = true, version = "autobalance 0.1.0",
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
-        subcommands = {FactorizeCommand.class, NetworkCommand.class, DemoCommand.class, ReproduceCommand.class,
-            CommandLine.HelpCommand.class},
         footer = {"", "The launcher script ./autobalance adds: test (the test suite), bench (the engine against "
                 + "OpenBLAS and EJML; bench e2e: whole processes against numpy) and spark-factorize (factorize on "
                 + "Apache Spark); each takes --help but test."})
@@ -23,8 +25,27 @@ public final class Main implements Runnable {
     /** Exit code of invalid usage or invalid input (options, files, shapes). */
     static final int EXIT_USAGE = 2;
 
+    /**
+     * The commands by name, in the order the help lists them. Not the annotation's {@code subcommands}: picocli builds
+     * the model of every declared command (reflection over its options, a proxy for each kind of annotation) before
+     * it parses anything (two fifths of the main thread's samples before a {@code factorize} read its input, most of
+     * them for the commands not run); so when the first argument names a command, only that one is built
+     * (native-notes/startup.md, fifteenth session). A command's options and help do not depend on its siblings.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    private static Map<String, Supplier<Object>> commands() {
+        Map<String, Supplier<Object>> commands = new LinkedHashMap<>();
+        commands.put("factorize", FactorizeCommand::new);
+        commands.put("network", NetworkCommand::new);
+        commands.put("demo", DemoCommand::new);
+        commands.put("reproduce", ReproduceCommand::new);
+        commands.put("help", CommandLine.HelpCommand::new);
+        return Collections.unmodifiableMap(commands);
+    }
 
     public static void main(String[] args) {
         Interruption.install();
@@ -53,6 +74,13 @@ public final class Main implements Runnable {
      */
     public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(command);
+        if (command instanceof Main) {
+            // before the settings below, which picocli applies to the commands added so far; "help NAME" needs them all
+            Supplier<Object> named = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+            for (Supplier<Object> c : named != null ? List.of(named) : COMMANDS.values()) {
+                cli.addSubcommand(c.get());
+            }
+        }
         // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@."
         // failed with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
         cli.setExpandAtFiles(false);

@@ -1042,6 +1042,23 @@ class CommandLineTest {
                 r.out());
     }
 
+    /**
+     * A command named first is built alone (Main.COMMANDS), "help NAME" with all of them: the same usage either way,
+     * under the command's own name, and the top level still lists every command.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"factorize", "network", "demo", "reproduce"})
+    void aCommandBuiltAloneHasTheSameHelpAsAmongAllTheOthers(String command) {
+        Run alone = run(command, "--help");
+        Run amongAll = run("help", command);
+        assertEquals(0, alone.exitCode(), alone.err());
+        assertEquals(0, amongAll.exitCode(), amongAll.err());
+        assertTrue(alone.out().startsWith("Usage: autobalance " + command + " "), alone.out());
+        assertEquals(amongAll.out(), alone.out());
+        Run top = run("--help");
+        assertTrue(top.out().contains("Commands:") && top.out().contains("  " + command + " "), top.out());
+    }
+
     @Test
     void noCommandIsAUsageError() {
         Run r = run();

@@ -1,0 +1,116 @@
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.ClassTransform;
+import java.lang.classfile.CodeTransform;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * Rewrites the class files of a jar that are older than Java 6 (major version &lt; 50) as Java 8 class files (52), with
+ * the stack maps such a file must carry, and leaves every other entry as it was. Run by the build on the launcher's
+ * jar after shading: {@code java cli/src/build/ModernizeClassFiles.java JAR [OUT]} (in place without OUT).
+ *
+ * <p>Why: picocli is compiled for Java 5, and the JVM's ahead-of-time cache (the launcher's, JEP 483) does not store
+ * classes of that age, so every command loaded its ~170 picocli classes from the jar and verified them with the old
+ * inferring verifier: about 0.2 s of CPU before the command started (native-notes/startup.md, fifteenth session).
+ * Rewritten, they are stored in the cache like the rest. Only the version and the stack maps change; the code is the
+ * same instructions. Each rewritten class is then loaded, verified and initialised from the new jar in a loader of
+ * its own, so a class the JVM would reject fails the build, not a command.
+ */
+public final class ModernizeClassFiles {
+    /** The oldest class-file version the ahead-of-time cache stores (Java 6, the first with stack maps). */
+    private static final int CACHEABLE = 50;
+    private static final int TARGET = 52;
+
+    private ModernizeClassFiles() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1 || args.length > 2) {
+            System.err.println("usage: java ModernizeClassFiles.java JAR [OUT]");
+            System.exit(2);
+        }
+        Path in = Path.of(args[0]);
+        Path out = args.length == 2 ? Path.of(args[1]) : in;
+        Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), out.getFileName().toString(), ".tmp");
+        try {
+            List<String> rewritten = rewrite(in, tmp);
+            verify(tmp, rewritten);
+            // the temporary file is owner-only; the jar keeps the permissions it was built with
+            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(in));
+            }
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            System.out.println(in.getFileName() + ": " + rewritten.size() + " class files older than Java 6 rewritten "
+                    + "as version " + TARGET);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Copies {@code in} to {@code out}, old class files rewritten; returns the names of the classes rewritten. */
+    private static List<String> rewrite(Path in, Path out) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (ZipFile zip = new ZipFile(in.toFile());
+                URLClassLoader classes = new URLClassLoader(new URL[] {in.toUri().toURL()}, null);
+                OutputStream file = Files.newOutputStream(out);
+                ZipOutputStream target = new ZipOutputStream(file)) {
+            // stack maps name the common supertypes of merged values: found in the jar itself, then in the JDK
+            ClassFile classFile = ClassFile.of(ClassFile.StackMapsOption.GENERATE_STACK_MAPS,
+                    ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver.defaultResolver()
+                            .orElse(ClassHierarchyResolver.ofResourceParsing(classes))));
+            for (ZipEntry entry : zip.stream().toList()) {
+                byte[] bytes;
+                try (var stream = zip.getInputStream(entry)) {
+                    bytes = stream.readAllBytes();
+                }
+                if (entry.getName().endsWith(".class") && !entry.getName().endsWith("module-info.class")
+                        && majorVersion(bytes) < CACHEABLE) {
+                    ClassModel model = classFile.parse(bytes);
+                    // passing every method body through a code transform makes the library write it again, stack
+                    // maps included; the end handler sets the version
+                    ClassTransform again = ClassTransform.transformingMethodBodies(CodeTransform.ACCEPT_ALL);
+                    bytes = classFile.transformClass(model,
+                            again.andThen(ClassTransform.endHandler(b -> b.withVersion(TARGET, 0))));
+                    names.add(model.thisClass().asInternalName().replace('/', '.'));
+                }
+                ZipEntry copy = new ZipEntry(entry.getName());
+                copy.setTime(entry.getTime());
+                target.putNextEntry(copy);
+                target.write(bytes);
+                target.closeEntry();
+            }
+        }
+        return names;
+    }
+
+    private static int majorVersion(byte[] classFile) {
+        return (classFile[6] & 0xff) << 8 | (classFile[7] & 0xff);
+    }
+
+    /** Loads, verifies (linking does) and initialises each of {@code names} from {@code jar}. */
+    private static void verify(Path jar, List<String> names) throws IOException {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            for (String name : names) {
+                try {
+                    Class.forName(name, true, loader);
+                } catch (ClassNotFoundException | LinkageError e) {
+                    throw new IllegalStateException(jar + ": the rewritten " + name + " does not load: " + e, e);
+                }
+            }
+        }
+    }
+}

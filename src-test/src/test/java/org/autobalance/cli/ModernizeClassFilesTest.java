@@ -1,0 +1,99 @@
+package org.autobalance.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * cli/src/build/ModernizeClassFiles.java, which the build runs on the launcher's jar: run here on picocli's own jar
+ * (Java 5 class files), it must leave no class file the ahead-of-time cache refuses, change nothing else in the jar,
+ * and give classes that load, verify and behave as the originals.
+ */
+class ModernizeClassFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void rewritesPicocliAsClassFilesTheCacheStoresAndTheyBehaveTheSame() throws Exception {
+        Path original = Path.of(CommandLine.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        assertTrue(majorVersions(original).stream().anyMatch(v -> v < 50),
+                "picocli's jar has no class file older than Java 6 any more: nothing is left to test (or to do)");
+        Path rewritten = dir.resolve("picocli.jar");
+        Process tool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                tool().toString(), original.toString(), rewritten.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, tool.waitFor(), output);
+
+        assertTrue(majorVersions(rewritten).stream().allMatch(v -> v >= 50), "versions " + majorVersions(rewritten));
+        // written through an owner-only temporary file, the launcher's jar was left unreadable to other users
+        assertEquals(Files.getPosixFilePermissions(original), Files.getPosixFilePermissions(rewritten));
+        try (ZipFile before = new ZipFile(original.toFile()); ZipFile after = new ZipFile(rewritten.toFile())) {
+            assertEquals(names(before), names(after));
+            for (ZipEntry e : before.stream().toList()) {
+                if (!e.getName().endsWith(".class")) {
+                    assertArrayEquals(bytes(before, e), bytes(after, after.getEntry(e.getName())), e.getName());
+                }
+            }
+        }
+        // a usage message goes through most of picocli (reflection, the model, the help layout): the same text
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {rewritten.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            Class<?> commandLine = Class.forName("picocli.CommandLine", true, loader);
+            assertEquals(loader, commandLine.getClassLoader());
+            Object help = Class.forName("picocli.CommandLine$HelpCommand", true, loader)
+                    .getConstructor().newInstance();
+            Object parser = commandLine.getConstructor(Object.class).newInstance(help);
+            assertEquals(new CommandLine(new CommandLine.HelpCommand()).getUsageMessage(),
+                    commandLine.getMethod("getUsageMessage").invoke(parser));
+        }
+    }
+
+    private static Path tool() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path tool = p.resolve("cli/src/build/ModernizeClassFiles.java");
+            if (Files.isRegularFile(tool)) {
+                return tool;
+            }
+        }
+        throw new IllegalStateException("cli/src/build/ModernizeClassFiles.java not found above "
+                + Path.of("").toAbsolutePath());
+    }
+
+    private static List<Integer> majorVersions(Path jar) throws IOException {
+        List<Integer> versions = new ArrayList<>();
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            for (ZipEntry e : zip.stream().toList()) {
+                if (e.getName().endsWith(".class") && !e.getName().endsWith("module-info.class")) {
+                    byte[] b = bytes(zip, e);
+                    versions.add((b[6] & 0xff) << 8 | (b[7] & 0xff));
+                }
+            }
+        }
+        return versions;
+    }
+
+    private static List<String> names(ZipFile zip) {
+        return zip.stream().map(ZipEntry::getName).toList();
+    }
+
+    private static byte[] bytes(ZipFile zip, ZipEntry e) throws IOException {
+        try (var in = zip.getInputStream(e)) {
+            return in.readAllBytes();
+        }
+    }
+}
