@@ -136,11 +136,12 @@ final class EscapeProbe {
      * @param step the training step over {@code params}, whose forward pass evaluates the probe
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
-     * @param cancelled whether the run was asked to stop: asked between two layers' SVDs or two points of a curve,
-     *     the check ends there, as if it had not begun (no verdict remembered, the iterate restored), and answers
-     *     false, so that the caller's own test of the cancellation ends the run. A check on wide square layers takes
-     *     tens of seconds a layer (2000 units: ~7 s; 4000: ~40 s), and Ctrl-C's wait for the run to write what it
-     *     reached ends after 60 s: interrupted during a check, the command exited 130 with nothing written.
+     * @param cancelled whether the run was asked to stop: asked between two points of a curve and inside each
+     *     layer's SVD (every 16 rows of its Gram, every Householder step and QL iteration, every vector: O(n²) work
+     *     at most between two questions), the check ends there, as if it had not begun (no verdict remembered, the
+     *     iterate restored), and answers false, so that the caller's own test of the cancellation ends the run. A
+     *     check on a square wide layer takes seconds to a minute (4000 units: ~60 s CPU), and Ctrl-C's wait for the
+     *     run to write what it reached ends after 60 s: asked only between layers, a cancel waited for the layer.
      */
     boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh,
             BooleanSupplier cancelled) {
@@ -152,7 +153,9 @@ final class EscapeProbe {
                 stopIf(cancelled);
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
-                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1]);
+                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1],
+                        SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
+                        () -> stopIf(cancelled));
                 total += part.count();
                 small[h - 1] = part.part();
             }
@@ -315,11 +318,12 @@ final class EscapeProbe {
     }
 
     /**
-     * {@link #unlearned(double[], int, int, double, int, int)} with QL's and inverse iteration's own caps.
+     * {@link #unlearned(double[], int, int, double, int, int, Runnable)} with QL's and inverse iteration's own caps,
+     * never abandoned.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level) {
         return unlearned(a, rows, cols, level, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
-                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS);
+                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS, () -> { });
     }
 
     /**
@@ -337,20 +341,23 @@ final class EscapeProbe {
      * fails to converge (its iteration cap; no such matrix is known), from Jacobi ({@code symmetricEigen}): slow on a
      * large Gram, but the check goes on with the same values to rounding, where giving up would leave the verdict to
      * chance.
+     *
+     * <p>{@code poll} runs between pieces of O(n·max(rows, cols)) work at most (the Gram's row blocks, the
+     * reduction's steps, QL's iterations, each vector); the caller abandons the check by throwing from it.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level, int qlIterations,
-            int inverseIterations) {
+            int inverseIterations, Runnable poll) {
         int n = Math.min(rows, cols);
-        double[] gram = smallerGram(a, rows, cols);
+        double[] gram = smallerGram(a, rows, cols, poll);
         SmallLinearAlgebra.PartialEigen eigen = null;
         double[] all = null;
         double[] lambda;
         try {
-            eigen = SmallLinearAlgebra.symmetricEigenValues(gram, n, qlIterations);
+            eigen = SmallLinearAlgebra.symmetricEigenValues(gram, n, qlIterations, poll);
             lambda = eigen.values();
         } catch (ArithmeticException notConverged) {
             all = new double[n * n];
-            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, all);
+            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, all, poll);
         }
         // largest first: the values below the level are the last ones
         int below = 0;
@@ -366,10 +373,10 @@ final class EscapeProbe {
         double[] vectors = null;
         if (eigen != null) {
             try {
-                vectors = eigen.vectors(from, to, inverseIterations);
+                vectors = eigen.vectors(from, to, inverseIterations, poll);
             } catch (ArithmeticException unchecked) {
                 all = new double[n * n];
-                SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, all, qlIterations);
+                SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, all, qlIterations, poll);
             }
         }
         if (vectors == null) {
@@ -378,7 +385,7 @@ final class EscapeProbe {
                 System.arraycopy(all, i * n + from, vectors, i * (to - from), to - from);
             }
         }
-        return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement));
+        return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement, poll));
     }
 
     /**
@@ -389,7 +396,7 @@ final class EscapeProbe {
      * from memory once per row of G, and the Gram took twice as long (5.5–6.4 s against 2.8–3.3 s CPU, the same
      * bits; native-notes/network.md, fourteenth session).
      */
-    private static double[] smallerGram(double[] a, int rows, int cols) {
+    private static double[] smallerGram(double[] a, int rows, int cols, Runnable poll) {
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
@@ -398,6 +405,7 @@ final class EscapeProbe {
             b = new double[rows * cols];
             // tile by tile, so that both sides stay in cache: row by row, the writes strode through all of b
             for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+                poll.run();
                 for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
                     for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
                         for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
@@ -409,6 +417,7 @@ final class EscapeProbe {
         }
         double[] gram = new double[n * n];
         for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
+            poll.run();
             int i1 = Math.min(n, i0 + GRAM_ROWS);
             for (int j = 0; j < inner; j++) {
                 for (int i = i0; i < i1; i++) {
@@ -437,13 +446,15 @@ final class EscapeProbe {
      * @param vectors the group's singular vectors on the smaller side, as the columns of a min(rows, cols) × g
      *     row-major matrix
      */
-    static double[] project(double[] a, int rows, int cols, double[] vectors, int g, boolean complement) {
+    static double[] project(double[] a, int rows, int cols, double[] vectors, int g, boolean complement,
+            Runnable poll) {
         boolean wide = rows <= cols;
         double[] s = complement ? a.clone() : new double[rows * cols];
         double sign = complement ? -1.0 : 1.0;
         // uₖᵀA (cols values) or Avₖ (rows values)
         double[] product = new double[wide ? cols : rows];
         for (int k = 0; k < g; k++) {
+            poll.run();
             Arrays.fill(product, 0.0);
             for (int i = 0; i < rows; i++) {
                 if (wide) {

@@ -2,8 +2,12 @@ package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -88,7 +92,8 @@ class EscapeProbeSvdTest {
         }
         double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
         double level = 3; // below it σ = 2√2, 2, √2, …
-        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level, qlIterations, inverseIterations);
+        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level, qlIterations, inverseIterations,
+                () -> { });
         assertEquals(n - 3, got.count());
         double[] expected = sum(f.u(), f.v(), sigma, rows, cols, 3, n);
         for (int x = 0; x < expected.length; x++) {
@@ -167,6 +172,66 @@ class EscapeProbeSvdTest {
         double tolerance = 2 * (2 * 2 * n * u * 4.1) * 2.1 + 2 * n * u * 2.1;
         for (int x = 0; x < expected.length; x++) {
             assertEquals(expected[x], got.part()[x], tolerance, "entry " + x);
+        }
+    }
+
+    /** What a cancelled check throws from its poll, to be told apart from the check's own exceptions. */
+    private static final class Stop extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * A check can be abandoned inside a layer's SVD, not only between layers (a 4000-unit layer's took a minute of
+     * CPU, through which a cancelled run waited): the poll runs at least once per 16 rows of the Gram and once per
+     * Householder step (O(n·max(rows, cols)) and O(n²) work between two calls), a throw from any of its calls leaves
+     * the check (no fallback swallows it), and a poll that never throws changes no bit. On the paths a check takes:
+     * the learned vectors by inverse iteration, the whole decomposition (inverse iteration capped at 0 solves), Jacobi
+     * (QL capped at 0 iterations).
+     */
+    @ParameterizedTest
+    @CsvSource({"60, 61, 30, 5", "61, 60, 30, 0", "60, 61, 0, 5"})
+    void aCheckCanBeAbandonedBetweenBoundedPiecesOfWork(int rows, int cols, int qlIterations, int inverseIterations) {
+        int n = Math.min(rows, cols);
+        Factors f = Factors.of(rows, cols);
+        double[] sigma = new double[n];
+        for (int k = 0; k < n; k++) {
+            sigma[k] = k < 3 ? 2.0 - k / 10.0 : 1e-3;
+        }
+        double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
+        EscapeProbe.Unlearned plain = EscapeProbe.unlearned(a, rows, cols, 0.5, qlIterations, inverseIterations,
+                () -> { });
+        // the polls by the method that called them
+        Map<String, Integer> callers = new TreeMap<>();
+        EscapeProbe.Unlearned polled = EscapeProbe.unlearned(a, rows, cols, 0.5, qlIterations, inverseIterations,
+                () -> callers.merge(StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()).orElseThrow()
+                        .getMethodName(), 1, Integer::sum));
+        assertEquals(n - 3, polled.count());
+        assertEquals(plain.count(), polled.count());
+        for (int x = 0; x < a.length; x++) {
+            assertEquals(Double.doubleToRawLongBits(plain.part()[x]), Double.doubleToRawLongBits(polled.part()[x]),
+                    "entry " + x);
+        }
+        assertTrue(callers.get("smallerGram") >= (n + 15) / 16, callers.toString());
+        // the values' reduction, and the whole decomposition's again where inverse iteration fails
+        assertEquals((n - 1) * (inverseIterations == 0 ? 2 : 1), callers.get("tridiagonalise"), callers.toString());
+        if (qlIterations == 0) {
+            assertTrue(callers.get("symmetricEigen") >= n, callers.toString());
+        } else {
+            // the learned group's 3 vectors: from inverse iteration, or from the whole decomposition's accumulation
+            String vectors = inverseIterations == 0 ? "accumulate" : "vectors";
+            assertTrue(callers.getOrDefault(vectors, 0) >= (inverseIterations == 0 ? n - 1 : 3), callers.toString());
+        }
+        assertEquals(3, callers.get("project"), callers.toString());
+        int polls = callers.values().stream().mapToInt(Integer::intValue).sum();
+        for (int stopAt = 1; stopAt <= polls; stopAt++) {
+            int last = stopAt;
+            int[] calls = {0};
+            assertThrows(Stop.class, () -> EscapeProbe.unlearned(a, rows, cols, 0.5, qlIterations, inverseIterations,
+                    () -> {
+                        if (++calls[0] == last) {
+                            throw new Stop();
+                        }
+                    }), "stopped at poll " + stopAt);
         }
     }
 

@@ -594,6 +594,16 @@ public final class SmallLinearAlgebra {
      *     vectors} is then untouched
      */
     public static double[] symmetricEigenTridiagonal(double[] a, int r, double[] vectors, int iterationsPerValue) {
+        return symmetricEigenTridiagonal(a, r, vectors, iterationsPerValue, () -> { });
+    }
+
+    /**
+     * {@link #symmetricEigenTridiagonal(double[], int, double[], int)}, calling {@code poll} between pieces of
+     * O(r²) work (each Householder step, each accumulated transformation, each QL iteration): a caller abandons the
+     * decomposition by throwing from it, which a whole decomposition of a 4000 × 4000 Gram (a minute) could not be.
+     */
+    public static double[] symmetricEigenTridiagonal(double[] a, int r, double[] vectors, int iterationsPerValue,
+            Runnable poll) {
         // t[j][k] holds JAMA's V[k][j] (the transpose, so that the hot loops run along rows): at the end its rows are
         // the eigenvectors; A is symmetric, so it starts as A
         double[][] t = new double[r][];
@@ -605,8 +615,8 @@ public final class SmallLinearAlgebra {
         if (r == 0) {
             return d;
         }
-        tridiagonalise(t, r, d, e, vectors != null);
-        tridiagonalQl(t, r, d, e, vectors != null, iterationsPerValue);
+        tridiagonalise(t, r, d, e, vectors != null, null, poll);
+        tridiagonalQl(t, r, d, e, vectors != null, iterationsPerValue, poll);
         Integer[] order = new Integer[r];
         for (int k = 0; k < r; k++) {
             order[k] = k;
@@ -636,6 +646,14 @@ public final class SmallLinearAlgebra {
      * @throws ArithmeticException if QL needs more than {@code iterationsPerValue} iterations for a value
      */
     public static PartialEigen symmetricEigenValues(double[] a, int r, int iterationsPerValue) {
+        return symmetricEigenValues(a, r, iterationsPerValue, () -> { });
+    }
+
+    /**
+     * {@link #symmetricEigenValues(double[], int, int)}, calling {@code poll} between Householder steps and QL
+     * iterations (O(r²) work at most between two calls); a caller abandons the reduction by throwing from it.
+     */
+    public static PartialEigen symmetricEigenValues(double[] a, int r, int iterationsPerValue, Runnable poll) {
         double[][] t = new double[r][];
         for (int i = 0; i < r; i++) {
             t[i] = Arrays.copyOfRange(a, i * r, i * r + r);
@@ -646,10 +664,10 @@ public final class SmallLinearAlgebra {
         if (r == 0) {
             return new PartialEigen(t, h, d, e, d);
         }
-        tridiagonalise(t, r, d, e, false, h);
+        tridiagonalise(t, r, d, e, false, h, poll);
         double[] diagonal = d.clone();
         double[] offDiagonal = e.clone();
-        tridiagonalQl(t, r, d, e, false, iterationsPerValue);
+        tridiagonalQl(t, r, d, e, false, iterationsPerValue, poll);
         Arrays.sort(d);
         for (int i = 0, j = r - 1; i < j; i++, j--) {
             double swap = d[i];
@@ -724,6 +742,14 @@ public final class SmallLinearAlgebra {
          *     vector from {@link #symmetricEigenTridiagonal})
          */
         public double[] vectors(int from, int to, int maxIterations) {
+            return vectors(from, to, maxIterations, () -> { });
+        }
+
+        /**
+         * {@link #vectors(int, int, int)}, calling {@code poll} before each vector's inverse iteration and each
+         * reflector's application (O(r·g) work at most between two calls); a caller abandons it by throwing from it.
+         */
+        public double[] vectors(int from, int to, int maxIterations, Runnable poll) {
             int r = values.length;
             int g = to - from;
             if (from < 0 || to > r || g < 0) {
@@ -742,14 +768,16 @@ public final class SmallLinearAlgebra {
                 clusterStart[j] = joined ? clusterStart[j - 1] : j;
                 double perturbation = 10 * EPS * Math.abs(lambda);
                 shift = j > 0 && shift - lambda < perturbation ? shift - perturbation : lambda;
+                poll.run();
                 z[j] = inverseIteration(shift, z, clusterStart[j], j, random, maxIterations);
             }
-            check(z, clusterStart, values[to - 1], values[from]);
+            check(z, clusterStart, values[to - 1], values[from], poll);
             double[] out = new double[r * g];
             for (int k = 1; k < r; k++) {
                 if (h[k] == 0.0) {
                     continue;
                 }
+                poll.run();
                 // P_k = I − uuᵀ/h on the leading k coordinates, u in reflectors[k][0 … k − 1]
                 double[] u = reflectors[k];
                 for (double[] x : z) {
@@ -810,13 +838,14 @@ public final class SmallLinearAlgebra {
         }
 
         /** The invariant-subspace check of {@link #vectors(int, int, int)}. */
-        private void check(double[][] z, int[] clusterStart, double lowest, double highest) {
+        private void check(double[][] z, int[] clusterStart, double lowest, double highest, Runnable poll) {
             int r = values.length;
             int g = z.length;
             double tau = Math.sqrt(g) * (2.0 * r + g + 3) * 0x1p-53 * norm;
             double residual = 0.0;
             double[] y = new double[r];
             for (int j = 0; j < g; j++) {
+                poll.run();
                 for (int i = 0; i < r; i++) {
                     y[i] = diagonal[i] * z[j][i] + (i > 0 ? offDiagonal[i] * z[j][i - 1] : 0.0)
                             + (i + 1 < r ? offDiagonal[i + 1] * z[j][i + 1] : 0.0);
@@ -913,21 +942,16 @@ public final class SmallLinearAlgebra {
 
     /**
      * Householder reduction of the symmetric matrix in {@code t} to tridiagonal form (EISPACK tred2): diagonal into d,
-     * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns.
-     */
-    private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate) {
-        tridiagonalise(t, r, d, e, accumulate, null);
-    }
-
-    /**
-     * {@link #tridiagonalise(double[][], int, double[], double[], boolean)}, keeping in {@code reflectors} (if not
-     * null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose uᵢ stays in t[i][0 … i − 1]
-     * when the transformations are not accumulated (h = 0: P_i = I).
+     * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns. Keeps in
+     * {@code reflectors} (if not null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose
+     * uᵢ stays in t[i][0 … i − 1] when the transformations are not accumulated (h = 0: P_i = I). {@code poll} runs
+     * before each step.
      */
     private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate,
-            double[] reflectors) {
+            double[] reflectors, Runnable poll) {
         System.arraycopy(t[r - 1], 0, d, 0, r);
         for (int i = r - 1; i > 0; i--) {
+            poll.run();
             double scale = 0.0;
             double h = 0.0;
             for (int k = 0; k < i; k++) {
@@ -993,7 +1017,7 @@ public final class SmallLinearAlgebra {
             diagonal[j] = t[j][j];
         }
         if (accumulate) {
-            accumulate(t, r, d);
+            accumulate(t, r, d, poll);
             for (int j = 0; j < r; j++) {
                 t[j][r - 1] = 0.0;
             }
@@ -1007,8 +1031,9 @@ public final class SmallLinearAlgebra {
      * tred2's accumulation of the Householder transformations into t (transposed), from the vectors left in t's
      * strict lower part and the h kept in d (overwritten); column r − 1 is left for the caller.
      */
-    private static void accumulate(double[][] t, int r, double[] d) {
+    private static void accumulate(double[][] t, int r, double[] d, Runnable poll) {
         for (int i = 0; i < r - 1; i++) {
+            poll.run();
             t[i][i] = 1.0;
             double h = d[i + 1];
             double[] next = t[i + 1];
@@ -1039,7 +1064,8 @@ public final class SmallLinearAlgebra {
      *
      * @throws ArithmeticException after {@code cap} iterations on one eigenvalue (tql2's ierr)
      */
-    private static void tridiagonalQl(double[][] t, int r, double[] d, double[] e, boolean rotate, int cap) {
+    private static void tridiagonalQl(double[][] t, int r, double[] d, double[] e, boolean rotate, int cap,
+            Runnable poll) {
         System.arraycopy(e, 1, e, 0, r - 1);
         e[r - 1] = 0.0;
         double f = 0.0;
@@ -1055,6 +1081,7 @@ public final class SmallLinearAlgebra {
             if (m > l) {
                 int iterations = 0;
                 do {
+                    poll.run();
                     if (iterations++ == cap) {
                         throw new ArithmeticException("QL found no eigenvalue " + l + " of " + r + " in " + cap
                                 + " iterations");
@@ -1125,6 +1152,14 @@ public final class SmallLinearAlgebra {
      * @param vectors if not null, receives the eigenvectors as columns, in the order of the returned eigenvalues
      */
     public static double[] symmetricEigen(double[] a, int r, double[] vectors) {
+        return symmetricEigen(a, r, vectors, () -> { });
+    }
+
+    /**
+     * {@link #symmetricEigen(double[], int, double[])}, calling {@code poll} before each row's rotations (O(r²) work
+     * each); a caller abandons the sweeps by throwing from it.
+     */
+    public static double[] symmetricEigen(double[] a, int r, double[] vectors, Runnable poll) {
         // the rotations' product, only when the vectors are asked for: a third of each rotation's work, and the
         // values do not depend on it (σ₁'s estimate asks for values only in half its eigenproblems)
         double[] z = vectors == null ? null : new double[r * r];
@@ -1149,6 +1184,7 @@ public final class SmallLinearAlgebra {
                 break;
             }
             for (int p = 0; p < r; p++) {
+                poll.run();
                 for (int q = p + 1; q < r; q++) {
                     double apq = a[p * r + q];
                     if (apq == 0.0) {
