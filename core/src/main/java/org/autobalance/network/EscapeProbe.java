@@ -3,10 +3,16 @@ package org.autobalance.network;
 import static org.autobalance.solve.internal.SmallLinearAlgebra.axpy;
 import static org.autobalance.solve.internal.SmallLinearAlgebra.dot;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import org.autobalance.kernel.GemmKernels;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.internal.CheckpointWriter;
@@ -55,8 +61,12 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * start avoids. The count of singular values below ϑ_h (all layers) rations the checks ({@link PlateauCheck}).
  */
 final class EscapeProbe {
-    /** Rows of a layer's Gram accumulated together: 16 rows of 2000 doubles, 256 KB, stay in L2. */
-    private static final int GRAM_ROWS = 16;
+    /**
+     * Rows of a layer's Gram computed by one GEMM call: the lower triangle in row blocks, each a block × (its end)
+     * product, so that the upper triangle costs only the diagonal blocks' halves; the run's cancellation is asked
+     * between two blocks (at 4000 units, 64 rows are about 1 Gflop).
+     */
+    private static final int GRAM_ROWS = 64;
     /** The side of the tiles a wide layer is transposed in. */
     private static final int TRANSPOSE_TILE = 32;
     /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
@@ -67,12 +77,15 @@ final class EscapeProbe {
     private final double[] levels;
     private final double threshold;
     private final PlateauCheck rationing = new PlateauCheck();
+    private final GemmKernels kernels;
 
     /**
      * @param levels ϑ_h per layer ({@link #levels})
      * @param threshold Δ, in units of L
+     * @param kernels the run's GEMM kernels, which form each layer's Gram
      */
-    EscapeProbe(Architecture arch, boolean biases, double[] levels, double threshold) {
+    EscapeProbe(Architecture arch, boolean biases, double[] levels, double threshold, GemmKernels kernels) {
+        this.kernels = kernels;
         this.depth = arch.depth();
         this.biases = biases;
         this.levels = levels.clone();
@@ -137,7 +150,7 @@ final class EscapeProbe {
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
      * @param cancelled whether the run was asked to stop: asked between two points of a curve and inside each
-     *     layer's SVD (every 16 rows of its Gram, every Householder step and QL iteration, every vector: O(n²) work
+     *     layer's SVD (every 64 rows of its Gram, every Householder step and QL iteration, every vector: O(n²) work
      *     at most between two questions), the check ends there, as if it had not begun (no verdict remembered, the
      *     iterate restored), and answers false, so that the caller's own test of the cancellation ends the run. A
      *     check on a square wide layer takes seconds to a minute (4000 units: ~60 s CPU), and Ctrl-C's wait for the
@@ -153,7 +166,7 @@ final class EscapeProbe {
                 stopIf(cancelled);
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
-                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1],
+                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1], kernels,
                         SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
                         () -> stopIf(cancelled));
                 total += part.count();
@@ -318,11 +331,11 @@ final class EscapeProbe {
     }
 
     /**
-     * {@link #unlearned(double[], int, int, double, int, int, Runnable)} with QL's and inverse iteration's own caps,
-     * never abandoned.
+     * {@link #unlearned(double[], int, int, double, GemmKernels, int, int, Runnable)} with the chosen kernels, QL's
+     * and inverse iteration's own caps, never abandoned.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level) {
-        return unlearned(a, rows, cols, level, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
+        return unlearned(a, rows, cols, level, KernelProvider.gemm(), SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
                 SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS, () -> { });
     }
 
@@ -345,10 +358,10 @@ final class EscapeProbe {
      * <p>{@code poll} runs between pieces of O(n·max(rows, cols)) work at most (the Gram's row blocks, the
      * reduction's steps, QL's iterations, each vector); the caller abandons the check by throwing from it.
      */
-    static Unlearned unlearned(double[] a, int rows, int cols, double level, int qlIterations,
+    static Unlearned unlearned(double[] a, int rows, int cols, double level, GemmKernels kernels, int qlIterations,
             int inverseIterations, Runnable poll) {
         int n = Math.min(rows, cols);
-        double[] gram = smallerGram(a, rows, cols, poll);
+        double[] gram = smallerGram(a, rows, cols, kernels, poll);
         SmallLinearAlgebra.PartialEigen eigen = null;
         double[] all = null;
         double[] lambda;
@@ -389,41 +402,44 @@ final class EscapeProbe {
     }
 
     /**
-     * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric. Each entry G_ik = Σ_j B_ji·B_jk over the
-     * longer side's index j in order (B = Aᵀ or A), accumulated a row of B at a time: along contiguous memory, where
-     * the dot products of AᵀA's columns strode through a; the same sums in the same order. {@link #GRAM_ROWS} rows of
-     * G at a time, each row of B read once for all of them: row by row, B (32 MB for a 2000 × 2001 layer) streamed
-     * from memory once per row of G, and the Gram took twice as long (5.5–6.4 s against 2.8–3.3 s CPU, the same
-     * bits; native-notes/network.md, fourteenth session).
+     * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric: G = BᵀB for B = Aᵀ or A (inner × n, inner
+     * = max(rows, cols)), by the run's GEMM kernels on native copies, {@link #GRAM_ROWS} rows of the lower triangle a
+     * call (G[i0 … i1) × [0 … i1)), mirrored. Accumulated a row of B at a time with axpy (16 rows of G per pass over
+     * B), the Gram of a 2000 × 2001 layer took 2.8–3.3 s of CPU, about 3 Gflop/s (native-notes/network.md, fifteenth
+     * session). The kernels' sums differ from that loop's only in rounding, and are the same bits in every call with
+     * the same kernels, as the run's own products are.
      */
-    private static double[] smallerGram(double[] a, int rows, int cols, Runnable poll) {
+    private static double[] smallerGram(double[] a, int rows, int cols, GemmKernels kernels, Runnable poll) {
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
-        double[] b = a;
-        if (wide) {
-            b = new double[rows * cols];
-            // tile by tile, so that both sides stay in cache: row by row, the writes strode through all of b
-            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
-                poll.run();
-                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
-                    for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
-                        for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
-                            b[j * rows + i] = a[i * cols + j];
+        double[] gram = new double[n * n];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
+            if (wide) {
+                // Bᵀ = A: B[j, i] = A[i, j], tile by tile so that both sides stay in cache
+                for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+                    poll.run();
+                    for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                        for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
+                            for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
+                                b.setAtIndex(ValueLayout.JAVA_DOUBLE, (long) j * rows + i, a[i * cols + j]);
+                            }
                         }
                     }
                 }
+            } else {
+                MemorySegment.copy(a, 0, b, ValueLayout.JAVA_DOUBLE, 0, a.length);
             }
-        }
-        double[] gram = new double[n * n];
-        for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
-            poll.run();
-            int i1 = Math.min(n, i0 + GRAM_ROWS);
-            for (int j = 0; j < inner; j++) {
-                for (int i = i0; i < i1; i++) {
-                    // G_ik += B_ji·B_jk for k ≤ i
-                    axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
-                }
+            MemorySegment g = arena.allocate((long) n * n * Double.BYTES, Double.BYTES);
+            for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
+                poll.run();
+                int i1 = Math.min(n, i0 + GRAM_ROWS);
+                // G[i, k] = Σ_j B[j, i]·B[j, k] for i in [i0, i1), k < i1
+                kernels.gemm(DType.FLOAT64, true, i1 - i0, i1, inner, b, i0, n, b, 0, n, g, (long) i0 * n, n, false);
+            }
+            for (int i = 0; i < n; i++) {
+                MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) i * n * Double.BYTES, gram, i * n, i + 1);
             }
         }
         for (int i = 0; i < n; i++) {
