@@ -941,17 +941,46 @@ public final class SmallLinearAlgebra {
     }
 
     /**
+     * Householder steps whose rank-2 updates {@link #tridiagonalise} applies together: each pass over the leading
+     * block streams it from memory (a 2000 × 2000 block is 32 MB), and a step made two (its product, its update); now
+     * one and a sixteenth. At 2000, 3.4–5.3 s → 2.8–4.4 s CPU (four partial sums in the product, split or fused,
+     * gained nothing: native-notes/network.md, fifteenth session).
+     */
+    private static final int REDUCTION_PANEL = 16;
+
+    /**
      * Householder reduction of the symmetric matrix in {@code t} to tridiagonal form (EISPACK tred2): diagonal into d,
      * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns. Keeps in
      * {@code reflectors} (if not null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose
      * uᵢ stays in t[i][0 … i − 1] when the transformations are not accumulated (h = 0: P_i = I). {@code poll} runs
-     * before each step.
+     * before each step. The updates are applied {@link #REDUCTION_PANEL} steps at a time (the same arithmetic as
+     * tred2's but for the order of the subtractions, so its rounding).
      */
     private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate,
             double[] reflectors, Runnable poll) {
-        System.arraycopy(t[r - 1], 0, d, 0, r);
+        // step i's update of the leading block, M ← M − u·qᵀ − q·uᵀ, is kept pending (u, q) for up to
+        // REDUCTION_PANEL steps and applied to the block in one pass; meanwhile a step reads its row and forms its
+        // product through the stored block less the pending terms (LAPACK dlatrd's scheme)
+        double[][] us = new double[Math.min(REDUCTION_PANEL, r)][r];
+        double[][] qs = new double[Math.min(REDUCTION_PANEL, r)][r];
+        int pending = 0;
         for (int i = r - 1; i > 0; i--) {
             poll.run();
+            // row i of M, whose entries t[j][i] (j < i) are consumed here, and its diagonal, final now
+            double diagonal = t[i][i];
+            for (int j = 0; j < i; j++) {
+                d[j] = t[j][i];
+                t[j][i] = 0.0;
+            }
+            for (int s = 0; s < pending; s++) {
+                double ui = us[s][i];
+                double qi = qs[s][i];
+                diagonal -= ui * qi + qi * ui;
+                for (int j = 0; j < i; j++) {
+                    d[j] -= qi * us[s][j] + ui * qs[s][j];
+                }
+            }
+            t[i][i] = diagonal;
             double scale = 0.0;
             double h = 0.0;
             for (int k = 0; k < i; k++) {
@@ -959,11 +988,7 @@ public final class SmallLinearAlgebra {
             }
             if (scale == 0.0) {
                 e[i] = d[i - 1];
-                for (int j = 0; j < i; j++) {
-                    d[j] = t[j][i - 1];
-                    t[j][i] = 0.0;
-                    t[i][j] = 0.0;
-                }
+                Arrays.fill(t[i], 0, i, 0.0);
             } else {
                 for (int k = 0; k < i; k++) {
                     d[k] /= scale;
@@ -975,6 +1000,7 @@ public final class SmallLinearAlgebra {
                 h -= f * g;
                 d[i - 1] = f - g;
                 Arrays.fill(e, 0, i, 0.0);
+                // e = M·u over the stored lower triangle ...
                 for (int j = 0; j < i; j++) {
                     f = d[j];
                     t[i][j] = f;
@@ -986,6 +1012,14 @@ public final class SmallLinearAlgebra {
                     }
                     e[j] = g;
                 }
+                // ... less the pending terms' (u_s·(q_s·u) + q_s·(u_s·u))
+                for (int s = 0; s < pending; s++) {
+                    double qu = dot(qs[s], 0, d, 0, i);
+                    double uu = dot(us[s], 0, d, 0, i);
+                    for (int j = 0; j < i; j++) {
+                        e[j] -= us[s][j] * qu + qs[s][j] * uu;
+                    }
+                }
                 f = 0.0;
                 for (int j = 0; j < i; j++) {
                     e[j] /= h;
@@ -995,19 +1029,29 @@ public final class SmallLinearAlgebra {
                 for (int j = 0; j < i; j++) {
                     e[j] -= hh * d[j];
                 }
-                for (int j = 0; j < i; j++) {
-                    f = d[j];
-                    g = e[j];
-                    double[] column = t[j];
-                    for (int k = j; k < i; k++) {
-                        column[k] -= f * e[k] + g * d[k];
-                    }
-                    d[j] = column[i - 1];
-                    column[i] = 0.0;
-                }
+                System.arraycopy(d, 0, us[pending], 0, i);
+                System.arraycopy(e, 0, qs[pending], 0, i);
+                pending++;
             }
             d[i] = h;
+            if (pending == REDUCTION_PANEL || i == 1) {
+                // the pending updates on the block still to be reduced, [0, i): rows ≥ i are consumed
+                for (int j = 0; j < i; j++) {
+                    double[] column = t[j];
+                    for (int s = 0; s < pending; s++) {
+                        double[] u = us[s];
+                        double[] q = qs[s];
+                        double fu = u[j];
+                        double fq = q[j];
+                        for (int k = j; k < i; k++) {
+                            column[k] -= fu * q[k] + fq * u[k];
+                        }
+                    }
+                }
+                pending = 0;
+            }
         }
+        d[0] = t[0][0];
         // the tridiagonal's diagonal is now on t's; d holds the h the accumulation needs
         if (reflectors != null) {
             System.arraycopy(d, 0, reflectors, 0, r);
