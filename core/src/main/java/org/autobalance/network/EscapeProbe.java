@@ -67,6 +67,15 @@ final class EscapeProbe {
      * between two blocks (at 4000 units, 64 rows are about 1 Gflop).
      */
     private static final int GRAM_ROWS = 64;
+    /**
+     * The least n²·max(rows, cols) (about 1500³) for which a layer's Gram is worth the GEMM kernels: their first calls
+     * in a process run before C2 has compiled them, 0.6–0.9 s of CPU more than the loop at 500–1000 units, which the
+     * kernels win back from about 1500 (one check in a fresh JVM: 500 units 0.37 → 1.2 s, 1000 1.2–1.5 → 1.7–2.0 s,
+     * 2000 8.4–9.2 → 5.9–6.5 s; native-notes/network.md, fifteenth session).
+     */
+    private static final double GEMM_GRAM_WORK = 1500.0 * 1500.0 * 1500.0;
+    /** Rows of a layer's Gram the loop accumulates together: 16 rows of 1500 doubles, 192 KB, stay in L2. */
+    private static final int LOOP_GRAM_ROWS = 16;
     /** The side of the tiles a wide layer is transposed in. */
     private static final int TRANSPOSE_TILE = 32;
     /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
@@ -166,7 +175,8 @@ final class EscapeProbe {
                 stopIf(cancelled);
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
-                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1], kernels,
+                int cols = a.length / rows;
+                Unlearned part = unlearned(a, rows, cols, levels[h - 1], gramKernels(kernels, rows, cols),
                         SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
                         () -> stopIf(cancelled));
                 total += part.count();
@@ -335,7 +345,8 @@ final class EscapeProbe {
      * and inverse iteration's own caps, never abandoned.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level) {
-        return unlearned(a, rows, cols, level, KernelProvider.gemm(), SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
+        return unlearned(a, rows, cols, level, gramKernels(KernelProvider.gemm(), rows, cols),
+                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
                 SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS, () -> { });
     }
 
@@ -355,8 +366,9 @@ final class EscapeProbe {
      * large Gram, but the check goes on with the same values to rounding, where giving up would leave the verdict to
      * chance.
      *
-     * <p>{@code poll} runs between pieces of O(n·max(rows, cols)) work at most (the Gram's row blocks, the
-     * reduction's steps, QL's iterations, each vector); the caller abandons the check by throwing from it.
+     * <p>{@code kernels} form the Gram (null: a loop, for small layers, {@link #GEMM_GRAM_WORK}). {@code poll} runs
+     * between pieces of O(64·n·max(rows, cols)) work at most (the Gram's row blocks; the reduction's steps, QL's
+     * iterations and each vector are O(n²)); the caller abandons the check by throwing from it.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level, GemmKernels kernels, int qlIterations,
             int inverseIterations, Runnable poll) {
@@ -401,36 +413,32 @@ final class EscapeProbe {
         return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement, poll));
     }
 
+    /** The kernels for a rows × cols layer's Gram: null (the loop) below {@link #GEMM_GRAM_WORK}. */
+    private static GemmKernels gramKernels(GemmKernels kernels, int rows, int cols) {
+        double n = Math.min(rows, cols);
+        return n * n * Math.max(rows, cols) >= GEMM_GRAM_WORK ? kernels : null;
+    }
+
     /**
      * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric: G = BᵀB for B = Aᵀ or A (inner × n, inner
      * = max(rows, cols)), by the run's GEMM kernels on native copies, {@link #GRAM_ROWS} rows of the lower triangle a
      * call (G[i0 … i1) × [0 … i1)), mirrored. Accumulated a row of B at a time with axpy (16 rows of G per pass over
      * B), the Gram of a 2000 × 2001 layer took 2.8–3.3 s of CPU, about 3 Gflop/s (native-notes/network.md, fifteenth
      * session). The kernels' sums differ from that loop's only in rounding, and are the same bits in every call with
-     * the same kernels, as the run's own products are.
+     * the same kernels, as the run's own products are. With {@code kernels} null (a small layer), by that loop.
      */
     private static double[] smallerGram(double[] a, int rows, int cols, GemmKernels kernels, Runnable poll) {
+        if (kernels == null) {
+            return smallerGramByRows(a, rows, cols, poll);
+        }
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
         double[] gram = new double[n * n];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
-            if (wide) {
-                // Bᵀ = A: B[j, i] = A[i, j], tile by tile so that both sides stay in cache
-                for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
-                    poll.run();
-                    for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
-                        for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
-                            for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
-                                b.setAtIndex(ValueLayout.JAVA_DOUBLE, (long) j * rows + i, a[i * cols + j]);
-                            }
-                        }
-                    }
-                }
-            } else {
-                MemorySegment.copy(a, 0, b, ValueLayout.JAVA_DOUBLE, 0, a.length);
-            }
+            MemorySegment.copy(wide ? transposed(a, rows, cols, poll) : a, 0, b, ValueLayout.JAVA_DOUBLE, 0,
+                    a.length);
             MemorySegment g = arena.allocate((long) n * n * Double.BYTES, Double.BYTES);
             for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
                 poll.run();
@@ -442,12 +450,57 @@ final class EscapeProbe {
                 MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) i * n * Double.BYTES, gram, i * n, i + 1);
             }
         }
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < i; k++) {
-                gram[k * n + i] = gram[i * n + k];
+        mirrorLowerTriangle(gram, n);
+        return gram;
+    }
+
+    /**
+     * {@link #smallerGram}'s G = BᵀB accumulated a row of B at a time, {@link #LOOP_GRAM_ROWS} rows of G per pass over
+     * B: each G_ik = Σ_j B_ji·B_jk summed over j in order.
+     */
+    private static double[] smallerGramByRows(double[] a, int rows, int cols, Runnable poll) {
+        boolean wide = rows <= cols;
+        int n = Math.min(rows, cols);
+        int inner = Math.max(rows, cols);
+        double[] b = wide ? transposed(a, rows, cols, poll) : a;
+        double[] gram = new double[n * n];
+        for (int i0 = 0; i0 < n; i0 += LOOP_GRAM_ROWS) {
+            poll.run();
+            int i1 = Math.min(n, i0 + LOOP_GRAM_ROWS);
+            for (int j = 0; j < inner; j++) {
+                for (int i = i0; i < i1; i++) {
+                    // G_ik += B_ji·B_jk for k ≤ i
+                    axpy(b[j * n + i], b, j * n, gram, i * n, i + 1);
+                }
             }
         }
+        mirrorLowerTriangle(gram, n);
         return gram;
+    }
+
+    /** Aᵀ of the rows × cols row-major a, tile by tile so that both sides stay in cache. */
+    private static double[] transposed(double[] a, int rows, int cols, Runnable poll) {
+        double[] b = new double[rows * cols];
+        for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+            poll.run();
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
+                    for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
+                        b[j * rows + i] = a[i * cols + j];
+                    }
+                }
+            }
+        }
+        return b;
+    }
+
+    /** Copies the lower triangle of the n × n row-major matrix g onto its upper one. */
+    private static void mirrorLowerTriangle(double[] g, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < i; k++) {
+                g[k * n + i] = g[i * n + k];
+            }
+        }
     }
 
     /**

@@ -163,10 +163,16 @@ class EscapeProbeSvdTest {
         int from = learned < count ? 0 : learned;
         int to = learned < count ? learned : n;
         assertEquals(n * (to - from), SmallLinearAlgebra.symmetricEigenValues(gram, n, 30).vectors(from, to).length);
+        // the small layers' Gram by the loop, and by the GEMM kernels the large ones take
         EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level);
+        EscapeProbe.Unlearned byGemm = EscapeProbe.unlearned(a, rows, cols, level, GEMM,
+                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
+                () -> { });
         assertEquals(count, got.count());
+        assertEquals(count, byGemm.count());
         if (count == 0) {
             assertNull(got.part());
+            assertNull(byGemm.part());
             return;
         }
         // each side is exact for the exact Gram (G = AᵀA or AAᵀ, ‖G‖ ≤ 4.1) within its own Gram's rounding, which the
@@ -183,6 +189,7 @@ class EscapeProbeSvdTest {
         double tolerance = 2 * (2 * perturbation) * 2.1 + 2 * n * u * 2.1;
         for (int x = 0; x < expected.length; x++) {
             assertEquals(expected[x], got.part()[x], tolerance, "entry " + x);
+            assertEquals(expected[x], byGemm.part()[x], tolerance, "entry " + x + " (GEMM)");
         }
     }
 
@@ -197,11 +204,13 @@ class EscapeProbeSvdTest {
      * Householder step (O(n·max(rows, cols)) and O(n²) work between two calls), a throw from any of its calls leaves
      * the check (no fallback swallows it), and a poll that never throws changes no bit. On the paths a check takes:
      * the learned vectors by inverse iteration, the whole decomposition (inverse iteration capped at 0 solves), Jacobi
-     * (QL capped at 0 iterations).
+     * (QL capped at 0 iterations); the Gram by the GEMM kernels and by the loop of small layers.
      */
     @ParameterizedTest
-    @CsvSource({"60, 61, 30, 5", "61, 60, 30, 0", "60, 61, 0, 5"})
-    void aCheckCanBeAbandonedBetweenBoundedPiecesOfWork(int rows, int cols, int qlIterations, int inverseIterations) {
+    @CsvSource({"60, 61, 30, 5, true", "61, 60, 30, 0, true", "60, 61, 0, 5, true", "60, 61, 30, 5, false"})
+    void aCheckCanBeAbandonedBetweenBoundedPiecesOfWork(int rows, int cols, int qlIterations, int inverseIterations,
+            boolean gemm) {
+        GemmKernels kernels = gemm ? GEMM : null;
         int n = Math.min(rows, cols);
         Factors f = Factors.of(rows, cols);
         double[] sigma = new double[n];
@@ -209,20 +218,21 @@ class EscapeProbeSvdTest {
             sigma[k] = k < 3 ? 2.0 - k / 10.0 : 1e-3;
         }
         double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
-        EscapeProbe.Unlearned plain = EscapeProbe.unlearned(a, rows, cols, 0.5, GEMM, qlIterations, inverseIterations,
-                () -> { });
+        EscapeProbe.Unlearned plain = EscapeProbe.unlearned(a, rows, cols, 0.5, kernels, qlIterations,
+                inverseIterations, () -> { });
         // the polls by the method that called them
         Map<String, Integer> callers = new TreeMap<>();
-        EscapeProbe.Unlearned polled = EscapeProbe.unlearned(a, rows, cols, 0.5, GEMM, qlIterations, inverseIterations,
-                () -> callers.merge(StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()).orElseThrow()
-                        .getMethodName(), 1, Integer::sum));
+        EscapeProbe.Unlearned polled = EscapeProbe.unlearned(a, rows, cols, 0.5, kernels, qlIterations,
+                inverseIterations, () -> callers.merge(StackWalker.getInstance()
+                        .walk(frames -> frames.skip(1).findFirst()).orElseThrow().getMethodName(), 1, Integer::sum));
         assertEquals(n - 3, polled.count());
         assertEquals(plain.count(), polled.count());
         for (int x = 0; x < a.length; x++) {
             assertEquals(Double.doubleToRawLongBits(plain.part()[x]), Double.doubleToRawLongBits(polled.part()[x]),
                     "entry " + x);
         }
-        assertTrue(callers.getOrDefault("smallerGram", 0) >= (n + 63) / 64, callers.toString());
+        int gramPolls = callers.getOrDefault(gemm ? "smallerGram" : "smallerGramByRows", 0);
+        assertTrue(gramPolls >= (n + 63) / 64, callers.toString());
         // the values' reduction, and the whole decomposition's again where inverse iteration fails
         assertEquals((n - 1) * (inverseIterations == 0 ? 2 : 1), callers.get("tridiagonalise"), callers.toString());
         if (qlIterations == 0) {
@@ -242,7 +252,7 @@ class EscapeProbeSvdTest {
                     throw new Stop();
                 }
             };
-            assertThrows(Stop.class, () -> EscapeProbe.unlearned(a, rows, cols, 0.5, GEMM, qlIterations,
+            assertThrows(Stop.class, () -> EscapeProbe.unlearned(a, rows, cols, 0.5, kernels, qlIterations,
                     inverseIterations, poll), "stopped at poll " + stopAt);
         }
     }
