@@ -69,9 +69,9 @@ final class EscapeProbe {
     private static final int GRAM_ROWS = 64;
     /**
      * The least n²·max(rows, cols) (about 1500³) for which a layer's Gram is worth the GEMM kernels: their first calls
-     * in a process run before C2 has compiled them, 0.6–0.9 s of CPU more than the loop at 500–1000 units, which the
-     * kernels win back from about 1500 (one check in a fresh JVM: 500 units 0.37 → 1.2 s, 1000 1.2–1.5 → 1.7–2.0 s,
-     * 2000 8.4–9.2 → 5.9–6.5 s; native-notes/network.md, fifteenth session).
+     * in a process run before C2 has compiled them, 0.4–0.6 s of CPU more than the loop at 1000 units (a check in a
+     * fresh JVM at 500: 0.63 s with the loop, 1.2 s with the kernels), which they win back from about 1500 (2000: the
+     * Gram 2.3–3.0 s by the loop, 1.4–1.5 s by the kernels' first calls; native-notes/network.md, fifteenth session).
      */
     private static final double GEMM_GRAM_WORK = 1500.0 * 1500.0 * 1500.0;
     /** Rows of a layer's Gram the loop accumulates together: 16 rows of 1500 doubles, 192 KB, stay in L2. */
