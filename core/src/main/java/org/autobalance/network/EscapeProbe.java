@@ -3,10 +3,16 @@ package org.autobalance.network;
 import static org.autobalance.solve.internal.SmallLinearAlgebra.axpy;
 import static org.autobalance.solve.internal.SmallLinearAlgebra.dot;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import org.autobalance.kernel.GemmKernels;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.internal.CheckpointWriter;
@@ -55,8 +61,21 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * start avoids. The count of singular values below ϑ_h (all layers) rations the checks ({@link PlateauCheck}).
  */
 final class EscapeProbe {
-    /** Rows of a layer's Gram accumulated together: 16 rows of 2000 doubles, 256 KB, stay in L2. */
-    private static final int GRAM_ROWS = 16;
+    /**
+     * Rows of a layer's Gram computed by one GEMM call: the lower triangle in row blocks, each a block × (its end)
+     * product, so that the upper triangle costs only the diagonal blocks' halves; the run's cancellation is asked
+     * between two blocks (at 4000 units, 64 rows are about 1 Gflop).
+     */
+    private static final int GRAM_ROWS = 64;
+    /**
+     * The least n²·max(rows, cols) (about 1500³) for which a layer's Gram is worth the GEMM kernels: their first calls
+     * in a process run before C2 has compiled them, 0.4–0.6 s of CPU more than the loop at 1000 units (a check in a
+     * fresh JVM at 500: 0.63 s with the loop, 1.2 s with the kernels), which they win back from about 1500 (2000: the
+     * Gram 2.3–3.0 s by the loop, 1.4–1.5 s by the kernels' first calls; native-notes/network.md, fifteenth session).
+     */
+    private static final double GEMM_GRAM_WORK = 1500.0 * 1500.0 * 1500.0;
+    /** Rows of a layer's Gram the loop accumulates together: 16 rows of 1500 doubles, 192 KB, stay in L2. */
+    private static final int LOOP_GRAM_ROWS = 16;
     /** The side of the tiles a wide layer is transposed in. */
     private static final int TRANSPOSE_TILE = 32;
     /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
@@ -67,12 +86,15 @@ final class EscapeProbe {
     private final double[] levels;
     private final double threshold;
     private final PlateauCheck rationing = new PlateauCheck();
+    private final GemmKernels kernels;
 
     /**
      * @param levels ϑ_h per layer ({@link #levels})
      * @param threshold Δ, in units of L
+     * @param kernels the run's GEMM kernels, which form each layer's Gram
      */
-    EscapeProbe(Architecture arch, boolean biases, double[] levels, double threshold) {
+    EscapeProbe(Architecture arch, boolean biases, double[] levels, double threshold, GemmKernels kernels) {
+        this.kernels = kernels;
         this.depth = arch.depth();
         this.biases = biases;
         this.levels = levels.clone();
@@ -136,11 +158,12 @@ final class EscapeProbe {
      * @param step the training step over {@code params}, whose forward pass evaluates the probe
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
-     * @param cancelled whether the run was asked to stop: asked between two layers' SVDs or two points of a curve,
-     *     the check ends there, as if it had not begun (no verdict remembered, the iterate restored), and answers
-     *     false, so that the caller's own test of the cancellation ends the run. A check on wide square layers takes
-     *     tens of seconds a layer (2000 units: ~7 s; 4000: ~40 s), and Ctrl-C's wait for the run to write what it
-     *     reached ends after 60 s: interrupted during a check, the command exited 130 with nothing written.
+     * @param cancelled whether the run was asked to stop: asked between two points of a curve and inside each
+     *     layer's SVD (every 64 rows of its Gram, every Householder step and QL iteration, every vector: O(n²) work
+     *     at most between two questions), the check ends there, as if it had not begun (no verdict remembered, the
+     *     iterate restored), and answers false, so that the caller's own test of the cancellation ends the run. A
+     *     check on a square wide layer takes seconds to a minute (4000 units: ~60 s CPU), and Ctrl-C's wait for the
+     *     run to write what it reached ends after 60 s: asked only between layers, a cancel waited for the layer.
      */
     boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh,
             BooleanSupplier cancelled) {
@@ -152,7 +175,10 @@ final class EscapeProbe {
                 stopIf(cancelled);
                 double[] a = stacked(params, h);
                 int rows = params.weights(h).rows();
-                Unlearned part = unlearned(a, rows, a.length / rows, levels[h - 1]);
+                int cols = a.length / rows;
+                Unlearned part = unlearned(a, rows, cols, levels[h - 1], gramKernels(kernels, rows, cols),
+                        SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
+                        () -> stopIf(cancelled));
                 total += part.count();
                 small[h - 1] = part.part();
             }
@@ -315,11 +341,13 @@ final class EscapeProbe {
     }
 
     /**
-     * {@link #unlearned(double[], int, int, double, int, int)} with QL's and inverse iteration's own caps.
+     * {@link #unlearned(double[], int, int, double, GemmKernels, int, int, Runnable)} with the chosen kernels, QL's
+     * and inverse iteration's own caps, never abandoned.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level) {
-        return unlearned(a, rows, cols, level, SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
-                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS);
+        return unlearned(a, rows, cols, level, gramKernels(KernelProvider.gemm(), rows, cols),
+                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
+                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS, () -> { });
     }
 
     /**
@@ -337,20 +365,24 @@ final class EscapeProbe {
      * fails to converge (its iteration cap; no such matrix is known), from Jacobi ({@code symmetricEigen}): slow on a
      * large Gram, but the check goes on with the same values to rounding, where giving up would leave the verdict to
      * chance.
+     *
+     * <p>{@code kernels} form the Gram (null: a loop, for small layers, {@link #GEMM_GRAM_WORK}). {@code poll} runs
+     * between pieces of O(64·n·max(rows, cols)) work at most (the Gram's row blocks; the reduction's steps, QL's
+     * iterations and each vector are O(n²)); the caller abandons the check by throwing from it.
      */
-    static Unlearned unlearned(double[] a, int rows, int cols, double level, int qlIterations,
-            int inverseIterations) {
+    static Unlearned unlearned(double[] a, int rows, int cols, double level, GemmKernels kernels, int qlIterations,
+            int inverseIterations, Runnable poll) {
         int n = Math.min(rows, cols);
-        double[] gram = smallerGram(a, rows, cols);
+        double[] gram = smallerGram(a, rows, cols, kernels, poll);
         SmallLinearAlgebra.PartialEigen eigen = null;
         double[] all = null;
         double[] lambda;
         try {
-            eigen = SmallLinearAlgebra.symmetricEigenValues(gram, n, qlIterations);
+            eigen = SmallLinearAlgebra.symmetricEigenValues(gram, n, qlIterations, poll);
             lambda = eigen.values();
         } catch (ArithmeticException notConverged) {
             all = new double[n * n];
-            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, all);
+            lambda = SmallLinearAlgebra.symmetricEigen(gram, n, all, poll);
         }
         // largest first: the values below the level are the last ones
         int below = 0;
@@ -366,10 +398,10 @@ final class EscapeProbe {
         double[] vectors = null;
         if (eigen != null) {
             try {
-                vectors = eigen.vectors(from, to, inverseIterations);
+                vectors = eigen.vectors(from, to, inverseIterations, poll);
             } catch (ArithmeticException unchecked) {
                 all = new double[n * n];
-                SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, all, qlIterations);
+                SmallLinearAlgebra.symmetricEigenTridiagonal(gram, n, all, qlIterations, poll);
             }
         }
         if (vectors == null) {
@@ -378,38 +410,63 @@ final class EscapeProbe {
                 System.arraycopy(all, i * n + from, vectors, i * (to - from), to - from);
             }
         }
-        return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement));
+        return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement, poll));
+    }
+
+    /** The kernels for a rows × cols layer's Gram: null (the loop) below {@link #GEMM_GRAM_WORK}. */
+    private static GemmKernels gramKernels(GemmKernels kernels, int rows, int cols) {
+        double n = Math.min(rows, cols);
+        return n * n * Math.max(rows, cols) >= GEMM_GRAM_WORK ? kernels : null;
     }
 
     /**
-     * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric. Each entry G_ik = Σ_j B_ji·B_jk over the
-     * longer side's index j in order (B = Aᵀ or A), accumulated a row of B at a time: along contiguous memory, where
-     * the dot products of AᵀA's columns strode through a; the same sums in the same order. {@link #GRAM_ROWS} rows of
-     * G at a time, each row of B read once for all of them: row by row, B (32 MB for a 2000 × 2001 layer) streamed
-     * from memory once per row of G, and the Gram took twice as long (5.5–6.4 s against 2.8–3.3 s CPU, the same
-     * bits; native-notes/network.md, fourteenth session).
+     * AAᵀ (rows ≤ cols) or AᵀA, n × n for n = min(rows, cols), symmetric: G = BᵀB for B = Aᵀ or A (inner × n, inner
+     * = max(rows, cols)), by the run's GEMM kernels on native copies, {@link #GRAM_ROWS} rows of the lower triangle a
+     * call (G[i0 … i1) × [0 … i1)), mirrored. Accumulated a row of B at a time with axpy (16 rows of G per pass over
+     * B), the Gram of a 2000 × 2001 layer took 2.8–3.3 s of CPU, about 3 Gflop/s (native-notes/network.md, fifteenth
+     * session). The kernels' sums differ from that loop's only in rounding, and are the same bits in every call with
+     * the same kernels, as the run's own products are. With {@code kernels} null (a small layer), by that loop.
      */
-    private static double[] smallerGram(double[] a, int rows, int cols) {
+    private static double[] smallerGram(double[] a, int rows, int cols, GemmKernels kernels, Runnable poll) {
+        if (kernels == null) {
+            return smallerGramByRows(a, rows, cols, poll);
+        }
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
-        double[] b = a;
-        if (wide) {
-            b = new double[rows * cols];
-            // tile by tile, so that both sides stay in cache: row by row, the writes strode through all of b
-            for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
-                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
-                    for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
-                        for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
-                            b[j * rows + i] = a[i * cols + j];
-                        }
-                    }
-                }
+        double[] gram = new double[n * n];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
+            MemorySegment.copy(wide ? transposed(a, rows, cols, poll) : a, 0, b, ValueLayout.JAVA_DOUBLE, 0,
+                    a.length);
+            MemorySegment g = arena.allocate((long) n * n * Double.BYTES, Double.BYTES);
+            for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
+                poll.run();
+                int i1 = Math.min(n, i0 + GRAM_ROWS);
+                // G[i, k] = Σ_j B[j, i]·B[j, k] for i in [i0, i1), k < i1
+                kernels.gemm(DType.FLOAT64, true, i1 - i0, i1, inner, b, i0, n, b, 0, n, g, (long) i0 * n, n, false);
+            }
+            for (int i = 0; i < n; i++) {
+                MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) i * n * Double.BYTES, gram, i * n, i + 1);
             }
         }
+        mirrorLowerTriangle(gram, n);
+        return gram;
+    }
+
+    /**
+     * {@link #smallerGram}'s G = BᵀB accumulated a row of B at a time, {@link #LOOP_GRAM_ROWS} rows of G per pass over
+     * B: each G_ik = Σ_j B_ji·B_jk summed over j in order.
+     */
+    private static double[] smallerGramByRows(double[] a, int rows, int cols, Runnable poll) {
+        boolean wide = rows <= cols;
+        int n = Math.min(rows, cols);
+        int inner = Math.max(rows, cols);
+        double[] b = wide ? transposed(a, rows, cols, poll) : a;
         double[] gram = new double[n * n];
-        for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
-            int i1 = Math.min(n, i0 + GRAM_ROWS);
+        for (int i0 = 0; i0 < n; i0 += LOOP_GRAM_ROWS) {
+            poll.run();
+            int i1 = Math.min(n, i0 + LOOP_GRAM_ROWS);
             for (int j = 0; j < inner; j++) {
                 for (int i = i0; i < i1; i++) {
                     // G_ik += B_ji·B_jk for k ≤ i
@@ -417,12 +474,33 @@ final class EscapeProbe {
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < i; k++) {
-                gram[k * n + i] = gram[i * n + k];
+        mirrorLowerTriangle(gram, n);
+        return gram;
+    }
+
+    /** Aᵀ of the rows × cols row-major a, tile by tile so that both sides stay in cache. */
+    private static double[] transposed(double[] a, int rows, int cols, Runnable poll) {
+        double[] b = new double[rows * cols];
+        for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
+            poll.run();
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
+                    for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
+                        b[j * rows + i] = a[i * cols + j];
+                    }
+                }
             }
         }
-        return gram;
+        return b;
+    }
+
+    /** Copies the lower triangle of the n × n row-major matrix g onto its upper one. */
+    private static void mirrorLowerTriangle(double[] g, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < i; k++) {
+                g[k * n + i] = g[i * n + k];
+            }
+        }
     }
 
     /**
@@ -437,13 +515,15 @@ final class EscapeProbe {
      * @param vectors the group's singular vectors on the smaller side, as the columns of a min(rows, cols) × g
      *     row-major matrix
      */
-    static double[] project(double[] a, int rows, int cols, double[] vectors, int g, boolean complement) {
+    static double[] project(double[] a, int rows, int cols, double[] vectors, int g, boolean complement,
+            Runnable poll) {
         boolean wide = rows <= cols;
         double[] s = complement ? a.clone() : new double[rows * cols];
         double sign = complement ? -1.0 : 1.0;
         // uₖᵀA (cols values) or Avₖ (rows values)
         double[] product = new double[wide ? cols : rows];
         for (int k = 0; k < g; k++) {
+            poll.run();
             Arrays.fill(product, 0.0);
             for (int i = 0; i < rows; i++) {
                 if (wide) {

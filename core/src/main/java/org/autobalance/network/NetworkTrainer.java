@@ -421,7 +421,7 @@ public final class NetworkTrainer {
                 // the levels are the start's: a resumed run reads them (older checkpoints: from the resumed iterate)
                 double[] levels = resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)
                         ? resume.doubles(PLATEAU_LEVELS) : EscapeProbe.levels(params);
-                probe = new EscapeProbe(c.arch(), c.biases(), levels, tolerance * normY2 / n);
+                probe = new EscapeProbe(c.arch(), c.biases(), levels, tolerance * normY2 / n, c.kernels());
                 if (resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)) {
                     probe.restore(resume);
                 }

@@ -2,8 +2,14 @@ package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.autobalance.kernel.GemmKernels;
+import org.autobalance.kernel.KernelProvider;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * known orthonormal U, V and σ; the projection on the singular directions below a level is Σ_{σₖ < level} σₖuₖvₖᵀ.
  */
 class EscapeProbeSvdTest {
+    private static final GemmKernels GEMM = KernelProvider.gemm();
 
     /** Columns of a rows × n matrix with orthonormal columns (Gram–Schmidt, twice), row-major. */
     private static double[] orthonormal(int rows, int n, SplittableRandom random) {
@@ -88,7 +95,8 @@ class EscapeProbeSvdTest {
         }
         double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
         double level = 3; // below it σ = 2√2, 2, √2, …
-        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level, qlIterations, inverseIterations);
+        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level, GEMM, qlIterations, inverseIterations,
+                () -> { });
         assertEquals(n - 3, got.count());
         double[] expected = sum(f.u(), f.v(), sigma, rows, cols, 3, n);
         for (int x = 0; x < expected.length; x++) {
@@ -101,7 +109,8 @@ class EscapeProbeSvdTest {
      * eigenvectors from Householder + QL, Σ_{σₖ < level} uₖuₖᵀA summed directly) on the layers a check meets: a few
      * learned directions over a Gaussian bulk at a small start's scale, square and off by one either way, with fewer
      * learned directions than unlearned ones (the learned vectors computed) and more (the unlearned bulk computed:
-     * one tight cluster), and none. The same count, and the same part to the rounding both share.
+     * one tight cluster), and none. The same count, and the same part to the rounding of each side (its Gram is its
+     * own sum, the GEMM kernels' or the loop below).
      */
     @ParameterizedTest
     @CsvSource({"60, 61, 3", "61, 60, 3", "60, 60, 0", "60, 61, 50", "61, 60, 57", "60, 60, 60", "1, 9, 0", "9, 1, 1"})
@@ -154,19 +163,97 @@ class EscapeProbeSvdTest {
         int from = learned < count ? 0 : learned;
         int to = learned < count ? learned : n;
         assertEquals(n * (to - from), SmallLinearAlgebra.symmetricEigenValues(gram, n, 30).vectors(from, to).length);
+        // the small layers' Gram by the loop, and by the GEMM kernels the large ones take
         EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level);
+        EscapeProbe.Unlearned byGemm = EscapeProbe.unlearned(a, rows, cols, level, GEMM,
+                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
+                () -> { });
         assertEquals(count, got.count());
+        assertEquals(count, byGemm.count());
         if (count == 0) {
             assertNull(got.part());
+            assertNull(byGemm.part());
             return;
         }
-        // each side is exact for a Gram within 2n·u·‖G‖ (G = AᵀA or AAᵀ, ‖G‖ ≤ 4.1), so its subspace within that
-        // over the gap (≥ 1.5² − 0.5² > 1; the bulk's σ ≤ 1e-3·(√rows + √cols) ≈ 0.016), and the parts within it
-        // times ‖A‖ ≤ 2.1 of each other, plus the sums' own n·u·‖A‖ per entry
+        // each side is exact for the exact Gram (G = AᵀA or AAᵀ, ‖G‖ ≤ 4.1) within its own Gram's rounding, which the
+        // GEMM kernels' and the loop above's sums (over m = max(rows, cols) terms, in other orders) each bound by
+        // m·u·(|B|ᵀ|B|)_ik per entry, so by m·u·‖A‖²_F in norm, plus the decomposition's 2n·u·‖G‖; so its subspace
+        // within that over the gap (≥ 1.5² − 0.5² > 1; the bulk's σ ≤ 1e-3·(√rows + √cols) ≈ 0.016), and the parts
+        // within it times ‖A‖ ≤ 2.1 of each other, plus the sums' own n·u·‖A‖ per entry
         double u = 0x1p-53;
-        double tolerance = 2 * (2 * 2 * n * u * 4.1) * 2.1 + 2 * n * u * 2.1;
+        double frobeniusSquared = 0;
+        for (double x : a) {
+            frobeniusSquared += x * x;
+        }
+        double perturbation = 2 * n * u * 4.1 + Math.max(rows, cols) * u * frobeniusSquared;
+        double tolerance = 2 * (2 * perturbation) * 2.1 + 2 * n * u * 2.1;
         for (int x = 0; x < expected.length; x++) {
             assertEquals(expected[x], got.part()[x], tolerance, "entry " + x);
+            assertEquals(expected[x], byGemm.part()[x], tolerance, "entry " + x + " (GEMM)");
+        }
+    }
+
+    /** What a cancelled check throws from its poll, to be told apart from the check's own exceptions. */
+    private static final class Stop extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /**
+     * A check can be abandoned inside a layer's SVD, not only between layers (a 4000-unit layer's took a minute of
+     * CPU, through which a cancelled run waited): the poll runs at least once per 64 rows of the Gram and once per
+     * Householder step (O(n·max(rows, cols)) and O(n²) work between two calls), a throw from any of its calls leaves
+     * the check (no fallback swallows it), and a poll that never throws changes no bit. On the paths a check takes:
+     * the learned vectors by inverse iteration, the whole decomposition (inverse iteration capped at 0 solves), Jacobi
+     * (QL capped at 0 iterations); the Gram by the GEMM kernels and by the loop of small layers.
+     */
+    @ParameterizedTest
+    @CsvSource({"60, 61, 30, 5, true", "61, 60, 30, 0, true", "60, 61, 0, 5, true", "60, 61, 30, 5, false"})
+    void aCheckCanBeAbandonedBetweenBoundedPiecesOfWork(int rows, int cols, int qlIterations, int inverseIterations,
+            boolean gemm) {
+        GemmKernels kernels = gemm ? GEMM : null;
+        int n = Math.min(rows, cols);
+        Factors f = Factors.of(rows, cols);
+        double[] sigma = new double[n];
+        for (int k = 0; k < n; k++) {
+            sigma[k] = k < 3 ? 2.0 - k / 10.0 : 1e-3;
+        }
+        double[] a = sum(f.u(), f.v(), sigma, rows, cols, 0, n);
+        EscapeProbe.Unlearned plain = EscapeProbe.unlearned(a, rows, cols, 0.5, kernels, qlIterations,
+                inverseIterations, () -> { });
+        // the polls by the method that called them
+        Map<String, Integer> callers = new TreeMap<>();
+        EscapeProbe.Unlearned polled = EscapeProbe.unlearned(a, rows, cols, 0.5, kernels, qlIterations,
+                inverseIterations, () -> callers.merge(StackWalker.getInstance()
+                        .walk(frames -> frames.skip(1).findFirst()).orElseThrow().getMethodName(), 1, Integer::sum));
+        assertEquals(n - 3, polled.count());
+        assertEquals(plain.count(), polled.count());
+        for (int x = 0; x < a.length; x++) {
+            assertEquals(Double.doubleToRawLongBits(plain.part()[x]), Double.doubleToRawLongBits(polled.part()[x]),
+                    "entry " + x);
+        }
+        int gramPolls = callers.getOrDefault(gemm ? "smallerGram" : "smallerGramByRows", 0);
+        assertTrue(gramPolls >= (n + 63) / 64, callers.toString());
+        // the values' reduction, and the whole decomposition's again where inverse iteration fails
+        assertEquals((n - 1) * (inverseIterations == 0 ? 2 : 1), callers.get("tridiagonalise"), callers.toString());
+        if (qlIterations == 0) {
+            assertTrue(callers.get("symmetricEigen") >= n, callers.toString());
+        } else {
+            // the learned group's 3 vectors: from inverse iteration, or from the whole decomposition's accumulation
+            String vectors = inverseIterations == 0 ? "accumulate" : "vectors";
+            assertTrue(callers.getOrDefault(vectors, 0) >= (inverseIterations == 0 ? n - 1 : 3), callers.toString());
+        }
+        assertEquals(3, callers.get("project"), callers.toString());
+        int polls = callers.values().stream().mapToInt(Integer::intValue).sum();
+        for (int stopAt = 1; stopAt <= polls; stopAt++) {
+            int last = stopAt;
+            int[] calls = {0};
+            Runnable poll = () -> {
+                if (++calls[0] == last) {
+                    throw new Stop();
+                }
+            };
+            assertThrows(Stop.class, () -> EscapeProbe.unlearned(a, rows, cols, 0.5, kernels, qlIterations,
+                    inverseIterations, poll), "stopped at poll " + stopAt);
         }
     }
 

@@ -237,6 +237,31 @@ class NetworkCheckpointTest {
         }
     }
 
+    /**
+     * A token cancelled from another thread while the plateau check works on a wide layer (a 600 × 601 SVD, a large
+     * part of a second) ends the run as a cancel before the check does: stop reason cancelled, one iteration, the
+     * iterate intact. That the check asks often enough to end promptly is {@code
+     * EscapeProbeSvdTest.aCheckCanBeAbandonedBetweenBoundedPiecesOfWork}'s (counted, not timed).
+     */
+    @Test
+    void aCancelDuringThePlateauCheckEndsTheRunAsACancelBeforeIt() throws InterruptedException {
+        try (Problem p = Problem.of("dense:600,relu,dense:3", null, 600, 3, DType.FLOAT64, 5)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new ConstantSchedule(0.05));
+            CancelToken token = new CancelToken();
+            Thread[] canceller = new Thread[1];
+            // the first-order test holds at once: the check follows the listener at iteration 0
+            Run cancelled = run(settings.apply(p.builder()).tolerance(1e6).cancelToken(token).listener(rec -> {
+                canceller[0] = Thread.ofPlatform().start(token::cancel);
+            }), 1000);
+            canceller[0].join();
+            assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            assertEquals(1, cancelled.iterations());
+            assertArrayEquals(run(settings.apply(p.builder()).tolerance(0), 1).bits(), cancelled.bits(),
+                    "final parameters");
+        }
+    }
+
     /** A run that converges: resumed from the middle, it stops at the same iteration with the same bits. */
     @Test
     void aResumedRunConvergesWhereTheWholeRunConverges() throws IOException {

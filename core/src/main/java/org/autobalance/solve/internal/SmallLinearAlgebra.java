@@ -594,6 +594,16 @@ public final class SmallLinearAlgebra {
      *     vectors} is then untouched
      */
     public static double[] symmetricEigenTridiagonal(double[] a, int r, double[] vectors, int iterationsPerValue) {
+        return symmetricEigenTridiagonal(a, r, vectors, iterationsPerValue, () -> { });
+    }
+
+    /**
+     * {@link #symmetricEigenTridiagonal(double[], int, double[], int)}, calling {@code poll} between pieces of
+     * O(r²) work (each Householder step, each accumulated transformation, each QL iteration): a caller abandons the
+     * decomposition by throwing from it, which a whole decomposition of a 4000 × 4000 Gram (a minute) could not be.
+     */
+    public static double[] symmetricEigenTridiagonal(double[] a, int r, double[] vectors, int iterationsPerValue,
+            Runnable poll) {
         // t[j][k] holds JAMA's V[k][j] (the transpose, so that the hot loops run along rows): at the end its rows are
         // the eigenvectors; A is symmetric, so it starts as A
         double[][] t = new double[r][];
@@ -605,8 +615,8 @@ public final class SmallLinearAlgebra {
         if (r == 0) {
             return d;
         }
-        tridiagonalise(t, r, d, e, vectors != null);
-        tridiagonalQl(t, r, d, e, vectors != null, iterationsPerValue);
+        tridiagonalise(t, r, d, e, vectors != null, null, poll);
+        tridiagonalQl(t, r, d, e, vectors != null, iterationsPerValue, poll);
         Integer[] order = new Integer[r];
         for (int k = 0; k < r; k++) {
             order[k] = k;
@@ -636,6 +646,14 @@ public final class SmallLinearAlgebra {
      * @throws ArithmeticException if QL needs more than {@code iterationsPerValue} iterations for a value
      */
     public static PartialEigen symmetricEigenValues(double[] a, int r, int iterationsPerValue) {
+        return symmetricEigenValues(a, r, iterationsPerValue, () -> { });
+    }
+
+    /**
+     * {@link #symmetricEigenValues(double[], int, int)}, calling {@code poll} between Householder steps and QL
+     * iterations (O(r²) work at most between two calls); a caller abandons the reduction by throwing from it.
+     */
+    public static PartialEigen symmetricEigenValues(double[] a, int r, int iterationsPerValue, Runnable poll) {
         double[][] t = new double[r][];
         for (int i = 0; i < r; i++) {
             t[i] = Arrays.copyOfRange(a, i * r, i * r + r);
@@ -646,10 +664,10 @@ public final class SmallLinearAlgebra {
         if (r == 0) {
             return new PartialEigen(t, h, d, e, d);
         }
-        tridiagonalise(t, r, d, e, false, h);
+        tridiagonalise(t, r, d, e, false, h, poll);
         double[] diagonal = d.clone();
         double[] offDiagonal = e.clone();
-        tridiagonalQl(t, r, d, e, false, iterationsPerValue);
+        tridiagonalQl(t, r, d, e, false, iterationsPerValue, poll);
         Arrays.sort(d);
         for (int i = 0, j = r - 1; i < j; i++, j--) {
             double swap = d[i];
@@ -724,6 +742,14 @@ public final class SmallLinearAlgebra {
          *     vector from {@link #symmetricEigenTridiagonal})
          */
         public double[] vectors(int from, int to, int maxIterations) {
+            return vectors(from, to, maxIterations, () -> { });
+        }
+
+        /**
+         * {@link #vectors(int, int, int)}, calling {@code poll} before each vector's inverse iteration and each
+         * reflector's application (O(r·g) work at most between two calls); a caller abandons it by throwing from it.
+         */
+        public double[] vectors(int from, int to, int maxIterations, Runnable poll) {
             int r = values.length;
             int g = to - from;
             if (from < 0 || to > r || g < 0) {
@@ -742,14 +768,16 @@ public final class SmallLinearAlgebra {
                 clusterStart[j] = joined ? clusterStart[j - 1] : j;
                 double perturbation = 10 * EPS * Math.abs(lambda);
                 shift = j > 0 && shift - lambda < perturbation ? shift - perturbation : lambda;
+                poll.run();
                 z[j] = inverseIteration(shift, z, clusterStart[j], j, random, maxIterations);
             }
-            check(z, clusterStart, values[to - 1], values[from]);
+            check(z, clusterStart, values[to - 1], values[from], poll);
             double[] out = new double[r * g];
             for (int k = 1; k < r; k++) {
                 if (h[k] == 0.0) {
                     continue;
                 }
+                poll.run();
                 // P_k = I − uuᵀ/h on the leading k coordinates, u in reflectors[k][0 … k − 1]
                 double[] u = reflectors[k];
                 for (double[] x : z) {
@@ -810,13 +838,14 @@ public final class SmallLinearAlgebra {
         }
 
         /** The invariant-subspace check of {@link #vectors(int, int, int)}. */
-        private void check(double[][] z, int[] clusterStart, double lowest, double highest) {
+        private void check(double[][] z, int[] clusterStart, double lowest, double highest, Runnable poll) {
             int r = values.length;
             int g = z.length;
             double tau = Math.sqrt(g) * (2.0 * r + g + 3) * 0x1p-53 * norm;
             double residual = 0.0;
             double[] y = new double[r];
             for (int j = 0; j < g; j++) {
+                poll.run();
                 for (int i = 0; i < r; i++) {
                     y[i] = diagonal[i] * z[j][i] + (i > 0 ? offDiagonal[i] * z[j][i - 1] : 0.0)
                             + (i + 1 < r ? offDiagonal[i + 1] * z[j][i + 1] : 0.0);
@@ -912,22 +941,46 @@ public final class SmallLinearAlgebra {
     }
 
     /**
-     * Householder reduction of the symmetric matrix in {@code t} to tridiagonal form (EISPACK tred2): diagonal into d,
-     * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns.
+     * Householder steps whose rank-2 updates {@link #tridiagonalise} applies together: each pass over the leading
+     * block streams it from memory (a 2000 × 2000 block is 32 MB), and a step made two (its product, its update); now
+     * one and a sixteenth. At 2000, 3.4–5.3 s → 2.8–4.4 s CPU (four partial sums in the product, split or fused,
+     * gained nothing: native-notes/network.md, fifteenth session).
      */
-    private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate) {
-        tridiagonalise(t, r, d, e, accumulate, null);
-    }
+    private static final int REDUCTION_PANEL = 16;
 
     /**
-     * {@link #tridiagonalise(double[][], int, double[], double[], boolean)}, keeping in {@code reflectors} (if not
-     * null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose uᵢ stays in t[i][0 … i − 1]
-     * when the transformations are not accumulated (h = 0: P_i = I).
+     * Householder reduction of the symmetric matrix in {@code t} to tridiagonal form (EISPACK tred2): diagonal into d,
+     * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns. Keeps in
+     * {@code reflectors} (if not null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose
+     * uᵢ stays in t[i][0 … i − 1] when the transformations are not accumulated (h = 0: P_i = I). {@code poll} runs
+     * before each step. The updates are applied {@link #REDUCTION_PANEL} steps at a time (the same arithmetic as
+     * tred2's but for the order of the subtractions, so its rounding).
      */
     private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate,
-            double[] reflectors) {
-        System.arraycopy(t[r - 1], 0, d, 0, r);
+            double[] reflectors, Runnable poll) {
+        // step i's update of the leading block, M ← M − u·qᵀ − q·uᵀ, is kept pending (u, q) for up to
+        // REDUCTION_PANEL steps and applied to the block in one pass; meanwhile a step reads its row and forms its
+        // product through the stored block less the pending terms (LAPACK dlatrd's scheme)
+        double[][] us = new double[Math.min(REDUCTION_PANEL, r)][r];
+        double[][] qs = new double[Math.min(REDUCTION_PANEL, r)][r];
+        int pending = 0;
         for (int i = r - 1; i > 0; i--) {
+            poll.run();
+            // row i of M, whose entries t[j][i] (j < i) are consumed here, and its diagonal, final now
+            double diagonal = t[i][i];
+            for (int j = 0; j < i; j++) {
+                d[j] = t[j][i];
+                t[j][i] = 0.0;
+            }
+            for (int s = 0; s < pending; s++) {
+                double ui = us[s][i];
+                double qi = qs[s][i];
+                diagonal -= ui * qi + qi * ui;
+                for (int j = 0; j < i; j++) {
+                    d[j] -= qi * us[s][j] + ui * qs[s][j];
+                }
+            }
+            t[i][i] = diagonal;
             double scale = 0.0;
             double h = 0.0;
             for (int k = 0; k < i; k++) {
@@ -935,11 +988,7 @@ public final class SmallLinearAlgebra {
             }
             if (scale == 0.0) {
                 e[i] = d[i - 1];
-                for (int j = 0; j < i; j++) {
-                    d[j] = t[j][i - 1];
-                    t[j][i] = 0.0;
-                    t[i][j] = 0.0;
-                }
+                Arrays.fill(t[i], 0, i, 0.0);
             } else {
                 for (int k = 0; k < i; k++) {
                     d[k] /= scale;
@@ -951,6 +1000,7 @@ public final class SmallLinearAlgebra {
                 h -= f * g;
                 d[i - 1] = f - g;
                 Arrays.fill(e, 0, i, 0.0);
+                // e = M·u over the stored lower triangle ...
                 for (int j = 0; j < i; j++) {
                     f = d[j];
                     t[i][j] = f;
@@ -962,6 +1012,14 @@ public final class SmallLinearAlgebra {
                     }
                     e[j] = g;
                 }
+                // ... less the pending terms' (u_s·(q_s·u) + q_s·(u_s·u))
+                for (int s = 0; s < pending; s++) {
+                    double qu = dot(qs[s], 0, d, 0, i);
+                    double uu = dot(us[s], 0, d, 0, i);
+                    for (int j = 0; j < i; j++) {
+                        e[j] -= us[s][j] * qu + qs[s][j] * uu;
+                    }
+                }
                 f = 0.0;
                 for (int j = 0; j < i; j++) {
                     e[j] /= h;
@@ -971,19 +1029,29 @@ public final class SmallLinearAlgebra {
                 for (int j = 0; j < i; j++) {
                     e[j] -= hh * d[j];
                 }
-                for (int j = 0; j < i; j++) {
-                    f = d[j];
-                    g = e[j];
-                    double[] column = t[j];
-                    for (int k = j; k < i; k++) {
-                        column[k] -= f * e[k] + g * d[k];
-                    }
-                    d[j] = column[i - 1];
-                    column[i] = 0.0;
-                }
+                System.arraycopy(d, 0, us[pending], 0, i);
+                System.arraycopy(e, 0, qs[pending], 0, i);
+                pending++;
             }
             d[i] = h;
+            if (pending == REDUCTION_PANEL || i == 1) {
+                // the pending updates on the block still to be reduced, [0, i): rows ≥ i are consumed
+                for (int j = 0; j < i; j++) {
+                    double[] column = t[j];
+                    for (int s = 0; s < pending; s++) {
+                        double[] u = us[s];
+                        double[] q = qs[s];
+                        double fu = u[j];
+                        double fq = q[j];
+                        for (int k = j; k < i; k++) {
+                            column[k] -= fu * q[k] + fq * u[k];
+                        }
+                    }
+                }
+                pending = 0;
+            }
         }
+        d[0] = t[0][0];
         // the tridiagonal's diagonal is now on t's; d holds the h the accumulation needs
         if (reflectors != null) {
             System.arraycopy(d, 0, reflectors, 0, r);
@@ -993,7 +1061,7 @@ public final class SmallLinearAlgebra {
             diagonal[j] = t[j][j];
         }
         if (accumulate) {
-            accumulate(t, r, d);
+            accumulate(t, r, d, poll);
             for (int j = 0; j < r; j++) {
                 t[j][r - 1] = 0.0;
             }
@@ -1007,8 +1075,9 @@ public final class SmallLinearAlgebra {
      * tred2's accumulation of the Householder transformations into t (transposed), from the vectors left in t's
      * strict lower part and the h kept in d (overwritten); column r − 1 is left for the caller.
      */
-    private static void accumulate(double[][] t, int r, double[] d) {
+    private static void accumulate(double[][] t, int r, double[] d, Runnable poll) {
         for (int i = 0; i < r - 1; i++) {
+            poll.run();
             t[i][i] = 1.0;
             double h = d[i + 1];
             double[] next = t[i + 1];
@@ -1039,7 +1108,8 @@ public final class SmallLinearAlgebra {
      *
      * @throws ArithmeticException after {@code cap} iterations on one eigenvalue (tql2's ierr)
      */
-    private static void tridiagonalQl(double[][] t, int r, double[] d, double[] e, boolean rotate, int cap) {
+    private static void tridiagonalQl(double[][] t, int r, double[] d, double[] e, boolean rotate, int cap,
+            Runnable poll) {
         System.arraycopy(e, 1, e, 0, r - 1);
         e[r - 1] = 0.0;
         double f = 0.0;
@@ -1055,6 +1125,7 @@ public final class SmallLinearAlgebra {
             if (m > l) {
                 int iterations = 0;
                 do {
+                    poll.run();
                     if (iterations++ == cap) {
                         throw new ArithmeticException("QL found no eigenvalue " + l + " of " + r + " in " + cap
                                 + " iterations");
@@ -1125,6 +1196,14 @@ public final class SmallLinearAlgebra {
      * @param vectors if not null, receives the eigenvectors as columns, in the order of the returned eigenvalues
      */
     public static double[] symmetricEigen(double[] a, int r, double[] vectors) {
+        return symmetricEigen(a, r, vectors, () -> { });
+    }
+
+    /**
+     * {@link #symmetricEigen(double[], int, double[])}, calling {@code poll} before each row's rotations (O(r²) work
+     * each); a caller abandons the sweeps by throwing from it.
+     */
+    public static double[] symmetricEigen(double[] a, int r, double[] vectors, Runnable poll) {
         // the rotations' product, only when the vectors are asked for: a third of each rotation's work, and the
         // values do not depend on it (σ₁'s estimate asks for values only in half its eigenproblems)
         double[] z = vectors == null ? null : new double[r * r];
@@ -1149,6 +1228,7 @@ public final class SmallLinearAlgebra {
                 break;
             }
             for (int p = 0; p < r; p++) {
+                poll.run();
                 for (int q = p + 1; q < r; q++) {
                     double apq = a[p * r + q];
                     if (apq == 0.0) {
