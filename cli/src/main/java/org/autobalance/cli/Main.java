@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class},
         footer = {"", "The launcher script ./autobalance adds: test (the test suite), bench (the engine against "
                 + "OpenBLAS and EJML; bench e2e: whole processes against numpy) and spark-factorize (factorize on "
-                + "Apache Spark); each takes --help but test."})
+                + "Apache Spark); each takes --help."})
 public final class Main implements Runnable {
 
     /** Exit code of a run that failed after its input was accepted (divergence, I/O error while writing). */
@@ -39,7 +39,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line on standard output and error and returns its exit code. */
     public static int execute(String... args) {
-        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return execute(new Main(), StandardOutput.open(), new PrintWriter(System.err, true), args);
     }
 
     /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
@@ -71,9 +71,18 @@ public final class Main implements Runnable {
             cmd.getErr().println("autobalance: error: " + FileChecks.printable(describe(e)));
             return exitCode(e);
         });
+        int code;
         try (Heartbeat _ = Heartbeat.start(err)) {
-            return cli.execute(args);
+            code = cli.execute(args);
         }
+        String lost = out instanceof StandardOutput o ? o.failure() : null;
+        if (lost != null && code == 0) {
+            // the files a run wrote are whole; what it printed (the result lines, where they went) is not
+            err.println("autobalance: error: cannot write to standard output (" + FileChecks.printable(lost)
+                    + "): what this command printed there is incomplete");
+            return EXIT_FAILED;
+        }
+        return code;
     }
 
     /** A path option's value, as {@link FileChecks#path} takes it (an unexpanded ~ refused). */

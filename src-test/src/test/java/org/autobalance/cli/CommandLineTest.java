@@ -471,7 +471,9 @@ class CommandLineTest {
         // to fail after the load, or at the first checkpoint): a file is made and removed to be sure
         "--out /proc/autobalance-out|--out /proc/autobalance-out: cannot write in /proc",
         "--log /proc/autobalance.jsonl|--log /proc/autobalance.jsonl: its directory /proc: cannot write in /proc",
-        "--checkpoint /proc/autobalance-ck|--checkpoint /proc/autobalance-ck: cannot write in /proc"})
+        "--checkpoint /proc/autobalance-ck|--checkpoint /proc/autobalance-ck: cannot write in /proc",
+        // ran, printed its results and wrote no U.npy anywhere
+        "--out-format npy|--out-format npy: no --out to write the factors in (without --out nothing is written)"})
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         Path directory = Files.createDirectories(dir.resolve("a-directory"));
