@@ -101,6 +101,13 @@ public final class Main implements Runnable {
 
     /** A parse error with picocli's suggestion, if any, and where the command's help is. */
     static String oneLine(CommandLine.ParameterException e) {
+        List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+        if (e instanceof CommandLine.MissingParameterException && !unmatched.isEmpty()) {
+            // picocli checks the required options before the words it did not take: "--input M.npy -rank 3" (one
+            // dash) and "factorize M.npy --rank 3" (a value without its option) said "Missing required option:
+            // '--rank=R'" or "'--input=…'", and the word the user got wrong went unnamed
+            return oneLine(new CommandLine.UnmatchedArgumentException(e.getCommandLine(), unmatched));
+        }
         String message = e.getMessage();
         CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
         if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() == null
@@ -117,6 +124,16 @@ public final class Main implements Runnable {
             List<String> options = u.getUnmatched().stream().filter(w -> w.startsWith("-") && !isNumber(w)).toList();
             message = (options.size() == 1 ? "unknown option " : "unknown options ")
                     + String.join(", ", options.stream().map(o -> "'" + o + "'").toList());
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() != null && !u.isUnknownOption()
+                && spec.positionalParameters().isEmpty()) {
+            // picocli's "Unmatched argument at index 1: 'M.npy'" in a command of options alone: a value whose
+            // option's name is missing
+            CommandLine.ParseResult parsed = e.getCommandLine().getParseResult();
+            boolean inputMissing = spec.findOption("--input") != null && parsed != null
+                    && !parsed.hasMatchedOption("--input");
+            message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (a value needs its option's name "
+                    + "before it" + (inputMissing ? ", such as --input " + u.getUnmatched().getFirst() : "") + ")";
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";

@@ -851,6 +851,14 @@ class CommandLineTest {
         // "Unknown subcommand 'bogus'.; see …"
         "help bogus|Unknown subcommand 'bogus'; see 'autobalance --help'",
         "factorize --input m.mtx|Missing required option: '--rank=R'; see 'autobalance factorize --help'",
+        // the required options were checked first: "Missing required option: '--rank=R'" for a one-dash -rank, and
+        // "'--input=…'" for an input given without its option (the word at fault unnamed)
+        "factorize --input m.mtx -rank 2|unknown option '-rank' (did you mean --rank?); see 'autobalance factorize "
+            + "--help'",
+        "factorize m.mtx --rank 2|unexpected argument 'm.mtx' (a value needs its option's name before it, such as "
+            + "--input m.mtx); see 'autobalance factorize --help'",
+        "factorize --input m.mtx --rank 2 3|unexpected argument '3' (a value needs its option's name before it); "
+            + "see 'autobalance factorize --help'",
         "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'",
         // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
         "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help; see "
