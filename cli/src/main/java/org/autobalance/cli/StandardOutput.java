@@ -23,9 +23,9 @@ public final class StandardOutput extends PrintWriter {
         this.stream = stream;
     }
 
-    /** Standard output in the encoding {@code System.out} uses (the locale's, {@code stdout.encoding}). */
+    /** Standard output in the JVM's default encoding (UTF-8), as the commands have always written it. */
     public static StandardOutput open() {
-        return new StandardOutput(new Recording(new FileOutputStream(FileDescriptor.out)), System.out.charset());
+        return new StandardOutput(new Recording(new FileOutputStream(FileDescriptor.out)), Charset.defaultCharset());
     }
 
     /** A stand-in over {@code stream}, for tests. */
