@@ -143,6 +143,10 @@ def main():
         p.error(f"--runs must be at least 1, got {a.runs}")
     if a.threads is not None and a.threads < 1:
         p.error(f"--threads must be at least 1, got {a.threads}")
+    for option, value in (("--json", a.json), ("--work", a.work)):
+        if value == "":
+            # an unset shell variable: an empty --json is false below, and the cells ran for minutes to write nothing
+            p.error(f"{option} '': an empty path (an unset shell variable?); give a name")
     dtypes = a.dtype or ["float32", "float64"]
     try:
         os.makedirs(a.work, exist_ok=True)

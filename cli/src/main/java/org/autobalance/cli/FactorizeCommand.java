@@ -133,7 +133,7 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         DType dtype = options.validate().dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
-        RunOutputs.Format format = outFormat.format();
+        RunOutputs.Format format = outFormat.format(out);
         checkpointing.validate().requireSameOptions(dtype, options.configuration(rank, dtype));
         try (Destinations destinations = Destinations.claim(out, format.factorFiles()::contains, log, checkpointing,
                 options.startFiles(), input, test)) {

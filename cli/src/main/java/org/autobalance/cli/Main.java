@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
         footer = {"", "The launcher script ./autobalance adds: test (the test suite), bench (the engine against "
                 + "OpenBLAS and EJML; bench e2e: whole processes against numpy) and spark-factorize (factorize on "
-                + "Apache Spark); each takes --help but test."})
+                + "Apache Spark); each takes --help."})
 public final class Main implements Runnable {
 
     /** Exit code of a run that failed after its input was accepted (divergence, I/O error while writing). */
@@ -60,7 +60,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line on standard output and error and returns its exit code. */
     public static int execute(String... args) {
-        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return execute(new Main(), StandardOutput.open(), new PrintWriter(System.err, true), args);
     }
 
     /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
@@ -99,9 +99,18 @@ public final class Main implements Runnable {
             cmd.getErr().println("autobalance: error: " + FileChecks.printable(describe(e)));
             return exitCode(e);
         });
+        int code;
         try (Heartbeat _ = Heartbeat.start(err)) {
-            return cli.execute(args);
+            code = cli.execute(args);
         }
+        String lost = out instanceof StandardOutput o ? o.failure() : null;
+        if (lost != null && code == 0) {
+            // the files a run wrote are whole; what it printed (the result lines, where they went) is not
+            err.println("autobalance: error: cannot write to standard output (" + FileChecks.printable(lost)
+                    + "): what this command printed there is incomplete");
+            return EXIT_FAILED;
+        }
+        return code;
     }
 
     /** A path option's value, as {@link FileChecks#path} takes it (an unexpanded ~ refused). */
@@ -120,6 +129,13 @@ public final class Main implements Runnable {
 
     /** A parse error with picocli's suggestion, if any, and where the command's help is. */
     static String oneLine(CommandLine.ParameterException e) {
+        List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+        if (e instanceof CommandLine.MissingParameterException && !unmatched.isEmpty()) {
+            // picocli checks the required options before the words it did not take: "--input M.npy -rank 3" (one
+            // dash) and "factorize M.npy --rank 3" (a value without its option) said "Missing required option:
+            // '--rank=R'" or "'--input=…'", and the word the user got wrong went unnamed
+            return oneLine(new CommandLine.UnmatchedArgumentException(e.getCommandLine(), unmatched));
+        }
         String message = e.getMessage();
         CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
         if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() == null
@@ -136,6 +152,16 @@ public final class Main implements Runnable {
             List<String> options = u.getUnmatched().stream().filter(w -> w.startsWith("-") && !isNumber(w)).toList();
             message = (options.size() == 1 ? "unknown option " : "unknown options ")
                     + String.join(", ", options.stream().map(o -> "'" + o + "'").toList());
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() != null && !u.isUnknownOption()
+                && spec.positionalParameters().isEmpty()) {
+            // picocli's "Unmatched argument at index 1: 'M.npy'" in a command of options alone: a value whose
+            // option's name is missing
+            CommandLine.ParseResult parsed = e.getCommandLine().getParseResult();
+            boolean inputMissing = spec.findOption("--input") != null && parsed != null
+                    && !parsed.hasMatchedOption("--input");
+            message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (a value needs its option's name "
+                    + "before it" + (inputMissing ? ", such as --input " + u.getUnmatched().getFirst() : "") + ")";
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";

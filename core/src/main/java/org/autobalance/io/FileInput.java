@@ -77,6 +77,11 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         return start.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy"
                 : start.startsWith(ZIP_MAGIC) ? "a zip archive (a scipy .npz?): give it a name ending in .npz"
                 : start.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
+                // a byte-order mark: a Windows tool's "Unicode" text, Python's encoding='utf-16'; its NUL bytes were
+                // reported as binary data
+                : start.startsWith("\u00FF\u00FE") || start.startsWith("\u00FE\u00FF")
+                        ? "UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8, e.g. iconv -f "
+                        + "UTF-16 -t UTF-8 < IN > OUT"
                 : start.length() >= 2 && isGzip(start.charAt(0), start.charAt(1))
                         ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed "
                         + "(gunzip it; .mtx and delimited text are read compressed)"

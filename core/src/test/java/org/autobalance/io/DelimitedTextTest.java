@@ -243,6 +243,24 @@ class DelimitedTextTest {
         assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
+    /**
+     * UTF-16 text (a Windows tool's "Unicode" CSV, Python's {@code encoding='utf-16'}), little- and big-endian: its
+     * NUL bytes were "not text: a control byte 0x00 at byte 4 of the line (binary data)"; its byte-order mark says
+     * what it is.
+     */
+    @Test
+    void utf16TextIsNamedWithItsConversion() {
+        byte[] bigEndian = "1,2\n3,4\n".getBytes(StandardCharsets.UTF_16); // Java writes the mark FE FF first
+        byte[] littleEndian = ("\uFEFF" + "1,2\n3,4\n").getBytes(StandardCharsets.UTF_16LE); // FF FE, as Python
+        for (byte[] content : List.of(bigEndian, littleEndian)) {
+            MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> DelimitedText.read(
+                    new ByteArrayInputStream(content), "u16.csv", Separator.COMMA, DType.FLOAT64, notes::add,
+                    1L << 30).close());
+            assertEquals("u16.csv, line 1: not delimited text: UTF-16 text (it starts with a UTF-16 byte-order "
+                    + "mark): convert it to UTF-8, e.g. iconv -f UTF-16 -t UTF-8 < IN > OUT", e.getMessage());
+        }
+    }
+
     /** A matrix larger than the memory is refused while it is read, before its rows are all staged. */
     @Test
     void aMatrixBeyondTheMemoryIsRefusedAsItIsRead() {

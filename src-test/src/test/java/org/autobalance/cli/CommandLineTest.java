@@ -471,7 +471,9 @@ class CommandLineTest {
         // to fail after the load, or at the first checkpoint): a file is made and removed to be sure
         "--out /proc/autobalance-out|--out /proc/autobalance-out: cannot write in /proc",
         "--log /proc/autobalance.jsonl|--log /proc/autobalance.jsonl: its directory /proc: cannot write in /proc",
-        "--checkpoint /proc/autobalance-ck|--checkpoint /proc/autobalance-ck: cannot write in /proc"})
+        "--checkpoint /proc/autobalance-ck|--checkpoint /proc/autobalance-ck: cannot write in /proc",
+        // ran, printed its results and wrote no U.npy anywhere
+        "--out-format npy|--out-format npy: no --out to write the factors in (without --out nothing is written)"})
     void optionMistakesAreReportedBeforeMIsRead(String option, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "mine");
         Path directory = Files.createDirectories(dir.resolve("a-directory"));
@@ -849,6 +851,14 @@ class CommandLineTest {
         // "Unknown subcommand 'bogus'.; see …"
         "help bogus|Unknown subcommand 'bogus'; see 'autobalance --help'",
         "factorize --input m.mtx|Missing required option: '--rank=R'; see 'autobalance factorize --help'",
+        // the required options were checked first: "Missing required option: '--rank=R'" for a one-dash -rank, and
+        // "'--input=…'" for an input given without its option (the word at fault unnamed)
+        "factorize --input m.mtx -rank 2|unknown option '-rank' (did you mean --rank?); see 'autobalance factorize "
+            + "--help'",
+        "factorize m.mtx --rank 2|unexpected argument 'm.mtx' (a value needs its option's name before it, such as "
+            + "--input m.mtx); see 'autobalance factorize --help'",
+        "factorize --input m.mtx --rank 2 3|unexpected argument '3' (a value needs its option's name before it); "
+            + "see 'autobalance factorize --help'",
         "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'",
         // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
         "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help; see "

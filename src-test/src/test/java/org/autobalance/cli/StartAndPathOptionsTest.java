@@ -197,6 +197,34 @@ class StartAndPathOptionsTest {
     }
 
     /**
+     * An empty path, as an unset shell variable gives it ({@code --out "$OUT"}): the JDK reads "" as the working
+     * directory, so {@code --out ""} wrote U.mtx, V.mtx and summary.json there (the demo and reproduce the same), and
+     * {@code --checkpoint ""} ran the whole run, then failed with a NullPointerException's words, exit 1, leaving a
+     * .lock in the working directory. Refused as a usage error before anything is read.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "factorize --input M --rank 2 --out EMPTY|--out",
+        "factorize --input M --rank 2 --checkpoint EMPTY|--checkpoint",
+        "factorize --input M --rank 2 --resume EMPTY|--resume",
+        "factorize --input M --rank 2 --log EMPTY|--log",
+        "factorize --input EMPTY --rank 2|--input",
+        "demo --out EMPTY|--out",
+        "reproduce rank1 --out EMPTY|--out",
+        "network --data M,M --layers dense:2 --out EMPTY|--out"})
+    void anEmptyPathIsRefused(String command, String option) {
+        String[] args = command.split(" ");
+        for (int k = 0; k < args.length; k++) {
+            args[k] = args[k].equals("EMPTY") ? "" : args[k].replace("M", dir.resolve("missing.npy").toString());
+        }
+        Run r = run(args);
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: Invalid value for option '" + option + "': '': an empty path (an unset "
+                + "shell variable?); give a name, or . for the working directory; see 'autobalance "
+                + args[0] + " --help'\n", r.err());
+    }
+
+    /**
      * A ~ inside an option's value (paths picocli does not convert): it said "does not exist"; now the same hint as a
      * path option's, before the input is read.
      */

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.autobalance.testing.SmallFileSystem;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,6 +174,28 @@ class BenchOptionsTest {
             assertEquals("0", sub[0], args.toString());
             assertTrue(sub[1].startsWith("usage: ./autobalance bench " + args.getFirst()), sub[1]);
             assertFalse(sub[1].isBlank());
+        }
+    }
+
+    /**
+     * {@code bench e2e --json "$F"} with F unset: Python takes the empty name for no --json, so every cell ran (minutes)
+     * and nothing was written, exit 0. Refused before the first process starts, as an empty path is by every command.
+     */
+    @Test
+    void e2eRefusesAnEmptyPathBeforeItRuns() throws IOException, InterruptedException {
+        for (String option : List.of("--json", "--work")) {
+            Process p;
+            try {
+                p = new ProcessBuilder("python3", Path.of("e2e", "run.py").toString(), "--size", "2x2:1", option, "")
+                        .redirectErrorStream(true).start();
+            } catch (IOException noPython) {
+                Assumptions.abort("python3 is not on PATH: bench e2e needs it");
+                return;
+            }
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, p.waitFor(), output);
+            assertEquals("bench e2e: " + option + " '': an empty path (an unset shell variable?); give a name (try "
+                    + "--help)", output.strip());
         }
     }
 

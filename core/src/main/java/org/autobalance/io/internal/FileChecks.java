@@ -166,9 +166,17 @@ public final class FileChecks {
      * "~" was made in the working directory (a new user's finding; a second run then wrote into it without a word). A
      * file whose name starts with ~ is still reached as {@code ./~x}.
      *
-     * @throws IllegalArgumentException for an unexpanded ~, saying what to write instead
+     * An empty path is refused too: it is what an unset shell variable ({@code --out "$OUT"}) gives, and the JDK reads
+     * it as the working directory — {@code --out ""} wrote the results there, {@code --checkpoint ""} ran the whole
+     * run and then failed on a null parent, leaving its lock.
+     *
+     * @throws IllegalArgumentException for an empty path or an unexpanded ~, saying what to write instead
      */
     public static Path path(String text) {
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("'': an empty path (an unset shell variable?); give a name, or . for "
+                    + "the working directory");
+        }
         if (text.startsWith("~")) {
             String home = System.getProperty("user.home");
             throw new IllegalArgumentException("'" + text + "': the shell did not expand ~ (it does only at the start of "

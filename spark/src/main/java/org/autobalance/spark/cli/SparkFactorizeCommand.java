@@ -126,8 +126,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         checkCheckpointDir();
         refuseFormatsOfFactorizeOnly();
         // the destinations locked, and checked not to replace the input, before the input is read (as factorize)
-        try (Destinations destinations = Destinations.claim(out, SparkOutputs.names(outFormat.format())::contains, log,
-                checkpointing, input)) {
+        try (Destinations destinations = Destinations.claim(out,
+                SparkOutputs.names(outFormat.format(out))::contains, log, checkpointing, input)) {
             // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
             MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
             if (checked != null) {
@@ -314,7 +314,14 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         }
         Matcher scheme = SCHEME.matcher(checkpointDir);
         if (!scheme.matches()) {
-            FileChecks.requireWritableDirectory("--checkpoint-dir", Path.of(checkpointDir));
+            Path local;
+            try {
+                // an empty value (an unset variable) is the working directory to the JDK, a ~ the shell left is "~"
+                local = FileChecks.path(checkpointDir);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--checkpoint-dir: " + e.getMessage(), e);
+            }
+            FileChecks.requireWritableDirectory("--checkpoint-dir", local);
         } else if (scheme.group(1).equalsIgnoreCase("file") && checkpointDir.startsWith("/", 5)) {
             FileChecks.requireWritableDirectory("--checkpoint-dir", Path.of(URI.create(checkpointDir)));
         }

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.autobalance.cli.Interruption;
 import org.autobalance.cli.Main;
+import org.autobalance.cli.StandardOutput;
 
 /**
  * The entry point of the application jar: {@code spark-factorize} alone, so that the launcher's other commands never
@@ -28,7 +29,7 @@ public final class SparkMain {
                 Interruption.GRACE_SECONDS + 5, TimeUnit.SECONDS));
         int code;
         try {
-            code = Main.execute(new SparkFactorizeCommand(), new PrintWriter(System.out, true),
+            code = Main.execute(new SparkFactorizeCommand(), StandardOutput.open(),
                     new PrintWriter(System.err, true), args);
         } finally {
             Interruption.reported();

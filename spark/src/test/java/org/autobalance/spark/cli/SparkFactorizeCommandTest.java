@@ -401,7 +401,13 @@ class SparkFactorizeCommandTest {
                 // U/ is what a run on shards writes: refused before the run rather than after it, at the commit
                 List.of("--input", shards, "--rank", "3", "--out", out.toString()), "--out " + out + ": "
                         + out.resolve("U") + " is a directory (holding keep), not an earlier run's results, and a "
-                        + "result of this name would replace it with all it holds; move it, or give another --out");
+                        + "result of this name would replace it with all it holds; move it, or give another --out",
+                // an unset variable: Spark's checkpoints went into the working directory
+                List.of("--input", mtx, "--rank", "3", "--checkpoint-dir", ""), "--checkpoint-dir: '': an empty "
+                        + "path (an unset shell variable?); give a name, or . for the working directory",
+                // the run printed its results and wrote no factors
+                List.of("--input", mtx, "--rank", "3", "--out-format", "npy"), "--out-format npy: no --out to write "
+                        + "the factors in (without --out nothing is written); give --out DIR");
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
             StringWriter err = new StringWriter();
             List<String> args = with(List.of("--master", "local[1]"), refusal.getKey().toArray(String[]::new));
