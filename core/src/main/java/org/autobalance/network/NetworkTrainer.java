@@ -420,7 +420,7 @@ public final class NetworkTrainer {
                 probeScratch = new Parameters(c.arch(), dtype, c.biases());
                 // the levels are the start's: a resumed run reads them (older checkpoints: from the resumed iterate)
                 double[] levels = resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)
-                        ? resume.doubles(PLATEAU_LEVELS) : EscapeProbe.levels(params);
+                        ? CheckpointReader.doubles(resume, PLATEAU_LEVELS) : EscapeProbe.levels(params);
                 probe = new EscapeProbe(c.arch(), c.biases(), levels, tolerance * normY2 / n, c.kernels());
                 if (resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)) {
                     probe.restore(resume);
@@ -523,13 +523,13 @@ public final class NetworkTrainer {
             this.probeScratch = probeScratch;
             // the drifts are measured from the start's values: a resumed run takes them from its checkpoint
             Checkpoint resume = c.resume();
-            this.units0 = resume == null ? Invariants.unitValues(params) : resume.doubles("units0");
+            this.units0 = resume == null ? Invariants.unitValues(params) : CheckpointReader.doubles(resume, "units0");
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
                 matrices0[h - 1] = resume == null ? Invariants.matrixInvariant(params, h)
                         : CheckpointReader.has(resume, matrixInvariantBlock(h))
-                        ? resume.doubles(matrixInvariantBlock(h)) : null;
+                        ? CheckpointReader.doubles(resume, matrixInvariantBlock(h)) : null;
             }
         }
 
@@ -551,7 +551,7 @@ public final class NetworkTrainer {
             double referenceLoss = resume == null ? meanSquaredY / 2
                     : CheckpointReader.exact(resume, "reference_loss");
             onPlateau = resume != null && CheckpointReader.has(resume, ON_PLATEAU)
-                    && resume.doubles(ON_PLATEAU)[0] != 0;
+                    && CheckpointReader.doubles(resume, ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
             iterations = first;

@@ -69,6 +69,11 @@ public final class Checkpoint {
             }
 
             @Override
+            public double[] doubles(Checkpoint c, String name) {
+                return c.doubles(name);
+            }
+
+            @Override
             public boolean has(Checkpoint c, String name) {
                 return c.blocks.containsKey(name);
             }
@@ -154,11 +159,7 @@ public final class Checkpoint {
                 DenseMatrix.Order.ROW_MAJOR);
     }
 
-    /**
-     * The payload block {@code name}, an array of doubles. Internal, still public: the network trainer's escape probe
-     * reads its state through it; the other solvers' state goes through {@code solve.internal.CheckpointReader}.
-     */
-    public double[] doubles(String name) {
+    private double[] doubles(String name) {
         long[] b = block(name);
         if (b[0] != Double.BYTES || b[1] != 1) {
             throw new IllegalArgumentException("checkpoint block " + name + " is not an array of doubles");
