@@ -133,9 +133,16 @@ public final class NetworkTrainer {
      * mistaken option costs nothing.
      *
      * @throws IllegalArgumentException naming the first difference, or a checkpoint that is not a network's
+     * @throws NullPointerException naming a null {@code checkpoint}, {@code dtype}, {@code schedule} or
+     *     {@code initializer}
      */
     public static void requireSameOptions(Checkpoint checkpoint, DType dtype, boolean biases, StepSchedule schedule,
             String initializer, long seed, int threads, double tolerance) {
+        // named, as Checkpoint.requireSameOptions names its nulls (the JVM's message named a local of Settings)
+        Objects.requireNonNull(checkpoint, "checkpoint must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
+        Objects.requireNonNull(schedule, "schedule must not be null");
+        Objects.requireNonNull(initializer, "initializer must not be null");
         // the checkpoint's own input hash: only the kind and the options are compared here
         CheckpointReader.requireSameRun(checkpoint, CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype,
                 biases, schedule, initializer, seed, threads, tolerance, KernelProvider.gemm()));
