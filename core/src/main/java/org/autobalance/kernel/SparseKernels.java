@@ -5,7 +5,7 @@ import org.autobalance.memory.SparseMatrix;
 
 /**
  * The passes over a {@link SparseMatrix} that one iteration needs, each over a range of rows so that the parallel pass
- * can split the work (rows partitioned by stored entries, {@link SparseMatrix#partition}). Everything else of an
+ * can split the work (rows partitioned by stored entries, {@code IterationEngine.equalWork}). Everything else of an
  * iteration (Grams, the step) works on the dense factors and is done by {@link FactorKernels}.
  *
  * <p>Shapes: M is d1 × d2 with nnz stored entries, U and the d1-side outputs are d1 × r, V and the d2-side outputs

@@ -15,6 +15,7 @@ import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.solve.internal.PlateauCheck;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
@@ -561,6 +562,6 @@ final class EscapeProbe {
 
     /** Restores the rationing saved by {@link #save} (the levels are read by the caller, before construction). */
     void restore(Checkpoint c) {
-        rationing.restore(PlateauCheck.State.decode(c.doubles("plateau_state")));
+        rationing.restore(PlateauCheck.State.decode(CheckpointReader.doubles(c, "plateau_state")));
     }
 }

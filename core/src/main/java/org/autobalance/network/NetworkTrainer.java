@@ -133,9 +133,16 @@ public final class NetworkTrainer {
      * mistaken option costs nothing.
      *
      * @throws IllegalArgumentException naming the first difference, or a checkpoint that is not a network's
+     * @throws NullPointerException naming a null {@code checkpoint}, {@code dtype}, {@code schedule} or
+     *     {@code initializer}
      */
     public static void requireSameOptions(Checkpoint checkpoint, DType dtype, boolean biases, StepSchedule schedule,
             String initializer, long seed, int threads, double tolerance) {
+        // named, as Checkpoint.requireSameOptions names its nulls (the JVM's message named a local of Settings)
+        Objects.requireNonNull(checkpoint, "checkpoint must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
+        Objects.requireNonNull(schedule, "schedule must not be null");
+        Objects.requireNonNull(initializer, "initializer must not be null");
         // the checkpoint's own input hash: only the kind and the options are compared here
         CheckpointReader.requireSameRun(checkpoint, CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype,
                 biases, schedule, initializer, seed, threads, tolerance, KernelProvider.gemm()));
@@ -420,7 +427,7 @@ public final class NetworkTrainer {
                 probeScratch = new Parameters(c.arch(), dtype, c.biases());
                 // the levels are the start's: a resumed run reads them (older checkpoints: from the resumed iterate)
                 double[] levels = resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)
-                        ? resume.doubles(PLATEAU_LEVELS) : EscapeProbe.levels(params);
+                        ? CheckpointReader.doubles(resume, PLATEAU_LEVELS) : EscapeProbe.levels(params);
                 probe = new EscapeProbe(c.arch(), c.biases(), levels, tolerance * normY2 / n, c.kernels());
                 if (resume != null && CheckpointReader.has(resume, PLATEAU_LEVELS)) {
                     probe.restore(resume);
@@ -523,13 +530,13 @@ public final class NetworkTrainer {
             this.probeScratch = probeScratch;
             // the drifts are measured from the start's values: a resumed run takes them from its checkpoint
             Checkpoint resume = c.resume();
-            this.units0 = resume == null ? Invariants.unitValues(params) : resume.doubles("units0");
+            this.units0 = resume == null ? Invariants.unitValues(params) : CheckpointReader.doubles(resume, "units0");
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
                 matrices0[h - 1] = resume == null ? Invariants.matrixInvariant(params, h)
                         : CheckpointReader.has(resume, matrixInvariantBlock(h))
-                        ? resume.doubles(matrixInvariantBlock(h)) : null;
+                        ? CheckpointReader.doubles(resume, matrixInvariantBlock(h)) : null;
             }
         }
 
@@ -551,7 +558,7 @@ public final class NetworkTrainer {
             double referenceLoss = resume == null ? meanSquaredY / 2
                     : CheckpointReader.exact(resume, "reference_loss");
             onPlateau = resume != null && CheckpointReader.has(resume, ON_PLATEAU)
-                    && resume.doubles(ON_PLATEAU)[0] != 0;
+                    && CheckpointReader.doubles(resume, ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
             iterations = first;

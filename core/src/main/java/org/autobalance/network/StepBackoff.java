@@ -113,7 +113,7 @@ final class StepBackoff implements AutoCloseable {
     /** Restores the state saved by {@link #save}. */
     void restore(Checkpoint c, int depth, boolean biases) {
         keptLoss = CheckpointReader.exact(c, "kept_loss");
-        for (double t : c.doubles("halved_at")) {
+        for (double t : CheckpointReader.doubles(c, "halved_at")) {
             halvedAt.add((long) t);
         }
         for (int h = 1; h <= depth; h++) {

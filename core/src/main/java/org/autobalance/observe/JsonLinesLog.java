@@ -21,8 +21,10 @@ import org.autobalance.json.Json;
  * flushed after a record that comes {@value #FLUSH_SECONDS} s or more after the last flush, so that {@code tail -f}
  * follows a slow run (it saw nothing for 40 records, an 8 KiB buffer) while a fast one still writes in whole buffers.
  *
- * <p>Thread-safe: runs in parallel may share one log, each record a whole line (their records interleave by line;
- * before the fifteenth session two writers could write one line into another).
+ * <p>Thread-safe: runs in parallel may share one log, each record a whole line (before the fifteenth session two
+ * writers could write one line into another). But the records of two runs interleave with nothing saying which run
+ * wrote a line (each run's {@code "t"} starts again at 0), and {@link #continueAt} refuses such a file on resume: give
+ * each run a log of its own.
  */
 public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
     /** Longest a record waits in the buffer of a file, in seconds, counted when the next record comes. */
@@ -106,10 +108,14 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
         write(record.toMap());
     }
 
-    private synchronized void write(Map<String, Object> fields) {
+    private void write(Map<String, Object> fields) {
+        // the text is built outside the lock, so that parallel runs sharing the log wait only for the write itself
+        write(Json.object(fields) + '\n');
+    }
+
+    private synchronized void write(String line) {
         try {
-            out.write(Json.object(fields));
-            out.write('\n');
+            out.write(line);
             long now = System.nanoTime();
             if (flushEach || now - lastFlush >= FLUSH_SECONDS * 1_000_000_000L) {
                 out.flush();

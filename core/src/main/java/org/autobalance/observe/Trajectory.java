@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * A listener that keeps every record (or every {@code every}-th) in memory, for plots and tests. Thread-safe: runs
- * in parallel may share one (their records interleave; before the fifteenth session a shared one lost records), and
- * another thread may read {@code records().size()} and {@code get(i)} while a run appends; iterate (or stream) over
- * the records once the runs have returned.
+ * in parallel may share one (before the fifteenth session a shared one lost records), and another thread may read
+ * {@code records().size()} and {@code get(i)} while a run appends; iterate (or stream) over the records once the runs
+ * have returned. The records of runs sharing one interleave with nothing saying which run made each (each run's
+ * iteration starts again at 0): give each run a trajectory of its own.
  */
 public final class Trajectory implements IterationListener {
     private final int every;
@@ -34,7 +35,7 @@ public final class Trajectory implements IterationListener {
         }
     }
 
-    /** The records kept so far, in order (unmodifiable view). */
+    /** The records kept so far, in the order they came (unmodifiable view): in iteration order for one run. */
     public List<IterationRecord> records() {
         return Collections.unmodifiableList(records);
     }

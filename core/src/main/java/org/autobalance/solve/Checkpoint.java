@@ -69,6 +69,11 @@ public final class Checkpoint {
             }
 
             @Override
+            public double[] doubles(Checkpoint c, String name) {
+                return c.doubles(name);
+            }
+
+            @Override
             public boolean has(Checkpoint c, String name) {
                 return c.blocks.containsKey(name);
             }
@@ -123,8 +128,10 @@ public final class Checkpoint {
     }
 
     /**
-     * The SHA-256 (hex) of the input's elements, row by row (a sparse input's: its shape, row starts, column indices
-     * and values): a resumed run must read the same input.
+     * The run's input digest, a SHA-256 (hex) that a resumed run must reproduce from the input it reads: for a
+     * single-machine M, of M's elements row by row (a sparse M's: its shape, row starts, column indices and values);
+     * for a network, of X's elements and then Y's; for the Spark engine, of the lines "digest of partition p" for
+     * p = 0, 1, …, each the SHA-256 of that partition's rows (so it depends on the partitioning as well).
      */
     public String inputHash() {
         return (String) header.get("input_sha256");
@@ -154,11 +161,7 @@ public final class Checkpoint {
                 DenseMatrix.Order.ROW_MAJOR);
     }
 
-    /**
-     * The payload block {@code name}, an array of doubles. Internal, still public: the network trainer's escape probe
-     * reads its state through it; the other solvers' state goes through {@code solve.internal.CheckpointReader}.
-     */
-    public double[] doubles(String name) {
+    private double[] doubles(String name) {
         long[] b = block(name);
         if (b[0] != Double.BYTES || b[1] != 1) {
             throw new IllegalArgumentException("checkpoint block " + name + " is not an array of doubles");

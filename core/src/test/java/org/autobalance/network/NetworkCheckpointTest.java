@@ -351,6 +351,32 @@ class NetworkCheckpointTest {
 
     private static final double ETA_DIVERGING = 0.007;
 
+    /**
+     * The check of a checkpoint against a front end's options names its null arguments, as
+     * {@code Checkpoint.requireSameOptions} does (fifteenth session, review: a null checkpoint or dtype failed with
+     * the JVM's "Cannot invoke …", a null initializer was compared as the word null).
+     */
+    @Test
+    void theOptionCheckNamesItsNullArguments() throws IOException {
+        try (Problem p = Problem.of("dense:3,dense:2", null, 4, 2, DType.FLOAT64, 7)) {
+            run(p.builder().checkpoint(dir, 1, null), 1);
+            Checkpoint saved = Checkpoint.load(dir);
+            StepSchedule schedule = new ConstantSchedule(0.01);
+            assertEquals("checkpoint must not be null", assertThrows(NullPointerException.class,
+                    () -> NetworkTrainer.requireSameOptions(null, DType.FLOAT64, false, schedule, "small", 1, 1, 0))
+                    .getMessage());
+            assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
+                    () -> NetworkTrainer.requireSameOptions(saved, null, false, schedule, "small", 1, 1, 0))
+                    .getMessage());
+            assertEquals("schedule must not be null", assertThrows(NullPointerException.class,
+                    () -> NetworkTrainer.requireSameOptions(saved, DType.FLOAT64, false, null, "small", 1, 1, 0))
+                    .getMessage());
+            assertEquals("initializer must not be null", assertThrows(NullPointerException.class,
+                    () -> NetworkTrainer.requireSameOptions(saved, DType.FLOAT64, false, schedule, null, 1, 1, 0))
+                    .getMessage());
+        }
+    }
+
     @Test
     void otherDataAnotherConfigurationOrAnotherKindIsRefused() throws IOException {
         try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 7)) {

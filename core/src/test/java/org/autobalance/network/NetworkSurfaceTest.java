@@ -66,8 +66,8 @@ class NetworkSurfaceTest {
      * A training step checks its data against the parameters' network and dtype, as the trainer's {@code build()}
      * does, and layers are numbered from 1 (fifteenth session, a new user's trial): a step on data of 4 features
      * for a network reading 5, or of float64 data with float32 parameters, was built and computed from
-     * reinterpreted memory (a loss of 3e56 where about 1 was right); {@code weights(0)} said "Index -1 out of bounds";
-     * {@code update(NaN)} made every parameter NaN.
+     * reinterpreted memory (in that trial a loss of 3.2e56 where about 1 was right); {@code weights(0)} said "Index -1
+     * out of bounds"; {@code update(NaN)} made every parameter NaN (refused now, and nothing is changed).
      */
     @Test
     void aTrainingStepChecksItsDataAndLayersAreNumberedFromOne() {
@@ -83,8 +83,10 @@ class NetworkSurfaceTest {
             try (Parameters fits = new Parameters(narrow.architecture(), DType.FLOAT64, false);
                     TrainingStep step = new TrainingStep(x, y, fits, 1)) {
                 step.lossAndGradients();
+                double[][] before = fits.weights(1).toArray();
                 assertEquals("step eta must be finite, got NaN", assertThrows(IllegalArgumentException.class,
                         () -> step.update(Double.NaN)).getMessage());
+                assertArrayEquals(before, fits.weights(1).toArray(), "the refused update changed the weights");
             }
             for (int h : new int[] {0, 2}) {
                 assertEquals("layer " + h + " outside 1..1 (layers are numbered from 1)", assertThrows(

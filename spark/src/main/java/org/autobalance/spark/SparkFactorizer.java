@@ -526,10 +526,11 @@ public final class SparkFactorizer {
 
     /**
      * Refuses to resume {@code resume} unless it was written by this run's configuration ({@link
-     * CheckpointReader#requireSameRun(Checkpoint, DType, int, int, int, String, Map)}). A checkpoint written before tasks had threads (before {@code --task-threads}, 30 Nov
-     * 2026) has no {@code task_threads}: its tasks ran one thread each, which is what {@code task_threads 1} computes
-     * bit for bit (the engine's kernels over the whole block, then as now), so it resumes with one task thread — the
-     * default unless {@code spark.task.cpus} says otherwise — and is refused with any other.
+     * CheckpointReader#requireSameRun(Checkpoint, DType, int, int, int, String, Map)}). A checkpoint written before
+     * tasks had threads (before {@code --task-threads}, 30 Nov 2026) has no {@code task_threads}: its tasks ran one
+     * thread each, which is what {@code task_threads 1} computes bit for bit (the engine's kernels over the whole
+     * block, then as now), so it resumes with one task thread — the default unless {@code spark.task.cpus} says
+     * otherwise — and is refused with any other.
      */
     private static void requireSameRun(Checkpoint resume, DType dtype, long d1, int d2, int r, String inputHash,
             Map<String, Object> identity, int taskThreads) {

@@ -29,6 +29,9 @@ public final class CheckpointReader {
         /** A double of the run's state, exactly as saved ({@link CheckpointWriter#exact}). */
         double exact(Checkpoint c, String key);
 
+        /** The payload block {@code name}, an array of doubles ({@link CheckpointWriter#doubles}). */
+        double[] doubles(Checkpoint c, String name);
+
         /** Whether the payload holds a block {@code name}. */
         boolean has(Checkpoint c, String name);
 
@@ -67,6 +70,15 @@ public final class CheckpointReader {
      */
     public static double exact(Checkpoint c, String key) {
         return access.exact(c, key);
+    }
+
+    /**
+     * The payload block {@code name} of {@code c}, an array of doubles.
+     *
+     * @throws IllegalArgumentException if there is no such block, or it is not an array of doubles
+     */
+    public static double[] doubles(Checkpoint c, String name) {
+        return access.doubles(c, name);
     }
 
     /** Whether the payload of {@code c} holds a block {@code name}. */

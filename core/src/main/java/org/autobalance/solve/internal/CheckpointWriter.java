@@ -81,7 +81,7 @@ public final class CheckpointWriter {
         return this;
     }
 
-    /** An array of the state (read back by {@link Checkpoint#doubles}). */
+    /** An array of the state (read back by {@link CheckpointReader#doubles}). */
     public CheckpointWriter doubles(String name, double[] values) {
         describe(name, DType.FLOAT64, 1, values.length);
         matrices.add(null);
