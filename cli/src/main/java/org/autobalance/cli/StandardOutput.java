@@ -30,9 +30,13 @@ public final class StandardOutput extends PrintWriter {
         this.toAReader = toAReader;
     }
 
-    /** Standard output in the JVM's default encoding (UTF-8), as the commands have always written it. */
+    /**
+     * Standard output in the encoding {@code System.out} uses ({@code stdout.encoding}, the locale's), as {@code new
+     * PrintWriter(System.out)} wrote it and as standard error is written: in UTF-8 under a Latin-1 locale the
+     * {@code wrote PATH} line named a path that does not exist.
+     */
     public static StandardOutput open() {
-        return new StandardOutput(new Recording(new FileOutputStream(FileDescriptor.out)), Charset.defaultCharset(),
+        return new StandardOutput(new Recording(new FileOutputStream(FileDescriptor.out)), System.out.charset(),
                 isAPipeOrSocket(Path.of("/dev/fd/1")));
     }
 

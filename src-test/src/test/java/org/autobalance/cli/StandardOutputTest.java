@@ -67,29 +67,64 @@ class StandardOutputTest {
         assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "bash is needed");
         List<String[]> locales = new ArrayList<>();
         locales.add(new String[] {"C.UTF-8", ""});
-        Path loc = Files.createDirectories(dir.resolve("loc"));
-        Process localedef = new ProcessBuilder("localedef", "-i", "de_DE", "-f", "UTF-8",
-                loc.resolve("de_DE.UTF-8").toString()).redirectErrorStream(true).start();
-        localedef.getInputStream().readAllBytes();
-        if (localedef.waitFor() == 0) {
-            locales.add(new String[] {"de_DE.UTF-8", loc.toString()});
+        String german = germanLocale("UTF-8");
+        if (german != null) {
+            locales.add(new String[] {"de_DE.UTF-8", german});
         }
         Path err = dir.resolve("err");
         for (String[] locale : locales) {
             // the pipe's reader (true) has exited before java starts: its every write fails
-            ProcessBuilder child = new ProcessBuilder("bash", "-c",
-                    "exec 4> >(true); wait $!; exec \"$@\" >&4 4>&-", "-",
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "factorize", "--help").redirectError(err.toFile());
-            child.environment().put("LANG", locale[0]);
-            child.environment().put("LOCPATH", locale[1]);
-            child.environment().remove("LC_ALL");
-            child.environment().remove("LC_MESSAGES");
+            ProcessBuilder child = command(locale[0], locale[1],
+                    List.of("bash", "-c", "exec 4> >(true); wait $!; exec \"$@\" >&4 4>&-", "-"), "factorize",
+                    "--help").redirectError(err.toFile());
             int code = child.start().waitFor();
             String said = Files.readString(err).replaceAll("(?m)^WARNING: .*incubator.*\n", "");
             assertEquals(0, code, locale[0] + ": " + said);
             assertEquals("", said, locale[0]);
         }
+    }
+
+    /**
+     * Under a Latin-1 locale standard output was written in UTF-8 (0d78481) while standard error, the arguments and
+     * the file names were Latin-1: the {@code wrote PATH} line named a path that does not exist. The name's bytes
+     * go to the child as this JVM encodes them (UTF-8) and come back unchanged only when its standard output is
+     * written in its locale's encoding.
+     */
+    @Test
+    void standardOutputIsWrittenInTheLocalesEncoding() throws Exception {
+        String latin1 = germanLocale("ISO-8859-1");
+        assumeTrue(latin1 != null, "localedef and the de_DE sources are needed");
+        Path out = dir.resolve("é ö");
+        Process child = command("de_DE.ISO-8859-1", latin1, List.of(), "factorize", "--input",
+                Fixtures.fixture("spectrum_64x48.npy").toString(), "--rank", "2", "--max-iter", "2", "--out",
+                out.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String printed = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, child.waitFor(), printed);
+        assertTrue(printed.contains("wrote " + out + "/"), printed);
+    }
+
+    /** A de_DE locale in {@code charset}, built with {@code localedef} (no root needed): its LOCPATH, or null. */
+    private String germanLocale(String charset) throws IOException, InterruptedException {
+        Path loc = Files.createDirectories(dir.resolve("loc"));
+        Process localedef = new ProcessBuilder("localedef", "-i", "de_DE", "-f", charset,
+                loc.resolve("de_DE." + charset).toString()).redirectErrorStream(true).start();
+        localedef.getInputStream().readAllBytes();
+        return localedef.waitFor() == 0 ? loc.toString() : null;
+    }
+
+    /** A child JVM running the command line's {@code args} in locale {@code lang}, started by {@code shell}. */
+    private static ProcessBuilder command(String lang, String locpath, List<String> shell, String... args) {
+        List<String> command = new ArrayList<>(shell);
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("LANG", lang);
+        builder.environment().put("LOCPATH", locpath);
+        builder.environment().remove("LC_ALL");
+        builder.environment().remove("LC_CTYPE");
+        builder.environment().remove("LC_MESSAGES");
+        return builder;
     }
 }
