@@ -178,8 +178,9 @@ class BenchOptionsTest {
     }
 
     /**
-     * {@code bench e2e --json "$F"} with F unset: Python takes the empty name for no --json, so every cell ran (minutes)
-     * and nothing was written, exit 0. Refused before the first process starts, as an empty path is by every command.
+     * {@code bench e2e --json "$F"} with F unset: Python takes the empty name for no --json, so every cell ran
+     * (minutes) and nothing was written, exit 0. Refused before the first process starts, as an empty path is by
+     * every command.
      */
     @Test
     void e2eRefusesAnEmptyPathBeforeItRuns() throws IOException, InterruptedException {
