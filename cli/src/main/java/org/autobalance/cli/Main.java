@@ -162,6 +162,12 @@ public final class Main implements Runnable {
                     && !parsed.hasMatchedOption("--input");
             message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (a value needs its option's name "
                     + "before it" + (inputMissing ? ", such as --input " + u.getUnmatched().getFirst() : "") + ")";
+        } else if (e instanceof CommandLine.UnmatchedArgumentException u && spec.subcommands().isEmpty()
+                && !u.isUnknownOption() && !u.getUnmatched().isEmpty()) {
+            // a word beyond a command's arguments ("reproduce rank1 extra"): picocli's "Unmatched argument at
+            // index 2: 'extra'"
+            message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (" + spec.name() + " takes "
+                    + String.join(" ", spec.positionalParameters().stream().map(p -> p.paramLabel()).toList()) + ")";
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
