@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -82,6 +83,17 @@ class StandardOutputTest {
             assertEquals(0, code, locale[0] + ": " + said);
             assertEquals("", said, locale[0]);
         }
+    }
+
+    /** What standard output is, the rule for a failed write: a pipe (named here) or a socket, not a file or device. */
+    @Test
+    void aReaderIsToldByTheFilesType() throws Exception {
+        Path fifo = dir.resolve("fifo");
+        assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is needed");
+        assertTrue(StandardOutput.isAPipeOrSocket(fifo));
+        assertFalse(StandardOutput.isAPipeOrSocket(Files.writeString(dir.resolve("file"), "")));
+        assertFalse(StandardOutput.isAPipeOrSocket(Path.of("/dev/null")));
+        assertFalse(StandardOutput.isAPipeOrSocket(dir.resolve("absent")));
     }
 
     /**
