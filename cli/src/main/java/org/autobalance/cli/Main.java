@@ -138,9 +138,9 @@ public final class Main implements Runnable {
         }
         String message = e.getMessage();
         CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
-        if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() == null
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !spec.subcommands().isEmpty()
                 && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
-            // a word the top level does not know is a command misspelt or missing, not picocli's "Unmatched
+            // a word where a command is expected is one misspelt or missing, not picocli's "Unmatched
             // arguments from index 0: 'bogus'"
             message = "unknown command '" + u.getUnmatched().getFirst() + "'" + (u.getSuggestions().isEmpty()
                     ? ": the commands are " + String.join(", ", spec.subcommands().keySet())
@@ -153,8 +153,8 @@ public final class Main implements Runnable {
             message = (options.size() == 1 ? "unknown option " : "unknown options ")
                     + String.join(", ", options.stream().map(o -> "'" + o + "'").toList());
         }
-        if (e instanceof CommandLine.UnmatchedArgumentException u && spec.parent() != null && !u.isUnknownOption()
-                && spec.positionalParameters().isEmpty()) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u && spec.subcommands().isEmpty()
+                && !u.isUnknownOption() && spec.positionalParameters().isEmpty()) {
             // picocli's "Unmatched argument at index 1: 'M.npy'" in a command of options alone: a value whose
             // option's name is missing
             CommandLine.ParseResult parsed = e.getCommandLine().getParseResult();
@@ -162,6 +162,12 @@ public final class Main implements Runnable {
                     && !parsed.hasMatchedOption("--input");
             message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (a value needs its option's name "
                     + "before it" + (inputMissing ? ", such as --input " + u.getUnmatched().getFirst() : "") + ")";
+        } else if (e instanceof CommandLine.UnmatchedArgumentException u && spec.subcommands().isEmpty()
+                && !u.isUnknownOption() && !u.getUnmatched().isEmpty()) {
+            // a word beyond a command's arguments ("reproduce rank1 extra"): picocli's "Unmatched argument at
+            // index 2: 'extra'"
+            message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (" + spec.name() + " takes "
+                    + String.join(" ", spec.positionalParameters().stream().map(p -> p.paramLabel()).toList()) + ")";
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";

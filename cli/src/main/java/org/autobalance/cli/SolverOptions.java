@@ -62,8 +62,8 @@ public final class SolverOptions {
 
     @Option(names = "--tol", paramLabel = "EPS",
             description = {"Stop when |grad f| <= EPS*|M|*sqrt(|U|^2+|V|^2) (Frobenius norms), at a minimiser "
-                    + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a step "
-                    + "no longer changes U and V (stalled). Default: 1.05e-8 (the square root of float64's unit "
+                    + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a "
+                    + "step no longer changes U and V (stalled). Default: 1.05e-8 (the square root of float64's unit "
                     + "roundoff 2^-53) in float64, 1e-5 in float32."})
     Double tolerance;
 

@@ -860,6 +860,9 @@ class CommandLineTest {
         "factorize --input m.mtx --rank 2 3|unexpected argument '3' (a value needs its option's name before it); "
             + "see 'autobalance factorize --help'",
         "network --data x.npy,y.npy|Missing required option: '--layers=SPEC'; see 'autobalance network --help'",
+        // picocli's "Unmatched argument at index 2: 'extra'" after a command's arguments
+        "reproduce rank1 extra|unexpected argument 'extra' (reproduce takes EXPERIMENT); see 'autobalance reproduce "
+            + "--help'",
         // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
         "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help; see "
             + "'autobalance --help'",

@@ -209,9 +209,12 @@ class StartAndPathOptionsTest {
         "factorize --input M --rank 2 --resume EMPTY|--resume",
         "factorize --input M --rank 2 --log EMPTY|--log",
         "factorize --input EMPTY --rank 2|--input",
+        "factorize --input M --rank 2 --test EMPTY|--test",
         "demo --out EMPTY|--out",
+        "demo --log EMPTY|--log",
         "reproduce rank1 --out EMPTY|--out",
-        "network --data M,M --layers dense:2 --out EMPTY|--out"})
+        "network --data M,M --layers dense:2 --out EMPTY|--out",
+        "network --data M,M --layers dense:2 --log EMPTY|--log"})
     void anEmptyPathIsRefused(String command, String option) {
         String[] args = command.split(" ");
         for (int k = 0; k < args.length; k++) {
@@ -222,6 +225,20 @@ class StartAndPathOptionsTest {
         assertEquals("autobalance: error: Invalid value for option '" + option + "': '': an empty path (an unset "
                 + "shell variable?); give a name, or . for the working directory; see 'autobalance "
                 + args[0] + " --help'\n", r.err());
+    }
+
+    /** {@code --init "file:$DIR"} with DIR unset: one line naming --init, before M is read. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "factorize --input M --rank 2 --init file:|--init: expected file:U0.mtx,V0.mtx or file:U0.npy,V0.npy, got "
+            + "'file:'",
+        "network --data M,M --layers dense:2 --init file:|--init: file: names no directory (file:DIR, DIR holding "
+            + "W1.npy, W2.npy, ...)"})
+    void anEmptyInitFileIsRefused(String command, String message) {
+        String[] args = command.replace("M", dir.resolve("missing.npy").toString()).split(" ");
+        Run r = run(args);
+        assertEquals(2, r.exitCode(), r.err());
+        assertEquals("autobalance: error: " + message + "\n", r.err());
     }
 
     /**

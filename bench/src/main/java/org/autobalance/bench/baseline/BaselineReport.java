@@ -75,7 +75,7 @@ public final class BaselineReport {
         String command = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--out" -> outDir = FileChecks.path(BenchCommand.value(args, ++i, "--out"));
+                case "--out" -> outDir = BenchCommand.path(args, ++i, "--out");
                 case "--name" -> name = BenchCommand.value(args, ++i, "--name");
                 case "--command" -> command = BenchCommand.value(args, ++i, "--command");
                 default -> {

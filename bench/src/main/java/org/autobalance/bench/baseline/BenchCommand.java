@@ -173,7 +173,7 @@ public final class BenchCommand {
                     warmupSeconds = 1.5;
                     measureSeconds = 2.0;
                 }
-                case "--json" -> json = FileChecks.path(value(args, ++i, a));
+                case "--json" -> json = path(args, ++i, a);
                 case "--dtype" -> {
                     dtypes.clear();
                     for (String s : value(args, ++i, a).split(",")) {
@@ -252,6 +252,16 @@ public final class BenchCommand {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    /** {@code option}'s value as a path, refused as {@link FileChecks#path} refuses one, naming the option. */
+    static Path path(String[] args, int i, String option) {
+        String text = value(args, i, option);
+        try {
+            return FileChecks.path(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage(), e);
+        }
     }
 
     static double seconds(String text, String option) {

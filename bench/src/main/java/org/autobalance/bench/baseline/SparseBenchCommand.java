@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.bench.sparse.SparseProblem;
-import org.autobalance.io.internal.FileChecks;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -96,7 +95,7 @@ public final class SparseBenchCommand {
                 case "--no-python" -> python = false;
                 case "--warmup" -> warmupSeconds = BenchCommand.seconds(BenchCommand.value(args, ++i, a), a);
                 case "--measure" -> measureSeconds = BenchCommand.seconds(BenchCommand.value(args, ++i, a), a);
-                case "--json" -> json = FileChecks.path(BenchCommand.value(args, ++i, a));
+                case "--json" -> json = BenchCommand.path(args, ++i, a);
                 case "--help", "-h" -> help = true;
                 default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
             }

@@ -25,6 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * cannot be written was found only when the results were to be saved).
  */
 class BenchOptionsTest {
+    private static final String EMPTY = "'': an empty path (an unset shell variable?); give a name, or . for the "
+            + "working directory";
+
     @TempDir
     Path dir;
 
@@ -112,8 +115,12 @@ class BenchOptionsTest {
                 Map.entry(List.of("--json", oddFile.resolve("x.json").toString(), "--size", "64", "--rank", "1"),
                         "bench: --json " + dir + "/a\\x0Ab/x.json: its directory " + dir + "/a\\x0Ab: exists and is "
                                 + "not a directory"),
-                Map.entry(List.of("--json", "~/x.json"), "bench: '~/x.json': the shell did not expand ~ (it does only "
-                        + "at the start of a word, not after = or inside quotes); write "
+                // an unset variable, named without its option: "bench: '': an empty path …"
+                Map.entry(List.of("--json", ""), "bench: --json " + EMPTY),
+                Map.entry(List.of("sparse", "--json", ""), "bench sparse: --json " + EMPTY),
+                Map.entry(List.of("report", notJson.toString(), "--out", ""), "bench report: --out " + EMPTY),
+                Map.entry(List.of("--json", "~/x.json"), "bench: --json '~/x.json': the shell did not expand ~ (it "
+                        + "does only at the start of a word, not after = or inside quotes); write "
                         + Path.of(System.getProperty("user.home"), "x.json") + " (or ./~/x.json for a name starting "
                         + "with ~ here)"));
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
@@ -178,8 +185,9 @@ class BenchOptionsTest {
     }
 
     /**
-     * {@code bench e2e --json "$F"} with F unset: Python takes the empty name for no --json, so every cell ran (minutes)
-     * and nothing was written, exit 0. Refused before the first process starts, as an empty path is by every command.
+     * {@code bench e2e --json "$F"} with F unset: Python takes the empty name for no --json, so every cell ran
+     * (minutes) and nothing was written, exit 0. Refused before the first process starts, as an empty path is by
+     * every command.
      */
     @Test
     void e2eRefusesAnEmptyPathBeforeItRuns() throws IOException, InterruptedException {

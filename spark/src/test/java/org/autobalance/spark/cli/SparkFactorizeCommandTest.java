@@ -368,9 +368,9 @@ class SparkFactorizeCommandTest {
     /**
      * What can be checked without Spark is refused before an embedded Spark starts (10–20 s, hundreds of MB): a rank
      * the input's shape does not allow (its header is read first), a --checkpoint-dir that cannot be made, and
-     * --partitions that contradict a directory of shards, a format only factorize reads. The command runs with its
-     * own master here; the shared context is up, so a command that started Spark would get it from {@code getOrCreate}
-     * and stop it on the way out.
+     * --partitions that contradict a directory of shards, a format only factorize reads, a word without its option.
+     * The command runs with its own master here; the shared context is up, so a command that started Spark would get it
+     * from {@code getOrCreate} and stop it on the way out.
      */
     @Test
     void whatNeedsNoSparkIsCheckedBeforeSparkStarts() throws IOException {
@@ -407,7 +407,12 @@ class SparkFactorizeCommandTest {
                         + "path (an unset shell variable?); give a name, or . for the working directory",
                 // the run printed its results and wrote no factors
                 List.of("--input", mtx, "--rank", "3", "--out-format", "npy"), "--out-format npy: no --out to write "
-                        + "the factors in (without --out nothing is written); give --out DIR");
+                        + "the factors in (without --out nothing is written); give --out DIR",
+                // a command without subcommands run at the top level: "unknown command 'M.npy': the commands are ;"
+                List.of("M.npy", "--rank", "3"), "unexpected argument 'M.npy' (a value needs its option's name "
+                        + "before it, such as --input M.npy); see 'spark-factorize --help'",
+                List.of("--input", mtx, "--rank", "3", "extra"), "unexpected argument 'extra' (a value needs its "
+                        + "option's name before it); see 'spark-factorize --help'");
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
             StringWriter err = new StringWriter();
             List<String> args = with(List.of("--master", "local[1]"), refusal.getKey().toArray(String[]::new));
