@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.autobalance.io.internal.FileChecks;
@@ -48,6 +49,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // numbers in the results are read by scripts: 1.5e-03, never the locale's 1,5e-03 (a German LANG gave
+        // "relative error 9,999999e-01"); all categories, as PrintWriter.printf formats in Locale.getDefault()
+        Locale.setDefault(Locale.ROOT);
         Interruption.install();
         int code;
         try {

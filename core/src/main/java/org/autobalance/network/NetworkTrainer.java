@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.autobalance.io.internal.RunLock;
@@ -571,7 +572,7 @@ public final class NetworkTrainer {
                 double gradientNorm = gradientNorm();
                 String diverged = divergence(loss, gradientNorm, referenceLoss);
                 if (diverged == null && backoff != null && loss > StepBackoff.LOSS_FACTOR * referenceLoss) {
-                    diverged = String.format("the loss rose to %.6g, over %.0f times its reference %.6g", loss,
+                    diverged = String.format(Locale.ROOT, "the loss rose to %.6g, over %.0f times its reference %.6g", loss,
                             StepBackoff.LOSS_FACTOR, referenceLoss);
                 }
                 if (diverged != null && backoff != null && backoff.hasKept()) {
@@ -652,7 +653,7 @@ public final class NetworkTrainer {
                 return "the loss is " + loss;
             }
             if (loss > RUNAWAY_FACTOR * referenceLoss) {
-                return String.format("the loss grew to %.6g, over %.0g times its reference %.6g", loss,
+                return String.format(Locale.ROOT, "the loss grew to %.6g, over %.0g times its reference %.6g", loss,
                         RUNAWAY_FACTOR, referenceLoss);
             }
             if (!Double.isFinite(gradientNorm)) {

@@ -115,6 +115,24 @@ class StandardOutputTest {
         assertTrue(printed.contains("wrote " + out + "/"), printed);
     }
 
+    /**
+     * Under a German locale the result lines read "relative error 9,999999e-01": the command line's numbers
+     * followed the locale's decimal comma, and scripts that read them broke. The JVM's own locale properties
+     * stand in for {@code LANG=de_DE.UTF-8} (the JDK derives the same default from either).
+     */
+    @Test
+    void numbersArePrintedWithADecimalPointWhateverTheLocale() throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.language=de",
+                "-Duser.country=DE", "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "factorize", "--input",
+                Fixtures.fixture("spectrum_64x48.npy").toString(), "--rank", "2", "--max-iter", "2"));
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String printed = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, child.waitFor(), printed);
+        assertTrue(printed.matches("(?s).*relative error \\d\\.\\d{6}e[-+]\\d\\d .*"), printed);
+    }
+
     /** A de_DE locale in {@code charset}, built with {@code localedef} (no root needed): its LOCPATH, or null. */
     private String germanLocale(String charset) throws IOException, InterruptedException {
         Path loc = Files.createDirectories(dir.resolve("loc"));

@@ -70,6 +70,9 @@ public final class BenchCommand {
     }
 
     public static void main(String[] args) {
+        // numbers in the results are read by scripts: 1.5e-03, never the locale's 1,5e-03 (a German LANG gave
+        // "relative error 9,999999e-01"); all categories, as PrintWriter.printf formats in Locale.getDefault()
+        Locale.setDefault(Locale.ROOT);
         int code = execute(args);
         if (code != 0) {
             System.exit(code);

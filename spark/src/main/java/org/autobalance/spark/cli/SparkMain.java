@@ -1,6 +1,7 @@
 package org.autobalance.spark.cli;
 
 import java.io.PrintWriter;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.autobalance.cli.Interruption;
@@ -25,6 +26,9 @@ public final class SparkMain {
 
     /** Runs {@code spark-factorize} with {@code args} (its options, as README lists them) and exits with its code. */
     public static void main(String[] args) {
+        // numbers in the results are read by scripts: 1.5e-03, never the locale's 1,5e-03 (a German LANG gave
+        // "relative error 9,999999e-01"); all categories, as PrintWriter.printf formats in Locale.getDefault()
+        Locale.setDefault(Locale.ROOT);
         Interruption.install(hook -> ShutdownHookManager.get().addShutdownHook(hook, BEFORE_SPARK,
                 Interruption.GRACE_SECONDS + 5, TimeUnit.SECONDS));
         int code;
