@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.autobalance.kernel.GemmKernels;
-import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.ScalarGemm;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -341,16 +341,6 @@ final class EscapeProbe {
     }
 
     /**
-     * {@link #unlearned(double[], int, int, double, GemmKernels, int, int, Runnable)} with the chosen kernels, QL's
-     * and inverse iteration's own caps, never abandoned.
-     */
-    static Unlearned unlearned(double[] a, int rows, int cols, double level) {
-        return unlearned(a, rows, cols, level, gramKernels(KernelProvider.gemm(), rows, cols),
-                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
-                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS, () -> { });
-    }
-
-    /**
      * The rows × cols matrix a's singular values below the level and its projection on their directions, from the
      * eigen-decomposition of the smaller Gram, AAᵀ or AᵀA (its eigenvectors: the left singular vectors when rows ≤
      * cols, else the right ones). The larger Gram cost a wide layer's Jacobi sweeps for nothing: dense:1000 after 20
@@ -413,10 +403,14 @@ final class EscapeProbe {
         return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement, poll));
     }
 
-    /** The kernels for a rows × cols layer's Gram: null (the loop) below {@link #GEMM_GRAM_WORK}. */
-    private static GemmKernels gramKernels(GemmKernels kernels, int rows, int cols) {
+    /**
+     * The kernels for a rows × cols layer's Gram: null (the loop) below {@link #GEMM_GRAM_WORK}, and always with the
+     * scalar kernels (no Vector API, or {@code -Dautobalance.kernels=scalar}), whose textbook triple loop (a strided
+     * dot product per entry) took 2.1–3.3 s of CPU for a 1000 × 1001 layer's Gram where the loop takes 0.4–0.55 s.
+     */
+    static GemmKernels gramKernels(GemmKernels kernels, int rows, int cols) {
         double n = Math.min(rows, cols);
-        return n * n * Math.max(rows, cols) >= GEMM_GRAM_WORK ? kernels : null;
+        return n * n * Math.max(rows, cols) >= GEMM_GRAM_WORK && !(kernels instanceof ScalarGemm) ? kernels : null;
     }
 
     /**
@@ -437,17 +431,22 @@ final class EscapeProbe {
         double[] gram = new double[n * n];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
-            MemorySegment.copy(wide ? transposed(a, rows, cols, poll) : a, 0, b, ValueLayout.JAVA_DOUBLE, 0,
-                    a.length);
-            MemorySegment g = arena.allocate((long) n * n * Double.BYTES, Double.BYTES);
+            if (wide) {
+                transpose(a, rows, cols, b, poll);
+            } else {
+                MemorySegment.copy(a, 0, b, ValueLayout.JAVA_DOUBLE, 0, a.length);
+            }
+            // one block's rows at a time: a whole n × n product beside the Gram cost 128 MB more at 4000 units
+            MemorySegment g = arena.allocate((long) GRAM_ROWS * n * Double.BYTES, Double.BYTES);
             for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
                 poll.run();
                 int i1 = Math.min(n, i0 + GRAM_ROWS);
                 // G[i, k] = Σ_j B[j, i]·B[j, k] for i in [i0, i1), k < i1
-                kernels.gemm(DType.FLOAT64, true, i1 - i0, i1, inner, b, i0, n, b, 0, n, g, (long) i0 * n, n, false);
-            }
-            for (int i = 0; i < n; i++) {
-                MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) i * n * Double.BYTES, gram, i * n, i + 1);
+                kernels.gemm(DType.FLOAT64, true, i1 - i0, i1, inner, b, i0, n, b, 0, n, g, 0, n, false);
+                for (int i = i0; i < i1; i++) {
+                    MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) (i - i0) * n * Double.BYTES, gram, i * n,
+                            i + 1);
+                }
             }
         }
         mirrorLowerTriangle(gram, n);
@@ -462,7 +461,11 @@ final class EscapeProbe {
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
-        double[] b = wide ? transposed(a, rows, cols, poll) : a;
+        double[] b = a;
+        if (wide) {
+            b = new double[rows * cols];
+            transpose(a, rows, cols, MemorySegment.ofArray(b), poll);
+        }
         double[] gram = new double[n * n];
         for (int i0 = 0; i0 < n; i0 += LOOP_GRAM_ROWS) {
             poll.run();
@@ -478,20 +481,22 @@ final class EscapeProbe {
         return gram;
     }
 
-    /** Aᵀ of the rows × cols row-major a, tile by tile so that both sides stay in cache. */
-    private static double[] transposed(double[] a, int rows, int cols, Runnable poll) {
-        double[] b = new double[rows * cols];
+    /**
+     * Writes Aᵀ of the rows × cols row-major a into b (cols × rows, row-major; on the heap for the loop, native for
+     * the GEMM kernels, written there directly rather than through a heap copy), tile by tile so that both sides stay
+     * in cache.
+     */
+    private static void transpose(double[] a, int rows, int cols, MemorySegment b, Runnable poll) {
         for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
             poll.run();
             for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
                 for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
                     for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
-                        b[j * rows + i] = a[i * cols + j];
+                        b.setAtIndex(ValueLayout.JAVA_DOUBLE, (long) j * rows + i, a[i * cols + j]);
                     }
                 }
             }
         }
-        return b;
     }
 
     /** Copies the lower triangle of the n × n row-major matrix g onto its upper one. */
