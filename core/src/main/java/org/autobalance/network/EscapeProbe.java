@@ -159,11 +159,12 @@ final class EscapeProbe {
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
      * @param cancelled whether the run was asked to stop: asked between two points of a curve and inside each
-     *     layer's SVD (every 64 rows of its Gram, every Householder step and QL iteration, every vector: O(n²) work
-     *     at most between two questions), the check ends there, as if it had not begun (no verdict remembered, the
-     *     iterate restored), and answers false, so that the caller's own test of the cancellation ends the run. A
-     *     check on a square wide layer takes seconds to a minute (4000 units: ~60 s CPU), and Ctrl-C's wait for the
-     *     run to write what it reached ends after 60 s: asked only between layers, a cancel waited for the layer.
+     *     layer's SVD (every 64 rows of its Gram, every Householder step and QL iteration: O(n²) work at most
+     *     between two questions; every vector, O(n·c·iterations) in a cluster of c), the check ends there, as if it
+     *     had not begun (no verdict remembered, the iterate restored), and answers false, so that the caller's own
+     *     test of the cancellation ends the run. A check on a square wide layer takes seconds to a minute (4000
+     *     units: ~35 s CPU), and Ctrl-C's wait for the run to write what it reached ends after 60 s: asked only
+     *     between layers, a cancel waited for the layer.
      */
     boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh,
             BooleanSupplier cancelled) {
@@ -357,8 +358,10 @@ final class EscapeProbe {
      * chance.
      *
      * <p>{@code kernels} form the Gram (null: a loop, for small layers, {@link #GEMM_GRAM_WORK}). {@code poll} runs
-     * between pieces of O(64·n·max(rows, cols)) work at most (the Gram's row blocks; the reduction's steps, QL's
-     * iterations and each vector are O(n²)); the caller abandons the check by throwing from it.
+     * between pieces of O(64·n·max(rows, cols)) work at most (the Gram's row blocks; the reduction's steps and QL's
+     * iterations are O(n²), each vector O(n·c·iterations) in a cluster of c values: {@link
+     * SmallLinearAlgebra.PartialEigen#vectors(int, int, int, Runnable)}); the caller abandons the check by throwing
+     * from it.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level, GemmKernels kernels, int qlIterations,
             int inverseIterations, Runnable poll) {
@@ -432,7 +435,16 @@ final class EscapeProbe {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
             if (wide) {
-                transpose(a, rows, cols, b, poll);
+                // Aᵀ a tile of its rows at a time, through the heap (plain array stores: a segment's element access
+                // costs more until C2 has compiled it), straight into the native B
+                double[] tile = new double[Math.min(TRANSPOSE_TILE, cols) * rows];
+                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                    poll.run();
+                    int j1 = Math.min(cols, j0 + TRANSPOSE_TILE);
+                    transposeRows(a, rows, cols, j0, j1, tile, 0);
+                    MemorySegment.copy(tile, 0, b, ValueLayout.JAVA_DOUBLE, (long) j0 * rows * Double.BYTES,
+                            (j1 - j0) * rows);
+                }
             } else {
                 MemorySegment.copy(a, 0, b, ValueLayout.JAVA_DOUBLE, 0, a.length);
             }
@@ -464,7 +476,10 @@ final class EscapeProbe {
         double[] b = a;
         if (wide) {
             b = new double[rows * cols];
-            transpose(a, rows, cols, MemorySegment.ofArray(b), poll);
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                poll.run();
+                transposeRows(a, rows, cols, j0, Math.min(cols, j0 + TRANSPOSE_TILE), b, j0 * rows);
+            }
         }
         double[] gram = new double[n * n];
         for (int i0 = 0; i0 < n; i0 += LOOP_GRAM_ROWS) {
@@ -482,18 +497,15 @@ final class EscapeProbe {
     }
 
     /**
-     * Writes Aᵀ of the rows × cols row-major a into b (cols × rows, row-major; on the heap for the loop, native for
-     * the GEMM kernels, written there directly rather than through a heap copy), tile by tile so that both sides stay
-     * in cache.
+     * Rows [j0, j1) of Aᵀ for the rows × cols row-major a, written row-major from out[from] on, in tiles of
+     * {@link #TRANSPOSE_TILE} rows of a so that both sides stay in cache.
      */
-    private static void transpose(double[] a, int rows, int cols, MemorySegment b, Runnable poll) {
+    private static void transposeRows(double[] a, int rows, int cols, int j0, int j1, double[] out, int from) {
         for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
-            poll.run();
-            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+            for (int j = j0; j < j1; j++) {
+                int to = from + (j - j0) * rows;
                 for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
-                    for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
-                        b.setAtIndex(ValueLayout.JAVA_DOUBLE, (long) j * rows + i, a[i * cols + j]);
-                    }
+                    out[to + i] = a[i * cols + j];
                 }
             }
         }
