@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.autobalance.kernel.GemmKernels;
-import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.ScalarGemm;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -160,11 +160,12 @@ final class EscapeProbe {
      * @param scratch parameters of the same shape, to keep the iterate during the probe (overwritten)
      * @param fresh check now, for the verdict at the end of a run
      * @param cancelled whether the run was asked to stop: asked between two points of a curve and inside each
-     *     layer's SVD (every 64 rows of its Gram, every Householder step and QL iteration, every vector: O(n²) work
-     *     at most between two questions), the check ends there, as if it had not begun (no verdict remembered, the
-     *     iterate restored), and answers false, so that the caller's own test of the cancellation ends the run. A
-     *     check on a square wide layer takes seconds to a minute (4000 units: ~60 s CPU), and Ctrl-C's wait for the
-     *     run to write what it reached ends after 60 s: asked only between layers, a cancel waited for the layer.
+     *     layer's SVD (every 64 rows of its Gram, every Householder step and QL iteration: O(n²) work at most
+     *     between two questions; every vector, O(n·c·iterations) in a cluster of c), the check ends there, as if it
+     *     had not begun (no verdict remembered, the iterate restored), and answers false, so that the caller's own
+     *     test of the cancellation ends the run. A check on a square wide layer takes seconds to a minute (4000
+     *     units: ~35 s CPU), and Ctrl-C's wait for the run to write what it reached ends after 60 s: asked only
+     *     between layers, a cancel waited for the layer.
      */
     boolean minimiser(long t, Parameters params, TrainingStep step, Parameters scratch, boolean fresh,
             BooleanSupplier cancelled) {
@@ -342,16 +343,6 @@ final class EscapeProbe {
     }
 
     /**
-     * {@link #unlearned(double[], int, int, double, GemmKernels, int, int, Runnable)} with the chosen kernels, QL's
-     * and inverse iteration's own caps, never abandoned.
-     */
-    static Unlearned unlearned(double[] a, int rows, int cols, double level) {
-        return unlearned(a, rows, cols, level, gramKernels(KernelProvider.gemm(), rows, cols),
-                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE,
-                SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS, () -> { });
-    }
-
-    /**
      * The rows × cols matrix a's singular values below the level and its projection on their directions, from the
      * eigen-decomposition of the smaller Gram, AAᵀ or AᵀA (its eigenvectors: the left singular vectors when rows ≤
      * cols, else the right ones). The larger Gram cost a wide layer's Jacobi sweeps for nothing: dense:1000 after 20
@@ -368,8 +359,10 @@ final class EscapeProbe {
      * chance.
      *
      * <p>{@code kernels} form the Gram (null: a loop, for small layers, {@link #GEMM_GRAM_WORK}). {@code poll} runs
-     * between pieces of O(64·n·max(rows, cols)) work at most (the Gram's row blocks; the reduction's steps, QL's
-     * iterations and each vector are O(n²)); the caller abandons the check by throwing from it.
+     * between pieces of O(64·n·max(rows, cols)) work at most (the Gram's row blocks; the reduction's steps and QL's
+     * iterations are O(n²), each vector O(n·c·iterations) in a cluster of c values: {@link
+     * SmallLinearAlgebra.PartialEigen#vectors(int, int, int, Runnable)}); the caller abandons the check by throwing
+     * from it.
      */
     static Unlearned unlearned(double[] a, int rows, int cols, double level, GemmKernels kernels, int qlIterations,
             int inverseIterations, Runnable poll) {
@@ -414,10 +407,14 @@ final class EscapeProbe {
         return new Unlearned(below, project(a, rows, cols, vectors, to - from, complement, poll));
     }
 
-    /** The kernels for a rows × cols layer's Gram: null (the loop) below {@link #GEMM_GRAM_WORK}. */
-    private static GemmKernels gramKernels(GemmKernels kernels, int rows, int cols) {
+    /**
+     * The kernels for a rows × cols layer's Gram: null (the loop) below {@link #GEMM_GRAM_WORK}, and always with the
+     * scalar kernels (no Vector API, or {@code -Dautobalance.kernels=scalar}), whose textbook triple loop (a strided
+     * dot product per entry) took 2.1–3.3 s of CPU for a 1000 × 1001 layer's Gram where the loop takes 0.4–0.55 s.
+     */
+    static GemmKernels gramKernels(GemmKernels kernels, int rows, int cols) {
         double n = Math.min(rows, cols);
-        return n * n * Math.max(rows, cols) >= GEMM_GRAM_WORK ? kernels : null;
+        return n * n * Math.max(rows, cols) >= GEMM_GRAM_WORK && !(kernels instanceof ScalarGemm) ? kernels : null;
     }
 
     /**
@@ -438,17 +435,31 @@ final class EscapeProbe {
         double[] gram = new double[n * n];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
-            MemorySegment.copy(wide ? transposed(a, rows, cols, poll) : a, 0, b, ValueLayout.JAVA_DOUBLE, 0,
-                    a.length);
-            MemorySegment g = arena.allocate((long) n * n * Double.BYTES, Double.BYTES);
+            if (wide) {
+                // Aᵀ a tile of its rows at a time, through the heap (plain array stores: a segment's element access
+                // costs more until C2 has compiled it), straight into the native B
+                double[] tile = new double[Math.min(TRANSPOSE_TILE, cols) * rows];
+                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                    poll.run();
+                    int j1 = Math.min(cols, j0 + TRANSPOSE_TILE);
+                    transposeRows(a, rows, cols, j0, j1, tile, 0);
+                    MemorySegment.copy(tile, 0, b, ValueLayout.JAVA_DOUBLE, (long) j0 * rows * Double.BYTES,
+                            (j1 - j0) * rows);
+                }
+            } else {
+                MemorySegment.copy(a, 0, b, ValueLayout.JAVA_DOUBLE, 0, a.length);
+            }
+            // one block's rows at a time: a whole n × n product beside the Gram cost 128 MB more at 4000 units
+            MemorySegment g = arena.allocate((long) GRAM_ROWS * n * Double.BYTES, Double.BYTES);
             for (int i0 = 0; i0 < n; i0 += GRAM_ROWS) {
                 poll.run();
                 int i1 = Math.min(n, i0 + GRAM_ROWS);
                 // G[i, k] = Σ_j B[j, i]·B[j, k] for i in [i0, i1), k < i1
-                kernels.gemm(DType.FLOAT64, true, i1 - i0, i1, inner, b, i0, n, b, 0, n, g, (long) i0 * n, n, false);
-            }
-            for (int i = 0; i < n; i++) {
-                MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) i * n * Double.BYTES, gram, i * n, i + 1);
+                kernels.gemm(DType.FLOAT64, true, i1 - i0, i1, inner, b, i0, n, b, 0, n, g, 0, n, false);
+                for (int i = i0; i < i1; i++) {
+                    MemorySegment.copy(g, ValueLayout.JAVA_DOUBLE, (long) (i - i0) * n * Double.BYTES, gram, i * n,
+                            i + 1);
+                }
             }
         }
         mirrorLowerTriangle(gram, n);
@@ -463,7 +474,14 @@ final class EscapeProbe {
         boolean wide = rows <= cols;
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
-        double[] b = wide ? transposed(a, rows, cols, poll) : a;
+        double[] b = a;
+        if (wide) {
+            b = new double[rows * cols];
+            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+                poll.run();
+                transposeRows(a, rows, cols, j0, Math.min(cols, j0 + TRANSPOSE_TILE), b, j0 * rows);
+            }
+        }
         double[] gram = new double[n * n];
         for (int i0 = 0; i0 < n; i0 += LOOP_GRAM_ROWS) {
             poll.run();
@@ -479,20 +497,19 @@ final class EscapeProbe {
         return gram;
     }
 
-    /** Aᵀ of the rows × cols row-major a, tile by tile so that both sides stay in cache. */
-    private static double[] transposed(double[] a, int rows, int cols, Runnable poll) {
-        double[] b = new double[rows * cols];
+    /**
+     * Rows [j0, j1) of Aᵀ for the rows × cols row-major a, written row-major from out[from] on, in tiles of
+     * {@link #TRANSPOSE_TILE} rows of a so that both sides stay in cache.
+     */
+    private static void transposeRows(double[] a, int rows, int cols, int j0, int j1, double[] out, int from) {
         for (int i0 = 0; i0 < rows; i0 += TRANSPOSE_TILE) {
-            poll.run();
-            for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_TILE) {
+            for (int j = j0; j < j1; j++) {
+                int to = from + (j - j0) * rows;
                 for (int i = i0; i < Math.min(i0 + TRANSPOSE_TILE, rows); i++) {
-                    for (int j = j0; j < Math.min(j0 + TRANSPOSE_TILE, cols); j++) {
-                        b[j * rows + i] = a[i * cols + j];
-                    }
+                    out[to + i] = a[i * cols + j];
                 }
             }
         }
-        return b;
     }
 
     /** Copies the lower triangle of the n × n row-major matrix g onto its upper one. */

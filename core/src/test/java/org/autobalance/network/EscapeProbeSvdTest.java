@@ -2,15 +2,19 @@ package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.ScalarGemm;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -110,10 +114,12 @@ class EscapeProbeSvdTest {
      * learned directions over a Gaussian bulk at a small start's scale, square and off by one either way, with fewer
      * learned directions than unlearned ones (the learned vectors computed) and more (the unlearned bulk computed:
      * one tight cluster), and none. The same count, and the same part to the rounding of each side (its Gram is its
-     * own sum, the GEMM kernels' or the loop below).
+     * own sum, the GEMM kernels' or the loop below). Both Grams on every shape, whatever the size the check would
+     * give the kernels: 130 and 131 rows span three of the kernels' 64-row blocks, the last one partial.
      */
     @ParameterizedTest
-    @CsvSource({"60, 61, 3", "61, 60, 3", "60, 60, 0", "60, 61, 50", "61, 60, 57", "60, 60, 60", "1, 9, 0", "9, 1, 1"})
+    @CsvSource({"60, 61, 3", "61, 60, 3", "60, 60, 0", "60, 61, 50", "61, 60, 57", "60, 60, 60", "1, 9, 0", "9, 1, 1",
+            "130, 131, 3", "131, 130, 100"})
     void theSameCountAndPartAsTheWholeDecomposition(int rows, int cols, int learned) {
         int n = Math.min(rows, cols);
         SplittableRandom random = new SplittableRandom(rows * 31L + cols * 7L + learned);
@@ -164,7 +170,9 @@ class EscapeProbeSvdTest {
         int to = learned < count ? learned : n;
         assertEquals(n * (to - from), SmallLinearAlgebra.symmetricEigenValues(gram, n, 30).vectors(from, to).length);
         // the small layers' Gram by the loop, and by the GEMM kernels the large ones take
-        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level);
+        EscapeProbe.Unlearned got = EscapeProbe.unlearned(a, rows, cols, level, null,
+                SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
+                () -> { });
         EscapeProbe.Unlearned byGemm = EscapeProbe.unlearned(a, rows, cols, level, GEMM,
                 SmallLinearAlgebra.QL_ITERATIONS_PER_VALUE, SmallLinearAlgebra.PartialEigen.INVERSE_ITERATIONS,
                 () -> { });
@@ -191,6 +199,25 @@ class EscapeProbeSvdTest {
             assertEquals(expected[x], got.part()[x], tolerance, "entry " + x);
             assertEquals(expected[x], byGemm.part()[x], tolerance, "entry " + x + " (GEMM)");
         }
+    }
+
+    /**
+     * A layer's Gram goes to the run's kernels from n²·max(rows, cols) = 1500³ on, either side, but never to the
+     * scalar ones (no Vector API, or -Dautobalance.kernels=scalar): their textbook triple loop took about 5× the
+     * loop's CPU at 1000 × 1001.
+     */
+    @Test
+    void theGramGoesToTheKernelsOnlyWhenTheyAreLargeAndVectorised() {
+        // kernels other than the scalar ones, never called: the choice looks only at their type
+        GemmKernels vectorised = (GemmKernels) Proxy.newProxyInstance(GemmKernels.class.getClassLoader(),
+                new Class<?>[] {GemmKernels.class}, (proxy, method, args) -> {
+                    throw new AssertionError(method);
+                });
+        assertSame(vectorised, EscapeProbe.gramKernels(vectorised, 1500, 1500));
+        assertSame(vectorised, EscapeProbe.gramKernels(vectorised, 4000, 1000));
+        assertNull(EscapeProbe.gramKernels(vectorised, 1499, 1500));
+        assertNull(EscapeProbe.gramKernels(vectorised, 1500, 1499));
+        assertNull(EscapeProbe.gramKernels(new ScalarGemm(), 4000, 4001));
     }
 
     /** What a cancelled check throws from its poll, to be told apart from the check's own exceptions. */

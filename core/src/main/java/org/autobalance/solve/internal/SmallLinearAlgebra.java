@@ -747,7 +747,10 @@ public final class SmallLinearAlgebra {
 
         /**
          * {@link #vectors(int, int, int)}, calling {@code poll} before each vector's inverse iteration and each
-         * reflector's application (O(r·g) work at most between two calls); a caller abandons it by throwing from it.
+         * reflector's application, and before each vector's share of the check; a caller abandons it by throwing
+         * from it. Between two calls: a reflector's O(r·g), a vector's check O(r·c), or its inverse iteration
+         * O(r·c·iterations), for a vector in a cluster of c close values (each solve is orthogonalised against the
+         * cluster's vectors found before it; c ≤ g, iterations ≤ maxIterations).
          */
         public double[] vectors(int from, int to, int maxIterations, Runnable poll) {
             int r = values.length;
@@ -942,9 +945,10 @@ public final class SmallLinearAlgebra {
 
     /**
      * Householder steps whose rank-2 updates {@link #tridiagonalise} applies together: each pass over the leading
-     * block streams it from memory (a 2000 × 2000 block is 32 MB), and a step made two (its product, its update); now
-     * one and a sixteenth. At 2000, 3.4–5.3 s → 2.8–4.4 s CPU (four partial sums in the product, split or fused,
-     * gained nothing: native-notes/network.md, fifteenth session).
+     * block streams it from memory (a 2000 × 2000 block is 32 MB), and a step moved it three times (its product read
+     * it, its update read and wrote it); now 1 + 2/16 (the product's read, and a sixteenth of the panel's read and
+     * write). At 2000, 3.4–5.3 s → 2.8–4.4 s CPU (four partial sums in the product, split or fused, gained nothing:
+     * native-notes/network.md, fifteenth session).
      */
     private static final int REDUCTION_PANEL = 16;
 
@@ -953,8 +957,10 @@ public final class SmallLinearAlgebra {
      * sub-diagonal into e[1 … r − 1]; with {@code accumulate}, t's rows become the transformation's columns. Keeps in
      * {@code reflectors} (if not null, length r) the h of each Householder transformation P_i = I − uᵢuᵢᵀ/hᵢ, whose
      * uᵢ stays in t[i][0 … i − 1] when the transformations are not accumulated (h = 0: P_i = I). {@code poll} runs
-     * before each step. The updates are applied {@link #REDUCTION_PANEL} steps at a time (the same arithmetic as
-     * tred2's but for the order of the subtractions, so its rounding).
+     * before each step. The updates are applied {@link #REDUCTION_PANEL} steps at a time: tred2's reflectors, but a
+     * step's product M·u is formed as the stored block times u less the pending updates' terms (u_s·(q_s·u) +
+     * q_s·(u_s·u)), and the block takes up to 16 updates in one pass, so the sums, hence the rounding, differ from
+     * tred2's.
      */
     private static void tridiagonalise(double[][] t, int r, double[] d, double[] e, boolean accumulate,
             double[] reflectors, Runnable poll) {
