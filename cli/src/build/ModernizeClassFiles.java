@@ -28,11 +28,12 @@ import java.util.zip.ZipOutputStream;
  * <p>Why: picocli is compiled for Java 5, and the JVM's ahead-of-time cache (the launcher's, JEP 483) does not store
  * classes of that age, so a command loaded the picocli classes it uses (172 of the jar's 228 for a {@code factorize})
  * from the jar and verified them with the old inferring verifier: about 0.2 s of CPU before the command started
- * (native-notes/startup.md, fifteenth session). Rewritten, all 228 are stored in the cache like the rest. Only the
- * version and the stack maps change; the code is the same instructions. Each rewritten class is then loaded, verified
- * and initialised from the new jar in a loader of its own, so a class the JVM would reject fails the build, not a
- * command. Initialised, so its static initialiser runs: a library whose initialiser needs a class the jar lacks (an
- * optional dependency) would fail the build here even if no command ever initialised that class (picocli's do not).
+ * (native-notes/startup.md, fifteenth session). Rewritten, those the cache's training run loads are stored in it like
+ * the rest (a help text's layout classes are not: the training prints none). Only the version and the stack maps
+ * change; the code is the same instructions. Each rewritten class is then loaded, verified and initialised from the new
+ * jar in a loader of its own, so a class the JVM would reject fails the build, not a command. Initialised, so its
+ * static initialiser runs: a library whose initialiser needs a class the jar lacks (an optional dependency) would
+ * fail the build here even if no command ever initialised that class (picocli's do not).
  */
 public final class ModernizeClassFiles {
     /** The oldest class-file version the ahead-of-time cache stores (Java 6, the first with stack maps). */
