@@ -44,11 +44,7 @@ class ModernizeClassFilesTest {
         assertTrue(majorVersions(original).stream().anyMatch(v -> v < 50),
                 "picocli's jar has no class file older than Java 6 any more: nothing is left to test (or to do)");
         Path rewritten = dir.resolve("picocli.jar");
-        Process tool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                tool().toString(), original.toString(), rewritten.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, tool.waitFor(), output);
+        runTool(original, rewritten);
 
         assertTrue(majorVersions(rewritten).stream().allMatch(v -> v >= 50), "versions " + majorVersions(rewritten));
         // written through an owner-only temporary file, the launcher's jar was left unreadable to other users
@@ -99,11 +95,7 @@ class ModernizeClassFilesTest {
             }
         }
         Path rewritten = dir.resolve("new.jar");
-        Process tool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                tool().toString(), jar.toString(), rewritten.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, tool.waitFor(), output);
+        String output = runTool(jar, rewritten);
 
         assertTrue(output.contains("warning: old.jar: old/Finally.class left as version 49"), output);
         try (ZipFile after = new ZipFile(rewritten.toFile())) {
@@ -130,6 +122,16 @@ class ModernizeClassFilesTest {
         }
         assertTrue(majorVersions(launcher).stream().allMatch(v -> v >= 50),
                 launcher + ": class file versions " + new TreeSet<>(majorVersions(launcher)));
+    }
+
+    /** Runs the tool on {@code in}, writing {@code out}; returns what it printed, having checked it exited 0. */
+    private static String runTool(Path in, Path out) throws IOException, InterruptedException {
+        Process tool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                tool().toString(), in.toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, tool.waitFor(), output);
+        return output;
     }
 
     private static Path tool() {
