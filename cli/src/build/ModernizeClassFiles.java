@@ -1,10 +1,13 @@
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.ClassTransform;
 import java.lang.classfile.CodeTransform;
+import java.lang.constant.ClassDesc;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -23,11 +26,14 @@ import java.util.zip.ZipOutputStream;
  * jar after shading: {@code java cli/src/build/ModernizeClassFiles.java JAR [OUT]} (in place without OUT).
  *
  * <p>Why: picocli is compiled for Java 5, and the JVM's ahead-of-time cache (the launcher's, JEP 483) does not store
- * classes of that age, so every command loaded its ~170 picocli classes from the jar and verified them with the old
- * inferring verifier: about 0.2 s of CPU before the command started (native-notes/startup.md, fifteenth session).
- * Rewritten, they are stored in the cache like the rest. Only the version and the stack maps change; the code is the
- * same instructions. Each rewritten class is then loaded, verified and initialised from the new jar in a loader of
- * its own, so a class the JVM would reject fails the build, not a command.
+ * classes of that age, so a command loaded the picocli classes it uses (172 of the jar's 228 for a {@code factorize})
+ * from the jar and verified them with the old inferring verifier: about 0.2 s of CPU before the command started
+ * (native-notes/startup.md, fifteenth session). Rewritten, those the cache's training run loads are stored in it like
+ * the rest (a help text's layout classes are not: the training prints none). Only the version and the stack maps
+ * change; the code is the same instructions. Each rewritten class is then loaded, verified and initialised from the new
+ * jar in a loader of its own, so a class the JVM would reject fails the build, not a command. Initialised, so its
+ * static initialiser runs: a library whose initialiser needs a class the jar lacks (an optional dependency) would
+ * fail the build here even if no command ever initialised that class (picocli's do not).
  */
 public final class ModernizeClassFiles {
     /** The oldest class-file version the ahead-of-time cache stores (Java 6, the first with stack maps). */
@@ -60,17 +66,20 @@ public final class ModernizeClassFiles {
         }
     }
 
-    /** Copies {@code in} to {@code out}, old class files rewritten; returns the names of the classes rewritten. */
+    /**
+     * Copies {@code in} to {@code out}, old class files rewritten; returns the names of the classes rewritten. A class
+     * the library cannot rewrite (jsr/ret, which stack maps cannot describe, or a supertype in neither the jar nor the
+     * JDK) is copied as it was, with a warning: it costs the cache one class, not the build its launcher.
+     */
     private static List<String> rewrite(Path in, Path out) throws IOException {
         List<String> names = new ArrayList<>();
         try (ZipFile zip = new ZipFile(in.toFile());
-                URLClassLoader classes = new URLClassLoader(new URL[] {in.toUri().toURL()}, null);
                 OutputStream file = Files.newOutputStream(out);
                 ZipOutputStream target = new ZipOutputStream(file)) {
             // stack maps name the common supertypes of merged values: found in the jar itself, then in the JDK
             ClassFile classFile = ClassFile.of(ClassFile.StackMapsOption.GENERATE_STACK_MAPS,
-                    ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver.defaultResolver()
-                            .orElse(ClassHierarchyResolver.ofResourceParsing(classes))));
+                    ClassFile.ClassHierarchyResolverOption.of(ClassHierarchyResolver.ofResourceParsing(
+                            type -> classFileIn(zip, type)).orElse(ClassHierarchyResolver.defaultResolver())));
             for (ZipEntry entry : zip.stream().toList()) {
                 byte[] bytes;
                 try (var stream = zip.getInputStream(entry)) {
@@ -78,13 +87,19 @@ public final class ModernizeClassFiles {
                 }
                 if (entry.getName().endsWith(".class") && !entry.getName().endsWith("module-info.class")
                         && majorVersion(bytes) < CACHEABLE) {
-                    ClassModel model = classFile.parse(bytes);
-                    // passing every method body through a code transform makes the library write it again, stack
-                    // maps included; the end handler sets the version
-                    ClassTransform again = ClassTransform.transformingMethodBodies(CodeTransform.ACCEPT_ALL);
-                    bytes = classFile.transformClass(model,
-                            again.andThen(ClassTransform.endHandler(b -> b.withVersion(TARGET, 0))));
-                    names.add(model.thisClass().asInternalName().replace('/', '.'));
+                    try {
+                        ClassModel model = classFile.parse(bytes);
+                        // passing every method body through a code transform makes the library write it again,
+                        // stack maps included; the end handler sets the version
+                        ClassTransform again = ClassTransform.transformingMethodBodies(CodeTransform.ACCEPT_ALL);
+                        bytes = classFile.transformClass(model,
+                                again.andThen(ClassTransform.endHandler(b -> b.withVersion(TARGET, 0))));
+                        names.add(model.thisClass().asInternalName().replace('/', '.'));
+                    } catch (IllegalArgumentException e) {
+                        // the generator's message goes on with a dump of the method: its first line says why
+                        System.err.println("warning: " + in.getFileName() + ": " + entry.getName() + " left as version "
+                                + majorVersion(bytes) + ", not rewritten: " + e.toString().lines().findFirst().get());
+                    }
                 }
                 ZipEntry copy = new ZipEntry(entry.getName());
                 copy.setTime(entry.getTime());
@@ -94,6 +109,17 @@ public final class ModernizeClassFiles {
             }
         }
         return names;
+    }
+
+    /** The class file of {@code type} in {@code zip}, or null when the jar has none. */
+    private static InputStream classFileIn(ZipFile zip, ClassDesc type) {
+        String descriptor = type.descriptorString();
+        ZipEntry entry = zip.getEntry(descriptor.substring(1, descriptor.length() - 1) + ".class");
+        try {
+            return entry == null ? null : zip.getInputStream(entry);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static int majorVersion(byte[] classFile) {

@@ -8,7 +8,8 @@ public class Link {
         Linker l = Linker.nativeLinker();
         long c = tm.getCurrentThreadCpuTime();
         MethodHandle madvise = l.downcallHandle(l.defaultLookup().find("madvise").get(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT));
         long c1 = tm.getCurrentThreadCpuTime();
         MethodHandle mmap = l.downcallHandle(l.defaultLookup().find("mmap").get(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
@@ -24,7 +25,8 @@ public class Link {
         long c5 = tm.getCurrentThreadCpuTime();
         int u = (int) munmap.invokeExact(p, bytes);
         long c6 = tm.getCurrentThreadCpuTime();
-        System.out.printf("link madvise %.1f mmap %.1f munmap %.1f; call mmap %.1f madvise %.1f munmap %.1f ms (%d %d)%n",
+        System.out.printf(
+            "link madvise %.1f mmap %.1f munmap %.1f; call mmap %.1f madvise %.1f munmap %.1f ms (%d %d)%n",
             (c1 - c) / 1e6, (c2 - c1) / 1e6, (c3 - c2) / 1e6, (c4 - c3) / 1e6, (c5 - c4) / 1e6, (c6 - c5) / 1e6, r, u);
     }
 }

@@ -13,7 +13,11 @@ public class LoadProbe {
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[7]);
     }
-    static void start() throws Exception { wall = System.nanoTime(); cpu = tm.getCurrentThreadCpuTime(); flt = minflt(); }
+    static void start() throws Exception {
+        wall = System.nanoTime();
+        cpu = tm.getCurrentThreadCpuTime();
+        flt = minflt();
+    }
     static void stop(String what) throws Exception {
         System.out.printf("%-28s wall %7.1f ms cpu %7.1f ms minflt %7d%n", what, (System.nanoTime() - wall) / 1e6,
             (tm.getCurrentThreadCpuTime() - cpu) / 1e6, minflt() - flt);
@@ -25,7 +29,12 @@ public class LoadProbe {
         for (int rep = 0; rep < reps; rep++) {
             System.out.println("-- rep " + rep);
             start();
-            if (rep > 0 || System.getProperty("whole") != null) { start(); try (DenseMatrix m = Npy.read(p, dt)) { stop("Npy.read whole"); } }
+            if (rep > 0 || System.getProperty("whole") != null) {
+                start();
+                try (DenseMatrix m = Npy.read(p, dt)) {
+                    stop("Npy.read whole");
+                }
+            }
             // pieces
             try (FileChannel ch = FileChannel.open(p); Arena ar = Arena.ofShared()) {
                 start();
@@ -44,11 +53,13 @@ public class LoadProbe {
                 stop("allocate (zero+madvise)");
                 start();
                 MemorySegment data = f.asSlice(off);
-                m.copyFrom(data, dt == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED,
+                m.copyFrom(data,
+                    dt == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED,
                     DenseMatrix.Order.ROW_MAJOR);
                 stop("copyFrom rows");
                 start();
-                m.copyFrom(data, dt == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED,
+                m.copyFrom(data,
+                    dt == DType.FLOAT32 ? ValueLayout.JAVA_FLOAT_UNALIGNED : ValueLayout.JAVA_DOUBLE_UNALIGNED,
                     DenseMatrix.Order.ROW_MAJOR);
                 stop("copyFrom again (no faults)");
                 start();

@@ -27,7 +27,8 @@ public class Scan {
                 case "mul" -> mul(m);
                 default -> throw new IllegalArgumentException();
             };
-            System.out.printf("%s %s cpu %.1f ms wall %.1f%n", variant, r, (tm.getCurrentThreadCpuTime() - c0) / 1e6, (System.nanoTime() - w0) / 1e6);
+            System.out.printf("%s %s cpu %.1f ms wall %.1f%n", variant, r, (tm.getCurrentThreadCpuTime() - c0) / 1e6,
+                    (System.nanoTime() - w0) / 1e6);
         }
     }
     static final long EXP2 = 0x7F8000007F800000L;
@@ -63,7 +64,9 @@ public class Scan {
         return null;
     }
 
-    /** The copy and the scan together, on this thread ("one") or half the rows each on two ("par"; Par in the notes). */
+    /**
+     * The copy and the scan together, on this thread ("one") or half the rows each on two ("par"; Par in the notes).
+     */
     static void copyAndScan(DenseMatrix m, MemorySegment data, boolean par) throws Exception {
         int rows = m.rows();
         var os = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);

@@ -14,6 +14,7 @@ public class TempFileProbe {
             Files.createFile(p);
             Files.delete(p);
         }
-        System.out.printf("%s cpu %.1f ms wall %.1f ms%n", a[0], (tm.getCurrentThreadCpuTime() - c) / 1e6, (System.nanoTime() - w) / 1e6);
+        System.out.printf("%s cpu %.1f ms wall %.1f ms%n", a[0], (tm.getCurrentThreadCpuTime() - c) / 1e6,
+                (System.nanoTime() - w) / 1e6);
     }
 }

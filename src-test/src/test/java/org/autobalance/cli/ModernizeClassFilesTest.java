@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.instruction.DiscontinuedInstruction;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +19,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -33,11 +44,7 @@ class ModernizeClassFilesTest {
         assertTrue(majorVersions(original).stream().anyMatch(v -> v < 50),
                 "picocli's jar has no class file older than Java 6 any more: nothing is left to test (or to do)");
         Path rewritten = dir.resolve("picocli.jar");
-        Process tool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                tool().toString(), original.toString(), rewritten.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, tool.waitFor(), output);
+        runTool(original, rewritten);
 
         assertTrue(majorVersions(rewritten).stream().allMatch(v -> v >= 50), "versions " + majorVersions(rewritten));
         // written through an owner-only temporary file, the launcher's jar was left unreadable to other users
@@ -61,6 +68,70 @@ class ModernizeClassFilesTest {
             assertEquals(new CommandLine(new CommandLine.HelpCommand()).getUsageMessage(),
                     commandLine.getMethod("getUsageMessage").invoke(parser));
         }
+    }
+
+    @Test
+    void leavesAClassItCannotRewriteAsItWasAndSaysWhichRewritingTheRest() throws Exception {
+        // jsr/ret (javac wrote them for finally blocks before Java 6) cannot be described by stack maps: the library
+        // refuses to rewrite such a class, which used to fail the whole launcher build without naming it
+        byte[] jsr = ClassFile.of().build(ClassDesc.of("old.Finally"), c -> c.withVersion(49, 0)
+                .withSuperclass(ConstantDescs.CD_Object)
+                .withMethodBody("run", MethodTypeDesc.of(ConstantDescs.CD_void), ClassFile.ACC_STATIC, code -> {
+                    Label subroutine = code.newLabel();
+                    code.with(DiscontinuedInstruction.JsrInstruction.of(subroutine)).return_()
+                            .labelBinding(subroutine);
+                    code.astore(0).with(DiscontinuedInstruction.RetInstruction.of(0));
+                }));
+        byte[] plain = ClassFile.of().build(ClassDesc.of("old.Plain"), c -> c.withVersion(49, 0)
+                .withSuperclass(ConstantDescs.CD_Object)
+                .withMethodBody("run", MethodTypeDesc.of(ConstantDescs.CD_void), ClassFile.ACC_STATIC,
+                        CodeBuilder::return_));
+        Path jar = dir.resolve("old.jar");
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(jar))) {
+            for (var e : List.of(Map.entry("old/Finally.class", jsr), Map.entry("old/Plain.class", plain))) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
+        Path rewritten = dir.resolve("new.jar");
+        String output = runTool(jar, rewritten);
+
+        assertTrue(output.contains("warning: old.jar: old/Finally.class left as version 49"), output);
+        try (ZipFile after = new ZipFile(rewritten.toFile())) {
+            assertArrayEquals(jsr, bytes(after, after.getEntry("old/Finally.class")));
+            byte[] b = bytes(after, after.getEntry("old/Plain.class"));
+            assertEquals(52, (b[6] & 0xff) << 8 | (b[7] & 0xff));
+        }
+    }
+
+    /**
+     * The build runs the tool on the launcher's jar: dropped from cli/pom.xml, or run before the shade, it would leave
+     * picocli out of the cache without failing anything else. Checked where this build packaged cli (its jar on the
+     * class path, in a target directory, next to the launcher's jar made in the same phase); a class-path of
+     * directories ({@code mvn test}) or of installed jars has no launcher's jar of this build to check.
+     */
+    @Test
+    void theLaunchersJarHoldsNoClassFileOlderThanJava6() throws Exception {
+        Path cli = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Assumptions.assumeTrue(Files.isRegularFile(cli) && cli.getParent().getFileName().toString().equals("target"),
+                "cli not packaged in this build: " + cli);
+        Path launcher = cli.resolveSibling("autobalance.jar");
+        try (ZipFile zip = new ZipFile(launcher.toFile())) {
+            assertTrue(zip.getEntry("picocli/CommandLine.class") != null, launcher + " holds no picocli");
+        }
+        assertTrue(majorVersions(launcher).stream().allMatch(v -> v >= 50),
+                launcher + ": class file versions " + new TreeSet<>(majorVersions(launcher)));
+    }
+
+    /** Runs the tool on {@code in}, writing {@code out}; returns what it printed, having checked it exited 0. */
+    private static String runTool(Path in, Path out) throws IOException, InterruptedException {
+        Process tool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                tool().toString(), in.toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, tool.waitFor(), output);
+        return output;
     }
 
     private static Path tool() {
