@@ -42,14 +42,14 @@ class KernelJitTest {
     private static final Pattern KLASS = Pattern.compile("<klass id='(\\d+)' name='([^']+)'");
     private static final Pattern PROFILED = Pattern.compile("<predicted_call bci='\\d+' exact='1' klass='(\\d+)'");
     private static final String TYPE_SWITCH_TRAP = "reason='bimorphic_or_optimized_type_check'";
-    /** The segment accessors every vector load and store of a kernel calls: C2 must inline them. */
     /**
      * C2 compilations of one kernel in the probe's JVM at most. A kernel is compiled once or twice per class (whole and
      * on-stack), plus a few times after traps that the new profile settles; a recompile loop compiles it until
-     * HotSpot's trap limit: {@code DoubleSparse.observed1}'s {@code long}-counted loop was compiled 40–193 times in a
+     * HotSpot's trap limit: {@code DoubleSparse.observed1}'s {@code long}-counted loop was compiled up to 97 times in a
      * command-line run when its loop-nest predicate kept failing (native-notes/kernels.md, section 25).
      */
     private static final int MAX_COMPILES_PER_KERNEL = 12;
+    /** The segment accessors every vector load and store of a kernel calls: C2 must inline them. */
     private static final Pattern SEGMENT_ACCESSOR = Pattern.compile(
             "<method id='(\\d+)' holder='\\d+' name='(unsafeGetBase|unsafeGetOffset)'");
 
