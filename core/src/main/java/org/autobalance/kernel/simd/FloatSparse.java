@@ -216,6 +216,14 @@ final class FloatSparse {
      * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row the accumulators stay in registers
      * (2-vector rows pass each chunk's residuals through {@code es}, see {@link #CHUNK}); wider rows keep the row's
      * accumulator in {@code acc} (L1).
+     *
+     * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
+     * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
+     * puts a profiled loop predicate before the inner loop, with the state of the loop's back-edge; in some JVMs that
+     * predicate failed on every few rows, and since HotSpot keeps no per-bytecode count of such traps the recompiled
+     * method had the same predicate again, until 100 traps (PerMethodTrapLimit): {@code observed1} compiled about 100
+     * times, each a blocking compile under the command line's options (0.7 s runs became 55–84 s).
+     * native-notes/kernels.md, section 25.
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
@@ -251,7 +259,9 @@ final class FloatSparse {
         FloatVector u0 = load(us, ro);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         double squares = 0.0;
-        for (long k = ks; k < ke; k++) {
+        int n = (int) (ke - ks); // counted by int, not long: see observedPass
+        for (int t = 0; t < n; t++) {
+            long k = ks + t;
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector v0 = load(vs, j);
             float e = sum(VT.cast(u0).mul(v0)) - val.getAtIndex(E, k);
@@ -272,8 +282,10 @@ final class FloatSparse {
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         double squares = 0.0;
-        for (long k0 = ks; k0 < ke; k0 += CHUNK) {
-            int n = (int) Math.min(CHUNK, ke - k0);
+        int m = (int) (ke - ks); // counted by int: see observedPass
+        for (int t0 = 0; t0 < m; t0 += CHUNK) {
+            long k0 = ks + t0;
+            int n = Math.min(CHUNK, m - t0);
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                 // u0, u1 (and ne below, in observedWide) cross a loop boundary: cast where used (kernels.md §9.7)
@@ -303,7 +315,9 @@ final class FloatSparse {
         int n = nc * L;
         java.util.Arrays.fill(acc, 0, n, 0f);
         double squares = 0.0;
-        for (long k = ks; k < ke; k++) {
+        int m = (int) (ke - ks); // counted by int: see observedPass
+        for (int t = 0; t < m; t++) {
+            long k = ks + t;
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             float e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k);
             squares += (double) e * e;
