@@ -156,7 +156,8 @@ public final class SolverOptions {
             default -> Double.NaN;
         };
         if (scale > largestInitScale(dtype)) {
-            throw new UsageException(String.format(Locale.ROOT, "--init %s: SCALE is too large for %s whatever M is: above %.3g "
+            throw new UsageException(String.format(Locale.ROOT,
+                    "--init %s: SCALE is too large for %s whatever M is: above %.3g "
                     + "the start%s overflows; leave SCALE out for the default, 1e-3*sqrt(sigma1/max(d1,d2)), "
                     + "which is scaled to M", init, dtype.label(), largestInitScale(dtype), dtype == DType.FLOAT32
                     ? " itself" : "'s gradient (of order SCALE^3, its squared norm SCALE^6)"), null);

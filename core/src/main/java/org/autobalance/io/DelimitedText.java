@@ -392,7 +392,7 @@ public final class DelimitedText {
             for (int k = 0; k < text.length(); k++) {
                 char c = text.charAt(k);
                 if (c < 0x20 && c != '\t' && c != '\r') {
-                    throw error("not text: a control byte 0x" + String.format(Locale.ROOT, "%02X", (int) c) + " at byte "
+                    throw error("not text: a control byte 0x" + String.format("%02X", (int) c) + " at byte "
                             + (k + 1) + " of the line (binary data)");
                 }
             }

@@ -19,7 +19,8 @@ public final class NetworkDivergenceException extends RuntimeException {
     NetworkDivergenceException(long iteration, String what, NetworkRecord lastFinite) {
         super("gradient descent diverged at iteration " + iteration + ": " + what
                 + (lastFinite == null ? " (no finite iteration before it)"
-                        : String.format(Locale.ROOT, " (last finite: iteration %d, eta %.6g, loss %.6g)", lastFinite.iteration(),
+                        : String.format(Locale.ROOT,
+                                " (last finite: iteration %d, eta %.6g, loss %.6g)", lastFinite.iteration(),
                                 lastFinite.eta(), lastFinite.loss()))
                 + "; try a smaller step (e.g. --schedule auto:0.1) or a smaller initialisation");
         this.iteration = iteration;

@@ -572,7 +572,8 @@ public final class NetworkTrainer {
                 double gradientNorm = gradientNorm();
                 String diverged = divergence(loss, gradientNorm, referenceLoss);
                 if (diverged == null && backoff != null && loss > StepBackoff.LOSS_FACTOR * referenceLoss) {
-                    diverged = String.format(Locale.ROOT, "the loss rose to %.6g, over %.0f times its reference %.6g", loss,
+                    diverged = String.format(Locale.ROOT,
+                            "the loss rose to %.6g, over %.0f times its reference %.6g", loss,
                             StepBackoff.LOSS_FACTOR, referenceLoss);
                 }
                 if (diverged != null && backoff != null && backoff.hasKept()) {

@@ -24,7 +24,8 @@ public final class DivergenceException extends RuntimeException {
     public DivergenceException(long iteration, String what, IterationRecord lastFinite) {
         super("gradient descent diverged at iteration " + iteration + ": " + what
                 + (lastFinite == null ? " (no finite iteration before it)"
-                        : String.format(Locale.ROOT, " (last finite: iteration %d, eta %.6g, loss %.6g, balance %.6g, |U| %.6g, |V| %.6g)",
+                        : String.format(Locale.ROOT,
+                                " (last finite: iteration %d, eta %.6g, loss %.6g, balance %.6g, |U| %.6g, |V| %.6g)",
                                 lastFinite.iteration(), lastFinite.eta(), lastFinite.loss(), lastFinite.balance(),
                                 lastFinite.normU(), lastFinite.normV()))
                 + "; try a smaller step (the schedule auto:C, η = C/σ₁(M), with C below its default 0.5) or a "

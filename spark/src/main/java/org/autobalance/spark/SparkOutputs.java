@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.autobalance.cli.RunOutputs;
@@ -31,7 +32,7 @@ public final class SparkOutputs {
     static void writeShards(SparkResult result, String dir) {
         result.uBlocks().foreach(b -> {
             try (DenseMatrix u = b.toMatrix()) {
-                Npy.write(Path.of(dir, String.format("part-%05d.npy", b.partition())), u);
+                Npy.write(Path.of(dir, String.format(Locale.ROOT, "part-%05d.npy", b.partition())), u);
             }
         });
     }

@@ -223,7 +223,8 @@ final class DoubleSparse {
      * predicate failed on every few rows, and since HotSpot keeps no per-bytecode count of such traps the recompiled
      * method had the same predicate again, until 100 traps (PerMethodTrapLimit): {@code observed1} compiled about 100
      * times, each a blocking compile under the command line's options (0.7 s runs became 55–84 s).
-     * native-notes/kernels.md, section 25.
+     * native-notes/kernels.md, section 25. A row's count fits an {@code int}: its columns are distinct column
+     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE.
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
@@ -283,7 +284,10 @@ final class DoubleSparse {
         DoubleVector a1 = VT.cast(DoubleVector.zero(S));
         double squares = 0.0;
         int m = (int) (ke - ks); // counted by int: see observedPass
-        for (int t0 = 0; t0 < m; t0 += CHUNK) {
+        // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
+        int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
+        for (int c = 0; c < chunks; c++) {
+            int t0 = c * CHUNK;
             long k0 = ks + t0;
             int n = Math.min(CHUNK, m - t0);
             for (int t = 0; t < n; t++) {

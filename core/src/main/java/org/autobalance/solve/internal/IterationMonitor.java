@@ -467,7 +467,8 @@ public final class IterationMonitor {
             throw new DivergenceException(t, "the loss is " + loss, last);
         }
         if (loss > RUNAWAY_FACTOR * referenceLoss) {
-            throw new DivergenceException(t, String.format(Locale.ROOT, "the loss grew to %.6g, over %.0g times its reference "
+            throw new DivergenceException(t, String.format(Locale.ROOT,
+                    "the loss grew to %.6g, over %.0g times its reference "
                     + "%.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
         }
         System.arraycopy(gramU, 0, this.gramU, 0, r * r);
