@@ -13,10 +13,14 @@ final class FusedTuning {
      */
     static final int FLOAT_SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float32", 8);
     /**
-     * Largest float64 rank handled by the small-r path; {@code -Dautobalance.simd.smallRank.float64}. Half the float32
-     * value: the same bytes per row of V and MᵀU.
+     * Largest float64 rank handled by the small-r path; {@code -Dautobalance.simd.smallRank.float64}. With 16 vector
+     * registers (AVX2: no row-stream path) ranks 5–8 would otherwise take the GEMM path, whose 6 × 2 tiles and panel
+     * copy ran 1.3–1.7× slower than the small-r path at d = 4096 on Zen 3 (JMH, kernels.md 26), so 8 as in float32.
+     * With 32 registers the row-stream path takes them (measured faster than GEMM on Zen 4, kernels.md 14; the small-r
+     * path was not compared there), so 4: half the float32 value, the same bytes per row of V and MᵀU.
      */
-    static final int DOUBLE_SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64", 4);
+    static final int DOUBLE_SMALL_MAX = Integer.getInteger("autobalance.simd.smallRank.float64",
+            SimdSpecies.WIDE_TILES ? 4 : 8);
     /**
      * Largest float32 rank handled by the row-stream path (rows of M streamed through an L1 staging array, no panel
      * copy; {@code FloatFusedLarge.rowStream}) for ranks above {@link #FLOAT_SMALL_MAX}; the path also needs 32 vector
