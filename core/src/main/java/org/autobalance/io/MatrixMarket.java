@@ -556,8 +556,8 @@ public final class MatrixMarket {
             readHeaderAndSize();
             // first > rows - count, not first + count > rows: a first row near 2^63 wrapped and was read as row 0
             if (count < 1 || first < 0 || first > rows - count) {
-                throw new IllegalArgumentException(source + ": rows " + first + " to " + (first + count - 1)
-                        + " are not a range of its " + rows + " rows");
+                throw new IllegalArgumentException(source + ": " + count + " rows from row " + first
+                        + " (0-based) are not a range of its " + rows + " rows");
             }
             keepFrom = first;
             keepTo = first + count;

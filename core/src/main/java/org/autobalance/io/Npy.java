@@ -111,6 +111,11 @@ public final class Npy {
         Objects.requireNonNull(file, "file must not be null");
         Objects.requireNonNull(source, "source must not be null");
         Objects.requireNonNull(dtype, "dtype must not be null");
+        if (!file.scope().isAlive()) {
+            // the FFM API's words: "Already closed"
+            throw new IllegalArgumentException("cannot read " + source + ": the memory of its bytes was freed (the "
+                    + "segment's arena is closed)");
+        }
         try {
             return parse(file, source, dtype);
         } catch (InternalError e) {

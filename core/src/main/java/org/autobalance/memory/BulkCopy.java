@@ -45,6 +45,7 @@ final class BulkCopy {
         } else if (data.isReadOnly()) {
             throw DenseMatrix.readOnlyTarget();
         }
+        m.requireApart(data, intoMatrix ? "source" : "target");
         Run flat = Run.flat(data, element, m, intoMatrix ? "source" : "target");
         if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
             long rowBytes = (long) m.cols() * element.byteSize();

@@ -378,6 +378,7 @@ public final class DenseMatrix implements AutoCloseable {
             throw new IllegalArgumentException("the transpose of a " + this + " needs a " + cols + " x " + rows + " "
                     + dtype.label() + " matrix, got " + target);
         }
+        requireApart(target.segment(), "target of the transpose");
         MemorySegment s = segment();
         MemorySegment t = target.segment();
         for (int i = 0; i < rows; i++) {
@@ -472,6 +473,19 @@ public final class DenseMatrix implements AutoCloseable {
             throw new IndexOutOfBoundsException("a row of " + cols + " " + dtype.bytes() + "-byte elements ("
                     + rowBytes + " bytes) from byte offset " + offset + " does not fit in the " + what + " of "
                     + data.byteSize() + " bytes");
+        }
+    }
+
+    /**
+     * Refuses {@code data}, named {@code what}, when it shares memory with this matrix (this matrix itself, its
+     * {@link #segment()}, a view of the same memory): a transpose or a change of order between them read elements it
+     * had already overwritten, and returned a wrong matrix without a word ({@code m.transposeInto(m)} of [[1, 2],
+     * [3, 4]] gave [[1, 2], [2, 4]]).
+     */
+    void requireApart(MemorySegment data, String what) {
+        if (segment().asOverlappingSlice(data).isPresent()) {
+            throw new IllegalArgumentException("the " + what + " shares memory with this " + rows + " x " + cols + " "
+                    + dtype.label() + " matrix: a copy between them would overwrite elements before reading them");
         }
     }
 

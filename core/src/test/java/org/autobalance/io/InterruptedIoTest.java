@@ -170,7 +170,8 @@ class InterruptedIoTest {
      */
     @Test
     void theChunkedParseGivesUpOnAnInterruptedThread() {
-        byte[] array = "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] array = "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n"
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] coordinate = "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 5\n2 2 6\n"
                 .getBytes(StandardCharsets.US_ASCII);
         ChunkedBody.Shape arrayShape = new ChunkedBody.Shape(false, false, false, 0, 2, 2, 4, DType.FLOAT64);

@@ -386,4 +386,42 @@ class BulkCopyTest {
         assertEquals("a row needs at least 1 column, got -5", assertThrows(IllegalArgumentException.class,
                 () -> DenseMatrix.strideOf(DType.FLOAT64, -5)).getMessage());
     }
+
+    /**
+     * A copy between a matrix and its own memory — the matrix itself, its segment(), another view of it — read
+     * elements it had already overwritten and returned a wrong matrix silently: m.transposeInto(m) of [[1, 2], [3, 4]]
+     * gave [[1, 2], [2, 4]], m.copyTo(m.segment(), …, COLUMN_MAJOR) of [[1, 2, 3], [4, 5, 6]] left [[1, 4, 2],
+     * [4, 5, 6]]. Refused now, nothing changed.
+     */
+    @Test
+    void copiesBetweenAMatrixAndItsOwnMemoryAreRefused() {
+        try (DenseMatrix square = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2}, {3, 4}});
+                DenseMatrix wide = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3}, {4, 5, 6}});
+                Arena arena = Arena.ofShared()) {
+            assertEquals("the target of the transpose shares memory with this 2 x 2 float64 matrix: a copy between "
+                    + "them would overwrite elements before reading them", assertThrows(
+                            IllegalArgumentException.class, () -> square.transposeInto(square)).getMessage());
+            assertEquals("the target shares memory with this 2 x 3 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> wide.copyTo(wide.segment(), ValueLayout.JAVA_DOUBLE, Order.COLUMN_MAJOR))
+                    .getMessage());
+            assertEquals("the source shares memory with this 2 x 3 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> wide.copyFrom(wide.segment().asSlice(8), ValueLayout.JAVA_FLOAT, Order.ROW_MAJOR))
+                    .getMessage());
+            MemorySegment memory = arena.allocate(2 * 64, DenseMatrix.ALIGNMENT);
+            DenseMatrix view = DenseMatrix.wrap(DType.FLOAT64, 2, 2, memory);
+            DenseMatrix other = DenseMatrix.wrap(DType.FLOAT64, 2, 2, memory);
+            view.set(0, 1, 2);
+            assertThrows(IllegalArgumentException.class, () -> view.transposeInto(other));
+            assertArrayEquals(new double[][] {{1, 2}, {3, 4}}, square.toArray());
+            assertArrayEquals(new double[][] {{1, 2, 3}, {4, 5, 6}}, wide.toArray());
+            assertArrayEquals(new double[][] {{0, 2}, {0, 0}}, view.toArray());
+            // a transpose into another matrix, and a copy into a heap array, are what they were
+            try (DenseMatrix t = DenseMatrix.allocate(DType.FLOAT64, 2, 2)) {
+                square.transposeInto(t);
+                assertArrayEquals(new double[][] {{1, 3}, {2, 4}}, t.toArray());
+            }
+        }
+    }
 }
