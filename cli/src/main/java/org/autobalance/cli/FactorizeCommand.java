@@ -195,8 +195,8 @@ final class FactorizeCommand implements Callable<Integer> {
                             + "; training on " + train.nonZeros());
                     long shared = holdout == null ? sharedEntries(heldOut, train) : 0;
                     if (shared > 0) {
-                        // a note, not a refusal: a file of other entries may overlap M by design (a test set drawn
-                        // with replacement, entries re-rated later), and the count says how far the RMSE is held out
+                        // a note, not a refusal: another file may overlap M by design (positions observed again,
+                        // with other values), and the count says how far the RMSE is held out
                         printer.println("note: " + shared + " of the " + heldOut.nonZeros() + " entries of --test "
                                 + test + " are also stored in M and trained on: the held-out RMSE is not an error on "
                                 + "unseen entries" + (shared == heldOut.nonZeros() ? " at all (a copy of M?)" : ""));
