@@ -117,6 +117,13 @@ final class FactorizeCommand implements Callable<Integer> {
         if (holdout != null && test != null) {
             throw new UsageException("--holdout and --test are alternatives: give one", null);
         }
+        if (test != null && sameFile(input, test)) {
+            // found by a user's slip: accepted, every held-out entry was a training entry, and the held-out RMSE
+            // (and --early-stop on it) measured the fit, not the error on entries the run had not seen
+            throw new UsageException("--test " + test + " is the input M (" + input + "): its entries would be "
+                    + "trained on, so their RMSE would not be a held-out error; give entries kept out of M, or "
+                    + "--holdout FRACTION", null);
+        }
         if (earlyStop != null && holdout == null && test == null) {
             throw new UsageException("--early-stop needs held-out entries (--holdout FRACTION or --test FILE), whose "
                     + "RMSE it watches", null);
@@ -186,6 +193,14 @@ final class FactorizeCommand implements Callable<Integer> {
                     printer.println("held out: " + heldOut.nonZeros() + " entries" + (holdout == null ? " from "
                             + test : " (" + holdout + " of the stored entries, seed " + options.seed + ")")
                             + "; training on " + train.nonZeros());
+                    long shared = holdout == null ? sharedEntries(heldOut, train) : 0;
+                    if (shared > 0) {
+                        // a note, not a refusal: another file may overlap M by design (positions observed again,
+                        // with other values), and the count says how far the RMSE is held out
+                        printer.println("note: " + shared + " of the " + heldOut.nonZeros() + " entries of --test "
+                                + test + " are also stored in M and trained on: the held-out RMSE is not an error on "
+                                + "unseen entries" + (shared == heldOut.nonZeros() ? " at all (a copy of M?)" : ""));
+                    }
                 }
                 SolverRun.execute(printer, input.toString(),
                         owned -> options.configure(Factorizer.builder(train, rank).objective(goal).heldOut(heldOut)
@@ -236,6 +251,34 @@ final class FactorizeCommand implements Callable<Integer> {
     /** A count of bytes too large for a long, to two digits: 3.2e19. */
     private static String approximately(double bytes) {
         return String.format(Locale.ROOT, "%.1e", bytes).replace("e+", "e");
+    }
+
+    /**
+     * Whether {@code a} and {@code b} name one file: the same path once normalised, or one file reached by two names
+     * (a link, another directory's path). A file that cannot be compared is not the same: reading it says why.
+     */
+    static boolean sameFile(Path a, Path b) {
+        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+            return true;
+        }
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** How many positions of {@code test} are stored in {@code m} too (both have M's shape). */
+    static long sharedEntries(SparseMatrix test, SparseMatrix m) {
+        long shared = 0;
+        for (int i = 0; i < test.rows(); i++) {
+            for (long k = test.rowStart(i); k < test.rowStart(i + 1); k++) {
+                if (m.isStored(i, test.column(k))) {
+                    shared++;
+                }
+            }
+        }
+        return shared;
     }
 
     /** The --test entries (checked against M's shape), or null without --test. */

@@ -40,7 +40,10 @@ final class ChunkedBody {
      * in chunks of at least {@code minChunkBytes} (the last may be shorter).
      */
     record Mapped(MemorySegment text, int threads, long minChunkBytes) {
-        /** The entries of a coordinate body (mirrors added), or null when it is not well formed or cannot be held. */
+        /**
+         * The entries of a coordinate body (mirrors added), or null when it is not well formed or cannot be held, or
+         * the thread is interrupted.
+         */
         SparseMatrix coordinate(Shape shape) {
             long start = bodyStart(text);
             return ChunkedBody.coordinate(text, start, shape, chunkCount(text.byteSize() - start));
@@ -226,7 +229,10 @@ final class ChunkedBody {
         return s;
     }
 
-    /** Parses every chunk, chunk c on thread c; whether all were well formed. */
+    /**
+     * Parses every chunk, chunk c on thread c; whether all were well formed. False too when the calling thread was
+     * interrupted meanwhile: the caller, which gets null for the body, then reports the interrupt.
+     */
     private boolean parse(ParallelPass pass) {
         pass.run((chunk, from, to) -> {
             for (int c = from; c < to; c++) {
@@ -234,6 +240,9 @@ final class ChunkedBody {
             }
             return 0;
         }, chunks.length);
+        if (Thread.currentThread().isInterrupted()) {
+            return false;
+        }
         for (Chunk c : chunks) {
             if (!c.wellFormed) {
                 return false;

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -110,6 +111,7 @@ public final class DelimitedText {
      * each also followed by {@code .gz}), or null when the name is none of these.
      */
     public static Separator separatorOf(Path path) {
+        Objects.requireNonNull(path, "path must not be null");
         if (path.getFileName() == null) {
             return null;
         }
@@ -127,6 +129,7 @@ public final class DelimitedText {
      * nothing of the kind, or the file is gzip data (delimited text is read compressed) or cannot be read.
      */
     public static String foreignFormatOf(Path path) {
+        Objects.requireNonNull(path, "path must not be null");
         String start = FileInput.start(path, 16);
         return start.length() >= 2 && FileInput.isGzip(start.charAt(0), start.charAt(1)) ? null
                 : FileInput.foreignFormat(start);
@@ -144,7 +147,10 @@ public final class DelimitedText {
      */
     public static DenseMatrix read(Path path, DType dtype, Consumer<String> notes) throws IOException {
         // checked here, not when a header is skipped: a null failed only on files with a header, inside the reader
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
         Objects.requireNonNull(notes, "notes must not be null (s -> { } ignores them)");
+        Interrupts.checkReading(path.toString());
         Separator separator = separatorOf(path);
         if (separator == null) {
             throw new IllegalArgumentException(path + " is not named .csv, .tsv, .txt or .dat (optionally .gz)");
@@ -171,9 +177,6 @@ public final class DelimitedText {
      */
     static DenseMatrix read(InputStream in, String source, Separator separator, DType dtype, Consumer<String> notes,
             long maxMatrixBytes, int bufferBytes) throws IOException {
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
-        }
         try (Parser p = new Parser(in, source, separator, dtype, notes, maxMatrixBytes, bufferBytes)) {
             return p.parse();
         }
@@ -707,6 +710,7 @@ public final class DelimitedText {
                 }
             }
             while (limit < buf.length) {
+                Interrupts.checkReading(source);
                 int n = in.read(buf, limit, buf.length - limit);
                 if (n < 0) {
                     eof = true;

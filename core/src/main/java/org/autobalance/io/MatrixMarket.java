@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.Float32RangeException;
@@ -145,6 +147,11 @@ public final class MatrixMarket {
      * @param symmetry the symmetry keyword, e.g. {@code general}
      */
     public record Header(boolean coordinate, int rows, int cols, long entries, String symmetry) {
+        /** Checks the symmetry is given. */
+        public Header {
+            Objects.requireNonNull(symmetry, "symmetry must not be null");
+        }
+
         /** An upper bound on the stored entries of the matrix (mirrors included, duplicates not merged). */
         public long storedBound() {
             return symmetry.equals("general") ? entries : 2 * entries;
@@ -162,6 +169,7 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
+        requirePathAndDtype(path, dtype);
         DenseMatrix fast = readMapped(path, dtype, Runtime.getRuntime().availableProcessors(),
                 ChunkedBody.MIN_CHUNK_BYTES);
         return fast != null ? fast : readStreamed(path, dtype);
@@ -210,9 +218,7 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix readRows(Path path, DType dtype, long firstRow, int count) throws IOException {
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
-        }
+        requirePathAndDtype(path, dtype);
         try (Input in = open(path)) {
             Parser p = new Parser(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(),
                     NativeMemory.physicalBytes());
@@ -229,6 +235,7 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static SparseMatrix readSparse(Path path, DType dtype) throws IOException {
+        requirePathAndDtype(path, dtype);
         SparseMatrix fast = readSparseMapped(path, dtype, Runtime.getRuntime().availableProcessors(),
                 ChunkedBody.MIN_CHUNK_BYTES);
         return fast != null ? fast : readSparseStreamed(path, dtype);
@@ -237,9 +244,6 @@ public final class MatrixMarket {
     /** As {@link #readSparse(Path, DType)} by the streaming parser alone. */
     static SparseMatrix readSparseStreamed(Path path, DType dtype) throws IOException {
         try (Input in = open(path)) {
-            if (dtype == null) {
-                throw new IllegalArgumentException("dtype must not be null");
-            }
             // the sparse path never densifies: only the size line against the file's length is checked
             return new Parser(in.reader(), path.toString(), dtype, allocated -> { }, in.chars(), Long.MAX_VALUE)
                     .parseSparse(null);
@@ -253,10 +257,7 @@ public final class MatrixMarket {
 
     /** As {@link #readSparse(Path, DType)} from {@code reader} (not closed), named {@code source} in messages. */
     public static SparseMatrix readSparse(Reader reader, String source, DType dtype) throws IOException {
-        Objects.requireNonNull(reader, "reader must not be null");
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
-        }
+        requireReaderArguments(reader, source, dtype);
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
         return new Parser(buffered, source, dtype, allocated -> { }, -1, Long.MAX_VALUE).parseSparse(null);
@@ -275,7 +276,7 @@ public final class MatrixMarket {
      */
     private static <T> T readMapped(Path path, DType dtype, long maxMatrixBytes, int threads, long minChunkBytes,
             MappedReading<T> reading) throws IOException {
-        if (dtype == null || !Files.isRegularFile(path)) {
+        if (!Files.isRegularFile(path)) {
             return null;
         }
         FileChannel channel;
@@ -298,7 +299,14 @@ public final class MatrixMarket {
             BufferedReader head = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
                     StandardCharsets.ISO_8859_1), BUFFER_CHARS);
             Parser parser = new Parser(head, path.toString(), dtype, allocated -> { }, size, maxMatrixBytes);
-            return reading.read(parser, new ChunkedBody.Mapped(text, threads, minChunkBytes));
+            T read = reading.read(parser, new ChunkedBody.Mapped(text, threads, minChunkBytes));
+            if (read == null) {
+                // a chunked parse gives up when it finds the thread interrupted
+                Interrupts.checkReading(path.toString());
+            }
+            return read;
+        } catch (ClosedByInterruptException e) {
+            throw Interrupts.reading(path.toString(), e);
         } catch (InternalError e) {
             throw FileInput.cutShort(path.toString(), e);
         }
@@ -310,6 +318,8 @@ public final class MatrixMarket {
      * @throws MatrixFormatException if the header or size line is malformed or unsupported
      */
     public static Header readHeader(Path path) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Interrupts.checkReading(path.toString());
         try (Input in = open(path)) {
             Parser p = new Parser(in.reader(), path.toString(), DType.FLOAT64, allocated -> { }, in.chars(),
                     Long.MAX_VALUE);
@@ -331,6 +341,19 @@ public final class MatrixMarket {
         }
     }
 
+    /** The checks of a file reader's arguments, and of an interrupt before it starts. */
+    private static void requirePathAndDtype(Path path, DType dtype) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
+        Interrupts.checkReading(path.toString());
+    }
+
+    private static void requireReaderArguments(Reader reader, String source, DType dtype) {
+        Objects.requireNonNull(reader, "reader must not be null");
+        Objects.requireNonNull(source, "source must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
+    }
+
     private static Input open(Path path) throws IOException {
         FileInput file = FileInput.open(path, "Matrix Market");
         return new Input(new BufferedReader(new InputStreamReader(file.bytes(), StandardCharsets.ISO_8859_1),
@@ -344,7 +367,7 @@ public final class MatrixMarket {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Reader reader, String source, DType dtype) throws IOException {
-        Objects.requireNonNull(reader, "reader must not be null");
+        requireReaderArguments(reader, source, dtype);
         return read(reader, source, dtype, allocated -> { }, -1, NativeMemory.physicalBytes());
     }
 
@@ -358,9 +381,6 @@ public final class MatrixMarket {
      */
     static DenseMatrix read(Reader reader, String source, DType dtype, Consumer<DenseMatrix> onAllocate,
             long inputChars, long maxMatrixBytes) throws IOException {
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
-        }
         BufferedReader buffered = reader instanceof BufferedReader b ? b : new BufferedReader(reader,
                 BUFFER_CHARS);
         return new Parser(buffered, source, dtype, onAllocate, inputChars, maxMatrixBytes).parse(null);
@@ -376,6 +396,8 @@ public final class MatrixMarket {
      *         {@code path} exists and is not a regular file (a device, a pipe, a directory), before anything is written
      */
     public static void write(Path path, DenseMatrix m, String comment) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(m, "matrix must not be null");
         int[] nonFinite = m.firstNonFinite();
         if (nonFinite != null) {
             throw new IllegalArgumentException("cannot write " + path + ": non-finite value "
@@ -532,9 +554,10 @@ public final class MatrixMarket {
         /** Rows {@code [first, first + count)}: see {@link MatrixMarket#readRows}. */
         DenseMatrix parseRows(long first, int count) throws IOException {
             readHeaderAndSize();
-            if (count < 1 || first < 0 || first + count > rows) {
-                throw new IllegalArgumentException(source + ": rows " + first + " to " + (first + count - 1)
-                        + " are not a range of its " + rows + " rows");
+            // first > rows - count, not first + count > rows: a first row near 2^63 wrapped and was read as row 0
+            if (count < 1 || first < 0 || first > rows - count) {
+                throw new IllegalArgumentException(source + ": " + count + " rows from row " + first
+                        + " (0-based) are not a range of its " + rows + " rows");
             }
             keepFrom = first;
             keepTo = first + count;
@@ -928,6 +951,7 @@ public final class MatrixMarket {
         /** Moves to the next line that is neither blank nor a comment; false at the end of the input. */
         private boolean nextContentLine() throws IOException {
             while (true) {
+                Interrupts.checkReading(source);
                 String next = in.readLine();
                 if (next == null) {
                     return false;

@@ -6,11 +6,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 import org.autobalance.io.internal.AtomicFile;
+import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.Float32RangeException;
@@ -70,6 +73,9 @@ public final class Npy {
      * @throws IOException if reading fails
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
+        Interrupts.checkReading(path.toString());
         FileInput.requireFile(path, ".npy");
         FileChannel channel;
         try {
@@ -89,6 +95,8 @@ public final class Npy {
                 throw new MatrixFormatException(path.toString(), "empty file: not a .npy file");
             }
             return read(channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), path.toString(), dtype);
+        } catch (ClosedByInterruptException e) {
+            throw Interrupts.reading(path.toString(), e);
         }
     }
 
@@ -100,8 +108,13 @@ public final class Npy {
      *         short while it was read
      */
     public static DenseMatrix read(MemorySegment file, String source, DType dtype) throws MatrixFormatException {
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
+        Objects.requireNonNull(file, "file must not be null");
+        Objects.requireNonNull(source, "source must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
+        if (!file.scope().isAlive()) {
+            // the FFM API's words: "Already closed"
+            throw new IllegalArgumentException("cannot read " + source + ": the memory of its bytes was freed (the "
+                    + "segment's arena is closed)");
         }
         try {
             return parse(file, source, dtype);
@@ -167,6 +180,8 @@ public final class Npy {
      *         {@code path} exists and is not a regular file (a device, a pipe, a directory), before anything is written
      */
     public static void write(Path path, DenseMatrix m) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(m, "matrix must not be null");
         int[] nonFinite = m.firstNonFinite();
         if (nonFinite != null) {
             throw new IllegalArgumentException("cannot write " + path + ": non-finite value "
@@ -220,6 +235,8 @@ public final class Npy {
      * @throws MatrixFormatException naming {@code source} and the problem otherwise
      */
     public static long[] matrixShape(NpyHeader header, String source) throws MatrixFormatException {
+        Objects.requireNonNull(header, "header must not be null");
+        Objects.requireNonNull(source, "source must not be null");
         String what = "a " + header.shapeText() + " array of dtype '" + header.descr() + "'";
         if (!NpyElements.readable(header.kind(), header.itemSize())) {
             String kind = switch (header.kind()) {

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -59,7 +60,9 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
 
     /** Copies {@code shape}: the header is immutable. */
     public NpyHeader {
-        shape = shape.clone();
+        Objects.requireNonNull(descr, "descr must not be null");
+        Objects.requireNonNull(byteOrder, "byteOrder must not be null");
+        shape = Objects.requireNonNull(shape, "shape must not be null").clone();
     }
 
     /** The dimensions (a copy: the header is immutable). */
@@ -127,6 +130,8 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
      * @throws MatrixFormatException if the bytes are not the start of a {@code .npy} file of version 1.0–3.0
      */
     public static long headerEnd(MemorySegment preamble, String source) throws MatrixFormatException {
+        Objects.requireNonNull(preamble, "preamble must not be null");
+        Objects.requireNonNull(source, "source must not be null");
         if (preamble.byteSize() < MAGIC.length
                 || MemorySegment.mismatch(preamble, 0, MAGIC.length, MemorySegment.ofArray(MAGIC), 0,
                         MAGIC.length) != -1) {
@@ -168,6 +173,7 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
      *         descr is a structured dtype
      */
     public static NpyHeader parse(MemorySegment bytes, String source) throws MatrixFormatException {
+        Objects.requireNonNull(bytes, "bytes must not be null");
         long end = headerEnd(bytes, source);
         if (bytes.byteSize() < end) {
             throw new MatrixFormatException(source, "truncated .npy header: its length field declares " + end
@@ -229,7 +235,7 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
 
     /** As {@link #parse(MemorySegment, String)}, from the bytes between the buffer's position and its limit. */
     public static NpyHeader parse(ByteBuffer bytes, String source) throws MatrixFormatException {
-        return parse(MemorySegment.ofBuffer(bytes), source);
+        return parse(MemorySegment.ofBuffer(Objects.requireNonNull(bytes, "bytes must not be null")), source);
     }
 
     /**
@@ -238,6 +244,8 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
      * on a multiple of {@value #DATA_ALIGNMENT} bytes.
      */
     public static byte[] encode(String descr, boolean fortranOrder, long[] shape) {
+        Objects.requireNonNull(descr, "descr must not be null");
+        Objects.requireNonNull(shape, "shape must not be null");
         StringBuilder dict = new StringBuilder("{'descr': '").append(descr).append("', 'fortran_order': ")
                 .append(fortranOrder ? "True" : "False").append(", 'shape': (");
         for (int k = 0; k < shape.length; k++) {
@@ -311,9 +319,16 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
             }
         }
 
+        /**
+         * The deepest nesting of dicts, tuples and lists read: numpy's headers nest a few levels (a structured dtype's
+         * fields with subarray shapes), and a header of 5000 parentheses ended the recursion in a StackOverflowError.
+         */
+        private static final int MAX_DEPTH = 32;
+
         private final String text;
         private final String source;
         private int pos;
+        private int depth;
 
         Literal(String text, String source) {
             this.text = text;
@@ -335,12 +350,16 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
                 throw error("the header text ends early");
             }
             char c = text.charAt(pos);
-            if (c == '{') {
-                return dict();
-            }
-            if (c == '(' || c == '[') {
-                List<Object> items = sequence(c == '(' ? ')' : ']');
-                return c == '(' ? new Tuple(items) : items;
+            if (c == '{' || c == '(' || c == '[') {
+                if (depth == MAX_DEPTH) {
+                    throw error("nested more than " + MAX_DEPTH + " levels deep");
+                }
+                depth++;
+                try {
+                    return c == '{' ? dict() : c == '(' ? new Tuple(sequence(')')) : sequence(']');
+                } finally {
+                    depth--;
+                }
             }
             if (c == '\'' || c == '"') {
                 return string(c);

@@ -11,11 +11,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.SparseMatrix;
@@ -51,7 +53,10 @@ public final class Npz {
      * @throws IOException if reading fails
      */
     public static SparseMatrix read(Path path, DType dtype) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        Objects.requireNonNull(dtype, "dtype must not be null");
         String source = path.toString();
+        Interrupts.checkReading(source);
         FileInput.requireFile(path, ".npz");
         ZipFile zip;
         try {
@@ -169,8 +174,8 @@ public final class Npz {
     }
 
     /** The built matrix, unless summing duplicates overflowed. */
-    private static SparseMatrix built(SparseMatrix.Builder b, DType dtype, String source)
-            throws MatrixFormatException {
+    private static SparseMatrix built(SparseMatrix.Builder b, DType dtype, String source) throws IOException {
+        Interrupts.checkReading(source);
         SparseMatrix m;
         try {
             m = b.build(dtype);
@@ -231,6 +236,7 @@ public final class Npz {
 
     /** The bytes of member {@code name}.npy. */
     private static MemorySegment member(ZipFile zip, String name, String source) throws IOException {
+        Interrupts.checkReading(source);
         ZipEntry e = zip.getEntry(name + ".npy");
         if (e == null) {
             throw new MatrixFormatException(source, "no member '" + name + ".npy': not a scipy.sparse.save_npz "

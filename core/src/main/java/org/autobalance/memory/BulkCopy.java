@@ -40,6 +40,12 @@ final class BulkCopy {
         Objects.requireNonNull(element, "element layout must not be null");
         // a null order was read as row-major
         Objects.requireNonNull(order, "order must not be null");
+        if (intoMatrix) {
+            m.requireWritable();
+        } else if (data.isReadOnly()) {
+            throw DenseMatrix.readOnlyTarget();
+        }
+        m.requireApart(data, intoMatrix ? "source" : "target");
         Run flat = Run.flat(data, element, m, intoMatrix ? "source" : "target");
         if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
             long rowBytes = (long) m.cols() * element.byteSize();

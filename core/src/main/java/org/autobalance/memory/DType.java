@@ -2,6 +2,7 @@ package org.autobalance.memory;
 
 import java.lang.foreign.ValueLayout;
 import java.util.Locale;
+import java.util.Objects;
 
 /** Element type of a {@link DenseMatrix}: IEEE single or double precision. */
 public enum DType {
@@ -42,6 +43,7 @@ public enum DType {
 
     /** Parses {@code float32} or {@code float64} (case-insensitive). */
     public static DType parse(String text) {
+        Objects.requireNonNull(text, "dtype text must not be null");
         for (DType t : values()) {
             if (t.label().equalsIgnoreCase(text.trim())) {
                 return t;

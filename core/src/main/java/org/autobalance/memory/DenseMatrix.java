@@ -60,6 +60,8 @@ public final class DenseMatrix implements AutoCloseable {
     private final MemorySegment segment;
     /** The owned memory; null for a view of the caller's memory (see {@link #wrap}). */
     private final OwnedArena memory;
+    /** A view of read-only memory (see {@link #wrap}): every write is refused by name. */
+    private final boolean readOnly;
     private volatile boolean closed;
 
     /** How flat storage (an array, a buffer, a segment) orders the elements of a matrix. */
@@ -89,6 +91,7 @@ public final class DenseMatrix implements AutoCloseable {
                     + " matrix (" + bytes + " bytes of native memory): " + e.getMessage(), e);
         }
         this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " DenseMatrix", bytes);
+        this.readOnly = false;
     }
 
     /** A view of memory the caller owns (see {@link #wrap}): nothing to free, so no cleaner. */
@@ -99,12 +102,11 @@ public final class DenseMatrix implements AutoCloseable {
         this.stride = strideOf(dtype, cols);
         this.segment = view;
         this.memory = null;
+        this.readOnly = view.isReadOnly();
     }
 
     private static void checkShape(DType dtype, int rows, int cols) {
-        if (dtype == null) {
-            throw new IllegalArgumentException("dtype must not be null");
-        }
+        Objects.requireNonNull(dtype, "dtype must not be null");
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
         }
@@ -119,7 +121,10 @@ public final class DenseMatrix implements AutoCloseable {
      *     {@link Integer#MAX_VALUE} elements (the last 15 float32 or 7 float64 column counts below it)
      */
     public static int strideOf(DType dtype, int cols) {
-        int perLine = ALIGNMENT / dtype.bytes();
+        int perLine = ALIGNMENT / Objects.requireNonNull(dtype, "dtype must not be null").bytes();
+        if (cols < 1) {
+            throw new IllegalArgumentException("a row needs at least 1 column, got " + cols);
+        }
         long stride = ((long) cols + perLine - 1) / perLine * perLine;
         if (stride > Integer.MAX_VALUE) {
             // an int stride wrapped to a negative number, which surfaced as "allocation size is negative" or an
@@ -336,6 +341,9 @@ public final class DenseMatrix implements AutoCloseable {
      */
     public void set(int i, int j, double value) {
         long index = index(i, j);
+        if (readOnly) {
+            throw readOnlyMatrix();
+        }
         if (dtype == DType.FLOAT32) {
             segment.setAtIndex(ValueLayout.JAVA_FLOAT, index, toFloat(value, i, j));
         } else {
@@ -364,10 +372,13 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IllegalArgumentException if {@code target} has another shape or dtype
      */
     public void transposeInto(DenseMatrix target) {
+        Objects.requireNonNull(target, "target must not be null");
+        target.requireWritable();
         if (target.rows != cols || target.cols != rows || target.dtype != dtype) {
             throw new IllegalArgumentException("the transpose of a " + this + " needs a " + cols + " x " + rows + " "
                     + dtype.label() + " matrix, got " + target);
         }
+        requireApart(target.segment(), "target of the transpose");
         MemorySegment s = segment();
         MemorySegment t = target.segment();
         for (int i = 0; i < rows; i++) {
@@ -385,6 +396,7 @@ public final class DenseMatrix implements AutoCloseable {
 
     /** Sets every element (not the padding) to {@code value}. */
     public void fill(double value) {
+        requireWritable();
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 set(i, j, value);
@@ -397,6 +409,8 @@ public final class DenseMatrix implements AutoCloseable {
      * float32 by the rule of {@link #set} (out-of-range values are rejected, and this matrix is then partly written).
      */
     public void copyFrom(DenseMatrix source) {
+        Objects.requireNonNull(source, "source must not be null");
+        requireWritable();
         requireSameShape(source, "copy source");
         if (source.dtype == dtype) {
             MemorySegment.copy(source.segment(), 0, segment(), 0, segment.byteSize());
@@ -419,7 +433,8 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IndexOutOfBoundsException if the row or the source range is out of bounds
      */
     public void copyRowFrom(int i, MemorySegment source, long offset, ValueLayout layout) {
-        checkRowCopy(i, layout);
+        requireWritable();
+        checkRowCopy(i, source, offset, layout, "source");
         MemorySegment.copy(source, layout, offset, segment(), dtype.layout(), rowOffset(i), cols);
     }
 
@@ -432,11 +447,20 @@ public final class DenseMatrix implements AutoCloseable {
      * @throws IndexOutOfBoundsException if the row or the target range is out of bounds
      */
     public void copyRowTo(int i, MemorySegment target, long offset, ValueLayout layout) {
-        checkRowCopy(i, layout);
+        checkRowCopy(i, target, offset, layout, "target");
+        if (target.isReadOnly()) {
+            throw readOnlyTarget();
+        }
         MemorySegment.copy(segment(), dtype.layout(), rowOffset(i), target, layout, offset, cols);
     }
 
-    private void checkRowCopy(int i, ValueLayout layout) {
+    /**
+     * The checks of a row copy with {@code data} (named {@code what}) from byte {@code offset}, each named: the FFM
+     * API's own said "Out of bound access on segment MemorySegment{ kind: heap, … }; new offset = -8".
+     */
+    private void checkRowCopy(int i, MemorySegment data, long offset, ValueLayout layout, String what) {
+        Objects.requireNonNull(data, what + " must not be null");
+        Objects.requireNonNull(layout, "element layout must not be null");
         if (layout.byteSize() != dtype.bytes()) {
             throw new IllegalArgumentException("element layout " + layout + " has " + layout.byteSize()
                     + " bytes, a " + dtype.label() + " element has " + dtype.bytes());
@@ -444,6 +468,47 @@ public final class DenseMatrix implements AutoCloseable {
         if (i < 0 || i >= rows) {
             throw new IndexOutOfBoundsException("row " + i + " outside 0.." + (rows - 1));
         }
+        long rowBytes = (long) cols * dtype.bytes();
+        if (offset < 0 || offset > data.byteSize() - rowBytes) {
+            throw new IndexOutOfBoundsException("a row of " + cols + " " + dtype.bytes() + "-byte elements ("
+                    + rowBytes + " bytes) from byte offset " + offset + " does not fit in the " + what + " of "
+                    + data.byteSize() + " bytes");
+        }
+    }
+
+    /**
+     * Refuses {@code data}, named {@code what}, when it shares memory with this matrix (this matrix itself, its
+     * {@link #segment()}, a view of the same memory): a transpose or a change of order between them read elements it
+     * had already overwritten, and returned a wrong matrix without a word ({@code m.transposeInto(m)} of [[1, 2],
+     * [3, 4]] gave [[1, 2], [2, 4]]).
+     */
+    void requireApart(MemorySegment data, String what) {
+        if (segment().asOverlappingSlice(data).isPresent()) {
+            throw new IllegalArgumentException("the " + what + " shares memory with this " + rows + " x " + cols + " "
+                    + dtype.label() + " matrix: a copy between them would overwrite elements before reading them");
+        }
+    }
+
+    /** Refuses a write into this matrix when it is a view of read-only memory, by name. */
+    void requireWritable() {
+        ensureOpen();
+        if (readOnly) {
+            throw readOnlyMatrix();
+        }
+    }
+
+    /**
+     * A write into a matrix over read-only memory ({@link #wrap} of a read-only segment): the FFM API's own words
+     * were "Attempt to write a read-only segment", naming no matrix.
+     */
+    private IllegalArgumentException readOnlyMatrix() {
+        return new IllegalArgumentException("this " + rows + " x " + cols + " " + dtype.label() + " matrix wraps "
+                + "read-only memory: it can be read and factorised, not written");
+    }
+
+    /** A copy out of a matrix into a read-only {@code ByteBuffer} or segment. */
+    static IllegalArgumentException readOnlyTarget() {
+        return new IllegalArgumentException("the target is read-only: a copy out of a matrix writes into it");
     }
 
     private long rowOffset(int i) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -62,6 +63,10 @@ public final class NativeMemory {
      * @throws IllegalArgumentException naming {@code what} if the total would pass the limit
      */
     public static void requireRoom(long bytes, Supplier<String> what) {
+        Objects.requireNonNull(what, "what must not be null");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be at least 0, got " + bytes);
+        }
         if (!fitsAfterCollecting(() -> bytes <= UNCHECKED - LIVE.get() || bytes <= Limit.BYTES - LIVE.get())) {
             throw new IllegalArgumentException(refusal(what.get(), bytes, LIVE.get(), Limit.BYTES));
         }

@@ -93,7 +93,15 @@ public final class SparseMatrix implements AutoCloseable {
      * {@code rows = cols()} it is what {@link #transposed()} adds.
      */
     public static long bytes(DType dtype, int rows, long nonZeros) {
-        return (rows + 1L) * Long.BYTES + nonZeros * (Integer.BYTES + dtype.bytes());
+        int perEntry = Integer.BYTES + Objects.requireNonNull(dtype, "dtype must not be null").bytes();
+        if (rows < 0 || nonZeros < 0) {
+            // -1 rows and -1 entries were -12 bytes
+            throw new IllegalArgumentException("rows and stored entries must be at least 0, got " + rows + " and "
+                    + nonZeros);
+        }
+        // more than a long holds (10^18 entries were a small positive count once wrapped): no machine has it
+        return nonZeros > (Long.MAX_VALUE - (rows + 1L) * Long.BYTES) / perEntry ? Long.MAX_VALUE
+                : (rows + 1L) * Long.BYTES + nonZeros * perEntry;
     }
 
     /** Row pointers, int64, {@code rows + 1} of them. */
@@ -117,34 +125,53 @@ public final class SparseMatrix implements AutoCloseable {
     /** Index of the first stored entry of row {@code i} (0 ≤ i ≤ rows; {@code rowStart(rows)} is the count). */
     public long rowStart(int i) {
         ensureOpen();
+        if (i < 0 || i > rows) {
+            // the FFM API's own words: "Out of bound access on segment MemorySegment{ kind: native, … }"
+            throw new IndexOutOfBoundsException("row " + i + " outside 0.." + rows + " (rowStart(" + rows
+                    + ") is the count of stored entries)");
+        }
         return rowStart.getAtIndex(ValueLayout.JAVA_LONG, i);
     }
 
     /** Column of stored entry {@code k}. */
     public int column(long k) {
         ensureOpen();
+        requireEntry(k);
         return columns.getAtIndex(ValueLayout.JAVA_INT, k);
     }
 
     /** Value of stored entry {@code k}, widened to double. */
     public double value(long k) {
         ensureOpen();
+        requireEntry(k);
         return dtype == DType.FLOAT32 ? values.getAtIndex(ValueLayout.JAVA_FLOAT, k)
                 : values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
     }
 
     /** Element (i, j): the stored value, or 0 if (i, j) is not stored. */
     public double get(int i, int j) {
-        if (i < 0 || i >= rows || j < 0 || j >= cols) {
-            throw new IndexOutOfBoundsException("index (" + i + ", " + j + ") outside " + rows + " x " + cols);
-        }
+        requireIndex(i, j);
         long k = find(i, j);
         return k < 0 ? 0.0 : value(k);
     }
 
     /** Whether (i, j) is a stored entry. */
     public boolean isStored(int i, int j) {
+        requireIndex(i, j);
         return find(i, j) >= 0;
+    }
+
+    private void requireIndex(int i, int j) {
+        if (i < 0 || i >= rows || j < 0 || j >= cols) {
+            throw new IndexOutOfBoundsException("index (" + i + ", " + j + ") outside " + rows + " x " + cols);
+        }
+    }
+
+    private void requireEntry(long k) {
+        if (k < 0 || k >= nonZeros) {
+            throw new IndexOutOfBoundsException("stored entry " + k + " outside 0.." + (nonZeros - 1) + " (the "
+                    + nonZeros + " stored entries)");
+        }
     }
 
     private long find(int i, int j) {
@@ -441,9 +468,7 @@ public final class SparseMatrix implements AutoCloseable {
          * @throws Float32RangeException if a value (a sum of duplicates) is beyond float32 range in a float32 matrix
          */
         public SparseMatrix build(DType dtype) {
-            if (dtype == null) {
-                throw new IllegalArgumentException("dtype must not be null");
-            }
+            Objects.requireNonNull(dtype, "dtype must not be null");
             requireOpen();
             // 1. counting sort by row (stable: duplicates keep the order they were added in)
             long[] start = new long[rows + 1];

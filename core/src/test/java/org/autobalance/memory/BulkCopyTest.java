@@ -325,4 +325,103 @@ class BulkCopyTest {
                     () -> m.copyTo(new float[4], null)).getMessage());
         }
     }
+
+    /**
+     * A copy into read-only memory, or a row copy past either end of its segment, names the problem: the FFM API's
+     * own words were "Attempt to write a read-only segment" (no matrix, no target named) and "Out of bound access on
+     * segment MemorySegment{ kind: heap, … }; new offset = -8" (fifteenth session's new user, not fixed then).
+     */
+    @Test
+    void readOnlyDestinationsAndRowRangesAreNamed() {
+        String readOnlyTarget = "the target is read-only: a copy out of a matrix writes into it";
+        String readOnlyMatrix = "this 2 x 16 float32 matrix wraps read-only memory: it can be read and factorised, "
+                + "not written";
+        try (DenseMatrix m = DenseMatrix.copyOf(DType.FLOAT32, 2, 16, new float[32], Order.ROW_MAJOR);
+                Arena arena = Arena.ofShared()) {
+            ByteBuffer buffer = ByteBuffer.allocate(128).asReadOnlyBuffer();
+            MemorySegment segment = MemorySegment.ofArray(new float[32]).asReadOnly();
+            for (Order order : Order.values()) {
+                assertEquals(readOnlyTarget, assertThrows(IllegalArgumentException.class,
+                        () -> m.copyTo(buffer, ValueLayout.JAVA_FLOAT, order)).getMessage());
+                assertEquals(readOnlyTarget, assertThrows(IllegalArgumentException.class,
+                        () -> m.copyTo(segment, ValueLayout.JAVA_DOUBLE, order)).getMessage());
+            }
+            assertEquals(readOnlyTarget, assertThrows(IllegalArgumentException.class,
+                    () -> m.copyRowTo(1, segment, 0, ValueLayout.JAVA_FLOAT)).getMessage());
+            assertEquals("a row of 16 4-byte elements (64 bytes) from byte offset -8 does not fit in the target of "
+                    + "128 bytes", assertThrows(IndexOutOfBoundsException.class,
+                            () -> m.copyRowTo(0, MemorySegment.ofArray(new float[32]), -8, ValueLayout.JAVA_FLOAT))
+                    .getMessage());
+            assertEquals("a row of 16 4-byte elements (64 bytes) from byte offset 65 does not fit in the source of "
+                    + "128 bytes", assertThrows(IndexOutOfBoundsException.class,
+                            () -> m.copyRowFrom(0, MemorySegment.ofArray(new float[32]), 65, ValueLayout.JAVA_FLOAT))
+                    .getMessage());
+            // the last offset that fits is taken
+            m.copyRowFrom(1, MemorySegment.ofArray(new float[32]), 64, ValueLayout.JAVA_FLOAT);
+            MemorySegment memory = arena.allocate(128, DenseMatrix.ALIGNMENT);
+            memory.setAtIndex(ValueLayout.JAVA_FLOAT, 3, 7f);
+            DenseMatrix view = DenseMatrix.wrap(DType.FLOAT32, 2, 16, memory.asReadOnly());
+            assertEquals(7, view.get(0, 3), "a read-only view is read");
+            for (org.junit.jupiter.api.function.Executable write : new org.junit.jupiter.api.function.Executable[] {
+                () -> view.set(0, 0, 1),
+                () -> view.fill(1),
+                () -> view.copyFrom(m),
+                () -> view.copyFrom(new float[32], Order.ROW_MAJOR),
+                () -> view.copyFrom(new double[32], Order.COLUMN_MAJOR),
+                () -> view.copyFrom(ByteBuffer.allocate(128), ValueLayout.JAVA_FLOAT, Order.ROW_MAJOR),
+                () -> view.copyRowFrom(0, MemorySegment.ofArray(new float[16]), 0, ValueLayout.JAVA_FLOAT)}) {
+                assertEquals(readOnlyMatrix, assertThrows(IllegalArgumentException.class, write).getMessage());
+            }
+            DenseMatrix transposed = DenseMatrix.wrap(DType.FLOAT32, 16, 2, arena.allocate(16 * 64,
+                    DenseMatrix.ALIGNMENT).asReadOnly());
+            assertEquals("this 16 x 2 float32 matrix wraps read-only memory: it can be read and factorised, not "
+                    + "written", assertThrows(IllegalArgumentException.class, () -> m.transposeInto(transposed))
+                    .getMessage());
+            assertEquals(7, view.get(0, 3), "nothing was written");
+        }
+        assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.allocate(null, 1, 1)).getMessage());
+        assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
+                () -> DenseMatrix.strideOf(null, 1)).getMessage());
+        assertEquals("a row needs at least 1 column, got -5", assertThrows(IllegalArgumentException.class,
+                () -> DenseMatrix.strideOf(DType.FLOAT64, -5)).getMessage());
+    }
+
+    /**
+     * A copy between a matrix and its own memory — the matrix itself, its segment(), another view of it — read
+     * elements it had already overwritten and returned a wrong matrix silently: m.transposeInto(m) of [[1, 2], [3, 4]]
+     * gave [[1, 2], [2, 4]], m.copyTo(m.segment(), …, COLUMN_MAJOR) of [[1, 2, 3], [4, 5, 6]] left [[1, 4, 2],
+     * [4, 5, 6]]. Refused now, nothing changed.
+     */
+    @Test
+    void copiesBetweenAMatrixAndItsOwnMemoryAreRefused() {
+        try (DenseMatrix square = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2}, {3, 4}});
+                DenseMatrix wide = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2, 3}, {4, 5, 6}});
+                Arena arena = Arena.ofShared()) {
+            assertEquals("the target of the transpose shares memory with this 2 x 2 float64 matrix: a copy between "
+                    + "them would overwrite elements before reading them", assertThrows(
+                            IllegalArgumentException.class, () -> square.transposeInto(square)).getMessage());
+            assertEquals("the target shares memory with this 2 x 3 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> wide.copyTo(wide.segment(), ValueLayout.JAVA_DOUBLE, Order.COLUMN_MAJOR))
+                    .getMessage());
+            assertEquals("the source shares memory with this 2 x 3 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> wide.copyFrom(wide.segment().asSlice(8), ValueLayout.JAVA_FLOAT, Order.ROW_MAJOR))
+                    .getMessage());
+            MemorySegment memory = arena.allocate(2 * 64, DenseMatrix.ALIGNMENT);
+            DenseMatrix view = DenseMatrix.wrap(DType.FLOAT64, 2, 2, memory);
+            DenseMatrix other = DenseMatrix.wrap(DType.FLOAT64, 2, 2, memory);
+            view.set(0, 1, 2);
+            assertThrows(IllegalArgumentException.class, () -> view.transposeInto(other));
+            assertArrayEquals(new double[][] {{1, 2}, {3, 4}}, square.toArray());
+            assertArrayEquals(new double[][] {{1, 2, 3}, {4, 5, 6}}, wide.toArray());
+            assertArrayEquals(new double[][] {{0, 2}, {0, 0}}, view.toArray());
+            // a transpose into another matrix, and a copy into a heap array, are what they were
+            try (DenseMatrix t = DenseMatrix.allocate(DType.FLOAT64, 2, 2)) {
+                square.transposeInto(t);
+                assertArrayEquals(new double[][] {{1, 3}, {2, 4}}, t.toArray());
+            }
+        }
+    }
 }

@@ -283,7 +283,7 @@ class SparseMatrixTest {
                 () -> SparseMatrix.of(DType.FLOAT64, new double[][] {null})).getMessage());
         SparseMatrix.Builder b = SparseMatrix.builder(2, 2, 4);
         b.add(0, 0, 1);
-        assertEquals("dtype must not be null", assertThrows(IllegalArgumentException.class,
+        assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
                 () -> b.build(null)).getMessage());
         b.close();
         assertEquals("sparse matrix builder is closed", assertThrows(IllegalStateException.class,

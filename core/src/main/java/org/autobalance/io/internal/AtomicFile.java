@@ -2,6 +2,7 @@ package org.autobalance.io.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -43,9 +44,15 @@ public final class AtomicFile {
     private AtomicFile() {
     }
 
-    /** Replaces the file {@code path} by what {@code content} writes (see the class documentation). */
+    /**
+     * Replaces the file {@code path} by what {@code content} writes (see the class documentation). On a thread whose
+     * interrupt status is set, or is set meanwhile, it fails as {@link Interrupts#writing} says.
+     */
     public static void replace(Path path, Content content) throws IOException {
         Path target = path.toAbsolutePath();
+        if (Thread.currentThread().isInterrupted()) {
+            throw Interrupts.writing(target.toString(), null);
+        }
         requireRegularOrAbsent(target);
         // Not Files.createTempFile: it creates the file owner-only (0600), and the rename would pass that on.
         Path temp = target.resolveSibling(PREFIX.formatted(target.getFileName())
@@ -129,9 +136,13 @@ public final class AtomicFile {
      * A failure as a {@link FileSystemException} naming the target with the system's reason, so that a caller can say
      * which file it could not write: a failed {@code write(2)} or {@code fsync(2)} ("No space left on device") names
      * no file, and one of the temporary file (its open, its rename: the directory removed meanwhile) named that
-     * hidden name. One that names another file is left as it is.
+     * hidden name. One that names another file is left as it is; an interrupt's closed channel is
+     * {@link Interrupts#writing}.
      */
     private static IOException naming(Path target, Path temp, IOException e) {
+        if (e instanceof ClosedByInterruptException) {
+            return Interrupts.writing(target.toString(), e);
+        }
         String reason = FileChecks.reason(e);
         if (e instanceof FileSystemException f) {
             if (!temp.toString().equals(f.getFile()) && !target.toString().equals(f.getFile())) {

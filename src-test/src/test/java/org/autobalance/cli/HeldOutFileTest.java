@@ -1,0 +1,67 @@
+package org.autobalance.cli;
+
+import static org.autobalance.cli.CommandLineTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.autobalance.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code factorize --objective observed --test FILE} where FILE's entries are M's own: every held-out entry was a
+ * training entry, and the run reported a "held-out" RMSE that measured the fit (accepted silently before).
+ */
+class HeldOutFileTest {
+    @TempDir
+    Path dir;
+
+    /** The input itself, under its own name or another (normalised, a link), is refused before anything is read. */
+    @Test
+    void theInputGivenAsItsOwnTestSetIsRefused() throws IOException {
+        Path m = dir.resolve("m.npz");
+        Files.copy(Fixtures.fixture("npz_csr.npz"), m);
+        Path link = Files.createSymbolicLink(dir.resolve("link.npz"), m);
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        for (Path test : new Path[] {m, sub.resolve("..").resolve("m.npz"), link}) {
+            var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--test",
+                    test.toString(), "--out", dir.resolve("o").toString());
+            assertEquals(2, r.exitCode(), r.out() + r.err());
+            assertEquals("autobalance: error: --test " + test + " is the input M (" + m + "): its entries would be "
+                    + "trained on, so their RMSE would not be a held-out error; give entries kept out of M, or "
+                    + "--holdout FRACTION" + System.lineSeparator(), r.err());
+            assertFalse(Files.exists(dir.resolve("o")), "nothing written");
+        }
+    }
+
+    /**
+     * Another file that holds M's entries (a copy of it), or some of them (npz_coo.npz: npz_csr.npz's 12 positions
+     * and one more, listed twice), is run, with one line saying how many are trained on; disjoint entries get no
+     * such line.
+     */
+    @Test
+    void aTestFileSharingEntriesWithMIsNoted() throws IOException {
+        Path m = Fixtures.fixture("npz_csr.npz");
+        Path copy = Files.copy(m, dir.resolve("copy.npz"));
+        Path coo = Fixtures.fixture("npz_coo.npz");
+        Path none = dir.resolve("none.mtx");
+        Files.writeString(none, "%%MatrixMarket matrix coordinate real general\n6 5 1\n6 5 2.0\n");
+        String[] notes = {
+            "note: 12 of the 12 entries of --test " + copy + " are also stored in M and trained on: the held-out RMSE "
+                    + "is not an error on unseen entries at all (a copy of M?)" + System.lineSeparator(),
+            "note: 12 of the 13 entries of --test " + coo + " are also stored in M and trained on: the held-out RMSE "
+                    + "is not an error on unseen entries" + System.lineSeparator(),
+            null};
+        Path[] tests = {copy, coo, none};
+        for (int k = 0; k < tests.length; k++) {
+            var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--test",
+                    tests[k].toString(), "--max-iter", "5");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(notes[k] == null ? !r.out().contains("trained on") : r.out().contains(notes[k]), r.out());
+        }
+    }
+}
