@@ -495,7 +495,7 @@ public final class Factorizer {
                     sigma1[0] = engines.spectralNorm(c.schedule(), c.initializer(), c.variant(), c.rank(),
                             Math.sqrt(normMSquared), c.seed(),
                             () -> IterationMonitor.cancellation(c.cancelToken()) != null, all);
-                    IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
+                    IterationMonitor.checkScale(sigma1[0], Math.sqrt(normMSquared), dtype);
                 }
                 return sigma1[0];
             };

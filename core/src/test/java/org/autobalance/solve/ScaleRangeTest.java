@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * An M at the edge of its precision's range, as a library user tried it: entries whose squares underflow float64 were
  * reported as "matrix M is all zeros", entries whose squares overflow it failed with "constant step must be finite
- * and positive, got NaN". (The warning for a float32 M whose iterates leave float32's range: ScaleWarningTest in
+ * and positive, got NaN", and so did a float32 M whose entries are all subnormal. (The warning for a float32 M whose iterates leave float32's range: ScaleWarningTest in
  * src-test, where java.util.logging can be read.)
  */
 class ScaleRangeTest {
@@ -61,6 +61,20 @@ class ScaleRangeTest {
                     () -> Factorizer.builder(m, 2).build().run()).getMessage();
             assertTrue(message.startsWith("the squares of M's entries overflow float64") && message.contains(
                     "scale M down"), message);
+        }
+    }
+
+    @Test
+    void aFloat32MOfSubnormalEntriesIsNamedNotANaNStep() {
+        // 1e-42 is subnormal in float32 (smallest normal 1.2e-38): the σ₁ estimate's products round to zero; the
+        // squares, summed in float64, do not, so the M is not refused as zeros
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, scaled(1e-42));
+                SparseMatrix s = SparseMatrix.of(DType.FLOAT32, scaled(1e-42))) {
+            for (Factorizer f : new Factorizer[] {Factorizer.builder(m, 2).build(), Factorizer.builder(s, 2).build()}) {
+                String message = assertThrows(IllegalArgumentException.class, f::run).getMessage();
+                assertTrue(message.startsWith("σ₁(M) could not be estimated in float32") && message.contains(
+                        "fall below float32's normal range") && message.contains("scale M up"), message);
+            }
         }
     }
 }

@@ -343,7 +343,7 @@ public final class SparkFactorizer {
                             Math.sqrt(normMSquared), c.seed(),
                             () -> IterationMonitor.cancellation(c.cancelToken()) != null,
                             listeners);
-                    IterationMonitor.warnIfOutOfRange(sigma1[0], dtype);
+                    IterationMonitor.checkScale(sigma1[0], Math.sqrt(normMSquared), dtype);
                 }
                 return sigma1[0];
             };

@@ -174,11 +174,23 @@ public final class IterationMonitor {
      * 1e25, σ₁ = 3.9e26, diverged at iteration 19; by 1e30 at iteration 0) and below its smallest normal value they
      * lose their precision in subnormal numbers (scaled by 1e-28, σ₁ = 3.9e-27: no convergence in 3000 iterations, the
      * same M scaled by 1e-26 converges as at scale 1). Not a refusal: the bound is of the order of magnitude, and a
-     * run near it may still succeed (σ₁ = 7.8e25 converged).
+     * run near it may still succeed (σ₁ = 7.8e25 converged). An estimate that is not a positive number is refused: a
+     * float32 M whose entries are all subnormal (below 1.2e-38) has products that round to zero, and its σ₁ came out
+     * NaN, which failed later with "constant step must be finite and positive, got NaN".
+     *
+     * @param normM ‖M‖_F, summed in float64, for the message
+     * @throws IllegalArgumentException when {@code sigma1} is not finite and positive
      */
-    public static void warnIfOutOfRange(double sigma1, DType dtype) {
+    public static void checkScale(double sigma1, double normM, DType dtype) {
+        if (!(sigma1 > 0 && sigma1 < Double.POSITIVE_INFINITY)) {
+            boolean small = normM < 1;
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "σ₁(M) could not be estimated in %s (got %s "
+                    + "for |M|_F = %.3g): the products of M's entries %s %s's normal range; %s%s", dtype.label(),
+                    sigma1, normM, small ? "fall below" : "exceed", dtype.label(),
+                    SCALE_ADVICE.formatted(small ? "up" : "down"), dtype == DType.FLOAT32 ? ", or use float64" : ""));
+        }
         double products = Math.pow(sigma1, 1.5);
-        if (dtype != DType.FLOAT32 || !(sigma1 > 0) || products >= Float.MIN_NORMAL && products <= Float.MAX_VALUE) {
+        if (dtype != DType.FLOAT32 || products >= Float.MIN_NORMAL && products <= Float.MAX_VALUE) {
             return;
         }
         boolean over = products > Float.MAX_VALUE;
