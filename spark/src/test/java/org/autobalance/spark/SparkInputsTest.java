@@ -288,6 +288,44 @@ class SparkInputsTest {
     }
 
     /**
+     * Columns of the wrong type are refused by name before any task runs: a 'values' column of one number per row (not
+     * an array) was "NullPointerException", exit code 1; and a tinyint 'row' index, an integer, was refused as not
+     * one: now read, to the factors of the same rows with a bigint index.
+     */
+    @Test
+    void parquetColumnsOfTheWrongTypeAreNamedAndEveryIntegerIndexIsRead() {
+        SparkSession spark = SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate();
+        List<Row> scalars = new ArrayList<>();
+        List<Row> strings = new ArrayList<>();
+        List<Row> byteIndexed = new ArrayList<>();
+        List<Row> longIndexed = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            List<Double> values = List.of(i % 5 - 2.0, (i * 7) % 11 - 5.0, (i * 3) % 4 + 0.5, 1.0 - i % 2);
+            scalars.add(RowFactory.create(i, (double) i));
+            strings.add(RowFactory.create(i, List.of("1.0", "2.0")));
+            byteIndexed.add(RowFactory.create((byte) i, values));
+            longIndexed.add(RowFactory.create(i, values));
+        }
+        Path scalar = dir.resolve("scalar-values.parquet");
+        spark.createDataFrame(scalars, new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.DoubleType)).write().parquet(scalar.toString());
+        assertEquals("Parquet input " + scalar + ": column 'values' must be an array of numbers (double, float or "
+                + "integer), found double", assertThrows(IllegalArgumentException.class,
+                        () -> MatrixSource.open(SharedSpark.context(), scalar, 2)).getMessage());
+        Path text = dir.resolve("string-values.parquet");
+        spark.createDataFrame(strings, new StructType().add("row", DataTypes.LongType)
+                .add("values", DataTypes.createArrayType(DataTypes.StringType))).write().parquet(text.toString());
+        assertEquals("Parquet input " + text + ": column 'values' must be an array of numbers (double, float or "
+                + "integer), found array<string>", assertThrows(IllegalArgumentException.class,
+                        () -> MatrixSource.open(SharedSpark.context(), text, 2)).getMessage());
+        Path tinyint = dir.resolve("tinyint-row.parquet");
+        spark.createDataFrame(byteIndexed, new StructType().add("row", DataTypes.ByteType)
+                .add("values", DataTypes.createArrayType(DataTypes.DoubleType))).write().parquet(tinyint.toString());
+        assertSameBits(factors(parquet("bigint-row", longIndexed, DataTypes.DoubleType)),
+                factors(MatrixSource.open(SharedSpark.context(), tinyint, 2)));
+    }
+
+    /**
      * Rows without a 'values' array are refused before any task runs, as rows without an index: one null array failed
      * a task (exit code 2 only after a job), and with every array null, reading the lengths failed in Spark's words
      * ("[ROW_VALUE_IS_NULL] Found NULL in a row at the index 3"), exit code 1.
