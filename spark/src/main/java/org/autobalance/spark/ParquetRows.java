@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 import scala.Tuple2;
 
 /**
@@ -193,7 +194,14 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                         throw new IllegalArgumentException("Parquet input " + path + ": non-finite value " + value
                                 + " at row " + r._1() + ", column " + j);
                     }
-                    block.set(i, j, value);
+                    try {
+                        block.set(i, j, value);
+                    } catch (Float32RangeException e) {
+                        // its position is the block's (row 2 of the second block), and the input was not named
+                        throw new IllegalArgumentException("Parquet input " + path + ": value " + value + " at row "
+                                + r._1() + ", column " + j + " is outside the float32 range (it rounds to infinity); "
+                                + "read it as float64", e);
+                    }
                 }
             }
             if (seen.cardinality() != count) {

@@ -326,6 +326,33 @@ class SparkInputsTest {
     }
 
     /**
+     * A value beyond float32's range read as float32 is named by the input and by its row index (the message was the
+     * block's: "value 1.0E39 at row 1, column 2 (0-based)" for row 7 of the input, in the second of two blocks).
+     */
+    @Test
+    void aParquetValueBeyondFloat32IsNamedByItsRow() {
+        List<Row> rows = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            rows.add(RowFactory.create(i, List.of(1.0, -2.0, i == 7 ? 1e39 : 0.5 * i)));
+        }
+        Path parquet = dir.resolve("float32-range.parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows,
+                new StructType().add("row", DataTypes.LongType)
+                        .add("values", DataTypes.createArrayType(DataTypes.DoubleType))).write()
+                .parquet(parquet.toString());
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), parquet, 2);
+        // Spark's SparkException (checked, thrown through Scala undeclared) with the task's exception as its cause
+        Throwable failure = assertThrows(Exception.class, () -> SparkFactorizer.builder(RANK)
+                .initializer(Initializer.small(0.05)).schedule(new ConstantSchedule(0.01)).maxIterations(1).build()
+                .run(SharedSpark.context(), source, DType.FLOAT32).close());
+        while (failure != null && !(failure instanceof IllegalArgumentException)) {
+            failure = failure.getCause();
+        }
+        assertEquals("Parquet input " + parquet + ": value 1.0E39 at row 7, column 2 is outside the float32 range "
+                + "(it rounds to infinity); read it as float64", failure == null ? null : failure.getMessage());
+    }
+
+    /**
      * Rows without a 'values' array are refused before any task runs, as rows without an index: one null array failed
      * a task (exit code 2 only after a job), and with every array null, reading the lengths failed in Spark's words
      * ("[ROW_VALUE_IS_NULL] Found NULL in a row at the index 3"), exit code 1.
