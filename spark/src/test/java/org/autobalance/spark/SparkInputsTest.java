@@ -279,12 +279,8 @@ class SparkInputsTest {
 
     /** {@code rows} written as Parquet with columns row and values (arrays of {@code element}), in 2 partitions. */
     private MatrixSource parquet(String name, List<Row> rows, DataType element) {
-        StructType schema = new StructType().add("row", DataTypes.LongType)
-                .add("values", DataTypes.createArrayType(element));
-        Path path = dir.resolve(name + ".parquet");
-        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows, schema)
-                .write().parquet(path.toString());
-        return MatrixSource.open(SharedSpark.context(), path, 2);
+        return MatrixSource.open(SharedSpark.context(),
+                written(name, rows, DataTypes.LongType, DataTypes.createArrayType(element)), 2);
     }
 
     /**
@@ -294,7 +290,6 @@ class SparkInputsTest {
      */
     @Test
     void parquetColumnsOfTheWrongTypeAreNamedAndEveryIntegerIndexIsRead() {
-        SparkSession spark = SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate();
         List<Row> scalars = new ArrayList<>();
         List<Row> strings = new ArrayList<>();
         List<Row> byteIndexed = new ArrayList<>();
@@ -306,23 +301,29 @@ class SparkInputsTest {
             byteIndexed.add(RowFactory.create((byte) i, values));
             longIndexed.add(RowFactory.create(i, values));
         }
-        Path scalar = dir.resolve("scalar-values.parquet");
-        spark.createDataFrame(scalars, new StructType().add("row", DataTypes.LongType)
-                .add("values", DataTypes.DoubleType)).write().parquet(scalar.toString());
-        assertEquals("Parquet input " + scalar + ": column 'values' must be an array of numbers (double, float or "
-                + "integer), found double", assertThrows(IllegalArgumentException.class,
-                        () -> MatrixSource.open(SharedSpark.context(), scalar, 2)).getMessage());
-        Path text = dir.resolve("string-values.parquet");
-        spark.createDataFrame(strings, new StructType().add("row", DataTypes.LongType)
-                .add("values", DataTypes.createArrayType(DataTypes.StringType))).write().parquet(text.toString());
-        assertEquals("Parquet input " + text + ": column 'values' must be an array of numbers (double, float or "
-                + "integer), found array<string>", assertThrows(IllegalArgumentException.class,
-                        () -> MatrixSource.open(SharedSpark.context(), text, 2)).getMessage());
-        Path tinyint = dir.resolve("tinyint-row.parquet");
-        spark.createDataFrame(byteIndexed, new StructType().add("row", DataTypes.ByteType)
-                .add("values", DataTypes.createArrayType(DataTypes.DoubleType))).write().parquet(tinyint.toString());
+        assertEquals("Parquet input P: column 'values' must be an array of numbers (double, float or integer), found "
+                + "double", refusal("scalar-values", scalars, DataTypes.DoubleType));
+        assertEquals("Parquet input P: column 'values' must be an array of numbers (double, float or integer), found "
+                + "array<string>", refusal("string-values", strings, DataTypes.createArrayType(DataTypes.StringType)));
+        Path tinyint = written("tinyint-row", byteIndexed, DataTypes.ByteType,
+                DataTypes.createArrayType(DataTypes.DoubleType));
         assertSameBits(factors(parquet("bigint-row", longIndexed, DataTypes.DoubleType)),
                 factors(MatrixSource.open(SharedSpark.context(), tinyint, 2)));
+    }
+
+    /** {@code rows} written as Parquet with columns row and values of the types given. */
+    private Path written(String name, List<Row> rows, DataType row, DataType values) {
+        Path path = dir.resolve(name + ".parquet");
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows,
+                new StructType().add("row", row).add("values", values)).write().parquet(path.toString());
+        return path;
+    }
+
+    /** Why {@code rows}, with a bigint index and values of {@code values}, are refused (their path as P). */
+    private String refusal(String name, List<Row> rows, DataType values) {
+        Path path = written(name, rows, DataTypes.LongType, values);
+        return assertThrows(IllegalArgumentException.class, () -> MatrixSource.open(SharedSpark.context(), path, 2))
+                .getMessage().replace(path.toString(), "P");
     }
 
     /**
@@ -335,11 +336,8 @@ class SparkInputsTest {
         for (long i = 0; i < 12; i++) {
             rows.add(RowFactory.create(i, List.of(1.0, -2.0, i == 7 ? 1e39 : 0.5 * i)));
         }
-        Path parquet = dir.resolve("float32-range.parquet");
-        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows,
-                new StructType().add("row", DataTypes.LongType)
-                        .add("values", DataTypes.createArrayType(DataTypes.DoubleType))).write()
-                .parquet(parquet.toString());
+        Path parquet = written("float32-range", rows, DataTypes.LongType,
+                DataTypes.createArrayType(DataTypes.DoubleType));
         MatrixSource source = MatrixSource.open(SharedSpark.context(), parquet, 2);
         // Spark's SparkException (checked, thrown through Scala undeclared) with the task's exception as its cause
         Throwable failure = assertThrows(Exception.class, () -> SparkFactorizer.builder(RANK)
