@@ -173,6 +173,7 @@ final class NetworkCommand implements Callable<Integer> {
                     Parameters p = ParameterFiles.read(initDirectory, arch, type, bias);
                     owned.add(p);
                     initializer = NetworkInitializer.given(p);
+                    noteUnreadBiases(printer, initDirectory, arch);
                 } catch (IOException e) {
                     throw new UsageException("--init: cannot read the starting parameters from " + initDirectory
                             + ": " + e.getMessage(), e);
@@ -214,6 +215,27 @@ final class NetworkCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Says that {@code --init file:DIR} holds biases this run does not read: a run with {@code --bias} wrote them, and
+     * its continuation without the option started from the weights alone, without a word (its loss then far above
+     * the one it continued).
+     */
+    private void noteUnreadBiases(PrintWriter printer, Path initDirectory, Architecture arch) {
+        if (bias) {
+            return;
+        }
+        List<String> unread = new ArrayList<>();
+        for (int h = 1; h <= arch.depth(); h++) {
+            if (Files.exists(initDirectory.resolve(ParameterFiles.biasFile(h)))) {
+                unread.add(ParameterFiles.biasFile(h));
+            }
+        }
+        if (!unread.isEmpty()) {
+            printer.println("note: --init " + initDirectory + " also holds " + String.join(", ", unread)
+                    + ", not read: without --bias the network has no biases (give --bias to start from them)");
+        }
     }
 
     /**

@@ -1,7 +1,9 @@
 package org.autobalance.spark;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -16,10 +18,16 @@ import org.apache.spark.broadcast.Broadcast;
  * overflow the stack, and frees the broadcasts of the iterations before it. Between checkpoints, only the latest
  * iterate and the last checkpointed one stay cached: a lost block of the latest is recomputed from the checkpoint,
  * with the broadcasts kept since.
+ *
+ * <p>Only the last checkpoint's files are kept: a new one replaces them (nothing reads the older ones once the lineage
+ * is cut there), and {@link #close()} removes them. Spark itself keeps every checkpoint's files until the application
+ * ends and after ({@code spark.cleaner.referenceTracking.cleanCheckpoints} is off by default), so a run of 10 000
+ * iterations cut every 50 left 201 copies of U in the checkpoint directory.
  */
 final class Lineage<T> implements AutoCloseable {
     private final int every;
-    private final boolean reliable;
+    /** The context whose checkpoint directory holds the files, or null for local checkpoints. */
+    private final JavaSparkContext reliable;
     private final List<Broadcast<?>> broadcasts = new ArrayList<>();
     private JavaRDD<T> anchor;
     private JavaRDD<T> current;
@@ -27,7 +35,7 @@ final class Lineage<T> implements AutoCloseable {
 
     Lineage(JavaSparkContext sc, int every) {
         this.every = every;
-        this.reliable = sc.getCheckpointDir().isPresent();
+        this.reliable = sc.getCheckpointDir().isPresent() ? sc : null;
     }
 
     /** A broadcast that computing the iterates from the last checkpoint on needs. */
@@ -38,7 +46,7 @@ final class Lineage<T> implements AutoCloseable {
     /** Marks iterate {@code t} for checkpointing when t is a multiple of the interval (before its first action). */
     void checkpointIfDue(JavaRDD<T> iterate, long t) {
         if (t % every == 0) {
-            if (reliable) {
+            if (reliable != null) {
                 iterate.checkpoint();
             } else {
                 iterate.rdd().localCheckpoint();
@@ -61,6 +69,7 @@ final class Lineage<T> implements AutoCloseable {
             if (anchor != null && anchor != previous) {
                 anchor.unpersist(false);
             }
+            removeCheckpointFiles(anchor);
             anchor = next;
         }
         if (previous != null && previous != anchor) {
@@ -87,5 +96,23 @@ final class Lineage<T> implements AutoCloseable {
         }
         broadcasts.forEach(b -> b.unpersist(false));
         broadcasts.clear();
+        removeCheckpointFiles(anchor);
+        removeCheckpointFiles(pending);
+    }
+
+    /**
+     * Deletes the files of {@code rdd}'s reliable checkpoint, if it has one. Housekeeping only: the run's results do
+     * not depend on it, so a file system that refuses leaves the files, as Spark would have.
+     */
+    private void removeCheckpointFiles(JavaRDD<T> rdd) {
+        if (reliable == null || rdd == null || !rdd.getCheckpointFile().isPresent()) {
+            return;
+        }
+        Path files = new Path(rdd.getCheckpointFile().get());
+        try {
+            files.getFileSystem(reliable.hadoopConfiguration()).delete(files, true);
+        } catch (IOException e) {
+            // left in the checkpoint directory, where Spark leaves every checkpoint
+        }
     }
 }

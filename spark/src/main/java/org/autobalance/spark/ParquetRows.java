@@ -26,6 +26,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 import scala.Tuple2;
 
 /**
@@ -43,6 +44,12 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
 
     static final String ROW = "row";
     static final String VALUES = "values";
+    /** The types of {@value #ROW}: every integer type (a tinyint index was refused as "not an integer"). */
+    private static final List<DataType> INTEGERS = List.of(DataTypes.LongType, DataTypes.IntegerType,
+            DataTypes.ShortType, DataTypes.ByteType);
+    /** The element types of {@value #VALUES}. */
+    private static final List<DataType> NUMBERS = List.of(DataTypes.DoubleType, DataTypes.FloatType,
+            DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType, DataTypes.ByteType);
 
     private ParquetRows(String path, long rows, int cols, int partitions) {
         super(path, rows, cols, partitions);
@@ -90,14 +97,14 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
         String where = "Parquet input " + path;
         StructField row = field(schema, ROW, where);
         StructField values = field(schema, VALUES, where);
-        if (!List.of(DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType).contains(row.dataType())) {
+        if (!INTEGERS.contains(row.dataType())) {
             throw new IllegalArgumentException(where + ": column '" + ROW + "' must be an integer, found "
                     + row.dataType().simpleString());
         }
-        DataType element = values.dataType() instanceof ArrayType a ? a.elementType() : null;
-        // integers are converted to the nearest double, as a .npy of integers is (they were refused)
-        if (!List.of(DataTypes.DoubleType, DataTypes.FloatType, DataTypes.LongType, DataTypes.IntegerType,
-                DataTypes.ShortType, DataTypes.ByteType).contains(element)) {
+        // integers are converted to the nearest double, as a .npy of integers is (they were refused); a column that
+        // is not an array (one number per row) was a NullPointerException, exit code 1: List.of(…).contains(null)
+        // throws
+        if (!(values.dataType() instanceof ArrayType a) || !NUMBERS.contains(a.elementType())) {
             throw new IllegalArgumentException(where + ": column '" + VALUES + "' must be an array of numbers "
                     + "(double, float or integer), found " + values.dataType().simpleString());
         }
@@ -187,7 +194,14 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                         throw new IllegalArgumentException("Parquet input " + path + ": non-finite value " + value
                                 + " at row " + r._1() + ", column " + j);
                     }
-                    block.set(i, j, value);
+                    try {
+                        block.set(i, j, value);
+                    } catch (Float32RangeException e) {
+                        // its position is the block's (row 2 of the second block), and the input was not named
+                        throw new IllegalArgumentException("Parquet input " + path + ": value " + value + " at row "
+                                + r._1() + ", column " + j + " is outside the float32 range (it rounds to infinity); "
+                                + "read it as float64", e);
+                    }
                 }
             }
             if (seen.cardinality() != count) {

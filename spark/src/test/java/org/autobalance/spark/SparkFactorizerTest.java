@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -573,6 +576,46 @@ class SparkFactorizerTest {
             assertEquals(2, r.iterations());
             assertSameBits(new double[][][] {u0.toArray(), v0.toArray()}, new double[][][] {u.toArray(),
                 r.v().toArray()}, "zero start");
+        }
+    }
+
+    /**
+     * Spark keeps the files of every reliable checkpoint until they are deleted (its cleaner does not by default): a
+     * run keeps only those of its last lineage cut while it runs (a lost block is recomputed from them) and none once
+     * its result is closed. 10 000 iterations cut every 50 left 201 copies of U in the checkpoint directory.
+     */
+    @Test
+    void onlyTheLastLineageCutsFilesAreKeptAndNoneAfterTheRun() throws IOException {
+        Path checkpoints = Path.of(URI.create(SharedSpark.context().getCheckpointDir().get()));
+        Set<String> before = checkpointedRdds(checkpoints);
+        List<Integer> kept = new ArrayList<>();
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 2);
+        try (SparkResult r = SparkFactorizer.builder(RANK).initializer(Initializer.small(0.1))
+                .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(12).lineageEvery(3).build()
+                .run(SharedSpark.context(), source, DType.FLOAT64,
+                        record -> kept.add(newRdds(checkpoints, before).size()))) {
+            assertEquals(12, r.iterations());
+            // the cuts at 0, 3, …, 12 each left one while the run went on
+            assertEquals(List.of(1), kept.stream().distinct().toList(), "checkpointed iterates kept per iteration");
+        }
+        assertEquals(Set.of(), newRdds(checkpoints, before), "checkpointed iterates left after the result's close");
+    }
+
+    /** The RDDs with files in a context's checkpoint directory ({@code rdd-<id>}, as Spark names them). */
+    private static Set<String> checkpointedRdds(Path checkpoints) throws IOException {
+        try (var entries = Files.list(checkpoints)) {
+            return entries.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("rdd-"))
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    private static Set<String> newRdds(Path checkpoints, Set<String> before) {
+        try {
+            Set<String> now = checkpointedRdds(checkpoints);
+            now.removeAll(before);
+            return now;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

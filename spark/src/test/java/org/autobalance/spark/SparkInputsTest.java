@@ -279,12 +279,75 @@ class SparkInputsTest {
 
     /** {@code rows} written as Parquet with columns row and values (arrays of {@code element}), in 2 partitions. */
     private MatrixSource parquet(String name, List<Row> rows, DataType element) {
-        StructType schema = new StructType().add("row", DataTypes.LongType)
-                .add("values", DataTypes.createArrayType(element));
+        return MatrixSource.open(SharedSpark.context(),
+                written(name, rows, DataTypes.LongType, DataTypes.createArrayType(element)), 2);
+    }
+
+    /**
+     * Columns of the wrong type are refused by name before any task runs: a 'values' column of one number per row (not
+     * an array) was "NullPointerException", exit code 1; and a tinyint 'row' index, an integer, was refused as not
+     * one: now read, to the factors of the same rows with a bigint index.
+     */
+    @Test
+    void parquetColumnsOfTheWrongTypeAreNamedAndEveryIntegerIndexIsRead() {
+        List<Row> scalars = new ArrayList<>();
+        List<Row> strings = new ArrayList<>();
+        List<Row> byteIndexed = new ArrayList<>();
+        List<Row> longIndexed = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            List<Double> values = List.of(i % 5 - 2.0, (i * 7) % 11 - 5.0, (i * 3) % 4 + 0.5, 1.0 - i % 2);
+            scalars.add(RowFactory.create(i, (double) i));
+            strings.add(RowFactory.create(i, List.of("1.0", "2.0")));
+            byteIndexed.add(RowFactory.create((byte) i, values));
+            longIndexed.add(RowFactory.create(i, values));
+        }
+        assertEquals("Parquet input P: column 'values' must be an array of numbers (double, float or integer), found "
+                + "double", refusal("scalar-values", scalars, DataTypes.DoubleType));
+        assertEquals("Parquet input P: column 'values' must be an array of numbers (double, float or integer), found "
+                + "array<string>", refusal("string-values", strings, DataTypes.createArrayType(DataTypes.StringType)));
+        Path tinyint = written("tinyint-row", byteIndexed, DataTypes.ByteType,
+                DataTypes.createArrayType(DataTypes.DoubleType));
+        assertSameBits(factors(parquet("bigint-row", longIndexed, DataTypes.DoubleType)),
+                factors(MatrixSource.open(SharedSpark.context(), tinyint, 2)));
+    }
+
+    /** {@code rows} written as Parquet with columns row and values of the types given. */
+    private Path written(String name, List<Row> rows, DataType row, DataType values) {
         Path path = dir.resolve(name + ".parquet");
-        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows, schema)
-                .write().parquet(path.toString());
-        return MatrixSource.open(SharedSpark.context(), path, 2);
+        SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate().createDataFrame(rows,
+                new StructType().add("row", row).add("values", values)).write().parquet(path.toString());
+        return path;
+    }
+
+    /** Why {@code rows}, with a bigint index and values of {@code values}, are refused (their path as P). */
+    private String refusal(String name, List<Row> rows, DataType values) {
+        Path path = written(name, rows, DataTypes.LongType, values);
+        return assertThrows(IllegalArgumentException.class, () -> MatrixSource.open(SharedSpark.context(), path, 2))
+                .getMessage().replace(path.toString(), "P");
+    }
+
+    /**
+     * A value beyond float32's range read as float32 is named by the input and by its row index (the message was the
+     * block's: "value 1.0E39 at row 1, column 2 (0-based)" for row 7 of the input, in the second of two blocks).
+     */
+    @Test
+    void aParquetValueBeyondFloat32IsNamedByItsRow() {
+        List<Row> rows = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            rows.add(RowFactory.create(i, List.of(1.0, -2.0, i == 7 ? 1e39 : 0.5 * i)));
+        }
+        Path parquet = written("float32-range", rows, DataTypes.LongType,
+                DataTypes.createArrayType(DataTypes.DoubleType));
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), parquet, 2);
+        // Spark's SparkException (checked, thrown through Scala undeclared) with the task's exception as its cause
+        Throwable failure = assertThrows(Exception.class, () -> SparkFactorizer.builder(RANK)
+                .initializer(Initializer.small(0.05)).schedule(new ConstantSchedule(0.01)).maxIterations(1).build()
+                .run(SharedSpark.context(), source, DType.FLOAT32).close());
+        while (failure != null && !(failure instanceof IllegalArgumentException)) {
+            failure = failure.getCause();
+        }
+        assertEquals("Parquet input " + parquet + ": value 1.0E39 at row 7, column 2 is outside the float32 range "
+                + "(it rounds to infinity); read it as float64", failure == null ? null : failure.getMessage());
     }
 
     /**

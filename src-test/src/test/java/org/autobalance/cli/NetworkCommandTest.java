@@ -117,6 +117,29 @@ class NetworkCommandTest {
         }
     }
 
+    /**
+     * A start directory holding biases (a run with --bias wrote them) given to a run without --bias: said, since only
+     * the weights are read (it said nothing, and the continued run started from another network than the one saved).
+     */
+    @Test
+    void biasesOfAStartThatARunWithoutBiasDoesNotReadAreNoted() throws IOException {
+        String data = save("X.npy", new double[][] {{1, 2}, {3, 4}, {5, 7}}) + ","
+                + save("Y.npy", new double[][] {{1}, {2}, {3}});
+        Path saved = dir.resolve("with-biases");
+        Run first = run("network", "--data", data, "--layers", "dense:2,relu,dense:1", "--bias", "--max-iter", "3",
+                "--out", saved.toString());
+        assertEquals(0, first.exitCode(), first.err());
+        Run without = run("network", "--data", data, "--layers", "dense:2,relu,dense:1", "--init", "file:" + saved,
+                "--max-iter", "1");
+        assertEquals(0, without.exitCode(), without.err());
+        assertTrue(without.out().contains("note: --init " + saved + " also holds b1.npy, b2.npy, not read: without "
+                + "--bias the network has no biases (give --bias to start from them)"), without.out());
+        Run with = run("network", "--data", data, "--layers", "dense:2,relu,dense:1", "--init", "file:" + saved,
+                "--bias", "--max-iter", "1");
+        assertEquals(0, with.exitCode(), with.err());
+        assertFalse(with.out().contains("note: --init"), with.out());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "dense:8,relu,dense:3 | | Y has 2 outputs per sample but the network dense:8,relu,dense:3 produces 3",

@@ -1,5 +1,6 @@
 package org.autobalance.spark.cli;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,6 +165,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         } finally {
             owned.forEach(DenseMatrix::close);
             if (started[0] != null) {
+                removeCheckpointDirectory(started[0]);
                 started[0].stop();
             }
         }
@@ -324,6 +326,23 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             FileChecks.requireWritableDirectory("--checkpoint-dir", local);
         } else if (scheme.group(1).equalsIgnoreCase("file") && checkpointDir.startsWith("/", 5)) {
             FileChecks.requireWritableDirectory("--checkpoint-dir", Path.of(URI.create(checkpointDir)));
+        }
+    }
+
+    /**
+     * Removes the directory that {@code setCheckpointDir} made in {@code --checkpoint-dir} for this context (a random
+     * name), empty once the run has removed its lineage cuts' files: each run left one. A directory that is not empty
+     * (files the run could not remove) or that the file system refuses to remove is left, as Spark leaves it.
+     */
+    private void removeCheckpointDirectory(JavaSparkContext sc) {
+        if (checkpointDir == null || !sc.getCheckpointDir().isPresent()) {
+            return;
+        }
+        org.apache.hadoop.fs.Path made = new org.apache.hadoop.fs.Path(sc.getCheckpointDir().get());
+        try {
+            made.getFileSystem(sc.hadoopConfiguration()).delete(made, false);
+        } catch (IOException e) {
+            // not empty, or refused: the run's results do not depend on it
         }
     }
 
