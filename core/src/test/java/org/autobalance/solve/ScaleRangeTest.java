@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An M at the edge of its precision's range, as a library user tried it: entries whose squares underflow float64 were
  * reported as "matrix M is all zeros", entries whose squares overflow it failed with "constant step must be finite
- * and positive, got NaN", and so did a float32 M whose entries are all subnormal. (The warning for a float32 M whose iterates leave float32's range: ScaleWarningTest in
- * src-test, where java.util.logging can be read.)
+ * and positive, got NaN", and so did a float32 M whose entries are all subnormal. (The warning for a float32 M
+ * whose iterates leave float32's range: ScaleWarningTest in src-test, where java.util.logging can be read.)
  */
 class ScaleRangeTest {
     /**
