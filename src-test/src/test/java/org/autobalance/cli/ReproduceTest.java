@@ -148,30 +148,38 @@ class ReproduceTest {
      */
     @Test
     void aSignalWhileTheReportIsWrittenLeavesTheSetAndNoStaging() throws Exception {
-        Path out = Files.createDirectories(dir.resolve("out"));
-        Path output = dir.resolve("child.out");
-        Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "reproduce", "rank1", "--out",
-                out.toString()), output);
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        // the staging directory lives for the write alone (a fraction of a second): looked for without a pause
-        while (hidden(out, ".rank1.").isEmpty()) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
-                p.destroyForcibly().waitFor();
-                fail("never saw the staging directory:\n" + Files.readString(output));
+        // the staging directory lives for the write alone (milliseconds of file I/O): looked for without a pause, and
+        // the run repeated if it came and went between two looks (a busy machine can keep this thread off a core)
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            Path out = Files.createDirectories(dir.resolve("out" + attempt));
+            Path output = dir.resolve("child" + attempt + ".out");
+            Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "reproduce", "rank1", "--out",
+                    out.toString()), output);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            boolean seen = false;
+            while (!seen && p.isAlive() && System.nanoTime() < deadline) {
+                seen = !hidden(out, ".rank1.").isEmpty();
+                Thread.onSpinWait();
             }
-            Thread.onSpinWait();
+            if (!seen) {
+                assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child did not finish");
+                assertEquals(0, p.exitValue(), Files.readString(output));
+                continue;
+            }
+            p.destroy();
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
+            String childOut = Files.readString(output);
+            assertEquals(128 + 15, p.exitValue(), childOut);
+            assertTrue(childOut.contains("rank1: PASS") && childOut.contains("autobalance: interrupted"), childOut);
+            assertEquals(List.of(), hidden(out, "."), "staging left in --out");
+            try (Stream<Path> files = Files.list(out)) {
+                assertEquals(List.of("rank1.csv", "rank1.json", "rank1.png"),
+                        files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
+            }
+            assertTrue(Files.readString(out.resolve("rank1.json")).contains("\"verdict\":\"pass\""));
+            return;
         }
-        p.destroy();
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
-        String childOut = Files.readString(output);
-        assertEquals(128 + 15, p.exitValue(), childOut);
-        assertTrue(childOut.contains("rank1: PASS") && childOut.contains("autobalance: interrupted"), childOut);
-        assertEquals(List.of(), hidden(out, "."), "staging left in --out");
-        try (Stream<Path> files = Files.list(out)) {
-            assertEquals(List.of("rank1.csv", "rank1.json", "rank1.png"),
-                    files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
-        }
-        assertTrue(Files.readString(out.resolve("rank1.json")).contains("\"verdict\":\"pass\""));
+        fail("the staging directory was never seen in 5 runs");
     }
 
     /** The files in {@code dir} whose names start with {@code prefix}. */
