@@ -24,6 +24,7 @@ import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
+import org.autobalance.parallel.ParallelPass;
 import org.autobalance.json.Json;
 
 /**
@@ -234,7 +235,7 @@ public final class BenchCommand {
                     + "baselines");
         }
         distinct(impls, "--impl");
-        distinct(Arrays.stream(threadCounts).boxed().toList(), "--threads");
+        requireThreads(threadCounts);
         if (!sequence) {
             // the sequence goes back to a rank on purpose (1,…,64,1: the first shape after the others); the table
             // would only measure the same cell twice
@@ -263,6 +264,20 @@ public final class BenchCommand {
     /** The warm-up and measurement windows in seconds, {@code --quick} applied. */
     double[] windows() {
         return new double[] {warmupSeconds, measureSeconds};
+    }
+
+    /**
+     * {@code --threads}' list: each count once and one the engine takes (--threads 1025 ran the ceiling probe with
+     * 1025 threads, minutes on two cores, before the engine refused the count).
+     */
+    static void requireThreads(int[] counts) {
+        distinct(Arrays.stream(counts).boxed().toList(), "--threads");
+        for (int t : counts) {
+            if (t > ParallelPass.MAX_THREADS) {
+                throw new IllegalArgumentException("--threads " + t + ": the engine runs at most "
+                        + ParallelPass.MAX_THREADS + " threads");
+            }
+        }
     }
 
     /** Records {@code option} as given, or fails if it was: one of two values would be dropped without a word. */

@@ -119,7 +119,7 @@ public final class SparseBenchCommand {
         BenchCommand.distinct(patterns, "--pattern");
         BenchCommand.distinct(objectives, "--objective");
         BenchCommand.distinct(Arrays.stream(ranks).boxed().toList(), "--rank");
-        BenchCommand.distinct(Arrays.stream(threadCounts).boxed().toList(), "--threads");
+        BenchCommand.requireThreads(threadCounts);
         for (String o : objectives) {
             if (!o.equals("full") && !o.equals("observed")) {
                 throw new IllegalArgumentException("unknown objective " + o + ": expected full or observed");

@@ -68,6 +68,16 @@ class BenchOptionsTest {
         }
     }
 
+    /** Each argument list is refused with its line on standard error, exit code 2, and nothing printed before. */
+    private static void assertRefused(Map<List<String>, String> refusals) throws IOException {
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            String[] run = bench(refusal.getKey().toArray(String[]::new));
+            assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
+            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
+            assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
+        }
+    }
+
     @Test
     void mistakesAreOneLineNamingTheOptionWithExitCodeTwo() throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
@@ -124,12 +134,7 @@ class BenchOptionsTest {
                         + "does only at the start of a word, not after = or inside quotes); write "
                         + Path.of(System.getProperty("user.home"), "x.json") + " (or ./~/x.json for a name starting "
                         + "with ~ here)"));
-        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
-            String[] run = bench(refusal.getKey().toArray(String[]::new));
-            assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
-            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
-            assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
-        }
+        assertRefused(refusals);
     }
 
     /**
@@ -226,6 +231,11 @@ class BenchOptionsTest {
                         + "comma?)"),
                 Map.entry(List.of("--impl", ","), "bench: --impl ',': an empty item (a stray comma?)"),
                 Map.entry(List.of("--threads", "1,1"), "bench: --threads 1,1: an item given twice"),
+                // the ceiling probe ran with 1025 threads (minutes) before the engine refused the count
+                Map.entry(List.of("--threads", "1,1025"), "bench: --threads 1025: the engine runs at most 1024 "
+                        + "threads"),
+                Map.entry(List.of("sparse", "--threads", "1025"), "bench sparse: --threads 1025: the engine runs at "
+                        + "most 1024 threads"),
                 Map.entry(List.of("--rank", "16,16"), "bench: --rank 16,16: an item given twice"),
                 Map.entry(List.of("--rank", "16", "--rank", "64"), "bench: --rank given twice"),
                 Map.entry(List.of("--size", "100", "--shape", "100x200"), "bench: --size and --shape exclude each "
@@ -258,12 +268,7 @@ class BenchOptionsTest {
                 Map.entry(List.of("report", sample.toString(), "--name", "../x"), "bench report: --name '../x': a "
                         + "file name without a directory (the files are DIR/NAME.md and DIR/NAME.png, DIR from "
                         + "--out)"));
-        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
-            String[] run = bench(refusal.getKey().toArray(String[]::new));
-            assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
-            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
-            assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
-        }
+        assertRefused(refusals);
     }
 
     /**
