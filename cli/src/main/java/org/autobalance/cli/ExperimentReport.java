@@ -65,9 +65,9 @@ final class ExperimentReport {
     }
 
     /**
-     * The three files, rendered in memory (the chart too: Java2D's first use registers shutdown hooks, which fails
-     * while the JVM shuts down, so a chart drawn during a Ctrl-C lost the whole set); {@link Rendered#write} is file
-     * I/O alone.
+     * The three files, rendered in memory (the chart too: ImageIO's encoder registers a shutdown hook for its cache
+     * file, which throws IllegalStateException once the JVM shuts down, so a chart encoded during a Ctrl-C lost the
+     * whole set); {@link Rendered#write} is file I/O alone.
      */
     Rendered render() throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();

@@ -38,7 +38,7 @@ import org.autobalance.json.Json;
  * ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2]
  *                     [--rank 1,16,64] [--threads 1,2] [--impl autobalance,openblas-gram,...]
  *                     [--warmup S] [--measure S]
- * ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] [--size D] ...
+ * ./autobalance bench --sequence [--quick] [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] [--size D] ...
  * ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]
  * ./autobalance bench sparse [options]     (see {@link SparseBenchCommand})
  * </pre>
@@ -87,6 +87,11 @@ public final class BenchCommand {
         // numbers in the results are read by scripts: 1.5e-03, never the locale's 1,5e-03 (a German LANG gave
         // "relative error 9,999999e-01"); all categories, as PrintWriter.printf formats in Locale.getDefault()
         Locale.setDefault(Locale.ROOT);
+        // a SIGTERM to this process alone (timeout(1), kill PID) left the fresh JVMs of --sequence and the scipy
+        // reference of bench sparse running, an orphan JVM until the end of its warm-up (up to 10× --warmup), busy
+        // on a core while the next benchmark measured
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().children()
+                .forEach(ProcessHandle::destroy), "bench-children"));
         int code = execute(args);
         if (code != 0) {
             System.exit(code);
@@ -294,7 +299,7 @@ public final class BenchCommand {
     }
 
     /**
-     * The items of a comma-separated list, trimmed; an empty item ({@code float32,}: a stray comma) or one given twice
+     * The items of a comma-separated list, trimmed; an empty item ({@code float32,}: a stray comma, which was dropped)
      * is refused, naming {@code option}.
      */
     static List<String> items(String csv, String option) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.autobalance.memory.DType;
+import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -289,6 +293,39 @@ class BenchOptionsTest {
         BenchCommand plain = BenchCommand.parsed();
         assertEquals(List.of(DType.FLOAT32, DType.FLOAT64), plain.dtypes());
         assertArrayEquals(new double[] {2, 3}, plain.windows());
+    }
+
+    /**
+     * SIGTERM to the command alone (as timeout(1) and {@link Process#destroy()} send it) while a fresh JVM of
+     * {@code --sequence} warms up: that JVM was left running, until the end of its warm-up (6 s here, up to 10× as
+     * long while the JIT is busy). Now it ends with the command.
+     */
+    @Test
+    void aSignalToTheCommandEndsTheProcessesItStarted() throws Exception {
+        Path output = dir.resolve("bench.out");
+        Process p = ChildJvm.start(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector"),
+                BenchCommand.class, "--sequence", "--size", "64", "--rank", "1", "--threads", "1", "--dtype",
+                "float32", "--warmup", "6", "--measure", "0.1"), output);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        ProcessHandle fresh = null;
+        while (fresh == null) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor();
+                fail("no fresh JVM was started:\n" + Files.readString(output));
+            }
+            // not the ps that the command runs to name the busiest processes
+            fresh = p.toHandle().children().filter(c -> c.info().commandLine().orElse("").contains("--alone-cell"))
+                    .findFirst().orElse(null);
+            Thread.sleep(10);
+        }
+        p.destroy();
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "the command did not end");
+        try {
+            fresh.onExit().get(4, TimeUnit.SECONDS);
+        } catch (TimeoutException stillRunning) {
+            fresh.destroyForcibly();
+            fail("the fresh JVM outlived the command by 4 s");
+        }
     }
 
     @Test
