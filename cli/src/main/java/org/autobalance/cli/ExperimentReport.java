@@ -1,7 +1,7 @@
 package org.autobalance.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,35 +65,11 @@ final class ExperimentReport {
     }
 
     /**
-     * Writes the three files into {@code dir} (created if needed) as a set, and returns their paths: each is written
-     * whole into a hidden staging directory there, and only when all three are written are they renamed into place, so
-     * that a failure to write (a full disk after the JSON left the new JSON beside the earlier run's CSV and PNG, or
-     * alone) leaves none of them and an earlier run's set as it was. The renames are one by one: one that fails (a
-     * directory under a file's name) leaves the files renamed before it in place.
+     * The three files, rendered in memory (the chart too: ImageIO's encoder registers a shutdown hook for its cache
+     * file, which throws IllegalStateException once the JVM shuts down, so a chart encoded during a Ctrl-C lost the
+     * whole set); {@link Rendered#write} is file I/O alone.
      */
-    List<Path> write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path staging = Files.createTempDirectory(dir, "." + name + ".");
-        try {
-            List<Path> staged = writeInto(staging);
-            List<Path> written = new ArrayList<>();
-            for (Path file : staged) {
-                written.add(Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING));
-            }
-            return written;
-        } finally {
-            try (Stream<Path> left = Files.list(staging)) {
-                for (Path file : (Iterable<Path>) left::iterator) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(staging);
-        }
-    }
-
-    /** Writes the three files into {@code dir}, each whole or not at all; returns their paths. */
-    private List<Path> writeInto(Path dir) throws IOException {
+    Rendered render() throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("experiment", name);
         json.put("prediction", prediction);
@@ -101,11 +77,6 @@ final class ExperimentReport {
         json.put("measured", measured);
         json.put("verdict", pass ? "pass" : "fail");
         json.put("summary", summaryText());
-        // each written whole or not at all: a full disk left an empty EXPERIMENT.json under its name
-        Path jsonPath = dir.resolve(name + ".json");
-        AtomicFile.replace(jsonPath, (Json.object(json) + "\n").getBytes(StandardCharsets.UTF_8));
-
-        Path csvPath = dir.resolve(name + ".csv");
         StringBuilder csv = new StringBuilder("panel,series,x,y\n");
         for (Panel panel : panels) {
             for (Series s : panel.series()) {
@@ -115,14 +86,51 @@ final class ExperimentReport {
                 }
             }
         }
-        AtomicFile.replace(csvPath, csv.toString().getBytes(StandardCharsets.UTF_8));
-
-        Path pngPath = dir.resolve(name + ".png");
         List<XYChart> charts = panels.stream().map(ExperimentReport::chart).toList();
-        // the stream is not closed, which would close the channel before AtomicFile forces it to disk
-        AtomicFile.replace(pngPath, channel -> BitmapEncoder.saveBitmap(charts, 1, charts.size(),
-                SolverRun.flushedOnClose(Channels.newOutputStream(channel)), BitmapEncoder.BitmapFormat.PNG));
-        return List.of(jsonPath, csvPath, pngPath);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(charts, 1, charts.size(), png, BitmapEncoder.BitmapFormat.PNG);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(name + ".json", (Json.object(json) + "\n").getBytes(StandardCharsets.UTF_8));
+        files.put(name + ".csv", csv.toString().getBytes(StandardCharsets.UTF_8));
+        files.put(name + ".png", png.toByteArray());
+        return new Rendered(name, files);
+    }
+
+    /** An experiment's files by name, in the order they are written. */
+    record Rendered(String name, Map<String, byte[]> files) {
+        /**
+         * Writes the files into {@code dir} (created if needed) as a set, and returns their paths: each is written
+         * whole into a hidden staging directory there, and only when all are written are they renamed into place, so
+         * that a failure to write (a full disk after the JSON left the new JSON beside the earlier run's CSV and PNG,
+         * or alone) leaves none of them and an earlier run's set as it was. The renames are one by one: one that
+         * fails (a directory under a file's name) leaves the files renamed before it in place.
+         */
+        List<Path> write(Path dir) throws IOException {
+            Files.createDirectories(dir);
+            Path staging = Files.createTempDirectory(dir, "." + name + ".");
+            try {
+                List<Path> staged = new ArrayList<>();
+                for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                    // each written whole or not at all: a full disk left an empty EXPERIMENT.json under its name
+                    Path path = staging.resolve(file.getKey());
+                    AtomicFile.replace(path, file.getValue());
+                    staged.add(path);
+                }
+                List<Path> written = new ArrayList<>();
+                for (Path file : staged) {
+                    written.add(Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.ATOMIC_MOVE,
+                            StandardCopyOption.REPLACE_EXISTING));
+                }
+                return written;
+            } finally {
+                try (Stream<Path> left = Files.list(staging)) {
+                    for (Path file : (Iterable<Path>) left::iterator) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+                Files.deleteIfExists(staging);
+            }
+        }
     }
 
     private static String quote(String s) {

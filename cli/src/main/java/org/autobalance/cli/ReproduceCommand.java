@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.autobalance.io.internal.FileChecks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,8 +56,9 @@ final class ReproduceCommand implements Callable<Integer> {
             ExperimentReport report = Experiments.ALL.get(name).get();
             // the verdict first: a report that cannot be written (a full disk) still says what the experiment found
             printer.println(report.verdictLine());
-            try {
-                report.write(out);
+            ExperimentReport.Rendered files = report.render();
+            try (WriteGuard _ = WriteGuard.hold()) {
+                files.write(out);
             } catch (FileSystemException e) {
                 if (made) {
                     // this run made it, and it was left empty; not when an earlier experiment of `all` wrote there
@@ -71,5 +74,47 @@ final class ReproduceCommand implements Callable<Integer> {
             allPass &= report.pass;
         }
         return allPass ? 0 : Main.EXIT_FAILED;
+    }
+
+    /**
+     * Holds the JVM's shutdown (Ctrl-C, SIGTERM) while a report is written, until its three files are in place: the
+     * JVM ends once its shutdown hooks have run, without the main thread's finally blocks, and a signal during the write
+     * left the staging directory (.rank1.…, with rank1.json in it) in --out. The files are rendered before (see
+     * {@link ExperimentReport#render}), so the write is file I/O alone, well under a second; the wait is bounded as
+     * {@link Interruption}'s. A signal during an experiment's run or its rendering ends the process at once, as
+     * before: nothing of that experiment is written.
+     */
+    private static final class WriteGuard implements AutoCloseable {
+        private final CountDownLatch written = new CountDownLatch(1);
+        private final Thread hook = new Thread(this::awaitWritten, "autobalance-reproduce-write");
+
+        static WriteGuard hold() {
+            WriteGuard guard = new WriteGuard();
+            try {
+                Runtime.getRuntime().addShutdownHook(guard.hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the signal came before the write began: the JVM ends without it; System.exit blocks until then
+                System.exit(Main.EXIT_FAILED);
+            }
+            return guard;
+        }
+
+        private void awaitWritten() {
+            try {
+                written.await(Interruption.GRACE_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            written.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running, and returns now that the files are in place
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.autobalance.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,6 +137,55 @@ class ReproduceTest {
             for (Map.Entry<String, String> file : earlier.entrySet()) {
                 assertEquals(file.getValue(), Files.readString(reports.resolve(file.getKey())), file.getKey());
             }
+        }
+    }
+
+    /**
+     * A signal while the report is written (SIGTERM, as {@link Process#destroy()} sends; Ctrl-C's SIGINT takes the
+     * same path): the JVM ended with its shutdown hooks, without the main thread's clean-up, and left the staging
+     * directory (.rank1.…, with rank1.json in it) in --out. Now the three files are put in place first; the exit
+     * status is the signal's, as factorize's is.
+     */
+    @Test
+    void aSignalWhileTheReportIsWrittenLeavesTheSetAndNoStaging() throws Exception {
+        // the staging directory lives for the write alone (milliseconds of file I/O): looked for without a pause, and
+        // the run repeated if it came and went between two looks (a busy machine can keep this thread off a core)
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            Path out = Files.createDirectories(dir.resolve("out" + attempt));
+            Path output = dir.resolve("child" + attempt + ".out");
+            Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "reproduce", "rank1", "--out",
+                    out.toString()), output);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            boolean seen = false;
+            while (!seen && p.isAlive() && System.nanoTime() < deadline) {
+                seen = !hidden(out, ".rank1.").isEmpty();
+                Thread.onSpinWait();
+            }
+            if (!seen) {
+                assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child did not finish");
+                assertEquals(0, p.exitValue(), Files.readString(output));
+                continue;
+            }
+            p.destroy();
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
+            String childOut = Files.readString(output);
+            assertEquals(128 + 15, p.exitValue(), childOut);
+            assertTrue(childOut.contains("rank1: PASS") && childOut.contains("autobalance: interrupted"), childOut);
+            assertEquals(List.of(), hidden(out, "."), "staging left in --out");
+            try (Stream<Path> files = Files.list(out)) {
+                assertEquals(List.of("rank1.csv", "rank1.json", "rank1.png"),
+                        files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
+            }
+            assertTrue(Files.readString(out.resolve("rank1.json")).contains("\"verdict\":\"pass\""));
+            return;
+        }
+        fail("the staging directory was never seen in 5 runs");
+    }
+
+    /** The files in {@code dir} whose names start with {@code prefix}. */
+    private static List<Path> hidden(Path dir, String prefix) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList();
         }
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,30 +62,41 @@ public final class BaselineReport {
      */
     static int execute(String... args) throws IOException {
         System.setProperty("java.awt.headless", "true"); // no display on build and benchmark machines
-        boolean help = args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"));
-        if (args.length == 0 || args[0].startsWith("-")) {
-            (help ? System.out : System.err).println("usage: ./autobalance bench report JMH.json... [--out DIR] "
-                    + "[--name NAME] [--command TEXT]\nThe Markdown table and PNG chart of a JMH run of "
-                    + "BaselineIterationBenchmark (-rf json), with the roofline ceilings measured now; "
-                    + "writes DIR/NAME.md and DIR/NAME.png (default native-notes/baselines).");
-            return help ? 0 : 2;
-        }
         List<Path> inputs = new ArrayList<>();
         Path outDir = Path.of("native-notes");
         String name = "baselines";
         String command = null;
+        Set<String> given = new HashSet<>();
         for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--out" -> outDir = BenchCommand.path(args, ++i, "--out");
-                case "--name" -> name = BenchCommand.value(args, ++i, "--name");
-                case "--command" -> command = BenchCommand.value(args, ++i, "--command");
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    return 0;
+                }
+                case "--out" -> outDir = BenchCommand.path(args, ++i, a);
+                case "--name" -> name = fileName(BenchCommand.value(args, ++i, a), a);
+                case "--command" -> command = BenchCommand.value(args, ++i, a);
                 default -> {
-                    if (args[i].startsWith("--")) {
-                        throw new IllegalArgumentException("unknown option " + args[i]);
+                    // the options may come before the files: "--out DIR X.json" printed the usage, naming nothing
+                    if (a.startsWith("-")) {
+                        throw BenchCommand.unknown(a);
                     }
-                    inputs.add(FileChecks.path(args[i]));
+                    Path input = FileChecks.path(a);
+                    if (inputs.stream().anyMatch(x -> x.toAbsolutePath().normalize()
+                            .equals(input.toAbsolutePath().normalize()))) {
+                        // its results would have been counted twice, each cell two rows of the table
+                        throw new IllegalArgumentException(a + ": given twice");
+                    }
+                    inputs.add(input);
+                    continue;
                 }
             }
+            BenchCommand.once(given, a);
+        }
+        if (inputs.isEmpty()) {
+            throw new IllegalArgumentException("no JMH result file given: bench report JMH.json... [--out DIR] "
+                    + "[--name NAME] [--command TEXT] (try --help)");
         }
         if (command == null) {
             command = "java -jar bench/target/benchmarks.jar BaselineIterationBenchmark -rf json -rff "
@@ -120,6 +132,21 @@ public final class BaselineReport {
         chart(results, ceilings, png);
         System.out.println("wrote " + md + " and " + png);
         return 0;
+    }
+
+    private static final String USAGE = "usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] "
+            + "[--command TEXT]\nThe Markdown table and PNG chart of a JMH run of BaselineIterationBenchmark (-rf "
+            + "json), with the roofline ceilings measured now; writes DIR/NAME.md and DIR/NAME.png (default "
+            + "native-notes/baselines).";
+
+    /** {@code --name}'s value: the name of the two files in --out's directory, not a path. */
+    private static String fileName(String text, String option) {
+        if (text.isEmpty() || text.equals(".") || text.equals("..") || text.contains("/")) {
+            // "" wrote DIR/.md, and a/b or ../x wrote elsewhere than --out
+            throw new IllegalArgumentException(option + " '" + text + "': a file name without a directory (the "
+                    + "files are DIR/NAME.md and DIR/NAME.png, DIR from --out)");
+        }
+        return text;
     }
 
     /**

@@ -10,10 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.kernel.JitQueue;
@@ -21,6 +24,7 @@ import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
+import org.autobalance.parallel.ParallelPass;
 import org.autobalance.json.Json;
 
 /**
@@ -34,7 +38,7 @@ import org.autobalance.json.Json;
  * ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2]
  *                     [--rank 1,16,64] [--threads 1,2] [--impl autobalance,openblas-gram,...]
  *                     [--warmup S] [--measure S]
- * ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] [--size D] ...
+ * ./autobalance bench --sequence [--quick] [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] [--size D] ...
  * ./autobalance bench report JMH.json... [--out DIR] [--command TEXT]
  * ./autobalance bench sparse [options]     (see {@link SparseBenchCommand})
  * </pre>
@@ -46,7 +50,7 @@ public final class BenchCommand {
      */
     private static final double CACHE_RESIDENT_BYTES = 64.0 * (1 << 20);
 
-    private final List<DType> dtypes = new ArrayList<>(List.of(DType.FLOAT32, DType.FLOAT64));
+    private List<DType> dtypes = List.of(DType.FLOAT32, DType.FLOAT64);
     private int d1 = 4096;
     private int d2 = 4096;
     private int[] ranks = {1, 16, 64};
@@ -57,10 +61,20 @@ public final class BenchCommand {
     private Path json;
     /** {@code --sequence}: {@link SequenceBench} instead of the baseline table. */
     private boolean sequence;
-    private boolean ranksGiven;
+    /**
+     * {@code --quick}: float32 and shorter windows, where {@code --dtype}, {@code --warmup}, {@code --measure} are not
+     * given.
+     */
+    private boolean quick;
     /** {@code --alone-cell DTYPE,R,THREADS}: the fresh JVM of one {@link SequenceBench} cell (internal). */
-    private String aloneCell;
+    private AloneCell aloneCell;
     private boolean help;
+    /** The options given, each at most once. */
+    private final Set<String> given = new HashSet<>();
+
+    /** One cell of {@link SequenceBench}, run alone in this JVM. */
+    private record AloneCell(DType dtype, int r, int threads) {
+    }
 
     /** One measured line of the table. */
     record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs) {
@@ -73,6 +87,11 @@ public final class BenchCommand {
         // numbers in the results are read by scripts: 1.5e-03, never the locale's 1,5e-03 (a German LANG gave
         // "relative error 9,999999e-01"); all categories, as PrintWriter.printf formats in Locale.getDefault()
         Locale.setDefault(Locale.ROOT);
+        // a SIGTERM to this process alone (timeout(1), kill PID) left the fresh JVMs of --sequence and the scipy
+        // reference of bench sparse running, an orphan JVM until the end of its warm-up (up to 10× --warmup), busy
+        // on a core while the next benchmark measured
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().children()
+                .forEach(ProcessHandle::destroy), "bench-children"));
         int code = execute(args);
         if (code != 0) {
             System.exit(code);
@@ -121,14 +140,13 @@ public final class BenchCommand {
 
     private void execute() throws IOException {
         if (aloneCell != null) {
-            String[] f = aloneCell.split(",");
-            SequenceBench.aloneCell(DType.parse(f[0]), d1, d2, Integer.parseInt(f[1]),
-                    Integer.parseInt(f[2]), warmupSeconds, measureSeconds,
-                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
+            SequenceBench.aloneCell(aloneCell.dtype(), d1, d2, aloneCell.r(), aloneCell.threads(), warmupSeconds,
+                    measureSeconds, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                    System.out);
         } else if (sequence) {
             List<SequenceBench.Result> results = SequenceBench.run(dtypes, d1, d2,
-                    ranksGiven ? ranks : SequenceBench.RANKS, threadCounts, warmupSeconds, measureSeconds,
-                    System.out);
+                    given.contains("--rank") ? ranks : SequenceBench.RANKS, threadCounts, warmupSeconds,
+                    measureSeconds, System.out);
             if (json != null) {
                 writeAtomically(json, SequenceBench.json(results));
                 System.out.println("wrote " + json);
@@ -141,7 +159,7 @@ public final class BenchCommand {
     private static final String USAGE = """
             usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2] \
             [--rank 1,16,64] [--threads 1,2] [--impl %s] [--warmup S] [--measure S]
-                   ./autobalance bench --sequence [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] \
+                   ./autobalance bench --sequence [--quick] [--rank 1,2,3,4,8,16,64,1] [--dtype ...] [--threads ...] \
             [--size D | --shape D1xD2] [--warmup S] [--measure S] [--json FILE]
                    ./autobalance bench report JMH.json... [--out DIR] [--name NAME] [--command TEXT]
                    ./autobalance bench sparse [--help]
@@ -149,12 +167,15 @@ public final class BenchCommand {
 
             bench: one gradient-descent iteration of the engine and of the same step done with OpenBLAS and EJML, \
             median ms per iteration against the roofline floor measured in the same run (--quick: float32 only, \
-            shorter windows, about 2 minutes).
-            bench --sequence: one JVM through a sequence of ranks against each cell alone in a fresh JVM.
+            1.5 s warm-up and 2 s measured per cell instead of 2 and 3, about 2 minutes; a --dtype, --warmup or \
+            --measure given with it takes precedence, in any order).
+            bench --sequence: one JVM through a sequence of ranks against each cell alone in a fresh JVM (--quick: \
+            the float32 cells, with the shorter windows).
             bench report: the Markdown report and chart of a JMH run of BaselineIterationBenchmark (-rf json).
             bench sparse: the sparse engine's iteration against scipy.sparse.
             bench e2e: whole processes, .npy in to .npy out, against the same algorithm in numpy.
-            The README's "Against BLAS" section has the details.""".formatted(String.join(",", GdIteration.NAMES));
+            Each option at most once; a list is comma-separated, each item once. The README's "Against BLAS" \
+            section has the details.""".formatted(String.join(",", GdIteration.NAMES));
 
     /** The options of {@code args}, checked as far as they can be before anything runs. */
     static BenchCommand parsed(String... args) {
@@ -170,36 +191,23 @@ public final class BenchCommand {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--quick" -> {
-                    // float32 only and shorter windows: about 2–3 minutes on the 2-core machine here
-                    dtypes.retainAll(List.of(DType.FLOAT32));
-                    warmupSeconds = 1.5;
-                    measureSeconds = 2.0;
-                }
+                case "--quick" -> quick = true;
                 case "--json" -> json = path(args, ++i, a);
-                case "--dtype" -> {
-                    dtypes.clear();
-                    for (String s : value(args, ++i, a).split(",")) {
-                        dtypes.add(DType.parse(s.trim()));
-                    }
-                }
+                case "--dtype" -> dtypes = dtypes(value(args, ++i, a), a);
                 case "--size" -> d1 = d2 = positive(value(args, ++i, a), a);
                 case "--shape" -> {
                     int[] shape = shape(value(args, ++i, a), a);
                     d1 = shape[0];
                     d2 = shape[1];
                 }
-                case "--rank" -> {
-                    ranks = ints(value(args, ++i, a), a);
-                    ranksGiven = true;
-                }
+                case "--rank" -> ranks = ints(value(args, ++i, a), a);
                 case "--sequence" -> sequence = true;
-                case "--alone-cell" -> aloneCell = value(args, ++i, a);
+                case "--alone-cell" -> aloneCell = aloneCell(value(args, ++i, a), a);
                 case "--warmup" -> warmupSeconds = seconds(value(args, ++i, a), a);
                 case "--measure" -> measureSeconds = seconds(value(args, ++i, a), a);
                 case "--threads" -> threadCounts = ints(value(args, ++i, a), a);
                 case "--impl" -> {
-                    impls = List.of(value(args, ++i, a).split(","));
+                    impls = items(value(args, ++i, a), a);
                     for (String impl : impls) {
                         if (!GdIteration.NAMES.contains(impl)) {
                             throw new IllegalArgumentException("unknown --impl " + impl + ", expected "
@@ -208,13 +216,36 @@ public final class BenchCommand {
                     }
                 }
                 case "--help", "-h" -> help = true;
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
+                default -> throw unknown(a);
             }
+            once(given, a);
+        }
+        if (quick) {
+            // a preset of defaults: what the user spelt out wins, whichever comes first ("--dtype float64 --quick"
+            // was an empty list of dtypes, a run that measured nothing)
+            dtypes = given.contains("--dtype") ? dtypes : List.of(DType.FLOAT32);
+            warmupSeconds = given.contains("--warmup") ? warmupSeconds : 1.5;
+            measureSeconds = given.contains("--measure") ? measureSeconds : 2.0;
         }
     }
 
     /** What the options ask for, against each other and the machine. */
     private void check() {
+        if (given.contains("--size") && given.contains("--shape")) {
+            // one of them was taken without a word
+            throw new IllegalArgumentException("--size and --shape exclude each other (--size D is --shape DxD)");
+        }
+        if (sequence && given.contains("--impl")) {
+            throw new IllegalArgumentException("--impl: --sequence times the engine alone (autobalance), not the "
+                    + "baselines");
+        }
+        distinct(impls, "--impl");
+        requireThreads(threadCounts);
+        if (!sequence) {
+            // the sequence goes back to a rank on purpose (1,…,64,1: the first shape after the others); the table
+            // would only measure the same cell twice
+            distinct(Arrays.stream(ranks).boxed().toList(), "--rank");
+        }
         for (int r : ranks) {
             if (r > Math.min(d1, d2)) {
                 throw new IllegalArgumentException("--rank " + r + " outside [1, min(d1, d2)] = [1, "
@@ -228,6 +259,87 @@ public final class BenchCommand {
         if (json != null) {
             requireWritable(json, "--json");
         }
+    }
+
+    /** The dtypes to measure, {@code --quick} applied. */
+    List<DType> dtypes() {
+        return dtypes;
+    }
+
+    /** The warm-up and measurement windows in seconds, {@code --quick} applied. */
+    double[] windows() {
+        return new double[] {warmupSeconds, measureSeconds};
+    }
+
+    /**
+     * {@code --threads}' list: each count once and one the engine takes (--threads 1025 ran the ceiling probe with
+     * 1025 threads, minutes on two cores, before the engine refused the count).
+     */
+    static void requireThreads(int[] counts) {
+        distinct(Arrays.stream(counts).boxed().toList(), "--threads");
+        for (int t : counts) {
+            if (t > ParallelPass.MAX_THREADS) {
+                throw new IllegalArgumentException("--threads " + t + ": the engine runs at most "
+                        + ParallelPass.MAX_THREADS + " threads");
+            }
+        }
+    }
+
+    /** Records {@code option} as given, or fails if it was: one of two values would be dropped without a word. */
+    static void once(Set<String> given, String option) {
+        if (!given.add(option)) {
+            throw new IllegalArgumentException(option + " given twice");
+        }
+    }
+
+    /** The refusal of a word that is not an option of the command. */
+    static IllegalArgumentException unknown(String word) {
+        return new IllegalArgumentException((word.startsWith("-") ? "unknown option '" + word + "'"
+                : "unexpected argument '" + word + "': a value follows its option's name") + " (try --help)");
+    }
+
+    /**
+     * The items of a comma-separated list, trimmed; an empty item ({@code float32,}: a stray comma, which was dropped)
+     * is refused, naming {@code option}.
+     */
+    static List<String> items(String csv, String option) {
+        List<String> items = Arrays.stream(csv.split(",", -1)).map(String::trim).toList();
+        if (items.contains("")) {
+            throw new IllegalArgumentException(option + " '" + csv + "': an empty item (a stray comma?)");
+        }
+        return items;
+    }
+
+    /** Fails, naming {@code option}, if a list names an item twice. */
+    static void distinct(List<?> items, String option) {
+        if (new HashSet<>(items).size() < items.size()) {
+            throw new IllegalArgumentException(option + " " + items.stream().map(String::valueOf)
+                    .collect(Collectors.joining(",")) + ": an item given twice");
+        }
+    }
+
+    /** {@code --dtype}'s list: float32, float64 or both, each once. */
+    static List<DType> dtypes(String csv, String option) {
+        List<DType> dtypes = new ArrayList<>();
+        for (String item : items(csv, option)) {
+            try {
+                dtypes.add(DType.parse(item));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+            }
+        }
+        distinct(dtypes.stream().map(DType::label).toList(), option);
+        return List.copyOf(dtypes);
+    }
+
+    /** {@code --alone-cell DTYPE,R,THREADS}, as {@link SequenceBench} writes it. */
+    private static AloneCell aloneCell(String text, String option) {
+        List<String> f = items(text, option);
+        if (f.size() != 3) {
+            throw new IllegalArgumentException(option + " needs DTYPE,R,THREADS, got '" + text + "'");
+        }
+        return new AloneCell(dtypes(f.get(0), option).getFirst(), positive(f.get(1), option),
+                positive(f.get(2), option));
     }
 
     /**
@@ -302,7 +414,7 @@ public final class BenchCommand {
 
     /** Comma-separated positive ints. */
     static int[] ints(String csv, String option) {
-        return Arrays.stream(csv.split(",", -1)).mapToInt(x -> positive(x, option)).toArray();
+        return items(csv, option).stream().mapToInt(x -> positive(x, option)).toArray();
     }
 
     /** {@code D1xD2}. */

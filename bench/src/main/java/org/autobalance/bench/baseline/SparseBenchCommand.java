@@ -7,9 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.autobalance.bench.sparse.SparseProblem;
 import org.autobalance.kernel.KernelProvider;
@@ -49,6 +52,8 @@ public final class SparseBenchCommand {
     private double measureSeconds = 2.0;
     private Path json;
     private boolean help;
+    /** The options given, each at most once. */
+    private final Set<String> given = new HashSet<>();
 
     /** Runs {@code bench sparse} with {@code args}; returns the exit code (see {@link BenchCommand#execute}). */
     static int execute(String... args) throws IOException, InterruptedException {
@@ -87,23 +92,34 @@ public final class SparseBenchCommand {
                     d2 = shape[1];
                 }
                 case "--nnz" -> nnz = BenchCommand.positive(BenchCommand.value(args, ++i, a), a, Long.MAX_VALUE);
-                case "--pattern" -> patterns = List.of(BenchCommand.value(args, ++i, a).split(",", -1));
+                case "--pattern" -> patterns = BenchCommand.items(BenchCommand.value(args, ++i, a), a);
                 case "--rank" -> ranks = BenchCommand.ints(BenchCommand.value(args, ++i, a), a);
                 case "--threads" -> threadCounts = BenchCommand.ints(BenchCommand.value(args, ++i, a), a);
-                case "--objective" -> objectives = List.of(BenchCommand.value(args, ++i, a).split(",", -1));
-                case "--dtype" -> dtype = DType.parse(BenchCommand.value(args, ++i, a));
+                case "--objective" -> objectives = BenchCommand.items(BenchCommand.value(args, ++i, a), a);
+                case "--dtype" -> {
+                    List<DType> one = BenchCommand.dtypes(BenchCommand.value(args, ++i, a), a);
+                    if (one.size() != 1) {
+                        throw new IllegalArgumentException(a + " takes one dtype, float32 or float64");
+                    }
+                    dtype = one.getFirst();
+                }
                 case "--no-python" -> python = false;
                 case "--warmup" -> warmupSeconds = BenchCommand.seconds(BenchCommand.value(args, ++i, a), a);
                 case "--measure" -> measureSeconds = BenchCommand.seconds(BenchCommand.value(args, ++i, a), a);
                 case "--json" -> json = BenchCommand.path(args, ++i, a);
                 case "--help", "-h" -> help = true;
-                default -> throw new IllegalArgumentException("unknown option '" + a + "' (try --help)");
+                default -> throw BenchCommand.unknown(a);
             }
+            BenchCommand.once(given, a);
         }
     }
 
     /** What the options ask for, against each other and the machine. */
     private void check() {
+        BenchCommand.distinct(patterns, "--pattern");
+        BenchCommand.distinct(objectives, "--objective");
+        BenchCommand.distinct(Arrays.stream(ranks).boxed().toList(), "--rank");
+        BenchCommand.requireThreads(threadCounts);
         for (String o : objectives) {
             if (!o.equals("full") && !o.equals("observed")) {
                 throw new IllegalArgumentException("unknown objective " + o + ": expected full or observed");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,6 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.autobalance.memory.DType;
+import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -64,6 +69,16 @@ class BenchOptionsTest {
             assertEquals("1", r[0], r[2]);
             assertEquals("bench report: " + out.resolve("baselines.md").toAbsolutePath() + ": No space left on device"
                     + System.lineSeparator(), r[2]);
+        }
+    }
+
+    /** Each argument list is refused with its line on standard error, exit code 2, and nothing printed before. */
+    private static void assertRefused(Map<List<String>, String> refusals) throws IOException {
+        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
+            String[] run = bench(refusal.getKey().toArray(String[]::new));
+            assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
+            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
+            assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
         }
     }
 
@@ -123,12 +138,7 @@ class BenchOptionsTest {
                         + "does only at the start of a word, not after = or inside quotes); write "
                         + Path.of(System.getProperty("user.home"), "x.json") + " (or ./~/x.json for a name starting "
                         + "with ~ here)"));
-        for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
-            String[] run = bench(refusal.getKey().toArray(String[]::new));
-            assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
-            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
-            assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
-        }
+        assertRefused(refusals);
     }
 
     /**
@@ -204,6 +214,117 @@ class BenchOptionsTest {
             assertEquals(2, p.waitFor(), output);
             assertEquals("bench e2e: " + option + " '': an empty path (an unset shell variable?); give a name (try "
                     + "--help)", output.strip());
+        }
+    }
+
+    /**
+     * Lists with a stray comma, an item twice, an option twice, two options that exclude each other, a value without
+     * its option: each was taken (the comma dropped, one value of two kept, an empty --impl list measuring nothing) and
+     * is now one line naming it. Found by a new user's session (native-notes/baselines.md, "Options").
+     */
+    @Test
+    void contradictionsAndMalformedListsAreRefused() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path sample = Path.of(BenchOptionsTest.class.getResource("/jmh-sample.json").toURI());
+        Map<List<String>, String> refusals = Map.ofEntries(
+                Map.entry(List.of("--dtype", "float32,"), "bench: --dtype 'float32,': an empty item (a stray comma?)"),
+                Map.entry(List.of("--dtype", ","), "bench: --dtype ',': an empty item (a stray comma?)"),
+                Map.entry(List.of("--dtype", "float64,float64"), "bench: --dtype float64,float64: an item given "
+                        + "twice"),
+                Map.entry(List.of("--impl", "autobalance,"), "bench: --impl 'autobalance,': an empty item (a stray "
+                        + "comma?)"),
+                Map.entry(List.of("--impl", ","), "bench: --impl ',': an empty item (a stray comma?)"),
+                Map.entry(List.of("--threads", "1,1"), "bench: --threads 1,1: an item given twice"),
+                // the ceiling probe ran with 1025 threads (minutes) before the engine refused the count
+                Map.entry(List.of("--threads", "1,1025"), "bench: --threads 1025: the engine runs at most 1024 "
+                        + "threads"),
+                Map.entry(List.of("sparse", "--threads", "1025"), "bench sparse: --threads 1025: the engine runs at "
+                        + "most 1024 threads"),
+                Map.entry(List.of("--rank", "16,16"), "bench: --rank 16,16: an item given twice"),
+                Map.entry(List.of("--rank", "16", "--rank", "64"), "bench: --rank given twice"),
+                Map.entry(List.of("--size", "100", "--shape", "100x200"), "bench: --size and --shape exclude each "
+                        + "other (--size D is --shape DxD)"),
+                Map.entry(List.of("--shape", "100x200", "--size", "100"), "bench: --size and --shape exclude each "
+                        + "other (--size D is --shape DxD)"),
+                Map.entry(List.of("--sequence", "--impl", "openblas-gram"), "bench: --impl: --sequence times the "
+                        + "engine alone (autobalance), not the baselines"),
+                Map.entry(List.of("--sequence", "full"), "bench: unexpected argument 'full': a value follows its "
+                        + "option's name (try --help)"),
+                Map.entry(List.of("--alone-cell", "float32"), "bench: --alone-cell needs DTYPE,R,THREADS, got "
+                        + "'float32'"),
+                Map.entry(List.of("sparse", "--pattern", "uniform,"), "bench sparse: --pattern 'uniform,': an empty "
+                        + "item (a stray comma?)"),
+                Map.entry(List.of("sparse", "--objective", "full,full"), "bench sparse: --objective full,full: an "
+                        + "item given twice"),
+                Map.entry(List.of("sparse", "--nnz", "5", "--nnz", "6"), "bench sparse: --nnz given twice"),
+                Map.entry(List.of("sparse", "--dtype", "float32,float64"), "bench sparse: --dtype takes one dtype, "
+                        + "float32 or float64"),
+                // an option before the files printed the usage, naming nothing; here --out is read, and refused
+                Map.entry(List.of("report", "--out", file.toString(), sample.toString()), "bench report: --out "
+                        + file.resolve("baselines.md") + ": its directory " + file + ": exists and is not a "
+                        + "directory"),
+                Map.entry(List.of("report"), "bench report: no JMH result file given: bench report JMH.json... "
+                        + "[--out DIR] [--name NAME] [--command TEXT] (try --help)"),
+                Map.entry(List.of("report", sample.toString(), "-x"), "bench report: unknown option '-x' (try "
+                        + "--help)"),
+                Map.entry(List.of("report", sample.toString(), sample.toString()), "bench report: " + sample
+                        + ": given twice"),
+                Map.entry(List.of("report", sample.toString(), "--name", "../x"), "bench report: --name '../x': a "
+                        + "file name without a directory (the files are DIR/NAME.md and DIR/NAME.png, DIR from "
+                        + "--out)"));
+        assertRefused(refusals);
+    }
+
+    /**
+     * {@code --quick} is a preset: what is spelt out beside it wins, in either order. "--dtype float64 --quick" kept
+     * float32 only of float64, an empty list (a run that measured nothing), and "--warmup 5 --quick" lost the 5.
+     */
+    @Test
+    void quickLeavesWhatIsSpeltOutBesideItInEitherOrder() {
+        for (List<String> args : List.of(List.of("--quick", "--dtype", "float64", "--measure", "7"),
+                List.of("--dtype", "float64", "--measure", "7", "--quick"))) {
+            BenchCommand c = BenchCommand.parsed(args.toArray(String[]::new));
+            assertEquals(List.of(DType.FLOAT64), c.dtypes(), args.toString());
+            assertArrayEquals(new double[] {1.5, 7}, c.windows(), args.toString());
+        }
+        BenchCommand quick = BenchCommand.parsed("--sequence", "--quick");
+        assertEquals(List.of(DType.FLOAT32), quick.dtypes());
+        assertArrayEquals(new double[] {1.5, 2}, quick.windows());
+        BenchCommand plain = BenchCommand.parsed();
+        assertEquals(List.of(DType.FLOAT32, DType.FLOAT64), plain.dtypes());
+        assertArrayEquals(new double[] {2, 3}, plain.windows());
+    }
+
+    /**
+     * SIGTERM to the command alone (as timeout(1) and {@link Process#destroy()} send it) while a fresh JVM of
+     * {@code --sequence} warms up: that JVM was left running, until the end of its warm-up (6 s here, up to 10× as
+     * long while the JIT is busy). Now it ends with the command.
+     */
+    @Test
+    void aSignalToTheCommandEndsTheProcessesItStarted() throws Exception {
+        Path output = dir.resolve("bench.out");
+        Process p = ChildJvm.start(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector"),
+                BenchCommand.class, "--sequence", "--size", "64", "--rank", "1", "--threads", "1", "--dtype",
+                "float32", "--warmup", "6", "--measure", "0.1"), output);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        ProcessHandle fresh = null;
+        while (fresh == null) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                p.destroyForcibly().waitFor();
+                fail("no fresh JVM was started:\n" + Files.readString(output));
+            }
+            // not the ps that the command runs to name the busiest processes
+            fresh = p.toHandle().children().filter(c -> c.info().commandLine().orElse("").contains("--alone-cell"))
+                    .findFirst().orElse(null);
+            Thread.sleep(10);
+        }
+        p.destroy();
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "the command did not end");
+        try {
+            fresh.onExit().get(4, TimeUnit.SECONDS);
+        } catch (TimeoutException stillRunning) {
+            fresh.destroyForcibly();
+            fail("the fresh JVM outlived the command by 4 s");
         }
     }
 
