@@ -254,16 +254,15 @@ final class FactorizeCommand implements Callable<Integer> {
     }
 
     /**
-     * Whether {@code a} and {@code b} name one file: the same path once normalised, or one file reached by two names
-     * (a link, another directory's path). A file that cannot be compared is not the same: reading it says why.
+     * Whether {@code a} and {@code b} name one existing file, by whatever names (a link, another directory's path).
+     * Not by comparing the names: {@code x/../m.npz} is not {@code m.npz} when x is a link to another directory, and a
+     * missing file is reported as missing when it is read, not as the input M.
      */
     static boolean sameFile(Path a, Path b) {
-        if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
-            return true;
-        }
         try {
             return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
         } catch (IOException e) {
+            // reading either file says why it cannot be compared
             return false;
         }
     }

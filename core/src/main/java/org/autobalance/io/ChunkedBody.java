@@ -51,14 +51,18 @@ final class ChunkedBody {
 
         /**
          * Hands the values of an array body to {@code sink} in file order ({@code parallelSink}: from several threads
-         * at once, for distinct positions); false, with nothing handed on, when the body is not well formed.
+         * at once, for distinct positions); false, with nothing handed on, when the body is not well formed or the
+         * thread is interrupted.
          */
         boolean array(Shape shape, Sink sink, boolean parallelSink) {
             long start = bodyStart(text);
             return ChunkedBody.array(text, start, shape, chunkCount(text.byteSize() - start), sink, parallelSink);
         }
 
-        /** Every value of an array body as a stored entry, or null when it is not well formed or cannot be held. */
+        /**
+         * Every value of an array body as a stored entry, or null when it is not well formed or cannot be held, or
+         * the thread is interrupted.
+         */
         SparseMatrix arraySparse(Shape shape) {
             try (SparseMatrix.Builder b = SparseMatrix.builder(shape.rows, shape.cols,
                     shape.mirror == 0 ? shape.count : 2 * shape.count)) {

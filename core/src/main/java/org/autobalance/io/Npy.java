@@ -108,6 +108,21 @@ public final class Npy {
      *         short while it was read
      */
     public static DenseMatrix read(MemorySegment file, String source, DType dtype) throws MatrixFormatException {
+        return read(file, source, dtype, 0);
+    }
+
+    /**
+     * As {@link #read(MemorySegment, String, DType)} for the {@code .npy} image of a block of another file's rows
+     * whose row 0 is that file's row {@code firstRow} (0-based): a value refused is placed by the file's row, which is
+     * where a user looks for it, not by the block's.
+     *
+     * @throws IllegalArgumentException if {@code firstRow} is negative
+     */
+    public static DenseMatrix read(MemorySegment file, String source, DType dtype, long firstRow)
+            throws MatrixFormatException {
+        if (firstRow < 0) {
+            throw new IllegalArgumentException("first row must be non-negative, got " + firstRow);
+        }
         Objects.requireNonNull(file, "file must not be null");
         Objects.requireNonNull(source, "source must not be null");
         Objects.requireNonNull(dtype, "dtype must not be null");
@@ -117,13 +132,14 @@ public final class Npy {
                     + "segment's arena is closed)");
         }
         try {
-            return parse(file, source, dtype);
+            return parse(file, source, dtype, firstRow);
         } catch (InternalError e) {
             throw FileInput.cutShort(source, e);
         }
     }
 
-    private static DenseMatrix parse(MemorySegment file, String source, DType dtype) throws MatrixFormatException {
+    private static DenseMatrix parse(MemorySegment file, String source, DType dtype, long firstRow)
+            throws MatrixFormatException {
         NpyHeader header = NpyHeader.parse(file, source);
         long[] shape = matrixShape(header, source);
         int rows = (int) shape[0];
@@ -156,13 +172,13 @@ public final class Npy {
                     convertIntegers(NpyElements.of(header, data, 0, (long) rows * cols), header.fortranOrder(), m);
                 }
             } catch (Float32RangeException e) {
-                throw new MatrixFormatException(source, "value " + e.value() + at(e.row(), e.column())
+                throw new MatrixFormatException(source, "value " + e.value() + at(firstRow + e.row(), e.column())
                         + " is outside the float32 range (it rounds to infinity); read it as float64");
             }
             int[] bad = m.firstNonFinite();
             if (bad != null) {
                 throw new MatrixFormatException(source, "non-finite value " + m.get(bad[0], bad[1])
-                        + at(bad[0], bad[1]));
+                        + at(firstRow + bad[0], bad[1]));
             }
             return m;
         } catch (MatrixFormatException | RuntimeException | Error e) {

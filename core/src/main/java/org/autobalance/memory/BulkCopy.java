@@ -45,7 +45,6 @@ final class BulkCopy {
         } else if (data.isReadOnly()) {
             throw DenseMatrix.readOnlyTarget();
         }
-        m.requireApart(data, intoMatrix ? "source" : "target");
         Run flat = Run.flat(data, element, m, intoMatrix ? "source" : "target");
         if (order == Order.ROW_MAJOR && element.byteSize() == m.dtype().bytes()) {
             long rowBytes = (long) m.cols() * element.byteSize();
@@ -187,7 +186,10 @@ final class BulkCopy {
             }
         }
 
-        /** The flat side of a copy with {@code m}: checked to hold rows · cols elements. */
+        /**
+         * The flat side of a copy with {@code m}: checked to hold rows · cols elements, and those elements' bytes
+         * (only they: the rest of {@code data} may hold {@code m} itself) to be apart from {@code m}'s memory.
+         */
         static Run flat(MemorySegment data, ValueLayout element, DenseMatrix m, String what) {
             Run run = new Run(data, element, Math.max(m.cols(), TILE));
             long needed = (long) m.rows() * m.cols() * element.byteSize();
@@ -196,6 +198,7 @@ final class BulkCopy {
                         + m.rows() + " x " + m.cols() + " matrix of " + element.byteSize() + "-byte elements needs "
                         + needed);
             }
+            m.requireApart(data.asSlice(0, needed), what);
             return run;
         }
 

@@ -369,7 +369,8 @@ public final class DenseMatrix implements AutoCloseable {
      * Writes the transpose of this matrix into {@code target} (modified; cols × rows, same dtype; its padding stays
      * zero). Exact: no rounding.
      *
-     * @throws IllegalArgumentException if {@code target} has another shape or dtype
+     * @throws IllegalArgumentException if {@code target} has another shape or dtype, or shares memory with this
+     *         matrix (even a symmetric 1 × 1: see {@link #copyFrom(MemorySegment, ValueLayout, Order)})
      */
     public void transposeInto(DenseMatrix target) {
         Objects.requireNonNull(target, "target must not be null");
@@ -407,6 +408,10 @@ public final class DenseMatrix implements AutoCloseable {
     /**
      * Copies {@code source}, which must have the same shape. The dtype may differ: float64 values are rounded to
      * float32 by the rule of {@link #set} (out-of-range values are rejected, and this matrix is then partly written).
+     * Two views of one memory are copied exactly when their dtypes agree (a move) and refused when they differ.
+     *
+     * @throws IllegalArgumentException if the shapes differ, or the dtypes differ and {@code source} shares memory
+     *         with this matrix
      */
     public void copyFrom(DenseMatrix source) {
         Objects.requireNonNull(source, "source must not be null");
@@ -416,6 +421,9 @@ public final class DenseMatrix implements AutoCloseable {
             MemorySegment.copy(source.segment(), 0, segment(), 0, segment.byteSize());
             return;
         }
+        // a float32 and a float64 view of one memory: element (i, j) of one lies at a different byte than (i, j) of
+        // the other, so the loop overwrote elements it had yet to read (the same-dtype memmove above is exact)
+        requireApart(source.segment(), "source");
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < cols; j++) {
                 set(i, j, source.get(i, j));
@@ -541,7 +549,13 @@ public final class DenseMatrix implements AutoCloseable {
      * {@code element} says ({@code JAVA_FLOAT} or {@code JAVA_DOUBLE}, any byte order; alignment is ignored), rounded
      * by the rule of {@link #set}. On a {@link Float32RangeException} the contents of this matrix are unspecified.
      *
-     * @throws IllegalArgumentException if {@code source} is too small or {@code element} is not float or double
+     * <p>The bytes copied must not share memory with this matrix, even where the copy would leave them as they are
+     * (a row-major copy from an unpadded matrix's own {@link #segment()}): a transposing, converting or padded copy
+     * would overwrite elements before reading them, and one rule is simpler to rely on than a list of harmless
+     * overlaps. The rest of {@code source} may hold anything, this matrix included.
+     *
+     * @throws IllegalArgumentException if {@code source} is too small, {@code element} is not float or double, or
+     *         the bytes copied share memory with this matrix
      */
     public void copyFrom(MemorySegment source, ValueLayout element, Order order) {
         BulkCopy.in(this, source, element, order);
@@ -578,9 +592,11 @@ public final class DenseMatrix implements AutoCloseable {
     /**
      * Writes this matrix into the first rows · cols elements of {@code target} in {@code order}, each stored as
      * {@code element} says (as {@link #copyFrom(MemorySegment, ValueLayout, Order)}; narrowing to float by the rule
-     * of {@link #set}).
+     * of {@link #set}). The bytes written must not share memory with this matrix (as in
+     * {@link #copyFrom(MemorySegment, ValueLayout, Order)}).
      *
-     * @throws IllegalArgumentException if {@code target} is too small or {@code element} is not float or double
+     * @throws IllegalArgumentException if {@code target} is too small, {@code element} is not float or double, or
+     *         the bytes written share memory with this matrix
      */
     public void copyTo(MemorySegment target, ValueLayout element, Order order) {
         BulkCopy.out(this, target, element, order);

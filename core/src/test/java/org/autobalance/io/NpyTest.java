@@ -189,6 +189,27 @@ class NpyTest {
         }
     }
 
+    /**
+     * The .npy image of a block of another file's rows (a Spark task's rows of a single-file input) places a value
+     * it refuses by the file's row: a NaN in the file's row 200, the block's row 50, was reported at row 50.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aBlockOfAFilesRowsNamesTheFilesRow(boolean fortran) {
+        MemorySegment nan = MemorySegment.ofArray(build(150, 9, fortran, "<f8", 49, 7, Double.NaN));
+        for (DType dtype : DType.values()) {
+            assertEquals("M.npy (rows 151 to 300): non-finite value NaN at row 200, column 8", assertThrows(
+                    MatrixFormatException.class, () -> Npy.read(nan, "M.npy (rows 151 to 300)", dtype, 150))
+                    .getMessage());
+        }
+        MemorySegment big = MemorySegment.ofArray(build(150, 9, fortran, "<f8", 49, 7, 1e300));
+        assertEquals("M.npy (rows 151 to 300): value 1.0E300 at row 200, column 8 is outside the float32 range (it "
+                + "rounds to infinity); read it as float64", assertThrows(MatrixFormatException.class,
+                        () -> Npy.read(big, "M.npy (rows 151 to 300)", DType.FLOAT32, 150)).getMessage());
+        assertEquals("first row must be non-negative, got -1", assertThrows(IllegalArgumentException.class,
+                () -> Npy.read(nan, "M.npy", DType.FLOAT64, -1)).getMessage());
+    }
+
     /** The float32 range ends where rounding gives infinity: 2^128 − 2^103, the midpoint past Float.MAX_VALUE. */
     @Test
     void float64ReadAsFloat32IsRejectedExactlyWhereItRoundsToInfinity() throws IOException {

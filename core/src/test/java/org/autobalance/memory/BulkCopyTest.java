@@ -413,7 +413,9 @@ class BulkCopyTest {
             DenseMatrix view = DenseMatrix.wrap(DType.FLOAT64, 2, 2, memory);
             DenseMatrix other = DenseMatrix.wrap(DType.FLOAT64, 2, 2, memory);
             view.set(0, 1, 2);
-            assertThrows(IllegalArgumentException.class, () -> view.transposeInto(other));
+            assertEquals("the target of the transpose shares memory with this 2 x 2 float64 matrix: a copy between "
+                    + "them would overwrite elements before reading them", assertThrows(
+                            IllegalArgumentException.class, () -> view.transposeInto(other)).getMessage());
             assertArrayEquals(new double[][] {{1, 2}, {3, 4}}, square.toArray());
             assertArrayEquals(new double[][] {{1, 2, 3}, {4, 5, 6}}, wide.toArray());
             assertArrayEquals(new double[][] {{0, 2}, {0, 0}}, view.toArray());
@@ -422,6 +424,74 @@ class BulkCopyTest {
                 square.transposeInto(t);
                 assertArrayEquals(new double[][] {{1, 3}, {2, 4}}, t.toArray());
             }
+        }
+    }
+
+    /**
+     * Only the bytes a copy uses are compared with the matrix: a segment holding the matrix further along (the matrix
+     * a slice of it) was refused as sharing memory, though the rows · cols elements copied lay before the matrix.
+     */
+    @Test
+    void aSegmentHoldingTheMatrixBeyondTheBytesCopiedIsAccepted() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment big = arena.allocate(256, DenseMatrix.ALIGNMENT);
+            DenseMatrix m = DenseMatrix.wrap(DType.FLOAT64, 2, 8, big.asSlice(128, 128));
+            for (int k = 0; k < 16; k++) {
+                big.setAtIndex(ValueLayout.JAVA_DOUBLE, k, k + 1);
+            }
+            // big itself (its first 128 bytes used) and the slice of them ending where the matrix starts
+            for (MemorySegment source : new MemorySegment[] {big, big.asSlice(0, 128)}) {
+                m.fill(0);
+                m.copyFrom(source, ValueLayout.JAVA_DOUBLE, Order.ROW_MAJOR);
+                assertArrayEquals(new double[][] {{1, 2, 3, 4, 5, 6, 7, 8}, {9, 10, 11, 12, 13, 14, 15, 16}},
+                        m.toArray());
+            }
+            m.copyTo(big, ValueLayout.JAVA_DOUBLE, Order.COLUMN_MAJOR);
+            assertArrayEquals(new double[] {1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15, 8, 16},
+                    big.asSlice(0, 128).toArray(ValueLayout.JAVA_DOUBLE));
+            for (int k = 0; k < 16; k++) {
+                big.setAtIndex(ValueLayout.JAVA_FLOAT, k, -k);
+            }
+            m.copyFrom(big, ValueLayout.JAVA_FLOAT, Order.COLUMN_MAJOR);
+            assertArrayEquals(new double[][] {{0, -2, -4, -6, -8, -10, -12, -14}, {-1, -3, -5, -7, -9, -11, -13, -15}},
+                    m.toArray());
+            // the 128 bytes used from byte 8 reach 8 bytes into the matrix
+            assertEquals("the source shares memory with this 2 x 8 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> m.copyFrom(big.asSlice(8), ValueLayout.JAVA_DOUBLE, Order.ROW_MAJOR)).getMessage());
+            assertEquals("the target shares memory with this 2 x 8 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> m.copyTo(big.asSlice(72), ValueLayout.JAVA_FLOAT, Order.COLUMN_MAJOR)).getMessage());
+            assertEquals(-15, m.get(1, 7), "nothing was written");
+        }
+    }
+
+    /**
+     * A float32 and a float64 view of one memory: copyFrom between them converted element by element, overwriting
+     * elements it had yet to read, and gave a wrong matrix silently. Refused now; two views of one dtype are a move,
+     * exact, and still copied.
+     */
+    @Test
+    void aConvertingCopyBetweenViewsOfOneMemoryIsRefused() {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment memory = arena.allocate(128, DenseMatrix.ALIGNMENT);
+            DenseMatrix f32 = DenseMatrix.wrap(DType.FLOAT32, 2, 8, memory);
+            DenseMatrix f64 = DenseMatrix.wrap(DType.FLOAT64, 2, 8, memory);
+            for (int j = 0; j < 8; j++) {
+                f32.set(0, j, j + 1);
+                f32.set(1, j, -j - 1);
+            }
+            double[][] before = f32.toArray();
+            assertEquals("the source shares memory with this 2 x 8 float64 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> f64.copyFrom(f32)).getMessage());
+            assertEquals("the source shares memory with this 2 x 8 float32 matrix: a copy between them would "
+                    + "overwrite elements before reading them", assertThrows(IllegalArgumentException.class,
+                            () -> f32.copyFrom(f64)).getMessage());
+            assertArrayEquals(before, f32.toArray(), "nothing was written");
+            DenseMatrix again = DenseMatrix.wrap(DType.FLOAT32, 2, 8, memory);
+            again.copyFrom(f32);
+            assertArrayEquals(before, again.toArray());
         }
     }
 }

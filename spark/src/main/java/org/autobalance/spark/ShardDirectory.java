@@ -159,7 +159,8 @@ final class ShardDirectory extends MatrixSource {
      * Rows {@code [first, first + count)} of the {@code .npy} matrix in {@code file}, reading only those rows' bytes
      * (the file is mapped; a C-order block is one run of bytes, a Fortran-order block one run per column): a task of
      * a single-file input needs its own rows, not a copy of the whole matrix. The rows are checked as {@link Npy}
-     * checks a file (values, float32 range), through a {@code .npy} image of the block, so the messages are Npy's.
+     * checks a file (values, float32 range), through a {@code .npy} image of the block, so the messages are Npy's,
+     * naming the file's rows.
      *
      * @throws IOException if the file cannot be read or the rows hold what Npy refuses
      * @throws IllegalStateException if the file no longer has {@code rows × cols} (it changed during the run)
@@ -187,7 +188,8 @@ final class ShardDirectory extends MatrixSource {
                 MemorySegment.copy(whole, h.dataOffset() + first * cols * item, block, header.length,
                         (long) count * cols * item);
             }
-            return Npy.read(block, file + " (rows " + first + " to " + (first + count - 1) + ")", dtype);
+            // 1-based, as the rows in Npy's messages (the file's rows, which factorize of the file names too)
+            return Npy.read(block, file + " (rows " + (first + 1) + " to " + (first + count) + ")", dtype, first);
         }
     }
 

@@ -20,7 +20,7 @@ class HeldOutFileTest {
     @TempDir
     Path dir;
 
-    /** The input itself, under its own name or another (normalised, a link), is refused before anything is read. */
+    /** The input itself, under its own name or another (through a directory, a link), is refused before it is read. */
     @Test
     void theInputGivenAsItsOwnTestSetIsRefused() throws IOException {
         Path m = dir.resolve("m.npz");
@@ -36,6 +36,30 @@ class HeldOutFileTest {
                     + "--holdout FRACTION" + System.lineSeparator(), r.err());
             assertFalse(Files.exists(dir.resolve("o")), "nothing written");
         }
+    }
+
+    /**
+     * Names are not compared: {@code x/../m.npz} with x a link to another directory is that directory's parent's
+     * m.npz, another file, and was refused as the input; one missing file given as both was called the input M, not
+     * missing.
+     */
+    @Test
+    void onlyOneExistingFileIsTheInput() throws IOException {
+        Path m = Files.copy(Fixtures.fixture("npz_csr.npz"), dir.resolve("m.npz"));
+        Path deep = Files.createDirectories(dir.resolve("other").resolve("deep"));
+        Files.copy(Fixtures.fixture("npz_coo.npz"), dir.resolve("other").resolve("m.npz"));
+        Path test = Files.createSymbolicLink(dir.resolve("x"), deep).resolve("..").resolve("m.npz");
+        var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--test",
+                test.toString(), "--max-iter", "5");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("note: 12 of the 13 entries of --test " + test + " are also stored in M"),
+                r.out());
+        Path missing = dir.resolve("missing.npz");
+        r = run("factorize", "--input", missing.toString(), "--rank", "2", "--objective", "observed", "--test",
+                missing.toString(), "--out", dir.resolve("o").toString());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertEquals("autobalance: error: cannot read M from " + missing + ": no such .npz file"
+                + System.lineSeparator(), r.err());
     }
 
     /**
