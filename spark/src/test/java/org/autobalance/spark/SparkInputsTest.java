@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,6 +25,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.io.NpyHeader;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.schedule.ConstantSchedule;
@@ -141,6 +144,22 @@ class SparkInputsTest {
                 }
             }
         }
+    }
+
+    /**
+     * A bad value in a task's rows of a single {@code .npy} input is placed by the file's row, 1-based, as factorize
+     * of the file places it: a NaN in row 200 of 300 was "(rows 150 to 299): … at row 50" (the block's row).
+     */
+    @Test
+    void aBadValueInATasksRowsIsPlacedByTheFilesRow() throws IOException {
+        byte[] header = NpyHeader.encode("<f8", false, new long[] {300, 3});
+        ByteBuffer bytes = ByteBuffer.allocate(header.length + 300 * 3 * 8).order(ByteOrder.LITTLE_ENDIAN).put(header);
+        for (int k = 0; k < 300 * 3; k++) {
+            bytes.putDouble(k == 199 * 3 + 2 ? Double.NaN : k);
+        }
+        Path file = Files.write(dir.resolve("Mnan.npy"), bytes.array());
+        assertEquals(file + " (rows 151 to 300): non-finite value NaN at row 200, column 3", assertThrows(
+                IOException.class, () -> ShardDirectory.readRows(file, 300, 3, 150, 150, DType.FLOAT64)).getMessage());
     }
 
     private static String rejection(Path input) {
