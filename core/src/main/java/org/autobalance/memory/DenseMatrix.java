@@ -370,7 +370,7 @@ public final class DenseMatrix implements AutoCloseable {
      * zero). Exact: no rounding.
      *
      * @throws IllegalArgumentException if {@code target} has another shape or dtype, or shares memory with this
-     *         matrix (even a symmetric 1 × 1: see {@link #copyFrom(MemorySegment, ValueLayout, Order)})
+     *         matrix (even a 1 × 1, its own transpose: see {@link #copyFrom(MemorySegment, ValueLayout, Order)})
      */
     public void transposeInto(DenseMatrix target) {
         Objects.requireNonNull(target, "target must not be null");
