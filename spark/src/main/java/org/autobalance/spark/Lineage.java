@@ -82,7 +82,7 @@ final class Lineage<T> implements AutoCloseable {
         return current;
     }
 
-    /** Unpersists every cached iterate and the broadcasts kept. */
+    /** Unpersists every cached iterate and the broadcasts kept, and deletes the last cut's files. */
     @Override
     public void close() {
         if (current != null) {
@@ -101,8 +101,10 @@ final class Lineage<T> implements AutoCloseable {
     }
 
     /**
-     * Deletes the files of {@code rdd}'s reliable checkpoint, if it has one. Housekeeping only: the run's results do
-     * not depend on it, so a file system that refuses leaves the files, as Spark would have.
+     * Deletes the files of {@code rdd}'s reliable checkpoint, if it has one (none until the cut is complete: a cut
+     * that failed half-way leaves its files). Housekeeping only: the run's results do not depend on it, so a file
+     * system that refuses, with an I/O error or an unchecked one of Hadoop's, leaves the files, as Spark would have,
+     * rather than replace the run's result or exception.
      */
     private void removeCheckpointFiles(JavaRDD<T> rdd) {
         if (reliable == null || rdd == null || !rdd.getCheckpointFile().isPresent()) {
@@ -111,7 +113,7 @@ final class Lineage<T> implements AutoCloseable {
         Path files = new Path(rdd.getCheckpointFile().get());
         try {
             files.getFileSystem(reliable.hadoopConfiguration()).delete(files, true);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // left in the checkpoint directory, where Spark leaves every checkpoint
         }
     }

@@ -48,8 +48,8 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
     private static final List<DataType> INTEGERS = List.of(DataTypes.LongType, DataTypes.IntegerType,
             DataTypes.ShortType, DataTypes.ByteType);
     /** The element types of {@value #VALUES}. */
-    private static final List<DataType> NUMBERS = List.of(DataTypes.DoubleType, DataTypes.FloatType,
-            DataTypes.LongType, DataTypes.IntegerType, DataTypes.ShortType, DataTypes.ByteType);
+    private static final List<DataType> NUMBERS = Stream.concat(Stream.of(DataTypes.DoubleType, DataTypes.FloatType),
+            INTEGERS.stream()).toList();
 
     private ParquetRows(String path, long rows, int cols, int partitions) {
         super(path, rows, cols, partitions);
@@ -187,20 +187,21 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                     Object x = values.get(j);
                     if (x == null) {
                         throw new IllegalArgumentException("Parquet input " + path + ": row " + r._1()
-                                + " has a null at column " + j);
+                                + " has a null at column " + j + " (0-based)");
                     }
                     double value = ((Number) x).doubleValue();
                     if (!Double.isFinite(value)) {
                         throw new IllegalArgumentException("Parquet input " + path + ": non-finite value " + value
-                                + " at row " + r._1() + ", column " + j);
+                                + " at row " + r._1() + ", column " + j + " (0-based)");
                     }
                     try {
                         block.set(i, j, value);
                     } catch (Float32RangeException e) {
-                        // its position is the block's (row 2 of the second block), and the input was not named
+                        // its position is the block's (row 1 of the second block, counted from 0), and the input
+                        // was not named
                         throw new IllegalArgumentException("Parquet input " + path + ": value " + value + " at row "
-                                + r._1() + ", column " + j + " is outside the float32 range (it rounds to infinity); "
-                                + "read it as float64", e);
+                                + r._1() + ", column " + j + " (0-based) is outside the float32 range (it rounds to "
+                                + "infinity); read it as float64", e);
                     }
                 }
             }

@@ -56,7 +56,9 @@ import org.autobalance.solve.internal.StepCoefficients;
  * <p>Lineage: each U_t is an RDD derived from U_{t−1}; every {@code lineageEvery} iterations it is checkpointed
  * (reliably when the context has a checkpoint directory, otherwise locally), which cuts the lineage and releases the
  * broadcasts of older iterations. M's blocks and every cached U are unpersisted when the run ends or fails, which frees
- * the executors' native memory.
+ * the executors' native memory. With a checkpoint directory (the caller's {@code setCheckpointDir}), the run also
+ * deletes its cuts' files there, the {@code rdd-N} folders of its iterates: a cut's once the next cut is written, the
+ * last cut's when the run fails or its {@link SparkResult} is closed. A cut whose writing fails leaves its folder.
  *
  * <pre>{@code
  * try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("factorize"))) {

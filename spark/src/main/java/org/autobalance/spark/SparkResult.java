@@ -11,7 +11,8 @@ import org.autobalance.solve.internal.IterationMonitor;
 
 /**
  * The outcome of a {@link SparkFactorizer} run: V and the final metrics (exact, from a residual pass) on the driver,
- * U as the cached blocks of the last iterate on the executors. {@link #close()} releases both.
+ * U as the cached blocks of the last iterate on the executors (and the files of the run's last lineage cut in the
+ * context's checkpoint directory). {@link #close()} releases them.
  */
 public final class SparkResult implements AutoCloseable {
     private final Lineage<FactorBlock> lineage;
@@ -105,7 +106,10 @@ public final class SparkResult implements AutoCloseable {
         return s;
     }
 
-    /** Unpersists U's blocks and frees V. */
+    /**
+     * Unpersists U's blocks, deletes the files of the run's last lineage cut from the context's checkpoint directory
+     * (if it has one) and frees V. {@link #collectU()} is for before: a lost block is recomputed from those files.
+     */
     @Override
     public void close() {
         try {

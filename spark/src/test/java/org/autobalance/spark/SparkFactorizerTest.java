@@ -581,24 +581,60 @@ class SparkFactorizerTest {
 
     /**
      * Spark keeps the files of every reliable checkpoint until they are deleted (its cleaner does not by default): a
-     * run keeps only those of its last lineage cut while it runs (a lost block is recomputed from them) and none once
-     * its result is closed. 10 000 iterations cut every 50 left 201 copies of U in the checkpoint directory.
+     * run keeps only those of its last lineage cut while it runs and none once its result is closed (10 000
+     * iterations cut every 50 left 201 copies of U in the checkpoint directory). The files kept must be the ones a
+     * lost block is recomputed from: before every iteration a listener drops every cached iterate (M's blocks stay),
+     * so each job recomputes U from the last cut's files, and so does U's collection after the run; the factors must
+     * be the bits of an undisturbed run. Deleting the old cut's files before the new cut is written, or the new
+     * cut's instead of the old's, fails the recomputation (counting the folders kept did not tell).
      */
     @Test
     void onlyTheLastLineageCutsFilesAreKeptAndNoneAfterTheRun() throws IOException {
+        double[][][] undisturbed = lineageCutsRun(false);
         Path checkpoints = Path.of(URI.create(SharedSpark.context().getCheckpointDir().get()));
         Set<String> before = checkpointedRdds(checkpoints);
-        List<Integer> kept = new ArrayList<>();
+        List<Set<String>> kept = new ArrayList<>();
+        int[] m = {-1};
+        double[][][] recomputed = lineageCutsRun(true, record -> {
+            kept.add(newRdds(checkpoints, before));
+            var cached = SharedSpark.context().getPersistentRDDs();
+            if (m[0] < 0) {
+                // M's blocks are cached before the first iterate
+                m[0] = cached.keySet().stream().min(Integer::compare).orElseThrow();
+            }
+            cached.forEach((id, rdd) -> {
+                if (id != m[0]) {
+                    rdd.unpersist(true);
+                }
+            });
+        });
+        assertSameBits(undisturbed, recomputed, "iterates recomputed from the lineage cuts' files");
+        // records 0 to 12 (U_1 to U_13): one folder each, that of the newest cut, at 0, 3, …, 12
+        assertEquals(List.of(1), kept.stream().map(Set::size).distinct().toList(), "cuts' folders kept per iteration");
+        List<Integer> folders = kept.stream().map(k -> Integer.valueOf(k.iterator().next().substring(4))).distinct()
+                .toList();
+        assertEquals(5, folders.size(), "cuts kept in turn: " + folders);
+        assertEquals(folders.stream().sorted().toList(), folders, "cuts kept in turn, oldest first");
+        assertEquals(Set.of(), newRdds(checkpoints, before), "checkpointed iterates left after the result's close");
+    }
+
+    /**
+     * The factors of 13 iterations cut every 3, U collected after {@code listener} has seen the last record
+     * (uncached first when {@code recompute}: collected from the cut at 12).
+     */
+    private static double[][][] lineageCutsRun(boolean recompute, IterationListener... listener) {
         MatrixSource source = MatrixSource.open(SharedSpark.context(), input, 2);
         try (SparkResult r = SparkFactorizer.builder(RANK).initializer(Initializer.small(0.1))
-                .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(12).lineageEvery(3).build()
-                .run(SharedSpark.context(), source, DType.FLOAT64,
-                        record -> kept.add(newRdds(checkpoints, before).size()))) {
-            assertEquals(12, r.iterations());
-            // the cuts at 0, 3, …, 12 each left one while the run went on
-            assertEquals(List.of(1), kept.stream().distinct().toList(), "checkpointed iterates kept per iteration");
+                .schedule(new ConstantSchedule(ETA)).tolerance(0).maxIterations(13).lineageEvery(3).driverThreads(2)
+                .build().run(SharedSpark.context(), source, DType.FLOAT64, listener)) {
+            assertEquals(13, r.iterations());
+            if (recompute) {
+                r.uBlocks().unpersist(true);
+            }
+            try (DenseMatrix u = r.collectU()) {
+                return new double[][][] {u.toArray(), r.v().toArray()};
+            }
         }
-        assertEquals(Set.of(), newRdds(checkpoints, before), "checkpointed iterates left after the result's close");
     }
 
     /** The RDDs with files in a context's checkpoint directory ({@code rdd-<id>}, as Spark names them). */

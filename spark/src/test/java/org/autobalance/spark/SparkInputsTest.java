@@ -365,8 +365,8 @@ class SparkInputsTest {
         while (failure != null && !(failure instanceof IllegalArgumentException)) {
             failure = failure.getCause();
         }
-        assertEquals("Parquet input " + parquet + ": value 1.0E39 at row 7, column 2 is outside the float32 range "
-                + "(it rounds to infinity); read it as float64", failure == null ? null : failure.getMessage());
+        assertEquals("Parquet input " + parquet + ": value 1.0E39 at row 7, column 2 (0-based) is outside the float32 "
+                + "range (it rounds to infinity); read it as float64", failure == null ? null : failure.getMessage());
     }
 
     /**

@@ -165,8 +165,11 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         } finally {
             owned.forEach(DenseMatrix::close);
             if (started[0] != null) {
-                removeCheckpointDirectory(started[0]);
-                started[0].stop();
+                try {
+                    removeCheckpointDirectory(started[0]);
+                } finally {
+                    started[0].stop();
+                }
             }
         }
         return 0;
@@ -341,8 +344,9 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         org.apache.hadoop.fs.Path made = new org.apache.hadoop.fs.Path(sc.getCheckpointDir().get());
         try {
             made.getFileSystem(sc.hadoopConfiguration()).delete(made, false);
-        } catch (IOException e) {
-            // not empty, or refused: the run's results do not depend on it
+        } catch (IOException | RuntimeException e) {
+            // not empty, or refused (also unchecked, as Hadoop may): the run's results do not depend on it, and its
+            // own exception must not be replaced by this one
         }
     }
 
