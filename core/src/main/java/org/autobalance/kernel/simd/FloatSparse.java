@@ -225,7 +225,8 @@ final class FloatSparse {
      * method had the same predicate again, until 100 traps (PerMethodTrapLimit): {@code observed1} compiled about 100
      * times, each a blocking compile under the command line's options (0.7 s runs became 55–84 s).
      * native-notes/kernels.md, section 25. A row's count fits an {@code int}: its columns are distinct column
-     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE.
+     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE. Not the whole cure: in some JVMs without the command line's
+     * options {@code observed1}'s {@code int} loop still traps at its back-edge again and again (section 26).
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
