@@ -247,8 +247,10 @@ final class DoubleSparse {
             long ro = i * st;
             if (nc == 1) {
                 squares += observed1(col, val, ks, ke, st, us, vs, pus, pvs, ro);
+            } else if (nc == 2) {
+                squares += observed2(col, val, ks, ke, st, us, vs, pus, pvs, ro, es);
             } else {
-                squares += observedChunks(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, es);
+                squares += observedWide(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, es);
             }
         }
         return squares;
@@ -274,52 +276,23 @@ final class DoubleSparse {
         return squares;
     }
 
-    /**
-     * Rows of 2 or more vectors: per chunk the residuals ({@link #residuals}), then the updates in blocks of 2 vectors
-     * and a last single one. The pu row is the accumulator between chunks: its per-lane sums are the same FMAs in the
-     * same order as one accumulator per vector over the whole row, so the block size does not change a bit.
-     * An earlier form of rows of 3+ vectors kept the accumulators in a heap array and looped over the row's vectors
-     * per entry: float64 r = 16 (4 vectors) cost 5× r = 8 per pass (native-notes/sparse.md, "The observed pass's wide
-     * rows").
-     */
-    private static double observedChunks(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
+    /** 2-vector rows: the residual loop keeps uᵢ in registers; the updates are {@link #update2}'s. */
+    private static double observed2(MemorySegment col, MemorySegment val, long ks, long ke, long st,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
+        long o1 = L * BYTES;
+        DoubleVector u0 = load(us, ro);
+        DoubleVector u1 = load(us, ro + o1);
         DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        for (int c = 0; c < nc; c++) {
-            VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
-        }
+        zero.intoMemorySegment(exact(pus), ro, NO);
+        zero.intoMemorySegment(exact(pus), ro + o1, NO);
         double squares = 0.0;
         int m = (int) (ke - ks); // counted by int: see observedPass
         // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
         int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
-        int pairs = nc & ~1;
-        long tail = pairs * L * BYTES;
         for (int c = 0; c < chunks; c++) {
             int t0 = c * CHUNK;
             long k0 = ks + t0;
             int n = Math.min(CHUNK, m - t0);
-            squares = residuals(col, val, k0, n, st, nc, us, vs, ro, es, squares);
-            for (int b = 0; b < pairs; b += 2) {
-                update2(col, k0, n, st, b * L * BYTES, us, vs, pus, pvs, ro, es);
-            }
-            if (pairs < nc) {
-                update1(col, k0, n, st, tail, us, vs, pus, pvs, ro, es);
-            }
-        }
-        return squares;
-    }
-
-    /**
-     * The residuals e = uᵢ·vⱼ − m of a chunk's n entries (from k0) into es; returns {@code squares} + e² entry by entry
-     * (in double, the row's one running sum: the order of a sum over the whole row). 2-vector rows keep uᵢ in
-     * registers, wider ones take {@link #dot}.
-     */
-    private static double residuals(MemorySegment col, MemorySegment val, long k0, int n, long st, int nc,
-            MemorySegment us, MemorySegment vs, long ro, double[] es, double squares) {
-        if (nc == 2) {
-            long o1 = L * BYTES;
-            DoubleVector u0 = load(us, ro);
-            DoubleVector u1 = load(us, ro + o1);
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                 // u0 and u1 cross a loop boundary: cast where used (kernels.md §9.7)
@@ -328,12 +301,44 @@ final class DoubleSparse {
                 squares += e * e;
                 es[t] = e;
             }
-        } else {
+            update2(col, k0, n, st, 0, us, vs, pus, pvs, ro, es);
+        }
+        return squares;
+    }
+
+    /**
+     * Rows of 3 or more vectors: per chunk the residuals ({@link #dot}), then the updates in blocks of 2 vectors and a
+     * last single one. The pu row is the accumulator between chunks: its per-lane sums are the same FMAs in the same
+     * order as one accumulator per vector over the whole row, so the block size does not change a bit.
+     * An earlier form kept the accumulators in a heap array and looped over the row's vectors per entry: float64
+     * r = 16 (4 vectors) cost 10× r = 8 per entry (native-notes/sparse.md, "The observed pass's wide rows").
+     */
+    private static double observedWide(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        for (int c = 0; c < nc; c++) {
+            VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
+        }
+        double squares = 0.0;
+        int m = (int) (ke - ks); // counted by int: see observedPass
+        int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
+        int pairs = nc & ~1;
+        long tail = pairs * L * BYTES;
+        for (int c = 0; c < chunks; c++) {
+            int t0 = c * CHUNK;
+            long k0 = ks + t0;
+            int n = Math.min(CHUNK, m - t0);
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                 double e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k0 + t);
                 squares += e * e;
                 es[t] = e;
+            }
+            for (int b = 0; b < pairs; b += 2) {
+                update2(col, k0, n, st, b * L * BYTES, us, vs, pus, pvs, ro, es);
+            }
+            if (pairs < nc) {
+                update1(col, k0, n, st, tail, us, vs, pus, pvs, ro, es);
             }
         }
         return squares;
