@@ -203,19 +203,20 @@ final class DoubleSparse {
     }
 
     /**
-     * Entries per chunk of {@code observed2}, which runs two loops per chunk — the chunk's residuals into scratch,
-     * then its updates — instead of one per entry: the one-loop form was recompiled again and again by C2 (a profiled
-     * loop predicate failing at its loop entry, about 45 times in a JVM before HotSpot gave up speculating, each round
-     * ~60× slower), the two-loop form settles after a few. Same operations in the same order (a row's columns are
-     * distinct, so an entry's update never feeds a later residual): bit-identical results. native-notes/sparse.md.
+     * Entries per chunk of the observed pass's rows of 2 or more vectors, which run two kinds of loop per chunk — the
+     * chunk's residuals into scratch, then its updates — instead of one per entry: the one-loop form was recompiled
+     * again and again by C2 (a profiled loop predicate failing at its loop entry, about 45 times in a JVM before
+     * HotSpot gave up speculating, each round ~60× slower), the two-loop form settles after a few. Same operations in
+     * the same order (a row's columns are distinct, so an entry's update never feeds a later residual): bit-identical
+     * results. native-notes/sparse.md.
      */
     private static final int CHUNK = 64;
 
     /**
      * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
-     * then stored) and pv row j −= e·uᵢ. Up to 2 vectors per factor row the accumulators stay in registers
-     * (2-vector rows pass each chunk's residuals through {@code es}, see {@link #CHUNK}); wider rows keep the row's
-     * accumulator in {@code acc} (L1).
+     * then stored) and pv row j −= e·uᵢ. 1-vector rows do it all in one loop ({@code observed1}); wider rows go by
+     * chunks of {@link #CHUNK} entries, the chunk's residuals into {@code es}, then its updates in blocks of 2 vectors
+     * whose pu accumulators stay in registers for the chunk and in the pu row (L1) between chunks.
      *
      * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
      * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
@@ -224,7 +225,8 @@ final class DoubleSparse {
      * method had the same predicate again, until 100 traps (PerMethodTrapLimit): {@code observed1} compiled about 100
      * times, each a blocking compile under the command line's options (0.7 s runs became 55–84 s).
      * native-notes/kernels.md, section 25. A row's count fits an {@code int}: its columns are distinct column
-     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE.
+     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE. Not the whole cure: in some JVMs without the command line's
+     * options {@code observed1}'s {@code int} loop still traps at its back-edge again and again (section 27).
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
@@ -237,8 +239,7 @@ final class DoubleSparse {
         MemorySegment vs = v.segment();
         MemorySegment pus = pu.segment();
         MemorySegment pvs = pv.segment();
-        double[] acc = nc > 2 ? sc.doubles(0, nc * L) : null;
-        double[] es = nc == 2 ? sc.doubles(1, CHUNK) : null;
+        double[] es = nc > 1 ? sc.doubles(1, CHUNK) : null;
         double squares = 0.0;
         for (int i = rs; i < re; i++) {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
@@ -249,7 +250,7 @@ final class DoubleSparse {
             } else if (nc == 2) {
                 squares += observed2(col, val, ks, ke, st, us, vs, pus, pvs, ro, es);
             } else {
-                squares += observedWide(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, acc);
+                squares += observedWide(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, es);
             }
         }
         return squares;
@@ -275,13 +276,15 @@ final class DoubleSparse {
         return squares;
     }
 
+    /** 2-vector rows: the residual loop keeps uᵢ in registers; the updates are {@link #update2}'s. */
     private static double observed2(MemorySegment col, MemorySegment val, long ks, long ke, long st,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
         long o1 = L * BYTES;
         DoubleVector u0 = load(us, ro);
         DoubleVector u1 = load(us, ro + o1);
-        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
-        DoubleVector a1 = VT.cast(DoubleVector.zero(S));
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        zero.intoMemorySegment(exact(pus), ro, NO);
+        zero.intoMemorySegment(exact(pus), ro + o1, NO);
         double squares = 0.0;
         int m = (int) (ke - ks); // counted by int: see observedPass
         // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
@@ -292,66 +295,118 @@ final class DoubleSparse {
             int n = Math.min(CHUNK, m - t0);
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-                // u0, u1 (and ne below, in observedWide) cross a loop boundary: cast where used (kernels.md §9.7)
+                // u0 and u1 cross a loop boundary: cast where used (kernels.md §9.7)
                 double e = sum(VT.cast(u1).fma(load(vs, j + o1), VT.cast(u0).mul(load(vs, j))))
                         - val.getAtIndex(E, k0 + t);
                 squares += e * e;
                 es[t] = e;
             }
-            for (int t = 0; t < n; t++) {
-                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-                DoubleVector v0 = load(vs, j);
-                DoubleVector v1 = load(vs, j + o1);
-                DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
-                a0 = ne.fma(v0, a0);
-                a1 = ne.fma(v1, a1);
-                VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
-                VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
-            }
+            update2(col, k0, n, st, 0, us, vs, pus, pvs, ro, es);
         }
-        VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
-        VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
         return squares;
     }
 
+    /**
+     * Rows of 3 or more vectors: per chunk the residuals ({@link #dot}), then the updates in blocks of 2 vectors and a
+     * last single one. The pu row is the accumulator between chunks: its per-lane sums are the same FMAs in the same
+     * order as one accumulator per vector over the whole row, so the block size does not change a bit.
+     * An earlier form kept the accumulators in a heap array and looped over the row's vectors per entry: float64
+     * r = 16 (4 vectors) cost 10× r = 8 per entry (native-notes/sparse.md, "The observed pass's wide rows").
+     */
     private static double observedWide(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
-            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] acc) {
-        int n = nc * L;
-        java.util.Arrays.fill(acc, 0, n, 0.0);
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
+        DoubleVector zero = VT.cast(DoubleVector.zero(S));
+        for (int c = 0; c < nc; c++) {
+            VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
+        }
         double squares = 0.0;
         int m = (int) (ke - ks); // counted by int: see observedPass
-        for (int t = 0; t < m; t++) {
-            long k = ks + t;
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            double e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k);
-            squares += e * e;
-            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
-            for (int c = 0; c < n; c += L) {
-                long o = c * BYTES;
-                // every receiver cast at its use (kernels.md section 9): ne is live across this loop
-                VT.cast(VT.cast(ne).fma(load(vs, j + o), VT.cast(DoubleVector.fromArray(S, acc, c)))).intoArray(acc, c);
-                VT.cast(VT.cast(ne).fma(load(us, ro + o), load(pvs, j + o))).intoMemorySegment(exact(pvs), j + o, NO);
+        int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
+        int pairs = nc & ~1;
+        long tail = pairs * L * BYTES;
+        for (int c = 0; c < chunks; c++) {
+            int t0 = c * CHUNK;
+            long k0 = ks + t0;
+            int n = Math.min(CHUNK, m - t0);
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                double e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k0 + t);
+                squares += e * e;
+                es[t] = e;
             }
-        }
-        for (int c = 0; c < n; c += L) {
-            VT.cast(DoubleVector.fromArray(S, acc, c)).intoMemorySegment(exact(pus), ro + c * BYTES, NO);
+            for (int b = 0; b < pairs; b += 2) {
+                update2(col, k0, n, st, b * L * BYTES, us, vs, pus, pvs, ro, es);
+            }
+            if (pairs < nc) {
+                update1(col, k0, n, st, tail, us, vs, pus, pvs, ro, es);
+            }
         }
         return squares;
     }
 
-    /** uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. */
+    /**
+     * The updates of a chunk's n entries (from k0, residuals in es) for the 2 vectors at byte offset {@code off}: the
+     * pu row's vectors there, loaded, −= e·vⱼ over the chunk in registers, stored; pv row j's += −e·uᵢ.
+     */
+    private static void update2(MemorySegment col, long k0, int n, long st, long off, MemorySegment us,
+            MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
+        long o1 = off + L * BYTES;
+        DoubleVector u0 = load(us, ro + off);
+        DoubleVector u1 = load(us, ro + o1);
+        DoubleVector a0 = load(pus, ro + off);
+        DoubleVector a1 = load(pus, ro + o1);
+        for (int t = 0; t < n; t++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
+            a0 = ne.fma(load(vs, j + off), a0);
+            a1 = ne.fma(load(vs, j + o1), a1);
+            // u0 and u1 cross the loop boundary: cast where used (kernels.md §9.7)
+            VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
+            VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+        }
+        VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
+        VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
+    }
+
+    /** {@link #update2} for the single vector at byte offset {@code off}. */
+    private static void update1(MemorySegment col, long k0, int n, long st, long off, MemorySegment us,
+            MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
+        DoubleVector u0 = load(us, ro + off);
+        DoubleVector a0 = load(pus, ro + off);
+        for (int t = 0; t < n; t++) {
+            long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
+            a0 = ne.fma(load(vs, j + off), a0);
+            VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
+        }
+        VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
+    }
+
+    /**
+     * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
+     * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
+     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md).
+     */
     private static double dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
         DoubleVector p0 = VT.cast(DoubleVector.zero(S));
         DoubleVector p1 = VT.cast(DoubleVector.zero(S));
+        long w = L * BYTES;
         int c = 0;
-        for (; c + 2 <= nc; c += 2) {
-            long o = c * L * BYTES;
+        for (; c + 4 <= nc; c += 4) {
+            long o = c * w;
             p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
-            p1 = load(us, uo + o + L * BYTES).fma(load(vs, vo + o + L * BYTES), p1);
+            p1 = load(us, uo + o + w).fma(load(vs, vo + o + w), p1);
+            p0 = load(us, uo + o + 2 * w).fma(load(vs, vo + o + 2 * w), p0);
+            p1 = load(us, uo + o + 3 * w).fma(load(vs, vo + o + 3 * w), p1);
+        }
+        if (c + 2 <= nc) {
+            long o = c * w;
+            p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
+            p1 = load(us, uo + o + w).fma(load(vs, vo + o + w), p1);
+            c += 2;
         }
         if (c < nc) {
-            long o = c * L * BYTES;
-            p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
+            p0 = load(us, uo + c * w).fma(load(vs, vo + c * w), p0);
         }
         return sum(VT.cast(p0).add(p1));
     }
