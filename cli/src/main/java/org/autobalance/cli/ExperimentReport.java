@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
 import org.knowm.xchart.BitmapEncoder;
@@ -65,9 +66,10 @@ final class ExperimentReport {
     }
 
     /**
-     * The three files, rendered in memory (the chart too: ImageIO's encoder registers a shutdown hook for its cache
-     * file, which throws IllegalStateException once the JVM shuts down, so a chart encoded during a Ctrl-C lost the
-     * whole set); {@link Rendered#write} is file I/O alone.
+     * The three files, rendered in memory so that {@link Rendered#write} is file I/O alone. The chart is encoded
+     * without ImageIO's file cache: with it, ImageIO.write goes through a temporary file whose stream registers a
+     * shutdown hook (its StreamCloser), an in-memory target or not, and that registration throws
+     * IllegalStateException once the JVM shuts down: a chart encoded during a Ctrl-C lost the whole set.
      */
     Rendered render() throws IOException {
         Map<String, Object> json = new LinkedHashMap<>();
@@ -88,6 +90,7 @@ final class ExperimentReport {
         }
         List<XYChart> charts = panels.stream().map(ExperimentReport::chart).toList();
         ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.setUseCache(false); // the process's setting, and no file is needed for a chart held in memory
         BitmapEncoder.saveBitmap(charts, 1, charts.size(), png, BitmapEncoder.BitmapFormat.PNG);
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put(name + ".json", (Json.object(json) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -67,14 +67,20 @@ public final class Main implements Runnable {
         return execute(new Main(), StandardOutput.open(), new PrintWriter(System.err, true), args);
     }
 
-    /** Runs the command line with the given output and error streams; never calls {@code System.exit}. */
+    /**
+     * Runs the command line with the given output and error streams; never calls {@code System.exit} while the JVM
+     * runs on (reproduce does once it is shutting down, see {@link #execute(Object, PrintWriter, PrintWriter,
+     * String...)}).
+     */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         return execute(new Main(), out, err, args);
     }
 
     /**
      * Runs a picocli {@code command} with this command line's conventions: exit code 2 for invalid usage or input,
-     * 1 for a failed run, one line "autobalance: error: …" naming the problem. Never calls {@code System.exit}.
+     * 1 for a failed run, one line "autobalance: error: …" naming the problem. Never calls {@code System.exit} while
+     * the JVM runs on: reproduce calls it when a signal came just before a report's write, to block there (the JVM
+     * is already ending) rather than start a write that the end of the JVM would cut short.
      */
     public static int execute(Object command, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(command);

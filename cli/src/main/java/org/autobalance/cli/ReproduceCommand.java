@@ -78,8 +78,8 @@ final class ReproduceCommand implements Callable<Integer> {
 
     /**
      * Holds the JVM's shutdown (Ctrl-C, SIGTERM) while a report is written, until its three files are in place: the
-     * JVM ends once its shutdown hooks have run, without the main thread's finally blocks, and a signal during the write
-     * left the staging directory (.rank1.…, with rank1.json in it) in --out. The files are rendered before (see
+     * JVM ends once its shutdown hooks have run, without the main thread's finally blocks, and a signal during the
+     * write left the staging directory (.rank1.…, with rank1.json in it) in --out. The files are rendered before (see
      * {@link ExperimentReport#render}), so the write is file I/O alone, well under a second; the wait is bounded as
      * {@link Interruption}'s. A signal during an experiment's run or its rendering ends the process at once, as
      * before: nothing of that experiment is written.

@@ -148,38 +148,62 @@ class ReproduceTest {
      */
     @Test
     void aSignalWhileTheReportIsWrittenLeavesTheSetAndNoStaging() throws Exception {
-        // the staging directory lives for the write alone (milliseconds of file I/O): looked for without a pause, and
-        // the run repeated if it came and went between two looks (a busy machine can keep this thread off a core)
-        for (int attempt = 1; attempt <= 5; attempt++) {
+        // the staging directory lives for the write alone (milliseconds of file I/O): the child is stopped once it is
+        // seen, so that the signal is sure to come while it is there, and the run repeated when it came and went
+        // between two looks, or when the write won the race to the exit (status 0, the set in place: no proof)
+        for (int attempt = 1; attempt <= 10; attempt++) {
             Path out = Files.createDirectories(dir.resolve("out" + attempt));
             Path output = dir.resolve("child" + attempt + ".out");
             Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "reproduce", "rank1", "--out",
                     out.toString()), output);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            boolean seen = false;
-            while (!seen && p.isAlive() && System.nanoTime() < deadline) {
-                seen = !hidden(out, ".rank1.").isEmpty();
-                Thread.onSpinWait();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+                boolean seen = false;
+                while (!seen && p.isAlive() && System.nanoTime() < deadline) {
+                    seen = !hidden(out, ".rank1.").isEmpty();
+                    Thread.sleep(1);
+                }
+                if (seen) {
+                    signal(p, "STOP");
+                    seen = !hidden(out, ".rank1.").isEmpty();
+                    if (seen) {
+                        p.destroy(); // SIGTERM, held by the stopped child until it runs on
+                    }
+                    signal(p, "CONT");
+                }
+                assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child did not exit");
+                String childOut = Files.readString(output);
+                if (p.exitValue() == 0) {
+                    assertEquals(List.of(), hidden(out, "."), "staging left in --out after exit 0");
+                    assertTheSet(out);
+                    continue;
+                }
+                assertTrue(seen, "exit " + p.exitValue() + " without a signal:\n" + childOut);
+                assertEquals(128 + 15, p.exitValue(), childOut);
+                assertTrue(childOut.contains("rank1: PASS"), childOut);
+                assertEquals(List.of(), hidden(out, "."), "staging left in --out");
+                assertTheSet(out);
+                return;
+            } finally {
+                p.destroyForcibly();
             }
-            if (!seen) {
-                assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the child did not finish");
-                assertEquals(0, p.exitValue(), Files.readString(output));
-                continue;
-            }
-            p.destroy();
-            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
-            String childOut = Files.readString(output);
-            assertEquals(128 + 15, p.exitValue(), childOut);
-            assertTrue(childOut.contains("rank1: PASS") && childOut.contains("autobalance: interrupted"), childOut);
-            assertEquals(List.of(), hidden(out, "."), "staging left in --out");
-            try (Stream<Path> files = Files.list(out)) {
-                assertEquals(List.of("rank1.csv", "rank1.json", "rank1.png"),
-                        files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
-            }
-            assertTrue(Files.readString(out.resolve("rank1.json")).contains("\"verdict\":\"pass\""));
-            return;
         }
-        fail("the staging directory was never seen in 5 runs");
+        fail("no run was signalled during its write in 10 (each wrote its set before the signal)");
+    }
+
+    /** The three files of rank1 in {@code out}, alone, its verdict a pass. */
+    private static void assertTheSet(Path out) throws IOException {
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("rank1.csv", "rank1.json", "rank1.png"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList(), "files in --out");
+        }
+        assertTrue(Files.readString(out.resolve("rank1.json")).contains("\"verdict\":\"pass\""));
+    }
+
+    /** Sends SIG{@code name} to {@code p} with kill(1). */
+    private static void signal(Process p, String name) throws IOException, InterruptedException {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start().waitFor(),
+                "kill -" + name);
     }
 
     /** The files in {@code dir} whose names start with {@code prefix}. */

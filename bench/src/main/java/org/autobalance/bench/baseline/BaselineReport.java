@@ -127,11 +127,27 @@ public final class BaselineReport {
         for (int t : results.stream().map(Result::threads).collect(Collectors.toCollection(TreeSet::new))) {
             ceilings.put(t, RooflineProbe.measure(t));
         }
-        BenchCommand.writeAtomically(md, markdown(results, ceilings, command, jmhSettings(json),
-                png.getFileName().toString()));
+        BenchCommand.writeAtomically(md, withKept(markdown(results, ceilings, command, jmhSettings(json),
+                png.getFileName().toString()), md));
         chart(results, ceilings, png);
         System.out.println("wrote " + md + " and " + png);
         return 0;
+    }
+
+    /**
+     * The line from which the report's Markdown file is the notes' own: what follows it (the analysis of the tables,
+     * written by hand) is kept when the report is written again, which replaced the file whole and lost it.
+     */
+    static final String KEPT = "<!-- hand-written below: kept by bench report -->";
+
+    /** {@code generated}, then {@link #KEPT} and what follows it in {@code md} where md has that line. */
+    static String withKept(String generated, Path md) throws IOException {
+        if (!Files.isRegularFile(md)) {
+            return generated;
+        }
+        String old = Files.readString(md);
+        int at = old.indexOf(KEPT);
+        return at < 0 ? generated : generated.stripTrailing() + "\n\n" + old.substring(at);
     }
 
     private static final String USAGE = "usage: ./autobalance bench report JMH.json... [--out DIR] [--name NAME] "

@@ -88,10 +88,8 @@ public final class BenchCommand {
         // "relative error 9,999999e-01"); all categories, as PrintWriter.printf formats in Locale.getDefault()
         Locale.setDefault(Locale.ROOT);
         // a SIGTERM to this process alone (timeout(1), kill PID) left the fresh JVMs of --sequence and the scipy
-        // reference of bench sparse running, an orphan JVM until the end of its warm-up (up to 10× --warmup), busy
-        // on a core while the next benchmark measured
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().children()
-                .forEach(ProcessHandle::destroy), "bench-children"));
+        // reference of bench sparse running (see Children)
+        Runtime.getRuntime().addShutdownHook(new Thread(Children.BENCH::endAll, "bench-children"));
         int code = execute(args);
         if (code != 0) {
             System.exit(code);
@@ -130,6 +128,10 @@ public final class BenchCommand {
             System.err.println(FileChecks.printable(name + ": " + e.getMessage()));
             return 2;
         } catch (IOException e) {
+            if (Children.BENCH.shuttingDown()) {
+                // a fresh JVM or a probe ended by the signal that ends this JVM: not a failure of its own
+                return 1;
+            }
             // a file that could not be written after the run (a full disk): one line, as for a mistake, not a stack
             // trace; the tables printed before it hold the measurements
             System.err.println(FileChecks.printable(name + ": " + (e instanceof FileSystemException f
@@ -235,7 +237,8 @@ public final class BenchCommand {
             // one of them was taken without a word
             throw new IllegalArgumentException("--size and --shape exclude each other (--size D is --shape DxD)");
         }
-        if (sequence && given.contains("--impl")) {
+        // --impl autobalance names what the sequence times anyway: taken, as before the refusal
+        if (sequence && given.contains("--impl") && !impls.equals(List.of("autobalance"))) {
             throw new IllegalArgumentException("--impl: --sequence times the engine alone (autobalance), not the "
                     + "baselines");
         }
@@ -264,6 +267,11 @@ public final class BenchCommand {
     /** The dtypes to measure, {@code --quick} applied. */
     List<DType> dtypes() {
         return dtypes;
+    }
+
+    /** The ranks as given (or the default). */
+    int[] ranks() {
+        return ranks;
     }
 
     /** The warm-up and measurement windows in seconds, {@code --quick} applied. */

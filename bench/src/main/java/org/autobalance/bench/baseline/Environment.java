@@ -39,7 +39,7 @@ final class Environment {
     /** The output of a command (e.g. lscpu), or a note that it could not run. */
     static String command(List<String> command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process p = Children.BENCH.start(new ProcessBuilder(command).redirectErrorStream(true));
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroy();

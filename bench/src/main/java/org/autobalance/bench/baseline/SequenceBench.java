@@ -215,7 +215,7 @@ final class SequenceBench {
                     "--alone-cell", dtype.label() + "," + r + "," + threads, "--rank", Integer.toString(r),
                     "--shape", d1 + "x" + d2,
                     "--warmup", Double.toString(warmupSeconds), "--measure", Double.toString(blockSeconds)));
-            this.process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            this.process = Children.BENCH.start(new ProcessBuilder(cmd).redirectErrorStream(true));
             this.from = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             this.to = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
             expect(READY);

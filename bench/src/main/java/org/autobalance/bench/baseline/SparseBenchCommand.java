@@ -262,9 +262,12 @@ public final class SparseBenchCommand {
         pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
         pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(threads));
         pb.redirectErrorStream(true);
-        Process p = pb.start();
+        Process p = Children.BENCH.start(pb);
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            if (Children.BENCH.shuttingDown()) {
+                return null; // ended by the command's own signal, not failed
+            }
             System.out.println("  scipy reference failed: " + output.lines().reduce((a, b) -> b).orElse(""));
             return null;
         }

@@ -55,6 +55,23 @@ class BaselineReportTest {
         assertTrue(md.contains("![median ms per iteration](x.png)"));
     }
 
+    /**
+     * The report replaced native-notes/baselines.md whole, and the analysis written by hand below its tables was
+     * lost each time it was run again: what follows the marker line is kept, and a file without it is replaced.
+     */
+    @Test
+    void aRewriteKeepsWhatFollowsTheMarker(@TempDir Path dir) throws IOException {
+        String md = BaselineReport.markdown(BaselineReport.parse(sample()), ceilings(), "the command", "jmh settings",
+                "x.png");
+        Path file = dir.resolve("baselines.md");
+        String notes = BaselineReport.KEPT + "\n\n## Against the targets\n\nWritten by hand.\n";
+        Files.writeString(file, "# the old tables\n\n" + notes);
+        assertEquals(md.stripTrailing() + "\n\n" + notes, BaselineReport.withKept(md, file));
+        Files.writeString(file, "# the old tables, no notes\n");
+        assertEquals(md, BaselineReport.withKept(md, file));
+        assertEquals(md, BaselineReport.withKept(md, dir.resolve("absent.md")));
+    }
+
     @Test
     void writesADecodablePng(@TempDir Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
