@@ -481,7 +481,12 @@ public final class SparseMatrix implements AutoCloseable {
             long[] next = Arrays.copyOf(start, rows);
             long sortBytes = Math.max(1, size) * (Integer.BYTES + Double.BYTES);
             NativeMemory.reserve(sortBytes, () -> "the sort of " + size + " sparse entries");
-            try (Arena temp = Arena.ofConfined()) {
+            // shared, though one thread uses it: millions of accesses to a confined arena's segments here, before
+            // the kernels are compiled, leave the JDK's memory-access profile (one for every caller) with owner-thread
+            // sessions; C2 then hoisted the owner check out of observed1's loop as a profiled predicate, M's and the
+            // factors' segments (no owner) failed it, and the predicate came back with each recompile: observed1 was
+            // compiled 18-90 times in a plain JVM (native-notes/sparse.md, "observed1's recompile loop: its cause")
+            try (Arena temp = Arena.ofShared()) {
                 MemorySegment sj = temp.allocate(Math.max(1, size) * Integer.BYTES, ALIGNMENT);
                 MemorySegment sx = temp.allocate(Math.max(1, size) * Double.BYTES, ALIGNMENT);
                 for (long k = 0; k < size; k++) {

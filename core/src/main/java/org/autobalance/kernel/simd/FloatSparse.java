@@ -225,8 +225,13 @@ final class FloatSparse {
      * method had the same predicate again, until 100 traps (PerMethodTrapLimit): {@code observed1} compiled about 100
      * times, each a blocking compile under the command line's options (0.7 s runs became 55–84 s).
      * native-notes/kernels.md, section 25. A row's count fits an {@code int}: its columns are distinct column
-     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE. Not the whole cure: in some JVMs without the command line's
-     * options {@code observed1}'s {@code int} loop still traps at its back-edge again and again (section 27).
+     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE. Not the whole cure: an {@code int} loop with {@code long}
+     * range checks (every segment access) is made a nest too, with the same predicate. What failed was the owner
+     * check of a segment's session, hoisted on a profile that confined arenas had taught the JDK's memory-access
+     * code (one profile for every caller): the segments here are shared, without owner. The sparse builder's
+     * sorting arena (every reader builds through it; the last confined arena of a command-line run) is now shared
+     * (native-notes/sparse.md, "observed1's recompile loop: its cause"); a program that reads much through confined
+     * segments before it factorizes can still meet the loop, up to 100 compiles.
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
