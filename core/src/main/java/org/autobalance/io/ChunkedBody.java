@@ -46,9 +46,14 @@ final class ChunkedBody {
             return (int) Math.max(1, Math.min(threads, bytes / Math.max(1, minChunkBytes)));
         }
 
+        /**
+         * The same number of chunks for every thread, of about the same size: the threads of a pass take runs of
+         * chunks in turn, and 11 chunks on 2 threads left the caller, after its 5, waiting for the other's sixth.
+         */
         private int chunkCount(long bytes) {
-            return (int) Math.min(Integer.MAX_VALUE, Math.max(threadCount(bytes),
-                    Math.ceilDiv(bytes, Math.max(1, maxChunkBytes))));
+            int t = threadCount(bytes);
+            long each = Math.ceilDiv(Math.ceilDiv(bytes, Math.max(1, maxChunkBytes)), t);
+            return (int) (Math.min(Math.max(1, each), Integer.MAX_VALUE / t) * t);
         }
     }
 
@@ -105,9 +110,9 @@ final class ChunkedBody {
      */
     static final long MIN_CHUNK_BYTES = 1 << 20;
     /**
-     * The most bytes of a chunk, between two looks at the interrupt status: tens of milliseconds of parsing (a 44 MB
-     * file was parsed in 1.43 s on 2 threads under load, about 15 MB/s a thread). Its buffers and their start cost
-     * about what 1 MiB does ({@link #MIN_CHUNK_BYTES}), so the chunks add little.
+     * The most bytes of a chunk, between two looks at the interrupt status: 0.1–0.3 s of parsing once compiled, more
+     * for the first chunks (a 176 MB file interrupted 1.5 s in stopped 0.3–0.4 s later, 2.4–2.5 s with one chunk per
+     * thread; native-notes/reliability.md, seventeenth session, with what the chunks cost).
      */
     static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Bytes of a staged coordinate entry (row and column int32, value float64) and of a staged array value. */
