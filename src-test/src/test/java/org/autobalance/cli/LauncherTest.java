@@ -153,6 +153,37 @@ class LauncherTest {
     }
 
     /**
+     * The command starts without the build lock: the launcher's {@code exec} keeps its open files, and a command that
+     * held it would keep every other launch in the checkout waiting for as long as it ran, and deadlock one it starts
+     * itself ({@code bench e2e}'s Python runs {@code ./autobalance factorize}). The stand-in {@code java} tries the
+     * lock as another launch would.
+     */
+    @ParameterizedTest(name = "flock on the PATH: {0}")
+    @ValueSource(booleans = {true, false})
+    void theCommandRunsWithoutTheBuildLock(boolean flock) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "flock(1) to try the lock with");
+        Path lock = root.resolve("target/.autobalance-build.lock");
+        Files.writeString(root.resolve("jdk/bin/java"), """
+                #!/bin/sh
+                for a in "$@"; do
+                  case "$a" in -version) echo 'openjdk version "25" 2025-09-16' >&2; exit 0 ;; esac
+                done
+                if [ -d "$LOCK.d" ] || ! /usr/bin/flock -n "$LOCK" true; then echo "the command holds the lock"; fi
+                echo "command ran"
+                """);
+        Map<String, String> environment = new HashMap<>(Map.of("AUTOBALANCE_AOT", "0", "LOCK", lock.toString()));
+        if (!flock) {
+            environment.put("PATH", root.resolve("bin") + ":" + pathWithout("flock"));
+        }
+        try {
+            Ran ran = launch(environment, "demo");
+            assertEquals(new Ran(0, "command ran\n"), ran);
+        } finally {
+            removeTools();
+        }
+    }
+
+    /**
      * A directory of links to every program on the PATH but {@code name}: the launcher finds everything it uses but
      * that.
      */
