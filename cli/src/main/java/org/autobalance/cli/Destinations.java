@@ -144,7 +144,7 @@ public final class Destinations implements AutoCloseable {
         Path directory = logStaging.getParent();
         String name = SolverRun.targetName(logStaging);
         String writer = null;
-        if (out != null && (RunOutputs.writes(results, name) || RunOutputs.isStagingName(name)
+        if (out != null && (RunOutputs.writes(results, name) || Staging.isStagingName(name)
                 || RunLock.isLockFileName(name))
                 && sameDirectory(out, directory)) {
             writer = "--out " + out;

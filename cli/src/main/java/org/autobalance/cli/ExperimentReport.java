@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.json.Json;
@@ -110,7 +109,8 @@ final class ExperimentReport {
          */
         List<Path> write(Path dir) throws IOException {
             Files.createDirectories(dir);
-            Path staging = Files.createTempDirectory(dir, "." + name + ".");
+            // named with the pid: one a kill -9 leaves is removed by the next command writing here
+            Path staging = Staging.create(dir);
             try {
                 List<Path> staged = new ArrayList<>();
                 for (Map.Entry<String, byte[]> file : files.entrySet()) {
@@ -126,12 +126,7 @@ final class ExperimentReport {
                 }
                 return written;
             } finally {
-                try (Stream<Path> left = Files.list(staging)) {
-                    for (Path file : (Iterable<Path>) left::iterator) {
-                        Files.deleteIfExists(file);
-                    }
-                }
-                Files.deleteIfExists(staging);
+                Staging.deleteTree(staging);
             }
         }
     }

@@ -47,6 +47,15 @@ final class ReproduceCommand implements Callable<Integer> {
         // written after each experiment's run (all of them take minutes): a destination that cannot be written is
         // named now, not as a bare path and exit 1 after the first run
         FileChecks.requireWritableDirectory("--out", out);
+        if (Files.isDirectory(out)) {
+            try {
+                // what a reproduce killed while writing left: said now if it cannot go, not after the experiments
+                Staging.removeAbandoned(out);
+            } catch (IOException e) {
+                throw new UsageException("--out " + out + ": cannot remove a killed run's staging directory there ("
+                        + FileChecks.reason(e) + ")", e);
+            }
+        }
         // the plots are rendered off-screen: no display is needed (or wanted) on a build machine
         System.setProperty("java.awt.headless", "true");
         boolean made = !Files.exists(out);

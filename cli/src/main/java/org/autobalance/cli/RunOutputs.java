@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
@@ -30,8 +29,8 @@ import org.autobalance.json.Json;
  * <p>A staging directory inside the output directory is created before the run, so an unwritable destination fails
  * before any work is done. The files are written there and moved into place (atomic renames, summary.json last)
  * only after the run succeeded; a failed or diverged run removes the staging directory and leaves the destination as
- * it was. A process killed outright (kill -9, a machine lost) cannot remove its staging directory; its name carries
- * the process id, and the next run into the same directory removes those of processes no longer alive.
+ * it was. A process killed outright (kill -9, a machine lost) cannot remove its staging directory: the next run into
+ * the same directory removes it ({@link Staging}).
  */
 public final class RunOutputs implements AutoCloseable {
     static final String SUMMARY_FILE = "summary.json";
@@ -75,7 +74,6 @@ public final class RunOutputs implements AutoCloseable {
         }
     }
 
-    private static final String STAGING_PREFIX = ".autobalance-staging-";
     /** Where a commit that cannot move its results in leaves them (a visible name: nothing removes it). */
     static final String KEPT_PREFIX = "autobalance-results-";
     private static final String PARAMETER_NAME = "[Wb][1-9][0-9]*\\.npy";
@@ -83,7 +81,6 @@ public final class RunOutputs implements AutoCloseable {
     private static final Pattern RESULT = Pattern.compile("[UV](\\.mtx|\\.npy)?|" + PARAMETER_NAME);
     /** The result files of {@code network}: W1.npy, … and b1.npy, … (of a depth known once X is read). */
     static final Predicate<String> PARAMETER_FILES = Pattern.compile(PARAMETER_NAME).asMatchPredicate();
-    private static final Pattern STAGING = Pattern.compile(Pattern.quote(STAGING_PREFIX) + "(\\d+)-.*");
     /** The files of a directory of U shards that a distributed run writes ({@code SparkOutputs}). */
     private static final Pattern SHARD = Pattern.compile("part-\\d+\\.npy");
 
@@ -138,33 +135,14 @@ public final class RunOutputs implements AutoCloseable {
         return null;
     }
 
-    /** Whether {@code name} is one of a run's hidden staging directories. */
-    static boolean isStagingName(String name) {
-        return name.startsWith(STAGING_PREFIX);
-    }
-
     RunOutputs(Path directory) {
         this.directory = directory;
         FileChecks.requireWritableDirectory("--out", directory);
         try {
             Files.createDirectories(directory);
-            removeAbandonedStaging(directory);
-            this.staging = Files.createTempDirectory(directory, STAGING_PREFIX + ProcessHandle.current().pid() + "-");
+            this.staging = Staging.create(directory);
         } catch (IOException e) {
             throw new UsageException("--out " + directory + ": cannot write there (" + FileChecks.reason(e) + ")", e);
-        }
-    }
-
-    /** Removes the staging directories of runs whose process is gone (a live one may be another run's). */
-    private static void removeAbandonedStaging(Path directory) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, STAGING_PREFIX + "*")) {
-            for (Path entry : entries) {
-                Matcher m = STAGING.matcher(entry.getFileName().toString());
-                if (m.matches() && !ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive)
-                        .orElse(false)) {
-                    deleteTree(entry);
-                }
-            }
         }
     }
 
@@ -214,7 +192,7 @@ public final class RunOutputs implements AutoCloseable {
         for (String name : all) {
             Path target = directory.resolve(name);
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                deleteTree(target); // empty, or an earlier run's shards (above)
+                Staging.deleteTree(target); // empty, or an earlier run's shards (above)
             }
             Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
@@ -266,18 +244,7 @@ public final class RunOutputs implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (Files.exists(staging)) {
-            deleteTree(staging);
+            Staging.deleteTree(staging);
         }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> children = Files.newDirectoryStream(root)) {
-                for (Path p : children) {
-                    deleteTree(p);
-                }
-            }
-        }
-        Files.deleteIfExists(root);
     }
 }

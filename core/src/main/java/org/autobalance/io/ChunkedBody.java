@@ -12,10 +12,12 @@ import org.autobalance.parallel.ParallelPass;
 
 /**
  * The body of a Matrix Market file mapped into memory (everything after the size line), parsed from its bytes in
- * parallel: split at line ends into one chunk per thread, each chunk parsed into native buffers of its own (no object
- * per line or token; numbers by {@link DecimalParser}), the chunks then handed on in file order, so the matrix is bit
- * for bit the streaming parser's (the same values, added to the same {@link SparseMatrix.Builder} in the same order,
- * which sums duplicates in that order).
+ * parallel: split at line ends into chunks of at most {@link #MAX_CHUNK_BYTES} (at least one per thread), each thread
+ * parsing a run of them in turn, each chunk into native buffers of its own (no object per line or token; numbers by
+ * {@link DecimalParser}), the chunks then handed on in file order, so the matrix is bit for bit the streaming parser's
+ * (the same values, added to the same {@link SparseMatrix.Builder} in the same order, which sums duplicates in that
+ * order). Every thread looks at the calling thread's interrupt status before each chunk, so an interrupted reading
+ * stops within a chunk's parse rather than at the end of the whole body.
  *
  * <p>Only well-formed bodies are read here. At the first token the streaming parser would refuse, a chunk stops and the
  * reading returns null, and the caller reads the file again with the streaming parser, which reports the problem with
@@ -36,17 +38,44 @@ final class ChunkedBody {
     }
 
     /**
-     * A mapped file whose header and size line the streaming parser has read, to be parsed on {@code threads} threads
-     * in chunks of at least {@code minChunkBytes} (the last may be shorter).
+     * How a body is parsed: on up to {@code threads} threads, each given at least {@code minChunkBytes} (the last may
+     * have less), in chunks of at most {@code maxChunkBytes} ({@link #MAX_CHUNK_BYTES} but in tests).
      */
-    record Mapped(MemorySegment text, int threads, long minChunkBytes) {
+    record Split(int threads, long minChunkBytes, long maxChunkBytes) {
+        private int threadCount(long bytes) {
+            return (int) Math.max(1, Math.min(threads, bytes / Math.max(1, minChunkBytes)));
+        }
+
+        /**
+         * The same number of chunks for every thread, of about the same size: the threads of a pass take runs of
+         * chunks in turn, and 11 chunks on 2 threads left the caller, after its 5, waiting for the other's sixth.
+         */
+        private int chunkCount(long bytes) {
+            int t = threadCount(bytes);
+            long each = Math.ceilDiv(Math.ceilDiv(bytes, Math.max(1, maxChunkBytes)), t);
+            return (int) (Math.min(Math.max(1, each), Integer.MAX_VALUE / t) * t);
+        }
+    }
+
+    /** A mapped file whose header and size line the streaming parser has read, to be parsed as {@code split} says. */
+    record Mapped(MemorySegment text, Split split) {
+        Mapped(MemorySegment text, int threads, long minChunkBytes) {
+            this(text, new Split(threads, minChunkBytes, MAX_CHUNK_BYTES));
+        }
+
+        Mapped(MemorySegment text, int threads, long minChunkBytes, long maxChunkBytes) {
+            this(text, new Split(threads, minChunkBytes, maxChunkBytes));
+        }
+
         /**
          * The entries of a coordinate body (mirrors added), or null when it is not well formed or cannot be held, or
          * the thread is interrupted.
          */
         SparseMatrix coordinate(Shape shape) {
             long start = bodyStart(text);
-            return ChunkedBody.coordinate(text, start, shape, chunkCount(text.byteSize() - start));
+            long bytes = text.byteSize() - start;
+            return ChunkedBody.coordinate(new ChunkedBody(text, start, shape, split.chunkCount(bytes)),
+                    split.threadCount(bytes));
         }
 
         /**
@@ -56,7 +85,9 @@ final class ChunkedBody {
          */
         boolean array(Shape shape, Sink sink, boolean parallelSink) {
             long start = bodyStart(text);
-            return ChunkedBody.array(text, start, shape, chunkCount(text.byteSize() - start), sink, parallelSink);
+            long bytes = text.byteSize() - start;
+            return ChunkedBody.array(new ChunkedBody(text, start, shape, split.chunkCount(bytes)),
+                    split.threadCount(bytes), sink, parallelSink);
         }
 
         /**
@@ -71,17 +102,19 @@ final class ChunkedBody {
                 return null;
             }
         }
-
-        private int chunkCount(long bytes) {
-            return (int) Math.max(1, Math.min(threads, bytes / Math.max(1, minChunkBytes)));
-        }
     }
 
     /**
-     * Below this many bytes of body per thread the chunks are fewer than the threads: a thread's start and the
-     * chunk's buffers cost about as much as parsing a few tens of kilobytes.
+     * Below this many bytes of body per thread the threads are fewer: a thread's start and the chunk's buffers cost
+     * about as much as parsing a few tens of kilobytes.
      */
     static final long MIN_CHUNK_BYTES = 1 << 20;
+    /**
+     * The most bytes of a chunk, between two looks at the interrupt status: 0.1–0.3 s of parsing once compiled, more
+     * for the first chunks (a 176 MB file interrupted 1.5 s in stopped 0.3–0.4 s later, 2.4–2.5 s with one chunk per
+     * thread; native-notes/reliability.md, seventeenth session, with what the chunks cost).
+     */
+    static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Bytes of a staged coordinate entry (row and column int32, value float64) and of a staged array value. */
     private static final long ENTRY_BYTES = 2 * Integer.BYTES + Double.BYTES;
     private static final long VALUE_BYTES = Double.BYTES;
@@ -131,12 +164,12 @@ final class ChunkedBody {
     }
 
     /**
-     * The entries of a coordinate body (with their mirrors), or null when the body is not well formed or cannot be
-     * held (the streaming parser then says why).
+     * The entries of a coordinate body (with their mirrors) parsed on {@code threads} threads, or null when the body is
+     * not well formed or cannot be held (the streaming parser then says why), or the calling thread is interrupted.
      */
-    private static SparseMatrix coordinate(MemorySegment text, long start, Shape shape, int chunkCount) {
-        ChunkedBody body = new ChunkedBody(text, start, shape, chunkCount);
-        try (ParallelPass pass = new ParallelPass(chunkCount)) {
+    private static SparseMatrix coordinate(ChunkedBody body, int threads) {
+        Shape shape = body.shape;
+        try (ParallelPass pass = new ParallelPass(threads)) {
             if (!body.parse(pass)) {
                 return null;
             }
@@ -151,6 +184,9 @@ final class ChunkedBody {
             }
             try (SparseMatrix.Builder b = SparseMatrix.builder(shape.rows, shape.cols, stored)) {
                 for (Chunk c : body.chunks) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        return null; // the staging is freed by the try; the caller reports the interrupt
+                    }
                     // locals, so that the segments' liveness and bounds checks can leave the loop
                     MemorySegment rows = c.rows;
                     MemorySegment cols = c.cols;
@@ -181,10 +217,10 @@ final class ChunkedBody {
      * from several threads at once, for distinct positions, as a dense matrix may); false, with nothing handed on,
      * when the body is not well formed.
      */
-    private static boolean array(MemorySegment text, long start, Shape shape, int chunkCount, Sink sink,
-            boolean parallelSink) {
-        ChunkedBody body = new ChunkedBody(text, start, shape, chunkCount);
-        try (ParallelPass pass = new ParallelPass(chunkCount)) {
+    private static boolean array(ChunkedBody body, int threads, Sink sink, boolean parallelSink) {
+        Shape shape = body.shape;
+        int chunkCount = body.chunks.length;
+        try (ParallelPass pass = new ParallelPass(threads)) {
             if (!body.parse(pass)) {
                 return false;
             }
@@ -234,17 +270,20 @@ final class ChunkedBody {
     }
 
     /**
-     * Parses every chunk, chunk c on thread c; whether all were well formed. False too when the calling thread was
-     * interrupted meanwhile: the caller, which gets null for the body, then reports the interrupt.
+     * Parses every chunk, each thread of the pass a run of them in file order; whether all were well formed. False
+     * too when the calling thread is interrupted: each thread looks at its status before each chunk and stops (the
+     * parse of a chunk is not cut: its inner loops are the tuned ones), and the caller, which gets null for the body,
+     * reports the interrupt. Before, the whole body was parsed first (1.4 s of a 44 MB file).
      */
     private boolean parse(ParallelPass pass) {
-        pass.run((chunk, from, to) -> {
-            for (int c = from; c < to; c++) {
+        Thread caller = Thread.currentThread();
+        pass.run((part, from, to) -> {
+            for (int c = from; c < to && !caller.isInterrupted(); c++) {
                 chunks[c].parse(text, shape);
             }
             return 0;
         }, chunks.length);
-        if (Thread.currentThread().isInterrupted()) {
+        if (caller.isInterrupted()) {
             return false;
         }
         for (Chunk c : chunks) {

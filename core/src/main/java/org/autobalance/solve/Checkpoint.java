@@ -8,15 +8,21 @@ import static org.autobalance.solve.internal.CheckpointWriter.sha256;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.json.Json;
@@ -48,6 +54,11 @@ import org.autobalance.solve.internal.FactorCheckpoint;
 public final class Checkpoint {
     /** The file name inside the checkpoint directory. */
     public static final String FILE = "checkpoint";
+    /**
+     * Bytes read, and digested, between two looks at the interrupt status while a checkpoint loads: 4 MiB, a few
+     * milliseconds of either.
+     */
+    private static final int BLOCK_BYTES = 1 << 22;
 
     private final Map<String, Object> header;
     private final byte[] payload;
@@ -260,6 +271,8 @@ public final class Checkpoint {
      * Loads the checkpoint in {@code dir}.
      *
      * @throws NoSuchFileException if {@code dir} holds no checkpoint
+     * @throws java.io.InterruptedIOException if the calling thread is interrupted (before or during the load: it
+     *         stops at its next block, naming the file, and the interrupt status stays set)
      * @throws IOException if the file is not a complete, intact checkpoint (the message says what is wrong)
      */
     public static Checkpoint load(Path dir) throws IOException {
@@ -267,8 +280,8 @@ public final class Checkpoint {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no checkpoint in " + dir);
         }
-        byte[] all = Files.readAllBytes(file);
         String where = "checkpoint " + file + ": ";
+        byte[] all = readAll(file, where);
         if (all.length == 0) {
             // a disk that filled, or a copy that failed, before the first byte
             throw new IOException(where + "empty (0 bytes), not a checkpoint");
@@ -289,7 +302,7 @@ public final class Checkpoint {
                     + declared + " its header declares" : headerEnd >= all.length ? ", ending inside its header" : "")
                     + "; copy it again, or resume from another checkpoint");
         }
-        byte[] digest = sha256().digest(Arrays.copyOf(all, all.length - DIGEST_BYTES));
+        byte[] digest = digest(all, all.length - DIGEST_BYTES, file);
         if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - DIGEST_BYTES, all.length))) {
             throw new IOException(where + "checksum mismatch: the file was changed or damaged after it was written");
         }
@@ -322,6 +335,45 @@ public final class Checkpoint {
             // the checksum matched, so only a writer of another format gets here
             throw new IOException(where + "malformed header: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The bytes of {@code file}, read {@value #BLOCK_BYTES} at a time with a look at the thread's interrupt status
+     * before each: {@code Files.readAllBytes} ignores interrupts, and a resume of a large checkpoint that a library
+     * user interrupted went on to the end of the read (the I/O package's rule, {@code io.internal.Interrupts},
+     * applies).
+     */
+    private static byte[] readAll(Path file, String where) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                // more than an array holds (readAllBytes: OutOfMemoryError "Required array size too large")
+                throw new IOException(where + size + " bytes, more than a checkpoint of this version can be");
+            }
+            byte[] all = new byte[(int) size];
+            ByteBuffer buffer = ByteBuffer.wrap(all);
+            while (buffer.hasRemaining()) {
+                Interrupts.checkReading(file.toString());
+                buffer.limit(Math.min(all.length, buffer.position() + BLOCK_BYTES));
+                if (channel.read(buffer) < 0) {
+                    // shorter than when it was opened: the checks below say it is cut short
+                    return Arrays.copyOf(all, buffer.position());
+                }
+            }
+            return all;
+        } catch (ClosedByInterruptException e) {
+            throw Interrupts.reading(file.toString(), e);
+        }
+    }
+
+    /** The SHA-256 of the first {@code length} bytes of {@code all}, with a look at the interrupt status per block. */
+    private static byte[] digest(byte[] all, int length, Path file) throws IOException {
+        MessageDigest sha = sha256();
+        for (int at = 0; at < length; at += BLOCK_BYTES) {
+            Interrupts.checkReading(file.toString());
+            sha.update(all, at, Math.min(BLOCK_BYTES, length - at));
+        }
+        return sha.digest();
     }
 
     /** Reads the header's list of payload blocks into {@code blocks} (name → {@link #blocks}); returns their bytes. */

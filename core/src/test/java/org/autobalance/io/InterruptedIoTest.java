@@ -14,11 +14,14 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -191,6 +194,44 @@ class InterruptedIoTest {
             try (SparseMatrix s = c.coordinate(coordinateShape)) {
                 assertEquals(2, s.nonZeros());
             }
+        }
+    }
+
+    /**
+     * A mapped body stops at the next chunk, on every thread of the parse: the interrupt was seen only after the whole
+     * parallel parse (1.4 s of a 44 MB file). The file is cut short after it was mapped, inside its last chunk, so a
+     * thread that parsed on to that chunk would fault there ({@link InternalError}, which is how a page past the end of
+     * a mapped file shows): the interrupted parse gives up before it; the same mapping uninterrupted reaches the cut.
+     */
+    @Test
+    void theChunkedParseStopsAtTheNextChunkOnEveryThread() throws IOException {
+        Path file = dir.resolve("big.mtx");
+        int values = 40_000;
+        StringBuilder text = new StringBuilder("%%MatrixMarket matrix array real general\n" + values + " 1\n");
+        for (int k = 0; k < values; k++) {
+            text.append(k).append(".25\n");
+        }
+        Files.writeString(file, text);
+        ChunkedBody.Shape shape = new ChunkedBody.Shape(false, false, false, 0, values, 1, values, DType.FLOAT64);
+        // shared: the parse's second thread reads it too
+        try (Arena arena = Arena.ofShared(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            long start = ChunkedBody.bodyStart(mapped);
+            long body = mapped.byteSize() - start;
+            int chunks = 8;
+            // two threads, four chunks each; the cut a few pages into the last chunk, past every chunk boundary
+            ChunkedBody.Mapped eight = new ChunkedBody.Mapped(mapped, 2, 1, Math.ceilDiv(body, chunks));
+            long cut = (start + body / chunks * (chunks - 1) + 3 * 4096) / 4096 * 4096 + 4096;
+            assertTrue(cut < mapped.byteSize() - 4096, "the last chunk is too short for the test: " + body);
+            channel.truncate(cut);
+            double[] seen = new double[1];
+            Thread.currentThread().interrupt();
+            assertFalse(eight.array(shape, (i, j, v) -> seen[0] = 1, false));
+            assertTrue(Thread.interrupted(), "the interrupt status stays set");
+            assertEquals(0, seen[0], "nothing handed on");
+            assertThrows(InternalError.class, () -> eight.array(shape, (i, j, v) -> { }, false),
+                    "uninterrupted, the parse reaches the cut: the test would not see a parse that went on");
         }
     }
 

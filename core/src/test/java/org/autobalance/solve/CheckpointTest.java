@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -301,6 +302,28 @@ class CheckpointTest {
         Files.write(file, "not a checkpoint".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         IOException e = assertThrows(IOException.class, () -> Checkpoint.load(dir));
         assertTrue(e.getMessage().contains("not an autobalance checkpoint"), e.getMessage());
+    }
+
+    /**
+     * A load on an interrupted thread (a library user who interrupts a resume) read the whole file and checked its
+     * digest first ({@code Files.readAllBytes} ignores interrupts); it stops, as the readers of {@code io} do, with an
+     * {@link InterruptedIOException} naming the file and the interrupt status kept.
+     */
+    @Test
+    void anInterruptedLoadSaysSoNamingTheFile() throws IOException {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            run(m, b -> b.tolerance(0), 4, b -> b.checkpoint(dir, 2, null));
+        }
+        Thread.currentThread().interrupt();
+        try {
+            InterruptedIOException e = assertThrows(InterruptedIOException.class, () -> Checkpoint.load(dir));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status stays set");
+            assertEquals(dir.resolve(Checkpoint.FILE) + ": reading was interrupted (Thread.interrupt(); the thread's "
+                    + "interrupt status stays set)", e.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals(4, Checkpoint.load(dir).iteration());
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.autobalance.spark;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -25,6 +26,7 @@ import org.apache.spark.broadcast.Broadcast;
  * iterations cut every 50 left 201 copies of U in the checkpoint directory.
  */
 final class Lineage<T> implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Lineage.class.getName());
     private final int every;
     /** The context whose checkpoint directory holds the files, or null for local checkpoints. */
     private final JavaSparkContext reliable;
@@ -103,18 +105,27 @@ final class Lineage<T> implements AutoCloseable {
     /**
      * Deletes the files of {@code rdd}'s reliable checkpoint, if it has one (none until the cut is complete: a cut
      * that failed half-way leaves its files). Housekeeping only: the run's results do not depend on it, so a file
-     * system that refuses, with an I/O error or an unchecked one of Hadoop's, leaves the files, as Spark would have,
-     * rather than replace the run's result or exception.
+     * system that refuses (a read-only directory; an I/O error, or an unchecked one of Hadoop's) leaves the files, as
+     * Spark would have, rather than replace the run's result or exception, and a warning names them; files already
+     * gone are no failure.
      */
     private void removeCheckpointFiles(JavaRDD<T> rdd) {
         if (reliable == null || rdd == null || !rdd.getCheckpointFile().isPresent()) {
             return;
         }
         Path files = new Path(rdd.getCheckpointFile().get());
+        String why;
         try {
-            files.getFileSystem(reliable.hadoopConfiguration()).delete(files, true);
+            FileSystem fs = files.getFileSystem(reliable.hadoopConfiguration());
+            if (fs.delete(files, true) || !fs.exists(files)) {
+                return;
+            }
+            why = "the file system refused to delete them";
         } catch (IOException | RuntimeException e) {
-            // left in the checkpoint directory, where Spark leaves every checkpoint
+            why = e.toString();
         }
+        String reason = why;
+        LOG.log(System.Logger.Level.WARNING, () -> "a lineage cut's files were left in the checkpoint directory: "
+                + files + " (" + reason + "); nothing reads them, remove them when the run is over");
     }
 }

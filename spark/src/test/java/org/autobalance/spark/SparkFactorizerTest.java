@@ -11,9 +11,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +24,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -49,6 +54,7 @@ import org.autobalance.solve.Variant;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -616,6 +622,97 @@ class SparkFactorizerTest {
         assertEquals(5, folders.size(), "cuts kept in turn: " + folders);
         assertEquals(folders.stream().sorted().toList(), folders, "cuts kept in turn, oldest first");
         assertEquals(Set.of(), newRdds(checkpoints, before), "checkpointed iterates left after the result's close");
+    }
+
+    /**
+     * Lineage cuts whose files cannot be deleted (each cut's folder made read-only once written; as root, whom
+     * permissions do not stop, immutable): the failure was swallowed without a word, leaving the folders unnamed. The
+     * run still ends with the undisturbed run's bits, and one warning per folder (the four replaced by a newer cut, and
+     * the last at the result's close) names it; none for a folder that is already gone.
+     */
+    @Test
+    void lineageCutFilesThatCannotBeDeletedAreNamedAndTheRunEndsAsBefore() throws Exception {
+        Path checkpoints = Path.of(URI.create(SharedSpark.context().getCheckpointDir().get()));
+        Path probe = Files.createDirectories(checkpoints.resolve("probe"));
+        boolean root = "root".equals(System.getProperty("user.name"));
+        try {
+            setDeletable(probe, false);
+        } catch (UncheckedIOException e) {
+            Assumptions.abort("cannot make a directory undeletable here: " + e.getMessage());
+        }
+        setDeletable(probe, true);
+        Files.delete(probe);
+        double[][][] undisturbed = lineageCutsRun(false);
+        Set<String> before = checkpointedRdds(checkpoints);
+        List<String> warnings = new ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(Lineage.class.getName());
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                warnings.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        List<Path> locked = new ArrayList<>();
+        try {
+            double[][][] run = lineageCutsRun(false, record -> {
+                for (String rdd : newRdds(checkpoints, before)) {
+                    Path folder = checkpoints.resolve(rdd);
+                    if (!locked.contains(folder)) {
+                        locked.add(folder);
+                        setDeletable(folder, false);
+                    }
+                }
+            });
+            assertSameBits(undisturbed, run, "a run whose old cuts could not be deleted");
+        } finally {
+            log.removeHandler(capture);
+            for (Path folder : locked) {
+                setDeletable(folder, true);
+                try (Stream<Path> files = Files.walk(folder)) {
+                    for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(f);
+                    }
+                }
+            }
+        }
+        assertEquals(5, locked.size(), "cuts at 0, 3, …, 12" + (root ? " (immutable)" : " (read-only)"));
+        assertEquals(locked.stream().map(f -> "WARNING a lineage cut's files were left in the checkpoint directory: "
+                + "file:" + f + " (the file system refused to delete them); nothing reads them, remove them when the "
+                + "run is over").toList(), warnings);
+    }
+
+    /**
+     * Makes {@code dir}'s entries undeletable (its permissions, or for root the immutable attribute, which root's
+     * deletions respect), or deletable again.
+     */
+    private static void setDeletable(Path dir, boolean deletable) {
+        try {
+            if (!"root".equals(System.getProperty("user.name"))) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(deletable ? "rwx------"
+                        : "r-x------"));
+                return;
+            }
+            Process chattr = new ProcessBuilder("chattr", deletable ? "-i" : "+i", dir.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(chattr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (chattr.waitFor() != 0) {
+                throw new IOException("chattr: " + out.strip());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

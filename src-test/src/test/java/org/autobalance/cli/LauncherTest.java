@@ -5,18 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The launcher script {@code ./autobalance}, copied into a tree of its own with a built jar in place (so it builds
@@ -71,6 +79,12 @@ class LauncherTest {
 
     /** The launcher with {@code environment} and nothing else but PATH and the stand-in JDK. */
     private Ran launch(Map<String, String> environment, String... args) throws Exception {
+        Process p = launcher(environment, args).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Ran(p.waitFor(), out);
+    }
+
+    private ProcessBuilder launcher(Map<String, String> environment, String... args) {
         String[] command = new String[args.length + 1];
         command[0] = root.resolve("autobalance").toString();
         System.arraycopy(args, 0, command, 1, args.length);
@@ -80,9 +94,147 @@ class LauncherTest {
         builder.environment().put("PATH", root.resolve("bin") + ":" + path);
         builder.environment().put("JAVA_HOME", root.resolve("jdk").toString());
         builder.environment().putAll(environment);
-        Process p = builder.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Ran(p.waitFor(), out);
+        return builder;
+    }
+
+    /**
+     * Two launches at once after the sources changed (the lead's {@code bench --quick}, then {@code bench --help} two
+     * seconds later) both started Maven, and one build failed ("Could not replace original artifact with shaded
+     * artifact!"). The second now waits for the first's build, says so on one line, and builds nothing; with
+     * {@code flock} and, where it is missing (a PATH without it), with the launcher's own lock. The stand-in
+     * {@code mvn} notes its start, waits to be released, then makes the jar fresh and notes its end.
+     */
+    @ParameterizedTest(name = "flock on the PATH: {0}")
+    @ValueSource(booleans = {true, false})
+    void aSecondLaunchWaitsForTheFirstsBuildAndBuildsNothing(boolean flock) throws Exception {
+        Path builds = root.resolve("builds.log");
+        Path release = root.resolve("release");
+        Path jar = root.resolve("cli/target/autobalance.jar");
+        Files.writeString(root.resolve("bin/mvn"), """
+                #!/bin/sh
+                echo start >> "$BUILDS"
+                while [ ! -f "$RELEASE" ]; do sleep 0.05; done
+                touch -d '+1 hour' "$JAR"
+                echo end >> "$BUILDS"
+                """);
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().minusSeconds(60)));
+        Map<String, String> environment = new HashMap<>(Map.of("AUTOBALANCE_AOT", "0", "BUILDS", builds.toString(),
+                "RELEASE", release.toString(), "JAR", jar.toString()));
+        if (!flock) {
+            environment.put("PATH", root.resolve("bin") + ":" + pathWithout("flock"));
+        }
+        Path firstOut = root.resolve("first.out");
+        Path secondOut = root.resolve("second.out");
+        Process first = launcher(environment, "demo").redirectOutput(firstOut.toFile()).start();
+        Process second = null;
+        try {
+            awaitUntil(() -> read(builds).equals("start\n"), first);
+            second = launcher(environment, "--help").redirectOutput(secondOut.toFile()).start();
+            Process running = second;
+            // on the old launcher the second build starts; on this one the second launch waits and says so
+            awaitUntil(() -> read(secondOut).contains("waiting") || read(builds).equals("start\nstart\n"), running);
+            Files.writeString(release, "");
+            assertTrue(first.waitFor(60, TimeUnit.SECONDS) && second.waitFor(60, TimeUnit.SECONDS), "a launch hung");
+        } finally {
+            first.destroyForcibly();
+            if (second != null) {
+                second.destroyForcibly();
+            }
+            removeTools();
+        }
+        assertEquals("start\nend\n", read(builds), "one build, not two at once");
+        assertEquals(0, first.exitValue(), read(firstOut));
+        assertEquals(0, second.exitValue(), read(secondOut));
+        assertTrue(read(firstOut).contains("autobalance: building") && read(firstOut).endsWith("command ran: "
+                + "LC_ALL= LC_CTYPE=C.UTF-8\n"), read(firstOut));
+        assertEquals("autobalance: waiting for another launch in this checkout to finish building (pid "
+                + first.pid() + ": ./autobalance demo) ...\ncommand ran: LC_ALL= LC_CTYPE=C.UTF-8\n",
+                read(secondOut));
+    }
+
+    /**
+     * The command starts without the build lock: the launcher's {@code exec} keeps its open files, and a command that
+     * held it would keep every other launch in the checkout waiting for as long as it ran, and deadlock one it starts
+     * itself ({@code bench e2e}'s Python runs {@code ./autobalance factorize}). The stand-in {@code java} tries the
+     * lock as another launch would.
+     */
+    @ParameterizedTest(name = "flock on the PATH: {0}")
+    @ValueSource(booleans = {true, false})
+    void theCommandRunsWithoutTheBuildLock(boolean flock) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "flock(1) to try the lock with");
+        Path lock = root.resolve("target/.autobalance-build.lock");
+        Files.writeString(root.resolve("jdk/bin/java"), """
+                #!/bin/sh
+                for a in "$@"; do
+                  case "$a" in -version) echo 'openjdk version "25" 2025-09-16' >&2; exit 0 ;; esac
+                done
+                if [ -d "$LOCK.d" ] || ! /usr/bin/flock -n "$LOCK" true; then echo "the command holds the lock"; fi
+                echo "command ran"
+                """);
+        Map<String, String> environment = new HashMap<>(Map.of("AUTOBALANCE_AOT", "0", "LOCK", lock.toString()));
+        if (!flock) {
+            environment.put("PATH", root.resolve("bin") + ":" + pathWithout("flock"));
+        }
+        try {
+            Ran ran = launch(environment, "demo");
+            assertEquals(new Ran(0, "command ran\n"), ran);
+        } finally {
+            removeTools();
+        }
+    }
+
+    /**
+     * A directory of links to every program on the PATH but {@code name}: the launcher finds everything it uses but
+     * that.
+     */
+    private String pathWithout(String name) throws IOException {
+        Path tools = Files.createDirectories(root.resolve("tools"));
+        for (String dir : System.getenv("PATH").split(":")) {
+            Path d = Path.of(dir);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> programs = Files.list(d)) {
+                for (Path program : (Iterable<Path>) programs::iterator) {
+                    Path link = tools.resolve(program.getFileName().toString());
+                    if (!program.getFileName().toString().equals(name) && Files.isExecutable(program)
+                            && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(link, program);
+                    }
+                }
+            }
+        }
+        return tools.toString();
+    }
+
+    /** Removes the links of {@link #pathWithout} (JUnit warns of each link to outside its directory it removes). */
+    private void removeTools() throws IOException {
+        Path tools = root.resolve("tools");
+        if (Files.isDirectory(tools)) {
+            try (Stream<Path> links = Files.list(tools)) {
+                for (Path link : (Iterable<Path>) links::iterator) {
+                    Files.delete(link);
+                }
+            }
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until {@code condition} holds, failing if {@code launch} ends first or after a minute. */
+    private static void awaitUntil(BooleanSupplier condition, Process launch) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            assertTrue(launch.isAlive(), "the launch ended before it was expected to");
+            assertTrue(System.nanoTime() < deadline, "nothing happened for a minute");
+            Thread.sleep(20);
+        }
     }
 
     /**

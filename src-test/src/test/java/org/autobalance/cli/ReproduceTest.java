@@ -25,6 +25,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code autobalance reproduce} end to end: the experiments' verdicts and their three output files. */
 class ReproduceTest {
+    /** How {@link Staging} names a staging directory: the prefix, then the process id. */
+    private static final String STAGING = ".autobalance-staging-";
+
     @TempDir
     Path dir;
 
@@ -143,8 +146,8 @@ class ReproduceTest {
     /**
      * A signal while the report is written (SIGTERM, as {@link Process#destroy()} sends; Ctrl-C's SIGINT takes the
      * same path): the JVM ended with its shutdown hooks, without the main thread's clean-up, and left the staging
-     * directory (.rank1.…, with rank1.json in it) in --out. Now the three files are put in place first; the exit
-     * status is the signal's, as factorize's is.
+     * directory (.rank1.…, with rank1.json in it; now named as {@link Staging}'s) in --out. Now the three files are
+     * put in place first; the exit status is the signal's, as factorize's is.
      */
     @Test
     void aSignalWhileTheReportIsWrittenLeavesTheSetAndNoStaging() throws Exception {
@@ -160,12 +163,12 @@ class ReproduceTest {
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
                 boolean seen = false;
                 while (!seen && p.isAlive() && System.nanoTime() < deadline) {
-                    seen = !hidden(out, ".rank1.").isEmpty();
+                    seen = !hidden(out, STAGING).isEmpty();
                     Thread.sleep(1);
                 }
                 if (seen) {
                     signal(p, "STOP");
-                    seen = !hidden(out, ".rank1.").isEmpty();
+                    seen = !hidden(out, STAGING).isEmpty();
                     if (seen) {
                         p.destroy(); // SIGTERM, held by the stopped child until it runs on
                     }
@@ -189,6 +192,34 @@ class ReproduceTest {
             }
         }
         fail("no run was signalled during its write in 10 (each wrote its set before the signal)");
+    }
+
+    /**
+     * kill -9 while the report was written (or a machine lost) left the staging directory (.rank1.…, with rank1.json
+     * in it) in --out for good: only factorize's outputs removed those of dead processes. reproduce's are now named
+     * and removed the same way: by the next command writing there, when their process is gone; another process's
+     * that is alive (a reproduce writing into the same --out) is left.
+     */
+    @Test
+    void aKilledRunsStagingDirectoryIsRemovedByTheNextOne() throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        assertEquals(0, ended.waitFor());
+        Process alive = new ProcessBuilder("sleep", "600").start();
+        try {
+            Path out = Files.createDirectories(dir.resolve("out"));
+            Path killed = Files.createDirectories(out.resolve(STAGING + ended.pid() + "-123"));
+            Files.writeString(killed.resolve("rank1.json"), "half of a killed run's report");
+            Path writing = Files.createDirectories(out.resolve(STAGING + alive.pid() + "-456"));
+            Files.writeString(writing.resolve("rank1.json"), "another run's, being written");
+            StringWriter err = new StringWriter();
+            int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                    "reproduce", "rank1", "--out", out.toString());
+            assertEquals(0, code, err.toString());
+            assertEquals(List.of(writing), hidden(out, "."), "the dead process's staging directory stays");
+            assertEquals("another run's, being written", Files.readString(writing.resolve("rank1.json")));
+        } finally {
+            alive.destroyForcibly();
+        }
     }
 
     /** The three files of rank1 in {@code out}, alone, its verdict a pass. */

@@ -1,10 +1,12 @@
 package org.autobalance.spark.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -165,11 +169,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         } finally {
             owned.forEach(DenseMatrix::close);
             if (started[0] != null) {
-                try {
-                    removeCheckpointDirectory(started[0]);
-                } finally {
-                    started[0].stop();
-                }
+                release(started[0], checkpointDir, spec.commandLine().getErr());
             }
         }
         return 0;
@@ -333,21 +333,50 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
     }
 
     /**
-     * Removes the directory that {@code setCheckpointDir} made in {@code --checkpoint-dir} for this context (a random
-     * name), empty once the run has removed its lineage cuts' files: each run left one. A directory that is not empty
-     * (files the run could not remove) or that the file system refuses to remove is left, as Spark leaves it.
+     * After a run that started {@code sc}, however it ended: removes the directory {@code setCheckpointDir} made in
+     * {@code --checkpoint-dir} ({@code checkpointDir}, null without it), then stops Spark. Neither may replace the
+     * run's result (its outputs are written by then) or its exception, the one the user must see: what fails is said
+     * on one line of {@code err}, naming what was left, and nothing is thrown. Before, a failure to stop replaced
+     * either.
      */
-    private void removeCheckpointDirectory(JavaSparkContext sc) {
+    static void release(JavaSparkContext sc, String checkpointDir, PrintWriter err) {
+        try {
+            removeCheckpointDirectory(sc, checkpointDir, err);
+        } finally {
+            try {
+                sc.stop();
+            } catch (RuntimeException e) {
+                err.println("autobalance: note: Spark did not stop cleanly (" + e + ")");
+            }
+        }
+    }
+
+    /**
+     * Removes the directory that {@code setCheckpointDir} made in {@code --checkpoint-dir} for this context (a random
+     * name), empty once the run has removed its lineage cuts' files: each run left one. One that is not empty (files
+     * the run could not remove) or that the file system refuses to remove is left, as Spark leaves it, and named.
+     */
+    private static void removeCheckpointDirectory(JavaSparkContext sc, String checkpointDir, PrintWriter err) {
         if (checkpointDir == null || !sc.getCheckpointDir().isPresent()) {
             return;
         }
         org.apache.hadoop.fs.Path made = new org.apache.hadoop.fs.Path(sc.getCheckpointDir().get());
+        String why;
         try {
-            made.getFileSystem(sc.hadoopConfiguration()).delete(made, false);
+            FileSystem fs = made.getFileSystem(sc.hadoopConfiguration());
+            FileStatus[] held = fs.exists(made) ? fs.listStatus(made) : new FileStatus[0];
+            if (held.length > 0) {
+                why = "it holds " + String.join(", ", Arrays.stream(held).map(f -> f.getPath().getName()).sorted()
+                        .toList()) + ", which the run could not delete";
+            } else if (fs.delete(made, false) || !fs.exists(made)) {
+                return;
+            } else {
+                why = "the file system refused to remove it";
+            }
         } catch (IOException | RuntimeException e) {
-            // not empty, or refused (also unchecked, as Hadoop may): the run's results do not depend on it, and its
-            // own exception must not be replaced by this one
+            why = e.toString();
         }
+        err.println("autobalance: note: --checkpoint-dir: left " + made + " (" + why + ")");
     }
 
     /** The embedded local Spark of {@code --master}, or the context spark-submit configured. */

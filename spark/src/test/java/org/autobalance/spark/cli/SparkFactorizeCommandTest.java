@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -541,5 +542,55 @@ class SparkFactorizeCommandTest {
                 run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
         assertFalse(Files.exists(out.resolve("summary.json")));
+    }
+
+    /**
+     * After a run that started its own Spark, whatever its end: the context's directory in --checkpoint-dir that
+     * cannot be removed (a lineage cut's files the run could not delete are in it) is named on one line and left; a
+     * Spark that fails to stop is one line too, and neither throws: before, a failing stop() in the command's finally
+     * replaced the run's result or its exception, and a directory left was not named. (The shared context's own
+     * checkpoint directory is moved for the test: a context of its own takes 10–20 s to start.)
+     */
+    @Test
+    void whatTheEndOfARunLeavesIsNamedAndMasksNothing() throws IOException {
+        JavaSparkContext shared = SharedSpark.context();
+        String sharedCheckpoints = shared.getCheckpointDir().get();
+        Path given = Files.createDirectories(dir.resolve("checkpoints"));
+        shared.setCheckpointDir(given.toString());
+        try {
+            String made = shared.getCheckpointDir().get();
+            Path cut = Files.createDirectories(Path.of(URI.create(made)).resolve("rdd-7"));
+            Files.writeString(cut.resolve("part-00000"), "a cut's file the run could not delete");
+            StringWriter err = new StringWriter();
+            SparkFactorizeCommand.release(new JavaSparkContext(shared.sc()) {
+                @Override
+                public void stop() {
+                    throw new IllegalStateException("the block manager did not answer");
+                }
+            }, given.toString(), new PrintWriter(err, true));
+            assertEquals("autobalance: note: --checkpoint-dir: left " + made + " (it holds rdd-7, which the run "
+                    + "could not delete)\nautobalance: note: Spark did not stop cleanly "
+                    + "(java.lang.IllegalStateException: the block manager did not answer)\n",
+                    err.toString().replace(System.lineSeparator(), "\n"));
+            assertTrue(Files.exists(cut.resolve("part-00000")), "what it holds is left as it is");
+            // emptied (its cut's files deleted), it is removed without a word; without --checkpoint-dir it is not
+            // the command's
+            Files.delete(cut.resolve("part-00000"));
+            Files.delete(cut);
+            StringWriter quiet = new StringWriter();
+            JavaSparkContext stops = new JavaSparkContext(shared.sc()) {
+                @Override
+                public void stop() {
+                    // the shared context stays up for the other tests
+                }
+            };
+            SparkFactorizeCommand.release(stops, null, new PrintWriter(quiet, true));
+            assertTrue(Files.isDirectory(Path.of(URI.create(made))), "removed without --checkpoint-dir");
+            SparkFactorizeCommand.release(stops, given.toString(), new PrintWriter(quiet, true));
+            assertEquals("", quiet.toString());
+            assertFalse(Files.exists(Path.of(URI.create(made))), made + " left");
+        } finally {
+            shared.setCheckpointDir(Path.of(URI.create(sharedCheckpoints)).getParent().toString());
+        }
     }
 }
