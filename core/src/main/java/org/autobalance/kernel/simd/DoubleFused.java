@@ -87,9 +87,15 @@ final class DoubleFused {
     static final int RB = 96;
     /**
      * Largest rank whose GEMM-path panels hold RB / 2 rows (see {@link FusedTuning#DOUBLE_HALF_PANEL_MAX}); only
-     * for the 6 × 2 tiles, whose MᵀU tile takes its row count as an argument.
+     * for the 6 × 2 tiles.
      */
     static final int HALF_PANEL_MAX = FusedTuning.DOUBLE_HALF_PANEL_MAX;
+    /**
+     * Rows per call of the 6 × 2 MᵀU tile: RB / 2 where half panels exist (two calls per full panel), else RB. A
+     * constant: with the row count as an argument C2 kept an accumulator of that loop on the stack (a store and a
+     * reload per iteration, kernels.md 28.4).
+     */
+    static final int TR = HALF_PANEL_MAX > 0 ? RB / 2 : RB;
     /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#DOUBLE_JB}). */
     static final int JB = FusedTuning.DOUBLE_JB;
 
@@ -394,7 +400,9 @@ final class DoubleFused {
                             mvTile(pp, pOff + g * JB, vp, vg, mvp, ug + g * G);
                         }
                         for (int jj = 0; jj < JB; jj += NJ) {
-                            mtuTile(pp, pOff + jj, up, ug, mtp, vg + jj * G, rb);
+                            for (int h = 0; h < rb; h += TR) {
+                                mtuTile(pp, pOff + h * JB + jj, up, ug + h * G, mtp, vg + jj * G);
+                            }
                         }
                     }
                 }
@@ -572,10 +580,10 @@ final class DoubleFused {
 
     /**
      * MᵀU micro-kernel: NJ rows of one column group of packed MᵀU at {@code co} (row stride G) += the transpose of the
-     * rb × NJ block of P at {@code po} (row stride JB) times the rb rows of the same column group of packed U at
+     * TR × NJ block of P at {@code po} (row stride JB) times the TR rows of the same column group of packed U at
      * {@code bo} (row stride G).
      */
-    private static void mtuTile(double[] p, int po, double[] b, int bo, double[] c, int co, int rb) {
+    private static void mtuTile(double[] p, int po, double[] b, int bo, double[] c, int co) {
         int c1 = co + G;
         int c2 = c1 + G;
         int c3 = c2 + G;
@@ -593,7 +601,7 @@ final class DoubleFused {
         DoubleVector a41 = VT.cast(DoubleVector.fromArray(S, c, c4 + L));
         DoubleVector a50 = VT.cast(DoubleVector.fromArray(S, c, c5));
         DoubleVector a51 = VT.cast(DoubleVector.fromArray(S, c, c5 + L));
-        for (int i = 0; i < rb; i++) {
+        for (int i = 0; i < TR; i++) {
             int bi = bo + i * G;
             DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bi));
             DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bi + L));

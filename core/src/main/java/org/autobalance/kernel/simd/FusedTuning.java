@@ -52,9 +52,10 @@ final class FusedTuning {
     /**
      * As {@link #FLOAT_HALF_PANEL_MAX} for float64 ({@code -Dautobalance.simd.halfPanel.float64}). With 16 vector
      * registers 16: on Zen 3 (512 KiB of L2 per core) the copy of M into a 3 MiB panel, evicted to L3 before its
-     * tiles read it, cost ~18 of the 50 ms of a d = 4096, r = 16 pass, and a 1.5 MiB panel made the pass 3–20 %
+     * tiles read it, cost ~18 of the 50 ms of a d = 4096, r = 16 pass, and a 1.5 MiB panel made the pass 2–24 %
      * faster in each of six alternated runs; at r = 64 it was even and at r = 128 25 % slower (the packed V and MᵀU
-     * are streamed once per panel), kernels.md 28. With 32 registers 0 (not measured there: no such machine).
+     * are streamed once per panel), kernels.md 28. Above 0 the MᵀU tile runs 48 rows per call at every rank (two
+     * calls per 96-row panel); 0 gives the code as before. With 32 registers 0 (not measured there: no such machine).
      */
     static final int DOUBLE_HALF_PANEL_MAX = Integer.getInteger("autobalance.simd.halfPanel.float64",
             SimdSpecies.WIDE_TILES ? 0 : 16);
