@@ -1,5 +1,5 @@
 #!/bin/bash
-# kernels.md 28, for a quiet Zen 3 (AVX2): base = the generated FloatFused/DoubleFused of 3663240 (main when branch
+# kernels.md 29, for a quiet Zen 3 (AVX2): base = the generated FloatFused/DoubleFused of 3663240 (main when branch
 # avx2 began), compiled from `git show` and put in front of this branch's jar on the class path; new = this branch
 # (float64 r <= 16 on 48-row panels and 48-row MtU tile calls where there are 16 vector registers; float32's tiles
 # unchanged, its panel height a variable in gemm/packPanel). JMH FusedPassBenchmark (ms/op and the cpuMs secondary

@@ -79,7 +79,7 @@ final class FloatFusedLarge {
     /**
      * Rows per call of the 6 × 2 MᵀU tile: RB / 2 where half panels exist (two calls per full panel), else RB. A
      * constant: with the row count as an argument C2 kept an accumulator of that loop on the stack (a store and a
-     * reload per iteration, kernels.md 28.4).
+     * reload per iteration, kernels.md 29.4).
      */
     static final int TR = HALF_PANEL_MAX > 0 ? RB / 2 : RB;
     /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#FLOAT_JB}). */

@@ -46,7 +46,7 @@ final class FusedTuning {
     /**
      * Largest float32 rank whose GEMM-path panels (6 × 2 tiles only) hold 48 rows of M instead of 96
      * ({@code -Dautobalance.simd.halfPanel.float32}); 0, the default: never. On Zen 3 (AVX2) 48-row panels left
-     * r = 16 and 64 within the noise (kernels.md 28).
+     * r = 16 and 64 within the noise (kernels.md 29).
      */
     static final int FLOAT_HALF_PANEL_MAX = Integer.getInteger("autobalance.simd.halfPanel.float32", 0);
     /**
@@ -54,7 +54,7 @@ final class FusedTuning {
      * registers 16: on Zen 3 (512 KiB of L2 per core) the copy of M into a 3 MiB panel, evicted to L3 before its
      * tiles read it, cost ~18 of the 50 ms of a d = 4096, r = 16 pass, and a 1.5 MiB panel made the pass 2–24 %
      * faster in each of six alternated runs; at r = 64 it was even and at r = 128 25 % slower (the packed V and MᵀU
-     * are streamed once per panel), kernels.md 28. Above 0 the MᵀU tile runs 48 rows per call at every rank (two
+     * are streamed once per panel), kernels.md 29. Above 0 the MᵀU tile runs 48 rows per call at every rank (two
      * calls per 96-row panel); 0 gives the code as before. With 32 registers 0 (not measured there: no such machine).
      */
     static final int DOUBLE_HALF_PANEL_MAX = Integer.getInteger("autobalance.simd.halfPanel.float64",
