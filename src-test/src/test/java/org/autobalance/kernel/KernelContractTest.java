@@ -87,6 +87,7 @@ class KernelContractTest {
         s.add(new Shape(7, 4098, 8));
         s.add(new Shape(7, 4098, 70));
         s.add(new Shape(250, 241, 47)); // crosses row panels (96 rows) and column blocks (96 / 48 columns)
+        s.add(new Shape(250, 241, 12)); // float64 where 16 vector registers: panels of 48 rows (kernels.md 29)
         s.add(new Shape(49, 481, 17));
         s.add(new Shape(64, 1021, 64));
         s.add(new Shape(30, 37, 70));

@@ -67,9 +67,21 @@ final class FloatFusedLarge {
      * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often
      * the packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time
      * minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A
-     * call's cost is rounded up to a multiple of RB rows (the last panel is padded with zero rows).
+     * call's cost is rounded up to a multiple of the panel's rows (the last panel is padded with zero rows). Ranks
+     * up to {@link #HALF_PANEL_MAX} use panels of RB / 2 rows.
      */
     static final int RB = 96;
+    /**
+     * Largest rank whose GEMM-path panels hold RB / 2 rows (see {@link FusedTuning#FLOAT_HALF_PANEL_MAX}); only
+     * for the 6 × 2 tiles.
+     */
+    static final int HALF_PANEL_MAX = FusedTuning.FLOAT_HALF_PANEL_MAX;
+    /**
+     * Rows per call of the 6 × 2 MᵀU tile: RB / 2 where half panels exist (two calls per full panel), else RB. A
+     * constant: with the row count as an argument C2 kept an accumulator of that loop on the stack (a store and a
+     * reload per iteration, kernels.md 29.4).
+     */
+    static final int TR = HALF_PANEL_MAX > 0 ? RB / 2 : RB;
     /** Columns of M per packed block: the j-extent of the MV micro-kernel (see {@link FusedTuning#FLOAT_JB}). */
     static final int JB = FusedTuning.FLOAT_JB;
 
@@ -370,6 +382,8 @@ final class FloatFusedLarge {
         // Wide tiles (4 × 4 vectors) where the register file has 32 vector registers and r fills 4-vector groups.
         boolean wide = SimdSpecies.WIDE_TILES && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
         int rp = roundUp(r, wide ? 4 * L : G);
+        // rows per panel: the wide MᵀU tile always runs RB rows
+        int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
         // Column-group width of the packed arrays: one group (plain rows of rp) for the wide tiles, whose stride stays
         // a parameter (a constant one gained nothing there, kernels.md 11.7), G for the 6 × 2 tiles.
         int gw = wide ? rp : G;
@@ -386,14 +400,14 @@ final class FloatFusedLarge {
         zeroRows(vp, rp, gw, d2p, d2);
         packRows(mtu.segment(), mtu.stride(), 0, d2, lr, mtp, rp, gw, d2p);
         zeroRows(mtp, rp, gw, d2p, d2);
-        for (int i0 = rs; i0 < re; i0 += RB) {
-            int rows = Math.min(RB, re - i0);
-            packPanel(ms, n, i0, rows, nJB, pp);
-            packRows(u.segment(), u.stride(), i0, rows, lr, up, rp, gw, RB);
-            zeroRows(up, rp, gw, RB, rows);
-            Arrays.fill(mvp, 0, RB * rp, 0f);
+        for (int i0 = rs; i0 < re; i0 += rb) {
+            int rows = Math.min(rb, re - i0);
+            packPanel(ms, n, i0, rows, nJB, rb, pp);
+            packRows(u.segment(), u.stride(), i0, rows, lr, up, rp, gw, rb);
+            zeroRows(up, rp, gw, rb, rows);
+            Arrays.fill(mvp, 0, rb * rp, 0f);
             for (int jb = 0; jb < nJB; jb++) {
-                int pOff = jb * RB * JB;
+                int pOff = jb * rb * JB;
                 int vOff = jb * JB * rp;
                 if (wide) {
                     for (int c = 0; c < rp; c += 4 * L) {
@@ -407,17 +421,19 @@ final class FloatFusedLarge {
                 } else {
                     for (int c = 0; c < rp; c += G) {
                         int vg = c * d2p + jb * JB * G;
-                        int ug = c * RB;
+                        int ug = c * rb;
                         for (int g = 0; g < rows; g += MR) {
                             mvTile(pp, pOff + g * JB, vp, vg, mvp, ug + g * G);
                         }
                         for (int jj = 0; jj < JB; jj += NJ) {
-                            mtuTile(pp, pOff + jj, up, ug, mtp, vg + jj * G);
+                            for (int h = 0; h < rb; h += TR) {
+                                mtuTile(pp, pOff + h * JB + jj, up, ug + h * G, mtp, vg + jj * G);
+                            }
                         }
                     }
                 }
             }
-            unpackRows(mvp, rp, gw, RB, mv.segment(), mv.stride(), i0, rows, r);
+            unpackRows(mvp, rp, gw, rb, mv.segment(), mv.stride(), i0, rows, r);
         }
         unpackRows(mtp, rp, gw, d2p, mtu.segment(), mtu.stride(), 0, d2, r);
     }
@@ -493,28 +509,28 @@ final class FloatFusedLarge {
     }
 
     /**
-     * Packs rows [i0, i0 + rows) of M into {@code pp} as blocks of JB columns: element (k, jb·JB + jj) goes to
-     * {@code pp[(jb·RB + k)·JB + jj]}. Each row of M is read front to back (sequential for the prefetchers); rows
-     * beyond {@code rows} and columns beyond the padded width are zero.
+     * Packs rows [i0, i0 + rows) of M into {@code pp} as blocks of JB columns of a panel of rb rows: element (k, jb·JB
+     * + jj) goes to {@code pp[(jb·rb + k)·JB + jj]}. Each row of M is read front to back (sequential for the
+     * prefetchers); rows beyond {@code rows} and columns beyond the padded width are zero.
      */
-    private static void packPanel(MemorySegment ms, int n, int i0, int rows, int nJB, float[] pp) {
+    private static void packPanel(MemorySegment ms, int n, int i0, int rows, int nJB, int rb, float[] pp) {
         for (int k = 0; k < rows; k++) {
-            packPanelRow(ms, (long) (i0 + k) * n * BYTES, n, k, nJB, pp);
+            packPanelRow(ms, (long) (i0 + k) * n * BYTES, n, k, nJB, rb, pp);
         }
         // the rows beyond a short last panel: a loop of their own, not a branch per row in one method (that branch,
         // first taken at a call's last panel, trapped in the C2 code compiled before it)
-        for (int k = rows; k < RB; k++) {
+        for (int k = rows; k < rb; k++) {
             for (int jb = 0; jb < nJB; jb++) {
-                int dst = (jb * RB + k) * JB;
+                int dst = (jb * rb + k) * JB;
                 Arrays.fill(pp, dst, dst + JB, 0f);
             }
         }
     }
 
     /** Row k of a panel, read from byte offset {@code o}; a method per row as {@link #packRow}. */
-    private static void packPanelRow(MemorySegment ms, long o, int n, int k, int nJB, float[] pp) {
+    private static void packPanelRow(MemorySegment ms, long o, int n, int k, int nJB, int rb, float[] pp) {
         for (int jb = 0; jb < nJB; jb++) {
-            int dst = (jb * RB + k) * JB;
+            int dst = (jb * rb + k) * JB;
             int j0 = jb * JB;
             int lim = Math.min(JB, n - j0);
             int jj = 0;
@@ -590,7 +606,7 @@ final class FloatFusedLarge {
 
     /**
      * MᵀU micro-kernel: NJ rows of one column group of packed MᵀU at {@code co} (row stride G) += the transpose of the
-     * RB × NJ block of P at {@code po} (row stride JB) times the RB rows of the same column group of packed U at
+     * TR × NJ block of P at {@code po} (row stride JB) times the TR rows of the same column group of packed U at
      * {@code bo} (row stride G).
      */
     private static void mtuTile(float[] p, int po, float[] b, int bo, float[] c, int co) {
@@ -611,7 +627,7 @@ final class FloatFusedLarge {
         FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
         FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
         FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
-        for (int i = 0; i < RB; i++) {
+        for (int i = 0; i < TR; i++) {
             int bi = bo + i * G;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bi));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bi + L));

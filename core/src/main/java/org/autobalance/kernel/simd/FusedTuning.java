@@ -44,6 +44,22 @@ final class FusedTuning {
     static final int ROW_STREAM_BLOCK_BYTES = Integer.getInteger("autobalance.simd.rowStream.blockBytes",
             512 * 1024);
     /**
+     * Largest float32 rank whose GEMM-path panels (6 × 2 tiles only) hold 48 rows of M instead of 96
+     * ({@code -Dautobalance.simd.halfPanel.float32}); 0, the default: never. On Zen 3 (AVX2) 48-row panels left
+     * r = 16 and 64 within the noise (kernels.md 29).
+     */
+    static final int FLOAT_HALF_PANEL_MAX = Integer.getInteger("autobalance.simd.halfPanel.float32", 0);
+    /**
+     * As {@link #FLOAT_HALF_PANEL_MAX} for float64 ({@code -Dautobalance.simd.halfPanel.float64}). With 16 vector
+     * registers 16: on Zen 3 (512 KiB of L2 per core) the copy of M into a 3 MiB panel, evicted to L3 before its
+     * tiles read it, cost ~18 of the 50 ms of a d = 4096, r = 16 pass, and a 1.5 MiB panel made the pass 2–24 %
+     * faster in each of six alternated runs; at r = 64 it was even and at r = 128 25 % slower (the packed V and MᵀU
+     * are streamed once per panel), kernels.md 29. Above 0 the MᵀU tile runs 48 rows per call at every rank (two
+     * calls per 96-row panel); 0 gives the code as before. With 32 registers 0 (not measured there: no such machine).
+     */
+    static final int DOUBLE_HALF_PANEL_MAX = Integer.getInteger("autobalance.simd.halfPanel.float64",
+            SimdSpecies.WIDE_TILES ? 0 : 16);
+    /**
      * Columns of M per packed block of the float32 GEMM path (a multiple of the MᵀU tile's 6 columns, of 4 and of 16):
      * the j-extent of the MV micro-kernel. With 96-row panels a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271
      * vs 358 / 294 ms).
