@@ -32,6 +32,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.IterationMonitor;
 
 /**
  * Runs a solver for a command: progress, the iteration log, the outputs and the printed summary. The solver is the
@@ -394,16 +395,22 @@ public final class SolverRun {
 
     /**
      * What a stalled run's summary says ({@link StopReason#STALLED}): the fact, and — when nothing of M was learned, a
-     * start at or near U = V = 0 — what to do about it.
+     * start at or near U = V = 0 — what to do about it: scale M where its scale puts the iterates below the dtype's
+     * normal range (then the default start, scaled to M, stalls too, and "a larger --init" was advice to a user who
+     * gave none), else start larger.
      */
     static String stalled(Map<String, Object> summary) {
         String fact = "the step leaves U and V unchanged (each change rounds away in " + summary.get("dtype")
                 + "): no further iteration can move them";
         // the relative error of U = V = 0 is exactly 1; a start whose steps underflow is within rounding of it
-        return summary.get("relative_error") instanceof Double e && e > 1 - 1e-6
-                ? fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
-                        + "give a larger --init SCALE, or leave --init out for the default start, scaled to M"
-                : fact;
+        if (!(summary.get("relative_error") instanceof Double e && e > 1 - 1e-6)) {
+            return fact;
+        }
+        String scale = summary.get("sigma1") instanceof Double sigma1
+                ? IterationMonitor.scaleProblem(sigma1, DType.parse((String) summary.get("dtype"))) : null;
+        return scale != null ? fact + "; " + scale
+                : fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
+                        + "give a larger --init SCALE, or leave --init out for the default start, scaled to M";
     }
 
     /** The printed summary of a run that reached its first iteration, and its outputs committed. */

@@ -73,6 +73,24 @@ public final class NativeMemory {
     }
 
     /**
+     * Refuses, before anything is allocated, work whose arrays on the Java heap take {@code bytes} at once: more than
+     * the heap may grow to ({@code -Xmx}; by default a quarter of the physical memory) certainly fails, and late — with
+     * an {@code OutOfMemoryError} and its stack trace after the native matrices were allocated and zero-filled, or
+     * after minutes of collections as the heap fills. The native memory's counterpart is {@link #requireRoom}; here the
+     * callers count a floor of what they hold at once, so a refusal is certain.
+     *
+     * @throws IllegalArgumentException naming {@code what}, the bytes and the heap's limit
+     */
+    public static void requireHeap(long bytes, Supplier<String> what) {
+        Objects.requireNonNull(what, "what must not be null");
+        long max = Runtime.getRuntime().maxMemory();
+        if (bytes > max) {
+            throw new IllegalArgumentException("cannot " + what.get() + " (" + bytes + " bytes of Java heap at "
+                    + "least): more than the " + max + " bytes this JVM's heap may take (-Xmx)");
+        }
+    }
+
+    /**
      * Counts {@code bytes} as held, or refuses them if the total would pass the limit.
      *
      * @throws IllegalArgumentException naming {@code what} if the total would pass the limit; nothing is counted

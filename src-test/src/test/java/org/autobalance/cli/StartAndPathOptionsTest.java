@@ -4,10 +4,12 @@ import static org.autobalance.cli.CommandLineTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.autobalance.cli.CommandLineTest.Run;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -138,6 +140,57 @@ class StartAndPathOptionsTest {
         assertTrue(r.out().contains("the step leaves U and V unchanged (each change rounds away in float32): no "
                 + "further iteration can move them\n"), r.out());
         assertFalse(r.out().contains("--init"), r.out());
+    }
+
+    /**
+     * A stall whose cause is M's scale, not the start: the rank-2 M of the test above scaled by 1e-33 (entries 1e-33
+     * to 3e-31, normal in float32; σ₁ ≈ 1.9e-30) has products M·V of order 1e-50 from the default start, which is
+     * scaled to M: they round to zero in float32, and the run stalls after two iterations having learned nothing (with
+     * the SIMD kernels; the scalar ones form the products in double, and there the start creeps). The advice was "give
+     * a larger --init SCALE, or leave --init out", to a user who gave none; it names M's scale now, as the warning of
+     * IterationMonitor.checkScale does. The advice itself is checked for every kernel on the summaries below.
+     */
+    @Test
+    void aStallCausedByTheScaleOfMAdvisesScalingMNotTheStart() throws IOException {
+        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
+        for (int j = 0; j < 15; j++) {
+            for (int i = 0; i < 20; i++) {
+                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append("e-33\n");
+            }
+        }
+        Path input = Files.writeString(dir.resolve("tiny.mtx"), m);
+        Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assumeFalse(r.out().contains("scalar kernels"), "the scalar kernels' double products move this start");
+        assertTrue(r.out().matches("(?s).*rank 2: [23] iterations, stopped: stalled.*"), r.out());
+        assertTrue(r.out().contains("no further iteration can move them; M's scale is below float32's range: with "
+                + "σ₁(M) = "), r.out());
+        assertTrue(r.out().contains("are subnormal in float32 (smallest normal 1.2e-38) and lose their precision; "
+                + "scale M up by a constant c (the factors of c·M are √c times those of M, the relative error the "
+                + "same) or use float64\n"), r.out());
+        assertFalse(r.out().contains("--init"), r.out());
+    }
+
+    /**
+     * The stall's advice follows its cause, read from the summary: M's scale where σ₁^(3/2) is below the dtype's normal
+     * range (float32 only: float64's range holds every M whose squares it can sum), else the start; none where the run
+     * learned something (relative error below 1).
+     */
+    @Test
+    void theStallsAdviceFollowsItsCause() {
+        String fact = "the step leaves U and V unchanged (each change rounds away in float32): no further iteration "
+                + "can move them";
+        String scale = SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", 1.6e-28));
+        assertTrue(scale.startsWith(fact + "; M's scale is below float32's range: with σ₁(M) = 1.60e-28 the "
+                + "iterates' products, of order σ₁^(3/2) = 2.02e-42, are subnormal"), scale);
+        assertFalse(scale.contains("--init"), scale);
+        String start = SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", 1.6e-20));
+        assertTrue(start.startsWith(fact + "; U = V = 0 is a saddle point") && start.contains("larger --init"), start);
+        assertTrue(SolverRun.stalled(Map.of("dtype", "float64", "relative_error", 1.0, "sigma1", 1.6e-28))
+                .contains("larger --init"));
+        assertTrue(SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", Double.NaN))
+                .contains("larger --init"));
+        assertEquals(fact, SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 0.5, "sigma1", 1.6e-28)));
     }
 
     /** A d x r factor of zeros in Matrix Market's array form. */
