@@ -80,6 +80,30 @@ class BadInputTest {
         }
     }
 
+    /**
+     * The per-thread partial sums of MᵀU (threads − 1 of cols × r for a dense M) are counted before anything is
+     * allocated: a 200 × 50 000 M at rank 150 with 1024 threads allocated 1023 of them, 61 MB each, for 54 s until the
+     * physical memory refused one, with a message about "a 50000 x 150 float64 matrix" that did not name the threads.
+     * Here a 1 × cols M at rank 1 (rows padded to 8 doubles), cols chosen from this machine's memory.
+     */
+    @Test
+    void thePartialSumsOfManyThreadsAreCountedBeforeAnythingIsAllocated() {
+        long physical = org.autobalance.memory.NativeMemory.physicalBytes();
+        int threads = 1024;
+        long cols = physical / ((threads - 1) * 8L * Double.BYTES) + 1;
+        assumeTrue(cols * Double.BYTES <= 100 << 20, "a machine this large: " + physical);
+        double[][] row = {new double[(int) cols]};
+        row[0][0] = 1;
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, row)) {
+            long held = org.autobalance.memory.NativeMemory.liveBytes();
+            Factorizer f = Factorizer.builder(m, 1).threads(threads).maxIterations(1).build();
+            String msg = message(f::run);
+            assertTrue(msg.startsWith("cannot factorise a 1 x " + cols + " matrix at rank 1 in float64 with 1024 "
+                    + "threads ("), msg);
+            assertEquals(held, org.autobalance.memory.NativeMemory.liveBytes());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DType.class)
     void nonFiniteEntriesOfMAreRejectedWithTheirPosition(DType dtype) {
