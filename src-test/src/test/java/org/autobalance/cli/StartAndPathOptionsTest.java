@@ -126,13 +126,7 @@ class StartAndPathOptionsTest {
      */
     @Test
     void aFixedPointNearTheOptimumStallsWithoutAdviceOnTheStart() throws IOException {
-        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
-        for (int j = 0; j < 15; j++) {
-            for (int i = 0; i < 20; i++) {
-                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append('\n');
-            }
-        }
-        Path input = Files.writeString(dir.resolve("rank2.mtx"), m);
+        Path input = rank2("rank2.mtx", "");
         Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1",
                 "--tol", "0", "--max-iter", "100000");
         assertEquals(0, r.exitCode(), r.err());
@@ -152,13 +146,7 @@ class StartAndPathOptionsTest {
      */
     @Test
     void aStallCausedByTheScaleOfMAdvisesScalingMNotTheStart() throws IOException {
-        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
-        for (int j = 0; j < 15; j++) {
-            for (int i = 0; i < 20; i++) {
-                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append("e-33\n");
-            }
-        }
-        Path input = Files.writeString(dir.resolve("tiny.mtx"), m);
+        Path input = rank2("tiny.mtx", "e-33");
         Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1");
         assertEquals(0, r.exitCode(), r.err());
         assumeFalse(r.out().contains("scalar kernels"), "the scalar kernels' double products move this start");
@@ -191,6 +179,20 @@ class StartAndPathOptionsTest {
         assertTrue(SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", Double.NaN))
                 .contains("larger --init"));
         assertEquals(fact, SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 0.5, "sigma1", 1.6e-28)));
+    }
+
+    /**
+     * The exactly rank-2 20 x 15 M of the stall tests, (i + 1)(j + 1) + ((i mod 4) − 1)((j mod 3) − 1), each entry
+     * written with {@code exponent} after it (a scale in decimal: "e-33").
+     */
+    private Path rank2(String name, String exponent) throws IOException {
+        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
+        for (int j = 0; j < 15; j++) {
+            for (int i = 0; i < 20; i++) {
+                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append(exponent).append('\n');
+            }
+        }
+        return Files.writeString(dir.resolve(name), m);
     }
 
     /** A d x r factor of zeros in Matrix Market's array form. */
