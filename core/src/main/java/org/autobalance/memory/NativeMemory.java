@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * message that says so: without swap the kernel would kill the process when it touched the pages (native allocations
  * are overcommitted, and a new matrix is zero-filled), after minutes of paging — measured with a valid 2·10⁸ × 3
  * sparse file factorised at rank 1, whose work matrices of 12.8 GB each grew the process to 23.8 GB in 171 s before it
- * was killed on a 24 GB machine.
+ * was killed on a 24 GB machine. {@link #requireHeap} is the same refusal for the arrays a run keeps on the Java heap,
+ * whose limit is the JVM's own ({@code -Xmx}).
  */
 public final class NativeMemory {
     /**
