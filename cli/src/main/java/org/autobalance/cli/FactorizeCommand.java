@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.autobalance.io.DelimitedText;
@@ -236,21 +235,11 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         IterationMonitor.Limits.requireRank(rank, header.rows(), header.cols());
         // U, V and the engine's products MV, MᵀU, the least a run holds (the solver counts its copies and scratch on
-        // top)
-        double bytes = IterationMonitor.Limits.factorBytes(dtype, header.rows(), header.cols(), rank, 2);
-        String what = "hold U, V and the products MV, MᵀU of the " + header.rows() + " x " + header.cols()
-                + " matrix " + input + " declares, at rank " + rank + " in " + dtype.label();
-        if (bytes >= 0x1p63) {
-            // no long holds the count: cast, it showed as 9223372036854775807 bytes, a number of nothing
-            throw new UsageException("cannot " + what + " (" + approximately(bytes) + " bytes of native memory, more "
-                    + "than any machine has)", null);
-        }
-        NativeMemory.requireRoom((long) bytes, () -> what);
-    }
-
-    /** A count of bytes too large for a long, to two digits: 3.2e19. */
-    private static String approximately(double bytes) {
-        return String.format(Locale.ROOT, "%.1e", bytes).replace("e+", "e");
+        // top); a long holds the count, as the sides are ints and the rank at most Limits.MAX_RANK (a rank of 10⁹ once
+        // made it 3.2·10¹⁹, shown saturated as 9223372036854775807 bytes)
+        long bytes = (long) IterationMonitor.Limits.factorBytes(dtype, header.rows(), header.cols(), rank, 2);
+        NativeMemory.requireRoom(bytes, () -> "hold U, V and the products MV, MᵀU of the " + header.rows() + " x "
+                + header.cols() + " matrix " + input + " declares, at rank " + rank + " in " + dtype.label());
     }
 
     /**

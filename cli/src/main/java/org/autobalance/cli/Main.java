@@ -112,6 +112,12 @@ public final class Main implements Runnable {
         int code;
         try (Heartbeat _ = Heartbeat.start(err)) {
             code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes errors through: the JVM printed "Exception in thread main" and a stack trace. The checks
+            // before a run refuse what certainly cannot fit (NativeMemory.requireHeap); this is what came close to
+            // the limit and passed it. The arrays are unreachable by now, so the line can be printed.
+            err.println("autobalance: error: " + outOfMemory(e, Runtime.getRuntime().maxMemory()));
+            return EXIT_FAILED;
         }
         String lost = out instanceof StandardOutput o ? o.failure() : null;
         if (lost != null && code == 0) {
@@ -121,6 +127,19 @@ public final class Main implements Runnable {
             return EXIT_FAILED;
         }
         return code;
+    }
+
+    /**
+     * What an {@code OutOfMemoryError} says in one line: which memory ran out, and for the heap its limit and how to
+     * raise it.
+     */
+    static String outOfMemory(OutOfMemoryError e, long maxHeap) {
+        String what = e.getMessage() == null ? "out of memory" : e.getMessage();
+        return what.equals("Java heap space") || what.startsWith("Requested array size")
+                ? "the Java heap ran out (" + what + "; its limit is " + InputMatrix.bytes(maxHeap) + "): give "
+                        + "the JVM more, e.g. JDK_JAVA_OPTIONS=-Xmx8g, or a smaller problem (fewer --threads, a lower "
+                        + "rank, narrower layers)"
+                : "the JVM ran out of memory: " + what;
     }
 
     /** A path option's value, as {@link FileChecks#path} takes it (an unexpanded ~ refused). */

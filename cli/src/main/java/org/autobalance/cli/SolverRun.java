@@ -32,6 +32,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.IterationMonitor;
 
 /**
  * Runs a solver for a command: progress, the iteration log, the outputs and the printed summary. The solver is the
@@ -394,16 +395,46 @@ public final class SolverRun {
 
     /**
      * What a stalled run's summary says ({@link StopReason#STALLED}): the fact, and — when nothing of M was learned, a
-     * start at or near U = V = 0 — what to do about it.
+     * start at or near U = V = 0 — what to do about it: scale M where its scale puts the iterates below the dtype's
+     * normal range (then the default start, scaled to M, stalls too, and "a larger --init" was advice to a user who
+     * gave none), else start larger.
      */
     static String stalled(Map<String, Object> summary) {
         String fact = "the step leaves U and V unchanged (each change rounds away in " + summary.get("dtype")
                 + "): no further iteration can move them";
-        // the relative error of U = V = 0 is exactly 1; a start whose steps underflow is within rounding of it
-        return summary.get("relative_error") instanceof Double e && e > 1 - 1e-6
-                ? fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
-                        + "give a larger --init SCALE, or leave --init out for the default start, scaled to M"
-                : fact;
+        if (!learnedNothing(summary)) {
+            return fact;
+        }
+        String scale = scaleCause(summary);
+        return scale != null ? fact + "; " + scale
+                : fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
+                        + "give a larger --init SCALE, or leave --init out for the default start, scaled to M";
+    }
+
+    /** Whether the run ended where U = V = 0 is: relative error 1 exactly, or within the rounding of a tiny start. */
+    private static boolean learnedNothing(Map<String, Object> summary) {
+        return summary.get("relative_error") instanceof Double e && e > 1 - 1e-6;
+    }
+
+    /**
+     * M's scale as the reason a run learned nothing ({@link IterationMonitor#scaleProblem}), or null. Read from the
+     * summary's σ₁ and dtype; a run without σ₁ (a given start and step) gives null.
+     */
+    private static String scaleCause(Map<String, Object> summary) {
+        return summary.get("sigma1") instanceof Double sigma1
+                ? IterationMonitor.scaleProblem(sigma1, DType.parse((String) summary.get("dtype"))) : null;
+    }
+
+    /**
+     * What a run that a limit ended on a saddle plateau says: more iterations would lower the error — unless it learned
+     * nothing because of M's scale (float32 products below the normal range: the scalar kernels' steps, formed in
+     * double, shrank such a start for 200 000 iterations without learning), which is said instead.
+     */
+    static String plateau(Map<String, Object> summary) {
+        String scale = learnedNothing(summary) ? scaleCause(summary) : null;
+        return "the limit ended the run on a saddle plateau (some directions not yet learned): " + (scale != null
+                ? "more iterations would not help, as " + scale
+                : "more iterations (--max-iter, --max-seconds) would lower the error");
     }
 
     /** The printed summary of a run that reached its first iteration, and its outputs committed. */
@@ -414,8 +445,7 @@ public final class SolverRun {
                 summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
                 summary.get("stop_reason"), (Double) summary.get("seconds"));
         if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
-            printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
-                    + "more iterations (--max-iter, --max-seconds) would lower the error");
+            printer.println(plateau(summary));
         }
         if (StopReason.STALLED.label().equals(summary.get("stop_reason"))) {
             printer.println(stalled(summary));

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * message that says so: without swap the kernel would kill the process when it touched the pages (native allocations
  * are overcommitted, and a new matrix is zero-filled), after minutes of paging — measured with a valid 2·10⁸ × 3
  * sparse file factorised at rank 1, whose work matrices of 12.8 GB each grew the process to 23.8 GB in 171 s before it
- * was killed on a 24 GB machine.
+ * was killed on a 24 GB machine. {@link #requireHeap} is the same refusal for the arrays a run keeps on the Java heap,
+ * whose limit is the JVM's own ({@code -Xmx}).
  */
 public final class NativeMemory {
     /**
@@ -69,6 +70,24 @@ public final class NativeMemory {
         }
         if (!fitsAfterCollecting(() -> bytes <= UNCHECKED - LIVE.get() || bytes <= Limit.BYTES - LIVE.get())) {
             throw new IllegalArgumentException(refusal(what.get(), bytes, LIVE.get(), Limit.BYTES));
+        }
+    }
+
+    /**
+     * Refuses, before anything is allocated, work whose arrays on the Java heap take {@code bytes} at once: more than
+     * the heap may grow to ({@code -Xmx}; by default a quarter of the physical memory) certainly fails, and late — with
+     * an {@code OutOfMemoryError} and its stack trace after the native matrices were allocated and zero-filled, or
+     * after minutes of collections as the heap fills. The native memory's counterpart is {@link #requireRoom}; here the
+     * callers count a floor of what they hold at once, so a refusal is certain.
+     *
+     * @throws IllegalArgumentException naming {@code what}, the bytes and the heap's limit
+     */
+    public static void requireHeap(long bytes, Supplier<String> what) {
+        Objects.requireNonNull(what, "what must not be null");
+        long max = Runtime.getRuntime().maxMemory();
+        if (bytes > max) {
+            throw new IllegalArgumentException("cannot " + what.get() + " (" + bytes + " bytes of Java heap at "
+                    + "least): more than the " + max + " bytes this JVM's heap may take (-Xmx)");
         }
     }
 

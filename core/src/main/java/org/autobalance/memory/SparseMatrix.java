@@ -391,16 +391,12 @@ public final class SparseMatrix implements AutoCloseable {
             }
             // build() sorts the entries by row with three long[rows] arrays on the Java heap: a valid file that
             // declares two billion rows and one entry must be refused here, in a line, not by an OutOfMemoryError
-            long heap = BUILD_HEAP_BYTES_PER_ROW * (rows + 1L);
-            long maxHeap = Runtime.getRuntime().maxMemory();
             if (rows > MAX_ROWS) {
                 throw new IllegalArgumentException(rows + " rows: at most " + MAX_ROWS + " are sorted (the length "
                         + "limit of a Java array)");
             }
-            if (heap > maxHeap) {
-                throw new IllegalArgumentException(rows + " rows need " + heap + " bytes of Java heap to sort the "
-                        + "entries by row, more than the " + maxHeap + " this JVM may use (-Xmx)");
-            }
+            NativeMemory.requireHeap(BUILD_HEAP_BYTES_PER_ROW * (rows + 1L), () -> "sort the entries of " + rows
+                    + " rows by row");
             this.rows = rows;
             this.cols = cols;
             reserve(Math.max(16, expected));

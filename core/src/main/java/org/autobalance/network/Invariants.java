@@ -3,6 +3,7 @@ package org.autobalance.network;
 import java.lang.foreign.MemorySegment;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 
 /**
  * The quantities gradient flow conserves (paper-notes §1.3), read from a network's parameters in double precision.
@@ -21,6 +22,40 @@ import org.autobalance.memory.DenseMatrix;
  */
 final class Invariants {
     private Invariants() {
+    }
+
+    /** The most channels of a linear pair: Q_h, channels² doubles, is one Java array (2³¹ − 9 elements at most). */
+    static final int MAX_LINEAR_CHANNELS = 46_340;
+
+    /**
+     * Refuses, before anything is allocated, an architecture whose Q_h do not fit the Java heap: a floor of what a
+     * record holds at once, every Q_h of the start (the drifts' reference) and, for the pair being measured, its Q_h
+     * again with the rows of W_h and the readers of layer h + 1 it is formed from — all in double. A linear layer of
+     * 30 000 units (7.2 GB for one Q_h) ended in an {@code OutOfMemoryError} at its first record; one of 50 000, whose
+     * channels² wrapped in int, in a NegativeArraySizeException, "error: -1794967296" — with 8.8 MB of weights.
+     */
+    static void requireHeap(Architecture arch) {
+        long all = 0;
+        long largest = 0;
+        for (int h = 1; h < arch.depth(); h++) {
+            Layer l = arch.layer(h);
+            if (!l.activation().isLinear()) {
+                continue;
+            }
+            long ch = l.outChannels();
+            if (ch > MAX_LINEAR_CHANNELS) {
+                throw new IllegalArgumentException("layer " + h + " has " + ch + " channels and a linear activation: "
+                        + "its conserved " + ch + " x " + ch + " matrix Q_" + h + " is more than a Java array holds "
+                        + "(2147483639 elements); at most " + MAX_LINEAR_CHANNELS + " channels a linear layer (a "
+                        + "relu or leaky one conserves per-unit values only, which are tracked)");
+            }
+            long q = ch * ch;
+            all += q;
+            largest = Math.max(largest, q + (long) l.outChannels() * l.fanIn()
+                    + ch * arch.layer(h + 1).outChannels() * arch.readerBlock(h));
+        }
+        NativeMemory.requireHeap((all + largest) * Double.BYTES, () -> "track the conserved matrices Q_h of the "
+                + "linear layers of " + arch.describe() + " (channels x channels doubles each)");
     }
 
     /** ‖W_h‖² + ‖b_h‖² for h = 1..N. */

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 
 /**
  * The σ of {@code --schedule auto:C} for a network: η = C/σ with
@@ -46,6 +47,9 @@ final class NetworkScale {
         int n = x.rows();
         int d = x.cols();
         int p = y.cols();
+        // YᵀX/n in double on the heap: Y and X of 4000 columns each (128 MB) passed a 128 MB heap's limit
+        NativeMemory.requireHeap((long) p * d * Double.BYTES, () -> "estimate the step of --schedule auto from the "
+                + p + " x " + d + " matrix YᵀX/n (doubles)");
         double[][] c = new double[p][d];
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();

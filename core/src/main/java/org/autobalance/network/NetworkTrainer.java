@@ -321,6 +321,7 @@ public final class NetworkTrainer {
             if (normY2 == 0.0) {
                 throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
             }
+            Invariants.requireHeap(arch);
             double sigma = !schedule.needsSpectralNorm() ? Double.NaN
                     : resume != null ? CheckpointReader.exact(resume, "sigma")
                     : NetworkScale.sigma(x, y, arch.depth(), biases, seed);

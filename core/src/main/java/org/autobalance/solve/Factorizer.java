@@ -465,10 +465,15 @@ public final class Factorizer {
         // the early-stopping copy of U and V too; and, unless a checkpoint gives σ₁, its estimate's blocks and their
         // products (SpectralNorm.estimate: two more copies at min(r, MAX_BLOCK) ≤ r columns), live beside all these
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
+        double partialBytes = IterationEngine.partialBytes(dtype, c.cols(), c.rank(), c.threads(),
+                sparse != null && !(c.objective() instanceof Objective.Observed));
         NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
-                factorCopies) + residualBytes),
-                () -> "factorise a " + c.rows()
-                + " x " + c.cols() + " matrix at rank " + c.rank() + " in " + dtype.label());
+                factorCopies) + residualBytes + partialBytes),
+                () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "
+                + dtype.label() + (partialBytes > 0 ? " with " + c.threads() + " threads" : ""));
+        NativeMemory.requireHeap(IterationMonitor.Limits.heapBytes(c.rank(), c.threads()),
+                () -> "factorise at rank " + c.rank() + " with " + c.threads()
+                + " threads (r x r matrices of doubles, two a thread and six more)");
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;

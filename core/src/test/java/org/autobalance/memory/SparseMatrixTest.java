@@ -227,8 +227,9 @@ class SparseMatrixTest {
         int rows = Integer.MAX_VALUE - 8;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SparseMatrix.builder(rows, 3, 1).close());
-        assertEquals(rows + " rows need " + 24L * (rows + 1L) + " bytes of Java heap to sort the entries by row, "
-                + "more than the " + Runtime.getRuntime().maxMemory() + " this JVM may use (-Xmx)", e.getMessage());
+        assertEquals("cannot sort the entries of " + rows + " rows by row (" + 24L * (rows + 1L) + " bytes of Java "
+                + "heap at least): more than the " + Runtime.getRuntime().maxMemory() + " bytes this JVM's heap may "
+                + "take (-Xmx)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SparseMatrix.builder(rows + 1, 3, 1).close());
         assertEquals((rows + 1) + " rows: at most " + rows + " are sorted (the length limit of a Java array)",
                 e.getMessage());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -31,6 +32,75 @@ class BadInputTest {
             String msg = message(() -> Factorizer.builder(m, rank).build());
             assertTrue(msg.contains("rank must be between 1 and min(d1, d2) = 5") && msg.contains("got " + rank),
                     msg);
+        }
+    }
+
+    /**
+     * A rank whose r² passes a Java array's length is refused when the run is built: the engine's r × r Gram arrays
+     * were sized by r * r in int, which wraps at r = 46341 (a NegativeArraySizeException from a run whose factors
+     * fit, on a machine with the memory for them). The sparse M, 46341² with one entry, costs kilobytes.
+     */
+    @Test
+    void aRankBeyondTheGramArraysLimitIsRefusedWhenBuilt() {
+        int r = 46341;
+        assertTrue((long) r * r > Integer.MAX_VALUE - 8 && (long) (r - 1) * (r - 1) <= Integer.MAX_VALUE - 8);
+        SparseMatrix.Builder b = SparseMatrix.builder(r, r, 1);
+        b.add(0, 0, 1.0);
+        try (SparseMatrix m = b.build(DType.FLOAT64)) {
+            assertEquals("rank 46341 is above 46340, the most the solver takes: its r x r Gram matrices are Java "
+                    + "arrays, of at most 2147483639 elements", message(() -> Factorizer.builder(m, r).build()));
+            assertNotNull(Factorizer.builder(m, r - 1).build());
+        }
+    }
+
+    /**
+     * A run whose r × r arrays on the Java heap (two a worker thread, six more) pass the heap's limit is refused before
+     * anything is allocated: it ended in an OutOfMemoryError and its stack trace once U, V and their products had been
+     * allocated (rank 8000 of an 8000 x 8000 sparse M with 8 threads: 11 GB of heap against a 6 GB limit). The thread
+     * count is chosen from this JVM's limit so that the arrays need more; U and V would take 64 MB.
+     */
+    @Test
+    void aRunWhoseGramArraysPassTheHeapIsRefusedBeforeAllocating() {
+        int r = 2000;
+        long perThread = 2L * r * r * Double.BYTES;
+        long max = Runtime.getRuntime().maxMemory();
+        int threads = (int) (max / perThread + 1);
+        assumeTrue(threads <= org.autobalance.parallel.ParallelPass.MAX_THREADS, "a heap this large: " + max);
+        SparseMatrix.Builder b = SparseMatrix.builder(r, r, 2);
+        b.add(0, 0, 1.0);
+        b.add(1, 1, 2.0);
+        try (SparseMatrix m = b.build(DType.FLOAT64)) {
+            long held = org.autobalance.memory.NativeMemory.liveBytes();
+            long need = (2L * threads + 6) * r * r * Double.BYTES;
+            Factorizer f = Factorizer.builder(m, r).threads(threads).maxIterations(1).build();
+            assertEquals("cannot factorise at rank 2000 with " + threads + " threads (r x r matrices of doubles, two "
+                    + "a thread and six more) (" + need + " bytes of Java heap at least): more than the " + max
+                    + " bytes this JVM's heap may take (-Xmx)", message(f::run));
+            assertEquals(held, org.autobalance.memory.NativeMemory.liveBytes());
+        }
+    }
+
+    /**
+     * The per-thread partial sums of MᵀU (threads − 1 of cols × r for a dense M) are counted before anything is
+     * allocated: a 200 × 50 000 M at rank 150 with 1024 threads allocated 1023 of them, 61 MB each, for 54 s until the
+     * physical memory refused one, with a message about "a 50000 x 150 float64 matrix" that did not name the threads.
+     * Here a 1 × cols M at rank 1 (rows padded to 8 doubles), cols chosen from this machine's memory.
+     */
+    @Test
+    void thePartialSumsOfManyThreadsAreCountedBeforeAnythingIsAllocated() {
+        long physical = org.autobalance.memory.NativeMemory.physicalBytes();
+        int threads = 1024;
+        long cols = physical / ((threads - 1) * 8L * Double.BYTES) + 1;
+        assumeTrue(cols * Double.BYTES <= 100 << 20, "a machine this large: " + physical);
+        double[][] row = {new double[(int) cols]};
+        row[0][0] = 1;
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, row)) {
+            long held = org.autobalance.memory.NativeMemory.liveBytes();
+            Factorizer f = Factorizer.builder(m, 1).threads(threads).maxIterations(1).build();
+            String msg = message(f::run);
+            assertTrue(msg.startsWith("cannot factorise a 1 x " + cols + " matrix at rank 1 in float64 with 1024 "
+                    + "threads ("), msg);
+            assertEquals(held, org.autobalance.memory.NativeMemory.liveBytes());
         }
     }
 

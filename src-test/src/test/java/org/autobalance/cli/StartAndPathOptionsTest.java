@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.autobalance.cli.CommandLineTest.Run;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -124,13 +125,7 @@ class StartAndPathOptionsTest {
      */
     @Test
     void aFixedPointNearTheOptimumStallsWithoutAdviceOnTheStart() throws IOException {
-        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
-        for (int j = 0; j < 15; j++) {
-            for (int i = 0; i < 20; i++) {
-                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append('\n');
-            }
-        }
-        Path input = Files.writeString(dir.resolve("rank2.mtx"), m);
+        Path input = rank2("rank2.mtx", "");
         Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1",
                 "--tol", "0", "--max-iter", "100000");
         assertEquals(0, r.exitCode(), r.err());
@@ -138,6 +133,76 @@ class StartAndPathOptionsTest {
         assertTrue(r.out().contains("the step leaves U and V unchanged (each change rounds away in float32): no "
                 + "further iteration can move them\n"), r.out());
         assertFalse(r.out().contains("--init"), r.out());
+    }
+
+    /**
+     * A stall whose cause is M's scale, not the start: the rank-2 M of the test above scaled by 1e-33 (entries 1e-33
+     * to 3e-31, normal in float32; σ₁ ≈ 1.9e-30) has products M·V of order 1e-50 from the default start, which is
+     * scaled to M: they round to zero in float32, and with the SIMD kernels the run stalls after two iterations having
+     * learned nothing. The advice was "give a larger --init SCALE, or leave --init out", to a user who gave none; it
+     * names M's scale now, as the warning of IterationMonitor.checkScale does. The scalar kernels form the products in
+     * double: their steps shrink the start (|U|_F 1.768e-18 to 1.661e-18 in 200 000 iterations) and the limit ends the
+     * run on a "plateau", whose advice was "more iterations would lower the error": it names M's scale too.
+     */
+    @Test
+    void aRunThatLearnsNothingBecauseOfTheScaleOfMAdvisesScalingM() throws IOException {
+        Path input = rank2("tiny.mtx", "e-33");
+        Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1",
+                "--max-iter", "1000");
+        assertEquals(0, r.exitCode(), r.err());
+        String scale = "M's scale is below float32's range: with σ₁(M) = ";
+        String remedy = "are subnormal in float32 (smallest normal 1.2e-38) and lose their precision; scale M up by a "
+                + "constant c (the factors of c·M are √c times those of M, the relative error the same) or use "
+                + "float64\n";
+        if (r.out().contains("scalar kernels")) {
+            assertTrue(r.out().contains("rank 2: 1000 iterations, stopped: plateau"), r.out());
+            assertTrue(r.out().contains("the limit ended the run on a saddle plateau (some directions not yet "
+                    + "learned): more iterations would not help, as " + scale), r.out());
+        } else {
+            assertTrue(r.out().matches("(?s).*rank 2: [23] iterations, stopped: stalled.*"), r.out());
+            assertTrue(r.out().contains("no further iteration can move them; " + scale), r.out());
+        }
+        assertTrue(r.out().contains(remedy), r.out());
+        assertFalse(r.out().contains("--init") || r.out().contains("would lower the error"), r.out());
+    }
+
+    /**
+     * The stall's advice follows its cause, read from the summary: M's scale where σ₁^(3/2) is below the dtype's normal
+     * range (float32 only: float64's range holds every M whose squares it can sum), else the start; none where the run
+     * learned something (relative error below 1).
+     */
+    @Test
+    void theStallsAdviceFollowsItsCause() {
+        String fact = "the step leaves U and V unchanged (each change rounds away in float32): no further iteration "
+                + "can move them";
+        String scale = SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", 1.6e-28));
+        assertTrue(scale.startsWith(fact + "; M's scale is below float32's range: with σ₁(M) = 1.60e-28 the "
+                + "iterates' products, of order σ₁^(3/2) = 2.02e-42, are subnormal"), scale);
+        assertFalse(scale.contains("--init"), scale);
+        String start = SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", 1.6e-20));
+        assertTrue(start.startsWith(fact + "; U = V = 0 is a saddle point") && start.contains("larger --init"), start);
+        assertTrue(SolverRun.stalled(Map.of("dtype", "float64", "relative_error", 1.0, "sigma1", 1.6e-28))
+                .contains("larger --init"));
+        assertTrue(SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", Double.NaN))
+                .contains("larger --init"));
+        assertEquals(fact, SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 0.5, "sigma1", 1.6e-28)));
+        assertEquals("the limit ended the run on a saddle plateau (some directions not yet learned): more iterations "
+                + "(--max-iter, --max-seconds) would lower the error",
+                SolverRun.plateau(Map.of("dtype", "float32", "relative_error", 0.5, "sigma1", 1.6e-28)));
+    }
+
+    /**
+     * The exactly rank-2 20 x 15 M of the stall tests, (i + 1)(j + 1) + ((i mod 4) − 1)((j mod 3) − 1), each entry
+     * written with {@code exponent} after it (a scale in decimal: "e-33").
+     */
+    private Path rank2(String name, String exponent) throws IOException {
+        StringBuilder m = new StringBuilder("%%MatrixMarket matrix array real general\n20 15\n");
+        for (int j = 0; j < 15; j++) {
+            for (int i = 0; i < 20; i++) {
+                m.append((i + 1) * (j + 1) + (i % 4 - 1) * (j % 3 - 1)).append(exponent).append('\n');
+            }
+        }
+        return Files.writeString(dir.resolve(name), m);
     }
 
     /** A d x r factor of zeros in Matrix Market's array form. */

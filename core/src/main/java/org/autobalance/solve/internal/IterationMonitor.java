@@ -105,14 +105,33 @@ public final class IterationMonitor {
         }
 
         /**
-         * {@code rank} if it is between 1 and min(rows, cols), the shape of M (one message for every engine that
-         * factorises M).
+         * A floor of the Java heap that a run at {@code rank} with {@code threads} workers holds at once, in bytes:
+         * arrays of r² doubles, the Grams UᵀU and VᵀV per worker and their sums (the engine), the step's coefficient
+         * matrices (the solver) and the last Grams (the monitor), 2T + 6 of them. At rank 8000 with 8 threads that
+         * is 11 GB, beyond the default heap of a 24 GB machine (6 GB), while U, V and their products took 2 GB of
+         * native memory: the run ended in an {@code OutOfMemoryError} after it had allocated those.
+         */
+        public static long heapBytes(int rank, int threads) {
+            return (2L * threads + 6) * rank * rank * Double.BYTES;
+        }
+
+        /** The largest rank: r² elements, an r × r Gram matrix, must fit a Java array (2³¹ − 9 elements). */
+        public static final int MAX_RANK = 46_340;
+
+        /**
+         * {@code rank} if it is between 1 and min(rows, cols), the shape of M, and at most {@link #MAX_RANK} (one
+         * message for every engine that factorises M).
          */
         public static int requireRank(int rank, long rows, long cols) {
             long limit = Math.min(rows, cols);
             if (rank < 1 || rank > limit) {
                 throw new IllegalArgumentException("rank must be between 1 and min(d1, d2) = " + limit + " for a "
                         + rows + " x " + cols + " matrix, got " + rank);
+            }
+            if (rank > MAX_RANK) {
+                // r * r wrapped to a negative int: a NegativeArraySizeException from the engine's first array
+                throw new IllegalArgumentException("rank " + rank + " is above " + MAX_RANK + ", the most the solver "
+                        + "takes: its r x r Gram matrices are Java arrays, of at most 2147483639 elements");
             }
             return rank;
         }
@@ -189,17 +208,29 @@ public final class IterationMonitor {
                     sigma1, normM, small ? "fall below" : "exceed", dtype.label(),
                     SCALE_ADVICE.formatted(small ? "up" : "down"), dtype == DType.FLOAT32 ? ", or use float64" : ""));
         }
+        String problem = scaleProblem(sigma1, dtype);
+        if (problem != null) {
+            System.getLogger(IterationMonitor.class.getName()).log(System.Logger.Level.WARNING, problem);
+        }
+    }
+
+    /**
+     * What {@link #checkScale} warns of, or null where M's scale suits {@code dtype}: for a σ₁ beyond float32's range
+     * the sentence that names the range, the iterates' order σ₁^{3/2}, and the remedy. A run that stalls with nothing
+     * learned says it too when it is the cause (the default start, scaled to M, has products below the normal range
+     * as well, so a larger start is not the answer: a 200 × 100 M scaled to σ₁ = 1.6e-28 stalls in float32 from it).
+     */
+    public static String scaleProblem(double sigma1, DType dtype) {
         double products = Math.pow(sigma1, 1.5);
-        if (dtype != DType.FLOAT32 || products >= Float.MIN_NORMAL && products <= Float.MAX_VALUE) {
-            return;
+        if (dtype != DType.FLOAT32 || !(sigma1 > 0) || products >= Float.MIN_NORMAL && products <= Float.MAX_VALUE) {
+            return null;
         }
         boolean over = products > Float.MAX_VALUE;
-        System.getLogger(IterationMonitor.class.getName()).log(System.Logger.Level.WARNING, () -> String.format(
-                Locale.ROOT, "M's scale is %s float32's range: with σ₁(M) = %.3g the iterates' products, of order "
-                + "σ₁^(3/2) = %.3g, %s; %s or use float64", over ? "beyond" : "below", sigma1, products, over
+        return String.format(Locale.ROOT, "M's scale is %s float32's range: with σ₁(M) = %.3g the iterates' products, "
+                + "of order σ₁^(3/2) = %.3g, %s; %s or use float64", over ? "beyond" : "below", sigma1, products, over
                         ? "overflow float32 (largest 3.4e38)"
                         : "are subnormal in float32 (smallest normal 1.2e-38) and lose their precision",
-                SCALE_ADVICE.formatted(over ? "down" : "up")));
+                SCALE_ADVICE.formatted(over ? "down" : "up"));
     }
 
     /**
