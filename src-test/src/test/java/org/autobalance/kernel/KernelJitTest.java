@@ -81,7 +81,7 @@ class KernelJitTest {
      * loaded late invalidates the code, and one after traps that then settle (a loop-head predicate that trapped is
      * not made again): 4. Seen with the builder's arena shared: 1 per dtype (a whole compile) in every run of the
      * probe; 2–3 in SparseObservedTimer (whole, on-stack, after a late class load). With its confined arena, which
-     * taught the JDK's memory-access profile owner-thread sessions: 16–33 (float32, every run), 1 to 20 and more
+     * taught the JDK's memory-access profile owner-thread sessions: 9–33 (float32, every run), 1 to 20 and more
      * (float64, intermittent), one more per trap of the loop nest's profiled predicate, which only a method-wide trap
      * count limits.
      */

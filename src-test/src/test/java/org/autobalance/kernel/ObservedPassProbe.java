@@ -15,7 +15,7 @@ import org.autobalance.synthetic.KnownMatrices;
  * <p>The shape is the one that showed {@code observed1}'s recompile loop in every plain JVM with the builder's old
  * confined arena (native-notes/sparse.md, "observed1's recompile loop: its cause"): 400 000 stored entries, so that the
  * builder's memory accesses and the kernel's own, before C2 compiles it, are of one order. It is float32 that carries
- * the failure (16–33 C2 compiles of {@code FloatSparse.observed1} with the old builder, at 128 and 256 bits); float64,
+ * the failure (9–33 C2 compiles of {@code FloatSparse.observed1} with the old builder, at 128 and 256 bits); float64,
  * run after it, looped only in some of those JVMs, so on old code the test fails by float32.
  */
 public final class ObservedPassProbe {
