@@ -477,11 +477,9 @@ public final class SparseMatrix implements AutoCloseable {
             long[] next = Arrays.copyOf(start, rows);
             long sortBytes = Math.max(1, size) * (Integer.BYTES + Double.BYTES);
             NativeMemory.reserve(sortBytes, () -> "the sort of " + size + " sparse entries");
-            // shared, though one thread uses it: millions of accesses to a confined arena's segments here, before
-            // the kernels are compiled, leave the JDK's memory-access profile (one for every caller) with owner-thread
-            // sessions; C2 then hoisted the owner check out of observed1's loop as a profiled predicate, M's and the
-            // factors' segments (no owner) failed it, and the predicate came back with each recompile: observed1 was
-            // compiled 18-90 times in a plain JVM (native-notes/sparse.md, "observed1's recompile loop: its cause")
+            // shared, though one thread uses it: a confined arena's accesses teach the JDK's memory-access profile (one
+            // for every caller) owner-thread sessions, on which C2 compiled observed1 6-88 times in a plain JVM. Main
+            // code's other arenas are shared for the same reason (native-notes/sparse.md, "observed1's recompile loop")
             try (Arena temp = Arena.ofShared()) {
                 MemorySegment sj = temp.allocate(Math.max(1, size) * Integer.BYTES, ALIGNMENT);
                 MemorySegment sx = temp.allocate(Math.max(1, size) * Double.BYTES, ALIGNMENT);

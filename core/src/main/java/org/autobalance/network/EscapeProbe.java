@@ -433,7 +433,9 @@ final class EscapeProbe {
         int n = Math.min(rows, cols);
         int inner = Math.max(rows, cols);
         double[] gram = new double[n * n];
-        try (Arena arena = Arena.ofConfined()) {
+        // shared, though one thread uses it: B and G go to the GEMM kernels (SparseMatrix.Builder.build's sorting arena
+        // says why a confined arena's segments should not reach them)
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment b = arena.allocate((long) inner * n * Double.BYTES, Double.BYTES);
             if (wide) {
                 // Aᵀ a tile of its rows at a time, through the heap (plain array stores: a segment's element access

@@ -137,7 +137,9 @@ final class ShardDirectory extends MatrixSource {
      * truncated shard is found before any work).
      */
     static NpyHeader header(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
+        // shared, though one thread uses it: a confined arena's accesses would teach the kernels' segment accesses an
+        // owner thread (SparseMatrix.Builder.build's sorting arena says why that costs)
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofShared()) {
             long size = channel.size();
             MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             NpyHeader h = NpyHeader.parse(bytes, file.toString());
@@ -167,7 +169,9 @@ final class ShardDirectory extends MatrixSource {
      */
     static DenseMatrix readRows(Path file, long rows, int cols, long first, int count, DType dtype)
             throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
+        // shared, though one thread uses it: a confined arena's accesses would teach the kernels' segment accesses an
+        // owner thread (SparseMatrix.Builder.build's sorting arena says why that costs)
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofShared()) {
             MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             NpyHeader h = NpyHeader.parse(whole, file.toString());
             long[] shape = Npy.matrixShape(h, file.toString());

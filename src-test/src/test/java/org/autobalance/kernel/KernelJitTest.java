@@ -76,11 +76,14 @@ class KernelJitTest {
     }
 
     /**
-     * C2 compilations of {@code observed1} at most in {@link ObservedPassProbe}'s JVM, per dtype: whole and on-stack,
-     * and again after traps that settle (a loop-head predicate trapped PerBytecodeTrapLimit = 4 times is not made
-     * again). 1 per dtype in three runs of the probe with the builder's arena shared; 19–21 (float32) and 6–15
-     * (float64) with its confined arena, which taught the JDK's memory-access profile owner-thread sessions: the loop
-     * nest's profiled predicate (limited by a method-wide trap count only) then failed on every recompile.
+     * C2 compilations of {@code observed1} at most in {@link ObservedPassProbe}'s JVM, per dtype, counted as the
+     * compiles a settled method can have: a whole one, an on-stack one (its row loop is long), one more after a class
+     * loaded late invalidates the code, and one after traps that then settle (a loop-head predicate that trapped is
+     * not made again): 4. Seen with the builder's arena shared: 1 per dtype (a whole compile) in every run of the
+     * probe; 2–3 in SparseObservedTimer (whole, on-stack, after a late class load). With its confined arena, which
+     * taught the JDK's memory-access profile owner-thread sessions: 9–33 (float32, every run), 1 to 20 and more
+     * (float64, intermittent), one more per trap of the loop nest's profiled predicate, which only a method-wide trap
+     * count limits.
      */
     private static final int MAX_OBSERVED1_COMPILES = 4;
 

@@ -229,9 +229,9 @@ final class DoubleSparse {
      * range checks (every segment access) is made a nest too, with the same predicate. What failed was the owner
      * check of a segment's session, hoisted on a profile that confined arenas had taught the JDK's memory-access
      * code (one profile for every caller): the segments here are shared, without owner. The sparse builder's
-     * sorting arena (every reader builds through it; the last confined arena of a command-line run) is now shared
-     * (native-notes/sparse.md, "observed1's recompile loop: its cause"); a program that reads much through confined
-     * segments before it factorizes can still meet the loop, up to 100 compiles.
+     * sorting arena (every reader builds through it), spark's shard reads and every other arena of main code are
+     * shared (native-notes/sparse.md, "observed1's recompile loop: its cause"); a program that reads much through
+     * confined segments before it factorizes can still meet the loop, up to 100 compiles.
      */
     static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
             DenseMatrix pv, Scratch sc) {
