@@ -18,11 +18,11 @@ import org.autobalance.memory.SparseMatrix;
  * The matrix M of {@code factorize}, read dense or sparse ({@code --storage}). Exactly one of {@link #dense()} and
  * {@link #sparse()} is set; {@link #reason()} says why that storage was chosen.
  *
- * <p>{@code auto}: a {@code .npy} and delimited text ({@code .csv}, …) are dense; a coordinate Matrix Market file or a {@code .npz} is read sparse (never densified on the way) and
- * kept sparse when its density is below {@value #AUTO_DENSITY} (native-notes/sparse.md: at r = 16 one stored entry
- * costs about as much as that many dense elements) or when the dense matrix would take more than half of the
- * machine's physical memory; otherwise it is densified. An {@code array} file is dense. The observed-entries
- * objective always needs the sparse form.
+ * <p>{@code auto}: a {@code .npy} and delimited text ({@code .csv}, …) are dense; a coordinate Matrix Market file or a
+ * {@code .npz} is read sparse (never densified on the way) and kept sparse when its density is below
+ * {@value #AUTO_DENSITY} (native-notes/sparse.md: at r = 16 one stored entry costs about as much as that many dense
+ * elements) or when the dense matrix would take more than half of the machine's physical memory; otherwise it is
+ * densified. An {@code array} file is dense. The observed-entries objective always needs the sparse form.
  */
 record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implements AutoCloseable {
 
@@ -65,10 +65,10 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                 int cols = m.cols();
                 m.close();
                 throw new UsageException(path + " holds " + rows + " rows of " + cols + " columns whose first two "
-                        + "are distinct pairs of whole numbers >= 0: a list of (row id, column id, value) entries, such as ratings or "
-                        + "edges, rather than a matrix? As it is, the " + rows + " x " + cols + " table itself would "
-                        + "be factorized. Write the entries as a coordinate .mtx or a scipy .npz (" + ENTRY_LISTS
-                        + "), or give --storage dense to factorize the table", null);
+                        + "are distinct pairs of whole numbers >= 0: a list of (row id, column id, value) entries, "
+                        + "such as ratings or edges, rather than a matrix? As it is, the " + rows + " x " + cols
+                        + " table itself would be factorized. Write the entries as a coordinate .mtx or a scipy .npz ("
+                        + ENTRY_LISTS + "), or give --storage dense to factorize the table", null);
             }
             return new InputMatrix(m, null, storage == Storage.DENSE ? "dense (--storage dense)"
                     : "dense (" + dense + " is dense)");

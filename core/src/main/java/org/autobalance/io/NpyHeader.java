@@ -14,11 +14,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The header of a NumPy {@code .npy} file (<a href="https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html">format
- * versions 1.0, 2.0 and 3.0</a>): what the array's bytes are and where they start. It describes any array, of any
- * dtype and any number of dimensions; deciding whether that array can be used (a 2-D float matrix, say) is the
- * reader's business ({@link Npy}), so that other readers ({@code .npz} members, integer index arrays) can reuse the
- * parse.
+ * The header of a NumPy {@code .npy} file
+ * (<a href="https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html">format versions 1.0, 2.0 and
+ * 3.0</a>): what the array's bytes are and where they start. It describes any array, of any dtype and any number of
+ * dimensions; deciding whether that array can be used (a 2-D float matrix, say) is the reader's business ({@link Npy}),
+ * so that other readers ({@code .npz} members, integer index arrays) can reuse the parse.
  *
  * <p>The file starts with the magic string {@code \x93NUMPY}, a major and a minor version byte, the length of the
  * header text (a little-endian {@code uint16} in version 1.0, {@code uint32} in 2.0 and 3.0), and the header text: a

@@ -35,8 +35,9 @@ final class StepBackoff implements AutoCloseable {
      * A loss above this many times its reference sends the run back. With a stable step the loss never exceeds its
      * start (the descent lemma); the spikes of runs at the edge of stability that still converged reached 1.45·L₀ at
      * most (native-notes/network.md, "The auto step"; up to 44 times the best loss so far late in a run, which is why
-     * the reference is the start, not the best), so a loss twice the start's is a step too long. Waiting for the runaway test's 10⁶ instead
-     * let a ReLU student on random targets jump to weights 10³ times larger and stall with dead units.
+     * the reference is the start, not the best), so a loss twice the start's is a step too long. Waiting for the
+     * runaway test's 10⁶ instead let a ReLU student on random targets jump to weights 10³ times larger and stall with
+     * dead units.
      */
     static final double LOSS_FACTOR = 2;
 

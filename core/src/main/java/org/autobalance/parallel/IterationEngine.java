@@ -11,9 +11,9 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 
 /**
- * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the
- * reduction of the per-chunk partials with VᵀV, the gradient step on both factors, and the exact residual. Owns its
- * scratch matrices; allocates nothing per iteration.
+ * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed
+ * M, U, V: the fused pass (MV, MᵀU, UᵀU, ⟨U, MV⟩), the reduction of the per-chunk partials with VᵀV, the gradient step
+ * on both factors, and the exact residual. Owns its scratch matrices; allocates nothing per iteration.
  *
  * <p>The target M is dense or sparse. For a sparse M the fused pass runs over its stored entries (rows split across
  * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for

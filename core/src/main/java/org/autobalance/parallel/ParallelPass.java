@@ -90,7 +90,10 @@ public final class ParallelPass implements AutoCloseable {
         return threads;
     }
 
-    /** First row of chunk {@code chunk} when {@code rows} rows are split (the end of the chunk is chunkStart(chunk + 1)). */
+    /**
+     * First row of chunk {@code chunk} when {@code rows} rows are split (the end of the chunk is
+     * chunkStart(chunk + 1)).
+     */
     public int chunkStart(int chunk, int rows) {
         return (int) ((long) rows * chunk / threads);
     }

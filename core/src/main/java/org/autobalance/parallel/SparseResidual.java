@@ -16,8 +16,8 @@ import org.autobalance.memory.SparseMatrix;
  * <p>M is cut into tiles of {@link #TILE_ROWS} rows × {@link #TILE_COLS} columns on a grid fixed by the shape alone.
  * Each tile is formed as U_I·(Vᵀ)_J by the dense GEMM ({@link GemmKernels}, the network engine's, in M's dtype) into a
  * per-thread scratch tile, the tile's stored entries of M are subtracted from it (in the dtype, as the dense path
- * forms its residual), and its squares are summed in double by {@link FactorKernels#dot}. Nothing new is vectorised: the
- * two O(d1·d2·r) and O(d1·d2) steps are existing kernels, and the O(nnz) subtraction is a scalar loop.
+ * forms its residual), and its squares are summed in double by {@link FactorKernels#dot}. Nothing new is vectorised:
+ * the two O(d1·d2·r) and O(d1·d2) steps are existing kernels, and the O(nnz) subtraction is a scalar loop.
  *
  * <p>Determinism: a tile's sum does not depend on which thread forms it, the tiles of a block of rows are summed in
  * column order into that block's slot, and the slots are added in row order after the pass: the result is

@@ -21,7 +21,8 @@ public record PowerDecaySchedule(double eta0, double delta) implements StepSched
     static void requireDelta(double delta) {
         if (!(delta > 0 && delta <= 0.5)) {
             throw new IllegalArgumentException("decay exponent delta must lie in (0, 1/2], got " + delta
-                    + " (delta <= 0 lets the balance drift grow without bound; delta > 1/2 makes the total step finite)");
+                    + " (delta <= 0 lets the balance drift grow without bound; delta > 1/2 makes the total step "
+                    + "finite)");
         }
     }
 

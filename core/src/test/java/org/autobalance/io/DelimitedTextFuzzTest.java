@@ -18,8 +18,9 @@ import org.autobalance.memory.DenseMatrix;
  * {@link MatrixFormatException} — never another exception, a hang or an allocation the text cannot back — and the same
  * outcome (matrix or message) whether the bytes arrive at once into the usual buffer or a few at a time, as from a
  * pipe, into a buffer of a few bytes (refilled, grown and the line re-read at every place). The first byte picks the
- * separator (its value mod 3), the dtype (bit 2) and the small buffer (the rest); the rest is the text. Seeds: the numpy-written fixtures and hostile lines
- * ({@code DelimitedTextFuzzTestInputs/anyBytes/}); {@code JAZZER_FUZZ=1} fuzzes (native-notes/reliability.md).
+ * separator (its value mod 3), the dtype (bit 2) and the small buffer (the rest); the rest is the text. Seeds: the
+ * numpy-written fixtures and hostile lines ({@code DelimitedTextFuzzTestInputs/anyBytes/}); {@code JAZZER_FUZZ=1}
+ * fuzzes (native-notes/reliability.md).
  */
 class DelimitedTextFuzzTest {
     /** Small enough that no execution is slow; the real limit is the machine's memory. */

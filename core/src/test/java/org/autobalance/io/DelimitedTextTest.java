@@ -165,7 +165,8 @@ class DelimitedTextTest {
         "COMMA|# only a comment\\n\\n  \\n|3|no values: only blank lines and # comments",
         "COMMA|a,b\\n|1|no values: only a header line (line 1)",
         "COMMA|1,2\\n3\\n|2|row 2 has 1 values, row 1 (line 1) has 2: column 2 is missing",
-        "COMMA|# c\\n1,2\\n\\n3,4,5\\n|4|row 2 has more than 2 values (row 1 (line 2) has 2): an extra value at column 3",
+        "COMMA|# c\\n1,2\\n\\n3,4,5\\n|4|row 2 has more than 2 values (row 1 (line 2) has 2): an extra value at "
+            + "column 3",
         "COMMA|1,2\\n3,x\\n|2|'x' is not a number at row 2, column 2",
         "COMMA|1,2\\n3,4x\\n|2|'4x' is not a number at row 2, column 2",
         "COMMA|1,nan\\n|1|non-finite value 'nan' at row 1, column 2",

@@ -63,7 +63,8 @@ class JsonTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "{", "[1,", "[1 2]", "{\"a\" 1}", "{\"a\":}", "\"abc", "\"\\u12\"", "\"\\x\"", "01",
-        "1.", ".5", "+1", "NaN", "Infinity", "0x10", "1f", "tru", "nul", "[1]x", "{1:2}", "\"a\u0001\"", "1e400", "[-2E+309]"})
+        "1.", ".5", "+1", "NaN", "Infinity", "0x10", "1f", "tru", "nul", "[1]x", "{1:2}", "\"a\u0001\"", "1e400",
+        "[-2E+309]"})
     void refusesMalformedTextWithOneExceptionType(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(text));
         assertTrue(e.getMessage().startsWith("JSON: ") && e.getMessage().contains(" at offset "), e.getMessage());

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The SIMD kernel classes FloatFused, DoubleFused, FloatFusedLarge, DoubleFusedLarge, FloatGemm, DoubleGemm,
  * FloatSparse, DoubleSparse, FloatSparseLarge and DoubleSparseLarge are generated from the templates in
- * core/src/build/simd/ by core/src/build/GenerateSimdVariants.java. This runs that program's {@code --check} with the JDK running the tests
- * (no other tool needed): it fails when a generated file was edited by hand or a template changed without
- * regenerating. The second test shows that the check can fail.
+ * core/src/build/simd/ by core/src/build/GenerateSimdVariants.java. This runs that program's {@code --check} with the
+ * JDK running the tests (no other tool needed): it fails when a generated file was edited by hand or a template changed
+ * without regenerating. The second test shows that the check can fail.
  */
 class GeneratedKernelsUpToDateTest {
     private static final String GENERATOR = "core/src/build/GenerateSimdVariants.java";

@@ -310,7 +310,8 @@ class DenseMatrixTest {
             m.fill(4.0);
             for (int length : new int[] {5, 7}) {
                 String expected = "an array of " + length + " elements for a 2 x 3 matrix: expected rows * cols = 6";
-                for (org.junit.jupiter.api.function.Executable copy : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+                for (org.junit.jupiter.api.function.Executable copy
+                        : java.util.List.<org.junit.jupiter.api.function.Executable>of(
                         () -> m.copyFrom(new float[length], DenseMatrix.Order.ROW_MAJOR),
                         () -> m.copyFrom(new double[length], DenseMatrix.Order.ROW_MAJOR),
                         () -> m.copyTo(new float[length], DenseMatrix.Order.ROW_MAJOR),

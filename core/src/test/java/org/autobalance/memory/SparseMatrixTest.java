@@ -141,7 +141,8 @@ class SparseMatrixTest {
     void everyAccessorOfAClosedMatrixRefuses() {
         SparseMatrix m = SparseMatrix.of(DType.FLOAT64, new double[][] {{1, 0}, {0, 2}});
         m.close();
-        for (org.junit.jupiter.api.function.Executable access : java.util.List.<org.junit.jupiter.api.function.Executable>of(
+        for (org.junit.jupiter.api.function.Executable access
+                : java.util.List.<org.junit.jupiter.api.function.Executable>of(
                 m::rowStarts, m::columnIndices, m::values, () -> m.rowStart(1), () -> m.column(0), () -> m.value(0),
                 () -> m.get(0, 0), m::toDense)) {
             assertThrows(IllegalStateException.class, access);

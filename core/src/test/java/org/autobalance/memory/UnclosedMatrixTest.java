@@ -32,8 +32,8 @@ class UnclosedMatrixTest {
 
     /**
      * Allocates {@link #MATRICES} matrices, dense ({@code args[1]} "dense") or a fifth as many sparse ones ("sparse":
-     * 64 × 128 with every entry stored, 96 KiB of indices and values; building them is slower), dropping ({@code args[0]} "drop") or closing ("close") each; prints
-     * the NMT growth.
+     * 64 × 128 with every entry stored, 96 KiB of indices and values; building them is slower), dropping
+     * ({@code args[0]} "drop") or closing ("close") each; prints the NMT growth.
      */
     public static final class Probe {
         public static void main(String[] args) throws Exception {

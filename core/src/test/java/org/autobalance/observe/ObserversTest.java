@@ -64,7 +64,8 @@ class ObserversTest {
                 "{\"t\":0,\"eta\":0.5,\"loss\":1.0,\"loss_exact\":true,\"relative_error\":0.375,\"balance\":0.25,"
                         + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.0}",
                 "{\"t\":1,\"eta\":0.5,\"loss\":0.5,\"loss_exact\":false,\"relative_error\":0.375,\"balance\":0.25,"
-                        + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.125}"), Files.readAllLines(file));
+                        + "\"norm_u\":2.0,\"norm_v\":3.0,\"grad_norm\":null,\"seconds\":0.125}"),
+                Files.readAllLines(file));
     }
 
     /** A log on a stream (a terminal, a pipe) hands each record on whole as it is written, not 8 KiB at a time. */

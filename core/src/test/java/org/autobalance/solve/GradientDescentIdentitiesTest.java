@@ -95,8 +95,8 @@ class GradientDescentIdentitiesTest {
         // ‖UVᵀ − M‖/‖M‖ ≈ 1 here, so the loss's 1e-13·‖M‖² moves it by ~1e-13
         assertEquals(Math.sqrt(2 * exact) / normM, records.get(0).relativeError(), 1e-12);
         double[][] d = Dense.imbalance(u, v);
-        assertEquals(KnownMatrices.frobenius(d), records.get(0).balance(), 1e-13 * KnownMatrices.frobenius(Dense.multiply(
-                Dense.transpose(u), u)));
+        assertEquals(KnownMatrices.frobenius(d), records.get(0).balance(),
+                1e-13 * KnownMatrices.frobenius(Dense.multiply(Dense.transpose(u), u)));
     }
 
     @Test

@@ -26,7 +26,8 @@ class PaperPredictionsTest {
 
     /** ‖D_T − D_0‖_F between the start and the end of a run. */
     private static double drift(double[][] u0, double[][] v0, Runs.Run run) {
-        return KnownMatrices.frobenius(Dense.addScaled(Dense.imbalance(run.u(), run.v()), -1.0, Dense.imbalance(u0, v0)));
+        return KnownMatrices.frobenius(
+                Dense.addScaled(Dense.imbalance(run.u(), run.v()), -1.0, Dense.imbalance(u0, v0)));
     }
 
     /**
@@ -56,7 +57,8 @@ class PaperPredictionsTest {
                 }
             }
             double std = Math.sqrt(1e-3 / Math.max(d1, d2));
-            return new RankOne(m, us, vs, KnownMatrices.gaussian(d1, 1, std, seed + 2), KnownMatrices.gaussian(d2, 1, std, seed + 3));
+            return new RankOne(m, us, vs, KnownMatrices.gaussian(d1, 1, std, seed + 2),
+                    KnownMatrices.gaussian(d2, 1, std, seed + 3));
         }
 
         private static double[] unit(double[][] column) {

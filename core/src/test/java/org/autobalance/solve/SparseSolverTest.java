@@ -335,7 +335,8 @@ class SparseSolverTest {
             }
         }
         boolean observed = objective.equals("observed");
-        try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m); SparseMatrix hm = SparseMatrix.of(DType.FLOAT64, held);
+        try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m);
+                SparseMatrix hm = SparseMatrix.of(DType.FLOAT64, held);
                 Result r = Factorizer.builder(sm, 3).objective(Objective.parse(objective)).heldOut(observed ? hm : null)
                         .schedule(new ConstantSchedule(0.05)).tolerance(0).maxIterations(30)
                         .exactFinalLoss(ExactLoss.parse(exactLoss)).build().run()) {
@@ -460,8 +461,8 @@ class SparseSolverTest {
         int d1 = 200;
         int d2 = 150;
         int r = 3;
-        double[][] truth = Dense.multiply(KnownMatrices.gaussian(d1, r, 1.0, 71), Dense.transpose(KnownMatrices.gaussian(d2, r,
-                1.0, 72)));
+        double[][] truth = Dense.multiply(KnownMatrices.gaussian(d1, r, 1.0, 71),
+                Dense.transpose(KnownMatrices.gaussian(d2, r, 1.0, 72)));
         SplittableRandom random = new SplittableRandom(73);
         Trajectory trajectory = new Trajectory();
         double[][] u;

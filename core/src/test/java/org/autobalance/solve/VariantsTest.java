@@ -140,8 +140,8 @@ class VariantsTest {
     @Test
     void stopConditionEndsTheRunAfterTheIterationItHolds() {
         double[][] m = KnownMatrices.gaussian(8, 6, 1.0, 71);
-        Runs.Run run = Runs.run(m, KnownMatrices.gaussian(8, 2, 0.3, 72), KnownMatrices.gaussian(6, 2, 0.3, 73), Variant.SIMULTANEOUS,
-                new ConstantSchedule(0.01), 100, 1, b -> b.stopWhen(r -> r.iteration() == 6));
+        Runs.Run run = Runs.run(m, KnownMatrices.gaussian(8, 2, 0.3, 72), KnownMatrices.gaussian(6, 2, 0.3, 73),
+                Variant.SIMULTANEOUS, new ConstantSchedule(0.01), 100, 1, b -> b.stopWhen(r -> r.iteration() == 6));
         assertEquals(7, run.iterations());
         assertEquals(6, run.last().iteration());
     }
@@ -185,7 +185,8 @@ class VariantsTest {
             double[][] u0 = result.u().toArray();
             double[][] v0 = result.v().toArray();
             // U₀ = MΦ/(√η C σ₁) lies in range(M): projecting onto M's left singular space must change nothing
-            double[][] left = KnownMatrices.orthonormalColumns(Dense.multiply(m, KnownMatrices.gaussian(d2, r, 1.0, 62)));
+            double[][] left =
+                    KnownMatrices.orthonormalColumns(Dense.multiply(m, KnownMatrices.gaussian(d2, r, 1.0, 62)));
             double[][] projected = Dense.multiply(left, Dense.multiply(Dense.transpose(left), u0));
             assertTrue(Dense.maxAbsDifference(projected, u0) <= 1e-12 * Dense.maxAbs(u0), "U0 not in range(M)");
             // E‖MΦ‖²_F = ‖M‖²_F (Φ_ij ~ N(0,1/k)), so ‖U₀‖²_F ≈ ‖M‖²_F/(η C² σ₁²); ‖V₀‖²_F ≈ η D² σ₁² k (Ψ_ij ~

@@ -18,10 +18,10 @@ import org.autobalance.memory.DenseMatrix;
  * <p>The block also keeps the native scratch of the tasks that iterate over it (U's rows, V, MV, the partials of
  * MᵀU), so that an iteration allocates none: allocating fresh native memory per task cost about 15 % of the task's
  * time at d2 = 8192, r = 64 (JFR: zeroing newly mapped pages). The power iterations' passes and M·X use the same
- * scratch (one per shape, see {@link #IDLE_SCRATCH}), so their jobs allocate none either after the first. Likewise the worker team that splits the block among
- * a task's threads ({@link EngineAdapter.Team}; starting one costs 0.2–0.5 ms at 2 threads, a few ms at 16): the
- * block's tasks take it in turn, a concurrent task (a speculative copy) gets a team of its own, and the team's
- * threads stop when the block is closed. Scratch and team are freed with the block.
+ * scratch (one per shape, see {@link #IDLE_SCRATCH}), so their jobs allocate none either after the first. Likewise the
+ * worker team that splits the block among a task's threads ({@link EngineAdapter.Team}; starting one costs 0.2–0.5 ms
+ * at 2 threads, a few ms at 16): the block's tasks take it in turn, a concurrent task (a speculative copy) gets a team
+ * of its own, and the team's threads stop when the block is closed. Scratch and team are freed with the block.
  */
 final class MatrixBlock implements AutoCloseable {
     /**

@@ -14,9 +14,9 @@ import org.autobalance.memory.DenseMatrix;
 
 /**
  * What {@code spark-factorize} writes. For a single-file input, as {@code factorize}: U and V as {@code .mtx} or
- * {@code .npy} ({@code --out-format}; U collected to the driver: a small case by definition). For shards or Parquet, U stays
- * distributed: {@value #U_SHARDS}/ holds one {@code .npy} shard per partition, written by the executors, in row order
- * (the layout of a shard input, so the output can be read back as one), and V (small) is one {@value #V_NPY}.
+ * {@code .npy} ({@code --out-format}; U collected to the driver: a small case by definition). For shards or Parquet, U
+ * stays distributed: {@value #U_SHARDS}/ holds one {@code .npy} shard per partition, written by the executors, in row
+ * order (the layout of a shard input, so the output can be read back as one), and V (small) is one {@value #V_NPY}.
  */
 public final class SparkOutputs {
     static final String U_SHARDS = "U";

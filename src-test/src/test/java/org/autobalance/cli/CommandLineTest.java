@@ -133,7 +133,8 @@ class CommandLineTest {
                     "--threads", "2", "--out", out.toString(), "--out-format", out == fromText ? "mtx" : "npy");
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(r.out().contains(out == fromNpy ? "storage: dense (a .npy file is dense)" : text.equals("csv")
-                    ? "storage: dense (a delimited text file is dense)" : "storage: dense (auto: an array file"), r.out());
+                    ? "storage: dense (a delimited text file is dense)" : "storage: dense (auto: an array file"),
+                    r.out());
         }
         assertArrayEquals(read(fromText.resolve("U.mtx")), read(fromNpy.resolve("U.npy")));
         assertArrayEquals(read(fromText.resolve("V.mtx")), read(fromNpy.resolve("V.npy")));

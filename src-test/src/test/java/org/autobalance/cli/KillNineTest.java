@@ -146,7 +146,8 @@ class KillNineTest {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             List<String> args = problem.commandLine(run, "--resume");
-            int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+            int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true),
+                    args.toArray(String[]::new));
             assertEquals(0, code, what + ": resume failed: " + err);
             for (int f = 0; f < outputs.size(); f++) {
                 String name = problem.outputs().get(f);

@@ -299,8 +299,8 @@ public final class BaselineReport {
         }
         sb.append("![median ms per iteration](").append(pngName).append(")\n\n");
         sb.append("## Ceilings (RooflineProbe, run by the report command right after the benchmark)\n\n");
-        sb.append("| threads | streaming read GB/s (median) | read spread (IQR / median) | sweeps | float32 FMA GFLOP/s "
-                + "| float64 FMA GFLOP/s |\n|---|---|---|---|---|---|\n");
+        sb.append("| threads | streaming read GB/s (median) | read spread (IQR / median) | sweeps "
+                + "| float32 FMA GFLOP/s | float64 FMA GFLOP/s |\n|---|---|---|---|---|---|\n");
         for (RooflineProbe.Ceilings c : ceilings.values()) {
             sb.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f %% | %d | %.1f | %.1f |%n", c.threads(),
                     c.bytesPerSecond() / 1e9, 100 * c.readSpread(), c.readSweeps(), c.float32FlopsPerSecond() / 1e9,

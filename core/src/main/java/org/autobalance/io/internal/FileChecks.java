@@ -179,8 +179,8 @@ public final class FileChecks {
         }
         if (text.startsWith("~")) {
             String home = System.getProperty("user.home");
-            throw new IllegalArgumentException("'" + text + "': the shell did not expand ~ (it does only at the start of "
-                    + "a word, not after = or inside quotes); write " + (text.equals("~") || text.startsWith("~/")
+            throw new IllegalArgumentException("'" + text + "': the shell did not expand ~ (it does only at the start "
+                    + "of a word, not after = or inside quotes); write " + (text.equals("~") || text.startsWith("~/")
                     ? home + text.substring(1) : "the full path") + " (or ./" + text + " for a name starting with ~ "
                     + "here)");
         }

@@ -40,10 +40,11 @@ public interface PowerPasses {
     Blocks open(DenseMatrix y0, DenseMatrix x, boolean residual);
 
     /**
-     * σ₁(M) for a run with this schedule, start and variant, by block power iteration with {@code block} columns per chain
-     * ({@code normM} = ‖M‖_F, the first scale) in as many passes as the run's uses of σ₁ need, asking {@code stop}
-     * before every pass after the first and telling the listeners ({@link IterationListener#onSpectralNorm}) — the
-     * solver's own estimate and stop rule ({@code SpectralNorm.forRun}).
+     * σ₁(M) for a run with this schedule, start and variant, by block power iteration with {@code block} columns per
+     * chain ({@code normM} = ‖M‖_F, the first scale) in as many passes as the run's uses of σ₁ need, asking
+     * {@code stop} before every pass after the first and telling the listeners
+     * ({@link IterationListener#onSpectralNorm}) — the solver's own estimate and stop rule
+     * ({@code SpectralNorm.forRun}).
      */
     default double spectralNorm(StepSchedule schedule, Initializer start, Variant variant, int block, double normM,
             long seed, BooleanSupplier stop, List<? extends IterationListener> listeners) {
