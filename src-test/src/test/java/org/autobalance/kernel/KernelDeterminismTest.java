@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
@@ -42,10 +43,12 @@ class KernelDeterminismTest {
         }
         long here = DeterminismProbe.fingerprint(k);
         String[] widths = k.name().substring("simd-".length()).split("\\+");
-        String out = ChildJvm.run(ChildJvm.command(List.of("-Xint", "--add-modules", "jdk.incubator.vector",
-                "-Dautobalance.simd.bits=" + widths[0],
-                "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]), DeterminismProbe.class, "simd"),
-                CHILD_TIMEOUT);
+        List<String> flags = new ArrayList<>(List.of("-Xint", "--add-modules", "jdk.incubator.vector"));
+        flags.addAll(ChildJvm.simdProperties());
+        // the widths this JVM chose, also where no property chose them
+        flags.add("-Dautobalance.simd.bits=" + widths[0]);
+        flags.add("-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]);
+        String out = ChildJvm.run(ChildJvm.command(flags, DeterminismProbe.class, "simd"), CHILD_TIMEOUT);
         String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
         assertEquals("fingerprint " + Long.toHexString(here), line, "interpreter (-Xint) vs C2");
     }
