@@ -12,8 +12,11 @@ import org.autobalance.synthetic.KnownMatrices;
  * running in the interpreter ({@code -Xint}), where {@code reduceLanes} would give other bits than C2.
  */
 public final class DeterminismProbe {
-    /** Shapes small enough for the interpreter, covering both fused-pass regimes. */
-    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}};
+    /**
+     * Shapes small enough for the interpreter, covering both fused-pass regimes; the GEMM path's rows in several panels
+     * and a short last one at 100 × 45, r = 12 (48-row panels: 48 + 48 + 4 rows, 96-row: 96 + 4).
+     */
+    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}, {100, 45, 12}};
 
     private DeterminismProbe() {
     }

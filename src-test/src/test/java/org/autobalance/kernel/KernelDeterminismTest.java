@@ -52,4 +52,26 @@ class KernelDeterminismTest {
         String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
         assertEquals("fingerprint " + Long.toHexString(here), line, "interpreter (-Xint) vs C2");
     }
+
+    /**
+     * The GEMM path's panel height (48 or 96 rows, {@code autobalance.simd.halfPanel.*}) changes no bit: each output
+     * element sums its terms in the same order either way, and a padded row adds +0 (kernels.md 29). The default, half
+     * panels off for float64 and on for float32 at every rank, each in a child JVM, against this JVM.
+     */
+    @Test
+    void panelHeightChangesNoBit() throws IOException, InterruptedException {
+        FactorKernels k = simdOrSkip();
+        String here = "fingerprint " + Long.toHexString(DeterminismProbe.fingerprint(k));
+        for (String setting : List.of("", "-Dautobalance.simd.halfPanel.float64=0",
+                "-Dautobalance.simd.halfPanel.float32=1000")) {
+            List<String> flags = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector"));
+            flags.addAll(ChildJvm.simdProperties());
+            if (!setting.isEmpty()) {
+                flags.add(setting);
+            }
+            String out = ChildJvm.run(ChildJvm.command(flags, DeterminismProbe.class, "simd"), CHILD_TIMEOUT);
+            String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
+            assertEquals(here, line, "child with " + (setting.isEmpty() ? "the default" : setting));
+        }
+    }
 }
