@@ -35,6 +35,16 @@ public final class ChildJvm {
     }
 
     /**
+     * This JVM's {@code autobalance.simd.*} system properties as {@code -D} flags, sorted: a child that runs kernels
+     * to compare their bits with this JVM's must take the same code paths (tile shape, small-rank and row-stream
+     * thresholds, panel rows), which those properties choose.
+     */
+    public static List<String> simdProperties() {
+        return System.getProperties().stringPropertyNames().stream().filter(n -> n.startsWith("autobalance.simd."))
+                .sorted().map(n -> "-D" + n + "=" + System.getProperty(n)).toList();
+    }
+
+    /**
      * A factorisation's command line stopped by a signal: starts {@code command} (a run far longer than the test,
      * checkpointing every 20 iterations into {@code checkpoints}, writing {@code out} and the JSON-lines {@code log}),
      * sends SIGTERM ({@link Process#destroy()}; Ctrl-C's SIGINT takes the same path) once its first checkpoint says

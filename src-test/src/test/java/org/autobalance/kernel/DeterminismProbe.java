@@ -12,8 +12,13 @@ import org.autobalance.synthetic.KnownMatrices;
  * running in the interpreter ({@code -Xint}), where {@code reduceLanes} would give other bits than C2.
  */
 public final class DeterminismProbe {
-    /** Shapes small enough for the interpreter, covering both fused-pass regimes. */
-    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}};
+    /**
+     * Shapes small enough for the interpreter, covering both fused-pass regimes; the GEMM path's rows in several panels
+     * and a short last one at 100 × 45 (48-row panels: 48 + 48 + 4 rows, 96-row: 96 + 4), at r = 12 (float64 on half
+     * panels by default where there are 16 vector registers) and r = 20 (96-row panels, two 48-row MᵀU tile calls
+     * each).
+     */
+    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}, {100, 45, 12}, {100, 45, 20}};
 
     private DeterminismProbe() {
     }

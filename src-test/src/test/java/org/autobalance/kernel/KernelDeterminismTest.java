@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
@@ -42,11 +43,38 @@ class KernelDeterminismTest {
         }
         long here = DeterminismProbe.fingerprint(k);
         String[] widths = k.name().substring("simd-".length()).split("\\+");
-        String out = ChildJvm.run(ChildJvm.command(List.of("-Xint", "--add-modules", "jdk.incubator.vector",
-                "-Dautobalance.simd.bits=" + widths[0],
-                "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]), DeterminismProbe.class, "simd"),
-                CHILD_TIMEOUT);
-        String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
+        // the widths this JVM chose, also where no property chose them
+        String line = childFingerprint(List.of("-Xint", "-Dautobalance.simd.bits=" + widths[0],
+                "-Dautobalance.simd.largeRankBits=" + widths[widths.length - 1]));
         assertEquals("fingerprint " + Long.toHexString(here), line, "interpreter (-Xint) vs C2");
+    }
+
+    /**
+     * The GEMM path's panel height (48 or 96 rows, {@code autobalance.simd.halfPanel.*}) changes no bit: each output
+     * element sums its terms in the same order either way, and a padded row adds +0 (which only turns a −0.0 sum into
+     * +0.0, kernels.md 29; none here). The default, half panels off for float64 and on for float32 at every rank, each
+     * in a child JVM, against this JVM.
+     */
+    @Test
+    void panelHeightChangesNoBit() throws IOException, InterruptedException {
+        FactorKernels k = simdOrSkip();
+        String here = "fingerprint " + Long.toHexString(DeterminismProbe.fingerprint(k));
+        for (String setting : List.of("", "-Dautobalance.simd.halfPanel.float64=0",
+                "-Dautobalance.simd.halfPanel.float32=1000")) {
+            String line = childFingerprint(setting.isEmpty() ? List.of() : List.of(setting));
+            assertEquals(here, line, "child with " + (setting.isEmpty() ? "the default" : setting));
+        }
+    }
+
+    /**
+     * The fingerprint line of {@link DeterminismProbe} in a child JVM with this JVM's {@code autobalance.simd.*}
+     * properties (so that it takes the same code paths) and then {@code flags}, which override them.
+     */
+    private static String childFingerprint(List<String> flags) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector"));
+        all.addAll(ChildJvm.simdProperties());
+        all.addAll(flags);
+        String out = ChildJvm.run(ChildJvm.command(all, DeterminismProbe.class, "simd"), CHILD_TIMEOUT);
+        return out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
     }
 }

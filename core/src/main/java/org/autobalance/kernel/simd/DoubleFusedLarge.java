@@ -24,9 +24,10 @@ import org.autobalance.memory.DenseMatrix;
  *       are streamed a few at a time through an L1-resident staging array and each element is broadcast against
  *       vectors along r of V, U and MᵀU — no panel copy of M;
  *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed
- *       panel of M. A panel of {@link #RB} rows of M is copied row-sequentially into scratch laid out as blocks of
- *       {@link #JB} columns; per block, MV += P·V with a {@link #MR} × {@link #NC}-vector register tile and MᵀU +=
- *       Pᵀ·U with an {@link #NJ} × {@link #NC}-vector tile (12 independent FMA chains each). V, U, MV and MᵀU are
+ *       panel of M. A panel of {@link #RB} rows of M (RB / 2 at ranks up to {@link #HALF_PANEL_MAX}) is copied
+ *       row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
+ *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector
+ *       tile (12 independent FMA chains each). V, U, MV and MᵀU are
  *       handled as packed heap copies whose rows are padded with zeros to a multiple of NC·L, so the micro-kernels
  *       have no tails.
  * </ul>
@@ -64,11 +65,11 @@ final class DoubleFusedLarge {
      */
     static final int G = NC * L;
     /**
-     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the MᵀU micro-kernel, and how often
-     * the packed V and MᵀU (d2 × r each, L3-resident at large r) are streamed again. Measured at d = 4096 (CPU-time
-     * minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64 from ~55 to ~51 ms, r = 16 unchanged. A
-     * call's cost is rounded up to a multiple of the panel's rows (the last panel is padded with zero rows). Ranks
-     * up to {@link #HALF_PANEL_MAX} use panels of RB / 2 rows.
+     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
+     * runs {@link #TR} rows per call), and how often the packed V and MᵀU (d2 × r each, L3-resident at large r) are
+     * streamed again. Measured at d = 4096 (CPU-time minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64
+     * from ~55 to ~51 ms, r = 16 unchanged. A call's cost is rounded up to a multiple of the panel's rows (the last
+     * panel is padded with zero rows). Ranks up to {@link #HALF_PANEL_MAX} use panels of RB / 2 rows.
      */
     static final int RB = 96;
     /**
@@ -78,7 +79,8 @@ final class DoubleFusedLarge {
     static final int HALF_PANEL_MAX = FusedTuning.DOUBLE_HALF_PANEL_MAX;
     /**
      * Rows per call of the 6 × 2 MᵀU tile: RB / 2 where half panels exist (two calls per full panel), else RB. A
-     * constant: with the row count as an argument C2 kept an accumulator of that loop on the stack (a store and a
+     * static final read from a property, which C2 folds as a constant (javac does not: it is no compile-time
+     * constant); with the row count as an argument C2 kept an accumulator of that loop on the stack (a store and a
      * reload per iteration, kernels.md 29.4).
      */
     static final int TR = HALF_PANEL_MAX > 0 ? RB / 2 : RB;
