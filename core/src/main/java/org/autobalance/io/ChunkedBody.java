@@ -352,7 +352,8 @@ final class ChunkedBody {
             Shape shape = body.shape;
             allocate(capacity, shape.coordinate);
             pos = start;
-            wellFormed = shape.coordinate ? parseCoordinate(body.text, shape, body) : parseArray(body.text, shape, body);
+            wellFormed = shape.coordinate ? parseCoordinate(body.text, shape, body)
+                    : parseArray(body.text, shape, body);
         }
 
         /** Whether the caller of the parse is interrupted, looked at once in 65536 entries; the parse then stops. */

@@ -186,6 +186,27 @@ class LauncherTest {
     }
 
     /**
+     * {@code ./autobalance test} held the build lock to its end, the example's build and run included: every other
+     * launch in the checkout waited that long. It is held for the suite's {@code mvn install}, which rewrites the
+     * build, and released before the example, which builds in examples/ only.
+     */
+    @Test
+    void testReleasesTheBuildLockAfterTheSuite() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "flock(1) to try the lock with");
+        Files.writeString(root.resolve("bin/mvn"), """
+                #!/bin/sh
+                if /usr/bin/flock -n "$LOCK" true; then echo "mvn $*: free"; else echo "mvn $*: held"; fi
+                """);
+        Ran ran = launch(Map.of("LOCK", root.resolve("target/.autobalance-build.lock").toString()), "test",
+                "-Djcstress.skip");
+        assertEquals(0, ran.exitCode(), ran.out());
+        List<String> mavens = ran.out().lines().filter(line -> line.startsWith("mvn ")).toList();
+        assertEquals(3, mavens.size(), ran.out());
+        assertTrue(mavens.get(0).contains(" install -Djcstress.skip: held"), ran.out());
+        assertTrue(mavens.get(2).contains("-f examples/pom.xml") && mavens.get(2).endsWith(": free"), ran.out());
+    }
+
+    /**
      * A checkout whose target/ the user cannot write (a shared install in /opt, an image built as root and run as
      * another user) ran fine before the build lock; with it, every launch said "Permission denied" (flock) or waited
      * for good. It builds nothing, so it takes no lock: the launch runs and says nothing. Root writes everywhere, so
