@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -39,6 +40,7 @@ final class Staging implements AutoCloseable {
     private static final Set<Path> OWN = ConcurrentHashMap.newKeySet();
 
     private final Path path;
+    /** The channel holding the lock on the lock file; null where the file system has no locks. */
     private final FileChannel lock;
 
     private Staging(Path path, FileChannel lock) {
@@ -63,7 +65,15 @@ final class Staging implements AutoCloseable {
         try {
             channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE);
-            channel.lock();
+            try {
+                channel.lock();
+            } catch (IOException noLocksHere) {
+                // a file system without locks (an NFS mount without its lock service): without the file, the
+                // directory is judged by its pid, as before the locks
+                channel.close();
+                Files.delete(path.resolve(LOCK_FILE));
+                channel = null;
+            }
             return new Staging(path, channel);
         } catch (IOException | RuntimeException e) {
             if (channel != null) {
@@ -95,7 +105,9 @@ final class Staging implements AutoCloseable {
         try {
             deleteTree(path);
         } finally {
-            lock.close();
+            if (lock != null) {
+                lock.close();
+            }
             OWN.remove(path.toAbsolutePath());
         }
     }
@@ -131,19 +143,31 @@ final class Staging implements AutoCloseable {
         FileChannel channel;
         try {
             channel = FileChannel.open(entry.resolve(LOCK_FILE), StandardOpenOption.READ);
-        } catch (NoSuchFileException noLockFile) {
+        } catch (NoSuchFileException | AccessDeniedException noLockFileToTest) {
+            // an older version's, or another user's (its directory closed to this one): judged by its pid
             if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !alive(pid)) {
                 deleteTree(entry);
             }
             return;
         }
-        // shared, so a file this user may only read (another user's staging) can be tested too
-        try (channel; FileLock taken = channel.tryLock(0, Long.MAX_VALUE, true)) {
-            if (taken != null) {
-                deleteTree(entry);
+        FileLock taken;
+        try (channel) {
+            try {
+                // shared, so a file this user may only read (another user's staging) can be tested too
+                taken = channel.tryLock(0, Long.MAX_VALUE, true);
+            } catch (OverlappingFileLockException heldHere) {
+                return; // this process holds it, through a channel of its own
+            } catch (IOException noLocksHere) {
+                if (!alive(pid)) {
+                    deleteTree(entry);
+                }
+                return;
             }
-        } catch (OverlappingFileLockException heldHere) {
-            // this process holds it, through a channel of its own
+            try (taken) {
+                if (taken != null) {
+                    deleteTree(entry);
+                }
+            }
         }
     }
 
