@@ -109,13 +109,12 @@ final class ExperimentReport {
          */
         List<Path> write(Path dir) throws IOException {
             Files.createDirectories(dir);
-            // named with the pid: one a kill -9 leaves is removed by the next command writing here
-            Path staging = Staging.create(dir);
-            try {
+            // locked while it lives: one a kill -9 leaves is removed by the next command writing here
+            try (Staging staging = Staging.create(dir)) {
                 List<Path> staged = new ArrayList<>();
                 for (Map.Entry<String, byte[]> file : files.entrySet()) {
                     // each written whole or not at all: a full disk left an empty EXPERIMENT.json under its name
-                    Path path = staging.resolve(file.getKey());
+                    Path path = staging.path().resolve(file.getKey());
                     AtomicFile.replace(path, file.getValue());
                     staged.add(path);
                 }
@@ -125,8 +124,6 @@ final class ExperimentReport {
                             StandardCopyOption.REPLACE_EXISTING));
                 }
                 return written;
-            } finally {
-                Staging.deleteTree(staging);
             }
         }
     }

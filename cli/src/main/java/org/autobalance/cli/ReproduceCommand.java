@@ -49,11 +49,10 @@ final class ReproduceCommand implements Callable<Integer> {
         FileChecks.requireWritableDirectory("--out", out);
         if (Files.isDirectory(out)) {
             try {
-                // what a reproduce killed while writing left: said now if it cannot go, not after the experiments
+                // what a reproduce killed while writing left, before minutes of experiments
                 Staging.removeAbandoned(out);
             } catch (IOException e) {
-                throw new UsageException("--out " + out + ": cannot remove a killed run's staging directory there ("
-                        + FileChecks.reason(e) + ")", e);
+                throw new UsageException("--out " + out + ": cannot list it (" + FileChecks.reason(e) + ")", e);
             }
         }
         // the plots are rendered off-screen: no display is needed (or wanted) on a build machine

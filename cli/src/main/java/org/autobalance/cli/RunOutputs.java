@@ -85,7 +85,7 @@ public final class RunOutputs implements AutoCloseable {
     private static final Pattern SHARD = Pattern.compile("part-\\d+\\.npy");
 
     private final Path directory;
-    private final Path staging;
+    private final Staging staging;
 
     /**
      * Whether a command whose result files are {@code results} (U.mtx and V.mtx, W3.npy, …) writes a file named
@@ -159,9 +159,9 @@ public final class RunOutputs implements AutoCloseable {
      */
     List<Path> commit(List<String> names, Content content, Map<String, Object> summary) throws IOException {
         try {
-            content.writeInto(staging);
+            content.writeInto(staging.path());
             byte[] text = (Json.object(summary) + "\n").getBytes(StandardCharsets.UTF_8);
-            AtomicFile.replace(staging.resolve(SUMMARY_FILE), text);
+            AtomicFile.replace(staging.path().resolve(SUMMARY_FILE), text);
         } catch (IOException e) {
             // a full disk, most likely: what was written is in the staging directory, which close() removes
             throw new IOException("--out " + directory + ": cannot write " + staged(e) + " (" + FileChecks.reason(e)
@@ -178,7 +178,7 @@ public final class RunOutputs implements AutoCloseable {
                 // the results are kept under a visible name: in the staging directory close() would delete them (and
                 // a later run would remove them as abandoned), losing the whole run to another program's directory
                 Path kept = Files.createTempDirectory(directory, KEPT_PREFIX);
-                Files.move(staging, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                staging.renameTo(kept);
                 throw new IOException("--out " + directory + ": " + target + " was made during the run, a directory "
                         + "holding " + foreign + ", which the results would replace: nothing was replaced; this run's "
                         + "results are in " + kept);
@@ -194,7 +194,7 @@ public final class RunOutputs implements AutoCloseable {
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 Staging.deleteTree(target); // empty, or an earlier run's shards (above)
             }
-            Files.move(staging.resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
+            Files.move(staging.path().resolve(name), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
             written.add(target);
         }
@@ -205,7 +205,7 @@ public final class RunOutputs implements AutoCloseable {
     private String staged(IOException e) {
         if (e instanceof FileSystemException f && f.getFile() != null) {
             Path file = Path.of(f.getFile()).toAbsolutePath();
-            Path root = staging.toAbsolutePath();
+            Path root = staging.path().toAbsolutePath();
             return file.startsWith(root) ? root.relativize(file).toString() : file.toString();
         }
         return "the results";
@@ -243,8 +243,6 @@ public final class RunOutputs implements AutoCloseable {
     /** Removes the staging directory and anything left in it. */
     @Override
     public void close() throws IOException {
-        if (Files.exists(staging)) {
-            Staging.deleteTree(staging);
-        }
+        staging.close();
     }
 }

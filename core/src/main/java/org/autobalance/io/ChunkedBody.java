@@ -12,12 +12,10 @@ import org.autobalance.parallel.ParallelPass;
 
 /**
  * The body of a Matrix Market file mapped into memory (everything after the size line), parsed from its bytes in
- * parallel: split at line ends into chunks of at most {@link #MAX_CHUNK_BYTES} (at least one per thread), each thread
- * parsing a run of them in turn, each chunk into native buffers of its own (no object per line or token; numbers by
- * {@link DecimalParser}), the chunks then handed on in file order, so the matrix is bit for bit the streaming parser's
- * (the same values, added to the same {@link SparseMatrix.Builder} in the same order, which sums duplicates in that
- * order). Every thread looks at the calling thread's interrupt status before each chunk, so an interrupted reading
- * stops within a chunk's parse rather than at the end of the whole body.
+ * parallel: split at line ends into one chunk per thread, each chunk parsed into native buffers of its own (no object
+ * per line or token; numbers by {@link DecimalParser}), the chunks then handed on in file order, so the matrix is bit
+ * for bit the streaming parser's (the same values, added to the same {@link SparseMatrix.Builder} in the same order,
+ * which sums duplicates in that order).
  *
  * <p>Only well-formed bodies are read here. At the first token the streaming parser would refuse, a chunk stops and the
  * reading returns null, and the caller reads the file again with the streaming parser, which reports the problem with
@@ -38,33 +36,13 @@ final class ChunkedBody {
     }
 
     /**
-     * How a body is parsed: on up to {@code threads} threads, each given at least {@code minChunkBytes} (the last may
-     * have less), in chunks of at most {@code maxChunkBytes} ({@link #MAX_CHUNK_BYTES} but in tests).
+     * A mapped file whose header and size line the streaming parser has read, to be parsed on {@code threads} threads
+     * in chunks of at least {@code minChunkBytes} (the last may be shorter); {@code beforeInterruptCheck} runs before
+     * each look of the parse at the caller's interrupt status (where a test interrupts it mid-parse).
      */
-    record Split(int threads, long minChunkBytes, long maxChunkBytes) {
-        private int threadCount(long bytes) {
-            return (int) Math.max(1, Math.min(threads, bytes / Math.max(1, minChunkBytes)));
-        }
-
-        /**
-         * The same number of chunks for every thread, of about the same size: the threads of a pass take runs of
-         * chunks in turn, and 11 chunks on 2 threads left the caller, after its 5, waiting for the other's sixth.
-         */
-        private int chunkCount(long bytes) {
-            int t = threadCount(bytes);
-            long each = Math.ceilDiv(Math.ceilDiv(bytes, Math.max(1, maxChunkBytes)), t);
-            return (int) (Math.min(Math.max(1, each), Integer.MAX_VALUE / t) * t);
-        }
-    }
-
-    /** A mapped file whose header and size line the streaming parser has read, to be parsed as {@code split} says. */
-    record Mapped(MemorySegment text, Split split) {
+    record Mapped(MemorySegment text, int threads, long minChunkBytes, Runnable beforeInterruptCheck) {
         Mapped(MemorySegment text, int threads, long minChunkBytes) {
-            this(text, new Split(threads, minChunkBytes, MAX_CHUNK_BYTES));
-        }
-
-        Mapped(MemorySegment text, int threads, long minChunkBytes, long maxChunkBytes) {
-            this(text, new Split(threads, minChunkBytes, maxChunkBytes));
+            this(text, threads, minChunkBytes, () -> { });
         }
 
         /**
@@ -73,9 +51,8 @@ final class ChunkedBody {
          */
         SparseMatrix coordinate(Shape shape) {
             long start = bodyStart(text);
-            long bytes = text.byteSize() - start;
-            return ChunkedBody.coordinate(new ChunkedBody(text, start, shape, split.chunkCount(bytes)),
-                    split.threadCount(bytes));
+            return ChunkedBody.coordinate(new ChunkedBody(text, start, shape, chunkCount(text.byteSize() - start),
+                    beforeInterruptCheck));
         }
 
         /**
@@ -85,9 +62,8 @@ final class ChunkedBody {
          */
         boolean array(Shape shape, Sink sink, boolean parallelSink) {
             long start = bodyStart(text);
-            long bytes = text.byteSize() - start;
-            return ChunkedBody.array(new ChunkedBody(text, start, shape, split.chunkCount(bytes)),
-                    split.threadCount(bytes), sink, parallelSink);
+            return ChunkedBody.array(new ChunkedBody(text, start, shape, chunkCount(text.byteSize() - start),
+                    beforeInterruptCheck), sink, parallelSink);
         }
 
         /**
@@ -102,30 +78,36 @@ final class ChunkedBody {
                 return null;
             }
         }
+
+        private int chunkCount(long bytes) {
+            return (int) Math.max(1, Math.min(threads, bytes / Math.max(1, minChunkBytes)));
+        }
     }
 
     /**
-     * Below this many bytes of body per thread the threads are fewer: a thread's start and the chunk's buffers cost
-     * about as much as parsing a few tens of kilobytes.
+     * Below this many bytes of body per thread the chunks are fewer than the threads: a thread's start and the
+     * chunk's buffers cost about as much as parsing a few tens of kilobytes.
      */
     static final long MIN_CHUNK_BYTES = 1 << 20;
-    /**
-     * The most bytes of a chunk, between two looks at the interrupt status: 0.1–0.3 s of parsing once compiled, more
-     * for the first chunks (a 176 MB file interrupted 1.5 s in stopped 0.3–0.4 s later, 2.4–2.5 s with one chunk per
-     * thread; native-notes/reliability.md, seventeenth session, with what the chunks cost).
-     */
-    static final long MAX_CHUNK_BYTES = 4L << 20;
     /** Bytes of a staged coordinate entry (row and column int32, value float64) and of a staged array value. */
     private static final long ENTRY_BYTES = 2 * Integer.BYTES + Double.BYTES;
     private static final long VALUE_BYTES = Double.BYTES;
+    /**
+     * Entries (or array values) a chunk parses between two looks at the caller's interrupt status: a branch taken once
+     * in 65536, a few milliseconds of parsing.
+     */
+    private static final long INTERRUPT_CHECK_MASK = (1 << 16) - 1;
 
     private final MemorySegment text;
     private final Shape shape;
     private final Chunk[] chunks;
+    private final Thread caller = Thread.currentThread();
+    private final Runnable beforeInterruptCheck;
 
-    private ChunkedBody(MemorySegment text, long start, Shape shape, int chunkCount) {
+    private ChunkedBody(MemorySegment text, long start, Shape shape, int chunkCount, Runnable beforeInterruptCheck) {
         this.text = text;
         this.shape = shape;
+        this.beforeInterruptCheck = beforeInterruptCheck;
         long end = text.byteSize();
         this.chunks = new Chunk[chunkCount];
         long from = start;
@@ -164,12 +146,12 @@ final class ChunkedBody {
     }
 
     /**
-     * The entries of a coordinate body (with their mirrors) parsed on {@code threads} threads, or null when the body is
-     * not well formed or cannot be held (the streaming parser then says why), or the calling thread is interrupted.
+     * The entries of a coordinate body (with their mirrors), or null when the body is not well formed or cannot be
+     * held (the streaming parser then says why).
      */
-    private static SparseMatrix coordinate(ChunkedBody body, int threads) {
+    private static SparseMatrix coordinate(ChunkedBody body) {
         Shape shape = body.shape;
-        try (ParallelPass pass = new ParallelPass(threads)) {
+        try (ParallelPass pass = new ParallelPass(body.chunks.length)) {
             if (!body.parse(pass)) {
                 return null;
             }
@@ -184,9 +166,6 @@ final class ChunkedBody {
             }
             try (SparseMatrix.Builder b = SparseMatrix.builder(shape.rows, shape.cols, stored)) {
                 for (Chunk c : body.chunks) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        return null; // the staging is freed by the try; the caller reports the interrupt
-                    }
                     // locals, so that the segments' liveness and bounds checks can leave the loop
                     MemorySegment rows = c.rows;
                     MemorySegment cols = c.cols;
@@ -217,10 +196,10 @@ final class ChunkedBody {
      * from several threads at once, for distinct positions, as a dense matrix may); false, with nothing handed on,
      * when the body is not well formed.
      */
-    private static boolean array(ChunkedBody body, int threads, Sink sink, boolean parallelSink) {
+    private static boolean array(ChunkedBody body, Sink sink, boolean parallelSink) {
         Shape shape = body.shape;
         int chunkCount = body.chunks.length;
-        try (ParallelPass pass = new ParallelPass(threads)) {
+        try (ParallelPass pass = new ParallelPass(chunkCount)) {
             if (!body.parse(pass)) {
                 return false;
             }
@@ -270,16 +249,14 @@ final class ChunkedBody {
     }
 
     /**
-     * Parses every chunk, each thread of the pass a run of them in file order; whether all were well formed. False
-     * too when the calling thread is interrupted: each thread looks at its status before each chunk and stops (the
-     * parse of a chunk is not cut: its inner loops are the tuned ones), and the caller, which gets null for the body,
-     * reports the interrupt. Before, the whole body was parsed first (1.4 s of a 44 MB file).
+     * Parses every chunk, chunk c on thread c; whether all were well formed. False too when the calling thread is
+     * interrupted: every chunk looks at its status every 65536 entries and stops (the whole body was parsed first,
+     * 1.4 s of a 44 MB file), and the caller, which gets null for the body, reports the interrupt.
      */
     private boolean parse(ParallelPass pass) {
-        Thread caller = Thread.currentThread();
-        pass.run((part, from, to) -> {
-            for (int c = from; c < to && !caller.isInterrupted(); c++) {
-                chunks[c].parse(text, shape);
+        pass.run((chunk, from, to) -> {
+            for (int c = from; c < to; c++) {
+                chunks[c].parse(this);
             }
             return 0;
         }, chunks.length);
@@ -371,13 +348,24 @@ final class ChunkedBody {
             this.capacity = capacity;
         }
 
-        void parse(MemorySegment text, Shape shape) {
+        void parse(ChunkedBody body) {
+            Shape shape = body.shape;
             allocate(capacity, shape.coordinate);
             pos = start;
-            wellFormed = shape.coordinate ? parseCoordinate(text, shape) : parseArray(text, shape);
+            wellFormed = shape.coordinate ? parseCoordinate(body.text, shape, body)
+                    : parseArray(body.text, shape, body);
         }
 
-        private boolean parseCoordinate(MemorySegment t, Shape shape) {
+        /** Whether the caller of the parse is interrupted, looked at once in 65536 entries; the parse then stops. */
+        private boolean stopped(ChunkedBody body) {
+            if ((count & INTERRUPT_CHECK_MASK) != 0) {
+                return false;
+            }
+            body.beforeInterruptCheck.run();
+            return body.caller.isInterrupted();
+        }
+
+        private boolean parseCoordinate(MemorySegment t, Shape shape, ChunkedBody body) {
             // locals, so that the segments' liveness and bounds checks can leave the loop (reloaded when they grow)
             MemorySegment rowsOut = rows;
             MemorySegment colsOut = cols;
@@ -420,6 +408,9 @@ final class ChunkedBody {
                 if (i != j) {
                     offDiagonal++;
                 }
+                if (stopped(body)) {
+                    return false;
+                }
             }
             return true;
         }
@@ -441,7 +432,7 @@ final class ChunkedBody {
             return false;
         }
 
-        private boolean parseArray(MemorySegment t, Shape shape) {
+        private boolean parseArray(MemorySegment t, Shape shape, ChunkedBody body) {
             MemorySegment valuesOut = values;
             while (pos < end) {
                 if (skippedNonContent(t)) {
@@ -459,6 +450,9 @@ final class ChunkedBody {
                     }
                     valuesOut.setAtIndex(ValueLayout.JAVA_DOUBLE, count, value);
                     count++;
+                    if (stopped(body)) {
+                        return false;
+                    }
                 } while (nextToken(t));
             }
             return true;

@@ -184,20 +184,12 @@ public final class MatrixMarket {
     }
 
     /**
-     * As {@link #read(Path, DType)} through a mapping of the file, its body parsed on up to {@code threads} threads
-     * given at least {@code minChunkBytes} each (see
-     * {@link #readMapped(Path, DType, long, ChunkedBody.Split, MappedReading)}); null when the streaming parser must
-     * read it.
+     * As {@link #read(Path, DType)} through a mapping of the file, its body parsed on up to {@code threads} threads in
+     * chunks of at least {@code minChunkBytes} (see {@link #readMapped(Path, DType, long, int, long, MappedReading)});
+     * null when the streaming parser must read it.
      */
     static DenseMatrix readMapped(Path path, DType dtype, int threads, long minChunkBytes) throws IOException {
         return readMapped(path, dtype, threads, minChunkBytes, () -> { });
-    }
-
-    /** As {@link #readMapped(Path, DType, int, long)}, in chunks of at most {@code maxChunkBytes}. */
-    static DenseMatrix readMapped(Path path, DType dtype, int threads, long minChunkBytes, long maxChunkBytes)
-            throws IOException {
-        return readMapped(path, dtype, NativeMemory.physicalBytes(), new ChunkedBody.Split(threads, minChunkBytes,
-                maxChunkBytes), Parser::parse);
     }
 
     /**
@@ -206,11 +198,10 @@ public final class MatrixMarket {
      */
     static DenseMatrix readMapped(Path path, DType dtype, int threads, long minChunkBytes, Runnable whenMapped)
             throws IOException {
-        return readMapped(path, dtype, NativeMemory.physicalBytes(), new ChunkedBody.Split(threads, minChunkBytes,
-                ChunkedBody.MAX_CHUNK_BYTES), (parser, body) -> {
-                    whenMapped.run();
-                    return parser.parse(body);
-                });
+        return readMapped(path, dtype, NativeMemory.physicalBytes(), threads, minChunkBytes, (parser, body) -> {
+            whenMapped.run();
+            return parser.parse(body);
+        });
     }
 
     /**
@@ -261,14 +252,7 @@ public final class MatrixMarket {
 
     /** As {@link #readSparse(Path, DType)}, read as {@link #readMapped(Path, DType, int, long)} reads. */
     static SparseMatrix readSparseMapped(Path path, DType dtype, int threads, long minChunkBytes) throws IOException {
-        return readSparseMapped(path, dtype, threads, minChunkBytes, ChunkedBody.MAX_CHUNK_BYTES);
-    }
-
-    /** As {@link #readSparseMapped(Path, DType, int, long)}, in chunks of at most {@code maxChunkBytes}. */
-    static SparseMatrix readSparseMapped(Path path, DType dtype, int threads, long minChunkBytes, long maxChunkBytes)
-            throws IOException {
-        return readMapped(path, dtype, Long.MAX_VALUE, new ChunkedBody.Split(threads, minChunkBytes, maxChunkBytes),
-                Parser::parseSparse);
+        return readMapped(path, dtype, Long.MAX_VALUE, threads, minChunkBytes, Parser::parseSparse);
     }
 
     /** As {@link #readSparse(Path, DType)} from {@code reader} (not closed), named {@code source} in messages. */
@@ -290,7 +274,7 @@ public final class MatrixMarket {
      * file: it is not such a file (a pipe, gzip data, nearly empty, missing, unreadable) or its body is not well
      * formed or cannot be held, which the streaming reading then reports with its line.
      */
-    private static <T> T readMapped(Path path, DType dtype, long maxMatrixBytes, ChunkedBody.Split split,
+    private static <T> T readMapped(Path path, DType dtype, long maxMatrixBytes, int threads, long minChunkBytes,
             MappedReading<T> reading) throws IOException {
         if (!Files.isRegularFile(path)) {
             return null;
@@ -315,7 +299,7 @@ public final class MatrixMarket {
             BufferedReader head = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
                     StandardCharsets.ISO_8859_1), BUFFER_CHARS);
             Parser parser = new Parser(head, path.toString(), dtype, allocated -> { }, size, maxMatrixBytes);
-            T read = reading.read(parser, new ChunkedBody.Mapped(text, split));
+            T read = reading.read(parser, new ChunkedBody.Mapped(text, threads, minChunkBytes));
             if (read == null) {
                 // a chunked parse gives up when it finds the thread interrupted
                 Interrupts.checkReading(path.toString());

@@ -276,12 +276,20 @@ public final class Checkpoint {
      * @throws IOException if the file is not a complete, intact checkpoint (the message says what is wrong)
      */
     public static Checkpoint load(Path dir) throws IOException {
+        return load(dir, BLOCK_BYTES, () -> { });
+    }
+
+    /**
+     * As {@link #load(Path)}, read and digested {@code blockBytes} at a time, {@code afterBlock} run after each block
+     * (where a test interrupts the load midway).
+     */
+    static Checkpoint load(Path dir, int blockBytes, Runnable afterBlock) throws IOException {
         Path file = Objects.requireNonNull(dir, "checkpoint directory must not be null").resolve(FILE);
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no checkpoint in " + dir);
         }
         String where = "checkpoint " + file + ": ";
-        byte[] all = readAll(file, where);
+        byte[] all = readAll(file, where, blockBytes, afterBlock);
         if (all.length == 0) {
             // a disk that filled, or a copy that failed, before the first byte
             throw new IOException(where + "empty (0 bytes), not a checkpoint");
@@ -302,7 +310,7 @@ public final class Checkpoint {
                     + declared + " its header declares" : headerEnd >= all.length ? ", ending inside its header" : "")
                     + "; copy it again, or resume from another checkpoint");
         }
-        byte[] digest = digest(all, all.length - DIGEST_BYTES, file);
+        byte[] digest = digest(all, all.length - DIGEST_BYTES, file, blockBytes, afterBlock);
         if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - DIGEST_BYTES, all.length))) {
             throw new IOException(where + "checksum mismatch: the file was changed or damaged after it was written");
         }
@@ -338,12 +346,12 @@ public final class Checkpoint {
     }
 
     /**
-     * The bytes of {@code file}, read {@value #BLOCK_BYTES} at a time with a look at the thread's interrupt status
-     * before each: {@code Files.readAllBytes} ignores interrupts, and a resume of a large checkpoint that a library
-     * user interrupted went on to the end of the read (the I/O package's rule, {@code io.internal.Interrupts},
-     * applies).
+     * The bytes of {@code file}, read {@code blockBytes} at a time from a file channel, whose read on an interrupted
+     * thread fails ({@link ClosedByInterruptException}): {@code Files.readAllBytes} reads the whole file in one call,
+     * and a resume of a large checkpoint that a library user interrupted went on to the end of the read (the I/O
+     * package's rule, {@code io.internal.Interrupts}, applies). {@code afterBlock} runs after each block.
      */
-    private static byte[] readAll(Path file, String where) throws IOException {
+    private static byte[] readAll(Path file, String where, int blockBytes, Runnable afterBlock) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size > Integer.MAX_VALUE - 8) {
@@ -352,13 +360,16 @@ public final class Checkpoint {
             }
             byte[] all = new byte[(int) size];
             ByteBuffer buffer = ByteBuffer.wrap(all);
-            while (buffer.hasRemaining()) {
-                Interrupts.checkReading(file.toString());
-                buffer.limit(Math.min(all.length, buffer.position() + BLOCK_BYTES));
+            // not hasRemaining(): the limit below ends each block, and a checkpoint over one block loaded as its first
+            // block and zeros ("checksum mismatch")
+            while (buffer.position() < all.length) {
+                // an interrupted thread's read closes the channel and throws ClosedByInterruptException, caught below
+                buffer.limit((int) Math.min(all.length, (long) buffer.position() + blockBytes));
                 if (channel.read(buffer) < 0) {
                     // shorter than when it was opened: the checks below say it is cut short
                     return Arrays.copyOf(all, buffer.position());
                 }
+                afterBlock.run();
             }
             return all;
         } catch (ClosedByInterruptException e) {
@@ -367,11 +378,14 @@ public final class Checkpoint {
     }
 
     /** The SHA-256 of the first {@code length} bytes of {@code all}, with a look at the interrupt status per block. */
-    private static byte[] digest(byte[] all, int length, Path file) throws IOException {
+    private static byte[] digest(byte[] all, int length, Path file, int blockBytes, Runnable afterBlock)
+            throws IOException {
         MessageDigest sha = sha256();
-        for (int at = 0; at < length; at += BLOCK_BYTES) {
+        // long: a last block that ends past Integer.MAX_VALUE would wrap around
+        for (long at = 0; at < length; at += blockBytes) {
             Interrupts.checkReading(file.toString());
-            sha.update(all, at, Math.min(BLOCK_BYTES, length - at));
+            sha.update(all, (int) at, (int) Math.min(blockBytes, length - at));
+            afterBlock.run();
         }
         return sha.digest();
     }

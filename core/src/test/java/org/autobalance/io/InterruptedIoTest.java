@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.memory.DType;
@@ -198,40 +199,60 @@ class InterruptedIoTest {
     }
 
     /**
-     * A mapped body stops at the next chunk, on every thread of the parse: the interrupt was seen only after the whole
-     * parallel parse (1.4 s of a 44 MB file). The file is cut short after it was mapped, inside its last chunk, so a
-     * thread that parsed on to that chunk would fault there ({@link InternalError}, which is how a page past the end of
-     * a mapped file shows): the interrupted parse gives up before it; the same mapping uninterrupted reaches the cut.
+     * A mapped body stops within each chunk once the caller is interrupted: the interrupt was seen only after the whole
+     * parallel parse (1.4 s of a 44 MB file). Two chunks of 150 000 lines; the parse's hook interrupts the caller at
+     * its first look at the status, so each chunk must stop at its first look (one call of the hook each, not the
+     * four of a parse that goes on). The file is cut short after it was mapped, inside the second chunk but past its
+     * first look, so a chunk that parsed on would fault there ({@link InternalError}, which is how a page past the end
+     * of a mapped file shows); the same mapping uninterrupted reaches the cut. Array and coordinate bodies.
      */
     @Test
-    void theChunkedParseStopsAtTheNextChunkOnEveryThread() throws IOException {
-        Path file = dir.resolve("big.mtx");
-        int values = 40_000;
-        StringBuilder text = new StringBuilder("%%MatrixMarket matrix array real general\n" + values + " 1\n");
-        for (int k = 0; k < values; k++) {
-            text.append(k).append(".25\n");
-        }
-        Files.writeString(file, text);
-        ChunkedBody.Shape shape = new ChunkedBody.Shape(false, false, false, 0, values, 1, values, DType.FLOAT64);
-        // shared: the parse's second thread reads it too
-        try (Arena arena = Arena.ofShared(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
-                StandardOpenOption.WRITE)) {
-            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            long start = ChunkedBody.bodyStart(mapped);
-            long body = mapped.byteSize() - start;
-            int chunks = 8;
-            // two threads, four chunks each; the cut a few pages into the last chunk, past every chunk boundary
-            ChunkedBody.Mapped eight = new ChunkedBody.Mapped(mapped, 2, 1, Math.ceilDiv(body, chunks));
-            long cut = (start + body / chunks * (chunks - 1) + 3 * 4096) / 4096 * 4096 + 4096;
-            assertTrue(cut < mapped.byteSize() - 4096, "the last chunk is too short for the test: " + body);
-            channel.truncate(cut);
-            double[] seen = new double[1];
-            Thread.currentThread().interrupt();
-            assertFalse(eight.array(shape, (i, j, v) -> seen[0] = 1, false));
-            assertTrue(Thread.interrupted(), "the interrupt status stays set");
-            assertEquals(0, seen[0], "nothing handed on");
-            assertThrows(InternalError.class, () -> eight.array(shape, (i, j, v) -> { }, false),
-                    "uninterrupted, the parse reaches the cut: the test would not see a parse that went on");
+    void theMappedParseStopsWithinEachChunk() throws IOException {
+        int values = 300_000;
+        for (boolean coordinate : new boolean[] {false, true}) {
+            Path file = dir.resolve(coordinate + ".mtx");
+            StringBuilder text = new StringBuilder("%%MatrixMarket matrix " + (coordinate ? "coordinate" : "array")
+                    + " real general\n" + values + " 1" + (coordinate ? " " + values : "") + "\n");
+            long cutLine = 0;
+            for (int k = 0; k < values; k++) {
+                if (k == 250_000) {
+                    cutLine = text.length();
+                }
+                text.append(coordinate ? (k + 1) + " 1 " : "").append(k).append(".25\n");
+            }
+            Files.writeString(file, text);
+            ChunkedBody.Shape shape = new ChunkedBody.Shape(coordinate, false, false, 0, values, 1, values,
+                    DType.FLOAT64);
+            Thread caller = Thread.currentThread();
+            AtomicInteger looks = new AtomicInteger();
+            Runnable interrupt = () -> {
+                looks.incrementAndGet();
+                caller.interrupt();
+            };
+            // shared: the parse's second thread reads it too
+            try (Arena arena = Arena.ofShared(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE)) {
+                MemorySegment mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+                channel.truncate((cutLine / 4096 + 1) * 4096);
+                ChunkedBody.Mapped interrupted = new ChunkedBody.Mapped(mapped, 2, 1, interrupt);
+                double[] seen = new double[1];
+                if (coordinate) {
+                    assertNull(interrupted.coordinate(shape));
+                } else {
+                    assertFalse(interrupted.array(shape, (i, j, v) -> seen[0] = 1, false));
+                }
+                assertTrue(Thread.interrupted(), "the interrupt status stays set");
+                assertEquals(0, seen[0], "nothing handed on");
+                assertEquals(2, looks.get(), "each chunk stops at its first look");
+                ChunkedBody.Mapped uninterrupted = new ChunkedBody.Mapped(mapped, 2, 1);
+                assertThrows(InternalError.class, () -> {
+                    if (coordinate) {
+                        uninterrupted.coordinate(shape);
+                    } else {
+                        uninterrupted.array(shape, (i, j, v) -> { }, false);
+                    }
+                }, "uninterrupted, the parse reaches the cut: the test would not see a parse that went on");
+            }
         }
     }
 

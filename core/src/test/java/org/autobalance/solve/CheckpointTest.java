@@ -326,6 +326,38 @@ class CheckpointTest {
         assertEquals(4, Checkpoint.load(dir).iteration());
     }
 
+    /**
+     * An interrupt during the load stops it at the next block, of the read and of the digest alike: in blocks of 256
+     * bytes, interrupted after the first block read (or the first digested), no block after it is read (digested).
+     */
+    @Test
+    void aLoadInterruptedMidwayStopsAtTheNextBlock() throws IOException {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            run(m, b -> b.tolerance(0), 4, b -> b.checkpoint(dir, 2, null));
+        }
+        int block = 256;
+        long size = Files.size(dir.resolve(Checkpoint.FILE));
+        int readBlocks = (int) Math.ceilDiv(size, block);
+        assertTrue(readBlocks > 2, "a checkpoint of " + size + " bytes is too small for the test");
+        // after the first block read; after the first block digested, all read by then
+        for (int interruptAt : new int[] {1, readBlocks + 1}) {
+            int[] blocks = new int[1];
+            Thread caller = Thread.currentThread();
+            try {
+                assertThrows(InterruptedIOException.class, () -> Checkpoint.load(dir, block, () -> {
+                    if (++blocks[0] == interruptAt) {
+                        caller.interrupt();
+                    }
+                }));
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status stays set");
+            } finally {
+                Thread.interrupted();
+            }
+            assertEquals(interruptAt, blocks[0], "no block after the interrupt");
+        }
+        assertEquals(4, Checkpoint.load(dir, block, () -> { }).iteration());
+    }
+
     @Test
     void theLogContinuesWithoutGapsOrDuplicates() throws IOException {
         Path log = dir.resolve("log.jsonl");

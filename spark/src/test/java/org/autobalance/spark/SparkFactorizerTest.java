@@ -633,15 +633,18 @@ class SparkFactorizerTest {
     @Test
     void lineageCutFilesThatCannotBeDeletedAreNamedAndTheRunEndsAsBefore() throws Exception {
         Path checkpoints = Path.of(URI.create(SharedSpark.context().getCheckpointDir().get()));
+        // whether a delete is refused, tried: root's deletions ignore permissions (whatever its user name), and a
+        // file system may ignore both permissions and the immutable attribute
         Path probe = Files.createDirectories(checkpoints.resolve("probe"));
-        boolean root = "root".equals(System.getProperty("user.name"));
-        try {
-            setDeletable(probe, false);
-        } catch (UncheckedIOException e) {
-            Assumptions.abort("cannot make a directory undeletable here: " + e.getMessage());
+        Boolean immutable = null;
+        for (boolean attribute : new boolean[] {false, true}) {
+            if (immutable == null && refusesDeletes(probe, attribute)) {
+                immutable = attribute;
+            }
         }
-        setDeletable(probe, true);
         Files.delete(probe);
+        Assumptions.assumeTrue(immutable != null, "neither permissions nor chattr +i refuse a delete here");
+        boolean attribute = immutable;
         double[][][] undisturbed = lineageCutsRun(false);
         Set<String> before = checkpointedRdds(checkpoints);
         List<String> warnings = new ArrayList<>();
@@ -668,7 +671,7 @@ class SparkFactorizerTest {
                     Path folder = checkpoints.resolve(rdd);
                     if (!locked.contains(folder)) {
                         locked.add(folder);
-                        setDeletable(folder, false);
+                        setDeletable(folder, false, attribute);
                     }
                 }
             });
@@ -676,7 +679,7 @@ class SparkFactorizerTest {
         } finally {
             log.removeHandler(capture);
             for (Path folder : locked) {
-                setDeletable(folder, true);
+                setDeletable(folder, true, attribute);
                 try (Stream<Path> files = Files.walk(folder)) {
                     for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
                         Files.delete(f);
@@ -684,19 +687,42 @@ class SparkFactorizerTest {
                 }
             }
         }
-        assertEquals(5, locked.size(), "cuts at 0, 3, …, 12" + (root ? " (immutable)" : " (read-only)"));
+        assertEquals(5, locked.size(), "cuts at 0, 3, …, 12" + (attribute ? " (immutable)" : " (read-only)"));
         assertEquals(locked.stream().map(f -> "WARNING a lineage cut's files were left in the checkpoint directory: "
                 + "file:" + f + " (the file system refused to delete them); nothing reads them, remove them when the "
                 + "run is over").toList(), warnings);
     }
 
     /**
-     * Makes {@code dir}'s entries undeletable (its permissions, or for root the immutable attribute, which root's
-     * deletions respect), or deletable again.
+     * Whether a file in {@code probe} cannot be deleted once {@link #setDeletable} has made the directory undeletable
+     * by {@code attribute} (false also where that cannot be set); {@code probe} is left empty and deletable.
      */
-    private static void setDeletable(Path dir, boolean deletable) {
+    private static boolean refusesDeletes(Path probe, boolean attribute) throws IOException {
+        Path file = Files.writeString(probe.resolve("file"), "");
         try {
-            if (!"root".equals(System.getProperty("user.name"))) {
+            setDeletable(probe, false, attribute);
+        } catch (UncheckedIOException cannotSet) {
+            Files.delete(file);
+            return false;
+        }
+        try {
+            Files.delete(file);
+            return false;
+        } catch (IOException refused) {
+            return true;
+        } finally {
+            setDeletable(probe, true, attribute);
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * Makes {@code dir}'s entries undeletable (by its permissions, or with {@code attribute} by the immutable
+     * attribute, which root's deletions respect), or deletable again.
+     */
+    private static void setDeletable(Path dir, boolean deletable, boolean attribute) {
+        try {
+            if (!attribute) {
                 Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(deletable ? "rwx------"
                         : "r-x------"));
                 return;

@@ -15,6 +15,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -101,12 +102,13 @@ class LauncherTest {
      * Two launches at once after the sources changed (the lead's {@code bench --quick}, then {@code bench --help} two
      * seconds later) both started Maven, and one build failed ("Could not replace original artifact with shaded
      * artifact!"). The second now waits for the first's build, says so on one line, and builds nothing; with
-     * {@code flock} and, where it is missing (a PATH without it), with the launcher's own lock. The stand-in
-     * {@code mvn} notes its start, waits to be released, then makes the jar fresh and notes its end.
+     * {@code flock} and, where it is missing (a PATH without it), with perl's. The stand-in {@code mvn} notes its
+     * start, waits to be released, then makes the jar fresh and notes its end. The holder's line names the
+     * subcommand only: the arguments may hold credentials.
      */
-    @ParameterizedTest(name = "flock on the PATH: {0}")
-    @ValueSource(booleans = {true, false})
-    void aSecondLaunchWaitsForTheFirstsBuildAndBuildsNothing(boolean flock) throws Exception {
+    @ParameterizedTest(name = "locked with {0}")
+    @ValueSource(strings = {"flock", "perl"})
+    void aSecondLaunchWaitsForTheFirstsBuildAndBuildsNothing(String tool) throws Exception {
         Path builds = root.resolve("builds.log");
         Path release = root.resolve("release");
         Path jar = root.resolve("cli/target/autobalance.jar");
@@ -120,12 +122,12 @@ class LauncherTest {
         Files.setLastModifiedTime(jar, FileTime.from(Instant.now().minusSeconds(60)));
         Map<String, String> environment = new HashMap<>(Map.of("AUTOBALANCE_AOT", "0", "BUILDS", builds.toString(),
                 "RELEASE", release.toString(), "JAR", jar.toString()));
-        if (!flock) {
+        if (tool.equals("perl")) {
             environment.put("PATH", root.resolve("bin") + ":" + pathWithout("flock"));
         }
         Path firstOut = root.resolve("first.out");
         Path secondOut = root.resolve("second.out");
-        Process first = launcher(environment, "demo").redirectOutput(firstOut.toFile()).start();
+        Process first = launcher(environment, "demo", "--token", "s3cret").redirectOutput(firstOut.toFile()).start();
         Process second = null;
         try {
             awaitUntil(() -> read(builds).equals("start\n"), first);
@@ -158,9 +160,9 @@ class LauncherTest {
      * itself ({@code bench e2e}'s Python runs {@code ./autobalance factorize}). The stand-in {@code java} tries the
      * lock as another launch would.
      */
-    @ParameterizedTest(name = "flock on the PATH: {0}")
-    @ValueSource(booleans = {true, false})
-    void theCommandRunsWithoutTheBuildLock(boolean flock) throws Exception {
+    @ParameterizedTest(name = "locked with {0}")
+    @ValueSource(strings = {"flock", "perl"})
+    void theCommandRunsWithoutTheBuildLock(String tool) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "flock(1) to try the lock with");
         Path lock = root.resolve("target/.autobalance-build.lock");
         Files.writeString(root.resolve("jdk/bin/java"), """
@@ -168,11 +170,11 @@ class LauncherTest {
                 for a in "$@"; do
                   case "$a" in -version) echo 'openjdk version "25" 2025-09-16' >&2; exit 0 ;; esac
                 done
-                if [ -d "$LOCK.d" ] || ! /usr/bin/flock -n "$LOCK" true; then echo "the command holds the lock"; fi
+                if ! /usr/bin/flock -n "$LOCK" true; then echo "the command holds the lock"; fi
                 echo "command ran"
                 """);
         Map<String, String> environment = new HashMap<>(Map.of("AUTOBALANCE_AOT", "0", "LOCK", lock.toString()));
-        if (!flock) {
+        if (tool.equals("perl")) {
             environment.put("PATH", root.resolve("bin") + ":" + pathWithout("flock"));
         }
         try {
@@ -184,10 +186,77 @@ class LauncherTest {
     }
 
     /**
-     * A directory of links to every program on the PATH but {@code name}: the launcher finds everything it uses but
-     * that.
+     * {@code ./autobalance test} held the build lock to its end, the example's build and run included: every other
+     * launch in the checkout waited that long. It is held for the suite's {@code mvn install}, which rewrites the
+     * build, and released before the example, which builds in examples/ only.
      */
-    private String pathWithout(String name) throws IOException {
+    @Test
+    void testReleasesTheBuildLockAfterTheSuite() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/flock")), "flock(1) to try the lock with");
+        Files.writeString(root.resolve("bin/mvn"), """
+                #!/bin/sh
+                if /usr/bin/flock -n "$LOCK" true; then echo "mvn $*: free"; else echo "mvn $*: held"; fi
+                """);
+        Ran ran = launch(Map.of("LOCK", root.resolve("target/.autobalance-build.lock").toString()), "test",
+                "-Djcstress.skip");
+        assertEquals(0, ran.exitCode(), ran.out());
+        List<String> mavens = ran.out().lines().filter(line -> line.startsWith("mvn ")).toList();
+        assertEquals(3, mavens.size(), ran.out());
+        assertTrue(mavens.get(0).contains(" install -Djcstress.skip: held"), ran.out());
+        assertTrue(mavens.get(2).contains("-f examples/pom.xml") && mavens.get(2).endsWith(": free"), ran.out());
+    }
+
+    /**
+     * A checkout whose target/ the user cannot write (a shared install in /opt, an image built as root and run as
+     * another user) ran fine before the build lock; with it, every launch said "Permission denied" (flock) or waited
+     * for good. It builds nothing, so it takes no lock: the launch runs and says nothing. Root writes everywhere, so
+     * as root the launch runs as nobody.
+     */
+    @Test
+    void aCheckoutWhoseTargetCannotBeWrittenRunsWithoutALock() throws Exception {
+        boolean asRoot = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        Assumptions.assumeTrue(!asRoot || Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv to drop root");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(Files.createDirectories(root.resolve("target")),
+                PosixFilePermissions.fromString("r-xr-xr-x"));
+        for (String tool : new String[] {"flock", "perl", "neither"}) {
+            Map<String, String> environment = new HashMap<>(Map.of("AUTOBALANCE_AOT", "0"));
+            if (!tool.equals("flock")) {
+                String without = tool.equals("perl") ? pathWithout("flock") : pathWithout("flock", "perl");
+                environment.put("PATH", root.resolve("bin") + ":" + without);
+            }
+            ProcessBuilder builder = launcher(environment, "demo");
+            if (asRoot) {
+                builder.command().addAll(0, List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups", "--"));
+            }
+            Process p = builder.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            removeTools();
+            assertEquals(new Ran(0, "command ran: LC_ALL= LC_CTYPE=C.UTF-8\n"), new Ran(p.waitFor(), out), tool);
+        }
+    }
+
+    /**
+     * Without flock and perl the launcher has no lock to take: it says so on one line and runs the command.
+     */
+    @Test
+    void withoutFlockAndPerlTheLaunchSaysItIsNotSerialised() throws Exception {
+        try {
+            Ran ran = launch(Map.of("AUTOBALANCE_AOT", "0",
+                    "PATH", root.resolve("bin") + ":" + pathWithout("flock", "perl")), "demo");
+            assertEquals(new Ran(0, "autobalance: neither flock nor perl found: launches at once in this checkout "
+                    + "may build at once\ncommand ran: LC_ALL= LC_CTYPE=C.UTF-8\n"), ran);
+        } finally {
+            removeTools();
+        }
+    }
+
+    /**
+     * A directory of links to every program on the PATH but {@code names}: the launcher finds everything it uses but
+     * those.
+     */
+    private String pathWithout(String... names) throws IOException {
         Path tools = Files.createDirectories(root.resolve("tools"));
         for (String dir : System.getenv("PATH").split(":")) {
             Path d = Path.of(dir);
@@ -197,7 +266,8 @@ class LauncherTest {
             try (Stream<Path> programs = Files.list(d)) {
                 for (Path program : (Iterable<Path>) programs::iterator) {
                     Path link = tools.resolve(program.getFileName().toString());
-                    if (!program.getFileName().toString().equals(name) && Files.isExecutable(program)
+                    if (!List.of(names).contains(program.getFileName().toString())
+                            && Files.isExecutable(program)
                             && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
                         Files.createSymbolicLink(link, program);
                     }

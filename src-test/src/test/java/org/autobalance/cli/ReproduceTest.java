@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.SmallFileSystem;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -219,6 +221,36 @@ class ReproduceTest {
             assertEquals("another run's, being written", Files.readString(writing.resolve("rank1.json")));
         } finally {
             alive.destroyForcibly();
+        }
+    }
+
+    /**
+     * A staging directory is judged by its lock, not by the pid in its name: a run killed as pid 1 in a container left
+     * {@code .autobalance-staging-1-…}, which every later container's pid 1 (and here init, alive) kept for good; a
+     * reused pid looks alive. One whose lock no process holds is removed, though its pid is alive; one whose lock a
+     * live process holds (a Python {@code lockf}, the record lock Java's {@code FileLock} takes) is left.
+     */
+    @Test
+    void aStagingDirectoryIsAbandonedWhenNoProcessHoldsItsLock() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 to hold a lock");
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path killed = Files.createDirectories(out.resolve(STAGING + "1-123"));
+        Files.writeString(killed.resolve("lock"), "");
+        Files.writeString(killed.resolve("rank1.json"), "half of a killed pid 1's report");
+        Path writing = Files.createDirectories(out.resolve(STAGING + "1-456"));
+        Files.writeString(writing.resolve("lock"), "");
+        Process holder = new ProcessBuilder("/usr/bin/python3", "-c", "import fcntl, sys, time\n"
+                + "f = open(sys.argv[1], 'a'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+                + "print('held', flush=True); time.sleep(600)", writing.resolve("lock").toString()).start();
+        try {
+            assertEquals("held", new String(holder.getInputStream().readNBytes(4), StandardCharsets.UTF_8));
+            StringWriter err = new StringWriter();
+            int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                    "reproduce", "rank1", "--out", out.toString());
+            assertEquals(0, code, err.toString());
+            assertEquals(List.of(writing), hidden(out, "."), "the unlocked staging directory stays");
+        } finally {
+            holder.destroyForcibly();
         }
     }
 

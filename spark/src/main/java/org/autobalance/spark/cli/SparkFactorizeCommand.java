@@ -366,8 +366,8 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
             FileSystem fs = made.getFileSystem(sc.hadoopConfiguration());
             FileStatus[] held = fs.exists(made) ? fs.listStatus(made) : new FileStatus[0];
             if (held.length > 0) {
-                why = "it holds " + String.join(", ", Arrays.stream(held).map(f -> f.getPath().getName()).sorted()
-                        .toList()) + ", which the run could not delete";
+                why = String.join(", ", Arrays.stream(held).map(f -> f.getPath().getName()).sorted().toList())
+                        + " left in it";
             } else if (fs.delete(made, false) || !fs.exists(made)) {
                 return;
             } else {

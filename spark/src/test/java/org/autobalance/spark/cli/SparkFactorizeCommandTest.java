@@ -568,8 +568,8 @@ class SparkFactorizeCommandTest {
                     throw new IllegalStateException("the block manager did not answer");
                 }
             }, given.toString(), new PrintWriter(err, true));
-            assertEquals("autobalance: note: --checkpoint-dir: left " + made + " (it holds rdd-7, which the run "
-                    + "could not delete)\nautobalance: note: Spark did not stop cleanly "
+            assertEquals("autobalance: note: --checkpoint-dir: left " + made + " (rdd-7 left in it)\n"
+                    + "autobalance: note: Spark did not stop cleanly "
                     + "(java.lang.IllegalStateException: the block manager did not answer)\n",
                     err.toString().replace(System.lineSeparator(), "\n"));
             assertTrue(Files.exists(cut.resolve("part-00000")), "what it holds is left as it is");
