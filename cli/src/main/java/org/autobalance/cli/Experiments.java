@@ -165,8 +165,8 @@ final class Experiments {
         ExperimentReport rep = new ExperimentReport("rank1", "Rank-1 M (100 x 80, sigma1 = 1), init variance "
                 + "1e-3/d: relative error 1e-8 after the number of iterations the exact 4-variable recursion of the "
                 + "rank-1 dynamics (paper-notes 2.2) takes from the same start, +-1 (about 500 at eta = 0.05, 115 at "
-                + "eta = 0.2), tail contraction of |R| exactly 1 - eta*sigma1 (+-1e-4), |u|^2/|v|^2 within (0.5, 2) and ending at "
-                + "1 within (|D_0| + drift bound)/|v|^2");
+                + "eta = 0.2), tail contraction of |R| exactly 1 - eta*sigma1 (+-1e-4), |u|^2/|v|^2 within (0.5, 2) "
+                + "and ending at 1 within (|D_0| + drift bound)/|v|^2");
         int d1 = 100, d2 = 80;
         double std = Math.sqrt(1e-3 / d1);
         rep.parameters.putAll(Map.of("d1", d1, "d2", d2, "sigma1", 1.0, "init_std", std, "etas", List.of(0.05, 0.2)));
@@ -265,11 +265,12 @@ final class Experiments {
                     for (int k = 1; k < ratios.length; k++) {
                         pass &= Math.abs(ratios[k] - 2) <= 0.6 * Math.abs(ratios[k - 1] - 2) + 0.005;
                     }
-                    // The limit: Richardson's R_k = 2·ratio_{k+1} − ratio_k removes the O(η) term, so R_k = 2 + O(η_k²),
-                    // and with R_k ≈ 2 + c'η_k², R_{k−1} − R_k ≈ 3c'η_k²: the error of the last extrapolation is
-                    // about |R_{k−1} − R_k|/3 (its own estimate, no outside constant). It must be within twice that
-                    // (the factor 2 for the O(η³) terms). A drift of any other order p (ratio → 2^p ≠ 2) or an O(1)
-                    // drift (ratio → 1) gives steady R far from 2 and fails (checked with steps fixed at τ/0.1).
+                    // The limit: Richardson's R_k = 2·ratio_{k+1} − ratio_k removes the O(η) term, so
+                    // R_k = 2 + O(η_k²), and with R_k ≈ 2 + c'η_k², R_{k−1} − R_k ≈ 3c'η_k²: the error of the last
+                    // extrapolation is about |R_{k−1} − R_k|/3 (its own estimate, no outside constant). It must be
+                    // within twice that (the factor 2 for the O(η³) terms). A drift of any other order p
+                    // (ratio → 2^p ≠ 2) or an O(1) drift (ratio → 1) gives steady R far from 2 and fails (checked with
+                    // steps fixed at τ/0.1).
                     double r1 = 2 * ratios[1] - ratios[0];
                     double r2 = 2 * ratios[2] - ratios[1];
                     rep.measured.put(variant.describe() + "_extrapolated_ratio", Map.of("limit", r2,

@@ -28,7 +28,8 @@ final class ReproduceCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(paramLabel = "EXPERIMENT", description = "fig1, decay, rank1, flow-limit, stability, overparam, fig2 or all.")
+    @Parameters(paramLabel = "EXPERIMENT",
+            description = "fig1, decay, rank1, flow-limit, stability, overparam, fig2 or all.")
     private String experiment;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "reproduce",

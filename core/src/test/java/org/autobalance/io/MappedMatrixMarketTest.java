@@ -25,21 +25,27 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The mapped, chunked reading ({@link ChunkedBody}) against the streaming parser, its reference: on every input the same
- * matrix bit for bit (dense and sparse, float64 and float32, for 1 to 7 chunks, so that chunk boundaries fall on every
- * kind of line), or the same error — the mapped reading either refuses the header with the streaming parser's own
- * message or hands the file back (null) for the streaming parser to report. A well-formed file must not be handed
+ * The mapped, chunked reading ({@link ChunkedBody}) against the streaming parser, its reference: on every input the
+ * same matrix bit for bit (dense and sparse, float64 and float32, for 1 to 7 chunks, so that chunk boundaries fall on
+ * every kind of line), or the same error — the mapped reading either refuses the header with the streaming parser's
+ * own message or hands the file back (null) for the streaming parser to report. A well-formed file must not be handed
  * back: that would pass every comparison while never using the mapped reading.
  */
 class MappedMatrixMarketTest {
-    /** Chunk counts for the fixtures and bad inputs (7: more chunks than lines, some empty) and for the many random files. */
+    /**
+     * Chunk counts for the fixtures and bad inputs (7: more chunks than lines, some empty) and for the many random
+     * files.
+     */
     private static final int[] MANY_CHUNKS = {1, 2, 7};
     private static final int[] CHUNKS = {1, 3};
 
     @TempDir
     Path dir;
 
-    /** The outcome of one reading: the matrix's bits (as text) or the exception's class and message; null if handed back. */
+    /**
+     * The outcome of one reading: the matrix's bits (as text) or the exception's class and message; null if handed
+     * back.
+     */
     private interface Reading {
         Object read() throws IOException;
     }
@@ -220,7 +226,8 @@ class MappedMatrixMarketTest {
             count = entries;
         } else {
             int mirror = symmetry.equals("general") ? 0 : symmetry.equals("skew-symmetric") ? -1 : 1;
-            long values = mirror == 0 ? (long) rows * cols : mirror > 0 ? rows * (rows + 1L) / 2 : rows * (rows - 1L) / 2;
+            long values = mirror == 0 ? (long) rows * cols
+                    : mirror > 0 ? rows * (rows + 1L) / 2 : rows * (rows - 1L) / 2;
             for (long v = 0; v < values; v++) {
                 noise(random, body);
                 body.append(space(random, true)).append(value(random, field));

@@ -22,7 +22,9 @@ public final class ChildJvm {
     private ChildJvm() {
     }
 
-    /** The command line: this JVM's {@code java}, {@code jvmFlags}, this class path, {@code mainClass}, {@code args}. */
+    /**
+     * The command line: this JVM's {@code java}, {@code jvmFlags}, this class path, {@code mainClass}, {@code args}.
+     */
     public static List<String> command(List<String> jvmFlags, Class<?> mainClass, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

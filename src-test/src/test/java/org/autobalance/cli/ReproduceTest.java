@@ -50,8 +50,8 @@ class ReproduceTest {
     }
 
     /**
-     * Every experiment, in CI: they are the one definition of the paper's predictions P3–P6, P8 and P10
-     * and of fig2's (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a few seconds each on two cores,
+     * Every experiment, in CI: they are the one definition of the paper's predictions P3–P6, P8 and P10 and of fig2's
+     * (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a few seconds each on two cores,
      * fig1, decay, overparam and fig2 (five network trainings) 7 to 30 s.
      */
     @ParameterizedTest
