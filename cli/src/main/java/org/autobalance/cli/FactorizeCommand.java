@@ -218,9 +218,10 @@ final class FactorizeCommand implements Callable<Integer> {
     }
 
     /**
-     * What the size line of a Matrix Market file rules out before its body is read: a rank above min(d1, d2), and
-     * factors that do not fit the memory, nor the solver's r × r arrays the Java heap. A 66-byte coordinate file declaring 10⁸ × 10⁸ with one entry was read sparse
-     * first (its row pointers and their transpose: 17 s and 3.2 GB here), then refused for U and V.
+     * What the size line of a Matrix Market file rules out before its body is read: a rank above min(d1, d2), factors
+     * that do not fit the memory, and the solver's r × r arrays that do not fit the Java heap. A 66-byte coordinate
+     * file declaring 10⁸ × 10⁸ with one entry was read sparse first (its row pointers and their transpose: 17 s and
+     * 3.2 GB here), then refused for U and V.
      */
     private void refuseBySizeLine(DType dtype) {
         if (!Files.isRegularFile(input) || SolverOptions.isNpy(input) || SolverOptions.isNpz(input)

@@ -27,9 +27,9 @@ final class Invariants {
 
     /**
      * Refuses, before anything is allocated, a network whose arrays on the Java heap do not fit it: a floor of what it
-     * holds at once. Every Q_h that is {@code tracked} (all, but for a run resumed from a checkpoint without Q_h's
-     * reference, which never forms it) of the start (the drifts' reference) for the whole run, and beside them the larger of
-     * what a record holds (for the pair being measured its Q_h again, with the rows of W_h and the readers of layer
+     * holds at once. Every Q_h of the start that is {@code tracked} (all, but for a run resumed from a checkpoint
+     * without Q_h's reference, which never forms it), the drifts' reference, for the whole run; beside them the larger
+     * of what a record holds (for the pair being measured its Q_h again, with the rows of W_h and the readers of layer
      * h + 1 it is formed from) and, when {@code probed} (a tolerance above 0: the plateau check of {@link
      * EscapeProbe}), what the probe holds for its largest layer, A_h = [W_h b_h] and its smaller Gram — all in double.
      * A linear layer of 30 000 units (7.2 GB for one Q_h) ended in an {@code OutOfMemoryError} at its first record;
