@@ -218,9 +218,10 @@ final class FactorizeCommand implements Callable<Integer> {
     }
 
     /**
-     * What the size line of a Matrix Market file rules out before its body is read: a rank above min(d1, d2), and
-     * factors that do not fit the memory. A 66-byte coordinate file declaring 10⁸ × 10⁸ with one entry was read sparse
-     * first (its row pointers and their transpose: 17 s and 3.2 GB here), then refused for U and V.
+     * What the size line of a Matrix Market file rules out before its body is read: a rank above min(d1, d2), factors
+     * that do not fit the memory, and the solver's r × r arrays that do not fit the Java heap. A 66-byte coordinate
+     * file declaring 10⁸ × 10⁸ with one entry was read sparse first (its row pointers and their transpose: 17 s and
+     * 3.2 GB here), then refused for U and V.
      */
     private void refuseBySizeLine(DType dtype) {
         if (!Files.isRegularFile(input) || SolverOptions.isNpy(input) || SolverOptions.isNpz(input)
@@ -240,6 +241,8 @@ final class FactorizeCommand implements Callable<Integer> {
         long bytes = (long) IterationMonitor.Limits.factorBytes(dtype, header.rows(), header.cols(), rank, 2);
         NativeMemory.requireRoom(bytes, () -> "hold U, V and the products MV, MᵀU of the " + header.rows() + " x "
                 + header.cols() + " matrix " + input + " declares, at rank " + rank + " in " + dtype.label());
+        IterationMonitor.Limits.requireHeap(rank, options.threads() == null ? Runtime.getRuntime().availableProcessors()
+                : options.threads());
     }
 
     /**

@@ -165,10 +165,9 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
         return npz ? Npz.read(path, dtype) : MatrixMarket.readSparse(path, dtype);
     }
 
-    /** A size in MiB or GiB, for messages. */
+    /** A size in MiB or GiB, for messages ({@link NativeMemory#size}). */
     static String bytes(long b) {
-        return b >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", b / (double) (1L << 30))
-                : String.format(Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+        return NativeMemory.size(b);
     }
 
     @Override

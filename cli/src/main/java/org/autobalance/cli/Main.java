@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -130,16 +132,25 @@ public final class Main implements Runnable {
     }
 
     /**
-     * What an {@code OutOfMemoryError} says in one line: which memory ran out, and for the heap its limit and how to
-     * raise it.
+     * What an {@code OutOfMemoryError} says in one line: which memory ran out and where (the innermost frame of this
+     * project), and for the heap its limit and a larger one. "Requested array size exceeds VM limit" is no shortage:
+     * no heap holds that array, so it is said as the bug (or the path's limit) it is.
      */
     static String outOfMemory(OutOfMemoryError e, long maxHeap) {
         String what = e.getMessage() == null ? "out of memory" : e.getMessage();
-        return what.equals("Java heap space") || what.startsWith("Requested array size")
-                ? "the Java heap ran out (" + what + "; its limit is " + InputMatrix.bytes(maxHeap) + "): give "
-                        + "the JVM more, e.g. JDK_JAVA_OPTIONS=-Xmx8g, or a smaller problem (fewer --threads, a lower "
-                        + "rank, narrower layers)"
-                : "the JVM ran out of memory: " + what;
+        String where = Arrays.stream(e.getStackTrace()).filter(f -> f.getClassName().startsWith("org.autobalance."))
+                .findFirst().map(f -> " in " + f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1)
+                        + "." + f.getMethodName()).orElse("");
+        if (what.startsWith("Requested array size")) {
+            return "an array longer than any the JVM holds was asked for" + where + " (" + what + "): a bug, or a "
+                    + "problem too large for this path that the checks before a run let through; please report it, "
+                    + "with the command";
+        }
+        return what.equals("Java heap space") || what.equals("GC overhead limit exceeded")
+                ? "the Java heap ran out" + where + " (" + what + "; its limit is " + NativeMemory.size(maxHeap)
+                        + "): give the JVM more, e.g. " + NativeMemory.heapOption(maxHeap) + ", or a smaller problem: "
+                        + "fewer --threads, a lower rank, narrower layers"
+                : "the JVM ran out of memory" + where + ": " + what;
     }
 
     /** A path option's value, as {@link FileChecks#path} takes it (an unexpanded ~ refused). */

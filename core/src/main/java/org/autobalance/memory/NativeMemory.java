@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -20,6 +21,15 @@ import java.util.function.Supplier;
  * whose limit is the JVM's own ({@code -Xmx}).
  */
 public final class NativeMemory {
+    /**
+     * The most elements of one Java array: HotSpot refuses a longer one ("Requested array size exceeds VM limit")
+     * whatever the heap, and an int count past 2³¹ − 1 wraps negative.
+     */
+    public static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    /** The largest n whose n × n matrix is one Java array ({@link #MAX_ARRAY_LENGTH} elements at most): 46 340. */
+    public static final int MAX_SQUARE_SIDE = (int) Math.sqrt(MAX_ARRAY_LENGTH);
+
     /**
      * Totals up to this many bytes are not checked against the limit, so that a JVM of small matrices never asks for
      * it: the operating system's management bean costs 40–50 ms of a fresh JVM's start.
@@ -84,12 +94,32 @@ public final class NativeMemory {
      */
     public static void requireHeap(long bytes, Supplier<String> what) {
         Objects.requireNonNull(what, "what must not be null");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be at least 0, got " + bytes);
+        }
         long max = Runtime.getRuntime().maxMemory();
         if (bytes > max) {
-            throw new IllegalArgumentException("cannot " + what.get() + " (" + bytes + " bytes of Java heap at "
-                    + "least): more than the " + max + " bytes this JVM's heap may take (-Xmx)");
+            throw new IllegalArgumentException("cannot " + what.get() + ": that takes at least " + size(bytes)
+                    + " of Java heap, more than the " + size(max) + " this JVM's heap may take; give it more with "
+                    + heapOption(bytes));
         }
     }
+
+    /** A size in MiB or GiB, to one decimal, for messages. */
+    public static String size(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+    }
+
+    /**
+     * How to run with a heap of twice {@code bytes}, in whole GiB: the option through {@code JDK_JAVA_OPTIONS}, which
+     * the java launcher (and so {@code ./autobalance}) reads. Twice, as the callers know a floor of what a run holds,
+     * or only the limit it passed.
+     */
+    public static String heapOption(long bytes) {
+        return "JDK_JAVA_OPTIONS=-Xmx" + Math.max(1, (long) Math.ceil(2.0 * bytes / (1L << 30))) + "g";
+    }
+
 
     /**
      * Counts {@code bytes} as held, or refuses them if the total would pass the limit.

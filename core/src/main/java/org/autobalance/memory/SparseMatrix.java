@@ -370,7 +370,7 @@ public final class SparseMatrix implements AutoCloseable {
      */
     public static final class Builder implements AutoCloseable {
         /** The most rows {@link #build} sorts: the longest Java array HotSpot allocates, for its row starts. */
-        private static final int MAX_ROWS = Integer.MAX_VALUE - 8;
+        private static final int MAX_ROWS = NativeMemory.MAX_ARRAY_LENGTH;
         /** A staged entry: its row and column (int32) and value (float64). */
         private static final long STAGED_BYTES = 2 * Integer.BYTES + Double.BYTES;
         /** The row counts, starts and fill positions of {@link #build}: three longs per row. */

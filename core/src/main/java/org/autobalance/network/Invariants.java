@@ -1,6 +1,7 @@
 package org.autobalance.network;
 
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntPredicate;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -24,38 +25,58 @@ final class Invariants {
     private Invariants() {
     }
 
-    /** The most channels of a linear pair: Q_h, channels² doubles, is one Java array (2³¹ − 9 elements at most). */
-    static final int MAX_LINEAR_CHANNELS = 46_340;
-
     /**
-     * Refuses, before anything is allocated, an architecture whose Q_h do not fit the Java heap: a floor of what a
-     * record holds at once, every Q_h of the start (the drifts' reference) and, for the pair being measured, its Q_h
-     * again with the rows of W_h and the readers of layer h + 1 it is formed from — all in double. A linear layer of
-     * 30 000 units (7.2 GB for one Q_h) ended in an {@code OutOfMemoryError} at its first record; one of 50 000, whose
-     * channels² wrapped in int, in a NegativeArraySizeException, "error: -1794967296" — with 8.8 MB of weights.
+     * Refuses, before anything is allocated, a network whose arrays on the Java heap do not fit it: a floor of what it
+     * holds at once. Every Q_h of the start that is {@code tracked} (all, but for a run resumed from a checkpoint
+     * without Q_h's reference, which never forms it), the drifts' reference, for the whole run; beside them the larger
+     * of what a record holds (for the pair being measured its Q_h again, with the rows of W_h and the readers of layer
+     * h + 1 it is formed from) and, when {@code probed} (a tolerance above 0: the plateau check of {@link
+     * EscapeProbe}), what the probe holds for its largest layer, A_h = [W_h b_h] and its smaller Gram — all in double.
+     * A linear layer of 30 000 units (7.2 GB for one Q_h) ended in an {@code OutOfMemoryError} at its first record;
+     * one of 50 000, whose channels² wrapped in int, in a NegativeArraySizeException, "error: -1794967296" — with 8.8
+     * MB of weights; dense:3000 layers behind relus under a 64 MB heap, in an {@code OutOfMemoryError} from the probe.
      */
-    static void requireHeap(Architecture arch) {
+    static void requireHeap(Architecture arch, IntPredicate tracked, boolean biases, boolean probed) {
         long all = 0;
-        long largest = 0;
+        long record = 0;
         for (int h = 1; h < arch.depth(); h++) {
             Layer l = arch.layer(h);
-            if (!l.activation().isLinear()) {
+            if (!l.activation().isLinear() || !tracked.test(h)) {
                 continue;
             }
             long ch = l.outChannels();
-            if (ch > MAX_LINEAR_CHANNELS) {
+            if (ch > NativeMemory.MAX_SQUARE_SIDE) {
                 throw new IllegalArgumentException("layer " + h + " has " + ch + " channels and a linear activation: "
-                        + "its conserved " + ch + " x " + ch + " matrix Q_" + h + " is more than a Java array holds "
-                        + "(2147483639 elements); at most " + MAX_LINEAR_CHANNELS + " channels a linear layer (a "
-                        + "relu or leaky one conserves per-unit values only, which are tracked)");
+                        + "its conserved " + ch + " x " + ch + " matrix Q_" + h + " is more than a Java array holds, "
+                        + NativeMemory.MAX_ARRAY_LENGTH + " elements; at most " + NativeMemory.MAX_SQUARE_SIDE
+                        + " channels a linear layer (a relu or leaky one conserves per-unit values only, which are "
+                        + "tracked)");
             }
             long q = ch * ch;
             all += q;
-            largest = Math.max(largest, q + (long) l.outChannels() * l.fanIn()
+            record = Math.max(record, q + (long) l.outChannels() * l.fanIn()
                     + ch * arch.layer(h + 1).outChannels() * arch.readerBlock(h));
         }
-        NativeMemory.requireHeap((all + largest) * Double.BYTES, () -> "track the conserved matrices Q_h of the "
-                + "linear layers of " + arch.describe() + " (channels x channels doubles each)");
+        long probe = 0;
+        for (int h = 1; probed && h <= arch.depth(); h++) {
+            Layer l = arch.layer(h);
+            long rows = l.outChannels();
+            long cols = l.fanIn() + (biases && h < arch.depth() ? 1 : 0);
+            // A_h is one array, sized rows * cols in int: past the limit it wrapped or was refused by the JVM
+            if (rows * cols > NativeMemory.MAX_ARRAY_LENGTH) {
+                throw new IllegalArgumentException("layer " + h + " is " + rows + " x " + cols + (cols > l.fanIn()
+                        ? " with its bias" : "") + ": the plateau check copies it into a Java array, which holds at "
+                        + "most " + NativeMemory.MAX_ARRAY_LENGTH + " elements; give --tol 0 to train it "
+                        + "without the check, or narrower layers");
+            }
+            long n = Math.min(rows, cols);
+            probe = Math.max(probe, rows * cols + n * n);
+        }
+        String tracking = all > 0 ? "the conserved channels x channels matrices Q_h of its linear layers" : null;
+        String checking = probed ? "the plateau check's copy and Gram of each layer" : null;
+        NativeMemory.requireHeap((all + Math.max(record, probe)) * Double.BYTES, () -> "train " + arch.describe()
+                + " with " + (tracking == null ? checking : checking == null ? tracking : tracking + " and " + checking)
+                + " in doubles");
     }
 
     /** ‖W_h‖² + ‖b_h‖² for h = 1..N. */

@@ -321,7 +321,9 @@ public final class NetworkTrainer {
             if (normY2 == 0.0) {
                 throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
             }
-            Invariants.requireHeap(arch);
+            // a resumed run forms Q_h only where its checkpoint holds Q_h's reference (Loop's matrices0)
+            Invariants.requireHeap(arch, h -> resume == null || CheckpointReader.has(resume, matrixInvariantBlock(h)),
+                    biases, settings.effectiveTolerance() > 0);
             double sigma = !schedule.needsSpectralNorm() ? Double.NaN
                     : resume != null ? CheckpointReader.exact(resume, "sigma")
                     : NetworkScale.sigma(x, y, arch.depth(), biases, seed);

@@ -471,9 +471,7 @@ public final class Factorizer {
                 factorCopies) + residualBytes + partialBytes),
                 () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "
                 + dtype.label() + (partialBytes > 0 ? " with " + c.threads() + " threads" : ""));
-        NativeMemory.requireHeap(IterationMonitor.Limits.heapBytes(c.rank(), c.threads()),
-                () -> "factorise at rank " + c.rank() + " with " + c.threads()
-                + " threads (r x r matrices of doubles, two a thread and six more)");
+        IterationMonitor.Limits.requireHeap(c.rank(), c.threads());
         DenseMatrix u = DenseMatrix.allocate(dtype, c.rows(), c.rank());
         DenseMatrix v = DenseMatrix.allocate(dtype, c.cols(), c.rank());
         boolean ok = false;

@@ -21,6 +21,17 @@ class MemoryArgumentsTest {
                 () -> NativeMemory.requireRoom(1, null)).getMessage());
         assertEquals("bytes must be at least 0, got -1", assertThrows(IllegalArgumentException.class,
                 () -> NativeMemory.requireRoom(-1, () -> "x")).getMessage());
+        // a negative count was taken as room on the heap: no refusal, whatever the sum it came from
+        assertEquals("bytes must be at least 0, got -1", assertThrows(IllegalArgumentException.class,
+                () -> NativeMemory.requireHeap(-1, () -> "x")).getMessage());
+        assertEquals("what must not be null", assertThrows(NullPointerException.class,
+                () -> NativeMemory.requireHeap(1, null)).getMessage());
+        // the sizes of the messages, and a heap of twice a count in whole GiB, at least 1
+        assertEquals("1.5 MiB", NativeMemory.size(3L << 19));
+        assertEquals("2.5 GiB", NativeMemory.size(5L << 29));
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx1g", NativeMemory.heapOption(0));
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx2g", NativeMemory.heapOption(1L << 30));
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx3g", NativeMemory.heapOption((1L << 30) + 1));
         assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
                 () -> SparseMatrix.bytes(null, 1, 1)).getMessage());
         assertEquals("rows and stored entries must be at least 0, got -1 and -1", assertThrows(

@@ -228,9 +228,11 @@ class SparseMatrixTest {
         int rows = Integer.MAX_VALUE - 8;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SparseMatrix.builder(rows, 3, 1).close());
-        assertEquals("cannot sort the entries of " + rows + " rows by row (" + 24L * (rows + 1L) + " bytes of Java "
-                + "heap at least): more than the " + Runtime.getRuntime().maxMemory() + " bytes this JVM's heap may "
-                + "take (-Xmx)", e.getMessage());
+        long need = 24L * (rows + 1L);
+        assertEquals("cannot sort the entries of " + rows + " rows by row: that takes at least "
+                + NativeMemory.size(need) + " of Java heap, more than the " + NativeMemory.size(Runtime.getRuntime()
+                        .maxMemory()) + " this JVM's heap may take; give it more with "
+                + NativeMemory.heapOption(need), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SparseMatrix.builder(rows + 1, 3, 1).close());
         assertEquals((rows + 1) + " rows: at most " + rows + " are sorted (the length limit of a Java array)",
                 e.getMessage());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
@@ -74,8 +75,9 @@ class BadInputTest {
             long need = (2L * threads + 6) * r * r * Double.BYTES;
             Factorizer f = Factorizer.builder(m, r).threads(threads).maxIterations(1).build();
             assertEquals("cannot factorise at rank 2000 with " + threads + " threads (r x r matrices of doubles, two "
-                    + "a thread and six more) (" + need + " bytes of Java heap at least): more than the " + max
-                    + " bytes this JVM's heap may take (-Xmx)", message(f::run));
+                    + "a thread and six more): that takes at least " + NativeMemory.size(need) + " of Java heap, more "
+                    + "than the " + NativeMemory.size(max) + " this JVM's heap may take; give it more with "
+                    + NativeMemory.heapOption(need), message(f::run));
             assertEquals(held, org.autobalance.memory.NativeMemory.liveBytes());
         }
     }

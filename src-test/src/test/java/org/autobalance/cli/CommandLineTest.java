@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -593,6 +594,27 @@ class CommandLineTest {
         assertEquals("autobalance: error: rank must be between 1 and min(d1, d2) = 2 for a 3 x 2 matrix, got 3"
                 + System.lineSeparator(), rank.err());
         assertEquals("", rank.out(), "M was read (its storage was printed)");
+    }
+
+    /**
+     * The solver's r x r arrays on the Java heap (two a thread and six more) are counted from the size line too: a run
+     * that cannot hold them was refused only after M's body had been read. Here rank 2000 of a 2000 x 2000 M, the
+     * threads chosen from this JVM's heap so that the arrays pass it (U, V and their products take 128 MB of native
+     * memory); the body is not entries, so reading it would have failed with another line.
+     */
+    @Test
+    void aSizeLineWhoseRunPassesTheHeapIsRefusedBeforeTheBodyIsRead() throws IOException {
+        int r = 2000;
+        long max = Runtime.getRuntime().maxMemory();
+        int threads = (int) (max / (2L * r * r * Double.BYTES) + 1);
+        assumeTrue(threads <= org.autobalance.parallel.ParallelPass.MAX_THREADS, "a heap this large: " + max);
+        Path m = Files.writeString(dir.resolve("gram.mtx"), "%%MatrixMarket matrix coordinate real general\n"
+                + "2000 2000 1\nnot an entry\n");
+        Run run = run("factorize", "--input", m.toString(), "--rank", "2000", "--threads", String.valueOf(threads));
+        assertEquals(Main.EXIT_USAGE, run.exitCode(), run.err());
+        assertTrue(run.err().startsWith("autobalance: error: cannot factorise at rank 2000 with " + threads
+                + " threads (r x r matrices of doubles, two a thread and six more): that takes at least "), run.err());
+        assertEquals("", run.out().replaceAll("(?m)^note: .*\n", ""), "M was read (its storage was printed)");
     }
 
     /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.autobalance.cli.CommandLineTest.Run;
 import org.autobalance.memory.DType;
@@ -16,6 +17,8 @@ import org.autobalance.memory.Float32RangeException;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Initializer;
+import org.autobalance.solve.LogCapture;
+import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,10 +150,19 @@ class StartAndPathOptionsTest {
     @Test
     void aRunThatLearnsNothingBecauseOfTheScaleOfMAdvisesScalingM() throws IOException {
         Path input = rank2("tiny.mtx", "e-33");
-        Run r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1",
-                "--max-iter", "1000");
+        // the solver's warning of the scale (IterationMonitor.checkScale) is logged, not printed by the command:
+        // caught here, so that the test prints nothing
+        Run r;
+        List<String> warnings;
+        try (LogCapture log = LogCapture.of(IterationMonitor.class)) {
+            r = run("factorize", "--input", input.toString(), "--rank", "2", "--dtype", "float32", "--threads", "1",
+                    "--max-iter", "1000");
+            warnings = log.messages();
+        }
         assertEquals(0, r.exitCode(), r.err());
         String scale = "M's scale is below float32's range: with σ₁(M) = ";
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith(scale), warnings.get(0));
         String remedy = "are subnormal in float32 (smallest normal 1.2e-38) and lose their precision; scale M up by a "
                 + "constant c (the factors of c·M are √c times those of M, the relative error the same) or use "
                 + "float64\n";

@@ -3,11 +3,7 @@ package org.autobalance.solve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.internal.IterationMonitor;
@@ -26,24 +22,8 @@ class ScaleWarningTest {
      */
     @Test
     void aFloat32MatrixOutsideTheRangeOfItsIteratesIsWarnedAbout() {
-        List<String> warnings = new ArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                warnings.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(IterationMonitor.class.getName());
-        log.addHandler(handler);
-        try {
+        List<String> warnings;
+        try (LogCapture log = LogCapture.of(IterationMonitor.class)) {
             for (double scale : new double[] {1, 1e-28, 1e25}) {
                 try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, ScaleRangeTest.scaled(scale));
                         Result r = Factorizer.builder(m, 2).maxIterations(1).build().run()) {
@@ -52,8 +32,7 @@ class ScaleWarningTest {
                     assertEquals(1e25, scale, expectedAtTheTop.getMessage());
                 }
             }
-        } finally {
-            log.removeHandler(handler);
+            warnings = log.messages();
         }
         assertEquals(2, warnings.size(), warnings.toString());
         assertTrue(warnings.get(0).startsWith("M's scale is below float32's range") && warnings.get(0).contains(

@@ -16,6 +16,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.schedule.StepSchedule;
@@ -111,12 +112,21 @@ public final class IterationMonitor {
          * is 11 GB, beyond the default heap of a 24 GB machine (6 GB), while U, V and their products took 2 GB of
          * native memory: the run ended in an {@code OutOfMemoryError} after it had allocated those.
          */
-        public static long heapBytes(int rank, int threads) {
+        private static long heapBytes(int rank, int threads) {
             return (2L * threads + 6) * rank * rank * Double.BYTES;
         }
 
-        /** The largest rank: r² elements, an r × r Gram matrix, must fit a Java array (2³¹ − 9 elements). */
-        public static final int MAX_RANK = 46_340;
+        /**
+         * Refuses a run at {@code rank} with {@code threads} workers whose r × r arrays ({@link #heapBytes}) pass the
+         * Java heap's limit: the solver before it allocates, the command line before it reads M's body.
+         */
+        public static void requireHeap(int rank, int threads) {
+            NativeMemory.requireHeap(heapBytes(rank, threads), () -> "factorise at rank " + rank + " with " + threads
+                    + " threads (r x r matrices of doubles, two a thread and six more)");
+        }
+
+        /** The largest rank: r² elements, an r × r Gram matrix, must fit a Java array. */
+        public static final int MAX_RANK = NativeMemory.MAX_SQUARE_SIDE;
 
         /**
          * {@code rank} if it is between 1 and min(rows, cols), the shape of M, and at most {@link #MAX_RANK} (one
@@ -131,7 +141,8 @@ public final class IterationMonitor {
             if (rank > MAX_RANK) {
                 // r * r wrapped to a negative int: a NegativeArraySizeException from the engine's first array
                 throw new IllegalArgumentException("rank " + rank + " is above " + MAX_RANK + ", the most the solver "
-                        + "takes: its r x r Gram matrices are Java arrays, of at most 2147483639 elements");
+                        + "takes: its r x r Gram matrices are Java arrays, of at most " + NativeMemory.MAX_ARRAY_LENGTH
+                        + " elements");
             }
             return rank;
         }
