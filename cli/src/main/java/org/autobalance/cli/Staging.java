@@ -34,10 +34,12 @@ final class Staging implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-.*");
     private static final String LOCK_FILE = "lock";
     /**
-     * This process's directories, which its own look at another's must not open: closing any channel of a file drops
+     * This process's directories by their real paths (a directory named as {@code ./out}, {@code a/../out} or through
+     * a link is the same one), which its own look at another's must not open: closing any channel of a file drops
      * every lock the process holds on it (POSIX record locks), so the look would free the lock it tested.
      */
     private static final Set<Path> OWN = ConcurrentHashMap.newKeySet();
+
 
     private final Path path;
     /** The channel holding the lock on the lock file; null where the file system has no locks. */
@@ -59,8 +61,8 @@ final class Staging implements AutoCloseable {
      */
     static Staging create(Path directory) throws IOException {
         removeAbandoned(directory);
-        Path path = Files.createTempDirectory(directory, PREFIX + ProcessHandle.current().pid() + "-");
-        OWN.add(path.toAbsolutePath());
+        Path path = Files.createTempDirectory(directory, PREFIX + ProcessHandle.current().pid() + "-").toRealPath();
+        OWN.add(path);
         FileChannel channel = null;
         try {
             channel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE_NEW,
@@ -80,7 +82,7 @@ final class Staging implements AutoCloseable {
                 channel.close();
             }
             deleteTree(path);
-            OWN.remove(path.toAbsolutePath());
+            OWN.remove(path);
             throw e;
         }
     }
@@ -91,12 +93,13 @@ final class Staging implements AutoCloseable {
     }
 
     /**
-     * Renames the directory to {@code kept} (a visible name, the results kept), without its lock file: with the file
-     * gone another command judges the directory by its pid, this process's, alive until the rename.
+     * Renames the directory to {@code kept} (a visible name, the results kept), then removes its lock file there: moved
+     * while still locked, so no other command can take it for abandoned on the way (deleting the file does not free
+     * the lock; closing the channel does, in {@link #close}).
      */
     void renameTo(Path kept) throws IOException {
-        Files.delete(path.resolve(LOCK_FILE));
         Files.move(path, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(kept.resolve(LOCK_FILE));
     }
 
     /** Removes the directory and anything left in it, then lets go of its lock. */
@@ -108,7 +111,7 @@ final class Staging implements AutoCloseable {
             if (lock != null) {
                 lock.close();
             }
-            OWN.remove(path.toAbsolutePath());
+            OWN.remove(path);
         }
     }
 
@@ -122,10 +125,13 @@ final class Staging implements AutoCloseable {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, PREFIX + "*")) {
             for (Path entry : entries) {
                 Matcher m = NAME.matcher(entry.getFileName().toString());
-                if (!m.matches() || OWN.contains(entry.toAbsolutePath())) {
+                if (!m.matches()) {
                     continue;
                 }
                 try {
+                    if (OWN.contains(entry.toRealPath())) {
+                        continue;
+                    }
                     removeIfAbandoned(entry, m.group(1));
                 } catch (NoSuchFileException goneMeanwhile) {
                     // another command removed it at the same time
@@ -156,7 +162,9 @@ final class Staging implements AutoCloseable {
                 // shared, so a file this user may only read (another user's staging) can be tested too
                 taken = channel.tryLock(0, Long.MAX_VALUE, true);
             } catch (OverlappingFileLockException heldHere) {
-                return; // this process holds it, through a channel of its own
+                // this process holds it, though OWN did not know the directory (a Staging of another class loader):
+                // kept, but closing this channel has freed the lock (see OWN)
+                return;
             } catch (IOException noLocksHere) {
                 if (!alive(pid)) {
                     deleteTree(entry);

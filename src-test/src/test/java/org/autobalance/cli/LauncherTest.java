@@ -188,7 +188,8 @@ class LauncherTest {
     /**
      * {@code ./autobalance test} held the build lock to its end, the example's build and run included: every other
      * launch in the checkout waited that long. It is held for the suite's {@code mvn install}, which rewrites the
-     * build, and released before the example, which builds in examples/ only.
+     * build, and the install of core's jar from core/target, and released before the example, which builds in
+     * examples/ only.
      */
     @Test
     void testReleasesTheBuildLockAfterTheSuite() throws Exception {
@@ -203,6 +204,7 @@ class LauncherTest {
         List<String> mavens = ran.out().lines().filter(line -> line.startsWith("mvn ")).toList();
         assertEquals(3, mavens.size(), ran.out());
         assertTrue(mavens.get(0).contains(" install -Djcstress.skip: held"), ran.out());
+        assertTrue(mavens.get(1).contains("install:install-file") && mavens.get(1).endsWith(": held"), ran.out());
         assertTrue(mavens.get(2).contains("-f examples/pom.xml") && mavens.get(2).endsWith(": free"), ran.out());
     }
 

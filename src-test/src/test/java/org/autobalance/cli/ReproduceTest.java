@@ -248,9 +248,30 @@ class ReproduceTest {
             int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
                     "reproduce", "rank1", "--out", out.toString());
             assertEquals(0, code, err.toString());
-            assertEquals(List.of(writing), hidden(out, "."), "the unlocked staging directory stays");
+            assertEquals(List.of(writing), hidden(out, "."), "the unlocked staging directory stays, or the locked one went");
         } finally {
             holder.destroyForcibly();
+        }
+    }
+
+    /**
+     * A process's own live staging directory, reached by another name of its directory ({@code x/../out}), is its own:
+     * its look at the directory opened and closed a channel of the lock file, and closing any channel of a file drops
+     * the process's record locks on it, so another process could then have taken the live directory for abandoned.
+     */
+    @Test
+    void aStagingReachedByAnotherNameKeepsItsLock() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 to test a lock");
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.createDirectories(dir.resolve("x"));
+        try (Staging staging = Staging.create(out)) {
+            Staging.removeAbandoned(dir.resolve("x").resolve("..").resolve("out"));
+            Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import fcntl, sys\n"
+                    + "f = open(sys.argv[1], 'r')\n"
+                    + "try:\n    fcntl.lockf(f, fcntl.LOCK_SH | fcntl.LOCK_NB); print('free')\n"
+                    + "except OSError:\n    print('held')", staging.path().resolve("lock").toString()).start();
+            assertEquals("held", new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+            assertTrue(Files.isDirectory(staging.path()), "the live staging directory was removed");
         }
     }
 
