@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
 /**
  * A run that passes the heap's limit despite the checks before it (they refuse only what certainly cannot fit) ends
  * in one line, exit code {@link Main#EXIT_FAILED}, not in the JVM's "Exception in thread main" and a stack trace,
- * which picocli let through (found with {@code JDK_JAVA_OPTIONS=-Xmx128m}: a network whose step estimate needed 122 MiB of it). The error is
- * thrown, not provoked: nothing is allocated.
+ * which picocli let through (found with {@code JDK_JAVA_OPTIONS=-Xmx128m}: a network whose step estimate needed 122
+ * MiB of it). The error is thrown, not provoked: nothing is allocated.
  */
 class OutOfMemoryLineTest {
     @Command(name = "hungry")

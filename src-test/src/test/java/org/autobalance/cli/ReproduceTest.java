@@ -248,7 +248,8 @@ class ReproduceTest {
             int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
                     "reproduce", "rank1", "--out", out.toString());
             assertEquals(0, code, err.toString());
-            assertEquals(List.of(writing), hidden(out, "."), "the unlocked staging directory stays, or the locked one went");
+            assertEquals(List.of(writing), hidden(out, "."),
+                    "the unlocked staging directory stays, or the locked one went");
         } finally {
             holder.destroyForcibly();
         }

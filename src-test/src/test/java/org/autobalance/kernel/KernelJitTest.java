@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KernelJitTest {
     /** C2 tasks (no {@code level} attribute, or level 4) of a method of the SIMD kernel package. */
     private static final Pattern TASK = Pattern.compile(
-            "<task compile_id='(\\d+)'(?: compile_kind='osr')? method='org\\.autobalance\\.kernel\\.simd\\.(\\w+) (\\w+) [^>]*>");
+            "<task compile_id='(\\d+)'(?: compile_kind='osr')? "
+                    + "method='org\\.autobalance\\.kernel\\.simd\\.(\\w+) (\\w+) [^>]*>");
     private static final Pattern KLASS = Pattern.compile("<klass id='(\\d+)' name='([^']+)'");
     private static final Pattern PROFILED = Pattern.compile("<predicted_call bci='\\d+' exact='1' klass='(\\d+)'");
     private static final String TYPE_SWITCH_TRAP = "reason='bimorphic_or_optimized_type_check'";

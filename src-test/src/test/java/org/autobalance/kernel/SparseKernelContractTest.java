@@ -25,10 +25,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (empty rows and columns, a dense row, power-law degrees, no entry, one entry) and ranks around the vector widths,
  * against an oracle computed here in double from plain arrays (independent of both implementations).
  *
- * <p><b>Tolerances</b>, as in {@link KernelContractTest}: a sum of n terms carries |ŝ − s| ≤ γ_n·Σ|terms| ≈ n·u·Σ|terms|
- * in any order (Higham §3.1); the implementation and the double oracle together stay below 2·(n + 2)·u·Σ|terms|. A
- * residual e = uᵢ·vⱼ − m is a sum of r + 1 terms, so its error is δₑ ≤ 2(r + 3)·u·(Σₐ|uₐvₐ| + |m|); a gradient entry
- * Σ e·v then carries 2(n + 2)·u·Σ|e·v| + Σ δₑ·|v|, and Σ e² carries Σ(2|e|δₑ + δₑ²) plus its own summation bound.
+ * <p><b>Tolerances</b>, as in {@link KernelContractTest}: a sum of n terms carries |ŝ − s| ≤ γ_n·Σ|terms| ≈
+ * n·u·Σ|terms| in any order (Higham §3.1); the implementation and the double oracle together stay below
+ * 2·(n + 2)·u·Σ|terms|. A residual e = uᵢ·vⱼ − m is a sum of r + 1 terms, so its error is
+ * δₑ ≤ 2(r + 3)·u·(Σₐ|uₐvₐ| + |m|); a gradient entry Σ e·v then carries 2(n + 2)·u·Σ|e·v| + Σ δₑ·|v|, and Σ e²
+ * carries Σ(2|e|δₑ + δₑ²) plus its own summation bound.
  * Worst-case bounds, never flaky; a wrong index or a dropped tail gives O(1) relative errors.
  */
 class SparseKernelContractTest {
