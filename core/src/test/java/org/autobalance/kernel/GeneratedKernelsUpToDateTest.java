@@ -2,7 +2,6 @@ package org.autobalance.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
+import org.autobalance.testing.Repository;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,23 +25,16 @@ class GeneratedKernelsUpToDateTest {
     private static final String TEMPLATES = "core/src/build/simd";
     private static final String SOURCES = "core/src/main/java/org/autobalance/kernel/simd";
 
-    /** The repository root: surefire runs in the core module's directory. */
-    private static Path root() {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        assumeTrue(root != null && Files.exists(root.resolve(GENERATOR)), "not run from the core module directory");
-        return root;
-    }
-
     @Test
     void committedKernelsEqualTheTemplatesOutput() throws IOException, InterruptedException {
-        Path root = root();
+        Path root = Repository.root();
         Result r = check(root, root);
         assertEquals(0, r.exit(), r.output());
     }
 
     @Test
     void checkNamesAHandEditedKernel(@TempDir Path copy) throws IOException, InterruptedException {
-        Path root = root();
+        Path root = Repository.root();
         for (String dir : new String[] {TEMPLATES, SOURCES}) {
             Files.createDirectories(copy.resolve(dir));
             try (Stream<Path> files = Files.list(root.resolve(dir))) {

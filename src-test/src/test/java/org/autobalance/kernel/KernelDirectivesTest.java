@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.autobalance.testing.Repository;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +28,7 @@ class KernelDirectivesTest {
     void everyKernelMethodTheDirectivesNameExists() throws IOException, ClassNotFoundException {
         // the kernel classes' methods name Vector API types: without the module their list cannot be read
         assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
-        String directives = Files.readString(repositoryRoot().resolve("cli/jit/kernels.json"));
+        String directives = Files.readString(Repository.root().resolve("cli/jit/kernels.json"));
         Matcher m = NAMED.matcher(directives);
         List<String> missing = new ArrayList<>();
         int named = 0;
@@ -42,14 +42,5 @@ class KernelDirectivesTest {
         }
         assertTrue(named > 0, "kernels.json names no kernel method, so this test checked nothing");
         assertTrue(missing.isEmpty(), "cli/jit/kernels.json names methods that do not exist: " + missing);
-    }
-
-    private static Path repositoryRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("cli/jit/kernels.json"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("cli/jit/kernels.json not found above " + Path.of("").toAbsolutePath());
     }
 }

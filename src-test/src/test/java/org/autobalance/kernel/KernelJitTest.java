@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.testing.ChildJvm;
+import org.autobalance.testing.Repository;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +72,7 @@ class KernelJitTest {
      */
     @Test
     void underTheLaunchersKernelOptionsToo(@TempDir Path dir) throws IOException, InterruptedException {
-        Path jit = repositoryRoot().resolve("cli").resolve("jit");
+        Path jit = Repository.root().resolve("cli").resolve("jit");
         checkCompilations(dir, List.of("@" + jit.resolve("kernels.args"),
                 "-XX:CompilerDirectivesFile=" + jit.resolve("kernels.json")));
     }
@@ -121,15 +122,6 @@ class KernelJitTest {
     /** Whether a {@code <task>} of the compilation log is C2's (no {@code level} attribute, or level 4). */
     private static boolean isC2(String task) {
         return !task.contains(" level='") || task.contains(" level='4'");
-    }
-
-    private static Path repositoryRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("cli/jit/kernels.args"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("cli/jit/kernels.args not found above " + Path.of("").toAbsolutePath());
     }
 
     private static void checkCompilations(Path dir, List<String> jitOptions) throws IOException, InterruptedException {
