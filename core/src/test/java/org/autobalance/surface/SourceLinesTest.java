@@ -26,7 +26,7 @@ class SourceLinesTest {
         List<String> over = new ArrayList<>();
         int files = 0;
         try (Stream<Path> walk = Files.walk(root)) {
-            for (Path file : walk.filter(SourceLinesTest::isSource).toList()) {
+            for (Path file : walk.filter(p -> isSource(root.relativize(p)) && Files.isRegularFile(p)).toList()) {
                 files++;
                 List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
                 for (int i = 0; i < lines.size(); i++) {
@@ -41,13 +41,16 @@ class SourceLinesTest {
         assertTrue(over.isEmpty(), over.size() + " lines over " + LIMIT + " characters:\n" + String.join("\n", over));
     }
 
-    /** A Java source or kernel template of the project: not under a build output, the git directory or node_modules. */
-    private static boolean isSource(Path p) {
-        String name = p.getFileName().toString();
-        if (!name.endsWith(".java") && !name.endsWith(".template") || !Files.isRegularFile(p)) {
+    /**
+     * Whether {@code relative} (to the root: the folders above the checkout do not count) names a Java source or kernel
+     * template of the project, not one under a build output, the git directory or node_modules.
+     */
+    private static boolean isSource(Path relative) {
+        String name = String.valueOf(relative.getFileName());
+        if (!name.endsWith(".java") && !name.endsWith(".template")) {
             return false;
         }
-        for (Path part : p) {
+        for (Path part : relative) {
             String s = part.toString();
             if (s.equals("target") || s.equals(".git") || s.equals("node_modules")) {
                 return false;
