@@ -299,9 +299,11 @@ class SparkFactorizerTest {
                 .schedule(new ConstantSchedule(100 * ETA)).maxIterations(200).build()
                 .run(SharedSpark.context(), source, DType.FLOAT64));
         assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a diverged run");
-        // V (d × d at rank d) larger than the machine: refused after M's blocks were marked for caching
-        int d = (int) Math.min(Integer.MAX_VALUE - 64, (long) Math.sqrt(NativeMemory.physicalBytes() / 8.0) + 64);
-        MatrixSource tooLarge = new MatrixSource(d, d) {
+        // V (d2 × r) larger than the machine: refused after M's blocks were marked for caching. A rank within the
+        // solver's cap (its r × r Grams are Java arrays) and columns enough to make V too large.
+        int r = 1024;
+        int d2 = (int) Math.min(Integer.MAX_VALUE - 64, NativeMemory.physicalBytes() / (8L * r) + 64);
+        MatrixSource tooLarge = new MatrixSource(r, d2) {
             @Override
             public int partitions() {
                 return 1;
@@ -309,7 +311,7 @@ class SparkFactorizerTest {
 
             @Override
             public long[] partitionRows() {
-                return new long[] {d};
+                return new long[] {r};
             }
 
             @Override
@@ -322,9 +324,9 @@ class SparkFactorizerTest {
                 return sc.emptyRDD();
             }
         };
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkFactorizer.builder(d)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkFactorizer.builder(r)
                 .build().run(SharedSpark.context(), tooLarge, DType.FLOAT64));
-        assertTrue(e.getMessage().contains(d + " x " + d + " float64 matrix"), e.getMessage());
+        assertTrue(e.getMessage().contains(d2 + " x " + r + " float64 matrix"), e.getMessage());
         assertTrue(SharedSpark.context().getPersistentRDDs().isEmpty(), "cached after a refused V");
     }
 
