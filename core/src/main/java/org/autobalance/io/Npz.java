@@ -20,6 +20,7 @@ import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.Float32RangeException;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 
 /**
@@ -37,7 +38,7 @@ import org.autobalance.memory.SparseMatrix;
  */
 public final class Npz {
     /** The longest array the JVM makes (a few bytes short of 2 GiB), which holds one member. */
-    private static final long MAX_MEMBER_BYTES = Integer.MAX_VALUE - 8;
+    private static final long MAX_MEMBER_BYTES = NativeMemory.MAX_ARRAY_LENGTH;
     /** What is read of a member's header, or of its data when the header gives no size: ample for what they hold. */
     private static final int UNSIZED_BYTES = 1 << 20;
 

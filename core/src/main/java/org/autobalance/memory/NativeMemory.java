@@ -120,7 +120,6 @@ public final class NativeMemory {
         return "JDK_JAVA_OPTIONS=-Xmx" + Math.max(1, (long) Math.ceil(2.0 * bytes / (1L << 30))) + "g";
     }
 
-
     /**
      * Counts {@code bytes} as held, or refuses them if the total would pass the limit.
      *

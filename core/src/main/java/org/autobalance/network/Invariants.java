@@ -54,7 +54,7 @@ final class Invariants {
             }
             long q = ch * ch;
             all += q;
-            record = Math.max(record, q + (long) l.outChannels() * l.fanIn()
+            record = Math.max(record, q + ch * l.fanIn()
                     + ch * arch.layer(h + 1).outChannels() * arch.readerBlock(h));
         }
         long probe = 0;

@@ -25,6 +25,7 @@ import java.util.Objects;
 import org.autobalance.io.internal.Interrupts;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.json.Json;
 import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.FactorCheckpoint;
@@ -354,7 +355,7 @@ public final class Checkpoint {
     private static byte[] readAll(Path file, String where, int blockBytes, Runnable afterBlock) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (size > Integer.MAX_VALUE - 8) {
+            if (size > NativeMemory.MAX_ARRAY_LENGTH) {
                 // more than an array holds (readAllBytes: OutOfMemoryError "Required array size too large")
                 throw new IOException(where + size + " bytes, more than a checkpoint of this version can be");
             }
