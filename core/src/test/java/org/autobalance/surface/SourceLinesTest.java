@@ -47,15 +47,6 @@ class SourceLinesTest {
      */
     private static boolean isSource(Path relative) {
         String name = String.valueOf(relative.getFileName());
-        if (!name.endsWith(".java") && !name.endsWith(".template")) {
-            return false;
-        }
-        for (Path part : relative) {
-            String s = part.toString();
-            if (s.equals("target") || s.equals(".git") || s.equals("node_modules")) {
-                return false;
-            }
-        }
-        return true;
+        return (name.endsWith(".java") || name.endsWith(".template")) && !Repository.isBuildOutput(relative);
     }
 }

@@ -24,4 +24,18 @@ public final class Repository {
         }
         throw new IllegalStateException(MARKER + " not found above " + Path.of("").toAbsolutePath());
     }
+
+    /**
+     * Whether {@code relative} (to the root: the folders above the checkout do not count) lies under a build output,
+     * the git directory or node_modules, which hold copies and generated files rather than the project's own.
+     */
+    public static boolean isBuildOutput(Path relative) {
+        for (Path part : relative) {
+            String s = part.toString();
+            if (s.equals("target") || s.equals(".git") || s.equals("node_modules")) {
+                return true;
+            }
+        }
+        return false;
+    }
 }
