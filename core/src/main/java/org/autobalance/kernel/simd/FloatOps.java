@@ -250,9 +250,12 @@ final class FloatOps {
                             .intoMemorySegment(exact(xs), xOff + o, NO);
                     VT.cast(g).intoArray(gt, go + c);
                     DoubleVector lo = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c))));
-                    DoubleVector hi = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH))));
                     s = lo.fma(lo, VTD.cast(s));
-                    s = hi.fma(hi, VTD.cast(s));
+                    if (c + LH < r) {
+                        // else the upper half is all +0 and would add nothing
+                        DoubleVector hi = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH))));
+                        s = hi.fma(hi, VTD.cast(s));
+                    }
                 }
             }
         }
