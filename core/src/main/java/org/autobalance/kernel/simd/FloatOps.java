@@ -235,9 +235,9 @@ final class FloatOps {
                 if (c < r) {
                     // The last r − c < L columns as one whole vector: X's lanes past r are written back as they
                     // were read (the padding, within the row's stride), so the store needs no mask; G's lanes past
-                    // r are +0 and add +0 to sums of squares ≥ +0. Main stepped these columns by half vectors under a
-                    // mask, which put Float128Vector (AVX2) into the type profile that the JDK's store methods share
-                    // with every kernel's stores; as one masked whole vector (vmaskmovps) the step took 20 % longer
+                    // r are +0 and add +0 to sums of squares ≥ +0. Stepped by half vectors under a mask (as they
+                    // were), they put Float128Vector (AVX2) into the type profile that the JDK's store methods share
+                    // with every kernel's stores; as one masked whole vector (vmaskmovps) the step took 21 % longer
                     // at r = 4 on Zen 3 (native-notes/kernels.md §30). The mask is made here, in the loop, as in
                     // DoubleOps.stepBlock (C2 then knows its class).
                     VectorMask<Float> tail = S.indexInRange(c, r);
