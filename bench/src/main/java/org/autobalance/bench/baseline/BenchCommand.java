@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -76,8 +78,12 @@ public final class BenchCommand {
     private record AloneCell(DType dtype, int r, int threads) {
     }
 
-    /** One measured line of the table. */
-    record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double floorMs) {
+    /**
+     * One measured line of the table; {@code cpuMsPerIter} is NaN where the calling thread does not do all the work
+     * (more than one thread).
+     */
+    record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double cpuMsPerIter,
+            double floorMs) {
         double gflops() {
             return 4.0 * d1 * d2 * r / (msPerIter * 1e-3) / 1e9;
         }
@@ -168,7 +174,8 @@ public final class BenchCommand {
                    ./autobalance bench e2e [--help]
 
             bench: one gradient-descent iteration of the engine and of the same step done with OpenBLAS and EJML, \
-            median ms per iteration against the roofline floor measured in the same run (--quick: float32 only, \
+            median ms per iteration against the roofline floor measured in the same run, and at one thread the \
+            CPU time per iteration (--quick: float32 only, \
             1.5 s warm-up and 2 s measured per cell instead of 2 and 3, about 2 minutes; a --dtype, --warmup or \
             --measure given with it takes precedence, in any order).
             bench --sequence: one JVM through a sequence of ranks against each cell alone in a fresh JVM (--quick: \
@@ -470,8 +477,8 @@ public final class BenchCommand {
         out.println();
 
         List<Row> rows = new ArrayList<>();
-        String header = String.format("%-18s %-7s %4s %7s %12s %9s %8s %9s %10s", "impl", "dtype", "r", "threads",
-                "ms/iter", "GFLOP/s", "floor ms", "of floor", "engine ×");
+        String header = String.format("%-18s %-7s %4s %7s %12s %9s %9s %8s %9s %10s", "impl", "dtype", "r",
+                "threads", "ms/iter", "cpu ms", "GFLOP/s", "floor ms", "of floor", "engine ×");
         out.println(header);
         out.println("-".repeat(header.length()));
         for (DType dtype : dtypes) {
@@ -488,17 +495,19 @@ public final class BenchCommand {
                                     out.printf("%-18s %-7s %4d %7d   skipped: %s%n", impl, dtype.label(), r, t, why);
                                     continue;
                                 }
-                                double ms = measure(impl, m, u0, v0, t, warmupSeconds, measureSeconds)
-                                        .medianMs();
-                                group.add(new Row(impl, dtype, d1, d2, r, t, ms, floorMs));
+                                Timing timing = measure(impl, m, u0, v0, t, warmupSeconds, measureSeconds);
+                                group.add(new Row(impl, dtype, d1, d2, r, t, timing.medianMs(),
+                                        t == 1 ? timing.cpuMeanMs() : Double.NaN, floorMs));
                             }
                             Row engine = group.stream().filter(x -> x.impl().equals("autobalance")).findFirst()
                                     .orElse(null);
                             for (Row row : group) {
                                 String speedUp = engine == null || row == engine ? ""
                                         : String.format("%.2f", row.msPerIter() / engine.msPerIter());
-                                out.printf("%-18s %-7s %4d %7d %12.2f %9.1f %8.2f %8.0f%% %10s%n", row.impl(),
-                                        dtype.label(), r, t, row.msPerIter(), row.gflops(), floorMs,
+                                String cpu = Double.isNaN(row.cpuMsPerIter()) ? ""
+                                        : String.format("%.2f", row.cpuMsPerIter());
+                                out.printf("%-18s %-7s %4d %7d %12.2f %9s %9.1f %8.2f %8.0f%% %10s%n", row.impl(),
+                                        dtype.label(), r, t, row.msPerIter(), cpu, row.gflops(), floorMs,
                                         100 * floorMs / row.msPerIter(), speedUp);
                             }
                             out.flush();
@@ -511,6 +520,9 @@ public final class BenchCommand {
         out.println();
         out.println("GFLOP/s counts 4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r);"
                 + " 'of floor' = floor / time; 'engine ×' = baseline time / engine time (> 1: the engine is faster).");
+        out.println("ms/iter is the median wall time; 'cpu ms' (one thread only) the timing thread's CPU time per "
+                + "iteration, mean over the same iterations: on a busy machine the wall time also counts the time "
+                + "the thread waited for a core.");
         out.println("load average at end: " + Environment.loadAverage() + "; busiest processes: "
                 + Environment.busiestProcesses());
         if (json != null) {
@@ -519,11 +531,18 @@ public final class BenchCommand {
         }
     }
 
-    /** Median and shortest wall time of one iteration, in ms. */
-    record Timing(double medianMs, double bestMs) {
+    /**
+     * Median and shortest wall time of one iteration, in ms, and the mean CPU time of the calling thread per
+     * iteration over the same iterations (NaN where not measured).
+     */
+    record Timing(double medianMs, double bestMs, double cpuMeanMs) {
         static Timing of(List<Double> samplesMs) {
+            return of(samplesMs, Double.NaN);
+        }
+
+        static Timing of(List<Double> samplesMs, double cpuMeanMs) {
             return new Timing(median(samplesMs), samplesMs.stream().mapToDouble(Double::doubleValue).min()
-                    .orElseThrow());
+                    .orElseThrow(), cpuMeanMs);
         }
     }
 
@@ -537,9 +556,12 @@ public final class BenchCommand {
                 DenseMatrix v = v0.copy(v0.dtype());
                 GdIteration it = GdIteration.create(impl, m, u, v, threads)) {
             warmUp(it, warmupSeconds);
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            long cpu = mx.getCurrentThreadCpuTime();
             List<Double> samples = sample(it, measureSeconds, MAX_SAMPLES);
+            double cpuMeanMs = (mx.getCurrentThreadCpuTime() - cpu) * 1e-6 / samples.size();
             requireFinite(it, u, v);
-            return Timing.of(samples);
+            return Timing.of(samples, cpuMeanMs);
         }
     }
 
@@ -615,6 +637,7 @@ public final class BenchCommand {
             rec.put("r", row.r());
             rec.put("threads", row.threads());
             rec.put("ms_per_iter", row.msPerIter());
+            rec.put("cpu_ms_per_iter", row.cpuMsPerIter()); // null (NaN) where not measured
             rec.put("floor_ms", row.floorMs());
             rec.put("gflops", row.gflops());
             sb.append("  ").append(Json.object(rec)).append(i + 1 < rows.size() ? ",\n" : "\n");

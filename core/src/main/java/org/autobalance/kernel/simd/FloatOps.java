@@ -191,10 +191,9 @@ final class FloatOps {
     private static void stepBlock(MemorySegment xs, MemorySegment ps, int i0, int rows, long st, long sp, int r,
             float[] af, int w, float[] gt, float negEta, double[] acc) {
         FloatVector ne = VT.cast(FloatVector.broadcast(S, negEta));
-        FloatVector neh = VTH.cast(FloatVector.broadcast(SH, negEta));
-        FloatVector zero = VTH.cast(FloatVector.zero(SH));
-        // Columns [0, full) are stepped by whole vectors; the rest (r not a multiple of L) by half vectors under a
-        // mask, so the padding of X stays as it is (0) whatever G holds, and adds no square.
+        FloatVector zero = VT.cast(FloatVector.zero(S));
+        // Columns [0, full) are stepped by whole vectors; the rest (r not a multiple of L) as below, so the padding
+        // of X stays as it is (0) whatever G holds, and adds no square.
         int full = r - r % L;
         DoubleVector s = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
         for (int b0 = i0; b0 < i0 + rows; b0 += 4) {
@@ -233,16 +232,30 @@ final class FloatOps {
                     s = lo.fma(lo, VTD.cast(s));
                     s = hi.fma(hi, VTD.cast(s));
                 }
-                for (; c < r; c += LH) {
-                    VectorMask<Float> mk = SH.indexInRange(c, r);
+                if (c < r) {
+                    // The last r − c < L columns as one whole vector: X's lanes past r are written back as they
+                    // were read (the padding, within the row's stride), so the store needs no mask; G's lanes past
+                    // r are +0 and add +0 to sums of squares ≥ +0. Stepped by half vectors under a mask (as they
+                    // were), they put Float128Vector (AVX2) into the type profile that the JDK's store methods share
+                    // with every kernel's stores; as one masked whole vector (vmaskmovps) the step took 21 % longer
+                    // at r = 4 on Zen 3 (native-notes/kernels.md §30). The mask is made here, in the loop, as in
+                    // DoubleOps.stepBlock (C2 then knows its class).
+                    VectorMask<Float> tail = S.indexInRange(c, r);
                     long o = c * BYTES;
-                    FloatVector g = VTH.cast(FloatVector.fromArray(SH, gt, go + c))
-                            .sub(VTH.cast(FloatVector.fromMemorySegment(SH, exact(ps), pOff + o, NO)));
-                    g = VTH.cast(zero).blend(g, mk);
-                    VTH.cast(VTH.cast(g).fma(neh, VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), xOff + o, NO))))
-                            .intoMemorySegment(exact(xs), xOff + o, NO, mk);
-                    DoubleVector gd = VTD.cast(widen(g));
-                    s = gd.fma(gd, VTD.cast(s));
+                    FloatVector g = VT.cast(FloatVector.fromArray(S, gt, go + c))
+                            .sub(VT.cast(FloatVector.fromMemorySegment(S, exact(ps), pOff + o, NO)));
+                    g = VT.cast(zero).blend(g, tail);
+                    FloatVector x = VT.cast(FloatVector.fromMemorySegment(S, exact(xs), xOff + o, NO));
+                    VT.cast(VT.cast(x).blend(VT.cast(g).fma(ne, VT.cast(x)), tail))
+                            .intoMemorySegment(exact(xs), xOff + o, NO);
+                    VT.cast(g).intoArray(gt, go + c);
+                    DoubleVector lo = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c))));
+                    s = lo.fma(lo, VTD.cast(s));
+                    if (c + LH < r) {
+                        // else the upper half is all +0 and would add nothing
+                        DoubleVector hi = VTD.cast(widen(VTH.cast(FloatVector.fromArray(SH, gt, go + c + LH))));
+                        s = hi.fma(hi, VTD.cast(s));
+                    }
                 }
             }
         }
