@@ -211,18 +211,8 @@ class InterruptedIoTest {
         int values = 300_000;
         for (boolean coordinate : new boolean[] {false, true}) {
             Path file = dir.resolve(coordinate + ".mtx");
-            StringBuilder text = new StringBuilder("%%MatrixMarket matrix " + (coordinate ? "coordinate" : "array")
-                    + " real general\n" + values + " 1" + (coordinate ? " " + values : "") + "\n");
-            long cutLine = 0;
-            for (int k = 0; k < values; k++) {
-                if (k == 250_000) {
-                    cutLine = text.length();
-                }
-                text.append(coordinate ? (k + 1) + " 1 " : "").append(k).append(".25\n");
-            }
-            Files.writeString(file, text);
-            ChunkedBody.Shape shape = new ChunkedBody.Shape(coordinate, false, false, 0, values, 1, values,
-                    DType.FLOAT64);
+            long cutLine = writeColumn(file, coordinate, values, 250_000);
+            ChunkedBody.Shape shape = columnShape(coordinate, values);
             Thread caller = Thread.currentThread();
             AtomicInteger looks = new AtomicInteger();
             Runnable interrupt = () -> {
@@ -268,14 +258,8 @@ class InterruptedIoTest {
         int values = 300_000;
         for (boolean coordinate : new boolean[] {false, true}) {
             Path file = dir.resolve("after-" + coordinate + ".mtx");
-            StringBuilder text = new StringBuilder("%%MatrixMarket matrix " + (coordinate ? "coordinate" : "array")
-                    + " real general\n" + values + " 1" + (coordinate ? " " + values : "") + "\n");
-            for (int k = 0; k < values; k++) {
-                text.append(coordinate ? (k + 1) + " 1 " : "").append(k).append(".25\n");
-            }
-            Files.writeString(file, text);
-            ChunkedBody.Shape shape = new ChunkedBody.Shape(coordinate, false, false, 0, values, 1, values,
-                    DType.FLOAT64);
+            writeColumn(file, coordinate, values, 0);
+            ChunkedBody.Shape shape = columnShape(coordinate, values);
             Thread caller = Thread.currentThread();
             AtomicInteger looks = new AtomicInteger();
             Runnable interruptAfterTheParse = () -> {
@@ -298,6 +282,29 @@ class InterruptedIoTest {
                 assertEquals(5, looks.get(), "no look after the one that saw the interrupt");
             }
         }
+    }
+
+    /**
+     * Writes {@code file}: a {@code values} × 1 Matrix Market file, array or coordinate, value k being k.25; returns
+     * the offset of the line of value {@code mark}.
+     */
+    private static long writeColumn(Path file, boolean coordinate, int values, int mark) throws IOException {
+        StringBuilder text = new StringBuilder("%%MatrixMarket matrix " + (coordinate ? "coordinate" : "array")
+                + " real general\n" + values + " 1" + (coordinate ? " " + values : "") + "\n");
+        long at = -1;
+        for (int k = 0; k < values; k++) {
+            if (k == mark) {
+                at = text.length();
+            }
+            text.append(coordinate ? (k + 1) + " 1 " : "").append(k).append(".25\n");
+        }
+        Files.writeString(file, text);
+        return at;
+    }
+
+    /** What the header and size line of {@link #writeColumn}'s file say. */
+    private static ChunkedBody.Shape columnShape(boolean coordinate, int values) {
+        return new ChunkedBody.Shape(coordinate, false, false, 0, values, 1, values, DType.FLOAT64);
     }
 
     private List<String> names() throws IOException {
