@@ -71,6 +71,20 @@ final class Heartbeat implements AutoCloseable {
         return current;
     }
 
+    /**
+     * Prints {@code line} on the standard error of the command now running: its err writer, which a caller of
+     * {@link Main#execute(java.io.PrintWriter, java.io.PrintWriter, String...)} captures (System.err outside a
+     * command), and never inside a heartbeat line. For what code far from the command's writers must say.
+     */
+    static void warn(String line) {
+        Heartbeat beat = current;
+        synchronized (beat) {
+            PrintWriter to = beat.err != null ? beat.err : new PrintWriter(System.err, true);
+            to.println(line);
+            to.flush();
+        }
+    }
+
     /** From now on the command is doing {@code what} (a fixed text). */
     void phase(String what) {
         phase(() -> what);

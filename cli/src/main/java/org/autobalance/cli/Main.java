@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.solve.DivergenceException;
 import picocli.CommandLine;
@@ -105,6 +106,20 @@ public final class Main implements Runnable {
         cli.setParameterExceptionHandler((e, parsed) -> {
             e.getCommandLine().getErr().println("autobalance: error: " + FileChecks.printable(oneLine(e)));
             return EXIT_USAGE;
+        });
+        cli.setExecutionStrategy(parsed -> {
+            Integer help = CommandLine.executeHelpRequest(parsed);
+            if (help != null) {
+                return help;
+            }
+            try {
+                // the engine's -D properties (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS): a bad one is a usage error before
+                // the input is read, not a stack trace out of the kernels' initialisers at the first pass
+                EngineProperties.check();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
+            }
+            return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             // one line whatever the file names in it hold (a newline, an escape sequence)

@@ -117,7 +117,7 @@ final class Staging implements AutoCloseable {
 
     /**
      * Removes the abandoned staging directories in {@code directory}. One that cannot be removed is said on one line
-     * (standard error) and left: it is in no one's way, only hidden clutter.
+     * (the command's standard error) and left: it is in no one's way, only hidden clutter.
      *
      * @throws IOException if {@code directory} cannot be listed
      */
@@ -137,7 +137,7 @@ final class Staging implements AutoCloseable {
                     // another command removed it at the same time
                 } catch (IOException e) {
                     if (Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
-                        System.err.println("autobalance: warning: cannot remove " + entry + ", a killed run's "
+                        Heartbeat.warn("autobalance: warning: cannot remove " + entry + ", a killed run's "
                                 + "staging directory (" + FileChecks.reason(e) + "); remove it by hand");
                     }
                 }

@@ -3,11 +3,13 @@ package org.autobalance.io;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CancellationException;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.memory.internal.InterruptLooks;
 import org.autobalance.parallel.ParallelPass;
 
 /**
@@ -57,8 +59,9 @@ final class ChunkedBody {
 
         /**
          * Hands the values of an array body to {@code sink} in file order ({@code parallelSink}: from several threads
-         * at once, for distinct positions); false, with nothing handed on, when the body is not well formed or the
-         * thread is interrupted.
+         * at once, for distinct positions); false, with nothing handed on, when the body is not well formed, and
+         * false when the thread is interrupted, with part of the values handed on if the interrupt came after the
+         * parse (the caller discards them).
          */
         boolean array(Shape shape, Sink sink, boolean parallelSink) {
             long start = bodyStart(text);
@@ -92,12 +95,6 @@ final class ChunkedBody {
     /** Bytes of a staged coordinate entry (row and column int32, value float64) and of a staged array value. */
     private static final long ENTRY_BYTES = 2 * Integer.BYTES + Double.BYTES;
     private static final long VALUE_BYTES = Double.BYTES;
-    /**
-     * Entries (or array values) a chunk parses between two looks at the caller's interrupt status: a branch taken once
-     * in 65536, a few milliseconds of parsing.
-     */
-    private static final long INTERRUPT_CHECK_MASK = (1 << 16) - 1;
-
     private final MemorySegment text;
     private final Shape shape;
     private final Chunk[] chunks;
@@ -178,6 +175,9 @@ final class ChunkedBody {
                         if (shape.mirror != 0 && i != j) {
                             b.add(j, i, shape.mirror * value);
                         }
+                        if (body.interrupted(k + 1)) {
+                            return null;
+                        }
                     }
                     // freed as soon as copied: the staging below holds them now
                     c.close();
@@ -194,7 +194,7 @@ final class ChunkedBody {
     /**
      * Parses an array body and hands its values to {@code sink} in file order ({@code parallelSink}: sink may be called
      * from several threads at once, for distinct positions, as a dense matrix may); false, with nothing handed on,
-     * when the body is not well formed.
+     * when the body is not well formed; false when the thread is interrupted, at the parse or the hand-on.
      */
     private static boolean array(ChunkedBody body, Sink sink, boolean parallelSink) {
         Shape shape = body.shape;
@@ -210,19 +210,24 @@ final class ChunkedBody {
             if (offsets[chunkCount] != shape.count) {
                 return false;
             }
+            // an interrupt stops the hand-on too: the caller discards what was handed on (it closes the matrix)
             if (parallelSink) {
                 pass.run((chunk, from, to) -> {
                     for (int c = from; c < to; c++) {
-                        body.handOn(body.chunks[c], offsets[c], sink);
+                        if (!body.handOn(body.chunks[c], offsets[c], sink)) {
+                            break;
+                        }
                     }
                     return 0;
                 }, chunkCount);
             } else {
                 for (int c = 0; c < chunkCount; c++) {
-                    body.handOn(body.chunks[c], offsets[c], sink);
+                    if (!body.handOn(body.chunks[c], offsets[c], sink)) {
+                        break;
+                    }
                 }
             }
-            return true;
+            return !body.caller.isInterrupted();
         } catch (IllegalArgumentException cannotHold) {
             return false;
         } finally {
@@ -232,13 +237,14 @@ final class ChunkedBody {
 
     /**
      * The matrix of the staged entries, or null when a sum of duplicates overflows the dtype (the streaming parser
-     * says so, on its line): not to be taken for a matrix too large to hold.
+     * says so, on its line; not to be taken for a matrix too large to hold) or the thread is interrupted during the
+     * sort (the caller reports it).
      */
     private static SparseMatrix built(SparseMatrix.Builder b, DType dtype) {
         SparseMatrix s;
         try {
             s = b.build(dtype);
-        } catch (Float32RangeException overflow) {
+        } catch (Float32RangeException | CancellationException overflowOrInterrupt) {
             return null;
         }
         if (s.firstNonFinite() != null) {
@@ -273,11 +279,12 @@ final class ChunkedBody {
 
     /**
      * The values of array chunk {@code c}, the first being value number {@code offset} of the body, to {@code sink} at
-     * their positions (column-major, the stored triangle only for a symmetric or skew-symmetric matrix) and mirrors.
+     * their positions (column-major, the stored triangle only for a symmetric or skew-symmetric matrix) and mirrors;
+     * false when it stopped because the caller is interrupted.
      */
-    private void handOn(Chunk c, long offset, Sink sink) {
+    private boolean handOn(Chunk c, long offset, Sink sink) {
         if (c.count == 0) {
-            return;
+            return true;
         }
         int mirror = shape.mirror;
         int rows = shape.rows;
@@ -299,7 +306,23 @@ final class ChunkedBody {
                 j++;
                 i = firstRow(j);
             }
+            if (interrupted(k + 1)) {
+                return false;
+            }
         }
+        return true;
+    }
+
+    /**
+     * Whether the caller of the parse is interrupted, looked at once {@code done} entries are parsed or handed on, when
+     * {@link InterruptLooks#due}; the loop then stops.
+     */
+    private boolean interrupted(long done) {
+        if (!InterruptLooks.due(done)) {
+            return false;
+        }
+        beforeInterruptCheck.run();
+        return caller.isInterrupted();
     }
 
     /** The first row of column j that an array file lists: all, the lower triangle with or without the diagonal. */
@@ -356,15 +379,6 @@ final class ChunkedBody {
                     : parseArray(body.text, shape, body);
         }
 
-        /** Whether the caller of the parse is interrupted, looked at once in 65536 entries; the parse then stops. */
-        private boolean stopped(ChunkedBody body) {
-            if ((count & INTERRUPT_CHECK_MASK) != 0) {
-                return false;
-            }
-            body.beforeInterruptCheck.run();
-            return body.caller.isInterrupted();
-        }
-
         private boolean parseCoordinate(MemorySegment t, Shape shape, ChunkedBody body) {
             // locals, so that the segments' liveness and bounds checks can leave the loop (reloaded when they grow)
             MemorySegment rowsOut = rows;
@@ -408,7 +422,7 @@ final class ChunkedBody {
                 if (i != j) {
                     offDiagonal++;
                 }
-                if (stopped(body)) {
+                if (body.interrupted(count)) {
                     return false;
                 }
             }
@@ -450,7 +464,7 @@ final class ChunkedBody {
                     }
                     valuesOut.setAtIndex(ValueLayout.JAVA_DOUBLE, count, value);
                     count++;
-                    if (stopped(body)) {
+                    if (body.interrupted(count)) {
                         return false;
                     }
                 } while (nextToken(t));

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
@@ -650,10 +651,12 @@ public final class MatrixMarket {
             }
         }
 
-        private SparseMatrix build(SparseMatrix.Builder b) throws MatrixFormatException {
+        private SparseMatrix build(SparseMatrix.Builder b) throws IOException {
             SparseMatrix s;
             try {
                 s = b.build(dtype);
+            } catch (CancellationException e) {
+                throw Interrupts.reading(source, e);
             } catch (Float32RangeException e) {
                 // each value was checked on its line: only a sum of duplicates can leave float32's range
                 throw duplicatesOverflow(e.row(), e.column());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -180,6 +181,8 @@ public final class Npz {
         SparseMatrix m;
         try {
             m = b.build(dtype);
+        } catch (CancellationException e) {
+            throw Interrupts.reading(source, e);
         } catch (Float32RangeException e) {
             // each value was checked as it was added: only a sum of duplicates can leave float32's range
             throw duplicatesOverflow(source, e.row(), e.column(), dtype);

@@ -1,7 +1,6 @@
 package org.autobalance.kernel;
 
 import java.lang.management.ManagementFactory;
-import java.util.Locale;
 
 /**
  * Chooses the {@link FactorKernels} implementation once per JVM (the pattern of Lucene's
@@ -20,8 +19,9 @@ import java.util.Locale;
  *   <li>the platform's preferred vector width is at least 128 bits (checked by the SIMD class itself).
  * </ol>
  * The system property {@code autobalance.kernels} = {@code auto} (default) | {@code simd} | {@code scalar} forces a
- * choice; {@code simd} skips the VM check (useful for tests) but still needs the module, and falls back to scalar with
- * a WARNING when it is missing. The SIMD class is loaded reflectively, so a JVM without the module never links it.
+ * choice (another value is refused, {@link EngineProperties}); {@code simd} skips the VM check (useful for tests) but
+ * still needs the module, and falls back to scalar with a WARNING when it is missing. The SIMD class is loaded
+ * reflectively, so a JVM without the module never links it.
  */
 public final class KernelProvider {
     /** System property that forces the implementation. */
@@ -33,24 +33,38 @@ public final class KernelProvider {
     private static final System.Logger LOG = System.getLogger(KernelProvider.class.getName());
     private static final FactorKernels SCALAR = new ScalarKernels();
     private static final SparseKernels SPARSE_SCALAR = new ScalarSparseKernels();
-    private static final Choice CHOICE = choose(System.getProperty(PROPERTY, "auto"));
     static final String SIMD_GEMM_CLASS = "org.autobalance.kernel.simd.SimdGemm";
-    private static final GemmKernels GEMM = CHOICE.kernels == SCALAR ? new ScalarGemm() : loadSimdGemm();
-    /** The sparse kernels follow the dense choice: SIMD exactly when {@link #kernels()} is SIMD. */
-    private static final SparseKernels SPARSE = CHOICE.kernels == SCALAR ? SPARSE_SCALAR
-            : (SparseKernels) instantiate(SIMD_SPARSE_CLASS);
+
+    /**
+     * The choice, made when first asked for, after {@link EngineProperties#check}: the SIMD classes read the
+     * properties in their static initialisers, which must not throw.
+     */
+    private static final class Chosen {
+        static final Choice CHOICE = choose(EngineProperties.KERNELS.or("auto"));
+        static final GemmKernels GEMM = CHOICE.kernels == SCALAR ? new ScalarGemm() : loadSimdGemm();
+        /** The sparse kernels follow the dense choice: SIMD exactly when {@link #kernels()} is SIMD. */
+        static final SparseKernels SPARSE = CHOICE.kernels == SCALAR ? SPARSE_SCALAR
+                : (SparseKernels) instantiate(SIMD_SPARSE_CLASS);
+    }
 
     private KernelProvider() {
     }
 
-    /** The implementation chosen for this JVM. */
+    /**
+     * The implementation chosen for this JVM.
+     *
+     * @throws IllegalArgumentException if an {@code autobalance.*} system property is not valid ({@link
+     *         EngineProperties#check}), naming it
+     */
     public static FactorKernels kernels() {
-        return CHOICE.kernels;
+        EngineProperties.check();
+        return Chosen.CHOICE.kernels;
     }
 
     /** Why {@link #kernels()} was chosen, as logged. */
     public static String reason() {
-        return CHOICE.reason;
+        EngineProperties.check();
+        return Chosen.CHOICE.reason;
     }
 
     /**
@@ -58,11 +72,13 @@ public final class KernelProvider {
      * property), the scalar reference otherwise.
      */
     public static GemmKernels gemm() {
-        return GEMM;
+        EngineProperties.check();
+        return Chosen.GEMM;
     }
 
     /** A new SIMD GEMM, whatever {@link #gemm()} chose (tests and benchmarks). */
     public static GemmKernels simdGemm() {
+        EngineProperties.check();
         if (!vectorModulePresent()) {
             throw new UnsupportedOperationException(VECTOR_MODULE + " is not in the boot layer: run the JVM with "
                     + "--add-modules " + VECTOR_MODULE);
@@ -83,7 +99,7 @@ public final class KernelProvider {
      * layer has it: the module descriptor does not require it (see module-info.java), so on the module path nothing
      * else gives the kernels access to it. On the class path (the unnamed module reads every module) this does nothing.
      */
-    private static Class<?> simdClass(String name) throws ClassNotFoundException {
+    static Class<?> simdClass(String name) throws ClassNotFoundException {
         ModuleLayer.boot().findModule(VECTOR_MODULE).ifPresent(KernelProvider.class.getModule()::addReads);
         return Class.forName(name);
     }
@@ -95,7 +111,8 @@ public final class KernelProvider {
 
     /** The sparse kernels for this JVM: SIMD when {@link #kernels()} is, else the scalar reference. */
     public static SparseKernels sparseKernels() {
-        return SPARSE;
+        EngineProperties.check();
+        return Chosen.SPARSE;
     }
 
     /** The scalar reference implementation of the sparse kernels. */
@@ -125,6 +142,7 @@ public final class KernelProvider {
      * @throws UnsupportedOperationException if the vector module is missing or the platform cannot run it
      */
     public static FactorKernels simd() {
+        EngineProperties.check();
         if (!vectorModulePresent()) {
             throw new UnsupportedOperationException(VECTOR_MODULE + " is not in the boot layer: run the JVM with "
                     + "--add-modules " + VECTOR_MODULE);
@@ -136,18 +154,16 @@ public final class KernelProvider {
     record Choice(FactorKernels kernels, String reason) {
     }
 
-    /** The choice for the value {@code property} of {@link #PROPERTY}, logged (package-private for the tests). */
-    static Choice choose(String property) {
-        String mode = property.trim().toLowerCase(Locale.ROOT);
+    /**
+     * The choice for the value {@code mode} of {@link #PROPERTY} ({@code auto}, {@code simd} or {@code scalar}, as
+     * {@link EngineProperties#KERNELS} checked it), logged (package-private for the tests).
+     */
+    static Choice choose(String mode) {
         Choice c = switch (mode) {
             case "scalar" -> new Choice(SCALAR, "forced by -D" + PROPERTY + "=scalar");
             case "simd" -> trySimd(true);
-            case "auto", "" -> trySimd(false);
-            default -> {
-                LOG.log(System.Logger.Level.WARNING, "unknown -D{0}={1} (expected auto, simd or scalar); using auto",
-                        PROPERTY, mode);
-                yield trySimd(false);
-            }
+            case "auto" -> trySimd(false);
+            default -> throw new IllegalArgumentException("unknown kernel mode '" + mode + "'");
         };
         LOG.log(System.Logger.Level.DEBUG, "autobalance kernels: {0} ({1})", c.kernels.name(), c.reason);
         return c;

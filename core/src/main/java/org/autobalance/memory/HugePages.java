@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.autobalance.kernel.EngineProperties;
 
 /**
  * Transparent huge pages (Linux) for the large matrices {@link DenseMatrix} allocates, as numpy does for its arrays.
@@ -36,7 +37,11 @@ final class HugePages {
     private static final int MADV_DONTNEED = 4;
     private static final int MADV_HUGEPAGE = 14;
     private static final Path SYSFS = Path.of("/sys/kernel/mm/transparent_hugepage");
-    /** What the system gives, read once (after the constants above, which reading it uses). */
+    /**
+     * What the system gives, read once (after the constants above, which reading it uses).
+     * {@code -Dautobalance.memory.hugePages=false} is looked at by each allocation instead ({@link EngineProperties}):
+     * a value there that is not true or false is refused, and must not be thrown from this class's initialiser.
+     */
     static final Mode MODE = mode();
     private static final long SIZE = MODE == Mode.NONE ? 0 : pmdSize();
 
@@ -51,7 +56,7 @@ final class HugePages {
 
     /** What the allocation does about huge pages. */
     enum Mode {
-        /** Nothing (not Linux, THP off, turned off, or requested-only THP without native access). */
+        /** Nothing (not Linux, THP off, or requested-only THP without native access). */
         NONE,
         /** Align large matrices to a huge page; the kernel backs them with huge pages by itself. */
         ALIGN,
@@ -64,7 +69,8 @@ final class HugePages {
 
     /** The alignment to allocate {@code bytes} of matrix with: a huge page for a large matrix where they are used. */
     static long alignment(long bytes, long minimum) {
-        return bytes >= THRESHOLD && SIZE > 0 && (MODE == Mode.ALIGN || Madvise.HANDLE != null) ? SIZE : minimum;
+        return bytes >= THRESHOLD && EngineProperties.HUGE_PAGES.or(true) && SIZE > 0
+                && (MODE == Mode.ALIGN || Madvise.HANDLE != null) ? SIZE : minimum;
     }
 
     /**
@@ -73,8 +79,8 @@ final class HugePages {
      */
     static long advise(MemorySegment zeroed) {
         long len = SIZE > 0 ? zeroed.byteSize() / SIZE * SIZE : 0;
-        if (MODE != Mode.ADVISE || zeroed.byteSize() < THRESHOLD || len == 0 || zeroed.address() % SIZE != 0
-                || Madvise.HANDLE == null) {
+        if (MODE != Mode.ADVISE || !EngineProperties.HUGE_PAGES.or(true) || zeroed.byteSize() < THRESHOLD || len == 0
+                || zeroed.address() % SIZE != 0 || Madvise.HANDLE == null) {
             return 0;
         }
         try {
@@ -108,8 +114,7 @@ final class HugePages {
     }
 
     private static Mode mode() {
-        if (!Boolean.parseBoolean(System.getProperty("autobalance.memory.hugePages", "true"))
-                || !System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
             return Mode.NONE;
         }
         return parse(read("enabled"), HugePages.class.getModule().isNativeAccessEnabled());

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CancellationException;
+import org.autobalance.memory.SparseMatrix.Builder;
 import org.autobalance.testing.RandomSparse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -294,5 +296,51 @@ class SparseMatrixTest {
                 () -> b.add(1, 1, 1)).getMessage());
         assertEquals("sparse matrix builder is closed", assertThrows(IllegalStateException.class,
                 () -> b.build(DType.FLOAT64)).getMessage());
+    }
+
+    /**
+     * An interrupt during a build stops it at the next look (every 65536 entries of each pass over them, and every
+     * 65536 rows and entries of each pass over the rows): a CancellationException, nothing left allocated, the
+     * interrupt status kept, the builder's entries kept. Interrupted at each look in turn, the build must stop there:
+     * a look missing from one of the four loops leaves that loop running on (looks counted past the one interrupted).
+     */
+    @Test
+    void anInterruptedBuildStopsAtTheNextLookAndKeepsTheEntries() {
+        int rows = 1000;
+        int entries = 200_000;
+        try (Builder b = SparseMatrix.builder(rows, 50, entries)) {
+            for (int k = 0; k < entries; k++) {
+                b.add(k * 7919 % rows, k % 50, k);
+            }
+            int[] looks = new int[1];
+            try (SparseMatrix whole = b.build(DType.FLOAT64, () -> looks[0]++)) {
+                // 3 in each pass over the 200 000 entries, 3 in each over the 1000 rows and their entries
+                assertEquals(12, looks[0]);
+                long live = NativeMemory.liveBytes();
+                Thread self = Thread.currentThread();
+                for (int at = 1; at <= 12; at++) {
+                    int stopAt = at;
+                    looks[0] = 0;
+                    CancellationException e = assertThrows(CancellationException.class,
+                            () -> b.build(DType.FLOAT64, () -> {
+                                if (++looks[0] == stopAt) {
+                                    self.interrupt();
+                                }
+                            }));
+                    assertTrue(Thread.interrupted(), "the interrupt status stays set");
+                    assertEquals(stopAt, looks[0], "stopped at the look that saw the interrupt");
+                    assertEquals(live, NativeMemory.liveBytes(), "nothing left allocated");
+                    assertEquals("the build of a 1000 x 50 sparse matrix from 200000 entries was interrupted "
+                            + "(Thread.interrupt(); the thread's interrupt status stays set)", e.getMessage());
+                }
+                try (SparseMatrix again = b.build(DType.FLOAT64)) {
+                    assertEquals(whole.nonZeros(), again.nonZeros());
+                    for (long k = 0; k < whole.nonZeros(); k++) {
+                        assertEquals(whole.column(k), again.column(k));
+                        assertEquals(whole.value(k), again.value(k));
+                    }
+                }
+            }
+        }
     }
 }

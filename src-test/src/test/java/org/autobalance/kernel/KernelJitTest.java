@@ -1,5 +1,6 @@
 package org.autobalance.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -100,9 +101,13 @@ class KernelJitTest {
         String vm = System.getProperty("java.vm.name", "");
         assumeTrue(vm.contains("HotSpot") || vm.contains("OpenJDK"), "the compilation log is HotSpot's: " + vm);
         Path log = dir.resolve("compilation.log");
-        String out = ChildJvm.run(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector",
+        List<String> options = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation",
-                "-XX:LogFile=" + log), ObservedPassProbe.class), Duration.ofMinutes(5));
+                "-XX:LogFile=" + log));
+        // this execution's kernel paths (128-bit species, the row stream), as KernelDeterminismTest's children
+        options.addAll(ChildJvm.simdProperties());
+        String out = ChildJvm.run(ChildJvm.command(options, ObservedPassProbe.class), Duration.ofMinutes(5));
+        assertEquals(ChildJvm.simdProperties(), childsSimdProperties(out), "the child's kernel properties");
         assertTrue(out.contains("done"), out);
         Map<String, Integer> compiles = new HashMap<>();
         Matcher task = TASK.matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
@@ -119,6 +124,20 @@ class KernelJitTest {
         }
     }
 
+    /**
+     * The {@code autobalance.simd.*} properties a probe printed it ran with ({@link ChildJvm#simdProperties}'s
+     * form): the src-test executions that choose other kernel paths by them ran the children with none, so on the
+     * defaults.
+     */
+    private static List<String> childsSimdProperties(String out) {
+        return out.lines().filter(l -> l.startsWith(PROPERTIES)).findFirst()
+                .map(l -> l.substring(PROPERTIES.length())).map(l -> l.isEmpty() ? List.<String>of()
+                        : List.of(l.split(" "))).orElseThrow(() -> new AssertionError("no properties line:\n" + out));
+    }
+
+    /** The start of the probes' line of their {@code autobalance.simd.*} properties. */
+    static final String PROPERTIES = "simd properties: ";
+
     /** Whether a {@code <task>} of the compilation log is C2's (no {@code level} attribute, or level 4). */
     private static boolean isC2(String task) {
         return !task.contains(" level='") || task.contains(" level='4'");
@@ -133,8 +152,11 @@ class KernelJitTest {
                 "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:+LogCompilation", "-XX:LogFile=" + log));
         options.addAll(jitOptions);
+        // this execution's kernel paths (128-bit species, the row stream), as KernelDeterminismTest's children
+        options.addAll(ChildJvm.simdProperties());
         String out = ChildJvm.run(ChildJvm.command(options, RankSequenceProbe.class), Duration.ofMinutes(5));
         assertTrue(out.contains("done"), out);
+        assertEquals(ChildJvm.simdProperties(), childsSimdProperties(out), "the child's kernel properties");
 
         String text = Files.readString(log, StandardCharsets.ISO_8859_1);
         TreeSet<String> compiled = new TreeSet<>();

@@ -5,6 +5,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.ChildJvm;
 
 /**
  * A child JVM's main for {@link KernelJitTest}: what a library user of the observed loss does, in a JVM without the
@@ -45,6 +46,7 @@ public final class ObservedPassProbe {
                 }
             }
         }
+        System.out.println(KernelJitTest.PROPERTIES + String.join(" ", ChildJvm.simdProperties()));
         System.out.println("done");
     }
 

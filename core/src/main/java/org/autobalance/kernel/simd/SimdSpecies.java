@@ -3,6 +3,7 @@ package org.autobalance.kernel.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.kernel.EngineProperties;
 
 /**
  * The vector species of the SIMD kernels, fixed once per JVM as {@code static final} constants so that C2 folds them
@@ -11,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Width: the system property {@code autobalance.simd.bits} (128, 256 or 512); by default the preferred width of
  * the platform capped at 256 bits. The cap is deliberate: on AVX2 parts 256 is the widest, and on AVX-512 parts that
  * execute 512-bit operations as two 256-bit halves (AMD Zen 4) or lower their clock for them (some Intel parts) the
- * wider species is not reliably faster; the property lets a benchmark decide per machine.
+ * wider species is not reliably faster; the property lets a benchmark decide per machine. The properties are checked
+ * by {@link EngineProperties} (a width above the preferred one is refused there).
  */
 final class SimdSpecies {
     /** Width requested or chosen, in bits. */
@@ -34,7 +36,7 @@ final class SimdSpecies {
      * r ≥ 64, float64 r ≥ 32) and never slower there (native-notes/kernels.md); below that threshold the narrower
      * {@link #BITS} path runs, where 512 bits measured slower (r = 16).
      */
-    static final int LARGE_RANK_BITS = chooseBits("autobalance.simd.largeRankBits",
+    static final int LARGE_RANK_BITS = EngineProperties.LARGE_RANK_BITS.or(
             FloatVector.SPECIES_PREFERRED.vectorBitSize());
     /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass when r ≥ 4 of its vectors. */
     static final VectorSpecies<Float> LARGE_FLOAT = VectorSpecies.of(float.class,
@@ -55,38 +57,12 @@ final class SimdSpecies {
     }
 
     private static int chooseBits() {
-        return chooseBits("autobalance.simd.bits", Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 256));
-    }
-
-    private static int chooseBits(String property, int defaultBits) {
-        int preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        String requested = System.getProperty(property);
-        if (requested == null || requested.isBlank()) {
-            return defaultBits;
-        }
-        int bits;
-        try {
-            bits = Integer.parseInt(requested.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(property + " must be 128, 256 or 512, got '" + requested + "'", e);
-        }
-        if (bits != 128 && bits != 256 && bits != 512) {
-            throw new IllegalArgumentException(property + " must be 128, 256 or 512, got " + bits);
-        }
-        if (bits > preferred) {
-            throw new IllegalArgumentException(property + "=" + bits + " exceeds the platform's preferred vector "
-                    + "width of " + preferred + " bits");
-        }
-        return bits;
+        return EngineProperties.SIMD_BITS.or(Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 256));
     }
 
     private static boolean wideTiles() {
-        String forced = System.getProperty("autobalance.simd.wideTiles");
-        if (forced != null && !forced.isBlank()) {
-            return Boolean.parseBoolean(forced.trim());
-        }
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
-                || "aarch64".equals(System.getProperty("os.arch"));
+        return EngineProperties.WIDE_TILES.or(FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+                || "aarch64".equals(System.getProperty("os.arch")));
     }
 
     /** The platform's preferred width in bits (before the cap). */

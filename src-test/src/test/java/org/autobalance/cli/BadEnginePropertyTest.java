@@ -1,0 +1,95 @@
+package org.autobalance.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.solve.Factorizer;
+import org.autobalance.solve.Result;
+import org.autobalance.testing.ChildJvm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A bad {@code autobalance.*} system property is one line naming it and its value, before any work: the command line
+ * printed a 40-line {@code ExceptionInInitializerError} at the first fused pass (the tuning constants are read in
+ * static initialisers), and the library's class stayed dead for the JVM's life ({@code NoClassDefFoundError} after the
+ * property was set right). Child JVMs: the properties' values are fixed once valid, for the JVM's life.
+ */
+class BadEnginePropertyTest {
+    private static final String VECTOR = "--add-modules=jdk.incubator.vector";
+
+    /** Each bad value: what its first use throws. */
+    private static final List<String[]> BAD = List.of(
+            new String[] {"autobalance.simd.smallRank.float32", "x", "an integer >= 0"},
+            new String[] {"autobalance.simd.rowStream.blockBytes", "0", "an integer >= 1"},
+            new String[] {"autobalance.simd.bits", "100", "128, 256 or 512"},
+            new String[] {"autobalance.simd.largeRankBits", "wide", "128, 256 or 512"},
+            new String[] {"autobalance.simd.wideTiles", "yes", "true or false"},
+            new String[] {"autobalance.kernels", "scaler", "auto, simd or scalar"},
+            new String[] {"autobalance.memory.hugePages", "no", "true or false"});
+
+    /**
+     * Sets each bad value in turn and factorises a small M, printing what was thrown; then, with none set, factorises
+     * again: a class that failed to initialise would fail that run too.
+     */
+    public static final class LibraryProbe {
+        public static void main(String[] args) {
+            for (String[] bad : BAD) {
+                System.setProperty(bad[0], bad[1]);
+                System.out.println(factorise());
+                System.clearProperty(bad[0]);
+            }
+            System.out.println(factorise());
+        }
+
+        private static String factorise() {
+            try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, new double[][] {{1, 2}, {3, 4}, {5, 6}});
+                    Result r = Factorizer.builder(m, 1).maxIterations(3).build().run()) {
+                return "ran " + r.iterations();
+            } catch (Throwable e) {
+                return e.getClass().getName() + ": " + e.getMessage();
+            }
+        }
+    }
+
+    /** The command line, its exit code printed after it: {@link ChildJvm#run} fails a child that exits with 2. */
+    public static final class CommandProbe {
+        public static void main(String[] args) {
+            int code = Main.execute(args);
+            System.out.println("exit " + code);
+        }
+    }
+
+    private static String refusal(String[] bad) {
+        return "system property " + bad[0] + " must be " + bad[2] + ", got '" + bad[1] + "'";
+    }
+
+    @Test
+    void aBadValueIsRefusedNamingItAndSetRightTheEngineRuns() throws Exception {
+        String out = ChildJvm.run(ChildJvm.command(List.of(VECTOR), LibraryProbe.class), Duration.ofMinutes(2));
+        List<String> expected = new ArrayList<>();
+        for (String[] bad : BAD) {
+            expected.add(IllegalArgumentException.class.getName() + ": " + refusal(bad));
+        }
+        expected.add("ran 3");
+        assertEquals(expected, out.lines().filter(l -> !l.contains("Using incubator modules")).toList());
+    }
+
+    @Test
+    void theCommandLineSaysItInOneLineBeforeReadingTheInput(@TempDir Path dir) throws Exception {
+        for (String[] bad : List.of(BAD.get(0), BAD.get(2))) {
+            List<String> command = ChildJvm.command(List.of(VECTOR, "-D" + bad[0] + "=" + bad[1]), CommandProbe.class,
+                    "factorize", "--input", dir.resolve("missing.npy").toString(), "--rank", "2", "--out",
+                    dir.resolve("out").toString());
+            String out = ChildJvm.run(command, Duration.ofMinutes(2));
+            // the input does not exist: reading it would have said so instead
+            assertEquals(List.of("autobalance: error: " + refusal(bad), "exit 2"),
+                    out.lines().filter(l -> !l.contains("Using incubator modules")).toList());
+        }
+    }
+}
