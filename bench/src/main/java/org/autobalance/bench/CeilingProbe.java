@@ -8,6 +8,7 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.kernel.EngineProperties;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -41,7 +42,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", })
 public class CeilingProbe {
-    static final int BITS = Integer.getInteger("autobalance.simd.bits",
+    /** The kernels' width: the engine's rule for {@code autobalance.simd.bits}, so a bad value is refused alike. */
+    static final int BITS = EngineProperties.SIMD_BITS.or(
             Math.min(256, FloatVector.SPECIES_PREFERRED.vectorBitSize()));
     static final VectorSpecies<Float> F = VectorSpecies.of(float.class, VectorShape.forBitSize(BITS));
     static final VectorSpecies<Double> D = VectorSpecies.of(double.class, VectorShape.forBitSize(BITS));
