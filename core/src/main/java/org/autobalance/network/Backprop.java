@@ -16,10 +16,10 @@ import org.autobalance.parallel.ParallelPass;
  *
  * <p>Each layer is a GEMM (see {@link GemmKernels}): a dense layer over the chunk's rows at once (Z = A·Wᵀ with a
  * transposed copy of W, G += δᵀ·A, δ_prev = δ·W); a convolution over a block of samples at once, lowered by
- * im2col with the samples side by side (Z = W·[col_1 … col_b], G += [δ_1 … δ_b]·[col_1 … col_b]ᵀ,
- * [δcol_1 …] = Wᵀ·[δ_1 …], then col2im), the bias and activation fused into the forward GEMM's store. Batching the
- * samples turns a convolution's many tiny per-sample products (C × P by C·KH·KW) into a few wide ones. Only the
- * activations φ(z) are stored: φ'(z) is read off their sign.
+ * im2col with the samples side by side (Z = W·[col_1 … col_b], G += [δ_1 … δ_b]·[col_1 … col_b]ᵀ from col itself
+ * by {@link GemmKernels#gemmTransB}, [δcol_1 …] = Wᵀ·[δ_1 …], then col2im), the bias and activation fused into
+ * the forward GEMM's store. Batching the samples turns a convolution's many tiny per-sample products (C × P by
+ * C·KH·KW) into a few wide ones. Only the activations φ(z) are stored: φ'(z) is read off their sign.
  */
 final class Backprop implements AutoCloseable {
     private final Architecture arch;
@@ -41,26 +41,25 @@ final class Backprop implements AutoCloseable {
     private final int block;
 
     /**
-     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that the four buffers of
+     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that the three buffers of
      * a chunk stay modest while a block still holds enough samples to make the GEMMs wide.
      */
     static final int COLUMN_BUDGET = 1 << 20;
 
     /**
      * Per-chunk gradient partials (chunk 0 writes the caller's gradients directly) and the convolution buffers of
-     * one block of samples: col (fanIn × block·P), colT (block·P × fanIn), dcol (fanIn × block·P) and z
+     * one block of samples: col (fanIn × block·P), dcol (fanIn × block·P) and z
      * (channels × block·P, the block's outputs or δ with the samples side by side).
      */
     private static final class Chunk implements AutoCloseable {
         Parameters partial;
         DenseMatrix col;
-        DenseMatrix colT;
         DenseMatrix dcol;
         DenseMatrix z;
 
         @Override
         public void close() {
-            for (AutoCloseable c : new AutoCloseable[] {partial, col, colT, dcol, z}) {
+            for (AutoCloseable c : new AutoCloseable[] {partial, col, dcol, z}) {
                 if (c != null) {
                     try {
                         c.close();
@@ -131,7 +130,6 @@ final class Backprop implements AutoCloseable {
                 if (conv) {
                     int width = block * maxPos;
                     ch.col = DenseMatrix.allocate(dtype, maxFan, width);
-                    ch.colT = DenseMatrix.allocate(dtype, width, maxFan);
                     ch.dcol = DenseMatrix.allocate(dtype, maxFan, width);
                     ch.z = DenseMatrix.allocate(dtype, maxChannels, width);
                 }
@@ -283,11 +281,12 @@ final class Backprop implements AutoCloseable {
                 for (int s0 = start; s0 < end; s0 += block) {
                     int nb = Math.min(block, end - s0);
                     blocks(l, ch.z, cur, s0, nb, false);
+                    // the forward pass's col is gone (one buffer for every block and layer): rebuilt by runs
                     for (int i = s0; i < s0 + nb; i++) {
-                        im2colT(l, in.segment(), (long) i * in.stride(), ch.colT, (i - s0) * pos);
+                        im2col(l, in.segment(), (long) i * in.stride(), ch.col, (i - s0) * pos);
                     }
-                    gemm.gemm(dtype, false, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
-                            ch.colT.segment(), 0, ch.colT.stride(), gw.segment(), 0, gw.stride(), true);
+                    gemm.gemmTransB(dtype, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
+                            ch.col.segment(), 0, ch.col.stride(), gw.segment(), 0, gw.stride(), true);
                     if (h > 1) {
                         gemm.gemm(dtype, true, l.fanIn(), nb * pos, l.outChannels(), w.segment(), 0, w.stride(),
                                 ch.z.segment(), 0, ch.z.stride(), ch.dcol.segment(), 0, ch.dcol.stride(), false);
@@ -360,27 +359,6 @@ final class Backprop implements AutoCloseable {
                         long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
                         MemorySegment.copy(in, src * dtype.bytes(), cs, (dst + (long) oy * ow) * dtype.bytes(),
                                 bytes);
-                    }
-                }
-            }
-        }
-    }
-
-    /** colT[r0 + (oy, ox), (ci, ky, kx)] = in[ci, oy + ky, ox + kx]: the transpose of {@link #im2col}. */
-    private void im2colT(Layer l, MemorySegment in, long off, DenseMatrix colT, int r0) {
-        int ow = l.outWidth();
-        int oh = l.outHeight();
-        MemorySegment cs = colT.segment();
-        int r = 0;
-        for (int ci = 0; ci < l.inChannels(); ci++) {
-            for (int ky = 0; ky < l.kernelHeight(); ky++) {
-                for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
-                    for (int oy = 0; oy < oh; oy++) {
-                        long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
-                        long dst = ((long) r0 + (long) oy * ow) * colT.stride() + r;
-                        for (int ox = 0; ox < ow; ox++) {
-                            Elements.set(cs, dtype, dst + (long) ox * colT.stride(), Elements.get(in, dtype, src + ox));
-                        }
                     }
                 }
             }
