@@ -1,6 +1,9 @@
 package org.autobalance.network;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -48,18 +51,24 @@ final class Backprop implements AutoCloseable {
 
     /**
      * Per-chunk gradient partials (chunk 0 writes the caller's gradients directly) and the convolution buffers of
-     * one block of samples: col (fanIn × block·P), dcol (fanIn × block·P) and z
+     * one block of samples: each convolution's own col (fanIn × block·P, so that the backward pass finds the
+     * forward pass's last block still there), dcol (fanIn × block·P) and z
      * (channels × block·P, the block's outputs or δ with the samples side by side).
      */
     private static final class Chunk implements AutoCloseable {
         Parameters partial;
-        DenseMatrix col;
+        /** col of layer h at index h; null for dense layers. */
+        DenseMatrix[] cols;
         DenseMatrix dcol;
         DenseMatrix z;
 
         @Override
         public void close() {
-            for (AutoCloseable c : new AutoCloseable[] {partial, col, dcol, z}) {
+            List<AutoCloseable> all = new ArrayList<>(Arrays.asList(partial, dcol, z));
+            if (cols != null) {
+                all.addAll(Arrays.asList(cols));
+            }
+            for (AutoCloseable c : all) {
                 if (c != null) {
                     try {
                         c.close();
@@ -129,7 +138,13 @@ final class Backprop implements AutoCloseable {
                 }
                 if (conv) {
                     int width = block * maxPos;
-                    ch.col = DenseMatrix.allocate(dtype, maxFan, width);
+                    ch.cols = new DenseMatrix[depth + 1];
+                    for (int h = 1; h <= depth; h++) {
+                        Layer l = arch.layer(h);
+                        if (!l.isDense()) {
+                            ch.cols[h] = DenseMatrix.allocate(dtype, l.fanIn(), block * l.positions());
+                        }
+                    }
                     ch.dcol = DenseMatrix.allocate(dtype, maxFan, width);
                     ch.z = DenseMatrix.allocate(dtype, maxChannels, width);
                 }
@@ -210,13 +225,14 @@ final class Backprop implements AutoCloseable {
                         (long) start * out.stride(), out.stride(), bs, false, slope);
             } else {
                 int pos = l.positions();
+                DenseMatrix col = ch.cols[h];
                 for (int s0 = start; s0 < end; s0 += block) {
                     int nb = Math.min(block, end - s0);
                     for (int i = s0; i < s0 + nb; i++) {
-                        im2col(l, in.segment(), (long) i * in.stride(), ch.col, (i - s0) * pos);
+                        im2col(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos);
                     }
                     gemm.gemmBiasActivation(dtype, l.outChannels(), nb * pos, l.fanIn(), w.segment(), 0,
-                            w.stride(), ch.col.segment(), 0, ch.col.stride(), ch.z.segment(), 0, ch.z.stride(), bs,
+                            w.stride(), col.segment(), 0, col.stride(), ch.z.segment(), 0, ch.z.stride(), bs,
                             true, slope);
                     blocks(l, ch.z, out, s0, nb, true);
                 }
@@ -278,15 +294,19 @@ final class Backprop implements AutoCloseable {
                 }
             } else {
                 int pos = l.positions();
-                for (int s0 = start; s0 < end; s0 += block) {
+                DenseMatrix col = ch.cols[h];
+                // the blocks in reverse: the first is the forward pass's last, whose col is still in the buffer
+                int last = start + (end - 1 - start) / block * block;
+                for (int s0 = last; s0 >= start; s0 -= block) {
                     int nb = Math.min(block, end - s0);
                     blocks(l, ch.z, cur, s0, nb, false);
-                    // the forward pass's col is gone (one buffer for every block and layer): rebuilt by runs
-                    for (int i = s0; i < s0 + nb; i++) {
-                        im2col(l, in.segment(), (long) i * in.stride(), ch.col, (i - s0) * pos);
+                    if (s0 != last) {
+                        for (int i = s0; i < s0 + nb; i++) {
+                            im2col(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos);
+                        }
                     }
                     gemm.gemmTransB(dtype, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
-                            ch.col.segment(), 0, ch.col.stride(), gw.segment(), 0, gw.stride(), true);
+                            col.segment(), 0, col.stride(), gw.segment(), 0, gw.stride(), true);
                     if (h > 1) {
                         gemm.gemm(dtype, true, l.fanIn(), nb * pos, l.outChannels(), w.segment(), 0, w.stride(),
                                 ch.z.segment(), 0, ch.z.stride(), ch.dcol.segment(), 0, ch.dcol.stride(), false);
