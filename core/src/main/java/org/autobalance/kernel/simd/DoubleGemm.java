@@ -46,6 +46,15 @@ final class DoubleGemm {
     record Epilogue(boolean accumulate, boolean activate, MemorySegment bias, boolean biasPerRow, double slope) {
         static final Epilogue STORE = new Epilogue(false, false, null, false, 1.0);
         static final Epilogue ACCUMULATE = new Epilogue(true, false, null, false, 1.0);
+
+        /**
+         * The store of one k-block: the FMA chain of each element of C continues across k-blocks through C itself
+         * (same bits as unblocked), and the bias and φ apply on the last block's store only.
+         */
+        Epilogue block(boolean first, boolean last) {
+            return first && last ? this
+                    : new Epilogue(accumulate || !first, last && activate, bias, biasPerRow, slope);
+        }
     }
 
     /** The Scratch slot of the packed panel of B. */
@@ -73,10 +82,11 @@ final class DoubleGemm {
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
-        if (k > 0 && !ep.activate()) {
-            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R: there the
-            // blocked tiles' fixed work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
-            if (k <= R) {
+        if (k > 0) {
+            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, and so
+            // does the forward GEMM of a convolution with few channels (m of them): there the blocked tiles' fixed
+            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
+            if (k <= R && !ep.activate()) {
                 thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
             }
@@ -97,10 +107,7 @@ final class DoubleGemm {
         }
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
-            // the FMA chain of each element of C continues across k-blocks through C itself: same bits as unblocked
-            Epilogue blockEp = p0 == 0 && p0 + kc == k ? ep
-                    : new Epilogue(ep.accumulate() || p0 > 0, p0 + kc == k && ep.activate(), ep.bias(),
-                            ep.biasPerRow(), ep.slope());
+            Epilogue blockEp = ep.block(p0 == 0, p0 + kc == k);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 block(i0, Math.min(m, i0 + MC), n, kc, a, aOff + p0 * pi, ri, pi, b, bOff + (long) p0 * ldb, ldb,
                         c, cOff, ldc, blockEp, panel, apack, acc);
@@ -380,7 +387,8 @@ final class DoubleGemm {
     }
 
     /**
-     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples). Per k-block
+     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples; the forward
+     * product of a convolution with at most R channels, with its bias and φ: n = the block's positions). Per k-block
      * of KC steps the block of A is packed once ({@link #packA}: one group of R rows); each full panel of 2 vectors
      * of B is then read in place — by one tile of 4 rows and single-row tiles, so a packed copy would hardly be
      * reused — and the last, partial one packed ({@link #packRows}); the accumulators stay in registers over the block.
@@ -394,7 +402,7 @@ final class DoubleGemm {
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             packA(kc, a, aOff + p0 * pi, ri, pi, m, apack);
-            Epilogue blockEp = p0 == 0 ? ep : Epilogue.ACCUMULATE;
+            Epilogue blockEp = ep.block(p0 == 0, p0 + kc == k);
             long bb = bOff + (long) p0 * ldb;
             for (int j = 0; j < n; j += 2 * L) {
                 boolean full = j + 2 * L <= n;
