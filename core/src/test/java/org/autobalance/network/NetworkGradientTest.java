@@ -73,7 +73,7 @@ class NetworkGradientTest {
         return a.stream();
     }
 
-    /** The engine against the reference and finite differences, with weights of standard deviation {@code weightScale}. */
+    /** The engine against the reference and finite differences; weights of standard deviation {@code weightScale}. */
     private static void check(Case c, GemmKernels gemm, int threads, double weightScale) {
         ReferenceNetwork ref = Cases.randomNetwork(c, weightScale, 7);
         double[][][] xy = data(c, 8);
