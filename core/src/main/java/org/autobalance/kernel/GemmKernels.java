@@ -28,6 +28,16 @@ public interface GemmKernels {
             MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate);
 
     /**
+     * C (+)= A·Bᵀ: C[i, j] (+)= Σ_k A[i, k]·B[j, k] with A m × k at {@code a[aOff + i·lda + k]} and B n × k at
+     * {@code b[bOff + j·ldb + k]}, both read along rows; C as in {@link #gemm}. A convolution's weight gradient
+     * G += δ·colᵀ from the im2col matrix itself (k = the block's positions, long; m and n its channels and fan-in,
+     * few), where {@link #gemm} would need colᵀ built element by element. The summation order of each element is the
+     * implementation's (the SIMD one sums lanes); every call is deterministic.
+     */
+    void gemmTransB(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate);
+
+    /**
      * A layer's forward pass with the bias and activation fused into the store of C (one write of the activations
      * instead of a write, a read and a write): C[i, j] = φ(Σ_k A[i, k]·B[k, j] + β), φ(z) = z for z &gt; 0 and
      * {@code slope}·z otherwise, β = bias[i] when {@code biasPerRow} (a convolution: rows of C are channels) or

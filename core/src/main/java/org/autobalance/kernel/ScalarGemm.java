@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DType;
 
 /**
- * The textbook triple loop: C[i, j] = Σ_k op(A)[i, k]·B[k, j], each dot product summed in k order in the element
+ * The textbook triple loop: C[i, j] = Σ_k op(A)[i, k]·op(B)[k, j], each dot product summed in k order in the element
  * type (float32 sums in float32, as the SIMD kernels do, so the two differ only by summation order). The oracle of
  * the SIMD GEMM tests, and the fallback without the vector module.
  */
@@ -19,8 +19,22 @@ public final class ScalarGemm implements GemmKernels {
     @Override
     public void gemm(DType dtype, boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda,
             MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
-        long ra = transA ? 1 : lda;
-        long ka = transA ? lda : 1;
+        product(dtype, m, n, k, a, aOff, transA ? 1 : lda, transA ? lda : 1, b, bOff, ldb, 1, c, cOff, ldc,
+                accumulate);
+    }
+
+    @Override
+    public void gemmTransB(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        product(dtype, m, n, k, a, aOff, lda, 1, b, bOff, 1, ldb, c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * C[i, j] (+)= Σ_p a[aOff + i·ra + p·ka]·b[bOff + p·kb + j·cb] in p order: every product form is a choice of
+     * the four strides.
+     */
+    private static void product(DType dtype, int m, int n, int k, MemorySegment a, long aOff, long ra, long ka,
+            MemorySegment b, long bOff, long kb, long cb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
         if (dtype == DType.FLOAT32) {
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
@@ -28,7 +42,7 @@ public final class ScalarGemm implements GemmKernels {
                     float s = accumulate ? c.getAtIndex(ValueLayout.JAVA_FLOAT, ci) : 0f;
                     for (int p = 0; p < k; p++) {
                         s += a.getAtIndex(ValueLayout.JAVA_FLOAT, aOff + i * ra + p * ka)
-                                * b.getAtIndex(ValueLayout.JAVA_FLOAT, bOff + (long) p * ldb + j);
+                                * b.getAtIndex(ValueLayout.JAVA_FLOAT, bOff + p * kb + j * cb);
                     }
                     c.setAtIndex(ValueLayout.JAVA_FLOAT, ci, s);
                 }
@@ -40,7 +54,7 @@ public final class ScalarGemm implements GemmKernels {
                     double s = accumulate ? c.getAtIndex(ValueLayout.JAVA_DOUBLE, ci) : 0.0;
                     for (int p = 0; p < k; p++) {
                         s += a.getAtIndex(ValueLayout.JAVA_DOUBLE, aOff + i * ra + p * ka)
-                                * b.getAtIndex(ValueLayout.JAVA_DOUBLE, bOff + (long) p * ldb + j);
+                                * b.getAtIndex(ValueLayout.JAVA_DOUBLE, bOff + p * kb + j * cb);
                     }
                     c.setAtIndex(ValueLayout.JAVA_DOUBLE, ci, s);
                 }

@@ -1,6 +1,9 @@
 package org.autobalance.network;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -16,10 +19,10 @@ import org.autobalance.parallel.ParallelPass;
  *
  * <p>Each layer is a GEMM (see {@link GemmKernels}): a dense layer over the chunk's rows at once (Z = A·Wᵀ with a
  * transposed copy of W, G += δᵀ·A, δ_prev = δ·W); a convolution over a block of samples at once, lowered by
- * im2col with the samples side by side (Z = W·[col_1 … col_b], G += [δ_1 … δ_b]·[col_1 … col_b]ᵀ,
- * [δcol_1 …] = Wᵀ·[δ_1 …], then col2im), the bias and activation fused into the forward GEMM's store. Batching the
- * samples turns a convolution's many tiny per-sample products (C × P by C·KH·KW) into a few wide ones. Only the
- * activations φ(z) are stored: φ'(z) is read off their sign.
+ * im2col with the samples side by side (Z = W·[col_1 … col_b], G += [δ_1 … δ_b]·[col_1 … col_b]ᵀ from col itself
+ * by {@link GemmKernels#gemmTransB}, [δcol_1 …] = Wᵀ·[δ_1 …], then col2im), the bias and activation fused into
+ * the forward GEMM's store. Batching the samples turns a convolution's many tiny per-sample products (C × P by
+ * C·KH·KW) into a few wide ones. Only the activations φ(z) are stored: φ'(z) is read off their sign.
  */
 final class Backprop implements AutoCloseable {
     private final Architecture arch;
@@ -41,26 +44,31 @@ final class Backprop implements AutoCloseable {
     private final int block;
 
     /**
-     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that the four buffers of
+     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that the three buffers of
      * a chunk stay modest while a block still holds enough samples to make the GEMMs wide.
      */
     static final int COLUMN_BUDGET = 1 << 20;
 
     /**
      * Per-chunk gradient partials (chunk 0 writes the caller's gradients directly) and the convolution buffers of
-     * one block of samples: col (fanIn × block·P), colT (block·P × fanIn), dcol (fanIn × block·P) and z
+     * one block of samples: each convolution's own col (fanIn × block·P, so that the backward pass finds the
+     * forward pass's last block still there), dcol (fanIn × block·P) and z
      * (channels × block·P, the block's outputs or δ with the samples side by side).
      */
     private static final class Chunk implements AutoCloseable {
         Parameters partial;
-        DenseMatrix col;
-        DenseMatrix colT;
+        /** col of layer h at index h; null for dense layers. */
+        DenseMatrix[] cols;
         DenseMatrix dcol;
         DenseMatrix z;
 
         @Override
         public void close() {
-            for (AutoCloseable c : new AutoCloseable[] {partial, col, colT, dcol, z}) {
+            List<AutoCloseable> all = new ArrayList<>(Arrays.asList(partial, dcol, z));
+            if (cols != null) {
+                all.addAll(Arrays.asList(cols));
+            }
+            for (AutoCloseable c : all) {
                 if (c != null) {
                     try {
                         c.close();
@@ -130,8 +138,13 @@ final class Backprop implements AutoCloseable {
                 }
                 if (conv) {
                     int width = block * maxPos;
-                    ch.col = DenseMatrix.allocate(dtype, maxFan, width);
-                    ch.colT = DenseMatrix.allocate(dtype, width, maxFan);
+                    ch.cols = new DenseMatrix[depth + 1];
+                    for (int h = 1; h <= depth; h++) {
+                        Layer l = arch.layer(h);
+                        if (!l.isDense()) {
+                            ch.cols[h] = DenseMatrix.allocate(dtype, l.fanIn(), block * l.positions());
+                        }
+                    }
                     ch.dcol = DenseMatrix.allocate(dtype, maxFan, width);
                     ch.z = DenseMatrix.allocate(dtype, maxChannels, width);
                 }
@@ -212,13 +225,14 @@ final class Backprop implements AutoCloseable {
                         (long) start * out.stride(), out.stride(), bs, false, slope);
             } else {
                 int pos = l.positions();
+                DenseMatrix col = ch.cols[h];
                 for (int s0 = start; s0 < end; s0 += block) {
                     int nb = Math.min(block, end - s0);
                     for (int i = s0; i < s0 + nb; i++) {
-                        im2col(l, in.segment(), (long) i * in.stride(), ch.col, (i - s0) * pos);
+                        im2col(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos);
                     }
                     gemm.gemmBiasActivation(dtype, l.outChannels(), nb * pos, l.fanIn(), w.segment(), 0,
-                            w.stride(), ch.col.segment(), 0, ch.col.stride(), ch.z.segment(), 0, ch.z.stride(), bs,
+                            w.stride(), col.segment(), 0, col.stride(), ch.z.segment(), 0, ch.z.stride(), bs,
                             true, slope);
                     blocks(l, ch.z, out, s0, nb, true);
                 }
@@ -280,14 +294,19 @@ final class Backprop implements AutoCloseable {
                 }
             } else {
                 int pos = l.positions();
-                for (int s0 = start; s0 < end; s0 += block) {
+                DenseMatrix col = ch.cols[h];
+                // the blocks in reverse: the first is the forward pass's last, whose col is still in the buffer
+                int last = start + (end - 1 - start) / block * block;
+                for (int s0 = last; s0 >= start; s0 -= block) {
                     int nb = Math.min(block, end - s0);
                     blocks(l, ch.z, cur, s0, nb, false);
-                    for (int i = s0; i < s0 + nb; i++) {
-                        im2colT(l, in.segment(), (long) i * in.stride(), ch.colT, (i - s0) * pos);
+                    if (s0 != last) {
+                        for (int i = s0; i < s0 + nb; i++) {
+                            im2col(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos);
+                        }
                     }
-                    gemm.gemm(dtype, false, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
-                            ch.colT.segment(), 0, ch.colT.stride(), gw.segment(), 0, gw.stride(), true);
+                    gemm.gemmTransB(dtype, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
+                            col.segment(), 0, col.stride(), gw.segment(), 0, gw.stride(), true);
                     if (h > 1) {
                         gemm.gemm(dtype, true, l.fanIn(), nb * pos, l.outChannels(), w.segment(), 0, w.stride(),
                                 ch.z.segment(), 0, ch.z.stride(), ch.dcol.segment(), 0, ch.dcol.stride(), false);
@@ -360,27 +379,6 @@ final class Backprop implements AutoCloseable {
                         long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
                         MemorySegment.copy(in, src * dtype.bytes(), cs, (dst + (long) oy * ow) * dtype.bytes(),
                                 bytes);
-                    }
-                }
-            }
-        }
-    }
-
-    /** colT[r0 + (oy, ox), (ci, ky, kx)] = in[ci, oy + ky, ox + kx]: the transpose of {@link #im2col}. */
-    private void im2colT(Layer l, MemorySegment in, long off, DenseMatrix colT, int r0) {
-        int ow = l.outWidth();
-        int oh = l.outHeight();
-        MemorySegment cs = colT.segment();
-        int r = 0;
-        for (int ci = 0; ci < l.inChannels(); ci++) {
-            for (int ky = 0; ky < l.kernelHeight(); ky++) {
-                for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
-                    for (int oy = 0; oy < oh; oy++) {
-                        long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
-                        long dst = ((long) r0 + (long) oy * ow) * colT.stride() + r;
-                        for (int ox = 0; ox < ow; ox++) {
-                            Elements.set(cs, dtype, dst + (long) ox * colT.stride(), Elements.get(in, dtype, src + ox));
-                        }
                     }
                 }
             }

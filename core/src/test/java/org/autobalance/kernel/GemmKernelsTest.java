@@ -183,6 +183,96 @@ class GemmKernelsTest {
         return s;
     }
 
+    /**
+     * {m, n, k} of {@link GemmKernels#gemmTransB}: its 4 × 2 tiles with a last row of B alone (odd n) and the last
+     * rows of A in 1 × 1 tiles (m mod 4), k below one vector, with a tail, and across the k-blocks of 512 columns
+     * (exactly one, one and a bit, several with a tail); the shapes of the conv students' weight gradients (4 × 5,
+     * 8 × 72, 16 × 27 against thousands of positions).
+     */
+    private static final int[][] TRANS_B = {{1, 1, 1}, {3, 2, 7}, {4, 5, 3}, {5, 3, 17}, {8, 9, 33}, {9, 4, 512},
+        {4, 5, 513}, {7, 7, 1100}, {16, 27, 2049}, {8, 72, 1000}, {4, 5, 1601}};
+
+    static Stream<Arguments> transBShapes() {
+        List<Arguments> a = new ArrayList<>();
+        for (DType t : DType.values()) {
+            for (int[] mnk : TRANS_B) {
+                a.add(Arguments.of(t, mnk[0], mnk[1], mnk[2]));
+            }
+        }
+        return a.stream();
+    }
+
+    /**
+     * C (+)= A·Bᵀ: the SIMD kernel exactly as it documents its order (per k-block of 512 columns, L lane chains of
+     * FMAs, lanes added in order, the tail by FMAs in order, then added to C) and within 2(k + 2)·u·(Σ|a·b| + |C₀|)
+     * of the scalar reference (both sum the same k + 1 terms, each order within (k + 1)·u·Σ of the exact value to
+     * first order); nothing outside the block written; overwrite and accumulate.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("transBShapes")
+    void transposedRightOperandAgreesWithItsOrderAndTheScalarReference(DType t, int m, int n, int k) {
+        GemmKernels simd = KernelProvider.simdGemm();
+        int lanes = Integer.parseInt(simd.name().substring("simd-".length())) / (8 * t.bytes());
+        double u = t.unitRoundoff();
+        for (boolean accumulate : new boolean[] {false, true}) {
+            try (DenseMatrix a = random(t, m, k, 2); DenseMatrix b = random(t, n, k, 3);
+                    DenseMatrix c1 = random(t, m, n, 5); DenseMatrix c2 = random(t, m, n, 5)) {
+                double[][] c0 = c1.toArray();
+                simd.gemmTransB(t, m, n, k, a.segment(), at(a, 0, 0), a.stride(), b.segment(), at(b, 0, 0),
+                        b.stride(), c1.segment(), at(c1, 0, 0), c1.stride(), accumulate);
+                new ScalarGemm().gemmTransB(t, m, n, k, a.segment(), at(a, 0, 0), a.stride(), b.segment(),
+                        at(b, 0, 0), b.stride(), c2.segment(), at(c2, 0, 0), c2.stride(), accumulate);
+                for (int i = 0; i < c0.length; i++) {
+                    for (int j = 0; j < c0[0].length; j++) {
+                        if (!(i >= 1 && i <= m && j >= 2 && j < n + 2)) {
+                            assertEquals(c0[i][j], c1.get(i, j), 0.0, "outside the block (" + i + "," + j + ")");
+                            assertEquals(c0[i][j], c2.get(i, j), 0.0, "outside the block (" + i + "," + j + ")");
+                            continue;
+                        }
+                        String where = t + " accumulate=" + accumulate + " (" + i + "," + j + ")";
+                        double start = accumulate ? c0[i][j] : 0.0;
+                        assertEquals(laneOrder(t, lanes, a, b, start, i, j - 2, k), c1.get(i, j), 0.0,
+                                where + ": not the documented order");
+                        double abs = Math.abs(start);
+                        for (int p = 0; p < k; p++) {
+                            abs += Math.abs(a.get(i, p + 2) * b.get(j - 1, p + 2));
+                        }
+                        assertTrue(Math.abs(c1.get(i, j) - c2.get(i, j)) <= 2.0 * (k + 2) * u * abs,
+                                where + ": " + c1.get(i, j) + " vs " + c2.get(i, j));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The SIMD gemmTransB's documented sum for C[i, j] (C's row i, block column j) from {@code start}. */
+    private static double laneOrder(DType t, int lanes, DenseMatrix a, DenseMatrix b, double start, int i, int j,
+            int k) {
+        boolean f = t == DType.FLOAT32;
+        double c = start;
+        for (int p0 = 0; p0 < k; p0 += 512) {
+            int kc = Math.min(512, k - p0);
+            int kv = kc - kc % lanes;
+            double s = 0.0;
+            for (int l = 0; l < lanes; l++) {
+                double chain = 0.0;
+                for (int p = l; p < kv; p += lanes) {
+                    double av = a.get(i, p0 + p + 2);
+                    double bv = b.get(j + 1, p0 + p + 2);
+                    chain = f ? Math.fma((float) av, (float) bv, (float) chain) : Math.fma(av, bv, chain);
+                }
+                s = f ? (float) s + (float) chain : s + chain;
+            }
+            for (int p = kv; p < kc; p++) {
+                double av = a.get(i, p0 + p + 2);
+                double bv = b.get(j + 1, p0 + p + 2);
+                s = f ? Math.fma((float) av, (float) bv, (float) s) : Math.fma(av, bv, s);
+            }
+            c = f ? (float) c + (float) s : c + s;
+        }
+        return c;
+    }
+
     /** A known answer: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; relu(z − 30) per row bias. */
     @Test
     void knownAnswer() {
@@ -200,6 +290,11 @@ class GemmKernelsTest {
                             c.stride(), true);
                     // Aᵀ·B = [[26, 30], [38, 44]] added
                     assertEquals(List.of(45.0, 52.0, 81.0, 94.0), List.of(c.get(0, 0), c.get(0, 1), c.get(1, 0),
+                            c.get(1, 1)), g.name());
+                    g.gemmTransB(t, 2, 2, 2, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(), c.segment(), 0,
+                            c.stride(), false);
+                    // A·Bᵀ = [[1·5 + 2·6, 1·7 + 2·8], [3·5 + 4·6, 3·7 + 4·8]]
+                    assertEquals(List.of(17.0, 23.0, 39.0, 53.0), List.of(c.get(0, 0), c.get(0, 1), c.get(1, 0),
                             c.get(1, 1)), g.name());
                     g.gemmBiasActivation(t, 2, 2, 2, a.segment(), 0, a.stride(), b.segment(), 0, b.stride(),
                             c.segment(), 0, c.stride(), bias.segment(), true, 0.5);

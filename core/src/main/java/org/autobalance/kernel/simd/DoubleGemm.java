@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * lanes that are only padding. Every k-step loads one row of the panel and broadcasts elements of A; nothing is
  * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in. A plain or
  * accumulating product with k ≤ R or m ≤ R (the backward GEMMs of a layer with few outputs) takes {@link #thinK} or
- * {@link #thinM} instead, which keep that order.
+ * {@link #thinM} instead, which keep that order. The one exception is {@link #gemmTransB} (C (+)= A·Bᵀ, both operands
+ * read along k), which sums lanes.
  */
 final class DoubleGemm {
     static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
@@ -45,6 +46,15 @@ final class DoubleGemm {
     record Epilogue(boolean accumulate, boolean activate, MemorySegment bias, boolean biasPerRow, double slope) {
         static final Epilogue STORE = new Epilogue(false, false, null, false, 1.0);
         static final Epilogue ACCUMULATE = new Epilogue(true, false, null, false, 1.0);
+
+        /**
+         * The store of one k-block: the FMA chain of each element of C continues across k-blocks through C itself
+         * (same bits as unblocked), and the bias and φ apply on the last block's store only.
+         */
+        Epilogue block(boolean first, boolean last) {
+            return first && last ? this
+                    : new Epilogue(accumulate || !first, last && activate, bias, biasPerRow, slope);
+        }
     }
 
     /** The Scratch slot of the packed panel of B. */
@@ -72,10 +82,11 @@ final class DoubleGemm {
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
-        if (k > 0 && !ep.activate()) {
-            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R: there the
-            // blocked tiles' fixed work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
-            if (k <= R) {
+        if (k > 0) {
+            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, and so
+            // does the forward GEMM of a convolution with few channels (m of them): there the blocked tiles' fixed
+            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
+            if (k <= R && !ep.activate()) {
                 thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
             }
@@ -96,10 +107,7 @@ final class DoubleGemm {
         }
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
-            // the FMA chain of each element of C continues across k-blocks through C itself: same bits as unblocked
-            Epilogue blockEp = p0 == 0 && p0 + kc == k ? ep
-                    : new Epilogue(ep.accumulate() || p0 > 0, p0 + kc == k && ep.activate(), ep.bias(),
-                            ep.biasPerRow(), ep.slope());
+            Epilogue blockEp = ep.block(p0 == 0, p0 + kc == k);
             for (int i0 = 0; i0 < m; i0 += MC) {
                 block(i0, Math.min(m, i0 + MC), n, kc, a, aOff + p0 * pi, ri, pi, b, bOff + (long) p0 * ldb, ldb,
                         c, cOff, ldc, blockEp, panel, apack, acc);
@@ -379,7 +387,8 @@ final class DoubleGemm {
     }
 
     /**
-     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples). Per k-block
+     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples; the forward
+     * product of a convolution with at most R channels, with its bias and φ: n = the block's positions). Per k-block
      * of KC steps the block of A is packed once ({@link #packA}: one group of R rows); each full panel of 2 vectors
      * of B is then read in place — by one tile of 4 rows and single-row tiles, so a packed copy would hardly be
      * reused — and the last, partial one packed ({@link #packRows}); the accumulators stay in registers over the block.
@@ -393,7 +402,7 @@ final class DoubleGemm {
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             packA(kc, a, aOff + p0 * pi, ri, pi, m, apack);
-            Epilogue blockEp = p0 == 0 ? ep : Epilogue.ACCUMULATE;
+            Epilogue blockEp = ep.block(p0 == 0, p0 + kc == k);
             long bb = bOff + (long) p0 * ldb;
             for (int j = 0; j < n; j += 2 * L) {
                 boolean full = j + 2 * L <= n;
@@ -1026,6 +1035,165 @@ final class DoubleGemm {
                     VT.cast(DoubleVector.fromArray(S, panel, p * L)), c0v);
         }
         c0v.intoArray(acc, 0);
+    }
+
+    /**
+     * Columns of a k-block of {@link #gemmTransB}, a multiple of every L: 4 rows of A (16 KiB in float64) stay in L1
+     * while the k-block of every row of B passes over them from L2 (n = 144 rows: 576 KiB).
+     */
+    static final int KN = 512;
+
+    /**
+     * C (+)= A·Bᵀ (see {@link org.autobalance.kernel.GemmKernels#gemmTransB}): every element of C is a dot product
+     * of a row of A and a row of B, both read at unit stride, so the vectors run along k and each element's lanes are
+     * summed at the end of each k-block of {@link #KN} columns. Per element and k-block: L lane sums (lane l holds the
+     * FMA chain over columns p ≡ l mod L), added in lane order, then the columns past the last whole vector in
+     * order, and that block sum added to C. Register tiles of 4 rows of A × 2 rows of B (8 accumulators, 14 vector
+     * registers), 4 × 1 for an odd last row of B, 1 × 1 for the last rows of A.
+     */
+    static void gemmTransB(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff,
+            int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                c.asSlice((cOff + (long) i * ldc) * BYTES, n * BYTES).fill((byte) 0);
+            }
+        }
+        double[] acc = Scratch.get().doubles(ACC_SLOT, 8 * L);
+        for (int p0 = 0; p0 < k; p0 += KN) {
+            int kc = Math.min(KN, k - p0);
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                long a0 = aOff + (long) i * lda + p0;
+                long c0 = cOff + (long) i * ldc;
+                int j = 0;
+                for (; j + 2 <= n; j += 2) {
+                    tileNT4x2(kc, a, a0, lda, b, bOff + (long) j * ldb + p0, ldb, acc);
+                    for (int r = 0; r < 8; r++) {
+                        long q = c0 + (long) (r >> 1) * ldc + j + (r & 1);
+                        c.setAtIndex(E, q, c.getAtIndex(E, q) + ntSum(acc, r, kc, a,
+                                a0 + (long) (r >> 1) * lda, b, bOff + (long) (j + (r & 1)) * ldb + p0));
+                    }
+                }
+                if (j < n) {
+                    tileNT4x1(kc, a, a0, lda, b, bOff + (long) j * ldb + p0, acc);
+                    for (int r = 0; r < 4; r++) {
+                        long q = c0 + (long) r * ldc + j;
+                        c.setAtIndex(E, q, c.getAtIndex(E, q) + ntSum(acc, r, kc, a, a0 + (long) r * lda, b,
+                                bOff + (long) j * ldb + p0));
+                    }
+                }
+            }
+            for (; i < m; i++) {
+                long a0 = aOff + (long) i * lda + p0;
+                for (int j = 0; j < n; j++) {
+                    long b0 = bOff + (long) j * ldb + p0;
+                    tileNT1x1(kc, a, a0, b, b0, acc);
+                    long q = cOff + (long) i * ldc + j;
+                    c.setAtIndex(E, q, c.getAtIndex(E, q) + ntSum(acc, 0, kc, a, a0, b, b0));
+                }
+            }
+        }
+    }
+
+    /**
+     * The block sum of one element of {@link #gemmTransB}: the lanes of accumulator {@code r} (in {@code acc} from
+     * element r·L) in lane order, then the k-tail of the block (columns kc − kc mod L … kc − 1 of the rows at a0 and
+     * b0) in column order.
+     */
+    private static double ntSum(double[] acc, int r, int kc, MemorySegment a, long a0, MemorySegment b, long b0) {
+        double s = 0.0;
+        for (int l = 0; l < L; l++) {
+            s += acc[r * L + l];
+        }
+        for (int p = kc - kc % L; p < kc; p++) {
+            s = Math.fma(a.getAtIndex(E, a0 + p), b.getAtIndex(E, b0 + p), s);
+        }
+        return s;
+    }
+
+    /**
+     * acc[r·L …] = the lane-wise FMA chains over the whole vectors of kc columns, for r = 2·(row of A) + (row of B):
+     * rows a0 + {0, 1, 2, 3}·lda of A against rows b0 and b0 + ldb of B.
+     */
+    private static void tileNT4x2(int kc, MemorySegment a, long a0, int lda, MemorySegment b, long b0, int ldb,
+            double[] acc) {
+        long as = (long) lda * BYTES;
+        long ab = a0 * BYTES;
+        long bb = b0 * BYTES;
+        long bs = (long) ldb * BYTES;
+        DoubleVector c00 = VT.cast(DoubleVector.zero(S));
+        DoubleVector c01 = c00;
+        DoubleVector c10 = c00;
+        DoubleVector c11 = c00;
+        DoubleVector c20 = c00;
+        DoubleVector c21 = c00;
+        DoubleVector c30 = c00;
+        DoubleVector c31 = c00;
+        int kv = kc - kc % L;
+        for (int p = 0; p < kv; p += L) {
+            long o = (long) p * BYTES;
+            DoubleVector y0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + o, NO));
+            DoubleVector y1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + bs + o, NO));
+            DoubleVector x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + o, NO));
+            c00 = x.fma(y0, c00);
+            c01 = x.fma(y1, c01);
+            x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + as + o, NO));
+            c10 = x.fma(y0, c10);
+            c11 = x.fma(y1, c11);
+            x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 2 * as + o, NO));
+            c20 = x.fma(y0, c20);
+            c21 = x.fma(y1, c21);
+            x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 3 * as + o, NO));
+            c30 = x.fma(y0, c30);
+            c31 = x.fma(y1, c31);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+    }
+
+    /** {@link #tileNT4x2} against one row of B: acc[r·L …] for row r of A. */
+    private static void tileNT4x1(int kc, MemorySegment a, long a0, int lda, MemorySegment b, long b0,
+            double[] acc) {
+        long as = (long) lda * BYTES;
+        long ab = a0 * BYTES;
+        long bb = b0 * BYTES;
+        DoubleVector c0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector c1 = c0;
+        DoubleVector c2 = c0;
+        DoubleVector c3 = c0;
+        int kv = kc - kc % L;
+        for (int p = 0; p < kv; p += L) {
+            long o = (long) p * BYTES;
+            DoubleVector y = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + o, NO));
+            c0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + o, NO)).fma(y, c0);
+            c1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + as + o, NO)).fma(y, c1);
+            c2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 2 * as + o, NO)).fma(y, c2);
+            c3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 3 * as + o, NO)).fma(y, c3);
+        }
+        c0.intoArray(acc, 0);
+        c1.intoArray(acc, L);
+        c2.intoArray(acc, 2 * L);
+        c3.intoArray(acc, 3 * L);
+    }
+
+    /** One row of A against one row of B: acc[0 … L) as in {@link #tileNT4x2}. */
+    private static void tileNT1x1(int kc, MemorySegment a, long a0, MemorySegment b, long b0, double[] acc) {
+        long ab = a0 * BYTES;
+        long bb = b0 * BYTES;
+        DoubleVector c0 = VT.cast(DoubleVector.zero(S));
+        int kv = kc - kc % L;
+        for (int p = 0; p < kv; p += L) {
+            long o = (long) p * BYTES;
+            c0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + o, NO)).fma(
+                    VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + o, NO)), c0);
+        }
+        c0.intoArray(acc, 0);
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */

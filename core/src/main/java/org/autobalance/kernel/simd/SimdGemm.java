@@ -36,6 +36,16 @@ public final class SimdGemm implements GemmKernels {
     }
 
     @Override
+    public void gemmTransB(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
+            long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        if (dtype == DType.FLOAT32) {
+            FloatGemm.gemmTransB(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else {
+            DoubleGemm.gemmTransB(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    @Override
     public void gemmBiasActivation(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda,
             MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, MemorySegment bias,
             boolean biasPerRow, double slope) {
