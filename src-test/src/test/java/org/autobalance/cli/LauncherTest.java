@@ -329,6 +329,106 @@ class LauncherTest {
     }
 
     /**
+     * A stand-in {@code java} whose training fails when it is given an engine property (as the engine refuses
+     * {@code -Dautobalance.simd.bits=100}) and otherwise writes the options it was trained with into the cache, then
+     * exits with {@code $TRAINING_EXIT}; the command says which cache it ran with. The jar is dated a minute ago,
+     * its sources two, so a cache made now is newer than the jar, as after a real build.
+     */
+    private void javaThatTrainsACache() throws IOException {
+        for (String source : new String[] {"pom.xml", "core/pom.xml", "core/src/main/Nothing.java", "cli/pom.xml"}) {
+            Files.setLastModifiedTime(root.resolve(source), FileTime.from(Instant.now().minusSeconds(120)));
+        }
+        Files.setLastModifiedTime(root.resolve("cli/target/autobalance.jar"),
+                FileTime.from(Instant.now().minusSeconds(60)));
+        Files.writeString(root.resolve("jdk/bin/java"), """
+                #!/bin/sh
+                for a in "$@"; do
+                  case "$a" in
+                    -version) echo 'openjdk version "25" 2025-09-16' >&2; exit 0 ;;
+                    -XX:AOTCacheOutput=*)
+                      case " $JAVA_TOOL_OPTIONS $JDK_JAVA_OPTIONS" in *" -Dautobalance."*) exit 1 ;; esac
+                      echo "$JAVA_TOOL_OPTIONS|$JDK_JAVA_OPTIONS" > "${a#-XX:AOTCacheOutput=}"
+                      exit "${TRAINING_EXIT:-0}" ;;
+                    -XX:AOTCache=*) cache="${a#-XX:AOTCache=}" ;;
+                  esac
+                done
+                echo "command ran${cache:+ with a cache trained with $(cat "$cache")}"
+                """);
+    }
+
+    /**
+     * With an engine property the engine refuses in JAVA_TOOL_OPTIONS, every launch trained the cache, the training
+     * failed and said so on two lines, and then the command said its own one line. The training runs without the
+     * engine's properties, and keeps the user's other options (GC and JIT flags must match the cache's).
+     */
+    @Test
+    void theCacheIsTrainedWithoutTheEnginesProperties() throws Exception {
+        javaThatTrainsACache();
+        Map<String, String> environment = Map.of("JAVA_TOOL_OPTIONS", "-Dautobalance.simd.bits=100 -Xss2m",
+                "JDK_JAVA_OPTIONS", "-Dautobalance.kernels=scalar");
+        assertEquals(new Ran(0, "autobalance: training the JVM's ahead-of-time cache (once per build) ...\n"
+                + "command ran with a cache trained with  -Xss2m|\n"), launch(environment, "demo"));
+        assertEquals(new Ran(0, "command ran with a cache trained with  -Xss2m|\n"), launch(environment, "demo"));
+    }
+
+    /**
+     * A training that failed for another cause was tried again, and said so, on every launch. It is tried again once
+     * the jar (a build), the JDK or the options change; meanwhile the command runs without a cache, an old one
+     * removed (the JVM would refuse it with warnings on every run).
+     */
+    @Test
+    void aFailedTrainingIsNotTriedAgainUntilSomethingChanges() throws Exception {
+        javaThatTrainsACache();
+        Path cache = Files.writeString(root.resolve("cli/target/autobalance.aot"), "older than the jar");
+        Files.setLastModifiedTime(cache, FileTime.from(Instant.now().minusSeconds(90)));
+        Map<String, String> environment = Map.of("TRAINING_EXIT", "1", "JAVA_TOOL_OPTIONS", "-Xss2m");
+        Ran failed = launch(environment, "demo");
+        assertTrue(failed.out().contains("could not make the ahead-of-time cache")
+                && failed.out().endsWith("\ncommand ran\n"), failed.out());
+        assertFalse(Files.exists(cache));
+        assertEquals(new Ran(0, "command ran\n"), launch(environment, "demo"));
+        assertTrue(launch(Map.of("TRAINING_EXIT", "1", "JAVA_TOOL_OPTIONS", "-Xss4m"), "demo").out()
+                .contains("could not make"));
+        // a build: the jar newer than the marker
+        Files.setLastModifiedTime(root.resolve("cli/target/autobalance.jar"), FileTime.from(Instant.now()));
+        assertTrue(launch(environment, "demo").out().contains("could not make"));
+        assertEquals(new Ran(0, "command ran\n"), launch(environment, "demo"));
+    }
+
+    /**
+     * The first {@code spark-factorize} builds the Spark module with {@code -am}, which packages cli again: a new
+     * command-line jar from unchanged sources, so the next command trained the cache again (15 s). A jar that was
+     * fresh before the Spark build is put back, the same bytes and mtime; one a source is newer than is the build's.
+     * The stand-in {@code mvn} rewrites the jar and makes the Spark module's files.
+     */
+    @Test
+    void theSparkBuildKeepsAFreshCommandLineJar() throws Exception {
+        javaThatTrainsACache();
+        Files.writeString(root.resolve("bin/mvn"), """
+                #!/bin/sh
+                echo rebuilt > cli/target/autobalance.jar
+                mkdir -p spark/target && : > spark/target/autobalance-spark.jar && : > spark/target/spark-classpath.txt
+                """);
+        Path jar = root.resolve("cli/target/autobalance.jar");
+        Files.writeString(jar, "trained on");
+        FileTime trainedOn = FileTime.from(Instant.now().minusSeconds(60));
+        Files.setLastModifiedTime(jar, trainedOn);
+        assertTrue(launch(Map.of(), "demo").out().contains("training"));
+        Ran spark = launch(Map.of(), "spark-factorize", "--rank", "2");
+        assertTrue(spark.out().startsWith("autobalance: building the Spark module")
+                && spark.out().endsWith("\ncommand ran\n"), spark.out());
+        assertEquals("trained on", Files.readString(jar));
+        assertEquals(trainedOn, Files.getLastModifiedTime(jar));
+        assertFalse(Files.exists(root.resolve("cli/target/autobalance.jar.keep")));
+        assertEquals(new Ran(0, "command ran with a cache trained with |\n"), launch(Map.of(), "demo"));
+
+        Files.delete(root.resolve("spark/target/autobalance-spark.jar"));
+        Files.setLastModifiedTime(root.resolve("core/src/main/Nothing.java"), FileTime.from(Instant.now()));
+        launch(Map.of(), "spark-factorize", "--rank", "2");
+        assertEquals("rebuilt\n", Files.readString(jar));
+    }
+
+    /**
      * Ctrl-C, SIGTERM or SIGHUP during the launcher's build stops there, as during the training (SIGHUP, exit 129,
      * was "the build failed; run 'mvn -B install' to see why"); a stand-in {@code mvn} exits with {@code
      * $BUILD_EXIT}, and a source newer than the jar makes the launcher build.
