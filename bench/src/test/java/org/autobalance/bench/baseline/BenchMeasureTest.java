@@ -16,17 +16,15 @@ class BenchMeasureTest {
         try (DenseMatrix m = BenchProblem.data(DType.FLOAT32, 40, 30, 1);
                 DenseMatrix u0 = BenchProblem.start(DType.FLOAT32, 40, 3, 2);
                 DenseMatrix v0 = BenchProblem.start(DType.FLOAT32, 30, 3, 3)) {
-            // a warm-up 20× the window: had its CPU time (or any of it beyond one sample) reached the CPU figure,
+            // a warm-up 10× the window: had its CPU time (or any of it beyond one sample) reached the CPU figure,
             // that figure would be far above the wall median
-            BenchCommand.Timing t = BenchCommand.measure("autobalance", m, u0, v0, 1, 0.2, 0.01);
+            BenchCommand.Timing t = BenchCommand.measure("autobalance", m, u0, v0, 1, 0.2, 0.02);
             double delta = clockReadsMs();
             // each sample's CPU bracket holds its wall bracket and the clock reads between them, and a thread never
-            // runs longer than the wall time passing, so every sample's CPU ≤ its wall + δ: so are the medians
+            // runs longer than the wall time passing, so every sample's CPU ≤ its wall + δ: so are the medians (no
+            // lower bound holds: on a busy machine a thread may wait for a core through most of an iteration)
             assertTrue(t.cpuMedianMs() <= t.medianMs() + delta, t + ", δ = " + delta + " ms");
-            // an iteration of microseconds is seldom taken off its core (a scheduler slice is milliseconds), so most
-            // samples' CPU time is their wall time, which is at least the shortest; a CPU figure in the wrong unit,
-            // or one read twice at the same point, is far below it
-            assertTrue(t.cpuMedianMs() >= t.bestMs() - delta, t + ", δ = " + delta + " ms");
+            assertTrue(t.cpuMedianMs() > 0, t.toString());
         }
     }
 
@@ -42,18 +40,22 @@ class BenchMeasureTest {
 
     /**
      * δ: the most CPU time that {@link BenchCommand#sample}'s clock reads add to a sample beyond its wall time, the
-     * largest over empty brackets read in the same order (CPU, wall, wall, CPU); HotSpot's thread CPU clock on Linux
-     * counts nanoseconds, so δ is the reads' cost, a few microseconds at most.
+     * largest over empty brackets read in the same order (CPU, wall, wall, CPU), after as many unjudged ones (the first
+     * calls load classes, a one-off that can reach only single samples, not the median); HotSpot's thread CPU clock on
+     * Linux counts nanoseconds, so δ is the reads' own cost.
      */
     private static double clockReadsMs() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long most = 0;
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 2 * BRACKETS; i++) {
             long c0 = mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             long t1 = System.nanoTime();
-            most = Math.max(most, mx.getCurrentThreadCpuTime() - c0 - (t1 - t0));
+            long excess = mx.getCurrentThreadCpuTime() - c0 - (t1 - t0);
+            most = i < BRACKETS ? 0 : Math.max(most, excess);
         }
         return most * 1e-6;
     }
+
+    private static final int BRACKETS = 2000;
 }
