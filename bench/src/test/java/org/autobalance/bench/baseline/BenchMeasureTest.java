@@ -13,28 +13,29 @@ class BenchMeasureTest {
 
     @Test
     void theCpuMedianIsTheTimedIterationsOwn() {
-        try (DenseMatrix m = BenchProblem.data(DType.FLOAT32, 40, 30, 1);
-                DenseMatrix u0 = BenchProblem.start(DType.FLOAT32, 40, 3, 2);
-                DenseMatrix v0 = BenchProblem.start(DType.FLOAT32, 30, 3, 3)) {
-            // a warm-up 10× the window: had its CPU time (or any of it beyond one sample) reached the CPU figure,
-            // that figure would be far above the wall median
-            BenchCommand.Timing t = BenchCommand.measure("autobalance", m, u0, v0, 1, 0.2, 0.02);
-            double delta = clockReadsMs();
-            // each sample's CPU bracket holds its wall bracket and the clock reads between them, and a thread never
-            // runs longer than the wall time passing, so every sample's CPU ≤ its wall + δ: so are the medians (no
-            // lower bound holds: on a busy machine a thread may wait for a core through most of an iteration)
-            assertTrue(t.cpuMedianMs() <= t.medianMs() + delta, t + ", δ = " + delta + " ms");
-            assertTrue(t.cpuMedianMs() > 0, t.toString());
-        }
+        // a warm-up 10× the window: had its CPU time (or any of it beyond one sample) reached the CPU figure, that
+        // figure would be far above the wall median
+        BenchCommand.Timing t = measure(1, 0.2, 0.02);
+        double delta = clockReadsMs();
+        // each sample's CPU bracket holds its wall bracket and the clock reads between them, and a thread never runs
+        // longer than the wall time passing, so every sample's CPU ≤ its wall + δ: so are the medians (no lower bound
+        // holds: on a busy machine a thread may wait for a core through most of an iteration)
+        assertTrue(t.cpuMedianMs() <= t.medianMs() + delta, t + ", δ = " + delta + " ms");
+        assertTrue(t.cpuMedianMs() > 0, t.toString());
     }
 
     @Test
     void noCpuFigureAboveOneThread() {
+        BenchCommand.Timing t = measure(2, 0.01, 0.01);
+        assertTrue(Double.isNaN(t.cpuMedianMs()) && Double.isFinite(t.medianMs()), t.toString());
+    }
+
+    /** The engine's iteration on a 40 × 30 float32 problem of rank 3, timed by {@link BenchCommand#measure}. */
+    private static BenchCommand.Timing measure(int threads, double warmupSeconds, double measureSeconds) {
         try (DenseMatrix m = BenchProblem.data(DType.FLOAT32, 40, 30, 1);
                 DenseMatrix u0 = BenchProblem.start(DType.FLOAT32, 40, 3, 2);
                 DenseMatrix v0 = BenchProblem.start(DType.FLOAT32, 30, 3, 3)) {
-            BenchCommand.Timing t = BenchCommand.measure("autobalance", m, u0, v0, 2, 0.01, 0.01);
-            assertTrue(Double.isNaN(t.cpuMedianMs()) && Double.isFinite(t.medianMs()), t.toString());
+            return BenchCommand.measure("autobalance", m, u0, v0, threads, warmupSeconds, measureSeconds);
         }
     }
 
