@@ -89,19 +89,20 @@ public class CeilingProbe {
         FloatVector a9 = FloatVector.broadcast(F, 1.0f);
         FloatVector a10 = FloatVector.broadcast(F, 1.1f);
         FloatVector a11 = FloatVector.broadcast(F, 1.2f);
+        // the accumulator as the addend, updated in place by one FMA (RooflineProbe.fmaFloat, kernels.md §30.3)
         for (int i = 0; i < FMA_ITERS; i++) {
-            a0 = a0.fma(x, y);
-            a1 = a1.fma(x, y);
-            a2 = a2.fma(x, y);
-            a3 = a3.fma(x, y);
-            a4 = a4.fma(x, y);
-            a5 = a5.fma(x, y);
-            a6 = a6.fma(x, y);
-            a7 = a7.fma(x, y);
-            a8 = a8.fma(x, y);
-            a9 = a9.fma(x, y);
-            a10 = a10.fma(x, y);
-            a11 = a11.fma(x, y);
+            a0 = x.fma(y, a0);
+            a1 = x.fma(y, a1);
+            a2 = x.fma(y, a2);
+            a3 = x.fma(y, a3);
+            a4 = x.fma(y, a4);
+            a5 = x.fma(y, a5);
+            a6 = x.fma(y, a6);
+            a7 = x.fma(y, a7);
+            a8 = x.fma(y, a8);
+            a9 = x.fma(y, a9);
+            a10 = x.fma(y, a10);
+            a11 = x.fma(y, a11);
         }
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                 .lane(0) * F.length();
@@ -124,19 +125,20 @@ public class CeilingProbe {
         DoubleVector a9 = DoubleVector.broadcast(D, 1.0);
         DoubleVector a10 = DoubleVector.broadcast(D, 1.1);
         DoubleVector a11 = DoubleVector.broadcast(D, 1.2);
+        // the accumulator as the addend, updated in place by one FMA (RooflineProbe.fmaFloat, kernels.md §30.3)
         for (int i = 0; i < FMA_ITERS; i++) {
-            a0 = a0.fma(x, y);
-            a1 = a1.fma(x, y);
-            a2 = a2.fma(x, y);
-            a3 = a3.fma(x, y);
-            a4 = a4.fma(x, y);
-            a5 = a5.fma(x, y);
-            a6 = a6.fma(x, y);
-            a7 = a7.fma(x, y);
-            a8 = a8.fma(x, y);
-            a9 = a9.fma(x, y);
-            a10 = a10.fma(x, y);
-            a11 = a11.fma(x, y);
+            a0 = x.fma(y, a0);
+            a1 = x.fma(y, a1);
+            a2 = x.fma(y, a2);
+            a3 = x.fma(y, a3);
+            a4 = x.fma(y, a4);
+            a5 = x.fma(y, a5);
+            a6 = x.fma(y, a6);
+            a7 = x.fma(y, a7);
+            a8 = x.fma(y, a8);
+            a9 = x.fma(y, a9);
+            a10 = x.fma(y, a10);
+            a11 = x.fma(y, a11);
         }
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                 .lane(0) * D.length();

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -268,6 +271,58 @@ class KernelContractTest {
                 }
             }
         }
+    }
+
+    /**
+     * {@code wrap}ped memory's padding may be −0.0 (it equals zero, which is all {@code wrap} asks); the step writes
+     * X's tail lanes back as it read them (FloatOps.stepBlock stores whole vectors past r), so the padding keeps its
+     * bits: a step that wrote +0 there would change memory it does not own.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("implementationsAndDtypes")
+    void gradientStepLeavesWrappedPaddingBitsAlone(FactorKernels k, DType t) {
+        int rows = 5;
+        for (int r = 1; r <= 2 * floatLanes() + 1; r++) {
+            int stride = DenseMatrix.strideOf(t, r);
+            double[] coef = new double[r * r];
+            for (int i = 0; i < r; i++) {
+                coef[i * r + i] = 1.5;
+            }
+            try (Arena arena = Arena.ofShared();
+                    DenseMatrix p = KnownMatrices.gaussian(t, rows, r, 1.0, 11L * r)) {
+                MemorySegment mem = arena.allocate((long) rows * stride * t.bytes(), DenseMatrix.ALIGNMENT);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < stride; j++) {
+                        double v = j < r ? 0.25 * (i + 1) - 0.125 * j : -0.0;
+                        long at = (long) i * stride + j;
+                        if (t == DType.FLOAT32) {
+                            mem.setAtIndex(ValueLayout.JAVA_FLOAT, at, (float) v);
+                        } else {
+                            mem.setAtIndex(ValueLayout.JAVA_DOUBLE, at, v);
+                        }
+                    }
+                }
+                try (DenseMatrix x = DenseMatrix.wrap(t, rows, r, mem)) {
+                    k.gradientStep(x, p, coef, 0.0123, 0, rows);
+                }
+                for (int i = 0; i < rows; i++) {
+                    for (int j = r; j < stride; j++) {
+                        long at = (long) i * stride + j;
+                        long bits = t == DType.FLOAT32 ? Float.floatToRawIntBits(mem.getAtIndex(ValueLayout.JAVA_FLOAT,
+                                at)) : Double.doubleToRawLongBits(mem.getAtIndex(ValueLayout.JAVA_DOUBLE, at));
+                        long negativeZero = t == DType.FLOAT32 ? Float.floatToRawIntBits(-0.0f)
+                                : Double.doubleToRawLongBits(-0.0);
+                        assertEquals(negativeZero, bits, k.name() + " " + t.label() + " r=" + r + ": padding element "
+                                + j + " of row " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<Arguments> implementationsAndDtypes() {
+        return everyCase(implementations(), FactorKernels::name, List.of(0)).map(a -> Arguments.of(a.get()[0],
+                a.get()[1]));
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")

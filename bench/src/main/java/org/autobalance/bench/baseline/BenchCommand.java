@@ -80,7 +80,7 @@ public final class BenchCommand {
 
     /**
      * One measured line of the table; {@code cpuMsPerIter} is NaN where the calling thread does not do all the work
-     * (more than one thread).
+     * (more than one thread) or the JVM does not measure thread CPU time.
      */
     record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double cpuMsPerIter,
             double floorMs) {
@@ -496,8 +496,8 @@ public final class BenchCommand {
                                     continue;
                                 }
                                 Timing timing = measure(impl, m, u0, v0, t, warmupSeconds, measureSeconds);
-                                group.add(new Row(impl, dtype, d1, d2, r, t, timing.medianMs(),
-                                        t == 1 ? timing.cpuMeanMs() : Double.NaN, floorMs));
+                                group.add(new Row(impl, dtype, d1, d2, r, t, timing.medianMs(), timing.cpuMedianMs(),
+                                        floorMs));
                             }
                             Row engine = group.stream().filter(x -> x.impl().equals("autobalance")).findFirst()
                                     .orElse(null);
@@ -520,9 +520,9 @@ public final class BenchCommand {
         out.println();
         out.println("GFLOP/s counts 4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r);"
                 + " 'of floor' = floor / time; 'engine ×' = baseline time / engine time (> 1: the engine is faster).");
-        out.println("ms/iter is the median wall time; 'cpu ms' (one thread only) the timing thread's CPU time per "
-                + "iteration, mean over the same iterations: on a busy machine the wall time also counts the time "
-                + "the thread waited for a core.");
+        out.println("ms/iter is the median wall time; 'cpu ms' (one thread only) the median of the timing thread's "
+                + "CPU time per iteration over the same iterations: on a busy machine the wall time also counts the "
+                + "time the thread waited for a core.");
         out.println("load average at end: " + Environment.loadAverage() + "; busiest processes: "
                 + Environment.busiestProcesses());
         if (json != null) {
@@ -532,23 +532,25 @@ public final class BenchCommand {
     }
 
     /**
-     * Median and shortest wall time of one iteration, in ms, and the mean CPU time of the calling thread per
+     * Median and shortest wall time of one iteration, in ms, and the median CPU time of the calling thread per
      * iteration over the same iterations (NaN where not measured).
      */
-    record Timing(double medianMs, double bestMs, double cpuMeanMs) {
+    record Timing(double medianMs, double bestMs, double cpuMedianMs) {
         static Timing of(List<Double> samplesMs) {
             return of(samplesMs, Double.NaN);
         }
 
-        static Timing of(List<Double> samplesMs, double cpuMeanMs) {
+        static Timing of(List<Double> samplesMs, double cpuMedianMs) {
             return new Timing(median(samplesMs), samplesMs.stream().mapToDouble(Double::doubleValue).min()
-                    .orElseThrow(), cpuMeanMs);
+                    .orElseThrow(), cpuMedianMs);
         }
     }
 
     /**
      * Times one iteration of {@code impl} after a warm-up ({@link #warmUp}), then single iterations for
      * {@code measureSeconds} (at least 3, at most {@value #MAX_SAMPLES}); U and V start from U₀, V₀ every time.
+     * The CPU median is NaN above one thread (the other threads' work is not the calling thread's CPU time) and where
+     * the JVM does not measure thread CPU time.
      */
     static Timing measure(String impl, DenseMatrix m, DenseMatrix u0, DenseMatrix v0, int threads,
             double warmupSeconds, double measureSeconds) {
@@ -556,12 +558,11 @@ public final class BenchCommand {
                 DenseMatrix v = v0.copy(v0.dtype());
                 GdIteration it = GdIteration.create(impl, m, u, v, threads)) {
             warmUp(it, warmupSeconds);
-            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-            long cpu = mx.getCurrentThreadCpuTime();
-            List<Double> samples = sample(it, measureSeconds, MAX_SAMPLES);
-            double cpuMeanMs = (mx.getCurrentThreadCpuTime() - cpu) * 1e-6 / samples.size();
+            boolean cpuTimed = threads == 1 && ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported();
+            List<Double> cpuMs = cpuTimed ? new ArrayList<>() : null;
+            List<Double> samples = sample(it, measureSeconds, MAX_SAMPLES, cpuMs);
             requireFinite(it, u, v);
-            return Timing.of(samples, cpuMeanMs);
+            return Timing.of(samples, cpuTimed ? median(cpuMs) : Double.NaN);
         }
     }
 
@@ -592,12 +593,27 @@ public final class BenchCommand {
 
     /** The wall time, in ms, of single iterations for {@code seconds}: at least 3, at most {@code maxSamples}. */
     static List<Double> sample(GdIteration it, double seconds, int maxSamples) {
+        return sample(it, seconds, maxSamples, null);
+    }
+
+    /**
+     * {@link #sample(GdIteration, double, int)}, and where {@code cpuMs} is not null the calling thread's CPU time of
+     * each of the same iterations appended to it, in ms. The CPU clock is read outside the wall clock's reads, so the
+     * wall time does not carry the CPU clock's cost (a system call, about a microsecond).
+     */
+    static List<Double> sample(GdIteration it, double seconds, int maxSamples, List<Double> cpuMs) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         List<Double> samples = new ArrayList<>();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (samples.size() < 3 || (System.nanoTime() < end && samples.size() < maxSamples)) {
+            long c0 = cpuMs == null ? 0 : mx.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             it.iterate(BenchProblem.ETA);
-            samples.add((System.nanoTime() - t0) * 1e-6);
+            long t1 = System.nanoTime();
+            if (cpuMs != null) {
+                cpuMs.add((mx.getCurrentThreadCpuTime() - c0) * 1e-6);
+            }
+            samples.add((t1 - t0) * 1e-6);
         }
         return samples;
     }
