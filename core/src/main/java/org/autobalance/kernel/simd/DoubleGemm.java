@@ -85,7 +85,10 @@ final class DoubleGemm {
         if (k > 0) {
             // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, and so
             // does the forward GEMM of a convolution with few channels (m of them): there the blocked tiles' fixed
-            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
+            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs. thinM takes any
+            // epilogue, so every gemmBiasActivation with m ≤ R comes here, a dense layer's forward pass over a chunk
+            // of ≤ R samples included (the same bits: each element one FMA chain in k order; timed for the
+            // convolutions only)
             if (k <= R && !ep.activate()) {
                 thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
