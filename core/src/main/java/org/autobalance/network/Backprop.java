@@ -109,8 +109,8 @@ final class Backprop implements AutoCloseable {
         for (Layer l : arch.layers()) {
             columns = Math.max(columns, (long) l.fanIn() * l.positions());
         }
-        // a function of n, the thread count and the architecture only, so that the summation order is too (for a
-        // convolution's weight gradient it also depends on the SIMD lane count: gemmTransB sums L lane chains)
+        // a function of n, the thread count and the architecture only, so that the summation order is too (not of
+        // the SIMD width: gemmTransB sums the same virtual lanes at every width)
         this.block = (int) Math.max(1, Math.min((n + chunks.length - 1) / chunks.length, columnBudget / columns));
         try {
             int maxFeatures = 1;
