@@ -32,7 +32,8 @@ public interface GemmKernels {
      * {@code b[bOff + j·ldb + k]}, both read along rows; C as in {@link #gemm}. A convolution's weight gradient
      * G += δ·colᵀ from the im2col matrix itself (k = the block's positions, long; m and n its channels and fan-in,
      * few), where {@link #gemm} would need colᵀ built element by element. The summation order of each element is the
-     * implementation's (the SIMD one sums lanes); every call is deterministic.
+     * implementation's (the SIMD one sums 256 bits' worth of lanes, at every SIMD width: the same bits at 128, 256
+     * and 512 bits); every call is deterministic.
      */
     void gemmTransB(DType dtype, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate);

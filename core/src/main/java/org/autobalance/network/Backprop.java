@@ -44,8 +44,9 @@ final class Backprop implements AutoCloseable {
     private final int block;
 
     /**
-     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that the three buffers of
-     * a chunk stay modest while a block still holds enough samples to make the GEMMs wide.
+     * Elements of one im2col buffer (fanIn × block·positions): 2^20, 8 MiB in float64, so that a chunk's buffers —
+     * one col per convolution, plus dcol and z, each at most this — stay modest while a block still holds enough
+     * samples to make the GEMMs wide.
      */
     static final int COLUMN_BUDGET = 1 << 20;
 
@@ -108,7 +109,8 @@ final class Backprop implements AutoCloseable {
         for (Layer l : arch.layers()) {
             columns = Math.max(columns, (long) l.fanIn() * l.positions());
         }
-        // a function of n, the thread count and the architecture only: the summation order is fixed by them
+        // a function of n, the thread count and the architecture only, so that the summation order is too (not of
+        // the SIMD width: gemmTransB sums the same virtual lanes at every width)
         this.block = (int) Math.max(1, Math.min((n + chunks.length - 1) / chunks.length, columnBudget / columns));
         try {
             int maxFeatures = 1;

@@ -67,6 +67,24 @@ class KernelDeterminismTest {
     }
 
     /**
+     * A · Bᵀ (a convolution's weight gradient) has the same bits at 128 and 256 bits: it sums 256 bits' worth of
+     * virtual lanes at every width. Each width in a child JVM (this JVM's other properties kept), against this JVM.
+     */
+    @Test
+    void transposedProductHasTheSameBitsAtEveryWidth() throws IOException, InterruptedException {
+        simdOrSkip();
+        String here = "fingerprint " + Long.toHexString(TransBProbe.fingerprint());
+        for (String bits : List.of("128", "256")) {
+            List<String> all = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector"));
+            all.addAll(ChildJvm.simdProperties());
+            all.add("-Dautobalance.simd.bits=" + bits);
+            String out = ChildJvm.run(ChildJvm.command(all, TransBProbe.class), CHILD_TIMEOUT);
+            String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
+            assertEquals(here, line, "child at " + bits + " bits");
+        }
+    }
+
+    /**
      * The fingerprint line of {@link DeterminismProbe} in a child JVM with this JVM's {@code autobalance.simd.*}
      * properties (so that it takes the same code paths) and then {@code flags}, which override them.
      */

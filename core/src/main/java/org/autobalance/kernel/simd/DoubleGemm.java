@@ -85,7 +85,10 @@ final class DoubleGemm {
         if (k > 0) {
             // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, and so
             // does the forward GEMM of a convolution with few channels (m of them): there the blocked tiles' fixed
-            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs
+            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs. thinM takes any
+            // epilogue, so every gemmBiasActivation with m ≤ R comes here, a dense layer's forward pass over a chunk
+            // of ≤ R samples included (the same bits: each element one FMA chain in k order; timed for the
+            // convolutions only)
             if (k <= R && !ep.activate()) {
                 thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
@@ -1044,12 +1047,28 @@ final class DoubleGemm {
     static final int KN = 512;
 
     /**
+     * Virtual lanes of {@link #gemmTransB}: 256 bits' worth (8 in float32, 4 in float64) at every width, so that its
+     * sums, and with them a convolution's weight gradient, have the same bits at 128, 256 and 512 bits. At 128 bits
+     * each tile runs twice (the first and the second half of each 256-bit group of columns); at 512 the kernel uses
+     * 256-bit vectors ({@link #SN}).
+     */
+    static final int V = 32 / (int) BYTES;
+    /** {@link #gemmTransB}'s species: S up to 256 bits, the 256-bit one above (a wider lane would mix two chains). */
+    static final VectorSpecies<Double> SN = L > V ? DoubleVector.SPECIES_256 : S;
+    /** Lanes of {@link #SN}: V or a divisor of it. */
+    static final int LN = SN.length();
+    /** The exact class of SN's vectors (as {@link #VT}). */
+    @SuppressWarnings("unchecked")
+    static final Class<DoubleVector> VTN = (Class<DoubleVector>) (Class<?>) SN.vectorType();
+
+    /**
      * C (+)= A·Bᵀ (see {@link org.autobalance.kernel.GemmKernels#gemmTransB}): every element of C is a dot product
      * of a row of A and a row of B, both read at unit stride, so the vectors run along k and each element's lanes are
-     * summed at the end of each k-block of {@link #KN} columns. Per element and k-block: L lane sums (lane l holds the
-     * FMA chain over columns p ≡ l mod L), added in lane order, then the columns past the last whole vector in
-     * order, and that block sum added to C. Register tiles of 4 rows of A × 2 rows of B (8 accumulators, 14 vector
-     * registers), 4 × 1 for an odd last row of B, 1 × 1 for the last rows of A.
+     * summed at the end of each k-block of {@link #KN} columns. Per element and k-block: {@link #V} virtual lane sums
+     * (lane v holds the FMA chain over columns p ≡ v mod V), added in lane order, then the columns past the last
+     * whole V in order, and that block sum added to C — the same at every SIMD width. Register tiles of 4 rows of A
+     * × 2 rows of B (8 accumulators, 14 vector registers), 4 × 1 for an odd last row of B, 1 × 1 for the last rows
+     * of A.
      */
     static void gemmTransB(int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b, long bOff,
             int ldb, MemorySegment c, long cOff, int ldc, boolean accumulate) {
@@ -1058,7 +1077,7 @@ final class DoubleGemm {
                 c.asSlice((cOff + (long) i * ldc) * BYTES, n * BYTES).fill((byte) 0);
             }
         }
-        double[] acc = Scratch.get().doubles(ACC_SLOT, 8 * L);
+        double[] acc = Scratch.get().doubles(ACC_SLOT, 8 * V);
         for (int p0 = 0; p0 < k; p0 += KN) {
             int kc = Math.min(KN, k - p0);
             int i = 0;
@@ -1067,7 +1086,9 @@ final class DoubleGemm {
                 long c0 = cOff + (long) i * ldc;
                 int j = 0;
                 for (; j + 2 <= n; j += 2) {
-                    tileNT4x2(kc, a, a0, lda, b, bOff + (long) j * ldb + p0, ldb, acc);
+                    for (int g = 0; g < V; g += LN) {
+                        tileNT4x2(kc, g, a, a0, lda, b, bOff + (long) j * ldb + p0, ldb, acc);
+                    }
                     for (int r = 0; r < 8; r++) {
                         long q = c0 + (long) (r >> 1) * ldc + j + (r & 1);
                         c.setAtIndex(E, q, c.getAtIndex(E, q) + ntSum(acc, r, kc, a,
@@ -1075,7 +1096,9 @@ final class DoubleGemm {
                     }
                 }
                 if (j < n) {
-                    tileNT4x1(kc, a, a0, lda, b, bOff + (long) j * ldb + p0, acc);
+                    for (int g = 0; g < V; g += LN) {
+                        tileNT4x1(kc, g, a, a0, lda, b, bOff + (long) j * ldb + p0, acc);
+                    }
                     for (int r = 0; r < 4; r++) {
                         long q = c0 + (long) r * ldc + j;
                         c.setAtIndex(E, q, c.getAtIndex(E, q) + ntSum(acc, r, kc, a, a0 + (long) r * lda, b,
@@ -1087,7 +1110,9 @@ final class DoubleGemm {
                 long a0 = aOff + (long) i * lda + p0;
                 for (int j = 0; j < n; j++) {
                     long b0 = bOff + (long) j * ldb + p0;
-                    tileNT1x1(kc, a, a0, b, b0, acc);
+                    for (int g = 0; g < V; g += LN) {
+                        tileNT1x1(kc, g, a, a0, b, b0, acc);
+                    }
                     long q = cOff + (long) i * ldc + j;
                     c.setAtIndex(E, q, c.getAtIndex(E, q) + ntSum(acc, 0, kc, a, a0, b, b0));
                 }
@@ -1096,32 +1121,32 @@ final class DoubleGemm {
     }
 
     /**
-     * The block sum of one element of {@link #gemmTransB}: the lanes of accumulator {@code r} (in {@code acc} from
-     * element r·L) in lane order, then the k-tail of the block (columns kc − kc mod L … kc − 1 of the rows at a0 and
-     * b0) in column order.
+     * The block sum of one element of {@link #gemmTransB}: the virtual lanes of accumulator {@code r} (in {@code acc}
+     * from element r·V) in lane order, then the k-tail of the block (columns kc − kc mod V … kc − 1 of the rows at a0
+     * and b0) in column order.
      */
     private static double ntSum(double[] acc, int r, int kc, MemorySegment a, long a0, MemorySegment b, long b0) {
         double s = 0.0;
-        for (int l = 0; l < L; l++) {
-            s += acc[r * L + l];
+        for (int l = 0; l < V; l++) {
+            s += acc[r * V + l];
         }
-        for (int p = kc - kc % L; p < kc; p++) {
+        for (int p = kc - kc % V; p < kc; p++) {
             s = Math.fma(a.getAtIndex(E, a0 + p), b.getAtIndex(E, b0 + p), s);
         }
         return s;
     }
 
     /**
-     * acc[r·L …] = the lane-wise FMA chains over the whole vectors of kc columns, for r = 2·(row of A) + (row of B):
-     * rows a0 + {0, 1, 2, 3}·lda of A against rows b0 and b0 + ldb of B.
+     * acc[r·V + g …] = virtual lanes g … g + LN − 1 of the FMA chains over the whole V-column groups of kc columns,
+     * for r = 2·(row of A) + (row of B): rows a0 + {0, 1, 2, 3}·lda of A against rows b0 and b0 + ldb of B.
      */
-    private static void tileNT4x2(int kc, MemorySegment a, long a0, int lda, MemorySegment b, long b0, int ldb,
+    private static void tileNT4x2(int kc, int g, MemorySegment a, long a0, int lda, MemorySegment b, long b0, int ldb,
             double[] acc) {
         long as = (long) lda * BYTES;
         long ab = a0 * BYTES;
         long bb = b0 * BYTES;
         long bs = (long) ldb * BYTES;
-        DoubleVector c00 = VT.cast(DoubleVector.zero(S));
+        DoubleVector c00 = VTN.cast(DoubleVector.zero(SN));
         DoubleVector c01 = c00;
         DoubleVector c10 = c00;
         DoubleVector c11 = c00;
@@ -1129,71 +1154,71 @@ final class DoubleGemm {
         DoubleVector c21 = c00;
         DoubleVector c30 = c00;
         DoubleVector c31 = c00;
-        int kv = kc - kc % L;
-        for (int p = 0; p < kv; p += L) {
+        int kv = kc - kc % V;
+        for (int p = g; p < kv; p += V) {
             long o = (long) p * BYTES;
-            DoubleVector y0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + o, NO));
-            DoubleVector y1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + bs + o, NO));
-            DoubleVector x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + o, NO));
+            DoubleVector y0 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(b), bb + o, NO));
+            DoubleVector y1 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(b), bb + bs + o, NO));
+            DoubleVector x = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + o, NO));
             c00 = x.fma(y0, c00);
             c01 = x.fma(y1, c01);
-            x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + as + o, NO));
+            x = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + as + o, NO));
             c10 = x.fma(y0, c10);
             c11 = x.fma(y1, c11);
-            x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 2 * as + o, NO));
+            x = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + 2 * as + o, NO));
             c20 = x.fma(y0, c20);
             c21 = x.fma(y1, c21);
-            x = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 3 * as + o, NO));
+            x = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + 3 * as + o, NO));
             c30 = x.fma(y0, c30);
             c31 = x.fma(y1, c31);
         }
-        c00.intoArray(acc, 0);
-        c01.intoArray(acc, L);
-        c10.intoArray(acc, 2 * L);
-        c11.intoArray(acc, 3 * L);
-        c20.intoArray(acc, 4 * L);
-        c21.intoArray(acc, 5 * L);
-        c30.intoArray(acc, 6 * L);
-        c31.intoArray(acc, 7 * L);
+        c00.intoArray(acc, g);
+        c01.intoArray(acc, V + g);
+        c10.intoArray(acc, 2 * V + g);
+        c11.intoArray(acc, 3 * V + g);
+        c20.intoArray(acc, 4 * V + g);
+        c21.intoArray(acc, 5 * V + g);
+        c30.intoArray(acc, 6 * V + g);
+        c31.intoArray(acc, 7 * V + g);
     }
 
-    /** {@link #tileNT4x2} against one row of B: acc[r·L …] for row r of A. */
-    private static void tileNT4x1(int kc, MemorySegment a, long a0, int lda, MemorySegment b, long b0,
+    /** {@link #tileNT4x2} against one row of B: acc[r·V + g …] for row r of A. */
+    private static void tileNT4x1(int kc, int g, MemorySegment a, long a0, int lda, MemorySegment b, long b0,
             double[] acc) {
         long as = (long) lda * BYTES;
         long ab = a0 * BYTES;
         long bb = b0 * BYTES;
-        DoubleVector c0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector c0 = VTN.cast(DoubleVector.zero(SN));
         DoubleVector c1 = c0;
         DoubleVector c2 = c0;
         DoubleVector c3 = c0;
-        int kv = kc - kc % L;
-        for (int p = 0; p < kv; p += L) {
+        int kv = kc - kc % V;
+        for (int p = g; p < kv; p += V) {
             long o = (long) p * BYTES;
-            DoubleVector y = VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + o, NO));
-            c0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + o, NO)).fma(y, c0);
-            c1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + as + o, NO)).fma(y, c1);
-            c2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 2 * as + o, NO)).fma(y, c2);
-            c3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + 3 * as + o, NO)).fma(y, c3);
+            DoubleVector y = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(b), bb + o, NO));
+            c0 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + o, NO)).fma(y, c0);
+            c1 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + as + o, NO)).fma(y, c1);
+            c2 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + 2 * as + o, NO)).fma(y, c2);
+            c3 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + 3 * as + o, NO)).fma(y, c3);
         }
-        c0.intoArray(acc, 0);
-        c1.intoArray(acc, L);
-        c2.intoArray(acc, 2 * L);
-        c3.intoArray(acc, 3 * L);
+        c0.intoArray(acc, g);
+        c1.intoArray(acc, V + g);
+        c2.intoArray(acc, 2 * V + g);
+        c3.intoArray(acc, 3 * V + g);
     }
 
-    /** One row of A against one row of B: acc[0 … L) as in {@link #tileNT4x2}. */
-    private static void tileNT1x1(int kc, MemorySegment a, long a0, MemorySegment b, long b0, double[] acc) {
+    /** One row of A against one row of B: acc[g … g + LN) as in {@link #tileNT4x2}. */
+    private static void tileNT1x1(int kc, int g, MemorySegment a, long a0, MemorySegment b, long b0, double[] acc) {
         long ab = a0 * BYTES;
         long bb = b0 * BYTES;
-        DoubleVector c0 = VT.cast(DoubleVector.zero(S));
-        int kv = kc - kc % L;
-        for (int p = 0; p < kv; p += L) {
+        DoubleVector c0 = VTN.cast(DoubleVector.zero(SN));
+        int kv = kc - kc % V;
+        for (int p = g; p < kv; p += V) {
             long o = (long) p * BYTES;
-            c0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(a), ab + o, NO)).fma(
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(b), bb + o, NO)), c0);
+            c0 = VTN.cast(DoubleVector.fromMemorySegment(SN, exact(a), ab + o, NO)).fma(
+                    VTN.cast(DoubleVector.fromMemorySegment(SN, exact(b), bb + o, NO)), c0);
         }
-        c0.intoArray(acc, 0);
+        c0.intoArray(acc, g);
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */
