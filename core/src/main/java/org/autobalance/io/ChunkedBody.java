@@ -163,19 +163,11 @@ final class ChunkedBody {
             }
             try (SparseMatrix.Builder b = SparseMatrix.builder(shape.rows, shape.cols, stored)) {
                 for (Chunk c : body.chunks) {
-                    // locals, so that the segments' liveness and bounds checks can leave the loop
-                    MemorySegment rows = c.rows;
-                    MemorySegment cols = c.cols;
-                    MemorySegment values = c.values;
-                    for (long k = 0; k < c.count; k++) {
-                        int i = rows.getAtIndex(ValueLayout.JAVA_INT, k);
-                        int j = cols.getAtIndex(ValueLayout.JAVA_INT, k);
-                        double value = values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
-                        b.add(i, j, value);
-                        if (shape.mirror != 0 && i != j) {
-                            b.add(j, i, shape.mirror * value);
-                        }
-                        if (body.interrupted(k + 1)) {
+                    // a look between blocks, each block a call, as SparseMatrix.Builder.build does (InterruptLooks)
+                    for (long from = 0; from < c.count; from += InterruptLooks.EVERY) {
+                        long to = Math.min(c.count, from + InterruptLooks.EVERY);
+                        add(c, shape.mirror, from, to, b);
+                        if (body.interrupted(to)) {
                             return null;
                         }
                     }
@@ -188,6 +180,23 @@ final class ChunkedBody {
             return null;
         } finally {
             body.close();
+        }
+    }
+
+    /** Entries {@code [from, to)} of coordinate chunk {@code c}, and their mirrors, to {@code b}. */
+    private static void add(Chunk c, int mirror, long from, long to, SparseMatrix.Builder b) {
+        // locals, so that the segments' liveness and bounds checks can leave the loop
+        MemorySegment rows = c.rows;
+        MemorySegment cols = c.cols;
+        MemorySegment values = c.values;
+        for (long k = from; k < to; k++) {
+            int i = rows.getAtIndex(ValueLayout.JAVA_INT, k);
+            int j = cols.getAtIndex(ValueLayout.JAVA_INT, k);
+            double value = values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+            b.add(i, j, value);
+            if (mirror != 0 && i != j) {
+                b.add(j, i, mirror * value);
+            }
         }
     }
 
@@ -286,7 +295,6 @@ final class ChunkedBody {
         if (c.count == 0) {
             return true;
         }
-        int mirror = shape.mirror;
         int rows = shape.rows;
         int j = 0;
         long before = offset;
@@ -295,8 +303,28 @@ final class ChunkedBody {
             j++;
         }
         int i = firstRow(j) + (int) before;
-        MemorySegment values = c.values;
-        for (long k = 0; k < c.count; k++) {
+        // a look between blocks, each block a call, as SparseMatrix.Builder.build does (InterruptLooks)
+        long at = (long) j << 32 | i;
+        for (long from = 0; from < c.count; from += InterruptLooks.EVERY) {
+            long to = Math.min(c.count, from + InterruptLooks.EVERY);
+            at = handOn(c.values, from, to, at, sink);
+            if (interrupted(to)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Values {@code [from, to)} of an array chunk to {@code sink}, the first at position {@code at} (its column in the
+     * high 32 bits, its row in the low); returns the position after the last, in the same form.
+     */
+    private long handOn(MemorySegment values, long from, long to, long at, Sink sink) {
+        int mirror = shape.mirror;
+        int rows = shape.rows;
+        int i = (int) at;
+        int j = (int) (at >>> 32);
+        for (long k = from; k < to; k++) {
             double value = values.getAtIndex(ValueLayout.JAVA_DOUBLE, k);
             sink.put(i, j, value);
             if (mirror != 0 && i != j) {
@@ -306,11 +334,8 @@ final class ChunkedBody {
                 j++;
                 i = firstRow(j);
             }
-            if (interrupted(k + 1)) {
-                return false;
-            }
         }
-        return true;
+        return (long) j << 32 | i;
     }
 
     /**

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.autobalance.io.internal.Interrupts;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.NativeMemory;
@@ -507,6 +508,7 @@ public final class DelimitedText {
         /** The matrix of the staged rows. */
         private DenseMatrix matrix() throws MatrixFormatException {
             DenseMatrix m;
+            EngineProperties.check(); // not as the file's "cannot be held" (see MatrixMarket's parseBody)
             try {
                 m = DenseMatrix.allocate(dtype, (int) rows, cols);
             } catch (IllegalArgumentException e) {

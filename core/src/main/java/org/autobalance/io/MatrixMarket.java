@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.Interrupts;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.Float32RangeException;
@@ -570,6 +571,9 @@ public final class MatrixMarket {
          * null when the streaming parser must read it after all), or streamed when {@code mapped} is null.
          */
         private DenseMatrix parseBody(ChunkedBody.Mapped mapped) throws IOException {
+            // before the allocations, whose failures this parser reports as the file's: a bad engine property is its
+            // own line (EngineProperties), not "cannot be held in memory"
+            EngineProperties.check();
             int kept = keptRows();
             long bytes = (long) kept * cols * dtype.bytes();
             if (bytes > maxMatrixBytes) {
@@ -621,6 +625,7 @@ public final class MatrixMarket {
         /** As {@link #parse}, into a sparse matrix. */
         SparseMatrix parseSparse(ChunkedBody.Mapped mapped) throws IOException {
             readHeaderAndSize();
+            EngineProperties.check(); // as parseBody does
             if (format == Format.COORDINATE) {
                 return mapped == null ? readCoordinateBody() : mapped.coordinate(shape());
             }

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.Interrupts;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.Float32RangeException;
@@ -140,6 +141,7 @@ public final class Npy {
 
     private static DenseMatrix parse(MemorySegment file, String source, DType dtype, long firstRow)
             throws MatrixFormatException {
+        EngineProperties.check(); // not as the file's "cannot allocate" (see MatrixMarket's parseBody)
         NpyHeader header = NpyHeader.parse(file, source);
         long[] shape = matrixShape(header, source);
         int rows = (int) shape[0];

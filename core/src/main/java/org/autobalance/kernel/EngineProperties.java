@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -17,9 +19,11 @@ import java.util.function.Function;
  *
  * <p>Now {@link #check} reads them all, once they are valid keeps their values for the JVM's life (the classes read
  * them from here), and otherwise throws an {@link IllegalArgumentException} naming the property and its value, with
- * nothing initialised, so that the caller can set it right and call again. The kernel choice ({@link KernelProvider})
- * and the matrix allocation (huge pages) call it, which every engine reaches; the command line calls it before a
- * command runs. A blank value is no value (a script's {@code -Dautobalance.simd.bits=$BITS} with BITS unset).
+ * nothing initialised, so that the caller can set it right and call again. A value changed after that is refused, not
+ * ignored, and so is an unknown name under the engine's prefixes. Every matrix made ({@code DenseMatrix}, {@code
+ * SparseMatrix}) and the kernel choice ({@link KernelProvider}) call it, outside anything that would wrap its message;
+ * the command line calls it before a command runs. A blank value is no value (a script's {@code
+ * -Dautobalance.simd.bits=$BITS} with BITS unset).
  */
 public final class EngineProperties {
     /** The kernels: {@code auto}, {@code simd} or {@code scalar} (any case). */
@@ -56,39 +60,89 @@ public final class EngineProperties {
             SMALL_RANK_FLOAT32, SMALL_RANK_FLOAT64, ROW_STREAM_FLOAT32, ROW_STREAM_FLOAT64, ROW_STREAM_BLOCK_BYTES,
             HALF_PANEL_FLOAT32, HALF_PANEL_FLOAT64, HUGE_PAGES);
 
+    /**
+     * The prefixes of the engine's names: a name under one of them that is not in {@link #ALL} is a misspelling
+     * ({@code -Dautobalance.simd.bit=128}) that would otherwise be ignored without a word.
+     */
+    private static final List<String> PREFIXES = List.of("autobalance.simd", "autobalance.memory",
+            "autobalance.kernel");
+
     private static final String PREFERRED_WIDTH_CLASS = "org.autobalance.kernel.simd.PreferredWidth";
 
-    /** The values once all were valid (a property not set maps to null); null until then. */
-    private static volatile Map<Property<?>, Object> checked;
+    /** The texts and values once all were valid; null until then. */
+    private static volatile Frozen frozen;
+
+    /**
+     * What the first passing check read: each property's text (null where not set or blank) and its value (null
+     * where not set).
+     */
+    private record Frozen(Map<Property<?>, String> texts, Map<Property<?>, Object> values) {
+    }
 
     private EngineProperties() {
     }
 
     /**
-     * Checks every property this JVM has set; the first call that finds them all valid fixes their values for the
-     * JVM's life.
+     * Checks the engine's properties. The first call that finds them all valid reads them once and fixes their values
+     * for the JVM's life (the kernels' classes keep them as constants); every later call checks that none has changed
+     * since, as a change would be silently ignored. Called before the first matrix or kernel is made, and by each
+     * matrix made.
      *
-     * @throws IllegalArgumentException naming the first property whose value is not valid, and the value
+     * @throws IllegalArgumentException naming the first property whose value is not valid, and the value; naming a
+     *         name under the engine's prefixes that is not one of its properties, at the first check; or naming a
+     *         property whose text has changed since the first passing check
      */
     public static void check() {
-        values();
+        Frozen f = frozen();
+        for (Property<?> p : ALL) {
+            String now = text(p);
+            String then = f.texts.get(p);
+            if (!Objects.equals(now, then)) {
+                throw new IllegalArgumentException("system property " + p.name + " changed from " + quoted(then)
+                        + " to " + quoted(now) + " after the engine read it at its first use; set it before the "
+                        + "first matrix or kernel");
+            }
+        }
     }
 
-    private static Map<Property<?>, Object> values() {
-        Map<Property<?>, Object> v = checked;
-        if (v != null) {
-            return v;
+    private static Frozen frozen() {
+        Frozen f = frozen;
+        if (f != null) {
+            return f;
         }
         synchronized (EngineProperties.class) {
-            if (checked == null) {
-                Map<Property<?>, Object> read = new HashMap<>();
+            if (frozen == null) {
+                refuseUnknownNames();
+                Map<Property<?>, String> texts = new HashMap<>();
+                Map<Property<?>, Object> values = new HashMap<>();
                 for (Property<?> p : ALL) {
-                    String text = System.getProperty(p.name);
-                    read.put(p, text == null || text.isBlank() ? null : p.value(text.strip()));
+                    String text = text(p);
+                    texts.put(p, text);
+                    values.put(p, text == null ? null : p.value(text));
                 }
-                checked = read;
+                frozen = new Frozen(texts, values);
             }
-            return checked;
+            return frozen;
+        }
+    }
+
+    /** The property's text, stripped; null where it is not set or blank. */
+    private static String text(Property<?> p) {
+        String text = System.getProperty(p.name);
+        return text == null || text.isBlank() ? null : text.strip();
+    }
+
+    private static String quoted(String text) {
+        return text == null ? "unset" : "'" + text + "'";
+    }
+
+    private static void refuseUnknownNames() {
+        List<String> known = ALL.stream().map(Property::name).toList();
+        for (String name : new TreeSet<>(System.getProperties().stringPropertyNames())) {
+            if (PREFIXES.stream().anyMatch(name::startsWith) && !known.contains(name)) {
+                throw new IllegalArgumentException("system property " + name + " is not one of the engine's: "
+                        + String.join(", ", known));
+            }
         }
     }
 
@@ -109,13 +163,14 @@ public final class EngineProperties {
         }
 
         /**
-         * This JVM's value, or {@code fallback} where the property is not set; checks every property first.
+         * This JVM's value, or {@code fallback} where the property is not set: the value the first passing {@link
+         * #check} read, which this makes where none has passed yet (it does not look for a change since).
          *
-         * @throws IllegalArgumentException as {@link #check} does
+         * @throws IllegalArgumentException as the first {@link #check} does
          */
         @SuppressWarnings("unchecked")
         public T or(T fallback) {
-            Object v = values().get(this);
+            Object v = frozen().values.get(this);
             return v == null ? fallback : (T) v;
         }
 

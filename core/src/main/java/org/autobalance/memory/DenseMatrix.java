@@ -7,6 +7,7 @@ import java.lang.ref.Cleaner;
 import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import org.autobalance.kernel.EngineProperties;
 
 /**
  * A dense row-major matrix of {@code float} or {@code double} in native memory.
@@ -73,6 +74,9 @@ public final class DenseMatrix implements AutoCloseable {
     }
 
     private DenseMatrix(DType dtype, int rows, int cols) {
+        // first, outside the allocation's try: a bad property is one plain line, not "cannot allocate" (HugePages
+        // reads one), the same for every matrix on every platform
+        EngineProperties.check();
         checkShape(dtype, rows, cols);
         this.dtype = dtype;
         this.rows = rows;
@@ -96,6 +100,7 @@ public final class DenseMatrix implements AutoCloseable {
 
     /** A view of memory the caller owns (see {@link #wrap}): nothing to free, so no cleaner. */
     private DenseMatrix(DType dtype, int rows, int cols, MemorySegment view) {
+        EngineProperties.check();
         this.dtype = dtype;
         this.rows = rows;
         this.cols = cols;

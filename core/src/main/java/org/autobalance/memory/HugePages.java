@@ -39,8 +39,9 @@ final class HugePages {
     private static final Path SYSFS = Path.of("/sys/kernel/mm/transparent_hugepage");
     /**
      * What the system gives, read once (after the constants above, which reading it uses).
-     * {@code -Dautobalance.memory.hugePages=false} is looked at by each allocation instead ({@link EngineProperties}):
-     * a value there that is not true or false is refused, and must not be thrown from this class's initialiser.
+     * {@code -Dautobalance.memory.hugePages} is not read here but from {@link EngineProperties}, whose first check
+     * (every matrix's constructor makes it before allocating) fixes it for the JVM's life and refuses a value that is
+     * not true or false, which must not be thrown from this class's initialiser.
      */
     static final Mode MODE = mode();
     private static final long SIZE = MODE == Mode.NONE ? 0 : pmdSize();

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.memory.internal.InterruptLooks;
 
 /**
@@ -38,6 +39,7 @@ public final class SparseMatrix implements AutoCloseable {
     private SparseMatrix transposed;
 
     private SparseMatrix(DType dtype, int rows, int cols, long nonZeros) {
+        EngineProperties.check(); // as DenseMatrix's constructor does
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
         }
@@ -387,6 +389,7 @@ public final class SparseMatrix implements AutoCloseable {
         private long size;
 
         private Builder(int rows, int cols, long expected) {
+            EngineProperties.check();
             if (rows < 1 || cols < 1) {
                 throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x "
                         + cols);

@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -245,7 +246,10 @@ class ReproduceTest {
         Process holder = new ProcessBuilder(ChildJvm.command(List.of(), LockProcess.class, "hold",
                 writing.resolve("lock").toString())).start();
         try {
-            assertEquals("held", new String(holder.getInputStream().readNBytes(4), StandardCharsets.UTF_8));
+            // a child that holds nothing and says nothing fails the test instead of hanging it (destroyed below)
+            byte[] held = assertTimeoutPreemptively(Duration.ofMinutes(1), () -> holder.getInputStream().readNBytes(4),
+                    "the lock holder did not say it holds the lock");
+            assertEquals("held", new String(held, StandardCharsets.UTF_8));
             StringWriter err = new StringWriter();
             int code = Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
                     "reproduce", "rank1", "--out", out.toString());

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.Repository;
 import org.junit.jupiter.api.Test;
@@ -107,7 +109,7 @@ class KernelJitTest {
         // this execution's kernel paths (128-bit species, the row stream), as KernelDeterminismTest's children
         options.addAll(ChildJvm.simdProperties());
         String out = ChildJvm.run(ChildJvm.command(options, ObservedPassProbe.class), Duration.ofMinutes(5));
-        assertEquals(ChildJvm.simdProperties(), childsSimdProperties(out), "the child's kernel properties");
+        assertEquals(simdValues(), childsSimdValues(out), "the child's kernel properties");
         assertTrue(out.contains("done"), out);
         Map<String, Integer> compiles = new HashMap<>();
         Matcher task = TASK.matcher(Files.readString(log, StandardCharsets.ISO_8859_1));
@@ -125,17 +127,29 @@ class KernelJitTest {
     }
 
     /**
-     * The {@code autobalance.simd.*} properties a probe printed it ran with ({@link ChildJvm#simdProperties}'s
-     * form): the src-test executions that choose other kernel paths by them ran the children with none, so on the
-     * defaults.
+     * The values of the {@code autobalance.simd.*} properties a probe printed its kernels ran with ({@link
+     * #simdValues}): the src-test executions that choose other kernel paths by them ran the children with none, so on
+     * the defaults.
      */
-    private static List<String> childsSimdProperties(String out) {
-        return out.lines().filter(l -> l.startsWith(PROPERTIES)).findFirst()
-                .map(l -> l.substring(PROPERTIES.length())).map(l -> l.isEmpty() ? List.<String>of()
-                        : List.of(l.split(" "))).orElseThrow(() -> new AssertionError("no properties line:\n" + out));
+    private static String childsSimdValues(String out) {
+        return out.lines().filter(l -> l.startsWith(PROPERTIES)).findFirst().map(l -> l.substring(PROPERTIES.length()))
+                .orElseThrow(() -> new AssertionError("no properties line:\n" + out));
     }
 
-    /** The start of the probes' line of their {@code autobalance.simd.*} properties. */
+    /**
+     * This JVM's values of the {@code autobalance.simd.*} properties, as the kernels read them ({@link
+     * EngineProperties}; null where not set): the effective values, not the flags echoed back.
+     */
+    static String simdValues() {
+        return Stream.of(EngineProperties.SIMD_BITS, EngineProperties.LARGE_RANK_BITS, EngineProperties.WIDE_TILES,
+                EngineProperties.SMALL_RANK_FLOAT32, EngineProperties.SMALL_RANK_FLOAT64,
+                EngineProperties.ROW_STREAM_FLOAT32, EngineProperties.ROW_STREAM_FLOAT64,
+                EngineProperties.ROW_STREAM_BLOCK_BYTES, EngineProperties.HALF_PANEL_FLOAT32,
+                EngineProperties.HALF_PANEL_FLOAT64).map(p -> p.name() + "=" + p.or(null))
+                .collect(Collectors.joining(" "));
+    }
+
+    /** The start of the probes' line of their {@code autobalance.simd.*} values. */
     static final String PROPERTIES = "simd properties: ";
 
     /** Whether a {@code <task>} of the compilation log is C2's (no {@code level} attribute, or level 4). */
@@ -156,7 +170,7 @@ class KernelJitTest {
         options.addAll(ChildJvm.simdProperties());
         String out = ChildJvm.run(ChildJvm.command(options, RankSequenceProbe.class), Duration.ofMinutes(5));
         assertTrue(out.contains("done"), out);
-        assertEquals(ChildJvm.simdProperties(), childsSimdProperties(out), "the child's kernel properties");
+        assertEquals(simdValues(), childsSimdValues(out), "the child's kernel properties");
 
         String text = Files.readString(log, StandardCharsets.ISO_8859_1);
         TreeSet<String> compiled = new TreeSet<>();

@@ -5,7 +5,6 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
-import org.autobalance.testing.ChildJvm;
 
 /**
  * A child JVM's main for {@link KernelJitTest}: what a library user of the observed loss does, in a JVM without the
@@ -46,7 +45,7 @@ public final class ObservedPassProbe {
                 }
             }
         }
-        System.out.println(KernelJitTest.PROPERTIES + String.join(" ", ChildJvm.simdProperties()));
+        System.out.println(KernelJitTest.PROPERTIES + KernelJitTest.simdValues());
         System.out.println("done");
     }
 

@@ -9,7 +9,6 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.EngineIteration;
 import org.autobalance.synthetic.KnownMatrices;
-import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.RandomSparse;
 
 /**
@@ -84,7 +83,7 @@ public final class RankSequenceProbe {
             }
             System.out.println("round " + round + ": no C2 code yet for " + missing);
         }
-        System.out.println(KernelJitTest.PROPERTIES + String.join(" ", ChildJvm.simdProperties()));
+        System.out.println(KernelJitTest.PROPERTIES + KernelJitTest.simdValues());
         System.out.println("done");
     }
 

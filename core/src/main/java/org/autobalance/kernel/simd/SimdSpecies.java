@@ -1,6 +1,5 @@
 package org.autobalance.kernel.simd;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.autobalance.kernel.EngineProperties;
@@ -36,8 +35,7 @@ final class SimdSpecies {
      * r ≥ 64, float64 r ≥ 32) and never slower there (native-notes/kernels.md); below that threshold the narrower
      * {@link #BITS} path runs, where 512 bits measured slower (r = 16).
      */
-    static final int LARGE_RANK_BITS = EngineProperties.LARGE_RANK_BITS.or(
-            FloatVector.SPECIES_PREFERRED.vectorBitSize());
+    static final int LARGE_RANK_BITS = EngineProperties.LARGE_RANK_BITS.or(preferredBits());
     /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass when r ≥ 4 of its vectors. */
     static final VectorSpecies<Float> LARGE_FLOAT = VectorSpecies.of(float.class,
             VectorShape.forBitSize(LARGE_RANK_BITS));
@@ -57,16 +55,16 @@ final class SimdSpecies {
     }
 
     private static int chooseBits() {
-        return EngineProperties.SIMD_BITS.or(Math.min(FloatVector.SPECIES_PREFERRED.vectorBitSize(), 256));
+        return EngineProperties.SIMD_BITS.or(Math.min(preferredBits(), 256));
     }
 
     private static boolean wideTiles() {
-        return EngineProperties.WIDE_TILES.or(FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+        return EngineProperties.WIDE_TILES.or(preferredBits() >= 512
                 || "aarch64".equals(System.getProperty("os.arch")));
     }
 
-    /** The platform's preferred width in bits (before the cap). */
+    /** The platform's preferred width in bits (before the cap), from where the properties' check asks it. */
     static int preferredBits() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return PreferredWidth.bits();
     }
 }
