@@ -51,9 +51,9 @@ class NetworkGradientTest {
      * Convolutions over long maps (1 × 2 × 150: 147 and 145 positions), so that a chunk's weight gradient
      * G += δ·colᵀ sums over more than one k-block of the SIMD {@code gemmTransB} (512 columns) with a tail, in one
      * block per chunk (one thread: 1029 positions; three: 3 samples, 441) and in blocks of one sample taken in
-     * reverse (two threads), with and without biases. Weights of standard deviation 0.1 (loss 1.4–1.7), not 0.5: the
-     * dense layer reads 290 features, and at 0.5 the loss is 44, so the finite differences' rounding term u·L/h
-     * (error ∝ 1/h) swamps the differences' own error; the bound of {@link #checkFiniteDifferences} carries that term.
+     * reverse (two threads), with and without biases. Weights of standard deviation 0.1 (loss 1.4–1.7), not 0.5:
+     * the dense layer reads 290 features, and at 0.5 the finite differences' rounding term u·L/h grew past the 1e-8
+     * they are allowed (7 entries just past it; the reference comparison passed).
      */
     @ParameterizedTest(name = "{0} {1} threads={2}")
     @MethodSource("longCases")
@@ -98,25 +98,20 @@ class NetworkGradientTest {
                             "b" + (h + 1) + " vs reference");
                 }
             }
+            // central differences of the engine's loss: error ≈ h²/6·|L'''| (≈ 1e-13 at h = 1e-6, parameters and
+            // data of order 1) + u·L/h (≈ 1e-10): 1e-8 leaves a factor 100 and still sees any wrong entry
             double step = 1e-6;
             for (int h = 1; h <= arch.depth(); h++) {
-                checkFiniteDifferences(bp, p.weights(h), g.weights(h), step, loss, "W" + h);
+                checkFiniteDifferences(bp, p.weights(h), g.weights(h), step, "W" + h);
                 if (c.biases()) {
-                    checkFiniteDifferences(bp, p.biases(h), g.biases(h), step, loss, "b" + h);
+                    checkFiniteDifferences(bp, p.biases(h), g.biases(h), step, "b" + h);
                 }
             }
         }
     }
 
-    /**
-     * Central differences of the engine's loss against its gradient. Error: truncation h²/6·|L'''| (≈ 1e-13 at
-     * h = 1e-6, parameters and data of order 1), bounded by 1e-8·(1 + |g|), which still sees any wrong entry; plus
-     * rounding: each loss is within a few u·L of its exact value, and their difference is divided by 2h, so
-     * 8·u·L/h with L the loss measured (u·L/h ≈ 1e-10 at L ≈ 1, 5e-9 at L = 44).
-     */
     private static void checkFiniteDifferences(Backprop bp, DenseMatrix param, DenseMatrix grad, double step,
-            double loss, String what) {
-        double tol = 8 * Math.ulp(1.0) / 2 * loss / step;
+            String what) {
         for (int i = 0; i < param.rows(); i++) {
             for (int j = 0; j < param.cols(); j++) {
                 double v = param.get(i, j);
@@ -127,7 +122,7 @@ class NetworkGradientTest {
                 param.set(i, j, v);
                 double fd = (up - down) / (2 * step);
                 double g = grad.get(i, j);
-                assertTrue(Math.abs(fd - g) <= 1e-8 * (1 + Math.abs(g)) + tol, what + "[" + i + "," + j + "]: finite "
+                assertTrue(Math.abs(fd - g) <= 1e-8 * (1 + Math.abs(g)), what + "[" + i + "," + j + "]: finite "
                         + "difference " + fd + " vs gradient " + g);
             }
         }

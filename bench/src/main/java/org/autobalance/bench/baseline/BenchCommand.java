@@ -558,7 +558,9 @@ public final class BenchCommand {
                 DenseMatrix v = v0.copy(v0.dtype());
                 GdIteration it = GdIteration.create(impl, m, u, v, threads)) {
             warmUp(it, warmupSeconds);
-            boolean cpuTimed = threads == 1 && ManagementFactory.getThreadMXBean().isCurrentThreadCpuTimeSupported();
+            ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+            // a JVM with thread CPU time switched off reads -1 each time: zero deltas, not a measurement
+            boolean cpuTimed = threads == 1 && mx.isCurrentThreadCpuTimeSupported() && mx.isThreadCpuTimeEnabled();
             List<Double> cpuMs = cpuTimed ? new ArrayList<>() : null;
             List<Double> samples = sample(it, measureSeconds, MAX_SAMPLES, cpuMs);
             requireFinite(it, u, v);
