@@ -67,6 +67,11 @@ public final class EngineProperties {
     private static final List<String> PREFIXES = List.of("autobalance.simd", "autobalance.memory",
             "autobalance.kernel");
 
+    /** Every property of the engine, in one order (the kernels' tests compare parent and child JVMs by it). */
+    public static List<Property<?>> all() {
+        return ALL;
+    }
+
     private static final String PREFERRED_WIDTH_CLASS = "org.autobalance.kernel.simd.PreferredWidth";
 
     /** The texts and values once all were valid; null until then. */

@@ -17,7 +17,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.Repository;
 import org.junit.jupiter.api.Test;
@@ -141,12 +140,8 @@ class KernelJitTest {
      * EngineProperties}; null where not set): the effective values, not the flags echoed back.
      */
     static String simdValues() {
-        return Stream.of(EngineProperties.SIMD_BITS, EngineProperties.LARGE_RANK_BITS, EngineProperties.WIDE_TILES,
-                EngineProperties.SMALL_RANK_FLOAT32, EngineProperties.SMALL_RANK_FLOAT64,
-                EngineProperties.ROW_STREAM_FLOAT32, EngineProperties.ROW_STREAM_FLOAT64,
-                EngineProperties.ROW_STREAM_BLOCK_BYTES, EngineProperties.HALF_PANEL_FLOAT32,
-                EngineProperties.HALF_PANEL_FLOAT64).map(p -> p.name() + "=" + p.or(null))
-                .collect(Collectors.joining(" "));
+        return EngineProperties.all().stream().filter(p -> p.name().startsWith("autobalance.simd."))
+                .map(p -> p.name() + "=" + p.or(null)).collect(Collectors.joining(" "));
     }
 
     /** The start of the probes' line of their {@code autobalance.simd.*} values. */
