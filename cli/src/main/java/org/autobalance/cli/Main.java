@@ -206,7 +206,9 @@ public final class Main implements Runnable {
             // options: '--max-second', '3'"): the words that look like options are the ones to name
             List<String> options = u.getUnmatched().stream().filter(w -> w.startsWith("-") && !isNumber(w)).toList();
             message = (options.size() == 1 ? "unknown option " : "unknown options ")
-                    + String.join(", ", options.stream().map(o -> "'" + o + "'").toList());
+                    + String.join(", ", options.stream().map(o -> "'" + o + "'").toList())
+                    + options.stream().map(EngineProperties::systemPropertyHint).filter(h -> h != null)
+                            .findFirst().map(h -> " (" + h + ")").orElse("");
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && spec.subcommands().isEmpty()
                 && !u.isUnknownOption() && spec.positionalParameters().isEmpty()) {

@@ -589,6 +589,8 @@ public final class MatrixMarket {
                     DenseMatrix m;
                     try {
                         m = s.toDense();
+                    } catch (CancellationException e) {
+                        throw Interrupts.reading(source, e);
                     } catch (IllegalArgumentException e) {
                         if (mapped != null) {
                             // the streaming parser names the line it has reached by then: the end of the body

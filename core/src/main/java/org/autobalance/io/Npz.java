@@ -23,6 +23,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.memory.internal.InterruptLooks;
 
 /**
  * Reads the sparse matrices that {@code scipy.sparse.save_npz} writes: a zip archive (members deflated or stored) of
@@ -55,6 +56,14 @@ public final class Npz {
      * @throws IOException if reading fails
      */
     public static SparseMatrix read(Path path, DType dtype) throws IOException {
+        return read(path, dtype, () -> { });
+    }
+
+    /**
+     * As {@link #read(Path, DType)}; {@code beforeLook} runs before each look at the interrupt status inside
+     * a member's read (where a test interrupts an inflate midway).
+     */
+    static SparseMatrix read(Path path, DType dtype, Runnable beforeLook) throws IOException {
         Objects.requireNonNull(path, "path must not be null");
         Objects.requireNonNull(dtype, "dtype must not be null");
         String source = path.toString();
@@ -84,13 +93,13 @@ public final class Npz {
             if (zip.getEntry("format.npy") == null) {
                 throw new MatrixFormatException(source, notSparse(zip, path));
             }
-            String format = text(member(zip, "format", source), source + ":format.npy");
+            String format = text(member(zip, "format", source, beforeLook), source + ":format.npy");
             if (!List.of("csr", "csc", "coo").contains(format)) {
                 // before the arrays are read: a bsr matrix's data is 3-D and would be reported as a bad array
                 throw new MatrixFormatException(source, "unsupported sparse format '" + format
                         + "': csr, csc and coo are read; convert with scipy.sparse.save_npz(f, m.tocsr())");
             }
-            long[] shape = integers(member(zip, "shape", source), source + ":shape.npy", 2);
+            long[] shape = integers(member(zip, "shape", source, beforeLook), source + ":shape.npy", 2);
             if (shape.length != 2 || shape[0] < 1 || shape[1] < 1 || shape[0] > Integer.MAX_VALUE
                     || shape[1] > Integer.MAX_VALUE) {
                 throw new MatrixFormatException(source, "shape must be 2 dimensions between 1 and "
@@ -98,18 +107,19 @@ public final class Npz {
             }
             int rows = (int) shape[0];
             int cols = (int) shape[1];
-            NpyElements data = array(member(zip, "data", source), source + ":data.npy", "fiub");
+            NpyElements data = array(member(zip, "data", source, beforeLook), source + ":data.npy", "fiub");
             return switch (format) {
-                case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype);
-                default -> coordinates(zip, source, rows, cols, data, dtype);
+                case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype,
+                        beforeLook);
+                default -> coordinates(zip, source, rows, cols, data, dtype, beforeLook);
             };
         }
     }
 
     private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols,
-            NpyElements data, DType dtype) throws IOException {
-        NpyElements indices = array(member(zip, "indices", source), source + ":indices.npy", "iu");
-        NpyElements indptr = array(member(zip, "indptr", source), source + ":indptr.npy", "iu");
+            NpyElements data, DType dtype, Runnable beforeLook) throws IOException {
+        NpyElements indices = array(member(zip, "indices", source, beforeLook), source + ":indices.npy", "iu");
+        NpyElements indptr = array(member(zip, "indptr", source, beforeLook), source + ":indptr.npy", "iu");
         int outer = csr ? rows : cols;
         int inner = csr ? cols : rows;
         long nnz = data.length();
@@ -154,9 +164,9 @@ public final class Npz {
     }
 
     private static SparseMatrix coordinates(ZipFile zip, String source, int rows, int cols, NpyElements data,
-            DType dtype) throws IOException {
-        NpyElements row = array(member(zip, "row", source), source + ":row.npy", "iu");
-        NpyElements col = array(member(zip, "col", source), source + ":col.npy", "iu");
+            DType dtype, Runnable beforeLook) throws IOException {
+        NpyElements row = array(member(zip, "row", source, beforeLook), source + ":row.npy", "iu");
+        NpyElements col = array(member(zip, "col", source, beforeLook), source + ":col.npy", "iu");
         if (row.length() != data.length() || col.length() != data.length()) {
             throw new MatrixFormatException(source, "row, col and data must have one entry each per stored value, "
                     + "found " + row.length() + ", " + col.length() + " and " + data.length());
@@ -239,7 +249,8 @@ public final class Npz {
     }
 
     /** The bytes of member {@code name}.npy. */
-    private static MemorySegment member(ZipFile zip, String name, String source) throws IOException {
+    private static MemorySegment member(ZipFile zip, String name, String source, Runnable beforeLook)
+            throws IOException {
         Interrupts.checkReading(source);
         ZipEntry e = zip.getEntry(name + ".npy");
         if (e == null) {
@@ -247,7 +258,7 @@ public final class Npz {
                     + "file");
         }
         try (InputStream in = zip.getInputStream(e)) {
-            return MemorySegment.ofArray(declaredBytes(in, source, name + ".npy"));
+            return MemorySegment.ofArray(declaredBytes(in, source, name + ".npy", beforeLook));
         } catch (OutOfMemoryError tooLarge) {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is too large to read ("
                     + e.getSize() + " bytes; at most 2 GiB per member)");
@@ -265,15 +276,20 @@ public final class Npz {
      * member is refused after one byte more, the rest not read (a 1.5 MB archive whose data.npy declared 16 bytes but
      * expanded to 1.5 GB of zeros took 17 s and 3.3 GB of memory to be refused). A shorter one is returned whole, for
      * {@link #array} to say so.
+     *
+     * <p>The data is inflated in blocks of {@link InterruptLooks#EVERY} elements, the interrupt status looked at
+     * between them (after {@code beforeLook}): a member of hundreds of MB inflates for seconds, which a reader read as
+     * one call that no interrupt stopped.
      */
-    private static byte[] declaredBytes(InputStream in, String source, String member) throws IOException {
+    private static byte[] declaredBytes(InputStream in, String source, String member, Runnable beforeLook)
+            throws IOException {
         String named = source + ":" + member;
         byte[] preamble = in.readNBytes(NpyHeader.PREAMBLE_BYTES + Short.BYTES);
         long headerEnd = NpyHeader.headerEnd(MemorySegment.ofArray(preamble), named);
         // numpy refuses headers above 10 000 bytes: a longer length field is a lie, which the parse reports
         byte[] header = concat(preamble, in.readNBytes(Math.clamp(headerEnd - preamble.length, 0, UNSIZED_BYTES)));
-        long declared = header.length < headerEnd ? -1 : NpyHeader.parse(MemorySegment.ofArray(header), named)
-                .dataBytes();
+        NpyHeader h = header.length < headerEnd ? null : NpyHeader.parse(MemorySegment.ofArray(header), named);
+        long declared = h == null ? -1 : h.dataBytes();
         if (declared < 0) {
             // a string (the format member: no item size known here) or a size beyond a long, which array() refuses
             return concat(header, in.readNBytes(UNSIZED_BYTES));
@@ -282,12 +298,31 @@ public final class Npz {
             throw new MatrixFormatException(source, "member '" + member + "' is too large to read (its header "
                     + "declares " + declared + " bytes of data; at most 2 GiB per member)");
         }
-        byte[] data = in.readNBytes((int) declared + 1);
-        if (data.length > declared) {
+        int end = header.length + (int) declared;
+        int block = (int) InterruptLooks.EVERY * Math.max(1, h.itemSize());
+        // the array grows with what is read, not to what the header declares: a header may claim 2 GB of a few bytes
+        byte[] bytes = Arrays.copyOf(header, Math.min(end, header.length + block));
+        int at = header.length;
+        while (at < end) {
+            if (at > header.length) {
+                beforeLook.run();
+                Interrupts.checkReading(source);
+            }
+            if (at == bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(end, 2L * bytes.length));
+            }
+            int want = Math.min(block, bytes.length - at);
+            int n = in.readNBytes(bytes, at, want);
+            at += n;
+            if (n < want) {
+                return Arrays.copyOf(bytes, at); // the member ends early
+            }
+        }
+        if (in.read() >= 0) {
             throw new MatrixFormatException(named, "the header declares " + declared + " bytes of data, the member "
                     + "holds more");
         }
-        return concat(header, data);
+        return bytes;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

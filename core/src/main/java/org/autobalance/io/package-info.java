@@ -13,10 +13,10 @@
  *       next check and throws {@link java.io.InterruptedIOException} {@code "<file>: reading was interrupted …"}
  *       ({@code writing}), with no matrix left allocated and the target of a write unchanged; the interrupt status
  *       stays set, as the solvers leave it when an interrupt stops a run. The text readers check at every line
- *       (Matrix Market) or buffer (delimited text) they read, and after the parallel parse of a mapped file (not
- *       inside it); the binary readers before they map the file or read each archive member, and before the matrix
- *       is built. A read
- *       blocked on a pipe that sends nothing is not woken.</li>
+ *       (Matrix Market) or buffer (delimited text) they read, and every 65 536 entries of the parallel parse of a
+ *       mapped file; the binary readers before they map the file, before each archive member and every 65 536
+ *       elements of its inflate, and while the matrix is built. A read blocked on a pipe that sends nothing is not
+ *       woken.</li>
  * </ul>
  */
 package org.autobalance.io;

@@ -72,6 +72,19 @@ public final class EngineProperties {
         return ALL;
     }
 
+    /**
+     * What a command line adds to "unknown option" for {@code word} when it is a system property ({@code
+     * -Dautobalance.simd.bits=256}), which the JVM reads and no command does; null for any other word. A new user's
+     * {@code ./autobalance factorize -Dautobalance.simd.bits=256 …} was told no more than "unknown option".
+     */
+    public static String systemPropertyHint(String word) {
+        if (!word.startsWith("-D") || word.length() == 2) {
+            return null;
+        }
+        return "a system property goes to the JVM, not to the command: JDK_JAVA_OPTIONS='" + word
+                + "' ./autobalance …";
+    }
+
     private static final String PREFERRED_WIDTH_CLASS = "org.autobalance.kernel.simd.PreferredWidth";
 
     /** The texts and values once all were valid; null until then. */
@@ -144,7 +157,9 @@ public final class EngineProperties {
     private static void refuseUnknownNames() {
         List<String> known = ALL.stream().map(Property::name).toList();
         for (String name : new TreeSet<>(System.getProperties().stringPropertyNames())) {
-            if (PREFIXES.stream().anyMatch(name::startsWith) && !known.contains(name)) {
+            // in any case: -Dautobalance.SIMD.bits=128 was ignored without a word, as no name of the engine's
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (PREFIXES.stream().anyMatch(lower::startsWith) && !known.contains(name)) {
                 throw new IllegalArgumentException("system property " + name + " is not one of the engine's: "
                         + String.join(", ", known));
             }

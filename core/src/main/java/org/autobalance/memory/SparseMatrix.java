@@ -256,12 +256,26 @@ public final class SparseMatrix implements AutoCloseable {
         return s;
     }
 
-    /** A dense copy (the caller owns it). */
+    /**
+     * A dense copy (the caller owns it).
+     *
+     * @throws CancellationException if the thread is interrupted during the copy (looked at every 65536 entries or
+     *         rows, as {@link Builder#build} looks; a copy of fewer never looks): no copy is left, and the thread's
+     *         interrupt status stays set
+     */
     public DenseMatrix toDense() {
         DenseMatrix d = DenseMatrix.allocate(dtype, rows, cols);
+        Thread self = Thread.currentThread();
         for (int i = 0; i < rows; i++) {
             for (long k = rowStart(i); k < rowStart(i + 1); k++) {
                 d.set(i, column(k), value(k));
+            }
+            // per row, outside the loop over its entries, as the build's row passes look (native-notes/
+            // reliability.md, eighteenth session: no cost measured there)
+            if (InterruptLooks.passed(rowStart(i) + i, rowStart(i + 1) + i + 1) && self.isInterrupted()) {
+                d.close();
+                throw new CancellationException("the dense copy of a " + rows + " x " + cols + " sparse matrix was "
+                        + "interrupted (Thread.interrupt(); the thread's interrupt status stays set)");
             }
         }
         return d;

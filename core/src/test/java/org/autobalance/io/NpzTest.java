@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,6 +22,7 @@ import java.util.zip.ZipOutputStream;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +33,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class NpzTest {
     @TempDir
     Path dir;
+
+    /** A failed interrupt test must not leave the status set for the next test. */
+    @AfterEach
+    void clearInterrupt() {
+        Thread.interrupted();
+    }
 
     /** Each CSV is scipy's own {@code toarray()} of the matrix it saved; the reading must equal it exactly. */
     @ParameterizedTest
@@ -156,6 +164,50 @@ class NpzTest {
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(bomb, DType.FLOAT64));
         assertEquals(bomb + ":data.npy: the header declares " + declared + " bytes of data, the member holds more",
                 e.getMessage());
+    }
+
+    /**
+     * A member of hundreds of MB inflated in one call that no interrupt stopped (reliability.md, eighteenth session).
+     * Now it is read in blocks of 65536 elements with a look between them: the hook interrupts the reader at its first
+     * look inside the data member (four blocks), and the read must stop there, one look, with the documented
+     * exception and the status kept. Uninterrupted, the same file is read, three looks in each of its three members.
+     */
+    @Test
+    void anInterruptDuringALargeMembersInflateStopsAtTheNextBlock() throws IOException {
+        int n = 3 * 65_536 + 5;
+        double[] values = new double[n];
+        double[] rows = new double[n];
+        for (int k = 0; k < n; k++) {
+            values[k] = k % 7 + 1;
+            rows[k] = k;
+        }
+        Path big = dir.resolve("big.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(big))) {
+            member(zos, "format", formatMember("coo"));
+            member(zos, "shape", npy("<i8", n, 1));
+            member(zos, "data", npy("<f8", values));
+            member(zos, "row", npy("<i8", rows));
+            member(zos, "col", npy("<i8", new double[n]));
+        }
+        Thread self = Thread.currentThread();
+        int[] looks = new int[1];
+        InterruptedIOException e = assertThrows(InterruptedIOException.class, () -> Npz.read(big,
+                DType.FLOAT64, () -> {
+                    looks[0]++;
+                    self.interrupt();
+                }));
+        assertTrue(Thread.interrupted(), "the interrupt status stays set");
+        assertEquals(1, looks[0], "stopped at the look that saw the interrupt");
+        assertEquals(big + ": reading was interrupted (Thread.interrupt(); the thread's interrupt status stays set)",
+                e.getMessage());
+        looks[0] = 0;
+        try (SparseMatrix s = Npz.read(big, DType.FLOAT64, () -> looks[0]++)) {
+            assertEquals(9, looks[0]);
+            assertEquals(n, s.nonZeros());
+            for (int k = 0; k < n; k++) {
+                assertEquals(values[k], s.get(k, 0));
+            }
+        }
     }
 
     /**

@@ -299,6 +299,40 @@ class SparseMatrixTest {
     }
 
     /**
+     * The dense copy looks at the interrupt as the build does (every 65536 rows and entries): on an interrupted thread
+     * a copy of 100 000 rows (200 000 rows and entries, so a look is certain) is a CancellationException, with the
+     * copy freed and the status kept; it ran to its end without a look (reliability.md, eighteenth session).
+     */
+    @Test
+    void anInterruptedDenseCopyStopsAndFreesTheCopy() {
+        int rows = 100_000;
+        try (Builder b = SparseMatrix.builder(rows, 2, rows)) {
+            for (int i = 0; i < rows; i++) {
+                b.add(i, i % 2, i + 1);
+            }
+            try (SparseMatrix s = b.build(DType.FLOAT32)) {
+                long live = NativeMemory.liveBytes();
+                Thread.currentThread().interrupt();
+                CancellationException e;
+                try {
+                    e = assertThrows(CancellationException.class, s::toDense);
+                } finally {
+                    assertTrue(Thread.interrupted(), "the interrupt status stays set");
+                }
+                assertEquals(live, NativeMemory.liveBytes(), "the copy is freed");
+                assertEquals("the dense copy of a 100000 x 2 sparse matrix was interrupted (Thread.interrupt(); the "
+                        + "thread's interrupt status stays set)", e.getMessage());
+                try (DenseMatrix d = s.toDense()) {
+                    for (int i = 0; i < rows; i++) {
+                        assertEquals(i + 1, d.get(i, i % 2));
+                        assertEquals(0, d.get(i, 1 - i % 2));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * An interrupt during a build stops it at the next look (every 65536 entries of each pass over them, and every
      * 65536 rows and entries of each pass over the rows): a CancellationException, nothing left allocated, the
      * interrupt status kept, the builder's entries kept. Interrupted at each look in turn, the build must stop there:

@@ -38,6 +38,8 @@ class BadEnginePropertyTest {
 
     /** A name under the engine's prefixes that is not one of its properties: a misspelling of the width's. */
     private static final String MISSPELT = "autobalance.simd.bit";
+    /** The width's name in the wrong case: it matched no prefix and was ignored without a word. */
+    private static final String WRONG_CASE = "autobalance.SIMD.bits";
 
     /**
      * Sets each bad value in turn and, for each, allocates a matrix, reads one from a file (the first argument) and
@@ -54,9 +56,11 @@ class BadEnginePropertyTest {
                 System.out.println(factorise());
                 System.clearProperty(bad[0]);
             }
-            System.setProperty(MISSPELT, "128");
-            System.out.println(factorise());
-            System.clearProperty(MISSPELT);
+            for (String name : List.of(MISSPELT, WRONG_CASE)) {
+                System.setProperty(name, "128");
+                System.out.println(factorise());
+                System.clearProperty(name);
+            }
             System.out.println(factorise());
             System.setProperty("autobalance.kernels", "scalar");
             System.out.println(factorise());
@@ -114,13 +118,15 @@ class BadEnginePropertyTest {
             String refused = IllegalArgumentException.class.getName() + ": " + refusal(bad);
             expected.addAll(List.of(refused, refused, refused));
         }
-        expected.add(IllegalArgumentException.class.getName() + ": system property " + MISSPELT
-                + " is not one of the engine's: autobalance.kernels, autobalance.simd.bits, "
-                + "autobalance.simd.largeRankBits, autobalance.simd.wideTiles, autobalance.simd.smallRank.float32, "
-                + "autobalance.simd.smallRank.float64, autobalance.simd.rowStream.float32, "
-                + "autobalance.simd.rowStream.float64, autobalance.simd.rowStream.blockBytes, "
-                + "autobalance.simd.halfPanel.float32, autobalance.simd.halfPanel.float64, "
-                + "autobalance.memory.hugePages");
+        for (String name : List.of(MISSPELT, WRONG_CASE)) {
+            expected.add(IllegalArgumentException.class.getName() + ": system property " + name
+                    + " is not one of the engine's: autobalance.kernels, autobalance.simd.bits, "
+                    + "autobalance.simd.largeRankBits, autobalance.simd.wideTiles, autobalance.simd.smallRank.float32, "
+                    + "autobalance.simd.smallRank.float64, autobalance.simd.rowStream.float32, "
+                    + "autobalance.simd.rowStream.float64, autobalance.simd.rowStream.blockBytes, "
+                    + "autobalance.simd.halfPanel.float32, autobalance.simd.halfPanel.float64, "
+                    + "autobalance.memory.hugePages");
+        }
         expected.add("ran 3");
         expected.add(IllegalArgumentException.class.getName() + ": system property autobalance.kernels changed from "
                 + "unset to 'scalar' after the engine read it at its first use; set it before the first matrix or "

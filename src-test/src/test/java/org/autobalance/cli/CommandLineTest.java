@@ -877,6 +877,10 @@ class CommandLineTest {
         // "'--input=…'" for an input given without its option (the word at fault unnamed)
         "factorize --input m.mtx -rank 2|unknown option '-rank' (did you mean --rank?); see 'autobalance factorize "
             + "--help'",
+        // a new user's way to give the engine a width: "unknown option" alone did not say where it goes
+        "factorize -Dautobalance.simd.bits=256 --input m.mtx --rank 2|unknown option '-Dautobalance.simd.bits=256' "
+            + "(a system property goes to the JVM, not to the command: JDK_JAVA_OPTIONS='-Dautobalance.simd.bits=256' "
+            + "./autobalance …); see 'autobalance factorize --help'",
         "factorize m.mtx --rank 2|unexpected argument 'm.mtx' (a value needs its option's name before it, such as "
             + "--input m.mtx); see 'autobalance factorize --help'",
         "factorize --input m.mtx --rank 2 3|unexpected argument '3' (a value needs its option's name before it); "

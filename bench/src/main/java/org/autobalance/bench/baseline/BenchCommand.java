@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.autobalance.io.internal.AtomicFile;
 import org.autobalance.io.internal.FileChecks;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.kernel.JitQueue;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -127,6 +128,8 @@ public final class BenchCommand {
                 System.out.println(USAGE);
                 return 0;
             }
+            // the engine's -D properties before the header line and the probes: a bad one was the line after them
+            EngineProperties.check();
             command.execute();
             return 0;
         } catch (IllegalArgumentException e) {
@@ -309,8 +312,10 @@ public final class BenchCommand {
 
     /** The refusal of a word that is not an option of the command. */
     static IllegalArgumentException unknown(String word) {
+        String property = EngineProperties.systemPropertyHint(word);
         return new IllegalArgumentException((word.startsWith("-") ? "unknown option '" + word + "'"
-                : "unexpected argument '" + word + "': a value follows its option's name") + " (try --help)");
+                : "unexpected argument '" + word + "': a value follows its option's name")
+                + (property == null ? "" : "; " + property) + " (try --help)");
     }
 
     /**

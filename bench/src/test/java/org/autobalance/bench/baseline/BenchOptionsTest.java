@@ -112,6 +112,13 @@ class BenchOptionsTest {
                         + "'x'"),
                 Map.entry(List.of("sparse", "--nnz", "1e20"), "bench sparse: --nnz needs a positive integer up to "
                         + "9223372036854775807, got '1e20'"),
+                // a new user's way to give the engine a width: "unknown option" alone did not say where it goes
+                Map.entry(List.of("--quick", "-Dautobalance.simd.bits=256"), "bench: unknown option "
+                        + "'-Dautobalance.simd.bits=256'; a system property goes to the JVM, not to the command: "
+                        + "JDK_JAVA_OPTIONS='-Dautobalance.simd.bits=256' ./autobalance … (try --help)"),
+                Map.entry(List.of("sparse", "-Dautobalance.simd.bits=256"), "bench sparse: unknown option "
+                        + "'-Dautobalance.simd.bits=256'; a system property goes to the JVM, not to the command: "
+                        + "JDK_JAVA_OPTIONS='-Dautobalance.simd.bits=256' ./autobalance … (try --help)"),
                 Map.entry(List.of("report", dir.resolve("absent.json").toString()), "bench report: "
                         + dir.resolve("absent.json") + ": cannot read it (no such file)"),
                 // the exception's class in the line: "cannot read it (java.io.IOException: Is a directory)"
@@ -139,6 +146,25 @@ class BenchOptionsTest {
                         + Path.of(System.getProperty("user.home"), "x.json") + " (or ./~/x.json for a name starting "
                         + "with ~ here)"));
         assertRefused(refusals);
+    }
+
+    /**
+     * A bad engine property (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS) is the command's one line, exit code 2, before
+     * anything is printed: the table and the sequence printed their header line first (and the table would have named
+     * the machine and probed it had the check come later). A child JVM: the properties are fixed once per JVM.
+     */
+    @Test
+    void aBadEnginePropertyIsOneLineBeforeTheHeader() throws Exception {
+        for (List<String> args : List.of(List.of("--quick"), List.of("--sequence", "--quick"))) {
+            Path output = dir.resolve("bad-property.out");
+            Process p = ChildJvm.start(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector",
+                    "-Dautobalance.simd.bits=100"), BenchCommand.class, args.toArray(String[]::new)), output);
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the command did not end");
+            String out = Files.readString(output);
+            assertEquals(2, p.exitValue(), out);
+            assertEquals(List.of("bench: system property autobalance.simd.bits must be 128, 256 or 512, got '100'"),
+                    out.lines().filter(l -> !l.contains("Using incubator modules")).toList(), args.toString());
+        }
     }
 
     /**

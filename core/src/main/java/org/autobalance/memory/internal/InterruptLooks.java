@@ -2,7 +2,8 @@ package org.autobalance.memory.internal;
 
 /**
  * How often a loop over many entries looks at an interrupt: once in {@value #EVERY} entries, a few milliseconds of
- * parsing or sorting. One home for the mapped parse, its hand-on into the matrix and the sparse builder's sort.
+ * parsing or sorting. One home for the mapped parse, its hand-on into the matrix, the sparse builder's sort, a sparse
+ * matrix's dense copy and the inflate of a {@code .npz} member (blocks of this many elements).
  *
  * <p>Where the look goes matters. In a loop whose entries are heavy (the mapped Matrix Market parse: each a number
  * parsed from text) a look inside the loop, {@code if (due(k + 1))}, cost nothing measurable (native-notes/
