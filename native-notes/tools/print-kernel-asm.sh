@@ -1,6 +1,7 @@
 #!/bin/sh
 # Prints the machine code C2 makes of the fused-pass kernels and their innermost loops (native-notes/tools/README.md).
-# Usage, from the repository root after `mvn -B -q -ntp -DskipTests install` and native-notes/tools/hsdis/build.sh:
+# Usage, from the repository root after `mvn -B -q -ntp -pl core,bench -am package -DskipTests` and
+# native-notes/tools/hsdis/build.sh:
 #   native-notes/tools/print-kernel-asm.sh DTYPE RANK [METHOD ...]
 # DTYPE float32|float64; METHOD as Class::method of org.autobalance.kernel.simd (default: every method of the
 # package, i.e. a large log). Runs FusedPassBenchmark (one JMH fork, one thread, d = $D, default 4096) with
@@ -17,7 +18,7 @@ OUT=${OUT:-target/asm}
 J=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 HSDIS=$PWD/target/hsdis
 [ -f "$HSDIS/hsdis-amd64.so" ] || { echo "$0: $HSDIS/hsdis-amd64.so missing: run native-notes/tools/hsdis/build.sh" >&2; exit 2; }
-[ -f bench/target/benchmarks.jar ] || { echo "$0: bench/target/benchmarks.jar missing: build first (mvn -B -q -ntp -DskipTests install)" >&2; exit 2; }
+[ -f bench/target/benchmarks.jar ] || { echo "$0: bench/target/benchmarks.jar missing: build first (mvn -B -q -ntp -pl core,bench -am package -DskipTests)" >&2; exit 2; }
 PKG=org.autobalance.kernel.simd
 PRINT=""
 FILTER=""

@@ -22,14 +22,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The fused pass alone (MV and MᵀU in one sweep over M), one thread, d1 = d2 = d. M (64 MiB float32 at d = 4096)
- * is far larger than the L3 cache, so every invocation streams it from memory, as an iteration of the solver does.
+ * The fused pass alone (MV and MᵀU in one sweep over M), one thread, d1 = d2 = d. Every invocation reads all of M, as
+ * an iteration of the solver does, from wherever it stays between invocations: DRAM where M (64 MiB float32 at d =
+ * 4096) exceeds the last-level cache (32 MiB on the EPYC hosts), the L3 on the Intel host's 480 MiB (kernels.md §31).
  *
  * <p>State: {@code mtu} accumulates across invocations ({@code mtu += MᵀU} is the kernel's contract); its values grow
  * linearly and stay finite, which does not change the work done. The result is self-checked once in setup against
  * the scalar reference on a few rows.
  *
- * <p>Compare with the roofline floor from {@link CeilingProbe}: max(d²·bytes / bandwidth, 4·d²·r / peak FMA).
+ * <p>Compare with the roofline floor: max(d²·bytes / bandwidth, 4·d²·r / peak FMA), the peak from
+ * {@link CeilingProbe}, the bandwidth that of a matrix of M's size read again and again ({@code ./autobalance bench}
+ * prints it).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

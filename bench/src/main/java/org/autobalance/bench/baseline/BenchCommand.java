@@ -47,12 +47,6 @@ import org.autobalance.json.Json;
  * </pre>
  */
 public final class BenchCommand {
-    /**
-     * Below this size of M the last-level cache may hold it (32 MiB L3 on the EPYC here, more on bigger parts), so the
-     * DRAM bandwidth in the floor does not apply: the command says so.
-     */
-    private static final double CACHE_RESIDENT_BYTES = 64.0 * (1 << 20);
-
     private List<DType> dtypes = List.of(DType.FLOAT32, DType.FLOAT64);
     private int d1 = 4096;
     private int d2 = 4096;
@@ -84,10 +78,18 @@ public final class BenchCommand {
      * (more than one thread) or the JVM does not measure thread CPU time.
      */
     record Row(String impl, DType dtype, int d1, int d2, int r, int threads, double msPerIter, double cpuMsPerIter,
-            double floorMs) {
+            double floorMs, FloorBasis basis) {
         double gflops() {
             return 4.0 * d1 * d2 * r / (msPerIter * 1e-3) / 1e9;
         }
+    }
+
+    /**
+     * What a cell's floor was computed from: the read rate of a matrix of M's size swept again and again
+     * ({@link RooflineProbe#readMatrix}), whether that read (rather than the FMAs) bounds the cell, and the DRAM rate
+     * of the 256 MiB sweep beside it, all in bytes per second.
+     */
+    record FloorBasis(double readBytesPerSecond, boolean readBound, double dramBytesPerSecond) {
     }
 
     public static void main(String[] args) {
@@ -453,10 +455,6 @@ public final class BenchCommand {
                 + " processors; JDK " + Runtime.version() + "; engine kernels: " + KernelProvider.kernels().name());
         out.println("OpenBLAS: " + (OpenBlas.available() ? OpenBlas.describe() : "NOT AVAILABLE — "
                 + OpenBlas.unavailableReason() + "; its rows are skipped"));
-        if ((double) d1 * d2 * DType.FLOAT32.bytes() < CACHE_RESIDENT_BYTES) {
-            out.println("note: M is small enough to stay in cache, so the floor (which streams M from DRAM) is not a "
-                    + "bound here and 'of floor' can exceed 100 %");
-        }
         out.println("load average at start: " + Environment.loadAverage() + "; busiest processes: "
                 + Environment.busiestProcesses());
 
@@ -464,12 +462,29 @@ public final class BenchCommand {
         for (int t : threadCounts) {
             RooflineProbe.Ceilings c = RooflineProbe.measure(t);
             ceilings.put(t, c);
-            out.printf("ceilings, %d thread%s: read %.1f GB/s (%s; IQR %.1f %% of it), "
+            out.printf("ceilings, %d thread%s: read 256 MiB %.1f GB/s (%s; IQR %.1f %% of it), "
                     + "float32 FMA %.1f GFLOP/s, float64 FMA %.1f GFLOP/s%n", t, t == 1 ? "" : "s",
-                    c.bytesPerSecond() / 1e9, c.readSweeps() > 0 ? "median of " + c.readSweeps() + " sweeps"
-                            : "threads seldom on cores together: per-thread CPU times, an upper bound",
-                    100 * c.readSpread(), c.float32FlopsPerSecond() / 1e9,
-                    c.float64FlopsPerSecond() / 1e9);
+                    c.bytesPerSecond() / 1e9, sweeps(c.readSweeps()), 100 * c.readSpread(),
+                    c.float32FlopsPerSecond() / 1e9, c.float64FlopsPerSecond() / 1e9);
+        }
+        // the floor's read: a matrix of M's size read again and again, as the iterations read M; where M fits a
+        // last-level cache (64 MiB in the Intel host's 480 MiB L3) that is faster than the 256 MiB sweep's DRAM rate,
+        // and a floor from the DRAM rate was below the iteration's reach (kernels.md §31)
+        Map<DType, Map<Integer, RooflineProbe.Read>> reads = new LinkedHashMap<>();
+        for (DType dtype : dtypes) {
+            Map<Integer, RooflineProbe.Read> byThreads = new LinkedHashMap<>();
+            StringBuilder line = new StringBuilder(String.format("read of M (%s, %.1f MiB) again and again, the "
+                    + "floor's bandwidth:", dtype.label(), (double) d1 * d2 * dtype.bytes() / (1 << 20)));
+            for (int t : threadCounts) {
+                RooflineProbe.Read read = RooflineProbe.readMatrix(dtype, d1, d2, t);
+                byThreads.put(t, read);
+                line.append(String.format("%s %d thread%s %.1f GB/s (%s; IQR %.1f %%; %.2f× the 256 MiB read)",
+                        t == threadCounts[0] ? "" : ";", t, t == 1 ? "" : "s", read.bytesPerSecond() / 1e9,
+                        sweeps(read.sweeps()), 100 * read.spread(),
+                        read.bytesPerSecond() / ceilings.get(t).bytesPerSecond()));
+            }
+            reads.put(dtype, byThreads);
+            out.println(line);
         }
         RooflineProbe.Ceilings one = ceilings.get(1);
         for (RooflineProbe.Ceilings c : ceilings.values()) {
@@ -492,7 +507,11 @@ public final class BenchCommand {
                     try (DenseMatrix u0 = BenchProblem.start(dtype, d1, r, 2);
                             DenseMatrix v0 = BenchProblem.start(dtype, d2, r, 3)) {
                         for (int t : threadCounts) {
-                            double floorMs = ceilings.get(t).floorSeconds(dtype, d1, d2, r) * 1e3;
+                            RooflineProbe.Ceilings c = ceilings.get(t);
+                            RooflineProbe.Read read = reads.get(dtype).get(t);
+                            double floorMs = c.floorSeconds(dtype, d1, d2, r, read) * 1e3;
+                            FloorBasis basis = new FloorBasis(read.bytesPerSecond(),
+                                    c.readBound(dtype, d1, d2, r, read), c.bytesPerSecond());
                             List<Row> group = new ArrayList<>();
                             for (String impl : impls) {
                                 String why = GdIteration.unavailableReason(impl);
@@ -502,7 +521,7 @@ public final class BenchCommand {
                                 }
                                 Timing timing = measure(impl, m, u0, v0, t, warmupSeconds, measureSeconds);
                                 group.add(new Row(impl, dtype, d1, d2, r, t, timing.medianMs(), timing.cpuMedianMs(),
-                                        floorMs));
+                                        floorMs, basis));
                             }
                             Row engine = group.stream().filter(x -> x.impl().equals("autobalance")).findFirst()
                                     .orElse(null);
@@ -525,6 +544,9 @@ public final class BenchCommand {
         out.println();
         out.println("GFLOP/s counts 4·d1·d2·r flops per iteration for every form (the textbook form does 6·d1·d2·r);"
                 + " 'of floor' = floor / time; 'engine ×' = baseline time / engine time (> 1: the engine is faster).");
+        out.println("floor ms = max(d1·d2·bytes / the read of M again and again, 4·d1·d2·r / FMA peak): the read of a "
+                + "matrix of M's size is what bounds iterations that read M again and again, from whichever cache "
+                + "level holds it; the 256 MiB read is DRAM's where the last-level cache is smaller.");
         out.println("ms/iter is the median wall time; 'cpu ms' (one thread only) the median of the timing thread's "
                 + "CPU time per iteration over the same iterations: on a busy machine the wall time also counts the "
                 + "time the thread waited for a core.");
@@ -534,6 +556,12 @@ public final class BenchCommand {
             writeJson(rows, json);
             out.println("wrote " + json);
         }
+    }
+
+    /** How a read rate was timed (see {@link RooflineProbe.Read#sweeps}). */
+    private static String sweeps(int n) {
+        return n > 0 ? "median of " + n + " sweeps" : "threads seldom on cores together: per-thread CPU times, an "
+                + "upper bound";
     }
 
     /**
@@ -662,6 +690,9 @@ public final class BenchCommand {
             rec.put("ms_per_iter", row.msPerIter());
             rec.put("cpu_ms_per_iter", row.cpuMsPerIter()); // null (NaN) where not measured
             rec.put("floor_ms", row.floorMs());
+            rec.put("floor_bound", row.basis().readBound() ? "read" : "fma");
+            rec.put("floor_read_gb_per_s", row.basis().readBytesPerSecond() / 1e9);
+            rec.put("read_256mib_gb_per_s", row.basis().dramBytesPerSecond() / 1e9);
             rec.put("gflops", row.gflops());
             sb.append("  ").append(Json.object(rec)).append(i + 1 < rows.size() ? ",\n" : "\n");
         }

@@ -19,21 +19,28 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
 /**
- * Measures the two ceilings of the roofline in the same run as the benchmark: streaming read bandwidth from native
- * memory with vector loads, and peak FMA throughput with many independent accumulators, each for a given number of
- * threads. The floor of one iteration of the engine (reads M once, 4·d1·d2·r flops) is then
- * max(d1·d2·bytes / bandwidth, 4·d1·d2·r / peak).
+ * Measures the ceilings of the roofline in the same run as the benchmark: read bandwidth from native memory with
+ * vector loads, and peak FMA throughput with many independent accumulators, each for a given number of threads. The
+ * floor of one iteration of the engine (reads M once, 4·d1·d2·r flops) is then max(d1·d2·bytes / bandwidth,
+ * 4·d1·d2·r / peak), with the bandwidth of {@link #readMatrix}: a buffer of M's shape swept again and again, as the
+ * iterations sweep M, from whichever level of the memory hierarchy then holds it.
  *
- * <p>Bandwidth: the median of {@value #SWEEPS} sweeps over a 256 MiB matrix of 16 KiB rows (the rows of the d = 4096
- * float32 benchmark), read the way the engine's small-rank kernels read M: four rows at a time, one vector load from
- * each per step. One thread sweeps the whole matrix, timed by its CPU time (which leaves out the time it waited for a
- * core). Several threads sweep 32 MiB slices of it in turn, each thread its own contiguous share of the slice's rows,
- * a fixed team of threads one sweep at a time; a sweep is timed by the wall clock from the first thread's start to the
- * last thread's end, and it counts only if every thread was on a core for nearly all of it (its CPU time at least
- * {@value #ON_CORE} of the sweep's span): in a sweep in which one thread waited for a core, or started late, the others
- * read alone, faster than together (kernels.md §9.7: the earlier version took the slowest thread's CPU time and read
- * 40.1, 27.8 and 28.2 GB/s with two threads in three idle runs). The spread (interquartile range over the median) and
- * the number of sweeps that counted are reported beside it.
+ * <p>Two read rates. {@link #measure} reads a 256 MiB matrix in 8 slices, sized so that on a host with a 32 MiB
+ * last-level cache every sweep streams from DRAM: the DRAM rate, printed for reference. {@link #readMatrix} reads a
+ * matrix of M's own size: where M fits a last-level cache (the 64 MiB of d = 4096 float32 in the 480 MiB L3 of the
+ * Intel host of kernels.md §31), the iterations read it from there, faster than from DRAM, and a floor from the DRAM
+ * rate was below what the iteration could reach (r = 1 at "134 % of its floor"); where it does not fit, both rates are
+ * DRAM's. No cache size is assumed: the sweep finds out.
+ *
+ * <p>Reading: rows of the matrix read the way the engine's small-rank kernels read M: four rows at a time, one vector
+ * load from each per step. With one thread the median of {@value #SWEEPS} sweeps is timed by the thread's CPU time
+ * (which leaves out the time it waited for a core). Several threads sweep in turn, each thread its own contiguous
+ * share of the rows, a fixed team of threads one sweep at a time; a sweep is timed by the wall clock from the first
+ * thread's start to the last thread's end, and it counts only if every thread was on a core for nearly all of it (its
+ * CPU time at least {@value #ON_CORE} of the sweep's span): in a sweep in which one thread waited for a core, or
+ * started late, the others read alone, faster than together (kernels.md §9.7: the earlier version took the slowest
+ * thread's CPU time and read 40.1, 27.8 and 28.2 GB/s with two threads in three idle runs). The spread (interquartile
+ * range over the median) and the number of sweeps that counted are reported beside it.
  *
  * <p>FMA peak: the best of a few short trials (a peak is a maximum; noise from other processes only lowers it), timed
  * by the CPU time of the slowest thread (see {@link #runParallel}), so it is the machine's ceiling while the benchmark
@@ -50,8 +57,9 @@ public final class RooflineProbe {
     private static final Class<FloatVector> FT = (Class<FloatVector>) (Class<?>) FS.vectorType();
     private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
     /**
-     * Far above the last-level cache (32 MiB on the 2-core EPYC here): sweep k reads slice k mod 8 of it, so the 224
-     * MiB read since a slice was last read have evicted it and every sweep streams from DRAM.
+     * Far above a 32 MiB last-level cache (the EPYC hosts of the notes): sweep k reads slice k mod 8 of it, so the 224
+     * MiB read since a slice was last read have evicted it and every sweep streams from DRAM. A larger cache may hold
+     * part of it (the Intel host's 480 MiB L3), which is one more reason the floor takes {@link #readMatrix} instead.
      */
     private static final long STREAM_BYTES = 256L << 20;
     /**
@@ -86,10 +94,8 @@ public final class RooflineProbe {
     private static final int TRIALS = 3;
 
     /**
-     * Measured ceilings for one thread count; {@code readSpread} is the interquartile range of the bandwidth sweeps
-     * divided by their median, {@code readSweeps} the number of sweeps behind both; 0 when fewer than
-     * {@value #MIN_SWEEPS} sweeps had all threads on cores at once (a busy machine): the bandwidth is then the upper
-     * bound that per-thread CPU times give (each thread's reads counted as if it read alone).
+     * Measured ceilings for one thread count: the DRAM read rate of the 256 MiB matrix ({@code bytesPerSecond}, with
+     * {@code readSpread} and {@code readSweeps} as in {@link Read}) and the FMA peaks.
      */
     public record Ceilings(int threads, double bytesPerSecond, double readSpread, int readSweeps,
             double float32FlopsPerSecond, double float64FlopsPerSecond) {
@@ -98,12 +104,31 @@ public final class RooflineProbe {
             return dtype == DType.FLOAT32 ? float32FlopsPerSecond : float64FlopsPerSecond;
         }
 
-        /** The roofline floor, in seconds, of one iteration on a d1 × d2 matrix at rank r. */
-        public double floorSeconds(DType dtype, int d1, int d2, int r) {
-            double bytes = (double) d1 * d2 * dtype.bytes();
-            double flops = 4.0 * d1 * d2 * r;
-            return Math.max(bytes / bytesPerSecond, flops / flopsPerSecond(dtype));
+        /**
+         * The roofline floor, in seconds, of one iteration on a d1 × d2 matrix at rank r whose M is read at
+         * {@code read}'s rate (a {@link #readMatrix} of M's shape with this thread count).
+         */
+        public double floorSeconds(DType dtype, int d1, int d2, int r, Read read) {
+            return Math.max(readSeconds(dtype, d1, d2, read), 4.0 * d1 * d2 * r / flopsPerSecond(dtype));
         }
+
+        /** Whether that floor is the read of M (else the FMAs). */
+        public boolean readBound(DType dtype, int d1, int d2, int r, Read read) {
+            return readSeconds(dtype, d1, d2, read) >= 4.0 * d1 * d2 * r / flopsPerSecond(dtype);
+        }
+
+        private static double readSeconds(DType dtype, int d1, int d2, Read read) {
+            return (double) d1 * d2 * dtype.bytes() / read.bytesPerSecond();
+        }
+    }
+
+    /**
+     * A read rate: {@code bytes} per sweep (of all threads together), {@code spread} the interquartile range of the
+     * sweeps' rates divided by their median, {@code sweeps} the number of sweeps behind both; 0 when fewer than
+     * {@value #MIN_SWEEPS} sweeps had all threads on cores at once (a busy machine): the rate is then the upper bound
+     * that per-thread CPU times give (each thread's reads counted as if it read alone).
+     */
+    public record Read(int threads, double bytes, double bytesPerSecond, double spread, int sweeps) {
     }
 
     private RooflineProbe() {
@@ -131,7 +156,10 @@ public final class RooflineProbe {
                 many.float32FlopsPerSecond() / 1e9, one.float32FlopsPerSecond() / 1e9, t);
     }
 
-    /** Measures all three ceilings with {@code threads} threads (about a second in all, a few on a busy machine). */
+    /**
+     * Measures the DRAM read rate (256 MiB; see the class comment) and the FMA peaks with {@code threads} threads
+     * (about a second in all, a few on a busy machine).
+     */
     public static Ceilings measure(int threads) {
         // allocated as the engine's M is (a DenseMatrix: on Linux, on huge pages where they are given), so the probe
         // reads memory the way the kernels read it: in 4 KiB pages it read 20.6-20.8 GB/s with one thread against
@@ -143,18 +171,51 @@ public final class RooflineProbe {
             data.fill((byte) 0x3f); // touch every page before timing; the value is a normal float (≈0.75)
             long slice = threads == 1 ? STREAM_BYTES : SLICE_BYTES;
             long rows = slice / ROW_BYTES / 4 / threads * 4; // per thread and sweep, whole groups of 4 rows
-            double bytes = (double) rows * threads * ROW_BYTES;
             long slices = STREAM_BYTES / slice;
-            Sweeps sweeps = readSweeps(threads, MAX_NANOS,
-                    (c, k) -> readRows(data, (k % slices) * slice + c * rows * ROW_BYTES, rows));
-            double[] seconds = sweeps.seconds();
-            double bandwidth = bytes / quantile(seconds, 0.5);
-            double spread = (bytes / quantile(seconds, 0.25) - bytes / quantile(seconds, 0.75)) / bandwidth;
+            Read read = read(threads, (double) rows * threads * ROW_BYTES,
+                    (c, k) -> readRows(data, (k % slices) * slice + c * rows * ROW_BYTES, rows, ROW_BYTES));
             long fmaLoops = 2_000_000;
             double f32 = 2.0 * CHAINS * FS.length() * fmaLoops * threads / best(threads, c -> fmaFloat(fmaLoops));
             double f64 = 2.0 * CHAINS * DS.length() * fmaLoops * threads / best(threads, c -> fmaDouble(fmaLoops));
-            return new Ceilings(threads, bandwidth, spread, sweeps.concurrent(), f32, f64);
+            return new Ceilings(threads, read.bytesPerSecond(), read.spread(), read.sweeps(), f32, f64);
         }
+    }
+
+    /**
+     * The rate at which {@code threads} threads read a d1 × d2 matrix of {@code dtype} (M's shape, allocated as M is)
+     * swept again and again, each thread its contiguous share of the rows, as the iterations read M: the bandwidth
+     * that bounds an iteration, from whichever level of the memory hierarchy holds a matrix of that size between
+     * sweeps. A matrix smaller than {@value #MIN_SWEEP_BYTES} bytes is read several times per timed sweep, so that a
+     * sweep is long against the clock's reads.
+     */
+    public static Read readMatrix(DType dtype, int d1, int d2, int threads) {
+        try (DenseMatrix matrix = DenseMatrix.allocate(dtype, d1, d2)) {
+            MemorySegment data = matrix.segment();
+            data.fill((byte) 0x3f); // touch every page; a normal float and double
+            long rowBytes = (long) matrix.stride() * dtype.bytes();
+            long repeats = Math.max(1, MIN_SWEEP_BYTES / Math.max(1, d1 * rowBytes));
+            return read(threads, (double) repeats * d1 * rowBytes, (c, k) -> {
+                long r0 = (long) d1 * c / threads;
+                long r1 = (long) d1 * (c + 1) / threads;
+                double sum = 0;
+                for (long i = 0; i < repeats; i++) {
+                    sum += readRows(data, r0 * rowBytes, r1 - r0, rowBytes);
+                }
+                return sum;
+            });
+        }
+    }
+
+    /** The bytes of the shortest timed sweep of {@link #readMatrix} (a few hundred microseconds of reading). */
+    static final long MIN_SWEEP_BYTES = 8L << 20;
+
+    /** The median rate of {@code bytes} per sweep over {@link #readSweeps}, with its spread. */
+    private static Read read(int threads, double bytes, Sweep sweep) {
+        Sweeps sweeps = readSweeps(threads, MAX_NANOS, sweep);
+        double[] seconds = sweeps.seconds();
+        double bandwidth = bytes / quantile(seconds, 0.5);
+        double spread = (bytes / quantile(seconds, 0.25) - bytes / quantile(seconds, 0.75)) / bandwidth;
+        return new Read(threads, bytes, bandwidth, spread, sweeps.concurrent());
     }
 
     /** Below this many concurrent sweeps the probe falls back to per-thread CPU times (see {@link Ceilings}). */
@@ -362,24 +423,32 @@ public final class RooflineProbe {
     }
 
     /**
-     * Sums {@code rows} rows of {@link #ROW_BYTES} from {@code offset}, four rows at a time with one vector load from
-     * each per step: the access pattern of the engine's small-rank kernels (four concurrent row streams).
+     * Sums {@code rows} rows of {@code rowBytes} (a multiple of the vector size) from {@code offset}, four rows at a
+     * time with one vector load from each per step: the access pattern of the engine's small-rank kernels (four
+     * concurrent row streams); the last rows, fewer than four, one at a time.
      */
-    private static double readRows(MemorySegment data, long offset, long rows) {
+    static double readRows(MemorySegment data, long offset, long rows, long rowBytes) {
         FloatVector a0 = FT.cast(FloatVector.zero(FS));
         FloatVector a1 = FT.cast(FloatVector.zero(FS));
         FloatVector a2 = FT.cast(FloatVector.zero(FS));
         FloatVector a3 = FT.cast(FloatVector.zero(FS));
         long step = FS.vectorByteSize();
         ByteOrder order = ByteOrder.nativeOrder();
-        for (long row = 0; row < rows; row += 4) {
-            long o = offset + row * ROW_BYTES;
-            for (long j = 0; j < ROW_BYTES; j += step) {
+        long row = 0;
+        for (; row + 4 <= rows; row += 4) {
+            long o = offset + row * rowBytes;
+            for (long j = 0; j < rowBytes; j += step) {
                 long p = o + j;
                 a0 = FT.cast(FloatVector.fromMemorySegment(FS, data, p, order)).add(a0);
-                a1 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + ROW_BYTES, order)).add(a1);
-                a2 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 2 * ROW_BYTES, order)).add(a2);
-                a3 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 3 * ROW_BYTES, order)).add(a3);
+                a1 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + rowBytes, order)).add(a1);
+                a2 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 2 * rowBytes, order)).add(a2);
+                a3 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 3 * rowBytes, order)).add(a3);
+            }
+        }
+        for (; row < rows; row++) {
+            long o = offset + row * rowBytes;
+            for (long j = 0; j < rowBytes; j += step) {
+                a0 = FT.cast(FloatVector.fromMemorySegment(FS, data, o + j, order)).add(a0);
             }
         }
         return FT.cast(a0).add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);

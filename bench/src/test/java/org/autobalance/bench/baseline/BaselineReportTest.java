@@ -23,9 +23,14 @@ class BaselineReportTest {
         }
     }
 
-    /** Fixed ceilings: 10 GB/s, 100 GFLOP/s in float32, so the floors are known exactly. */
-    private static Map<Integer, RooflineProbe.Ceilings> ceilings() {
-        return Map.of(1, new RooflineProbe.Ceilings(1, 10e9, 0.02, 31, 100e9, 50e9));
+    /**
+     * Fixed ceilings: M read at 10 GB/s (the 256 MiB read at 1, which the floor must not take), 100 GFLOP/s in
+     * float32, so the floors are known exactly.
+     */
+    private static BaselineReport.Floors ceilings() {
+        return new BaselineReport.Floors(Map.of(1, new RooflineProbe.Ceilings(1, 1e9, 0.02, 31, 100e9, 50e9)),
+                Map.of(BaselineReport.Floors.key(DType.FLOAT32, 4096, 1),
+                        new RooflineProbe.Read(1, 64 << 20, 10e9, 0.01, 41)));
     }
 
     @Test
@@ -47,7 +52,8 @@ class BaselineReportTest {
     void tableHasFloorsAndSpeedUps() throws IOException {
         List<BaselineReport.Result> results = BaselineReport.parse(sample());
         String md = BaselineReport.markdown(results, ceilings(), "the command", "jmh settings", "x.png");
-        // floor at d = 4096, r = 16, float32: max(4096²·4 B / 10 GB/s, 4·4096²·16 / 100 GFLOP/s) = 10.74 ms
+        // floor at d = 4096, r = 16, float32: max(4096²·4 B / 10 GB/s, 4·4096²·16 / 100 GFLOP/s) = 10.74 ms (from
+        // the 256 MiB read's 1 GB/s it would be 67.11 ms)
         assertTrue(md.contains("| 4096 | 16 | 1 | autobalance | 40.00 | 40.50 ± 1.25 | 26.8 | 10.74 | 27 % | — |"), md);
         assertTrue(md.contains("| 4096 | 16 | 1 | openblas-gram | 80.00 |"), md);
         assertTrue(md.contains("| 13.4 | 10.74 | 13 % | 2.00 |"), md); // engine twice as fast as the Gram baseline

@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.autobalance.memory.DType;
 import org.junit.jupiter.api.Test;
 
 /**
- * The order statistics behind the probe's median bandwidth and its spread, its rule for a concurrent sweep, and its
- * note on a multi-thread FMA peak that did not scale.
+ * The order statistics behind the probe's median bandwidth and its spread, its rule for a concurrent sweep, the read
+ * behind the floor, and its note on a multi-thread FMA peak that did not scale.
  */
 class RooflineProbeTest {
     /**
@@ -27,6 +31,55 @@ class RooflineProbeTest {
         }
     }
 
+
+    /**
+     * The floor's read is the read of M's size, not the 256 MiB one: on the Intel host M (64 MiB) stays in the 480 MiB
+     * L3 between iterations and the r = 1 cell ran at "134 % of its floor" with the 256 MiB rate (kernels.md §31).
+     */
+    @Test
+    void theFloorReadsMAtTheRateOfAMatrixOfItsSize() {
+        RooflineProbe.Ceilings c = new RooflineProbe.Ceilings(1, 18.4e9, 0.04, 41, 246.7e9, 119.5e9);
+        RooflineProbe.Read m = new RooflineProbe.Read(1, 64 << 20, 24.8e9, 0.01, 41);
+        // r = 1: 4096²·4 B / 24.8 GB/s = 2.7060 ms (by hand), not 64 MiB / 18.4 GB/s = 3.6472 ms
+        assertEquals(2.7060e-3, c.floorSeconds(DType.FLOAT32, 4096, 4096, 1, m), 1e-7);
+        assertTrue(c.readBound(DType.FLOAT32, 4096, 4096, 1, m));
+        // r = 16: the FMAs, 4·4096²·16 / 246.7 GFLOP/s = 4.3524 ms, whatever the read
+        assertEquals(4.3524e-3, c.floorSeconds(DType.FLOAT32, 4096, 4096, 16, m), 1e-7);
+        assertFalse(c.readBound(DType.FLOAT32, 4096, 4096, 16, m));
+        // float64 takes its own peak: 4·4096²·16 / 119.5 GFLOP/s = 8.9853 ms
+        assertEquals(8.9853e-3, c.floorSeconds(DType.FLOAT64, 4096, 4096, 16, m), 1e-7);
+    }
+
+    /** Every row is read, in groups of four and the last ones (fewer than four) alone, at the given row length. */
+    @Test
+    void readRowsReadsEveryRowOfTheRange() {
+        long rowBytes = 256; // 64 floats: one, two or four vectors, whatever the width
+        int rows = 11;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(rowBytes * rows, 64);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < rowBytes / Float.BYTES; j++) {
+                    data.setAtIndex(ValueLayout.JAVA_FLOAT, i * rowBytes / Float.BYTES + j, i + 1);
+                }
+            }
+            // rows 2..10 (9 rows: two groups of four and one alone): 64 · (3 + 4 + … + 11) = 64 · 63
+            assertEquals(64.0 * 63, RooflineProbe.readRows(data, 2 * rowBytes, 9, rowBytes));
+            // three rows, all read alone: 64 · (1 + 2 + 3)
+            assertEquals(64.0 * 6, RooflineProbe.readRows(data, 0, 3, rowBytes));
+        }
+    }
+
+    /** A matrix smaller than a sweep's minimum is read several times per sweep: the bytes say how many. */
+    @Test
+    void aSmallMatrixIsReadSeveralTimesPerSweep() {
+        for (int threads : new int[] {1, 2}) {
+            // 5 × 3 float32: rows padded to 64 bytes, 320 bytes per pass; 2 threads read 2 and 3 rows
+            RooflineProbe.Read read = RooflineProbe.readMatrix(DType.FLOAT32, 5, 3, threads);
+            assertEquals(RooflineProbe.MIN_SWEEP_BYTES / 320 * 320.0, read.bytes());
+            assertTrue(read.bytesPerSecond() > 0 && Double.isFinite(read.bytesPerSecond()), read.toString());
+            assertEquals(threads, read.threads());
+        }
+    }
 
     @Test
     void quantileInterpolatesBetweenOrderStatistics() {

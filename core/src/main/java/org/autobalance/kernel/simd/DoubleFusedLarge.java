@@ -169,6 +169,13 @@ final class DoubleFusedLarge {
         double[] mvp = sc.doubles(4, RP * w);
         packRows(v.segment(), v.stride(), 0, d2, w, vp, w, w, d2);
         packRows(mtu.segment(), mtu.stride(), 0, d2, w, mtp, w, w, d2);
+        // The kernels load a vector of V and of MᵀU and store one of MᵀU per column: from native memory on a 64-byte
+        // boundary none of them crosses a cache line, where a heap array's data starts wherever the collector put it
+        // and a 512-bit access of it crossed one nearly always (float32 r = 16 −13 % on the Intel host, kernels.md 31)
+        MemorySegment vs = sc.aligned(0, d2 * w * BYTES);
+        MemorySegment mts = sc.aligned(1, d2 * w * BYTES);
+        MemorySegment.copy(vp, 0, vs, E, 0, d2 * w);
+        MemorySegment.copy(mtp, 0, mts, E, 0, d2 * w);
         MemorySegment ms = m.segment();
         long rowBytes = m.stride() * BYTES;
         // columns per block: a multiple of JM, so that every staged step starts at a multiple of L
@@ -187,18 +194,19 @@ final class DoubleFusedLarge {
                         stage(ms, off, rowBytes, gr, s0, s1, mb);
                         if (gr < g) {
                             for (int kk = 0; kk < gr; kk++) {
-                                rowTail(mb, kk * JM, s0, s1, w, vp, mtp, up, mvp, (k + kk) * w);
+                                rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
                             }
                         } else if (one) {
-                            rows8x1(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                            rows8x1(mb, s0, s1, vs, mts, up, mvp, k * w);
                         } else {
-                            rows4x2(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                            rows4x2(mb, s0, s1, vs, mts, up, mvp, k * w);
                         }
                     }
                 }
             }
             unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
         }
+        MemorySegment.copy(mts, E, 0, mtp, 0, d2 * w);
         unpackRows(mtp, w, w, d2, mtu.segment(), mtu.stride(), 0, d2, r);
     }
 
@@ -235,8 +243,8 @@ final class DoubleFusedLarge {
      * of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive columns'
      * chains are independent, so out-of-order execution overlaps them).
      */
-    private static void rows8x1(double[] mb, int j0, int j1, double[] vp, double[] mtp, double[] up,
-            double[] mvp, int o) {
+    private static void rows8x1(double[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
+            double[] up, double[] mvp, int o) {
         DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u1 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u2 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -256,10 +264,10 @@ final class DoubleFusedLarge {
         for (int j = j0; j < j1; j++) {
             int b = j - j0;
             int q = j * L;
-            DoubleVector v = VT.cast(DoubleVector.fromArray(S, vp, q));
+            DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
             c0 = VT.cast(x.fma(v, c0));
-            DoubleVector t = VT.cast(x.fma(u0, VT.cast(DoubleVector.fromArray(S, mtp, q))));
+            DoubleVector t = VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
             x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
             c1 = VT.cast(x.fma(v, c1));
             t = VT.cast(x.fma(u1, t));
@@ -281,7 +289,7 @@ final class DoubleFusedLarge {
             x = VT.cast(DoubleVector.broadcast(S, mb[b + 7 * JM]));
             c7 = VT.cast(x.fma(v, c7));
             t = VT.cast(x.fma(u7, t));
-            t.intoArray(mtp, q);
+            t.intoMemorySegment(exact(mts), q * BYTES, NO);
         }
         VT.cast(c0).intoArray(mvp, o);
         VT.cast(c1).intoArray(mvp, o + L);
@@ -298,8 +306,8 @@ final class DoubleFusedLarge {
      * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
      * chains of 4 FMAs.
      */
-    private static void rows4x2(double[] mb, int j0, int j1, double[] vp, double[] mtp, double[] up,
-            double[] mvp, int o) {
+    private static void rows4x2(double[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
+            double[] up, double[] mvp, int o) {
         DoubleVector u00 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u01 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u10 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -319,13 +327,15 @@ final class DoubleFusedLarge {
         for (int j = j0; j < j1; j++) {
             int b = j - j0;
             int q = j * (2 * L);
-            DoubleVector v0 = VT.cast(DoubleVector.fromArray(S, vp, q));
-            DoubleVector v1 = VT.cast(DoubleVector.fromArray(S, vp, q + L));
+            DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
+            DoubleVector v1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
             c00 = VT.cast(x.fma(v0, c00));
             c01 = VT.cast(x.fma(v1, c01));
-            DoubleVector t0 = VT.cast(x.fma(u00, VT.cast(DoubleVector.fromArray(S, mtp, q))));
-            DoubleVector t1 = VT.cast(x.fma(u01, VT.cast(DoubleVector.fromArray(S, mtp, q + L))));
+            DoubleVector t0 = VT.cast(
+                    x.fma(u00, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
+            DoubleVector t1 = VT.cast(
+                    x.fma(u01, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), (q + L) * BYTES, NO))));
             x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
             c10 = VT.cast(x.fma(v0, c10));
             c11 = VT.cast(x.fma(v1, c11));
@@ -341,8 +351,8 @@ final class DoubleFusedLarge {
             c31 = VT.cast(x.fma(v1, c31));
             t0 = VT.cast(x.fma(u30, t0));
             t1 = VT.cast(x.fma(u31, t1));
-            t0.intoArray(mtp, q);
-            t1.intoArray(mtp, q + L);
+            t0.intoMemorySegment(exact(mts), q * BYTES, NO);
+            t1.intoMemorySegment(exact(mts), (q + L) * BYTES, NO);
         }
         VT.cast(c00).intoArray(mvp, o);
         VT.cast(c01).intoArray(mvp, o + L);
@@ -359,16 +369,17 @@ final class DoubleFusedLarge {
      * full group (at most 7 per panel), one vector of r at a time. Same operations per element, in the same order,
      * as the groups.
      */
-    private static void rowTail(double[] mb, int mo, int j0, int j1, int w, double[] vp, double[] mtp, double[] up,
-            double[] mvp, int o) {
+    private static void rowTail(double[] mb, int mo, int j0, int j1, int w, MemorySegment vs, MemorySegment mts,
+            double[] up, double[] mvp, int o) {
         for (int c = 0; c < w; c += L) {
             DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o + c));
             DoubleVector c0 = VT.cast(DoubleVector.fromArray(S, mvp, o + c));
             for (int j = j0; j < j1; j++) {
                 int q = j * w + c;
                 DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[mo + j - j0]));
-                c0 = VT.cast(x.fma(VT.cast(DoubleVector.fromArray(S, vp, q)), c0));
-                VT.cast(x.fma(u0, VT.cast(DoubleVector.fromArray(S, mtp, q)))).intoArray(mtp, q);
+                c0 = VT.cast(x.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO)), c0));
+                VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))))
+                        .intoMemorySegment(exact(mts), q * BYTES, NO);
             }
             VT.cast(c0).intoArray(mvp, o + c);
         }

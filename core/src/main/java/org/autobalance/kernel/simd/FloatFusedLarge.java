@@ -169,6 +169,13 @@ final class FloatFusedLarge {
         float[] mvp = sc.floats(4, RP * w);
         packRows(v.segment(), v.stride(), 0, d2, w, vp, w, w, d2);
         packRows(mtu.segment(), mtu.stride(), 0, d2, w, mtp, w, w, d2);
+        // The kernels load a vector of V and of MᵀU and store one of MᵀU per column: from native memory on a 64-byte
+        // boundary none of them crosses a cache line, where a heap array's data starts wherever the collector put it
+        // and a 512-bit access of it crossed one nearly always (float32 r = 16 −13 % on the Intel host, kernels.md 31)
+        MemorySegment vs = sc.aligned(0, d2 * w * BYTES);
+        MemorySegment mts = sc.aligned(1, d2 * w * BYTES);
+        MemorySegment.copy(vp, 0, vs, E, 0, d2 * w);
+        MemorySegment.copy(mtp, 0, mts, E, 0, d2 * w);
         MemorySegment ms = m.segment();
         long rowBytes = m.stride() * BYTES;
         // columns per block: a multiple of JM, so that every staged step starts at a multiple of L
@@ -187,18 +194,19 @@ final class FloatFusedLarge {
                         stage(ms, off, rowBytes, gr, s0, s1, mb);
                         if (gr < g) {
                             for (int kk = 0; kk < gr; kk++) {
-                                rowTail(mb, kk * JM, s0, s1, w, vp, mtp, up, mvp, (k + kk) * w);
+                                rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
                             }
                         } else if (one) {
-                            rows8x1(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                            rows8x1(mb, s0, s1, vs, mts, up, mvp, k * w);
                         } else {
-                            rows4x2(mb, s0, s1, vp, mtp, up, mvp, k * w);
+                            rows4x2(mb, s0, s1, vs, mts, up, mvp, k * w);
                         }
                     }
                 }
             }
             unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
         }
+        MemorySegment.copy(mts, E, 0, mtp, 0, d2 * w);
         unpackRows(mtp, w, w, d2, mtu.segment(), mtu.stride(), 0, d2, r);
     }
 
@@ -235,8 +243,8 @@ final class FloatFusedLarge {
      * of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive columns'
      * chains are independent, so out-of-order execution overlaps them).
      */
-    private static void rows8x1(float[] mb, int j0, int j1, float[] vp, float[] mtp, float[] up,
-            float[] mvp, int o) {
+    private static void rows8x1(float[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
+            float[] up, float[] mvp, int o) {
         FloatVector u0 = VT.cast(FloatVector.fromArray(S, up, o));
         FloatVector u1 = VT.cast(FloatVector.fromArray(S, up, o + L));
         FloatVector u2 = VT.cast(FloatVector.fromArray(S, up, o + 2 * L));
@@ -256,10 +264,10 @@ final class FloatFusedLarge {
         for (int j = j0; j < j1; j++) {
             int b = j - j0;
             int q = j * L;
-            FloatVector v = VT.cast(FloatVector.fromArray(S, vp, q));
+            FloatVector v = VT.cast(FloatVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
             FloatVector x = VT.cast(FloatVector.broadcast(S, mb[b]));
             c0 = VT.cast(x.fma(v, c0));
-            FloatVector t = VT.cast(x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q))));
+            FloatVector t = VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
             x = VT.cast(FloatVector.broadcast(S, mb[b + JM]));
             c1 = VT.cast(x.fma(v, c1));
             t = VT.cast(x.fma(u1, t));
@@ -281,7 +289,7 @@ final class FloatFusedLarge {
             x = VT.cast(FloatVector.broadcast(S, mb[b + 7 * JM]));
             c7 = VT.cast(x.fma(v, c7));
             t = VT.cast(x.fma(u7, t));
-            t.intoArray(mtp, q);
+            t.intoMemorySegment(exact(mts), q * BYTES, NO);
         }
         VT.cast(c0).intoArray(mvp, o);
         VT.cast(c1).intoArray(mvp, o + L);
@@ -298,8 +306,8 @@ final class FloatFusedLarge {
      * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
      * chains of 4 FMAs.
      */
-    private static void rows4x2(float[] mb, int j0, int j1, float[] vp, float[] mtp, float[] up,
-            float[] mvp, int o) {
+    private static void rows4x2(float[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
+            float[] up, float[] mvp, int o) {
         FloatVector u00 = VT.cast(FloatVector.fromArray(S, up, o));
         FloatVector u01 = VT.cast(FloatVector.fromArray(S, up, o + L));
         FloatVector u10 = VT.cast(FloatVector.fromArray(S, up, o + 2 * L));
@@ -319,13 +327,15 @@ final class FloatFusedLarge {
         for (int j = j0; j < j1; j++) {
             int b = j - j0;
             int q = j * (2 * L);
-            FloatVector v0 = VT.cast(FloatVector.fromArray(S, vp, q));
-            FloatVector v1 = VT.cast(FloatVector.fromArray(S, vp, q + L));
+            FloatVector v0 = VT.cast(FloatVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
+            FloatVector v1 = VT.cast(FloatVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
             FloatVector x = VT.cast(FloatVector.broadcast(S, mb[b]));
             c00 = VT.cast(x.fma(v0, c00));
             c01 = VT.cast(x.fma(v1, c01));
-            FloatVector t0 = VT.cast(x.fma(u00, VT.cast(FloatVector.fromArray(S, mtp, q))));
-            FloatVector t1 = VT.cast(x.fma(u01, VT.cast(FloatVector.fromArray(S, mtp, q + L))));
+            FloatVector t0 = VT.cast(
+                    x.fma(u00, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
+            FloatVector t1 = VT.cast(
+                    x.fma(u01, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), (q + L) * BYTES, NO))));
             x = VT.cast(FloatVector.broadcast(S, mb[b + JM]));
             c10 = VT.cast(x.fma(v0, c10));
             c11 = VT.cast(x.fma(v1, c11));
@@ -341,8 +351,8 @@ final class FloatFusedLarge {
             c31 = VT.cast(x.fma(v1, c31));
             t0 = VT.cast(x.fma(u30, t0));
             t1 = VT.cast(x.fma(u31, t1));
-            t0.intoArray(mtp, q);
-            t1.intoArray(mtp, q + L);
+            t0.intoMemorySegment(exact(mts), q * BYTES, NO);
+            t1.intoMemorySegment(exact(mts), (q + L) * BYTES, NO);
         }
         VT.cast(c00).intoArray(mvp, o);
         VT.cast(c01).intoArray(mvp, o + L);
@@ -359,16 +369,17 @@ final class FloatFusedLarge {
      * full group (at most 7 per panel), one vector of r at a time. Same operations per element, in the same order,
      * as the groups.
      */
-    private static void rowTail(float[] mb, int mo, int j0, int j1, int w, float[] vp, float[] mtp, float[] up,
-            float[] mvp, int o) {
+    private static void rowTail(float[] mb, int mo, int j0, int j1, int w, MemorySegment vs, MemorySegment mts,
+            float[] up, float[] mvp, int o) {
         for (int c = 0; c < w; c += L) {
             FloatVector u0 = VT.cast(FloatVector.fromArray(S, up, o + c));
             FloatVector c0 = VT.cast(FloatVector.fromArray(S, mvp, o + c));
             for (int j = j0; j < j1; j++) {
                 int q = j * w + c;
                 FloatVector x = VT.cast(FloatVector.broadcast(S, mb[mo + j - j0]));
-                c0 = VT.cast(x.fma(VT.cast(FloatVector.fromArray(S, vp, q)), c0));
-                VT.cast(x.fma(u0, VT.cast(FloatVector.fromArray(S, mtp, q)))).intoArray(mtp, q);
+                c0 = VT.cast(x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), q * BYTES, NO)), c0));
+                VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))))
+                        .intoMemorySegment(exact(mts), q * BYTES, NO);
             }
             VT.cast(c0).intoArray(mvp, o + c);
         }

@@ -1,5 +1,8 @@
 package org.autobalance.kernel.simd;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 /**
  * Per-thread work arrays of the SIMD kernels. The kernels are called from a fixed set of worker threads, so each
  * thread keeps one {@code Scratch} (one {@link ThreadLocal} lookup per kernel call) whose arrays grow to the largest
@@ -13,6 +16,7 @@ final class Scratch {
 
     private final float[][] floats = new float[8][0];
     private final double[][] doubles = new double[8][0];
+    private final MemorySegment[] aligned = {MemorySegment.NULL, MemorySegment.NULL};
 
     private Scratch() {
     }
@@ -39,6 +43,20 @@ final class Scratch {
             doubles[slot] = a;
         }
         return a;
+    }
+
+    /**
+     * Native memory of at least {@code bytes} bytes starting on a 64-byte boundary (a cache line, and the largest
+     * vector) for slot {@code slot} (0 or 1); contents unspecified. Freed by the collector with this Scratch (its
+     * thread's end). A heap array cannot be had aligned: its data starts wherever the collector put the array.
+     */
+    MemorySegment aligned(int slot, long bytes) {
+        MemorySegment s = aligned[slot];
+        if (s.byteSize() < bytes) {
+            s = Arena.ofAuto().allocate(Math.max(bytes, s.byteSize() + (s.byteSize() >> 1)), 64);
+            aligned[slot] = s;
+        }
+        return s;
     }
 
     private static int grow(int current, int needed) {
