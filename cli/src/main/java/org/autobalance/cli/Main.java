@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.kernel.EngineProperties;
@@ -207,8 +208,8 @@ public final class Main implements Runnable {
             List<String> options = u.getUnmatched().stream().filter(w -> w.startsWith("-") && !isNumber(w)).toList();
             message = (options.size() == 1 ? "unknown option " : "unknown options ")
                     + String.join(", ", options.stream().map(o -> "'" + o + "'").toList())
-                    + options.stream().map(EngineProperties::systemPropertyHint).filter(h -> h != null)
-                            .findFirst().map(h -> " (" + h + ")").orElse("");
+                    + Optional.ofNullable(EngineProperties.systemPropertyHint(options)).map(h -> " (" + h + ")")
+                            .orElse("");
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && spec.subcommands().isEmpty()
                 && !u.isUnknownOption() && spec.positionalParameters().isEmpty()) {

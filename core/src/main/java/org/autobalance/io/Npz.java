@@ -299,7 +299,9 @@ public final class Npz {
                     + "declares " + declared + " bytes of data; at most 2 GiB per member)");
         }
         int end = header.length + (int) declared;
-        int block = (int) InterruptLooks.EVERY * Math.max(1, h.itemSize());
+        // at most EVERY float64s' bytes: the item size is the file's word (a header may say '<i999', then
+        // array() refuses the dtype), and the first block is allocated before anything is read
+        int block = (int) InterruptLooks.EVERY * Math.min(h.itemSize(), Double.BYTES);
         // the array grows with what is read, not to what the header declares: a header may claim 2 GB of a few bytes
         byte[] bytes = Arrays.copyOf(header, Math.min(end, header.length + block));
         int at = header.length;

@@ -15,8 +15,8 @@
  *       stays set, as the solvers leave it when an interrupt stops a run. The text readers check at every line
  *       (Matrix Market) or buffer (delimited text) they read, and every 65 536 entries of the parallel parse of a
  *       mapped file; the binary readers before they map the file, before each archive member and every 65 536
- *       elements of its inflate, and while the matrix is built. A read blocked on a pipe that sends nothing is not
- *       woken.</li>
+ *       elements of its inflate, and while a {@code .npz}'s sparse matrix is built. A read blocked on a pipe that
+ *       sends nothing is not woken.</li>
  * </ul>
  */
 package org.autobalance.io;

@@ -73,16 +73,18 @@ public final class EngineProperties {
     }
 
     /**
-     * What a command line adds to "unknown option" for {@code word} when it is a system property ({@code
-     * -Dautobalance.simd.bits=256}), which the JVM reads and no command does; null for any other word. A new user's
-     * {@code ./autobalance factorize -Dautobalance.simd.bits=256 …} was told no more than "unknown option".
+     * What a command line adds to "unknown option" when some of {@code words} are system properties ({@code
+     * -Dautobalance.simd.bits=256}), which the JVM reads and no command does: all of them in one suggested line, so
+     * that none is lost; null when none is. A new user's {@code ./autobalance factorize -Dautobalance.simd.bits=256 …}
+     * was told no more than "unknown option".
      */
-    public static String systemPropertyHint(String word) {
-        if (!word.startsWith("-D") || word.length() == 2) {
+    public static String systemPropertyHint(List<String> words) {
+        List<String> properties = words.stream().filter(w -> w.startsWith("-D") && w.length() > 2).toList();
+        if (properties.isEmpty()) {
             return null;
         }
-        return "a system property goes to the JVM, not to the command: JDK_JAVA_OPTIONS='" + word
-                + "' ./autobalance …";
+        return "a system property goes to the JVM, not to the command: JDK_JAVA_OPTIONS='"
+                + String.join(" ", properties) + "' ./autobalance …";
     }
 
     private static final String PREFERRED_WIDTH_CLASS = "org.autobalance.kernel.simd.PreferredWidth";

@@ -167,6 +167,51 @@ class NpzTest {
     }
 
     /**
+     * A member that ends before the data its header declares (a data.npy cut by 8 bytes) is named with both counts;
+     * the block read trims what it got, and a mutation that returned the untrimmed block read the missing bytes as
+     * zeros without a word.
+     */
+    @Test
+    void aMemberShorterThanItsHeaderDeclaresIsNamed() throws IOException {
+        byte[] data;
+        try (ZipFile zip = new ZipFile(fixture("npz_csr.npz").toFile());
+                var in = zip.getInputStream(zip.getEntry("data.npy"))) {
+            data = in.readAllBytes();
+        }
+        long declared = NpyHeader.parse(java.lang.foreign.MemorySegment.ofArray(data), "data").dataBytes();
+        Path cut = copyWithout("npz_csr.npz", "data.npy", "data.npy", java.util.Arrays.copyOf(data, data.length - 8));
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(cut, DType.FLOAT64));
+        assertEquals(cut + ":data.npy: the header declares " + declared + " bytes of data, the member holds "
+                + (declared - 8), e.getMessage());
+    }
+
+    /**
+     * The item size in a member's header is the file's word: '<i999' with 2 000 000 elements (8 bytes present) made
+     * the first block 65 536 × 999 bytes, 65 MB allocated for an 843-byte archive (with -Xmx40m the read failed as
+     * "too large to read"). The first block is now at most 65 536 float64s (512 KiB); the thread's allocation over
+     * the whole read is bounded by 8 MB (the block, the inflater's buffers and the header with room to spare), far
+     * below the 65 MB of the old block, and the dtype is refused by name as before.
+     */
+    @Test
+    void aHostileItemSizeDoesNotSizeTheFirstBlock() throws IOException {
+        Path odd = dir.resolve("odd.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(odd))) {
+            member(zos, "format", formatMember("coo"));
+            member(zos, "shape", npy("<i8", 2, 1));
+            byte[] header = NpyHeader.encode("<i999", false, new long[] {2_000_000});
+            member(zos, "data", java.util.Arrays.copyOf(header, header.length + 8));
+            member(zos, "row", npy("<i8", 0));
+            member(zos, "col", npy("<i8", 0));
+        }
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(odd, DType.FLOAT64));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(e.getMessage().contains("unsupported dtype '<i999'"), e.getMessage());
+        assertTrue(allocated < 8 << 20, "allocated " + allocated + " bytes to read an archive of " + Files.size(odd));
+    }
+
+    /**
      * A member of hundreds of MB inflated in one call that no interrupt stopped (reliability.md, eighteenth session).
      * Now it is read in blocks of 65536 elements with a look between them: the hook interrupts the reader at its first
      * look inside the data member (four blocks), and the read must stop there, one look, with the documented

@@ -881,6 +881,11 @@ class CommandLineTest {
         "factorize -Dautobalance.simd.bits=256 --input m.mtx --rank 2|unknown option '-Dautobalance.simd.bits=256' "
             + "(a system property goes to the JVM, not to the command: JDK_JAVA_OPTIONS='-Dautobalance.simd.bits=256' "
             + "./autobalance …); see 'autobalance factorize --help'",
+        // two properties: the suggested line keeps both (it named the first alone, and the second was lost)
+        "factorize -Dautobalance.simd.bits=256 -Dautobalance.x=1 --input m.mtx --rank 2|unknown options "
+            + "'-Dautobalance.simd.bits=256', '-Dautobalance.x=1' (a system property goes to the JVM, not to the "
+            + "command: JDK_JAVA_OPTIONS='-Dautobalance.simd.bits=256 -Dautobalance.x=1' ./autobalance …); see "
+            + "'autobalance factorize --help'",
         "factorize m.mtx --rank 2|unexpected argument 'm.mtx' (a value needs its option's name before it, such as "
             + "--input m.mtx); see 'autobalance factorize --help'",
         "factorize --input m.mtx --rank 2 3|unexpected argument '3' (a value needs its option's name before it); "

@@ -314,7 +314,7 @@ public final class BenchCommand {
 
     /** The refusal of a word that is not an option of the command. */
     static IllegalArgumentException unknown(String word) {
-        String property = EngineProperties.systemPropertyHint(word);
+        String property = EngineProperties.systemPropertyHint(List.of(word));
         return new IllegalArgumentException((word.startsWith("-") ? "unknown option '" + word + "'"
                 : "unexpected argument '" + word + "': a value follows its option's name")
                 + (property == null ? "" : "; " + property) + " (try --help)");

@@ -159,7 +159,10 @@ class BenchOptionsTest {
             Path output = dir.resolve("bad-property.out");
             Process p = ChildJvm.start(ChildJvm.command(List.of("--add-modules", "jdk.incubator.vector",
                     "-Dautobalance.simd.bits=100"), BenchCommand.class, args.toArray(String[]::new)), output);
-            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the command did not end");
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly(); // not left running after the test (a bench --quick would measure for minutes)
+                throw new AssertionError("the command did not end");
+            }
             String out = Files.readString(output);
             assertEquals(2, p.exitValue(), out);
             assertEquals(List.of("bench: system property autobalance.simd.bits must be 128, 256 or 512, got '100'"),
