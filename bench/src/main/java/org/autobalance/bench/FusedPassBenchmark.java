@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The fused pass alone (MV and MᵀU in one sweep over M), one thread, d1 = d2 = d. Every invocation reads all of M, as
  * an iteration of the solver does, from wherever it stays between invocations: DRAM where M (64 MiB float32 at d =
- * 4096) exceeds the last-level cache (32 MiB on the EPYC hosts), the L3 on the Intel host's 480 MiB (kernels.md §31).
+ * 4096) exceeds the last-level cache (32 MiB on the EPYC hosts), a cache on the Intel host, which holds ~64 MiB
+ * (measured, kernels.md §31.2).
  *
  * <p>State: {@code mtu} accumulates across invocations ({@code mtu += MᵀU} is the kernel's contract); its values grow
  * linearly and stay finite, which does not change the work done. The result is self-checked once in setup against

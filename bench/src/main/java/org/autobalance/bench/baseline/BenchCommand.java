@@ -86,10 +86,11 @@ public final class BenchCommand {
 
     /**
      * What a cell's floor was computed from: the read rate of a matrix of M's size swept again and again
-     * ({@link RooflineProbe#readMatrix}), whether that read (rather than the FMAs) bounds the cell, and the DRAM rate
-     * of the 256 MiB sweep beside it, all in bytes per second.
+     * ({@link RooflineProbe#readMatrix}), whether that read (rather than the FMAs) bounds the cell, and the rate of
+     * the 256 MiB sweep beside it (DRAM's where the cache holds less; not necessarily DRAM's: kernels.md §31.2), all
+     * in bytes per second.
      */
-    record FloorBasis(double readBytesPerSecond, boolean readBound, double dramBytesPerSecond) {
+    record FloorBasis(double readBytesPerSecond, boolean readBound, double read256MiBBytesPerSecond) {
     }
 
     public static void main(String[] args) {
@@ -468,8 +469,8 @@ public final class BenchCommand {
                     c.float32FlopsPerSecond() / 1e9, c.float64FlopsPerSecond() / 1e9);
         }
         // the floor's read: a matrix of M's size read again and again, as the iterations read M; where M fits a
-        // last-level cache (64 MiB in the Intel host's 480 MiB L3) that is faster than the 256 MiB sweep's DRAM rate,
-        // and a floor from the DRAM rate was below the iteration's reach (kernels.md §31)
+        // cache (64 MiB on the Intel host, whose cache holds ~64 MiB: measured, kernels.md §31.2) that is faster than
+        // the 256 MiB sweep's DRAM rate, and a floor from the DRAM rate was below the iteration's reach
         Map<DType, Map<Integer, RooflineProbe.Read>> reads = new LinkedHashMap<>();
         for (DType dtype : dtypes) {
             Map<Integer, RooflineProbe.Read> byThreads = new LinkedHashMap<>();
@@ -692,7 +693,7 @@ public final class BenchCommand {
             rec.put("floor_ms", row.floorMs());
             rec.put("floor_bound", row.basis().readBound() ? "read" : "fma");
             rec.put("floor_read_gb_per_s", row.basis().readBytesPerSecond() / 1e9);
-            rec.put("read_256mib_gb_per_s", row.basis().dramBytesPerSecond() / 1e9);
+            rec.put("read_256mib_gb_per_s", row.basis().read256MiBBytesPerSecond() / 1e9);
             rec.put("gflops", row.gflops());
             sb.append("  ").append(Json.object(rec)).append(i + 1 < rows.size() ? ",\n" : "\n");
         }

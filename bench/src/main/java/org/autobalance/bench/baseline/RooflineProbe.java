@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToDoubleFunction;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.autobalance.memory.DType;
@@ -27,10 +28,10 @@ import org.autobalance.memory.DenseMatrix;
  *
  * <p>Two read rates. {@link #measure} reads a 256 MiB matrix in 8 slices, sized so that on a host with a 32 MiB
  * last-level cache every sweep streams from DRAM: the DRAM rate, printed for reference. {@link #readMatrix} reads a
- * matrix of M's own size: where M fits a last-level cache (the 64 MiB of d = 4096 float32 in the 480 MiB L3 of the
- * Intel host of kernels.md §31), the iterations read it from there, faster than from DRAM, and a floor from the DRAM
- * rate was below what the iteration could reach (r = 1 at "134 % of its floor"); where it does not fit, both rates are
- * DRAM's. No cache size is assumed: the sweep finds out.
+ * matrix of M's own size: where M fits a cache (the 64 MiB of d = 4096 float32 on the Intel host of kernels.md §31,
+ * whose cache holds ~64 MiB: measured, §31.2), the iterations read it from there, faster than from DRAM, and a floor
+ * from the DRAM rate was below what the iteration could reach (r = 1 at "134 % of its floor"); where it does not fit,
+ * both rates are DRAM's. No cache size is assumed: the sweep finds out.
  *
  * <p>Reading: rows of the matrix read the way the engine's small-rank kernels read M: four rows at a time, one vector
  * load from each per step. With one thread the median of {@value #SWEEPS} sweeps is timed by the thread's CPU time
@@ -59,7 +60,8 @@ public final class RooflineProbe {
     /**
      * Far above a 32 MiB last-level cache (the EPYC hosts of the notes): sweep k reads slice k mod 8 of it, so the 224
      * MiB read since a slice was last read have evicted it and every sweep streams from DRAM. A larger cache may hold
-     * part of it (the Intel host's 480 MiB L3), which is one more reason the floor takes {@link #readMatrix} instead.
+     * part of it (the Intel host's {@code lscpu} reports a 480 MiB L3, but only ~64 MiB behaves as a cache there and
+     * its 256 MiB read is DRAM's: kernels.md §31.2), which is one more reason the floor takes {@link #readMatrix}.
      */
     private static final long STREAM_BYTES = 256L << 20;
     /**
@@ -94,7 +96,7 @@ public final class RooflineProbe {
     private static final int TRIALS = 3;
 
     /**
-     * Measured ceilings for one thread count: the DRAM read rate of the 256 MiB matrix ({@code bytesPerSecond}, with
+     * Measured ceilings for one thread count: the read rate of the 256 MiB matrix ({@code bytesPerSecond}, with
      * {@code readSpread} and {@code readSweeps} as in {@link Read}) and the FMA peaks.
      */
     public record Ceilings(int threads, double bytesPerSecond, double readSpread, int readSweeps,
@@ -157,8 +159,8 @@ public final class RooflineProbe {
     }
 
     /**
-     * Measures the DRAM read rate (256 MiB; see the class comment) and the FMA peaks with {@code threads} threads
-     * (about a second in all, a few on a busy machine).
+     * Measures the 256 MiB read rate (DRAM's where the cache holds less; see the class comment) and the FMA peaks
+     * with {@code threads} threads (about a second in all, a few on a busy machine).
      */
     public static Ceilings measure(int threads) {
         // allocated as the engine's M is (a DenseMatrix: on Linux, on huge pages where they are given), so the probe
@@ -194,16 +196,29 @@ public final class RooflineProbe {
             data.fill((byte) 0x3f); // touch every page; a normal float and double
             long rowBytes = (long) matrix.stride() * dtype.bytes();
             long repeats = Math.max(1, MIN_SWEEP_BYTES / Math.max(1, d1 * rowBytes));
-            return read(threads, (double) repeats * d1 * rowBytes, (c, k) -> {
-                long r0 = (long) d1 * c / threads;
-                long r1 = (long) d1 * (c + 1) / threads;
-                double sum = 0;
-                for (long i = 0; i < repeats; i++) {
-                    sum += readRows(data, r0 * rowBytes, r1 - r0, rowBytes);
-                }
-                return sum;
-            });
+            return read(threads, (double) repeats * d1 * rowBytes,
+                    (c, k) -> readShare(data, d1, rowBytes, c, threads, repeats));
         }
+    }
+
+    /** Chunk {@code chunk}'s rows of {@link #readMatrix}, read {@code repeats} times: the sum of what it read. */
+    static double readShare(MemorySegment data, int d1, long rowBytes, int chunk, int threads, long repeats) {
+        long r0 = shareStart(d1, chunk, threads);
+        long r1 = shareStart(d1, chunk + 1, threads);
+        double sum = 0;
+        for (long i = 0; i < repeats; i++) {
+            sum += readRows(data, r0 * rowBytes, r1 - r0, rowBytes);
+        }
+        return sum;
+    }
+
+    /**
+     * The first of chunk {@code chunk}'s rows of d1 split among {@code threads} (chunk {@code threads} gives d1):
+     * contiguous shares that differ by at most a row, as {@code ParallelPass.chunkStart} splits M's rows (an instance
+     * method of a started team, which the probe does not start).
+     */
+    static long shareStart(int d1, int chunk, int threads) {
+        return (long) d1 * chunk / threads;
     }
 
     /** The bytes of the shortest timed sweep of {@link #readMatrix} (a few hundred microseconds of reading). */
@@ -423,9 +438,10 @@ public final class RooflineProbe {
     }
 
     /**
-     * Sums {@code rows} rows of {@code rowBytes} (a multiple of the vector size) from {@code offset}, four rows at a
-     * time with one vector load from each per step: the access pattern of the engine's small-rank kernels (four
-     * concurrent row streams); the last rows, fewer than four, one at a time.
+     * Sums {@code rows} rows of {@code rowBytes} (a multiple of 4) from {@code offset}, four rows at a time with one
+     * vector load from each per step: the access pattern of the engine's small-rank kernels (four concurrent row
+     * streams); the last rows, fewer than four, one at a time. A row that is not a whole number of vectors (rows are
+     * padded to 64 bytes, and a vector may be wider) ends in a masked load, which reads nothing past the row.
      */
     static double readRows(MemorySegment data, long offset, long rows, long rowBytes) {
         FloatVector a0 = FT.cast(FloatVector.zero(FS));
@@ -433,22 +449,34 @@ public final class RooflineProbe {
         FloatVector a2 = FT.cast(FloatVector.zero(FS));
         FloatVector a3 = FT.cast(FloatVector.zero(FS));
         long step = FS.vectorByteSize();
+        long full = rowBytes / step * step;
+        VectorMask<Float> tail = FS.indexInRange((int) (full / Float.BYTES), (int) (rowBytes / Float.BYTES));
         ByteOrder order = ByteOrder.nativeOrder();
         long row = 0;
         for (; row + 4 <= rows; row += 4) {
             long o = offset + row * rowBytes;
-            for (long j = 0; j < rowBytes; j += step) {
+            for (long j = 0; j < full; j += step) {
                 long p = o + j;
                 a0 = FT.cast(FloatVector.fromMemorySegment(FS, data, p, order)).add(a0);
                 a1 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + rowBytes, order)).add(a1);
                 a2 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 2 * rowBytes, order)).add(a2);
                 a3 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 3 * rowBytes, order)).add(a3);
             }
+            if (full < rowBytes) {
+                long p = o + full;
+                a0 = FT.cast(FloatVector.fromMemorySegment(FS, data, p, order, tail)).add(a0);
+                a1 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + rowBytes, order, tail)).add(a1);
+                a2 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 2 * rowBytes, order, tail)).add(a2);
+                a3 = FT.cast(FloatVector.fromMemorySegment(FS, data, p + 3 * rowBytes, order, tail)).add(a3);
+            }
         }
         for (; row < rows; row++) {
             long o = offset + row * rowBytes;
-            for (long j = 0; j < rowBytes; j += step) {
+            for (long j = 0; j < full; j += step) {
                 a0 = FT.cast(FloatVector.fromMemorySegment(FS, data, o + j, order)).add(a0);
+            }
+            if (full < rowBytes) {
+                a0 = FT.cast(FloatVector.fromMemorySegment(FS, data, o + full, order, tail)).add(a0);
             }
         }
         return FT.cast(a0).add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);

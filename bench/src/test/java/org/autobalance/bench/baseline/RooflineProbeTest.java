@@ -33,8 +33,9 @@ class RooflineProbeTest {
 
 
     /**
-     * The floor's read is the read of M's size, not the 256 MiB one: on the Intel host M (64 MiB) stays in the 480 MiB
-     * L3 between iterations and the r = 1 cell ran at "134 % of its floor" with the 256 MiB rate (kernels.md §31).
+     * The floor's read is the read of M's size, not the 256 MiB one: on the Intel host M (64 MiB) stays between
+     * iterations in a cache that holds ~64 MiB (measured, kernels.md §31.2) and the r = 1 cell ran at "134 % of its
+     * floor" with the 256 MiB rate (kernels.md §31).
      */
     @Test
     void theFloorReadsMAtTheRateOfAMatrixOfItsSize() {
@@ -56,16 +57,70 @@ class RooflineProbeTest {
         long rowBytes = 256; // 64 floats: one, two or four vectors, whatever the width
         int rows = 11;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = arena.allocate(rowBytes * rows, 64);
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < rowBytes / Float.BYTES; j++) {
-                    data.setAtIndex(ValueLayout.JAVA_FLOAT, i * rowBytes / Float.BYTES + j, i + 1);
-                }
-            }
+            MemorySegment data = rowsOfKnownValues(arena, rows, rowBytes);
             // rows 2..10 (9 rows: two groups of four and one alone): 64 · (3 + 4 + … + 11) = 64 · 63
             assertEquals(64.0 * 63, RooflineProbe.readRows(data, 2 * rowBytes, 9, rowBytes));
             // three rows, all read alone: 64 · (1 + 2 + 3)
             assertEquals(64.0 * 6, RooflineProbe.readRows(data, 0, 3, rowBytes));
+        }
+    }
+
+    /**
+     * A row that is not a whole number of vectors (80 bytes: 1¼ vectors of 512 bits, 2½ of 256) is read to its end
+     * and not past it: a whole vector at a row's end would add the next row's first values, or throw past the
+     * segment's end (the segment ends with the last row).
+     */
+    @Test
+    void readRowsReadsARowThatEndsInsideAVector() {
+        long rowBytes = 80;
+        int rows = 6;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = rowsOfKnownValues(arena, rows, rowBytes);
+            // rows 0..5 (a group of four, then two alone): 20 · (1 + … + 6) = 20 · 21
+            assertEquals(20.0 * 21, RooflineProbe.readRows(data, 0, rows, rowBytes));
+        }
+    }
+
+    /**
+     * The shares of {@link RooflineProbe#readMatrix} cover the rows once: consecutive, from 0 to d1, each of
+     * floor(d1 / threads) or one more rows, also with fewer rows than threads (empty shares).
+     */
+    @Test
+    void theSharesOfASweepCoverEveryRowOnce() {
+        int[][] cases = {{4096, 2}, {4096, 3}, {5, 2}, {7, 4}, {1, 2}, {3, 8}, {0, 2}, {1000, 7}};
+        for (int[] dt : cases) {
+            int d1 = dt[0];
+            int threads = dt[1];
+            String where = d1 + " rows, " + threads + " threads";
+            assertEquals(0, RooflineProbe.shareStart(d1, 0, threads), where);
+            assertEquals(d1, RooflineProbe.shareStart(d1, threads, threads), where);
+            for (int c = 0; c < threads; c++) {
+                long size = RooflineProbe.shareStart(d1, c + 1, threads) - RooflineProbe.shareStart(d1, c, threads);
+                assertTrue(size == d1 / threads || size == d1 / threads + 1, where + ": chunk " + c + " has " + size);
+            }
+        }
+    }
+
+    /**
+     * The threads of a sweep read the matrix once between them: rows of known values (row i holds i + 1), the sum of
+     * every chunk's reads is repeats · 16 · (1 + … + d1); a thread reading more than its share (every row, say)
+     * would add more.
+     */
+    @Test
+    void theChunksOfASweepTogetherReadTheMatrixOnce() {
+        long rowBytes = 64; // 16 floats: a row padded as DenseMatrix pads it
+        int[][] cases = {{11, 2}, {11, 3}, {3, 8}, {8, 1}};
+        for (int[] dt : cases) {
+            int d1 = dt[0];
+            int threads = dt[1];
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment data = rowsOfKnownValues(arena, d1, rowBytes);
+                double sum = 0;
+                for (int c = 0; c < threads; c++) {
+                    sum += RooflineProbe.readShare(data, d1, rowBytes, c, threads, 3);
+                }
+                assertEquals(3 * 16.0 * d1 * (d1 + 1) / 2, sum, d1 + " rows, " + threads + " threads");
+            }
         }
     }
 
@@ -124,5 +179,16 @@ class RooflineProbeTest {
         RooflineProbe.Ceilings four = new RooflineProbe.Ceilings(4, 25e9, 0.04, 41, 121e9, 58.8e9);
         assertNull(RooflineProbe.unscaledPeakNote(one, four, 2));
         assertNull(RooflineProbe.unscaledPeakNote(one, one, 2));
+    }
+
+    /** {@code rows} rows of {@code rowBytes} bytes, exactly, in which row i holds the float i + 1. */
+    private static MemorySegment rowsOfKnownValues(Arena arena, int rows, long rowBytes) {
+        MemorySegment data = arena.allocate(rowBytes * rows, 64);
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < rowBytes / Float.BYTES; j++) {
+                data.setAtIndex(ValueLayout.JAVA_FLOAT, i * rowBytes / Float.BYTES + j, i + 1);
+            }
+        }
+        return data;
     }
 }

@@ -136,7 +136,7 @@ final class DoubleFusedLarge {
      */
     static final int RP = 128;
 
-    /** True when the scratch arrays of a row-stream call fit Java arrays. */
+    /** True when the packed V and MᵀU of a row-stream call (d2 · w elements each, w ≤ 2L) are indexed by an int. */
     static boolean rowStreamFits(DenseMatrix m) {
         return (long) m.cols() * 2 * L < Integer.MAX_VALUE - 64;
     }
@@ -162,20 +162,17 @@ final class DoubleFusedLarge {
         int w = roundUp(r, L);
         boolean one = w == L;
         int g = one ? RS1 : RS2;
-        double[] vp = sc.doubles(0, d2 * w);
-        double[] mtp = sc.doubles(1, d2 * w);
         double[] mb = sc.doubles(2, RS1 * JM);
         double[] up = sc.doubles(3, RP * w);
         double[] mvp = sc.doubles(4, RP * w);
-        packRows(v.segment(), v.stride(), 0, d2, w, vp, w, w, d2);
-        packRows(mtu.segment(), mtu.stride(), 0, d2, w, mtp, w, w, d2);
         // The kernels load a vector of V and of MᵀU and store one of MᵀU per column: from native memory on a 64-byte
         // boundary none of them crosses a cache line, where a heap array's data starts wherever the collector put it
         // and a 512-bit access of it crossed one nearly always (float32 r = 16 −13 % on the Intel host, kernels.md 31)
         MemorySegment vs = sc.aligned(0, d2 * w * BYTES);
         MemorySegment mts = sc.aligned(1, d2 * w * BYTES);
-        MemorySegment.copy(vp, 0, vs, E, 0, d2 * w);
-        MemorySegment.copy(mtp, 0, mts, E, 0, d2 * w);
+        long packed = w * BYTES;
+        copyRows(v.segment(), v.stride() * BYTES, vs, packed, d2, w);
+        copyRows(mtu.segment(), mtu.stride() * BYTES, mts, packed, d2, w);
         MemorySegment ms = m.segment();
         long rowBytes = m.stride() * BYTES;
         // columns per block: a multiple of JM, so that every staged step starts at a multiple of L
@@ -206,8 +203,32 @@ final class DoubleFusedLarge {
             }
             unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
         }
-        MemorySegment.copy(mts, E, 0, mtp, 0, d2 * w);
-        unpackRows(mtp, w, w, d2, mtu.segment(), mtu.stride(), 0, d2, r);
+        copyRows(mts, packed, mtu.segment(), mtu.stride() * BYTES, d2, r);
+    }
+
+    /**
+     * Copies columns [0, n) of rows [0, rows) from one native segment to another (rows {@code fromStep} and
+     * {@code toStep} bytes apart): the row stream's packing of V and MᵀU (n = w; the matrices' padding columns are
+     * zero, so the packed padding is too) and its unpacking of MᵀU (n = r; the matrix's padding is never written).
+     */
+    private static void copyRows(MemorySegment from, long fromStep, MemorySegment to, long toStep, int rows, int n) {
+        for (int k = 0; k < rows; k++) {
+            copyRow(from, k * fromStep, to, k * toStep, n);
+        }
+    }
+
+    /** Row k of {@link #copyRows}; a method per row as {@link #packRow}. */
+    private static void copyRow(MemorySegment from, long fo, MemorySegment to, long too, int n) {
+        int full = n / L * L;
+        for (int c = 0; c < full; c += L) {
+            VT.cast(DoubleVector.fromMemorySegment(S, exact(from), fo + c * BYTES, NO))
+                    .intoMemorySegment(exact(to), too + c * BYTES, NO);
+        }
+        if (full < n) {
+            VectorMask<Double> tail = S.indexInRange(full, n);
+            VT.cast(DoubleVector.fromMemorySegment(S, exact(from), fo + full * BYTES, NO, tail))
+                    .intoMemorySegment(exact(to), too + full * BYTES, NO, tail);
+        }
     }
 
     /**

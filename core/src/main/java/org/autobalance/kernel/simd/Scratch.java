@@ -4,9 +4,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread work arrays of the SIMD kernels. The kernels are called from a fixed set of worker threads, so each
- * thread keeps one {@code Scratch} (one {@link ThreadLocal} lookup per kernel call) whose arrays grow to the largest
- * shape seen and are then reused: no allocation per call once warm.
+ * Per-thread work arrays of the SIMD kernels. Each thread keeps one {@code Scratch} (one {@link ThreadLocal} lookup
+ * per kernel call) whose arrays grow to the largest shape seen and are then reused: no allocation per call once warm.
+ * A {@code ParallelPass} starts its workers when it is created and they end when it is closed (a fit's team, say),
+ * so a worker's {@code Scratch} lives as long as its pass and becomes garbage when the worker ends (the calling
+ * thread, which runs chunk 0, keeps its own); a buffer replaced on growth becomes garbage at once. Both are freed at a
+ * later collection, native memory included.
  *
  * <p>Slots are numbered; a kernel uses each slot for one purpose during one call and never assumes anything about
  * their contents on entry (it fills what it reads).
@@ -47,8 +50,10 @@ final class Scratch {
 
     /**
      * Native memory of at least {@code bytes} bytes starting on a 64-byte boundary (a cache line, and the largest
-     * vector) for slot {@code slot} (0 or 1); contents unspecified. Freed by the collector with this Scratch (its
-     * thread's end). A heap array cannot be had aligned: its data starts wherever the collector put the array.
+     * vector) for slot {@code slot} (0 or 1); contents unspecified. A heap array cannot be had aligned: its data starts
+     * wherever the collector put the array. The memory comes from an automatic arena: it counts against
+     * {@code -XX:MaxDirectMemorySize} (as a direct buffer's does) and is freed by a collection some time after the
+     * segment becomes unreachable (its thread's end, or its replacement on growth), not at that moment.
      */
     MemorySegment aligned(int slot, long bytes) {
         MemorySegment s = aligned[slot];
