@@ -17,6 +17,8 @@ for i in $(seq 1 $n); do
         --enable-native-access=ALL-UNNAMED -XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=$log \
         -XX:CompileThresholdScaling=0.1 "$@" -cp $cp org.autobalance.kernel.RankSequenceProbe > $out/run$i.out 2>&1
     bad=$(python3 $here/inlines.py $log | grep -v "profiled=-" | grep -c "^[0-9]")
-    echo "$tag run $i: $(tail -1 $out/run$i.out) $(cat $out/run$i.time) profile-bound compiles: $bad"
+    cut=$(python3 $here/units.py $log "" | grep -c "past the cutoff")
+    echo "$tag run $i: $(tail -1 $out/run$i.out) $(cat $out/run$i.time) profile-bound compiles: $bad," \
+        "compiles past the inlining cutoff: $cut"
     python3 $here/units.py $log
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Per C2 task of the sparse observed pass (or the methods named): the unit's nodes when its parse ended (C2's
 inlining cutoff is 18 000), the kernel-package calls it inlined or not (reason), and Vector API calls bound from a
-type profile. Usage: units.py LOG [METHOD-SUBSTRING...] (default: Sparse.observed, Sparse.update)"""
+type profile. Usage: units.py LOG [METHOD-SUBSTRING...] (default: Sparse.observed, Sparse.update; "" alone: every
+compile of the engine's code past C2's inlining cutoff)"""
 import re
 import sys
 
@@ -12,7 +13,7 @@ for t in TASK.finditer(text):
     if " level='" in t.group(0) and " level='4'" not in t.group(0):
         continue
     name = t.group(3).rsplit(".", 1)[-1] + "." + t.group(4)
-    if not any(w in name for w in wanted):
+    if not any(w in name for w in wanted) or not t.group(3).startswith("org.autobalance."):
         continue
     end = text.find("</task>", t.end())
     body = text[t.end():end if end >= 0 else len(text)]
@@ -29,5 +30,9 @@ for t in TASK.finditer(text):
     prof = sorted({klass.get(k, "?").rsplit(".", 1)[-1] for k in
                    re.findall(r"<predicted_call bci='\d+' exact='1' klass='(\d+)'", body)
                    if klass.get(k, "").startswith("jdk.incubator.vector.")})
-    print("%s %s%s nodes %d%s: %s" % (t.group(1), name, " osr" if t.group(2) else "", nodes,
-                                     " PROFILE-BOUND %s" % prof if prof else "", "; ".join(calls) or "-"))
+    cut = body.count("reason='NodeCountInliningCutoff'")
+    if wanted == [""] and not cut:
+        continue
+    print("%s %s%s nodes %d%s%s: %s" % (t.group(1), name, " osr" if t.group(2) else "", nodes,
+                                       " PROFILE-BOUND %s" % prof if prof else "",
+                                       " past the cutoff (%d calls)" % cut if cut else "", "; ".join(calls) or "-"))

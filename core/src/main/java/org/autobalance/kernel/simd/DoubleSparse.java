@@ -311,8 +311,12 @@ final class DoubleSparse {
     }
 
     /**
-     * 2-vector rows [i0, i1), as {@link #observedRows}: the residual loop keeps uᵢ in registers; the updates are
-     * {@link #update}'s.
+     * 2-vector rows [i0, i1), as {@link #observedRows}: per chunk the residuals, then the updates, with uᵢ and the pu
+     * accumulators in registers for the whole row. The updates are written here rather than called ({@link #update}
+     * does the same for the wide rows' blocks, through the pu row): a call per chunk, most rows' one, cost 5–7 % of
+     * the pass (native-notes/sparse.md, "The observed pass's profile-bound stores: fixed by structure"), and a
+     * smaller method that C2 may inline is what this structure avoids. Per lane the same FMAs in the same order as
+     * one accumulator over the row: the same bits as through the pu row.
      */
     private static double observed2(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1, long st,
             MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, double[] es, double squares) {
@@ -323,9 +327,8 @@ final class DoubleSparse {
             long ro = i * st;
             DoubleVector u0 = load(us, ro);
             DoubleVector u1 = load(us, ro + o1);
-            DoubleVector zero = VT.cast(DoubleVector.zero(S));
-            zero.intoMemorySegment(exact(pus), ro, NO);
-            zero.intoMemorySegment(exact(pus), ro + o1, NO);
+            DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+            DoubleVector a1 = VT.cast(DoubleVector.zero(S));
             double row = 0.0;
             // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
             int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
@@ -333,16 +336,25 @@ final class DoubleSparse {
                 int t0 = c * CHUNK;
                 long k0 = ks + t0;
                 int n = Math.min(CHUNK, m - t0);
+                // u0, u1, a0 and a1 cross loop boundaries: cast where used (kernels.md §9.7)
                 for (int t = 0; t < n; t++) {
                     long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-                    // u0 and u1 cross a loop boundary: cast where used (kernels.md §9.7)
                     double e = sum(VT.cast(u1).fma(load(vs, j + o1), VT.cast(u0).mul(load(vs, j))))
                             - val.getAtIndex(E, k0 + t);
                     row += e * e;
                     es[t] = e;
                 }
-                update(col, k0, n, st, 0, true, us, vs, pus, pvs, ro, es);
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
+                    a0 = ne.fma(load(vs, j), a0);
+                    a1 = ne.fma(load(vs, j + o1), a1);
+                    VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
+                    VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+                }
             }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
+            VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
             squares += row;
         }
         return squares;
@@ -396,16 +408,19 @@ final class DoubleSparse {
     /**
      * The updates of a chunk's n entries (from k0, residuals in es) for the 2 vectors ({@code pair}) or the 1 vector
      * at byte offset {@code off}: the pu row's vectors there, loaded, −= e·vⱼ over the chunk in registers, stored;
-     * pv row j's += −e·uᵢ. One method for both so that it is larger than FreqInlineSize and stays a call (see
-     * {@link #observedPass}): {@code observed2} with the 2-vector update inlined was already 94 % of C2's node cutoff.
+     * pv row j's += −e·uᵢ. For the wide rows' blocks; one method for both sizes so that it is larger than
+     * FreqInlineSize and stays a call (see {@link #observedPass}): {@code observedWide} with the two inlined would pass
+     * C2's node cutoff for inlining (the 2-vector update alone is 9 400 nodes of the 18 000).
      */
     private static void update(MemorySegment col, long k0, int n, long st, long off, boolean pair, MemorySegment us,
             MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
-        DoubleVector u0 = load(us, ro + off);
-        DoubleVector a0 = load(pus, ro + off);
+        // each branch loads and stores its own vectors: one merged after the branches (a phi of two vectors) was
+        // boxed, a heap vector per entry, in JVMs where both branches had run before the compile
         if (pair) {
             long o1 = off + L * BYTES;
+            DoubleVector u0 = load(us, ro + off);
             DoubleVector u1 = load(us, ro + o1);
+            DoubleVector a0 = load(pus, ro + off);
             DoubleVector a1 = load(pus, ro + o1);
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
@@ -416,17 +431,21 @@ final class DoubleSparse {
                 VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
                 VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
             }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
             VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
         } else {
+            DoubleVector u0 = load(us, ro + off);
+            DoubleVector a0 = load(pus, ro + off);
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                 DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
                 a0 = ne.fma(load(vs, j + off), a0);
                 VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
             }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
         }
-        VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
     }
+
     /**
      * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
      * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
