@@ -50,9 +50,9 @@ public final class ObservedPassProbe {
     }
 
     /**
-     * A rank of one vector per row ({@code observedRows}' one-vector loop) at every width of at least 128 bits: 4 for float32, 2 for
-     * float64. (A rank of 4 was 2 vectors of float64 at 128 bits: {@code observed2} ran, the one-vector kernel
-     * was never compiled and the test failed falsely.)
+     * A rank of one vector per row ({@code observedRows}' one-vector loop) at every width of at least 128 bits: 4
+     * for float32, 2 for float64. (A rank of 4 was 2 vectors of float64 at 128 bits: {@code observed2} ran, the
+     * one-vector kernel was never compiled and the test failed falsely.)
      */
     static int rank(DType t) {
         return NARROWEST_VECTOR_BYTES / t.bytes();
