@@ -9,8 +9,8 @@ import org.autobalance.synthetic.KnownMatrices;
 /**
  * A child JVM's main for {@link KernelJitTest}: what a library user of the observed loss does, in a JVM without the
  * command line's compile options. Per dtype, M is built by {@link SparseMatrix.Builder} (as every reader and
- * {@code SparseMatrix.of} build it), then the observed pass at a rank of one vector per row ({@code observed1}) runs
- * {@link #CALLS} times. Prints {@code done} at the end.
+ * {@code SparseMatrix.of} build it), then the observed pass at a rank of one vector per row (the one-vector loop of
+ * {@code observedRows}; {@code observed1} before) runs {@link #CALLS} times. Prints {@code done} at the end.
  *
  * <p>The shape is the one that showed {@code observed1}'s recompile loop in every plain JVM with the builder's old
  * confined arena (native-notes/sparse.md, "observed1's recompile loop: its cause"): 400 000 stored entries, so that the
@@ -50,9 +50,9 @@ public final class ObservedPassProbe {
     }
 
     /**
-     * A rank of one vector per row ({@code observed1}) at every width of at least 128 bits: 4 for float32, 2 for
-     * float64. (A rank of 4 was 2 vectors of float64 at 128 bits: {@code observed2} ran, {@code DoubleSparse.observed1}
-     * was never compiled and the test failed falsely.)
+     * A rank of one vector per row ({@code observedRows}' one-vector loop) at every width of at least 128 bits: 4
+     * for float32, 2 for float64. (A rank of 4 was 2 vectors of float64 at 128 bits: {@code observed2} ran, the
+     * one-vector kernel was never compiled and the test failed falsely.)
      */
     static int rank(DType t) {
         return NARROWEST_VECTOR_BYTES / t.bytes();

@@ -213,10 +213,29 @@ final class DoubleSparse {
     private static final int CHUNK = 64;
 
     /**
+     * Rows per call of the observed pass's row kernels: many calls per pass, so that each kernel reaches C2 within a
+     * pass or two in a JVM without the launcher's options (native-notes/kernels.md, section 23), and few enough that
+     * the call costs nothing next to the rows' entries.
+     */
+    private static final int ROWS = 16;
+
+    /**
      * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
-     * then stored) and pv row j −= e·uᵢ. 1-vector rows do it all in one loop ({@code observed1}); wider rows go by
+     * then stored) and pv row j −= e·uᵢ. 1-vector rows do it all in one loop ({@link #observedRows}); wider rows go by
      * chunks of {@link #CHUNK} entries, the chunk's residuals into {@code es}, then its updates in blocks of 2 vectors
      * whose pu accumulators stay in registers for the chunk and in the pu row (L1) between chunks.
+     *
+     * <p>This driver only counts blocks of {@link #ROWS} rows and calls {@link #observedRows} for each. Every method
+     * below it that holds vector code and has a caller in this class ({@code observedRows}, {@code observed2},
+     * {@code observedWide}, {@link #update}, {@link #dot}) is larger than HotSpot's FreqInlineSize (325 bytes of
+     * bytecode), which C2 never inlines: each stays a call and each C2 compile holds one of them, the same whatever
+     * HotSpot compiled first. Before, this driver called a kernel per row and the kernels were smaller: when C2
+     * compiled it while they had no compiled code (made not entrant a moment before, or compiled later than the
+     * driver), it inlined {@code observed1}, {@code observed2} and {@code update2} into it, the unit passed C2's node
+     * cutoff for inlining, and the JDK's store calls after that were inlined late, with the vector's exact type lost
+     * and its class bound from the type profile every species shares (KernelJitTest failed so in a plain JVM;
+     * native-notes/sparse.md, "The observed pass's profile-bound stores"). Same operations in the same order as
+     * then, the squares still added row by row: the bits are the same.
      *
      * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
      * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
@@ -246,145 +265,185 @@ final class DoubleSparse {
         MemorySegment pvs = pv.segment();
         double[] es = nc > 1 ? sc.doubles(1, CHUNK) : null;
         double squares = 0.0;
-        for (int i = rs; i < re; i++) {
-            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
-            long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
-            long ro = i * st;
-            if (nc == 1) {
-                squares += observed1(col, val, ks, ke, st, us, vs, pus, pvs, ro);
-            } else if (nc == 2) {
-                squares += observed2(col, val, ks, ke, st, us, vs, pus, pvs, ro, es);
-            } else {
-                squares += observedWide(col, val, ks, ke, st, nc, us, vs, pus, pvs, ro, es);
-            }
-        }
-        return squares;
-    }
-
-    private static double observed1(MemorySegment col, MemorySegment val, long ks, long ke, long st,
-            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro) {
-        DoubleVector u0 = load(us, ro);
-        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
-        double squares = 0.0;
-        int n = (int) (ke - ks); // counted by int, not long: see observedPass
-        for (int t = 0; t < n; t++) {
-            long k = ks + t;
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-            DoubleVector v0 = load(vs, j);
-            double e = sum(VT.cast(u0).mul(v0)) - val.getAtIndex(E, k);
-            squares += e * e;
-            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
-            a0 = ne.fma(v0, a0);
-            VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
-        }
-        VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
-        return squares;
-    }
-
-    /** 2-vector rows: the residual loop keeps uᵢ in registers; the updates are {@link #update2}'s. */
-    private static double observed2(MemorySegment col, MemorySegment val, long ks, long ke, long st,
-            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
-        long o1 = L * BYTES;
-        DoubleVector u0 = load(us, ro);
-        DoubleVector u1 = load(us, ro + o1);
-        DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        zero.intoMemorySegment(exact(pus), ro, NO);
-        zero.intoMemorySegment(exact(pus), ro + o1, NO);
-        double squares = 0.0;
-        int m = (int) (ke - ks); // counted by int: see observedPass
-        // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
-        int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
-        for (int c = 0; c < chunks; c++) {
-            int t0 = c * CHUNK;
-            long k0 = ks + t0;
-            int n = Math.min(CHUNK, m - t0);
-            for (int t = 0; t < n; t++) {
-                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-                // u0 and u1 cross a loop boundary: cast where used (kernels.md §9.7)
-                double e = sum(VT.cast(u1).fma(load(vs, j + o1), VT.cast(u0).mul(load(vs, j))))
-                        - val.getAtIndex(E, k0 + t);
-                squares += e * e;
-                es[t] = e;
-            }
-            update2(col, k0, n, st, 0, us, vs, pus, pvs, ro, es);
+        for (int i = rs; i < re; ) {
+            int i1 = i + Math.min(ROWS, re - i); // not i + ROWS, which can pass Integer.MAX_VALUE
+            squares = observedRows(ptr, col, val, i, i1, st, nc, us, vs, pus, pvs, es, squares);
+            i = i1;
         }
         return squares;
     }
 
     /**
-     * Rows of 3 or more vectors: per chunk the residuals ({@link #dot}), then the updates in blocks of 2 vectors and a
-     * last single one. The pu row is the accumulator between chunks: its per-lane sums are the same FMAs in the same
-     * order as one accumulator per vector over the whole row, so the block size does not change a bit.
-     * An earlier form kept the accumulators in a heap array and looped over the row's vectors per entry: float64
-     * r = 16 (4 vectors) cost 10× r = 8 per entry (native-notes/sparse.md, "The observed pass's wide rows").
+     * Rows [i0, i1) of the pass: {@code squares} plus each row's sum of squared residuals, in row order. Rows of one
+     * vector are done here, in one loop per row; wider ones by {@code observed2} or {@code observedWide}. (The
+     * one-vector loop is here rather than in a method of its own because it is what makes this method larger than
+     * FreqInlineSize: see {@link #observedPass}.)
      */
-    private static double observedWide(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
-            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
-        DoubleVector zero = VT.cast(DoubleVector.zero(S));
-        for (int c = 0; c < nc; c++) {
-            VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
+    private static double observedRows(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1,
+            long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, double[] es,
+            double squares) {
+        if (nc == 2) {
+            return observed2(ptr, col, val, i0, i1, st, us, vs, pus, pvs, es, squares);
+        } else if (nc > 2) {
+            return observedWide(ptr, col, val, i0, i1, st, nc, us, vs, pus, pvs, es, squares);
         }
-        double squares = 0.0;
-        int m = (int) (ke - ks); // counted by int: see observedPass
-        int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
+        for (int i = i0; i < i1; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            int n = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
+            long ro = i * st;
+            DoubleVector u0 = load(us, ro);
+            DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+            double row = 0.0;
+            for (int t = 0; t < n; t++) {
+                long k = ks + t;
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+                DoubleVector v0 = load(vs, j);
+                double e = sum(VT.cast(u0).mul(v0)) - val.getAtIndex(E, k);
+                row += e * e;
+                DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
+                a0 = ne.fma(v0, a0);
+                VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
+            squares += row;
+        }
+        return squares;
+    }
+
+    /**
+     * 2-vector rows [i0, i1), as {@link #observedRows}: per chunk the residuals, then the updates, with uᵢ and the pu
+     * accumulators in registers for the whole row. The updates are written here rather than called ({@link #update}
+     * does the same for the wide rows' blocks, through the pu row): a call per chunk, most rows' one, cost 5–7 % of
+     * the pass (native-notes/sparse.md, "The observed pass's profile-bound stores: fixed by structure"), and a
+     * smaller method that C2 may inline is what this structure avoids. Per lane the same FMAs in the same order as
+     * one accumulator over the row: the same bits as through the pu row.
+     */
+    private static double observed2(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1, long st,
+            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, double[] es, double squares) {
+        long o1 = L * BYTES;
+        for (int i = i0; i < i1; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
+            long ro = i * st;
+            DoubleVector u0 = load(us, ro);
+            DoubleVector u1 = load(us, ro + o1);
+            DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+            DoubleVector a1 = VT.cast(DoubleVector.zero(S));
+            double row = 0.0;
+            // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
+            int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
+            for (int c = 0; c < chunks; c++) {
+                int t0 = c * CHUNK;
+                long k0 = ks + t0;
+                int n = Math.min(CHUNK, m - t0);
+                // u0, u1, a0 and a1 cross loop boundaries: cast where used (kernels.md §9.7)
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    double e = sum(VT.cast(u1).fma(load(vs, j + o1), VT.cast(u0).mul(load(vs, j))))
+                            - val.getAtIndex(E, k0 + t);
+                    row += e * e;
+                    es[t] = e;
+                }
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
+                    a0 = ne.fma(load(vs, j), a0);
+                    a1 = ne.fma(load(vs, j + o1), a1);
+                    VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
+                    VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+                }
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
+            VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
+            squares += row;
+        }
+        return squares;
+    }
+
+    /**
+     * Rows [i0, i1) of 3 or more vectors, as {@link #observedRows}: per chunk the residuals ({@link #dot}), then the
+     * updates in blocks of 2 vectors and a last single one. The pu row is the accumulator between chunks: its
+     * per-lane sums are the same FMAs in the same order as one accumulator per vector over the whole row, so the
+     * block size does not change a bit. An earlier form kept the accumulators in a heap array and looped over the
+     * row's vectors per entry: float64 r = 16 (4 vectors) cost 10× r = 8 per entry (native-notes/sparse.md, "The
+     * observed pass's wide rows").
+     */
+    private static double observedWide(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1,
+            long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, double[] es,
+            double squares) {
         int pairs = nc & ~1;
         long tail = pairs * L * BYTES;
-        for (int c = 0; c < chunks; c++) {
-            int t0 = c * CHUNK;
-            long k0 = ks + t0;
-            int n = Math.min(CHUNK, m - t0);
-            for (int t = 0; t < n; t++) {
-                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-                double e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k0 + t);
-                squares += e * e;
-                es[t] = e;
+        for (int i = i0; i < i1; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
+            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
+            long ro = i * st;
+            DoubleVector zero = VT.cast(DoubleVector.zero(S));
+            for (int c = 0; c < nc; c++) {
+                VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
             }
-            for (int b = 0; b < pairs; b += 2) {
-                update2(col, k0, n, st, b * L * BYTES, us, vs, pus, pvs, ro, es);
+            double row = 0.0;
+            int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
+            for (int c = 0; c < chunks; c++) {
+                int t0 = c * CHUNK;
+                long k0 = ks + t0;
+                int n = Math.min(CHUNK, m - t0);
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    double e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k0 + t);
+                    row += e * e;
+                    es[t] = e;
+                }
+                for (int b = 0; b < pairs; b += 2) {
+                    update(col, k0, n, st, b * L * BYTES, true, us, vs, pus, pvs, ro, es);
+                }
+                if (pairs < nc) {
+                    update(col, k0, n, st, tail, false, us, vs, pus, pvs, ro, es);
+                }
             }
-            if (pairs < nc) {
-                update1(col, k0, n, st, tail, us, vs, pus, pvs, ro, es);
-            }
+            squares += row;
         }
         return squares;
     }
 
     /**
-     * The updates of a chunk's n entries (from k0, residuals in es) for the 2 vectors at byte offset {@code off}: the
-     * pu row's vectors there, loaded, −= e·vⱼ over the chunk in registers, stored; pv row j's += −e·uᵢ.
+     * The updates of a chunk's n entries (from k0, residuals in es) for the 2 vectors ({@code pair}) or the 1 vector
+     * at byte offset {@code off}: the pu row's vectors there, loaded, −= e·vⱼ over the chunk in registers, stored;
+     * pv row j's += −e·uᵢ. For the wide rows' blocks; one method for both sizes so that it is larger than
+     * FreqInlineSize and stays a call (see {@link #observedPass}): {@code observedWide} with the two inlined would pass
+     * C2's node cutoff for inlining (the 2-vector update alone is 9 400 nodes of the 18 000).
      */
-    private static void update2(MemorySegment col, long k0, int n, long st, long off, MemorySegment us,
+    private static void update(MemorySegment col, long k0, int n, long st, long off, boolean pair, MemorySegment us,
             MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
-        long o1 = off + L * BYTES;
-        DoubleVector u0 = load(us, ro + off);
-        DoubleVector u1 = load(us, ro + o1);
-        DoubleVector a0 = load(pus, ro + off);
-        DoubleVector a1 = load(pus, ro + o1);
-        for (int t = 0; t < n; t++) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
-            a0 = ne.fma(load(vs, j + off), a0);
-            a1 = ne.fma(load(vs, j + o1), a1);
-            // u0 and u1 cross the loop boundary: cast where used (kernels.md §9.7)
-            VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
-            VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+        // each branch loads and stores its own vectors: one merged after the branches (a phi of two vectors) was
+        // boxed, a heap vector per entry, in JVMs where both branches had run before the compile
+        if (pair) {
+            long o1 = off + L * BYTES;
+            DoubleVector u0 = load(us, ro + off);
+            DoubleVector u1 = load(us, ro + o1);
+            DoubleVector a0 = load(pus, ro + off);
+            DoubleVector a1 = load(pus, ro + o1);
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
+                a0 = ne.fma(load(vs, j + off), a0);
+                a1 = ne.fma(load(vs, j + o1), a1);
+                // u0 and u1 cross the loop boundary: cast where used (kernels.md §9.7)
+                VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
+                VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
+            VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
+        } else {
+            DoubleVector u0 = load(us, ro + off);
+            DoubleVector a0 = load(pus, ro + off);
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
+                a0 = ne.fma(load(vs, j + off), a0);
+                VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
         }
-        VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
-        VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
-    }
-
-    /** {@link #update2} for the single vector at byte offset {@code off}. */
-    private static void update1(MemorySegment col, long k0, int n, long st, long off, MemorySegment us,
-            MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, double[] es) {
-        DoubleVector u0 = load(us, ro + off);
-        DoubleVector a0 = load(pus, ro + off);
-        for (int t = 0; t < n; t++) {
-            long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-            DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
-            a0 = ne.fma(load(vs, j + off), a0);
-            VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
-        }
-        VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
     }
 
     /**
