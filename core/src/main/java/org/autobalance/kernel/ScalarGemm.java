@@ -92,6 +92,19 @@ public final class ScalarGemm implements GemmKernels {
         }
     }
 
+    @Override
+    public void copyBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd, boolean accumulate) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long di = dOff + (long) i * ldd + j;
+                double v = get(dtype, s, sOff + (long) i * lds + j);
+                // float32: the double sum of two floats rounds to their float sum (53 >= 2·24 + 2 bits)
+                set(dtype, d, di, accumulate ? get(dtype, d, di) + v : v);
+            }
+        }
+    }
+
     private static double get(DType t, MemorySegment s, long i) {
         return t == DType.FLOAT32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, i) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
     }

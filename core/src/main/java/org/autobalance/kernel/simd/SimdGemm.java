@@ -59,6 +59,16 @@ public final class SimdGemm implements GemmKernels {
     }
 
     @Override
+    public void copyBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd, boolean accumulate) {
+        if (dtype == DType.FLOAT32) {
+            FloatGemm.copyBlock(m, n, s, sOff, lds, d, dOff, ldd, accumulate);
+        } else {
+            DoubleGemm.copyBlock(m, n, s, sOff, lds, d, dOff, ldd, accumulate);
+        }
+    }
+
+    @Override
     public void activationSlope(DType dtype, int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d,
             long dOff, int ldd, double slope) {
         if (dtype == DType.FLOAT32) {
