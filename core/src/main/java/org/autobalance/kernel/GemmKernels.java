@@ -50,14 +50,14 @@ public interface GemmKernels {
             double slope);
 
     /**
-     * D[i, j] (+)= S[i, j] for an m × n block: S (not modified) at {@code s[sOff + i·lds + j]}, D at
-     * {@code d[dOff + i·ldd + j]} (overwritten, or added to when {@code accumulate}); they must not overlap. A
-     * convolution's im2col and col2im move one kernel offset's outHeight runs of outWidth elements per call this way,
-     * between the input map (row stride inWidth) and a row of col (row stride outWidth). Each element is one copy or
-     * one addition, so every implementation gives the same bits.
+     * D[i, j] += S[i, j] for an m × n block: S (not modified) at {@code s[sOff + i·lds + j]}, D (modified) at
+     * {@code d[dOff + i·ldd + j]}; they must not overlap. A convolution's col2im adds one kernel offset's outHeight
+     * runs of outWidth elements per call this way, from a row of dcol (row stride outWidth) into the input map's
+     * gradient (row stride inWidth). Each element is one addition in the element type, so every implementation
+     * gives the same bits.
      */
-    void copyBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
-            int ldd, boolean accumulate);
+    void addBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd);
 
     /**
      * The backward pass through an activation: D[i, j] ← D[i, j]·φ'(Y[i, j]) for an m × n block, where Y = φ(z) is

@@ -93,14 +93,13 @@ public final class ScalarGemm implements GemmKernels {
     }
 
     @Override
-    public void copyBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
-            int ldd, boolean accumulate) {
+    public void addBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd) {
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 long di = dOff + (long) i * ldd + j;
-                double v = get(dtype, s, sOff + (long) i * lds + j);
                 // float32: the double sum of two floats rounds to their float sum (53 >= 2·24 + 2 bits)
-                set(dtype, d, di, accumulate ? get(dtype, d, di) + v : v);
+                set(dtype, d, di, get(dtype, d, di) + get(dtype, s, sOff + (long) i * lds + j));
             }
         }
     }

@@ -231,7 +231,7 @@ final class Backprop implements AutoCloseable {
                 for (int s0 = start; s0 < end; s0 += block) {
                     int nb = Math.min(block, end - s0);
                     for (int i = s0; i < s0 + nb; i++) {
-                        lower(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos, false);
+                        im2col(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos);
                     }
                     gemm.gemmBiasActivation(dtype, l.outChannels(), nb * pos, l.fanIn(), w.segment(), 0,
                             w.stride(), col.segment(), 0, col.stride(), ch.z.segment(), 0, ch.z.stride(), bs,
@@ -304,7 +304,7 @@ final class Backprop implements AutoCloseable {
                     blocks(l, ch.z, cur, s0, nb, false);
                     if (s0 != last) {
                         for (int i = s0; i < s0 + nb; i++) {
-                            lower(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos, false);
+                            im2col(l, in.segment(), (long) i * in.stride(), col, (i - s0) * pos);
                         }
                     }
                     gemm.gemmTransB(dtype, l.outChannels(), l.fanIn(), nb * pos, ch.z.segment(), 0, ch.z.stride(),
@@ -315,7 +315,7 @@ final class Backprop implements AutoCloseable {
                         for (int i = s0; i < s0 + nb; i++) {
                             long po = (long) i * prev.stride();
                             Elements.zero(prev.segment(), dtype, po, l.inFeatures());
-                            lower(l, prev.segment(), po, ch.dcol, (i - s0) * pos, true);
+                            col2im(l, ch.dcol, (i - s0) * pos, prev.segment(), po);
                         }
                     }
                 }
@@ -364,27 +364,41 @@ final class Backprop implements AutoCloseable {
     }
 
     /**
-     * im2col, or its adjoint col2im, for the sample map at element {@code off} of {@code map} and its columns of col
-     * from column c0: col[(ci, ky, kx), c0 + (oy, ox)] = map[ci, oy + ky, ox + kx], or when {@code adjoint}
-     * map[ci, oy + ky, ox + kx] += col[(ci, ky, kx), c0 + (oy, ox)] (the kernel offsets added in order). Per kernel
-     * offset, one {@link GemmKernels#copyBlock} of outHeight runs of outWidth elements, each run a contiguous piece
-     * of a map row.
+     * col[(ci, ky, kx), c0 + (oy, ox)] = in[ci, oy + ky, ox + kx] for the sample map at element {@code off} of
+     * {@code in}: each run of outWidth elements is a contiguous piece of an input row.
      */
-    private void lower(Layer l, MemorySegment map, long off, DenseMatrix col, int c0, boolean adjoint) {
-        int oh = l.outHeight();
+    private void im2col(Layer l, MemorySegment in, long off, DenseMatrix col, int c0) {
         int ow = l.outWidth();
-        int iw = l.inWidth();
+        int oh = l.outHeight();
+        long bytes = (long) ow * dtype.bytes();
+        MemorySegment cs = col.segment();
         int r = 0;
         for (int ci = 0; ci < l.inChannels(); ci++) {
             for (int ky = 0; ky < l.kernelHeight(); ky++) {
                 for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
-                    long mo = off + ((long) ci * l.inHeight() + ky) * iw + kx;
-                    long co = (long) r * col.stride() + c0;
-                    if (adjoint) {
-                        gemm.copyBlock(dtype, oh, ow, col.segment(), co, ow, map, mo, iw, true);
-                    } else {
-                        gemm.copyBlock(dtype, oh, ow, map, mo, iw, col.segment(), co, ow, false);
+                    long dst = (long) r * col.stride() + c0;
+                    for (int oy = 0; oy < oh; oy++) {
+                        long src = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
+                        MemorySegment.copy(in, src * dtype.bytes(), cs, (dst + (long) oy * ow) * dtype.bytes(),
+                                bytes);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * in[ci, oy + ky, ox + kx] += dcol[(ci, ky, kx), c0 + (oy, ox)]: the adjoint of {@link #im2col}, the kernel
+     * offsets added in order, each one {@link GemmKernels#addBlock} of outHeight runs of outWidth elements.
+     */
+    private void col2im(Layer l, DenseMatrix dcol, int c0, MemorySegment in, long off) {
+        int ow = l.outWidth();
+        int r = 0;
+        for (int ci = 0; ci < l.inChannels(); ci++) {
+            for (int ky = 0; ky < l.kernelHeight(); ky++) {
+                for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
+                    gemm.addBlock(dtype, l.outHeight(), ow, dcol.segment(), (long) r * dcol.stride() + c0, ow, in,
+                            off + ((long) ci * l.inHeight() + ky) * l.inWidth() + kx, l.inWidth());
                 }
             }
         }

@@ -1322,29 +1322,24 @@ final class DoubleGemm {
     }
 
     /**
-     * D (+)= S over an m × n block (see {@link org.autobalance.kernel.GemmKernels#copyBlock}): each row's whole
-     * vectors, then its tail under one mask.
+     * D += S over an m × n block (see {@link org.autobalance.kernel.GemmKernels#addBlock}): each row's whole vectors,
+     * then its tail under one mask.
      */
-    static void copyBlock(int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff, int ldd,
-            boolean accumulate) {
+    static void addBlock(int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff, int ldd) {
         int nv = n - n % L;
-        VectorMask<Double> tail = S.indexInRange(nv, n);
         for (int i = 0; i < m; i++) {
             long sb = (sOff + (long) i * lds) * BYTES;
             long db = (dOff + (long) i * ldd) * BYTES;
             for (int j = 0; j < nv; j += L) {
-                DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(s), sb + j * BYTES, NO));
-                if (accumulate) {
-                    v = VT.cast(DoubleVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO)).add(v);
-                }
-                v.intoMemorySegment(exact(d), db + j * BYTES, NO);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO))
+                        .add(VT.cast(DoubleVector.fromMemorySegment(S, exact(s), sb + j * BYTES, NO)))
+                        .intoMemorySegment(exact(d), db + j * BYTES, NO);
             }
             if (nv < n) {
-                DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(s), sb + nv * BYTES, NO, tail));
-                if (accumulate) {
-                    v = VT.cast(DoubleVector.fromMemorySegment(S, exact(d), db + nv * BYTES, NO, tail)).add(v);
-                }
-                v.intoMemorySegment(exact(d), db + nv * BYTES, NO, tail);
+                VectorMask<Double> tail = S.indexInRange(nv, n);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(d), db + nv * BYTES, NO, tail))
+                        .add(VT.cast(DoubleVector.fromMemorySegment(S, exact(s), sb + nv * BYTES, NO, tail)))
+                        .intoMemorySegment(exact(d), db + nv * BYTES, NO, tail);
             }
         }
     }

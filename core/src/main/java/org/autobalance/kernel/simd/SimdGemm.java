@@ -59,12 +59,12 @@ public final class SimdGemm implements GemmKernels {
     }
 
     @Override
-    public void copyBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
-            int ldd, boolean accumulate) {
+    public void addBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd) {
         if (dtype == DType.FLOAT32) {
-            FloatGemm.copyBlock(m, n, s, sOff, lds, d, dOff, ldd, accumulate);
+            FloatGemm.addBlock(m, n, s, sOff, lds, d, dOff, ldd);
         } else {
-            DoubleGemm.copyBlock(m, n, s, sOff, lds, d, dOff, ldd, accumulate);
+            DoubleGemm.addBlock(m, n, s, sOff, lds, d, dOff, ldd);
         }
     }
 
