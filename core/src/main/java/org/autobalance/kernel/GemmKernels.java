@@ -50,6 +50,16 @@ public interface GemmKernels {
             double slope);
 
     /**
+     * D[i, j] += S[i, j] for an m × n block: S (not modified) at {@code s[sOff + i·lds + j]}, D (modified) at
+     * {@code d[dOff + i·ldd + j]}; they must not overlap. A convolution's col2im adds one kernel offset's outHeight
+     * runs of outWidth elements per call this way, from a row of dcol (row stride outWidth) into the input map's
+     * gradient (row stride inWidth). Each element is one addition in the element type, so every implementation
+     * gives the same bits.
+     */
+    void addBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd);
+
+    /**
      * The backward pass through an activation: D[i, j] ← D[i, j]·φ'(Y[i, j]) for an m × n block, where Y = φ(z) is
      * the stored activation and φ' is 1 where Y &gt; 0 and {@code slope} elsewhere (φ(z) &gt; 0 exactly when
      * z &gt; 0). D (modified) at {@code d[dOff + i·ldd + j]}, Y (not modified) at {@code y[yOff + i·ldy + j]}.

@@ -92,6 +92,18 @@ public final class ScalarGemm implements GemmKernels {
         }
     }
 
+    @Override
+    public void addBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long di = dOff + (long) i * ldd + j;
+                // float32: the double sum of two floats rounds to their float sum (53 >= 2·24 + 2 bits)
+                set(dtype, d, di, get(dtype, d, di) + get(dtype, s, sOff + (long) i * lds + j));
+            }
+        }
+    }
+
     private static double get(DType t, MemorySegment s, long i) {
         return t == DType.FLOAT32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, i) : s.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
     }

@@ -387,24 +387,18 @@ final class Backprop implements AutoCloseable {
         }
     }
 
-    /** in[ci, oy + ky, ox + kx] += dcol[(ci, ky, kx), c0 + (oy, ox)]: the adjoint of {@link #im2col}. */
+    /**
+     * in[ci, oy + ky, ox + kx] += dcol[(ci, ky, kx), c0 + (oy, ox)]: the adjoint of {@link #im2col}, the kernel
+     * offsets added in order, each one {@link GemmKernels#addBlock} of outHeight runs of outWidth elements.
+     */
     private void col2im(Layer l, DenseMatrix dcol, int c0, MemorySegment in, long off) {
         int ow = l.outWidth();
-        int oh = l.outHeight();
-        MemorySegment cs = dcol.segment();
         int r = 0;
         for (int ci = 0; ci < l.inChannels(); ci++) {
             for (int ky = 0; ky < l.kernelHeight(); ky++) {
                 for (int kx = 0; kx < l.kernelWidth(); kx++, r++) {
-                    long src = (long) r * dcol.stride() + c0;
-                    for (int oy = 0; oy < oh; oy++) {
-                        long dst = off + ((long) ci * l.inHeight() + oy + ky) * l.inWidth() + kx;
-                        long s = src + (long) oy * ow;
-                        for (int ox = 0; ox < ow; ox++) {
-                            Elements.set(in, dtype, dst + ox, Elements.get(in, dtype, dst + ox)
-                                    + Elements.get(cs, dtype, s + ox));
-                        }
-                    }
+                    gemm.addBlock(dtype, l.outHeight(), ow, dcol.segment(), (long) r * dcol.stride() + c0, ow, in,
+                            off + ((long) ci * l.inHeight() + ky) * l.inWidth() + kx, l.inWidth());
                 }
             }
         }

@@ -19,34 +19,41 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The SIMD GEMM against the scalar reference ({@link ScalarGemm}), against its own documented rounding (every element
  * one FMA chain in k order, whatever register tile it falls in), and both against a known answer, over shapes that hit
  * every tile and tail: m, n, k ∈ {1, 3, 4, 5, 7, 8, 9, 17, 33}, plus every n from 1 to 2L + 1 of the widest species
- * (the 1-vector panel of n − j ≤ L columns and its masks, the 2-vector panel around it) against m ∈ {8, 9, 15, 16,
- * 23} (the 8-row tiles and their row tails) and k across the k-block ({@code KC} = 256), and shapes that pack A
- * into groups of 8 rows ({@link #PACKED}), shapes of the thin kernels ({@link #THIN}); both transpositions,
- * overwrite and accumulate, the fused bias (per row, per column, none) and activation, non-zero offsets and leading
- * dimensions wider than the block.
+ * (the 1-vector panel of n − j ≤ L columns and its masks, the 2-vector panel around it) against m ∈ {8, 9, 16, 17,
+ * 23, 24, 31} (the thin kernels up to 16 rows; above, the blocked 8-row tiles and their row tails) and k across the
+ * k-block ({@code KC} = 256), and shapes that pack A into groups of 8 rows ({@link #PACKED}), shapes of the thin
+ * kernels ({@link #THIN}); both transpositions, overwrite and accumulate, the fused bias (per row, per column, none)
+ * and activation, non-zero offsets and leading dimensions wider than the block.
  */
 class GemmKernelsTest {
     private static final int[] SIZES = {1, 3, 4, 5, 7, 8, 9, 17, 33};
 
     /** Columns up to 2L + 1 of the widest species (512-bit float32: L = 16). */
     private static final int MAX_NARROW_N = 33;
-    private static final int[] TILE_ROWS = {8, 9, 15, 16, 23};
+    private static final int[] TILE_ROWS = {8, 9, 16, 17, 23, 24, 31};
     private static final int[] DEPTHS = {1, 5, 17, 300};
     /**
-     * {m, n, k} that pack A (at least 16 rows, more than 9L columns, at least 32 k-steps: {@code packsA}) at every
-     * width: L from 2 (float64, 128 bits) to 16 (float32, 512 bits); row tails of the 8-row groups, more rows than a
-     * row block (MC = 128 float64 / 256 float32 rows), k across the k-block.
+     * {m, n, k} that pack A (at least 16 rows, more than 9L columns, at least 32 k-steps: {@code packsA}; and more
+     * than 16 rows, or thinM takes the product) at every width: L from 2 (float64, 128 bits) to 16 (float32, 512
+     * bits); row tails of the 8-row groups, more rows than a row block (MC = 128 float64 / 256 float32 rows), k across
+     * the k-block.
      */
-    private static final int[][] PACKED = {{16, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33}, {137, 40, 40},
+    private static final int[][] PACKED = {{32, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33}, {137, 40, 40},
         {260, 73, 40}, {24, 160, 64}};
 
     /**
-     * {m, n, k} of the thin kernels (k ≤ 8: {@code thinK}; m ≤ 8: {@code thinM}) past the small sizes: full thinK
-     * tiles of 8 and of 4 rows with row tails, several panels and a column tail, more columns than one packed block of
-     * B (NB = 1024); thinM with k across one and two k-blocks (KC = 256) and many panels.
+     * {m, n, k} of the thin kernels (k ≤ 16: {@code thinK}; m ≤ 8, or m ≤ 16 below 32 k-steps: {@code thinM}) past
+     * the small sizes: full thinK tiles of 8 and of 4 rows with row tails, several panels and a column tail, more
+     * columns than one packed block of B (NB = 1024), k from 9 to 16 (a convolution's Wᵀ·δ with up to 16 channels:
+     * 144 × positions from k = 16); thinM with k across one and two k-blocks (KC = 256) and many panels, two packed
+     * groups of 8 rows with every kind of remainder in the second (8 + 1, 2, 3, 4, 5, 7, 8 rows), the forward product
+     * of the 16-channel convolution's first layer (k = 27); m and k both 9..16 (thinK for the plain stores, thinM for
+     * the fused bias and activation); and 9 to 16 rows from 32 k-steps on, which stay on the blocked path.
      */
     private static final int[][] THIN = {{37, 70, 5}, {16, 33, 8}, {13, 1030, 3}, {5, 70, 300}, {8, 33, 513},
-        {3, 40, 257}, {7, 1100, 20}};
+        {3, 40, 257}, {7, 1100, 20}, {37, 70, 16}, {20, 33, 9}, {9, 1030, 12}, {144, 100, 16}, {29, 2100, 15},
+        {9, 33, 30}, {12, 1100, 20}, {13, 40, 31}, {15, 100, 17}, {16, 75, 27}, {16, 70, 16}, {10, 45, 9},
+        {11, 8, 13}, {16, 70, 300}, {9, 33, 513}, {13, 40, 257}, {15, 100, 144}};
 
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();
@@ -272,6 +279,48 @@ class GemmKernelsTest {
             c = f ? (float) c + (float) s : c + s;
         }
         return c;
+    }
+
+    /**
+     * D += S over a block, SIMD and scalar: each element exactly the element type's sum D₀ + S (one rounding,
+     * recomputed here), and nothing outside the block written; every n from 1 to 2L + 1 of the widest species (whole
+     * vectors, a masked tail, both) and a convolution's runs (30 of 32, 28 of 30: the 3 × 3 kernels of the 16-channel
+     * student), one and several rows.
+     */
+    @Test
+    void blockSumIsExact() {
+        List<int[]> shapes = new ArrayList<>();
+        for (int n = 1; n <= MAX_NARROW_N; n++) {
+            shapes.add(new int[] {n % 3 + 1, n});
+        }
+        shapes.add(new int[] {30, 30});
+        shapes.add(new int[] {28, 28});
+        for (GemmKernels g : List.of(KernelProvider.simdGemm(), new ScalarGemm())) {
+            for (DType t : DType.values()) {
+                for (int[] mn : shapes) {
+                    int m = mn[0];
+                    int n = mn[1];
+                    try (DenseMatrix src = random(t, m, n, 6); DenseMatrix d = random(t, m + 1, n + 3, 7)) {
+                        double[][] d0 = d.toArray();
+                        g.addBlock(t, m, n, src.segment(), at(src, 0, 0), src.stride(), d.segment(), at(d, 0, 0),
+                                d.stride());
+                        for (int i = 0; i < d0.length; i++) {
+                            for (int j = 0; j < d0[0].length; j++) {
+                                String where = g.name() + " " + t + " " + m + " x " + n + " (" + i + "," + j + ")";
+                                if (!(i >= 1 && i <= m && j >= 2 && j < n + 2)) {
+                                    assertEquals(d0[i][j], d.get(i, j), 0.0, "outside the block " + where);
+                                    continue;
+                                }
+                                double v = src.get(i, j);
+                                double expected = t == DType.FLOAT32 ? (double) ((float) d0[i][j] + (float) v)
+                                        : d0[i][j] + v;
+                                assertEquals(expected, d.get(i, j), 0.0, where);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** A known answer: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; relu(z − 30) per row bias. */

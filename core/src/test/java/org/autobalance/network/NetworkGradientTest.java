@@ -73,6 +73,35 @@ class NetworkGradientTest {
         return a.stream();
     }
 
+    /**
+     * Convolutions of 9, 12 and 16 channels (2 × 6 × 6 → 9 × 5 × 5 → 12 × 4 × 4 → 16 × 3 × 3): the SIMD forward
+     * products of 9 to 16 rows and the input gradients Wᵀ·δ from k = 12 and 16 channels, which the GEMM's thin
+     * kernels take since the nineteenth session; scalar and SIMD, one to three threads (two: blocks of one sample),
+     * with and without biases. Weights of standard deviation 0.25: each layer's pre-activation variance is about
+     * fanIn·0.25² times its input's mean square (half the variance behind a ReLU): 0.5, 0.56, 0.84, then 7.6 for the
+     * dense layer's 144 features (outputs of order 3, loss of order 10), so the finite differences' rounding term
+     * u·L/h stays near 1e-9, under the 1e-8 they are allowed.
+     */
+    @ParameterizedTest(name = "{0} {1} threads={2}")
+    @MethodSource("wideCases")
+    void gradientOfSixteenChannelConvolutionsEqualsTheReferenceAndFiniteDifferences(Case c, GemmKernels gemm,
+            int threads) {
+        check(c, gemm, threads, 0.25);
+    }
+
+    static Stream<Arguments> wideCases() {
+        List<Arguments> a = new ArrayList<>();
+        for (boolean biases : new boolean[] {false, true}) {
+            Case c = new Case("conv2d:9,2,2,relu,conv2d:12,2,2,relu,conv2d:16,2,2,dense:2", new int[] {2, 6, 6}, 72,
+                    2, biases);
+            a.add(Arguments.of(c, new ScalarGemm(), 1));
+            for (int threads = 1; threads <= 3; threads++) {
+                a.add(Arguments.of(c, KernelProvider.simdGemm(), threads));
+            }
+        }
+        return a.stream();
+    }
+
     /** The engine against the reference and finite differences; weights of standard deviation {@code weightScale}. */
     private static void check(Case c, GemmKernels gemm, int threads, double weightScale) {
         ReferenceNetwork ref = Cases.randomNetwork(c, weightScale, 7);

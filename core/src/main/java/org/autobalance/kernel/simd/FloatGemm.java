@@ -24,9 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
  * left (n ≤ L: a narrow output layer), the panel is one vector wide and the tiles 8 rows × 1 vector, so no FMA works on
  * lanes that are only padding. Every k-step loads one row of the panel and broadcasts elements of A; nothing is
  * reduced across lanes, so each element of C is one FMA chain in k order, whatever tile it falls in. A plain or
- * accumulating product with k ≤ R or m ≤ R (the backward GEMMs of a layer with few outputs) takes {@link #thinK} or
- * {@link #thinM} instead, which keep that order. The one exception is {@link #gemmTransB} (C (+)= A·Bᵀ, both operands
- * read along k), which sums lanes.
+ * accumulating product with k ≤ {@link #THIN}, or any product with m ≤ R (m ≤ THIN below 32 k-steps) — the backward
+ * GEMMs of a layer with few outputs, a convolution's Wᵀ·δ and forward product with few channels — takes
+ * {@link #thinK} or {@link #thinM} instead, which keep that order. The one exception is {@link #gemmTransB}
+ * (C (+)= A·Bᵀ, both operands read along k), which sums lanes.
  */
 final class FloatGemm {
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
@@ -77,23 +78,31 @@ final class FloatGemm {
      * width 256).
      */
     static final int MC = (256 << 10) / (KC * (int) BYTES);
+    /**
+     * The largest k of {@link #thinK} and m of {@link #thinM}: 2R, the channels of a convolution up to 16 (its Wᵀ·δ
+     * has k = the channels, its forward product m = the channels; native-notes/network.md, nineteenth session).
+     */
+    static final int THIN = 2 * R;
 
     static void gemm(boolean transA, int m, int n, int k, MemorySegment a, long aOff, int lda, MemorySegment b,
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         long ri = transA ? 1 : lda;
         long pi = transA ? lda : 1;
         if (k > 0) {
-            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, and so
-            // does the forward GEMM of a convolution with few channels (m of them): there the blocked tiles' fixed
-            // work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs. thinM takes any
-            // epilogue, so every gemmBiasActivation with m ≤ R comes here, a dense layer's forward pass over a chunk
-            // of ≤ R samples included (the same bits: each element one FMA chain in k order; timed for the
-            // convolutions only)
-            if (k <= R && !ep.activate()) {
+            // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, a
+            // convolution's Wᵀ·δ has k = its channels, and its forward GEMM m = its channels: there the blocked
+            // tiles' fixed work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs. Rows
+            // 9..THIN go to thinM only below 32 k-steps, where the blocked path would read A in place (packsA): from
+            // 32 on, its packed 8-row tiles on a packed panel (two row groups share it) measured as fast as thinM's
+            // in-place reads of B or faster (the 16-channel convolution's forward product at k = 144: 0.85-0.92 ms
+            // against 1.0-1.1; at k = 27 thinM 0.25 against 0.40). thinM takes any epilogue, so every
+            // gemmBiasActivation it may take comes here, a dense layer's forward pass over a chunk of few samples
+            // included (the same bits: each element one FMA chain in k order)
+            if (k <= THIN && !ep.activate()) {
                 thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
             }
-            if (m <= R) {
+            if (m <= R || (m <= THIN && k < 32)) {
                 thinM(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
             }
@@ -118,15 +127,16 @@ final class FloatGemm {
         }
     }
 
-    /** Row stride of a packed row of A in {@link #thinK}: R elements, or one vector where L > R. */
-    static final int KS = Math.max(R, L);
-    /** Columns of B packed at once by {@link #thinK} (a multiple of 2L; k × NB elements, at most 64 KiB). */
+    /** Row stride of a packed row of A in {@link #thinK}: {@link #THIN} elements, or one vector where L > THIN. */
+    static final int KS = Math.max(THIN, L);
+    /** Columns of B packed at once by {@link #thinK} (a multiple of 2L; k × NB elements, at most 128 KiB). */
     static final int NB = 1024;
     /** Rows of a {@link #thinK} tile: R (16 accumulators) where 32 vector registers exist, else 4. */
     static final int TK = SimdSpecies.WIDE_TILES ? R : 4;
 
     /**
-     * C (+)= op(A)·B for k ≤ R (δ·W of a layer with few outputs: n × fanIn outputs from k products each). B's
+     * C (+)= op(A)·B for k ≤ THIN (δ·W of a layer with few outputs: n × fanIn outputs from k products each; a
+     * convolution's Wᵀ·δ: fanIn × the block's positions from one product per channel). B's
      * columns are packed NB at a time (k rows, zero beyond n), each group of TK rows of A into TK rows of KS
      * elements; each tile of TK rows × 2 vectors then runs its k steps on heap arrays only (no bounds check, no
      * per-row address arithmetic) and is stored straight into C, once; the column tail and the last rows go through
@@ -149,10 +159,13 @@ final class FloatGemm {
                     long ci = cOff + (long) i * ldc + j0 + j;
                     if (h == TK && j0 + j + 2 * L <= n) {
                         // the common tile (all of them but a column tail and the last rows): straight into C
-                        if (TK == R) {
-                            thinK8x2Direct(k, ap, panel, j * k, c, ci, ldc, ep.accumulate());
+                        if (TK == R && !ep.accumulate()) {
+                            thinK8x2Direct(k, ap, panel, j * k, c, ci, ldc);
                         } else {
-                            thinK4x2Direct(k, ap, 0, panel, j * k, c, ci, ldc, ep.accumulate());
+                            for (int r = 0; r < TK; r += 4) {
+                                thinK4x2Direct(k, ap, r * KS, panel, j * k, c, ci + (long) r * ldc, ldc,
+                                        ep.accumulate());
+                            }
                         }
                         continue;
                     }
@@ -186,7 +199,7 @@ final class FloatGemm {
     }
 
     /**
-     * Rows [0, h) of A (A(r, p) at a[a0 + r·ri + p·pi], p < k ≤ R) into {@code ap}, row r at r·KS; rows h..TK − 1
+     * Rows [0, h) of A (A(r, p) at a[a0 + r·ri + p·pi], p < k ≤ THIN) into {@code ap}, row r at r·KS; rows h..TK − 1
      * zero (their tile rows are computed and not stored).
      */
     private static void packRowsOfA(MemorySegment a, long a0, long ri, long pi, int h, int k, float[] ap) {
@@ -212,7 +225,7 @@ final class FloatGemm {
 
     /**
      * C[4 rows × 2 vectors] (+)= Σ_{p<k} ap[ao + r·KS + p]·panel[po + p·2L + (0..2L)], C at element c0 (row stride
-     * ldc), a full tile. With k ≤ R steps a round trip through {@code acc} ({@link #load}, {@link #store}) costs more
+     * ldc), a full tile. With few k-steps a round trip through {@code acc} ({@link #load}, {@link #store}) costs more
      * than the tile's FMAs: the float64 256 → 5 layer's δ·W took 2.7 ms that way, 0.8–1.0 ms this way (n = 4096,
      * thread CPU time). Unmasked loads and stores only: with masked ones inside, thinM's first tile (801 bytes of
      * bytecode) was refused by C1's profiling tier ("out of virtual registers") and ran as C1 code with its vectors
@@ -267,9 +280,16 @@ final class FloatGemm {
         c31.intoMemorySegment(exact(c), cb + 3 * cs + lb, NO);
     }
 
-    /** {@link #thinK4x2Direct} for R rows: 16 accumulators, so only where 32 vector registers exist. */
+    /**
+     * {@link #thinK4x2Direct} for R rows, overwriting C: 16 accumulators, so only where 32 vector registers exist.
+     * Without the accumulating loads of C (the network's thinK products overwrite: δ·W, Wᵀ·δ; an accumulating one
+     * runs two 4-row tiles): with them this method was 1471 bytes of bytecode, and C1's profiling tier gave up on
+     * its on-stack compile ("out of virtual registers in linear scan"); once that happened to it while its
+     * non-profiling C1 code was installed (C2 busy), nothing moved it on: the 16-channel convolution's Wᵀ·δ ran 50x
+     * slower for as long as the JVM lived (66 ms a call instead of 1.3).
+     */
     private static void thinK8x2Direct(int k, float[] ap, float[] panel, int po, MemorySegment c, long c0,
-            int ldc, boolean accumulate) {
+            int ldc) {
         long cs = (long) ldc * BYTES;
         long cb = c0 * BYTES;
         long lb = L * BYTES;
@@ -289,24 +309,6 @@ final class FloatGemm {
         FloatVector c61 = c00;
         FloatVector c70 = c00;
         FloatVector c71 = c00;
-        if (accumulate) {
-            c00 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb, NO));
-            c01 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + lb, NO));
-            c10 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + cs, NO));
-            c11 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + cs + lb, NO));
-            c20 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 2 * cs, NO));
-            c21 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 2 * cs + lb, NO));
-            c30 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 3 * cs, NO));
-            c31 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 3 * cs + lb, NO));
-            c40 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 4 * cs, NO));
-            c41 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 4 * cs + lb, NO));
-            c50 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 5 * cs, NO));
-            c51 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 5 * cs + lb, NO));
-            c60 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 6 * cs, NO));
-            c61 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 6 * cs + lb, NO));
-            c70 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 7 * cs, NO));
-            c71 = VT.cast(FloatVector.fromMemorySegment(S, exact(c), cb + 7 * cs + lb, NO));
-        }
         for (int p = 0; p < k; p++) {
             FloatVector b0v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L));
             FloatVector b1v = VT.cast(FloatVector.fromArray(S, panel, po + p * 2 * L + L));
@@ -390,16 +392,17 @@ final class FloatGemm {
     }
 
     /**
-     * C (+)= op(A)·B for m ≤ R (δᵀ·A, the weight gradient of a layer with few outputs: k = the samples; the forward
-     * product of a convolution with at most R channels, with its bias and φ: n = the block's positions). Per k-block
-     * of KC steps the block of A is packed once ({@link #packA}: one group of R rows); each full panel of 2 vectors
-     * of B is then read in place — by one tile of 4 rows and single-row tiles, so a packed copy would hardly be
-     * reused — and the last, partial one packed ({@link #packRows}); the accumulators stay in registers over the block.
+     * C (+)= op(A)·B for m ≤ R, or m ≤ THIN below 32 k-steps (δᵀ·A, the weight gradient of a layer with few
+     * outputs: k = the samples; the forward product of a convolution with few channels, with its bias and φ: n = the
+     * block's positions). Per k-block of KC steps the block of A is packed once ({@link #packA}: one or two groups of
+     * R rows); each full panel of 2 vectors of B is then read in place — by one or two tiles per group (8 rows where
+     * 32 vector registers exist, else 4; 5 and single rows for the rest), so a packed copy would hardly be reused —
+     * and the last, partial one packed ({@link #packRows}); the accumulators stay in registers over the block.
      */
     private static void thinM(int m, int n, int k, MemorySegment a, long aOff, long ri, long pi, MemorySegment b,
             long bOff, int ldb, MemorySegment c, long cOff, int ldc, Epilogue ep) {
         Scratch s = Scratch.get();
-        float[] apack = s.floats(A_SLOT, R * KC);
+        float[] apack = s.floats(A_SLOT, THIN * KC);
         float[] panel = s.floats(PANEL_SLOT, KC * 2 * L);
         float[] acc = s.floats(ACC_SLOT, R * 2 * L);
         for (int p0 = 0; p0 < k; p0 += KC) {
@@ -412,37 +415,63 @@ final class FloatGemm {
                 if (!full) {
                     packRows(b, bb + j, ldb, kc, n - j, 2 * L, panel);
                 }
-                int i = 0;
-                if (full && m >= 5 && m < 8) {
-                    // 5 rows in one tile (10 FMA chains): as 4 rows and 1, the single row's 2 chains would wait on
-                    // FMA latency as long as the 4-row tile's 8 take (the float64 64 -> 5 layer's δᵀ·A)
-                    long ci = cOff + j;
-                    load(c, ci, ldc, 5, 5, 2, j, n, blockEp, acc);
-                    thinM5x2(kc, apack, b, bb + j, ldb, acc);
-                    store(c, ci, ldc, 5, 2, 0, j, n, blockEp, acc);
-                    i = 5;
-                }
-                for (; i + 4 <= m; i += 4) {
-                    long ci = cOff + (long) i * ldc + j;
-                    load(c, ci, ldc, 4, 4, 2, j, n, blockEp, acc);
-                    if (full) {
-                        thinM4x2(kc, apack, i, b, bb + j, ldb, acc);
-                    } else {
-                        packedTile4x2(kc, apack, i, panel, acc, 0);
-                    }
-                    store(c, ci, ldc, 4, 2, i, j, n, blockEp, acc);
-                }
-                for (; i < m; i++) {
-                    long ci = cOff + (long) i * ldc + j;
-                    load(c, ci, ldc, 1, 1, 2, j, n, blockEp, acc);
-                    if (full) {
-                        thinM1x2(kc, apack, i, b, bb + j, ldb, acc);
-                    } else {
-                        packedTile1x2(kc, apack, i, panel, acc);
-                    }
-                    store(c, ci, ldc, 1, 2, i, j, n, blockEp, acc);
+                for (int g = 0; g < m; g += R) {
+                    thinMGroup(g, Math.min(m, g + R), j, n, kc, full, apack, b, bb, ldb, panel, c, cOff, ldc,
+                            blockEp, acc);
                 }
             }
+        }
+    }
+
+    /**
+     * Rows [g, end) of {@link #thinM} (one packed group: g a multiple of R, at {@code g·kc} in {@code apack}) over
+     * the panel of 2 vectors from column j: B in place when {@code full}, else the packed {@code panel}.
+     */
+    private static void thinMGroup(int g, int end, int j, int n, int kc, boolean full, float[] apack,
+            MemorySegment b, long bb, int ldb, float[] panel, MemorySegment c, long cOff, int ldc, Epilogue ep,
+            float[] acc) {
+        int ga = g * kc; // row i of the group at ga + (i − g) + p·R
+        int i = g;
+        if (SimdSpecies.WIDE_TILES && end - g == R) {
+            // 16 chains from one load of each B row: the forward product of a convolution with 8 or 16 channels
+            long ci = cOff + (long) g * ldc + j;
+            load(c, ci, ldc, R, R, 2, j, n, ep, acc);
+            if (full) {
+                thinM8x2(kc, apack, ga, b, bb + j, ldb, acc);
+            } else {
+                packedTile8x2(kc, apack, ga, panel, acc);
+            }
+            store(c, ci, ldc, R, 2, g, j, n, ep, acc);
+            return;
+        }
+        if (full && end - g >= 5 && end - g < R) {
+            // 5 rows in one tile (10 FMA chains): as 4 rows and 1, the single row's 2 chains would wait on FMA
+            // latency as long as the 4-row tile's 8 take (the float64 64 -> 5 layer's δᵀ·A)
+            long ci = cOff + (long) g * ldc + j;
+            load(c, ci, ldc, 5, 5, 2, j, n, ep, acc);
+            thinM5x2(kc, apack, ga, b, bb + j, ldb, acc);
+            store(c, ci, ldc, 5, 2, g, j, n, ep, acc);
+            i = g + 5;
+        }
+        for (; i + 4 <= end; i += 4) {
+            long ci = cOff + (long) i * ldc + j;
+            load(c, ci, ldc, 4, 4, 2, j, n, ep, acc);
+            if (full) {
+                thinM4x2(kc, apack, ga + i - g, b, bb + j, ldb, acc);
+            } else {
+                packedTile4x2(kc, apack, ga + i - g, panel, acc, 0);
+            }
+            store(c, ci, ldc, 4, 2, i, j, n, ep, acc);
+        }
+        for (; i < end; i++) {
+            long ci = cOff + (long) i * ldc + j;
+            load(c, ci, ldc, 1, 1, 2, j, n, ep, acc);
+            if (full) {
+                thinM1x2(kc, apack, ga + i - g, b, bb + j, ldb, acc);
+            } else {
+                packedTile1x2(kc, apack, ga + i - g, panel, acc);
+            }
+            store(c, ci, ldc, 1, 2, i, j, n, ep, acc);
         }
     }
 
@@ -488,8 +517,79 @@ final class FloatGemm {
         c31.intoArray(acc, 7 * L);
     }
 
-    /** {@link #thinM4x2} for the first 5 rows of the packed group: 10 accumulators, 13 vector registers. */
-    private static void thinM5x2(int kc, float[] ap, MemorySegment b, long b0, int ldb, float[] acc) {
+    /**
+     * {@link #thinM4x2} for a whole packed group of R rows (at {@code ao}): 16 accumulators, 2 vectors of B and a
+     * broadcast need 19 vector registers, so only where 32 exist ({@link SimdSpecies#WIDE_TILES}). Each row of B
+     * loaded feeds 16 FMAs, where two 4-row tiles load it twice.
+     */
+    private static void thinM8x2(int kc, float[] ap, int ao, MemorySegment b, long b0, int ldb, float[] acc) {
+        long bs = (long) ldb * BYTES;
+        long bb = b0 * BYTES;
+        FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
+        FloatVector c01 = VT.cast(FloatVector.fromArray(S, acc, L));
+        FloatVector c10 = VT.cast(FloatVector.fromArray(S, acc, 2 * L));
+        FloatVector c11 = VT.cast(FloatVector.fromArray(S, acc, 3 * L));
+        FloatVector c20 = VT.cast(FloatVector.fromArray(S, acc, 4 * L));
+        FloatVector c21 = VT.cast(FloatVector.fromArray(S, acc, 5 * L));
+        FloatVector c30 = VT.cast(FloatVector.fromArray(S, acc, 6 * L));
+        FloatVector c31 = VT.cast(FloatVector.fromArray(S, acc, 7 * L));
+        FloatVector c40 = VT.cast(FloatVector.fromArray(S, acc, 8 * L));
+        FloatVector c41 = VT.cast(FloatVector.fromArray(S, acc, 9 * L));
+        FloatVector c50 = VT.cast(FloatVector.fromArray(S, acc, 10 * L));
+        FloatVector c51 = VT.cast(FloatVector.fromArray(S, acc, 11 * L));
+        FloatVector c60 = VT.cast(FloatVector.fromArray(S, acc, 12 * L));
+        FloatVector c61 = VT.cast(FloatVector.fromArray(S, acc, 13 * L));
+        FloatVector c70 = VT.cast(FloatVector.fromArray(S, acc, 14 * L));
+        FloatVector c71 = VT.cast(FloatVector.fromArray(S, acc, 15 * L));
+        for (int p = 0; p < kc; p++, bb += bs) {
+            FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO));
+            FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO));
+            int q = p * R + ao;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 1]));
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 2]));
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 3]));
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 4]));
+            c40 = x.fma(b0v, c40);
+            c41 = x.fma(b1v, c41);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 5]));
+            c50 = x.fma(b0v, c50);
+            c51 = x.fma(b1v, c51);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 6]));
+            c60 = x.fma(b0v, c60);
+            c61 = x.fma(b1v, c61);
+            x = VT.cast(FloatVector.broadcast(S, ap[q + 7]));
+            c70 = x.fma(b0v, c70);
+            c71 = x.fma(b1v, c71);
+        }
+        c00.intoArray(acc, 0);
+        c01.intoArray(acc, L);
+        c10.intoArray(acc, 2 * L);
+        c11.intoArray(acc, 3 * L);
+        c20.intoArray(acc, 4 * L);
+        c21.intoArray(acc, 5 * L);
+        c30.intoArray(acc, 6 * L);
+        c31.intoArray(acc, 7 * L);
+        c40.intoArray(acc, 8 * L);
+        c41.intoArray(acc, 9 * L);
+        c50.intoArray(acc, 10 * L);
+        c51.intoArray(acc, 11 * L);
+        c60.intoArray(acc, 12 * L);
+        c61.intoArray(acc, 13 * L);
+        c70.intoArray(acc, 14 * L);
+        c71.intoArray(acc, 15 * L);
+    }
+
+    /** {@link #thinM4x2} for the first 5 rows of a packed group: 10 accumulators, 13 vector registers. */
+    private static void thinM5x2(int kc, float[] ap, int ao, MemorySegment b, long b0, int ldb, float[] acc) {
         long bs = (long) ldb * BYTES;
         long bb = b0 * BYTES;
         FloatVector c00 = VT.cast(FloatVector.fromArray(S, acc, 0));
@@ -505,7 +605,7 @@ final class FloatGemm {
         for (int p = 0; p < kc; p++, bb += bs) {
             FloatVector b0v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb, NO));
             FloatVector b1v = VT.cast(FloatVector.fromMemorySegment(S, exact(b), bb + L * BYTES, NO));
-            int q = p * R;
+            int q = p * R + ao;
             FloatVector x = VT.cast(FloatVector.broadcast(S, ap[q]));
             c00 = x.fma(b0v, c00);
             c01 = x.fma(b1v, c01);
@@ -1219,6 +1319,29 @@ final class FloatGemm {
                     VTN.cast(FloatVector.fromMemorySegment(SN, exact(b), bb + o, NO)), c0);
         }
         c0.intoArray(acc, g);
+    }
+
+    /**
+     * D += S over an m × n block (see {@link org.autobalance.kernel.GemmKernels#addBlock}): each row's whole vectors,
+     * then its tail under one mask.
+     */
+    static void addBlock(int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff, int ldd) {
+        int nv = n - n % L;
+        for (int i = 0; i < m; i++) {
+            long sb = (sOff + (long) i * lds) * BYTES;
+            long db = (dOff + (long) i * ldd) * BYTES;
+            for (int j = 0; j < nv; j += L) {
+                VT.cast(FloatVector.fromMemorySegment(S, exact(d), db + j * BYTES, NO))
+                        .add(VT.cast(FloatVector.fromMemorySegment(S, exact(s), sb + j * BYTES, NO)))
+                        .intoMemorySegment(exact(d), db + j * BYTES, NO);
+            }
+            if (nv < n) {
+                VectorMask<Float> tail = S.indexInRange(nv, n);
+                VT.cast(FloatVector.fromMemorySegment(S, exact(d), db + nv * BYTES, NO, tail))
+                        .add(VT.cast(FloatVector.fromMemorySegment(S, exact(s), sb + nv * BYTES, NO, tail)))
+                        .intoMemorySegment(exact(d), db + nv * BYTES, NO, tail);
+            }
+        }
     }
 
     /** D ← D·φ'(Y) over an m × n block (see {@link org.autobalance.kernel.GemmKernels#activationSlope}). */

@@ -59,6 +59,16 @@ public final class SimdGemm implements GemmKernels {
     }
 
     @Override
+    public void addBlock(DType dtype, int m, int n, MemorySegment s, long sOff, int lds, MemorySegment d, long dOff,
+            int ldd) {
+        if (dtype == DType.FLOAT32) {
+            FloatGemm.addBlock(m, n, s, sOff, lds, d, dOff, ldd);
+        } else {
+            DoubleGemm.addBlock(m, n, s, sOff, lds, d, dOff, ldd);
+        }
+    }
+
+    @Override
     public void activationSlope(DType dtype, int m, int n, MemorySegment y, long yOff, int ldy, MemorySegment d,
             long dOff, int ldd, double slope) {
         if (dtype == DType.FLOAT32) {
