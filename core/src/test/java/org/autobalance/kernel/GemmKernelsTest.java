@@ -33,13 +33,13 @@ class GemmKernelsTest {
     private static final int[] TILE_ROWS = {8, 9, 16, 17, 23, 24, 31};
     private static final int[] DEPTHS = {1, 5, 17, 300};
     /**
-     * {m, n, k} that pack A (at least 16 rows, more than 9L columns, at least 32 k-steps: {@code packsA}; and more
-     * than 16 rows, or thinM takes the product) at every width: L from 2 (float64, 128 bits) to 16 (float32, 512
+     * {m, n, k} that pack A (at least 16 rows, more than 9L columns, at least 32 k-steps: {@code packsA}; 16 rows
+     * exactly is its boundary) at every width: L from 2 (float64, 128 bits) to 16 (float32, 512
      * bits); row tails of the 8-row groups, more rows than a row block (MC = 128 float64 / 256 float32 rows), k across
      * the k-block.
      */
-    private static final int[][] PACKED = {{32, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33}, {137, 40, 40},
-        {260, 73, 40}, {24, 160, 64}};
+    private static final int[][] PACKED = {{16, 73, 32}, {32, 73, 32}, {23, 80, 40}, {40, 97, 300}, {17, 145, 33},
+        {137, 40, 40}, {260, 73, 40}, {24, 160, 64}};
 
     /**
      * {m, n, k} of the thin kernels (k ≤ 16: {@code thinK}; m ≤ 8, or m ≤ 16 below 32 k-steps: {@code thinM}) past

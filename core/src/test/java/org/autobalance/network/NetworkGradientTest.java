@@ -74,9 +74,11 @@ class NetworkGradientTest {
     }
 
     /**
-     * Convolutions of 9, 12 and 16 channels (2 × 6 × 6 → 9 × 5 × 5 → 12 × 4 × 4 → 16 × 3 × 3): the SIMD forward
-     * products of 9 to 16 rows and the input gradients Wᵀ·δ from k = 12 and 16 channels, which the GEMM's thin
-     * kernels take since the nineteenth session; scalar and SIMD, one to three threads (two: blocks of one sample),
+     * Convolutions of 9, 12 and 16 channels (2 × 6 × 6 → 9 × 5 × 5 → 12 × 4 × 4 → 16 × 3 × 3): forward products of
+     * 9, 12 and 16 rows (thinM wherever the blocked path would read A in place — the 9- and 12-row layers always,
+     * the 16-row one when a block has at most 9L positions — its 8-row tile where 32 vector registers exist) and
+     * the input gradients Wᵀ·δ from k = 12 and 16 channels (thinK), the GEMM's thin kernels since the nineteenth
+     * session; scalar and SIMD, one to three threads (two: blocks of one sample),
      * with and without biases. Weights of standard deviation 0.25: each layer's pre-activation variance is about
      * fanIn·0.25² times its input's mean square (half the variance behind a ReLU): 0.5, 0.56, 0.84, then 7.6 for the
      * dense layer's 144 features (outputs of order 3, loss of order 10), so the finite differences' rounding term

@@ -46,7 +46,11 @@ class KernelJitTest {
     private static final Pattern KLASS = Pattern.compile("<klass id='(\\d+)' name='([^']+)'");
     private static final Pattern PROFILED = Pattern.compile("<predicted_call bci='\\d+' exact='1' klass='(\\d+)'");
     private static final String TYPE_SWITCH_TRAP = "reason='bimorphic_or_optimized_type_check'";
-    /** A call C2 did not inline because the unit had passed its node budget for inlining (NodeCountInliningCutoff). */
+    /**
+     * A call C2 did not inline because the unit had passed its node budget for inlining. HotSpot logs it for non-forced
+     * calls only: {@code @ForceInline} calls past the budget are delayed without a word, so a unit past it whose later
+     * calls are all forced is not seen here (native-notes/sparse.md, the nineteenth session's review).
+     */
     private static final String INLINING_CUTOFF = "reason='NodeCountInliningCutoff'";
     /**
      * C2 compilations of one kernel in the probe's JVM at most. A kernel is compiled once or twice (whole and
@@ -217,9 +221,10 @@ class KernelJitTest {
             }
             int cutoffs = count(body, INLINING_CUTOFF);
             if (cutoffs > 0) {
-                violations.add(kernel + " (compile " + task.group(1) + "): past C2's node cutoff for inlining with "
-                        + cutoffs + " calls left (the JDK's calls after it are inlined late, where a vector's exact "
-                        + "type can be lost: kernels inlined into each other, see KernelInliningBoundaryTest)");
+                violations.add(kernel + " (compile " + task.group(1) + "): " + cutoffs + " non-forced calls "
+                        + "refused at C2's node cutoff for inlining (the JDK's calls after it are inlined late, where "
+                        + "a vector's exact type can be lost: kernels inlined into each other, see "
+                        + "KernelInliningBoundaryTest)");
             }
             int switches = count(body, TYPE_SWITCH_TRAP);
             if (!profiled.isEmpty() || switches > 0) {

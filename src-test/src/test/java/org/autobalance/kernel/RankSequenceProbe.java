@@ -58,7 +58,8 @@ public final class RankSequenceProbe {
     /** The kernels ({@code Class.method} of the SIMD package) that a run of the probe must have compiled by C2. */
     static List<String> requiredKernels() {
         List<String> required = new ArrayList<>(REQUIRED);
-        // not where wide tiles are turned off (src-test's narrow execution): the row stream then never runs
+        // not where wide tiles are turned off (src-test's narrow execution, when KernelJitTest is named there with
+        // -Dtest; CI does not run it there): the row stream then never runs
         if (SimdKernels.preferredBits() >= 512 && EngineProperties.WIDE_TILES.or(true)) {
             required.addAll(REQUIRED_512);
         }

@@ -92,17 +92,19 @@ final class DoubleGemm {
             // the backward GEMMs of a thin layer (few outputs: a regression head) have k or m at most R, a
             // convolution's Wᵀ·δ has k = its channels, and its forward GEMM m = its channels: there the blocked
             // tiles' fixed work per tile (C through acc, a packed panel few rows reuse) outweighs their FMAs. Rows
-            // 9..THIN go to thinM only below 32 k-steps, where the blocked path would read A in place (packsA): from
-            // 32 on, its packed 8-row tiles on a packed panel (two row groups share it) measured as fast as thinM's
-            // in-place reads of B or faster (the 16-channel convolution's forward product at k = 144: 0.85-0.92 ms
-            // against 1.0-1.1; at k = 27 thinM 0.25 against 0.40). thinM takes any epilogue, so every
+            // R+1..THIN go to thinM wherever the blocked path would read A in place (not packsA: below 32 k-steps,
+            // below 2R rows, or n ≤ 9L): where it packs A, its packed 8-row tiles on a packed panel (two row groups
+            // share it) measured as fast as thinM's in-place reads of B or faster (the 16-channel convolution's
+            // forward product at k = 144: 0.85-0.92 ms against 1.0-1.1; at k = 27 thinM 0.25 against 0.40; a
+            // 12-channel one, m = 12 and k = 108, which never packs A: thinM 0.24-0.31 ms float32 against
+            // 0.33-0.37, nineteenth session's review). thinM takes any epilogue, so every
             // gemmBiasActivation it may take comes here, a dense layer's forward pass over a chunk of few samples
             // included (the same bits: each element one FMA chain in k order)
             if (k <= THIN && !ep.activate()) {
                 thinK(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
             }
-            if (m <= R || (m <= THIN && k < 32)) {
+            if (m <= R || (m <= THIN && !packsA(m, n, Math.min(k, KC)))) {
                 thinM(m, n, k, a, aOff, ri, pi, b, bOff, ldb, c, cOff, ldc, ep);
                 return;
             }

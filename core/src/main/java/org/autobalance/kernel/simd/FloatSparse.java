@@ -226,16 +226,16 @@ final class FloatSparse {
      * whose pu accumulators stay in registers for the chunk and in the pu row (L1) between chunks.
      *
      * <p>This driver only counts blocks of {@link #ROWS} rows and calls {@link #observedRows} for each. Every method
-     * below it that holds vector code and has a caller in this class ({@code observedRows}, {@code observed2},
-     * {@code observedWide}, {@link #update}, {@link #dot}) is larger than HotSpot's FreqInlineSize (325 bytes of
-     * bytecode), which C2 never inlines: each stays a call and each C2 compile holds one of them, the same whatever
-     * HotSpot compiled first. Before, this driver called a kernel per row and the kernels were smaller: when C2
-     * compiled it while they had no compiled code (made not entrant a moment before, or compiled later than the
-     * driver), it inlined {@code observed1}, {@code observed2} and {@code update2} into it, the unit passed C2's node
-     * cutoff for inlining, and the JDK's store calls after that were inlined late, with the vector's exact type lost
-     * and its class bound from the type profile every species shares (KernelJitTest failed so in a plain JVM;
-     * native-notes/sparse.md, "The observed pass's profile-bound stores"). Same operations in the same order as
-     * then, the squares still added row by row: the bits are the same.
+     * below it that holds vector code and has a caller in this class ({@code observedRows}, {@code observed2}, {@code
+     * observedWide}, {@link #update}, {@link #dot}) is larger than HotSpot's FreqInlineSize (325 bytes of bytecode),
+     * which C2 does not inline unless a directive forces it: each stays a call and each C2 compile holds one of them,
+     * the same whatever HotSpot compiled first. Before, this driver called a kernel per row and the kernels were
+     * smaller: when C2 compiled it while they had no compiled code (made not entrant a moment before, or compiled later
+     * than the driver), it inlined {@code observed1}, {@code observed2} and {@code update2} into it, the unit passed
+     * C2's node cutoff for inlining, and the JDK's store calls after that were inlined late, with the vector's exact
+     * type lost and its class bound from the type profile every species shares (KernelJitTest failed so in a plain JVM;
+     * native-notes/sparse.md, "The observed pass's profile-bound stores"). Same operations in the same order as then,
+     * the squares still added row by row: the bits are the same.
      *
      * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
      * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
@@ -449,7 +449,9 @@ final class FloatSparse {
     /**
      * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
      * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
-     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md).
+     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode, 332
+     * bytes, is just over FreqInlineSize (325): a shorter one could be inlined into {@code observedWide} in one compile
+     * order and not another, which KernelInliningBoundaryTest refuses (see {@link #observedPass}).
      */
     private static float dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
         FloatVector p0 = VT.cast(FloatVector.zero(S));
