@@ -95,7 +95,16 @@ public final class ParallelPass implements AutoCloseable {
      * chunkStart(chunk + 1)).
      */
     public int chunkStart(int chunk, int rows) {
-        return (int) ((long) rows * chunk / threads);
+        return chunkStart(chunk, rows, threads);
+    }
+
+    /**
+     * First row of chunk {@code chunk} when {@code rows} rows are split into {@code chunks} contiguous chunks that
+     * differ by at most a row (chunk {@code chunks} gives {@code rows}): the split of every pass, and of a probe that
+     * reads M as the passes do without starting a team (bench's RooflineProbe).
+     */
+    public static int chunkStart(int chunk, int rows, int chunks) {
+        return (int) ((long) rows * chunk / chunks);
     }
 
     /**

@@ -18,6 +18,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.parallel.ParallelPass;
 
 /**
  * Measures the ceilings of the roofline in the same run as the benchmark: read bandwidth from native memory with
@@ -111,12 +112,16 @@ public final class RooflineProbe {
          * {@code read}'s rate (a {@link #readMatrix} of M's shape with this thread count).
          */
         public double floorSeconds(DType dtype, int d1, int d2, int r, Read read) {
-            return Math.max(readSeconds(dtype, d1, d2, read), 4.0 * d1 * d2 * r / flopsPerSecond(dtype));
+            return Math.max(readSeconds(dtype, d1, d2, read), fmaSeconds(dtype, d1, d2, r));
         }
 
         /** Whether that floor is the read of M (else the FMAs). */
         public boolean readBound(DType dtype, int d1, int d2, int r, Read read) {
-            return readSeconds(dtype, d1, d2, read) >= 4.0 * d1 * d2 * r / flopsPerSecond(dtype);
+            return readSeconds(dtype, d1, d2, read) >= fmaSeconds(dtype, d1, d2, r);
+        }
+
+        private double fmaSeconds(DType dtype, int d1, int d2, int r) {
+            return 4.0 * d1 * d2 * r / flopsPerSecond(dtype);
         }
 
         private static double readSeconds(DType dtype, int d1, int d2, Read read) {
@@ -203,22 +208,13 @@ public final class RooflineProbe {
 
     /** Chunk {@code chunk}'s rows of {@link #readMatrix}, read {@code repeats} times: the sum of what it read. */
     static double readShare(MemorySegment data, int d1, long rowBytes, int chunk, int threads, long repeats) {
-        long r0 = shareStart(d1, chunk, threads);
-        long r1 = shareStart(d1, chunk + 1, threads);
+        long r0 = ParallelPass.chunkStart(chunk, d1, threads);
+        long r1 = ParallelPass.chunkStart(chunk + 1, d1, threads);
         double sum = 0;
         for (long i = 0; i < repeats; i++) {
             sum += readRows(data, r0 * rowBytes, r1 - r0, rowBytes);
         }
         return sum;
-    }
-
-    /**
-     * The first of chunk {@code chunk}'s rows of d1 split among {@code threads} (chunk {@code threads} gives d1):
-     * contiguous shares that differ by at most a row, as {@code ParallelPass.chunkStart} splits M's rows (an instance
-     * method of a started team, which the probe does not start).
-     */
-    static long shareStart(int d1, int chunk, int threads) {
-        return (long) d1 * chunk / threads;
     }
 
     /** The bytes of the shortest timed sweep of {@link #readMatrix} (a few hundred microseconds of reading). */

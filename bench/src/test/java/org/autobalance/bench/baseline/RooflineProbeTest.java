@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DType;
+import org.autobalance.parallel.ParallelPass;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,7 +83,8 @@ class RooflineProbeTest {
     }
 
     /**
-     * The shares of {@link RooflineProbe#readMatrix} cover the rows once: consecutive, from 0 to d1, each of
+     * The shares of {@link RooflineProbe#readMatrix} (the passes' split: {@code ParallelPass.chunkStart}) cover the
+     * rows once: consecutive, from 0 to d1, each of
      * floor(d1 / threads) or one more rows, also with fewer rows than threads (empty shares).
      */
     @Test
@@ -92,10 +94,10 @@ class RooflineProbeTest {
             int d1 = dt[0];
             int threads = dt[1];
             String where = d1 + " rows, " + threads + " threads";
-            assertEquals(0, RooflineProbe.shareStart(d1, 0, threads), where);
-            assertEquals(d1, RooflineProbe.shareStart(d1, threads, threads), where);
+            assertEquals(0, ParallelPass.chunkStart(0, d1, threads), where);
+            assertEquals(d1, ParallelPass.chunkStart(threads, d1, threads), where);
             for (int c = 0; c < threads; c++) {
-                long size = RooflineProbe.shareStart(d1, c + 1, threads) - RooflineProbe.shareStart(d1, c, threads);
+                long size = ParallelPass.chunkStart(c + 1, d1, threads) - ParallelPass.chunkStart(c, d1, threads);
                 assertTrue(size == d1 / threads || size == d1 / threads + 1, where + ": chunk " + c + " has " + size);
             }
         }
