@@ -116,37 +116,47 @@ final class FloatSparse {
     /** One vector of the factor rows at byte offset {@code off}, for the entries [ks, ke) of the row at {@code ro}. */
     private static void fused1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
-        FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + off, NO));
+        // typed once, here, in the three fused kernels: fused2 passes C2's node cutoff for inlining (~25 000 nodes of
+        // 18 000), and a call of exact after it, in its odd entry, was not inlined
+        MemorySegment ux = exact(us);
+        MemorySegment vx = exact(vs);
+        MemorySegment mvx = exact(mvs);
+        MemorySegment mtx = exact(mts);
+        FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + off, NO));
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector b0 = VT.cast(FloatVector.zero(S));
         long k = ks;
         for (; k + 2 <= ke; k += 2) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), jo, NO)), a0);
-            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), jo, NO))))
-                    .intoMemorySegment(exact(mts), jo, NO);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, jo, NO)), a0);
+            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, jo, NO))))
+                    .intoMemorySegment(mtx, jo, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
             FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
-            b0 = y.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), jp, NO)), b0);
-            VT.cast(y.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), jp, NO))))
-                    .intoMemorySegment(exact(mts), jp, NO);
+            b0 = y.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, jp, NO)), b0);
+            VT.cast(y.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, jp, NO))))
+                    .intoMemorySegment(mtx, jp, NO);
         }
         if (k < ke) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), jo, NO)), a0);
-            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), jo, NO))))
-                    .intoMemorySegment(exact(mts), jo, NO);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, jo, NO)), a0);
+            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, jo, NO))))
+                    .intoMemorySegment(mtx, jo, NO);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(mvs), ro + off, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvx, ro + off, NO);
     }
 
     private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        MemorySegment ux = exact(us);
+        MemorySegment vx = exact(vs);
+        MemorySegment mvx = exact(mvs);
+        MemorySegment mtx = exact(mts);
         long o1 = off + L * BYTES;
-        FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + off, NO));
-        FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o1, NO));
+        FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + off, NO));
+        FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + o1, NO));
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         FloatVector b0 = VT.cast(FloatVector.zero(S));
@@ -155,44 +165,48 @@ final class FloatSparse {
         for (; k + 2 <= ke; k += 2) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
-            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
-            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + off, NO))))
-                    .intoMemorySegment(exact(mts), j + off, NO);
-            VT.cast(x.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + o1, NO))))
-                    .intoMemorySegment(exact(mts), j + o1, NO);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + off, NO)), a0);
+            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + o1, NO)), a1);
+            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + off, NO))))
+                    .intoMemorySegment(mtx, j + off, NO);
+            VT.cast(x.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + o1, NO))))
+                    .intoMemorySegment(mtx, j + o1, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
             FloatVector y = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k + 1)));
-            b0 = y.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), jp + off, NO)), b0);
-            b1 = y.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), jp + o1, NO)), b1);
-            VT.cast(y.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), jp + off, NO))))
-                    .intoMemorySegment(exact(mts), jp + off, NO);
-            VT.cast(y.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), jp + o1, NO))))
-                    .intoMemorySegment(exact(mts), jp + o1, NO);
+            b0 = y.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, jp + off, NO)), b0);
+            b1 = y.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, jp + o1, NO)), b1);
+            VT.cast(y.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, jp + off, NO))))
+                    .intoMemorySegment(mtx, jp + off, NO);
+            VT.cast(y.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, mtx, jp + o1, NO))))
+                    .intoMemorySegment(mtx, jp + o1, NO);
         }
         if (k < ke) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
-            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
-            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + off, NO))))
-                    .intoMemorySegment(exact(mts), j + off, NO);
-            VT.cast(x.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + o1, NO))))
-                    .intoMemorySegment(exact(mts), j + o1, NO);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + off, NO)), a0);
+            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + o1, NO)), a1);
+            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + off, NO))))
+                    .intoMemorySegment(mtx, j + off, NO);
+            VT.cast(x.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + o1, NO))))
+                    .intoMemorySegment(mtx, j + o1, NO);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(mvs), ro + off, NO);
-        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(exact(mvs), ro + o1, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvx, ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(mvx, ro + o1, NO);
     }
 
     private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        MemorySegment ux = exact(us);
+        MemorySegment vx = exact(vs);
+        MemorySegment mvx = exact(mvs);
+        MemorySegment mtx = exact(mts);
         long o1 = off + L * BYTES;
         long o2 = o1 + L * BYTES;
         long o3 = o2 + L * BYTES;
-        FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + off, NO));
-        FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o1, NO));
-        FloatVector u2 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o2, NO));
-        FloatVector u3 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o3, NO));
+        FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + off, NO));
+        FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + o1, NO));
+        FloatVector u2 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + o2, NO));
+        FloatVector u3 = VT.cast(FloatVector.fromMemorySegment(S, ux, ro + o3, NO));
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         FloatVector a2 = VT.cast(FloatVector.zero(S));
@@ -200,23 +214,23 @@ final class FloatSparse {
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
-            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
-            a2 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o2, NO)), a2);
-            a3 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o3, NO)), a3);
-            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + off, NO))))
-                    .intoMemorySegment(exact(mts), j + off, NO);
-            VT.cast(x.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + o1, NO))))
-                    .intoMemorySegment(exact(mts), j + o1, NO);
-            VT.cast(x.fma(u2, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + o2, NO))))
-                    .intoMemorySegment(exact(mts), j + o2, NO);
-            VT.cast(x.fma(u3, VT.cast(FloatVector.fromMemorySegment(S, exact(mts), j + o3, NO))))
-                    .intoMemorySegment(exact(mts), j + o3, NO);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + off, NO)), a0);
+            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + o1, NO)), a1);
+            a2 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + o2, NO)), a2);
+            a3 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, vx, j + o3, NO)), a3);
+            VT.cast(x.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + off, NO))))
+                    .intoMemorySegment(mtx, j + off, NO);
+            VT.cast(x.fma(u1, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + o1, NO))))
+                    .intoMemorySegment(mtx, j + o1, NO);
+            VT.cast(x.fma(u2, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + o2, NO))))
+                    .intoMemorySegment(mtx, j + o2, NO);
+            VT.cast(x.fma(u3, VT.cast(FloatVector.fromMemorySegment(S, mtx, j + o3, NO))))
+                    .intoMemorySegment(mtx, j + o3, NO);
         }
-        VT.cast(a0).intoMemorySegment(exact(mvs), ro + off, NO);
-        VT.cast(a1).intoMemorySegment(exact(mvs), ro + o1, NO);
-        VT.cast(a2).intoMemorySegment(exact(mvs), ro + o2, NO);
-        VT.cast(a3).intoMemorySegment(exact(mvs), ro + o3, NO);
+        VT.cast(a0).intoMemorySegment(mvx, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(mvx, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(mvx, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(mvx, ro + o3, NO);
     }
 
     /**
