@@ -47,8 +47,8 @@ final class FloatSparse {
      * Lane permutations i → i xor h for h = L/2, L/4, …, 2: the fixed summation tree of a dot product's lanes, x =
      * x + x.rearrange(s) for each s in turn, then lane 0 + lane 1 (the tree's last step, h = 1, whose lane 0 is that
      * sum: the same bits). Written in place where it is used, not in a method: see below. The last step is not a
-     * rearrange because a 2-lane one is not intrinsified on x86 (float64 at 128 bits: the JDK's Java fallback ran,
-     * 94 bytes allocated per stored entry).
+     * rearrange because a 2-lane one was not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and
+     * AVX-512: the JDK's Java fallback ran, 94 bytes allocated per stored entry).
      */
     private static final VectorShuffle<Float>[] TREE = tree();
 
@@ -496,9 +496,10 @@ final class FloatSparse {
     /**
      * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
      * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
-     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode, 332
-     * bytes, is just over FreqInlineSize (325): a shorter one could be inlined into {@code observedWide} in one compile
-     * order and not another, which KernelInliningBoundaryTest refuses (see {@link #observedPass}).
+     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode (675
+     * bytes with the loads written in place) is over FreqInlineSize (325): a shorter one could be inlined into {@code
+     * observedWide} in one compile order and not another, which KernelInliningBoundaryTest refuses (see {@link
+     * #observedPass}).
      */
     private static float dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
         FloatVector p0 = VT.cast(FloatVector.zero(S));
