@@ -44,11 +44,12 @@ final class DoubleSparse {
     static final long BYTES = Double.BYTES;
     static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
     /**
-     * Lane permutations i → i xor h for h = L/2, L/4, …, 2: the fixed summation tree of a dot product's lanes, x =
-     * x + x.rearrange(s) for each s in turn, then lane 0 + lane 1 (the tree's last step, h = 1, whose lane 0 is that
-     * sum: the same bits). Written in place where it is used, not in a method: see below. The last step is not a
-     * rearrange because a 2-lane one was not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and
-     * AVX-512: the JDK's Java fallback ran, 94 bytes allocated per stored entry).
+     * Lane permutations i → i xor h for h = L/2, L/4, …, 1: the fixed summation tree of a dot product's lanes, x =
+     * x + x.rearrange(s) for each s in turn, then lane 0. Written in place where it is used, not in a method: see
+     * below. Empty at 2 lanes, whose tree is lane 0 + lane 1 (the same bits as the one step): a 2-lane rearrange was
+     * not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and AVX-512: the JDK's Java fallback ran,
+     * 94 bytes allocated per stored entry). Wider vectors keep the last rearrange: lane 0 + lane 1 there read 3.5 %
+     * slower (float64 r = 4, native-notes/sparse.md, "Boxed vectors in the sparse passes").
      */
     private static final VectorShuffle<Double>[] TREE = tree();
 
@@ -57,7 +58,7 @@ final class DoubleSparse {
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Double>[] tree() {
-        int steps = Integer.numberOfTrailingZeros(L) - 1;
+        int steps = L == 2 ? 0 : Integer.numberOfTrailingZeros(L);
         VectorShuffle<Double>[] t = (VectorShuffle<Double>[]) new VectorShuffle<?>[steps];
         for (int s = 0; s < steps; s++) {
             int h = L >> (s + 1);
@@ -334,7 +335,8 @@ final class DoubleSparse {
                     DoubleVector x = VT.cast(d); // loop-carried: typed exactly at each use (see FloatFused#VT)
                     d = x.add(x.rearrange(s));
                 }
-                double e = VT.cast(d).lane(0) + VT.cast(d).lane(1) - val.getAtIndex(E, k);
+                double p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                double e = p - val.getAtIndex(E, k);
                 row += e * e;
                 DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
                 a0 = ne.fma(v0, a0);
@@ -382,7 +384,8 @@ final class DoubleSparse {
                         DoubleVector x = VT.cast(d); // loop-carried: cast where used
                         d = x.add(x.rearrange(s));
                     }
-                    double e = VT.cast(d).lane(0) + VT.cast(d).lane(1) - val.getAtIndex(E, k0 + t);
+                    double p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                    double e = p - val.getAtIndex(E, k0 + t);
                     row += e * e;
                     es[t] = e;
                 }
@@ -534,7 +537,7 @@ final class DoubleSparse {
             DoubleVector x = VT.cast(d); // loop-carried: cast where used
             d = x.add(x.rearrange(s));
         }
-        return VT.cast(d).lane(0) + VT.cast(d).lane(1);
+        return L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
     }
 
     /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in double, squares in double. */

@@ -44,11 +44,12 @@ final class FloatSparse {
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
     /**
-     * Lane permutations i → i xor h for h = L/2, L/4, …, 2: the fixed summation tree of a dot product's lanes, x =
-     * x + x.rearrange(s) for each s in turn, then lane 0 + lane 1 (the tree's last step, h = 1, whose lane 0 is that
-     * sum: the same bits). Written in place where it is used, not in a method: see below. The last step is not a
-     * rearrange because a 2-lane one was not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and
-     * AVX-512: the JDK's Java fallback ran, 94 bytes allocated per stored entry).
+     * Lane permutations i → i xor h for h = L/2, L/4, …, 1: the fixed summation tree of a dot product's lanes, x =
+     * x + x.rearrange(s) for each s in turn, then lane 0. Written in place where it is used, not in a method: see
+     * below. Empty at 2 lanes, whose tree is lane 0 + lane 1 (the same bits as the one step): a 2-lane rearrange was
+     * not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and AVX-512: the JDK's Java fallback ran,
+     * 94 bytes allocated per stored entry). Wider vectors keep the last rearrange: lane 0 + lane 1 there read 3.5 %
+     * slower (float64 r = 4, native-notes/sparse.md, "Boxed vectors in the sparse passes").
      */
     private static final VectorShuffle<Float>[] TREE = tree();
 
@@ -57,7 +58,7 @@ final class FloatSparse {
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Float>[] tree() {
-        int steps = Integer.numberOfTrailingZeros(L) - 1;
+        int steps = L == 2 ? 0 : Integer.numberOfTrailingZeros(L);
         VectorShuffle<Float>[] t = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
         for (int s = 0; s < steps; s++) {
             int h = L >> (s + 1);
@@ -334,7 +335,8 @@ final class FloatSparse {
                     FloatVector x = VT.cast(d); // loop-carried: typed exactly at each use (see FloatFused#VT)
                     d = x.add(x.rearrange(s));
                 }
-                float e = VT.cast(d).lane(0) + VT.cast(d).lane(1) - val.getAtIndex(E, k);
+                float p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                float e = p - val.getAtIndex(E, k);
                 row += (double) e * e;
                 FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
                 a0 = ne.fma(v0, a0);
@@ -382,7 +384,8 @@ final class FloatSparse {
                         FloatVector x = VT.cast(d); // loop-carried: cast where used
                         d = x.add(x.rearrange(s));
                     }
-                    float e = VT.cast(d).lane(0) + VT.cast(d).lane(1) - val.getAtIndex(E, k0 + t);
+                    float p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                    float e = p - val.getAtIndex(E, k0 + t);
                     row += (double) e * e;
                     es[t] = e;
                 }
@@ -534,7 +537,7 @@ final class FloatSparse {
             FloatVector x = VT.cast(d); // loop-carried: cast where used
             d = x.add(x.rearrange(s));
         }
-        return VT.cast(d).lane(0) + VT.cast(d).lane(1);
+        return L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
     }
 
     /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in float, squares in double. */
