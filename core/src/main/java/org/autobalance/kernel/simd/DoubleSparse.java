@@ -74,9 +74,10 @@ final class DoubleSparse {
      * inlined is a heap object. That happened to the 24-byte load(segment, offset) these kernels had: C2 refused it
      * at the node cutoff for inlining (fused2's odd entry, every row, in every JVM), and at call sites that the
      * profile made cold (freq < InlineFrequencyRatio) once load had code of its own larger than InlineSmallCode / 4
-     * ("already compiled into a medium method": dot's and update's odd-vector branches after a run of 4-vector rows),
-     * so each such load allocated its vector, and a loop whose accumulator started from one allocated one per entry
-     * (the observed pass 3.5x slower, 65-374 bytes a stored entry; native-notes/sparse.md, "Boxed vectors").
+     * ("already compiled into a medium method": the one-vector rows of observedRows, dot's and update's odd-vector
+     * branches, after wider rows had run), so each such load allocated its vector, and a loop whose accumulator started
+     * from one allocated one per entry (the observed pass up to 3.5x slower, 64 bytes a row to 374 a stored entry;
+     * native-notes/sparse.md, "Boxed vectors in the sparse passes"; SparsePassAllocationTest).
      *
      * Every loaded or stored vector is cast to VT, results of fma and add included: the store's inner call
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
@@ -499,7 +500,7 @@ final class DoubleSparse {
     /**
      * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
      * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
-     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode (675
+     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode (700
      * bytes with the loads written in place) is over FreqInlineSize (325): a shorter one could be inlined into {@code
      * observedWide} in one compile order and not another, which KernelInliningBoundaryTest refuses (see {@link
      * #observedPass}).

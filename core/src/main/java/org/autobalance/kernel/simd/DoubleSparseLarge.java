@@ -53,9 +53,10 @@ final class DoubleSparseLarge {
      * inlined is a heap object. That happened to the 24-byte load(segment, offset) these kernels had: C2 refused it
      * at the node cutoff for inlining (fused2's odd entry, every row, in every JVM), and at call sites that the
      * profile made cold (freq < InlineFrequencyRatio) once load had code of its own larger than InlineSmallCode / 4
-     * ("already compiled into a medium method": dot's and update's odd-vector branches after a run of 4-vector rows),
-     * so each such load allocated its vector, and a loop whose accumulator started from one allocated one per entry
-     * (the observed pass 3.5x slower, 65-374 bytes a stored entry; native-notes/sparse.md, "Boxed vectors").
+     * ("already compiled into a medium method": the one-vector rows of observedRows, dot's and update's odd-vector
+     * branches, after wider rows had run), so each such load allocated its vector, and a loop whose accumulator started
+     * from one allocated one per entry (the observed pass up to 3.5x slower, 64 bytes a row to 374 a stored entry;
+     * native-notes/sparse.md, "Boxed vectors in the sparse passes"; SparsePassAllocationTest).
      *
      * Every loaded or stored vector is cast to VT, results of fma and add included: the store's inner call
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
