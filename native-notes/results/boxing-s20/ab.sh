@@ -12,3 +12,6 @@ for round in $(seq 1 $rounds); do
       org.autobalance.bench.sparse.SparseAB $dtype uniform ${REPS:-11} 20000 1000 1000000 "$@" 2>/dev/null | sed "s/^/$v /"
   done
 done
+# Variants used in sparse.md: abvar.sh (varA against new: "old" class path /tmp/boxing/varA:<new bench>) and
+# ab-main-varA.sh (main against varA: "new" class path /tmp/boxing/varA:<new bench>) are this script with that path
+# replaced by sed; varA = a16405ef's template with the full lane tree (lane 0 only), the exact calls per site.
