@@ -154,7 +154,7 @@ class KernelJitTest {
      * #simdValues}): the src-test executions that choose other kernel paths by them ran the children with none, so on
      * the defaults.
      */
-    private static String childsSimdValues(String out) {
+    static String childsSimdValues(String out) {
         return out.lines().filter(l -> l.startsWith(PROPERTIES)).findFirst().map(l -> l.substring(PROPERTIES.length()))
                 .orElseThrow(() -> new AssertionError("no properties line:\n" + out));
     }

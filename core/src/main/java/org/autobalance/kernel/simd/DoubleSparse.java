@@ -43,7 +43,14 @@ final class DoubleSparse {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Double.BYTES;
     static final ValueLayout.OfDouble E = ValueLayout.JAVA_DOUBLE;
-    /** Lane permutations i → i xor h for h = L/2, L/4, …, 1: the fixed summation tree of {@link #sum}. */
+    /**
+     * Lane permutations i → i xor h for h = L/2, L/4, …, 1: the fixed summation tree of a dot product's lanes, x =
+     * x + x.rearrange(s) for each s in turn, then lane 0. Written in place where it is used, not in a method: see
+     * below. Empty at 2 lanes, whose tree is lane 0 + lane 1 (the same bits as the one step): a 2-lane rearrange was
+     * not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and AVX-512: the JDK's Java fallback ran,
+     * 94 bytes allocated per stored entry). Wider vectors keep the last rearrange: lane 0 + lane 1 there read 3.5 %
+     * slower (float64 r = 4, native-notes/sparse.md, "Boxed vectors in the sparse passes").
+     */
     private static final VectorShuffle<Double>[] TREE = tree();
 
     private DoubleSparse() {
@@ -51,7 +58,7 @@ final class DoubleSparse {
 
     @SuppressWarnings("unchecked")
     private static VectorShuffle<Double>[] tree() {
-        int steps = Integer.numberOfTrailingZeros(L);
+        int steps = L == 2 ? 0 : Integer.numberOfTrailingZeros(L);
         VectorShuffle<Double>[] t = (VectorShuffle<Double>[]) new VectorShuffle<?>[steps];
         for (int s = 0; s < steps; s++) {
             int h = L >> (s + 1);
@@ -60,24 +67,23 @@ final class DoubleSparse {
         return t;
     }
 
-    /** The sum of the lanes of {@code x}, in a fixed pairwise order. */
-    static double sum(DoubleVector x) {
-        for (VectorShuffle<Double> s : TREE) {
-            DoubleVector e = VT.cast(x); // loop-carried: typed exactly at each use (see FloatFused#VT)
-            x = e.add(e.rearrange(s));
-        }
-        return VT.cast(x).lane(0);
-    }
-
     /*
-     * Every stored vector is cast to VT at the store as well, results of fma and add included: the store's inner call
+     * No vector is passed to or returned from a method of this class: every load is the JDK's fromMemorySegment written
+     * in place, every lane sum the TREE loop in place. The JDK's vector methods are @ForceInline, which C2 always
+     * inlines; a method of ours is inlined or not by C2's heuristics, and a vector that crosses a call which was not
+     * inlined is a heap object. That happened to the 24-byte load(segment, offset) these kernels had: C2 refused it
+     * at the node cutoff for inlining (fused2's odd entry, every row, in every JVM), and at call sites that the
+     * profile made cold (freq < InlineFrequencyRatio) once load had code of its own larger than InlineSmallCode / 4
+     * ("already compiled into a medium method": the one-vector rows of observedRows, dot's and update's odd-vector
+     * branches, after wider rows had run), so each such load allocated its vector, and a loop whose accumulator started
+     * from one allocated one per entry (the observed pass up to 3.5x slower, 64 bytes a row to 374 a stored entry;
+     * native-notes/sparse.md, "Boxed vectors in the sparse passes"; SparsePassAllocationTest).
+     *
+     * Every loaded or stored vector is cast to VT, results of fma and add included: the store's inner call
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
      * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
      */
-    private static DoubleVector load(MemorySegment s, long offset) {
-        return VT.cast(DoubleVector.fromMemorySegment(S, exact(s), offset, NO));
-    }
 
     static void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,
             DenseMatrix mtu) {
@@ -112,34 +118,47 @@ final class DoubleSparse {
     /** One vector of the factor rows at byte offset {@code off}, for the entries [ks, ke) of the row at {@code ro}. */
     private static void fused1(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
-        DoubleVector u0 = load(us, ro + off);
+        // typed once, here, in the three fused kernels: fused2 passes C2's node cutoff for inlining (~25 000 nodes of
+        // 18 000), and a call of exact after it, in its odd entry, was not inlined
+        MemorySegment ux = exact(us);
+        MemorySegment vx = exact(vs);
+        MemorySegment mvx = exact(mvs);
+        MemorySegment mtx = exact(mts);
+        DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + off, NO));
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector b0 = VT.cast(DoubleVector.zero(S));
         long k = ks;
         for (; k + 2 <= ke; k += 2) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(vs, jo), a0);
-            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(exact(mts), jo, NO);
+            a0 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, jo, NO)), a0);
+            VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, jo, NO))))
+                    .intoMemorySegment(mtx, jo, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st + off;
             DoubleVector y = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
-            b0 = y.fma(load(vs, jp), b0);
-            VT.cast(y.fma(u0, load(mts, jp))).intoMemorySegment(exact(mts), jp, NO);
+            b0 = y.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, jp, NO)), b0);
+            VT.cast(y.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, jp, NO))))
+                    .intoMemorySegment(mtx, jp, NO);
         }
         if (k < ke) {
             long jo = col.getAtIndex(ValueLayout.JAVA_INT, k) * st + off;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(vs, jo), a0);
-            VT.cast(x.fma(u0, load(mts, jo))).intoMemorySegment(exact(mts), jo, NO);
+            a0 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, jo, NO)), a0);
+            VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, jo, NO))))
+                    .intoMemorySegment(mtx, jo, NO);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(mvs), ro + off, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvx, ro + off, NO);
     }
 
     private static void fused2(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        MemorySegment ux = exact(us);
+        MemorySegment vx = exact(vs);
+        MemorySegment mvx = exact(mvs);
+        MemorySegment mtx = exact(mts);
         long o1 = off + L * BYTES;
-        DoubleVector u0 = load(us, ro + off);
-        DoubleVector u1 = load(us, ro + o1);
+        DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + off, NO));
+        DoubleVector u1 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + o1, NO));
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector a1 = VT.cast(DoubleVector.zero(S));
         DoubleVector b0 = VT.cast(DoubleVector.zero(S));
@@ -148,38 +167,48 @@ final class DoubleSparse {
         for (; k + 2 <= ke; k += 2) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(vs, j + off), a0);
-            a1 = x.fma(load(vs, j + o1), a1);
-            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(exact(mts), j + off, NO);
-            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(exact(mts), j + o1, NO);
+            a0 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + off, NO)), a0);
+            a1 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + o1, NO)), a1);
+            VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + off, NO))))
+                    .intoMemorySegment(mtx, j + off, NO);
+            VT.cast(x.fma(u1, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + o1, NO))))
+                    .intoMemorySegment(mtx, j + o1, NO);
             long jp = col.getAtIndex(ValueLayout.JAVA_INT, k + 1) * st;
             DoubleVector y = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k + 1)));
-            b0 = y.fma(load(vs, jp + off), b0);
-            b1 = y.fma(load(vs, jp + o1), b1);
-            VT.cast(y.fma(u0, load(mts, jp + off))).intoMemorySegment(exact(mts), jp + off, NO);
-            VT.cast(y.fma(u1, load(mts, jp + o1))).intoMemorySegment(exact(mts), jp + o1, NO);
+            b0 = y.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, jp + off, NO)), b0);
+            b1 = y.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, jp + o1, NO)), b1);
+            VT.cast(y.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, jp + off, NO))))
+                    .intoMemorySegment(mtx, jp + off, NO);
+            VT.cast(y.fma(u1, VT.cast(DoubleVector.fromMemorySegment(S, mtx, jp + o1, NO))))
+                    .intoMemorySegment(mtx, jp + o1, NO);
         }
         if (k < ke) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(vs, j + off), a0);
-            a1 = x.fma(load(vs, j + o1), a1);
-            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(exact(mts), j + off, NO);
-            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(exact(mts), j + o1, NO);
+            a0 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + off, NO)), a0);
+            a1 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + o1, NO)), a1);
+            VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + off, NO))))
+                    .intoMemorySegment(mtx, j + off, NO);
+            VT.cast(x.fma(u1, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + o1, NO))))
+                    .intoMemorySegment(mtx, j + o1, NO);
         }
-        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(mvs), ro + off, NO);
-        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(exact(mvs), ro + o1, NO);
+        VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(mvx, ro + off, NO);
+        VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(mvx, ro + o1, NO);
     }
 
     private static void fused4(MemorySegment col, MemorySegment val, long ks, long ke, long st, long off,
             MemorySegment us, MemorySegment vs, MemorySegment mvs, MemorySegment mts, long ro) {
+        MemorySegment ux = exact(us);
+        MemorySegment vx = exact(vs);
+        MemorySegment mvx = exact(mvs);
+        MemorySegment mtx = exact(mts);
         long o1 = off + L * BYTES;
         long o2 = o1 + L * BYTES;
         long o3 = o2 + L * BYTES;
-        DoubleVector u0 = load(us, ro + off);
-        DoubleVector u1 = load(us, ro + o1);
-        DoubleVector u2 = load(us, ro + o2);
-        DoubleVector u3 = load(us, ro + o3);
+        DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + off, NO));
+        DoubleVector u1 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + o1, NO));
+        DoubleVector u2 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + o2, NO));
+        DoubleVector u3 = VT.cast(DoubleVector.fromMemorySegment(S, ux, ro + o3, NO));
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector a1 = VT.cast(DoubleVector.zero(S));
         DoubleVector a2 = VT.cast(DoubleVector.zero(S));
@@ -187,19 +216,23 @@ final class DoubleSparse {
         for (long k = ks; k < ke; k++) {
             long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
             DoubleVector x = VT.cast(DoubleVector.broadcast(S, val.getAtIndex(E, k)));
-            a0 = x.fma(load(vs, j + off), a0);
-            a1 = x.fma(load(vs, j + o1), a1);
-            a2 = x.fma(load(vs, j + o2), a2);
-            a3 = x.fma(load(vs, j + o3), a3);
-            VT.cast(x.fma(u0, load(mts, j + off))).intoMemorySegment(exact(mts), j + off, NO);
-            VT.cast(x.fma(u1, load(mts, j + o1))).intoMemorySegment(exact(mts), j + o1, NO);
-            VT.cast(x.fma(u2, load(mts, j + o2))).intoMemorySegment(exact(mts), j + o2, NO);
-            VT.cast(x.fma(u3, load(mts, j + o3))).intoMemorySegment(exact(mts), j + o3, NO);
+            a0 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + off, NO)), a0);
+            a1 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + o1, NO)), a1);
+            a2 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + o2, NO)), a2);
+            a3 = x.fma(VT.cast(DoubleVector.fromMemorySegment(S, vx, j + o3, NO)), a3);
+            VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + off, NO))))
+                    .intoMemorySegment(mtx, j + off, NO);
+            VT.cast(x.fma(u1, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + o1, NO))))
+                    .intoMemorySegment(mtx, j + o1, NO);
+            VT.cast(x.fma(u2, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + o2, NO))))
+                    .intoMemorySegment(mtx, j + o2, NO);
+            VT.cast(x.fma(u3, VT.cast(DoubleVector.fromMemorySegment(S, mtx, j + o3, NO))))
+                    .intoMemorySegment(mtx, j + o3, NO);
         }
-        VT.cast(a0).intoMemorySegment(exact(mvs), ro + off, NO);
-        VT.cast(a1).intoMemorySegment(exact(mvs), ro + o1, NO);
-        VT.cast(a2).intoMemorySegment(exact(mvs), ro + o2, NO);
-        VT.cast(a3).intoMemorySegment(exact(mvs), ro + o3, NO);
+        VT.cast(a0).intoMemorySegment(mvx, ro + off, NO);
+        VT.cast(a1).intoMemorySegment(mvx, ro + o1, NO);
+        VT.cast(a2).intoMemorySegment(mvx, ro + o2, NO);
+        VT.cast(a3).intoMemorySegment(mvx, ro + o3, NO);
     }
 
     /**
@@ -291,18 +324,25 @@ final class DoubleSparse {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
             int n = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
-            DoubleVector u0 = load(us, ro);
+            DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), ro, NO));
             DoubleVector a0 = VT.cast(DoubleVector.zero(S));
             double row = 0.0;
             for (int t = 0; t < n; t++) {
                 long k = ks + t;
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
-                DoubleVector v0 = load(vs, j);
-                double e = sum(VT.cast(u0).mul(v0)) - val.getAtIndex(E, k);
+                DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j, NO));
+                DoubleVector d = VT.cast(u0).mul(v0);
+                for (VectorShuffle<Double> s : TREE) {
+                    DoubleVector x = VT.cast(d); // loop-carried: typed exactly at each use (see FloatFused#VT)
+                    d = x.add(x.rearrange(s));
+                }
+                double p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                double e = p - val.getAtIndex(E, k);
                 row += e * e;
                 DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -e));
                 a0 = ne.fma(v0, a0);
-                VT.cast(ne.fma(u0, load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
+                VT.cast(ne.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(pvs), j, NO))))
+                        .intoMemorySegment(exact(pvs), j, NO);
             }
             VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
             squares += row;
@@ -325,8 +365,8 @@ final class DoubleSparse {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
             int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
-            DoubleVector u0 = load(us, ro);
-            DoubleVector u1 = load(us, ro + o1);
+            DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), ro, NO));
+            DoubleVector u1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), ro + o1, NO));
             DoubleVector a0 = VT.cast(DoubleVector.zero(S));
             DoubleVector a1 = VT.cast(DoubleVector.zero(S));
             double row = 0.0;
@@ -339,18 +379,26 @@ final class DoubleSparse {
                 // u0, u1, a0 and a1 cross loop boundaries: cast where used (kernels.md §9.7)
                 for (int t = 0; t < n; t++) {
                     long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
-                    double e = sum(VT.cast(u1).fma(load(vs, j + o1), VT.cast(u0).mul(load(vs, j))))
-                            - val.getAtIndex(E, k0 + t);
+                    DoubleVector d = VT.cast(u1).fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j + o1, NO)),
+                            VT.cast(u0).mul(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j, NO))));
+                    for (VectorShuffle<Double> s : TREE) {
+                        DoubleVector x = VT.cast(d); // loop-carried: cast where used
+                        d = x.add(x.rearrange(s));
+                    }
+                    double p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                    double e = p - val.getAtIndex(E, k0 + t);
                     row += e * e;
                     es[t] = e;
                 }
                 for (int t = 0; t < n; t++) {
                     long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                     DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
-                    a0 = ne.fma(load(vs, j), a0);
-                    a1 = ne.fma(load(vs, j + o1), a1);
-                    VT.cast(ne.fma(VT.cast(u0), load(pvs, j))).intoMemorySegment(exact(pvs), j, NO);
-                    VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+                    a0 = ne.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j, NO)), a0);
+                    a1 = ne.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
+                    VT.cast(ne.fma(VT.cast(u0), VT.cast(DoubleVector.fromMemorySegment(S, exact(pvs), j, NO))))
+                            .intoMemorySegment(exact(pvs), j, NO);
+                    VT.cast(ne.fma(VT.cast(u1), VT.cast(DoubleVector.fromMemorySegment(S, exact(pvs), j + o1, NO))))
+                            .intoMemorySegment(exact(pvs), j + o1, NO);
                 }
             }
             VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
@@ -418,29 +466,32 @@ final class DoubleSparse {
         // boxed, a heap vector per entry, in JVMs where both branches had run before the compile
         if (pair) {
             long o1 = off + L * BYTES;
-            DoubleVector u0 = load(us, ro + off);
-            DoubleVector u1 = load(us, ro + o1);
-            DoubleVector a0 = load(pus, ro + off);
-            DoubleVector a1 = load(pus, ro + o1);
+            DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), ro + off, NO));
+            DoubleVector u1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), ro + o1, NO));
+            DoubleVector a0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(pus), ro + off, NO));
+            DoubleVector a1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(pus), ro + o1, NO));
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                 DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
-                a0 = ne.fma(load(vs, j + off), a0);
-                a1 = ne.fma(load(vs, j + o1), a1);
+                a0 = ne.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
+                a1 = ne.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
                 // u0 and u1 cross the loop boundary: cast where used (kernels.md §9.7)
-                VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
-                VT.cast(ne.fma(VT.cast(u1), load(pvs, j + o1))).intoMemorySegment(exact(pvs), j + o1, NO);
+                VT.cast(ne.fma(VT.cast(u0), VT.cast(DoubleVector.fromMemorySegment(S, exact(pvs), j + off, NO))))
+                        .intoMemorySegment(exact(pvs), j + off, NO);
+                VT.cast(ne.fma(VT.cast(u1), VT.cast(DoubleVector.fromMemorySegment(S, exact(pvs), j + o1, NO))))
+                        .intoMemorySegment(exact(pvs), j + o1, NO);
             }
             VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
             VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
         } else {
-            DoubleVector u0 = load(us, ro + off);
-            DoubleVector a0 = load(pus, ro + off);
+            DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), ro + off, NO));
+            DoubleVector a0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(pus), ro + off, NO));
             for (int t = 0; t < n; t++) {
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
                 DoubleVector ne = VT.cast(DoubleVector.broadcast(S, -es[t]));
-                a0 = ne.fma(load(vs, j + off), a0);
-                VT.cast(ne.fma(VT.cast(u0), load(pvs, j + off))).intoMemorySegment(exact(pvs), j + off, NO);
+                a0 = ne.fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
+                VT.cast(ne.fma(VT.cast(u0), VT.cast(DoubleVector.fromMemorySegment(S, exact(pvs), j + off, NO))))
+                        .intoMemorySegment(exact(pvs), j + off, NO);
             }
             VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
         }
@@ -449,9 +500,10 @@ final class DoubleSparse {
     /**
      * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
      * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
-     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode, 332
-     * bytes, is just over FreqInlineSize (325): a shorter one could be inlined into {@code observedWide} in one compile
-     * order and not another, which KernelInliningBoundaryTest refuses (see {@link #observedPass}).
+     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode (700
+     * bytes with the loads written in place) is over FreqInlineSize (325): a shorter one could be inlined into {@code
+     * observedWide} in one compile order and not another, which KernelInliningBoundaryTest refuses (see {@link
+     * #observedPass}).
      */
     private static double dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
         DoubleVector p0 = VT.cast(DoubleVector.zero(S));
@@ -460,21 +512,33 @@ final class DoubleSparse {
         int c = 0;
         for (; c + 4 <= nc; c += 4) {
             long o = c * w;
-            p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
-            p1 = load(us, uo + o + w).fma(load(vs, vo + o + w), p1);
-            p0 = load(us, uo + o + 2 * w).fma(load(vs, vo + o + 2 * w), p0);
-            p1 = load(us, uo + o + 3 * w).fma(load(vs, vo + o + 3 * w), p1);
+            p0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + o, NO)), p0);
+            p1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + o + w, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + o + w, NO)), p1);
+            p0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + o + 2 * w, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + o + 2 * w, NO)), p0);
+            p1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + o + 3 * w, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + o + 3 * w, NO)), p1);
         }
         if (c + 2 <= nc) {
             long o = c * w;
-            p0 = load(us, uo + o).fma(load(vs, vo + o), p0);
-            p1 = load(us, uo + o + w).fma(load(vs, vo + o + w), p1);
+            p0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + o, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + o, NO)), p0);
+            p1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + o + w, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + o + w, NO)), p1);
             c += 2;
         }
         if (c < nc) {
-            p0 = load(us, uo + c * w).fma(load(vs, vo + c * w), p0);
+            p0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(us), uo + c * w, NO))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), vo + c * w, NO)), p0);
         }
-        return sum(VT.cast(p0).add(p1));
+        DoubleVector d = VT.cast(p0).add(p1);
+        for (VectorShuffle<Double> s : TREE) {
+            DoubleVector x = VT.cast(d); // loop-carried: cast where used
+            d = x.add(x.rearrange(s));
+        }
+        return L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
     }
 
     /** Σ (uᵢ·vⱼ − m)² over the stored entries of rows [rs, re), residuals in double, squares in double. */

@@ -47,14 +47,22 @@ final class FloatSparseLarge {
     }
 
     /*
-     * Every stored vector is cast to VT at the store as well, results of fma and add included: the store's inner call
+     * No vector is passed to or returned from a method of this class: every load is the JDK's fromMemorySegment written
+     * in place, every lane sum the TREE loop in place. The JDK's vector methods are @ForceInline, which C2 always
+     * inlines; a method of ours is inlined or not by C2's heuristics, and a vector that crosses a call which was not
+     * inlined is a heap object. That happened to the 24-byte load(segment, offset) these kernels had: C2 refused it
+     * at the node cutoff for inlining (fused2's odd entry, every row, in every JVM), and at call sites that the
+     * profile made cold (freq < InlineFrequencyRatio) once load had code of its own larger than InlineSmallCode / 4
+     * ("already compiled into a medium method": the one-vector rows of observedRows, dot's and update's odd-vector
+     * branches, after wider rows had run), so each such load allocated its vector, and a loop whose accumulator started
+     * from one allocated one per entry (the observed pass up to 3.5x slower, 64 bytes a row to 374 a stored entry;
+     * native-notes/sparse.md, "Boxed vectors in the sparse passes"; SparsePassAllocationTest).
+     *
+     * Every loaded or stored vector is cast to VT, results of fma and add included: the store's inner call
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
      * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
      */
-    private static FloatVector load(MemorySegment s, long offset) {
-        return VT.cast(FloatVector.fromMemorySegment(S, exact(s), offset, NO));
-    }
 
     /**
      * Rows [rs, re) of A·X into y: the d1-side half of the fused pass alone (the same register blocking, with no
@@ -118,12 +126,15 @@ final class FloatSparseLarge {
         for (; t < pairs; t += 2) {
             long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
-            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
-            b0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 1))).fma(load(xs, jp), b0);
+            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), jo, NO)), a0);
+            b0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 1)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), jp, NO)), b0);
         }
         if (t < n) {
             long jo = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
-            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t))).fma(load(xs, jo), a0);
+            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), jo, NO)), a0);
         }
         VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(ys), ro, NO);
     }
@@ -143,18 +154,18 @@ final class FloatSparseLarge {
         for (; t < pairs; t += 2) {
             long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)));
-            a0 = x.fma(load(xs, j + off), a0);
-            a1 = x.fma(load(xs, j + o1), a1);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + off, NO)), a0);
+            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + o1, NO)), a1);
             long jp = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
             FloatVector z = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 1)));
-            b0 = z.fma(load(xs, jp + off), b0);
-            b1 = z.fma(load(xs, jp + o1), b1);
+            b0 = z.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), jp + off, NO)), b0);
+            b1 = z.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), jp + o1, NO)), b1);
         }
         if (t < n) {
             long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)));
-            a0 = x.fma(load(xs, j + off), a0);
-            a1 = x.fma(load(xs, j + o1), a1);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + off, NO)), a0);
+            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + o1, NO)), a1);
         }
         VT.cast(VT.cast(a0).add(b0)).intoMemorySegment(exact(ys), ro + off, NO);
         VT.cast(VT.cast(a1).add(b1)).intoMemorySegment(exact(ys), ro + o1, NO);
@@ -175,10 +186,10 @@ final class FloatSparseLarge {
         for (int t = 0; t < n; t++) {
             long j = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             FloatVector x = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)));
-            a0 = x.fma(load(xs, j + off), a0);
-            a1 = x.fma(load(xs, j + o1), a1);
-            a2 = x.fma(load(xs, j + o2), a2);
-            a3 = x.fma(load(xs, j + o3), a3);
+            a0 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + off, NO)), a0);
+            a1 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + o1, NO)), a1);
+            a2 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + o2, NO)), a2);
+            a3 = x.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j + o3, NO)), a3);
         }
         VT.cast(a0).intoMemorySegment(exact(ys), ro + off, NO);
         VT.cast(a1).intoMemorySegment(exact(ys), ro + o1, NO);
