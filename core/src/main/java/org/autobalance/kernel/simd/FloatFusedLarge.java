@@ -66,6 +66,12 @@ final class FloatFusedLarge {
      */
     static final int G = NC * L;
     /**
+     * Width of a column group of the wide tiles (4 vectors): their packed arrays are column-group-major too, so they
+     * step through rows by this constant (a stride passed as an argument cost a multiplication and two bounds checks
+     * per iteration; measured −3 % on the float32 r = 64 pass, kernels.md 33.5).
+     */
+    static final int GW = 4 * L;
+    /**
      * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
      * runs {@link #TR} rows per call), and how often the packed V and MᵀU (d2 × r each, L3-resident at large r) are
      * streamed again. Measured at d = 4096 (CPU-time minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64
@@ -420,9 +426,9 @@ final class FloatFusedLarge {
         int rp = roundUp(r, wide ? 4 * L : G);
         // rows per panel: the wide MᵀU tile always runs RB rows
         int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
-        // Column-group width of the packed arrays: one group (plain rows of rp) for the wide tiles, whose stride stays
-        // a parameter (a constant one gained nothing there, kernels.md 11.7), G for the 6 × 2 tiles.
-        int gw = wide ? rp : G;
+        // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles step
+        // through rows by a constant, so C2 drops their bounds checks and the stride multiplication (kernels.md 12, 33.5).
+        int gw = wide ? GW : G;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
@@ -444,20 +450,17 @@ final class FloatFusedLarge {
             Arrays.fill(mvp, 0, rb * rp, 0f);
             for (int jb = 0; jb < nJB; jb++) {
                 int pOff = jb * rb * JB;
-                int vOff = jb * JB * rp;
-                if (wide) {
-                    for (int c = 0; c < rp; c += 4 * L) {
+                for (int c = 0; c < rp; c += gw) {
+                    int vg = c * d2p + jb * JB * gw;
+                    int ug = c * rb;
+                    if (wide) {
                         for (int g = 0; g < rows; g += MR) {
-                            mvTileWide(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                            mvTileWide(pp, pOff + g * JB, vp, vg, mvp, ug + g * GW);
                         }
                         for (int jj = 0; jj < JB; jj += NJ) {
-                            mtuTileWide(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                            mtuTileWide(pp, pOff + jj, up, ug, mtp, vg + jj * GW);
                         }
-                    }
-                } else {
-                    for (int c = 0; c < rp; c += G) {
-                        int vg = c * d2p + jb * JB * G;
-                        int ug = c * rb;
+                    } else {
                         for (int g = 0; g < rows; g += MR) {
                             mvTile(pp, pOff + g * JB, vp, vg, mvp, ug + g * G);
                         }
@@ -704,17 +707,17 @@ final class FloatFusedLarge {
     /**
      * As {@link #mvTile} with an MR-row × 4-vector tile: 24 accumulators + 4 loads + a broadcast (29 of 32
      * registers), one broadcast per 4 FMAs instead of per 2. Only where the register file has 32 vector registers.
-     * The packed arrays are plain rows here, {@code bs} apart. Six rows rather than four: the same 4 loads of V
+     * The packed arrays are column-group-major in groups of {@link #GW}, rows GW apart. Six rows rather than four: the same 4 loads of V
      * serve 24 FMAs instead of 16, which on an Intel AVX-512 core (where a 512-bit load of a heap array mostly
      * crosses a cache line) took these tiles from ~10.9 to ~9.6 cycles per 16 FMAs (native-notes/kernels.md 33).
      */
-    private static void mvTileWide(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
+    private static void mvTileWide(float[] p, int po, float[] b, int bo, float[] c, int co) {
         int c0 = co;
-        int c1 = co + bs;
-        int c2 = co + 2 * bs;
-        int c3 = co + 3 * bs;
-        int c4 = co + 4 * bs;
-        int c5 = co + 5 * bs;
+        int c1 = co + GW;
+        int c2 = co + 2 * GW;
+        int c3 = co + 3 * GW;
+        int c4 = co + 4 * GW;
+        int c5 = co + 5 * GW;
         FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
         FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
         FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
@@ -740,7 +743,7 @@ final class FloatFusedLarge {
         FloatVector a52 = VT.cast(FloatVector.fromArray(S, c, c5 + 2 * L));
         FloatVector a53 = VT.cast(FloatVector.fromArray(S, c, c5 + 3 * L));
         for (int j = 0; j < JB; j++) {
-            int bj = bo + j * bs;
+            int bj = bo + j * GW;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
             FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
@@ -806,13 +809,13 @@ final class FloatFusedLarge {
     /**
      * As {@link #mtuTile} with an NJ-column × 4-vector tile (see {@link #mvTileWide}).
      */
-    private static void mtuTileWide(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
+    private static void mtuTileWide(float[] p, int po, float[] b, int bo, float[] c, int co) {
         int c0 = co;
-        int c1 = co + bs;
-        int c2 = co + 2 * bs;
-        int c3 = co + 3 * bs;
-        int c4 = co + 4 * bs;
-        int c5 = co + 5 * bs;
+        int c1 = co + GW;
+        int c2 = co + 2 * GW;
+        int c3 = co + 3 * GW;
+        int c4 = co + 4 * GW;
+        int c5 = co + 5 * GW;
         FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
         FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
         FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
@@ -838,7 +841,7 @@ final class FloatFusedLarge {
         FloatVector a52 = VT.cast(FloatVector.fromArray(S, c, c5 + 2 * L));
         FloatVector a53 = VT.cast(FloatVector.fromArray(S, c, c5 + 3 * L));
         for (int i = 0; i < RB; i++) {
-            int bj = bo + i * bs;
+            int bj = bo + i * GW;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
             FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
