@@ -426,8 +426,9 @@ final class DoubleFusedLarge {
         int rp = roundUp(r, wide ? 4 * L : G);
         // rows per panel: the wide MᵀU tile always runs RB rows
         int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
-        // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles step
-        // through rows by a constant, so C2 drops their bounds checks and the stride multiplication (kernels.md 12, 33.5).
+        // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles
+        // step through rows by a constant, so C2 drops their bounds checks and stride multiplication (kernels.md 12,
+        // 33.5).
         int gw = wide ? GW : G;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
@@ -707,9 +708,10 @@ final class DoubleFusedLarge {
     /**
      * As {@link #mvTile} with an MR-row × 4-vector tile: 24 accumulators + 4 loads + a broadcast (29 of 32
      * registers), one broadcast per 4 FMAs instead of per 2. Only where the register file has 32 vector registers.
-     * The packed arrays are column-group-major in groups of {@link #GW}, rows GW apart. Six rows rather than four: the same 4 loads of V
-     * serve 24 FMAs instead of 16, which on an Intel AVX-512 core (where a 512-bit load of a heap array mostly
-     * crosses a cache line) took these tiles from ~10.9 to ~9.6 cycles per 16 FMAs (native-notes/kernels.md 33).
+     * The packed arrays are column-group-major in groups of {@link #GW}, rows GW apart. Six rows rather than four:
+     * the same 4 loads of V serve 24 FMAs instead of 16, which on an Intel AVX-512 core (where a 512-bit load of a
+     * heap array mostly crosses a cache line) took these tiles from ~10.9 to ~9.6 cycles per 16 FMAs
+     * (native-notes/kernels.md 33).
      */
     private static void mvTileWide(double[] p, int po, double[] b, int bo, double[] c, int co) {
         int c0 = co;
