@@ -68,7 +68,7 @@ final class DoubleFusedLarge {
     /**
      * Width of a column group of the wide tiles (4 vectors): their packed arrays are column-group-major too, so they
      * step through rows by this constant (a stride passed as an argument cost a multiplication and two bounds checks
-     * per iteration; measured −3 % on the float32 r = 64 pass, kernels.md 33.5).
+     * per iteration; measured −7 % on the float32 r = 64 pass, kernels.md 33.4).
      */
     static final int GW = 4 * L;
     /**
@@ -428,7 +428,7 @@ final class DoubleFusedLarge {
         int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
         // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles
         // step through rows by a constant, so C2 drops their bounds checks and stride multiplication (kernels.md 12,
-        // 33.5).
+        // 33.4).
         int gw = wide ? GW : G;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
