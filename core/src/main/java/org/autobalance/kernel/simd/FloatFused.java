@@ -28,7 +28,8 @@ import org.autobalance.memory.DenseMatrix;
  *       panel of M. A panel of {@link #RB} rows of M (RB / 2 at ranks up to {@link #HALF_PANEL_MAX}) is copied
  *       row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector
- *       tile (12 independent FMA chains each). V, U, MV and MᵀU are
+ *       tile (12 independent FMA chains each; MR × 4 and NJ × 4 vectors, 24 chains, where 32 vector registers exist
+ *       and r fills groups of 4 vectors). V, U, MV and MᵀU are
  *       handled as packed heap copies whose rows are padded with zeros to a multiple of NC·L, so the micro-kernels
  *       have no tails.
  * </ul>
@@ -65,9 +66,9 @@ final class FloatFused {
      * often enough per pass to be compiled by C2 early (a call costs a few ns; a column of V and MᵀU, 2r loads).
      */
     static final int TC = 32;
-    /** Rows of the MV register tile. */
+    /** Rows of the MV register tiles (6 × 2 and, where 32 vector registers exist, 6 × 4 vectors). */
     static final int MR = 6;
-    /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tile. */
+    /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tiles (as {@link #MR}). */
     static final int NJ = 6;
     /** Vectors along r in both register tiles: MR·NC = NJ·NC = 12 accumulators, + NC loads + 1 broadcast. */
     static final int NC = 2;
@@ -78,6 +79,12 @@ final class FloatFused {
      * checks and stride multiplication (measured −13 % on both tiles at float32 r = 16; kernels.md 11.7 and 12).
      */
     static final int G = NC * L;
+    /**
+     * Width of a column group of the wide tiles (4 vectors): their packed arrays are column-group-major too, so they
+     * step through rows by this constant (a stride passed as an argument cost a multiplication and two bounds checks
+     * per iteration; measured −7 % on the float32 r = 64 pass, kernels.md 33.4).
+     */
+    static final int GW = 4 * L;
     /**
      * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
      * runs {@link #TR} rows per call), and how often the packed V and MᵀU (d2 × r each, L3-resident at large r) are
@@ -355,14 +362,16 @@ final class FloatFused {
         int r = u.cols();
         int d2 = m.cols();
         int n = m.stride();
-        // Wide tiles (4 × 4 vectors) where the register file has 32 vector registers and r fills 4-vector groups.
+        // Wide tiles (MR × 4 and NJ × 4 vectors) where the register file has 32 vector registers and r fills 4-vector
+        // groups.
         boolean wide = SimdSpecies.WIDE_TILES && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
         int rp = roundUp(r, wide ? 4 * L : G);
         // rows per panel: the wide MᵀU tile always runs RB rows
         int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
-        // Column-group width of the packed arrays: one group (plain rows of rp) for the wide tiles, whose stride stays
-        // a parameter (a constant one gained nothing there, kernels.md 11.7), G for the 6 × 2 tiles.
-        int gw = wide ? rp : G;
+        // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles
+        // step through rows by a constant, so C2 drops their bounds checks and stride multiplication (kernels.md 12,
+        // 33.4).
+        int gw = wide ? GW : G;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
@@ -384,20 +393,17 @@ final class FloatFused {
             Arrays.fill(mvp, 0, rb * rp, 0f);
             for (int jb = 0; jb < nJB; jb++) {
                 int pOff = jb * rb * JB;
-                int vOff = jb * JB * rp;
-                if (wide) {
-                    for (int c = 0; c < rp; c += 4 * L) {
-                        for (int g = 0; g < rows; g += 4) {
-                            mvTileWide(pp, pOff + g * JB, vp, vOff + c, rp, mvp, g * rp + c);
+                for (int c = 0; c < rp; c += gw) {
+                    int vg = c * d2p + jb * JB * gw;
+                    int ug = c * rb;
+                    if (wide) {
+                        for (int g = 0; g < rows; g += MR) {
+                            mvTileWide(pp, pOff + g * JB, vp, vg, mvp, ug + g * GW);
                         }
-                        for (int jj = 0; jj < JB; jj += 4) {
-                            mtuTileWide(pp, pOff + jj, up, c, rp, mtp, vOff + jj * rp + c);
+                        for (int jj = 0; jj < JB; jj += NJ) {
+                            mtuTileWide(pp, pOff + jj, up, ug, mtp, vg + jj * GW);
                         }
-                    }
-                } else {
-                    for (int c = 0; c < rp; c += G) {
-                        int vg = c * d2p + jb * JB * G;
-                        int ug = c * rb;
+                    } else {
                         for (int g = 0; g < rows; g += MR) {
                             mvTile(pp, pOff + g * JB, vp, vg, mvp, ug + g * G);
                         }
@@ -642,15 +648,20 @@ final class FloatFused {
     }
 
     /**
-     * As {@link #mvTile} with a 4-row × 4-vector tile: 16 accumulators + 4 loads + 4 broadcasts (24 of 32
+     * As {@link #mvTile} with an MR-row × 4-vector tile: 24 accumulators + 4 loads + a broadcast (29 of 32
      * registers), one broadcast per 4 FMAs instead of per 2. Only where the register file has 32 vector registers.
-     * The packed arrays are plain rows here, {@code bs} apart.
+     * The packed arrays are column-group-major in groups of {@link #GW}, rows GW apart. Six rows rather than four:
+     * the same 4 loads of V serve 24 FMAs instead of 16, which on an Intel AVX-512 core (where a 512-bit load of a
+     * heap array mostly crosses a cache line) took these tiles from ~10.9 to ~9.6 cycles per 16 FMAs
+     * (native-notes/kernels.md 33).
      */
-    private static void mvTileWide(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
+    private static void mvTileWide(float[] p, int po, float[] b, int bo, float[] c, int co) {
         int c0 = co;
-        int c1 = co + bs;
-        int c2 = co + 2 * bs;
-        int c3 = co + 3 * bs;
+        int c1 = co + GW;
+        int c2 = co + 2 * GW;
+        int c3 = co + 3 * GW;
+        int c4 = co + 4 * GW;
+        int c5 = co + 5 * GW;
         FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
         FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
         FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
@@ -667,8 +678,16 @@ final class FloatFused {
         FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
         FloatVector a32 = VT.cast(FloatVector.fromArray(S, c, c3 + 2 * L));
         FloatVector a33 = VT.cast(FloatVector.fromArray(S, c, c3 + 3 * L));
+        FloatVector a40 = VT.cast(FloatVector.fromArray(S, c, c4));
+        FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
+        FloatVector a42 = VT.cast(FloatVector.fromArray(S, c, c4 + 2 * L));
+        FloatVector a43 = VT.cast(FloatVector.fromArray(S, c, c4 + 3 * L));
+        FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
+        FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
+        FloatVector a52 = VT.cast(FloatVector.fromArray(S, c, c5 + 2 * L));
+        FloatVector a53 = VT.cast(FloatVector.fromArray(S, c, c5 + 3 * L));
         for (int j = 0; j < JB; j++) {
-            int bj = bo + j * bs;
+            int bj = bo + j * GW;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
             FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
@@ -694,6 +713,16 @@ final class FloatFused {
             a31 = x.fma(b1, a31);
             a32 = x.fma(b2, a32);
             a33 = x.fma(b3, a33);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 4 * JB]));
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            a42 = x.fma(b2, a42);
+            a43 = x.fma(b3, a43);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 5 * JB]));
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+            a52 = x.fma(b2, a52);
+            a53 = x.fma(b3, a53);
         }
         VT.cast(a00).intoArray(c, c0);
         VT.cast(a01).intoArray(c, c0 + L);
@@ -711,16 +740,26 @@ final class FloatFused {
         VT.cast(a31).intoArray(c, c3 + L);
         VT.cast(a32).intoArray(c, c3 + 2 * L);
         VT.cast(a33).intoArray(c, c3 + 3 * L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a42).intoArray(c, c4 + 2 * L);
+        VT.cast(a43).intoArray(c, c4 + 3 * L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
+        VT.cast(a52).intoArray(c, c5 + 2 * L);
+        VT.cast(a53).intoArray(c, c5 + 3 * L);
     }
 
     /**
-     * As {@link #mtuTile} with a 4-column × 4-vector tile (see {@link #mvTileWide}).
+     * As {@link #mtuTile} with an NJ-column × 4-vector tile (see {@link #mvTileWide}).
      */
-    private static void mtuTileWide(float[] p, int po, float[] b, int bo, int bs, float[] c, int co) {
+    private static void mtuTileWide(float[] p, int po, float[] b, int bo, float[] c, int co) {
         int c0 = co;
-        int c1 = co + bs;
-        int c2 = co + 2 * bs;
-        int c3 = co + 3 * bs;
+        int c1 = co + GW;
+        int c2 = co + 2 * GW;
+        int c3 = co + 3 * GW;
+        int c4 = co + 4 * GW;
+        int c5 = co + 5 * GW;
         FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
         FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
         FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
@@ -737,8 +776,16 @@ final class FloatFused {
         FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
         FloatVector a32 = VT.cast(FloatVector.fromArray(S, c, c3 + 2 * L));
         FloatVector a33 = VT.cast(FloatVector.fromArray(S, c, c3 + 3 * L));
+        FloatVector a40 = VT.cast(FloatVector.fromArray(S, c, c4));
+        FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
+        FloatVector a42 = VT.cast(FloatVector.fromArray(S, c, c4 + 2 * L));
+        FloatVector a43 = VT.cast(FloatVector.fromArray(S, c, c4 + 3 * L));
+        FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
+        FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
+        FloatVector a52 = VT.cast(FloatVector.fromArray(S, c, c5 + 2 * L));
+        FloatVector a53 = VT.cast(FloatVector.fromArray(S, c, c5 + 3 * L));
         for (int i = 0; i < RB; i++) {
-            int bj = bo + i * bs;
+            int bj = bo + i * GW;
             FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
             FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
             FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
@@ -764,6 +811,16 @@ final class FloatFused {
             a31 = x.fma(b1, a31);
             a32 = x.fma(b2, a32);
             a33 = x.fma(b3, a33);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 4]));
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            a42 = x.fma(b2, a42);
+            a43 = x.fma(b3, a43);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 5]));
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+            a52 = x.fma(b2, a52);
+            a53 = x.fma(b3, a53);
         }
         VT.cast(a00).intoArray(c, c0);
         VT.cast(a01).intoArray(c, c0 + L);
@@ -781,6 +838,14 @@ final class FloatFused {
         VT.cast(a31).intoArray(c, c3 + L);
         VT.cast(a32).intoArray(c, c3 + 2 * L);
         VT.cast(a33).intoArray(c, c3 + 3 * L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a42).intoArray(c, c4 + 2 * L);
+        VT.cast(a43).intoArray(c, c4 + 3 * L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
+        VT.cast(a52).intoArray(c, c5 + 2 * L);
+        VT.cast(a53).intoArray(c, c5 + 3 * L);
     }
 
     static int roundUp(int x, int k) {

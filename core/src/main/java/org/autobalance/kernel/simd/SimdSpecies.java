@@ -44,7 +44,7 @@ final class SimdSpecies {
             VectorShape.forBitSize(LARGE_RANK_BITS));
 
     /**
-     * Whether the GEMM path may use register tiles of 16 accumulators (4 × 4 vectors), which need 32 vector registers:
+     * Whether the GEMM path may use register tiles of 24 accumulators (6 × 4 vectors), which need 32 vector registers:
      * true where the preferred species is 512 bits (x86 with AVX-512, whose EVEX encoding gives C2 32 registers at
      * every width) or on aarch64 (32 SIMD registers); {@code -Dautobalance.simd.wideTiles=true|false} overrides. With
      * 16 registers (AVX2) C2 spills such tiles, so the 6 × 2 tiles are used.
