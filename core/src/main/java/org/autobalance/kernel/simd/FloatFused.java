@@ -66,9 +66,9 @@ final class FloatFused {
      */
     static final int TC = 32;
     /**
-     * Whether the small-r path covers ranks four (then three) at a time in one sweep over each block of M
-     * ({@link #k4r4}, {@link #k3r4}): where there are 32 vector registers. With AVX2's 16 they spill most of their
-     * state and ran 10–25 % slower than pairs at float32 r = 6 and 8 (kernels.md 34).
+     * Whether the small-r path covers ranks four at a time in one sweep over each block of M ({@link #k4r4}): where
+     * there are 32 vector registers. With AVX2's 16 it spills most of its state and ran 10–25 % slower than pairs at
+     * float32 r = 6 and 8 (kernels.md 34).
      */
     static final boolean RANK_QUADS = SimdSpecies.WIDE_TILES;
     /** Rows of the MV register tile. */
@@ -225,17 +225,13 @@ final class FloatFused {
             // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits
             // L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16 (it
             // spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
-            // With 32 registers, up to 4 ranks per sweep first: the sweep that streams the block of M from memory
-            // then does all the rank work of r ≤ 4, instead of a second sweep that runs after the stream rather than
+            // With 32 registers, 4 ranks per sweep first: the sweep that streams the block of M from memory then
+            // does all the rank work of r = 4, instead of a second sweep that runs after the stream rather than
             // under it (float32 r = 4 1.3× faster, kernels.md 34). Every sum keeps its order (MV per row and rank
             // over j, MᵀU per column and rank over the rows), so the results do not depend on the grouping.
             if (RANK_QUADS) {
                 for (; a + 4 <= r; a += 4) {
                     k4r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                }
-                if (r - a == 3) {
-                    k3r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
-                    a += 3;
                 }
             }
             for (; a + 2 <= r; a += 2) {
@@ -434,83 +430,6 @@ final class FloatFused {
         VT.cast(c31).intoArray(red, ro + 3 * rl + L);
         VT.cast(c32).intoArray(red, ro + 3 * rl + 2 * L);
         VT.cast(c33).intoArray(red, ro + 3 * rl + 3 * L);
-    }
-
-    /**
-     * Four rows × three ranks ({@link #RANK_QUADS}): as {@link #k4r4} (its loads first for the same reason; ~10 600
-     * nodes after them, ~28 000 at the end), 12 accumulators and 12 u values.
-     */
-    private static void k3r4(MemorySegment ms, long off, long rowBytes, int rows, int j0, int j1, float[] vt,
-            float[] mt, int t, int n, float[] up, int uo, int ur, float[] red, int ro, int rl) {
-        FloatVector u00 = VT.cast(FloatVector.broadcast(S, up[uo]));
-        FloatVector u01 = VT.cast(FloatVector.broadcast(S, up[uo + 1]));
-        FloatVector u02 = VT.cast(FloatVector.broadcast(S, up[uo + 2]));
-        FloatVector u10 = VT.cast(FloatVector.broadcast(S, up[uo + ur]));
-        FloatVector u11 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 1]));
-        FloatVector u12 = VT.cast(FloatVector.broadcast(S, up[uo + ur + 2]));
-        FloatVector u20 = VT.cast(FloatVector.broadcast(S, up[uo + 2 * ur]));
-        FloatVector u21 = VT.cast(FloatVector.broadcast(S, up[uo + 2 * ur + 1]));
-        FloatVector u22 = VT.cast(FloatVector.broadcast(S, up[uo + 2 * ur + 2]));
-        FloatVector u30 = VT.cast(FloatVector.broadcast(S, up[uo + 3 * ur]));
-        FloatVector u31 = VT.cast(FloatVector.broadcast(S, up[uo + 3 * ur + 1]));
-        FloatVector u32 = VT.cast(FloatVector.broadcast(S, up[uo + 3 * ur + 2]));
-        FloatVector c00 = VT.cast(FloatVector.fromArray(S, red, ro));
-        FloatVector c01 = VT.cast(FloatVector.fromArray(S, red, ro + L));
-        FloatVector c02 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * L));
-        FloatVector c10 = VT.cast(FloatVector.fromArray(S, red, ro + rl));
-        FloatVector c11 = VT.cast(FloatVector.fromArray(S, red, ro + rl + L));
-        FloatVector c12 = VT.cast(FloatVector.fromArray(S, red, ro + rl + 2 * L));
-        FloatVector c20 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl));
-        FloatVector c21 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl + L));
-        FloatVector c22 = VT.cast(FloatVector.fromArray(S, red, ro + 2 * rl + 2 * L));
-        FloatVector c30 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl));
-        FloatVector c31 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl + L));
-        FloatVector c32 = VT.cast(FloatVector.fromArray(S, red, ro + 3 * rl + 2 * L));
-        int t1 = t + n;
-        int t2 = t + 2 * n;
-        long off1 = off + Math.min(1, rows - 1) * rowBytes;
-        long off2 = off + Math.min(2, rows - 1) * rowBytes;
-        long off3 = off + Math.min(3, rows - 1) * rowBytes;
-        for (int j = j0; j < j1; j += L) {
-            long jb = j * BYTES;
-            FloatVector m0 = VT.cast(FloatVector.fromMemorySegment(S, exact(ms), off + jb, NO));
-            FloatVector m1 = VT.cast(FloatVector.fromMemorySegment(S, exact(ms), off1 + jb, NO));
-            FloatVector m2 = VT.cast(FloatVector.fromMemorySegment(S, exact(ms), off2 + jb, NO));
-            FloatVector m3 = VT.cast(FloatVector.fromMemorySegment(S, exact(ms), off3 + jb, NO));
-            FloatVector v0 = VT.cast(FloatVector.fromArray(S, vt, t + j));
-            FloatVector v1 = VT.cast(FloatVector.fromArray(S, vt, t1 + j));
-            FloatVector v2 = VT.cast(FloatVector.fromArray(S, vt, t2 + j));
-            FloatVector x0 = VT.cast(FloatVector.fromArray(S, mt, t + j));
-            FloatVector x1 = VT.cast(FloatVector.fromArray(S, mt, t1 + j));
-            FloatVector x2 = VT.cast(FloatVector.fromArray(S, mt, t2 + j));
-            c00 = m0.fma(v0, c00);
-            c10 = m1.fma(v0, c10);
-            c20 = m2.fma(v0, c20);
-            c30 = m3.fma(v0, c30);
-            VT.cast(m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, x0))))).intoArray(mt, t + j);
-            c01 = m0.fma(v1, c01);
-            c11 = m1.fma(v1, c11);
-            c21 = m2.fma(v1, c21);
-            c31 = m3.fma(v1, c31);
-            VT.cast(m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, x1))))).intoArray(mt, t1 + j);
-            c02 = m0.fma(v2, c02);
-            c12 = m1.fma(v2, c12);
-            c22 = m2.fma(v2, c22);
-            c32 = m3.fma(v2, c32);
-            VT.cast(m3.fma(u32, m2.fma(u22, m1.fma(u12, m0.fma(u02, x2))))).intoArray(mt, t2 + j);
-        }
-        VT.cast(c00).intoArray(red, ro);
-        VT.cast(c01).intoArray(red, ro + L);
-        VT.cast(c02).intoArray(red, ro + 2 * L);
-        VT.cast(c10).intoArray(red, ro + rl);
-        VT.cast(c11).intoArray(red, ro + rl + L);
-        VT.cast(c12).intoArray(red, ro + rl + 2 * L);
-        VT.cast(c20).intoArray(red, ro + 2 * rl);
-        VT.cast(c21).intoArray(red, ro + 2 * rl + L);
-        VT.cast(c22).intoArray(red, ro + 2 * rl + 2 * L);
-        VT.cast(c30).intoArray(red, ro + 3 * rl);
-        VT.cast(c31).intoArray(red, ro + 3 * rl + L);
-        VT.cast(c32).intoArray(red, ro + 3 * rl + 2 * L);
     }
 
     /**
