@@ -66,6 +66,12 @@ final class DoubleFused {
      * often enough per pass to be compiled by C2 early (a call costs a few ns; a column of V and MᵀU, 2r loads).
      */
     static final int TC = 32;
+    /**
+     * Whether the small-r path covers ranks four at a time in one sweep over each block of M ({@link #k4r4}): where
+     * there are 32 vector registers. With AVX2's 16 it spills most of its state and ran 10–25 % slower than pairs at
+     * float32 r = 6 and 8 (kernels.md 34).
+     */
+    static final boolean RANK_QUADS = SimdSpecies.WIDE_TILES;
     /** Rows of the MV register tiles (6 × 2 and, where 32 vector registers exist, 6 × 4 vectors). */
     static final int MR = 6;
     /** Columns (of M, i.e. rows of MᵀU) of the MᵀU register tiles (as {@link #MR}). */
@@ -226,6 +232,15 @@ final class DoubleFused {
             // 4 rows × 2 ranks per sweep: Vᵀ and MᵀU are read once per 4 rows; re-reading the 4 rows of M hits
             // L1/L2. With 32 registers 30–50 % faster than 2 rows × 4 ranks at r = 2…8; with AVX2's 16 (it
             // spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
+            // With 32 registers, 4 ranks per sweep first: the sweep that streams the block of M from memory then
+            // does all the rank work of r = 4, instead of a second sweep that runs after the stream rather than
+            // under it (float32 r = 4 1.3× faster, kernels.md 34). Every sum keeps its order (MV per row and rank
+            // over j, MᵀU per column and rank over the rows), so the results do not depend on the grouping.
+            if (RANK_QUADS) {
+                for (; a + 4 <= r; a += 4) {
+                    k4r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
+                }
+            }
             for (; a + 2 <= r; a += 2) {
                 k2r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
             }
@@ -315,6 +330,113 @@ final class DoubleFused {
         VT.cast(c21).intoArray(red, ro + 2 * rl + L);
         VT.cast(c30).intoArray(red, ro + 3 * rl);
         VT.cast(c31).intoArray(red, ro + 3 * rl + L);
+    }
+
+    /**
+     * Four rows × four ranks (32 vector registers only, {@link #RANK_QUADS}): 16 MV accumulators, 16 u broadcasts
+     * and 4 M vectors are more than 32 registers, so C2 keeps some of the u values on the stack and reloads them in
+     * the loop (a load each, as a broadcast from memory would be). Reads the 4 rows of M once for 4 ranks and the Vᵀ
+     * and MᵀU rows once per four rows of M.
+     *
+     * <p>Every load of an iteration comes before its first FMA, in the source and so in C2's parse. This method is
+     * past C2's node cutoff for inlining (~36 000 nodes at the end of the parse; an FMA alone adds ~470): the JDK's
+     * calls parsed after the cutoff are inlined late, and a load (fromArray, fromMemorySegment) whose parse straddled
+     * it bound its inner call from the shared type profile (KernelJitTest; the profile of every species in the
+     * process, kernels.md 9). With the loads first the cutoff falls among the FMAs and stores, whose receivers are
+     * typed exactly by {@code VT.cast} (~13 000 nodes after the last load, kernels.md 34). The MᵀU rows are loaded
+     * before any is stored; they are n apart, so the values are those of the one-row-at-a-time order.
+     */
+    private static void k4r4(MemorySegment ms, long off, long rowBytes, int rows, int j0, int j1, double[] vt,
+            double[] mt, int t, int n, double[] up, int uo, int ur, double[] red, int ro, int rl) {
+        DoubleVector u00 = VT.cast(DoubleVector.broadcast(S, up[uo]));
+        DoubleVector u01 = VT.cast(DoubleVector.broadcast(S, up[uo + 1]));
+        DoubleVector u02 = VT.cast(DoubleVector.broadcast(S, up[uo + 2]));
+        DoubleVector u03 = VT.cast(DoubleVector.broadcast(S, up[uo + 3]));
+        DoubleVector u10 = VT.cast(DoubleVector.broadcast(S, up[uo + ur]));
+        DoubleVector u11 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 1]));
+        DoubleVector u12 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 2]));
+        DoubleVector u13 = VT.cast(DoubleVector.broadcast(S, up[uo + ur + 3]));
+        DoubleVector u20 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur]));
+        DoubleVector u21 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur + 1]));
+        DoubleVector u22 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur + 2]));
+        DoubleVector u23 = VT.cast(DoubleVector.broadcast(S, up[uo + 2 * ur + 3]));
+        DoubleVector u30 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur]));
+        DoubleVector u31 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur + 1]));
+        DoubleVector u32 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur + 2]));
+        DoubleVector u33 = VT.cast(DoubleVector.broadcast(S, up[uo + 3 * ur + 3]));
+        DoubleVector c00 = VT.cast(DoubleVector.fromArray(S, red, ro));
+        DoubleVector c01 = VT.cast(DoubleVector.fromArray(S, red, ro + L));
+        DoubleVector c02 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * L));
+        DoubleVector c03 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * L));
+        DoubleVector c10 = VT.cast(DoubleVector.fromArray(S, red, ro + rl));
+        DoubleVector c11 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + L));
+        DoubleVector c12 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + 2 * L));
+        DoubleVector c13 = VT.cast(DoubleVector.fromArray(S, red, ro + rl + 3 * L));
+        DoubleVector c20 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl));
+        DoubleVector c21 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl + L));
+        DoubleVector c22 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl + 2 * L));
+        DoubleVector c23 = VT.cast(DoubleVector.fromArray(S, red, ro + 2 * rl + 3 * L));
+        DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl));
+        DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl + L));
+        DoubleVector c32 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl + 2 * L));
+        DoubleVector c33 = VT.cast(DoubleVector.fromArray(S, red, ro + 3 * rl + 3 * L));
+        int t1 = t + n;
+        int t2 = t + 2 * n;
+        int t3 = t + 3 * n;
+        long off1 = off + Math.min(1, rows - 1) * rowBytes;
+        long off2 = off + Math.min(2, rows - 1) * rowBytes;
+        long off3 = off + Math.min(3, rows - 1) * rowBytes;
+        for (int j = j0; j < j1; j += L) {
+            long jb = j * BYTES;
+            DoubleVector m0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off + jb, NO));
+            DoubleVector m1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off1 + jb, NO));
+            DoubleVector m2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off2 + jb, NO));
+            DoubleVector m3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), off3 + jb, NO));
+            DoubleVector v0 = VT.cast(DoubleVector.fromArray(S, vt, t + j));
+            DoubleVector v1 = VT.cast(DoubleVector.fromArray(S, vt, t1 + j));
+            DoubleVector v2 = VT.cast(DoubleVector.fromArray(S, vt, t2 + j));
+            DoubleVector v3 = VT.cast(DoubleVector.fromArray(S, vt, t3 + j));
+            DoubleVector x0 = VT.cast(DoubleVector.fromArray(S, mt, t + j));
+            DoubleVector x1 = VT.cast(DoubleVector.fromArray(S, mt, t1 + j));
+            DoubleVector x2 = VT.cast(DoubleVector.fromArray(S, mt, t2 + j));
+            DoubleVector x3 = VT.cast(DoubleVector.fromArray(S, mt, t3 + j));
+            c00 = m0.fma(v0, c00);
+            c10 = m1.fma(v0, c10);
+            c20 = m2.fma(v0, c20);
+            c30 = m3.fma(v0, c30);
+            VT.cast(m3.fma(u30, m2.fma(u20, m1.fma(u10, m0.fma(u00, x0))))).intoArray(mt, t + j);
+            c01 = m0.fma(v1, c01);
+            c11 = m1.fma(v1, c11);
+            c21 = m2.fma(v1, c21);
+            c31 = m3.fma(v1, c31);
+            VT.cast(m3.fma(u31, m2.fma(u21, m1.fma(u11, m0.fma(u01, x1))))).intoArray(mt, t1 + j);
+            c02 = m0.fma(v2, c02);
+            c12 = m1.fma(v2, c12);
+            c22 = m2.fma(v2, c22);
+            c32 = m3.fma(v2, c32);
+            VT.cast(m3.fma(u32, m2.fma(u22, m1.fma(u12, m0.fma(u02, x2))))).intoArray(mt, t2 + j);
+            c03 = m0.fma(v3, c03);
+            c13 = m1.fma(v3, c13);
+            c23 = m2.fma(v3, c23);
+            c33 = m3.fma(v3, c33);
+            VT.cast(m3.fma(u33, m2.fma(u23, m1.fma(u13, m0.fma(u03, x3))))).intoArray(mt, t3 + j);
+        }
+        VT.cast(c00).intoArray(red, ro);
+        VT.cast(c01).intoArray(red, ro + L);
+        VT.cast(c02).intoArray(red, ro + 2 * L);
+        VT.cast(c03).intoArray(red, ro + 3 * L);
+        VT.cast(c10).intoArray(red, ro + rl);
+        VT.cast(c11).intoArray(red, ro + rl + L);
+        VT.cast(c12).intoArray(red, ro + rl + 2 * L);
+        VT.cast(c13).intoArray(red, ro + rl + 3 * L);
+        VT.cast(c20).intoArray(red, ro + 2 * rl);
+        VT.cast(c21).intoArray(red, ro + 2 * rl + L);
+        VT.cast(c22).intoArray(red, ro + 2 * rl + 2 * L);
+        VT.cast(c23).intoArray(red, ro + 2 * rl + 3 * L);
+        VT.cast(c30).intoArray(red, ro + 3 * rl);
+        VT.cast(c31).intoArray(red, ro + 3 * rl + L);
+        VT.cast(c32).intoArray(red, ro + 3 * rl + 2 * L);
+        VT.cast(c33).intoArray(red, ro + 3 * rl + 3 * L);
     }
 
     /**
