@@ -12,7 +12,9 @@ import org.autobalance.synthetic.KnownMatrices;
  * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, the observed pass and the full loss's fused pass
  * run at rows of 1, 2, 3 and 4 vectors after the histories that left their C2 code allocating a heap vector per
  * stored entry or per row (native-notes/sparse.md, "Boxed vectors in the sparse passes"), then each cell's bytes
- * allocated per pass are printed as {@code allocated DTYPE PASS VECTORS BYTES}, and {@code done} at the end.
+ * allocated per pass are printed as {@code allocated DTYPE PASS VECTORS BYTES}, and {@code done} at the end. First,
+ * {@code control BYTES}: what the counter read across a 1 MiB array's allocation, so that a counter that does not
+ * count cannot pass the test; a reading of -1 (not supported) ends the probe with an exception.
  *
  * <p>The histories, in this order: 20 passes at 4 vectors a row then 3 at 3 vectors (under {@code -Xbatch} this left
  * {@code update}'s one-vector branch and {@code dot}'s odd-vector branches with cold call sites, where C2 would not
@@ -29,6 +31,10 @@ public final class SparsePassAllocationProbe {
     /** Passes per measurement, and measurements per cell (the least is printed). */
     private static final int PASSES = 2;
     private static final int ROUNDS = 3;
+    /** The control's array: what a reading must count if the counter counts at all. */
+    static final int CONTROL_BYTES = 1 << 20;
+    /** Keeps the control's array reachable, so that no compiler may drop its allocation. */
+    private static byte[] kept;
 
     private SparsePassAllocationProbe() {
     }
@@ -36,6 +42,9 @@ public final class SparsePassAllocationProbe {
     public static void main(String[] args) {
         SparseKernels kernels = KernelProvider.sparseSimd();
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = allocated(threads);
+        kept = new byte[CONTROL_BYTES];
+        System.out.println("control " + (allocated(threads) - before));
         for (DType t : DType.values()) {
             int lanes = SimdKernels.vectorBits() / (8 * t.bytes());
             try (SparseMatrix m = ObservedPassProbe.built(t, D1, D2, STORED)) {
@@ -57,9 +66,9 @@ public final class SparsePassAllocationProbe {
                     for (Cell c : cells[vectors]) {
                         long least = Long.MAX_VALUE;
                         for (int round = 0; round < ROUNDS; round++) {
-                            long before = threads.getCurrentThreadAllocatedBytes();
+                            long start = allocated(threads);
                             c.run(PASSES);
-                            least = Math.min(least, (threads.getCurrentThreadAllocatedBytes() - before) / PASSES);
+                            least = Math.min(least, (allocated(threads) - start) / PASSES);
                         }
                         System.out.println("allocated " + t.label() + (c.fused ? " fused " : " observed ") + vectors
                                 + " " + least);
@@ -70,6 +79,15 @@ public final class SparsePassAllocationProbe {
         }
         System.out.println(KernelJitTest.PROPERTIES + KernelJitTest.simdValues());
         System.out.println("done");
+    }
+
+    /** The bytes this thread allocated so far; a JVM that does not count them (-1) fails the probe. */
+    private static long allocated(ThreadMXBean threads) {
+        long bytes = threads.getCurrentThreadAllocatedBytes();
+        if (bytes < 0) {
+            throw new IllegalStateException("this JVM does not count the thread's allocated bytes (" + bytes + ")");
+        }
+        return bytes;
     }
 
     /** One pass at one rank: its factors and outputs, made before the pass is timed or measured. */
