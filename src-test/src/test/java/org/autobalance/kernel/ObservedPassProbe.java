@@ -34,7 +34,7 @@ public final class ObservedPassProbe {
         SparseKernels kernels = KernelProvider.sparseSimd();
         for (DType t : DType.values()) {
             int rank = rank(t);
-            try (SparseMatrix m = built(t, D1, D2, STORED);
+            try (SparseMatrix m = built(t, D1, D2, STORED, 30);
                     DenseMatrix u = KnownMatrices.gaussian(t, D1, rank, 0.3, 31);
                     DenseMatrix v = KnownMatrices.gaussian(t, D2, rank, 0.3, 32);
                     DenseMatrix pu = DenseMatrix.allocate(t, D1, rank);
@@ -58,9 +58,12 @@ public final class ObservedPassProbe {
         return NARROWEST_VECTOR_BYTES / t.bytes();
     }
 
-    /** {@code stored} uniform (row, column) pairs, N(0, 1) values (duplicates summed by the builder). */
-    static SparseMatrix built(DType t, int d1, int d2, int stored) {
-        SplittableRandom random = new SplittableRandom(30);
+    /**
+     * {@code stored} uniform (row, column) pairs, N(0, 1) values (duplicates summed by the builder), drawn in the order
+     * of the benchmarks' {@code SparseProblem.matrix("uniform", …)}, so that a seed gives the same matrix as theirs.
+     */
+    static SparseMatrix built(DType t, int d1, int d2, int stored, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
         try (SparseMatrix.Builder b = SparseMatrix.builder(d1, d2, stored)) {
             for (int k = 0; k < stored; k++) {
                 b.add(random.nextInt(d1), random.nextInt(d2), random.nextGaussian());

@@ -2,6 +2,7 @@ package org.autobalance.kernel;
 
 import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import org.autobalance.kernel.simd.SimdKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -9,26 +10,36 @@ import org.autobalance.memory.SparseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
 
 /**
- * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, the observed pass and the full loss's fused pass
- * run at rows of 1, 2, 3 and 4 vectors after the histories that left their C2 code allocating a heap vector per
- * stored entry or per row (native-notes/sparse.md, "Boxed vectors in the sparse passes"), then each cell's bytes
- * allocated per pass are printed as {@code allocated DTYPE PASS VECTORS BYTES}, and {@code done} at the end.
+ * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, after the histories below, the bytes allocated
+ * per pass by each of the four sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
+ * residual) at rows of 1, 2, 3 and 4 vectors, printed as {@code allocated DTYPE PASS VECTORS BYTES}, and {@code done}
+ * at the end. First, {@code control BYTES}: what the counter read across a 1 MiB array's allocation, so that a counter
+ * that does not count cannot pass the test; a reading of -1 (not supported) ends the probe with an exception.
  *
- * <p>The histories, in this order: 20 passes at 4 vectors a row then 3 at 3 vectors (under {@code -Xbatch} this left
- * {@code update}'s one-vector branch and {@code dot}'s odd-vector branches with cold call sites, where C2 would not
- * inline the kernels' former {@code load}: every run at this shape on the old kernels, float32 and float64); three
- * rounds of the ranks in turn, each pass then the fused one, as {@code SparseAB} (native-notes/results) ran them
- * when it found the 3.5× cliff; 10 fused passes at 2 vectors a row ({@code fused2}, whose odd entry's loads C2 refused
- * at its node cutoff in every JVM).
+ * <p>The histories, in this order, on the matrix of the benchmarks' {@code SparseProblem.matrix("uniform", …)} with
+ * seed 1 (native-notes/results/boxing-s20, {@code History}): 20 observed passes at 4 vectors a row then 3 at 3 vectors,
+ * measured at once ({@code observed-after-4}: on the old kernels under {@code -Xbatch}, {@code update}'s recompile
+ * refused the former {@code load} at the one-vector branch's cold call sites, 65 MB a pass; with the seed-30 matrix
+ * of {@link ObservedPassProbe} this history did not box); three rounds of the ranks in turn, each observed pass then
+ * the fused one, as {@code SparseAB} ran them when it found the 3.5× cliff (which under {@code -Xbatch} did not box);
+ * 10 fused passes at 2 vectors a row ({@code fused2}, whose odd entry's loads C2 refused at its node cutoff in every
+ * JVM). The product and the residual are measured last, with no history of their own (on the old kernels the residual
+ * boxed in float64 at 128 bits, the 2-lane sum; the product allocates a per-call object, 80 bytes, old and new).
  */
 public final class SparsePassAllocationProbe {
-    /** The shape that showed every history above on the old kernels: 1 M stored entries, ~50 a row. */
+    /** The shape of the histories above: 1 M stored entries drawn (975 253 after duplicates), ~50 a row. */
     static final int D1 = 20_000;
     static final int D2 = 1000;
     static final int STORED = 1_000_000;
+    /** The matrix's seed: the row lengths set the branch profiles, and with these the 4-then-3 history boxed. */
+    private static final long SEED = 1;
     /** Passes per measurement, and measurements per cell (the least is printed). */
     private static final int PASSES = 2;
     private static final int ROUNDS = 3;
+    /** The control's array: what a reading must count if the counter counts at all. */
+    static final int CONTROL_BYTES = 1 << 20;
+    /** Keeps the control's array reachable, so that no compiler may drop its allocation. */
+    private static byte[] kept;
 
     private SparsePassAllocationProbe() {
     }
@@ -36,33 +47,43 @@ public final class SparsePassAllocationProbe {
     public static void main(String[] args) {
         SparseKernels kernels = KernelProvider.sparseSimd();
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = allocated(threads);
+        kept = new byte[CONTROL_BYTES];
+        System.out.println("control " + (allocated(threads) - before));
         for (DType t : DType.values()) {
             int lanes = SimdKernels.vectorBits() / (8 * t.bytes());
-            try (SparseMatrix m = ObservedPassProbe.built(t, D1, D2, STORED)) {
+            try (SparseMatrix m = ObservedPassProbe.built(t, D1, D2, STORED, SEED)) {
                 Cell[][] cells = new Cell[5][];
                 for (int vectors = 1; vectors <= 4; vectors++) {
-                    cells[vectors] = new Cell[] {new Cell(kernels, m, t, vectors * lanes, false),
-                            new Cell(kernels, m, t, vectors * lanes, true)};
-                }
-                cells[4][0].run(20);
-                cells[3][0].run(3);
-                for (int round = 0; round < 3; round++) {
-                    for (int vectors = 1; vectors <= 4; vectors++) {
-                        cells[vectors][0].run(1);
-                        cells[vectors][1].run(1);
+                    cells[vectors] = new Cell[Pass.values().length];
+                    for (Pass pass : Pass.values()) {
+                        cells[vectors][pass.ordinal()] = new Cell(kernels, m, t, vectors * lanes, pass);
                     }
                 }
-                cells[2][1].run(10);
+                cells[4][Pass.OBSERVED.ordinal()].run(20);
+                cells[3][Pass.OBSERVED.ordinal()].run(3);
+                print(threads, t, "observed-after-4", 3, cells[3][Pass.OBSERVED.ordinal()]);
+                for (int round = 0; round < 3; round++) {
+                    for (int vectors = 1; vectors <= 4; vectors++) {
+                        cells[vectors][Pass.OBSERVED.ordinal()].run(1);
+                        cells[vectors][Pass.FUSED.ordinal()].run(1);
+                    }
+                }
+                cells[2][Pass.FUSED.ordinal()].run(10);
+                for (int vectors = 1; vectors <= 4; vectors++) {
+                    for (Pass pass : List.of(Pass.OBSERVED, Pass.FUSED)) {
+                        print(threads, t, pass.label, vectors, cells[vectors][pass.ordinal()]);
+                    }
+                }
+                // the product and the held-out residual after the two passes, so that the cells of these keep the
+                // order they failed in on the old kernels
+                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL)) {
+                    for (int vectors = 1; vectors <= 4; vectors++) {
+                        print(threads, t, pass.label, vectors, cells[vectors][pass.ordinal()]);
+                    }
+                }
                 for (int vectors = 1; vectors <= 4; vectors++) {
                     for (Cell c : cells[vectors]) {
-                        long least = Long.MAX_VALUE;
-                        for (int round = 0; round < ROUNDS; round++) {
-                            long before = threads.getCurrentThreadAllocatedBytes();
-                            c.run(PASSES);
-                            least = Math.min(least, (threads.getCurrentThreadAllocatedBytes() - before) / PASSES);
-                        }
-                        System.out.println("allocated " + t.label() + (c.fused ? " fused " : " observed ") + vectors
-                                + " " + least);
                         c.close();
                     }
                 }
@@ -72,20 +93,51 @@ public final class SparsePassAllocationProbe {
         System.out.println("done");
     }
 
+    /** Prints a cell's least bytes allocated per pass over {@link #ROUNDS} measurements of {@link #PASSES} passes. */
+    private static void print(ThreadMXBean threads, DType t, String pass, int vectors, Cell c) {
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < ROUNDS; round++) {
+            long start = allocated(threads);
+            c.run(PASSES);
+            least = Math.min(least, (allocated(threads) - start) / PASSES);
+        }
+        System.out.println("allocated " + t.label() + " " + pass + " " + vectors + " " + least);
+    }
+
+    /** The bytes this thread allocated so far; a JVM that does not count them (-1) fails the probe. */
+    private static long allocated(ThreadMXBean threads) {
+        long bytes = threads.getCurrentThreadAllocatedBytes();
+        if (bytes < 0) {
+            throw new IllegalStateException("this JVM does not count the thread's allocated bytes (" + bytes + ")");
+        }
+        return bytes;
+    }
+
+    /** The kernels' passes, by the name each cell's line gives. */
+    private enum Pass {
+        OBSERVED("observed"), FUSED("fused"), PRODUCT("product"), RESIDUAL("residual");
+
+        final String label;
+
+        Pass(String label) {
+            this.label = label;
+        }
+    }
+
     /** One pass at one rank: its factors and outputs, made before the pass is timed or measured. */
     private static final class Cell implements AutoCloseable {
         final SparseKernels kernels;
         final SparseMatrix m;
-        final boolean fused;
+        final Pass pass;
         final DenseMatrix u;
         final DenseMatrix v;
         final DenseMatrix rowSide;
         final DenseMatrix columnSide;
 
-        Cell(SparseKernels kernels, SparseMatrix m, DType t, int rank, boolean fused) {
+        Cell(SparseKernels kernels, SparseMatrix m, DType t, int rank, Pass pass) {
             this.kernels = kernels;
             this.m = m;
-            this.fused = fused;
+            this.pass = pass;
             this.u = KnownMatrices.gaussian(t, m.rows(), rank, 0.3, 31);
             this.v = KnownMatrices.gaussian(t, m.cols(), rank, 0.3, 32);
             this.rowSide = DenseMatrix.allocate(t, m.rows(), rank);
@@ -95,10 +147,11 @@ public final class SparsePassAllocationProbe {
         void run(int passes) {
             for (int p = 0; p < passes; p++) {
                 columnSide.segment().fill((byte) 0);
-                if (fused) {
-                    kernels.fusedPass(m, u, v, 0, m.rows(), rowSide, columnSide);
-                } else {
-                    kernels.observedPass(m, u, v, 0, m.rows(), rowSide, columnSide);
+                switch (pass) {
+                    case OBSERVED -> kernels.observedPass(m, u, v, 0, m.rows(), rowSide, columnSide);
+                    case FUSED -> kernels.fusedPass(m, u, v, 0, m.rows(), rowSide, columnSide);
+                    case PRODUCT -> kernels.product(m, v, 0, m.rows(), rowSide);
+                    case RESIDUAL -> kernels.residualSquared(m, u, v, 0, m.rows());
                 }
             }
         }

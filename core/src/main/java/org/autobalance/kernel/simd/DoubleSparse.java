@@ -48,8 +48,8 @@ final class DoubleSparse {
      * x + x.rearrange(s) for each s in turn, then lane 0. Written in place where it is used, not in a method: see
      * below. Empty at 2 lanes, whose tree is lane 0 + lane 1 (the same bits as the one step): a 2-lane rearrange was
      * not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and AVX-512: the JDK's Java fallback ran,
-     * 94 bytes allocated per stored entry). Wider vectors keep the last rearrange: lane 0 + lane 1 there read 3.5 %
-     * slower (float64 r = 4, native-notes/sparse.md, "Boxed vectors in the sparse passes").
+     * 96 bytes allocated per stored entry: two 48-byte vectors). Wider vectors keep the last rearrange: lane 0 + lane 1
+     * there read 3.5 % slower (float64 r = 4, native-notes/sparse.md, "Boxed vectors in the sparse passes").
      */
     private static final VectorShuffle<Double>[] TREE = tree();
 
