@@ -122,14 +122,17 @@ final class FloatFusedLarge {
     /** Rows per group of {@link #rows4x2} (ranks L + 1 … 2L): 8 U vectors + 8 MV accumulators. */
     static final int RS2 = 4;
     /**
-     * Columns of a group's rows staged per step (a multiple of L; RS1 · JM elements: 2 KiB in float32, in L1). The
-     * kernels read M from this small heap copy rather than from the segment: C2 compiles a scalar read of a
-     * {@code MemorySegment} to several instructions, and after another kernel has run, to a per-read class and
-     * liveness check (kernels.md 14), where a read of a heap array at a constant offset is one broadcast. Short steps
-     * keep each row's stream smooth for the hardware prefetcher: float32 r = 16 took 13.9 / 14.1 / 14.9 / 16.5 / 16.4
-     * ms with JM = 32 / 64 / 128 / 256 / 1024 (CPU-time minima under load; kernels.md 14).
+     * Columns of a group's rows staged per step: 256 bytes (four cache lines) of each row, 64 floats or 32 doubles (a
+     * multiple of L; RS1 · JM elements, 2 KiB, in L1). The kernels read M from this small heap copy rather than from
+     * the segment: C2 compiles a scalar read of a {@code MemorySegment} to several instructions, and after another
+     * kernel has run, to a per-read class and liveness check (kernels.md 14), where a read of a heap array at a
+     * constant offset is one broadcast. The step's bytes per row, not its columns, set the speed: on the Intel
+     * AVX-512 host, 256 bytes a row was the fastest in both precisions, 512 (float32 JM = 128, float64 JM = 64, the
+     * float64 value until then) 1.25-1.4x slower at float32 r = 16 and float64 r = 8, 128 up to 1.15x slower
+     * (float64 r = 16) (kernels.md 32; float32 r = 16 on the Zen 4: 13.9 / 14.1 / 14.9 / 16.5 ms with JM = 32 / 64 /
+     * 128 / 256, kernels.md 14).
      */
-    static final int JM = 64;
+    static final int JM = (int) (256 / BYTES);
     /**
      * Rows per panel of the row-stream path (a multiple of RS1 and RS2): the panel's U rows and MV accumulators are
      * packed (RP × 2L elements each, L1/L2-resident); a column block sweeps all rows of a panel.
