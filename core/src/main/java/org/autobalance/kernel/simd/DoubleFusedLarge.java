@@ -127,10 +127,10 @@ final class DoubleFusedLarge {
      * the segment: C2 compiles a scalar read of a {@code MemorySegment} to several instructions, and after another
      * kernel has run, to a per-read class and liveness check (kernels.md 14), where a read of a heap array at a
      * constant offset is one broadcast. The step's bytes per row, not its columns, set the speed: on the Intel
-     * AVX-512 host, 256 bytes a row was the fastest in both precisions, 512 (float32 JM = 128, float64 JM = 64, the
-     * float64 value until then) 1.25-1.4x slower at float32 r = 16 and float64 r = 8, 128 up to 1.15x slower
-     * (float64 r = 16) (kernels.md 32; float32 r = 16 on the Zen 4: 13.9 / 14.1 / 14.9 / 16.5 ms with JM = 32 / 64 /
-     * 128 / 256, kernels.md 14).
+     * AVX-512 host, 256 bytes a row was the fastest overall in both precisions: 512 (float32 JM = 128, float64
+     * JM = 64, the float64 value until then) 1.25-1.4x slower at float32 r = 16 and float64 r = 8, 128 from 0.97x
+     * (float64 r = 8) to 1.15x (float32 r = 16) (kernels.md 32; float32 r = 16 on the Zen 4: 13.9 / 14.1 / 14.9 /
+     * 16.5 ms with JM = 32 / 64 / 128 / 256, kernels.md 14).
      */
     static final int JM = (int) (256 / BYTES);
     /**
