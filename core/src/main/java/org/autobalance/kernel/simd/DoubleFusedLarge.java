@@ -189,17 +189,22 @@ final class DoubleFusedLarge {
                 for (int k = 0; k < rows; k += g) {
                     int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
                     long off = (i0 + k) * rowBytes;
-                    for (int s0 = j0; s0 < j1; s0 += JM) {
+                    int jf = j0; // columns [j0, jf) through a group kernel: the block's full steps
+                    if (gr == g) {
+                        jf = j0 + (j1 - j0) / JM * JM;
+                        if (one) {
+                            rows8x1(ms, off, rowBytes, mb, j0, jf, vs, mts, up, mvp, k * w);
+                        } else {
+                            rows4x2(ms, off, rowBytes, mb, j0, jf, vs, mts, up, mvp, k * w);
+                        }
+                    }
+                    // the rest row by row, with the same operations in the same order: every column of a panel's
+                    // last rows, or a last step of fewer than JM columns (d2 not a multiple of JM)
+                    for (int s0 = jf; s0 < j1; s0 += JM) {
                         int s1 = Math.min(j1, s0 + JM);
                         stage(ms, off, rowBytes, gr, s0, s1, mb);
-                        if (gr < g) {
-                            for (int kk = 0; kk < gr; kk++) {
-                                rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
-                            }
-                        } else if (one) {
-                            rows8x1(mb, s0, s1, vs, mts, up, mvp, k * w);
-                        } else {
-                            rows4x2(mb, s0, s1, vs, mts, up, mvp, k * w);
+                        for (int kk = 0; kk < gr; kk++) {
+                            rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
                         }
                     }
                 }
@@ -241,16 +246,7 @@ final class DoubleFusedLarge {
      */
     private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, double[] mb) {
         if (s1 - s0 == JM) {
-            // A full step (all but the last of a row when d2 is not a multiple of JM): the constant trip count lets
-            // C2 unroll each row's JM / L copies; the general loop below spent ~90 instructions of loop setup per
-            // row on 4 copies (float32), ~1 ms of the 13–14 ms float32 r = 16 pass (kernels.md 16).
-            long o = off + s0 * BYTES;
-            for (int k = 0; k < rows; k++) {
-                for (int c = 0; c < JM; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c);
-                }
-                o += rowBytes;
-            }
+            stageStep(ms, off, rowBytes, rows, s0, mb);
             return;
         }
         for (int k = 0; k < rows; k++) {
@@ -262,13 +258,34 @@ final class DoubleFusedLarge {
     }
 
     /**
-     * Eight rows × columns [j0, j1) (staged in {@code mb}, JM apart, column j at j − j0), ranks up to L: the rows' U
-     * vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers; per column 8 broadcasts
-     * of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive columns'
-     * chains are independent, so out-of-order execution overlaps them).
+     * {@link #stage} of a full step, columns [s0, s0 + JM) (all but the last of a row when d2 is not a multiple of
+     * JM): the constant trip count lets C2 unroll each row's JM / L copies, where the general loop spent ~90
+     * instructions of loop setup per row on 4 copies (float32), ~1 ms of the 13–14 ms float32 r = 16 pass (kernels.md
+     * 16). The only staging inside the kernels: a second copy loop there took {@code DoubleFusedLarge.rows4x2} past
+     * C2's node cutoff for inlining (KernelJitTest).
      */
-    private static void rows8x1(double[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
-            double[] up, double[] mvp, int o) {
+    private static void stageStep(MemorySegment ms, long off, long rowBytes, int rows, int s0, double[] mb) {
+        long o = off + s0 * BYTES;
+        for (int k = 0; k < rows; k++) {
+            for (int c = 0; c < JM; c += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c);
+            }
+            o += rowBytes;
+        }
+    }
+
+    /**
+     * Eight rows of M (the first at byte offset {@code off}, rowBytes apart) × columns [j0, j1) (full steps: j1 − j0 a
+     * multiple of JM), ranks up to L, staged into {@code mb} a step of JM columns at a time (row k at k·JM, column j at
+     * j − s0): the rows' U vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers for the
+     * whole column block; per column 8 broadcasts of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8
+     * FMAs in row order (consecutive columns' chains are independent, so out-of-order execution overlaps them). The
+     * steps are staged here rather than by the caller between calls, so that U and the accumulators are not reloaded
+     * and stored at every step (16 loads and 8 stores of heap arrays per 64 columns: float32 r = 16 3-6 % faster,
+     * kernels.md 32).
+     */
+    private static void rows8x1(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int j1,
+            MemorySegment vs, MemorySegment mts, double[] up, double[] mvp, int o) {
         DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u1 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u2 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -285,35 +302,39 @@ final class DoubleFusedLarge {
         DoubleVector c5 = VT.cast(DoubleVector.fromArray(S, mvp, o + 5 * L));
         DoubleVector c6 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c7 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
-        for (int j = j0; j < j1; j++) {
-            int b = j - j0;
-            int q = j * L;
-            DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
-            c0 = VT.cast(x.fma(v, c0));
-            DoubleVector t = VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
-            c1 = VT.cast(x.fma(v, c1));
-            t = VT.cast(x.fma(u1, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
-            c2 = VT.cast(x.fma(v, c2));
-            t = VT.cast(x.fma(u2, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
-            c3 = VT.cast(x.fma(v, c3));
-            t = VT.cast(x.fma(u3, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 4 * JM]));
-            c4 = VT.cast(x.fma(v, c4));
-            t = VT.cast(x.fma(u4, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 5 * JM]));
-            c5 = VT.cast(x.fma(v, c5));
-            t = VT.cast(x.fma(u5, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 6 * JM]));
-            c6 = VT.cast(x.fma(v, c6));
-            t = VT.cast(x.fma(u6, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 7 * JM]));
-            c7 = VT.cast(x.fma(v, c7));
-            t = VT.cast(x.fma(u7, t));
-            t.intoMemorySegment(exact(mts), q * BYTES, NO);
+        for (int s0 = j0; s0 < j1; s0 += JM) {
+            stageStep(ms, off, rowBytes, RS1, s0, mb);
+            for (int j = s0; j < s0 + JM; j++) {
+                int b = j - s0;
+                int q = j * L;
+                DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
+                DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
+                c0 = VT.cast(x.fma(v, c0));
+                DoubleVector t = VT.cast(
+                        x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
+                c1 = VT.cast(x.fma(v, c1));
+                t = VT.cast(x.fma(u1, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
+                c2 = VT.cast(x.fma(v, c2));
+                t = VT.cast(x.fma(u2, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
+                c3 = VT.cast(x.fma(v, c3));
+                t = VT.cast(x.fma(u3, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 4 * JM]));
+                c4 = VT.cast(x.fma(v, c4));
+                t = VT.cast(x.fma(u4, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 5 * JM]));
+                c5 = VT.cast(x.fma(v, c5));
+                t = VT.cast(x.fma(u5, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 6 * JM]));
+                c6 = VT.cast(x.fma(v, c6));
+                t = VT.cast(x.fma(u6, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 7 * JM]));
+                c7 = VT.cast(x.fma(v, c7));
+                t = VT.cast(x.fma(u7, t));
+                t.intoMemorySegment(exact(mts), q * BYTES, NO);
+            }
         }
         VT.cast(c0).intoArray(mvp, o);
         VT.cast(c1).intoArray(mvp, o + L);
@@ -326,12 +347,12 @@ final class DoubleFusedLarge {
     }
 
     /**
-     * Four rows × columns [j0, j1) (staged as for {@link #rows8x1}), ranks L + 1 … 2L (two vectors per row, at
+     * Four rows of M × columns [j0, j1), staged as in {@link #rows8x1}, ranks L + 1 … 2L (two vectors per row, at
      * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
      * chains of 4 FMAs.
      */
-    private static void rows4x2(double[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
-            double[] up, double[] mvp, int o) {
+    private static void rows4x2(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int j1,
+            MemorySegment vs, MemorySegment mts, double[] up, double[] mvp, int o) {
         DoubleVector u00 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u01 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u10 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -348,35 +369,38 @@ final class DoubleFusedLarge {
         DoubleVector c21 = VT.cast(DoubleVector.fromArray(S, mvp, o + 5 * L));
         DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
-        for (int j = j0; j < j1; j++) {
-            int b = j - j0;
-            int q = j * (2 * L);
-            DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
-            DoubleVector v1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
-            c00 = VT.cast(x.fma(v0, c00));
-            c01 = VT.cast(x.fma(v1, c01));
-            DoubleVector t0 = VT.cast(
-                    x.fma(u00, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
-            DoubleVector t1 = VT.cast(
-                    x.fma(u01, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), (q + L) * BYTES, NO))));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
-            c10 = VT.cast(x.fma(v0, c10));
-            c11 = VT.cast(x.fma(v1, c11));
-            t0 = VT.cast(x.fma(u10, t0));
-            t1 = VT.cast(x.fma(u11, t1));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
-            c20 = VT.cast(x.fma(v0, c20));
-            c21 = VT.cast(x.fma(v1, c21));
-            t0 = VT.cast(x.fma(u20, t0));
-            t1 = VT.cast(x.fma(u21, t1));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
-            c30 = VT.cast(x.fma(v0, c30));
-            c31 = VT.cast(x.fma(v1, c31));
-            t0 = VT.cast(x.fma(u30, t0));
-            t1 = VT.cast(x.fma(u31, t1));
-            t0.intoMemorySegment(exact(mts), q * BYTES, NO);
-            t1.intoMemorySegment(exact(mts), (q + L) * BYTES, NO);
+        for (int s0 = j0; s0 < j1; s0 += JM) {
+            stageStep(ms, off, rowBytes, RS2, s0, mb);
+            for (int j = s0; j < s0 + JM; j++) {
+                int b = j - s0;
+                int q = j * (2 * L);
+                DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
+                DoubleVector v1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
+                DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
+                c00 = VT.cast(x.fma(v0, c00));
+                c01 = VT.cast(x.fma(v1, c01));
+                DoubleVector t0 = VT.cast(
+                        x.fma(u00, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
+                DoubleVector t1 = VT.cast(
+                        x.fma(u01, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), (q + L) * BYTES, NO))));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
+                c10 = VT.cast(x.fma(v0, c10));
+                c11 = VT.cast(x.fma(v1, c11));
+                t0 = VT.cast(x.fma(u10, t0));
+                t1 = VT.cast(x.fma(u11, t1));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
+                c20 = VT.cast(x.fma(v0, c20));
+                c21 = VT.cast(x.fma(v1, c21));
+                t0 = VT.cast(x.fma(u20, t0));
+                t1 = VT.cast(x.fma(u21, t1));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
+                c30 = VT.cast(x.fma(v0, c30));
+                c31 = VT.cast(x.fma(v1, c31));
+                t0 = VT.cast(x.fma(u30, t0));
+                t1 = VT.cast(x.fma(u31, t1));
+                t0.intoMemorySegment(exact(mts), q * BYTES, NO);
+                t1.intoMemorySegment(exact(mts), (q + L) * BYTES, NO);
+            }
         }
         VT.cast(c00).intoArray(mvp, o);
         VT.cast(c01).intoArray(mvp, o + L);
