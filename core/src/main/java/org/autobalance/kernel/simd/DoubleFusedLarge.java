@@ -165,7 +165,7 @@ final class DoubleFusedLarge {
         int w = roundUp(r, L);
         boolean one = w == L;
         int g = one ? RS1 : RS2;
-        double[] mb = sc.doubles(2, RS1 * JM);
+        double[] mb = sc.doubles(2, 2 * RS1 * JM);
         double[] up = sc.doubles(3, RP * w);
         double[] mvp = sc.doubles(4, RP * w);
         // The kernels load a vector of V and of MᵀU and store one of MᵀU per column: from native memory on a 64-byte
@@ -189,23 +189,22 @@ final class DoubleFusedLarge {
                 for (int k = 0; k < rows; k += g) {
                     int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
                     long off = (i0 + k) * rowBytes;
-                    int jf = j0; // columns [j0, jf) through a group kernel: the block's full steps
-                    if (gr == g) {
-                        jf = j0 + (j1 - j0) / JM * JM;
-                        if (one) {
-                            rows8x1(ms, off, rowBytes, mb, j0, jf, vs, mts, up, mvp, k * w);
-                        } else {
-                            rows4x2(ms, off, rowBytes, mb, j0, jf, vs, mts, up, mvp, k * w);
-                        }
-                    }
-                    // the rest row by row, with the same operations in the same order: every column of a panel's
-                    // last rows, or a last step of fewer than JM columns (d2 not a multiple of JM)
-                    for (int s0 = jf; s0 < j1; s0 += JM) {
+                    // The group kernels stage a block's full steps [j0, jf) themselves; staged here: a last step of
+                    // fewer columns (d2 not a multiple of JM) for them, at RS1·JM in mb, and every step of the
+                    // panel's last rows, which go one by one (one call site of each: kernels.md 32)
+                    boolean group = gr == g;
+                    int jf = j0 + (j1 - j0) / JM * JM;
+                    for (int s0 = group ? jf : j0; s0 < j1; s0 += JM) {
                         int s1 = Math.min(j1, s0 + JM);
-                        stage(ms, off, rowBytes, gr, s0, s1, mb);
-                        for (int kk = 0; kk < gr; kk++) {
+                        stage(ms, off, rowBytes, gr, s0, s1, mb, group ? RS1 * JM : 0);
+                        for (int kk = 0; !group && kk < gr; kk++) {
                             rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
                         }
+                    }
+                    if (group && one) {
+                        rows8x1(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
+                    } else if (group) {
+                        rows4x2(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
                     }
                 }
             }
@@ -241,18 +240,20 @@ final class DoubleFusedLarge {
 
     /**
      * Copies columns [s0, s1) of {@code rows} rows of M (the first at byte offset {@code off}, rowBytes apart) to
-     * {@code mb} (row k at k·JM), in whole vectors: s0 is a multiple of L and the padded row is a multiple of 64
+     * {@code mb} (row k at mo + k·JM), in whole vectors: s0 is a multiple of L and the padded row is a multiple of 64
      * bytes, so the last vector stays inside the row's padding.
      */
-    private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, double[] mb) {
-        if (s1 - s0 == JM) {
+    private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, double[] mb,
+            int mo) {
+        if (s1 - s0 == JM && mo == 0) {
             stageStep(ms, off, rowBytes, rows, s0, mb);
             return;
         }
         for (int k = 0; k < rows; k++) {
             long o = off + k * rowBytes;
             for (int c = s0; c < s1; c += L) {
-                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c - s0);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO))
+                        .intoArray(mb, mo + k * JM + c - s0);
             }
         }
     }
@@ -275,16 +276,16 @@ final class DoubleFusedLarge {
     }
 
     /**
-     * Eight rows of M (the first at byte offset {@code off}, rowBytes apart) × columns [j0, j1) (full steps: j1 − j0 a
-     * multiple of JM), ranks up to L, staged into {@code mb} a step of JM columns at a time (row k at k·JM, column j at
-     * j − s0): the rows' U vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers for the
-     * whole column block; per column 8 broadcasts of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8
-     * FMAs in row order (consecutive columns' chains are independent, so out-of-order execution overlaps them). The
-     * steps are staged here rather than by the caller between calls, so that U and the accumulators are not reloaded
-     * and stored at every step (16 loads and 8 stores of heap arrays per 64 columns: float32 r = 16 3-6 % faster,
-     * kernels.md 32).
+     * Eight rows of M (the first at byte offset {@code off}, rowBytes apart) × columns [j0, j1), ranks up to L: the
+     * full steps [j0, jf) staged here into {@code mb} a step of JM columns at a time (row k at k·JM, column j at
+     * j − s0), a last step [jf, j1) of fewer columns staged by the caller at RS1·JM: the rows' U vectors and MV
+     * accumulators (at {@code o} in up and mvp, L apart) stay in registers for the whole column block; per column 8
+     * broadcasts of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive
+     * columns' chains are independent, so out-of-order execution overlaps them). The full steps are staged here rather
+     * than by the caller between calls, so that U and the accumulators are not reloaded and stored at every step (16
+     * loads and 8 stores of heap arrays per 64 columns: float32 r = 16 3-6 % faster, kernels.md 32).
      */
-    private static void rows8x1(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int j1,
+    private static void rows8x1(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int jf, int j1,
             MemorySegment vs, MemorySegment mts, double[] up, double[] mvp, int o) {
         DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u1 = VT.cast(DoubleVector.fromArray(S, up, o + L));
@@ -303,9 +304,14 @@ final class DoubleFusedLarge {
         DoubleVector c6 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c7 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
         for (int s0 = j0; s0 < j1; s0 += JM) {
-            stageStep(ms, off, rowBytes, RS1, s0, mb);
-            for (int j = s0; j < s0 + JM; j++) {
-                int b = j - s0;
+            int s1 = Math.min(j1, s0 + JM);
+            int mo = RS1 * JM; // a last step of fewer than JM columns, staged by the caller
+            if (s0 < jf) {
+                stageStep(ms, off, rowBytes, RS1, s0, mb);
+                mo = 0;
+            }
+            for (int j = s0; j < s1; j++) {
+                int b = mo + j - s0;
                 int q = j * L;
                 DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
                 DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
@@ -351,7 +357,7 @@ final class DoubleFusedLarge {
      * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
      * chains of 4 FMAs.
      */
-    private static void rows4x2(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int j1,
+    private static void rows4x2(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int jf, int j1,
             MemorySegment vs, MemorySegment mts, double[] up, double[] mvp, int o) {
         DoubleVector u00 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u01 = VT.cast(DoubleVector.fromArray(S, up, o + L));
@@ -370,9 +376,14 @@ final class DoubleFusedLarge {
         DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
         for (int s0 = j0; s0 < j1; s0 += JM) {
-            stageStep(ms, off, rowBytes, RS2, s0, mb);
-            for (int j = s0; j < s0 + JM; j++) {
-                int b = j - s0;
+            int s1 = Math.min(j1, s0 + JM);
+            int mo = RS1 * JM; // a last step of fewer than JM columns, staged by the caller
+            if (s0 < jf) {
+                stageStep(ms, off, rowBytes, RS2, s0, mb);
+                mo = 0;
+            }
+            for (int j = s0; j < s1; j++) {
+                int b = mo + j - s0;
                 int q = j * (2 * L);
                 DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
                 DoubleVector v1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
