@@ -276,6 +276,18 @@ final class FloatFusedLarge {
     }
 
     /**
+     * Where in {@code mb} a group kernel finds the step that starts at column s0: a full step (s0 < jf) is staged here,
+     * at 0; a last step of fewer than JM columns was staged by the caller, at RS1·JM.
+     */
+    private static int stepAt(MemorySegment ms, long off, long rowBytes, int rows, int s0, int jf, float[] mb) {
+        if (s0 < jf) {
+            stageStep(ms, off, rowBytes, rows, s0, mb);
+            return 0;
+        }
+        return RS1 * JM;
+    }
+
+    /**
      * Eight rows of M (the first at byte offset {@code off}, rowBytes apart) × columns [j0, j1), ranks up to L: the
      * full steps [j0, jf) staged here into {@code mb} a step of JM columns at a time (row k at k·JM, column j at
      * j − s0), a last step [jf, j1) of fewer columns staged by the caller at RS1·JM: the rows' U vectors and MV
@@ -305,11 +317,7 @@ final class FloatFusedLarge {
         FloatVector c7 = VT.cast(FloatVector.fromArray(S, mvp, o + 7 * L));
         for (int s0 = j0; s0 < j1; s0 += JM) {
             int s1 = Math.min(j1, s0 + JM);
-            int mo = RS1 * JM; // a last step of fewer than JM columns, staged by the caller
-            if (s0 < jf) {
-                stageStep(ms, off, rowBytes, RS1, s0, mb);
-                mo = 0;
-            }
+            int mo = stepAt(ms, off, rowBytes, RS1, s0, jf, mb);
             for (int j = s0; j < s1; j++) {
                 int b = mo + j - s0;
                 int q = j * L;
@@ -377,11 +385,7 @@ final class FloatFusedLarge {
         FloatVector c31 = VT.cast(FloatVector.fromArray(S, mvp, o + 7 * L));
         for (int s0 = j0; s0 < j1; s0 += JM) {
             int s1 = Math.min(j1, s0 + JM);
-            int mo = RS1 * JM; // a last step of fewer than JM columns, staged by the caller
-            if (s0 < jf) {
-                stageStep(ms, off, rowBytes, RS2, s0, mb);
-                mo = 0;
-            }
+            int mo = stepAt(ms, off, rowBytes, RS2, s0, jf, mb);
             for (int j = s0; j < s1; j++) {
                 int b = mo + j - s0;
                 int q = j * (2 * L);
