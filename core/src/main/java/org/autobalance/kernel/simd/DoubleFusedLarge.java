@@ -129,14 +129,17 @@ final class DoubleFusedLarge {
     /** Rows per group of {@link #rows4x2} (ranks L + 1 … 2L): 8 U vectors + 8 MV accumulators. */
     static final int RS2 = 4;
     /**
-     * Columns of a group's rows staged per step (a multiple of L; RS1 · JM elements: 2 KiB in float32, in L1). The
-     * kernels read M from this small heap copy rather than from the segment: C2 compiles a scalar read of a
-     * {@code MemorySegment} to several instructions, and after another kernel has run, to a per-read class and
-     * liveness check (kernels.md 14), where a read of a heap array at a constant offset is one broadcast. Short steps
-     * keep each row's stream smooth for the hardware prefetcher: float32 r = 16 took 13.9 / 14.1 / 14.9 / 16.5 / 16.4
-     * ms with JM = 32 / 64 / 128 / 256 / 1024 (CPU-time minima under load; kernels.md 14).
+     * Columns of a group's rows staged per step: 256 bytes (four cache lines) of each row, 64 floats or 32 doubles (a
+     * multiple of L; RS1 · JM elements, 2 KiB, in L1). The kernels read M from this small heap copy rather than from
+     * the segment: C2 compiles a scalar read of a {@code MemorySegment} to several instructions, and after another
+     * kernel has run, to a per-read class and liveness check (kernels.md 14), where a read of a heap array at a
+     * constant offset is one broadcast. The step's bytes per row, not its columns, set the speed: on the Intel
+     * AVX-512 host, 256 bytes a row was the fastest overall in both precisions: 512 (float32 JM = 128, float64
+     * JM = 64, the float64 value until then) 1.25-1.4x slower at float32 r = 16 and float64 r = 8, 128 from 0.97x
+     * (float64 r = 8) to 1.15x (float32 r = 16) (kernels.md 32; float32 r = 16 on the Zen 4: 13.9 / 14.1 / 14.9 /
+     * 16.5 ms with JM = 32 / 64 / 128 / 256, kernels.md 14).
      */
-    static final int JM = 64;
+    static final int JM = (int) (256 / BYTES);
     /**
      * Rows per panel of the row-stream path (a multiple of RS1 and RS2): the panel's U rows and MV accumulators are
      * packed (RP × 2L elements each, L1/L2-resident); a column block sweeps all rows of a panel.
@@ -169,7 +172,7 @@ final class DoubleFusedLarge {
         int w = roundUp(r, L);
         boolean one = w == L;
         int g = one ? RS1 : RS2;
-        double[] mb = sc.doubles(2, RS1 * JM);
+        double[] mb = sc.doubles(2, 2 * RS1 * JM);
         double[] up = sc.doubles(3, RP * w);
         double[] mvp = sc.doubles(4, RP * w);
         // The kernels load a vector of V and of MᵀU and store one of MᵀU per column: from native memory on a 64-byte
@@ -193,18 +196,22 @@ final class DoubleFusedLarge {
                 for (int k = 0; k < rows; k += g) {
                     int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
                     long off = (i0 + k) * rowBytes;
-                    for (int s0 = j0; s0 < j1; s0 += JM) {
+                    // The group kernels stage a block's full steps [j0, jf) themselves; staged here: a last step of
+                    // fewer columns (d2 not a multiple of JM) for them, at RS1·JM in mb, and every step of the
+                    // panel's last rows, which go one by one (one call site of each: kernels.md 32)
+                    boolean group = gr == g;
+                    int jf = j0 + (j1 - j0) / JM * JM;
+                    for (int s0 = group ? jf : j0; s0 < j1; s0 += JM) {
                         int s1 = Math.min(j1, s0 + JM);
-                        stage(ms, off, rowBytes, gr, s0, s1, mb);
-                        if (gr < g) {
-                            for (int kk = 0; kk < gr; kk++) {
-                                rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
-                            }
-                        } else if (one) {
-                            rows8x1(mb, s0, s1, vs, mts, up, mvp, k * w);
-                        } else {
-                            rows4x2(mb, s0, s1, vs, mts, up, mvp, k * w);
+                        stage(ms, off, rowBytes, gr, s0, s1, mb, group ? RS1 * JM : 0);
+                        for (int kk = 0; !group && kk < gr; kk++) {
+                            rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
                         }
+                    }
+                    if (group && one) {
+                        rows8x1(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
+                    } else if (group) {
+                        rows4x2(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
                     }
                 }
             }
@@ -240,39 +247,65 @@ final class DoubleFusedLarge {
 
     /**
      * Copies columns [s0, s1) of {@code rows} rows of M (the first at byte offset {@code off}, rowBytes apart) to
-     * {@code mb} (row k at k·JM), in whole vectors: s0 is a multiple of L and the padded row is a multiple of 64
+     * {@code mb} (row k at mo + k·JM), in whole vectors: s0 is a multiple of L and the padded row is a multiple of 64
      * bytes, so the last vector stays inside the row's padding.
      */
-    private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, double[] mb) {
-        if (s1 - s0 == JM) {
-            // A full step (all but the last of a row when d2 is not a multiple of JM): the constant trip count lets
-            // C2 unroll each row's JM / L copies; the general loop below spent ~90 instructions of loop setup per
-            // row on 4 copies (float32), ~1 ms of the 13–14 ms float32 r = 16 pass (kernels.md 16).
-            long o = off + s0 * BYTES;
-            for (int k = 0; k < rows; k++) {
-                for (int c = 0; c < JM; c += L) {
-                    VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c);
-                }
-                o += rowBytes;
-            }
+    private static void stage(MemorySegment ms, long off, long rowBytes, int rows, int s0, int s1, double[] mb,
+            int mo) {
+        if (s1 - s0 == JM && mo == 0) {
+            stageStep(ms, off, rowBytes, rows, s0, mb);
             return;
         }
         for (int k = 0; k < rows; k++) {
             long o = off + k * rowBytes;
             for (int c = s0; c < s1; c += L) {
-                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c - s0);
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO))
+                        .intoArray(mb, mo + k * JM + c - s0);
             }
         }
     }
 
     /**
-     * Eight rows × columns [j0, j1) (staged in {@code mb}, JM apart, column j at j − j0), ranks up to L: the rows' U
-     * vectors and MV accumulators (at {@code o} in up and mvp, L apart) stay in registers; per column 8 broadcasts
-     * of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive columns'
-     * chains are independent, so out-of-order execution overlaps them).
+     * {@link #stage} of a full step, columns [s0, s0 + JM) (all but the last of a row when d2 is not a multiple of
+     * JM): the constant trip count lets C2 unroll each row's JM / L copies, where the general loop spent ~90
+     * instructions of loop setup per row on 4 copies (float32), ~1 ms of the 13–14 ms float32 r = 16 pass (kernels.md
+     * 16). The only staging inside the kernels: a second copy loop there took {@code DoubleFusedLarge.rows4x2} past
+     * C2's node cutoff for inlining (KernelJitTest).
      */
-    private static void rows8x1(double[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
-            double[] up, double[] mvp, int o) {
+    private static void stageStep(MemorySegment ms, long off, long rowBytes, int rows, int s0, double[] mb) {
+        long o = off + s0 * BYTES;
+        for (int k = 0; k < rows; k++) {
+            for (int c = 0; c < JM; c += L) {
+                VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + c * BYTES, NO)).intoArray(mb, k * JM + c);
+            }
+            o += rowBytes;
+        }
+    }
+
+    /**
+     * Where in {@code mb} a group kernel finds the step that starts at column s0: a full step (s0 < jf) is staged here,
+     * at 0; a last step of fewer than JM columns was staged by the caller, at RS1·JM.
+     */
+    private static int stepAt(MemorySegment ms, long off, long rowBytes, int rows, int s0, int jf, double[] mb) {
+        if (s0 < jf) {
+            stageStep(ms, off, rowBytes, rows, s0, mb);
+            return 0;
+        }
+        return RS1 * JM;
+    }
+
+    /**
+     * Eight rows of M (the first at byte offset {@code off}, rowBytes apart) × columns [j0, j1), ranks up to L: the
+     * full steps [j0, jf) staged here into {@code mb} a step of JM columns at a time (row k at k·JM, column j at
+     * j − s0), a last step [jf, j1) of fewer columns staged by the caller at RS1·JM: the rows' U vectors and MV
+     * accumulators (at {@code o} in up and mvp, L apart) stay in registers for the whole column block; per column 8
+     * broadcasts of M, one V load, 16 FMAs, and the MᵀU vector through a chain of 8 FMAs in row order (consecutive
+     * columns' chains are independent, so out-of-order execution overlaps them). The full steps are staged here rather
+     * than by the caller between calls, so that U and the accumulators are not reloaded and stored at every step (16
+     * loads and 8 stores of heap arrays per 64 columns: float32 r = 16 3-6 % faster, kernels.md 32).
+     */
+    private static void rows8x1(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int jf, int j1,
+            MemorySegment vs, MemorySegment mts, double[] up, double[] mvp, int o) {
         DoubleVector u0 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u1 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u2 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -289,35 +322,40 @@ final class DoubleFusedLarge {
         DoubleVector c5 = VT.cast(DoubleVector.fromArray(S, mvp, o + 5 * L));
         DoubleVector c6 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c7 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
-        for (int j = j0; j < j1; j++) {
-            int b = j - j0;
-            int q = j * L;
-            DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
-            c0 = VT.cast(x.fma(v, c0));
-            DoubleVector t = VT.cast(x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
-            c1 = VT.cast(x.fma(v, c1));
-            t = VT.cast(x.fma(u1, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
-            c2 = VT.cast(x.fma(v, c2));
-            t = VT.cast(x.fma(u2, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
-            c3 = VT.cast(x.fma(v, c3));
-            t = VT.cast(x.fma(u3, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 4 * JM]));
-            c4 = VT.cast(x.fma(v, c4));
-            t = VT.cast(x.fma(u4, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 5 * JM]));
-            c5 = VT.cast(x.fma(v, c5));
-            t = VT.cast(x.fma(u5, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 6 * JM]));
-            c6 = VT.cast(x.fma(v, c6));
-            t = VT.cast(x.fma(u6, t));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 7 * JM]));
-            c7 = VT.cast(x.fma(v, c7));
-            t = VT.cast(x.fma(u7, t));
-            t.intoMemorySegment(exact(mts), q * BYTES, NO);
+        for (int s0 = j0; s0 < j1; s0 += JM) {
+            int s1 = Math.min(j1, s0 + JM);
+            int mo = stepAt(ms, off, rowBytes, RS1, s0, jf, mb);
+            for (int j = s0; j < s1; j++) {
+                int b = mo + j - s0;
+                int q = j * L;
+                DoubleVector v = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
+                DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
+                c0 = VT.cast(x.fma(v, c0));
+                DoubleVector t = VT.cast(
+                        x.fma(u0, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
+                c1 = VT.cast(x.fma(v, c1));
+                t = VT.cast(x.fma(u1, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
+                c2 = VT.cast(x.fma(v, c2));
+                t = VT.cast(x.fma(u2, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
+                c3 = VT.cast(x.fma(v, c3));
+                t = VT.cast(x.fma(u3, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 4 * JM]));
+                c4 = VT.cast(x.fma(v, c4));
+                t = VT.cast(x.fma(u4, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 5 * JM]));
+                c5 = VT.cast(x.fma(v, c5));
+                t = VT.cast(x.fma(u5, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 6 * JM]));
+                c6 = VT.cast(x.fma(v, c6));
+                t = VT.cast(x.fma(u6, t));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 7 * JM]));
+                c7 = VT.cast(x.fma(v, c7));
+                t = VT.cast(x.fma(u7, t));
+                t.intoMemorySegment(exact(mts), q * BYTES, NO);
+            }
         }
         VT.cast(c0).intoArray(mvp, o);
         VT.cast(c1).intoArray(mvp, o + L);
@@ -330,12 +368,12 @@ final class DoubleFusedLarge {
     }
 
     /**
-     * Four rows × columns [j0, j1) (staged as for {@link #rows8x1}), ranks L + 1 … 2L (two vectors per row, at
+     * Four rows of M × columns [j0, j1), staged as in {@link #rows8x1}, ranks L + 1 … 2L (two vectors per row, at
      * {@code o} in up and mvp, 2L apart): per column 4 broadcasts, two V loads, 16 FMAs, and two MᵀU vectors through
      * chains of 4 FMAs.
      */
-    private static void rows4x2(double[] mb, int j0, int j1, MemorySegment vs, MemorySegment mts,
-            double[] up, double[] mvp, int o) {
+    private static void rows4x2(MemorySegment ms, long off, long rowBytes, double[] mb, int j0, int jf, int j1,
+            MemorySegment vs, MemorySegment mts, double[] up, double[] mvp, int o) {
         DoubleVector u00 = VT.cast(DoubleVector.fromArray(S, up, o));
         DoubleVector u01 = VT.cast(DoubleVector.fromArray(S, up, o + L));
         DoubleVector u10 = VT.cast(DoubleVector.fromArray(S, up, o + 2 * L));
@@ -352,35 +390,39 @@ final class DoubleFusedLarge {
         DoubleVector c21 = VT.cast(DoubleVector.fromArray(S, mvp, o + 5 * L));
         DoubleVector c30 = VT.cast(DoubleVector.fromArray(S, mvp, o + 6 * L));
         DoubleVector c31 = VT.cast(DoubleVector.fromArray(S, mvp, o + 7 * L));
-        for (int j = j0; j < j1; j++) {
-            int b = j - j0;
-            int q = j * (2 * L);
-            DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
-            DoubleVector v1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
-            DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
-            c00 = VT.cast(x.fma(v0, c00));
-            c01 = VT.cast(x.fma(v1, c01));
-            DoubleVector t0 = VT.cast(
-                    x.fma(u00, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
-            DoubleVector t1 = VT.cast(
-                    x.fma(u01, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), (q + L) * BYTES, NO))));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
-            c10 = VT.cast(x.fma(v0, c10));
-            c11 = VT.cast(x.fma(v1, c11));
-            t0 = VT.cast(x.fma(u10, t0));
-            t1 = VT.cast(x.fma(u11, t1));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
-            c20 = VT.cast(x.fma(v0, c20));
-            c21 = VT.cast(x.fma(v1, c21));
-            t0 = VT.cast(x.fma(u20, t0));
-            t1 = VT.cast(x.fma(u21, t1));
-            x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
-            c30 = VT.cast(x.fma(v0, c30));
-            c31 = VT.cast(x.fma(v1, c31));
-            t0 = VT.cast(x.fma(u30, t0));
-            t1 = VT.cast(x.fma(u31, t1));
-            t0.intoMemorySegment(exact(mts), q * BYTES, NO);
-            t1.intoMemorySegment(exact(mts), (q + L) * BYTES, NO);
+        for (int s0 = j0; s0 < j1; s0 += JM) {
+            int s1 = Math.min(j1, s0 + JM);
+            int mo = stepAt(ms, off, rowBytes, RS2, s0, jf, mb);
+            for (int j = s0; j < s1; j++) {
+                int b = mo + j - s0;
+                int q = j * (2 * L);
+                DoubleVector v0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), q * BYTES, NO));
+                DoubleVector v1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(vs), (q + L) * BYTES, NO));
+                DoubleVector x = VT.cast(DoubleVector.broadcast(S, mb[b]));
+                c00 = VT.cast(x.fma(v0, c00));
+                c01 = VT.cast(x.fma(v1, c01));
+                DoubleVector t0 = VT.cast(
+                        x.fma(u00, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), q * BYTES, NO))));
+                DoubleVector t1 = VT.cast(
+                        x.fma(u01, VT.cast(DoubleVector.fromMemorySegment(S, exact(mts), (q + L) * BYTES, NO))));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + JM]));
+                c10 = VT.cast(x.fma(v0, c10));
+                c11 = VT.cast(x.fma(v1, c11));
+                t0 = VT.cast(x.fma(u10, t0));
+                t1 = VT.cast(x.fma(u11, t1));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 2 * JM]));
+                c20 = VT.cast(x.fma(v0, c20));
+                c21 = VT.cast(x.fma(v1, c21));
+                t0 = VT.cast(x.fma(u20, t0));
+                t1 = VT.cast(x.fma(u21, t1));
+                x = VT.cast(DoubleVector.broadcast(S, mb[b + 3 * JM]));
+                c30 = VT.cast(x.fma(v0, c30));
+                c31 = VT.cast(x.fma(v1, c31));
+                t0 = VT.cast(x.fma(u30, t0));
+                t1 = VT.cast(x.fma(u31, t1));
+                t0.intoMemorySegment(exact(mts), q * BYTES, NO);
+                t1.intoMemorySegment(exact(mts), (q + L) * BYTES, NO);
+            }
         }
         VT.cast(c00).intoArray(mvp, o);
         VT.cast(c01).intoArray(mvp, o + L);
