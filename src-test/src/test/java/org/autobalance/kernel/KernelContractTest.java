@@ -92,6 +92,10 @@ class KernelContractTest {
         s.add(new Shape(250, 241, 47)); // crosses row panels (96 rows) and column blocks (96 / 48 columns)
         s.add(new Shape(250, 241, 12)); // float64 where 16 vector registers: panels of 48 rows (kernels.md 29)
         s.add(new Shape(49, 481, 17));
+        // the wide tiles (kernels.md 33) past one panel: three panels of 96 rows (the last 58), so panel rows >= 64;
+        // r = 100 is wide at 512 bits in both dtypes with several column groups and r not a multiple of their width
+        s.add(new Shape(250, 241, 64));
+        s.add(new Shape(203, 97, 100));
         s.add(new Shape(64, 1021, 64));
         s.add(new Shape(30, 37, 70));
         s.add(new Shape(4098, 3, 2));
