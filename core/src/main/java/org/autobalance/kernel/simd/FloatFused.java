@@ -92,7 +92,8 @@ final class FloatFused {
      */
     static final int GW = 4 * L;
     /**
-     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
+     * Rows of M per packed panel (a multiple of 2·MR: the MV tiles step MR rows through panels of RB and RB / 2
+     * rows; checked by KernelContractTest): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
      * runs {@link #TR} rows per call), and how often the packed V and MᵀU (d2 × r each, L3-resident at large r) are
      * streamed again. Measured at d = 4096 (CPU-time minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64
      * from ~55 to ~51 ms, r = 16 unchanged. A call's cost is rounded up to a multiple of the panel's rows (the last
