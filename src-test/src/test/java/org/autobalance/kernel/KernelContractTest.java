@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.RandomMatrices;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -92,10 +94,38 @@ class KernelContractTest {
         s.add(new Shape(250, 241, 47)); // crosses row panels (96 rows) and column blocks (96 / 48 columns)
         s.add(new Shape(250, 241, 12)); // float64 where 16 vector registers: panels of 48 rows (kernels.md 29)
         s.add(new Shape(49, 481, 17));
+        // the wide tiles (kernels.md 33) past one panel: three panels of 96 rows (the last 58), so panel rows >= 64;
+        // r = 100 is wide at 512 bits in both dtypes with several column groups and r not a multiple of their width
+        s.add(new Shape(250, 241, 64));
+        s.add(new Shape(203, 97, 100));
         s.add(new Shape(64, 1021, 64));
         s.add(new Shape(30, 37, 70));
         s.add(new Shape(4098, 3, 2));
         return s;
+    }
+
+    /**
+     * The fused GEMM path's panels and blocks hold whole tiles in every fused class at this run's widths: the MV tiles
+     * step MR rows through panels of RB and RB / 2 rows, the MᵀU tiles NJ columns through blocks of JB, and a block
+     * of M is packed in whole vectors. Otherwise the tiles read past a panel or a block (kernels.md 33.1).
+     */
+    @Test
+    void gemmPanelsAndBlocksHoldWholeTiles() throws ReflectiveOperationException {
+        for (String name : List.of("FloatFused", "DoubleFused", "FloatFusedLarge", "DoubleFusedLarge")) {
+            Class<?> c = Class.forName("org.autobalance.kernel.simd." + name);
+            int mr = constant(c, "MR");
+            int rb = constant(c, "RB");
+            int jb = constant(c, "JB");
+            assertEquals(0, rb % (2 * mr), name + ": RB = " + rb + " is no multiple of 2·MR = " + 2 * mr);
+            assertEquals(0, jb % constant(c, "NJ"), name + ": JB = " + jb + " is no multiple of NJ");
+            assertEquals(0, jb % constant(c, "L"), name + ": JB = " + jb + " is no multiple of the lane count");
+        }
+    }
+
+    private static int constant(Class<?> c, String field) throws ReflectiveOperationException {
+        Field f = c.getDeclaredField(field);
+        f.setAccessible(true);
+        return f.getInt(null);
     }
 
     static Stream<Arguments> cases() {

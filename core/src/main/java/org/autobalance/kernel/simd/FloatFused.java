@@ -92,7 +92,8 @@ final class FloatFused {
      */
     static final int GW = 4 * L;
     /**
-     * Rows of M per packed panel (a multiple of MR and of 4): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
+     * Rows of M per packed panel (a multiple of 2·MR: the MV tiles step MR rows through panels of RB and RB / 2
+     * rows; checked by KernelContractTest): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
      * runs {@link #TR} rows per call), and how often the packed V and MᵀU (d2 × r each, L3-resident at large r) are
      * streamed again. Measured at d = 4096 (CPU-time minima): 24 → 96 rows took r = 256 from 500 to 271 ms and r = 64
      * from ~55 to ~51 ms, r = 16 unchanged. A call's cost is rounded up to a multiple of the panel's rows (the last
@@ -771,11 +772,11 @@ final class FloatFused {
 
     /**
      * As {@link #mvTile} with an MR-row × 4-vector tile: 24 accumulators + 4 loads + a broadcast (29 of 32
-     * registers), one broadcast per 4 FMAs instead of per 2. Only where the register file has 32 vector registers.
-     * The packed arrays are column-group-major in groups of {@link #GW}, rows GW apart. Six rows rather than four:
-     * the same 4 loads of V serve 24 FMAs instead of 16, which on an Intel AVX-512 core (where a 512-bit load of a
-     * heap array mostly crosses a cache line) took these tiles from ~10.9 to ~9.6 cycles per 16 FMAs
-     * (native-notes/kernels.md 33).
+     * registers; 30 as compiled, C2 uses two broadcast temporaries), one broadcast per 4 FMAs instead of per 2. Only
+     * where the register file has 32 vector registers. The packed arrays are column-group-major in groups of
+     * {@link #GW}, rows GW apart. Six rows rather than four: the same 4 loads of V serve 24 FMAs instead of 16, which
+     * on an Intel AVX-512 core (where a 512-bit load of a heap array mostly crosses a cache line) took this tile from
+     * 10.7–12.3 to 9.2–10.7 cycles per 16 FMAs on L1-resident data (native-notes/kernels.md 33.1).
      */
     private static void mvTileWide(float[] p, int po, float[] b, int bo, float[] c, int co) {
         int c0 = co;

@@ -65,13 +65,14 @@ final class FusedTuning {
     static final int DOUBLE_HALF_PANEL_MAX = EngineProperties.HALF_PANEL_FLOAT64.or(
             SimdSpecies.WIDE_TILES ? 0 : 16);
     /**
-     * Columns of M per packed block of the float32 GEMM path (a multiple of the MᵀU tile's 6 columns, of 4 and of 16):
-     * the j-extent of the MV micro-kernel. With 96-row panels a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271
+     * Columns of M per packed block of the float32 GEMM path (a multiple of the MᵀU tiles' 6 columns and of the
+     * widest float32 vector's 16 lanes: a block is packed in whole vectors; checked by KernelContractTest): the
+     * j-extent of the MV micro-kernel. With 96-row panels a block is 36 KiB; 96 beat 240 and 48 at r = 256 (271
      * vs 358 / 294 ms).
      */
     static final int FLOAT_JB = 96;
     /**
-     * As {@link #FLOAT_JB} for float64 (a multiple of 6, of 4 and of 8): half the float32 value, the same 36 KiB per
+     * As {@link #FLOAT_JB} for float64 (a multiple of 6 and of 8): half the float32 value, the same 36 KiB per
      * block.
      */
     static final int DOUBLE_JB = 48;
