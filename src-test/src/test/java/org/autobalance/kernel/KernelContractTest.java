@@ -99,6 +99,11 @@ class KernelContractTest {
         s.add(new Shape(250, 241, 64));
         s.add(new Shape(203, 97, 100));
         s.add(new Shape(64, 1021, 64));
+        // the row stream (kernels.md 32) across column blocks: 4200 columns make 2-3 blocks of 512 KiB, each later one
+        // with whole steps and a short last step, for two 8-row groups (rows8x1 / rows4x2) and three rowTail rows
+        s.add(new Shape(19, 4200, 8));
+        s.add(new Shape(19, 4200, 16));
+        s.add(new Shape(19, 4200, 32));
         s.add(new Shape(30, 37, 70));
         s.add(new Shape(4098, 3, 2));
         return s;

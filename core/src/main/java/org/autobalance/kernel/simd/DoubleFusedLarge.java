@@ -137,8 +137,8 @@ final class DoubleFusedLarge {
      * constant offset is one broadcast. The step's bytes per row, not its columns, set the speed: on the Intel
      * AVX-512 host, 256 bytes a row was the fastest overall in both precisions: 512 (float32 JM = 128, float64
      * JM = 64, the float64 value until then) 1.25-1.4x slower at float32 r = 16 and float64 r = 8, 128 from 0.97x
-     * (float64 r = 8) to 1.15x (float32 r = 16) (kernels.md 32; float32 r = 16 on the Zen 4: 13.9 / 14.1 / 14.9 /
-     * 16.5 ms with JM = 32 / 64 / 128 / 256, kernels.md 14).
+     * (float64 r = 8) to 1.15x (float32 r = 16, inside that window's noise) (kernels.md 32; float32 r = 16 on the
+     * Zen 4: 13.9 / 14.1 / 14.9 / 16.5 ms with JM = 32 / 64 / 128 / 256, kernels.md 14).
      */
     static final int JM = (int) (256 / BYTES);
     /**
