@@ -218,11 +218,7 @@ class KernelJitTest {
             String kernel = task.group(2) + "." + task.group(3);
             compiled.add(kernel);
             compiles.merge(kernel, 1, Integer::sum);
-            Map<String, String> klasses = new HashMap<>();
-            Matcher k = KLASS.matcher(body);
-            while (k.find()) {
-                klasses.put(k.group(1), k.group(2));
-            }
+            Map<String, String> klasses = namesById(KLASS, body);
             TreeSet<String> profiled = new TreeSet<>();
             Matcher pc = PROFILED.matcher(body);
             while (pc.find()) {
@@ -303,11 +299,7 @@ class KernelJitTest {
 
     /** The names of the vector loads ({@link #VECTOR_LOAD}) that a C2 task inlined late. */
     private static List<String> lateInlinedLoads(String body) {
-        Map<String, String> loads = new HashMap<>();
-        Matcher m = VECTOR_LOAD.matcher(body);
-        while (m.find()) {
-            loads.put(m.group(1), m.group(2));
-        }
+        Map<String, String> loads = namesById(VECTOR_LOAD, body);
         List<String> late = new ArrayList<>();
         Matcher l = LATE_INLINE.matcher(body);
         while (l.find()) {
@@ -317,6 +309,16 @@ class KernelJitTest {
             }
         }
         return late;
+    }
+
+    /** The log's declarations that {@code declaration} matches (group 1 the id, group 2 the name), by id. */
+    private static Map<String, String> namesById(Pattern declaration, String body) {
+        Map<String, String> names = new HashMap<>();
+        Matcher m = declaration.matcher(body);
+        while (m.find()) {
+            names.put(m.group(1), m.group(2));
+        }
+        return names;
     }
 
     private static int count(String text, String needle) {
