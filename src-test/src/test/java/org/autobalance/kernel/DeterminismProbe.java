@@ -19,14 +19,50 @@ public final class DeterminismProbe {
      * each).
      */
     static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}, {100, 45, 12}, {100, 45, 20}};
+    /**
+     * d1 × d2 of {@link #smallRankFingerprint}: row tails (d1 mod 4 = 1, 2, 1) for the sweeps of 4 rows, and at
+     * d2 = 4100 two column blocks of the small-rank path (JS = 4096) with a short last one.
+     */
+    static final int[][] SMALL_RANK_SHAPES = {{37, 45}, {6, 250}, {13, 4100}};
+    /** The ranks of {@link #smallRankFingerprint}: 1 to 8 covers every mix of sweeps of 4, 2 and 1 ranks. */
+    static final int SMALL_RANK_MAX = 8;
 
     private DeterminismProbe() {
     }
 
-    /** Prints the fingerprint of {@code args[0]} = simd|scalar. */
+    /**
+     * Prints the fingerprint of {@code args[0]} = simd|scalar: of every kernel, or with {@code args[1]} = small-rank
+     * that of {@link #smallRankFingerprint}, after the kernels' name.
+     */
     public static void main(String[] args) {
         FactorKernels k = "simd".equals(args[0]) ? KernelProvider.simd() : KernelProvider.scalar();
-        System.out.println("fingerprint " + Long.toHexString(fingerprint(k)));
+        if (args.length > 1 && "small-rank".equals(args[1])) {
+            System.out.println("kernels " + k.name());
+            System.out.println("fingerprint " + Long.toHexString(smallRankFingerprint(k)));
+        } else {
+            System.out.println("fingerprint " + Long.toHexString(fingerprint(k)));
+        }
+    }
+
+    /** The bits of MV and MᵀU of the fused pass at ranks 1 to {@link #SMALL_RANK_MAX}, both dtypes. */
+    static long smallRankFingerprint(FactorKernels k) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (DType t : DType.values()) {
+            for (int[] s : SMALL_RANK_SHAPES) {
+                for (int r = 1; r <= SMALL_RANK_MAX; r++) {
+                    try (DenseMatrix m = KnownMatrices.gaussian(t, s[0], s[1], 1.0, 11);
+                            DenseMatrix u = KnownMatrices.gaussian(t, s[0], r, 1.0, 12);
+                            DenseMatrix v = KnownMatrices.gaussian(t, s[1], r, 1.0, 13);
+                            DenseMatrix mv = DenseMatrix.allocate(t, s[0], r);
+                            DenseMatrix mtu = KnownMatrices.gaussian(t, s[1], r, 1.0, 14)) {
+                        k.fusedPass(m, u, v, 1, s[0], mv, mtu);
+                        h = mix(h, mv);
+                        h = mix(h, mtu);
+                    }
+                }
+            }
+        }
+        return h;
     }
 
     static long fingerprint(FactorKernels k) {

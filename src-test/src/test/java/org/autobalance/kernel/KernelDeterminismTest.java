@@ -90,6 +90,33 @@ class KernelDeterminismTest {
     }
 
     /**
+     * The small-rank path's sweeps of 4 ranks (k4r4, by default where there are 32 vector registers) give the bits of
+     * its sweeps of 2 (k2r4): each MV element sums over the columns and each MᵀU element over the rows in the same
+     * order either way. Ranks 1–8 of both dtypes, rows with tails, in a child JVM with the sweeps of 4 off and one
+     * with them on (on any machine: with AVX2's 16 registers k4r4 spills but computes the same). float64's threshold
+     * is raised to 8 in both, so that every rank takes the small-rank path (the threshold, not wideTiles, chooses it;
+     * the kernels' names are compared too).
+     */
+    @Test
+    void rankQuadsHaveTheBitsOfRankPairs() throws IOException, InterruptedException {
+        simdOrSkip();
+        List<String> pairs = childSmallRankLines(false);
+        List<String> quads = childSmallRankLines(true);
+        assertEquals(2, pairs.size(), "child with rank pairs printed " + pairs);
+        assertEquals(pairs, quads, "rank quads (wideTiles=true) vs rank pairs (wideTiles=false)");
+    }
+
+    private static List<String> childSmallRankLines(boolean quads) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector"));
+        all.addAll(ChildJvm.simdProperties());
+        all.add("-Dautobalance.simd.wideTiles=" + quads);
+        all.add("-Dautobalance.simd.smallRank.float32=8");
+        all.add("-Dautobalance.simd.smallRank.float64=8");
+        String out = ChildJvm.run(ChildJvm.command(all, DeterminismProbe.class, "simd", "small-rank"), CHILD_TIMEOUT);
+        return out.lines().filter(l -> l.startsWith("kernels ") || l.startsWith("fingerprint ")).toList();
+    }
+
+    /**
      * The fingerprint line of {@link DeterminismProbe} in a child JVM with this JVM's {@code autobalance.simd.*}
      * properties (so that it takes the same code paths) and then {@code flags}, which override them.
      */

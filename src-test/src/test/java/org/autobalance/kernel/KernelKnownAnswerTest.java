@@ -22,7 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelKnownAnswerTest {
 
     static Stream<Arguments> cases() {
-        int[][] shapes = {{33, 70, 3}, {33, 70, 17}, {5, 9, 1}, {29, 131, 40}, {7, 4098, 2}};
+        // r = 4, 6 and 8 with row tails: the small-rank path's sweeps of 4 ranks (k4r4) and 4 + 2; at d2 = 4160 two
+        // column blocks of it (4096 + 64). d2 = 64 · 65 keeps ‖G‖²'s partial sums exact in float32 at r = 8.
+        int[][] shapes = {{33, 70, 3}, {33, 70, 17}, {5, 9, 1}, {29, 131, 40}, {7, 4098, 2}, {33, 70, 4},
+            {6, 250, 6}, {7, 4160, 8}};
         // the scalar reference too: this is its independent check
         List<FactorKernels> all = new ArrayList<>(KernelContractTest.implementations());
         all.add(KernelProvider.scalar());

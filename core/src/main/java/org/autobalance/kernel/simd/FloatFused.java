@@ -68,8 +68,8 @@ final class FloatFused {
     static final int TC = 32;
     /**
      * Whether the small-r path covers ranks four at a time in one sweep over each block of M ({@link #k4r4}): where
-     * there are 32 vector registers. With AVX2's 16 it spills most of its state and ran 10–25 % slower than pairs at
-     * float32 r = 6 and 8 (kernels.md 34).
+     * there are 32 vector registers. With AVX2's 16 it spills most of its state and ran 6–27 % slower than pairs at
+     * float32 r = 6 and 8 (CPU-time minima of two JVMs each, kernels.md 34).
      */
     static final boolean RANK_QUADS = SimdSpecies.WIDE_TILES;
     /** Rows of the MV register tiles (6 × 2 and, where 32 vector registers exist, 6 × 4 vectors). */
@@ -235,8 +235,9 @@ final class FloatFused {
             // spills a few) still 1.1–1.5× faster in float32 and 1.2–1.45× in float64 (kernels.md 18).
             // With 32 registers, 4 ranks per sweep first: the sweep that streams the block of M from memory then
             // does all the rank work of r = 4, instead of a second sweep that runs after the stream rather than
-            // under it (float32 r = 4 1.3× faster, kernels.md 34). Every sum keeps its order (MV per row and rank
-            // over j, MᵀU per column and rank over the rows), so the results do not depend on the grouping.
+            // under it (float32 r = 4 ~1.25× faster: 4.17–4.29 → 3.34–3.39 ms, kernels.md 34). Every sum keeps its
+            // order (MV per row and rank over j, MᵀU per column and rank over the rows), so the results do not
+            // depend on the grouping (KernelDeterminismTest compares them with the pairs' bits).
             if (RANK_QUADS) {
                 for (; a + 4 <= r; a += 4) {
                     k4r4(ms, off, rowBytes, rows, j0, j1, vt, mt, a * n, n, up, a, r, red, a * L, rl);
