@@ -60,16 +60,14 @@ public final class RankSequenceProbe {
         List<String> required = new ArrayList<>(REQUIRED);
         // not where wide tiles are turned off (src-test's narrow execution, when KernelJitTest is named there with
         // -Dtest; CI does not run it there): the row stream and the sweeps of 4 ranks then never run
-        if (SimdKernels.preferredBits() >= 512 && EngineProperties.WIDE_TILES.or(true)) {
+        if (SimdKernels.preferredBits() >= 512 && SimdKernels.wideTiles()) {
             required.addAll(REQUIRED_512);
             // the small-rank path's sweeps of 4 ranks (the probe's r = 4 and 8 float32, r = 4 float64), where that
-            // path still takes r = 4 (src-test's row-stream execution lowers its thresholds). The fallbacks stand for
-            // FusedTuning's defaults (float32 8, float64 4 with wide tiles) and must follow them: with a default
-            // lowered below 4, KernelJitTest would require a k4r4 that never runs
-            if (EngineProperties.SMALL_RANK_FLOAT32.or(4) >= 4) {
+            // path still takes r = 4 (src-test's row-stream execution lowers its thresholds)
+            if (SimdKernels.smallRankMax(DType.FLOAT32) >= 4) {
                 required.add("FloatFused.k4r4");
             }
-            if (EngineProperties.SMALL_RANK_FLOAT64.or(4) >= 4) {
+            if (SimdKernels.smallRankMax(DType.FLOAT64) >= 4) {
                 required.add("DoubleFused.k4r4");
             }
         }

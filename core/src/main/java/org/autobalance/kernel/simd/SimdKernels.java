@@ -58,6 +58,21 @@ public final class SimdKernels implements FactorKernels {
         return SimdSpecies.preferredBits();
     }
 
+    /**
+     * Whether the fused pass has its 32-register shapes: the wide GEMM tiles, the row stream and the small-rank
+     * sweeps of 4 ranks (see {@code autobalance.simd.wideTiles}).
+     */
+    public static boolean wideTiles() {
+        return SimdSpecies.WIDE_TILES;
+    }
+
+    /**
+     * The largest rank the fused pass's small-rank path takes in {@code dtype} ({@code autobalance.simd.smallRank.*}).
+     */
+    public static int smallRankMax(DType dtype) {
+        return dtype == DType.FLOAT32 ? FusedTuning.FLOAT_SMALL_MAX : FusedTuning.DOUBLE_SMALL_MAX;
+    }
+
     @Override
     public String name() {
         // e.g. simd-256, or simd-256+512 when the large-rank fused pass runs wider
