@@ -27,6 +27,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
+import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
@@ -406,9 +407,48 @@ public final class SolverRun {
             return fact;
         }
         String scale = scaleCause(summary);
-        return scale != null ? fact + "; " + scale
+        if (scale != null) {
+            return fact + "; " + scale;
+        }
+        String step = stepCause(summary);
+        return step != null ? fact + "; " + step
                 : fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
                         + "give a larger --init SCALE, or leave --init out for the default start, scaled to M";
+    }
+
+    /**
+     * The step as the reason a run learned nothing, or null. Near U = V = 0 a step changes U by about η·MV and V by
+     * η·MᵀU: relative to U and V, η·|M|_F·|V|_F/|U|_F and η·|M|_F·|U|_F/|V|_F at most, whatever the start's scale.
+     * Where the larger is below the dtype's rounding unit the step is what rounds away, and a larger start (the advice
+     * for a start that stalls) changes nothing: a given {@code constant:1e-320} stalled from the default start.
+     * |M|_F is √(2·loss)/relative error (over the stored entries for the observed loss: those the gradient sees).
+     */
+    private static String stepCause(Map<String, Object> summary) {
+        if (!(summary.get("schedule") instanceof String spec && summary.get("iterations") instanceof Number t
+                && summary.get("loss") instanceof Double loss && summary.get("relative_error") instanceof Double error
+                && summary.get("norm_u") instanceof Double normU && summary.get("norm_v") instanceof Double normV
+                && normU > 0 && normV > 0)) {
+            return null;
+        }
+        StepSchedule schedule;
+        try {
+            schedule = StepSchedule.parse(spec);
+        } catch (IllegalArgumentException notARunnableStep) {
+            return null;
+        }
+        if (schedule.needsSpectralNorm()) {
+            return null;
+        }
+        DType dtype = DType.parse((String) summary.get("dtype"));
+        double eta = schedule.eta(t.longValue());
+        double relative = eta * Math.sqrt(2 * loss) / error * Math.max(normU / normV, normV / normU);
+        if (!(relative < dtype.unitRoundoff())) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "the step is too small for this M: η = %.3g changes U and V by about "
+                + "%.2g of their size, below %s's rounding unit %.2g, however large the start; give a larger step "
+                + "(leave --schedule out for the default, scaled to M)", eta, relative, dtype.label(),
+                dtype.unitRoundoff());
     }
 
     /** Whether the run ended where U = V = 0 is: relative error 1 exactly, or within the rounding of a tiny start. */

@@ -121,6 +121,25 @@ class StartAndPathOptionsTest {
     }
 
     /**
+     * A stall whose cause is the step: a given {@code constant} step so small that, from the default start (scaled to
+     * M), it changes U and V by far less than the dtype's rounding unit of their size — a ratio that does not depend on
+     * the start's scale. The advice was the start's, "give a larger --init SCALE", which would change nothing (the
+     * twenty-first session's walk through the README); it names the step now.
+     */
+    @ParameterizedTest
+    @CsvSource({"float64, 1e-320, 1.00e-320", "float32, 1e-20, 1.00e-20"})
+    void aStepTooSmallToMoveTheFactorsStallsWithAdviceOnTheStep(String dtype, String eta, String printed) {
+        Run r = run("factorize", "--input", M, "--rank", "3", "--dtype", dtype, "--threads", "1", "--schedule",
+                "constant:" + eta);
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().matches("(?s).*rank 3: [23] iterations, stopped: stalled.*"), r.out());
+        assertTrue(r.out().contains("no further iteration can move them; the step is too small for this M: η = "
+                + printed + " changes U and V by about "), r.out());
+        assertTrue(r.out().contains(" of their size, below " + dtype + "'s rounding unit "), r.out());
+        assertFalse(r.out().contains("--init"), r.out());
+    }
+
+    /**
      * The other way to {@code stalled}: a fixed point of the rounded step near the optimum. An exactly rank-2 M
      * (integer entries (i + 1)(j + 1) + ((i mod 4) − 1)((j mod 3) − 1), 20 x 15) at rank 2 in float32 with the gradient
      * test off ({@code --tol 0}) ends {@code stalled} well before {@code --max-iter}, the fact said without the advice
@@ -198,9 +217,24 @@ class StartAndPathOptionsTest {
         assertTrue(SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 1.0, "sigma1", Double.NaN))
                 .contains("larger --init"));
         assertEquals(fact, SolverRun.stalled(Map.of("dtype", "float32", "relative_error", 0.5, "sigma1", 1.6e-28)));
+        // the step's share of U and V: η·|M|_F·max(|U|/|V|, |V|/|U|), |M|_F = √(2·loss)/relative error = 2 here
+        String step = SolverRun.stalled(stalledRun("constant:1e-8", 2.0, 1.0));
+        assertTrue(step.startsWith(fact + "; the step is too small for this M: η = 1.00e-08 changes U and V by "
+                + "about 4.0e-08 of their size, below float32's rounding unit 6.0e-08"), step);
+        assertFalse(step.contains("--init"), step);
+        assertTrue(SolverRun.stalled(stalledRun("constant:1e-8", 4.0, 1.0)).contains("larger --init"));
+        assertTrue(SolverRun.stalled(stalledRun("decay:1e-8,0.5", 2.0, 1.0)).contains("the step is too small"));
+        assertTrue(SolverRun.stalled(stalledRun("auto:1e-30", 2.0, 1.0)).contains("larger --init"));
+        assertTrue(SolverRun.stalled(stalledRun("constant:1e-8", 0.0, 0.0)).contains("larger --init"));
         assertEquals("the limit ended the run on a saddle plateau (some directions not yet learned): more iterations "
                 + "(--max-iter, --max-seconds) would lower the error",
                 SolverRun.plateau(Map.of("dtype", "float32", "relative_error", 0.5, "sigma1", 1.6e-28)));
+    }
+
+    /** A float32 run that learned nothing (relative error 1, loss 2: |M|_F = 2) and stalled at iteration 2. */
+    private static Map<String, Object> stalledRun(String schedule, double normU, double normV) {
+        return Map.of("dtype", "float32", "relative_error", 1.0, "loss", 2.0, "iterations", 2L, "schedule", schedule,
+                "norm_u", normU, "norm_v", normV);
     }
 
     /**
