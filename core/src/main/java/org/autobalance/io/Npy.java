@@ -291,9 +291,12 @@ public final class Npy {
         }
     }
 
-    /** A 0-based position as this reader reports it: 1-based, as the Matrix Market reader does. */
+    /**
+     * A 0-based position as this reader reports it: 1-based, as the Matrix Market reader does, and said so, as the
+     * {@code .npz} reader does — a NumPy user reads positions 0-based and looked one row and column too far.
+     */
     private static String at(long row, long column) {
-        return " at row " + (row + 1) + ", column " + (column + 1);
+        return " at row " + (row + 1) + ", column " + (column + 1) + " (1-based)";
     }
 
     private static ValueLayout unaligned(int bytes, ByteOrder order) {

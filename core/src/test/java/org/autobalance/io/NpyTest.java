@@ -184,8 +184,8 @@ class NpyTest {
         Files.write(file, build(rows, cols, fortran, descr, i, j, bad));
         for (DType dtype : DType.values()) {
             MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(file, dtype));
-            assertEquals(file + ": non-finite value " + bad + " at row " + (i + 1) + ", column " + (j + 1),
-                    e.getMessage());
+            assertEquals(file + ": non-finite value " + bad + " at row " + (i + 1) + ", column " + (j + 1)
+                    + " (1-based)", e.getMessage());
         }
     }
 
@@ -198,13 +198,13 @@ class NpyTest {
     void aBlockOfAFilesRowsNamesTheFilesRow(boolean fortran) {
         MemorySegment nan = MemorySegment.ofArray(build(150, 9, fortran, "<f8", 49, 7, Double.NaN));
         for (DType dtype : DType.values()) {
-            assertEquals("M.npy (rows 151 to 300): non-finite value NaN at row 200, column 8", assertThrows(
+            assertEquals("M.npy (rows 151 to 300): non-finite value NaN at row 200, column 8 (1-based)", assertThrows(
                     MatrixFormatException.class, () -> Npy.read(nan, "M.npy (rows 151 to 300)", dtype, 150))
                     .getMessage());
         }
         MemorySegment big = MemorySegment.ofArray(build(150, 9, fortran, "<f8", 49, 7, 1e300));
-        assertEquals("M.npy (rows 151 to 300): value 1.0E300 at row 200, column 8 is outside the float32 range (it "
-                + "rounds to infinity); read it as float64", assertThrows(MatrixFormatException.class,
+        assertEquals("M.npy (rows 151 to 300): value 1.0E300 at row 200, column 8 (1-based) is outside the float32 "
+                + "range (it rounds to infinity); read it as float64", assertThrows(MatrixFormatException.class,
                         () -> Npy.read(big, "M.npy (rows 151 to 300)", DType.FLOAT32, 150)).getMessage());
         assertEquals("first row must be non-negative, got -1", assertThrows(IllegalArgumentException.class,
                 () -> Npy.read(nan, "M.npy", DType.FLOAT64, -1)).getMessage());
@@ -221,8 +221,8 @@ class NpyTest {
         }
         Files.write(file, build(2, 3, true, ">f8", 1, 2, limit));
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(file, DType.FLOAT32));
-        assertEquals(file + ": value " + limit + " at row 2, column 3 is outside the float32 range (it rounds to "
-                + "infinity); read it as float64", e.getMessage());
+        assertEquals(file + ": value " + limit + " at row 2, column 3 (1-based) is outside the float32 range (it "
+                + "rounds to infinity); read it as float64", e.getMessage());
     }
 
     private static byte[] build(int rows, int cols, boolean fortran, String descr) {
@@ -283,8 +283,8 @@ class NpyTest {
         for (DType dtype : DType.values()) {
             MatrixFormatException e = assertThrows(MatrixFormatException.class,
                     () -> Npy.read(fixture("npy_f8_nan.npy"), dtype));
-            assertTrue(e.getMessage().endsWith("npy_f8_nan.npy: non-finite value NaN at row 2, column 3"),
-                    e.getMessage());
+            assertTrue(e.getMessage().endsWith("npy_f8_nan.npy: non-finite value NaN at row 2, column 3 "
+                    + "(1-based)"), e.getMessage());
         }
     }
 
@@ -292,8 +292,8 @@ class NpyTest {
     void rejectsFloat64BeyondTheFloat32RangeOnlyWhenReadingFloat32() throws IOException {
         MatrixFormatException e = assertThrows(MatrixFormatException.class,
                 () -> Npy.read(fixture("npy_f8_huge.npy"), DType.FLOAT32));
-        assertTrue(e.getMessage().contains("value 1.0E39 at row 4, column 2 is outside the float32 range"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("value 1.0E39 at row 4, column 2 (1-based) is outside the float32 "
+                + "range"), e.getMessage());
         try (DenseMatrix m = Npy.read(fixture("npy_f8_huge.npy"), DType.FLOAT64)) {
             assertEquals(1e39, m.get(3, 1));
         }

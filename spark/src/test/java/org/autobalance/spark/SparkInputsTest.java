@@ -158,7 +158,7 @@ class SparkInputsTest {
             bytes.putDouble(k == 199 * 3 + 2 ? Double.NaN : k);
         }
         Path file = Files.write(dir.resolve("Mnan.npy"), bytes.array());
-        assertEquals(file + " (rows 151 to 300): non-finite value NaN at row 200, column 3", assertThrows(
+        assertEquals(file + " (rows 151 to 300): non-finite value NaN at row 200, column 3 (1-based)", assertThrows(
                 IOException.class, () -> ShardDirectory.readRows(file, 300, 3, 150, 150, DType.FLOAT64)).getMessage());
     }
 

@@ -361,8 +361,8 @@ class SparkFactorizeCommandTest {
         Outcome run = spark(with(OPTIONS, "--input", shards.toString(), "--out", out.toString()));
         assertEquals(2, run.exitCode(), run.err());
         // core's one rule for a file's message (FileChecks.cannotRead), as for a single-file input
-        assertEquals("autobalance: error: cannot read M from " + last + ": non-finite value NaN at row 2, column 3",
-                run.err().strip());
+        assertEquals("autobalance: error: cannot read M from " + last + ": non-finite value NaN at row 2, column 3 "
+                + "(1-based)", run.err().strip());
         assertFalse(Files.exists(out.resolve("summary.json")));
     }
 
