@@ -245,7 +245,9 @@ public final class NetworkTrainer {
         /**
          * A token that ends the run after the iteration during which it is cancelled (stop reason
          * {@link StopReason#CANCELLED}; {@link Thread#interrupt()} of the running thread does the same with
-         * {@link StopReason#INTERRUPTED}), with the parameters reached; {@code null} for none (the default).
+         * {@link StopReason#INTERRUPTED}), with the parameters reached, which a checkpoint directory also receives
+         * (unless the cancel skipped a plateau check: a resume would not run it again); {@code null} for none (the
+         * default).
          */
         public Builder cancelToken(CancelToken token) {
             this.cancelToken = token;
@@ -625,15 +627,19 @@ public final class NetworkTrainer {
                 }
                 onPlateau = stationary;
                 StopReason cancelled = IterationMonitor.cancellation(c.cancelToken());
+                // a run that goes on is saved when due, and a cancelled one at the iterate it returns (a resume goes
+                // on from there): the continuation of either does exactly what this loop does next — but not one
+                // whose plateau check the cancel skipped, which the continuation would not do again
+                CheckpointPolicy policy = c.checkpoints();
+                boolean save = cancelled == null ? policy != null && policy.due(iterations, now - lastCheckpoint)
+                        : policy != null && !stationary;
+                if (save) {
+                    save(policy, referenceLoss);
+                    lastCheckpoint = System.nanoTime();
+                }
                 if (cancelled != null) {
                     stopReason = cancelled;
                     return;
-                }
-                // only a run that goes on is saved: its continuation does exactly what this loop does next
-                CheckpointPolicy policy = c.checkpoints();
-                if (policy != null && policy.due(iterations, now - lastCheckpoint)) {
-                    save(policy, referenceLoss);
-                    lastCheckpoint = System.nanoTime();
                 }
             }
             seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;

@@ -420,7 +420,8 @@ public final class Factorizer {
      * steps of the set-up (‖M‖, the σ₁ estimate, the initialisation) — and it returns normally, with stop reason
      * {@link StopReason#INTERRUPTED} or {@link StopReason#CANCELLED} and the factors reached: the last iterate, the
      * initial factors, or zeros if it stopped before the initialisation. The interrupt status stays set, for the
-     * caller to see.
+     * caller to see. With a {@linkplain Builder#checkpoint checkpoint directory} the last iterate is checkpointed
+     * too, so that {@link Builder#resumeFrom} goes on from where the run stopped.
      *
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors

@@ -109,6 +109,40 @@ class CheckpointTest {
     }
 
     /**
+     * A cancelled run with a checkpoint directory checkpoints the iterate it returns, so that a resume goes on from
+     * there, bit for bit: cancelled during iteration 24 of a run saved every 1000 iterations, the checkpoint is after
+     * 25 and the resumed run ends as the uninterrupted 60, with the same records. Before, nothing was due, so nothing
+     * was saved (at the command line: Ctrl-C at 595 of a run saved every 100 left the checkpoint of 500, and --resume
+     * did 95 iterations again). Cancelled during the 21st iteration of a run saved every 7, where a checkpoint is due
+     * anyway, the checkpoint is that one.
+     */
+    @ParameterizedTest
+    @CsvSource({"1000, 24, 25", "7, 20, 21"})
+    void aCancelledRunIsCheckpointedWhereItStopped(long every, long cancelAt, long expected) throws IOException {
+        UnaryOperator<Factorizer.Builder> settings = b -> b.schedule(StepSchedule.parse("auto")).tolerance(0).seed(11);
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            Run whole = run(m, settings, 60, b -> b);
+            CancelToken token = new CancelToken();
+            Run cancelled = run(m, settings, 60, b -> b.checkpoint(dir, every, null).cancelToken(token)
+                    .listener(rec -> {
+                        if (rec.iteration() == cancelAt) {
+                            token.cancel();
+                        }
+                    }));
+            assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(expected, saved.iteration());
+            Run resumed = run(m, settings, 60, b -> b.resumeFrom(saved));
+            assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+            assertEquals(60 - expected, resumed.records().size());
+            for (IterationRecord b : resumed.records()) {
+                IterationRecord a = whole.records().get((int) b.iteration());
+                assertEquals(Double.doubleToRawLongBits(a.loss()), Double.doubleToRawLongBits(b.loss()), "loss");
+            }
+        }
+    }
+
+    /**
      * A run that stalls ({@link StopReason#STALLED}) stops at the same iteration, with the same bits, whether it was
      * resumed on the way or not: StopRulesTest's M (exactly rank 3) at rank 3 in float32 with tolerance 0 runs to a
      * fixed point of the rounded step near the optimum. Before, the stall test's rationing (a wait that doubled after

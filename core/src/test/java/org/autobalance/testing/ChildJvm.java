@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.autobalance.solve.Checkpoint;
 
 /**
  * A child JVM running a main class of this test class path, for tests that need another JVM's flags (-Xint, no C2,
@@ -52,7 +53,7 @@ public final class ChildJvm {
      * sends SIGTERM ({@link Process#destroy()}; Ctrl-C's SIGINT takes the same path) once its first checkpoint says
      * that it is iterating, and checks that it ended its run and wrote everything a finished run writes: exit status
      * 143, the interruption's message, the factors, a summary with stop reason {@code cancelled}, a log of exactly
-     * the iterations done, and nothing else in {@code out}.
+     * the iterations done, a checkpoint of the iterate written, and nothing else in {@code out}.
      *
      * @return the child's output
      */
@@ -77,6 +78,8 @@ public final class ChildJvm {
         long iterations = (long) Fixtures.jsonNumber(summary, "iterations");
         assertTrue(iterations >= 20, "stopped after " + iterations + " iterations, before the first checkpoint");
         assertEquals(iterations, Files.readAllLines(log).size(), "records in the log");
+        // the iterate written is checkpointed too: --resume goes on from it, not from the last checkpoint due
+        assertEquals(iterations, Checkpoint.load(checkpoints).iteration(), "the checkpoint's iteration");
         assertTrue(Files.size(out.resolve("U.mtx")) > 0 && Files.size(out.resolve("V.mtx")) > 0);
         try (Stream<Path> files = Files.list(out)) {
             assertEquals(List.of("U.mtx", "V.mtx", "summary.json"),

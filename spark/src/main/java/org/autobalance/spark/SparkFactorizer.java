@@ -242,7 +242,8 @@ public final class SparkFactorizer {
 
         /**
          * As {@link Factorizer.Builder#cancelToken}: when cancelled the run ends after its current iteration (stop
-         * reason {@code cancelled}) with the factors it reached. {@code null} (the default) for none.
+         * reason {@code cancelled}) with the factors it reached, checkpointed too where a checkpoint directory is set.
+         * {@code null} (the default) for none.
          */
         public Builder cancelToken(CancelToken token) {
             this.cancelToken = token;

@@ -7,8 +7,8 @@ import java.util.function.Supplier;
  * File work that an interrupt of the calling thread must not break. An interrupt closes the {@code FileChannel} a
  * thread is using ({@code ClosedByInterruptException}, which {@link AtomicFile} reports as its target's failure), and
  * on a thread already interrupted the channel's open itself fails; but the solvers' contract for an interrupt is to
- * stop after the current iteration and return what it reached, so the lock a run takes before it starts and a
- * checkpoint due at that iteration must still be written. Found by a library user's interrupt: a solver with a
+ * stop after the current iteration and return what it reached, so the lock a run takes before it starts and the
+ * checkpoint of that iteration must still be written. Found by a library user's interrupt: a solver with a
  * checkpoint directory threw "cannot write DIR/.lock (ClosedByInterruptException)" when interrupted before
  * {@code run()}, and "cannot write the checkpoint of iteration 4 … (ClosedByInterruptException)" — its factors freed
  * — when interrupted during an iteration at which a checkpoint was due.

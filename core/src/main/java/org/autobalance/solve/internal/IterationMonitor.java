@@ -455,6 +455,7 @@ public final class IterationMonitor {
     private double balance;
     private Saving saving;
     private long lastSaved;
+    private long savedAfter = -1;
     private long iterations;
     private StopReason stopReason = StopReason.MAX_ITERATIONS;
     private HeldOutBest heldOutBest;
@@ -585,6 +586,11 @@ public final class IterationMonitor {
         }
         StopReason cancelled = cancellation(limits.cancelToken());
         if (cancelled != null) {
+            if (saving != null && savedAfter != t + 1) {
+                // the iterate a cancelled run returns is checkpointed too: a resume goes on from it, not from the
+                // last one due (Ctrl-C at 595 of a run saved every 100 repeated 95 iterations on --resume)
+                save(t + 1);
+            }
             stopReason = cancelled;
             return true;
         }
@@ -703,16 +709,21 @@ public final class IterationMonitor {
 
     /** After {@code done} iterations, with U and V already updated by the last of them. */
     private void saveIfDue(long done, long now) {
+        if (saving.policy().due(done, now - lastSaved)) {
+            save(done);
+        }
+    }
+
+    /** Writes the checkpoint after {@code done} iterations, with U and V already updated by the last of them. */
+    private void save(long done) {
         Saving s = saving;
         CheckpointPolicy p = s.policy();
-        if (!p.due(done, now - lastSaved)) {
-            return;
-        }
         FactorCheckpoint.Progress progress = new FactorCheckpoint.Progress(done, s.sigma1().getAsDouble(),
                 referenceLoss, seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
         double[] every = {p.everyIterations(), p.seconds()};
         CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) ->
                 FactorCheckpoint.write(p.dir(), u, v, progress, s.inputHash(), s.configuration(), every)));
+        savedAfter = done;
         lastSaved = System.nanoTime();
     }
 
