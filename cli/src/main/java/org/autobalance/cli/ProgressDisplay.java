@@ -50,9 +50,20 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
             return lines;
         }
         beat.quiet();
-        return new ProgressDisplay(new ProgressBarBuilder().setTaskName(task).setInitialMax(maxIterations)
+        return onBar(task, maxIterations, new ProgressBarBuilder());
+    }
+
+    /**
+     * A display as a bar that {@code builder} makes (a test's renders to a consumer). Until the first record the bar's
+     * message names the set-up's phase, as the heartbeat's lines do: before, it stood at "0/N (0:00:00 / ?)" with no
+     * word for as long as σ₁'s passes and the kernels' compilation took.
+     */
+    static ProgressDisplay onBar(String task, long maxIterations, ProgressBarBuilder builder) {
+        ProgressDisplay display = new ProgressDisplay(builder.setTaskName(task).setInitialMax(maxIterations)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(100).continuousUpdate().build(), task,
                 maxIterations);
+        display.bar.setExtraMessage(display.shortSetUp());
+        return display;
     }
 
     /** What the run is doing, for a heartbeat line. */
@@ -78,6 +89,13 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
         };
     }
 
+    /** The set-up's phase in the few words that fit beside a bar on an 80-column terminal. */
+    private String shortSetUp() {
+        Sigma1 s = sigma1;
+        return s == null || s.finished() ? "preparing the first iteration"
+                : "estimating sigma1(M): pass " + s.passes() + " of " + s.most();
+    }
+
     /** The iterations done once the record of iteration {@code t} was made (t counts from 0). */
     private String done(long t) {
         return task + ": " + (t + 1) + " of at most " + maxIterations + " iterations";
@@ -96,6 +114,9 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     @Override
     public void onSpectralNorm(int passes, int most, boolean finished) {
         sigma1 = new Sigma1(passes, most, finished);
+        if (bar != null && latest == null) {
+            bar.setExtraMessage(shortSetUp());
+        }
     }
 
     @Override

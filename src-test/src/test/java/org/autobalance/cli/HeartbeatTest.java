@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import org.autobalance.observe.IterationRecord;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +74,37 @@ class HeartbeatTest {
             assertEquals("rank 2: 5 of at most 100 iterations, relative error 5.000e-01, balance 1.00e-03",
                     display.describe());
         }
+    }
+
+    /**
+     * On a terminal the bar's message names the set-up's phase until the first record, in words that fit beside the
+     * bar on 80 columns, then gives the latest loss and balance. Before, the bar stood at "0/100 (0:00:00 / ?)" with
+     * no word for as long as σ₁'s passes and the kernels' compilation took (a new user's terminal: 1.5 s on a
+     * 1500 x 1200 M).
+     * The bar's last rendering, made as it closes, is read back through its consumer.
+     */
+    @Test
+    void aBarNamesTheSetUpUntilTheFirstRecord() {
+        assertEquals("preparing the first iteration", lastRendering(display -> { }));
+        assertEquals("estimating sigma1(M): pass 31 of 60", lastRendering(display -> display.onSpectralNorm(31, 60,
+                false)));
+        assertEquals("preparing the first iteration", lastRendering(display -> display.onSpectralNorm(42, 60, true)));
+        assertEquals("loss 2.000e+00 balance 1.00e-03", lastRendering(display -> {
+            display.onSpectralNorm(42, 60, true);
+            display.onIteration(IterationRecord.builder().iteration(0).loss(2, true).balance(1e-3).build());
+            display.onSpectralNorm(43, 60, true);
+        }));
+    }
+
+    /** What follows the counts in the last line a bar of {@code rank 4} rendered, after {@code events}. */
+    private static String lastRendering(Consumer<ProgressDisplay> events) {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (ProgressDisplay display = ProgressDisplay.onBar("rank 4", 100,
+                new ProgressBarBuilder().setConsumer(new DelegatingProgressBarConsumer(lines::add, 200)))) {
+            events.accept(display);
+        }
+        String last = lines.getLast();
+        return last.substring(last.indexOf(')') + 1).strip();
     }
 
     /**
