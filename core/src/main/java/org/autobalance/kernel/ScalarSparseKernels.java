@@ -1,5 +1,7 @@
 package org.autobalance.kernel;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -56,6 +58,48 @@ public final class ScalarSparseKernels implements SparseKernels {
             }
             for (int c = 0; c < r; c++) {
                 store(y, f32, i, c, acc[c]);
+            }
+        }
+    }
+
+    /** Never: the scalar engine keeps the CSR product; {@link #panelProduct} exists to check the layout. */
+    @Override
+    public boolean panelled(DType dtype, int rank) {
+        return false;
+    }
+
+    /** Reads the layout itself (padding included), so that the contract tests check its entries, summed in double. */
+    @Override
+    public void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
+        boolean f32 = x.dtype() == DType.FLOAT32;
+        int r = x.cols();
+        int ns = a.slices();
+        MemorySegment rows = a.sliceRows();
+        MemorySegment starts = a.starts();
+        double[][] acc = new double[SparsePanels.SLICE][r];
+        for (int s = a.chunkSlice(chunk); s < a.chunkSlice(chunk + 1); s++) {
+            int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
+            int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
+            for (double[] q : acc) {
+                Arrays.fill(q, 0.0);
+            }
+            for (int p = 0; p < a.panels(); p++) {
+                long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, (long) p * ns + s);
+                long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, (long) p * ns + s + 1);
+                for (long k = ks; k < ke; k++) {
+                    int q = (int) ((k - ks) % SparsePanels.SLICE);
+                    int j = a.columns().getAtIndex(ValueLayout.JAVA_INT, k);
+                    double w = f32 ? a.values().getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                            : a.values().getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+                    for (int c = 0; c < r; c++) {
+                        acc[q][c] += w * load(x, f32, j, c);
+                    }
+                }
+            }
+            for (int q = 0; q < nr; q++) {
+                for (int c = 0; c < r; c++) {
+                    store(y, f32, first + q, c, acc[q][c]);
+                }
             }
         }
     }

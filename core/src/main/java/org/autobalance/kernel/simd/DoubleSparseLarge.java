@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 
@@ -109,6 +110,81 @@ final class DoubleSparseLarge {
                 product1(col, val, ks, ke, st, xt, yt, ro);
             }
             ks = ke;
+        }
+    }
+
+    /**
+     * Chunk {@code chunk} of A·X from A's panel layout, for rows of X of one vector (x.cols() ≤ L): the panels in turn,
+     * and in each the chunk's slices, each slice's rows in one loop ({@link SparsePanels}: why, and the order of
+     * each row's sum, one FMA chain in column order carried through y between panels).
+     */
+    static void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
+        long st = (long) x.stride() * BYTES;
+        MemorySegment rows = a.sliceRows();
+        MemorySegment starts = a.starts();
+        MemorySegment col = a.columns();
+        MemorySegment val = a.values();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        int ns = a.slices();
+        int ss = a.chunkSlice(chunk);
+        int se = a.chunkSlice(chunk + 1);
+        for (int p = 0; p < a.panels(); p++) {
+            long base = (long) p * ns;
+            for (int s = ss; s < se; s++) {
+                int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
+                int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
+                slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
+                        starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, xs, ys, first * st, nr, p > 0);
+            }
+        }
+    }
+
+    /**
+     * One slice of one panel: its nr (1 to 4) rows, whose entries are interleaved (row q's t-th at 4t + q) and padded
+     * to one length, in 4 FMA chains; each row starts from 0 in the first panel ({@code carry} false) and from its
+     * output row in the others. Rows past nr exist only as padding and are neither read nor written.
+     */
+    private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment xs,
+            MemorySegment ys, long ro, int nr, boolean carry) {
+        int n = (int) (ke - ks);
+        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        DoubleVector a0 = VT.cast(DoubleVector.zero(S));
+        DoubleVector a1 = a0;
+        DoubleVector a2 = a0;
+        DoubleVector a3 = a0;
+        if (carry) {
+            a0 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), ro, NO));
+            if (nr > 1) {
+                a1 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), ro + st, NO));
+            }
+            if (nr > 2) {
+                a2 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), ro + 2 * st, NO));
+            }
+            if (nr > 3) {
+                a3 = VT.cast(DoubleVector.fromMemorySegment(S, exact(ys), ro + 3 * st, NO));
+            }
+        }
+        for (int t = 0; t < n; t += SparsePanels.SLICE) {
+            a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
+                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t) * st, NO)), a0);
+            a1 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
+                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st, NO)), a1);
+            a2 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 2))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
+                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st, NO)), a2);
+            a3 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 3))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
+                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st, NO)), a3);
+        }
+        VT.cast(a0).intoMemorySegment(exact(ys), ro, NO);
+        if (nr > 1) {
+            VT.cast(a1).intoMemorySegment(exact(ys), ro + st, NO);
+        }
+        if (nr > 2) {
+            VT.cast(a2).intoMemorySegment(exact(ys), ro + 2 * st, NO);
+        }
+        if (nr > 3) {
+            VT.cast(a3).intoMemorySegment(exact(ys), ro + 3 * st, NO);
         }
     }
 
