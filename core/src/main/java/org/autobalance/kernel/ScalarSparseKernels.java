@@ -68,38 +68,43 @@ public final class ScalarSparseKernels implements SparseKernels {
         return false;
     }
 
-    /** Reads the layout itself (padding included), so that the contract tests check its entries, summed in double. */
+    /**
+     * Reads the layout itself (padding included, each panel's row order), so that the contract tests check its
+     * entries; each row summed in double over the panels and rounded once.
+     */
     @Override
     public void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
         boolean f32 = x.dtype() == DType.FLOAT32;
         int r = x.cols();
         int ns = a.slices();
-        MemorySegment rows = a.sliceRows();
-        MemorySegment starts = a.starts();
-        double[][] acc = new double[SparsePanels.SLICE][r];
-        for (int s = a.chunkSlice(chunk); s < a.chunkSlice(chunk + 1); s++) {
-            int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
-            int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
-            for (double[] q : acc) {
-                Arrays.fill(q, 0.0);
-            }
-            for (int p = 0; p < a.panels(); p++) {
-                long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, (long) p * ns + s);
-                long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, (long) p * ns + s + 1);
+        long n = a.source().rows();
+        int first = a.chunkRow(chunk);
+        double[][] acc = new double[a.chunkRow(chunk + 1) - first][r];
+        MemorySegment positions = a.sliceRows();
+        for (int p = 0; p < a.panels(); p++) {
+            for (int s = a.chunkSlice(chunk); s < a.chunkSlice(chunk + 1); s++) {
+                int at = positions.getAtIndex(ValueLayout.JAVA_INT, s);
+                int nr = positions.getAtIndex(ValueLayout.JAVA_INT, s + 1) - at;
+                long ks = a.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s);
+                long ke = a.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s + 1);
                 for (long k = ks; k < ke; k++) {
                     int q = (int) ((k - ks) % SparsePanels.SLICE);
+                    if (q >= nr) {
+                        continue; // a lane of padding only
+                    }
+                    int row = a.order().getAtIndex(ValueLayout.JAVA_INT, p * n + at + q);
                     int j = a.columns().getAtIndex(ValueLayout.JAVA_INT, k);
                     double w = f32 ? a.values().getAtIndex(ValueLayout.JAVA_FLOAT, k)
                             : a.values().getAtIndex(ValueLayout.JAVA_DOUBLE, k);
                     for (int c = 0; c < r; c++) {
-                        acc[q][c] += w * load(x, f32, j, c);
+                        acc[row - first][c] += w * load(x, f32, j, c);
                     }
                 }
             }
-            for (int q = 0; q < nr; q++) {
-                for (int c = 0; c < r; c++) {
-                    store(y, f32, first + q, c, acc[q][c]);
-                }
+        }
+        for (int i = 0; i < acc.length; i++) {
+            for (int c = 0; c < r; c++) {
+                store(y, f32, first + i, c, acc[i][c]);
             }
         }
     }

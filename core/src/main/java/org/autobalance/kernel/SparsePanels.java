@@ -15,8 +15,9 @@ import org.autobalance.memory.SparseMatrix;
  * The stored entries of a sparse A, copied once into the order in which {@link SparseKernels#panelProduct} gathers
  * the rows of X for A·X: column panels, each a range of A's columns whose rows of X fit in about half of a core's L2
  * cache ({@link #panelCount}), visited one after the other; within a panel the rows of A in slices of {@link #SLICE}
- * consecutive rows, their entries interleaved (entry t of the slice's row q at {@code start + t·SLICE + q}) and each
- * row padded with zeros to the slice's longest row in that panel.
+ * rows, their entries interleaved (entry t of the slice's lane q at {@code start + t·SLICE + q}) and each lane padded
+ * with zeros to the slice's longest piece. A slice's rows are consecutive in the panel's order of each {@link #WINDOW}
+ * rows (most entries in that panel first), which keeps the padding small.
  *
  * <p>Why (native-notes/sparse.md, "Twenty-first session"): at r = 16 float32 V is 3.2 MB and U 6.4 MB, beyond a 2 MiB
  * L2, so in A's own order every stored entry waits on an L3 access; a panel keeps its gathered rows in L2. A row
@@ -40,6 +41,15 @@ public final class SparsePanels implements AutoCloseable {
     public static final int SLICE = 4;
 
     /**
+     * Rows per window (a multiple of {@link #SLICE}): within each window each panel orders the rows by their entries
+     * in that panel, most first, before cutting them into slices, so that a slice's rows need less padding. 8: at
+     * 100 000 × 50 000, 5 M entries, float32 r = 16 the padding was 30 % (M) and 21 % (Mᵀ) of the stored entries with
+     * no ordering, and windows of 4, 8 and 16 rows ran alike while 32, 64 and 256 made both products slower
+     * (native-notes/sparse.md, "Twenty-first session").
+     */
+    public static final int WINDOW = 8;
+
+    /**
      * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
      * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows); 0
      * turns the layout off (the CSR product as before).
@@ -53,6 +63,7 @@ public final class SparsePanels implements AutoCloseable {
     private final int[] chunkSlices;
     private final Arena arena;
     private final MemorySegment sliceRows;
+    private final MemorySegment order;
     private final MemorySegment starts;
     private final MemorySegment columns;
     private final MemorySegment values;
@@ -78,17 +89,22 @@ public final class SparsePanels implements AutoCloseable {
             }
         }
         firstRows[ns] = n;
-        // pass 1: each (panel, slice)'s length, the longest of its rows' pieces; then their starts
+        // pass 1: each panel's order of each window's rows, and each (panel, slice)'s length: the piece of its first
+        // row, the longest; then the starts
+        int[] rowAt = new int[panels * n];
         long[] start = new long[panels * ns + 1];
-        int[][] count = new int[SLICE][panels];
-        for (int s = 0; s < ns; s++) {
-            counts(firstRows[s], rowsOf(firstRows, s), count);
-            for (int p = 0; p < panels; p++) {
-                int longest = 0;
-                for (int[] q : count) {
-                    longest = Math.max(longest, q[p]);
+        int[][] count = new int[WINDOW][panels];
+        long[] keys = new long[WINDOW];
+        int s = 0;
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
+                int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
+                order(w0, w1, count, keys, rowAt);
+                for (int first = w0; first < w1; first += SLICE, s++) {
+                    for (int p = 0; p < panels; p++) {
+                        start[p * ns + s + 1] = (long) count[rowAt[p * n + first] - w0][p] * SLICE;
+                    }
                 }
-                start[p * ns + s + 1] = (long) longest * SLICE;
             }
         }
         for (int x = 0; x < panels * ns; x++) {
@@ -97,49 +113,87 @@ public final class SparsePanels implements AutoCloseable {
         long entries = start[panels * ns];
         DType t = source.dtype();
         this.bytes = entries * (Integer.BYTES + t.bytes()) + (panels * (long) ns + 1) * Long.BYTES
-                + (ns + 1L) * Integer.BYTES;
+                + (ns + 1L + panels * (long) n) * Integer.BYTES;
         NativeMemory.requireRoom(bytes, () -> "reorder the " + source.nonZeros() + " stored entries of a "
                 + n + " x " + source.cols() + " sparse matrix into " + panels + " column panels");
         this.arena = Arena.ofShared();
         try {
             this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
+            this.order = arena.allocate(Math.max(1, panels * (long) n) * Integer.BYTES, 64);
             this.starts = arena.allocate((panels * (long) ns + 1) * Long.BYTES, 64);
             this.columns = arena.allocate(Math.max(1, entries) * Integer.BYTES, 64);
-            this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64);
+            this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64); // zeros: the padding's values
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
             throw new IllegalArgumentException("cannot allocate the panel layout of a " + n + " x " + source.cols()
                     + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
         }
         MemorySegment.copy(firstRows, 0, sliceRows, ValueLayout.JAVA_INT, 0, ns + 1);
+        MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
         MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
         // pass 2: the entries, interleaved and padded
-        long[] next = new long[SLICE];
-        for (int s = 0; s < ns; s++) {
-            int first = firstRows[s];
-            int nr = rowsOf(firstRows, s);
-            for (int q = 0; q < SLICE; q++) {
-                next[q] = q < nr ? source.rowStart(first + q) : 0;
-            }
-            for (int p = 0; p < panels; p++) {
-                long at = start[p * ns + s];
-                long length = (start[p * ns + s + 1] - at) / SLICE;
-                int end = (int) Math.min(source.cols(), (long) (p + 1) * width);
-                for (int q = 0; q < SLICE; q++) {
-                    long rowEnd = q < nr ? source.rowStart(first + q + 1) : 0;
-                    int pad = p * width;
-                    for (long e = 0; e < length; e++) {
-                        long to = at + e * SLICE + q;
-                        if (next[q] < rowEnd && source.column(next[q]) < end) {
-                            pad = source.column(next[q]);
-                            columns.setAtIndex(ValueLayout.JAVA_INT, to, pad);
-                            copyValue(next[q], to);
-                            next[q]++;
-                        } else {
-                            columns.setAtIndex(ValueLayout.JAVA_INT, to, pad);
+        s = 0;
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
+                int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
+                counts(w0, w1, count);
+                for (int first = w0; first < w1; first += SLICE, s++) {
+                    int nr = Math.min(SLICE, w1 - first);
+                    for (int p = 0; p < panels; p++) {
+                        long at = start[p * ns + s];
+                        long length = (start[p * ns + s + 1] - at) / SLICE;
+                        for (int q = 0; q < SLICE; q++) {
+                            int pad = p * width;
+                            if (q < nr) {
+                                int row = rowAt[p * n + first + q];
+                                long k = source.rowStart(row);
+                                for (int x = 0; x < p; x++) {
+                                    k += count[row - w0][x];
+                                }
+                                for (int e = 0; e < count[row - w0][p]; e++, k++) {
+                                    pad = source.column(k);
+                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + (long) e * SLICE + q, pad);
+                                    copyValue(k, at + (long) e * SLICE + q);
+                                }
+                                for (long e = count[row - w0][p]; e < length; e++) {
+                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
+                                }
+                            } else {
+                                for (long e = 0; e < length; e++) {
+                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
+                                }
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Each panel's order of the rows [w0, w1) into {@code rowAt} (positions p·rows + w0 …): by their entries in that
+     * panel, most first, ties by row. Leaves the counts of the window's rows in {@code count}.
+     */
+    private void order(int w0, int w1, int[][] count, long[] keys, int[] rowAt) {
+        counts(w0, w1, count);
+        int n = source.rows();
+        for (int p = 0; p < panels; p++) {
+            for (int i = w0; i < w1; i++) {
+                keys[i - w0] = (long) (Integer.MAX_VALUE - count[i - w0][p]) << 32 | i;
+            }
+            java.util.Arrays.sort(keys, 0, w1 - w0);
+            for (int x = 0; x < w1 - w0; x++) {
+                rowAt[p * n + w0 + x] = (int) keys[x];
+            }
+        }
+    }
+
+    /** count[i − w0][p]: the stored entries of row i in panel p, for the rows [w0, w1). */
+    private void counts(int w0, int w1, int[][] count) {
+        for (int i = w0; i < w1; i++) {
+            java.util.Arrays.fill(count[i - w0], 0);
+            for (long k = source.rowStart(i); k < source.rowStart(i + 1); k++) {
+                count[i - w0][source.column(k) / width]++;
             }
         }
     }
@@ -179,23 +233,6 @@ public final class SparsePanels implements AutoCloseable {
     /** Whether the layout is on ({@link #PANEL_BYTES} above 0). */
     public static boolean enabled() {
         return PANEL_BYTES > 0;
-    }
-
-    /** Rows in slice s: 4, or fewer for a chunk's last slice, which ends where the next slice (chunk) starts. */
-    private static int rowsOf(int[] firstRows, int s) {
-        return firstRows[s + 1] - firstRows[s];
-    }
-
-    /** count[q][p]: stored entries of row first + q in panel p (0 for q ≥ nr). */
-    private void counts(int first, int nr, int[][] count) {
-        for (int q = 0; q < SLICE; q++) {
-            java.util.Arrays.fill(count[q], 0);
-            if (q < nr) {
-                for (long k = source.rowStart(first + q); k < source.rowStart(first + q + 1); k++) {
-                    count[q][source.column(k) / width]++;
-                }
-            }
-        }
     }
 
     private void copyValue(long from, long to) {
@@ -256,9 +293,20 @@ public final class SparsePanels implements AutoCloseable {
         return sliceRows.getAtIndex(ValueLayout.JAVA_INT, chunkSlices[c]);
     }
 
-    /** int32, {@link #slices()} + 1: the first row of each slice; the last is A's row count. */
+    /**
+     * int32, {@link #slices()} + 1: the first position of each slice (a chunk's first position is its first row); the
+     * last is A's row count.
+     */
     public MemorySegment sliceRows() {
         return sliceRows;
+    }
+
+    /**
+     * int32, panels·rows: the row of A at each position of each panel ({@code p·rows + position}); the positions of
+     * a slice are {@code [sliceRows[s], sliceRows[s + 1])}.
+     */
+    public MemorySegment order() {
+        return order;
     }
 
     /**

@@ -121,12 +121,14 @@ final class FloatSparseLarge {
     static void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
         long st = (long) x.stride() * BYTES;
         MemorySegment rows = a.sliceRows();
+        MemorySegment order = a.order();
         MemorySegment starts = a.starts();
         MemorySegment col = a.columns();
         MemorySegment val = a.values();
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
         int ns = a.slices();
+        long n = a.source().rows();
         int ss = a.chunkSlice(chunk);
         int se = a.chunkSlice(chunk + 1);
         for (int p = 0; p < a.panels(); p++) {
@@ -135,18 +137,24 @@ final class FloatSparseLarge {
                 int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
                 int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
                 slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
-                        starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, xs, ys, first * st, nr, p > 0);
+                        starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, xs, ys, order, p * n + first, nr,
+                        p > 0);
             }
         }
     }
 
     /**
-     * One slice of one panel: its nr (1 to 4) rows, whose entries are interleaved (row q's t-th at 4t + q) and padded
-     * to one length, in 4 FMA chains; each row starts from 0 in the first panel ({@code carry} false) and from its
-     * output row in the others. Rows past nr exist only as padding and are neither read nor written.
+     * One slice of one panel: its nr (1 to 4) rows (the rows at {@code order[at …]}), whose entries are interleaved
+     * (lane q's t-th at 4t + q) and padded to one length, in 4 FMA chains; each row starts from 0 in the first panel
+     * ({@code carry} false) and from its output row in the others. Lanes past nr exist only as padding and are
+     * neither read nor written.
      */
     private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment xs,
-            MemorySegment ys, long ro, int nr, boolean carry) {
+            MemorySegment ys, MemorySegment order, long at, int nr, boolean carry) {
+        long ro = order.getAtIndex(ValueLayout.JAVA_INT, at) * st;
+        long r1 = nr > 1 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 1) * st : ro;
+        long r2 = nr > 2 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 2) * st : ro;
+        long r3 = nr > 3 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 3) * st : ro;
         int n = (int) (ke - ks);
         MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
         MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
@@ -157,13 +165,13 @@ final class FloatSparseLarge {
         if (carry) {
             a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), ro, NO));
             if (nr > 1) {
-                a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), ro + st, NO));
+                a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), r1, NO));
             }
             if (nr > 2) {
-                a2 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), ro + 2 * st, NO));
+                a2 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), r2, NO));
             }
             if (nr > 3) {
-                a3 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), ro + 3 * st, NO));
+                a3 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), r3, NO));
             }
         }
         for (int t = 0; t < n; t += SparsePanels.SLICE) {
@@ -178,13 +186,13 @@ final class FloatSparseLarge {
         }
         VT.cast(a0).intoMemorySegment(exact(ys), ro, NO);
         if (nr > 1) {
-            VT.cast(a1).intoMemorySegment(exact(ys), ro + st, NO);
+            VT.cast(a1).intoMemorySegment(exact(ys), r1, NO);
         }
         if (nr > 2) {
-            VT.cast(a2).intoMemorySegment(exact(ys), ro + 2 * st, NO);
+            VT.cast(a2).intoMemorySegment(exact(ys), r2, NO);
         }
         if (nr > 3) {
-            VT.cast(a3).intoMemorySegment(exact(ys), ro + 3 * st, NO);
+            VT.cast(a3).intoMemorySegment(exact(ys), r3, NO);
         }
     }
 
