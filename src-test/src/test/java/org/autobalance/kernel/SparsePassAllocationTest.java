@@ -12,8 +12,8 @@ import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
- * After the histories that boxed vectors on the old kernels, under {@code -Xbatch}, none of the four sparse passes (the
- * observed pass, the full loss's fused pass, the product, the held-out residual) allocates per stored entry or per row
+ * After the histories that boxed vectors on the old kernels, under {@code -Xbatch}, none of the five sparse passes (the
+ * observed pass, the full loss's fused pass, the product, the held-out residual, the panel product) allocates per stored entry or per row
  * at 1–4 vectors a row: bytes, counted by the JVM for the calling thread, so a loaded machine cannot make it flaky, and
  * a 1 MiB control array must read as at least its size, so a counter that does not count cannot pass it. Before, the
  * kernels read every vector through a small method of theirs ({@code load}) that C2 inlined or not by its heuristics;
@@ -51,7 +51,7 @@ class SparsePassAllocationTest {
         assertTrue(control >= SparsePassAllocationProbe.CONTROL_BYTES,
                 "the control's " + SparsePassAllocationProbe.CONTROL_BYTES + "-byte array read as " + control);
         List<String> cells = out.lines().filter(l -> l.startsWith("allocated ")).toList();
-        assertEquals(34, cells.size(), out);
+        assertEquals(42, cells.size(), out);
         List<String> over = cells.stream().filter(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)) > BOUND)
                 .toList();
         assertTrue(over.isEmpty(), "bytes allocated per pass over " + BOUND + " (DTYPE PASS VECTORS-A-ROW BYTES): "
