@@ -222,7 +222,9 @@ class SparseKernelContractTest {
      * others when the width does not divide the columns); one column a panel (most panels of a row empty, a row's
      * entries each in its own panel; the dense-row shape's 211 panels); chunks of 1 row, none, and bounds that are
      * not multiples of a slice or a window. Each chunk's rows against the oracle and bound of {@link #product} (each
-     * row one chain of its stored entries; a padded entry adds an exact 0), the other rows untouched.
+     * row one chain of its stored entries; a padded entry adds an exact 0), the other rows untouched, and bit for bit
+     * the rows of one panel in one chunk (the first layout; a chain from +0 never reaches −0, so padding cannot flip
+     * a zero's sign).
      */
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
@@ -239,16 +241,25 @@ class SparseKernelContractTest {
                 int n = a.rows();
                 int[][] chunkings = n > 12 ? new int[][] {{0, n}, {0, 1, n / 3 + 2, n / 3 + 2, n}} : new int[][] {
                     {0, n}, {0, 1, 1, n}};
+                double[][] onePanel = null;
                 for (int panels : new int[] {1, 2, 3, a.cols()}) {
                     for (int[] chunks : chunkings) {
                         try (SparsePanels layout = SparsePanels.of(a, panels, chunks)) {
                             for (int c = 0; c + 1 < chunks.length; c++) {
                                 try (DenseMatrix y = RandomMatrices.constant(t, n, s.r(), 7.0)) {
                                     k.panelProduct(layout, transposed ? uf : vf, c, y);
+                                    String where = k.name() + " " + t.label() + " " + s + (transposed ? " Mt·U"
+                                            : " M·V") + ", " + layout.panels() + " panels, chunk " + c + " of "
+                                            + java.util.Arrays.toString(chunks);
                                     assertProduct(sample, ma, transposed ? ua : va, transposed, y, chunks[c],
-                                            chunks[c + 1], k.name() + " " + t.label() + " " + s + (transposed
-                                            ? " Mt·U" : " M·V") + ", " + layout.panels() + " panels, chunk " + c
-                                            + " of " + java.util.Arrays.toString(chunks));
+                                            chunks[c + 1], where);
+                                    double[][] out = y.toArray();
+                                    onePanel = onePanel == null ? out : onePanel;
+                                    // each row one chain in column order whatever the panels and chunks
+                                    for (int i = chunks[c]; i < chunks[c + 1]; i++) {
+                                        assertTrue(java.util.Arrays.equals(onePanel[i], out[i]), where + ": row " + i
+                                                + " not the bits of one panel");
+                                    }
                                 }
                             }
                         }
