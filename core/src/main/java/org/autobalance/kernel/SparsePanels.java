@@ -102,7 +102,13 @@ public final class SparsePanels implements AutoCloseable {
                 order(w0, w1, count, keys, rowAt);
                 for (int first = w0; first < w1; first += SLICE, s++) {
                     for (int p = 0; p < panels; p++) {
-                        start[p * ns + s + 1] = (long) count[rowAt[p * n + first] - w0][p] * SLICE;
+                        long longest = count[rowAt[p * n + first] - w0][p];
+                        if (longest * SLICE > Integer.MAX_VALUE) {
+                            // the kernels index a slice's entries by int
+                            throw new IllegalArgumentException("row " + rowAt[p * n + first] + " has " + longest
+                                    + " stored entries in one column panel, more than the panel layout takes");
+                        }
+                        start[p * ns + s + 1] = longest * SLICE;
                     }
                 }
             }

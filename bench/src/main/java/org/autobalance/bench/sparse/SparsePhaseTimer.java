@@ -47,10 +47,13 @@ public final class SparsePhaseTimer {
                 EngineIteration it = new EngineIteration(k, sk, m, u2, v2, 1, false)) {
             SparseMatrix mt = m.transposed(); // owned by m
             long rowBytes = (long) mv.stride() * t.bytes();
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long built = threads.getCurrentThreadCpuTime();
             SparsePanels pm = sk.panelled(t, r) ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
                     new int[] {0, d1}) : null;
             SparsePanels pt = pm == null ? null : SparsePanels.of(mt, SparsePanels.panelCount(d1, rowBytes),
                     new int[] {0, d2});
+            double buildMs = (threads.getCurrentThreadCpuTime() - built) / 1e6;
             double[] gu = new double[r * r];
             double[] gv = new double[r * r];
             // a tiny step keeps the factors bounded over many calls; its size does not change the work
@@ -103,6 +106,9 @@ public final class SparsePhaseTimer {
                     System.out.printf("  panels of a %d x %d matrix: %d of %d columns, %.1f MiB%n",
                             p.source().rows(), p.source().cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
                 }
+            }
+            if (pm != null) {
+                System.out.printf("  both layouts built in %.0f ms of CPU%n", buildMs);
             }
             double sum = 0;
             int fullLoss = 7; // the phases before the observed pass
