@@ -175,14 +175,18 @@ final class DoubleSparseLarge {
             }
         }
         for (int t = 0; t < n; t += SparsePanels.SLICE) {
-            a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
-                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t) * st, NO)), a0);
-            a1 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
-                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st, NO)), a1);
-            a2 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 2))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
-                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st, NO)), a2);
-            a3 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 3))).fma(VT.cast(DoubleVector.fromMemorySegment(S,
-                    exact(xs), c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st, NO)), a3);
+            long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            a0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t)))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), j0, NO)), a0);
+            long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
+            a1 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1)))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), j1, NO)), a1);
+            long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
+            a2 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 2)))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), j2, NO)), a2);
+            long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
+            a3 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 3)))
+                    .fma(VT.cast(DoubleVector.fromMemorySegment(S, exact(xs), j3, NO)), a3);
         }
         VT.cast(a0).intoMemorySegment(exact(ys), ro, NO);
         if (nr > 1) {
