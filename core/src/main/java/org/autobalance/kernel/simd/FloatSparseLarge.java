@@ -63,6 +63,11 @@ final class FloatSparseLarge {
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
      * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
+     *
+     * The products' per-row (per-slice) views of the column indices and values are taken from exact(...) segments:
+     * asSlice on an untyped segment is a virtual call that C2 bound from the profile or left a call, and then the view
+     * escaped and cost 80 bytes a call (8 MB a pass over 100 000 rows, in some JVMs; native-notes/sparse.md,
+     * "Twenty-first session").
      */
 
     /**
@@ -156,8 +161,8 @@ final class FloatSparseLarge {
         long r2 = nr > 2 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 2) * st : ro;
         long r3 = nr > 3 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 3) * st : ro;
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -205,8 +210,8 @@ final class FloatSparseLarge {
         // the row's entries as slices indexed by an int counter: C2 then proves the index and value reads in range
         // once per row instead of checking each (and drops the safepoint poll of a long-indexed loop)
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector b0 = VT.cast(FloatVector.zero(S));
         int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
@@ -231,8 +236,8 @@ final class FloatSparseLarge {
             MemorySegment xs, MemorySegment ys, long ro) {
         long o1 = off + L * BYTES;
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         FloatVector b0 = VT.cast(FloatVector.zero(S));
@@ -265,8 +270,8 @@ final class FloatSparseLarge {
         long o2 = o1 + L * BYTES;
         long o3 = o2 + L * BYTES;
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         FloatVector a2 = VT.cast(FloatVector.zero(S));
