@@ -114,8 +114,13 @@ public final class IterationEngine implements AutoCloseable {
         long rowBytes = (long) DenseMatrix.strideOf(dtype, r) * dtype.bytes();
         this.panelsOfM = panelled ? SparsePanels.of(sparse, SparsePanels.panelCount(cols, rowBytes), sparseChunks)
                 : null;
-        this.panelsOfTransposed = panelled ? SparsePanels.of(transposed, SparsePanels.panelCount(rows, rowBytes),
-                transposedChunks) : null;
+        try {
+            this.panelsOfTransposed = panelled ? SparsePanels.of(transposed, SparsePanels.panelCount(rows, rowBytes),
+                    transposedChunks) : null;
+        } catch (RuntimeException e) {
+            panelsOfM.close(); // nothing half-built is left behind
+            throw e;
+        }
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         this.mv = DenseMatrix.allocate(dtype, rows, r);
