@@ -56,9 +56,12 @@ public final class EngineProperties {
     public static final Property<Boolean> HUGE_PAGES = new Property<>("autobalance.memory.hugePages",
             EngineProperties::bool);
 
+    /** Bytes of gathered factor rows per column panel of the sparse gather product; 0 turns the panels off. */
+    public static final Property<Integer> SPARSE_PANEL_BYTES = atLeast("autobalance.kernel.sparsePanelBytes", 0);
+
     private static final List<Property<?>> ALL = List.of(KERNELS, SIMD_BITS, LARGE_RANK_BITS, WIDE_TILES,
             SMALL_RANK_FLOAT32, SMALL_RANK_FLOAT64, ROW_STREAM_FLOAT32, ROW_STREAM_FLOAT64, ROW_STREAM_BLOCK_BYTES,
-            HALF_PANEL_FLOAT32, HALF_PANEL_FLOAT64, HUGE_PAGES);
+            HALF_PANEL_FLOAT32, HALF_PANEL_FLOAT64, HUGE_PAGES, SPARSE_PANEL_BYTES);
 
     /**
      * The prefixes of the engine's names: a name under one of them that is not in {@link #ALL} is a misspelling

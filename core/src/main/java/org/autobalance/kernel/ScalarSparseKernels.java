@@ -1,5 +1,7 @@
 package org.autobalance.kernel;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -56,6 +58,53 @@ public final class ScalarSparseKernels implements SparseKernels {
             }
             for (int c = 0; c < r; c++) {
                 store(y, f32, i, c, acc[c]);
+            }
+        }
+    }
+
+    /** Never: the scalar engine keeps the CSR product; {@link #panelProduct} exists to check the layout. */
+    @Override
+    public boolean panelled(DType dtype, int rank) {
+        return false;
+    }
+
+    /**
+     * Reads the layout itself (padding included, each panel's row order), so that the contract tests check its
+     * entries; each row summed in double over the panels and rounded once.
+     */
+    @Override
+    public void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
+        boolean f32 = x.dtype() == DType.FLOAT32;
+        int r = x.cols();
+        int ns = a.slices();
+        long n = a.source().rows();
+        int first = a.chunkRow(chunk);
+        double[][] acc = new double[a.chunkRow(chunk + 1) - first][r];
+        MemorySegment positions = a.sliceRows();
+        for (int p = 0; p < a.panels(); p++) {
+            for (int s = a.chunkSlice(chunk); s < a.chunkSlice(chunk + 1); s++) {
+                int at = positions.getAtIndex(ValueLayout.JAVA_INT, s);
+                int nr = positions.getAtIndex(ValueLayout.JAVA_INT, s + 1) - at;
+                long ks = a.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s);
+                long ke = a.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s + 1);
+                for (long k = ks; k < ke; k++) {
+                    int q = (int) ((k - ks) % SparsePanels.SLICE);
+                    if (q >= nr) {
+                        continue; // a lane of padding only
+                    }
+                    int row = a.order().getAtIndex(ValueLayout.JAVA_INT, p * n + at + q);
+                    int j = a.columns().getAtIndex(ValueLayout.JAVA_INT, k);
+                    double w = f32 ? a.values().getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                            : a.values().getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+                    for (int c = 0; c < r; c++) {
+                        acc[row - first][c] += w * load(x, f32, j, c);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < acc.length; i++) {
+            for (int c = 0; c < r; c++) {
+                store(y, f32, first + i, c, acc[i][c]);
             }
         }
     }

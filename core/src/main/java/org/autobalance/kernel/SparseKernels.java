@@ -1,5 +1,6 @@
 package org.autobalance.kernel;
 
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 
@@ -36,6 +37,21 @@ public interface SparseKernels {
      * same order whatever the thread count.
      */
     void product(SparseMatrix a, DenseMatrix x, int rowStart, int rowEnd, DenseMatrix y);
+
+    /**
+     * Whether {@link #panelProduct} is faster than {@link #product} for factors of this dtype and rank: where it runs
+     * its own kernel (one vector a row), not where it falls back to {@link #product}.
+     */
+    boolean panelled(DType dtype, int rank);
+
+    /**
+     * {@link #product} of chunk {@code chunk}'s rows of {@code a}'s source, {@code [a.chunkRow(chunk),
+     * a.chunkRow(chunk + 1))}, read from the panel layout: {@code y} row i (modified) is overwritten with A[i,:]·X for
+     * every i of the chunk (other rows untouched). Each row's sum is one chain in increasing column order across the
+     * panels ({@link SparsePanels}), whatever the panel count, so its bits do not depend on the machine's L2 size or
+     * on the chunks.
+     */
+    void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y);
 
     /**
      * The fused pass of the observed-entries loss ½Σ_Ω(uᵢ·vⱼ − Mᵢⱼ)² over rows {@code [rowStart, rowEnd)}, with the

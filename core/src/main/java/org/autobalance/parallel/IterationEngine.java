@@ -6,6 +6,7 @@ import java.util.Arrays;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
+import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -41,6 +42,12 @@ public final class IterationEngine implements AutoCloseable {
     private final SparseMatrix transposed;
     /** Chunks of {@link #transposed}'s rows, split by stored entries. */
     private final int[] transposedChunks;
+    /**
+     * M's and Mᵀ's entries in column panels for the gather products (full loss, where the kernels run that layout
+     * faster: {@link SparseKernels#panelled}), built for the chunks above; null otherwise.
+     */
+    private final SparsePanels panelsOfM;
+    private final SparsePanels panelsOfTransposed;
     /** The held-out entries (sparse runs only), or null. */
     private final SparseMatrix heldOut;
     private final int[] heldOutChunks;
@@ -103,6 +110,17 @@ public final class IterationEngine implements AutoCloseable {
         this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         this.transposed = sparse == null || observed ? null : sparse.transposed();
         this.transposedChunks = transposed == null ? null : equalWork(transposed, threads);
+        boolean panelled = transposed != null && sparseKernels.panelled(dtype, r);
+        long rowBytes = (long) DenseMatrix.strideOf(dtype, r) * dtype.bytes();
+        this.panelsOfM = panelled ? SparsePanels.of(sparse, SparsePanels.panelCount(cols, rowBytes), sparseChunks)
+                : null;
+        try {
+            this.panelsOfTransposed = panelled ? SparsePanels.of(transposed, SparsePanels.panelCount(rows, rowBytes),
+                    transposedChunks) : null;
+        } catch (RuntimeException e) {
+            panelsOfM.close(); // nothing half-built is left behind
+            throw e;
+        }
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         this.mv = DenseMatrix.allocate(dtype, rows, r);
@@ -131,7 +149,10 @@ public final class IterationEngine implements AutoCloseable {
             this.heldOutTask = null;
         } else {
             this.multiplyTask = (c, start, end) -> {
-                if (transposed != null) {
+                if (panelsOfM != null) {
+                    sparseKernels.panelProduct(panelsOfM, v, c, mv);
+                    sparseKernels.panelProduct(panelsOfTransposed, u, c, mtu);
+                } else if (transposed != null) {
                     sparseKernels.product(sparse, v, start, end, mv);
                     sparseKernels.product(transposed, u, transposedChunks[c], transposedChunks[c + 1], mtu);
                 } else {
@@ -327,6 +348,10 @@ public final class IterationEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        if (panelsOfM != null) {
+            panelsOfM.close();
+            panelsOfTransposed.close();
+        }
         mv.close();
         for (DenseMatrix p : mtuPartials) {
             p.close();

@@ -55,7 +55,9 @@ class KernelInliningBoundaryTest {
             "FloatSparse.residualSquared", Set.of("dot"),
             "DoubleSparse.residualSquared", Set.of("dot"),
             "FloatSparseLarge.product", Set.of("product1", "product2", "product4"),
-            "DoubleSparseLarge.product", Set.of("product1", "product2", "product4"));
+            "DoubleSparseLarge.product", Set.of("product1", "product2", "product4"),
+            "FloatSparseLarge.panelProduct", Set.of("slice"),
+            "DoubleSparseLarge.panelProduct", Set.of("slice"));
 
     @Test
     void everyKernelBelowASparseDriverIsTooLargeForC2ToInline() throws IOException {

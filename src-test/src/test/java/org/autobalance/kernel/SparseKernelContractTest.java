@@ -174,35 +174,170 @@ class SparseKernelContractTest {
                     int re = range[1];
                     try (DenseMatrix y = RandomMatrices.constant(t, a.rows(), s.r(), 7.0)) {
                         k.product(a, xf, rs, re, y);
-                        String where = k.name() + " " + t.label() + " " + s + (transposed ? " Mt·U" : " M·V")
-                                + " rows [" + rs + "," + re + ")";
-                        for (int i = 0; i < a.rows(); i++) {
-                            for (int c = 0; c < s.r(); c++) {
-                                if (i < rs || i >= re) {
-                                    assertEquals(7.0, y.get(i, c), where + ": row " + i + " outside the range");
-                                    continue;
-                                }
-                                double sum = 0;
-                                double mag = 0;
-                                int n = 0;
-                                for (int j = 0; j < a.cols(); j++) {
-                                    boolean stored = transposed ? sample.stored()[j][i] : sample.stored()[i][j];
-                                    if (stored) {
-                                        double aij = transposed ? ma[j][i] : ma[i][j];
-                                        sum += aij * xa[j][c];
-                                        mag += Math.abs(aij * xa[j][c]);
-                                        n++;
-                                    }
-                                }
-                                check(y.get(i, c), sum, 2.0 * (n + 2) * u * mag, where + ": [" + i + "," + c + "]");
-                            }
-                        }
-                        assertNull(RandomMatrices.firstNonZeroPadding(y), where + ": padding");
+                        assertProduct(sample, ma, xa, transposed, y, rs, re, k.name() + " " + t.label() + " " + s
+                                + (transposed ? " Mt·U" : " M·V") + " rows [" + rs + "," + re + ")");
                     }
                 }
             }
             assertUnchanged(ua, uf, "U");
             assertUnchanged(va, vf, "V");
+        }
+    }
+
+    /**
+     * Rows [rs, re) of y against A·X summed here in double (A = M, or Mᵀ when {@code transposed}), within the
+     * summation bound with n the row's stored entries; the other rows still 7 (the value y was filled with), the
+     * padding zero.
+     */
+    private static void assertProduct(RandomSparse.Sample sample, double[][] ma, double[][] xa, boolean transposed,
+            DenseMatrix y, int rs, int re, String where) {
+        double u = y.dtype().unitRoundoff();
+        int cols = transposed ? ma.length : ma[0].length;
+        for (int i = 0; i < y.rows(); i++) {
+            for (int c = 0; c < y.cols(); c++) {
+                if (i < rs || i >= re) {
+                    assertEquals(7.0, y.get(i, c), where + ": row " + i + " outside the range");
+                    continue;
+                }
+                double sum = 0;
+                double mag = 0;
+                int n = 0;
+                for (int j = 0; j < cols; j++) {
+                    boolean stored = transposed ? sample.stored()[j][i] : sample.stored()[i][j];
+                    if (stored) {
+                        double aij = transposed ? ma[j][i] : ma[i][j];
+                        sum += aij * xa[j][c];
+                        mag += Math.abs(aij * xa[j][c]);
+                        n++;
+                    }
+                }
+                check(y.get(i, c), sum, 2.0 * (n + 2) * u * mag, where + ": [" + i + "," + c + "]");
+            }
+        }
+        assertNull(RandomMatrices.firstNonZeroPadding(y), where + ": padding");
+    }
+
+    /**
+     * {@code panelProduct} over the panel layout of M and of Mᵀ: one panel; two and three (the last narrower than the
+     * others when the width does not divide the columns); one column a panel (most panels of a row empty, a row's
+     * entries each in its own panel; the dense-row shape's 211 panels); chunks of 1 row, none, and bounds that are
+     * not multiples of a slice or a window. Each chunk's rows against the oracle and bound of {@link #product} (each
+     * row one chain of its stored entries; a padded entry adds an exact 0), the other rows untouched, and bit for bit
+     * the rows of one panel in one chunk (the first layout; a chain from +0 never reaches −0, so padding cannot flip
+     * a zero's sign).
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void panelProduct(SparseKernels k, DType t, Shape s) {
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 15));
+        double[][] ma = sample.rounded(t);
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 16));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 17))) {
+            double[][] ua = uf.toArray();
+            double[][] va = vf.toArray();
+            for (boolean transposed : new boolean[] {false, true}) {
+                SparseMatrix a = transposed ? m.transposed() : m;
+                int n = a.rows();
+                int[][] chunkings = n > 12 ? new int[][] {{0, n}, {0, 1, n / 3 + 2, n / 3 + 2, n}} : new int[][] {
+                    {0, n}, {0, 1, 1, n}};
+                double[][] onePanel = null;
+                for (int panels : new int[] {1, 2, 3, a.cols()}) {
+                    for (int[] chunks : chunkings) {
+                        try (SparsePanels layout = SparsePanels.of(a, panels, chunks)) {
+                            for (int c = 0; c + 1 < chunks.length; c++) {
+                                try (DenseMatrix y = RandomMatrices.constant(t, n, s.r(), 7.0)) {
+                                    k.panelProduct(layout, transposed ? uf : vf, c, y);
+                                    String where = k.name() + " " + t.label() + " " + s + (transposed ? " Mt·U"
+                                            : " M·V") + ", " + layout.panels() + " panels, chunk " + c + " of "
+                                            + java.util.Arrays.toString(chunks);
+                                    assertProduct(sample, ma, transposed ? ua : va, transposed, y, chunks[c],
+                                            chunks[c + 1], where);
+                                    double[][] out = y.toArray();
+                                    onePanel = onePanel == null ? out : onePanel;
+                                    // each row one chain in column order whatever the panels and chunks
+                                    for (int i = chunks[c]; i < chunks[c + 1]; i++) {
+                                        assertTrue(java.util.Arrays.equals(onePanel[i], out[i]), where + ": row " + i
+                                                + " not the bits of one panel");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            assertUnchanged(ua, uf, "U");
+            assertUnchanged(va, vf, "V");
+        }
+    }
+
+    /**
+     * Exact answers at the panels' edges (small integers: every sum exact in float). 6 × 14 in panels of 4 columns
+     * ([0, 4), [4, 8), [8, 12) stored in by no row, [12, 14) narrower): a row all in one panel, an empty row, a row at
+     * the panels' first and last columns, a row only in the narrow last panel, a row of one entry, a row dense but for
+     * the empty panel; chunks of 3 rows (a short slice each) and of 6. And 1 × 37, every column stored, in 5 panels.
+     */
+    @Test
+    void panelEdges() {
+        int[][] columns = {{4, 5, 7}, {}, {0, 3, 4, 7, 12, 13}, {12, 13}, {2}, {0, 1, 2, 3, 4, 5, 6, 7, 12, 13}};
+        double[][] edges = new double[6][14];
+        for (int i = 0; i < 6; i++) {
+            for (int j : columns[i]) {
+                edges[i][j] = (i + 2 * j) % 7 - 3 + (j == 5 ? 0 : 0.5);
+            }
+        }
+        double[][] dense = new double[1][37];
+        for (int j = 0; j < 37; j++) {
+            dense[0][j] = j % 5 - 2;
+        }
+        int lf = KernelProvider.vectorModulePresent() ? KernelContractTest.floatLanes() : 8;
+        for (SparseKernels k : implementations()) {
+            for (DType t : DType.values()) {
+                for (int r : new int[] {1, lf / 2, lf, lf + 1}) {
+                    panelEdge(k, t, edges, columns, r, 4, new int[] {0, 3, 6});
+                    panelEdge(k, t, edges, columns, r, 4, new int[] {0, 6});
+                    int[][] all = {java.util.stream.IntStream.range(0, 37).toArray()};
+                    panelEdge(k, t, dense, all, r, 5, new int[] {0, 1});
+                }
+            }
+        }
+    }
+
+    private static void panelEdge(SparseKernels k, DType t, double[][] a, int[][] columns, int r, int panels,
+            int[] chunks) {
+        int d1 = a.length;
+        int d2 = a[0].length;
+        double[][] x = new double[d2][r];
+        for (int j = 0; j < d2; j++) {
+            for (int c = 0; c < r; c++) {
+                x[j][c] = (3 * j + c) % 5 - 2;
+            }
+        }
+        try (SparseMatrix.Builder b = SparseMatrix.builder(d1, d2, 64)) {
+            for (int i = 0; i < d1; i++) {
+                for (int j : columns[i]) {
+                    b.add(i, j, a[i][j]);
+                }
+            }
+            try (SparseMatrix m = b.build(t);
+                    DenseMatrix xf = DenseMatrix.of(t, x);
+                    SparsePanels layout = SparsePanels.of(m, panels, chunks);
+                    DenseMatrix y = DenseMatrix.allocate(t, d1, r)) {
+                for (int c = 0; c + 1 < chunks.length; c++) {
+                    k.panelProduct(layout, xf, c, y);
+                }
+                String where = k.name() + " " + t.label() + " " + d1 + "x" + d2 + " r=" + r + ", " + layout.panels()
+                        + " panels of " + layout.width() + ", chunks " + java.util.Arrays.toString(chunks);
+                for (int i = 0; i < d1; i++) {
+                    for (int c = 0; c < r; c++) {
+                        double sum = 0;
+                        for (int j = 0; j < d2; j++) {
+                            sum += a[i][j] * x[j][c];
+                        }
+                        assertEquals(sum, y.get(i, c), where + ": [" + i + "," + c + "]");
+                    }
+                }
+            }
         }
     }
 
@@ -344,8 +479,19 @@ class SparseKernelContractTest {
             double held = k.residualSquared(m, uf, vf, 0, m.rows());
             k.product(m, vf, 0, m.rows(), gv);
             k.product(m.transposed(), uf, 0, m.cols(), gu);
+            double[][] csrMv = gv.toArray();
+            double[][] csrMtu = gu.toArray();
+            double[][] panelMv;
+            double[][] panelMtu;
+            try (SparsePanels pm = SparsePanels.of(m, 3, new int[] {0, m.rows()});
+                    SparsePanels pt = SparsePanels.of(m.transposed(), 3, new int[] {0, m.cols()})) {
+                k.panelProduct(pm, vf, 0, gv);
+                k.panelProduct(pt, uf, 0, gu);
+                panelMv = gv.toArray();
+                panelMtu = gu.toArray();
+            }
             return new double[][][] {mv.toArray(), mtu.toArray(), pu.toArray(), pv.toArray(), {{sq, held}},
-                gv.toArray(), gu.toArray()};
+                csrMv, csrMtu, panelMv, panelMtu};
         }
     }
 

@@ -11,20 +11,22 @@ import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, after the histories below, the bytes allocated
- * per pass by each of the four sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
- * residual) at rows of 1, 2, 3 and 4 vectors, printed as {@code allocated DTYPE PASS VECTORS BYTES}, and {@code done}
- * at the end. First, {@code control BYTES}: what the counter read across a 1 MiB array's allocation, so that a counter
- * that does not count cannot pass the test; a reading of -1 (not supported) ends the probe with an exception.
+ * per pass by each of the five sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
+ * residual, the panel product over 3 panels) at rows of 1, 2, 3 and 4 vectors, printed as {@code allocated DTYPE PASS
+ * VECTORS BYTES}, and {@code done} at the end. First, {@code control BYTES}: what the counter read across a 1 MiB
+ * array's allocation, so that a counter that does not count cannot pass the test; a reading of -1 (not supported) ends
+ * the probe with an exception.
  *
  * <p>The histories, in this order, on the matrix of the benchmarks' {@code SparseProblem.matrix("uniform", …)} with
  * seed 1 (native-notes/results/boxing-s20, {@code History}): 20 observed passes at 4 vectors a row then 3 at 3 vectors,
  * measured at once ({@code observed-after-4}: on the old kernels under {@code -Xbatch}, {@code update}'s recompile
- * refused the former {@code load} at the one-vector branch's cold call sites, 65 MB a pass; with the seed-30 matrix
- * of {@link ObservedPassProbe} this history did not box); three rounds of the ranks in turn, each observed pass then
- * the fused one, as {@code SparseAB} ran them when it found the 3.5× cliff (which under {@code -Xbatch} did not box);
- * 10 fused passes at 2 vectors a row ({@code fused2}, whose odd entry's loads C2 refused at its node cutoff in every
- * JVM). The product and the residual are measured last, with no history of their own (on the old kernels the residual
- * boxed in float64 at 128 bits, the 2-lane sum; the product allocates a per-call object, 80 bytes, old and new).
+ * refused the former {@code load} at the one-vector branch's cold call sites, 65 MB a pass; with the seed-30 matrix of
+ * {@link ObservedPassProbe} this history did not box); three rounds of the ranks in turn, each observed pass then the
+ * fused one, as {@code SparseAB} ran them when it found the 3.5× cliff (which under {@code -Xbatch} did not box); 10
+ * fused passes at 2 vectors a row ({@code fused2}, whose odd entry's loads C2 refused at its node cutoff in every JVM).
+ * The product, the residual and the panel product are measured last, with no history of their own (on the old kernels
+ * the residual boxed in float64 at 128 bits, the 2-lane sum; the product allocates a per-call object, 80 bytes, old and
+ * new).
  */
 public final class SparsePassAllocationProbe {
     /** The shape of the histories above: 1 M stored entries drawn (975 253 after duplicates), ~50 a row. */
@@ -77,7 +79,7 @@ public final class SparsePassAllocationProbe {
                 }
                 // the product and the held-out residual after the two passes, so that the cells of these keep the
                 // order they failed in on the old kernels
-                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL)) {
+                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL, Pass.PANELS)) {
                     for (int vectors = 1; vectors <= 4; vectors++) {
                         print(threads, t, pass.label, vectors, cells[vectors][pass.ordinal()]);
                     }
@@ -115,7 +117,7 @@ public final class SparsePassAllocationProbe {
 
     /** The kernels' passes, by the name each cell's line gives. */
     private enum Pass {
-        OBSERVED("observed"), FUSED("fused"), PRODUCT("product"), RESIDUAL("residual");
+        OBSERVED("observed"), FUSED("fused"), PRODUCT("product"), RESIDUAL("residual"), PANELS("panels");
 
         final String label;
 
@@ -133,6 +135,8 @@ public final class SparsePassAllocationProbe {
         final DenseMatrix v;
         final DenseMatrix rowSide;
         final DenseMatrix columnSide;
+        /** M in 3 column panels (rows in one chunk), for the panel product; null for the other passes. */
+        final SparsePanels panels;
 
         Cell(SparseKernels kernels, SparseMatrix m, DType t, int rank, Pass pass) {
             this.kernels = kernels;
@@ -142,6 +146,7 @@ public final class SparsePassAllocationProbe {
             this.v = KnownMatrices.gaussian(t, m.cols(), rank, 0.3, 32);
             this.rowSide = DenseMatrix.allocate(t, m.rows(), rank);
             this.columnSide = DenseMatrix.allocate(t, m.cols(), rank);
+            this.panels = pass == Pass.PANELS ? SparsePanels.of(m, 3, new int[] {0, m.rows()}) : null;
         }
 
         void run(int passes) {
@@ -152,6 +157,7 @@ public final class SparsePassAllocationProbe {
                     case FUSED -> kernels.fusedPass(m, u, v, 0, m.rows(), rowSide, columnSide);
                     case PRODUCT -> kernels.product(m, v, 0, m.rows(), rowSide);
                     case RESIDUAL -> kernels.residualSquared(m, u, v, 0, m.rows());
+                    case PANELS -> kernels.panelProduct(panels, v, 0, rowSide);
                 }
             }
         }
@@ -162,6 +168,9 @@ public final class SparsePassAllocationProbe {
             v.close();
             rowSide.close();
             columnSide.close();
+            if (panels != null) {
+                panels.close();
+            }
         }
     }
 }

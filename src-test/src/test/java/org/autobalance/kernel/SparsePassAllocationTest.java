@@ -12,18 +12,18 @@ import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
- * After the histories that boxed vectors on the old kernels, under {@code -Xbatch}, none of the four sparse passes (the
- * observed pass, the full loss's fused pass, the product, the held-out residual) allocates per stored entry or per row
- * at 1–4 vectors a row: bytes, counted by the JVM for the calling thread, so a loaded machine cannot make it flaky, and
- * a 1 MiB control array must read as at least its size, so a counter that does not count cannot pass it. Before, the
- * kernels read every vector through a small method of theirs ({@code load}) that C2 inlined or not by its heuristics;
- * where it did not, each load allocated its vector (native-notes/sparse.md, "Boxed vectors in the sparse passes").
- * On those kernels the probe's failing cells were, in float32 and float64 at 256 bits: the observed pass at 1 vector a
- * row (64 bytes a row), the fused pass at 2 and 3 ({@code fused2}'s odd entry, 1.27–1.91 MB a pass), and the
- * observed pass at 3 vectors right after 4 and again at the end (65 MB a pass, 67 bytes a stored entry); at 128 bits
- * also float64's observed pass at every width and its residual (the 2-lane sum's {@code rearrange}, 96 bytes a stored
- * entry). Run by the default execution and by the 128-bit one; not tagged slow (about 10 s): it is the only check that
- * CI would see such a regression in.
+ * After the histories that boxed vectors on the old kernels, under {@code -Xbatch}, none of the five sparse passes (the
+ * observed pass, the full loss's fused pass, the product, the held-out residual, the panel product) allocates per
+ * stored entry or per row at 1–4 vectors a row: bytes, counted by the JVM for the calling thread, so a loaded machine
+ * cannot make it flaky, and a 1 MiB control array must read as at least its size, so a counter that does not count
+ * cannot pass it. Before, the kernels read every vector through a small method of theirs ({@code load}) that C2 inlined
+ * or not by its heuristics; where it did not, each load allocated its vector (native-notes/sparse.md, "Boxed vectors in
+ * the sparse passes"). On those kernels the probe's failing cells were, in float32 and float64 at 256 bits: the
+ * observed pass at 1 vector a row (64 bytes a row), the fused pass at 2 and 3 ({@code fused2}'s odd entry, 1.27–1.91 MB
+ * a pass), and the observed pass at 3 vectors right after 4 and again at the end (65 MB a pass, 67 bytes a stored
+ * entry); at 128 bits also float64's observed pass at every width and its residual (the 2-lane sum's {@code rearrange},
+ * 96 bytes a stored entry). Run by the default execution and by the 128-bit one; not tagged slow (about 10 s): it is
+ * the only check that CI would see such a regression in.
  */
 class SparsePassAllocationTest {
     /**
@@ -51,7 +51,7 @@ class SparsePassAllocationTest {
         assertTrue(control >= SparsePassAllocationProbe.CONTROL_BYTES,
                 "the control's " + SparsePassAllocationProbe.CONTROL_BYTES + "-byte array read as " + control);
         List<String> cells = out.lines().filter(l -> l.startsWith("allocated ")).toList();
-        assertEquals(34, cells.size(), out);
+        assertEquals(42, cells.size(), out);
         List<String> over = cells.stream().filter(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)) > BOUND)
                 .toList();
         assertTrue(over.isEmpty(), "bytes allocated per pass over " + BOUND + " (DTYPE PASS VECTORS-A-ROW BYTES): "

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
+import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -11,9 +12,10 @@ import org.autobalance.parallel.EngineIteration;
 
 /**
  * A development timer (not a substitute for JMH or {@code bench sparse}) that splits one sparse full-loss iteration,
- * one thread, into the calls the engine makes — MV over M, MᵀU over Mᵀ, UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of
- * V — each timed by thread CPU time, and times the observed loss's pass and the whole full-loss
- * {@link EngineIteration} beside them, all called alternately so every phase sees the same machine state. Reports the
+ * one thread, into the calls the engine makes — MV over M, MᵀU over Mᵀ (over their column panels where the kernels
+ * run them, {@link SparsePanels}), UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of V — each timed by thread CPU time, and
+ * times the observed loss's pass, the two products in CSR order and the whole full-loss {@link EngineIteration}
+ * beside them, all called alternately so every phase sees the same machine state. Reports the
  * minimum and median of each over {@code reps} rounds, and the median and most bytes one call allocated (the
  * iteration allocates none once compiled).
  *
@@ -44,15 +46,37 @@ public final class SparsePhaseTimer {
                 DenseMatrix mtu = DenseMatrix.allocate(t, d2, r);
                 EngineIteration it = new EngineIteration(k, sk, m, u2, v2, 1, false)) {
             SparseMatrix mt = m.transposed(); // owned by m
+            long rowBytes = (long) mv.stride() * t.bytes();
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long built = threads.getCurrentThreadCpuTime();
+            SparsePanels pm = sk.panelled(t, r) ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
+                    new int[] {0, d1}) : null;
+            SparsePanels pt = pm == null ? null : SparsePanels.of(mt, SparsePanels.panelCount(d1, rowBytes),
+                    new int[] {0, d2});
+            double buildMs = (threads.getCurrentThreadCpuTime() - built) / 1e6;
             double[] gu = new double[r * r];
             double[] gv = new double[r * r];
             // a tiny step keeps the factors bounded over many calls; its size does not change the work
             double eta = 1e-9;
-            String[] names = {"MV (gather over M)", "MtU (gather over Mt)", "gram U", "gram V", "dot <U,MV>",
-                "step U", "step V", "observed pass", "engine iteration"};
+            String[] names = {pm == null ? "MV (gather over M)" : "MV (" + pm.panels() + " panels)",
+                pt == null ? "MtU (gather over Mt)" : "MtU (" + pt.panels() + " panels)", "gram U", "gram V",
+                "dot <U,MV>", "step U", "step V", "observed pass", "MV in CSR order", "MtU in CSR order",
+                "engine iteration"};
             Runnable[] phases = {
-                () -> sk.product(m, v, 0, d1, mv),
-                () -> sk.product(mt, u, 0, d2, mtu),
+                () -> {
+                    if (pm != null) {
+                        sk.panelProduct(pm, v, 0, mv);
+                    } else {
+                        sk.product(m, v, 0, d1, mv);
+                    }
+                },
+                () -> {
+                    if (pt != null) {
+                        sk.panelProduct(pt, u, 0, mtu);
+                    } else {
+                        sk.product(mt, u, 0, d2, mtu);
+                    }
+                },
                 () -> {
                     Arrays.fill(gu, 0.0);
                     k.gram(u, 0, d1, gu);
@@ -70,21 +94,37 @@ public final class SparsePhaseTimer {
                     mtu.segment().fill((byte) 0);
                     sk.observedPass(m, u, v, 0, d1, mv, mtu);
                 },
+                () -> sk.product(m, v, 0, d1, mv),
+                () -> sk.product(mt, u, 0, d2, mtu),
                 () -> it.iterate(eta)
             };
             SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(phases, reps);
             double[][] cpu = timings.cpu();
             System.out.printf("%s + %s %s r=%d nnz=%d%n", k.name(), sk.name(), pattern, r, m.nonZeros());
+            for (SparsePanels p : new SparsePanels[] {pm, pt}) {
+                if (p != null) {
+                    System.out.printf("  panels of a %d x %d matrix: %d of %d columns, %.1f MiB%n",
+                            p.source().rows(), p.source().cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
+                }
+            }
+            if (pm != null) {
+                System.out.printf("  both layouts built in %.0f ms of CPU%n", buildMs);
+            }
             double sum = 0;
+            int fullLoss = 7; // the phases before the observed pass
             for (int x = 0; x < phases.length; x++) {
-                if (x < phases.length - 2) {
+                if (x < fullLoss) {
                     sum += cpu[x][reps / 2];
-                } else if (x == phases.length - 2) {
+                } else if (x == fullLoss) {
                     System.out.printf("  %-22s cpu median %7.2f ms%n", "sum of full-loss phases", sum);
                 }
                 long[] bytes = timings.allocated()[x];
                 System.out.printf("  %-22s cpu min %7.2f ms  median %7.2f ms  allocated median %d B, max %d B%n",
                         names[x], cpu[x][0], cpu[x][reps / 2], bytes[reps / 2], bytes[reps - 1]);
+            }
+            if (pm != null) {
+                pm.close();
+                pt.close();
             }
         }
     }

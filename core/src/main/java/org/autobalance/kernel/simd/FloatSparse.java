@@ -83,6 +83,11 @@ final class FloatSparse {
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
      * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
+     *
+     * The products' per-row (per-slice) views of the column indices and values are taken from exact(...) segments:
+     * asSlice on an untyped segment is a virtual call that C2 bound from the profile or left a call, and then the view
+     * escaped and cost 80 bytes a call (8 MB a pass over 100 000 rows, in some JVMs; native-notes/sparse.md,
+     * "Twenty-first session").
      */
 
     static void fusedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix mv,

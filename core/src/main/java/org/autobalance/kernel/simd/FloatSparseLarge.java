@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 
@@ -62,6 +63,11 @@ final class FloatSparseLarge {
      * (FloatVector.intoMemorySegment → intoMemorySegment0) has one type profile shared by every species, and once the
      * 512-bit product ran beside these passes C2 bound the observed pass's stores from the profile
      * [Float512Vector, Float256Vector] (KernelJitTest, which runs the sparse engine).
+     *
+     * The products' per-row (per-slice) views of the column indices and values are taken from exact(...) segments:
+     * asSlice on an untyped segment is a virtual call that C2 bound from the profile or left a call, and then the view
+     * escaped and cost 80 bytes a call (8 MB a pass over 100 000 rows, in some JVMs; native-notes/sparse.md,
+     * "Twenty-first session").
      */
 
     /**
@@ -112,13 +118,100 @@ final class FloatSparseLarge {
         }
     }
 
+    /**
+     * Chunk {@code chunk} of A·X from A's panel layout, for rows of X of one vector (x.cols() ≤ L): the panels in turn,
+     * and in each the chunk's slices, each slice's rows in one loop ({@link SparsePanels}: why, and the order of
+     * each row's sum, one FMA chain in column order carried through y between panels).
+     */
+    static void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
+        long st = (long) x.stride() * BYTES;
+        MemorySegment rows = a.sliceRows();
+        MemorySegment order = a.order();
+        MemorySegment starts = a.starts();
+        MemorySegment col = a.columns();
+        MemorySegment val = a.values();
+        MemorySegment xs = x.segment();
+        MemorySegment ys = y.segment();
+        int ns = a.slices();
+        long n = a.source().rows();
+        int ss = a.chunkSlice(chunk);
+        int se = a.chunkSlice(chunk + 1);
+        for (int p = 0; p < a.panels(); p++) {
+            long base = (long) p * ns;
+            for (int s = ss; s < se; s++) {
+                int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
+                int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
+                slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
+                        starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, xs, ys, order, p * n + first, nr,
+                        p > 0);
+            }
+        }
+    }
+
+    /**
+     * One slice of one panel: its nr (1 to 4) rows (the rows at {@code order[at …]}), whose entries are interleaved
+     * (lane q's t-th at 4t + q) and padded to one length, in 4 FMA chains; each row starts from 0 in the first panel
+     * ({@code carry} false) and from its output row in the others. Lanes past nr exist only as padding and are
+     * neither read nor written.
+     */
+    private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment xs,
+            MemorySegment ys, MemorySegment order, long at, int nr, boolean carry) {
+        long ro = order.getAtIndex(ValueLayout.JAVA_INT, at) * st;
+        long r1 = nr > 1 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 1) * st : ro;
+        long r2 = nr > 2 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 2) * st : ro;
+        long r3 = nr > 3 ? order.getAtIndex(ValueLayout.JAVA_INT, at + 3) * st : ro;
+        int n = (int) (ke - ks);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
+        FloatVector a0 = VT.cast(FloatVector.zero(S));
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        if (carry) {
+            a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), ro, NO));
+            if (nr > 1) {
+                a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), r1, NO));
+            }
+            if (nr > 2) {
+                a2 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), r2, NO));
+            }
+            if (nr > 3) {
+                a3 = VT.cast(FloatVector.fromMemorySegment(S, exact(ys), r3, NO));
+            }
+        }
+        for (int t = 0; t < n; t += SparsePanels.SLICE) {
+            long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+            a0 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j0, NO)), a0);
+            long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
+            a1 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 1)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j1, NO)), a1);
+            long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
+            a2 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 2)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j2, NO)), a2);
+            long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
+            a3 = VT.cast(FloatVector.broadcast(S, w.getAtIndex(E, t + 3)))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(xs), j3, NO)), a3);
+        }
+        VT.cast(a0).intoMemorySegment(exact(ys), ro, NO);
+        if (nr > 1) {
+            VT.cast(a1).intoMemorySegment(exact(ys), r1, NO);
+        }
+        if (nr > 2) {
+            VT.cast(a2).intoMemorySegment(exact(ys), r2, NO);
+        }
+        if (nr > 3) {
+            VT.cast(a3).intoMemorySegment(exact(ys), r3, NO);
+        }
+    }
+
     private static void product1(MemorySegment col, MemorySegment val, long ks, long ke, long st,
             MemorySegment xs, MemorySegment ys, long ro) {
         // the row's entries as slices indexed by an int counter: C2 then proves the index and value reads in range
         // once per row instead of checking each (and drops the safepoint poll of a long-indexed loop)
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector b0 = VT.cast(FloatVector.zero(S));
         int pairs = n & ~1; // a loop to a fixed bound: C2 counts it (t + 2 <= n could overflow, so it would not)
@@ -143,8 +236,8 @@ final class FloatSparseLarge {
             MemorySegment xs, MemorySegment ys, long ro) {
         long o1 = off + L * BYTES;
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         FloatVector b0 = VT.cast(FloatVector.zero(S));
@@ -177,8 +270,8 @@ final class FloatSparseLarge {
         long o2 = o1 + L * BYTES;
         long o3 = o2 + L * BYTES;
         int n = (int) (ke - ks);
-        MemorySegment c = col.asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
-        MemorySegment w = val.asSlice(ks * BYTES, n * BYTES);
+        MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
+        MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
         FloatVector a0 = VT.cast(FloatVector.zero(S));
         FloatVector a1 = VT.cast(FloatVector.zero(S));
         FloatVector a2 = VT.cast(FloatVector.zero(S));

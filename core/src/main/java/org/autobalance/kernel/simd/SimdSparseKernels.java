@@ -1,6 +1,7 @@
 package org.autobalance.kernel.simd;
 
 import org.autobalance.kernel.SparseKernels;
+import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -50,6 +51,24 @@ public final class SimdSparseKernels implements SparseKernels {
             FloatSparseLarge.product(a, x, rowStart, rowEnd, y);
         } else {
             DoubleSparseLarge.product(a, x, rowStart, rowEnd, y);
+        }
+    }
+
+    /** Where a row of the factors is one vector of the large-rank width, and the layout is on. */
+    @Override
+    public boolean panelled(DType dtype, int rank) {
+        return SparsePanels.enabled() && rank <= (dtype == DType.FLOAT32 ? FloatSparseLarge.L : DoubleSparseLarge.L);
+    }
+
+    @Override
+    public void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
+        boolean f32 = a.source().dtype() == DType.FLOAT32;
+        if (x.cols() > (f32 ? FloatSparseLarge.L : DoubleSparseLarge.L)) {
+            product(a.source(), x, a.chunkRow(chunk), a.chunkRow(chunk + 1), y);
+        } else if (f32) {
+            FloatSparseLarge.panelProduct(a, x, chunk, y);
+        } else {
+            DoubleSparseLarge.panelProduct(a, x, chunk, y);
         }
     }
 

@@ -1,0 +1,345 @@
+package org.autobalance.kernel;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.NativeMemory;
+import org.autobalance.memory.SparseMatrix;
+
+/**
+ * The stored entries of a sparse A, copied once into the order in which {@link SparseKernels#panelProduct} gathers
+ * the rows of X for A·X: column panels, each a range of A's columns whose rows of X fit in about half of a core's L2
+ * cache ({@link #panelCount}), visited one after the other; within a panel the rows of A in slices of {@link #SLICE}
+ * rows, their entries interleaved (entry t of the slice's lane q at {@code start + t·SLICE + q}) and each lane padded
+ * with zeros to the slice's longest piece. A slice's rows are consecutive in the panel's order of each {@link #WINDOW}
+ * rows (most entries in that panel first), which keeps the padding small.
+ *
+ * <p>Why (native-notes/sparse.md, "Twenty-first session"): at r = 16 float32 V is 3.2 MB and U 6.4 MB, beyond a 2 MiB
+ * L2, so in A's own order every stored entry waits on an L3 access; a panel keeps its gathered rows in L2. A row
+ * split into panels costs a loop exit per piece, whose mispredicted branch exposed each piece's latency (about 30 ns
+ * a piece on the Intel host, so panels alone gained little); a slice runs its 4 rows' pieces in one loop, 4
+ * independent FMA chains, one loop exit.
+ *
+ * <p>Order of each row's sum, whatever the panel count: a row of A·X is one chain of FMAs over the row's stored
+ * entries in increasing column order, started from 0 (panel 0) and carried through the output row between panels.
+ * A padded entry adds 0·X[j,:] for j the column of the row's last entry in the panel (the first column of the panel
+ * when the row has none there), i.e. ±0 for a finite X, which leaves the sum's value unchanged (a sum of −0 may
+ * read +0); with non-finite rows of X the padding can turn an infinite result into NaN.
+ *
+ * <p>Slices never straddle the chunks the layout was built for (the parallel pass's row chunks), so each chunk's rows
+ * are written by its own slices; a chunk's last slice may hold fewer than 4 rows (its missing rows' entries are
+ * padding, never stored). Memory: (stored + padded entries)·(4 + value bytes) plus 8 bytes per panel and slice, in
+ * one shared arena freed by {@link #close()}; checked against the machine's room before it is allocated.
+ */
+public final class SparsePanels implements AutoCloseable {
+    /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */
+    public static final int SLICE = 4;
+
+    /**
+     * Rows per window (a multiple of {@link #SLICE}): within each window each panel orders the rows by their entries
+     * in that panel, most first, before cutting them into slices, so that a slice's rows need less padding. 8: at
+     * 100 000 × 50 000, 5 M entries, float32 r = 16 the padding was 30 % (M) and 21 % (Mᵀ) of the stored entries with
+     * no ordering, and windows of 4, 8 and 16 rows ran alike while 32, 64 and 256 made both products slower
+     * (native-notes/sparse.md, "Twenty-first session").
+     */
+    public static final int WINDOW = 8;
+
+    /**
+     * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
+     * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows); 0
+     * turns the layout off (the CSR product as before).
+     */
+    public static final long PANEL_BYTES = EngineProperties.SPARSE_PANEL_BYTES.or((int) halfOfL2());
+
+    private final SparseMatrix source;
+    private final int panels;
+    private final int width;
+    private final int slices;
+    private final int[] chunkSlices;
+    private final Arena arena;
+    private final MemorySegment sliceRows;
+    private final MemorySegment order;
+    private final MemorySegment starts;
+    private final MemorySegment columns;
+    private final MemorySegment values;
+    private final long bytes;
+
+    private SparsePanels(SparseMatrix source, int width, int[] chunks) {
+        this.source = source;
+        int n = source.rows();
+        this.width = width;
+        this.panels = (source.cols() + width - 1) / width;
+        this.chunkSlices = new int[chunks.length];
+        int ns = 0;
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            chunkSlices[c] = ns;
+            ns += (chunks[c + 1] - chunks[c] + SLICE - 1) / SLICE;
+        }
+        chunkSlices[chunks.length - 1] = ns;
+        this.slices = ns;
+        int[] firstRows = new int[ns + 1];
+        for (int c = 0, s = 0; c + 1 < chunks.length; c++) {
+            for (int i = chunks[c]; i < chunks[c + 1]; i += SLICE) {
+                firstRows[s++] = i;
+            }
+        }
+        firstRows[ns] = n;
+        // pass 1: each panel's order of each window's rows, and each (panel, slice)'s length: the piece of its first
+        // row, the longest; then the starts
+        int[] rowAt = new int[panels * n];
+        long[] start = new long[panels * ns + 1];
+        int[][] count = new int[WINDOW][panels];
+        long[] keys = new long[WINDOW];
+        int s = 0;
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
+                int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
+                order(w0, w1, count, keys, rowAt);
+                for (int first = w0; first < w1; first += SLICE, s++) {
+                    for (int p = 0; p < panels; p++) {
+                        long longest = count[rowAt[p * n + first] - w0][p];
+                        if (longest * SLICE > Integer.MAX_VALUE) {
+                            // the kernels index a slice's entries by int
+                            throw new IllegalArgumentException("row " + rowAt[p * n + first] + " has " + longest
+                                    + " stored entries in one column panel, more than the panel layout takes");
+                        }
+                        start[p * ns + s + 1] = longest * SLICE;
+                    }
+                }
+            }
+        }
+        for (int x = 0; x < panels * ns; x++) {
+            start[x + 1] += start[x];
+        }
+        long entries = start[panels * ns];
+        DType t = source.dtype();
+        this.bytes = entries * (Integer.BYTES + t.bytes()) + (panels * (long) ns + 1) * Long.BYTES
+                + (ns + 1L + panels * (long) n) * Integer.BYTES;
+        NativeMemory.requireRoom(bytes, () -> "reorder the " + source.nonZeros() + " stored entries of a "
+                + n + " x " + source.cols() + " sparse matrix into " + panels + " column panels");
+        this.arena = Arena.ofShared();
+        try {
+            this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
+            this.order = arena.allocate(Math.max(1, panels * (long) n) * Integer.BYTES, 64);
+            this.starts = arena.allocate((panels * (long) ns + 1) * Long.BYTES, 64);
+            this.columns = arena.allocate(Math.max(1, entries) * Integer.BYTES, 64);
+            this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64); // zeros: the padding's values
+        } catch (OutOfMemoryError | IllegalArgumentException e) {
+            arena.close();
+            throw new IllegalArgumentException("cannot allocate the panel layout of a " + n + " x " + source.cols()
+                    + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
+        }
+        MemorySegment.copy(firstRows, 0, sliceRows, ValueLayout.JAVA_INT, 0, ns + 1);
+        MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
+        MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
+        // pass 2: the entries, interleaved and padded
+        s = 0;
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
+                int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
+                counts(w0, w1, count);
+                for (int first = w0; first < w1; first += SLICE, s++) {
+                    int nr = Math.min(SLICE, w1 - first);
+                    for (int p = 0; p < panels; p++) {
+                        long at = start[p * ns + s];
+                        long length = (start[p * ns + s + 1] - at) / SLICE;
+                        for (int q = 0; q < SLICE; q++) {
+                            int pad = p * width;
+                            if (q < nr) {
+                                int row = rowAt[p * n + first + q];
+                                long k = source.rowStart(row);
+                                for (int x = 0; x < p; x++) {
+                                    k += count[row - w0][x];
+                                }
+                                for (int e = 0; e < count[row - w0][p]; e++, k++) {
+                                    pad = source.column(k);
+                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + (long) e * SLICE + q, pad);
+                                    copyValue(k, at + (long) e * SLICE + q);
+                                }
+                                for (long e = count[row - w0][p]; e < length; e++) {
+                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
+                                }
+                            } else {
+                                for (long e = 0; e < length; e++) {
+                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Each panel's order of the rows [w0, w1) into {@code rowAt} (positions p·rows + w0 …): by their entries in that
+     * panel, most first, ties by row. Leaves the counts of the window's rows in {@code count}.
+     */
+    private void order(int w0, int w1, int[][] count, long[] keys, int[] rowAt) {
+        counts(w0, w1, count);
+        int n = source.rows();
+        for (int p = 0; p < panels; p++) {
+            for (int i = w0; i < w1; i++) {
+                keys[i - w0] = (long) (Integer.MAX_VALUE - count[i - w0][p]) << 32 | i;
+            }
+            java.util.Arrays.sort(keys, 0, w1 - w0);
+            for (int x = 0; x < w1 - w0; x++) {
+                rowAt[p * n + w0 + x] = (int) keys[x];
+            }
+        }
+    }
+
+    /** count[i − w0][p]: the stored entries of row i in panel p, for the rows [w0, w1). */
+    private void counts(int w0, int w1, int[][] count) {
+        for (int i = w0; i < w1; i++) {
+            java.util.Arrays.fill(count[i - w0], 0);
+            for (long k = source.rowStart(i); k < source.rowStart(i + 1); k++) {
+                count[i - w0][source.column(k) / width]++;
+            }
+        }
+    }
+
+    /**
+     * The layout of {@code a} in {@code panels} panels (of ⌈cols / panels⌉ columns; fewer when that leaves the last
+     * ones empty) for the row chunks {@code chunks} (chunk c is rows {@code [chunks[c], chunks[c + 1])}, from 0 to
+     * {@code a.rows()}).
+     *
+     * @throws IllegalArgumentException if the chunks do not cover A's rows in order, or the memory is not there
+     */
+    public static SparsePanels of(SparseMatrix a, int panels, int[] chunks) {
+        if (panels < 1) {
+            throw new IllegalArgumentException("panels must be at least 1, got " + panels);
+        }
+        if (chunks.length < 2 || chunks[0] != 0 || chunks[chunks.length - 1] != a.rows()) {
+            throw new IllegalArgumentException("chunks must run from 0 to " + a.rows());
+        }
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            if (chunks[c] > chunks[c + 1]) {
+                throw new IllegalArgumentException("chunk bounds must not decrease: " + chunks[c] + " then "
+                        + chunks[c + 1]);
+            }
+        }
+        return new SparsePanels(a, (a.cols() + Math.min(panels, a.cols()) - 1) / Math.min(panels, a.cols()), chunks);
+    }
+
+    /**
+     * Panels for gathering rows of {@code rowBytes} bytes from X of {@code rows} rows: as few as keep one panel's rows
+     * within {@link #PANEL_BYTES}, at least 1.
+     */
+    public static int panelCount(int rows, long rowBytes) {
+        long perPanel = Math.max(1, PANEL_BYTES / rowBytes);
+        return (int) Math.max(1, (rows + perPanel - 1) / perPanel);
+    }
+
+    /** Whether the layout is on ({@link #PANEL_BYTES} above 0). */
+    public static boolean enabled() {
+        return PANEL_BYTES > 0;
+    }
+
+    private void copyValue(long from, long to) {
+        long b = source.dtype().bytes();
+        MemorySegment.copy(source.values(), from * b, values, to * b, b);
+    }
+
+    private static long halfOfL2() {
+        for (int index = 0; index < 8; index++) {
+            Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
+            try {
+                if (Files.readString(dir.resolve("level")).strip().equals("2")
+                        && !Files.readString(dir.resolve("type")).strip().equals("Instruction")) {
+                    return size(Files.readString(dir.resolve("size")).strip()) / 2;
+                }
+            } catch (IOException | RuntimeException e) {
+                break;
+            }
+        }
+        // not Linux, or no cache information: half of the 1 MiB L2 the row stream's blocks assume (FusedTuning)
+        return 512 * 1024;
+    }
+
+    /** "2048K", "1M" or a number of bytes, as sysfs writes a cache size. */
+    private static long size(String text) {
+        String t = text.toUpperCase(Locale.ROOT);
+        long unit = t.endsWith("K") ? 1024 : t.endsWith("M") ? 1024 * 1024 : 1;
+        return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
+    }
+
+    /** The matrix this layout copies (its entries in CSR order). */
+    public SparseMatrix source() {
+        return source;
+    }
+
+    /** The number of column panels. */
+    public int panels() {
+        return panels;
+    }
+
+    /** Columns of A per panel (the last panel may have fewer). */
+    public int width() {
+        return width;
+    }
+
+    /** Slices per panel (every panel has the same slices: the same rows). */
+    public int slices() {
+        return slices;
+    }
+
+    /** The first slice of chunk c; chunk c's slices are {@code [chunkSlice(c), chunkSlice(c + 1))}. */
+    public int chunkSlice(int c) {
+        return chunkSlices[c];
+    }
+
+    /** The first row of chunk c. */
+    public int chunkRow(int c) {
+        return sliceRows.getAtIndex(ValueLayout.JAVA_INT, chunkSlices[c]);
+    }
+
+    /**
+     * int32, {@link #slices()} + 1: the first position of each slice (a chunk's first position is its first row); the
+     * last is A's row count.
+     */
+    public MemorySegment sliceRows() {
+        return sliceRows;
+    }
+
+    /**
+     * int32, panels·rows: the row of A at each position of each panel ({@code p·rows + position}); the positions of
+     * a slice are {@code [sliceRows[s], sliceRows[s + 1])}.
+     */
+    public MemorySegment order() {
+        return order;
+    }
+
+    /**
+     * int64, panels·slices + 1: where the entries of slice s in panel p start ({@code p·slices + s}); a slice's length
+     * in entries per row is the distance to the next start over {@link #SLICE}.
+     */
+    public MemorySegment starts() {
+        return starts;
+    }
+
+    /** int32: the columns of the interleaved entries. */
+    public MemorySegment columns() {
+        return columns;
+    }
+
+    /** The interleaved values, of A's dtype (0 for a padded entry). */
+    public MemorySegment values() {
+        return values;
+    }
+
+    /** Native bytes this layout holds. */
+    public long bytes() {
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
