@@ -72,6 +72,11 @@ final class FloatFusedLarge {
      */
     static final int GW = 4 * L;
     /**
+     * Width of a column group of the 3-vector tiles ({@link #mvTile3}), which take the ranks of exactly 3 vectors
+     * where 32 vector registers exist: rows GW3 apart, as for {@link #GW}.
+     */
+    static final int GW3 = 3 * L;
+    /**
      * Rows of M per packed panel (a multiple of 2·MR: the MV tiles step MR rows through panels of RB and RB / 2
      * rows; checked by KernelContractTest): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
      * runs {@link #TR} rows per call), and how often the packed V and MᵀU (d2 × r each, L3-resident at large r) are
@@ -465,14 +470,18 @@ final class FloatFusedLarge {
         int n = m.stride();
         // Wide tiles (MR × 4 and NJ × 4 vectors) where the register file has 32 vector registers and r fills 4-vector
         // groups.
-        boolean wide = SimdSpecies.WIDE_TILES && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
-        int rp = roundUp(r, wide ? 4 * L : G);
-        // rows per panel: the wide MᵀU tile always runs RB rows
-        int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
-        // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles
-        // step through rows by a constant, so C2 drops their bounds checks and stride multiplication (kernels.md 12,
-        // 33.4).
-        int gw = wide ? GW : G;
+        // Ranks of exactly 3 vectors take 3-vector tiles instead: rounded up to 4 (or to 2-vector groups) they would
+        // do a third more FMAs.
+        boolean three = SimdSpecies.WIDE_TILES && r > 2 * L && r <= 3 * L;
+        boolean wide = SimdSpecies.WIDE_TILES && !three
+                && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
+        // Column-group width of the packed arrays: GW for the wide tiles, GW3 for the 3-vector ones, G for the 6 × 2
+        // tiles. Either way the tiles step through rows by a constant, so C2 drops their bounds checks and stride
+        // multiplication (kernels.md 12, 33.4).
+        int gw = three ? GW3 : wide ? GW : G;
+        int rp = roundUp(r, gw);
+        // rows per panel: the wide and 3-vector MᵀU tiles always run RB rows
+        int rb = !wide && !three && r <= HALF_PANEL_MAX ? RB / 2 : RB;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
@@ -503,6 +512,13 @@ final class FloatFusedLarge {
                         }
                         for (int jj = 0; jj < JB; jj += NJ) {
                             mtuTileWide(pp, pOff + jj, up, ug, mtp, vg + jj * GW);
+                        }
+                    } else if (three) {
+                        for (int g = 0; g < rows; g += MR) {
+                            mvTile3(pp, pOff + g * JB, vp, vg, mvp, ug + g * GW3);
+                        }
+                        for (int jj = 0; jj < JB; jj += NJ) {
+                            mtuTile3(pp, pOff + jj, up, ug, mtp, vg + jj * GW3);
                         }
                     } else {
                         for (int g = 0; g < rows; g += MR) {
@@ -947,6 +963,165 @@ final class FloatFusedLarge {
         VT.cast(a51).intoArray(c, c5 + L);
         VT.cast(a52).intoArray(c, c5 + 2 * L);
         VT.cast(a53).intoArray(c, c5 + 3 * L);
+    }
+
+    /**
+     * As {@link #mvTile} with an MR-row × 3-vector tile, for ranks of exactly 3 vectors (2L < r ≤ 3L; r rounded up to
+     * 4 vectors for {@link #mvTileWide} would do a third more FMAs, rounded up to 2-vector groups too): 18
+     * accumulators + 3 loads + a broadcast, where 32 vector registers exist. The packed arrays are column-group-major
+     * in groups of {@link #GW3}, rows GW3 apart (native-notes/kernels.md 35).
+     */
+    private static void mvTile3(float[] p, int po, float[] b, int bo, float[] c, int co) {
+        int c0 = co;
+        int c1 = co + GW3;
+        int c2 = co + 2 * GW3;
+        int c3 = co + 3 * GW3;
+        int c4 = co + 4 * GW3;
+        int c5 = co + 5 * GW3;
+        FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
+        FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
+        FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
+        FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
+        FloatVector a11 = VT.cast(FloatVector.fromArray(S, c, c1 + L));
+        FloatVector a12 = VT.cast(FloatVector.fromArray(S, c, c1 + 2 * L));
+        FloatVector a20 = VT.cast(FloatVector.fromArray(S, c, c2));
+        FloatVector a21 = VT.cast(FloatVector.fromArray(S, c, c2 + L));
+        FloatVector a22 = VT.cast(FloatVector.fromArray(S, c, c2 + 2 * L));
+        FloatVector a30 = VT.cast(FloatVector.fromArray(S, c, c3));
+        FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
+        FloatVector a32 = VT.cast(FloatVector.fromArray(S, c, c3 + 2 * L));
+        FloatVector a40 = VT.cast(FloatVector.fromArray(S, c, c4));
+        FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
+        FloatVector a42 = VT.cast(FloatVector.fromArray(S, c, c4 + 2 * L));
+        FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
+        FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
+        FloatVector a52 = VT.cast(FloatVector.fromArray(S, c, c5 + 2 * L));
+        for (int j = 0; j < JB; j++) {
+            int bj = bo + j * GW3;
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
+            FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
+            int pj = po + j;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, p[pj]));
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            a02 = x.fma(b2, a02);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + JB]));
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            a12 = x.fma(b2, a12);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 2 * JB]));
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            a22 = x.fma(b2, a22);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 3 * JB]));
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            a32 = x.fma(b2, a32);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 4 * JB]));
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            a42 = x.fma(b2, a42);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 5 * JB]));
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+            a52 = x.fma(b2, a52);
+        }
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a42).intoArray(c, c4 + 2 * L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
+        VT.cast(a52).intoArray(c, c5 + 2 * L);
+    }
+
+    /** As {@link #mtuTile} with an NJ-column × 3-vector tile (see {@link #mvTile3}); always RB rows. */
+    private static void mtuTile3(float[] p, int po, float[] b, int bo, float[] c, int co) {
+        int c0 = co;
+        int c1 = co + GW3;
+        int c2 = co + 2 * GW3;
+        int c3 = co + 3 * GW3;
+        int c4 = co + 4 * GW3;
+        int c5 = co + 5 * GW3;
+        FloatVector a00 = VT.cast(FloatVector.fromArray(S, c, c0));
+        FloatVector a01 = VT.cast(FloatVector.fromArray(S, c, c0 + L));
+        FloatVector a02 = VT.cast(FloatVector.fromArray(S, c, c0 + 2 * L));
+        FloatVector a10 = VT.cast(FloatVector.fromArray(S, c, c1));
+        FloatVector a11 = VT.cast(FloatVector.fromArray(S, c, c1 + L));
+        FloatVector a12 = VT.cast(FloatVector.fromArray(S, c, c1 + 2 * L));
+        FloatVector a20 = VT.cast(FloatVector.fromArray(S, c, c2));
+        FloatVector a21 = VT.cast(FloatVector.fromArray(S, c, c2 + L));
+        FloatVector a22 = VT.cast(FloatVector.fromArray(S, c, c2 + 2 * L));
+        FloatVector a30 = VT.cast(FloatVector.fromArray(S, c, c3));
+        FloatVector a31 = VT.cast(FloatVector.fromArray(S, c, c3 + L));
+        FloatVector a32 = VT.cast(FloatVector.fromArray(S, c, c3 + 2 * L));
+        FloatVector a40 = VT.cast(FloatVector.fromArray(S, c, c4));
+        FloatVector a41 = VT.cast(FloatVector.fromArray(S, c, c4 + L));
+        FloatVector a42 = VT.cast(FloatVector.fromArray(S, c, c4 + 2 * L));
+        FloatVector a50 = VT.cast(FloatVector.fromArray(S, c, c5));
+        FloatVector a51 = VT.cast(FloatVector.fromArray(S, c, c5 + L));
+        FloatVector a52 = VT.cast(FloatVector.fromArray(S, c, c5 + 2 * L));
+        for (int i = 0; i < RB; i++) {
+            int bj = bo + i * GW3;
+            FloatVector b0 = VT.cast(FloatVector.fromArray(S, b, bj));
+            FloatVector b1 = VT.cast(FloatVector.fromArray(S, b, bj + L));
+            FloatVector b2 = VT.cast(FloatVector.fromArray(S, b, bj + 2 * L));
+            int pj = po + i * JB;
+            FloatVector x = VT.cast(FloatVector.broadcast(S, p[pj]));
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            a02 = x.fma(b2, a02);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 1]));
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            a12 = x.fma(b2, a12);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 2]));
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            a22 = x.fma(b2, a22);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 3]));
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            a32 = x.fma(b2, a32);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 4]));
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            a42 = x.fma(b2, a42);
+            x = VT.cast(FloatVector.broadcast(S, p[pj + 5]));
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+            a52 = x.fma(b2, a52);
+        }
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a42).intoArray(c, c4 + 2 * L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
+        VT.cast(a52).intoArray(c, c5 + 2 * L);
     }
 
     static int roundUp(int x, int k) {

@@ -31,6 +31,15 @@ public final class SimdKernels implements FactorKernels {
     private static final FactorKernels SCALAR = new ScalarKernels();
     /** Whether large ranks use a different width ({@code -Dautobalance.simd.largeRankBits}; off by default). */
     private static final boolean LARGE = SimdSpecies.LARGE_RANK_BITS != SimdSpecies.BITS;
+    /**
+     * Smallest float32 rank of {@code FloatFusedLarge}'s GEMM path where {@link #LARGE}: past two of its vectors where
+     * 32 vector registers exist (it has tiles of 3 and 4 vectors there, so no rank pads more than at the normal width,
+     * and float64 r = 24 ran ~1.4× faster than 6 × 2 tiles of the normal 256 bits, native-notes/kernels.md 35), else
+     * 4 vectors (its 6 × 2 tiles would pad ranks below that more than the normal width does).
+     */
+    private static final int FLOAT_LARGE_MIN = largeMin(FloatFusedLarge.L);
+    /** As {@link #FLOAT_LARGE_MIN} for float64 ({@code DoubleFusedLarge}). */
+    private static final int DOUBLE_LARGE_MIN = largeMin(DoubleFusedLarge.L);
 
     /**
      * Creates the kernels.
@@ -89,7 +98,7 @@ public final class SimdKernels implements FactorKernels {
                 FloatFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
-            if (LARGE && r >= 4 * FloatFusedLarge.L && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
+            if (LARGE && r >= FLOAT_LARGE_MIN && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
                 FloatFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
@@ -103,7 +112,7 @@ public final class SimdKernels implements FactorKernels {
                 DoubleFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
-            if (LARGE && r >= 4 * DoubleFusedLarge.L && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
+            if (LARGE && r >= DOUBLE_LARGE_MIN && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
                 DoubleFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
@@ -113,6 +122,10 @@ public final class SimdKernels implements FactorKernels {
             }
         }
         SCALAR.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
+    }
+
+    private static int largeMin(int lanes) {
+        return SimdSpecies.WIDE_TILES ? 2 * lanes + 1 : 4 * lanes;
     }
 
     @Override
