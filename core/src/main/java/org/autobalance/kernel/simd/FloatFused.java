@@ -493,15 +493,12 @@ final class FloatFused {
         int n = m.stride();
         // Wide tiles (MR × 4 and NJ × 4 vectors) where the register file has 32 vector registers and r fills 4-vector
         // groups.
-        // Ranks of exactly 3 vectors take 3-vector tiles instead: rounded up to 4 (or to 2-vector groups) they would
-        // do a third more FMAs.
-        boolean three = SimdSpecies.WIDE_TILES && r > 2 * L && r <= 3 * L;
-        boolean wide = SimdSpecies.WIDE_TILES && !three
-                && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
         // Column-group width of the packed arrays: GW for the wide tiles, GW3 for the 3-vector ones, G for the 6 × 2
         // tiles. Either way the tiles step through rows by a constant, so C2 drops their bounds checks and stride
         // multiplication (kernels.md 12, 33.4).
-        int gw = three ? GW3 : wide ? GW : G;
+        int gw = groupWidth(r);
+        boolean wide = gw == GW;
+        boolean three = gw == GW3;
         int rp = roundUp(r, gw);
         // rows per panel: the wide and 3-vector MᵀU tiles always run RB rows
         int rb = !wide && !three && r <= HALF_PANEL_MAX ? RB / 2 : RB;
@@ -558,6 +555,29 @@ final class FloatFused {
             unpackRows(mvp, rp, gw, rb, mv.segment(), mv.stride(), i0, rows, r);
         }
         unpackRows(mtp, rp, gw, d2p, mtu.segment(), mtu.stride(), 0, d2, r);
+    }
+
+    /**
+     * Column-group width of the GEMM path's tiles at rank r: {@link #G} (6 × 2 tiles) with 16 vector registers;
+     * with 32, of the groups of 4, 3 and 2 vectors the one that pads r least, the wider on a tie (each added vector
+     * of a tile shares its broadcasts), and 4 vectors from 8 on. So ranks of exactly 3 vectors no longer round up to
+     * 4 (a third more FMAs), and 5–6 vectors take two 3-vector groups instead of three 2-vector ones.
+     */
+    static int groupWidth(int r) {
+        if (!SimdSpecies.WIDE_TILES) {
+            return G;
+        }
+        if (r >= 8 * L) {
+            return GW;
+        }
+        int gw = GW;
+        if (roundUp(r, GW3) < roundUp(r, gw)) {
+            gw = GW3;
+        }
+        if (roundUp(r, G) < roundUp(r, gw)) {
+            gw = G;
+        }
+        return gw;
     }
 
     /*
