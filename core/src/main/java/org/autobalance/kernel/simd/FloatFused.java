@@ -24,14 +24,15 @@ import org.autobalance.memory.DenseMatrix;
  *       at a time (the last rows of a range one by one), and each M vector feeds one FMA into a row accumulator (MV)
  *       and one into the transposed MᵀU row, whose u values sit in registers. Row accumulators are reduced once per
  *       row, in lane order.
- *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed
- *       panel of M. A panel of {@link #RB} rows of M (RB / 2 at ranks up to {@link #HALF_PANEL_MAX}) is copied
- *       row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
+ *   <li><b>large r</b> (compute-bound; in this class, ranks past 2 vectors, 4 without 32 vector registers): two
+ *       GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M (RB / 2 at ranks up to
+ *       {@link #HALF_PANEL_MAX}) is copied row-sequentially into scratch laid out as blocks of {@link #JB} columns;
+ *       per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector
- *       tile (12 independent FMA chains each; MR × 4 and NJ × 4 vectors, 24 chains, where 32 vector registers exist
- *       and r fills groups of 4 vectors). V, U, MV and MᵀU are
- *       handled as packed heap copies whose rows are padded with zeros to a multiple of NC·L, so the micro-kernels
- *       have no tails.
+ *       tile (12 independent FMA chains each; where 32 vector registers exist, groups of 4 or 3 vectors where they
+ *       pad r less or no more, {@link #groupWidth}: 24 or 18 chains). V, U, MV and MᵀU are handled as packed heap
+ *       copies whose rows are padded with zeros to a multiple of the group's width, so the micro-kernels have no
+ *       tails.
  * </ul>
  * Every sum has an order fixed by the code (no {@code reduceLanes}), so results are bit-for-bit reproducible.
  */
@@ -92,8 +93,8 @@ final class FloatFused {
      */
     static final int GW = 4 * L;
     /**
-     * Width of a column group of the 3-vector tiles ({@link #mvTile3}), which take the ranks of exactly 3 vectors
-     * where 32 vector registers exist: rows GW3 apart, as for {@link #GW}.
+     * Width of a column group of the 3-vector tiles ({@link #mvTile3}), where 32 vector registers exist: rows GW3
+     * apart, as for {@link #GW}.
      */
     static final int GW3 = 3 * L;
     /**
@@ -1009,10 +1010,10 @@ final class FloatFused {
     }
 
     /**
-     * As {@link #mvTile} with an MR-row × 3-vector tile, for ranks of exactly 3 vectors (2L < r ≤ 3L; r rounded up to
-     * 4 vectors for {@link #mvTileWide} would do a third more FMAs, rounded up to 2-vector groups too): 18
-     * accumulators + 3 loads + a broadcast, where 32 vector registers exist. The packed arrays are column-group-major
-     * in groups of {@link #GW3}, rows GW3 apart (native-notes/kernels.md 35).
+     * As {@link #mvTile} with an MR-row × 3-vector tile, for the ranks that groups of 3 vectors pad least
+     * ({@link #groupWidth}: 3, 5 and 6 vectors; 3 rounded up to 4 or to 2-vector groups would do a third more FMAs):
+     * 18 accumulators + 3 loads + a broadcast, where 32 vector registers exist. The packed arrays are
+     * column-group-major in groups of {@link #GW3}, rows GW3 apart (native-notes/kernels.md 35).
      */
     private static void mvTile3(float[] p, int po, float[] b, int bo, float[] c, int co) {
         int c0 = co;

@@ -18,8 +18,9 @@ import org.autobalance.memory.DenseMatrix;
  * reference.
  *
  * <p>Width: {@code -Dautobalance.simd.bits} for everything; optionally {@code -Dautobalance.simd.largeRankBits} for the
- * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, GEMM
- * path: a rank that the small-rank property sends to the small-r path runs at the normal width). Where 32 vector
+ * fused pass at ranks past 2 vectors of that width, 4 without 32 vector registers ({@code FloatFusedLarge},
+ * {@code DoubleFusedLarge}, GEMM path: a rank that the small-rank property sends to the small-r path runs at the
+ * normal width). Where 32 vector
  * registers exist, the middle ranks between the small-rank threshold and two vectors of the large-rank width (float32
  * 9–32, float64 5–16 with AVX-512) run those classes' row-stream path, which reads M without a panel copy
  * ({@code -Dautobalance.simd.rowStream.float32/64}, 0 = off).
@@ -33,9 +34,10 @@ public final class SimdKernels implements FactorKernels {
     private static final boolean LARGE = SimdSpecies.LARGE_RANK_BITS != SimdSpecies.BITS;
     /**
      * Smallest float32 rank of {@code FloatFusedLarge}'s GEMM path where {@link #LARGE}: past two of its vectors where
-     * 32 vector registers exist (it has tiles of 3 and 4 vectors there, so no rank pads more than at the normal width,
-     * and float64 r = 24 ran ~1.4× faster than 6 × 2 tiles of the normal 256 bits, native-notes/kernels.md 35), else
-     * 4 vectors (its 6 × 2 tiles would pad ranks below that more than the normal width does).
+     * 32 vector registers exist (it has tiles of 3 and 4 vectors there, so no rank pads more than at the normal width;
+     * on the Intel AVX-512 host float64 r = 20–24 ran 25 % and float32 r = 40–48 33 % faster than on the 256-bit
+     * tiles, native-notes/kernels.md 35), else 4 vectors (its 6 × 2 tiles would pad ranks below that more than the
+     * normal width does).
      */
     private static final int FLOAT_LARGE_MIN = largeMin(FloatFusedLarge.L);
     /** As {@link #FLOAT_LARGE_MIN} for float64 ({@code DoubleFusedLarge}). */
