@@ -34,7 +34,7 @@ public final class EngineProperties {
     /** The width of the fused pass at large rank, in bits. */
     public static final Property<Integer> LARGE_RANK_BITS = new Property<>("autobalance.simd.largeRankBits",
             EngineProperties::bits);
-    /** Whether the GEMM path uses register tiles of 16 accumulators. */
+    /** Whether the fused pass uses its shapes that need 32 vector registers (e.g. the 6 × 4 and 6 × 3 GEMM tiles). */
     public static final Property<Boolean> WIDE_TILES = new Property<>("autobalance.simd.wideTiles",
             EngineProperties::bool);
     /** Largest float32 rank of the small-rank path. */

@@ -60,6 +60,12 @@ class KernelContractTest {
         return Integer.parseInt(KernelProvider.simd().name().substring(5).split("\\+")[0]) / 32;
     }
 
+    /** Float lanes of the large-rank fused classes in this JVM (simd-256+512 → 16; simd-256 → 8). */
+    static int largeFloatLanes() {
+        String[] widths = KernelProvider.simd().name().substring(5).split("\\+");
+        return Integer.parseInt(widths[widths.length - 1]) / 32;
+    }
+
     record Shape(int d1, int d2, int r) {
         @Override
         public String toString() {
@@ -106,6 +112,13 @@ class KernelContractTest {
         s.add(new Shape(19, 4200, 32));
         s.add(new Shape(30, 37, 70));
         s.add(new Shape(4098, 3, 2));
+        // the 3-vector GEMM tiles (kernels.md 35) past one panel at the large-rank width, in both dtypes: ranks of 3
+        // vectors and the ranks on either side (2 vectors + 1: the smallest they take; 3 vectors + 1: the 4-vector
+        // tiles), for float64 (half the float lanes) and float32
+        int ll = largeFloatLanes();
+        for (int r : new int[] {ll + 1, 3 * ll / 2, 3 * ll / 2 + 1, 2 * ll + 1, 3 * ll, 3 * ll + 1}) {
+            s.add(new Shape(250, 241, r));
+        }
         return s;
     }
 

@@ -13,9 +13,10 @@ import org.autobalance.testing.RandomSparse;
 
 /**
  * Runs the engine's iteration (the solver's exact kernel calls) through the rank sequence of
- * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1), in float32 then float64, with 1 then 2 threads, all in this
- * JVM: every kernel family, both vector widths and both dtypes pass through the JIT one after another, which is what
- * left kernels compiled with type-switched Vector API calls before (native-notes/kernels.md, section 9). Each cell
+ * {@code bench --sequence} (1, 2, 3, 4, 8, 16, 64, 1; and 48, the GEMM path's 3-vector tiles), in float32 then
+ * float64, with 1 then 2 threads, all in this JVM: every kernel family, both vector widths and both dtypes pass
+ * through the JIT one after another, which is what left kernels compiled with type-switched Vector API calls before
+ * (native-notes/kernels.md, section 9). Each cell
  * also runs the sparse engine on a power-law sparse M of the same shape, full loss (the gather products, whose
  * classes run at the large-rank width) and observed loss (the normal-width sparse passes).
  * The network GEMM is not run here: its masked stores still bind a JDK call from the shared profile
@@ -23,7 +24,7 @@ import org.autobalance.testing.RandomSparse;
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
  */
 public final class RankSequenceProbe {
-    static final int[] RANKS = {1, 2, 3, 4, 8, 16, 64, 1};
+    static final int[] RANKS = {1, 2, 3, 4, 8, 16, 48, 64, 1};
     /** Rows and columns of M: not multiples of any lane count (tails), large enough for two GEMM row panels. */
     static final int D1 = 203;
     static final int D2 = 231;
@@ -51,10 +52,12 @@ public final class RankSequenceProbe {
             "FloatSparseLarge.slice");
     /**
      * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
-     * registers; the probe's r = 16 float32 and r = 8 float64 take one vector per row, r = 16 float64 two).
+     * registers; the probe's r = 16 float32 and r = 8 float64 take one vector per row, r = 16 float64 two), and the
+     * GEMM path's 3-vector tiles (r = 48: one group of 3 float32 vectors, two of 3 float64 ones; kernels.md 35).
      */
     private static final List<String> REQUIRED_512 = List.of("FloatFusedLarge.rows8x1",
-            "DoubleFusedLarge.rows8x1", "DoubleFusedLarge.rows4x2");
+            "DoubleFusedLarge.rows8x1", "DoubleFusedLarge.rows4x2", "FloatFusedLarge.mvTile3",
+            "FloatFusedLarge.mtuTile3", "DoubleFusedLarge.mvTile3", "DoubleFusedLarge.mtuTile3");
 
     /** The kernels ({@code Class.method} of the SIMD package) that a run of the probe must have compiled by C2. */
     static List<String> requiredKernels() {

@@ -23,14 +23,15 @@ import org.autobalance.memory.DenseMatrix;
  *   <li><b>middle r</b> (one or two of its vectors, where 32 vector registers exist; {@link #rowStream}): rows of M
  *       are streamed a few at a time through an L1-resident staging array and each element is broadcast against
  *       vectors along r of V, U and MᵀU — no panel copy of M;
- *   <li><b>large r</b> (compute-bound; in this class, ranks of at least 4 vectors): two GEMMs sharing one packed
- *       panel of M. A panel of {@link #RB} rows of M (RB / 2 at ranks up to {@link #HALF_PANEL_MAX}) is copied
- *       row-sequentially into scratch laid out as blocks of {@link #JB} columns; per block, MV += P·V with a
+ *   <li><b>large r</b> (compute-bound; in this class, ranks past 2 vectors, 4 without 32 vector registers): two
+ *       GEMMs sharing one packed panel of M. A panel of {@link #RB} rows of M (RB / 2 at ranks up to
+ *       {@link #HALF_PANEL_MAX}) is copied row-sequentially into scratch laid out as blocks of {@link #JB} columns;
+ *       per block, MV += P·V with a
  *       {@link #MR} × {@link #NC}-vector register tile and MᵀU += Pᵀ·U with an {@link #NJ} × {@link #NC}-vector
- *       tile (12 independent FMA chains each; MR × 4 and NJ × 4 vectors, 24 chains, where 32 vector registers exist
- *       and r fills groups of 4 vectors). V, U, MV and MᵀU are
- *       handled as packed heap copies whose rows are padded with zeros to a multiple of NC·L, so the micro-kernels
- *       have no tails.
+ *       tile (12 independent FMA chains each; where 32 vector registers exist, groups of 4 or 3 vectors where they
+ *       pad r less or no more, {@link #groupWidth}: 24 or 18 chains). V, U, MV and MᵀU are handled as packed heap
+ *       copies whose rows are padded with zeros to a multiple of the group's width, so the micro-kernels have no
+ *       tails.
  * </ul>
  * Every sum has an order fixed by the code (no {@code reduceLanes}), so results are bit-for-bit reproducible.
  */
@@ -71,6 +72,11 @@ final class DoubleFusedLarge {
      * per iteration; measured −7 % on the float32 r = 64 pass, kernels.md 33.4).
      */
     static final int GW = 4 * L;
+    /**
+     * Width of a column group of the 3-vector tiles ({@link #mvTile3}), where 32 vector registers exist: rows GW3
+     * apart, as for {@link #GW}.
+     */
+    static final int GW3 = 3 * L;
     /**
      * Rows of M per packed panel (a multiple of 2·MR: the MV tiles step MR rows through panels of RB and RB / 2
      * rows; checked by KernelContractTest): the i-extent of the wide MᵀU micro-kernel (the 6 × 2 one
@@ -465,14 +471,15 @@ final class DoubleFusedLarge {
         int n = m.stride();
         // Wide tiles (MR × 4 and NJ × 4 vectors) where the register file has 32 vector registers and r fills 4-vector
         // groups.
-        boolean wide = SimdSpecies.WIDE_TILES && (roundUp(r, 4 * L) == roundUp(r, NC * L) || r >= 8 * L);
-        int rp = roundUp(r, wide ? 4 * L : G);
-        // rows per panel: the wide MᵀU tile always runs RB rows
-        int rb = !wide && r <= HALF_PANEL_MAX ? RB / 2 : RB;
-        // Column-group width of the packed arrays: GW for the wide tiles, G for the 6 × 2 tiles. Either way the tiles
-        // step through rows by a constant, so C2 drops their bounds checks and stride multiplication (kernels.md 12,
-        // 33.4).
-        int gw = wide ? GW : G;
+        // Column-group width of the packed arrays: GW for the wide tiles, GW3 for the 3-vector ones, G for the 6 × 2
+        // tiles. Either way the tiles step through rows by a constant, so C2 drops their bounds checks and stride
+        // multiplication (kernels.md 12, 33.4).
+        int gw = groupWidth(r);
+        boolean wide = gw == GW;
+        boolean three = gw == GW3;
+        int rp = roundUp(r, gw);
+        // rows per panel: the wide and 3-vector MᵀU tiles always run RB rows
+        int rb = !wide && !three && r <= HALF_PANEL_MAX ? RB / 2 : RB;
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
@@ -504,6 +511,13 @@ final class DoubleFusedLarge {
                         for (int jj = 0; jj < JB; jj += NJ) {
                             mtuTileWide(pp, pOff + jj, up, ug, mtp, vg + jj * GW);
                         }
+                    } else if (three) {
+                        for (int g = 0; g < rows; g += MR) {
+                            mvTile3(pp, pOff + g * JB, vp, vg, mvp, ug + g * GW3);
+                        }
+                        for (int jj = 0; jj < JB; jj += NJ) {
+                            mtuTile3(pp, pOff + jj, up, ug, mtp, vg + jj * GW3);
+                        }
                     } else {
                         for (int g = 0; g < rows; g += MR) {
                             mvTile(pp, pOff + g * JB, vp, vg, mvp, ug + g * G);
@@ -519,6 +533,29 @@ final class DoubleFusedLarge {
             unpackRows(mvp, rp, gw, rb, mv.segment(), mv.stride(), i0, rows, r);
         }
         unpackRows(mtp, rp, gw, d2p, mtu.segment(), mtu.stride(), 0, d2, r);
+    }
+
+    /**
+     * Column-group width of the GEMM path's tiles at rank r: {@link #G} (6 × 2 tiles) with 16 vector registers;
+     * with 32, of the groups of 4, 3 and 2 vectors the one that pads r least, the wider on a tie (each added vector
+     * of a tile shares its broadcasts), and 4 vectors from 8 on. So ranks of exactly 3 vectors no longer round up to
+     * 4 (a third more FMAs), and 5–6 vectors take two 3-vector groups instead of three 2-vector ones.
+     */
+    static int groupWidth(int r) {
+        if (!SimdSpecies.WIDE_TILES) {
+            return G;
+        }
+        if (r >= 8 * L) {
+            return GW;
+        }
+        int gw = GW;
+        if (roundUp(r, GW3) < roundUp(r, gw)) {
+            gw = GW3;
+        }
+        if (roundUp(r, G) < roundUp(r, gw)) {
+            gw = G;
+        }
+        return gw;
     }
 
     /*
@@ -947,6 +984,165 @@ final class DoubleFusedLarge {
         VT.cast(a51).intoArray(c, c5 + L);
         VT.cast(a52).intoArray(c, c5 + 2 * L);
         VT.cast(a53).intoArray(c, c5 + 3 * L);
+    }
+
+    /**
+     * As {@link #mvTile} with an MR-row × 3-vector tile, for the ranks that groups of 3 vectors pad least
+     * ({@link #groupWidth}: 3, 5 and 6 vectors; 3 rounded up to 4 or to 2-vector groups would do a third more FMAs):
+     * 18 accumulators + 3 loads + a broadcast, where 32 vector registers exist. The packed arrays are
+     * column-group-major in groups of {@link #GW3}, rows GW3 apart (native-notes/kernels.md 35).
+     */
+    private static void mvTile3(double[] p, int po, double[] b, int bo, double[] c, int co) {
+        int c0 = co;
+        int c1 = co + GW3;
+        int c2 = co + 2 * GW3;
+        int c3 = co + 3 * GW3;
+        int c4 = co + 4 * GW3;
+        int c5 = co + 5 * GW3;
+        DoubleVector a00 = VT.cast(DoubleVector.fromArray(S, c, c0));
+        DoubleVector a01 = VT.cast(DoubleVector.fromArray(S, c, c0 + L));
+        DoubleVector a02 = VT.cast(DoubleVector.fromArray(S, c, c0 + 2 * L));
+        DoubleVector a10 = VT.cast(DoubleVector.fromArray(S, c, c1));
+        DoubleVector a11 = VT.cast(DoubleVector.fromArray(S, c, c1 + L));
+        DoubleVector a12 = VT.cast(DoubleVector.fromArray(S, c, c1 + 2 * L));
+        DoubleVector a20 = VT.cast(DoubleVector.fromArray(S, c, c2));
+        DoubleVector a21 = VT.cast(DoubleVector.fromArray(S, c, c2 + L));
+        DoubleVector a22 = VT.cast(DoubleVector.fromArray(S, c, c2 + 2 * L));
+        DoubleVector a30 = VT.cast(DoubleVector.fromArray(S, c, c3));
+        DoubleVector a31 = VT.cast(DoubleVector.fromArray(S, c, c3 + L));
+        DoubleVector a32 = VT.cast(DoubleVector.fromArray(S, c, c3 + 2 * L));
+        DoubleVector a40 = VT.cast(DoubleVector.fromArray(S, c, c4));
+        DoubleVector a41 = VT.cast(DoubleVector.fromArray(S, c, c4 + L));
+        DoubleVector a42 = VT.cast(DoubleVector.fromArray(S, c, c4 + 2 * L));
+        DoubleVector a50 = VT.cast(DoubleVector.fromArray(S, c, c5));
+        DoubleVector a51 = VT.cast(DoubleVector.fromArray(S, c, c5 + L));
+        DoubleVector a52 = VT.cast(DoubleVector.fromArray(S, c, c5 + 2 * L));
+        for (int j = 0; j < JB; j++) {
+            int bj = bo + j * GW3;
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bj));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bj + L));
+            DoubleVector b2 = VT.cast(DoubleVector.fromArray(S, b, bj + 2 * L));
+            int pj = po + j;
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, p[pj]));
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            a02 = x.fma(b2, a02);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + JB]));
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            a12 = x.fma(b2, a12);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 2 * JB]));
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            a22 = x.fma(b2, a22);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 3 * JB]));
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            a32 = x.fma(b2, a32);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 4 * JB]));
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            a42 = x.fma(b2, a42);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 5 * JB]));
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+            a52 = x.fma(b2, a52);
+        }
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a42).intoArray(c, c4 + 2 * L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
+        VT.cast(a52).intoArray(c, c5 + 2 * L);
+    }
+
+    /** As {@link #mtuTile} with an NJ-column × 3-vector tile (see {@link #mvTile3}); always RB rows. */
+    private static void mtuTile3(double[] p, int po, double[] b, int bo, double[] c, int co) {
+        int c0 = co;
+        int c1 = co + GW3;
+        int c2 = co + 2 * GW3;
+        int c3 = co + 3 * GW3;
+        int c4 = co + 4 * GW3;
+        int c5 = co + 5 * GW3;
+        DoubleVector a00 = VT.cast(DoubleVector.fromArray(S, c, c0));
+        DoubleVector a01 = VT.cast(DoubleVector.fromArray(S, c, c0 + L));
+        DoubleVector a02 = VT.cast(DoubleVector.fromArray(S, c, c0 + 2 * L));
+        DoubleVector a10 = VT.cast(DoubleVector.fromArray(S, c, c1));
+        DoubleVector a11 = VT.cast(DoubleVector.fromArray(S, c, c1 + L));
+        DoubleVector a12 = VT.cast(DoubleVector.fromArray(S, c, c1 + 2 * L));
+        DoubleVector a20 = VT.cast(DoubleVector.fromArray(S, c, c2));
+        DoubleVector a21 = VT.cast(DoubleVector.fromArray(S, c, c2 + L));
+        DoubleVector a22 = VT.cast(DoubleVector.fromArray(S, c, c2 + 2 * L));
+        DoubleVector a30 = VT.cast(DoubleVector.fromArray(S, c, c3));
+        DoubleVector a31 = VT.cast(DoubleVector.fromArray(S, c, c3 + L));
+        DoubleVector a32 = VT.cast(DoubleVector.fromArray(S, c, c3 + 2 * L));
+        DoubleVector a40 = VT.cast(DoubleVector.fromArray(S, c, c4));
+        DoubleVector a41 = VT.cast(DoubleVector.fromArray(S, c, c4 + L));
+        DoubleVector a42 = VT.cast(DoubleVector.fromArray(S, c, c4 + 2 * L));
+        DoubleVector a50 = VT.cast(DoubleVector.fromArray(S, c, c5));
+        DoubleVector a51 = VT.cast(DoubleVector.fromArray(S, c, c5 + L));
+        DoubleVector a52 = VT.cast(DoubleVector.fromArray(S, c, c5 + 2 * L));
+        for (int i = 0; i < RB; i++) {
+            int bj = bo + i * GW3;
+            DoubleVector b0 = VT.cast(DoubleVector.fromArray(S, b, bj));
+            DoubleVector b1 = VT.cast(DoubleVector.fromArray(S, b, bj + L));
+            DoubleVector b2 = VT.cast(DoubleVector.fromArray(S, b, bj + 2 * L));
+            int pj = po + i * JB;
+            DoubleVector x = VT.cast(DoubleVector.broadcast(S, p[pj]));
+            a00 = x.fma(b0, a00);
+            a01 = x.fma(b1, a01);
+            a02 = x.fma(b2, a02);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 1]));
+            a10 = x.fma(b0, a10);
+            a11 = x.fma(b1, a11);
+            a12 = x.fma(b2, a12);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 2]));
+            a20 = x.fma(b0, a20);
+            a21 = x.fma(b1, a21);
+            a22 = x.fma(b2, a22);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 3]));
+            a30 = x.fma(b0, a30);
+            a31 = x.fma(b1, a31);
+            a32 = x.fma(b2, a32);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 4]));
+            a40 = x.fma(b0, a40);
+            a41 = x.fma(b1, a41);
+            a42 = x.fma(b2, a42);
+            x = VT.cast(DoubleVector.broadcast(S, p[pj + 5]));
+            a50 = x.fma(b0, a50);
+            a51 = x.fma(b1, a51);
+            a52 = x.fma(b2, a52);
+        }
+        VT.cast(a00).intoArray(c, c0);
+        VT.cast(a01).intoArray(c, c0 + L);
+        VT.cast(a02).intoArray(c, c0 + 2 * L);
+        VT.cast(a10).intoArray(c, c1);
+        VT.cast(a11).intoArray(c, c1 + L);
+        VT.cast(a12).intoArray(c, c1 + 2 * L);
+        VT.cast(a20).intoArray(c, c2);
+        VT.cast(a21).intoArray(c, c2 + L);
+        VT.cast(a22).intoArray(c, c2 + 2 * L);
+        VT.cast(a30).intoArray(c, c3);
+        VT.cast(a31).intoArray(c, c3 + L);
+        VT.cast(a32).intoArray(c, c3 + 2 * L);
+        VT.cast(a40).intoArray(c, c4);
+        VT.cast(a41).intoArray(c, c4 + L);
+        VT.cast(a42).intoArray(c, c4 + 2 * L);
+        VT.cast(a50).intoArray(c, c5);
+        VT.cast(a51).intoArray(c, c5 + L);
+        VT.cast(a52).intoArray(c, c5 + 2 * L);
     }
 
     static int roundUp(int x, int k) {

@@ -18,8 +18,9 @@ import org.autobalance.memory.DenseMatrix;
  * reference.
  *
  * <p>Width: {@code -Dautobalance.simd.bits} for everything; optionally {@code -Dautobalance.simd.largeRankBits} for the
- * fused pass at ranks of at least 4 vectors of that width ({@code FloatFusedLarge}, {@code DoubleFusedLarge}, GEMM
- * path: a rank that the small-rank property sends to the small-r path runs at the normal width). Where 32 vector
+ * fused pass at ranks past 2 vectors of that width, 4 without 32 vector registers ({@code FloatFusedLarge},
+ * {@code DoubleFusedLarge}, GEMM path: a rank that the small-rank property sends to the small-r path runs at the
+ * normal width). Where 32 vector
  * registers exist, the middle ranks between the small-rank threshold and two vectors of the large-rank width (float32
  * 9–32, float64 5–16 with AVX-512) run those classes' row-stream path, which reads M without a panel copy
  * ({@code -Dautobalance.simd.rowStream.float32/64}, 0 = off).
@@ -31,6 +32,16 @@ public final class SimdKernels implements FactorKernels {
     private static final FactorKernels SCALAR = new ScalarKernels();
     /** Whether large ranks use a different width ({@code -Dautobalance.simd.largeRankBits}; off by default). */
     private static final boolean LARGE = SimdSpecies.LARGE_RANK_BITS != SimdSpecies.BITS;
+    /**
+     * Smallest float32 rank of {@code FloatFusedLarge}'s GEMM path where {@link #LARGE}: past two of its vectors where
+     * 32 vector registers exist (it has tiles of 3 and 4 vectors there, so no rank pads more than at the normal width;
+     * on the Intel AVX-512 host float64 r = 20–24 ran 25 % and float32 r = 40–48 33 % faster than on the 256-bit
+     * tiles, native-notes/kernels.md 35), else 4 vectors (its 6 × 2 tiles would pad ranks below that more than the
+     * normal width does).
+     */
+    private static final int FLOAT_LARGE_MIN = largeMin(FloatFusedLarge.L);
+    /** As {@link #FLOAT_LARGE_MIN} for float64 ({@code DoubleFusedLarge}). */
+    private static final int DOUBLE_LARGE_MIN = largeMin(DoubleFusedLarge.L);
 
     /**
      * Creates the kernels.
@@ -89,7 +100,7 @@ public final class SimdKernels implements FactorKernels {
                 FloatFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
-            if (LARGE && r >= 4 * FloatFusedLarge.L && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
+            if (LARGE && r >= FLOAT_LARGE_MIN && r > FloatFused.SMALL_MAX && FloatFusedLarge.fits(m, u)) {
                 FloatFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
@@ -103,7 +114,7 @@ public final class SimdKernels implements FactorKernels {
                 DoubleFusedLarge.rowStream(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
-            if (LARGE && r >= 4 * DoubleFusedLarge.L && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
+            if (LARGE && r >= DOUBLE_LARGE_MIN && r > DoubleFused.SMALL_MAX && DoubleFusedLarge.fits(m, u)) {
                 DoubleFusedLarge.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu, Scratch.get());
                 return;
             }
@@ -113,6 +124,10 @@ public final class SimdKernels implements FactorKernels {
             }
         }
         SCALAR.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
+    }
+
+    private static int largeMin(int lanes) {
+        return SimdSpecies.WIDE_TILES ? 2 * lanes + 1 : 4 * lanes;
     }
 
     @Override
