@@ -614,7 +614,8 @@ final class DoubleFused {
             }
             if (full < r && full >= g0 && full < g0 + gw) {
                 VectorMask<Double> tail = S.indexInRange(full, r);
-                VT.cast(DoubleVector.fromArray(S, src, d + full - g0)).intoMemorySegment(to, o + full * BYTES, NO, tail);
+                VT.cast(DoubleVector.fromArray(S, src, d + full - g0))
+                        .intoMemorySegment(to, o + full * BYTES, NO, tail);
             }
         }
     }

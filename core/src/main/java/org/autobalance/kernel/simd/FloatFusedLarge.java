@@ -602,7 +602,8 @@ final class FloatFusedLarge {
             }
             if (full < r && full >= g0 && full < g0 + gw) {
                 VectorMask<Float> tail = S.indexInRange(full, r);
-                VT.cast(FloatVector.fromArray(S, src, d + full - g0)).intoMemorySegment(to, o + full * BYTES, NO, tail);
+                VT.cast(FloatVector.fromArray(S, src, d + full - g0))
+                        .intoMemorySegment(to, o + full * BYTES, NO, tail);
             }
         }
     }
