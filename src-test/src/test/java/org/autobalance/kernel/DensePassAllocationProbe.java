@@ -11,9 +11,9 @@ import org.autobalance.synthetic.KnownMatrices;
  * sequence of {@code bench --sequence} on 203 × 231, then ranks 12, 5, 24 and 4 on 260 × 1000: every path of the
  * fused pass, the row stream's short steps, tail rows and masked last vectors, and ranks that change back), run
  * {@link #WARM} times a cell, the bytes allocated per call by each of the five dense passes at each cell of it again,
- * printed as {@code allocated DTYPE D1xD2 RANK PASS BYTES}, and {@code done} at the end. First, {@code control BYTES}: what
- * the counter read across a 1 MiB array's allocation, so that a counter that does not count cannot pass the test; a
- * reading of -1 (not supported) ends the probe with an exception.
+ * printed as {@code allocated DTYPE D1xD2 RANK PASS BYTES}, and {@code done} at the end. First,
+ * {@code control BYTES}: what the counter read across a 1 MiB array's allocation, so that a counter that does not
+ * count cannot pass the test; a reading of -1 (not supported) ends the probe with an exception.
  */
 public final class DensePassAllocationProbe {
     /** The history, in order: {rows, columns, rank}. */
