@@ -1,7 +1,5 @@
 package org.autobalance.kernel;
 
-import com.sun.management.ThreadMXBean;
-import java.lang.management.ManagementFactory;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.synthetic.KnownMatrices;
@@ -27,20 +25,13 @@ public final class DensePassAllocationProbe {
     /** Calls per measurement, and measurements per pass (the least is printed). */
     private static final int CALLS = 2;
     private static final int ROUNDS = 3;
-    /** The control's array: what a reading must count if the counter counts at all. */
-    static final int CONTROL_BYTES = 1 << 20;
-    /** Keeps the control's array reachable, so that no compiler may drop its allocation. */
-    private static byte[] kept;
 
     private DensePassAllocationProbe() {
     }
 
     public static void main(String[] args) {
         FactorKernels kernels = KernelProvider.simd();
-        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long before = allocated(threads);
-        kept = new byte[CONTROL_BYTES];
-        System.out.println("control " + (allocated(threads) - before));
+        AllocationCounter.printControl();
         for (DType t : DType.values()) {
             // the history, then each cell again, measured: a pass's per-block methods have run hundreds of times
             // by then (on the first cell alone, float64's dot block had not reached C2 after 30 calls, and its C1
@@ -56,11 +47,11 @@ public final class DensePassAllocationProbe {
                     for (int p = 0; p < PASSES.length; p++) {
                         long least = Long.MAX_VALUE;
                         for (int round = 0; round < ROUNDS; round++) {
-                            long start = allocated(threads);
+                            long start = AllocationCounter.allocated();
                             for (int i = 0; i < CALLS; i++) {
                                 c.run(p);
                             }
-                            least = Math.min(least, (allocated(threads) - start) / CALLS);
+                            least = Math.min(least, (AllocationCounter.allocated() - start) / CALLS);
                         }
                         System.out.println("allocated " + t.label() + " " + cell[0] + "x" + cell[1] + " " + cell[2]
                                 + " " + PASSES[p] + " " + least);
@@ -70,15 +61,6 @@ public final class DensePassAllocationProbe {
         }
         System.out.println(KernelJitTest.PROPERTIES + KernelJitTest.simdValues());
         System.out.println("done");
-    }
-
-    /** The bytes this thread allocated so far; a JVM that does not count them (-1) fails the probe. */
-    private static long allocated(ThreadMXBean threads) {
-        long bytes = threads.getCurrentThreadAllocatedBytes();
-        if (bytes < 0) {
-            throw new IllegalStateException("this JVM does not count the thread's allocated bytes (" + bytes + ")");
-        }
-        return bytes;
     }
 
     /** M, the factors and the passes' outputs of one cell, made before any pass is measured. */

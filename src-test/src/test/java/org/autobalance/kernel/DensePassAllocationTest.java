@@ -56,16 +56,7 @@ class DensePassAllocationTest {
         String out = ChildJvm.run(ChildJvm.command(options, DensePassAllocationProbe.class), Duration.ofMinutes(3));
         assertTrue(out.contains("done"), out);
         assertEquals(KernelJitTest.simdValues(), KernelJitTest.childsSimdValues(out), "the child's kernel properties");
-        long control = Long.parseLong(out.lines().filter(l -> l.startsWith("control ")).findFirst()
-                .orElseThrow(() -> new AssertionError("no control reading: " + out)).substring("control ".length()));
-        assertTrue(control >= DensePassAllocationProbe.CONTROL_BYTES,
-                "the control's " + DensePassAllocationProbe.CONTROL_BYTES + "-byte array read as " + control);
-        List<String> cells = out.lines().filter(l -> l.startsWith("allocated ")).toList();
-        assertEquals(DType.values().length * DensePassAllocationProbe.CELLS.length
-                * DensePassAllocationProbe.PASSES.length, cells.size(), out);
-        List<String> over = cells.stream().filter(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)) > BOUND)
-                .toList();
-        assertTrue(over.isEmpty(), "bytes allocated per call over " + BOUND + " (DTYPE SHAPE RANK PASS BYTES): "
-                + over);
+        AllocationCounter.assertCells(out, DType.values().length * DensePassAllocationProbe.CELLS.length
+                * DensePassAllocationProbe.PASSES.length, BOUND, "bytes a call: DTYPE SHAPE RANK PASS BYTES");
     }
 }
