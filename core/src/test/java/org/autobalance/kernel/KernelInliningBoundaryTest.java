@@ -2,6 +2,7 @@ package org.autobalance.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,6 +82,27 @@ class KernelInliningBoundaryTest {
                     + ") bytes, which C2 can inline into their caller when they have no compiled code");
             // by name as well: a kernel renamed, or one the walk stopped seeing, is a change to look at here
             assertEquals(driver.getValue(), kernels.keySet(), driver.getKey() + ": the kernels below it " + kernels);
+        }
+    }
+
+    /**
+     * The dense row stream's driver reaches each panel's work (U's packing, the staging copies, the tail rows, MV's
+     * unpacking: vector copies C2 inlines, being small) through {@code rowPanel}, which must stay over FreqInlineSize:
+     * inlined into {@code rowStream} with the packing of V and MᵀU, that work took the driver's compile unit to C2's
+     * node cutoff for inlining after varied shapes (native-notes/kernels.md 36; KernelJitTest sees it only on a run
+     * that compiles the driver after such shapes).
+     */
+    @Test
+    void theRowStreamsPanelsAreACompileUnitOfTheirOwn() throws IOException {
+        int limit = freqInlineSize();
+        for (String large : List.of("FloatFusedLarge", "DoubleFusedLarge")) {
+            Map<String, Method> methods = methods(large);
+            assertEquals(Set.of("copyRows", "rowPanel"), methods.get("rowStream").sameClassCalls().stream()
+                    .filter(c -> !c.equals("roundUp")).collect(Collectors.toSet()),
+                    large + ".rowStream's calls in its class");
+            int size = methods.get("rowPanel").size();
+            assertTrue(size > limit, large + ".rowPanel is " + size + " bytes, at most FreqInlineSize (" + limit
+                    + "): C2 can inline it into rowStream");
         }
     }
 

@@ -28,6 +28,18 @@ public final class RankSequenceProbe {
     /** Rows and columns of M: not multiples of any lane count (tails), large enough for two GEMM row panels. */
     static final int D1 = 203;
     static final int D2 = 231;
+    /**
+     * A second dense M and its ranks, run after the sequence in each dtype and thread count: the row stream's
+     * branches that 203 × 231 at ranks 8 and 16 leaves out. 1000 columns are a column block of 15 full staged steps
+     * and a short one (float32 JM = 64; float64 32: 31 and 8); 260 rows leave rows beyond the last group of a
+     * 128-row panel (4; in two threads' chunks of 130, 2); r = 12 is not a multiple of L, so MᵀU's and MV's last
+     * vectors are written under a mask (float32 one vector a row, float64 two at 512 bits). On the driver that
+     * packed V and MᵀU in its own compile unit, C2's compile of it reached its node cutoff for inlining after these
+     * (native-notes/kernels.md 36).
+     */
+    static final int WIDE_D1 = 260;
+    static final int WIDE_D2 = 1000;
+    static final int[] WIDE_RANKS = {8, 12, 16};
     /** Iterations per cell: with the child's lowered compile thresholds, enough for C2 to compile every kernel. */
     static final int ITERATIONS = 25;
 
@@ -56,8 +68,9 @@ public final class RankSequenceProbe {
      * GEMM path's 3-vector tiles (r = 48: one group of 3 float32 vectors, two of 3 float64 ones; kernels.md 35).
      */
     private static final List<String> REQUIRED_512 = List.of("FloatFusedLarge.rows8x1",
-            "DoubleFusedLarge.rows8x1", "DoubleFusedLarge.rows4x2", "FloatFusedLarge.mvTile3",
-            "FloatFusedLarge.mtuTile3", "DoubleFusedLarge.mvTile3", "DoubleFusedLarge.mtuTile3");
+            "DoubleFusedLarge.rows8x1", "DoubleFusedLarge.rows4x2", "FloatFusedLarge.rowPanel",
+            "DoubleFusedLarge.rowPanel", "FloatFusedLarge.mvTile3", "FloatFusedLarge.mtuTile3",
+            "DoubleFusedLarge.mvTile3", "DoubleFusedLarge.mtuTile3");
 
     /** The kernels ({@code Class.method} of the SIMD package) that a run of the probe must have compiled by C2. */
     static List<String> requiredKernels() {
@@ -107,18 +120,11 @@ public final class RankSequenceProbe {
         RandomSparse.Sample sample = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, D1, D2, 24);
         for (DType t : DType.values()) {
             try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21);
+                    DenseMatrix wide = KnownMatrices.gaussian(t, WIDE_D1, WIDE_D2, 1.0, 25);
                     SparseMatrix sparse = sample.matrix(t)) {
                 for (int threads = 1; threads <= 2; threads++) {
                     for (int r : RANKS) {
-                        try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
-                                DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
-                                EngineIteration it = new EngineIteration(kernels, m, u, v, threads)) {
-                            double g = 0;
-                            for (int i = 0; i < ITERATIONS; i++) {
-                                g = it.iterate(1e-3);
-                            }
-                            System.out.println(t.label() + " threads " + threads + " r " + r + " grad² " + g);
-                        }
+                        iterate(kernels, m, r, threads);
                         for (boolean observed : new boolean[] {false, true}) {
                             try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
                                     DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
@@ -133,8 +139,26 @@ public final class RankSequenceProbe {
                             }
                         }
                     }
+                    for (int r : WIDE_RANKS) {
+                        iterate(kernels, wide, r, threads);
+                    }
                 }
             }
+        }
+    }
+
+    /** {@link #ITERATIONS} iterations of the dense engine on M at rank r; prints a line. */
+    private static void iterate(FactorKernels kernels, DenseMatrix m, int r, int threads) {
+        DType t = m.dtype();
+        try (DenseMatrix u = KnownMatrices.gaussian(t, m.rows(), r, 1e-3, 22);
+                DenseMatrix v = KnownMatrices.gaussian(t, m.cols(), r, 1e-3, 23);
+                EngineIteration it = new EngineIteration(kernels, m, u, v, threads)) {
+            double g = 0;
+            for (int i = 0; i < ITERATIONS; i++) {
+                g = it.iterate(1e-3);
+            }
+            System.out.println(t.label() + " " + m.rows() + " x " + m.cols() + " threads " + threads + " r " + r
+                    + " grad² " + g);
         }
     }
 

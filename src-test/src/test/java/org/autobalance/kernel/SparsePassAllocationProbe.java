@@ -1,7 +1,5 @@
 package org.autobalance.kernel;
 
-import com.sun.management.ThreadMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.autobalance.kernel.simd.SimdKernels;
 import org.autobalance.memory.DType;
@@ -38,20 +36,13 @@ public final class SparsePassAllocationProbe {
     /** Passes per measurement, and measurements per cell (the least is printed). */
     private static final int PASSES = 2;
     private static final int ROUNDS = 3;
-    /** The control's array: what a reading must count if the counter counts at all. */
-    static final int CONTROL_BYTES = 1 << 20;
-    /** Keeps the control's array reachable, so that no compiler may drop its allocation. */
-    private static byte[] kept;
 
     private SparsePassAllocationProbe() {
     }
 
     public static void main(String[] args) {
         SparseKernels kernels = KernelProvider.sparseSimd();
-        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long before = allocated(threads);
-        kept = new byte[CONTROL_BYTES];
-        System.out.println("control " + (allocated(threads) - before));
+        AllocationCounter.printControl();
         for (DType t : DType.values()) {
             int lanes = SimdKernels.vectorBits() / (8 * t.bytes());
             try (SparseMatrix m = ObservedPassProbe.built(t, D1, D2, STORED, SEED)) {
@@ -64,7 +55,7 @@ public final class SparsePassAllocationProbe {
                 }
                 cells[4][Pass.OBSERVED.ordinal()].run(20);
                 cells[3][Pass.OBSERVED.ordinal()].run(3);
-                print(threads, t, "observed-after-4", 3, cells[3][Pass.OBSERVED.ordinal()]);
+                print(t, "observed-after-4", 3, cells[3][Pass.OBSERVED.ordinal()]);
                 for (int round = 0; round < 3; round++) {
                     for (int vectors = 1; vectors <= 4; vectors++) {
                         cells[vectors][Pass.OBSERVED.ordinal()].run(1);
@@ -74,14 +65,14 @@ public final class SparsePassAllocationProbe {
                 cells[2][Pass.FUSED.ordinal()].run(10);
                 for (int vectors = 1; vectors <= 4; vectors++) {
                     for (Pass pass : List.of(Pass.OBSERVED, Pass.FUSED)) {
-                        print(threads, t, pass.label, vectors, cells[vectors][pass.ordinal()]);
+                        print(t, pass.label, vectors, cells[vectors][pass.ordinal()]);
                     }
                 }
                 // the product and the held-out residual after the two passes, so that the cells of these keep the
                 // order they failed in on the old kernels
                 for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL, Pass.PANELS)) {
                     for (int vectors = 1; vectors <= 4; vectors++) {
-                        print(threads, t, pass.label, vectors, cells[vectors][pass.ordinal()]);
+                        print(t, pass.label, vectors, cells[vectors][pass.ordinal()]);
                     }
                 }
                 for (int vectors = 1; vectors <= 4; vectors++) {
@@ -96,23 +87,14 @@ public final class SparsePassAllocationProbe {
     }
 
     /** Prints a cell's least bytes allocated per pass over {@link #ROUNDS} measurements of {@link #PASSES} passes. */
-    private static void print(ThreadMXBean threads, DType t, String pass, int vectors, Cell c) {
+    private static void print(DType t, String pass, int vectors, Cell c) {
         long least = Long.MAX_VALUE;
         for (int round = 0; round < ROUNDS; round++) {
-            long start = allocated(threads);
+            long start = AllocationCounter.allocated();
             c.run(PASSES);
-            least = Math.min(least, (allocated(threads) - start) / PASSES);
+            least = Math.min(least, (AllocationCounter.allocated() - start) / PASSES);
         }
         System.out.println("allocated " + t.label() + " " + pass + " " + vectors + " " + least);
-    }
-
-    /** The bytes this thread allocated so far; a JVM that does not count them (-1) fails the probe. */
-    private static long allocated(ThreadMXBean threads) {
-        long bytes = threads.getCurrentThreadAllocatedBytes();
-        if (bytes < 0) {
-            throw new IllegalStateException("this JVM does not count the thread's allocated bytes (" + bytes + ")");
-        }
-        return bytes;
     }
 
     /** The kernels' passes, by the name each cell's line gives. */

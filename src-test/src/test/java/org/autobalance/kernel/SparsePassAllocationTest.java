@@ -46,15 +46,6 @@ class SparsePassAllocationTest {
         String out = ChildJvm.run(ChildJvm.command(options, SparsePassAllocationProbe.class), Duration.ofMinutes(3));
         assertTrue(out.contains("done"), out);
         assertEquals(KernelJitTest.simdValues(), KernelJitTest.childsSimdValues(out), "the child's kernel properties");
-        long control = Long.parseLong(out.lines().filter(l -> l.startsWith("control ")).findFirst()
-                .orElseThrow(() -> new AssertionError("no control reading: " + out)).substring("control ".length()));
-        assertTrue(control >= SparsePassAllocationProbe.CONTROL_BYTES,
-                "the control's " + SparsePassAllocationProbe.CONTROL_BYTES + "-byte array read as " + control);
-        List<String> cells = out.lines().filter(l -> l.startsWith("allocated ")).toList();
-        assertEquals(42, cells.size(), out);
-        List<String> over = cells.stream().filter(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)) > BOUND)
-                .toList();
-        assertTrue(over.isEmpty(), "bytes allocated per pass over " + BOUND + " (DTYPE PASS VECTORS-A-ROW BYTES): "
-                + over);
+        AllocationCounter.assertCells(out, 42, BOUND, "bytes a pass: DTYPE PASS VECTORS-A-ROW BYTES");
     }
 }

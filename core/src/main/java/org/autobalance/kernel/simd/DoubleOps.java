@@ -220,8 +220,7 @@ final class DoubleOps {
                 rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
             }
         }
-        return GramTiles.sumLanes(VT.cast(DoubleVector.fromArray(S, acc, 0))
-                .add(VT.cast(DoubleVector.fromArray(S, acc, L))));
+        return GramTiles.sumPair(acc);
     }
 
     private static void rowSquares(double[] uv, int uo, MemorySegment ms, long mo, int n, double[] acc) {

@@ -633,20 +633,26 @@ final class FloatFused {
         }
     }
 
-    /** Row k of {@link #unpackRows}, written at byte offset {@code o}; a method per row as {@link #packRow}. */
+    /**
+     * Row k of {@link #unpackRows}, written at byte offset {@code o}; a method per row as {@link #packRow}. The segment
+     * is typed once, at the top: the masked store's {@code exact} call, once a row and compiled from a short profile
+     * (the launcher's thresholds), was refused as "low call site frequency", and the store's segment accessors then
+     * stayed virtual calls (KernelJitTest, after RankSequenceProbe's r = 12 on 260 × 1000; kernels.md 36).
+     */
     private static void unpackRow(float[] src, int k, int w, int gw, int gRows, MemorySegment s, long o,
             int r) {
+        MemorySegment to = exact(s);
         int full = r / L * L;
         for (int g0 = 0; g0 < w; g0 += gw) {
             int d = g0 * gRows + k * gw;
             int lim = Math.min(gw, Math.max(0, full - g0));
             for (int c = 0; c < lim; c += L) {
-                VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s), o + (g0 + c) * BYTES, NO);
+                VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(to, o + (g0 + c) * BYTES, NO);
             }
             if (full < r && full >= g0 && full < g0 + gw) {
                 VectorMask<Float> tail = S.indexInRange(full, r);
-                VT.cast(FloatVector.fromArray(S, src, d + full - g0)).intoMemorySegment(exact(s), o + full * BYTES, NO,
-                        tail);
+                VT.cast(FloatVector.fromArray(S, src, d + full - g0))
+                        .intoMemorySegment(to, o + full * BYTES, NO, tail);
             }
         }
     }

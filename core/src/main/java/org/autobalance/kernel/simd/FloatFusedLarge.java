@@ -177,11 +177,6 @@ final class FloatFusedLarge {
         int r = u.cols();
         int d2 = m.cols();
         int w = roundUp(r, L);
-        boolean one = w == L;
-        int g = one ? RS1 : RS2;
-        float[] mb = sc.floats(2, 2 * RS1 * JM);
-        float[] up = sc.floats(3, RP * w);
-        float[] mvp = sc.floats(4, RP * w);
         // The kernels load a vector of V and of MᵀU and store one of MᵀU per column: from native memory on a 64-byte
         // boundary none of them crosses a cache line, where a heap array's data starts wherever the collector put it
         // and a 512-bit access of it crossed one nearly always (float32 r = 16 −13 % on the Intel host, kernels.md 31)
@@ -190,65 +185,81 @@ final class FloatFusedLarge {
         long packed = w * BYTES;
         copyRows(v.segment(), v.stride() * BYTES, vs, packed, d2, w);
         copyRows(mtu.segment(), mtu.stride() * BYTES, mts, packed, d2, w);
+        for (int i0 = rs; i0 < re; i0 += RP) {
+            rowPanel(m, u, i0, Math.min(RP, re - i0), w, vs, mts, mv, sc);
+        }
+        copyRows(mts, packed, mtu.segment(), mtu.stride() * BYTES, d2, r);
+    }
+
+    /**
+     * Rows [i0, i0 + rows) of {@link #rowStream} (rows ≤ RP, w = r padded to L, V and MᵀU packed in vs and mts): U's
+     * rows packed, every column block swept by the panel's groups, MV's rows written. A method of its own, larger
+     * than C2's FreqInlineSize, so that C2 never inlines it into rowStream: each is a compile unit of its own whatever
+     * ran first, and the vector code of this one (U's packing, the staging copies, {@link #rowTail}, MV's unpacking)
+     * stays far below C2's node cutoff for inlining, which rowStream's unit reached with all of it and the packing of
+     * V and MᵀU inside (kernels.md 36).
+     */
+    private static void rowPanel(DenseMatrix m, DenseMatrix u, int i0, int rows, int w, MemorySegment vs,
+            MemorySegment mts, DenseMatrix mv, Scratch sc) {
+        int r = u.cols();
+        int d2 = m.cols();
+        boolean one = w == L;
+        int g = one ? RS1 : RS2;
+        float[] mb = sc.floats(2, 2 * RS1 * JM);
+        float[] up = sc.floats(3, RP * w);
+        float[] mvp = sc.floats(4, RP * w);
         MemorySegment ms = m.segment();
         long rowBytes = m.stride() * BYTES;
         // columns per block: a multiple of JM, so that every staged step starts at a multiple of L
         int jc = Math.max(JM, FusedTuning.ROW_STREAM_BLOCK_BYTES / (2 * w * (int) BYTES) / JM * JM);
-        for (int i0 = rs; i0 < re; i0 += RP) {
-            int rows = Math.min(RP, re - i0);
-            packRows(u.segment(), u.stride(), i0, rows, w, up, w, w, RP);
-            Arrays.fill(mvp, 0, rows * w, 0f);
-            for (int j0 = 0; j0 < d2; j0 += jc) {
-                int j1 = Math.min(d2, j0 + jc);
-                for (int k = 0; k < rows; k += g) {
-                    int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
-                    long off = (i0 + k) * rowBytes;
-                    // The group kernels stage a block's full steps [j0, jf) themselves; staged here: a last step of
-                    // fewer columns (d2 not a multiple of JM) for them, at RS1·JM in mb, and every step of the
-                    // panel's last rows, which go one by one (one call site of each: kernels.md 32)
-                    boolean group = gr == g;
-                    int jf = j0 + (j1 - j0) / JM * JM;
-                    for (int s0 = group ? jf : j0; s0 < j1; s0 += JM) {
-                        int s1 = Math.min(j1, s0 + JM);
-                        stage(ms, off, rowBytes, gr, s0, s1, mb, group ? RS1 * JM : 0);
-                        for (int kk = 0; !group && kk < gr; kk++) {
-                            rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
-                        }
-                    }
-                    if (group && one) {
-                        rows8x1(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
-                    } else if (group) {
-                        rows4x2(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
+        packRows(u.segment(), u.stride(), i0, rows, w, up, w, w, RP);
+        Arrays.fill(mvp, 0, rows * w, 0f);
+        for (int j0 = 0; j0 < d2; j0 += jc) {
+            int j1 = Math.min(d2, j0 + jc);
+            for (int k = 0; k < rows; k += g) {
+                int gr = Math.min(g, rows - k); // a full group, or the panel's last rows one by one
+                long off = (i0 + k) * rowBytes;
+                // The group kernels stage a block's full steps [j0, jf) themselves; staged here: a last step of
+                // fewer columns (d2 not a multiple of JM) for them, at RS1·JM in mb, and every step of the
+                // panel's last rows, which go one by one (one call site of each: kernels.md 32)
+                boolean group = gr == g;
+                int jf = j0 + (j1 - j0) / JM * JM;
+                for (int s0 = group ? jf : j0; s0 < j1; s0 += JM) {
+                    int s1 = Math.min(j1, s0 + JM);
+                    stage(ms, off, rowBytes, gr, s0, s1, mb, group ? RS1 * JM : 0);
+                    for (int kk = 0; !group && kk < gr; kk++) {
+                        rowTail(mb, kk * JM, s0, s1, w, vs, mts, up, mvp, (k + kk) * w);
                     }
                 }
+                if (group && one) {
+                    rows8x1(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
+                } else if (group) {
+                    rows4x2(ms, off, rowBytes, mb, j0, jf, j1, vs, mts, up, mvp, k * w);
+                }
             }
-            unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
         }
-        copyRows(mts, packed, mtu.segment(), mtu.stride() * BYTES, d2, r);
+        unpackRows(mvp, w, w, RP, mv.segment(), mv.stride(), i0, rows, r);
     }
 
     /**
      * Copies columns [0, n) of rows [0, rows) from one native segment to another (rows {@code fromStep} and
      * {@code toStep} bytes apart): the row stream's packing of V and MᵀU (n = w; the matrices' padding columns are
      * zero, so the packed padding is too) and its unpacking of MᵀU (n = r; the matrix's padding is never written).
+     * With the JDK's bulk copy, not vectors: inlined into {@link #rowStream} (three call sites), a vector copy added
+     * ~3 400 of C2's IR nodes per site, and its masked tail a path whose profile differs from shape to shape; with
+     * them the driver's compile unit reached C2's node cutoff for inlining in plain JVMs that had run varied shapes,
+     * and the JDK's vector calls parsed after it were bound from the shared type profile (kernels.md 36). Where the
+     * rows are contiguous on both sides (512-bit vectors: w·BYTES is the matrices' 64-byte row padding) it is one
+     * copy.
      */
     private static void copyRows(MemorySegment from, long fromStep, MemorySegment to, long toStep, int rows, int n) {
+        long bytes = n * BYTES;
+        if (fromStep == bytes && toStep == bytes) {
+            MemorySegment.copy(exact(from), 0, exact(to), 0, rows * bytes);
+            return;
+        }
         for (int k = 0; k < rows; k++) {
-            copyRow(from, k * fromStep, to, k * toStep, n);
-        }
-    }
-
-    /** Row k of {@link #copyRows}; a method per row as {@link #packRow}. */
-    private static void copyRow(MemorySegment from, long fo, MemorySegment to, long too, int n) {
-        int full = n / L * L;
-        for (int c = 0; c < full; c += L) {
-            VT.cast(FloatVector.fromMemorySegment(S, exact(from), fo + c * BYTES, NO))
-                    .intoMemorySegment(exact(to), too + c * BYTES, NO);
-        }
-        if (full < n) {
-            VectorMask<Float> tail = S.indexInRange(full, n);
-            VT.cast(FloatVector.fromMemorySegment(S, exact(from), fo + full * BYTES, NO, tail))
-                    .intoMemorySegment(exact(to), too + full * BYTES, NO, tail);
+            MemorySegment.copy(exact(from), k * fromStep, exact(to), k * toStep, bytes);
         }
     }
 
@@ -610,20 +621,26 @@ final class FloatFusedLarge {
         }
     }
 
-    /** Row k of {@link #unpackRows}, written at byte offset {@code o}; a method per row as {@link #packRow}. */
+    /**
+     * Row k of {@link #unpackRows}, written at byte offset {@code o}; a method per row as {@link #packRow}. The segment
+     * is typed once, at the top: the masked store's {@code exact} call, once a row and compiled from a short profile
+     * (the launcher's thresholds), was refused as "low call site frequency", and the store's segment accessors then
+     * stayed virtual calls (KernelJitTest, after RankSequenceProbe's r = 12 on 260 × 1000; kernels.md 36).
+     */
     private static void unpackRow(float[] src, int k, int w, int gw, int gRows, MemorySegment s, long o,
             int r) {
+        MemorySegment to = exact(s);
         int full = r / L * L;
         for (int g0 = 0; g0 < w; g0 += gw) {
             int d = g0 * gRows + k * gw;
             int lim = Math.min(gw, Math.max(0, full - g0));
             for (int c = 0; c < lim; c += L) {
-                VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(exact(s), o + (g0 + c) * BYTES, NO);
+                VT.cast(FloatVector.fromArray(S, src, d + c)).intoMemorySegment(to, o + (g0 + c) * BYTES, NO);
             }
             if (full < r && full >= g0 && full < g0 + gw) {
                 VectorMask<Float> tail = S.indexInRange(full, r);
-                VT.cast(FloatVector.fromArray(S, src, d + full - g0)).intoMemorySegment(exact(s), o + full * BYTES, NO,
-                        tail);
+                VT.cast(FloatVector.fromArray(S, src, d + full - g0))
+                        .intoMemorySegment(to, o + full * BYTES, NO, tail);
             }
         }
     }

@@ -299,9 +299,7 @@ final class FloatOps {
                 rowSquares(uv, k * w, ms, (long) (i0 + k) * n * BYTES, n, acc);
             }
         }
-        DoubleVector s0 = VTD.cast(DoubleVector.fromArray(SD, acc, 0));
-        DoubleVector s1 = VTD.cast(DoubleVector.fromArray(SD, acc, SD.length()));
-        return GramTiles.sumLanes(VTD.cast(s0).add(s1));
+        return GramTiles.sumPair(acc);
     }
 
     /**

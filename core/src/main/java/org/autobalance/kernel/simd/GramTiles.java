@@ -116,9 +116,9 @@ final class GramTiles {
     static final int STEP_ROWS = 16;
 
     /**
-     * Sum of the LD lanes of an accumulator stored at {@code acc[0 …]}, in lane order: what
-     * {@link #sumLanes(DoubleVector)} gives for the vector, with scalars (a kernel's driver may run before C2
-     * compiles it, see {@link #sumAccumulators}).
+     * Sum of the LD lanes of an accumulator stored at {@code acc[0 …]}, in lane order (never {@code reduceLanes}: its
+     * order is unspecified). Written with scalars: a kernel's driver may run before C2 compiles it (see {@link
+     * #sumAccumulators}).
      */
     static double sumLanes(double[] acc) {
         double s = 0.0;
@@ -128,11 +128,16 @@ final class GramTiles {
         return s;
     }
 
-    /** Sum of the lanes of {@code v}, in lane order (never {@code reduceLanes}: its order is unspecified). */
-    static double sumLanes(DoubleVector v) {
+    /**
+     * The sum of two accumulator vectors stored one after another in acc (LD lanes each): s0 + s1 lane by lane, then
+     * the lanes in order, with scalars, the bits of {@code s0.add(s1)}'s lanes added in order. It was that: a vector
+     * passed to a method of another class, which the launcher's directive keeps out of the residual's driver
+     * (cli/jit/kernels.json), so each call boxed it (64 bytes a call at 256 bits: kernels.md 36).
+     */
+    static double sumPair(double[] acc) {
         double s = 0.0;
         for (int l = 0; l < LD; l++) {
-            s += VTD.cast(v).lane(l);
+            s += acc[l] + acc[LD + l];
         }
         return s;
     }
