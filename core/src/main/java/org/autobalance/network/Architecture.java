@@ -189,6 +189,12 @@ public record Architecture(List<Layer> layers) {
             int n = layers.size() + 1;
             Layer layer = switch (k) {
                 case DENSE -> {
+                    if (n == 1 && inputShape != null) {
+                        // a shape only a convolution reads, given for a dense start, is most likely a mistyped spec
+                        throw new IllegalArgumentException("layer 1 (dense:" + p[0] + ") reads a flat vector, so the "
+                                + "input shape " + join(inputShape) + " would be ignored: it is for a first conv1d "
+                                + "or conv2d (drop --input-shape)");
+                    }
                     Layer l = new Layer(k, c * h * w, 1, 1, p[0], 1, 1, act);
                     dims = 1;
                     c = p[0];

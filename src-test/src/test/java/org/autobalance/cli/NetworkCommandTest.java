@@ -147,7 +147,10 @@ class NetworkCommandTest {
         "dense:0,dense:2 | | dense sizes must be positive integers",
         "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give --input-shape C,L",
         "conv1d:3,9,dense:2 | 2,6 | kernel width 9 exceeds the input length 6",
-        "dense:4,conv1d:3,3,dense:2 | 2,6 | layer 2 (conv1d:3,3) needs a C x L input: it follows a flat vector",
+        "conv1d:2,1,dense:4,conv1d:3,3,dense:2 | 2,6 | layer 3 (conv1d:3,3) needs a C x L input: it follows a flat "
+            + "vector",
+        // a shape only a first convolution reads was ignored without a word when the network started dense
+        "dense:4,dense:2 | 2,6 | layer 1 (dense:4) reads a flat vector, so the input shape 2,6 would be ignored",
         "conv2d:3,2,2,dense:2 | 2,6 | needs a C x H x W input",
         "dense:2 | 5,3 | input shape 5,3 has 15 features but the data have 12 per sample",
         "dense:4,leaky:1.5,dense:2 | | the slope A must satisfy 0 < A < 1",
