@@ -133,10 +133,7 @@ final class FactorizeCommand implements Callable<Integer> {
         if (holdout != null && !(holdout > 0 && holdout < 1)) {
             throw new UsageException("--holdout: FRACTION must be strictly between 0 and 1, got " + holdout, null);
         }
-        if (rank < 1) {
-            // the upper bound, min(d1, d2), is checked once M's shape is known
-            throw new UsageException("--rank: must be at least 1, got " + rank, null);
-        }
+        SolverOptions.checkRank(rank);
         DType dtype = options.validate().dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format(out);

@@ -199,6 +199,16 @@ public final class SolverOptions {
     }
 
     /**
+     * Refuses a rank below 1 before anything is read (the upper bound, min(d1, d2), needs M's shape), in the words of
+     * every command that takes {@code --rank}.
+     */
+    public static void checkRank(int rank) {
+        if (rank < 1) {
+            throw new UsageException("--rank: must be at least 1, got " + rank, null);
+        }
+    }
+
+    /**
      * Checks {@code --max-iter}, {@code --tol} and {@code --threads} (the last two null when not given) by the
      * builders' own checks, for every command that takes them, before its input is read.
      */

@@ -121,6 +121,7 @@ public final class SparkFactorizeCommand implements Callable<Integer> {
         DType dtype = options.validate().dtype();
         List<DenseMatrix> owned = new ArrayList<>();
         JavaSparkContext[] started = new JavaSparkContext[1];
+        SolverOptions.checkRank(rank);
         if (partitions != null && partitions < 1) {
             throw new UsageException("--partitions: must be at least 1, got " + partitions, null);
         }

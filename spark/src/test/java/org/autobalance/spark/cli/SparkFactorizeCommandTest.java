@@ -324,6 +324,20 @@ class SparkFactorizeCommandTest {
         }
     }
 
+    /**
+     * A rank below 1 is refused in factorize's words before M is read (it was refused after the header, with the
+     * rank-range line): here the input does not even exist, and the rank is what the line names.
+     */
+    @Test
+    void aRankBelowOneIsRefusedBeforeTheInputIsRead() {
+        Path out = dir.resolve("out");
+        Outcome run = spark(List.of("--rank", "0", "--input", dir.resolve("absent.npy").toString(), "--out",
+                out.toString()));
+        assertEquals(2, run.exitCode(), run.err());
+        assertEquals("autobalance: error: --rank: must be at least 1, got 0", run.err().strip());
+        assertFalse(Files.exists(out));
+    }
+
     /** Without --partitions a single file gets Spark's default parallelism (2 here) but never more than its rows. */
     @Test
     void theDefaultPartitioningHasNoMorePartitionsThanRows() throws IOException {
