@@ -2,10 +2,15 @@ package org.autobalance.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.management.ThreadMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.autobalance.testing.ChildJvm;
 
 /**
  * The calling thread's allocated bytes as the JVM counts them, for the allocation probes ({@link
@@ -20,6 +25,24 @@ final class AllocationCounter {
     private static byte[] kept;
 
     private AllocationCounter() {
+    }
+
+    /**
+     * Runs {@code probe} in a child JVM with the vector module, {@code jitOptions} and this JVM's kernel properties,
+     * and returns its output once it said "done" with those properties. -Xbatch: the thread waits for each compile it
+     * starts, so a probe's histories give the same compile order in every run (the interleaved one left code that
+     * allocated in some plain JVMs and none in others).
+     */
+    static String runProbe(Class<?> probe, List<String> jitOptions) throws IOException, InterruptedException {
+        assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
+        List<String> options = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Xbatch"));
+        options.addAll(jitOptions);
+        options.addAll(ChildJvm.simdProperties());
+        String out = ChildJvm.run(ChildJvm.command(options, probe), Duration.ofMinutes(3));
+        assertTrue(out.contains("done"), out);
+        assertEquals(KernelJitTest.simdValues(), KernelJitTest.childsSimdValues(out), "the child's kernel properties");
+        return out;
     }
 
     /** The bytes this thread allocated so far; a JVM that does not count them (-1) fails the probe. */

@@ -1,16 +1,9 @@
 package org.autobalance.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.memory.DType;
-import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.Repository;
 import org.junit.jupiter.api.Test;
 
@@ -48,14 +41,7 @@ class DensePassAllocationTest {
     }
 
     private static void check(List<String> jitOptions) throws IOException, InterruptedException {
-        assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
-        List<String> options = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xbatch"));
-        options.addAll(jitOptions);
-        options.addAll(ChildJvm.simdProperties());
-        String out = ChildJvm.run(ChildJvm.command(options, DensePassAllocationProbe.class), Duration.ofMinutes(3));
-        assertTrue(out.contains("done"), out);
-        assertEquals(KernelJitTest.simdValues(), KernelJitTest.childsSimdValues(out), "the child's kernel properties");
+        String out = AllocationCounter.runProbe(DensePassAllocationProbe.class, jitOptions);
         AllocationCounter.assertCells(out, DType.values().length * DensePassAllocationProbe.CELLS.length
                 * DensePassAllocationProbe.PASSES.length, BOUND, "bytes a call: DTYPE SHAPE RANK PASS BYTES");
     }

@@ -16,9 +16,11 @@ public final class DeterminismProbe {
      * Shapes small enough for the interpreter, covering both fused-pass regimes; the GEMM path's rows in several panels
      * and a short last one at 100 × 45 (48-row panels: 48 + 48 + 4 rows, 96-row: 96 + 4), at r = 12 (float64 on half
      * panels by default where there are 16 vector registers) and r = 20 (96-row panels, two 48-row MᵀU tile calls
-     * each).
+     * each), and r = 40 (the GEMM path's groups of 3 vectors where the large-rank classes are 512 bits wide with wide
+     * tiles on: float32 2.5 vectors, float64 5; kernels.md 35).
      */
-    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}, {100, 45, 12}, {100, 45, 20}};
+    static final int[][] SHAPES = {{37, 45, 3}, {37, 45, 20}, {26, 250, 9}, {100, 45, 12}, {100, 45, 20},
+        {100, 45, 40}};
     /**
      * d1 × d2 of {@link #smallRankFingerprint}: row tails (d1 mod 4 = 1, 2, 1) for the sweeps of 4 rows, and at
      * d2 = 4100 two column blocks of the small-rank path (JS = 4096) with a short last one.

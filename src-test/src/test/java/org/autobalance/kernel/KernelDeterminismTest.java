@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.autobalance.kernel.simd.PreferredWidth;
+import org.autobalance.kernel.simd.SimdKernels;
 import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +66,21 @@ class KernelDeterminismTest {
             String line = childFingerprint(setting.isEmpty() ? List.of() : List.of(setting));
             assertEquals(here, line, "child with " + (setting.isEmpty() ? "the default" : setting));
         }
+    }
+
+    /**
+     * The wide tiles (6 × 4 and 6 × 3 vectors on the GEMM path, the 512-bit classes from 3 vectors of rank, the small
+     * ranks' sweeps of 4) give the bits of the 6 × 2 tiles and 256-bit classes they replace: every path sums each
+     * element's terms in the same index order (kernels.md 33, 35). Only where this JVM has them on; the child turns
+     * them off. A separate multiply and add in one accumulator of a 3-vector tile stays within the contract test's
+     * tolerance and fails here.
+     */
+    @Test
+    void wideTilesChangeNoBit() throws IOException, InterruptedException {
+        FactorKernels k = simdOrSkip();
+        assumeTrue(SimdKernels.wideTiles(), "wide tiles are off in this JVM");
+        String here = "fingerprint " + Long.toHexString(DeterminismProbe.fingerprint(k));
+        assertEquals(here, childFingerprint(List.of("-Dautobalance.simd.wideTiles=false")), "child without wide tiles");
     }
 
     /**

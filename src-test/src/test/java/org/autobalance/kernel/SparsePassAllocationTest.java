@@ -1,14 +1,7 @@
 package org.autobalance.kernel;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.autobalance.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,15 +30,7 @@ class SparsePassAllocationTest {
 
     @Test
     void sparsePassesAllocateNothingPerEntryAfterTheHistoriesThatBoxed() throws IOException, InterruptedException {
-        assumeTrue(KernelProvider.vectorModulePresent(), "jdk.incubator.vector not in the boot layer");
-        // -Xbatch: the thread waits for each compile it starts, so the probe's histories give the same compile
-        // order in every run (the interleaved one left code that allocated in some plain JVMs and none under it)
-        List<String> options = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xbatch"));
-        options.addAll(ChildJvm.simdProperties());
-        String out = ChildJvm.run(ChildJvm.command(options, SparsePassAllocationProbe.class), Duration.ofMinutes(3));
-        assertTrue(out.contains("done"), out);
-        assertEquals(KernelJitTest.simdValues(), KernelJitTest.childsSimdValues(out), "the child's kernel properties");
+        String out = AllocationCounter.runProbe(SparsePassAllocationProbe.class, List.of());
         AllocationCounter.assertCells(out, 42, BOUND, "bytes a pass: DTYPE PASS VECTORS-A-ROW BYTES");
     }
 }

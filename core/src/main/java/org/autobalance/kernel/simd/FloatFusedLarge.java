@@ -480,8 +480,6 @@ final class FloatFusedLarge {
         int r = u.cols();
         int d2 = m.cols();
         int n = m.stride();
-        // Wide tiles (MR × 4 and NJ × 4 vectors) where the register file has 32 vector registers and r fills 4-vector
-        // groups.
         // Column-group width of the packed arrays: GW for the wide tiles, GW3 for the 3-vector ones, G for the 6 × 2
         // tiles. Either way the tiles step through rows by a constant, so C2 drops their bounds checks and stride
         // multiplication (kernels.md 12, 33.4).

@@ -36,8 +36,8 @@ public final class SimdKernels implements FactorKernels {
      * Smallest float32 rank of {@code FloatFusedLarge}'s GEMM path where {@link #LARGE}: past two of its vectors where
      * 32 vector registers exist (it has tiles of 3 and 4 vectors there, so no rank pads more than at the normal width;
      * on the Intel AVX-512 host float64 r = 20–24 ran 25 % and float32 r = 40–48 33 % faster than on the 256-bit
-     * tiles, native-notes/kernels.md 35), else 4 vectors (its 6 × 2 tiles would pad ranks below that more than the
-     * normal width does).
+     * tiles, native-notes/kernels.md 35; not measured on an AMD AVX-512 host, where the same choice applies), else 4
+     * vectors (its 6 × 2 tiles would pad ranks below that more than the normal width does).
      */
     private static final int FLOAT_LARGE_MIN = largeMin(FloatFusedLarge.L);
     /** As {@link #FLOAT_LARGE_MIN} for float64 ({@code DoubleFusedLarge}). */

@@ -32,11 +32,12 @@ final class SimdSpecies {
      * Width of the fused pass at large rank (see {@link #LARGE_FLOAT}): {@code -Dautobalance.simd.largeRankBits}
      * (128, 256 or 512, at most the preferred width); by default the preferred width. On the AVX-512 host that splits
      * 512-bit operations (Zen 4) where this was measured, 512 bits ran 18–40 % faster at r ≥ 4 vectors (float32
-     * r ≥ 64, float64 r ≥ 32) and never slower there (native-notes/kernels.md); below that threshold the narrower
-     * {@link #BITS} path runs, where 512 bits measured slower (r = 16).
+     * r ≥ 64, float64 r ≥ 32) and never slower there (native-notes/kernels.md), and measured slower at r = 16. Which
+     * ranks take it is {@code SimdKernels}' choice: past 2 of its vectors with {@link #WIDE_TILES} (measured on the
+     * Intel AVX-512 host, kernels.md 35; not on the Zen 4), else from 4; below, the narrower {@link #BITS} path runs.
      */
     static final int LARGE_RANK_BITS = EngineProperties.LARGE_RANK_BITS.or(preferredBits());
-    /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass when r ≥ 4 of its vectors. */
+    /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass at the ranks {@code SimdKernels} gives it. */
     static final VectorSpecies<Float> LARGE_FLOAT = VectorSpecies.of(float.class,
             VectorShape.forBitSize(LARGE_RANK_BITS));
     /** Double species of {@link #LARGE_RANK_BITS}. */
@@ -44,10 +45,11 @@ final class SimdSpecies {
             VectorShape.forBitSize(LARGE_RANK_BITS));
 
     /**
-     * Whether the GEMM path may use register tiles of 24 accumulators (6 × 4 vectors), which need 32 vector registers:
-     * true where the preferred species is 512 bits (x86 with AVX-512, whose EVEX encoding gives C2 32 registers at
-     * every width) or on aarch64 (32 SIMD registers); {@code -Dautobalance.simd.wideTiles=true|false} overrides. With
-     * 16 registers (AVX2) C2 spills such tiles, so the 6 × 2 tiles are used.
+     * Whether the kernels may use tiles that need 32 vector registers (the GEMM path's 6 × 4- and 6 × 3-vector tiles,
+     * the small ranks' sweeps of 4 ranks) and the large-rank width from 3 vectors of rank on: true where the preferred
+     * species is 512 bits (x86 with AVX-512, whose EVEX encoding gives C2 32 registers at every width) or on aarch64
+     * (32 SIMD registers); {@code -Dautobalance.simd.wideTiles=true|false} overrides. With 16 registers (AVX2) C2
+     * spills such tiles, so the 6 × 2 tiles are used.
      */
     static final boolean WIDE_TILES = wideTiles();
 
