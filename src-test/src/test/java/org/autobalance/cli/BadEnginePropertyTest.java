@@ -125,7 +125,7 @@ class BadEnginePropertyTest {
                     + "autobalance.simd.smallRank.float64, autobalance.simd.rowStream.float32, "
                     + "autobalance.simd.rowStream.float64, autobalance.simd.rowStream.blockBytes, "
                     + "autobalance.simd.halfPanel.float32, autobalance.simd.halfPanel.float64, "
-                    + "autobalance.memory.hugePages");
+                    + "autobalance.memory.hugePages, autobalance.kernel.sparsePanelBytes");
         }
         expected.add("ran 3");
         expected.add(IllegalArgumentException.class.getName() + ": system property autobalance.kernels changed from "
