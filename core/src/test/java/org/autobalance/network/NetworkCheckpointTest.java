@@ -405,6 +405,47 @@ class NetworkCheckpointTest {
     }
 
     /**
+     * A cancel on a plateau saves the iterate it returns unless the plateau check it cut short was running: the
+     * network of the test above passes the gradient test from iteration 576, where the check looks (and finds a
+     * plateau), and the next check waits {@link org.autobalance.solve.internal.PlateauCheck#SPACING} iterations.
+     * Cancelled at 580 (no check) the run is checkpointed after 581, and a resume to 590 ends on the plateau with the
+     * bits of the whole run; cancelled at 576 the check is cut short and nothing is saved (the continuation would not
+     * make that check again). Before, any iteration that passed the gradient test saved nothing on a cancel.
+     */
+    @Test
+    void aCancelOnAPlateauWithoutACheckIsCheckpointed() throws IOException {
+        NetworkPlateauTest.Data data = NetworkPlateauTest.Data.affine(NetworkPlateauTest.SEED, 0);
+        try (DenseMatrix x = DenseMatrix.of(DType.FLOAT32, data.x());
+                DenseMatrix y = DenseMatrix.of(DType.FLOAT32, data.y())) {
+            Architecture arch = Architecture.parse(NetworkPlateauTest.LINEAR3, x.cols(), null);
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.biases(true)
+                    .initializer(NetworkInitializer.small(1e-3));
+            Run whole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 590);
+            assertEquals(StopReason.PLATEAU, whole.stopReason());
+            for (long at : new long[] {580, 576}) {
+                Path ck = Files.createDirectories(dir.resolve("at" + at));
+                CancelToken token = new CancelToken();
+                Run cancelled = run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(ck, 1000, null)
+                        .cancelToken(token).listener(rec -> {
+                            if (rec.iteration() == at) {
+                                token.cancel();
+                            }
+                        }), 590);
+                assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+                if (at == 576) {
+                    assertFalse(Files.exists(ck.resolve(Checkpoint.FILE)), "a checkpoint past the check cut short");
+                    continue;
+                }
+                Checkpoint saved = Checkpoint.load(ck);
+                assertEquals(at + 1, saved.iteration());
+                Run resumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(saved), 590);
+                assertEquals(StopReason.PLATEAU, resumed.stopReason());
+                assertArrayEquals(whole.bits(), resumed.bits(), "final parameters, resumed at " + (at + 1));
+            }
+        }
+    }
+
+    /**
      * A run that diverges: resumed before the divergence, it is declared diverged at the same iteration. From a large
      * start (weights of standard deviation 1.5, so L₀ is far above ‖Y‖²/(2n)) the divergence test's reference is
      * L₀, which a resumed run must take from its checkpoint: with ‖Y‖²/(2n) it stopped earlier (checked by mutation).

@@ -599,7 +599,7 @@ public final class IterationMonitor {
             if (saving != null && savedAfter != t + 1) {
                 // the iterate a cancelled run returns is checkpointed too: a resume goes on from it, not from the
                 // last one due (Ctrl-C at 595 of a run saved every 100 repeated 95 iterations on --resume)
-                saveOnCancel(t + 1);
+                saveOnCancel(t + 1, savedAfter, () -> save(t + 1));
             }
             stopReason = cancelled;
             return true;
@@ -608,28 +608,22 @@ public final class IterationMonitor {
     }
 
     /**
-     * The extra checkpoint of a cancelled run, at best: one that cannot be written (a full disk) must not lose the
-     * factors the run returns, which a cancelled run without it returned before. Said in one line, as the solver's
-     * other warnings (through {@code System.Logger}), naming where a resume goes on from instead.
+     * The extra checkpoint of a cancelled run ({@code save}, of the iterate after {@code done} iterations), at best:
+     * one that cannot be written (a full disk) must not lose the factors the run returns, which a cancelled run
+     * without it returned before. Said in one line, as the solver's other warnings (through {@code System.Logger},
+     * under this class's name), naming where a resume goes on from instead: {@code savedBefore}, the iteration of the
+     * last checkpoint the run wrote (below 0 for none: a resumed run's directory may hold an older one). Shared by the
+     * solvers.
      */
-    private void saveOnCancel(long done) {
+    public static void saveOnCancel(long done, long savedBefore, Runnable save) {
         try {
-            save(done);
+            save.run();
         } catch (UncheckedIOException e) {
             System.getLogger(IterationMonitor.class.getName()).log(System.Logger.Level.WARNING,
-                    notSavedOnCancel(done, e.getMessage(), savedAfter));
+                    "checkpoint of iteration " + done + " not written (" + e.getMessage() + "); " + (savedBefore >= 0
+                            ? "--resume continues from " + savedBefore
+                            : "--resume continues from the checkpoint there before, if any"));
         }
-    }
-
-    /**
-     * The line that says a cancelled run's checkpoint was not written: {@code problem} is the failure's message,
-     * {@code savedBefore} the iteration of the last checkpoint this run wrote (below 0 for none: a resumed run's
-     * directory may hold an older one). Shared by the solvers.
-     */
-    public static String notSavedOnCancel(long done, String problem, long savedBefore) {
-        return "checkpoint of iteration " + done + " not written (" + problem + "); "
-                + (savedBefore >= 0 ? "--resume continues from " + savedBefore
-                        : "--resume continues from the checkpoint there before, if any");
     }
 
     /**
