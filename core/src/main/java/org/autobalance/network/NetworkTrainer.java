@@ -246,7 +246,8 @@ public final class NetworkTrainer {
          * A token that ends the run after the iteration during which it is cancelled (stop reason
          * {@link StopReason#CANCELLED}; {@link Thread#interrupt()} of the running thread does the same with
          * {@link StopReason#INTERRUPTED}), with the parameters reached, which a checkpoint directory also receives
-         * (unless the cancel skipped a plateau check: a resume would not run it again); {@code null} for none (the
+         * (at best: one that cannot be written is said in one line, and the parameters are still returned; not when
+         * the cancel cut a plateau check short: a resume would not run it again); {@code null} for none (the
          * default).
          */
         public Builder cancelToken(CancelToken token) {

@@ -227,7 +227,8 @@ class NetworkCheckpointTest {
      * there, bit for bit: cancelled during iteration 24 of a run saved every 1000, the checkpoint is after 25 and the
      * resumed run ends as the uninterrupted 60. Before, nothing was due, so nothing was saved (at the command line:
      * Ctrl-C at 595 of a run saved every 100 left the checkpoint of 500). A cancel at an iteration that passes the
-     * first-order test (its plateau check skipped, which the continuation would not do again) saves nothing.
+     * first-order test and whose plateau check it cuts short (the check at iteration 0 here, which the continuation
+     * would not make again) saves nothing; one on a plateau without a check does (aCancelOnAPlateauWithoutACheck…).
      */
     @Test
     void aCancelledRunIsCheckpointedWhereItStopped() throws IOException {
