@@ -169,6 +169,12 @@ class CheckpointTest {
      * each test that found a change, and a test only where the last iteration's measures repeated) was not in the
      * checkpoint and restarted at a resume: the whole run stalled after 169 iterations, resumed from 168 after 170
      * (and in float64 with 128-bit SIMD: after 360, resumed from 350 or 357 after 359).
+     *
+     * <p>A cancel, or a due checkpoint, at the iteration where the run stalls: the stall test of that iteration runs
+     * before either saves, and the run stalls there as the whole run does. Before, both saved the iterate after it
+     * first: the cancel returned CANCELLED with a checkpoint of 257 (the whole run stalled after 257 iterations, the
+     * test of t = 256), and a resume from that never ran the test of 256 and stalled after 513; a checkpoint due at
+     * 257 was written, and a resume from it did the same.
      */
     @Test
     void aResumedRunStallsWhereTheWholeRunStalls() throws IOException {
@@ -188,24 +194,7 @@ class CheckpointTest {
                 assertEquals(stalled - k, resumed.records().size(), "iterations after a resume at " + k);
                 assertArrayEquals(whole.bits(), resumed.bits(), "final factors, resumed at " + k);
             }
-        }
-    }
-
-    /**
-     * A cancel, or a due checkpoint, at the iteration where the run stalls: the stall test of that iteration is run
-     * before either saves, and the run stalls there as the whole run does. Before, both saved the iterate after it
-     * first: the cancel returned CANCELLED with a checkpoint of 257 (the whole run stalled after 257 iterations, the
-     * test of t = 256), and a resume from that never ran the test of 256 and stalled after 513; a checkpoint due at
-     * 257 was written, and a resume from it did the same.
-     */
-    @Test
-    void aCancelOrACheckpointAtTheStallTestKeepsTheStall() throws IOException {
-        double[][] a = KnownMatrices.withSpectrum(40, 30, new double[] {4, 2, 1}, 7);
-        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, a)) {
-            UnaryOperator<Factorizer.Builder> settings = b -> b.tolerance(0);
-            Run whole = run(m, settings, 100_000, b -> b);
-            assertEquals(StopReason.STALLED, whole.stopReason());
-            long last = whole.records().size() - 1;
+            long last = stalled - 1;
             CancelToken token = new CancelToken();
             Path cancelled = Files.createDirectories(dir.resolve("cancelled"));
             Run stopped = run(m, settings, 100_000, b -> b.checkpoint(cancelled, 1_000_000, null).cancelToken(token)
@@ -215,10 +204,10 @@ class CheckpointTest {
                         }
                     }));
             assertEquals(StopReason.STALLED, stopped.stopReason());
-            assertArrayEquals(whole.bits(), stopped.bits(), "final factors");
+            assertArrayEquals(whole.bits(), stopped.bits(), "final factors, cancelled at the stall");
             assertThrows(NoSuchFileException.class, () -> Checkpoint.load(cancelled), "a checkpoint of the stop");
             Path due = Files.createDirectories(dir.resolve("due"));
-            Run saving = run(m, settings, 100_000, b -> b.checkpoint(due, last + 1, null));
+            Run saving = run(m, settings, 100_000, b -> b.checkpoint(due, stalled, null));
             assertEquals(StopReason.STALLED, saving.stopReason());
             assertThrows(NoSuchFileException.class, () -> Checkpoint.load(due), "a checkpoint of the stop");
         }
