@@ -16,7 +16,13 @@ import org.autobalance.solve.CancelToken;
  * install it: a library caller or a test keeps its own handling of signals.
  */
 public final class Interruption {
-    /** Longest wait for a run to stop and write its outputs: one iteration plus the output files, with margin. */
+    /**
+     * Longest wait for a run to stop and write its outputs: one iteration, then the checkpoint of the iterate reached
+     * (with {@code --checkpoint}: written before the outputs, so that a resume goes on from where they stop), then
+     * the output files, with margin. The checkpoint is the trade-off: a large one (factors of gigabytes on a slow
+     * disk) takes time from the outputs, and a run whose wait runs out exits with them unwritten, its checkpoint on
+     * disk; writing the outputs first would instead leave a resume nothing newer than the last checkpoint due.
+     */
     public static final long GRACE_SECONDS = 60;
 
     private static final CancelToken TOKEN = new CancelToken();

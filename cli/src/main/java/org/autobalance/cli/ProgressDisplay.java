@@ -104,8 +104,10 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     @Override
     public void onIteration(IterationRecord record) {
         done = record.iteration() + 1;
+        // the first record replaces the set-up's message even off the sample (a resumed run's first, say)
+        boolean first = latest == null;
         latest = record;
-        if (bar != null && record.iteration() % SAMPLE == 0) {
+        if (bar != null && (first || record.iteration() % SAMPLE == 0)) {
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
         }
@@ -122,8 +124,10 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     @Override
     public void onIteration(NetworkRecord record) {
         done = record.iteration() + 1;
+        // the first record replaces the set-up's message even off the sample (a resumed run's first, say)
+        boolean first = latest == null;
         latest = record;
-        if (bar != null && record.iteration() % SAMPLE == 0) {
+        if (bar != null && (first || record.iteration() % SAMPLE == 0)) {
             bar.stepTo(record.iteration() + 1);
             bar.setExtraMessage(String.format("loss %.3e unit drift %.2e", record.loss(),
                     record.maxUnitInvariantChange()));

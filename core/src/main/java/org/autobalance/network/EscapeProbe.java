@@ -87,6 +87,7 @@ final class EscapeProbe {
     private final double[] levels;
     private final double threshold;
     private final PlateauCheck rationing = new PlateauCheck();
+    private boolean cutShort;
     private final GemmKernels kernels;
 
     /**
@@ -186,12 +187,23 @@ final class EscapeProbe {
             }
             return total;
         };
+        cutShort = false;
         try {
             // the rationing remembers nothing of a check that throws
             return rationing.minimiser(t, unlearned, () -> escapes(params, step, scratch, small, cancelled), fresh);
         } catch (Cancelled stopped) {
+            cutShort = true;
             return false;
         }
+    }
+
+    /**
+     * Whether the last {@link #minimiser} call was ended by the cancellation: its check began and was dropped, so a
+     * checkpoint of that iterate would be resumed past a check the whole run makes (a call whose check was not due,
+     * or that finished, was not cut short).
+     */
+    boolean cutShort() {
+        return cutShort;
     }
 
     /** Thrown out of a check that was asked to stop, through {@link PlateauCheck#minimiser}. */

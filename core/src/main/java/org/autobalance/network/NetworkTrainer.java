@@ -246,7 +246,8 @@ public final class NetworkTrainer {
          * A token that ends the run after the iteration during which it is cancelled (stop reason
          * {@link StopReason#CANCELLED}; {@link Thread#interrupt()} of the running thread does the same with
          * {@link StopReason#INTERRUPTED}), with the parameters reached, which a checkpoint directory also receives
-         * (unless the cancel skipped a plateau check: a resume would not run it again); {@code null} for none (the
+         * (at best: one that cannot be written is said in one line, and the parameters are still returned; not when
+         * the cancel cut a plateau check short: a resume would not run it again); {@code null} for none (the
          * default).
          */
         public Builder cancelToken(CancelToken token) {
@@ -561,6 +562,7 @@ public final class NetworkTrainer {
             double secondsBefore = resume == null ? 0 : resume.seconds();
             long start = System.nanoTime();
             long lastCheckpoint = start;
+            long savedAfter = -1;
             double referenceLoss = resume == null ? meanSquaredY / 2
                     : CheckpointReader.exact(resume, "reference_loss");
             onPlateau = resume != null && CheckpointReader.has(resume, ON_PLATEAU)
@@ -628,16 +630,20 @@ public final class NetworkTrainer {
                 onPlateau = stationary;
                 StopReason cancelled = IterationMonitor.cancellation(c.cancelToken());
                 // a run that goes on is saved when due, and a cancelled one at the iterate it returns (a resume goes
-                // on from there): the continuation of either does exactly what this loop does next — but not one
-                // whose plateau check the cancel skipped, which the continuation would not do again
+                // on from there, and that save is at best): the continuation of either does exactly what this loop
+                // does next — but not one whose plateau check the cancel cut short, which the continuation would not
+                // make again
                 CheckpointPolicy policy = c.checkpoints();
-                boolean save = cancelled == null ? policy != null && policy.due(iterations, now - lastCheckpoint)
-                        : policy != null && !stationary;
-                if (save) {
+                if (cancelled == null && policy != null && policy.due(iterations, now - lastCheckpoint)) {
                     save(policy, referenceLoss);
+                    savedAfter = iterations;
                     lastCheckpoint = System.nanoTime();
                 }
                 if (cancelled != null) {
+                    if (policy != null && !(stationary && probe.cutShort())) {
+                        double reference = referenceLoss;
+                        IterationMonitor.saveOnCancel(iterations, savedAfter, () -> save(policy, reference));
+                    }
                     stopReason = cancelled;
                     return;
                 }

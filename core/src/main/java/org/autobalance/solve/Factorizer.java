@@ -626,11 +626,9 @@ public final class Factorizer {
             } else {
                 gradientSquared = engine.step(aU, aV, eta);
             }
-            if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse)) {
-                return;
-            }
-            // a digest of U and V (SHA-256, MatrixDigest: O((d1 + d2)·r), no pass over M) for the comparison
-            if (monitor.stalled(t, eta, schedule, () -> before.equals(MatrixDigest.of(u, v)))) {
+            // a digest of U and V (SHA-256, MatrixDigest: O((d1 + d2)·r), no pass over M) for the stall test
+            if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse, schedule,
+                    () -> before.equals(MatrixDigest.of(u, v)))) {
                 return;
             }
         }

@@ -227,7 +227,8 @@ class NetworkCheckpointTest {
      * there, bit for bit: cancelled during iteration 24 of a run saved every 1000, the checkpoint is after 25 and the
      * resumed run ends as the uninterrupted 60. Before, nothing was due, so nothing was saved (at the command line:
      * Ctrl-C at 595 of a run saved every 100 left the checkpoint of 500). A cancel at an iteration that passes the
-     * first-order test (its plateau check skipped, which the continuation would not do again) saves nothing.
+     * first-order test and whose plateau check it cuts short (the check at iteration 0 here, which the continuation
+     * would not make again) saves nothing; one on a plateau without a check does (aResumedRunLeavesThePlateau…).
      */
     @Test
     void aCancelledRunIsCheckpointedWhereItStopped() throws IOException {
@@ -368,6 +369,13 @@ class NetworkCheckpointTest {
      * by mutation: not restoring {@code on_plateau} made the last part fail; not restoring the check's rationing
      * was not detected here (every check on these plateaus finds a plateau, and the one that converges is due in
      * either case: when they check is all the rationing decides — its rule is tested in PlateauCheckTest).
+     *
+     * <p>A cancel on the plateau saves the iterate it returns unless the plateau check it cut short was running: the
+     * check looks at 576 (and finds a plateau), and the next waits {@link
+     * org.autobalance.solve.internal.PlateauCheck#SPACING} iterations. Cancelled at 580 (no check) the run is
+     * checkpointed after 581, and a resume to 590 ends on the plateau with the bits of the whole run; cancelled at 576
+     * the check is cut short and nothing is saved (the continuation would not make that check again). Before, any
+     * iteration that passed the gradient test saved nothing on a cancel.
      */
     @Test
     void aResumedRunLeavesThePlateauWhereTheWholeRunLeavesIt() throws IOException {
@@ -401,6 +409,28 @@ class NetworkCheckpointTest {
                     590);
             assertEquals(StopReason.PLATEAU, atTheLimit.stopReason());
             assertArrayEquals(shortWhole.bits(), atTheLimit.bits(), "the checkpoint's parameters");
+
+            for (long at : new long[] {580, 576}) {
+                Path ck = Files.createDirectories(dir.resolve("at" + at));
+                CancelToken token = new CancelToken();
+                Run cancelled = run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(ck, 1000, null)
+                        .cancelToken(token).listener(rec -> {
+                            if (rec.iteration() == at) {
+                                token.cancel();
+                            }
+                        }), 590);
+                assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+                if (at == 576) {
+                    assertFalse(Files.exists(ck.resolve(Checkpoint.FILE)), "a checkpoint past the check cut short");
+                    continue;
+                }
+                Checkpoint ofTheCancel = Checkpoint.load(ck);
+                assertEquals(at + 1, ofTheCancel.iteration());
+                Run resumedAfterCancel = run(settings.apply(NetworkTrainer.builder(x, y, arch))
+                        .resumeFrom(ofTheCancel), 590);
+                assertEquals(StopReason.PLATEAU, resumedAfterCancel.stopReason());
+                assertArrayEquals(shortWhole.bits(), resumedAfterCancel.bits(), "final parameters after a cancel");
+            }
         }
     }
 

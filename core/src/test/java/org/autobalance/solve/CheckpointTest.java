@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.Flushable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.function.UnaryOperator;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.JsonLinesLog;
 import org.autobalance.observe.Trajectory;
@@ -42,6 +44,20 @@ class CheckpointTest {
     Path dir;
 
     private record Run(long[] bits, List<IterationRecord> records, StopReason stopReason) {
+    }
+
+    /** Counts the checkpoints written: each write flushes the {@link Flushable} listeners first. */
+    private static final class FlushCount implements IterationListener, Flushable {
+        int count;
+
+        @Override
+        public void onIteration(IterationRecord record) {
+        }
+
+        @Override
+        public void flush() {
+            count++;
+        }
     }
 
     private static Run run(DenseMatrix m, UnaryOperator<Factorizer.Builder> settings, long maxIterations,
@@ -114,22 +130,26 @@ class CheckpointTest {
      * 25 and the resumed run ends as the uninterrupted 60, with the same records. Before, nothing was due, so nothing
      * was saved (at the command line: Ctrl-C at 595 of a run saved every 100 left the checkpoint of 500, and --resume
      * did 95 iterations again). Cancelled during the 21st iteration of a run saved every 7, where a checkpoint is due
-     * anyway, the checkpoint is that one.
+     * anyway, the checkpoint is that one, written once: the writes are counted (each flushes the listeners first),
+     * 3 (after 7, 14, 21) and not 4, so that a second write of the same iterate fails the test.
      */
     @ParameterizedTest
-    @CsvSource({"1000, 24, 25", "7, 20, 21"})
-    void aCancelledRunIsCheckpointedWhereItStopped(long every, long cancelAt, long expected) throws IOException {
+    @CsvSource({"1000, 24, 25, 1", "7, 20, 21, 3"})
+    void aCancelledRunIsCheckpointedWhereItStopped(long every, long cancelAt, long expected, int writes)
+            throws IOException {
         UnaryOperator<Factorizer.Builder> settings = b -> b.schedule(StepSchedule.parse("auto")).tolerance(0).seed(11);
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
             Run whole = run(m, settings, 60, b -> b);
             CancelToken token = new CancelToken();
+            FlushCount flushes = new FlushCount();
             Run cancelled = run(m, settings, 60, b -> b.checkpoint(dir, every, null).cancelToken(token)
-                    .listener(rec -> {
+                    .listener(flushes).listener(rec -> {
                         if (rec.iteration() == cancelAt) {
                             token.cancel();
                         }
                     }));
             assertEquals(StopReason.CANCELLED, cancelled.stopReason());
+            assertEquals(writes, flushes.count, "checkpoints written");
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(expected, saved.iteration());
             Run resumed = run(m, settings, 60, b -> b.resumeFrom(saved));
@@ -149,6 +169,12 @@ class CheckpointTest {
      * each test that found a change, and a test only where the last iteration's measures repeated) was not in the
      * checkpoint and restarted at a resume: the whole run stalled after 169 iterations, resumed from 168 after 170
      * (and in float64 with 128-bit SIMD: after 360, resumed from 350 or 357 after 359).
+     *
+     * <p>A cancel, or a due checkpoint, at the iteration where the run stalls: the stall test of that iteration runs
+     * before either saves, and the run stalls there as the whole run does. Before, both saved the iterate after it
+     * first: the cancel returned CANCELLED with a checkpoint of 257 (the whole run stalled after 257 iterations, the
+     * test of t = 256), and a resume from that never ran the test of 256 and stalled after 513; a checkpoint due at
+     * 257 was written, and a resume from it did the same.
      */
     @Test
     void aResumedRunStallsWhereTheWholeRunStalls() throws IOException {
@@ -168,6 +194,22 @@ class CheckpointTest {
                 assertEquals(stalled - k, resumed.records().size(), "iterations after a resume at " + k);
                 assertArrayEquals(whole.bits(), resumed.bits(), "final factors, resumed at " + k);
             }
+            long last = stalled - 1;
+            CancelToken token = new CancelToken();
+            Path cancelled = Files.createDirectories(dir.resolve("cancelled"));
+            Run stopped = run(m, settings, 100_000, b -> b.checkpoint(cancelled, 1_000_000, null).cancelToken(token)
+                    .listener(rec -> {
+                        if (rec.iteration() == last) {
+                            token.cancel();
+                        }
+                    }));
+            assertEquals(StopReason.STALLED, stopped.stopReason());
+            assertArrayEquals(whole.bits(), stopped.bits(), "final factors, cancelled at the stall");
+            assertThrows(NoSuchFileException.class, () -> Checkpoint.load(cancelled), "a checkpoint of the stop");
+            Path due = Files.createDirectories(dir.resolve("due"));
+            Run saving = run(m, settings, 100_000, b -> b.checkpoint(due, stalled, null));
+            assertEquals(StopReason.STALLED, saving.stopReason());
+            assertThrows(NoSuchFileException.class, () -> Checkpoint.load(due), "a checkpoint of the stop");
         }
     }
 

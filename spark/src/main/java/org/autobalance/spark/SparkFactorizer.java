@@ -430,9 +430,8 @@ public final class SparkFactorizer {
                 costs.driverStepNanos += now - t3;
                 // the plateau test looks at the new iterate, as the engine's does
                 passes.factors(state, v);
-                stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN);
-                stopped = stopped || monitor.stalled(t, eta, schedule, () -> parts.stream()
-                        .allMatch(Partials::unchanged) && EngineAdapter.sameValues(vBefore, v));
+                stopped = monitor.finish(t, eta, loss, false, gradientSquared, Double.NaN, schedule,
+                        () -> parts.stream().allMatch(Partials::unchanged) && EngineAdapter.sameValues(vBefore, v));
             }
             if (!stopped) {
                 monitor.exhausted();

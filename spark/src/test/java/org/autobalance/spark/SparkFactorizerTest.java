@@ -2,6 +2,7 @@ package org.autobalance.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -574,6 +575,23 @@ class SparkFactorizerTest {
             assertEquals(StopReason.STALLED, r.stopReason());
             assertEquals(expected.size(), actual.size(), "iterations");
             assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "fixed point");
+        }
+        // a cancel at the stall-test iteration where the run stalls gives that stop, and no checkpoint past the test:
+        // before, the driver saved the iterate after it first (a resume from it never ran the test, nor stalled there)
+        long last = expected.size() - 1;
+        CancelToken token = new CancelToken();
+        Path ck = Files.createDirectories(dir.resolve("stall-ck"));
+        try (SparkResult r = SparkFactorizer.builder(3).tolerance(0).driverThreads(2).maxIterations(1000)
+                .checkpoint(ck, 1_000_000, null).cancelToken(token).build().run(SharedSpark.context(), source,
+                        DType.FLOAT32, rec -> {
+                            if (rec.iteration() == last) {
+                                token.cancel();
+                            }
+                        }); DenseMatrix u = r.collectU()) {
+            assertEquals(StopReason.STALLED, r.stopReason());
+            assertEquals(expected.size(), r.iterations(), "iterations");
+            assertSameBits(engine, new double[][][] {u.toArray(), r.v().toArray()}, "fixed point, cancelled there");
+            assertFalse(Files.exists(ck.resolve(Checkpoint.FILE)), "a checkpoint past the stall test");
         }
         try (DenseMatrix u0 = DenseMatrix.allocate(DType.FLOAT32, 40, 3);
                 DenseMatrix v0 = DenseMatrix.allocate(DType.FLOAT32, 30, 3);

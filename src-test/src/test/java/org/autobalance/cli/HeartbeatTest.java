@@ -94,6 +94,10 @@ class HeartbeatTest {
             display.onIteration(IterationRecord.builder().iteration(0).loss(2, true).balance(1e-3).build());
             display.onSpectralNorm(43, 60, true);
         }));
+        // a resumed run's first record is rarely a sampled one (a multiple of 16): it replaces the set-up too, which
+        // lingered for up to 15 iterations before
+        assertEquals("loss 3.000e+00 balance 2.00e-03", lastRendering(display -> display.onIteration(
+                IterationRecord.builder().iteration(501).loss(3, true).balance(2e-3).build())));
     }
 
     /** What follows the counts in the last line a bar of {@code rank 4} rendered, after {@code events}. */

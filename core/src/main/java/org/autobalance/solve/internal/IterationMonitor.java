@@ -534,17 +534,24 @@ public final class IterationMonitor {
     }
 
     /**
-     * Iterate t's record, after its step: publishes it to the listeners and applies the stop rules.
+     * Iterate t's record, after its step: publishes it to the listeners and applies the stop rules, the stall test
+     * ({@link #testsForStall}) among them, then saves the checkpoint that is due or that a cancel asks for. The save
+     * comes last, after every test of iteration t: a resume from it starts at t + 1 and runs no test of t again, so
+     * it is the continuation of the uninterrupted run only if t's tests were all run before it (a cancel or a due
+     * checkpoint at a stall-test iteration saved before the test resumed past the stall: STALLED after 513, not 257).
      *
      * @param loss as given to {@link #observe}
      * @param exact whether the loss came from a residual pass rather than the identity
      * @param gradientSquared ‖∇f‖²_F at iterate t
      * @param heldOutRmse the held-out RMSE, NaN for none
+     * @param schedule the run's step sizes, for the stall test
+     * @param unchanged whether the step left U and V bit for bit as they were: asked only where
+     *     {@link #testsForStall} says
      * @return whether the run stops after this iteration ({@link #stopReason()} says why)
      * @throws DivergenceException if the gradient norm is not finite
      */
     public boolean finish(long t, double eta, double loss, boolean exact, double gradientSquared,
-            double heldOutRmse) {
+            double heldOutRmse, StepSchedule schedule, BooleanSupplier unchanged) {
         double gradientNorm = Math.sqrt(gradientSquared);
         if (!Double.isFinite(gradientNorm)) {
             throw new DivergenceException(t, "the gradient norm is " + gradientNorm, last);
@@ -581,6 +588,9 @@ public final class IterationMonitor {
             stopReason = StopReason.EARLY_STOPPED;
             return true;
         }
+        if (stalled(t, eta, schedule, unchanged)) {
+            return true;
+        }
         if (saving != null) {
             saveIfDue(t + 1, now);
         }
@@ -589,12 +599,31 @@ public final class IterationMonitor {
             if (saving != null && savedAfter != t + 1) {
                 // the iterate a cancelled run returns is checkpointed too: a resume goes on from it, not from the
                 // last one due (Ctrl-C at 595 of a run saved every 100 repeated 95 iterations on --resume)
-                save(t + 1);
+                saveOnCancel(t + 1, savedAfter, () -> save(t + 1));
             }
             stopReason = cancelled;
             return true;
         }
         return false;
+    }
+
+    /**
+     * The extra checkpoint of a cancelled run ({@code save}, of the iterate after {@code done} iterations), at best:
+     * one that cannot be written (a full disk) must not lose the factors the run returns, which a cancelled run
+     * without it returned before. Said in one line, as the solver's other warnings (through {@code System.Logger},
+     * under this class's name), naming where a resume goes on from instead: {@code savedBefore}, the iteration of the
+     * last checkpoint the run wrote (below 0 for none: a resumed run's directory may hold an older one). Shared by the
+     * solvers.
+     */
+    public static void saveOnCancel(long done, long savedBefore, Runnable save) {
+        try {
+            save.run();
+        } catch (UncheckedIOException e) {
+            System.getLogger(IterationMonitor.class.getName()).log(System.Logger.Level.WARNING,
+                    "checkpoint of iteration " + done + " not written (" + e.getMessage() + "); " + (savedBefore >= 0
+                            ? "--resume continues from " + savedBefore
+                            : "--resume continues from the checkpoint there before, if any"));
+        }
     }
 
     /**
@@ -628,14 +657,14 @@ public final class IterationMonitor {
     }
 
     /**
-     * The stall test of iteration t, once its step (of size {@code eta}) is made and {@link #finish} has not stopped
-     * the run: at the iterations {@link #testsForStall} names, a step that left U and V bit for bit as they were
-     * ({@code unchanged}, asked only there) stops the run as {@link StopReason#STALLED} when the next step, η_{t+1}
-     * of {@code schedule}, is no larger — that one would change nothing either.
+     * The stall test of iteration t, once its step (of size {@code eta}) is made and {@link #finish}'s other tests
+     * have not stopped the run: at the iterations {@link #testsForStall} names, a step that left U and V bit for bit
+     * as they were ({@code unchanged}, asked only there) stops the run as {@link StopReason#STALLED} when the next
+     * step, η_{t+1} of {@code schedule}, is no larger — that one would change nothing either.
      *
      * @return whether the run stalled (its stop reason is then set)
      */
-    public boolean stalled(long t, double eta, StepSchedule schedule, BooleanSupplier unchanged) {
+    private boolean stalled(long t, double eta, StepSchedule schedule, BooleanSupplier unchanged) {
         if (testsForStall(t) && unchanged.getAsBoolean() && schedule.eta(t + 1) <= eta) {
             stopReason = StopReason.STALLED;
             return true;
@@ -690,7 +719,9 @@ public final class IterationMonitor {
     }
 
     /**
-     * Writes a {@link Checkpoint} as {@code policy} says, unless the run stops at that iteration. Listeners that are
+     * Writes a {@link Checkpoint} as {@code policy} says, unless a stop rule ends the run at that iteration (the run
+     * then has nothing to continue), and at the iterate a cancelled run returns (at best: see {@link #finish}).
+     * Listeners that are
      * {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to the checkpoint is on
      * disk with it.
      *
