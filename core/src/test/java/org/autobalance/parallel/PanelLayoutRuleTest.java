@@ -81,7 +81,8 @@ class PanelLayoutRuleTest {
             long before = NativeMemory.liveBytes();
             try (IterationEngine engine = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u,
                     v)) {
-                assertEquals(2 * y.segment().byteSize(), NativeMemory.liveBytes() - before, "native bytes beyond MV and MtU");
+                assertEquals(2 * y.segment().byteSize(), NativeMemory.liveBytes() - before,
+                        "native bytes beyond MV and MtU");
                 engine.multiply();
                 sk.product(m, v, 0, m.rows(), y);
                 assertArrayEquals(bits(y), bits(engine.mv()));
