@@ -25,11 +25,13 @@ import org.autobalance.memory.SparseMatrix;
  * a piece on the Intel host, so panels alone gained little); a slice runs its 4 rows' pieces in one loop, 4
  * independent FMA chains, one loop exit.
  *
- * <p>Order of each row's sum, whatever the panel count: a row of A·X is one chain of FMAs over the row's stored
- * entries in increasing column order, started from 0 (panel 0) and carried through the output row between panels.
- * A padded entry adds 0·X[j,:] for j the column of the row's last entry in the panel (the first column of the panel
- * when the row has none there), i.e. ±0 for a finite X, which leaves the sum's value unchanged (a sum of −0 may
- * read +0); with non-finite rows of X the padding can turn an infinite result into NaN.
+ * <p>Order of each row's sum, whatever the panel count (where the kernels run the layout,
+ * {@link SparseKernels#panelled}): a row of A·X is one chain of FMAs over the row's stored entries in increasing
+ * column order, started from 0 (panel 0) and carried through the output row between panels. A padded entry adds
+ * 0·X[j,:] for j the column of the row's last entry in the panel (the first column of the panel when the row has
+ * none there), i.e. ±0 for a finite X, which leaves the sum's value unchanged; but a −0 (an FMA whose product
+ * underflows) may read +0 with another panel count, and a non-finite row j of X makes NaN both a row whose result
+ * was infinite through j and any row padded with j that never stores it (CSR gives such a row a finite value).
  *
  * <p>Slices never straddle the chunks the layout was built for (the parallel pass's row chunks), so each chunk's rows
  * are written by its own slices; a chunk's last slice may hold fewer than 4 rows (its missing rows' entries are
