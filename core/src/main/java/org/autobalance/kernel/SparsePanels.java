@@ -262,7 +262,8 @@ public final class SparsePanels implements AutoCloseable {
      * ones empty) for the row chunks {@code chunks} (chunk c is rows {@code [chunks[c], chunks[c + 1])}, from 0 to
      * {@code a.rows()}).
      *
-     * @throws IllegalArgumentException if the chunks do not cover A's rows in order, or the memory is not there
+     * @throws IllegalArgumentException if the chunks do not cover A's rows in order, panels × rows pass an array, or
+     *     the memory (native, or the Java heap for the build) is not there
      */
     public static SparsePanels of(SparseMatrix a, int panels, int[] chunks) {
         if (panels < 1) {
