@@ -56,7 +56,7 @@ public final class EngineProperties {
     public static final Property<Boolean> HUGE_PAGES = new Property<>("autobalance.memory.hugePages",
             EngineProperties::bool);
 
-    /** Bytes of gathered factor rows per column panel of the sparse gather product; 0 turns the panels off. */
+    /** Bytes of gathered factor rows per column panel of the sparse gather product; 0 off, else at least 64 KiB. */
     public static final Property<Integer> SPARSE_PANEL_BYTES = atLeast("autobalance.kernel.sparsePanelBytes", 0);
 
     private static final List<Property<?>> ALL = List.of(KERNELS, SIMD_BITS, LARGE_RANK_BITS, WIDE_TILES,

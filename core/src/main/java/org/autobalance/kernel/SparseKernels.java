@@ -47,9 +47,13 @@ public interface SparseKernels {
     /**
      * {@link #product} of chunk {@code chunk}'s rows of {@code a}'s source, {@code [a.chunkRow(chunk),
      * a.chunkRow(chunk + 1))}, read from the panel layout: {@code y} row i (modified) is overwritten with A[i,:]·X for
-     * every i of the chunk (other rows untouched). Each row's sum is one chain in increasing column order across the
-     * panels ({@link SparsePanels}), whatever the panel count, so its bits do not depend on the machine's L2 size or
-     * on the chunks.
+     * every i of the chunk (other rows untouched). Where {@link #panelled} is true for X's dtype and rank, each row's
+     * sum is one FMA chain in increasing column order across the panels ({@link SparsePanels}), whatever the panel
+     * count or chunks, so its value does not depend on the machine's L2 size; two caveats: a −0 from an FMA whose
+     * product underflows may read +0 with another panel count (the padding adds +0), and a non-finite row of X may
+     * make rows that share its panel but do not store its column NaN (they are padded with a column of the panel).
+     * Elsewhere an implementation may fall back to {@link #product} (its even/odd chains) or sum in double and round
+     * once (the scalar reference).
      */
     void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y);
 

@@ -1,13 +1,13 @@
 package org.autobalance.kernel;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.autobalance.memory.DType;
+import org.autobalance.memory.NativeArena;
 import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.SparseMatrix;
 
@@ -25,16 +25,20 @@ import org.autobalance.memory.SparseMatrix;
  * a piece on the Intel host, so panels alone gained little); a slice runs its 4 rows' pieces in one loop, 4
  * independent FMA chains, one loop exit.
  *
- * <p>Order of each row's sum, whatever the panel count: a row of A·X is one chain of FMAs over the row's stored
- * entries in increasing column order, started from 0 (panel 0) and carried through the output row between panels.
- * A padded entry adds 0·X[j,:] for j the column of the row's last entry in the panel (the first column of the panel
- * when the row has none there), i.e. ±0 for a finite X, which leaves the sum's value unchanged (a sum of −0 may
- * read +0); with non-finite rows of X the padding can turn an infinite result into NaN.
+ * <p>Order of each row's sum, whatever the panel count (where the kernels run the layout,
+ * {@link SparseKernels#panelled}): a row of A·X is one chain of FMAs over the row's stored entries in increasing
+ * column order, started from 0 (panel 0) and carried through the output row between panels. A padded entry adds
+ * 0·X[j,:] for j the column of the row's last entry in the panel (the first column of the panel when the row has
+ * none there), i.e. ±0 for a finite X, which leaves the sum's value unchanged; but a −0 (an FMA whose product
+ * underflows) may read +0 with another panel count, and a non-finite row j of X makes NaN both a row whose result
+ * was infinite through j and any row padded with j that never stores it (CSR gives such a row a finite value).
  *
  * <p>Slices never straddle the chunks the layout was built for (the parallel pass's row chunks), so each chunk's rows
  * are written by its own slices; a chunk's last slice may hold fewer than 4 rows (its missing rows' entries are
- * padding, never stored). Memory: (stored + padded entries)·(4 + value bytes) plus 8 bytes per panel and slice, in
- * one shared arena freed by {@link #close()}; checked against the machine's room before it is allocated.
+ * padding, never stored). Memory: (stored + padded entries)·(4 + value bytes) plus {@link #INDEX_BYTES} per panel
+ * and row of A (every row has a position in every panel), counted with the matrices' native memory
+ * ({@link NativeArena}) and freed by {@link #close()} or the matrices' safety net; so the engine builds it only where
+ * that index is small beside the entries ({@link #pays}) and runs the CSR product elsewhere.
  */
 public final class SparsePanels implements AutoCloseable {
     /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */
@@ -52,16 +56,42 @@ public final class SparsePanels implements AutoCloseable {
     /**
      * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
      * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows); 0
-     * turns the layout off (the CSR product as before).
+     * turns the layout off (the CSR product as before); a value below {@link #MIN_PANEL_BYTES} reads as that floor.
      */
-    public static final long PANEL_BYTES = EngineProperties.SPARSE_PANEL_BYTES.or((int) halfOfL2());
+    public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or((int) halfOfL2()));
+
+    /**
+     * The least {@link #PANEL_BYTES}: 64 KiB, 1 024 rows of X at float32 r = 16. Each panel costs every row of A a
+     * position ({@link #INDEX_BYTES}): at 64 bytes a panel held one row of X, so a 50 000 × 50 000 A had 50 000 panels
+     * and 2.5·10⁹ positions, more than an array takes.
+     */
+    public static final long MIN_PANEL_BYTES = 64 * 1024;
+
+    /**
+     * Bytes of index the layout holds per row of A and panel, whether the row has entries there or not: its position
+     * in the panel's order (int) and a quarter of its slice's start (long): 6.
+     */
+    public static final long INDEX_BYTES = Integer.BYTES + Long.BYTES / SLICE;
+
+    /**
+     * The layout is built only when its index ({@link #INDEX_BYTES} · panels · rows) is at most 1 / {@value} of the
+     * stored entries' bytes (nnz · (4 + value bytes)). Why 4: the product streams the index as it streams the entries,
+     * so the index is extra traffic of the same kind as the padding, which was 30 % (M) and 21 % (Mᵀ) of the stored
+     * entries where the layout was measured to pay (100 000 × 50 000, 5 M entries, float32 r = 16; its index is 6 %
+     * and 5 % with 1 MiB panels, 20 % and 19 % with the 256 KiB panels of a 512 KiB L2); a quarter keeps index plus
+     * padding within about half of the entries' bytes, where the gathers' gain (native-notes/sparse.md) still
+     * exceeds the extra stream. Each (panel, slice) also costs a loop exit, ~30 ns when mispredicted, per 4 rows: at
+     * the limit that is about one per 12 stored entries at float32. Past it (1 M × 1 M with 10 entries a row: 62
+     * panels, an index 4.7 times the entries) the layout costs more than it gains, and grows with panels × rows.
+     */
+    public static final int INDEX_SHARE = 4;
 
     private final SparseMatrix source;
     private final int panels;
     private final int width;
     private final int slices;
     private final int[] chunkSlices;
-    private final Arena arena;
+    private final NativeArena arena;
     private final MemorySegment sliceRows;
     private final MemorySegment order;
     private final MemorySegment starts;
@@ -82,6 +112,16 @@ public final class SparsePanels implements AutoCloseable {
         }
         chunkSlices[chunks.length - 1] = ns;
         this.slices = ns;
+        long positions = panels * (long) n;
+        if (positions > NativeMemory.MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException("a " + n + " x " + source.cols() + " sparse matrix in " + panels
+                    + " column panels has " + positions + " row positions, more than the panel layout takes ("
+                    + NativeMemory.MAX_ARRAY_LENGTH + ")");
+        }
+        int nsPanels = panels * ns; // ns ≤ n, so within the check above
+        NativeMemory.requireHeap(positions * Integer.BYTES + (nsPanels + 1L) * Long.BYTES
+                + (long) WINDOW * panels * (Integer.BYTES + Long.BYTES), () -> "order the rows of a " + n + " x "
+                + source.cols() + " sparse matrix in " + panels + " column panels");
         int[] firstRows = new int[ns + 1];
         for (int c = 0, s = 0; c + 1 < chunks.length; c++) {
             for (int i = chunks[c]; i < chunks[c + 1]; i += SLICE) {
@@ -91,8 +131,8 @@ public final class SparsePanels implements AutoCloseable {
         firstRows[ns] = n;
         // pass 1: each panel's order of each window's rows, and each (panel, slice)'s length: the piece of its first
         // row, the longest; then the starts
-        int[] rowAt = new int[panels * n];
-        long[] start = new long[panels * ns + 1];
+        int[] rowAt = new int[(int) positions];
+        long[] start = new long[nsPanels + 1];
         int[][] count = new int[WINDOW][panels];
         long[] keys = new long[WINDOW];
         int s = 0;
@@ -113,36 +153,55 @@ public final class SparsePanels implements AutoCloseable {
                 }
             }
         }
-        for (int x = 0; x < panels * ns; x++) {
+        for (int x = 0; x < nsPanels; x++) {
             start[x + 1] += start[x];
         }
-        long entries = start[panels * ns];
+        long entries = start[nsPanels];
         DType t = source.dtype();
-        this.bytes = entries * (Integer.BYTES + t.bytes()) + (panels * (long) ns + 1) * Long.BYTES
-                + (ns + 1L + panels * (long) n) * Integer.BYTES;
-        NativeMemory.requireRoom(bytes, () -> "reorder the " + source.nonZeros() + " stored entries of a "
-                + n + " x " + source.cols() + " sparse matrix into " + panels + " column panels");
-        this.arena = Arena.ofShared();
+        this.bytes = entries * (Integer.BYTES + t.bytes()) + (nsPanels + 1L) * Long.BYTES
+                + (ns + 1L + positions) * Integer.BYTES;
+        this.arena = NativeArena.open(this, bytes, () -> "the panel layout of a " + n + " x " + source.cols()
+                + " sparse matrix (its " + source.nonZeros() + " stored entries in " + panels + " column panels)");
         try {
             this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
-            this.order = arena.allocate(Math.max(1, panels * (long) n) * Integer.BYTES, 64);
-            this.starts = arena.allocate((panels * (long) ns + 1) * Long.BYTES, 64);
+            this.order = arena.allocate(Math.max(1, positions) * Integer.BYTES, 64);
+            this.starts = arena.allocate((nsPanels + 1L) * Long.BYTES, 64);
             this.columns = arena.allocate(Math.max(1, entries) * Integer.BYTES, 64);
             this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64); // zeros: the padding's values
+            MemorySegment.copy(firstRows, 0, sliceRows, ValueLayout.JAVA_INT, 0, ns + 1);
+            MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
+            MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
+            interleave(chunks, rowAt, start, count);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
             throw new IllegalArgumentException("cannot allocate the panel layout of a " + n + " x " + source.cols()
                     + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            arena.close(); // nothing half-built is left counted
+            throw e;
         }
-        MemorySegment.copy(firstRows, 0, sliceRows, ValueLayout.JAVA_INT, 0, ns + 1);
-        MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
-        MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
-        // pass 2: the entries, interleaved and padded
-        s = 0;
-        for (int c = 0; c + 1 < chunks.length; c++) {
+    }
+
+    /**
+     * Pass 2: the entries of every slice of every panel, interleaved and padded. A row's entries in panel p start at
+     * its CSR start plus its entries in the panels before p: kept per window row as running sums ({@code from}), so
+     * O(panels) per row.
+     */
+    private void interleave(int[] chunks, int[] rowAt, long[] start, int[][] count) {
+        int n = source.rows();
+        int ns = slices;
+        long[][] from = new long[WINDOW][panels];
+        for (int c = 0, s = 0; c + 1 < chunks.length; c++) {
             for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
                 int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
                 counts(w0, w1, count);
+                for (int i = w0; i < w1; i++) {
+                    long k = source.rowStart(i);
+                    for (int p = 0; p < panels; p++) {
+                        from[i - w0][p] = k;
+                        k += count[i - w0][p];
+                    }
+                }
                 for (int first = w0; first < w1; first += SLICE, s++) {
                     int nr = Math.min(SLICE, w1 - first);
                     for (int p = 0; p < panels; p++) {
@@ -150,24 +209,18 @@ public final class SparsePanels implements AutoCloseable {
                         long length = (start[p * ns + s + 1] - at) / SLICE;
                         for (int q = 0; q < SLICE; q++) {
                             int pad = p * width;
+                            long e = 0;
                             if (q < nr) {
                                 int row = rowAt[p * n + first + q];
-                                long k = source.rowStart(row);
-                                for (int x = 0; x < p; x++) {
-                                    k += count[row - w0][x];
-                                }
-                                for (int e = 0; e < count[row - w0][p]; e++, k++) {
+                                long k = from[row - w0][p];
+                                for (; e < count[row - w0][p]; e++, k++) {
                                     pad = source.column(k);
-                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + (long) e * SLICE + q, pad);
-                                    copyValue(k, at + (long) e * SLICE + q);
-                                }
-                                for (long e = count[row - w0][p]; e < length; e++) {
                                     columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
+                                    copyValue(k, at + e * SLICE + q);
                                 }
-                            } else {
-                                for (long e = 0; e < length; e++) {
-                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
-                                }
+                            }
+                            for (; e < length; e++) {
+                                columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
                             }
                         }
                     }
@@ -209,7 +262,8 @@ public final class SparsePanels implements AutoCloseable {
      * ones empty) for the row chunks {@code chunks} (chunk c is rows {@code [chunks[c], chunks[c + 1])}, from 0 to
      * {@code a.rows()}).
      *
-     * @throws IllegalArgumentException if the chunks do not cover A's rows in order, or the memory is not there
+     * @throws IllegalArgumentException if the chunks do not cover A's rows in order, panels × rows pass an array, or
+     *     the memory (native, or the Java heap for the build) is not there
      */
     public static SparsePanels of(SparseMatrix a, int panels, int[] chunks) {
         if (panels < 1) {
@@ -236,6 +290,37 @@ public final class SparsePanels implements AutoCloseable {
         return (int) Math.max(1, (rows + perPanel - 1) / perPanel);
     }
 
+    /**
+     * Whether a layout of an A with {@code rows} rows and {@code nonZeros} stored entries of {@code dtype} in
+     * {@code panels} panels pays ({@link #INDEX_SHARE}) and fits (its positions, panels · rows, within an array).
+     */
+    public static boolean pays(long rows, long nonZeros, DType dtype, int panels) {
+        long positions = panels * rows;
+        return positions <= NativeMemory.MAX_ARRAY_LENGTH
+                && positions * INDEX_BYTES * INDEX_SHARE <= nonZeros * (Integer.BYTES + dtype.bytes());
+    }
+
+    /**
+     * Whether the gather products of a {@code rows} × {@code cols} A with {@code nonZeros} stored entries, over X of
+     * {@code rowBytes} bytes a row, run on the layouts of A and of Aᵀ: both pay ({@link #pays}); else neither is built.
+     */
+    public static boolean paysBoth(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
+        return enabled() && pays(rows, nonZeros, dtype, panelCount(cols, rowBytes))
+                && pays(cols, nonZeros, dtype, panelCount(rows, rowBytes));
+    }
+
+    /**
+     * A floor of the native bytes of the two layouts {@link #paysBoth} accepts (0 where it does not): the stored
+     * entries and the positions, without the padding, which depends on where the entries are.
+     */
+    public static long floorBytesOfBoth(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
+        if (!paysBoth(rows, cols, nonZeros, dtype, rowBytes)) {
+            return 0;
+        }
+        long positions = panelCount(cols, rowBytes) * (long) rows + panelCount(rows, rowBytes) * (long) cols;
+        return 2 * nonZeros * (Integer.BYTES + dtype.bytes()) + positions * INDEX_BYTES;
+    }
+
     /** Whether the layout is on ({@link #PANEL_BYTES} above 0). */
     public static boolean enabled() {
         return PANEL_BYTES > 0;
@@ -244,6 +329,10 @@ public final class SparsePanels implements AutoCloseable {
     private void copyValue(long from, long to) {
         long b = source.dtype().bytes();
         MemorySegment.copy(source.values(), from * b, values, to * b, b);
+    }
+
+    private static long floored(long panelBytes) {
+        return panelBytes == 0 ? 0 : Math.max(MIN_PANEL_BYTES, panelBytes);
     }
 
     private static long halfOfL2() {

@@ -61,7 +61,10 @@ public final class NativeMemory {
         return Long.MAX_VALUE;
     }
 
-    /** Bytes of native memory held by the open matrices of this JVM ({@link DenseMatrix}, {@link SparseMatrix}). */
+    /**
+     * Bytes of native memory held by the open matrices of this JVM ({@link DenseMatrix}, {@link SparseMatrix}) and by
+     * the engines' sparse panel layouts ({@link NativeArena}).
+     */
     public static long liveBytes() {
         return LIVE.get();
     }

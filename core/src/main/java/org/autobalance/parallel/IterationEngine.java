@@ -2,7 +2,9 @@ package org.autobalance.parallel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
@@ -110,26 +112,35 @@ public final class IterationEngine implements AutoCloseable {
         this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         this.transposed = sparse == null || observed ? null : sparse.transposed();
         this.transposedChunks = transposed == null ? null : equalWork(transposed, threads);
-        boolean panelled = transposed != null && sparseKernels.panelled(dtype, r);
         long rowBytes = (long) DenseMatrix.strideOf(dtype, r) * dtype.bytes();
-        this.panelsOfM = panelled ? SparsePanels.of(sparse, SparsePanels.panelCount(cols, rowBytes), sparseChunks)
-                : null;
-        try {
-            this.panelsOfTransposed = panelled ? SparsePanels.of(transposed, SparsePanels.panelCount(rows, rowBytes),
-                    transposedChunks) : null;
-        } catch (RuntimeException e) {
-            panelsOfM.close(); // nothing half-built is left behind
-            throw e;
-        }
+        boolean panelled = transposed != null && sparseKernels.panelled(dtype, r)
+                && SparsePanels.paysBoth(rows, cols, sparse.nonZeros(), dtype, rowBytes);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
-        this.mv = DenseMatrix.allocate(dtype, rows, r);
-        this.mtu = DenseMatrix.allocate(dtype, cols, r);
         // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
         this.mtuPartials = new DenseMatrix[transposed == null ? threads : 1];
-        mtuPartials[0] = mtu;
-        for (int c = 1; c < mtuPartials.length; c++) {
-            mtuPartials[c] = DenseMatrix.allocate(dtype, cols, r);
+        // nothing half-built is left behind, whatever fails (an OutOfMemoryError too)
+        List<AutoCloseable> built = new ArrayList<>();
+        try {
+            this.panelsOfM = panelled ? built(built, SparsePanels.of(sparse, SparsePanels.panelCount(cols, rowBytes),
+                    sparseChunks)) : null;
+            this.panelsOfTransposed = panelled ? built(built, SparsePanels.of(transposed,
+                    SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
+            this.mv = built(built, DenseMatrix.allocate(dtype, rows, r));
+            this.mtu = built(built, DenseMatrix.allocate(dtype, cols, r));
+            mtuPartials[0] = mtu;
+            for (int c = 1; c < mtuPartials.length; c++) {
+                mtuPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
+            }
+        } catch (Throwable e) {
+            for (AutoCloseable b : built) {
+                try {
+                    b.close();
+                } catch (Exception | Error suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
         }
         this.gramUPartials = new double[threads][r * r];
         this.gramVPartials = new double[threads][r * r];
@@ -282,11 +293,28 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank} builds
+     * for the full loss ({@link SparsePanels#floorBytesOfBoth}; 0 for the observed loss or where they are not built):
+     * for the solver's up-front check, as the layouts are built after U and V.
+     */
+    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
+        DType dtype = m.dtype();
+        return observed || !sparseKernels.panelled(dtype, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(),
+                m.cols(), m.nonZeros(), dtype, (long) DenseMatrix.strideOf(dtype, rank) * dtype.bytes());
+    }
+
+    /**
      * The scratch memory, in bytes, that {@link #residualSquared()} allocates on its first call for a sparse M of
      * {@code cols} columns at rank {@code rank} with {@code threads} threads, at most (none for a dense M).
      */
     public static long sparseResidualBytes(DType dtype, int cols, int rank, int threads) {
         return SparseResidual.bytes(dtype, cols, rank, threads);
+    }
+
+    /** {@code thing}, noted in {@code built} to be closed if the constructor fails later. */
+    private static <T extends AutoCloseable> T built(List<AutoCloseable> built, T thing) {
+        built.add(thing);
+        return thing;
     }
 
     /**

@@ -468,8 +468,14 @@ public final class Factorizer {
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
         double partialBytes = IterationEngine.partialBytes(dtype, c.cols(), c.rank(), c.threads(),
                 sparse != null && !(c.objective() instanceof Objective.Observed));
+        // and the full loss's panel layouts of M and Mᵀ (a floor: their padding depends on where the entries are),
+        // twice: σ₁'s engine (SpectralNorm.Engines.sparse: full loss whatever the objective) builds its own beside
+        // the iterations'
+        long layoutBytes = sparse == null ? 0 : IterationEngine.panelBytes(c.sparseKernels(), sparse,
+                c.objective() instanceof Objective.Observed, c.rank())
+                + IterationEngine.panelBytes(c.sparseKernels(), sparse, false, c.rank());
         NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
-                factorCopies) + residualBytes + partialBytes),
+                factorCopies) + residualBytes + partialBytes + layoutBytes),
                 () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "
                 + dtype.label() + (partialBytes > 0 ? " with " + c.threads() + " threads" : ""));
         IterationMonitor.Limits.requireHeap(c.rank(), c.threads());

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -16,6 +19,7 @@ import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.RandomSparse;
 import org.autobalance.testing.ResidualOracle;
@@ -51,13 +55,50 @@ class SparseSolverTest {
         "UNIFORM, 31, 23, 3, 2, alternating", "POWER_LAW, 47, 61, 5, 1, regularized:0.5"})
     void fullLossIteratesEqualTheDenseEngine(RandomSparse.Pattern pattern, int d1, int d2, int r, int threads,
             String variantSpec) {
+        assertFullLossEqualsDense(pattern, d1, d2, r, threads, variantSpec, 0.05);
+    }
+
+    /**
+     * The same where the sparse products run the panel layout in several panels (the suite's shapes above all fit in
+     * one): in a child JVM with {@code -Dautobalance.kernel.sparsePanelBytes=1}, which the floor raises to 64 KiB,
+     * 1 024 rows of a float64 r = 4 factor (a row padded to one 64-byte line), so the 2 500 columns of M are 3 panels.
+     * η = 10⁻⁵ keeps η·L (‖M‖_F ≈ 316, ‖V‖²_F ≈ 900) near 0.03, so the bound stays ~10⁻¹⁰ while a dropped or misplaced
+     * entry moves an iterate by η·|Mᵢⱼ|·|vⱼ| ~ 10⁻⁶.
+     */
+    @Test
+    void fullLossIteratesEqualTheDenseEngineInManyPanels() throws Exception {
+        List<String> flags = new ArrayList<>(ChildJvm.simdProperties());
+        flags.addAll(List.of("--add-modules", "jdk.incubator.vector", "-Dautobalance.kernel.sparsePanelBytes=1"));
+        String out = ChildJvm.run(ChildJvm.command(flags, ManyPanels.class), Duration.ofMinutes(5));
+        assertTrue(out.contains("panel bytes 65536, panels of M 3, layout true"), out);
+    }
+
+    /** {@link #fullLossIteratesEqualTheDenseEngineInManyPanels}' child. */
+    static final class ManyPanels {
+        private ManyPanels() {
+        }
+
+        public static void main(String[] args) {
+            int d1 = 200;
+            int d2 = 2_500;
+            int r = 4;
+            long rowBytes = (long) DenseMatrix.strideOf(DType.FLOAT64, r) * DType.FLOAT64.bytes();
+            boolean layout = KernelProvider.sparseKernels().panelled(DType.FLOAT64, r)
+                    && SparsePanels.paysBoth(d1, d2, (long) (0.2 * d1 * d2), DType.FLOAT64, rowBytes);
+            System.out.println("panel bytes " + SparsePanels.PANEL_BYTES + ", panels of M "
+                    + SparsePanels.panelCount(d2, rowBytes) + ", layout " + layout);
+            assertFullLossEqualsDense(RandomSparse.Pattern.UNIFORM, d1, d2, r, 2, "simultaneous", 1e-5);
+        }
+    }
+
+    static void assertFullLossEqualsDense(RandomSparse.Pattern pattern, int d1, int d2, int r, int threads,
+            String variantSpec, double eta) {
         Variant variant = Variant.parse(variantSpec);
         double lambda = variant instanceof Variant.Regularized(double l) ? l : 0;
         int passes = variant.alternating() ? 2 : 1;
         RandomSparse.Sample sample = RandomSparse.sample(pattern, d1, d2, 41);
         double[][] u0 = KnownMatrices.gaussian(d1, r, 0.3, 42);
         double[][] v0 = KnownMatrices.gaussian(d2, r, 0.3, 43);
-        double eta = 0.05;
         int steps = 20;
         Runs.Run dense = Runs.run(sample.values(), u0, v0, variant, new ConstantSchedule(eta), steps, threads,
                 b -> b);

@@ -17,8 +17,8 @@ import org.autobalance.testing.RandomSparse;
  * float64, with 1 then 2 threads, all in this JVM: every kernel family, both vector widths and both dtypes pass
  * through the JIT one after another, which is what left kernels compiled with type-switched Vector API calls before
  * (native-notes/kernels.md, section 9). Each cell
- * also runs the sparse engine on a power-law sparse M of the same shape, full loss (the gather products, whose
- * classes run at the large-rank width) and observed loss (the normal-width sparse passes).
+ * also runs the sparse engine on sparse Ms of the same shape: full loss on a uniform one (the gather products, whose
+ * classes run at the large-rank width) and observed loss on a power-law one (the normal-width sparse passes).
  * The network GEMM is not run here: its masked stores still bind a JDK call from the shared profile
  * (native-notes/kernels.md §9.7).
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.
@@ -117,19 +117,24 @@ public final class RankSequenceProbe {
     private static void runSequence() {
         FactorKernels kernels = KernelProvider.simd();
         SparseKernels sparseKernels = KernelProvider.sparseSimd();
+        // the observed cells on a power-law M (rows of 1 to all entries); the full-loss ones on a uniform M (~46
+        // entries a row): the power-law M's ~2 a row are too few for the panel layout (SparsePanels.pays), which the
+        // full-loss cells of one vector a row must run
         RandomSparse.Sample sample = RandomSparse.sample(RandomSparse.Pattern.POWER_LAW, D1, D2, 24);
+        RandomSparse.Sample uniform = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, D1, D2, 24);
         for (DType t : DType.values()) {
             try (DenseMatrix m = KnownMatrices.gaussian(t, D1, D2, 1.0, 21);
                     DenseMatrix wide = KnownMatrices.gaussian(t, WIDE_D1, WIDE_D2, 1.0, 25);
-                    SparseMatrix sparse = sample.matrix(t)) {
+                    SparseMatrix sparse = sample.matrix(t);
+                    SparseMatrix full = uniform.matrix(t)) {
                 for (int threads = 1; threads <= 2; threads++) {
                     for (int r : RANKS) {
                         iterate(kernels, m, r, threads);
                         for (boolean observed : new boolean[] {false, true}) {
                             try (DenseMatrix u = KnownMatrices.gaussian(t, D1, r, 1e-3, 22);
                                     DenseMatrix v = KnownMatrices.gaussian(t, D2, r, 1e-3, 23);
-                                    EngineIteration it = new EngineIteration(kernels, sparseKernels, sparse, u, v,
-                                            threads, observed)) {
+                                    EngineIteration it = new EngineIteration(kernels, sparseKernels,
+                                            observed ? sparse : full, u, v, threads, observed)) {
                                 double g = 0;
                                 for (int i = 0; i < ITERATIONS; i++) {
                                     g = it.iterate(1e-3);

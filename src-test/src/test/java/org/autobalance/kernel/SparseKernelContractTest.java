@@ -222,9 +222,10 @@ class SparseKernelContractTest {
      * others when the width does not divide the columns); one column a panel (most panels of a row empty, a row's
      * entries each in its own panel; the dense-row shape's 211 panels); chunks of 1 row, none, and bounds that are
      * not multiples of a slice or a window. Each chunk's rows against the oracle and bound of {@link #product} (each
-     * row one chain of its stored entries; a padded entry adds an exact 0), the other rows untouched, and bit for bit
-     * the rows of one panel in one chunk (the first layout; a chain from +0 never reaches −0, so padding cannot flip
-     * a zero's sign).
+     * row one chain of its stored entries; a padded entry adds an exact 0), the other rows untouched, bit for bit
+     * the rows of one panel in one chunk (the first layout; these Gaussian values never make an FMA's product
+     * underflow, the one way a chain reaches −0, which padding could turn to +0) and, where the kernels run the
+     * layout, bit for bit one FMA chain in column order ({@link #assertOneChain}).
      */
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
@@ -260,6 +261,10 @@ class SparseKernelContractTest {
                                         assertTrue(java.util.Arrays.equals(onePanel[i], out[i]), where + ": row " + i
                                                 + " not the bits of one panel");
                                     }
+                                    if (k.panelled(t, s.r())) {
+                                        assertOneChain(a, transposed ? ua : va, t, out, chunks[c], chunks[c + 1],
+                                                where);
+                                    }
                                 }
                             }
                         }
@@ -268,6 +273,35 @@ class SparseKernelContractTest {
             }
             assertUnchanged(ua, uf, "U");
             assertUnchanged(va, vf, "V");
+        }
+    }
+
+    /**
+     * The documented order itself, against an oracle that knows nothing of the layout: where the kernels run it
+     * ({@link SparseKernels#panelled}), row i of A·X is, bit for bit, one chain of {@link Math#fma} in the dtype's
+     * precision from +0 over the row's stored entries in CSR order (increasing column). The padding adds 0·X[j,:] =
+     * ±0, which changes no bits unless the chain is at −0 (an underflow), which these Gaussian values never reach.
+     */
+    private static void assertOneChain(SparseMatrix a, double[][] xa, DType t, double[][] out, int from, int to,
+            String where) {
+        for (int i = from; i < to; i++) {
+            for (int q = 0; q < out[i].length; q++) {
+                float f = 0;
+                double d = 0;
+                for (long e = a.rowStart(i); e < a.rowStart(i + 1); e++) {
+                    double x = xa[a.column(e)][q];
+                    if (t == DType.FLOAT32) {
+                        f = Math.fma((float) a.value(e), (float) x, f);
+                    } else {
+                        d = Math.fma(a.value(e), x, d);
+                    }
+                }
+                double expected = t == DType.FLOAT32 ? f : d;
+                if (Double.doubleToRawLongBits(expected) != Double.doubleToRawLongBits(out[i][q])) {
+                    throw new AssertionError(where + ": row " + i + ", column " + q + " is " + out[i][q]
+                            + ", the one FMA chain in column order gives " + expected);
+                }
+            }
         }
     }
 
