@@ -94,6 +94,8 @@ public class FusedPassBenchmark {
      * Secondary result {@code cpuMs}: the mean thread CPU time per call in each iteration. On a shared machine the
      * wall-clock score includes time the benchmark thread waited for a core; CPU time does not (it still includes
      * cache and memory-bandwidth interference from other processes). Reading the clock twice costs ~1 µs per call.
+     * JMH sums an {@code EVENTS} counter over the measurement iterations, so the {@code cpuMs} it prints is the sum of
+     * the iterations' means: divide it by the iteration count ({@code -i}) for the mean per call (kernels.md 36).
      */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
