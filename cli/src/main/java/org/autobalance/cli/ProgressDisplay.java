@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.Console;
 import java.util.Locale;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -103,13 +104,22 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
 
     @Override
     public void onIteration(IterationRecord record) {
-        done = record.iteration() + 1;
-        // the first record replaces the set-up's message even off the sample (a resumed run's first, say)
+        show(record, record.iteration(),
+                () -> String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
+    }
+
+    /**
+     * Keeps {@code record} (of iteration {@code t}) for the heartbeat and moves the bar every {@link #SAMPLE}
+     * iterations, with {@code message}; the first record replaces the set-up's message even off the sample (a resumed
+     * run's first, say).
+     */
+    private void show(Object record, long t, Supplier<String> message) {
+        done = t + 1;
         boolean first = latest == null;
         latest = record;
-        if (bar != null && (first || record.iteration() % SAMPLE == 0)) {
-            bar.stepTo(record.iteration() + 1);
-            bar.setExtraMessage(String.format("loss %.3e balance %.2e", record.loss(), record.balance()));
+        if (bar != null && (first || t % SAMPLE == 0)) {
+            bar.stepTo(t + 1);
+            bar.setExtraMessage(message.get());
         }
     }
 
@@ -123,15 +133,8 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
 
     @Override
     public void onIteration(NetworkRecord record) {
-        done = record.iteration() + 1;
-        // the first record replaces the set-up's message even off the sample (a resumed run's first, say)
-        boolean first = latest == null;
-        latest = record;
-        if (bar != null && (first || record.iteration() % SAMPLE == 0)) {
-            bar.stepTo(record.iteration() + 1);
-            bar.setExtraMessage(String.format("loss %.3e unit drift %.2e", record.loss(),
-                    record.maxUnitInvariantChange()));
-        }
+        show(record, record.iteration(),
+                () -> String.format("loss %.3e unit drift %.2e", record.loss(), record.maxUnitInvariantChange()));
     }
 
     @Override

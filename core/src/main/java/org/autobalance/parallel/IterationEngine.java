@@ -112,9 +112,8 @@ public final class IterationEngine implements AutoCloseable {
         this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         this.transposed = sparse == null || observed ? null : sparse.transposed();
         this.transposedChunks = transposed == null ? null : equalWork(transposed, threads);
-        long rowBytes = (long) DenseMatrix.strideOf(dtype, r) * dtype.bytes();
-        boolean panelled = transposed != null && sparseKernels.panelled(dtype, r)
-                && SparsePanels.paysBoth(rows, cols, sparse.nonZeros(), dtype, rowBytes);
+        long rowBytes = rowBytes(dtype, r);
+        boolean panelled = transposed != null && panelled(sparseKernels, sparse, r);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
@@ -298,9 +297,23 @@ public final class IterationEngine implements AutoCloseable {
      * for the solver's up-front check, as the layouts are built after U and V.
      */
     public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
-        DType dtype = m.dtype();
-        return observed || !sparseKernels.panelled(dtype, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(),
-                m.cols(), m.nonZeros(), dtype, (long) DenseMatrix.strideOf(dtype, rank) * dtype.bytes());
+        return observed || !panelled(sparseKernels, m, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(), m.cols(),
+                m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+    }
+
+    /**
+     * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} builds the panel layouts: the kernels
+     * run them faster there ({@link SparseKernels#panelled}) and they pay ({@link SparsePanels#paysBoth}). One rule for
+     * the constructor and for {@link #panelBytes}'s estimate.
+     */
+    private static boolean panelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
+        return sparseKernels.panelled(m.dtype(), rank)
+                && SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+    }
+
+    /** Bytes of a padded row of the factors: what one gathered row of X occupies. */
+    private static long rowBytes(DType dtype, int rank) {
+        return (long) DenseMatrix.strideOf(dtype, rank) * dtype.bytes();
     }
 
     /**
