@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -37,6 +38,8 @@ public final class SparseMatrix implements AutoCloseable {
     private volatile boolean closed;
     /** Mᵀ once {@link #transposed()} has built it (owned: closed with this matrix), else null. */
     private SparseMatrix transposed;
+    /** The structures engines share over this matrix ({@link Shared}), guarded by this matrix's monitor. */
+    private final Map<Object, Shared.Entry> shared = Shared.newTable();
 
     private SparseMatrix(DType dtype, int rows, int cols, long nonZeros) {
         EngineProperties.check(); // as DenseMatrix's constructor does
@@ -210,6 +213,11 @@ public final class SparseMatrix implements AutoCloseable {
         return transposed;
     }
 
+    /** The table of {@link Shared} structures; the caller holds this matrix's monitor. */
+    Map<Object, Shared.Entry> sharedTable() {
+        return shared;
+    }
+
     private SparseMatrix transpose() {
         SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
         long[] next = new long[cols + 1];
@@ -340,6 +348,7 @@ public final class SparseMatrix implements AutoCloseable {
                 if (transposed != null) {
                     transposed.close();
                 }
+                Shared.closeAll(shared);
             }
         }
     }
@@ -350,7 +359,7 @@ public final class SparseMatrix implements AutoCloseable {
                 + (closed ? ", closed]" : "]");
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("sparse matrix " + rows + " x " + cols + " was closed; its memory has "
                     + "been freed");

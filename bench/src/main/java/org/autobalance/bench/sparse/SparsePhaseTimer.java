@@ -104,7 +104,7 @@ public final class SparsePhaseTimer {
             for (SparsePanels p : new SparsePanels[] {pm, pt}) {
                 if (p != null) {
                     System.out.printf("  panels of a %d x %d matrix: %d of %d columns, %.1f MiB%n",
-                            p.source().rows(), p.source().cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
+                            p.rows(), p.cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
                 }
             }
             if (pm != null) {
