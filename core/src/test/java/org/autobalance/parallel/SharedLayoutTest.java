@@ -203,9 +203,9 @@ class SharedLayoutTest {
                 engine.fusedPass();
                 double[] a = engine.gramV.clone();
                 double[] b = engine.gramU.clone();
-                engine.step(a, b, 1e-3);
+                engine.step(a, b, 1e-5);
             }
-            return new int[][] {bits(u), bits(v)};
+            return new int[][] {PanelLayoutRuleTest.bits(u), PanelLayoutRuleTest.bits(v)};
         }
     }
 
@@ -255,23 +255,6 @@ class SharedLayoutTest {
     }
 
     private static DenseMatrix factor(int rows, int seed) {
-        double[][] x = new double[rows][R];
-        for (int i = 0; i < rows; i++) {
-            for (int k = 0; k < R; k++) {
-                x[i][k] = ((i * 31 + k * 17 + seed * 7) % 13 - 6) / 64.0;
-            }
-        }
-        return DenseMatrix.of(DType.FLOAT32, x);
-    }
-
-    private static int[] bits(DenseMatrix y) {
-        double[][] a = y.toArray();
-        int[] out = new int[a.length * R];
-        for (int i = 0; i < a.length; i++) {
-            for (int k = 0; k < R; k++) {
-                out[i * R + k] = Float.floatToRawIntBits((float) a[i][k]);
-            }
-        }
-        return out;
+        return PanelLayoutRuleTest.factor(rows, R, seed);
     }
 }
