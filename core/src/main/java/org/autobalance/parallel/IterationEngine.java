@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
@@ -350,18 +351,18 @@ public final class IterationEngine implements AutoCloseable {
      * the row pointers and {@code parts}, so the chunking, and with it every per-chunk sum, is the same on every run.
      */
     static int[] equalWork(SparseMatrix m, int parts) {
-        long[] starts = new long[m.rows() + 1];
-        for (int i = 0; i <= m.rows(); i++) {
-            starts[i] = m.rowStart(i);
-        }
-        return equalWork(starts, parts);
+        return equalWork(m.rows(), m::rowStart, parts);
     }
 
     /** {@link #equalWork(SparseMatrix, int)} of a matrix whose row pointers are {@code rowStart}. */
     static int[] equalWork(long[] rowStart, int parts) {
-        int rows = rowStart.length - 1;
+        return equalWork(rowStart.length - 1, i -> rowStart[i], parts);
+    }
+
+    /** {@link #equalWork(SparseMatrix, int)} of a {@code rows}-row matrix whose row i starts at {@code rowStart(i)}. */
+    private static int[] equalWork(int rows, IntToLongFunction rowStart, int parts) {
         int[] b = new int[parts + 1];
-        long total = rowStart[rows] + rows;
+        long total = rowStart.applyAsLong(rows) + rows;
         for (int c = 1; c < parts; c++) {
             long target = total * c / parts;
             // first row i with rowStart(i) + i >= target (a monotone function of i)
@@ -369,7 +370,7 @@ public final class IterationEngine implements AutoCloseable {
             int hi = rows;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (rowStart[mid] + mid >= target) {
+                if (rowStart.applyAsLong(mid) + mid >= target) {
                     hi = mid;
                 } else {
                     lo = mid + 1;

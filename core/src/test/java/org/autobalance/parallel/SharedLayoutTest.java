@@ -9,7 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
@@ -64,15 +70,55 @@ class SharedLayoutTest {
                 assertEquals(a.get().bytes(), one, "one layout counted");
                 try (Shared<SparsePanels> b = SparsePanels.shared(m, false, 2, chunks.clone());
                         Shared<SparsePanels> c = SparsePanels.shared(m, false, 3, chunks);
-                        Shared<SparsePanels> d = SparsePanels.shared(m, true, 2, new int[] {0, 200})) {
+                        Shared<SparsePanels> d = SparsePanels.shared(m, true, 2, new int[] {0, 200});
+                        Shared<SparsePanels> e = SparsePanels.shared(m, false, 2, new int[] {0, 150, 300})) {
                     assertSame(a.get(), b.get());
                     assertNotSame(a.get(), c.get());
-                    assertEquals(one + c.get().bytes() + d.get().bytes(), NativeMemory.liveBytes() - before);
+                    assertNotSame(a.get(), e.get());
+                    assertEquals(one + c.get().bytes() + d.get().bytes() + e.get().bytes(),
+                            NativeMemory.liveBytes() - before);
                 }
                 assertEquals(one, NativeMemory.liveBytes() - before, "the other keys' last leases freed theirs");
                 assertEquals(2, a.get().panels(), "still readable while a lease holds it");
             }
             assertEquals(before, NativeMemory.liveBytes(), "the last lease freed it");
+        }
+    }
+
+    /** Engines built on several threads at once (library use) get one layout, built once. */
+    @Test
+    void concurrentLeasesBuildOnce() throws Exception {
+        try (SparseMatrix m = random(300, 200, 6_000, DType.FLOAT32, 5)) {
+            long before = NativeMemory.liveBytes();
+            AtomicInteger builds = new AtomicInteger();
+            Object key = new Object();
+            int threads = 4;
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<Shared<SparsePanels>>> leases = new ArrayList<>();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                for (int t = 0; t < threads; t++) {
+                    leases.add(pool.submit(() -> {
+                        start.await();
+                        return Shared.acquire(m, key, () -> {
+                            builds.incrementAndGet();
+                            return SparsePanels.of(m, 2, new int[] {0, 300});
+                        });
+                    }));
+                }
+                SparsePanels first = leases.get(0).get().get();
+                for (Future<Shared<SparsePanels>> f : leases) {
+                    assertSame(first, f.get().get());
+                }
+                assertEquals(1, builds.get());
+                assertEquals(first.bytes(), NativeMemory.liveBytes() - before);
+                for (Future<Shared<SparsePanels>> f : leases) {
+                    f.get().close();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(before, NativeMemory.liveBytes());
         }
     }
 
