@@ -41,7 +41,9 @@ import org.autobalance.memory.SparseMatrix;
  * padding, never stored). Memory: (stored + padded entries)·(4 + value bytes) plus {@link #INDEX_BYTES} per panel
  * and row of A (every row has a position in every panel), counted with the matrices' native memory
  * ({@link NativeArena}) and freed by {@link #close()} or the matrices' safety net; so the engine builds it only where
- * that index is small beside the entries ({@link #pays}) and runs the CSR product elsewhere.
+ * that index is small beside the entries ({@link #pays}) and runs the CSR product elsewhere. The engines of a run
+ * share one layout of M and one of Mᵀ ({@link #shared}), and Mᵀ's is built from M's entries ({@link #ofTransposed}):
+ * no CSR of Mᵀ is needed (native-notes/sparse.md, "Twenty-second session").
  */
 public final class SparsePanels implements AutoCloseable {
     /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */

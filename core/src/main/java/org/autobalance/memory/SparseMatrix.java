@@ -201,7 +201,8 @@ public final class SparseMatrix implements AutoCloseable {
     /**
      * Mᵀ as a CSR matrix (d2 × d1, the same stored entries; equivalently M in CSC), each of its rows in increasing
      * column order. Built on the first call by one counting sort on the columns in O(nnz + d1 + d2) time and kept:
-     * every later call (every engine over this matrix: the iterations, σ₁, the plateau test) shares it. It takes about
+     * every later call (every engine over this matrix that runs the CSR products: the iterations, σ₁, the plateau
+     * test; engines on the panel layouts build Mᵀ's layout from M and never call this) shares it. It takes about
      * as much native memory as M ({@link #bytes(DType, int, long)} with d2 rows), and belongs to this matrix: it is
      * freed by this matrix's {@link #close()}, and callers must not close it.
      */
