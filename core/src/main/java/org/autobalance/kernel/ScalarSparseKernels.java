@@ -77,7 +77,7 @@ public final class ScalarSparseKernels implements SparseKernels {
         boolean f32 = x.dtype() == DType.FLOAT32;
         int r = x.cols();
         int ns = a.slices();
-        long n = a.source().rows();
+        long n = a.rows();
         int first = a.chunkRow(chunk);
         double[][] acc = new double[a.chunkRow(chunk + 1) - first][r];
         MemorySegment positions = a.sliceRows();

@@ -5,10 +5,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.NativeArena;
 import org.autobalance.memory.NativeMemory;
+import org.autobalance.memory.Shared;
 import org.autobalance.memory.SparseMatrix;
 
 /**
@@ -38,7 +41,9 @@ import org.autobalance.memory.SparseMatrix;
  * padding, never stored). Memory: (stored + padded entries)·(4 + value bytes) plus {@link #INDEX_BYTES} per panel
  * and row of A (every row has a position in every panel), counted with the matrices' native memory
  * ({@link NativeArena}) and freed by {@link #close()} or the matrices' safety net; so the engine builds it only where
- * that index is small beside the entries ({@link #pays}) and runs the CSR product elsewhere.
+ * that index is small beside the entries ({@link #pays}) and runs the CSR product elsewhere. The engines of a run
+ * share one layout of M and one of Mᵀ ({@link #shared}), and Mᵀ's is built from M's entries ({@link #ofTransposed}):
+ * no CSR of Mᵀ is needed (native-notes/sparse.md, "Twenty-second session").
  */
 public final class SparsePanels implements AutoCloseable {
     /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */
@@ -86,7 +91,11 @@ public final class SparsePanels implements AutoCloseable {
      */
     public static final int INDEX_SHARE = 4;
 
-    private final SparseMatrix source;
+    /** The matrix whose entries this layout copies: A itself, or M for A = Mᵀ ({@link #ofTransposed}). */
+    private final SparseMatrix matrix;
+    private final boolean transposed;
+    private final int rows;
+    private final int cols;
     private final int panels;
     private final int width;
     private final int slices;
@@ -99,11 +108,21 @@ public final class SparsePanels implements AutoCloseable {
     private final MemorySegment values;
     private final long bytes;
 
-    private SparsePanels(SparseMatrix source, int width, int[] chunks) {
-        this.source = source;
-        int n = source.rows();
+    /**
+     * Builds the layout of A = {@code m} or, when {@code transposed}, of A = Mᵀ from M's own entries (no CSR of Mᵀ
+     * is needed: A's entry (a, b) is M's (b, a)). Pass 1 counts each row's entries in each panel, orders each window's
+     * rows per panel and sizes the slices; pass 2 visits M's entries once in CSR order, which gives each row of A its
+     * entries in increasing column order whichever A is, and writes each at its row's next place in its panel; pass 3
+     * pads. The bytes are the same for both sources of A (tested).
+     */
+    private SparsePanels(SparseMatrix m, boolean transposed, int width, int[] chunks) {
+        this.matrix = m;
+        this.transposed = transposed;
+        this.rows = transposed ? m.cols() : m.rows();
+        this.cols = transposed ? m.rows() : m.cols();
+        int n = rows;
         this.width = width;
-        this.panels = (source.cols() + width - 1) / width;
+        this.panels = (cols + width - 1) / width;
         this.chunkSlices = new int[chunks.length];
         int ns = 0;
         for (int c = 0; c + 1 < chunks.length; c++) {
@@ -114,14 +133,15 @@ public final class SparsePanels implements AutoCloseable {
         this.slices = ns;
         long positions = panels * (long) n;
         if (positions > NativeMemory.MAX_ARRAY_LENGTH) {
-            throw new IllegalArgumentException("a " + n + " x " + source.cols() + " sparse matrix in " + panels
+            throw new IllegalArgumentException("a " + n + " x " + cols + " sparse matrix in " + panels
                     + " column panels has " + positions + " row positions, more than the panel layout takes ("
                     + NativeMemory.MAX_ARRAY_LENGTH + ")");
         }
         int nsPanels = panels * ns; // ns ≤ n, so within the check above
-        NativeMemory.requireHeap(positions * Integer.BYTES + (nsPanels + 1L) * Long.BYTES
-                + (long) WINDOW * panels * (Integer.BYTES + Long.BYTES), () -> "order the rows of a " + n + " x "
-                + source.cols() + " sparse matrix in " + panels + " column panels");
+        // at once: the positions' rows and either their counts (pass 1) or their next places (pass 2), the starts
+        NativeMemory.requireHeap(positions * (Integer.BYTES + Long.BYTES) + (nsPanels + 1L) * Long.BYTES
+                + (long) WINDOW * Long.BYTES, () -> "order the rows of a " + n + " x " + cols
+                + " sparse matrix in " + panels + " column panels");
         int[] firstRows = new int[ns + 1];
         for (int c = 0, s = 0; c + 1 < chunks.length; c++) {
             for (int i = chunks[c]; i < chunks[c + 1]; i += SLICE) {
@@ -131,9 +151,9 @@ public final class SparsePanels implements AutoCloseable {
         firstRows[ns] = n;
         // pass 1: each panel's order of each window's rows, and each (panel, slice)'s length: the piece of its first
         // row, the longest; then the starts
+        int[] count = counts();
         int[] rowAt = new int[(int) positions];
         long[] start = new long[nsPanels + 1];
-        int[][] count = new int[WINDOW][panels];
         long[] keys = new long[WINDOW];
         int s = 0;
         for (int c = 0; c + 1 < chunks.length; c++) {
@@ -142,7 +162,7 @@ public final class SparsePanels implements AutoCloseable {
                 order(w0, w1, count, keys, rowAt);
                 for (int first = w0; first < w1; first += SLICE, s++) {
                     for (int p = 0; p < panels; p++) {
-                        long longest = count[rowAt[p * n + first] - w0][p];
+                        long longest = count[p * n + rowAt[p * n + first]];
                         if (longest * SLICE > Integer.MAX_VALUE) {
                             // the kernels index a slice's entries by int
                             throw new IllegalArgumentException("row " + rowAt[p * n + first] + " has " + longest
@@ -153,15 +173,16 @@ public final class SparsePanels implements AutoCloseable {
                 }
             }
         }
+        count = null; // pass 2 needs the heap it took
         for (int x = 0; x < nsPanels; x++) {
             start[x + 1] += start[x];
         }
         long entries = start[nsPanels];
-        DType t = source.dtype();
+        DType t = m.dtype();
         this.bytes = entries * (Integer.BYTES + t.bytes()) + (nsPanels + 1L) * Long.BYTES
                 + (ns + 1L + positions) * Integer.BYTES;
-        this.arena = NativeArena.open(this, bytes, () -> "the panel layout of a " + n + " x " + source.cols()
-                + " sparse matrix (its " + source.nonZeros() + " stored entries in " + panels + " column panels)");
+        this.arena = NativeArena.open(this, bytes, () -> "the panel layout of a " + n + " x " + cols
+                + " sparse matrix (its " + m.nonZeros() + " stored entries in " + panels + " column panels)");
         try {
             this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
             this.order = arena.allocate(Math.max(1, positions) * Integer.BYTES, 64);
@@ -171,10 +192,12 @@ public final class SparsePanels implements AutoCloseable {
             MemorySegment.copy(firstRows, 0, sliceRows, ValueLayout.JAVA_INT, 0, ns + 1);
             MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
             MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
-            interleave(chunks, rowAt, start, count);
+            long[] next = places(firstRows, rowAt, start);
+            scatter(next);
+            pad(firstRows, rowAt, start, next);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
-            throw new IllegalArgumentException("cannot allocate the panel layout of a " + n + " x " + source.cols()
+            throw new IllegalArgumentException("cannot allocate the panel layout of a " + n + " x " + cols
                     + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             arena.close(); // nothing half-built is left counted
@@ -182,77 +205,96 @@ public final class SparsePanels implements AutoCloseable {
         }
     }
 
-    /**
-     * Pass 2: the entries of every slice of every panel, interleaved and padded. A row's entries in panel p start at
-     * its CSR start plus its entries in the panels before p: kept per window row as running sums ({@code from}), so
-     * O(panels) per row.
-     */
-    private void interleave(int[] chunks, int[] rowAt, long[] start, int[][] count) {
-        int n = source.rows();
-        int ns = slices;
-        long[][] from = new long[WINDOW][panels];
-        for (int c = 0, s = 0; c + 1 < chunks.length; c++) {
-            for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
-                int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
-                counts(w0, w1, count);
-                for (int i = w0; i < w1; i++) {
-                    long k = source.rowStart(i);
-                    for (int p = 0; p < panels; p++) {
-                        from[i - w0][p] = k;
-                        k += count[i - w0][p];
-                    }
-                }
-                for (int first = w0; first < w1; first += SLICE, s++) {
-                    int nr = Math.min(SLICE, w1 - first);
-                    for (int p = 0; p < panels; p++) {
-                        long at = start[p * ns + s];
-                        long length = (start[p * ns + s + 1] - at) / SLICE;
-                        for (int q = 0; q < SLICE; q++) {
-                            int pad = p * width;
-                            long e = 0;
-                            if (q < nr) {
-                                int row = rowAt[p * n + first + q];
-                                long k = from[row - w0][p];
-                                for (; e < count[row - w0][p]; e++, k++) {
-                                    pad = source.column(k);
-                                    columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
-                                    copyValue(k, at + e * SLICE + q);
-                                }
-                            }
-                            for (; e < length; e++) {
-                                columns.setAtIndex(ValueLayout.JAVA_INT, at + e * SLICE + q, pad);
-                            }
-                        }
-                    }
-                }
+    /** count[p·rows + a]: the stored entries of row a of A in panel p, from one pass over M's entries. */
+    private int[] counts() {
+        int[] count = new int[panels * rows];
+        MemorySegment rowStart = matrix.rowStarts();
+        MemorySegment column = matrix.columnIndices();
+        for (int i = 0; i < matrix.rows(); i++) {
+            for (long k = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i),
+                    end = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1); k < end; k++) {
+                int j = column.getAtIndex(ValueLayout.JAVA_INT, k);
+                count[transposed ? i / width * rows + j : j / width * rows + i]++;
             }
         }
+        return count;
     }
 
     /**
      * Each panel's order of the rows [w0, w1) into {@code rowAt} (positions p·rows + w0 …): by their entries in that
-     * panel, most first, ties by row. Leaves the counts of the window's rows in {@code count}.
+     * panel, most first, ties by row.
      */
-    private void order(int w0, int w1, int[][] count, long[] keys, int[] rowAt) {
-        counts(w0, w1, count);
-        int n = source.rows();
+    private void order(int w0, int w1, int[] count, long[] keys, int[] rowAt) {
+        int n = rows;
         for (int p = 0; p < panels; p++) {
             for (int i = w0; i < w1; i++) {
-                keys[i - w0] = (long) (Integer.MAX_VALUE - count[i - w0][p]) << 32 | i;
+                keys[i - w0] = (long) (Integer.MAX_VALUE - count[p * n + i]) << 32 | i;
             }
-            java.util.Arrays.sort(keys, 0, w1 - w0);
+            Arrays.sort(keys, 0, w1 - w0);
             for (int x = 0; x < w1 - w0; x++) {
                 rowAt[p * n + w0 + x] = (int) keys[x];
             }
         }
     }
 
-    /** count[i − w0][p]: the stored entries of row i in panel p, for the rows [w0, w1). */
-    private void counts(int w0, int w1, int[][] count) {
-        for (int i = w0; i < w1; i++) {
-            java.util.Arrays.fill(count[i - w0], 0);
-            for (long k = source.rowStart(i); k < source.rowStart(i + 1); k++) {
-                count[i - w0][source.column(k) / width]++;
+    /**
+     * next[p·rows + a]: where row a of A's first entry in panel p goes, its slice's start plus its lane (entry e of
+     * lane q at {@code start + e·SLICE + q}).
+     */
+    private long[] places(int[] firstRows, int[] rowAt, long[] start) {
+        int n = rows;
+        long[] next = new long[panels * n];
+        for (int p = 0; p < panels; p++) {
+            for (int sl = 0; sl < slices; sl++) {
+                for (int x = firstRows[sl]; x < firstRows[sl + 1]; x++) {
+                    next[p * n + rowAt[p * n + x]] = start[p * slices + sl] + x - firstRows[sl];
+                }
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Pass 2: every stored entry of M, in CSR order, to its row of A's next place in its panel. For A = M that visits
+     * each row's entries in column order; for A = Mᵀ, M's rows in increasing order are A's columns in increasing
+     * order: each row of A receives its entries in column order either way.
+     */
+    private void scatter(long[] next) {
+        long b = matrix.dtype().bytes();
+        MemorySegment rowStart = matrix.rowStarts();
+        MemorySegment column = matrix.columnIndices();
+        MemorySegment from = matrix.values();
+        for (int i = 0; i < matrix.rows(); i++) {
+            for (long k = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i),
+                    end = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1); k < end; k++) {
+                int j = column.getAtIndex(ValueLayout.JAVA_INT, k);
+                int position = transposed ? i / width * rows + j : j / width * rows + i;
+                long at = next[position];
+                next[position] = at + SLICE;
+                columns.setAtIndex(ValueLayout.JAVA_INT, at, transposed ? i : j);
+                MemorySegment.copy(from, k * b, values, at * b, b);
+            }
+        }
+    }
+
+    /**
+     * Pass 3: each lane of each (panel, slice) padded to the slice's length with its row's last column in the panel,
+     * or the panel's first column when the row has none there or the lane has no row (a chunk's short last slice).
+     */
+    private void pad(int[] firstRows, int[] rowAt, long[] start, long[] next) {
+        int n = rows;
+        for (int p = 0; p < panels; p++) {
+            for (int sl = 0; sl < slices; sl++) {
+                long first = start[p * slices + sl];
+                long end = start[p * slices + sl + 1];
+                int nr = firstRows[sl + 1] - firstRows[sl];
+                for (int q = 0; q < SLICE; q++) {
+                    long at = q < nr ? next[p * n + rowAt[p * n + firstRows[sl] + q]] : first + q;
+                    int pad = at > first + q ? columns.getAtIndex(ValueLayout.JAVA_INT, at - SLICE) : p * width;
+                    for (; at < end; at += SLICE) {
+                        columns.setAtIndex(ValueLayout.JAVA_INT, at, pad);
+                    }
+                }
             }
         }
     }
@@ -260,17 +302,51 @@ public final class SparsePanels implements AutoCloseable {
     /**
      * The layout of {@code a} in {@code panels} panels (of ⌈cols / panels⌉ columns; fewer when that leaves the last
      * ones empty) for the row chunks {@code chunks} (chunk c is rows {@code [chunks[c], chunks[c + 1])}, from 0 to
-     * {@code a.rows()}).
+     * {@code a.rows()}). The caller owns it.
      *
      * @throws IllegalArgumentException if the chunks do not cover A's rows in order, panels × rows pass an array, or
      *     the memory (native, or the Java heap for the build) is not there
      */
     public static SparsePanels of(SparseMatrix a, int panels, int[] chunks) {
+        return build(a, false, panels, chunks);
+    }
+
+    /**
+     * The layout of Mᵀ ({@code m.cols()} rows), byte for byte {@code of(m.transposed(), panels, chunks)}, built from
+     * M's entries without Mᵀ's CSR (which the full loss's engine then never holds: as much memory again as M). The
+     * caller owns it.
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     */
+    public static SparsePanels ofTransposed(SparseMatrix m, int panels, int[] chunks) {
+        return build(m, true, panels, chunks);
+    }
+
+    /**
+     * A lease on the layout of M (or of Mᵀ, when {@code transposed}) for these panels and chunks, shared by every
+     * engine over {@code m} that asks for the same ones while one holds it ({@link Shared}: built once, closed with
+     * its last lease or with M). The layout's bytes are those of {@link #of} (or {@link #ofTransposed}).
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     */
+    public static Shared<SparsePanels> shared(SparseMatrix m, boolean transposed, int panels, int[] chunks) {
+        int[] bounds = chunks.clone();
+        return Shared.acquire(m, new Key(transposed, panels, Arrays.stream(bounds).boxed().toList()),
+                () -> build(m, transposed, panels, bounds));
+    }
+
+    /** What makes two layouts of one matrix the same: which of M and Mᵀ, the panels, the chunks' bounds. */
+    private record Key(boolean transposed, int panels, List<Integer> chunks) {
+    }
+
+    private static SparsePanels build(SparseMatrix m, boolean transposed, int panels, int[] chunks) {
+        int rows = transposed ? m.cols() : m.rows();
+        int cols = transposed ? m.rows() : m.cols();
         if (panels < 1) {
             throw new IllegalArgumentException("panels must be at least 1, got " + panels);
         }
-        if (chunks.length < 2 || chunks[0] != 0 || chunks[chunks.length - 1] != a.rows()) {
-            throw new IllegalArgumentException("chunks must run from 0 to " + a.rows());
+        if (chunks.length < 2 || chunks[0] != 0 || chunks[chunks.length - 1] != rows) {
+            throw new IllegalArgumentException("chunks must run from 0 to " + rows);
         }
         for (int c = 0; c + 1 < chunks.length; c++) {
             if (chunks[c] > chunks[c + 1]) {
@@ -278,7 +354,7 @@ public final class SparsePanels implements AutoCloseable {
                         + chunks[c + 1]);
             }
         }
-        return new SparsePanels(a, (a.cols() + Math.min(panels, a.cols()) - 1) / Math.min(panels, a.cols()), chunks);
+        return new SparsePanels(m, transposed, (cols + Math.min(panels, cols) - 1) / Math.min(panels, cols), chunks);
     }
 
     /**
@@ -326,11 +402,6 @@ public final class SparsePanels implements AutoCloseable {
         return PANEL_BYTES > 0;
     }
 
-    private void copyValue(long from, long to) {
-        long b = source.dtype().bytes();
-        MemorySegment.copy(source.values(), from * b, values, to * b, b);
-    }
-
     private static long floored(long panelBytes) {
         return panelBytes == 0 ? 0 : Math.max(MIN_PANEL_BYTES, panelBytes);
     }
@@ -358,9 +429,27 @@ public final class SparsePanels implements AutoCloseable {
         return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
     }
 
-    /** The matrix this layout copies (its entries in CSR order). */
-    public SparseMatrix source() {
-        return source;
+    /**
+     * A in CSR form, for a product that does not read the layout: the matrix it was built from, or that matrix's
+     * {@link SparseMatrix#transposed()} (built then, if it was not) for a layout of Mᵀ.
+     */
+    public SparseMatrix csr() {
+        return transposed ? matrix.transposed() : matrix;
+    }
+
+    /** A's rows. */
+    public int rows() {
+        return rows;
+    }
+
+    /** A's columns. */
+    public int cols() {
+        return cols;
+    }
+
+    /** A's element type. */
+    public DType dtype() {
+        return matrix.dtype();
     }
 
     /** The number of column panels. */

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -37,6 +38,8 @@ public final class SparseMatrix implements AutoCloseable {
     private volatile boolean closed;
     /** Mᵀ once {@link #transposed()} has built it (owned: closed with this matrix), else null. */
     private SparseMatrix transposed;
+    /** The structures engines share over this matrix ({@link Shared}), guarded by this matrix's monitor. */
+    private final Map<Object, Shared.Entry> shared = Shared.newTable();
 
     private SparseMatrix(DType dtype, int rows, int cols, long nonZeros) {
         EngineProperties.check(); // as DenseMatrix's constructor does
@@ -198,7 +201,8 @@ public final class SparseMatrix implements AutoCloseable {
     /**
      * Mᵀ as a CSR matrix (d2 × d1, the same stored entries; equivalently M in CSC), each of its rows in increasing
      * column order. Built on the first call by one counting sort on the columns in O(nnz + d1 + d2) time and kept:
-     * every later call (every engine over this matrix: the iterations, σ₁, the plateau test) shares it. It takes about
+     * every later call (every engine over this matrix that runs the CSR products: the iterations, σ₁, the plateau
+     * test; engines on the panel layouts build Mᵀ's layout from M and never call this) shares it. It takes about
      * as much native memory as M ({@link #bytes(DType, int, long)} with d2 rows), and belongs to this matrix: it is
      * freed by this matrix's {@link #close()}, and callers must not close it.
      */
@@ -208,6 +212,11 @@ public final class SparseMatrix implements AutoCloseable {
             transposed = transpose();
         }
         return transposed;
+    }
+
+    /** The table of {@link Shared} structures; the caller holds this matrix's monitor. */
+    Map<Object, Shared.Entry> sharedTable() {
+        return shared;
     }
 
     private SparseMatrix transpose() {
@@ -340,6 +349,7 @@ public final class SparseMatrix implements AutoCloseable {
                 if (transposed != null) {
                     transposed.close();
                 }
+                Shared.closeAll(shared);
             }
         }
     }
@@ -350,7 +360,7 @@ public final class SparseMatrix implements AutoCloseable {
                 + (closed ? ", closed]" : "]");
     }
 
-    private void ensureOpen() {
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("sparse matrix " + rows + " x " + cols + " was closed; its memory has "
                     + "been freed");

@@ -5,12 +5,14 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Shared;
 import org.autobalance.memory.SparseMatrix;
 
 /**
@@ -22,10 +24,12 @@ import org.autobalance.memory.SparseMatrix;
  * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for
  * the observed-entries loss (then "MV" and "MᵀU" hold minus the data gradients, −R_Ω·V and −R_Ωᵀ·U, and the pass
  * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target.
- * For the full loss the engine uses M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix,
- * about as much memory again as M) and forms MᵀU by gathering
- * rows of U over Mᵀ's rows, each thread its own rows of MᵀU: no random writes and no per-thread partials of MᵀU
- * (native-notes/sparse.md measures it against scatter-adding into partials, which the observed loss still does).
+ * For the full loss the engine forms MᵀU by gathering rows of U over Mᵀ's rows, each thread its own rows of MᵀU: no
+ * random writes and no per-thread partials of MᵀU (native-notes/sparse.md measures it against scatter-adding into
+ * partials, which the observed loss still does). Mᵀ is read from the panel layouts where the kernels run them
+ * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
+ * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
+ * memory again as M).
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
@@ -40,14 +44,20 @@ public final class IterationEngine implements AutoCloseable {
     private final SparseMatrix sparse;
     /** Chunks of the sparse target's rows, split by stored entries. */
     private final int[] sparseChunks;
-    /** Mᵀ of a sparse M for the full loss (M's, shared), or null (dense M, observed loss). */
+    /**
+     * Mᵀ of a sparse M for the full loss (M's, shared) where the CSR products run, or null (dense M, observed loss,
+     * panel layouts).
+     */
     private final SparseMatrix transposed;
-    /** Chunks of {@link #transposed}'s rows, split by stored entries. */
+    /** Chunks of Mᵀ's rows (full loss), split by stored entries. */
     private final int[] transposedChunks;
     /**
      * M's and Mᵀ's entries in column panels for the gather products (full loss, where the kernels run that layout
-     * faster: {@link SparseKernels#panelled}), built for the chunks above; null otherwise.
+     * faster: {@link SparseKernels#panelled}), for the chunks above; null otherwise. Leased from M's table
+     * ({@link SparsePanels#shared}): this engine closes its leases, M or the last lease the layouts.
      */
+    private final Shared<SparsePanels> layoutOfM;
+    private final Shared<SparsePanels> layoutOfTransposed;
     private final SparsePanels panelsOfM;
     private final SparsePanels panelsOfTransposed;
     /** The held-out entries (sparse runs only), or null. */
@@ -110,21 +120,25 @@ public final class IterationEngine implements AutoCloseable {
         this.rows = m != null ? m.rows() : sparse.rows();
         this.cols = m != null ? m.cols() : sparse.cols();
         this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
-        this.transposed = sparse == null || observed ? null : sparse.transposed();
-        this.transposedChunks = transposed == null ? null : equalWork(transposed, threads);
         long rowBytes = rowBytes(dtype, r);
-        boolean panelled = transposed != null && panelled(sparseKernels, sparse, r);
+        boolean full = sparse != null && !observed;
+        boolean panelled = full && panelled(sparseKernels, sparse, r);
+        this.transposed = full && !panelled ? sparse.transposed() : null;
+        this.transposedChunks = !full ? null : transposed != null ? equalWork(transposed, threads)
+                : equalWork(columnStarts(sparse), threads);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
-        this.mtuPartials = new DenseMatrix[transposed == null ? threads : 1];
+        this.mtuPartials = new DenseMatrix[full ? 1 : threads];
         // nothing half-built is left behind, whatever fails (an OutOfMemoryError too)
         List<AutoCloseable> built = new ArrayList<>();
         try {
-            this.panelsOfM = panelled ? built(built, SparsePanels.of(sparse, SparsePanels.panelCount(cols, rowBytes),
-                    sparseChunks)) : null;
-            this.panelsOfTransposed = panelled ? built(built, SparsePanels.of(transposed,
+            this.layoutOfM = panelled ? built(built, SparsePanels.shared(sparse, false,
+                    SparsePanels.panelCount(cols, rowBytes), sparseChunks)) : null;
+            this.layoutOfTransposed = panelled ? built(built, SparsePanels.shared(sparse, true,
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
+            this.panelsOfM = panelled ? layoutOfM.get() : null;
+            this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
             this.mv = built(built, DenseMatrix.allocate(dtype, rows, r));
             this.mtu = built(built, DenseMatrix.allocate(dtype, cols, r));
             mtuPartials[0] = mtu;
@@ -337,9 +351,18 @@ public final class IterationEngine implements AutoCloseable {
      * the row pointers and {@code parts}, so the chunking, and with it every per-chunk sum, is the same on every run.
      */
     static int[] equalWork(SparseMatrix m, int parts) {
-        int rows = m.rows();
+        return equalWork(m.rows(), m::rowStart, parts);
+    }
+
+    /** {@link #equalWork(SparseMatrix, int)} of a matrix whose row pointers are {@code rowStart}. */
+    static int[] equalWork(long[] rowStart, int parts) {
+        return equalWork(rowStart.length - 1, i -> rowStart[i], parts);
+    }
+
+    /** {@link #equalWork(SparseMatrix, int)} of a {@code rows}-row matrix whose row i starts at {@code rowStart(i)}. */
+    private static int[] equalWork(int rows, IntToLongFunction rowStart, int parts) {
         int[] b = new int[parts + 1];
-        long total = m.nonZeros() + rows;
+        long total = rowStart.applyAsLong(rows) + rows;
         for (int c = 1; c < parts; c++) {
             long target = total * c / parts;
             // first row i with rowStart(i) + i >= target (a monotone function of i)
@@ -347,7 +370,7 @@ public final class IterationEngine implements AutoCloseable {
             int hi = rows;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (m.rowStart(mid) + mid >= target) {
+                if (rowStart.applyAsLong(mid) + mid >= target) {
                     hi = mid;
                 } else {
                     lo = mid + 1;
@@ -357,6 +380,19 @@ public final class IterationEngine implements AutoCloseable {
         }
         b[parts] = rows;
         return b;
+    }
+
+    /** Mᵀ's row pointers without Mᵀ: the running count of M's entries per column. */
+    private static long[] columnStarts(SparseMatrix m) {
+        long[] starts = new long[m.cols() + 1];
+        MemorySegment column = m.columnIndices();
+        for (long k = 0; k < m.nonZeros(); k++) {
+            starts[column.getAtIndex(ValueLayout.JAVA_INT, k) + 1]++;
+        }
+        for (int j = 0; j < m.cols(); j++) {
+            starts[j + 1] += starts[j];
+        }
+        return starts;
     }
 
     private void addPartials(int startRow, int endRow) {
@@ -389,9 +425,9 @@ public final class IterationEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        if (panelsOfM != null) {
-            panelsOfM.close();
-            panelsOfTransposed.close();
+        if (layoutOfM != null) {
+            layoutOfM.close();
+            layoutOfTransposed.close();
         }
         mv.close();
         for (DenseMatrix p : mtuPartials) {

@@ -129,21 +129,28 @@ class PanelLayoutRuleTest {
     }
 
     private static DenseMatrix factor(int rows, int seed) {
-        double[][] x = new double[rows][R];
+        return factor(rows, R, seed);
+    }
+
+    /** A rows × rank float32 factor of small fixed values. */
+    static DenseMatrix factor(int rows, int rank, int seed) {
+        double[][] x = new double[rows][rank];
         for (int i = 0; i < rows; i++) {
-            for (int k = 0; k < R; k++) {
+            for (int k = 0; k < rank; k++) {
                 x[i][k] = ((i * 31 + k * 17 + seed * 7) % 13 - 6) / 8.0;
             }
         }
         return DenseMatrix.of(DType.FLOAT32, x);
     }
 
-    private static int[] bits(DenseMatrix y) {
+    /** The bits of a float32 matrix, row by row. */
+    static int[] bits(DenseMatrix y) {
         double[][] a = y.toArray();
-        int[] out = new int[a.length * R];
+        int r = y.cols();
+        int[] out = new int[a.length * r];
         for (int i = 0; i < a.length; i++) {
-            for (int k = 0; k < R; k++) {
-                out[i * R + k] = Float.floatToRawIntBits((float) a[i][k]);
+            for (int k = 0; k < r; k++) {
+                out[i * r + k] = Float.floatToRawIntBits((float) a[i][k]);
             }
         }
         return out;

@@ -45,15 +45,25 @@ public final class SparsePhaseTimer {
                 DenseMatrix mv = DenseMatrix.allocate(t, d1, r);
                 DenseMatrix mtu = DenseMatrix.allocate(t, d2, r);
                 EngineIteration it = new EngineIteration(k, sk, m, u2, v2, 1, false)) {
-            SparseMatrix mt = m.transposed(); // owned by m
-            long rowBytes = (long) mv.stride() * t.bytes();
             var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long built = threads.getCurrentThreadCpuTime();
-            SparsePanels pm = sk.panelled(t, r) ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
+            // each build timed alone: Mt's CSR (for the CSR products here; the engine's layouts need none), M's
+            // layout, Mt's from Mt's CSR and Mt's from M (the engine's; the same bytes)
+            long[] at = new long[5];
+            at[0] = threads.getCurrentThreadCpuTime();
+            SparseMatrix mt = m.transposed(); // owned by m
+            at[1] = threads.getCurrentThreadCpuTime();
+            long rowBytes = (long) mv.stride() * t.bytes();
+            boolean panelled = sk.panelled(t, r);
+            SparsePanels pm = panelled ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
                     new int[] {0, d1}) : null;
-            SparsePanels pt = pm == null ? null : SparsePanels.of(mt, SparsePanels.panelCount(d1, rowBytes),
-                    new int[] {0, d2});
-            double buildMs = (threads.getCurrentThreadCpuTime() - built) / 1e6;
+            at[2] = threads.getCurrentThreadCpuTime();
+            if (panelled) {
+                SparsePanels.of(mt, SparsePanels.panelCount(d1, rowBytes), new int[] {0, d2}).close();
+            }
+            at[3] = threads.getCurrentThreadCpuTime();
+            SparsePanels pt = panelled ? SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, rowBytes),
+                    new int[] {0, d2}) : null;
+            at[4] = threads.getCurrentThreadCpuTime();
             double[] gu = new double[r * r];
             double[] gv = new double[r * r];
             // a tiny step keeps the factors bounded over many calls; its size does not change the work
@@ -104,11 +114,13 @@ public final class SparsePhaseTimer {
             for (SparsePanels p : new SparsePanels[] {pm, pt}) {
                 if (p != null) {
                     System.out.printf("  panels of a %d x %d matrix: %d of %d columns, %.1f MiB%n",
-                            p.source().rows(), p.source().cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
+                            p.rows(), p.cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
                 }
             }
             if (pm != null) {
-                System.out.printf("  both layouts built in %.0f ms of CPU%n", buildMs);
+                System.out.printf("  built in ms of CPU: Mt's CSR %.0f, M's layout %.0f, Mt's from Mt's CSR %.0f, Mt's "
+                        + "from M %.0f%n", (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6, (at[3] - at[2]) / 1e6,
+                        (at[4] - at[3]) / 1e6);
             }
             double sum = 0;
             int fullLoss = 7; // the phases before the observed pass

@@ -133,7 +133,7 @@ final class FloatSparseLarge {
         MemorySegment xs = x.segment();
         MemorySegment ys = y.segment();
         int ns = a.slices();
-        long n = a.source().rows();
+        long n = a.rows();
         int ss = a.chunkSlice(chunk);
         int se = a.chunkSlice(chunk + 1);
         for (int p = 0; p < a.panels(); p++) {

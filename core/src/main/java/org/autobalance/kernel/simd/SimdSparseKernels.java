@@ -62,9 +62,9 @@ public final class SimdSparseKernels implements SparseKernels {
 
     @Override
     public void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y) {
-        boolean f32 = a.source().dtype() == DType.FLOAT32;
+        boolean f32 = a.dtype() == DType.FLOAT32;
         if (x.cols() > (f32 ? FloatSparseLarge.L : DoubleSparseLarge.L)) {
-            product(a.source(), x, a.chunkRow(chunk), a.chunkRow(chunk + 1), y);
+            product(a.csr(), x, a.chunkRow(chunk), a.chunkRow(chunk + 1), y);
         } else if (f32) {
             FloatSparseLarge.panelProduct(a, x, chunk, y);
         } else {

@@ -1,0 +1,306 @@
+package org.autobalance.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.autobalance.kernel.KernelProvider;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.kernel.SparsePanels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
+import org.autobalance.memory.Shared;
+import org.autobalance.memory.SparseMatrix;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The panel layouts built once per matrix, panels and chunks and shared by the engines over it, and the layout of Mᵀ
+ * built from M (native-notes/sparse.md, "Twenty-second session").
+ */
+class SharedLayoutTest {
+    /** One vector a row at 256 and 512 bits (float32), where the kernels run the layouts on AVX2 hosts too. */
+    private static final int R = 8;
+
+    /** Mᵀ's layout built from M's entries is byte for byte the one built from Mᵀ's CSR, for every shape here. */
+    @Test
+    void transposedLayoutFromMEqualsTheOneFromMt() {
+        for (DType t : DType.values()) {
+            for (int[] shape : new int[][] {{1, 1, 1}, {7, 5, 0}, {40, 90, 300}, {90, 40, 300}, {300, 200, 6_000},
+                    {257, 1_031, 2_000}, {64, 3, 150}}) {
+                try (SparseMatrix m = random(shape[0], shape[1], shape[2], t, shape[2] * 31L + shape[0])) {
+                    SparseMatrix mt = m.transposed();
+                    int n = m.cols();
+                    for (int panels : new int[] {1, 2, 3, 7, m.rows()}) {
+                        for (int[] chunks : new int[][] {{0, n}, {0, n / 3, n}, {0, 0, n / 2, n / 2, n},
+                                IterationEngine.equalWork(mt, 3)}) {
+                            String what = t + " " + m + " panels " + panels + " chunks " + chunks.length;
+                            try (SparsePanels direct = SparsePanels.ofTransposed(m, panels, chunks);
+                                    SparsePanels fromCsr = SparsePanels.of(mt, panels, chunks)) {
+                                assertSameLayout(fromCsr, direct, what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Two leases with the same key share one layout, counted once; another key is another layout. */
+    @Test
+    void equalKeysShareOneLayoutCountedOnce() {
+        try (SparseMatrix m = random(300, 200, 6_000, DType.FLOAT32, 5)) {
+            int[] chunks = {0, 100, 300};
+            long before = NativeMemory.liveBytes();
+            try (Shared<SparsePanels> a = SparsePanels.shared(m, false, 2, chunks)) {
+                long one = NativeMemory.liveBytes() - before;
+                assertEquals(a.get().bytes(), one, "one layout counted");
+                try (Shared<SparsePanels> b = SparsePanels.shared(m, false, 2, chunks.clone());
+                        Shared<SparsePanels> c = SparsePanels.shared(m, false, 3, chunks);
+                        Shared<SparsePanels> d = SparsePanels.shared(m, true, 2, new int[] {0, 200});
+                        Shared<SparsePanels> e = SparsePanels.shared(m, false, 2, new int[] {0, 150, 300})) {
+                    assertSame(a.get(), b.get());
+                    assertNotSame(a.get(), c.get());
+                    assertNotSame(a.get(), e.get());
+                    assertEquals(one + c.get().bytes() + d.get().bytes() + e.get().bytes(),
+                            NativeMemory.liveBytes() - before);
+                }
+                assertEquals(one, NativeMemory.liveBytes() - before, "the other keys' last leases freed theirs");
+                assertEquals(2, a.get().panels(), "still readable while a lease holds it");
+            }
+            assertEquals(before, NativeMemory.liveBytes(), "the last lease freed it");
+        }
+    }
+
+    /** Engines built on several threads at once (library use) get one layout, built once. */
+    @Test
+    void concurrentLeasesBuildOnce() throws Exception {
+        try (SparseMatrix m = random(300, 200, 6_000, DType.FLOAT32, 5)) {
+            long before = NativeMemory.liveBytes();
+            AtomicInteger builds = new AtomicInteger();
+            Object key = new Object();
+            int threads = 4;
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<Shared<SparsePanels>>> leases = new ArrayList<>();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                for (int t = 0; t < threads; t++) {
+                    leases.add(pool.submit(() -> {
+                        start.await();
+                        return Shared.acquire(m, key, () -> {
+                            builds.incrementAndGet();
+                            return SparsePanels.of(m, 2, new int[] {0, 300});
+                        });
+                    }));
+                }
+                SparsePanels first = leases.get(0).get().get();
+                for (Future<Shared<SparsePanels>> f : leases) {
+                    assertSame(first, f.get().get());
+                }
+                assertEquals(1, builds.get());
+                assertEquals(first.bytes(), NativeMemory.liveBytes() - before);
+                for (Future<Shared<SparsePanels>> f : leases) {
+                    f.get().close();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(before, NativeMemory.liveBytes());
+        }
+    }
+
+    /**
+     * Two full-loss engines over one M (as the iterations' and σ₁'s): the second adds only its MV and MᵀU, and no
+     * engine builds Mᵀ's CSR; closing them in either order frees the layouts with the last.
+     */
+    @Test
+    void enginesShareTheLayoutsAndHoldNoTranspose() {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 9);
+                DenseMatrix u = factor(2_000, 1);
+                DenseMatrix v = factor(1_500, 2);
+                DenseMatrix y = factor(2_000, 3);
+                DenseMatrix x = factor(1_500, 4);
+                ParallelPass pass = new ParallelPass(2)) {
+            assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
+            long work = (u.segment().byteSize() + v.segment().byteSize());
+            long before = NativeMemory.liveBytes();
+            IterationEngine first = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u, v);
+            long withFirst = NativeMemory.liveBytes() - before;
+            // the layouts' bytes, from leases on the same keys (no new build: the engine holds them)
+            long layouts;
+            try (Shared<SparsePanels> pm = SparsePanels.shared(m, false, SparsePanels.panelCount(m.cols(), 64),
+                    IterationEngine.equalWork(m, 2));
+                    Shared<SparsePanels> pt = SparsePanels.shared(m, true, SparsePanels.panelCount(m.rows(), 64),
+                            transposedChunks(m, 2))) {
+                layouts = pm.get().bytes() + pt.get().bytes();
+                assertEquals(withFirst, layouts + work, "layouts, MV and MtU; no CSR of Mt");
+            }
+            IterationEngine second = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x);
+            assertEquals(withFirst + work, NativeMemory.liveBytes() - before, "the second adds MV and MtU only");
+            first.close();
+            assertEquals(layouts + work, NativeMemory.liveBytes() - before, "the second's leases keep the layouts");
+            second.multiply(); // still runs on them
+            second.close();
+            assertEquals(before, NativeMemory.liveBytes(), "the last lease freed them");
+            // the other order
+            first = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u, v);
+            second = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x);
+            second.close();
+            first.close();
+            assertEquals(before, NativeMemory.liveBytes());
+        }
+    }
+
+    /** M closed before its engine: M frees the layouts, the engine's close later frees only its own, once. */
+    @Test
+    void matrixClosedBeforeItsEngine() {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        try (DenseMatrix u = factor(2_000, 1);
+                DenseMatrix v = factor(1_500, 2);
+                ParallelPass pass = new ParallelPass(2)) {
+            long before = NativeMemory.liveBytes();
+            SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 9);
+            IterationEngine engine = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u, v);
+            long work = u.segment().byteSize() + v.segment().byteSize();
+            m.close();
+            assertEquals(work, NativeMemory.liveBytes() - before, "M and its layouts freed with M");
+            engine.close();
+            assertEquals(before, NativeMemory.liveBytes());
+            engine.close(); // again: nothing
+            assertEquals(before, NativeMemory.liveBytes());
+            assertThrows(IllegalStateException.class, () -> SparsePanels.shared(m, false, 1, new int[] {0, 2_000}));
+        }
+    }
+
+    /**
+     * A build that fails half-way (the second layout of an engine) leaves nothing in M's table, and the first
+     * layout's lease, closed by the engine's clean-up, frees it.
+     */
+    @Test
+    void aFailedBuildLeavesNothing() {
+        try (SparseMatrix m = random(300, 200, 6_000, DType.FLOAT32, 5)) {
+            long before = NativeMemory.liveBytes();
+            Shared<SparsePanels> first = SparsePanels.shared(m, false, 2, new int[] {0, 300});
+            // chunks that do not cover Mᵀ's rows: refused in the build
+            assertThrows(IllegalArgumentException.class, () -> SparsePanels.shared(m, true, 2, new int[] {0, 300}));
+            AtomicInteger builds = new AtomicInteger();
+            Object key = new Object();
+            assertThrows(IllegalStateException.class, () -> Shared.acquire(m, key, () -> {
+                builds.incrementAndGet();
+                throw new IllegalStateException("failed half-way");
+            }));
+            try (Shared<SparsePanels> again = Shared.acquire(m, key, () -> {
+                builds.incrementAndGet();
+                return SparsePanels.of(m, 1, new int[] {0, 300});
+            })) {
+                assertEquals(2, builds.get(), "the failed build left no entry");
+                assertEquals(first.get().bytes() + again.get().bytes(), NativeMemory.liveBytes() - before);
+            }
+            first.close();
+            assertEquals(before, NativeMemory.liveBytes());
+        }
+    }
+
+    /**
+     * The iterates are the same bits whether an engine builds its layouts or leases those another engine built (σ₁'s
+     * next to the iterations', in the solver), and whether the layouts came from M or Mᵀ's CSR (above).
+     */
+    @Test
+    void iteratesAreTheSameBitsWithAndWithoutSharing() {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 11);
+                ParallelPass pass = new ParallelPass(2)) {
+            int[][] alone = iterate(m, pass, false);
+            int[][] shared = iterate(m, pass, true);
+            assertArrayEquals(alone[0], shared[0], "U");
+            assertArrayEquals(alone[1], shared[1], "V");
+        }
+    }
+
+    /** U and V's bits after 5 steps from fixed factors; {@code beside}: with another engine holding the layouts. */
+    private static int[][] iterate(SparseMatrix m, ParallelPass pass, boolean beside) {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        try (DenseMatrix u = factor(m.rows(), 1);
+                DenseMatrix v = factor(m.cols(), 2);
+                DenseMatrix y = factor(m.rows(), 3);
+                DenseMatrix x = factor(m.cols(), 4);
+                IterationEngine _ = beside
+                        ? new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x) : null;
+                IterationEngine engine = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u,
+                        v)) {
+            for (int t = 0; t < 5; t++) {
+                engine.fusedPass();
+                double[] a = engine.gramV.clone();
+                double[] b = engine.gramU.clone();
+                engine.step(a, b, 1e-5);
+            }
+            return new int[][] {PanelLayoutRuleTest.bits(u), PanelLayoutRuleTest.bits(v)};
+        }
+    }
+
+    /** Mᵀ's chunks as the engine splits them, from Mᵀ's row pointers (building Mᵀ: call after what it measures). */
+    private static int[] transposedChunks(SparseMatrix m, int parts) {
+        long[] starts = new long[m.cols() + 1];
+        for (long k = 0; k < m.nonZeros(); k++) {
+            starts[m.column(k) + 1]++;
+        }
+        for (int j = 0; j < m.cols(); j++) {
+            starts[j + 1] += starts[j];
+        }
+        return IterationEngine.equalWork(starts, parts);
+    }
+
+    private static void assertSameLayout(SparsePanels expected, SparsePanels actual, String what) {
+        assertEquals(expected.rows(), actual.rows(), what);
+        assertEquals(expected.cols(), actual.cols(), what);
+        assertEquals(expected.panels(), actual.panels(), what);
+        assertEquals(expected.width(), actual.width(), what);
+        assertEquals(expected.slices(), actual.slices(), what);
+        assertEquals(expected.bytes(), actual.bytes(), what);
+        assertSameBytes(expected.sliceRows(), actual.sliceRows(), what + " slice rows");
+        assertSameBytes(expected.order(), actual.order(), what + " order");
+        assertSameBytes(expected.starts(), actual.starts(), what + " starts");
+        assertSameBytes(expected.columns(), actual.columns(), what + " columns");
+        assertSameBytes(expected.values(), actual.values(), what + " values");
+    }
+
+    private static void assertSameBytes(MemorySegment expected, MemorySegment actual, String what) {
+        assertEquals(expected.byteSize(), actual.byteSize(), what);
+        assertEquals(-1, expected.mismatch(actual), what);
+    }
+
+    /** A rows × cols matrix of about {@code entries} drawn entries (duplicates summed), some rows and columns empty. */
+    private static SparseMatrix random(int rows, int cols, int entries, DType t, long seed) {
+        SplittableRandom g = new SplittableRandom(seed);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, Math.max(1, entries))) {
+            for (int e = 0; e < entries; e++) {
+                // squared draws crowd the low rows and columns: uneven rows, long and empty ones
+                double a = g.nextDouble();
+                double c = g.nextDouble();
+                b.add((int) (a * a * rows), (int) (c * c * cols), g.nextGaussian());
+            }
+            return b.build(t);
+        }
+    }
+
+    private static DenseMatrix factor(int rows, int seed) {
+        return PanelLayoutRuleTest.factor(rows, R, seed);
+    }
+}
