@@ -21,7 +21,9 @@ import org.autobalance.memory.SparseMatrix;
  * <p>The target M is dense or sparse. For a sparse M the fused pass runs over its stored entries (rows split across
  * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for
  * the observed-entries loss (then "MV" and "MᵀU" hold minus the data gradients, −R_Ω·V and −R_Ωᵀ·U, and the pass
- * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target.
+ * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target. The
+ * step adds up the Grams of the factors it writes, and the next pass takes them instead of sweeping U and V again
+ * ({@link #step}).
  * For the full loss the engine uses M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix,
  * about as much memory again as M) and forms MᵀU by gathering
  * rows of U over Mᵀ's rows, each thread its own rows of MᵀU: no random writes and no per-thread partials of MᵀU
@@ -63,7 +65,10 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix[] mtuPartials;
     private final double[][] gramUPartials;
     private final double[][] gramVPartials;
-    /** UᵀU after {@link #fusedPass()} or {@link #grams()}, r × r row-major (read-only for callers). */
+    /**
+     * UᵀU after {@link #fusedPass()}, {@link #grams()} or a {@link #step} of U (the new U's), r × r row-major
+     * (read-only for callers).
+     */
     public final double[] gramU;
     /** VᵀV, as {@link #gramU}. */
     public final double[] gramV;
