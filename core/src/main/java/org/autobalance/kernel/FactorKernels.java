@@ -48,6 +48,21 @@ public interface FactorKernels {
      */
     double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd);
 
+    /**
+     * {@link #gradientStep}, and then the Gram matrix of the stepped rows of the new X added to {@code gram}
+     * (modified): the bits of {@link #gram gram(x, rowStart, rowEnd, gram)} called after the step, so an iteration can
+     * take the next UᵀU and VᵀV from its step instead of a sweep over the factors. An implementation may form both
+     * in one sweep (the SIMD kernels add each block of new rows while it is in L1).
+     *
+     * @return as {@link #gradientStep}
+     */
+    default double gradientStepAndGram(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd,
+            double[] gram) {
+        double squared = gradientStep(x, p, a, eta, rowStart, rowEnd);
+        gram(x, rowStart, rowEnd, gram);
+        return squared;
+    }
+
     /** Σ over rows {@code [rowStart, rowEnd)} of ⟨X[i,:], Y[i,:]⟩, accumulated in double. */
     double dot(DenseMatrix x, DenseMatrix y, int rowStart, int rowEnd);
 

@@ -23,7 +23,9 @@ import org.autobalance.memory.SparseMatrix;
  * <p>The target M is dense or sparse. For a sparse M the fused pass runs over its stored entries (rows split across
  * the threads by stored entries), either for the full loss (MV and MᵀU, exactly what the dense pass computes) or for
  * the observed-entries loss (then "MV" and "MᵀU" hold minus the data gradients, −R_Ω·V and −R_Ωᵀ·U, and the pass
- * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target.
+ * returns Σ_Ω e² instead of ⟨U, MV⟩); the reduction, the Grams and the step are the same code for every target. The
+ * step adds up the Grams of the factors it writes, and the next pass takes them instead of sweeping U and V again
+ * ({@link #step}).
  * For the full loss the engine forms MᵀU by gathering rows of U over Mᵀ's rows, each thread its own rows of MᵀU: no
  * random writes and no per-thread partials of MᵀU (native-notes/sparse.md measures it against scatter-adding into
  * partials, which the observed loss still does). Mᵀ is read from the panel layouts where the kernels run them
@@ -73,7 +75,10 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix[] mtuPartials;
     private final double[][] gramUPartials;
     private final double[][] gramVPartials;
-    /** UᵀU after {@link #fusedPass()} or {@link #grams()}, r × r row-major (read-only for callers). */
+    /**
+     * UᵀU after {@link #fusedPass()}, {@link #grams()} or a {@link #step} of U (the new U's), r × r row-major
+     * (read-only for callers).
+     */
     public final double[] gramU;
     /** VᵀV, as {@link #gramU}. */
     public final double[] gramV;
@@ -91,6 +96,14 @@ public final class IterationEngine implements AutoCloseable {
     private double[] stepCoefficientsU;
     private double[] stepCoefficientsV;
     private double stepEta;
+    /**
+     * Whether {@link #gramU} is the current U's, added up by the last {@link #step} as it stepped U (in the chunks and
+     * order of the pass's own sweep, so the same bits): the next pass then takes it instead of sweeping U again. Set
+     * only by a step, cleared by every pass, so it covers exactly the factors the step wrote.
+     */
+    private boolean gramUStepped;
+    /** As {@link #gramUStepped}, for {@link #gramV}. */
+    private boolean gramVStepped;
 
     /** An engine over a dense M. */
     public IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
@@ -165,8 +178,7 @@ public final class IterationEngine implements AutoCloseable {
                 DenseMatrix partial = mtuPartials[c];
                 partial.segment().fill((byte) 0);
                 kernels.fusedPass(m, u, v, start, end, mv, partial);
-                Arrays.fill(gramUPartials[c], 0.0);
-                kernels.gram(u, start, end, gramUPartials[c]);
+                gramOfU(c, start, end);
                 return kernels.dot(u, mv, start, end);
             };
             this.multiplyTask = fusedTask;
@@ -184,16 +196,14 @@ public final class IterationEngine implements AutoCloseable {
                     partial.segment().fill((byte) 0);
                     sparseKernels.fusedPass(sparse, u, v, start, end, mv, partial);
                 }
-                Arrays.fill(gramUPartials[c], 0.0);
-                kernels.gram(u, start, end, gramUPartials[c]);
+                gramOfU(c, start, end);
                 return kernels.dot(u, mv, start, end);
             };
             this.fusedTask = !observed ? multiplyTask : (c, start, end) -> {
                 DenseMatrix partial = mtuPartials[c];
                 partial.segment().fill((byte) 0);
                 double squares = sparseKernels.observedPass(sparse, u, v, start, end, mv, partial);
-                Arrays.fill(gramUPartials[c], 0.0);
-                kernels.gram(u, start, end, gramUPartials[c]);
+                gramOfU(c, start, end);
                 return squares;
             };
             this.heldOutTask = heldOut == null ? null
@@ -203,14 +213,28 @@ public final class IterationEngine implements AutoCloseable {
             if (mtuPartials.length > 1) {
                 addPartials(start, end);
             }
-            Arrays.fill(gramVPartials[c], 0.0);
-            kernels.gram(v, start, end, gramVPartials[c]);
+            if (!gramVStepped) {
+                Arrays.fill(gramVPartials[c], 0.0);
+                kernels.gram(v, start, end, gramVPartials[c]);
+            }
             return 0.0;
         };
-        this.stepTask = (c, start, end) -> (stepCoefficientsU == null ? 0.0
-                : kernels.gradientStep(u, mv, stepCoefficientsU, stepEta, start, end))
-                + (stepCoefficientsV == null ? 0.0 : kernels.gradientStep(v, mtu, stepCoefficientsV, stepEta,
-                        pass.chunkStart(c, v.rows()), pass.chunkStart(c + 1, v.rows())));
+        // each factor's Gram partials in the chunks of the pass that would otherwise sweep it (U: the fused pass's,
+        // V: the reduction's), so the Grams have the bits of that sweep
+        this.stepTask = (c, start, end) -> {
+            double squared = 0.0;
+            if (stepCoefficientsU != null) {
+                Arrays.fill(gramUPartials[c], 0.0);
+                squared = kernels.gradientStepAndGram(u, mv, stepCoefficientsU, stepEta, start, end,
+                        gramUPartials[c]);
+            }
+            if (stepCoefficientsV != null) {
+                Arrays.fill(gramVPartials[c], 0.0);
+                squared += kernels.gradientStepAndGram(v, mtu, stepCoefficientsV, stepEta,
+                        pass.chunkStart(c, v.rows()), pass.chunkStart(c + 1, v.rows()), gramVPartials[c]);
+            }
+            return squared;
+        };
         this.residualTask = m == null ? null : (c, start, end) -> kernels.residualSquared(m, u, v, start, end);
         this.gramTask = (c, start, end) -> {
             Arrays.fill(gramUPartials[c], 0.0);
@@ -238,9 +262,23 @@ public final class IterationEngine implements AutoCloseable {
 
     private double reduced(double value) {
         pass.run(reduceTask, cols);
-        sumInOrder(gramUPartials, gramU);
-        sumInOrder(gramVPartials, gramV);
+        if (!gramUStepped) {
+            sumInOrder(gramUPartials, gramU);
+        }
+        if (!gramVStepped) {
+            sumInOrder(gramVPartials, gramV);
+        }
+        gramUStepped = false;
+        gramVStepped = false;
         return value;
+    }
+
+    /** The Gram partial of chunk c's rows [start, end) of U, unless the last step left U's Gram. */
+    private void gramOfU(int c, int start, int end) {
+        if (!gramUStepped) {
+            Arrays.fill(gramUPartials[c], 0.0);
+            kernels.gram(u, start, end, gramUPartials[c]);
+        }
     }
 
     /** Σ (uᵢ·vⱼ − Mᵢⱼ)² over the held-out entries at the current factors; NaN when there are none. */
@@ -263,6 +301,8 @@ public final class IterationEngine implements AutoCloseable {
         pass.run(gramTask, rows);
         sumInOrder(gramUPartials, gramU);
         sumInOrder(gramVPartials, gramV);
+        gramUStepped = false;
+        gramVStepped = false;
     }
 
     /**
@@ -270,13 +310,28 @@ public final class IterationEngine implements AutoCloseable {
      * last {@link #fusedPass()}. A null coefficient matrix leaves that factor alone (alternating GD steps U, makes a
      * second fused pass for MᵀU at the new U, then steps V).
      *
+     * <p>The step also adds up the Gram of each factor it steps, and leaves it in {@link #gramU} / {@link #gramV}
+     * (the coefficient matrices may be those arrays: they are read before): the next {@link #fusedPass()} or
+     * {@link #multiply()} takes it instead of sweeping that factor again, with the same bits. So a caller that writes
+     * U or V itself between a step and the next pass must call {@link #grams()} first.
+     *
      * @return the squared gradient norm Σ‖U·aU − MV‖² + Σ‖V·aV − MᵀU‖² of the factors stepped
      */
     public double step(double[] aU, double[] aV, double eta) {
         this.stepCoefficientsU = aU;
         this.stepCoefficientsV = aV;
         this.stepEta = eta;
-        return pass.run(stepTask, rows);
+        // a sparse M's passes sum U's Gram in their chunks of equal work: the step's U goes in the same chunks
+        double squared = m != null ? pass.run(stepTask, rows) : pass.run(stepTask, sparseChunks);
+        if (aU != null) {
+            sumInOrder(gramUPartials, gramU);
+            gramUStepped = true;
+        }
+        if (aV != null) {
+            sumInOrder(gramVPartials, gramV);
+            gramVStepped = true;
+        }
+        return squared;
     }
 
     /**

@@ -19,7 +19,7 @@ public final class DensePassAllocationProbe {
         {203, 231, 16}, {203, 231, 64}, {203, 231, 1}, {260, 1000, 12}, {260, 1000, 5}, {260, 1000, 24},
         {260, 1000, 4}};
     /** The passes, by the name each cell's line gives. */
-    static final String[] PASSES = {"fused", "gram", "step", "dot", "residual"};
+    static final String[] PASSES = {"fused", "gram", "step", "dot", "residual", "stepAndGram"};
     /** Calls of each pass in each cell of the history, before the cells are measured. */
     private static final int WARM = 30;
     /** Calls per measurement, and measurements per pass (the least is printed). */
@@ -100,7 +100,8 @@ public final class DensePassAllocationProbe {
                 case 1 -> kernels.gram(u, 0, d1, gram);
                 case 2 -> kernels.gradientStep(u, mv, gram, 0.0, 0, d1);
                 case 3 -> kernels.dot(u, mv, 0, d1);
-                default -> kernels.residualSquared(m, u, v, 0, d1);
+                case 4 -> kernels.residualSquared(m, u, v, 0, d1);
+                default -> kernels.gradientStepAndGram(u, mv, gram, 0.0, 0, d1, gram);
             }
         }
 

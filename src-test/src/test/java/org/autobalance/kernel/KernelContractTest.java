@@ -244,29 +244,84 @@ class KernelContractTest {
     void gram(FactorKernels k, DType t, Shape s) {
         int r = s.r();
         try (DenseMatrix x = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 5))) {
-            double[][] xa = x.toArray();
-            double[] g0 = new double[r * r];
-            for (int a = 0; a < r; a++) {
-                for (int b = 0; b <= a; b++) {
-                    g0[a * r + b] = g0[b * r + a] = 0.25 * (a + 1) - 0.5 * b;
-                }
-            }
+            double[] g0 = gramStart(r);
             for (int[] range : ranges(s.d1())) {
                 double[] g = g0.clone();
-                double[] gRef = g0.clone();
                 k.gram(x, range[0], range[1], g);
-                REFERENCE.gram(x, range[0], range[1], gRef);
-                for (int a = 0; a < r; a++) {
-                    for (int b = 0; b < r; b++) {
-                        double mag = Math.abs(g0[a * r + b]);
-                        for (int i = range[0]; i < range[1]; i++) {
-                            mag += Math.abs(xa[i][a] * xa[i][b]);
-                        }
-                        check(g[a * r + b], gRef[a * r + b], 2.0 * (range[1] - range[0] + 3) * U_DOUBLE * mag,
-                                k.name() + " " + t.label() + " " + s + " gram[" + a + "," + b + "]");
-                    }
-                }
+                checkGram(x, range, g0, g, k.name() + " " + t.label() + " " + s);
                 assertNull(RandomMatrices.firstNonZeroPadding(x));
+            }
+        }
+    }
+
+    /** A symmetric r × r start for the Gram's sums (they add to it): not zero, so a kernel that overwrites fails. */
+    private static double[] gramStart(int r) {
+        double[] g0 = new double[r * r];
+        for (int a = 0; a < r; a++) {
+            for (int b = 0; b <= a; b++) {
+                g0[a * r + b] = g0[b * r + a] = 0.25 * (a + 1) - 0.5 * b;
+            }
+        }
+        return g0;
+    }
+
+    /** g = g0 + the Gram of x's rows in range, against the reference within the summation bound (class comment). */
+    private static void checkGram(DenseMatrix x, int[] range, double[] g0, double[] g, String where) {
+        int r = x.cols();
+        double[][] xa = x.toArray();
+        double[] gRef = g0.clone();
+        REFERENCE.gram(x, range[0], range[1], gRef);
+        for (int a = 0; a < r; a++) {
+            for (int b = 0; b < r; b++) {
+                double mag = Math.abs(g0[a * r + b]);
+                for (int i = range[0]; i < range[1]; i++) {
+                    mag += Math.abs(xa[i][a] * xa[i][b]);
+                }
+                check(g[a * r + b], gRef[a * r + b], 2.0 * (range[1] - range[0] + 3) * U_DOUBLE * mag,
+                        where + " gram[" + a + "," + b + "]");
+            }
+        }
+    }
+
+    /**
+     * The step that adds up the new rows' Gram: bit for bit the step and then the Gram (the engine's Grams taken from
+     * the step have the bits of its sweep only so), and that Gram against the reference.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void gradientStepAndGram(FactorKernels k, DType t, Shape s) {
+        int r = s.r();
+        double[] coef = new double[r * r];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed(s, t, 9));
+        for (int i = 0; i < r * r; i++) {
+            coef[i] = rnd.nextGaussian();
+        }
+        double[] g0 = gramStart(r);
+        try (DenseMatrix x0 = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 10));
+                DenseMatrix p = KnownMatrices.gaussian(t, s.d1(), r, 2.0, seed(s, t, 11))) {
+            for (int[] range : ranges(s.d1())) {
+                try (DenseMatrix x = x0.copy(t); DenseMatrix xSplit = x0.copy(t)) {
+                    String where = k.name() + " " + t.label() + " " + s + " rows [" + range[0] + "," + range[1] + ")";
+                    double[] g = g0.clone();
+                    double[] gSplit = g0.clone();
+                    double norm = k.gradientStepAndGram(x, p, coef, 0.0123, range[0], range[1], g);
+                    double normSplit = k.gradientStep(xSplit, p, coef, 0.0123, range[0], range[1]);
+                    k.gram(xSplit, range[0], range[1], gSplit);
+                    assertEquals(Double.doubleToRawLongBits(normSplit), Double.doubleToRawLongBits(norm),
+                            where + ": squared gradient norm");
+                    for (int i = 0; i < s.d1(); i++) {
+                        for (int c = 0; c < r; c++) {
+                            assertEquals(Double.doubleToRawLongBits(xSplit.get(i, c)),
+                                    Double.doubleToRawLongBits(x.get(i, c)), where + ": X[" + i + "," + c + "]");
+                        }
+                    }
+                    for (int e = 0; e < r * r; e++) {
+                        assertEquals(Double.doubleToRawLongBits(gSplit[e]), Double.doubleToRawLongBits(g[e]),
+                                where + ": gram[" + e / r + "," + e % r + "]");
+                    }
+                    checkGram(x, range, g0, g, where);
+                    assertNull(RandomMatrices.firstNonZeroPadding(x), where + ": X padding");
+                }
             }
         }
     }

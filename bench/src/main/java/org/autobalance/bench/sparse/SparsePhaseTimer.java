@@ -14,7 +14,9 @@ import org.autobalance.parallel.EngineIteration;
  * A development timer (not a substitute for JMH or {@code bench sparse}) that splits one sparse full-loss iteration,
  * one thread, into the calls the engine makes — MV over M, MᵀU over Mᵀ (over their column panels where the kernels
  * run them, {@link SparsePanels}), UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of V — each timed by thread CPU time, and
- * times the observed loss's pass, the two products in CSR order and the whole full-loss {@link EngineIteration}
+ * times the observed loss's pass, the two products in CSR order, the steps that add up the new factor's Gram (the
+ * engine's since the twenty-second session: its passes then sweep neither factor) and the whole full-loss
+ * {@link EngineIteration}
  * beside them, all called alternately so every phase sees the same machine state. Reports the
  * minimum and median of each over {@code reps} rounds, and the median and most bytes one call allocated (the
  * iteration allocates none once compiled).
@@ -71,7 +73,7 @@ public final class SparsePhaseTimer {
             String[] names = {pm == null ? "MV (gather over M)" : "MV (" + pm.panels() + " panels)",
                 pt == null ? "MtU (gather over Mt)" : "MtU (" + pt.panels() + " panels)", "gram U", "gram V",
                 "dot <U,MV>", "step U", "step V", "observed pass", "MV in CSR order", "MtU in CSR order",
-                "engine iteration"};
+                "step U + its gram", "step V + its gram", "engine iteration"};
             Runnable[] phases = {
                 () -> {
                     if (pm != null) {
@@ -106,6 +108,15 @@ public final class SparsePhaseTimer {
                 },
                 () -> sk.product(m, v, 0, d1, mv),
                 () -> sk.product(mt, u, 0, d2, mtu),
+                // the engine's step: the new factor's Gram added up as it is stepped (the next pass's UᵀU, VᵀV)
+                () -> {
+                    Arrays.fill(gu, 0.0);
+                    k.gradientStepAndGram(u, mv, gv, eta, 0, d1, gu);
+                },
+                () -> {
+                    Arrays.fill(gv, 0.0);
+                    k.gradientStepAndGram(v, mtu, gu, eta, 0, d2, gv);
+                },
                 () -> it.iterate(eta)
             };
             SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(phases, reps);

@@ -32,22 +32,24 @@ final class DoubleOps {
             return;
         }
         int r = x.cols();
-        int st = x.stride();
         int w = GramTiles.width(r);
-        int ra = FloatFused.roundUp(r, 4);
-        int lr = FloatFused.roundUp(r, L);
         double[] xb = sc.doubles(0, GramTiles.GB * w);
-        double[] gs = sc.doubles(1, ra * w);
-        Arrays.fill(gs, 0, ra * w, 0.0);
+        double[] gs = GramTiles.sums(r, w, sc);
+        long st = (long) x.stride() * BYTES;
         MemorySegment xs = x.segment();
         for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
-            int rows = Math.min(GramTiles.GB, re - i0);
-            for (int k = 0; k < rows; k++) {
-                packRow(xs, (long) (i0 + k) * st * BYTES, lr, xb, k * w, w);
-            }
-            GramTiles.accumulate(xb, rows, w, r, gs);
+            gramRows(xs, i0, Math.min(GramTiles.GB, re - i0), st, r, xb, w, gs);
         }
         GramTiles.finish(gs, w, r, gram);
+    }
+
+    /** As FloatOps.gramRows: the Gram sums of rows [i0, i0 + rows) added to gs, row after row, packed through xb. */
+    private static void gramRows(MemorySegment xs, int i0, int rows, long st, int r, double[] xb, int w, double[] gs) {
+        int lr = FloatFused.roundUp(r, L);
+        for (int k = 0; k < rows; k++) {
+            packRow(xs, (i0 + k) * st, lr, xb, k * w, w);
+        }
+        GramTiles.accumulate(xb, rows, w, r, gs);
     }
 
     /** The row at byte offset {@code o} (lr elements) into {@code xb[d …]}, zero to d + w: as FloatOps.widenRow. */
@@ -107,7 +109,9 @@ final class DoubleOps {
         VT.cast(s3).intoArray(acc, 3 * L);
     }
 
-    static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
+    /** As FloatOps.gradientStep: the step, and with a non-null {@code gram} the Gram of the new rows added to it. */
+    static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, double[] gram,
+            Scratch sc) {
         if (rs >= re) {
             return 0.0;
         }
@@ -127,8 +131,18 @@ final class DoubleOps {
         // in stepBlock (see FloatOps.gradientStep)
         double[] acc = sc.doubles(0, L);
         Arrays.fill(acc, 0, L, 0.0);
+        int gw = GramTiles.width(r);
+        double[] xb = gram == null ? null : sc.doubles(5, GramTiles.STEP_ROWS * gw);
+        double[] gs = gram == null ? null : GramTiles.sums(r, gw, sc);
         for (int i0 = rs; i0 < re; i0 += GramTiles.STEP_ROWS) {
-            stepBlock(xs, ps, i0, Math.min(GramTiles.STEP_ROWS, re - i0), st, sp, r, af, w, gt, -eta, acc);
+            int rows = Math.min(GramTiles.STEP_ROWS, re - i0);
+            stepBlock(xs, ps, i0, rows, st, sp, r, af, w, gt, -eta, acc);
+            if (gs != null) {
+                gramRows(xs, i0, rows, st, r, xb, gw, gs);
+            }
+        }
+        if (gs != null) {
+            GramTiles.finish(gs, gw, r, gram);
         }
         return GramTiles.sumLanes(acc);
     }

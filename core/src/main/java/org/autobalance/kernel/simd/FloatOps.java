@@ -61,22 +61,27 @@ final class FloatOps {
             return;
         }
         int r = x.cols();
-        int st = x.stride();
         int w = GramTiles.width(r);
-        int ra = FloatFused.roundUp(r, 4);
-        int lh = FloatFused.roundUp(r, LH);
         double[] xb = sc.doubles(0, GramTiles.GB * w);
-        double[] gs = sc.doubles(1, ra * w);
-        Arrays.fill(gs, 0, ra * w, 0.0);
+        double[] gs = GramTiles.sums(r, w, sc);
+        long st = (long) x.stride() * BYTES;
         MemorySegment xs = x.segment();
         for (int i0 = rs; i0 < re; i0 += GramTiles.GB) {
-            int rows = Math.min(GramTiles.GB, re - i0);
-            for (int k = 0; k < rows; k++) {
-                widenRow(xs, (long) (i0 + k) * st * BYTES, lh, xb, k * w, w);
-            }
-            GramTiles.accumulate(xb, rows, w, r, gs);
+            gramRows(xs, i0, Math.min(GramTiles.GB, re - i0), st, r, xb, w, gs);
         }
         GramTiles.finish(gs, w, r, gram);
+    }
+
+    /**
+     * Adds the Gram sums of rows [i0, i0 + rows) of X (rows ≤ xb's capacity in rows of w) to gs, widened through xb:
+     * row after row in order, so the sums do not depend on how a range is cut into such calls.
+     */
+    private static void gramRows(MemorySegment xs, int i0, int rows, long st, int r, double[] xb, int w, double[] gs) {
+        int lh = FloatFused.roundUp(r, LH);
+        for (int k = 0; k < rows; k++) {
+            widenRow(xs, (i0 + k) * st, lh, xb, k * w, w);
+        }
+        GramTiles.accumulate(xb, rows, w, r, gs);
     }
 
     /**
@@ -151,7 +156,12 @@ final class FloatOps {
         VTD.cast(s3).intoArray(acc, 3 * sl);
     }
 
-    static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, Scratch sc) {
+    /**
+     * The gradient step on rows [rs, re) of X; with a non-null {@code gram}, the Gram of the new rows added to it, each
+     * block of rows while it is still in L1, with the bits {@link #gram} gives after the step (same sums, same order).
+     */
+    static double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rs, int re, double[] gram,
+            Scratch sc) {
         if (rs >= re) {
             return 0.0;
         }
@@ -174,12 +184,22 @@ final class FloatOps {
         // to block in acc (a store and a load per call, exact).
         double[] acc = sc.doubles(0, SD.length());
         Arrays.fill(acc, 0, SD.length(), 0.0);
+        int gw = GramTiles.width(r);
+        double[] xb = gram == null ? null : sc.doubles(5, GramTiles.STEP_ROWS * gw);
+        double[] gs = gram == null ? null : GramTiles.sums(r, gw, sc);
         // The driver only counts; the work is in stepBlock, called per GramTiles.STEP_ROWS rows, so that C2 compiles
         // it within a few passes. With the block's loops written here, the method was called once per pass
         // and ran in C1 code (every vector a heap object) for hundreds of passes after a new rank or a deoptimisation
         // (native-notes/startup.md, "Kernels called per block").
         for (int i0 = rs; i0 < re; i0 += GramTiles.STEP_ROWS) {
-            stepBlock(xs, ps, i0, Math.min(GramTiles.STEP_ROWS, re - i0), st, sp, r, af, w, gt, (float) -eta, acc);
+            int rows = Math.min(GramTiles.STEP_ROWS, re - i0);
+            stepBlock(xs, ps, i0, rows, st, sp, r, af, w, gt, (float) -eta, acc);
+            if (gs != null) {
+                gramRows(xs, i0, rows, st, r, xb, gw, gs);
+            }
+        }
+        if (gs != null) {
+            GramTiles.finish(gs, gw, r, gram);
         }
         return GramTiles.sumLanes(acc);
     }

@@ -1,5 +1,6 @@
 package org.autobalance.kernel.simd;
 
+import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,6 +24,17 @@ final class GramTiles {
     /** Width of a packed row: r rounded up to a whole tile (2 vectors, at least 4 columns). */
     static int width(int r) {
         return FloatFused.roundUp(r, Math.max(2 * LD, 4));
+    }
+
+    /**
+     * The partial sums of a Gram of rank r in rows of w, zeroed: scratch slot 1 (doubles), r rounded up to the 4 rows
+     * of a tile.
+     */
+    static double[] sums(int r, int w, Scratch sc) {
+        int n = FloatFused.roundUp(r, 4) * w;
+        double[] gs = sc.doubles(1, n);
+        Arrays.fill(gs, 0, n, 0.0);
+        return gs;
     }
 
     /** {@code gs[a·w + b] += Σ_i xb[i·w + a]·xb[i·w + b]} for the upper tiles; xb is rows × w, zero-padded. */

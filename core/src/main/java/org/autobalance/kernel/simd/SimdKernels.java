@@ -142,8 +142,16 @@ public final class SimdKernels implements FactorKernels {
     @Override
     public double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd) {
         return x.dtype() == DType.FLOAT32
-                ? FloatOps.gradientStep(x, p, a, eta, rowStart, rowEnd, Scratch.get())
-                : DoubleOps.gradientStep(x, p, a, eta, rowStart, rowEnd, Scratch.get());
+                ? FloatOps.gradientStep(x, p, a, eta, rowStart, rowEnd, null, Scratch.get())
+                : DoubleOps.gradientStep(x, p, a, eta, rowStart, rowEnd, null, Scratch.get());
+    }
+
+    @Override
+    public double gradientStepAndGram(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd,
+            double[] gram) {
+        return x.dtype() == DType.FLOAT32
+                ? FloatOps.gradientStep(x, p, a, eta, rowStart, rowEnd, gram, Scratch.get())
+                : DoubleOps.gradientStep(x, p, a, eta, rowStart, rowEnd, gram, Scratch.get());
     }
 
     @Override
