@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -35,8 +37,8 @@ import org.autobalance.memory.internal.InterruptLooks;
  * message naming them; convert with {@code save_npz(f, m.tocsr())}.
  *
  * <p>Each member is read whole into the heap before it is parsed, so one member is limited to 2 GiB (250 M float64
- * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Every problem is reported as a
- * {@link MatrixFormatException} {@code "<file>: <problem>"}.
+ * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Each member's CRC-32 is checked, as
+ * numpy checks it. Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}.
  */
 public final class Npz {
     /** The longest array the JVM makes (a few bytes short of 2 GiB), which holds one member. */
@@ -257,8 +259,17 @@ public final class Npz {
             throw new MatrixFormatException(source, "no member '" + name + ".npy': not a scipy.sparse.save_npz "
                     + "file");
         }
-        try (InputStream in = zip.getInputStream(e)) {
-            return MemorySegment.ofArray(declaredBytes(in, source, name + ".npy", beforeLook));
+        // ZipFile's streams do not check a member's CRC-32 (ZipInputStream's do): a byte the disk or a copy changed
+        // in a member would be read as another number without a word, where numpy refuses the file
+        try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32())) {
+            byte[] bytes = declaredBytes(in, source, name + ".npy", beforeLook);
+            // the sum is whole once the member is read to its end: a member longer than read is refused otherwise
+            if (e.getCrc() != -1 && in.read() < 0 && in.getChecksum().getValue() != e.getCrc()) {
+                throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: its CRC-32 is "
+                        + hex(in.getChecksum().getValue()) + ", the archive says " + hex(e.getCrc())
+                        + " (damaged in storage or in a copy? save or copy it again)");
+            }
+            return MemorySegment.ofArray(bytes);
         } catch (OutOfMemoryError tooLarge) {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is too large to read ("
                     + e.getSize() + " bytes; at most 2 GiB per member)");
@@ -269,6 +280,10 @@ public final class Npz {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is truncated (" + cut.getMessage()
                     + ")");
         }
+    }
+
+    private static String hex(long crc) {
+        return String.format("%08x", crc);
     }
 
     /**
