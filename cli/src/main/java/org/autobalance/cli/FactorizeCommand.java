@@ -123,6 +123,9 @@ final class FactorizeCommand implements Callable<Integer> {
                     + "trained on, so their RMSE would not be a held-out error; give entries kept out of M, or "
                     + "--holdout FRACTION", null);
         }
+        if (test != null) {
+            SolverOptions.requireFile("--test: ", test);
+        }
         if (earlyStop != null && holdout == null && test == null) {
             throw new UsageException("--early-stop needs held-out entries (--holdout FRACTION or --test FILE), whose "
                     + "RMSE it watches", null);

@@ -118,19 +118,25 @@ public final class SolverOptions {
             // the factors are read after M (their shapes are checked against it), but a name that cannot be read
             // should not cost the time of a long load
             List<Path> files = startFiles();
-            for (int k = 0; k < 2; k++) {
-                Path file = files.get(k);
-                if (!Files.exists(file) || Files.isDirectory(file)) {
-                    throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + " " + (Files.exists(file)
-                            ? "is a directory, not a file" : FileChecks.missing(file)), null);
-                }
-            }
+            requireFile("--init: U0 ", files.get(0));
+            requireFile("--init: V0 ", files.get(1));
         } else {
             requireRepresentableStart(option("--init", () -> Initializer.parse(init)), dtype());
         }
         checkLimits(maxIterations, tolerance, threads);
         timeLimit();
         return this;
+    }
+
+    /**
+     * Refuses a file read after M ({@code --init} factors, {@code --test} entries) that is missing or a directory,
+     * before M is read: such a name should not cost the time of a long load. {@code named} begins the message.
+     */
+    static void requireFile(String named, Path file) {
+        if (!Files.exists(file) || Files.isDirectory(file)) {
+            throw new UsageException(named + file + " " + (Files.exists(file) ? "is a directory, not a file"
+                    : FileChecks.missing(file)), null);
+        }
     }
 
     /**

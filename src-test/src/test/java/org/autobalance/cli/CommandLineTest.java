@@ -451,6 +451,9 @@ class CommandLineTest {
         "--init file:one.mtx|--init: expected file:U0.mtx,V0.mtx",
         "--init file:DIR,FILE|--init: U0 DIR is a directory, not a file",
         "--init file:FILE,FILE.npy|--init: V0 FILE.npy does not exist",
+        // found after M was read, at the end of a long load
+        "--objective observed --test FILE.npz|--test: FILE.npz does not exist",
+        "--objective observed --test DIR|--test: DIR is a directory, not a file",
         "--variant bogus|--variant: unknown variant 'bogus'",
         "--max-seconds 0|--max-seconds: must be positive and at most 9.2e9",
         // finite, but beyond what the time limit can hold: the message said "must be positive and finite"

@@ -201,7 +201,7 @@ class SparseCommandLineTest {
         "--storage tiled | --storage: unknown storage 'tiled'",
         "--objective partial | --objective: unknown objective 'partial'",
         "--objective observed --holdout 0.1 --test x.mtx | --holdout and --test are alternatives",
-        "--objective observed --test missing.mtx | cannot read --test from missing.mtx",
+        "--objective observed --test missing.mtx | --test: missing.mtx does not exist",
         "--exact-loss sometimes | --exact-loss: unknown exact-loss setting 'sometimes'",
         "--objective observed --early-stop 10 | --early-stop needs held-out entries (--holdout FRACTION or --test",
         "--objective observed --holdout 0.1 --early-stop 0 | --early-stop: PATIENCE must be at least 1 iteration",
