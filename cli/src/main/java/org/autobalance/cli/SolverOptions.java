@@ -357,9 +357,17 @@ public final class SolverOptions {
     /**
      * Reads a dense matrix file by its name: NumPy {@code .npy}, delimited text ({@code .csv}, {@code .tsv},
      * {@code .txt}, {@code .dat}, each also {@code .gz}; a header line it skips is told to {@code notes} as a
-     * {@code note:} line), Matrix Market otherwise. A missing or malformed file is a usage error naming {@code what}.
+     * {@code note:} line), Matrix Market otherwise. A missing or malformed file is a usage error naming {@code what},
+     * and so is a scipy {@code .npz} (sparse: read by {@link InputMatrix} only), with the line that converts it.
      */
     static DenseMatrix read(Path path, DType dtype, String what, Consumer<String> notes) {
+        if (isNpz(path)) {
+            // read as Matrix Market, its error ended "give it a name ending in .npz" of a name that ends so
+            String file = FileChecks.printable(path.getFileName().toString());
+            throw new UsageException("cannot read " + what + " from " + path + ": a scipy sparse .npz, and " + what
+                    + " is read as a dense matrix (.npy, delimited text or Matrix Market); save it as .npy: "
+                    + "numpy.save('" + what + ".npy', scipy.sparse.load_npz('" + file + "').toarray())", null);
+        }
         try {
             if (isNpy(path)) {
                 return Npy.read(path, dtype);
