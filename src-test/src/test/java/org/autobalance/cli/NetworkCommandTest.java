@@ -417,6 +417,8 @@ class NetworkCommandTest {
         // the records of iterations 20..24 were written twice (by the first run, then by the resumed one): once here
         assertEquals(withoutTimes(Files.readAllLines(Path.of(whole + ".jsonl"))),
                 withoutTimes(Files.readAllLines(log)));
+        // the differences it began from are the checkpoint's, named as such ("at the start" was the resume's)
+        assertTrue(resumed.out().contains(" (at iteration 20 (resumed) ["), resumed.out());
 
         Run seed = run(args(common, "--max-iter", "40", "--seed", "7", "--resume", ck.toString()));
         assertEquals(Main.EXIT_USAGE, seed.exitCode());
