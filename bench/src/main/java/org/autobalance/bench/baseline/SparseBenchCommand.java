@@ -272,7 +272,8 @@ public final class SparseBenchCommand {
         try {
             p = Children.BENCH.start(pb);
         } catch (IOException e) {
-            return command.getFirst() + " was not found (" + e.getMessage() + ")" + install;
+            return command.getFirst() + " was not found (" + e.getMessage().strip() + "); install python3 with numpy "
+                    + "and scipy, e.g. 'apt-get install python3-numpy python3-scipy', or give --no-python";
         }
         String output;
         try {

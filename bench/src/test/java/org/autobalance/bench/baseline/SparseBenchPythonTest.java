@@ -36,7 +36,8 @@ class SparseBenchPythonTest {
     void aMissingInterpreterIsNamedNotThrown() throws InterruptedException {
         String problem = SparseBenchCommand.pythonProblem(List.of("/nonexistent/walk-python3", "-c", "pass"));
         assertTrue(problem.startsWith("/nonexistent/walk-python3 was not found (Cannot run program"), problem);
-        assertTrue(problem.endsWith(INSTALL), problem);
+        assertTrue(problem.endsWith("); install python3 with numpy and scipy, e.g. "
+                + "'apt-get install python3-numpy python3-scipy', or give --no-python"), problem);
     }
 
     /**
