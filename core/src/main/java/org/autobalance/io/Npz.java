@@ -225,7 +225,8 @@ public final class Npz {
     /**
      * What an archive without a {@code format} member is, and what to do: most often a dense matrix saved by
      * {@code numpy.savez} (members {@code arr_0.npy}, …), whose arrays are named with the line that saves one as
-     * {@code .npy}, which the reader maps in place.
+     * {@code .npy}, which the reader maps in place; or a sparse matrix's arrays saved so, with the line that saves
+     * them by scipy.
      */
     private static String notSparse(ZipFile zip, Path path) {
         List<String> names = zip.stream().map(ZipEntry::getName).toList();
@@ -236,6 +237,20 @@ public final class Npz {
                     + (names.size() == 1 ? " member" : " members") + shortList(names) + ")";
         }
         List<String> arrays = names.stream().map(n -> n.substring(0, n.length() - ".npy".length())).toList();
+        // the old recipe np.savez(f, data=m.data, indices=m.indices, indptr=m.indptr, shape=m.shape): none of its
+        // arrays is "the matrix" to save as .npy, and without the format csr and csc are the same arrays
+        String load = "a = numpy.load('" + file + "'); scipy.sparse.save_npz('M.npz', scipy.sparse.";
+        if (arrays.containsAll(List.of("data", "indices", "indptr", "shape"))) {
+            return "the arrays of a sparse matrix (data, indices, indptr, shape) without scipy.sparse.save_npz's "
+                    + "'format' member, so csr and csc cannot be told apart: save it again with " + load
+                    + "csr_matrix((a['data'], a['indices'], a['indptr']), shape=a['shape'])) (csc_matrix if it was "
+                    + "saved from one)";
+        }
+        if (arrays.containsAll(List.of("row", "col", "data", "shape"))) {
+            return "the arrays of a sparse matrix (row, col, data, shape) without scipy.sparse.save_npz's 'format' "
+                    + "member: save it again with " + load + "coo_matrix((a['data'], (a['row'], a['col'])), "
+                    + "shape=a['shape']))";
+        }
         String key = arrays.size() == 1 ? "'" + arrays.get(0) + "'" : "NAME";
         return "a numpy archive of arrays (numpy.savez), not a scipy.sparse.save_npz file; its "
                 + (arrays.size() == 1 ? "array:" : arrays.size() + " arrays:") + shortList(arrays)

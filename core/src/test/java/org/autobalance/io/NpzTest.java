@@ -103,6 +103,28 @@ class NpzTest {
     }
 
     /**
+     * A sparse matrix's arrays saved by numpy.savez without scipy's 'format' member (the old recipe
+     * {@code np.savez(f, data=m.data, indices=m.indices, indptr=m.indptr, shape=m.shape)}) were called a numpy archive
+     * with the advice to save "the matrix" among its arrays as .npy, which none of them is. csr and csc cannot be told
+     * apart without the format, so the line gives the conversion through scipy for either; coo's arrays say which.
+     */
+    @Test
+    void aSparseMatrixsArraysWithoutItsFormatAreNamedWithTheConversion() throws IOException {
+        Path compressed = copyWithout("npz_csr.npz", "format.npy", null, null);
+        String name = compressed.getFileName().toString();
+        assertMessage(compressed, name + ": the arrays of a sparse matrix (data, indices, indptr, shape) without "
+                + "scipy.sparse.save_npz's 'format' member, so csr and csc cannot be told apart: save it again with "
+                + "a = numpy.load('" + name + "'); scipy.sparse.save_npz('M.npz', scipy.sparse.csr_matrix((a['data'], "
+                + "a['indices'], a['indptr']), shape=a['shape'])) (csc_matrix if it was saved from one)");
+        Path coo = copyWithout("npz_coo.npz", "format.npy", null, null);
+        String cooName = coo.getFileName().toString();
+        assertMessage(coo, cooName + ": the arrays of a sparse matrix (row, col, data, shape) without "
+                + "scipy.sparse.save_npz's 'format' member: save it again with a = numpy.load('" + cooName + "'); "
+                + "scipy.sparse.save_npz('M.npz', scipy.sparse.coo_matrix((a['data'], (a['row'], a['col'])), "
+                + "shape=a['shape']))");
+    }
+
+    /**
      * A named pipe (or a device) of .npy or .npz data: the binary readers map their file or read it by position, so it
      * is refused at once, saying why, without opening it (an open of a pipe waits for a writer; when one came, the
      * .npy reader said "empty file").
