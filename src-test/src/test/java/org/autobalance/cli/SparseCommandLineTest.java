@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code factorize} on sparse inputs: storage choice, both objectives, held-out sets, .npz, bad usage. */
 class SparseCommandLineTest {
@@ -165,6 +166,20 @@ class SparseCommandLineTest {
         assertTrue(summary.contains("\"test_rmse\":"), summary);
         var full = run("factorize", "--input", train.toString(), "--rank", "2", "--max-iter", "10");
         assertEquals(0, full.exitCode(), full.err());
+    }
+
+    /**
+     * A rank above a .npz's shape (which has no size line to check first) is refused before anything goes to
+     * standard output: the storage line was printed, then the error, as if the run had begun.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"full", "observed"})
+    void aRankAboveAnNpzsShapeIsRefusedBeforeTheStorageLine(String objective) throws IOException {
+        var r = run("factorize", "--input", Fixtures.fixture("npz_csr.npz").toString(), "--rank", "1000",
+                "--objective", objective);
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().startsWith("autobalance: error: rank must be between 1 and min(d1, d2) = "), r.err());
+        assertEquals("", r.out());
     }
 
     /** An M without stored entries is refused as such, not advised a smaller --holdout fraction. */
