@@ -120,6 +120,8 @@ public final class SolverOptions {
             List<Path> files = startFiles();
             requireFile("--init: U0 ", files.get(0));
             requireFile("--init: V0 ", files.get(1));
+            refuseNpz(files.get(0), "U0");
+            refuseNpz(files.get(1), "V0");
         } else {
             requireRepresentableStart(option("--init", () -> Initializer.parse(init)), dtype());
         }
@@ -361,13 +363,7 @@ public final class SolverOptions {
      * and so is a scipy {@code .npz} (sparse: read by {@link InputMatrix} only), with the line that converts it.
      */
     static DenseMatrix read(Path path, DType dtype, String what, Consumer<String> notes) {
-        if (isNpz(path)) {
-            // read as Matrix Market, its error ended "give it a name ending in .npz" of a name that ends so
-            String file = FileChecks.printable(path.getFileName().toString());
-            throw new UsageException("cannot read " + what + " from " + path + ": a scipy sparse .npz, and " + what
-                    + " is read as a dense matrix (.npy, delimited text or Matrix Market); save it as .npy: "
-                    + "numpy.save('" + what + ".npy', scipy.sparse.load_npz('" + file + "').toarray())", null);
-        }
+        refuseNpz(path, what);
         try {
             if (isNpy(path)) {
                 return Npy.read(path, dtype);
@@ -378,6 +374,19 @@ public final class SolverOptions {
             return MatrixMarket.read(path, dtype);
         } catch (IOException e) {
             throw UsageException.cannotRead(what, path, e);
+        }
+    }
+
+    /**
+     * Refuses a scipy {@code .npz} where {@code what} is read as a dense matrix, with the conversion: read as Matrix
+     * Market, its error ended "give it a name ending in .npz" of a name that ends so.
+     */
+    static void refuseNpz(Path path, String what) {
+        if (isNpz(path)) {
+            String file = FileChecks.printable(path.getFileName().toString());
+            throw new UsageException("cannot read " + what + " from " + path + ": a scipy sparse .npz, and " + what
+                    + " is read as a dense matrix (.npy, delimited text or Matrix Market); save it as .npy: "
+                    + "numpy.save('" + what + ".npy', scipy.sparse.load_npz('" + file + "').toarray())", null);
         }
     }
 
