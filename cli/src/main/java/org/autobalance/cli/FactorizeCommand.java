@@ -123,6 +123,9 @@ final class FactorizeCommand implements Callable<Integer> {
                     + "trained on, so their RMSE would not be a held-out error; give entries kept out of M, or "
                     + "--holdout FRACTION", null);
         }
+        if (test != null) {
+            SolverOptions.requireFile("--test: ", test);
+        }
         if (earlyStop != null && holdout == null && test == null) {
             throw new UsageException("--early-stop needs held-out entries (--holdout FRACTION or --test FILE), whose "
                     + "RMSE it watches", null);
@@ -158,9 +161,12 @@ final class FactorizeCommand implements Callable<Integer> {
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("input", input.toString());
             extra.put("load_seconds", clock.between("load_start", "loaded"));
+            int rows = m.dense() != null ? m.dense().rows() : m.sparse().rows();
+            int cols = m.dense() != null ? m.dense().cols() : m.sparse().cols();
+            // a .npz, .npy or delimited text has no size line to check first: refused before the storage line
+            IterationMonitor.Limits.requireRank(rank, rows, cols);
             printer.println("storage: " + m.reason());
-            SolverRun.noteRoom(printer::println, destinations, format, m.dense() != null ? m.dense().rows()
-                    : m.sparse().rows(), m.dense() != null ? m.dense().cols() : m.sparse().cols(), rank, dtype);
+            SolverRun.noteRoom(printer::println, destinations, format, rows, cols, rank, dtype);
             if (m.dense() != null) {
                 extra.put("storage", "dense");
                 SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, destinations,

@@ -290,9 +290,11 @@ final class NetworkCommand implements Callable<Integer> {
                         numbers(result.layerSquaredNorms()));
                 if (first[0] != null) {
                     // the paper's point: the differences stay (nearly) where they started while the layers grow
-                    printer.printf("differences %s (at the start %s), max unit drift %.3e%n",
-                            numbers(result.layerDifferences()), numbers(first[0].layerDifferences()),
-                            result.maxUnitInvariantChange());
+                    // a resumed run's first record is the checkpoint's, as factorize says of its balance
+                    printer.printf("differences %s (%s %s), max unit drift %.3e%n",
+                            numbers(result.layerDifferences()), first[0].iteration() == 0 ? "at the start"
+                                    : "at iteration " + first[0].iteration() + " (resumed)",
+                            numbers(first[0].layerDifferences()), result.maxUnitInvariantChange());
                 }
                 printer.printf("schedule %s, init %s, %s kernels, %d thread(s)%n", result.schedule(),
                         result.initializer(), result.kernels(), result.threads());

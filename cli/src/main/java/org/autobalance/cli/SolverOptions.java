@@ -118,19 +118,27 @@ public final class SolverOptions {
             // the factors are read after M (their shapes are checked against it), but a name that cannot be read
             // should not cost the time of a long load
             List<Path> files = startFiles();
-            for (int k = 0; k < 2; k++) {
-                Path file = files.get(k);
-                if (!Files.exists(file) || Files.isDirectory(file)) {
-                    throw new UsageException("--init: " + (k == 0 ? "U0 " : "V0 ") + file + " " + (Files.exists(file)
-                            ? "is a directory, not a file" : FileChecks.missing(file)), null);
-                }
-            }
+            requireFile("--init: U0 ", files.get(0));
+            requireFile("--init: V0 ", files.get(1));
+            refuseNpz(files.get(0), "U0");
+            refuseNpz(files.get(1), "V0");
         } else {
             requireRepresentableStart(option("--init", () -> Initializer.parse(init)), dtype());
         }
         checkLimits(maxIterations, tolerance, threads);
         timeLimit();
         return this;
+    }
+
+    /**
+     * Refuses a file read after M ({@code --init} factors, {@code --test} entries) that is missing or a directory,
+     * before M is read: such a name should not cost the time of a long load. {@code named} begins the message.
+     */
+    static void requireFile(String named, Path file) {
+        if (!Files.exists(file) || Files.isDirectory(file)) {
+            throw new UsageException(named + file + " " + (Files.exists(file) ? "is a directory, not a file"
+                    : FileChecks.missing(file)), null);
+        }
     }
 
     /**
@@ -351,9 +359,11 @@ public final class SolverOptions {
     /**
      * Reads a dense matrix file by its name: NumPy {@code .npy}, delimited text ({@code .csv}, {@code .tsv},
      * {@code .txt}, {@code .dat}, each also {@code .gz}; a header line it skips is told to {@code notes} as a
-     * {@code note:} line), Matrix Market otherwise. A missing or malformed file is a usage error naming {@code what}.
+     * {@code note:} line), Matrix Market otherwise. A missing or malformed file is a usage error naming {@code what},
+     * and so is a scipy {@code .npz} (sparse: read by {@link InputMatrix} only), with the line that converts it.
      */
     static DenseMatrix read(Path path, DType dtype, String what, Consumer<String> notes) {
+        refuseNpz(path, what);
         try {
             if (isNpy(path)) {
                 return Npy.read(path, dtype);
@@ -364,6 +374,19 @@ public final class SolverOptions {
             return MatrixMarket.read(path, dtype);
         } catch (IOException e) {
             throw UsageException.cannotRead(what, path, e);
+        }
+    }
+
+    /**
+     * Refuses a scipy {@code .npz} where {@code what} is read as a dense matrix, with the conversion: read as Matrix
+     * Market, its error ended "give it a name ending in .npz" of a name that ends so.
+     */
+    static void refuseNpz(Path path, String what) {
+        if (isNpz(path)) {
+            String file = FileChecks.printable(path.getFileName().toString());
+            throw new UsageException("cannot read " + what + " from " + path + ": a scipy sparse .npz, and " + what
+                    + " is read as a dense matrix (.npy, delimited text or Matrix Market); save it as .npy: "
+                    + "numpy.save('" + what + ".npy', scipy.sparse.load_npz('" + file + "').toarray())", null);
         }
     }
 

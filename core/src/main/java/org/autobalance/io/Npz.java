@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -35,8 +37,8 @@ import org.autobalance.memory.internal.InterruptLooks;
  * message naming them; convert with {@code save_npz(f, m.tocsr())}.
  *
  * <p>Each member is read whole into the heap before it is parsed, so one member is limited to 2 GiB (250 M float64
- * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Every problem is reported as a
- * {@link MatrixFormatException} {@code "<file>: <problem>"}.
+ * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Each member's CRC-32 is checked, as
+ * numpy checks it. Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}.
  */
 public final class Npz {
     /** The longest array the JVM makes (a few bytes short of 2 GiB), which holds one member. */
@@ -223,7 +225,8 @@ public final class Npz {
     /**
      * What an archive without a {@code format} member is, and what to do: most often a dense matrix saved by
      * {@code numpy.savez} (members {@code arr_0.npy}, …), whose arrays are named with the line that saves one as
-     * {@code .npy}, which the reader maps in place.
+     * {@code .npy}, which the reader maps in place; or a sparse matrix's arrays saved so, with the line that saves
+     * them by scipy.
      */
     private static String notSparse(ZipFile zip, Path path) {
         List<String> names = zip.stream().map(ZipEntry::getName).toList();
@@ -234,6 +237,20 @@ public final class Npz {
                     + (names.size() == 1 ? " member" : " members") + shortList(names) + ")";
         }
         List<String> arrays = names.stream().map(n -> n.substring(0, n.length() - ".npy".length())).toList();
+        // the old recipe np.savez(f, data=m.data, indices=m.indices, indptr=m.indptr, shape=m.shape): none of its
+        // arrays is "the matrix" to save as .npy, and without the format csr and csc are the same arrays
+        String load = "a = numpy.load('" + file + "'); scipy.sparse.save_npz('M.npz', scipy.sparse.";
+        if (arrays.containsAll(List.of("data", "indices", "indptr", "shape"))) {
+            return "the arrays of a sparse matrix (data, indices, indptr, shape) without scipy.sparse.save_npz's "
+                    + "'format' member, so csr and csc cannot be told apart: save it again with " + load
+                    + "csr_matrix((a['data'], a['indices'], a['indptr']), shape=a['shape'])) (csc_matrix if it was "
+                    + "saved from one)";
+        }
+        if (arrays.containsAll(List.of("row", "col", "data", "shape"))) {
+            return "the arrays of a sparse matrix (row, col, data, shape) without scipy.sparse.save_npz's 'format' "
+                    + "member: save it again with " + load + "coo_matrix((a['data'], (a['row'], a['col'])), "
+                    + "shape=a['shape']))";
+        }
         String key = arrays.size() == 1 ? "'" + arrays.get(0) + "'" : "NAME";
         return "a numpy archive of arrays (numpy.savez), not a scipy.sparse.save_npz file; its "
                 + (arrays.size() == 1 ? "array:" : arrays.size() + " arrays:") + shortList(arrays)
@@ -257,8 +274,17 @@ public final class Npz {
             throw new MatrixFormatException(source, "no member '" + name + ".npy': not a scipy.sparse.save_npz "
                     + "file");
         }
-        try (InputStream in = zip.getInputStream(e)) {
-            return MemorySegment.ofArray(declaredBytes(in, source, name + ".npy", beforeLook));
+        // ZipFile's streams do not check a member's CRC-32 (ZipInputStream's do): a byte the disk or a copy changed
+        // in a member would be read as another number without a word, where numpy refuses the file
+        try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32())) {
+            byte[] bytes = declaredBytes(in, source, name + ".npy", beforeLook);
+            // the sum is whole once the member is read to its end: a member longer than read is refused otherwise
+            if (e.getCrc() != -1 && in.read() < 0 && in.getChecksum().getValue() != e.getCrc()) {
+                throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: its CRC-32 is "
+                        + hex(in.getChecksum().getValue()) + ", the archive says " + hex(e.getCrc())
+                        + " (damaged in storage or in a copy? save or copy it again)");
+            }
+            return MemorySegment.ofArray(bytes);
         } catch (OutOfMemoryError tooLarge) {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is too large to read ("
                     + e.getSize() + " bytes; at most 2 GiB per member)");
@@ -269,6 +295,10 @@ public final class Npz {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is truncated (" + cut.getMessage()
                     + ")");
         }
+    }
+
+    private static String hex(long crc) {
+        return String.format("%08x", crc);
     }
 
     /**

@@ -103,6 +103,28 @@ class NpzTest {
     }
 
     /**
+     * A sparse matrix's arrays saved by numpy.savez without scipy's 'format' member (the old recipe
+     * {@code np.savez(f, data=m.data, indices=m.indices, indptr=m.indptr, shape=m.shape)}) were called a numpy archive
+     * with the advice to save "the matrix" among its arrays as .npy, which none of them is. csr and csc cannot be told
+     * apart without the format, so the line gives the conversion through scipy for either; coo's arrays say which.
+     */
+    @Test
+    void aSparseMatrixsArraysWithoutItsFormatAreNamedWithTheConversion() throws IOException {
+        Path compressed = copyWithout("npz_csr.npz", "format.npy", null, null);
+        String name = compressed.getFileName().toString();
+        assertMessage(compressed, name + ": the arrays of a sparse matrix (data, indices, indptr, shape) without "
+                + "scipy.sparse.save_npz's 'format' member, so csr and csc cannot be told apart: save it again with "
+                + "a = numpy.load('" + name + "'); scipy.sparse.save_npz('M.npz', scipy.sparse.csr_matrix((a['data'], "
+                + "a['indices'], a['indptr']), shape=a['shape'])) (csc_matrix if it was saved from one)");
+        Path coo = copyWithout("npz_coo.npz", "format.npy", null, null);
+        String cooName = coo.getFileName().toString();
+        assertMessage(coo, cooName + ": the arrays of a sparse matrix (row, col, data, shape) without "
+                + "scipy.sparse.save_npz's 'format' member: save it again with a = numpy.load('" + cooName + "'); "
+                + "scipy.sparse.save_npz('M.npz', scipy.sparse.coo_matrix((a['data'], (a['row'], a['col'])), "
+                + "shape=a['shape']))");
+    }
+
+    /**
      * A named pipe (or a device) of .npy or .npz data: the binary readers map their file or read it by position, so it
      * is refused at once, saying why, without opening it (an open of a pipe waits for a writer; when one came, the
      * .npy reader said "empty file").
@@ -277,8 +299,58 @@ class NpzTest {
         }
     }
 
+    /**
+     * A member whose bytes the disk or a copy changed reads as other numbers unless its CRC-32 is checked:
+     * java.util.zip's ZipFile does not check it (its ZipInputStream does), and a walk's .npz with one byte of a
+     * deflated data.npy flipped was factorised without a word, where numpy says "Bad CRC-32 for file 'data.npy'".
+     * Here the last byte of
+     * the last value (1.0 becomes 1.0 plus a few ulps: finite, so nothing else can notice) in a stored member and in a
+     * deflated one written without compression (its bytes lie in the file as they are).
+     */
+    @ParameterizedTest
+    @CsvSource({"stored", "deflated"})
+    void aMemberWhoseBytesChangedFailsItsChecksum(String method) throws IOException {
+        Path npz = dir.resolve(method + ".npz");
+        byte[] data = npy("<f8", 3, 2, 1);
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            zos.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
+            zos.setMethod(method.equals("stored") ? ZipOutputStream.STORED : ZipOutputStream.DEFLATED);
+            member(zos, "format", formatMember("coo"));
+            member(zos, "shape", npy("<i8", 2, 2));
+            member(zos, "row", npy("<i8", 0, 1, 1));
+            member(zos, "col", npy("<i8", 0, 0, 1));
+            member(zos, "data", data);
+        }
+        try (SparseMatrix s = Npz.read(npz, DType.FLOAT64)) {
+            assertEquals(1.0, s.get(1, 1));
+        }
+        byte[] file = Files.readAllBytes(npz);
+        int at = indexOf(file, data) + data.length - 8;
+        file[at] ^= 1;
+        Files.write(npz, file);
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
+        assertTrue(e.getMessage().startsWith(npz + ": member 'data.npy' is corrupt: its CRC-32 is "),
+                e.getMessage());
+    }
+
+    /** Where {@code part} begins in {@code whole}: the first occurrence, which must exist. */
+    private static int indexOf(byte[] whole, byte[] part) {
+        for (int i = 0; i + part.length <= whole.length; i++) {
+            if (java.util.Arrays.equals(whole, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    /** Writes member {@code name}.npy; its size and CRC-32 are set before, as a stored member needs them. */
     private static void member(ZipOutputStream zos, String name, byte[] bytes) throws IOException {
-        zos.putNextEntry(new ZipEntry(name + ".npy"));
+        ZipEntry e = new ZipEntry(name + ".npy");
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bytes);
+        e.setSize(bytes.length);
+        e.setCrc(crc.getValue());
+        zos.putNextEntry(e);
         zos.write(bytes);
         zos.closeEntry();
     }

@@ -418,6 +418,23 @@ class CommandLineTest {
     }
 
     /**
+     * A scipy .npz given as an --init factor (read dense) is refused by its name before M is read, with the conversion:
+     * the input here does not exist, so its error would come first if the check came after the load (a walk's
+     * finding: the factor's line came after the load).
+     */
+    @Test
+    void anNpzStartingFactorIsRefusedBeforeMIsRead() throws IOException {
+        Path u0 = Files.copy(Fixtures.fixture("npz_csr.npz"), dir.resolve("u0.npz"));
+        Run r = run("factorize", "--input", dir.resolve("absent.mtx").toString(), "--rank", "2", "--init",
+                "file:" + u0 + "," + u0);
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read U0 from " + u0 + ": a scipy sparse .npz, and U0 is read as a "
+                + "dense matrix (.npy, delimited text or Matrix Market); save it as .npy: numpy.save('U0.npy', "
+                + "scipy.sparse.load_npz('u0.npz').toarray())" + System.lineSeparator(), r.err());
+        assertEquals("", r.out());
+    }
+
+    /**
      * A directory where a file is expected is named as such by every reader: the system says only "Is a directory"
      * to a stream (without the name), "No such device" to a mapping (.npy), and the zip reader called it a missing
      * .npz file.
@@ -451,6 +468,9 @@ class CommandLineTest {
         "--init file:one.mtx|--init: expected file:U0.mtx,V0.mtx",
         "--init file:DIR,FILE|--init: U0 DIR is a directory, not a file",
         "--init file:FILE,FILE.npy|--init: V0 FILE.npy does not exist",
+        // found after M was read, at the end of a long load
+        "--objective observed --test FILE.npz|--test: FILE.npz does not exist",
+        "--objective observed --test DIR|--test: DIR is a directory, not a file",
         "--variant bogus|--variant: unknown variant 'bogus'",
         "--max-seconds 0|--max-seconds: must be positive and at most 9.2e9",
         // finite, but beyond what the time limit can hold: the message said "must be positive and finite"

@@ -58,8 +58,8 @@ class HeldOutFileTest {
         r = run("factorize", "--input", missing.toString(), "--rank", "2", "--objective", "observed", "--test",
                 missing.toString(), "--out", dir.resolve("o").toString());
         assertEquals(2, r.exitCode(), r.out() + r.err());
-        assertEquals("autobalance: error: cannot read M from " + missing + ": no such .npz file"
-                + System.lineSeparator(), r.err());
+        // refused as missing (before M is read), not as the input
+        assertEquals("autobalance: error: --test: " + missing + " does not exist" + System.lineSeparator(), r.err());
     }
 
     /**

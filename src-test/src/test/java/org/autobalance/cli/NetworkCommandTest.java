@@ -273,6 +273,22 @@ class NetworkCommandTest {
     }
 
     /**
+     * A scipy .npz given as data (or as an --init factor) was read as Matrix Market, its error ending "(a zip archive
+     * (a scipy .npz?): give it a name ending in .npz)" for a name that ends so; these are read dense, and the line
+     * now says so, with the conversion.
+     */
+    @Test
+    void aSparseNpzGivenAsDenseDataIsNamedWithTheConversion() throws IOException {
+        Path x = Files.copy(Fixtures.fixture("npz_csr.npz"), dir.resolve("x.npz"));
+        Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
+        Run r = run("network", "--data", x + "," + y, "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read X from " + x + ": a scipy sparse .npz, and X is read as a dense "
+                + "matrix (.npy, delimited text or Matrix Market); save it as .npy: numpy.save('X.npy', "
+                + "scipy.sparse.load_npz('x.npz').toarray())" + System.lineSeparator(), r.err());
+    }
+
+    /**
      * A mistake in --init (a directory that is not there, a bad spec) is named before the data is read, as factorize
      * names its own: it used to come after X and Y were loaded (here the data does not exist, so the load's error
      * came first).
@@ -401,6 +417,8 @@ class NetworkCommandTest {
         // the records of iterations 20..24 were written twice (by the first run, then by the resumed one): once here
         assertEquals(withoutTimes(Files.readAllLines(Path.of(whole + ".jsonl"))),
                 withoutTimes(Files.readAllLines(log)));
+        // the differences it began from are the checkpoint's, named as such ("at the start" was the resume's)
+        assertTrue(resumed.out().contains(" (at iteration 20 (resumed) ["), resumed.out());
 
         Run seed = run(args(common, "--max-iter", "40", "--seed", "7", "--resume", ck.toString()));
         assertEquals(Main.EXIT_USAGE, seed.exitCode());

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code factorize} on sparse inputs: storage choice, both objectives, held-out sets, .npz, bad usage. */
 class SparseCommandLineTest {
@@ -167,6 +168,20 @@ class SparseCommandLineTest {
         assertEquals(0, full.exitCode(), full.err());
     }
 
+    /**
+     * A rank above a .npz's shape (which has no size line to check first) is refused before anything goes to
+     * standard output: the storage line was printed, then the error, as if the run had begun.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"full", "observed"})
+    void aRankAboveAnNpzsShapeIsRefusedBeforeTheStorageLine(String objective) throws IOException {
+        var r = run("factorize", "--input", Fixtures.fixture("npz_csr.npz").toString(), "--rank", "1000",
+                "--objective", objective);
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().startsWith("autobalance: error: rank must be between 1 and min(d1, d2) = "), r.err());
+        assertEquals("", r.out());
+    }
+
     /** An M without stored entries is refused as such, not advised a smaller --holdout fraction. */
     @Test
     void aHoldoutOfAnEmptyMatrixSaysItIsEmpty() throws IOException {
@@ -201,7 +216,7 @@ class SparseCommandLineTest {
         "--storage tiled | --storage: unknown storage 'tiled'",
         "--objective partial | --objective: unknown objective 'partial'",
         "--objective observed --holdout 0.1 --test x.mtx | --holdout and --test are alternatives",
-        "--objective observed --test missing.mtx | cannot read --test from missing.mtx",
+        "--objective observed --test missing.mtx | --test: missing.mtx does not exist",
         "--exact-loss sometimes | --exact-loss: unknown exact-loss setting 'sometimes'",
         "--objective observed --early-stop 10 | --early-stop needs held-out entries (--holdout FRACTION or --test",
         "--objective observed --holdout 0.1 --early-stop 0 | --early-stop: PATIENCE must be at least 1 iteration",

@@ -38,6 +38,8 @@ import org.autobalance.parallel.EngineIteration;
 public final class SparseBenchCommand {
     /** Iterations of warm-up at least, whatever the time: the kernels must be compiled by C2 before timing. */
     private static final int WARM_ITERATIONS = 30;
+    /** Whether python3 can run the reference: it imports what {@code bench/sparse/reference.py} imports. */
+    static final List<String> PYTHON_CHECK = List.of("python3", "-c", "import numpy, scipy.sparse");
     private int d1 = 100_000;
     private int d2 = 50_000;
     private long nnz = 5_000_000;
@@ -64,8 +66,8 @@ public final class SparseBenchCommand {
                     + " [--dtype float32] [--no-python] [--warmup S] [--measure S] [--json FILE]\n"
                     + "One iteration of the sparse engine (full and observed objectives) against scipy.sparse "
                     + "(bench/sparse/reference.py, skipped with --no-python), on nnz drawn (row, column) pairs; "
-                    + "defaults: 100000x50000, 5000000 pairs, 2 s warm-up and measurement. The README's \"Sparse "
-                    + "matrices\" section has the details.");
+                    + "defaults: 100000x50000, 5000000 pairs, 2 s warm-up and measurement. The README's section \"The "
+                    + "sparse engine against scipy\" has the details.");
             return 0;
         }
         c.run(System.out);
@@ -146,13 +148,17 @@ public final class SparseBenchCommand {
 
     private void run(PrintStream out) throws IOException, InterruptedException {
         Path script = script();
+        String unable = script == null ? null : pythonProblem(PYTHON_CHECK);
         out.printf("autobalance bench sparse: one iteration, %d x %d, %d drawn entries, %s, η = %s%n", d1, d2, nnz,
                 dtype.label(), SparseProblem.ETA);
         out.println("machine: " + Environment.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
                 + " processors; JDK " + Runtime.version() + "; sparse kernels: "
                 + KernelProvider.sparseKernels().name());
         out.println("scipy reference: " + (script == null ? "skipped (" + (python ? "bench/sparse/reference.py not "
-                + "found" : "--no-python") + ")" : script));
+                + "found" : "--no-python") + ")" : unable != null ? "skipped (" + unable + ")" : script));
+        if (unable != null) {
+            script = null;
+        }
         out.println("load average at start: " + Environment.loadAverage() + "; busiest processes: "
                 + Environment.busiestProcesses());
         Map<Integer, Double> bandwidth = new LinkedHashMap<>();
@@ -250,6 +256,40 @@ public final class SparseBenchCommand {
             }
             return new double[] {BenchCommand.median(wall), BenchCommand.median(cpu)};
         }
+    }
+
+    /**
+     * Why {@code command} (by default {@link #PYTHON_CHECK}) fails, with how to install what is missing; null when it
+     * succeeds. Asked once before the cells: each cell started python3 again and printed "scipy reference failed:
+     * ModuleNotFoundError: …" (16 times in the default run), and without python3 on the PATH the first cell's
+     * "Cannot run program" ended the command, exit code 1, after the engine's first measurement.
+     */
+    static String pythonProblem(List<String> command) throws InterruptedException {
+        String install = "; install them, e.g. 'python3 -m pip install numpy scipy' or 'apt-get install python3-numpy "
+                + "python3-scipy', or give --no-python";
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Process p;
+        try {
+            p = Children.BENCH.start(pb);
+        } catch (IOException e) {
+            return command.getFirst() + " was not found (" + e.getMessage().strip() + "); install python3 with numpy "
+                    + "and scipy, e.g. 'apt-get install python3-numpy python3-scipy', or give --no-python";
+        }
+        String output;
+        try {
+            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            output = e.toString();
+        }
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            return command.getFirst() + " did not finish importing numpy and scipy in 5 minutes" + install;
+        }
+        if (p.exitValue() == 0) {
+            return null;
+        }
+        return command.getFirst() + " cannot import numpy and scipy (" + output.lines().reduce((a, b) -> b)
+                .orElse("exit code " + p.exitValue()) + ")" + install;
     }
 
     /** The scipy reference's JSON as a map (numbers as Double), or null when it failed (the reason is printed). */
