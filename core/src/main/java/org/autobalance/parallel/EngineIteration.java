@@ -22,7 +22,9 @@ import org.autobalance.solve.Factorizer;
  * without setup (allocation, ‖M‖², σ₁, initialisation) and without listeners.
  *
  * <p>Not a solver: no validation beyond shapes, no divergence checks, no records. The factors are the caller's and
- * are updated in place; the worker threads and scratch memory are owned here and freed by {@link #close()}.
+ * are updated in place; write them only before the first {@link #iterate} (each step leaves the Grams of the factors
+ * it wrote for the next call, which would not see a write in between). The worker threads and scratch memory are
+ * owned here and freed by {@link #close()}.
  */
 public final class EngineIteration implements AutoCloseable {
     private final ParallelPass pass;

@@ -99,7 +99,8 @@ public final class IterationEngine implements AutoCloseable {
     /**
      * Whether {@link #gramU} is the current U's, added up by the last {@link #step} as it stepped U (in the chunks and
      * order of the pass's own sweep, so the same bits): the next pass then takes it instead of sweeping U again. Set
-     * only by a step, cleared by every pass, so it covers exactly the factors the step wrote.
+     * only by a step that finishes, cleared by every pass and when a step of U begins, so it covers exactly the
+     * factors a finished step wrote.
      */
     private boolean gramUStepped;
     /** As {@link #gramUStepped}, for {@link #gramV}. */
@@ -321,6 +322,9 @@ public final class IterationEngine implements AutoCloseable {
         this.stepCoefficientsU = aU;
         this.stepCoefficientsV = aV;
         this.stepEta = eta;
+        // a step that throws part-way leaves its factor half-written: no earlier mark may survive it
+        gramUStepped &= aU == null;
+        gramVStepped &= aV == null;
         // a sparse M's passes sum U's Gram in their chunks of equal work: the step's U goes in the same chunks
         double squared = m != null ? pass.run(stepTask, rows) : pass.run(stepTask, sparseChunks);
         if (aU != null) {

@@ -26,7 +26,8 @@ class SteppedGramsTest {
 
     @ParameterizedTest(name = "{0} {1} r={2} {3} threads")
     @CsvSource({"dense, FLOAT32, 16, 1", "dense, FLOAT64, 5, 3", "dense, FLOAT32, 7, 2", "full, FLOAT32, 16, 1",
-        "full, FLOAT32, 16, 2", "full, FLOAT64, 5, 3", "observed, FLOAT32, 16, 2", "observed, FLOAT64, 3, 1"})
+        "full, FLOAT32, 16, 2", "full, FLOAT64, 5, 3", "observed, FLOAT32, 16, 2", "observed, FLOAT32, 16, 3",
+        "observed, FLOAT64, 3, 1"})
     void passesAfterAStepGiveTheSweepsBits(String target, DType dtype, int r, int threads) {
         FactorKernels kernels = KernelProvider.kernels();
         SparseKernels sparseKernels = KernelProvider.sparseKernels();
@@ -84,11 +85,15 @@ class SteppedGramsTest {
         }
     }
 
-    /** ~40 entries a row, rows of uneven length: enough for the panel layout at float32 r = 16 (the rule's 1/4). */
+    /**
+     * ~30–80 entries a row, enough for the panel layout at float32 r = 16 (the rule's 1/4), the first third of the rows
+     * four times as long as the rest on average, so that the chunks of equal work differ from chunks of equal rows at
+     * 2 and 3 threads (a step of U in the wrong chunks gives other bits).
+     */
     private static SparseMatrix sparse(DType dtype) {
-        try (SparseMatrix.Builder b = SparseMatrix.builder(D1, D2, D1 * 60L)) {
+        try (SparseMatrix.Builder b = SparseMatrix.builder(D1, D2, D1 * 80L)) {
             for (int i = 0; i < D1; i++) {
-                for (int t = 0; t < 20 + i % 41; t++) {
+                for (int t = 0; t < (i < D1 / 3 ? 80 : 20 + i % 21); t++) {
                     b.add(i, (int) ((i * 37L + t * 101L) % D2), ((i + 3 * t) % 11 - 5) / 4.0);
                 }
             }

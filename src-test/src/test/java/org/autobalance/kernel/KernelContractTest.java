@@ -11,6 +11,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.autobalance.memory.DType;
@@ -292,7 +293,7 @@ class KernelContractTest {
     void gradientStepAndGram(FactorKernels k, DType t, Shape s) {
         int r = s.r();
         double[] coef = new double[r * r];
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed(s, t, 9));
+        SplittableRandom rnd = new SplittableRandom(seed(s, t, 9));
         for (int i = 0; i < r * r; i++) {
             coef[i] = rnd.nextGaussian();
         }
@@ -333,7 +334,7 @@ class KernelContractTest {
         double u = t.unitRoundoff();
         double eta = 0.0123;
         double[] coef = new double[r * r];
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed(s, t, 6));
+        SplittableRandom rnd = new SplittableRandom(seed(s, t, 6));
         for (int i = 0; i < r * r; i++) {
             coef[i] = rnd.nextGaussian();
         }
