@@ -109,59 +109,96 @@ public final class Npz {
             }
             int rows = (int) shape[0];
             int cols = (int) shape[1];
+            if (!format.equals("coo")) {
+                return compressed(zip, source, format.equals("csr"), rows, cols, dtype, beforeLook);
+            }
             NpyElements data = array(member(zip, "data", source, beforeLook), source + ":data.npy", "fiub");
-            return switch (format) {
-                case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype,
-                        beforeLook);
-                default -> coordinates(zip, source, rows, cols, data, dtype, beforeLook);
-            };
+            return coordinates(zip, source, rows, cols, data, dtype, beforeLook);
         }
     }
 
-    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols,
-            NpyElements data, DType dtype, Runnable beforeLook) throws IOException {
-        NpyElements indices = array(member(zip, "indices", source, beforeLook), source + ":indices.npy", "iu");
-        NpyElements indptr = array(member(zip, "indptr", source, beforeLook), source + ":indptr.npy", "iu");
-        int outer = csr ? rows : cols;
-        int inner = csr ? cols : rows;
-        long nnz = data.length();
-        if (indptr.length() != outer + 1L) {
-            throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected " + (outer
-                    + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc") + " matrix");
-        }
-        if (indices.length() != nnz) {
-            throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data has "
-                    + nnz);
-        }
-        if (indptr.integer(0) != 0 || indptr.integer(outer) != nnz) {
-            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
-                    + " entries of data, found " + indptr.integer(0) + " .. " + indptr.integer(outer));
-        }
-        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, nnz)) {
-            for (int o = 0; o < outer; o++) {
-                long from = indptr.integer(o);
-                long to = indptr.integer(o + 1);
-                if (to < from) {
-                    throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " ("
-                            + from + " then " + to + ")");
-                }
-                // a later decrease would be caught, but only after reading indices beyond their end (NpzFuzzTest)
-                if (to > nnz) {
-                    throw new MatrixFormatException(source, "indptr[" + (o + 1) + "] = " + to + " is beyond the "
-                            + nnz + " entries of data");
-                }
-                for (long k = from; k < to; k++) {
-                    long in = indices.integer(k);
-                    if (in < 0 || in >= inner) {
-                        throw new MatrixFormatException(source, "indices[" + k + "] = " + in + " is outside 0.."
-                                + (inner - 1));
-                    }
-                    int i = csr ? o : (int) in;
-                    int j = csr ? (int) in : o;
-                    b.add(i, j, value(data, k, i, j, dtype, source));
-                }
+    /**
+     * A csr (or csc: the same arrays of Mᵀ) matrix read from its three members side by side, each front to back, into
+     * the matrix's own arrays ({@link SparseMatrix.RowBuilder}): no member is held whole and no entry is staged. The
+     * checks and the result are those of the reading through {@link SparseMatrix.Builder} that this replaced; a
+     * problem found in the numbers is reported as the members' own damage first when they are damaged, as when each
+     * member was read whole before its numbers were looked at.
+     */
+    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols, DType dtype,
+            Runnable beforeLook) throws IOException {
+        try (NpzMember data = NpzMember.open(zip, "data", source, "fiub", beforeLook);
+                NpzMember indices = NpzMember.open(zip, "indices", source, "iu", beforeLook);
+                NpzMember indptr = NpzMember.open(zip, "indptr", source, "iu", beforeLook)) {
+            int outer = csr ? rows : cols;
+            int inner = csr ? cols : rows;
+            long nnz = data.length();
+            if (indptr.length() != outer + 1L) {
+                throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected "
+                        + (outer + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc") + " matrix");
             }
-            return built(b, dtype, source);
+            if (indices.length() != nnz) {
+                throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data has "
+                        + nnz);
+            }
+            List<NpzMember> members = List.of(data, indices, indptr);
+            try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(dtype, outer, inner, nnz)) {
+                try {
+                    fill(b, data, indices, indptr, source, csr, inner, dtype);
+                    for (NpzMember m : members) {
+                        m.finish();
+                    }
+                } catch (MatrixFormatException inTheNumbers) {
+                    for (NpzMember m : members) {
+                        m.requireIntact();
+                    }
+                    throw inTheNumbers;
+                }
+                Interrupts.checkReading(source);
+                return finite(csr ? b.build() : b.buildTransposed(), source, dtype);
+            } catch (Float32RangeException e) {
+                // each value was checked as it was added: only a sum of duplicates can leave float32's range
+                throw csr ? duplicatesOverflow(source, e.row(), e.column(), dtype)
+                        : duplicatesOverflow(source, e.column(), e.row(), dtype);
+            }
+        }
+    }
+
+    /** The rows of the members into {@code b}, each index and value checked (a csc's rows are M's columns). */
+    private static void fill(SparseMatrix.RowBuilder b, NpzMember data, NpzMember indices, NpzMember indptr,
+            String source, boolean csr, int inner, DType dtype) throws IOException {
+        int outer = Math.toIntExact(indptr.length() - 1);
+        long nnz = data.length();
+        long from = indptr.integer();
+        if (from != 0) {
+            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
+                    + " entries of data, found " + from + " at its start");
+        }
+        for (int o = 0; o < outer; o++) {
+            long to = indptr.integer();
+            if (to < from) {
+                throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " (" + from
+                        + " then " + to + ")");
+            }
+            if (to > nnz) {
+                throw new MatrixFormatException(source, "indptr[" + (o + 1) + "] = " + to + " is beyond the " + nnz
+                        + " entries of data");
+            }
+            for (long k = from; k < to; k++) {
+                long in = indices.integer();
+                if (in < 0 || in >= inner) {
+                    throw new MatrixFormatException(source, "indices[" + k + "] = " + in + " is outside 0.."
+                            + (inner - 1));
+                }
+                double x = data.number();
+                b.add((int) in, csr ? checked(x, o, (int) in, dtype, source)
+                        : checked(x, (int) in, o, dtype, source));
+            }
+            b.endRow();
+            from = to;
+        }
+        if (from != nnz) {
+            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
+                    + " entries of data, found 0 .. " + from);
         }
     }
 
@@ -181,7 +218,7 @@ public final class Npz {
                     throw new MatrixFormatException(source, "entry " + k + " at (" + i + ", " + j + ") is outside the "
                             + rows + " x " + cols + " shape (0-based)");
                 }
-                b.add((int) i, (int) j, value(data, k, (int) i, (int) j, dtype, source));
+                b.add((int) i, (int) j, checked(data.number(k), (int) i, (int) j, dtype, source));
             }
             return built(b, dtype, source);
         }
@@ -199,6 +236,11 @@ public final class Npz {
             // each value was checked as it was added: only a sum of duplicates can leave float32's range
             throw duplicatesOverflow(source, e.row(), e.column(), dtype);
         }
+        return finite(m, source, dtype);
+    }
+
+    /** {@code m}, unless a sum of duplicates overflowed to a non-finite value (then it is closed). */
+    private static SparseMatrix finite(SparseMatrix m, String source, DType dtype) throws MatrixFormatException {
         int[] at = m.firstNonFinite();
         if (at != null) {
             m.close();
@@ -212,9 +254,8 @@ public final class Npz {
                 + " sum to a value that overflows " + dtype.label());
     }
 
-    private static double value(NpyElements data, long k, int i, int j, DType dtype, String source)
-            throws MatrixFormatException {
-        double x = data.number(k);
+    /** {@code x}, the value at (i, j), unless it is not finite or (as float32) overflows. */
+    private static double checked(double x, int i, int j, DType dtype, String source) throws MatrixFormatException {
         if (!Double.isFinite(x) || dtype == DType.FLOAT32 && Float.isInfinite((float) x)) {
             throw new MatrixFormatException(source, "non-finite value " + x + (Double.isFinite(x) ? " (overflows "
                     + "float32)" : "") + " at row " + (i + 1) + ", column " + (j + 1) + " (1-based)");
@@ -280,25 +321,15 @@ public final class Npz {
             byte[] bytes = declaredBytes(in, source, name + ".npy", beforeLook);
             // the sum is whole once the member is read to its end: a member longer than read is refused otherwise
             if (e.getCrc() != -1 && in.read() < 0 && in.getChecksum().getValue() != e.getCrc()) {
-                throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: its CRC-32 is "
-                        + hex(in.getChecksum().getValue()) + ", the archive says " + hex(e.getCrc())
-                        + " (damaged in storage or in a copy? save or copy it again)");
+                throw NpzMember.corrupt(source, name + ".npy", in.getChecksum().getValue(), e.getCrc());
             }
             return MemorySegment.ofArray(bytes);
         } catch (OutOfMemoryError tooLarge) {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is too large to read ("
                     + e.getSize() + " bytes; at most 2 GiB per member)");
-        } catch (ZipException bad) {
-            throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: " + bad.getMessage());
-        } catch (EOFException cut) {
-            // a deflated member whose compressed data ends early (found by NpzFuzzTest): a truncated file
-            throw new MatrixFormatException(source, "member '" + name + ".npy' is truncated (" + cut.getMessage()
-                    + ")");
+        } catch (ZipException | EOFException bad) {
+            throw NpzMember.damaged(source, name + ".npy", bad);
         }
-    }
-
-    private static String hex(long crc) {
-        return String.format("%08x", crc);
     }
 
     /**
