@@ -688,8 +688,8 @@ public final class SparseMatrix implements AutoCloseable {
      * column) file, whose rows come in order, without {@link Builder}'s 16 bytes per entry of staging. Within a row the
      * entries may come in any order, duplicates allowed, and the result is {@link Builder}'s bit for bit: columns
      * sorted, duplicates summed in double in the order they were added, then rounded once to the dtype. A row is held
-     * on the Java heap while it is added (16 bytes per distinct run of its columns: a run of equal columns is summed as
-     * it comes, as the sort would sum it); a matrix that ends with fewer entries than reserved (duplicates were summed)
+     * on the Java heap while it is added, 24 bytes per entry, but a run of one column in a row whose columns have not
+     * decreased yet takes one place (it is summed as it comes, as the sort would sum it); a matrix that ends with fewer entries than reserved (duplicates were summed)
      * is copied once into one of the exact size.
      */
     public static final class RowBuilder implements AutoCloseable {
@@ -730,17 +730,20 @@ public final class SparseMatrix implements AutoCloseable {
             }
             added++;
             long last = runs == 0 ? -1 : keys[runs - 1] >>> 32;
-            if (j == last) {
+            // while the row's columns increase, a repeat of the last is its column's first run, which the sort would
+            // sum first and in this order; after a decrease it may follow an earlier run of its column, and summing
+            // it into its own run first would add in another order than the sort ((a + b) + c, not a + (b + c))
+            if (increasing && j == last) {
                 sums[runs - 1] += value;
                 return;
             }
             if (runs == keys.length) {
                 int longer = (int) Math.min(NativeMemory.MAX_ARRAY_LENGTH, runs + (long) (runs >> 1));
                 if (longer == runs) {
-                    throw new IllegalArgumentException("a row of more than " + runs + " distinct runs of columns");
+                    throw new IllegalArgumentException("a row of more than " + runs + " entries to sort");
                 }
                 NativeMemory.requireHeap(3L * Long.BYTES * longer, () -> "hold row " + row + "'s " + longer
-                        + " runs of columns while it is sorted");
+                        + " entries while it is sorted");
                 keys = Arrays.copyOf(keys, longer);
                 sums = Arrays.copyOf(sums, longer);
             }
