@@ -132,46 +132,56 @@ public final class Npz {
             int outer = csr ? rows : cols;
             int inner = csr ? cols : rows;
             long nnz = data.length();
-            if (indptr.length() != outer + 1L) {
-                throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected "
-                        + (outer + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc") + " matrix");
-            }
-            if (indices.length() != nnz) {
-                throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data has "
-                        + nnz);
-            }
-            List<NpzMember> members = List.of(data, indices, indptr);
-            try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(dtype, outer, inner, nnz)) {
-                try {
+            boolean counted = indptr.length() == outer + 1L && indices.length() == nnz;
+            try {
+                if (indptr.length() != outer + 1L) {
+                    throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected "
+                            + (outer + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc")
+                            + " matrix");
+                }
+                if (indices.length() != nnz) {
+                    throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data "
+                            + "has " + nnz);
+                }
+                try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(dtype, outer, inner, nnz)) {
                     fill(b, data, indices, indptr, source, csr, inner, dtype);
-                    for (NpzMember m : members) {
+                    for (NpzMember m : List.of(data, indices, indptr)) {
                         m.finish();
                     }
-                } catch (MatrixFormatException inTheNumbers) {
-                    for (NpzMember m : members) {
-                        m.requireIntact();
-                    }
-                    throw inTheNumbers;
+                    Interrupts.checkReading(source);
+                    return finite(csr ? b.build() : b.buildTransposed(), source, dtype);
                 }
-                Interrupts.checkReading(source);
-                return finite(csr ? b.build() : b.buildTransposed(), source, dtype);
             } catch (Float32RangeException e) {
                 // each value was checked as it was added: only a sum of duplicates can leave float32's range
                 throw csr ? duplicatesOverflow(source, e.row(), e.column(), dtype)
                         : duplicatesOverflow(source, e.column(), e.row(), dtype);
+            } catch (MatrixFormatException problem) {
+                // what the reading that held each member whole said first: a member's own damage (cut short, longer
+                // than declared, its CRC-32), then the ends of indptr, then the problem met on the way
+                for (NpzMember m : List.of(data, indices, indptr)) {
+                    m.requireIntact();
+                }
+                long[] ends = indptr.ends();
+                if (counted && (ends[0] != 0 || ends[1] != nnz)) {
+                    throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
+                            + " entries of data, found " + ends[0] + " .. " + ends[1]);
+                }
+                throw problem;
             }
         }
     }
 
-    /** The rows of the members into {@code b}, each index and value checked (a csc's rows are M's columns). */
+    /**
+     * The rows of the members into {@code b}, each index and value checked (a csc's rows are M's columns). A problem
+     * with the ends of indptr is thrown as any, and named by the caller, which reads indptr to its end.
+     */
     private static void fill(SparseMatrix.RowBuilder b, NpzMember data, NpzMember indices, NpzMember indptr,
             String source, boolean csr, int inner, DType dtype) throws IOException {
         int outer = Math.toIntExact(indptr.length() - 1);
         long nnz = data.length();
         long from = indptr.integer();
         if (from != 0) {
-            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
-                    + " entries of data, found " + from + " at its start");
+            throw new MatrixFormatException(source, "indptr must start at 0");
         }
         for (int o = 0; o < outer; o++) {
             long to = indptr.integer();
@@ -197,8 +207,7 @@ public final class Npz {
             from = to;
         }
         if (from != nnz) {
-            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
-                    + " entries of data, found 0 .. " + from);
+            throw new MatrixFormatException(source, "indptr must end at the " + nnz + " entries of data");
         }
     }
 

@@ -42,6 +42,9 @@ final class NpzMember implements AutoCloseable {
     private int next;
     /** What made the member unreadable (cut short, damaged), or null. */
     private MatrixFormatException failure;
+    /** The first element as an integer once read, and the last once {@link #requireIntact()} has read it. */
+    private long first;
+    private long last;
 
     private NpzMember(CheckedInputStream in, ZipEntry entry, String source, String member, NpyHeader header,
             Runnable beforeLook) {
@@ -81,15 +84,18 @@ final class NpzMember implements AutoCloseable {
             }
             long declared = h.dataBytes();
             long compressed = e.getCompressedSize();
-            long most = e.getMethod() == ZipEntry.STORED ? compressed : DEFLATE_MAX_RATIO * compressed;
             // the zip stream gives at most the directory's compressed size, so more cannot come out of it: refused
             // before the matrix is allocated (a 2.3 MB archive's header may declare gigabytes; if the member holds
             // them, as 200 M zeros deflated do, it is read in the matrix's own memory)
-            if (declared < 0 || compressed >= 0 && declared > most - h.dataOffset()) {
-                throw new MatrixFormatException(source, "member '" + member + "' is truncated or lies: its header "
-                        + "declares " + (declared < 0 ? "shape " + h.shapeText() : declared + " bytes of data")
-                        + ", more than its " + compressed + " " + (e.getMethod() == ZipEntry.STORED ? "stored"
-                        : "deflated (at most " + DEFLATE_MAX_RATIO + "-fold)") + " bytes can hold");
+            if (e.getMethod() == ZipEntry.STORED && compressed >= 0 && declared > compressed - h.dataOffset()) {
+                throw new MatrixFormatException(named, "the header declares " + declared + " bytes of data, the "
+                        + "member holds " + Math.max(0, compressed - h.dataOffset()));
+            }
+            if (declared < 0 || compressed >= 0 && declared > DEFLATE_MAX_RATIO * compressed - h.dataOffset()) {
+                throw new MatrixFormatException(source, "member '" + member + "' is truncated or its header lies: "
+                        + "the header declares " + (declared < 0 ? "shape " + h.shapeText() : declared + " bytes of "
+                        + "data") + ", more than its " + compressed + " deflated bytes can hold (deflate expands at "
+                        + "most " + DEFLATE_MAX_RATIO + "-fold)");
             }
             return new NpzMember(in, e, source, member, h, beforeLook);
         } catch (IOException | RuntimeException | Error failed) {
@@ -160,6 +166,9 @@ final class NpzMember implements AutoCloseable {
                     + header.dataBytes() + " bytes of data, the member holds " + (before * itemSize + got)));
         }
         inBlock = want / itemSize;
+        if (before == 0) {
+            first = elements.integer(0);
+        }
     }
 
     private int read(byte[] into, int want) throws IOException {
@@ -213,16 +222,30 @@ final class NpzMember implements AutoCloseable {
             throw failure;
         }
         long left = (length - before - inBlock) * itemSize;
+        int lastBlock = inBlock;
         while (left > 0) {
             int want = (int) Math.min(block.length, left);
             int got = read(block, want);
             if (got < want) {
-                throw new MatrixFormatException(source + ":" + member, "the header declares " + header.dataBytes()
-                        + " bytes of data, the member holds " + (header.dataBytes() - left + got));
+                throw failed(new MatrixFormatException(source + ":" + member, "the header declares "
+                        + header.dataBytes() + " bytes of data, the member holds " + (header.dataBytes() - left
+                        + got)));
+            }
+            if (before == 0 && lastBlock == 0) {
+                first = elements.integer(0);
             }
             left -= got;
+            lastBlock = got / itemSize;
+        }
+        if (lastBlock > 0) {
+            last = elements.integer(lastBlock - 1);
         }
         finish();
+    }
+
+    /** The first and last elements as integers, once {@link #requireIntact()} has read the member to its end. */
+    long[] ends() {
+        return new long[] {first, last};
     }
 
     static MatrixFormatException damaged(String source, String member, IOException bad) {
