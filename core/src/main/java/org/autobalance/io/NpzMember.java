@@ -36,6 +36,12 @@ final class NpzMember implements AutoCloseable {
     private final Runnable beforeLook;
     private final byte[] block;
     private final NpyElements elements;
+    /**
+     * The current block decoded: as numbers (the data; {@code integers} hold an integer data's block on the way) or
+     * as integers (the index members).
+     */
+    private final long[] integers;
+    private final double[] numbers;
     /** Elements before the current block, in the current block, and the next one's place in it. */
     private long before;
     private int inBlock;
@@ -47,7 +53,7 @@ final class NpzMember implements AutoCloseable {
     private long last;
 
     private NpzMember(CheckedInputStream in, ZipEntry entry, String source, String member, NpyHeader header,
-            Runnable beforeLook) {
+            boolean asNumbers, Runnable beforeLook) {
         this.in = in;
         this.entry = entry;
         this.source = source;
@@ -57,11 +63,15 @@ final class NpzMember implements AutoCloseable {
         this.itemSize = header.itemSize();
         this.beforeLook = beforeLook;
         this.block = new byte[(int) Math.min(InterruptLooks.EVERY, length) * itemSize];
-        this.elements = NpyElements.of(header, MemorySegment.ofArray(block), 0, block.length / Math.max(1, itemSize));
+        int elementsPerBlock = block.length / Math.max(1, itemSize);
+        this.elements = NpyElements.of(header, MemorySegment.ofArray(block), 0, elementsPerBlock);
+        this.integers = new long[asNumbers && header.kind() == 'f' ? 0 : elementsPerBlock];
+        this.numbers = new double[asNumbers ? elementsPerBlock : 0];
     }
 
     /**
-     * Opens member {@code name}.npy, a 1-D array of one of {@code kinds} ('f', 'i', 'u', 'b'), and reads its header;
+     * Opens member {@code name}.npy, a 1-D array of one of {@code kinds} ('f', 'i', 'u', 'b'; read as numbers when
+     * floats are among them, else as integers), and reads its header;
      * refuses one whose header declares more data than the member's compressed bytes can hold.
      */
     static NpzMember open(ZipFile zip, String name, String source, String kinds, Runnable beforeLook)
@@ -97,7 +107,7 @@ final class NpzMember implements AutoCloseable {
                         + "data") + ", more than its " + compressed + " deflated bytes can hold (deflate expands at "
                         + "most " + DEFLATE_MAX_RATIO + "-fold)");
             }
-            return new NpzMember(in, e, source, member, h, beforeLook);
+            return new NpzMember(in, e, source, member, h, kinds.indexOf('f') >= 0, beforeLook);
         } catch (IOException | RuntimeException | Error failed) {
             in.close();
             throw failed;
@@ -134,7 +144,7 @@ final class NpzMember implements AutoCloseable {
         if (next == inBlock) {
             fill();
         }
-        return elements.integer(next++);
+        return integers[next++];
     }
 
     /** The next element as the nearest double ({@link NpyElements#number}). */
@@ -142,7 +152,7 @@ final class NpzMember implements AutoCloseable {
         if (next == inBlock) {
             fill();
         }
-        return elements.number(next++);
+        return numbers[next++];
     }
 
     private void fill() throws IOException {
@@ -166,6 +176,11 @@ final class NpzMember implements AutoCloseable {
                     + header.dataBytes() + " bytes of data, the member holds " + (before * itemSize + got)));
         }
         inBlock = want / itemSize;
+        if (numbers.length > 0) {
+            elements.numbers(0, numbers, integers, inBlock);
+        } else {
+            elements.integers(0, integers, inBlock);
+        }
         if (before == 0) {
             first = elements.integer(0);
         }

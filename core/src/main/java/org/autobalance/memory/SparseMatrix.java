@@ -689,8 +689,8 @@ public final class SparseMatrix implements AutoCloseable {
      * entries may come in any order, duplicates allowed, and the result is {@link Builder}'s bit for bit: columns
      * sorted, duplicates summed in double in the order they were added, then rounded once to the dtype. A row is held
      * on the Java heap while it is added, 24 bytes per entry, but a run of one column in a row whose columns have not
-     * decreased yet takes one place (it is summed as it comes, as the sort would sum it); a matrix that ends with fewer entries than reserved (duplicates were summed)
-     * is copied once into one of the exact size.
+     * decreased yet takes one place (it is summed as it comes, as the sort would sum it); a matrix that ends with
+     * fewer entries than reserved (duplicates were summed) is copied once into one of the exact size.
      */
     public static final class RowBuilder implements AutoCloseable {
         private final int rows;
