@@ -36,9 +36,13 @@ import org.autobalance.memory.internal.InterruptLooks;
  * zeros stay stored entries. Other formats ({@code bsr}, {@code dia}, {@code dok}, {@code lil}) are rejected with a
  * message naming them; convert with {@code save_npz(f, m.tocsr())}.
  *
- * <p>Each member is read whole into the heap before it is parsed, so one member is limited to 2 GiB (250 M float64
- * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Each member's CRC-32 is checked, as
- * numpy checks it. Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}.
+ * <p>A csr or csc is read from its three members side by side, front to back in blocks, straight into the matrix's
+ * arrays ({@link SparseMatrix.RowBuilder}): it takes the matrix's memory and a few blocks, whatever the members'
+ * length (a csc also its transpose while it is built). Its headers are checked against what the members' compressed
+ * bytes can hold (a deflated byte inflates to at most 1032) before the matrix is allocated. A coo's members are read
+ * whole into the heap, at most 2 GiB each (250 M float64 values), and its entries staged ({@link SparseMatrix.Builder}:
+ * its rows come in any order). Each member's CRC-32 is checked, as numpy checks it. Every problem is reported as a
+ * {@link MatrixFormatException} {@code "<file>: <problem>"}.
  */
 public final class Npz {
     /** The longest array the JVM makes (a few bytes short of 2 GiB), which holds one member. */
@@ -84,8 +88,10 @@ public final class Npz {
             if (start.startsWith(FileInput.ZIP_MAGIC)) {
                 // a zip archive whose directory at the end is missing or damaged: a copy cut short, as a download or
                 // a full disk leaves it (the hint for other formats said "give it a name ending in .npz" of a .npz)
+                // an EOFException has no message: "… but null (truncated? …)" (the fuzz finding's own line)
                 throw new MatrixFormatException(source, "damaged .npz file: it starts as a zip archive, but "
-                        + e.getMessage() + " (truncated? save or copy it again)");
+                        + (e.getMessage() == null ? "its end record is cut short" : e.getMessage())
+                        + " (truncated? save or copy it again)");
             }
             String hint = FileInput.hintFor(start);
             throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")"
