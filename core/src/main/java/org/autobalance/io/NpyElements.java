@@ -59,8 +59,8 @@ record NpyElements(MemorySegment bytes, long offset, long length, char kind, int
 
     /**
      * Elements {@code from} to {@code from + count} of an integer array into {@code into}, as {@link #integer} reads
-     * each: one layout per call, where a layout made per element ({@code withOrder}) was allocated per element until
-     * the JIT compiled it away (85 bytes an element, 1 GB for 12 M of them, in the interpreter and C1).
+     * each: one layout per call, where a layout made per element ({@code withOrder}) allocated about 128 bytes an
+     * element (1 GB for 8.4 M of them in a test's JVM).
      */
     void integers(long from, long[] into, int count) {
         long o = offset + from * itemSize;
