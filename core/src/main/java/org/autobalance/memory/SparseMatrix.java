@@ -220,6 +220,13 @@ public final class SparseMatrix implements AutoCloseable {
     }
 
     private SparseMatrix transpose() {
+        // the counting sort keeps a long per column on the heap: a csc .npz of 2^31 - 1 rows and one entry (M's
+        // columns here) asked for a long[2^31], an OutOfMemoryError ("Requested array size exceeds VM limit")
+        if (cols >= NativeMemory.MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException("cannot transpose a matrix of " + cols + " columns: at most "
+                    + (NativeMemory.MAX_ARRAY_LENGTH - 1) + " are sorted (the length limit of a Java array)");
+        }
+        NativeMemory.requireHeap((cols + 1L) * Long.BYTES, () -> "transpose a matrix of " + cols + " columns");
         SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
         long[] next = new long[cols + 1];
         for (long k = 0; k < nonZeros; k++) {

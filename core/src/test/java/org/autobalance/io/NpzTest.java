@@ -282,6 +282,26 @@ class NpzTest {
     }
 
     /**
+     * A csc is read as Mᵀ's rows and transposed by a counting sort with a long per row of M on the heap: one of
+     * 2³¹ − 1 rows and one entry asked for a long[2³¹] (an OutOfMemoryError); it is refused in a line, as the
+     * staging reading refused so many rows.
+     */
+    @Test
+    void aCscOfMoreRowsThanAJavaArrayHoldsIsRefusedInALine() throws IOException {
+        Path npz = dir.resolve("tall.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("csc"));
+            member(zos, "shape", npy("<i8", Integer.MAX_VALUE, 1));
+            member(zos, "data", npy("<f8", 1));
+            member(zos, "indices", npy("<i8", Integer.MAX_VALUE - 1));
+            member(zos, "indptr", npy("<i8", 0, 1));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npz.read(npz, DType.FLOAT32));
+        assertEquals("cannot transpose a matrix of 2147483647 columns: at most 2147483638 are sorted (the length "
+                + "limit of a Java array)", e.getMessage());
+    }
+
+    /**
      * Duplicates (as scipy's coo keeps them) whose sum float32 cannot hold, each value can: named by their 1-based
      * position, a MatrixFormatException naming the file. SparseMatrix.Builder.build(FLOAT32)'s Float32RangeException
      * went out bare, its position 0-based and no file named.
