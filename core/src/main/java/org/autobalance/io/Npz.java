@@ -195,6 +195,7 @@ public final class Npz {
                 throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " (" + from
                         + " then " + to + ")");
             }
+            // a later decrease would be caught, but only after reading indices beyond their end (NpzFuzzTest)
             if (to > nnz) {
                 throw new MatrixFormatException(source, "indptr[" + (o + 1) + "] = " + to + " is beyond the " + nnz
                         + " entries of data");
