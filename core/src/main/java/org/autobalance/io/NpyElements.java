@@ -57,6 +57,61 @@ record NpyElements(MemorySegment bytes, long offset, long length, char kind, int
                 : bytes.get(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), o);
     }
 
+    /**
+     * Elements {@code from} to {@code from + count} of an integer array into {@code into}, as {@link #integer} reads
+     * each: one layout per call, where a layout made per element ({@code withOrder}) allocated about 128 bytes an
+     * element (1 GB for 8.4 M of them in a test's JVM).
+     */
+    void integers(long from, long[] into, int count) {
+        long o = offset + from * itemSize;
+        boolean signed = kind == 'i';
+        switch (itemSize) {
+            case 1 -> {
+                for (int p = 0; p < count; p++) {
+                    byte x = bytes.get(ValueLayout.JAVA_BYTE, o + p);
+                    into[p] = signed ? x : Byte.toUnsignedLong(x);
+                }
+            }
+            case 2 -> {
+                ValueLayout.OfShort layout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(order);
+                for (int p = 0; p < count; p++) {
+                    short x = bytes.get(layout, o + 2L * p);
+                    into[p] = signed ? x : Short.toUnsignedLong(x);
+                }
+            }
+            case 4 -> {
+                ValueLayout.OfInt layout = ValueLayout.JAVA_INT_UNALIGNED.withOrder(order);
+                for (int p = 0; p < count; p++) {
+                    int x = bytes.get(layout, o + 4L * p);
+                    into[p] = signed ? x : Integer.toUnsignedLong(x);
+                }
+            }
+            default -> MemorySegment.copy(bytes, ValueLayout.JAVA_LONG_UNALIGNED.withOrder(order), o, into, 0, count);
+        }
+    }
+
+    /**
+     * Elements {@code from} to {@code from + count} into {@code into}, each as {@link #number} reads it; integers pass
+     * through {@code whole} (at least {@code count} long, unused for floats).
+     */
+    void numbers(long from, double[] into, long[] whole, int count) {
+        if (kind != 'f') {
+            integers(from, whole, count);
+            boolean wide = kind == 'u' && itemSize == 8;
+            for (int p = 0; p < count; p++) {
+                into[p] = wide ? unsignedToDouble(whole[p]) : whole[p];
+            }
+        } else if (itemSize == 4) {
+            ValueLayout.OfFloat layout = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(order);
+            for (int p = 0; p < count; p++) {
+                into[p] = bytes.get(layout, offset + (from + p) * 4);
+            }
+        } else {
+            MemorySegment.copy(bytes, ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(order), offset + from * 8, into, 0,
+                    count);
+        }
+    }
+
     private static double unsignedToDouble(long x) {
         // halve (keeping the lost bit as a sticky bit, so the one rounding to double is still to nearest), then double
         return x >= 0 ? x : ((x >>> 1) | (x & 1)) * 2.0;

@@ -36,9 +36,13 @@ import org.autobalance.memory.internal.InterruptLooks;
  * zeros stay stored entries. Other formats ({@code bsr}, {@code dia}, {@code dok}, {@code lil}) are rejected with a
  * message naming them; convert with {@code save_npz(f, m.tocsr())}.
  *
- * <p>Each member is read whole into the heap before it is parsed, so one member is limited to 2 GiB (250 M float64
- * values); the matrix itself is built off-heap ({@link SparseMatrix.Builder}). Each member's CRC-32 is checked, as
- * numpy checks it. Every problem is reported as a {@link MatrixFormatException} {@code "<file>: <problem>"}.
+ * <p>A csr or csc is read from its three members side by side, front to back in blocks, straight into the matrix's
+ * arrays ({@link SparseMatrix.RowBuilder}): it takes the matrix's memory and a few blocks, whatever the members'
+ * length (a csc also its transpose while it is built). Its headers are checked against what the members' compressed
+ * bytes can hold (a deflated byte inflates to at most 1032) before the matrix is allocated. A coo's members are read
+ * whole into the heap, at most 2 GiB each (250 M float64 values), and its entries staged ({@link SparseMatrix.Builder}:
+ * its rows come in any order). Each member's CRC-32 is checked, as numpy checks it. Every problem is reported as a
+ * {@link MatrixFormatException} {@code "<file>: <problem>"}.
  */
 public final class Npz {
     /** The longest array the JVM makes (a few bytes short of 2 GiB), which holds one member. */
@@ -84,8 +88,10 @@ public final class Npz {
             if (start.startsWith(FileInput.ZIP_MAGIC)) {
                 // a zip archive whose directory at the end is missing or damaged: a copy cut short, as a download or
                 // a full disk leaves it (the hint for other formats said "give it a name ending in .npz" of a .npz)
+                // an EOFException has no message: "… but null (truncated? …)" (the fuzz finding's own line)
                 throw new MatrixFormatException(source, "damaged .npz file: it starts as a zip archive, but "
-                        + e.getMessage() + " (truncated? save or copy it again)");
+                        + (e.getMessage() == null ? "its end record is cut short" : e.getMessage())
+                        + " (truncated? save or copy it again)");
             }
             String hint = FileInput.hintFor(start);
             throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")"
@@ -109,59 +115,106 @@ public final class Npz {
             }
             int rows = (int) shape[0];
             int cols = (int) shape[1];
+            if (!format.equals("coo")) {
+                return compressed(zip, source, format.equals("csr"), rows, cols, dtype, beforeLook);
+            }
             NpyElements data = array(member(zip, "data", source, beforeLook), source + ":data.npy", "fiub");
-            return switch (format) {
-                case "csr", "csc" -> compressed(zip, source, format.equals("csr"), rows, cols, data, dtype,
-                        beforeLook);
-                default -> coordinates(zip, source, rows, cols, data, dtype, beforeLook);
-            };
+            return coordinates(zip, source, rows, cols, data, dtype, beforeLook);
         }
     }
 
-    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols,
-            NpyElements data, DType dtype, Runnable beforeLook) throws IOException {
-        NpyElements indices = array(member(zip, "indices", source, beforeLook), source + ":indices.npy", "iu");
-        NpyElements indptr = array(member(zip, "indptr", source, beforeLook), source + ":indptr.npy", "iu");
-        int outer = csr ? rows : cols;
-        int inner = csr ? cols : rows;
-        long nnz = data.length();
-        if (indptr.length() != outer + 1L) {
-            throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected " + (outer
-                    + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc") + " matrix");
-        }
-        if (indices.length() != nnz) {
-            throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data has "
-                    + nnz);
-        }
-        if (indptr.integer(0) != 0 || indptr.integer(outer) != nnz) {
-            throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
-                    + " entries of data, found " + indptr.integer(0) + " .. " + indptr.integer(outer));
-        }
-        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, nnz)) {
-            for (int o = 0; o < outer; o++) {
-                long from = indptr.integer(o);
-                long to = indptr.integer(o + 1);
-                if (to < from) {
-                    throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " ("
-                            + from + " then " + to + ")");
+    /**
+     * A csr (or csc: the same arrays of Mᵀ) matrix read from its three members side by side, each front to back, into
+     * the matrix's own arrays ({@link SparseMatrix.RowBuilder}): no member is held whole and no entry is staged. The
+     * checks and the result are those of the reading through {@link SparseMatrix.Builder} that this replaced; a
+     * problem found in the numbers is reported as the members' own damage first when they are damaged, as when each
+     * member was read whole before its numbers were looked at.
+     */
+    private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols, DType dtype,
+            Runnable beforeLook) throws IOException {
+        try (NpzMember data = NpzMember.open(zip, "data", source, "fiub", beforeLook);
+                NpzMember indices = NpzMember.open(zip, "indices", source, "iu", beforeLook);
+                NpzMember indptr = NpzMember.open(zip, "indptr", source, "iu", beforeLook)) {
+            int outer = csr ? rows : cols;
+            int inner = csr ? cols : rows;
+            long nnz = data.length();
+            boolean counted = indptr.length() == outer + 1L && indices.length() == nnz;
+            try {
+                if (indptr.length() != outer + 1L) {
+                    throw new MatrixFormatException(source, "indptr has " + indptr.length() + " entries, expected "
+                            + (outer + 1L) + " for a " + rows + " x " + cols + " " + (csr ? "csr" : "csc")
+                            + " matrix");
                 }
-                // a later decrease would be caught, but only after reading indices beyond their end (NpzFuzzTest)
-                if (to > nnz) {
-                    throw new MatrixFormatException(source, "indptr[" + (o + 1) + "] = " + to + " is beyond the "
-                            + nnz + " entries of data");
+                if (indices.length() != nnz) {
+                    throw new MatrixFormatException(source, "indices has " + indices.length() + " entries but data "
+                            + "has " + nnz);
                 }
-                for (long k = from; k < to; k++) {
-                    long in = indices.integer(k);
-                    if (in < 0 || in >= inner) {
-                        throw new MatrixFormatException(source, "indices[" + k + "] = " + in + " is outside 0.."
-                                + (inner - 1));
+                try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(dtype, outer, inner, nnz)) {
+                    fill(b, data, indices, indptr, source, csr, inner, dtype);
+                    for (NpzMember m : List.of(data, indices, indptr)) {
+                        m.finish();
                     }
-                    int i = csr ? o : (int) in;
-                    int j = csr ? (int) in : o;
-                    b.add(i, j, value(data, k, i, j, dtype, source));
+                    Interrupts.checkReading(source);
+                    return finite(csr ? b.build() : b.buildTransposed(), source, dtype);
                 }
+            } catch (Float32RangeException e) {
+                // each value was checked as it was added: only a sum of duplicates can leave float32's range
+                throw csr ? duplicatesOverflow(source, e.row(), e.column(), dtype)
+                        : duplicatesOverflow(source, e.column(), e.row(), dtype);
+            } catch (MatrixFormatException problem) {
+                // what the reading that held each member whole said first: a member's own damage (cut short, longer
+                // than declared, its CRC-32), then the ends of indptr, then the problem met on the way
+                for (NpzMember m : List.of(data, indices, indptr)) {
+                    m.requireIntact();
+                }
+                long[] ends = indptr.ends();
+                if (counted && (ends[0] != 0 || ends[1] != nnz)) {
+                    throw new MatrixFormatException(source, "indptr must start at 0 and end at the " + nnz
+                            + " entries of data, found " + ends[0] + " .. " + ends[1]);
+                }
+                throw problem;
             }
-            return built(b, dtype, source);
+        }
+    }
+
+    /**
+     * The rows of the members into {@code b}, each index and value checked (a csc's rows are M's columns). A problem
+     * with the ends of indptr is thrown as any, and named by the caller, which reads indptr to its end.
+     */
+    private static void fill(SparseMatrix.RowBuilder b, NpzMember data, NpzMember indices, NpzMember indptr,
+            String source, boolean csr, int inner, DType dtype) throws IOException {
+        int outer = Math.toIntExact(indptr.length() - 1);
+        long nnz = data.length();
+        long from = indptr.integer();
+        if (from != 0) {
+            throw new MatrixFormatException(source, "indptr must start at 0");
+        }
+        for (int o = 0; o < outer; o++) {
+            long to = indptr.integer();
+            if (to < from) {
+                throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " (" + from
+                        + " then " + to + ")");
+            }
+            // a later decrease would be caught, but only after reading indices beyond their end (NpzFuzzTest)
+            if (to > nnz) {
+                throw new MatrixFormatException(source, "indptr[" + (o + 1) + "] = " + to + " is beyond the " + nnz
+                        + " entries of data");
+            }
+            for (long k = from; k < to; k++) {
+                long in = indices.integer();
+                if (in < 0 || in >= inner) {
+                    throw new MatrixFormatException(source, "indices[" + k + "] = " + in + " is outside 0.."
+                            + (inner - 1));
+                }
+                double x = data.number();
+                b.add((int) in, csr ? checked(x, o, (int) in, dtype, source)
+                        : checked(x, (int) in, o, dtype, source));
+            }
+            b.endRow();
+            from = to;
+        }
+        if (from != nnz) {
+            throw new MatrixFormatException(source, "indptr must end at the " + nnz + " entries of data");
         }
     }
 
@@ -181,7 +234,7 @@ public final class Npz {
                     throw new MatrixFormatException(source, "entry " + k + " at (" + i + ", " + j + ") is outside the "
                             + rows + " x " + cols + " shape (0-based)");
                 }
-                b.add((int) i, (int) j, value(data, k, (int) i, (int) j, dtype, source));
+                b.add((int) i, (int) j, checked(data.number(k), (int) i, (int) j, dtype, source));
             }
             return built(b, dtype, source);
         }
@@ -199,6 +252,11 @@ public final class Npz {
             // each value was checked as it was added: only a sum of duplicates can leave float32's range
             throw duplicatesOverflow(source, e.row(), e.column(), dtype);
         }
+        return finite(m, source, dtype);
+    }
+
+    /** {@code m}, unless a sum of duplicates overflowed to a non-finite value (then it is closed). */
+    private static SparseMatrix finite(SparseMatrix m, String source, DType dtype) throws MatrixFormatException {
         int[] at = m.firstNonFinite();
         if (at != null) {
             m.close();
@@ -212,9 +270,8 @@ public final class Npz {
                 + " sum to a value that overflows " + dtype.label());
     }
 
-    private static double value(NpyElements data, long k, int i, int j, DType dtype, String source)
-            throws MatrixFormatException {
-        double x = data.number(k);
+    /** {@code x}, the value at (i, j), unless it is not finite or (as float32) overflows. */
+    private static double checked(double x, int i, int j, DType dtype, String source) throws MatrixFormatException {
         if (!Double.isFinite(x) || dtype == DType.FLOAT32 && Float.isInfinite((float) x)) {
             throw new MatrixFormatException(source, "non-finite value " + x + (Double.isFinite(x) ? " (overflows "
                     + "float32)" : "") + " at row " + (i + 1) + ", column " + (j + 1) + " (1-based)");
@@ -280,25 +337,15 @@ public final class Npz {
             byte[] bytes = declaredBytes(in, source, name + ".npy", beforeLook);
             // the sum is whole once the member is read to its end: a member longer than read is refused otherwise
             if (e.getCrc() != -1 && in.read() < 0 && in.getChecksum().getValue() != e.getCrc()) {
-                throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: its CRC-32 is "
-                        + hex(in.getChecksum().getValue()) + ", the archive says " + hex(e.getCrc())
-                        + " (damaged in storage or in a copy? save or copy it again)");
+                throw NpzMember.corrupt(source, name + ".npy", in.getChecksum().getValue(), e.getCrc());
             }
             return MemorySegment.ofArray(bytes);
         } catch (OutOfMemoryError tooLarge) {
             throw new MatrixFormatException(source, "member '" + name + ".npy' is too large to read ("
                     + e.getSize() + " bytes; at most 2 GiB per member)");
-        } catch (ZipException bad) {
-            throw new MatrixFormatException(source, "member '" + name + ".npy' is corrupt: " + bad.getMessage());
-        } catch (EOFException cut) {
-            // a deflated member whose compressed data ends early (found by NpzFuzzTest): a truncated file
-            throw new MatrixFormatException(source, "member '" + name + ".npy' is truncated (" + cut.getMessage()
-                    + ")");
+        } catch (ZipException | EOFException bad) {
+            throw NpzMember.damaged(source, name + ".npy", bad);
         }
-    }
-
-    private static String hex(long crc) {
-        return String.format("%08x", crc);
     }
 
     /**

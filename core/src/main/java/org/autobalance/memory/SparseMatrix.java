@@ -220,6 +220,13 @@ public final class SparseMatrix implements AutoCloseable {
     }
 
     private SparseMatrix transpose() {
+        // the counting sort keeps a long per column on the heap: a csc .npz of 2^31 - 1 rows and one entry (M's
+        // columns here) asked for a long[2^31], an OutOfMemoryError ("Requested array size exceeds VM limit")
+        if (cols >= NativeMemory.MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException("cannot transpose a matrix of " + cols + " columns: at most "
+                    + (NativeMemory.MAX_ARRAY_LENGTH - 1) + " are sorted (the length limit of a Java array)");
+        }
+        NativeMemory.requireHeap((cols + 1L) * Long.BYTES, () -> "transpose a matrix of " + cols + " columns");
         SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
         long[] next = new long[cols + 1];
         for (long k = 0; k < nonZeros; k++) {
@@ -241,6 +248,32 @@ public final class SparseMatrix implements AutoCloseable {
             }
         }
         return t;
+    }
+
+    /**
+     * Sorts {@code keys[0, n)}, each {@code column << 32 | position}, and sums the {@code values[position]} of each
+     * column in position order (in double, left to right, as scipy's {@code sum_duplicates} adds them) into
+     * {@code sums}: afterwards {@code keys[p] >>> 32} is the p-th distinct column and {@code sums[p]} its sum.
+     *
+     * @return the number of distinct columns
+     */
+    private static int sumByColumn(long[] keys, int n, double[] values, double[] sums) {
+        Arrays.sort(keys, 0, n);
+        int m = 0;
+        long lastColumn = -1;
+        for (int p = 0; p < n; p++) {
+            long column = keys[p] >>> 32;
+            double x = values[(int) keys[p]];
+            if (m > 0 && column == lastColumn) {
+                sums[m - 1] += x;
+            } else {
+                sums[m] = x;
+                keys[m] = column << 32;
+                lastColumn = column;
+                m++;
+            }
+        }
+        return m;
     }
 
     /** Position of the first non-finite stored value as {@code {row, col}}, or {@code null} if all are finite. */
@@ -370,6 +403,17 @@ public final class SparseMatrix implements AutoCloseable {
     /** A new builder for a {@code rows × cols} matrix; {@code expected} entries are reserved (it grows as needed). */
     public static Builder builder(int rows, int cols, long expected) {
         return new Builder(rows, cols, expected);
+    }
+
+    /**
+     * A new builder for a {@code rows × cols} matrix of {@code dtype} that takes its rows in order, at most
+     * {@code entries} entries in all (a compressed sparse row file's count): the matrix is allocated now, so that
+     * a count the machine cannot hold is refused before anything is read, and filled row by row without staging.
+     *
+     * @throws IllegalArgumentException if the shape is empty or the matrix does not fit in memory
+     */
+    public static RowBuilder rowBuilder(DType dtype, int rows, int cols, long entries) {
+        return new RowBuilder(dtype, rows, cols, entries);
     }
 
     /** A matrix from a dense array: every entry of {@code a} that is not 0 is stored (for tests and examples). */
@@ -543,34 +587,23 @@ public final class SparseMatrix implements AutoCloseable {
                 // 2. each row sorted by column (stable, by position) and compacted in place, duplicates summed
                 long[] kept = new long[rows];
                 long[] keys = new long[0];
+                double[] row = new double[0];
                 double[] sums = new double[0];
                 long total = 0;
                 for (int i = 0; i < rows; i++) {
                     int n = Math.toIntExact(start[i + 1] - start[i]);
                     if (keys.length < n) {
                         keys = new long[n];
+                        row = new double[n];
                         sums = new double[n];
                     }
                     for (int p = 0; p < n; p++) {
                         keys[p] = (long) sj.getAtIndex(ValueLayout.JAVA_INT, start[i] + p) << 32 | p;
                     }
-                    Arrays.sort(keys, 0, n);
-                    int m = 0;
-                    int lastColumn = -1;
-                    for (int p = 0; p < n; p++) {
-                        int column = (int) (keys[p] >>> 32);
-                        double x = sx.getAtIndex(ValueLayout.JAVA_DOUBLE, start[i] + (int) keys[p]);
-                        if (m > 0 && column == lastColumn) {
-                            sums[m - 1] += x;
-                        } else {
-                            sums[m] = x;
-                            keys[m] = column;
-                            lastColumn = column;
-                            m++;
-                        }
-                    }
+                    MemorySegment.copy(sx, ValueLayout.JAVA_DOUBLE, start[i] * Double.BYTES, row, 0, n);
+                    int m = sumByColumn(keys, n, row, sums);
                     for (int p = 0; p < m; p++) {
-                        sj.setAtIndex(ValueLayout.JAVA_INT, start[i] + p, (int) keys[p]);
+                        sj.setAtIndex(ValueLayout.JAVA_INT, start[i] + p, (int) (keys[p] >>> 32));
                         sx.setAtIndex(ValueLayout.JAVA_DOUBLE, start[i] + p, sums[p]);
                     }
                     kept[i] = m;
@@ -653,6 +686,165 @@ public final class SparseMatrix implements AutoCloseable {
                 arena.close();
                 arena = null;
                 NativeMemory.release(capacity * STAGED_BYTES);
+            }
+        }
+    }
+
+    /**
+     * Fills a matrix row by row, in order, straight into its CSR arrays: the reading of a compressed sparse row (or
+     * column) file, whose rows come in order, without {@link Builder}'s 16 bytes per entry of staging. Within a row the
+     * entries may come in any order, duplicates allowed, and the result is {@link Builder}'s bit for bit: columns
+     * sorted, duplicates summed in double in the order they were added, then rounded once to the dtype. A row is held
+     * on the Java heap while it is added, 24 bytes per entry, but a run of one column in a row whose columns have not
+     * decreased yet takes one place (it is summed as it comes, as the sort would sum it); a matrix that ends with
+     * fewer entries than reserved (duplicates were summed) is copied once into one of the exact size.
+     */
+    public static final class RowBuilder implements AutoCloseable {
+        private final int rows;
+        private final int cols;
+        private final long entries;
+        private SparseMatrix out;
+        /** Rows ended, entries written and entries added. */
+        private int row;
+        private long at;
+        private long added;
+        /** The current row's runs of equal columns: {@code column << 32 | run} and each run's sum. */
+        private long[] keys = new long[16];
+        private double[] sums = new double[16];
+        private double[] folded = new double[0];
+        private int runs;
+        private boolean increasing = true;
+
+        private RowBuilder(DType dtype, int rows, int cols, long entries) {
+            Objects.requireNonNull(dtype, "dtype must not be null");
+            if (entries < 0) {
+                throw new IllegalArgumentException("entries must be at least 0, got " + entries);
+            }
+            this.rows = rows;
+            this.cols = cols;
+            this.entries = entries;
+            this.out = new SparseMatrix(dtype, rows, cols, entries);
+        }
+
+        /** Adds entry (current row, {@code j}) with {@code value}. */
+        public void add(int j, double value) {
+            requireOpen();
+            if (row == rows || j < 0 || j >= cols) {
+                throw new IndexOutOfBoundsException("entry (" + row + ", " + j + ") outside " + rows + " x " + cols);
+            }
+            if (added == entries) {
+                throw new IllegalStateException("more than the " + entries + " entries reserved");
+            }
+            added++;
+            long last = runs == 0 ? -1 : keys[runs - 1] >>> 32;
+            // while the row's columns increase, a repeat of the last is its column's first run, which the sort would
+            // sum first and in this order; after a decrease it may follow an earlier run of its column, and summing
+            // it into its own run first would add in another order than the sort ((a + b) + c, not a + (b + c))
+            if (increasing && j == last) {
+                sums[runs - 1] += value;
+                return;
+            }
+            if (runs == keys.length) {
+                int longer = (int) Math.min(NativeMemory.MAX_ARRAY_LENGTH, runs + (long) (runs >> 1));
+                if (longer == runs) {
+                    throw new IllegalArgumentException("a row of more than " + runs + " entries to sort");
+                }
+                NativeMemory.requireHeap(3L * Long.BYTES * longer, () -> "hold row " + row + "'s " + longer
+                        + " entries while it is sorted");
+                keys = Arrays.copyOf(keys, longer);
+                sums = Arrays.copyOf(sums, longer);
+            }
+            increasing &= j > last;
+            keys[runs] = (long) j << 32 | runs;
+            sums[runs] = value;
+            runs++;
+        }
+
+        /**
+         * Ends the current row: its entries sorted by column and duplicates summed, written to the matrix.
+         *
+         * @throws Float32RangeException if a value (a sum of duplicates) is beyond float32 range in a float32 matrix
+         */
+        public void endRow() {
+            requireOpen();
+            if (row == rows) {
+                throw new IllegalStateException("all " + rows + " rows were ended");
+            }
+            double[] values = sums;
+            int m = runs;
+            if (!increasing) {
+                if (folded.length < runs) {
+                    folded = new double[keys.length];
+                }
+                m = sumByColumn(keys, runs, sums, folded);
+                values = folded;
+            }
+            out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, row, at);
+            boolean single = out.dtype == DType.FLOAT32;
+            for (int p = 0; p < m; p++) {
+                int column = (int) (keys[p] >>> 32);
+                out.columns.setAtIndex(ValueLayout.JAVA_INT, at + p, column);
+                if (single) {
+                    out.values.setAtIndex(ValueLayout.JAVA_FLOAT, at + p, DenseMatrix.toFloat(values[p], row,
+                            column));
+                } else {
+                    out.values.setAtIndex(ValueLayout.JAVA_DOUBLE, at + p, values[p]);
+                }
+            }
+            at += m;
+            row++;
+            runs = 0;
+            increasing = true;
+        }
+
+        /**
+         * The matrix of the rows given (the caller owns it; this builder is then empty).
+         *
+         * @throws IllegalStateException if fewer than all rows were ended
+         */
+        public SparseMatrix build() {
+            requireOpen();
+            if (row < rows) {
+                throw new IllegalStateException(row + " of the " + rows + " rows were ended");
+            }
+            SparseMatrix full = out;
+            out = null;
+            full.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
+            if (at == full.nonZeros) {
+                return full;
+            }
+            try (full) {
+                SparseMatrix exact = new SparseMatrix(full.dtype, rows, cols, at);
+                MemorySegment.copy(full.rowStart, 0, exact.rowStart, 0, (rows + 1L) * Long.BYTES);
+                MemorySegment.copy(full.columns, 0, exact.columns, 0, at * Integer.BYTES);
+                MemorySegment.copy(full.values, 0, exact.values, 0, at * full.dtype.bytes());
+                return exact;
+            }
+        }
+
+        /**
+         * The transpose of the matrix of the rows given, each row given being a column of the result (the reading of
+         * a compressed sparse column file): {@link #build()}'s matrix transposed as {@link #transposed()} transposes,
+         * then freed. The caller owns the result; this builder is then empty.
+         */
+        public SparseMatrix buildTransposed() {
+            try (SparseMatrix columns = build()) {
+                return columns.transpose();
+            }
+        }
+
+        private void requireOpen() {
+            if (out == null) {
+                throw new IllegalStateException("sparse row builder is closed or was built");
+            }
+        }
+
+        /** Frees the matrix unless it was built. */
+        @Override
+        public void close() {
+            if (out != null) {
+                out.close();
+                out = null;
             }
         }
     }

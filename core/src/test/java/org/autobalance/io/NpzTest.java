@@ -239,22 +239,26 @@ class NpzTest {
      * look inside the data member (four blocks), and the read must stop there, one look, with the documented
      * exception and the status kept. Uninterrupted, the same file is read, three looks in each of its three members.
      */
-    @Test
-    void anInterruptDuringALargeMembersInflateStopsAtTheNextBlock() throws IOException {
+    @ParameterizedTest
+    @CsvSource({"coo", "csr"})
+    void anInterruptDuringALargeMembersInflateStopsAtTheNextBlock(String format) throws IOException {
         int n = 3 * 65_536 + 5;
         double[] values = new double[n];
-        double[] rows = new double[n];
+        double[] rows = new double[n + 1];
         for (int k = 0; k < n; k++) {
             values[k] = k % 7 + 1;
-            rows[k] = k;
+            rows[k + 1] = k + 1;
         }
-        Path big = dir.resolve("big.npz");
+        Path big = dir.resolve(format + ".npz");
+        // a csr is read from its three members side by side, each in blocks with looks between them: a member of
+        // four blocks looks three times, as a coo's member read whole does
         try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(big))) {
-            member(zos, "format", formatMember("coo"));
+            member(zos, "format", formatMember(format));
             member(zos, "shape", npy("<i8", n, 1));
             member(zos, "data", npy("<f8", values));
-            member(zos, "row", npy("<i8", rows));
-            member(zos, "col", npy("<i8", new double[n]));
+            member(zos, format.equals("coo") ? "row" : "indptr", npy("<i8", format.equals("coo")
+                    ? java.util.Arrays.copyOf(rows, n) : rows));
+            member(zos, format.equals("coo") ? "col" : "indices", npy("<i8", new double[n]));
         }
         Thread self = Thread.currentThread();
         int[] looks = new int[1];
@@ -275,6 +279,26 @@ class NpzTest {
                 assertEquals(values[k], s.get(k, 0));
             }
         }
+    }
+
+    /**
+     * A csc is read as Mᵀ's rows and transposed by a counting sort with a long per row of M on the heap: one of
+     * 2³¹ − 1 rows and one entry asked for a long[2³¹] (an OutOfMemoryError); it is refused in a line, as the
+     * staging reading refused so many rows.
+     */
+    @Test
+    void aCscOfMoreRowsThanAJavaArrayHoldsIsRefusedInALine() throws IOException {
+        Path npz = dir.resolve("tall.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("csc"));
+            member(zos, "shape", npy("<i8", Integer.MAX_VALUE, 1));
+            member(zos, "data", npy("<f8", 1));
+            member(zos, "indices", npy("<i8", Integer.MAX_VALUE - 1));
+            member(zos, "indptr", npy("<i8", 0, 1));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npz.read(npz, DType.FLOAT32));
+        assertEquals("cannot transpose a matrix of 2147483647 columns: at most 2147483638 are sorted (the length "
+                + "limit of a Java array)", e.getMessage());
     }
 
     /**
@@ -331,6 +355,183 @@ class NpzTest {
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
         assertTrue(e.getMessage().startsWith(npz + ": member 'data.npy' is corrupt: its CRC-32 is "),
                 e.getMessage());
+    }
+
+    /**
+     * csr and csc files as scipy keeps them unsorted and with duplicates (scipy's own sum_duplicates rule: summed in
+     * the order stored, in double, then rounded once), written here, read by the streaming reading and compared bit
+     * for bit with the staging builder fed the same arrays in the order the reading before this one fed it: each
+     * entry of each row (csr) or column (csc) in storage order.
+     */
+    @ParameterizedTest
+    @CsvSource({"csr, float64", "csr, float32", "csc, float64", "csc, float32"})
+    void nonCanonicalFilesEqualTheStagingReadingBitForBit(String format, String type) throws IOException {
+        DType dtype = DType.parse(type);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(format.hashCode());
+        for (int trial = 0; trial < 30; trial++) {
+            int rows = 1 + random.nextInt(30);
+            int cols = 1 + random.nextInt(30);
+            boolean csr = format.equals("csr");
+            int outer = csr ? rows : cols;
+            int inner = csr ? cols : rows;
+            int n = random.nextInt(3 * outer + 1);
+            double[] indptr = new double[outer + 1];
+            int[] owner = random.ints(n, 0, outer).sorted().toArray();
+            for (int o : owner) {
+                indptr[o + 1]++;
+            }
+            for (int o = 0; o < outer; o++) {
+                indptr[o + 1] += indptr[o];
+            }
+            // few distinct indices in some trials, so that duplicates sit next to each other and apart
+            double[] indices = random.ints(n, 0, trial % 3 == 0 ? Math.min(inner, 2) : inner).asDoubleStream()
+                    .toArray();
+            double[] data = random.doubles(n, -1, 1).toArray();
+            Path npz = dir.resolve(format + trial + ".npz");
+            try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+                member(zos, "format", formatMember(format));
+                member(zos, "shape", npy("<i8", rows, cols));
+                member(zos, "data", npy("<f8", data));
+                member(zos, "indices", npy("<i8", indices));
+                member(zos, "indptr", npy("<i8", indptr));
+            }
+            try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, n)) {
+                for (int o = 0, k = 0; o < outer; o++) {
+                    for (; k < indptr[o + 1]; k++) {
+                        b.add(csr ? o : (int) indices[k], csr ? (int) indices[k] : o, data[k]);
+                    }
+                }
+                try (SparseMatrix expected = b.build(dtype); SparseMatrix got = Npz.read(npz, dtype)) {
+                    assertEquals(expected.nonZeros(), got.nonZeros());
+                    for (int i = 0; i <= rows; i++) {
+                        assertEquals(expected.rowStart(i), got.rowStart(i));
+                    }
+                    for (long k = 0; k < expected.nonZeros(); k++) {
+                        assertEquals(expected.column(k), got.column(k));
+                        assertEquals(Double.doubleToRawLongBits(expected.value(k)),
+                                Double.doubleToRawLongBits(got.value(k)), npz + " entry " + k);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A header may declare far more data than its member holds: a deflated member inflates at most 1032-fold (a
+     * 258-byte match costs two bits at least), a stored one holds its bytes. A csr whose data.npy declares 10⁹
+     * float64 (8 GB) in a few bytes is refused from the headers, before the matrix is allocated: no native memory
+     * taken, and the thread allocates little (the reading that held members whole grew its array as it read; this
+     * one would allocate the 12 GB matrix first). Stored, the member's size is exact and named as before.
+     */
+    @ParameterizedTest
+    @CsvSource({"deflated", "stored"})
+    void aDeclarationItsCompressedBytesCannotHoldIsRefusedBeforeAllocating(String method) throws IOException {
+        Path npz = dir.resolve(method + ".npz");
+        long n = 1_000_000_000L;
+        byte[] header = NpyHeader.encode("<f8", false, new long[] {n});
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            zos.setMethod(method.equals("stored") ? ZipOutputStream.STORED : ZipOutputStream.DEFLATED);
+            member(zos, "format", formatMember("csr"));
+            member(zos, "shape", npy("<i8", 1, 1));
+            member(zos, "data", java.util.Arrays.copyOf(header, header.length + 16));
+            member(zos, "indices", NpyHeader.encode("<i8", false, new long[] {n}));
+            member(zos, "indptr", npy("<i8", 0, n));
+        }
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long live = org.autobalance.memory.NativeMemory.liveBytes();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(method.equals("stored") ? npz + ":data.npy: the header declares 8000000000 bytes of data, the "
+                + "member holds 16" : npz + ": member 'data.npy' is truncated or its header lies: the header declares "
+                + "8000000000 bytes of data, more than its " + compressedSize(npz, "data.npy") + " deflated bytes can "
+                + "hold (deflate expands at most 1032-fold)", e.getMessage());
+        assertEquals(live, org.autobalance.memory.NativeMemory.liveBytes(), "no native memory was taken");
+        assertTrue(allocated < 8 << 20, "allocated " + allocated + " bytes to refuse " + Files.size(npz));
+    }
+
+    private static long compressedSize(Path npz, String member) throws IOException {
+        try (ZipFile z = new ZipFile(npz.toFile())) {
+            return z.getEntry(member).getCompressedSize();
+        }
+    }
+
+    /**
+     * Legal and highly compressed: 4 M explicit zeros at one place of a 1 × 1 csr (48 MB of members deflated to
+     * under 100 kB, as the walk's 200 M took 2.3 MB) are read into the matrix's own memory: the reading that held each
+     * member whole and staged every entry allocated the 48 MB of members on the heap; the streaming reading allocates
+     * its blocks (three of 65 536 elements), whatever the members' length, and sums the run as it comes.
+     */
+    @Test
+    void manyDuplicateZerosAreReadInBoundedHeap() throws IOException {
+        int n = 4 << 20;
+        Path npz = dir.resolve("zeros.npz");
+        byte[] dataHeader = NpyHeader.encode("<f8", false, new long[] {n});
+        byte[] indicesHeader = NpyHeader.encode("<i4", false, new long[] {n});
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("csr"));
+            member(zos, "shape", npy("<i8", 1, 1));
+            member(zos, "data", java.util.Arrays.copyOf(dataHeader, dataHeader.length + 8 * n));
+            member(zos, "indices", java.util.Arrays.copyOf(indicesHeader, indicesHeader.length + 4 * n));
+            member(zos, "indptr", npy("<i8", 0, n));
+        }
+        assertTrue(Files.size(npz) < 1 << 20, "the archive is not small: " + Files.size(npz));
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        try (SparseMatrix m = Npz.read(npz, DType.FLOAT32)) {
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(1, m.nonZeros());
+            assertEquals(0.0, m.get(0, 0));
+            assertTrue(m.isStored(0, 0));
+            assertTrue(allocated < 8 << 20, "allocated " + allocated + " bytes of heap for 48 MB of members");
+        }
+    }
+
+    /**
+     * A changed byte of a csr's indices that reads as an index out of range is reported as the member's damage (its
+     * CRC-32), as when each member was read whole before its numbers were looked at, not as the index.
+     */
+    @Test
+    void aChangedIndexIsReportedAsTheMembersDamage() throws IOException {
+        Path npz = dir.resolve("flip.npz");
+        byte[] indices = npy("<i8", 0, 1, 1);
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            zos.setMethod(ZipOutputStream.STORED);
+            member(zos, "format", formatMember("csr"));
+            member(zos, "shape", npy("<i8", 2, 2));
+            member(zos, "data", npy("<f8", 3, 2, 1));
+            member(zos, "indices", indices);
+            member(zos, "indptr", npy("<i8", 0, 2, 3));
+        }
+        byte[] file = Files.readAllBytes(npz);
+        file[indexOf(file, indices) + indices.length - 1] ^= 0x40; // the last index becomes about 4.6e18
+        Files.write(npz, file);
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
+        assertTrue(e.getMessage().startsWith(npz + ": member 'indices.npy' is corrupt: its CRC-32 is "),
+                e.getMessage());
+    }
+
+    /**
+     * Duplicates whose sum float32 cannot hold in a csr and in a csc (whose rows, read as M's columns, are swapped
+     * back in the message): the same line as the coo's, naming M's 1-based row and column.
+     */
+    @ParameterizedTest
+    @CsvSource({"csr", "csc"})
+    void compressedDuplicatesOverflowingFloat32AreNamed(String format) throws IOException {
+        Path dup = dir.resolve(format + "dup.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(dup))) {
+            member(zos, "format", formatMember(format));
+            // csr: row 1 holds column 0 twice; csc: column 0 holds row 1 twice. Either way M(1, 0) = 6e38
+            member(zos, "shape", npy("<i8", format.equals("csr") ? 3 : 2, 2));
+            member(zos, "indices", format.equals("csr") ? npy("<i8", 0, 0, 0) : npy("<i8", 0, 1, 1));
+            member(zos, "indptr", format.equals("csr") ? npy("<i8", 0, 1, 3, 3) : npy("<i8", 0, 3, 3));
+            member(zos, "data", npy("<f8", 1, 3e38, 3e38));
+        }
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(dup, DType.FLOAT32));
+        assertEquals(dup + ": the entries at row 2, column 1 sum to a value that overflows float32", e.getMessage());
+        try (SparseMatrix s = Npz.read(dup, DType.FLOAT64)) {
+            assertEquals(6e38, s.get(1, 0));
+        }
     }
 
     /** Where {@code part} begins in {@code whole}: the first occurrence, which must exist. */

@@ -377,4 +377,95 @@ class SparseMatrixTest {
             }
         }
     }
+
+    /**
+     * The row builder (the .npz csr/csc reading, which streams rows into the matrix) against the staging builder on
+     * the same entries: rows of up to 40 entries over a few columns, so that columns repeat next to each other and
+     * apart, in any order, with float64 values whose sums depend on the order they are added in. Every row pointer,
+     * column and value bit must be equal, in both dtypes, and the transposed build must equal the staging build of
+     * the mirrored entries (a csc file). A first version summed a repeat of the last column into its own run after
+     * the row's columns had decreased: columns 1, 2, 1, 1, 1 summed as a + (b + c + d), not ((a + b) + c) + d.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void theRowBuilderEqualsTheStagingBuilderBitForBit(DType dtype) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(22);
+        for (int trial = 0; trial < 2_000; trial++) {
+            int rows = 1 + random.nextInt(6);
+            int cols = 1 + random.nextInt(trial % 2 == 0 ? 3 : 40);
+            int n = random.nextInt(rows * 20 + 1);
+            int[] owner = random.ints(n, 0, rows).sorted().toArray();
+            int[] column = random.ints(n, 0, cols).toArray();
+            double[] value = random.doubles(n, -1, 1).toArray();
+            try (Builder staged = SparseMatrix.builder(rows, cols, n);
+                    Builder mirrored = SparseMatrix.builder(cols, rows, n);
+                    SparseMatrix.RowBuilder direct = SparseMatrix.rowBuilder(dtype, rows, cols, n);
+                    SparseMatrix.RowBuilder columns = SparseMatrix.rowBuilder(dtype, rows, cols, n)) {
+                int k = 0;
+                for (int i = 0; i < rows; i++) {
+                    for (; k < n && owner[k] == i; k++) {
+                        staged.add(i, column[k], value[k]);
+                        mirrored.add(column[k], i, value[k]);
+                        direct.add(column[k], value[k]);
+                        columns.add(column[k], value[k]);
+                    }
+                    direct.endRow();
+                    columns.endRow();
+                }
+                try (SparseMatrix expected = staged.build(dtype); SparseMatrix got = direct.build();
+                        SparseMatrix expectedT = mirrored.build(dtype); SparseMatrix gotT = columns.buildTransposed()) {
+                    assertSameBits(expected, got, "trial " + trial);
+                    assertSameBits(expectedT, gotT, "trial " + trial + ", transposed");
+                }
+            }
+        }
+    }
+
+    private static void assertSameBits(SparseMatrix expected, SparseMatrix got, String what) {
+        assertEquals(expected.rows(), got.rows(), what);
+        assertEquals(expected.cols(), got.cols(), what);
+        assertEquals(expected.nonZeros(), got.nonZeros(), what);
+        assertEquals(expected.bytes(), got.bytes(), what);
+        for (int i = 0; i <= expected.rows(); i++) {
+            assertEquals(expected.rowStart(i), got.rowStart(i), what);
+        }
+        for (long k = 0; k < expected.nonZeros(); k++) {
+            assertEquals(expected.column(k), got.column(k), what);
+            assertEquals(Double.doubleToRawLongBits(expected.value(k)), Double.doubleToRawLongBits(got.value(k)),
+                    what + ", entry " + k);
+        }
+    }
+
+    @Test
+    void theRowBuilderRefusesMisuseByName() {
+        try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(DType.FLOAT32, 2, 3, 1)) {
+            b.add(2, 1.0);
+            assertEquals("more than the 1 entries reserved",
+                    assertThrows(IllegalStateException.class, () -> b.add(0, 1.0)).getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> b.add(3, 1.0));
+            b.endRow();
+            assertEquals("1 of the 2 rows were ended", assertThrows(IllegalStateException.class, b::build)
+                    .getMessage());
+            b.endRow();
+            assertThrows(IllegalStateException.class, b::endRow);
+            try (SparseMatrix m = b.build()) {
+                assertEquals(1, m.nonZeros());
+                assertEquals(1.0, m.get(0, 2));
+            }
+            assertThrows(IllegalStateException.class, b::build);
+        }
+        // duplicates beyond float32: named at their 0-based place, as the staging builder names them
+        try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(DType.FLOAT32, 1, 2, 2)) {
+            b.add(1, 3e38);
+            b.add(1, 3e38);
+            Float32RangeException e = assertThrows(Float32RangeException.class, b::endRow);
+            assertEquals(0, e.row());
+            assertEquals(1, e.column());
+        }
+        long before = NativeMemory.liveBytes();
+        SparseMatrix.RowBuilder unbuilt = SparseMatrix.rowBuilder(DType.FLOAT64, 1, 2, 1000);
+        assertTrue(NativeMemory.liveBytes() - before >= 1000 * 12, "the matrix is allocated at once");
+        unbuilt.close();
+        assertEquals(before, NativeMemory.liveBytes(), "closed unbuilt, the matrix is freed");
+    }
 }
