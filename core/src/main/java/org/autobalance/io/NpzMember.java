@@ -3,6 +3,8 @@ package org.autobalance.io;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.ZipEntry;
@@ -93,15 +95,20 @@ final class NpzMember implements AutoCloseable {
                 throw new MatrixFormatException(named, "expected a 1-D array, found shape " + h.shapeText());
             }
             long declared = h.dataBytes();
-            long compressed = e.getCompressedSize();
-            // the zip stream gives at most the directory's compressed size, so more cannot come out of it: refused
-            // before the matrix is allocated (a 2.3 MB archive's header may declare gigabytes; if the member holds
-            // them, as 200 M zeros deflated do, it is read in the matrix's own memory)
-            if (e.getMethod() == ZipEntry.STORED && compressed >= 0 && declared > compressed - h.dataOffset()) {
+            // the zip stream gives at most the directory's compressed size, and no member holds more bytes than the
+            // archive (the directory's size is the file's own word: a hostile one says 4 GB of a 1 kB member), so
+            // more cannot come out of it: refused before the matrix is allocated (a 2.3 MB archive's header may
+            // declare gigabytes; if the member holds them, as 200 M zeros deflated do, it is read in the matrix's own
+            // memory)
+            long archive = Files.size(Path.of(zip.getName()));
+            long compressed = e.getCompressedSize() < 0 ? archive : Math.min(e.getCompressedSize(), archive);
+            long most = compressed > Long.MAX_VALUE / DEFLATE_MAX_RATIO ? Long.MAX_VALUE
+                    : DEFLATE_MAX_RATIO * compressed;
+            if (e.getMethod() == ZipEntry.STORED && declared > compressed - h.dataOffset()) {
                 throw new MatrixFormatException(named, "the header declares " + declared + " bytes of data, the "
                         + "member holds " + Math.max(0, compressed - h.dataOffset()));
             }
-            if (declared < 0 || compressed >= 0 && declared > DEFLATE_MAX_RATIO * compressed - h.dataOffset()) {
+            if (declared < 0 || declared > most - h.dataOffset()) {
                 throw new MatrixFormatException(source, "member '" + member + "' is truncated or its header lies: "
                         + "the header declares " + (declared < 0 ? "shape " + h.shapeText() : declared + " bytes of "
                         + "data") + ", more than its " + compressed + " deflated bytes can hold (deflate expands at "
@@ -239,6 +246,9 @@ final class NpzMember implements AutoCloseable {
         long left = (length - before - inBlock) * itemSize;
         int lastBlock = inBlock;
         while (left > 0) {
+            // up to 1032 bytes a compressed byte: a long read on an error path, which an interrupt must still stop
+            beforeLook.run();
+            Interrupts.checkReading(source);
             int want = (int) Math.min(block.length, left);
             int got = read(block, want);
             if (got < want) {

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -446,6 +449,52 @@ class NpzTest {
                 + "member holds 16" : npz + ": member 'data.npy' is truncated or its header lies: the header declares "
                 + "8000000000 bytes of data, more than its " + compressedSize(npz, "data.npy") + " deflated bytes can "
                 + "hold (deflate expands at most 1032-fold)", e.getMessage());
+        assertEquals(live, org.autobalance.memory.NativeMemory.liveBytes(), "no native memory was taken");
+        assertTrue(allocated < 8 << 20, "allocated " + allocated + " bytes to refuse " + Files.size(npz));
+    }
+
+    /**
+     * The directory's compressed size is the file's own word: a 1 kB archive whose directory says its deflated
+     * members hold 4 GB each (patched after writing) would pass a check against that number and have the matrix of
+     * the headers' 10⁸ entries allocated and zeroed before its first byte is read (1.23 GB resident, found by review).
+     * No member holds more bytes than the archive, so the check bounds by that.
+     */
+    @Test
+    void aDirectoryThatLiesAboutCompressedSizesIsBoundedByTheFile() throws IOException {
+        Path npz = dir.resolve("lying-directory.npz");
+        long n = 100_000_000L;
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("csr"));
+            member(zos, "shape", npy("<i8", 1, 1));
+            byte[] header = NpyHeader.encode("<f8", false, new long[] {n});
+            member(zos, "data", java.util.Arrays.copyOf(header, header.length + 16));
+            member(zos, "indices", NpyHeader.encode("<i8", false, new long[] {n}));
+            member(zos, "indptr", npy("<i8", 0, n));
+        }
+        byte[] bytes = Files.readAllBytes(npz);
+        int patched = 0;
+        for (int at = 0; at + 46 <= bytes.length; at++) {
+            // a central directory record: signature, then the compressed size at +20 and the name at +46
+            if (ByteBuffer.wrap(bytes, at, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() == 0x02014b50) {
+                int nameLength = ByteBuffer.wrap(bytes, at + 28, 2).order(ByteOrder.LITTLE_ENDIAN).getShort();
+                String name = new String(bytes, at + 46, nameLength, StandardCharsets.UTF_8);
+                if (name.equals("data.npy") || name.equals("indices.npy")) {
+                    ByteBuffer.wrap(bytes, at + 20, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(0xFFFFFFF0);
+                    patched++;
+                }
+            }
+        }
+        assertEquals(2, patched);
+        Files.write(npz, bytes);
+        assertEquals(0xFFFFFFF0L, compressedSize(npz, "data.npy"), "the directory says 4 GB");
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long live = org.autobalance.memory.NativeMemory.liveBytes();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(npz + ": member 'data.npy' is truncated or its header lies: the header declares 800000000 bytes "
+                + "of data, more than its " + Files.size(npz) + " deflated bytes can hold (deflate expands at most "
+                + "1032-fold)", e.getMessage());
         assertEquals(live, org.autobalance.memory.NativeMemory.liveBytes(), "no native memory was taken");
         assertTrue(allocated < 8 << 20, "allocated " + allocated + " bytes to refuse " + Files.size(npz));
     }
