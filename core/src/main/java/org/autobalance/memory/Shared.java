@@ -88,12 +88,30 @@ public final class Shared<T extends AutoCloseable> implements AutoCloseable {
         }
     }
 
-    /** Closes every structure of a table (the matrix's close) and empties it. */
+    /**
+     * Closes every structure of a table (the matrix's close) and empties it, whatever fails: a close that throws
+     * skips none of the others, and the first failure is thrown with the later ones suppressed.
+     */
     static void closeAll(Map<Object, Entry> table) {
-        for (Entry e : table.values()) {
-            closeStructure(e.value);
+        RuntimeException failure = null;
+        try {
+            for (Entry e : table.values()) {
+                try {
+                    closeStructure(e.value);
+                } catch (RuntimeException f) {
+                    if (failure == null) {
+                        failure = f;
+                    } else {
+                        failure.addSuppressed(f);
+                    }
+                }
+            }
+        } finally {
+            table.clear();
         }
-        table.clear();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** A new, empty table for a matrix. */
