@@ -385,6 +385,18 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * The panel layouts' bytes of a whole solver run over the sparse {@code m} at rank {@code rank} (a floor, as
+     * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks shares them
+     * ({@link SparsePanels#shared}): the iterations', σ₁'s (full loss whatever the objective, its blocks at most
+     * {@code rank} columns: the same panels) and the plateau test's. Where the rank is beyond what the layouts serve,
+     * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none.
+     */
+    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
+        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1);
+        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests);
+    }
+
+    /**
      * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} builds the panel layouts: the kernels
      * run them faster there ({@link SparseKernels#panelled}) and they pay ({@link SparsePanels#paysBoth}). One rule for
      * the constructor and for {@link #panelBytes}'s estimate.

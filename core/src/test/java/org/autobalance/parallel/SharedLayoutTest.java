@@ -219,6 +219,32 @@ class SharedLayoutTest {
     }
 
     /**
+     * The solver counts a run's layouts once: at a rank the layouts serve, those of that rank whatever the loss (σ₁'s
+     * engine is full loss); above it, the 1-column pair of the full loss's plateau test, and none for the observed
+     * loss.
+     */
+    @Test
+    void aRunCountsItsLayoutsOnce() {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        int above = R;
+        while (above < 4_096 && sk.panelled(DType.FLOAT32, above)) {
+            above++;
+        }
+        assumeTrue(!sk.panelled(DType.FLOAT32, above), "these kernels run the layouts at every rank tried");
+        try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 17)) {
+            long oneColumn = IterationEngine.panelBytes(sk, m, false, 1);
+            long atR = IterationEngine.panelBytes(sk, m, false, R);
+            assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R));
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R));
+            assertEquals(0, IterationEngine.panelBytes(sk, m, false, above));
+            assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above));
+            assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above));
+        }
+    }
+
+    /**
      * M's close closes every shared structure though each close throws, throws the first failure with the other
      * suppressed, and empties M's table (a lease still open then closes nothing again).
      */
