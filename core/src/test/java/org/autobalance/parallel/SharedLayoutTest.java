@@ -128,8 +128,7 @@ class SharedLayoutTest {
      */
     @Test
     void enginesShareTheLayoutsAndHoldNoTranspose() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 9);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(1_500, 2);
@@ -169,8 +168,7 @@ class SharedLayoutTest {
     /** M closed before its engine: M frees the layouts, the engine's close later frees only its own, once. */
     @Test
     void matrixClosedBeforeItsEngine() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(1_500, 2);
                 ParallelPass pass = new ParallelPass(2)) {
@@ -225,8 +223,7 @@ class SharedLayoutTest {
      */
     @Test
     void aRunCountsItsLayoutsOnce() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         int above = R;
         while (above < 4_096 && sk.panelled(DType.FLOAT32, above)) {
             above++;
@@ -275,8 +272,7 @@ class SharedLayoutTest {
      */
     @Test
     void aLeaseFailingInsideTheEngineLeavesNothing() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 13);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(1_500, 2);
@@ -305,8 +301,7 @@ class SharedLayoutTest {
      */
     @Test
     void iteratesAreTheSameBitsWithAndWithoutSharing() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 11);
                 ParallelPass pass = new ParallelPass(2)) {
             int[][] alone = iterate(m, pass, false);
@@ -362,6 +357,13 @@ class SharedLayoutTest {
                 DenseMatrix _ = DenseMatrix.allocate(m.dtype(), m.cols(), r)) {
             return NativeMemory.liveBytes() - before;
         }
+    }
+
+    /** The sparse kernels, if they run the layouts at rank {@link #R} (else the test is skipped). */
+    private static SparseKernels panelledKernels() {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        return sk;
     }
 
     private static void assertSameLayout(SparsePanels expected, SparsePanels actual, String what) {
