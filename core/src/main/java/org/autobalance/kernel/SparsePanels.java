@@ -208,16 +208,27 @@ public final class SparsePanels implements AutoCloseable {
     /** count[p·rows + a]: the stored entries of row a of A in panel p, from one pass over M's entries. */
     private int[] counts() {
         int[] count = new int[panels * rows];
+        forEachEntry((position, k, i, j) -> count[position]++);
+        return count;
+    }
+
+    /** What {@link #forEachEntry} does with M's entry k, at row i and column j, in row of A and panel position. */
+    @FunctionalInterface
+    private interface EntryAction {
+        void at(int position, long k, int i, int j);
+    }
+
+    /** Every stored entry of M in CSR order, with its position p·rows + a: its row a of A in its panel p. */
+    private void forEachEntry(EntryAction action) {
         MemorySegment rowStart = matrix.rowStarts();
         MemorySegment column = matrix.columnIndices();
         for (int i = 0; i < matrix.rows(); i++) {
             for (long k = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i),
                     end = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1); k < end; k++) {
                 int j = column.getAtIndex(ValueLayout.JAVA_INT, k);
-                count[transposed ? i / width * rows + j : j / width * rows + i]++;
+                action.at(transposed ? i / width * rows + j : j / width * rows + i, k, i, j);
             }
         }
-        return count;
     }
 
     /**
@@ -261,20 +272,13 @@ public final class SparsePanels implements AutoCloseable {
      */
     private void scatter(long[] next) {
         long b = matrix.dtype().bytes();
-        MemorySegment rowStart = matrix.rowStarts();
-        MemorySegment column = matrix.columnIndices();
         MemorySegment from = matrix.values();
-        for (int i = 0; i < matrix.rows(); i++) {
-            for (long k = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i),
-                    end = rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1); k < end; k++) {
-                int j = column.getAtIndex(ValueLayout.JAVA_INT, k);
-                int position = transposed ? i / width * rows + j : j / width * rows + i;
-                long at = next[position];
-                next[position] = at + SLICE;
-                columns.setAtIndex(ValueLayout.JAVA_INT, at, transposed ? i : j);
-                MemorySegment.copy(from, k * b, values, at * b, b);
-            }
-        }
+        forEachEntry((position, k, i, j) -> {
+            long at = next[position];
+            next[position] = at + SLICE;
+            columns.setAtIndex(ValueLayout.JAVA_INT, at, transposed ? i : j);
+            MemorySegment.copy(from, k * b, values, at * b, b);
+        });
     }
 
     /**

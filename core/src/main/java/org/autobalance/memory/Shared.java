@@ -17,6 +17,11 @@ import java.util.function.Supplier;
  * between them; a library user's runs at several thread counts (other chunks, another key) would otherwise
  * accumulate one layout per count for the matrix's life.
  *
+ * <p>A lease never closed holds its structure until the matrix is closed (the table refers to it): unlike an
+ * engine's own scratch, no Cleaner frees it when the lease becomes unreachable. The engines close their leases in
+ * their {@code close}; an engine dropped unclosed keeps the layouts of its matrix alive as long as the matrix is
+ * open.
+ *
  * <p>Thread-safe: the matrix's monitor guards its table, and a build runs under it, so two engines built on different
  * threads build one structure, the second waiting for the first (a build of the layouts takes a few hundred ms).
  * Internal: public only for the module's kernel package, which the module does not export.
@@ -88,12 +93,30 @@ public final class Shared<T extends AutoCloseable> implements AutoCloseable {
         }
     }
 
-    /** Closes every structure of a table (the matrix's close) and empties it. */
+    /**
+     * Closes every structure of a table (the matrix's close) and empties it, whatever fails: a close that throws
+     * skips none of the others, and the first failure is thrown with the later ones suppressed.
+     */
     static void closeAll(Map<Object, Entry> table) {
-        for (Entry e : table.values()) {
-            closeStructure(e.value);
+        RuntimeException failure = null;
+        try {
+            for (Entry e : table.values()) {
+                try {
+                    closeStructure(e.value);
+                } catch (RuntimeException f) {
+                    if (failure == null) {
+                        failure = f;
+                    } else {
+                        failure.addSuppressed(f);
+                    }
+                }
+            }
+        } finally {
+            table.clear();
         }
-        table.clear();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /** A new, empty table for a matrix. */

@@ -108,7 +108,7 @@ public final class IterationEngine implements AutoCloseable {
 
     /** An engine over a dense M. */
     public IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
-        this(kernels, null, pass, m, null, false, null, u, v);
+        this(kernels, null, pass, m, null, false, null, u, v, null);
     }
 
     /**
@@ -117,11 +117,27 @@ public final class IterationEngine implements AutoCloseable {
      */
     public IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
-        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v);
+        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v, SparsePanels::shared);
+    }
+
+    /**
+     * A full-loss engine over a sparse M whose layouts are leased by {@code lease} instead of
+     * {@link SparsePanels#shared}: the tests' way to make a lease fail inside the constructor.
+     */
+    IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
+            DenseMatrix u, DenseMatrix v, LayoutLease lease) {
+        this(kernels, sparseKernels, pass, null, m, false, null, u, v, lease);
+    }
+
+    /** How an engine leases a panel layout: {@link SparsePanels#shared}'s signature. */
+    @FunctionalInterface
+    interface LayoutLease {
+        Shared<SparsePanels> lease(SparseMatrix m, boolean transposed, int panels, int[] chunks);
     }
 
     private IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, DenseMatrix m,
-            SparseMatrix sparse, boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
+            SparseMatrix sparse, boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v,
+            LayoutLease lease) {
         this.kernels = kernels;
         this.pass = pass;
         this.m = m;
@@ -147,9 +163,9 @@ public final class IterationEngine implements AutoCloseable {
         // nothing half-built is left behind, whatever fails (an OutOfMemoryError too)
         List<AutoCloseable> built = new ArrayList<>();
         try {
-            this.layoutOfM = panelled ? built(built, SparsePanels.shared(sparse, false,
+            this.layoutOfM = panelled ? built(built, lease.lease(sparse, false,
                     SparsePanels.panelCount(cols, rowBytes), sparseChunks)) : null;
-            this.layoutOfTransposed = panelled ? built(built, SparsePanels.shared(sparse, true,
+            this.layoutOfTransposed = panelled ? built(built, lease.lease(sparse, true,
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
             this.panelsOfM = panelled ? layoutOfM.get() : null;
             this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
@@ -160,13 +176,7 @@ public final class IterationEngine implements AutoCloseable {
                 mtuPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
             }
         } catch (Throwable e) {
-            for (AutoCloseable b : built) {
-                try {
-                    b.close();
-                } catch (Exception | Error suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            closeEach(built, e);
             throw e;
         }
         this.gramUPartials = new double[threads][r * r];
@@ -375,6 +385,18 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * The panel layouts' bytes of a whole solver run over the sparse {@code m} at rank {@code rank} (a floor, as
+     * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks shares them
+     * ({@link SparsePanels#shared}): the iterations', σ₁'s (full loss whatever the objective, its blocks at most
+     * {@code rank} columns: the same panels) and the plateau test's. Where the rank is beyond what the layouts serve,
+     * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none.
+     */
+    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
+        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1);
+        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests);
+    }
+
+    /**
      * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} builds the panel layouts: the kernels
      * run them faster there ({@link SparseKernels#panelled}) and they pay ({@link SparsePanels#paysBoth}). One rule for
      * the constructor and for {@link #panelBytes}'s estimate.
@@ -442,7 +464,7 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /** Mᵀ's row pointers without Mᵀ: the running count of M's entries per column. */
-    private static long[] columnStarts(SparseMatrix m) {
+    static long[] columnStarts(SparseMatrix m) {
         long[] starts = new long[m.cols() + 1];
         MemorySegment column = m.columnIndices();
         for (long k = 0; k < m.nonZeros(); k++) {
@@ -484,16 +506,43 @@ public final class IterationEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        List<AutoCloseable> owned = new ArrayList<>();
         if (layoutOfM != null) {
-            layoutOfM.close();
-            layoutOfTransposed.close();
+            owned.add(layoutOfM);
+            owned.add(layoutOfTransposed);
         }
-        mv.close();
-        for (DenseMatrix p : mtuPartials) {
-            p.close();
-        }
+        owned.add(mv);
+        owned.addAll(Arrays.asList(mtuPartials));
         if (sparseResidual != null) {
-            sparseResidual.close();
+            owned.add(sparseResidual);
         }
+        Throwable failure = closeEach(owned, null);
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        } else if (failure instanceof Error e) {
+            throw e;
+        } else if (failure != null) {
+            // what the engine owns (leases, native matrices) throws no checked exception on close
+            throw new IllegalStateException("closing the engine failed: " + failure.getMessage(), failure);
+        }
+    }
+
+    /**
+     * Closes every one of {@code things}, whatever fails: returns {@code failure} (or, if null, the first close's
+     * failure) with every close's failure suppressed in it, or null if none failed.
+     */
+    private static Throwable closeEach(List<AutoCloseable> things, Throwable failure) {
+        for (AutoCloseable thing : things) {
+            try {
+                thing.close();
+            } catch (Exception | Error e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        return failure;
     }
 }

@@ -468,13 +468,9 @@ public final class Factorizer {
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
         double partialBytes = IterationEngine.partialBytes(dtype, c.cols(), c.rank(), c.threads(),
                 sparse != null && !(c.objective() instanceof Objective.Observed));
-        // and the panel layouts of M and Mᵀ (a floor: their padding depends on where the entries are), once: every
-        // full-loss engine over M with the same panels and chunks shares them (SparsePanels.shared), the iterations',
-        // σ₁'s (full loss whatever the objective, its blocks at most r columns: the same panels) and the plateau
-        // test's; where r is beyond what the layouts serve, the plateau test's 1-column engines still build them
-        long layoutBytes = sparse == null ? 0 : Math.max(IterationEngine.panelBytes(c.sparseKernels(), sparse,
-                false, c.rank()), c.objective() instanceof Objective.Observed ? 0
-                        : IterationEngine.panelBytes(c.sparseKernels(), sparse, false, 1));
+        // and the panel layouts of M and Mᵀ, once for the run (shared by its engines)
+        long layoutBytes = sparse == null ? 0 : IterationEngine.runPanelBytes(c.sparseKernels(), sparse,
+                c.objective() instanceof Objective.Observed, c.rank());
         NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
                 factorCopies) + residualBytes + partialBytes + layoutBytes),
                 () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "

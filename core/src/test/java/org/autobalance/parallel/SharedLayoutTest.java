@@ -128,8 +128,7 @@ class SharedLayoutTest {
      */
     @Test
     void enginesShareTheLayoutsAndHoldNoTranspose() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 9);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(1_500, 2);
@@ -146,7 +145,7 @@ class SharedLayoutTest {
             try (Shared<SparsePanels> pm = SparsePanels.shared(m, false, SparsePanels.panelCount(m.cols(), 64),
                     IterationEngine.equalWork(m, 2));
                     Shared<SparsePanels> pt = SparsePanels.shared(m, true, SparsePanels.panelCount(m.rows(), 64),
-                            transposedChunks(m, 2))) {
+                            IterationEngine.equalWork(IterationEngine.columnStarts(m), 2))) {
                 layouts = pm.get().bytes() + pt.get().bytes();
                 assertEquals(withFirst, layouts + work, "layouts, MV and MtU; no CSR of Mt");
             }
@@ -169,8 +168,7 @@ class SharedLayoutTest {
     /** M closed before its engine: M frees the layouts, the engine's close later frees only its own, once. */
     @Test
     void matrixClosedBeforeItsEngine() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(1_500, 2);
                 ParallelPass pass = new ParallelPass(2)) {
@@ -180,6 +178,7 @@ class SharedLayoutTest {
             long work = u.segment().byteSize() + v.segment().byteSize();
             m.close();
             assertEquals(work, NativeMemory.liveBytes() - before, "M and its layouts freed with M");
+            assertThrows(IllegalStateException.class, engine::multiply);
             engine.close();
             assertEquals(before, NativeMemory.liveBytes());
             engine.close(); // again: nothing
@@ -218,13 +217,91 @@ class SharedLayoutTest {
     }
 
     /**
+     * The solver counts a run's layouts once: at a rank the layouts serve, those of that rank whatever the loss (σ₁'s
+     * engine is full loss); above it, the 1-column pair of the full loss's plateau test, and none for the observed
+     * loss.
+     */
+    @Test
+    void aRunCountsItsLayoutsOnce() {
+        SparseKernels sk = panelledKernels();
+        int above = R;
+        while (above < 4_096 && sk.panelled(DType.FLOAT32, above)) {
+            above++;
+        }
+        assumeTrue(!sk.panelled(DType.FLOAT32, above), "these kernels run the layouts at every rank tried");
+        try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 17)) {
+            long oneColumn = IterationEngine.panelBytes(sk, m, false, 1);
+            long atR = IterationEngine.panelBytes(sk, m, false, R);
+            assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R));
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R));
+            assertEquals(0, IterationEngine.panelBytes(sk, m, false, above));
+            assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above));
+            assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above));
+        }
+    }
+
+    /**
+     * M's close closes every shared structure though each close throws, throws the first failure with the other
+     * suppressed, and empties M's table (a lease still open then closes nothing again).
+     */
+    @Test
+    void matrixCloseClosesEveryStructureThoughOneFails() {
+        SparseMatrix m = random(300, 200, 6_000, DType.FLOAT32, 7);
+        AtomicInteger closes = new AtomicInteger();
+        AutoCloseable failing = () -> {
+            closes.incrementAndGet();
+            throw new IllegalStateException("close failed");
+        };
+        Shared<AutoCloseable> first = Shared.acquire(m, "first", () -> failing);
+        Shared<AutoCloseable> second = Shared.acquire(m, "second", () -> failing);
+        assertThrows(IllegalStateException.class, second::close);
+        assertEquals(1, closes.get(), "the last lease closed its structure");
+        Shared<AutoCloseable> third = Shared.acquire(m, "third", () -> failing);
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, m::close);
+        assertEquals(3, closes.get(), "both structures still in the table closed");
+        assertEquals(1, thrown.getSuppressed().length);
+        first.close();
+        third.close();
+        assertEquals(3, closes.get(), "the table was emptied: the open leases close nothing");
+    }
+
+    /**
+     * The engine's own clean-up closes the lease it took when the next one fails (Mᵀ's, here made to throw inside the
+     * constructor): M's layout is freed, which its lease does only as it leaves M's table.
+     */
+    @Test
+    void aLeaseFailingInsideTheEngineLeavesNothing() {
+        SparseKernels sk = panelledKernels();
+        try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 13);
+                DenseMatrix u = factor(2_000, 1);
+                DenseMatrix v = factor(1_500, 2);
+                ParallelPass pass = new ParallelPass(2)) {
+            long before = NativeMemory.liveBytes();
+            IllegalStateException failure = new IllegalStateException("Mᵀ's lease failed");
+            AtomicInteger leasesOfM = new AtomicInteger();
+            IterationEngine.LayoutLease failingForMt = (matrix, transposed, panels, chunks) -> {
+                if (transposed) {
+                    throw failure;
+                }
+                leasesOfM.incrementAndGet();
+                return SparsePanels.shared(matrix, false, panels, chunks);
+            };
+            assertSame(failure, assertThrows(IllegalStateException.class,
+                    () -> new IterationEngine(KernelProvider.kernels(), sk, pass, m, u, v, failingForMt)));
+            assertEquals(1, leasesOfM.get(), "M's layout was leased before Mᵀ's failed");
+            assertEquals(before, NativeMemory.liveBytes(), "M's lease closed, its layout freed and out of M's table");
+        }
+    }
+
+    /**
      * The iterates are the same bits whether an engine builds its layouts or leases those another engine built (σ₁'s
-     * next to the iterations', in the solver), and whether the layouts came from M or Mᵀ's CSR (above).
+     * next to the iterations', in the solver) and runs on other factors in between, and whether the layouts came
+     * from M or Mᵀ's CSR (above).
      */
     @Test
     void iteratesAreTheSameBitsWithAndWithoutSharing() {
-        SparseKernels sk = KernelProvider.sparseKernels();
-        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        SparseKernels sk = panelledKernels();
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 11);
                 ParallelPass pass = new ParallelPass(2)) {
             int[][] alone = iterate(m, pass, false);
@@ -234,37 +311,59 @@ class SharedLayoutTest {
         }
     }
 
-    /** U and V's bits after 5 steps from fixed factors; {@code beside}: with another engine holding the layouts. */
+    /**
+     * U and V's bits after 5 steps from fixed factors; {@code beside}: with another engine, built first, holding the
+     * layouts (the one measured then adds only its own scratch: it leased them) and stepping other factors before
+     * each of its passes, so a layout that its use changed would show.
+     */
     private static int[][] iterate(SparseMatrix m, ParallelPass pass, boolean beside) {
         SparseKernels sk = KernelProvider.sparseKernels();
         try (DenseMatrix u = factor(m.rows(), 1);
                 DenseMatrix v = factor(m.cols(), 2);
                 DenseMatrix y = factor(m.rows(), 3);
                 DenseMatrix x = factor(m.cols(), 4);
-                IterationEngine _ = beside
-                        ? new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x) : null;
-                IterationEngine engine = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u,
-                        v)) {
-            for (int t = 0; t < 5; t++) {
-                engine.fusedPass();
-                double[] a = engine.gramV.clone();
-                double[] b = engine.gramU.clone();
-                engine.step(a, b, 1e-5);
+                IterationEngine other = beside
+                        ? new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x) : null) {
+            long scratch = scratchBytes(m, u.cols());
+            long before = NativeMemory.liveBytes();
+            try (IterationEngine engine = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u,
+                    v)) {
+                if (beside) {
+                    assertEquals(scratch, NativeMemory.liveBytes() - before, "the layouts were leased, not built");
+                }
+                for (int t = 0; t < 5; t++) {
+                    if (beside) {
+                        stepOnce(other);
+                    }
+                    stepOnce(engine);
+                }
             }
             return new int[][] {PanelLayoutRuleTest.bits(u), PanelLayoutRuleTest.bits(v)};
         }
     }
 
-    /** Mᵀ's chunks as the engine splits them, from Mᵀ's row pointers (building Mᵀ: call after what it measures). */
-    private static int[] transposedChunks(SparseMatrix m, int parts) {
-        long[] starts = new long[m.cols() + 1];
-        for (long k = 0; k < m.nonZeros(); k++) {
-            starts[m.column(k) + 1]++;
+    /** One fused pass and simultaneous step of an engine's factors. */
+    private static void stepOnce(IterationEngine engine) {
+        engine.fusedPass();
+        double[] a = engine.gramV.clone();
+        double[] b = engine.gramU.clone();
+        engine.step(a, b, 1e-5);
+    }
+
+    /** The bytes of a full-loss engine's own scratch over {@code m} at rank r: MV and MᵀU (one chunk of MᵀU). */
+    private static long scratchBytes(SparseMatrix m, int r) {
+        long before = NativeMemory.liveBytes();
+        try (DenseMatrix _ = DenseMatrix.allocate(m.dtype(), m.rows(), r);
+                DenseMatrix _ = DenseMatrix.allocate(m.dtype(), m.cols(), r)) {
+            return NativeMemory.liveBytes() - before;
         }
-        for (int j = 0; j < m.cols(); j++) {
-            starts[j + 1] += starts[j];
-        }
-        return IterationEngine.equalWork(starts, parts);
+    }
+
+    /** The sparse kernels, if they run the layouts at rank {@link #R} (else the test is skipped). */
+    private static SparseKernels panelledKernels() {
+        SparseKernels sk = KernelProvider.sparseKernels();
+        assumeTrue(sk.panelled(DType.FLOAT32, R), "these kernels never use the layout");
+        return sk;
     }
 
     private static void assertSameLayout(SparsePanels expected, SparsePanels actual, String what) {

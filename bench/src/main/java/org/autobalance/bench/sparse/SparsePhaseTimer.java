@@ -56,98 +56,98 @@ public final class SparsePhaseTimer {
             at[1] = threads.getCurrentThreadCpuTime();
             long rowBytes = (long) mv.stride() * t.bytes();
             boolean panelled = sk.panelled(t, r);
-            SparsePanels pm = panelled ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
-                    new int[] {0, d1}) : null;
-            at[2] = threads.getCurrentThreadCpuTime();
-            if (panelled) {
-                SparsePanels.of(mt, SparsePanels.panelCount(d1, rowBytes), new int[] {0, d2}).close();
-            }
-            at[3] = threads.getCurrentThreadCpuTime();
-            SparsePanels pt = panelled ? SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, rowBytes),
-                    new int[] {0, d2}) : null;
-            at[4] = threads.getCurrentThreadCpuTime();
-            double[] gu = new double[r * r];
-            double[] gv = new double[r * r];
-            // a tiny step keeps the factors bounded over many calls; its size does not change the work
-            double eta = 1e-9;
-            String[] names = {pm == null ? "MV (gather over M)" : "MV (" + pm.panels() + " panels)",
-                pt == null ? "MtU (gather over Mt)" : "MtU (" + pt.panels() + " panels)", "gram U", "gram V",
-                "dot <U,MV>", "step U", "step V", "observed pass", "MV in CSR order", "MtU in CSR order",
-                "step U + its gram", "step V + its gram", "engine iteration"};
-            Runnable[] phases = {
-                () -> {
+            try (SparsePanels pm = panelled ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
+                    new int[] {0, d1}) : null) {
+                at[2] = threads.getCurrentThreadCpuTime();
+                // the time taken before the layout's close: the window is its build alone
+                try (SparsePanels _ = panelled ? SparsePanels.of(mt, SparsePanels.panelCount(d1, rowBytes),
+                        new int[] {0, d2}) : null) {
+                    at[3] = threads.getCurrentThreadCpuTime();
+                }
+                try (SparsePanels pt = panelled ? SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, rowBytes),
+                        new int[] {0, d2}) : null) {
+                    at[4] = threads.getCurrentThreadCpuTime();
+                    double[] gu = new double[r * r];
+                    double[] gv = new double[r * r];
+                    // a tiny step keeps the factors bounded over many calls; its size does not change the work
+                    double eta = 1e-9;
+                    String[] names = {pm == null ? "MV (gather over M)" : "MV (" + pm.panels() + " panels)",
+                        pt == null ? "MtU (gather over Mt)" : "MtU (" + pt.panels() + " panels)", "gram U", "gram V",
+                        "dot <U,MV>", "step U", "step V", "observed pass", "MV in CSR order", "MtU in CSR order",
+                        "step U + its gram", "step V + its gram", "engine iteration"};
+                    Runnable[] phases = {
+                        () -> {
+                            if (pm != null) {
+                                sk.panelProduct(pm, v, 0, mv);
+                            } else {
+                                sk.product(m, v, 0, d1, mv);
+                            }
+                        },
+                        () -> {
+                            if (pt != null) {
+                                sk.panelProduct(pt, u, 0, mtu);
+                            } else {
+                                sk.product(mt, u, 0, d2, mtu);
+                            }
+                        },
+                        () -> {
+                            Arrays.fill(gu, 0.0);
+                            k.gram(u, 0, d1, gu);
+                        },
+                        () -> {
+                            Arrays.fill(gv, 0.0);
+                            k.gram(v, 0, d2, gv);
+                        },
+                        () -> k.dot(u, mv, 0, d1),
+                        () -> k.gradientStep(u, mv, gv, eta, 0, d1),
+                        () -> k.gradientStep(v, mtu, gu, eta, 0, d2),
+                        () -> {
+                            // the observed loss's pass (not part of the full-loss iteration timed last): zeroing its
+                            // scatter target as the engine does
+                            mtu.segment().fill((byte) 0);
+                            sk.observedPass(m, u, v, 0, d1, mv, mtu);
+                        },
+                        () -> sk.product(m, v, 0, d1, mv),
+                        () -> sk.product(mt, u, 0, d2, mtu),
+                        // the engine's step: the new factor's Gram added up as it is stepped (the next pass's UᵀU, VᵀV)
+                        () -> {
+                            Arrays.fill(gu, 0.0);
+                            k.gradientStepAndGram(u, mv, gv, eta, 0, d1, gu);
+                        },
+                        () -> {
+                            Arrays.fill(gv, 0.0);
+                            k.gradientStepAndGram(v, mtu, gu, eta, 0, d2, gv);
+                        },
+                        () -> it.iterate(eta)
+                    };
+                    SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(phases, reps);
+                    double[][] cpu = timings.cpu();
+                    System.out.printf("%s + %s %s r=%d nnz=%d%n", k.name(), sk.name(), pattern, r, m.nonZeros());
+                    for (SparsePanels p : new SparsePanels[] {pm, pt}) {
+                        if (p != null) {
+                            System.out.printf("  panels of a %d x %d matrix: %d of %d columns, %.1f MiB%n",
+                                    p.rows(), p.cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
+                        }
+                    }
                     if (pm != null) {
-                        sk.panelProduct(pm, v, 0, mv);
-                    } else {
-                        sk.product(m, v, 0, d1, mv);
+                        System.out.printf("  built in ms of CPU: Mt's CSR %.0f, M's layout %.0f, Mt's from Mt's "
+                                + "CSR %.0f, Mt's from M %.0f%n", (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6,
+                                (at[3] - at[2]) / 1e6, (at[4] - at[3]) / 1e6);
                     }
-                },
-                () -> {
-                    if (pt != null) {
-                        sk.panelProduct(pt, u, 0, mtu);
-                    } else {
-                        sk.product(mt, u, 0, d2, mtu);
+                    double sum = 0;
+                    int fullLoss = 7; // the phases before the observed pass
+                    for (int x = 0; x < phases.length; x++) {
+                        if (x < fullLoss) {
+                            sum += cpu[x][reps / 2];
+                        } else if (x == fullLoss) {
+                            System.out.printf("  %-22s cpu median %7.2f ms%n", "sum of full-loss phases", sum);
+                        }
+                        long[] bytes = timings.allocated()[x];
+                        System.out.printf("  %-22s cpu min %7.2f ms  median %7.2f ms  allocated median %d B, "
+                                + "max %d B%n", names[x], cpu[x][0], cpu[x][reps / 2], bytes[reps / 2],
+                                bytes[reps - 1]);
                     }
-                },
-                () -> {
-                    Arrays.fill(gu, 0.0);
-                    k.gram(u, 0, d1, gu);
-                },
-                () -> {
-                    Arrays.fill(gv, 0.0);
-                    k.gram(v, 0, d2, gv);
-                },
-                () -> k.dot(u, mv, 0, d1),
-                () -> k.gradientStep(u, mv, gv, eta, 0, d1),
-                () -> k.gradientStep(v, mtu, gu, eta, 0, d2),
-                () -> {
-                    // the observed loss's pass (not part of the full-loss iteration timed last): zeroing its
-                    // scatter target as the engine does
-                    mtu.segment().fill((byte) 0);
-                    sk.observedPass(m, u, v, 0, d1, mv, mtu);
-                },
-                () -> sk.product(m, v, 0, d1, mv),
-                () -> sk.product(mt, u, 0, d2, mtu),
-                // the engine's step: the new factor's Gram added up as it is stepped (the next pass's UᵀU, VᵀV)
-                () -> {
-                    Arrays.fill(gu, 0.0);
-                    k.gradientStepAndGram(u, mv, gv, eta, 0, d1, gu);
-                },
-                () -> {
-                    Arrays.fill(gv, 0.0);
-                    k.gradientStepAndGram(v, mtu, gu, eta, 0, d2, gv);
-                },
-                () -> it.iterate(eta)
-            };
-            SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(phases, reps);
-            double[][] cpu = timings.cpu();
-            System.out.printf("%s + %s %s r=%d nnz=%d%n", k.name(), sk.name(), pattern, r, m.nonZeros());
-            for (SparsePanels p : new SparsePanels[] {pm, pt}) {
-                if (p != null) {
-                    System.out.printf("  panels of a %d x %d matrix: %d of %d columns, %.1f MiB%n",
-                            p.rows(), p.cols(), p.panels(), p.width(), p.bytes() / 1048576.0);
                 }
-            }
-            if (pm != null) {
-                System.out.printf("  built in ms of CPU: Mt's CSR %.0f, M's layout %.0f, Mt's from Mt's CSR %.0f, Mt's "
-                        + "from M %.0f%n", (at[1] - at[0]) / 1e6, (at[2] - at[1]) / 1e6, (at[3] - at[2]) / 1e6,
-                        (at[4] - at[3]) / 1e6);
-            }
-            double sum = 0;
-            int fullLoss = 7; // the phases before the observed pass
-            for (int x = 0; x < phases.length; x++) {
-                if (x < fullLoss) {
-                    sum += cpu[x][reps / 2];
-                } else if (x == fullLoss) {
-                    System.out.printf("  %-22s cpu median %7.2f ms%n", "sum of full-loss phases", sum);
-                }
-                long[] bytes = timings.allocated()[x];
-                System.out.printf("  %-22s cpu min %7.2f ms  median %7.2f ms  allocated median %d B, max %d B%n",
-                        names[x], cpu[x][0], cpu[x][reps / 2], bytes[reps / 2], bytes[reps - 1]);
-            }
-            if (pm != null) {
-                pm.close();
-                pt.close();
             }
         }
     }
