@@ -205,6 +205,9 @@ public final class SparseMatrix implements AutoCloseable {
      * test; engines on the panel layouts build Mᵀ's layout from M and never call this) shares it. It takes about
      * as much native memory as M ({@link #bytes(DType, int, long)} with d2 rows), and belongs to this matrix: it is
      * freed by this matrix's {@link #close()}, and callers must not close it.
+     *
+     * @throws IllegalArgumentException when M has more columns than a Java array holds (the sort keeps a count per
+     *         column on the heap) or the heap cannot hold those counts
      */
     public synchronized SparseMatrix transposed() {
         ensureOpen();
@@ -698,6 +701,9 @@ public final class SparseMatrix implements AutoCloseable {
      * on the Java heap while it is added, 24 bytes per entry, but a run of one column in a row whose columns have not
      * decreased yet takes one place (it is summed as it comes, as the sort would sum it); a matrix that ends with
      * fewer entries than reserved (duplicates were summed) is copied once into one of the exact size.
+     *
+     * <p>Not thread-safe. After any of its methods has thrown, the builder is only to be closed: the row in progress
+     * stays as it was (an {@code endRow} that found a float32 overflow throws again).
      */
     public static final class RowBuilder implements AutoCloseable {
         private final int rows;
