@@ -289,6 +289,28 @@ class NetworkCommandTest {
     }
 
     /**
+     * A dense numpy.savez archive given as data was called "a scipy sparse .npz", with a scipy line that fails on it
+     * (scipy: "does not contain a sparse array or matrix"), and a missing .npz was called so before its absence was
+     * named: the entry names decide now (no member read), and existence comes first.
+     */
+    @Test
+    void aDenseNpzGivenAsDataIsNamedWithNumpysLineAndAMissingOneAsMissing() throws IOException {
+        Path x = Files.copy(Fixtures.fixture("npz_dense_one.npz"), dir.resolve("x.npz"));
+        Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
+        Run r = run("network", "--data", x + "," + y, "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertEquals("autobalance: error: cannot read X from " + x + ": a numpy archive of arrays (numpy.savez), not a "
+                + "scipy.sparse.save_npz file; its array: arr_0; save the matrix as .npy and give that: "
+                + "numpy.save('M.npy', numpy.load('x.npz')['arr_0']) (X is read as a dense matrix: .npy, delimited "
+                + "text or Matrix Market)" + System.lineSeparator(), r.err());
+        Path absent = dir.resolve("absent.npz");
+        Run missing = run("network", "--data", absent + "," + y, "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, missing.exitCode(), missing.err());
+        assertEquals("autobalance: error: cannot read X: " + absent + " does not exist" + System.lineSeparator(),
+                missing.err());
+    }
+
+    /**
      * A mistake in --init (a directory that is not there, a bad spec) is named before the data is read, as factorize
      * names its own: it used to come after X and Y were loaded (here the data does not exist, so the load's error
      * came first).
