@@ -136,9 +136,13 @@ public final class SolverOptions {
      * before M is read: such a name should not cost the time of a long load. {@code named} begins the message.
      */
     static void requireFile(String named, Path file) {
-        if (!Files.exists(file) || Files.isDirectory(file)) {
-            throw new UsageException(named + file + " " + (Files.exists(file) ? "is a directory, not a file"
-                    : FileChecks.missing(file)), null);
+        if (Files.isDirectory(file)) {
+            throw new UsageException(named + file + " is a directory, not a file", null);
+        }
+        // notExists, not !exists: where it cannot be told (a parent that cannot be searched), the reader names the
+        // real error; a link that leads nowhere (a loop cannot be told either) is named here
+        if (Files.notExists(file) || Files.isSymbolicLink(file) && !Files.exists(file)) {
+            throw new UsageException(named + file + " " + FileChecks.missing(file), null);
         }
     }
 
