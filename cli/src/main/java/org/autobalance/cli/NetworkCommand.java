@@ -292,8 +292,7 @@ final class NetworkCommand implements Callable<Integer> {
                     // the paper's point: the differences stay (nearly) where they started while the layers grow
                     // a resumed run's first record is the checkpoint's, as factorize says of its balance
                     printer.printf("differences %s (%s %s), max unit drift %.3e%n",
-                            numbers(result.layerDifferences()), first[0].iteration() == 0 ? "at the start"
-                                    : "at iteration " + first[0].iteration() + " (resumed)",
+                            numbers(result.layerDifferences()), SolverRun.firstRecord(first[0].iteration()),
                             numbers(first[0].layerDifferences()), result.maxUnitInvariantChange());
                 }
                 printer.printf("schedule %s, init %s, %s kernels, %d thread(s)%n", result.schedule(),

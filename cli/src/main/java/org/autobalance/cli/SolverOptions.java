@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.io.Npy;
+import org.autobalance.io.Npz;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -135,9 +136,13 @@ public final class SolverOptions {
      * before M is read: such a name should not cost the time of a long load. {@code named} begins the message.
      */
     static void requireFile(String named, Path file) {
-        if (!Files.exists(file) || Files.isDirectory(file)) {
-            throw new UsageException(named + file + " " + (Files.exists(file) ? "is a directory, not a file"
-                    : FileChecks.missing(file)), null);
+        if (Files.isDirectory(file)) {
+            throw new UsageException(named + file + " is a directory, not a file", null);
+        }
+        // notExists, not !exists: where it cannot be told (a parent that cannot be searched), the reader names the
+        // real error; a link that leads nowhere (a loop cannot be told either) is named here
+        if (Files.notExists(file) || Files.isSymbolicLink(file) && !Files.exists(file)) {
+            throw new UsageException(named + file + " " + FileChecks.missing(file), null);
         }
     }
 
@@ -378,16 +383,28 @@ public final class SolverOptions {
     }
 
     /**
-     * Refuses a scipy {@code .npz} where {@code what} is read as a dense matrix, with the conversion: read as Matrix
-     * Market, its error ended "give it a name ending in .npz" of a name that ends so.
+     * Refuses a {@code .npz} where {@code what} is read as a dense matrix, with the conversion that fits what its entry
+     * names say it is: a scipy sparse matrix (a {@code format} member), or numpy.savez's arrays (the line
+     * {@link Npz#notSparse} gives). Read as Matrix Market, its error ended "give it a name ending in .npz" of a name
+     * that ends so. A file that is missing or not a zip archive is named by the reader's own line.
      */
     static void refuseNpz(Path path, String what) {
-        if (isNpz(path)) {
-            String file = FileChecks.printable(path.getFileName().toString());
-            throw new UsageException("cannot read " + what + " from " + path + ": a scipy sparse .npz, and " + what
-                    + " is read as a dense matrix (.npy, delimited text or Matrix Market); save it as .npy: "
-                    + "numpy.save('" + what + ".npy', scipy.sparse.load_npz('" + file + "').toarray())", null);
+        if (!isNpz(path)) {
+            return;
         }
+        requireFile("cannot read " + what + ": ", path);
+        String notSparse;
+        try {
+            notSparse = Npz.notSparse(path);
+        } catch (IOException e) {
+            throw UsageException.cannotRead(what, path, e);
+        }
+        String file = FileChecks.printable(path.getFileName().toString());
+        throw new UsageException("cannot read " + what + " from " + path + ": " + (notSparse != null ? notSparse
+                + " (" + what + " is read as a dense matrix: .npy, delimited text or Matrix Market)"
+                : "a scipy sparse .npz, and " + what + " is read as a dense matrix (.npy, delimited text or Matrix "
+                + "Market); save it as .npy: numpy.save('" + what + ".npy', scipy.sparse.load_npz('" + file
+                + "').toarray())"), null);
     }
 
     static boolean isNpy(Path path) {

@@ -395,6 +395,15 @@ public final class SolverRun {
     }
 
     /**
+     * Where a run's first record (the one its conserved quantities are compared with) was taken: "at the start", or,
+     * for a resumed run, whose first record is the checkpoint's, "at iteration N (resumed)". Factorize's balance line
+     * and network's differences line both say it.
+     */
+    static String firstRecord(long iteration) {
+        return iteration == 0 ? "at the start" : "at iteration " + iteration + " (resumed)";
+    }
+
+    /**
      * What a stalled run's summary says ({@link StopReason#STALLED}): the fact, and — when nothing of M was learned, a
      * start at or near U = V = 0 — what to do about it: scale M where its scale puts the iterates below the dtype's
      * normal range (then the default start, scaled to M, stalls too, and "a larger --init" was advice to a user who
@@ -517,8 +526,7 @@ public final class SolverRun {
         }
         if (first != null) {
             // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
-            printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", first.iteration() == 0
-                    ? "at the start" : "at iteration " + first.iteration() + " (resumed)",
+            printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", firstRecord(first.iteration()),
                     first.balance(), first.normU(), first.normV());
         }
         printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
+import org.autobalance.io.internal.FileChecks;
+
 /**
  * The bytes of a text matrix file (Matrix Market, delimited text) and an upper bound on how many there are, which a
  * reader checks what it is about to allocate against, or −1 for a pipe (/dev/stdin, a shell's {@code <(…)}, a FIFO),
@@ -43,9 +45,8 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
         try {
             file = new BufferedInputStream(Files.newInputStream(path), BUFFER_BYTES);
         } catch (NoSuchFileException e) {
-            // "-", standard input to many tools, is a file name here: say where standard input is
             NoSuchFileException clearer = new NoSuchFileException(path.toString(), null, "no such " + kind + " file"
-                    + (path.toString().equals("-") ? " (for standard input, give /dev/stdin)" : ""));
+                    + FileChecks.standardInputHint(path.toString()));
             clearer.initCause(e);
             throw clearer;
         }

@@ -280,6 +280,19 @@ public final class Npz {
     }
 
     /**
+     * Why the archive at {@code path} is not a scipy.sparse.save_npz file, and what to do (the line {@link #read}
+     * reports), or null for one with its {@code format} member. Only the archive's entry names are read, so a caller
+     * that reads a {@code .npz} as a dense matrix can say which conversion fits before reading any member.
+     *
+     * @throws IOException if the file cannot be opened as a zip archive
+     */
+    public static String notSparse(Path path) throws IOException {
+        try (ZipFile zip = new ZipFile(path.toFile())) {
+            return zip.getEntry("format.npy") != null ? null : notSparse(zip, path);
+        }
+    }
+
+    /**
      * What an archive without a {@code format} member is, and what to do: most often a dense matrix saved by
      * {@code numpy.savez} (members {@code arr_0.npy}, …), whose arrays are named with the line that saves one as
      * {@code .npy}, which the reader maps in place; or a sparse matrix's arrays saved so, with the line that saves

@@ -330,9 +330,9 @@ class NpzTest {
      * A member whose bytes the disk or a copy changed reads as other numbers unless its CRC-32 is checked:
      * java.util.zip's ZipFile does not check it (its ZipInputStream does), and a walk's .npz with one byte of a
      * deflated data.npy flipped was factorised without a word, where numpy says "Bad CRC-32 for file 'data.npy'".
-     * Here the last byte of
-     * the last value (1.0 becomes 1.0 plus a few ulps: finite, so nothing else can notice) in a stored member and in a
-     * deflated one written without compression (its bytes lie in the file as they are).
+     * Here bit 0 of the first byte of the last value (little-endian, its least significant byte: 1.0 becomes 1.0 plus
+     * one ulp, finite, so nothing else can notice) is flipped in a stored member and in a deflated one written without
+     * compression (its bytes lie in the file as they are).
      */
     @ParameterizedTest
     @CsvSource({"stored", "deflated"})

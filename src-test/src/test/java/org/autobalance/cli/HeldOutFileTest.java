@@ -63,6 +63,22 @@ class HeldOutFileTest {
     }
 
     /**
+     * "-" (standard input to many tools) as --test or as an --init factor was named missing without the hint the
+     * readers give: the check before M is read lost it ("--test: - does not exist").
+     */
+    @Test
+    void aDashIsNamedMissingWithWhereStandardInputIs() {
+        Path m = Fixtures.fixture("npz_csr.npz");
+        String hint = " does not exist (for standard input, give /dev/stdin)" + System.lineSeparator();
+        var test = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--test", "-");
+        assertEquals(2, test.exitCode(), test.out() + test.err());
+        assertEquals("autobalance: error: --test: -" + hint, test.err());
+        var init = run("factorize", "--input", m.toString(), "--rank", "2", "--init", "file:-,-");
+        assertEquals(2, init.exitCode(), init.out() + init.err());
+        assertEquals("autobalance: error: --init: U0 -" + hint, init.err());
+    }
+
+    /**
      * Another file that holds M's entries (a copy of it), or some of them (npz_coo.npz: npz_csr.npz's 12 positions
      * and one more, listed twice), is run, with one line saying how many are trained on; disjoint entries get no
      * such line.

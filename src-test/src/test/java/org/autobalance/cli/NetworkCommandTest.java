@@ -279,13 +279,40 @@ class NetworkCommandTest {
      */
     @Test
     void aSparseNpzGivenAsDenseDataIsNamedWithTheConversion() throws IOException {
-        Path x = Files.copy(Fixtures.fixture("npz_csr.npz"), dir.resolve("x.npz"));
+        assertEquals("a scipy sparse .npz, and X is read as a dense matrix (.npy, delimited text or Matrix Market); "
+                + "save it as .npy: numpy.save('X.npy', scipy.sparse.load_npz('x.npz').toarray())",
+                npzRefusal("npz_csr.npz"));
+    }
+
+    /**
+     * A dense numpy.savez archive given as data was called "a scipy sparse .npz", with a scipy line that fails on it
+     * (scipy: "does not contain a sparse array or matrix"), and a missing .npz was called so before its absence was
+     * named: the entry names decide now (no member read), and existence comes first.
+     */
+    @Test
+    void aDenseNpzGivenAsDataIsNamedWithNumpysLineAndAMissingOneAsMissing() throws IOException {
+        assertEquals("a numpy archive of arrays (numpy.savez), not a scipy.sparse.save_npz file; its array: arr_0; "
+                + "save the matrix as .npy and give that: numpy.save('M.npy', numpy.load('x.npz')['arr_0']) (X is read "
+                + "as a dense matrix: .npy, delimited text or Matrix Market)", npzRefusal("npz_dense_one.npz"));
+        Path absent = dir.resolve("absent.npz");
+        Run missing = run("network", "--data", absent + "," + dir.resolve("y.npy"), "--layers", "dense:2");
+        assertEquals(Main.EXIT_USAGE, missing.exitCode(), missing.err());
+        assertEquals("autobalance: error: cannot read X: " + absent + " does not exist" + System.lineSeparator(),
+                missing.err());
+    }
+
+    /**
+     * What a network run with the fixture {@code npz} as X (copied to x.npz) says of it, after "cannot read X from
+     * DIR/x.npz: ", having refused it as a usage error in one line.
+     */
+    private String npzRefusal(String npz) throws IOException {
+        Path x = Files.copy(Fixtures.fixture(npz), dir.resolve("x.npz"));
         Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
         Run r = run("network", "--data", x + "," + y, "--layers", "dense:2");
         assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
-        assertEquals("autobalance: error: cannot read X from " + x + ": a scipy sparse .npz, and X is read as a dense "
-                + "matrix (.npy, delimited text or Matrix Market); save it as .npy: numpy.save('X.npy', "
-                + "scipy.sparse.load_npz('x.npz').toarray())" + System.lineSeparator(), r.err());
+        String start = "autobalance: error: cannot read X from " + x + ": ";
+        assertTrue(r.err().startsWith(start) && r.err().endsWith(System.lineSeparator()), r.err());
+        return r.err().substring(start.length(), r.err().length() - System.lineSeparator().length());
     }
 
     /**

@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -40,6 +41,10 @@ public final class SparseBenchCommand {
     private static final int WARM_ITERATIONS = 30;
     /** Whether python3 can run the reference: it imports what {@code bench/sparse/reference.py} imports. */
     static final List<String> PYTHON_CHECK = List.of("python3", "-c", "import numpy, scipy.sparse");
+    /** How long the import check may run before it is ended (and the reference left out). */
+    static final Duration CHECK_LIMIT = Duration.ofMinutes(5);
+    /** How long one cell's scipy reference may run before it is ended. */
+    private static final Duration REFERENCE_LIMIT = Duration.ofMinutes(30);
     private int d1 = 100_000;
     private int d2 = 50_000;
     private long nnz = 5_000_000;
@@ -148,7 +153,7 @@ public final class SparseBenchCommand {
 
     private void run(PrintStream out) throws IOException, InterruptedException {
         Path script = script();
-        String unable = script == null ? null : pythonProblem(PYTHON_CHECK);
+        String unable = script == null ? null : pythonProblem(PYTHON_CHECK, CHECK_LIMIT);
         out.printf("autobalance bench sparse: one iteration, %d x %d, %d drawn entries, %s, η = %s%n", d1, d2, nnz,
                 dtype.label(), SparseProblem.ETA);
         out.println("machine: " + Environment.cpuModel() + ", " + Runtime.getRuntime().availableProcessors()
@@ -264,32 +269,51 @@ public final class SparseBenchCommand {
      * ModuleNotFoundError: …" (16 times in the default run), and without python3 on the PATH the first cell's
      * "Cannot run program" ended the command, exit code 1, after the engine's first measurement.
      */
-    static String pythonProblem(List<String> command) throws InterruptedException {
+    static String pythonProblem(List<String> command, Duration limit) throws InterruptedException {
         String install = "; install them, e.g. 'python3 -m pip install numpy scipy' or 'apt-get install python3-numpy "
                 + "python3-scipy', or give --no-python";
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        Process p;
+        Finished check;
         try {
-            p = Children.BENCH.start(pb);
+            check = runFor(new ProcessBuilder(command), limit);
         } catch (IOException e) {
             return command.getFirst() + " was not found (" + e.getMessage().strip() + "); install python3 with numpy "
                     + "and scipy, e.g. 'apt-get install python3-numpy python3-scipy', or give --no-python";
         }
-        String output;
-        try {
-            output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            output = e.toString();
+        if (check.exitCode() == null) {
+            return command.getFirst() + " did not finish importing numpy and scipy in " + (limit.toSeconds() >= 60
+                    ? limit.toMinutes() + " minutes" : limit.toMillis() / 1000.0 + " s") + install;
         }
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            return command.getFirst() + " did not finish importing numpy and scipy in 5 minutes" + install;
-        }
-        if (p.exitValue() == 0) {
+        if (check.exitCode() == 0) {
             return null;
         }
-        return command.getFirst() + " cannot import numpy and scipy (" + output.lines().reduce((a, b) -> b)
-                .orElse("exit code " + p.exitValue()) + ")" + install;
+        return command.getFirst() + " cannot import numpy and scipy (" + check.output().lines()
+                .reduce((a, b) -> b).orElse("exit code " + check.exitCode()) + ")" + install;
+    }
+
+    /** A child's output (standard output and error together, stripped) and exit code, null if it ran past its limit. */
+    record Finished(String output, Integer exitCode) {
+    }
+
+    /**
+     * Runs {@code pb} for at most {@code limit}, ended by force past it. The output goes to a temporary file, read
+     * once the child is gone: read from the pipe, it blocked until the child exited, so the limit could never fire.
+     *
+     * @throws IOException if the child cannot be started (the program is not found) or its output cannot be read
+     */
+    static Finished runFor(ProcessBuilder pb, Duration limit) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("autobalance-bench-child", ".log");
+        try {
+            Process p = Children.BENCH.start(pb.redirectErrorStream(true).redirectOutput(log.toFile()));
+            Integer exitCode = null;
+            if (p.waitFor(limit.toNanos(), TimeUnit.NANOSECONDS)) {
+                exitCode = p.exitValue();
+            } else {
+                p.destroyForcibly().waitFor();
+            }
+            return new Finished(Files.readString(log, StandardCharsets.UTF_8).strip(), exitCode);
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     /** The scipy reference's JSON as a map (numbers as Double), or null when it failed (the reason is printed). */
@@ -301,17 +325,16 @@ public final class SparseBenchCommand {
                 objective.equals("observed") ? "5" : "15");
         pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
         pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(threads));
-        pb.redirectErrorStream(true);
-        Process p = Children.BENCH.start(pb);
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        Finished run = runFor(pb, REFERENCE_LIMIT);
+        if (run.exitCode() == null || run.exitCode() != 0) {
             if (Children.BENCH.shuttingDown()) {
                 return null; // ended by the command's own signal, not failed
             }
-            System.out.println("  scipy reference failed: " + output.lines().reduce((a, b) -> b).orElse(""));
+            System.out.println("  scipy reference failed: " + (run.exitCode() == null ? "did not finish in "
+                    + REFERENCE_LIMIT.toMinutes() + " minutes" : run.output().lines().reduce((a, b) -> b).orElse("")));
             return null;
         }
-        String last = output.lines().reduce((a, b) -> b).orElse("{}");
+        String last = run.output().lines().reduce((a, b) -> b).orElse("{}");
         @SuppressWarnings("unchecked")
         Map<String, Object> parsed = (Map<String, Object>) Json.parse(last);
         return parsed;

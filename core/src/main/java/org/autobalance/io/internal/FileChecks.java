@@ -39,10 +39,19 @@ public final class FileChecks {
         }
         if (e instanceof FileSystemException f) {
             return f.getReason() != null ? f.getReason() : e instanceof NoSuchFileException
-                    ? "no such file or directory: " + f.getFile()
+                    ? "no such file or directory: " + f.getFile() + standardInputHint(f.getFile())
                     : e instanceof AccessDeniedException ? "permission denied: " + f.getFile() : f.getMessage();
         }
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * The words that follow "does not exist" or "no such file" of a file named {@code name}: for "-", standard input
+     * to many tools but a file name here, where standard input is; nothing for any other name. The one home of that
+     * hint, for the command line's checks and the readers alike.
+     */
+    public static String standardInputHint(String name) {
+        return "-".equals(name) ? " (for standard input, give /dev/stdin)" : "";
     }
 
     /**
@@ -50,6 +59,9 @@ public final class FileChecks {
      * a part of it is a file ({@code M.npy/U}) or a link that leads nowhere, which.
      */
     public static String missing(Path path) {
+        if (!standardInputHint(path.toString()).isEmpty()) {
+            return "does not exist" + standardInputHint(path.toString());
+        }
         if (Files.isSymbolicLink(path)) {
             return "is " + LEADS_NOWHERE;
         }
