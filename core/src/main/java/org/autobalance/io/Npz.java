@@ -374,10 +374,8 @@ public final class Npz {
     private static byte[] declaredBytes(InputStream in, String source, String member, Runnable beforeLook)
             throws IOException {
         String named = source + ":" + member;
-        byte[] preamble = in.readNBytes(NpyHeader.PREAMBLE_BYTES + Short.BYTES);
-        long headerEnd = NpyHeader.headerEnd(MemorySegment.ofArray(preamble), named);
-        // numpy refuses headers above 10 000 bytes: a longer length field is a lie, which the parse reports
-        byte[] header = concat(preamble, in.readNBytes(Math.clamp(headerEnd - preamble.length, 0, UNSIZED_BYTES)));
+        byte[] header = headerBytes(in, named);
+        long headerEnd = NpyHeader.headerEnd(MemorySegment.ofArray(header), named);
         NpyHeader h = header.length < headerEnd ? null : NpyHeader.parse(MemorySegment.ofArray(header), named);
         long declared = h == null ? -1 : h.dataBytes();
         if (declared < 0) {
@@ -417,21 +415,40 @@ public final class Npz {
         return bytes;
     }
 
+    /**
+     * A member's {@code .npy} header as far as its length field says, read from {@code in}: fewer bytes when the
+     * member ends first (the parse then names it).
+     */
+    static byte[] headerBytes(InputStream in, String named) throws IOException {
+        byte[] preamble = in.readNBytes(NpyHeader.PREAMBLE_BYTES + Short.BYTES);
+        long headerEnd = NpyHeader.headerEnd(MemorySegment.ofArray(preamble), named);
+        // numpy refuses headers above 10 000 bytes: a longer length field is a lie, which the parse reports
+        return concat(preamble, in.readNBytes(Math.clamp(headerEnd - preamble.length, 0, UNSIZED_BYTES)));
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
         return both;
     }
 
-    /** Member bytes as a 1-D array of one of {@code kinds} ('f' float32/64, 'i'/'u' integers, 'b' bool). */
-    private static NpyElements array(MemorySegment bytes, String source, String kinds) throws MatrixFormatException {
-        NpyHeader h = NpyHeader.parse(bytes, source);
+    /**
+     * {@code h}, checked to describe a 1-D array of one of {@code kinds} ('f', 'i', 'u', 'b') that the elements' reader
+     * reads: the members of a scipy sparse file, whether held whole or streamed ({@link NpzMember}).
+     */
+    static NpyHeader requireVector(NpyHeader h, String source, String kinds) throws MatrixFormatException {
         if (kinds.indexOf(h.kind()) < 0 || !NpyElements.readable(h.kind(), h.itemSize())) {
             throw new MatrixFormatException(source, "unsupported dtype '" + h.descr() + "' for this array");
         }
         if (h.shape().length != 1) {
             throw new MatrixFormatException(source, "expected a 1-D array, found shape " + h.shapeText());
         }
+        return h;
+    }
+
+    /** Member bytes as a 1-D array of one of {@code kinds} ('f' float32/64, 'i'/'u' integers, 'b' bool). */
+    private static NpyElements array(MemorySegment bytes, String source, String kinds) throws MatrixFormatException {
+        NpyHeader h = requireVector(NpyHeader.parse(bytes, source), source, kinds);
         long expected = h.dataBytes();
         if (expected < 0 || bytes.byteSize() - h.dataOffset() != expected) {
             throw new MatrixFormatException(source, "the header declares " + expected + " bytes of data, the member "

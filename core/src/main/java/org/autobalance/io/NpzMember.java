@@ -87,13 +87,7 @@ final class NpzMember implements AutoCloseable {
         String named = source + ":" + member;
         CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32());
         try {
-            NpyHeader h = header(in, named, source, member);
-            if (kinds.indexOf(h.kind()) < 0 || !NpyElements.readable(h.kind(), h.itemSize())) {
-                throw new MatrixFormatException(named, "unsupported dtype '" + h.descr() + "' for this array");
-            }
-            if (h.shape().length != 1) {
-                throw new MatrixFormatException(named, "expected a 1-D array, found shape " + h.shapeText());
-            }
+            NpyHeader h = Npz.requireVector(header(in, named, source, member), named, kinds);
             long declared = h.dataBytes();
             // the zip stream gives at most the directory's compressed size, and no member holds more bytes than the
             // archive (the directory's size is the file's own word: a hostile one says 4 GB of a 1 kB member), so
@@ -124,13 +118,7 @@ final class NpzMember implements AutoCloseable {
     private static NpyHeader header(CheckedInputStream in, String named, String source, String member)
             throws IOException {
         try {
-            byte[] preamble = in.readNBytes(NpyHeader.PREAMBLE_BYTES + Short.BYTES);
-            long end = NpyHeader.headerEnd(MemorySegment.ofArray(preamble), named);
-            // numpy refuses headers above 10 000 bytes: a longer length field is a lie, which the parse reports
-            byte[] rest = in.readNBytes(Math.clamp(end - preamble.length, 0, 1 << 20));
-            byte[] all = java.util.Arrays.copyOf(preamble, preamble.length + rest.length);
-            System.arraycopy(rest, 0, all, preamble.length, rest.length);
-            return NpyHeader.parse(MemorySegment.ofArray(all), named);
+            return NpyHeader.parse(MemorySegment.ofArray(Npz.headerBytes(in, named)), named);
         } catch (ZipException | EOFException bad) {
             throw damaged(source, member, bad);
         }
