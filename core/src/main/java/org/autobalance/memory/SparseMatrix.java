@@ -222,22 +222,35 @@ public final class SparseMatrix implements AutoCloseable {
         return shared;
     }
 
-    private SparseMatrix transpose() {
-        // the counting sort keeps a long per column on the heap: a csc .npz of 2^31 - 1 rows and one entry (M's
-        // columns here) asked for a long[2^31], an OutOfMemoryError ("Requested array size exceeds VM limit")
+    /**
+     * Mᵀ's row pointers without Mᵀ (M's column pointers, as a CSC holds them): element j is the number of stored
+     * entries in the columns before j, element {@code cols()} all of them. The first pass of {@link #transposed()}'s
+     * counting sort, on the Java heap ({@code cols() + 1} longs).
+     *
+     * @throws IllegalArgumentException when M has more columns than a Java array holds or the heap cannot hold them
+     */
+    public long[] columnStarts() {
+        ensureOpen();
+        // a long per column on the heap: a csc .npz of 2^31 - 1 rows and one entry (M's columns here) asked for a
+        // long[2^31], an OutOfMemoryError ("Requested array size exceeds VM limit")
         if (cols >= NativeMemory.MAX_ARRAY_LENGTH) {
             throw new IllegalArgumentException("cannot transpose a matrix of " + cols + " columns: at most "
                     + (NativeMemory.MAX_ARRAY_LENGTH - 1) + " are sorted (the length limit of a Java array)");
         }
         NativeMemory.requireHeap((cols + 1L) * Long.BYTES, () -> "transpose a matrix of " + cols + " columns");
-        SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
-        long[] next = new long[cols + 1];
+        long[] starts = new long[cols + 1];
         for (long k = 0; k < nonZeros; k++) {
-            next[column(k) + 1]++;
+            starts[columns.getAtIndex(ValueLayout.JAVA_INT, k) + 1]++;
         }
         for (int j = 0; j < cols; j++) {
-            next[j + 1] += next[j];
+            starts[j + 1] += starts[j];
         }
+        return starts;
+    }
+
+    private SparseMatrix transpose() {
+        long[] next = columnStarts();
+        SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
         for (int j = 0; j <= cols; j++) {
             t.rowStart.setAtIndex(ValueLayout.JAVA_LONG, j, next[j]);
         }

@@ -155,7 +155,7 @@ public final class IterationEngine implements AutoCloseable {
         boolean panelled = full && panelled(sparseKernels, sparse, r);
         this.transposed = full && !panelled ? sparse.transposed() : null;
         this.transposedChunks = !full ? null : transposed != null ? equalWork(transposed, threads)
-                : equalWork(columnStarts(sparse), threads);
+                : equalWork(sparse.columnStarts(), threads);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
@@ -461,19 +461,6 @@ public final class IterationEngine implements AutoCloseable {
         }
         b[parts] = rows;
         return b;
-    }
-
-    /** Mᵀ's row pointers without Mᵀ: the running count of M's entries per column. */
-    static long[] columnStarts(SparseMatrix m) {
-        long[] starts = new long[m.cols() + 1];
-        MemorySegment column = m.columnIndices();
-        for (long k = 0; k < m.nonZeros(); k++) {
-            starts[column.getAtIndex(ValueLayout.JAVA_INT, k) + 1]++;
-        }
-        for (int j = 0; j < m.cols(); j++) {
-            starts[j + 1] += starts[j];
-        }
-        return starts;
     }
 
     private void addPartials(int startRow, int endRow) {

@@ -67,12 +67,18 @@ class SparseMatrixTest {
                         assertTrue(mt.column(k - 1) < mt.column(k), pattern + " row " + j + " of Mt is not sorted");
                     }
                 }
+                long[] columnStarts = new long[m.cols() + 1];
                 for (int i = 0; i < m.rows(); i++) {
                     for (int j = 0; j < m.cols(); j++) {
                         assertEquals(m.isStored(i, j), mt.isStored(j, i), pattern + " (" + i + "," + j + ")");
                         assertEquals(m.get(i, j), mt.get(j, i), pattern + " (" + i + "," + j + ")");
+                        columnStarts[j + 1] += m.isStored(i, j) ? 1 : 0;
                     }
                 }
+                for (int j = 0; j < m.cols(); j++) {
+                    columnStarts[j + 1] += columnStarts[j];
+                }
+                assertArrayEquals(columnStarts, m.columnStarts(), pattern + ": Mt's row pointers, counted without Mt");
             }
         }
         // an explicit zero is an entry of the transpose too
@@ -81,6 +87,7 @@ class SparseMatrixTest {
             b.add(0, 2, 4.0);
             SparseMatrix mt;
             try (SparseMatrix m = b.build(DType.FLOAT32)) {
+                assertArrayEquals(new long[] {0, 0, 0, 2}, m.columnStarts());
                 mt = m.transposed();
                 assertArrayEquals(new long[] {0, 0, 0, 2}, new long[] {mt.rowStart(0), mt.rowStart(1), mt.rowStart(2),
                     mt.rowStart(3)});

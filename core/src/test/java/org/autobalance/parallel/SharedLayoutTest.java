@@ -145,7 +145,7 @@ class SharedLayoutTest {
             try (Shared<SparsePanels> pm = SparsePanels.shared(m, false, SparsePanels.panelCount(m.cols(), 64),
                     IterationEngine.equalWork(m, 2));
                     Shared<SparsePanels> pt = SparsePanels.shared(m, true, SparsePanels.panelCount(m.rows(), 64),
-                            IterationEngine.equalWork(IterationEngine.columnStarts(m), 2))) {
+                            IterationEngine.equalWork(m.columnStarts(), 2))) {
                 layouts = pm.get().bytes() + pt.get().bytes();
                 assertEquals(withFirst, layouts + work, "layouts, MV and MtU; no CSR of Mt");
             }
