@@ -1,9 +1,11 @@
 package org.autobalance.memory;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.autobalance.memory.internal.Closing;
 
 /**
  * One holder's lease on a structure built from a sparse matrix and shared by every engine over it that asks for the
@@ -88,7 +90,7 @@ public final class Shared<T extends AutoCloseable> implements AutoCloseable {
             closed = true;
             // after the matrix's close the table no longer holds this entry, whose structure that close freed
             if (--entry.holders == 0 && matrix.sharedTable().remove(key, entry)) {
-                closeStructure(entry.value);
+                Closing.closeAll(List.of(entry.value), "a shared structure");
             }
         }
     }
@@ -98,40 +100,15 @@ public final class Shared<T extends AutoCloseable> implements AutoCloseable {
      * skips none of the others, and the first failure is thrown with the later ones suppressed.
      */
     static void closeAll(Map<Object, Entry> table) {
-        RuntimeException failure = null;
         try {
-            for (Entry e : table.values()) {
-                try {
-                    closeStructure(e.value);
-                } catch (RuntimeException f) {
-                    if (failure == null) {
-                        failure = f;
-                    } else {
-                        failure.addSuppressed(f);
-                    }
-                }
-            }
+            Closing.closeAll(table.values().stream().map(e -> e.value).toList(), "a shared structure");
         } finally {
             table.clear();
-        }
-        if (failure != null) {
-            throw failure;
         }
     }
 
     /** A new, empty table for a matrix. */
     static Map<Object, Entry> newTable() {
         return new HashMap<>();
-    }
-
-    private static void closeStructure(AutoCloseable value) {
-        try {
-            value.close();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            // the structures this table holds (native arenas) throw no checked exception on close
-            throw new IllegalStateException("closing a shared structure failed: " + e.getMessage(), e);
-        }
     }
 }

@@ -14,6 +14,7 @@ import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.Shared;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.memory.internal.Closing;
 
 /**
  * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed
@@ -176,7 +177,7 @@ public final class IterationEngine implements AutoCloseable {
                 mtuPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
             }
         } catch (Throwable e) {
-            closeEach(built, e);
+            Closing.closeEach(built, e);
             throw e;
         }
         this.gramUPartials = new double[threads][r * r];
@@ -503,33 +504,6 @@ public final class IterationEngine implements AutoCloseable {
         if (sparseResidual != null) {
             owned.add(sparseResidual);
         }
-        Throwable failure = closeEach(owned, null);
-        if (failure instanceof RuntimeException e) {
-            throw e;
-        } else if (failure instanceof Error e) {
-            throw e;
-        } else if (failure != null) {
-            // what the engine owns (leases, native matrices) throws no checked exception on close
-            throw new IllegalStateException("closing the engine failed: " + failure.getMessage(), failure);
-        }
-    }
-
-    /**
-     * Closes every one of {@code things}, whatever fails: returns {@code failure} (or, if null, the first close's
-     * failure) with every close's failure suppressed in it, or null if none failed.
-     */
-    private static Throwable closeEach(List<AutoCloseable> things, Throwable failure) {
-        for (AutoCloseable thing : things) {
-            try {
-                thing.close();
-            } catch (Exception | Error e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        return failure;
+        Closing.closeAll(owned, "the engine");
     }
 }
