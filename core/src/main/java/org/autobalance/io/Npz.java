@@ -349,8 +349,8 @@ public final class Npz {
         try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32())) {
             byte[] bytes = declaredBytes(in, source, name + ".npy", beforeLook);
             // the sum is whole once the member is read to its end: a member longer than read is refused otherwise
-            if (e.getCrc() != -1 && in.read() < 0 && in.getChecksum().getValue() != e.getCrc()) {
-                throw NpzMember.corrupt(source, name + ".npy", in.getChecksum().getValue(), e.getCrc());
+            if (in.read() < 0) {
+                NpzMember.requireCrc(in, e, source, name + ".npy");
             }
             return MemorySegment.ofArray(bytes);
         } catch (OutOfMemoryError tooLarge) {

@@ -210,16 +210,21 @@ final class NpzMember implements AutoCloseable {
             throw new MatrixFormatException(source + ":" + member, "the header declares " + header.dataBytes()
                     + " bytes of data, the member holds more");
         }
-        long crc = in.getChecksum().getValue();
-        if (entry.getCrc() != -1 && crc != entry.getCrc()) {
-            throw corrupt(source, member, crc, entry.getCrc());
-        }
+        requireCrc(in, entry, source, member);
     }
 
-    /** A member whose CRC-32 is not the archive's. */
-    static MatrixFormatException corrupt(String source, String member, long crc, long expected) {
-        return new MatrixFormatException(source, "member '" + member + "' is corrupt: its CRC-32 is " + hex(crc)
-                + ", the archive says " + hex(expected) + " (damaged in storage or in a copy? save or copy it again)");
+    /**
+     * Refuses a member read to its end through {@code in} whose CRC-32 is not the archive's: ZipFile's streams do
+     * not check it (ZipInputStream's do), and numpy refuses such a member.
+     */
+    static void requireCrc(CheckedInputStream in, ZipEntry entry, String source, String member)
+            throws MatrixFormatException {
+        long crc = in.getChecksum().getValue();
+        if (entry.getCrc() != -1 && crc != entry.getCrc()) {
+            throw new MatrixFormatException(source, "member '" + member + "' is corrupt: its CRC-32 is " + hex(crc)
+                    + ", the archive says " + hex(entry.getCrc()) + " (damaged in storage or in a copy? save or copy "
+                    + "it again)");
+        }
     }
 
     /**
