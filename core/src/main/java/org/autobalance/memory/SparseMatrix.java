@@ -267,6 +267,20 @@ public final class SparseMatrix implements AutoCloseable {
     }
 
     /**
+     * Stores {@code x} as stored entry k's value, at (i, j): in a float32 matrix rounded once, where it must be within
+     * float32's range (the dense rule: 1e39 became Infinity, reported later without a word about float32).
+     *
+     * @throws Float32RangeException if a float32 matrix's value is beyond float32's range
+     */
+    private void setValue(long k, double x, int i, int j) {
+        if (dtype == DType.FLOAT32) {
+            values.setAtIndex(ValueLayout.JAVA_FLOAT, k, DenseMatrix.toFloat(x, i, j));
+        } else {
+            values.setAtIndex(ValueLayout.JAVA_DOUBLE, k, x);
+        }
+    }
+
+    /**
      * Sorts {@code keys[0, n)}, each {@code column << 32 | position}, and sums the {@code values[position]} of each
      * column in position order (in double, left to right, as scipy's {@code sum_duplicates} adds them) into
      * {@code sums}: afterwards {@code keys[p] >>> 32} is the p-th distinct column and {@code sums[p]} its sum.
@@ -638,14 +652,8 @@ public final class SparseMatrix implements AutoCloseable {
                         MemorySegment.copy(sj, start[i] * Integer.BYTES, out.columns, at * Integer.BYTES,
                                 kept[i] * Integer.BYTES);
                         for (long p = 0; p < kept[i]; p++) {
-                            double x = sx.getAtIndex(ValueLayout.JAVA_DOUBLE, start[i] + p);
-                            if (dtype == DType.FLOAT32) {
-                                // the dense rule: 1e39 became Infinity, reported later without a word about float32
-                                out.values.setAtIndex(ValueLayout.JAVA_FLOAT, at + p, DenseMatrix.toFloat(x, i,
-                                        sj.getAtIndex(ValueLayout.JAVA_INT, start[i] + p)));
-                            } else {
-                                out.values.setAtIndex(ValueLayout.JAVA_DOUBLE, at + p, x);
-                            }
+                            out.setValue(at + p, sx.getAtIndex(ValueLayout.JAVA_DOUBLE, start[i] + p), i,
+                                    sj.getAtIndex(ValueLayout.JAVA_INT, start[i] + p));
                         }
                         at += kept[i];
                         if (InterruptLooks.passed(start[i] + i, start[i + 1] + i + 1)) {
@@ -799,16 +807,10 @@ public final class SparseMatrix implements AutoCloseable {
                 values = folded;
             }
             out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, row, at);
-            boolean single = out.dtype == DType.FLOAT32;
             for (int p = 0; p < m; p++) {
                 int column = (int) (keys[p] >>> 32);
                 out.columns.setAtIndex(ValueLayout.JAVA_INT, at + p, column);
-                if (single) {
-                    out.values.setAtIndex(ValueLayout.JAVA_FLOAT, at + p, DenseMatrix.toFloat(values[p], row,
-                            column));
-                } else {
-                    out.values.setAtIndex(ValueLayout.JAVA_DOUBLE, at + p, values[p]);
-                }
+                out.setValue(at + p, values[p], row, column);
             }
             at += m;
             row++;
