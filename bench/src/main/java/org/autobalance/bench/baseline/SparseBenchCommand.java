@@ -286,12 +286,16 @@ public final class SparseBenchCommand {
         if (check.exitCode() == 0) {
             return null;
         }
-        return command.getFirst() + " cannot import numpy and scipy (" + check.output().lines()
-                .reduce((a, b) -> b).orElse("exit code " + check.exitCode()) + ")" + install;
+        return command.getFirst() + " cannot import numpy and scipy (" + check.lastLine("exit code "
+                + check.exitCode()) + ")" + install;
     }
 
     /** A child's output (standard output and error together, stripped) and exit code, null if it ran past its limit. */
     record Finished(String output, Integer exitCode) {
+        /** The output's last line (what python prints last: the error, or the reference's JSON), or {@code none}. */
+        String lastLine(String none) {
+            return output.lines().reduce((a, b) -> b).orElse(none);
+        }
     }
 
     /**
@@ -331,10 +335,10 @@ public final class SparseBenchCommand {
                 return null; // ended by the command's own signal, not failed
             }
             System.out.println("  scipy reference failed: " + (run.exitCode() == null ? "did not finish in "
-                    + REFERENCE_LIMIT.toMinutes() + " minutes" : run.output().lines().reduce((a, b) -> b).orElse("")));
+                    + REFERENCE_LIMIT.toMinutes() + " minutes" : run.lastLine("")));
             return null;
         }
-        String last = run.output().lines().reduce((a, b) -> b).orElse("{}");
+        String last = run.lastLine("{}");
         @SuppressWarnings("unchecked")
         Map<String, Object> parsed = (Map<String, Object>) Json.parse(last);
         return parsed;
