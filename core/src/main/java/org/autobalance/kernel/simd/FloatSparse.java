@@ -275,6 +275,16 @@ final class FloatSparse {
      * native-notes/sparse.md, "The observed pass's profile-bound stores"). Same operations in the same order as then,
      * the squares still added row by row: the bits are the same.
      *
+     * <p>Panels: the entries are read from {@code ptr}, {@code col} and {@code val} as {@link
+     * org.autobalance.kernel.CsrPanels} lays them out, row i's piece in panel p at {@code ptr[p·rows + i]} (M's own
+     * CSR is the one-panel case). Each thread runs the panels in turn over its rows [rs, re); in the first panel a
+     * row's pu row is zeroed and its sum of squares starts from 0, in the others both continue from what the previous
+     * panel left (a row without entries there is skipped), so every row's sums are the chains they are over M, and a
+     * column of pv, which lives in one panel, still receives its rows' updates in row order: the bits of the
+     * one-panel pass whatever the panel count (native-notes/sparse.md, "Twenty-third session"). The accumulators
+     * start from the pu row in every panel (stored as zero in the first) rather than from a zero vector in the
+     * first: a vector merged from two branches was boxed (see {@link #update}).
+     *
      * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
      * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
      * puts a profiled loop predicate before the inner loop, with the state of the loop's back-edge; in some JVMs that
@@ -290,48 +300,65 @@ final class FloatSparse {
      * shared (native-notes/sparse.md, "observed1's recompile loop: its cause"); a program that reads much through
      * confined segments before it factorizes can still meet the loop, up to 100 compiles.
      */
-    static double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu,
-            DenseMatrix pv, Scratch sc) {
+    static double observedPass(MemorySegment ptr, MemorySegment col, MemorySegment val, int panels, int rows,
+            DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu, DenseMatrix pv, Scratch sc) {
         int nc = (u.cols() + L - 1) / L;
         long st = (long) u.stride() * BYTES;
-        MemorySegment ptr = m.rowStarts();
-        MemorySegment col = m.columnIndices();
-        MemorySegment val = m.values();
         MemorySegment us = u.segment();
         MemorySegment vs = v.segment();
         MemorySegment pus = pu.segment();
         MemorySegment pvs = pv.segment();
         float[] es = nc > 1 ? sc.floats(1, CHUNK) : null;
+        // each row's sum of squares: over one panel a block's, added after the block; over several every row's,
+        // carried from panel to panel and added at the end; in row order either way
+        double[] sq = sc.doubles(0, panels == 1 ? ROWS : re - rs);
         double squares = 0.0;
-        for (int i = rs; i < re; ) {
-            int i1 = i + Math.min(ROWS, re - i); // not i + ROWS, which can pass Integer.MAX_VALUE
-            squares = observedRows(ptr, col, val, i, i1, st, nc, us, vs, pus, pvs, es, squares);
-            i = i1;
+        for (int p = 0; p < panels; p++) {
+            long pb = (long) p * rows;
+            for (int i = rs; i < re; ) {
+                int i1 = i + Math.min(ROWS, re - i); // not i + ROWS, which can pass Integer.MAX_VALUE
+                observedRows(ptr, col, val, pb, i, i1, st, nc, us, vs, pus, pvs, es, sq, panels == 1 ? i : rs, p == 0);
+                for (int k = 0; panels == 1 && k < i1 - i; k++) {
+                    squares += sq[k];
+                }
+                i = i1;
+            }
+        }
+        for (int k = 0; panels > 1 && k < re - rs; k++) {
+            squares += sq[k];
         }
         return squares;
     }
 
     /**
-     * Rows [i0, i1) of the pass: {@code squares} plus each row's sum of squared residuals, in row order. Rows of one
+     * Rows [i0, i1) of panel {@code pb / rows} of the pass: each row's sum of squared residuals into {@code sq[i −
+     * so]}, from 0 in the first panel ({@code first}) and from what is there in the others. Rows of one
      * vector are done here, in one loop per row; wider ones by {@code observed2} or {@code observedWide}. (The
      * one-vector loop is here rather than in a method of its own because it is what makes this method larger than
      * FreqInlineSize: see {@link #observedPass}.)
      */
-    private static double observedRows(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1,
-            long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, float[] es,
-            double squares) {
+    private static void observedRows(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0,
+            int i1, long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs,
+            float[] es, double[] sq, int so, boolean first) {
         if (nc == 2) {
-            return observed2(ptr, col, val, i0, i1, st, us, vs, pus, pvs, es, squares);
+            observed2(ptr, col, val, pb, i0, i1, st, us, vs, pus, pvs, es, sq, so, first);
+            return;
         } else if (nc > 2) {
-            return observedWide(ptr, col, val, i0, i1, st, nc, us, vs, pus, pvs, es, squares);
+            observedWide(ptr, col, val, pb, i0, i1, st, nc, us, vs, pus, pvs, es, sq, so, first);
+            return;
         }
         for (int i = i0; i < i1; i++) {
-            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
-            int n = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
+            int n = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
+            if (first) {
+                VT.cast(FloatVector.zero(S)).intoMemorySegment(exact(pus), ro, NO);
+            } else if (n == 0) {
+                continue; // nothing in this panel: the row's sums stay as the last panel left them
+            }
             FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro, NO));
-            FloatVector a0 = VT.cast(FloatVector.zero(S));
-            double row = 0.0;
+            FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro, NO));
+            double row = first ? 0.0 : sq[i - so];
             for (int t = 0; t < n; t++) {
                 long k = ks + t;
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
@@ -350,9 +377,8 @@ final class FloatSparse {
                         .intoMemorySegment(exact(pvs), j, NO);
             }
             VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
-            squares += row;
+            sq[i - so] = row;
         }
-        return squares;
     }
 
     /**
@@ -363,18 +389,25 @@ final class FloatSparse {
      * smaller method that C2 may inline is what this structure avoids. Per lane the same FMAs in the same order as
      * one accumulator over the row: the same bits as through the pu row.
      */
-    private static double observed2(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1, long st,
-            MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, float[] es, double squares) {
+    private static void observed2(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0, int i1,
+            long st, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, float[] es,
+            double[] sq, int so, boolean first) {
         long o1 = L * BYTES;
         for (int i = i0; i < i1; i++) {
-            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
-            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
+            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
+            if (first) {
+                VT.cast(FloatVector.zero(S)).intoMemorySegment(exact(pus), ro, NO);
+                VT.cast(FloatVector.zero(S)).intoMemorySegment(exact(pus), ro + o1, NO);
+            } else if (m == 0) {
+                continue; // see observedRows
+            }
             FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro, NO));
             FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o1, NO));
-            FloatVector a0 = VT.cast(FloatVector.zero(S));
-            FloatVector a1 = VT.cast(FloatVector.zero(S));
-            double row = 0.0;
+            FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro, NO));
+            FloatVector a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro + o1, NO));
+            double row = first ? 0.0 : sq[i - so];
             // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
             int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
             for (int c = 0; c < chunks; c++) {
@@ -408,9 +441,8 @@ final class FloatSparse {
             }
             VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
             VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
-            squares += row;
+            sq[i - so] = row;
         }
-        return squares;
     }
 
     /**
@@ -421,20 +453,24 @@ final class FloatSparse {
      * row's vectors per entry: float64 r = 16 (4 vectors) cost 10× r = 8 per entry (native-notes/sparse.md, "The
      * observed pass's wide rows").
      */
-    private static double observedWide(MemorySegment ptr, MemorySegment col, MemorySegment val, int i0, int i1,
-            long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, float[] es,
-            double squares) {
+    private static void observedWide(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0,
+            int i1, long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs,
+            float[] es, double[] sq, int so, boolean first) {
         int pairs = nc & ~1;
         long tail = pairs * L * BYTES;
         for (int i = i0; i < i1; i++) {
-            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, i);
-            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1) - ks); // counted by int: see observedPass
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
+            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
-            FloatVector zero = VT.cast(FloatVector.zero(S));
-            for (int c = 0; c < nc; c++) {
-                VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
+            if (first) {
+                FloatVector zero = VT.cast(FloatVector.zero(S));
+                for (int c = 0; c < nc; c++) {
+                    VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
+                }
+            } else if (m == 0) {
+                continue; // see observedRows
             }
-            double row = 0.0;
+            double row = first ? 0.0 : sq[i - so];
             int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
             for (int c = 0; c < chunks; c++) {
                 int t0 = c * CHUNK;
@@ -453,9 +489,8 @@ final class FloatSparse {
                     update(col, k0, n, st, tail, false, us, vs, pus, pvs, ro, es);
                 }
             }
-            squares += row;
+            sq[i - so] = row;
         }
-        return squares;
     }
 
     /**

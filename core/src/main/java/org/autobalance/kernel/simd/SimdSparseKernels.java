@@ -1,5 +1,6 @@
 package org.autobalance.kernel.simd;
 
+import org.autobalance.kernel.CsrPanels;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
@@ -76,8 +77,26 @@ public final class SimdSparseKernels implements SparseKernels {
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {
         return m.dtype() == DType.FLOAT32
-                ? FloatSparse.observedPass(m, u, v, rowStart, rowEnd, pu, pv, Scratch.get())
-                : DoubleSparse.observedPass(m, u, v, rowStart, rowEnd, pu, pv, Scratch.get());
+                ? FloatSparse.observedPass(m.rowStarts(), m.columnIndices(), m.values(), 1, m.rows(), u, v, rowStart,
+                        rowEnd, pu, pv, Scratch.get())
+                : DoubleSparse.observedPass(m.rowStarts(), m.columnIndices(), m.values(), 1, m.rows(), u, v,
+                        rowStart, rowEnd, pu, pv, Scratch.get());
+    }
+
+    /** Where the layout is on, at every rank: the panels keep the gathered and scatter-added rows in L2. */
+    @Override
+    public boolean panelledObserved(DType dtype, int rank) {
+        return SparsePanels.enabled();
+    }
+
+    @Override
+    public double observedPass(CsrPanels m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix pu,
+            DenseMatrix pv) {
+        return m.dtype() == DType.FLOAT32
+                ? FloatSparse.observedPass(m.starts(), m.columns(), m.values(), m.panels(), m.rows(), u, v, rowStart,
+                        rowEnd, pu, pv, Scratch.get())
+                : DoubleSparse.observedPass(m.starts(), m.columns(), m.values(), m.panels(), m.rows(), u, v,
+                        rowStart, rowEnd, pu, pv, Scratch.get());
     }
 
     @Override
