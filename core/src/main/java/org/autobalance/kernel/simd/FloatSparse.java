@@ -8,6 +8,7 @@ import static org.autobalance.kernel.simd.NativeSegments.exact;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -277,13 +278,16 @@ final class FloatSparse {
      *
      * <p>Panels: the entries are read from {@code ptr}, {@code col} and {@code val} as {@link
      * org.autobalance.kernel.CsrPanels} lays them out, row i's piece in panel p at {@code ptr[p·rows + i]} (M's own
-     * CSR is the one-panel case). Each thread runs the panels in turn over its rows [rs, re); in the first panel a
-     * row's pu row is zeroed and its sum of squares starts from 0, in the others both continue from what the previous
-     * panel left (a row without entries there is skipped), so every row's sums are the chains they are over M, and a
-     * column of pv, which lives in one panel, still receives its rows' updates in row order: the bits of the
-     * one-panel pass whatever the panel count (native-notes/sparse.md, "Twenty-third session"). The accumulators
-     * start from the pu row in every panel (stored as zero in the first) rather than from a zero vector in the
-     * first: a vector merged from two branches was boxed (see {@link #update}).
+     * CSR is the one-panel case). Each thread runs the panels in turn over its rows [rs, re). Before a block of rows
+     * in the first panel this driver zeroes the block's pu rows and sums of squares; the kernels then continue every
+     * row's sums from what is there, in every panel alike (a row without entries in a panel is skipped), so each
+     * row's sums are the chains they are over M, and a column of pv, which lives in one panel, still receives its
+     * rows' updates in row order: the bits of the one-panel pass whatever the panel count (native-notes/sparse.md,
+     * "Twenty-third session"). The kernels take no flag for the first panel: with one (zero the row there, continue
+     * it elsewhere) the pass over 2 panels took 83 ms against 47 with the flag always true, the same code for a
+     * different branch profile, as the twenty-second session's prototype had found for its carry flag (1.7×); a
+     * zero vector as the first panel's accumulator would also be a vector merged from two branches, which was boxed
+     * (see {@link #update}).
      *
      * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
      * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
@@ -317,7 +321,15 @@ final class FloatSparse {
             long pb = (long) p * rows;
             for (int i = rs; i < re; ) {
                 int i1 = i + Math.min(ROWS, re - i); // not i + ROWS, which can pass Integer.MAX_VALUE
-                observedRows(ptr, col, val, pb, i, i1, st, nc, us, vs, pus, pvs, es, sq, panels == 1 ? i : rs, p == 0);
+                int so = panels == 1 ? i : rs;
+                if (p == 0) {
+                    // the block's sums start from 0: its pu rows (the accumulators' start in every panel) and squares
+                    for (long o = i * st; o < i1 * st; o += Long.BYTES) {
+                        exact(pus).set(ValueLayout.JAVA_LONG, o, 0L);
+                    }
+                    Arrays.fill(sq, i - so, i1 - so, 0.0);
+                }
+                observedRows(ptr, col, val, pb, i, i1, st, nc, us, vs, pus, pvs, es, sq, so);
                 for (int k = 0; panels == 1 && k < i1 - i; k++) {
                     squares += sq[k];
                 }
@@ -331,34 +343,32 @@ final class FloatSparse {
     }
 
     /**
-     * Rows [i0, i1) of panel {@code pb / rows} of the pass: each row's sum of squared residuals into {@code sq[i −
-     * so]}, from 0 in the first panel ({@code first}) and from what is there in the others. Rows of one
+     * Rows [i0, i1) of panel {@code pb / rows} of the pass: each row's pu row and sum of squared residuals
+     * ({@code sq[i − so]}) continued from what is there (see {@link #observedPass}). Rows of one
      * vector are done here, in one loop per row; wider ones by {@code observed2} or {@code observedWide}. (The
      * one-vector loop is here rather than in a method of its own because it is what makes this method larger than
      * FreqInlineSize: see {@link #observedPass}.)
      */
     private static void observedRows(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0,
             int i1, long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs,
-            float[] es, double[] sq, int so, boolean first) {
+            float[] es, double[] sq, int so) {
         if (nc == 2) {
-            observed2(ptr, col, val, pb, i0, i1, st, us, vs, pus, pvs, es, sq, so, first);
+            observed2(ptr, col, val, pb, i0, i1, st, us, vs, pus, pvs, es, sq, so);
             return;
         } else if (nc > 2) {
-            observedWide(ptr, col, val, pb, i0, i1, st, nc, us, vs, pus, pvs, es, sq, so, first);
+            observedWide(ptr, col, val, pb, i0, i1, st, nc, us, vs, pus, pvs, es, sq, so);
             return;
         }
         for (int i = i0; i < i1; i++) {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
             int n = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
-            if (first) {
-                VT.cast(FloatVector.zero(S)).intoMemorySegment(exact(pus), ro, NO);
-            } else if (n == 0) {
-                continue; // nothing in this panel: the row's sums stay as the last panel left them
+            if (n == 0) {
+                continue; // nothing in this panel: the row's sums stay as they are
             }
             FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro, NO));
             FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro, NO));
-            double row = first ? 0.0 : sq[i - so];
+            double row = sq[i - so];
             for (int t = 0; t < n; t++) {
                 long k = ks + t;
                 long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
@@ -391,23 +401,20 @@ final class FloatSparse {
      */
     private static void observed2(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0, int i1,
             long st, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, float[] es,
-            double[] sq, int so, boolean first) {
+            double[] sq, int so) {
         long o1 = L * BYTES;
         for (int i = i0; i < i1; i++) {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
             int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
-            if (first) {
-                VT.cast(FloatVector.zero(S)).intoMemorySegment(exact(pus), ro, NO);
-                VT.cast(FloatVector.zero(S)).intoMemorySegment(exact(pus), ro + o1, NO);
-            } else if (m == 0) {
+            if (m == 0) {
                 continue; // see observedRows
             }
             FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro, NO));
             FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o1, NO));
             FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro, NO));
             FloatVector a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro + o1, NO));
-            double row = first ? 0.0 : sq[i - so];
+            double row = sq[i - so];
             // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
             int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
             for (int c = 0; c < chunks; c++) {
@@ -455,22 +462,17 @@ final class FloatSparse {
      */
     private static void observedWide(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0,
             int i1, long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs,
-            float[] es, double[] sq, int so, boolean first) {
+            float[] es, double[] sq, int so) {
         int pairs = nc & ~1;
         long tail = pairs * L * BYTES;
         for (int i = i0; i < i1; i++) {
             long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
             int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
             long ro = i * st;
-            if (first) {
-                FloatVector zero = VT.cast(FloatVector.zero(S));
-                for (int c = 0; c < nc; c++) {
-                    VT.cast(zero).intoMemorySegment(exact(pus), ro + c * L * BYTES, NO);
-                }
-            } else if (m == 0) {
+            if (m == 0) {
                 continue; // see observedRows
             }
-            double row = first ? 0.0 : sq[i - so];
+            double row = sq[i - so];
             int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
             for (int c = 0; c < chunks; c++) {
                 int t0 = c * CHUNK;
