@@ -27,7 +27,7 @@ import org.autobalance.memory.SparseMatrix;
  *
  * <p>Memory: nnz·(4 + value bytes) plus {@value #INDEX_BYTES} bytes per row and panel (every row has a start in every
  * panel), counted with the matrices' native memory ({@link NativeArena}) and freed by {@link #close()} or the
- * matrices' safety net; built only where a row's piece in a panel is long enough to pay for its loop ({@link #pays}).
+ * matrices' safety net; built only where a row's piece in a panel is long enough to pay for its loops ({@link #pays}).
  * The engines of a run share one ({@link #shared}).
  */
 public final class CsrPanels implements AutoCloseable {
@@ -36,15 +36,23 @@ public final class CsrPanels implements AutoCloseable {
 
     /**
      * The least bytes of V a row's piece in a panel gathers on average (mean piece length × bytes of a row of V) for
-     * the layout to be built: 384, six 64-byte rows. Why: each piece costs a loop entry and exit, about 30 ns when the
-     * exit is mispredicted (measured for the gather products, native-notes/sparse.md, "Twenty-first session"), and
-     * each stored entry gains the L3 wait it no longer has, about 6.4 ns at 64 bytes a row (the pass over 100 000 ×
-     * 50 000 with 5 M entries, float32 r = 16, one thread: 60 ms in M's order, 28 ms with V and its output in L2) and
-     * about 24 ns at 256 bytes (r = 64: 443 against 325 ms at 25 panels): so a piece breaks even near 4.5 rows of 64
-     * bytes or 1.2 of 256, about 300 bytes either way. Measured: 7.1 entries of 64 bytes (7 panels) 20 % faster, 3.8
-     * (13 panels) 5 % slower; 2 entries of 256 bytes (25 panels) 27 % faster. 384 keeps a margin over break-even.
+     * the layout to be built: 384, six 64-byte rows. Each piece costs its loops' entries and exits (about 30 ns when
+     * an exit is mispredicted, measured for the gather products, native-notes/sparse.md, "Twenty-first session") and
+     * the re-read of the row's U and pu rows; each stored entry gains the L3 waits it no longer has, more for wider
+     * rows. Measured on the Intel host (100 000 × 50 000, 5 M entries, one thread, the pass alone, quiet machine;
+     * native-notes/sparse.md, "Twenty-third session"): float32 r = 16 (64-byte rows) in 7 panels, 7.1 entries a piece
+     * (457 bytes), 12 % faster than over M, in 13 panels (3.8 entries, 245 bytes) 21 % slower; 128-byte rows (float32
+     * r = 32, float64 r = 16) in 13 panels (3.8 entries, 492 bytes) 11 % faster. 384 lies between.
      */
     public static final long MIN_PIECE_BYTES = 384;
+
+    /**
+     * The least stored entries a row's piece in a panel holds on average for the layout to be built: 3. Measured as
+     * above: float32 r = 64 (256-byte rows, 8 vectors at 256 bits) in 25 panels, 2 entries a piece (512 bytes, over
+     * {@link #MIN_PIECE_BYTES}), 7 % slower than over M, and no panel count between 3 and 25 faster: a wide row's
+     * piece costs a pass of its vectors' update loops, whatever its length.
+     */
+    public static final long MIN_PIECE_ENTRIES = 3;
 
     private final SparseMatrix matrix;
     private final int rows;
@@ -155,14 +163,16 @@ public final class CsrPanels implements AutoCloseable {
     /**
      * Whether the layout of a {@code rows} × {@code cols} M with {@code nonZeros} stored entries, for factor rows of
      * {@code rowBytes} bytes, is built: the layout is on ({@link SparsePanels#enabled()}), it has more than one panel
-     * ({@link #panelCount}), and a row's piece in a panel gathers {@link #MIN_PIECE_BYTES} on average.
+     * ({@link #panelCount}), and a row's piece in a panel holds {@link #MIN_PIECE_ENTRIES} and gathers
+     * {@link #MIN_PIECE_BYTES} on average.
      */
     public static boolean pays(int rows, int cols, long nonZeros, long rowBytes) {
         int p = panelCount(cols, rowBytes);
-        // nnz·rowBytes ≥ MIN_PIECE_BYTES·p·rows without overflow: the left side is checked to fit, the right side
-        // (up to 2⁶² · 384) is compared divided (⌊x / c⌋ ≥ n exactly when x ≥ c·n)
-        return SparsePanels.enabled() && p > 1 && nonZeros <= Long.MAX_VALUE / rowBytes
-                && nonZeros * rowBytes / MIN_PIECE_BYTES >= p * (long) rows;
+        long pieces = p * (long) rows;
+        // x ≥ c·pieces without overflow (c·pieces may pass 2⁶³): ⌊x / c⌋ ≥ pieces exactly when x ≥ c·pieces; and
+        // x = nnz·rowBytes is checked to fit first
+        return SparsePanels.enabled() && p > 1 && nonZeros / MIN_PIECE_ENTRIES >= pieces
+                && nonZeros <= Long.MAX_VALUE / rowBytes && nonZeros * rowBytes / MIN_PIECE_BYTES >= pieces;
     }
 
     /** The native bytes of a layout of {@code rows} rows and {@code nonZeros} entries of {@code dtype} in panels. */

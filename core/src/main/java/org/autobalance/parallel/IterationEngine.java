@@ -34,7 +34,8 @@ import org.autobalance.memory.internal.Closing;
  * partials, which the observed loss still does). Mᵀ is read from the panel layouts where the kernels run them
  * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
  * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
- * memory again as M).
+ * memory again as M). The observed loss's pass reads M's entries in column panels where they pay ({@link CsrPanels},
+ * shared the same way): the same bits as over M.
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
