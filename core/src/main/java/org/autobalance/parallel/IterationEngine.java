@@ -73,6 +73,14 @@ public final class IterationEngine implements AutoCloseable {
      */
     private final Shared<CsrPanels> layoutOfObserved;
     private final CsrPanels observedPanels;
+    /**
+     * Per chunk of M's rows, whether the observed pass reads them from {@link #observedPanels} (the chunk's rows pay
+     * by the same rule, {@link CsrPanels#pays}) or from M: the same bits either way, and each chunk has its own PV
+     * partial, so the choice changes no order. Why per chunk: at 2 threads on the power-law bench matrix the chunk of
+     * light rows (few entries a row, so pieces of about one entry) made the panelled pass's wall time 9 % longer than
+     * over M while the heavy chunk gained (native-notes/sparse.md, "Twenty-third session"). Null without panels.
+     */
+    private final boolean[] observedChunkPanelled;
     /** The held-out entries (sparse runs only), or null. */
     private final SparseMatrix heldOut;
     private final int[] heldOutChunks;
@@ -189,6 +197,13 @@ public final class IterationEngine implements AutoCloseable {
             this.layoutOfObserved = observedPanelled ? built(built, CsrPanels.shared(sparse,
                     CsrPanels.panelCount(cols, rowBytes))) : null;
             this.observedPanels = observedPanelled ? layoutOfObserved.get() : null;
+            this.observedChunkPanelled = observedPanelled ? new boolean[threads] : null;
+            for (int c = 0; observedPanelled && c < threads; c++) {
+                int rs = sparseChunks[c];
+                int re = sparseChunks[c + 1];
+                observedChunkPanelled[c] = CsrPanels.pays(re - rs, cols, sparse.rowStart(re) - sparse.rowStart(rs),
+                        rowBytes);
+            }
             this.mv = built(built, DenseMatrix.allocate(dtype, rows, r));
             this.mtu = built(built, DenseMatrix.allocate(dtype, cols, r));
             mtuPartials[0] = mtu;
@@ -233,7 +248,7 @@ public final class IterationEngine implements AutoCloseable {
             this.fusedTask = !observed ? multiplyTask : (c, start, end) -> {
                 DenseMatrix partial = mtuPartials[c];
                 partial.segment().fill((byte) 0);
-                double squares = observedPanels != null
+                double squares = observedPanels != null && observedChunkPanelled[c]
                         ? sparseKernels.observedPass(observedPanels, u, v, start, end, mv, partial)
                         : sparseKernels.observedPass(sparse, u, v, start, end, mv, partial);
                 gramOfU(c, start, end);
