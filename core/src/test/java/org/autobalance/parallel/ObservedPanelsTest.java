@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The observed-loss engine over M's column panels ({@link CsrPanels}): where it builds them ({@link CsrPanels#pays}),
  * that their memory is counted and freed with the engine, and that its pass gives, at 1, 2 and 3 threads, the bits of
- * the kernels' pass over M itself in the engine's chunks (native-notes/sparse.md, "Twenty-third session").
+ * the kernels' pass over M itself in the engine's chunks, whichever chunks read the panels (native-notes/sparse.md,
+ * "Twenty-third session").
  */
 class ObservedPanelsTest {
     private static final int R = 16;
@@ -72,6 +73,11 @@ class ObservedPanelsTest {
             assertEquals(3, CsrPanels.panelCount(cols, ROW_BYTES));
             long layout = IterationEngine.panelBytes(sk, m, true, R);
             assertEquals(CsrPanels.bytes(rows, m.nonZeros(), DType.FLOAT32, 3), layout);
+            // at 3 threads the crowded first rows' chunk reads the panels and the last (light rows) reads M
+            int[] three = IterationEngine.equalWork(m, 3);
+            assertTrue(CsrPanels.pays(three[1], cols, m.rowStart(three[1]), ROW_BYTES), "the heavy chunk pays");
+            assertFalse(CsrPanels.pays(rows - three[2], cols, m.nonZeros() - m.rowStart(three[2]), ROW_BYTES),
+                    "the light chunk does not");
             for (int threads = 1; threads <= 3; threads++) {
                 long before = NativeMemory.liveBytes();
                 try (ParallelPass pass = new ParallelPass(threads);
