@@ -10,7 +10,8 @@ import org.autobalance.synthetic.KnownMatrices;
 /**
  * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, after the histories below, the bytes allocated
  * per pass by each of the six sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
- * residual, the panel product over 3 panels, the observed pass over 3 column panels) at rows of 1, 2, 3 and 4 vectors, printed as {@code allocated DTYPE PASS
+ * residual, the panel product over 3 panels, the observed pass over 3 column panels) at rows of 1, 2, 3 and 4
+ * vectors (the observed passes' of the large-rank width, at which they run), printed as {@code allocated DTYPE PASS
  * VECTORS BYTES}, and {@code done} at the end. First, {@code control BYTES}: what the counter read across a 1 MiB
  * array's allocation, so that a counter that does not count cannot pass the test; a reading of -1 (not supported) ends
  * the probe with an exception.
@@ -45,12 +46,16 @@ public final class SparsePassAllocationProbe {
         AllocationCounter.printControl();
         for (DType t : DType.values()) {
             int lanes = SimdKernels.vectorBits() / (8 * t.bytes());
+            // the observed pass runs at the large-rank width: its cells count that width's vectors
+            int largeLanes = SimdKernels.largeRankBits() / (8 * t.bytes());
             try (SparseMatrix m = ObservedPassProbe.built(t, D1, D2, STORED, SEED)) {
                 Cell[][] cells = new Cell[5][];
                 for (int vectors = 1; vectors <= 4; vectors++) {
                     cells[vectors] = new Cell[Pass.values().length];
                     for (Pass pass : Pass.values()) {
-                        cells[vectors][pass.ordinal()] = new Cell(kernels, m, t, vectors * lanes, pass);
+                        boolean large = pass == Pass.OBSERVED || pass == Pass.OBSERVED_PANELS;
+                        cells[vectors][pass.ordinal()] = new Cell(kernels, m, t, vectors * (large ? largeLanes : lanes),
+                                pass);
                     }
                 }
                 cells[4][Pass.OBSERVED.ordinal()].run(20);

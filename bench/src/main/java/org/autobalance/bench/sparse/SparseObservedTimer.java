@@ -72,8 +72,9 @@ public final class SparseObservedTimer {
                 long[] allocated = timings.allocated()[x];
                 System.out.printf((layout != null && (only || x % 2 == 1) ? "  " + layout.panels() + " panels" : "")
                         + "  r = %3d  cpu min %8.2f ms  median %8.2f ms  (%6.1f ns per entry)  allocated "
-                        + "median %d B, max %d B  outputs %08x%n", ranks[layout == null || only ? x : x / 2], cpu[0], cpu[reps / 2],
-                        cpu[reps / 2] * 1e6 / m.nonZeros(), allocated[reps / 2], allocated[reps - 1], hash);
+                        + "median %d B, max %d B  outputs %08x%n", ranks[layout == null || only ? x : x / 2], cpu[0],
+                        cpu[reps / 2], cpu[reps / 2] * 1e6 / m.nonZeros(), allocated[reps / 2], allocated[reps - 1],
+                        hash);
             }
         } finally {
             for (DenseMatrix[] a : new DenseMatrix[][] {u, v, pu, pv}) {
