@@ -35,24 +35,24 @@ public final class CsrPanels implements AutoCloseable {
     public static final int INDEX_BYTES = Long.BYTES;
 
     /**
-     * The least bytes of V a row's piece in a panel gathers on average (mean piece length × bytes of a row of V) for
-     * the layout to be built: 384, six 64-byte rows. Each piece costs its loops' entries and exits (about 30 ns when
-     * an exit is mispredicted, measured for the gather products, native-notes/sparse.md, "Twenty-first session") and
-     * the re-read of the row's U and pu rows; each stored entry gains the L3 waits it no longer has, more for wider
-     * rows. Measured on the Intel host (100 000 × 50 000, 5 M entries, one thread, the pass alone, quiet machine;
-     * native-notes/sparse.md, "Twenty-third session"): float32 r = 16 (64-byte rows) in 7 panels, 7.1 entries a piece
-     * (457 bytes), 12 % faster than over M, in 13 panels (3.8 entries, 245 bytes) 21 % slower; 128-byte rows (float32
-     * r = 32, float64 r = 16) in 13 panels (3.8 entries, 492 bytes) 11 % faster. 384 lies between.
+     * The widest row of the factors, in bytes, for which the layout is built: 64 (one cache line: float32 r ≤ 16,
+     * float64 r ≤ 8; rows are padded to 64 bytes, so this is the narrowest too). Measured on the Intel host (100 000 ×
+     * 50 000, 5 M entries, one thread, quiet machine; native-notes/sparse.md, "Twenty-third session"): with 64-byte
+     * rows the panels took 12 % (256 bits) and 10–17 % (512 bits, where the observed pass runs there) off; with
+     * 128-byte rows (float32 r = 32) 11 % off at 256 bits but 3–10 % more at 512 bits, whose 2-vector rows are fast
+     * over M already; with 256-byte rows (r = 64, 25 panels, 2 entries a piece) 7 % more at 256 bits, at no panel
+     * count from 3 to 25 faster.
      */
-    public static final long MIN_PIECE_BYTES = 384;
+    public static final long MAX_ROW_BYTES = 64;
 
     /**
-     * The least stored entries a row's piece in a panel holds on average for the layout to be built: 3. Measured as
-     * above: float32 r = 64 (256-byte rows, 8 vectors at 256 bits) in 25 panels, 2 entries a piece (512 bytes, over
-     * {@link #MIN_PIECE_BYTES}), 7 % slower than over M, and no panel count between 3 and 25 faster: a wide row's
-     * piece costs a pass of its vectors' update loops, whatever its length.
+     * The least stored entries a row's piece in a panel holds on average for the layout to be built: 6. Each piece
+     * costs its loops' entries and exits (about 30 ns when an exit is mispredicted, measured for the gather products,
+     * native-notes/sparse.md, "Twenty-first session") and the re-read of the row's U and pu rows; each stored entry
+     * gains the L3 waits it no longer has. Measured as above at 64-byte rows and 256 bits: 7.1 entries a piece (7
+     * panels) 12 % faster than over M, 3.8 (13 panels) 21 % slower.
      */
-    public static final long MIN_PIECE_ENTRIES = 3;
+    public static final long MIN_PIECE_ENTRIES = 6;
 
     private final SparseMatrix matrix;
     private final int rows;
@@ -163,16 +163,14 @@ public final class CsrPanels implements AutoCloseable {
     /**
      * Whether the layout of a {@code rows} × {@code cols} M with {@code nonZeros} stored entries, for factor rows of
      * {@code rowBytes} bytes, is built: the layout is on ({@link SparsePanels#enabled()}), it has more than one panel
-     * ({@link #panelCount}), and a row's piece in a panel holds {@link #MIN_PIECE_ENTRIES} and gathers
-     * {@link #MIN_PIECE_BYTES} on average.
+     * ({@link #panelCount}), the factors' rows are at most {@link #MAX_ROW_BYTES}, and a row's piece in a panel
+     * holds {@link #MIN_PIECE_ENTRIES} on average.
      */
     public static boolean pays(int rows, int cols, long nonZeros, long rowBytes) {
         int p = panelCount(cols, rowBytes);
-        long pieces = p * (long) rows;
-        // x ≥ c·pieces without overflow (c·pieces may pass 2⁶³): ⌊x / c⌋ ≥ pieces exactly when x ≥ c·pieces; and
-        // x = nnz·rowBytes is checked to fit first
-        return SparsePanels.enabled() && p > 1 && nonZeros / MIN_PIECE_ENTRIES >= pieces
-                && nonZeros <= Long.MAX_VALUE / rowBytes && nonZeros * rowBytes / MIN_PIECE_BYTES >= pieces;
+        // nnz ≥ c·p·rows without overflow (c·p·rows may pass 2⁶³): ⌊nnz / c⌋ ≥ p·rows exactly when nnz ≥ c·p·rows
+        return SparsePanels.enabled() && rowBytes <= MAX_ROW_BYTES && p > 1
+                && nonZeros / MIN_PIECE_ENTRIES >= p * (long) rows;
     }
 
     /** The native bytes of a layout of {@code rows} rows and {@code nonZeros} entries of {@code dtype} in panels. */
