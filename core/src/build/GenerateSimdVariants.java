@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
  *       dtype ({@code float32}, {@code float64}), {@code small-rank} (the fused pass's small-r path, which only
  *       the normal-width classes run), {@code row-stream} (its middle-rank path, which only the large-rank classes
  *       run: it needs their 512-bit species where 32 vector registers exist), {@code all-passes} (the sparse passes
- *       other than the gather product, which only the normal-width sparse classes have) and {@code product} (the
- *       gather product, which only the large-width sparse classes have).
+ *       that only the normal-width sparse classes have: the full loss's fused pass, the held-out residual) and
+ *       {@code product} (the gather product and the observed pass, which only the large-width sparse classes have).
  *   <li>Lines starting with {@code //##} are comments of the template itself and are dropped.
  * </ul>
  *
@@ -61,7 +61,7 @@ public class GenerateSimdVariants {
             new Variant("Gemm", "DoubleGemm", "double", "DOUBLE", Set.of()),
             new Variant("Sparse", "FloatSparse", "float", "FLOAT", Set.of("all-passes")),
             new Variant("Sparse", "DoubleSparse", "double", "DOUBLE", Set.of("all-passes")),
-            // the gather product alone, at the large-rank width (SimdSparseKernels.product)
+            // the gather product and the observed pass, at the large-rank width (SimdSparseKernels)
             new Variant("Sparse", "FloatSparseLarge", "float", "LARGE_FLOAT", Set.of("product")),
             new Variant("Sparse", "DoubleSparseLarge", "double", "LARGE_DOUBLE", Set.of("product")));
 

@@ -112,23 +112,61 @@ public final class ScalarSparseKernels implements SparseKernels {
     @Override
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {
-        boolean f32 = m.dtype() == DType.FLOAT32;
+        return observed(m.rowStarts(), m.columnIndices(), m.values(), 1, m.rows(), u, v, rowStart, rowEnd, pu, pv);
+    }
+
+    /** Never: the scalar engine keeps the pass over M; the panelled pass exists to check the layout. */
+    @Override
+    public boolean panelledObserved(DType dtype, int rank) {
+        return false;
+    }
+
+    /** Reads the layout itself, so that the contract tests check its entries. */
+    @Override
+    public double observedPass(CsrPanels m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix pu,
+            DenseMatrix pv) {
+        return observed(m.starts(), m.columns(), m.values(), m.panels(), m.rows(), u, v, rowStart, rowEnd, pu, pv);
+    }
+
+    /**
+     * The observed pass over entries laid out as {@link CsrPanels} lays them out (M's CSR: one panel). Each row's sums
+     * (its pu row in double, its squares) are carried across the panels and finished in the last, so the results do
+     * not depend on the panel count: pu rounded once per element, the squares summed per row and the rows' sums
+     * added in row order.
+     */
+    private static double observed(MemorySegment starts, MemorySegment columns, MemorySegment values, int panels,
+            int rows, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix pu, DenseMatrix pv) {
+        boolean f32 = u.dtype() == DType.FLOAT32;
         int r = u.cols();
-        double[] acc = new double[r];
+        // one row's sums at a time over one panel, the range's rows' across several
+        int held = panels == 1 ? 1 : Math.max(0, rowEnd - rowStart);
+        double[][] acc = new double[held][r];
+        double[] rowSq = new double[held];
         double sumSq = 0.0;
-        for (int i = rowStart; i < rowEnd; i++) {
-            Arrays.fill(acc, 0.0);
-            for (long k = m.rowStart(i); k < m.rowStart(i + 1); k++) {
-                int j = m.column(k);
-                double e = residual(m, u, v, f32, i, j, k);
-                sumSq += e * e;
-                for (int a = 0; a < r; a++) {
-                    acc[a] -= e * load(v, f32, j, a);
-                    store(pv, f32, j, a, load(pv, f32, j, a) - e * load(u, f32, i, a));
+        for (int p = 0; p < panels; p++) {
+            for (int i = rowStart; i < rowEnd; i++) {
+                int h = panels == 1 ? 0 : i - rowStart;
+                if (p == 0) {
+                    Arrays.fill(acc[h], 0.0);
+                    rowSq[h] = 0.0;
                 }
-            }
-            for (int a = 0; a < r; a++) {
-                store(pu, f32, i, a, acc[a]);
+                long at = (long) p * rows + i;
+                for (long k = starts.getAtIndex(ValueLayout.JAVA_LONG, at);
+                        k < starts.getAtIndex(ValueLayout.JAVA_LONG, at + 1); k++) {
+                    int j = columns.getAtIndex(ValueLayout.JAVA_INT, k);
+                    double e = residual(u, v, f32, i, j, ScalarKernels.load(values, f32, k));
+                    rowSq[h] += e * e;
+                    for (int a = 0; a < r; a++) {
+                        acc[h][a] -= e * load(v, f32, j, a);
+                        store(pv, f32, j, a, load(pv, f32, j, a) - e * load(u, f32, i, a));
+                    }
+                }
+                if (p == panels - 1) {
+                    for (int a = 0; a < r; a++) {
+                        store(pu, f32, i, a, acc[h][a]);
+                    }
+                    sumSq += rowSq[h];
+                }
             }
         }
         return sumSq;
@@ -140,20 +178,20 @@ public final class ScalarSparseKernels implements SparseKernels {
         double sumSq = 0.0;
         for (int i = rowStart; i < rowEnd; i++) {
             for (long k = m.rowStart(i); k < m.rowStart(i + 1); k++) {
-                double e = residual(m, u, v, f32, i, m.column(k), k);
+                double e = residual(u, v, f32, i, m.column(k), m.value(k));
                 sumSq += e * e;
             }
         }
         return sumSq;
     }
 
-    /** uᵢ·vⱼ − M[stored entry k], the dot product in double. */
-    private static double residual(SparseMatrix m, DenseMatrix u, DenseMatrix v, boolean f32, int i, int j, long k) {
+    /** uᵢ·vⱼ − mij, the dot product in double. */
+    private static double residual(DenseMatrix u, DenseMatrix v, boolean f32, int i, int j, double mij) {
         double uv = 0.0;
         for (int a = 0; a < u.cols(); a++) {
             uv += load(u, f32, i, a) * load(v, f32, j, a);
         }
-        return uv - m.value(k);
+        return uv - mij;
     }
 
     /** Element (i, a) of a factor-shaped matrix. */

@@ -71,6 +71,23 @@ public interface SparseKernels {
             DenseMatrix pv);
 
     /**
+     * Whether {@link #observedPass(CsrPanels, DenseMatrix, DenseMatrix, int, int, DenseMatrix, DenseMatrix)} is
+     * faster than the pass over M itself for factors of this dtype and rank.
+     */
+    boolean panelledObserved(DType dtype, int rank);
+
+    /**
+     * {@link #observedPass(SparseMatrix, DenseMatrix, DenseMatrix, int, int, DenseMatrix, DenseMatrix)} of M's rows
+     * {@code [rowStart, rowEnd)}, read from M's column panels ({@link CsrPanels}): the same outputs, with the same
+     * bits whatever the panel count (each row's sums carried from panel to panel in M's column order, each column of
+     * pv receiving its rows' updates in row order).
+     *
+     * @return Σ eᵢⱼ² over the stored entries of the range, accumulated in double
+     */
+    double observedPass(CsrPanels m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix pu,
+            DenseMatrix pv);
+
+    /**
      * Σ (uᵢ·vⱼ − Mᵢⱼ)² over the stored entries of rows {@code [rowStart, rowEnd)}, accumulated in double (the loss on
      * a held-out set). Nothing is modified.
      */

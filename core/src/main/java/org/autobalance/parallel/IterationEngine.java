@@ -6,12 +6,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntToLongFunction;
+import org.autobalance.kernel.CsrPanels;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.Shared;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.memory.internal.Closing;
@@ -32,7 +34,8 @@ import org.autobalance.memory.internal.Closing;
  * partials, which the observed loss still does). Mᵀ is read from the panel layouts where the kernels run them
  * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
  * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
- * memory again as M).
+ * memory again as M). The observed loss's pass reads M's entries in column panels where they pay ({@link CsrPanels},
+ * shared the same way): the same bits as over M.
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
@@ -63,6 +66,21 @@ public final class IterationEngine implements AutoCloseable {
     private final Shared<SparsePanels> layoutOfTransposed;
     private final SparsePanels panelsOfM;
     private final SparsePanels panelsOfTransposed;
+    /**
+     * M's entries in column panels for the observed-entries pass (observed loss, where the kernels run it faster:
+     * {@link SparseKernels#panelledObserved}, and it pays: {@link CsrPanels#pays}); null otherwise. Leased from M's
+     * table ({@link CsrPanels#shared}), as the layouts above.
+     */
+    private final Shared<CsrPanels> layoutOfObserved;
+    private final CsrPanels observedPanels;
+    /**
+     * Per chunk of M's rows, whether the observed pass reads them from {@link #observedPanels} (the chunk's rows pay
+     * by the same rule, {@link CsrPanels#pays}) or from M: the same bits either way, and each chunk has its own PV
+     * partial, so the choice changes no order. Why per chunk: at 2 threads on the power-law bench matrix the chunk of
+     * light rows (few entries a row, so pieces of about one entry) made the panelled pass's wall time 9 % longer than
+     * over M while the heavy chunk gained (native-notes/sparse.md, "Twenty-third session"). Null without panels.
+     */
+    private final boolean[] observedChunkPanelled;
     /** The held-out entries (sparse runs only), or null. */
     private final SparseMatrix heldOut;
     private final int[] heldOutChunks;
@@ -154,6 +172,7 @@ public final class IterationEngine implements AutoCloseable {
         long rowBytes = rowBytes(dtype, r);
         boolean full = sparse != null && !observed;
         boolean panelled = full && panelled(sparseKernels, sparse, r);
+        boolean observedPanelled = sparse != null && observed && observedPanelled(sparseKernels, sparse, r);
         this.transposed = full && !panelled ? sparse.transposed() : null;
         this.transposedChunks = !full ? null : transposed != null ? equalWork(transposed, threads)
                 : equalWork(sparse.columnStarts(), threads);
@@ -170,6 +189,21 @@ public final class IterationEngine implements AutoCloseable {
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
             this.panelsOfM = panelled ? layoutOfM.get() : null;
             this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
+            if (observedPanelled) {
+                // the panelled pass keeps each row's sum of squares from panel to panel: a double a row, on the heap
+                NativeMemory.requireHeap((long) rows * Double.BYTES, () -> "keep the observed pass's sums of "
+                        + rows + " rows across column panels");
+            }
+            this.layoutOfObserved = observedPanelled ? built(built, CsrPanels.shared(sparse,
+                    CsrPanels.panelCount(cols, rowBytes))) : null;
+            this.observedPanels = observedPanelled ? layoutOfObserved.get() : null;
+            this.observedChunkPanelled = observedPanelled ? new boolean[threads] : null;
+            for (int c = 0; observedPanelled && c < threads; c++) {
+                int rs = sparseChunks[c];
+                int re = sparseChunks[c + 1];
+                observedChunkPanelled[c] = CsrPanels.pays(re - rs, cols, sparse.rowStart(re) - sparse.rowStart(rs),
+                        rowBytes);
+            }
             this.mv = built(built, DenseMatrix.allocate(dtype, rows, r));
             this.mtu = built(built, DenseMatrix.allocate(dtype, cols, r));
             mtuPartials[0] = mtu;
@@ -214,7 +248,9 @@ public final class IterationEngine implements AutoCloseable {
             this.fusedTask = !observed ? multiplyTask : (c, start, end) -> {
                 DenseMatrix partial = mtuPartials[c];
                 partial.segment().fill((byte) 0);
-                double squares = sparseKernels.observedPass(sparse, u, v, start, end, mv, partial);
+                double squares = observedPanels != null && observedChunkPanelled[c]
+                        ? sparseKernels.observedPass(observedPanels, u, v, start, end, mv, partial)
+                        : sparseKernels.observedPass(sparse, u, v, start, end, mv, partial);
                 gramOfU(c, start, end);
                 return squares;
             };
@@ -376,13 +412,19 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank} builds
-     * for the full loss ({@link SparsePanels#floorBytesOfBoth}; 0 for the observed loss or where they are not built):
-     * for the solver's up-front check, as the layouts are built after U and V.
+     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank} builds:
+     * for the full loss those of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}), for the observed loss M's column
+     * panels ({@link CsrPanels#bytes}, exactly); 0 where they are not built. For the solver's up-front check, as the
+     * layouts are built after U and V.
      */
     public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
-        return observed || !panelled(sparseKernels, m, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(), m.cols(),
-                m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+        long rowBytes = rowBytes(m.dtype(), rank);
+        if (observed) {
+            return !observedPanelled(sparseKernels, m, rank) ? 0 : CsrPanels.bytes(m.rows(), m.nonZeros(), m.dtype(),
+                    CsrPanels.panelCount(m.cols(), rowBytes));
+        }
+        return !panelled(sparseKernels, m, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(), m.cols(),
+                m.nonZeros(), m.dtype(), rowBytes);
     }
 
     /**
@@ -390,11 +432,13 @@ public final class IterationEngine implements AutoCloseable {
      * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks shares them
      * ({@link SparsePanels#shared}): the iterations', σ₁'s (full loss whatever the objective, its blocks at most
      * {@code rank} columns: the same panels) and the plateau test's. Where the rank is beyond what the layouts serve,
-     * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none.
+     * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none, but its
+     * iterations' engine holds M's column panels while σ₁'s holds the full loss's layouts.
      */
     public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
         long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1);
-        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests);
+        long iterations = observed ? panelBytes(sparseKernels, m, true, rank) : 0;
+        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests) + iterations;
     }
 
     /**
@@ -405,6 +449,16 @@ public final class IterationEngine implements AutoCloseable {
     private static boolean panelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
         return sparseKernels.panelled(m.dtype(), rank)
                 && SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+    }
+
+    /**
+     * Whether an observed-loss engine over the sparse {@code m} at rank {@code rank} builds M's column panels: the
+     * kernels run them faster ({@link SparseKernels#panelledObserved}) and they pay ({@link CsrPanels#pays}). One
+     * rule for the constructor and for {@link #panelBytes}.
+     */
+    private static boolean observedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
+        return sparseKernels.panelledObserved(m.dtype(), rank)
+                && CsrPanels.pays(m.rows(), m.cols(), m.nonZeros(), rowBytes(m.dtype(), rank));
     }
 
     /** Bytes of a padded row of the factors: what one gathered row of X occupies. */
@@ -498,6 +552,9 @@ public final class IterationEngine implements AutoCloseable {
         if (layoutOfM != null) {
             owned.add(layoutOfM);
             owned.add(layoutOfTransposed);
+        }
+        if (layoutOfObserved != null) {
+            owned.add(layoutOfObserved);
         }
         owned.add(mv);
         owned.addAll(Arrays.asList(mtuPartials));

@@ -50,8 +50,8 @@ class KernelInliningBoundaryTest {
 
     /** Driver (class.method) and the kernels below it that must stay calls: the rule's whole reach, by name. */
     private static final Map<String, Set<String>> DRIVERS = Map.of(
-            "FloatSparse.observedPass", Set.of("observedRows", "observed2", "observedWide", "update", "dot"),
-            "DoubleSparse.observedPass", Set.of("observedRows", "observed2", "observedWide", "update", "dot"),
+            "FloatSparseLarge.observedPass", Set.of("observedRows", "observed2", "observedWide", "update", "dot"),
+            "DoubleSparseLarge.observedPass", Set.of("observedRows", "observed2", "observedWide", "update", "dot"),
             "FloatSparse.fusedPass", Set.of("fused1", "fused2", "fused4"),
             "DoubleSparse.fusedPass", Set.of("fused1", "fused2", "fused4"),
             "FloatSparse.residualSquared", Set.of("dot"),

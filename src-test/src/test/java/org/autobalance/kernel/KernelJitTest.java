@@ -153,7 +153,7 @@ class KernelJitTest {
                 compiles.merge(task.group(2) + "." + task.group(3), 1, Integer::sum);
             }
         }
-        for (String kernel : List.of("FloatSparse.observedRows", "DoubleSparse.observedRows")) {
+        for (String kernel : List.of("FloatSparseLarge.observedRows", "DoubleSparseLarge.observedRows")) {
             int n = compiles.getOrDefault(kernel, 0);
             assertTrue(n >= 1, kernel + " was never compiled by C2, so this run checked nothing about it");
             assertTrue(n <= MAX_ONE_VECTOR_COMPILES, kernel + " compiled by C2 " + n + " times (a trap that each "

@@ -18,7 +18,8 @@ import org.autobalance.testing.RandomSparse;
  * through the JIT one after another, which is what left kernels compiled with type-switched Vector API calls before
  * (native-notes/kernels.md, section 9). Each cell
  * also runs the sparse engine on sparse Ms of the same shape: full loss on a uniform one (the gather products, whose
- * classes run at the large-rank width) and observed loss on a power-law one (the normal-width sparse passes).
+ * classes run at the large-rank width) and observed loss on a power-law one (the observed pass, at the large-rank
+ * width too since the twenty-third session, over M: too few entries a row for its panels).
  * The network GEMM is not run here: its masked stores still bind a JDK call from the shared profile
  * (native-notes/kernels.md §9.7).
  * {@link KernelJitTest} runs it in a child JVM and reads the JIT's compilation log.

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -476,6 +477,84 @@ class SparseKernelContractTest {
             assertUnchanged(ua, uf, "U");
             assertUnchanged(va, vf, "V");
         }
+    }
+
+    /**
+     * The observed pass over M's column panels ({@link CsrPanels}) gives, bit for bit, the pass over M (which {@link
+     * #observedPassAndHeldOutResidual} checks against the oracle): pu, pv and the sum of squares, in one panel, two,
+     * three, seven (more than the columns of some shapes: fewer then) and one column a panel (most of a row's panels
+     * empty; the dense-row shape's 211), over the whole rows, an inner range and an empty one; rows outside the range
+     * untouched. The layout itself: every row's pieces, panel after panel, are M's row.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void observedPassOverColumnPanels(SparseKernels k, DType t, Shape s) {
+        int r = s.r();
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 18));
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), r, 1.0, seed(s, t, 19));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), r, 1.0, seed(s, t, 20));
+                DenseMatrix pv0 = KnownMatrices.gaussian(t, s.d2(), r, 2.0, seed(s, t, 21))) {
+            for (int panels : new int[] {1, 2, 3, 7, s.d2()}) {
+                try (CsrPanels layout = CsrPanels.of(m, panels)) {
+                    assertSameEntries(m, layout);
+                    for (int[] range : ranges(s.d1())) {
+                        int rs = range[0];
+                        int re = range[1];
+                        String where = k.name() + " " + t.label() + " " + s + ", " + layout.panels() + " panels of "
+                                + layout.width() + ", rows [" + rs + "," + re + ")";
+                        try (DenseMatrix pu = RandomMatrices.constant(t, s.d1(), r, 7.0);
+                                DenseMatrix pv = pv0.copy(t);
+                                DenseMatrix puPanels = RandomMatrices.constant(t, s.d1(), r, 7.0);
+                                DenseMatrix pvPanels = pv0.copy(t)) {
+                            double squares = k.observedPass(m, uf, vf, rs, re, pu, pv);
+                            double panelled = k.observedPass(layout, uf, vf, rs, re, puPanels, pvPanels);
+                            assertEquals(Double.doubleToRawLongBits(squares), Double.doubleToRawLongBits(panelled),
+                                    where + ": squares " + panelled + ", over M " + squares);
+                            assertSameBits(pu, puPanels, where + ": PU");
+                            assertSameBits(pv, pvPanels, where + ": PV");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Row i's pieces in panels 0, 1, … of the layout, one after the other, are row i of M: columns and values. */
+    private static void assertSameEntries(SparseMatrix m, CsrPanels layout) {
+        String where = m + " in " + layout.panels() + " panels of " + layout.width();
+        assertEquals((m.cols() + layout.width() - 1) / layout.width(), layout.panels(), where + ": panels");
+        for (int i = 0; i < m.rows(); i++) {
+            long k = m.rowStart(i);
+            for (int p = 0; p < layout.panels(); p++) {
+                long at = (long) p * m.rows() + i;
+                long ks = layout.starts().getAtIndex(ValueLayout.JAVA_LONG, at);
+                long ke = layout.starts().getAtIndex(ValueLayout.JAVA_LONG, at + 1);
+                for (long e = ks; e < ke; e++, k++) {
+                    int j = layout.columns().getAtIndex(ValueLayout.JAVA_INT, e);
+                    assertEquals(m.column(k), j, where + ": row " + i + ", panel " + p);
+                    assertEquals(p, j / layout.width(), where + ": column " + j + " in panel " + p);
+                    double value = m.dtype() == DType.FLOAT32
+                            ? layout.values().getAtIndex(ValueLayout.JAVA_FLOAT, e)
+                            : layout.values().getAtIndex(ValueLayout.JAVA_DOUBLE, e);
+                    assertEquals(m.value(k), value, where + ": value at row " + i + ", column " + j);
+                }
+            }
+            assertEquals(m.rowStart(i + 1), k, where + ": row " + i + "'s entries");
+        }
+    }
+
+    private static void assertSameBits(DenseMatrix expected, DenseMatrix actual, String where) {
+        double[][] e = expected.toArray();
+        double[][] a = actual.toArray();
+        for (int i = 0; i < e.length; i++) {
+            for (int c = 0; c < e[i].length; c++) {
+                if (Double.doubleToRawLongBits(e[i][c]) != Double.doubleToRawLongBits(a[i][c])) {
+                    throw new AssertionError(where + "[" + i + "," + c + "] is " + a[i][c] + ", over M " + e[i][c]);
+                }
+            }
+        }
+        assertNull(RandomMatrices.firstNonZeroPadding(actual), where + " padding");
     }
 
     /** Same inputs, same bits: each kernel twice, from fresh outputs. */

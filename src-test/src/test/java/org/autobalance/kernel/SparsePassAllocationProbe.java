@@ -9,8 +9,9 @@ import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, after the histories below, the bytes allocated
- * per pass by each of the five sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
- * residual, the panel product over 3 panels) at rows of 1, 2, 3 and 4 vectors, printed as {@code allocated DTYPE PASS
+ * per pass by each of the six sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
+ * residual, the panel product over 3 panels, the observed pass over 3 column panels) at rows of 1, 2, 3 and 4
+ * vectors (the observed passes' of the large-rank width, at which they run), printed as {@code allocated DTYPE PASS
  * VECTORS BYTES}, and {@code done} at the end. First, {@code control BYTES}: what the counter read across a 1 MiB
  * array's allocation, so that a counter that does not count cannot pass the test; a reading of -1 (not supported) ends
  * the probe with an exception.
@@ -45,12 +46,16 @@ public final class SparsePassAllocationProbe {
         AllocationCounter.printControl();
         for (DType t : DType.values()) {
             int lanes = SimdKernels.vectorBits() / (8 * t.bytes());
+            // the observed pass runs at the large-rank width: its cells count that width's vectors
+            int largeLanes = SimdKernels.largeRankBits() / (8 * t.bytes());
             try (SparseMatrix m = ObservedPassProbe.built(t, D1, D2, STORED, SEED)) {
                 Cell[][] cells = new Cell[5][];
                 for (int vectors = 1; vectors <= 4; vectors++) {
                     cells[vectors] = new Cell[Pass.values().length];
                     for (Pass pass : Pass.values()) {
-                        cells[vectors][pass.ordinal()] = new Cell(kernels, m, t, vectors * lanes, pass);
+                        boolean large = pass == Pass.OBSERVED || pass == Pass.OBSERVED_PANELS;
+                        cells[vectors][pass.ordinal()] = new Cell(kernels, m, t, vectors * (large ? largeLanes : lanes),
+                                pass);
                     }
                 }
                 cells[4][Pass.OBSERVED.ordinal()].run(20);
@@ -70,7 +75,7 @@ public final class SparsePassAllocationProbe {
                 }
                 // the product and the held-out residual after the two passes, so that the cells of these keep the
                 // order they failed in on the old kernels
-                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL, Pass.PANELS)) {
+                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL, Pass.PANELS, Pass.OBSERVED_PANELS)) {
                     for (int vectors = 1; vectors <= 4; vectors++) {
                         print(t, pass.label, vectors, cells[vectors][pass.ordinal()]);
                     }
@@ -99,7 +104,8 @@ public final class SparsePassAllocationProbe {
 
     /** The kernels' passes, by the name each cell's line gives. */
     private enum Pass {
-        OBSERVED("observed"), FUSED("fused"), PRODUCT("product"), RESIDUAL("residual"), PANELS("panels");
+        OBSERVED("observed"), FUSED("fused"), PRODUCT("product"), RESIDUAL("residual"), PANELS("panels"),
+        OBSERVED_PANELS("observed-panels");
 
         final String label;
 
@@ -119,6 +125,8 @@ public final class SparsePassAllocationProbe {
         final DenseMatrix columnSide;
         /** M in 3 column panels (rows in one chunk), for the panel product; null for the other passes. */
         final SparsePanels panels;
+        /** M in 3 column panels for the observed pass; null for the other passes. */
+        final CsrPanels observedPanels;
 
         Cell(SparseKernels kernels, SparseMatrix m, DType t, int rank, Pass pass) {
             this.kernels = kernels;
@@ -129,6 +137,7 @@ public final class SparsePassAllocationProbe {
             this.rowSide = DenseMatrix.allocate(t, m.rows(), rank);
             this.columnSide = DenseMatrix.allocate(t, m.cols(), rank);
             this.panels = pass == Pass.PANELS ? SparsePanels.of(m, 3, new int[] {0, m.rows()}) : null;
+            this.observedPanels = pass == Pass.OBSERVED_PANELS ? CsrPanels.of(m, 3) : null;
         }
 
         void run(int passes) {
@@ -140,6 +149,8 @@ public final class SparsePassAllocationProbe {
                     case PRODUCT -> kernels.product(m, v, 0, m.rows(), rowSide);
                     case RESIDUAL -> kernels.residualSquared(m, u, v, 0, m.rows());
                     case PANELS -> kernels.panelProduct(panels, v, 0, rowSide);
+                    case OBSERVED_PANELS -> kernels.observedPass(observedPanels, u, v, 0, m.rows(), rowSide,
+                            columnSide);
                 }
             }
         }
@@ -152,6 +163,9 @@ public final class SparsePassAllocationProbe {
             columnSide.close();
             if (panels != null) {
                 panels.close();
+            }
+            if (observedPanels != null) {
+                observedPanels.close();
             }
         }
     }

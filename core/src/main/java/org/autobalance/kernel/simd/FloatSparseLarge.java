@@ -8,7 +8,9 @@ import static org.autobalance.kernel.simd.NativeSegments.exact;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DenseMatrix;
@@ -29,10 +31,12 @@ import org.autobalance.memory.SparseMatrix;
  * lanes by a fixed tree of exact lane permutations (never {@code reduceLanes}, whose order is unspecified), so
  * results are bit-for-bit the same on every run, thread and JIT tier.
  *
- * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold every pass
- * but the gather product; the "Large" ones hold only {@code product}, at the large-rank width (the preferred one, 512
- * bits on AVX-512), where a float32 row of r = 16 is one vector and one cache line, so each stored entry costs one
- * load, one bounds check and one FMA (native-notes/sparse.md, "Making the iteration fast").
+ * <p>Width: the classes without "Large" in their name run at {@code SimdSpecies}' normal width and hold the full
+ * loss's fused pass and the held-out residual; the "Large" ones hold the gather product and the observed pass, at the
+ * large-rank width (the preferred one, 512 bits on AVX-512), where a float32 row of r = 16 is one vector and one
+ * cache line, so each stored entry costs one load, one bounds check and one FMA (native-notes/sparse.md, "Making the
+ * iteration fast"; for the observed pass, 10–15 % less than at 256 bits in column panels and 47 % less at r = 32,
+ * "Twenty-third session").
  */
 final class FloatSparseLarge {
     static final VectorSpecies<Float> S = SimdSpecies.LARGE_FLOAT;
@@ -43,8 +47,28 @@ final class FloatSparseLarge {
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
+    /**
+     * Lane permutations i → i xor h for h = L/2, L/4, …, 1: the fixed summation tree of a dot product's lanes, x =
+     * x + x.rearrange(s) for each s in turn, then lane 0. Written in place where it is used, not in a method: see
+     * below. Empty at 2 lanes, whose tree is lane 0 + lane 1 (the same bits as the one step): a 2-lane rearrange was
+     * not intrinsified on the x86 hosts measured (float64 at 128 bits, AVX2 and AVX-512: the JDK's Java fallback ran,
+     * 96 bytes allocated per stored entry: two 48-byte vectors). Wider vectors keep the last rearrange: lane 0 + lane 1
+     * there read 3.5 % slower (float64 r = 4, native-notes/sparse.md, "Boxed vectors in the sparse passes").
+     */
+    private static final VectorShuffle<Float>[] TREE = tree();
 
     private FloatSparseLarge() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] tree() {
+        int steps = L == 2 ? 0 : Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] t = (VectorShuffle<Float>[]) new VectorShuffle<?>[steps];
+        for (int s = 0; s < steps; s++) {
+            int h = L >> (s + 1);
+            t[s] = VectorShuffle.fromOp(S, i -> i ^ h);
+        }
+        return t;
     }
 
     /*
@@ -288,6 +312,348 @@ final class FloatSparseLarge {
         VT.cast(a1).intoMemorySegment(exact(ys), ro + o1, NO);
         VT.cast(a2).intoMemorySegment(exact(ys), ro + o2, NO);
         VT.cast(a3).intoMemorySegment(exact(ys), ro + o3, NO);
+    }
+
+    /**
+     * Entries per chunk of the observed pass's rows of 2 or more vectors, which run two kinds of loop per chunk — the
+     * chunk's residuals into scratch, then its updates — instead of one per entry: the one-loop form was recompiled
+     * again and again by C2 (a profiled loop predicate failing at its loop entry, about 45 times in a JVM before
+     * HotSpot gave up speculating, each round ~60× slower), the two-loop form settles after a few. Same operations in
+     * the same order (a row's columns are distinct, so an entry's update never feeds a later residual): bit-identical
+     * results. native-notes/sparse.md.
+     */
+    private static final int CHUNK = 64;
+
+    /**
+     * Rows per call of the observed pass's row kernels: many calls per pass, so that each kernel reaches C2 within a
+     * pass or two in a JVM without the launcher's options (native-notes/kernels.md, section 23), and few enough that
+     * the call costs nothing next to the rows' entries.
+     */
+    private static final int ROWS = 16;
+
+    /**
+     * The observed-entries pass: per stored entry e = uᵢ·vⱼ − m once, then pu row i −= e·vⱼ (accumulated over the row,
+     * then stored) and pv row j −= e·uᵢ. 1-vector rows do it all in one loop ({@link #observedRows}); wider rows go by
+     * chunks of {@link #CHUNK} entries, the chunk's residuals into {@code es}, then its updates in blocks of 2 vectors
+     * whose pu accumulators stay in registers for the chunk and in the pu row (L1) between chunks.
+     *
+     * <p>This driver only counts blocks of {@link #ROWS} rows and calls {@link #observedRows} for each. Every method
+     * below it that holds vector code and has a caller in this class ({@code observedRows}, {@code observed2}, {@code
+     * observedWide}, {@link #update}, {@link #dot}) is larger than HotSpot's FreqInlineSize (325 bytes of bytecode),
+     * which C2 does not inline unless a directive forces it: each stays a call and each C2 compile holds one of them,
+     * the same whatever HotSpot compiled first. Before, this driver called a kernel per row and the kernels were
+     * smaller: when C2 compiled it while they had no compiled code (made not entrant a moment before, or compiled later
+     * than the driver), it inlined {@code observed1}, {@code observed2} and {@code update2} into it, the unit passed
+     * C2's node cutoff for inlining, and the JDK's store calls after that were inlined late, with the vector's exact
+     * type lost and its class bound from the type profile every species shares (KernelJitTest failed so in a plain JVM;
+     * native-notes/sparse.md, "The observed pass's profile-bound stores"). Same operations in the same order as then,
+     * the squares still added row by row: the bits are the same.
+     *
+     * <p>Panels: the entries are read from {@code ptr}, {@code col} and {@code val} as {@link
+     * org.autobalance.kernel.CsrPanels} lays them out, row i's piece in panel p at {@code ptr[p·rows + i]} (M's own
+     * CSR is the one-panel case). Each thread runs the panels in turn over its rows [rs, re). Before a block of rows
+     * in the first panel this driver zeroes the block's pu rows and sums of squares; the kernels then continue every
+     * row's sums from what is there, in every panel alike (a row without entries in a panel is skipped), so each
+     * row's sums are the chains they are over M, and a column of pv, which lives in one panel, still receives its
+     * rows' updates in row order: the bits of the one-panel pass whatever the panel count (native-notes/sparse.md,
+     * "Twenty-third session"). The kernels take no flag for the first panel: with one (zero the row there, continue
+     * it elsewhere) the pass over 2 panels took 83 ms against 47 with the flag always true, the same code for a
+     * different branch profile, as the twenty-second session's prototype had found for its carry flag (1.7×); a
+     * zero vector as the first panel's accumulator would also be a vector merged from two branches, which was boxed
+     * (see {@link #update}).
+     *
+     * <p>The per-row loops count their entries by {@code int} from 0, not by {@code long} from the row's start. C2
+     * turns a {@code long}-counted loop into a nest (a {@code long} outer loop around an {@code int} inner one) and
+     * puts a profiled loop predicate before the inner loop, with the state of the loop's back-edge; in some JVMs that
+     * predicate failed on every few rows, and since HotSpot keeps no per-bytecode count of such traps the recompiled
+     * method had the same predicate again, until 100 traps (PerMethodTrapLimit): {@code observed1} compiled about 100
+     * times, each a blocking compile under the command line's options (0.7 s runs became 55–84 s).
+     * native-notes/kernels.md, section 25. A row's count fits an {@code int}: its columns are distinct column
+     * indices, so ke − ks ≤ cols ≤ Integer.MAX_VALUE. Not the whole cure: an {@code int} loop with {@code long}
+     * range checks (every segment access) is made a nest too, with the same predicate. What failed was the owner
+     * check of a segment's session, hoisted on a profile that confined arenas had taught the JDK's memory-access
+     * code (one profile for every caller): the segments here are shared, without owner. The sparse builder's
+     * sorting arena (every reader builds through it), spark's shard reads and every other arena of main code are
+     * shared (native-notes/sparse.md, "observed1's recompile loop: its cause"); a program that reads much through
+     * confined segments before it factorizes can still meet the loop, up to 100 compiles.
+     */
+    static double observedPass(MemorySegment ptr, MemorySegment col, MemorySegment val, int panels, int rows,
+            DenseMatrix u, DenseMatrix v, int rs, int re, DenseMatrix pu, DenseMatrix pv, Scratch sc) {
+        int nc = (u.cols() + L - 1) / L;
+        long st = (long) u.stride() * BYTES;
+        MemorySegment us = u.segment();
+        MemorySegment vs = v.segment();
+        MemorySegment pus = pu.segment();
+        MemorySegment pvs = pv.segment();
+        float[] es = nc > 1 ? sc.floats(1, CHUNK) : null;
+        // each row's sum of squares: over one panel a block's, added after the block; over several every row's,
+        // carried from panel to panel and added at the end; in row order either way
+        double[] sq = sc.doubles(0, panels == 1 ? ROWS : re - rs);
+        double squares = 0.0;
+        for (int p = 0; p < panels; p++) {
+            long pb = (long) p * rows;
+            for (int i = rs; i < re; ) {
+                int i1 = i + Math.min(ROWS, re - i); // not i + ROWS, which can pass Integer.MAX_VALUE
+                int so = panels == 1 ? i : rs;
+                if (p == 0) {
+                    // the block's sums start from 0: its pu rows (the accumulators' start in every panel) and squares
+                    for (long o = i * st; o < i1 * st; o += Long.BYTES) {
+                        exact(pus).set(ValueLayout.JAVA_LONG, o, 0L);
+                    }
+                    Arrays.fill(sq, i - so, i1 - so, 0.0);
+                }
+                observedRows(ptr, col, val, pb, i, i1, st, nc, us, vs, pus, pvs, es, sq, so);
+                for (int k = 0; panels == 1 && k < i1 - i; k++) {
+                    squares += sq[k];
+                }
+                i = i1;
+            }
+        }
+        for (int k = 0; panels > 1 && k < re - rs; k++) {
+            squares += sq[k];
+        }
+        return squares;
+    }
+
+    /**
+     * Rows [i0, i1) of panel {@code pb / rows} of the pass: each row's pu row and sum of squared residuals
+     * ({@code sq[i − so]}) continued from what is there (see {@link #observedPass}). Rows of one
+     * vector are done here, in one loop per row; wider ones by {@code observed2} or {@code observedWide}. (The
+     * one-vector loop is here rather than in a method of its own because it is what makes this method larger than
+     * FreqInlineSize: see {@link #observedPass}.)
+     */
+    private static void observedRows(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0,
+            int i1, long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs,
+            float[] es, double[] sq, int so) {
+        if (nc == 2) {
+            observed2(ptr, col, val, pb, i0, i1, st, us, vs, pus, pvs, es, sq, so);
+            return;
+        } else if (nc > 2) {
+            observedWide(ptr, col, val, pb, i0, i1, st, nc, us, vs, pus, pvs, es, sq, so);
+            return;
+        }
+        for (int i = i0; i < i1; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
+            int n = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
+            long ro = i * st;
+            if (n == 0) {
+                continue; // nothing in this panel: the row's sums stay as they are
+            }
+            FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro, NO));
+            FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro, NO));
+            double row = sq[i - so];
+            for (int t = 0; t < n; t++) {
+                long k = ks + t;
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+                FloatVector v0 = VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j, NO));
+                FloatVector d = VT.cast(u0).mul(v0);
+                for (VectorShuffle<Float> s : TREE) {
+                    FloatVector x = VT.cast(d); // loop-carried: typed exactly at each use (see FloatFused#VT)
+                    d = x.add(x.rearrange(s));
+                }
+                float p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                float e = p - val.getAtIndex(E, k);
+                row += (double) e * e;
+                FloatVector ne = VT.cast(FloatVector.broadcast(S, -e));
+                a0 = ne.fma(v0, a0);
+                VT.cast(ne.fma(u0, VT.cast(FloatVector.fromMemorySegment(S, exact(pvs), j, NO))))
+                        .intoMemorySegment(exact(pvs), j, NO);
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
+            sq[i - so] = row;
+        }
+    }
+
+    /**
+     * 2-vector rows [i0, i1), as {@link #observedRows}: per chunk the residuals, then the updates, with uᵢ and the pu
+     * accumulators in registers for the whole row. The updates are written here rather than called ({@link #update}
+     * does the same for the wide rows' blocks, through the pu row): a call per chunk, most rows' one, cost 5–7 % of
+     * the pass (native-notes/sparse.md, "The observed pass's profile-bound stores: fixed by structure"), and a
+     * smaller method that C2 may inline is what this structure avoids. Per lane the same FMAs in the same order as
+     * one accumulator over the row: the same bits as through the pu row.
+     */
+    private static void observed2(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0, int i1,
+            long st, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs, float[] es,
+            double[] sq, int so) {
+        long o1 = L * BYTES;
+        for (int i = i0; i < i1; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
+            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
+            long ro = i * st;
+            if (m == 0) {
+                continue; // see observedRows
+            }
+            FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro, NO));
+            FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o1, NO));
+            FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro, NO));
+            FloatVector a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro + o1, NO));
+            double row = sq[i - so];
+            // unsigned: m + CHUNK - 1 may pass Integer.MAX_VALUE (t0 += CHUNK would wrap there and start the row over)
+            int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK);
+            for (int c = 0; c < chunks; c++) {
+                int t0 = c * CHUNK;
+                long k0 = ks + t0;
+                int n = Math.min(CHUNK, m - t0);
+                // u0, u1, a0 and a1 cross loop boundaries: cast where used (kernels.md §9.7)
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    FloatVector d = VT.cast(u1).fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o1, NO)),
+                            VT.cast(u0).mul(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j, NO))));
+                    for (VectorShuffle<Float> s : TREE) {
+                        FloatVector x = VT.cast(d); // loop-carried: cast where used
+                        d = x.add(x.rearrange(s));
+                    }
+                    float p = L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
+                    float e = p - val.getAtIndex(E, k0 + t);
+                    row += (double) e * e;
+                    es[t] = e;
+                }
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    FloatVector ne = VT.cast(FloatVector.broadcast(S, -es[t]));
+                    a0 = ne.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j, NO)), a0);
+                    a1 = ne.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
+                    VT.cast(ne.fma(VT.cast(u0), VT.cast(FloatVector.fromMemorySegment(S, exact(pvs), j, NO))))
+                            .intoMemorySegment(exact(pvs), j, NO);
+                    VT.cast(ne.fma(VT.cast(u1), VT.cast(FloatVector.fromMemorySegment(S, exact(pvs), j + o1, NO))))
+                            .intoMemorySegment(exact(pvs), j + o1, NO);
+                }
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro, NO);
+            VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
+            sq[i - so] = row;
+        }
+    }
+
+    /**
+     * Rows [i0, i1) of 3 or more vectors, as {@link #observedRows}: per chunk the residuals ({@link #dot}), then the
+     * updates in blocks of 2 vectors and a last single one. The pu row is the accumulator between chunks: its
+     * per-lane sums are the same FMAs in the same order as one accumulator per vector over the whole row, so the
+     * block size does not change a bit. An earlier form kept the accumulators in a heap array and looped over the
+     * row's vectors per entry: float64 r = 16 (4 vectors) cost 10× r = 8 per entry (native-notes/sparse.md, "The
+     * observed pass's wide rows").
+     */
+    private static void observedWide(MemorySegment ptr, MemorySegment col, MemorySegment val, long pb, int i0,
+            int i1, long st, int nc, MemorySegment us, MemorySegment vs, MemorySegment pus, MemorySegment pvs,
+            float[] es, double[] sq, int so) {
+        int pairs = nc & ~1;
+        long tail = pairs * L * BYTES;
+        for (int i = i0; i < i1; i++) {
+            long ks = ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i);
+            int m = (int) (ptr.getAtIndex(ValueLayout.JAVA_LONG, pb + i + 1) - ks); // counted by int: see observedPass
+            long ro = i * st;
+            if (m == 0) {
+                continue; // see observedRows
+            }
+            double row = sq[i - so];
+            int chunks = Integer.divideUnsigned(m + CHUNK - 1, CHUNK); // unsigned: see observed2
+            for (int c = 0; c < chunks; c++) {
+                int t0 = c * CHUNK;
+                long k0 = ks + t0;
+                int n = Math.min(CHUNK, m - t0);
+                for (int t = 0; t < n; t++) {
+                    long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                    float e = dot(us, ro, vs, j, nc) - val.getAtIndex(E, k0 + t);
+                    row += (double) e * e;
+                    es[t] = e;
+                }
+                for (int b = 0; b < pairs; b += 2) {
+                    update(col, k0, n, st, b * L * BYTES, true, us, vs, pus, pvs, ro, es);
+                }
+                if (pairs < nc) {
+                    update(col, k0, n, st, tail, false, us, vs, pus, pvs, ro, es);
+                }
+            }
+            sq[i - so] = row;
+        }
+    }
+
+    /**
+     * The updates of a chunk's n entries (from k0, residuals in es) for the 2 vectors ({@code pair}) or the 1 vector
+     * at byte offset {@code off}: the pu row's vectors there, loaded, −= e·vⱼ over the chunk in registers, stored;
+     * pv row j's += −e·uᵢ. For the wide rows' blocks; one method for both sizes so that it is larger than
+     * FreqInlineSize and stays a call (see {@link #observedPass}): {@code observedWide} with the two inlined would pass
+     * C2's node cutoff for inlining (the 2-vector update alone is 9 400 nodes of the 18 000).
+     */
+    private static void update(MemorySegment col, long k0, int n, long st, long off, boolean pair, MemorySegment us,
+            MemorySegment vs, MemorySegment pus, MemorySegment pvs, long ro, float[] es) {
+        // each branch loads and stores its own vectors: one merged after the branches (a phi of two vectors) was
+        // boxed, a heap vector per entry, in JVMs where both branches had run before the compile
+        if (pair) {
+            long o1 = off + L * BYTES;
+            FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + off, NO));
+            FloatVector u1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + o1, NO));
+            FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro + off, NO));
+            FloatVector a1 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro + o1, NO));
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                FloatVector ne = VT.cast(FloatVector.broadcast(S, -es[t]));
+                a0 = ne.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
+                a1 = ne.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + o1, NO)), a1);
+                // u0 and u1 cross the loop boundary: cast where used (kernels.md §9.7)
+                VT.cast(ne.fma(VT.cast(u0), VT.cast(FloatVector.fromMemorySegment(S, exact(pvs), j + off, NO))))
+                        .intoMemorySegment(exact(pvs), j + off, NO);
+                VT.cast(ne.fma(VT.cast(u1), VT.cast(FloatVector.fromMemorySegment(S, exact(pvs), j + o1, NO))))
+                        .intoMemorySegment(exact(pvs), j + o1, NO);
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
+            VT.cast(a1).intoMemorySegment(exact(pus), ro + o1, NO);
+        } else {
+            FloatVector u0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), ro + off, NO));
+            FloatVector a0 = VT.cast(FloatVector.fromMemorySegment(S, exact(pus), ro + off, NO));
+            for (int t = 0; t < n; t++) {
+                long j = col.getAtIndex(ValueLayout.JAVA_INT, k0 + t) * st;
+                FloatVector ne = VT.cast(FloatVector.broadcast(S, -es[t]));
+                a0 = ne.fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), j + off, NO)), a0);
+                VT.cast(ne.fma(VT.cast(u0), VT.cast(FloatVector.fromMemorySegment(S, exact(pvs), j + off, NO))))
+                        .intoMemorySegment(exact(pvs), j + off, NO);
+            }
+            VT.cast(a0).intoMemorySegment(exact(pus), ro + off, NO);
+        }
+    }
+
+    /**
+     * uᵢ·vⱼ over nc vectors: two FMA chains (even and odd vectors), added, then the fixed lane tree. Four vectors a
+     * step: C2 keeps this loop as it is, so with the step of 2 it had, a 4-vector row (float64 r = 16) paid the loop's
+     * overhead twice per entry (the wide observed pass 1.3–2× slower; native-notes/sparse.md). Its bytecode (700
+     * bytes with the loads written in place) is over FreqInlineSize (325): a shorter one could be inlined into {@code
+     * observedWide} in one compile order and not another, which KernelInliningBoundaryTest refuses (see {@code
+     * observedPass}, in the large-width classes, which also hold observedWide).
+     */
+    private static float dot(MemorySegment us, long uo, MemorySegment vs, long vo, int nc) {
+        FloatVector p0 = VT.cast(FloatVector.zero(S));
+        FloatVector p1 = VT.cast(FloatVector.zero(S));
+        long w = L * BYTES;
+        int c = 0;
+        for (; c + 4 <= nc; c += 4) {
+            long o = c * w;
+            p0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + o, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + o, NO)), p0);
+            p1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + o + w, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + o + w, NO)), p1);
+            p0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + o + 2 * w, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + o + 2 * w, NO)), p0);
+            p1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + o + 3 * w, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + o + 3 * w, NO)), p1);
+        }
+        if (c + 2 <= nc) {
+            long o = c * w;
+            p0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + o, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + o, NO)), p0);
+            p1 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + o + w, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + o + w, NO)), p1);
+            c += 2;
+        }
+        if (c < nc) {
+            p0 = VT.cast(FloatVector.fromMemorySegment(S, exact(us), uo + c * w, NO))
+                    .fma(VT.cast(FloatVector.fromMemorySegment(S, exact(vs), vo + c * w, NO)), p0);
+        }
+        FloatVector d = VT.cast(p0).add(p1);
+        for (VectorShuffle<Float> s : TREE) {
+            FloatVector x = VT.cast(d); // loop-carried: cast where used
+            d = x.add(x.rearrange(s));
+        }
+        return L == 2 ? VT.cast(d).lane(0) + VT.cast(d).lane(1) : VT.cast(d).lane(0); // see TREE
     }
 
 }

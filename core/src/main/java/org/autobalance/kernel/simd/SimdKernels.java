@@ -64,6 +64,14 @@ public final class SimdKernels implements FactorKernels {
         return SimdSpecies.BITS;
     }
 
+    /**
+     * The large-rank width in bits (see {@code autobalance.simd.largeRankBits}): the gather product's and the observed
+     * pass's.
+     */
+    public static int largeRankBits() {
+        return SimdSpecies.LARGE_RANK_BITS;
+    }
+
     /** The platform's preferred vector width, in bits, before the default cap of 256. */
     public static int preferredBits() {
         return SimdSpecies.preferredBits();

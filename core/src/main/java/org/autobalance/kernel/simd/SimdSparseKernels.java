@@ -1,5 +1,6 @@
 package org.autobalance.kernel.simd;
 
+import org.autobalance.kernel.CsrPanels;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
@@ -9,8 +10,8 @@ import org.autobalance.memory.SparseMatrix;
 /**
  * {@link SparseKernels} on the incubating Vector API, float32 and float64 ({@code FloatSparse}, {@code DoubleSparse}):
  * SIMD over r for each stored entry, at the width of {@code -Dautobalance.simd.bits} (as {@link SimdKernels}), except
- * the gather product, which runs at the large-rank width ({@code FloatSparseLarge}, {@code DoubleSparseLarge};
- * {@code -Dautobalance.simd.largeRankBits}).
+ * the gather product and the observed pass, which run at the large-rank width ({@code FloatSparseLarge},
+ * {@code DoubleSparseLarge}; {@code -Dautobalance.simd.largeRankBits}).
  * Loaded only reflectively by {@link org.autobalance.kernel.KernelProvider}.
  *
  * <p>Determinism: all sums run in an order fixed by the code, so results are bit-for-bit identical run to run, on any
@@ -76,8 +77,26 @@ public final class SimdSparseKernels implements SparseKernels {
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {
         return m.dtype() == DType.FLOAT32
-                ? FloatSparse.observedPass(m, u, v, rowStart, rowEnd, pu, pv, Scratch.get())
-                : DoubleSparse.observedPass(m, u, v, rowStart, rowEnd, pu, pv, Scratch.get());
+                ? FloatSparseLarge.observedPass(m.rowStarts(), m.columnIndices(), m.values(), 1, m.rows(), u, v,
+                        rowStart, rowEnd, pu, pv, Scratch.get())
+                : DoubleSparseLarge.observedPass(m.rowStarts(), m.columnIndices(), m.values(), 1, m.rows(), u, v,
+                        rowStart, rowEnd, pu, pv, Scratch.get());
+    }
+
+    /** Where the layout is on, at every rank: the panels keep the gathered and scatter-added rows in L2. */
+    @Override
+    public boolean panelledObserved(DType dtype, int rank) {
+        return SparsePanels.enabled();
+    }
+
+    @Override
+    public double observedPass(CsrPanels m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix pu,
+            DenseMatrix pv) {
+        return m.dtype() == DType.FLOAT32
+                ? FloatSparseLarge.observedPass(m.starts(), m.columns(), m.values(), m.panels(), m.rows(), u, v,
+                        rowStart, rowEnd, pu, pv, Scratch.get())
+                : DoubleSparseLarge.observedPass(m.starts(), m.columns(), m.values(), m.panels(), m.rows(), u, v,
+                        rowStart, rowEnd, pu, pv, Scratch.get());
     }
 
     @Override
