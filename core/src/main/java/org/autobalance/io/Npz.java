@@ -132,6 +132,10 @@ public final class Npz {
      */
     private static SparseMatrix compressed(ZipFile zip, String source, boolean csr, int rows, int cols, DType dtype,
             Runnable beforeLook) throws IOException {
+        if (!csr) {
+            // from the shape, before a member is read: the transpose would refuse it after all of them were
+            SparseMatrix.requireTransposable(rows);
+        }
         try (NpzMember data = NpzMember.open(zip, "data", source, "fiub", beforeLook);
                 NpzMember indices = NpzMember.open(zip, "indices", source, "iu", beforeLook);
                 NpzMember indptr = NpzMember.open(zip, "indptr", source, "iu", beforeLook)) {

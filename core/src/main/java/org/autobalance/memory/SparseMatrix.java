@@ -231,12 +231,7 @@ public final class SparseMatrix implements AutoCloseable {
      */
     public long[] columnStarts() {
         ensureOpen();
-        // a long per column on the heap: a csc .npz of 2^31 - 1 rows and one entry (M's columns here) asked for a
-        // long[2^31], an OutOfMemoryError ("Requested array size exceeds VM limit")
-        if (cols >= NativeMemory.MAX_ARRAY_LENGTH) {
-            throw new IllegalArgumentException("cannot transpose a matrix of " + cols + " columns: at most "
-                    + (NativeMemory.MAX_ARRAY_LENGTH - 1) + " are sorted (the length limit of a Java array)");
-        }
+        requireTransposable(cols);
         NativeMemory.requireHeap((cols + 1L) * Long.BYTES, () -> "transpose a matrix of " + cols + " columns");
         long[] starts = new long[cols + 1];
         for (long k = 0; k < nonZeros; k++) {
@@ -246,6 +241,21 @@ public final class SparseMatrix implements AutoCloseable {
             starts[j + 1] += starts[j];
         }
         return starts;
+    }
+
+    /**
+     * Refuses a matrix of {@code cols} columns that {@link #columnStarts()} cannot count, so that a reader of Mᵀ's
+     * rows (a csc file) refuses it from the shape, before reading its entries.
+     *
+     * @throws IllegalArgumentException when {@code cols + 1} longs exceed the length of a Java array
+     */
+    public static void requireTransposable(int cols) {
+        // a long per column on the heap: a csc .npz of 2^31 - 1 rows and one entry (M's columns here) asked for a
+        // long[2^31], an OutOfMemoryError ("Requested array size exceeds VM limit")
+        if (cols >= NativeMemory.MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException("cannot transpose a matrix of " + cols + " columns: at most "
+                    + (NativeMemory.MAX_ARRAY_LENGTH - 1) + " are sorted (the length limit of a Java array)");
+        }
     }
 
     private SparseMatrix transpose() {

@@ -304,6 +304,19 @@ class NpzTest {
                 + "limit of a Java array)", e.getMessage());
     }
 
+    /** The same refusal comes from the shape, before the members are read: here they are missing altogether. */
+    @Test
+    void aCscOfMoreRowsThanAJavaArrayHoldsIsRefusedBeforeItsMembersAreRead() throws IOException {
+        Path npz = dir.resolve("tall-no-members.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("csc"));
+            member(zos, "shape", npy("<i8", Integer.MAX_VALUE, 1));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npz.read(npz, DType.FLOAT32));
+        assertEquals("cannot transpose a matrix of 2147483647 columns: at most 2147483638 are sorted (the length "
+                + "limit of a Java array)", e.getMessage());
+    }
+
     /**
      * Duplicates (as scipy's coo keeps them) whose sum float32 cannot hold, each value can: named by their 1-based
      * position, a MatrixFormatException naming the file. SparseMatrix.Builder.build(FLOAT32)'s Float32RangeException
