@@ -75,7 +75,7 @@ public final class CsrPanels implements AutoCloseable {
         this.rows = m.rows();
         this.cols = m.cols();
         this.width = width;
-        this.panels = (cols + width - 1) / width;
+        this.panels = Math.ceilDiv(cols, width); // not (cols + width − 1) / width, which wraps past 2³¹ − 1
         long positions = (long) panels * rows;
         long nnz = m.nonZeros();
         DType t = m.dtype();
@@ -133,7 +133,7 @@ public final class CsrPanels implements AutoCloseable {
             throw new IllegalArgumentException("panels must be at least 1, got " + panels);
         }
         int p = Math.max(1, Math.min(panels, m.cols()));
-        return new CsrPanels(m, Math.max(1, (m.cols() + p - 1) / p));
+        return new CsrPanels(m, Math.ceilDiv(m.cols(), p)); // not (cols + p − 1) / p: see the constructor
     }
 
     /**

@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import org.autobalance.kernel.CsrPanels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
@@ -53,6 +61,34 @@ class ObservedPanelsTest {
         assertTrue(CsrPanels.pays(Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, ROW_BYTES));
     }
 
+    /**
+     * A layout of a matrix of 2³¹ − 1 columns in 2 and 3 panels: ⌈cols / panels⌉ columns a panel and the panels asked
+     * for. (cols + panels − 1) / panels in int wrapped to a negative width there, floored to 1: 2³¹ − 1 panels, 16 GiB
+     * of starts for one row.
+     */
+    @Test
+    void aLayoutOfTheWidestMatrixHasThePanelsAskedFor() {
+        int cols = Integer.MAX_VALUE;
+        try (SparseMatrix.Builder b = SparseMatrix.builder(1, cols, 2)) {
+            b.add(0, 0, 1.0);
+            b.add(0, cols - 1, 2.0);
+            try (SparseMatrix m = b.build(DType.FLOAT32)) {
+                for (int panels = 2; panels <= 3; panels++) {
+                    try (CsrPanels layout = CsrPanels.of(m, panels)) {
+                        assertEquals(panels, layout.panels(), "panels");
+                        assertEquals((cols - 1) / panels + 1, layout.width(), "width");
+                        assertEquals(CsrPanels.bytes(1, 2, DType.FLOAT32, panels), layout.bytes(), "bytes");
+                        long[] starts = layout.starts().toArray(ValueLayout.JAVA_LONG);
+                        long[] expected = new long[panels + 1];
+                        Arrays.fill(expected, 1, panels, 1); // column 0 in panel 0, column 2³¹ − 2 in the last
+                        expected[panels] = 2;
+                        assertArrayEquals(expected, starts, "starts");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void thePanelledPassHasTheBitsOfThePassOverM() {
         SparseKernels sk = KernelProvider.sparseKernels();
@@ -74,13 +110,24 @@ class ObservedPanelsTest {
                     "the light chunk does not");
             for (int threads = 1; threads <= 3; threads++) {
                 long before = NativeMemory.liveBytes();
+                Set<List<Integer>> overPanels = ConcurrentHashMap.newKeySet();
                 try (ParallelPass pass = new ParallelPass(threads);
-                        IterationEngine engine = new IterationEngine(KernelProvider.kernels(), sk, pass, m, true,
-                                null, u, v)) {
+                        IterationEngine engine = new IterationEngine(KernelProvider.kernels(),
+                                recordingPanelledRanges(sk, overPanels), pass, m, true, null, u, v)) {
                     long mvMtu = (rows + (long) threads * cols) * ROW_BYTES;
                     assertEquals(layout + mvMtu, NativeMemory.liveBytes() - before, threads
                             + " threads: the layout, MV, MtU and its partials counted");
                     double squares = engine.fusedPass();
+                    // same bits either way, so only the calls show which chunks read the panels: those that pay
+                    int[] chunks = IterationEngine.equalWork(m, threads);
+                    Set<List<Integer>> paying = new HashSet<>();
+                    for (int c = 0; c < threads; c++) {
+                        if (CsrPanels.pays(chunks[c + 1] - chunks[c], cols,
+                                m.rowStart(chunks[c + 1]) - m.rowStart(chunks[c]), ROW_BYTES)) {
+                            paying.add(List.of(chunks[c], chunks[c + 1]));
+                        }
+                    }
+                    assertEquals(paying, overPanels, threads + " threads: the chunks read from the panels");
                     expectOverM(sk, m, u, v, threads, squares, engine.mv(), engine.mtu());
                     // and the same again (reproducible at a thread count)
                     double again = engine.fusedPass();
@@ -89,6 +136,21 @@ class ObservedPanelsTest {
                 assertEquals(before, NativeMemory.liveBytes(), threads + " threads: after close");
             }
         }
+    }
+
+    /** {@code sk}, recording the row range of each observed pass it runs over column panels in {@code ranges}. */
+    private static SparseKernels recordingPanelledRanges(SparseKernels sk, Set<List<Integer>> ranges) {
+        return (SparseKernels) Proxy.newProxyInstance(SparseKernels.class.getClassLoader(),
+                new Class<?>[] {SparseKernels.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("observedPass") && args[0] instanceof CsrPanels) {
+                        ranges.add(List.of((Integer) args[3], (Integer) args[4]));
+                    }
+                    try {
+                        return method.invoke(sk, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /**
