@@ -99,6 +99,29 @@ class SparseMatrixTest {
         }
     }
 
+    /**
+     * A matrix of more columns than a Java array holds cannot be transposed (a long per column on the heap): refused in
+     * a line by columnStarts and the transpose, and from the column count alone (what a csc reader asks before
+     * reading its entries): the first count refused, not the one below it.
+     */
+    @Test
+    void aMatrixOfMoreColumnsThanAJavaArrayHoldsIsRefusedATranspose() {
+        int cols = NativeMemory.MAX_ARRAY_LENGTH;
+        String refusal = "cannot transpose a matrix of " + cols + " columns: at most " + (cols - 1)
+                + " are sorted (the length limit of a Java array)";
+        // the bound first: were it off by one, the calls below would ask for a long[2³¹ − 8]
+        assertEquals(refusal, assertThrows(IllegalArgumentException.class,
+                () -> SparseMatrix.requireTransposable(cols)).getMessage());
+        SparseMatrix.requireTransposable(cols - 1);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(1, cols, 1)) {
+            b.add(0, cols - 1, 1.0);
+            try (SparseMatrix m = b.build(DType.FLOAT32)) {
+                assertEquals(refusal, assertThrows(IllegalArgumentException.class, m::columnStarts).getMessage());
+                assertEquals(refusal, assertThrows(IllegalArgumentException.class, m::transposed).getMessage());
+            }
+        }
+    }
+
     @Test
     void splitIsADeterministicPartitionOfTheStoredEntries() {
         RandomSparse.Sample s = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, 60, 50, 5);
