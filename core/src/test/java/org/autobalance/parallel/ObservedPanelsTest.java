@@ -64,10 +64,20 @@ class ObservedPanelsTest {
     /**
      * A layout of a matrix of 2³¹ − 1 columns in 2 and 3 panels: ⌈cols / panels⌉ columns a panel and the panels asked
      * for. (cols + panels − 1) / panels in int wrapped to a negative width there, floored to 1: 2³¹ − 1 panels, 16 GiB
-     * of starts for one row.
+     * of starts for one row. And at the other end one column: one panel whatever is asked, M's own row starts.
      */
     @Test
-    void aLayoutOfTheWidestMatrixHasThePanelsAskedFor() {
+    void aLayoutOfTheWidestAndOfTheNarrowestMatrixHasThePanelsItCan() {
+        try (SparseMatrix.Builder b = SparseMatrix.builder(3, 1, 2)) {
+            b.add(0, 0, 1.0);
+            b.add(2, 0, 2.0);
+            try (SparseMatrix m = b.build(DType.FLOAT32); CsrPanels layout = CsrPanels.of(m, 5)) {
+                assertEquals(1, layout.panels(), "panels of one column");
+                assertEquals(1, layout.width(), "width of one column");
+                assertArrayEquals(m.rowStarts().toArray(ValueLayout.JAVA_LONG),
+                        layout.starts().toArray(ValueLayout.JAVA_LONG), "one column's starts");
+            }
+        }
         int cols = Integer.MAX_VALUE;
         try (SparseMatrix.Builder b = SparseMatrix.builder(1, cols, 2)) {
             b.add(0, 0, 1.0);
