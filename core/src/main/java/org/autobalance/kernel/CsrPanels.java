@@ -56,7 +56,6 @@ public final class CsrPanels implements AutoCloseable {
 
     private final SparseMatrix matrix;
     private final int rows;
-    private final int cols;
     private final int panels;
     private final int width;
     private final NativeArena arena;
@@ -73,7 +72,7 @@ public final class CsrPanels implements AutoCloseable {
     private CsrPanels(SparseMatrix m, int width) {
         this.matrix = m;
         this.rows = m.rows();
-        this.cols = m.cols();
+        int cols = m.cols();
         this.width = width;
         this.panels = Math.ceilDiv(cols, width); // not (cols + width − 1) / width, which wraps past 2³¹ − 1
         long positions = (long) panels * rows;
@@ -181,11 +180,6 @@ public final class CsrPanels implements AutoCloseable {
     /** M's rows. */
     public int rows() {
         return rows;
-    }
-
-    /** M's columns. */
-    public int cols() {
-        return cols;
     }
 
     /** M's element type. */
