@@ -39,9 +39,11 @@ import org.autobalance.memory.internal.InterruptLooks;
  * <p>A csr or csc is read from its three members side by side, front to back in blocks, straight into the matrix's
  * arrays ({@link SparseMatrix.RowBuilder}): it takes the matrix's memory and a few blocks, whatever the members'
  * length (a csc also its transpose while it is built). Its headers are checked against what the members' compressed
- * bytes can hold (a deflated byte inflates to at most 1032) before the matrix is allocated. A coo's members are read
- * whole into the heap, at most 2 GiB each (250 M float64 values), and its entries staged ({@link SparseMatrix.Builder}:
- * its rows come in any order). Each member's CRC-32 is checked, as numpy checks it. Every problem is reported as a
+ * bytes can hold (a deflated byte inflates to at most 1032) before the matrix is allocated. A coo, whose rows come in any
+ * order, is read the same way with its row member read twice, first to count each row's entries
+ * ({@link SparseMatrix.CountedBuilder}): it takes the matrix's memory, a long per row, and in a float32 matrix 8 bytes
+ * per entry until the build (its values in double, for duplicates to be summed as scipy sums them). Each member's
+ * CRC-32 is checked, as numpy checks it. Every problem is reported as a
  * {@link MatrixFormatException} {@code "<file>: <problem>"}.
  */
 public final class Npz {
@@ -118,8 +120,7 @@ public final class Npz {
             if (!format.equals("coo")) {
                 return compressed(zip, source, format.equals("csr"), rows, cols, dtype, beforeLook);
             }
-            NpyElements data = array(member(zip, "data", source, beforeLook), source + ":data.npy", "fiub");
-            return coordinates(zip, source, rows, cols, data, dtype, beforeLook);
+            return coordinates(zip, source, rows, cols, dtype, beforeLook);
         }
     }
 
@@ -222,41 +223,70 @@ public final class Npz {
         }
     }
 
-    private static SparseMatrix coordinates(ZipFile zip, String source, int rows, int cols, NpyElements data,
-            DType dtype, Runnable beforeLook) throws IOException {
-        NpyElements row = array(member(zip, "row", source, beforeLook), source + ":row.npy", "iu");
-        NpyElements col = array(member(zip, "col", source, beforeLook), source + ":col.npy", "iu");
-        if (row.length() != data.length() || col.length() != data.length()) {
-            throw new MatrixFormatException(source, "row, col and data must have one entry each per stored value, "
-                    + "found " + row.length() + ", " + col.length() + " and " + data.length());
-        }
-        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, data.length())) {
-            for (long k = 0; k < data.length(); k++) {
-                long i = row.integer(k);
-                long j = col.integer(k);
-                if (i < 0 || i >= rows || j < 0 || j >= cols) {
-                    throw new MatrixFormatException(source, "entry " + k + " at (" + i + ", " + j + ") is outside the "
-                            + rows + " x " + cols + " shape (0-based)");
+    /**
+     * A coo matrix read from its members front to back, row.npy twice ({@link SparseMatrix.CountedBuilder}): first
+     * alone, its rows counted, then beside col.npy and data.npy, each entry written to its row's place in the matrix.
+     * No member is held whole and no entry is staged. A problem in the numbers is named in entry order, as when each
+     * member was read whole before its numbers were looked at, and as the members' own damage first when they are
+     * damaged.
+     */
+    private static SparseMatrix coordinates(ZipFile zip, String source, int rows, int cols, DType dtype,
+            Runnable beforeLook) throws IOException {
+        try (NpzMember data = NpzMember.open(zip, "data", source, "fiub", beforeLook);
+                NpzMember row = NpzMember.open(zip, "row", source, "iu", beforeLook);
+                NpzMember col = NpzMember.open(zip, "col", source, "iu", beforeLook)) {
+            long nnz = data.length();
+            try {
+                if (row.length() != nnz || col.length() != nnz) {
+                    throw new MatrixFormatException(source, "row, col and data must have one entry each per stored "
+                            + "value, found " + row.length() + ", " + col.length() + " and " + nnz);
                 }
-                b.add((int) i, (int) j, checked(data.number(k), (int) i, (int) j, dtype, source));
+                try (SparseMatrix.CountedBuilder b = SparseMatrix.countedBuilder(dtype, rows, cols, nnz)) {
+                    // a row outside the shape is not counted: the second reading names it in entry order
+                    try (NpzMember counted = NpzMember.open(zip, "row", source, "iu", beforeLook)) {
+                        for (long k = 0; k < nnz; k++) {
+                            long i = counted.integer();
+                            if (i >= 0 && i < rows) {
+                                b.count((int) i);
+                            }
+                        }
+                        counted.finish();
+                    }
+                    for (long k = 0; k < nnz; k++) {
+                        long i = row.integer();
+                        long j = col.integer();
+                        if (i < 0 || i >= rows || j < 0 || j >= cols) {
+                            throw new MatrixFormatException(source, "entry " + k + " at (" + i + ", " + j + ") is "
+                                    + "outside the " + rows + " x " + cols + " shape (0-based)");
+                        }
+                        b.add((int) i, (int) j, checked(data.number(), (int) i, (int) j, dtype, source));
+                    }
+                    for (NpzMember m : List.of(data, row, col)) {
+                        m.finish();
+                    }
+                    Interrupts.checkReading(source);
+                    try {
+                        return finite(b.build(), source, dtype);
+                    } catch (CancellationException e) {
+                        throw Interrupts.reading(source, e);
+                    }
+                }
+            } catch (Float32RangeException e) {
+                // each value was checked as it was added: only a sum of duplicates can leave float32's range
+                throw duplicatesOverflow(source, e.row(), e.column(), dtype);
+            } catch (MatrixFormatException | IllegalStateException problem) {
+                // what the reading that held each member whole said first: a member's own damage, then the problem
+                for (NpzMember m : List.of(data, row, col)) {
+                    m.requireIntact();
+                }
+                if (problem instanceof MatrixFormatException named) {
+                    throw named;
+                }
+                // the two readings of row.npy disagree, each intact: the file was replaced while it was read
+                throw new MatrixFormatException(source, "row.npy read twice gave different rows (was the file "
+                        + "changed while it was read?)");
             }
-            return built(b, dtype, source);
         }
-    }
-
-    /** The built matrix, unless summing duplicates overflowed. */
-    private static SparseMatrix built(SparseMatrix.Builder b, DType dtype, String source) throws IOException {
-        Interrupts.checkReading(source);
-        SparseMatrix m;
-        try {
-            m = b.build(dtype);
-        } catch (CancellationException e) {
-            throw Interrupts.reading(source, e);
-        } catch (Float32RangeException e) {
-            // each value was checked as it was added: only a sum of duplicates can leave float32's range
-            throw duplicatesOverflow(source, e.row(), e.column(), dtype);
-        }
-        return finite(m, source, dtype);
     }
 
     /** {@code m}, unless a sum of duplicates overflowed to a non-finite value (then it is closed). */

@@ -456,6 +456,18 @@ public final class SparseMatrix implements AutoCloseable {
         return new RowBuilder(dtype, rows, cols, entries);
     }
 
+    /**
+     * A new builder for a {@code rows × cols} matrix of {@code dtype} from at most {@code entries} entries given in
+     * any order, each entry given twice: first its row ({@link CountedBuilder#count}), then, once all are counted,
+     * the entry ({@link CountedBuilder#add}). The matrix is allocated now, so that a count the machine cannot hold
+     * is refused before anything is read.
+     *
+     * @throws IllegalArgumentException if the shape is empty or the matrix does not fit in memory
+     */
+    public static CountedBuilder countedBuilder(DType dtype, int rows, int cols, long entries) {
+        return new CountedBuilder(dtype, rows, cols, entries);
+    }
+
     /** A matrix from a dense array: every entry of {@code a} that is not 0 is stored (for tests and examples). */
     public static SparseMatrix of(DType dtype, double[][] a) {
         Objects.requireNonNull(a, "values must not be null");
@@ -873,6 +885,206 @@ public final class SparseMatrix implements AutoCloseable {
         /** Frees the matrix unless it was built. */
         @Override
         public void close() {
+            if (out != null) {
+                out.close();
+                out = null;
+            }
+        }
+    }
+
+    /**
+     * Fills a matrix from entries in any order, each given twice: its row, counted ({@link #count}), then, the rows
+     * counted, the entry itself ({@link #add}), written straight into its row's place in the matrix's arrays. The
+     * reading of a coordinate file, read twice: it takes the matrix's memory, a long per row on the heap and, in a
+     * float32 matrix, 8 bytes per entry for the values in double until the build, where {@link Builder} took 16 bytes
+     * per entry of staging and 12 more for its sort. The result is {@link Builder}'s bit for bit: columns sorted,
+     * duplicates summed in double in the order they were added, then rounded once to the dtype.
+     *
+     * <p>Not thread-safe. After any of its methods has thrown, the builder is only to be closed.
+     */
+    public static final class CountedBuilder implements AutoCloseable {
+        private final int rows;
+        private final int cols;
+        private final long entries;
+        private SparseMatrix out;
+        /** A float32 matrix's values in double until the build (its duplicates are summed in double), else null. */
+        private Arena staging;
+        private MemorySegment values;
+        /** Entries counted per row, then, once the first entry is added, the next free place of each row. */
+        private final long[] next;
+        private long counted;
+        private boolean adding;
+
+        private CountedBuilder(DType dtype, int rows, int cols, long entries) {
+            Objects.requireNonNull(dtype, "dtype must not be null");
+            if (entries < 0) {
+                throw new IllegalArgumentException("entries must be at least 0, got " + entries);
+            }
+            if (rows > NativeMemory.MAX_ARRAY_LENGTH) {
+                throw new IllegalArgumentException(rows + " rows: at most " + NativeMemory.MAX_ARRAY_LENGTH
+                        + " are counted (the length limit of a Java array)");
+            }
+            NativeMemory.requireHeap((long) Long.BYTES * rows, () -> "count the entries of " + rows + " rows");
+            this.rows = rows;
+            this.cols = cols;
+            this.entries = entries;
+            this.out = new SparseMatrix(dtype, rows, cols, entries);
+            this.next = new long[rows];
+            if (dtype == DType.FLOAT64) {
+                values = out.values;
+                return;
+            }
+            long bytes = Math.max(1, entries) * Double.BYTES;
+            try {
+                NativeMemory.reserve(bytes, () -> "the " + entries + " values of a sparse matrix in double");
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+            Arena arena = Arena.ofShared();
+            try {
+                values = arena.allocate(bytes, ALIGNMENT);
+            } catch (OutOfMemoryError | IllegalArgumentException e) {
+                arena.close();
+                NativeMemory.release(bytes);
+                close();
+                throw new IllegalArgumentException("cannot hold the " + entries + " values of a sparse matrix in "
+                        + "double: " + e.getMessage(), e);
+            }
+            staging = arena;
+        }
+
+        /** Counts an entry of row {@code i}, before any is added. */
+        public void count(int i) {
+            requireOpen();
+            if (adding) {
+                throw new IllegalStateException("entries are being added: counting is over");
+            }
+            if (i < 0 || i >= rows) {
+                throw new IndexOutOfBoundsException("row " + i + " outside " + rows + " x " + cols);
+            }
+            if (counted == entries) {
+                throw new IllegalStateException("more than the " + entries + " entries reserved");
+            }
+            next[i]++;
+            counted++;
+        }
+
+        /** Adds entry (i, j) with {@code value}, one of the entries counted in row {@code i}. */
+        public void add(int i, int j, double value) {
+            requireOpen();
+            if (!adding) {
+                // the counts become each row's first place, and the matrix's row starts
+                adding = true;
+                long at = 0;
+                for (int r = 0; r < rows; r++) {
+                    long n = next[r];
+                    out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, r, at);
+                    next[r] = at;
+                    at += n;
+                }
+                out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
+            }
+            if (i < 0 || i >= rows || j < 0 || j >= cols) {
+                throw new IndexOutOfBoundsException("entry (" + i + ", " + j + ") outside " + rows + " x " + cols);
+            }
+            long at = next[i];
+            if (at == out.rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1L)) {
+                throw new IllegalStateException("more entries in row " + i + " than were counted");
+            }
+            out.columns.setAtIndex(ValueLayout.JAVA_INT, at, j);
+            values.setAtIndex(ValueLayout.JAVA_DOUBLE, at, value);
+            next[i] = at + 1;
+        }
+
+        /**
+         * The matrix of the entries (the caller owns it; this builder is then empty): each row sorted by column,
+         * duplicates summed.
+         *
+         * @throws IllegalStateException if fewer entries were added than counted
+         * @throws Float32RangeException if a value (a sum of duplicates) is beyond float32 range in a float32 matrix
+         * @throws CancellationException if the thread is interrupted during the build (looked at every 65536 entries
+         *         or rows): nothing is built, and the thread's interrupt status stays set
+         */
+        public SparseMatrix build() {
+            requireOpen();
+            Thread self = Thread.currentThread();
+            long[] keys = new long[0];
+            double[] row = new double[0];
+            double[] sums = new double[0];
+            long at = 0;
+            long from = 0;
+            for (int i = 0; i < rows; i++) {
+                long to = adding ? out.rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1L) : 0;
+                if (adding && next[i] != to) {
+                    throw new IllegalStateException((next[i] - from) + " entries added in row " + i + " of the "
+                            + (to - from) + " counted");
+                }
+                int n = Math.toIntExact(to - from);
+                if (keys.length < n) {
+                    NativeMemory.requireHeap(3L * Long.BYTES * n, () -> "sort the " + n + " entries of a row");
+                    keys = new long[n];
+                    row = new double[n];
+                    sums = new double[n];
+                }
+                boolean increasing = true;
+                for (int p = 0; p < n; p++) {
+                    int column = out.columns.getAtIndex(ValueLayout.JAVA_INT, from + p);
+                    increasing &= p == 0 || column > (int) (keys[p - 1] >>> 32);
+                    keys[p] = (long) column << 32 | p;
+                }
+                MemorySegment.copy(values, ValueLayout.JAVA_DOUBLE, from * Double.BYTES, row, 0, n);
+                // a row in increasing column order (scipy's canonical form) is kept as it is
+                int m = increasing ? n : sumByColumn(keys, n, row, sums);
+                double[] kept = increasing ? row : sums;
+                // the row moves down by the duplicates summed before it, never up: at <= from
+                out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, i, at);
+                for (int p = 0; p < m; p++) {
+                    int column = (int) (keys[p] >>> 32);
+                    out.columns.setAtIndex(ValueLayout.JAVA_INT, at + p, column);
+                    out.setValue(at + p, kept[p], i, column);
+                }
+                if (InterruptLooks.passed(from + i, to + i + 1) && self.isInterrupted()) {
+                    throw new CancellationException("the build of a " + rows + " x " + cols + " sparse matrix from "
+                            + entries + " entries was interrupted (Thread.interrupt(); the thread's interrupt status "
+                            + "stays set)");
+                }
+                at += m;
+                from = to;
+            }
+            if (from != entries) {
+                throw new IllegalStateException(from + " of the " + entries + " entries reserved were added");
+            }
+            SparseMatrix full = out;
+            out = null;
+            close();
+            full.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
+            if (at == full.nonZeros) {
+                return full;
+            }
+            try (full) {
+                SparseMatrix exact = new SparseMatrix(full.dtype, rows, cols, at);
+                MemorySegment.copy(full.rowStart, 0, exact.rowStart, 0, (rows + 1L) * Long.BYTES);
+                MemorySegment.copy(full.columns, 0, exact.columns, 0, at * Integer.BYTES);
+                MemorySegment.copy(full.values, 0, exact.values, 0, at * full.dtype.bytes());
+                return exact;
+            }
+        }
+
+        private void requireOpen() {
+            if (out == null) {
+                throw new IllegalStateException("sparse counted builder is closed or was built");
+            }
+        }
+
+        /** Frees the matrix unless it was built, and the values held in double. */
+        @Override
+        public void close() {
+            if (staging != null) {
+                staging.close();
+                staging = null;
+                NativeMemory.release(Math.max(1, entries) * Double.BYTES);
+            }
             if (out != null) {
                 out.close();
                 out = null;

@@ -253,8 +253,8 @@ class NpzTest {
             rows[k + 1] = k + 1;
         }
         Path big = dir.resolve(format + ".npz");
-        // a csr is read from its three members side by side, each in blocks with looks between them: a member of
-        // four blocks looks three times, as a coo's member read whole does
+        // the members are read side by side, each in blocks with looks between them: a member of four blocks looks
+        // three times
         try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(big))) {
             member(zos, "format", formatMember(format));
             member(zos, "shape", npy("<i8", n, 1));
@@ -276,7 +276,8 @@ class NpzTest {
                 e.getMessage());
         looks[0] = 0;
         try (SparseMatrix s = Npz.read(big, DType.FLOAT64, () -> looks[0]++)) {
-            assertEquals(9, looks[0]);
+            // a coo reads its row.npy twice: once to count its rows, once beside the others
+            assertEquals(format.equals("coo") ? 12 : 9, looks[0]);
             assertEquals(n, s.nonZeros());
             for (int k = 0; k < n; k++) {
                 assertEquals(values[k], s.get(k, 0));
@@ -581,6 +582,110 @@ class NpzTest {
         }
     }
 
+    /**
+     * coo files as scipy keeps them (entries in any order, duplicates; int32 or int64 indices; float32, float64 or
+     * integer data), read by the counting reading (row.npy twice, each entry into its row's place) and compared bit
+     * for bit with the staging builder that read them before, fed the entries in file order: scipy's
+     * {@code sum_duplicates} rule, summed in the order stored, in double, then rounded once.
+     */
+    @ParameterizedTest
+    @CsvSource({"float64, <i8, <f8", "float32, <i4, <f8", "float32, <i8, <f4", "float64, <i4, <i8",
+        "float32, <i4, <i4"})
+    void cooFilesEqualTheStagingReadingBitForBit(String type, String index, String values) throws IOException {
+        DType dtype = DType.parse(type);
+        java.util.SplittableRandom random = new java.util.SplittableRandom((type + index + values).hashCode());
+        for (int trial = 0; trial < 30; trial++) {
+            int rows = 1 + random.nextInt(30);
+            int cols = 1 + random.nextInt(30);
+            int n = random.nextInt(3 * rows + 1);
+            // few distinct places in some trials, so that duplicates are many, next to each other and apart
+            double[] row = random.ints(n, 0, trial % 3 == 0 ? Math.min(rows, 2) : rows).asDoubleStream().toArray();
+            double[] col = random.ints(n, 0, trial % 3 == 0 ? Math.min(cols, 2) : cols).asDoubleStream().toArray();
+            double[] data = values.startsWith("<i") ? random.ints(n, -1000, 1000).asDoubleStream().toArray()
+                    : random.doubles(n, -1, 1).map(x -> values.equals("<f4") ? (float) x : x).toArray();
+            Path npz = dir.resolve("coo" + trial + ".npz");
+            try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+                member(zos, "format", formatMember("coo"));
+                member(zos, "shape", npy("<i8", rows, cols));
+                member(zos, "row", npy(index, row));
+                member(zos, "col", npy(index, col));
+                member(zos, "data", npy(values, data));
+            }
+            try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, n)) {
+                for (int k = 0; k < n; k++) {
+                    b.add((int) row[k], (int) col[k], data[k]);
+                }
+                try (SparseMatrix expected = b.build(dtype); SparseMatrix got = Npz.read(npz, dtype)) {
+                    assertEquals(expected.nonZeros(), got.nonZeros());
+                    for (int i = 0; i <= rows; i++) {
+                        assertEquals(expected.rowStart(i), got.rowStart(i));
+                    }
+                    for (long k = 0; k < expected.nonZeros(); k++) {
+                        assertEquals(expected.column(k), got.column(k));
+                        assertEquals(Double.doubleToRawLongBits(expected.value(k)),
+                                Double.doubleToRawLongBits(got.value(k)), npz + " entry " + k);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A coo of 4 M entries (a 4096 × 3 matrix, every place a thousand times over: 48 MB of members in under 1 MB) is
+     * read into the matrix's own memory: the reading that held each member whole and staged every entry allocated
+     * the members on the heap (here 80 MB); the counting reading allocates its blocks, a long per row and a row's
+     * entries while they are sorted, whatever the members' length.
+     */
+    @Test
+    void aCooIsReadInBoundedHeap() throws IOException {
+        int n = 4 << 20;
+        int rows = 4096;
+        Path npz = dir.resolve("coo-big.npz");
+        double[] row = new double[n];
+        double[] col = new double[n];
+        for (int k = 0; k < n; k++) {
+            row[k] = k % rows;
+            col[k] = k / rows % 3;
+        }
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("coo"));
+            member(zos, "shape", npy("<i8", rows, 3));
+            member(zos, "row", npy("<i4", row));
+            member(zos, "col", npy("<i4", col));
+            member(zos, "data", npy("<f8", new double[n]));
+        }
+        row = null;
+        col = null;
+        assertTrue(Files.size(npz) < 1 << 20, "the archive is not small: " + Files.size(npz));
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        try (SparseMatrix m = Npz.read(npz, DType.FLOAT32)) {
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertEquals(3L * rows, m.nonZeros());
+            assertTrue(m.isStored(rows - 1, 2));
+            assertEquals(0.0, m.get(rows - 1, 2));
+            assertTrue(allocated < 8 << 20, "allocated " + allocated + " bytes of heap for 48 MB of members");
+        }
+    }
+
+    /**
+     * The first entry outside the shape is named, its row or its column: the counting reading reads row.npy alone
+     * first, where a row outside was refused before a column outside at an earlier entry could be seen.
+     */
+    @Test
+    void aCoosEntryOutsideItsShapeIsNamedInEntryOrder() throws IOException {
+        Path npz = dir.resolve("outside.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember("coo"));
+            member(zos, "shape", npy("<i8", 2, 2));
+            member(zos, "row", npy("<i8", 0, 1, 7, 1));
+            member(zos, "col", npy("<i8", 0, 2, 0, 1));
+            member(zos, "data", npy("<f8", 1, 2, 3, 4));
+        }
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
+        assertEquals(npz + ": entry 1 at (1, 2) is outside the 2 x 2 shape (0-based)", e.getMessage());
+    }
+
     /** Where {@code part} begins in {@code whole}: the first occurrence, which must exist. */
     private static int indexOf(byte[] whole, byte[] part) {
         for (int i = 0; i + part.length <= whole.length; i++) {
@@ -603,16 +708,22 @@ class NpzTest {
         zos.closeEntry();
     }
 
-    /** A 1-d little-endian .npy array of {@code values}: int64 ({@code <i8}) or float64 ({@code <f8}). */
+    /**
+     * A 1-d little-endian .npy array of {@code values}: int32 or int64 ({@code <i4}, {@code <i8}), float32 or float64
+     * ({@code <f4}, {@code <f8}).
+     */
     private static byte[] npy(String descr, double... values) {
         byte[] header = NpyHeader.encode(descr, false, new long[] {values.length});
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(header.length + 8 * values.length)
+        int size = descr.charAt(2) - '0';
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(header.length + size * values.length)
                 .order(java.nio.ByteOrder.LITTLE_ENDIAN).put(header);
         for (double v : values) {
-            if (descr.equals("<i8")) {
-                out.putLong((long) v);
-            } else {
-                out.putDouble(v);
+            switch (descr) {
+                case "<i4" -> out.putInt((int) v);
+                case "<i8" -> out.putLong((long) v);
+                case "<f4" -> out.putFloat((float) v);
+                case "<f8" -> out.putDouble(v);
+                default -> throw new IllegalArgumentException(descr);
             }
         }
         return out.array();
