@@ -633,8 +633,8 @@ class NpzTest {
     /**
      * A coo of 4 M entries (a 4096 × 3 matrix, every place a thousand times over: 48 MB of members in under 1 MB) is
      * read into the matrix's own memory: the reading that held each member whole and staged every entry allocated
-     * the members on the heap (here 80 MB); the counting reading allocates its blocks, a long per row and a row's
-     * entries while they are sorted, whatever the members' length.
+     * 1.75 GB of heap over this read (each member whole, copied as it grew); the counting reading allocates its
+     * blocks, a long per row and a row's entries while they are sorted, whatever the members' length.
      */
     @Test
     void aCooIsReadInBoundedHeap() throws IOException {
