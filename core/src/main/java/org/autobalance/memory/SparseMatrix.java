@@ -38,6 +38,8 @@ public final class SparseMatrix implements AutoCloseable {
     private volatile boolean closed;
     /** Mᵀ once {@link #transposed()} has built it (owned: closed with this matrix), else null. */
     private SparseMatrix transposed;
+    /** {@link #columnStarts()} once counted (guarded by this matrix's monitor), else null. */
+    private long[] columnStarts;
     /** The structures engines share over this matrix ({@link Shared}), guarded by this matrix's monitor. */
     private final Map<Object, Shared.Entry> shared = Shared.newTable();
 
@@ -224,23 +226,32 @@ public final class SparseMatrix implements AutoCloseable {
 
     /**
      * Mᵀ's row pointers without Mᵀ (M's column pointers, as a CSC holds them): element j is the number of stored
-     * entries in the columns before j, element {@code cols()} all of them. The first pass of {@link #transposed()}'s
-     * counting sort, on the Java heap ({@code cols() + 1} longs).
+     * entries in the columns before j, element {@code cols()} all of them; each call returns its own copy. The first
+     * pass of {@link #transposed()}'s counting sort, on the Java heap ({@code cols() + 1} longs), counted on the first
+     * call and kept as long as the matrix: every engine over M on the panel layouts asks for them (σ₁'s, the
+     * iterations', each plateau check's), and a count is a pass over M's column indices.
      *
      * @throws IllegalArgumentException when M has more columns than a Java array holds or the heap cannot hold them
      */
     public long[] columnStarts() {
+        return countedColumns().clone();
+    }
+
+    private synchronized long[] countedColumns() {
         ensureOpen();
-        requireTransposable(cols);
-        NativeMemory.requireHeap((cols + 1L) * Long.BYTES, () -> "transpose a matrix of " + cols + " columns");
-        long[] starts = new long[cols + 1];
-        for (long k = 0; k < nonZeros; k++) {
-            starts[columns.getAtIndex(ValueLayout.JAVA_INT, k) + 1]++;
+        if (columnStarts == null) {
+            requireTransposable(cols);
+            NativeMemory.requireHeap((cols + 1L) * Long.BYTES, () -> "transpose a matrix of " + cols + " columns");
+            long[] starts = new long[cols + 1];
+            for (long k = 0; k < nonZeros; k++) {
+                starts[columns.getAtIndex(ValueLayout.JAVA_INT, k) + 1]++;
+            }
+            for (int j = 0; j < cols; j++) {
+                starts[j + 1] += starts[j];
+            }
+            columnStarts = starts;
         }
-        for (int j = 0; j < cols; j++) {
-            starts[j + 1] += starts[j];
-        }
-        return starts;
+        return columnStarts;
     }
 
     /**

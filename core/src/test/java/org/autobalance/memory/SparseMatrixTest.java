@@ -17,6 +17,23 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class SparseMatrixTest {
 
+    /**
+     * M's column counts are counted once and kept: each engine over M on the panel layouts (σ₁'s, the iterations',
+     * each plateau check's) asked for them, a pass over M's column indices each time. A column index changed behind
+     * the matrix's back (its segments are writable) is not seen by a later call, which a recount would see; each call
+     * returns its own copy, so a caller's change to one does not reach the next.
+     */
+    @Test
+    void columnStartsAreCountedOnceAndEachCallerGetsACopy() {
+        try (SparseMatrix m = SparseMatrix.of(DType.FLOAT64, new double[][] {{1, 0, 2}, {0, 3, 0}})) {
+            long[] first = m.columnStarts();
+            assertArrayEquals(new long[] {0, 1, 2, 3}, first);
+            first[3] = 99;
+            m.columnIndices().setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, 0, 2);
+            assertArrayEquals(new long[] {0, 1, 2, 3}, m.columnStarts());
+        }
+    }
+
     @Test
     void builderSortsAndSumsDuplicatesInDoubleThenRoundsOnce() {
         try (SparseMatrix.Builder b = SparseMatrix.builder(3, 4, 1)) { // grows from 16 entries
