@@ -180,7 +180,21 @@ final class DoubleOps {
                             .intoMemorySegment(exact(xs), xOff + o, NO);
                     s = VT.cast(g).fma(VT.cast(g), VT.cast(s)); // s loop-carried: typed where used
                 }
-                if (c < r) {
+                if (L == 2 && c < r) {
+                    // The one column left at 128 bits, in scalar: C2 here intrinsifies none of Double128's mask
+                    // operations (indexInRange, blend, the masked store: "failed to inline (intrinsic)"), so the
+                    // masked vector below boxed every vector it touched, 387 bytes a row at odd ranks, and 48 bytes
+                    // a block at every rank (DensePassAllocationTest at -Dautobalance.simd.bits=128). The same
+                    // arithmetic: G's column, X's fma, and its square added to lane 0 of s by a vector of it and +0
+                    // (the masked vector's lanes), through gt, whose two places are this row's and no longer read.
+                    long o = c * BYTES;
+                    double g = gt[go + c] - ps.get(E, pOff + o);
+                    xs.set(E, xOff + o, Math.fma(g, negEta, xs.get(E, xOff + o)));
+                    gt[go + c] = g;
+                    gt[go + c + 1] = 0.0;
+                    DoubleVector last = VT.cast(DoubleVector.fromArray(S, gt, go + c));
+                    s = VT.cast(last).fma(VT.cast(last), VT.cast(s)); // s loop-carried: typed where used
+                } else if (c < r) {
                     // made here, in the hot loop where C2 inlines it and knows its class: made once per call, out
                     // of the loops, it was not inlined and the mask's uses were bound from the shared type profile
                     VectorMask<Double> tail = S.indexInRange(c, r);
