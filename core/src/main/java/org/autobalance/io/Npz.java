@@ -39,12 +39,12 @@ import org.autobalance.memory.internal.InterruptLooks;
  * <p>A csr or csc is read from its three members side by side, front to back in blocks, straight into the matrix's
  * arrays ({@link SparseMatrix.RowBuilder}): it takes the matrix's memory and a few blocks, whatever the members'
  * length (a csc also its transpose while it is built). Its headers are checked against what the members' compressed
- * bytes can hold (a deflated byte inflates to at most 1032) before the matrix is allocated. A coo, whose rows come in any
- * order, is read the same way with its row member read twice, first to count each row's entries
+ * bytes can hold (a deflated byte inflates to at most 1032) before the matrix is allocated. A coo, whose rows come
+ * in any order, is read the same way with its row member read twice, first to count each row's entries
  * ({@link SparseMatrix.CountedBuilder}): it takes the matrix's memory, a long per row, and in a float32 matrix 8 bytes
  * per entry until the build (its values in double, for duplicates to be summed as scipy sums them). Each member's
- * CRC-32 is checked, as numpy checks it. Every problem is reported as a
- * {@link MatrixFormatException} {@code "<file>: <problem>"}.
+ * CRC-32 is checked, as numpy checks it. Every problem is reported as a {@link MatrixFormatException}
+ * {@code "<file>: <problem>"}.
  */
 public final class Npz {
     /** The longest array the JVM makes (a few bytes short of 2 GiB), which holds one member. */
