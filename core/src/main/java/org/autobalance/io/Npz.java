@@ -135,7 +135,14 @@ public final class Npz {
             Runnable beforeLook) throws IOException {
         if (!csr) {
             // from the shape, before a member is read: the transpose would refuse it after all of them were
-            SparseMatrix.requireTransposable(rows);
+            try {
+                SparseMatrix.requireTransposable(rows);
+            } catch (IllegalArgumentException e) {
+                // the transpose's words (M's columns) are this file's rows
+                throw new MatrixFormatException(source, "a csc matrix of " + rows + " rows is too tall to read as csc "
+                        + "(at most " + (NativeMemory.MAX_ARRAY_LENGTH - 1)
+                        + ": its rows are counted in a Java array); save it as csr");
+            }
         }
         try (NpzMember data = NpzMember.open(zip, "data", source, "fiub", beforeLook);
                 NpzMember indices = NpzMember.open(zip, "indices", source, "iu", beforeLook);

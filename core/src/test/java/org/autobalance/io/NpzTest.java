@@ -289,7 +289,8 @@ class NpzTest {
      * A csc is read as Mᵀ's rows and transposed by a counting sort with a long per row of M on the heap: one of
      * 2³¹ − 1 rows and one entry asked for a long[2³¹] (an OutOfMemoryError); it is refused in a line, as the
      * staging reading refused so many rows, and from the shape, before the members are read: here they are missing
-     * altogether (a refusal after reading them would name the missing data.npy instead).
+     * altogether (a refusal after reading them would name the missing data.npy instead). The line names the file and
+     * counts its rows (the transpose's own refusal speaks of M's columns).
      */
     @Test
     void aCscOfMoreRowsThanAJavaArrayHoldsIsRefusedBeforeItsMembersAreRead() throws IOException {
@@ -298,9 +299,9 @@ class NpzTest {
             member(zos, "format", formatMember("csc"));
             member(zos, "shape", npy("<i8", Integer.MAX_VALUE, 1));
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npz.read(npz, DType.FLOAT32));
-        assertEquals("cannot transpose a matrix of 2147483647 columns: at most 2147483638 are sorted (the length "
-                + "limit of a Java array)", e.getMessage());
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT32));
+        assertEquals(npz + ": a csc matrix of 2147483647 rows is too tall to read as csc (at most 2147483638: its rows "
+                + "are counted in a Java array); save it as csr", e.getMessage());
     }
 
     /**
