@@ -132,7 +132,7 @@ final class ExperimentReport {
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
-    private static XYChart chart(Panel panel) {
+    static XYChart chart(Panel panel) {
         XYChart chart = new XYChartBuilder().width(560).height(420).title(panel.title())
                 .xAxisTitle(panel.logX() ? panel.xLabel() + " + 1" : panel.xLabel()).yAxisTitle(panel.yLabel()).build();
         chart.getStyler().setYAxisLogarithmic(panel.logY());
@@ -140,6 +140,7 @@ final class ExperimentReport {
         double shift = panel.logX() ? 1 : 0;
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        XYSeries first = null;
         for (Series s : panel.series()) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
@@ -155,6 +156,21 @@ final class ExperimentReport {
             }
             XYSeries series = chart.addSeries(s.name(), xs, ys);
             series.setMarker(SeriesMarkers.NONE);
+            if (first == null && xs.size() > 1) {
+                first = series;
+            }
+        }
+        if (!panel.logX() && first != null) {
+            // XChart 4 puts a linear axis's ticks at every k-th of equally spaced x values (iterations 0, 1, …),
+            // k = span/15, and their labels overlapped ("0 67 134201268…", knowm/XChart#731): one more x value,
+            // halfway between a curve's first two, makes the values unequally spaced, and the ticks go to round
+            // numbers (0, 200, …). A one-point series, drawn as nothing and not in the legend, added last so that the
+            // curves keep their colours.
+            double[] x = first.getXData();
+            XYSeries spacing = chart.addSeries(" ", new double[] {(x[0] + x[1]) / 2},
+                    new double[] {first.getYData()[0]});
+            spacing.setMarker(SeriesMarkers.NONE);
+            spacing.setShowInLegend(false);
         }
         return chart;
     }

@@ -183,6 +183,23 @@ public final class Main implements Runnable {
                 || e instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED;
     }
 
+    /**
+     * The launcher's commands ({@code ./autobalance} runs them; this command line does not know them), named where a
+     * word is none of its commands: {@code spark} was "did you mean network?", {@code tests} listed the commands
+     * without {@code test}.
+     */
+    static final List<String> LAUNCHER_COMMANDS = List.of("spark-factorize", "bench", "test");
+
+    /**
+     * The launcher's commands {@code word} may mean: one it begins ({@code spark}, {@code ben}) or that begins it
+     * ({@code benchmark}, {@code tests}), or one whose first part it shares ({@code spark_factorise}).
+     */
+    static List<String> launcherCommandsLike(String word) {
+        String w = word.toLowerCase(Locale.ROOT).replace('_', '-');
+        return LAUNCHER_COMMANDS.stream().filter(c -> (w.length() >= 3 && c.startsWith(w)) || w.startsWith(c)
+                || (c.contains("-") && w.startsWith(c.substring(0, c.indexOf('-') + 1)))).toList();
+    }
+
     /** A parse error with picocli's suggestion, if any, and where the command's help is. */
     static String oneLine(CommandLine.ParameterException e) {
         List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
@@ -194,12 +211,20 @@ public final class Main implements Runnable {
         }
         String message = e.getMessage();
         CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
+        List<String> suggestions = e instanceof CommandLine.UnmatchedArgumentException u ? u.getSuggestions()
+                : List.of();
         if (e instanceof CommandLine.UnmatchedArgumentException u && !spec.subcommands().isEmpty()
                 && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
             // a word where a command is expected is one misspelt or missing, not picocli's "Unmatched
             // arguments from index 0: 'bogus'"
-            message = "unknown command '" + u.getUnmatched().getFirst() + "'" + (u.getSuggestions().isEmpty()
-                    ? ": the commands are " + String.join(", ", spec.subcommands().keySet())
+            String word = u.getUnmatched().getFirst();
+            List<String> launcher = launcherCommandsLike(word);
+            if (!launcher.isEmpty()) {
+                suggestions = launcher;
+            }
+            message = "unknown command '" + word + "'" + (suggestions.isEmpty()
+                    ? ": the commands are " + String.join(", ", spec.subcommands().keySet()) + ", and the launcher's "
+                            + String.join(", ", LAUNCHER_COMMANDS)
                     : "");
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && u.isUnknownOption()) {
@@ -227,8 +252,8 @@ public final class Main implements Runnable {
             message = "unexpected argument '" + u.getUnmatched().getFirst() + "' (" + spec.name() + " takes "
                     + String.join(" ", spec.positionalParameters().stream().map(p -> p.paramLabel()).toList()) + ")";
         }
-        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            message += " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
+        if (!suggestions.isEmpty()) {
+            message += " (did you mean " + String.join(" or ", suggestions) + "?)";
         }
         // picocli ends some messages with a full stop ("Unknown subcommand 'x'."), which the "; see" made ".;"
         return (message.endsWith(".") ? message.substring(0, message.length() - 1) : message) + "; see '"

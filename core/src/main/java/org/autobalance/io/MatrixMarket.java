@@ -893,7 +893,12 @@ public final class MatrixMarket {
                     String rowToken = nextToken();
                     String colToken = nextToken();
                     String valueToken = pattern ? null : nextToken();
-                    if (colToken == null || (!pattern && valueToken == null) || nextToken() != null) {
+                    boolean whole = colToken != null && (pattern || valueToken != null);
+                    if (!whole && endsInsideTheLastLine()) {
+                        throw error("truncated: the input ends inside entry " + (found + 1) + " of the " + entries
+                                + " declared, '" + quote(line) + "' (a copy or download cut short?)");
+                    }
+                    if (!whole || nextToken() != null) {
                         throw error("bad entry '" + quote(line) + "': expected '"
                                 + (pattern ? "row column' for a pattern matrix" : "row column value'"));
                     }
@@ -975,6 +980,14 @@ public final class MatrixMarket {
                     return true;
                 }
             }
+        }
+
+        /**
+         * Whether the current line is the input's last and has no line end: a file cut inside it. Known only when the
+         * input's length is (each line counts one character for its end, which is at least one byte long).
+         */
+        private boolean endsInsideTheLastLine() {
+            return inputChars >= 0 && consumedChars > inputChars;
         }
 
         /** The next whitespace-separated token on the current line, or null at its end. */

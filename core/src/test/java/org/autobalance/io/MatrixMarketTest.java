@@ -26,6 +26,7 @@ import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.testing.Fixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -506,6 +507,28 @@ class MatrixMarketTest {
 
     private interface Reading {
         AutoCloseable read() throws IOException;
+    }
+
+    /**
+     * A coordinate file cut inside an entry (a new user's twenty-fourth-session finding: {@code head -c} of a .mtx)
+     * was "bad entry '208 ': expected 'row column value'", which reads as a malformed file rather than a short one;
+     * an entry missing its value on a whole line stays a bad entry.
+     */
+    @Test
+    void aFileCutInsideAnEntryIsTruncated() throws IOException {
+        Path file = dir.resolve("cut.mtx");
+        // long enough for the size line's check against the file's length
+        Files.writeString(file, COORDINATE + "3 3 3\n1 1 1.000000\n2 2 2.000000\n3 ");
+        for (Executable read : new Executable[] {() -> MatrixMarket.readSparse(file, DType.FLOAT64).close(),
+                () -> MatrixMarket.read(file, DType.FLOAT64).close()}) {
+            MatrixFormatException e = assertThrows(MatrixFormatException.class, read);
+            assertEquals(file + ", line 5: truncated: the input ends inside entry 3 of the 3 declared, '3 ' (a copy or "
+                    + "download cut short?)", e.getMessage());
+        }
+        Files.writeString(file, COORDINATE + "3 3 3\n1 1 1.000000\n2 2 2.000000\n3 3\n");
+        MatrixFormatException whole = assertThrows(MatrixFormatException.class,
+                () -> MatrixMarket.readSparse(file, DType.FLOAT64).close());
+        assertContains(whole.getMessage(), file + ", line 5: bad entry '3 3'");
     }
 
     @Test

@@ -915,8 +915,13 @@ class CommandLineTest {
         "reproduce rank1 extra|unexpected argument 'extra' (reproduce takes EXPERIMENT); see 'autobalance reproduce "
             + "--help'",
         // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
-        "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help; see "
-            + "'autobalance --help'",
+        "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help, and the "
+            + "launcher's spark-factorize, bench, test; see 'autobalance --help'",
+        // the launcher's commands, which this command line does not know: "spark" was "did you mean network?"
+        "spark --rank 2|unknown command 'spark' (did you mean spark-factorize?); see 'autobalance --help'",
+        "spark_factorise|unknown command 'spark_factorise' (did you mean spark-factorize?); see 'autobalance --help'",
+        "benchmark|unknown command 'benchmark' (did you mean bench?); see 'autobalance --help'",
+        "tests|unknown command 'tests' (did you mean test?); see 'autobalance --help'",
         "factorise --input m.mtx|unknown command 'factorise' (did you mean factorize or network?); see "
             + "'autobalance --help'"})
     void parseErrorsAreOneLine(String args, String message) {

@@ -429,6 +429,50 @@ class LauncherTest {
     }
 
     /**
+     * {@code spark-factorize} runs on the jars {@code spark/target/spark-classpath.txt} lists, in the local Maven
+     * repository of whoever built the module: one deleted since (a clean of {@code ~/.m2}) ended the JVM in a
+     * NoClassDefFoundError and its stack trace, exit code 1. A jar gone makes the launcher build again, which resolves
+     * it; one still unreadable after that is one line naming it, exit code 2, and the command does not run.
+     */
+    @Test
+    void aSparkClassPathJarGoneIsBuiltAgainOrNamed() throws Exception {
+        for (String source : new String[] {"cli/src/main/Nothing.java", "spark/pom.xml", "spark/src/main/Nothing.java",
+                "spark/target/autobalance-spark.jar"}) {
+            Files.createDirectories(root.resolve(source).getParent());
+            Files.writeString(root.resolve(source), "");
+        }
+        Files.setLastModifiedTime(root.resolve("spark/target/autobalance-spark.jar"),
+                FileTime.from(Instant.now().plusSeconds(60)));
+        Path present = root.resolve("m2/spark-core.jar");
+        Path gone = root.resolve("m2/hadoop-client-api.jar");
+        Files.createDirectories(present.getParent());
+        Files.writeString(present, "");
+        Files.writeString(root.resolve("spark/target/spark-classpath.txt"), present + ":" + gone);
+        // the stand-in build brings the jar back when $RESOLVES names it
+        Files.writeString(root.resolve("bin/mvn"), """
+                #!/bin/sh
+                echo 'mvn ran'
+                [ -z "$RESOLVES" ] || : > "$RESOLVES"
+                """);
+
+        Ran unresolved = launch(Map.of(), "spark-factorize", "--rank", "2");
+        assertEquals(2, unresolved.exitCode(), unresolved.out());
+        String[] lines = unresolved.out().split("\n");
+        assertEquals(3, lines.length, unresolved.out());
+        assertTrue(lines[0].startsWith("autobalance: building the Spark module"), unresolved.out());
+        assertEquals("mvn ran", lines[1]);
+        assertTrue(lines[2].startsWith("autobalance: spark-factorize: cannot read " + gone
+                + ", a jar of Spark's class path"), unresolved.out());
+
+        Ran resolved = launch(Map.of("RESOLVES", gone.toString()), "spark-factorize", "--rank", "2");
+        assertEquals(0, resolved.exitCode(), resolved.out());
+        assertTrue(resolved.out().startsWith("autobalance: building the Spark module")
+                && resolved.out().contains("\nmvn ran\ncommand ran"), resolved.out());
+        Ran fresh = launch(Map.of(), "spark-factorize", "--rank", "2");
+        assertTrue(fresh.exitCode() == 0 && fresh.out().startsWith("command ran"), fresh.out());
+    }
+
+    /**
      * Ctrl-C, SIGTERM or SIGHUP during the launcher's build stops there, as during the training (SIGHUP, exit 129,
      * was "the build failed; run 'mvn -B install' to see why"); a stand-in {@code mvn} exits with {@code
      * $BUILD_EXIT}, and a source newer than the jar makes the launcher build.
