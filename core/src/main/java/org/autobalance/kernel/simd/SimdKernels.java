@@ -47,8 +47,8 @@ public final class SimdKernels implements FactorKernels {
      * Smallest float32 rank whose Gram and gradient step run at the large-rank width ({@code FloatOpsLarge}) where
      * {@link #LARGE}: one of its vectors. The sums are those of {@code FloatOps} element by element (X, the Gram: same
      * bits); ‖G‖²'s lanes group the columns by that width instead. At r = 16 on the Intel AVX-512 host the step of U
-     * with its Gram took 3.7–4.0 ms at 512 bits against 4.4–6.1 at 256 (100 000 rows; native-notes/sparse.md,
-     * "Twenty-fourth session").
+     * with its Gram took 3.6–4.2 ms at 512 bits against 4.3–6.3 at 256 (100 000 rows), the sparse iteration at r = 64
+     * 8–9 % less (native-notes/sparse.md, "Twenty-fourth session: the step and its Gram at 512 bits, built").
      */
     private static final int FLOAT_OPS_LARGE_MIN = FloatOpsLarge.L;
 
