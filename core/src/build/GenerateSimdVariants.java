@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * Writes the SIMD kernel classes of {@code org.autobalance.kernel.simd} that exist once per element type (and, for the
- * fused pass, once more per large-rank species) from the templates in {@code core/src/build/simd/}.
+ * fused pass, the sparse kernels and the float32 step and Gram, once more per large-rank species) from the templates
+ * in {@code core/src/build/simd/}.
  *
  * <p>Why generated: the Vector API has no type shared by FloatVector and DoubleVector that C2 compiles without boxing,
  * and a species must be a {@code static final} constant, so each variant is its own class with its own copy of the
@@ -29,7 +30,9 @@ import java.util.regex.Pattern;
  *       the normal-width classes run), {@code row-stream} (its middle-rank path, which only the large-rank classes
  *       run: it needs their 512-bit species where 32 vector registers exist), {@code all-passes} (the sparse passes
  *       that only the normal-width sparse classes have: the full loss's fused pass, the held-out residual) and
- *       {@code product} (the gather product and the observed pass, which only the large-width sparse classes have).
+ *       {@code product} (the gather product and the observed pass, which only the large-width sparse classes have),
+ *       {@code all-ops} (the float32 dot and residual, and the width-free helpers of the Gram tiles, which only the
+ *       normal-width {@code FloatOps} and {@code GramTiles} have).
  *   <li>Lines starting with {@code //##} are comments of the template itself and are dropped.
  * </ul>
  *
@@ -40,7 +43,8 @@ import java.util.regex.Pattern;
 public class GenerateSimdVariants {
     static final String TEMPLATES = "core/src/build/simd";
     static final String SOURCES = "core/src/main/java/org/autobalance/kernel/simd";
-    static final Set<String> FLAGS = Set.of("float32", "float64", "small-rank", "row-stream", "all-passes", "product");
+    static final Set<String> FLAGS = Set.of("float32", "float64", "small-rank", "row-stream", "all-passes", "product",
+            "all-ops");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+)}");
 
     /**
@@ -63,7 +67,13 @@ public class GenerateSimdVariants {
             new Variant("Sparse", "DoubleSparse", "double", "DOUBLE", Set.of("all-passes")),
             // the gather product and the observed pass, at the large-rank width (SimdSparseKernels)
             new Variant("Sparse", "FloatSparseLarge", "float", "LARGE_FLOAT", Set.of("product")),
-            new Variant("Sparse", "DoubleSparseLarge", "double", "LARGE_DOUBLE", Set.of("product")));
+            new Variant("Sparse", "DoubleSparseLarge", "double", "LARGE_DOUBLE", Set.of("product")),
+            new Variant("Gram", "GramTiles", "double", "DOUBLE", Set.of("all-ops")),
+            new Variant("Ops", "FloatOps", "float", "FLOAT", Set.of("all-ops")),
+            // the float32 step and Gram at the large-rank width, for the ranks SimdKernels gives it (no dot, no
+            // residual: those stay at the normal width); its Gram's tiles at the same width
+            new Variant("Gram", "GramTilesLarge", "double", "LARGE_DOUBLE", Set.of()),
+            new Variant("Ops", "FloatOpsLarge", "float", "LARGE_FLOAT", Set.of()));
 
     /** The placeholder values of a variant. */
     static Map<String, String> names(Variant v) {
@@ -75,6 +85,8 @@ public class GenerateSimdVariants {
         m.put("VECTOR", f ? "FloatVector" : "DoubleVector");
         m.put("TYPE", f ? "FLOAT" : "DOUBLE"); // ValueLayout.JAVA_FLOAT, FusedTuning.FLOAT_JB
         m.put("SPECIES", v.species()); // SimdSpecies.FLOAT
+        // the suffix of the classes bound to the same width: FloatFused or FloatFusedLarge, GramTiles(Large)
+        m.put("WIDE", v.species().startsWith("LARGE_") ? "Large" : "");
         m.put("DTYPE", f ? "float32" : "float64"); // prose
         m.put("ZERO", f ? "0f" : "0.0");
         m.put("ONE", f ? "1f" : "1.0");

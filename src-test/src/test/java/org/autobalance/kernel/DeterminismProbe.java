@@ -34,11 +34,14 @@ public final class DeterminismProbe {
 
     /**
      * Prints the fingerprint of {@code args[0]} = simd|scalar: of every kernel, or with {@code args[1]} = small-rank
-     * that of {@link #smallRankFingerprint}, after the kernels' name.
+     * that of {@link #smallRankFingerprint}, with step that of {@link #stepFingerprint}, after the kernels' name.
      */
     public static void main(String[] args) {
         FactorKernels k = "simd".equals(args[0]) ? KernelProvider.simd() : KernelProvider.scalar();
-        if (args.length > 1 && "small-rank".equals(args[1])) {
+        if (args.length > 1 && "step".equals(args[1])) {
+            System.out.println("kernels " + k.name());
+            System.out.println("fingerprint " + Long.toHexString(stepFingerprint(k)));
+        } else if (args.length > 1 && "small-rank".equals(args[1])) {
             System.out.println("kernels " + k.name());
             System.out.println("fingerprint " + Long.toHexString(smallRankFingerprint(k)));
         } else {
@@ -60,6 +63,37 @@ public final class DeterminismProbe {
                         k.fusedPass(m, u, v, 1, s[0], mv, mtu);
                         h = mix(h, mv);
                         h = mix(h, mtu);
+                    }
+                }
+            }
+        }
+        return h;
+    }
+
+    /**
+     * The bits of X after the float32 gradient step with its Gram, of that Gram (added to a non-zero one) and of the
+     * Gram alone, not ‖G‖² (whose lanes group the columns by the vector width): ranks on either side of one and two
+     * vectors of 256 and 512 bits, 37 rows (the blocks' tails) whole and from row 3 to 34.
+     */
+    static long stepFingerprint(FactorKernels k) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (int r : new int[] {7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 64}) {
+            for (int[] range : new int[][] {{0, 37}, {3, 34}}) {
+                try (DenseMatrix x = KnownMatrices.gaussian(DType.FLOAT32, 37, r, 1.0, 21);
+                        DenseMatrix p = KnownMatrices.gaussian(DType.FLOAT32, 37, r, 1.0, 22)) {
+                    double[] a = new double[r * r];
+                    double[] g = new double[r * r];
+                    for (int i = 0; i < r * r; i++) {
+                        a[i] = Math.sin(i + 1.0) / r;
+                        g[i] = Math.cos(i + 1.0);
+                    }
+                    k.gradientStepAndGram(x, p, a, 0.05, range[0], range[1], g);
+                    h = mix(h, x);
+                    double[] alone = new double[r * r];
+                    k.gram(x, range[0], range[1], alone);
+                    for (int i = 0; i < r * r; i++) {
+                        h = mix(h, Double.doubleToRawLongBits(g[i]));
+                        h = mix(h, Double.doubleToRawLongBits(alone[i]));
                     }
                 }
             }

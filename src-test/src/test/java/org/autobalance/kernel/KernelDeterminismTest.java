@@ -84,6 +84,33 @@ class KernelDeterminismTest {
     }
 
     /**
+     * The float32 step and Gram at the large-rank width ({@code FloatOpsLarge}, from one of its vectors of rank where
+     * that width is not the normal one) give X and the Gram with the bits of the normal width's: each element's sum
+     * runs in the same order at every width. A child JVM at this JVM's widths against one whose large-rank width is
+     * the normal one (so every rank takes {@code FloatOps}); where the two widths are equal the kernels are the same
+     * and the test is skipped.
+     */
+    @Test
+    void largeWidthStepChangesNoBit() throws IOException, InterruptedException {
+        FactorKernels k = simdOrSkip();
+        String[] widths = k.name().substring("simd-".length()).split("\\+");
+        assumeTrue(widths.length == 2, "one width in this JVM: " + k.name());
+        List<String> wide = childStepLines(List.of("-Dautobalance.simd.largeRankBits=" + widths[1]));
+        List<String> normal = childStepLines(List.of("-Dautobalance.simd.largeRankBits=" + widths[0]));
+        assertEquals(2, wide.size(), "child at " + k.name() + " printed " + wide);
+        assertEquals(2, normal.size(), "child at one width printed " + normal);
+        assertEquals(wide.get(1), normal.get(1), wide.get(0) + " vs " + normal.get(0));
+    }
+
+    private static List<String> childStepLines(List<String> flags) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector"));
+        all.addAll(ChildJvm.simdProperties());
+        all.addAll(flags);
+        String out = ChildJvm.run(ChildJvm.command(all, DeterminismProbe.class, "simd", "step"), CHILD_TIMEOUT);
+        return out.lines().filter(l -> l.startsWith("kernels ") || l.startsWith("fingerprint ")).toList();
+    }
+
+    /**
      * A · Bᵀ (a convolution's weight gradient) has the same bits at 128, 256 and 512 bits: it sums 256 bits' worth of
      * virtual lanes at every width. Each width this platform allows (the engine refuses one above its preferred
      * width) in a child JVM (this JVM's other properties kept), against this JVM.

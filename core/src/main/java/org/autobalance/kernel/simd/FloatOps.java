@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Ops.java.template by core/src/build/GenerateSimdVariants.java
+// (variant FloatOps). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import static org.autobalance.kernel.simd.NativeSegments.exact;
@@ -28,11 +31,14 @@ final class FloatOps {
     /** Half-width float species: LH floats widen to one SD vector of doubles. */
     static final VectorSpecies<Float> SH = SimdSpecies.FLOAT_HALF;
     static final int LH = SH.length();
-    static final VectorSpecies<Double> SD = SimdSpecies.DOUBLE;
+    static final VectorSpecies<Double> SD = GramTiles.SD;
     static final ByteOrder NO = ByteOrder.nativeOrder();
     static final long BYTES = Float.BYTES;
     static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
-    /** The exact vector classes of S, SH and SD: see {@link FloatFused#VT} for why every vector goes through them. */
+    /**
+     * The exact vector classes of S, SH and SD: see {@link FloatFused#VT} for why every vector goes through
+     * them.
+     */
     static final Class<FloatVector> VT = FloatFused.VT;
     @SuppressWarnings("unchecked")
     static final Class<FloatVector> VTH = (Class<FloatVector>) (Class<?>) SH.vectorType();

@@ -1,3 +1,6 @@
+// GENERATED from core/src/build/simd/Gram.java.template by core/src/build/GenerateSimdVariants.java
+// (variant GramTiles). Do not edit: edit the template, then run
+// java core/src/build/GenerateSimdVariants.java from the repository root.
 package org.autobalance.kernel.simd;
 
 import java.util.Arrays;
@@ -7,7 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Gram accumulation in double precision on packed double rows, shared by both dtypes (float32 rows are widened
  * exactly when packed). Only tiles on or above the diagonal are computed (the Gram matrix is symmetric); a 4 × 2-vector
- * register tile gives 8 independent FMA chains.
+ * register tile gives 8 independent FMA chains. Each element's sum runs row after row in one lane, so the sums, and
+ * their bits, do not depend on the width.
+ * Also the helpers of the 4-row tiles and the accumulators that do not depend on the width.
  */
 final class GramTiles {
     static final VectorSpecies<Double> SD = SimdSpecies.DOUBLE;

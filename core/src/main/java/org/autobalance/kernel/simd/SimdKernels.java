@@ -23,7 +23,8 @@ import org.autobalance.memory.DenseMatrix;
  * normal width). Where 32 vector
  * registers exist, the middle ranks between the small-rank threshold and two vectors of the large-rank width (float32
  * 9–32, float64 5–16 with AVX-512) run those classes' row-stream path, which reads M without a panel copy
- * ({@code -Dautobalance.simd.rowStream.float32/64}, 0 = off).
+ * ({@code -Dautobalance.simd.rowStream.float32/64}, 0 = off). The float32 Gram and gradient step run at the
+ * large-rank width from one of its vectors of rank ({@code FloatOpsLarge}), with the same bits but for ‖G‖²'s.
  *
  * <p>The fused pass assumes the caller passes large row ranges (hundreds of rows or more): each call packs V and MᵀU
  * (O(d2·r)) once, which is amortised over the rows of the range.
@@ -42,6 +43,14 @@ public final class SimdKernels implements FactorKernels {
     private static final int FLOAT_LARGE_MIN = largeMin(FloatFusedLarge.L);
     /** As {@link #FLOAT_LARGE_MIN} for float64 ({@code DoubleFusedLarge}). */
     private static final int DOUBLE_LARGE_MIN = largeMin(DoubleFusedLarge.L);
+    /**
+     * Smallest float32 rank whose Gram and gradient step run at the large-rank width ({@code FloatOpsLarge}) where
+     * {@link #LARGE}: one of its vectors. The sums are those of {@code FloatOps} element by element (X, the Gram: same
+     * bits); ‖G‖²'s lanes group the columns by that width instead. At r = 16 on the Intel AVX-512 host the step of U
+     * with its Gram took 3.6–4.2 ms at 512 bits against 4.3–6.3 at 256 (100 000 rows), the sparse iteration at r = 64
+     * 8–9 % less (native-notes/sparse.md, "Twenty-fourth session: the step and its Gram at 512 bits, built").
+     */
+    private static final int FLOAT_OPS_LARGE_MIN = FloatOpsLarge.L;
 
     /**
      * Creates the kernels.
@@ -138,9 +147,17 @@ public final class SimdKernels implements FactorKernels {
         return SimdSpecies.WIDE_TILES ? 2 * lanes + 1 : 4 * lanes;
     }
 
+    private static boolean floatOpsLarge(DenseMatrix x) {
+        return LARGE && x.cols() >= FLOAT_OPS_LARGE_MIN;
+    }
+
     @Override
     public void gram(DenseMatrix x, int rowStart, int rowEnd, double[] gram) {
         if (x.dtype() == DType.FLOAT32) {
+            if (floatOpsLarge(x)) {
+                FloatOpsLarge.gram(x, rowStart, rowEnd, gram, Scratch.get());
+                return;
+            }
             FloatOps.gram(x, rowStart, rowEnd, gram, Scratch.get());
         } else {
             DoubleOps.gram(x, rowStart, rowEnd, gram, Scratch.get());
@@ -149,6 +166,9 @@ public final class SimdKernels implements FactorKernels {
 
     @Override
     public double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd) {
+        if (x.dtype() == DType.FLOAT32 && floatOpsLarge(x)) {
+            return FloatOpsLarge.gradientStep(x, p, a, eta, rowStart, rowEnd, null, Scratch.get());
+        }
         return x.dtype() == DType.FLOAT32
                 ? FloatOps.gradientStep(x, p, a, eta, rowStart, rowEnd, null, Scratch.get())
                 : DoubleOps.gradientStep(x, p, a, eta, rowStart, rowEnd, null, Scratch.get());
@@ -157,6 +177,9 @@ public final class SimdKernels implements FactorKernels {
     @Override
     public double gradientStepAndGram(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart, int rowEnd,
             double[] gram) {
+        if (x.dtype() == DType.FLOAT32 && floatOpsLarge(x)) {
+            return FloatOpsLarge.gradientStep(x, p, a, eta, rowStart, rowEnd, gram, Scratch.get());
+        }
         return x.dtype() == DType.FLOAT32
                 ? FloatOps.gradientStep(x, p, a, eta, rowStart, rowEnd, gram, Scratch.get())
                 : DoubleOps.gradientStep(x, p, a, eta, rowStart, rowEnd, gram, Scratch.get());

@@ -40,6 +40,9 @@ final class SimdSpecies {
     /** Float species of {@link #LARGE_RANK_BITS}, used by the fused pass at the ranks {@code SimdKernels} gives it. */
     static final VectorSpecies<Float> LARGE_FLOAT = VectorSpecies.of(float.class,
             VectorShape.forBitSize(LARGE_RANK_BITS));
+    /** Float species of half of {@link #LARGE_RANK_BITS} (as {@link #FLOAT_HALF}). */
+    static final VectorSpecies<Float> LARGE_FLOAT_HALF = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(LARGE_RANK_BITS / 2));
     /** Double species of {@link #LARGE_RANK_BITS}. */
     static final VectorSpecies<Double> LARGE_DOUBLE = VectorSpecies.of(double.class,
             VectorShape.forBitSize(LARGE_RANK_BITS));
