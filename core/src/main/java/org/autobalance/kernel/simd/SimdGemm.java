@@ -20,7 +20,8 @@ public final class SimdGemm implements GemmKernels {
 
     @Override
     public String name() {
-        return "simd-" + SimdSpecies.BITS;
+        // the width FloatGemm and DoubleGemm run at: the large-rank one (512 bits on AVX-512), not BITS
+        return "simd-" + SimdSpecies.LARGE_RANK_BITS;
     }
 
     @Override
