@@ -32,11 +32,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class DoubleGemm {
     /**
      * The large-rank width ({@code SimdSpecies}: the preferred one unless {@code autobalance.simd.largeRankBits}
-     * says otherwise), not the capped normal width: these products are compute-bound as the large ranks' GEMM path
-     * is, and on the Intel AVX-512 host 512-bit vectors made the float64 256 → 256 layer 1.4× faster than 256-bit
-     * ones (native-notes/network.md, twenty-fourth session). Every element of C is one FMA chain in k order at any
-     * width, and {@link #gemmTransB} sums 256 bits' worth of virtual lanes at any width, so the bits do not depend
-     * on it.
+     * says otherwise), not the capped normal width: on the Intel AVX-512 host 512-bit vectors made the float64
+     * 256 → 256 layer 1.4× faster than 256-bit ones and no network student slower. float32 stays at the normal
+     * width: at 512 bits its dense step was 1.4× faster too, but fig2's conv1d student ran 1.5–3× slower in some
+     * JVMs (native-notes/network.md, twenty-fourth session).
+     * Every element of C is one FMA chain in k order at any width, and {@link #gemmTransB} sums 256 bits' worth of
+     * virtual lanes at any width, so the bits do not depend on it.
      */
     static final VectorSpecies<Double> S = SimdSpecies.LARGE_DOUBLE;
     static final int L = S.length();

@@ -31,14 +31,12 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class FloatGemm {
     /**
-     * The large-rank width ({@code SimdSpecies}: the preferred one unless {@code autobalance.simd.largeRankBits}
-     * says otherwise), not the capped normal width: these products are compute-bound as the large ranks' GEMM path
-     * is, and on the Intel AVX-512 host 512-bit vectors made the float64 256 → 256 layer 1.4× faster than 256-bit
-     * ones (native-notes/network.md, twenty-fourth session). Every element of C is one FMA chain in k order at any
-     * width, and {@link #gemmTransB} sums 256 bits' worth of virtual lanes at any width, so the bits do not depend
-     * on it.
+     * The normal width ({@code autobalance.simd.bits}); float64's is the large-rank one, and why float32's is not:
+     * native-notes/network.md, twenty-fourth session.
+     * Every element of C is one FMA chain in k order at any width, and {@link #gemmTransB} sums 256 bits' worth of
+     * virtual lanes at any width, so the bits do not depend on it.
      */
-    static final VectorSpecies<Float> S = SimdSpecies.LARGE_FLOAT;
+    static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
     static final int L = S.length();
     /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
     @SuppressWarnings("unchecked")
