@@ -61,8 +61,9 @@ public class GenerateSimdVariants {
             // vectors; GEMM: at least 4)
             new Variant("Fused", "FloatFusedLarge", "float", "LARGE_FLOAT", Set.of("row-stream")),
             new Variant("Fused", "DoubleFusedLarge", "double", "LARGE_DOUBLE", Set.of("row-stream")),
+            // the network GEMM; float64 at the large-rank width (see the template's S)
             new Variant("Gemm", "FloatGemm", "float", "FLOAT", Set.of()),
-            new Variant("Gemm", "DoubleGemm", "double", "DOUBLE", Set.of()),
+            new Variant("Gemm", "DoubleGemm", "double", "LARGE_DOUBLE", Set.of()),
             new Variant("Sparse", "FloatSparse", "float", "FLOAT", Set.of("all-passes")),
             new Variant("Sparse", "DoubleSparse", "double", "DOUBLE", Set.of("all-passes")),
             // the gather product and the observed pass, at the large-rank width (SimdSparseKernels)

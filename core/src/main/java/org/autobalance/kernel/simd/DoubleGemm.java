@@ -30,7 +30,16 @@ import jdk.incubator.vector.VectorSpecies;
  * (C (+)= A·Bᵀ, both operands read along k), which sums lanes.
  */
 final class DoubleGemm {
-    static final VectorSpecies<Double> S = SimdSpecies.DOUBLE;
+    /**
+     * The large-rank width ({@code SimdSpecies}: the preferred one unless {@code autobalance.simd.largeRankBits}
+     * says otherwise), not the capped normal width: on the Intel AVX-512 host 512-bit vectors made the float64
+     * 256 → 256 layer 1.4× faster than 256-bit ones and no network student slower. float32 stays at the normal
+     * width: at 512 bits its dense step was 1.4× faster too, but fig2's conv1d student ran 1.5–3× slower in some
+     * JVMs (native-notes/network.md, twenty-fourth session).
+     * Every element of C is one FMA chain in k order at any width, and {@link #gemmTransB} sums 256 bits' worth of
+     * virtual lanes at any width, so the bits do not depend on it.
+     */
+    static final VectorSpecies<Double> S = SimdSpecies.LARGE_DOUBLE;
     static final int L = S.length();
     /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
     @SuppressWarnings("unchecked")
@@ -68,8 +77,8 @@ final class DoubleGemm {
     static final int R = 8;
 
     /**
-     * Rows of the k-block: a panel of 2L columns (KC × 2 vectors, 16 KiB at 256 bits in either precision) and the A
-     * block stay in L1 and L2.
+     * Rows of the k-block: a panel of 2L columns (KC × 2 vectors: 16 KiB at 256 bits, 32 KiB at 512, in either
+     * precision) and the A block stay in L1 and L2.
      */
     static final int KC = 256;
     /**

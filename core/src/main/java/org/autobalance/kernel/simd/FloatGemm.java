@@ -30,6 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * (C (+)= A·Bᵀ, both operands read along k), which sums lanes.
  */
 final class FloatGemm {
+    /**
+     * The normal width ({@code autobalance.simd.bits}); float64's is the large-rank one, and why float32's is not:
+     * native-notes/network.md, twenty-fourth session.
+     * Every element of C is one FMA chain in k order at any width, and {@link #gemmTransB} sums 256 bits' worth of
+     * virtual lanes at any width, so the bits do not depend on it.
+     */
     static final VectorSpecies<Float> S = SimdSpecies.FLOAT;
     static final int L = S.length();
     /** The exact class of S's vectors: see {@link FloatFused#VT} for why every vector goes through it. */
@@ -68,8 +74,8 @@ final class FloatGemm {
     static final int R = 8;
 
     /**
-     * Rows of the k-block: a panel of 2L columns (KC × 2 vectors, 16 KiB at 256 bits in either precision) and the A
-     * block stay in L1 and L2.
+     * Rows of the k-block: a panel of 2L columns (KC × 2 vectors: 16 KiB at 256 bits, 32 KiB at 512, in either
+     * precision) and the A block stay in L1 and L2.
      */
     static final int KC = 256;
     /**

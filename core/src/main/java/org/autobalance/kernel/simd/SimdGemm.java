@@ -20,7 +20,10 @@ public final class SimdGemm implements GemmKernels {
 
     @Override
     public String name() {
-        return "simd-" + SimdSpecies.BITS;
+        // FloatGemm's width, then DoubleGemm's where it differs: simd-256+512 on AVX-512 (float64 runs at the
+        // large-rank width)
+        return "simd-" + SimdSpecies.BITS
+                + (SimdSpecies.LARGE_RANK_BITS == SimdSpecies.BITS ? "" : "+" + SimdSpecies.LARGE_RANK_BITS);
     }
 
     @Override
