@@ -361,10 +361,17 @@ class ReproduceTest {
         assertTrue(Files.readString(out.resolve("rank1.json")).contains("\"verdict\":\"pass\""));
     }
 
-    /** Sends SIG{@code name} to {@code p} with kill(1). */
+    /**
+     * Sends SIG{@code name} to {@code p} with kill(1). A child that exits between the look and the signal (or is
+     * stopped while already exiting, which it finishes anyway) may be reaped first: kill(1) then finds no process,
+     * which is no failure (seen once in a full run at load ~8: "kill -CONT").
+     */
     private static void signal(Process p, String name) throws IOException, InterruptedException {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start().waitFor(),
-                "kill -" + name);
+        int status = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start().waitFor();
+        if (status != 0) {
+            // gone, or the signal failed for another reason and the child lives on: then it does not exit here
+            assertTrue(p.waitFor(1, TimeUnit.MINUTES), "kill -" + name + " failed, and the child did not exit");
+        }
     }
 
     /** The files in {@code dir} whose names start with {@code prefix}. */
