@@ -269,6 +269,24 @@ public final class SparseMatrix implements AutoCloseable {
         }
     }
 
+    /**
+     * A builder's matrix, its rows ended at {@code at} stored entries: itself when it was reserved for exactly that
+     * many, else a copy of that size (and it is freed).
+     */
+    private static SparseMatrix ended(SparseMatrix full, long at) {
+        full.rowStart.setAtIndex(ValueLayout.JAVA_LONG, full.rows, at);
+        if (at == full.nonZeros) {
+            return full;
+        }
+        try (full) {
+            SparseMatrix exact = new SparseMatrix(full.dtype, full.rows, full.cols, at);
+            MemorySegment.copy(full.rowStart, 0, exact.rowStart, 0, (full.rows + 1L) * Long.BYTES);
+            MemorySegment.copy(full.columns, 0, exact.columns, 0, at * Integer.BYTES);
+            MemorySegment.copy(full.values, 0, exact.values, 0, at * full.dtype.bytes());
+            return exact;
+        }
+    }
+
     private SparseMatrix transpose() {
         long[] next = columnStarts();
         SparseMatrix t = new SparseMatrix(dtype, cols, rows, nonZeros);
@@ -863,17 +881,7 @@ public final class SparseMatrix implements AutoCloseable {
             }
             SparseMatrix full = out;
             out = null;
-            full.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
-            if (at == full.nonZeros) {
-                return full;
-            }
-            try (full) {
-                SparseMatrix exact = new SparseMatrix(full.dtype, rows, cols, at);
-                MemorySegment.copy(full.rowStart, 0, exact.rowStart, 0, (rows + 1L) * Long.BYTES);
-                MemorySegment.copy(full.columns, 0, exact.columns, 0, at * Integer.BYTES);
-                MemorySegment.copy(full.values, 0, exact.values, 0, at * full.dtype.bytes());
-                return exact;
-            }
+            return ended(full, at);
         }
 
         /**
@@ -1069,17 +1077,7 @@ public final class SparseMatrix implements AutoCloseable {
             SparseMatrix full = out;
             out = null;
             close();
-            full.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
-            if (at == full.nonZeros) {
-                return full;
-            }
-            try (full) {
-                SparseMatrix exact = new SparseMatrix(full.dtype, rows, cols, at);
-                MemorySegment.copy(full.rowStart, 0, exact.rowStart, 0, (rows + 1L) * Long.BYTES);
-                MemorySegment.copy(full.columns, 0, exact.columns, 0, at * Integer.BYTES);
-                MemorySegment.copy(full.values, 0, exact.values, 0, at * full.dtype.bytes());
-                return exact;
-            }
+            return ended(full, at);
         }
 
         private void requireOpen() {
