@@ -235,7 +235,11 @@ public final class Checkpoint {
                     ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
             if (!same) {
                 throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)
-                        + ", this run has " + show(e.getValue()) + ": resume with the same configuration");
+                        + ", this run has " + show(e.getValue()) + ": resume with the same "
+                        + (e.getKey().equals("kernels")
+                                // no option of the run names them: the build, the CPU and autobalance.simd.* do
+                                ? "build, machine and autobalance.simd.* settings as the run that wrote it"
+                                : "configuration"));
             }
         }
     }

@@ -349,6 +349,14 @@ class CheckpointTest {
                 () -> CheckpointReader.requireSameRun(saved, FactorCheckpoint.KIND, saved.inputHash(), onSpark));
         assertEquals("the checkpoint was written by the single-machine engine, this run is on the spark engine: "
                 + "resume it on the engine that wrote it", e.getMessage());
+        // other kernels (another build, CPU or autobalance.simd width): no option of the run could make them the same
+        Map<String, Object> otherKernels = new java.util.LinkedHashMap<>(saved.configuration());
+        otherKernels.put("kernels", "simd-64");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> CheckpointReader.requireSameRun(saved, FactorCheckpoint.KIND, saved.inputHash(), otherKernels));
+        assertEquals("the checkpoint was written with kernels " + saved.configuration().get("kernels")
+                + ", this run has simd-64: resume with the same build, machine and autobalance.simd.* settings as the "
+                + "run that wrote it", e.getMessage());
     }
 
     @Test

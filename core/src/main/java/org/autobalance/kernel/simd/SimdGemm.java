@@ -20,10 +20,8 @@ public final class SimdGemm implements GemmKernels {
 
     @Override
     public String name() {
-        // FloatGemm's width, then DoubleGemm's where it differs: simd-256+512 on AVX-512 (float64 runs at the
-        // large-rank width)
-        return "simd-" + SimdSpecies.BITS
-                + (SimdSpecies.LARGE_RANK_BITS == SimdSpecies.BITS ? "" : "+" + SimdSpecies.LARGE_RANK_BITS);
+        // FloatGemm runs at the normal width, DoubleGemm at the large-rank one
+        return SimdSpecies.kernelName();
     }
 
     @Override

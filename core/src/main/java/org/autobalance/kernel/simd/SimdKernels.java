@@ -103,9 +103,7 @@ public final class SimdKernels implements FactorKernels {
 
     @Override
     public String name() {
-        // e.g. simd-256, or simd-256+512 when the large-rank fused pass runs wider
-        return "simd-" + SimdSpecies.BITS
-                + (SimdSpecies.LARGE_RANK_BITS == SimdSpecies.BITS ? "" : "+" + SimdSpecies.LARGE_RANK_BITS);
+        return SimdSpecies.kernelName();
     }
 
     @Override

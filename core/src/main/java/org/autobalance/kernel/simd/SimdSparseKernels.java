@@ -33,7 +33,8 @@ public final class SimdSparseKernels implements SparseKernels {
 
     @Override
     public String name() {
-        return "simd-" + SimdSpecies.BITS;
+        // the products and the observed pass run at the large-rank width
+        return SimdSpecies.kernelName();
     }
 
     @Override

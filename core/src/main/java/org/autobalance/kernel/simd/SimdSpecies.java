@@ -59,6 +59,15 @@ final class SimdSpecies {
     private SimdSpecies() {
     }
 
+    /**
+     * The SIMD kernels' name ({@code FactorKernels.name()} and the sparse and GEMM kernels' alike): {@code simd-} and
+     * the normal width, then {@code +} the large-rank width where it differs ({@code simd-256+512} on AVX-512), since
+     * the kernels at either width change the iterates' bits and checkpoints compare the name on resume.
+     */
+    static String kernelName() {
+        return "simd-" + BITS + (LARGE_RANK_BITS == BITS ? "" : "+" + LARGE_RANK_BITS);
+    }
+
     private static int chooseBits() {
         return EngineProperties.SIMD_BITS.or(Math.min(preferredBits(), 256));
     }
