@@ -45,9 +45,7 @@ public final class SparseMatrix implements AutoCloseable {
 
     private SparseMatrix(DType dtype, int rows, int cols, long nonZeros) {
         EngineProperties.check(); // as DenseMatrix's constructor does
-        if (rows < 1 || cols < 1) {
-            throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
-        }
+        requireShape(rows, cols);
         this.dtype = dtype;
         this.rows = rows;
         this.cols = cols;
@@ -70,6 +68,13 @@ public final class SparseMatrix implements AutoCloseable {
         }
         this.memory = new OwnedArena(this, arena, rows + " x " + cols + " " + dtype.label() + " SparseMatrix with "
                 + nonZeros + " stored entries", bytes);
+    }
+
+    /** Refuses a shape without entries, before a builder sizes anything by it (-1 rows asked for -8 bytes of heap). */
+    private static void requireShape(int rows, int cols) {
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x " + cols);
+        }
     }
 
     /** The element type. */
@@ -539,10 +544,7 @@ public final class SparseMatrix implements AutoCloseable {
 
         private Builder(int rows, int cols, long expected) {
             EngineProperties.check();
-            if (rows < 1 || cols < 1) {
-                throw new IllegalArgumentException("matrix shape must be at least 1 x 1, got " + rows + " x "
-                        + cols);
-            }
+            requireShape(rows, cols);
             // build() sorts the entries by row with three long[rows] arrays on the Java heap: a valid file that
             // declares two billion rows and one entry must be refused here, in a line, not by an OutOfMemoryError
             if (rows > MAX_ROWS) {
@@ -939,6 +941,7 @@ public final class SparseMatrix implements AutoCloseable {
             if (entries < 0) {
                 throw new IllegalArgumentException("entries must be at least 0, got " + entries);
             }
+            requireShape(rows, cols);
             if (rows > NativeMemory.MAX_ARRAY_LENGTH) {
                 throw new IllegalArgumentException(rows + " rows: at most " + NativeMemory.MAX_ARRAY_LENGTH
                         + " are counted (the length limit of a Java array)");

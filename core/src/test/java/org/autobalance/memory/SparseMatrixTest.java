@@ -515,4 +515,138 @@ class SparseMatrixTest {
         unbuilt.close();
         assertEquals(before, NativeMemory.liveBytes(), "closed unbuilt, the matrix is freed");
     }
+
+    /**
+     * The counted builder (the .npz coo reading, each entry written into its row's place) against the staging builder
+     * on the same entries in any order: rows of up to 40 entries over a few columns, so that columns repeat next to
+     * each other and apart, and rows come back again and again. Every row pointer, column and value bit must be equal,
+     * in both dtypes; the native memory is all given back.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void theCountedBuilderEqualsTheStagingBuilderBitForBit(DType dtype) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(25);
+        long live = NativeMemory.liveBytes();
+        for (int trial = 0; trial < 2_000; trial++) {
+            int rows = 1 + random.nextInt(6);
+            int cols = 1 + random.nextInt(trial % 2 == 0 ? 3 : 40);
+            int n = random.nextInt(rows * 20 + 1);
+            int[] row = random.ints(n, 0, rows).toArray();
+            int[] column = random.ints(n, 0, cols).toArray();
+            double[] value = random.doubles(n, -1, 1).toArray();
+            try (Builder staged = SparseMatrix.builder(rows, cols, n);
+                    SparseMatrix.CountedBuilder counted = SparseMatrix.countedBuilder(dtype, rows, cols, n)) {
+                for (int k = 0; k < n; k++) {
+                    staged.add(row[k], column[k], value[k]);
+                    counted.count(row[k]);
+                }
+                for (int k = 0; k < n; k++) {
+                    counted.add(row[k], column[k], value[k]);
+                }
+                try (SparseMatrix expected = staged.build(dtype); SparseMatrix got = counted.build()) {
+                    assertSameBits(expected, got, "trial " + trial);
+                }
+            }
+        }
+        assertEquals(live, NativeMemory.liveBytes(), "nothing left allocated");
+    }
+
+    /**
+     * Each misuse of the counted builder is refused in a line naming it: a row or column outside the shape, more
+     * entries counted than reserved, a count once entries are added, more entries added to a row than were counted
+     * in it, fewer added than counted, fewer counted than reserved, any call once built or closed; closing twice does
+     * nothing, and closing an unbuilt builder frees its memory (the float32 one's values in double too).
+     */
+    @Test
+    void theCountedBuilderRefusesMisuseByName() {
+        long live = NativeMemory.liveBytes();
+        try (SparseMatrix.CountedBuilder b = SparseMatrix.countedBuilder(DType.FLOAT32, 2, 3, 2)) {
+            assertEquals("row 2 outside 2 x 3", assertThrows(IndexOutOfBoundsException.class, () -> b.count(2))
+                    .getMessage());
+            assertEquals("row -1 outside 2 x 3", assertThrows(IndexOutOfBoundsException.class, () -> b.count(-1))
+                    .getMessage());
+            b.count(1);
+            b.count(0);
+            assertEquals("more than the 2 entries reserved", assertThrows(IllegalStateException.class,
+                    () -> b.count(0)).getMessage());
+            assertEquals("entry (1, 3) outside 2 x 3", assertThrows(IndexOutOfBoundsException.class,
+                    () -> b.add(1, 3, 1.0)).getMessage());
+            b.add(1, 2, 1.0);
+            assertEquals("entries are being added: counting is over", assertThrows(IllegalStateException.class,
+                    () -> b.count(1)).getMessage());
+            assertEquals("more entries in row 1 than were counted", assertThrows(IllegalStateException.class,
+                    () -> b.add(1, 0, 1.0)).getMessage());
+            assertEquals("0 entries added in row 0 of the 1 counted", assertThrows(IllegalStateException.class,
+                    b::build).getMessage());
+        }
+        try (SparseMatrix.CountedBuilder b = SparseMatrix.countedBuilder(DType.FLOAT64, 2, 3, 3)) {
+            b.count(1);
+            b.add(1, 2, 4.0);
+            assertEquals("1 of the 3 entries reserved were added", assertThrows(IllegalStateException.class,
+                    b::build).getMessage());
+        }
+        SparseMatrix.CountedBuilder b = SparseMatrix.countedBuilder(DType.FLOAT32, 2, 3, 1);
+        b.count(0);
+        b.add(0, 1, 2.0);
+        try (SparseMatrix m = b.build()) {
+            assertEquals(2.0, m.get(0, 1));
+        }
+        String closed = "sparse counted builder is closed or was built";
+        assertEquals(closed, assertThrows(IllegalStateException.class, () -> b.count(0)).getMessage());
+        assertEquals(closed, assertThrows(IllegalStateException.class, () -> b.add(0, 1, 2.0)).getMessage());
+        assertEquals(closed, assertThrows(IllegalStateException.class, b::build).getMessage());
+        b.close();
+        b.close();
+        assertEquals(live, NativeMemory.liveBytes(), "nothing left allocated");
+        SparseMatrix.CountedBuilder unbuilt = SparseMatrix.countedBuilder(DType.FLOAT32, 1, 2, 1000);
+        assertTrue(NativeMemory.liveBytes() - live >= 1000 * (8 + 8), "the matrix and the values in double at once");
+        unbuilt.close();
+        unbuilt.close();
+        assertEquals(live, NativeMemory.liveBytes(), "closed unbuilt, the matrix and the values are freed");
+    }
+
+    /**
+     * A shape the counted builder cannot hold is named as the staging builder names it: an empty or negative one
+     * (-1 rows asked the heap for -8 bytes: "bytes must be at least 0, got -8"), more rows than a Java array holds,
+     * or a negative count of entries.
+     */
+    @Test
+    void theCountedBuilderRefusesABadShapeByName() {
+        for (int[] shape : new int[][] {{-1, 3}, {0, 3}, {3, 0}, {3, -2}}) {
+            assertEquals("matrix shape must be at least 1 x 1, got " + shape[0] + " x " + shape[1],
+                    assertThrows(IllegalArgumentException.class, () -> SparseMatrix.countedBuilder(DType.FLOAT64,
+                            shape[0], shape[1], 1).close()).getMessage());
+        }
+        int rows = NativeMemory.MAX_ARRAY_LENGTH + 1;
+        assertEquals(rows + " rows: at most " + (rows - 1) + " are counted (the length limit of a Java array)",
+                assertThrows(IllegalArgumentException.class, () -> SparseMatrix.countedBuilder(DType.FLOAT64, rows, 3,
+                        1).close()).getMessage());
+        assertEquals("entries must be at least 0, got -1", assertThrows(IllegalArgumentException.class,
+                () -> SparseMatrix.countedBuilder(DType.FLOAT64, 2, 3, -1).close()).getMessage());
+    }
+
+    /**
+     * The counted builder's build looks at the interrupt as the staging builder's does (every 65536 rows and
+     * entries): on an interrupted thread a build of 70 000 entries is a CancellationException, the status kept, and
+     * the builder, closed, gives all its memory back.
+     */
+    @Test
+    void anInterruptedCountedBuildStops() {
+        long live = NativeMemory.liveBytes();
+        int n = 70_000;
+        try (SparseMatrix.CountedBuilder b = SparseMatrix.countedBuilder(DType.FLOAT32, 3, 5, n)) {
+            for (int k = 0; k < n; k++) {
+                b.count(k % 3);
+            }
+            for (int k = 0; k < n; k++) {
+                b.add(k % 3, k % 5, k);
+            }
+            Thread.currentThread().interrupt();
+            CancellationException e = assertThrows(CancellationException.class, b::build);
+            assertTrue(Thread.interrupted(), "the interrupt status stays set");
+            assertEquals("the build of a 3 x 5 sparse matrix from 70000 entries was interrupted (Thread.interrupt(); "
+                    + "the thread's interrupt status stays set)", e.getMessage());
+        }
+        assertEquals(live, NativeMemory.liveBytes(), "nothing left allocated");
+    }
 }
