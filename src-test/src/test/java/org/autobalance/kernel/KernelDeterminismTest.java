@@ -113,7 +113,9 @@ class KernelDeterminismTest {
     /**
      * A · Bᵀ (a convolution's weight gradient) has the same bits at 128, 256 and 512 bits: it sums 256 bits' worth of
      * virtual lanes at every width. Each width this platform allows (the engine refuses one above its preferred
-     * width) in a child JVM (this JVM's other properties kept), against this JVM.
+     * width) in a child JVM (this JVM's other properties kept), against this JVM; the child's GEMM must name that
+     * width alone: float64's runs at the large-rank width, so a child given only the normal width ran float64 at the
+     * preferred one whatever the width asked, and the float64 half of the comparison compared 512 bits with 512.
      */
     @Test
     void transposedProductHasTheSameBitsAtEveryWidth() throws IOException, InterruptedException {
@@ -126,7 +128,10 @@ class KernelDeterminismTest {
             List<String> all = new ArrayList<>(List.of("--add-modules", "jdk.incubator.vector"));
             all.addAll(ChildJvm.simdProperties());
             all.add("-Dautobalance.simd.bits=" + bits);
+            all.add("-Dautobalance.simd.largeRankBits=" + bits);
             String out = ChildJvm.run(ChildJvm.command(all, TransBProbe.class), CHILD_TIMEOUT);
+            String name = out.lines().filter(l -> l.startsWith("kernels ")).findFirst().orElse("(none) " + out);
+            assertEquals("kernels simd-" + bits, name, "child at " + bits + " bits");
             String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
             assertEquals(here, line, "child at " + bits + " bits");
         }

@@ -17,8 +17,9 @@ public final class TransBProbe {
     private TransBProbe() {
     }
 
-    /** Prints the fingerprint of the SIMD gemmTransB in this JVM. */
+    /** Prints the SIMD GEMM's name (its widths) and the fingerprint of its gemmTransB in this JVM. */
     public static void main(String[] args) {
+        System.out.println("kernels " + KernelProvider.simdGemm().name());
         System.out.println("fingerprint " + Long.toHexString(fingerprint()));
     }
 
