@@ -918,8 +918,9 @@ public final class SparseMatrix implements AutoCloseable {
      * counted, the entry itself ({@link #add}), written straight into its row's place in the matrix's arrays. The
      * reading of a coordinate file, read twice: it takes the matrix's memory, a long per row on the heap and, in a
      * float32 matrix, 8 bytes per entry for the values in double until the build, where {@link Builder} took 16 bytes
-     * per entry of staging and 12 more for its sort. The result is {@link Builder}'s bit for bit: columns sorted,
-     * duplicates summed in double in the order they were added, then rounded once to the dtype.
+     * per entry of staging and 12 more for its sort; the build sorts each row on the heap, 24 bytes per entry of the
+     * longest row. The result is {@link Builder}'s bit for bit: columns sorted, duplicates summed in double in the
+     * order they were added, then rounded once to the dtype.
      *
      * <p>Not thread-safe. After any of its methods has thrown, the builder is only to be closed.
      */
@@ -996,16 +997,7 @@ public final class SparseMatrix implements AutoCloseable {
         public void add(int i, int j, double value) {
             requireOpen();
             if (!adding) {
-                // the counts become each row's first place, and the matrix's row starts
-                adding = true;
-                long at = 0;
-                for (int r = 0; r < rows; r++) {
-                    long n = next[r];
-                    out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, r, at);
-                    next[r] = at;
-                    at += n;
-                }
-                out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
+                startAdding();
             }
             if (i < 0 || i >= rows || j < 0 || j >= cols) {
                 throw new IndexOutOfBoundsException("entry (" + i + ", " + j + ") outside " + rows + " x " + cols);
@@ -1019,9 +1011,23 @@ public final class SparseMatrix implements AutoCloseable {
             next[i] = at + 1;
         }
 
+        /** Ends the counting: the counts become each row's first place, and the matrix's row starts. */
+        private void startAdding() {
+            adding = true;
+            long at = 0;
+            for (int r = 0; r < rows; r++) {
+                long n = next[r];
+                out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, r, at);
+                next[r] = at;
+                at += n;
+            }
+            out.rowStart.setAtIndex(ValueLayout.JAVA_LONG, rows, at);
+        }
+
         /**
          * The matrix of the entries (the caller owns it; this builder is then empty): each row sorted by column,
-         * duplicates summed.
+         * duplicates summed. Fewer entries than reserved (or duplicates summed) are copied once into a matrix of
+         * their size.
          *
          * @throws IllegalStateException if fewer entries were added than counted
          * @throws Float32RangeException if a value (a sum of duplicates) is beyond float32 range in a float32 matrix
@@ -1030,6 +1036,10 @@ public final class SparseMatrix implements AutoCloseable {
          */
         public SparseMatrix build() {
             requireOpen();
+            if (!adding) {
+                // entries counted and none added are refused below, row by row
+                startAdding();
+            }
             Thread self = Thread.currentThread();
             long[] keys = new long[0];
             double[] row = new double[0];
@@ -1037,8 +1047,8 @@ public final class SparseMatrix implements AutoCloseable {
             long at = 0;
             long from = 0;
             for (int i = 0; i < rows; i++) {
-                long to = adding ? out.rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1L) : 0;
-                if (adding && next[i] != to) {
+                long to = out.rowStart.getAtIndex(ValueLayout.JAVA_LONG, i + 1L);
+                if (next[i] != to) {
                     throw new IllegalStateException((next[i] - from) + " entries added in row " + i + " of the "
                             + (to - from) + " counted");
                 }
@@ -1073,9 +1083,6 @@ public final class SparseMatrix implements AutoCloseable {
                 }
                 at += m;
                 from = to;
-            }
-            if (from != entries) {
-                throw new IllegalStateException(from + " of the " + entries + " entries reserved were added");
             }
             SparseMatrix full = out;
             out = null;
