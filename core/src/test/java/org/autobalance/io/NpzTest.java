@@ -2,6 +2,7 @@ package org.autobalance.io;
 
 import static org.autobalance.testing.Fixtures.csv;
 import static org.autobalance.testing.Fixtures.fixture;
+import static org.autobalance.testing.RandomSparse.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -405,15 +406,7 @@ class NpzTest {
                     }
                 }
                 try (SparseMatrix expected = b.build(dtype); SparseMatrix got = Npz.read(npz, dtype)) {
-                    assertEquals(expected.nonZeros(), got.nonZeros());
-                    for (int i = 0; i <= rows; i++) {
-                        assertEquals(expected.rowStart(i), got.rowStart(i));
-                    }
-                    for (long k = 0; k < expected.nonZeros(); k++) {
-                        assertEquals(expected.column(k), got.column(k));
-                        assertEquals(Double.doubleToRawLongBits(expected.value(k)),
-                                Double.doubleToRawLongBits(got.value(k)), npz + " entry " + k);
-                    }
+                    assertSameBits(expected, got, npz.toString());
                 }
             }
         }
@@ -617,15 +610,7 @@ class NpzTest {
                     b.add((int) row[k], (int) col[k], data[k]);
                 }
                 try (SparseMatrix expected = b.build(dtype); SparseMatrix got = Npz.read(npz, dtype)) {
-                    assertEquals(expected.nonZeros(), got.nonZeros());
-                    for (int i = 0; i <= rows; i++) {
-                        assertEquals(expected.rowStart(i), got.rowStart(i));
-                    }
-                    for (long k = 0; k < expected.nonZeros(); k++) {
-                        assertEquals(expected.column(k), got.column(k));
-                        assertEquals(Double.doubleToRawLongBits(expected.value(k)),
-                                Double.doubleToRawLongBits(got.value(k)), npz + " entry " + k);
-                    }
+                    assertSameBits(expected, got, npz.toString());
                 }
             }
         }

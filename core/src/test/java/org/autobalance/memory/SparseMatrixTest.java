@@ -1,5 +1,6 @@
 package org.autobalance.memory;
 
+import static org.autobalance.testing.RandomSparse.assertSameBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -465,21 +466,6 @@ class SparseMatrixTest {
                     assertSameBits(expectedT, gotT, "trial " + trial + ", transposed");
                 }
             }
-        }
-    }
-
-    private static void assertSameBits(SparseMatrix expected, SparseMatrix got, String what) {
-        assertEquals(expected.rows(), got.rows(), what);
-        assertEquals(expected.cols(), got.cols(), what);
-        assertEquals(expected.nonZeros(), got.nonZeros(), what);
-        assertEquals(expected.bytes(), got.bytes(), what);
-        for (int i = 0; i <= expected.rows(); i++) {
-            assertEquals(expected.rowStart(i), got.rowStart(i), what);
-        }
-        for (long k = 0; k < expected.nonZeros(); k++) {
-            assertEquals(expected.column(k), got.column(k), what);
-            assertEquals(Double.doubleToRawLongBits(expected.value(k)), Double.doubleToRawLongBits(got.value(k)),
-                    what + ", entry " + k);
         }
     }
 

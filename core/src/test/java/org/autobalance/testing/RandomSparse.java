@@ -1,5 +1,7 @@
 package org.autobalance.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.SplittableRandom;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.SparseMatrix;
@@ -97,5 +99,24 @@ public final class RandomSparse {
             }
         }
         return new Sample(values, stored);
+    }
+
+    /**
+     * Asserts that {@code got} is {@code expected} bit for bit: shape, stored entries, bytes, every row pointer, column
+     * and value bit ({@code what} names the case in a failure).
+     */
+    public static void assertSameBits(SparseMatrix expected, SparseMatrix got, String what) {
+        assertEquals(expected.rows(), got.rows(), what);
+        assertEquals(expected.cols(), got.cols(), what);
+        assertEquals(expected.nonZeros(), got.nonZeros(), what);
+        assertEquals(expected.bytes(), got.bytes(), what);
+        for (int i = 0; i <= expected.rows(); i++) {
+            assertEquals(expected.rowStart(i), got.rowStart(i), what);
+        }
+        for (long k = 0; k < expected.nonZeros(); k++) {
+            assertEquals(expected.column(k), got.column(k), what);
+            assertEquals(Double.doubleToRawLongBits(expected.value(k)), Double.doubleToRawLongBits(got.value(k)),
+                    what + ", entry " + k);
+        }
     }
 }
