@@ -120,7 +120,23 @@ class KernelDeterminismTest {
     @Test
     void transposedProductHasTheSameBitsAtEveryWidth() throws IOException, InterruptedException {
         simdOrSkip();
-        String here = "fingerprint " + Long.toHexString(TransBProbe.fingerprint());
+        assertSameGemmBitsAtEveryWidth("fingerprint " + Long.toHexString(GemmProbe.fingerprint()));
+    }
+
+    /**
+     * op(A) · B, plain, accumulated and with the forward pass's fused bias and activation, has the same bits at every
+     * width, as the GEMM's class comment says (each element of C one FMA chain in k order, whatever tile it falls
+     * in), which is what lets float64's GEMM run at the large-rank width without changing a network's iterates.
+     */
+    @Test
+    void productHasTheSameBitsAtEveryWidth() throws IOException, InterruptedException {
+        simdOrSkip();
+        assertSameGemmBitsAtEveryWidth("gemm-fingerprint " + Long.toHexString(GemmProbe.gemmFingerprint()));
+    }
+
+    /** {@code here}, a line of {@link GemmProbe}, is that line of a child JVM at each width this platform allows. */
+    private static void assertSameGemmBitsAtEveryWidth(String here) throws IOException, InterruptedException {
+        String key = here.substring(0, here.indexOf(' ') + 1);
         for (int bits : List.of(128, 256, 512)) {
             if (bits > PreferredWidth.bits()) {
                 continue;
@@ -129,10 +145,10 @@ class KernelDeterminismTest {
             all.addAll(ChildJvm.simdProperties());
             all.add("-Dautobalance.simd.bits=" + bits);
             all.add("-Dautobalance.simd.largeRankBits=" + bits);
-            String out = ChildJvm.run(ChildJvm.command(all, TransBProbe.class), CHILD_TIMEOUT);
+            String out = ChildJvm.run(ChildJvm.command(all, GemmProbe.class), CHILD_TIMEOUT);
             String name = out.lines().filter(l -> l.startsWith("kernels ")).findFirst().orElse("(none) " + out);
             assertEquals("kernels simd-" + bits, name, "child at " + bits + " bits");
-            String line = out.lines().filter(l -> l.startsWith("fingerprint ")).findFirst().orElse("(none) " + out);
+            String line = out.lines().filter(l -> l.startsWith(key)).findFirst().orElse("(none) " + out);
             assertEquals(here, line, "child at " + bits + " bits");
         }
     }
