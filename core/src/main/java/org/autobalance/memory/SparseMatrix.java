@@ -951,8 +951,9 @@ public final class SparseMatrix implements AutoCloseable {
             this.rows = rows;
             this.cols = cols;
             this.entries = entries;
-            this.out = new SparseMatrix(dtype, rows, cols, entries);
+            // before the matrix: an OutOfMemoryError here leaves no native memory to the safety net
             this.next = new long[rows];
+            this.out = new SparseMatrix(dtype, rows, cols, entries);
             if (dtype == DType.FLOAT64) {
                 values = out.values;
                 return;
