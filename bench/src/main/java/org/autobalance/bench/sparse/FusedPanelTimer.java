@@ -18,18 +18,19 @@ import org.autobalance.memory.SparseMatrix;
  * A lab prototype (native-notes/sparse.md, "Twenty-fifth session: the two products in one pass"): the sparse full
  * loss's two products MV and MᵀU at float32 r = 16 in ONE pass over M's panel layout ({@link SparsePanels#of}, the
  * engine's own bytes), against the engine's two products as they run ({@link SparseKernels#panelProduct} over M's and
- * Mᵀ's layouts), alternated call by call, one thread, thread CPU time. Within a column panel (columns J_p, whose rows of
- * V and of MᵀU are both meant to stay in L2) each slice of 4 rows of M gathers as the engine does, mv_i += m·V[j],
- * and scatter-adds MᵀU[j] += m·U[i] with the slice's 4 rows of U in registers; a panel's rows of MᵀU are zeroed
- * when the panel starts (each column lies in one panel). So the entries are read once, not twice, and no layout of
+ * Mᵀ's layouts), alternated call by call, one thread, thread CPU time. Within a column panel (columns J_p, whose
+ * rows of V and of MᵀU are both meant to stay in L2) each slice of 4 rows of M gathers as the engine does,
+ * mv_i += m·V[j], and scatter-adds MᵀU[j] += m·U[i] with the slice's 4 rows of U in registers; a panel's rows of MᵀU
+ * are zeroed when the panel starts (each column lies in one panel). So the entries are read once, not twice, and no layout of
  * Mᵀ is needed.
  *
- * <p>Two orders of MᵀU's sums are timed. "interleaved": the scatter in the gather's loop, entry t of lanes 0..3 in
+ * <p>Three forms are timed. "interleaved": the scatter in the gather's loop, entry t of lanes 0..3 in
  * turn; MᵀU[j] then adds its rows in the layout's order (slices, each window's rows ordered by their entries in the
  * panel, entries by position), which depends on the panel count. "row-ordered": each window of 8 rows gathers its two
  * slices, then scatters its rows in increasing row order, one loop per row; MᵀU[j] then adds its rows in increasing
- * order from +0, the engine's own order for MᵀU (and the same bits, padding aside), whatever the panel count. MV's
- * order is the engine's in both (one chain a row, column order, carried between panels), so MV must equal the
+ * order from +0, the engine's own order for MᵀU (and the same bits, padding aside), whatever the panel count. "paired
+ * rows": as interleaved, with row j of V and of MᵀU side by side in one 128-byte row (one index, adjacent lines); V
+ * copied in and MᵀU out are timed apart. MV's order is the engine's in all three (one chain a row, column order, carried between panels), so MV must equal the
  * engine's bit for bit; MᵀU is checked against the engine's within the bound of two float sums of n_j terms.
  *
  * <p>Runs at 512 bits: one float32 vector is one r = 16 row. Usage: {@code java --add-modules jdk.incubator.vector
@@ -62,7 +63,8 @@ public final class FusedPanelTimer {
                 DenseMatrix mv = DenseMatrix.allocate(t, d1, R);
                 DenseMatrix mtu = DenseMatrix.allocate(t, d2, R);
                 DenseMatrix fmv = DenseMatrix.allocate(t, d1, R);
-                DenseMatrix fmtu = DenseMatrix.allocate(t, d2, R)) {
+                DenseMatrix fmtu = DenseMatrix.allocate(t, d2, R);
+                DenseMatrix vz = DenseMatrix.allocate(t, d2, 2 * R)) {
             if (v.stride() * Float.BYTES != S.vectorByteSize() || !sk.panelled(t, R)) {
                 throw new IllegalStateException("needs 512-bit vectors (a float32 r = 16 row is one vector)");
             }
@@ -82,6 +84,11 @@ public final class FusedPanelTimer {
             names.add("engine MV alone");
             calls.add(() -> sk.panelProduct(pt, u, 0, mtu));
             names.add("engine MtU alone");
+            long st = (long) v.stride() * Float.BYTES;
+            long sx = (long) vz.stride() * Float.BYTES;
+            MemorySegment zs = vz.segment().asSlice(st);
+            calls.add(() -> pairRows(v, vz, mtu, true));
+            names.add("paired rows: V in, MtU out");
             System.out.printf("%s %s r=%d nnz=%d; engine layouts: M %d panels %.1f MiB (padding %.1f %%), Mt %d "
                     + "panels %.1f MiB (padding %.1f %%)%n", sk.name(), pattern, R, m.nonZeros(), pm.panels(),
                     pm.bytes() / 1048576.0, padding(pm, m), pt.panels(), pt.bytes() / 1048576.0, padding(pt, m));
@@ -92,10 +99,14 @@ public final class FusedPanelTimer {
                 fused.add(p);
                 System.out.printf("  fused layout: %d panels of %d columns, %.1f MiB, padding %.1f %%%n",
                         p.panels(), p.width(), p.bytes() / 1048576.0, padding(p, m));
-                calls.add(() -> fusedProduct(p, u, v, fmv, fmtu, false));
+                calls.add(() -> fusedProduct(p, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), st,
+                        false));
                 names.add("fused " + p.panels() + " interleaved");
-                calls.add(() -> fusedProduct(p, u, v, fmv, fmtu, true));
+                calls.add(() -> fusedProduct(p, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), st,
+                        true));
                 names.add("fused " + p.panels() + " row-ordered");
+                calls.add(() -> fusedProduct(p, u.segment(), fmv.segment(), st, vz.segment(), zs, sx, false));
+                names.add("fused " + p.panels() + " paired rows");
             }
             // the checks first, on cold code: MV bit for bit, MᵀU within the bound
             sk.panelProduct(pm, v, 0, mv);
@@ -103,12 +114,19 @@ public final class FusedPanelTimer {
             double[] bound = bound(m, u);
             System.out.printf("  engine: MV hash %016x, MtU hash %016x%n", hash(mv), hash(mtu));
             for (SparsePanels p : fused) {
-                for (boolean ordered : new boolean[] {false, true}) {
+                for (int form = 0; form < 3; form++) {
                     fmv.segment().fill((byte) 0x7f); // every row must be written
                     fmtu.segment().fill((byte) 0x7f);
-                    fusedProduct(p, u, v, fmv, fmtu, ordered);
-                    System.out.printf("  fused %2d %-11s: MV hash %016x (%s), MtU hash %016x (%s)%n", p.panels(),
-                            ordered ? "row-ordered" : "interleaved", hash(fmv),
+                    vz.segment().fill((byte) 0x7f);
+                    if (form < 2) {
+                        fusedProduct(p, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), st, form == 1);
+                    } else {
+                        pairRows(v, vz, fmtu, false);
+                        fusedProduct(p, u.segment(), fmv.segment(), st, vz.segment(), zs, sx, false);
+                        pairRows(v, vz, fmtu, true);
+                    }
+                    System.out.printf("  fused %2d %-12s: MV hash %016x (%s), MtU hash %016x (%s)%n", p.panels(),
+                            new String[] {"interleaved", "row-ordered", "paired rows"}[form], hash(fmv),
                             hash(fmv) == hash(mv) ? "equal" : "DIFFERS", hash(fmtu), check(mtu, fmtu, bound));
                 }
             }
@@ -126,35 +144,48 @@ public final class FusedPanelTimer {
     }
 
     /**
+     * V's rows into the first halves of {@code vz}'s rows and, when {@code out}, also the second halves (MᵀU, after a
+     * pass) out to {@code mtu}: the "paired rows" form keeps row j of V and of MᵀU in one 128-byte row.
+     */
+    private static void pairRows(DenseMatrix v, DenseMatrix vz, DenseMatrix mtu, boolean out) {
+        long st = (long) v.stride() * Float.BYTES;
+        long sx = (long) vz.stride() * Float.BYTES;
+        for (long j = 0; j < v.rows(); j++) {
+            MemorySegment.copy(v.segment(), j * st, vz.segment(), j * sx, st);
+            if (out) {
+                MemorySegment.copy(vz.segment(), j * sx + st, mtu.segment(), j * st, st);
+            }
+        }
+    }
+
+    /**
      * MV and MᵀU in one pass over M's layout {@code a}: MV's rows as {@link SparseKernels#panelProduct} sums them, and
      * MᵀU scatter-added per entry, interleaved with the gather or, when {@code ordered}, per window in row order.
+     * Rows of U and MV are {@code st} bytes apart, rows of V and MᵀU {@code sx} (each 64 bytes long).
      */
-    static void fusedProduct(SparsePanels a, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu,
-            boolean ordered) {
-        long st = (long) v.stride() * Float.BYTES;
+    static void fusedProduct(SparsePanels a, MemorySegment us, MemorySegment ys, long st, MemorySegment vs,
+            MemorySegment zs, long sx, boolean ordered) {
         MemorySegment rows = a.sliceRows();
         MemorySegment order = a.order();
         MemorySegment starts = a.starts();
         MemorySegment col = a.columns();
         MemorySegment val = a.values();
-        MemorySegment us = u.segment();
-        MemorySegment vs = v.segment();
-        MemorySegment ys = mv.segment();
-        MemorySegment zs = mtu.segment();
         int ns = a.slices();
         long n = a.rows();
         int w = a.width();
         for (int p = 0; p < a.panels(); p++) {
             long c0 = (long) p * w;
             long c1 = Math.min(c0 + w, a.cols());
-            zs.asSlice(c0 * st, (c1 - c0) * st).fill((byte) 0);
+            for (long j = c0; j < c1; j++) {
+                FloatVector.zero(S).intoMemorySegment(exact(zs), j * sx, NO);
+            }
             long base = (long) p * ns;
             if (!ordered) {
                 for (int s = 0; s < ns; s++) {
                     int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
                     int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
                     slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
-                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, us, vs, ys, zs, order,
+                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, sx, us, vs, ys, zs, order,
                             p * n + first, nr, p > 0, true);
                 }
                 continue;
@@ -167,10 +198,10 @@ public final class FusedPanelTimer {
                     int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
                     int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
                     slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
-                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, us, vs, ys, zs, order,
+                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, sx, us, vs, ys, zs, order,
                             p * n + first, nr, p > 0, false);
                 }
-                scatterInRowOrder(col, val, starts, rows, order, base, s0, s1, p * n, st, us, zs);
+                scatterInRowOrder(col, val, starts, rows, order, base, s0, s1, p * n, st, sx, us, zs);
             }
         }
     }
@@ -179,7 +210,8 @@ public final class FusedPanelTimer {
      * One slice of one panel: the engine's gather (4 chains, MV's rows from 0 in panel 0, else carried) and, when
      * {@code scatter}, MᵀU[j] += m·U[i] for each entry in the same loop.
      */
-    private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment us,
+    private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, long sx,
+            MemorySegment us,
             MemorySegment vs, MemorySegment ys, MemorySegment zs, MemorySegment order, long at, int nr,
             boolean carry, boolean scatter) {
         long ro = order.getAtIndex(ValueLayout.JAVA_INT, at) * st;
@@ -211,35 +243,35 @@ public final class FusedPanelTimer {
             FloatVector u2 = FloatVector.fromMemorySegment(S, uu, r2, NO);
             FloatVector u3 = FloatVector.fromMemorySegment(S, uu, r3, NO);
             for (int t = 0; t < n; t += SparsePanels.SLICE) {
-                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * sx;
                 FloatVector m0 = FloatVector.broadcast(S, w.getAtIndex(E, t));
                 a0 = m0.fma(FloatVector.fromMemorySegment(S, x, j0, NO), a0);
                 m0.fma(u0, FloatVector.fromMemorySegment(S, z, j0, NO)).intoMemorySegment(z, j0, NO);
-                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
+                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * sx;
                 FloatVector m1 = FloatVector.broadcast(S, w.getAtIndex(E, t + 1));
                 a1 = m1.fma(FloatVector.fromMemorySegment(S, x, j1, NO), a1);
                 m1.fma(u1, FloatVector.fromMemorySegment(S, z, j1, NO)).intoMemorySegment(z, j1, NO);
-                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
+                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * sx;
                 FloatVector m2 = FloatVector.broadcast(S, w.getAtIndex(E, t + 2));
                 a2 = m2.fma(FloatVector.fromMemorySegment(S, x, j2, NO), a2);
                 m2.fma(u2, FloatVector.fromMemorySegment(S, z, j2, NO)).intoMemorySegment(z, j2, NO);
-                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
+                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * sx;
                 FloatVector m3 = FloatVector.broadcast(S, w.getAtIndex(E, t + 3));
                 a3 = m3.fma(FloatVector.fromMemorySegment(S, x, j3, NO), a3);
                 m3.fma(u3, FloatVector.fromMemorySegment(S, z, j3, NO)).intoMemorySegment(z, j3, NO);
             }
         } else {
             for (int t = 0; t < n; t += SparsePanels.SLICE) {
-                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
+                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * sx;
                 a0 = FloatVector.broadcast(S, w.getAtIndex(E, t))
                         .fma(FloatVector.fromMemorySegment(S, x, j0, NO), a0);
-                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
+                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * sx;
                 a1 = FloatVector.broadcast(S, w.getAtIndex(E, t + 1))
                         .fma(FloatVector.fromMemorySegment(S, x, j1, NO), a1);
-                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
+                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * sx;
                 a2 = FloatVector.broadcast(S, w.getAtIndex(E, t + 2))
                         .fma(FloatVector.fromMemorySegment(S, x, j2, NO), a2);
-                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
+                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * sx;
                 a3 = FloatVector.broadcast(S, w.getAtIndex(E, t + 3))
                         .fma(FloatVector.fromMemorySegment(S, x, j3, NO), a3);
             }
@@ -261,8 +293,8 @@ public final class FusedPanelTimer {
      * entries (padding included: 0·U[i] adds ±0) in column order: one loop per row.
      */
     private static void scatterInRowOrder(MemorySegment col, MemorySegment val, MemorySegment starts,
-            MemorySegment rows, MemorySegment order, long base, int s0, int s1, long at, long st, MemorySegment us,
-            MemorySegment zs) {
+            MemorySegment rows, MemorySegment order, long base, int s0, int s1, long at, long st, long sx,
+            MemorySegment us, MemorySegment zs) {
         MemorySegment c = exact(col);
         MemorySegment w = exact(val);
         MemorySegment z = exact(zs);
@@ -282,7 +314,7 @@ public final class FusedPanelTimer {
             long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1);
             FloatVector ui = FloatVector.fromMemorySegment(S, uu, (first + y) * st, NO);
             for (long k = ks; k < ke; k += SparsePanels.SLICE) {
-                long j = c.getAtIndex(ValueLayout.JAVA_INT, k) * st;
+                long j = c.getAtIndex(ValueLayout.JAVA_INT, k) * sx;
                 FloatVector.broadcast(S, w.getAtIndex(E, k)).fma(ui, FloatVector.fromMemorySegment(S, z, j, NO))
                         .intoMemorySegment(z, j, NO);
             }
