@@ -1,5 +1,6 @@
 package org.autobalance.bench.sparse;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -16,22 +17,23 @@ import org.autobalance.memory.SparseMatrix;
 
 /**
  * A lab prototype (native-notes/sparse.md, "Twenty-fifth session: the two products in one pass"): the sparse full
- * loss's two products MV and MᵀU at float32 r = 16 in ONE pass over M's panel layout ({@link SparsePanels#of}, the
- * engine's own bytes), against the engine's two products as they run ({@link SparseKernels#panelProduct} over M's and
- * Mᵀ's layouts), alternated call by call, one thread, thread CPU time. Within a column panel (columns J_p, whose
- * rows of V and of MᵀU are both meant to stay in L2) each slice of 4 rows of M gathers as the engine does,
- * mv_i += m·V[j], and scatter-adds MᵀU[j] += m·U[i] with the slice's 4 rows of U in registers; a panel's rows of MᵀU
- * are zeroed when the panel starts (each column lies in one panel). So the entries are read once, not twice, and no layout of
- * Mᵀ is needed.
+ * loss's two products MV and MᵀU at float32 r = 16 in ONE pass over a panel layout of M, against the engine's two
+ * products as they run ({@link SparseKernels#panelProduct} over M's and Mᵀ's layouts), alternated call by call, one
+ * thread, thread CPU time. Within a column panel (columns J_p, whose rows of V and of MᵀU are both meant to stay in
+ * L2) each slice of 4 rows of M gathers as the engine does, mv_i += m·V[j], and scatter-adds MᵀU[j] += m·U[i] with
+ * the slice's 4 rows of U in registers; a panel's rows of MᵀU are zeroed when the panel starts (each column lies in
+ * one panel). So the entries are read once, not twice, and no layout of Mᵀ is needed.
  *
- * <p>Three forms are timed. "interleaved": the scatter in the gather's loop, entry t of lanes 0..3 in
- * turn; MᵀU[j] then adds its rows in the layout's order (slices, each window's rows ordered by their entries in the
- * panel, entries by position), which depends on the panel count. "row-ordered": each window of 8 rows gathers its two
- * slices, then scatters its rows in increasing row order, one loop per row; MᵀU[j] then adds its rows in increasing
- * order from +0, the engine's own order for MᵀU (and the same bits, padding aside), whatever the panel count. "paired
- * rows": as interleaved, with row j of V and of MᵀU side by side in one 128-byte row (one index, adjacent lines); V
- * copied in and MᵀU out are timed apart. MV's order is the engine's in all three (one chain a row, column order, carried between panels), so MV must equal the
- * engine's bit for bit; MᵀU is checked against the engine's within the bound of two float sums of n_j terms.
+ * <p>Three forms, which differ in the order of MᵀU's sums. "interleaved": the engine's own layout of M
+ * ({@link SparsePanels#of}) and the scatter in the gather's loop, entry t of lanes 0..3 in turn; MᵀU[j] then adds its
+ * rows in the layout's order (slices, each window's rows ordered by their entries in the panel, entries by position),
+ * which depends on the panel count. "row-ordered": the same layout; each window of 8 rows gathers its two slices,
+ * then scatters its rows in increasing row order, one loop per row. "aligned": the interleaved loop over a layout of
+ * its own ({@link #aligned}): slices of 4 consecutive rows, not reordered, whose lanes are padded so that a column
+ * two lanes share comes no later in the lower lane. The last two add MᵀU[j]'s rows in increasing order from +0, the
+ * engine's own order for MᵀU (so its bits, padding aside), whatever the panel count. MV's order is the engine's in
+ * all three (one chain a row, column order, carried between panels), so MV must equal the engine's bit for bit; MᵀU
+ * is checked against the engine's within the bound of two float sums of n_j terms, and its hash printed.
  *
  * <p>Runs at 512 bits: one float32 vector is one r = 16 row. Usage: {@code java --add-modules jdk.incubator.vector
  * --enable-native-access=ALL-UNNAMED -cp benchmarks.jar org.autobalance.bench.sparse.FusedPanelTimer
@@ -42,10 +44,28 @@ public final class FusedPanelTimer {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat E = ValueLayout.JAVA_FLOAT;
     private static final int R = 16;
+    private static final int SLICE = SparsePanels.SLICE;
     /** The JDK's class of native segments: a cast to it lets C2 inline the segment's accessors (NativeSegments). */
     private static final Class<?> NATIVE = MemorySegment.NULL.getClass();
+    private static final String[] FORMS = {"interleaved", "row-ordered", "aligned"};
 
     private FusedPanelTimer() {
+    }
+
+    /**
+     * A panel layout as {@link SparsePanels} describes its parts: the engine's, or {@link #aligned}'s (whose order is
+     * the identity and whose slices are 4 consecutive rows).
+     */
+    private record Layout(int rows, int cols, int panels, int width, int slices, MemorySegment sliceRows,
+            MemorySegment order, MemorySegment starts, MemorySegment columns, MemorySegment values) {
+        static Layout of(SparsePanels p) {
+            return new Layout(p.rows(), p.cols(), p.panels(), p.width(), p.slices(), p.sliceRows(), p.order(),
+                    p.starts(), p.columns(), p.values());
+        }
+
+        long entries() {
+            return starts.getAtIndex(ValueLayout.JAVA_LONG, (long) panels * slices);
+        }
     }
 
     public static void main(String[] args) {
@@ -56,23 +76,25 @@ public final class FusedPanelTimer {
         int d2 = 50_000;
         DType t = DType.FLOAT32;
         SparseKernels sk = KernelProvider.sparseSimd();
-        List<SparsePanels> layouts = new ArrayList<>();
-        try (SparseMatrix m = SparseProblem.matrix(pattern, t, d1, d2, 5_000_000L, 1);
+        List<SparsePanels> panels = new ArrayList<>();
+        // a shared arena, as the matrices' (NativeArena): a confined one here, a second kind of session in the
+        // kernel's segments, made every fused form twice as slow
+        try (Arena arena = Arena.ofShared();
+                SparseMatrix m = SparseProblem.matrix(pattern, t, d1, d2, 5_000_000L, 1);
                 DenseMatrix u = SparseProblem.start(t, d1, R, 2);
                 DenseMatrix v = SparseProblem.start(t, d2, R, 3);
                 DenseMatrix mv = DenseMatrix.allocate(t, d1, R);
                 DenseMatrix mtu = DenseMatrix.allocate(t, d2, R);
                 DenseMatrix fmv = DenseMatrix.allocate(t, d1, R);
-                DenseMatrix fmtu = DenseMatrix.allocate(t, d2, R);
-                DenseMatrix vz = DenseMatrix.allocate(t, d2, 2 * R)) {
+                DenseMatrix fmtu = DenseMatrix.allocate(t, d2, R)) {
             if (v.stride() * Float.BYTES != S.vectorByteSize() || !sk.panelled(t, R)) {
                 throw new IllegalStateException("needs 512-bit vectors (a float32 r = 16 row is one vector)");
             }
-            long rowBytes = (long) v.stride() * t.bytes();
-            SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes), new int[] {0, d1});
-            SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, rowBytes), new int[] {0, d2});
-            layouts.add(pm);
-            layouts.add(pt);
+            long st = (long) v.stride() * Float.BYTES;
+            SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(d2, st), new int[] {0, d1});
+            panels.add(pm);
+            SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, st), new int[] {0, d2});
+            panels.add(pt);
             List<Runnable> calls = new ArrayList<>();
             List<String> names = new ArrayList<>();
             calls.add(() -> {
@@ -84,50 +106,41 @@ public final class FusedPanelTimer {
             names.add("engine MV alone");
             calls.add(() -> sk.panelProduct(pt, u, 0, mtu));
             names.add("engine MtU alone");
-            long st = (long) v.stride() * Float.BYTES;
-            long sx = (long) vz.stride() * Float.BYTES;
-            MemorySegment zs = vz.segment().asSlice(st);
-            calls.add(() -> pairRows(v, vz, mtu, true));
-            names.add("paired rows: V in, MtU out");
             System.out.printf("%s %s r=%d nnz=%d; engine layouts: M %d panels %.1f MiB (padding %.1f %%), Mt %d "
                     + "panels %.1f MiB (padding %.1f %%)%n", sk.name(), pattern, R, m.nonZeros(), pm.panels(),
-                    pm.bytes() / 1048576.0, padding(pm, m), pt.panels(), pt.bytes() / 1048576.0, padding(pt, m));
-            List<SparsePanels> fused = new ArrayList<>();
+                    pm.bytes() / 1048576.0, padding(Layout.of(pm), m), pt.panels(), pt.bytes() / 1048576.0,
+                    padding(Layout.of(pt), m));
+            List<Layout[]> fused = new ArrayList<>();
             for (String c : counts.split(",")) {
                 SparsePanels p = SparsePanels.of(m, Integer.parseInt(c), new int[] {0, d1});
-                layouts.add(p);
-                fused.add(p);
-                System.out.printf("  fused layout: %d panels of %d columns, %.1f MiB, padding %.1f %%%n",
-                        p.panels(), p.width(), p.bytes() / 1048576.0, padding(p, m));
-                calls.add(() -> fusedProduct(p, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), st,
-                        false));
-                names.add("fused " + p.panels() + " interleaved");
-                calls.add(() -> fusedProduct(p, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), st,
-                        true));
-                names.add("fused " + p.panels() + " row-ordered");
-                calls.add(() -> fusedProduct(p, u.segment(), fmv.segment(), st, vz.segment(), zs, sx, false));
-                names.add("fused " + p.panels() + " paired rows");
+                panels.add(p);
+                Layout a = aligned(m, p.panels(), arena);
+                Layout e = Layout.of(p);
+                fused.add(new Layout[] {e, e, a});
+                System.out.printf("  fused layouts: %d panels of %d columns; the engine's %.1f MiB, padding %.1f %%;"
+                        + " aligned %.1f MiB of entries, padding %.1f %%%n", p.panels(), p.width(),
+                        p.bytes() / 1048576.0, padding(e, m), a.entries() * 8 / 1048576.0, padding(a, m));
+                for (int form = 0; form < FORMS.length; form++) {
+                    Layout l = fused.getLast()[form];
+                    boolean ordered = form == 1;
+                    calls.add(() -> fusedProduct(l, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(),
+                            ordered));
+                    names.add("fused " + p.panels() + " " + FORMS[form]);
+                }
             }
             // the checks first, on cold code: MV bit for bit, MᵀU within the bound
             sk.panelProduct(pm, v, 0, mv);
             sk.panelProduct(pt, u, 0, mtu);
             double[] bound = bound(m, u);
             System.out.printf("  engine: MV hash %016x, MtU hash %016x%n", hash(mv), hash(mtu));
-            for (SparsePanels p : fused) {
-                for (int form = 0; form < 3; form++) {
+            for (Layout[] ls : fused) {
+                for (int form = 0; form < FORMS.length; form++) {
                     fmv.segment().fill((byte) 0x7f); // every row must be written
                     fmtu.segment().fill((byte) 0x7f);
-                    vz.segment().fill((byte) 0x7f);
-                    if (form < 2) {
-                        fusedProduct(p, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), st, form == 1);
-                    } else {
-                        pairRows(v, vz, fmtu, false);
-                        fusedProduct(p, u.segment(), fmv.segment(), st, vz.segment(), zs, sx, false);
-                        pairRows(v, vz, fmtu, true);
-                    }
-                    System.out.printf("  fused %2d %-12s: MV hash %016x (%s), MtU hash %016x (%s)%n", p.panels(),
-                            new String[] {"interleaved", "row-ordered", "paired rows"}[form], hash(fmv),
-                            hash(fmv) == hash(mv) ? "equal" : "DIFFERS", hash(fmtu), check(mtu, fmtu, bound));
+                    fusedProduct(ls[form], u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), form == 1);
+                    System.out.printf("  fused %2d %-11s: MV hash %016x (%s), MtU hash %016x (%s)%n",
+                            ls[form].panels(), FORMS[form], hash(fmv), hash(fmv) == hash(mv) ? "equal" : "DIFFERS",
+                            hash(fmtu), check(mtu, fmtu, bound));
                 }
             }
             SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(calls.toArray(Runnable[]::new), reps);
@@ -139,32 +152,17 @@ public final class FusedPanelTimer {
                         cpu[x][reps / 2] / cpu[0][reps / 2], bytes[reps - 1]);
             }
         } finally {
-            layouts.forEach(SparsePanels::close);
-        }
-    }
-
-    /**
-     * V's rows into the first halves of {@code vz}'s rows and, when {@code out}, also the second halves (MᵀU, after a
-     * pass) out to {@code mtu}: the "paired rows" form keeps row j of V and of MᵀU in one 128-byte row.
-     */
-    private static void pairRows(DenseMatrix v, DenseMatrix vz, DenseMatrix mtu, boolean out) {
-        long st = (long) v.stride() * Float.BYTES;
-        long sx = (long) vz.stride() * Float.BYTES;
-        for (long j = 0; j < v.rows(); j++) {
-            MemorySegment.copy(v.segment(), j * st, vz.segment(), j * sx, st);
-            if (out) {
-                MemorySegment.copy(vz.segment(), j * sx + st, mtu.segment(), j * st, st);
-            }
+            panels.forEach(SparsePanels::close);
         }
     }
 
     /**
      * MV and MᵀU in one pass over M's layout {@code a}: MV's rows as {@link SparseKernels#panelProduct} sums them, and
-     * MᵀU scatter-added per entry, interleaved with the gather or, when {@code ordered}, per window in row order.
-     * Rows of U and MV are {@code st} bytes apart, rows of V and MᵀU {@code sx} (each 64 bytes long).
+     * MᵀU scatter-added per entry, in the gather's loop or, when {@code ordered}, per window in row order. Rows of
+     * every factor are {@code st} bytes apart.
      */
-    static void fusedProduct(SparsePanels a, MemorySegment us, MemorySegment ys, long st, MemorySegment vs,
-            MemorySegment zs, long sx, boolean ordered) {
+    static void fusedProduct(Layout a, MemorySegment us, MemorySegment ys, long st, MemorySegment vs,
+            MemorySegment zs, boolean ordered) {
         MemorySegment rows = a.sliceRows();
         MemorySegment order = a.order();
         MemorySegment starts = a.starts();
@@ -177,7 +175,7 @@ public final class FusedPanelTimer {
             long c0 = (long) p * w;
             long c1 = Math.min(c0 + w, a.cols());
             for (long j = c0; j < c1; j++) {
-                FloatVector.zero(S).intoMemorySegment(exact(zs), j * sx, NO);
+                FloatVector.zero(S).intoMemorySegment(exact(zs), j * st, NO);
             }
             long base = (long) p * ns;
             if (!ordered) {
@@ -185,24 +183,140 @@ public final class FusedPanelTimer {
                     int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
                     int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
                     slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
-                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, sx, us, vs, ys, zs, order,
+                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, us, vs, ys, zs, order,
                             p * n + first, nr, p > 0, true);
                 }
                 continue;
             }
             // windows of WINDOW rows = 2 slices (one chunk from row 0: windows start at multiples of 8)
-            int perWindow = SparsePanels.WINDOW / SparsePanels.SLICE;
+            int perWindow = SparsePanels.WINDOW / SLICE;
             for (int s0 = 0; s0 < ns; s0 += perWindow) {
                 int s1 = Math.min(s0 + perWindow, ns);
                 for (int s = s0; s < s1; s++) {
                     int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
                     int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
                     slice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
-                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, sx, us, vs, ys, zs, order,
+                            starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, us, vs, ys, zs, order,
                             p * n + first, nr, p > 0, false);
                 }
-                scatterInRowOrder(col, val, starts, rows, order, base, s0, s1, p * n, st, sx, us, zs);
+                scatterInRowOrder(col, val, starts, rows, order, base, s0, s1, p * n, st, us, zs);
             }
+        }
+    }
+
+    /**
+     * M's entries in {@code panels} column panels (of ⌈cols / panels⌉ columns), each panel's rows in slices of 4
+     * consecutive rows (not reordered) whose lanes are interleaved as in {@link SparsePanels} and padded (value 0, the
+     * lane's last column so far, or the panel's first) so that a column two lanes share comes no later in the lower
+     * lane: at each step a lane waits while a lower lane still holds its next column. The interleaved scatter then adds
+     * MᵀU[j]'s rows in increasing order: slices in row order, within a slice the lanes in order at each step.
+     */
+    private static Layout aligned(SparseMatrix m, int panels, Arena arena) {
+        int n = m.rows();
+        int width = (m.cols() + panels - 1) / panels;
+        int ns = (n + SLICE - 1) / SLICE;
+        long[] next = new long[n]; // each row's first entry not yet placed (panels go left to right)
+        for (int i = 0; i < n; i++) {
+            next[i] = m.rowStart(i);
+        }
+        IntList cols = new IntList();
+        FloatList vals = new FloatList();
+        long[] start = new long[panels * ns + 1];
+        long[] end = new long[SLICE];
+        long[] at = new long[SLICE];
+        int[] last = new int[SLICE];
+        for (int p = 0; p < panels; p++) {
+            long limit = (long) (p + 1) * width;
+            for (int s = 0; s < ns; s++) {
+                start[p * ns + s] = cols.size;
+                int first = s * SLICE;
+                int nr = Math.min(SLICE, n - first);
+                boolean left = false;
+                for (int q = 0; q < SLICE; q++) {
+                    at[q] = q < nr ? next[first + q] : 0;
+                    end[q] = at[q];
+                    while (q < nr && end[q] < m.rowStart(first + q + 1) && m.column(end[q]) < limit) {
+                        end[q]++;
+                    }
+                    left |= at[q] < end[q];
+                    last[q] = p * width;
+                }
+                while (left) {
+                    left = false;
+                    for (int q = 0; q < SLICE; q++) {
+                        boolean place = at[q] < end[q] && !heldBelow(m, at, end, q, m.column(at[q]));
+                        if (place) {
+                            last[q] = m.column(at[q]);
+                            cols.add(last[q]);
+                            vals.add((float) m.value(at[q]));
+                            at[q]++;
+                        } else {
+                            cols.add(last[q]);
+                            vals.add(0f);
+                        }
+                    }
+                    for (int q = 0; q < SLICE; q++) {
+                        left |= at[q] < end[q];
+                    }
+                }
+                for (int q = 0; q < nr; q++) {
+                    next[first + q] = end[q];
+                }
+            }
+        }
+        start[panels * ns] = cols.size;
+        MemorySegment sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
+        for (int s = 0; s <= ns; s++) {
+            sliceRows.setAtIndex(ValueLayout.JAVA_INT, s, Math.min(s * SLICE, n));
+        }
+        MemorySegment order = arena.allocate((long) panels * n * Integer.BYTES, 64);
+        for (long x = 0; x < (long) panels * n; x++) {
+            order.setAtIndex(ValueLayout.JAVA_INT, x, (int) (x % n));
+        }
+        MemorySegment starts = arena.allocate(start.length * (long) Long.BYTES, 64);
+        MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
+        MemorySegment columns = arena.allocate(Math.max(1, cols.size) * (long) Integer.BYTES, 64);
+        MemorySegment.copy(cols.items, 0, columns, ValueLayout.JAVA_INT, 0, cols.size);
+        MemorySegment values = arena.allocate(Math.max(1, vals.size) * (long) Float.BYTES, 64);
+        MemorySegment.copy(vals.items, 0, values, E, 0, vals.size);
+        return new Layout(n, m.cols(), panels, width, ns, sliceRows, order, starts, columns, values);
+    }
+
+    /** Whether a lane below q still holds column j among its entries not yet placed (its rows are in column order). */
+    private static boolean heldBelow(SparseMatrix m, long[] at, long[] end, int q, int j) {
+        for (int b = 0; b < q; b++) {
+            for (long k = at[b]; k < end[b] && m.column(k) <= j; k++) {
+                if (m.column(k) == j) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A growing int array. */
+    private static final class IntList {
+        int[] items = new int[1 << 20];
+        int size;
+
+        void add(int x) {
+            if (size == items.length) {
+                items = java.util.Arrays.copyOf(items, 2 * size);
+            }
+            items[size++] = x;
+        }
+    }
+
+    /** A growing float array. */
+    private static final class FloatList {
+        float[] items = new float[1 << 20];
+        int size;
+
+        void add(float x) {
+            if (size == items.length) {
+                items = java.util.Arrays.copyOf(items, 2 * size);
+            }
+            items[size++] = x;
         }
     }
 
@@ -210,8 +324,7 @@ public final class FusedPanelTimer {
      * One slice of one panel: the engine's gather (4 chains, MV's rows from 0 in panel 0, else carried) and, when
      * {@code scatter}, MᵀU[j] += m·U[i] for each entry in the same loop.
      */
-    private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, long sx,
-            MemorySegment us,
+    private static void slice(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment us,
             MemorySegment vs, MemorySegment ys, MemorySegment zs, MemorySegment order, long at, int nr,
             boolean carry, boolean scatter) {
         long ro = order.getAtIndex(ValueLayout.JAVA_INT, at) * st;
@@ -242,36 +355,36 @@ public final class FusedPanelTimer {
             FloatVector u1 = FloatVector.fromMemorySegment(S, uu, r1, NO);
             FloatVector u2 = FloatVector.fromMemorySegment(S, uu, r2, NO);
             FloatVector u3 = FloatVector.fromMemorySegment(S, uu, r3, NO);
-            for (int t = 0; t < n; t += SparsePanels.SLICE) {
-                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * sx;
+            for (int t = 0; t < n; t += SLICE) {
+                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
                 FloatVector m0 = FloatVector.broadcast(S, w.getAtIndex(E, t));
                 a0 = m0.fma(FloatVector.fromMemorySegment(S, x, j0, NO), a0);
                 m0.fma(u0, FloatVector.fromMemorySegment(S, z, j0, NO)).intoMemorySegment(z, j0, NO);
-                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * sx;
+                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
                 FloatVector m1 = FloatVector.broadcast(S, w.getAtIndex(E, t + 1));
                 a1 = m1.fma(FloatVector.fromMemorySegment(S, x, j1, NO), a1);
                 m1.fma(u1, FloatVector.fromMemorySegment(S, z, j1, NO)).intoMemorySegment(z, j1, NO);
-                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * sx;
+                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
                 FloatVector m2 = FloatVector.broadcast(S, w.getAtIndex(E, t + 2));
                 a2 = m2.fma(FloatVector.fromMemorySegment(S, x, j2, NO), a2);
                 m2.fma(u2, FloatVector.fromMemorySegment(S, z, j2, NO)).intoMemorySegment(z, j2, NO);
-                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * sx;
+                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
                 FloatVector m3 = FloatVector.broadcast(S, w.getAtIndex(E, t + 3));
                 a3 = m3.fma(FloatVector.fromMemorySegment(S, x, j3, NO), a3);
                 m3.fma(u3, FloatVector.fromMemorySegment(S, z, j3, NO)).intoMemorySegment(z, j3, NO);
             }
         } else {
-            for (int t = 0; t < n; t += SparsePanels.SLICE) {
-                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * sx;
+            for (int t = 0; t < n; t += SLICE) {
+                long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
                 a0 = FloatVector.broadcast(S, w.getAtIndex(E, t))
                         .fma(FloatVector.fromMemorySegment(S, x, j0, NO), a0);
-                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * sx;
+                long j1 = c.getAtIndex(ValueLayout.JAVA_INT, t + 1) * st;
                 a1 = FloatVector.broadcast(S, w.getAtIndex(E, t + 1))
                         .fma(FloatVector.fromMemorySegment(S, x, j1, NO), a1);
-                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * sx;
+                long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
                 a2 = FloatVector.broadcast(S, w.getAtIndex(E, t + 2))
                         .fma(FloatVector.fromMemorySegment(S, x, j2, NO), a2);
-                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * sx;
+                long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
                 a3 = FloatVector.broadcast(S, w.getAtIndex(E, t + 3))
                         .fma(FloatVector.fromMemorySegment(S, x, j3, NO), a3);
             }
@@ -293,8 +406,8 @@ public final class FusedPanelTimer {
      * entries (padding included: 0·U[i] adds ±0) in column order: one loop per row.
      */
     private static void scatterInRowOrder(MemorySegment col, MemorySegment val, MemorySegment starts,
-            MemorySegment rows, MemorySegment order, long base, int s0, int s1, long at, long st, long sx,
-            MemorySegment us, MemorySegment zs) {
+            MemorySegment rows, MemorySegment order, long base, int s0, int s1, long at, long st, MemorySegment us,
+            MemorySegment zs) {
         MemorySegment c = exact(col);
         MemorySegment w = exact(val);
         MemorySegment z = exact(zs);
@@ -309,12 +422,12 @@ public final class FusedPanelTimer {
         }
         for (int y = 0; y < nr; y++) {
             int x = (int) (byRow >>> (4 * y)) & 0xf;
-            int s = s0 + x / SparsePanels.SLICE;
-            long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s) + x % SparsePanels.SLICE;
+            int s = s0 + x / SLICE;
+            long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s) + x % SLICE;
             long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1);
             FloatVector ui = FloatVector.fromMemorySegment(S, uu, (first + y) * st, NO);
-            for (long k = ks; k < ke; k += SparsePanels.SLICE) {
-                long j = c.getAtIndex(ValueLayout.JAVA_INT, k) * sx;
+            for (long k = ks; k < ke; k += SLICE) {
+                long j = c.getAtIndex(ValueLayout.JAVA_INT, k) * st;
                 FloatVector.broadcast(S, w.getAtIndex(E, k)).fma(ui, FloatVector.fromMemorySegment(S, z, j, NO))
                         .intoMemorySegment(z, j, NO);
             }
@@ -326,8 +439,8 @@ public final class FusedPanelTimer {
     }
 
     /** Padded entries as a share of the stored entries, in percent. */
-    private static double padding(SparsePanels p, SparseMatrix m) {
-        long entries = p.starts().getAtIndex(ValueLayout.JAVA_LONG, (long) p.panels() * p.slices());
+    private static double padding(Layout p, SparseMatrix m) {
+        long entries = p.entries();
         return 100.0 * (entries - m.nonZeros()) / m.nonZeros();
     }
 
