@@ -24,15 +24,16 @@ import org.autobalance.memory.SparseMatrix;
  * the slice's 4 rows of U in registers; a panel's rows of MᵀU are zeroed when the panel starts (each column lies in
  * one panel). So the entries are read once, not twice, and no layout of Mᵀ is needed.
  *
- * <p>Three forms, which differ in the order of MᵀU's sums. "interleaved": the engine's own layout of M
+ * <p>Four forms, which differ in the order of MᵀU's sums. "interleaved": the engine's own layout of M
  * ({@link SparsePanels#of}) and the scatter in the gather's loop, entry t of lanes 0..3 in turn; MᵀU[j] then adds its
  * rows in the layout's order (slices, each window's rows ordered by their entries in the panel, entries by position),
  * which depends on the panel count. "row-ordered": the same layout; each window of 8 rows gathers its two slices,
  * then scatters its rows in increasing row order, one loop per row. "aligned": the interleaved loop over a layout of
  * its own ({@link #aligned}): slices of 4 consecutive rows, not reordered, whose lanes are padded so that a column
- * two lanes share comes no later in the lower lane. The last two add MᵀU[j]'s rows in increasing order from +0, the
- * engine's own order for MᵀU (so its bits, padding aside), whatever the panel count. MV's order is the engine's in
- * all three (one chain a row, column order, carried between panels), so MV must equal the engine's bit for bit; MᵀU
+ * two lanes share comes no later in the lower lane. These two add MᵀU[j]'s rows in increasing order from +0, the
+ * engine's own order for MᵀU (so its bits, padding aside), whatever the panel count. "aligned+win": as aligned, each
+ * window of 8 rows ordered by the rows' entries in all of M, the same in every panel (less padding; MᵀU's bits then
+ * differ from the engine's but not from one panel count to another). MV's order is the engine's in all four (one chain a row, column order, carried between panels), so MV must equal the engine's bit for bit; MᵀU
  * is checked against the engine's within the bound of two float sums of n_j terms, and its hash printed.
  *
  * <p>Runs at 512 bits: one float32 vector is one r = 16 row. Usage: {@code java --add-modules jdk.incubator.vector
@@ -47,7 +48,7 @@ public final class FusedPanelTimer {
     private static final int SLICE = SparsePanels.SLICE;
     /** The JDK's class of native segments: a cast to it lets C2 inline the segment's accessors (NativeSegments). */
     private static final Class<?> NATIVE = MemorySegment.NULL.getClass();
-    private static final String[] FORMS = {"interleaved", "row-ordered", "aligned"};
+    private static final String[] FORMS = {"interleaved", "row-ordered", "aligned", "aligned+win"};
 
     private FusedPanelTimer() {
     }
@@ -114,12 +115,14 @@ public final class FusedPanelTimer {
             for (String c : counts.split(",")) {
                 SparsePanels p = SparsePanels.of(m, Integer.parseInt(c), new int[] {0, d1});
                 panels.add(p);
-                Layout a = aligned(m, p.panels(), arena);
+                Layout a = aligned(m, p.panels(), false, arena);
+                Layout aw = aligned(m, p.panels(), true, arena);
                 Layout e = Layout.of(p);
-                fused.add(new Layout[] {e, e, a});
+                fused.add(new Layout[] {e, e, a, aw});
                 System.out.printf("  fused layouts: %d panels of %d columns; the engine's %.1f MiB, padding %.1f %%;"
-                        + " aligned %.1f MiB of entries, padding %.1f %%%n", p.panels(), p.width(),
-                        p.bytes() / 1048576.0, padding(e, m), a.entries() * 8 / 1048576.0, padding(a, m));
+                        + " aligned %.1f MiB of entries, padding %.1f %%; aligned+win padding %.1f %%%n", p.panels(),
+                        p.width(), p.bytes() / 1048576.0, padding(e, m), a.entries() * 8 / 1048576.0, padding(a, m),
+                        padding(aw, m));
                 for (int form = 0; form < FORMS.length; form++) {
                     Layout l = fused.getLast()[form];
                     boolean ordered = form == 1;
@@ -205,14 +208,29 @@ public final class FusedPanelTimer {
     }
 
     /**
-     * M's entries in {@code panels} column panels (of ⌈cols / panels⌉ columns), each panel's rows in slices of 4
-     * consecutive rows (not reordered) whose lanes are interleaved as in {@link SparsePanels} and padded (value 0, the
-     * lane's last column so far, or the panel's first) so that a column two lanes share comes no later in the lower
-     * lane: at each step a lane waits while a lower lane still holds its next column. The interleaved scatter then adds
-     * MᵀU[j]'s rows in increasing order: slices in row order, within a slice the lanes in order at each step.
+     * M's entries in {@code panels} column panels (of ⌈cols / panels⌉ columns), each panel's rows in slices of 4 rows
+     * whose lanes are interleaved as in {@link SparsePanels} and padded (value 0, the lane's last column so far, or
+     * the panel's first) so that a column two lanes share comes no later in the lower lane: at each step a lane waits
+     * while a lower lane still holds its next column. The slices take the rows in order or, with {@code windows}, each
+     * window of {@link SparsePanels#WINDOW} rows ordered by the rows' stored entries in all of M (most first, ties by
+     * row), the same order in every panel. The interleaved scatter then adds MᵀU[j]'s rows in that order (slices in
+     * turn, within a slice the lanes in turn at each step), which the panel count does not change.
      */
-    private static Layout aligned(SparseMatrix m, int panels, Arena arena) {
+    private static Layout aligned(SparseMatrix m, int panels, boolean windows, Arena arena) {
         int n = m.rows();
+        int[] perm = new int[n]; // the row at each position: the same in every panel
+        long[] keys = new long[SparsePanels.WINDOW];
+        for (int w0 = 0; w0 < n; w0 += SparsePanels.WINDOW) {
+            int w1 = Math.min(w0 + SparsePanels.WINDOW, n);
+            for (int i = w0; i < w1; i++) {
+                long count = windows ? m.rowStart(i + 1) - m.rowStart(i) : 0;
+                keys[i - w0] = (Integer.MAX_VALUE - count) << 32 | i;
+            }
+            java.util.Arrays.sort(keys, 0, w1 - w0);
+            for (int x = w0; x < w1; x++) {
+                perm[x] = (int) keys[x - w0];
+            }
+        }
         int width = (m.cols() + panels - 1) / panels;
         int ns = (n + SLICE - 1) / SLICE;
         long[] next = new long[n]; // each row's first entry not yet placed (panels go left to right)
@@ -233,9 +251,10 @@ public final class FusedPanelTimer {
                 int nr = Math.min(SLICE, n - first);
                 boolean left = false;
                 for (int q = 0; q < SLICE; q++) {
-                    at[q] = q < nr ? next[first + q] : 0;
+                    int row = q < nr ? perm[first + q] : 0;
+                    at[q] = q < nr ? next[row] : 0;
                     end[q] = at[q];
-                    while (q < nr && end[q] < m.rowStart(first + q + 1) && m.column(end[q]) < limit) {
+                    while (q < nr && end[q] < m.rowStart(row + 1) && m.column(end[q]) < limit) {
                         end[q]++;
                     }
                     left |= at[q] < end[q];
@@ -260,7 +279,7 @@ public final class FusedPanelTimer {
                     }
                 }
                 for (int q = 0; q < nr; q++) {
-                    next[first + q] = end[q];
+                    next[perm[first + q]] = end[q];
                 }
             }
         }
@@ -271,7 +290,7 @@ public final class FusedPanelTimer {
         }
         MemorySegment order = arena.allocate((long) panels * n * Integer.BYTES, 64);
         for (long x = 0; x < (long) panels * n; x++) {
-            order.setAtIndex(ValueLayout.JAVA_INT, x, (int) (x % n));
+            order.setAtIndex(ValueLayout.JAVA_INT, x, perm[(int) (x % n)]);
         }
         MemorySegment starts = arena.allocate(start.length * (long) Long.BYTES, 64);
         MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
