@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -229,7 +230,7 @@ public final class FusedPanelTimer {
                 long count = windows ? m.rowStart(i + 1) - m.rowStart(i) : 0;
                 keys[i - w0] = (Integer.MAX_VALUE - count) << 32 | i;
             }
-            java.util.Arrays.sort(keys, 0, w1 - w0);
+            Arrays.sort(keys, 0, w1 - w0);
             for (int x = w0; x < w1; x++) {
                 perm[x] = (int) keys[x - w0];
             }
@@ -241,7 +242,7 @@ public final class FusedPanelTimer {
             next[i] = m.rowStart(i);
         }
         IntList cols = new IntList();
-        FloatList vals = new FloatList();
+        IntList vals = new IntList(); // the values' float bits
         long[] start = new long[panels * ns + 1];
         long[] end = new long[SLICE];
         long[] at = new long[SLICE];
@@ -270,11 +271,11 @@ public final class FusedPanelTimer {
                         if (place) {
                             last[q] = m.column(at[q]);
                             cols.add(last[q]);
-                            vals.add((float) m.value(at[q]));
+                            vals.add(Float.floatToRawIntBits((float) m.value(at[q])));
                             at[q]++;
                         } else {
                             cols.add(last[q]);
-                            vals.add(0f);
+                            vals.add(Float.floatToRawIntBits(0f));
                         }
                     }
                     for (int q = 0; q < SLICE; q++) {
@@ -300,7 +301,7 @@ public final class FusedPanelTimer {
         MemorySegment columns = arena.allocate(Math.max(1, cols.size) * (long) Integer.BYTES, 64);
         MemorySegment.copy(cols.items, 0, columns, ValueLayout.JAVA_INT, 0, cols.size);
         MemorySegment values = arena.allocate(Math.max(1, vals.size) * (long) Float.BYTES, 64);
-        MemorySegment.copy(vals.items, 0, values, E, 0, vals.size);
+        MemorySegment.copy(vals.items, 0, values, ValueLayout.JAVA_INT, 0, vals.size);
         return new Layout(n, m.cols(), panels, width, ns, sliceRows, order, starts, columns, values);
     }
 
@@ -323,20 +324,7 @@ public final class FusedPanelTimer {
 
         void add(int x) {
             if (size == items.length) {
-                items = java.util.Arrays.copyOf(items, 2 * size);
-            }
-            items[size++] = x;
-        }
-    }
-
-    /** A growing float array. */
-    private static final class FloatList {
-        float[] items = new float[1 << 20];
-        int size;
-
-        void add(float x) {
-            if (size == items.length) {
-                items = java.util.Arrays.copyOf(items, 2 * size);
+                items = Arrays.copyOf(items, 2 * size);
             }
             items[size++] = x;
         }
