@@ -81,7 +81,6 @@ public final class FusedPanelTimer {
         int d2 = 50_000;
         DType t = DType.FLOAT32;
         SparseKernels sk = KernelProvider.sparseSimd();
-        List<SparsePanels> panels = new ArrayList<>();
         // a shared arena, as the matrices' (NativeArena): a confined one here, a second kind of session in the
         // kernel's segments, made every fused form twice as slow
         try (Arena arena = Arena.ofShared();
@@ -95,71 +94,74 @@ public final class FusedPanelTimer {
             if (v.stride() * Float.BYTES != S.vectorByteSize() || !sk.panelled(t, R)) {
                 throw new IllegalStateException("needs 512-bit vectors (a float32 r = 16 row is one vector)");
             }
-            long st = (long) v.stride() * Float.BYTES;
-            SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(d2, st), new int[] {0, d1});
-            panels.add(pm);
-            SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, st), new int[] {0, d2});
-            panels.add(pt);
-            List<Runnable> calls = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            calls.add(() -> {
+            List<SparsePanels> panels = new ArrayList<>();
+            try {
+                long st = (long) v.stride() * Float.BYTES;
+                SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(d2, st), new int[] {0, d1});
+                panels.add(pm);
+                SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(d1, st), new int[] {0, d2});
+                panels.add(pt);
+                List<Runnable> calls = new ArrayList<>();
+                List<String> names = new ArrayList<>();
+                calls.add(() -> {
+                    sk.panelProduct(pm, v, 0, mv);
+                    sk.panelProduct(pt, u, 0, mtu);
+                });
+                names.add("engine MV (" + pm.panels() + ") + MtU (" + pt.panels() + ")");
+                calls.add(() -> sk.panelProduct(pm, v, 0, mv));
+                names.add("engine MV alone");
+                calls.add(() -> sk.panelProduct(pt, u, 0, mtu));
+                names.add("engine MtU alone");
+                System.out.printf("%s %s r=%d nnz=%d; engine layouts: M %d panels %.1f MiB (padding %.1f %%), Mt %d "
+                        + "panels %.1f MiB (padding %.1f %%)%n", sk.name(), pattern, R, m.nonZeros(), pm.panels(),
+                        pm.bytes() / 1048576.0, padding(Layout.of(pm), m), pt.panels(), pt.bytes() / 1048576.0,
+                        padding(Layout.of(pt), m));
+                List<Layout[]> fused = new ArrayList<>();
+                for (String c : counts.split(",")) {
+                    SparsePanels p = SparsePanels.of(m, Integer.parseInt(c), new int[] {0, d1});
+                    panels.add(p);
+                    Layout a = aligned(m, p.panels(), false, arena);
+                    Layout aw = aligned(m, p.panels(), true, arena);
+                    Layout e = Layout.of(p);
+                    fused.add(new Layout[] {e, e, a, aw});
+                    System.out.printf("  fused layouts: %d panels of %d columns; the engine's %.1f MiB, padding "
+                            + "%.1f %%; aligned %.1f MiB of entries, padding %.1f %%; aligned+win padding %.1f %%%n",
+                            p.panels(), p.width(), p.bytes() / 1048576.0, padding(e, m),
+                            a.entries() * 8 / 1048576.0, padding(a, m), padding(aw, m));
+                    for (int form = 0; form < FORMS.length; form++) {
+                        Layout l = fused.getLast()[form];
+                        boolean ordered = form == 1;
+                        calls.add(() -> fusedProduct(l, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(),
+                                ordered));
+                        names.add("fused " + p.panels() + " " + FORMS[form]);
+                    }
+                }
+                // the checks first, on cold code: MV bit for bit, MᵀU within the bound
                 sk.panelProduct(pm, v, 0, mv);
                 sk.panelProduct(pt, u, 0, mtu);
-            });
-            names.add("engine MV (" + pm.panels() + ") + MtU (" + pt.panels() + ")");
-            calls.add(() -> sk.panelProduct(pm, v, 0, mv));
-            names.add("engine MV alone");
-            calls.add(() -> sk.panelProduct(pt, u, 0, mtu));
-            names.add("engine MtU alone");
-            System.out.printf("%s %s r=%d nnz=%d; engine layouts: M %d panels %.1f MiB (padding %.1f %%), Mt %d "
-                    + "panels %.1f MiB (padding %.1f %%)%n", sk.name(), pattern, R, m.nonZeros(), pm.panels(),
-                    pm.bytes() / 1048576.0, padding(Layout.of(pm), m), pt.panels(), pt.bytes() / 1048576.0,
-                    padding(Layout.of(pt), m));
-            List<Layout[]> fused = new ArrayList<>();
-            for (String c : counts.split(",")) {
-                SparsePanels p = SparsePanels.of(m, Integer.parseInt(c), new int[] {0, d1});
-                panels.add(p);
-                Layout a = aligned(m, p.panels(), false, arena);
-                Layout aw = aligned(m, p.panels(), true, arena);
-                Layout e = Layout.of(p);
-                fused.add(new Layout[] {e, e, a, aw});
-                System.out.printf("  fused layouts: %d panels of %d columns; the engine's %.1f MiB, padding %.1f %%;"
-                        + " aligned %.1f MiB of entries, padding %.1f %%; aligned+win padding %.1f %%%n", p.panels(),
-                        p.width(), p.bytes() / 1048576.0, padding(e, m), a.entries() * 8 / 1048576.0, padding(a, m),
-                        padding(aw, m));
-                for (int form = 0; form < FORMS.length; form++) {
-                    Layout l = fused.getLast()[form];
-                    boolean ordered = form == 1;
-                    calls.add(() -> fusedProduct(l, u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(),
-                            ordered));
-                    names.add("fused " + p.panels() + " " + FORMS[form]);
+                double[] bound = bound(m, u);
+                System.out.printf("  engine: MV hash %016x, MtU hash %016x%n", hash(mv), hash(mtu));
+                for (Layout[] ls : fused) {
+                    for (int form = 0; form < FORMS.length; form++) {
+                        fmv.segment().fill((byte) 0x7f); // every row must be written
+                        fmtu.segment().fill((byte) 0x7f);
+                        fusedProduct(ls[form], u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), form == 1);
+                        System.out.printf("  fused %2d %-11s: MV hash %016x (%s), MtU hash %016x (%s)%n",
+                                ls[form].panels(), FORMS[form], hash(fmv), hash(fmv) == hash(mv) ? "equal" : "DIFFERS",
+                                hash(fmtu), check(mtu, fmtu, bound));
+                    }
                 }
-            }
-            // the checks first, on cold code: MV bit for bit, MᵀU within the bound
-            sk.panelProduct(pm, v, 0, mv);
-            sk.panelProduct(pt, u, 0, mtu);
-            double[] bound = bound(m, u);
-            System.out.printf("  engine: MV hash %016x, MtU hash %016x%n", hash(mv), hash(mtu));
-            for (Layout[] ls : fused) {
-                for (int form = 0; form < FORMS.length; form++) {
-                    fmv.segment().fill((byte) 0x7f); // every row must be written
-                    fmtu.segment().fill((byte) 0x7f);
-                    fusedProduct(ls[form], u.segment(), fmv.segment(), st, v.segment(), fmtu.segment(), form == 1);
-                    System.out.printf("  fused %2d %-11s: MV hash %016x (%s), MtU hash %016x (%s)%n",
-                            ls[form].panels(), FORMS[form], hash(fmv), hash(fmv) == hash(mv) ? "equal" : "DIFFERS",
-                            hash(fmtu), check(mtu, fmtu, bound));
+                SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(calls.toArray(Runnable[]::new), reps);
+                double[][] cpu = timings.cpu();
+                for (int x = 0; x < calls.size(); x++) {
+                    long[] bytes = timings.allocated()[x];
+                    System.out.printf("  %-30s cpu min %7.2f ms  median %7.2f ms  (%.2f of the engine's median)  "
+                            + "allocated max %d B%n", names.get(x), cpu[x][0], cpu[x][reps / 2],
+                            cpu[x][reps / 2] / cpu[0][reps / 2], bytes[reps - 1]);
                 }
+            } finally {
+                panels.forEach(SparsePanels::close); // the layouts before the matrices they copy
             }
-            SparseQuickTimer.Timings timings = SparseQuickTimer.alternate(calls.toArray(Runnable[]::new), reps);
-            double[][] cpu = timings.cpu();
-            for (int x = 0; x < calls.size(); x++) {
-                long[] bytes = timings.allocated()[x];
-                System.out.printf("  %-30s cpu min %7.2f ms  median %7.2f ms  (%.2f of the engine's median)  "
-                        + "allocated max %d B%n", names.get(x), cpu[x][0], cpu[x][reps / 2],
-                        cpu[x][reps / 2] / cpu[0][reps / 2], bytes[reps - 1]);
-            }
-        } finally {
-            panels.forEach(SparsePanels::close);
         }
     }
 
