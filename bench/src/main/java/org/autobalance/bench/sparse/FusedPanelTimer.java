@@ -23,9 +23,10 @@ import org.autobalance.memory.SparseMatrix;
  * thread, thread CPU time. Within a column panel (columns J_p, whose rows of V and of MᵀU are both meant to stay in
  * L2) each slice of 4 rows of M gathers as the engine does, mv_i += m·V[j], and scatter-adds MᵀU[j] += m·U[i] with
  * the slice's 4 rows of U in registers; a panel's rows of MᵀU are zeroed when the panel starts (each column lies in
- * one panel). So the entries are read once, not twice, and no layout of Mᵀ is needed. Measured: 10–20 % less than the
- * engine's two products at 5–7 panels, not the 25 % an engine change was to need; each entry still moves two rows
- * between L2 and L1 (V[j] and MᵀU[j]), as the two products do.
+ * one panel). So the entries are read once, not twice, and no layout of Mᵀ is needed. Measured at 5–7 panels: 18–23 %
+ * less than the engine's two products (uniform) and 7–16 % (power-law) in the interleaved order, not the 25 % an
+ * engine change was to need; each entry still moves two rows between L2 and L1 (V[j] and MᵀU[j]), as the two
+ * products do.
  *
  * <p>Four forms, which differ in the order of MᵀU's sums. "interleaved": the engine's own layout of M
  * ({@link SparsePanels#of}) and the scatter in the gather's loop, entry t of lanes 0..3 in turn; MᵀU[j] then adds its
