@@ -109,6 +109,45 @@ public final class ScalarSparseKernels implements SparseKernels {
         }
     }
 
+    /**
+     * Reads the aligned form itself, as {@link #panelProduct} reads a layout: MV by {@link #panelProduct}, and each
+     * element of MᵀU summed in double over the layout's entries (padding included) and rounded once.
+     */
+    @Override
+    public void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
+        panelProduct(m.requireAligned(), v, 0, mv);
+        boolean f32 = u.dtype() == DType.FLOAT32;
+        int r = u.cols();
+        int ns = m.slices();
+        double[][] acc = new double[m.cols()][r];
+        MemorySegment positions = m.sliceRows();
+        for (int p = 0; p < m.panels(); p++) {
+            for (int s = 0; s < ns; s++) {
+                int first = positions.getAtIndex(ValueLayout.JAVA_INT, s);
+                int nr = positions.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
+                long ks = m.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s);
+                long ke = m.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s + 1);
+                for (long k = ks; k < ke; k++) {
+                    int q = (int) ((k - ks) % SparsePanels.SLICE);
+                    if (q >= nr) {
+                        continue; // a lane of padding only
+                    }
+                    int j = m.columns().getAtIndex(ValueLayout.JAVA_INT, k);
+                    double w = f32 ? m.values().getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                            : m.values().getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+                    for (int c = 0; c < r; c++) {
+                        acc[j][c] += w * load(u, f32, first + q, c);
+                    }
+                }
+            }
+        }
+        for (int j = 0; j < acc.length; j++) {
+            for (int c = 0; c < r; c++) {
+                store(mtu, f32, j, c, acc[j][c]);
+            }
+        }
+    }
+
     @Override
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {

@@ -58,6 +58,17 @@ public interface SparseKernels {
     void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y);
 
     /**
+     * MV and MᵀU of the whole M in one pass over its aligned form ({@link SparsePanels#aligned}; {@code m} must be
+     * one): {@code mv} and {@code mtu} (modified) are overwritten with M·V and Mᵀ·U; {@code u} and {@code v} are not
+     * modified. Where {@link #panelled} is true for the factors' dtype and rank, row i of MV is {@link #panelProduct}'s
+     * one FMA chain in increasing column order and row j of MᵀU the same chain over Mᵀ's row j (increasing row
+     * order), so both have the bits of the two gather products whatever the panel count, with their caveats (a −0
+     * may read +0; a non-finite row of a factor may make rows padded with its column NaN). Elsewhere an
+     * implementation may fall back to {@link #fusedPass} or sum in double and round once (the scalar reference).
+     */
+    void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu);
+
+    /**
      * The fused pass of the observed-entries loss ½Σ_Ω(uᵢ·vⱼ − Mᵢⱼ)² over rows {@code [rowStart, rowEnd)}, with the
      * residual eᵢⱼ = uᵢ·vⱼ − Mᵢⱼ of each stored entry formed once and used for both gradients:
      * {@code pu} row i (modified) is overwritten with −Σⱼ eᵢⱼ·vⱼ for every i in the range, and

@@ -44,6 +44,13 @@ import org.autobalance.memory.SparseMatrix;
  * that index is small beside the entries ({@link #pays}) and runs the CSR product elsewhere. The engines of a run
  * share one layout of M and one of Mᵀ ({@link #shared}), and Mᵀ's is built from M's entries ({@link #ofTransposed}):
  * no CSR of Mᵀ is needed (native-notes/sparse.md, "Twenty-second session").
+ *
+ * <p>The aligned form ({@link #aligned}), for {@link SparseKernels#panelFusedProduct}, which reads M once for both
+ * MV and MᵀU: one chunk, slices of 4 consecutive rows in their own order (no window ordering), and the lanes padded
+ * so that a column two lanes of a slice share comes no later in the lower lane (at each step a lane waits, padding,
+ * while a lower lane still holds its next column). Scatter-adding m·U[i] into MᵀU[j] entry by entry, slice after
+ * slice and lane after lane, then adds MᵀU[j]'s terms in increasing row order from its panel's start: the one chain
+ * of the gather product over Mᵀ's row, whatever the panel count (native-notes/sparse.md, "Twenty-sixth session").
  */
 public final class SparsePanels implements AutoCloseable {
     /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */
@@ -94,6 +101,8 @@ public final class SparsePanels implements AutoCloseable {
     /** The matrix whose entries this layout copies: A itself, or M for A = Mᵀ ({@link #ofTransposed}). */
     private final SparseMatrix matrix;
     private final boolean transposed;
+    /** Whether this is the aligned form ({@link #aligned}). */
+    private final boolean aligned;
     private final int rows;
     private final int cols;
     private final int panels;
@@ -118,6 +127,7 @@ public final class SparsePanels implements AutoCloseable {
     private SparsePanels(SparseMatrix m, boolean transposed, int width, int[] chunks) {
         this.matrix = m;
         this.transposed = transposed;
+        this.aligned = false;
         this.rows = transposed ? m.cols() : m.rows();
         this.cols = transposed ? m.rows() : m.cols();
         int n = rows;
@@ -202,6 +212,180 @@ public final class SparsePanels implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             arena.close(); // nothing half-built is left counted
             throw e;
+        }
+    }
+
+    /**
+     * Builds the aligned form of M ({@link #aligned}) in panels of {@code width} columns: pass 1 runs each (panel,
+     * slice)'s placement to count its steps, pass 2 runs it again and writes the entries; the rows' positions are the
+     * rows themselves in every panel.
+     */
+    private SparsePanels(SparseMatrix m, int width) {
+        this.matrix = m;
+        this.transposed = false;
+        this.aligned = true;
+        this.rows = m.rows();
+        this.cols = m.cols();
+        int n = rows;
+        this.width = width;
+        this.panels = (cols + width - 1) / width;
+        this.slices = (n + SLICE - 1) / SLICE;
+        this.chunkSlices = new int[] {0, slices};
+        long positions = panels * (long) n;
+        if (positions > NativeMemory.MAX_ARRAY_LENGTH) {
+            throw new IllegalArgumentException("a " + n + " x " + cols + " sparse matrix in " + panels
+                    + " column panels has " + positions + " row positions, more than the panel layout takes ("
+                    + NativeMemory.MAX_ARRAY_LENGTH + ")");
+        }
+        int ns = slices;
+        int nsPanels = panels * ns; // ns ≤ n, so within the check above
+        // at once: each row's next entry and the starts
+        NativeMemory.requireHeap((long) n * Long.BYTES + (nsPanels + 1L) * Long.BYTES, () -> "align the rows of a "
+                + n + " x " + cols + " sparse matrix in " + panels + " column panels");
+        long[] start = new long[nsPanels + 1];
+        Aligner aligner = new Aligner(m, width);
+        for (int p = 0; p < panels; p++) {
+            for (int s = 0; s < ns; s++) {
+                long steps = aligner.place(p, s, -1);
+                if (steps * SLICE > Integer.MAX_VALUE) {
+                    // the kernels index a slice's entries by int
+                    throw new IllegalArgumentException("rows " + s * SLICE + " to " + Math.min(n, s * SLICE + SLICE)
+                            + " need " + steps + " steps in one column panel, more than the panel layout takes");
+                }
+                start[p * ns + s + 1] = steps * SLICE;
+            }
+        }
+        for (int x = 0; x < nsPanels; x++) {
+            start[x + 1] += start[x];
+        }
+        long entries = start[nsPanels];
+        DType t = m.dtype();
+        this.bytes = entries * (Integer.BYTES + t.bytes()) + (nsPanels + 1L) * Long.BYTES
+                + (ns + 1L + positions) * Integer.BYTES;
+        this.arena = NativeArena.open(this, bytes, () -> "the aligned panel layout of a " + n + " x " + cols
+                + " sparse matrix (its " + m.nonZeros() + " stored entries in " + panels + " column panels)");
+        try {
+            this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
+            this.order = arena.allocate(Math.max(1, positions) * Integer.BYTES, 64);
+            this.starts = arena.allocate((nsPanels + 1L) * Long.BYTES, 64);
+            this.columns = arena.allocate(Math.max(1, entries) * Integer.BYTES, 64);
+            this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64); // zeros: the padding's values
+            for (int s = 0; s <= ns; s++) {
+                sliceRows.setAtIndex(ValueLayout.JAVA_INT, s, Math.min(s * SLICE, n));
+            }
+            for (long x = 0; x < positions; x++) {
+                order.setAtIndex(ValueLayout.JAVA_INT, x, (int) (x % n));
+            }
+            MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
+            aligner = new Aligner(m, width);
+            for (int p = 0; p < panels; p++) {
+                for (int s = 0; s < ns; s++) {
+                    aligner.place(p, s, start[p * ns + s]);
+                }
+            }
+        } catch (OutOfMemoryError | IllegalArgumentException e) {
+            arena.close();
+            throw new IllegalArgumentException("cannot allocate the aligned panel layout of a " + n + " x " + cols
+                    + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            arena.close(); // nothing half-built is left counted
+            throw e;
+        }
+    }
+
+    /**
+     * The aligned form's placement of each (panel, slice)'s entries, panels left to right: step by step, lane q places
+     * its row's next entry of the panel unless a lane below still holds that column (then it pads: value 0, the
+     * lane's last column in the panel, or the panel's first). Lane 0 never waits, so every slice ends.
+     */
+    private final class Aligner {
+        private final SparseMatrix m;
+        private final MemorySegment column;
+        private final int width;
+        /** Each row's first entry in a panel not yet visited. */
+        private final long[] next;
+        private final long[] at = new long[SLICE];
+        private final long[] end = new long[SLICE];
+        private final int[] last = new int[SLICE];
+
+        Aligner(SparseMatrix m, int width) {
+            this.m = m;
+            this.column = m.columnIndices();
+            this.width = width;
+            this.next = new long[m.rows()];
+            for (int i = 0; i < next.length; i++) {
+                next[i] = m.rowStart(i);
+            }
+        }
+
+        /**
+         * Places slice s's entries of panel p from entry {@code to} of the layout ({@code start + step·SLICE + lane});
+         * with {@code to} negative only counts.
+         *
+         * @return the slice's steps
+         */
+        long place(int p, int s, long to) {
+            int first = s * SLICE;
+            int nr = Math.min(SLICE, rows - first);
+            long limit = (long) (p + 1) * width;
+            boolean left = false;
+            for (int q = 0; q < SLICE; q++) {
+                at[q] = q < nr ? next[first + q] : 0;
+                end[q] = at[q];
+                if (q < nr) {
+                    long rowEnd = m.rowStart(first + q + 1);
+                    while (end[q] < rowEnd && column.getAtIndex(ValueLayout.JAVA_INT, end[q]) < limit) {
+                        end[q]++;
+                    }
+                    next[first + q] = end[q];
+                }
+                left |= at[q] < end[q];
+                last[q] = p * width;
+            }
+            long steps = 0;
+            long b = m.dtype().bytes();
+            while (left) {
+                left = false;
+                for (int q = 0; q < SLICE; q++) {
+                    long k = at[q];
+                    boolean places = k < end[q] && !heldBelow(q, column.getAtIndex(ValueLayout.JAVA_INT, k));
+                    if (places) {
+                        last[q] = column.getAtIndex(ValueLayout.JAVA_INT, k);
+                        at[q] = k + 1;
+                    }
+                    if (to >= 0) {
+                        long x = to + steps * SLICE + q;
+                        columns.setAtIndex(ValueLayout.JAVA_INT, x, last[q]);
+                        if (places) {
+                            MemorySegment.copy(m.values(), k * b, values, x * b, b);
+                        }
+                    }
+                    left |= at[q] < end[q];
+                }
+                steps++;
+            }
+            return steps;
+        }
+
+        /** Whether a lane below q still holds column j among its entries not yet placed (in column order). */
+        private boolean heldBelow(int q, int j) {
+            for (int lane = 0; lane < q; lane++) {
+                long lo = at[lane];
+                long hi = end[lane] - 1;
+                while (lo <= hi) {
+                    long mid = (lo + hi) >>> 1;
+                    int c = column.getAtIndex(ValueLayout.JAVA_INT, mid);
+                    if (c == j) {
+                        return true;
+                    }
+                    if (c < j) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid - 1;
+                    }
+                }
+            }
+            return false;
         }
     }
 
@@ -339,7 +523,34 @@ public final class SparsePanels implements AutoCloseable {
                 () -> build(m, transposed, panels, bounds));
     }
 
-    /** What makes two layouts of one matrix the same: which of M and Mᵀ, the panels, the chunks' bounds. */
+    /**
+     * The aligned form of M in {@code panels} panels (of ⌈cols / panels⌉ columns; fewer when that leaves the last
+     * ones empty), one chunk of all its rows: what {@link SparseKernels#panelFusedProduct} reads. The caller owns it.
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     */
+    public static SparsePanels aligned(SparseMatrix m, int panels) {
+        if (panels < 1) {
+            throw new IllegalArgumentException("panels must be at least 1, got " + panels);
+        }
+        int cols = m.cols();
+        return new SparsePanels(m, (cols + Math.min(panels, cols) - 1) / Math.min(panels, cols));
+    }
+
+    /**
+     * A lease on the aligned form of M ({@link #aligned}) in these panels, shared as {@link #shared} shares the
+     * others.
+     *
+     * @throws IllegalArgumentException as {@link #of}
+     */
+    public static Shared<SparsePanels> sharedAligned(SparseMatrix m, int panels) {
+        return Shared.acquire(m, new Key(false, panels, List.of(-1)), () -> aligned(m, panels));
+    }
+
+    /**
+     * What makes two layouts of one matrix the same: which of M and Mᵀ, the panels, the chunks' bounds ({@code [-1]}
+     * for the aligned form, which has one chunk).
+     */
     private record Key(boolean transposed, int panels, List<Integer> chunks) {
     }
 
@@ -387,6 +598,34 @@ public final class SparsePanels implements AutoCloseable {
     public static boolean paysBoth(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
         return enabled() && pays(rows, nonZeros, dtype, panelCount(cols, rowBytes))
                 && pays(cols, nonZeros, dtype, panelCount(rows, rowBytes));
+    }
+
+    /**
+     * Panels of the aligned form for factors of {@code rows} rows of {@code rowBytes} bytes: the fused pass gathers a
+     * panel's rows of V and scatter-adds into its rows of MᵀU, so both stay within {@link #PANEL_BYTES}.
+     */
+    public static int alignedPanelCount(int rows, long rowBytes) {
+        return panelCount(rows, 2 * rowBytes);
+    }
+
+    /**
+     * Whether the fused pass of a {@code rows} × {@code cols} M with {@code nonZeros} stored entries, over factors of
+     * {@code rowBytes} bytes a row, runs on M's aligned form: the layout is on and pays ({@link #pays}).
+     */
+    public static boolean paysAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
+        return enabled() && pays(rows, nonZeros, dtype, alignedPanelCount(cols, rowBytes));
+    }
+
+    /**
+     * A floor of the native bytes of the aligned form {@link #paysAligned} accepts (0 where it does not): the stored
+     * entries and the positions, without the padding, which depends on where the entries are.
+     */
+    public static long floorBytesOfAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
+        if (!paysAligned(rows, cols, nonZeros, dtype, rowBytes)) {
+            return 0;
+        }
+        return nonZeros * (Integer.BYTES + dtype.bytes()) + alignedPanelCount(cols, rowBytes) * (long) rows
+                * INDEX_BYTES;
     }
 
     /**
@@ -439,6 +678,24 @@ public final class SparsePanels implements AutoCloseable {
      */
     public SparseMatrix csr() {
         return transposed ? matrix.transposed() : matrix;
+    }
+
+    /** Whether this is the aligned form ({@link #aligned}). */
+    public boolean isAligned() {
+        return aligned;
+    }
+
+    /**
+     * This layout, checked to be the aligned form: the one {@link SparseKernels#panelFusedProduct} reads.
+     *
+     * @throws IllegalArgumentException if it is not
+     */
+    public SparsePanels requireAligned() {
+        if (!aligned) {
+            throw new IllegalArgumentException("the fused panel product reads the aligned form (SparsePanels.aligned),"
+                    + " not a layout of " + (transposed ? "Mt" : "M") + " for the gather product");
+        }
+        return this;
     }
 
     /** A's rows. */

@@ -35,7 +35,10 @@ import org.autobalance.memory.internal.Closing;
  * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
  * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
  * memory again as M). The observed loss's pass reads M's entries in column panels where they pay ({@link CsrPanels},
- * shared the same way): the same bits as over M.
+ * shared the same way): the same bits as over M. At one thread the full loss reads M once for both products instead, from
+ * M's aligned form ({@link SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the two
+ * gather products, no layout of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); at more, the scatter into MᵀU
+ * would race, and per-thread partials would change its bits with the thread count.
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
@@ -66,6 +69,13 @@ public final class IterationEngine implements AutoCloseable {
     private final Shared<SparsePanels> layoutOfTransposed;
     private final SparsePanels panelsOfM;
     private final SparsePanels panelsOfTransposed;
+    /**
+     * M's aligned form for the fused panel product (full loss, one thread, where the kernels run the layouts faster
+     * and it pays: {@link SparsePanels#paysAligned}); null otherwise. Leased as the layouts above; with it they are
+     * null.
+     */
+    private final Shared<SparsePanels> layoutAligned;
+    private final SparsePanels alignedPanels;
     /**
      * M's entries in column panels for the observed-entries pass (observed loss, where the kernels run it faster:
      * {@link SparseKernels#panelledObserved}, and it pays: {@link CsrPanels#pays}); null otherwise. Leased from M's
@@ -171,10 +181,11 @@ public final class IterationEngine implements AutoCloseable {
         this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         long rowBytes = rowBytes(dtype, r);
         boolean full = sparse != null && !observed;
-        boolean panelled = full && panelled(sparseKernels, sparse, r);
+        boolean fusedPanelled = full && fusedPanelled(sparseKernels, sparse, r, threads);
+        boolean panelled = full && !fusedPanelled && panelled(sparseKernels, sparse, r);
         boolean observedPanelled = sparse != null && observed && observedPanelled(sparseKernels, sparse, r);
-        this.transposed = full && !panelled ? sparse.transposed() : null;
-        this.transposedChunks = !full ? null : transposed != null ? equalWork(transposed, threads)
+        this.transposed = full && !panelled && !fusedPanelled ? sparse.transposed() : null;
+        this.transposedChunks = !full || fusedPanelled ? null : transposed != null ? equalWork(transposed, threads)
                 : equalWork(sparse.columnStarts(), threads);
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
@@ -189,6 +200,9 @@ public final class IterationEngine implements AutoCloseable {
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
             this.panelsOfM = panelled ? layoutOfM.get() : null;
             this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
+            this.layoutAligned = fusedPanelled ? built(built, SparsePanels.sharedAligned(sparse,
+                    SparsePanels.alignedPanelCount(cols, rowBytes))) : null;
+            this.alignedPanels = fusedPanelled ? layoutAligned.get() : null;
             if (observedPanelled) {
                 // the panelled pass keeps each row's sum of squares from panel to panel: a double a row, on the heap
                 NativeMemory.requireHeap((long) rows * Double.BYTES, () -> "keep the observed pass's sums of "
@@ -231,7 +245,9 @@ public final class IterationEngine implements AutoCloseable {
             this.heldOutTask = null;
         } else {
             this.multiplyTask = (c, start, end) -> {
-                if (panelsOfM != null) {
+                if (alignedPanels != null) {
+                    sparseKernels.panelFusedProduct(alignedPanels, u, v, mv, mtu);
+                } else if (panelsOfM != null) {
                     sparseKernels.panelProduct(panelsOfM, v, c, mv);
                     sparseKernels.panelProduct(panelsOfTransposed, u, c, mtu);
                 } else if (transposed != null) {
@@ -412,16 +428,22 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank} builds:
-     * for the full loss those of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}), for the observed loss M's column
+     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank} on
+     * {@code threads} threads builds: for the full loss M's aligned form at one thread
+     * ({@link SparsePanels#floorBytesOfAligned}), else those of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}), for
+     * the observed loss M's column
      * panels ({@link CsrPanels#bytes}, exactly); 0 where they are not built. For the solver's up-front check, as the
      * layouts are built after U and V.
      */
-    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
+    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank,
+            int threads) {
         long rowBytes = rowBytes(m.dtype(), rank);
         if (observed) {
             return !observedPanelled(sparseKernels, m, rank) ? 0 : CsrPanels.bytes(m.rows(), m.nonZeros(), m.dtype(),
                     CsrPanels.panelCount(m.cols(), rowBytes));
+        }
+        if (fusedPanelled(sparseKernels, m, rank, threads)) {
+            return SparsePanels.floorBytesOfAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes);
         }
         return !panelled(sparseKernels, m, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(), m.cols(),
                 m.nonZeros(), m.dtype(), rowBytes);
@@ -435,10 +457,11 @@ public final class IterationEngine implements AutoCloseable {
      * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none, but its
      * iterations' engine holds M's column panels while σ₁'s holds the full loss's layouts.
      */
-    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
-        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1);
-        long iterations = observed ? panelBytes(sparseKernels, m, true, rank) : 0;
-        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests) + iterations;
+    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank,
+            int threads) {
+        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1, threads);
+        long iterations = observed ? panelBytes(sparseKernels, m, true, rank, threads) : 0;
+        return Math.max(panelBytes(sparseKernels, m, false, rank, threads), plateauTests) + iterations;
     }
 
     /**
@@ -449,6 +472,17 @@ public final class IterationEngine implements AutoCloseable {
     private static boolean panelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
         return sparseKernels.panelled(m.dtype(), rank)
                 && SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+    }
+
+    /**
+     * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} on {@code threads} threads reads M's
+     * aligned form with the fused panel product: one thread, the kernels run the layouts faster
+     * ({@link SparseKernels#panelled}) and it pays ({@link SparsePanels#paysAligned}). One rule for the constructor
+     * and for {@link #panelBytes}'s estimate.
+     */
+    private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank, int threads) {
+        return threads == 1 && sparseKernels.panelled(m.dtype(), rank)
+                && SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
     }
 
     /**
@@ -549,6 +583,9 @@ public final class IterationEngine implements AutoCloseable {
     @Override
     public void close() {
         List<AutoCloseable> owned = new ArrayList<>();
+        if (layoutAligned != null) {
+            owned.add(layoutAligned);
+        }
         if (layoutOfM != null) {
             owned.add(layoutOfM);
             owned.add(layoutOfTransposed);

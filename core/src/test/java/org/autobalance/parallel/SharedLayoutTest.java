@@ -230,14 +230,20 @@ class SharedLayoutTest {
         }
         assumeTrue(!sk.panelled(DType.FLOAT32, above), "these kernels run the layouts at every rank tried");
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 17)) {
-            long oneColumn = IterationEngine.panelBytes(sk, m, false, 1);
-            long atR = IterationEngine.panelBytes(sk, m, false, R);
-            assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
-            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R));
-            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R));
-            assertEquals(0, IterationEngine.panelBytes(sk, m, false, above));
-            assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above));
-            assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above));
+            // one thread reads M's aligned form alone, two the layouts of M and Mt: less at one
+            long aligned = IterationEngine.panelBytes(sk, m, false, R, 1);
+            long both = IterationEngine.panelBytes(sk, m, false, R, 2);
+            assertTrue(0 < aligned && aligned < both, aligned + " at 1 thread, " + both + " at 2");
+            for (int threads : new int[] {1, 2}) {
+                long oneColumn = IterationEngine.panelBytes(sk, m, false, 1, threads);
+                long atR = IterationEngine.panelBytes(sk, m, false, R, threads);
+                assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
+                assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R, threads));
+                assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R, threads));
+                assertEquals(0, IterationEngine.panelBytes(sk, m, false, above, threads));
+                assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above, threads));
+                assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above, threads));
+            }
         }
     }
 

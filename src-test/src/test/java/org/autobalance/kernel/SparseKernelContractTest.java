@@ -278,6 +278,58 @@ class SparseKernelContractTest {
     }
 
     /**
+     * {@code panelFusedProduct} over M's aligned form in one panel, two, three and one column a panel: MV and MᵀU
+     * (outputs filled with 7 first: every row overwritten) against the oracle and bound of {@link #product}, the same
+     * bits at every panel count and, where the kernels run the layout, bit for bit one FMA chain in column order for
+     * each row of MV and in row order for each row of MᵀU ({@link #assertOneChain} over M and over Mᵀ): the two
+     * gather products' bits. A layout that is not the aligned form is refused.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void panelFusedProduct(SparseKernels k, DType t, Shape s) {
+        RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 25));
+        double[][] ma = sample.rounded(t);
+        try (SparseMatrix m = sample.matrix(t);
+                DenseMatrix uf = KnownMatrices.gaussian(t, s.d1(), s.r(), 1.0, seed(s, t, 26));
+                DenseMatrix vf = KnownMatrices.gaussian(t, s.d2(), s.r(), 1.0, seed(s, t, 27))) {
+            double[][] ua = uf.toArray();
+            double[][] va = vf.toArray();
+            double[][] firstMv = null;
+            double[][] firstMtu = null;
+            for (int panels : new int[] {1, 2, 3, s.d2()}) {
+                try (SparsePanels layout = SparsePanels.aligned(m, panels);
+                        DenseMatrix mv = RandomMatrices.constant(t, s.d1(), s.r(), 7.0);
+                        DenseMatrix mtu = RandomMatrices.constant(t, s.d2(), s.r(), 7.0)) {
+                    k.panelFusedProduct(layout, uf, vf, mv, mtu);
+                    String where = k.name() + " " + t.label() + " " + s + ", " + layout.panels() + " aligned panels";
+                    assertProduct(sample, ma, va, false, mv, 0, s.d1(), where + " M·V");
+                    assertProduct(sample, ma, ua, true, mtu, 0, s.d2(), where + " Mt·U");
+                    double[][] mvOut = mv.toArray();
+                    double[][] mtuOut = mtu.toArray();
+                    firstMv = firstMv == null ? mvOut : firstMv;
+                    firstMtu = firstMtu == null ? mtuOut : firstMtu;
+                    assertTrue(java.util.Arrays.deepEquals(firstMv, mvOut), where + ": MV not the bits of one panel");
+                    assertTrue(java.util.Arrays.deepEquals(firstMtu, mtuOut), where
+                            + ": MtU not the bits of one panel");
+                    if (k.panelled(t, s.r())) {
+                        assertOneChain(m, va, t, mvOut, 0, s.d1(), where + " M·V");
+                        assertOneChain(m.transposed(), ua, t, mtuOut, 0, s.d2(), where + " Mt·U");
+                    }
+                }
+            }
+            try (SparsePanels gather = SparsePanels.of(m, 2, new int[] {0, s.d1()});
+                    DenseMatrix mv = DenseMatrix.allocate(t, s.d1(), s.r());
+                    DenseMatrix mtu = DenseMatrix.allocate(t, s.d2(), s.r())) {
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class, () -> k.panelFusedProduct(gather, uf, vf, mv, mtu));
+                assertTrue(e.getMessage().contains("aligned form"), e.getMessage());
+            }
+            assertUnchanged(ua, uf, "U");
+            assertUnchanged(va, vf, "V");
+        }
+    }
+
+    /**
      * The documented order itself, against an oracle that knows nothing of the layout: where the kernels run it
      * ({@link SparseKernels#panelled}), row i of A·X is, bit for bit, one chain of {@link Math#fma} in the dtype's
      * precision from +0 over the row's stored entries in CSR order (increasing column). The padding adds 0·X[j,:] =

@@ -75,6 +75,19 @@ public final class SimdSparseKernels implements SparseKernels {
     }
 
     @Override
+    public void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
+        boolean f32 = m.requireAligned().dtype() == DType.FLOAT32;
+        if (u.cols() > (f32 ? FloatSparseLarge.L : DoubleSparseLarge.L)) {
+            mtu.segment().fill((byte) 0);
+            fusedPass(m.csr(), u, v, 0, m.rows(), mv, mtu);
+        } else if (f32) {
+            FloatSparseLarge.panelFusedProduct(m, u, v, mv, mtu);
+        } else {
+            DoubleSparseLarge.panelFusedProduct(m, u, v, mv, mtu);
+        }
+    }
+
+    @Override
     public double observedPass(SparseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
             DenseMatrix pu, DenseMatrix pv) {
         return m.dtype() == DType.FLOAT32
