@@ -165,6 +165,44 @@ class SharedLayoutTest {
         }
     }
 
+    /**
+     * At one thread the full loss reads M's aligned form alone (no layout of Mt, no CSR of Mt: the memory is the form's
+     * and MV's and MtU's), in 3 panels here, and MV and MtU have the bits of the two gather products at two threads.
+     */
+    @Test
+    void oneThreadReadsTheAlignedFormWithTheBitsOfTwo() {
+        SparseKernels sk = panelledKernels();
+        // 2.5 panels' columns of the aligned form wherever the L2 is
+        int cols = (int) (SparsePanels.PANEL_BYTES / (2 * 64) * 5 / 2);
+        try (SparseMatrix m = random(2_000, cols, 60_000, DType.FLOAT32, 11);
+                DenseMatrix u = factor(2_000, 1);
+                DenseMatrix v = factor(cols, 2);
+                DenseMatrix y = factor(2_000, 1);
+                DenseMatrix x = factor(cols, 2);
+                ParallelPass one = new ParallelPass(1);
+                ParallelPass two = new ParallelPass(2)) {
+            assertEquals(3, SparsePanels.alignedPanelCount(cols, 64));
+            assertTrue(SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
+            long work = u.segment().byteSize() + v.segment().byteSize();
+            long before = NativeMemory.liveBytes();
+            try (IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, one, m, false, null, u, v)) {
+                try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3)) {
+                    assertTrue(aligned.get().isAligned());
+                    assertEquals(aligned.get().bytes() + work, NativeMemory.liveBytes() - before,
+                            "the aligned form, MV and MtU; no layout or CSR of Mt");
+                }
+                try (IterationEngine gathered = new IterationEngine(KernelProvider.kernels(), sk, two, m, false, null,
+                        y, x)) {
+                    fused.multiply();
+                    gathered.multiply();
+                    assertSameBytes(gathered.mv().segment(), fused.mv().segment(), "MV");
+                    assertSameBytes(gathered.mtu().segment(), fused.mtu().segment(), "MtU");
+                }
+            }
+            assertEquals(before, NativeMemory.liveBytes());
+        }
+    }
+
     /** M closed before its engine: M frees the layouts, the engine's close later frees only its own, once. */
     @Test
     void matrixClosedBeforeItsEngine() {

@@ -9,8 +9,9 @@ import org.autobalance.synthetic.KnownMatrices;
 
 /**
  * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, after the histories below, the bytes allocated
- * per pass by each of the six sparse passes (the observed pass, the full loss's fused pass, the product, the held-out
- * residual, the panel product over 3 panels, the observed pass over 3 column panels) at rows of 1, 2, 3 and 4
+ * per pass by each of the seven sparse passes (the observed pass, the full loss's fused pass, the product, the
+ * held-out residual, the panel product over 3 panels, the observed pass over 3 column panels, the fused panel product
+ * over M's aligned form in 3 panels) at rows of 1, 2, 3 and 4
  * vectors (the observed passes' of the large-rank width, at which they run), printed as {@code allocated DTYPE PASS
  * VECTORS BYTES}, and {@code done} at the end. First, {@code control BYTES}: what the counter read across a 1 MiB
  * array's allocation, so that a counter that does not count cannot pass the test; a reading of -1 (not supported) ends
@@ -23,7 +24,7 @@ import org.autobalance.synthetic.KnownMatrices;
  * {@link ObservedPassProbe} this history did not box); three rounds of the ranks in turn, each observed pass then the
  * fused one, as {@code SparseAB} ran them when it found the 3.5× cliff (which under {@code -Xbatch} did not box); 10
  * fused passes at 2 vectors a row ({@code fused2}, whose odd entry's loads C2 refused at its node cutoff in every JVM).
- * The product, the residual and the panel product are measured last, with no history of their own (on the old kernels
+ * The product, the residual and the panel products are measured last, with no history of their own (on the old kernels
  * the residual boxed in float64 at 128 bits, the 2-lane sum; the product allocates a per-call object, 80 bytes, old and
  * new).
  */
@@ -75,7 +76,8 @@ public final class SparsePassAllocationProbe {
                 }
                 // the product and the held-out residual after the two passes, so that the cells of these keep the
                 // order they failed in on the old kernels
-                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL, Pass.PANELS, Pass.OBSERVED_PANELS)) {
+                for (Pass pass : List.of(Pass.PRODUCT, Pass.RESIDUAL, Pass.PANELS, Pass.OBSERVED_PANELS,
+                        Pass.PANEL_FUSED)) {
                     for (int vectors = 1; vectors <= 4; vectors++) {
                         print(t, pass.label, vectors, cells[vectors][pass.ordinal()]);
                     }
@@ -105,7 +107,7 @@ public final class SparsePassAllocationProbe {
     /** The kernels' passes, by the name each cell's line gives. */
     private enum Pass {
         OBSERVED("observed"), FUSED("fused"), PRODUCT("product"), RESIDUAL("residual"), PANELS("panels"),
-        OBSERVED_PANELS("observed-panels");
+        OBSERVED_PANELS("observed-panels"), PANEL_FUSED("panel-fused");
 
         final String label;
 
@@ -123,7 +125,10 @@ public final class SparsePassAllocationProbe {
         final DenseMatrix v;
         final DenseMatrix rowSide;
         final DenseMatrix columnSide;
-        /** M in 3 column panels (rows in one chunk), for the panel product; null for the other passes. */
+        /**
+         * M in 3 column panels (rows in one chunk), for the panel product, or its aligned form in 3 panels, for the
+         * fused panel product; null for the other passes.
+         */
         final SparsePanels panels;
         /** M in 3 column panels for the observed pass; null for the other passes. */
         final CsrPanels observedPanels;
@@ -136,7 +141,8 @@ public final class SparsePassAllocationProbe {
             this.v = KnownMatrices.gaussian(t, m.cols(), rank, 0.3, 32);
             this.rowSide = DenseMatrix.allocate(t, m.rows(), rank);
             this.columnSide = DenseMatrix.allocate(t, m.cols(), rank);
-            this.panels = pass == Pass.PANELS ? SparsePanels.of(m, 3, new int[] {0, m.rows()}) : null;
+            this.panels = pass == Pass.PANELS ? SparsePanels.of(m, 3, new int[] {0, m.rows()})
+                    : pass == Pass.PANEL_FUSED ? SparsePanels.aligned(m, 3) : null;
             this.observedPanels = pass == Pass.OBSERVED_PANELS ? CsrPanels.of(m, 3) : null;
         }
 
@@ -151,6 +157,7 @@ public final class SparsePassAllocationProbe {
                     case PANELS -> kernels.panelProduct(panels, v, 0, rowSide);
                     case OBSERVED_PANELS -> kernels.observedPass(observedPanels, u, v, 0, m.rows(), rowSide,
                             columnSide);
+                    case PANEL_FUSED -> kernels.panelFusedProduct(panels, u, v, rowSide, columnSide);
                 }
             }
         }
