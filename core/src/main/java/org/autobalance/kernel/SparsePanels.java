@@ -73,6 +73,18 @@ public final class SparsePanels implements AutoCloseable {
     public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or((int) halfOfL2()));
 
     /**
+     * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same
+     * property, by default half of the L2 cache but at least 1 MiB. Why the floor (native-notes/sparse.md, "Twenty-sixth
+     * session", 100 000 × 50 000, 5 M entries, one row a 64-byte line): on the Intel host (2 MiB L2) the fused pass
+     * was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; on the AMD Zen 3 host (512 KiB L2, whose
+     * 32 MiB L3 answers sooner) at 3–5 panels, while the 25 that half its L2 gives ran no faster than the two
+     * products: more panels cost more slices' loop exits and padding than the L2 saves there. 1 MiB gives 7 panels on
+     * both, 0.87–0.90 (Intel, r = 16) and 0.77 (Zen 3, r = 8) of the two products' time on the uniform matrix.
+     */
+    public static final long ALIGNED_PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
+            (int) Math.max(halfOfL2(), 1 << 20)));
+
+    /**
      * The least {@link #PANEL_BYTES}: 64 KiB, 1 024 rows of X at float32 r = 16. Each panel costs every row of A a
      * position ({@link #INDEX_BYTES}): at 64 bytes a panel held one row of X, so a 50 000 × 50 000 A had 50 000 panels
      * and 2.5·10⁹ positions, more than an array takes.
@@ -602,10 +614,12 @@ public final class SparsePanels implements AutoCloseable {
 
     /**
      * Panels of the aligned form for factors of {@code rows} rows of {@code rowBytes} bytes: the fused pass gathers a
-     * panel's rows of V and scatter-adds into its rows of MᵀU, so both stay within {@link #PANEL_BYTES}.
+     * panel's rows of V and scatter-adds into its rows of MᵀU, so both stay within {@link #ALIGNED_PANEL_BYTES}; at
+     * least 1.
      */
     public static int alignedPanelCount(int rows, long rowBytes) {
-        return panelCount(rows, 2 * rowBytes);
+        long perPanel = Math.max(1, ALIGNED_PANEL_BYTES / (2 * rowBytes));
+        return (int) Math.max(1, (rows + perPanel - 1) / perPanel);
     }
 
     /**

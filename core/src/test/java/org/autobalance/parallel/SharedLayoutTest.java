@@ -173,8 +173,8 @@ class SharedLayoutTest {
     void oneThreadReadsTheAlignedFormWithTheBitsOfTwo() {
         SparseKernels sk = panelledKernels();
         // 2.5 panels' columns of the aligned form wherever the L2 is
-        int cols = (int) (SparsePanels.PANEL_BYTES / (2 * 64) * 5 / 2);
-        try (SparseMatrix m = random(2_000, cols, 60_000, DType.FLOAT32, 11);
+        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 5 / 2);
+        try (SparseMatrix m = random(2_000, cols, 120_000, DType.FLOAT32, 11);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(cols, 2);
                 DenseMatrix y = factor(2_000, 1);
@@ -183,6 +183,8 @@ class SharedLayoutTest {
                 ParallelPass two = new ParallelPass(2)) {
             assertEquals(3, SparsePanels.alignedPanelCount(cols, 64));
             assertTrue(SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
+            assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64), "two threads"
+                    + " gather over the layouts (else the CSR products' even and odd chains, other bits)");
             long work = u.segment().byteSize() + v.segment().byteSize();
             long before = NativeMemory.liveBytes();
             try (IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, one, m, false, null, u, v)) {

@@ -61,7 +61,9 @@ class SparseSolverTest {
     /**
      * The same where the sparse products run the panel layout in several panels (the suite's shapes above all fit in
      * one): in a child JVM with {@code -Dautobalance.kernel.sparsePanelBytes=1}, which the floor raises to 64 KiB,
-     * 1 024 rows of a float64 r = 4 factor (a row padded to one 64-byte line), so the 2 500 columns of M are 3 panels.
+     * 1 024 rows of a float64 r = 4 factor (a row padded to one 64-byte line), so the 2 500 columns of M are 3 panels
+     * for the two gather products (2 threads) and 5 for the aligned form's fused pass (1 thread: 512 rows of V and
+     * of MᵀU a panel).
      * η = 10⁻⁵ keeps η·L (‖M‖_F ≈ 316, ‖V‖²_F ≈ 900) near 0.03, so the bound stays ~10⁻¹⁰ while a dropped or misplaced
      * entry moves an iterate by η·|Mᵢⱼ|·|vⱼ| ~ 10⁻⁶.
      */
@@ -70,7 +72,8 @@ class SparseSolverTest {
         List<String> flags = new ArrayList<>(ChildJvm.simdProperties());
         flags.addAll(List.of("--add-modules", "jdk.incubator.vector", "-Dautobalance.kernel.sparsePanelBytes=1"));
         String out = ChildJvm.run(ChildJvm.command(flags, ManyPanels.class), Duration.ofMinutes(5));
-        assertTrue(out.contains("panel bytes 65536, panels of M 3, layout true"), out);
+        assertTrue(out.contains("panel bytes 65536, panels of M 3, layout true; aligned panels 5, layout true"),
+                out);
     }
 
     /** {@link #fullLossIteratesEqualTheDenseEngineInManyPanels}' child. */
@@ -85,9 +88,13 @@ class SparseSolverTest {
             long rowBytes = (long) DenseMatrix.strideOf(DType.FLOAT64, r) * DType.FLOAT64.bytes();
             boolean layout = KernelProvider.sparseKernels().panelled(DType.FLOAT64, r)
                     && SparsePanels.paysBoth(d1, d2, (long) (0.2 * d1 * d2), DType.FLOAT64, rowBytes);
+            boolean aligned = KernelProvider.sparseKernels().panelled(DType.FLOAT64, r)
+                    && SparsePanels.paysAligned(d1, d2, (long) (0.2 * d1 * d2), DType.FLOAT64, rowBytes);
             System.out.println("panel bytes " + SparsePanels.PANEL_BYTES + ", panels of M "
-                    + SparsePanels.panelCount(d2, rowBytes) + ", layout " + layout);
+                    + SparsePanels.panelCount(d2, rowBytes) + ", layout " + layout + "; aligned panels "
+                    + SparsePanels.alignedPanelCount(d2, rowBytes) + ", layout " + aligned);
             assertFullLossEqualsDense(RandomSparse.Pattern.UNIFORM, d1, d2, r, 2, "simultaneous", 1e-5);
+            assertFullLossEqualsDense(RandomSparse.Pattern.UNIFORM, d1, d2, r, 1, "simultaneous", 1e-5);
         }
     }
 
