@@ -50,8 +50,8 @@ class KernelInliningBoundaryTest {
 
     /** Driver (class.method) and the kernels below it that must stay calls: the rule's whole reach, by name. */
     private static final Map<String, Set<String>> DRIVERS = Map.ofEntries(
-            Map.entry("FloatSparseLarge.panelFusedProduct", Set.of("fusedSlice")),
-            Map.entry("DoubleSparseLarge.panelFusedProduct", Set.of("fusedSlice")),
+            Map.entry("FloatSparseLarge.panelFusedProduct", Set.of("fusedPair")),
+            Map.entry("DoubleSparseLarge.panelFusedProduct", Set.of("fusedPair")),
             Map.entry("FloatSparseLarge.observedPass", Set.of("observedRows", "observed2", "observedWide", "update",
                     "dot")),
             Map.entry("DoubleSparseLarge.observedPass", Set.of("observedRows", "observed2", "observedWide", "update",

@@ -232,9 +232,14 @@ final class DoubleSparseLarge {
     /**
      * MV and MᵀU from M's aligned form ({@link SparsePanels#aligned}), for rows of the factors of one vector
      * (u.cols() ≤ L): the panels in turn, each panel's rows of MᵀU set to 0 and then every slice in turn, gathering
-     * its 4 rows of MV as {@link #panelProduct} does and, in the same loop, scatter-adding m·U[i] into MᵀU[j] lane by
-     * lane: M's entries read once, V's and MᵀU's rows of the panel kept in L2 (native-notes/sparse.md, "Twenty-sixth
-     * session").
+     * its rows of MV as {@link #panelProduct} does and, in the same loop, scatter-adding m·U[i] into MᵀU[j] entry by
+     * entry: M's entries read once, V's and MᵀU's rows of the panel kept in L2 (native-notes/sparse.md,
+     * "Twenty-sixth session"). A slice runs as two pairs of lanes, lanes 0 and 1 then lanes 2 and 3 (their entries
+     * interleaved in the pair's loop): MᵀU[j] still adds its rows in increasing order (the form's wait within each
+     * pair, and the pairs in row order). Why pairs, not the 4 lanes in one loop: C1 could not compile that method (out
+     * of virtual registers: the Vector API's methods inlined), and a method whose tier-3 compile failed could stay in
+     * tier-2 code, every vector boxed, for a whole run in a JVM without the launcher's options (1.7 s an iteration
+     * instead of 0.05; native-notes/sparse.md).
      */
     static void panelFusedProduct(SparsePanels a, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
         long st = (long) u.stride() * BYTES;
@@ -255,48 +260,44 @@ final class DoubleSparseLarge {
             for (int s = 0; s < ns; s++) {
                 int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
                 int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
-                fusedSlice(col, val, starts.getAtIndex(ValueLayout.JAVA_LONG, base + s),
-                        starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1), st, us, vs, mvs, mts, first, nr,
-                        p > 0);
+                long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s);
+                long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1);
+                fusedPair(col, val, ks, ke, st, us, vs, mvs, mts, first, 0, nr, p > 0);
+                if (nr > 2) {
+                    fusedPair(col, val, ks, ke, st, us, vs, mvs, mts, first, 2, nr, p > 0);
+                }
             }
         }
     }
 
     /**
-     * One slice of one panel of the aligned form: rows first … first + nr − 1 (nr from 1 to 4; the lanes past nr hold
-     * only padding, whose 0·U[first] adds ±0), their MV rows in 4 FMA chains (from 0 in the first panel, {@code carry}
-     * false, else from the output rows) and, entry by entry in the layout's order, MᵀU[j] += m·U[i].
+     * Lanes q and q + 1 (q = 0 or 2) of one slice of one panel of the aligned form: rows first + q and first + q + 1
+     * (of nr rows; a lane past nr holds only padding, whose 0·U[first + q] adds ±0 and whose MV row is not stored),
+     * their MV rows in 2 FMA chains (from 0 in the first panel, {@code carry} false, else from the output rows) and,
+     * entry by entry in the layout's order, MᵀU[j] += m·U[i].
      */
-    private static void fusedSlice(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment us,
-            MemorySegment vs, MemorySegment mvs, MemorySegment mts, int first, int nr, boolean carry) {
-        long ro = first * st;
-        long r1 = nr > 1 ? ro + st : ro;
-        long r2 = nr > 2 ? ro + 2 * st : ro;
-        long r3 = nr > 3 ? ro + 3 * st : ro;
+    private static void fusedPair(MemorySegment col, MemorySegment val, long ks, long ke, long st, MemorySegment us,
+            MemorySegment vs, MemorySegment mvs, MemorySegment mts, int first, int q, int nr, boolean carry) {
+        long r0 = (first + q) * st;
+        long r1 = nr > q + 1 ? r0 + st : r0;
         int n = (int) (ke - ks);
         MemorySegment c = exact(col).asSlice(ks * Integer.BYTES, n * (long) Integer.BYTES);
         MemorySegment w = exact(val).asSlice(ks * BYTES, n * BYTES);
-        // typed once: exact(...) at each access of this loop was left a call by C2 (not inlined in a method this
-        // large) in the prototype, and the pass ran 2.1–2.5 times slower
+        // typed once: exact(...) at each access of the 4-lane loop was left a call by C2 (not inlined in a method
+        // that large) in the prototype, and the pass ran 2.1–2.5 times slower
         MemorySegment x = exact(vs);
         MemorySegment y = exact(mvs);
         MemorySegment z = exact(mts);
         MemorySegment uu = exact(us);
         DoubleVector a0 = VT.cast(DoubleVector.zero(S));
         DoubleVector a1 = a0;
-        DoubleVector a2 = a0;
-        DoubleVector a3 = a0;
         if (carry) {
-            a0 = VT.cast(DoubleVector.fromMemorySegment(S, y, ro, NO));
+            a0 = VT.cast(DoubleVector.fromMemorySegment(S, y, r0, NO));
             a1 = VT.cast(DoubleVector.fromMemorySegment(S, y, r1, NO));
-            a2 = VT.cast(DoubleVector.fromMemorySegment(S, y, r2, NO));
-            a3 = VT.cast(DoubleVector.fromMemorySegment(S, y, r3, NO));
         }
-        DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, uu, ro, NO));
+        DoubleVector u0 = VT.cast(DoubleVector.fromMemorySegment(S, uu, r0, NO));
         DoubleVector u1 = VT.cast(DoubleVector.fromMemorySegment(S, uu, r1, NO));
-        DoubleVector u2 = VT.cast(DoubleVector.fromMemorySegment(S, uu, r2, NO));
-        DoubleVector u3 = VT.cast(DoubleVector.fromMemorySegment(S, uu, r3, NO));
-        for (int t = 0; t < n; t += SparsePanels.SLICE) {
+        for (int t = q; t < n; t += SparsePanels.SLICE) {
             long j0 = c.getAtIndex(ValueLayout.JAVA_INT, t) * st;
             DoubleVector m0 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t)));
             a0 = VT.cast(m0.fma(VT.cast(DoubleVector.fromMemorySegment(S, x, j0, NO)), a0));
@@ -305,24 +306,10 @@ final class DoubleSparseLarge {
             DoubleVector m1 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 1)));
             a1 = VT.cast(m1.fma(VT.cast(DoubleVector.fromMemorySegment(S, x, j1, NO)), a1));
             VT.cast(m1.fma(u1, VT.cast(DoubleVector.fromMemorySegment(S, z, j1, NO)))).intoMemorySegment(z, j1, NO);
-            long j2 = c.getAtIndex(ValueLayout.JAVA_INT, t + 2) * st;
-            DoubleVector m2 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 2)));
-            a2 = VT.cast(m2.fma(VT.cast(DoubleVector.fromMemorySegment(S, x, j2, NO)), a2));
-            VT.cast(m2.fma(u2, VT.cast(DoubleVector.fromMemorySegment(S, z, j2, NO)))).intoMemorySegment(z, j2, NO);
-            long j3 = c.getAtIndex(ValueLayout.JAVA_INT, t + 3) * st;
-            DoubleVector m3 = VT.cast(DoubleVector.broadcast(S, w.getAtIndex(E, t + 3)));
-            a3 = VT.cast(m3.fma(VT.cast(DoubleVector.fromMemorySegment(S, x, j3, NO)), a3));
-            VT.cast(m3.fma(u3, VT.cast(DoubleVector.fromMemorySegment(S, z, j3, NO)))).intoMemorySegment(z, j3, NO);
         }
-        VT.cast(a0).intoMemorySegment(y, ro, NO);
-        if (nr > 1) {
+        VT.cast(a0).intoMemorySegment(y, r0, NO);
+        if (nr > q + 1) {
             VT.cast(a1).intoMemorySegment(y, r1, NO);
-        }
-        if (nr > 2) {
-            VT.cast(a2).intoMemorySegment(y, r2, NO);
-        }
-        if (nr > 3) {
-            VT.cast(a3).intoMemorySegment(y, r3, NO);
         }
     }
 
