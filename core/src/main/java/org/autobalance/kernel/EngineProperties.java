@@ -56,7 +56,10 @@ public final class EngineProperties {
     public static final Property<Boolean> HUGE_PAGES = new Property<>("autobalance.memory.hugePages",
             EngineProperties::bool);
 
-    /** Bytes of gathered factor rows per column panel of the sparse gather product; 0 off, else at least 64 KiB. */
+    /**
+     * Bytes of gathered factor rows per column panel of the sparse gather products and of the one-thread fused pass
+     * (by default half the L2, at least 1 MiB for the fused pass: {@code SparsePanels}); 0 off, else at least 64 KiB.
+     */
     public static final Property<Integer> SPARSE_PANEL_BYTES = atLeast("autobalance.kernel.sparsePanelBytes", 0);
 
     private static final List<Property<?>> ALL = List.of(KERNELS, SIMD_BITS, LARGE_RANK_BITS, WIDE_TILES,
