@@ -35,10 +35,10 @@ import org.autobalance.memory.internal.Closing;
  * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
  * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
  * memory again as M). The observed loss's pass reads M's entries in column panels where they pay ({@link CsrPanels},
- * shared the same way): the same bits as over M. At one thread the full loss reads M once for both products instead, from
- * M's aligned form ({@link SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the two
- * gather products, no layout of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); at more, the scatter into MᵀU
- * would race, and per-thread partials would change its bits with the thread count.
+ * shared the same way): the same bits as over M. At one thread the full loss reads M once for both products instead,
+ * from M's aligned form ({@link SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the
+ * two gather products, no layout of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); at more, the scatter into
+ * MᵀU would race, and per-thread partials would change its bits with the thread count.
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
