@@ -111,7 +111,9 @@ public final class ScalarSparseKernels implements SparseKernels {
 
     /**
      * Reads the aligned form itself, as {@link #panelProduct} reads a layout: MV by {@link #panelProduct}, and each
-     * element of MᵀU summed in double over the layout's entries (padding included) and rounded once.
+     * element of MᵀU summed in double over the layout's entries (padding included) in the kernels' order (each slice's
+     * lanes 0 and 1 step by step, then lanes 2 and 3: each column's rows in increasing order, so the sums do not
+     * depend on the panel count) and rounded once.
      */
     @Override
     public void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
@@ -127,16 +129,18 @@ public final class ScalarSparseKernels implements SparseKernels {
                 int nr = positions.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
                 long ks = m.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s);
                 long ke = m.starts().getAtIndex(ValueLayout.JAVA_LONG, p * (long) ns + s + 1);
-                for (long k = ks; k < ke; k++) {
-                    int q = (int) ((k - ks) % SparsePanels.SLICE);
-                    if (q >= nr) {
-                        continue; // a lane of padding only
-                    }
-                    int j = m.columns().getAtIndex(ValueLayout.JAVA_INT, k);
-                    double w = f32 ? m.values().getAtIndex(ValueLayout.JAVA_FLOAT, k)
-                            : m.values().getAtIndex(ValueLayout.JAVA_DOUBLE, k);
-                    for (int c = 0; c < r; c++) {
-                        acc[j][c] += w * load(u, f32, first + q, c);
+                for (int pair = 0; pair < SparsePanels.SLICE; pair += 2) {
+                    for (long k = ks + pair; k < ke; k++) {
+                        int q = (int) ((k - ks) % SparsePanels.SLICE);
+                        if (q < pair || q > pair + 1 || q >= nr) {
+                            continue; // the other pair's, or a lane of padding only
+                        }
+                        int j = m.columns().getAtIndex(ValueLayout.JAVA_INT, k);
+                        double w = f32 ? m.values().getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                                : m.values().getAtIndex(ValueLayout.JAVA_DOUBLE, k);
+                        for (int c = 0; c < r; c++) {
+                            acc[j][c] += w * load(u, f32, first + q, c);
+                        }
                     }
                 }
             }

@@ -62,8 +62,10 @@ public interface SparseKernels {
      * one): {@code mv} and {@code mtu} (modified) are overwritten with M·V and Mᵀ·U; {@code u} and {@code v} are not
      * modified. Where {@link #panelled} is true for the factors' dtype and rank, row i of MV is {@link #panelProduct}'s
      * one FMA chain in increasing column order and row j of MᵀU the same chain over Mᵀ's row j (increasing row
-     * order), so both have the bits of the two gather products whatever the panel count, with their caveats (a −0
-     * may read +0; a non-finite row of a factor may make rows padded with its column NaN). Elsewhere an
+     * order), so both have the bits of the two gather products whatever the panel count, with their caveats: a −0
+     * may read +0; a non-finite row j of V may make NaN the rows of MV padded with column j, and a non-finite row i
+     * of U the rows of MᵀU at the columns row i's lane pads with (its last column in a panel, or the panel's first
+     * column, also for a short last slice's missing lanes, which pad with the slice's first row of U). Elsewhere an
      * implementation may fall back to {@link #fusedPass} or sum in double and round once (the scalar reference).
      */
     void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu);

@@ -46,11 +46,13 @@ import org.autobalance.memory.SparseMatrix;
  * no CSR of Mᵀ is needed (native-notes/sparse.md, "Twenty-second session").
  *
  * <p>The aligned form ({@link #aligned}), for {@link SparseKernels#panelFusedProduct}, which reads M once for both
- * MV and MᵀU: one chunk, slices of 4 consecutive rows in their own order (no window ordering), and the lanes padded
- * so that a column two lanes of a slice share comes no later in the lower lane (at each step a lane waits, padding,
- * while a lower lane still holds its next column). Scatter-adding m·U[i] into MᵀU[j] entry by entry, slice after
- * slice and lane after lane, then adds MᵀU[j]'s terms in increasing row order from its panel's start: the one chain
- * of the gather product over Mᵀ's row, whatever the panel count (native-notes/sparse.md, "Twenty-sixth session").
+ * MV and MᵀU: one chunk, slices of 4 consecutive rows in their own order (no window ordering), whose lanes the kernel
+ * runs as two pairs (lanes 0 and 1, then 2 and 3), and the lanes padded so that a column the two lanes of a pair share
+ * comes no later in the lower lane (at each step lane 1 or 3 waits, padding, while its pair's lower lane still holds
+ * its next column). Scatter-adding m·U[i] into MᵀU[j] entry by entry, slice after slice, pair after pair and, within
+ * a pair, step by step, the lower lane first, then adds MᵀU[j]'s terms in increasing row order from its panel's
+ * start: the one chain of the gather product over Mᵀ's row, whatever the panel count (native-notes/sparse.md,
+ * "Twenty-sixth session").
  */
 public final class SparsePanels implements AutoCloseable {
     /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */
@@ -290,7 +292,7 @@ public final class SparsePanels implements AutoCloseable {
                 order.setAtIndex(ValueLayout.JAVA_INT, x, (int) (x % n));
             }
             MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
-            aligner = new Aligner(m, width);
+            aligner.rewind();
             for (int p = 0; p < panels; p++) {
                 for (int s = 0; s < ns; s++) {
                     aligner.place(p, s, start[p * ns + s]);
@@ -308,8 +310,9 @@ public final class SparsePanels implements AutoCloseable {
 
     /**
      * The aligned form's placement of each (panel, slice)'s entries, panels left to right: step by step, lane q places
-     * its row's next entry of the panel unless a lane below still holds that column (then it pads: value 0, the
-     * lane's last column in the panel, or the panel's first). Lane 0 never waits, so every slice ends.
+     * its row's next entry of the panel unless the lower lane of its pair still holds that column (then it pads: value
+     * 0, the lane's last column in the panel, or the panel's first). Lanes 0 and 2 never wait, so every slice ends.
+     * The lanes of the other pair need no wait: the kernel runs the pairs one after the other, in row order.
      */
     private final class Aligner {
         private final SparseMatrix m;
@@ -326,6 +329,11 @@ public final class SparsePanels implements AutoCloseable {
             this.column = m.columnIndices();
             this.width = width;
             this.next = new long[m.rows()];
+            rewind();
+        }
+
+        /** Back to panel 0: each row's next entry its first. */
+        void rewind() {
             for (int i = 0; i < next.length; i++) {
                 next[i] = m.rowStart(i);
             }
@@ -380,9 +388,12 @@ public final class SparsePanels implements AutoCloseable {
             return steps;
         }
 
-        /** Whether a lane below q still holds column j among its entries not yet placed (in column order). */
+        /**
+         * Whether the lower lane of q's pair (q odd) still holds column j among its entries not yet placed (in column
+         * order).
+         */
         private boolean heldBelow(int q, int j) {
-            for (int lane = 0; lane < q; lane++) {
+            for (int lane = q & ~1; lane < q; lane++) {
                 long lo = at[lane];
                 long hi = end[lane] - 1;
                 while (lo <= hi) {

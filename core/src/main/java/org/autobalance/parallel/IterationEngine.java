@@ -55,7 +55,7 @@ public final class IterationEngine implements AutoCloseable {
     private final int[] sparseChunks;
     /**
      * Mᵀ of a sparse M for the full loss (M's, shared) where the CSR products run, or null (dense M, observed loss,
-     * panel layouts).
+     * panel layouts, the aligned form).
      */
     private final SparseMatrix transposed;
     /** Chunks of Mᵀ's rows (full loss), split by stored entries. */
@@ -151,7 +151,9 @@ public final class IterationEngine implements AutoCloseable {
 
     /**
      * A full-loss engine over a sparse M whose layouts are leased by {@code lease} instead of
-     * {@link SparsePanels#shared}: the tests' way to make a lease fail inside the constructor.
+     * {@link SparsePanels#shared}: the tests' way to make a lease fail inside the constructor. Only the two layouts
+     * of M and Mᵀ go through it; an engine of one thread leases M's aligned form from
+     * {@link SparsePanels#sharedAligned} directly (one lease: nothing before it to leave behind).
      */
     IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             DenseMatrix u, DenseMatrix v, LayoutLease lease) {
@@ -452,7 +454,8 @@ public final class IterationEngine implements AutoCloseable {
     /**
      * The panel layouts' bytes of a whole solver run over the sparse {@code m} at rank {@code rank} (a floor, as
      * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks shares them
-     * ({@link SparsePanels#shared}): the iterations', σ₁'s (full loss whatever the objective, its blocks at most
+     * ({@link SparsePanels#shared}; at one thread M's aligned form, {@link SparsePanels#sharedAligned}): the
+     * iterations', σ₁'s (full loss whatever the objective, its blocks at most
      * {@code rank} columns: the same panels) and the plateau test's. Where the rank is beyond what the layouts serve,
      * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none, but its
      * iterations' engine holds M's column panels while σ₁'s holds the full loss's layouts.

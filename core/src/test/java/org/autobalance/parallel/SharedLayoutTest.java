@@ -174,7 +174,8 @@ class SharedLayoutTest {
         SparseKernels sk = panelledKernels();
         // 2.5 panels' columns of the aligned form wherever the L2 is
         int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 5 / 2);
-        try (SparseMatrix m = random(2_000, cols, 120_000, DType.FLOAT32, 11);
+        // Mt's layout (one panel of 2 000 rows, 24 bytes of index a column) pays where entries ≥ 3 a column
+        try (SparseMatrix m = random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(cols, 2);
                 DenseMatrix y = factor(2_000, 1);
@@ -188,11 +189,13 @@ class SharedLayoutTest {
             long work = u.segment().byteSize() + v.segment().byteSize();
             long before = NativeMemory.liveBytes();
             try (IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, one, m, false, null, u, v)) {
+                long built = NativeMemory.liveBytes() - before - work;
                 try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3)) {
                     assertTrue(aligned.get().isAligned());
-                    assertEquals(aligned.get().bytes() + work, NativeMemory.liveBytes() - before,
-                            "the aligned form, MV and MtU; no layout or CSR of Mt");
+                    assertEquals(aligned.get().bytes(), built, "the aligned form, MV and MtU; no layout or CSR of Mt");
+                    assertEquals(built + work, NativeMemory.liveBytes() - before, "the engine's form, not a second");
                 }
+                assertTrue(built >= IterationEngine.panelBytes(sk, m, false, R, 1), "the solver's floor");
                 try (IterationEngine gathered = new IterationEngine(KernelProvider.kernels(), sk, two, m, false, null,
                         y, x)) {
                     fused.multiply();

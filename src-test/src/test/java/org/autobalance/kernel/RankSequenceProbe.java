@@ -59,10 +59,11 @@ public final class RankSequenceProbe {
     /** Kernels every run of the probe executes hot on any platform: each must end up compiled by C2. */
     private static final List<String> REQUIRED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
             "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile",
-            // the sparse kernel every full-loss cell of one vector a row runs (ranks 1-4 at any width: the panel
-            // product's slices); the others of the sparse cells (observed passes, CSR products of wider rows, double
-            // products) are checked whenever C2 reaches them
-            "FloatSparseLarge.slice");
+            // the sparse kernels every full-loss cell of one vector a row runs (ranks 1-4 at any width): at 2 threads
+            // the panel product's slices, at 1 the fused panel product's pairs of lanes; the others of the sparse
+            // cells (observed passes, CSR products of wider rows, double products) are checked whenever C2 reaches
+            // them
+            "FloatSparseLarge.slice", "FloatSparseLarge.fusedPair");
     /**
      * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
      * registers; the probe's r = 16 float32 and r = 8 float64 take one vector per row, r = 16 float64 two), and the

@@ -287,6 +287,32 @@ class SparseKernelContractTest {
     @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
     void panelFusedProduct(SparseKernels k, DType t, Shape s) {
+        assertPanelFused(k, t, s);
+    }
+
+    /**
+     * As {@link #panelFusedProduct} where the last slice is short: 2 rows (its second pair of lanes not run) and 3
+     * (lane 3 padding only, lanes 0 to 2 with entries); the shapes of {@link #shapes} all leave 1 row or none.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("shortSliceCases")
+    void panelFusedProductWithAShortLastSlice(SparseKernels k, DType t, Shape s) {
+        assertPanelFused(k, t, s);
+    }
+
+    static Stream<Arguments> shortSliceCases() {
+        int lf = KernelProvider.vectorModulePresent() ? KernelContractTest.floatLanes() : 8;
+        List<Shape> s = new ArrayList<>();
+        for (int r : new int[] {1, lf / 2, lf, lf + 1}) {
+            for (int d1 : new int[] {38, 39}) {
+                s.add(new Shape(Pattern.UNIFORM, d1, 23, r));
+                s.add(new Shape(Pattern.POWER_LAW, d1 + 24, 103, r));
+            }
+        }
+        return KernelContractTest.everyCase(implementations(), SparseKernels::name, s);
+    }
+
+    private static void assertPanelFused(SparseKernels k, DType t, Shape s) {
         RandomSparse.Sample sample = RandomSparse.sample(s.pattern(), s.d1(), s.d2(), seed(s, t, 25));
         double[][] ma = sample.rounded(t);
         try (SparseMatrix m = sample.matrix(t);

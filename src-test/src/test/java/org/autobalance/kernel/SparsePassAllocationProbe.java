@@ -11,7 +11,8 @@ import org.autobalance.synthetic.KnownMatrices;
  * A child JVM's main for {@link SparsePassAllocationTest}: per dtype, after the histories below, the bytes allocated
  * per pass by each of the seven sparse passes (the observed pass, the full loss's fused pass, the product, the
  * held-out residual, the panel product over 3 panels, the observed pass over 3 column panels, the fused panel product
- * over M's aligned form in 3 panels) at rows of 1, 2, 3 and 4
+ * over M's aligned form in 3 panels; at 2 to 4 vectors a row it falls back to the fused pass over M's CSR, so only
+ * its 1-vector cells measure its own kernel) at rows of 1, 2, 3 and 4
  * vectors (the observed passes' of the large-rank width, at which they run), printed as {@code allocated DTYPE PASS
  * VECTORS BYTES}, and {@code done} at the end. First, {@code control BYTES}: what the counter read across a 1 MiB
  * array's allocation, so that a counter that does not count cannot pass the test; a reading of -1 (not supported) ends

@@ -12,8 +12,10 @@ import org.autobalance.parallel.EngineIteration;
 
 /**
  * A development timer (not a substitute for JMH or {@code bench sparse}) that splits one sparse full-loss iteration,
- * one thread, into the calls the engine makes — MV over M, MᵀU over Mᵀ (over their column panels where the kernels
- * run them, {@link SparsePanels}), UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of V — each timed by thread CPU time, and
+ * one thread, into the calls the engine makes at two or more threads — MV over M, MᵀU over Mᵀ (over their column
+ * panels where the kernels run them, {@link SparsePanels}; at one thread the engine runs both in one pass over M's
+ * aligned form instead, which {@code PanelFusedTimer} times), UᵀU, VᵀV, ⟨U, MV⟩, the step of U and of V — each timed
+ * by thread CPU time, and
  * times the observed loss's pass, the two products in CSR order, the steps that add up the new factor's Gram (the
  * engine's since the twenty-second session: its passes then sweep neither factor) and the whole full-loss
  * {@link EngineIteration}
