@@ -134,15 +134,18 @@ public final class SparsePanels implements AutoCloseable {
 
     /**
      * Builds the layout of A = {@code m} or, when {@code transposed}, of A = Mᵀ from M's own entries (no CSR of Mᵀ
-     * is needed: A's entry (a, b) is M's (b, a)). Pass 1 counts each row's entries in each panel, orders each window's
-     * rows per panel and sizes the slices; pass 2 visits M's entries once in CSR order, which gives each row of A its
-     * entries in increasing column order whichever A is, and writes each at its row's next place in its panel; pass 3
-     * pads. The bytes are the same for both sources of A (tested).
+     * is needed: A's entry (a, b) is M's (b, a)); or, when {@code aligned}, M's aligned form. The gather products'
+     * layouts: pass 1 counts each row's entries in each panel, orders each window's rows per panel and sizes the
+     * slices; pass 2 visits M's entries once in CSR order, which gives each row of A its entries in increasing column
+     * order whichever A is, and writes each at its row's next place in its panel; pass 3 pads. The bytes are the same
+     * for both sources of A (tested). The aligned form: pass 1 runs each (panel, slice)'s placement ({@link Aligner})
+     * to count its steps, pass 2 runs it again and writes the entries; the rows' positions are the rows themselves in
+     * every panel.
      */
-    private SparsePanels(SparseMatrix m, boolean transposed, int width, int[] chunks) {
+    private SparsePanels(SparseMatrix m, boolean transposed, boolean aligned, int width, int[] chunks) {
         this.matrix = m;
         this.transposed = transposed;
-        this.aligned = false;
+        this.aligned = aligned;
         this.rows = transposed ? m.cols() : m.rows();
         this.cols = transposed ? m.rows() : m.cols();
         int n = rows;
@@ -163,10 +166,6 @@ public final class SparsePanels implements AutoCloseable {
                     + NativeMemory.MAX_ARRAY_LENGTH + ")");
         }
         int nsPanels = panels * ns; // ns ≤ n, so within the check above
-        // at once: the positions' rows and either their counts (pass 1) or their next places (pass 2), the starts
-        NativeMemory.requireHeap(positions * (Integer.BYTES + Long.BYTES) + (nsPanels + 1L) * Long.BYTES
-                + (long) WINDOW * Long.BYTES, () -> "order the rows of a " + n + " x " + cols
-                + " sparse matrix in " + panels + " column panels");
         int[] firstRows = new int[ns + 1];
         for (int c = 0, s = 0; c + 1 < chunks.length; c++) {
             for (int i = chunks[c]; i < chunks[c + 1]; i += SLICE) {
@@ -174,39 +173,64 @@ public final class SparsePanels implements AutoCloseable {
             }
         }
         firstRows[ns] = n;
-        // pass 1: each panel's order of each window's rows, and each (panel, slice)'s length: the piece of its first
-        // row, the longest; then the starts
-        int[] count = counts();
-        int[] rowAt = new int[(int) positions];
         long[] start = new long[nsPanels + 1];
-        long[] keys = new long[WINDOW];
-        int s = 0;
-        for (int c = 0; c + 1 < chunks.length; c++) {
-            for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
-                int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
-                order(w0, w1, count, keys, rowAt);
-                for (int first = w0; first < w1; first += SLICE, s++) {
-                    for (int p = 0; p < panels; p++) {
-                        long longest = count[p * n + rowAt[p * n + first]];
-                        if (longest * SLICE > Integer.MAX_VALUE) {
-                            // the kernels index a slice's entries by int
-                            throw new IllegalArgumentException("row " + rowAt[p * n + first] + " has " + longest
-                                    + " stored entries in one column panel, more than the panel layout takes");
+        int[] rowAt = null;
+        Aligner aligner = null;
+        if (aligned) {
+            // at once: each row's next entry and the starts
+            NativeMemory.requireHeap((long) n * Long.BYTES + (nsPanels + 1L) * Long.BYTES, () -> "align the rows of a "
+                    + n + " x " + cols + " sparse matrix in " + panels + " column panels");
+            aligner = new Aligner(firstRows);
+            for (int p = 0; p < panels; p++) {
+                for (int s = 0; s < ns; s++) {
+                    long steps = aligner.place(p, s, -1);
+                    if (steps * SLICE > Integer.MAX_VALUE) {
+                        // the kernels index a slice's entries by int
+                        throw new IllegalArgumentException("rows " + firstRows[s] + " to " + (firstRows[s + 1] - 1)
+                                + " need " + steps + " steps in one column panel, more than the panel layout takes");
+                    }
+                    start[p * ns + s + 1] = steps * SLICE;
+                }
+            }
+        } else {
+            // at once: the positions' rows and either their counts (pass 1) or their next places (pass 2), the starts
+            NativeMemory.requireHeap(positions * (Integer.BYTES + Long.BYTES) + (nsPanels + 1L) * Long.BYTES
+                    + (long) WINDOW * Long.BYTES, () -> "order the rows of a " + n + " x " + cols
+                    + " sparse matrix in " + panels + " column panels");
+            // pass 1: each panel's order of each window's rows, and each (panel, slice)'s length: the piece of its
+            // first row, the longest
+            int[] count = counts();
+            rowAt = new int[(int) positions];
+            long[] keys = new long[WINDOW];
+            int s = 0;
+            for (int c = 0; c + 1 < chunks.length; c++) {
+                for (int w0 = chunks[c]; w0 < chunks[c + 1]; w0 += WINDOW) {
+                    int w1 = Math.min(w0 + WINDOW, chunks[c + 1]);
+                    order(w0, w1, count, keys, rowAt);
+                    for (int first = w0; first < w1; first += SLICE, s++) {
+                        for (int p = 0; p < panels; p++) {
+                            long longest = count[p * n + rowAt[p * n + first]];
+                            if (longest * SLICE > Integer.MAX_VALUE) {
+                                // the kernels index a slice's entries by int
+                                throw new IllegalArgumentException("row " + rowAt[p * n + first] + " has " + longest
+                                        + " stored entries in one column panel, more than the panel layout takes");
+                            }
+                            start[p * ns + s + 1] = longest * SLICE;
                         }
-                        start[p * ns + s + 1] = longest * SLICE;
                     }
                 }
             }
+            count = null; // pass 2 needs the heap it took
         }
-        count = null; // pass 2 needs the heap it took
         for (int x = 0; x < nsPanels; x++) {
             start[x + 1] += start[x];
         }
         long entries = start[nsPanels];
         DType t = m.dtype();
+        String what = aligned ? "aligned panel layout" : "panel layout";
         this.bytes = entries * (Integer.BYTES + t.bytes()) + (nsPanels + 1L) * Long.BYTES
                 + (ns + 1L + positions) * Integer.BYTES;
-        this.arena = NativeArena.open(this, bytes, () -> "the panel layout of a " + n + " x " + cols
+        this.arena = NativeArena.open(this, bytes, () -> "the " + what + " of a " + n + " x " + cols
                 + " sparse matrix (its " + m.nonZeros() + " stored entries in " + panels + " column panels)");
         try {
             this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
@@ -215,92 +239,26 @@ public final class SparsePanels implements AutoCloseable {
             this.columns = arena.allocate(Math.max(1, entries) * Integer.BYTES, 64);
             this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64); // zeros: the padding's values
             MemorySegment.copy(firstRows, 0, sliceRows, ValueLayout.JAVA_INT, 0, ns + 1);
-            MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
             MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
-            long[] next = places(firstRows, rowAt, start);
-            scatter(next);
-            pad(firstRows, rowAt, start, next);
-        } catch (OutOfMemoryError | IllegalArgumentException e) {
-            arena.close();
-            throw new IllegalArgumentException("cannot allocate the panel layout of a " + n + " x " + cols
-                    + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            arena.close(); // nothing half-built is left counted
-            throw e;
-        }
-    }
-
-    /**
-     * Builds the aligned form of M ({@link #aligned}) in panels of {@code width} columns: pass 1 runs each (panel,
-     * slice)'s placement to count its steps, pass 2 runs it again and writes the entries; the rows' positions are the
-     * rows themselves in every panel.
-     */
-    private SparsePanels(SparseMatrix m, int width) {
-        this.matrix = m;
-        this.transposed = false;
-        this.aligned = true;
-        this.rows = m.rows();
-        this.cols = m.cols();
-        int n = rows;
-        this.width = width;
-        this.panels = (cols + width - 1) / width;
-        this.slices = (n + SLICE - 1) / SLICE;
-        this.chunkSlices = new int[] {0, slices};
-        long positions = panels * (long) n;
-        if (positions > NativeMemory.MAX_ARRAY_LENGTH) {
-            throw new IllegalArgumentException("a " + n + " x " + cols + " sparse matrix in " + panels
-                    + " column panels has " + positions + " row positions, more than the panel layout takes ("
-                    + NativeMemory.MAX_ARRAY_LENGTH + ")");
-        }
-        int ns = slices;
-        int nsPanels = panels * ns; // ns ≤ n, so within the check above
-        // at once: each row's next entry and the starts
-        NativeMemory.requireHeap((long) n * Long.BYTES + (nsPanels + 1L) * Long.BYTES, () -> "align the rows of a "
-                + n + " x " + cols + " sparse matrix in " + panels + " column panels");
-        long[] start = new long[nsPanels + 1];
-        Aligner aligner = new Aligner(m, width);
-        for (int p = 0; p < panels; p++) {
-            for (int s = 0; s < ns; s++) {
-                long steps = aligner.place(p, s, -1);
-                if (steps * SLICE > Integer.MAX_VALUE) {
-                    // the kernels index a slice's entries by int
-                    throw new IllegalArgumentException("rows " + s * SLICE + " to " + Math.min(n, s * SLICE + SLICE)
-                            + " need " + steps + " steps in one column panel, more than the panel layout takes");
+            if (aligned) {
+                for (long x = 0; x < positions; x++) {
+                    order.setAtIndex(ValueLayout.JAVA_INT, x, (int) (x % n));
                 }
-                start[p * ns + s + 1] = steps * SLICE;
-            }
-        }
-        for (int x = 0; x < nsPanels; x++) {
-            start[x + 1] += start[x];
-        }
-        long entries = start[nsPanels];
-        DType t = m.dtype();
-        this.bytes = entries * (Integer.BYTES + t.bytes()) + (nsPanels + 1L) * Long.BYTES
-                + (ns + 1L + positions) * Integer.BYTES;
-        this.arena = NativeArena.open(this, bytes, () -> "the aligned panel layout of a " + n + " x " + cols
-                + " sparse matrix (its " + m.nonZeros() + " stored entries in " + panels + " column panels)");
-        try {
-            this.sliceRows = arena.allocate((ns + 1L) * Integer.BYTES, 64);
-            this.order = arena.allocate(Math.max(1, positions) * Integer.BYTES, 64);
-            this.starts = arena.allocate((nsPanels + 1L) * Long.BYTES, 64);
-            this.columns = arena.allocate(Math.max(1, entries) * Integer.BYTES, 64);
-            this.values = arena.allocate(Math.max(1, entries) * t.bytes(), 64); // zeros: the padding's values
-            for (int s = 0; s <= ns; s++) {
-                sliceRows.setAtIndex(ValueLayout.JAVA_INT, s, Math.min(s * SLICE, n));
-            }
-            for (long x = 0; x < positions; x++) {
-                order.setAtIndex(ValueLayout.JAVA_INT, x, (int) (x % n));
-            }
-            MemorySegment.copy(start, 0, starts, ValueLayout.JAVA_LONG, 0, start.length);
-            aligner.rewind();
-            for (int p = 0; p < panels; p++) {
-                for (int s = 0; s < ns; s++) {
-                    aligner.place(p, s, start[p * ns + s]);
+                aligner.rewind();
+                for (int p = 0; p < panels; p++) {
+                    for (int s = 0; s < ns; s++) {
+                        aligner.place(p, s, start[p * ns + s]);
+                    }
                 }
+            } else {
+                MemorySegment.copy(rowAt, 0, order, ValueLayout.JAVA_INT, 0, rowAt.length);
+                long[] next = places(firstRows, rowAt, start);
+                scatter(next);
+                pad(firstRows, rowAt, start, next);
             }
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
-            throw new IllegalArgumentException("cannot allocate the aligned panel layout of a " + n + " x " + cols
+            throw new IllegalArgumentException("cannot allocate the " + what + " of a " + n + " x " + cols
                     + " sparse matrix (" + bytes + " bytes): " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             arena.close(); // nothing half-built is left counted
@@ -315,27 +273,24 @@ public final class SparsePanels implements AutoCloseable {
      * The lanes of the other pair need no wait: the kernel runs the pairs one after the other, in row order.
      */
     private final class Aligner {
-        private final SparseMatrix m;
-        private final MemorySegment column;
-        private final int width;
+        private final MemorySegment column = matrix.columnIndices();
+        /** Each slice's first row, and the rows' end. */
+        private final int[] firstRows;
         /** Each row's first entry in a panel not yet visited. */
-        private final long[] next;
+        private final long[] next = new long[rows];
         private final long[] at = new long[SLICE];
         private final long[] end = new long[SLICE];
         private final int[] last = new int[SLICE];
 
-        Aligner(SparseMatrix m, int width) {
-            this.m = m;
-            this.column = m.columnIndices();
-            this.width = width;
-            this.next = new long[m.rows()];
+        Aligner(int[] firstRows) {
+            this.firstRows = firstRows;
             rewind();
         }
 
         /** Back to panel 0: each row's next entry its first. */
         void rewind() {
             for (int i = 0; i < next.length; i++) {
-                next[i] = m.rowStart(i);
+                next[i] = matrix.rowStart(i);
             }
         }
 
@@ -346,15 +301,15 @@ public final class SparsePanels implements AutoCloseable {
          * @return the slice's steps
          */
         long place(int p, int s, long to) {
-            int first = s * SLICE;
-            int nr = Math.min(SLICE, rows - first);
+            int first = firstRows[s];
+            int nr = firstRows[s + 1] - first;
             long limit = (long) (p + 1) * width;
             boolean left = false;
             for (int q = 0; q < SLICE; q++) {
                 at[q] = q < nr ? next[first + q] : 0;
                 end[q] = at[q];
                 if (q < nr) {
-                    long rowEnd = m.rowStart(first + q + 1);
+                    long rowEnd = matrix.rowStart(first + q + 1);
                     while (end[q] < rowEnd && column.getAtIndex(ValueLayout.JAVA_INT, end[q]) < limit) {
                         end[q]++;
                     }
@@ -364,7 +319,7 @@ public final class SparsePanels implements AutoCloseable {
                 last[q] = p * width;
             }
             long steps = 0;
-            long b = m.dtype().bytes();
+            long b = matrix.dtype().bytes();
             while (left) {
                 left = false;
                 for (int q = 0; q < SLICE; q++) {
@@ -378,7 +333,7 @@ public final class SparsePanels implements AutoCloseable {
                         long x = to + steps * SLICE + q;
                         columns.setAtIndex(ValueLayout.JAVA_INT, x, last[q]);
                         if (places) {
-                            MemorySegment.copy(m.values(), k * b, values, x * b, b);
+                            MemorySegment.copy(matrix.values(), k * b, values, x * b, b);
                         }
                     }
                     left |= at[q] < end[q];
@@ -520,7 +475,7 @@ public final class SparsePanels implements AutoCloseable {
      *     the memory (native, or the Java heap for the build) is not there
      */
     public static SparsePanels of(SparseMatrix a, int panels, int[] chunks) {
-        return build(a, false, panels, chunks);
+        return build(a, false, false, panels, chunks);
     }
 
     /**
@@ -531,7 +486,7 @@ public final class SparsePanels implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #of}
      */
     public static SparsePanels ofTransposed(SparseMatrix m, int panels, int[] chunks) {
-        return build(m, true, panels, chunks);
+        return build(m, true, false, panels, chunks);
     }
 
     /**
@@ -544,7 +499,7 @@ public final class SparsePanels implements AutoCloseable {
     public static Shared<SparsePanels> shared(SparseMatrix m, boolean transposed, int panels, int[] chunks) {
         int[] bounds = chunks.clone();
         return Shared.acquire(m, new Key(transposed, panels, Arrays.stream(bounds).boxed().toList()),
-                () -> build(m, transposed, panels, bounds));
+                () -> build(m, transposed, false, panels, bounds));
     }
 
     /**
@@ -554,11 +509,7 @@ public final class SparsePanels implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #of}
      */
     public static SparsePanels aligned(SparseMatrix m, int panels) {
-        if (panels < 1) {
-            throw new IllegalArgumentException("panels must be at least 1, got " + panels);
-        }
-        int cols = m.cols();
-        return new SparsePanels(m, (cols + Math.min(panels, cols) - 1) / Math.min(panels, cols));
+        return build(m, false, true, panels, new int[] {0, m.rows()});
     }
 
     /**
@@ -578,7 +529,7 @@ public final class SparsePanels implements AutoCloseable {
     private record Key(boolean transposed, int panels, List<Integer> chunks) {
     }
 
-    private static SparsePanels build(SparseMatrix m, boolean transposed, int panels, int[] chunks) {
+    private static SparsePanels build(SparseMatrix m, boolean transposed, boolean aligned, int panels, int[] chunks) {
         int rows = transposed ? m.cols() : m.rows();
         int cols = transposed ? m.rows() : m.cols();
         if (panels < 1) {
@@ -593,7 +544,8 @@ public final class SparsePanels implements AutoCloseable {
                         + chunks[c + 1]);
             }
         }
-        return new SparsePanels(m, transposed, (cols + Math.min(panels, cols) - 1) / Math.min(panels, cols), chunks);
+        return new SparsePanels(m, transposed, aligned, (cols + Math.min(panels, cols) - 1) / Math.min(panels, cols),
+                chunks);
     }
 
     /**
