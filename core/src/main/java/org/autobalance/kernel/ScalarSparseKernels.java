@@ -110,14 +110,21 @@ public final class ScalarSparseKernels implements SparseKernels {
     }
 
     /**
-     * Reads the aligned form itself, as {@link #panelProduct} reads a layout: MV by {@link #panelProduct}, and each
-     * element of MᵀU summed in double over the layout's entries (padding included) in the kernels' order (each slice's
-     * lanes 0 and 1 step by step, then lanes 2 and 3: each column's rows in increasing order, so the sums do not
-     * depend on the panel count) and rounded once.
+     * Reads the aligned form itself, as {@link #panelProduct} reads a layout, all in the pass's last call (the last
+     * chunk's last panel): MV by {@link #panelProduct} chunk by chunk, and each element of MᵀU summed in double over
+     * the layout's entries (padding included) in the kernels' order (each slice's lanes 0 and 1 step by step, then
+     * lanes 2 and 3: each column's rows in increasing order, so the sums depend on neither the panels nor the chunks)
+     * and rounded once.
      */
     @Override
-    public void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
-        panelProduct(m.requireAligned(), v, 0, mv);
+    public void panelFusedProduct(SparsePanels m, int chunk, int panel, DenseMatrix u, DenseMatrix v, DenseMatrix mv,
+            DenseMatrix mtu) {
+        if (chunk != m.requireAligned().chunks() - 1 || panel != m.panels() - 1) {
+            return;
+        }
+        for (int c = 0; c < m.chunks(); c++) {
+            panelProduct(m, v, c, mv);
+        }
         boolean f32 = u.dtype() == DType.FLOAT32;
         int r = u.cols();
         int ns = m.slices();

@@ -58,17 +58,36 @@ public interface SparseKernels {
     void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y);
 
     /**
-     * MV and MᵀU of the whole M in one pass over its aligned form ({@link SparsePanels#aligned}; {@code m} must be
-     * one): {@code mv} and {@code mtu} (modified) are overwritten with M·V and Mᵀ·U; {@code u} and {@code v} are not
-     * modified. Where {@link #panelled} is true for the factors' dtype and rank, row i of MV is {@link #panelProduct}'s
-     * one FMA chain in increasing column order and row j of MᵀU the same chain over Mᵀ's row j (increasing row
-     * order), so both have the bits of the two gather products whatever the panel count, with their caveats: a −0
-     * may read +0; a non-finite row j of V may make NaN the rows of MV padded with column j, and a non-finite row i
-     * of U the rows of MᵀU at the columns row i's lane pads with (its last column in a panel, or the panel's first
-     * column, also for a short last slice's missing lanes, which pad with the slice's first row of U). Elsewhere an
-     * implementation may fall back to {@link #fusedPass} or sum in double and round once (the scalar reference).
+     * One step of MV and MᵀU in one pass over M's aligned form ({@link SparsePanels#aligned}; {@code m} must be one):
+     * chunk {@code chunk}'s rows of M in panel {@code panel}. The calls of one pass cover every (chunk, panel) once,
+     * each panel's chunks in increasing order and each chunk's panels in increasing order (one thread: panel after
+     * panel, each one's chunks in turn; a thread per chunk: the wavefront, chunk c on panel p once chunk c − 1 has
+     * finished it). After the last call {@code mv} and {@code mtu} (modified) hold M·V and Mᵀ·U; before it they hold
+     * partial sums (an implementation may also do all the work in the last call). {@code u} and {@code v} are not
+     * modified. Where {@link #panelled} is true for the factors' dtype and rank, row i of MV is
+     * {@link #panelProduct}'s one FMA chain in increasing column order and row j of MᵀU the same chain over Mᵀ's
+     * row j (increasing row order), so both have the bits of the two gather products whatever the panels and the
+     * chunks, with their caveats: a −0 may read +0; a non-finite row j of V may make NaN the rows of MV padded with
+     * column j, and a non-finite row i of U the rows of MᵀU at the columns row i's lane pads with (its last column in
+     * a panel, or the panel's first column, also for a short last slice's missing lanes, which pad with the slice's
+     * first row of U). Elsewhere an implementation may fall back to {@link #fusedPass} or sum in double and round
+     * once (the scalar reference).
      */
-    void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu);
+    void panelFusedProduct(SparsePanels m, int chunk, int panel, DenseMatrix u, DenseMatrix v, DenseMatrix mv,
+            DenseMatrix mtu);
+
+    /**
+     * MV and MᵀU of the whole M from its aligned form on one thread: every call of
+     * {@link #panelFusedProduct(SparsePanels, int, int, DenseMatrix, DenseMatrix, DenseMatrix, DenseMatrix)}, panel
+     * after panel, each panel's chunks in turn.
+     */
+    default void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
+        for (int p = 0; p < m.panels(); p++) {
+            for (int c = 0; c < m.chunks(); c++) {
+                panelFusedProduct(m, c, p, u, v, mv, mtu);
+            }
+        }
+    }
 
     /**
      * The fused pass of the observed-entries loss ½Σ_Ω(uᵢ·vⱼ − Mᵢⱼ)² over rows {@code [rowStart, rowEnd)}, with the

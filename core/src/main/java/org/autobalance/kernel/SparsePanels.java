@@ -46,13 +46,13 @@ import org.autobalance.memory.SparseMatrix;
  * no CSR of Mᵀ is needed (native-notes/sparse.md, "Twenty-second session").
  *
  * <p>The aligned form ({@link #aligned}), for {@link SparseKernels#panelFusedProduct}, which reads M once for both
- * MV and MᵀU: one chunk, slices of 4 consecutive rows in their own order (no window ordering), whose lanes the kernel
+ * MV and MᵀU: slices of 4 consecutive rows of a chunk in their own order (no window ordering), whose lanes the kernel
  * runs as two pairs (lanes 0 and 1, then 2 and 3), and the lanes padded so that a column the two lanes of a pair share
  * comes no later in the lower lane (at each step lane 1 or 3 waits, padding, while its pair's lower lane still holds
- * its next column). Scatter-adding m·U[i] into MᵀU[j] entry by entry, slice after slice, pair after pair and, within
- * a pair, step by step, the lower lane first, then adds MᵀU[j]'s terms in increasing row order from its panel's
- * start: the one chain of the gather product over Mᵀ's row, whatever the panel count (native-notes/sparse.md,
- * "Twenty-sixth session").
+ * its next column). Scatter-adding m·U[i] into MᵀU[j] entry by entry, chunk after chunk, slice after slice, pair after
+ * pair and, within a pair, step by step, the lower lane first, then adds MᵀU[j]'s terms in increasing row order from
+ * its panel's start: the one chain of the gather product over Mᵀ's row, whatever the panel count and the chunks
+ * (native-notes/sparse.md, "Twenty-sixth session" and "Twenty-seventh session").
  */
 public final class SparsePanels implements AutoCloseable {
     /** Rows of A per slice: their 4 FMA chains hide the FMA latency, as the even/odd chains of the CSR product do. */
@@ -498,35 +498,35 @@ public final class SparsePanels implements AutoCloseable {
      */
     public static Shared<SparsePanels> shared(SparseMatrix m, boolean transposed, int panels, int[] chunks) {
         int[] bounds = chunks.clone();
-        return Shared.acquire(m, new Key(transposed, panels, Arrays.stream(bounds).boxed().toList()),
+        return Shared.acquire(m, new Key(transposed, false, panels, Arrays.stream(bounds).boxed().toList()),
                 () -> build(m, transposed, false, panels, bounds));
     }
 
     /**
      * The aligned form of M in {@code panels} panels (of ⌈cols / panels⌉ columns; fewer when that leaves the last
-     * ones empty), one chunk of all its rows: what {@link SparseKernels#panelFusedProduct} reads. The caller owns it.
+     * ones empty) for the row chunks {@code chunks} (as {@link #of}: no slice straddles two chunks): what
+     * {@link SparseKernels#panelFusedProduct} reads, a chunk and a panel a call. The caller owns it.
      *
      * @throws IllegalArgumentException as {@link #of}
      */
-    public static SparsePanels aligned(SparseMatrix m, int panels) {
-        return build(m, false, true, panels, new int[] {0, m.rows()});
+    public static SparsePanels aligned(SparseMatrix m, int panels, int[] chunks) {
+        return build(m, false, true, panels, chunks);
     }
 
     /**
-     * A lease on the aligned form of M ({@link #aligned}) in these panels, shared as {@link #shared} shares the
-     * others.
+     * A lease on the aligned form of M ({@link #aligned}) in these panels and chunks, shared as {@link #shared}
+     * shares the others.
      *
      * @throws IllegalArgumentException as {@link #of}
      */
-    public static Shared<SparsePanels> sharedAligned(SparseMatrix m, int panels) {
-        return Shared.acquire(m, new Key(false, panels, List.of(-1)), () -> aligned(m, panels));
+    public static Shared<SparsePanels> sharedAligned(SparseMatrix m, int panels, int[] chunks) {
+        int[] bounds = chunks.clone();
+        return Shared.acquire(m, new Key(false, true, panels, Arrays.stream(bounds).boxed().toList()),
+                () -> aligned(m, panels, bounds));
     }
 
-    /**
-     * What makes two layouts of one matrix the same: which of M and Mᵀ, the panels, the chunks' bounds ({@code [-1]}
-     * for the aligned form, which has one chunk).
-     */
-    private record Key(boolean transposed, int panels, List<Integer> chunks) {
+    /** What makes two layouts of one matrix the same: which of M and Mᵀ, which form, the panels, the chunks' bounds. */
+    private record Key(boolean transposed, boolean aligned, int panels, List<Integer> chunks) {
     }
 
     private static SparsePanels build(SparseMatrix m, boolean transposed, boolean aligned, int panels, int[] chunks) {
@@ -704,6 +704,11 @@ public final class SparsePanels implements AutoCloseable {
     /** Slices per panel (every panel has the same slices: the same rows). */
     public int slices() {
         return slices;
+    }
+
+    /** The row chunks the layout was built for. */
+    public int chunks() {
+        return chunkSlices.length - 1;
     }
 
     /** The first slice of chunk c; chunk c's slices are {@code [chunkSlice(c), chunkSlice(c + 1))}. */

@@ -35,10 +35,12 @@ import org.autobalance.memory.internal.Closing;
  * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
  * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
  * memory again as M). The observed loss's pass reads M's entries in column panels where they pay ({@link CsrPanels},
- * shared the same way): the same bits as over M. At one thread the full loss reads M once for both products instead,
- * from M's aligned form ({@link SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the
- * two gather products, no layout of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); at more, the scatter into
- * MᵀU would race, and per-thread partials would change its bits with the thread count.
+ * shared the same way): the same bits as over M. Where M's aligned form pays, the full loss reads M once for both
+ * products instead ({@link SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the two
+ * gather products, no layout of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); with more than one thread the
+ * chunks run its panels in a wavefront ({@link PanelWavefront}), so that no two threads scatter into one row of MᵀU
+ * and every row of it adds its terms in the order of one thread: the bits do not depend on the thread count there
+ * (per-thread partials of MᵀU would make them depend on it; "Twenty-seventh session").
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
  * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
@@ -70,12 +72,14 @@ public final class IterationEngine implements AutoCloseable {
     private final SparsePanels panelsOfM;
     private final SparsePanels panelsOfTransposed;
     /**
-     * M's aligned form for the fused panel product (full loss, one thread, where the kernels run the layouts faster
-     * and it pays: {@link SparsePanels#paysAligned}); null otherwise. Leased as the layouts above; with it they are
-     * null.
+     * M's aligned form for the fused panel product (full loss, where the kernels run the layouts faster and it pays:
+     * {@link SparsePanels#paysAligned}), for the chunks above; null otherwise. Leased as the layouts above; with it
+     * they are null.
      */
     private final Shared<SparsePanels> layoutAligned;
     private final SparsePanels alignedPanels;
+    /** The order of the chunks' calls over {@link #alignedPanels}, or null without it. */
+    private final PanelWavefront wavefront;
     /**
      * M's entries in column panels for the observed-entries pass (observed loss, where the kernels run it faster:
      * {@link SparseKernels#panelledObserved}, and it pays: {@link CsrPanels#pays}); null otherwise. Leased from M's
@@ -146,14 +150,14 @@ public final class IterationEngine implements AutoCloseable {
      */
     public IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
-        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v, SparsePanels::shared);
+        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v, null);
     }
 
     /**
-     * A full-loss engine over a sparse M whose layouts are leased by {@code lease} instead of
-     * {@link SparsePanels#shared}: the tests' way to make a lease fail inside the constructor. Only the two layouts
-     * of M and Mᵀ go through it; an engine of one thread leases M's aligned form from
-     * {@link SparsePanels#sharedAligned} directly (one lease: nothing before it to leave behind).
+     * A full-loss engine over a sparse M that runs the gather products over the layouts of M and Mᵀ wherever they pay,
+     * never M's aligned form, and leases them by {@code lease} instead of {@link SparsePanels#shared}: the tests' way
+     * to run that path on every host (the other constructor takes it only where the aligned form does not pay, which
+     * on a host whose L2 is at most 1 MiB is nowhere the layouts pay) and to make a lease fail inside the constructor.
      */
     IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             DenseMatrix u, DenseMatrix v, LayoutLease lease) {
@@ -183,7 +187,8 @@ public final class IterationEngine implements AutoCloseable {
         this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         long rowBytes = rowBytes(dtype, r);
         boolean full = sparse != null && !observed;
-        boolean fusedPanelled = full && fusedPanelled(sparseKernels, sparse, r, threads);
+        boolean fusedPanelled = lease == null && full && fusedPanelled(sparseKernels, sparse, r);
+        LayoutLease leases = lease != null ? lease : SparsePanels::shared;
         boolean panelled = full && !fusedPanelled && panelled(sparseKernels, sparse, r);
         boolean observedPanelled = sparse != null && observed && observedPanelled(sparseKernels, sparse, r);
         this.transposed = full && !panelled && !fusedPanelled ? sparse.transposed() : null;
@@ -196,14 +201,14 @@ public final class IterationEngine implements AutoCloseable {
         // nothing half-built is left behind, whatever fails (an OutOfMemoryError too)
         List<AutoCloseable> built = new ArrayList<>();
         try {
-            this.layoutOfM = panelled ? built(built, lease.lease(sparse, false,
+            this.layoutOfM = panelled ? built(built, leases.lease(sparse, false,
                     SparsePanels.panelCount(cols, rowBytes), sparseChunks)) : null;
-            this.layoutOfTransposed = panelled ? built(built, lease.lease(sparse, true,
+            this.layoutOfTransposed = panelled ? built(built, leases.lease(sparse, true,
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
             this.panelsOfM = panelled ? layoutOfM.get() : null;
             this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
             this.layoutAligned = fusedPanelled ? built(built, SparsePanels.sharedAligned(sparse,
-                    SparsePanels.alignedPanelCount(cols, rowBytes))) : null;
+                    SparsePanels.alignedPanelCount(cols, rowBytes), sparseChunks)) : null;
             this.alignedPanels = fusedPanelled ? layoutAligned.get() : null;
             if (observedPanelled) {
                 // the panelled pass keeps each row's sum of squares from panel to panel: a double a row, on the heap
@@ -230,6 +235,9 @@ public final class IterationEngine implements AutoCloseable {
             Closing.closeEach(built, e);
             throw e;
         }
+        this.wavefront = fusedPanelled ? new PanelWavefront(pass, alignedPanels.panels()) : null;
+        PanelWavefront.PanelTask alignedTask = fusedPanelled
+                ? (c, p) -> sparseKernels.panelFusedProduct(alignedPanels, c, p, u, v, mv, mtu) : null;
         this.gramUPartials = new double[threads][r * r];
         this.gramVPartials = new double[threads][r * r];
         this.gramU = new double[r * r];
@@ -248,7 +256,7 @@ public final class IterationEngine implements AutoCloseable {
         } else {
             this.multiplyTask = (c, start, end) -> {
                 if (alignedPanels != null) {
-                    sparseKernels.panelFusedProduct(alignedPanels, u, v, mv, mtu);
+                    wavefront.run(c, alignedTask);
                 } else if (panelsOfM != null) {
                     sparseKernels.panelProduct(panelsOfM, v, c, mv);
                     sparseKernels.panelProduct(panelsOfTransposed, u, c, mtu);
@@ -318,12 +326,20 @@ public final class IterationEngine implements AutoCloseable {
      * @return ⟨U, MV⟩; for the observed-entries loss Σ_Ω e², twice its data term
      */
     public double fusedPass() {
+        beginWavefront();
         return reduced(m != null ? pass.run(fusedTask, rows) : pass.run(fusedTask, sparseChunks));
     }
 
     /** As {@link #fusedPass()} but always the full-loss pass: MV and MᵀU of M's stored entries; returns ⟨U, MV⟩. */
     public double multiply() {
+        beginWavefront();
         return reduced(m != null ? pass.run(multiplyTask, rows) : pass.run(multiplyTask, sparseChunks));
+    }
+
+    private void beginWavefront() {
+        if (wavefront != null) {
+            wavefront.begin();
+        }
     }
 
     private double reduced(double value) {
@@ -430,21 +446,19 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank} on
-     * {@code threads} threads builds: for the full loss M's aligned form at one thread
-     * ({@link SparsePanels#floorBytesOfAligned}), else those of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}), for
-     * the observed loss M's column
-     * panels ({@link CsrPanels#bytes}, exactly); 0 where they are not built. For the solver's up-front check, as the
-     * layouts are built after U and V.
+     * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank}
+     * builds: for the full loss M's aligned form ({@link SparsePanels#floorBytesOfAligned}) where it pays, else those
+     * of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}); for the observed loss M's column panels
+     * ({@link CsrPanels#bytes}, exactly); 0 where they are not built. For the solver's up-front check, as the layouts
+     * are built after U and V.
      */
-    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank,
-            int threads) {
+    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
         long rowBytes = rowBytes(m.dtype(), rank);
         if (observed) {
             return !observedPanelled(sparseKernels, m, rank) ? 0 : CsrPanels.bytes(m.rows(), m.nonZeros(), m.dtype(),
                     CsrPanels.panelCount(m.cols(), rowBytes));
         }
-        if (fusedPanelled(sparseKernels, m, rank, threads)) {
+        if (fusedPanelled(sparseKernels, m, rank)) {
             return SparsePanels.floorBytesOfAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes);
         }
         return !panelled(sparseKernels, m, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(), m.cols(),
@@ -454,17 +468,16 @@ public final class IterationEngine implements AutoCloseable {
     /**
      * The panel layouts' bytes of a whole solver run over the sparse {@code m} at rank {@code rank} (a floor, as
      * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks shares them
-     * ({@link SparsePanels#shared}; at one thread M's aligned form, {@link SparsePanels#sharedAligned}): the
+     * ({@link SparsePanels#shared}, {@link SparsePanels#sharedAligned}): the
      * iterations', σ₁'s (full loss whatever the objective, its blocks at most
      * {@code rank} columns: the same panels) and the plateau test's. Where the rank is beyond what the layouts serve,
      * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none, but its
      * iterations' engine holds M's column panels while σ₁'s holds the full loss's layouts.
      */
-    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank,
-            int threads) {
-        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1, threads);
-        long iterations = observed ? panelBytes(sparseKernels, m, true, rank, threads) : 0;
-        return Math.max(panelBytes(sparseKernels, m, false, rank, threads), plateauTests) + iterations;
+    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
+        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1);
+        long iterations = observed ? panelBytes(sparseKernels, m, true, rank) : 0;
+        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests) + iterations;
     }
 
     /**
@@ -478,13 +491,13 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} on {@code threads} threads reads M's
-     * aligned form with the fused panel product: one thread, the kernels run the layouts faster
-     * ({@link SparseKernels#panelled}) and it pays ({@link SparsePanels#paysAligned}). One rule for the constructor
-     * and for {@link #panelBytes}'s estimate.
+     * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} reads M's
+     * aligned form with the fused panel product: the kernels run the layouts faster ({@link SparseKernels#panelled})
+     * and it pays ({@link SparsePanels#paysAligned}), at any thread count (the chunks in a wavefront). One rule for
+     * the constructor and for {@link #panelBytes}'s estimate.
      */
-    private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank, int threads) {
-        return threads == 1 && sparseKernels.panelled(m.dtype(), rank)
+    private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
+        return sparseKernels.panelled(m.dtype(), rank)
                 && SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
     }
 

@@ -90,6 +90,11 @@ public final class ParallelPass implements AutoCloseable {
         return threads;
     }
 
+    /** Whether {@link #close} has begun (a task that waits on another chunk gives up then: PanelWavefront). */
+    boolean isClosed() {
+        return closed;
+    }
+
     /**
      * First row of chunk {@code chunk} when {@code rows} rows are split (the end of the chunk is
      * chunkStart(chunk + 1)).

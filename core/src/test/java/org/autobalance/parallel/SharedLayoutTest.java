@@ -123,8 +123,9 @@ class SharedLayoutTest {
     }
 
     /**
-     * Two full-loss engines over one M (as the iterations' and σ₁'s): the second adds only its MV and MᵀU, and no
-     * engine builds Mᵀ's CSR; closing them in either order frees the layouts with the last.
+     * Two full-loss engines over one M (as the iterations' and σ₁'s) on the layouts of M and Mᵀ (the engine's way to
+     * them on every host): the second adds only its MV and MᵀU, and no engine builds Mᵀ's CSR; closing them in either
+     * order frees the layouts with the last.
      */
     @Test
     void enginesShareTheLayoutsAndHoldNoTranspose() {
@@ -138,7 +139,8 @@ class SharedLayoutTest {
             assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
             long work = (u.segment().byteSize() + v.segment().byteSize());
             long before = NativeMemory.liveBytes();
-            IterationEngine first = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u, v);
+            IterationEngine first = new IterationEngine(KernelProvider.kernels(), sk, pass, m, u, v,
+                    SparsePanels::shared);
             long withFirst = NativeMemory.liveBytes() - before;
             // the layouts' bytes, from leases on the same keys (no new build: the engine holds them)
             long layouts;
@@ -149,7 +151,8 @@ class SharedLayoutTest {
                 layouts = pm.get().bytes() + pt.get().bytes();
                 assertEquals(withFirst, layouts + work, "layouts, MV and MtU; no CSR of Mt");
             }
-            IterationEngine second = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x);
+            IterationEngine second = new IterationEngine(KernelProvider.kernels(), sk, pass, m, y, x,
+                    SparsePanels::shared);
             assertEquals(withFirst + work, NativeMemory.liveBytes() - before, "the second adds MV and MtU only");
             first.close();
             assertEquals(layouts + work, NativeMemory.liveBytes() - before, "the second's leases keep the layouts");
@@ -157,8 +160,8 @@ class SharedLayoutTest {
             second.close();
             assertEquals(before, NativeMemory.liveBytes(), "the last lease freed them");
             // the other order
-            first = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, u, v);
-            second = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null, y, x);
+            first = new IterationEngine(KernelProvider.kernels(), sk, pass, m, u, v, SparsePanels::shared);
+            second = new IterationEngine(KernelProvider.kernels(), sk, pass, m, y, x, SparsePanels::shared);
             second.close();
             first.close();
             assertEquals(before, NativeMemory.liveBytes());
@@ -166,11 +169,13 @@ class SharedLayoutTest {
     }
 
     /**
-     * At one thread the full loss reads M's aligned form alone (no layout of Mt, no CSR of Mt: the memory is the form's
-     * and MV's and MtU's), in 3 panels here, and MV and MtU have the bits of the two gather products at two threads.
+     * At 1, 2 and 3 threads the full loss reads M's aligned form alone, in 3 panels here, built for the engine's
+     * chunks (no layout of Mt, no CSR of Mt: the memory is the form's and MV's and MtU's), and MV and MtU have, at
+     * every thread count, the bits of the two gather products over the layouts of M and Mt (the wavefront keeps one
+     * thread's order).
      */
     @Test
-    void oneThreadReadsTheAlignedFormWithTheBitsOfTwo() {
+    void everyThreadCountReadsTheAlignedFormWithTheBitsOfTheTwoProducts() {
         SparseKernels sk = panelledKernels();
         // 2.5 panels' columns of the aligned form wherever the L2 is
         int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 5 / 2);
@@ -178,30 +183,40 @@ class SharedLayoutTest {
         try (SparseMatrix m = random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(cols, 2);
-                DenseMatrix y = factor(2_000, 1);
-                DenseMatrix x = factor(cols, 2);
-                ParallelPass one = new ParallelPass(1);
-                ParallelPass two = new ParallelPass(2)) {
+                DenseMatrix mv = DenseMatrix.allocate(DType.FLOAT32, 2_000, R);
+                DenseMatrix mtu = DenseMatrix.allocate(DType.FLOAT32, cols, R)) {
             assertEquals(3, SparsePanels.alignedPanelCount(cols, 64));
             assertTrue(SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
-            assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64), "two threads"
-                    + " gather over the layouts (else the CSR products' even and odd chains, other bits)");
+            assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64), "the gather"
+                    + " products run over the layouts (else the CSR products' even and odd chains, other bits)");
+            try (SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(cols, 64), new int[] {0, 2_000});
+                    SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(2_000, 64),
+                            new int[] {0, cols})) {
+                sk.panelProduct(pm, v, 0, mv);
+                sk.panelProduct(pt, u, 0, mtu);
+            }
             long work = u.segment().byteSize() + v.segment().byteSize();
             long before = NativeMemory.liveBytes();
-            try (IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, one, m, false, null, u, v)) {
-                long built = NativeMemory.liveBytes() - before - work;
-                try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3)) {
-                    assertTrue(aligned.get().isAligned());
-                    assertEquals(aligned.get().bytes(), built, "the aligned form, MV and MtU; no layout or CSR of Mt");
-                    assertEquals(built + work, NativeMemory.liveBytes() - before, "the engine's form, not a second");
-                }
-                assertTrue(built >= IterationEngine.panelBytes(sk, m, false, R, 1), "the solver's floor");
-                try (IterationEngine gathered = new IterationEngine(KernelProvider.kernels(), sk, two, m, false, null,
-                        y, x)) {
-                    fused.multiply();
-                    gathered.multiply();
-                    assertSameBytes(gathered.mv().segment(), fused.mv().segment(), "MV");
-                    assertSameBytes(gathered.mtu().segment(), fused.mtu().segment(), "MtU");
+            for (int threads = 1; threads <= 3; threads++) {
+                try (ParallelPass pass = new ParallelPass(threads);
+                        IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null,
+                                u, v)) {
+                    long built = NativeMemory.liveBytes() - before - work;
+                    try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3,
+                            IterationEngine.equalWork(m, threads))) {
+                        assertTrue(aligned.get().isAligned());
+                        assertEquals(threads, aligned.get().chunks());
+                        assertEquals(aligned.get().bytes(), built, threads + " threads: the aligned form, MV and MtU; "
+                                + "no layout or CSR of Mt");
+                        assertEquals(built + work, NativeMemory.liveBytes() - before, "the engine's form, not a "
+                                + "second");
+                    }
+                    assertTrue(built >= IterationEngine.panelBytes(sk, m, false, R), "the solver's floor");
+                    for (int call = 0; call < 2; call++) {
+                        fused.multiply();
+                        assertSameBytes(mv.segment(), fused.mv().segment(), threads + " threads: MV");
+                        assertSameBytes(mtu.segment(), fused.mtu().segment(), threads + " threads: MtU");
+                    }
                 }
             }
             assertEquals(before, NativeMemory.liveBytes());
@@ -273,20 +288,14 @@ class SharedLayoutTest {
         }
         assumeTrue(!sk.panelled(DType.FLOAT32, above), "these kernels run the layouts at every rank tried");
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 17)) {
-            // one thread reads M's aligned form alone, two the layouts of M and Mt: less at one
-            long aligned = IterationEngine.panelBytes(sk, m, false, R, 1);
-            long both = IterationEngine.panelBytes(sk, m, false, R, 2);
-            assertTrue(0 < aligned && aligned < both, aligned + " at 1 thread, " + both + " at 2");
-            for (int threads : new int[] {1, 2}) {
-                long oneColumn = IterationEngine.panelBytes(sk, m, false, 1, threads);
-                long atR = IterationEngine.panelBytes(sk, m, false, R, threads);
-                assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
-                assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R, threads));
-                assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R, threads));
-                assertEquals(0, IterationEngine.panelBytes(sk, m, false, above, threads));
-                assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above, threads));
-                assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above, threads));
-            }
+            long oneColumn = IterationEngine.panelBytes(sk, m, false, 1);
+            long atR = IterationEngine.panelBytes(sk, m, false, R);
+            assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R));
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R));
+            assertEquals(0, IterationEngine.panelBytes(sk, m, false, above));
+            assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above));
+            assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above));
         }
     }
 

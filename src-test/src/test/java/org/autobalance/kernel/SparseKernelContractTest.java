@@ -278,9 +278,11 @@ class SparseKernelContractTest {
     }
 
     /**
-     * {@code panelFusedProduct} over M's aligned form in one panel, two, three and one column a panel: MV and MᵀU
-     * (outputs filled with 7 first: every row overwritten) against the oracle and bound of {@link #product}, the same
-     * bits at every panel count and, where the kernels run the layout, bit for bit one FMA chain in column order for
+     * {@code panelFusedProduct} over M's aligned form in one panel, two, three and one column a panel, for one chunk of
+     * rows, three (bounds that cut a slice of 4 rows) and five with empty ones, its calls panel by panel (one
+     * thread's order) and chunk by chunk (the other extreme of the wavefront): MV and MᵀU (outputs filled with 7
+     * first: every row overwritten) against the oracle and bound of {@link #product}, the same bits for every panel
+     * count, chunking and order and, where the kernels run the layout, bit for bit one FMA chain in column order for
      * each row of MV and in row order for each row of MᵀU ({@link #assertOneChain} over M and over Mᵀ): the two
      * gather products' bits. A layout that is not the aligned form is refused.
      */
@@ -322,12 +324,26 @@ class SparseKernelContractTest {
             double[][] va = vf.toArray();
             double[][] firstMv = null;
             double[][] firstMtu = null;
-            for (int panels : new int[] {1, 2, 3, s.d2()}) {
-                try (SparsePanels layout = SparsePanels.aligned(m, panels);
+            int n = s.d1();
+            int[][] chunkings = {{0, n}, {0, n / 3, 2 * n / 3 + 1, n}, {0, 0, n / 2, n / 2, n, n}};
+            for (int x = 0; x < 4 * chunkings.length * 2; x++) {
+                int panels = new int[] {1, 2, 3, s.d2()}[x % 4];
+                int[] chunks = chunkings[x / 4 % chunkings.length];
+                boolean byChunk = x >= 4 * chunkings.length;
+                try (SparsePanels layout = SparsePanels.aligned(m, panels, chunks);
                         DenseMatrix mv = RandomMatrices.constant(t, s.d1(), s.r(), 7.0);
                         DenseMatrix mtu = RandomMatrices.constant(t, s.d2(), s.r(), 7.0)) {
-                    k.panelFusedProduct(layout, uf, vf, mv, mtu);
-                    String where = k.name() + " " + t.label() + " " + s + ", " + layout.panels() + " aligned panels";
+                    if (byChunk) {
+                        for (int c = 0; c < layout.chunks(); c++) {
+                            for (int p = 0; p < layout.panels(); p++) {
+                                k.panelFusedProduct(layout, c, p, uf, vf, mv, mtu);
+                            }
+                        }
+                    } else {
+                        k.panelFusedProduct(layout, uf, vf, mv, mtu);
+                    }
+                    String where = k.name() + " " + t.label() + " " + s + ", " + layout.panels() + " aligned panels, "
+                            + layout.chunks() + " chunks, " + (byChunk ? "chunk by chunk" : "panel by panel");
                     assertProduct(sample, ma, va, false, mv, 0, s.d1(), where + " M·V");
                     assertProduct(sample, ma, ua, true, mtu, 0, s.d2(), where + " Mt·U");
                     double[][] mvOut = mv.toArray();

@@ -143,7 +143,7 @@ public final class SparsePassAllocationProbe {
             this.rowSide = DenseMatrix.allocate(t, m.rows(), rank);
             this.columnSide = DenseMatrix.allocate(t, m.cols(), rank);
             this.panels = pass == Pass.PANELS ? SparsePanels.of(m, 3, new int[] {0, m.rows()})
-                    : pass == Pass.PANEL_FUSED ? SparsePanels.aligned(m, 3) : null;
+                    : pass == Pass.PANEL_FUSED ? SparsePanels.aligned(m, 3, new int[] {0, m.rows()}) : null;
             this.observedPanels = pass == Pass.OBSERVED_PANELS ? CsrPanels.of(m, 3) : null;
         }
 

@@ -75,7 +75,7 @@ public final class PanelFusedTimer {
                 long mtuHash = hash(mtu);
                 System.out.printf("  two products: MV hash %016x, MtU hash %016x%n", mvHash, mtuHash);
                 for (int k = 0; k < counts.size(); k++) {
-                    SparsePanels a = SparsePanels.aligned(m, counts.get(k));
+                    SparsePanels a = SparsePanels.aligned(m, counts.get(k), new int[] {0, m.rows()});
                     layouts.add(a);
                     fmv.segment().fill((byte) 0x7f); // every row must be written
                     fmtu.segment().fill((byte) 0x7f);

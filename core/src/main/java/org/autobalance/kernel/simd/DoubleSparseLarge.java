@@ -230,18 +230,20 @@ final class DoubleSparseLarge {
     }
 
     /**
-     * MV and MᵀU from M's aligned form ({@link SparsePanels#aligned}), for rows of the factors of one vector
-     * (u.cols() ≤ L): the panels in turn, each panel's rows of MᵀU set to 0 and then every slice in turn, gathering
-     * its rows of MV as {@link #panelProduct} does and, in the same loop, scatter-adding m·U[i] into MᵀU[j] entry by
-     * entry: M's entries read once, V's and MᵀU's rows of the panel kept in L2 (native-notes/sparse.md,
+     * Chunk {@code chunk}'s step of MV and MᵀU from M's aligned form ({@link SparsePanels#aligned}) in panel
+     * {@code panel}, for rows of the factors of one vector (u.cols() ≤ L): chunk 0 first sets the panel's rows of MᵀU
+     * to 0 (the contract's order: no other chunk reaches the panel before it), then every slice of the chunk in turn
+     * gathers its rows of MV as {@link #panelProduct} does and, in the same loop, scatter-adds m·U[i] into MᵀU[j]
+     * entry by entry: M's entries read once, V's and MᵀU's rows of the panel kept in L2 (native-notes/sparse.md,
      * "Twenty-sixth session"). A slice runs as two pairs of lanes, lanes 0 and 1 then lanes 2 and 3 (their entries
      * interleaved in the pair's loop): MᵀU[j] still adds its rows in increasing order (the form's wait within each
-     * pair, and the pairs in row order). Why pairs, not the 4 lanes in one loop: C1 could not compile that method (out
-     * of virtual registers: the Vector API's methods inlined), and a method whose tier-3 compile failed could stay in
-     * tier-2 code, every vector boxed, for a whole run in a JVM without the launcher's options (1.7 s an iteration
-     * instead of 0.05; native-notes/sparse.md).
+     * pair, the pairs in row order, the chunks in order). Why pairs, not the 4 lanes in one loop: C1 could not compile
+     * that method (out of virtual registers: the Vector API's methods inlined), and a method whose tier-3 compile
+     * failed could stay in tier-2 code, every vector boxed, for a whole run in a JVM without the launcher's options
+     * (1.7 s an iteration instead of 0.05; native-notes/sparse.md).
      */
-    static void panelFusedProduct(SparsePanels a, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
+    static void panelFusedProduct(SparsePanels a, int chunk, int panel, DenseMatrix u, DenseMatrix v, DenseMatrix mv,
+            DenseMatrix mtu) {
         long st = (long) u.stride() * BYTES;
         MemorySegment rows = a.sliceRows();
         MemorySegment starts = a.starts();
@@ -251,21 +253,21 @@ final class DoubleSparseLarge {
         MemorySegment vs = v.segment();
         MemorySegment mvs = mv.segment();
         MemorySegment mts = mtu.segment();
-        int ns = a.slices();
         long w = a.width();
-        for (int p = 0; p < a.panels(); p++) {
-            long from = p * w * st;
+        if (chunk == 0) {
+            long from = panel * w * st;
             exact(mts).asSlice(from, Math.min(from + w * st, a.cols() * st) - from).fill((byte) 0);
-            long base = (long) p * ns;
-            for (int s = 0; s < ns; s++) {
-                int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
-                int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
-                long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s);
-                long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1);
-                fusedPair(col, val, ks, ke, st, us, vs, mvs, mts, first, 0, nr, p > 0);
-                if (nr > 2) {
-                    fusedPair(col, val, ks, ke, st, us, vs, mvs, mts, first, 2, nr, p > 0);
-                }
+        }
+        long base = (long) panel * a.slices();
+        int se = a.chunkSlice(chunk + 1);
+        for (int s = a.chunkSlice(chunk); s < se; s++) {
+            int first = rows.getAtIndex(ValueLayout.JAVA_INT, s);
+            int nr = rows.getAtIndex(ValueLayout.JAVA_INT, s + 1) - first;
+            long ks = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s);
+            long ke = starts.getAtIndex(ValueLayout.JAVA_LONG, base + s + 1);
+            fusedPair(col, val, ks, ke, st, us, vs, mvs, mts, first, 0, nr, panel > 0);
+            if (nr > 2) {
+                fusedPair(col, val, ks, ke, st, us, vs, mvs, mts, first, 2, nr, panel > 0);
             }
         }
     }

@@ -75,15 +75,19 @@ public final class SimdSparseKernels implements SparseKernels {
     }
 
     @Override
-    public void panelFusedProduct(SparsePanels m, DenseMatrix u, DenseMatrix v, DenseMatrix mv, DenseMatrix mtu) {
+    public void panelFusedProduct(SparsePanels m, int chunk, int panel, DenseMatrix u, DenseMatrix v, DenseMatrix mv,
+            DenseMatrix mtu) {
         boolean f32 = m.requireAligned().dtype() == DType.FLOAT32;
         if (u.cols() > (f32 ? FloatSparseLarge.L : DoubleSparseLarge.L)) {
-            mtu.segment().fill((byte) 0);
-            fusedPass(m.csr(), u, v, 0, m.rows(), mv, mtu);
+            // all in the pass's last call, as the contract allows
+            if (chunk == m.chunks() - 1 && panel == m.panels() - 1) {
+                mtu.segment().fill((byte) 0);
+                fusedPass(m.csr(), u, v, 0, m.rows(), mv, mtu);
+            }
         } else if (f32) {
-            FloatSparseLarge.panelFusedProduct(m, u, v, mv, mtu);
+            FloatSparseLarge.panelFusedProduct(m, chunk, panel, u, v, mv, mtu);
         } else {
-            DoubleSparseLarge.panelFusedProduct(m, u, v, mv, mtu);
+            DoubleSparseLarge.panelFusedProduct(m, chunk, panel, u, v, mv, mtu);
         }
     }
 
