@@ -544,8 +544,17 @@ public final class SparsePanels implements AutoCloseable {
                         + chunks[c + 1]);
             }
         }
-        return new SparsePanels(m, transposed, aligned, (cols + Math.min(panels, cols) - 1) / Math.min(panels, cols),
-                chunks);
+        return new SparsePanels(m, transposed, aligned, width(cols, panels), chunks);
+    }
+
+    /**
+     * Columns per panel of a layout of an A with {@code cols} columns asked for in {@code panels} panels: ⌈cols /
+     * panels⌉ (at least 1; the last panel may have fewer, and fewer panels result when that leaves the last ones
+     * empty).
+     */
+    public static int width(int cols, int panels) {
+        int p = Math.max(1, Math.min(panels, cols));
+        return (cols + p - 1) / p;
     }
 
     /**

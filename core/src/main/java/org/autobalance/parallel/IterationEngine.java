@@ -53,7 +53,10 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix m;
     /** The sparse target, or null when M is dense. */
     private final SparseMatrix sparse;
-    /** Chunks of the sparse target's rows, split by stored entries. */
+    /**
+     * Chunks of the sparse target's rows, split by stored entries; over M's aligned form, for its wavefront
+     * ({@link PanelWavefront#chunks}).
+     */
     private final int[] sparseChunks;
     /**
      * Mᵀ of a sparse M for the full loss (M's, shared) where the CSR products run, or null (dense M, observed loss,
@@ -184,10 +187,12 @@ public final class IterationEngine implements AutoCloseable {
         DType dtype = m != null ? m.dtype() : sparse.dtype();
         this.rows = m != null ? m.rows() : sparse.rows();
         this.cols = m != null ? m.cols() : sparse.cols();
-        this.sparseChunks = sparse == null ? null : equalWork(sparse, threads);
         long rowBytes = rowBytes(dtype, r);
         boolean full = sparse != null && !observed;
         boolean fusedPanelled = lease == null && full && fusedPanelled(sparseKernels, sparse, r);
+        int panelCount = fusedPanelled ? SparsePanels.alignedPanelCount(cols, rowBytes) : 0;
+        this.sparseChunks = sparse == null ? null : fusedPanelled ? PanelWavefront.chunks(sparse, panelCount, threads)
+                : equalWork(sparse, threads);
         LayoutLease leases = lease != null ? lease : SparsePanels::shared;
         boolean panelled = full && !fusedPanelled && panelled(sparseKernels, sparse, r);
         boolean observedPanelled = sparse != null && observed && observedPanelled(sparseKernels, sparse, r);
@@ -207,8 +212,8 @@ public final class IterationEngine implements AutoCloseable {
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
             this.panelsOfM = panelled ? layoutOfM.get() : null;
             this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
-            this.layoutAligned = fusedPanelled ? built(built, SparsePanels.sharedAligned(sparse,
-                    SparsePanels.alignedPanelCount(cols, rowBytes), sparseChunks)) : null;
+            this.layoutAligned = fusedPanelled ? built(built, SparsePanels.sharedAligned(sparse, panelCount,
+                    sparseChunks)) : null;
             this.alignedPanels = fusedPanelled ? layoutAligned.get() : null;
             if (observedPanelled) {
                 // the panelled pass keeps each row's sum of squares from panel to panel: a double a row, on the heap

@@ -7,13 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import org.autobalance.kernel.SparsePanels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.SparseMatrix;
 import org.junit.jupiter.api.Test;
 
-/** The wavefront's order, and that a failure or a close during a run ends it instead of leaving a thread waiting. */
+/**
+ * The wavefront's order, that a failure or a close during a run ends it instead of leaving a thread waiting, and its
+ * chunks.
+ */
 class PanelWavefrontTest {
     private static final int PANELS = 5;
 
@@ -132,5 +139,93 @@ class PanelWavefrontTest {
         caller.join(30_000);
         assertTrue(!caller.isAlive(), "the run ended");
         assertTrue(thrown.get() instanceof IllegalStateException, "the run says the pass was closed: " + thrown.get());
+    }
+
+    /**
+     * Two chunks: where the columns are uniform the bounds are about equal work; where the first columns hold most
+     * entries chunk 0 takes more; either way the span in the model (each chunk's entries per panel plus a unit per
+     * row spread over the panels, simulated here from M's entries) is within a block's work and the heaviest row of
+     * the best over every single bound, found by trying them all.
+     */
+    @Test
+    void twoChunksReachTheLeastSpanWithinABlock() {
+        int rows = 3_000;
+        int cols = 2_100;
+        int panels = 7;
+        for (boolean skewed : new boolean[] {false, true}) {
+            try (SparseMatrix m = matrix(rows, cols, 60_000, skewed, 3)) {
+                int width = SparsePanels.width(cols, panels);
+                double[][] prefix = new double[rows + 1][panels]; // work of rows [0, i) in each panel
+                double heaviest = 0;
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(prefix[i], 0, prefix[i + 1], 0, panels);
+                    for (long k = m.rowStart(i); k < m.rowStart(i + 1); k++) {
+                        prefix[i + 1][m.column(k) / width]++;
+                    }
+                    for (int p = 0; p < panels; p++) {
+                        prefix[i + 1][p] += 1.0 / panels;
+                    }
+                    heaviest = Math.max(heaviest, m.rowStart(i + 1) - m.rowStart(i) + 1.0);
+                }
+                double best = Double.MAX_VALUE;
+                for (int b = 0; b <= rows; b++) {
+                    best = Math.min(best, span(prefix, new int[] {0, b, rows}));
+                }
+                int[] chunks = PanelWavefront.chunks(m, panels, 2);
+                assertEquals(0, chunks[0]);
+                assertEquals(rows, chunks[2]);
+                double total = m.nonZeros() + rows;
+                double got = span(prefix, chunks);
+                assertTrue(got <= best + total / (2 * 64) + heaviest, (skewed ? "skewed" : "uniform") + ": span "
+                        + got + ", best " + best);
+                double share = (m.rowStart(chunks[1]) + chunks[1]) / total;
+                if (skewed) {
+                    assertTrue(share > 0.55, "chunk 0's share of the work: " + share);
+                } else {
+                    assertEquals(0.5, share, 0.05, "chunk 0's share of the work");
+                }
+            }
+        }
+    }
+
+    /** One chunk is all the rows; more chunks than rows leave some empty, the bounds in order. */
+    @Test
+    void chunksCoverTheRowsInOrder() {
+        try (SparseMatrix m = matrix(3, 50, 40, true, 5)) {
+            assertTrue(java.util.Arrays.equals(new int[] {0, 3}, PanelWavefront.chunks(m, 4, 1)));
+            int[] chunks = PanelWavefront.chunks(m, 4, 5);
+            assertEquals(6, chunks.length);
+            assertEquals(0, chunks[0]);
+            assertEquals(3, chunks[5]);
+            for (int c = 0; c < 5; c++) {
+                assertTrue(chunks[c] <= chunks[c + 1], java.util.Arrays.toString(chunks));
+            }
+        }
+    }
+
+    /** The model's span of these row chunks: chunk c finishes panel p after itself on p − 1 and chunk c − 1 on p. */
+    private static double span(double[][] prefix, int[] chunks) {
+        int panels = prefix[0].length;
+        double[] done = new double[panels];
+        for (int c = 0; c + 1 < chunks.length; c++) {
+            double t = 0;
+            for (int p = 0; p < panels; p++) {
+                t = Math.max(t, done[p]) + prefix[chunks[c + 1]][p] - prefix[chunks[c]][p];
+                done[p] = t;
+            }
+        }
+        return done[panels - 1];
+    }
+
+    /** Entries at uniform rows and at uniform columns or, {@code skewed}, columns crowded to the left (c² draws). */
+    private static SparseMatrix matrix(int rows, int cols, int entries, boolean skewed, long seed) {
+        SplittableRandom g = new SplittableRandom(seed);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(rows, cols, entries)) {
+            for (int e = 0; e < entries; e++) {
+                double c = g.nextDouble();
+                b.add(g.nextInt(rows), (int) ((skewed ? c * c : c) * cols), 1.0);
+            }
+            return b.build(DType.FLOAT32);
+        }
     }
 }

@@ -203,7 +203,7 @@ class SharedLayoutTest {
                                 u, v)) {
                     long built = NativeMemory.liveBytes() - before - work;
                     try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3,
-                            IterationEngine.equalWork(m, threads))) {
+                            PanelWavefront.chunks(m, 3, threads))) {
                         assertTrue(aligned.get().isAligned());
                         assertEquals(threads, aligned.get().chunks());
                         assertEquals(aligned.get().bytes(), built, threads + " threads: the aligned form, MV and MtU; "
