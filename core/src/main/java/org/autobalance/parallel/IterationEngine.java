@@ -42,9 +42,9 @@ import org.autobalance.memory.internal.Closing;
  * and every row of it adds its terms in the order of one thread: the bits do not depend on the thread count there
  * (per-thread partials of MᵀU would make them depend on it; "Twenty-seventh session").
  *
- * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers) and the thread count,
- * and partials are added in chunk order, so with a deterministic kernel a run is bit-for-bit reproducible for a fixed
- * thread count.
+ * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers, and over its aligned
+ * form its column indices too) and the thread count, and partials are added in chunk order, so with a deterministic
+ * kernel a run is bit-for-bit reproducible for a fixed thread count.
  */
 public final class IterationEngine implements AutoCloseable {
     private final FactorKernels kernels;
@@ -496,10 +496,10 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} reads M's
-     * aligned form with the fused panel product: the kernels run the layouts faster ({@link SparseKernels#panelled})
-     * and it pays ({@link SparsePanels#paysAligned}), at any thread count (the chunks in a wavefront). One rule for
-     * the constructor and for {@link #panelBytes}'s estimate.
+     * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} reads M's aligned form with the fused
+     * panel product: the kernels run the layouts faster ({@link SparseKernels#panelled}) and it pays
+     * ({@link SparsePanels#paysAligned}), at any thread count (the chunks in a wavefront). One rule for the
+     * constructor and for {@link #panelBytes}'s estimate.
      */
     private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
         return sparseKernels.panelled(m.dtype(), rank)

@@ -59,10 +59,10 @@ public final class RankSequenceProbe {
     /** Kernels every run of the probe executes hot on any platform: each must end up compiled by C2. */
     private static final List<String> REQUIRED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
             "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile",
-            // the sparse kernels every full-loss cell of one vector a row runs (ranks 1-4 at any width): at 2 threads
-            // the panel product's slices, at 1 the fused panel product's pairs of lanes; the others of the sparse
-            // cells (observed passes, CSR products of wider rows, double products) are checked whenever C2 reaches
-            // them
+            // the sparse kernels every full-loss cell of one vector a row runs (ranks 1-4 at any width): the fused
+            // panel product's pairs of lanes, and the panel product's slices (run directly: the engine takes the
+            // layouts of M and Mt only where the aligned form does not pay); the others of the sparse cells (observed
+            // passes, CSR products of wider rows, double products) are checked whenever C2 reaches them
             "FloatSparseLarge.slice", "FloatSparseLarge.fusedPair");
     /**
      * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
@@ -145,12 +145,38 @@ public final class RankSequenceProbe {
                                         + (observed ? " observed" : " full") + " grad² " + g);
                             }
                         }
+                        if (threads == 1 && sparseKernels.panelled(t, r)) {
+                            panelProducts(sparseKernels, full, r);
+                        }
                     }
                     for (int r : WIDE_RANKS) {
                         iterate(kernels, wide, r, threads);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #ITERATIONS} rounds of the gather products over the layouts of M and Mᵀ ({@link SparsePanels}) at rank
+     * r; prints a line.
+     */
+    private static void panelProducts(SparseKernels sparseKernels, SparseMatrix m, int r) {
+        DType t = m.dtype();
+        long rowBytes = (long) DenseMatrix.strideOf(t, r) * t.bytes();
+        try (DenseMatrix u = KnownMatrices.gaussian(t, m.rows(), r, 1e-3, 22);
+                DenseMatrix v = KnownMatrices.gaussian(t, m.cols(), r, 1e-3, 23);
+                DenseMatrix mv = DenseMatrix.allocate(t, m.rows(), r);
+                DenseMatrix mtu = DenseMatrix.allocate(t, m.cols(), r);
+                SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(m.cols(), rowBytes),
+                        new int[] {0, m.rows()});
+                SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(m.rows(), rowBytes),
+                        new int[] {0, m.cols()})) {
+            for (int i = 0; i < ITERATIONS; i++) {
+                sparseKernels.panelProduct(pm, v, 0, mv);
+                sparseKernels.panelProduct(pt, u, 0, mtu);
+            }
+            System.out.println(t.label() + " r " + r + " sparse layouts of M and Mt");
         }
     }
 
