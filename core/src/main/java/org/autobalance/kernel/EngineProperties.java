@@ -57,8 +57,9 @@ public final class EngineProperties {
             EngineProperties::bool);
 
     /**
-     * Bytes of gathered factor rows per column panel of the sparse gather products and of the one-thread fused pass
-     * (by default half the L2, at least 1 MiB for the fused pass: {@code SparsePanels}); 0 off, else at least 64 KiB.
+     * Bytes of gathered factor rows per column panel of the sparse gather products and of the full loss's fused pass
+     * (by default half the L2 where a core's L2 is at least 2 MiB, at least 1 MiB for the fused pass, else 0:
+     * {@code SparsePanels}); 0 off, else at least 64 KiB.
      */
     public static final Property<Integer> SPARSE_PANEL_BYTES = atLeast("autobalance.kernel.sparsePanelBytes", 0);
 
