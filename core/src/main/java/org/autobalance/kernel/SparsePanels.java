@@ -89,8 +89,8 @@ public final class SparsePanels implements AutoCloseable {
 
     /**
      * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same
-     * property, by default half of the L2 cache but at least 1 MiB (0 where {@link #PANEL_BYTES} is). Why the floor (native-notes/sparse.md,
-     * "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2)
+     * property, by default half of the L2 cache but at least 1 MiB (0 where {@link #PANEL_BYTES} is). Why the floor
+     * (native-notes/sparse.md, "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2)
      * the prototype's fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; on the AMD
      * Zen 3 host (512 KiB L2, whose 32 MiB L3 answers sooner) it was fastest at 2–5, while the 25 that half its L2
      * gives ran no faster than the two products: more panels cost more slices' loop exits and padding than the L2
