@@ -88,14 +88,15 @@ public final class SparsePanels implements AutoCloseable {
             (int) defaultPanelBytes(l2Bytes())));
 
     /**
-     * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same
-     * property, by default half of the L2 cache but at least 1 MiB (0 where {@link #PANEL_BYTES} is). Why the floor
-     * (native-notes/sparse.md, "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2)
-     * the prototype's fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; on the AMD
-     * Zen 3 host (512 KiB L2, whose 32 MiB L3 answers sooner) it was fastest at 2–5, while the 25 that half its L2
-     * gives ran no faster than the two products: more panels cost more slices' loop exits and padding than the L2
-     * saves there. 1 MiB gives 7 panels on both: 0.87–0.90 (Intel, r = 16, the prototype) and 0.64 (Zen 3, r = 8)
-     * of the two products' time on the uniform matrix. (Zen 3 now builds no layout by default: {@link #MIN_L2_BYTES}.)
+     * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same property,
+     * by default half of the L2 cache but at least 1 MiB (0 where {@link #PANEL_BYTES} is). Why the floor
+     * (native-notes/sparse.md, "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the
+     * Intel host (2 MiB L2) the prototype's fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and
+     * slower at 4; on the AMD Zen 3 host (512 KiB L2, whose 32 MiB L3 answers sooner) it was fastest at 2–5, while the
+     * 25 that half its L2 gives ran no faster than the two products: more panels cost more slices' loop exits and
+     * padding than the L2 saves there. 1 MiB gives 7 panels on both: 0.87–0.90 (Intel, r = 16, the prototype) and 0.64
+     * (Zen 3, r = 8) of the two products' time on the uniform matrix. (Zen 3 now builds no layout by default: {@link
+     * #MIN_L2_BYTES}.)
      */
     public static final long ALIGNED_PANEL_BYTES = PANEL_BYTES == 0 ? 0
             : floored(EngineProperties.SPARSE_PANEL_BYTES.or((int) Math.max(PANEL_BYTES, 1 << 20)));
