@@ -159,8 +159,9 @@ public final class IterationEngine implements AutoCloseable {
     /**
      * A full-loss engine over a sparse M that runs the gather products over the layouts of M and Mᵀ wherever they pay,
      * never M's aligned form, and leases them by {@code lease} instead of {@link SparsePanels#shared}: the tests' way
-     * to run that path on every host (the other constructor takes it only where the aligned form does not pay, which
-     * on a host whose L2 is at most 1 MiB is nowhere the layouts pay) and to make a lease fail inside the constructor.
+     * to run that path on every host (the other constructor takes it only for shapes where the layouts pay and the
+     * aligned form, whose panels are twice as many at the same panel bytes, does not) and to make a lease fail inside
+     * the constructor.
      */
     IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             DenseMatrix u, DenseMatrix v, LayoutLease lease) {
