@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Locale;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.NativeArena;
@@ -528,18 +529,28 @@ public final class SparsePanels implements AutoCloseable {
     }
 
     /**
-     * A lease on the aligned form of M ({@link #aligned}) in these panels and chunks, shared as {@link #shared}
-     * shares the others.
+     * A lease on the aligned form of M ({@link #aligned}) in {@code panels} panels for {@code threads} chunks of rows,
+     * shared as {@link #shared} shares the others. The chunks' bounds come from {@code chunks}, called only when the
+     * form is built, so they must be a pure function of M, {@code panels} and {@code threads} (the wavefront's are:
+     * their search is a pass over M's column indices, 30–100 ms for 5 M entries, which every engine at one thread count
+     * built while another holds the form now skips); read them back with {@link #chunkRow}.
      *
-     * @throws IllegalArgumentException as {@link #of}
+     * @throws IllegalArgumentException as {@link #of}, or if {@code chunks} gives other than {@code threads} chunks
      */
-    public static Shared<SparsePanels> sharedAligned(SparseMatrix m, int panels, int[] chunks) {
-        int[] bounds = chunks.clone();
-        return Shared.acquire(m, new Key(false, true, panels, Arrays.stream(bounds).boxed().toList()),
-                () -> aligned(m, panels, bounds));
+    public static Shared<SparsePanels> sharedAligned(SparseMatrix m, int panels, int threads, Supplier<int[]> chunks) {
+        return Shared.acquire(m, new Key(false, true, panels, List.of(threads)), () -> {
+            int[] bounds = chunks.get();
+            if (bounds.length != threads + 1) {
+                throw new IllegalArgumentException(threads + " chunks asked for, " + (bounds.length - 1) + " given");
+            }
+            return aligned(m, panels, bounds);
+        });
     }
 
-    /** What makes two layouts of one matrix the same: which of M and Mᵀ, which form, the panels, the chunks' bounds. */
+    /**
+     * What makes two layouts of one matrix the same: which of M and Mᵀ, which form, the panels, and the chunks: their
+     * bounds, or for the aligned form its thread count (its bounds are a function of it: {@link #sharedAligned}).
+     */
     private record Key(boolean transposed, boolean aligned, int panels, List<Integer> chunks) {
     }
 
@@ -747,6 +758,15 @@ public final class SparsePanels implements AutoCloseable {
     /** The first row of chunk c. */
     public int chunkRow(int c) {
         return sliceRows.getAtIndex(ValueLayout.JAVA_INT, chunkSlices[c]);
+    }
+
+    /** The chunks' bounds: chunk c is rows {@code [b[c], b[c + 1])}, as given when the layout was built. */
+    public int[] chunkRows() {
+        int[] b = new int[chunks() + 1];
+        for (int c = 0; c < b.length; c++) {
+            b[c] = chunkRow(c);
+        }
+        return b;
     }
 
     /**

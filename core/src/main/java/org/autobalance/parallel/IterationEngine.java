@@ -192,8 +192,6 @@ public final class IterationEngine implements AutoCloseable {
         boolean full = sparse != null && !observed;
         boolean fusedPanelled = lease == null && full && fusedPanelled(sparseKernels, sparse, r);
         int panelCount = fusedPanelled ? SparsePanels.alignedPanelCount(cols, rowBytes) : 0;
-        this.sparseChunks = sparse == null ? null : fusedPanelled ? PanelWavefront.chunks(sparse, panelCount, threads)
-                : equalWork(sparse, threads);
         LayoutLease leases = lease != null ? lease : SparsePanels::shared;
         boolean panelled = full && !fusedPanelled && panelled(sparseKernels, sparse, r);
         boolean observedPanelled = sparse != null && observed && observedPanelled(sparseKernels, sparse, r);
@@ -207,15 +205,18 @@ public final class IterationEngine implements AutoCloseable {
         // nothing half-built is left behind, whatever fails (an OutOfMemoryError too)
         List<AutoCloseable> built = new ArrayList<>();
         try {
+            // the aligned form first: its lease holds the wavefront's chunks, computed once per thread count
+            this.layoutAligned = fusedPanelled ? built(built, SparsePanels.sharedAligned(sparse, panelCount, threads,
+                    () -> PanelWavefront.chunks(sparse, panelCount, threads))) : null;
+            this.alignedPanels = fusedPanelled ? layoutAligned.get() : null;
+            this.sparseChunks = sparse == null ? null : fusedPanelled ? alignedPanels.chunkRows()
+                    : equalWork(sparse, threads);
             this.layoutOfM = panelled ? built(built, leases.lease(sparse, false,
                     SparsePanels.panelCount(cols, rowBytes), sparseChunks)) : null;
             this.layoutOfTransposed = panelled ? built(built, leases.lease(sparse, true,
                     SparsePanels.panelCount(rows, rowBytes), transposedChunks)) : null;
             this.panelsOfM = panelled ? layoutOfM.get() : null;
             this.panelsOfTransposed = panelled ? layoutOfTransposed.get() : null;
-            this.layoutAligned = fusedPanelled ? built(built, SparsePanels.sharedAligned(sparse, panelCount,
-                    sparseChunks)) : null;
-            this.alignedPanels = fusedPanelled ? layoutAligned.get() : null;
             if (observedPanelled) {
                 // the panelled pass keeps each row's sum of squares from panel to panel: a double a row, on the heap
                 NativeMemory.requireHeap((long) rows * Double.BYTES, () -> "keep the observed pass's sums of "

@@ -202,10 +202,12 @@ class SharedLayoutTest {
                         IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null,
                                 u, v)) {
                     long built = NativeMemory.liveBytes() - before - work;
-                    try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3,
-                            PanelWavefront.chunks(m, 3, threads))) {
+                    try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3, threads, () -> {
+                        throw new AssertionError("the chunks computed again: the engine's form is not shared");
+                    })) {
                         assertTrue(aligned.get().isAligned());
-                        assertEquals(threads, aligned.get().chunks());
+                        assertArrayEquals(PanelWavefront.chunks(m, 3, threads), aligned.get().chunkRows(),
+                                threads + " threads: the wavefront's chunks");
                         assertEquals(aligned.get().bytes(), built, threads + " threads: the aligned form, MV and MtU; "
                                 + "no layout or CSR of Mt");
                         assertEquals(built + work, NativeMemory.liveBytes() - before, "the engine's form, not a "
@@ -256,6 +258,9 @@ class SharedLayoutTest {
             Shared<SparsePanels> first = SparsePanels.shared(m, false, 2, new int[] {0, 300});
             // chunks that do not cover Mᵀ's rows: refused in the build
             assertThrows(IllegalArgumentException.class, () -> SparsePanels.shared(m, true, 2, new int[] {0, 300}));
+            // bounds for 1 chunk given for 2 threads: refused before anything is built
+            assertThrows(IllegalArgumentException.class, () -> SparsePanels.sharedAligned(m, 2, 2,
+                    () -> new int[] {0, 300}));
             AtomicInteger builds = new AtomicInteger();
             Object key = new Object();
             assertThrows(IllegalStateException.class, () -> Shared.acquire(m, key, () -> {
