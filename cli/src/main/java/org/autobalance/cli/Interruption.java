@@ -68,8 +68,9 @@ public final class Interruption {
                 }
                 return;
             }
-            System.err.println("autobalance: interrupted: stopping after this iteration and writing what was "
-                    + "reached (kill -9 to abort)");
+            // the run may still be before its first iteration (σ₁, compiling): its own report says what was written
+            System.err.println("autobalance: interrupted: stopping the run at the end of its current iteration and "
+                    + "writing what it reached (kill -9 to abort)");
             TOKEN.cancel();
             try {
                 REPORTED.await(GRACE_SECONDS, TimeUnit.SECONDS);

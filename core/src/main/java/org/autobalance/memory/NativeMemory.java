@@ -102,9 +102,11 @@ public final class NativeMemory {
         }
         long max = Runtime.getRuntime().maxMemory();
         if (bytes > max) {
+            long physical = physicalBytes();
             throw new IllegalArgumentException("cannot " + what.get() + ": that takes at least " + size(bytes)
-                    + " of Java heap, more than the " + size(max) + " this JVM's heap may take; give it more with "
-                    + heapOption(bytes));
+                    + " of Java heap, more than the " + size(max) + " this JVM's heap may take" + (bytes > physical
+                    ? " and than this machine's " + size(physical) + " of memory" : "; give it more with "
+                    + heapOption(bytes)));
         }
     }
 
@@ -115,12 +117,20 @@ public final class NativeMemory {
     }
 
     /**
-     * How to run with a heap of twice {@code bytes}, in whole GiB: the option through {@code JDK_JAVA_OPTIONS}, which
-     * the java launcher (and so {@code ./autobalance}) reads. Twice, as the callers know a floor of what a run holds,
-     * or only the limit it passed.
+     * How to run with a heap of twice {@code bytes}, in whole GiB, but no more than this machine's memory holds when
+     * that still exceeds {@code bytes}: the option through {@code JDK_JAVA_OPTIONS}, which the java launcher (and so
+     * {@code ./autobalance}) reads. Twice, as the callers know a floor of what a run holds, or only the limit it
+     * passed; capped, as a heap larger than the memory is no advice (-Xmx30g was offered on a 23 GiB machine).
      */
     public static String heapOption(long bytes) {
-        return "JDK_JAVA_OPTIONS=-Xmx" + Math.max(1, (long) Math.ceil(2.0 * bytes / (1L << 30))) + "g";
+        return heapOption(bytes, physicalBytes());
+    }
+
+    /** {@link #heapOption(long)} on a machine of {@code physical} bytes. */
+    static String heapOption(long bytes, long physical) {
+        long gib = Math.max(1, (long) Math.ceil(2.0 * bytes / (1L << 30)));
+        long whole = physical / (1L << 30);
+        return "JDK_JAVA_OPTIONS=-Xmx" + (gib > whole && whole << 30 > bytes ? whole : gib) + "g";
     }
 
     /**

@@ -31,7 +31,11 @@ class MemoryArgumentsTest {
         assertEquals("2.5 GiB", NativeMemory.size(5L << 29));
         assertEquals("JDK_JAVA_OPTIONS=-Xmx1g", NativeMemory.heapOption(0));
         assertEquals("JDK_JAVA_OPTIONS=-Xmx2g", NativeMemory.heapOption(1L << 30));
-        assertEquals("JDK_JAVA_OPTIONS=-Xmx3g", NativeMemory.heapOption((1L << 30) + 1));
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx3g", NativeMemory.heapOption((1L << 30) + 1, Long.MAX_VALUE));
+        // no more than the machine's whole GiB where those still hold the floor, twice it otherwise
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx22g", NativeMemory.heapOption(16_000_000_000L, 24_000_000_000L));
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx30g", NativeMemory.heapOption(15L << 30, 60L << 30));
+        assertEquals("JDK_JAVA_OPTIONS=-Xmx46g", NativeMemory.heapOption(23L << 30, 23L << 30));
         assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
                 () -> SparseMatrix.bytes(null, 1, 1)).getMessage());
         assertEquals("rows and stored entries must be at least 0, got -1 and -1", assertThrows(

@@ -511,6 +511,7 @@ class CommandLineTest {
         String expected = message.replace("FILE", file.toString()).replace("DIR", directory.toString())
                 .replace("LOOP", loop.toString());
         assertTrue(r.err().startsWith("autobalance: error: " + expected), r.err());
+        assertFalse(r.err().contains(".autobalance-probe-"), "the message names our probe file: " + r.err());
         assertEquals("", r.out(), "M was read (its storage was printed)");
         assertEquals("mine", Files.readString(file), "the file given as a directory was changed");
         try (Stream<Path> left = Files.list(directory)) {

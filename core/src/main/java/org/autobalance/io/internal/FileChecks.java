@@ -138,8 +138,12 @@ public final class FileChecks {
         try {
             Files.delete(Files.createTempFile(existing, ".autobalance-probe-", null));
         } catch (IOException e) {
-            throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " ("
-                    + reason(e) + ")", e);
+            // the system's reason without the probe file's name, which is ours, not the user's (/proc said "no such
+            // file or directory: /proc/.autobalance-probe-….tmp")
+            String why = e instanceof NoSuchFileException ? "it takes no new files"
+                    : e instanceof AccessDeniedException ? "permission denied" : reason(e);
+            throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " (" + why
+                    + ")", e);
         }
     }
 
