@@ -69,13 +69,14 @@ public final class SparsePanels implements AutoCloseable {
     public static final int WINDOW = 8;
 
     /**
-     * The least L2 cache per core for which the layouts are built by default: 2 MiB. Measured (100 000 × 50 000, 5 M
+     * The least L2 cache per core for which the layouts of M and Mᵀ are built by default, and from which the aligned
+     * form's panels are sized for the L2 ({@link #ALIGNED_PANEL_BYTES}): 2 MiB. Measured (100 000 × 50 000, 5 M
      * entries, one vector a row): on the Intel host (2 MiB L2) the gather products over the layouts took 0.5–0.7 of
      * the CSR products' time; on the AMD Zen 3 host (512 KiB L2, a 32 MiB L3 that answers a gather in about half the
-     * Intel host's time) they took 1.9–2.0 times it, M's aligned form 1.3 times at its 7 panels and 0.9–1.0 at 1
-     * panel, and at 2 threads its wavefront 1.5 times the CSR products' (native-notes/sparse.md, "Twenty-first
-     * session" and "Twenty-seventh session"). Between the two (Zen 4's 1 MiB) it is unmeasured: the CSR products, the
-     * engine's form without the layouts, by default.
+     * Intel host's time) they took 1.9–2.0 times it, and at 400 000 × 200 000 with 20 M entries 1.0–1.3 times it,
+     * where M's aligned form in L3-sized panels took 0.3–0.45 (native-notes/sparse.md, "Twenty-first session",
+     * "Twenty-seventh session" and "Twenty-eighth session"). Between the two (Zen 4's 1 MiB) it is unmeasured: the
+     * rule of the Zen 3 host.
      */
     public static final long MIN_L2_BYTES = 2L << 20;
 
@@ -86,21 +87,24 @@ public final class SparsePanels implements AutoCloseable {
      * {@link #MIN_PANEL_BYTES} reads as that floor.
      */
     public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
-            (int) defaultPanelBytes(l2Bytes())));
+            (int) defaultPanelBytes(cacheBytes(2, 1 << 20))));
 
     /**
-     * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same property,
-     * by default half of the L2 cache but at least 1 MiB (0 where {@link #PANEL_BYTES} is). Why the floor
-     * (native-notes/sparse.md, "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the
-     * Intel host (2 MiB L2) the prototype's fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and
-     * slower at 4; on the AMD Zen 3 host (512 KiB L2, whose 32 MiB L3 answers sooner) it was fastest at 2–5, while the
-     * 25 that half its L2 gives ran no faster than the two products: more panels cost more slices' loop exits and
-     * padding than the L2 saves there. 1 MiB gives 7 panels on both: 0.87–0.90 (Intel, r = 16, the prototype) and 0.64
-     * (Zen 3, r = 8) of the two products' time on the uniform matrix. (Zen 3 now builds no layout by default: {@link
-     * #MIN_L2_BYTES}.)
+     * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same property;
+     * by default, where the L2 is at least {@link #MIN_L2_BYTES}, half of it but at least 1 MiB, else an eighth of the
+     * L3 (0, the form off, where the L3 is unknown). Why the 1 MiB floor (native-notes/sparse.md, "Twenty-sixth
+     * session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2) the prototype's
+     * fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; 1 MiB gives 7 panels:
+     * 0.87–0.90 of the two products' time (r = 16). Why the L3 below: on the AMD Zen 3 host (512 KiB L2, 32 MiB L3)
+     * the pass in L2-sized panels ran no faster than the CSR products (more panels cost more slices' loop exits and
+     * padding than the L2 saves), but the CSR products' gathers slow down 2–4 times once a factor outgrows a few MiB
+     * of the L3 (14 ns an entry from a 12 MiB V at r = 16, 3.5 from 3 MiB): at 400 000 × 200 000 with 20 M entries
+     * (r = 8, 6.4 MB of V and of MᵀU) the pass was fastest at 4 panels of 3.2 MB, 120 ms against the CSR products'
+     * 270–390, and slower at 2 and at 8; at 100 000 × 50 000, 5 M entries, at 1 panel (3.2 MB), 22–25 ms against 27–31
+     * (native-notes/sparse.md, "Twenty-eighth session"). An eighth of 32 MiB gives those panel counts at both shapes.
      */
-    public static final long ALIGNED_PANEL_BYTES = PANEL_BYTES == 0 ? 0
-            : floored(EngineProperties.SPARSE_PANEL_BYTES.or((int) Math.max(PANEL_BYTES, 1 << 20)));
+    public static final long ALIGNED_PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
+            (int) defaultAlignedPanelBytes(cacheBytes(2, 1 << 20), cacheBytes(3, 0))));
 
     /**
      * The least {@link #PANEL_BYTES}: 64 KiB, 1 024 rows of X at float32 r = 16. Each panel costs every row of A a
@@ -622,18 +626,27 @@ public final class SparsePanels implements AutoCloseable {
 
     /**
      * Whether the fused pass of a {@code rows} × {@code cols} M with {@code nonZeros} stored entries, over factors of
-     * {@code rowBytes} bytes a row, runs on M's aligned form: the layout is on and pays ({@link #pays}).
+     * {@code rowBytes} bytes a row, runs on M's aligned form with {@code threads} threads: the form is on, pays ({@link
+     * #pays}), and at more than one thread has at least two panels a thread. Why: the chunks run the panels in a
+     * wavefront ({@code PanelWavefront}), chunk c + 1 starting a panel after chunk c, so with P panels and T chunks
+     * the pass takes at least (P + T − 1) / P of a chunk's time alone: at 2 threads 1.5 with 2 panels, 1.25 with 4. On
+     * the Zen 3 host, 2 threads, 400 000 × 200 000, 20 M entries, r = 8: 2 panels 133–204 ms against the CSR
+     * products' 113–165, 4 panels 83–106 (native-notes/sparse.md, "Twenty-eighth session"). Fewer panels: the CSR
+     * products, or the layouts of M and Mᵀ where they are on and pay ({@link #paysBoth}), whose rows split evenly.
      */
-    public static boolean paysAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
-        return enabled() && pays(rows, nonZeros, dtype, alignedPanelCount(cols, rowBytes));
+    public static boolean paysAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes, int threads) {
+        int panels = alignedPanelCount(cols, rowBytes);
+        return ALIGNED_PANEL_BYTES > 0 && pays(rows, nonZeros, dtype, panels)
+                && (threads == 1 || panels >= 2 * threads);
     }
 
     /**
      * A floor of the native bytes of the aligned form {@link #paysAligned} accepts (0 where it does not): the stored
      * entries and the positions, without the padding, which depends on where the entries are.
      */
-    public static long floorBytesOfAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes) {
-        if (!paysAligned(rows, cols, nonZeros, dtype, rowBytes)) {
+    public static long floorBytesOfAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes,
+            int threads) {
+        if (!paysAligned(rows, cols, nonZeros, dtype, rowBytes, threads)) {
             return 0;
         }
         return nonZeros * (Integer.BYTES + dtype.bytes()) + alignedPanelCount(cols, rowBytes) * (long) rows
@@ -652,7 +665,7 @@ public final class SparsePanels implements AutoCloseable {
         return 2 * nonZeros * (Integer.BYTES + dtype.bytes()) + positions * INDEX_BYTES;
     }
 
-    /** Whether the layout is on ({@link #PANEL_BYTES} above 0). */
+    /** Whether the layouts of M and Mᵀ are on ({@link #PANEL_BYTES} above 0). */
     public static boolean enabled() {
         return PANEL_BYTES > 0;
     }
@@ -666,11 +679,20 @@ public final class SparsePanels implements AutoCloseable {
         return l2Bytes >= MIN_L2_BYTES ? l2Bytes / 2 : 0;
     }
 
-    private static long l2Bytes() {
+    /** The default of {@link #ALIGNED_PANEL_BYTES} on a machine with these caches per core (0: unknown). */
+    static long defaultAlignedPanelBytes(long l2Bytes, long l3Bytes) {
+        return l2Bytes >= MIN_L2_BYTES ? Math.max(l2Bytes / 2, 1 << 20) : l3Bytes / 8;
+    }
+
+    /**
+     * The size of this machine's data or unified cache of {@code level}, or {@code unknown} where there is no cache
+     * information (not Linux); for the L2 the callers pass the 1 MiB the row stream's blocks assume (FusedTuning).
+     */
+    private static long cacheBytes(int level, long unknown) {
         for (int index = 0; index < 8; index++) {
             Path dir = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + index);
             try {
-                if (Files.readString(dir.resolve("level")).strip().equals("2")
+                if (Files.readString(dir.resolve("level")).strip().equals(Integer.toString(level))
                         && !Files.readString(dir.resolve("type")).strip().equals("Instruction")) {
                     return size(Files.readString(dir.resolve("size")).strip());
                 }
@@ -678,8 +700,7 @@ public final class SparsePanels implements AutoCloseable {
                 break;
             }
         }
-        // not Linux, or no cache information: the 1 MiB L2 the row stream's blocks assume (FusedTuning)
-        return 1 << 20;
+        return unknown;
     }
 
     /** "2048K", "1M" or a number of bytes, as sysfs writes a cache size. */

@@ -35,12 +35,14 @@ import org.autobalance.memory.internal.Closing;
  * ({@link SparsePanels}: M's and Mᵀ's, built from M alone and shared by every engine over M with the same panels and
  * chunks), else from M's transposed copy ({@link SparseMatrix#transposed()}: built once per matrix, about as much
  * memory again as M). The observed loss's pass reads M's entries in column panels where they pay ({@link CsrPanels},
- * shared the same way): the same bits as over M. Where M's aligned form pays, the full loss reads M once for both
- * products instead ({@link SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the two
- * gather products, no layout of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); with more than one thread the
- * chunks run its panels in a wavefront ({@link PanelWavefront}), so that no two threads scatter into one row of MᵀU
- * and every row of it adds its terms in the order of one thread: the bits do not depend on the thread count there
- * (per-thread partials of MᵀU would make them depend on it; "Twenty-seventh session").
+ * shared the same way): the same bits as over M. Where M's aligned form pays (at one thread, or with two panels a
+ * thread: {@link SparsePanels#paysAligned}), the full loss reads M once for both products instead ({@link
+ * SparsePanels#aligned}, {@link SparseKernels#panelFusedProduct}): the same bits as the two gather products, no layout
+ * of Mᵀ (native-notes/sparse.md, "Twenty-sixth session"); with more than one thread the chunks run its panels in a
+ * wavefront ({@link PanelWavefront}), so that no two threads scatter into one row of MᵀU and every row of it adds its
+ * terms in the order of one thread: MV and MᵀU do not depend on the thread count there (per-thread partials of MᵀU
+ * would make them depend on it; "Twenty-seventh session"). Below 2 MiB of L2 its panels are sized for the L3, where
+ * the CSR products' gathers would leave it ("Twenty-eighth session").
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers, and over its aligned
  * form its column indices too) and the thread count, and partials are added in chunk order, so with a deterministic
@@ -190,7 +192,7 @@ public final class IterationEngine implements AutoCloseable {
         this.cols = m != null ? m.cols() : sparse.cols();
         long rowBytes = rowBytes(dtype, r);
         boolean full = sparse != null && !observed;
-        boolean fusedPanelled = lease == null && full && fusedPanelled(sparseKernels, sparse, r);
+        boolean fusedPanelled = lease == null && full && fusedPanelled(sparseKernels, sparse, r, threads);
         int panelCount = fusedPanelled ? SparsePanels.alignedPanelCount(cols, rowBytes) : 0;
         LayoutLease leases = lease != null ? lease : SparsePanels::shared;
         boolean panelled = full && !fusedPanelled && panelled(sparseKernels, sparse, r);
@@ -459,14 +461,15 @@ public final class IterationEngine implements AutoCloseable {
      * ({@link CsrPanels#bytes}, exactly); 0 where they are not built. For the solver's up-front check, as the layouts
      * are built after U and V.
      */
-    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
+    public static long panelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank,
+            int threads) {
         long rowBytes = rowBytes(m.dtype(), rank);
         if (observed) {
             return !observedPanelled(sparseKernels, m, rank) ? 0 : CsrPanels.bytes(m.rows(), m.nonZeros(), m.dtype(),
                     CsrPanels.panelCount(m.cols(), rowBytes));
         }
-        if (fusedPanelled(sparseKernels, m, rank)) {
-            return SparsePanels.floorBytesOfAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes);
+        if (fusedPanelled(sparseKernels, m, rank, threads)) {
+            return SparsePanels.floorBytesOfAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes, threads);
         }
         return !panelled(sparseKernels, m, rank) ? 0 : SparsePanels.floorBytesOfBoth(m.rows(), m.cols(),
                 m.nonZeros(), m.dtype(), rowBytes);
@@ -481,10 +484,11 @@ public final class IterationEngine implements AutoCloseable {
      * the full loss's plateau test still builds them for its 1-column engines; the observed loss's has none, but its
      * iterations' engine holds M's column panels while σ₁'s holds the full loss's layouts.
      */
-    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank) {
-        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1);
-        long iterations = observed ? panelBytes(sparseKernels, m, true, rank) : 0;
-        return Math.max(panelBytes(sparseKernels, m, false, rank), plateauTests) + iterations;
+    public static long runPanelBytes(SparseKernels sparseKernels, SparseMatrix m, boolean observed, int rank,
+            int threads) {
+        long plateauTests = observed ? 0 : panelBytes(sparseKernels, m, false, 1, threads);
+        long iterations = observed ? panelBytes(sparseKernels, m, true, rank, threads) : 0;
+        return Math.max(panelBytes(sparseKernels, m, false, rank, threads), plateauTests) + iterations;
     }
 
     /**
@@ -500,12 +504,12 @@ public final class IterationEngine implements AutoCloseable {
     /**
      * Whether a full-loss engine over the sparse {@code m} at rank {@code rank} reads M's aligned form with the fused
      * panel product: the kernels run the layouts faster ({@link SparseKernels#panelled}) and it pays
-     * ({@link SparsePanels#paysAligned}), at any thread count (the chunks in a wavefront). One rule for the
-     * constructor and for {@link #panelBytes}'s estimate.
+     * ({@link SparsePanels#paysAligned}: at more than one thread, where it has panels enough for the chunks'
+     * wavefront). One rule for the constructor and for {@link #panelBytes}'s estimate.
      */
-    private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
-        return sparseKernels.panelled(m.dtype(), rank)
-                && SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+    private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank, int threads) {
+        return sparseKernels.panelled(m.dtype(), rank) && SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(),
+                m.dtype(), rowBytes(m.dtype(), rank), threads);
     }
 
     /**

@@ -470,7 +470,7 @@ public final class Factorizer {
                 sparse != null && !(c.objective() instanceof Objective.Observed));
         // and the panel layouts of M and Mᵀ, once for the run (shared by its engines)
         long layoutBytes = sparse == null ? 0 : IterationEngine.runPanelBytes(c.sparseKernels(), sparse,
-                c.objective() instanceof Objective.Observed, c.rank());
+                c.objective() instanceof Objective.Observed, c.rank(), c.threads());
         NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
                 factorCopies) + residualBytes + partialBytes + layoutBytes),
                 () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "

@@ -111,7 +111,7 @@ class ObservedPanelsTest {
                 DenseMatrix v = PanelLayoutRuleTest.factor(cols, R, 2)) {
             assertTrue(CsrPanels.pays(rows, cols, m.nonZeros(), ROW_BYTES), "the shape builds the layout");
             assertEquals(3, CsrPanels.panelCount(cols, ROW_BYTES));
-            long layout = IterationEngine.panelBytes(sk, m, true, R);
+            long layout = IterationEngine.panelBytes(sk, m, true, R, 3);
             assertEquals(CsrPanels.bytes(rows, m.nonZeros(), DType.FLOAT32, 3), layout);
             // at 3 threads the crowded first rows' chunk reads the panels and the last (light rows) reads M
             int[] three = IterationEngine.equalWork(m, 3);

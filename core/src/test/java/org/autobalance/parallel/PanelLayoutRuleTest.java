@@ -112,7 +112,7 @@ class PanelLayoutRuleTest {
                 long layouts = NativeMemory.liveBytes() - before - mvBytes;
                 // at least the stored entries and a position per row and panel, twice
                 assertTrue(layouts >= 2 * (m.nonZeros() * 8 + n * 4L), "layouts counted: " + layouts);
-                assertTrue(layouts >= IterationEngine.panelBytes(sk, m, false, R), "the solver's floor");
+                assertTrue(layouts >= IterationEngine.panelBytes(sk, m, false, R, 2), "the solver's floor");
             }
             assertEquals(before, NativeMemory.liveBytes(), "after close");
         }

@@ -169,24 +169,24 @@ class SharedLayoutTest {
     }
 
     /**
-     * At 1, 2 and 3 threads the full loss reads M's aligned form alone, in 3 panels here, built for the engine's
-     * chunks (no layout of Mt, no CSR of Mt: the memory is the form's and MV's and MtU's), and MV and MtU have, at
-     * every thread count, the bits of the two gather products over the layouts of M and Mt (the wavefront keeps one
-     * thread's order).
+     * At 1, 2 and 3 threads the full loss reads M's aligned form alone, in 6 panels here (two a thread at 3), built
+     * for the engine's chunks (no layout of Mt, no CSR of Mt: the memory is the form's and MV's and MtU's), and MV
+     * and MtU have, at every thread count, the bits of the two gather products over the layouts of M and Mt (the
+     * wavefront keeps one thread's order).
      */
     @Test
     void everyThreadCountReadsTheAlignedFormWithTheBitsOfTheTwoProducts() {
         SparseKernels sk = panelledKernels();
-        // 2.5 panels' columns of the aligned form wherever the L2 is
-        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 5 / 2);
+        // 5.5 panels' columns of the aligned form whatever its panel bytes: 6 panels, two a thread at 3 threads
+        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 11 / 2);
         // Mt's layout (one panel of 2 000 rows, 24 bytes of index a column) pays where entries ≥ 3 a column
         try (SparseMatrix m = random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
                 DenseMatrix u = factor(2_000, 1);
                 DenseMatrix v = factor(cols, 2);
                 DenseMatrix mv = DenseMatrix.allocate(DType.FLOAT32, 2_000, R);
                 DenseMatrix mtu = DenseMatrix.allocate(DType.FLOAT32, cols, R)) {
-            assertEquals(3, SparsePanels.alignedPanelCount(cols, 64));
-            assertTrue(SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
+            assertEquals(6, SparsePanels.alignedPanelCount(cols, 64));
+            assertTrue(SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64, 3));
             assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64), "the gather"
                     + " products run over the layouts (else the CSR products' even and odd chains, other bits)");
             try (SparsePanels pm = SparsePanels.of(m, SparsePanels.panelCount(cols, 64), new int[] {0, 2_000});
@@ -202,18 +202,18 @@ class SharedLayoutTest {
                         IterationEngine fused = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null,
                                 u, v)) {
                     long built = NativeMemory.liveBytes() - before - work;
-                    try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 3, threads, () -> {
+                    try (Shared<SparsePanels> aligned = SparsePanels.sharedAligned(m, 6, threads, () -> {
                         throw new AssertionError("the chunks computed again: the engine's form is not shared");
                     })) {
                         assertTrue(aligned.get().isAligned());
-                        assertArrayEquals(PanelWavefront.chunks(m, 3, threads), aligned.get().chunkRows(),
+                        assertArrayEquals(PanelWavefront.chunks(m, 6, threads), aligned.get().chunkRows(),
                                 threads + " threads: the wavefront's chunks");
                         assertEquals(aligned.get().bytes(), built, threads + " threads: the aligned form, MV and MtU; "
                                 + "no layout or CSR of Mt");
                         assertEquals(built + work, NativeMemory.liveBytes() - before, "the engine's form, not a "
                                 + "second");
                     }
-                    assertTrue(built >= IterationEngine.panelBytes(sk, m, false, R), "the solver's floor");
+                    assertTrue(built >= IterationEngine.panelBytes(sk, m, false, R, threads), "the solver's floor");
                     for (int call = 0; call < 2; call++) {
                         fused.multiply();
                         assertSameBytes(mv.segment(), fused.mv().segment(), threads + " threads: MV");
@@ -293,14 +293,14 @@ class SharedLayoutTest {
         }
         assumeTrue(!sk.panelled(DType.FLOAT32, above), "these kernels run the layouts at every rank tried");
         try (SparseMatrix m = random(2_000, 1_500, 60_000, DType.FLOAT32, 17)) {
-            long oneColumn = IterationEngine.panelBytes(sk, m, false, 1);
-            long atR = IterationEngine.panelBytes(sk, m, false, R);
+            long oneColumn = IterationEngine.panelBytes(sk, m, false, 1, 1);
+            long atR = IterationEngine.panelBytes(sk, m, false, R, 1);
             assertTrue(oneColumn > 0 && atR > 0, "M pays for its layouts");
-            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R));
-            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R));
-            assertEquals(0, IterationEngine.panelBytes(sk, m, false, above));
-            assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above));
-            assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above));
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, false, R, 1));
+            assertEquals(atR, IterationEngine.runPanelBytes(sk, m, true, R, 1));
+            assertEquals(0, IterationEngine.panelBytes(sk, m, false, above, 1));
+            assertEquals(oneColumn, IterationEngine.runPanelBytes(sk, m, false, above, 1));
+            assertEquals(0, IterationEngine.runPanelBytes(sk, m, true, above, 1));
         }
     }
 

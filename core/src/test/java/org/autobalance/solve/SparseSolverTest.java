@@ -89,7 +89,7 @@ class SparseSolverTest {
             boolean layout = KernelProvider.sparseKernels().panelled(DType.FLOAT64, r)
                     && SparsePanels.paysBoth(d1, d2, (long) (0.2 * d1 * d2), DType.FLOAT64, rowBytes);
             boolean aligned = KernelProvider.sparseKernels().panelled(DType.FLOAT64, r)
-                    && SparsePanels.paysAligned(d1, d2, (long) (0.2 * d1 * d2), DType.FLOAT64, rowBytes);
+                    && SparsePanels.paysAligned(d1, d2, (long) (0.2 * d1 * d2), DType.FLOAT64, rowBytes, 1);
             System.out.println("panel bytes " + SparsePanels.PANEL_BYTES + ", panels of M "
                     + SparsePanels.panelCount(d2, rowBytes) + ", layout " + layout + "; aligned panels "
                     + SparsePanels.alignedPanelCount(d2, rowBytes) + ", layout " + aligned);

@@ -56,10 +56,13 @@ public final class SimdSparseKernels implements SparseKernels {
         }
     }
 
-    /** Where a row of the factors is one vector of the large-rank width, and the layout is on. */
+    /**
+     * Where a row of the factors is one vector of the large-rank width (whether a layout is built is the engine's
+     * choice: {@link SparsePanels#paysBoth}, {@link SparsePanels#paysAligned}).
+     */
     @Override
     public boolean panelled(DType dtype, int rank) {
-        return SparsePanels.enabled() && rank <= (dtype == DType.FLOAT32 ? FloatSparseLarge.L : DoubleSparseLarge.L);
+        return rank <= (dtype == DType.FLOAT32 ? FloatSparseLarge.L : DoubleSparseLarge.L);
     }
 
     @Override
