@@ -73,8 +73,8 @@ public final class SparsePanels implements AutoCloseable {
      * form's panels are sized for the L2 ({@link #ALIGNED_PANEL_BYTES}): 2 MiB. Measured (100 000 × 50 000, 5 M
      * entries, one vector a row): on the Intel host (2 MiB L2) the gather products over the layouts took 0.5–0.7 of
      * the CSR products' time; on the AMD Zen 3 host (512 KiB L2, a 32 MiB L3 that answers a gather in about half the
-     * Intel host's time) they took 1.9–2.0 times it, and at 400 000 × 200 000 with 20 M entries 1.0–1.3 times it,
-     * where M's aligned form in L3-sized panels took 0.3–0.45 (native-notes/sparse.md, "Twenty-first session",
+     * Intel host's time) they took 1.9–2.0 times it, and at 400 000 × 200 000 with 20 M entries 0.9–1.3 times it,
+     * where M's aligned form in L3-sized panels took 0.3–0.6 (native-notes/sparse.md, "Twenty-first session",
      * "Twenty-seventh session" and "Twenty-eighth session"). Between the two (Zen 4's 1 MiB) it is unmeasured: the
      * rule of the Zen 3 host.
      */
