@@ -69,7 +69,7 @@ public final class Interruption {
                 return;
             }
             // the run may still be before its first iteration (σ₁, compiling): its own report says what was written
-            System.err.println("autobalance: interrupted: stopping the run at the end of its current iteration and "
+            System.err.println("autobalance: interrupted: stopping the run (after the iteration under way, if any) and "
                     + "writing what it reached (kill -9 to abort)");
             TOKEN.cancel();
             try {

@@ -164,8 +164,10 @@ public final class Main implements Runnable {
         }
         return what.equals("Java heap space") || what.equals("GC overhead limit exceeded")
                 ? "the Java heap ran out" + where + " (" + what + "; its limit is " + NativeMemory.size(maxHeap)
-                        + "): give the JVM more, e.g. " + NativeMemory.heapOption(maxHeap) + ", or a smaller problem: "
-                        + "fewer --threads, a lower rank, narrower layers"
+                        + "): " + (NativeMemory.heapCanExceed(maxHeap) ? "give the JVM more, e.g. "
+                        + NativeMemory.heapOption(maxHeap) + ", or a smaller problem" : "it is as large as this "
+                        + "machine's memory allows: a smaller problem") + ": fewer --threads, a lower rank, narrower "
+                        + "layers"
                 : "the JVM ran out of memory" + where + ": " + what;
     }
 

@@ -83,15 +83,16 @@ public final class SparsePanels implements AutoCloseable {
     /**
      * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
      * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows) where
-     * that cache is at least {@link #MIN_L2_BYTES}, else 0; 0 turns the layouts off (the CSR products); a value below
-     * {@link #MIN_PANEL_BYTES} reads as that floor.
+     * that cache is at least {@link #MIN_L2_BYTES}, else 0; 0 turns the layouts of M and Mᵀ and the observed pass's
+     * panels off (the aligned form has its own default, {@link #ALIGNED_PANEL_BYTES}; the property set to 0 turns all
+     * off: the CSR products); a value below {@link #MIN_PANEL_BYTES} reads as that floor.
      */
     public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
             (int) defaultPanelBytes(cacheBytes(2, 1 << 20))));
 
     /**
      * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same property;
-     * by default, where the L2 is at least {@link #MIN_L2_BYTES}, half of it but at least 1 MiB, else an eighth of the
+     * by default, where the L2 is at least {@link #MIN_L2_BYTES}, half of it but at least 1 MiB, else a quarter of the
      * L3 (0, the form off, where the L3 is unknown). Why the 1 MiB floor (native-notes/sparse.md, "Twenty-sixth
      * session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2) the prototype's
      * fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; 1 MiB gives 7 panels:
@@ -99,9 +100,10 @@ public final class SparsePanels implements AutoCloseable {
      * the pass in L2-sized panels ran no faster than the CSR products (more panels cost more slices' loop exits and
      * padding than the L2 saves), but the CSR products' gathers slow down 2–4 times once a factor outgrows a few MiB
      * of the L3 (14 ns an entry from a 12 MiB V at r = 16, 3.5 from 3 MiB): at 400 000 × 200 000 with 20 M entries
-     * (r = 8, 6.4 MB of V and of MᵀU) the pass was fastest at 4 panels of 3.2 MB, 120 ms against the CSR products'
-     * 270–390, and slower at 2 and at 8; at 100 000 × 50 000, 5 M entries, at 1 panel (3.2 MB), 22–25 ms against 27–31
-     * (native-notes/sparse.md, "Twenty-eighth session"). An eighth of 32 MiB gives those panel counts at both shapes.
+     * (r = 8, 64-byte rows: 12.8 MB of V and of MᵀU) the pass was fastest at 4 panels (3.2 MB of V's and 3.2 of MᵀU's
+     * rows a panel), 117–150 ms against the CSR products' 262–389, and slower at 2 and at 8; at 100 000 × 50 000, 5 M
+     * entries, at 1 panel, 22–25 ms against 27–31 (native-notes/sparse.md, "Twenty-eighth session"). A quarter of
+     * 32 MiB gives those panel counts at both shapes.
      */
     public static final long ALIGNED_PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
             (int) defaultAlignedPanelBytes(cacheBytes(2, 1 << 20), cacheBytes(3, 0))));
@@ -681,7 +683,7 @@ public final class SparsePanels implements AutoCloseable {
 
     /** The default of {@link #ALIGNED_PANEL_BYTES} on a machine with these caches per core (0: unknown). */
     static long defaultAlignedPanelBytes(long l2Bytes, long l3Bytes) {
-        return l2Bytes >= MIN_L2_BYTES ? Math.max(l2Bytes / 2, 1 << 20) : l3Bytes / 8;
+        return l2Bytes >= MIN_L2_BYTES ? Math.max(l2Bytes / 2, 1 << 20) : Math.min(l3Bytes / 4, Integer.MAX_VALUE);
     }
 
     /**

@@ -102,11 +102,9 @@ public final class NativeMemory {
         }
         long max = Runtime.getRuntime().maxMemory();
         if (bytes > max) {
-            long physical = physicalBytes();
             throw new IllegalArgumentException("cannot " + what.get() + ": that takes at least " + size(bytes)
-                    + " of Java heap, more than the " + size(max) + " this JVM's heap may take" + (bytes > physical
-                    ? " and than this machine's " + size(physical) + " of memory" : "; give it more with "
-                    + heapOption(bytes)));
+                    + " of Java heap, more than the " + size(max) + " this JVM's heap may take" + heapAdvice(bytes,
+                    physicalBytes()));
         }
     }
 
@@ -131,6 +129,27 @@ public final class NativeMemory {
         long gib = Math.max(1, (long) Math.ceil(2.0 * bytes / (1L << 30)));
         long whole = physical / (1L << 30);
         return "JDK_JAVA_OPTIONS=-Xmx" + (gib > whole && whole << 30 > bytes ? whole : gib) + "g";
+    }
+
+    /**
+     * Whether a heap larger than {@code bytes} fits this machine's memory in whole GiB (-Xmx takes whole GiB here):
+     * else no heap option is worth advising, only a smaller problem.
+     */
+    public static boolean heapCanExceed(long bytes) {
+        return heapCanExceed(bytes, physicalBytes());
+    }
+
+    private static boolean heapCanExceed(long bytes, long physical) {
+        return (physical >> 30) << 30 > bytes;
+    }
+
+    /**
+     * What follows "more than the heap may take" in {@link #requireHeap}'s refusal on a machine of {@code physical}
+     * bytes: the option that gives the heap more, or that the machine cannot.
+     */
+    static String heapAdvice(long bytes, long physical) {
+        return heapCanExceed(bytes, physical) ? "; give it more with " + heapOption(bytes, physical)
+                : ", and this machine's " + size(physical) + " of memory holds no heap that large";
     }
 
     /**

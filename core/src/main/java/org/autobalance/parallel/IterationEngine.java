@@ -161,9 +161,9 @@ public final class IterationEngine implements AutoCloseable {
     /**
      * A full-loss engine over a sparse M that runs the gather products over the layouts of M and Mᵀ wherever they pay,
      * never M's aligned form, and leases them by {@code lease} instead of {@link SparsePanels#shared}: the tests' way
-     * to run that path on every host (the other constructor takes it only for shapes where the layouts pay and the
-     * aligned form, whose panels are twice as many at the same panel bytes, does not) and to make a lease fail inside
-     * the constructor.
+     * to run that path on every host (the other constructor takes it only where the layouts pay and the aligned form
+     * does not: its panels are twice as many at the same panel bytes, and above one thread it needs two a thread) and
+     * to make a lease fail inside the constructor.
      */
     IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             DenseMatrix u, DenseMatrix v, LayoutLease lease) {
@@ -477,7 +477,8 @@ public final class IterationEngine implements AutoCloseable {
 
     /**
      * The panel layouts' bytes of a whole solver run over the sparse {@code m} at rank {@code rank} (a floor, as
-     * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks shares them
+     * {@link #panelBytes}), counted once: every full-loss engine over M with the same panels and chunks (the aligned
+     * form: the same thread count) shares them
      * ({@link SparsePanels#shared}, {@link SparsePanels#sharedAligned}): the
      * iterations', σ₁'s (full loss whatever the objective, its blocks at most
      * {@code rank} columns: the same panels) and the plateau test's. Where the rank is beyond what the layouts serve,

@@ -6,9 +6,9 @@ import org.autobalance.memory.DType;
 import org.junit.jupiter.api.Test;
 
 /**
- * The panel layouts' default size by a core's caches (the tests themselves run with the size fixed: pom.xml): off
- * below {@link SparsePanels#MIN_L2_BYTES}, where they were measured to lose to the CSR products (AMD Zen 3, 512 KiB),
- * and half the L2 from it (Intel, 2 MiB, where they gain).
+ * The panel layouts' default size by a core's caches (the tests themselves run with the size fixed: pom.xml): the
+ * layouts of M and Mᵀ off below {@link SparsePanels#MIN_L2_BYTES}, where they were measured to lose to the CSR
+ * products (AMD Zen 3, 512 KiB), and half the L2 from it (Intel, 2 MiB, where they gain); the aligned form's below.
  */
 class SparsePanelsDefaultTest {
     @Test
@@ -21,16 +21,17 @@ class SparsePanelsDefaultTest {
     }
 
     /**
-     * The aligned form's panels: half the L2 but at least 1 MiB from {@link SparsePanels#MIN_L2_BYTES} of L2, an
-     * eighth of the L3 below it (measured on the Zen 3 host: L3-sized panels pay there, L2-sized ones do not), and
+     * The aligned form's panels: half the L2 but at least 1 MiB from {@link SparsePanels#MIN_L2_BYTES} of L2, a
+     * quarter of the L3 below it (measured on the Zen 3 host: L3-sized panels pay there, L2-sized ones do not), and
      * no form where the L3 is unknown.
      */
     @Test
     void theAlignedFormsPanelsFollowTheL2FromTwoMibAndTheL3Below() {
         assertEquals(1 << 20, SparsePanels.defaultAlignedPanelBytes(2 << 20, 32 << 20));
         assertEquals(2 << 20, SparsePanels.defaultAlignedPanelBytes(4 << 20, 0));
-        assertEquals(4 << 20, SparsePanels.defaultAlignedPanelBytes(512 * 1024, 32 << 20));
-        assertEquals(4 << 20, SparsePanels.defaultAlignedPanelBytes(1 << 20, 32 << 20));
+        assertEquals(8 << 20, SparsePanels.defaultAlignedPanelBytes(512 * 1024, 32 << 20));
+        assertEquals(8 << 20, SparsePanels.defaultAlignedPanelBytes(1 << 20, 32 << 20));
+        assertEquals(Integer.MAX_VALUE, SparsePanels.defaultAlignedPanelBytes(1 << 20, 64L << 30));
         assertEquals(0, SparsePanels.defaultAlignedPanelBytes(512 * 1024, 0));
     }
 

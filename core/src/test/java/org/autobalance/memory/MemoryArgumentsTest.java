@@ -35,7 +35,13 @@ class MemoryArgumentsTest {
         // no more than the machine's whole GiB where those still hold the floor, twice it otherwise
         assertEquals("JDK_JAVA_OPTIONS=-Xmx22g", NativeMemory.heapOption(16_000_000_000L, 24_000_000_000L));
         assertEquals("JDK_JAVA_OPTIONS=-Xmx30g", NativeMemory.heapOption(15L << 30, 60L << 30));
-        assertEquals("JDK_JAVA_OPTIONS=-Xmx46g", NativeMemory.heapOption(23L << 30, 23L << 30));
+        // and where no whole GiB of the machine exceeds the floor, no option: the machine is named instead
+        assertEquals("; give it more with JDK_JAVA_OPTIONS=-Xmx22g", NativeMemory.heapAdvice(16_000_000_000L,
+                24_000_000_000L));
+        assertEquals(", and this machine's 23.5 GiB of memory holds no heap that large",
+                NativeMemory.heapAdvice(23L << 30, 23L * (1L << 30) + (1L << 29)));
+        assertEquals(", and this machine's 23.0 GiB of memory holds no heap that large",
+                NativeMemory.heapAdvice(48L << 30, 23L << 30));
         assertEquals("dtype must not be null", assertThrows(NullPointerException.class,
                 () -> SparseMatrix.bytes(null, 1, 1)).getMessage());
         assertEquals("rows and stored entries must be at least 0, got -1 and -1", assertThrows(

@@ -279,13 +279,11 @@ class SparseMatrixTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SparseMatrix.builder(rows, 3, 1).close());
         long need = 24L * (rows + 1L);
-        // no heap to advise where the machine has less memory than the floor (48 GiB)
-        long physical = NativeMemory.physicalBytes();
+        // the advice (a heap option, or none where the machine cannot hold 48 GiB): MemoryArgumentsTest
         assertEquals("cannot sort the entries of " + rows + " rows by row: that takes at least "
                 + NativeMemory.size(need) + " of Java heap, more than the " + NativeMemory.size(Runtime.getRuntime()
-                        .maxMemory()) + " this JVM's heap may take" + (need > physical ? " and than this machine's "
-                        + NativeMemory.size(physical) + " of memory" : "; give it more with "
-                        + NativeMemory.heapOption(need)), e.getMessage());
+                        .maxMemory()) + " this JVM's heap may take" + NativeMemory.heapAdvice(need,
+                        NativeMemory.physicalBytes()), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SparseMatrix.builder(rows + 1, 3, 1).close());
         assertEquals((rows + 1) + " rows: at most " + rows + " are sorted (the length limit of a Java array)",
                 e.getMessage());

@@ -225,6 +225,39 @@ class SharedLayoutTest {
         }
     }
 
+    /**
+     * Above one thread the aligned form needs two panels a thread (its wavefront): with 3 panels, 1 thread reads it
+     * and 2 threads do not (they take the layouts of M and Mt, on in the tests), and the solver's floor says so.
+     */
+    @Test
+    void twoThreadsOverThreePanelsLeaveTheAlignedForm() {
+        SparseKernels sk = panelledKernels();
+        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 5 / 2);
+        try (SparseMatrix m = random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
+                DenseMatrix u = factor(2_000, 1);
+                DenseMatrix v = factor(cols, 2)) {
+            assertEquals(3, SparsePanels.alignedPanelCount(cols, 64));
+            assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
+            assertEquals(SparsePanels.floorBytesOfAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64, 1),
+                    IterationEngine.panelBytes(sk, m, false, R, 1));
+            assertEquals(SparsePanels.floorBytesOfBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64),
+                    IterationEngine.panelBytes(sk, m, false, R, 2));
+            for (int threads = 1; threads <= 2; threads++) {
+                AtomicInteger builds = new AtomicInteger();
+                try (ParallelPass pass = new ParallelPass(threads);
+                        IterationEngine _ = new IterationEngine(KernelProvider.kernels(), sk, pass, m, false, null,
+                                u, v);
+                        Shared<SparsePanels> _ = SparsePanels.sharedAligned(m, 3, threads, () -> {
+                            builds.incrementAndGet();
+                            return PanelWavefront.chunks(m, 3, 2);
+                        })) {
+                    assertEquals(threads == 1 ? 0 : 1, builds.get(), threads + " threads: the engine "
+                            + (threads == 1 ? "did not build" : "built") + " the aligned form");
+                }
+            }
+        }
+    }
+
     /** M closed before its engine: M frees the layouts, the engine's close later frees only its own, once. */
     @Test
     void matrixClosedBeforeItsEngine() {

@@ -72,7 +72,7 @@ public final class ChildJvm {
         assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the signalled child did not exit");
         String childOut = Files.readString(output);
         assertEquals(128 + 15, p.exitValue(), childOut);
-        assertTrue(childOut.contains("interrupted: stopping the run at the end of its current iteration"), childOut);
+        assertTrue(childOut.contains("interrupted: stopping the run (after the iteration under way"), childOut);
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"stop_reason\":\"cancelled\""), summary);
         long iterations = (long) Fixtures.jsonNumber(summary, "iterations");

@@ -38,6 +38,10 @@ public final class PanelFusedTimer {
             throw new IllegalArgumentException("the kernels do not run the layouts at " + t.label() + " r = " + r
                     + " here (" + sk.name() + "): a row must be one vector");
         }
+        if (!SparsePanels.enabled()) {
+            throw new IllegalArgumentException("the layouts of M and Mt are off on this host (below 2 MiB of L2): "
+                    + "give -Dautobalance.kernel.sparsePanelBytes=1048576 to time them");
+        }
         try (SparseMatrix m = SparseProblem.matrix(pattern, t, d1, d2, 5_000_000L, 1);
                 DenseMatrix u = SparseProblem.start(t, d1, r, 2);
                 DenseMatrix v = SparseProblem.start(t, d2, r, 3);

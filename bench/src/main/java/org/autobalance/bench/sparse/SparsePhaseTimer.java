@@ -57,7 +57,8 @@ public final class SparsePhaseTimer {
             SparseMatrix mt = m.transposed(); // owned by m
             at[1] = threads.getCurrentThreadCpuTime();
             long rowBytes = (long) mv.stride() * t.bytes();
-            boolean panelled = sk.panelled(t, r);
+            // the layouts of M and Mt where this host builds them (below 2 MiB of L2 it does not: the CSR products)
+            boolean panelled = sk.panelled(t, r) && SparsePanels.enabled();
             try (SparsePanels pm = panelled ? SparsePanels.of(m, SparsePanels.panelCount(d2, rowBytes),
                     new int[] {0, d1}) : null) {
                 at[2] = threads.getCurrentThreadCpuTime();

@@ -140,7 +140,8 @@ public final class FileChecks {
         } catch (IOException e) {
             // the system's reason without the probe file's name, which is ours, not the user's (/proc said "no such
             // file or directory: /proc/.autobalance-probe-….tmp")
-            String why = e instanceof NoSuchFileException ? "it takes no new files"
+            String why = e instanceof NoSuchFileException ? (Files.isDirectory(existing) ? "it takes no new files"
+                    : "it was removed meanwhile")
                     : e instanceof AccessDeniedException ? "permission denied" : reason(e);
             throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " (" + why
                     + ")", e);
