@@ -80,6 +80,9 @@ public final class SparsePanels implements AutoCloseable {
      */
     public static final long MIN_L2_BYTES = 2L << 20;
 
+    /** This machine's L2 cache per core, read once for both panel sizes below (1 MiB where unknown). */
+    private static final long L2_BYTES = cacheBytes(2, 1 << 20);
+
     /**
      * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
      * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows) where
@@ -88,7 +91,7 @@ public final class SparsePanels implements AutoCloseable {
      * off: the CSR products); a value below {@link #MIN_PANEL_BYTES} reads as that floor.
      */
     public static final long PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
-            (int) defaultPanelBytes(cacheBytes(2, 1 << 20))));
+            (int) defaultPanelBytes(L2_BYTES)));
 
     /**
      * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same property;
@@ -106,7 +109,7 @@ public final class SparsePanels implements AutoCloseable {
      * 32 MiB gives those panel counts at both shapes.
      */
     public static final long ALIGNED_PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
-            (int) defaultAlignedPanelBytes(cacheBytes(2, 1 << 20), cacheBytes(3, 0))));
+            (int) defaultAlignedPanelBytes(L2_BYTES, cacheBytes(3, 0))));
 
     /**
      * The least {@link #PANEL_BYTES}: 64 KiB, 1 024 rows of X at float32 r = 16. Each panel costs every row of A a

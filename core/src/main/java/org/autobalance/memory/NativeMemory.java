@@ -128,7 +128,7 @@ public final class NativeMemory {
     static String heapOption(long bytes, long physical) {
         long gib = Math.max(1, (long) Math.ceil(2.0 * bytes / (1L << 30)));
         long whole = physical / (1L << 30);
-        return "JDK_JAVA_OPTIONS=-Xmx" + (gib > whole && whole << 30 > bytes ? whole : gib) + "g";
+        return "JDK_JAVA_OPTIONS=-Xmx" + (gib > whole && heapCanExceed(bytes, physical) ? whole : gib) + "g";
     }
 
     /**

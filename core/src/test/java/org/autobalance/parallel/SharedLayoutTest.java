@@ -177,14 +177,13 @@ class SharedLayoutTest {
     @Test
     void everyThreadCountReadsTheAlignedFormWithTheBitsOfTheTwoProducts() {
         SparseKernels sk = panelledKernels();
-        // 5.5 panels' columns of the aligned form whatever its panel bytes: 6 panels, two a thread at 3 threads
-        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 11 / 2);
-        // Mt's layout (one panel of 2 000 rows, 24 bytes of index a column) pays where entries ≥ 3 a column
-        try (SparseMatrix m = random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
+        // 6 panels: two a thread at 3 threads
+        try (SparseMatrix m = alignedPanelMatrix(11);
                 DenseMatrix u = factor(2_000, 1);
-                DenseMatrix v = factor(cols, 2);
+                DenseMatrix v = factor(m.cols(), 2);
                 DenseMatrix mv = DenseMatrix.allocate(DType.FLOAT32, 2_000, R);
-                DenseMatrix mtu = DenseMatrix.allocate(DType.FLOAT32, cols, R)) {
+                DenseMatrix mtu = DenseMatrix.allocate(DType.FLOAT32, m.cols(), R)) {
+            int cols = m.cols();
             assertEquals(6, SparsePanels.alignedPanelCount(cols, 64));
             assertTrue(SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64, 3));
             assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64), "the gather"
@@ -232,11 +231,10 @@ class SharedLayoutTest {
     @Test
     void twoThreadsOverThreePanelsLeaveTheAlignedForm() {
         SparseKernels sk = panelledKernels();
-        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * 5 / 2);
-        try (SparseMatrix m = random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
+        try (SparseMatrix m = alignedPanelMatrix(5);
                 DenseMatrix u = factor(2_000, 1);
-                DenseMatrix v = factor(cols, 2)) {
-            assertEquals(3, SparsePanels.alignedPanelCount(cols, 64));
+                DenseMatrix v = factor(m.cols(), 2)) {
+            assertEquals(3, SparsePanels.alignedPanelCount(m.cols(), 64));
             assertTrue(SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64));
             assertEquals(SparsePanels.floorBytesOfAligned(m.rows(), m.cols(), m.nonZeros(), DType.FLOAT32, 64, 1),
                     IterationEngine.panelBytes(sk, m, false, R, 1));
@@ -479,6 +477,16 @@ class SharedLayoutTest {
     private static void assertSameBytes(MemorySegment expected, MemorySegment actual, String what) {
         assertEquals(expected.byteSize(), actual.byteSize(), what);
         assertEquals(-1, expected.mismatch(actual), what);
+    }
+
+    /**
+     * A float32 M of 2 000 rows whose columns fill {@code halves} / 2 panels of the aligned form at 64-byte rows,
+     * whatever its panel bytes (so ⌈halves / 2⌉ panels), with entries enough that Mt's layout (one panel of 2 000
+     * rows, 24 bytes of index a column) pays too: at least 3 a column.
+     */
+    private static SparseMatrix alignedPanelMatrix(int halves) {
+        int cols = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * 64) * halves / 2);
+        return random(2_000, cols, Math.max(120_000, 4 * cols), DType.FLOAT32, 11);
     }
 
     /** A rows × cols matrix of about {@code entries} drawn entries (duplicates summed), some rows and columns empty. */
