@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.autobalance.io.DelimitedText;
 import org.autobalance.io.MatrixMarket;
+import org.autobalance.io.Npz;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.NativeMemory;
@@ -154,7 +155,7 @@ final class FactorizeCommand implements Callable<Integer> {
         RunClock clock = new RunClock();
         clock.mark("load_start");
         options.notesTo(printer::println);
-        refuseBySizeLine(dtype);
+        refuseByDeclaredShape(dtype);
         Heartbeat.current().phase("reading M from " + input);
         try (InputMatrix m = InputMatrix.read(input, dtype, requested, observed, "M", printer::println)) {
             clock.mark("loaded");
@@ -221,29 +222,38 @@ final class FactorizeCommand implements Callable<Integer> {
     }
 
     /**
-     * What the size line of a Matrix Market file rules out before its body is read: a rank above min(d1, d2), factors
-     * that do not fit the memory, and the solver's r × r arrays that do not fit the Java heap. A 66-byte coordinate
-     * file declaring 10⁸ × 10⁸ with one entry was read sparse first (its row pointers and their transpose: 17 s and
-     * 3.2 GB here), then refused for U and V.
+     * What the shape a Matrix Market size line or a {@code .npz}'s shape member declares rules out before the matrix is
+     * read: a rank above min(d1, d2), factors that do not fit the memory, and the solver's r × r arrays that do not
+     * fit the Java heap. A 66-byte coordinate file declaring 10⁸ × 10⁸ with one entry was read sparse first (its row
+     * pointers and their transpose: 17 s and 3.2 GB here), then refused for U and V; a 13 KB coo {@code .npz} of
+     * 3·10⁸ × 10 with 1000 entries, 25 s and 4.8 GB resident.
      */
-    private void refuseBySizeLine(DType dtype) {
-        if (!Files.isRegularFile(input) || SolverOptions.isNpy(input) || SolverOptions.isNpz(input)
-                || DelimitedText.separatorOf(input) != null) {
+    private void refuseByDeclaredShape(DType dtype) {
+        if (!Files.isRegularFile(input) || SolverOptions.isNpy(input) || DelimitedText.separatorOf(input) != null) {
             return; // a pipe is read once; the other formats check their shapes against their sizes
         }
-        MatrixMarket.Header header;
+        int rows;
+        int cols;
         try {
-            header = MatrixMarket.readHeader(input);
+            if (SolverOptions.isNpz(input)) {
+                int[] shape = Npz.readShape(input);
+                rows = shape[0];
+                cols = shape[1];
+            } else {
+                MatrixMarket.Header header = MatrixMarket.readHeader(input);
+                rows = header.rows();
+                cols = header.cols();
+            }
         } catch (IOException e) {
             return; // the reading says what is wrong, and where
         }
-        IterationMonitor.Limits.requireRank(rank, header.rows(), header.cols());
+        IterationMonitor.Limits.requireRank(rank, rows, cols);
         // U, V and the engine's products MV, MᵀU, the least a run holds (the solver counts its copies and scratch on
         // top); a long holds the count, as the sides are ints and the rank at most Limits.MAX_RANK (a rank of 10⁹ once
         // made it 3.2·10¹⁹, shown saturated as 9223372036854775807 bytes)
-        long bytes = (long) IterationMonitor.Limits.factorBytes(dtype, header.rows(), header.cols(), rank, 2);
-        NativeMemory.requireRoom(bytes, () -> "hold U, V and the products MV, MᵀU of the " + header.rows() + " x "
-                + header.cols() + " matrix " + input + " declares, at rank " + rank + " in " + dtype.label());
+        long bytes = (long) IterationMonitor.Limits.factorBytes(dtype, rows, cols, rank, 2);
+        NativeMemory.requireRoom(bytes, () -> "hold U, V and the products MV, MᵀU of the " + rows + " x " + cols
+                + " matrix " + input + " declares, at rank " + rank + " in " + dtype.label());
         IterationMonitor.Limits.requireHeap(rank, options.threads() == null ? Runtime.getRuntime().availableProcessors()
                 : options.threads());
     }

@@ -72,14 +72,47 @@ public final class Npz {
      * a member's read (where a test interrupts an inflate midway).
      */
     static SparseMatrix read(Path path, DType dtype, Runnable beforeLook) throws IOException {
-        Objects.requireNonNull(path, "path must not be null");
         Objects.requireNonNull(dtype, "dtype must not be null");
+        String source = path.toString();
+        try (ZipFile zip = open(path)) {
+            Declared declared = declared(zip, path, beforeLook);
+            if (!declared.format().equals("coo")) {
+                return compressed(zip, source, declared.format().equals("csr"), declared.rows(), declared.cols(),
+                        dtype, beforeLook);
+            }
+            return coordinates(zip, source, declared.rows(), declared.cols(), dtype, beforeLook);
+        }
+    }
+
+    /**
+     * The shape {@code {rows, cols}} that the archive at {@code path} declares, checked as {@link #read} checks it
+     * (a supported format, two dimensions that fit an int), without reading its arrays: a coo archive of a few bytes
+     * can declare a matrix whose row pointers alone take gigabytes, and a caller can refuse a run that such a shape
+     * rules out before {@link #read} builds it.
+     *
+     * @throws MatrixFormatException if the archive is malformed or holds something else
+     * @throws NoSuchFileException if {@code path} does not exist
+     * @throws IOException if reading fails
+     */
+    public static int[] readShape(Path path) throws IOException {
+        try (ZipFile zip = open(path)) {
+            Declared declared = declared(zip, path, () -> { });
+            return new int[] {declared.rows(), declared.cols()};
+        }
+    }
+
+    /** What an archive's {@code format} and {@code shape} members say. */
+    private record Declared(String format, int rows, int cols) {
+    }
+
+    /** The archive at {@code path} opened as a zip, or the line that says why it is not one. */
+    private static ZipFile open(Path path) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
         String source = path.toString();
         Interrupts.checkReading(source);
         FileInput.requireFile(path, ".npz");
-        ZipFile zip;
         try {
-            zip = new ZipFile(path.toFile());
+            return new ZipFile(path.toFile());
         } catch (NoSuchFileException | java.io.FileNotFoundException e) {
             NoSuchFileException clearer = new NoSuchFileException(source, null, "no such .npz file");
             clearer.initCause(e);
@@ -99,29 +132,27 @@ public final class Npz {
             throw new MatrixFormatException(source, "not a .npz file (not a zip archive: " + e.getMessage() + ")"
                     + (hint == null ? "" : " (" + hint + ")"));
         }
-        try (zip) {
-            if (zip.getEntry("format.npy") == null) {
-                throw new MatrixFormatException(source, notSparse(zip, path));
-            }
-            String format = text(member(zip, "format", source, beforeLook), source + ":format.npy");
-            if (!List.of("csr", "csc", "coo").contains(format)) {
-                // before the arrays are read: a bsr matrix's data is 3-D and would be reported as a bad array
-                throw new MatrixFormatException(source, "unsupported sparse format '" + format
-                        + "': csr, csc and coo are read; convert with scipy.sparse.save_npz(f, m.tocsr())");
-            }
-            long[] shape = integers(member(zip, "shape", source, beforeLook), source + ":shape.npy", 2);
-            if (shape.length != 2 || shape[0] < 1 || shape[1] < 1 || shape[0] > Integer.MAX_VALUE
-                    || shape[1] > Integer.MAX_VALUE) {
-                throw new MatrixFormatException(source, "shape must be 2 dimensions between 1 and "
-                        + Integer.MAX_VALUE + ", found " + java.util.Arrays.toString(shape));
-            }
-            int rows = (int) shape[0];
-            int cols = (int) shape[1];
-            if (!format.equals("coo")) {
-                return compressed(zip, source, format.equals("csr"), rows, cols, dtype, beforeLook);
-            }
-            return coordinates(zip, source, rows, cols, dtype, beforeLook);
+    }
+
+    /** The format and shape members of {@code zip}, checked before any array is read. */
+    private static Declared declared(ZipFile zip, Path path, Runnable beforeLook) throws IOException {
+        String source = path.toString();
+        if (zip.getEntry("format.npy") == null) {
+            throw new MatrixFormatException(source, notSparse(zip, path));
         }
+        String format = text(member(zip, "format", source, beforeLook), source + ":format.npy");
+        if (!List.of("csr", "csc", "coo").contains(format)) {
+            // before the arrays are read: a bsr matrix's data is 3-D and would be reported as a bad array
+            throw new MatrixFormatException(source, "unsupported sparse format '" + format
+                    + "': csr, csc and coo are read; convert with scipy.sparse.save_npz(f, m.tocsr())");
+        }
+        long[] shape = integers(member(zip, "shape", source, beforeLook), source + ":shape.npy", 2);
+        if (shape.length != 2 || shape[0] < 1 || shape[1] < 1 || shape[0] > Integer.MAX_VALUE
+                || shape[1] > Integer.MAX_VALUE) {
+            throw new MatrixFormatException(source, "shape must be 2 dimensions between 1 and "
+                    + Integer.MAX_VALUE + ", found " + java.util.Arrays.toString(shape));
+        }
+        return new Declared(format, (int) shape[0], (int) shape[1]);
     }
 
     /**

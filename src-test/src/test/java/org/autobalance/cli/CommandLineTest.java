@@ -600,6 +600,15 @@ class CommandLineTest {
                 + "2147483647 x 2147483647 matrix " + huge + " declares, at rank 1 in float64 (549755813632 bytes of "
                 + "native memory)"), r.err());
         assertEquals("", r.out(), "M was read (its storage was printed)");
+        // the same from a .npz's shape member: a coo archive of 3·10⁸ × 10 with 1000 entries (13 KB) was read first
+        // (25 s, 4.8 GB resident: a long per row to count its entries, then the row pointers), then refused
+        Path hugeNpz = Fixtures.fixture("npz_coo_huge_shape.npz");
+        Run npz = run("factorize", "--input", hugeNpz.toString(), "--rank", "1");
+        assertEquals(Main.EXIT_USAGE, npz.exitCode(), npz.err());
+        assertEquals("autobalance: error: cannot hold U, V and the products MV, MᵀU of the 2147483647 x 2147483647 "
+                + "matrix " + hugeNpz + " declares, at rank 1 in float64 (549755813632 bytes of native memory)",
+                npz.err().substring(0, npz.err().indexOf(")") + 1), npz.err());
+        assertEquals("", npz.out(), "M was read (its storage was printed)");
         Path wide = Files.writeString(dir.resolve("wide.mtx"), "%%MatrixMarket matrix coordinate real general\n"
                 + "1000000000 1000000000 1\nnot an entry\n");
         Run wrapped = run("factorize", "--input", wide.toString(), "--rank", "1000000000");

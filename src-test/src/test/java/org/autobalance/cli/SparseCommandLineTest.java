@@ -169,8 +169,8 @@ class SparseCommandLineTest {
     }
 
     /**
-     * A rank above a .npz's shape (which has no size line to check first) is refused before anything goes to
-     * standard output: the storage line was printed, then the error, as if the run had begun.
+     * A rank above a .npz's shape is refused before anything goes to standard output: the storage line was printed,
+     * then the error, as if the run had begun.
      */
     @ParameterizedTest
     @ValueSource(strings = {"full", "observed"})
