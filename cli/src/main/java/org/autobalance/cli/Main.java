@@ -202,6 +202,30 @@ public final class Main implements Runnable {
                 || (c.contains("-") && w.startsWith(c.substring(0, c.indexOf('-') + 1)))).toList();
     }
 
+    /**
+     * Whether {@code word} is a misspelling of {@code command}: at most a third of its letters (and at least two)
+     * inserted, deleted, replaced or swapped with a neighbour (the optimal string alignment distance), ignoring case.
+     */
+    static boolean closeSpelling(String word, String command) {
+        String a = word.toLowerCase(Locale.ROOT);
+        String b = command.toLowerCase(Locale.ROOT);
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            for (int j = 0; j <= b.length(); j++) {
+                if (i == 0 || j == 0) {
+                    d[i][j] = i + j;
+                    continue;
+                }
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()] <= Math.max(2, a.length() / 3);
+    }
+
     /** A parse error with picocli's suggestion, if any, and where the command's help is. */
     static String oneLine(CommandLine.ParameterException e) {
         List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
@@ -221,9 +245,10 @@ public final class Main implements Runnable {
             // arguments from index 0: 'bogus'"
             String word = u.getUnmatched().getFirst();
             List<String> launcher = launcherCommandsLike(word);
-            if (!launcher.isEmpty()) {
-                suggestions = launcher;
-            }
+            // picocli suggests by shared letter pairs, whatever their order: 'frobnicate' was "did you mean
+            // reproduce?" and 'factorise' "factorize or network"
+            suggestions = !launcher.isEmpty() ? launcher
+                    : suggestions.stream().filter(c -> closeSpelling(word, c)).toList();
             message = "unknown command '" + word + "'" + (suggestions.isEmpty()
                     ? ": the commands are " + String.join(", ", spec.subcommands().keySet()) + ", and the launcher's "
                             + String.join(", ", LAUNCHER_COMMANDS)

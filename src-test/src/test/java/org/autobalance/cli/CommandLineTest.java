@@ -932,8 +932,12 @@ class CommandLineTest {
         "spark_factorise|unknown command 'spark_factorise' (did you mean spark-factorize?); see 'autobalance --help'",
         "benchmark|unknown command 'benchmark' (did you mean bench?); see 'autobalance --help'",
         "tests|unknown command 'tests' (did you mean test?); see 'autobalance --help'",
-        "factorise --input m.mtx|unknown command 'factorise' (did you mean factorize or network?); see "
-            + "'autobalance --help'"})
+        // picocli's suggestions, by shared letter pairs, were "factorize or network" and for 'frobnicate'
+        // "reproduce"; the commands are listed when none is a close spelling
+        "factorise --input m.mtx|unknown command 'factorise' (did you mean factorize?); see 'autobalance --help'",
+        "fatcorize --input m.mtx|unknown command 'fatcorize' (did you mean factorize?); see 'autobalance --help'",
+        "frobnicate|unknown command 'frobnicate': the commands are factorize, network, demo, reproduce, help, and the "
+            + "launcher's spark-factorize, bench, test; see 'autobalance --help'"})
     void parseErrorsAreOneLine(String args, String message) {
         Run r = run(args.split(" "));
         assertEquals(Main.EXIT_USAGE, r.exitCode());
