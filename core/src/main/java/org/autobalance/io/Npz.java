@@ -72,6 +72,7 @@ public final class Npz {
      * a member's read (where a test interrupts an inflate midway).
      */
     static SparseMatrix read(Path path, DType dtype, Runnable beforeLook) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
         Objects.requireNonNull(dtype, "dtype must not be null");
         String source = path.toString();
         try (ZipFile zip = open(path)) {
