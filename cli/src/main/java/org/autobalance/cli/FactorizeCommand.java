@@ -164,7 +164,7 @@ final class FactorizeCommand implements Callable<Integer> {
             extra.put("load_seconds", clock.between("load_start", "loaded"));
             int rows = m.dense() != null ? m.dense().rows() : m.sparse().rows();
             int cols = m.dense() != null ? m.dense().cols() : m.sparse().cols();
-            // a .npz, .npy or delimited text has no size line to check first: refused before the storage line
+            // a .npy, delimited text or a piped file is not checked first: refused before the storage line
             IterationMonitor.Limits.requireRank(rank, rows, cols);
             printer.println("storage: " + m.reason());
             SolverRun.noteRoom(printer::println, destinations, format, rows, cols, rank, dtype);

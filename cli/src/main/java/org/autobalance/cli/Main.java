@@ -203,12 +203,18 @@ public final class Main implements Runnable {
     }
 
     /**
-     * Whether {@code word} is a misspelling of {@code command}: at most a third of its letters (and at least two)
-     * inserted, deleted, replaced or swapped with a neighbour (the optimal string alignment distance), ignoring case.
+     * Whether {@code word} may mean {@code command}, ignoring case: its start ({@code repro}, at least 3 letters), a
+     * longer form sharing its first 5 letters ({@code factorization}), or a misspelling of it — at most a third of the
+     * word's letters (and at least two) inserted, deleted, replaced or swapped with a neighbour (the optimal string
+     * alignment distance).
      */
     static boolean closeSpelling(String word, String command) {
         String a = word.toLowerCase(Locale.ROOT);
         String b = command.toLowerCase(Locale.ROOT);
+        if (a.length() >= 3 && b.startsWith(a) || a.length() >= 5 && b.length() >= 5
+                && a.regionMatches(0, b, 0, 5)) {
+            return true;
+        }
         int[][] d = new int[a.length() + 1][b.length() + 1];
         for (int i = 0; i <= a.length(); i++) {
             for (int j = 0; j <= b.length(); j++) {

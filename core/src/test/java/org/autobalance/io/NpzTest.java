@@ -161,6 +161,29 @@ class NpzTest {
         assertFalse(e.getMessage().contains("give it a name ending in .npz"), e.getMessage());
     }
 
+    /**
+     * The shape alone is what scipy declares, and an archive that {@link Npz#read} refuses before its arrays is
+     * refused by {@link Npz#readShape} with the same line: both check it through the same code.
+     */
+    @Test
+    void theShapeAloneIsReadAndCheckedAsReadChecksIt() throws IOException {
+        assertArrayEquals(new int[] {6, 5}, Npz.readShape(fixture("npz_csr.npz")));
+        assertArrayEquals(new int[] {6, 5}, Npz.readShape(fixture("npz_csc.npz")));
+        assertArrayEquals(new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE},
+                Npz.readShape(fixture("npz_coo_huge_shape.npz")));
+        Path cut = dir.resolve("cut.npz");
+        byte[] whole = Files.readAllBytes(fixture("npz_csr.npz"));
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        for (Path p : List.of(fixture("npz_dense_savez.npz"), fixture("npz_bsr.npz"), cut)) {
+            MatrixFormatException read = assertThrows(MatrixFormatException.class, () -> Npz.read(p, DType.FLOAT64));
+            MatrixFormatException shape = assertThrows(MatrixFormatException.class, () -> Npz.readShape(p));
+            assertEquals(read.getMessage(), shape.getMessage());
+        }
+        Path missing = dir.resolve("missing.npz");
+        assertEquals(assertThrows(NoSuchFileException.class, () -> Npz.read(missing, DType.FLOAT64)).getMessage(),
+                assertThrows(NoSuchFileException.class, () -> Npz.readShape(missing)).getMessage());
+    }
+
     @Test
     void missingMemberAndWrongFormatAreNamed() throws IOException {
         Path noIndices = copyWithout("npz_csr.npz", "indices.npy", null, null);

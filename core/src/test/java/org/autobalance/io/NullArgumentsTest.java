@@ -69,6 +69,7 @@ class NullArgumentsTest {
         refused("path must not be null", () -> DelimitedText.foreignFormatOf(null));
         refused("path must not be null", () -> Npz.read(null, DType.FLOAT64));
         refused("dtype must not be null", () -> Npz.read(missing, null));
+        refused("path must not be null", () -> Npz.readShape(null));
         refused("bytes must not be null", () -> NpyHeader.parse((MemorySegment) null, "x.npy"));
         refused("bytes must not be null", () -> NpyHeader.parse((java.nio.ByteBuffer) null, "x.npy"));
         refused("preamble must not be null", () -> NpyHeader.headerEnd(null, "x.npy"));
