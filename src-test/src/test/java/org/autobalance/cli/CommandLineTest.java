@@ -585,32 +585,20 @@ class CommandLineTest {
 
     /**
      * A Matrix Market size line (or a .npz's shape member) that rules the run out is refused before the body is read:
-     * a 66-byte coordinate file
-     * declaring 10⁸ × 10⁸ with one entry was read sparse (17 s, 3.2 GB), then refused for its factors; a rank above
-     * min(d1, d2) after the whole file was read. Here the size line's largest matrix, whose U, V, MV and MᵀU at rank 1
-     * take 550 GB; and 10⁹ x 10⁹ at rank 10⁹, whose 3.2·10¹⁹ bytes wrapped to a negative count in long that fitted, so
-     * the body (here not an entry) was read.
+     * a 66-byte coordinate file declaring 10⁸ × 10⁸ with one entry was read sparse (17 s, 3.2 GB), then refused for
+     * its factors; a rank above min(d1, d2) after the whole file was read. Here the size line's largest matrix, whose
+     * U, V, MV and MᵀU at rank 1 take 550 GB; and 10⁹ x 10⁹ at rank 10⁹, whose 3.2·10¹⁹ bytes wrapped to a negative
+     * count in long that fitted, so the body (here not an entry) was read.
      */
     @Test
     void aSizeLineThatRulesTheRunOutIsRefusedBeforeTheBodyIsRead() throws IOException {
         Path huge = Files.writeString(dir.resolve("huge.mtx"), "%%MatrixMarket matrix coordinate real general\n"
                 + "2147483647 2147483647 1\n1 1 1.0\n");
-        Run r = run("factorize", "--input", huge.toString(), "--rank", "1");
-        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
-        assertTrue(r.err().startsWith("autobalance: error: cannot hold U, V and the products MV, MᵀU of the "
-                + "2147483647 x 2147483647 matrix " + huge + " declares, at rank 1 in float64 (549755813632 bytes of "
-                + "native memory)"), r.err());
-        assertEquals("", r.out(), "M was read (its storage was printed)");
+        assertLargestShapeRefusedUnread(huge);
         // the same from a .npz's shape member: a coo archive of 3·10⁸ × 10 with 1000 entries (13 KB) was read first
         // (25 s, 4.8 GB resident: a long per row to count its entries, then the row pointers), then refused; here a
         // 945-byte coo archive of the largest shape with one entry
-        Path hugeNpz = Fixtures.fixture("npz_coo_huge_shape.npz");
-        Run npz = run("factorize", "--input", hugeNpz.toString(), "--rank", "1");
-        assertEquals(Main.EXIT_USAGE, npz.exitCode(), npz.err());
-        assertTrue(npz.err().startsWith("autobalance: error: cannot hold U, V and the products MV, MᵀU of the "
-                + "2147483647 x 2147483647 matrix " + hugeNpz + " declares, at rank 1 in float64 (549755813632 bytes "
-                + "of native memory)"), npz.err());
-        assertEquals("", npz.out(), "M was read (its storage was printed)");
+        assertLargestShapeRefusedUnread(Fixtures.fixture("npz_coo_huge_shape.npz"));
         Path wide = Files.writeString(dir.resolve("wide.mtx"), "%%MatrixMarket matrix coordinate real general\n"
                 + "1000000000 1000000000 1\nnot an entry\n");
         Run wrapped = run("factorize", "--input", wide.toString(), "--rank", "1000000000");
@@ -626,6 +614,16 @@ class CommandLineTest {
         assertEquals("autobalance: error: rank must be between 1 and min(d1, d2) = 2 for a 3 x 2 matrix, got 3"
                 + System.lineSeparator(), rank.err());
         assertEquals("", rank.out(), "M was read (its storage was printed)");
+    }
+
+    /** {@code input}, declaring 2147483647 x 2147483647, is refused at rank 1 for its factors before M is read. */
+    private void assertLargestShapeRefusedUnread(Path input) {
+        Run r = run("factorize", "--input", input.toString(), "--rank", "1");
+        assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
+        assertTrue(r.err().startsWith("autobalance: error: cannot hold U, V and the products MV, MᵀU of the "
+                + "2147483647 x 2147483647 matrix " + input + " declares, at rank 1 in float64 (549755813632 bytes of "
+                + "native memory)"), r.err());
+        assertEquals("", r.out(), "M was read (its storage was printed)");
     }
 
     /**
