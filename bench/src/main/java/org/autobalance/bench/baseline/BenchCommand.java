@@ -553,6 +553,7 @@ public final class BenchCommand {
                 + "time the thread waited for a core.");
         out.println("load average at end: " + Environment.loadAverage() + "; busiest processes: "
                 + Environment.busiestProcesses());
+        RooflineProbe.measuredAgain(ceilings, false).forEach(out::println);
         if (json != null) {
             writeJson(rows, json);
             out.println("wrote " + json);

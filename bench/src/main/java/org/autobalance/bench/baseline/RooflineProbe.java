@@ -6,7 +6,10 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -157,10 +160,82 @@ public final class RooflineProbe {
         if (many.float32FlopsPerSecond() >= 1.2 * one.float32FlopsPerSecond()) {
             return null;
         }
-        return String.format(java.util.Locale.ROOT, "note: the %d-thread FMA peak (%.1f GFLOP/s) is not above the "
+        return String.format(Locale.ROOT, "note: the %d-thread FMA peak (%.1f GFLOP/s) is not above the "
                 + "one-thread peak (%.1f): the threads did not run on cores of their own while it was measured, so "
                 + "the %d-thread floors and 'of floor' of this run are not reliable", t,
                 many.float32FlopsPerSecond() / 1e9, one.float32FlopsPerSecond() / 1e9, t);
+    }
+
+    /**
+     * The change of a ceiling between a run's start and its end above which {@link #driftLines} adds its note: well
+     * above the read probe's own spread on a quiet machine (an interquartile range of 2–6 % of the median on the
+     * hosts of native-notes/kernels.md), well below the 30–50 % by which a 2-core guest's speed drifted within minutes
+     * (kernels.md §40).
+     */
+    static final double DRIFT_NOTED = 0.10;
+
+    /**
+     * The ceilings measured again after a run's cells ({@code end}) against those of its start, one line per thread
+     * count of {@code start} (the read alone where {@code readOnly}: the sparse bench's floor uses nothing else), then
+     * a note if any of them moved by more than {@link #DRIFT_NOTED}: every cell of the run was measured between the
+     * two, so cells measured at different times may differ by that much for that reason alone. A guest whose speed
+     * drifts otherwise leaves a table that nothing in it questions.
+     */
+    static List<String> driftLines(Map<Integer, Ceilings> start, Map<Integer, Ceilings> end, boolean readOnly) {
+        List<String> lines = new ArrayList<>();
+        double largest = 0;
+        String where = null;
+        for (Ceilings s : start.values()) {
+            Ceilings e = end.get(s.threads());
+            String threads = s.threads() + " thread" + (s.threads() == 1 ? "" : "s");
+            double read = e.bytesPerSecond() / s.bytesPerSecond() - 1;
+            String bound = s.readSweeps() == 0 || e.readSweeps() == 0 ? ", an upper bound at one end or both" : "";
+            StringBuilder line = new StringBuilder(readOnly
+                    ? String.format(Locale.ROOT, "read bandwidth again at the end, %s: %.1f GB/s (%s since the "
+                            + "start%s)", threads, e.bytesPerSecond() / 1e9, percent(read), bound)
+                    : String.format(Locale.ROOT, "ceilings again at the end, %s: read 256 MiB %.1f GB/s (%s since the "
+                            + "start%s)", threads, e.bytesPerSecond() / 1e9, percent(read), bound));
+            if (Math.abs(read) > largest) {
+                largest = Math.abs(read);
+                where = threads + ", read";
+            }
+            if (!readOnly) {
+                double f32 = e.float32FlopsPerSecond() / s.float32FlopsPerSecond() - 1;
+                double f64 = e.float64FlopsPerSecond() / s.float64FlopsPerSecond() - 1;
+                line.append(String.format(Locale.ROOT, ", float32 FMA %.1f GFLOP/s (%s), float64 FMA %.1f GFLOP/s (%s)",
+                        e.float32FlopsPerSecond() / 1e9, percent(f32), e.float64FlopsPerSecond() / 1e9,
+                        percent(f64)));
+                if (Math.abs(f32) > largest) {
+                    largest = Math.abs(f32);
+                    where = threads + ", float32 FMA";
+                }
+                if (Math.abs(f64) > largest) {
+                    largest = Math.abs(f64);
+                    where = threads + ", float64 FMA";
+                }
+            }
+            lines.add(line.toString());
+        }
+        if (largest > DRIFT_NOTED) {
+            lines.add(String.format(Locale.ROOT, "note: the machine's ceilings moved by up to %.0f %% (%s) between the "
+                    + "start and the end of this run: cells measured at different times can differ by as much for "
+                    + "that reason alone; repeat the cells to compare them", 100 * largest, where));
+        }
+        return lines;
+    }
+
+    /** Measures the ceilings again for every thread count of {@code start}: {@link #driftLines} of the two. */
+    static List<String> measuredAgain(Map<Integer, Ceilings> start, boolean readOnly) {
+        Map<Integer, Ceilings> end = new LinkedHashMap<>();
+        for (int t : start.keySet()) {
+            end.put(t, measure(t));
+        }
+        return driftLines(start, end, readOnly);
+    }
+
+    /** A signed change in per cent, e.g. {@code +3.2 %} or {@code −11.0 %}. */
+    private static String percent(double change) {
+        return String.format(Locale.ROOT, "%s%.1f %%", change < 0 ? "−" : "+", 100 * Math.abs(change));
     }
 
     /**

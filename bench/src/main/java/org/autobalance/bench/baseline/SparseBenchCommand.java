@@ -166,10 +166,11 @@ public final class SparseBenchCommand {
         }
         out.println("load average at start: " + Environment.loadAverage() + "; busiest processes: "
                 + Environment.busiestProcesses());
-        Map<Integer, Double> bandwidth = new LinkedHashMap<>();
+        Map<Integer, RooflineProbe.Ceilings> ceilings = new LinkedHashMap<>();
         for (int t : threadCounts) {
-            bandwidth.put(t, RooflineProbe.measure(t).bytesPerSecond());
-            out.printf("read bandwidth, %d thread%s: %.1f GB/s%n", t, t == 1 ? "" : "s", bandwidth.get(t) / 1e9);
+            ceilings.put(t, RooflineProbe.measure(t));
+            out.printf("read bandwidth, %d thread%s: %.1f GB/s%n", t, t == 1 ? "" : "s",
+                    ceilings.get(t).bytesPerSecond() / 1e9);
         }
         out.println();
         String header = String.format("%-9s %-9s %4s %3s %-10s %9s %9s %9s %8s %8s %9s %9s", "pattern", "objective",
@@ -182,8 +183,9 @@ public final class SparseBenchCommand {
                 for (int r : ranks) {
                     for (String objective : objectives) {
                         for (int t : threadCounts) {
-                            double floorMs = SparseProblem.trafficBytes(m, r) / bandwidth.get(t) * 1e3;
-                            double streamedMs = SparseProblem.streamedBytes(m, r) / bandwidth.get(t) * 1e3;
+                            double bandwidth = ceilings.get(t).bytesPerSecond();
+                            double floorMs = SparseProblem.trafficBytes(m, r) / bandwidth * 1e3;
+                            double streamedMs = SparseProblem.streamedBytes(m, r) / bandwidth * 1e3;
                             double[] engine = measure(m, r, t, objective.equals("observed"));
                             Map<String, Object> ref = script == null ? null : reference(script, pattern, r, t,
                                     objective);
@@ -221,6 +223,7 @@ public final class SparseBenchCommand {
                 + "if they stayed in cache; 'of floor', 'of strm' and 'scipy ×' compare CPU time with 1 thread and "
                 + "wall time with 2.");
         out.println("load average at end: " + Environment.loadAverage());
+        RooflineProbe.measuredAgain(ceilings, true).forEach(out::println);
         if (json != null) {
             StringBuilder sb = new StringBuilder("[\n");
             for (int i = 0; i < records.size(); i++) {

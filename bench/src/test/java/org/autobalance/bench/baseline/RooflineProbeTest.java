@@ -9,13 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.autobalance.memory.DType;
 import org.autobalance.parallel.ParallelPass;
 import org.junit.jupiter.api.Test;
 
 /**
  * The order statistics behind the probe's median bandwidth and its spread, its rule for a concurrent sweep, the read
- * behind the floor, and its note on a multi-thread FMA peak that did not scale.
+ * behind the floor, its note on a multi-thread FMA peak that did not scale, and its lines on ceilings that moved
+ * during a run.
  */
 class RooflineProbeTest {
     /**
@@ -181,6 +185,49 @@ class RooflineProbeTest {
         RooflineProbe.Ceilings four = new RooflineProbe.Ceilings(4, 25e9, 0.04, 41, 121e9, 58.8e9);
         assertNull(RooflineProbe.unscaledPeakNote(one, four, 2));
         assertNull(RooflineProbe.unscaledPeakNote(one, one, 2));
+    }
+
+    /**
+     * The ceilings again at a run's end: each thread count's changes signed, in per cent of the start; a note naming
+     * the largest change only past {@link RooflineProbe#DRIFT_NOTED}; the read alone for the sparse bench, whose FMA
+     * ceilings no floor uses (so they raise no note there).
+     */
+    @Test
+    void ceilingsThatMovedDuringARunAreSaid() {
+        Map<Integer, RooflineProbe.Ceilings> start = ceilings(new RooflineProbe.Ceilings(1, 40e9, 0.02, 41, 200e9,
+                100e9), new RooflineProbe.Ceilings(2, 80e9, 0.03, 41, 400e9, 200e9));
+        Map<Integer, RooflineProbe.Ceilings> steady = ceilings(new RooflineProbe.Ceilings(1, 41.2e9, 0.02, 41,
+                190e9, 100e9), new RooflineProbe.Ceilings(2, 80e9, 0.03, 41, 436e9, 200e9));
+        List<String> lines = RooflineProbe.driftLines(start, steady, false);
+        assertEquals(List.of("ceilings again at the end, 1 thread: read 256 MiB 41.2 GB/s (+3.0 % since the start), "
+                + "float32 FMA 190.0 GFLOP/s (−5.0 %), float64 FMA 100.0 GFLOP/s (+0.0 %)",
+                "ceilings again at the end, 2 threads: read 256 MiB 80.0 GB/s (+0.0 % since the start), float32 FMA "
+                + "436.0 GFLOP/s (+9.0 %), float64 FMA 200.0 GFLOP/s (+0.0 %)"), lines);
+
+        // the 2-thread read fell by a fifth, the 1-thread float64 peak by 12 %: the note names the larger
+        Map<Integer, RooflineProbe.Ceilings> drifted = ceilings(new RooflineProbe.Ceilings(1, 40e9, 0.02, 41, 200e9,
+                88e9), new RooflineProbe.Ceilings(2, 64e9, 0.03, 41, 400e9, 200e9));
+        lines = RooflineProbe.driftLines(start, drifted, false);
+        assertEquals(3, lines.size(), lines.toString());
+        assertTrue(lines.get(1).contains("read 256 MiB 64.0 GB/s (−20.0 % since the start)"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("note: the machine's ceilings moved by up to 20 % (2 threads, read)"),
+                lines.get(2));
+
+        // the sparse bench: the read only, and FMA peaks that moved by half say nothing there
+        Map<Integer, RooflineProbe.Ceilings> fmaOnly = ceilings(new RooflineProbe.Ceilings(1, 40e9, 0.02, 0, 100e9,
+                50e9), new RooflineProbe.Ceilings(2, 80e9, 0.03, 41, 200e9, 100e9));
+        assertEquals(List.of("read bandwidth again at the end, 1 thread: 40.0 GB/s (+0.0 % since the start, an upper "
+                + "bound at one end or both)",
+                "read bandwidth again at the end, 2 threads: 80.0 GB/s (+0.0 % since the start)"),
+                RooflineProbe.driftLines(start, fmaOnly, true));
+    }
+
+    private static Map<Integer, RooflineProbe.Ceilings> ceilings(RooflineProbe.Ceilings... each) {
+        Map<Integer, RooflineProbe.Ceilings> byThreads = new LinkedHashMap<>();
+        for (RooflineProbe.Ceilings c : each) {
+            byThreads.put(c.threads(), c);
+        }
+        return byThreads;
     }
 
     /** {@code rows} rows of {@code rowBytes} bytes, exactly, in which row i holds the float i + 1. */
