@@ -34,6 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ReproduceTest {
     /** How {@link Staging} names a staging directory: the prefix, then the process id. */
     private static final String STAGING = ".autobalance-staging-";
+    /** Runs of {@link #aSignalWhileTheReportIsWrittenLeavesTheSetAndNoStaging} before it gives up: ~2 s each. */
+    private static final int ATTEMPTS = 20;
 
     @TempDir
     Path dir;
@@ -160,8 +162,10 @@ class ReproduceTest {
     void aSignalWhileTheReportIsWrittenLeavesTheSetAndNoStaging() throws Exception {
         // the staging directory lives for the write alone (milliseconds of file I/O): the child is stopped once it is
         // seen, so that the signal is sure to come while it is there, and the run repeated when it came and went
-        // between two looks, or when the write won the race to the exit (status 0, the set in place: no proof)
-        for (int attempt = 1; attempt <= 10; attempt++) {
+        // between two looks, or when the write won the race to the exit (status 0, the set in place: no proof). The
+        // looks follow each other without a sleep: with a 1 ms sleep between them, ten runs in a row were missed on a
+        // 2-core machine under load (the sleeping thread was not back on a core within the write's milliseconds)
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             Path out = Files.createDirectories(dir.resolve("out" + attempt));
             Path output = dir.resolve("child" + attempt + ".out");
             Process p = ChildJvm.start(ChildJvm.command(List.of(), Main.class, "reproduce", "rank1", "--out",
@@ -171,7 +175,7 @@ class ReproduceTest {
                 boolean seen = false;
                 while (!seen && p.isAlive() && System.nanoTime() < deadline) {
                     seen = !hidden(out, STAGING).isEmpty();
-                    Thread.sleep(1);
+                    Thread.onSpinWait();
                 }
                 if (seen) {
                     signal(p, "STOP");
@@ -198,7 +202,7 @@ class ReproduceTest {
                 p.destroyForcibly();
             }
         }
-        fail("no run was signalled during its write in 10 (each wrote its set before the signal)");
+        fail("no run was signalled during its write in " + ATTEMPTS + " (each wrote its set before the signal)");
     }
 
     /**
