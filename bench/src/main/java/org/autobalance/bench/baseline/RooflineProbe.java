@@ -173,6 +173,8 @@ public final class RooflineProbe {
      * (kernels.md §40).
      */
     static final double DRIFT_NOTED = 0.10;
+    /** The ceilings {@link #driftLines} compares, in its order. */
+    private static final String[] CEILING_NAMES = {"read", "float32 FMA", "float64 FMA"};
 
     /**
      * The ceilings measured again after a run's cells ({@code end}) against those of its start, one line per thread
@@ -188,33 +190,25 @@ public final class RooflineProbe {
         for (Ceilings s : start.values()) {
             Ceilings e = end.get(s.threads());
             String threads = s.threads() + " thread" + (s.threads() == 1 ? "" : "s");
-            double read = e.bytesPerSecond() / s.bytesPerSecond() - 1;
             String bound = s.readSweeps() == 0 || e.readSweeps() == 0 ? ", an upper bound at one end or both" : "";
-            StringBuilder line = new StringBuilder(readOnly
-                    ? String.format(Locale.ROOT, "read bandwidth again at the end, %s: %.1f GB/s (%s since the "
-                            + "start%s)", threads, e.bytesPerSecond() / 1e9, percent(read), bound)
-                    : String.format(Locale.ROOT, "ceilings again at the end, %s: read 256 MiB %.1f GB/s (%s since the "
-                            + "start%s)", threads, e.bytesPerSecond() / 1e9, percent(read), bound));
-            if (Math.abs(read) > largest) {
-                largest = Math.abs(read);
-                where = threads + ", read";
-            }
+            double[] changes = {e.bytesPerSecond() / s.bytesPerSecond() - 1,
+                e.float32FlopsPerSecond() / s.float32FlopsPerSecond() - 1,
+                e.float64FlopsPerSecond() / s.float64FlopsPerSecond() - 1};
+            String line = String.format(Locale.ROOT, "%s again at the end, %s: %s%.1f GB/s (%s since the start%s)",
+                    readOnly ? "read bandwidth" : "ceilings", threads, readOnly ? "" : "read 256 MiB ",
+                    e.bytesPerSecond() / 1e9, percent(changes[0]), bound);
             if (!readOnly) {
-                double f32 = e.float32FlopsPerSecond() / s.float32FlopsPerSecond() - 1;
-                double f64 = e.float64FlopsPerSecond() / s.float64FlopsPerSecond() - 1;
-                line.append(String.format(Locale.ROOT, ", float32 FMA %.1f GFLOP/s (%s), float64 FMA %.1f GFLOP/s (%s)",
-                        e.float32FlopsPerSecond() / 1e9, percent(f32), e.float64FlopsPerSecond() / 1e9,
-                        percent(f64)));
-                if (Math.abs(f32) > largest) {
-                    largest = Math.abs(f32);
-                    where = threads + ", float32 FMA";
-                }
-                if (Math.abs(f64) > largest) {
-                    largest = Math.abs(f64);
-                    where = threads + ", float64 FMA";
+                line += String.format(Locale.ROOT, ", float32 FMA %.1f GFLOP/s (%s), float64 FMA %.1f GFLOP/s (%s)",
+                        e.float32FlopsPerSecond() / 1e9, percent(changes[1]), e.float64FlopsPerSecond() / 1e9,
+                        percent(changes[2]));
+            }
+            lines.add(line);
+            for (int k = 0; k < (readOnly ? 1 : changes.length); k++) {
+                if (Math.abs(changes[k]) > largest) {
+                    largest = Math.abs(changes[k]);
+                    where = threads + ", " + CEILING_NAMES[k];
                 }
             }
-            lines.add(line.toString());
         }
         if (largest > DRIFT_NOTED) {
             lines.add(String.format(Locale.ROOT, "note: the machine's ceilings moved by up to %.0f %% (%s) between the "
