@@ -18,12 +18,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
-@Command(name = "autobalance", mixinStandardHelpOptions = true, version = "autobalance 0.1.0",
+@Command(name = "autobalance", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
-        footer = {"", "The launcher script ./autobalance adds: test (the test suite), bench (the engine against "
-                + "OpenBLAS and EJML; bench e2e: whole processes against numpy) and spark-factorize (factorize on "
-                + "Apache Spark); each takes --help."})
+        footer = {"", "The launcher script ./autobalance adds: test (the test suite) and bench (the engine against "
+                + "OpenBLAS and EJML; bench e2e: whole processes against numpy); each takes --help."})
 public final class Main implements Runnable {
+    /** What every command's {@code --version} prints. */
+    static final String VERSION = "autobalance 0.1.0";
 
     /** Exit code of a run that failed after its input was accepted (divergence, I/O error while writing). */
     static final int EXIT_FAILED = 1;
@@ -48,6 +49,7 @@ public final class Main implements Runnable {
         commands.put("network", NetworkCommand::new);
         commands.put("demo", DemoCommand::new);
         commands.put("reproduce", ReproduceCommand::new);
+        commands.put("spark-factorize", SparkFactorizeOptions::new);
         commands.put("help", CommandLine.HelpCommand::new);
         return Collections.unmodifiableMap(commands);
     }
@@ -95,6 +97,10 @@ public final class Main implements Runnable {
                 cli.addSubcommand(c.get());
             }
         }
+        // picocli leaves a command's version empty unless its own annotation names one: "factorize --version" printed
+        // an empty line (and spark-factorize's, run as the command, too)
+        cli.getCommandSpec().version(VERSION);
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(VERSION));
         // picocli would read "@FILE" arguments as argument files: undocumented here, and an argument such as "@."
         // failed with an InitializationException outside the usage-error path (found by SolverOptionsFuzzTest)
         cli.setExpandAtFiles(false);
@@ -187,19 +193,15 @@ public final class Main implements Runnable {
 
     /**
      * The launcher's commands ({@code ./autobalance} runs them; this command line does not know them), named where a
-     * word is none of its commands: {@code spark} was "did you mean network?", {@code tests} listed the commands
-     * without {@code test}.
+     * word is none of its commands: {@code tests} listed the commands without {@code test}.
      */
-    static final List<String> LAUNCHER_COMMANDS = List.of("spark-factorize", "bench", "test");
+    static final List<String> LAUNCHER_COMMANDS = List.of("bench", "test");
 
-    /**
-     * The launcher's commands {@code word} may mean: one it begins ({@code spark}, {@code ben}) or that begins it
-     * ({@code benchmark}, {@code tests}), or one whose first part it shares ({@code spark_factorise}).
-     */
+    /** The launcher's commands {@code word} may mean: one it begins ({@code ben}) or that begins it ({@code tests}). */
     static List<String> launcherCommandsLike(String word) {
-        String w = word.toLowerCase(Locale.ROOT).replace('_', '-');
-        return LAUNCHER_COMMANDS.stream().filter(c -> (w.length() >= 3 && c.startsWith(w)) || w.startsWith(c)
-                || (c.contains("-") && w.startsWith(c.substring(0, c.indexOf('-') + 1)))).toList();
+        String w = word.toLowerCase(Locale.ROOT);
+        return LAUNCHER_COMMANDS.stream().filter(c -> (w.length() >= 3 && c.startsWith(w)) || w.startsWith(c))
+                .toList();
     }
 
     /**

@@ -925,9 +925,9 @@ class CommandLineTest {
         "reproduce rank1 extra|unexpected argument 'extra' (reproduce takes EXPERIMENT); see 'autobalance reproduce "
             + "--help'",
         // picocli said "Unmatched argument at index 0: 'bogus'" (a new user's first typo)
-        "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, help, and the "
-            + "launcher's spark-factorize, bench, test; see 'autobalance --help'",
-        // the launcher's commands, which this command line does not know: "spark" was "did you mean network?"
+        "bogus|unknown command 'bogus': the commands are factorize, network, demo, reproduce, spark-factorize, help, "
+            + "and the launcher's bench, test; see 'autobalance --help'",
+        // "spark" was "did you mean network?" when spark-factorize was the launcher's alone
         "spark --rank 2|unknown command 'spark' (did you mean spark-factorize?); see 'autobalance --help'",
         "spark_factorise|unknown command 'spark_factorise' (did you mean spark-factorize?); see 'autobalance --help'",
         "benchmark|unknown command 'benchmark' (did you mean bench?); see 'autobalance --help'",
@@ -936,8 +936,8 @@ class CommandLineTest {
         // "reproduce"; the commands are listed when none is a close spelling
         "factorise --input m.mtx|unknown command 'factorise' (did you mean factorize?); see 'autobalance --help'",
         "fatcorize --input m.mtx|unknown command 'fatcorize' (did you mean factorize?); see 'autobalance --help'",
-        "frobnicate|unknown command 'frobnicate': the commands are factorize, network, demo, reproduce, help, and the "
-            + "launcher's spark-factorize, bench, test; see 'autobalance --help'",
+        "frobnicate|unknown command 'frobnicate': the commands are factorize, network, demo, reproduce, "
+            + "spark-factorize, help, and the launcher's bench, test; see 'autobalance --help'",
         // the start of a command, and a longer form of it, still name it
         "repro|unknown command 'repro' (did you mean reproduce?); see 'autobalance --help'",
         "factorization --input m.mtx|unknown command 'factorization' (did you mean factorize?); see "
@@ -1121,7 +1121,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"factorize", "demo"})
+    @ValueSource(strings = {"factorize", "demo", "spark-factorize"})
     void everyCommandHasHelp(String command) {
         Run r = run(command, "--help");
         assertEquals(0, r.exitCode());
@@ -1129,12 +1129,34 @@ class CommandLineTest {
                 r.out());
     }
 
+    /** Every command's --version printed an empty line but the top level's (picocli leaves theirs unset). */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "factorize", "network", "demo", "reproduce", "spark-factorize"})
+    void everyCommandSaysItsVersion(String command) {
+        Run r = command.isEmpty() ? run("--version") : run(command, "--version");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(Main.VERSION + System.lineSeparator(), r.out());
+    }
+
+    /**
+     * spark-factorize's options and help are this jar's (the launcher answers its --help without building Spark), but
+     * it runs on the Spark module's jar: asked to run here, it says where, before it reads anything.
+     */
+    @Test
+    void sparkFactorizeRunsOnlyOnTheSparkModulesJar() {
+        Run r = run("spark-factorize", "--input", dir.resolve("absent.npy").toString(), "--rank", "2");
+        assertEquals(Main.EXIT_USAGE, r.exitCode());
+        assertEquals("autobalance: error: spark-factorize runs on Apache Spark, from the Spark module's application "
+                + "jar: ./autobalance spark-factorize (which builds it), or spark-submit with spark/target/"
+                + "autobalance-spark.jar" + System.lineSeparator(), r.err());
+    }
+
     /**
      * A command named first is built alone (Main.COMMANDS), "help NAME" with all of them: the same usage either way,
      * under the command's own name, and the top level still lists every command.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"factorize", "network", "demo", "reproduce"})
+    @ValueSource(strings = {"factorize", "network", "demo", "reproduce", "spark-factorize"})
     void aCommandBuiltAloneHasTheSameHelpAsAmongAllTheOthers(String command) {
         Run alone = run(command, "--help");
         Run amongAll = run("help", command);

@@ -429,6 +429,28 @@ class LauncherTest {
     }
 
     /**
+     * {@code spark-factorize}'s help and version, or the command alone, come from the command line's jar: the launcher
+     * built the Spark module first (24.6 s with Spark's jars at hand, minutes where it downloads them). A run builds
+     * it (the tests above). The stand-in {@code java} prints how it was asked to run what; the stand-in {@code mvn}
+     * prints that it ran.
+     */
+    @ParameterizedTest(name = "spark-factorize {0}")
+    @ValueSource(strings = {"--help", "--input M.npy --rank 2 -h", "--version", "-V", ""})
+    void sparkFactorizesHelpBuildsNoSpark(String args) throws Exception {
+        Files.writeString(root.resolve("jdk/bin/java"), """
+                #!/bin/sh
+                [ "$1" = -version ] && { echo 'openjdk version "25" 2025-09-16' >&2; exit 0; }
+                while [ "$1" != -jar ] && [ "$1" != -cp ]; do shift; done
+                how="$1 ${2##*/}"
+                shift 2
+                echo "java $how $*"
+                """);
+        String[] words = ("spark-factorize " + args).trim().split(" ");
+        Ran help = launch(Map.of("AUTOBALANCE_AOT", "0"), words);
+        assertEquals(new Ran(0, "java -jar autobalance.jar " + String.join(" ", words) + "\n"), help);
+    }
+
+    /**
      * {@code spark-factorize} runs on the jars {@code spark/target/spark-classpath.txt} lists, in the local Maven
      * repository of whoever built the module: one deleted since (a clean of {@code ~/.m2}) ended the JVM in a
      * NoClassDefFoundError and its stack trace, exit code 1. A jar gone makes the launcher build again, which resolves

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
@@ -19,13 +18,12 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.autobalance.cli.Checkpointing;
 import org.autobalance.cli.Destinations;
 import org.autobalance.cli.Interruption;
-import org.autobalance.cli.OutFormatOption;
 import org.autobalance.cli.RunClock;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
+import org.autobalance.cli.SparkFactorizeOptions;
 import org.autobalance.cli.UsageException;
 import org.autobalance.io.DelimitedText;
 import org.autobalance.io.internal.FileChecks;
@@ -36,75 +34,14 @@ import org.autobalance.spark.MatrixSource;
 import org.autobalance.spark.SparkFactorizer;
 import org.autobalance.spark.SparkOutputs;
 import org.autobalance.spark.SparkResult;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
-/** {@code autobalance spark-factorize}: the factorize command on Apache Spark. */
-@Command(name = "spark-factorize", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Find U (d1 x r) and V (d2 x r) minimising 1/2 |UV' - M|_F^2 by gradient descent on Apache "
-                + "Spark: M split into row blocks, each cached off-heap on an executor.",
-            "Single-file input (.mtx, .npy): writes U and V (--out-format) and summary.json to --out, as factorize "
-                + "does. A directory of .npy shards or Parquet: writes U/ (one .npy shard per partition), V.npy and "
-                + "summary.json."})
-public final class SparkFactorizeCommand implements Callable<Integer> {
+/**
+ * {@code autobalance spark-factorize}: the factorize command on Apache Spark. Its options and help are {@link
+ * SparkFactorizeOptions}'s, which the command line's jar answers without Spark.
+ */
+public final class SparkFactorizeCommand extends SparkFactorizeOptions {
     /** A context to run in instead of starting one (tests share one per JVM); not stopped by the command. */
     private final JavaSparkContext given;
-
-    @Spec
-    private CommandSpec spec;
-
-    @Option(names = "--master", paramLabel = "URL",
-            description = "Spark master, e.g. local[2] (an embedded Spark, started and stopped here). Default: the "
-                    + "one spark-submit sets.")
-    private String master;
-
-    @Option(names = "--partitions", paramLabel = "P",
-            description = "Row blocks of a single-file or Parquet input (default: Spark's default parallelism, at "
-                    + "most one per row). A directory of shards has one partition per shard (another count is "
-                    + "refused).")
-    private Integer partitions;
-
-    @Option(names = "--task-threads", paramLabel = "T",
-            description = "Threads of each task: it splits its row block among T threads in the engine's chunks. "
-                    + "Default: spark.task.cpus (1 unless configured). With an embedded local Spark it also sets "
-                    + "spark.task.cpus, so local[N] runs N/T tasks at a time.")
-    private Integer taskThreads;
-
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-            description = "Spark's checkpoint directory: the lineage cuts write U's blocks here (a directory every "
-                    + "executor can reach), which survives a lost executor. Default: local lineage checkpoints. "
-                    + "Not a checkpoint to resume from: see --checkpoint.")
-    private String checkpointDir;
-
-    @Option(names = "--lineage-every", paramLabel = "K", defaultValue = "" + SparkFactorizer.DEFAULT_LINEAGE_EVERY,
-            description = "Cut the lineage every K iterations (default: ${DEFAULT-VALUE}).")
-    private int lineageEvery;
-
-    @Option(names = "--input", required = true, paramLabel = "PATH",
-            description = "M: a Matrix Market (.mtx) or .npy file, a directory of .npy row-block shards "
-                    + "(part-00000.npy, part-00001.npy, ...), or Parquet with columns row and values.")
-    private Path input;
-
-    @Option(names = "--rank", required = true, paramLabel = "R", description = "The rank r, 1 <= r <= min(d1, d2).")
-    private int rank;
-
-    @Mixin
-    private SolverOptions options;
-
-    @Option(names = "--out", paramLabel = "DIR", description = "Directory for the factors and summary.json.")
-    private Path out;
-
-    @Mixin
-    private OutFormatOption outFormat;
-
-    @Mixin
-    private Checkpointing checkpointing;
-
-    @Option(names = "--log", paramLabel = "FILE.jsonl", description = "Write one JSON object per iteration here.")
-    private Path log;
 
     /** The command as the application jar runs it: it starts (and stops) its own Spark. */
     public SparkFactorizeCommand() {
