@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
@@ -75,6 +76,7 @@ public final class Destinations implements AutoCloseable {
             throw new UsageException("--out " + out + ": is the checkpoint directory too; give the checkpoints a "
                     + "directory of their own (for example --checkpoint " + out.resolve("checkpoints") + ")", null);
         }
+        refuseDirectoriesWhereFilesGo(out, results, log, logStaging, checkpoints);
         List<RunLock> locks = new ArrayList<>();
         Destinations claimed = new Destinations(out, log, logStaging, checkpoints, locks);
         try {
@@ -156,6 +158,57 @@ public final class Destinations implements AutoCloseable {
             throw new UsageException("--log " + log + ": is " + name + " in " + writer + ", which this run writes "
                     + "too: one would replace the other; give the log another name", null);
         }
+    }
+
+    /**
+     * Refuses a directory the run makes ({@code --out}, the checkpoint directory, the log's) where it writes a file:
+     * at the log or inside its path, or at (or inside) a result, staging or lock file of {@code --out}, or the
+     * checkpoint or its lock in the checkpoint directory. Found by a new user; each ran until its first write or its
+     * end: {@code --out o/q --log o/q} could not rename the log over the results' directory, and the results were
+     * lost; {@code --checkpoint c --out c/checkpoint} stopped at its first checkpoint with advice to resume from none;
+     * {@code --out d --checkpoint d/U.mtx} left its results under another name. A directory inside another under a
+     * name the run does not write is fine ({@code --out r --checkpoint r/checkpoints}).
+     */
+    private static void refuseDirectoriesWhereFilesGo(Path out, Predicate<String> results, Path log, Path logStaging,
+            Path checkpoints) {
+        Predicate<String> outWrites = name -> RunOutputs.writes(results, name) || Staging.isStagingName(name)
+                || RunLock.isLockFileName(name);
+        Predicate<String> checkpointWrites = name -> name.equals(Checkpoint.FILE) || RunLock.isLockFileName(name);
+        // a log written in place (a device, a pipe) is no file the run makes
+        Path logFile = log == null || logStaging.equals(log) ? null
+                : FileChecks.resolved(logStaging).resolveSibling(SolverRun.targetName(logStaging));
+        String[] names = {"--out " + out, "the checkpoint directory " + checkpoints,
+            "--log " + log + ": its directory"};
+        Path[] directories = {out, checkpoints, logFile == null ? null : logFile.getParent()};
+        for (int k = 0; k < directories.length; k++) {
+            if (directories[k] == null) {
+                continue;
+            }
+            Path made = FileChecks.resolved(directories[k]);
+            String file = logFile != null && made.startsWith(logFile) ? "the log " + log
+                    : writtenAt(made, out, outWrites, names[0])
+                            .or(() -> writtenAt(made, checkpoints, checkpointWrites, names[1])).orElse(null);
+            if (file != null) {
+                throw new UsageException(names[k] + ": is where this run writes " + file + ": give it another path",
+                        null);
+            }
+        }
+    }
+
+    /**
+     * The file that directory {@code writer} (named {@code what}) receives and directory {@code made} would be or be
+     * inside, if any: the first name of {@code made} below {@code writer}, where {@code writes} takes it.
+     */
+    private static Optional<String> writtenAt(Path made, Path writer, Predicate<String> writes, String what) {
+        if (writer == null) {
+            return Optional.empty();
+        }
+        Path w = FileChecks.resolved(writer);
+        if (!made.startsWith(w) || made.equals(w)) {
+            return Optional.empty();
+        }
+        String name = w.relativize(made).getName(0).toString();
+        return writes.test(name) ? Optional.of(name + " in " + what) : Optional.empty();
     }
 
     /** Whether two directories, either of which may not exist yet, are one. */

@@ -121,6 +121,46 @@ class DestinationCollisionTest {
     }
 
     /**
+     * A directory the run makes where it writes a file (a new user's finding, each run until its first write or its
+     * end): --out o/q --log o/q lost its results when the log could not be renamed over their directory; --checkpoint
+     * c --out c/checkpoint stopped at the first checkpoint with advice to resume from none; --out d --checkpoint
+     * d/U.mtx left its results under another name; the log's directory at the checkpoint's file likewise. Each is
+     * refused before M is read, and nothing is made. A directory inside another under a name of its own is fine.
+     */
+    @Test
+    void aDirectoryWhereTheRunWritesAFileIsRefused() throws IOException {
+        Path o = dir.resolve("o");
+        String[][] cases = {
+            {"--out", o.resolve("q").toString(), "--log", o.resolve("q").toString(),
+                "--out " + o.resolve("q") + ": is where this run writes the log " + o.resolve("q")},
+            {"--log", o.resolve("e/x.jsonl").toString(), "--checkpoint", o.resolve("e/x.jsonl").toString(),
+                "the checkpoint directory " + o.resolve("e/x.jsonl") + ": is where this run writes the log "
+                    + o.resolve("e/x.jsonl")},
+            {"--checkpoint", o.resolve("c").toString(), "--out", o.resolve("c/checkpoint").toString(),
+                "--out " + o.resolve("c/checkpoint") + ": is where this run writes checkpoint in the checkpoint "
+                    + "directory " + o.resolve("c")},
+            {"--out", o.resolve("d").toString(), "--checkpoint", o.resolve("d/U.mtx/deeper").toString(),
+                "the checkpoint directory " + o.resolve("d/U.mtx/deeper") + ": is where this run writes U.mtx in "
+                    + "--out " + o.resolve("d")},
+            {"--checkpoint", o.resolve("c").toString(), "--log", o.resolve("c/checkpoint/x.jsonl").toString(),
+                "--log " + o.resolve("c/checkpoint/x.jsonl") + ": its directory: is where this run writes checkpoint "
+                    + "in the checkpoint directory " + o.resolve("c")}};
+        for (String[] c : cases) {
+            Run r = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", c[0], c[1], c[2], c[3]);
+            assertEquals(Main.EXIT_USAGE, r.exitCode(), String.join(" ", c) + ": " + r.err());
+            assertEquals("autobalance: error: " + c[4] + ": give it another path" + System.lineSeparator(), r.err());
+            assertEquals("", r.out(), c[4] + ": M was read");
+            assertTrue(Files.notExists(o), c[4] + ": " + o + " was made");
+        }
+        Path r = o.resolve("r");
+        Run nested = run("factorize", "--input", M, "--rank", "3", "--max-iter", "5", "--out", r.toString(),
+                "--checkpoint", r.resolve("checkpoints").toString(), "--log", r.resolve("logs/run.jsonl").toString());
+        assertEquals(0, nested.exitCode(), nested.err());
+        assertTrue(Files.isRegularFile(r.resolve("U.mtx")) && Files.isRegularFile(r.resolve("logs/run.jsonl")),
+                nested.out());
+    }
+
+    /**
      * The log's directory removed by another program during the run: the records went on into the unlinked staging
      * file, and the run ended with exit code 0 saying "iteration log logs/run.jsonl" of a log that was nowhere. It
      * fails as a log that cannot be written does (exit code 1, nothing written to --out).
