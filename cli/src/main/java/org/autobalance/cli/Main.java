@@ -315,7 +315,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'autobalance demo', "
-                + "'autobalance factorize --help' or 'autobalance --help'");
+        // the one line ends "; see 'autobalance --help'" (oneLine), which this message repeated
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'autobalance demo' or "
+                + "'autobalance factorize --help'");
     }
 }

@@ -94,7 +94,7 @@ final class NetworkCommand implements Callable<Integer> {
     private Double tolerance;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
-            description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the random start and of the sigma estimate (default: ${DEFAULT-VALUE}).")
     private long seed;
 
     @Option(names = "--threads", paramLabel = "T",

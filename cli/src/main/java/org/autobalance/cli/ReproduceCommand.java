@@ -63,9 +63,11 @@ final class ReproduceCommand implements Callable<Integer> {
         var printer = spec.commandLine().getOut();
         for (String name : names) {
             ExperimentReport report = Experiments.ALL.get(name).get();
-            // the verdict first: a report that cannot be written (a full disk) still says what the experiment found
-            printer.println(report.verdictLine());
             ExperimentReport.Rendered files = report.render();
+            // before the write: a report that cannot be written (a full disk) still says what the experiment found;
+            // after the rendering, which a signal ends at once: then the verdict is not printed either (it was, and
+            // no file followed it, found by a new user)
+            printer.println(report.verdictLine());
             try (WriteGuard _ = WriteGuard.hold()) {
                 files.write(out);
             } catch (FileSystemException e) {

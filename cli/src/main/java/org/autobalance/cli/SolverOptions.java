@@ -73,7 +73,8 @@ public final class SolverOptions {
     Double maxSeconds;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
-            description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the random start and of the sigma1 estimate (and of factorize's --holdout draw; "
+                    + "default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", paramLabel = "T",

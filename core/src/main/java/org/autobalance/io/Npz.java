@@ -511,7 +511,11 @@ public final class Npz {
      */
     static NpyHeader requireVector(NpyHeader h, String source, String kinds) throws MatrixFormatException {
         if (kinds.indexOf(h.kind()) < 0 || !NpyElements.readable(h.kind(), h.itemSize())) {
-            throw new MatrixFormatException(source, "unsupported dtype '" + h.descr() + "' for this array");
+            // the .npy reader's advice for the values (a complex matrix was refused with no way out named)
+            throw new MatrixFormatException(source, "unsupported dtype '" + h.descr() + "' for this array; "
+                    + (kinds.indexOf('f') >= 0 ? "float32, float64, integer and boolean values are read (convert "
+                    + "before saving: scipy.sparse.save_npz(path, M.astype(numpy.float64)))"
+                    : "integer indices are read"));
         }
         if (h.shape().length != 1) {
             throw new MatrixFormatException(source, "expected a 1-D array, found shape " + h.shapeText());

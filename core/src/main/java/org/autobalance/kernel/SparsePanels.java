@@ -83,6 +83,9 @@ public final class SparsePanels implements AutoCloseable {
     /** This machine's L2 cache per core, read once for both panel sizes below (1 MiB where unknown). */
     private static final long L2_BYTES = cacheBytes(2, 1 << 20);
 
+    /** This machine's L3 cache, or 0 where it does not say. */
+    private static final long L3_BYTES = cacheBytes(3, 0);
+
     /**
      * Bytes of gathered rows of X one panel holds: {@code -Dautobalance.kernel.sparsePanelBytes}, by default half of
      * this machine's L2 cache per core (the other half for the streams of A's entries and of the output rows) where
@@ -96,20 +99,31 @@ public final class SparsePanels implements AutoCloseable {
     /**
      * Bytes of V's and MᵀU's rows one panel of the aligned form holds ({@link #alignedPanelCount}): the same property;
      * by default, where the L2 is at least {@link #MIN_L2_BYTES}, half of it but at least 1 MiB, else a quarter of the
-     * L3 (0, the form off, where the L3 is unknown). Why the 1 MiB floor (native-notes/sparse.md, "Twenty-sixth
-     * session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2) the prototype's
-     * fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; 1 MiB gives 7 panels:
-     * 0.87–0.90 of the two products' time (r = 16). Why the L3 below: on the AMD Zen 3 host (512 KiB L2, 32 MiB L3)
-     * the pass in L2-sized panels ran no faster than the CSR products (more panels cost more slices' loop exits and
-     * padding than the L2 saves), but the CSR products' gathers slow down 2–4 times once a factor outgrows a few MiB
-     * of the L3 (14 ns an entry from a 12 MiB V at r = 16, 3.5 from 3 MiB): at 400 000 × 200 000 with 20 M entries
-     * (r = 8, 64-byte rows: 12.8 MB of V and of MᵀU) the pass was fastest at 4 panels (3.2 MB of V's and 3.2 of MᵀU's
-     * rows a panel), 117–150 ms against the CSR products' 262–389, and slower at 2 and at 8; at 100 000 × 50 000, 5 M
-     * entries, at 1 panel, 22–25 ms against 27–31 (native-notes/sparse.md, "Twenty-eighth session"). A quarter of
-     * 32 MiB gives those panel counts at both shapes.
+     * L3 ({@link #ASSUMED_L3_BYTES} where the machine does not say). Why the 1 MiB floor (native-notes/sparse.md,
+     * "Twenty-sixth session"; 100 000 × 50 000, 5 M entries, a row one 64-byte line): on the Intel host (2 MiB L2) the
+     * prototype's fused pass was fastest at 5–7 panels (1.3–0.9 MB of rows a panel) and slower at 4; 1 MiB gives 7
+     * panels: 0.87–0.90 of the two products' time (r = 16). Why the L3 below: on the AMD Zen 3 host (512 KiB L2, 32 MiB
+     * L3) the pass in L2-sized panels ran no faster than the CSR products (more panels cost more slices' loop exits and
+     * padding than the L2 saves), but the CSR products' gathers slow down 2–4 times once a factor outgrows a few MiB of
+     * the L3 (14 ns an entry from a 12 MiB V at r = 16, 3.5 from 3 MiB): at 400 000 × 200 000 with 20 M entries (r = 8,
+     * 64-byte rows: 12.8 MB of V and of MᵀU) the pass was fastest at 4 panels (3.2 MB of V's and 3.2 of MᵀU's rows a
+     * panel), 117–150 ms against the CSR products' 262–389, and slower at 2 and at 8; at 100 000 × 50 000, 5 M entries,
+     * at 1 panel, 22–25 ms against 27–31 (native-notes/sparse.md, "Twenty-eighth session"). A quarter of 32 MiB gives
+     * those panel counts at both shapes.
      */
     public static final long ALIGNED_PANEL_BYTES = floored(EngineProperties.SPARSE_PANEL_BYTES.or(
-            (int) defaultAlignedPanelBytes(L2_BYTES, cacheBytes(3, 0))));
+            (int) defaultAlignedPanelBytes(L2_BYTES, L3_BYTES)));
+
+    /**
+     * The fewest panels with which the aligned form runs at one thread: 2 where its panels are sized from {@link
+     * #ASSUMED_L3_BYTES}, else 1. On the Zen 5 guest that measured the assumption (native-notes/sparse.md,
+     * "Thirty-second session"), one panel (100 000 × 50 000, 5 M entries, r = 16: V's and MᵀU's rows fit one) was no
+     * faster than the CSR products and in most runs slower, where on the Zen 3 host, whose L3 is known, it paid (22–25
+     * ms against 27–31); two panels (200 000 × 100 000, 10 M, r = 8) took ~0.8 of their time and four (400 000 ×
+     * 200 000, 20 M) 0.47–0.73 (medians).
+     */
+    static final int MIN_ALIGNED_PANELS = EngineProperties.SPARSE_PANEL_BYTES.or(null) == null
+            && L2_BYTES < MIN_L2_BYTES && L3_BYTES == 0 ? 2 : 1;
 
     /**
      * The least {@link #PANEL_BYTES}: 64 KiB, 1 024 rows of X at float32 r = 16. Each panel costs every row of A a
@@ -632,7 +646,8 @@ public final class SparsePanels implements AutoCloseable {
     /**
      * Whether the fused pass of a {@code rows} × {@code cols} M with {@code nonZeros} stored entries, over factors of
      * {@code rowBytes} bytes a row, runs on M's aligned form with {@code threads} threads: the form is on, pays ({@link
-     * #pays}), and at more than one thread has at least two panels a thread. Why: the chunks run the panels in a
+     * #pays}), has at least {@link #MIN_ALIGNED_PANELS} panels, and at more than one thread at least two panels a
+     * thread. Why the latter: the chunks run the panels in a
      * wavefront ({@code PanelWavefront}), chunk c + 1 starting a panel after chunk c, so with P panels and T chunks
      * the pass takes at least (P + T − 1) / P of a chunk's time alone: at 2 threads 1.5 with 2 panels, 1.25 with 4. On
      * the Zen 3 host, 2 threads, 400 000 × 200 000, 20 M entries, r = 8: 2 panels 133–204 ms against the CSR
@@ -642,7 +657,7 @@ public final class SparsePanels implements AutoCloseable {
     public static boolean paysAligned(int rows, int cols, long nonZeros, DType dtype, long rowBytes, int threads) {
         int panels = alignedPanelCount(cols, rowBytes);
         return ALIGNED_PANEL_BYTES > 0 && pays(rows, nonZeros, dtype, panels)
-                && (threads == 1 || panels >= 2 * threads);
+                && panels >= (threads == 1 ? MIN_ALIGNED_PANELS : 2 * threads);
     }
 
     /**
@@ -684,9 +699,20 @@ public final class SparsePanels implements AutoCloseable {
         return l2Bytes >= MIN_L2_BYTES ? l2Bytes / 2 : 0;
     }
 
-    /** The default of {@link #ALIGNED_PANEL_BYTES} on a machine with these caches per core (0: unknown). */
+    /**
+     * The L3 taken where the machine has no cache information (no {@code /sys/devices/system/cpu/cpu0/cache}, as in
+     * some virtual machines): 32 MiB, a Zen 3, 4 or 5 core complex's. The form was off there, and on such a guest (Zen
+     * 5, whose CPUID reports the socket's 512 MiB) a full-loss iteration at 400 000 × 200 000, 20 M entries, r = 8 took
+     * 2.2–2.5 times as long on the CSR products as on the form in these panels (native-notes/sparse.md, "Thirty-second
+     * session"). A smaller L3 than assumed still gains from panels that keep each gathered row's reuse within one
+     * panel's pass.
+     */
+    static final long ASSUMED_L3_BYTES = 32L << 20;
+
+    /** The default of {@link #ALIGNED_PANEL_BYTES} on a machine with these caches per core (L3 0: unknown). */
     static long defaultAlignedPanelBytes(long l2Bytes, long l3Bytes) {
-        return l2Bytes >= MIN_L2_BYTES ? Math.max(l2Bytes / 2, 1 << 20) : Math.min(l3Bytes / 4, Integer.MAX_VALUE);
+        return l2Bytes >= MIN_L2_BYTES ? Math.max(l2Bytes / 2, 1 << 20)
+                : Math.min((l3Bytes > 0 ? l3Bytes : ASSUMED_L3_BYTES) / 4, Integer.MAX_VALUE);
     }
 
     /**

@@ -261,6 +261,35 @@ class NpzTest {
     }
 
     /**
+     * A complex matrix (a new user's finding: "unsupported dtype '<c16' for this array", and no way on) is refused
+     * with what is read and the line that converts it; an index array of floats with what indices may be.
+     */
+    @Test
+    void anUnreadableDtypeSaysWhatIsReadAndHowToConvert() throws IOException {
+        Path complex = dir.resolve("complex.npz");
+        Path floatIndices = dir.resolve("float-indices.npz");
+        for (Path p : List.of(complex, floatIndices)) {
+            try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(p))) {
+                member(zos, "format", formatMember("coo"));
+                member(zos, "shape", npy("<i8", 2, 1));
+                byte[] complexHeader = NpyHeader.encode("<c16", false, new long[] {1});
+                member(zos, "data", p == complex ? java.util.Arrays.copyOf(complexHeader, complexHeader.length + 16)
+                        : npy("<f8", 1));
+                member(zos, "row", p == complex ? npy("<i8", 0) : npy("<f8", 0));
+                member(zos, "col", npy("<i8", 0));
+            }
+        }
+        MatrixFormatException c = assertThrows(MatrixFormatException.class, () -> Npz.read(complex, DType.FLOAT64));
+        assertTrue(c.getMessage().endsWith(":data.npy: unsupported dtype '<c16' for this array; float32, float64, "
+                + "integer and boolean values are read (convert before saving: scipy.sparse.save_npz(path, "
+                + "M.astype(numpy.float64)))"), c.getMessage());
+        MatrixFormatException f = assertThrows(MatrixFormatException.class,
+                () -> Npz.read(floatIndices, DType.FLOAT64));
+        assertTrue(f.getMessage().endsWith(":row.npy: unsupported dtype '<f8' for this array; integer indices are "
+                + "read"), f.getMessage());
+    }
+
+    /**
      * A member of hundreds of MB inflated in one call that no interrupt stopped (reliability.md, eighteenth session).
      * Now it is read in blocks of 65536 elements with a look between them: the hook interrupts the reader at its first
      * look inside the data member (four blocks), and the read must stop there, one look, with the documented

@@ -23,7 +23,7 @@ class SparsePanelsDefaultTest {
     /**
      * The aligned form's panels: half the L2 but at least 1 MiB from {@link SparsePanels#MIN_L2_BYTES} of L2, a
      * quarter of the L3 below it (measured on the Zen 3 host: L3-sized panels pay there, L2-sized ones do not), and
-     * no form where the L3 is unknown.
+     * of the assumed 32 MiB where the L3 is unknown (measured on a Zen 5 guest without cache information).
      */
     @Test
     void theAlignedFormsPanelsFollowTheL2FromTwoMibAndTheL3Below() {
@@ -32,12 +32,17 @@ class SparsePanelsDefaultTest {
         assertEquals(8 << 20, SparsePanels.defaultAlignedPanelBytes(512 * 1024, 32 << 20));
         assertEquals(8 << 20, SparsePanels.defaultAlignedPanelBytes(1 << 20, 32 << 20));
         assertEquals(Integer.MAX_VALUE, SparsePanels.defaultAlignedPanelBytes(1 << 20, 64L << 30));
-        assertEquals(0, SparsePanels.defaultAlignedPanelBytes(512 * 1024, 0));
+        assertEquals(8 << 20, SparsePanels.defaultAlignedPanelBytes(512 * 1024, 0));
+        assertEquals(8 << 20, SparsePanels.defaultAlignedPanelBytes(1 << 20, 0));
     }
 
-    /** At more than one thread the aligned form needs two panels a thread (its wavefront), at one thread one. */
+    /**
+     * At more than one thread the aligned form needs two panels a thread (its wavefront), at one thread one (the tests
+     * run with the panel size given, so not the two of an assumed L3).
+     */
     @Test
     void theAlignedFormTakesTwoPanelsAThreadAboveOneThread() {
+        assertEquals(1, SparsePanels.MIN_ALIGNED_PANELS);
         long rowBytes = 64;
         int perPanel = (int) (SparsePanels.ALIGNED_PANEL_BYTES / (2 * rowBytes));
         int rows = 1_000;

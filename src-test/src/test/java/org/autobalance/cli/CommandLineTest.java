@@ -1172,8 +1172,8 @@ class CommandLineTest {
     void noCommandIsAUsageError() {
         Run r = run();
         assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("missing command"), r.err());
-        assertEquals(1, r.err().lines().count(), r.err());
+        assertEquals("autobalance: error: missing command: try 'autobalance demo' or 'autobalance factorize --help'; "
+                + "see 'autobalance --help'" + System.lineSeparator(), r.err());
     }
 
     @Test
