@@ -429,6 +429,33 @@ class LauncherTest {
     }
 
     /**
+     * A Spark build whose launcher's shell was killed alone (SIGTERM from {@code timeout}: Maven ran on and rewrote
+     * the command line's jar) left the jar it had kept aside, {@code autobalance.jar.keep}, and the next command
+     * trained the cache again for the rewritten jar (a new user's finding). The next launch that takes the build lock
+     * puts it back while its sources are unchanged, and removes it when one is newer.
+     */
+    @Test
+    void aJarKeptAsideByAKilledSparkBuildIsPutBackOrRemoved() throws Exception {
+        Path jar = root.resolve("cli/target/autobalance.jar");
+        Path kept = root.resolve("cli/target/autobalance.jar.keep");
+        FileTime keptAt = FileTime.from(Instant.now().plusSeconds(30));
+        Files.writeString(jar, "rewritten by the Spark build");
+        Files.writeString(kept, "kept");
+        Files.setLastModifiedTime(kept, keptAt);
+        assertEquals(new Ran(0, "command ran: LC_ALL= LC_CTYPE=C.UTF-8\n"),
+                launch(Map.of("AUTOBALANCE_AOT", "0"), "demo"));
+        assertEquals("kept", Files.readString(jar));
+        assertEquals(keptAt, Files.getLastModifiedTime(jar));
+        assertFalse(Files.exists(kept));
+
+        Files.writeString(kept, "kept before a source changed");
+        Files.setLastModifiedTime(kept, FileTime.from(Instant.now().minusSeconds(60)));
+        launch(Map.of("AUTOBALANCE_AOT", "0"), "demo");
+        assertFalse(Files.exists(kept));
+        assertEquals("kept", Files.readString(jar));
+    }
+
+    /**
      * {@code spark-factorize}'s help and version, or the command alone, come from the command line's jar: the launcher
      * built the Spark module first (24.6 s with Spark's jars at hand, minutes where it downloads them). A run builds
      * it (the tests above). The stand-in {@code java} prints how it was asked to run what; the stand-in {@code mvn}
