@@ -107,6 +107,9 @@ public final class Destinations implements AutoCloseable {
      * replaced there.
      */
     private static void refuseReplacing(Path out, Predicate<String> results, Path log, Path input) {
+        if (input != null && Files.isDirectory(input)) {
+            refuseWritingIntoInputDirectory(out, results, log, input);
+        }
         if (input == null || !Files.isRegularFile(input)) {
             return;
         }
@@ -127,6 +130,35 @@ public final class Destinations implements AutoCloseable {
         } catch (IOException e) {
             throw new UsageException("--log/--out: cannot compare with " + input + " (" + FileChecks.reason(e) + ")",
                     e);
+        }
+    }
+
+    /**
+     * Refuses an {@code out} or {@code log} in the directory {@code input} the run reads (spark-factorize's shards),
+     * and an {@code out} that holds it under the name of a result ({@code U}, the shards' directory): a new user's
+     * {@code --input r/U --out r} replaced the four input shards with the results' (exit 0), and {@code --input S
+     * --out S} wrote U/, V.npy and summary.json among the shards, which the next read of S refused.
+     */
+    private static void refuseWritingIntoInputDirectory(Path out, Predicate<String> results, Path log, Path input) {
+        Path in = FileChecks.resolved(input);
+        if (log != null && FileChecks.resolved(log).startsWith(in)) {
+            throw new UsageException("--log " + log + ": is inside " + input + ", the directory this run reads: "
+                    + "give the log another directory", null);
+        }
+        if (out == null) {
+            return;
+        }
+        Path o = FileChecks.resolved(out);
+        if (o.startsWith(in)) {
+            throw new UsageException("--out " + out + ": is " + (o.equals(in) ? "" : "inside ") + input + ", the "
+                    + "directory this run reads: give another directory", null);
+        }
+        if (in.startsWith(o)) {
+            String name = o.relativize(in).getName(0).toString();
+            if (RunOutputs.writes(results, name) || Staging.isStagingName(name)) {
+                throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the "
+                        + "name of a result it writes (" + name + "); give another directory", null);
+            }
         }
     }
 

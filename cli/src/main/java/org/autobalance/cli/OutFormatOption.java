@@ -10,6 +10,11 @@ public final class OutFormatOption {
                     + "(NumPy, U.npy and V.npy: np.load reads them). Default: mtx.")
     String outFormat;
 
+    /** Whether the option was given (not the default). */
+    public boolean given() {
+        return outFormat != null;
+    }
+
     /** The parsed format (mtx when not given); an unknown one is a usage error. */
     public RunOutputs.Format format() {
         return RunOutputs.Format.parse(outFormat == null ? "mtx" : outFormat);

@@ -21,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.autobalance.cli.Destinations;
 import org.autobalance.cli.Interruption;
 import org.autobalance.cli.RunClock;
+import org.autobalance.cli.RunOutputs;
 import org.autobalance.cli.SolverOptions;
 import org.autobalance.cli.SolverRun;
 import org.autobalance.cli.SparkFactorizeOptions;
@@ -73,6 +74,13 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
                 SparkOutputs.names(outFormat.format(out))::contains, log, checkpointing, input)) {
             // the input checked (and a .mtx parsed) once, before Spark starts; Parquet only Spark reads (null)
             MatrixSource checked = MatrixSource.checkWithoutSpark(input, partitions == null ? 0 : partitions);
+            RunOutputs.Format requested = outFormat.format();
+            if (outFormat.given() && (checked == null || SparkOutputs.written(checked, requested) != requested)) {
+                // the format of a single file's U and V; a run on shards or Parquet wrote .npy shards without a word
+                throw new UsageException("--out-format " + requested.name().toLowerCase(Locale.ROOT) + ": a "
+                        + "directory of shards or Parquet gives U as .npy shards (U/) and V.npy; --out-format is "
+                        + "for a single-file input", null);
+            }
             if (checked != null) {
                 IterationMonitor.Limits.requireRank(rank, checked.rows(), checked.cols());
                 if (partitions != null && Files.isDirectory(input) && partitions != checked.partitions()) {

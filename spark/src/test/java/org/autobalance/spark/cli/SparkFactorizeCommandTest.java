@@ -282,6 +282,49 @@ class SparkFactorizeCommandTest {
     }
 
     /**
+     * Results written into the shard directory the run reads (a new user's finding): {@code --input r/U --out r}, an
+     * earlier run's U shards given as M, replaced them with the new run's (exit 0); {@code --out S} and a log inside S
+     * wrote among the shards, which the next read of S refused. Each is refused before the read, the shards untouched.
+     */
+    @Test
+    void resultsAreNeverWrittenIntoTheShardDirectoryRead() throws IOException {
+        Path earlier = dir.resolve("earlier");
+        Path shards = earlier.resolve("U");
+        Files.createDirectories(shards);
+        List<byte[]> before = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            String name = String.format("part-%05d.npy", p);
+            Files.copy(Fixtures.fixture("shards").resolve(name), shards.resolve(name));
+            before.add(Files.readAllBytes(shards.resolve(name)));
+        }
+        String[][] cases = {
+            {"--out", earlier.toString(), "--out " + earlier + ": holds " + shards + ", which this run reads, under "
+                + "the name of a result it writes (U); give another directory"},
+            {"--out", shards.toString(), "--out " + shards + ": is " + shards + ", the directory this run reads: give "
+                + "another directory"},
+            {"--log", shards.resolve("run.jsonl").toString(), "--log " + shards.resolve("run.jsonl") + ": is inside "
+                + shards + ", the directory this run reads: give the log another directory"}};
+        for (String[] c : cases) {
+            Outcome run = spark(with(OPTIONS, "--input", shards.toString(), c[0], c[1]));
+            assertEquals(2, run.exitCode(), run.err());
+            assertEquals("autobalance: error: " + c[2] + System.lineSeparator(), run.err());
+        }
+        // a format for U and V files that shards do not take: ignored without a word before
+        Outcome mtx = spark(with(OPTIONS, "--input", shards.toString(), "--out", dir.resolve("o").toString(),
+                "--out-format", "mtx"));
+        assertEquals(2, mtx.exitCode(), mtx.err());
+        assertEquals("autobalance: error: --out-format mtx: a directory of shards or Parquet gives U as .npy shards "
+                + "(U/) and V.npy; --out-format is for a single-file input" + System.lineSeparator(), mtx.err());
+        assertTrue(Files.notExists(dir.resolve("o")));
+        try (var files = Files.list(shards)) {
+            assertEquals(3, files.count());
+        }
+        for (int p = 0; p < 3; p++) {
+            assertArrayEquals(before.get(p), Files.readAllBytes(shards.resolve(String.format("part-%05d.npy", p))));
+        }
+    }
+
+    /**
      * Hostile inputs, each refused in one line with exit code 2 and nothing written: a missing file, a truncated
      * {@code .npy} and {@code .mtx}, headers that lie about the size (more rows than the data holds, fewer), more
      * partitions than rows, no partition. (All of them are refused before an embedded Spark would start.)
