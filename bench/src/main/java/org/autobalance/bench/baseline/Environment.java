@@ -53,13 +53,17 @@ final class Environment {
         }
     }
 
-    /** The busiest processes now (% CPU over their lifetime, name), this JVM marked, for the record of the load. */
+    /**
+     * The busiest processes now (% CPU over their lifetime, name), this JVM marked, for the record of the load; without
+     * the {@code ps} that lists them, this JVM's child (it read "ps 100%", as if another load were there).
+     */
     static String busiestProcesses() {
         String self = Long.toString(ProcessHandle.current().pid());
-        return command(List.of("ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu", "--no-headers")).lines().limit(5)
-                .map(String::strip).map(line -> {
-                    String[] f = line.split("\\s+", 3);
-                    return f.length < 3 ? line : f[2] + " " + f[1] + "%" + (f[0].equals(self) ? " (this run)" : "");
-                }).reduce((a, b) -> a + ", " + b).orElse("");
+        return command(List.of("ps", "-eo", "pid,ppid,pcpu,comm", "--sort=-pcpu", "--no-headers")).lines()
+                .map(String::strip).map(line -> line.split("\\s+", 4))
+                .filter(f -> f.length < 4 || !(f[1].equals(self) && f[3].equals("ps"))).limit(5)
+                .map(f -> f.length < 4 ? String.join(" ", f)
+                        : f[3] + " " + f[2] + "%" + (f[0].equals(self) ? " (this run)" : ""))
+                .reduce((a, b) -> a + ", " + b).orElse("");
     }
 }
