@@ -2,7 +2,10 @@ package org.autobalance.spark.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -227,6 +230,9 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
             throw new UsageException("--master " + master + ": not a Spark master URL (local[N], local[*], "
                     + "spark://HOST:PORT, yarn, k8s://HOST:PORT, ...)", null);
         }
+        if (master != null && master.startsWith("spark://")) {
+            requireReachable(master);
+        }
         if (taskThreads != null && url.startsWith("local")) {
             int cores = localCores(url);
             if (taskThreads > cores) {
@@ -234,6 +240,39 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
                         + " core(s) of --master " + url, null);
             }
         }
+    }
+
+    /** How long a standalone master's port is given to accept a connection before the run is refused. */
+    private static final int CONNECT_MILLIS = 5_000;
+
+    /**
+     * Refuses a standalone master ({@code spark://HOST:PORT}, or several for standby masters) none of whose addresses
+     * accepts a connection: Spark retried for a minute, then failed with hundreds of lines of its log and a
+     * 3 000-character message about a stopped context (a new user's {@code spark://nohost:7077}, and a port nothing
+     * listened on). The connection is closed at once; Spark makes its own.
+     */
+    private static void requireReachable(String master) {
+        List<String> why = new ArrayList<>();
+        for (String hostPort : master.substring("spark://".length()).split(",")) {
+            int colon = hostPort.lastIndexOf(':');
+            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+            int port;
+            try {
+                port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new UsageException("--master " + master + ": '" + hostPort.substring(colon + 1) + "' is not a "
+                        + "port", e);
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
+                return;
+            } catch (UnknownHostException e) {
+                why.add(host + ": unknown host");
+            } catch (IOException | IllegalArgumentException e) {
+                why.add(hostPort + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+        }
+        throw new UsageException("--master " + master + ": cannot connect (" + String.join("; ", why) + ")", null);
     }
 
     /**

@@ -113,6 +113,15 @@ class SparkFactorizeCommandTest {
             assertEquals("autobalance: error: --master " + bad + ": not a Spark master URL (local[N], local[*], "
                     + "spark://HOST:PORT, yarn, k8s://HOST:PORT, ...)", badErr.toString().strip());
         }
+        // a standalone master nothing listens at: Spark retried for a minute and failed in hundreds of lines
+        StringWriter unreachable = new StringWriter();
+        long start = System.nanoTime();
+        assertEquals(2, Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                new PrintWriter(unreachable, true), with(OPTIONS, "--master", "spark://127.0.0.1:1", "--input",
+                        Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), unreachable.toString());
+        assertEquals("autobalance: error: --master spark://127.0.0.1:1: cannot connect (127.0.0.1:1: Connection "
+                + "refused)", unreachable.toString().strip());
+        assertTrue(System.nanoTime() - start < 30_000_000_000L, "took " + (System.nanoTime() - start) / 1e9 + " s");
     }
 
     /**

@@ -42,4 +42,16 @@ class TaskFailuresTest {
                 + "(No space left on device)", local);
         assertSame(checkpoint, TaskFailures.unwrap(checkpoint));
     }
+
+    /** Spark's state errors carry where the context was made and the stack of its start: their first line is said. */
+    @Test
+    void aStoppedContextIsItsMessagesFirstLine() {
+        IllegalStateException stopped = new IllegalStateException("Cannot call methods on a stopped SparkContext.\n"
+                + "This stopped SparkContext was created at:\n\norg.apache.spark.sql.SparkSession$Builder.getOrCreate");
+        Exception reported = TaskFailures.unwrap(stopped);
+        assertEquals("Cannot call methods on a stopped SparkContext.", reported.getMessage());
+        assertSame(stopped, reported.getCause());
+        IllegalStateException oneLine = new IllegalStateException("LiveListenerBus is stopped.");
+        assertSame(oneLine, TaskFailures.unwrap(oneLine));
+    }
 }
