@@ -208,7 +208,6 @@ public final class SolverRun {
         Path log = destinations.log();
         Path logStaging = destinations.logStaging();
         Heartbeat beat = Heartbeat.current();
-        noteResumeAtLimit(printer, resumedAt, maxIterations);
         RunLog inPlace = openInPlace(log, logStaging, resumedAt);
         beat.phase(label + ", rank " + rank + ": preparing the run");
         Solver solver;
@@ -275,6 +274,9 @@ public final class SolverRun {
                             label, summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, reason,
                             outputs == null ? "" : " to " + out);
                 } else {
+                    // with the result, not before the run: a resume refused later (spark-factorize checks M's hash
+                    // once it has read M) printed that it would give the checkpoint's result, then its error
+                    noteResumeAtLimit(printer, resumedAt, maxIterations);
                     report(printer, label, rank, summary, first[0], result, outputs, outFormat);
                 }
             }

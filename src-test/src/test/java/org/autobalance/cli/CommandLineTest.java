@@ -734,7 +734,7 @@ class CommandLineTest {
      * max_iterations" after --max-iter 10, and nothing else).
      */
     @Test
-    void aResumeAtOrPastTheIterationLimitSaysNothingIsIterated() {
+    void aResumeAtOrPastTheIterationLimitSaysNothingIsIterated() throws IOException {
         String checkpoints = dir.resolve("ck").toString();
         String input = fixture("spectrum_64x48.mtx");
         assertEquals(0, run("factorize", "--input", input, "--rank", "3", "--max-iter", "20", "--tol", "0",
@@ -746,6 +746,14 @@ class CommandLineTest {
             assertTrue(resumed.out().contains("note: the checkpoint resumed is at iteration 20, and --max-iter is "
                     + limit + ": no iteration is run, the result is the checkpoint's"), resumed.out());
         }
+        // a resume refused (another M) said first that it would give the checkpoint's result (a new user's finding)
+        Path other = dir.resolve("other.mtx");
+        String text = Files.readString(Path.of(input));
+        Files.writeString(other, text.substring(0, text.stripTrailing().lastIndexOf('\n') + 1) + "1.5\n");
+        Run refused = run("factorize", "--input", other.toString(), "--rank", "3", "--max-iter", "20", "--tol", "0",
+                "--resume", checkpoints);
+        assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
+        assertFalse(refused.out().contains("note: the checkpoint resumed"), refused.out());
         Run further = run("factorize", "--input", input, "--rank", "3", "--max-iter", "21", "--tol", "0", "--resume",
                 checkpoints);
         assertFalse(further.out().contains("no iteration is run"), further.out());
