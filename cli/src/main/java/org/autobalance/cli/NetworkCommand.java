@@ -173,7 +173,7 @@ final class NetworkCommand implements Callable<Integer> {
                     Parameters p = ParameterFiles.read(initDirectory, arch, type, bias);
                     owned.add(p);
                     initializer = NetworkInitializer.given(p);
-                    noteUnreadBiases(printer, initDirectory, arch);
+                    noteUnreadFiles(printer, initDirectory, arch);
                 } catch (IOException e) {
                     throw new UsageException("--init: cannot read the starting parameters from " + initDirectory
                             + ": " + e.getMessage(), e);
@@ -191,7 +191,6 @@ final class NetworkCommand implements Callable<Integer> {
                     : threads));
             checkpointing.applyTo(b::resumeFrom, b::checkpoint);
             NetworkTrainer trainer = b.build();
-            SolverRun.noteResumeAtLimit(spec.commandLine().getOut(), checkpointing.resumedAt(), maxIterations);
             RunLog inPlace = SolverRun.openInPlace(log, destinations.logStaging(), checkpointing.resumedAt());
             if (inPlace != null) {
                 owned.add(inPlace);
@@ -218,11 +217,18 @@ final class NetworkCommand implements Callable<Integer> {
     }
 
     /**
-     * Says that {@code --init file:DIR} holds biases this run does not read: a run with {@code --bias} wrote them, and
-     * its continuation without the option started from the weights alone, without a word (its loss then far above
-     * the one it continued).
+     * Says that {@code --init file:DIR} holds files this run does not read: biases (a run with {@code --bias} wrote
+     * them, and its continuation without the option started from the weights alone, without a word: its loss then far
+     * above the one it continued), or the weights of a layer past the network's last.
      */
-    private void noteUnreadBiases(PrintWriter printer, Path initDirectory, Architecture arch) {
+    private void noteUnreadFiles(PrintWriter printer, Path initDirectory, Architecture arch) {
+        // a layer past the network's: the directory of a deeper network, or a --layers that lost a layer (a new
+        // user's W3.npy went unread without a word, where unread biases were named)
+        String next = ParameterFiles.weightFile(arch.depth() + 1);
+        if (Files.exists(initDirectory.resolve(next))) {
+            printer.println("note: --init " + initDirectory + " also holds " + next + ", not read: --layers has "
+                    + arch.depth() + " parametric layers (a start for a deeper network?)");
+        }
         if (bias) {
             return;
         }
@@ -283,6 +289,8 @@ final class NetworkCommand implements Callable<Integer> {
                 Map<String, Object> summary = result.summary();
                 summary.put("samples", x.rows());
                 summary.put("data", files[0].trim() + "," + files[1].trim());
+                // with the result, not before the run, whose log or checkpoint may still refuse the resume
+                SolverRun.noteResumeAtLimit(printer, checkpointing.resumedAt(), maxIterations);
                 printer.printf("%s on %d samples (%s): %d iterations, stopped: %s, %.2f s%n", arch.describe(),
                         x.rows(), x.dtype().label(), result.iterations(), result.stopReason().label(),
                         result.seconds());

@@ -39,11 +39,12 @@ public record Activation(double negativeSlope) {
         }
         if (s.startsWith("leaky:")) {
             double a;
-            try {
-                a = Double.parseDouble(s.substring("leaky:".length()).trim());
-            } catch (NumberFormatException e) {
+            String slope = s.substring("leaky:".length()).trim();
+            // a plain decimal: Double.parseDouble also took hexadecimal ("0x0.1p0" ran as 0.0625) and "1f"
+            if (!slope.matches("[-+]?([0-9]*\\.?[0-9]+|[0-9]+\\.)([eE][-+]?[0-9]+)?")) {
                 throw new IllegalArgumentException("activation '" + text + "': the slope A is not a number");
             }
+            a = Double.parseDouble(slope);
             if (!(a > 0 && a < 1)) {
                 throw new IllegalArgumentException("activation '" + text + "': the slope A must satisfy 0 < A < 1");
             }

@@ -247,9 +247,12 @@ public record Architecture(List<Layer> layers) {
 
     private static int positive(String text, String spec, String kind) {
         try {
-            int v = Integer.parseInt(text.trim());
-            if (v >= 1) {
-                return v;
+            // ASCII digits alone: Integer.parseInt also took "+8" and other scripts' digits ("٣" ran as 3)
+            if (text.trim().matches("[0-9]+")) {
+                int v = Integer.parseInt(text.trim());
+                if (v >= 1) {
+                    return v;
+                }
             }
         } catch (NumberFormatException e) {
             // reported below

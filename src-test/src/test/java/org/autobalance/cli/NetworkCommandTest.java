@@ -138,6 +138,13 @@ class NetworkCommandTest {
                 "--bias", "--max-iter", "1");
         assertEquals(0, with.exitCode(), with.err());
         assertFalse(with.out().contains("note: --init"), with.out());
+        // the start of a deeper network given to a shallower one: its last layer's weights unread, without a word
+        Files.copy(saved.resolve("W2.npy"), saved.resolve("W3.npy"));
+        Run deeper = run("network", "--data", data, "--layers", "dense:2,relu,dense:1", "--init", "file:" + saved,
+                "--bias", "--max-iter", "1");
+        assertEquals(0, deeper.exitCode(), deeper.err());
+        assertTrue(deeper.out().contains("note: --init " + saved + " also holds W3.npy, not read: --layers has 2 "
+                + "parametric layers (a start for a deeper network?)"), deeper.out());
     }
 
     @ParameterizedTest
@@ -145,6 +152,10 @@ class NetworkCommandTest {
         "dense:8,relu,dense:3 | | Y has 2 outputs per sample but the network dense:8,relu,dense:3 produces 3",
         "dense:8,relu,relu,dense:2 | | activation 'relu' must follow a parametric layer",
         "dense:0,dense:2 | | dense sizes must be positive integers",
+        // other scripts' digits and a sign were read as numbers ("٣" ran as 3), a hexadecimal slope as 0.0625
+        "dense:٣,dense:2 | | dense sizes must be positive integers, got '٣'",
+        "dense:+8,dense:2 | | dense sizes must be positive integers, got '+8'",
+        "dense:4,leaky:0x0.1p0,dense:2 | | the slope A is not a number",
         "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give --input-shape C,L",
         "conv1d:3,9,dense:2 | 2,6 | kernel width 9 exceeds the input length 6",
         "conv1d:2,1,dense:4,conv1d:3,3,dense:2 | 2,6 | layer 3 (conv1d:3,3) needs a C x L input: it follows a flat "

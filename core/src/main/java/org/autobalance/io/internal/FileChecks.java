@@ -131,7 +131,9 @@ public final class FileChecks {
                     ? "exists and is not a directory" : existing + " is not a directory"));
         }
         if (!Files.isWritable(existing)) {
-            throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing);
+            // with the reason, as the probe below gives one (a read-only mount said no more than "cannot write in")
+            throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " ("
+                    + (readOnlyStore(existing) ? "read-only file system" : "permission denied") + ")");
         }
         // the permission bits are not the whole answer (root on /sys or /proc, or on NFS whose server maps root to
         // nobody; a file system that is full of inodes): a file made and removed is
@@ -145,6 +147,15 @@ public final class FileChecks {
                     : e instanceof AccessDeniedException ? "permission denied" : reason(e);
             throw new IllegalArgumentException(option + " " + dir + ": cannot write in " + existing + " (" + why
                     + ")", e);
+        }
+    }
+
+    /** Whether {@code path} is on a file system mounted read-only (false where that cannot be told). */
+    private static boolean readOnlyStore(Path path) {
+        try {
+            return Files.getFileStore(path).isReadOnly();
+        } catch (IOException e) {
+            return false;
         }
     }
 
