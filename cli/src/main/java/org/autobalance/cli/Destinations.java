@@ -153,13 +153,20 @@ public final class Destinations implements AutoCloseable {
             throw new UsageException("--out " + out + ": is " + (o.equals(in) ? "" : "inside ") + input + ", the "
                     + "directory this run reads: give another directory", null);
         }
-        if (in.startsWith(o)) {
-            String name = o.relativize(in).getName(0).toString();
-            if (RunOutputs.writes(results, name) || Staging.isStagingName(name)) {
-                throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the "
-                        + "name of a result it writes (" + name + "); give another directory", null);
-            }
-        }
+        writtenAt(in, out, outWrites(results)).ifPresent(name -> {
+            throw new UsageException("--out " + out + ": holds " + input + ", which this run reads, under the name of "
+                    + "a result it writes (" + name + "); give another directory", null);
+        });
+    }
+
+    /** The names of the files and directories the run writes in {@code --out}: results, staging, lock. */
+    private static Predicate<String> outWrites(Predicate<String> results) {
+        return name -> RunOutputs.writes(results, name) || Staging.isStagingName(name) || RunLock.isLockFileName(name);
+    }
+
+    /** The names of the files the run writes in its checkpoint directory: the checkpoint and the lock. */
+    private static boolean checkpointWrites(String name) {
+        return name.equals(Checkpoint.FILE) || RunLock.isLockFileName(name);
     }
 
     /**
@@ -178,12 +185,9 @@ public final class Destinations implements AutoCloseable {
         Path directory = logStaging.getParent();
         String name = SolverRun.targetName(logStaging);
         String writer = null;
-        if (out != null && (RunOutputs.writes(results, name) || Staging.isStagingName(name)
-                || RunLock.isLockFileName(name))
-                && sameDirectory(out, directory)) {
+        if (out != null && outWrites(results).test(name) && sameDirectory(out, directory)) {
             writer = "--out " + out;
-        } else if (checkpoints != null && (name.equals(Checkpoint.FILE) || RunLock.isLockFileName(name))
-                && sameDirectory(checkpoints, directory)) {
+        } else if (checkpoints != null && checkpointWrites(name) && sameDirectory(checkpoints, directory)) {
             writer = "the checkpoint directory " + checkpoints;
         }
         if (writer != null) {
@@ -203,9 +207,6 @@ public final class Destinations implements AutoCloseable {
      */
     private static void refuseDirectoriesWhereFilesGo(Path out, Predicate<String> results, Path log, Path logStaging,
             Path checkpoints) {
-        Predicate<String> outWrites = name -> RunOutputs.writes(results, name) || Staging.isStagingName(name)
-                || RunLock.isLockFileName(name);
-        Predicate<String> checkpointWrites = name -> name.equals(Checkpoint.FILE) || RunLock.isLockFileName(name);
         // a log written in place (a device, a pipe) is no file the run makes
         Path logFile = log == null || logStaging.equals(log) ? null
                 : FileChecks.resolved(logStaging).resolveSibling(SolverRun.targetName(logStaging));
@@ -218,8 +219,10 @@ public final class Destinations implements AutoCloseable {
             }
             Path made = FileChecks.resolved(directories[k]);
             String file = logFile != null && made.startsWith(logFile) ? "the log " + log
-                    : writtenAt(made, out, outWrites, names[0])
-                            .or(() -> writtenAt(made, checkpoints, checkpointWrites, names[1])).orElse(null);
+                    : writtenAt(made, out, outWrites(results)).map(name -> name + " in " + names[0])
+                            .or(() -> writtenAt(made, checkpoints, Destinations::checkpointWrites)
+                                    .map(name -> name + " in " + names[1]))
+                            .orElse(null);
             if (file != null) {
                 throw new UsageException(names[k] + ": is where this run writes " + file + ": give it another path",
                         null);
@@ -228,19 +231,19 @@ public final class Destinations implements AutoCloseable {
     }
 
     /**
-     * The file that directory {@code writer} (named {@code what}) receives and directory {@code made} would be or be
-     * inside, if any: the first name of {@code made} below {@code writer}, where {@code writes} takes it.
+     * The name of the file or directory that directory {@code writer} receives (those {@code writes} takes) and path
+     * {@code inside} is or lies within, if any: the first name of {@code inside} below {@code writer}.
      */
-    private static Optional<String> writtenAt(Path made, Path writer, Predicate<String> writes, String what) {
+    private static Optional<String> writtenAt(Path inside, Path writer, Predicate<String> writes) {
         if (writer == null) {
             return Optional.empty();
         }
         Path w = FileChecks.resolved(writer);
-        if (!made.startsWith(w) || made.equals(w)) {
+        if (!inside.startsWith(w) || inside.equals(w)) {
             return Optional.empty();
         }
-        String name = w.relativize(made).getName(0).toString();
-        return writes.test(name) ? Optional.of(name + " in " + what) : Optional.empty();
+        String name = w.relativize(inside).getName(0).toString();
+        return writes.test(name) ? Optional.of(name) : Optional.empty();
     }
 
     /** Whether two directories, either of which may not exist yet, are one. */
