@@ -26,6 +26,7 @@ import org.autobalance.network.Parameters;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Checkpoint;
+import org.autobalance.solve.StopReason;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -294,6 +295,15 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.printf("%s on %d samples (%s): %d iterations, stopped: %s, %.2f s%n", arch.describe(),
                         x.rows(), x.dtype().label(), result.iterations(), result.stopReason().label(),
                         result.seconds());
+                if (result.stopReason() == StopReason.PLATEAU) {
+                    printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
+                            + "more iterations (--max-iter) would lower the loss");
+                }
+                if (result.stopReason() == StopReason.STALLED) {
+                    boolean learnedNothing = first[0] != null && first[0].iteration() == 0
+                            && !(result.loss() < first[0].loss());
+                    printer.println(stalled(x.dtype(), result.initializer(), arch.depth(), learnedNothing));
+                }
                 printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
                         numbers(result.layerSquaredNorms()));
                 if (first[0] != null) {
@@ -322,6 +332,23 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.println("iteration log " + log);
             }
         }
+    }
+
+    /**
+     * What a stalled run says ({@link StopReason#STALLED}): the fact, and — when the loss never fell below the start's,
+     * from a small start — why: the gradients of N layers at scale S are of order S^{N−1} and round away, so the
+     * network stays at the zero network, a saddle point.
+     */
+    static String stalled(DType dtype, String initializer, int depth, boolean learnedNothing) {
+        String fact = "the step leaves every weight and bias unchanged (each change rounds away in " + dtype.label()
+                + "): no further iteration can move them";
+        if (!learnedNothing || !initializer.startsWith("small:")) {
+            return fact;
+        }
+        return fact + "; from " + initializer + " the gradients of " + depth + " layers (of order S^" + (depth - 1)
+                + ") are too small to move the weights, and the zero network is a saddle point, not a solution: "
+                + "give a larger --init small:S, or leave --init out for the default start, small:"
+                + NetworkInitializer.DEFAULT_SMALL_SCALE;
     }
 
     /**

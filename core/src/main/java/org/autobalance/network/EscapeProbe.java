@@ -14,6 +14,7 @@ import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.ScalarGemm;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.CheckpointWriter;
@@ -43,7 +44,8 @@ import org.autobalance.solve.internal.SmallLinearAlgebra;
  * ones, as power iteration does) in place of R's top singular pair.
  *
  * <p><b>The last layer's exact line search.</b> L is quadratic in the last layer, so along −∇_{W_N}L it is
- * L − α‖g‖² + α²c: one trial point gives c, the next is the minimiser α* = ‖g‖²/(2c), D = ‖g‖⁴/(4c) below L. D does
+ * L − α‖g‖² + α²c: one trial point gives c, the next is the minimiser α* = ‖g‖²/(2c), D = ‖g‖⁴/(4c) below L (both
+ * read in units of the trial step, so that neither over- nor underflows from a tiny start). D does
  * not depend on the scale of the hidden features (g scales with them and c with their square): it sees a residual
  * that features still at the start's scale explain even when their singular directions are not yet aligned with it,
  * which the scaled curve misses. (Measured: on the mean-only saddle of a 2-hidden-layer ReLU student, only this one
@@ -228,6 +230,10 @@ final class EscapeProbe {
             double base = step.loss();
             return alongTheUnlearnedParts(params, step, scratch, small, base, cancelled)
                     || alongTheLastGradient(params, step, scratch, base);
+        } catch (Float32RangeException unreadable) {
+            // a curve that leaves float32's range before it rises cannot be read; the flat one of a tiny start (3
+            // layers of 1e-20: a trial step of 1e39) is the zero network's, a saddle: not taken for a minimiser
+            return true;
         } finally {
             params.copyFrom(scratch);
         }
@@ -267,27 +273,49 @@ final class EscapeProbe {
         step.lossAndGradients();
         // copied: the refits recompute the step's gradients
         try (DenseMatrix g = step.gradients().weights(depth).copy(params.dtype())) {
-            double gradSq = Invariants.squaredNorm(g);
-            if (!(gradSq > 0)) {
+            // along the unit direction d = g/‖g‖, L(β) = L − β‖g‖ + β²c. From a tiny start g is tiny too (the
+            // features below layer N scale as the start to the power N − 1): in units of g the trial step's square,
+            // 1/‖g‖⁴, overflowed (5 layers of 1e-20: "converged" at the zero network, a saddle), and c, of the
+            // features' squared scale, underflows. So the trial step is β₀ = L/‖g‖, which would take all of L if the
+            // curve were flat, and the curve is read in units of it: L(sβ₀) = L − sL + s²L(β₀), minimal at
+            // s = L/(2L(β₀)). ‖g‖ is taken from g/max|g|, whose squares do not underflow.
+            double largest = 0.0;
+            for (int i = 0; i < g.rows(); i++) {
+                for (int j = 0; j < g.cols(); j++) {
+                    largest = Math.max(largest, Math.abs(g.get(i, j)));
+                }
+            }
+            if (!(largest > 0)) {
                 return false;
             }
-            // a trial step that would take all of L if the curve were flat, then the minimiser of the parabola
-            double trial = base / gradSq;
-            double c = (movedLoss(params, start, g, trial, step) - base + trial * gradSq) / (trial * trial);
-            if (!(c > 0)) {
-                return false;
+            divide(g, largest);
+            double norm = Math.sqrt(Invariants.squaredNorm(g));
+            divide(g, norm);
+            double trial = base / (norm * largest);
+            double atTrial = movedLoss(params, start, g, trial, step);
+            if (atTrial < base - threshold) {
+                return true;
             }
-            return movedLoss(params, start, g, gradSq / (2 * c), step) < base - threshold;
+            // from here s < 1: the minimiser lies inside the trial step
+            return atTrial > 0 && movedLoss(params, start, g, trial * (base / (2 * atTrial)), step) < base - threshold;
         }
     }
 
-    /** L (b_N refitted) with W_N = W_N(start) − α·g. */
-    private double movedLoss(Parameters params, Parameters start, DenseMatrix g, double alpha, TrainingStep step) {
+    private static void divide(DenseMatrix m, double divisor) {
+        for (int i = 0; i < m.rows(); i++) {
+            for (int j = 0; j < m.cols(); j++) {
+                m.set(i, j, m.get(i, j) / divisor);
+            }
+        }
+    }
+
+    /** L (b_N refitted) with W_N = W_N(start) − β·d. */
+    private double movedLoss(Parameters params, Parameters start, DenseMatrix d, double beta, TrainingStep step) {
         DenseMatrix w0 = start.weights(depth);
         DenseMatrix w = params.weights(depth);
         for (int i = 0; i < w.rows(); i++) {
             for (int j = 0; j < w.cols(); j++) {
-                w.set(i, j, w0.get(i, j) - alpha * g.get(i, j));
+                w.set(i, j, w0.get(i, j) - beta * d.get(i, j));
             }
         }
         return refitted(params, start, step);

@@ -217,7 +217,13 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** Iteration limit (default 10 000); 0 returns the initial parameters. */
+        /**
+         * Iteration limit (default 10 000); 0 returns the initial parameters. A run ends earlier as
+         * {@link StopReason#STALLED} when a step leaves every weight and bias bit for bit as it was and the next step
+         * is no larger (tested at iterations 1, 2, 4, 8, …, as the factorisation's): from a start so small that the
+         * gradients, of order the start's scale to the power depth − 1, round away, the network stays at the zero
+         * network, a saddle point, however many iterations run.
+         */
         public Builder maxIterations(long maxIterations) {
             this.maxIterations = IterationMonitor.Limits.requireMaxIterations(maxIterations);
             return this;
@@ -575,6 +581,7 @@ public final class NetworkTrainer {
                 double loss = step.lossAndGradients();
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
+                    requireMovingStart();
                 }
                 double gradientNorm = gradientNorm();
                 String diverged = divergence(loss, gradientNorm, referenceLoss);
@@ -605,6 +612,8 @@ public final class NetworkTrainer {
                     matrix[h - 1] = q == null ? Double.NaN : SmallLinearAlgebra.distance(q, matrices0[h - 1]);
                 }
                 double eta = backoff == null ? schedule.eta(t) : backoff.eta();
+                // the parameters before the step, at the iterations the stall test runs (as the factorisation's)
+                String before = IterationMonitor.testsForStall(t) ? digest() : null;
                 step.update(eta);
                 long now = System.nanoTime();
                 seconds = secondsBefore + (now - start) * 1e-9;
@@ -622,12 +631,22 @@ public final class NetworkTrainer {
                 }
                 // first order, then the plateau check (on the iterate after the step, as the factorisation's)
                 boolean stationary = tolerance > 0 && gradientNorm * Math.sqrt(paramNorm) <= tolerance * meanSquaredY;
-                if (stationary && probe.minimiser(t, params, step, probeScratch, iterations == c.maxIterations(),
+                // a step that changed no parameter changes none again while the step does not grow: the run ends
+                // there, its plateau checked afresh (a start so small that the gradients round away sits at the zero
+                // network, a saddle, however many iterations run)
+                double next = backoff == null ? schedule.eta(t + 1) : backoff.eta();
+                boolean stalled = before != null && next <= eta && before.equals(digest());
+                if (stationary && probe.minimiser(t, params, step, probeScratch,
+                        iterations == c.maxIterations() || stalled,
                         () -> IterationMonitor.cancellation(c.cancelToken()) != null)) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
                 onPlateau = stationary;
+                if (stalled && !(stationary && probe.cutShort())) {
+                    stopReason = StopReason.STALLED;
+                    return;
+                }
                 StopReason cancelled = IterationMonitor.cancellation(c.cancelToken());
                 // a run that goes on is saved when due, and a cancelled one at the iterate it returns (a resume goes
                 // on from there, and that save is at best): the continuation of either does exactly what this loop
@@ -652,6 +671,44 @@ public final class NetworkTrainer {
             if (onPlateau) {
                 stopReason = StopReason.PLATEAU;
             }
+        }
+
+        /**
+         * Refuses a small start whose every weight gradient is exactly 0: the layers' product (the start's scale to the
+         * power depth) underflows the dtype, the features and the gradients are 0, and the plateau check, whose curves
+         * scale the start by at most 2^60, sees a flat loss and took the zero network — a saddle point — for a
+         * minimiser ("converged" after one iteration, 5 layers of 1e-100).
+         */
+        private void requireMovingStart() {
+            if (!(c.initializer() instanceof NetworkInitializer.Small(double scale))) {
+                return;
+            }
+            for (int h = 1; h <= c.arch().depth(); h++) {
+                DenseMatrix g = step.gradients().weights(h);
+                for (int i = 0; i < g.rows(); i++) {
+                    for (int j = 0; j < g.cols(); j++) {
+                        if (g.get(i, j) != 0) {
+                            return;
+                        }
+                    }
+                }
+            }
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the start small:%s is too small for %d "
+                    + "layers: every weight's gradient is exactly 0 in %s (the layers' product, of order %s^%d, "
+                    + "underflows), and the zero network is a saddle point, not a solution: give a larger scale",
+                    scale, c.arch().depth(), params.dtype().label(), scale, c.arch().depth()));
+        }
+
+        /** SHA-256 of every weight and bias, for the stall test. */
+        private String digest() {
+            List<DenseMatrix> all = new ArrayList<>();
+            for (int h = 1; h <= c.arch().depth(); h++) {
+                all.add(params.weights(h));
+                if (c.biases()) {
+                    all.add(params.biases(h));
+                }
+            }
+            return MatrixDigest.of(all.toArray(DenseMatrix[]::new));
         }
 
         /** ‖∇L‖ over all parameters, from the last {@link TrainingStep#lossAndGradients()}. */

@@ -1,6 +1,7 @@
 package org.autobalance.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -150,9 +151,14 @@ class NetworkPlateauTest {
     /** Trains with the defaults (auto, its tolerance), biases, one thread, from small:{@code scale}. */
     private static Outcome train(Data data, DType dtype, String layers, double scale, long maxIterations,
             double tolerance) {
+        return train(data, dtype, layers, true, scale, maxIterations, tolerance);
+    }
+
+    private static Outcome train(Data data, DType dtype, String layers, boolean biases, double scale,
+            long maxIterations, double tolerance) {
         List<NetworkRecord> records = new ArrayList<>();
         try (DenseMatrix x = DenseMatrix.of(dtype, data.x()); DenseMatrix y = DenseMatrix.of(dtype, data.y())) {
-            NetworkTrainer.Builder b = NetworkTrainer.builder(x, y, Architecture.parse(layers, D, null)).biases(true)
+            NetworkTrainer.Builder b = NetworkTrainer.builder(x, y, Architecture.parse(layers, D, null)).biases(biases)
                     .initializer(NetworkInitializer.small(scale)).maxIterations(maxIterations)
                     .listener(records::add);
             if (!Double.isNaN(tolerance)) {
@@ -261,5 +267,55 @@ class NetworkPlateauTest {
             assertEquals(StopReason.CONVERGED, o.stopReason(), where);
             assertEquals(data.leastSquaresLoss(), o.loss(), 1e-6 * data.meanLoss(), where);
         }
+    }
+
+    private static final String RELU5 = "dense:8,relu,dense:8,relu,dense:8,relu,dense:8,relu,dense:3";
+
+    /**
+     * From a start whose steps round away the network stays at the zero network, a saddle point, however long it
+     * runs: it stops as stalled (found at iteration 1, the stall test's first), never as converged. Without biases,
+     * so that nothing moves. Before: float64, 5 layers of 1e-20, "converged" after 1 iteration (the last layer's line
+     * search squared a trial step of 1e78 to infinity and found no way down); float32, 3 layers of 1e-20, an error
+     * out of the probe (its trial step of 1e39 stored into a float32 matrix).
+     */
+    @Test
+    void aStartWhoseStepsRoundAwayIsStalledNotConverged() {
+        Data data = Data.affine(SEED, 0);
+        Outcome deep = train(data, DType.FLOAT64, RELU5, false, 1e-20, 3000, Double.NaN);
+        assertEquals(StopReason.STALLED, deep.stopReason());
+        assertEquals(2, deep.iterations());
+        assertEquals(deep.records().getFirst().loss(), deep.loss());
+        Outcome shallow = train(data, DType.FLOAT32, "dense:8,relu,dense:8,relu,dense:3", false, 1e-20, 3000,
+                Double.NaN);
+        assertEquals(StopReason.STALLED, shallow.stopReason());
+        assertEquals(2, shallow.iterations());
+    }
+
+    /**
+     * A start far smaller than the data whose steps do not round away (2 layers of 1e-80: features of 1e-80, the
+     * last layer's gradient 1e-80) is not taken for a minimiser at the zero network: it learns. Before: "converged"
+     * after 1 iteration at the zero network's loss.
+     */
+    @Test
+    void aTinyStartThatCanMoveIsNotTakenForAMinimiser() {
+        Data data = Data.affine(SEED, 0);
+        Outcome o = train(data, DType.FLOAT64, "dense:8,relu,dense:3", false, 1e-80, 5000, Double.NaN);
+        double zeroNetwork = o.records().getFirst().loss();
+        assertTrue(o.loss() < 0.5 * zeroNetwork, o.stopReason().label() + " after " + o.iterations() + " at "
+                + o.loss() + ", the zero network's " + zeroNetwork);
+    }
+
+    /**
+     * A start whose every gradient is exactly 0 (5 layers of 1e-100: their product underflows float64) is refused by
+     * name: no curve of the plateau check can be read there. Before: "converged" after 1 iteration.
+     */
+    @Test
+    void aStartWhoseGradientsUnderflowIsRefused() {
+        Data data = Data.affine(SEED, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> train(data, DType.FLOAT64, RELU5, false, 1e-100, 3000, Double.NaN));
+        assertEquals("the start small:1.0E-100 is too small for 5 layers: every weight's gradient is exactly 0 in "
+                + "float64 (the layers' product, of order 1.0E-100^5, underflows), and the zero network is a saddle "
+                + "point, not a solution: give a larger scale", e.getMessage());
     }
 }

@@ -260,8 +260,30 @@ class NetworkCommandTest {
                 "--max-iter", "200", "--threads", "1", "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("200 iterations, stopped: plateau"), r.out());
+        assertTrue(r.out().contains("\nthe limit ended the run on a saddle plateau "
+                + "(some directions not yet learned): more iterations (--max-iter) would lower the loss\n"), r.out());
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"stop_reason\":\"plateau\""), summary);
+    }
+
+    /**
+     * A start whose steps round away (4 layers of 1e-20: gradients of 1e-60 against weights of 1e-20) stops as
+     * stalled at iteration 2 and says why and what to do; before, it stopped "converged" after one iteration at the
+     * zero network, a saddle point.
+     */
+    @Test
+    void aStartTooSmallToMoveStallsAndSaysSo() throws IOException {
+        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
+        double[][] ys = KnownMatrices.gaussian(100, 2, 1.0, 4);
+        Run r = run("network", "--data", save("x.npy", xs) + "," + save("y.npy", ys), "--layers",
+                "dense:4,relu,dense:4,relu,dense:4,relu,dense:2", "--init", "small:1e-20", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("2 iterations, stopped: stalled"), r.out());
+        assertTrue(r.out().contains("\nthe step leaves every weight and bias unchanged (each change rounds away in "
+                + "float64): no further iteration can move them; from small:1.0E-20 the gradients of 4 layers (of "
+                + "order S^3) are too small to move the weights, and the zero network is a saddle point, not a "
+                + "solution: give a larger --init small:S, or leave --init out for the default start, small:0.01\n"),
+                r.out());
     }
 
     @Test
