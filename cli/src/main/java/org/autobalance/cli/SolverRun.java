@@ -566,8 +566,11 @@ public final class SolverRun {
             Files.move(target, staging, StandardCopyOption.ATOMIC_MOVE);
         }
         if (!Files.exists(staging)) {
-            throw new UsageException("--log " + log + ": cannot continue it, the interrupted run's log " + staging
-                    + " is missing", null);
+            // also a run that had no --log, whose resume added one: "the interrupted run's log is missing" sent
+            // its user looking for a file that never was
+            throw new UsageException("--log " + log + ": no log of the interrupted run to continue (neither " + staging
+                    + " nor " + target + " exists: it ran without --log, logged elsewhere, or its log was removed): "
+                    + "resume with its --log, or without --log", null);
         }
         try {
             return JsonLinesLog.continueAt(staging, resumedAt);

@@ -757,6 +757,15 @@ class CommandLineTest {
         Run further = run("factorize", "--input", input, "--rank", "3", "--max-iter", "21", "--tol", "0", "--resume",
                 checkpoints);
         assertFalse(further.out().contains("no iteration is run"), further.out());
+        // a resume that adds --log to a run that had none was told that run's log was missing
+        Path log = dir.resolve("late.jsonl");
+        Run logged = run("factorize", "--input", input, "--rank", "3", "--max-iter", "30", "--tol", "0", "--resume",
+                checkpoints, "--log", log.toString());
+        assertEquals(Main.EXIT_USAGE, logged.exitCode(), logged.err());
+        assertEquals("autobalance: error: --log " + log + ": no log of the interrupted run to continue (neither "
+                + dir.resolve(".late.jsonl.partial") + " nor " + log + " exists: it ran without --log, logged "
+                + "elsewhere, or its log was removed): resume with its --log, or without --log\n", logged.err());
+        assertFalse(Files.exists(log));
     }
 
     /**
