@@ -56,7 +56,7 @@ def timed(cmd, env=None):
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
-            sys.exit(f"bench e2e: {' '.join(cmd)} failed (exit {proc.returncode}):\n"
+            sys.exit(f"autobalance: error: bench e2e: {' '.join(cmd)} failed (exit {proc.returncode}):\n"
                      f"{err.read().decode(errors='replace')}")
         return wall, spawned, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read().decode()
 
@@ -109,7 +109,7 @@ def main():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     def error(message):
         # one line, as the other bench commands' mistakes are (argparse would print the usage first)
-        print(f"bench e2e: {message} (try --help)", file=sys.stderr)
+        print(f"autobalance: error: bench e2e: {message} (try --help)", file=sys.stderr)
         sys.exit(2)
 
     p.error = error

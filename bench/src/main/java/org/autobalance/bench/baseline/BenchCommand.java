@@ -108,7 +108,8 @@ public final class BenchCommand {
 
     /**
      * Runs {@code bench} (or {@code bench report}, {@code bench sparse}) with {@code args}: a mistake in the options
-     * or the inputs is one line "bench: …" on standard error and exit code 2, as the command line's are, and is found
+     * or the inputs is one line "autobalance: error: bench: …" on standard error and exit code 2, as the command line's
+     * are (its prefix, which scripts match, was missing), and is found
      * before anything is measured (the probes alone take seconds, a run minutes). Returns the exit code.
      */
     static int execute(String... args) {
@@ -137,7 +138,7 @@ public final class BenchCommand {
             return 0;
         } catch (IllegalArgumentException e) {
             // one line whatever a file name in it holds (control characters escaped, as the command line does)
-            System.err.println(FileChecks.printable(name + ": " + e.getMessage()));
+            System.err.println(FileChecks.printable(ERROR + name + ": " + e.getMessage()));
             return 2;
         } catch (IOException e) {
             if (Children.BENCH.shuttingDown()) {
@@ -146,7 +147,7 @@ public final class BenchCommand {
             }
             // a file that could not be written after the run (a full disk): one line, as for a mistake, not a stack
             // trace; the tables printed before it hold the measurements
-            System.err.println(FileChecks.printable(name + ": " + (e instanceof FileSystemException f
+            System.err.println(FileChecks.printable(ERROR + name + ": " + (e instanceof FileSystemException f
                     && f.getFile() != null ? f.getFile() + ": " : "") + FileChecks.reason(e)));
             return 1;
         }
@@ -170,6 +171,8 @@ public final class BenchCommand {
         }
     }
 
+    /** The first words of every error line of the command line's commands, {@code bench} among them. */
+    private static final String ERROR = "autobalance: error: ";
     private static final String USAGE = """
             usage: ./autobalance bench [--quick] [--json FILE] [--dtype float32,float64] [--size D | --shape D1xD2] \
             [--rank 1,16,64] [--threads 1,2] [--impl %s] [--warmup S] [--measure S]

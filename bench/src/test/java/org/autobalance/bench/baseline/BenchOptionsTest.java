@@ -67,7 +67,8 @@ class BenchOptionsTest {
             Path out = fs.root().resolve("report");
             String[] r = bench("report", sample.toString(), "--out", out.toString());
             assertEquals("1", r[0], r[2]);
-            assertEquals("bench report: " + out.resolve("baselines.md").toAbsolutePath() + ": No space left on device"
+            assertEquals("autobalance: error: bench report: " + out.resolve("baselines.md").toAbsolutePath()
+                    + ": No space left on device"
                     + System.lineSeparator(), r[2]);
         }
     }
@@ -77,7 +78,7 @@ class BenchOptionsTest {
         for (Map.Entry<List<String>, String> refusal : refusals.entrySet()) {
             String[] run = bench(refusal.getKey().toArray(String[]::new));
             assertEquals("2", run[0], refusal.getKey() + ": " + run[2]);
-            assertEquals(refusal.getValue(), run[2].strip(), refusal.getKey().toString());
+            assertEquals("autobalance: error: " + refusal.getValue(), run[2].strip(), refusal.getKey().toString());
             assertEquals("", run[1], refusal.getKey() + " printed before it was refused");
         }
     }
@@ -165,7 +166,8 @@ class BenchOptionsTest {
             }
             String out = Files.readString(output);
             assertEquals(2, p.exitValue(), out);
-            assertEquals(List.of("bench: system property autobalance.simd.bits must be 128, 256 or 512, got '100'"),
+            assertEquals(List.of("autobalance: error: bench: system property autobalance.simd.bits must be 128, 256 "
+                    + "or 512, got '100'"),
                     out.lines().filter(l -> !l.contains("Using incubator modules")).toList(), args.toString());
         }
     }
@@ -188,7 +190,8 @@ class BenchOptionsTest {
             "--measure", "0.05"}}) {
             String[] run = bench(args);
             assertEquals("2", run[0], run[2]);
-            assertEquals((args[0].equals("sparse") ? "bench sparse: " : "bench: ") + expected, run[2].strip());
+            String command = args[0].equals("sparse") ? "bench sparse: " : "bench: ";
+            assertEquals("autobalance: error: " + command + expected, run[2].strip());
             assertEquals("", run[1], "printed before it was refused");
             assertFalse(Files.isRegularFile(fifo), "replaced by a file");
         }
@@ -199,11 +202,13 @@ class BenchOptionsTest {
     void aProblemBiggerThanTheMachineIsRefusedBeforeAnythingRuns() throws IOException {
         String[] dense = bench("--size", "200000000", "--rank", "1");
         assertEquals("2", dense[0], dense[2]);
-        assertTrue(dense[2].startsWith("bench: cannot benchmark a 200000000 x 200000000 float64 matrix")
+        assertTrue(dense[2].startsWith("autobalance: error: bench: cannot benchmark a 200000000 x 200000000 float64 "
+                + "matrix")
                 && dense[2].strip().lines().count() == 1, dense[2]);
         String[] sparse = bench("sparse", "--nnz", "100000000000");
         assertEquals("2", sparse[0], sparse[2]);
-        assertTrue(sparse[2].startsWith("bench sparse: cannot allocate 100000000000 staged sparse entries"),
+        assertTrue(sparse[2].startsWith("autobalance: error: bench sparse: cannot allocate 100000000000 staged "
+                + "sparse entries"),
                 sparse[2]);
         assertEquals("", dense[1] + sparse[1]);
     }
@@ -241,8 +246,8 @@ class BenchOptionsTest {
             }
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(2, p.waitFor(), output);
-            assertEquals("bench e2e: " + option + " '': an empty path (an unset shell variable?); give a name (try "
-                    + "--help)", output.strip());
+            assertEquals("autobalance: error: bench e2e: " + option + " '': an empty path (an unset shell variable?); "
+                    + "give a name (try --help)", output.strip());
         }
     }
 
