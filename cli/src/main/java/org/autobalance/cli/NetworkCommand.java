@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,10 +90,15 @@ final class NetworkCommand implements Callable<Integer> {
     private long maxIterations;
 
     @Option(names = "--tol", paramLabel = "EPS",
-            description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n. 0 runs exactly "
-                    + "--max-iter iterations. Default: 1.05e-8 (the square root of float64's unit roundoff 2^-53) in "
-                    + "float64, 1e-5 in float32."})
+            description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n, at a minimiser "
+                    + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a "
+                    + "step no longer changes the weights (stalled). Default: 1.05e-8 (the square root of float64's "
+                    + "unit roundoff 2^-53) in float64, 1e-5 in float32."})
     private Double tolerance;
+
+    @Option(names = "--max-seconds", paramLabel = "S",
+            description = "Stop after S seconds of iterations (checked after every iteration). Default: no limit.")
+    private Double maxSeconds;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of the random start and of the sigma estimate (default: ${DEFAULT-VALUE}).")
@@ -125,6 +131,7 @@ final class NetworkCommand implements Callable<Integer> {
         int[] shape = inputShape == null ? null : parseShape(inputShape);
         StepSchedule steps = option("--schedule", () -> StepSchedule.parse(schedule));
         SolverOptions.checkLimits(maxIterations, tolerance, threads);
+        Duration timeLimit = SolverOptions.timeLimit(maxSeconds);
         // the start is checked before the data is read, as factorize checks its --init (a typo should not cost a load);
         // which files file:DIR must hold depends on the layers' shapes, known once X is read
         if (init.startsWith("file:") && init.substring("file:".length()).isBlank()) {
@@ -188,6 +195,7 @@ final class NetworkCommand implements Callable<Integer> {
             if (tolerance != null) {
                 option("--tol", () -> b.tolerance(tolerance));
             }
+            b.timeLimit(timeLimit);
             option("--threads", () -> b.threads(threads == null ? Runtime.getRuntime().availableProcessors()
                     : threads));
             checkpointing.applyTo(b::resumeFrom, b::checkpoint);
@@ -297,7 +305,7 @@ final class NetworkCommand implements Callable<Integer> {
                         result.seconds());
                 if (result.stopReason() == StopReason.PLATEAU) {
                     printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
-                            + "more iterations (--max-iter) would lower the loss");
+                            + "more iterations (--max-iter, --max-seconds) would lower the loss");
                 }
                 if (result.stopReason() == StopReason.STALLED) {
                     boolean learnedNothing = first[0] != null && first[0].iteration() == 0

@@ -311,6 +311,11 @@ public final class SolverOptions {
 
     /** {@code --max-seconds} as a duration, or null for no limit. */
     public Duration timeLimit() {
+        return timeLimit(maxSeconds);
+    }
+
+    /** A {@code --max-seconds} value (factorize's, network's) as a duration, or null for none. */
+    static Duration timeLimit(Double maxSeconds) {
         if (maxSeconds == null) {
             return null;
         }

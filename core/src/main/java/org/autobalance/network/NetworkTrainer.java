@@ -62,8 +62,8 @@ public final class NetworkTrainer {
 
     private record Settings(DenseMatrix x, DenseMatrix y, Architecture arch, boolean biases, StepSchedule schedule,
             NetworkInitializer initializer, int threads, long seed, long maxIterations, double tolerance,
-            GemmKernels kernels, List<NetworkListener> listeners, CheckpointPolicy checkpoints, Checkpoint resume,
-            CancelToken cancelToken) {
+            Duration timeLimit, GemmKernels kernels, List<NetworkListener> listeners, CheckpointPolicy checkpoints,
+            Checkpoint resume, CancelToken cancelToken) {
 
         /**
          * What changes the iterates (what a resumed run must share with the run it continues): the data's shapes, the
@@ -166,6 +166,7 @@ public final class NetworkTrainer {
         private long seed = 42;
         private long maxIterations = 10_000;
         private double tolerance = Double.NaN;
+        private Duration timeLimit;
         private GemmKernels kernels = KernelProvider.gemm();
         private final List<NetworkListener> listeners = new ArrayList<>();
         private CheckpointPolicy checkpoints;
@@ -239,6 +240,17 @@ public final class NetworkTrainer {
          */
         public Builder tolerance(double tolerance) {
             this.tolerance = IterationMonitor.Limits.requireTolerance(tolerance);
+            return this;
+        }
+
+        /**
+         * Stop after this much wall time of this call's iterations (checked after every iteration; {@link
+         * StopReason#TIME_LIMIT}, or {@link StopReason#PLATEAU} when the last iterate passed the gradient test on a
+         * plateau); {@code null} for none (the default). Not part of a checkpoint's configuration: a resumed run may
+         * change it.
+         */
+        public Builder timeLimit(Duration timeLimit) {
+            this.timeLimit = IterationMonitor.Limits.requireTimeLimit(timeLimit);
             return this;
         }
 
@@ -320,7 +332,7 @@ public final class NetworkTrainer {
                 }
             }
             Settings settings = new Settings(x, y, arch, biases, schedule, initializer, threads, seed, maxIterations,
-                    tolerance, kernels, List.copyOf(listeners), checkpoints, resume, cancelToken);
+                    tolerance, timeLimit, kernels, List.copyOf(listeners), checkpoints, resume, cancelToken);
             if (resume != null) {
                 CheckpointReader.requireSameRun(resume, CHECKPOINT_KIND, MatrixDigest.of(x, y), settings.identity());
             }
@@ -575,6 +587,7 @@ public final class NetworkTrainer {
                     && CheckpointReader.doubles(resume, ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
+            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
             iterations = first;
             seconds = secondsBefore;
             for (long t = first; t < c.maxIterations(); t++) {
@@ -636,13 +649,18 @@ public final class NetworkTrainer {
                 // network, a saddle, however many iterations run)
                 double next = backoff == null ? schedule.eta(t + 1) : backoff.eta();
                 boolean stalled = before != null && next <= eta && before.equals(digest());
+                boolean outOfTime = now >= deadline;
                 if (stationary && probe.minimiser(t, params, step, probeScratch,
-                        iterations == c.maxIterations() || stalled,
+                        iterations == c.maxIterations() || stalled || outOfTime,
                         () -> IterationMonitor.cancellation(c.cancelToken()) != null)) {
                     stopReason = StopReason.CONVERGED;
                     return;
                 }
                 onPlateau = stationary;
+                if (outOfTime && !(stationary && probe.cutShort())) {
+                    stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
+                    return;
+                }
                 if (stalled && !(stationary && probe.cutShort())) {
                     stopReason = StopReason.STALLED;
                     return;

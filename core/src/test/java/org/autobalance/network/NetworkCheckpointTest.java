@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -219,6 +220,32 @@ class NetworkCheckpointTest {
             assertEquals(5, cancelled.iterations());
             assertEquals(5, cancelled.records().size());
             assertArrayEquals(run(settings.apply(p.builder()), 5).bits(), cancelled.bits(), "final parameters");
+        }
+    }
+
+    /**
+     * A time limit ends the run after the iteration during which it ran out ({@code TIME_LIMIT}), with the parameters
+     * of a run of exactly that many iterations, bit for bit. A listener sleeps 20 ms in each iteration, which the
+     * clock read by iteration t's test has seen t times: the 100 ms have passed by iteration 5's, so the run stops
+     * after at most 6 of its 1000.
+     */
+    @Test
+    void aTimeLimitStopsAfterTheIterationThatReachedIt() {
+        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new ConstantSchedule(0.05)).tolerance(0);
+            Run limited = run(settings.apply(p.builder()).timeLimit(Duration.ofMillis(100)).listener(rec -> {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }), 1000);
+            assertEquals(StopReason.TIME_LIMIT, limited.stopReason());
+            assertTrue(limited.iterations() <= 6, limited.iterations() + " iterations");
+            assertArrayEquals(run(settings.apply(p.builder()), limited.iterations()).bits(), limited.bits(),
+                    "final parameters");
+            assertThrows(IllegalArgumentException.class, () -> p.builder().timeLimit(Duration.ZERO));
         }
     }
 

@@ -260,10 +260,33 @@ class NetworkCommandTest {
                 "--max-iter", "200", "--threads", "1", "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("200 iterations, stopped: plateau"), r.out());
-        assertTrue(r.out().contains("\nthe limit ended the run on a saddle plateau "
-                + "(some directions not yet learned): more iterations (--max-iter) would lower the loss\n"), r.out());
+        assertTrue(r.out().contains("\nthe limit ended the run on a saddle plateau (some directions not yet learned): "
+                + "more iterations (--max-iter, --max-seconds) would lower the loss\n"), r.out());
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"stop_reason\":\"plateau\""), summary);
+    }
+
+    /**
+     * {@code --max-seconds}, as factorize has it: a run of 10⁶ iterations stops at a 0.2 s limit as time_limit (the
+     * summary says so), and a limit that is not positive is a usage error before the data is read.
+     */
+    @Test
+    void maxSecondsEndsTheRunAsTimeLimit() throws IOException {
+        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
+        double[][] ys = KnownMatrices.gaussian(100, 2, 1.0, 4);
+        String data = save("x.npy", xs) + "," + save("y.npy", ys);
+        Path out = dir.resolve("limited");
+        Run r = run("network", "--data", data, "--layers", "dense:4,relu,dense:2", "--tol", "0", "--max-iter",
+                "1000000", "--max-seconds", "0.2", "--threads", "1", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("stopped: time_limit"), r.out());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"stop_reason\":\"time_limit\""), summary);
+        Run refused = run("network", "--data", dir.resolve("absent.npy") + "," + dir.resolve("absent.npy"),
+                "--layers", "dense:2", "--max-seconds", "0");
+        assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
+        assertEquals("autobalance: error: --max-seconds: must be positive and at most 9.2e9 (292 years), got 0.0\n",
+                refused.err());
     }
 
     /**
