@@ -81,7 +81,10 @@ final class EscapeProbe {
     private static final int LOOP_GRAM_ROWS = 16;
     /** The side of the tiles a wide layer is transposed in. */
     private static final int TRANSPOSE_TILE = 32;
-    /** Grid points at most (λ up to 2^{60}): the loss rises or overflows long before. */
+    /**
+     * Grid points per layer at least (λ up to 2^{60}): from a start of ordinary scale the loss rises or overflows long
+     * before ({@link #pointsPerLayer} reaches further from a tiny one).
+     */
     private static final int MAX_POINTS_PER_LAYER = 60;
 
     private final int depth;
@@ -245,8 +248,9 @@ final class EscapeProbe {
         if (Arrays.stream(small).allMatch(Objects::isNull)) {
             return false;
         }
+        int points = pointsPerLayer(params, small);
         for (int sign = 1; sign >= -1; sign -= 2) {
-            for (int j = 1; j <= MAX_POINTS_PER_LAYER * depth; j++) {
+            for (int j = 1; j <= points * depth; j++) {
                 stopIf(cancelled);
                 double lambda = Math.pow(2, (double) j / depth);
                 for (int h = 1; h <= depth; h++) {
@@ -265,6 +269,33 @@ final class EscapeProbe {
             }
         }
         return false;
+    }
+
+    /**
+     * The scaling curve's reach, in doublings of λ: {@link #MAX_POINTS_PER_LAYER}, or more where the unlearned parts
+     * are so small that 2^60 leaves some layer's far below the entries of a layer of unit gain (1/√fan-in): then up to
+     * 2^10 times that scale. A start of 1e-20 in 5 layers with biases sat on the mean-only saddle, its last hidden
+     * features a bias of ~1e-17 plus a part of ~1e-80 below float64's resolution of it; its way down shows from λ ≈
+     * 2^65, and the curve stopped at 2^60 and took the saddle for a minimiser.
+     */
+    private int pointsPerLayer(Parameters params, double[][] small) {
+        double reach = MAX_POINTS_PER_LAYER;
+        for (int h = 1; h <= depth; h++) {
+            double[] part = small[h - 1];
+            if (part == null) {
+                continue;
+            }
+            double largest = 0.0;
+            for (double v : part) {
+                largest = Math.max(largest, Math.abs(v));
+            }
+            if (largest > 0) {
+                double unitGain = 1 / Math.sqrt(params.weights(h).cols());
+                reach = Math.max(reach, 10 + Math.log(unitGain / largest) / Math.log(2));
+            }
+        }
+        // λ = 2^1000 is the last power of two in float64's range
+        return (int) Math.ceil(Math.min(reach, 1000));
     }
 
     /** The last layer's exact line search: whether its minimum lies below L − Δ. */

@@ -306,6 +306,20 @@ class NetworkPlateauTest {
     }
 
     /**
+     * With biases the same tiny start fits the targets' mean (b_N) and then sits on the mean-only saddle: the last
+     * hidden layer's features are its bias plus a part below float64's resolution of it, so the curves must scale the
+     * unlearned parts beyond 2^60 to see the way down. It is a plateau, never "converged" (before: "converged" at the
+     * mean's loss; 5 layers of 1e-20, the helper's data, after 3041 iterations).
+     */
+    @Test
+    void theMeanOnlySaddleOfATinyStartIsAPlateau() {
+        Data data = Data.affine(SEED, 0);
+        Outcome o = train(data, DType.FLOAT64, RELU5, true, 1e-20, 6000, Double.NaN);
+        assertEquals(StopReason.PLATEAU, o.stopReason(), o.iterations() + " iterations, loss " + o.loss());
+        assertEquals(data.meanLoss(), o.loss(), 1e-9 * data.meanLoss());
+    }
+
+    /**
      * A start whose every gradient is exactly 0 (5 layers of 1e-100: their product underflows float64) is refused by
      * name: no curve of the plateau check can be read there. Before: "converged" after 1 iteration.
      */
