@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.autobalance.io.DelimitedText;
@@ -64,8 +65,9 @@ final class FactorizeCommand implements Callable<Integer> {
     private String objective;
 
     @Option(names = "--holdout", paramLabel = "FRACTION",
-            description = {"With --objective observed: hold out this fraction of the stored entries (drawn with "
-                    + "--seed) and report their RMSE in every record and in the summary (test_rmse)."})
+            description = {"With --objective observed: hold out each stored entry with this probability (drawn "
+                    + "with --seed: about this fraction of them) and report their RMSE in every record and in the "
+                    + "summary (test_rmse)."})
     private Double holdout;
 
     @Option(names = "--test", paramLabel = "FILE",
@@ -141,7 +143,11 @@ final class FactorizeCommand implements Callable<Integer> {
         DType dtype = options.validate().dtype();
         InputMatrix.Storage requested = InputMatrix.parseStorage(storage);
         RunOutputs.Format format = outFormat.format(out);
-        checkpointing.validate().requireSameOptions(dtype, options.configuration(rank, dtype));
+        Map<String, Object> known = options.configuration(rank, dtype);
+        if (earlyStop != null) {
+            known.put("early_stop", earlyStop);
+        }
+        checkpointing.validate().requireSameOptions(dtype, known);
         try (Destinations destinations = Destinations.claim(out, format.factorFiles()::contains, log, checkpointing,
                 options.startFiles(), input, test)) {
             return factorize(dtype, requested, format, goal, finalLoss, observed, destinations);
@@ -194,7 +200,10 @@ final class FactorizeCommand implements Callable<Integer> {
                 if (heldOut != null) {
                     extra.put("test_entries", heldOut.nonZeros());
                     printer.println("held out: " + heldOut.nonZeros() + " entries" + (holdout == null ? " from "
-                            + test : " (" + holdout + " of the stored entries, seed " + options.seed + ")")
+                            // a draw per entry, not an exact count: the share is said as it came out
+                            + test : String.format(Locale.ROOT, " (%.2f %% of the %d stored, each with probability %s, "
+                                    + "seed %d)", 100.0 * heldOut.nonZeros() / m.sparse().nonZeros(),
+                                    m.sparse().nonZeros(), holdout, options.seed))
                             + "; training on " + train.nonZeros());
                     long shared = holdout == null ? sharedEntries(heldOut, train) : 0;
                     if (shared > 0) {

@@ -100,8 +100,11 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
                         + ")");
             }
             try (s) {
+                // auto's reason, as its sparse choice has one (a new user's finding: the dense one said none)
                 return new InputMatrix(s.toDense(), null, "dense (" + (storage == Storage.DENSE ? "--storage dense"
-                        : "auto") + ": " + why + ")");
+                        : "auto") + ": " + why + (storage == Storage.DENSE ? "" : ", at least "
+                                + (int) (100 * AUTO_DENSITY) + " % and within half of the " + bytes(memory)
+                                + " memory") + ")");
             } catch (IllegalArgumentException e) {
                 throw new UsageException("cannot hold " + what + " from " + path + " as a dense matrix: "
                         + e.getMessage() + "; use --storage sparse", e);

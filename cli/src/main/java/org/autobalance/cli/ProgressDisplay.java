@@ -27,6 +27,8 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     private volatile Object latest;
     /** Where the σ₁ estimate is (before the first record), null before its first pass. */
     private volatile Sigma1 sigma1;
+    /** The entries of M the exact final loss forms, once it has begun (after the last record); 0 before. */
+    private volatile long exactLossEntries;
 
     /** The σ₁ estimate's passes over M so far, its most, and whether it has finished. */
     private record Sigma1(int passes, int most, boolean finished) {
@@ -81,6 +83,11 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
                     : String.format(Locale.ROOT, "%s: estimating sigma1(M) (it scales the step or the start): %d of "
                             + "at most %d passes over M", task, s.passes(), s.most());
         }
+        if (exactLossEntries > 0) {
+            // after the last record, which would otherwise stand for the minutes this pass takes on a large M
+            return String.format(Locale.ROOT, "%s: %d iterations done; forming the exact loss over the %d entries of M "
+                    + "(--exact-loss; Ctrl-C keeps the one-pass identity's)", task, done, exactLossEntries);
+        }
         return switch (record) {
             case IterationRecord r -> String.format(Locale.ROOT, "%s, relative error %.3e, balance %.2e",
                     done(r.iteration()), r.relativeError(), r.balance());
@@ -128,6 +135,14 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
         sigma1 = new Sigma1(passes, most, finished);
         if (bar != null && latest == null) {
             bar.setExtraMessage(shortSetUp());
+        }
+    }
+
+    @Override
+    public void onExactLoss(long entries) {
+        exactLossEntries = entries;
+        if (bar != null) {
+            bar.setExtraMessage("forming the exact loss");
         }
     }
 

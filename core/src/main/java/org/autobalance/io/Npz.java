@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
@@ -106,6 +108,9 @@ public final class Npz {
     private record Declared(String format, int rows, int cols) {
     }
 
+    /** ZipFile's refusal of a member compressed otherwise than stored or deflated (JDK 25's words). */
+    private static final Pattern UNREAD_METHOD = Pattern.compile("bad compression method: (\\d+)");
+
     /** The archive at {@code path} opened as a zip, or the line that says why it is not one. */
     private static ZipFile open(Path path) throws IOException {
         Objects.requireNonNull(path, "path must not be null");
@@ -121,6 +126,16 @@ public final class Npz {
         } catch (ZipException | EOFException e) {
             // EOFException: an end-of-archive record cut short (found by NpzFuzzTest)
             String start = FileInput.start(path, 16);
+            Matcher method = UNREAD_METHOD.matcher(String.valueOf(e.getMessage()));
+            if (start.startsWith(FileInput.ZIP_MAGIC) && method.find()) {
+                // Python's zipfile also writes bzip2 (12) and LZMA (14) members, which numpy reads; ZipFile refuses
+                // them as it opens the archive, and the line below said the file was damaged
+                int m = Integer.parseInt(method.group(1));
+                throw new MatrixFormatException(source, "a member is compressed with zip method " + m
+                        + (m == 12 ? " (bzip2)" : m == 14 ? " (LZMA)" : "") + ", which this reader does not support "
+                        + "(stored or deflate only, as numpy.savez, numpy.savez_compressed and scipy.sparse.save_npz "
+                        + "write): save it again with one of those");
+            }
             if (start.startsWith(FileInput.ZIP_MAGIC)) {
                 // a zip archive whose directory at the end is missing or damaged: a copy cut short, as a download or
                 // a full disk leaves it (the hint for other formats said "give it a name ending in .npz" of a .npz)

@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntToLongFunction;
 import org.autobalance.kernel.CsrPanels;
 import org.autobalance.kernel.FactorKernels;
@@ -129,7 +130,7 @@ public final class IterationEngine implements AutoCloseable {
     private final ParallelPass.RangeTask stepTask;
     private final ParallelPass.RangeTask residualTask;
     private final ParallelPass.RangeTask gramTask;
-    /** The exact residual of a sparse M, made by the first {@link #residualSquared()}; null until then. */
+    /** The exact residual of a sparse M, made by the first {@link #residualSquared}; null until then. */
     private SparseResidual sparseResidual;
     private double[] stepCoefficientsU;
     private double[] stepCoefficientsV;
@@ -432,16 +433,17 @@ public final class IterationEngine implements AutoCloseable {
      * ‖UVᵀ − M‖²_F over all d1·d2 entries at the current factors, exactly (residual entries formed and squared, no
      * cancelling identity): for a dense M by residual rows formed on the fly, for a sparse M (the zeros count, as in
      * the full loss, whichever objective the engine iterates) by {@link SparseResidual}, O(d1·d2·r), whose scratch is
-     * allocated by the first call and kept.
+     * allocated by the first call and kept. A sparse M's pass asks {@code stop} between blocks of its rows (from the
+     * pass's threads) and gives NaN once it says so: it is minutes long on a large M; a dense M's is an iteration's.
      */
-    public double residualSquared() {
+    public double residualSquared(BooleanSupplier stop) {
         if (m != null) {
             return pass.run(residualTask, rows);
         }
         if (sparseResidual == null) {
             sparseResidual = new SparseResidual(kernels, KernelProvider.gemm(), pass, sparse, u, v);
         }
-        return sparseResidual.residualSquared();
+        return sparseResidual.residualSquared(stop);
     }
 
     /**
@@ -529,7 +531,7 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * The scratch memory, in bytes, that {@link #residualSquared()} allocates on its first call for a sparse M of
+     * The scratch memory, in bytes, that {@link #residualSquared} allocates on its first call for a sparse M of
      * {@code cols} columns at rank {@code rank} with {@code threads} threads, at most (none for a dense M).
      */
     public static long sparseResidualBytes(DType dtype, int cols, int rank, int threads) {

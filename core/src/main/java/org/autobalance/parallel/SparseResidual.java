@@ -2,6 +2,7 @@ package org.autobalance.parallel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.BooleanSupplier;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.memory.DType;
@@ -55,6 +56,9 @@ final class SparseResidual implements AutoCloseable {
     /** Σ of squares of each block of {@link #TILE_ROWS} rows, added in row order after the pass. */
     private final double[] blockSums;
     private final ParallelPass.RangeTask task;
+    /** The current call's stop test, and whether a thread found it true (the pass's end publishes the write). */
+    private BooleanSupplier stop;
+    private volatile boolean stopped;
 
     SparseResidual(FactorKernels kernels, GemmKernels gemm, ParallelPass pass, SparseMatrix m, DenseMatrix u,
             DenseMatrix v) {
@@ -91,11 +95,19 @@ final class SparseResidual implements AutoCloseable {
                 + 2L * threads * TILE_ROWS * DenseMatrix.strideOf(dtype, TILE_COLS)) * dtype.bytes();
     }
 
-    /** ‖UVᵀ − M‖²_F at the current U and V, accumulated in double. */
-    double residualSquared() {
+    /**
+     * ‖UVᵀ − M‖²_F at the current U and V, accumulated in double; NaN if {@code stop}, asked before each block of rows
+     * by the thread that forms it, said yes.
+     */
+    double residualSquared(BooleanSupplier stop) {
         // the GEMM's right operand, streamed along its rows
         v.transposeInto(vt);
+        this.stop = stop;
+        stopped = false;
         pass.run(task, blockSums.length);
+        if (stopped) {
+            return Double.NaN;
+        }
         double sum = 0.0;
         for (double s : blockSums) {
             sum += s;
@@ -114,6 +126,10 @@ final class SparseResidual implements AutoCloseable {
         MemorySegment columns = m.columnIndices();
         MemorySegment values = m.values();
         for (int b = first; b < end; b++) {
+            if (stopped || stop.getAsBoolean()) {
+                stopped = true;
+                return 0.0;
+            }
             int i0 = b * TILE_ROWS;
             int h = Math.min(TILE_ROWS, d1 - i0);
             for (int i = 0; i < h; i++) {

@@ -192,7 +192,7 @@ public final class Checkpoint {
     }
 
     private void requireSameRun(String kind, String inputHash, Map<String, Object> configuration) {
-        requireSameConfiguration(kind, configuration);
+        requireSameConfiguration(kind, configuration, true);
         // after the configuration: an input hash may depend on it (the Spark module's, on the partitioning)
         if (!inputHash.equals(inputHash())) {
             throw new IllegalArgumentException("the checkpoint was written for another input "
@@ -215,11 +215,15 @@ public final class Checkpoint {
         Objects.requireNonNull(options, "options must not be null");
         requireKind(FactorCheckpoint.KIND);
         requireDtype(dtype);
-        requireSameConfiguration(FactorCheckpoint.KIND, options);
+        requireSameConfiguration(FactorCheckpoint.KIND, options, false);
     }
 
-    /** The kind, the engine and every entry of {@code configuration} against the saved ones. */
-    private void requireSameConfiguration(String kind, Map<String, Object> configuration) {
+    /**
+     * The kind, the engine and every entry of {@code configuration} against the saved ones; when it is the
+     * {@code whole} configuration, also the saved entries it lacks (a setting present only when set, as the early
+     * stopping patience, was otherwise dropped without a word by a resume that left it out).
+     */
+    private void requireSameConfiguration(String kind, Map<String, Object> configuration, boolean whole) {
         requireKind(kind);
         Map<String, Object> then = configuration();
         // the engine first: the two engines' configurations have different keys (threads, partitions), so the first
@@ -233,6 +237,12 @@ public final class Checkpoint {
             Object saved = then.get(e.getKey());
             boolean same = saved instanceof Number a && e.getValue() instanceof Number b
                     ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+            if (!same && e.getKey().equals(Factorizer.HELD_OUT)) {
+                throw new IllegalArgumentException("the checkpoint was written " + (saved == null
+                        ? "without held-out entries, this run has some: resume without them"
+                        : "with other held-out entries (their SHA-256 differs): resume with the same ones (--holdout "
+                                + "FRACTION and --seed, or --test FILE)"));
+            }
             if (!same) {
                 throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)
                         + ", this run has " + show(e.getValue()) + ": resume with the same "
@@ -240,6 +250,15 @@ public final class Checkpoint {
                                 // no option of the run names them: the build, the CPU and autobalance.simd.* do
                                 ? "build, machine and autobalance.simd.* settings as the run that wrote it"
                                 : "configuration"));
+            }
+        }
+        if (whole) {
+            for (Map.Entry<String, Object> e : then.entrySet()) {
+                if (!configuration.containsKey(e.getKey())) {
+                    throw new IllegalArgumentException("the checkpoint was written with " + (e.getKey().equals(
+                            Factorizer.HELD_OUT) ? "held-out entries" : e.getKey() + " " + show(e.getValue()))
+                            + ", this run has none: resume with the same configuration");
+                }
             }
         }
     }

@@ -60,6 +60,9 @@ public final class Factorizer {
     /** The settings, copied at {@link Builder#build()}: changing the builder afterwards does not affect this. */
     private final Settings config;
 
+    /** The configuration's key of the held-out entries' SHA-256 (compared on resume; not in the summary). */
+    static final String HELD_OUT = "held_out_sha256";
+
     private record Settings(DenseMatrix m, SparseMatrix sparse, Objective objective, SparseMatrix heldOut, int rank,
             StepSchedule schedule, Initializer initializer, Variant variant, int threads, long seed,
             long maxIterations, double tolerance, Duration timeLimit, long exactLossEvery, ExactLoss exactFinalLoss,
@@ -102,6 +105,11 @@ public final class Factorizer {
             if (earlyStopping > 0) {
                 // only when set: a checkpoint of a run without it, written before it existed, still matches
                 id.put("early_stop", earlyStopping);
+            }
+            if (heldOut != null) {
+                // their RMSE picks the best iterate: other held-out entries are another run (another --holdout draw
+                // was refused as another M, the trained-on entries, and another --test file not at all)
+                id.put(HELD_OUT, MatrixDigest.of(heldOut));
             }
             return id;
         }
@@ -563,12 +571,13 @@ public final class Factorizer {
                         residual = engine.fusedPass();
                     }
                 }
-            } else if (exact) {
-                engine.grams();
-                residual = engine.residualSquared();
             } else {
-                residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
-                        engine.gramV);
+                residual = exact ? exactResidual(sparse, engine, c.cancelToken(), all) : Double.NaN;
+                exact = !Double.isNaN(residual);
+                if (!exact) {
+                    residual = normMSquared - 2 * engine.fusedPass() + SmallLinearAlgebra.inner(engine.gramU,
+                            engine.gramV);
+                }
             }
             IterationMonitor.Summary metrics = monitor.summary(residual, exact, engine.gramU, engine.gramV, sigma1[0],
                     schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
@@ -585,6 +594,23 @@ public final class Factorizer {
                 v.close();
             }
         }
+    }
+
+    /**
+     * ‖UVᵀ − M‖²_F formed entry by entry at the final factors, with the Grams of the summary. For a {@code sparse} M
+     * (null for a dense one) that costs O(d1·d2·r), on a large M minutes: the listeners are told first, and a cancel
+     * or interrupt during it gives NaN, for the identity's loss (Ctrl-C there was ignored until the pass ended).
+     */
+    private static double exactResidual(SparseMatrix sparse, IterationEngine engine, CancelToken token,
+            List<IterationListener> listeners) {
+        engine.grams();
+        if (sparse == null) {
+            return engine.residualSquared(() -> false); // one pass, about an iteration's cost
+        }
+        for (IterationListener listener : listeners) {
+            listener.onExactLoss((long) sparse.rows() * sparse.cols());
+        }
+        return engine.residualSquared(IterationMonitor.cancellationOf(token));
     }
 
     /** The iterations, from the monitor's first to a stop or the limit. */
@@ -604,11 +630,17 @@ public final class Factorizer {
             String before = IterationMonitor.testsForStall(t) ? MatrixDigest.of(u, v) : null;
             // the observed loss is exact: its pass forms every residual (dotUMV is then Σ_Ω e²)
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
-            double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared() / 2
+            double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared(() -> false) / 2
                     : monitor.identityLoss(dotUMV, gramU, gramV);
             double heldOutRmse = heldOutCount == 0 ? Double.NaN : Math.sqrt(engine.heldOutSquared() / heldOutCount);
             if (best != null) {
                 best.offer(t, heldOutRmse, u, v); // before this iteration's update: the RMSE is of these factors
+                if (best.patienceRunOut(t)) {
+                    // decided on iterate t's RMSE, before its update: an update made first left an iterate the run
+                    // never tested, and that iterate, when it was a new best, was returned as 'early_stopped'
+                    monitor.stoppedBefore(StopReason.EARLY_STOPPED);
+                    return;
+                }
             }
             monitor.observe(t, loss, gramU, gramV);
             double eta = schedule.eta(t);

@@ -61,7 +61,7 @@ class SparseResidualTest {
                         ? new IterationEngine(KernelProvider.kernels(), KernelProvider.sparseKernels(), pass, m,
                                 false, null, u, v)
                         : new IterationEngine(KernelProvider.kernels(), pass, dense, u, v)) {
-            return engine.residualSquared();
+            return engine.residualSquared(() -> false);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
@@ -108,7 +109,10 @@ class EarlyStoppingTest {
 
         Run early = run(LIMIT, b -> b.earlyStopping(PATIENCE));
         assertEquals(StopReason.EARLY_STOPPED, early.result().stopReason());
-        assertEquals(argmin + PATIENCE + 1, early.result().iterations(), "stopped a patience after the best");
+        // stopped at the iterate a patience after the best, before that iterate's update: it made no iterate that
+        // nothing tested
+        assertEquals(argmin + PATIENCE, early.result().iterations(), "stopped a patience after the best");
+        assertEquals(argmin + PATIENCE, early.records().size(), "records of the iterates before the stop");
         assertEquals(argmin, early.result().bestHeldOutIteration());
         assertEquals(lowest, early.result().heldOutRmse(), "the returned factors' held-out RMSE");
         // the factors are those of a run that stops after exactly argmin updates
@@ -150,6 +154,24 @@ class EarlyStoppingTest {
                 () -> SETTINGS.apply(Factorizer.builder(observed, RANK)).earlyStopping(PATIENCE + 1)
                         .resumeFrom(saved).build());
         assertTrue(e.getMessage().contains("early_stop"), e.getMessage());
+        // and none is another run too: it was dropped without a word (a new user's finding)
+        e = assertThrows(IllegalArgumentException.class,
+                () -> SETTINGS.apply(Factorizer.builder(observed, RANK)).resumeFrom(saved).build());
+        assertEquals("the checkpoint was written with early_stop " + PATIENCE + ", this run has none: resume with the "
+                + "same configuration", e.getMessage());
+        // other held-out entries pick another best: named as such (another --holdout draw was "another input matrix",
+        // another --test file was not refused at all)
+        double[][] moved;
+        try (DenseMatrix copy = heldOut.toDense()) {
+            moved = copy.toArray();
+        }
+        moved[0][0] += 1;
+        try (SparseMatrix other = SparseMatrix.of(DType.FLOAT64, moved)) {
+            e = assertThrows(IllegalArgumentException.class, () -> SETTINGS.apply(Factorizer.builder(observed, RANK))
+                    .heldOut(other).earlyStopping(PATIENCE).resumeFrom(saved).build());
+            assertEquals("the checkpoint was written with other held-out entries (their SHA-256 differs): resume with "
+                    + "the same ones (--holdout FRACTION and --seed, or --test FILE)", e.getMessage());
+        }
     }
 
     @Test

@@ -1,6 +1,8 @@
 package org.autobalance.solve;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +15,7 @@ import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.observe.IterationListener;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.parallel.IterationEngine;
@@ -361,6 +364,53 @@ class SparseSolverTest {
         }
         // the premise: the identity did come out below 0 in some of the runs (before the clamp, their NaN failed)
         assertTrue(negative > 0, "no run had a negative identity loss");
+    }
+
+    /**
+     * A cancel or an interrupt during the exact final loss of a sparse M (O(d1·d2·r): minutes on a large M, and Ctrl-C
+     * waited for its end — a new user's finding) ends that pass: the result holds the same factors, with the identity's
+     * loss, bit for bit as {@link ExactLoss#NEVER} gives it. The listeners are told before the pass, with the entries
+     * it forms; here one of them cancels (or interrupts), as Ctrl-C would while it runs.
+     */
+    @ParameterizedTest
+    @CsvSource({"cancel", "interrupt"})
+    void aCancelDuringTheExactFinalLossGivesTheIdentitysLoss(String how) {
+        double[][] m = KnownMatrices.withSpectrum(24, 18, new double[] {3, 2, 1, 0.5}, 43);
+        CancelToken token = new CancelToken();
+        long[] told = {-1};
+        IterationListener stopping = new IterationListener() {
+            @Override
+            public void onIteration(IterationRecord record) {
+            }
+
+            @Override
+            public void onExactLoss(long entries) {
+                told[0] = entries;
+                if (how.equals("cancel")) {
+                    token.cancel();
+                } else {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m);
+                Result identity = Factorizer.builder(sm, 2).maxIterations(20).exactFinalLoss(ExactLoss.NEVER)
+                        .threads(2).build().run();
+                Result stopped = Factorizer.builder(sm, 2).maxIterations(20).exactFinalLoss(ExactLoss.ALWAYS)
+                        .cancelToken(token).listener(stopping).threads(2).build().run()) {
+            assertEquals(how.equals("interrupt"), Thread.interrupted(), "the interrupt status is kept");
+            assertEquals(24 * 18, told[0]);
+            assertEquals(StopReason.MAX_ITERATIONS, stopped.stopReason(), "the iterations ended by their limit");
+            assertFalse(stopped.lossExact());
+            assertEquals(identity.loss(), stopped.loss());
+            assertArrayEquals(identity.u().toArray(), stopped.u().toArray());
+        }
+        // the premise: without a stop the same setting forms the exact loss
+        try (SparseMatrix sm = SparseMatrix.of(DType.FLOAT64, m);
+                Result exact = Factorizer.builder(sm, 2).maxIterations(20).exactFinalLoss(ExactLoss.ALWAYS)
+                        .listener(new Trajectory()).threads(2).build().run()) {
+            assertTrue(exact.lossExact());
+        }
     }
 
     /**

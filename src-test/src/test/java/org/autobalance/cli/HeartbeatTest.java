@@ -73,7 +73,15 @@ class HeartbeatTest {
             display.onIteration(IterationRecord.builder().iteration(4).relativeError(0.5).balance(1e-3).build());
             assertEquals("rank 2: 5 of at most 100 iterations, relative error 5.000e-01, balance 1.00e-03",
                     display.describe());
+            // the exact final loss of a large sparse M takes minutes after the last record, which stood for them
+            display.onExactLoss(2_000_000_000_000L);
+            assertEquals("rank 2: 5 iterations done; forming the exact loss over the 2000000000000 entries of M "
+                    + "(--exact-loss; Ctrl-C keeps the one-pass identity's)", display.describe());
         }
+        assertEquals("forming the exact loss", lastRendering(display -> {
+            display.onIteration(IterationRecord.builder().iteration(0).loss(2, true).balance(1e-3).build());
+            display.onExactLoss(12);
+        }));
     }
 
     /**

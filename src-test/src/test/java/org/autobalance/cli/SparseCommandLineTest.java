@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.autobalance.io.MatrixMarket;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -103,6 +105,8 @@ class SparseCommandLineTest {
                 "--max-iter", "5");
         assertEquals(0, denser.exitCode(), denser.err());
         assertTrue(denser.out().contains("storage: dense (auto: density"), denser.out());
+        // with its reason, as the sparse choice has one
+        assertTrue(denser.out().contains(" with its transpose, at least 10 % and within half of the "), denser.out());
     }
 
     @Test
@@ -113,7 +117,15 @@ class SparseCommandLineTest {
         var r = run("factorize", "--input", m.toString(), "--rank", "2", "--objective", "observed", "--holdout",
                 "0.1", "--threads", "2", "--max-iter", "4000", "--out", out.toString(), "--log", log.toString());
         assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("held out: "), r.out());
+        // each entry is held out with probability 0.1: the line says the share that came out, not the probability
+        // as if it were one (a new user's finding), and the counts add up
+        Matcher held = Pattern.compile("held out: (\\d+) entries \\((\\d+\\.\\d\\d) % of the (\\d+) stored, each "
+                + "with probability 0\\.1, seed \\d+\\); training on (\\d+)").matcher(r.out());
+        assertTrue(held.find(), r.out());
+        long heldOut = Long.parseLong(held.group(1));
+        long stored = Long.parseLong(held.group(3));
+        assertEquals(stored, heldOut + Long.parseLong(held.group(4)), r.out());
+        assertEquals(String.format(Locale.ROOT, "%.2f", 100.0 * heldOut / stored), held.group(2));
         assertTrue(r.out().contains("storage: sparse (--objective observed"), r.out());
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"objective\":\"observed\""), summary);
@@ -143,11 +155,10 @@ class SparseCommandLineTest {
         assertTrue(earlySummary.contains("\"stop_reason\":\"early_stopped\""), earlySummary);
         assertTrue(e.out().contains("stopped: early_stopped"), e.out());
         assertEquals(patience, jsonNumber(earlySummary, "early_stop"));
-        // it stopped because the patience ran out, and no later: PATIENCE updates after the best one, plus the update
-        // of the iteration whose record found it so
+        // it stopped because the patience ran out, and no later: PATIENCE updates after the best iterate
         long iterations = (long) jsonNumber(earlySummary, "iterations");
         long best = (long) jsonNumber(earlySummary, "best_test_iteration");
-        assertTrue(iterations >= best + patience && iterations <= best + patience + 1, earlySummary);
+        assertEquals(best + patience, iterations, earlySummary);
         assertEquals(jsonNumber(earlySummary, "best_test_rmse"), jsonNumber(earlySummary, "test_rmse"));
         assertTrue(e.out().contains("written: the factors after " + best + " iterations, the lowest held-out RMSE "
                 + "of the run"), e.out());

@@ -584,10 +584,6 @@ public final class IterationMonitor {
             stopReason = StopReason.STOP_CONDITION;
             return true;
         }
-        if (heldOutBest != null && heldOutBest.patienceRunOut(t)) {
-            stopReason = StopReason.EARLY_STOPPED;
-            return true;
-        }
         if (stalled(t, eta, schedule, unchanged)) {
             return true;
         }
@@ -627,8 +623,7 @@ public final class IterationMonitor {
     }
 
     /**
-     * The run's held-out best (offered each iterate by the solver before its update): saved with every checkpoint,
-     * and the run stops when its patience has run out.
+     * The run's held-out best (offered each iterate by the solver before its update), saved with every checkpoint.
      */
     public void trackHeldOutBest(HeldOutBest best) {
         heldOutBest = best;
@@ -672,9 +667,13 @@ public final class IterationMonitor {
         return false;
     }
 
-    /** The run ended before its first iteration (cancelled during the set-up). */
+    /**
+     * The run ended before the step of its next iteration: cancelled during the set-up, or an iterate whose held-out
+     * RMSE is a patience past the best.
+     */
     public void stoppedBefore(StopReason reason) {
         stopReason = Objects.requireNonNull(reason, "reason must not be null");
+        seconds = secondsBefore + (System.nanoTime() - start) * 1e-9;
     }
 
     /** Iterations done (counting those before a resume). */
@@ -756,6 +755,15 @@ public final class IterationMonitor {
                 FactorCheckpoint.write(p.dir(), u, v, progress, s.inputHash(), s.configuration(), every)));
         savedAfter = done;
         lastSaved = System.nanoTime();
+    }
+
+    /**
+     * {@link #cancellation}{@code (token) != null} for the calling thread, as a test that other threads (a pass's
+     * workers) may make.
+     */
+    public static BooleanSupplier cancellationOf(CancelToken token) {
+        Thread caller = Thread.currentThread();
+        return () -> caller.isInterrupted() || token != null && token.isCancelled();
     }
 
     /**
