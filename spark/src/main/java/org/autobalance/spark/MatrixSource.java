@@ -122,7 +122,10 @@ public abstract class MatrixSource implements Serializable {
      */
     public static MatrixSource checkWithoutSpark(Path path, int partitions) {
         if (!Files.exists(path)) {
-            throw new IllegalArgumentException("input " + path + " does not exist");
+            // file:///x arrives as the relative path file:/x; hdfs://h/x as hdfs:/h/x
+            throw new IllegalArgumentException("input " + path + " does not exist" + (path.toString().matches(
+                    "[A-Za-z][A-Za-z0-9+.-]*:/.*") ? " (a URI? the input is a path on the driver's file system, which "
+                            + "the executors must see too: mount the file system there, or copy the input)" : ""));
         }
         String name = path.getFileName().toString();
         if (ParquetRows.isParquet(path)) {

@@ -7,8 +7,14 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.size;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
@@ -55,7 +61,10 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
         super(path, rows, cols, partitions);
     }
 
-    /** A {@code .parquet} file, or a directory holding one (a Spark output directory). */
+    /**
+     * A {@code .parquet} file, or a directory holding one at any depth (a Spark output directory, written with
+     * {@code partitionBy} or not: the files of one written with it lie in subdirectories {@code name=value}).
+     */
     static boolean isParquet(Path path) {
         if (path.getFileName().toString().endsWith(".parquet")) {
             return true;
@@ -63,31 +72,80 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
         if (!Files.isDirectory(path)) {
             return false;
         }
-        try (Stream<Path> files = Files.list(path)) {
-            return files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
-        } catch (java.io.IOException e) {
+        try (Stream<Path> files = Files.walk(path)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet") && Files.isRegularFile(f));
+        } catch (IOException | UncheckedIOException e) {
             throw new IllegalArgumentException("cannot list input directory " + path + ": " + e.getMessage(), e);
         }
     }
 
+    /** The first and last bytes of every Parquet file. */
+    private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
     /**
-     * Refuses, before Spark reads it, a Parquet directory holding a file that is not Parquet: Spark reads every file
-     * there whose name does not start with {@code .} or {@code _}, and failed on a stray one in its own words
-     * ("[FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER] … notes.txt. Could not read footer"), exit code 1.
+     * Refuses, before Spark reads it, Parquet input that Spark would fail on in its own words or read in part without
+     * a word: in a directory, a file that is not Parquet (Spark reads every file whose name does not start with
+     * {@code .} or {@code _}, and failed on a stray one: "[FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER] … notes.txt.
+     * Could not read footer", exit code 1) or a subdirectory not named {@code name=value} (partition discovery leaves
+     * it out, and its rows with it); and a file without Parquet's magic bytes at both ends, as a copy cut short leaves
+     * it ("[FAILED_READ_FILE.NO_HINT]", exit code 1).
      */
     static void requireOnlyParquetFiles(Path path) {
+        String where = "Parquet input " + path + ": ";
         if (!Files.isDirectory(path)) {
+            requireComplete(path, where);
             return;
         }
-        try (Stream<Path> files = Files.list(path)) {
-            files.filter(f -> !MatrixSource.skippedBySpark(f) && Files.isRegularFile(f)
-                    && !f.getFileName().toString().endsWith(".parquet")).findFirst().ifPresent(f -> {
-                        throw new IllegalArgumentException("Parquet input " + path + ": " + f.getFileName()
-                                + " is not a .parquet file (Spark reads every file of the directory whose name does "
-                                + "not start with . or _): move it out");
-                    });
-        } catch (java.io.IOException e) {
+        try (Stream<Path> files = Files.walk(path)) {
+            for (Path f : (Iterable<Path>) files.skip(1)::iterator) {
+                if (hiddenFromSpark(path, f)) {
+                    continue;
+                }
+                String name = path.relativize(f).toString();
+                if (Files.isDirectory(f)) {
+                    if (f.getFileName().toString().indexOf('=') < 1) {
+                        throw new IllegalArgumentException(where + "subdirectory " + name + " is not named as a "
+                                + "partition (column=value), and Spark does not read it: move it out");
+                    }
+                } else if (!f.getFileName().toString().endsWith(".parquet")) {
+                    throw new IllegalArgumentException(where + name + " is not a .parquet file (Spark reads every "
+                            + "file of the directory whose name does not start with . or _): move it out");
+                } else {
+                    requireComplete(f, where + name + " ");
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
             throw new IllegalArgumentException("cannot list input directory " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether Spark leaves out {@code f}, below {@code root}: it, or a directory between, starts with . or _. */
+    private static boolean hiddenFromSpark(Path root, Path f) {
+        for (Path p = f; !p.equals(root); p = p.getParent()) {
+            if (MatrixSource.skippedBySpark(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Refuses a Parquet file that does not start and end with its magic bytes (truncated, or not Parquet). */
+    private static void requireComplete(Path file, String where) {
+        try (FileChannel c = FileChannel.open(file)) {
+            long size = c.size();
+            ByteBuffer head = ByteBuffer.allocate(MAGIC.length);
+            ByteBuffer tail = ByteBuffer.allocate(MAGIC.length);
+            if (size >= 3L * MAGIC.length) { // magic, footer length, magic at least
+                c.read(head, 0);
+                c.read(tail, size - MAGIC.length);
+            }
+            if (!Arrays.equals(head.array(), MAGIC) || !Arrays.equals(tail.array(), MAGIC)) {
+                throw new IllegalArgumentException(where + "is not a whole Parquet file (" + size + " bytes, "
+                        + (Arrays.equals(head.array(), MAGIC) ? "without the PAR1 that ends one: truncated? write or "
+                                + "copy it again" : "not starting with PAR1") + ")");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(where + "cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -142,12 +200,33 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
     }
 
     private static Dataset<Row> read(JavaSparkContext sc, String path) {
-        return SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(path);
+        return SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(literal(path));
     }
 
+    /**
+     * {@code path} as a Hadoop path pattern that matches it alone: Spark's reader takes a path with any of
+     * {@code [ ] { } * ?} or a backslash as a glob, so an input M[1] was read as the directory M1 beside it, without a
+     * word (or failed on a sibling whose name Hadoop cannot parse). A backslash escapes one character in Hadoop's
+     * patterns.
+     */
+    static String literal(String path) {
+        StringBuilder b = new StringBuilder(path.length());
+        for (char c : path.toCharArray()) {
+            if ("[]{}*?\\".indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    /**
+     * The column {@code name}, found as Spark's SQL finds it: regardless of case (ROW and Values were refused here,
+     * then read by Spark; two columns that differ only in case Spark refuses as it reads the schema).
+     */
     private static StructField field(StructType schema, String name, String where) {
         for (StructField f : schema.fields()) {
-            if (f.name().equals(name)) {
+            if (f.name().equalsIgnoreCase(name)) {
                 return f;
             }
         }

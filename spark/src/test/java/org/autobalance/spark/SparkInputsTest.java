@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -330,6 +332,83 @@ class SparkInputsTest {
                 factors(MatrixSource.open(SharedSpark.context(), tinyint, 2)));
     }
 
+    /** Rows {i, values} of a 12 × 4 matrix, each with {@code extra} (when not null) as a third column. */
+    private static List<Row> rowsOfA12By4(Integer extra) {
+        List<Row> rows = new ArrayList<>();
+        for (long i = 0; i < 12; i++) {
+            List<Double> values = List.of(i % 5 - 2.0, (i * 7) % 11 - 5.0, (i * 3) % 4 + 0.5, 1.0 - i % 2);
+            rows.add(extra == null ? RowFactory.create(i, values) : RowFactory.create(i, values, (int) (i % extra)));
+        }
+        return rows;
+    }
+
+    /**
+     * Parquet as other writers leave it gives the factors of the plain file: written with {@code partitionBy} (its
+     * files in subdirectories grp=0, grp=1, …, taken for a shard directory: "unexpected directory grp=0"), with
+     * columns ROW and Values (Spark's SQL ignores case; they were refused), and at a path with a glob's characters
+     * (M[1] was read as the M1 beside it, without a word).
+     */
+    @Test
+    void parquetFromOtherWritersIsReadAsThePlainFile() {
+        DataType doubles = DataTypes.createArrayType(DataTypes.DoubleType);
+        double[][][] plain = factors(MatrixSource.open(SharedSpark.context(),
+                written("plain", rowsOfA12By4(null), DataTypes.LongType, doubles), 2));
+        SparkSession spark = SparkSession.builder().sparkContext(SharedSpark.context().sc()).getOrCreate();
+        Path partitioned = dir.resolve("partitioned.parquet");
+        spark.createDataFrame(rowsOfA12By4(3), new StructType().add("row", DataTypes.LongType).add("values", doubles)
+                .add("grp", DataTypes.IntegerType)).write().partitionBy("grp").parquet(partitioned.toString());
+        assertTrue(Files.isDirectory(partitioned.resolve("grp=2")), "the premise: partition directories");
+        assertSameBits(plain, factors(MatrixSource.open(SharedSpark.context(), partitioned, 2)));
+        Path cased = dir.resolve("cased.parquet");
+        spark.createDataFrame(rowsOfA12By4(null), new StructType().add("ROW", DataTypes.LongType).add("Values",
+                doubles)).write().parquet(cased.toString());
+        assertSameBits(plain, factors(MatrixSource.open(SharedSpark.context(), cased, 2)));
+        // g1.parquet matches the glob g[1].parquet: another matrix of 6 rows there
+        written("g1", rowsOfA12By4(null).subList(0, 6).stream().map(r -> RowFactory.create(r.get(0), r.get(1)))
+                .toList(), DataTypes.LongType, doubles);
+        MatrixSource literal = MatrixSource.open(SharedSpark.context(), written("g[1]", rowsOfA12By4(null),
+                DataTypes.LongType, doubles), 2);
+        assertEquals(12, literal.rows());
+        assertSameBits(plain, factors(literal));
+    }
+
+    /**
+     * Without Spark: a Parquet file cut short is named (Spark failed on it in its own words, "[FAILED_READ_FILE.
+     * NO_HINT]", exit code 1), as is a subdirectory that Spark would leave out, rows and all; an input given as a URI
+     * says it is taken as a path.
+     */
+    @Test
+    void aCutParquetFileAnUnreadSubdirectoryAndAUriAreNamed() throws IOException {
+        DataType doubles = DataTypes.createArrayType(DataTypes.DoubleType);
+        Path cut = written("cut", rowsOfA12By4(null), DataTypes.LongType, doubles);
+        Path part;
+        try (var files = Files.list(cut)) {
+            part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        assertNull(MatrixSource.checkWithoutSpark(cut, 0), "a whole one is left to Spark");
+        Path moved = dir.resolve("whole.parquet");
+        Files.copy(part, moved);
+        long size = Files.size(part);
+        try (FileChannel c = FileChannel.open(part, StandardOpenOption.WRITE)) {
+            c.truncate(size - 10);
+        }
+        assertEquals("Parquet input " + cut + ": " + part.getFileName() + " is not a whole Parquet file ("
+                + (size - 10) + " bytes, without the PAR1 that ends one: truncated? write or copy it again)",
+                assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(cut, 0))
+                        .getMessage());
+        Files.delete(part);
+        Files.createDirectories(cut.resolve("extra"));
+        Files.move(moved, cut.resolve("extra").resolve(part.getFileName()));
+        assertEquals("Parquet input " + cut + ": subdirectory extra is not named as a partition (column=value), and "
+                + "Spark does not read it: move it out", assertThrows(IllegalArgumentException.class,
+                        () -> MatrixSource.checkWithoutSpark(cut, 0)).getMessage());
+        Path uri = Path.of("file:" + dir.resolve("nowhere.parquet"));
+        assertEquals("input " + uri + " does not exist (a URI? the input is a path on the driver's file system, "
+                + "which the executors must see too: mount the file system there, or copy the input)",
+                assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(uri, 0))
+                        .getMessage());
+    }
+
     /** {@code rows} written as Parquet with columns row and values of the types given. */
     private Path written(String name, List<Row> rows, DataType row, DataType values) {
         Path path = dir.resolve(name + ".parquet");
@@ -400,7 +479,8 @@ class SparkInputsTest {
     @Test
     void aFileThatIsNotParquetInAParquetDirectoryIsNamed() throws IOException {
         Path parquet = Files.createDirectories(dir.resolve("stray.parquet-dir"));
-        Files.writeString(parquet.resolve("part-00000.snappy.parquet"), "not read here");
+        // Parquet's magic bytes at both ends are all that is checked without Spark
+        Files.writeString(parquet.resolve("part-00000.snappy.parquet"), "PAR1 not read here PAR1");
         Files.writeString(parquet.resolve("_SUCCESS"), "");
         Files.writeString(parquet.resolve(".part-00000.snappy.parquet.crc"), "");
         assertNull(MatrixSource.checkWithoutSpark(parquet, 0), "Parquet is left to Spark");
