@@ -144,9 +144,8 @@ public final class NetworkTrainer {
         Objects.requireNonNull(dtype, "dtype must not be null");
         Objects.requireNonNull(schedule, "schedule must not be null");
         Objects.requireNonNull(initializer, "initializer must not be null");
-        // the checkpoint's own input hash: only the kind and the options are compared here
-        CheckpointReader.requireSameRun(checkpoint, CHECKPOINT_KIND, checkpoint.inputHash(), Settings.options(dtype,
-                biases, schedule, initializer, seed, threads, tolerance, KernelProvider.gemm()));
+        CheckpointReader.requireSameOptions(checkpoint, CHECKPOINT_KIND, Settings.options(dtype, biases, schedule,
+                initializer, seed, threads, tolerance, KernelProvider.gemm()));
     }
 
     /** A builder for fitting {@code y} (n × outputs) from {@code x} (n × inputs); neither is modified or owned. */

@@ -102,6 +102,11 @@ public final class Checkpoint {
             }
 
             @Override
+            public void requireSameOptions(Checkpoint c, String kind, Map<String, Object> options) {
+                c.requireSameConfiguration(kind, options, false);
+            }
+
+            @Override
             public void requireSameRun(Checkpoint c, DType dtype, int d1, int d2, int rank, String inputHash,
                     Map<String, Object> configuration) {
                 c.requireShape(dtype, d1, d2, rank);

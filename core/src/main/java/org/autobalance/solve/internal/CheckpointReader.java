@@ -41,6 +41,9 @@ public final class CheckpointReader {
         /** Refuses a run of another kind, configuration or input (see {@link CheckpointReader#requireSameRun}). */
         void requireSameRun(Checkpoint c, String kind, String inputHash, Map<String, Object> configuration);
 
+        /** Refuses a run of another kind or with other options (see {@link CheckpointReader#requireSameOptions}). */
+        void requireSameOptions(Checkpoint c, String kind, Map<String, Object> options);
+
         /** The factorisation's check on resume: the factors' shapes and dtype, then as the method above. */
         void requireSameRun(Checkpoint c, DType dtype, int d1, int d2, int rank, String inputHash,
                 Map<String, Object> configuration);
@@ -106,6 +109,17 @@ public final class CheckpointReader {
      */
     public static void requireSameRun(Checkpoint c, String kind, String inputHash, Map<String, Object> configuration) {
         access.requireSameRun(c, kind, inputHash, configuration);
+    }
+
+    /**
+     * Refuses to continue {@code c} with other {@code options}, entries of the configuration known before the input is
+     * read (the saved entries it does not name are left to {@link #requireSameRun}).
+     *
+     * @param kind {@code factorize} ({@link FactorCheckpoint#KIND}) or {@code network}
+     * @throws IllegalArgumentException naming the first difference
+     */
+    public static void requireSameOptions(Checkpoint c, String kind, Map<String, Object> options) {
+        access.requireSameOptions(c, kind, options);
     }
 
     /**
