@@ -148,6 +148,12 @@ final class FactorizeCommand implements Callable<Integer> {
             known.put("early_stop", earlyStop);
         }
         checkpointing.validate().requireSameOptions(dtype, known);
+        if (earlyStop == null && checkpointing.resumedConfiguration().get("early_stop") instanceof Number patience) {
+            // a key only when set, so the options' check cannot see it missing: refused here, before M is read, not
+            // by the whole check after
+            throw new UsageException("the checkpoint was written with early_stop " + patience.longValue()
+                    + ", this run has none: resume with --early-stop " + patience.longValue(), null);
+        }
         try (Destinations destinations = Destinations.claim(out, format.factorFiles()::contains, log, checkpointing,
                 options.startFiles(), input, test)) {
             return factorize(dtype, requested, format, goal, finalLoss, observed, destinations);
@@ -202,7 +208,7 @@ final class FactorizeCommand implements Callable<Integer> {
                     printer.println("held out: " + heldOut.nonZeros() + " entries" + (holdout == null ? " from "
                             // a draw per entry, not an exact count: the share is said as it came out
                             + test : String.format(Locale.ROOT, " (%.2f %% of the %d stored, each with probability %s, "
-                                    + "seed %d)", 100.0 * heldOut.nonZeros() / m.sparse().nonZeros(),
+                                    + "seed %d)", 100.0 * heldOut.nonZeros() / Math.max(1, m.sparse().nonZeros()),
                                     m.sparse().nonZeros(), holdout, options.seed))
                             + "; training on " + train.nonZeros());
                     long shared = holdout == null ? sharedEntries(heldOut, train) : 0;

@@ -72,6 +72,13 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
     /** What the run is doing, for a heartbeat line. */
     String describe() {
         Object record = latest;
+        if (exactLossEntries > 0) {
+            // after the last record (or none: a resume at the limit), which would otherwise stand for the minutes
+            // this pass takes on a large M
+            return String.format(Locale.ROOT, "%s: %sforming the exact loss over the %d entries of M (--exact-loss; "
+                    + "Ctrl-C keeps the one-pass identity's)", task, done > 0 ? done + " iterations done; " : "",
+                    exactLossEntries);
+        }
         if (record == null) {
             Sigma1 s = sigma1;
             if (s == null) {
@@ -82,11 +89,6 @@ final class ProgressDisplay implements IterationListener, NetworkListener, AutoC
                     // σ₁ scales the step (auto, theory), the start (the default small, balanced, ward-kolda), or both
                     : String.format(Locale.ROOT, "%s: estimating sigma1(M) (it scales the step or the start): %d of "
                             + "at most %d passes over M", task, s.passes(), s.most());
-        }
-        if (exactLossEntries > 0) {
-            // after the last record, which would otherwise stand for the minutes this pass takes on a large M
-            return String.format(Locale.ROOT, "%s: %d iterations done; forming the exact loss over the %d entries of M "
-                    + "(--exact-loss; Ctrl-C keeps the one-pass identity's)", task, done, exactLossEntries);
         }
         return switch (record) {
             case IterationRecord r -> String.format(Locale.ROOT, "%s, relative error %.3e, balance %.2e",

@@ -23,8 +23,9 @@ public interface IterationListener {
     /**
      * After the last iteration, the solver forms the exact loss of a sparse M over all its {@code entries} (d1·d2, the
      * zeros included; {@code ExactLoss}): O(d1·d2·r), on a large M longer than many iterations. A cancel or interrupt
-     * during it ends it, and the result's loss is then the one-pass identity's ({@code lossExact()} false). On the
-     * solver's thread; by default nothing. A progress display says it while it lasts.
+     * during it ends it, and the result's loss is then the one-pass identity's ({@code lossExact()} false); a run
+     * already cancelled does not start it on a large M, nor call this. On the solver's thread; by default nothing. A
+     * progress display says it while it lasts.
      */
     default void onExactLoss(long entries) {
     }

@@ -599,7 +599,9 @@ public final class Factorizer {
     /**
      * ‖UVᵀ − M‖²_F formed entry by entry at the final factors, with the Grams of the summary. For a {@code sparse} M
      * (null for a dense one) that costs O(d1·d2·r), on a large M minutes: the listeners are told first, and a cancel
-     * or interrupt during it gives NaN, for the identity's loss (Ctrl-C there was ignored until the pass ended).
+     * or interrupt during it gives NaN, for the identity's loss (Ctrl-C there was ignored until the pass ended). A run
+     * already cancelled forms it only for a small M ({@link ExactLoss#SMALL} entries: milliseconds), as its stop
+     * cannot be repeated to end the pass.
      */
     private static double exactResidual(SparseMatrix sparse, IterationEngine engine, CancelToken token,
             List<IterationListener> listeners) {
@@ -607,8 +609,12 @@ public final class Factorizer {
         if (sparse == null) {
             return engine.residualSquared(() -> false); // one pass, about an iteration's cost
         }
+        long entries = (long) sparse.rows() * sparse.cols();
+        if (IterationMonitor.cancellation(token) != null) {
+            return entries <= ExactLoss.SMALL ? engine.residualSquared(() -> false) : Double.NaN;
+        }
         for (IterationListener listener : listeners) {
-            listener.onExactLoss((long) sparse.rows() * sparse.cols());
+            listener.onExactLoss(entries);
         }
         return engine.residualSquared(IterationMonitor.cancellationOf(token));
     }

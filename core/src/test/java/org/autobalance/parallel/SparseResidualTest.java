@@ -3,6 +3,9 @@ package org.autobalance.parallel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -52,6 +55,36 @@ class SparseResidualTest {
                     assertTrue(Math.abs(withoutM - oracle.sum()) > 100 * oracle.tolerance(), what);
                 }
             }
+        }
+    }
+
+    /**
+     * A stop asked between blocks of rows ends the pass with NaN, on every thread: with 2 threads and 20 blocks of 64
+     * rows, a stop that says yes from its 5th question on is asked by both threads (more than once) and fewer times
+     * than there are blocks; a stop that never says yes gives the sum, bit for bit.
+     */
+    @ParameterizedTest
+    @CsvSource({"1", "2"})
+    void aStopBetweenBlocksEndsThePassWithNaN(int threads) {
+        int d1 = 20 * SparseResidual.TILE_ROWS;
+        RandomSparse.Sample sample = RandomSparse.sample(RandomSparse.Pattern.UNIFORM, d1, 300, 23);
+        try (SparseMatrix m = sample.matrix(DType.FLOAT64);
+                DenseMatrix u = Dense.matrix(DType.FLOAT64, KnownMatrices.gaussian(d1, 4, 0.4, 24));
+                DenseMatrix v = Dense.matrix(DType.FLOAT64, KnownMatrices.gaussian(300, 4, 0.4, 25));
+                ParallelPass pass = new ParallelPass(threads);
+                IterationEngine engine = new IterationEngine(KernelProvider.kernels(), KernelProvider.sparseKernels(),
+                        pass, m, false, null, u, v)) {
+            AtomicInteger asked = new AtomicInteger();
+            Set<Thread> askers = ConcurrentHashMap.newKeySet();
+            double stopped = engine.residualSquared(() -> {
+                askers.add(Thread.currentThread());
+                return asked.incrementAndGet() >= 5;
+            });
+            assertTrue(Double.isNaN(stopped), "stopped: " + stopped);
+            assertTrue(asked.get() >= 5 && asked.get() < 20, "asked " + asked.get() + " times");
+            assertEquals(threads, askers.size(), "every thread asks");
+            assertEquals(Double.doubleToRawLongBits(residual(m, null, u, v, threads)),
+                    Double.doubleToRawLongBits(engine.residualSquared(() -> false)), "a pass after a stopped one");
         }
     }
 

@@ -17,6 +17,7 @@ import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
+import org.autobalance.testing.OldCheckpoints;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,16 @@ class EarlyStoppingTest {
             assertEquals("the checkpoint was written with other held-out entries (their SHA-256 differs): resume with "
                     + "the same ones (--holdout FRACTION and --seed, or --test FILE)", e.getMessage());
         }
+        // a checkpoint written before the held-out entries' digest was recorded resumes with them, bit for bit: they
+        // cannot be compared, and a refusal would strand it (its advice, to resume without them, cannot be followed)
+        Path old = dir.resolve("before-the-digest");
+        OldCheckpoints.without(dir, old, ",\"" + Factorizer.HELD_OUT + "\":\"" + saved.configuration().get(
+                Factorizer.HELD_OUT) + "\"");
+        Checkpoint older = Checkpoint.load(old);
+        assertTrue(!older.configuration().containsKey(Factorizer.HELD_OUT), "the premise: no digest");
+        Run fromOld = run(LIMIT, b -> b.earlyStopping(PATIENCE).resumeFrom(older));
+        assertArrayEquals(whole.u(), fromOld.u());
+        assertArrayEquals(whole.v(), fromOld.v());
     }
 
     @Test

@@ -414,6 +414,47 @@ class SparseSolverTest {
     }
 
     /**
+     * A run cancelled in its iterations forms the exact final loss of a small M (milliseconds) and not that of a large
+     * one, whose minutes a second Ctrl-C could not end (the token is cancelled already): the identity's loss then, and
+     * the listeners are not told of a pass that does not run. The large M: 5000 × 4000 (above {@link ExactLoss#SMALL}
+     * entries) with 2000 stored.
+     */
+    @ParameterizedTest
+    @CsvSource({"24, 18, true", "5000, 4000, false"})
+    void aCancelledRunFormsTheExactFinalLossOfASmallMOnly(int d1, int d2, boolean exact) {
+        assertEquals(exact, (long) d1 * d2 <= ExactLoss.SMALL, "the premise");
+        CancelToken token = new CancelToken();
+        boolean[] told = {false};
+        IterationListener cancelling = new IterationListener() {
+            @Override
+            public void onIteration(IterationRecord record) {
+                if (record.iteration() == 3) {
+                    token.cancel();
+                }
+            }
+
+            @Override
+            public void onExactLoss(long entries) {
+                told[0] = true;
+            }
+        };
+        SplittableRandom rnd = new SplittableRandom(7);
+        try (SparseMatrix.Builder b = SparseMatrix.builder(d1, d2, 2000)) {
+            for (int k = 0; k < Math.min(2000, d1 * d2 / 4); k++) {
+                b.add(rnd.nextInt(d1), rnd.nextInt(d2), rnd.nextDouble() - 0.5);
+            }
+            try (SparseMatrix sm = b.build(DType.FLOAT64);
+                    Result r = Factorizer.builder(sm, 2).maxIterations(20).exactFinalLoss(ExactLoss.ALWAYS)
+                            .cancelToken(token).listener(cancelling).threads(2).build().run()) {
+                assertEquals(StopReason.CANCELLED, r.stopReason());
+                assertEquals(4, r.iterations());
+                assertEquals(exact, r.lossExact());
+                assertFalse(told[0], "no exact pass to announce: a small one is milliseconds");
+            }
+        }
+    }
+
+    /**
      * The final metrics of a sparse run against the factors it returns, computed here entry by entry: for the full
      * loss the relative error counts the zeros (the engine forms the exact residual, or with {@link ExactLoss#NEVER}
      * takes it from the identity ‖M‖² − 2⟨M, UVᵀ⟩ + ⟨UᵀU, VᵀV⟩), for the observed loss it is over Ω, and the held-out

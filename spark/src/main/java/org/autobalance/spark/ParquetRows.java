@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -57,8 +58,14 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
     private static final List<DataType> NUMBERS = Stream.concat(Stream.of(DataTypes.DoubleType, DataTypes.FloatType),
             INTEGERS.stream()).toList();
 
-    private ParquetRows(String path, long rows, int cols, int partitions) {
+    /** The columns' names as the files spell them ({@value #ROW} and {@value #VALUES} in any case). */
+    private final String rowColumn;
+    private final String valuesColumn;
+
+    private ParquetRows(String path, long rows, int cols, int partitions, String rowColumn, String valuesColumn) {
         super(path, rows, cols, partitions);
+        this.rowColumn = rowColumn;
+        this.valuesColumn = valuesColumn;
     }
 
     /**
@@ -135,8 +142,10 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             long size = c.size();
             ByteBuffer head = ByteBuffer.allocate(MAGIC.length);
             ByteBuffer tail = ByteBuffer.allocate(MAGIC.length);
-            if (size >= 3L * MAGIC.length) { // magic, footer length, magic at least
+            if (size >= MAGIC.length) {
                 c.read(head, 0);
+            }
+            if (size >= 3L * MAGIC.length) { // magic, footer length, magic at least
                 c.read(tail, size - MAGIC.length);
             }
             if (!Arrays.equals(head.array(), MAGIC) || !Arrays.equals(tail.array(), MAGIC)) {
@@ -166,8 +175,11 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             throw new IllegalArgumentException(where + ": column '" + VALUES + "' must be an array of numbers "
                     + "(double, float or integer), found " + values.dataType().simpleString());
         }
-        Row stats = df.agg(count(lit(1)), min(col(ROW)), max(col(ROW)), min(size(col(VALUES))),
-                max(size(col(VALUES))), count(col(ROW)), count(col(VALUES))).first();
+        // by the names found: with spark.sql.caseSensitive set, ROW is not 'row'
+        Column index = col(row.name());
+        Column array = col(values.name());
+        Row stats = df.agg(count(lit(1)), min(index), max(index), min(size(array)), max(size(array)), count(index),
+                count(array)).first();
         long n = stats.getLong(0);
         if (n == 0) {
             throw new IllegalArgumentException(where + " has no rows");
@@ -196,7 +208,7 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
                     + "length, found lengths from " + minSize + " to " + maxSize);
         }
         return new ParquetRows(path.toString(), n, minSize,
-                checkPartitions(partitions, sc.defaultParallelism(), n, where));
+                checkPartitions(partitions, sc.defaultParallelism(), n, where), row.name(), values.name());
     }
 
     private static Dataset<Row> read(JavaSparkContext sc, String path) {
@@ -237,7 +249,7 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
     @Override
     JavaRDD<MatrixBlock> blocks(JavaSparkContext sc, DType dtype) {
         ParquetRows source = this;
-        return read(sc, path).select(col(ROW).cast(DataTypes.LongType), col(VALUES)).javaRDD()
+        return read(sc, path).select(col(rowColumn).cast(DataTypes.LongType), col(valuesColumn)).javaRDD()
                 .mapToPair(r -> new Tuple2<>(r.getLong(0), r.getList(1)))
                 .partitionBy(new RowRanges(rows(), partitions))
                 .mapPartitionsWithIndex((p, it) -> List.of(source.assemble(p, it, dtype)).iterator(), true);

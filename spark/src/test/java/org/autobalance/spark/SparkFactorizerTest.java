@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -55,6 +53,7 @@ import org.autobalance.solve.Variant;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
+import org.autobalance.testing.OldCheckpoints;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -851,7 +850,8 @@ class SparkFactorizerTest {
 
             // a checkpoint of the form written before --task-threads: one thread per task, resumed as such
             Path old = dir.resolve("resume-before-task-threads");
-            writeWithoutTaskThreads(saved, old);
+            // (the only difference, checked in git: c479403 added the key, and the format has not changed since)
+            OldCheckpoints.without(saved, old, "\"task_threads\":1,");
             Checkpoint before = Checkpoint.load(old);
             assertTrue(!before.configuration().containsKey("task_threads"), "the old form has no task_threads");
             builder.resumeFrom(before);
@@ -865,37 +865,5 @@ class SparkFactorizerTest {
             assertEquals("the checkpoint was written before --task-threads existed (its tasks ran one thread each), "
                     + "this run has task_threads 2: resume it with --task-threads 1", twoThreads);
         }
-    }
-
-    /**
-     * Copies the checkpoint in {@code from} to {@code to} as the Spark module wrote it before tasks had threads: its
-     * configuration without {@code task_threads} (the only difference, checked in git: c479403 added the key, and
-     * the checkpoint's format has not changed since), with the file's SHA-256 made again.
-     */
-    static void writeWithoutTaskThreads(Path from, Path to) throws IOException {
-        byte[] file = Files.readAllBytes(from.resolve(Checkpoint.FILE));
-        int headerEnd = 0;
-        for (int lines = 0; lines < 2; headerEnd++) {
-            if (file[headerEnd] == '\n') {
-                lines++;
-            }
-        }
-        String header = new String(file, 0, headerEnd, StandardCharsets.UTF_8);
-        String oldHeader = header.replace("\"task_threads\":1,", "");
-        assertEquals(header.length() - "\"task_threads\":1,".length(), oldHeader.length(), header);
-        byte[] head = oldHeader.getBytes(StandardCharsets.UTF_8);
-        int payload = file.length - headerEnd - 32;
-        byte[] out = new byte[head.length + payload + 32];
-        System.arraycopy(head, 0, out, 0, head.length);
-        System.arraycopy(file, headerEnd, out, head.length, payload);
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(out, 0, out.length - 32);
-            System.arraycopy(sha.digest(), 0, out, out.length - 32, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        Files.createDirectories(to);
-        Files.write(to.resolve(Checkpoint.FILE), out);
     }
 }

@@ -396,6 +396,14 @@ class SparkInputsTest {
                 + (size - 10) + " bytes, without the PAR1 that ends one: truncated? write or copy it again)",
                 assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(cut, 0))
                         .getMessage());
+        // cut to its first bytes: still named as cut short
+        try (FileChannel c = FileChannel.open(part, StandardOpenOption.WRITE)) {
+            c.truncate(6);
+        }
+        assertEquals("Parquet input " + cut + ": " + part.getFileName() + " is not a whole Parquet file (6 bytes, "
+                + "without the PAR1 that ends one: truncated? write or copy it again)",
+                assertThrows(IllegalArgumentException.class, () -> MatrixSource.checkWithoutSpark(cut, 0))
+                        .getMessage());
         Files.delete(part);
         Files.createDirectories(cut.resolve("extra"));
         Files.move(moved, cut.resolve("extra").resolve(part.getFileName()));

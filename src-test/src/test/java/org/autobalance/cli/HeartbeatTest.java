@@ -78,6 +78,12 @@ class HeartbeatTest {
             assertEquals("rank 2: 5 iterations done; forming the exact loss over the 2000000000000 entries of M "
                     + "(--exact-loss; Ctrl-C keeps the one-pass identity's)", display.describe());
         }
+        // a resume at the iteration limit makes no record before it
+        try (ProgressDisplay display = ProgressDisplay.create("rank 2", 100)) {
+            display.onExactLoss(12);
+            assertEquals("rank 2: forming the exact loss over the 12 entries of M (--exact-loss; Ctrl-C keeps the "
+                    + "one-pass identity's)", display.describe());
+        }
         assertEquals("forming the exact loss", lastRendering(display -> {
             display.onIteration(IterationRecord.builder().iteration(0).loss(2, true).balance(1e-3).build());
             display.onExactLoss(12);

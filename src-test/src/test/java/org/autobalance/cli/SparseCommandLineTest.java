@@ -164,6 +164,30 @@ class SparseCommandLineTest {
                 + "of the run"), e.out());
     }
 
+    /**
+     * A resume that leaves out the interrupted run's --early-stop is refused before M is read (it ran on without the
+     * patience and overwrote the checkpoint: the patience is in the configuration only when set, and only the options
+     * given were compared); with it, the resume runs.
+     */
+    @Test
+    void aResumeWithoutTheRunsEarlyStopIsRefused() throws IOException {
+        Path m = lowRankSample("es.mtx", 40, 30, 0.3, 5, 0.3);
+        Path ck = dir.resolve("ck");
+        var first = run("factorize", "--input", m.toString(), "--rank", "4", "--objective", "observed", "--holdout",
+                "0.1", "--threads", "2", "--max-iter", "10", "--early-stop", "50", "--checkpoint", ck.toString(),
+                "--checkpoint-every", "5");
+        assertEquals(0, first.exitCode(), first.err());
+        var without = run("factorize", "--input", m.toString(), "--rank", "4", "--objective", "observed", "--holdout",
+                "0.1", "--threads", "2", "--max-iter", "20", "--resume", ck.toString());
+        assertEquals(2, without.exitCode(), without.err());
+        assertEquals("autobalance: error: the checkpoint was written with early_stop 50, this run has none: resume "
+                + "with --early-stop 50", without.err().strip());
+        assertFalse(without.out().contains("storage:"), "refused before M is read: " + without.out());
+        var with = run("factorize", "--input", m.toString(), "--rank", "4", "--objective", "observed", "--holdout",
+                "0.1", "--threads", "2", "--max-iter", "20", "--early-stop", "50", "--resume", ck.toString());
+        assertEquals(0, with.exitCode(), with.err());
+    }
+
     @Test
     void testFileAndNpzInput() throws IOException {
         Path train = dir.resolve("train.npz");
