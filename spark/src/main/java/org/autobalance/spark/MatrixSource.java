@@ -129,6 +129,7 @@ public abstract class MatrixSource implements Serializable {
         }
         String name = path.getFileName().toString();
         if (ParquetRows.isParquet(path)) {
+            ParquetRows.requireReadablePath(path);
             ParquetRows.requireOnlyParquetFiles(path);
             return null;
         }

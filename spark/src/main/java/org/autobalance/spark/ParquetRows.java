@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -70,7 +71,8 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
 
     /**
      * A {@code .parquet} file, or a directory holding one at any depth (a Spark output directory, written with
-     * {@code partitionBy} or not: the files of one written with it lie in subdirectories {@code name=value}).
+     * {@code partitionBy} or not: the files of one written with it lie in subdirectories {@code name=value}), links
+     * followed as Spark follows them.
      */
     static boolean isParquet(Path path) {
         if (path.getFileName().toString().endsWith(".parquet")) {
@@ -79,7 +81,7 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
         if (!Files.isDirectory(path)) {
             return false;
         }
-        try (Stream<Path> files = Files.walk(path)) {
+        try (Stream<Path> files = Files.walk(path, FileVisitOption.FOLLOW_LINKS)) {
             return files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet") && Files.isRegularFile(f));
         } catch (IOException | UncheckedIOException e) {
             throw new IllegalArgumentException("cannot list input directory " + path + ": " + e.getMessage(), e);
@@ -103,7 +105,7 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             requireComplete(path, where);
             return;
         }
-        try (Stream<Path> files = Files.walk(path)) {
+        try (Stream<Path> files = Files.walk(path, FileVisitOption.FOLLOW_LINKS)) {
             for (Path f : (Iterable<Path>) files.skip(1)::iterator) {
                 if (hiddenFromSpark(path, f)) {
                     continue;
@@ -123,6 +125,20 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             }
         } catch (IOException | UncheckedIOException e) {
             throw new IllegalArgumentException("cannot list input directory " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a path Spark's Parquet reader cannot take literally: one of {@code [ ] { } * ?} or a backslash makes it
+     * a glob (escaped by {@link #literal}), and Hadoop's glob then takes each component for a path of its own, a
+     * colon in one for a URI scheme ("URISyntaxException: Relative path in absolute URI").
+     */
+    static void requireReadablePath(Path path) {
+        String absolute = path.toAbsolutePath().toString();
+        if (!literal(absolute).equals(absolute) && absolute.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("Parquet input " + path + ": Spark's Parquet reader cannot read a path "
+                    + "with both a colon and one of [ ] { } * ? \\ (Hadoop's glob takes the colon for a URI scheme): "
+                    + "rename it, or give a link to it without them");
         }
     }
 
@@ -159,7 +175,9 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
     }
 
     static ParquetRows of(JavaSparkContext sc, Path path, int partitions) {
-        Dataset<Row> df = read(sc, path.toString());
+        // absolute: Hadoop's Path takes the col of a relative col:on for a URI scheme
+        String absolute = path.toAbsolutePath().toString();
+        Dataset<Row> df = read(sc, absolute);
         StructType schema = df.schema();
         String where = "Parquet input " + path;
         StructField row = field(schema, ROW, where);
@@ -207,7 +225,7 @@ final class ParquetRows extends MatrixSource.RowRangeSplit {
             throw new IllegalArgumentException(where + ": every '" + VALUES + "' array must have the same positive "
                     + "length, found lengths from " + minSize + " to " + maxSize);
         }
-        return new ParquetRows(path.toString(), n, minSize,
+        return new ParquetRows(absolute, n, minSize,
                 checkPartitions(partitions, sc.defaultParallelism(), n, where), row.name(), values.name());
     }
 

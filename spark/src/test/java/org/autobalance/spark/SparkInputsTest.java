@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -370,6 +371,14 @@ class SparkInputsTest {
                 DataTypes.LongType, doubles), 2);
         assertEquals(12, literal.rows());
         assertSameBits(plain, factors(literal));
+        // a link to a Parquet directory, named as anything, is one (the way round a name Spark cannot read)
+        Path link;
+        try {
+            link = Files.createSymbolicLink(dir.resolve("link-to-plain"), dir.resolve("plain.parquet"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        assertSameBits(plain, factors(MatrixSource.open(SharedSpark.context(), link, 2)));
     }
 
     /**
@@ -410,6 +419,13 @@ class SparkInputsTest {
         assertEquals("Parquet input " + cut + ": subdirectory extra is not named as a partition (column=value), and "
                 + "Spark does not read it: move it out", assertThrows(IllegalArgumentException.class,
                         () -> MatrixSource.checkWithoutSpark(cut, 0)).getMessage());
+        // a colon and a glob's character: Hadoop's glob, which the escaped path goes through, fails on the colon
+        Path both = Files.createDirectories(dir.resolve("odd [p]:y.parquet"));
+        Files.writeString(both.resolve("part-0.parquet"), "PAR1 not read here PAR1");
+        assertEquals("Parquet input " + both + ": Spark's Parquet reader cannot read a path with both a colon and one "
+                + "of [ ] { } * ? \\ (Hadoop's glob takes the colon for a URI scheme): rename it, or give a link to it "
+                + "without them", assertThrows(IllegalArgumentException.class,
+                        () -> MatrixSource.checkWithoutSpark(both, 0)).getMessage());
         Path uri = Path.of("file:" + dir.resolve("nowhere.parquet"));
         assertEquals("input " + uri + " does not exist (a URI? the input is a path on the driver's file system, "
                 + "which the executors must see too: mount the file system there, or copy the input)",

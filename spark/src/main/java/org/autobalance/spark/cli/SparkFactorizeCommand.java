@@ -290,8 +290,12 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
         return m.group(1).equals("*") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(m.group(1));
     }
 
-    /** A URI's scheme (RFC 3986), as Hadoop's {@code Path} tells a file system URI from a plain path. */
-    private static final Pattern SCHEME = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*):.*");
+    /**
+     * A file system URI: a scheme (RFC 3986) and a path after it ({@code hdfs://…}, {@code file:/…}). A name such as
+     * {@code ck:x} is a local path, made absolute for Hadoop, whose {@code Path} would take {@code ck} for a scheme
+     * ("URISyntaxException: Relative path in absolute URI").
+     */
+    private static final Pattern SCHEME = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*):/.*");
 
     /**
      * Refuses, before Spark starts, a {@code --checkpoint-dir} on the local file system (no scheme, or {@code file:})
@@ -312,6 +316,7 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
                 throw new UsageException("--checkpoint-dir: " + e.getMessage(), e);
             }
             FileChecks.requireWritableDirectory("--checkpoint-dir", local);
+            checkpointDir = local.toAbsolutePath().toString();
         } else if (scheme.group(1).equalsIgnoreCase("file") && checkpointDir.startsWith("/", 5)) {
             FileChecks.requireWritableDirectory("--checkpoint-dir", Path.of(URI.create(checkpointDir)));
         }
