@@ -694,11 +694,23 @@ public final class NetworkTrainer {
          * Refuses a small start whose every weight gradient is exactly 0: the layers' product (the start's scale to the
          * power depth) underflows the dtype, the features and the gradients are 0, and the plateau check, whose curves
          * scale the start by at most 2^60, sees a flat loss and took the zero network — a saddle point — for a
-         * minimiser ("converged" after one iteration, 5 layers of 1e-100).
+         * minimiser ("converged" after one iteration, 5 layers of 1e-100). Refuses too a start whose layers' squared
+         * norms fall below float64's smallest normal number (weights below ~1e-154): the stop test and the balance are
+         * made of them, and with them at 0 the zero network passed the stop test ("converged" after one iteration, 2
+         * layers of 1e-310, whose gradients are not 0).
          */
         private void requireMovingStart() {
             if (!(c.initializer() instanceof NetworkInitializer.Small(double scale))) {
                 return;
+            }
+            double[] squares = Invariants.layerSquaredNorms(params);
+            for (int h = 1; h <= squares.length; h++) {
+                if (squares[h - 1] < Double.MIN_NORMAL) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "the start small:%s is too small: "
+                            + "the squared norm of layer %d's weights, %s, is below float64's smallest normal number "
+                            + "(%s), and the stop test and the balance are made of such squares: give a scale above "
+                            + "1e-150", scale, h, squares[h - 1], Double.MIN_NORMAL));
+                }
             }
             for (int h = 1; h <= c.arch().depth(); h++) {
                 DenseMatrix g = step.gradients().weights(h);

@@ -332,4 +332,27 @@ class NetworkPlateauTest {
                 + "float64 (the layers' product, of order 1.0E-100^5, underflows), and the zero network is a saddle "
                 + "point, not a solution: give a larger scale", e.getMessage());
     }
+
+    /**
+     * A start whose layers' squared norms underflow (2 layers of 1e-310: subnormal weights, squares of 0) is refused by
+     * name; its gradients are not 0, but the stop test, made of those squares, passed at the zero network (before:
+     * "converged" after 1 iteration at the zero network's loss, a new user's finding). 1e-150 still trains.
+     */
+    @Test
+    void aStartWhoseSquaredNormsUnderflowIsRefused() {
+        Data data = Data.affine(SEED, 0);
+        for (double scale : new double[] {1e-310, 1e-200}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> train(data, DType.FLOAT64, "dense:8,relu,dense:3", false, scale, 3000, Double.NaN));
+            assertTrue(e.getMessage().startsWith("the start small:" + scale + " is too small: the squared norm of "
+                    + "layer 1's weights, "), e.getMessage());
+            assertTrue(e.getMessage().endsWith(", is below float64's smallest normal number (2.2250738585072014E-308), "
+                    + "and the stop test and the balance are made of such squares: give a scale above 1e-150"),
+                    e.getMessage());
+        }
+        Outcome o = train(data, DType.FLOAT64, "dense:8,relu,dense:3", false, 1e-150, 5000, Double.NaN);
+        double zeroNetwork = o.records().getFirst().loss();
+        assertTrue(o.loss() < 0.5 * zeroNetwork, o.stopReason().label() + " after " + o.iterations() + " at "
+                + o.loss() + ", the zero network's " + zeroNetwork);
+    }
 }
