@@ -657,6 +657,12 @@ public final class NetworkTrainer {
                 }
                 onPlateau = stationary;
                 if (outOfTime && !(stationary && probe.cutShort())) {
+                    // checkpointed where it stops, as a cancelled run is: a run in time slices (--max-seconds, then
+                    // --resume) went on from its last checkpoint due, the same one each slice
+                    if (c.checkpoints() != null && savedAfter != iterations) {
+                        double reference = referenceLoss;
+                        IterationMonitor.saveAtBest(iterations, savedAfter, () -> save(c.checkpoints(), reference));
+                    }
                     stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
                     return;
                 }
@@ -678,7 +684,7 @@ public final class NetworkTrainer {
                 if (cancelled != null) {
                     if (policy != null && !(stationary && probe.cutShort())) {
                         double reference = referenceLoss;
-                        IterationMonitor.saveOnCancel(iterations, savedAfter, () -> save(policy, reference));
+                        IterationMonitor.saveAtBest(iterations, savedAfter, () -> save(policy, reference));
                     }
                     stopReason = cancelled;
                     return;

@@ -286,6 +286,36 @@ class NetworkCheckpointTest {
     }
 
     /**
+     * A run out of time is checkpointed where it stops, as a cancelled one is, so that runs in time slices go on where
+     * each stopped: the record of iteration 24 takes longer than the limit, the end of iteration 25 is past it, and the
+     * checkpoint is after 26, bit for bit on the way to the uninterrupted 60. Before, nothing was due every 1000, and
+     * each slice resumed from the same old checkpoint (a new user's finding).
+     */
+    @Test
+    void aRunOutOfTimeIsCheckpointedWhereItStopped() throws IOException {
+        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
+            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
+                    .schedule(new ConstantSchedule(0.05)).tolerance(0);
+            Run whole = run(settings.apply(p.builder()), 60);
+            Run slice = run(settings.apply(p.builder()).checkpoint(dir, 1000, null).timeLimit(Duration.ofSeconds(2))
+                    .listener(rec -> {
+                        if (rec.iteration() == 24) {
+                            try {
+                                Thread.sleep(2100);
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        }
+                    }), 60);
+            assertEquals(StopReason.TIME_LIMIT, slice.stopReason());
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(26, saved.iteration());
+            assertArrayEquals(whole.bits(), run(settings.apply(p.builder()).resumeFrom(saved), 60).bits(),
+                    "final parameters");
+        }
+    }
+
+    /**
      * A token cancelled at an iteration that passes the first-order test ends the run there without its plateau
      * check (tens of seconds a layer on wide square layers, while Ctrl-C waits 60 s for the outputs: the command
      * exited 130 with nothing written): stop reason cancelled, not the check's converged, and the iterate intact.

@@ -11,6 +11,7 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,37 @@ class CheckpointTest {
                 IterationRecord a = whole.records().get((int) b.iteration());
                 assertEquals(Double.doubleToRawLongBits(a.loss()), Double.doubleToRawLongBits(b.loss()), "loss");
             }
+        }
+    }
+
+    /**
+     * A run out of time is checkpointed where it stops, as a cancelled one is, so that runs in time slices (a time
+     * limit, then a resume) go on where each slice stopped, bit for bit: here the record of iteration 24 takes longer
+     * than the limit (a listener sleeps past it), so the end of iteration 25, the next one measured, is past it and the
+     * run stops after 26 iterations, with nothing due every 1000.
+     * Before, nothing was saved: at the command line the checkpoint directory was removed, and a network resumed each
+     * slice from the same old checkpoint (a new user's finding).
+     */
+    @Test
+    void aRunOutOfTimeIsCheckpointedWhereItStopped() throws IOException {
+        UnaryOperator<Factorizer.Builder> settings = b -> b.schedule(StepSchedule.parse("auto")).tolerance(0).seed(11);
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            Run whole = run(m, settings, 60, b -> b);
+            Run slice = run(m, settings, 60, b -> b.checkpoint(dir, 1000, null).timeLimit(Duration.ofSeconds(2))
+                    .listener(rec -> {
+                        if (rec.iteration() == 24) {
+                            try {
+                                Thread.sleep(2100);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }));
+            assertEquals(StopReason.TIME_LIMIT, slice.stopReason());
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(26, saved.iteration());
+            Run resumed = run(m, settings, 60, b -> b.resumeFrom(saved));
+            assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
         }
     }
 

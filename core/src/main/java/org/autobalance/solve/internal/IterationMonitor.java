@@ -577,6 +577,9 @@ public final class IterationMonitor {
         }
         onPlateau = stationary;
         if (now >= deadline) {
+            // checkpointed where it stops, as a cancelled run is: a run in time slices (--max-seconds, then --resume)
+            // went on from its last checkpoint due, or from nothing when a slice was shorter than the interval
+            saveAtStop(t + 1);
             stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
             return true;
         }
@@ -592,26 +595,31 @@ public final class IterationMonitor {
         }
         StopReason cancelled = cancellation(limits.cancelToken());
         if (cancelled != null) {
-            if (saving != null && savedAfter != t + 1) {
-                // the iterate a cancelled run returns is checkpointed too: a resume goes on from it, not from the
-                // last one due (Ctrl-C at 595 of a run saved every 100 repeated 95 iterations on --resume)
-                saveOnCancel(t + 1, savedAfter, () -> save(t + 1));
-            }
+            // the iterate a cancelled run returns is checkpointed too: a resume goes on from it, not from the last one
+            // due (Ctrl-C at 595 of a run saved every 100 repeated 95 iterations on --resume)
+            saveAtStop(t + 1);
             stopReason = cancelled;
             return true;
         }
         return false;
     }
 
+    /** With checkpoints, the iterate after {@code done} iterations where a run stops that could go on, at best. */
+    private void saveAtStop(long done) {
+        if (saving != null && savedAfter != done) {
+            saveAtBest(done, savedAfter, () -> save(done));
+        }
+    }
+
     /**
-     * The extra checkpoint of a cancelled run ({@code save}, of the iterate after {@code done} iterations), at best:
-     * one that cannot be written (a full disk) must not lose the factors the run returns, which a cancelled run
-     * without it returned before. Said in one line, as the solver's other warnings (through {@code System.Logger},
-     * under this class's name), naming where a resume goes on from instead: {@code savedBefore}, the iteration of the
-     * last checkpoint the run wrote (below 0 for none: a resumed run's directory may hold an older one). Shared by the
-     * solvers.
+     * The extra checkpoint of a run cancelled or out of time ({@code save}, of the iterate after {@code done}
+     * iterations), at best: one that cannot be written (a full disk) must not lose the factors the run returns, which
+     * such a run without it returned before. Said in one line, as the solver's other warnings (through
+     * {@code System.Logger}, under this class's name), naming where a resume goes on from instead: {@code savedBefore},
+     * the iteration of the last checkpoint the run wrote (below 0 for none: a resumed run's directory may hold an older
+     * one). Shared by the solvers.
      */
-    public static void saveOnCancel(long done, long savedBefore, Runnable save) {
+    public static void saveAtBest(long done, long savedBefore, Runnable save) {
         try {
             save.run();
         } catch (UncheckedIOException e) {
