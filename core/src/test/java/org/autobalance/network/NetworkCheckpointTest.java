@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -24,6 +25,7 @@ import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.NetworkListener;
 import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.SpectralSchedule;
@@ -234,13 +236,8 @@ class NetworkCheckpointTest {
         try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
             UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
                     .schedule(new ConstantSchedule(0.05)).tolerance(0);
-            Run limited = run(settings.apply(p.builder()).timeLimit(Duration.ofMillis(100)).listener(rec -> {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }), 1000);
+            Run limited = run(settings.apply(p.builder()).timeLimit(Duration.ofMillis(100))
+                    .listener(sleeping(t -> true, 20)), 1000);
             assertEquals(StopReason.TIME_LIMIT, limited.stopReason());
             assertTrue(limited.iterations() <= 6, limited.iterations() + " iterations");
             assertArrayEquals(run(settings.apply(p.builder()), limited.iterations()).bits(), limited.bits(),
@@ -285,6 +282,19 @@ class NetworkCheckpointTest {
         }
     }
 
+    /** A listener that sleeps {@code millis} in the records of the iterations {@code at} picks. */
+    private static NetworkListener sleeping(LongPredicate at, long millis) {
+        return rec -> {
+            if (at.test(rec.iteration())) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+    }
+
     /**
      * A run out of time is checkpointed where it stops, as a cancelled one is, so that runs in time slices go on where
      * each stopped: the record of iteration 24 takes longer than the limit, the end of iteration 25 is past it, and the
@@ -298,15 +308,7 @@ class NetworkCheckpointTest {
                     .schedule(new ConstantSchedule(0.05)).tolerance(0);
             Run whole = run(settings.apply(p.builder()), 60);
             Run slice = run(settings.apply(p.builder()).checkpoint(dir, 1000, null).timeLimit(Duration.ofSeconds(2))
-                    .listener(rec -> {
-                        if (rec.iteration() == 24) {
-                            try {
-                                Thread.sleep(2100);
-                            } catch (InterruptedException e) {
-                                throw new AssertionError(e);
-                            }
-                        }
-                    }), 60);
+                    .listener(sleeping(t -> t == 24, 2100)), 60);
             assertEquals(StopReason.TIME_LIMIT, slice.stopReason());
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(26, saved.iteration());
