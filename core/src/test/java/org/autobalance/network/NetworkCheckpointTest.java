@@ -252,7 +252,8 @@ class NetworkCheckpointTest {
      * resumed run ends as the uninterrupted 60. Before, nothing was due, so nothing was saved (at the command line:
      * Ctrl-C at 595 of a run saved every 100 left the checkpoint of 500). A cancel at an iteration that passes the
      * first-order test and whose plateau check it cuts short (the check at iteration 0 here, which the continuation
-     * would not make again) saves nothing; one on a plateau without a check does (aResumedRunLeavesThePlateau…).
+     * would not make again) saves nothing; one on a plateau without a check does (aResumedRunLeavesThePlateau…). A run
+     * out of time is checkpointed where it stops as well.
      */
     @Test
     void aCancelledRunIsCheckpointedWhereItStopped() throws IOException {
@@ -279,6 +280,18 @@ class NetworkCheckpointTest {
             run(settings.apply(p.builder()).tolerance(1e6).checkpoint(onPlateau, 1000, null).cancelToken(atOnce)
                     .listener(rec -> atOnce.cancel()), 60);
             assertFalse(Files.exists(onPlateau.resolve("checkpoint")));
+
+            // a run out of time too, so that runs in time slices go on where each stopped: the record of iteration 24
+            // takes longer than the limit, the end of iteration 25 is past it, and the checkpoint is after 26. Before,
+            // nothing was due every 1000, and each slice resumed from the same old checkpoint (a new user's finding)
+            Path sliced = Files.createDirectories(dir.resolve("sliced"));
+            Run slice = run(settings.apply(p.builder()).checkpoint(sliced, 1000, null)
+                    .timeLimit(Duration.ofSeconds(2)).listener(sleeping(t -> t == 24, 2100)), 60);
+            assertEquals(StopReason.TIME_LIMIT, slice.stopReason());
+            Checkpoint outOfTime = Checkpoint.load(sliced);
+            assertEquals(26, outOfTime.iteration());
+            assertArrayEquals(whole.bits(), run(settings.apply(p.builder()).resumeFrom(outOfTime), 60).bits(),
+                    "final parameters");
         }
     }
 
@@ -293,28 +306,6 @@ class NetworkCheckpointTest {
                 }
             }
         };
-    }
-
-    /**
-     * A run out of time is checkpointed where it stops, as a cancelled one is, so that runs in time slices go on where
-     * each stopped: the record of iteration 24 takes longer than the limit, the end of iteration 25 is past it, and the
-     * checkpoint is after 26, bit for bit on the way to the uninterrupted 60. Before, nothing was due every 1000, and
-     * each slice resumed from the same old checkpoint (a new user's finding).
-     */
-    @Test
-    void aRunOutOfTimeIsCheckpointedWhereItStopped() throws IOException {
-        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
-            UnaryOperator<NetworkTrainer.Builder> settings = b -> b.initializer(NetworkInitializer.xavier())
-                    .schedule(new ConstantSchedule(0.05)).tolerance(0);
-            Run whole = run(settings.apply(p.builder()), 60);
-            Run slice = run(settings.apply(p.builder()).checkpoint(dir, 1000, null).timeLimit(Duration.ofSeconds(2))
-                    .listener(sleeping(t -> t == 24, 2100)), 60);
-            assertEquals(StopReason.TIME_LIMIT, slice.stopReason());
-            Checkpoint saved = Checkpoint.load(dir);
-            assertEquals(26, saved.iteration());
-            assertArrayEquals(whole.bits(), run(settings.apply(p.builder()).resumeFrom(saved), 60).bits(),
-                    "final parameters");
-        }
     }
 
     /**
