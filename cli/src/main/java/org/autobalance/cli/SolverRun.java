@@ -505,8 +505,10 @@ public final class SolverRun {
                 + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),
                 summary.get("balance"), summary.get("norm_u"), summary.get("norm_v"));
         if (Boolean.FALSE.equals(summary.get("loss_exact"))) {
+            // after Ctrl-C the exact pass was skipped or cut short, whatever --exact-loss said
             printer.println("loss and relative error from the one-pass identity (absolute error a few "
-                    + "u*|M|_F^2); --exact-loss always forms the exact residual");
+                    + "u*|M|_F^2); " + (Interruption.token().isCancelled() ? "the exact residual was not formed: "
+                            + "interrupted" : "--exact-loss always forms the exact residual"));
         }
         Object objective = summary.get("objective");
         if (objective != null && !objective.equals("full")) {

@@ -444,7 +444,7 @@ public final class SparkFactorizer {
                     .collect());
             SparkResult result = new SparkResult(lineage, state, v, d1, monitor.summary(residual, true, gramU, gramV,
                     sigma1[0], schedule.describe(), c.variant().describe(), c.initializer().describe(),
-                    kernels.name()), m.getNumPartitions(), threads);
+                    kernels.name()), m.getNumPartitions(), threads, c.driverThreads());
             ok = true;
             return result;
         } finally {

@@ -22,9 +22,10 @@ public final class SparkResult implements AutoCloseable {
     private final IterationMonitor.Summary metrics;
     private final int partitions;
     private final int taskThreads;
+    private final int driverThreads;
 
     SparkResult(Lineage<FactorBlock> lineage, JavaRDD<FactorBlock> u, DenseMatrix v, long d1,
-            IterationMonitor.Summary metrics, int partitions, int taskThreads) {
+            IterationMonitor.Summary metrics, int partitions, int taskThreads, int driverThreads) {
         this.lineage = lineage;
         this.u = u;
         this.v = v;
@@ -32,6 +33,7 @@ public final class SparkResult implements AutoCloseable {
         this.metrics = metrics;
         this.partitions = partitions;
         this.taskThreads = taskThreads;
+        this.driverThreads = driverThreads;
     }
 
     /** V (d2 × r), owned by this result. */
@@ -96,12 +98,14 @@ public final class SparkResult implements AutoCloseable {
 
     /**
      * The keys of the single-machine {@link Result#summary()}, with {@code threads} the threads over M's rows
-     * (partitions × task threads), plus {@code partitions}, {@code task_threads} and {@code engine: spark}.
+     * (partitions × task threads), plus {@code partitions}, {@code task_threads}, {@code driver_threads} (they change
+     * the driver's sums, and so the bits, and were compared on resume but not written) and {@code engine: spark}.
      */
     public Map<String, Object> summary() {
         Map<String, Object> s = metrics.toMap(d1, v.rows(), v.cols(), v.dtype(), partitions * taskThreads, "full");
         s.put("partitions", partitions);
         s.put("task_threads", taskThreads);
+        s.put("driver_threads", driverThreads);
         s.put("engine", "spark");
         return s;
     }

@@ -82,7 +82,7 @@ class SparkFactorizeCommandTest {
         String fat = sameFactorFiles(local, dir.resolve("fat"), with(OPTIONS, "--input", input.toString(),
                 "--partitions", "1", "--task-threads", "2", "--threads", "2"));
         assertTrue(fat.contains("\"threads\":2") && fat.contains("\"partitions\":1")
-                && fat.contains("\"task_threads\":2"), fat);
+                && fat.contains("\"task_threads\":2") && fat.contains("\"driver_threads\":2"), fat);
     }
 
     /** Runs spark-factorize with {@code args} into {@code out}: its factor files have {@code local}'s text. */
