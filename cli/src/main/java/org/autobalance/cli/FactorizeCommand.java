@@ -173,6 +173,9 @@ final class FactorizeCommand implements Callable<Integer> {
             clock.mark("loaded");
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("input", input.toString());
+            // with the configuration the summary names, what reproduces the run: the start, σ₁'s estimate and the
+            // --holdout draw depend on it
+            extra.put("seed", options.seed);
             extra.put("load_seconds", clock.between("load_start", "loaded"));
             int rows = m.dense() != null ? m.dense().rows() : m.sparse().rows();
             int cols = m.dense() != null ? m.dense().cols() : m.sparse().cols();
@@ -205,6 +208,11 @@ final class FactorizeCommand implements Callable<Integer> {
                 extra.put("nnz", train.nonZeros());
                 if (heldOut != null) {
                     extra.put("test_entries", heldOut.nonZeros());
+                    if (holdout != null) {
+                        extra.put("holdout", holdout);
+                    } else {
+                        extra.put("test", test.toString());
+                    }
                     printer.println("held out: " + heldOut.nonZeros() + " entries" + (holdout == null ? " from "
                             // a draw per entry, not an exact count: the share is said as it came out
                             + test : String.format(Locale.ROOT, " (%.2f %% of the %d stored, each with probability %s, "

@@ -129,6 +129,8 @@ class SparseCommandLineTest {
         assertTrue(r.out().contains("storage: sparse (--objective observed"), r.out());
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"objective\":\"observed\""), summary);
+        // what reproduces the held-out draw
+        assertTrue(summary.contains("\"seed\":42") && summary.contains("\"holdout\":0.1"), summary);
         List<String> records = Files.readAllLines(log);
         assertFalse(records.isEmpty());
         for (String rec : records) {
