@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -112,6 +113,12 @@ final class FactorizeCommand implements Callable<Integer> {
         Objective goal = SolverOptions.option("--objective", () -> Objective.parse(objective));
         ExactLoss finalLoss = SolverOptions.option("--exact-loss", () -> ExactLoss.parse(exactLoss));
         boolean observed = goal instanceof Objective.Observed;
+        boolean exactLossGiven = spec.commandLine().getParseResult().hasMatchedOption("--exact-loss");
+        if (exactLossGiven && observed) {
+            // accepted and ignored before: a user who asked for an exact summary could not tell it changed nothing
+            throw new UsageException("--exact-loss is for the full loss of a sparse M: the observed loss and its "
+                    + "relative error are exact at every iteration", null);
+        }
         if ((holdout != null || test != null) && !observed) {
             throw new UsageException((holdout != null ? "--holdout" : "--test") + " needs --objective observed "
                     + "(held-out entries of the full loss would still count as zeros)", null);
@@ -137,7 +144,8 @@ final class FactorizeCommand implements Callable<Integer> {
             throw new UsageException("--early-stop: PATIENCE must be at least 1 iteration, got " + earlyStop, null);
         }
         if (holdout != null && !(holdout > 0 && holdout < 1)) {
-            throw new UsageException("--holdout: FRACTION must be strictly between 0 and 1, got " + holdout, null);
+            throw new UsageException("--holdout: FRACTION must be strictly between 0 and 1, got " + plain(holdout),
+                    null);
         }
         SolverOptions.checkRank(rank);
         DType dtype = options.validate().dtype();
@@ -156,12 +164,13 @@ final class FactorizeCommand implements Callable<Integer> {
         }
         try (Destinations destinations = Destinations.claim(out, format.factorFiles()::contains, log, checkpointing,
                 options.startFiles(), input, test)) {
-            return factorize(dtype, requested, format, goal, finalLoss, observed, destinations);
+            return factorize(dtype, requested, format, goal, finalLoss, observed, exactLossGiven, destinations);
         }
     }
 
     private int factorize(DType dtype, InputMatrix.Storage requested, RunOutputs.Format format, Objective goal,
-            ExactLoss finalLoss, boolean observed, Destinations destinations) throws IOException {
+            ExactLoss finalLoss, boolean observed, boolean exactLossGiven, Destinations destinations)
+            throws IOException {
         PrintWriter printer = spec.commandLine().getOut();
         SolverOptions.noteThreads(options.threads(), printer::println);
         RunClock clock = new RunClock();
@@ -184,6 +193,10 @@ final class FactorizeCommand implements Callable<Integer> {
             printer.println("storage: " + m.reason());
             SolverRun.noteRoom(printer::println, destinations, format, rows, cols, rank, dtype);
             if (m.dense() != null) {
+                if (exactLossGiven) {
+                    // a note, not a refusal: --storage auto may have chosen dense after the option was written
+                    printer.println("note: --exact-loss has no effect on a dense M: its final loss is always exact");
+                }
                 extra.put("storage", "dense");
                 SolverRun.execute(printer, input.toString(), m.dense(), rank, options, checkpointing, destinations,
                         format, clock, extra);
@@ -199,7 +212,7 @@ final class FactorizeCommand implements Callable<Integer> {
                     // each entry is held out with that chance: none trained on was "matrix M is all zeros", none
                     // held out a run reporting the RMSE of nothing; an M without entries is refused as such, no
                     // fraction would help
-                    throw new UsageException("--holdout " + holdout + ": held out " + heldOut.nonZeros() + " of the "
+                    throw new UsageException("--holdout " + plain(holdout) + ": held out " + heldOut.nonZeros() + " of the "
                             + m.sparse().nonZeros() + " stored entries, leaving " + (train.nonZeros() == 0
                             ? "none to train on; give a smaller fraction" : "all to train on; give a larger fraction"),
                             null);
@@ -217,7 +230,7 @@ final class FactorizeCommand implements Callable<Integer> {
                             // a draw per entry, not an exact count: the share is said as it came out
                             + test : String.format(Locale.ROOT, " (%.2f %% of the %d stored, each with probability %s, "
                                     + "seed %d)", 100.0 * heldOut.nonZeros() / Math.max(1, m.sparse().nonZeros()),
-                                    m.sparse().nonZeros(), holdout, options.seed))
+                                    m.sparse().nonZeros(), plain(holdout), options.seed))
                             + "; training on " + train.nonZeros());
                     long shared = holdout == null ? sharedEntries(heldOut, train) : 0;
                     if (shared > 0) {
@@ -242,6 +255,11 @@ final class FactorizeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A fraction as the user would write it: 0.0001, not Java's 1.0E-4. */
+    private static String plain(double fraction) {
+        return BigDecimal.valueOf(fraction).stripTrailingZeros().toPlainString();
     }
 
     /**

@@ -268,8 +268,8 @@ public final class Main implements Runnable {
             List<String> options = u.getUnmatched().stream().filter(w -> w.startsWith("-") && !isNumber(w)).toList();
             message = (options.size() == 1 ? "unknown option " : "unknown options ")
                     + String.join(", ", options.stream().map(o -> "'" + o + "'").toList())
-                    + Optional.ofNullable(EngineProperties.systemPropertyHint(options)).map(h -> " (" + h + ")")
-                            .orElse("");
+                    + Optional.ofNullable(EngineProperties.systemPropertyHint(options))
+                            .or(() -> factorizeOnlyHint(spec, options)).map(h -> " (" + h + ")").orElse("");
         }
         if (e instanceof CommandLine.UnmatchedArgumentException u && spec.subcommands().isEmpty()
                 && !u.isUnknownOption() && spec.positionalParameters().isEmpty()) {
@@ -293,6 +293,22 @@ public final class Main implements Runnable {
         // picocli ends some messages with a full stop ("Unknown subcommand 'x'."), which the "; see" made ".;"
         return (message.endsWith(".") ? message.substring(0, message.length() - 1) : message) + "; see '"
                 + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'";
+    }
+
+    /**
+     * "unknown option '--objective'" from spark-factorize read as a typing slip to a user who had just run factorize
+     * with it: the options that are factorize's alone (its sparse engine's) are named as such.
+     */
+    private static Optional<String> factorizeOnlyHint(CommandLine.Model.CommandSpec spec, List<String> options) {
+        if (!"spark-factorize".equals(spec.name())) {
+            return Optional.empty();
+        }
+        CommandLine.Model.CommandSpec factorize = new CommandLine(new FactorizeCommand()).getCommandSpec();
+        List<String> theirs = options.stream().map(o -> o.split("=", 2)[0])
+                .filter(o -> factorize.findOption(o) != null).toList();
+        return theirs.size() != options.size() ? Optional.empty()
+                : Optional.of((theirs.size() == 1 ? "an option" : "options") + " of factorize's sparse engine: "
+                        + "spark-factorize holds M dense and minimises the full loss");
     }
 
     private static boolean isNumber(String word) {

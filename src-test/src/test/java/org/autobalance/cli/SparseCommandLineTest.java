@@ -102,9 +102,12 @@ class SparseCommandLineTest {
         }
         // a dense-enough file stays dense under auto
         var denser = run("factorize", "--input", lowRankSample("d.mtx", 30, 20, 0.5, 2).toString(), "--rank", "2",
-                "--max-iter", "5");
+                "--max-iter", "5", "--exact-loss", "never");
         assertEquals(0, denser.exitCode(), denser.err());
         assertTrue(denser.out().contains("storage: dense (auto: density"), denser.out());
+        // the option asked for what a dense M cannot give: said, not silently ignored
+        assertTrue(denser.out().contains("note: --exact-loss has no effect on a dense M: its final loss is always "
+                + "exact"), denser.out());
         // with its reason, as the sparse choice has one
         assertTrue(denser.out().contains(" with its transpose, at least 10 % and within half of the "), denser.out());
     }
@@ -260,7 +263,10 @@ class SparseCommandLineTest {
         // each entry is held out with that chance: none left to train on was "matrix M is all zeros", none held out
         // ran reporting the RMSE of nothing (twelfth session)
         "--objective observed --holdout 0.99999999 | leaving none to train on; give a smaller fraction",
-        "--objective observed --holdout 1e-9 | leaving all to train on; give a larger fraction",
+        // the fraction as written, not Java's 1.0E-9
+        "--objective observed --holdout 1e-9 | --holdout 0.000000001: held out 0 of the",
+        // accepted and ignored before (thirty-fifth session)
+        "--objective observed --exact-loss always | --exact-loss is for the full loss of a sparse M",
     })
     void badUsageIsOneLineAndExitCodeTwo(String options, String fragment) throws IOException {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);

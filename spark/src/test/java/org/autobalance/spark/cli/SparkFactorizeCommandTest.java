@@ -95,6 +95,26 @@ class SparkFactorizeCommandTest {
     }
 
     @Test
+    void factorizesSparseOptionsAreNamedAsFactorizes() {
+        // "unknown option '--objective'" read as a typing slip to a user who had just run factorize with it
+        for (String option : List.of("--objective=observed", "--holdout")) {
+            StringWriter err = new StringWriter();
+            assertEquals(2, Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                    new PrintWriter(err, true), with(OPTIONS, option, "--input",
+                            Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), err.toString());
+            assertEquals("autobalance: error: unknown option '" + option + "' (an option of factorize's sparse "
+                    + "engine: spark-factorize holds M dense and minimises the full loss); see 'spark-factorize --help'",
+                    err.toString().strip());
+        }
+        // an option no command has is only unknown
+        StringWriter err = new StringWriter();
+        assertEquals(2, Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true), with(OPTIONS, "--bogus", "--input",
+                        Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), err.toString());
+        assertEquals("autobalance: error: unknown option '--bogus'; see 'spark-factorize --help'", err.toString().strip());
+    }
+
+    @Test
     void moreTaskThreadsThanTheLocalMastersCoresIsAUsageError() {
         // refused before an embedded Spark starts (Spark itself would fail to start, with a stack trace)
         StringWriter err = new StringWriter();
