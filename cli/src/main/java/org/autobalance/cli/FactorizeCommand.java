@@ -212,8 +212,8 @@ final class FactorizeCommand implements Callable<Integer> {
                     // each entry is held out with that chance: none trained on was "matrix M is all zeros", none
                     // held out a run reporting the RMSE of nothing; an M without entries is refused as such, no
                     // fraction would help
-                    throw new UsageException("--holdout " + plain(holdout) + ": held out " + heldOut.nonZeros() + " of the "
-                            + m.sparse().nonZeros() + " stored entries, leaving " + (train.nonZeros() == 0
+                    throw new UsageException("--holdout " + plain(holdout) + ": held out " + heldOut.nonZeros()
+                            + " of the " + m.sparse().nonZeros() + " stored entries, leaving " + (train.nonZeros() == 0
                             ? "none to train on; give a smaller fraction" : "all to train on; give a larger fraction"),
                             null);
                 }

@@ -3,8 +3,6 @@ package org.autobalance.parallel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -59,9 +57,10 @@ class SparseResidualTest {
     }
 
     /**
-     * A stop asked between blocks of rows ends the pass with NaN, on every thread: with 2 threads and 20 blocks of 64
-     * rows, a stop that says yes from its 5th question on is asked by both threads (more than once) and fewer times
-     * than there are blocks; a stop that never says yes gives the sum, bit for bit.
+     * A stop asked between blocks of rows ends the pass with NaN: with 1 or 2 threads and 20 blocks of 64 rows, a stop
+     * that says yes from its 5th question on is asked fewer times than there are blocks; a stop that never says yes
+     * gives the sum, bit for bit. (Which threads ask is the scheduler's: on a busy machine one thread has reached the
+     * stop before the other started, and a check that both asked failed once in a full suite.)
      */
     @ParameterizedTest
     @CsvSource({"1", "2"})
@@ -75,14 +74,9 @@ class SparseResidualTest {
                 IterationEngine engine = new IterationEngine(KernelProvider.kernels(), KernelProvider.sparseKernels(),
                         pass, m, false, null, u, v)) {
             AtomicInteger asked = new AtomicInteger();
-            Set<Thread> askers = ConcurrentHashMap.newKeySet();
-            double stopped = engine.residualSquared(() -> {
-                askers.add(Thread.currentThread());
-                return asked.incrementAndGet() >= 5;
-            });
+            double stopped = engine.residualSquared(() -> asked.incrementAndGet() >= 5);
             assertTrue(Double.isNaN(stopped), "stopped: " + stopped);
             assertTrue(asked.get() >= 5 && asked.get() < 20, "asked " + asked.get() + " times");
-            assertEquals(threads, askers.size(), "every thread asks");
             assertEquals(Double.doubleToRawLongBits(residual(m, null, u, v, threads)),
                     Double.doubleToRawLongBits(engine.residualSquared(() -> false)), "a pass after a stopped one");
         }

@@ -103,7 +103,8 @@ class SparkFactorizeCommandTest {
                     new PrintWriter(err, true), with(OPTIONS, option, "--input",
                             Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), err.toString());
             assertEquals("autobalance: error: unknown option '" + option + "' (an option of factorize's sparse "
-                    + "engine: spark-factorize holds M dense and minimises the full loss); see 'spark-factorize --help'",
+                    + "engine: spark-factorize holds M dense and minimises the full loss); see "
+                    + "'spark-factorize --help'",
                     err.toString().strip());
         }
         // an option no command has is only unknown
@@ -111,7 +112,8 @@ class SparkFactorizeCommandTest {
         assertEquals(2, Main.execute(new SparkFactorizeCommand(), new PrintWriter(new StringWriter()),
                 new PrintWriter(err, true), with(OPTIONS, "--bogus", "--input",
                         Fixtures.fixture("shards-M.mtx").toString()).toArray(String[]::new)), err.toString());
-        assertEquals("autobalance: error: unknown option '--bogus'; see 'spark-factorize --help'", err.toString().strip());
+        assertEquals("autobalance: error: unknown option '--bogus'; see 'spark-factorize --help'",
+                err.toString().strip());
     }
 
     @Test
