@@ -263,6 +263,7 @@ class SparseCommandLineTest {
         // each entry is held out with that chance: none left to train on was "matrix M is all zeros", none held out
         // ran reporting the RMSE of nothing (twelfth session)
         "--objective observed --holdout 0.99999999 | leaving none to train on; give a smaller fraction",
+        "--objective observed --holdout 1e-9 | leaving all to train on; give a larger fraction",
         // the fraction as written, not Java's 1.0E-9
         "--objective observed --holdout 1e-9 | --holdout 0.000000001: held out 0 of the",
         // accepted and ignored before (thirty-fifth session)
