@@ -44,7 +44,8 @@ public final class SolverOptions {
     @Option(names = "--variant", paramLabel = "SPEC", defaultValue = "simultaneous",
             description = {"Gradient method: simultaneous (Du, Hu & Lee), alternating (Ward & Kolda: V's step uses "
                     + "the new U; two passes over M per iteration), or regularized[:LAMBDA] (GD on "
-                    + "f + LAMBDA/4 |U'U - V'V|_F^2, LAMBDA default 0.5; the logged loss stays f). "
+                    + "f + LAMBDA/4 |U'U - V'V|_F^2, LAMBDA default 0.5; the logged loss stays f; with LAMBDA "
+                    + "> 0.5 the auto and theory steps are divided by 2*LAMBDA, the regulariser's curvature). "
                     + "Default: ${DEFAULT-VALUE}."})
     String variant;
 
@@ -62,7 +63,9 @@ public final class SolverOptions {
     long maxIterations;
 
     @Option(names = "--tol", paramLabel = "EPS",
-            description = {"Stop when |grad f| <= EPS*|M|*sqrt(|U|^2+|V|^2) (Frobenius norms), at a minimiser "
+            description = {"Stop when |grad f| <= EPS*|M|*sqrt(|U|^2+|V|^2) (Frobenius norms) and, for a full "
+                    + "M, the weakest learned singular value s of UV' is fitted as well: |grad f| <= sqrt(2s)*"
+                    + "max(sqrt(k)*EPS*|M|, sqrt(EPS)*|M - UV'|) (k learned directions), at a minimiser "
                     + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a "
                     + "step no longer changes U and V (stalled). Default: 1.05e-8 (the square root of float64's unit "
                     + "roundoff 2^-53) in float64, 1e-5 in float32."})

@@ -260,9 +260,12 @@ public final class SolverRun {
             }
             beat.phase(out == null || setUpCancelled ? label + ", rank " + rank + ": finishing the run"
                     : label + ", rank " + rank + ": writing the results to " + out);
+            boolean learnedNothing;
             try (Finished result = finished) {
                 clock.mark("done");
                 Map<String, Object> summary = result.summary();
+                learnedNothing = !setUpCancelled && StopReason.STALLED.label().equals(summary.get("stop_reason"))
+                        && learnedNothing(summary);
                 summary.putAll(extraSummary);
                 summary.put("clock", clock.marks());
                 Object reason = summary.get("stop_reason");
@@ -282,6 +285,9 @@ public final class SolverRun {
             }
             if (log != null && !setUpCancelled) {
                 printer.println("iteration log " + log);
+            }
+            if (learnedNothing) {
+                throw new LearnedNothing();
             }
         }
     }
@@ -422,9 +428,27 @@ public final class SolverRun {
             return fact + "; " + scale;
         }
         String step = stepCause(summary);
-        return step != null ? fact + "; " + step
-                : fact + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: "
-                        + "give a larger --init SCALE, or leave --init out for the default start, scaled to M";
+        if (step != null) {
+            return fact + "; " + step;
+        }
+        String saddle = fact
+                + "; U = V = 0 is a saddle point of the loss, and a start this small (or zero) stays there: ";
+        // a file's factors have no SCALE to enlarge
+        return saddle + ("given".equals(summary.get("init")) ? "give --init file: factors of M's scale"
+                : "give a larger --init SCALE") + ", or leave --init out for the default start, scaled to M";
+    }
+
+    /**
+     * A run that stalled where it started, at U = V = 0 or within rounding of it: a failure (exit code 1) although it
+     * ended normally — its factors, written as asked, fit nothing, and a script reading exit code 0 took them for a
+     * result. Thrown after the summary, which says why.
+     */
+    static final class LearnedNothing extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LearnedNothing() {
+            super("the run learned nothing of M (relative error 1): see the stalled line above");
+        }
     }
 
     /**

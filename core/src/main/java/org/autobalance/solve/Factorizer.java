@@ -516,7 +516,7 @@ public final class Factorizer {
             };
             StepSchedule schedule = c.schedule();
             if (early == null && schedule.needsSpectralNorm()) {
-                schedule = schedule.resolve(sigma1Supplier.getAsDouble(), c.rank());
+                schedule = schedule.resolve(sigma1Supplier.getAsDouble() * c.variant().curvatureScale(), c.rank());
                 early = IterationMonitor.cancellation(c.cancelToken());
             }
             if (resume != null) {

@@ -37,6 +37,14 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
         return false;
     }
 
+    /**
+     * How many times the fit's curvature the variant's objective can have: a σ₁-scaled step ({@code auto:C}, the
+     * theory schedule) is divided by it. 1 but for {@link Regularized}.
+     */
+    default double curvatureScale() {
+        return 1;
+    }
+
     /** The command-line form, e.g. {@code regularized:0.5}. */
     String describe();
 
@@ -99,6 +107,17 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
                 throw new IllegalArgumentException("regulariser weight LAMBDA must be finite and non-negative, got "
                         + lambda);
             }
+        }
+
+        /**
+         * max(1, 2λ): near a balanced minimiser the fit's largest Hessian eigenvalue is 2σ₁, while along the direction
+         * that unbalances a leading pair (δU = δ·u, δV = −δ·v) the fit is flat and the regulariser's curvature is 4λσ₁.
+         * With λ ≤ ½ (the default, the paper's 1/8) the step is unchanged; with λ = 1.5 auto's 0.5/σ₁ made the
+         * balance oscillate between 10⁻³ and 2·10³, with λ = 2 it diverged (native-notes/reliability.md).
+         */
+        @Override
+        public double curvatureScale() {
+            return Math.max(1, 2 * lambda);
         }
 
         @Override

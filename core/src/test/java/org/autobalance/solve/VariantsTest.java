@@ -137,6 +137,26 @@ class VariantsTest {
         assertEquals(4.0, change[0] / change[1], 1e-3, "halving eta must quarter the one-step change");
     }
 
+    /**
+     * The auto step counts the regulariser's curvature 4λσ₁ (against the fit's 2σ₁): with 0.5/σ₁ unscaled, λ = 2 puts
+     * 4λσ₁·η = 4 past the stability limit 2 along the unbalancing direction, and a rank-3 fit diverged or never
+     * settled. Scaled by 1/(2λ) it is 1: the run converges to the Eckart–Young optimum (exact rank 3, so ~0) and
+     * balanced, as the regulariser intends.
+     */
+    @ParameterizedTest
+    @CsvSource({"regularized:1.5", "regularized:2", "regularized:8"})
+    void theAutoStepCountsTheRegulariser(String spec) {
+        double[][] m = KnownMatrices.withSpectrum(60, 40, new double[] {3, 2, 1}, 31);
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT64, m);
+                Result result = Factorizer.builder(mm, 3).variant(Variant.parse(spec)).build().run()) {
+            String where = spec + ": " + result.iterations() + " iterations, " + result.stopReason().label()
+                    + ", relative error " + result.relativeError() + ", balance " + result.balance();
+            assertEquals(StopReason.CONVERGED, result.stopReason(), where);
+            // float64's tolerance 1.05e-8 bounds the fit's error by √3·1.05e-8 of ‖M‖; 1e-6 leaves the margin
+            assertTrue(result.relativeError() < 1e-6, where);
+        }
+    }
+
     @Test
     void stopConditionEndsTheRunAfterTheIterationItHolds() {
         double[][] m = KnownMatrices.gaussian(8, 6, 1.0, 71);

@@ -351,7 +351,8 @@ public final class SparkFactorizer {
                 return sigma1[0];
             };
             StepSchedule schedule = c.schedule().needsSpectralNorm()
-                    ? c.schedule().resolve(sigma1Supplier.getAsDouble(), r) : c.schedule();
+                    ? c.schedule().resolve(sigma1Supplier.getAsDouble() * c.variant().curvatureScale(), r)
+                    : c.schedule();
             JavaRDD<FactorBlock> state = initialState(sc, m, c, threads, v, d1, sigma1Supplier, schedule,
                     lineage);
             passes.factors(state, v);

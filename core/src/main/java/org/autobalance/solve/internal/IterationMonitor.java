@@ -571,9 +571,15 @@ public final class IterationMonitor {
         boolean stationary = limits.tolerance() > 0
                 && gradientNorm <= limits.tolerance() * normM * Math.sqrt(normUSquared + normVSquared);
         boolean lastIteration = now >= deadline || t + 1 == limits.maxIterations();
-        if (stationary && (plateau == null || plateau.minimiser(t, gramU, gramV, loss, lastIteration))) {
-            stopReason = StopReason.CONVERGED;
-            return true;
+        if (stationary) {
+            EckartYoungCheck.Verdict verdict = plateau == null ? EckartYoungCheck.Verdict.MINIMISER
+                    : plateau.verdict(t, gramU, gramV, loss, gradientNorm, limits.tolerance(), normM,
+                            lastIteration);
+            if (verdict == EckartYoungCheck.Verdict.MINIMISER) {
+                stopReason = StopReason.CONVERGED;
+                return true;
+            }
+            stationary = verdict == EckartYoungCheck.Verdict.PLATEAU;
         }
         onPlateau = stationary;
         if (now >= deadline) {
