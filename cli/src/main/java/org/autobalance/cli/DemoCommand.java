@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -56,8 +57,10 @@ final class DemoCommand implements Callable<Integer> {
             double noiseShare = fill(m);
             printer.printf("demo: M = A B' + noise, %d x %d, rank %d; noise |N|_F/|M|_F = %.3e "
                     + "(the best rank-%d relative error is just below this)%n", ROWS, COLS, RANK, noiseShare, RANK);
+            Map<String, Object> extra = new LinkedHashMap<>(Map.of("input", "demo", "noise_relative", noiseShare));
+            extra.putAll(options.limits(dtype));
             SolverRun.execute(printer, "demo problem", m, RANK, options, null, destinations, format, new RunClock(),
-                    Map.of("input", "demo", "noise_relative", noiseShare));
+                    extra);
         }
         return 0;
     }

@@ -185,6 +185,7 @@ final class FactorizeCommand implements Callable<Integer> {
             // with the configuration the summary names, what reproduces the run: the start, σ₁'s estimate and the
             // --holdout draw depend on it
             extra.put("seed", options.seed);
+            extra.putAll(options.limits(dtype));
             extra.put("load_seconds", clock.between("load_start", "loaded"));
             int rows = m.dense() != null ? m.dense().rows() : m.sparse().rows();
             int cols = m.dense() != null ? m.dense().cols() : m.sparse().cols();

@@ -277,8 +277,7 @@ public final class SolverOptions {
         }
         known.put("seed", seed);
         known.put("threads", (long) (threads == null ? Runtime.getRuntime().availableProcessors() : threads));
-        known.put("tolerance", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance,
-                dtype));
+        known.put("tolerance", limits(dtype).get("tol"));
         return known;
     }
 
@@ -295,6 +294,18 @@ public final class SolverOptions {
     /** {@code --max-iter}. */
     public long maxIterations() {
         return maxIterations;
+    }
+
+    /**
+     * The stop rule's limits as {@code summary.json} records them: {@code tol}, the tolerance in force (the dtype's
+     * default when {@code --tol} is not given), and {@code max_iter}.
+     */
+    public Map<String, Object> limits(DType dtype) {
+        Map<String, Object> limits = new LinkedHashMap<>();
+        limits.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance,
+                dtype));
+        limits.put("max_iter", maxIterations);
+        return limits;
     }
 
     /** {@code --tol}, or null for the solver's default. */

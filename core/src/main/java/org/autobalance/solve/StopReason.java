@@ -13,10 +13,11 @@ public enum StopReason {
      */
     CONVERGED,
     /**
-     * The iteration or time limit ended the run on a saddle plateau: the gradient test held, but some directions of
-     * UVᵀ were still at the scale of the start while the residual still had a singular value above the level the
-     * stop rule resolves (for a network: the escape test of {@code org.autobalance.network.EscapeProbe} found a loss
-     * lower by more than the stop rule's resolution). More iterations would lower the loss further.
+     * The iteration or time limit ended the run on a saddle plateau: the residual still had a singular value above
+     * the weakest of UVᵀ by more than the level the stop rule resolves (some directions of UVᵀ still at the scale of
+     * the start, or on their way up), whether or not the gradient test held there (for a network, where the gradient
+     * test held: the escape test of {@code org.autobalance.network.EscapeProbe} found a loss lower by more than the
+     * stop rule's resolution). More iterations would lower the loss further.
      */
     PLATEAU,
     /** The wall-time limit was reached. */

@@ -108,6 +108,29 @@ class PlateauTest {
         }
     }
 
+    /**
+     * A limit reached mid-escape — the gradient test failing, the noise directions still below the level and growing —
+     * is a plateau too: at 150 iterations the relative error is still near the rank-5 error and moves by ~10⁻⁶ of
+     * itself per ten iterations, which "max_iterations" let a user read as done. A limit before anything is learned
+     * stays a limit (StopRulesTest), as does one where every direction is (slow convergence).
+     */
+    @Test
+    void aLimitMidEscapeIsReportedAsPlateau() {
+        double[][] m = plantedSignal(1, 0.1);
+        double normM = KnownMatrices.frobenius(m);
+        Trajectory trajectory = new Trajectory();
+        try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT32, m);
+                Result result = Factorizer.builder(mm, RANK).maxIterations(150).listener(trajectory).build().run()) {
+            IterationRecord last = trajectory.records().getLast();
+            double tol = Factorizer.defaultTolerance(DType.FLOAT32);
+            assertTrue(last.gradientNorm() > tol * normM * Math.hypot(last.normU(), last.normV()),
+                    "the premise: the gradient test fails at the limit");
+            assertEquals(StopReason.PLATEAU, result.stopReason());
+            assertTrue(result.relativeError() > optimalRelativeError(1, 0.1, RANK) * 1.03,
+                    "150 iterations should still be short of the rank-16 optimum: " + result.relativeError());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DType.class)
     void anExactlyLowRankMatrixConvergesAtAHigherRank(DType dtype) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -359,6 +360,34 @@ class CommandLineTest {
         }
         assertEquals(Fixtures.jsonNumber(summary, "loaded") - Fixtures.jsonNumber(summary, "load_start"),
                 Fixtures.jsonNumber(summary, "load_seconds"), 1e-6);
+    }
+
+    /**
+     * A run that --max-iter ends short of the gradient test says so, with how far its relative error moved over the
+     * last tenth of the iterations (from the log's record there to the summary's), and the summary records the limits
+     * that ended it; with --tol 0 there is no test to miss and no such line.
+     */
+    @Test
+    void aRunTheLimitEndsSaysHowFarTheErrorStillMoved() throws IOException {
+        Path out = dir.resolve("out");
+        Path log = dir.resolve("run.jsonl");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "40",
+                "--out", out.toString(), "--log", log.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"stop_reason\":\"max_iterations\""), summary);
+        assertEquals(40, Fixtures.jsonNumber(summary, "max_iter"));
+        assertEquals(Math.sqrt(0x1p-53), Fixtures.jsonNumber(summary, "tol"), 0.0);
+        String record36 = Files.readAllLines(log).get(36);
+        assertEquals(36, Fixtures.jsonNumber(record36, "t"));
+        double before = Fixtures.jsonNumber(record36, "relative_error");
+        double now = Fixtures.jsonNumber(summary, "relative_error");
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "\nthe gradient test (--tol) did not hold by "
+                + "--max-iter: over its last 4 iterations the relative error went from %.7g to %.7g (%.2g of it); "
+                + "more iterations (--max-iter) continue the descent\n", before, now, (before - now) / now)), r.out());
+        Run untested = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "40",
+                "--tol", "0");
+        assertFalse(untested.out().contains("gradient test"), untested.out());
     }
 
     @ParameterizedTest

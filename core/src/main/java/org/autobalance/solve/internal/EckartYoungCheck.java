@@ -145,11 +145,37 @@ final class EckartYoungCheck {
         return minimiser(t, sigma, loss, level, fresh) ? Verdict.MINIMISER : Verdict.PLATEAU;
     }
 
+    /**
+     * Whether iterate t, whatever its gradient, is between learned directions and unlearned ones that M has: some but
+     * not all singular values of UVᵀ below the level, and the escape test finding a way down. For the last iterate of
+     * a run that a limit ends, which is then on a plateau (mid-escape) rather than merely short of the tolerance — not
+     * where nothing is learned yet (a limit at the start) nor where everything is (slow convergence). Outside the
+     * rationing, whose state a checkpoint saves: a run resumed from the end of this one checks where a longer
+     * uninterrupted run does.
+     */
+    boolean wayDown(long t, double[] gramU, double[] gramV, double loss) {
+        double[] sigma = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
+        double level = level();
+        // largest first: the first is learned and the last is not
+        return sigma[0] >= level && sigma[r - 1] < level && !fitsAllOfM(sigma, loss) && escapes(t, sigma, level);
+    }
+
+    /** σ₁(R)² ≤ ‖R‖²_F = 2f: when even that is below σ_r², Eckart–Young holds without a pass over M. */
+    private boolean fitsAllOfM(double[] sigma, double loss) {
+        double weakest = sigma[r - 1];
+        return weakest * weakest >= 2 * loss;
+    }
+
+    /** Whether σ₁(R) exceeds √(σ_r(UVᵀ)² + ϑ²): up to {@link #MAX_PASSES} passes over M. */
+    private boolean escapes(long t, double[] sigma, double level) {
+        double weakest = sigma[r - 1];
+        double bound = Math.sqrt(weakest * weakest + level * level);
+        return SpectralNorm.residual(passes, seed + t, MAX_PASSES, RELATIVE_TOLERANCE, bound) > bound;
+    }
+
     /** Whether the iterate t, whose singular values are {@code sigma} (largest first), is a minimiser. */
     private boolean minimiser(long t, double[] sigma, double loss, double level, boolean fresh) {
-        double weakest = sigma[r - 1];
-        // σ₁(R)² ≤ ‖R‖²_F = 2f: when even that is below σ_r², Eckart–Young holds without a pass over M
-        if (weakest * weakest >= 2 * loss) {
+        if (fitsAllOfM(sigma, loss)) {
             return true;
         }
         int count = 0;
@@ -159,8 +185,6 @@ final class EckartYoungCheck {
             }
         }
         int unlearned = count;
-        double bound = Math.sqrt(weakest * weakest + level * level);
-        return rationing.minimiser(t, () -> unlearned,
-                () -> SpectralNorm.residual(passes, seed + t, MAX_PASSES, RELATIVE_TOLERANCE, bound) > bound, fresh);
+        return rationing.minimiser(t, () -> unlearned, () -> escapes(t, sigma, level), fresh);
     }
 }

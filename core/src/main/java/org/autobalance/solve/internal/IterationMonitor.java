@@ -581,12 +581,17 @@ public final class IterationMonitor {
             }
             stationary = verdict == EckartYoungCheck.Verdict.PLATEAU;
         }
-        onPlateau = stationary;
+        // a limit's last iterate is on a plateau too where the gradient test fails but the escape test finds a way
+        // down: mid-escape, while a direction grows, the loss barely moves yet (float32, issue 8's case, --max-iter
+        // 150: 1.2e-6 of the relative error over the last 15 iterations, at the rank-5 error) and "max_iterations"
+        // read as done
+        onPlateau = stationary || lastIteration && limits.tolerance() > 0 && plateau != null
+                && plateau.wayDown(t, gramU, gramV, loss);
         if (now >= deadline) {
             // checkpointed where it stops, as a cancelled run is: a run in time slices (--max-seconds, then --resume)
             // went on from its last checkpoint due, or from nothing when a slice was shorter than the interval
             saveAtStop(t + 1);
-            stopReason = stationary ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
+            stopReason = onPlateau ? StopReason.PLATEAU : StopReason.TIME_LIMIT;
             return true;
         }
         if (limits.stopWhen().test(record)) {

@@ -95,7 +95,7 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
             }
             SolverRun.execute(spec.commandLine().getOut(), input.toString(), rank, options.maxIterations(),
                     destinations, outFormat.format(), checkpointing.resumedAt(), new RunClock(),
-                    Map.of("input", input.toString()), () -> {
+                    summaryExtras(dtype), () -> {
                         SparkFactorizer.Builder builder = builder(dtype, owned);
                         JavaSparkContext sc = given != null ? given : startSpark();
                         started[0] = given != null ? null : sc;
@@ -122,6 +122,14 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
             }
         }
         return 0;
+    }
+
+    /** What the summary adds to the engine's: the input and the stop rule's limits, as factorize's summary has. */
+    private Map<String, Object> summaryExtras(DType dtype) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("input", input.toString());
+        extra.putAll(options.limits(dtype));
+        return extra;
     }
 
     /**
