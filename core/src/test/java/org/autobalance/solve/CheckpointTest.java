@@ -28,6 +28,7 @@ import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.internal.CheckpointReader;
 import org.autobalance.solve.internal.FactorCheckpoint;
 import org.autobalance.synthetic.KnownMatrices;
+import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,6 +90,46 @@ class CheckpointTest {
             }
             return new Run(bits, List.copyOf(trajectory.records()), r.stopReason());
         }
+    }
+
+    /**
+     * A run resumed between the first-order test's halves — the coarse half met, the weakest direction's fit not yet,
+     * its test rationed at doubling waits — stops where the uninterrupted run stops, with the same bits: the rationing
+     * is in the checkpoint. float32, σ = 1, 0.01, 0.003 (PlateauTest's case): hundreds of iterations in that window;
+     * checkpoints at three offsets into it, so that the waits pending there differ.
+     */
+    @ParameterizedTest
+    @CsvSource({"1", "6", "40"})
+    void aResumeBetweenTheHalvesOfTheTestStopsAsTheWholeRun(int into) throws IOException {
+        double[][] spread = Dense.addScaled(KnownMatrices.withSpectrum(200, 150, new double[] {1, 0.01, 0.003}, 1),
+                1.0, KnownMatrices.gaussian(200, 150, 4e-7, 3));
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT32, spread)) {
+            UnaryOperator<Factorizer.Builder> plain = b -> b;
+            Run whole = run(m, 3, plain, 20_000, plain);
+            assertEquals(StopReason.CONVERGED, whole.stopReason());
+            double tol = Factorizer.defaultTolerance(DType.FLOAT32);
+            double normM = KnownMatrices.frobenius(spread);
+            // where the coarse half holds from on to the stop (it held on the saddle plateaus before, too)
+            int coarse = whole.records().size() - 1;
+            while (meetsCoarse(whole.records().get(coarse - 1), tol, normM)) {
+                coarse--;
+            }
+            long at = coarse + into;
+            assertTrue(at + 1 < whole.records().size(), "the window: coarse half met at " + coarse + ", stopped at "
+                    + whole.records().size());
+            Path saves = dir.resolve("at" + into);
+            run(m, 3, plain, at, b -> b.checkpoint(saves, at, null));
+            Checkpoint saved = Checkpoint.load(saves);
+            assertEquals(at, saved.iteration());
+            Run resumed = run(m, 3, plain, 20_000, b -> b.resumeFrom(saved));
+            assertEquals(StopReason.CONVERGED, resumed.stopReason());
+            assertEquals(whole.records().getLast().iteration(), resumed.records().getLast().iteration());
+            assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+        }
+    }
+
+    private static boolean meetsCoarse(IterationRecord r, double tol, double normM) {
+        return r.gradientNorm() <= tol * normM * Math.hypot(r.normU(), r.normV());
     }
 
     @ParameterizedTest

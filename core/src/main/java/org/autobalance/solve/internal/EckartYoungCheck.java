@@ -29,6 +29,14 @@ final class EckartYoungCheck {
     static final int MAX_PASSES = 30;
     /** The σ₁(R) estimate is compared with a level of no sharper meaning than a few per cent. */
     static final double RELATIVE_TOLERANCE = 1e-2;
+    /**
+     * The longest wait between tests of the weakest direction's fit, in iterations. A test costs the singular values
+     * of UVᵀ from the Grams (two Jacobi eigenproblems: 0.6 ms at r = 16, 4 ms at r = 64, 39 ms at r = 128 on the
+     * 2-core Zen 5), more than an iteration of a 1000 × 800 M at r = 32 (1.5 ms); between the first-order test's two
+     * halves such an M spent 163 (float32) and 285 (float64) iterations, each paying it. With waits doubling to 8 a
+     * stop comes at most 7 iterations after the first iterate that meets both.
+     */
+    static final long MAX_FIT_GAP = 8;
 
     private final PowerPasses passes;
     private final int r;
@@ -36,6 +44,10 @@ final class EckartYoungCheck {
     private final double floor;
     private final PlateauCheck rationing = new PlateauCheck();
     private double level = Double.NaN;
+    /** Before this iteration the fit of the weakest direction is not tested again (see {@link #verdict}). */
+    private long nextFitCheck;
+    /** The wait after the next failed test of the fit: 1, 2, 4, …, {@link #MAX_FIT_GAP}. */
+    private long fitCheckGap = 1;
     /** The start's Grams until {@link #level} first needs them (null once it has, or after a restore). */
     private double[] startGramU;
     private double[] startGramV;
@@ -63,12 +75,17 @@ final class EckartYoungCheck {
         level = Double.NaN;
     }
 
-    /** What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike. */
-    record State(double level, PlateauCheck.State rationing) {
+    /**
+     * What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike.
+     *
+     * @param nextFitCheck the iteration before which the weakest direction's fit is not tested again (0: at once)
+     * @param fitCheckGap the wait after its next failed test
+     */
+    record State(double level, PlateauCheck.State rationing, long nextFitCheck, long fitCheckGap) {
     }
 
     State state() {
-        return new State(level(), rationing.state());
+        return new State(level(), rationing.state(), nextFitCheck, fitCheckGap);
     }
 
     void restore(State state) {
@@ -76,6 +93,8 @@ final class EckartYoungCheck {
         startGramU = null;
         startGramV = null;
         rationing.restore(state.rationing());
+        nextFitCheck = state.nextFitCheck();
+        fitCheckGap = state.fitCheckGap();
     }
 
     /** The level ϑ below which a singular value of UVᵀ counts as not learned. */
@@ -115,7 +134,9 @@ final class EckartYoungCheck {
      *       ‖ε‖² and the relative error is within a factor 1/√(1 − τ) ≈ 1 + τ/2 of the optimum's. This bound, not the
      *       first, holds on a noisy M, whose trailing learned directions are weak but whose residual is large.
      * </ul>
-     * The unlearned directions are left to the escape test, as before.
+     * The unlearned directions are left to the escape test, as before. The fit's test is rationed
+     * ({@link #MAX_FIT_GAP}); the last iteration of a run ({@code fresh}) is tested in any case, without changing the
+     * rationing, so that a run resumed from its end tests where a longer uninterrupted run does.
      *
      * @param gramU UᵀU at iterate t
      * @param gramV VᵀV at iterate t
@@ -127,6 +148,10 @@ final class EckartYoungCheck {
      */
     Verdict verdict(long t, double[] gramU, double[] gramV, double loss, double gradientNorm, double tolerance,
             double normM, boolean fresh) {
+        boolean due = t >= nextFitCheck;
+        if (!due && !fresh) {
+            return Verdict.UNRESOLVED;
+        }
         double[] sigma = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
         double level = level();
         int learned = 0;
@@ -140,6 +165,10 @@ final class EckartYoungCheck {
         double fitError = Math.max(Math.sqrt(learned) * tolerance * normM,
                 Math.sqrt(tolerance) * Math.sqrt(Math.max(2 * loss, 0.0)));
         if (learned > 0 && gradientNorm > fitError * Math.sqrt(2 * weakestLearned)) {
+            if (due) {
+                nextFitCheck = t + fitCheckGap;
+                fitCheckGap = Math.min(2 * fitCheckGap, MAX_FIT_GAP);
+            }
             return Verdict.UNRESOLVED;
         }
         return minimiser(t, sigma, loss, level, fresh) ? Verdict.MINIMISER : Verdict.PLATEAU;

@@ -50,6 +50,8 @@ public final class FactorCheckpoint {
             plateau.put("last_check", p.lastCheck());
             plateau.put("last_unlearned", (long) p.lastUnlearned());
             plateau.put("last_plateau", p.lastPlateau());
+            plateau.put("next_fit_check", progress.plateau().nextFitCheck());
+            plateau.put("fit_check_gap", progress.plateau().fitCheckGap());
             w.field("plateau", plateau);
         }
         if (progress.heldOut() != null) {
@@ -72,8 +74,11 @@ public final class FactorCheckpoint {
     static EckartYoungCheck.State plateauState(Checkpoint c) {
         @SuppressWarnings("unchecked")
         Map<String, Object> p = (Map<String, Object>) CheckpointReader.field(c, "plateau");
+        // a checkpoint from before the fit's test was rationed has neither field: test it at once
         return new EckartYoungCheck.State(fromBits((String) p.get("level")), new PlateauCheck.State(
                 ((Number) p.get("last_check")).longValue(), ((Number) p.get("last_unlearned")).intValue(),
-                Boolean.TRUE.equals(p.get("last_plateau"))));
+                Boolean.TRUE.equals(p.get("last_plateau"))),
+                p.get("next_fit_check") instanceof Number next ? next.longValue() : 0,
+                p.get("fit_check_gap") instanceof Number gap ? gap.longValue() : 1);
     }
 }

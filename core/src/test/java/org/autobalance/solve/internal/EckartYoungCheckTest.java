@@ -72,7 +72,7 @@ class EckartYoungCheckTest {
     @Test
     void aRestoredLevelIsKept() {
         EckartYoungCheck check = new EckartYoungCheck(noPasses(DType.FLOAT64), R, 1.0, 6);
-        EckartYoungCheck.State saved = new EckartYoungCheck.State(0.125, new PlateauCheck().state());
+        EckartYoungCheck.State saved = new EckartYoungCheck.State(0.125, new PlateauCheck().state(), 0, 1);
         check.restore(saved);
         assertEquals(0.125, check.level(), 0.0);
     }
