@@ -505,6 +505,40 @@ class MatrixMarketTest {
         }
     }
 
+    /**
+     * An {@code integer} value is a 64-bit integer, as scipy's {@code mmread} reads it (into int64, refusing one
+     * beyond): 99999999999999999999 was read as 1e20. Within the range it is rounded to the nearest double as a real
+     * value is.
+     */
+    @Test
+    void integersBeyondInt64AreRefusedByEveryReading() throws IOException {
+        String header = "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 7\n";
+        for (String big : List.of("99999999999999999999", "9223372036854775808", "-9223372036854775809",
+                "+0000" + "9".repeat(19))) {
+            Path file = dir.resolve("big.mtx");
+            Files.writeString(file, header + "2 1 " + big + "\n");
+            String expected = file + ", line 4: integer matrix, but '" + big + "' at row 2, column 1 is outside the "
+                    + "64-bit integer range (scipy's mmread refuses it too; a real field reads it as a double)";
+            List<Reading> readings = List.of(() -> MatrixMarket.read(file, DType.FLOAT64),
+                    () -> MatrixMarket.readStreamed(file, DType.FLOAT64),
+                    () -> MatrixMarket.readSparse(file, DType.FLOAT32),
+                    () -> MatrixMarket.readSparseStreamed(file, DType.FLOAT64));
+            for (Reading r : readings) {
+                assertEquals(expected, assertThrows(MatrixFormatException.class, r::read).getMessage());
+            }
+            assertNull(MatrixMarket.readSparseMapped(file, DType.FLOAT64, 2, 1));
+        }
+        Path edges = dir.resolve("edges.mtx");
+        Files.writeString(edges, header.replace("7", "9223372036854775807") + "2 1 -0009223372036854775808\n");
+        try (SparseMatrix s = MatrixMarket.readSparse(edges, DType.FLOAT64);
+                DenseMatrix d = MatrixMarket.readStreamed(edges, DType.FLOAT64)) {
+            assertEquals(0x1p63, s.get(0, 0));
+            assertEquals(-0x1p63, s.get(1, 0));
+            assertEquals(0x1p63, d.get(0, 0));
+            assertEquals(-0x1p63, d.get(1, 0));
+        }
+    }
+
     private interface Reading {
         AutoCloseable read() throws IOException;
     }
