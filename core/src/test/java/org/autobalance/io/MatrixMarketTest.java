@@ -671,6 +671,31 @@ class MatrixMarketTest {
     }
 
     /**
+     * A gzipped .npy or .npz read as text (a name that chose no binary format: {@code M.npy.gz}) is told to be
+     * gunzipped, for Matrix Market and delimited text alike: it was told to be given a name ending in .npy, and once
+     * renamed, to be gunzipped.
+     */
+    @Test
+    void aGzippedBinaryFileIsToldToBeGunzipped() throws IOException {
+        String npy = "\u0093NUMPY\u0001\u0000v\u0000{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }";
+        String zip = "PK\u0003\u0004\u0014\u0000\u0000\u0000";
+        for (String name : List.of("M.npy.gz", "M.npz.gz", "M.mtx.gz", "M.csv.gz", "M.txt")) {
+            boolean numpy = !name.startsWith("M.npz");
+            Path path = dir.resolve(name);
+            Files.write(path, gzip(numpy ? npy : zip));
+            Executable read = DelimitedText.separatorOf(path) != null
+                    ? () -> DelimitedText.read(path, DType.FLOAT64, note -> { }).close()
+                    : () -> MatrixMarket.read(path, DType.FLOAT64).close();
+            MatrixFormatException e = assertThrows(MatrixFormatException.class, read, name);
+            assertEquals(path + ": a gzip-compressed " + (numpy ? "NumPy .npy file" : "zip archive (a scipy .npz?)")
+                    + ": gunzip it (.npy and .npz files are read uncompressed, as numpy writes them; .mtx and "
+                    + "delimited text are read compressed)", e.getMessage());
+        }
+        assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(dir.resolve("M.npy.gz"),
+                DType.FLOAT64).close());
+    }
+
+    /**
      * A pipe (a shell's {@code <(…)}, /dev/stdin) has no length: the size line cannot be checked against it, and a
      * complete matrix read through one is read (it was refused as "truncated … at most −88 bytes follow it").
      */
