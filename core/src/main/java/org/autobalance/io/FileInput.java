@@ -86,9 +86,12 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
     static String compressedBinary(String start) {
         String what = start.startsWith("\u0093NUMPY") ? "NumPy .npy file"
                 : start.startsWith(ZIP_MAGIC) ? "zip archive (a scipy .npz?)" : null;
-        return what == null ? null : "a gzip-compressed " + what + ": gunzip it (.npy and .npz files are read "
-                + "uncompressed, as numpy writes them; .mtx and delimited text are read compressed)";
+        return what == null ? null : "a gzip-compressed " + what + ": " + GUNZIP;
     }
+
+    /** What to do with gzip data where a binary format is read, "gunzip it" first (it came after the reason). */
+    private static final String GUNZIP = "gunzip it; .npy and .npz files are read uncompressed, as numpy writes "
+            + "them; .mtx and delimited text are read compressed";
 
     /** The first bytes of a zip archive (a local file header), as ISO-8859-1 text: what a .npz starts with. */
     static final String ZIP_MAGIC = "PK\u0003\u0004";
@@ -108,8 +111,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
                         ? "UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8, e.g. iconv -f "
                         + "UTF-16 -t UTF-8 < IN > OUT"
                 : start.length() >= 2 && isGzip(start.charAt(0), start.charAt(1))
-                        ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed "
-                        + "(gunzip it; .mtx and delimited text are read compressed)"
+                        ? "gzip-compressed data: " + GUNZIP
                 : null;
     }
 

@@ -688,8 +688,8 @@ class MatrixMarketTest {
                     : () -> MatrixMarket.read(path, DType.FLOAT64).close();
             MatrixFormatException e = assertThrows(MatrixFormatException.class, read, name);
             assertEquals(path + ": a gzip-compressed " + (numpy ? "NumPy .npy file" : "zip archive (a scipy .npz?)")
-                    + ": gunzip it (.npy and .npz files are read uncompressed, as numpy writes them; .mtx and "
-                    + "delimited text are read compressed)", e.getMessage());
+                    + ": gunzip it; .npy and .npz files are read uncompressed, as numpy writes them; .mtx and "
+                    + "delimited text are read compressed", e.getMessage());
         }
         assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(dir.resolve("M.npy.gz"),
                 DType.FLOAT64).close());
