@@ -1049,14 +1049,16 @@ public final class MatrixMarket {
         return digits > p && digits == t.length();
     }
 
-    /** Whether {@code t}, {@code [+-]digits}, is within the range of a long. */
+    /** Whether {@code t}, {@code [+-]digits}, is within a long's range, compared as digits after leading zeros. */
     private static boolean fitsLong(String t) {
-        try {
-            Long.parseLong(t);
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
+        boolean negative = t.charAt(0) == '-';
+        int p = negative || t.charAt(0) == '+' ? 1 : 0;
+        while (p < t.length() - 1 && t.charAt(p) == '0') {
+            p++;
         }
+        String limit = negative ? Long.toUnsignedString(Long.MIN_VALUE) : Long.toString(Long.MAX_VALUE);
+        int digits = t.length() - p;
+        return digits < limit.length() || digits == limit.length() && t.substring(p).compareTo(limit) <= 0;
     }
 
     /** Whether {@code t} is {@code [+-]digits[.digits][(e|E)[+-]digits]} with at least one mantissa digit. */
