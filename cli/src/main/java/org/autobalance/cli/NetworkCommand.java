@@ -97,8 +97,9 @@ final class NetworkCommand implements Callable<Integer> {
     private Double tolerance;
 
     @Option(names = "--max-seconds", paramLabel = "S",
-            description = "Stop after S seconds of iterations (checked after every iteration). Default: no limit.")
-    private Double maxSeconds;
+            description = "Stop after S seconds of iterations (checked after every iteration). Default: no limit "
+                    + "(inf says so too).")
+    private String maxSeconds;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of the random start and of the sigma estimate (default: ${DEFAULT-VALUE}).")

@@ -72,8 +72,9 @@ public final class SolverOptions {
     Double tolerance;
 
     @Option(names = "--max-seconds", paramLabel = "S",
-            description = "Stop after S seconds of iterations (checked after every iteration). Default: no limit.")
-    Double maxSeconds;
+            description = "Stop after S seconds of iterations (checked after every iteration). Default: no limit "
+                    + "(inf says so too).")
+    String maxSeconds;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
             description = "Seed of the random start and of the sigma1 estimate (and of factorize's --holdout draw; "
@@ -328,10 +329,20 @@ public final class SolverOptions {
         return timeLimit(maxSeconds);
     }
 
-    /** A {@code --max-seconds} value (factorize's, network's) as a duration, or null for none. */
-    static Duration timeLimit(Double maxSeconds) {
-        if (maxSeconds == null) {
+    /**
+     * A {@code --max-seconds} value (factorize's, network's) as a duration, or null for none: not given, or
+     * {@code inf} ({@code Infinity}, any case), which picocli's reading as a Double refused as "not a double".
+     */
+    static Duration timeLimit(String text) {
+        if (text == null || text.strip().matches("(?i)\\+?inf(inity)?")) {
             return null;
+        }
+        double maxSeconds;
+        try {
+            maxSeconds = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--max-seconds: '" + text + "' is not a number of seconds (a positive number up "
+                    + "to 9.2e9, or inf for no limit)", null);
         }
         if (!(maxSeconds > 0) || maxSeconds > Long.MAX_VALUE / 1e9) {
             // the bound is what a Duration of nanoseconds holds

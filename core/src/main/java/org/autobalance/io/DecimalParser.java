@@ -31,7 +31,7 @@ final class DecimalParser {
 
     /**
      * The double nearest to the decimal in {@code text[start, end)}, or NaN if those bytes are not a decimal number
-     * ({@code integerOnly}: not {@code [+-]digits}).
+     * ({@code integerOnly}: not {@code [+-]digits} within the range of a long).
      */
     static double parse(MemorySegment text, long start, long end, boolean integerOnly) {
         long p = start;
@@ -120,6 +120,10 @@ final class DecimalParser {
         }
         if (p != end) {
             return Double.NaN;
+        }
+        if (integerOnly && (significant > DecimalDouble.MAX_DIGITS || significant == DecimalDouble.MAX_DIGITS
+                && Long.compareUnsigned(mantissa, negative ? Long.MIN_VALUE : Long.MAX_VALUE) > 0)) {
+            return Double.NaN; // beyond a long: the streaming parser refuses it as scipy does
         }
         if (mantissa == 0) {
             return negative ? -0.0 : 0.0;

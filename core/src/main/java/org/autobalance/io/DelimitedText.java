@@ -620,7 +620,7 @@ public final class DelimitedText {
                 throw error("'" + MatrixMarket.quote(token) + "' is not a number" + at + (decimalCommas
                         ? " (';' between values and ',' in numbers: a spreadsheet's CSV in a locale that writes "
                         + "decimal commas; convert it with tr ',;' '.,' < IN > OUT.csv)"
-                        : token.startsWith("\"") ? " (" + QUOTES + ")" : hint()));
+                        : token.startsWith("\"") ? " (" + QUOTES + ")" : otherSeparator(token) ? hint() : ""));
             }
             double v = truncated ? Double.NaN
                     : DecimalDouble.toDouble(w, Math.clamp(exponent, Integer.MIN_VALUE, Integer.MAX_VALUE));
@@ -678,6 +678,21 @@ public final class DelimitedText {
         private String quote(byte[] b, int from, int end) {
             int to = Math.max(tokenEnd(b, from + 1, end), Math.min(from + 1, end));
             return MatrixMarket.quote(new String(b, from, to - from, StandardCharsets.ISO_8859_1));
+        }
+
+        /**
+         * Whether {@code field} (not a number) holds a separator that another of the names would have chosen, or that
+         * other tools write ({@code ;} of a spreadsheet's CSV, {@code |}): only then is the name's separator the
+         * likely cause ({@code abc} in a .csv was told the name makes ',' the separator). A blank or this name's
+         * separator ends a field, so it is never in one.
+         */
+        private static boolean otherSeparator(String field) {
+            for (int k = 0; k < field.length(); k++) {
+                if (",;|".indexOf(field.charAt(k)) >= 0) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** How the file's name chose the separator, for a line that seems to use another. */

@@ -5,6 +5,7 @@ import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -19,7 +20,8 @@ import org.autobalance.io.internal.FileChecks;
  * reader checks what it is about to allocate against, or −1 for a pipe (/dev/stdin, a shell's {@code <(…)}, a FIFO),
  * which has no length. A gzip file (recognised by its first two bytes, 1F 8B, whatever its name: scipy's
  * {@code mmread} reads {@code .mtx.gz}, numpy's {@code loadtxt} {@code .csv.gz}) is decompressed as it is read; its
- * text is at most {@value #MAX_DEFLATE_EXPANSION} times the file, DEFLATE's largest expansion.
+ * text is at most {@value #MAX_DEFLATE_EXPANSION} times the file, DEFLATE's largest expansion. One whose text is a
+ * binary format ({@code M.npy.gz}) is refused at once, saying to gunzip it ({@link #compressedBinary}).
  */
 record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
     /** The buffer of the file stream, and of the decompressor. */
@@ -58,13 +60,38 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
             if (!gzip) {
                 return new FileInput(file, size);
             }
-            return new FileInput(new GzipText(file, path.toString()), size < 0 ? -1
+            PushbackInputStream text = new PushbackInputStream(new GzipText(file, path.toString()), BINARY_PEEK);
+            byte[] start = text.readNBytes(BINARY_PEEK);
+            text.unread(start);
+            String binary = compressedBinary(new String(start, java.nio.charset.StandardCharsets.ISO_8859_1));
+            if (binary != null) {
+                throw new MatrixFormatException(path.toString(), binary);
+            }
+            return new FileInput(text, size < 0 ? -1
                     : size > Long.MAX_VALUE / MAX_DEFLATE_EXPANSION ? Long.MAX_VALUE : size * MAX_DEFLATE_EXPANSION);
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
         }
     }
+
+    /** How many decompressed bytes {@link #open} looks at for a binary format: the .npy magic string's 6. */
+    private static final int BINARY_PEEK = 6;
+
+    /**
+     * What to do with a gzip file whose text (starting {@code start}) is one of the binary formats, which are read
+     * uncompressed; null for any other. Read as text, a gzipped .npy ({@code M.npy.gz}) was told to be given a name
+     * ending in .npy, and once renamed, to be gunzipped: gunzipping is the one step it needs.
+     */
+    static String compressedBinary(String start) {
+        String what = start.startsWith("\u0093NUMPY") ? "NumPy .npy file"
+                : start.startsWith(ZIP_MAGIC) ? "zip archive (a scipy .npz?)" : null;
+        return what == null ? null : "a gzip-compressed " + what + ": " + GUNZIP;
+    }
+
+    /** What to do with gzip data where a binary format is read, "gunzip it" first (it came after the reason). */
+    private static final String GUNZIP = "gunzip it; .npy and .npz files are read uncompressed, as numpy writes "
+            + "them; .mtx and delimited text are read compressed";
 
     /** The first bytes of a zip archive (a local file header), as ISO-8859-1 text: what a .npz starts with. */
     static final String ZIP_MAGIC = "PK\u0003\u0004";
@@ -84,8 +111,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
                         ? "UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8, e.g. iconv -f "
                         + "UTF-16 -t UTF-8 < IN > OUT"
                 : start.length() >= 2 && isGzip(start.charAt(0), start.charAt(1))
-                        ? "gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed "
-                        + "(gunzip it; .mtx and delimited text are read compressed)"
+                        ? "gzip-compressed data: " + GUNZIP
                 : null;
     }
 

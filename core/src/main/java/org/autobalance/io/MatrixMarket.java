@@ -68,7 +68,8 @@ import org.autobalance.memory.SparseMatrix;
  *       with {@link Double#parseDouble} semantics (correctly rounded; subnormals kept; underflow gives 0).
  *       {@code NaN}, {@code Inf}, {@code Infinity}, hexadecimal and Java-suffixed ({@code 1f}, {@code 2d}) forms are
  *       rejected, and so is a value whose magnitude overflows to infinity (in float64, or when rounded to float32).
- *       An {@code integer} matrix accepts only {@code [+-]digits}.</li>
+ *       An {@code integer} matrix accepts only {@code [+-]digits} within the range of a 64-bit integer (as scipy's
+ *       {@code mmread} does), each rounded to the nearest double as a real value is.</li>
  *   <li>For {@link DType#FLOAT32} each value is parsed to a double and then rounded to float, so reading as float32
  *       gives exactly what reading as float64 and then rounding each element gives.</li>
  * </ul>
@@ -944,6 +945,11 @@ public final class MatrixMarket {
                 throw error((field == Field.INTEGER ? "integer matrix, but '" + quote(token) + "' is not an integer"
                         : "'" + quote(token) + "' is not a number") + at);
             }
+            if (field == Field.INTEGER && !fitsLong(token)) {
+                // the format's integers are C longs, and scipy reads them into int64: beyond, it refuses the file
+                throw error("integer matrix, but '" + quote(token) + "'" + at + " is outside the 64-bit integer "
+                        + "range (scipy's mmread refuses it too; a real field reads it as a double)");
+            }
             double value = Double.parseDouble(token);
             if (Double.isInfinite(value)) {
                 throw error("non-finite value: '" + quote(token) + "'" + at + " overflows float64");
@@ -1041,6 +1047,18 @@ public final class MatrixMarket {
         int p = t.startsWith("+") || t.startsWith("-") ? 1 : 0;
         int digits = skipDigits(t, p);
         return digits > p && digits == t.length();
+    }
+
+    /** Whether {@code t}, {@code [+-]digits}, is within a long's range, compared as digits after leading zeros. */
+    private static boolean fitsLong(String t) {
+        boolean negative = t.charAt(0) == '-';
+        int p = negative || t.charAt(0) == '+' ? 1 : 0;
+        while (p < t.length() - 1 && t.charAt(p) == '0') {
+            p++;
+        }
+        String limit = negative ? Long.toUnsignedString(Long.MIN_VALUE) : Long.toString(Long.MAX_VALUE);
+        int digits = t.length() - p;
+        return digits < limit.length() || digits == limit.length() && t.substring(p).compareTo(limit) <= 0;
     }
 
     /** Whether {@code t} is {@code [+-]digits[.digits][(e|E)[+-]digits]} with at least one mantissa digit. */

@@ -33,7 +33,8 @@ class DecimalParserTest {
     static void check(String token) {
         for (boolean integerOnly : new boolean[] {false, true}) {
             double actual = parse(token, integerOnly);
-            boolean number = (integerOnly ? INTEGER : DECIMAL).matcher(token).matches();
+            boolean number = integerOnly ? INTEGER.matcher(token).matches()
+                    && new java.math.BigInteger(token).bitLength() < Long.SIZE : DECIMAL.matcher(token).matches();
             if (!number) {
                 if (!Double.isNaN(actual)) {
                     fail("'" + token + "' is not a " + (integerOnly ? "whole " : "") + "number, but parsed as "
@@ -54,6 +55,9 @@ class DecimalParserTest {
     void knownForms() {
         for (String t : List.of("0", "-0", "+0", "0.0", "-0.0", "-0e5", "0e-999999999999", "1", "-1", "+1", "5.", ".5",
                 "-.5", "+5.", "5.e3", ".5E-3", "007", "007.5000", "0.0075", "1e22", "1e23", "9007199254740993",
+                // a long's range, the limit of an integer matrix's values
+                "9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
+                "+00009999999999999999999", "18446744073709551616",
                 "123456789012345678901234567890", "1e308", "1.7976931348623157e308", "1.7976931348623158e308",
                 "1.7976931348623159e308", "1e309", "-1e309", "4.9e-324", "2.4703282292062327e-324",
                 "2.4703282292062328e-324", "1e-324", "1e-400", "-1e-400", "2.2250738585072011e-308",

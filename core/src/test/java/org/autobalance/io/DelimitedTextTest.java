@@ -210,6 +210,31 @@ class DelimitedTextTest {
         assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 
+    /**
+     * The hint of the separator the name chose follows a field that is not a number only when the field holds another
+     * separator: {@code 3,abc} in a .csv was told the name makes ',' the separator, which was right.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '@', quoteCharacter = '`', value = {
+        "COMMA@1,2\\n3,abc\\n@'abc' is not a number at row 2, column 2",
+        "COMMA@1,2\\n3,4x\\n@'4x' is not a number at row 2, column 2",
+        "TAB@1\\t2\\n3\\tx:y\\n@'x:y' is not a number at row 2, column 2",
+        "WHITESPACE@1 2\\n3 abc\\n@'abc' is not a number at row 2, column 2",
+        "COMMA@1;2\\n@'1;2' is not a number at row 1, column 1 (the name of t.txt makes ',' the separator",
+        "COMMA@1|2\\n@'1|2' is not a number at row 1, column 1 (the name of t.txt makes ',' the separator",
+        "TAB@1,2\\n@'1,2' is not a number at row 1, column 1 (the name of t.txt makes a tab the separator",
+        "WHITESPACE@1;2\\n@'1;2' is not a number at row 1, column 1 (the name of t.txt makes"})
+    void theSeparatorHintFollowsOnlyAFieldHoldingAnotherSeparator(Separator separator, String text, String problem) {
+        String input = text.replace("\\n", "\n").replace("\\t", "\t");
+        MatrixFormatException e = assertThrows(MatrixFormatException.class,
+                () -> read(input, separator, DType.FLOAT64).close());
+        if (problem.contains(" (")) {
+            assertTrue(e.problem().startsWith(problem), e.getMessage());
+        } else {
+            assertEquals(problem, e.problem());
+        }
+    }
+
     @Test
     void aValueBeyondTheFloat32RangeIsRefusedAsFloat32Only() throws IOException {
         String text = "1,3.5e38\n";

@@ -505,6 +505,40 @@ class MatrixMarketTest {
         }
     }
 
+    /**
+     * An {@code integer} value is a 64-bit integer, as scipy's {@code mmread} reads it (into int64, refusing one
+     * beyond): 99999999999999999999 was read as 1e20. Within the range it is rounded to the nearest double as a real
+     * value is.
+     */
+    @Test
+    void integersBeyondInt64AreRefusedByEveryReading() throws IOException {
+        String header = "%%MatrixMarket matrix coordinate integer general\n2 2 2\n1 1 7\n";
+        for (String big : List.of("99999999999999999999", "9223372036854775808", "-9223372036854775809",
+                "+0000" + "9".repeat(19))) {
+            Path file = dir.resolve("big.mtx");
+            Files.writeString(file, header + "2 1 " + big + "\n");
+            String expected = file + ", line 4: integer matrix, but '" + big + "' at row 2, column 1 is outside the "
+                    + "64-bit integer range (scipy's mmread refuses it too; a real field reads it as a double)";
+            List<Reading> readings = List.of(() -> MatrixMarket.read(file, DType.FLOAT64),
+                    () -> MatrixMarket.readStreamed(file, DType.FLOAT64),
+                    () -> MatrixMarket.readSparse(file, DType.FLOAT32),
+                    () -> MatrixMarket.readSparseStreamed(file, DType.FLOAT64));
+            for (Reading r : readings) {
+                assertEquals(expected, assertThrows(MatrixFormatException.class, r::read).getMessage());
+            }
+            assertNull(MatrixMarket.readSparseMapped(file, DType.FLOAT64, 2, 1));
+        }
+        Path edges = dir.resolve("edges.mtx");
+        Files.writeString(edges, header.replace("7", "9223372036854775807") + "2 1 -0009223372036854775808\n");
+        try (SparseMatrix s = MatrixMarket.readSparse(edges, DType.FLOAT64);
+                DenseMatrix d = MatrixMarket.readStreamed(edges, DType.FLOAT64)) {
+            assertEquals(0x1p63, s.get(0, 0));
+            assertEquals(-0x1p63, s.get(1, 0));
+            assertEquals(0x1p63, d.get(0, 0));
+            assertEquals(-0x1p63, d.get(1, 0));
+        }
+    }
+
     private interface Reading {
         AutoCloseable read() throws IOException;
     }
@@ -634,6 +668,31 @@ class MatrixMarketTest {
         }
         assertEquals(MatrixMarket.readHeader(fixture("mm_scipy_coordinate.mtx")),
                 MatrixMarket.readHeader(fixture("mm_scipy_coordinate.mtx.gz")));
+    }
+
+    /**
+     * A gzipped .npy or .npz read as text (a name that chose no binary format: {@code M.npy.gz}) is told to be
+     * gunzipped, for Matrix Market and delimited text alike: it was told to be given a name ending in .npy, and once
+     * renamed, to be gunzipped.
+     */
+    @Test
+    void aGzippedBinaryFileIsToldToBeGunzipped() throws IOException {
+        String npy = "\u0093NUMPY\u0001\u0000v\u0000{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }";
+        String zip = "PK\u0003\u0004\u0014\u0000\u0000\u0000";
+        for (String name : List.of("M.npy.gz", "M.npz.gz", "M.mtx.gz", "M.csv.gz", "M.txt")) {
+            boolean numpy = !name.startsWith("M.npz");
+            Path path = dir.resolve(name);
+            Files.write(path, gzip(numpy ? npy : zip));
+            Executable read = DelimitedText.separatorOf(path) != null
+                    ? () -> DelimitedText.read(path, DType.FLOAT64, note -> { }).close()
+                    : () -> MatrixMarket.read(path, DType.FLOAT64).close();
+            MatrixFormatException e = assertThrows(MatrixFormatException.class, read, name);
+            assertEquals(path + ": a gzip-compressed " + (numpy ? "NumPy .npy file" : "zip archive (a scipy .npz?)")
+                    + ": gunzip it; .npy and .npz files are read uncompressed, as numpy writes them; .mtx and "
+                    + "delimited text are read compressed", e.getMessage());
+        }
+        assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(dir.resolve("M.npy.gz"),
+                DType.FLOAT64).close());
     }
 
     /**

@@ -392,8 +392,8 @@ class NpyTest {
             gz.write(good);
         }
         assertMessage(gzipped.toByteArray(), "not a .npy file: it does not start with the magic string \\x93NUMPY "
-                + "(gzip-compressed data: .npy and .npz files are read as numpy writes them, uncompressed (gunzip it; "
-                + ".mtx and delimited text are read compressed))");
+                + "(gzip-compressed data: gunzip it; .npy and .npz files are read uncompressed, as numpy writes them; "
+                + ".mtx and delimited text are read compressed)");
         assertMessage(Files.readAllBytes(fixture("npz_csr.npz")), "not a .npy file: it does not start with the magic "
                 + "string \\x93NUMPY (a zip archive (a scipy .npz?): give it a name ending in .npz)");
         byte[] version4 = good.clone();

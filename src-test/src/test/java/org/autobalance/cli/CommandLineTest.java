@@ -339,6 +339,18 @@ class CommandLineTest {
         assertFalse(fits.out().contains("note: --threads"), fits.out());
     }
 
+    /** {@code --max-seconds inf} (any case, Infinity too) is no limit, as leaving it out is: it was "not a double". */
+    @ParameterizedTest
+    @ValueSource(strings = {"inf", "Infinity", "+INF"})
+    void maxSecondsInfIsNoLimit(String infinite) throws IOException {
+        Path out = dir.resolve("out");
+        Run r = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--tol", "0",
+                "--max-iter", "5", "--max-seconds", infinite, "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.contains("\"stop_reason\":\"max_iterations\""), summary);
+    }
+
     @Test
     void zeroToleranceRunsExactlyMaxIterations() throws IOException {
         Path out = dir.resolve("out");
@@ -411,6 +423,10 @@ class CommandLineTest {
         "--rank 2 --init file:nowhere.npy,nowhere.npy|--init: U0 nowhere.npy does not exist",
         "--rank 2 --max-seconds 0|--max-seconds: must be positive and at most 9.2e9 (292 years), got 0.0",
         "--rank 2 --max-seconds NaN|--max-seconds: must be positive and at most 9.2e9 (292 years), got NaN",
+        // picocli's "'abc' is not a double" said neither seconds nor that inf is a value
+        "--rank 2 --max-seconds abc|--max-seconds: 'abc' is not a number of seconds (a positive number up to 9.2e9, "
+            + "or inf for no limit)",
+        "--rank 2 --max-seconds -inf|--max-seconds: '-inf' is not a number of seconds",
         "--rank two|Invalid value for option '--rank'"})
     void badOptionsAreRejectedBeforeAnyOutput(String options, String message) {
         Path out = dir.resolve("out");
