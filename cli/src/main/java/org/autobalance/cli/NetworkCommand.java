@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -208,7 +209,7 @@ final class NetworkCommand implements Callable<Integer> {
             Interruption.runStarted();
             try {
                 SolverRun.sayingWhatWasKept(destinations, () -> train(spec.commandLine().getOut(), trainer, arch, x,
-                        files, destinations.logStaging(), inPlace));
+                        files, steps, destinations.logStaging(), inPlace));
             } catch (NetworkDivergenceException e) {
                 UsageException start = SolverOptions.startOutOfRange(init, e.iteration(), e.getMessage(), type);
                 throw start != null ? start : e;
@@ -267,9 +268,11 @@ final class NetworkCommand implements Callable<Integer> {
     }
 
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
-            String[] files, Path logStaging, RunLog inPlace) throws IOException {
+            String[] files, StepSchedule steps, Path logStaging, RunLog inPlace) throws IOException {
+        boolean learnedNothing;
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             NetworkRecord[] first = new NetworkRecord[1];
+            NetworkRecord[] last = new NetworkRecord[1];
             NetworkResult finished = null;
             RunLog logWriter = inPlace != null || logStaging == null ? inPlace
                     : RunLog.open(log, logStaging, checkpointing.resumedAt());
@@ -280,6 +283,7 @@ final class NetworkCommand implements Callable<Integer> {
                     if (first[0] == null) {
                         first[0] = rec;
                     }
+                    last[0] = rec;
                 });
                 if (logWriter != null) {
                     listeners.add(logWriter);
@@ -307,10 +311,12 @@ final class NetworkCommand implements Callable<Integer> {
                     printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
                             + "more iterations (--max-iter, --max-seconds) would lower the loss");
                 }
+                learnedNothing = result.stopReason() == StopReason.STALLED && first[0] != null
+                        && first[0].iteration() == 0 && !(result.loss() < first[0].loss());
                 if (result.stopReason() == StopReason.STALLED) {
-                    boolean learnedNothing = first[0] != null && first[0].iteration() == 0
-                            && !(result.loss() < first[0].loss());
-                    printer.println(stalled(x.dtype(), result.initializer(), arch.depth(), learnedNothing));
+                    printer.println(stalled(x.dtype(), result.initializer(), arch.depth(), learnedNothing,
+                            steps.needsSpectralNorm() || last[0] == null ? Double.NaN : last[0].eta(),
+                            last[0] == null ? Double.NaN : relativeChange(last[0])));
                 }
                 printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
                         numbers(result.layerSquaredNorms()));
@@ -340,17 +346,52 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.println("iteration log " + log);
             }
         }
+        if (learnedNothing) {
+            throw new SolverRun.LearnedNothing("the run learned nothing (its loss never fell below the start's): see "
+                    + "the stalled line above");
+        }
+    }
+
+    /** η·‖∇L‖ / ‖θ‖ at {@code record}: how much a step changes the parameters, relative to their size. */
+    private static double relativeChange(NetworkRecord record) {
+        double squares = 0.0;
+        for (double s : record.layerSquaredNorms()) {
+            squares += s;
+        }
+        return record.eta() * record.gradientNorm() / Math.sqrt(squares);
     }
 
     /**
-     * What a stalled run says ({@link StopReason#STALLED}): the fact, and — when the loss never fell below the start's,
-     * from a small start — why: the gradients of N layers at scale S are of order S^{N−1} and round away, so the
-     * network stays at the zero network, a saddle point.
+     * What a stalled run says ({@link StopReason#STALLED}): the fact, and — when the loss never fell below the start's
+     * — why. A given step ({@code givenEta}; NaN for auto's, scaled to the data) whose {@code change} (η·‖∇L‖/‖θ‖ at
+     * the stall) is below the rounding unit, and would be from the default start too, is named: a larger start was
+     * advised to a run from small:1 at constant:1e-300, larger than the default it offered. Else, from a start below
+     * the default: the gradients of N layers at scale S are of order S^{N−1} and round away, so the network stays at
+     * the zero network, a saddle point.
      */
-    static String stalled(DType dtype, String initializer, int depth, boolean learnedNothing) {
+    static String stalled(DType dtype, String initializer, int depth, boolean learnedNothing, double givenEta,
+            double change) {
         String fact = "the step leaves every weight and bias unchanged (each change rounds away in " + dtype.label()
                 + "): no further iteration can move them";
-        if (!learnedNothing || !initializer.startsWith("small:")) {
+        if (!learnedNothing) {
+            return fact;
+        }
+        double scale = initializer.startsWith("small:") ? Double.parseDouble(initializer.substring("small:".length()))
+                : Double.NaN;
+        boolean smallStart = scale < NetworkInitializer.DEFAULT_SMALL_SCALE;
+        // from the default start every layer is default/S times larger, and each layer's gradient, a product of the
+        // other N − 1, (default/S)^(N−1) times: the relative change (default/S)^(N−2) times
+        double fromDefault = smallStart ? change * Math.pow(NetworkInitializer.DEFAULT_SMALL_SCALE / scale, depth - 2)
+                : change;
+        if (!Double.isNaN(givenEta) && fromDefault < dtype.unitRoundoff()) {
+            return fact + String.format(Locale.ROOT, "; the step is too small for these data: η = %.3g changes the "
+                    + "weights by about %.2g of their size%s, below %s's rounding unit %.2g: give a larger step, or "
+                    + "leave --schedule out for the default, auto, scaled to the data", givenEta, change,
+                    smallStart ? String.format(Locale.ROOT, ", and would from the default start, small:%s, by about "
+                            + "%.2g", NetworkInitializer.DEFAULT_SMALL_SCALE, fromDefault) : "", dtype.label(),
+                    dtype.unitRoundoff());
+        }
+        if (!smallStart) {
             return fact;
         }
         return fact + "; from " + initializer + " the gradients of " + depth + " layers (of order S^" + (depth - 1)

@@ -298,15 +298,50 @@ class NetworkCommandTest {
     void aStartTooSmallToMoveStallsAndSaysSo() throws IOException {
         double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
         double[][] ys = KnownMatrices.gaussian(100, 2, 1.0, 4);
-        Run r = run("network", "--data", save("x.npy", xs) + "," + save("y.npy", ys), "--layers",
-                "dense:4,relu,dense:4,relu,dense:4,relu,dense:2", "--init", "small:1e-20", "--threads", "1");
-        assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("2 iterations, stopped: stalled"), r.out());
-        assertTrue(r.out().contains("\nthe step leaves every weight and bias unchanged (each change rounds away in "
-                + "float64): no further iteration can move them; from small:1.0E-20 the gradients of 4 layers (of "
-                + "order S^3) are too small to move the weights, and the zero network is a saddle point, not a "
-                + "solution: give a larger --init small:S, or leave --init out for the default start, small:0.01\n"),
-                r.out());
+        String data = save("x.npy", xs) + "," + save("y.npy", ys);
+        String layers = "dense:4,relu,dense:4,relu,dense:4,relu,dense:2";
+        Path out = dir.resolve("out");
+        String startAdvice = "; from small:1.0E-20 the gradients of 4 layers (of order S^3) are too small to move the "
+                + "weights, and the zero network is a saddle point, not a solution: give a larger --init small:S, or "
+                + "leave --init out for the default start, small:0.01\n";
+        // a step that moves the default start: the start is what rounds away, with auto's step and with this one
+        for (String schedule : new String[] {"auto", "constant:0.1"}) {
+            Run r = run("network", "--data", data, "--layers", layers, "--init", "small:1e-20", "--schedule",
+                    schedule, "--threads", "1", "--out", out.toString());
+            // a run that learned nothing fails after its summary, its files written as asked, as factorize's does
+            assertEquals(Main.EXIT_FAILED, r.exitCode(), r.err());
+            assertEquals("autobalance: error: the run learned nothing (its loss never fell below the start's): see "
+                    + "the stalled line above\n", r.err());
+            assertTrue(Files.exists(out.resolve("summary.json")));
+            assertTrue(r.out().contains("2 iterations, stopped: stalled"), r.out());
+            assertTrue(r.out().contains("\nthe step leaves every weight and bias unchanged (each change rounds away "
+                    + "in float64): no further iteration can move them" + startAdvice), r.out());
+        }
+    }
+
+    /**
+     * A step so small that it rounds away whatever the start: the advice was to start larger ("give a larger --init
+     * small:S, or leave --init out for the default start, small:0.01", to a run from small:1, larger than that);
+     * the step is named instead, as factorize names it. From a start below the default too, where the default start
+     * would not move either.
+     */
+    @Test
+    void aStepTooSmallToMoveIsNamedNotTheStart() throws IOException {
+        String data = save("x.npy", KnownMatrices.gaussian(100, 6, 1.0, 3)) + ","
+                + save("y.npy", KnownMatrices.gaussian(100, 2, 1.0, 4));
+        for (String init : new String[] {"small:1", "small:1e-20"}) {
+            Run r = run("network", "--data", data, "--layers", "dense:4,relu,dense:4,relu,dense:4,relu,dense:2",
+                    "--init", init, "--schedule", "constant:1e-300", "--threads", "1");
+            assertEquals(Main.EXIT_FAILED, r.exitCode(), r.err());
+            assertTrue(r.out().contains("stopped: stalled"), r.out());
+            assertTrue(r.out().contains("no further iteration can move them; the step is too small for these data: "
+                    + "η = 1.00e-300 changes the weights by about "), r.out());
+            assertTrue(r.out().contains(", below float64's rounding unit 1.1e-16: give a larger step, or leave "
+                    + "--schedule out for the default, auto, scaled to the data\n"), r.out());
+            assertFalse(r.out().contains("--init small:S"), r.out());
+            assertEquals(init.equals("small:1e-20"), r.out().contains("and would from the default start, "
+                    + "small:0.01, by about "), r.out());
+        }
     }
 
     @Test
