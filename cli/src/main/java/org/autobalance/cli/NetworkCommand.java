@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +31,7 @@ import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.IterationMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -208,8 +211,9 @@ final class NetworkCommand implements Callable<Integer> {
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
             try {
+                Map<String, Object> configuration = configuration(type, shape, initDirectory);
                 SolverRun.sayingWhatWasKept(destinations, () -> train(spec.commandLine().getOut(), trainer, arch, x,
-                        files, steps, destinations.logStaging(), inPlace));
+                        files, steps, configuration, destinations.logStaging(), inPlace));
             } catch (NetworkDivergenceException e) {
                 UsageException start = SolverOptions.startOutOfRange(init, e.iteration(), e.getMessage(), type);
                 throw start != null ? start : e;
@@ -267,8 +271,31 @@ final class NetworkCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What reproduces the run beside the configuration {@link NetworkResult#summary} names, as factorize's summary
+     * holds its seed: the seed, the tolerance that ran (the default in full), the limits, the input shape where given,
+     * and a start read from files in the option's words (the result says "given").
+     */
+    private Map<String, Object> configuration(DType type, int[] shape, Path initDirectory) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        if (initDirectory != null) {
+            c.put("init", "file:" + initDirectory);
+        }
+        if (shape != null) {
+            c.put("input_shape", String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()));
+        }
+        c.put("seed", seed);
+        c.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance, type));
+        c.put("max_iter", maxIterations);
+        if (maxSeconds != null) {
+            c.put("max_seconds", maxSeconds);
+        }
+        return c;
+    }
+
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
-            String[] files, StepSchedule steps, Path logStaging, RunLog inPlace) throws IOException {
+            String[] files, StepSchedule steps, Map<String, Object> configuration, Path logStaging, RunLog inPlace)
+            throws IOException {
         boolean learnedNothing;
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             NetworkRecord[] first = new NetworkRecord[1];
@@ -300,6 +327,7 @@ final class NetworkCommand implements Callable<Integer> {
                     : arch.describe() + ": writing the weights to " + out);
             try (NetworkResult result = finished) {
                 Map<String, Object> summary = result.summary();
+                summary.putAll(configuration);
                 summary.put("samples", x.rows());
                 summary.put("data", files[0].trim() + "," + files[1].trim());
                 // with the result, not before the run, whose log or checkpoint may still refuse the resume
@@ -328,7 +356,7 @@ final class NetworkCommand implements Callable<Integer> {
                             numbers(first[0].layerDifferences()), result.maxUnitInvariantChange());
                 }
                 printer.printf("schedule %s, init %s, %s kernels, %d thread(s)%n", result.schedule(),
-                        result.initializer(), result.kernels(), result.threads());
+                        summary.get("init"), result.kernels(), result.threads());
                 if (outputs != null) {
                     List<String> names = new ArrayList<>();
                     for (int h = 1; h <= arch.depth(); h++) {

@@ -10,11 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.autobalance.cli.CommandLineTest.Run;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.Npy;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.network.ParameterFiles;
@@ -115,6 +117,42 @@ class NetworkCommandTest {
         for (String f : List.of("W1.npy", "W2.npy")) {
             assertEquals(-1L, Files.mismatch(first.resolve(f), again.resolve(f)), f);
         }
+    }
+
+    /**
+     * summary.json holds what reproduces the run, as factorize's holds its seed: the seed, the tolerance that ran (the
+     * default in full), the iteration limit, the input shape where given, and the start in the option's words, where
+     * file:DIR was "given" (in summary.json and in the printed line).
+     */
+    @Test
+    void theSummaryHoldsWhatReproducesTheRun() throws IOException {
+        String data = save("x.npy", KnownMatrices.gaussian(20, 72, 1.0, 5)) + ","
+                + save("y.npy", KnownMatrices.gaussian(20, 3, 1.0, 6));
+        Path ns = dir.resolve("ns");
+        Run a = run("network", "--data", data, "--layers", "conv2d:2,3,3,relu,dense:3", "--input-shape", "2,6,6",
+                "--seed", "7", "--tol", "1e-3", "--max-iter", "20", "--threads", "1", "--out", ns.toString());
+        assertEquals(0, a.exitCode(), a.err());
+        Map<?, ?> first = (Map<?, ?>) Json.parse(Files.readString(ns.resolve("summary.json")));
+        assertEquals(7.0, first.get("seed"), first.toString());
+        assertEquals(1e-3, first.get("tol"), first.toString());
+        assertEquals(20.0, first.get("max_iter"), first.toString());
+        assertEquals("2,6,6", first.get("input_shape"), first.toString());
+        assertEquals("small:0.01", first.get("init"), first.toString());
+        Path again = dir.resolve("again");
+        Run b = run("network", "--data", data, "--layers", "conv2d:2,3,3,relu,dense:3", "--input-shape", "2,6,6",
+                "--init", "file:" + ns, "--max-iter", "3", "--threads", "1", "--out", again.toString());
+        assertEquals(0, b.exitCode(), b.err());
+        Map<?, ?> second = (Map<?, ?>) Json.parse(Files.readString(again.resolve("summary.json")));
+        assertEquals("file:" + ns, second.get("init"), second.toString());
+        assertEquals(42.0, second.get("seed"), second.toString());
+        // the default, as it ran: --tol with this number runs the same
+        assertEquals(Math.sqrt(Math.ulp(1.0) / 2), second.get("tol"), second.toString());
+        assertTrue(b.out().contains(", init file:" + ns + ", "), b.out());
+        // a flat input has no shape to record
+        Run c = run("network", "--data", data, "--layers", "dense:3", "--max-iter", "1", "--out",
+                dir.resolve("flat").toString());
+        assertEquals(0, c.exitCode(), c.err());
+        assertFalse(Files.readString(dir.resolve("flat").resolve("summary.json")).contains("input_shape"));
     }
 
     /**
