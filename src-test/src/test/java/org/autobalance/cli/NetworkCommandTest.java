@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -20,6 +21,7 @@ import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.network.ParameterFiles;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
@@ -588,6 +590,30 @@ class NetworkCommandTest {
         Run none = run(args(common, "--resume", dir.resolve("nothing").toString()));
         assertEquals(Main.EXIT_USAGE, none.exitCode());
         assertTrue(none.err().contains("--resume: ") && none.err().contains("no checkpoint in"), none.err());
+    }
+
+    /**
+     * {@code --resume A --checkpoint B} checkpoints to B at A's interval, as the help says ("same interval"): it
+     * checkpointed every 60 s, the default of a new run. An interval given with it is B's.
+     */
+    @Test
+    void aResumeCheckpointingElsewhereKeepsTheIntervalResumed() throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--tol",
+                "0", "--threads", "1");
+        Path a = dir.resolve("a");
+        assertEquals(0, run(args(common, "--max-iter", "10", "--checkpoint", a.toString(), "--checkpoint-every",
+                "7")).exitCode());
+        Path b = dir.resolve("b");
+        Run resumed = run(args(common, "--max-iter", "20", "--resume", a.toString(), "--checkpoint", b.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertEquals(List.of(7.0, 0.0), Arrays.stream(Checkpoint.load(b).policy()).boxed().toList());
+        Path c = dir.resolve("c");
+        Run given = run(args(common, "--max-iter", "20", "--resume", a.toString(), "--checkpoint", c.toString(),
+                "--checkpoint-every", "3"));
+        assertEquals(0, given.exitCode(), given.err());
+        assertEquals(List.of(3.0, 0.0), Arrays.stream(Checkpoint.load(c).policy()).boxed().toList());
     }
 
     /**
