@@ -348,10 +348,15 @@ final class NetworkCommand implements Callable<Integer> {
                 }
                 printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
                         numbers(result.layerSquaredNorms()));
-                if (first[0] != null) {
-                    // the paper's point: the differences stay (nearly) where they started while the layers grow
-                    // a resumed run's first record is the checkpoint's, as factorize says of its balance
-                    printer.printf("differences %s (%s %s), max unit drift %.3e%n",
+                double[] start = result.startLayerDifferences();
+                if (start != null) {
+                    // the paper's point: the differences stay (nearly) where they started while the layers grow;
+                    // a resumed run's too, against the same start as its unit drift (and as summary.json's drift)
+                    printer.printf("differences %s (at the start %s), max unit drift %.3e%n",
+                            numbers(result.layerDifferences()), numbers(start), result.maxUnitInvariantChange());
+                } else if (first[0] != null) {
+                    // a checkpoint written before the start's differences were kept: its own, named as such
+                    printer.printf("differences %s (%s %s), max unit drift %.3e since the start%n",
                             numbers(result.layerDifferences()), SolverRun.firstRecord(first[0].iteration()),
                             numbers(first[0].layerDifferences()), result.maxUnitInvariantChange());
                 }

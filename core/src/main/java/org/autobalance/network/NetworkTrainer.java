@@ -468,7 +468,7 @@ public final class NetworkTrainer {
             NetworkResult result = new NetworkResult(params, loop.iterations, loop.stopReason, loss, sq,
                     Invariants.layerDifferences(params, sq), loop.unitChange(params), loop.seconds, sigma,
                     describe(c.schedule(), schedule, backoff), c.initializer().describe(), c.kernels().name(),
-                    c.threads(), backoff == null ? List.of() : backoff.halvedAt());
+                    c.threads(), backoff == null ? List.of() : backoff.halvedAt(), loop.differences0);
             ok = true;
             return result;
         } finally {
@@ -505,6 +505,9 @@ public final class NetworkTrainer {
         return "b" + h;
     }
 
+    /** The payload name of the layer differences at the run's start, the baseline a resumed run reports against. */
+    private static final String DIFFERENCES0 = "differences0";
+
     /** The payload name of Q_h at the start ({@link Invariants#matrixInvariant}), the reference of its drift. */
     private static String matrixInvariantBlock(int h) {
         return "Q0_" + h;
@@ -526,6 +529,8 @@ public final class NetworkTrainer {
         private final double meanSquaredY;
         private final double tolerance;
         private final double[] units0;
+        /** The layer differences at the run's start; null for a resumed checkpoint written before they were kept. */
+        final double[] differences0;
         private final double[][] matrices0;
         private final double sigma;
         private final EscapeProbe probe;
@@ -555,6 +560,10 @@ public final class NetworkTrainer {
             // the drifts are measured from the start's values: a resumed run takes them from its checkpoint
             Checkpoint resume = c.resume();
             this.units0 = resume == null ? Invariants.unitValues(params) : CheckpointReader.doubles(resume, "units0");
+            // the differences' baseline too, so that a resumed run compares both with the same start
+            this.differences0 = resume == null ? Invariants.layerDifferences(params,
+                    Invariants.layerSquaredNorms(params)) : CheckpointReader.has(resume, DIFFERENCES0)
+                    ? CheckpointReader.doubles(resume, DIFFERENCES0) : null;
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
@@ -781,6 +790,9 @@ public final class NetworkTrainer {
             CheckpointWriter w = CheckpointWriter.start(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
                     policy.everyIterations(), policy.seconds())
                     .exact("sigma", sigma).exact("reference_loss", referenceLoss).doubles("units0", units0);
+            if (differences0 != null) {
+                w.doubles(DIFFERENCES0, differences0);
+            }
             for (int h = 1; h <= c.arch().depth(); h++) {
                 w.matrix(weightsBlock(h), params.weights(h));
                 if (c.biases()) {

@@ -559,8 +559,9 @@ class NetworkCommandTest {
         List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--bias",
                 "--init", "xavier", "--schedule", "constant:0.05", "--tol", "0", "--threads", "2");
         Path whole = dir.resolve("whole");
-        assertEquals(0, run(args(common, "--max-iter", "40", "--out", whole.toString(), "--log",
-                whole + ".jsonl")).exitCode());
+        Run uninterrupted = run(args(common, "--max-iter", "40", "--out", whole.toString(), "--log",
+                whole + ".jsonl"));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
         Path ck = dir.resolve("ck");
         Path out = dir.resolve("out");
         Path log = dir.resolve("log.jsonl");
@@ -575,8 +576,10 @@ class NetworkCommandTest {
         // the records of iterations 20..24 were written twice (by the first run, then by the resumed one): once here
         assertEquals(withoutTimes(Files.readAllLines(Path.of(whole + ".jsonl"))),
                 withoutTimes(Files.readAllLines(log)));
-        // the differences it began from are the checkpoint's, named as such ("at the start" was the resume's)
-        assertTrue(resumed.out().contains(" (at iteration 20 (resumed) ["), resumed.out());
+        // one baseline, the run's start, for the differences and the unit drift, as summary.json's: the differences
+        // were compared with the checkpoint's and the drift with the start, in one line
+        assertEquals(differencesLine(uninterrupted.out()), differencesLine(resumed.out()));
+        assertTrue(differencesLine(resumed.out()).contains(" (at the start ["), resumed.out());
 
         Run seed = run(args(common, "--max-iter", "40", "--seed", "7", "--resume", ck.toString()));
         assertEquals(Main.EXIT_USAGE, seed.exitCode());
@@ -660,6 +663,10 @@ class NetworkCommandTest {
         }
         Files.move(moved.resolve("x.npy"), x);
         assertEquals(0, run(args(common, "--max-iter", "20", "--resume", ck.toString())).exitCode());
+    }
+
+    private static String differencesLine(String out) {
+        return out.lines().filter(l -> l.startsWith("differences ")).findFirst().orElseThrow();
     }
 
     private static String[] args(List<String> common, String... more) {
