@@ -96,8 +96,9 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--tol", paramLabel = "EPS",
             description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n, at a minimiser "
                     + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a "
-                    + "step no longer changes the weights (stalled). Default: 1.05e-8 (the square root of float64's "
-                    + "unit roundoff 2^-53) in float64, 1e-5 in float32."})
+                    + "step no longer changes the weights (stalled). Default: 1.0536712127723509e-8 (the square root "
+                    + "of float64's unit roundoff 2^-53; in full, as a --resume compares it exactly) in float64, 1e-5 "
+                    + "in float32."})
     private Double tolerance;
 
     @Option(names = "--max-seconds", paramLabel = "S",
@@ -332,9 +333,9 @@ final class NetworkCommand implements Callable<Integer> {
                 summary.put("data", files[0].trim() + "," + files[1].trim());
                 // with the result, not before the run, whose log or checkpoint may still refuse the resume
                 SolverRun.noteResumeAtLimit(printer, checkpointing.resumedAt(), maxIterations);
-                printer.printf("%s on %d samples (%s): %d iterations, stopped: %s, %.2f s%n", arch.describe(),
-                        x.rows(), x.dtype().label(), result.iterations(), result.stopReason().label(),
-                        result.seconds());
+                printer.printf("%s on %d samples (%s): %d iteration%s, stopped: %s, %.2f s%n", arch.describe(),
+                        x.rows(), x.dtype().label(), result.iterations(), result.iterations() == 1 ? "" : "s",
+                        result.stopReason().label(), result.seconds());
                 if (result.stopReason() == StopReason.PLATEAU) {
                     printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
                             + "more iterations (--max-iter, --max-seconds) would lower the loss");

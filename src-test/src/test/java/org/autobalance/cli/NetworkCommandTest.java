@@ -195,6 +195,9 @@ class NetworkCommandTest {
         // other scripts' digits and a sign were read as numbers ("٣" ran as 3), a hexadecimal slope as 0.0625
         "dense:٣,dense:2 | | dense sizes must be positive integers, got '٣'",
         "dense:+8,dense:2 | | dense sizes must be positive integers, got '+8'",
+        // a size past an int was said to be no positive integer
+        "dense:99999999999,dense:2 | | dense sizes must be at most 2147483647, got 99999999999",
+        "conv1d:99999999999,3,dense:2 | 2,6 | conv1d sizes must be at most 2147483647, got 99999999999",
         "dense:4,leaky:0x0.1p0,dense:2 | | the slope A is not a number",
         "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give --input-shape C,L",
         "conv1d:3,9,dense:2 | 2,6 | kernel width 9 exceeds the input length 6",
@@ -593,6 +596,30 @@ class NetworkCommandTest {
         Run none = run(args(common, "--resume", dir.resolve("nothing").toString()));
         assertEquals(Main.EXIT_USAGE, none.exitCode());
         assertTrue(none.err().contains("--resume: ") && none.err().contains("no checkpoint in"), none.err());
+    }
+
+    /**
+     * The default tolerance as {@code --help} prints it, given to a resume of a run that had the default, is the same
+     * tolerance: the help printed 1.05e-8, which a resume refused against the 1.0536712127723509E-8 that ran. And one
+     * iteration is said in the singular ("1 iterations").
+     */
+    @Test
+    void theDefaultToleranceAsTheHelpPrintsItResumesTheDefaultsRun() throws IOException {
+        Run help = run("network", "--help");
+        Matcher printed = Pattern.compile("Default: ([0-9.e-]+) \\(the square root").matcher(
+                help.out().replaceAll("\\s+", " "));
+        assertTrue(printed.find(), help.out());
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2",
+                "--threads", "1");
+        Path ck = dir.resolve("ck");
+        Run first = run(args(common, "--max-iter", "1", "--checkpoint", ck.toString(), "--checkpoint-every", "1"));
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(first.out().contains("on 20 samples (float64): 1 iteration, stopped: "), first.out());
+        Run resumed = run(args(common, "--max-iter", "3", "--resume", ck.toString(), "--tol", printed.group(1)));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains(": 3 iterations, stopped: "), resumed.out());
     }
 
     /**
