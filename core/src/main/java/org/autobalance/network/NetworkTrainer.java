@@ -336,7 +336,12 @@ public final class NetworkTrainer {
                 CheckpointReader.requireSameRun(resume, CHECKPOINT_KIND, MatrixDigest.of(x, y), settings.identity());
             }
             // here, not in run(): data that cannot be trained on are refused before anything is written
-            requireSquaresInRange(x, "X", "the inputs");
+            double normX2 = requireSquaresInRange(x, "X", "the inputs");
+            if (normX2 == 0.0 && !biases) {
+                // with biases the fit is the targets' mean, a problem to solve (it was refused as "all zeros")
+                throw new IllegalArgumentException("the inputs X are all zeros: without --bias the network's output is "
+                        + "0 whatever its weights (--bias fits the targets' mean)");
+            }
             double normY2 = requireSquaresInRange(y, "Y", "the targets");
             if (normY2 == 0.0) {
                 throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
@@ -727,20 +732,28 @@ public final class NetworkTrainer {
                             + "1e-150", scale, h, squares[h - 1], Double.MIN_NORMAL));
                 }
             }
+            // the biases' too: on all-zero inputs every weight's gradient is 0 at a small start, the last bias's not
             for (int h = 1; h <= c.arch().depth(); h++) {
-                DenseMatrix g = step.gradients().weights(h);
-                for (int i = 0; i < g.rows(); i++) {
-                    for (int j = 0; j < g.cols(); j++) {
-                        if (g.get(i, j) != 0) {
-                            return;
-                        }
-                    }
+                if (anyNonZero(step.gradients().weights(h))
+                        || c.biases() && anyNonZero(step.gradients().biases(h))) {
+                    return;
                 }
             }
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the start small:%s is too small for %d "
                     + "layers: every weight's gradient is exactly 0 in %s (the layers' product, of order %s^%d, "
                     + "underflows), and the zero network is a saddle point, not a solution: give a larger scale",
                     scale, c.arch().depth(), params.dtype().label(), scale, c.arch().depth()));
+        }
+
+        private static boolean anyNonZero(DenseMatrix g) {
+            for (int i = 0; i < g.rows(); i++) {
+                for (int j = 0; j < g.cols(); j++) {
+                    if (g.get(i, j) != 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         /** SHA-256 of every weight and bias, for the stall test. */

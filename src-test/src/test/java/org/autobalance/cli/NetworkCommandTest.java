@@ -599,6 +599,42 @@ class NetworkCommandTest {
     }
 
     /**
+     * All-zero inputs with {@code --bias}: a bias-only fit, the targets' mean, is a problem to solve; it was refused
+     * as "the inputs X are all zeros" (auto's λ_max(XᵀX/n) = 0), and with a constant step as a start too small to move
+     * (every weight's gradient is 0, the biases' not). Without --bias the reason is said: the output is 0 whatever the
+     * weights.
+     */
+    @Test
+    void allZeroInputsWithBiasesFitTheTargetsMean() throws IOException {
+        double[][] ys = KnownMatrices.gaussian(10, 2, 1.0, 4);
+        String data = save("x.npy", new double[10][3]) + "," + save("y.npy", ys);
+        double[] mean = new double[2];
+        for (double[] row : ys) {
+            mean[0] += row[0] / ys.length;
+            mean[1] += row[1] / ys.length;
+        }
+        double spread = 0.0;
+        for (double[] row : ys) {
+            spread += ((row[0] - mean[0]) * (row[0] - mean[0]) + (row[1] - mean[1]) * (row[1] - mean[1]))
+                    / (2.0 * ys.length);
+        }
+        for (String schedule : new String[] {"auto", "constant:0.5"}) {
+            Path out = dir.resolve("out-" + schedule.replace(':', '-'));
+            Run r = run("network", "--data", data, "--layers", "dense:3,relu,dense:2", "--bias", "--schedule",
+                    schedule, "--threads", "1", "--out", out.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            Map<?, ?> summary = (Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")));
+            assertEquals("converged", summary.get("stop_reason"), summary.toString());
+            double loss = (Double) summary.get("loss");
+            assertTrue(Math.abs(loss - spread) <= 1e-8 * spread, loss + " against the mean's " + spread);
+        }
+        Run plain = run("network", "--data", data, "--layers", "dense:3,relu,dense:2", "--threads", "1");
+        assertEquals(Main.EXIT_USAGE, plain.exitCode(), plain.err());
+        assertEquals("autobalance: error: the inputs X are all zeros: without --bias the network's output is 0 "
+                + "whatever its weights (--bias fits the targets' mean)\n", plain.err());
+    }
+
+    /**
      * The default tolerance as {@code --help} prints it, given to a resume of a run that had the default, is the same
      * tolerance: the help printed 1.05e-8, which a resume refused against the 1.0536712127723509E-8 that ran. And one
      * iteration is said in the singular ("1 iterations").
