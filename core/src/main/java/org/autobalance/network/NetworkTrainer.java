@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.KernelProvider;
@@ -391,17 +392,16 @@ public final class NetworkTrainer {
             throw new IllegalArgumentException("the squares of " + what + " " + name + " overflow float64 (their sum "
                     + "is " + squares + "): scale " + name + " down by a constant");
         }
-        boolean nonZero = false;
-        for (int i = 0; squares == 0.0 && !nonZero && i < m.rows(); i++) {
-            for (int j = 0; j < m.cols() && !nonZero; j++) {
-                nonZero = m.get(i, j) != 0;
-            }
-        }
-        if (nonZero) {
+        if (squares == 0.0 && anyNonZero(m)) {
             throw new IllegalArgumentException(what + " " + name + " are not zero, but the squares of their entries "
                     + "underflow float64 (their sum rounds to 0): scale " + name + " up by a constant");
         }
         return squares;
+    }
+
+    /** Whether {@code m} has an entry other than ±0 (whose square may still underflow to 0). */
+    static boolean anyNonZero(DenseMatrix m) {
+        return IntStream.range(0, m.rows()).anyMatch(i -> IntStream.range(0, m.cols()).anyMatch(j -> m.get(i, j) != 0));
     }
 
     /**
@@ -743,17 +743,6 @@ public final class NetworkTrainer {
                     + "layers: every weight's gradient is exactly 0 in %s (the layers' product, of order %s^%d, "
                     + "underflows), and the zero network is a saddle point, not a solution: give a larger scale",
                     scale, c.arch().depth(), params.dtype().label(), scale, c.arch().depth()));
-        }
-
-        private static boolean anyNonZero(DenseMatrix g) {
-            for (int i = 0; i < g.rows(); i++) {
-                for (int j = 0; j < g.cols(); j++) {
-                    if (g.get(i, j) != 0) {
-                        return true;
-                    }
-                }
-            }
-            return false;
         }
 
         /** SHA-256 of every weight and bias, for the stall test. */

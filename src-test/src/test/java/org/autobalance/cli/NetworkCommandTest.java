@@ -645,10 +645,7 @@ class NetworkCommandTest {
         Matcher printed = Pattern.compile("Default: ([0-9.e-]+) \\(the square root").matcher(
                 help.out().replaceAll("\\s+", " "));
         assertTrue(printed.find(), help.out());
-        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
-        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
-        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2",
-                "--threads", "1");
+        List<String> common = smallNetwork("--threads", "1");
         Path ck = dir.resolve("ck");
         Run first = run(args(common, "--max-iter", "1", "--checkpoint", ck.toString(), "--checkpoint-every", "1"));
         assertEquals(0, first.exitCode(), first.err());
@@ -664,10 +661,7 @@ class NetworkCommandTest {
      */
     @Test
     void aResumeCheckpointingElsewhereKeepsTheIntervalResumed() throws IOException {
-        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
-        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
-        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--tol",
-                "0", "--threads", "1");
+        List<String> common = smallNetwork("--tol", "0", "--threads", "1");
         Path a = dir.resolve("a");
         assertEquals(0, run(args(common, "--max-iter", "10", "--checkpoint", a.toString(), "--checkpoint-every",
                 "7")).exitCode());
@@ -726,6 +720,16 @@ class NetworkCommandTest {
         }
         Files.move(moved.resolve("x.npy"), x);
         assertEquals(0, run(args(common, "--max-iter", "20", "--resume", ck.toString())).exitCode());
+    }
+
+    /** {@code network} on 20 samples of 4 inputs and 2 targets with dense:6,relu,dense:2, then {@code options}. */
+    private List<String> smallNetwork(String... options) throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        List<String> common = new ArrayList<>(List.of("network", "--data", x + "," + y, "--layers",
+                "dense:6,relu,dense:2"));
+        common.addAll(List.of(options));
+        return List.copyOf(common);
     }
 
     private static String differencesLine(String out) {
