@@ -36,8 +36,8 @@ public final class Checkpointing {
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run checkpointed in DIR, with the same input and options: the final "
                     + "factors (weights) are bit-for-bit those of the uninterrupted run, and --log continues without "
-                    + "gaps or duplicates. Checkpoints go on to DIR (same interval) unless --checkpoint says "
-                    + "otherwise.")
+                    + "gaps or duplicates. Checkpoints go on to DIR, or to --checkpoint, at the same interval unless "
+                    + "--checkpoint-every or --checkpoint-seconds gives another.")
     Path resume;
 
     /** The checkpoint to resume from, loaded once; null without --resume. */
@@ -148,7 +148,7 @@ public final class Checkpointing {
     }
 
     /**
-     * The plan of the validated options: checkpoints go to --checkpoint, or on to the --resume directory with the
+     * The plan of the validated options: checkpoints go to --checkpoint, or on to the --resume directory, with the
      * interval of the checkpoint resumed unless one is given; every 60 s by default.
      */
     public Plan plan() {
@@ -161,7 +161,9 @@ public final class Checkpointing {
         if (everyIterations != null || everySeconds != null) {
             every = everyIterations == null ? 0 : everyIterations;
             seconds = everySeconds == null ? 0 : everySeconds;
-        } else if (loaded != null && dir == null) {
+        } else if (loaded != null) {
+            // to --resume's directory or to another (--checkpoint): the help says "same interval", and --resume A
+            // --checkpoint B checkpointed every 60 s, a new run's default
             every = (long) loaded.policy()[0];
             seconds = loaded.policy()[1];
         } else {

@@ -140,7 +140,9 @@ public final class Main implements Runnable {
             // picocli passes errors through: the JVM printed "Exception in thread main" and a stack trace. The checks
             // before a run refuse what certainly cannot fit (NativeMemory.requireHeap); this is what came close to
             // the limit and passed it. The arrays are unreachable by now, so the line can be printed.
-            err.println("autobalance: error: " + outOfMemory(e, Runtime.getRuntime().maxMemory()));
+            String name = command instanceof Main ? (args.length > 0 ? args[0] : "")
+                    : cli.getCommandSpec().name();
+            err.println("autobalance: error: " + outOfMemory(e, Runtime.getRuntime().maxMemory(), name));
             return EXIT_FAILED;
         }
         String lost = out instanceof StandardOutput o ? o.failure() : null;
@@ -158,7 +160,7 @@ public final class Main implements Runnable {
      * project), and for the heap its limit and a larger one. "Requested array size exceeds VM limit" is no shortage:
      * no heap holds that array, so it is said as the bug (or the path's limit) it is.
      */
-    static String outOfMemory(OutOfMemoryError e, long maxHeap) {
+    static String outOfMemory(OutOfMemoryError e, long maxHeap, String command) {
         String what = e.getMessage() == null ? "out of memory" : e.getMessage();
         String where = Arrays.stream(e.getStackTrace()).filter(f -> f.getClassName().startsWith("org.autobalance."))
                 .findFirst().map(f -> " in " + f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1)
@@ -172,9 +174,20 @@ public final class Main implements Runnable {
                 ? "the Java heap ran out" + where + " (" + what + "; its limit is " + NativeMemory.size(maxHeap)
                         + "): " + (NativeMemory.heapCanExceed(maxHeap) ? "give the JVM more, e.g. "
                         + NativeMemory.heapOption(maxHeap) + ", or a smaller problem" : "it is as large as this "
-                        + "machine's memory allows: a smaller problem") + ": fewer --threads, a lower rank, narrower "
-                        + "layers"
+                        + "machine's memory allows: a smaller problem") + ": " + smallerProblem(command)
                 : "the JVM ran out of memory" + where + ": " + what;
+    }
+
+    /**
+     * The options of {@code command} that make its problem smaller: network was advised "a lower rank", an option only
+     * factorize has. A command of neither kind (demo, reproduce) gets the whole list.
+     */
+    private static String smallerProblem(String command) {
+        return switch (command) {
+            case "network" -> "narrower --layers";
+            case "factorize", "spark-factorize" -> "fewer --threads, a lower --rank";
+            default -> "fewer --threads, a lower rank, narrower layers";
+        };
     }
 
     /** A path option's value, as {@link FileChecks#path} takes it (an unexpanded ~ refused). */

@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -28,6 +31,7 @@ import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.internal.IterationMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,8 +96,9 @@ final class NetworkCommand implements Callable<Integer> {
     @Option(names = "--tol", paramLabel = "EPS",
             description = {"Stop when |grad L| * sqrt(sum_h |W_h|^2 + |b_h|^2) <= EPS * |Y|_F^2 / n, at a minimiser "
                     + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a "
-                    + "step no longer changes the weights (stalled). Default: 1.05e-8 (the square root of float64's "
-                    + "unit roundoff 2^-53) in float64, 1e-5 in float32."})
+                    + "step no longer changes the weights (stalled). Default: 1.0536712127723509e-8 (the square root "
+                    + "of float64's unit roundoff 2^-53; in full, as a --resume compares it exactly) in float64, 1e-5 "
+                    + "in float32."})
     private Double tolerance;
 
     @Option(names = "--max-seconds", paramLabel = "S",
@@ -208,8 +213,9 @@ final class NetworkCommand implements Callable<Integer> {
             // Ctrl-C from here on ends the training after its iteration and writes what it reached, as factorize does
             Interruption.runStarted();
             try {
+                Map<String, Object> configuration = configuration(type, shape, initDirectory);
                 SolverRun.sayingWhatWasKept(destinations, () -> train(spec.commandLine().getOut(), trainer, arch, x,
-                        files, destinations.logStaging(), inPlace));
+                        files, steps, configuration, destinations.logStaging(), inPlace));
             } catch (NetworkDivergenceException e) {
                 UsageException start = SolverOptions.startOutOfRange(init, e.iteration(), e.getMessage(), type);
                 throw start != null ? start : e;
@@ -267,10 +273,35 @@ final class NetworkCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What reproduces the run beside the configuration {@link NetworkResult#summary} names, as factorize's summary
+     * holds its seed: the seed, the tolerance that ran (the default in full), the limits, the input shape where given,
+     * and a start read from files in the option's words (the result says "given").
+     */
+    private Map<String, Object> configuration(DType type, int[] shape, Path initDirectory) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        if (initDirectory != null) {
+            c.put("init", "file:" + initDirectory);
+        }
+        if (shape != null) {
+            c.put("input_shape", String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()));
+        }
+        c.put("seed", seed);
+        c.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance, type));
+        c.put("max_iter", maxIterations);
+        if (maxSeconds != null) {
+            c.put("max_seconds", maxSeconds);
+        }
+        return c;
+    }
+
     private void train(PrintWriter printer, NetworkTrainer trainer, Architecture arch, DenseMatrix x,
-            String[] files, Path logStaging, RunLog inPlace) throws IOException {
+            String[] files, StepSchedule steps, Map<String, Object> configuration, Path logStaging, RunLog inPlace)
+            throws IOException {
+        boolean learnedNothing;
         try (RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             NetworkRecord[] first = new NetworkRecord[1];
+            NetworkRecord[] last = new NetworkRecord[1];
             NetworkResult finished = null;
             RunLog logWriter = inPlace != null || logStaging == null ? inPlace
                     : RunLog.open(log, logStaging, checkpointing.resumedAt());
@@ -281,6 +312,7 @@ final class NetworkCommand implements Callable<Integer> {
                     if (first[0] == null) {
                         first[0] = rec;
                     }
+                    last[0] = rec;
                 });
                 if (logWriter != null) {
                     listeners.add(logWriter);
@@ -297,33 +329,41 @@ final class NetworkCommand implements Callable<Integer> {
                     : arch.describe() + ": writing the weights to " + out);
             try (NetworkResult result = finished) {
                 Map<String, Object> summary = result.summary();
+                summary.putAll(configuration);
                 summary.put("samples", x.rows());
                 summary.put("data", files[0].trim() + "," + files[1].trim());
                 // with the result, not before the run, whose log or checkpoint may still refuse the resume
                 SolverRun.noteResumeAtLimit(printer, checkpointing.resumedAt(), maxIterations);
-                printer.printf("%s on %d samples (%s): %d iterations, stopped: %s, %.2f s%n", arch.describe(),
-                        x.rows(), x.dtype().label(), result.iterations(), result.stopReason().label(),
-                        result.seconds());
+                printer.printf("%s on %d samples (%s): %d iteration%s, stopped: %s, %.2f s%n", arch.describe(),
+                        x.rows(), x.dtype().label(), result.iterations(), result.iterations() == 1 ? "" : "s",
+                        result.stopReason().label(), result.seconds());
                 if (result.stopReason() == StopReason.PLATEAU) {
                     printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
                             + "more iterations (--max-iter, --max-seconds) would lower the loss");
                 }
+                learnedNothing = result.stopReason() == StopReason.STALLED && first[0] != null
+                        && first[0].iteration() == 0 && !(result.loss() < first[0].loss());
                 if (result.stopReason() == StopReason.STALLED) {
-                    boolean learnedNothing = first[0] != null && first[0].iteration() == 0
-                            && !(result.loss() < first[0].loss());
-                    printer.println(stalled(x.dtype(), result.initializer(), arch.depth(), learnedNothing));
+                    printer.println(stalled(x.dtype(), result.initializer(), arch.depth(), learnedNothing,
+                            steps.needsSpectralNorm() || last[0] == null ? Double.NaN : last[0].eta(),
+                            last[0] == null ? Double.NaN : relativeChange(last[0])));
                 }
                 printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
                         numbers(result.layerSquaredNorms()));
-                if (first[0] != null) {
-                    // the paper's point: the differences stay (nearly) where they started while the layers grow
-                    // a resumed run's first record is the checkpoint's, as factorize says of its balance
-                    printer.printf("differences %s (%s %s), max unit drift %.3e%n",
+                double[] start = result.startLayerDifferences();
+                if (start != null) {
+                    // the paper's point: the differences stay (nearly) where they started while the layers grow;
+                    // a resumed run's too, against the same start as its unit drift (and as summary.json's drift)
+                    printer.printf("differences %s (at the start %s), max unit drift %.3e%n",
+                            numbers(result.layerDifferences()), numbers(start), result.maxUnitInvariantChange());
+                } else if (first[0] != null) {
+                    // a checkpoint written before the start's differences were kept: its own, named as such
+                    printer.printf("differences %s (%s %s), max unit drift %.3e since the start%n",
                             numbers(result.layerDifferences()), SolverRun.firstRecord(first[0].iteration()),
                             numbers(first[0].layerDifferences()), result.maxUnitInvariantChange());
                 }
                 printer.printf("schedule %s, init %s, %s kernels, %d thread(s)%n", result.schedule(),
-                        result.initializer(), result.kernels(), result.threads());
+                        summary.get("init"), result.kernels(), result.threads());
                 if (outputs != null) {
                     List<String> names = new ArrayList<>();
                     for (int h = 1; h <= arch.depth(); h++) {
@@ -341,17 +381,52 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.println("iteration log " + log);
             }
         }
+        if (learnedNothing) {
+            throw new SolverRun.LearnedNothing("the run learned nothing (its loss never fell below the start's): see "
+                    + "the stalled line above");
+        }
+    }
+
+    /** η·‖∇L‖ / ‖θ‖ at {@code record}: how much a step changes the parameters, relative to their size. */
+    private static double relativeChange(NetworkRecord record) {
+        double squares = 0.0;
+        for (double s : record.layerSquaredNorms()) {
+            squares += s;
+        }
+        return record.eta() * record.gradientNorm() / Math.sqrt(squares);
     }
 
     /**
-     * What a stalled run says ({@link StopReason#STALLED}): the fact, and — when the loss never fell below the start's,
-     * from a small start — why: the gradients of N layers at scale S are of order S^{N−1} and round away, so the
-     * network stays at the zero network, a saddle point.
+     * What a stalled run says ({@link StopReason#STALLED}): the fact, and — when the loss never fell below the start's
+     * — why. A given step ({@code givenEta}; NaN for auto's, scaled to the data) whose {@code change} (η·‖∇L‖/‖θ‖ at
+     * the stall) is below the rounding unit, and would be from the default start too, is named: a larger start was
+     * advised to a run from small:1 at constant:1e-300, larger than the default it offered. Else, from a start below
+     * the default: the gradients of N layers at scale S are of order S^{N−1} and round away, so the network stays at
+     * the zero network, a saddle point.
      */
-    static String stalled(DType dtype, String initializer, int depth, boolean learnedNothing) {
+    static String stalled(DType dtype, String initializer, int depth, boolean learnedNothing, double givenEta,
+            double change) {
         String fact = "the step leaves every weight and bias unchanged (each change rounds away in " + dtype.label()
                 + "): no further iteration can move them";
-        if (!learnedNothing || !initializer.startsWith("small:")) {
+        if (!learnedNothing) {
+            return fact;
+        }
+        double scale = initializer.startsWith("small:") ? Double.parseDouble(initializer.substring("small:".length()))
+                : Double.NaN;
+        boolean smallStart = scale < NetworkInitializer.DEFAULT_SMALL_SCALE;
+        // from the default start every layer is default/S times larger, and each layer's gradient, a product of the
+        // other N − 1, (default/S)^(N−1) times: the relative change (default/S)^(N−2) times
+        double fromDefault = smallStart ? change * Math.pow(NetworkInitializer.DEFAULT_SMALL_SCALE / scale, depth - 2)
+                : change;
+        if (!Double.isNaN(givenEta) && fromDefault < dtype.unitRoundoff()) {
+            return fact + String.format(Locale.ROOT, "; the step is too small for these data: η = %.3g changes the "
+                    + "weights by about %.2g of their size%s, below %s's rounding unit %.2g: give a larger step, or "
+                    + "leave --schedule out for the default, auto, scaled to the data", givenEta, change,
+                    smallStart ? String.format(Locale.ROOT, ", and would from the default start, small:%s, by about "
+                            + "%.2g", NetworkInitializer.DEFAULT_SMALL_SCALE, fromDefault) : "", dtype.label(),
+                    dtype.unitRoundoff());
+        }
+        if (!smallStart) {
             return fact;
         }
         return fact + "; from " + initializer + " the gradients of " + depth + " layers (of order S^" + (depth - 1)

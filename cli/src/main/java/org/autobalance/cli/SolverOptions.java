@@ -67,8 +67,9 @@ public final class SolverOptions {
                     + "M, the weakest learned singular value s of UV' is fitted as well: |grad f| <= sqrt(2s)*"
                     + "max(sqrt(k)*EPS*|M|, sqrt(EPS)*|M - UV'|) (k learned directions), at a minimiser "
                     + "(not a saddle plateau). 0 turns the test off: the run ends at --max-iter, or earlier where a "
-                    + "step no longer changes U and V (stalled). Default: 1.05e-8 (the square root of float64's unit "
-                    + "roundoff 2^-53) in float64, 1e-5 in float32."})
+                    + "step no longer changes U and V (stalled). Default: 1.0536712127723509e-8 (the square root of "
+                    + "float64's unit roundoff 2^-53; in full, as a --resume compares it exactly) in float64, 1e-5 in "
+                    + "float32."})
     Double tolerance;
 
     @Option(names = "--max-seconds", paramLabel = "S",

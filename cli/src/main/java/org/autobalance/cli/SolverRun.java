@@ -452,7 +452,12 @@ public final class SolverRun {
         private static final long serialVersionUID = 1L;
 
         LearnedNothing() {
-            super("the run learned nothing of M (relative error 1): see the stalled line above");
+            this("the run learned nothing of M (relative error 1): see the stalled line above");
+        }
+
+        /** With {@code message}, the command's own words for what was not learned. */
+        LearnedNothing(String message) {
+            super(message);
         }
     }
 

@@ -108,6 +108,35 @@ public final class NativeMemory {
         }
     }
 
+    /**
+     * {@link #requireHeap} for arrays that live in the heap's old generation: one too large for the young generation
+     * is allocated there directly, and one kept for the whole run is promoted there; the old generation cannot borrow
+     * the young one's room, so such arrays must fit it, not the whole heap. Its size is taken as two thirds of {@link
+     * Runtime#maxMemory}: the launcher runs the serial collector, whose heap H is a young generation of H / (NewRatio
+     * + 1) = H / 3 (NewRatio 2 by default; eden and two survivor spaces of H / 30) and an old generation of 2H / 3, and
+     * whose maxMemory is H less one survivor space, 29H / 30; two thirds of that, 0.64 H, is under the old generation.
+     * The parallel collector splits the heap alike; G1 sizes its young generation as it goes and puts a huge array in
+     * free regions anywhere, so two thirds is conservative there. dense:7000 under -Xmx1g (its 7000 x 7000 matrix
+     * invariant twice, 748 MiB, under the 990 MiB maxMemory but over the 683 MiB old generation) passed {@link
+     * #requireHeap} and ran out of heap at its first record.
+     *
+     * @throws IllegalArgumentException naming {@code what}, the bytes and the old generation's share of the heap
+     */
+    public static void requireOldGeneration(long bytes, Supplier<String> what) {
+        Objects.requireNonNull(what, "what must not be null");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must be at least 0, got " + bytes);
+        }
+        long max = Runtime.getRuntime().maxMemory();
+        long old = max / 3 * 2;
+        if (bytes > old) {
+            throw new IllegalArgumentException("cannot " + what.get() + ": that takes at least " + size(bytes)
+                    + " of Java heap in arrays its old generation holds, more than the " + size(old) + " (two thirds "
+                    + "of the " + size(max) + " this JVM's heap may take) that generation is sure to have"
+                    + heapAdvice(bytes, physicalBytes()));
+        }
+    }
+
     /** A size in MiB or GiB, to one decimal, for messages. */
     public static String size(long bytes) {
         return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30))

@@ -255,7 +255,9 @@ public record Architecture(List<Layer> layers) {
                 }
             }
         } catch (NumberFormatException e) {
-            // reported below
+            // digits alone that do not parse are past an int: said as too large, not as no positive integer
+            throw new IllegalArgumentException("layer spec '" + spec + "': " + kind + " sizes must be at most "
+                    + Integer.MAX_VALUE + ", got " + text.trim(), e);
         }
         throw new IllegalArgumentException("layer spec '" + spec + "': " + kind + " sizes must be positive integers, "
                 + "got '" + text.trim() + "'");

@@ -35,6 +35,8 @@ final class Invariants {
      * A linear layer of 30 000 units (7.2 GB for one Q_h) ended in an {@code OutOfMemoryError} at its first record;
      * one of 50 000, whose channels² wrapped in int, in a NegativeArraySizeException, "error: -1794967296" — with 8.8
      * MB of weights; dense:3000 layers behind relus under a 64 MB heap, in an {@code OutOfMemoryError} from the probe.
+     * Q_h twice is all a record holds at once of channels² (the start's and the record's; the record's goes before
+     * the next pair's is formed).
      */
     static void requireHeap(Architecture arch, IntPredicate tracked, boolean biases, boolean probed) {
         long all = 0;
@@ -74,9 +76,11 @@ final class Invariants {
         }
         String tracking = all > 0 ? "the conserved channels x channels matrices Q_h of its linear layers" : null;
         String checking = probed ? "the plateau check's copy and Gram of each layer" : null;
-        NativeMemory.requireHeap((all + Math.max(record, probe)) * Double.BYTES, () -> "train " + arch.describe()
-                + " with " + (tracking == null ? checking : checking == null ? tracking : tracking + " and " + checking)
-                + " in doubles");
+        // Q_h, the probe's copy and its Gram are single arrays of up to gigabytes, kept or too large for the young
+        // generation: they must fit the old one
+        NativeMemory.requireOldGeneration((all + Math.max(record, probe)) * Double.BYTES, () -> "train "
+                + arch.describe() + " with " + (tracking == null ? checking : checking == null ? tracking
+                : tracking + " and " + checking) + " in doubles");
     }
 
     /** ‖W_h‖² + ‖b_h‖² for h = 1..N. */

@@ -28,10 +28,12 @@ public final class NetworkResult implements AutoCloseable {
     private final String kernels;
     private final int threads;
     private final List<Long> stepHalvedAt;
+    private final double[] startLayerDifferences;
 
     NetworkResult(Parameters parameters, long iterations, StopReason stopReason, double loss,
             double[] layerSquaredNorms, double[] layerDifferences, double maxUnitInvariantChange, double seconds,
-            double sigma, String schedule, String initializer, String kernels, int threads, List<Long> stepHalvedAt) {
+            double sigma, String schedule, String initializer, String kernels, int threads, List<Long> stepHalvedAt,
+            double[] startLayerDifferences) {
         this.parameters = parameters;
         this.iterations = iterations;
         this.stopReason = stopReason;
@@ -46,6 +48,7 @@ public final class NetworkResult implements AutoCloseable {
         this.kernels = kernels;
         this.threads = threads;
         this.stepHalvedAt = List.copyOf(stepHalvedAt);
+        this.startLayerDifferences = startLayerDifferences == null ? null : startLayerDifferences.clone();
     }
 
     /** The trained weights and biases (owned by this result). */
@@ -119,6 +122,15 @@ public final class NetworkResult implements AutoCloseable {
      */
     public List<Long> stepHalvedAt() {
         return stepHalvedAt;
+    }
+
+    /**
+     * {@link #layerDifferences} at the start of the run, the baseline of their change as the start is that of {@link
+     * #maxUnitInvariantChange} (a copy): a resumed run's from its checkpoint, null where the checkpoint was written
+     * before they were kept.
+     */
+    public double[] startLayerDifferences() {
+        return startLayerDifferences == null ? null : startLayerDifferences.clone();
     }
 
     /** The keys of the command line's {@code summary.json}, then the run's configuration. */

@@ -92,6 +92,9 @@ final class NetworkScale {
             }
             lambda = norm(w);
             if (lambda == 0.0) {
+                if (biases) {
+                    return BIAS_FLOOR; // all-zero inputs: the biases alone fit, the last one's curvature 1
+                }
                 throw new IllegalArgumentException("the inputs X are all zeros");
             }
             for (int k = 0; k < d; k++) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.kernel.GemmKernels;
 import org.autobalance.kernel.KernelProvider;
@@ -336,7 +337,12 @@ public final class NetworkTrainer {
                 CheckpointReader.requireSameRun(resume, CHECKPOINT_KIND, MatrixDigest.of(x, y), settings.identity());
             }
             // here, not in run(): data that cannot be trained on are refused before anything is written
-            requireSquaresInRange(x, "X", "the inputs");
+            double normX2 = requireSquaresInRange(x, "X", "the inputs");
+            if (normX2 == 0.0 && !biases) {
+                // with biases the fit is the targets' mean, a problem to solve (it was refused as "all zeros")
+                throw new IllegalArgumentException("the inputs X are all zeros: without --bias the network's output is "
+                        + "0 whatever its weights (--bias fits the targets' mean)");
+            }
             double normY2 = requireSquaresInRange(y, "Y", "the targets");
             if (normY2 == 0.0) {
                 throw new IllegalArgumentException("the targets Y are all zeros: the zero network fits them exactly");
@@ -386,17 +392,16 @@ public final class NetworkTrainer {
             throw new IllegalArgumentException("the squares of " + what + " " + name + " overflow float64 (their sum "
                     + "is " + squares + "): scale " + name + " down by a constant");
         }
-        boolean nonZero = false;
-        for (int i = 0; squares == 0.0 && !nonZero && i < m.rows(); i++) {
-            for (int j = 0; j < m.cols() && !nonZero; j++) {
-                nonZero = m.get(i, j) != 0;
-            }
-        }
-        if (nonZero) {
+        if (squares == 0.0 && anyNonZero(m)) {
             throw new IllegalArgumentException(what + " " + name + " are not zero, but the squares of their entries "
                     + "underflow float64 (their sum rounds to 0): scale " + name + " up by a constant");
         }
         return squares;
+    }
+
+    /** Whether {@code m} has an entry other than ±0 (whose square may still underflow to 0). */
+    static boolean anyNonZero(DenseMatrix m) {
+        return IntStream.range(0, m.rows()).anyMatch(i -> IntStream.range(0, m.cols()).anyMatch(j -> m.get(i, j) != 0));
     }
 
     /**
@@ -468,7 +473,7 @@ public final class NetworkTrainer {
             NetworkResult result = new NetworkResult(params, loop.iterations, loop.stopReason, loss, sq,
                     Invariants.layerDifferences(params, sq), loop.unitChange(params), loop.seconds, sigma,
                     describe(c.schedule(), schedule, backoff), c.initializer().describe(), c.kernels().name(),
-                    c.threads(), backoff == null ? List.of() : backoff.halvedAt());
+                    c.threads(), backoff == null ? List.of() : backoff.halvedAt(), loop.differences0);
             ok = true;
             return result;
         } finally {
@@ -505,6 +510,9 @@ public final class NetworkTrainer {
         return "b" + h;
     }
 
+    /** The payload name of the layer differences at the run's start, the baseline a resumed run reports against. */
+    private static final String DIFFERENCES0 = "differences0";
+
     /** The payload name of Q_h at the start ({@link Invariants#matrixInvariant}), the reference of its drift. */
     private static String matrixInvariantBlock(int h) {
         return "Q0_" + h;
@@ -526,6 +534,8 @@ public final class NetworkTrainer {
         private final double meanSquaredY;
         private final double tolerance;
         private final double[] units0;
+        /** The layer differences at the run's start; null for a resumed checkpoint written before they were kept. */
+        final double[] differences0;
         private final double[][] matrices0;
         private final double sigma;
         private final EscapeProbe probe;
@@ -555,6 +565,10 @@ public final class NetworkTrainer {
             // the drifts are measured from the start's values: a resumed run takes them from its checkpoint
             Checkpoint resume = c.resume();
             this.units0 = resume == null ? Invariants.unitValues(params) : CheckpointReader.doubles(resume, "units0");
+            // the differences' baseline too, so that a resumed run compares both with the same start
+            this.differences0 = resume == null ? Invariants.layerDifferences(params,
+                    Invariants.layerSquaredNorms(params)) : CheckpointReader.has(resume, DIFFERENCES0)
+                    ? CheckpointReader.doubles(resume, DIFFERENCES0) : null;
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
@@ -718,14 +732,11 @@ public final class NetworkTrainer {
                             + "1e-150", scale, h, squares[h - 1], Double.MIN_NORMAL));
                 }
             }
+            // the biases' too: on all-zero inputs every weight's gradient is 0 at a small start, the last bias's not
             for (int h = 1; h <= c.arch().depth(); h++) {
-                DenseMatrix g = step.gradients().weights(h);
-                for (int i = 0; i < g.rows(); i++) {
-                    for (int j = 0; j < g.cols(); j++) {
-                        if (g.get(i, j) != 0) {
-                            return;
-                        }
-                    }
+                if (anyNonZero(step.gradients().weights(h))
+                        || c.biases() && anyNonZero(step.gradients().biases(h))) {
+                    return;
                 }
             }
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the start small:%s is too small for %d "
@@ -781,6 +792,9 @@ public final class NetworkTrainer {
             CheckpointWriter w = CheckpointWriter.start(CHECKPOINT_KIND, iterations, seconds, inputHash, c.identity(),
                     policy.everyIterations(), policy.seconds())
                     .exact("sigma", sigma).exact("reference_loss", referenceLoss).doubles("units0", units0);
+            if (differences0 != null) {
+                w.doubles(DIFFERENCES0, differences0);
+            }
             for (int h = 1; h <= c.arch().depth(); h++) {
                 w.matrix(weightsBlock(h), params.weights(h));
                 if (c.biases()) {

@@ -26,6 +26,10 @@ class MemoryArgumentsTest {
                 () -> NativeMemory.requireHeap(-1, () -> "x")).getMessage());
         assertEquals("what must not be null", assertThrows(NullPointerException.class,
                 () -> NativeMemory.requireHeap(1, null)).getMessage());
+        assertEquals("bytes must be at least 0, got -1", assertThrows(IllegalArgumentException.class,
+                () -> NativeMemory.requireOldGeneration(-1, () -> "x")).getMessage());
+        assertEquals("what must not be null", assertThrows(NullPointerException.class,
+                () -> NativeMemory.requireOldGeneration(1, null)).getMessage());
         // the sizes of the messages, and a heap of twice a count in whole GiB, at least 1
         assertEquals("1.5 MiB", NativeMemory.size(3L << 19));
         assertEquals("2.5 GiB", NativeMemory.size(5L << 29));

@@ -37,6 +37,14 @@ class NetworkHeapTest {
                 + NativeMemory.heapOption(bytes);
     }
 
+    /** The refusal of {@link NativeMemory#requireOldGeneration} for {@code what} and {@code bytes}. */
+    private static String oldGenerationRefusal(String what, long bytes) {
+        return "cannot " + what + ": that takes at least " + NativeMemory.size(bytes) + " of Java heap in arrays its "
+                + "old generation holds, more than the " + NativeMemory.size(MAX_HEAP / 3 * 2) + " (two thirds of the "
+                + NativeMemory.size(MAX_HEAP) + " this JVM's heap may take) that generation is sure to have; give it "
+                + "more with " + NativeMemory.heapOption(bytes);
+    }
+
     private static NetworkTrainer build(DenseMatrix x, DenseMatrix y, String layers, boolean biases,
             double tolerance) {
         return NetworkTrainer.builder(x, y, Architecture.parse(layers, x.cols(), null)).biases(biases)
@@ -57,13 +65,33 @@ class NetworkHeapTest {
             // Q_1 twice, with W_1's ch x 2 rows and the ch readers of layer 2
             long need = (2L * ch * ch + 2L * ch + ch) * Double.BYTES;
             String layers = "dense:" + ch + ",dense:1";
-            assertEquals(refusal("train " + layers + " with the conserved channels x channels matrices Q_h of its "
-                    + "linear layers in doubles", need), assertThrows(IllegalArgumentException.class,
-                            () -> build(x, y, layers, false, 0)).getMessage());
+            assertEquals(oldGenerationRefusal("train " + layers + " with the conserved channels x channels "
+                    + "matrices Q_h of its linear layers in doubles", need), assertThrows(
+                            IllegalArgumentException.class, () -> build(x, y, layers, false, 0)).getMessage());
             // a run resumed from a checkpoint without Q_1's reference never forms Q_1: nothing of it to count
             Invariants.requireHeap(Architecture.parse(layers, 2, null), h -> false, false, false);
         }
         assertEquals(held, NativeMemory.liveBytes());
+    }
+
+    /**
+     * Q_1 twice under the heap's limit but over two thirds of it: the arrays are too large for the young generation
+     * and live in the old one, which by default is two thirds of the heap (the serial collector's NewRatio = 2).
+     * dense:7000 under -Xmx1g (748 MiB of Q_1 twice, 990 MiB of heap) was let through and ran out of heap at its first
+     * record, in Invariants.matrixInvariant.
+     */
+    @Test
+    void aConservedMatrixTwiceThatPassesTheOldGenerationIsRefusedWhenBuilt() {
+        // 2ch² doubles at 0.8 of the heap: under it, over the two thirds the old generation is sure to hold
+        int ch = (int) Math.sqrt(0.8 * MAX_HEAP / (2.0 * Double.BYTES));
+        assumeTrue(ch <= NativeMemory.MAX_SQUARE_SIDE, "a heap this large: " + MAX_HEAP);
+        try (DenseMatrix x = data(3, 2); DenseMatrix y = data(3, 1)) {
+            long need = (2L * ch * ch + 2L * ch + ch) * Double.BYTES;
+            String layers = "dense:" + ch + ",dense:1";
+            assertEquals(oldGenerationRefusal("train " + layers + " with the conserved channels x channels matrices "
+                    + "Q_h of its linear layers in doubles", need), assertThrows(IllegalArgumentException.class,
+                            () -> build(x, y, layers, false, 0)).getMessage());
+        }
     }
 
     /**
@@ -95,9 +123,9 @@ class NetworkHeapTest {
         try (DenseMatrix x = data(3, 2); DenseMatrix y = data(3, 1)) {
             String layers = "dense:" + w + ",relu,dense:" + w + ",relu,dense:1";
             long need = ((long) w * (w + 1) + (long) w * w) * Double.BYTES;
-            assertEquals(refusal("train " + layers + " with the plateau check's copy and Gram of each layer in doubles",
-                    need), assertThrows(IllegalArgumentException.class, () -> build(x, y, layers, true, 1e-6))
-                            .getMessage());
+            assertEquals(oldGenerationRefusal("train " + layers + " with the plateau check's copy and Gram of each "
+                    + "layer in doubles", need), assertThrows(IllegalArgumentException.class,
+                            () -> build(x, y, layers, true, 1e-6)).getMessage());
             build(x, y, layers, true, 0);
         }
     }

@@ -9,15 +9,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.autobalance.cli.CommandLineTest.Run;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.autobalance.io.Npy;
+import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.network.ParameterFiles;
+import org.autobalance.solve.Checkpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
@@ -118,6 +122,42 @@ class NetworkCommandTest {
     }
 
     /**
+     * summary.json holds what reproduces the run, as factorize's holds its seed: the seed, the tolerance that ran (the
+     * default in full), the iteration limit, the input shape where given, and the start in the option's words, where
+     * file:DIR was "given" (in summary.json and in the printed line).
+     */
+    @Test
+    void theSummaryHoldsWhatReproducesTheRun() throws IOException {
+        String data = save("x.npy", KnownMatrices.gaussian(20, 72, 1.0, 5)) + ","
+                + save("y.npy", KnownMatrices.gaussian(20, 3, 1.0, 6));
+        Path ns = dir.resolve("ns");
+        Run a = run("network", "--data", data, "--layers", "conv2d:2,3,3,relu,dense:3", "--input-shape", "2,6,6",
+                "--seed", "7", "--tol", "1e-3", "--max-iter", "20", "--threads", "1", "--out", ns.toString());
+        assertEquals(0, a.exitCode(), a.err());
+        Map<?, ?> first = (Map<?, ?>) Json.parse(Files.readString(ns.resolve("summary.json")));
+        assertEquals(7.0, first.get("seed"), first.toString());
+        assertEquals(1e-3, first.get("tol"), first.toString());
+        assertEquals(20.0, first.get("max_iter"), first.toString());
+        assertEquals("2,6,6", first.get("input_shape"), first.toString());
+        assertEquals("small:0.01", first.get("init"), first.toString());
+        Path again = dir.resolve("again");
+        Run b = run("network", "--data", data, "--layers", "conv2d:2,3,3,relu,dense:3", "--input-shape", "2,6,6",
+                "--init", "file:" + ns, "--max-iter", "3", "--threads", "1", "--out", again.toString());
+        assertEquals(0, b.exitCode(), b.err());
+        Map<?, ?> second = (Map<?, ?>) Json.parse(Files.readString(again.resolve("summary.json")));
+        assertEquals("file:" + ns, second.get("init"), second.toString());
+        assertEquals(42.0, second.get("seed"), second.toString());
+        // the default, as it ran: --tol with this number runs the same
+        assertEquals(Math.sqrt(Math.ulp(1.0) / 2), second.get("tol"), second.toString());
+        assertTrue(b.out().contains(", init file:" + ns + ", "), b.out());
+        // a flat input has no shape to record
+        Run c = run("network", "--data", data, "--layers", "dense:3", "--max-iter", "1", "--out",
+                dir.resolve("flat").toString());
+        assertEquals(0, c.exitCode(), c.err());
+        assertFalse(Files.readString(dir.resolve("flat").resolve("summary.json")).contains("input_shape"));
+    }
+
+    /**
      * A start directory holding biases (a run with --bias wrote them) given to a run without --bias: said, since only
      * the weights are read (it said nothing, and the continued run started from another network than the one saved).
      */
@@ -155,6 +195,9 @@ class NetworkCommandTest {
         // other scripts' digits and a sign were read as numbers ("٣" ran as 3), a hexadecimal slope as 0.0625
         "dense:٣,dense:2 | | dense sizes must be positive integers, got '٣'",
         "dense:+8,dense:2 | | dense sizes must be positive integers, got '+8'",
+        // a size past an int was said to be no positive integer
+        "dense:99999999999,dense:2 | | dense sizes must be at most 2147483647, got 99999999999",
+        "conv1d:99999999999,3,dense:2 | 2,6 | conv1d sizes must be at most 2147483647, got 99999999999",
         "dense:4,leaky:0x0.1p0,dense:2 | | the slope A is not a number",
         "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give --input-shape C,L",
         "conv1d:3,9,dense:2 | 2,6 | kernel width 9 exceeds the input length 6",
@@ -298,15 +341,50 @@ class NetworkCommandTest {
     void aStartTooSmallToMoveStallsAndSaysSo() throws IOException {
         double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
         double[][] ys = KnownMatrices.gaussian(100, 2, 1.0, 4);
-        Run r = run("network", "--data", save("x.npy", xs) + "," + save("y.npy", ys), "--layers",
-                "dense:4,relu,dense:4,relu,dense:4,relu,dense:2", "--init", "small:1e-20", "--threads", "1");
-        assertEquals(0, r.exitCode(), r.err());
-        assertTrue(r.out().contains("2 iterations, stopped: stalled"), r.out());
-        assertTrue(r.out().contains("\nthe step leaves every weight and bias unchanged (each change rounds away in "
-                + "float64): no further iteration can move them; from small:1.0E-20 the gradients of 4 layers (of "
-                + "order S^3) are too small to move the weights, and the zero network is a saddle point, not a "
-                + "solution: give a larger --init small:S, or leave --init out for the default start, small:0.01\n"),
-                r.out());
+        String data = save("x.npy", xs) + "," + save("y.npy", ys);
+        String layers = "dense:4,relu,dense:4,relu,dense:4,relu,dense:2";
+        Path out = dir.resolve("out");
+        String startAdvice = "; from small:1.0E-20 the gradients of 4 layers (of order S^3) are too small to move the "
+                + "weights, and the zero network is a saddle point, not a solution: give a larger --init small:S, or "
+                + "leave --init out for the default start, small:0.01\n";
+        // a step that moves the default start: the start is what rounds away, with auto's step and with this one
+        for (String schedule : new String[] {"auto", "constant:0.1"}) {
+            Run r = run("network", "--data", data, "--layers", layers, "--init", "small:1e-20", "--schedule",
+                    schedule, "--threads", "1", "--out", out.toString());
+            // a run that learned nothing fails after its summary, its files written as asked, as factorize's does
+            assertEquals(Main.EXIT_FAILED, r.exitCode(), r.err());
+            assertEquals("autobalance: error: the run learned nothing (its loss never fell below the start's): see "
+                    + "the stalled line above\n", r.err());
+            assertTrue(Files.exists(out.resolve("summary.json")));
+            assertTrue(r.out().contains("2 iterations, stopped: stalled"), r.out());
+            assertTrue(r.out().contains("\nthe step leaves every weight and bias unchanged (each change rounds away "
+                    + "in float64): no further iteration can move them" + startAdvice), r.out());
+        }
+    }
+
+    /**
+     * A step so small that it rounds away whatever the start: the advice was to start larger ("give a larger --init
+     * small:S, or leave --init out for the default start, small:0.01", to a run from small:1, larger than that);
+     * the step is named instead, as factorize names it. From a start below the default too, where the default start
+     * would not move either.
+     */
+    @Test
+    void aStepTooSmallToMoveIsNamedNotTheStart() throws IOException {
+        String data = save("x.npy", KnownMatrices.gaussian(100, 6, 1.0, 3)) + ","
+                + save("y.npy", KnownMatrices.gaussian(100, 2, 1.0, 4));
+        for (String init : new String[] {"small:1", "small:1e-20"}) {
+            Run r = run("network", "--data", data, "--layers", "dense:4,relu,dense:4,relu,dense:4,relu,dense:2",
+                    "--init", init, "--schedule", "constant:1e-300", "--threads", "1");
+            assertEquals(Main.EXIT_FAILED, r.exitCode(), r.err());
+            assertTrue(r.out().contains("stopped: stalled"), r.out());
+            assertTrue(r.out().contains("no further iteration can move them; the step is too small for these data: "
+                    + "η = 1.00e-300 changes the weights by about "), r.out());
+            assertTrue(r.out().contains(", below float64's rounding unit 1.1e-16: give a larger step, or leave "
+                    + "--schedule out for the default, auto, scaled to the data\n"), r.out());
+            assertFalse(r.out().contains("--init small:S"), r.out());
+            assertEquals(init.equals("small:1e-20"), r.out().contains("and would from the default start, "
+                    + "small:0.01, by about "), r.out());
+        }
     }
 
     @Test
@@ -484,8 +562,9 @@ class NetworkCommandTest {
         List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--bias",
                 "--init", "xavier", "--schedule", "constant:0.05", "--tol", "0", "--threads", "2");
         Path whole = dir.resolve("whole");
-        assertEquals(0, run(args(common, "--max-iter", "40", "--out", whole.toString(), "--log",
-                whole + ".jsonl")).exitCode());
+        Run uninterrupted = run(args(common, "--max-iter", "40", "--out", whole.toString(), "--log",
+                whole + ".jsonl"));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
         Path ck = dir.resolve("ck");
         Path out = dir.resolve("out");
         Path log = dir.resolve("log.jsonl");
@@ -500,8 +579,10 @@ class NetworkCommandTest {
         // the records of iterations 20..24 were written twice (by the first run, then by the resumed one): once here
         assertEquals(withoutTimes(Files.readAllLines(Path.of(whole + ".jsonl"))),
                 withoutTimes(Files.readAllLines(log)));
-        // the differences it began from are the checkpoint's, named as such ("at the start" was the resume's)
-        assertTrue(resumed.out().contains(" (at iteration 20 (resumed) ["), resumed.out());
+        // one baseline, the run's start, for the differences and the unit drift, as summary.json's: the differences
+        // were compared with the checkpoint's and the drift with the start, in one line
+        assertEquals(differencesLine(uninterrupted.out()), differencesLine(resumed.out()));
+        assertTrue(differencesLine(resumed.out()).contains(" (at the start ["), resumed.out());
 
         Run seed = run(args(common, "--max-iter", "40", "--seed", "7", "--resume", ck.toString()));
         assertEquals(Main.EXIT_USAGE, seed.exitCode());
@@ -515,6 +596,84 @@ class NetworkCommandTest {
         Run none = run(args(common, "--resume", dir.resolve("nothing").toString()));
         assertEquals(Main.EXIT_USAGE, none.exitCode());
         assertTrue(none.err().contains("--resume: ") && none.err().contains("no checkpoint in"), none.err());
+    }
+
+    /**
+     * All-zero inputs with {@code --bias}: a bias-only fit, the targets' mean, is a problem to solve; it was refused
+     * as "the inputs X are all zeros" (auto's λ_max(XᵀX/n) = 0), and with a constant step as a start too small to move
+     * (every weight's gradient is 0, the biases' not). Without --bias the reason is said: the output is 0 whatever the
+     * weights.
+     */
+    @Test
+    void allZeroInputsWithBiasesFitTheTargetsMean() throws IOException {
+        double[][] ys = KnownMatrices.gaussian(10, 2, 1.0, 4);
+        String data = save("x.npy", new double[10][3]) + "," + save("y.npy", ys);
+        double[] mean = new double[2];
+        for (double[] row : ys) {
+            mean[0] += row[0] / ys.length;
+            mean[1] += row[1] / ys.length;
+        }
+        double spread = 0.0;
+        for (double[] row : ys) {
+            spread += ((row[0] - mean[0]) * (row[0] - mean[0]) + (row[1] - mean[1]) * (row[1] - mean[1]))
+                    / (2.0 * ys.length);
+        }
+        for (String schedule : new String[] {"auto", "constant:0.5"}) {
+            Path out = dir.resolve("out-" + schedule.replace(':', '-'));
+            Run r = run("network", "--data", data, "--layers", "dense:3,relu,dense:2", "--bias", "--schedule",
+                    schedule, "--threads", "1", "--out", out.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            Map<?, ?> summary = (Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")));
+            assertEquals("converged", summary.get("stop_reason"), summary.toString());
+            double loss = (Double) summary.get("loss");
+            assertTrue(Math.abs(loss - spread) <= 1e-8 * spread, loss + " against the mean's " + spread);
+        }
+        Run plain = run("network", "--data", data, "--layers", "dense:3,relu,dense:2", "--threads", "1");
+        assertEquals(Main.EXIT_USAGE, plain.exitCode(), plain.err());
+        assertEquals("autobalance: error: the inputs X are all zeros: without --bias the network's output is 0 "
+                + "whatever its weights (--bias fits the targets' mean)\n", plain.err());
+    }
+
+    /**
+     * The default tolerance as {@code --help} prints it, given to a resume of a run that had the default, is the same
+     * tolerance: the help printed 1.05e-8, which a resume refused against the 1.0536712127723509E-8 that ran. And one
+     * iteration is said in the singular ("1 iterations").
+     */
+    @Test
+    void theDefaultToleranceAsTheHelpPrintsItResumesTheDefaultsRun() throws IOException {
+        Run help = run("network", "--help");
+        Matcher printed = Pattern.compile("Default: ([0-9.e-]+) \\(the square root").matcher(
+                help.out().replaceAll("\\s+", " "));
+        assertTrue(printed.find(), help.out());
+        List<String> common = smallNetwork("--threads", "1");
+        Path ck = dir.resolve("ck");
+        Run first = run(args(common, "--max-iter", "1", "--checkpoint", ck.toString(), "--checkpoint-every", "1"));
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(first.out().contains("on 20 samples (float64): 1 iteration, stopped: "), first.out());
+        Run resumed = run(args(common, "--max-iter", "3", "--resume", ck.toString(), "--tol", printed.group(1)));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.out().contains(": 3 iterations, stopped: "), resumed.out());
+    }
+
+    /**
+     * {@code --resume A --checkpoint B} checkpoints to B at A's interval, as the help says ("same interval"): it
+     * checkpointed every 60 s, the default of a new run. An interval given with it is B's.
+     */
+    @Test
+    void aResumeCheckpointingElsewhereKeepsTheIntervalResumed() throws IOException {
+        List<String> common = smallNetwork("--tol", "0", "--threads", "1");
+        Path a = dir.resolve("a");
+        assertEquals(0, run(args(common, "--max-iter", "10", "--checkpoint", a.toString(), "--checkpoint-every",
+                "7")).exitCode());
+        Path b = dir.resolve("b");
+        Run resumed = run(args(common, "--max-iter", "20", "--resume", a.toString(), "--checkpoint", b.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertEquals(List.of(7.0, 0.0), Arrays.stream(Checkpoint.load(b).policy()).boxed().toList());
+        Path c = dir.resolve("c");
+        Run given = run(args(common, "--max-iter", "20", "--resume", a.toString(), "--checkpoint", c.toString(),
+                "--checkpoint-every", "3"));
+        assertEquals(0, given.exitCode(), given.err());
+        assertEquals(List.of(3.0, 0.0), Arrays.stream(Checkpoint.load(c).policy()).boxed().toList());
     }
 
     /**
@@ -561,6 +720,20 @@ class NetworkCommandTest {
         }
         Files.move(moved.resolve("x.npy"), x);
         assertEquals(0, run(args(common, "--max-iter", "20", "--resume", ck.toString())).exitCode());
+    }
+
+    /** {@code network} on 20 samples of 4 inputs and 2 targets with dense:6,relu,dense:2, then {@code options}. */
+    private List<String> smallNetwork(String... options) throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        List<String> common = new ArrayList<>(List.of("network", "--data", x + "," + y, "--layers",
+                "dense:6,relu,dense:2"));
+        common.addAll(List.of(options));
+        return List.copyOf(common);
+    }
+
+    private static String differencesLine(String out) {
+        return out.lines().filter(l -> l.startsWith("differences ")).findFirst().orElseThrow();
     }
 
     private static String[] args(List<String> common, String... more) {

@@ -49,9 +49,24 @@ class OutOfMemoryLineTest {
         // MemoryArgumentsTest)
         assertEquals("the Java heap ran out (Java heap space; its limit is 1.0 GiB): give the JVM more, e.g. "
                 + "JDK_JAVA_OPTIONS=-Xmx2g, or a smaller problem: fewer --threads, a lower rank, narrower layers",
-                Main.outOfMemory(outside("Java heap space"), 1L << 30));
+                Main.outOfMemory(outside("Java heap space"), 1L << 30, "hungry"));
         assertEquals("the JVM ran out of memory: Direct buffer memory",
-                Main.outOfMemory(outside("Direct buffer memory"), 1L << 30));
+                Main.outOfMemory(outside("Direct buffer memory"), 1L << 30, "hungry"));
+    }
+
+    /**
+     * The smaller problem is said in the options of the command that ran out: a network run was advised "a lower
+     * rank", which network has no option for. A command without options of size keeps the whole list.
+     */
+    @Test
+    void theSmallerProblemIsSaidInTheCommandsOwnOptions() {
+        String limit = "the Java heap ran out (Java heap space; its limit is 1.0 GiB): give the JVM more, e.g. "
+                + "JDK_JAVA_OPTIONS=-Xmx2g, or a smaller problem: ";
+        assertEquals(limit + "narrower --layers", Main.outOfMemory(outside("Java heap space"), 1L << 30, "network"));
+        assertEquals(limit + "fewer --threads, a lower --rank",
+                Main.outOfMemory(outside("Java heap space"), 1L << 30, "factorize"));
+        assertEquals(limit + "fewer --threads, a lower --rank",
+                Main.outOfMemory(outside("Java heap space"), 1L << 30, "spark-factorize"));
     }
 
     /**
