@@ -150,16 +150,18 @@ class PlateauTest {
      * at 2.8 times the optimum's relative error (2.03e-4 against 7.2e-5). The test on the weakest learned direction
      * bounds the error in the k = 3 learned directions by √k·τ‖M‖, orthogonal at a minimiser to the optimum's
      * residual: relative error² ≤ optimum² + kτ². That bound is first order in ε/σ₃ (≤ √3·10⁻⁵/0.003, 0.6 %); 5 %
-     * is the margin.
+     * is the margin. With σ₃ = 3·10⁻⁴ the third direction, still growing at 2.0·10⁻⁴, was below the escape test's
+     * level √u·‖M‖_F and went untested ("converged" at 8.4 times the optimum's error); it counts as learned once grown
+     * beyond the start (EckartYoungCheck.fitLevel), and takes ~90 000 iterations to fit.
      */
     @ParameterizedTest
-    @CsvSource({"200, 150, 1", "300, 200, 2"})
-    void aWeakDirectionIsFittedToTheTolerance(int d1, int d2, long seed) {
-        double[] spectrum = {1, 0.01, 0.003};
+    @CsvSource({"200, 150, 1, 0.003", "300, 200, 2, 0.003", "200, 150, 1, 3e-4"})
+    void aWeakDirectionIsFittedToTheTolerance(int d1, int d2, long seed, double third) {
+        double[] spectrum = {1, 0.01, third};
         double[][] m = Dense.addScaled(KnownMatrices.withSpectrum(d1, d2, spectrum, seed), 1.0,
                 KnownMatrices.gaussian(d1, d2, 4e-7, seed + 2));
         try (DenseMatrix mm = DenseMatrix.of(DType.FLOAT32, m);
-                Result result = Factorizer.builder(mm, spectrum.length).build().run()) {
+                Result result = Factorizer.builder(mm, spectrum.length).maxIterations(200_000).build().run()) {
             double[] sigma = Dense.singularValues(mm.toArray());
             double tail = 0.0;
             double total = 0.0;

@@ -25,6 +25,12 @@ package org.autobalance.solve.internal;
  * singular values of UVᵀ below ϑ.
  */
 final class EckartYoungCheck {
+    /**
+     * The floor of {@link #fitLevel()}, in units of u·‖M‖_F: above what a direction of UVᵀ fitting rounding noise
+     * reaches. The largest singular value of R at float32's stationary point of an exactly rank-5 500 × 300 M at rank
+     * 16 was 124·u·‖M‖_F (native-notes/engine.md), all of it rounding; 1000 leaves a factor 8.
+     */
+    static final double NOISE_FLOOR = 1000;
     /** Passes over M at most for the σ₁(R) estimate. */
     static final int MAX_PASSES = 30;
     /** The σ₁(R) estimate is compared with a level of no sharper meaning than a few per cent. */
@@ -42,8 +48,10 @@ final class EckartYoungCheck {
     private final int r;
     private final long seed;
     private final double floor;
+    private final double noiseFloor;
     private final PlateauCheck rationing = new PlateauCheck();
     private double level = Double.NaN;
+    private double fitLevel = Double.NaN;
     /** Before this iteration the fit of the weakest direction is not tested again (see {@link #verdict}). */
     private long nextFitCheck;
     /** The wait after the next failed test of the fit: 1, 2, 4, …, {@link #MAX_FIT_GAP}. */
@@ -61,6 +69,7 @@ final class EckartYoungCheck {
         this.r = r;
         this.seed = seed;
         this.floor = Math.sqrt(passes.dtype().unitRoundoff()) * normM;
+        this.noiseFloor = NOISE_FLOOR * passes.dtype().unitRoundoff() * normM;
     }
 
     /**
@@ -73,23 +82,26 @@ final class EckartYoungCheck {
         startGramU = gramU.clone();
         startGramV = gramV.clone();
         level = Double.NaN;
+        fitLevel = Double.NaN;
     }
 
     /**
      * What the check remembers between iterations: saved in a checkpoint, so that a resumed run checks alike.
      *
+     * @param fitLevel {@link #fitLevel()}
      * @param nextFitCheck the iteration before which the weakest direction's fit is not tested again (0: at once)
      * @param fitCheckGap the wait after its next failed test
      */
-    record State(double level, PlateauCheck.State rationing, long nextFitCheck, long fitCheckGap) {
+    record State(double level, double fitLevel, PlateauCheck.State rationing, long nextFitCheck, long fitCheckGap) {
     }
 
     State state() {
-        return new State(level(), rationing.state(), nextFitCheck, fitCheckGap);
+        return new State(level(), fitLevel(), rationing.state(), nextFitCheck, fitCheckGap);
     }
 
     void restore(State state) {
         level = state.level();
+        fitLevel = state.fitLevel();
         startGramU = null;
         startGramV = null;
         rationing.restore(state.rationing());
@@ -97,15 +109,28 @@ final class EckartYoungCheck {
         fitCheckGap = state.fitCheckGap();
     }
 
-    /** The level ϑ below which a singular value of UVᵀ counts as not learned. */
+    /** The level ϑ below which a singular value of UVᵀ counts as not learned by the escape test. */
     double level() {
         if (Double.isNaN(level) && startGramU != null) {
             double startScale = SmallLinearAlgebra.productSingularValues(startGramU, startGramV, r)[0];
             level = Math.max(PlateauCheck.GROWTH * startScale, floor);
+            fitLevel = Math.max(PlateauCheck.GROWTH * startScale, noiseFloor);
             startGramU = null;
             startGramV = null;
         }
         return level;
+    }
+
+    /**
+     * The level above which a singular value of UVᵀ counts as learned for the test of its fit: grown {@link
+     * PlateauCheck#GROWTH} times beyond the start, and above rounding noise ({@link #NOISE_FLOOR}) — not ϑ, whose floor
+     * √u·‖M‖_F (the escape test's: an escape worth less than the loss's rounding is not pursued) left a float32
+     * direction growing towards σ = 3·10⁻⁴ of ‖M‖_F untested at 2.0·10⁻⁴: "converged" at 8.4 times the optimum's
+     * relative error (the thirty-sixth session's walk, native-notes/reliability.md).
+     */
+    double fitLevel() {
+        level();
+        return fitLevel;
     }
 
     /** The verdict on an iterate that passed the coarse first-order test. */
@@ -125,7 +150,7 @@ final class EckartYoungCheck {
      * direction k of UVᵀ (singular value s_k, factor columns of norms a and b, ab ≥ s_k), an error ε_k in the fit moves
      * the gradient by ε_k·√(a² + b²) ≥ ε_k·√(2s_k): a weak direction, s_k ≪ σ₁, is resolved √(σ₁/s_k) times more
      * coarsely than the leading one (float32, σ = 1, 0.01, 0.003: "converged" at 2.8 times the optimum's error,
-     * native-notes/reliability.md). So the fit's error in the learned directions (those above {@link #level()}; k of
+     * native-notes/reliability.md). So the fit's error in the learned directions (those above {@link #fitLevel()}; k of
      * them, the weakest s_w), ‖ε‖ ≤ ‖∇f‖/√(2s_w), must also be within either bound:
      * <ul>
      *   <li>√k·τ·‖M‖_F, whatever the spread: for a spectrum without spread (balanced factors, equal s_k) the same
@@ -154,10 +179,11 @@ final class EckartYoungCheck {
         }
         double[] sigma = SmallLinearAlgebra.productSingularValues(gramU, gramV, r);
         double level = level();
+        double grown = fitLevel();
         int learned = 0;
         double weakestLearned = 0;
         for (double s : sigma) {
-            if (s >= level) {
+            if (s >= grown) {
                 learned++;
                 weakestLearned = s;
             }

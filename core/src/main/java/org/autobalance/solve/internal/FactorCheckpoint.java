@@ -47,6 +47,7 @@ public final class FactorCheckpoint {
             PlateauCheck.State p = progress.plateau().rationing();
             Map<String, Object> plateau = new LinkedHashMap<>();
             plateau.put("level", bits(progress.plateau().level()));
+            plateau.put("fit_level", bits(progress.plateau().fitLevel()));
             plateau.put("last_check", p.lastCheck());
             plateau.put("last_unlearned", (long) p.lastUnlearned());
             plateau.put("last_plateau", p.lastPlateau());
@@ -74,8 +75,10 @@ public final class FactorCheckpoint {
     static EckartYoungCheck.State plateauState(Checkpoint c) {
         @SuppressWarnings("unchecked")
         Map<String, Object> p = (Map<String, Object>) CheckpointReader.field(c, "plateau");
-        // a checkpoint from before the fit's test was rationed has neither field: test it at once
-        return new EckartYoungCheck.State(fromBits((String) p.get("level")), new PlateauCheck.State(
+        // a checkpoint from before the fit's test has none of its fields: ϑ for its level, tested at once
+        double level = fromBits((String) p.get("level"));
+        return new EckartYoungCheck.State(level,
+                p.get("fit_level") instanceof String fit ? fromBits(fit) : level, new PlateauCheck.State(
                 ((Number) p.get("last_check")).longValue(), ((Number) p.get("last_unlearned")).intValue(),
                 Boolean.TRUE.equals(p.get("last_plateau"))),
                 p.get("next_fit_check") instanceof Number next ? next.longValue() : 0,

@@ -72,8 +72,9 @@ class EckartYoungCheckTest {
     @Test
     void aRestoredLevelIsKept() {
         EckartYoungCheck check = new EckartYoungCheck(noPasses(DType.FLOAT64), R, 1.0, 6);
-        EckartYoungCheck.State saved = new EckartYoungCheck.State(0.125, new PlateauCheck().state(), 0, 1);
+        EckartYoungCheck.State saved = new EckartYoungCheck.State(0.125, 0.0625, new PlateauCheck().state(), 0, 1);
         check.restore(saved);
         assertEquals(0.125, check.level(), 0.0);
+        assertEquals(0.0625, check.fitLevel(), 0.0);
     }
 }
