@@ -607,7 +607,7 @@ public final class NetworkTrainer {
                 double loss = step.lossAndGradients();
                 if (t == 0) {
                     referenceLoss = Math.max(referenceLoss, loss);
-                    requireMovingStart();
+                    requireMovingStart(loss);
                 }
                 double gradientNorm = gradientNorm();
                 String diverged = divergence(loss, gradientNorm, referenceLoss);
@@ -719,8 +719,21 @@ public final class NetworkTrainer {
          * made of them, and with them at 0 the zero network passed the stop test ("converged" after one iteration, 2
          * layers of 1e-310, whose gradients are not 0).
          */
-        private void requireMovingStart() {
+        private void requireMovingStart(double loss) {
             if (!(c.initializer() instanceof NetworkInitializer.Small(double scale))) {
+                // given weights (or Glorot's) whose every gradient is exactly 0 — all-zero layers, every unit of a
+                // layer inactive — at a positive loss: a saddle point the escape test cannot leave either (it scales
+                // up what is there, nothing), which stopped "converged" after one iteration, having learned nothing
+                if (loss > 0 && !anyGradient()) {
+                    String start = c.initializer() instanceof NetworkInitializer.Given ? "the given weights"
+                            : c.initializer().describe();
+                    throw new IllegalArgumentException("the start (" + start + ") cannot move: "
+                            + "every weight's " + (c.biases() ? "and bias's " : "") + "gradient is exactly 0 there "
+                            + "(all-zero layers, or a layer whose units are all inactive) while the loss is "
+                            + String.format(Locale.ROOT, "%.6g", loss) + ", a saddle point, not a solution: give "
+                            + "other starting weights, or leave --init out for the default start, small:"
+                            + NetworkInitializer.DEFAULT_SMALL_SCALE);
+                }
                 return;
             }
             double[] squares = Invariants.layerSquaredNorms(params);
@@ -732,17 +745,27 @@ public final class NetworkTrainer {
                             + "1e-150", scale, h, squares[h - 1], Double.MIN_NORMAL));
                 }
             }
-            // the biases' too: on all-zero inputs every weight's gradient is 0 at a small start, the last bias's not
-            for (int h = 1; h <= c.arch().depth(); h++) {
-                if (anyNonZero(step.gradients().weights(h))
-                        || c.biases() && anyNonZero(step.gradients().biases(h))) {
-                    return;
-                }
+            if (anyGradient()) {
+                return;
             }
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the start small:%s is too small for %d "
                     + "layers: every weight's gradient is exactly 0 in %s (the layers' product, of order %s^%d, "
                     + "underflows), and the zero network is a saddle point, not a solution: give a larger scale",
                     scale, c.arch().depth(), params.dtype().label(), scale, c.arch().depth()));
+        }
+
+        /**
+         * Whether any weight's gradient, or with biases any bias's, is not 0 — the biases' too: on all-zero inputs
+         * every weight's gradient is 0 at a small start, the last bias's not.
+         */
+        private boolean anyGradient() {
+            for (int h = 1; h <= c.arch().depth(); h++) {
+                if (anyNonZero(step.gradients().weights(h))
+                        || c.biases() && anyNonZero(step.gradients().biases(h))) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** SHA-256 of every weight and bias, for the stall test. */

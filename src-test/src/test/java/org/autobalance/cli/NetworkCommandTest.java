@@ -722,6 +722,24 @@ class NetworkCommandTest {
         assertEquals(0, run(args(common, "--max-iter", "20", "--resume", ck.toString())).exitCode());
     }
 
+    /**
+     * Given weights whose every gradient is exactly 0 (all-zero layers) at a positive loss are refused before the first
+     * step, as a small start whose gradients underflow is: the escape test scales up what is there, nothing, and the
+     * run stopped "converged" after one iteration at the zero network's loss (the thirty-sixth session's walk).
+     */
+    @Test
+    void givenWeightsThatCannotMoveAreRefused() throws IOException {
+        Path zeros = Files.createDirectories(dir.resolve("zeros"));
+        save("zeros/W1.npy", new double[6][4]);
+        save("zeros/W2.npy", new double[2][6]);
+        Run r = run(args(smallNetwork("--init", "file:" + zeros)));
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().startsWith("autobalance: error: the start (the given weights) cannot move: every weight's "
+                + "gradient is exactly 0 there (all-zero layers, or a layer whose units are all inactive) while the "
+                + "loss is "), r.err());
+        assertEquals("", r.out().lines().filter(l -> l.contains("stopped")).findFirst().orElse(""), r.out());
+    }
+
     /** {@code network} on 20 samples of 4 inputs and 2 targets with dense:6,relu,dense:2, then {@code options}. */
     private List<String> smallNetwork(String... options) throws IOException {
         Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
