@@ -45,7 +45,8 @@ public final class SolverOptions {
             description = {"Gradient method: simultaneous (Du, Hu & Lee), alternating (Ward & Kolda: V's step uses "
                     + "the new U; two passes over M per iteration), or regularized[:LAMBDA] (GD on "
                     + "f + LAMBDA/4 |U'U - V'V|_F^2, LAMBDA default 0.5; the logged loss stays f; with LAMBDA "
-                    + "> 0.5 the auto and theory steps are divided by 2*LAMBDA, the regulariser's curvature). "
+                    + "> 0.5 the auto and theory steps take 2*LAMBDA*sigma1 for sigma1, the regulariser's curvature: "
+                    + "auto's step is divided by 2*LAMBDA, theory's ETA0 by (2*LAMBDA)^1.5). "
                     + "Default: ${DEFAULT-VALUE}."})
     String variant;
 

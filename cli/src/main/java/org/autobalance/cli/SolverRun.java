@@ -525,20 +525,36 @@ public final class SolverRun {
     /**
      * What a run that {@code --max-iter} ended says (stop reason {@code max_iterations}): the gradient test did not
      * hold, and how far the relative error still moved over the last tenth of the iterations — from {@code before},
-     * the record there (null when this run did not make it: a resume past it) — so that the user sees whether the fit
-     * is still improving in the digits they care about. A noisy M at a rank inside its noise spectrum takes GD tens of
-     * thousands of iterations to meet float64's tolerance while its relative error already agrees with the optimum
-     * to 5 digits (issue 8's case: 0.092838 at 10 000 iterations, 0.0928334 converged at 100 071).
+     * the record there, or the first of a run resumed past it (null for neither) — so that the user sees whether the
+     * fit is still improving in the digits they care about. A noisy M at a rank inside its noise spectrum takes GD
+     * tens of thousands of iterations to meet float64's tolerance while its relative error already agrees with the
+     * optimum to 5 digits (issue 8's case: 0.092838 at 10 000 iterations, 0.0928334 converged at 100 071). The
+     * record's relative error is the one-pass identity's unless exact, resolved to about √u (2.4e-4 in float32): below
+     * ten times that, its change is not measured (float32 printed "from 0.000000 to 1.230421e-05 (-1.0 of it)"). A run
+     * still at relative error 1 learned nothing, and says so.
      */
     static String limitReached(Map<String, Object> summary, IterationRecord before) {
         String fact = "the gradient test (--tol) did not hold by --max-iter";
+        if (learnedNothing(summary)) {
+            return fact + ": the relative error is still 1, nothing of M learned; with the step " + summary.get(
+                    "schedule") + " the start may need many more iterations to grow: more iterations (--max-iter), or "
+                    + "a larger step (leave --schedule out for the auto step; a smaller --variant LAMBDA)";
+        }
         if (before == null || !(summary.get("relative_error") instanceof Double now)
-                || !(summary.get("iterations") instanceof Number n)) {
+                || !(summary.get("iterations") instanceof Number n)
+                || !(summary.get("dtype") instanceof String dtype)) {
             return fact + ": more iterations (--max-iter) would continue the descent";
         }
-        return String.format(Locale.ROOT, "%s: over its last %d iterations the relative error went from %.7g to %.7g"
-                + " (%.2g of it); more iterations (--max-iter) continue the descent", fact,
-                n.longValue() - before.iteration(), before.relativeError(), now,
+        long over = n.longValue() - before.iteration();
+        String since = String.format(Locale.ROOT, "over its last %d iteration%s", over, over == 1 ? "" : "s");
+        double resolution = 10 * Math.sqrt(DType.parse(dtype).unitRoundoff());
+        if (!before.lossExact() && Math.min(before.relativeError(), now) < resolution) {
+            return String.format(Locale.ROOT, "%s: the relative error, %.7g, is below what the per-iteration loss "
+                    + "resolves in %s (about %.1g), so its change %s is not measured; more iterations (--max-iter) "
+                    + "continue the descent", fact, now, dtype, resolution / 10, since);
+        }
+        return String.format(Locale.ROOT, "%s: %s the relative error went from %.7g to %.7g (%.2g of it); more "
+                + "iterations (--max-iter) continue the descent", fact, since, before.relativeError(), now,
                 (before.relativeError() - now) / now);
     }
 
@@ -556,9 +572,13 @@ public final class SolverRun {
         if (StopReason.STALLED.label().equals(summary.get("stop_reason"))) {
             printer.println(stalled(summary));
         }
+        // no line where no test ran: --tol 0, or --max-iter 0
         if (StopReason.MAX_ITERATIONS.label().equals(summary.get("stop_reason"))
-                && !(summary.get("tol") instanceof Double tol && tol == 0)) {
-            printer.println(limitReached(summary, records[1]));
+                && !(summary.get("tol") instanceof Double tol && tol == 0)
+                && !(summary.get("iterations") instanceof Number n && n.longValue() == 0)) {
+            IterationRecord lastTenth = records[1] != null ? records[1]
+                    : first != null && first.iteration() > 0 ? first : null;
+            printer.println(limitReached(summary, lastTenth));
         }
         printer.printf("relative error %.6e   loss %.6e   balance |U'U - V'V|_F %.3e   |U|_F %.4g"
                 + "   |V|_F %.4g%n", summary.get("relative_error"), summary.get("loss"),

@@ -39,7 +39,7 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
 
     /**
      * How many times the fit's curvature the variant's objective can have: a σ₁-scaled step ({@code auto:C}, the
-     * theory schedule) is divided by it. 1 but for {@link Regularized}.
+     * theory schedule) is resolved with σ₁ times it. 1 but for {@link Regularized}.
      */
     default double curvatureScale() {
         return 1;

@@ -26,6 +26,7 @@ import org.autobalance.io.internal.RunLock;
 import org.autobalance.json.Json;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.observe.IterationRecord;
 import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.synthetic.KnownMatrices;
@@ -372,6 +373,30 @@ class CommandLineTest {
         }
         assertEquals(Fixtures.jsonNumber(summary, "loaded") - Fixtures.jsonNumber(summary, "load_start"),
                 Fixtures.jsonNumber(summary, "load_seconds"), 1e-6);
+    }
+
+    /**
+     * The limit's line where its numbers would mislead: a float32 relative error below what the one-pass loss resolves
+     * (√u ≈ 2.4e-4; "from 0.000000 to 1.230421e-05 (-1.0 of it)" before), a run that learned nothing (relative error
+     * 1: "more iterations" alone was the advice for a step divided by 2·10⁶), one iteration (not "1 iterations").
+     */
+    @Test
+    void theLimitsLineSaysWhatItCannotMeasure() {
+        Map<String, Object> summary = new LinkedHashMap<>(Map.of("relative_error", 1.23e-5, "iterations", 40000L,
+                "dtype", "float32", "schedule", "constant:0.5"));
+        IterationRecord identity = IterationRecord.builder().iteration(36000).relativeError(0.0).loss(0, false)
+                .build();
+        assertTrue(SolverRun.limitReached(summary, identity).contains("the relative error, 1.230000e-05, is below "
+                + "what the per-iteration loss resolves in float32 (about 0.0002), so its change over its last 4000 "
+                + "iterations is not measured"), SolverRun.limitReached(summary, identity));
+        summary.put("dtype", "float64");
+        IterationRecord near = IterationRecord.builder().iteration(39999).relativeError(1.24e-5).loss(1, false)
+                .build();
+        assertTrue(SolverRun.limitReached(summary, near).contains("over its last 1 iteration the relative error "
+                + "went from 1.240000e-05 to 1.230000e-05"), SolverRun.limitReached(summary, near));
+        summary.put("relative_error", 1.0);
+        assertTrue(SolverRun.limitReached(summary, near).contains("the relative error is still 1, nothing of M "
+                + "learned; with the step constant:0.5"), SolverRun.limitReached(summary, near));
     }
 
     /**
