@@ -721,17 +721,19 @@ public final class NetworkTrainer {
          */
         private void requireMovingStart(double loss) {
             if (!(c.initializer() instanceof NetworkInitializer.Small(double scale))) {
-                // given weights (or Glorot's) whose every gradient is exactly 0 — all-zero layers, every unit of a
-                // layer inactive — at a positive loss: a saddle point the escape test cannot leave either (it scales
-                // up what is there, nothing), which stopped "converged" after one iteration, having learned nothing
-                if (loss > 0 && !anyGradient()) {
+                // given weights (or Glorot's) whose every weight's gradient is exactly 0 — all-zero layers, every
+                // unit of a layer inactive — at a positive loss, on inputs that are not all zeros: the activations
+                // below the last layer do not depend on the sample, so no weight ever moves; the biases fit at most
+                // the targets' mean. A saddle point the escape test cannot leave (it scales up what is there,
+                // nothing): it stopped "converged" after one iteration, having learned nothing
+                if (loss > 0 && !anyWeightGradient() && anyNonZero(c.x())) {
                     String start = c.initializer() instanceof NetworkInitializer.Given ? "the given weights"
                             : c.initializer().describe();
-                    throw new IllegalArgumentException("the start (" + start + ") cannot move: "
-                            + "every weight's " + (c.biases() ? "and bias's " : "") + "gradient is exactly 0 there "
-                            + "(all-zero layers, or a layer whose units are all inactive) while the loss is "
-                            + String.format(Locale.ROOT, "%.6g", loss) + ", a saddle point, not a solution: give "
-                            + "other starting weights, or leave --init out for the default start, small:"
+                    throw new IllegalArgumentException("the start (" + start + ") cannot move: every weight's "
+                            + "gradient is exactly 0 there (all-zero layers, or a layer whose units are all inactive) "
+                            + "while the loss is " + String.format(Locale.ROOT, "%.6g", loss) + ", a saddle point, "
+                            + "not a solution" + (c.biases() ? " (the biases alone fit the targets' mean at most)" : "")
+                            + ": give other starting weights, or leave --init out for the default start, small:"
                             + NetworkInitializer.DEFAULT_SMALL_SCALE);
                 }
                 return;
@@ -760,8 +762,17 @@ public final class NetworkTrainer {
          */
         private boolean anyGradient() {
             for (int h = 1; h <= c.arch().depth(); h++) {
-                if (anyNonZero(step.gradients().weights(h))
-                        || c.biases() && anyNonZero(step.gradients().biases(h))) {
+                if (c.biases() && anyNonZero(step.gradients().biases(h))) {
+                    return true;
+                }
+            }
+            return anyWeightGradient();
+        }
+
+        /** Whether any weight's gradient is not 0. */
+        private boolean anyWeightGradient() {
+            for (int h = 1; h <= c.arch().depth(); h++) {
+                if (anyNonZero(step.gradients().weights(h))) {
                     return true;
                 }
             }

@@ -723,20 +723,28 @@ class NetworkCommandTest {
     }
 
     /**
-     * Given weights whose every gradient is exactly 0 (all-zero layers) at a positive loss are refused before the first
-     * step, as a small start whose gradients underflow is: the escape test scales up what is there, nothing, and the
-     * run stopped "converged" after one iteration at the zero network's loss (the thirty-sixth session's walk).
+     * Given weights whose every weight's gradient is exactly 0 (all-zero layers) at a positive loss are refused before
+     * the first step, as a small start whose gradients underflow is: the escape test scales up what is there, nothing,
+     * and the run stopped "converged" after one iteration at the zero network's loss — with --bias and zero biases too,
+     * at the targets' mean (the thirty-sixth session's walk).
      */
-    @Test
-    void givenWeightsThatCannotMoveAreRefused() throws IOException {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void givenWeightsThatCannotMoveAreRefused(boolean bias) throws IOException {
         Path zeros = Files.createDirectories(dir.resolve("zeros"));
         save("zeros/W1.npy", new double[6][4]);
         save("zeros/W2.npy", new double[2][6]);
-        Run r = run(args(smallNetwork("--init", "file:" + zeros)));
-        assertEquals(2, r.exitCode(), r.out());
+        if (bias) {
+            save("zeros/b1.npy", new double[1][6]);
+            save("zeros/b2.npy", new double[1][2]);
+        }
+        List<String> options = bias ? List.of("--init", "file:" + zeros, "--bias") : List.of("--init", "file:" + zeros);
+        Run r = run(args(smallNetwork(options.toArray(String[]::new))));
+        assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().startsWith("autobalance: error: the start (the given weights) cannot move: every weight's "
                 + "gradient is exactly 0 there (all-zero layers, or a layer whose units are all inactive) while the "
                 + "loss is "), r.err());
+        assertEquals(bias, r.err().contains("(the biases alone fit the targets' mean at most)"), r.err());
         assertEquals("", r.out().lines().filter(l -> l.contains("stopped")).findFirst().orElse(""), r.out());
     }
 
