@@ -348,8 +348,9 @@ public final class SolverOptions {
         }
         if (!(maxSeconds > 0) || maxSeconds > Long.MAX_VALUE / 1e9) {
             // the bound is what a Duration of nanoseconds holds
-            throw new UsageException("--max-seconds: must be positive and at most 9.2e9 (292 years), got "
-                    + maxSeconds, null);
+            // as written: 1e400 was echoed as "Infinity", which reads as the accepted inf
+            throw new UsageException("--max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got "
+                    + text.strip(), null);
         }
         return Duration.ofNanos((long) Math.ceil(maxSeconds * 1e9));
     }

@@ -446,8 +446,9 @@ class CommandLineTest {
         "--rank 2 --bogus|unknown option '--bogus'",
         "--rank 2 --out-format csv|--out-format: expected mtx or npy, got 'csv'",
         "--rank 2 --init file:nowhere.npy,nowhere.npy|--init: U0 nowhere.npy does not exist",
-        "--rank 2 --max-seconds 0|--max-seconds: must be positive and at most 9.2e9 (292 years), got 0.0",
-        "--rank 2 --max-seconds NaN|--max-seconds: must be positive and at most 9.2e9 (292 years), got NaN",
+        "--rank 2 --max-seconds 0|--max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got 0",
+        "--rank 2 --max-seconds NaN|--max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got NaN",
+        "--rank 2 --max-seconds 1e400|--max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got 1e400",
         // picocli's "'abc' is not a double" said neither seconds nor that inf is a value
         "--rank 2 --max-seconds abc|--max-seconds: 'abc' is not a number of seconds (a positive number up to 9.2e9, "
             + "or inf for no limit)",
@@ -544,7 +545,7 @@ class CommandLineTest {
         "--variant bogus|--variant: unknown variant 'bogus'",
         "--max-seconds 0|--max-seconds: must be positive and at most 9.2e9",
         // finite, but beyond what the time limit can hold: the message said "must be positive and finite"
-        "--max-seconds 1e300|--max-seconds: must be positive and at most 9.2e9 (292 years), got 1.0E300",
+        "--max-seconds 1e300|--max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got 1e300",
         "--checkpoint DIR --checkpoint-seconds 1e300|--checkpoint-seconds: must be positive and below 1e9 (31 years)",
         // a path through a file was said not to exist, as if a name were mistyped
         "--init file:FILE/U.npy,FILE|--init: U0 FILE/U.npy does not exist: FILE is a file, not a directory",

@@ -328,8 +328,8 @@ class NetworkCommandTest {
         Run refused = run("network", "--data", dir.resolve("absent.npy") + "," + dir.resolve("absent.npy"),
                 "--layers", "dense:2", "--max-seconds", "0");
         assertEquals(Main.EXIT_USAGE, refused.exitCode(), refused.err());
-        assertEquals("autobalance: error: --max-seconds: must be positive and at most 9.2e9 (292 years), got 0.0\n",
-                refused.err());
+        assertEquals("autobalance: error: --max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got "
+                + "0\n", refused.err());
     }
 
     /**
