@@ -107,7 +107,19 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
                 throw new IllegalArgumentException("regulariser weight LAMBDA must be finite and non-negative, got "
                         + lambda);
             }
+            if (lambda > MAX_LAMBDA) {
+                throw new IllegalArgumentException("regulariser weight LAMBDA must be at most 2^50 (about 1.1e15), "
+                        + "got " + lambda + ": the auto step is divided by 2*LAMBDA, and the fit's share of a step "
+                        + "(1/(2*LAMBDA) of the regulariser's) falls below float64's rounding unit");
+            }
         }
+
+        /**
+         * The largest λ: past 1/(2u) with u = 2⁻⁵³ the fit's share of a step, 1/(2λ) of the regulariser's, rounds away
+         * in float64 (float32's edge is lower: such runs end with nothing learned, and say so). λ = 10³⁰⁰ overflowed
+         * the gradient at iteration 0 ("diverged … try a smaller step"), 10³⁰⁸ made 2λ infinite and the auto step 0.
+         */
+        static final double MAX_LAMBDA = 0x1p50;
 
         /**
          * max(1, 2λ): near a balanced minimiser the fit's largest Hessian eigenvalue is 2σ₁, while along the direction

@@ -177,6 +177,12 @@ class VariantsTest {
         assertThrows(IllegalArgumentException.class, () -> Variant.parse("regularized:-1"));
         assertThrows(IllegalArgumentException.class, () -> Variant.parse("alternating:1"));
         assertThrows(IllegalArgumentException.class, () -> Variant.parse("momentum"));
+        // past 2^50 the fit's share of a step rounds away in float64 (1e300 overflowed the gradient at iteration 0)
+        assertEquals(0x1p50, Variant.parse("regularized:" + 0x1p50).curvatureScale() / 2);
+        IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
+                () -> Variant.parse("regularized:1e300"));
+        assertTrue(tooLarge.getMessage().startsWith("regulariser weight LAMBDA must be at most 2^50"),
+                tooLarge.getMessage());
     }
 
     @Test
