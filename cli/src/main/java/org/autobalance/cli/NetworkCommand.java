@@ -289,8 +289,10 @@ final class NetworkCommand implements Callable<Integer> {
         c.put("seed", seed);
         c.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance, type));
         c.put("max_iter", maxIterations);
-        if (maxSeconds != null) {
-            c.put("max_seconds", maxSeconds);
+        // a number, as factorize's: "inf" is no limit, recorded as none
+        Duration limit = SolverOptions.timeLimit(maxSeconds);
+        if (limit != null) {
+            c.put("max_seconds", limit.toNanos() / 1e9);
         }
         return c;
     }

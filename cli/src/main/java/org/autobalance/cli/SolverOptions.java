@@ -301,13 +301,17 @@ public final class SolverOptions {
 
     /**
      * The stop rule's limits as {@code summary.json} records them: {@code tol}, the tolerance in force (the dtype's
-     * default when {@code --tol} is not given), and {@code max_iter}.
+     * default when {@code --tol} is not given), {@code max_iter}, and {@code max_seconds} where a limit is given.
      */
     public Map<String, Object> limits(DType dtype) {
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance,
                 dtype));
         limits.put("max_iter", maxIterations);
+        Duration limit = timeLimit();
+        if (limit != null) {
+            limits.put("max_seconds", limit.toNanos() / 1e9);
+        }
         return limits;
     }
 
