@@ -31,7 +31,6 @@ import org.autobalance.observe.NetworkRecord;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.StopReason;
-import org.autobalance.solve.internal.IterationMonitor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -287,13 +286,7 @@ final class NetworkCommand implements Callable<Integer> {
             c.put("input_shape", String.join(",", Arrays.stream(shape).mapToObj(Integer::toString).toList()));
         }
         c.put("seed", seed);
-        c.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance, type));
-        c.put("max_iter", maxIterations);
-        // a number, as factorize's: "inf" is no limit, recorded as none
-        Duration limit = SolverOptions.timeLimit(maxSeconds);
-        if (limit != null) {
-            c.put("max_seconds", limit.toNanos() / 1e9);
-        }
+        c.putAll(SolverOptions.limits(tolerance, maxIterations, maxSeconds, type));
         return c;
     }
 

@@ -280,7 +280,8 @@ public final class SolverOptions {
         }
         known.put("seed", seed);
         known.put("threads", (long) (threads == null ? Runtime.getRuntime().availableProcessors() : threads));
-        known.put("tolerance", limits(dtype).get("tol"));
+        known.put("tolerance", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance,
+                dtype));
         return known;
     }
 
@@ -304,11 +305,19 @@ public final class SolverOptions {
      * default when {@code --tol} is not given), {@code max_iter}, and {@code max_seconds} where a limit is given.
      */
     public Map<String, Object> limits(DType dtype) {
+        return limits(tolerance, maxIterations, maxSeconds, dtype);
+    }
+
+    /**
+     * {@link #limits(DType)} of options as given ({@code tolerance} and {@code maxSeconds} null where not), for
+     * factorize's and network's summaries alike: {@code inf} seconds is no limit, recorded as none.
+     */
+    static Map<String, Object> limits(Double tolerance, long maxIterations, String maxSeconds, DType dtype) {
         Map<String, Object> limits = new LinkedHashMap<>();
         limits.put("tol", IterationMonitor.Limits.effectiveTolerance(tolerance == null ? Double.NaN : tolerance,
                 dtype));
         limits.put("max_iter", maxIterations);
-        Duration limit = timeLimit();
+        Duration limit = timeLimit(maxSeconds);
         if (limit != null) {
             limits.put("max_seconds", limit.toNanos() / 1e9);
         }

@@ -224,24 +224,25 @@ public final class SolverRun {
         try (RunLog _ = inPlace; RunOutputs outputs = out == null ? null : new RunOutputs(out)) {
             Finished finished = null;
             boolean setUpCancelled = false;
-            IterationRecord[] first = new IterationRecord[2];
-            // the second: where the last tenth of the iterations --max-iter allows begins, for limitReached
+            // the first record, and the one where the last tenth of the iterations --max-iter allows begins, for
+            // limitReached
+            IterationRecord[] kept = new IterationRecord[2];
             long lastTenth = maxIterations - Math.max(1, maxIterations / 10);
-            IterationListener keepFirst = rec -> {
-                if (first[0] == null) {
-                    first[0] = rec;
+            IterationListener keep = rec -> {
+                if (kept[0] == null) {
+                    kept[0] = rec;
                     clock.mark("first_iteration");
                 }
                 if (rec.iteration() == lastTenth) {
-                    first[1] = rec;
+                    kept[1] = rec;
                 }
             };
             RunLog logWriter = inPlace != null || logStaging == null ? inPlace
                     : RunLog.open(log, logStaging, resumedAt);
             try (logWriter; ProgressDisplay progress = ProgressDisplay.create("rank " + rank, maxIterations)) {
-                finished = logWriter == null ? solver.run(progress, keepFirst)
-                        : solver.run(progress, keepFirst, logWriter);
-                setUpCancelled = cancelledInSetUp(finished, first[0]);
+                finished = logWriter == null ? solver.run(progress, keep)
+                        : solver.run(progress, keep, logWriter);
+                setUpCancelled = cancelledInSetUp(finished, kept[0]);
             } catch (Throwable e) {
                 // the run's own failure is the one reported; the log's, at its end, goes with it
                 if (logWriter != null) {
@@ -285,7 +286,7 @@ public final class SolverRun {
                     // with the result, not before the run: a resume refused later (spark-factorize checks M's hash
                     // once it has read M) printed that it would give the checkpoint's result, then its error
                     noteResumeAtLimit(printer, resumedAt, maxIterations);
-                    report(printer, label, rank, summary, first, result, outputs, outFormat);
+                    report(printer, label, rank, summary, kept, result, outputs, outFormat);
                 }
             }
             if (log != null && !setUpCancelled) {

@@ -6,6 +6,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -63,7 +64,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
             PushbackInputStream text = new PushbackInputStream(new GzipText(file, path.toString()), BINARY_PEEK);
             byte[] start = text.readNBytes(BINARY_PEEK);
             text.unread(start);
-            String binary = compressedBinary(new String(start, java.nio.charset.StandardCharsets.ISO_8859_1));
+            String binary = compressedBinary(new String(start, StandardCharsets.ISO_8859_1));
             if (binary != null) {
                 throw new MatrixFormatException(path.toString(), binary);
             }
@@ -134,7 +135,7 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
     /** The first {@code n} bytes of a file (fewer if it is shorter) as ISO-8859-1 text; empty if it cannot be read. */
     static String start(Path path, int n) {
         try (InputStream in = Files.newInputStream(path)) {
-            return new String(in.readNBytes(n), java.nio.charset.StandardCharsets.ISO_8859_1);
+            return new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
             return "";
         }
