@@ -1,5 +1,7 @@
 package org.autobalance.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.Supplier;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.kernel.EngineProperties;
@@ -18,13 +21,27 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code autobalance} command line. Exit codes: 0 success, 1 the run failed, 2 invalid usage or input. */
-@Command(name = "autobalance", mixinStandardHelpOptions = true, version = Main.VERSION,
+@Command(name = "autobalance", mixinStandardHelpOptions = true,
         description = "Low-rank matrix factorization by gradient descent, with the balance of the factors observable.",
         footer = {"", "The launcher script ./autobalance adds: test (the test suite) and bench (the engine against "
                 + "OpenBLAS and EJML; bench e2e: whole processes against numpy); each takes --help."})
 public final class Main implements Runnable {
-    /** What every command's {@code --version} prints. */
-    static final String VERSION = "autobalance 0.1.0";
+    /**
+     * What every command's {@code --version} prints: the build's version, as its POM says (a constant here said 0.1.0
+     * of a 0.1.0-SNAPSHOT build).
+     */
+    static final String VERSION = "autobalance " + buildVersion();
+
+    /** The project's version, from the resource Maven filters at the build. */
+    private static String buildVersion() {
+        Properties build = new Properties();
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            build.load(in);
+        } catch (IOException | NullPointerException e) {
+            throw new ExceptionInInitializerError("this build lacks its version.properties: " + e);
+        }
+        return build.getProperty("version");
+    }
 
     /** Exit code of a run that failed after its input was accepted (divergence, I/O error while writing). */
     static final int EXIT_FAILED = 1;

@@ -33,6 +33,7 @@ import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Result;
 import org.autobalance.solve.StopReason;
+import org.autobalance.solve.Variant;
 import org.autobalance.solve.internal.IterationMonitor;
 
 /**
@@ -537,9 +538,12 @@ public final class SolverRun {
     static String limitReached(Map<String, Object> summary, IterationRecord before) {
         String fact = "the gradient test (--tol) did not hold by --max-iter";
         if (learnedNothing(summary)) {
+            Object variant = summary.get("variant");
+            boolean regularized = variant instanceof String v && v.startsWith("regularized");
             return fact + ": the relative error is still 1, nothing of M learned; with the step " + summary.get(
-                    "schedule") + " the start may need many more iterations to grow: more iterations (--max-iter), or "
-                    + "a larger step (leave --schedule out for the auto step; a smaller --variant LAMBDA)";
+                    "schedule") + " the start may need many more iterations to grow: more iterations (--max-iter)"
+                    + (autoStep(summary) ? "" : ", or a larger step (leave --schedule out for the auto step)")
+                    + (regularized ? ", or a smaller LAMBDA (--variant " + variant + ")" : "");
         }
         if (before == null || !(summary.get("relative_error") instanceof Double now)
                 || !(summary.get("iterations") instanceof Number n)
@@ -557,6 +561,21 @@ public final class SolverRun {
         return String.format(Locale.ROOT, "%s: %s the relative error went from %.7g to %.7g (%.2g of it); more "
                 + "iterations (--max-iter) continue the descent", fact, since, before.relativeError(), now,
                 (before.relativeError() - now) / now);
+    }
+
+    /**
+     * Whether the run's step is the one the default schedule gives, resolved from the summary's σ₁ as the solver
+     * resolves it: then "leave --schedule out" is no advice (a new user's finding: the line said it to a run without
+     * --schedule).
+     */
+    private static boolean autoStep(Map<String, Object> summary) {
+        if (!(summary.get("sigma1") instanceof Double sigma1) || !(summary.get("rank") instanceof Number rank)
+                || !(summary.get("variant") instanceof String variant)) {
+            return false;
+        }
+        String auto = StepSchedule.parse("auto").resolve(sigma1 * Variant.parse(variant).curvatureScale(),
+                rank.intValue()).describe();
+        return auto.equals(summary.get("schedule"));
     }
 
     /** The printed summary of a run that reached its first iteration, and its outputs committed. */

@@ -103,8 +103,10 @@ record FileInput(InputStream bytes, long maxBytes) implements AutoCloseable {
      * name, so a {@code .npy} under another name reached a text reader, and text or gzip data a binary one.
      */
     static String foreignFormat(String start) {
-        return start.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy"
-                : start.startsWith(ZIP_MAGIC) ? "a zip archive (a scipy .npz?): give it a name ending in .npz"
+        // both are read in place, so a file on disk: a pipe renamed .npy was then refused as a pipe
+        return start.startsWith("\u0093NUMPY") ? "a NumPy .npy file: give it a name ending in .npy, as a file on disk"
+                : start.startsWith(ZIP_MAGIC) ? "a zip archive (a scipy .npz?): give it a name ending in .npz, as a "
+                        + "file on disk"
                 : start.startsWith("%%MatrixMarket") ? "a Matrix Market file: give it a name ending in .mtx"
                 // a byte-order mark: a Windows tool's "Unicode" text, Python's encoding='utf-16'; its NUL bytes were
                 // reported as binary data

@@ -413,7 +413,7 @@ public final class Npz {
         return "a numpy archive of arrays (numpy.savez), not a scipy.sparse.save_npz file; its "
                 + (arrays.size() == 1 ? "array:" : arrays.size() + " arrays:") + shortList(arrays)
                 + "; save the matrix as .npy and give that: numpy.save('M.npy', numpy.load('" + file + "')[" + key
-                + "])" + (arrays.size() == 1 ? "" : " with NAME the matrix's");
+                + "])" + (arrays.size() == 1 ? "" : ", NAME the matrix's array of those");
     }
 
     /** {@code names}, each after a space, the first ten of them. */

@@ -717,11 +717,13 @@ class MatrixMarketTest {
         Files.copy(fixture("gd_M.npy"), npy);
         MatrixFormatException e = assertThrows(MatrixFormatException.class,
                 () -> MatrixMarket.read(npy, DType.FLOAT64).close());
-        assertTrue(e.getMessage().endsWith("(a NumPy .npy file: give it a name ending in .npy)"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(a NumPy .npy file: give it a name ending in .npy, as a file on disk)"),
+                e.getMessage());
         Path npz = dir.resolve("M.bin");
         Files.copy(fixture("npz_csr.npz"), npz);
         e = assertThrows(MatrixFormatException.class, () -> MatrixMarket.readSparse(npz, DType.FLOAT64).close());
-        assertTrue(e.getMessage().endsWith("(a zip archive (a scipy .npz?): give it a name ending in .npz)"),
+        assertTrue(e.getMessage().endsWith("(a zip archive (a scipy .npz?): give it a name ending in .npz, as a file "
+                + "on disk)"),
                 e.getMessage());
     }
 

@@ -395,7 +395,8 @@ class NpyTest {
                 + "(gzip-compressed data: gunzip it; .npy and .npz files are read uncompressed, as numpy writes them; "
                 + ".mtx and delimited text are read compressed)");
         assertMessage(Files.readAllBytes(fixture("npz_csr.npz")), "not a .npy file: it does not start with the magic "
-                + "string \\x93NUMPY (a zip archive (a scipy .npz?): give it a name ending in .npz)");
+                + "string \\x93NUMPY (a zip archive (a scipy .npz?): give it a name ending in .npz, as a file on "
+                + "disk)");
         byte[] version4 = good.clone();
         version4[6] = 4;
         assertMessage(version4, "unsupported .npy format version 4.0: versions 1.0, 2.0 and 3.0 are read");

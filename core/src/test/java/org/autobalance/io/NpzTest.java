@@ -114,7 +114,7 @@ class NpzTest {
         Path npy = dir.resolve("dense.npz");
         Files.copy(fixture("npy_f8_c.npy"), npy);
         assertMessage(npy, "not a .npz file (not a zip archive: ");
-        assertMessage(npy, ") (a NumPy .npy file: give it a name ending in .npy)");
+        assertMessage(npy, ") (a NumPy .npy file: give it a name ending in .npy, as a file on disk)");
     }
 
     /**
@@ -126,7 +126,8 @@ class NpzTest {
     void aNumpyArchiveOfArraysIsNamedWithItsArraysAndTheConversion() {
         assertMessage(fixture("npz_dense_savez.npz"), "npz_dense_savez.npz: a numpy archive of arrays (numpy.savez), "
                 + "not a scipy.sparse.save_npz file; its 2 arrays: labels, arr_0; save the matrix as .npy and give "
-                + "that: numpy.save('M.npy', numpy.load('npz_dense_savez.npz')[NAME]) with NAME the matrix's");
+                + "that: numpy.save('M.npy', numpy.load('npz_dense_savez.npz')[NAME]), NAME the matrix's array of "
+                + "those");
         assertMessage(fixture("npz_dense_one.npz"), "npz_dense_one.npz: a numpy archive of arrays (numpy.savez), "
                 + "not a scipy.sparse.save_npz file; its array: arr_0; save the matrix as .npy and give that: "
                 + "numpy.save('M.npy', numpy.load('npz_dense_one.npz')['arr_0'])");

@@ -400,6 +400,28 @@ class CommandLineTest {
     }
 
     /**
+     * The advice of a run that --max-iter ended before it learned anything names only what the user can change:
+     * "leave --schedule out" where a schedule was given, a smaller LAMBDA where the variant is regularized (both were
+     * said to a run with neither: a new user's finding).
+     */
+    @Test
+    void nothingLearnedByTheLimitAdvisesOnlyWhatWasGiven() {
+        String nothing = "nothing of M learned";
+        String leaveOut = "leave --schedule out";
+        Run byDefault = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "1");
+        assertTrue(byDefault.out().contains(nothing) && !byDefault.out().contains(leaveOut)
+                && !byDefault.out().contains("LAMBDA"), byDefault.out());
+        Run given = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter", "1",
+                "--schedule", "constant:1e-6");
+        assertTrue(given.out().contains(nothing) && given.out().contains(leaveOut)
+                && !given.out().contains("LAMBDA"), given.out());
+        Run regularized = run("factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--max-iter",
+                "1", "--variant", "regularized:100");
+        assertTrue(regularized.out().contains(nothing) && !regularized.out().contains(leaveOut)
+                && regularized.out().contains("a smaller LAMBDA (--variant regularized:100"), regularized.out());
+    }
+
+    /**
      * A run that --max-iter ends short of the gradient test says so, with how far its relative error moved over the
      * last tenth of the iterations (from the log's record there to the summary's), and the summary records the limits
      * that ended it; with --tol 0 there is no test to miss and no such line.
@@ -1217,13 +1239,19 @@ class CommandLineTest {
                 r.out());
     }
 
-    /** Every command's --version printed an empty line but the top level's (picocli leaves theirs unset). */
+    /**
+     * Every command's --version printed an empty line but the top level's (picocli leaves theirs unset); the version is
+     * the POM's (it said 0.1.0 of a 0.1.0-SNAPSHOT build).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"", "factorize", "network", "demo", "reproduce", "spark-factorize"})
-    void everyCommandSaysItsVersion(String command) {
+    void everyCommandSaysItsVersion(String command) throws IOException {
+        String pom = Files.readString(Path.of("..", "pom.xml"));
+        String version = pom.replaceAll("(?s).*?<artifactId>autobalance-parent</artifactId>\\s*<version>([^<]+)"
+                + "</version>.*", "$1");
         Run r = command.isEmpty() ? run("--version") : run(command, "--version");
         assertEquals(0, r.exitCode(), r.err());
-        assertEquals(Main.VERSION + System.lineSeparator(), r.out());
+        assertEquals("autobalance " + version + System.lineSeparator(), r.out());
     }
 
     /**

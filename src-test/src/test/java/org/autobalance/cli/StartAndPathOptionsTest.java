@@ -340,7 +340,8 @@ class StartAndPathOptionsTest {
         Run r = run(args);
         assertEquals(2, r.exitCode(), r.err());
         assertEquals("autobalance: error: Invalid value for option '" + option + "': '': an empty path (an unset "
-                + "shell variable?); give a name, or . for the working directory; see 'autobalance "
+                + "shell variable?); give a name (or ., the working directory, where a directory is asked for); see "
+                + "'autobalance "
                 + args[0] + " --help'\n", r.err());
     }
 

@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * cannot be written was found only when the results were to be saved).
  */
 class BenchOptionsTest {
-    private static final String EMPTY = "'': an empty path (an unset shell variable?); give a name, or . for the "
-            + "working directory";
+    private static final String EMPTY = "'': an empty path (an unset shell variable?); give a name (or ., the "
+            + "working directory, where a directory is asked for)";
 
     @TempDir
     Path dir;

@@ -104,8 +104,9 @@ public final class FileChecks {
     public static String cannotRead(String what, Path path, IOException e) {
         String reason = reason(e);
         String file = path.toString();
+        // a reason that names the file already, also with a note on which rows it holds ("F (rows 151 to 300): …")
         return "cannot read " + what + " from " + (reason.startsWith(file + ":") || reason.startsWith(file + ",")
-                ? reason : file + ": " + reason);
+                || reason.startsWith(file + " (") ? reason : file + ": " + reason);
     }
 
     /**
@@ -202,8 +203,9 @@ public final class FileChecks {
      */
     public static Path path(String text) {
         if (text.isEmpty()) {
-            throw new IllegalArgumentException("'': an empty path (an unset shell variable?); give a name, or . for "
-                    + "the working directory");
+            // "." only where a directory is asked for: `bench --json .` was then refused as a directory
+            throw new IllegalArgumentException("'': an empty path (an unset shell variable?); give a name (or ., the "
+                    + "working directory, where a directory is asked for)");
         }
         if (text.startsWith("~")) {
             String home = System.getProperty("user.home");

@@ -124,10 +124,14 @@ public final class SparkFactorizeCommand extends SparkFactorizeOptions {
         return 0;
     }
 
-    /** What the summary adds to the engine's: the input and the stop rule's limits, as factorize's summary has. */
+    /**
+     * What the summary adds to the engine's: the input, the seed (the start and σ₁'s estimate depend on it) and the
+     * stop rule's limits, as factorize's summary has.
+     */
     private Map<String, Object> summaryExtras(DType dtype) {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("input", input.toString());
+        extra.put("seed", options.seed());
         extra.putAll(options.limits(dtype));
         return extra;
     }

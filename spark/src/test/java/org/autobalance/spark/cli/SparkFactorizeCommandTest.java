@@ -79,6 +79,9 @@ class SparkFactorizeCommandTest {
         String localSummary = Files.readString(local.resolve("summary.json")).strip();
         String relativeError = localSummary.replaceAll(".*(\"relative_error\":[^,]*),.*", "$1");
         assertTrue(summary.contains(relativeError), summary + " lacks " + relativeError);
+        // the seed too, without which the run cannot be repeated from its summary (a new user's finding)
+        String seed = localSummary.replaceAll(".*(\"seed\":[^,]*),.*", "$1");
+        assertTrue(seed.startsWith("\"seed\":") && summary.contains(seed), summary + " lacks " + seed);
         String fat = sameFactorFiles(local, dir.resolve("fat"), with(OPTIONS, "--input", input.toString(),
                 "--partitions", "1", "--task-threads", "2", "--threads", "2"));
         assertTrue(fat.contains("\"threads\":2") && fat.contains("\"partitions\":1")
@@ -449,8 +452,15 @@ class SparkFactorizeCommandTest {
         Outcome run = spark(with(OPTIONS, "--input", shards.toString(), "--out", out.toString()));
         assertEquals(2, run.exitCode(), run.err());
         // core's one rule for a file's message (FileChecks.cannotRead), as for a single-file input
-        assertEquals("autobalance: error: cannot read M from " + last + ": non-finite value NaN at row 2, column 3 "
-                + "(1-based)", run.err().strip());
+        // placed by M's row, as a single file's: the shard's row 2 (rows 0 and 1 of the first two shards' before it)
+        long before = 0;
+        for (int p = 0; p < 2; p++) {
+            try (DenseMatrix shard = Npy.read(shards.resolve(String.format("part-%05d.npy", p)), DType.FLOAT64)) {
+                before += shard.rows();
+            }
+        }
+        assertEquals("autobalance: error: cannot read M from " + last + " (its row 1 is row " + (before + 1)
+                + " of M): non-finite value NaN at row " + (before + 2) + ", column 3 (1-based)", run.err().strip());
         assertFalse(Files.exists(out.resolve("summary.json")));
     }
 
@@ -493,7 +503,8 @@ class SparkFactorizeCommandTest {
                         + "result of this name would replace it with all it holds; move it, or give another --out",
                 // an unset variable: Spark's checkpoints went into the working directory
                 List.of("--input", mtx, "--rank", "3", "--checkpoint-dir", ""), "--checkpoint-dir: '': an empty "
-                        + "path (an unset shell variable?); give a name, or . for the working directory",
+                        + "path (an unset shell variable?); give a name (or ., the working directory, where a "
+                        + "directory is asked for)",
                 // the run printed its results and wrote no factors
                 List.of("--input", mtx, "--rank", "3", "--out-format", "npy"), "--out-format npy: no --out to write "
                         + "the factors in (without --out nothing is written); give --out DIR",
