@@ -86,8 +86,7 @@ public final class DenseMatrix implements AutoCloseable {
         NativeMemory.reserve(bytes, () -> "a " + rows + " x " + cols + " " + dtype.label() + " matrix");
         Arena arena = Arena.ofShared();
         try {
-            this.segment = arena.allocate(bytes, HugePages.alignment(bytes, ALIGNMENT));
-            HugePages.advise(segment);
+            this.segment = HugePages.allocate(arena, bytes, ALIGNMENT);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             arena.close();
             NativeMemory.release(bytes);
