@@ -67,6 +67,33 @@ class CheckpointTest {
         return run(m, 3, settings, maxIterations, extra);
     }
 
+    /**
+     * A run that dies after {@code iterations} iterations, as a kill would end it (a listener throws at that iteration's
+     * record, before the checkpoint due after it): what it leaves is the checkpoints due before. A run that the limit
+     * ends is checkpointed at its end, so the limit is no stand-in for a crash.
+     */
+    private static void dieAfter(DenseMatrix m, UnaryOperator<Factorizer.Builder> settings, long iterations,
+            UnaryOperator<Factorizer.Builder> extra) {
+        dieAfter(m, 3, settings, iterations, extra);
+    }
+
+    private static void dieAfter(DenseMatrix m, int rank, UnaryOperator<Factorizer.Builder> settings, long iterations,
+            UnaryOperator<Factorizer.Builder> extra) {
+        dieAfter(Factorizer.builder(m, rank), settings, iterations, extra);
+    }
+
+    private static void dieAfter(Factorizer.Builder builder, UnaryOperator<Factorizer.Builder> settings,
+            long iterations, UnaryOperator<Factorizer.Builder> extra) {
+        IterationListener die = record -> {
+            if (record.iteration() + 1 == iterations) {
+                throw new IllegalStateException("died");
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> run(builder, settings, Long.MAX_VALUE, b -> extra.apply(b).listener(die)));
+        assertEquals("died", e.getMessage());
+    }
+
     private static Run run(DenseMatrix m, int rank, UnaryOperator<Factorizer.Builder> settings, long maxIterations,
             UnaryOperator<Factorizer.Builder> extra) {
         return run(Factorizer.builder(m, rank), settings, maxIterations, extra);
@@ -144,8 +171,15 @@ class CheckpointTest {
                 .exactLossEvery(exactEvery).seed(11);
         try (DenseMatrix m = DenseMatrix.of(dtype, M)) {
             Run whole = run(m, settings, 60, b -> b);
-            // stopped after 25 iterations, with a checkpoint every 7: the last one is after iteration 21
-            run(m, settings, 25, b -> b.checkpoint(dir, 7, null));
+            // ended by the limit after 25 iterations: checkpointed there, and a resume with a larger limit goes on
+            Path limited = dir.resolve("limited");
+            run(m, settings, 25, b -> b.checkpoint(limited, 7, null));
+            Checkpoint atLimit = Checkpoint.load(limited);
+            assertEquals(25, atLimit.iteration());
+            assertArrayEquals(whole.bits(), run(m, settings, 60, b -> b.resumeFrom(atLimit)).bits(),
+                    "final factors, resumed from the limit's end");
+            // died after 25 iterations (as a kill would end it), with a checkpoint every 7: the last one is after 21
+            dieAfter(m, settings, 25, b -> b.checkpoint(dir, 7, null));
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(21, saved.iteration());
             Run resumed = run(m, settings, 60, b -> b.resumeFrom(saved));
@@ -313,7 +347,7 @@ class CheckpointTest {
                     <= Factorizer.defaultTolerance(DType.FLOAT32) * normM * Math.hypot(r.normU(), r.normV())).count();
             // the premise: after iteration 500 the gradient test held at iterations the plateau test rejected
             assertTrue(stationaryAfter > 0, "no plateau after the checkpoint");
-            run(m, 4, settings, 600, b -> b.checkpoint(dir, 250, null));
+            dieAfter(m, 4, settings, 600, b -> b.checkpoint(dir, 250, null));
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(500, saved.iteration());
             Run resumed = run(m, 4, settings, 20_000, b -> b.resumeFrom(saved));
@@ -346,7 +380,7 @@ class CheckpointTest {
             UnaryOperator<Factorizer.Builder> settings = b -> b.objective(Objective.parse(objective)).tolerance(0)
                     .threads(2);
             Run whole = run(Factorizer.builder(m, 3), settings, 40, b -> b);
-            run(Factorizer.builder(m, 3), settings, 25, b -> b.checkpoint(dir, 10, null));
+            dieAfter(Factorizer.builder(m, 3), settings, 25, b -> b.checkpoint(dir, 10, null));
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(20, saved.iteration());
             Run resumed = run(Factorizer.builder(m, 3), settings, 40, b -> b.resumeFrom(saved));

@@ -142,7 +142,7 @@ class EarlyStoppingTest {
         // a checkpoint past the best iterate and before the patience runs out: the copy must come back with it
         long checkpointAt = (best / 10 + 1) * 10;
         assertTrue(checkpointAt < best + PATIENCE);
-        run(checkpointAt + 5, b -> b.earlyStopping(PATIENCE).checkpoint(dir, 10, null));
+        run(checkpointAt, b -> b.earlyStopping(PATIENCE).checkpoint(dir, 10, null));
         Checkpoint saved = Checkpoint.load(dir);
         assertEquals(checkpointAt, saved.iteration());
         Run resumed = run(LIMIT, b -> b.earlyStopping(PATIENCE).resumeFrom(saved));

@@ -603,6 +603,12 @@ public final class IterationMonitor {
         }
         if (saving != null) {
             saveIfDue(t + 1, now);
+            if (t + 1 == limits.maxIterations()) {
+                // a run that the iteration limit ends is extended by a resume with a larger one: from its end, not
+                // from its last checkpoint due (a new user's finding: 369 iterations done again, and none saved at all
+                // by a run shorter than the interval)
+                saveAtStop(t + 1);
+            }
         }
         StopReason cancelled = cancellation(limits.cancelToken());
         if (cancelled != null) {
