@@ -68,9 +68,9 @@ class CheckpointTest {
     }
 
     /**
-     * A run that dies after {@code iterations} iterations, as a kill would end it (a listener throws at that iteration's
-     * record, before the checkpoint due after it): what it leaves is the checkpoints due before. A run that the limit
-     * ends is checkpointed at its end, so the limit is no stand-in for a crash.
+     * A run that dies after {@code iterations} iterations, as a kill would end it (a listener throws at that
+     * iteration's record, before the checkpoint due after it): what it leaves is the checkpoints due before. A run that
+     * the limit ends is checkpointed at its end, so the limit is no stand-in for a crash.
      */
     private static void dieAfter(DenseMatrix m, UnaryOperator<Factorizer.Builder> settings, long iterations,
             UnaryOperator<Factorizer.Builder> extra) {
