@@ -114,10 +114,12 @@ def main():
 
     p.error = error
     p.add_argument("--runs", type=int, default=5, help="runs of each process per cell, alternated (default 5)")
+    # comma lists, as bench takes them, and repeatable, as this command first took them
     p.add_argument("--size", action="append", metavar="D1xD2:K",
-                   help="problem, e.g. 2000x1500:10; repeatable (default: 500x300:5, 2000x1500:10, 4096x4096:16)")
-    p.add_argument("--dtype", action="append", choices=["float32", "float64"],
-                   help="repeatable (default: both)")
+                   help="problems, e.g. 2000x1500:10; a comma list, or repeated (default: 500x300:5, 2000x1500:10, "
+                        "4096x4096:16)")
+    p.add_argument("--dtype", action="append", metavar="DTYPE",
+                   help="float32, float64 or both as a comma list, or repeated (default: both)")
     p.add_argument("--work", default=os.path.join(ROOT, "bench", "target", "e2e"),
                    help="where the problems and outputs go (default: bench/target/e2e)")
     p.add_argument("--threads", type=int, metavar="T",
@@ -128,7 +130,7 @@ def main():
     problems = PROBLEMS
     if a.size:
         problems = []
-        for spec in a.size:
+        for spec in [one for given in a.size for one in given.split(",")]:
             try:
                 dims, k = spec.split(":")
                 d1, d2 = dims.lower().split("x")
@@ -147,7 +149,12 @@ def main():
         if value == "":
             # an unset shell variable: an empty --json is false below, and the cells ran for minutes to write nothing
             p.error(f"{option} '': an empty path (an unset shell variable?); give a name")
-    dtypes = a.dtype or ["float32", "float64"]
+    dtypes = []
+    for dtype in [one for given in (a.dtype or ["float32,float64"]) for one in given.split(",")]:
+        if dtype not in ("float32", "float64"):
+            p.error(f"--dtype: expected float32 or float64, got '{dtype}'")
+        if dtype not in dtypes:
+            dtypes.append(dtype)
     try:
         os.makedirs(a.work, exist_ok=True)
     except OSError as e:
@@ -158,15 +165,16 @@ def main():
             p.error(f"--json {a.json}: cannot write a file there")
 
     import numpy as np
-    print(f"# autobalance bench e2e, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"# {machine()}; numpy {np.__version__}, python {platform.python_version()}; {a.runs} runs per cell, "
-          "alternated; medians")
-    print("| problem | dtype | impl | wall s | loaded at s | 1st iteration at s | load s | iterations | "
-          "rel. error | CPU s | peak MB | engine/numpy wall | engine/numpy CPU |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    # the first engine call may build the project: do it before timing anything
+    # the first engine call may build the project: done before timing anything, and before the table, which the
+    # JVM's lines on standard error ("N compiler directives added") landed in the middle of
     subprocess.run([os.path.join(ROOT, "autobalance"), "--help"], cwd=ROOT, stdout=subprocess.DEVNULL,
                    check=False)
+    print(f"# autobalance bench e2e, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"# {machine()}; numpy {np.__version__}, python {platform.python_version()}; {a.runs} "
+          f"run{'' if a.runs == 1 else 's'} per cell, alternated; medians")
+    print("| problem | dtype | impl | wall s | loaded at s | 1st iteration at s | load s | iterations | "
+          "rel. error | CPU s | peak MB | engine/numpy wall | engine/numpy CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|", flush=True)
     results = []
     for d1, d2, k in problems:
         for dtype in dtypes:

@@ -30,7 +30,11 @@ public final class Checkpointing {
     @Option(names = "--checkpoint-every", paramLabel = "K", description = "Checkpoint after every K-th iteration.")
     Long everyIterations;
 
+    /** As written: a number picocli would refuse ("'inf' is not a double") is refused here, saying what is expected. */
     @Option(names = "--checkpoint-seconds", paramLabel = "S", description = "Checkpoint every S seconds.")
+    String everySecondsText;
+
+    /** {@code --checkpoint-seconds}, once {@link #validate} has read it. */
     Double everySeconds;
 
     @Option(names = "--resume", paramLabel = "DIR",
@@ -56,6 +60,20 @@ public final class Checkpointing {
 
     /** Validates the options and loads the checkpoint; a bad option or checkpoint is a usage error. */
     public Checkpointing validate() {
+        if (everySecondsText != null) {
+            double seconds;
+            try {
+                seconds = Double.parseDouble(everySecondsText.strip());
+            } catch (NumberFormatException e) {
+                seconds = Double.NaN;
+            }
+            // as written: "inf" (which --max-seconds takes) was "'inf' is not a double", 1e400 "got Infinity"
+            if (!(seconds > 0 && seconds < 1e9)) {
+                throw new UsageException("--checkpoint-seconds: must be a positive number of seconds below 1e9 (31 "
+                        + "years), got " + everySecondsText.strip(), null);
+            }
+            everySeconds = seconds;
+        }
         if (everyIterations != null && everySeconds != null) {
             throw new UsageException("--checkpoint-every and --checkpoint-seconds exclude each other", null);
         }
@@ -64,10 +82,6 @@ public final class Checkpointing {
         }
         if (everyIterations != null && everyIterations < 1) {
             throw new UsageException("--checkpoint-every: must be at least 1, got " + everyIterations, null);
-        }
-        if (everySeconds != null && !(everySeconds > 0 && everySeconds < 1e9)) {
-            throw new UsageException("--checkpoint-seconds: must be positive and below 1e9 (31 years), got "
-                    + everySeconds, null);
         }
         if (resume != null) {
             try {

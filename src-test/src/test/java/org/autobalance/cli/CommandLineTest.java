@@ -568,7 +568,11 @@ class CommandLineTest {
         "--max-seconds 0|--max-seconds: must be positive and at most 9.2e9",
         // finite, but beyond what the time limit can hold: the message said "must be positive and finite"
         "--max-seconds 1e300|--max-seconds: must be positive and at most 9.2e9 (292 years), or inf, got 1e300",
-        "--checkpoint DIR --checkpoint-seconds 1e300|--checkpoint-seconds: must be positive and below 1e9 (31 years)",
+        "--checkpoint DIR --checkpoint-seconds 1e300|--checkpoint-seconds: must be a positive number of seconds below "
+                + "1e9 (31 years), got 1e300",
+        // as --max-seconds takes it, but a checkpoint needs an interval: said so, not "'inf' is not a double"
+        "--checkpoint DIR --checkpoint-seconds inf|--checkpoint-seconds: must be a positive number of seconds below "
+                + "1e9 (31 years), got inf",
         // a path through a file was said not to exist, as if a name were mistyped
         "--init file:FILE/U.npy,FILE|--init: U0 FILE/U.npy does not exist: FILE is a file, not a directory",
         "--init file:LOOP,FILE|--init: U0 LOOP is a symbolic link that leads nowhere (a loop of links",
