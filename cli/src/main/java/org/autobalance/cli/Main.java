@@ -36,9 +36,12 @@ public final class Main implements Runnable {
     private static String buildVersion() {
         Properties build = new Properties();
         try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                throw new ExceptionInInitializerError("this build lacks its version.properties");
+            }
             build.load(in);
-        } catch (IOException | NullPointerException e) {
-            throw new ExceptionInInitializerError("this build lacks its version.properties: " + e);
+        } catch (IOException e) {
+            throw new ExceptionInInitializerError("this build's version.properties cannot be read: " + e);
         }
         return build.getProperty("version");
     }

@@ -75,6 +75,26 @@ public final class Npy {
      */
     public static DenseMatrix read(Path path, DType dtype) throws IOException {
         Objects.requireNonNull(path, "path must not be null");
+        return read(path, dtype, path.toString(), 0);
+    }
+
+    /**
+     * As {@link #read(Path, DType)} for a file of rows of a larger matrix M whose row 0 is M's row {@code firstRow}
+     * (0-based), as a shard of a directory of {@code .npy} row blocks is: a value refused is placed by M's row, and the
+     * file is named with where its rows start in M ("part-00002.npy (its row 1 is row 27 of M)").
+     *
+     * @throws IllegalArgumentException if {@code firstRow} is negative
+     */
+    public static DenseMatrix read(Path path, DType dtype, long firstRow) throws IOException {
+        Objects.requireNonNull(path, "path must not be null");
+        if (firstRow < 0) {
+            throw new IllegalArgumentException("first row must be non-negative, got " + firstRow);
+        }
+        return read(path, dtype, path + " (its row 1 is row " + (firstRow + 1) + " of M)", firstRow);
+    }
+
+    /** {@link #read(Path, DType)}, naming the file {@code source} in the messages of its contents. */
+    private static DenseMatrix read(Path path, DType dtype, String source, long firstRow) throws IOException {
         Objects.requireNonNull(dtype, "dtype must not be null");
         Interrupts.checkReading(path.toString());
         FileInput.requireFile(path, ".npy");
@@ -95,7 +115,7 @@ public final class Npy {
             if (size == 0) {
                 throw new MatrixFormatException(path.toString(), "empty file: not a .npy file");
             }
-            return read(channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), path.toString(), dtype);
+            return read(channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), source, dtype, firstRow);
         } catch (ClosedByInterruptException e) {
             throw Interrupts.reading(path.toString(), e);
         }

@@ -288,6 +288,20 @@ class NpyTest {
         }
     }
 
+    /**
+     * A file of a larger matrix's rows (a shard of a directory) read from its first row's place in that matrix names
+     * both, and places the value by the matrix's row: the file's row 2 is M's row 27 where the file starts at M's 26.
+     */
+    @Test
+    void aFileOfALargerMatrixsRowsPlacesAValueByThatMatrixsRow() {
+        Path nan = fixture("npy_f8_nan.npy");
+        MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(nan, DType.FLOAT64, 25));
+        assertTrue(e.getMessage().endsWith("npy_f8_nan.npy (its row 1 is row 26 of M): non-finite value NaN at row "
+                + "27, column 3 (1-based)"), e.getMessage());
+        assertEquals("first row must be non-negative, got -1", assertThrows(IllegalArgumentException.class,
+                () -> Npy.read(nan, DType.FLOAT64, -1)).getMessage());
+    }
+
     @Test
     void rejectsFloat64BeyondTheFloat32RangeOnlyWhenReadingFloat32() throws IOException {
         MatrixFormatException e = assertThrows(MatrixFormatException.class,

@@ -239,11 +239,10 @@ final class ShardDirectory extends MatrixSource {
         }
         DenseMatrix block;
         Path file = Path.of(shards[p]);
-        // mapped here rather than by Npy.read(path) so that a value refused is placed by M's row, as for a single
-        // file's rows (a NaN in row 406 of M was "part-00001.npy: … at row 6", the shard's)
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofShared()) {
-            MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            block = Npy.read(whole, file + " (its row 1 is row " + (first + 1) + " of M)", dtype, first);
+        try {
+            // a value refused is placed by M's row, as for a single file's rows (a NaN in row 406 of M was
+            // "part-00001.npy: … at row 6", the shard's)
+            block = Npy.read(file, dtype, first);
         } catch (IOException e) {
             throw new UncheckedIOException(FileChecks.cannotRead("M", file, e), e);
         }
