@@ -31,6 +31,7 @@ import org.autobalance.solve.internal.HeldOutBest;
 import org.autobalance.solve.internal.Initialization;
 import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.solve.internal.MatrixDigest;
+import org.autobalance.solve.internal.ObservedResidual;
 import org.autobalance.solve.internal.PowerPasses;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.solve.internal.StepCoefficients;
@@ -534,8 +535,10 @@ public final class Factorizer {
                 early = IterationMonitor.cancellation(c.cancelToken());
             }
 
-            // Eckart–Young describes the minimisers of the full loss only: the observed-entries loss has no such test
-            PowerPasses plateau = c.objective() instanceof Objective.Observed ? null : engines.withFactors(u, v);
+            // the plateau test's residual: M − UVᵀ, or the observed loss's P_Ω(M − UVᵀ), formed per test
+            PowerPasses plateau = c.objective() instanceof Objective.Observed completion
+                    ? new ObservedResidual(c.kernels(), c.sparseKernels(), pass, sparse, completion.lambda(), u, v)
+                    : engines.withFactors(u, v);
             IterationMonitor monitor = new IterationMonitor(new IterationMonitor.Limits(c.maxIterations(), tolerance,
                     c.timeLimit(), c.stopWhen(), c.cancelToken()), all, c.rank(), normMSquared, plateau, c.seed(),
                     resume);

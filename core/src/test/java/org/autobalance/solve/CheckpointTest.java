@@ -365,6 +365,39 @@ class CheckpointTest {
         }
     }
 
+    /**
+     * The observed loss's plateau test resumes alike: a matrix like the one above (σ₄ = 0.01, no noise) with a third
+     * of its entries unobserved. The gradient test holds on the plateau before the fourth direction is fitted
+     * (checked), the plateau test rejects those iterates (before it, the run stopped there, at the rank-3 error), and
+     * a resume from inside the plateau stops where the whole run stops, with its bits.
+     */
+    @Test
+    void anObservedRunResumedOnAPlateauStopsWhereTheWholeRunStops() throws IOException {
+        double[][] a = KnownMatrices.withSpectrum(60, 40, new double[] {3, 2, 1.5, 0.01}, 5);
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                a[i][j] = (i + j) % 3 == 0 ? 0 : a[i][j];
+            }
+        }
+        try (SparseMatrix m = SparseMatrix.of(DType.FLOAT32, a)) {
+            UnaryOperator<Factorizer.Builder> settings = b -> b.objective(Objective.observed(0));
+            Run whole = run(Factorizer.builder(m, 4), settings, 20_000, b -> b);
+            assertEquals(StopReason.CONVERGED, whole.stopReason());
+            double normM = Math.sqrt(m.normSquared());
+            long stationaryAfter = whole.records().stream().filter(r -> r.iteration() > 500
+                    && r.iteration() < whole.records().size() - 1 && r.gradientNorm()
+                    <= Factorizer.defaultTolerance(DType.FLOAT32) * normM * Math.hypot(r.normU(), r.normV())).count();
+            assertTrue(stationaryAfter > 0, "no plateau after the checkpoint");
+            dieAfter(Factorizer.builder(m, 4), settings, 600, b -> b.checkpoint(dir, 250, null));
+            Checkpoint saved = Checkpoint.load(dir);
+            assertEquals(500, saved.iteration());
+            Run resumed = run(Factorizer.builder(m, 4), settings, 20_000, b -> b.resumeFrom(saved));
+            assertEquals(StopReason.CONVERGED, resumed.stopReason());
+            assertEquals(whole.records().size() - 500, resumed.records().size(), "iterations after the resume");
+            assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+        }
+    }
+
     /** Sparse storage, for the full loss and for the observed-entries loss: the same bit-for-bit continuation. */
     @ParameterizedTest
     @CsvSource({"full", "observed"})

@@ -71,6 +71,11 @@ public final class FactorCheckpoint {
         return Boolean.TRUE.equals(CheckpointReader.field(c, "on_plateau"));
     }
 
+    /** Whether the checkpoint holds the plateau test's state (one of the observed loss from before it had none). */
+    static boolean hasPlateauState(Checkpoint c) {
+        return CheckpointReader.field(c, "plateau") != null;
+    }
+
     /** The plateau test's state (level ϑ and the rationing of its checks). */
     static EckartYoungCheck.State plateauState(Checkpoint c) {
         @SuppressWarnings("unchecked")

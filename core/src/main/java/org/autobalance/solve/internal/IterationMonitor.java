@@ -468,7 +468,7 @@ public final class IterationMonitor {
      * @param listeners receive every record, in this order
      * @param normMSquared ‖M‖²_F (positive)
      * @param plateauPasses passes over M whose residual is at the solver's current factors, for the plateau test;
-     *     null for none (an objective whose minimisers Eckart–Young does not describe: the gradient test alone)
+     *     null for none (the gradient test alone)
      * @param seed seeds the plateau test's power iterations (with the iteration)
      * @param resume the checkpoint the run continues, or null: its clock, divergence reference and plateau state
      */
@@ -479,7 +479,10 @@ public final class IterationMonitor {
         this.r = rank;
         this.normMSquared = normMSquared;
         this.normM = Math.sqrt(normMSquared);
-        this.plateau = plateauPasses == null ? null : new EckartYoungCheck(plateauPasses, rank, normM, seed);
+        // a checkpoint of the observed loss from before its plateau test (2026-12-05) holds no state for it: such a
+        // run goes on as it was written, with the gradient test alone
+        this.plateau = plateauPasses == null || resume != null && !FactorCheckpoint.hasPlateauState(resume) ? null
+                : new EckartYoungCheck(plateauPasses, rank, normM, seed);
         this.gramU = new double[rank * rank];
         this.gramV = new double[rank * rank];
         // a resumed run continues the clock, the divergence reference and the plateau test of the run it continues

@@ -30,6 +30,23 @@ public interface PowerPasses {
     int cols();
 
     /**
+     * Whether Eckart–Young describes the minimisers of the loss whose residual {@link #open} passes over: true for the
+     * full loss (R = M − UVᵀ); false for the observed-entries loss, whose plateau test asks only for an escape along
+     * an unlearned direction ({@link ObservedResidual}).
+     */
+    default boolean eckartYoung() {
+        return true;
+    }
+
+    /**
+     * λ of a weight decay (λ/2)(‖U‖²_F + ‖V‖²_F) in the loss, 0 for none: along an unlearned direction the loss
+     * curves by λ − σ₁(R), so an escape needs σ₁(R) above λ.
+     */
+    default double ridge() {
+        return 0;
+    }
+
+    /**
      * Blocks for one power iteration.
      *
      * @param y0 Y's start (d1 × b): the blocks may keep it as Y's storage and overwrite it, so the caller closes it

@@ -1,0 +1,128 @@
+package org.autobalance.solve.internal;
+
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.SparseKernels;
+import org.autobalance.memory.DType;
+import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.SparseMatrix;
+import org.autobalance.parallel.ParallelPass;
+
+/**
+ * The power passes of the observed-entries loss's plateau test: its residual is R_Ω = P_Ω(M − UVᵀ), M's stored
+ * entries minus the model there, not M − UVᵀ, so it is not M's pass corrected by U(Vᵀx) as the full loss's is
+ * ({@link SpectralNorm.Engines#withFactors}). Each residual power iteration forms R_Ω once, at the factors of that
+ * moment, as a sparse matrix of M's pattern (O(nnz·r) work, M's size in memory while the test runs), and runs the
+ * full loss's sparse passes over it.
+ *
+ * <p>Along a direction w in which U and V are (nearly) zero, moving by (εa wᵀ, εb wᵀ) changes the observed loss by
+ * −ε²·aᵀR_Ωb + ε²·λ(‖a‖² + ‖b‖²)/2 + O(ε⁴): a way down exists when σ₁(R_Ω) exceeds λ. Eckart–Young's description of
+ * the full loss's minimisers has no counterpart here, so the test asks only for that escape ({@link #eckartYoung}).
+ *
+ * @param lambda the objective's weight decay λ ({@code observed:LAMBDA})
+ */
+public record ObservedResidual(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
+        double lambda, DenseMatrix u, DenseMatrix v) implements PowerPasses {
+
+    @Override
+    public DType dtype() {
+        return m.dtype();
+    }
+
+    @Override
+    public int rows() {
+        return m.rows();
+    }
+
+    @Override
+    public int cols() {
+        return m.cols();
+    }
+
+    @Override
+    public boolean eckartYoung() {
+        return false;
+    }
+
+    @Override
+    public double ridge() {
+        return lambda;
+    }
+
+    @Override
+    public Blocks open(DenseMatrix y0, DenseMatrix x, boolean residual) {
+        if (!residual) {
+            return SpectralNorm.Engines.sparse(kernels, sparseKernels, pass, m).open(y0, x, false);
+        }
+        SparseMatrix r = residualAtFactors();
+        try {
+            Blocks blocks = SpectralNorm.Engines.sparse(kernels, sparseKernels, pass, r).open(y0, x, false);
+            return new Blocks() {
+                @Override
+                public void pass() {
+                    blocks.pass();
+                }
+
+                @Override
+                public DenseMatrix aty() {
+                    return blocks.aty();
+                }
+
+                @Override
+                public double[] gramY() {
+                    return blocks.gramY();
+                }
+
+                @Override
+                public double[] gramX() {
+                    return blocks.gramX();
+                }
+
+                @Override
+                public double imageNorm() {
+                    return blocks.imageNorm();
+                }
+
+                @Override
+                public void step(double[] a, double eta) {
+                    blocks.step(a, eta);
+                }
+
+                @Override
+                public void scaleImage(double s) {
+                    blocks.scaleImage(s);
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        blocks.close();
+                    } finally {
+                        r.close();
+                    }
+                }
+            };
+        } catch (RuntimeException | Error e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /** R_Ω at the current factors: M's pattern, each value Mᵢⱼ − uᵢ·vⱼ summed in double. */
+    private SparseMatrix residualAtFactors() {
+        int rank = u.cols();
+        try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(m.dtype(), m.rows(), m.cols(), m.nonZeros())) {
+            for (int i = 0; i < m.rows(); i++) {
+                for (long k = m.rowStart(i), end = m.rowStart(i + 1); k < end; k++) {
+                    int j = m.column(k);
+                    double model = 0.0;
+                    for (int c = 0; c < rank; c++) {
+                        model += u.get(i, c) * v.get(j, c);
+                    }
+                    b.add(j, m.value(k) - model);
+                }
+                b.endRow();
+            }
+            return b.build();
+        }
+    }
+}
