@@ -480,8 +480,11 @@ public final class Factorizer {
         // and the panel layouts of M and Mᵀ, once for the run (shared by its engines)
         long layoutBytes = sparse == null ? 0 : IterationEngine.runPanelBytes(c.sparseKernels(), sparse,
                 c.objective() instanceof Objective.Observed, c.rank(), c.threads());
+        // and the observed loss's plateau test, its residual over the stored entries formed beside all these
+        long escapeBytes = sparse != null && c.objective() instanceof Objective.Observed && tolerance > 0
+                ? ObservedResidual.bytes(c.sparseKernels(), sparse, c.threads()) : 0;
         NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
-                factorCopies) + residualBytes + partialBytes + layoutBytes),
+                factorCopies) + residualBytes + partialBytes + layoutBytes + escapeBytes),
                 () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "
                 + dtype.label() + (partialBytes > 0 ? " with " + c.threads() + " threads" : ""));
         IterationMonitor.Limits.requireHeap(c.rank(), c.threads());

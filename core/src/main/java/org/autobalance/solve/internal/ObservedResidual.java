@@ -5,6 +5,7 @@ import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 
 /**
@@ -22,6 +23,16 @@ import org.autobalance.parallel.ParallelPass;
  */
 public record ObservedResidual(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
         double lambda, DenseMatrix u, DenseMatrix v) implements PowerPasses {
+
+    /**
+     * The native bytes a test holds beside the run's (a floor, as {@link IterationEngine#panelBytes}): R_Ω, and its
+     * transposed copy or the full loss's 1-column layouts over it (not shared with M's: another matrix).
+     */
+    public static long bytes(SparseKernels sparseKernels, SparseMatrix m, int threads) {
+        long layouts = IterationEngine.panelBytes(sparseKernels, m, false, 1, threads);
+        return SparseMatrix.bytes(m.dtype(), m.rows(), m.nonZeros())
+                + (layouts > 0 ? layouts : SparseMatrix.bytes(m.dtype(), m.cols(), m.nonZeros()));
+    }
 
     @Override
     public DType dtype() {
