@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.schedule.StepSchedule;
 import org.autobalance.solve.internal.CheckpointReader;
+import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.solve.internal.FactorCheckpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
@@ -395,6 +397,42 @@ class CheckpointTest {
             assertEquals(StopReason.CONVERGED, resumed.stopReason());
             assertEquals(whole.records().size() - 500, resumed.records().size(), "iterations after the resume");
             assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+
+            // the same checkpoint as written before the observed loss had a plateau test (no state for it) resumes
+            // as it was written: the gradient test alone stops at the first iterate that passes it, on the plateau
+            withoutPlateauState(saved, DType.FLOAT32, 60, 40, 4, dir);
+            Run old = run(Factorizer.builder(m, 4), settings, 20_000, b -> b.resumeFrom(load(dir)));
+            assertEquals(StopReason.CONVERGED, old.stopReason());
+            IterationRecord last = old.records().getLast();
+            assertTrue(last.gradientNorm() <= Factorizer.defaultTolerance(DType.FLOAT32) * normM
+                    * Math.hypot(last.normU(), last.normV()), "stopped by the gradient test");
+            assertTrue(old.records().size() < resumed.records().size(), "stopped on the plateau: " + last);
+        }
+    }
+
+    private static Checkpoint load(Path dir) {
+        try {
+            return Checkpoint.load(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes {@code saved}, a factorisation's at rank {@code rank} of a {@code rows × cols} M, again to {@code dir}
+     * without the plateau test's state, as the observed loss's were written before it had one.
+     */
+    private static void withoutPlateauState(Checkpoint saved, DType dtype, int rows, int cols, int rank, Path dir)
+            throws IOException {
+        try (DenseMatrix u = DenseMatrix.allocate(dtype, rows, rank);
+                DenseMatrix v = DenseMatrix.allocate(dtype, cols, rank)) {
+            saved.restore(u, v);
+            double[] every = saved.policy();
+            CheckpointWriter.start(FactorCheckpoint.KIND, saved.iteration(), saved.seconds(), saved.inputHash(),
+                    saved.configuration(), every[0], every[1]).exact("sigma1", saved.sigma1())
+                    .exact("reference_loss", CheckpointReader.exact(saved, "reference_loss"))
+                    .field("dtype", dtype.label()).field("on_plateau", CheckpointReader.field(saved, "on_plateau"))
+                    .matrix("U", u).matrix("V", v).writeTo(dir);
         }
     }
 
