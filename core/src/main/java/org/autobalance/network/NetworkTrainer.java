@@ -600,7 +600,7 @@ public final class NetworkTrainer {
                     && CheckpointReader.doubles(resume, ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
-            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
+            long deadline = IterationMonitor.Limits.deadline(start, c.timeLimit());
             iterations = first;
             seconds = secondsBefore;
             for (long t = first; t < c.maxIterations(); t++) {

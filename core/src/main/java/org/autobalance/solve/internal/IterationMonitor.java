@@ -162,6 +162,29 @@ public final class IterationMonitor {
             }
             return timeLimit;
         }
+
+        /**
+         * The {@link System#nanoTime()} at which a run started at {@code start} reaches {@code timeLimit}, or
+         * {@link Long#MAX_VALUE} for none. A limit past about 292 years, as a caller meaning "no limit" writes it
+         * ({@code Duration.ofMillis(Long.MAX_VALUE)}, {@code ChronoUnit.FOREVER.getDuration()}), saturates: its
+         * nanoseconds overflowed a long ({@code toNanos()} threw ArithmeticException from {@code run()}), and
+         * {@code start + Duration.ofNanos(Long.MAX_VALUE)} wrapped to a deadline in the past (TIME_LIMIT after one
+         * iteration).
+         */
+        public static long deadline(long start, Duration timeLimit) {
+            if (timeLimit == null) {
+                return Long.MAX_VALUE;
+            }
+            long nanos;
+            try {
+                nanos = timeLimit.toNanos();
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+            long deadline = start + nanos;
+            // nanos > 0 (requireTimeLimit): the sum overflowed exactly when it is below start
+            return deadline < start ? Long.MAX_VALUE : deadline;
+        }
     }
 
     /**
@@ -492,7 +515,7 @@ public final class IterationMonitor {
         }
         this.iterations = first;
         this.start = System.nanoTime();
-        this.deadline = limits.timeLimit() == null ? Long.MAX_VALUE : start + limits.timeLimit().toNanos();
+        this.deadline = Limits.deadline(start, limits.timeLimit());
     }
 
     /** The first iteration to run: 0, or that of the resumed checkpoint. */
