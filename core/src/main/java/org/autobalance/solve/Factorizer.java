@@ -434,7 +434,8 @@ public final class Factorizer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
-     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M, the held-out matrix or a given
+     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M holds a NaN or an infinity (written
+     *     after {@code build()}, which refuses them), if M, the held-out matrix or a given
      *     start was closed after {@code build()}, or if another run, in this process or
      *     another, is writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is
      *     locked for the whole run; the message names the holder's process)
@@ -496,6 +497,12 @@ public final class Factorizer {
             double normMSquared = m != null
                     ? pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows())
                     : sparse.normSquared();
+            if (!Double.isFinite(normMSquared)) {
+                // a NaN or infinity written into M after build(), which looked for them: named as build() names it,
+                // not as squares that overflow float64 with the advice to scale M down
+                Finite.require(m != null ? m.firstNonFinite() : sparse.firstNonFinite(),
+                        m != null ? m::get : sparse::get, "M");
+            }
             IterationMonitor.requireNonZero(normMSquared, c.rank(), () -> m != null ? hasNonZero(m)
                     : LongStream.range(0, sparse.nonZeros()).anyMatch(k -> sparse.value(k) != 0));
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations

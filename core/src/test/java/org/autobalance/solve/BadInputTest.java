@@ -118,6 +118,34 @@ class BadInputTest {
         }
     }
 
+    /**
+     * A NaN or infinity written into M between {@code build()} and {@code run()} (a service that builds once and
+     * reloads M, say) is named by {@code run()} as {@code build()} names it. Before, the run refused it as squares that
+     * "overflow float64 (its sum of squares is NaN): scale M down", which sends the caller the wrong way.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void nonFiniteEntriesWrittenIntoMAfterBuildAreNamedByRun(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.of(dtype, KnownMatrices.gaussian(4, 4, 1, 2))) {
+            Factorizer factorizer = Factorizer.builder(m, 2).build();
+            m.set(2, 3, Double.NaN);
+            assertEquals("M contains a non-finite value (NaN) at row 3, column 4 (1-based)",
+                    message(factorizer::run));
+            m.set(2, 3, Double.POSITIVE_INFINITY);
+            assertEquals("M contains a non-finite value (Infinity) at row 3, column 4 (1-based)",
+                    message(factorizer::run));
+        }
+        try (SparseMatrix m = SparseMatrix.of(dtype, new double[][] {{1, 0}, {0, 2}})) {
+            Factorizer factorizer = Factorizer.builder(m, 1).build();
+            if (dtype == DType.FLOAT32) {
+                m.values().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 1, Float.NaN);
+            } else {
+                m.values().setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 1, Double.NaN);
+            }
+            assertEquals("M contains a non-finite value (NaN) at row 2, column 2 (1-based)", message(factorizer::run));
+        }
+    }
+
     @Test
     void suppliedFactorsMustHaveTheRightShapeAndBeFinite() {
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 4, 1, 3));
