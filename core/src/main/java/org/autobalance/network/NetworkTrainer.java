@@ -410,8 +410,9 @@ public final class NetworkTrainer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the trained parameters
      * @throws NetworkDivergenceException if the run diverges (the parameters are freed)
-     * @throws IllegalArgumentException if another run, in this process or another, is writing checkpoints to this
-     *     run's {@linkplain Builder#checkpoint checkpoint directory} (locked for the whole run)
+     * @throws IllegalArgumentException if X or Y was closed, or given a NaN or an infinity, after {@code build()}, or
+     *     if another run, in this process or another, is writing checkpoints to this run's
+     *     {@linkplain Builder#checkpoint checkpoint directory} (locked for the whole run)
      */
     public NetworkResult run(NetworkListener... moreListeners) {
         CheckpointPolicy checkpoints = config.checkpoints();
@@ -422,6 +423,11 @@ public final class NetworkTrainer {
 
     private NetworkResult runLocked(NetworkListener... moreListeners) {
         Settings c = config;
+        // a NaN or infinity written into X or Y after build(), which refused them, is named as build() names it: it
+        // failed as a divergence at iteration 0 ("the loss is NaN ... try a smaller step")
+        requireData(c.x(), c.y(), c.arch());
+        Finite.require(c.x(), "X");
+        Finite.require(c.y(), "Y");
         List<NetworkListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));
         DType dtype = c.x().dtype();
