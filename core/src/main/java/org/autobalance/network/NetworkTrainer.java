@@ -283,7 +283,7 @@ public final class NetworkTrainer {
          * Writes a {@link Checkpoint} (the parameters, the iteration, the state of the divergence test and of the
          * conserved quantities' reference, the configuration, the data's SHA-256) to {@code dir}, atomically
          * replacing the previous one, after every {@code everyIterations}-th iteration (if positive) and when
-         * {@code every} has passed since the last one (if not null); {@code dir} null writes none (the default).
+         * {@code every} has passed since the last one (if positive); {@code dir} null writes none (the default).
          * Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to
          * the checkpoint is on disk with it. {@link NetworkTrainer#run} locks {@code dir} for the whole run, as
          * {@code Factorizer} does.

@@ -330,7 +330,7 @@ public final class Factorizer {
 
         /**
          * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive)
-         * and whenever {@code every} (if not null) has passed since the last one; {@code dir} null for none (the
+         * and whenever {@code every} (if positive) has passed since the last one; {@code dir} null for none (the
          * default). Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they
          * wrote up to the checkpoint is on disk with it. {@link #run} locks {@code dir} (made when missing) for the
          * whole run: another run writing there, in this process or another, is refused (see {@link Factorizer#run});

@@ -428,17 +428,30 @@ public final class IterationMonitor {
 
     /**
      * When and where checkpoints are written: to {@code dir} (its file {@link Checkpoint#FILE}) after every
-     * {@code everyIterations}-th iteration (if positive) and whenever {@code every} (if not null) has passed since the
+     * {@code everyIterations}-th iteration (if positive) and whenever {@code every} (if positive) has passed since the
      * last one.
      */
     public record CheckpointPolicy(Path dir, long everyIterations, Duration every) {
+        /** The longest interval {@link #due} can count: a long of nanoseconds, about 292 years. */
+        private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
         /** Checks that there is a directory and a positive interval in iterations or time. */
         public CheckpointPolicy {
             Objects.requireNonNull(dir, "checkpoint directory must not be null");
-            if (everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+            // a time interval that is not positive is none, as an iteration interval that is not positive is (and as
+            // the command line's --checkpoint-seconds 0): Duration.ZERO beside an iteration interval wrote a
+            // checkpoint after every iteration
+            if (every != null && (every.isNegative() || every.isZero())) {
+                every = null;
+            }
+            if (everyIterations <= 0 && every == null) {
                 throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
             }
             everyIterations = Math.max(0, everyIterations);
+            // one past a long of nanoseconds is as good as never, but its toNanos() threw ArithmeticException in run()
+            if (every != null && every.compareTo(LONGEST) > 0) {
+                every = LONGEST;
+            }
         }
 
         /** Whether a checkpoint is due after {@code done} iterations, {@code sinceLast} ns after the last one. */
