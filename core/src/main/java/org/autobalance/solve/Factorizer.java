@@ -32,6 +32,7 @@ import org.autobalance.solve.internal.Initialization;
 import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.solve.internal.MatrixDigest;
 import org.autobalance.solve.internal.PowerPasses;
+import org.autobalance.solve.internal.RowPadding;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.solve.internal.StepCoefficients;
 import org.autobalance.solve.internal.SpectralNorm;
@@ -381,6 +382,7 @@ public final class Factorizer {
             }
             if (m != null) {
                 Finite.require(m, "M");
+                RowPadding.requireZero(m, "M");
             } else {
                 Finite.require(sparse.firstNonFinite(), sparse::get, "M");
             }
@@ -434,11 +436,11 @@ public final class Factorizer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
-     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M holds a NaN or an infinity (written
-     *     after {@code build()}, which refuses them), if M, the held-out matrix or a given
-     *     start was closed after {@code build()}, or if another run, in this process or
-     *     another, is writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is
-     *     locked for the whole run; the message names the holder's process)
+     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M holds a NaN or an infinity or a dense
+     *     M's row padding is not zero (written after {@code build()}, which refuses both), if M, the held-out matrix
+     *     or a given start was closed after {@code build()}, or if another run, in this process or another, is
+     *     writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is locked for the
+     *     whole run; the message names the holder's process)
      */
     public Result run(IterationListener... moreListeners) {
         Objects.requireNonNull(moreListeners, "listeners must not be null");
@@ -447,6 +449,10 @@ public final class Factorizer {
         }
         Settings c = config;
         requireOpen(c.m(), c.sparse(), c.heldOut());
+        if (c.m() != null) {
+            // build() checked it, but the padding may have been written since, as M's elements may (runLocked)
+            RowPadding.requireZero(c.m(), "M");
+        }
         if (c.resume() == null && c.initializer() instanceof Initializer.Given given) {
             // closed (or changed) since build()
             Initialization.requireFits(given, c.dtype(), c.rows(), c.cols(), c.rank());
