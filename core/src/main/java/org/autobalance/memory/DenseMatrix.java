@@ -325,7 +325,11 @@ public final class DenseMatrix implements AutoCloseable {
         return stride;
     }
 
-    /** The whole matrix as one native segment; element (i, j) is at element index {@code i·stride + j}. */
+    /**
+     * The whole matrix as one native segment; element (i, j) is at element index {@code i·stride + j}. The padding
+     * elements {@code cols} to {@code stride − 1} of every row must stay zero: the kernels read them as part of the
+     * matrix, and {@code Factorizer} refuses an M whose padding is not.
+     */
     public MemorySegment segment() {
         ensureOpen();
         return segment;

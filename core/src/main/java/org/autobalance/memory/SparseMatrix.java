@@ -502,11 +502,22 @@ public final class SparseMatrix implements AutoCloseable {
         return new CountedBuilder(dtype, rows, cols, entries);
     }
 
-    /** A matrix from a dense array: every entry of {@code a} that is not 0 is stored (for tests and examples). */
+    /**
+     * A matrix from a dense array: every entry of {@code a} that is not 0 is stored (for tests and examples).
+     *
+     * @throws IllegalArgumentException for ragged rows (as {@link DenseMatrix#of}), an empty shape or a value outside
+     *         float32 range
+     */
     public static SparseMatrix of(DType dtype, double[][] a) {
         Objects.requireNonNull(a, "values must not be null");
         for (int i = 0; i < a.length; i++) {
             Objects.requireNonNull(a[i], "row " + i + " of values is null");
+            // the width is the first row's: a shorter row was taken as zeros (a 2 x 2 matrix from {{1, 2}, {3}}) and
+            // a longer one failed as an entry outside the matrix
+            if (a[i].length != a[0].length) {
+                throw new IllegalArgumentException("row " + i + " has " + a[i].length + " entries, expected "
+                        + a[0].length);
+            }
         }
         try (Builder b = builder(a.length, a.length == 0 ? 0 : a[0].length, 16)) {
             for (int i = 0; i < a.length; i++) {

@@ -283,7 +283,7 @@ public final class NetworkTrainer {
          * Writes a {@link Checkpoint} (the parameters, the iteration, the state of the divergence test and of the
          * conserved quantities' reference, the configuration, the data's SHA-256) to {@code dir}, atomically
          * replacing the previous one, after every {@code everyIterations}-th iteration (if positive) and when
-         * {@code every} has passed since the last one (if not null); {@code dir} null writes none (the default).
+         * {@code every} has passed since the last one (if positive); {@code dir} null writes none (the default).
          * Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to
          * the checkpoint is on disk with it. {@link NetworkTrainer#run} locks {@code dir} for the whole run, as
          * {@code Factorizer} does.
@@ -410,8 +410,9 @@ public final class NetworkTrainer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the trained parameters
      * @throws NetworkDivergenceException if the run diverges (the parameters are freed)
-     * @throws IllegalArgumentException if another run, in this process or another, is writing checkpoints to this
-     *     run's {@linkplain Builder#checkpoint checkpoint directory} (locked for the whole run)
+     * @throws IllegalArgumentException if X or Y was closed, or given a NaN or an infinity, after {@code build()}, or
+     *     if another run, in this process or another, is writing checkpoints to this run's
+     *     {@linkplain Builder#checkpoint checkpoint directory} (locked for the whole run)
      */
     public NetworkResult run(NetworkListener... moreListeners) {
         CheckpointPolicy checkpoints = config.checkpoints();
@@ -422,6 +423,11 @@ public final class NetworkTrainer {
 
     private NetworkResult runLocked(NetworkListener... moreListeners) {
         Settings c = config;
+        // a NaN or infinity written into X or Y after build(), which refused them, is named as build() names it: it
+        // failed as a divergence at iteration 0 ("the loss is NaN ... try a smaller step")
+        requireData(c.x(), c.y(), c.arch());
+        Finite.require(c.x(), "X");
+        Finite.require(c.y(), "Y");
         List<NetworkListener> all = new ArrayList<>(c.listeners());
         all.addAll(List.of(moreListeners));
         DType dtype = c.x().dtype();
@@ -600,7 +606,7 @@ public final class NetworkTrainer {
                     && CheckpointReader.doubles(resume, ON_PLATEAU)[0] != 0;
             int pairs = c.arch().depth() - 1;
             long first = resume == null ? 0 : resume.iteration();
-            long deadline = c.timeLimit() == null ? Long.MAX_VALUE : start + c.timeLimit().toNanos();
+            long deadline = IterationMonitor.Limits.deadline(start, c.timeLimit());
             iterations = first;
             seconds = secondsBefore;
             for (long t = first; t < c.maxIterations(); t++) {

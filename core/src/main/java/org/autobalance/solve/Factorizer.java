@@ -33,6 +33,7 @@ import org.autobalance.solve.internal.IterationMonitor;
 import org.autobalance.solve.internal.MatrixDigest;
 import org.autobalance.solve.internal.ObservedResidual;
 import org.autobalance.solve.internal.PowerPasses;
+import org.autobalance.solve.internal.RowPadding;
 import org.autobalance.solve.internal.SmallLinearAlgebra;
 import org.autobalance.solve.internal.StepCoefficients;
 import org.autobalance.solve.internal.SpectralNorm;
@@ -331,7 +332,7 @@ public final class Factorizer {
 
         /**
          * Writes a {@link Checkpoint} to {@code dir} after every {@code everyIterations}-th iteration (if positive)
-         * and whenever {@code every} (if not null) has passed since the last one; {@code dir} null for none (the
+         * and whenever {@code every} (if positive) has passed since the last one; {@code dir} null for none (the
          * default). Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they
          * wrote up to the checkpoint is on disk with it. {@link #run} locks {@code dir} (made when missing) for the
          * whole run: another run writing there, in this process or another, is refused (see {@link Factorizer#run});
@@ -382,6 +383,7 @@ public final class Factorizer {
             }
             if (m != null) {
                 Finite.require(m, "M");
+                RowPadding.requireZero(m, "M");
             } else {
                 Finite.require(sparse.firstNonFinite(), sparse::get, "M");
             }
@@ -435,10 +437,11 @@ public final class Factorizer {
      * @param moreListeners listeners for this run only, after those of the builder
      * @return the result, which owns the new factors
      * @throws DivergenceException if the run diverges (the factors are freed)
-     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M, the held-out matrix or a given
-     *     start was closed after {@code build()}, or if another run, in this process or
-     *     another, is writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is
-     *     locked for the whole run; the message names the holder's process)
+     * @throws IllegalArgumentException if M is zero (nothing to factorise), if M holds a NaN or an infinity or a dense
+     *     M's row padding is not zero (written after {@code build()}, which refuses both), if M, the held-out matrix
+     *     or a given start was closed after {@code build()}, or if another run, in this process or another, is
+     *     writing checkpoints to this run's {@linkplain Builder#checkpoint checkpoint directory} (it is locked for the
+     *     whole run; the message names the holder's process)
      */
     public Result run(IterationListener... moreListeners) {
         Objects.requireNonNull(moreListeners, "listeners must not be null");
@@ -447,6 +450,10 @@ public final class Factorizer {
         }
         Settings c = config;
         requireOpen(c.m(), c.sparse(), c.heldOut());
+        if (c.m() != null) {
+            // build() checked it, but the padding may have been written since, as M's elements may (runLocked)
+            RowPadding.requireZero(c.m(), "M");
+        }
         if (c.resume() == null && c.initializer() instanceof Initializer.Given given) {
             // closed (or changed) since build()
             Initialization.requireFits(given, c.dtype(), c.rows(), c.cols(), c.rank());
@@ -500,6 +507,12 @@ public final class Factorizer {
             double normMSquared = m != null
                     ? pass.run((chunk, start, end) -> c.kernels().dot(m, m, start, end), m.rows())
                     : sparse.normSquared();
+            if (!Double.isFinite(normMSquared)) {
+                // a NaN or infinity written into M after build(), which looked for them: named as build() names it,
+                // not as squares that overflow float64 with the advice to scale M down
+                Finite.require(m != null ? m.firstNonFinite() : sparse.firstNonFinite(),
+                        m != null ? m::get : sparse::get, "M");
+            }
             IterationMonitor.requireNonZero(normMSquared, c.rank(), () -> m != null ? hasNonZero(m)
                     : LongStream.range(0, sparse.nonZeros()).anyMatch(k -> sparse.value(k) != 0));
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations

@@ -329,13 +329,21 @@ class SparseMatrixTest {
         assertEquals(live, NativeMemory.liveBytes(), "nothing left allocated");
     }
 
-    /** Null arguments and a closed builder are named (they failed with the JVM's or the FFM API's words). */
+    /**
+     * Null arguments, ragged rows and a closed builder are named (they failed with the JVM's or the FFM API's
+     * words, or a ragged array was taken as it came).
+     */
     @Test
     void badArgumentsAreNamed() {
         assertEquals("values must not be null", assertThrows(NullPointerException.class,
                 () -> SparseMatrix.of(DType.FLOAT64, null)).getMessage());
         assertEquals("row 0 of values is null", assertThrows(NullPointerException.class,
                 () -> SparseMatrix.of(DType.FLOAT64, new double[][] {null})).getMessage());
+        // ragged rows, as DenseMatrix.of says: a short row was read as zeros, a long one as an entry out of range
+        assertEquals("row 1 has 1 entries, expected 2", assertThrows(IllegalArgumentException.class,
+                () -> SparseMatrix.of(DType.FLOAT64, new double[][] {{1, 2}, {3}})).getMessage());
+        assertEquals("row 1 has 2 entries, expected 1", assertThrows(IllegalArgumentException.class,
+                () -> SparseMatrix.of(DType.FLOAT64, new double[][] {{1}, {3, 4}})).getMessage());
         SparseMatrix.Builder b = SparseMatrix.builder(2, 2, 4);
         b.add(0, 0, 1);
         assertEquals("dtype must not be null", assertThrows(NullPointerException.class,

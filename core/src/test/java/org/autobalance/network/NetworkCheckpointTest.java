@@ -247,6 +247,22 @@ class NetworkCheckpointTest {
     }
 
     /**
+     * A time limit past a long of nanoseconds (about 292 years) is no limit. Before, {@code Duration.ofMillis(Long
+     * .MAX_VALUE)} failed the run with "ArithmeticException: long overflow" and {@code Duration.ofNanos(Long
+     * .MAX_VALUE)} put the deadline in the past: TIME_LIMIT after one iteration.
+     */
+    @Test
+    void aTimeLimitBeyondALongOfNanosIsNoLimit() {
+        try (Problem p = Problem.of("dense:5,relu,dense:3", null, 4, 3, DType.FLOAT64, 5)) {
+            for (Duration forever : List.of(Duration.ofNanos(Long.MAX_VALUE), Duration.ofMillis(Long.MAX_VALUE))) {
+                Run run = run(p.builder().schedule(new ConstantSchedule(0.05)).tolerance(0).timeLimit(forever), 20);
+                assertEquals(StopReason.MAX_ITERATIONS, run.stopReason(), forever.toString());
+                assertEquals(20, run.iterations(), forever.toString());
+            }
+        }
+    }
+
+    /**
      * A cancelled run with a checkpoint directory checkpoints the iterate it returns, so that a resume goes on from
      * there, bit for bit: cancelled during iteration 24 of a run saved every 1000, the checkpoint is after 25 and the
      * resumed run ends as the uninterrupted 60. Before, nothing was due, so nothing was saved (at the command line:

@@ -98,6 +98,29 @@ class NetworkSurfaceTest {
     }
 
     /**
+     * A NaN or infinity written into X or Y after {@code build()} (which refuses them) is named by {@code run()} with
+     * its position, as {@code build()} names it. Before, the run failed as a divergence at iteration 0, "the loss is
+     * NaN ... try a smaller step", which sends the caller after the schedule.
+     */
+    @Test
+    void nonFiniteDataWrittenAfterBuildAreNamedByRun() {
+        SplittableRandom random = new SplittableRandom(3);
+        try (DenseMatrix x = DenseMatrix.of(DType.FLOAT64, Cases.gaussian(10, 4, 1, random));
+                DenseMatrix y = DenseMatrix.of(DType.FLOAT64, Cases.gaussian(10, 2, 1, random))) {
+            NetworkTrainer trainer = NetworkTrainer.builder(x, y, Architecture.parse("dense:3,relu,dense:2", 4, null))
+                    .schedule(new org.autobalance.schedule.ConstantSchedule(1e-3)).maxIterations(5).build();
+            double kept = x.get(1, 2);
+            x.set(1, 2, Double.NaN);
+            assertEquals("X contains a non-finite value (NaN) at row 2, column 3 (1-based)",
+                    assertThrows(IllegalArgumentException.class, trainer::run).getMessage());
+            x.set(1, 2, kept);
+            y.set(9, 0, Double.NEGATIVE_INFINITY);
+            assertEquals("Y contains a non-finite value (-Infinity) at row 10, column 1 (1-based)",
+                    assertThrows(IllegalArgumentException.class, trainer::run).getMessage());
+        }
+    }
+
+    /**
      * An input shape of the wrong length, named in the library's terms (fifteenth session, a new user's trial): it said
      * "input shape must be C,L or C,H,W, got 1 numbers", the command line's spelling of its flag.
      */

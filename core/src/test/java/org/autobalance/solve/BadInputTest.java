@@ -118,6 +118,61 @@ class BadInputTest {
         }
     }
 
+    /**
+     * A dense M whose row padding (elements cols to stride − 1, zero when allocated and checked by {@code wrap}) was
+     * written through {@code segment()} is refused by {@code build()} and by {@code run()}, naming the element. Before,
+     * the SIMD kernels read the padding as part of M: a 4 x 5 float64 M with 1000 behind each row ran to CONVERGED
+     * with a relative error of 0.9999, while the scalar kernels ignored it.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void aDenseMWhosePaddingWasWrittenIsRefused(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.of(dtype, KnownMatrices.gaussian(4, 5, 1, 2))) {
+            int stride = m.stride();
+            Factorizer factorizer = Factorizer.builder(m, 2).build();
+            long at = 2L * stride + 5; // row 2, the first element after its columns
+            if (dtype == DType.FLOAT32) {
+                m.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, at, 1000f);
+            } else {
+                m.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, at, 1000.0);
+            }
+            String expected = "M's padding element 5 of row 2 (0-based) is 1000.0; elements 5 to " + (stride - 1)
+                    + " of every row must be zero";
+            String atRun = message(factorizer::run);
+            assertTrue(atRun.startsWith(expected), atRun);
+            String atBuild = message(() -> Factorizer.builder(m, 2).build());
+            assertTrue(atBuild.startsWith(expected), atBuild);
+        }
+    }
+
+    /**
+     * A NaN or infinity written into M between {@code build()} and {@code run()} (a service that builds once and
+     * reloads M, say) is named by {@code run()} as {@code build()} names it. Before, the run refused it as squares that
+     * "overflow float64 (its sum of squares is NaN): scale M down", which sends the caller the wrong way.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void nonFiniteEntriesWrittenIntoMAfterBuildAreNamedByRun(DType dtype) {
+        try (DenseMatrix m = DenseMatrix.of(dtype, KnownMatrices.gaussian(4, 4, 1, 2))) {
+            Factorizer factorizer = Factorizer.builder(m, 2).build();
+            m.set(2, 3, Double.NaN);
+            assertEquals("M contains a non-finite value (NaN) at row 3, column 4 (1-based)",
+                    message(factorizer::run));
+            m.set(2, 3, Double.POSITIVE_INFINITY);
+            assertEquals("M contains a non-finite value (Infinity) at row 3, column 4 (1-based)",
+                    message(factorizer::run));
+        }
+        try (SparseMatrix m = SparseMatrix.of(dtype, new double[][] {{1, 0}, {0, 2}})) {
+            Factorizer factorizer = Factorizer.builder(m, 1).build();
+            if (dtype == DType.FLOAT32) {
+                m.values().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 1, Float.NaN);
+            } else {
+                m.values().setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 1, Double.NaN);
+            }
+            assertEquals("M contains a non-finite value (NaN) at row 2, column 2 (1-based)", message(factorizer::run));
+        }
+    }
+
     @Test
     void suppliedFactorsMustHaveTheRightShapeAndBeFinite() {
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, KnownMatrices.gaussian(6, 4, 1, 3));

@@ -241,6 +241,30 @@ class CheckpointTest {
     }
 
     /**
+     * A time interval that is not positive is none, as an iteration interval that is not positive is (and as the
+     * command line's {@code --checkpoint-seconds 0}), and one past a long of nanoseconds is as good as none: each
+     * writes the checkpoints of the iteration interval alone. Before, {@code Duration.ZERO} or a negative duration
+     * beside {@code everyIterations} 25 wrote a checkpoint after every iteration (60 instead of 3), and
+     * {@code Duration.ofMillis(Long.MAX_VALUE)} failed the run with "ArithmeticException: long overflow".
+     */
+    @Test
+    void aTimeIntervalThatIsNotPositiveOrBeyondALongOfNanosAddsNoCheckpoints() throws IOException {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            FlushCount alone = new FlushCount();
+            run(m, b -> b.tolerance(0), 60, b -> b.checkpoint(dir.resolve("alone"), 25, null).listener(alone));
+            for (Duration every : List.of(Duration.ZERO, Duration.ofSeconds(-1), Duration.ofMillis(Long.MAX_VALUE),
+                    java.time.temporal.ChronoUnit.FOREVER.getDuration())) {
+                FlushCount writes = new FlushCount();
+                Path to = dir.resolve("every" + writes.hashCode());
+                Run run = run(m, b -> b.tolerance(0), 60, b -> b.checkpoint(to, 25, every).listener(writes));
+                assertEquals(StopReason.MAX_ITERATIONS, run.stopReason(), every.toString());
+                assertEquals(alone.count, writes.count, every + ": checkpoints written");
+                assertEquals(60, Checkpoint.load(to).iteration(), every.toString());
+            }
+        }
+    }
+
+    /**
      * A run out of time is checkpointed where it stops, as a cancelled one is, so that runs in time slices (a time
      * limit, then a resume) go on where each slice stopped, bit for bit: here the record of iteration 24 takes longer
      * than the limit (a listener sleeps past it), so the end of iteration 25, the next one measured, is past it and the

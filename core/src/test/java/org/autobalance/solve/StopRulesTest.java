@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -26,6 +27,26 @@ class StopRulesTest {
                         .build().run()) {
             assertEquals(StopReason.TIME_LIMIT, result.stopReason());
             assertEquals(1, result.iterations());
+        }
+    }
+
+    /**
+     * A time limit too long to matter, as a caller meaning "no limit" writes it, is no limit: past about 292 years its
+     * nanoseconds do not fit a long. Before, {@code Duration.ofMillis(Long.MAX_VALUE)} and
+     * {@code ChronoUnit.FOREVER.getDuration()} failed {@code run()} with "ArithmeticException: long overflow", and
+     * {@code Duration.ofNanos(Long.MAX_VALUE)} wrapped the deadline into the past: TIME_LIMIT after one iteration.
+     */
+    @Test
+    void aTimeLimitBeyondALongOfNanosIsNoLimit() {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            for (Duration forever : List.of(Duration.ofNanos(Long.MAX_VALUE), Duration.ofMillis(Long.MAX_VALUE),
+                    ChronoUnit.FOREVER.getDuration())) {
+                try (Result result = Factorizer.builder(m, 3).timeLimit(forever).maxIterations(50).tolerance(0)
+                        .build().run()) {
+                    assertEquals(StopReason.MAX_ITERATIONS, result.stopReason(), forever.toString());
+                    assertEquals(50, result.iterations(), forever.toString());
+                }
+            }
         }
     }
 

@@ -162,6 +162,29 @@ public final class IterationMonitor {
             }
             return timeLimit;
         }
+
+        /**
+         * The {@link System#nanoTime()} at which a run started at {@code start} reaches {@code timeLimit}, or
+         * {@link Long#MAX_VALUE} for none. A limit past about 292 years, as a caller meaning "no limit" writes it
+         * ({@code Duration.ofMillis(Long.MAX_VALUE)}, {@code ChronoUnit.FOREVER.getDuration()}), saturates: its
+         * nanoseconds overflowed a long ({@code toNanos()} threw ArithmeticException from {@code run()}), and
+         * {@code start + Duration.ofNanos(Long.MAX_VALUE)} wrapped to a deadline in the past (TIME_LIMIT after one
+         * iteration).
+         */
+        public static long deadline(long start, Duration timeLimit) {
+            if (timeLimit == null) {
+                return Long.MAX_VALUE;
+            }
+            long nanos;
+            try {
+                nanos = timeLimit.toNanos();
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+            long deadline = start + nanos;
+            // nanos > 0 (requireTimeLimit): the sum overflowed exactly when it is below start
+            return deadline < start ? Long.MAX_VALUE : deadline;
+        }
     }
 
     /**
@@ -405,17 +428,30 @@ public final class IterationMonitor {
 
     /**
      * When and where checkpoints are written: to {@code dir} (its file {@link Checkpoint#FILE}) after every
-     * {@code everyIterations}-th iteration (if positive) and whenever {@code every} (if not null) has passed since the
+     * {@code everyIterations}-th iteration (if positive) and whenever {@code every} (if positive) has passed since the
      * last one.
      */
     public record CheckpointPolicy(Path dir, long everyIterations, Duration every) {
+        /** The longest interval {@link #due} can count: a long of nanoseconds, about 292 years. */
+        private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
+
         /** Checks that there is a directory and a positive interval in iterations or time. */
         public CheckpointPolicy {
             Objects.requireNonNull(dir, "checkpoint directory must not be null");
-            if (everyIterations <= 0 && (every == null || every.isNegative() || every.isZero())) {
+            // a time interval that is not positive is none, as an iteration interval that is not positive is (and as
+            // the command line's --checkpoint-seconds 0): Duration.ZERO beside an iteration interval wrote a
+            // checkpoint after every iteration
+            if (every != null && (every.isNegative() || every.isZero())) {
+                every = null;
+            }
+            if (everyIterations <= 0 && every == null) {
                 throw new IllegalArgumentException("a checkpoint needs a positive interval in iterations or time");
             }
             everyIterations = Math.max(0, everyIterations);
+            // one past a long of nanoseconds is as good as never, but its toNanos() threw ArithmeticException in run()
+            if (every != null && every.compareTo(LONGEST) > 0) {
+                every = LONGEST;
+            }
         }
 
         /** Whether a checkpoint is due after {@code done} iterations, {@code sinceLast} ns after the last one. */
@@ -495,7 +531,7 @@ public final class IterationMonitor {
         }
         this.iterations = first;
         this.start = System.nanoTime();
-        this.deadline = limits.timeLimit() == null ? Long.MAX_VALUE : start + limits.timeLimit().toNanos();
+        this.deadline = Limits.deadline(start, limits.timeLimit());
     }
 
     /** The first iteration to run: 0, or that of the resumed checkpoint. */
