@@ -198,17 +198,11 @@ public final class DenseMatrix implements AutoCloseable {
                     + "it (allocate it from a shared, global or automatic arena)");
         }
         MemorySegment view = memory.asSlice(0, bytes);
-        for (int i = 0; i < rows; i++) {
-            for (int j = cols; j < stride; j++) {
-                long index = (long) i * stride + j;
-                double x = dtype == DType.FLOAT32 ? view.getAtIndex(ValueLayout.JAVA_FLOAT, index)
-                        : view.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
-                if (x != 0) {
-                    throw new IllegalArgumentException("cannot wrap: padding element " + j + " of row " + i
-                            + " (0-based) is " + x + "; elements " + cols + " to " + (stride - 1) + " of every row "
-                            + "must be zero");
-                }
-            }
+        int[] at = firstNonZeroPadding(view, dtype, rows, cols, stride);
+        if (at != null) {
+            throw new IllegalArgumentException("cannot wrap: padding element " + at[1] + " of row " + at[0]
+                    + " (0-based) is " + element(view, dtype, (long) at[0] * stride + at[1]) + "; elements " + cols
+                    + " to " + (stride - 1) + " of every row must be zero");
         }
         return new DenseMatrix(dtype, rows, cols, view);
     }
@@ -681,6 +675,53 @@ public final class DenseMatrix implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * Position of the first padding element that is not zero as {@code {row, element}} (element in {@code [cols,
+     * stride)}), or {@code null} if every row's padding is zero, as the kernels require: they read a row's padding as
+     * part of the matrix, and memory written through {@link #segment()} (or wrapped memory written since) may have put
+     * values there.
+     */
+    public int[] firstNonZeroPadding() {
+        return firstNonZeroPadding(segment(), dtype, rows, cols, stride);
+    }
+
+    /** Each row's padding copied to a heap array and scanned there, as {@link #firstNonFinite()} scans. */
+    private static int[] firstNonZeroPadding(MemorySegment s, DType dtype, int rows, int cols, int stride) {
+        int pad = stride - cols;
+        if (pad == 0) {
+            return null;
+        }
+        long rowBytes = (long) stride * dtype.bytes();
+        long padOffset = (long) cols * dtype.bytes();
+        if (dtype == DType.FLOAT32) {
+            float[] padding = new float[pad];
+            for (int i = 0; i < rows; i++) {
+                MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, i * rowBytes + padOffset, padding, 0, pad);
+                for (int k = 0; k < pad; k++) {
+                    if (padding[k] != 0) {
+                        return new int[] {i, cols + k};
+                    }
+                }
+            }
+        } else {
+            double[] padding = new double[pad];
+            for (int i = 0; i < rows; i++) {
+                MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, i * rowBytes + padOffset, padding, 0, pad);
+                for (int k = 0; k < pad; k++) {
+                    if (padding[k] != 0) {
+                        return new int[] {i, cols + k};
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static double element(MemorySegment s, DType dtype, long index) {
+        return dtype == DType.FLOAT32 ? s.getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                : s.getAtIndex(ValueLayout.JAVA_DOUBLE, index);
     }
 
     /** Throws {@link IllegalArgumentException} naming {@code what} unless {@code other} is {@code rows × cols}. */

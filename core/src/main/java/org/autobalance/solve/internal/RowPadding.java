@@ -1,6 +1,5 @@
 package org.autobalance.solve.internal;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -22,41 +21,14 @@ public final class RowPadding {
      *     the element
      */
     public static void requireZero(DenseMatrix x, String name) {
-        int cols = x.cols();
-        int pad = x.stride() - cols;
-        if (pad == 0) {
+        int[] at = x.firstNonZeroPadding();
+        if (at == null) {
             return;
         }
-        MemorySegment s = x.segment();
-        long rowBytes = (long) x.stride() * x.dtype().bytes();
-        long padOffset = (long) cols * x.dtype().bytes();
-        // a row's padding copied to a heap array and scanned there, one loop a dtype, as firstNonFinite does: this
-        // runs before the JIT has compiled anything
-        if (x.dtype() == DType.FLOAT32) {
-            float[] padding = new float[pad];
-            for (int i = 0; i < x.rows(); i++) {
-                MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, i * rowBytes + padOffset, padding, 0, pad);
-                for (int k = 0; k < pad; k++) {
-                    if (padding[k] != 0) {
-                        throw notZero(x, name, i, cols + k, padding[k]);
-                    }
-                }
-            }
-        } else {
-            double[] padding = new double[pad];
-            for (int i = 0; i < x.rows(); i++) {
-                MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, i * rowBytes + padOffset, padding, 0, pad);
-                for (int k = 0; k < pad; k++) {
-                    if (padding[k] != 0) {
-                        throw notZero(x, name, i, cols + k, padding[k]);
-                    }
-                }
-            }
-        }
-    }
-
-    private static IllegalArgumentException notZero(DenseMatrix x, String name, int row, int element, double value) {
-        return new IllegalArgumentException(name + "'s padding element " + element + " of row " + row + " (0-based) is "
+        long index = (long) at[0] * x.stride() + at[1];
+        double value = x.dtype() == DType.FLOAT32 ? x.segment().getAtIndex(ValueLayout.JAVA_FLOAT, index)
+                : x.segment().getAtIndex(ValueLayout.JAVA_DOUBLE, index);
+        throw new IllegalArgumentException(name + "'s padding element " + at[1] + " of row " + at[0] + " (0-based) is "
                 + value + "; elements " + x.cols() + " to " + (x.stride() - 1) + " of every row must be zero (the "
                 + "kernels read them as part of " + name + "; was a whole stride written through segment() or the "
                 + "wrapped memory?)");
