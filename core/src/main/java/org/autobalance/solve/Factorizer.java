@@ -498,6 +498,7 @@ public final class Factorizer {
                     : sparse.normSquared();
             IterationMonitor.requireNonZero(normMSquared, c.rank(), () -> m != null ? hasNonZero(m)
                     : LongStream.range(0, sparse.nonZeros()).anyMatch(k -> sparse.value(k) != 0));
+            IterationMonitor.checkScaleBounds(Math.sqrt(normMSquared), c.rows(), c.cols(), dtype);
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);

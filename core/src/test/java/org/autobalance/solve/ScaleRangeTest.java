@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +80,14 @@ class ScaleRangeTest {
                 assertTrue(message.startsWith("M's scale is " + (scale < 1 ? "below" : "beyond") + " float64's range")
                         && message.contains(scale < 1 ? "scale M up" : "scale M down"), message);
             }
+        }
+        // a given step and start run no σ₁ passes: ‖M‖_F bounds σ₁ there (η·σ₁ = 0.5 for the Gaussian's σ₁ ≈ 12)
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, scaled(1e-108))) {
+            String message = assertThrows(IllegalArgumentException.class, () -> Factorizer.builder(m, 2)
+                    .schedule(new ConstantSchedule(4e106)).initializer(Initializer.small(1e-56)).build().run()
+                    .close()).getMessage();
+            assertTrue(message.startsWith("M's scale is below float64's range") && message.contains("scale M up"),
+                    message);
         }
         double[][] reference = scaled(1);
         try (DenseMatrix one = DenseMatrix.of(DType.FLOAT64, reference);
