@@ -515,15 +515,19 @@ public final class Factorizer {
             }
             IterationMonitor.requireNonZero(normMSquared, c.rank(), () -> m != null ? hasNonZero(m)
                     : LongStream.range(0, sparse.nonZeros()).anyMatch(k -> sparse.value(k) != 0));
+            IterationMonitor.checkScaleBounds(Math.sqrt(normMSquared), c.rows(), c.cols(), dtype);
             // σ₁ and the plateau test's σ₁(M − UVᵀ) run on the same storage as the iterations
             SpectralNorm.Engines engines = m != null ? SpectralNorm.Engines.dense(c.kernels(), pass, m)
                     : SpectralNorm.Engines.sparse(c.kernels(), c.sparseKernels(), pass, sparse);
             StopReason early = IterationMonitor.cancellation(c.cancelToken());
             Checkpoint resume = c.resume();
             double[] sigma1 = {resume == null ? Double.NaN : resume.sigma1()};
+            // whether a pass over M ran before the iterations (σ₁'s, Ward–Kolda's), compiling the kernels
+            boolean[] warm = {false};
             // as many passes as the uses of σ₁ need (SpectralNorm.forRun), each told to the listeners
             DoubleSupplier sigma1Supplier = () -> {
                 if (Double.isNaN(sigma1[0])) {
+                    warm[0] = true;
                     sigma1[0] = engines.spectralNorm(c.schedule(), c.initializer(), c.variant(), c.rank(),
                             Math.sqrt(normMSquared), c.seed(),
                             () -> IterationMonitor.cancellation(c.cancelToken()) != null, all);
@@ -545,10 +549,22 @@ public final class Factorizer {
                 // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
                 Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(c.seed(), sigma1Supplier,
                         schedule.eta(0), () -> {
+                            warm[0] = true;
                             engine.multiply();
                             return engine.mv();
                         }));
                 early = IterationMonitor.cancellation(c.cancelToken());
+            }
+
+            if (early == null && !warm[0] && c.maxIterations() > (resume == null ? 0 : resume.iteration())) {
+                // the kernels compile on their first calls (under cli/jit's options a thread that needs one waits
+                // for its code), which were otherwise the first iterations', on the clock that --max-seconds and the
+                // records' seconds read: with a given step and start a 2000 × 1500 float32 run stopped on
+                // --max-seconds 1 after 1–2 iterations at relative error 1 (after σ₁'s passes: 65 iterations, 0.6 s),
+                // and a resumed 1 s slice made 1 iteration. The pass and the step on scratch factors leave U and V
+                // as they are: the run's bits are the same
+                engine.fusedPass();
+                warmStep(c.kernels(), dtype, c.rank());
             }
 
             // the plateau test's residual: M − UVᵀ, or the observed loss's P_Ω(M − UVᵀ), formed per test
@@ -636,6 +652,22 @@ public final class Factorizer {
             listener.onExactLoss(entries);
         }
         return engine.residualSquared(IterationMonitor.cancellationOf(token));
+    }
+
+    /**
+     * Calls the step's kernel twice on scratch factors of {@code rank} columns, so that its compile (on a kernel's
+     * second call under cli/jit's options) comes before the iterations' clock; U and V are not touched.
+     */
+    private static void warmStep(FactorKernels kernels, DType dtype, int rank) {
+        int rows = 64;
+        try (DenseMatrix x = DenseMatrix.allocate(dtype, rows, rank);
+                DenseMatrix p = DenseMatrix.allocate(dtype, rows, rank)) {
+            double[] a = new double[rank * rank];
+            double[] gram = new double[rank * rank];
+            for (int call = 0; call < 2; call++) {
+                kernels.gradientStepAndGram(x, p, a, 0.0, 0, rows, gram);
+            }
+        }
     }
 
     /** The iterations, from the monitor's first to a stop or the limit. */

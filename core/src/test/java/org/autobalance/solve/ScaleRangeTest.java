@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.schedule.ConstantSchedule;
 import org.autobalance.synthetic.KnownMatrices;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +62,40 @@ class ScaleRangeTest {
                     () -> Factorizer.builder(m, 2).build().run()).getMessage();
             assertTrue(message.startsWith("the squares of M's entries overflow float64") && message.contains(
                     "scale M down"), message);
+        }
+    }
+
+    /**
+     * A float64 M whose squares are in range but whose ‖∇f‖²_F, of order σ₁³, is not (a new user's finding): at
+     * σ₁ ≈ 1e-107 the squared gradient rounded to 0 at every iteration and the run stopped "converged" at several times
+     * the optimum's relative error; at σ₁ ≈ 1e105 it "diverged" with the advice to take a smaller step. Both are now
+     * refused with the advice to scale M, and an M just inside the range still converges.
+     */
+    @Test
+    void aFloat64MWhoseSquaredGradientLeavesFloat64IsRefusedNotConverged() {
+        for (double scale : new double[] {1e-108, 1e104}) {
+            try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, scaled(scale))) {
+                String message = assertThrows(IllegalArgumentException.class,
+                        () -> Factorizer.builder(m, 2).build().run().close()).getMessage();
+                assertTrue(message.startsWith("M's scale is " + (scale < 1 ? "below" : "beyond") + " float64's range")
+                        && message.contains(scale < 1 ? "scale M up" : "scale M down"), message);
+            }
+        }
+        // a given step and start run no σ₁ passes: ‖M‖_F bounds σ₁ there (η·σ₁ = 0.5 for the Gaussian's σ₁ ≈ 12)
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, scaled(1e-108))) {
+            String message = assertThrows(IllegalArgumentException.class, () -> Factorizer.builder(m, 2)
+                    .schedule(new ConstantSchedule(4e106)).initializer(Initializer.small(1e-56)).build().run()
+                    .close()).getMessage();
+            assertTrue(message.startsWith("M's scale is below float64's range") && message.contains("scale M up"),
+                    message);
+        }
+        double[][] reference = scaled(1);
+        try (DenseMatrix one = DenseMatrix.of(DType.FLOAT64, reference);
+                DenseMatrix small = DenseMatrix.of(DType.FLOAT64, scaled(1e-100));
+                Result atOne = Factorizer.builder(one, 2).build().run();
+                Result atSmall = Factorizer.builder(small, 2).build().run()) {
+            assertEquals(StopReason.CONVERGED, atSmall.stopReason());
+            assertEquals(atOne.relativeError(), atSmall.relativeError(), 1e-6 * atOne.relativeError());
         }
     }
 

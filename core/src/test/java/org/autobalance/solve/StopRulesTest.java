@@ -8,11 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.autobalance.kernel.FactorKernels;
+import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.observe.IterationRecord;
 import org.autobalance.observe.Trajectory;
 import org.autobalance.schedule.StepSchedule;
+import org.autobalance.solve.internal.MatrixDigest;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.junit.jupiter.api.Test;
@@ -48,6 +54,87 @@ class StopRulesTest {
                 }
             }
         }
+    }
+
+    /**
+     * The kernels compile on their first calls, and under cli/jit's options a thread that needs one waits for its code
+     * (1–3 s on the command line). Where no σ₁ passes run before the iterations (a given step and start, or a resume)
+     * those calls were the first iteration's, on the clock of the time limit and the records: a 2000 × 1500 float32
+     * run given --max-seconds 1 stopped after 1–2 iterations at relative error 1, and each resumed 1 s slice made one
+     * iteration. Here kernels whose first calls each wait 400 ms stand for that; the run's bits are unchanged.
+     */
+    @Test
+    void theKernelsFirstCallsAreNotOnTheIterationsClock() {
+        StepSchedule step = StepSchedule.parse("constant:0.05");
+        Initializer start = Initializer.small(1e-3);
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M);
+                Result plain = Factorizer.builder(m, 3).schedule(step).initializer(start).maxIterations(20).build()
+                        .run();
+                Result slow = Factorizer.builder(m, 3).schedule(step).initializer(start).maxIterations(20)
+                        .kernels(firstCallsWaiting(400)).timeLimit(Duration.ofMillis(300)).build().run()) {
+            assertEquals(StopReason.MAX_ITERATIONS, slow.stopReason(), "a time limit of 300 ms, 20 iterations");
+            assertEquals(MatrixDigest.of(plain.u(), plain.v()), MatrixDigest.of(slow.u(), slow.v()));
+        }
+    }
+
+    /** The default kernels, each of whose methods waits {@code millis} on its first call, as a compile would. */
+    private static FactorKernels firstCallsWaiting(long millis) {
+        FactorKernels real = KernelProvider.kernels();
+        Set<String> called = ConcurrentHashMap.newKeySet();
+        Consumer<String> first = method -> {
+            if (called.add(method)) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        return new FactorKernels() {
+            @Override
+            public String name() {
+                return real.name();
+            }
+
+            @Override
+            public void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd,
+                    DenseMatrix mv, DenseMatrix mtu) {
+                first.accept("fusedPass");
+                real.fusedPass(m, u, v, rowStart, rowEnd, mv, mtu);
+            }
+
+            @Override
+            public void gram(DenseMatrix x, int rowStart, int rowEnd, double[] gram) {
+                first.accept("gram");
+                real.gram(x, rowStart, rowEnd, gram);
+            }
+
+            @Override
+            public double gradientStep(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart,
+                    int rowEnd) {
+                first.accept("gradientStep");
+                return real.gradientStep(x, p, a, eta, rowStart, rowEnd);
+            }
+
+            @Override
+            public double gradientStepAndGram(DenseMatrix x, DenseMatrix p, double[] a, double eta, int rowStart,
+                    int rowEnd, double[] gram) {
+                first.accept("gradientStepAndGram");
+                return real.gradientStepAndGram(x, p, a, eta, rowStart, rowEnd, gram);
+            }
+
+            @Override
+            public double dot(DenseMatrix x, DenseMatrix y, int rowStart, int rowEnd) {
+                first.accept("dot");
+                return real.dot(x, y, rowStart, rowEnd);
+            }
+
+            @Override
+            public double residualSquared(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd) {
+                first.accept("residualSquared");
+                return real.residualSquared(m, u, v, rowStart, rowEnd);
+            }
+        };
     }
 
     /**

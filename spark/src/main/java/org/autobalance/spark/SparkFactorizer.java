@@ -329,6 +329,7 @@ public final class SparkFactorizer {
             double normMSquared = sumInOrder(m.map(b -> b.withTeam(threads, team -> team.dot(b.rows(), b.rows())))
                     .collect());
             IterationMonitor.requireNonZero(normMSquared, r, null); // telling zeros from underflow would cost a job
+            IterationMonitor.checkScaleBounds(Math.sqrt(normMSquared), d1, d2, dtype);
             Checkpoint resume = c.resume();
             Map<String, Object> identity = identity(c, dtype, d1, d2, m.getNumPartitions(), threads,
                     tolerance, kernels);

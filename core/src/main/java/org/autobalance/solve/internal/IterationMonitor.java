@@ -216,6 +216,44 @@ public final class IterationMonitor {
         }
     }
 
+    /**
+     * Refuses a float64 M whose σ₁³ ({@link #checkScale}) leaves float64 whatever σ₁ is between the bounds that ‖M‖_F
+     * gives, ‖M‖_F/√min(d1, d2) ≤ σ₁ ≤ ‖M‖_F: before σ₁'s passes, and for a run that has none (a given step and start,
+     * where a 60 × 40 M at σ₁ = 7.1e-107 was still "converged" at 3.4 times the optimum's relative error).
+     *
+     * @param normM ‖M‖_F, summed in float64
+     * @throws IllegalArgumentException when σ₁³ is below or beyond float64's normal range for every such σ₁
+     */
+    public static void checkScaleBounds(double normM, long rows, long cols, DType dtype) {
+        if (dtype != DType.FLOAT64 || !(normM > 0 && normM < Double.POSITIVE_INFINITY)) {
+            return;
+        }
+        double least = normM / Math.sqrt(Math.min(rows, cols));
+        if (normM * normM * normM < Double.MIN_NORMAL) {
+            throw gradientOutOfRange(normM, String.format(Locale.ROOT, "with σ₁(M) ≤ |M|_F = %.3g", normM));
+        }
+        if (least * least * least > Double.MAX_VALUE) {
+            throw gradientOutOfRange(least, String.format(Locale.ROOT, "with σ₁(M) ≥ |M|_F/√min(d1, d2) = %.3g",
+                    least));
+        }
+    }
+
+    /** Whether σ₁³, the order of ‖∇f‖²_F, is a normal float64. */
+    private static boolean gradientInRange(double sigma1) {
+        double order = sigma1 * sigma1 * sigma1;
+        return order >= Double.MIN_NORMAL && order <= Double.MAX_VALUE;
+    }
+
+    /** The refusal of an M whose σ₁³ is not a normal float64; {@code which} says how σ₁ is known. */
+    private static IllegalArgumentException gradientOutOfRange(double sigma1, String which) {
+        boolean over = sigma1 > 1;
+        return new IllegalArgumentException(String.format(Locale.ROOT, "M's scale is %s float64's range for the stop "
+                + "test: %s the squared gradient norm, of order σ₁³, %s; %s", over ? "beyond" : "below", which,
+                over ? "overflows float64 (largest 1.8e308)"
+                        : "is below float64's normal range (smallest normal 2.2e-308) and rounds to 0",
+                SCALE_ADVICE.formatted(over ? "down" : "up")));
+    }
+
     /** What to do about an M outside the range of its precision: the problem scales, so scale M. */
     private static final String SCALE_ADVICE = "scale M %s by a constant c (the factors of c·M are √c times those of "
             + "M, the relative error the same)";
@@ -229,10 +267,13 @@ public final class IterationMonitor {
      * same M scaled by 1e-26 converges as at scale 1). Not a refusal: the bound is of the order of magnitude, and a
      * run near it may still succeed (σ₁ = 7.8e25 converged). An estimate that is not a positive number is refused: a
      * float32 M whose entries are all subnormal (below 1.2e-38) has products that round to zero, and its σ₁ came out
-     * NaN, which failed later with "constant step must be finite and positive, got NaN".
+     * NaN, which failed later with "constant step must be finite and positive, got NaN". A float64 M whose σ₁³ (the
+     * order of ‖∇f‖²_F, which the stop test reads) is not a normal float64, σ₁ below about 2.8e-103 or above about
+     * 5.6e102, is refused: there the gradient test passes on a gradient that rounded to 0, or the run diverges.
      *
      * @param normM ‖M‖_F, summed in float64, for the message
-     * @throws IllegalArgumentException when {@code sigma1} is not finite and positive
+     * @throws IllegalArgumentException when {@code sigma1} is not finite and positive, or (float64) σ₁³ is not a
+     *     normal float64
      */
     public static void checkScale(double sigma1, double normM, DType dtype) {
         if (!(sigma1 > 0 && sigma1 < Double.POSITIVE_INFINITY)) {
@@ -241,6 +282,14 @@ public final class IterationMonitor {
                     + "for |M|_F = %.3g): the products of M's entries %s %s's normal range; %s%s", dtype.label(),
                     sigma1, normM, small ? "fall below" : "exceed", dtype.label(),
                     SCALE_ADVICE.formatted(small ? "up" : "down"), dtype == DType.FLOAT32 ? ", or use float64" : ""));
+        }
+        if (dtype == DType.FLOAT64 && !gradientInRange(sigma1)) {
+            // the stop test reads ‖∇f‖²_F, of order σ₁³ (σ₁^{3/2} squared), summed in float64 for either dtype: in
+            // float32 the products leave their range long before (the warning below); in float64 they do not, and
+            // it did — a 60 × 40 M scaled to σ₁ = 7.1e-107 had ‖∇f‖² round to 0 at every iteration and was reported
+            // "converged" at 2.3 times the optimum's relative error, one at σ₁ = 7.1e103 "diverged" at iteration 10
+            // with the advice to take a smaller step
+            throw gradientOutOfRange(sigma1, String.format(Locale.ROOT, "with σ₁(M) = %.3g", sigma1));
         }
         String problem = scaleProblem(sigma1, dtype);
         if (problem != null) {
