@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntToLongFunction;
 import org.autobalance.kernel.CsrPanels;
@@ -112,6 +113,11 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix mv;
     private final DenseMatrix mtu;
     private final DenseMatrix[] mtuPartials;
+    /**
+     * Per thread, the MᵀU of one {@link #BLOCK_ROWS}-row block of a float32 M's chunk, added into the chunk's partial
+     * ({@link #blocked}); null where no chunk is longer than a block.
+     */
+    private final DenseMatrix[] blockPartials;
     private final double[][] gramUPartials;
     private final double[][] gramVPartials;
     /**
@@ -121,6 +127,17 @@ public final class IterationEngine implements AutoCloseable {
     public final double[] gramU;
     /** VᵀV, as {@link #gramU}. */
     public final double[] gramV;
+
+    /**
+     * The rows of M whose MᵀU a float32 fused pass sums in one kernel call. A float32 sum of n terms carries rounding
+     * of about √n·u of its size, the same in every iteration, while MV's rows have d2 terms each: MᵀU then stands for
+     * another M than MV does, and gradient descent, no longer on one loss, drifts. On a 1 000 000 × 1 float32 M at
+     * rank 1 the gradient stayed at 7e-5 of the stop test's scale (its tolerance 1e-5: never met) and ‖UᵀU − VᵀV‖
+     * grew by 0.14 an iteration from 0.001; with blocks summed first and then added, the rounding is about
+     * (√B + √(n/B))·u. A multiple of every panel and row group of the kernels (96, 48, 8), so no block ends in a
+     * padded panel.
+     */
+    static final int BLOCK_ROWS = 96 * 48;
 
     private final ParallelPass.RangeTask fusedTask;
     /** The full-loss fused pass (the same as {@link #fusedTask} except for the observed-entries loss). */
@@ -241,6 +258,10 @@ public final class IterationEngine implements AutoCloseable {
             for (int c = 1; c < mtuPartials.length; c++) {
                 mtuPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
             }
+            this.blockPartials = m != null && blocked(dtype, rows, threads) ? new DenseMatrix[threads] : null;
+            for (int c = 0; blockPartials != null && c < threads; c++) {
+                blockPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
+            }
         } catch (Throwable e) {
             Closing.closeEach(built, e);
             throw e;
@@ -255,9 +276,7 @@ public final class IterationEngine implements AutoCloseable {
 
         if (m != null) {
             this.fusedTask = (c, start, end) -> {
-                DenseMatrix partial = mtuPartials[c];
-                partial.segment().fill((byte) 0);
-                kernels.fusedPass(m, u, v, start, end, mv, partial);
+                fusedChunk(kernels, m, u, v, start, end, mv, mtuPartials[c], () -> blockPartials[c]);
                 gramOfU(c, start, end);
                 return kernels.dot(u, mv, start, end);
             };
@@ -457,6 +476,15 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * The bytes of the per-thread MᵀU of one block ({@link #BLOCK_ROWS}) that an engine over a dense
+     * {@code rows × cols} M holds where it sums MᵀU in blocks, else 0.
+     */
+    public static double blockBytes(DType dtype, int rows, int cols, int rank, int threads) {
+        return blocked(dtype, rows, threads)
+                ? (double) threads * cols * DenseMatrix.strideOf(dtype, rank) * dtype.bytes() : 0;
+    }
+
+    /**
      * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank}
      * builds: for the full loss M's aligned form ({@link SparsePanels#floorBytesOfAligned}) where it pays, else those
      * of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}); for the observed loss M's column panels
@@ -601,6 +629,47 @@ public final class IterationEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a fused pass over a dense M of {@code rows} rows sums MᵀU in blocks ({@link #BLOCK_ROWS}): float32, a
+     * chunk longer than a block.
+     */
+    private static boolean blocked(DType dtype, int rows, int threads) {
+        // chunks differ by at most a row: the longest has ⌈rows / threads⌉
+        return dtype == DType.FLOAT32 && (rows + threads - 1L) / threads > BLOCK_ROWS;
+    }
+
+    /**
+     * Rows {@code [start, end)} of the dense fused pass: their rows of MV into {@code mv}, their MᵀU into
+     * {@code partial} (zeroed first). A float32 chunk longer than {@link #BLOCK_ROWS} sums MᵀU block by block from its
+     * first row into {@code block} (a scratch of the partial's shape, asked for only then), each block added into the
+     * partial: the engine's bits wherever the chunks are the engine's (the Spark module's teams).
+     */
+    public static void fusedChunk(FactorKernels kernels, DenseMatrix m, DenseMatrix u, DenseMatrix v, int start,
+            int end, DenseMatrix mv, DenseMatrix partial, Supplier<DenseMatrix> block) {
+        partial.segment().fill((byte) 0);
+        if (m.dtype() != DType.FLOAT32 || end - start <= BLOCK_ROWS) {
+            kernels.fusedPass(m, u, v, start, end, mv, partial);
+            return;
+        }
+        DenseMatrix scratch = block.get();
+        for (int from = start; from < end; from += BLOCK_ROWS) {
+            scratch.segment().fill((byte) 0);
+            kernels.fusedPass(m, u, v, from, Math.min(end, from + BLOCK_ROWS), mv, scratch);
+            addFloats(scratch, partial);
+        }
+    }
+
+    /** to += from, float32 matrices of one shape (padding included: zero in both). */
+    private static void addFloats(DenseMatrix from, DenseMatrix to) {
+        MemorySegment a = from.segment();
+        MemorySegment b = to.segment();
+        long n = (long) from.rows() * from.stride();
+        for (long k = 0; k < n; k++) {
+            b.setAtIndex(ValueLayout.JAVA_FLOAT, k, b.getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                    + a.getAtIndex(ValueLayout.JAVA_FLOAT, k));
+        }
+    }
+
     private static void sumInOrder(double[][] partials, double[] out) {
         System.arraycopy(partials[0], 0, out, 0, out.length);
         for (int c = 1; c < partials.length; c++) {
@@ -625,6 +694,9 @@ public final class IterationEngine implements AutoCloseable {
         }
         owned.add(mv);
         owned.addAll(Arrays.asList(mtuPartials));
+        if (blockPartials != null) {
+            owned.addAll(Arrays.asList(blockPartials));
+        }
         if (sparseResidual != null) {
             owned.add(sparseResidual);
         }

@@ -484,6 +484,9 @@ public final class Factorizer {
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
         double partialBytes = IterationEngine.partialBytes(dtype, c.cols(), c.rank(), c.threads(),
                 sparse != null && !(c.objective() instanceof Objective.Observed));
+        // a float32 M's blocks of MᵀU (IterationEngine.BLOCK_ROWS)
+        double blockBytes = m == null ? 0 : IterationEngine.blockBytes(dtype, c.rows(), c.cols(), c.rank(),
+                c.threads());
         // and the panel layouts of M and Mᵀ, once for the run (shared by its engines)
         long layoutBytes = sparse == null ? 0 : IterationEngine.runPanelBytes(c.sparseKernels(), sparse,
                 c.objective() instanceof Objective.Observed, c.rank(), c.threads());
@@ -491,7 +494,7 @@ public final class Factorizer {
         long escapeBytes = sparse != null && c.objective() instanceof Objective.Observed && tolerance > 0
                 ? ObservedResidual.bytes(c.sparseKernels(), sparse, c.threads()) : 0;
         NativeMemory.requireRoom((long) (IterationMonitor.Limits.factorBytes(dtype, c.rows(), c.cols(), c.rank(),
-                factorCopies) + residualBytes + partialBytes + layoutBytes + escapeBytes),
+                factorCopies) + residualBytes + partialBytes + blockBytes + layoutBytes + escapeBytes),
                 () -> "factorise a " + c.rows() + " x " + c.cols() + " matrix at rank " + c.rank() + " in "
                 + dtype.label() + (partialBytes > 0 ? " with " + c.threads() + " threads" : ""));
         IterationMonitor.Limits.requireHeap(c.rank(), c.threads());

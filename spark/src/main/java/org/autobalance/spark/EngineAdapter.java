@@ -6,6 +6,7 @@ import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
 
 /**
@@ -130,10 +131,13 @@ final class EngineAdapter {
     static final class Team implements AutoCloseable {
         private final FactorKernels kernels;
         private final ParallelPass pass;
+        /** Per thread, the scratch of a float32 chunk's blocks of MᵀU ({@link IterationEngine#fusedChunk}). */
+        private final DenseMatrix[] blocks;
 
         Team(int threads) {
             this.kernels = kernels();
             this.pass = new ParallelPass(threads);
+            this.blocks = new DenseMatrix[threads];
         }
 
         int threads() {
@@ -183,8 +187,7 @@ final class EngineAdapter {
                         + mtu.length);
             }
             double dot = pass.run((c, start, end) -> {
-                mtu[c].segment().fill((byte) 0);
-                kernels.fusedPass(m, u, v, start, end, mv, mtu[c]);
+                IterationEngine.fusedChunk(kernels, m, u, v, start, end, mv, mtu[c], () -> block(c, mtu[c]));
                 return kernels.dot(u, mv, start, end);
             }, m.rows());
             if (mtu.length > 1) {
@@ -202,6 +205,25 @@ final class EngineAdapter {
         @Override
         public void close() {
             pass.close();
+            for (int c = 0; c < blocks.length; c++) {
+                if (blocks[c] != null) {
+                    blocks[c].close();
+                    blocks[c] = null;
+                }
+            }
+        }
+
+        /** Thread c's block scratch of {@code partial}'s shape and dtype (made, or made again, on first need). */
+        private DenseMatrix block(int c, DenseMatrix partial) {
+            DenseMatrix b = blocks[c];
+            if (b == null || b.rows() != partial.rows() || b.cols() != partial.cols() || b.dtype() != partial.dtype()) {
+                if (b != null) {
+                    b.close();
+                }
+                b = DenseMatrix.allocate(partial.dtype(), partial.rows(), partial.cols());
+                blocks[c] = b;
+            }
+            return b;
         }
     }
 }

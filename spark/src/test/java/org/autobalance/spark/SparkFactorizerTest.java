@@ -181,6 +181,42 @@ class SparkFactorizerTest {
         }
     }
 
+    /**
+     * A float32 M whose chunks are longer than the engine's blocks of MᵀU (IterationEngine.BLOCK_ROWS, 4608 rows): two
+     * partitions of 5000 rows, one task thread each, give the engine's bits at two threads, the tasks' teams summing
+     * MᵀU in the engine's blocks.
+     */
+    @Test
+    void aTallFloat32MatrixGivesTheEnginesBits() throws IOException {
+        int rows = 10_000;
+        Path tall = dir.resolve("tall.mtx");
+        double[][] a = KnownMatrices.withSpectrum(rows, 6, new double[] {3, 2}, 31);
+        try (DenseMatrix m = Dense.matrix(DType.FLOAT32, a)) {
+            MatrixMarket.write(tall, m, "tall float32 test problem");
+        }
+        double[][] u0 = KnownMatrices.gaussian(rows, 2, 0.01, 32);
+        double[][] v0 = KnownMatrices.gaussian(6, 2, 0.01, 33);
+        ConstantSchedule step = new ConstantSchedule(0.1);
+        double[][][] expected;
+        try (DenseMatrix m = MatrixMarket.read(tall, DType.FLOAT32);
+                DenseMatrix u = Dense.matrix(DType.FLOAT32, u0);
+                DenseMatrix v = Dense.matrix(DType.FLOAT32, v0);
+                Result r = Factorizer.builder(m, 2).initializer(Initializer.given(u, v)).schedule(step).tolerance(0)
+                        .maxIterations(30).threads(2).build().run()) {
+            expected = new double[][][] {r.u().toArray(), r.v().toArray()};
+        }
+        MatrixSource source = MatrixSource.open(SharedSpark.context(), tall, 2);
+        try (DenseMatrix u = Dense.matrix(DType.FLOAT32, u0);
+                DenseMatrix v = Dense.matrix(DType.FLOAT32, v0);
+                SparkResult r = SparkFactorizer.builder(2).initializer(Initializer.given(u, v)).schedule(step)
+                        .tolerance(0).maxIterations(30).driverThreads(2).build()
+                        .run(SharedSpark.context(), source, DType.FLOAT32, record -> { });
+                DenseMatrix uOut = r.collectU()) {
+            assertSameBits(expected, new double[][][] {uOut.toArray(), r.v().toArray()},
+                    "float32, 2 partitions of 5000 rows");
+        }
+    }
+
     @Test
     void withAnotherPartitioningTheIteratesStayWithinTheReorderingBound() throws IOException {
         assertWithinReorderingBound(engine(uStart, vStart, Variant.SIMULTANEOUS, 2), threePartitions());
