@@ -22,7 +22,10 @@ public final class NetworkDivergenceException extends RuntimeException {
                         : String.format(Locale.ROOT,
                                 " (last finite: iteration %d, eta %.6g, loss %.6g)", lastFinite.iteration(),
                                 lastFinite.eta(), lastFinite.loss()))
-                + "; try a smaller step (e.g. --schedule auto:0.1) or a smaller initialisation");
+                // in the schedule's own words, which the library and the command line share (a library user has no
+                // --schedule)
+                + "; try a smaller step (the schedule auto:C with C below its default 0.5, e.g. auto:0.1) or a smaller "
+                + "initialisation");
         this.iteration = iteration;
         this.lastFinite = lastFinite;
     }

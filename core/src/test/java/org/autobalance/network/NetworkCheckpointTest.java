@@ -513,6 +513,9 @@ class NetworkCheckpointTest {
             NetworkDivergenceException whole = assertThrows(NetworkDivergenceException.class,
                     () -> run(settings.apply(p.builder()), 1000));
             assertTrue(whole.iteration() > 2, "the premise: the divergence comes after the checkpoint, " + whole);
+            // the advice in the schedule's own words, as a library caller has them: no command-line option
+            assertTrue(whole.getMessage().contains("the schedule auto:C") && !whole.getMessage().contains("--"),
+                    whole.getMessage());
             run(settings.apply(p.builder()).checkpoint(dir, 2, null), 3);
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(2, saved.iteration());
