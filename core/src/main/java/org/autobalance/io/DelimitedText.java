@@ -627,9 +627,14 @@ public final class DelimitedText {
             if (Double.isNaN(v)) {
                 v = Math.abs(Double.parseDouble(new String(b, start, p - start, StandardCharsets.ISO_8859_1)));
             }
-            if (Double.isInfinite(v) || (dtype == DType.FLOAT32 && Float.isInfinite((float) v))) {
-                throw error("non-finite value: '" + quote(b, start, p) + "' at row " + (rows + 1) + ", column "
-                        + (column + 1) + " overflows " + (Double.isInfinite(v) ? "float64" : "float32"));
+            String at = "' at row " + (rows + 1) + ", column " + (column + 1);
+            if (Double.isInfinite(v)) {
+                throw error("non-finite value: '" + quote(b, start, p) + at + " overflows float64");
+            }
+            if (dtype == DType.FLOAT32 && Float.isInfinite((float) v)) {
+                // a finite number: not "non-finite", as the .npy reader says it
+                throw error("value '" + quote(b, start, p) + at + " is outside the float32 range (it rounds to "
+                        + "infinity); read it as float64");
             }
             value = negative ? -v : v;
             return p;

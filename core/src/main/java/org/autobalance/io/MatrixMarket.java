@@ -955,7 +955,9 @@ public final class MatrixMarket {
                 throw error("non-finite value: '" + quote(token) + "'" + at + " overflows float64");
             }
             if (dtype == DType.FLOAT32 && Float.isInfinite((float) value)) {
-                throw error("non-finite value: '" + quote(token) + "'" + at + " overflows float32");
+                // a finite number: not "non-finite", as the .npy reader says it
+                throw error("value '" + quote(token) + "'" + at + " is outside the float32 range (it rounds to "
+                        + "infinity); read it as float64");
             }
             return value;
         }

@@ -243,7 +243,8 @@ class DelimitedTextTest {
         }
         MatrixFormatException e = assertThrows(MatrixFormatException.class,
                 () -> read(text, Separator.COMMA, DType.FLOAT32).close());
-        assertEquals("t.txt, line 1: non-finite value: '3.5e38' at row 1, column 2 overflows float32", e.getMessage());
+        assertEquals("t.txt, line 1: value '3.5e38' at row 1, column 2 is outside the float32 range (it rounds to "
+                + "infinity); read it as float64", e.getMessage());
     }
 
     /**
