@@ -60,6 +60,11 @@ public record ObservedResidual(FactorKernels kernels, SparseKernels sparseKernel
     }
 
     @Override
+    public double density() {
+        return (double) m.nonZeros() / ((double) m.rows() * m.cols());
+    }
+
+    @Override
     public Blocks open(DenseMatrix y0, DenseMatrix x, boolean residual) {
         if (!residual) {
             return SpectralNorm.Engines.sparse(kernels, sparseKernels, pass, m).open(y0, x, false);

@@ -47,6 +47,14 @@ public interface PowerPasses {
     }
 
     /**
+     * The share of M's entries that the loss reads: 1 for the full loss, |Ω|/(d1·d2) for the observed entries', whose
+     * gradient at an error E in the fit is about that share of the full loss's ({@link EckartYoungCheck}'s fit test).
+     */
+    default double density() {
+        return 1;
+    }
+
+    /**
      * Blocks for one power iteration.
      *
      * @param y0 Y's start (d1 × b): the blocks may keep it as Y's storage and overwrite it, so the caller closes it
