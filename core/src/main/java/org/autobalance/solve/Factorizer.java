@@ -484,9 +484,10 @@ public final class Factorizer {
         int factorCopies = (c.earlyStopping() > 0 ? 3 : 2) + (c.resume() == null ? 2 : 0);
         double partialBytes = IterationEngine.partialBytes(dtype, c.cols(), c.rank(), c.threads(),
                 sparse != null && !(c.objective() instanceof Objective.Observed));
-        // a float32 M's blocks of MᵀU (IterationEngine.BLOCK_ROWS)
-        double blockBytes = m == null ? 0 : IterationEngine.blockBytes(dtype, c.rows(), c.cols(), c.rank(),
-                c.threads());
+        // a float32 M's blocks of MᵀU (IterationEngine.BLOCK_ROWS): the iterations' engine's, and σ₁'s beside it (its
+        // blocks at most r columns) unless a checkpoint gives σ₁
+        double blockBytes = m == null ? 0 : (c.resume() == null ? 2 : 1) * IterationEngine.blockBytes(dtype,
+                c.rows(), c.cols(), c.rank(), c.threads());
         // and the panel layouts of M and Mᵀ, once for the run (shared by its engines)
         long layoutBytes = sparse == null ? 0 : IterationEngine.runPanelBytes(c.sparseKernels(), sparse,
                 c.objective() instanceof Objective.Observed, c.rank(), c.threads());
