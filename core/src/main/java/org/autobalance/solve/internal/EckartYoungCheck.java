@@ -32,9 +32,10 @@ package org.autobalance.solve.internal;
  * direction is λ − σ₁(R_Ω)). The fit test's allowance is scaled by √p, p the share of M's entries stored: the gradient
  * P_Ω(E)·V of an error E in the learned directions is about p·E·V, and the residual on Ω √p·E, so a gradient stands
  * for a relative error over Ω 1/√p times the full loss's (a 20 000 × 10 000 exact rank-3 M, 1 % stored, float32:
- * {@code converged} at 2.2e-4 without the scaling). Without these tests a float32 completion of a rank-5 M with σ = 10, 1, 0.1, 0.01,
- * 0.001 stopped {@code converged} after 305 iterations at the rank-2 relative error (9.8e-3), and one of a rank-4 M
- * with σ₄ = 0.01 (a third unobserved) at the rank-3 error, its fourth direction grown but far from fitted.
+ * {@code converged} at 2.2e-4 without the scaling). Without these tests a float32 completion of a rank-5 M with
+ * σ = 10, 1, 0.1, 0.01, 0.001 stopped {@code converged} after 305 iterations at the rank-2 relative error (9.8e-3),
+ * and one of a rank-4 M with σ₄ = 0.01 (a third unobserved) at the rank-3 error, its fourth direction grown but far
+ * from fitted.
  */
 final class EckartYoungCheck {
     /**
