@@ -5,9 +5,9 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntToLongFunction;
+import java.util.function.Supplier;
 import org.autobalance.kernel.CsrPanels;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
@@ -611,20 +611,29 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     private void addPartials(int startRow, int endRow) {
-        boolean f32 = mtu.dtype() == DType.FLOAT32;
         long from = (long) startRow * mtu.stride();
         long to = (long) endRow * mtu.stride();
-        MemorySegment out = mtu.segment();
         for (int c = 1; c < mtuPartials.length; c++) {
-            MemorySegment p = mtuPartials[c].segment();
+            addRange(mtu, mtuPartials[c].segment(), from, to);
+        }
+    }
+
+    /**
+     * Elements {@code [from, to)} of {@code acc} += those of {@code partial}, a memory of acc's layout (rows with
+     * their padding), added in acc's precision element by element: how every partial of MᵀU is added, here and in the
+     * Spark module (whose partials arrive as byte arrays, hence the unaligned reads).
+     */
+    public static void addRange(DenseMatrix acc, MemorySegment partial, long from, long to) {
+        MemorySegment out = acc.segment();
+        if (acc.dtype() == DType.FLOAT32) {
             for (long k = from; k < to; k++) {
-                if (f32) {
-                    out.setAtIndex(ValueLayout.JAVA_FLOAT, k, out.getAtIndex(ValueLayout.JAVA_FLOAT, k)
-                            + p.getAtIndex(ValueLayout.JAVA_FLOAT, k));
-                } else {
-                    out.setAtIndex(ValueLayout.JAVA_DOUBLE, k, out.getAtIndex(ValueLayout.JAVA_DOUBLE, k)
-                            + p.getAtIndex(ValueLayout.JAVA_DOUBLE, k));
-                }
+                out.setAtIndex(ValueLayout.JAVA_FLOAT, k, out.getAtIndex(ValueLayout.JAVA_FLOAT, k)
+                        + partial.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k));
+            }
+        } else {
+            for (long k = from; k < to; k++) {
+                out.setAtIndex(ValueLayout.JAVA_DOUBLE, k, out.getAtIndex(ValueLayout.JAVA_DOUBLE, k)
+                        + partial.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k));
             }
         }
     }
@@ -655,18 +664,7 @@ public final class IterationEngine implements AutoCloseable {
         for (int from = start; from < end; from += BLOCK_ROWS) {
             scratch.segment().fill((byte) 0);
             kernels.fusedPass(m, u, v, from, Math.min(end, from + BLOCK_ROWS), mv, scratch);
-            addFloats(scratch, partial);
-        }
-    }
-
-    /** to += from, float32 matrices of one shape (padding included: zero in both). */
-    private static void addFloats(DenseMatrix from, DenseMatrix to) {
-        MemorySegment a = from.segment();
-        MemorySegment b = to.segment();
-        long n = (long) from.rows() * from.stride();
-        for (long k = 0; k < n; k++) {
-            b.setAtIndex(ValueLayout.JAVA_FLOAT, k, b.getAtIndex(ValueLayout.JAVA_FLOAT, k)
-                    + a.getAtIndex(ValueLayout.JAVA_FLOAT, k));
+            addRange(partial, scratch.segment(), 0, (long) partial.rows() * partial.stride());
         }
     }
 

@@ -1,7 +1,6 @@
 package org.autobalance.spark;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.memory.DType;
@@ -100,23 +99,8 @@ final class EngineAdapter {
      * engine's bits.
      */
     static void add(DenseMatrix acc, byte[] partial) {
-        addRange(acc, MemorySegment.ofArray(partial), 0, acc.segment().byteSize() / acc.dtype().bytes());
-    }
-
-    /** Elements {@code [from, to)} of {@code acc} += those of {@code partial} (the same layout), in acc's precision. */
-    private static void addRange(DenseMatrix acc, MemorySegment partial, long from, long to) {
-        MemorySegment out = acc.segment();
-        if (acc.dtype() == DType.FLOAT32) {
-            for (long k = from; k < to; k++) {
-                out.setAtIndex(ValueLayout.JAVA_FLOAT, k, out.getAtIndex(ValueLayout.JAVA_FLOAT, k)
-                        + partial.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k));
-            }
-        } else {
-            for (long k = from; k < to; k++) {
-                out.setAtIndex(ValueLayout.JAVA_DOUBLE, k, out.getAtIndex(ValueLayout.JAVA_DOUBLE, k)
-                        + partial.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k));
-            }
-        }
+        IterationEngine.addRange(acc, MemorySegment.ofArray(partial), 0,
+                acc.segment().byteSize() / acc.dtype().bytes());
     }
 
     /**
@@ -194,7 +178,7 @@ final class EngineAdapter {
                 long stride = mtu[0].stride();
                 pass.run((c, start, end) -> {
                     for (int p = 1; p < mtu.length; p++) {
-                        addRange(mtu[0], mtu[p].segment(), start * stride, end * stride);
+                        IterationEngine.addRange(mtu[0], mtu[p].segment(), start * stride, end * stride);
                     }
                     return 0.0;
                 }, v.rows());
