@@ -95,7 +95,8 @@ public final class Json {
 
     /**
      * Parses JSON text: objects become {@link LinkedHashMap}s (in order), arrays {@link List}s, numbers
-     * {@link Double}s, and strings, booleans and {@code null} themselves.
+     * {@link Double}s, and strings, booleans and {@code null} themselves. An integer a double cannot hold exactly
+     * (beyond ±2⁵³, within the long range: a 64-bit seed) becomes a {@link Long}, so that it reads back as written.
      *
      * @throws IllegalArgumentException for text that is not JSON or a number beyond the double range, naming the
      *         offset; no other exception
@@ -221,7 +222,7 @@ public final class Json {
             }
         }
 
-        private Double number() {
+        private Number number() {
             int start = i;
             while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
                 i++;
@@ -237,6 +238,17 @@ public final class Json {
                 // JSON has no infinity: "1e400" would come back as null from object(); found by JsonFuzzTest
                 i = start;
                 throw error("number " + token + " is beyond the double range");
+            }
+            if (Math.abs(value) >= 0x1p53 && token.matches("-?[0-9]+")) {
+                try {
+                    long whole = Long.parseLong(token);
+                    // the nearest double, converted back; 2^63 converts back to Long.MAX_VALUE, which it is not
+                    if (value == 0x1p63 || (long) value != whole) {
+                        return whole;
+                    }
+                } catch (NumberFormatException beyondLong) {
+                    return value;
+                }
             }
             return value;
         }

@@ -241,7 +241,7 @@ public final class Checkpoint {
         for (Map.Entry<String, Object> e : configuration.entrySet()) {
             Object saved = then.get(e.getKey());
             boolean same = saved instanceof Number a && e.getValue() instanceof Number b
-                    ? a.doubleValue() == b.doubleValue() : Objects.equals(saved, e.getValue());
+                    ? sameNumber(a, b) : Objects.equals(saved, e.getValue());
             if (!same && e.getKey().equals(Factorizer.HELD_OUT) && saved == null
                     && header.get("best_test_rmse") != null) {
                 // a run with held-out entries, checkpointed before their digest was part of the configuration
@@ -272,6 +272,15 @@ public final class Checkpoint {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a saved number is the run's: JSON gives whole numbers back as doubles, except beyond 2⁵³ where a double
+     * cannot hold them; there two seeds one apart are equal as doubles, so longs are compared as longs.
+     */
+    private static boolean sameNumber(Number saved, Number now) {
+        return saved instanceof Long a && (now instanceof Long || now instanceof Integer)
+                ? a == now.longValue() : saved.doubleValue() == now.doubleValue();
     }
 
     /** An engine as configurations name it ({@code engine}: none for the single-machine one), in a message. */

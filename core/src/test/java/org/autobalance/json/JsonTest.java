@@ -59,6 +59,11 @@ class JsonTest {
         assertEquals(m, Json.parse(Json.object(m)));
         // escapes JSON allows but the writer never emits
         assertEquals(List.of("/\b\f\u00e9", 0.0, -1.0, 1e10), Json.parse(" [\"\\/\\b\\f\\u00E9\", 0, -1, 1E+10 ]\n"));
+        // whole numbers a double holds come back as doubles; beyond 2^53 (a 64-bit seed) as the long written
+        assertEquals(List.of(9007199254740992.0, 9007199254740993L, -0x1p63, Long.MAX_VALUE, 1e19, 9007199254740993.0),
+                Json.parse("[9007199254740992, 9007199254740993, -9223372036854775808, 9223372036854775807, "
+                        + "10000000000000000000, "
+                        + "9007199254740993.0]"));
     }
 
     @ParameterizedTest

@@ -562,6 +562,23 @@ class CheckpointTest {
     }
 
     @Test
+    void aSeedBeyondTheDoublesIsComparedExactly() throws IOException {
+        long seed = (1L << 53) + 1; // a double rounds it to 2^53, which the seed one below is exactly
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            run(m, b -> b.tolerance(0).seed(seed), 10, b -> b.checkpoint(dir, 5, null));
+        }
+        Checkpoint saved = Checkpoint.load(dir);
+        assertEquals(seed, saved.configuration().get("seed"));
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Factorizer.builder(m, 3).tolerance(0).seed(seed - 1).resumeFrom(saved).build());
+            assertEquals("the checkpoint was written with seed 9007199254740993, this run has 9007199254740992: "
+                    + "resume with the same configuration", e.getMessage());
+            Factorizer.builder(m, 3).tolerance(0).seed(seed).resumeFrom(saved).build();
+        }
+    }
+
+    @Test
     void aDamagedOrMissingCheckpointIsRefused() throws IOException {
         assertThrows(NoSuchFileException.class, () -> Checkpoint.load(dir));
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
