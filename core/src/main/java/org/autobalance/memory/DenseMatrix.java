@@ -347,24 +347,10 @@ public final class DenseMatrix implements AutoCloseable {
             throw readOnlyMatrix();
         }
         if (dtype == DType.FLOAT32) {
-            segment.setAtIndex(ValueLayout.JAVA_FLOAT, index, toFloat(value, i, j));
+            segment.setAtIndex(ValueLayout.JAVA_FLOAT, index, Float32RangeException.round(value, i, j));
         } else {
             segment.setAtIndex(ValueLayout.JAVA_DOUBLE, index, value);
         }
-    }
-
-    /**
-     * {@code value} rounded to float; a finite value beyond float32 range is an error, not infinity.
-     *
-     * @param row 0-based row of the value, for the message
-     * @param col 0-based column of the value, for the message
-     */
-    static float toFloat(double value, long row, long col) {
-        float f = (float) value;
-        if (Float.isInfinite(f) && !Double.isInfinite(value)) {
-            throw new Float32RangeException(row, col, value);
-        }
-        return f;
     }
 
     /**

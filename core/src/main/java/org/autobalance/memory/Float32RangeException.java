@@ -32,6 +32,24 @@ public final class Float32RangeException extends IllegalArgumentException {
     }
 
     /**
+     * {@code value} rounded to float, where a finite value beyond the float32 range is this exception rather than
+     * infinity (an infinite value stays infinite: it is not a range error).
+     *
+     * @param value the value to round
+     * @param row 0-based row of the value, for the message
+     * @param column 0-based column of the value, for the message
+     * @return the nearest float
+     * @throws Float32RangeException if {@code value} is finite and its magnitude rounds to infinity
+     */
+    public static float round(double value, long row, long column) {
+        float f = (float) value;
+        if (Float.isInfinite(f) && !Double.isInfinite(value)) {
+            throw new Float32RangeException(row, column, value);
+        }
+        return f;
+    }
+
+    /**
      * The row of the value.
      *
      * @return the 0-based row

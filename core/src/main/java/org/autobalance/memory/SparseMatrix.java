@@ -318,7 +318,7 @@ public final class SparseMatrix implements AutoCloseable {
      */
     private void setValue(long k, double x, int i, int j) {
         if (dtype == DType.FLOAT32) {
-            values.setAtIndex(ValueLayout.JAVA_FLOAT, k, DenseMatrix.toFloat(x, i, j));
+            values.setAtIndex(ValueLayout.JAVA_FLOAT, k, Float32RangeException.round(x, i, j));
         } else {
             values.setAtIndex(ValueLayout.JAVA_DOUBLE, k, x);
         }
@@ -395,6 +395,22 @@ public final class SparseMatrix implements AutoCloseable {
             }
         }
         return d;
+    }
+
+    /**
+     * A copy of this matrix in its own memory: the same shape, dtype, stored entries and values (three bulk copies,
+     * no per-entry work). The caller owns it; what this matrix has built over itself ({@link #transposed()}, the
+     * engines' layouts) is not copied.
+     *
+     * @throws IllegalArgumentException if the machine cannot hold the copy
+     */
+    public SparseMatrix copy() {
+        ensureOpen();
+        SparseMatrix c = new SparseMatrix(dtype, rows, cols, nonZeros);
+        MemorySegment.copy(rowStart, 0, c.rowStart, 0, rowStart.byteSize());
+        MemorySegment.copy(columns, 0, c.columns, 0, columns.byteSize());
+        MemorySegment.copy(values, 0, c.values, 0, values.byteSize());
+        return c;
     }
 
     /**

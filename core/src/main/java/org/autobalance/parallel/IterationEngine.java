@@ -578,7 +578,7 @@ public final class IterationEngine implements AutoCloseable {
      * own output costs about as much as an entry, and empty rows must not pile up in one chunk). A pure function of
      * the row pointers and {@code parts}, so the chunking, and with it every per-chunk sum, is the same on every run.
      */
-    static int[] equalWork(SparseMatrix m, int parts) {
+    public static int[] equalWork(SparseMatrix m, int parts) {
         return equalWork(m.rows(), m::rowStart, parts);
     }
 

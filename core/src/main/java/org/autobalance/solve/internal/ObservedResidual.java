@@ -1,9 +1,12 @@
 package org.autobalance.solve.internal;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.SparseKernels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
+import org.autobalance.memory.Float32RangeException;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.parallel.IterationEngine;
 import org.autobalance.parallel.ParallelPass;
@@ -123,22 +126,56 @@ public record ObservedResidual(FactorKernels kernels, SparseKernels sparseKernel
         }
     }
 
-    /** R_Ω at the current factors: M's pattern, each value Mᵢⱼ − uᵢ·vⱼ summed in double. */
-    private SparseMatrix residualAtFactors() {
+    /**
+     * R_Ω at the current factors: a copy of M, each value Mᵢⱼ − uᵢ·vⱼ (the products summed in double in rank order,
+     * then rounded to M's dtype once). Each value depends on its entry alone, so the rows are shared among the pass's
+     * threads (chunks of equal stored entries) and the result is the same for every thread count.
+     */
+    SparseMatrix residualAtFactors() {
+        SparseMatrix r = m.copy();
+        try {
+            pass.run((chunk, start, end) -> {
+                subtractModel(r, start, end);
+                return 0.0;
+            }, IterationEngine.equalWork(m, pass.threads()));
+            return r;
+        } catch (RuntimeException | Error e) {
+            r.close();
+            throw e;
+        }
+    }
+
+    /** Rows [start, end) of {@code r}, a copy of M: each stored value minus the model's uᵢ·vⱼ. */
+    private void subtractModel(SparseMatrix r, int start, int end) {
         int rank = u.cols();
-        try (SparseMatrix.RowBuilder b = SparseMatrix.rowBuilder(m.dtype(), m.rows(), m.cols(), m.nonZeros())) {
-            for (int i = 0; i < m.rows(); i++) {
-                for (long k = m.rowStart(i), end = m.rowStart(i + 1); k < end; k++) {
-                    int j = m.column(k);
-                    double model = 0.0;
-                    for (int c = 0; c < rank; c++) {
-                        model += u.get(i, c) * v.get(j, c);
-                    }
-                    b.add(j, m.value(k) - model);
-                }
-                b.endRow();
+        double[] ui = new double[rank];
+        MemorySegment rowStarts = r.rowStarts();
+        MemorySegment columns = r.columnIndices();
+        MemorySegment values = r.values();
+        MemorySegment vs = v.segment();
+        long sv = v.stride();
+        boolean single = r.dtype() == DType.FLOAT32;
+        for (int i = start; i < end; i++) {
+            for (int c = 0; c < rank; c++) {
+                ui[c] = u.get(i, c);
             }
-            return b.build();
+            long rowEnd = rowStarts.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+            for (long k = rowStarts.getAtIndex(ValueLayout.JAVA_LONG, i); k < rowEnd; k++) {
+                int j = columns.getAtIndex(ValueLayout.JAVA_INT, k);
+                long vj = j * sv;
+                double model = 0.0;
+                for (int c = 0; c < rank; c++) {
+                    model += ui[c] * (single ? vs.getAtIndex(ValueLayout.JAVA_FLOAT, vj + c)
+                            : vs.getAtIndex(ValueLayout.JAVA_DOUBLE, vj + c));
+                }
+                if (single) {
+                    double x = values.getAtIndex(ValueLayout.JAVA_FLOAT, k) - model;
+                    values.setAtIndex(ValueLayout.JAVA_FLOAT, k, Float32RangeException.round(x, i, j));
+                } else {
+                    double x = values.getAtIndex(ValueLayout.JAVA_DOUBLE, k) - model;
+                    values.setAtIndex(ValueLayout.JAVA_DOUBLE, k, x);
+                }
+            }
         }
     }
 }
