@@ -69,6 +69,7 @@ final class FloatOps {
         int r = x.cols();
         int w = GramTiles.width(r);
         double[] xb = sc.doubles(0, GramTiles.GB * w);
+        Arrays.fill(xb, 0, GramTiles.GB * w, 0.0); // the rows' tails, which widenRow leaves as they are
         double[] gs = GramTiles.sums(r, w, sc);
         long st = (long) x.stride() * BYTES;
         MemorySegment xs = x.segment();
@@ -85,23 +86,23 @@ final class FloatOps {
     private static void gramRows(MemorySegment xs, int i0, int rows, long st, int r, double[] xb, int w, double[] gs) {
         int lh = FloatFused.roundUp(r, LH);
         for (int k = 0; k < rows; k++) {
-            widenRow(xs, (i0 + k) * st, lh, xb, k * w, w);
+            widenRow(xs, (i0 + k) * st, lh, xb, k * w);
         }
         GramTiles.accumulate(xb, rows, w, r, gs);
     }
 
     /**
      * Packs the row at byte offset {@code o} (lh elements, r rounded up to LH) widened to double into
-     * {@code xb[d …]}, zero to {@code d + w}. A method per row, called d1 times per pass, so that C2 compiles it within
-     * a pass or two; written in the per-call loop, it ran in C1 code, every vector a heap object, for hundreds of
-     * passes at each new rank (native-notes/startup.md, "Kernels called per block").
+     * {@code xb[d …]}; the rest of its row of xb stays zero from the caller's one fill per call (a fill per row of a
+     * few elements was 7 % of a float32 2 000 000 × 4 rank-4 run's samples). A method per row, called d1 times per
+     * pass, so that C2 compiles it within a pass or two; written in the per-call loop, it ran in C1 code, every vector a
+     * heap object, for hundreds of passes at each new rank (native-notes/startup.md, "Kernels called per block").
      */
-    private static void widenRow(MemorySegment xs, long o, int lh, double[] xb, int d, int w) {
+    private static void widenRow(MemorySegment xs, long o, int lh, double[] xb, int d) {
         for (int c = 0; c < lh; c += LH) {
             VTD.cast(widen(VTH.cast(FloatVector.fromMemorySegment(SH, exact(xs), o + c * BYTES, NO))))
                     .intoArray(xb, d + c);
         }
-        Arrays.fill(xb, d + lh, d + w, 0.0);
     }
 
     static double dot(DenseMatrix x, DenseMatrix y, int rs, int re, Scratch sc) {
@@ -192,6 +193,9 @@ final class FloatOps {
         Arrays.fill(acc, 0, SD.length(), 0.0);
         int gw = GramTiles.width(r);
         double[] xb = gram == null ? null : sc.doubles(5, GramTiles.STEP_ROWS * gw);
+        if (xb != null) {
+            Arrays.fill(xb, 0, GramTiles.STEP_ROWS * gw, 0.0); // the rows' tails, which widenRow leaves as they are
+        }
         double[] gs = gram == null ? null : GramTiles.sums(r, gw, sc);
         // The driver only counts; the work is in stepBlock, called per GramTiles.STEP_ROWS rows, so that C2 compiles
         // it within a few passes. With the block's loops written here, the method was called once per pass
