@@ -95,8 +95,9 @@ final class FloatOps {
      * Packs the row at byte offset {@code o} (lh elements, r rounded up to LH) widened to double into
      * {@code xb[d …]}; the rest of its row of xb stays zero from the caller's one fill per call (a fill per row of a
      * few elements was 7 % of a float32 2 000 000 × 4 rank-4 run's samples). A method per row, called d1 times per
-     * pass, so that C2 compiles it within a pass or two; written in the per-call loop, it ran in C1 code, every vector a
-     * heap object, for hundreds of passes at each new rank (native-notes/startup.md, "Kernels called per block").
+     * pass, so that C2 compiles it within a pass or two; written in the per-call loop, it ran in C1 code, every
+     * vector a heap object, for hundreds of passes at each new rank (native-notes/startup.md, "Kernels called per
+     * block").
      */
     private static void widenRow(MemorySegment xs, long o, int lh, double[] xb, int d) {
         for (int c = 0; c < lh; c += LH) {
