@@ -212,11 +212,14 @@ final class FactorizeCommand implements Callable<Integer> {
                         && (train.nonZeros() == 0 || heldOut.nonZeros() == 0)) {
                     // each entry is held out with that chance: none trained on was "matrix M is all zeros", none
                     // held out a run reporting the RMSE of nothing; an M without entries is refused as such, no
-                    // fraction would help
+                    // fraction would help, and neither would one for a single entry, which no fraction splits (its
+                    // advice was a larger fraction, which holds it out and leaves none to train on)
+                    String advice = m.sparse().nonZeros() == 1
+                            ? "; no fraction splits a single stored entry: give held-out entries with --test FILE"
+                            : train.nonZeros() == 0 ? "; give a smaller fraction" : "; give a larger fraction";
                     throw new UsageException("--holdout " + plain(holdout) + ": held out " + heldOut.nonZeros()
                             + " of the " + m.sparse().nonZeros() + " stored entries, leaving " + (train.nonZeros() == 0
-                            ? "none to train on; give a smaller fraction" : "all to train on; give a larger fraction"),
-                            null);
+                            ? "none" : "all") + " to train on" + advice, null);
                 }
                 extra.put("storage", "sparse");
                 extra.put("nnz", train.nonZeros());

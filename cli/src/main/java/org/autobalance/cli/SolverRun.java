@@ -558,6 +558,17 @@ public final class SolverRun {
                     + "resolves in %s (about %.1g), so its change %s is not measured; more iterations (--max-iter) "
                     + "continue the descent", fact, now, dtype, resolution / 10, since);
         }
+        if (now - before.relativeError() > Math.sqrt(DType.parse(dtype).unitRoundoff())) {
+            // a rise beyond what the records resolve is no descent to continue: a power-law sampled completion at
+            // --schedule auto:0.25 oscillated, 0.48 to 0.51 over its last 300 of 3000 iterations, and was told
+            // "(-0.055 of it); more iterations (--max-iter) continue the descent"
+            boolean penalty = summary.get("objective") instanceof String o && o.contains(":")
+                    || summary.get("variant") instanceof String v && v.startsWith("regularized");
+            return String.format(Locale.ROOT, "%s: %s the relative error rose from %.7g to %.7g, so more iterations "
+                    + "need not lower it: a step too large for this M makes the iterates oscillate (give a smaller "
+                    + "one, --schedule)%s", fact, since, before.relativeError(), now,
+                    penalty ? ", or the penalty traded fit for smaller factors" : "");
+        }
         return String.format(Locale.ROOT, "%s: %s the relative error went from %.7g to %.7g (%.2g of it); more "
                 + "iterations (--max-iter) continue the descent", fact, since, before.relativeError(), now,
                 (before.relativeError() - now) / now);

@@ -400,6 +400,32 @@ class CommandLineTest {
     }
 
     /**
+     * A relative error that rose over the last tenth is not a descent to continue (a walkthrough's power-law sampled
+     * completion at --schedule auto:0.25 oscillated from 0.48 to 0.51 and was told "(-0.055 of it); more iterations
+     * (--max-iter) continue the descent"); a rise within what the records resolve (√u) still reads as before.
+     */
+    @Test
+    void theLimitsLineSaysWhenTheErrorRose() {
+        Map<String, Object> summary = new LinkedHashMap<>(Map.of("relative_error", 0.5115686, "iterations", 3000L,
+                "dtype", "float64", "schedule", "constant:3.97e-4", "objective", "observed", "variant",
+                "simultaneous"));
+        IterationRecord before = IterationRecord.builder().iteration(2700).relativeError(0.4835207).loss(1, true)
+                .build();
+        String line = SolverRun.limitReached(summary, before);
+        assertTrue(line.contains("over its last 300 iterations the relative error rose from 0.4835207 to 0.5115686, "
+                + "so more iterations need not lower it: a step too large for this M makes the iterates oscillate "
+                + "(give a smaller one, --schedule)"), line);
+        assertFalse(line.contains("continue the descent") || line.contains("penalty"), line);
+        summary.put("objective", "observed:20.0");
+        line = SolverRun.limitReached(summary, before);
+        assertTrue(line.endsWith(", or the penalty traded fit for smaller factors"), line);
+        summary.put("dtype", "float32");
+        summary.put("relative_error", 0.4835208);
+        line = SolverRun.limitReached(summary, before);
+        assertTrue(line.contains("went from 0.4835207 to 0.4835208") && line.contains("continue the descent"), line);
+    }
+
+    /**
      * The advice of a run that --max-iter ended before it learned anything names only what the user can change:
      * "leave --schedule out" where a schedule was given, a smaller LAMBDA where the variant is regularized (both were
      * said to a run with neither: a new user's finding).

@@ -236,6 +236,22 @@ class SparseCommandLineTest {
     }
 
     /** An empty --test file ran, reporting no held-out RMSE. */
+    @ParameterizedTest
+    @ValueSource(strings = {"0.5", "0.999"})
+    void aSingleStoredEntryIsNotToldToChangeTheHoldoutFraction(String fraction) throws IOException {
+        // a walkthrough's finding: "give a larger fraction" for an M of one entry, which no fraction can split
+        Path m = dir.resolve("one.mtx");
+        Files.writeString(m, "%%MatrixMarket matrix coordinate real general\n20 10 1\n3 4 2.5\n");
+        var r = run("factorize", "--input", m.toString(), "--rank", "1", "--objective", "observed", "--holdout",
+                fraction);
+        assertEquals(2, r.exitCode(), r.out() + r.err());
+        assertTrue(r.err().contains("no fraction splits a single stored entry: give held-out entries with --test "
+                + "FILE"), r.err());
+        assertFalse(r.err().contains("give a larger fraction") || r.err().contains("give a smaller fraction"),
+                r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
     @Test
     void anEmptyTestFileIsRefused() throws IOException {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
