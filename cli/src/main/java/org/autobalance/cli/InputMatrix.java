@@ -85,7 +85,7 @@ record InputMatrix(DenseMatrix dense, SparseMatrix sparse, String reason) implem
             SparseMatrix s = readSparse(path, dtype, what);
             if (observed || storage == Storage.SPARSE) {
                 return new InputMatrix(null, s, "sparse (" + (observed ? "--objective observed" : "--storage sparse")
-                        + ", " + s.nonZeros() + " stored entries)");
+                        + ", " + s.nonZeros() + " stored entr" + (s.nonZeros() == 1 ? "y)" : "ies)"));
             }
             double density = (double) s.nonZeros() / ((double) s.rows() * s.cols());
             long denseBytes = (long) s.rows() * DenseMatrix.strideOf(dtype, s.cols()) * dtype.bytes();

@@ -594,9 +594,10 @@ public final class SolverRun {
             IterationRecord[] records, Finished result, RunOutputs outputs, RunOutputs.Format outFormat)
             throws IOException {
         IterationRecord first = records[0];
-        printer.printf("%s (%s x %s, %s), rank %d: %s iterations, stopped: %s, %.2f s%n", label,
+        printer.printf("%s (%s x %s, %s), rank %d: %s iteration%s, stopped: %s, %.2f s%n", label,
                 summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
-                summary.get("stop_reason"), (Double) summary.get("seconds"));
+                summary.get("iterations") instanceof Number n && n.longValue() == 1 ? "" : "s", summary.get("stop_reason"),
+                (Double) summary.get("seconds"));
         if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
             printer.println(plateau(summary));
         }
@@ -629,8 +630,8 @@ public final class SolverRun {
         if (summary.get("best_test_iteration") instanceof Long bestAt && summary.get("test_rmse") instanceof Double now
                 && summary.get("best_test_rmse") instanceof Double lowest) {
             if (summary.containsKey("early_stop")) {
-                printer.printf("written: the factors after %d iterations, the lowest held-out RMSE of the run "
-                        + "(--early-stop %s)%n", bestAt, summary.get("early_stop"));
+                printer.printf("written: the factors after %d iteration%s, the lowest held-out RMSE of the run "
+                        + "(--early-stop %s)%n", bestAt, bestAt == 1 ? "" : "s", summary.get("early_stop"));
             } else if (now > lowest * 1.01) {
                 // with λ = 0 the held-out error falls to about the noise level, then rises as the noise is fitted
                 printer.printf("note: the held-out RMSE was lowest, %.6e, after %d iterations (now %.1f %% higher): "

@@ -235,7 +235,18 @@ class SparseCommandLineTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
-    /** An empty --test file ran, reporting no held-out RMSE. */
+    /** One stored entry and one iteration are said in the singular (a walk read "1 stored entries", "1 iterations"). */
+    @Test
+    void oneEntryAndOneIterationAreSingular() throws IOException {
+        Path m = dir.resolve("one.mtx");
+        Files.writeString(m, "%%MatrixMarket matrix coordinate real general\n20 10 1\n3 4 2.5\n");
+        var r = run("factorize", "--input", m.toString(), "--rank", "1", "--objective", "observed", "--max-iter", "1",
+                "--out", dir.resolve("o").toString());
+        assertEquals(0, r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("storage: sparse (--objective observed, 1 stored entry)"), r.out());
+        assertTrue(r.out().contains("rank 1: 1 iteration, stopped: max_iterations"), r.out());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0.5", "0.999"})
     void aSingleStoredEntryIsNotToldToChangeTheHoldoutFraction(String fraction) throws IOException {
@@ -252,6 +263,7 @@ class SparseCommandLineTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
+    /** An empty --test file ran, reporting no held-out RMSE. */
     @Test
     void anEmptyTestFileIsRefused() throws IOException {
         Path m = lowRankSample("m.mtx", 20, 10, 0.3, 4);
