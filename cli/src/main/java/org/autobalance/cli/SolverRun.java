@@ -594,10 +594,10 @@ public final class SolverRun {
             IterationRecord[] records, Finished result, RunOutputs outputs, RunOutputs.Format outFormat)
             throws IOException {
         IterationRecord first = records[0];
+        boolean one = summary.get("iterations") instanceof Number n && n.longValue() == 1;
         printer.printf("%s (%s x %s, %s), rank %d: %s iteration%s, stopped: %s, %.2f s%n", label,
                 summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
-                summary.get("iterations") instanceof Number n && n.longValue() == 1 ? "" : "s", summary.get("stop_reason"),
-                (Double) summary.get("seconds"));
+                one ? "" : "s", summary.get("stop_reason"), (Double) summary.get("seconds"));
         if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
             printer.println(plateau(summary));
         }
