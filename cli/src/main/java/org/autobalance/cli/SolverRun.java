@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.autobalance.io.internal.FileChecks;
 import org.autobalance.io.internal.RunLock;
 import org.autobalance.memory.DType;
@@ -646,6 +647,12 @@ public final class SolverRun {
         }
         printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                 summary.get("kernels"), summary.get("threads"));
+        if (summary.get("step_halved_at") instanceof List<?> halved && !halved.isEmpty()) {
+            printer.printf("note: the loss ran away at iteration%s %s: the run went back to its start with half the "
+                    + "step each time (the step that ran to the end: the schedule's / %d)%n", halved.size() == 1 ? ""
+                    : "s", halved.stream().map(String::valueOf).collect(Collectors.joining(", ")),
+                    1L << halved.size());
+        }
         if (outputs != null) {
             List<Path> written = outputs.commit(result.files(outFormat),
                     dir -> result.writeInto(dir, outFormat), summary);

@@ -349,6 +349,15 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * Tells the engine that U and V were written from outside its passes and steps (a restart from the start): the
+     * Grams a finished step added up are no longer theirs, so the next pass sweeps them again.
+     */
+    public void factorsRewritten() {
+        gramUStepped = false;
+        gramVStepped = false;
+    }
+
+    /**
      * The fused pass and its reduction: afterwards MV, MᵀU, {@link #gramU} and {@link #gramV} hold the values at the
      * current U, V. For the observed-entries loss "MV" and "MᵀU" hold −R_Ω·V and −R_Ωᵀ·U instead.
      *

@@ -587,7 +587,16 @@ public final class Factorizer {
                         writer -> writer.write(u, v));
             }
             if (early == null) {
-                iterate(c, engine, schedule, monitor, best, u, v);
+                // auto's back-off (IterationMonitor.runsAway): a run whose loss runs away goes back to its start,
+                // made again as at first, with half the step
+                double eta0 = schedule.eta(0);
+                Runnable restart = !(c.schedule() instanceof SpectralSchedule) ? null
+                        : () -> Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(c.seed(),
+                                sigma1Supplier, eta0, () -> {
+                                    engine.multiply();
+                                    return engine.mv();
+                                }));
+                iterate(c, engine, schedule, restart, monitor, best, u, v);
             } else {
                 monitor.stoppedBefore(early);
             }
@@ -674,8 +683,12 @@ public final class Factorizer {
         }
     }
 
-    /** The iterations, from the monitor's first to a stop or the limit. */
-    private static void iterate(Settings c, IterationEngine engine, StepSchedule schedule,
+    /**
+     * The iterations, from the monitor's first to a stop or the limit.
+     *
+     * @param restart makes U and V the run's start again, for auto's back-off; null for another schedule
+     */
+    private static void iterate(Settings c, IterationEngine engine, StepSchedule schedule, Runnable restart,
             IterationMonitor monitor, HeldOutBest best, DenseMatrix u, DenseMatrix v) {
         int r = c.rank();
         Variant variant = c.variant();
@@ -683,6 +696,7 @@ public final class Factorizer {
         double[] aV = new double[r * r];
         Objective.Observed observed = c.objective() instanceof Objective.Observed o ? o : null;
         long heldOutCount = c.heldOut() == null ? 0 : c.heldOut().nonZeros();
+        StepSchedule steps = Halved.of(schedule, monitor.stepScale());
         for (long t = monitor.first(); t < c.maxIterations(); t++) {
             double dotUMV = engine.fusedPass();
             double[] gramU = engine.gramU;
@@ -693,6 +707,14 @@ public final class Factorizer {
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared(() -> false) / 2
                     : monitor.identityLoss(dotUMV, gramU, gramV);
+            if (restart != null && monitor.runsAway(t, loss)) {
+                monitor.restarted(t);
+                restart.run();
+                engine.factorsRewritten();
+                steps = Halved.of(schedule, monitor.stepScale());
+                t--; // iteration t again, from the start
+                continue;
+            }
             double heldOutRmse = heldOutCount == 0 ? Double.NaN : Math.sqrt(engine.heldOutSquared() / heldOutCount);
             if (best != null) {
                 best.offer(t, heldOutRmse, u, v); // before this iteration's update: the RMSE is of these factors
@@ -704,7 +726,7 @@ public final class Factorizer {
                 }
             }
             monitor.observe(t, loss, gramU, gramV);
-            double eta = schedule.eta(t);
+            double eta = steps.eta(t);
             StepCoefficients.of(variant, gramU, gramV, aU, aV);
             if (observed != null) {
                 observed.adjust(gramU, gramV, aU, aV, r);
@@ -723,11 +745,28 @@ public final class Factorizer {
                 gradientSquared = engine.step(aU, aV, eta);
             }
             // a digest of U and V (SHA-256, MatrixDigest: O((d1 + d2)·r), no pass over M) for the stall test
-            if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse, schedule,
+            if (monitor.finish(t, eta, loss, exact, gradientSquared, heldOutRmse, steps,
                     () -> before.equals(MatrixDigest.of(u, v)))) {
                 return;
             }
         }
         monitor.exhausted();
+    }
+
+    /** A schedule's steps times 2^−k: auto's after k restarts of its back-off. */
+    private record Halved(StepSchedule schedule, double scale) implements StepSchedule {
+        static StepSchedule of(StepSchedule schedule, double scale) {
+            return scale == 1 ? schedule : new Halved(schedule, scale);
+        }
+
+        @Override
+        public double eta(long t) {
+            return schedule.eta(t) * scale;
+        }
+
+        @Override
+        public String describe() {
+            return schedule.describe();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.autobalance.solve;
 
+import java.util.List;
 import java.util.Map;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.internal.IterationMonitor;
@@ -104,6 +105,15 @@ public final class Result implements AutoCloseable {
     /** The schedule that ran, e.g. {@code constant:0.05}. */
     public String schedule() {
         return metrics.schedule();
+    }
+
+    /**
+     * The iterations at which the loss ran away under {@code auto} and the run went back to its start with half the
+     * step (the step that ran to the end is the schedule's times 2^−k after k of them); empty for a run that did not,
+     * and for the other schedules, which run as given.
+     */
+    public List<Long> stepHalvedAt() {
+        return metrics.stepHalvedAt();
     }
 
     /** The gradient method that ran, e.g. {@code alternating} (see {@link Variant}). */

@@ -6,6 +6,7 @@ import static org.autobalance.solve.internal.CheckpointWriter.fromBits;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.solve.Checkpoint;
@@ -27,9 +28,10 @@ public final class FactorCheckpoint {
      * The factorisation loop's state after {@code iteration} iterations.
      *
      * @param plateau the plateau test's state, null for an objective without one
+     * @param halvedAt the iterations at which auto's back-off halved the step
      */
     record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
-            EckartYoungCheck.State plateau, HeldOutBest heldOut) {
+            EckartYoungCheck.State plateau, HeldOutBest heldOut, List<Long> halvedAt) {
     }
 
     /**
@@ -42,7 +44,7 @@ public final class FactorCheckpoint {
         CheckpointWriter w = CheckpointWriter.start(KIND, progress.iteration(), progress.seconds(), inputHash,
                 config, every[0], every[1]).exact("sigma1", progress.sigma1())
                 .exact("reference_loss", progress.referenceLoss()).field("dtype", u.dtype().label())
-                .field("on_plateau", progress.onPlateau());
+                .field("on_plateau", progress.onPlateau()).field("step_halved_at", progress.halvedAt());
         if (progress.plateau() != null) {
             PlateauCheck.State p = progress.plateau().rationing();
             Map<String, Object> plateau = new LinkedHashMap<>();
@@ -64,6 +66,12 @@ public final class FactorCheckpoint {
     /** The divergence test's reference loss. */
     static double referenceLoss(Checkpoint c) {
         return CheckpointReader.exact(c, "reference_loss");
+    }
+
+    /** The iterations at which auto's back-off halved the step (none in a checkpoint from before it). */
+    static List<Long> halvedAt(Checkpoint c) {
+        return CheckpointReader.field(c, "step_halved_at") instanceof List<?> at
+                ? at.stream().map(t -> ((Number) t).longValue()).toList() : List.of();
     }
 
     /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */

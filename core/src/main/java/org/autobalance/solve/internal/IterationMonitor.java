@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,10 @@ import org.autobalance.solve.StopReason;
 public final class IterationMonitor {
     /** A loss this many times the reference loss max(f₀, ½‖M‖²) counts as divergence. */
     public static final double RUNAWAY_FACTOR = 1e6;
+    /** A loss above this many times the divergence reference is a step too long ({@link #runsAway}). */
+    public static final double RESTART_FACTOR = 2;
+    /** Restarts after which a run that still runs away is reported as diverged: η₀·2^−30 ≈ 10⁻⁹·η₀. */
+    public static final int MAX_HALVINGS = 30;
 
     /**
      * What ends a run besides convergence; the builders check each setting with the methods here.
@@ -337,10 +342,11 @@ public final class IterationMonitor {
         private final String variant;
         private final String initializer;
         private final String kernels;
+        private final List<Long> stepHalvedAt;
 
         private Summary(long iterations, StopReason stopReason, double loss, boolean lossExact, double relativeError,
                 double balance, double normU, double normV, double seconds, double sigma1, String schedule,
-                String variant, String initializer, String kernels) {
+                String variant, String initializer, String kernels, List<Long> stepHalvedAt) {
             this.iterations = iterations;
             this.stopReason = stopReason;
             this.loss = loss;
@@ -355,6 +361,12 @@ public final class IterationMonitor {
             this.variant = variant;
             this.initializer = initializer;
             this.kernels = kernels;
+            this.stepHalvedAt = List.copyOf(stepHalvedAt);
+        }
+
+        /** The iterations at which the run ran away and restarted with half the step ({@link #runsAway}). */
+        public List<Long> stepHalvedAt() {
+            return stepHalvedAt;
         }
 
         /** Updates performed (counting those before a resume). */
@@ -457,6 +469,9 @@ public final class IterationMonitor {
             s.put("kernels", kernels);
             s.put("threads", threads);
             s.put("objective", objective);
+            if (!stepHalvedAt.isEmpty()) {
+                s.put("step_halved_at", stepHalvedAt);
+            }
             return s;
         }
     }
@@ -535,6 +550,8 @@ public final class IterationMonitor {
     private final IterationRecord.Builder recordBuilder = IterationRecord.builder(); // every field set anew
     private double referenceLoss;
     private boolean onPlateau;
+    /** The iterations at which {@link #restarted} halved the step, in order. */
+    private final List<Long> halvedAt = new ArrayList<>();
     private double normUSquared;
     private double normVSquared;
     private double balance;
@@ -575,6 +592,9 @@ public final class IterationMonitor {
         this.secondsBefore = resume == null ? 0 : resume.seconds();
         this.referenceLoss = resume == null ? normMSquared / 2 : FactorCheckpoint.referenceLoss(resume);
         this.onPlateau = resume != null && FactorCheckpoint.onPlateau(resume);
+        if (resume != null) {
+            halvedAt.addAll(FactorCheckpoint.halvedAt(resume)); // none in a checkpoint from before the back-off
+        }
         if (resume != null && plateau != null) {
             plateau.restore(FactorCheckpoint.plateauState(resume));
         }
@@ -586,6 +606,42 @@ public final class IterationMonitor {
     /** The first iteration to run: 0, or that of the resumed checkpoint. */
     public long first() {
         return first;
+    }
+
+    /**
+     * Whether the loss of iterate t, about to be stepped, shows a step too long for this M ({@code --schedule auto}'s
+     * back-off, {@link #restarted}): not finite, or above {@value #RESTART_FACTOR} times the divergence reference
+     * max(½‖M‖², L₀). Gradient descent with a step that fits never climbs above its start (the descent lemma); a step
+     * too long for the most curved directions runs away (a completion whose popular columns were stored in full
+     * diverged at iteration 65 with the default step). Rises below that are left alone: on a smaller M of that kind
+     * the default step's loss rose to twice its lowest and still converged, in half the iterations of the halved step.
+     * Not asked at the run's first iteration, before {@link #observe} fixes the reference.
+     *
+     * @param t the iteration
+     * @param loss the loss of iterate t, before {@link #observe}
+     */
+    public boolean runsAway(long t, double loss) {
+        return t > 0 && (!Double.isFinite(loss) || loss > RESTART_FACTOR * referenceLoss);
+    }
+
+    /**
+     * Notes that the run goes back to its start with half the step at iteration {@code t} (after
+     * {@link #runsAway}); {@link #stepScale} halves.
+     *
+     * @throws DivergenceException after {@value #MAX_HALVINGS} halvings: a run that still runs away then does so for
+     *         no reason a step explains
+     */
+    public void restarted(long t) {
+        if (halvedAt.size() == MAX_HALVINGS) {
+            throw new DivergenceException(t, "the loss ran away although the step was halved " + MAX_HALVINGS
+                    + " times", last);
+        }
+        halvedAt.add(t);
+    }
+
+    /** The factor of the schedule's step: 2^−k after k restarts ({@link #restarted}). */
+    public double stepScale() {
+        return Math.scalb(1.0, -halvedAt.size());
     }
 
     /** ½‖UVᵀ − M‖²_F by the one-pass identity ½(‖M‖²_F − 2⟨U, MV⟩ + ⟨UᵀU, VᵀV⟩). */
@@ -827,7 +883,7 @@ public final class IterationMonitor {
                 Math.sqrt(Math.max(residualSquared, 0.0) / normMSquared),
                 SmallLinearAlgebra.distance(gramU, gramV), Math.sqrt(SmallLinearAlgebra.trace(gramU, r)),
                 Math.sqrt(SmallLinearAlgebra.trace(gramV, r)), seconds, sigma1, schedule, variant, initializer,
-                kernels);
+                kernels, halvedAt);
     }
 
     /**
@@ -862,7 +918,8 @@ public final class IterationMonitor {
         Saving s = saving;
         CheckpointPolicy p = s.policy();
         FactorCheckpoint.Progress progress = new FactorCheckpoint.Progress(done, s.sigma1().getAsDouble(),
-                referenceLoss, seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest);
+                referenceLoss, seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest,
+                List.copyOf(halvedAt));
         double[] every = {p.everyIterations(), p.seconds()};
         CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) ->
                 FactorCheckpoint.write(p.dir(), u, v, progress, s.inputHash(), s.configuration(), every)));
