@@ -544,19 +544,22 @@ public final class Factorizer {
                 schedule = schedule.resolve(sigma1Supplier.getAsDouble() * c.variant().curvatureScale(), c.rank());
                 early = IterationMonitor.cancellation(c.cancelToken());
             }
+            // the run's start, made again by auto's back-off (IterationMonitor.runsAway) after the warm-up's test.
+            // The initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
+            StepSchedule resolved = schedule;
+            Runnable start = () -> Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(
+                    c.seed(), sigma1Supplier, resolved.eta(0), () -> {
+                        warm[0] = true;
+                        engine.multiply();
+                        return engine.mv();
+                    }));
             if (resume != null) {
                 resume.restore(u, v);
                 if (best != null) {
                     best.restoreFrom(resume);
                 }
             } else if (early == null) {
-                // the initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
-                Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(c.seed(), sigma1Supplier,
-                        schedule.eta(0), () -> {
-                            warm[0] = true;
-                            engine.multiply();
-                            return engine.mv();
-                        }));
+                start.run();
                 early = IterationMonitor.cancellation(c.cancelToken());
             }
 
@@ -587,16 +590,9 @@ public final class Factorizer {
                         writer -> writer.write(u, v));
             }
             if (early == null) {
-                // auto's back-off (IterationMonitor.runsAway): a run whose loss runs away goes back to its start,
-                // made again as at first, with half the step
-                double eta0 = schedule.eta(0);
-                Runnable restart = !(c.schedule() instanceof SpectralSchedule) ? null
-                        : () -> Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(c.seed(),
-                                sigma1Supplier, eta0, () -> {
-                                    engine.multiply();
-                                    return engine.mv();
-                                }));
-                iterate(c, engine, schedule, restart, monitor, best, u, v);
+                // auto's back-off: a run whose loss runs away goes back to its start with half the step
+                iterate(c, engine, schedule, c.schedule() instanceof SpectralSchedule ? start : null, monitor, best,
+                        u, v);
             } else {
                 monitor.stoppedBefore(early);
             }
