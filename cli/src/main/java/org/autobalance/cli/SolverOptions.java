@@ -39,9 +39,10 @@ public final class SolverOptions {
                     + "decay:ETA0,DELTA (eta_t = ETA0/(t+1)^(1/2+DELTA), 0 < DELTA <= 1/2), or theory:EPS,DELTA "
                     + "(the decay whose summed balance drift is at most EPS/2: ETA0 = c/sigma1 with "
                     + "c = sqrt(EPS/(4r(1+sqrt r)(1+1/(2 DELTA)) sigma1))). Default: ${DEFAULT-VALUE}.",
-                "auto backs off: when the loss becomes non-finite or exceeds twice max(|M|^2/2, L_0), the factors "
-                    + "go back to the start and eta halves (summary: step_halved_at; 30 halvings at most, then the "
-                    + "run fails as diverged). The others run as given."})
+                "auto backs off: when the loss becomes non-finite or exceeds twice max(|M|^2/2, L_0), or has not "
+                    + "come within twice its lowest for max(1000, half the run) iterations, the factors go back to "
+                    + "the start and eta halves (summary: step_halved_at; 30 halvings at most, then the run fails as "
+                    + "diverged). The others run as given."})
     String schedule;
 
     @Option(names = "--variant", paramLabel = "SPEC", defaultValue = "simultaneous",

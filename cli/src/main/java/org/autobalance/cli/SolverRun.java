@@ -648,8 +648,9 @@ public final class SolverRun {
         printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                 summary.get("kernels"), summary.get("threads"));
         if (summary.get("step_halved_at") instanceof List<?> halved && !halved.isEmpty()) {
-            printer.printf("note: the loss ran away at iteration%s %s: the run went back to its start with half the "
-                    + "step each time (the step that ran to the end: the schedule's / %d)%n", halved.size() == 1 ? ""
+            printer.printf("note: the loss ran away or oscillated at iteration%s %s: the run went back to its start "
+                    + "with half the step each time (the step that ran to the end: the schedule's / %d)%n",
+                    halved.size() == 1 ? ""
                     : "s", halved.stream().map(String::valueOf).collect(Collectors.joining(", ")),
                     1L << halved.size());
         }

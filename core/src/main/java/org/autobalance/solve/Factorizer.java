@@ -544,7 +544,8 @@ public final class Factorizer {
                 schedule = schedule.resolve(sigma1Supplier.getAsDouble() * c.variant().curvatureScale(), c.rank());
                 early = IterationMonitor.cancellation(c.cancelToken());
             }
-            // the run's start, made again by auto's back-off (IterationMonitor.runsAway) after the warm-up's test.
+            // the run's start, made again by auto's back-off (IterationMonitor.runsAway and .oscillates) after the
+            // warm-up's test.
             // The initialiser may ask for M·V of a V it wrote (Ward–Kolda's X₀ = MΦ/…): one fused pass gives it
             StepSchedule resolved = schedule;
             Runnable start = () -> Initialization.initialize(c.initializer(), u, v, new Initialization.Setup(
@@ -590,7 +591,8 @@ public final class Factorizer {
                         writer -> writer.write(u, v));
             }
             if (early == null) {
-                // auto's back-off: a run whose loss runs away goes back to its start with half the step
+                // auto's back-off: a run whose loss runs away, or oscillates for long, goes back to its start with
+                // half the step
                 iterate(c, engine, schedule, c.schedule() instanceof SpectralSchedule ? start : null, monitor, best,
                         u, v);
             } else {
@@ -703,7 +705,7 @@ public final class Factorizer {
             boolean exact = observed != null || c.exactLossEvery() > 0 && t % c.exactLossEvery() == 0;
             double loss = observed != null ? 0.5 * dotUMV : exact ? engine.residualSquared(() -> false) / 2
                     : monitor.identityLoss(dotUMV, gramU, gramV);
-            if (restart != null && monitor.runsAway(t, loss)) {
+            if (restart != null && (monitor.runsAway(t, loss) || monitor.oscillates(t, loss))) {
                 monitor.restarted(t);
                 restart.run();
                 engine.factorsRewritten();

@@ -108,9 +108,9 @@ public final class Result implements AutoCloseable {
     }
 
     /**
-     * The iterations at which the loss ran away under {@code auto} and the run went back to its start with half the
-     * step (the step that ran to the end is the schedule's times 2^−k after k of them); empty for a run that did not,
-     * and for the other schedules, which run as given.
+     * The iterations at which the loss ran away, or oscillated far above its lowest for long, under {@code auto} and
+     * the run went back to its start with half the step (the step that ran to the end is the schedule's times 2^−k
+     * after k of them); empty for a run that did not, and for the other schedules, which run as given.
      */
     public List<Long> stepHalvedAt() {
         return metrics.stepHalvedAt();

@@ -29,9 +29,12 @@ public final class FactorCheckpoint {
      *
      * @param plateau the plateau test's state, null for an objective without one
      * @param halvedAt the iterations at which auto's back-off halved the step
+     * @param lowestLoss the lowest loss since the start or the last halving, for the oscillation test
+     * @param nearLowestAt the last iteration whose loss was near it
      */
     record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
-            EckartYoungCheck.State plateau, HeldOutBest heldOut, List<Long> halvedAt) {
+            EckartYoungCheck.State plateau, HeldOutBest heldOut, List<Long> halvedAt, double lowestLoss,
+            long nearLowestAt) {
     }
 
     /**
@@ -44,7 +47,8 @@ public final class FactorCheckpoint {
         CheckpointWriter w = CheckpointWriter.start(KIND, progress.iteration(), progress.seconds(), inputHash,
                 config, every[0], every[1]).exact("sigma1", progress.sigma1())
                 .exact("reference_loss", progress.referenceLoss()).field("dtype", u.dtype().label())
-                .field("on_plateau", progress.onPlateau()).field("step_halved_at", progress.halvedAt());
+                .field("on_plateau", progress.onPlateau()).field("step_halved_at", progress.halvedAt())
+                .exact("lowest_loss", progress.lowestLoss()).field("near_lowest_at", progress.nearLowestAt());
         if (progress.plateau() != null) {
             PlateauCheck.State p = progress.plateau().rationing();
             Map<String, Object> plateau = new LinkedHashMap<>();
@@ -72,6 +76,17 @@ public final class FactorCheckpoint {
     static List<Long> halvedAt(Checkpoint c) {
         return CheckpointReader.field(c, "step_halved_at") instanceof List<?> at
                 ? at.stream().map(t -> ((Number) t).longValue()).toList() : List.of();
+    }
+
+    /** The oscillation test's lowest loss (+∞, none yet, in a checkpoint from before the test). */
+    static double lowestLoss(Checkpoint c) {
+        return CheckpointReader.field(c, "lowest_loss") == null ? Double.POSITIVE_INFINITY
+                : CheckpointReader.exact(c, "lowest_loss");
+    }
+
+    /** The last iteration whose loss was near the lowest ({@code first} in a checkpoint from before the test). */
+    static long nearLowestAt(Checkpoint c, long first) {
+        return CheckpointReader.field(c, "near_lowest_at") instanceof Number at ? at.longValue() : first;
     }
 
     /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */

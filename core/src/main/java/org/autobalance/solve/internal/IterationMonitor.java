@@ -64,6 +64,11 @@ public final class IterationMonitor {
     public static final double RESTART_FACTOR = 2;
     /** Restarts after which a run that still runs away is reported as diverged: η₀·2^−30 ≈ 10⁻⁹·η₀. */
     public static final int MAX_HALVINGS = 30;
+    /**
+     * The fewest iterations without a loss near the lowest after which a run oscillates ({@link #oscillates}): more
+     * than the longest such stretch of 81 completions at the edge of stability that went on to descend (1158).
+     */
+    public static final long OSCILLATION_ITERATIONS = 1000;
 
     /**
      * What ends a run besides convergence; the builders check each setting with the methods here.
@@ -364,7 +369,7 @@ public final class IterationMonitor {
             this.stepHalvedAt = List.copyOf(stepHalvedAt);
         }
 
-        /** The iterations at which the run ran away and restarted with half the step ({@link #runsAway}). */
+        /** The iterations at which the run restarted with half the step ({@link #runsAway}, {@link #oscillates}). */
         public List<Long> stepHalvedAt() {
             return stepHalvedAt;
         }
@@ -552,6 +557,10 @@ public final class IterationMonitor {
     private boolean onPlateau;
     /** The iterations at which {@link #restarted} halved the step, in order. */
     private final List<Long> halvedAt = new ArrayList<>();
+    /** The lowest loss since the run's start or its last restart ({@link #oscillates}). */
+    private double lowestLoss = Double.POSITIVE_INFINITY;
+    /** The last iteration whose loss was near {@link #lowestLoss} ({@link #nearLowest}). */
+    private long nearLowestAt;
     private double normUSquared;
     private double normVSquared;
     private double balance;
@@ -594,6 +603,9 @@ public final class IterationMonitor {
         this.onPlateau = resume != null && FactorCheckpoint.onPlateau(resume);
         if (resume != null) {
             halvedAt.addAll(FactorCheckpoint.halvedAt(resume)); // none in a checkpoint from before the back-off
+            // a checkpoint from before the oscillation test: the test counts from the resume
+            lowestLoss = FactorCheckpoint.lowestLoss(resume);
+            nearLowestAt = FactorCheckpoint.nearLowestAt(resume, first);
         }
         if (resume != null && plateau != null) {
             plateau.restore(FactorCheckpoint.plateauState(resume));
@@ -625,8 +637,35 @@ public final class IterationMonitor {
     }
 
     /**
+     * Whether the loss of iterate t, about to be stepped, shows a step too long that neither runs away
+     * ({@link #runsAway}) nor settles, for {@code --schedule auto}'s back-off: no loss near the lowest since the run's
+     * start or last restart ({@link #nearLowest}) for the last max({@value #OSCILLATION_ITERATIONS}, half of the
+     * iterations since then), t's included. A completion whose popular columns were stored in full, halved once,
+     * wandered between relative errors 0.34 and 0.59 after reaching 0.19 at iteration 209, to its limit; runs at the
+     * edge of stability that go on to descend come back near their lowest within the limit (81 completions of
+     * 2000–3000 × 400–1500 with 1–10 full columns, native-notes/reliability.md, fortieth session).
+     *
+     * @param t the iteration
+     * @param loss the loss of iterate t, before {@link #observe}
+     */
+    public boolean oscillates(long t, double loss) {
+        long startedAt = halvedAt.isEmpty() ? 0 : halvedAt.get(halvedAt.size() - 1);
+        return !nearLowest(Math.min(lowestLoss, loss), loss)
+                && t - nearLowestAt >= Math.max(OSCILLATION_ITERATIONS, (t - startedAt) / 2);
+    }
+
+    /**
+     * Whether {@code loss} is near {@code lowest}: within twice it, plus 10⁻⁶·½‖M‖² (a relative error of 10⁻³), so
+     * that a loss at its rounding floor (the identity's value, a few u·‖M‖² from the true one, can be 0 or below) is
+     * near whatever its lowest: a converged run left going with {@code tolerance(0)} is not taken for oscillating.
+     */
+    private boolean nearLowest(double lowest, double loss) {
+        return loss <= 2 * lowest + 1e-6 * normMSquared / 2;
+    }
+
+    /**
      * Notes that the run goes back to its start with half the step at iteration {@code t} (after
-     * {@link #runsAway}); {@link #stepScale} halves.
+     * {@link #runsAway} or {@link #oscillates}); {@link #stepScale} halves.
      *
      * @throws DivergenceException after {@value #MAX_HALVINGS} halvings: a run that still runs away then does so for
      *         no reason a step explains
@@ -637,6 +676,8 @@ public final class IterationMonitor {
                     + " times", last);
         }
         halvedAt.add(t);
+        lowestLoss = Double.POSITIVE_INFINITY;
+        nearLowestAt = t;
     }
 
     /** The factor of the schedule's step: 2^−k after k restarts ({@link #restarted}). */
@@ -669,6 +710,10 @@ public final class IterationMonitor {
             throw new DivergenceException(t, String.format(Locale.ROOT,
                     "the loss grew to %.6g, over %.0g times its reference "
                     + "%.6g", loss, RUNAWAY_FACTOR, referenceLoss), last);
+        }
+        lowestLoss = Math.min(lowestLoss, loss);
+        if (nearLowest(lowestLoss, loss)) {
+            nearLowestAt = t;
         }
         System.arraycopy(gramU, 0, this.gramU, 0, r * r);
         System.arraycopy(gramV, 0, this.gramV, 0, r * r);
@@ -919,7 +964,7 @@ public final class IterationMonitor {
         CheckpointPolicy p = s.policy();
         FactorCheckpoint.Progress progress = new FactorCheckpoint.Progress(done, s.sigma1().getAsDouble(),
                 referenceLoss, seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest,
-                List.copyOf(halvedAt));
+                List.copyOf(halvedAt), lowestLoss, nearLowestAt);
         double[] every = {p.everyIterations(), p.seconds()};
         CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) ->
                 FactorCheckpoint.write(p.dir(), u, v, progress, s.inputHash(), s.configuration(), every)));
