@@ -131,7 +131,10 @@ public final class Checkpoint {
         return ((Number) header.get("iteration")).longValue();
     }
 
-    /** The configuration the checkpoint was written with (keys as in {@code summary.json}). */
+    /**
+     * The configuration the checkpoint was written with (keys as in {@code summary.json}): whole-number settings (the
+     * shape, rank, seed, threads, …) as {@link Long}s, the others as {@link Double}s, strings and booleans, as written.
+     */
     public Map<String, Object> configuration() {
         @SuppressWarnings("unchecked")
         Map<String, Object> config = (Map<String, Object>) header.get("config");
@@ -365,7 +368,7 @@ public final class Checkpoint {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> h = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
-                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
+                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8), true);
             header = h;
             long offset = readBlocks(header, blocks);
             if (offset != payload.length) {
@@ -459,7 +462,7 @@ public final class Checkpoint {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> header = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
-                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
+                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8), true);
             return Math.addExact(headerEnd + 1L + DIGEST_BYTES, readBlocks(header, new LinkedHashMap<>()));
         } catch (RuntimeException e) {
             return -1;
