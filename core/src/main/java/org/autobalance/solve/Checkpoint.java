@@ -254,8 +254,9 @@ public final class Checkpoint {
             if (!same && e.getKey().equals(Factorizer.HELD_OUT)) {
                 throw new IllegalArgumentException("the checkpoint was written " + (saved == null
                         ? "without held-out entries, this run has some: resume without them"
-                        : "with other held-out entries (their SHA-256 differs): resume with the same ones (--holdout "
-                                + "FRACTION and --seed, or --test FILE)"));
+                        : "with other held-out entries (their SHA-256 differs): resume with the same ones "
+                                + "(Builder.heldOut; on the command line the same --holdout FRACTION and --seed, or "
+                                + "--test FILE)"));
             }
             if (!same) {
                 throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)

@@ -241,7 +241,8 @@ class EarlyStoppingTest {
             e = assertThrows(IllegalArgumentException.class, () -> SETTINGS.apply(Factorizer.builder(observed, RANK))
                     .heldOut(other).earlyStopping(PATIENCE).resumeFrom(saved).build());
             assertEquals("the checkpoint was written with other held-out entries (their SHA-256 differs): resume with "
-                    + "the same ones (--holdout FRACTION and --seed, or --test FILE)", e.getMessage());
+                    + "the same ones (Builder.heldOut; on the command line the same --holdout FRACTION and --seed, or "
+                    + "--test FILE)", e.getMessage());
         }
         // a checkpoint written before the held-out entries' digest was recorded resumes with them, bit for bit: they
         // cannot be compared, and a refusal would strand it (its advice, to resume without them, cannot be followed)

@@ -630,8 +630,9 @@ class NetworkCommandTest {
         }
         Run plain = run("network", "--data", data, "--layers", "dense:3,relu,dense:2", "--threads", "1");
         assertEquals(Main.EXIT_USAGE, plain.exitCode(), plain.err());
-        assertEquals("autobalance: error: the inputs X are all zeros: without --bias the network's output is 0 "
-                + "whatever its weights (--bias fits the targets' mean)\n", plain.err());
+        assertEquals("autobalance: error: the inputs X are all zeros: without biases the network's output is 0 "
+                + "whatever its weights (biases fit the targets' mean: Builder.biases(true); --bias on the command "
+                + "line)\n", plain.err());
     }
 
     /**
