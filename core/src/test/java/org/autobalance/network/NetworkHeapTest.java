@@ -140,8 +140,8 @@ class NetworkHeapTest {
             String layers = "dense:50000,relu,dense:50000,relu,dense:1";
             assertEquals("layer 2 is 50000 x 50001 with its bias: the plateau check copies it into a Java array, "
                     + "which holds at most 2147483639 elements; give the tolerance 0 (Builder.tolerance; --tol on the "
-                    + "command line) to train it without the check, or narrower layers", assertThrows(IllegalArgumentException.class,
-                            () -> build(x, y, layers, true, 1e-6)).getMessage());
+                    + "command line) to train it without the check, or narrower layers",
+                    assertThrows(IllegalArgumentException.class, () -> build(x, y, layers, true, 1e-6)).getMessage());
             build(x, y, layers, true, 0);
         }
     }

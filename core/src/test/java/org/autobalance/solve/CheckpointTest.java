@@ -580,7 +580,8 @@ class CheckpointTest {
 
     /**
      * A library caller reads the configuration's whole-number settings as whole numbers: the rank came back as the
-     * double 4.0 ({@code (Long) get("rank")} threw, {@code get("rank").equals(4L)} was false), the tolerance as written.
+     * double 4.0 ({@code (Long) get("rank")} threw, {@code get("rank").equals(4L)} was false); the tolerance as
+     * written.
      */
     @Test
     void theConfigurationGivesWholeNumbersAsLongs() throws IOException {
