@@ -599,6 +599,12 @@ public final class SolverRun {
         printer.printf("%s (%s x %s, %s), rank %d: %s iteration%s, stopped: %s, %.2f s%n", label,
                 summary.get("d1"), summary.get("d2"), summary.get("dtype"), rank, summary.get("iterations"),
                 one ? "" : "s", summary.get("stop_reason"), (Double) summary.get("seconds"));
+        if (summary.containsKey("early_stop") && summary.get("factors_iteration") instanceof Long at) {
+            // before the metrics, which are of this iterate: "95 iterations" then the metrics read as the 95th's
+            printer.printf("written, and measured below: the factors after %d iteration%s, the lowest held-out RMSE "
+                    + "of the run (--early-stop %s; summary.json: factors_iteration)%n", at, at == 1 ? "" : "s",
+                    summary.get("early_stop"));
+        }
         if (StopReason.PLATEAU.label().equals(summary.get("stop_reason"))) {
             printer.println(plateau(summary));
         }
@@ -624,16 +630,17 @@ public final class SolverRun {
         }
         Object objective = summary.get("objective");
         if (objective != null && !objective.equals("full")) {
-            printer.printf("objective %s: loss and relative error over the observed entries%s%n", objective,
+            printer.printf("objective %s: loss and relative error over the observed entries%s%s%n", objective,
                     summary.get("test_rmse") instanceof Double rmse
-                            ? String.format(", held-out RMSE %.6e", rmse) : "");
+                            ? String.format(Locale.ROOT, ", held-out RMSE %.6e", rmse) : "",
+                    summary.get("penalty") instanceof Double penalty
+                            && summary.get("objective_value") instanceof Double value
+                            ? String.format(Locale.ROOT, "; penalty LAMBDA/2*(|U|_F^2 + |V|_F^2) %.6e, loss + penalty "
+                                    + "(the objective minimised) %.6e", penalty, value) : "");
         }
         if (summary.get("best_test_iteration") instanceof Long bestAt && summary.get("test_rmse") instanceof Double now
                 && summary.get("best_test_rmse") instanceof Double lowest) {
-            if (summary.containsKey("early_stop")) {
-                printer.printf("written: the factors after %d iteration%s, the lowest held-out RMSE of the run "
-                        + "(--early-stop %s)%n", bestAt, bestAt == 1 ? "" : "s", summary.get("early_stop"));
-            } else if (now > lowest * 1.01) {
+            if (!summary.containsKey("early_stop") && now > lowest * 1.01) {
                 // with λ = 0 the held-out error falls to about the noise level, then rises as the noise is fitted
                 printer.printf("note: the held-out RMSE was lowest, %.6e, after %d iterations (now %.1f %% higher): "
                         + "--early-stop PATIENCE writes the factors of that iterate%n", lowest, bestAt,

@@ -41,8 +41,8 @@ import org.autobalance.memory.Float32RangeException;
  *       parsed as a double, so the two readers give the same matrix for the same numbers. A float64 value beyond
  *       the float32 range (|x| &gt; 3.4028235e38, which would round to infinity) is rejected with its row, column
  *       and value.</li>
- *   <li>NaN and infinities are rejected with the position of the first one in row-major order (1-based), as the
- *       Matrix Market reader rejects them.</li>
+ *   <li>NaN and infinities are rejected with the position of the first one in row-major order (0-based, as NumPy
+ *       indexes the array, and said so), as the Matrix Market reader rejects them.</li>
  *   <li>The file is mapped, never parsed element by element: the size the header declares is checked against the
  *       file size before anything is allocated (a header that lies, a truncated file or bytes after the data give a
  *       clear error, not a huge allocation), then C-order rows of the matrix's dtype are copied in bulk into the
@@ -81,7 +81,7 @@ public final class Npy {
     /**
      * As {@link #read(Path, DType)} for a file of rows of a larger matrix M whose row 0 is M's row {@code firstRow}
      * (0-based), as a shard of a directory of {@code .npy} row blocks is: a value refused is placed by M's row, and the
-     * file is named with where its rows start in M ("part-00002.npy (its row 1 is row 27 of M)").
+     * file is named with where its rows start in M ("part-00002.npy (its row 0 is row 26 of M)").
      *
      * @throws IllegalArgumentException if {@code firstRow} is negative
      */
@@ -90,7 +90,7 @@ public final class Npy {
         if (firstRow < 0) {
             throw new IllegalArgumentException("first row must be non-negative, got " + firstRow);
         }
-        return read(path, dtype, path + " (its row 1 is row " + (firstRow + 1) + " of M)", firstRow);
+        return read(path, dtype, path + " (its row 0 is row " + firstRow + " of M)", firstRow);
     }
 
     /** {@link #read(Path, DType)}, naming the file {@code source} in the messages of its contents. */
@@ -223,8 +223,8 @@ public final class Npy {
         int[] nonFinite = m.firstNonFinite();
         if (nonFinite != null) {
             throw new IllegalArgumentException("cannot write " + path + ": non-finite value "
-                    + m.get(nonFinite[0], nonFinite[1]) + " at row " + (nonFinite[0] + 1) + ", column "
-                    + (nonFinite[1] + 1) + " (1-based), which no reader of this project accepts");
+                    + m.get(nonFinite[0], nonFinite[1]) + at(nonFinite[0], nonFinite[1])
+                    + ", which no reader of this project accepts");
         }
         DType dtype = m.dtype();
         byte[] header = NpyHeader.encode(dtype == DType.FLOAT32 ? "<f4" : "<f8", false,
@@ -312,11 +312,13 @@ public final class Npy {
     }
 
     /**
-     * A 0-based position as this reader reports it: 1-based, as the Matrix Market reader does, and said so, as the
-     * {@code .npz} reader does — a NumPy user reads positions 0-based and looked one row and column too far.
+     * A position as this reader reports it: 0-based, as NumPy indexes the array (and the {@code .npz} reader names its
+     * positions), and said so. Unsaid 1-based rows sent a NumPy user one row and column too far; said 1-based ones
+     * still differed from the {@code .npz} reader's 0-based indices. The Matrix Market and delimited-text readers
+     * stay 1-based: their formats number rows, columns and lines from 1.
      */
     private static String at(long row, long column) {
-        return " at row " + (row + 1) + ", column " + (column + 1) + " (1-based)";
+        return " at row " + row + ", column " + column + " (0-based)";
     }
 
     private static ValueLayout unaligned(int bytes, ByteOrder order) {

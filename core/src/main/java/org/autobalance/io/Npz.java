@@ -251,8 +251,8 @@ public final class Npz {
         for (int o = 0; o < outer; o++) {
             long to = indptr.integer();
             if (to < from) {
-                throw new MatrixFormatException(source, "indptr decreases at position " + (o + 1) + " (" + from
-                        + " then " + to + ")");
+                throw new MatrixFormatException(source, "indptr decreases at index " + (o + 1) + ": indptr["
+                        + (o + 1) + "] = " + to + " is below indptr[" + o + "] = " + from);
             }
             // a later decrease would be caught, but only after reading indices beyond their end (NpzFuzzTest)
             if (to > nnz) {
@@ -266,8 +266,8 @@ public final class Npz {
                             + (inner - 1));
                 }
                 double x = data.number();
-                b.add((int) in, csr ? checked(x, o, (int) in, dtype, source)
-                        : checked(x, (int) in, o, dtype, source));
+                b.add((int) in, csr ? checked(x, k, o, (int) in, dtype, source)
+                        : checked(x, k, (int) in, o, dtype, source));
             }
             b.endRow();
             from = to;
@@ -313,7 +313,7 @@ public final class Npz {
                             throw new MatrixFormatException(source, "entry " + k + " at (" + i + ", " + j + ") is "
                                     + "outside the " + rows + " x " + cols + " shape (0-based)");
                         }
-                        b.add((int) i, (int) j, checked(data.number(), (int) i, (int) j, dtype, source));
+                        b.add((int) i, (int) j, checked(data.number(), k, (int) i, (int) j, dtype, source));
                     }
                     for (NpzMember m : List.of(data, row, col)) {
                         m.finish();
@@ -354,15 +354,19 @@ public final class Npz {
     }
 
     private static MatrixFormatException duplicatesOverflow(String source, long i, long j, DType dtype) {
-        return new MatrixFormatException(source, "the entries at row " + (i + 1) + ", column " + (j + 1)
-                + " sum to a value that overflows " + dtype.label());
+        return new MatrixFormatException(source, "the entries at row " + i + ", column " + j + " (0-based) sum to a "
+                + "value that overflows " + dtype.label());
     }
 
-    /** {@code x}, the value at (i, j), unless it is not finite or (as float32) overflows. */
-    private static double checked(double x, int i, int j, DType dtype, String source) throws MatrixFormatException {
+    /**
+     * {@code x}, the value {@code data[k]} at (i, j), unless it is not finite or (as float32) overflows. Positions are
+     * 0-based, as every position this reader names (indices, indptr, entries): scipy's and NumPy's convention.
+     */
+    private static double checked(double x, long k, int i, int j, DType dtype, String source)
+            throws MatrixFormatException {
         if (!Double.isFinite(x) || dtype == DType.FLOAT32 && Float.isInfinite((float) x)) {
             throw new MatrixFormatException(source, "non-finite value " + x + (Double.isFinite(x) ? " (overflows "
-                    + "float32)" : "") + " at row " + (i + 1) + ", column " + (j + 1) + " (1-based)");
+                    + "float32)" : "") + " at data[" + k + "], row " + i + ", column " + j + " (0-based)");
         }
         return x;
     }

@@ -102,7 +102,17 @@ public final class Json {
      *         offset; no other exception
      */
     public static Object parse(String text) {
-        Parser p = new Parser(text);
+        return parse(text, false);
+    }
+
+    /**
+     * As {@link #parse(String)}, and with {@code integersAsLongs} every integer written without a fraction or an
+     * exponent within the long range becomes a {@link Long} (what {@link #object} writes for an {@code Integer} or a
+     * {@code Long}; a {@code Double} is always written with one), so that the types come back as written: a
+     * checkpoint's configuration gave a library caller its rank as the double 4.0.
+     */
+    public static Object parse(String text, boolean integersAsLongs) {
+        Parser p = new Parser(text, integersAsLongs);
         Object v = p.value(0);
         p.space();
         if (p.i != text.length()) {
@@ -115,10 +125,12 @@ public final class Json {
     private static final class Parser {
         private static final int MAX_DEPTH = 512;
         private final String s;
+        private final boolean integersAsLongs;
         private int i;
 
-        Parser(String s) {
+        Parser(String s, boolean integersAsLongs) {
             this.s = s;
+            this.integersAsLongs = integersAsLongs;
         }
 
         Object value(int depth) {
@@ -239,11 +251,11 @@ public final class Json {
                 i = start;
                 throw error("number " + token + " is beyond the double range");
             }
-            if (Math.abs(value) >= 0x1p53 && token.matches("-?[0-9]+")) {
+            if ((integersAsLongs || Math.abs(value) >= 0x1p53) && token.matches("-?[0-9]+")) {
                 try {
                     long whole = Long.parseLong(token);
                     // the nearest double, converted back; 2^63 converts back to Long.MAX_VALUE, which it is not
-                    if (value == 0x1p63 || (long) value != whole) {
+                    if (integersAsLongs || value == 0x1p63 || (long) value != whole) {
                         return whole;
                     }
                 } catch (NumberFormatException beyondLong) {

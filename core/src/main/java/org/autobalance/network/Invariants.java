@@ -68,8 +68,9 @@ final class Invariants {
             if (rows * cols > NativeMemory.MAX_ARRAY_LENGTH) {
                 throw new IllegalArgumentException("layer " + h + " is " + rows + " x " + cols + (cols > l.fanIn()
                         ? " with its bias" : "") + ": the plateau check copies it into a Java array, which holds at "
-                        + "most " + NativeMemory.MAX_ARRAY_LENGTH + " elements; give --tol 0 to train it "
-                        + "without the check, or narrower layers");
+                        + "most " + NativeMemory.MAX_ARRAY_LENGTH + " elements; give the tolerance 0 "
+                        + "(Builder.tolerance; --tol on the command line) to train it without the check, or narrower "
+                        + "layers");
             }
             long n = Math.min(rows, cols);
             probe = Math.max(probe, rows * cols + n * n);

@@ -48,7 +48,7 @@ final class NetworkScale {
         int d = x.cols();
         int p = y.cols();
         // YᵀX/n in double on the heap: Y and X of 4000 columns each (128 MB) passed a 128 MB heap's limit
-        NativeMemory.requireHeap((long) p * d * Double.BYTES, () -> "estimate the step of --schedule auto from the "
+        NativeMemory.requireHeap((long) p * d * Double.BYTES, () -> "estimate the step of the schedule auto from the "
                 + p + " x " + d + " matrix YᵀX/n (doubles)");
         double[][] c = new double[p][d];
         MemorySegment xs = x.segment();
@@ -133,7 +133,8 @@ final class NetworkScale {
                 return BIAS_FLOOR; // s = 0: only the floor is left
             }
             throw new IllegalArgumentException("the targets Y are uncorrelated with the inputs X (YᵀX = 0 up to "
-                    + "rounding): auto cannot set a step; give --schedule constant:ETA");
+                    + "rounding): auto cannot set a step; give the schedule constant:ETA (Builder.schedule; "
+                    + "--schedule on the command line)");
         }
         double s = sigma1 / lambda;
         double linear = depth / 2.0 * lambda * Math.pow(s, 2.0 * (depth - 1) / depth);

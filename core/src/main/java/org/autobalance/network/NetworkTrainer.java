@@ -340,8 +340,9 @@ public final class NetworkTrainer {
             double normX2 = requireSquaresInRange(x, "X", "the inputs");
             if (normX2 == 0.0 && !biases) {
                 // with biases the fit is the targets' mean, a problem to solve (it was refused as "all zeros")
-                throw new IllegalArgumentException("the inputs X are all zeros: without --bias the network's output is "
-                        + "0 whatever its weights (--bias fits the targets' mean)");
+                throw new IllegalArgumentException("the inputs X are all zeros: without biases the network's output is "
+                        + "0 whatever its weights (biases fit the targets' mean: Builder.biases(true); --bias on the "
+                        + "command line)");
             }
             double normY2 = requireSquaresInRange(y, "Y", "the targets");
             if (normY2 == 0.0) {
@@ -739,8 +740,9 @@ public final class NetworkTrainer {
                             + "gradient is exactly 0 there (all-zero layers, or a layer whose units are all inactive) "
                             + "while the loss is " + String.format(Locale.ROOT, "%.6g", loss) + ", a saddle point, "
                             + "not a solution" + (c.biases() ? " (the biases alone fit the targets' mean at most)" : "")
-                            + ": give other starting weights, or leave --init out for the default start, small:"
-                            + NetworkInitializer.DEFAULT_SMALL_SCALE);
+                            + ": give other starting weights, or the default start, small:"
+                            + NetworkInitializer.DEFAULT_SMALL_SCALE + " (Builder.initializer left unset; --init left "
+                            + "out on the command line)");
                 }
                 return;
             }

@@ -131,7 +131,10 @@ public final class Checkpoint {
         return ((Number) header.get("iteration")).longValue();
     }
 
-    /** The configuration the checkpoint was written with (keys as in {@code summary.json}). */
+    /**
+     * The configuration the checkpoint was written with (keys as in {@code summary.json}): whole-number settings (the
+     * shape, rank, seed, threads, …) as {@link Long}s, the others as {@link Double}s, strings and booleans, as written.
+     */
     public Map<String, Object> configuration() {
         @SuppressWarnings("unchecked")
         Map<String, Object> config = (Map<String, Object>) header.get("config");
@@ -251,8 +254,9 @@ public final class Checkpoint {
             if (!same && e.getKey().equals(Factorizer.HELD_OUT)) {
                 throw new IllegalArgumentException("the checkpoint was written " + (saved == null
                         ? "without held-out entries, this run has some: resume without them"
-                        : "with other held-out entries (their SHA-256 differs): resume with the same ones (--holdout "
-                                + "FRACTION and --seed, or --test FILE)"));
+                        : "with other held-out entries (their SHA-256 differs): resume with the same ones "
+                                + "(Builder.heldOut; on the command line the same --holdout FRACTION and --seed, or "
+                                + "--test FILE)"));
             }
             if (!same) {
                 throw new IllegalArgumentException("the checkpoint was written with " + e.getKey() + " " + show(saved)
@@ -365,7 +369,7 @@ public final class Checkpoint {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> h = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
-                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
+                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8), true);
             header = h;
             long offset = readBlocks(header, blocks);
             if (offset != payload.length) {
@@ -459,7 +463,7 @@ public final class Checkpoint {
         try {
             @SuppressWarnings("unchecked")
             Map<String, Object> header = (Map<String, Object>) Json.parse(new String(all, MAGIC.length(),
-                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8));
+                    headerEnd - MAGIC.length(), StandardCharsets.UTF_8), true);
             return Math.addExact(headerEnd + 1L + DIGEST_BYTES, readBlocks(header, new LinkedHashMap<>()));
         } catch (RuntimeException e) {
             return -1;

@@ -629,6 +629,7 @@ public final class Factorizer {
                     schedule.describe(), c.variant().describe(), c.initializer().describe(), c.kernels().name());
             double heldOut = engine.heldOutSquared();
             Result result = new Result(u, v, metrics, c.threads(), c.objective().describe(),
+                    c.objective() instanceof Objective.Observed completion ? completion.lambda() : 0,
                     c.heldOut() == null ? Double.NaN : Math.sqrt(heldOut / c.heldOut().nonZeros()),
                     best == null ? -1 : best.bestIteration(), best == null ? Double.NaN : best.bestRmse(),
                     c.earlyStopping());

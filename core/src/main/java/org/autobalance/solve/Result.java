@@ -1,5 +1,6 @@
 package org.autobalance.solve;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.autobalance.memory.DenseMatrix;
@@ -24,9 +25,11 @@ public final class Result implements AutoCloseable {
     private final long bestHeldOutIteration;
     private final double bestHeldOutRmse;
     private final long earlyStopping;
+    private final double weightDecay;
 
     Result(DenseMatrix u, DenseMatrix v, IterationMonitor.Summary metrics, int threads, String objective,
-            double heldOutRmse, long bestHeldOutIteration, double bestHeldOutRmse, long earlyStopping) {
+            double weightDecay, double heldOutRmse, long bestHeldOutIteration, double bestHeldOutRmse,
+            long earlyStopping) {
         this.u = u;
         this.v = v;
         this.metrics = metrics;
@@ -36,6 +39,7 @@ public final class Result implements AutoCloseable {
         this.bestHeldOutIteration = bestHeldOutIteration;
         this.bestHeldOutRmse = bestHeldOutRmse;
         this.earlyStopping = earlyStopping;
+        this.weightDecay = weightDecay;
     }
 
     /** U (d1 × r), owned by this result. */
@@ -53,6 +57,15 @@ public final class Result implements AutoCloseable {
         return metrics.iterations();
     }
 
+    /**
+     * The iterate, counted in updates, whose factors this result holds and at which every metric here is computed:
+     * {@link #iterations()}, except with {@link Factorizer.Builder#earlyStopping}, where it is the iterate with the
+     * lowest held-out RMSE ({@link #bestHeldOutIteration()}), {@code iterations() − patience} or fewer updates in.
+     */
+    public long factorsIteration() {
+        return earlyStopping > 0 && bestHeldOutIteration >= 0 ? bestHeldOutIteration : metrics.iterations();
+    }
+
     /** Why the run ended. */
     public StopReason stopReason() {
         return metrics.stopReason();
@@ -65,6 +78,22 @@ public final class Result implements AutoCloseable {
      */
     public double loss() {
         return metrics.loss();
+    }
+
+    /**
+     * The weight decay of {@link Objective#observed(double) observed(λ)} at the returned factors,
+     * (λ/2)(‖U‖²_F + ‖V‖²_F); 0 for λ = 0 and for the full loss. {@link #loss()} is the data term alone.
+     */
+    public double penalty() {
+        return weightDecay == 0 ? 0 : weightDecay / 2 * (normU() * normU() + normV() * normV());
+    }
+
+    /**
+     * The value of the objective the run minimised ({@link #objective()}) at the returned factors:
+     * {@link #loss()} + {@link #penalty()}.
+     */
+    public double objectiveValue() {
+        return loss() + penalty();
     }
 
     /** Whether {@link #loss()} and {@link #relativeError()} come from a residual pass (see {@link #loss()}). */
@@ -162,9 +191,24 @@ public final class Result implements AutoCloseable {
         return bestHeldOutIteration < 0 ? Double.NaN : bestHeldOutRmse;
     }
 
-    /** The summary keys of the command line's {@code summary.json}, plus the run's configuration. */
+    /**
+     * The summary keys of the command line's {@code summary.json}, plus the run's configuration: {@code iterations}
+     * (updates made), {@code factors_iteration} ({@link #factorsIteration()}, the iterate the factors and metrics
+     * are of), and for {@code observed:λ} with λ &gt; 0 {@code penalty} and {@code objective_value} beside the data
+     * term's {@code loss}.
+     */
     public Map<String, Object> summary() {
-        Map<String, Object> s = metrics.toMap(u.rows(), v.rows(), u.cols(), u.dtype(), threads, objective);
+        Map<String, Object> s = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : metrics.toMap(u.rows(), v.rows(), u.cols(), u.dtype(), threads, objective)
+                .entrySet()) {
+            s.put(e.getKey(), e.getValue());
+            if (e.getKey().equals("iterations")) {
+                s.put("factors_iteration", factorsIteration());
+            } else if (e.getKey().equals("loss") && weightDecay > 0) {
+                s.put("penalty", penalty());
+                s.put("objective_value", objectiveValue());
+            }
+        }
         if (!Double.isNaN(heldOutRmse)) {
             s.put("test_rmse", heldOutRmse);
         }

@@ -184,8 +184,8 @@ class NpyTest {
         Files.write(file, build(rows, cols, fortran, descr, i, j, bad));
         for (DType dtype : DType.values()) {
             MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(file, dtype));
-            assertEquals(file + ": non-finite value " + bad + " at row " + (i + 1) + ", column " + (j + 1)
-                    + " (1-based)", e.getMessage());
+            assertEquals(file + ": non-finite value " + bad + " at row " + i + ", column " + j + " (0-based)",
+                    e.getMessage());
         }
     }
 
@@ -198,14 +198,14 @@ class NpyTest {
     void aBlockOfAFilesRowsNamesTheFilesRow(boolean fortran) {
         MemorySegment nan = MemorySegment.ofArray(build(150, 9, fortran, "<f8", 49, 7, Double.NaN));
         for (DType dtype : DType.values()) {
-            assertEquals("M.npy (rows 151 to 300): non-finite value NaN at row 200, column 8 (1-based)", assertThrows(
-                    MatrixFormatException.class, () -> Npy.read(nan, "M.npy (rows 151 to 300)", dtype, 150))
+            assertEquals("M.npy (rows 150 to 299): non-finite value NaN at row 199, column 7 (0-based)", assertThrows(
+                    MatrixFormatException.class, () -> Npy.read(nan, "M.npy (rows 150 to 299)", dtype, 150))
                     .getMessage());
         }
         MemorySegment big = MemorySegment.ofArray(build(150, 9, fortran, "<f8", 49, 7, 1e300));
-        assertEquals("M.npy (rows 151 to 300): value 1.0E300 at row 200, column 8 (1-based) is outside the float32 "
+        assertEquals("M.npy (rows 150 to 299): value 1.0E300 at row 199, column 7 (0-based) is outside the float32 "
                 + "range (it rounds to infinity); read it as float64", assertThrows(MatrixFormatException.class,
-                        () -> Npy.read(big, "M.npy (rows 151 to 300)", DType.FLOAT32, 150)).getMessage());
+                        () -> Npy.read(big, "M.npy (rows 150 to 299)", DType.FLOAT32, 150)).getMessage());
         assertEquals("first row must be non-negative, got -1", assertThrows(IllegalArgumentException.class,
                 () -> Npy.read(nan, "M.npy", DType.FLOAT64, -1)).getMessage());
     }
@@ -221,7 +221,7 @@ class NpyTest {
         }
         Files.write(file, build(2, 3, true, ">f8", 1, 2, limit));
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(file, DType.FLOAT32));
-        assertEquals(file + ": value " + limit + " at row 2, column 3 (1-based) is outside the float32 range (it "
+        assertEquals(file + ": value " + limit + " at row 1, column 2 (0-based) is outside the float32 range (it "
                 + "rounds to infinity); read it as float64", e.getMessage());
     }
 
@@ -283,21 +283,21 @@ class NpyTest {
         for (DType dtype : DType.values()) {
             MatrixFormatException e = assertThrows(MatrixFormatException.class,
                     () -> Npy.read(fixture("npy_f8_nan.npy"), dtype));
-            assertTrue(e.getMessage().endsWith("npy_f8_nan.npy: non-finite value NaN at row 2, column 3 "
-                    + "(1-based)"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("npy_f8_nan.npy: non-finite value NaN at row 1, column 2 "
+                    + "(0-based)"), e.getMessage());
         }
     }
 
     /**
      * A file of a larger matrix's rows (a shard of a directory) read from its first row's place in that matrix names
-     * both, and places the value by the matrix's row: the file's row 2 is M's row 27 where the file starts at M's 26.
+     * both, and places the value by the matrix's row: the file's row 1 is M's row 26 where the file starts at M's 25.
      */
     @Test
     void aFileOfALargerMatrixsRowsPlacesAValueByThatMatrixsRow() {
         Path nan = fixture("npy_f8_nan.npy");
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npy.read(nan, DType.FLOAT64, 25));
-        assertTrue(e.getMessage().endsWith("npy_f8_nan.npy (its row 1 is row 26 of M): non-finite value NaN at row "
-                + "27, column 3 (1-based)"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("npy_f8_nan.npy (its row 0 is row 25 of M): non-finite value NaN at row "
+                + "26, column 2 (0-based)"), e.getMessage());
         assertEquals("first row must be non-negative, got -1", assertThrows(IllegalArgumentException.class,
                 () -> Npy.read(nan, DType.FLOAT64, -1)).getMessage());
     }
@@ -306,7 +306,7 @@ class NpyTest {
     void rejectsFloat64BeyondTheFloat32RangeOnlyWhenReadingFloat32() throws IOException {
         MatrixFormatException e = assertThrows(MatrixFormatException.class,
                 () -> Npy.read(fixture("npy_f8_huge.npy"), DType.FLOAT32));
-        assertTrue(e.getMessage().contains("value 1.0E39 at row 4, column 2 (1-based) is outside the float32 "
+        assertTrue(e.getMessage().contains("value 1.0E39 at row 3, column 1 (0-based) is outside the float32 "
                 + "range"), e.getMessage());
         try (DenseMatrix m = Npy.read(fixture("npy_f8_huge.npy"), DType.FLOAT64)) {
             assertEquals(1e39, m.get(3, 1));
@@ -319,7 +319,7 @@ class NpyTest {
         Files.writeString(target, "old");
         try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, new double[][] {{1, 2}, {3, Double.POSITIVE_INFINITY}})) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npy.write(target, m));
-            assertTrue(e.getMessage().contains("row 2, column 2"), e.getMessage());
+            assertTrue(e.getMessage().contains("row 1, column 1 (0-based)"), e.getMessage());
         }
         assertEquals("old", Files.readString(target));
     }

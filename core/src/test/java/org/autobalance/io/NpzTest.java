@@ -385,7 +385,7 @@ class NpzTest {
     }
 
     /**
-     * Duplicates (as scipy's coo keeps them) whose sum float32 cannot hold, each value can: named by their 1-based
+     * Duplicates (as scipy's coo keeps them) whose sum float32 cannot hold, each value can: named by their 0-based
      * position, a MatrixFormatException naming the file. SparseMatrix.Builder.build(FLOAT32)'s Float32RangeException
      * went out bare, its position 0-based and no file named.
      */
@@ -400,7 +400,8 @@ class NpzTest {
             member(zos, "data", npy("<f8", 1, 3e38, 3e38));
         }
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(dup, DType.FLOAT32));
-        assertEquals(dup + ": the entries at row 2, column 1 sum to a value that overflows float32", e.getMessage());
+        assertEquals(dup + ": the entries at row 1, column 0 (0-based) sum to a value that overflows float32",
+                e.getMessage());
         try (SparseMatrix s = Npz.read(dup, DType.FLOAT64)) {
             assertEquals(6e38, s.get(1, 0));
         }
@@ -634,7 +635,7 @@ class NpzTest {
 
     /**
      * Duplicates whose sum float32 cannot hold in a csr and in a csc (whose rows, read as M's columns, are swapped
-     * back in the message): the same line as the coo's, naming M's 1-based row and column.
+     * back in the message): the same line as the coo's, naming M's 0-based row and column.
      */
     @ParameterizedTest
     @CsvSource({"csr", "csc"})
@@ -649,7 +650,8 @@ class NpzTest {
             member(zos, "data", npy("<f8", 1, 3e38, 3e38));
         }
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(dup, DType.FLOAT32));
-        assertEquals(dup + ": the entries at row 2, column 1 sum to a value that overflows float32", e.getMessage());
+        assertEquals(dup + ": the entries at row 1, column 0 (0-based) sum to a value that overflows float32",
+                e.getMessage());
         try (SparseMatrix s = Npz.read(dup, DType.FLOAT64)) {
             assertEquals(6e38, s.get(1, 0));
         }
@@ -749,6 +751,52 @@ class NpzTest {
         }
         MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, DType.FLOAT64));
         assertEquals(npz + ": entry 1 at (1, 2) is outside the 2 x 2 shape (0-based)", e.getMessage());
+    }
+
+    /**
+     * Every position this reader names is 0-based, as scipy and NumPy index the arrays, and says so: a NaN was named
+     * "at row 2, column 1 (1-based)" beside "indices[3]" and "entry 1 at (1, 2) ... (0-based)" from the same file (a
+     * data scientist's walk). A NaN is named by its index in data too, and where it lands in M (a csc's row is M's).
+     */
+    @ParameterizedTest
+    @CsvSource({"csr", "csc", "coo"})
+    void everyPositionIsZeroBasedAndSaysSo(String format) throws IOException {
+        Path npz = dir.resolve(format + "nan.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(npz))) {
+            member(zos, "format", formatMember(format));
+            // M(2, 1) = NaN, data[2] in every format: csr rows 0, 1, 2 hold one entry each; csc column 0 holds rows
+            // 0 and 1, column 1 row 2; coo in the same order as the csr
+            member(zos, "shape", npy("<i8", 3, 2));
+            switch (format) {
+                case "csr" -> {
+                    member(zos, "indices", npy("<i8", 0, 0, 1));
+                    member(zos, "indptr", npy("<i8", 0, 1, 2, 3));
+                }
+                case "csc" -> {
+                    member(zos, "indices", npy("<i8", 0, 1, 2));
+                    member(zos, "indptr", npy("<i8", 0, 2, 3));
+                }
+                default -> {
+                    member(zos, "row", npy("<i8", 0, 1, 2));
+                    member(zos, "col", npy("<i8", 0, 0, 1));
+                }
+            }
+            member(zos, "data", npy("<f8", 1, 2, Double.NaN));
+        }
+        for (DType dtype : DType.values()) {
+            MatrixFormatException e = assertThrows(MatrixFormatException.class, () -> Npz.read(npz, dtype));
+            assertEquals(npz + ": non-finite value NaN at data[2], row 2, column 1 (0-based)", e.getMessage());
+        }
+        Path decreasing = dir.resolve("decreasing.npz");
+        try (ZipOutputStream zos = new ZipOutputStream(Files.newOutputStream(decreasing))) {
+            member(zos, "format", formatMember("csr"));
+            member(zos, "shape", npy("<i8", 3, 2));
+            member(zos, "indices", npy("<i8", 0, 0, 1));
+            member(zos, "indptr", npy("<i8", 0, 2, 1, 3));
+            member(zos, "data", npy("<f8", 1, 2, 3));
+        }
+        assertEquals(decreasing + ": indptr decreases at index 2: indptr[2] = 1 is below indptr[1] = 2",
+                assertThrows(MatrixFormatException.class, () -> Npz.read(decreasing, DType.FLOAT64)).getMessage());
     }
 
     /** Where {@code part} begins in {@code whole}: the first occurrence, which must exist. */

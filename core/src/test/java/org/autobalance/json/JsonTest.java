@@ -82,4 +82,21 @@ class JsonTest {
         assertTrue(e.getMessage().contains("nested deeper than"), e.getMessage());
         assertEquals(List.of(List.of(List.of())), Json.parse("[[[]]]"));
     }
+
+    /** With integersAsLongs the types come back as {@link Json#object} wrote them: whole numbers as longs. */
+    @Test
+    void integersComeBackAsLongsWhenAsked() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rank", 4);
+        m.put("seed", -7L);
+        m.put("tol", 1.0);
+        m.put("eta", 1e-300);
+        m.put("big", Long.MIN_VALUE);
+        String text = Json.object(m);
+        assertEquals(Map.of("rank", 4L, "seed", -7L, "tol", 1.0, "eta", 1e-300, "big", Long.MIN_VALUE),
+                Json.parse(text, true));
+        assertEquals(4.0, ((Map<?, ?>) Json.parse(text)).get("rank"));
+        assertEquals(1e19, Json.parse("10000000000000000000", true), "beyond the long range: a double");
+        assertEquals(List.of(1L, 2.5, 3e2), Json.parse("[1, 2.5, 3e2]", true));
+    }
 }

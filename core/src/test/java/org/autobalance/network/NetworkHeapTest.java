@@ -139,9 +139,9 @@ class NetworkHeapTest {
         try (DenseMatrix x = data(3, 2); DenseMatrix y = data(3, 1)) {
             String layers = "dense:50000,relu,dense:50000,relu,dense:1";
             assertEquals("layer 2 is 50000 x 50001 with its bias: the plateau check copies it into a Java array, "
-                    + "which holds at most 2147483639 elements; give --tol 0 to train it without the check, or "
-                    + "narrower layers", assertThrows(IllegalArgumentException.class,
-                            () -> build(x, y, layers, true, 1e-6)).getMessage());
+                    + "which holds at most 2147483639 elements; give the tolerance 0 (Builder.tolerance; --tol on the "
+                    + "command line) to train it without the check, or narrower layers",
+                    assertThrows(IllegalArgumentException.class, () -> build(x, y, layers, true, 1e-6)).getMessage());
             build(x, y, layers, true, 0);
         }
     }
@@ -157,7 +157,7 @@ class NetworkHeapTest {
             Architecture arch = Architecture.parse("dense:" + d, d, null);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> NetworkTrainer.builder(x, y, arch).tolerance(0).build());
-            assertEquals(refusal("estimate the step of --schedule auto from the " + d + " x " + d + " matrix YᵀX/n "
+            assertEquals(refusal("estimate the step of the schedule auto from the " + d + " x " + d + " matrix YᵀX/n "
                     + "(doubles)", (long) d * d * Double.BYTES), e.getMessage());
         }
     }

@@ -98,6 +98,34 @@ class NetworkSurfaceTest {
     }
 
     /**
+     * The trainer's refusals name the library's setting (the builder's) beside the command line's flag: "give
+     * --schedule constant:ETA" told a library caller to pass a flag (the DivergenceException's pattern, issue 9).
+     */
+    @Test
+    void refusalsNameTheBuildersSettingBesideTheFlag() {
+        double[][] q = org.autobalance.synthetic.KnownMatrices.orthonormalColumns(
+                org.autobalance.synthetic.KnownMatrices.gaussian(10, 5, 1.0, 3));
+        double[][] xs = new double[10][3];
+        double[][] ys = new double[10][2];
+        for (int i = 0; i < 10; i++) {
+            System.arraycopy(q[i], 0, xs[i], 0, 3);
+            System.arraycopy(q[i], 3, ys[i], 0, 2);
+        }
+        try (DenseMatrix x = DenseMatrix.of(DType.FLOAT64, xs); DenseMatrix y = DenseMatrix.of(DType.FLOAT64, ys);
+                DenseMatrix zero = DenseMatrix.allocate(DType.FLOAT64, 10, 3)) {
+            Architecture arch = Architecture.parse("dense:2", 3, null);
+            assertEquals("the targets Y are uncorrelated with the inputs X (YᵀX = 0 up to rounding): auto cannot set "
+                    + "a step; give the schedule constant:ETA (Builder.schedule; --schedule on the command line)",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> NetworkTrainer.builder(x, y, arch).build().run().close()).getMessage());
+            assertEquals("the inputs X are all zeros: without biases the network's output is 0 whatever its weights "
+                    + "(biases fit the targets' mean: Builder.biases(true); --bias on the command line)",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> NetworkTrainer.builder(zero, y, arch).build().run().close()).getMessage());
+        }
+    }
+
+    /**
      * A NaN or infinity written into X or Y after {@code build()} (which refuses them) is named by {@code run()} with
      * its position, as {@code build()} names it. Before, the run failed as a divergence at iteration 0, "the loss is
      * NaN ... try a smaller step", which sends the caller after the schedule.

@@ -578,6 +578,24 @@ class CheckpointTest {
         }
     }
 
+    /**
+     * A library caller reads the configuration's whole-number settings as whole numbers: the rank came back as the
+     * double 4.0 ({@code (Long) get("rank")} threw, {@code get("rank").equals(4L)} was false); the tolerance as
+     * written.
+     */
+    @Test
+    void theConfigurationGivesWholeNumbersAsLongs() throws IOException {
+        try (DenseMatrix m = DenseMatrix.of(DType.FLOAT64, M)) {
+            run(m, b -> b.tolerance(1.0).seed(7).threads(2), 4, b -> b.checkpoint(dir, 2, null));
+        }
+        Map<String, Object> config = Checkpoint.load(dir).configuration();
+        assertEquals(3L, config.get("rank"));
+        assertEquals(7L, config.get("seed"));
+        assertEquals(2L, config.get("threads"));
+        assertEquals((long) M.length, config.get("rows"));
+        assertEquals(1.0, config.get("tolerance"), config.toString());
+    }
+
     @Test
     void aDamagedOrMissingCheckpointIsRefused() throws IOException {
         assertThrows(NoSuchFileException.class, () -> Checkpoint.load(dir));

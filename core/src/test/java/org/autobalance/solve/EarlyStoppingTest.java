@@ -124,6 +124,76 @@ class EarlyStoppingTest {
         assertEquals(upToBest.result().balance(), early.result().balance());
     }
 
+    /**
+     * An early-stopped summary says which iterate its factors and metrics are: {@code iterations} (the updates made)
+     * was read as the iterate written, which {@code best_test_iteration} alone said (a data scientist's walk).
+     */
+    @Test
+    void theSummarySaysWhichIterateTheFactorsAre() {
+        Run early = run(LIMIT, b -> b.earlyStopping(PATIENCE));
+        long best = early.result().bestHeldOutIteration();
+        assertEquals(best + PATIENCE, early.result().iterations());
+        assertEquals(best, early.result().factorsIteration());
+        var summary = early.result().summary();
+        assertEquals(best + PATIENCE, summary.get("iterations"));
+        assertEquals(best, summary.get("factors_iteration"));
+        assertEquals(List.of("iterations", "factors_iteration", "loss"), List.copyOf(summary.keySet()).subList(0, 3));
+        // without early stopping the factors are the last iterate's, whichever was best
+        Run plain = run(LIMIT, b -> b);
+        assertEquals(LIMIT, plain.result().factorsIteration());
+        assertEquals(LIMIT, plain.result().summary().get("factors_iteration"));
+        assertEquals(null, plain.result().summary().get("penalty"), "no penalty at LAMBDA = 0");
+    }
+
+    /**
+     * With {@code observed(λ)}, λ &gt; 0, the result and summary give the penalty (λ/2)(‖U‖² + ‖V‖²) and the objective
+     * minimised beside the data term {@code loss}, each recomputed here from the returned factors: the summary gave
+     * the data term alone (a data scientist's walk).
+     */
+    @Test
+    void theWeightDecayIsReportedBesideTheDataTerm() {
+        double lambda = 0.7;
+        Run r = run(300, b -> b.objective(Objective.observed(lambda)));
+        double data = 0;
+        for (int i = 0; i < D1; i++) {
+            for (int j = 0; j < D2; j++) {
+                if (observed.isStored(i, j)) {
+                    double e = dot(r.u()[i], r.v()[j]) - observed.get(i, j);
+                    data += e * e / 2;
+                }
+            }
+        }
+        double squares = 0;
+        for (double[][] f : List.of(r.u(), r.v())) {
+            for (double[] row : f) {
+                squares += dot(row, row);
+            }
+        }
+        double penalty = lambda / 2 * squares;
+        Result result = r.result();
+        assertEquals(data, result.loss(), 1e-12 * data, "loss is the data term");
+        assertEquals(penalty, result.penalty(), 1e-12 * penalty);
+        assertEquals(data + penalty, result.objectiveValue(), 1e-12 * (data + penalty));
+        var summary = result.summary();
+        assertEquals(result.loss(), summary.get("loss"));
+        assertEquals(result.penalty(), summary.get("penalty"));
+        assertEquals(result.objectiveValue(), summary.get("objective_value"));
+        assertEquals("observed:0.7", summary.get("objective"));
+        try (Result full = Factorizer.builder(observed, RANK).maxIterations(3).threads(2).build().run()) {
+            assertEquals(0.0, full.penalty());
+            assertEquals(full.loss(), full.objectiveValue());
+            assertEquals(null, full.summary().get("objective_value"));
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            s += a[k] * b[k];
+        }
+        return s;
+    }
+
     /** A limit reached while the held-out RMSE still falls returns the last iterate: it is the best one. */
     @Test
     void aLimitBeforeTheMinimumReturnsTheLastIterate() {
@@ -171,7 +241,8 @@ class EarlyStoppingTest {
             e = assertThrows(IllegalArgumentException.class, () -> SETTINGS.apply(Factorizer.builder(observed, RANK))
                     .heldOut(other).earlyStopping(PATIENCE).resumeFrom(saved).build());
             assertEquals("the checkpoint was written with other held-out entries (their SHA-256 differs): resume with "
-                    + "the same ones (--holdout FRACTION and --seed, or --test FILE)", e.getMessage());
+                    + "the same ones (Builder.heldOut; on the command line the same --holdout FRACTION and --seed, or "
+                    + "--test FILE)", e.getMessage());
         }
         // a checkpoint written before the held-out entries' digest was recorded resumes with them, bit for bit: they
         // cannot be compared, and a refusal would strand it (its advice, to resume without them, cannot be followed)

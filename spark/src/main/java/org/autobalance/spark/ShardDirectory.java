@@ -192,8 +192,9 @@ final class ShardDirectory extends MatrixSource {
                 MemorySegment.copy(whole, h.dataOffset() + first * cols * item, block, header.length,
                         (long) count * cols * item);
             }
-            // 1-based, as the rows in Npy's messages (the file's rows, which factorize of the file names too)
-            return Npy.read(block, file + " (rows " + (first + 1) + " to " + (first + count) + ")", dtype, first);
+            // 0-based, as the rows in Npy's messages (the file's rows, which factorize of the file names too)
+            return Npy.read(block, file + " (rows " + first + " to " + (first + count - 1) + ", 0-based)", dtype,
+                    first);
         }
     }
 

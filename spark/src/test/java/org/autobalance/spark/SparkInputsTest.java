@@ -150,7 +150,7 @@ class SparkInputsTest {
     }
 
     /**
-     * A bad value in a task's rows of a single {@code .npy} input is placed by the file's row, 1-based, as factorize
+     * A bad value in a task's rows of a single {@code .npy} input is placed by the file's row, 0-based, as factorize
      * of the file places it: a NaN in row 200 of 300 was "(rows 150 to 299): … at row 50" (the block's row).
      */
     @Test
@@ -161,8 +161,9 @@ class SparkInputsTest {
             bytes.putDouble(k == 199 * 3 + 2 ? Double.NaN : k);
         }
         Path file = Files.write(dir.resolve("Mnan.npy"), bytes.array());
-        assertEquals(file + " (rows 151 to 300): non-finite value NaN at row 200, column 3 (1-based)", assertThrows(
-                IOException.class, () -> ShardDirectory.readRows(file, 300, 3, 150, 150, DType.FLOAT64)).getMessage());
+        assertEquals(file + " (rows 150 to 299, 0-based): non-finite value NaN at row 199, column 2 (0-based)",
+                assertThrows(IOException.class, () -> ShardDirectory.readRows(file, 300, 3, 150, 150, DType.FLOAT64))
+                        .getMessage());
     }
 
     private static String rejection(Path input) {

@@ -396,7 +396,7 @@ class NetworkCommandTest {
         Path y = save("y.npy", KnownMatrices.gaussian(10, 2, 1.0, 2));
         Run r = run("network", "--data", x + "," + y, "--layers", "dense:2");
         assertEquals(Main.EXIT_USAGE, r.exitCode());
-        assertTrue(r.err().contains("non-finite value Infinity at row 3, column 4"), r.err());
+        assertTrue(r.err().contains("non-finite value Infinity at row 2, column 3 (0-based)"), r.err());
         Path x9 = save("x9.npy", KnownMatrices.gaussian(9, 4, 1.0, 1));
         Run m = run("network", "--data", x9 + "," + y, "--layers", "dense:2");
         assertEquals(Main.EXIT_USAGE, m.exitCode());
@@ -630,8 +630,9 @@ class NetworkCommandTest {
         }
         Run plain = run("network", "--data", data, "--layers", "dense:3,relu,dense:2", "--threads", "1");
         assertEquals(Main.EXIT_USAGE, plain.exitCode(), plain.err());
-        assertEquals("autobalance: error: the inputs X are all zeros: without --bias the network's output is 0 "
-                + "whatever its weights (--bias fits the targets' mean)\n", plain.err());
+        assertEquals("autobalance: error: the inputs X are all zeros: without biases the network's output is 0 "
+                + "whatever its weights (biases fit the targets' mean: Builder.biases(true); --bias on the command "
+                + "line)\n", plain.err());
     }
 
     /**

@@ -165,8 +165,11 @@ class SparseCommandLineTest {
         long best = (long) jsonNumber(earlySummary, "best_test_iteration");
         assertEquals(best + patience, iterations, earlySummary);
         assertEquals(jsonNumber(earlySummary, "best_test_rmse"), jsonNumber(earlySummary, "test_rmse"));
-        assertTrue(e.out().contains("written: the factors after " + best + " iterations, the lowest held-out RMSE "
-                + "of the run"), e.out());
+        // iterations is the updates made; the summary and the output say which iterate was written and measured
+        assertEquals(best, (long) jsonNumber(earlySummary, "factors_iteration"), earlySummary);
+        assertTrue(e.out().contains("stopped: early_stopped, ") && e.out().contains("\nwritten, and measured below: "
+                + "the factors after " + best + " iterations, the lowest held-out RMSE of the run (--early-stop "
+                + patience + "; summary.json: factors_iteration)\nrelative error "), e.out());
     }
 
     /**
@@ -204,6 +207,15 @@ class SparseCommandLineTest {
         String summary = Files.readString(dir.resolve("o").resolve("summary.json"));
         assertTrue(summary.contains("\"objective\":\"observed:0.01\""), summary);
         assertTrue(summary.contains("\"test_rmse\":"), summary);
+        // the penalty beside the data term, and their sum, the objective minimised (the summary gave loss alone)
+        double penalty = 0.01 / 2 * (Math.pow(jsonNumber(summary, "norm_u"), 2)
+                + Math.pow(jsonNumber(summary, "norm_v"), 2));
+        assertEquals(penalty, jsonNumber(summary, "penalty"), 1e-12 * penalty, summary);
+        assertEquals(jsonNumber(summary, "loss") + penalty, jsonNumber(summary, "objective_value"), 1e-12 * penalty,
+                summary);
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "; penalty LAMBDA/2*(|U|_F^2 + |V|_F^2) %.6e, loss + "
+                + "penalty (the objective minimised) %.6e%n", jsonNumber(summary, "penalty"),
+                jsonNumber(summary, "objective_value"))), r.out());
         var full = run("factorize", "--input", train.toString(), "--rank", "2", "--max-iter", "10");
         assertEquals(0, full.exitCode(), full.err());
     }

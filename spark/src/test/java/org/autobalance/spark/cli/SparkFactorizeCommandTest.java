@@ -459,8 +459,8 @@ class SparkFactorizeCommandTest {
                 before += shard.rows();
             }
         }
-        assertEquals("autobalance: error: cannot read M from " + last + " (its row 1 is row " + (before + 1)
-                + " of M): non-finite value NaN at row " + (before + 2) + ", column 3 (1-based)", run.err().strip());
+        assertEquals("autobalance: error: cannot read M from " + last + " (its row 0 is row " + before
+                + " of M): non-finite value NaN at row " + (before + 1) + ", column 2 (0-based)", run.err().strip());
         assertFalse(Files.exists(out.resolve("summary.json")));
     }
 
