@@ -193,7 +193,7 @@ public record Architecture(List<Layer> layers) {
                         // a shape only a convolution reads, given for a dense start, is most likely a mistyped spec
                         throw new IllegalArgumentException("layer 1 (dense:" + p[0] + ") reads a flat vector, so the "
                                 + "input shape " + join(inputShape) + " would be ignored: it is for a first conv1d "
-                                + "or conv2d (drop --input-shape)");
+                                + "or conv2d (drop the input shape; --input-shape on the command line)");
                     }
                     Layer l = new Layer(k, c * h * w, 1, 1, p[0], 1, 1, act);
                     dims = 1;
@@ -206,7 +206,8 @@ public record Architecture(List<Layer> layers) {
                     if (dims != 2) {
                         throw new IllegalArgumentException("layer " + n + " (conv1d:" + p[0] + "," + p[1]
                                 + ") needs a C x L input: " + (dims == 1 && n == 1
-                                        ? "give --input-shape C,L" : "it follows " + shapeText(dims, c, h, w)));
+                                        ? "give the input shape C,L (--input-shape on the command line)"
+                                        : "it follows " + shapeText(dims, c, h, w)));
                     }
                     if (p[1] > w) {
                         throw new IllegalArgumentException("layer " + n + " (conv1d:" + p[0] + "," + p[1]
@@ -221,7 +222,8 @@ public record Architecture(List<Layer> layers) {
                     if (dims != 3) {
                         throw new IllegalArgumentException("layer " + n + " (conv2d:" + p[0] + "," + p[1] + ","
                                 + p[2] + ") needs a C x H x W input: " + (dims == 1 && n == 1
-                                        ? "give --input-shape C,H,W" : "it follows " + shapeText(dims, c, h, w)));
+                                        ? "give the input shape C,H,W (--input-shape on the command line)"
+                                        : "it follows " + shapeText(dims, c, h, w)));
                     }
                     if (p[1] > h || p[2] > w) {
                         throw new IllegalArgumentException("layer " + n + " (conv2d:" + p[0] + "," + p[1] + ","

@@ -199,7 +199,8 @@ class NetworkCommandTest {
         "dense:99999999999,dense:2 | | dense sizes must be at most 2147483647, got 99999999999",
         "conv1d:99999999999,3,dense:2 | 2,6 | conv1d sizes must be at most 2147483647, got 99999999999",
         "dense:4,leaky:0x0.1p0,dense:2 | | the slope A is not a number",
-        "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give --input-shape C,L",
+        "conv1d:3,3,dense:2 | | layer 1 (conv1d:3,3) needs a C x L input: give the input shape C,L (--input-shape "
+            + "on the command line)",
         "conv1d:3,9,dense:2 | 2,6 | kernel width 9 exceeds the input length 6",
         "conv1d:2,1,dense:4,conv1d:3,3,dense:2 | 2,6 | layer 3 (conv1d:3,3) needs a C x L input: it follows a flat "
             + "vector",

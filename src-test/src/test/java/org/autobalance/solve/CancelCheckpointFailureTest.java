@@ -86,7 +86,8 @@ class CancelCheckpointFailureTest {
         assertEquals(1, warnings.size(), warnings.toString());
         String line = warnings.get(0);
         assertTrue(line.startsWith("checkpoint of iteration 25 not written (cannot write the checkpoint of iteration "
-                + "25 to " + ck + " (") && line.endsWith("); --resume continues from 20"), line);
+                + "25 to " + ck + " (")
+                && line.endsWith("); a resume (Builder.resumeFrom; --resume) continues from 20"), line);
         assertTrue(Files.isDirectory(ck.resolve(Checkpoint.FILE)), "nothing half-written over the directory");
     }
 }

@@ -831,8 +831,9 @@ public final class IterationMonitor {
         } catch (UncheckedIOException e) {
             System.getLogger(IterationMonitor.class.getName()).log(System.Logger.Level.WARNING,
                     "checkpoint of iteration " + done + " not written (" + e.getMessage() + "); " + (savedBefore >= 0
-                            ? "--resume continues from " + savedBefore
-                            : "--resume continues from the checkpoint there before, if any"));
+                            ? "a resume (Builder.resumeFrom; --resume) continues from " + savedBefore
+                            : "a resume (Builder.resumeFrom; --resume) continues from the checkpoint there before, "
+                                    + "if any"));
         }
     }
 
