@@ -139,11 +139,11 @@ class NetworkSurfaceTest {
                     .schedule(new org.autobalance.schedule.ConstantSchedule(1e-3)).maxIterations(5).build();
             double kept = x.get(1, 2);
             x.set(1, 2, Double.NaN);
-            assertEquals("X contains a non-finite value (NaN) at row 2, column 3 (1-based)",
+            assertEquals("X contains a non-finite value (NaN) at row 1, column 2 (0-based)",
                     assertThrows(IllegalArgumentException.class, trainer::run).getMessage());
             x.set(1, 2, kept);
             y.set(9, 0, Double.NEGATIVE_INFINITY);
-            assertEquals("Y contains a non-finite value (-Infinity) at row 10, column 1 (1-based)",
+            assertEquals("Y contains a non-finite value (-Infinity) at row 9, column 0 (0-based)",
                     assertThrows(IllegalArgumentException.class, trainer::run).getMessage());
         }
     }

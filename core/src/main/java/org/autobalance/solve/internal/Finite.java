@@ -4,7 +4,8 @@ import org.autobalance.memory.DenseMatrix;
 
 /**
  * The solvers' refusal of a non-finite input (M, held-out entries, a given start, a network's data and start), in one
- * wording: the value and its 1-based position.
+ * wording: the value and its 0-based position, as {@code DenseMatrix.get} and {@code set} number them (the readers
+ * name a file's positions in the file's own numbering before a matrix reaches a solver).
  */
 public final class Finite {
     private Finite() {
@@ -30,7 +31,7 @@ public final class Finite {
     public static void require(int[] at, Element x, String name) {
         if (at != null) {
             throw new IllegalArgumentException(name + " contains a non-finite value (" + x.get(at[0], at[1])
-                    + ") at row " + (at[0] + 1) + ", column " + (at[1] + 1) + " (1-based)");
+                    + ") at row " + at[0] + ", column " + at[1] + " (0-based)");
         }
     }
 }
