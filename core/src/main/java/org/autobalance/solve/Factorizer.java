@@ -708,6 +708,9 @@ public final class Factorizer {
                     : monitor.identityLoss(dotUMV, gramU, gramV);
             if (restart != null && (monitor.runsAway(t, loss) || monitor.oscillates(t, loss))) {
                 monitor.restarted(t);
+                if (best != null) {
+                    best.forget();
+                }
                 restart.run();
                 engine.factorsRewritten();
                 steps = Halved.of(schedule, monitor.stepScale());

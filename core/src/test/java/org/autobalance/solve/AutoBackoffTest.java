@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AutoBackoffTest {
     private static final int RANK = 4;
     private static SparseMatrix m;
+    /** Entries of the same rank-4 matrix that M does not store, 1 % of the rest. */
+    private static SparseMatrix heldOut;
 
     @TempDir
     Path dir;
@@ -39,23 +41,28 @@ class AutoBackoffTest {
         double[][] a = gaussian(random, d1);
         double[][] b = gaussian(random, d2);
         double[][] values = new double[d1][d2];
+        double[][] others = new double[d1][d2];
         for (int i = 0; i < d1; i++) {
             for (int j = 0; j < d2; j++) {
+                double x = 0;
+                for (int c = 0; c < RANK; c++) {
+                    x += a[i][c] * b[j][c];
+                }
                 if (j < 3 || random.nextDouble() < 0.03) {
-                    double x = 0;
-                    for (int c = 0; c < RANK; c++) {
-                        x += a[i][c] * b[j][c];
-                    }
                     values[i][j] = x;
+                } else if (random.nextDouble() < 0.01) {
+                    others[i][j] = x;
                 }
             }
         }
         m = SparseMatrix.of(DType.FLOAT64, values);
+        heldOut = SparseMatrix.of(DType.FLOAT64, others);
     }
 
     @AfterAll
     static void free() {
         m.close();
+        heldOut.close();
     }
 
     /**
@@ -85,6 +92,30 @@ class AutoBackoffTest {
             assertTrue(given.stepHalvedAt().isEmpty());
             assertTrue(Arrays.deepEquals(given.u().toArray(), auto.u().toArray()));
             assertTrue(Arrays.deepEquals(given.v().toArray(), auto.v().toArray()));
+        }
+    }
+
+    /**
+     * With held-out entries and early stopping, a run that restarted is the run with the halved step from the start
+     * there too: the best held-out iterate of the iterates it abandoned is forgotten (kept, its patience ran out while
+     * the new start was still growing, and the run returned an iterate from before the run-away).
+     */
+    @Test
+    void aRestartForgetsTheHeldOutBestOfTheIteratesItAbandons() {
+        long patience = 20;
+        try (Result auto = run(b -> b.heldOut(heldOut).earlyStopping(patience).maxIterations(3000))) {
+            List<Long> halvedAt = auto.stepHalvedAt();
+            assertFalse(halvedAt.isEmpty(), "no run away: the test's M no longer needs the back-off");
+            long restartedAt = halvedAt.get(halvedAt.size() - 1);
+            double last = Math.scalb(StepSchedule.parse(auto.schedule()).eta(0), -halvedAt.size());
+            try (Result given = run(b -> b.heldOut(heldOut).earlyStopping(patience).maxIterations(3000 - restartedAt)
+                    .schedule(new ConstantSchedule(last)))) {
+                assertEquals(given.stopReason(), auto.stopReason());
+                assertEquals(given.iterations() + restartedAt, auto.iterations());
+                assertEquals(given.factorsIteration() + restartedAt, auto.factorsIteration());
+                assertTrue(Arrays.deepEquals(given.u().toArray(), auto.u().toArray()));
+                assertTrue(Arrays.deepEquals(given.v().toArray(), auto.v().toArray()));
+            }
         }
     }
 
