@@ -65,11 +65,11 @@ public final class HeldOutBest implements AutoCloseable {
     }
 
     /**
-     * Forgets the best so far: the run went back to its start ({@code auto}'s back-off), abandoning the iterates before,
-     * and a run is what a run with the halved step from the start would be. Kept, the best of the abandoned iterates
-     * ended the restarted run at once: the patience counted from it while the new start was still growing (a
-     * completion that ran away at iteration 54 early-stopped at 70 with iterate 50, relative error 0.41 where the
-     * restarted run reaches 0.17).
+     * Forgets the best so far: the run went back to its start ({@code auto}'s back-off), abandoning the iterates
+     * before, and is from there what a run with the halved step from the start would be. Kept, the best of the
+     * abandoned iterates ended the restarted run at once: the patience counted from it while the new start was still
+     * growing (a completion that ran away at iteration 54 early-stopped at 70 with iterate 50, relative error 0.41 and
+     * held-out RMSE 1.26; now at 237 with iterate 217, 0.19 and 0.62).
      */
     public void forget() {
         bestIteration = -1;
