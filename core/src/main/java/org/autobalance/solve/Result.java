@@ -201,10 +201,8 @@ public final class Result implements AutoCloseable {
         Map<String, Object> s = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : metrics.toMap(u.rows(), v.rows(), u.cols(), u.dtype(), threads, objective)
                 .entrySet()) {
-            s.put(e.getKey(), e.getValue());
-            if (e.getKey().equals("iterations")) {
-                s.put("factors_iteration", factorsIteration());
-            } else if (e.getKey().equals("loss") && weightDecay > 0) {
+            s.put(e.getKey(), e.getKey().equals("factors_iteration") ? factorsIteration() : e.getValue());
+            if (e.getKey().equals("loss") && weightDecay > 0) {
                 s.put("penalty", penalty());
                 s.put("objective_value", objectiveValue());
             }

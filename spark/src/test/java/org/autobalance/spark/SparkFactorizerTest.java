@@ -472,11 +472,13 @@ class SparkFactorizerTest {
         Path gapless = dir.resolve("gapless.mtx");
         List<String> expected = new ArrayList<>();
         double engineSigma1;
+        Set<String> engineKeys;
         try (DenseMatrix m = Dense.matrix(DType.FLOAT64, KnownMatrices.withSpectrum(500, n, sigma, 5));
                 Result r = Factorizer.builder(m, RANK).threads(2).maxIterations(0).build()
                         .run(spectralNormPasses(expected))) {
             MatrixMarket.write(gapless, m, "gapless top");
             engineSigma1 = r.sigma1();
+            engineKeys = r.summary().keySet();
         }
         assertEquals("0 of 60", expected.getFirst());
         assertTrue(expected.getLast().endsWith("finished") && expected.size() <= 61, expected.getLast());
@@ -487,6 +489,8 @@ class SparkFactorizerTest {
                 .run(SharedSpark.context(), source, DType.FLOAT64, spectralNormPasses(actual))) {
             assertEquals(expected, actual);
             assertEquals(engineSigma1, (double) r.summary().get("sigma1"));
+            // the single machine's summary keys, factors_iteration among them, and Spark's own
+            assertTrue(r.summary().keySet().containsAll(engineKeys), r.summary().keySet() + " against " + engineKeys);
         }
     }
 

@@ -455,6 +455,8 @@ public final class IterationMonitor {
         public Map<String, Object> toMap(long d1, int d2, int rank, DType dtype, int threads, String objective) {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("iterations", iterations);
+            // the iterate the factors and metrics are of: the last, but for Result's early stop
+            s.put("factors_iteration", iterations);
             s.put("loss", loss);
             s.put("loss_exact", lossExact);
             s.put("relative_error", relativeError);
