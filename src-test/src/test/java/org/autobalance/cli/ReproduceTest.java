@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.autobalance.json.Json;
 import org.autobalance.testing.ChildJvm;
 import org.autobalance.testing.SmallFileSystem;
 import org.junit.jupiter.api.Assumptions;
@@ -40,7 +41,8 @@ class ReproduceTest {
     @TempDir
     Path dir;
 
-    private void assertPasses(String experiment) throws IOException {
+    /** Runs {@code experiment}, checks its verdict and files, and returns what it printed. */
+    private String assertPasses(String experiment) throws IOException {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "reproduce", experiment,
@@ -54,17 +56,41 @@ class ReproduceTest {
         assertTrue(Files.readString(dir.resolve(experiment + ".csv")).startsWith("panel,series,x,y\n"));
         byte[] png = Files.readAllBytes(dir.resolve(experiment + ".png"));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG");
+        return out.toString();
     }
 
     /**
-     * Every experiment, in CI: they are the one definition of the paper's predictions P3–P6, P8 and P10 and of fig2's
-     * (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a few seconds each on two cores,
+     * Every experiment, in CI (decay in its own test below): they are the one definition of the paper's predictions
+     * P3–P6, P8 and P10 and of fig2's (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a few seconds each on two cores,
      * fig1, decay, overparam and fig2 (five network trainings) 7 to 30 s.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"rank1", "flow-limit", "stability", "fig1", "decay", "overparam", "fig2"})
+    @ValueSource(strings = {"rank1", "flow-limit", "stability", "fig1", "overparam", "fig2"})
     void experimentsPass(String experiment) throws IOException {
         assertPasses(experiment);
+    }
+
+    /**
+     * decay's theory run keeps the balance because it barely moves (the derived step's flow time 0.36 in 20 000 steps,
+     * against the 24 of the delta = 1/4 run that fits), and its verdict says so with its loss: a reviewer read the bare
+     * "max |D| 0.002230 < 0.01" as the theorem reproduced.
+     */
+    @Test
+    void decayPassesAndItsTheoryVerdictSaysItTestsTheBalanceOnly() throws IOException {
+        String out = assertPasses("decay");
+        Map<String, Object> theory = measured("decay", "theory");
+        double flow = ((Number) theory.get("flow_time")).doubleValue();
+        assertTrue(flow < 1 && ((Number) theory.get("final_loss")).doubleValue()
+                > 0.99 * ((Number) theory.get("initial_loss")).doubleValue(), theory.toString());
+        assertTrue(out.contains("theory: max |D| 0.002230 < 0.01 (balance only: f 0.9899 of 0.9900, flow time "
+                + "0.3631;"), out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> measured(String experiment, String key) throws IOException {
+        Map<String, Object> report = (Map<String, Object>) Json.parse(Files.readString(dir.resolve(experiment
+                + ".json")));
+        return (Map<String, Object>) ((Map<String, Object>) report.get("measured")).get(key);
     }
 
     @Test
