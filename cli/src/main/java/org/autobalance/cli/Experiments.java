@@ -226,8 +226,8 @@ final class Experiments {
                 pass &= t.reachedAt[1] > 0 && predicted > 0 && Math.abs(t.reachedAt[1] - predicted) <= 1
                         && Math.abs(rate - (1 - eta)) <= 1e-4 && minRatio > 0.5 && maxRatio < 2
                         && Math.abs(endRatio - 1) <= allowed;
-                summary.append("eta ").append(eta).append(": ").append(t.reachedAt[1]).append(" its (the exact recursion: ")
-                        .append(predicted).append("), rate ").append(String.format(java.util.Locale.ROOT, "%.5f",
+                summary.append("eta ").append(eta).append(": ").append(t.reachedAt[1])
+                        .append(" its (the exact recursion: ").append(predicted).append("), rate ").append(String.format(java.util.Locale.ROOT, "%.5f",
                                 rate)).append(" vs ").append(1 - eta).append("; ");
                 errors.add(series("eta = " + eta, t, t.relativeErrors()));
                 ratios.add(new Series("eta = " + eta, t.t(), t.records.stream()

@@ -61,8 +61,8 @@ class ReproduceTest {
 
     /**
      * Every experiment, in CI (decay in its own test below): they are the one definition of the paper's predictions
-     * P3–P6, P8 and P10 and of fig2's (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a few seconds each on two cores,
-     * fig1, decay, overparam and fig2 (five network trainings) 7 to 30 s.
+     * P3–P6, P8 and P10 and of fig2's (PaperPredictionsTest checks the rest). rank1, flow-limit and stability take a
+     * few seconds each on two cores, fig1, decay, overparam and fig2 (five network trainings) 7 to 30 s.
      */
     @ParameterizedTest
     @ValueSource(strings = {"rank1", "flow-limit", "stability", "fig1", "overparam", "fig2"})
