@@ -227,8 +227,9 @@ final class Experiments {
                         && Math.abs(rate - (1 - eta)) <= 1e-4 && minRatio > 0.5 && maxRatio < 2
                         && Math.abs(endRatio - 1) <= allowed;
                 summary.append("eta ").append(eta).append(": ").append(t.reachedAt[1])
-                        .append(" its (the exact recursion: ").append(predicted).append("), rate ").append(String.format(java.util.Locale.ROOT, "%.5f",
-                                rate)).append(" vs ").append(1 - eta).append("; ");
+                        .append(" its (the exact recursion: ").append(predicted).append("), rate ")
+                        .append(String.format(java.util.Locale.ROOT, "%.5f", rate)).append(" vs ").append(1 - eta)
+                        .append("; ");
                 errors.add(series("eta = " + eta, t, t.relativeErrors()));
                 ratios.add(new Series("eta = " + eta, t.t(), t.records.stream()
                         .mapToDouble(rec -> rec.normU() * rec.normU() / (rec.normV() * rec.normV())).toArray()));
