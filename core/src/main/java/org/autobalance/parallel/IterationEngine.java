@@ -45,9 +45,10 @@ import org.autobalance.memory.internal.Closing;
  * terms in the order of one thread: MV and MᵀU do not depend on the thread count there (per-thread partials of MᵀU
  * would make them depend on it; "Twenty-seventh session"). Below 2 MiB of L2 its panels are sized for the L3, where
  * the CSR products' gathers would leave it ("Twenty-eighth session"). A float32 M with a row or a column of more than
- * {@link SparseKernels#BLOCK} stored entries runs the CSR products, which sum such rows in blocks of columns at fixed
- * places ({@link #longSums}); the observed loss's scatter adds its d2-side output up in blocks of rows where that is
- * cheap ({@link #scatterBlocked}): a float32 sum of a million terms stood for another M ("Long rows in blocks").
+ * {@link #LONG_CHAIN} stored entries runs the CSR products, which sum rows of more than {@link SparseKernels#BLOCK}
+ * in blocks of columns at fixed places ({@link #longSums}); the observed loss's scatter adds its d2-side output up in
+ * blocks of rows where that is cheap ({@link #scatterBlocked}): a float32 sum of a million terms stood for another M
+ * ("Long rows in blocks").
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers, and over its aligned
  * form its column indices too) and the thread count, and partials are added in chunk order, so with a deterministic
@@ -576,23 +577,33 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
-     * Whether a float32 M has a row or a column of more than {@link SparseKernels#BLOCK} stored entries: then the
-     * full loss runs the CSR products, which sum such rows of M and of Mᵀ in blocks ({@link SparseKernels#product}),
-     * never the panel layouts, whose kernels sum each row as one chain across the panels (a panel's width depends on
-     * the machine's cache, so blocks there would have to carry two sums from panel to panel; not done). One rule for
-     * the constructor and {@link #panelBytes}, through {@link #panelled} and {@link #fusedPanelled}.
+     * Whether a float32 M has a row or a column of more than {@link #LONG_CHAIN} stored entries: then the full loss
+     * runs the CSR products, which sum such rows of M and of Mᵀ in blocks ({@link SparseKernels#product}), never the
+     * panel layouts, whose kernels sum each row as one chain across the panels (a panel's width depends on the
+     * machine's cache, so blocks there would have to carry two sums from panel to panel; not done). One rule for the
+     * constructor and {@link #panelBytes}, through {@link #panelled} and {@link #fusedPanelled}.
      */
     static boolean longSums(SparseMatrix m) {
-        if (m.dtype() != DType.FLOAT32 || m.nonZeros() <= SparseKernels.BLOCK) {
+        if (m.dtype() != DType.FLOAT32 || m.nonZeros() <= LONG_CHAIN) {
             return false;
         }
-        for (int i = 0; m.cols() > SparseKernels.BLOCK && i < m.rows(); i++) {
-            if (m.rowStart(i + 1) - m.rowStart(i) > SparseKernels.BLOCK) {
+        for (int i = 0; m.cols() > LONG_CHAIN && i < m.rows(); i++) {
+            if (m.rowStart(i + 1) - m.rowStart(i) > LONG_CHAIN) {
                 return true;
             }
         }
-        return m.rows() > SparseKernels.BLOCK && longestColumn(m) > SparseKernels.BLOCK;
+        return m.rows() > LONG_CHAIN && longestColumn(m) > LONG_CHAIN;
     }
+
+    /**
+     * The longest row of M or Mᵀ whose float32 sums the panel layouts' one chain may take ({@link #longSums}): 16
+     * blocks ({@link SparseKernels#BLOCK}), 65 536 entries. Such a chain rounds by about √65 536 = 256 roundings of
+     * its terms' size, 3–4 times what blocks give (64 + √⌈d/BLOCK⌉) and a quarter of the 1.2 M-entry columns' 1 100
+     * that made the balance drift; and the power-law bench matrix (100 000 × 50 000, 5 M entries: rows of up to
+     * 5 830 entries, columns of up to 8 455), and such matrices up to several times its size, keep the layouts,
+     * which ran its products in 0.5–0.7 of the CSR products' time on a 2 MiB L2 (native-notes/sparse.md).
+     */
+    static final int LONG_CHAIN = 16 * SparseKernels.BLOCK;
 
     /**
      * The most stored entries of a column of M, from its column counts ({@link SparseMatrix#columnStarts}, kept by M);

@@ -114,8 +114,9 @@ class SparseBlockedSumTest {
 
     /**
      * The engine's full loss over a tall and a wide float32 M with long columns and rows: MᵀU and MV within the bound,
-     * the same bits at one and two threads; and such an M never runs the panel layouts, whose kernels would take each
-     * row as one chain (the tests fix their panels at 1 MiB, so they would run here otherwise).
+     * the same bits at one and two threads; and such an M (rows or columns beyond {@link IterationEngine#LONG_CHAIN})
+     * never runs the panel layouts, whose kernels would take each row as one chain (the tests fix their panels at
+     * 1 MiB, so they would run here otherwise).
      */
     @Test
     void theFullLossEngineSumsLongColumnsAndRowsInBlocks() {

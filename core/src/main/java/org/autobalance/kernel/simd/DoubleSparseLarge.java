@@ -183,8 +183,8 @@ final class DoubleSparseLarge {
         double[] total = Scratch.get().doubles(2, n);
         Arrays.fill(total, 0, n, 0);
         long tail = (nc & ~1) * L * BYTES;
-        MemorySegment xt = xs.asSlice(tail);
-        MemorySegment yt = ys.asSlice(tail);
+        MemorySegment xt = tail == 0 ? xs : xs.asSlice(tail);
+        MemorySegment yt = tail == 0 ? ys : ys.asSlice(tail);
         MemorySegment yx = exact(ys);
         for (long bs = ks; bs < ke; ) {
             // the first column of the next block: the block of this entry's column ends there
