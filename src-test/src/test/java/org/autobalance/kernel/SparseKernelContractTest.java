@@ -721,7 +721,7 @@ class SparseKernelContractTest {
         for (SparseKernels k : implementations()) {
             for (DType t : DType.values()) {
                 for (int r : new int[] {1, 2 * lf + 1, 4 * lf + 1}) {
-                    try (SparseMatrix.RowBuilder rows = SparseMatrix.rowBuilder(t, 4, d, 5L * b)) {
+                    try (SparseMatrix.RowBuilder rows = SparseMatrix.rowBuilder(t, 4, d, 4L * d)) {
                         for (int j = 0; j < d && j < 5 * b; j += 5) {
                             rows.add(j, random.nextGaussian());
                         }
