@@ -517,6 +517,15 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * The bytes of the per-thread d2-side output of one block of rows that an observed-loss engine over the sparse
+     * {@code m} holds where its scatter adds that output up in blocks ({@link #scatterBlocked}), else 0.
+     */
+    public static double scatterBlockBytes(SparseMatrix m, int rank, int threads) {
+        return scatterBlocked(m)
+                ? (double) threads * m.cols() * DenseMatrix.strideOf(m.dtype(), rank) * m.dtype().bytes() : 0;
+    }
+
+    /**
      * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank}
      * builds: for the full loss M's aligned form ({@link SparsePanels#floorBytesOfAligned}) where it pays, else those
      * of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}); for the observed loss M's column panels

@@ -131,32 +131,24 @@ final class FloatSparseLarge {
         MemorySegment yt = ys.asSlice(tail);
         for (int i = rs; i < re; i++) {
             long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
+            long ro = i * st;
             if (ke - ks > LONG_ROW) {
-                blockedRow(col, val, ks, ke, st, nc, xs, ys, i * st);
-            } else {
-                productRow(col, val, ks, ke, st, nc, xs, ys, xt, yt, i * st);
+                blockedRow(col, val, ks, ke, st, nc, xs, ys, ro);
+                ks = ke;
+                continue;
+            }
+            int c = 0;
+            for (; c + 4 <= nc; c += 4) {
+                product4(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+            }
+            if (c + 2 <= nc) {
+                product2(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
+                c += 2;
+            }
+            if (c < nc) {
+                product1(col, val, ks, ke, st, xt, yt, ro);
             }
             ks = ke;
-        }
-    }
-
-    /**
-     * The stored entries [ks, ke) of one row of A times X into y's row at {@code ro}: groups of 4, then 2, then 1
-     * vector of the factor rows, each group over all the entries ({@code xt}, {@code yt}: the factors seen from the
-     * last single vector's offset, see {@link #product}).
-     */
-    private static void productRow(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
-            MemorySegment xs, MemorySegment ys, MemorySegment xt, MemorySegment yt, long ro) {
-        int c = 0;
-        for (; c + 4 <= nc; c += 4) {
-            product4(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
-        }
-        if (c + 2 <= nc) {
-            product2(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
-            c += 2;
-        }
-        if (c < nc) {
-            product1(col, val, ks, ke, st, xt, yt, ro);
         }
     }
 
@@ -170,33 +162,41 @@ final class FloatSparseLarge {
 
     /**
      * A row of more than {@link #LONG_ROW} stored entries, summed in blocks of columns at fixed places: the entries in
-     * columns [b·BLOCK, (b + 1)·BLOCK) ({@link SparseKernels#BLOCK}) of each b are summed as a row of their own
-     * ({@link #productRow}: the same chains) into y's row, and those sums added in increasing b into a total that
-     * starts at +0, stored at the end. A block has at most BLOCK terms and the total at most ⌈d/BLOCK⌉ for A's d
-     * columns, so the rounding is about (√BLOCK + √⌈d/BLOCK⌉)·u where one chain's grows like √n·u with the row's n
-     * entries; the blocks depend on the columns alone, so the bits on the row alone (native-notes/sparse.md,
-     * "Long rows in blocks").
+     * columns [b·BLOCK, (b + 1)·BLOCK) ({@link SparseKernels#BLOCK}) of each b are summed as a row of their own, one
+     * vector of the factor rows at a time in {@link #product1}'s even/odd pair of chains, into y's row, and those sums
+     * added in increasing b into a total that starts at +0, stored at the end. A block has at most BLOCK terms and the
+     * total at most ⌈d/BLOCK⌉ for A's d columns, so the rounding is about (√BLOCK + √⌈d/BLOCK⌉)·u where one chain's
+     * grows like √n·u with the row's n entries; the blocks depend on the columns alone, so the bits on the row alone
+     * (native-notes/sparse.md, "Long rows in blocks"). A long row's vectors go one at a time, not by the groups of
+     * 2 and 4 of {@link #product}: its entries stream from memory once a block anyway, and one kernel below this
+     * method keeps it a compile unit of its own (KernelInliningBoundaryTest).
      */
     private static void blockedRow(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
             MemorySegment xs, MemorySegment ys, long ro) {
         int n = nc * L;
         float[] total = Scratch.get().floats(2, n);
         Arrays.fill(total, 0, n, 0);
-        long tail = (nc & ~1) * L * BYTES;
-        MemorySegment xt = tail == 0 ? xs : xs.asSlice(tail);
-        MemorySegment yt = tail == 0 ? ys : ys.asSlice(tail);
         MemorySegment yx = exact(ys);
         for (long bs = ks; bs < ke; ) {
-            // the first column of the next block: the block of this entry's column ends there
+            // the block of this entry's column ends before the first entry at or past the next block's first column:
+            // a binary search among the next BLOCK entries (a block holds at most BLOCK, the columns being distinct)
             long next = (col.getAtIndex(ValueLayout.JAVA_INT, bs) / SparseKernels.BLOCK + 1L) * SparseKernels.BLOCK;
-            long be = bs + 1;
-            while (be < ke && col.getAtIndex(ValueLayout.JAVA_INT, be) < next) {
-                be++;
+            long lo = bs + 1;
+            long be = Math.min(ke, bs + SparseKernels.BLOCK);
+            while (lo < be) {
+                long mid = (lo + be) >>> 1;
+                if (col.getAtIndex(ValueLayout.JAVA_INT, mid) < next) {
+                    lo = mid + 1;
+                } else {
+                    be = mid;
+                }
             }
-            productRow(col, val, bs, be, st, nc, xs, ys, xt, yt, ro);
             for (int e = 0; e < n; e += L) {
+                // the factors seen from this vector's offset, as product's last single vector sees them
+                long off = e * BYTES;
+                product1(col, val, bs, be, st, off == 0 ? xs : xs.asSlice(off), off == 0 ? ys : ys.asSlice(off), ro);
                 VT.cast(VT.cast(FloatVector.fromArray(S, total, e))
-                        .add(VT.cast(FloatVector.fromMemorySegment(S, yx, ro + e * BYTES, NO)))).intoArray(total, e);
+                        .add(VT.cast(FloatVector.fromMemorySegment(S, yx, ro + off, NO)))).intoArray(total, e);
             }
             bs = be;
         }
