@@ -18,6 +18,17 @@ import org.autobalance.memory.SparseMatrix;
  */
 public interface SparseKernels {
 
+    /**
+     * Columns of A per block of a long float32 row's sum in {@link #product}: a float32 chain of n terms rounds by
+     * about √n·u (n·u at worst) of its terms' size, and a tall M's column (a row of Mᵀ) of a million entries made MᵀU
+     * stand for another M than MV: gradient descent, on no single loss, drifted along UᵀU − VᵀV (2 000 000 × 4, 1.2 M
+     * entries a column, rank 1: 1.5·10⁻³ to 1.38 in 230 iterations; native-notes/sparse.md, "Long rows in blocks").
+     * Blocks at fixed columns ([b·BLOCK, (b + 1)·BLOCK)) keep each row's sum the same whatever the rows' range. 4096:
+     * near √n for the columns measured (64 + √⌈2·10⁶/4096⌉ = 86 roundings' worth, against ~1100), a power of two,
+     * and the order of the dense pass's block of rows (4608).
+     */
+    int BLOCK = 4096;
+
     /** A short name for logs and benchmark tables, e.g. {@code scalar} or {@code simd-256}. */
     String name();
 
@@ -35,6 +46,14 @@ public interface SparseKernels {
      * modified. With A = M it gives MV; with A = Mᵀ ({@link SparseMatrix#transposed()}) and X = U it gives MᵀU by
      * gathering instead of scattering: no random writes, no per-thread partials, and every row of MᵀU summed in the
      * same order whatever the thread count.
+     *
+     * <p>Order: an implementation that rounds a row's sum more than once (the SIMD kernels, whose chains are in the
+     * dtype) sums a float32 row of more than {@link #BLOCK} stored entries in blocks: the entries in columns
+     * [b·BLOCK, (b + 1)·BLOCK) of each b summed as a row of their own, those sums added in increasing b into a total
+     * from +0. So no sum has more than BLOCK terms, plus ⌈d/BLOCK⌉ for the total (d: A's columns), and the rounding
+     * is at most (BLOCK + ⌈d/BLOCK⌉)·u of Σ|terms| (about (√BLOCK + √⌈d/BLOCK⌉)·u), never more than the one chain's
+     * (n − 1)·u; which entries form a block depends on their columns alone, so a row's bits do not depend on the
+     * range. Rows of at most BLOCK entries, and float64 rows, are summed as they always were (no blocks).
      */
     void product(SparseMatrix a, DenseMatrix x, int rowStart, int rowEnd, DenseMatrix y);
 
@@ -52,8 +71,8 @@ public interface SparseKernels {
      * count or chunks, so its value does not depend on the machine's L2 size; two caveats: a −0 from an FMA whose
      * product underflows may read +0 with another panel count (the padding adds +0), and a non-finite row of X may
      * make rows that share its panel but do not store its column NaN (they are padded with a column of the panel).
-     * Elsewhere an implementation may fall back to {@link #product} (its even/odd chains) or sum in double and round
-     * once (the scalar reference).
+     * Elsewhere an implementation may fall back to {@link #product} (its even/odd chains, its blocks) or sum in double
+     * and round once (the scalar reference).
      */
     void panelProduct(SparsePanels a, DenseMatrix x, int chunk, DenseMatrix y);
 

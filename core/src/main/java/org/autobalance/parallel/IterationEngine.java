@@ -44,7 +44,11 @@ import org.autobalance.memory.internal.Closing;
  * wavefront ({@link PanelWavefront}), so that no two threads scatter into one row of MᵀU and every row of it adds its
  * terms in the order of one thread: MV and MᵀU do not depend on the thread count there (per-thread partials of MᵀU
  * would make them depend on it; "Twenty-seventh session"). Below 2 MiB of L2 its panels are sized for the L3, where
- * the CSR products' gathers would leave it ("Twenty-eighth session").
+ * the CSR products' gathers would leave it ("Twenty-eighth session"). A float32 M with a row or a column of more than
+ * {@link #LONG_CHAIN} stored entries runs the CSR products, which sum rows of more than {@link SparseKernels#BLOCK}
+ * in blocks of columns at fixed places ({@link #longSums}); the observed loss's scatter adds its d2-side output up in
+ * blocks of rows where that is cheap ({@link #scatterBlocked}): a float32 sum of a million terms stood for another M
+ * ("Long rows in blocks").
  *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers, and over its aligned
  * form its column indices too) and the thread count, and partials are added in chunk order, so with a deterministic
@@ -115,7 +119,9 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix[] mtuPartials;
     /**
      * Per thread, the MᵀU of one {@link #BLOCK_ROWS}-row block of a float32 M's chunk, added into the chunk's partial
-     * ({@link #blocked}); null where no chunk is longer than a block.
+     * ({@link #blocked}); null where no chunk is longer than a block. For a sparse M, the scatter passes' (the
+     * observed loss's) d2-side output of one block of {@link SparseKernels#BLOCK} rows ({@link #scatterBlocked}), or
+     * null.
      */
     private final DenseMatrix[] blockPartials;
     private final double[][] gramUPartials;
@@ -258,7 +264,8 @@ public final class IterationEngine implements AutoCloseable {
             for (int c = 1; c < mtuPartials.length; c++) {
                 mtuPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
             }
-            this.blockPartials = m != null && blocked(dtype, rows, threads) ? new DenseMatrix[threads] : null;
+            this.blockPartials = (m != null ? blocked(dtype, rows, threads) : !full && scatterBlocked(sparse))
+                    ? new DenseMatrix[threads] : null;
             for (int c = 0; blockPartials != null && c < threads; c++) {
                 blockPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
             }
@@ -295,7 +302,14 @@ public final class IterationEngine implements AutoCloseable {
                 } else {
                     DenseMatrix partial = mtuPartials[c];
                     partial.segment().fill((byte) 0);
-                    sparseKernels.fusedPass(sparse, u, v, start, end, mv, partial);
+                    for (int from = start; from < end; from = nextBlock(from, end)) {
+                        DenseMatrix out = blockPartials == null ? partial : blockPartials[c];
+                        if (blockPartials != null) {
+                            out.segment().fill((byte) 0);
+                        }
+                        sparseKernels.fusedPass(sparse, u, v, from, nextBlock(from, end), mv, out);
+                        addBlock(partial, out);
+                    }
                 }
                 gramOfU(c, start, end);
                 return kernels.dot(u, mv, start, end);
@@ -303,9 +317,18 @@ public final class IterationEngine implements AutoCloseable {
             this.fusedTask = !observed ? multiplyTask : (c, start, end) -> {
                 DenseMatrix partial = mtuPartials[c];
                 partial.segment().fill((byte) 0);
-                double squares = observedPanels != null && observedChunkPanelled[c]
-                        ? sparseKernels.observedPass(observedPanels, u, v, start, end, mv, partial)
-                        : sparseKernels.observedPass(sparse, u, v, start, end, mv, partial);
+                double squares = 0.0;
+                for (int from = start; from < end; from = nextBlock(from, end)) {
+                    DenseMatrix out = blockPartials == null ? partial : blockPartials[c];
+                    if (blockPartials != null) {
+                        out.segment().fill((byte) 0);
+                    }
+                    int to = nextBlock(from, end);
+                    squares += observedPanels != null && observedChunkPanelled[c]
+                            ? sparseKernels.observedPass(observedPanels, u, v, from, to, mv, out)
+                            : sparseKernels.observedPass(sparse, u, v, from, to, mv, out);
+                    addBlock(partial, out);
+                }
                 gramOfU(c, start, end);
                 return squares;
             };
@@ -494,6 +517,15 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * The bytes of the per-thread d2-side output of one block of rows that an observed-loss engine over the sparse
+     * {@code m} holds where its scatter adds that output up in blocks ({@link #scatterBlocked}), else 0.
+     */
+    public static double scatterBlockBytes(SparseMatrix m, int rank, int threads) {
+        return scatterBlocked(m)
+                ? (double) threads * m.cols() * DenseMatrix.strideOf(m.dtype(), rank) * m.dtype().bytes() : 0;
+    }
+
+    /**
      * A floor of the native bytes of the panel layouts an engine over the sparse {@code m} at rank {@code rank}
      * builds: for the full loss M's aligned form ({@link SparsePanels#floorBytesOfAligned}) where it pays, else those
      * of M and Mᵀ ({@link SparsePanels#floorBytesOfBoth}); for the observed loss M's column panels
@@ -538,7 +570,8 @@ public final class IterationEngine implements AutoCloseable {
      */
     private static boolean panelled(SparseKernels sparseKernels, SparseMatrix m, int rank) {
         return sparseKernels.panelled(m.dtype(), rank)
-                && SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank));
+                && SparsePanels.paysBoth(m.rows(), m.cols(), m.nonZeros(), m.dtype(), rowBytes(m.dtype(), rank))
+                && !longSums(m);
     }
 
     /**
@@ -549,7 +582,80 @@ public final class IterationEngine implements AutoCloseable {
      */
     private static boolean fusedPanelled(SparseKernels sparseKernels, SparseMatrix m, int rank, int threads) {
         return sparseKernels.panelled(m.dtype(), rank) && SparsePanels.paysAligned(m.rows(), m.cols(), m.nonZeros(),
-                m.dtype(), rowBytes(m.dtype(), rank), threads);
+                m.dtype(), rowBytes(m.dtype(), rank), threads) && !longSums(m);
+    }
+
+    /**
+     * Whether a float32 M has a row or a column of more than {@link #LONG_CHAIN} stored entries: then the full loss
+     * runs the CSR products, which sum such rows of M and of Mᵀ in blocks ({@link SparseKernels#product}), never the
+     * panel layouts, whose kernels sum each row as one chain across the panels (a panel's width depends on the
+     * machine's cache, so blocks there would have to carry two sums from panel to panel; not done). One rule for the
+     * constructor and {@link #panelBytes}, through {@link #panelled} and {@link #fusedPanelled}.
+     */
+    static boolean longSums(SparseMatrix m) {
+        if (m.dtype() != DType.FLOAT32 || m.nonZeros() <= LONG_CHAIN) {
+            return false;
+        }
+        for (int i = 0; m.cols() > LONG_CHAIN && i < m.rows(); i++) {
+            if (m.rowStart(i + 1) - m.rowStart(i) > LONG_CHAIN) {
+                return true;
+            }
+        }
+        return m.rows() > LONG_CHAIN && longestColumn(m) > LONG_CHAIN;
+    }
+
+    /**
+     * The longest row of M or Mᵀ whose float32 sums the panel layouts' one chain may take ({@link #longSums}): 16
+     * blocks ({@link SparseKernels#BLOCK}), 65 536 entries. Such a chain rounds by about √65 536 = 256 roundings of
+     * its terms' size, 3–4 times what blocks give (64 + √⌈d/BLOCK⌉) and a quarter of the 1.2 M-entry columns' 1 100
+     * that made the balance drift; and the power-law bench matrix (100 000 × 50 000, 5 M entries: rows of up to
+     * 5 830 entries, columns of up to 8 455), and such matrices up to several times its size, keep the layouts,
+     * which ran its products in 0.5–0.7 of the CSR products' time on a 2 MiB L2 (native-notes/sparse.md).
+     */
+    static final int LONG_CHAIN = 16 * SparseKernels.BLOCK;
+
+    /**
+     * The most stored entries of a column of M, from its column counts ({@link SparseMatrix#columnStarts}, kept by M);
+     * 0 for a matrix too wide for them (its columns are then not counted: {@link SparseMatrix#requireTransposable}).
+     */
+    private static long longestColumn(SparseMatrix m) {
+        if (m.cols() >= NativeMemory.MAX_ARRAY_LENGTH) {
+            return 0;
+        }
+        long[] starts = m.columnStarts();
+        long most = 0;
+        for (int j = 0; j < m.cols(); j++) {
+            most = Math.max(most, starts[j + 1] - starts[j]);
+        }
+        return most;
+    }
+
+    /**
+     * Whether the scatter passes over a sparse M (the observed loss's, whose d2-side output each chunk adds up in a
+     * partial of its own) add that output up in blocks of {@link SparseKernels#BLOCK} rows at fixed places (rows
+     * [b·BLOCK, (b + 1)·BLOCK), cut by the chunks' bounds), each block's added into the chunk's partial: float32, a
+     * column of more than BLOCK entries (a chain of them would round as one long sum, as {@link SparseKernels#BLOCK}
+     * says), and the blocks' additions (d2 rows a block) at most 1/16 of the stored entries, so that they cost little
+     * beside the pass (2 000 000 × 4, 4.8 M entries: 2 000 rows added a pass; 100 000 × 50 000, 5 M: 1.25 M, not
+     * blocked).
+     */
+    static boolean scatterBlocked(SparseMatrix m) {
+        long blocks = (m.rows() + (long) SparseKernels.BLOCK - 1) / SparseKernels.BLOCK;
+        return m.dtype() == DType.FLOAT32 && m.cols() * blocks * 16 <= m.nonZeros()
+                && longestColumn(m) > SparseKernels.BLOCK;
+    }
+
+    /** The end of the block of rows ({@link #scatterBlocked}) that row {@code from} is in, or {@code end}. */
+    private int nextBlock(int from, int end) {
+        return blockPartials == null ? end
+                : (int) Math.min(end, (from / SparseKernels.BLOCK + 1L) * SparseKernels.BLOCK);
+    }
+
+    /** Adds a block's d2-side output into the chunk's {@code partial}, unless it is the partial itself. */
+    private static void addBlock(DenseMatrix partial, DenseMatrix block) {
+        if (block != partial) {
+            addRange(partial, block.segment(), 0, (long) partial.rows() * partial.stride());
+        }
     }
 
     /**

@@ -485,9 +485,11 @@ public final class Factorizer {
         double partialBytes = IterationEngine.partialBytes(dtype, c.cols(), c.rank(), c.threads(),
                 sparse != null && !(c.objective() instanceof Objective.Observed));
         // a float32 M's blocks of MᵀU (IterationEngine.BLOCK_ROWS): the iterations' engine's, and σ₁'s beside it (its
-        // blocks at most r columns) unless a checkpoint gives σ₁
-        double blockBytes = m == null ? 0 : (c.resume() == null ? 2 : 1) * IterationEngine.blockBytes(dtype,
-                c.rows(), c.cols(), c.rank(), c.threads());
+        // blocks at most r columns) unless a checkpoint gives σ₁; a sparse M's, the observed loss's engine's alone
+        double blockBytes = m != null ? (c.resume() == null ? 2 : 1) * IterationEngine.blockBytes(dtype,
+                c.rows(), c.cols(), c.rank(), c.threads())
+                : c.objective() instanceof Objective.Observed
+                ? IterationEngine.scatterBlockBytes(sparse, c.rank(), c.threads()) : 0;
         // and the panel layouts of M and Mᵀ, once for the run (shared by its engines)
         long layoutBytes = sparse == null ? 0 : IterationEngine.runPanelBytes(c.sparseKernels(), sparse,
                 c.objective() instanceof Objective.Observed, c.rank(), c.threads());

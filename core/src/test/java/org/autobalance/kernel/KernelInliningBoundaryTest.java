@@ -60,8 +60,8 @@ class KernelInliningBoundaryTest {
             Map.entry("DoubleSparse.fusedPass", Set.of("fused1", "fused2", "fused4")),
             Map.entry("FloatSparse.residualSquared", Set.of("dot")),
             Map.entry("DoubleSparse.residualSquared", Set.of("dot")),
-            Map.entry("FloatSparseLarge.product", Set.of("product1", "product2", "product4")),
-            Map.entry("DoubleSparseLarge.product", Set.of("product1", "product2", "product4")),
+            Map.entry("FloatSparseLarge.product", Set.of("product1", "product2", "product4", "blockedRow")),
+            Map.entry("DoubleSparseLarge.product", Set.of("product1", "product2", "product4", "blockedRow")),
             Map.entry("FloatSparseLarge.panelProduct", Set.of("slice")),
             Map.entry("DoubleSparseLarge.panelProduct", Set.of("slice")));
 

@@ -702,6 +702,104 @@ class SparseKernelContractTest {
         }
     }
 
+    /**
+     * {@code product} over rows around {@link SparseKernels#BLOCK} stored entries, 4 × (5·BLOCK + 7): a row of exactly
+     * BLOCK entries (every 5th column), a row of BLOCK + 1 consecutive ones from BLOCK − 3 (a block boundary after
+     * its third), an empty row, and a row of about 3·BLOCK at random columns. Every row within the summation bound of
+     * {@link #product}; a float32 row of more than BLOCK entries also within its blocks' bound, (BLOCK + ⌈d/BLOCK⌉ +
+     * 2)·u·Σ|terms| (the documented order: no sum of more than BLOCK terms, ⌈d/BLOCK⌉ blocks in the total); the same
+     * bits when the range starts at the row; and, for the SIMD kernels at r = 1 (one vector a row: the even/odd pair
+     * of chains), bit for bit the documented order: each block's even and odd entries in two FMA chains from +0,
+     * added, and the blocks added in column order from +0 (a row of at most BLOCK entries: one block).
+     */
+    @Test
+    void longRowsOfTheProduct() {
+        int b = SparseKernels.BLOCK;
+        int d = 5 * b + 7;
+        java.util.SplittableRandom random = new java.util.SplittableRandom(17);
+        int lf = KernelProvider.vectorModulePresent() ? KernelContractTest.floatLanes() : 8;
+        for (SparseKernels k : implementations()) {
+            for (DType t : DType.values()) {
+                for (int r : new int[] {1, 2 * lf + 1, 4 * lf + 1}) {
+                    try (SparseMatrix.RowBuilder rows = SparseMatrix.rowBuilder(t, 4, d, 4L * d)) {
+                        for (int j = 0; j < d && j < 5 * b; j += 5) {
+                            rows.add(j, random.nextGaussian());
+                        }
+                        rows.endRow();
+                        for (int j = b - 3; j <= 2 * b - 3; j++) {
+                            rows.add(j, random.nextGaussian());
+                        }
+                        rows.endRow();
+                        rows.endRow();
+                        for (int j = 0; j < d; j++) {
+                            if (random.nextDouble() < 0.6) {
+                                rows.add(j, random.nextGaussian());
+                            }
+                        }
+                        rows.endRow();
+                        try (SparseMatrix a = rows.build();
+                                DenseMatrix x = KnownMatrices.gaussian(t, d, r, 1.0, 23 + r);
+                                DenseMatrix y = RandomMatrices.constant(t, 4, r, 7.0);
+                                DenseMatrix last = RandomMatrices.constant(t, 4, r, 7.0)) {
+                            String where = k.name() + " " + t.label() + " r=" + r;
+                            k.product(a, x, 0, 4, y);
+                            k.product(a, x, 3, 4, last);
+                            assertLongRows(k, a, x.toArray(), y.toArray(), where);
+                            for (int c = 0; c < r; c++) {
+                                assertEquals(Double.doubleToRawLongBits(y.get(3, c)),
+                                        Double.doubleToRawLongBits(last.get(3, c)), where + ": row 3 from row 3");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertLongRows(SparseKernels k, SparseMatrix a, double[][] xa, double[][] y, String where) {
+        boolean f32 = a.dtype() == DType.FLOAT32;
+        double u = a.dtype().unitRoundoff();
+        int b = SparseKernels.BLOCK;
+        long blocks = (a.cols() + (long) b - 1) / b;
+        for (int i = 0; i < a.rows(); i++) {
+            long n = a.rowStart(i + 1) - a.rowStart(i);
+            for (int c = 0; c < y[i].length; c++) {
+                double sum = 0;
+                double mag = 0;
+                float total = 0;
+                float even = 0;
+                float odd = 0;
+                long first = a.rowStart(i);
+                for (long e = a.rowStart(i); e < a.rowStart(i + 1); e++) {
+                    double term = a.value(e) * xa[a.column(e)][c];
+                    sum += term;
+                    mag += Math.abs(term);
+                    if (n > b && e > first && a.column(e) / b != a.column(e - 1) / b) {
+                        total += even + odd; // a new block: the last one's pair of chains, added, into the total
+                        even = 0;
+                        odd = 0;
+                        first = e;
+                    }
+                    if ((e - first) % 2 == 0) {
+                        even = Math.fma((float) a.value(e), (float) xa[a.column(e)][c], even);
+                    } else {
+                        odd = Math.fma((float) a.value(e), (float) xa[a.column(e)][c], odd);
+                    }
+                }
+                total += even + odd;
+                String at = where + ": [" + i + "," + c + "] of " + n + " entries";
+                check(y[i][c], sum, 2.0 * (n + 2) * u * mag, at);
+                if (f32 && n > b) {
+                    check(y[i][c], sum, (b + blocks + 2) * u * mag, at + ", in blocks");
+                }
+                if (f32 && y[i].length == 1 && !k.name().equals("scalar")) {
+                    assertEquals(Float.floatToRawIntBits(total), Float.floatToRawIntBits((float) y[i][c]),
+                            at + ": the documented order");
+                }
+            }
+        }
+    }
+
     /** Small integers make every product and sum exact in float: both implementations must give the exact answer. */
     @Test
     void knownAnswer() {

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+import org.autobalance.kernel.SparseKernels;
 import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DenseMatrix;
 import org.autobalance.memory.SparseMatrix;
@@ -114,7 +115,11 @@ final class FloatSparseLarge {
             // the common one-vector row (float32 r ≤ 16 at 512 bits) on its own, without the group loop
             for (int i = rs; i < re; i++) {
                 long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
-                product1(col, val, ks, ke, st, xs, ys, i * st);
+                if (ke - ks > LONG_ROW) {
+                    blockedRow(col, val, ks, ke, st, nc, xs, ys, i * st);
+                } else {
+                    product1(col, val, ks, ke, st, xs, ys, i * st);
+                }
                 ks = ke;
             }
             return;
@@ -127,6 +132,11 @@ final class FloatSparseLarge {
         for (int i = rs; i < re; i++) {
             long ke = ptr.getAtIndex(ValueLayout.JAVA_LONG, i + 1);
             long ro = i * st;
+            if (ke - ks > LONG_ROW) {
+                blockedRow(col, val, ks, ke, st, nc, xs, ys, ro);
+                ks = ke;
+                continue;
+            }
             int c = 0;
             for (; c + 4 <= nc; c += 4) {
                 product4(col, val, ks, ke, st, c * L * BYTES, xs, ys, ro);
@@ -139,6 +149,59 @@ final class FloatSparseLarge {
                 product1(col, val, ks, ke, st, xt, yt, ro);
             }
             ks = ke;
+        }
+    }
+
+    /**
+     * Stored entries beyond which a row of A is summed in blocks ({@link #blockedRow}): {@link
+     * SparseKernels#BLOCK} for float32, none for float64 (whose rounding, 2⁻⁵³, needs no blocks). A row of at most
+     * this many entries has at most this many terms in its chains anyway, so its sums keep their bits and their one
+     * loop (blocks at column boundaries would cut a sparse row of an ordinary M at almost every entry).
+     */
+    private static final long LONG_ROW = BYTES == Float.BYTES ? SparseKernels.BLOCK : Long.MAX_VALUE;
+
+    /**
+     * A row of more than {@link #LONG_ROW} stored entries, summed in blocks of columns at fixed places: the entries in
+     * columns [b·BLOCK, (b + 1)·BLOCK) ({@link SparseKernels#BLOCK}) of each b are summed as a row of their own, one
+     * vector of the factor rows at a time in {@link #product1}'s even/odd pair of chains, into y's row, and those sums
+     * added in increasing b into a total that starts at +0, stored at the end. A block has at most BLOCK terms and the
+     * total at most ⌈d/BLOCK⌉ for A's d columns, so the rounding is about (√BLOCK + √⌈d/BLOCK⌉)·u where one chain's
+     * grows like √n·u with the row's n entries; the blocks depend on the columns alone, so the bits on the row alone
+     * (native-notes/sparse.md, "Long rows in blocks"). A long row's vectors go one at a time, not by the groups of
+     * 2 and 4 of {@link #product}: its entries stream from memory once a block anyway, and one kernel below this
+     * method keeps it a compile unit of its own (KernelInliningBoundaryTest).
+     */
+    private static void blockedRow(MemorySegment col, MemorySegment val, long ks, long ke, long st, int nc,
+            MemorySegment xs, MemorySegment ys, long ro) {
+        int n = nc * L;
+        float[] total = Scratch.get().floats(2, n);
+        Arrays.fill(total, 0, n, 0);
+        MemorySegment yx = exact(ys);
+        for (long bs = ks; bs < ke; ) {
+            // the block of this entry's column ends before the first entry at or past the next block's first column:
+            // a binary search among the next BLOCK entries (a block holds at most BLOCK, the columns being distinct)
+            long next = (col.getAtIndex(ValueLayout.JAVA_INT, bs) / SparseKernels.BLOCK + 1L) * SparseKernels.BLOCK;
+            long lo = bs + 1;
+            long be = Math.min(ke, bs + SparseKernels.BLOCK);
+            while (lo < be) {
+                long mid = (lo + be) >>> 1;
+                if (col.getAtIndex(ValueLayout.JAVA_INT, mid) < next) {
+                    lo = mid + 1;
+                } else {
+                    be = mid;
+                }
+            }
+            for (int e = 0; e < n; e += L) {
+                // the factors seen from this vector's offset, as product's last single vector sees them
+                long off = e * BYTES;
+                product1(col, val, bs, be, st, off == 0 ? xs : xs.asSlice(off), off == 0 ? ys : ys.asSlice(off), ro);
+                VT.cast(VT.cast(FloatVector.fromArray(S, total, e))
+                        .add(VT.cast(FloatVector.fromMemorySegment(S, yx, ro + off, NO)))).intoArray(total, e);
+            }
+            bs = be;
+        }
+        for (int e = 0; e < n; e += L) {
+            VT.cast(FloatVector.fromArray(S, total, e)).intoMemorySegment(yx, ro + e * BYTES, NO);
         }
     }
 
