@@ -332,8 +332,9 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.printf("%s on %d samples (%s): %d iteration%s, stopped: %s, %.2f s%n", arch.describe(),
                         x.rows(), x.dtype().label(), result.iterations(), result.iterations() == 1 ? "" : "s",
                         result.stopReason().label(), result.seconds());
-                String nothing = first[0] != null && first[0].iteration() == 0 ? limitLearnedNothing(result.stopReason(),
-                        Math.sqrt(result.loss() / first[0].loss()), result.initializer(), arch.depth()) : null;
+                String nothing = first[0] != null && first[0].iteration() == 0
+                        ? limitLearnedNothing(result.stopReason(), Math.sqrt(result.loss() / first[0].loss()),
+                                result.initializer(), arch.depth()) : null;
                 if (nothing != null) {
                     printer.println(nothing);
                 } else if (result.stopReason() == StopReason.PLATEAU) {
@@ -401,9 +402,10 @@ final class NetworkCommand implements Callable<Integer> {
      * says its step broke the conservation ({@link #driftNote}): 10 %, the balance the start's differences predict
      * then off by that much. Measured on the README's data (a 20-64-64-5 ReLU network, 10 000 iterations, and the
      * conv1d:8,5,relu,conv1d:8,3,relu,dense:5 one): steps that keep the differences give at most 0.8 % (constant:0.2
-     * 0.17 %, constant:0.05 0.04 %, decay:1,0.1 0.009 %; conv1d at constant:0.025 0.05 %, constant:0.01 0.03 %; a linear
-     * 3-layer network at auto 0.78 %); the auto step on these ReLU networks 28 %, 38 % with --bias, 82 % for the
-     * conv1d one, 65 % for a 5-layer one from xavier; conv1d at constant:0.05 37 %, constant:0.1 58 %.
+     * 0.17 %, constant:0.05 0.04 %, decay:1,0.1 0.009 %; conv1d at constant:0.025 0.05 %, constant:0.01 0.03 %; a
+     * linear 3-layer network at auto 0.78 %); the auto step on these ReLU networks 28 %, 38 % with --bias, 82 % for the
+     * conv1d one, 65 % for a 5-layer one from xavier; conv1d at constant:0.05 37 %, constant:0.1 58 % (network.md,
+     * "Run-time notes").
      */
     static final double DRIFT_NOTE_FRACTION = 0.1;
 
