@@ -332,7 +332,12 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.printf("%s on %d samples (%s): %d iteration%s, stopped: %s, %.2f s%n", arch.describe(),
                         x.rows(), x.dtype().label(), result.iterations(), result.iterations() == 1 ? "" : "s",
                         result.stopReason().label(), result.seconds());
-                if (result.stopReason() == StopReason.PLATEAU) {
+                String nothing = first[0] != null && first[0].iteration() == 0
+                        ? limitLearnedNothing(result.stopReason(), Math.sqrt(result.loss() / first[0].loss()),
+                                result.initializer(), arch.depth()) : null;
+                if (nothing != null) {
+                    printer.println(nothing);
+                } else if (result.stopReason() == StopReason.PLATEAU) {
                     printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
                             + "more iterations (--max-iter, --max-seconds) would lower the loss");
                 }
@@ -346,16 +351,26 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
                         numbers(result.layerSquaredNorms()));
                 double[] start = result.startLayerDifferences();
+                // with --bias the differences are not those of the printed norms: b_{h+1} is not subtracted (the
+                // conserved quantity), and a reader took 23.53 - 21.79 for the 1.943 printed
+                String differences = "differences " + (bias ? "(|W_h|^2 + |b_h|^2) - |W_{h+1}|^2 "
+                        : "|W_h|^2 - |W_{h+1}|^2 ") + numbers(result.layerDifferences());
                 if (start != null) {
                     // the paper's point: the differences stay (nearly) where they started while the layers grow;
                     // a resumed run's too, against the same start as its unit drift (and as summary.json's drift)
-                    printer.printf("differences %s (at the start %s), max unit drift %.3e%n",
-                            numbers(result.layerDifferences()), numbers(start), result.maxUnitInvariantChange());
+                    printer.printf("%s (at the start %s), max unit drift %.3e%n", differences, numbers(start),
+                            result.maxUnitInvariantChange());
                 } else if (first[0] != null) {
                     // a checkpoint written before the start's differences were kept: its own, named as such
-                    printer.printf("differences %s (%s %s), max unit drift %.3e since the start%n",
-                            numbers(result.layerDifferences()), SolverRun.firstRecord(first[0].iteration()),
-                            numbers(first[0].layerDifferences()), result.maxUnitInvariantChange());
+                    printer.printf("%s (%s %s), max unit drift %.3e since the start%n", differences,
+                            SolverRun.firstRecord(first[0].iteration()), numbers(first[0].layerDifferences()),
+                            result.maxUnitInvariantChange());
+                }
+                double[] baseline = start != null ? start : first[0] != null ? first[0].layerDifferences() : null;
+                String drift = baseline == null || last[0] == null ? null : driftNote(baseline,
+                        result.layerDifferences(), result.layerSquaredNorms(), last[0].eta());
+                if (drift != null) {
+                    printer.println(drift);
                 }
                 printer.printf("schedule %s, init %s, %s kernels, %d thread(s)%n", result.schedule(),
                         summary.get("init"), result.kernels(), result.threads());
@@ -380,6 +395,67 @@ final class NetworkCommand implements Callable<Integer> {
             throw new SolverRun.LearnedNothing("the run learned nothing (its loss never fell below the start's): see "
                     + "the stalled line above");
         }
+    }
+
+    /**
+     * The largest change of a layer difference, over the larger squared norm of its two layers, above which a run
+     * says its step broke the conservation ({@link #driftNote}): 10 %, the balance the start's differences predict
+     * then off by that much. Measured on the README's data (a 20-64-64-5 ReLU network, 10 000 iterations, and the
+     * conv1d:8,5,relu,conv1d:8,3,relu,dense:5 one): steps that keep the differences give at most 0.8 % (constant:0.2
+     * 0.17 %, constant:0.05 0.04 %, decay:1,0.1 0.009 %; conv1d at constant:0.025 0.05 %, constant:0.01 0.03 %; a
+     * linear 3-layer network at auto 0.78 %); the auto step on these ReLU networks 28 %, 38 % with --bias, 82 % for the
+     * conv1d one, 65 % for a 5-layer one from xavier; conv1d at constant:0.05 37 %, constant:0.1 58 % (network.md,
+     * "Run-time notes").
+     */
+    static final double DRIFT_NOTE_FRACTION = 0.1;
+
+    /**
+     * The note of a run whose step moved the conserved differences by more than {@link #DRIFT_NOTE_FRACTION} of what
+     * they measure — max_h |D_h − D_h(start)| / max(s_h, s_{h+1}), s the layers' squared norms at the end — or null.
+     * Gradient descent changes them by η²(‖g_in‖² − ‖g_out‖²) a step; a step at the edge of stability (the auto step on
+     * a ReLU network that has grown sharper than the linear one it is scaled to) makes that large. The advice: a step
+     * twenty times smaller, which kept them on both README networks (conv1d's at a tenth still moved 37 %).
+     */
+    static String driftNote(double[] start, double[] end, double[] squaredNorms, double eta) {
+        double worst = 0.0;
+        for (int h = 0; h < end.length; h++) {
+            double change = Math.abs(end[h] - start[h]) / Math.max(squaredNorms[h], squaredNorms[h + 1]);
+            worst = change > worst || Double.isNaN(change) ? change : worst;
+        }
+        if (!(worst > DRIFT_NOTE_FRACTION)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "note: the step is too large for the conserved differences to hold: "
+                + "they moved by up to %.0f%% of their layers' squared norms (gradient descent changes them by O(η²) "
+                + "a step); a smaller step keeps them: --schedule constant:%.2g (a twentieth of this run's η) with a "
+                + "larger --max-iter, or decay:ETA0,DELTA", 100 * worst, eta / 20);
+    }
+
+    /**
+     * What a run that a limit ended (max_iterations, time_limit, plateau) says when it learned nothing, its loss the
+     * start's to six digits ({@link SolverRun#nothingLearned} of {@code fit}, √(L/L₀)); null otherwise. From a small
+     * start the zero network is a saddle point flat to order N − 1: the iterations to leave it grow like 1/S^(N−2)
+     * (a 5-layer ReLU network on the README's data: small:0.01 left it, 1 % below the start's loss, at iteration
+     * 55 598, small:0.02 at 6 934, 55 598/8; small:0.03, small:0.1 and xavier learned within the default 10 000),
+     * so a larger start is the advice, not more iterations; the plateau line's "more iterations would lower the loss"
+     * was useless from small:1e-4.
+     */
+    static String limitLearnedNothing(StopReason reason, double fit, String initializer, int depth) {
+        if (reason != StopReason.MAX_ITERATIONS && reason != StopReason.TIME_LIMIT && reason != StopReason.PLATEAU
+                || !SolverRun.nothingLearned(fit)) {
+            return null;
+        }
+        String fact = "the limit ended the run before it learned anything (the loss is still the start's to 6 digits)";
+        if (!initializer.startsWith("small:")) {
+            return fact + ": with this step the start may need many more iterations: more iterations (--max-iter, "
+                    + "--max-seconds), a larger step (--schedule) or a larger start (--init)";
+        }
+        String growth = depth >= 3 ? String.format(Locale.ROOT, " grow like 1/S^%d as S falls", depth - 2) : "";
+        String larger = depth >= 3 ? String.format(Locale.ROOT, " with S 3 times larger needs %d times fewer",
+                (int) Math.pow(3, depth - 2)) : " with a larger S";
+        return fact + ": from " + initializer + " the zero network is a saddle point, and the iterations " + depth
+                + " layers need to leave it" + growth + ", so give a larger start rather than more iterations: "
+                + "--init small:S" + larger + ", or --init xavier (scaled to the layers)";
     }
 
     /** η·‖∇L‖ / ‖θ‖ at {@code record}: how much a step changes the parameters, relative to their size. */

@@ -1,6 +1,7 @@
 package org.autobalance.network;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -174,7 +175,15 @@ public record Architecture(List<Layer> layers) {
             int[] p = new int[arity];
             p[0] = positive(t.substring(colon + 1), spec, kind);
             for (int a = 1; a < arity; a++) {
-                p[a] = positive(tokens[i + a], spec, kind);
+                String size = tokens[i + a].trim();
+                if (isActivation(size) || size.contains(":")) {
+                    // a size left out: conv2d:4,3,relu said "conv2d sizes must be positive integers, got 'relu'"
+                    throw new IllegalArgumentException("layer spec '" + spec + "': " + kind + " needs "
+                            + (arity == 2 ? "conv1d:C,K" : "conv2d:C,KH,KW") + " (" + arity + " sizes), got '"
+                            + String.join(",", Arrays.copyOfRange(tokens, i, i + a)).trim() + "' followed by '"
+                            + size + "'");
+                }
+                p[a] = positive(size, spec, kind);
             }
             i += arity;
             Activation act = Activation.LINEAR;

@@ -207,6 +207,9 @@ class NetworkCommandTest {
         // a shape only a first convolution reads was ignored without a word when the network started dense
         "dense:4,dense:2 | 2,6 | layer 1 (dense:4) reads a flat vector, so the input shape 2,6 would be ignored",
         "conv2d:3,2,2,dense:2 | 2,6 | needs a C x H x W input",
+        // a size left out was said as "conv2d sizes must be positive integers, got 'relu'"
+        "conv2d:4,3,relu,dense:2 | 1,3,4 | conv2d needs conv2d:C,KH,KW (3 sizes), got 'conv2d:4,3' followed by 'relu'",
+        "conv1d:4,dense:2 | 2,6 | conv1d needs conv1d:C,K (2 sizes), got 'conv1d:4' followed by 'dense:2'",
         "dense:2 | 5,3 | input shape 5,3 has 15 features but the data have 12 per sample",
         "dense:4,leaky:1.5,dense:2 | | the slope A must satisfy 0 < A < 1",
         "dense:4,tanh,dense:2 | | unknown item 'tanh'",
@@ -308,6 +311,112 @@ class NetworkCommandTest {
                 + "more iterations (--max-iter, --max-seconds) would lower the loss\n"), r.out());
         String summary = Files.readString(out.resolve("summary.json"));
         assertTrue(summary.contains("\"stop_reason\":\"plateau\""), summary);
+    }
+
+    /**
+     * A deep network from a small start that a limit ends before it leaves the zero network's saddle (its loss the
+     * start's to 6 digits) says so, with a larger start as the advice: at max_iterations it said nothing, exit 0
+     * (a 5-layer ReLU network at the default start needs ~55 600 iterations), and from small:1e-4 it was labelled
+     * plateau with "more iterations (--max-iter, --max-seconds) would lower the loss", useless at gradients of S^4.
+     * The xavier start it names learns within the same limit, and says nothing of the kind.
+     */
+    @Test
+    void aLimitBeforeTheNetworkLearnsAnythingSaysToStartLarger() throws IOException {
+        String data = save("x.npy", KnownMatrices.gaussian(100, 6, 1.0, 3)) + ","
+                + save("y.npy", reluTeacher(KnownMatrices.gaussian(100, 6, 1.0, 3), 2, 5));
+        String layers = "dense:4,relu,dense:4,relu,dense:4,relu,dense:4,relu,dense:2";
+        for (String init : new String[] {"small", "small:1e-4"}) {
+            Run r = run("network", "--data", data, "--layers", layers, "--init", init, "--max-iter", "300",
+                    "--threads", "1");
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().contains("\nthe limit ended the run before it learned anything (the loss is still the "
+                    + "start's to 6 digits): from small:" + (init.equals("small") ? "0.01" : "1.0E-4") + " the zero "
+                    + "network is a saddle point, and the iterations 5 layers need to leave it grow like 1/S^3 as S "
+                    + "falls, so give a larger start rather than more iterations: --init small:S with S 3 times larger "
+                    + "needs 27 times fewer, or --init xavier (scaled to the layers)\n"), r.out());
+            assertFalse(r.out().contains("would lower the loss"), r.out());
+        }
+        Run xavier = run("network", "--data", data, "--layers", layers, "--init", "xavier", "--max-iter", "300",
+                "--threads", "1");
+        assertEquals(0, xavier.exitCode(), xavier.err());
+        assertFalse(xavier.out().contains("learned anything"), xavier.out());
+    }
+
+    /**
+     * With --bias the printed differences are (|W_h|^2 + |b_h|^2) - |W_{h+1}|^2, the conserved quantity, not the
+     * differences of the printed norms (b_{h+1} is not subtracted): the line says which, with and without biases.
+     */
+    @Test
+    void theDifferencesLineSaysWhatItSubtracts() throws IOException {
+        double[][] xs = KnownMatrices.gaussian(30, 4, 1.0, 3);
+        String data = save("x.npy", xs) + "," + save("y.npy", reluTeacher(xs, 2, 5));
+        for (boolean bias : new boolean[] {true, false}) {
+            List<String> common = new ArrayList<>(List.of("network", "--data", data, "--layers",
+                    "dense:4,relu,dense:2", "--max-iter", "5", "--threads", "1"));
+            if (bias) {
+                common.add("--bias");
+            }
+            Run r = run(args(common));
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(differencesLine(r.out()).startsWith(bias ? "differences (|W_h|^2 + |b_h|^2) - |W_{h+1}|^2 ["
+                    : "differences |W_h|^2 - |W_{h+1}|^2 ["), r.out());
+        }
+    }
+
+    /** Y = relu(X·W1ᵀ)·W2ᵀ/√12 for Gaussian W1 (12 × X's columns) and W2 ({@code outputs} × 12). */
+    private static double[][] reluTeacher(double[][] xs, int outputs, long seed) {
+        double[][] w1 = KnownMatrices.gaussian(12, xs[0].length, 1.0, seed);
+        double[][] w2 = KnownMatrices.gaussian(outputs, 12, 1.0 / Math.sqrt(12), seed + 1);
+        double[][] ys = new double[xs.length][outputs];
+        for (int i = 0; i < xs.length; i++) {
+            for (int k = 0; k < 12; k++) {
+                double z = 0;
+                for (int j = 0; j < xs[i].length; j++) {
+                    z += w1[k][j] * xs[i][j];
+                }
+                for (int o = 0; o < outputs && z > 0; o++) {
+                    ys[i][o] += w2[o][k] * z;
+                }
+            }
+        }
+        return ys;
+    }
+
+    /**
+     * The default auto step on a ReLU network moves the conserved differences by tens of % of the layers' squared
+     * norms (the README's conv1d example: [-0.015, -0.033] to [-13.75, -16.55]) and said nothing at run time; a note
+     * says so now, with a smaller step, and the step it names keeps them (no note).
+     */
+    @Test
+    void aStepThatBreaksTheConservationIsNoted() throws IOException {
+        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
+        String data = save("x.npy", xs) + "," + save("y.npy", reluTeacher(xs, 2, 5));
+        List<String> common = List.of("network", "--data", data, "--layers", "dense:16,relu,dense:16,relu,dense:2",
+                "--max-iter", "2000", "--threads", "1");
+        Run auto = run(args(common));
+        assertEquals(0, auto.exitCode(), auto.err());
+        Matcher note = Pattern.compile("\nnote: the step is too large for the conserved differences to hold: they "
+                + "moved by up to [0-9]+% of their layers' squared norms \\(gradient descent changes them by O\\(η²\\) "
+                + "a step\\); a smaller step keeps them: --schedule (constant:\\S+) \\(a twentieth of this run's η\\) "
+                + "with a larger --max-iter, or decay:ETA0,DELTA\n").matcher(auto.out());
+        assertTrue(note.find(), auto.out());
+        Run advised = run(args(common, "--schedule", note.group(1)));
+        assertEquals(0, advised.exitCode(), advised.err());
+        assertFalse(advised.out().contains("note: the step"), advised.out());
+    }
+
+    /**
+     * The threshold of the drift note: a change of a layer difference above 10 % of the larger squared norm of its
+     * two layers, the end's; the suggested step a twentieth of the run's.
+     */
+    @Test
+    void theDriftNoteFiresAboveATenthOfTheLayersSquaredNorms() {
+        double[] start = {0.0, 1.0};
+        double[] norms = {10.0, 20.0, 10.0};
+        assertEquals(null, NetworkCommand.driftNote(start, new double[] {1.9, -0.9}, norms, 0.5));
+        String note = NetworkCommand.driftNote(start, new double[] {-3.0, 1.0}, norms, 0.5);
+        assertTrue(note != null && note.contains("up to 15% of their layers' squared norms"), note);
+        assertTrue(note.contains("--schedule constant:0.025 (a twentieth of this run's η)"), note);
     }
 
     /**
