@@ -348,7 +348,7 @@ final class NetworkCommand implements Callable<Integer> {
                             steps.needsSpectralNorm() || last[0] == null ? Double.NaN : last[0].eta(),
                             last[0] == null ? Double.NaN : relativeChange(last[0])));
                 }
-                printer.printf("loss %.6e   |W_h|^2 + |b_h|^2 %s%n", result.loss(),
+                printer.printf("loss %.6e   %s %s%n", result.loss(), bias ? "|W_h|^2 + |b_h|^2" : "|W_h|^2",
                         numbers(result.layerSquaredNorms()));
                 double[] start = result.startLayerDifferences();
                 // with --bias the differences are not those of the printed norms: b_{h+1} is not subtracted (the

@@ -344,7 +344,8 @@ class NetworkCommandTest {
 
     /**
      * With --bias the printed differences are (|W_h|^2 + |b_h|^2) - |W_{h+1}|^2, the conserved quantity, not the
-     * differences of the printed norms (b_{h+1} is not subtracted): the line says which, with and without biases.
+     * differences of the printed norms (b_{h+1} is not subtracted): the line says which, with and without biases,
+     * and so does the norms' line (it named |b_h|^2 without biases).
      */
     @Test
     void theDifferencesLineSaysWhatItSubtracts() throws IOException {
@@ -360,6 +361,7 @@ class NetworkCommandTest {
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(differencesLine(r.out()).startsWith(bias ? "differences (|W_h|^2 + |b_h|^2) - |W_{h+1}|^2 ["
                     : "differences |W_h|^2 - |W_{h+1}|^2 ["), r.out());
+            assertTrue(r.out().contains(bias ? "   |W_h|^2 + |b_h|^2 [" : "   |W_h|^2 ["), r.out());
         }
     }
 
