@@ -290,6 +290,14 @@ public final class IterationEngine implements AutoCloseable {
             this.multiplyTask = fusedTask;
             this.heldOutTask = null;
         } else {
+            // made once, not per call: a lambda capturing the chunk would be allocated at every pass
+            ScatterPass fullScatter = (c, from, to, out) -> {
+                sparseKernels.fusedPass(sparse, u, v, from, to, mv, out);
+                return 0.0;
+            };
+            ScatterPass observedScatter = (c, from, to, out) -> observedPanels != null && observedChunkPanelled[c]
+                    ? sparseKernels.observedPass(observedPanels, u, v, from, to, mv, out)
+                    : sparseKernels.observedPass(sparse, u, v, from, to, mv, out);
             this.multiplyTask = (c, start, end) -> {
                 if (alignedPanels != null) {
                     wavefront.run(c, alignedTask);
@@ -300,35 +308,13 @@ public final class IterationEngine implements AutoCloseable {
                     sparseKernels.product(sparse, v, start, end, mv);
                     sparseKernels.product(transposed, u, transposedChunks[c], transposedChunks[c + 1], mtu);
                 } else {
-                    DenseMatrix partial = mtuPartials[c];
-                    partial.segment().fill((byte) 0);
-                    for (int from = start; from < end; from = nextBlock(from, end)) {
-                        DenseMatrix out = blockPartials == null ? partial : blockPartials[c];
-                        if (blockPartials != null) {
-                            out.segment().fill((byte) 0);
-                        }
-                        sparseKernels.fusedPass(sparse, u, v, from, nextBlock(from, end), mv, out);
-                        addBlock(partial, out);
-                    }
+                    scatterChunk(c, start, end, fullScatter);
                 }
                 gramOfU(c, start, end);
                 return kernels.dot(u, mv, start, end);
             };
             this.fusedTask = !observed ? multiplyTask : (c, start, end) -> {
-                DenseMatrix partial = mtuPartials[c];
-                partial.segment().fill((byte) 0);
-                double squares = 0.0;
-                for (int from = start; from < end; from = nextBlock(from, end)) {
-                    DenseMatrix out = blockPartials == null ? partial : blockPartials[c];
-                    if (blockPartials != null) {
-                        out.segment().fill((byte) 0);
-                    }
-                    int to = nextBlock(from, end);
-                    squares += observedPanels != null && observedChunkPanelled[c]
-                            ? sparseKernels.observedPass(observedPanels, u, v, from, to, mv, out)
-                            : sparseKernels.observedPass(sparse, u, v, from, to, mv, out);
-                    addBlock(partial, out);
-                }
+                double squares = scatterChunk(c, start, end, observedScatter);
                 gramOfU(c, start, end);
                 return squares;
             };
@@ -643,6 +629,41 @@ public final class IterationEngine implements AutoCloseable {
         long blocks = (m.rows() + (long) SparseKernels.BLOCK - 1) / SparseKernels.BLOCK;
         return m.dtype() == DType.FLOAT32 && m.cols() * blocks * 16 <= m.nonZeros()
                 && longestColumn(m) > SparseKernels.BLOCK;
+    }
+
+    /** A scatter pass over a sparse M's rows: the full loss's fused pass, or the observed loss's. */
+    @FunctionalInterface
+    private interface ScatterPass {
+        /**
+         * Rows {@code [from, to)} of chunk {@code c}: their rows of MV, their d2-side output into {@code out}.
+         *
+         * @return the rows' sum of squared residuals (the observed loss's), or 0
+         */
+        double run(int c, int from, int to, DenseMatrix out);
+    }
+
+    /**
+     * Chunk {@code c}'s rows {@code [start, end)} of a scatter pass into its partial of the d2-side output (zeroed
+     * first), block by block where the engine blocks them ({@link #scatterBlocked}): each block's output in the
+     * chunk's block partial, added into the partial.
+     *
+     * @return the sum of the blocks' {@link ScatterPass#run}
+     */
+    private double scatterChunk(int c, int start, int end, ScatterPass pass) {
+        DenseMatrix partial = mtuPartials[c];
+        partial.segment().fill((byte) 0);
+        double sum = 0.0;
+        for (int from = start; from < end; ) {
+            int to = nextBlock(from, end);
+            DenseMatrix out = blockPartials == null ? partial : blockPartials[c];
+            if (out != partial) {
+                out.segment().fill((byte) 0);
+            }
+            sum += pass.run(c, from, to, out);
+            addBlock(partial, out);
+            from = to;
+        }
+        return sum;
     }
 
     /** The end of the block of rows ({@link #scatterBlocked}) that row {@code from} is in, or {@code end}. */
