@@ -63,16 +63,22 @@ public final class EngineProperties {
      */
     public static final Property<Integer> SPARSE_PANEL_BYTES = atLeast("autobalance.kernel.sparsePanelBytes", 0);
 
+    /**
+     * Blocks of M's columns in the dense fused pass's 2-D grid (by default 4 from 16 threads, else 1:
+     * {@code IterationEngine.columnBlocks}); 1 is the 1-D split of M's rows.
+     */
+    public static final Property<Integer> COLUMN_BLOCKS = atLeast("autobalance.parallel.columnBlocks", 1);
+
     private static final List<Property<?>> ALL = List.of(KERNELS, SIMD_BITS, LARGE_RANK_BITS, WIDE_TILES,
             SMALL_RANK_FLOAT32, SMALL_RANK_FLOAT64, ROW_STREAM_FLOAT32, ROW_STREAM_FLOAT64, ROW_STREAM_BLOCK_BYTES,
-            HALF_PANEL_FLOAT32, HALF_PANEL_FLOAT64, HUGE_PAGES, SPARSE_PANEL_BYTES);
+            HALF_PANEL_FLOAT32, HALF_PANEL_FLOAT64, HUGE_PAGES, SPARSE_PANEL_BYTES, COLUMN_BLOCKS);
 
     /**
      * The prefixes of the engine's names: a name under one of them that is not in {@link #ALL} is a misspelling
      * ({@code -Dautobalance.simd.bit=128}) that would otherwise be ignored without a word.
      */
     private static final List<String> PREFIXES = List.of("autobalance.simd", "autobalance.memory",
-            "autobalance.kernel");
+            "autobalance.kernel", "autobalance.parallel");
 
     /** Every property of the engine, in one order (the kernels' tests compare parent and child JVMs by it). */
     public static List<Property<?>> all() {

@@ -1,5 +1,6 @@
 package org.autobalance.kernel;
 
+import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
 
 /**
@@ -30,6 +31,17 @@ public interface FactorKernels {
      */
     void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
             DenseMatrix mtu);
+
+    /**
+     * Whether {@link #fusedPass} may be given a block of M's columns ({@link
+     * org.autobalance.memory.internal.MatrixViews#columns}, with V's and MᵀU's rows of those columns) at {@code rank}:
+     * the multiple of columns at which such a block may begin and, except the last, end; 0 where it may not (a kernel
+     * that reads a row to its stride, as the padding it may assume is zero, would read the next block's columns).
+     * The engine's 2-D grid asks it.
+     */
+    default int columnBlock(DType dtype, int rank) {
+        return 0;
+    }
 
     /**
      * Adds the Gram matrix of rows {@code [rowStart, rowEnd)} of X to {@code gram} (modified, r × r row-major,

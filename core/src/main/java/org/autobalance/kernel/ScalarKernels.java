@@ -19,6 +19,12 @@ public final class ScalarKernels implements FactorKernels {
         return "scalar";
     }
 
+    /** Any block of columns: the pass reads a row's columns [0, cols) alone. */
+    @Override
+    public int columnBlock(DType dtype, int rank) {
+        return 1;
+    }
+
     @Override
     public void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
             DenseMatrix mtu) {

@@ -8,6 +8,7 @@ import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.util.Objects;
 import org.autobalance.kernel.EngineProperties;
+import org.autobalance.memory.internal.MatrixViews;
 
 /**
  * A dense row-major matrix of {@code float} or {@code double} in native memory.
@@ -97,13 +98,27 @@ public final class DenseMatrix implements AutoCloseable {
         this.readOnly = false;
     }
 
-    /** A view of memory the caller owns (see {@link #wrap}): nothing to free, so no cleaner. */
-    private DenseMatrix(DType dtype, int rows, int cols, MemorySegment view) {
+    static {
+        MatrixViews.grant((m, rowFrom, rowTo, colFrom, colTo) -> {
+            long bytes = m.dtype.bytes();
+            long start = ((long) rowFrom * m.stride + colFrom) * bytes;
+            // up to the end of the last row's padding: a block of columns up to M's last reads no further
+            long end = ((long) (rowTo - 1) * m.stride + m.stride) * bytes;
+            return new DenseMatrix(m.dtype, rowTo - rowFrom, colTo - colFrom, m.stride,
+                    m.segment().asSlice(start, end - start));
+        });
+    }
+
+    /**
+     * A view of memory the caller owns ({@link #wrap}, {@link MatrixViews}): nothing to free, so no cleaner. Rows
+     * {@code stride} elements apart.
+     */
+    private DenseMatrix(DType dtype, int rows, int cols, int stride, MemorySegment view) {
         EngineProperties.check();
         this.dtype = dtype;
         this.rows = rows;
         this.cols = cols;
-        this.stride = strideOf(dtype, cols);
+        this.stride = stride;
         this.segment = view;
         this.memory = null;
         this.readOnly = view.isReadOnly();
@@ -204,7 +219,7 @@ public final class DenseMatrix implements AutoCloseable {
                     + " (0-based) is " + element(view, dtype, (long) at[0] * stride + at[1]) + "; elements " + cols
                     + " to " + (stride - 1) + " of every row must be zero");
         }
-        return new DenseMatrix(dtype, rows, cols, view);
+        return new DenseMatrix(dtype, rows, cols, stride, view);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 import org.autobalance.kernel.CsrPanels;
+import org.autobalance.kernel.EngineProperties;
 import org.autobalance.kernel.FactorKernels;
 import org.autobalance.kernel.KernelProvider;
 import org.autobalance.kernel.SparseKernels;
@@ -19,6 +20,7 @@ import org.autobalance.memory.NativeMemory;
 import org.autobalance.memory.Shared;
 import org.autobalance.memory.SparseMatrix;
 import org.autobalance.memory.internal.Closing;
+import org.autobalance.memory.internal.MatrixViews;
 
 /**
  * Internal (not exported by the module): the solver's engine. The parallel building blocks of one iteration over fixed
@@ -118,6 +120,25 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix mtu;
     private final DenseMatrix[] mtuPartials;
     /**
+     * Blocks of M's columns in the dense pass's 2-D grid ({@link #columnBlocks}); 1 where the threads split M's rows
+     * alone. With Q blocks and P = threads / Q blocks of rows, thread c runs row block c / Q of column block c % Q:
+     * its MV of those columns into {@link #mvPartials}[c % Q], its MᵀU of those rows into the rows of the block in
+     * {@link #mtuPartials}[c / Q] (P partials of MᵀU, not one a thread); MV's partials are then added in block order.
+     */
+    private final int columnBlocks;
+    /** The column blocks' first columns, and {@link #cols} last: {@code {0, cols}} without the grid. */
+    private final int[] columnBounds;
+    /** Per column block, M's columns (null without the grid). */
+    private final DenseMatrix[] mColumns;
+    /** Per column block, V's rows of those columns (null without the grid). */
+    private final DenseMatrix[] vRows;
+    /** Per column block, the MV of M's columns there ({@link #mv} the first); null without the grid. */
+    private final DenseMatrix[] mvPartials;
+    /** Per thread of the grid, its block's rows of its row block's partial of MᵀU (null without the grid). */
+    private final DenseMatrix[] mtuBlocks;
+    /** The grid's chunks: chunk c is the thread, the grid's own lookup of its blocks (null without the grid). */
+    private final int[] gridChunks;
+    /**
      * Per thread, the MᵀU of one {@link #BLOCK_ROWS}-row block of a float32 M's chunk, added into the chunk's partial
      * ({@link #blocked}); null where no chunk is longer than a block. For a sparse M, the scatter passes' (the
      * observed loss's) d2-side output of one block of {@link SparseKernels#BLOCK} rows ({@link #scatterBlocked}), or
@@ -146,6 +167,8 @@ public final class IterationEngine implements AutoCloseable {
     static final int BLOCK_ROWS = 96 * 48;
 
     private final ParallelPass.RangeTask fusedTask;
+    /** With the grid, each thread's block of the dense pass, after which {@link #fusedTask} sums MV's rows. */
+    private final ParallelPass.RangeTask gridTask;
     /** The full-loss fused pass (the same as {@link #fusedTask} except for the observed-entries loss). */
     private final ParallelPass.RangeTask multiplyTask;
     private final ParallelPass.RangeTask heldOutTask;
@@ -170,7 +193,17 @@ public final class IterationEngine implements AutoCloseable {
 
     /** An engine over a dense M. */
     public IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v) {
-        this(kernels, null, pass, m, null, false, null, u, v, null);
+        this(kernels, pass, m, u, v, 0);
+    }
+
+    /**
+     * An engine over a dense M that asks for {@code columnBlocks} blocks of columns (0: the default, {@link
+     * #columnBlocks}), taken where the rules of {@link #columnBlocks} allow them: the tests' way to run the 2-D grid
+     * at the thread counts of a small machine.
+     */
+    IterationEngine(FactorKernels kernels, ParallelPass pass, DenseMatrix m, DenseMatrix u, DenseMatrix v,
+            int columnBlocks) {
+        this(kernels, null, pass, m, null, false, null, u, v, null, columnBlocks);
     }
 
     /**
@@ -179,7 +212,7 @@ public final class IterationEngine implements AutoCloseable {
      */
     public IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v) {
-        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v, null);
+        this(kernels, sparseKernels, pass, null, m, observed, heldOut, u, v, null, 1);
     }
 
     /**
@@ -191,7 +224,7 @@ public final class IterationEngine implements AutoCloseable {
      */
     IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, SparseMatrix m,
             DenseMatrix u, DenseMatrix v, LayoutLease lease) {
-        this(kernels, sparseKernels, pass, null, m, false, null, u, v, lease);
+        this(kernels, sparseKernels, pass, null, m, false, null, u, v, lease, 1);
     }
 
     /** How an engine leases a panel layout: {@link SparsePanels#shared}'s signature. */
@@ -202,7 +235,7 @@ public final class IterationEngine implements AutoCloseable {
 
     private IterationEngine(FactorKernels kernels, SparseKernels sparseKernels, ParallelPass pass, DenseMatrix m,
             SparseMatrix sparse, boolean observed, SparseMatrix heldOut, DenseMatrix u, DenseMatrix v,
-            LayoutLease lease) {
+            LayoutLease lease, int requestedBlocks) {
         this.kernels = kernels;
         this.pass = pass;
         this.m = m;
@@ -216,6 +249,10 @@ public final class IterationEngine implements AutoCloseable {
         this.cols = m != null ? m.cols() : sparse.cols();
         long rowBytes = rowBytes(dtype, r);
         boolean full = sparse != null && !observed;
+        this.columnBlocks = m == null ? 1 : columnBlocks(kernels, dtype, rows, cols, r, threads, requestedBlocks);
+        this.columnBounds = columnBounds(cols, columnBlocks, kernels.columnBlock(dtype, r));
+        // a thread's rows of M: a row block of the grid, else a chunk
+        int rowBlocks = threads / columnBlocks;
         boolean fusedPanelled = lease == null && full && fusedPanelled(sparseKernels, sparse, r, threads);
         int panelCount = fusedPanelled ? SparsePanels.alignedPanelCount(cols, rowBytes) : 0;
         LayoutLease leases = lease != null ? lease : SparsePanels::shared;
@@ -227,7 +264,7 @@ public final class IterationEngine implements AutoCloseable {
         this.heldOut = heldOut;
         this.heldOutChunks = heldOut == null ? null : equalWork(heldOut, threads);
         // with one chunk the partial is the result; gathered over Mᵀ, every chunk writes its own rows of the result
-        this.mtuPartials = new DenseMatrix[full ? 1 : threads];
+        this.mtuPartials = new DenseMatrix[full ? 1 : rowBlocks];
         // nothing half-built is left behind, whatever fails (an OutOfMemoryError too)
         List<AutoCloseable> built = new ArrayList<>();
         try {
@@ -264,14 +301,33 @@ public final class IterationEngine implements AutoCloseable {
             for (int c = 1; c < mtuPartials.length; c++) {
                 mtuPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
             }
-            this.blockPartials = (m != null ? blocked(dtype, rows, threads) : !full && scatterBlocked(sparse))
+            this.blockPartials = (m != null ? blocked(dtype, rows, rowBlocks) : !full && scatterBlocked(sparse))
                     ? new DenseMatrix[threads] : null;
             for (int c = 0; blockPartials != null && c < threads; c++) {
-                blockPartials[c] = built(built, DenseMatrix.allocate(dtype, cols, r));
+                // a thread of the grid sums its column block's rows of MᵀU alone
+                int q = c % columnBlocks;
+                blockPartials[c] = built(built, DenseMatrix.allocate(dtype, columnBounds[q + 1] - columnBounds[q], r));
+            }
+            this.mvPartials = columnBlocks > 1 ? new DenseMatrix[columnBlocks] : null;
+            for (int q = 0; mvPartials != null && q < columnBlocks; q++) {
+                mvPartials[q] = q == 0 ? mv : built(built, DenseMatrix.allocate(dtype, rows, r));
             }
         } catch (Throwable e) {
             Closing.closeEach(built, e);
             throw e;
+        }
+        this.mColumns = columnBlocks > 1 ? new DenseMatrix[columnBlocks] : null;
+        this.vRows = columnBlocks > 1 ? new DenseMatrix[columnBlocks] : null;
+        this.mtuBlocks = columnBlocks > 1 ? new DenseMatrix[threads] : null;
+        this.gridChunks = columnBlocks > 1 ? new int[threads + 1] : null;
+        for (int q = 0; mColumns != null && q < columnBlocks; q++) {
+            mColumns[q] = MatrixViews.columns(m, columnBounds[q], columnBounds[q + 1]);
+            vRows[q] = MatrixViews.rows(v, columnBounds[q], columnBounds[q + 1]);
+        }
+        for (int c = 0; mtuBlocks != null && c < threads; c++) {
+            int q = c % columnBlocks;
+            mtuBlocks[c] = MatrixViews.rows(mtuPartials[c / columnBlocks], columnBounds[q], columnBounds[q + 1]);
+            gridChunks[c + 1] = c + 1;
         }
         this.wavefront = fusedPanelled ? new PanelWavefront(pass, alignedPanels.panels()) : null;
         PanelWavefront.PanelTask alignedTask = fusedPanelled
@@ -281,7 +337,27 @@ public final class IterationEngine implements AutoCloseable {
         this.gramU = new double[r * r];
         this.gramV = new double[r * r];
 
-        if (m != null) {
+        if (m != null && columnBlocks > 1) {
+            this.gridTask = (c, chunk, next) -> {
+                int p = c / columnBlocks;
+                int q = c % columnBlocks;
+                fusedChunk(kernels, mColumns[q], u, vRows[q], ParallelPass.chunkStart(p, rows, rowBlocks),
+                        ParallelPass.chunkStart(p + 1, rows, rowBlocks), mvPartials[q], mtuBlocks[c],
+                        () -> blockPartials[c]);
+                return 0.0;
+            };
+            // after the grid's pass: MV's rows summed over the column blocks in block order, then as below
+            this.fusedTask = (c, start, end) -> {
+                for (int q = 1; q < columnBlocks; q++) {
+                    addRange(mv, mvPartials[q].segment(), (long) start * mv.stride(), (long) end * mv.stride());
+                }
+                gramOfU(c, start, end);
+                return kernels.dot(u, mv, start, end);
+            };
+            this.multiplyTask = fusedTask;
+            this.heldOutTask = null;
+        } else if (m != null) {
+            this.gridTask = null;
             this.fusedTask = (c, start, end) -> {
                 fusedChunk(kernels, m, u, v, start, end, mv, mtuPartials[c], () -> blockPartials[c]);
                 gramOfU(c, start, end);
@@ -290,6 +366,7 @@ public final class IterationEngine implements AutoCloseable {
             this.multiplyTask = fusedTask;
             this.heldOutTask = null;
         } else {
+            this.gridTask = null;
             // made once, not per call: a lambda capturing the chunk would be allocated at every pass
             ScatterPass fullScatter = (c, from, to, out) -> {
                 sparseKernels.fusedPass(sparse, u, v, from, to, mv, out);
@@ -374,13 +451,21 @@ public final class IterationEngine implements AutoCloseable {
      */
     public double fusedPass() {
         beginWavefront();
-        return reduced(m != null ? pass.run(fusedTask, rows) : pass.run(fusedTask, sparseChunks));
+        return reduced(m != null ? densePass(fusedTask) : pass.run(fusedTask, sparseChunks));
     }
 
     /** As {@link #fusedPass()} but always the full-loss pass: MV and MᵀU of M's stored entries; returns ⟨U, MV⟩. */
     public double multiply() {
         beginWavefront();
-        return reduced(m != null ? pass.run(multiplyTask, rows) : pass.run(multiplyTask, sparseChunks));
+        return reduced(m != null ? densePass(multiplyTask) : pass.run(multiplyTask, sparseChunks));
+    }
+
+    /** The dense pass: with the grid, its blocks and then {@code task} over the chunks of rows; else {@code task}. */
+    private double densePass(ParallelPass.RangeTask task) {
+        if (gridTask != null) {
+            pass.run(gridTask, gridChunks);
+        }
+        return pass.run(task, rows);
     }
 
     private void beginWavefront() {
@@ -413,6 +498,11 @@ public final class IterationEngine implements AutoCloseable {
     /** Σ (uᵢ·vⱼ − Mᵢⱼ)² over the held-out entries at the current factors; NaN when there are none. */
     public double heldOutSquared() {
         return heldOut == null ? Double.NaN : pass.run(heldOutTask, heldOutChunks);
+    }
+
+    /** The blocks of M's columns of the dense pass's grid; 1 without it. */
+    int columnBlocks() {
+        return columnBlocks;
     }
 
     /** MV of the last fused pass. */
@@ -484,10 +574,58 @@ public final class IterationEngine implements AutoCloseable {
     }
 
     /**
+     * The threads from which a dense pass runs its 2-D grid by default ({@link #columnBlocks}). Measured with
+     * prototypes on one 16-core host only (native-notes/kernels.md 39, 41): at 16 threads 4 × 4 blocks took 15–25 %
+     * (float32) and 23–34 % (float64) off the 1-D pass's median at d = 8192, r = 64; at 8 threads nothing.
+     */
+    static final int GRID_THREADS = 16;
+
+    /** The column blocks of the grid by default from {@link #GRID_THREADS} threads (that run's 4 × 4). */
+    static final int GRID_COLUMN_BLOCKS = 4;
+
+    /**
+     * The blocks of M's columns a dense pass at {@code threads} threads splits M into ({@link #columnBlocks}, the
+     * 2-D grid), or 1 (the threads split M's rows alone): {@code autobalance.parallel.columnBlocks}, by default
+     * {@link #GRID_COLUMN_BLOCKS} from {@link #GRID_THREADS} threads; 1 unless the blocks divide the threads, the
+     * kernels take blocks of columns at this rank ({@link FactorKernels#columnBlock}; not the small-rank path), every
+     * block has at least that many columns, and the grid moves no more bytes of partial sums than the rows alone:
+     * P − 1 partials of MᵀU (d2 × r each) and Q − 1 of MV (d1 × r) against threads − 1 of MᵀU, i.e.
+     * (Q − 1)·d1 ≤ (threads − P)·d2 (a tall M gains nothing from fewer MᵀU partials and would pay MV's).
+     */
+    public static int columnBlocks(FactorKernels kernels, DType dtype, int rows, int cols, int rank, int threads) {
+        return columnBlocks(kernels, dtype, rows, cols, rank, threads, 0);
+    }
+
+    /** As above with {@code requested} blocks instead of the default (0: the default). */
+    private static int columnBlocks(FactorKernels kernels, DType dtype, int rows, int cols, int rank, int threads,
+            int requested) {
+        int q = requested > 0 ? requested
+                : EngineProperties.COLUMN_BLOCKS.or(threads >= GRID_THREADS ? GRID_COLUMN_BLOCKS : 1);
+        int multiple = kernels.columnBlock(dtype, rank);
+        if (q == 1 || threads % q != 0 || multiple == 0 || cols / multiple < q
+                || (q - 1.0) * rows > (threads - threads / q) * (double) cols) {
+            return 1;
+        }
+        return q;
+    }
+
+    /** The first column of each of {@code blocks} blocks at multiples of {@code multiple} columns, then cols. */
+    private static int[] columnBounds(int cols, int blocks, int multiple) {
+        int[] bounds = new int[blocks + 1];
+        int units = cols / Math.max(1, multiple);
+        for (int q = 1; q < blocks; q++) {
+            bounds[q] = ParallelPass.chunkStart(q, units, blocks) * multiple;
+        }
+        bounds[blocks] = cols;
+        return bounds;
+    }
+
+    /**
      * The bytes of the per-thread partial sums of MᵀU beyond MᵀU itself: {@code threads − 1} cols × rank matrices where
      * every chunk of M's rows adds to all of MᵀU (a dense M, or the observed objective, which gathers no transpose);
      * none where MᵀU is gathered over Mᵀ's rows. At 1024 threads a 200 × 50 000 M at rank 150 allocated 1023 of 61 MB,
-     * one after another for 54 s, until the 25 GB of physical memory refused one.
+     * one after another for 54 s, until the 25 GB of physical memory refused one. A bound for the 2-D grid too, which
+     * runs only where its partials of MV and MᵀU are fewer bytes ({@link #columnBlocks}).
      */
     public static double partialBytes(DType dtype, int cols, int rank, int threads, boolean gathered) {
         return gathered ? 0 : (threads - 1.0) * cols * DenseMatrix.strideOf(dtype, rank) * dtype.bytes();
@@ -497,9 +635,11 @@ public final class IterationEngine implements AutoCloseable {
      * The bytes of the per-thread MᵀU of one block ({@link #BLOCK_ROWS}) that an engine over a dense
      * {@code rows × cols} M holds where it sums MᵀU in blocks, else 0.
      */
-    public static double blockBytes(DType dtype, int rows, int cols, int rank, int threads) {
-        return blocked(dtype, rows, threads)
-                ? (double) threads * cols * DenseMatrix.strideOf(dtype, rank) * dtype.bytes() : 0;
+    public static double blockBytes(FactorKernels kernels, DType dtype, int rows, int cols, int rank, int threads) {
+        // a row block's threads of the grid hold a column block's rows each: cols rows of MᵀU a row block
+        int rowBlocks = threads / columnBlocks(kernels, dtype, rows, cols, rank, threads);
+        return blocked(dtype, rows, rowBlocks)
+                ? (double) rowBlocks * cols * DenseMatrix.strideOf(dtype, rank) * dtype.bytes() : 0;
     }
 
     /**
@@ -827,6 +967,9 @@ public final class IterationEngine implements AutoCloseable {
             owned.add(layoutOfObserved);
         }
         owned.add(mv);
+        if (mvPartials != null) {
+            owned.addAll(Arrays.asList(mvPartials).subList(1, mvPartials.length));
+        }
         owned.addAll(Arrays.asList(mtuPartials));
         if (blockPartials != null) {
             owned.addAll(Arrays.asList(blockPartials));

@@ -486,7 +486,7 @@ public final class Factorizer {
                 sparse != null && !(c.objective() instanceof Objective.Observed));
         // a float32 M's blocks of MᵀU (IterationEngine.BLOCK_ROWS): the iterations' engine's, and σ₁'s beside it (its
         // blocks at most r columns) unless a checkpoint gives σ₁; a sparse M's, the observed loss's engine's alone
-        double blockBytes = m != null ? (c.resume() == null ? 2 : 1) * IterationEngine.blockBytes(dtype,
+        double blockBytes = m != null ? (c.resume() == null ? 2 : 1) * IterationEngine.blockBytes(c.kernels(), dtype,
                 c.rows(), c.cols(), c.rank(), c.threads())
                 : c.objective() instanceof Objective.Observed
                 ? IterationEngine.scatterBlockBytes(sparse, c.rank(), c.threads()) : 0;

@@ -492,6 +492,9 @@ final class DoubleFusedLarge {
         int lr = roundUp(r, L);
         int nJB = (d2 + JB - 1) / JB;
         int d2p = nJB * JB;
+        // the panels' columns: M's rounded up to a vector, not its stride, so that a block of M's columns (the
+        // engine's 2-D grid, FactorKernels.columnBlock) reads nothing of the next block; the rest is zero either way
+        int cl = roundUp(d2, L);
         double[] vp = sc.doubles(0, d2p * rp);
         double[] mtp = sc.doubles(1, d2p * rp);
         double[] pp = sc.doubles(2, nJB * RB * JB);
@@ -504,7 +507,7 @@ final class DoubleFusedLarge {
         zeroRows(mtp, rp, gw, d2p, d2);
         for (int i0 = rs; i0 < re; i0 += rb) {
             int rows = Math.min(rb, re - i0);
-            packPanel(ms, n, i0, rows, nJB, rb, pp);
+            packPanel(ms, n, cl, i0, rows, nJB, rb, pp);
             packRows(u.segment(), u.stride(), i0, rows, lr, up, rp, gw, rb);
             zeroRows(up, rp, gw, rb, rows);
             Arrays.fill(mvp, 0, rb * rp, 0.0);
@@ -648,9 +651,10 @@ final class DoubleFusedLarge {
      * + jj) goes to {@code pp[(jb·rb + k)·JB + jj]}. Each row of M is read front to back (sequential for the
      * prefetchers); rows beyond {@code rows} and columns beyond the padded width are zero.
      */
-    private static void packPanel(MemorySegment ms, int n, int i0, int rows, int nJB, int rb, double[] pp) {
+    private static void packPanel(MemorySegment ms, int n, int cl, int i0, int rows, int nJB, int rb,
+            double[] pp) {
         for (int k = 0; k < rows; k++) {
-            packPanelRow(ms, (long) (i0 + k) * n * BYTES, n, k, nJB, rb, pp);
+            packPanelRow(ms, (long) (i0 + k) * n * BYTES, cl, k, nJB, rb, pp);
         }
         // the rows beyond a short last panel: a loop of their own, not a branch per row in one method (that branch,
         // first taken at a call's last panel, trapped in the C2 code compiled before it)
@@ -662,12 +666,15 @@ final class DoubleFusedLarge {
         }
     }
 
-    /** Row k of a panel, read from byte offset {@code o}; a method per row as {@link #packRow}. */
-    private static void packPanelRow(MemorySegment ms, long o, int n, int k, int nJB, int rb, double[] pp) {
+    /**
+     * Row k of a panel, read from byte offset {@code o}, its columns [0, cl) (a multiple of L) copied and the rest of
+     * the last block zeroed; a method per row as {@link #packRow}.
+     */
+    private static void packPanelRow(MemorySegment ms, long o, int cl, int k, int nJB, int rb, double[] pp) {
         for (int jb = 0; jb < nJB; jb++) {
             int dst = (jb * rb + k) * JB;
             int j0 = jb * JB;
-            int lim = Math.min(JB, n - j0);
+            int lim = Math.min(JB, cl - j0);
             int jj = 0;
             for (; jj < lim; jj += L) {
                 VT.cast(DoubleVector.fromMemorySegment(S, exact(ms), o + (j0 + jj) * BYTES, NO))

@@ -106,6 +106,19 @@ public final class SimdKernels implements FactorKernels {
         return SimdSpecies.kernelName();
     }
 
+    /**
+     * Above the small-rank path (which sweeps a row to its stride, its padding taken as zero), blocks of JB columns:
+     * the row stream reads a row to its columns rounded up to a vector, the GEMM path's panels copy JB columns at a
+     * time up to the same bound, so neither reads past a block that ends at a multiple of JB, or at M's last column.
+     */
+    @Override
+    public int columnBlock(DType dtype, int rank) {
+        if (rank <= smallRankMax(dtype)) {
+            return 0;
+        }
+        return dtype == DType.FLOAT32 ? FusedTuning.FLOAT_JB : FusedTuning.DOUBLE_JB;
+    }
+
     @Override
     public void fusedPass(DenseMatrix m, DenseMatrix u, DenseMatrix v, int rowStart, int rowEnd, DenseMatrix mv,
             DenseMatrix mtu) {
