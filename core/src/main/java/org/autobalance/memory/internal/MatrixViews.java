@@ -48,8 +48,8 @@ public final class MatrixViews {
     /**
      * Columns {@code [from, to)} of {@code m}, every row, m's stride: its rows' padding is m's columns from
      * {@code to} on (zero only for the last block), so only a kernel that reads no element of a row at or beyond
-     * {@code to − from} rounded up to a vector may be given it ({@link org.autobalance.kernel.FactorKernels#columnBlock}
-     * says which).
+     * {@code to − from} rounded up to a vector may be given it
+     * ({@link org.autobalance.kernel.FactorKernels#columnBlock} says which).
      *
      * @throws IndexOutOfBoundsException if the columns are not a non-empty range of m's
      */
