@@ -52,9 +52,14 @@ import org.autobalance.memory.internal.MatrixViews;
  * blocks of rows where that is cheap ({@link #scatterBlocked}): a float32 sum of a million terms stood for another M
  * ("Long rows in blocks").
  *
+ * <p>A dense M's pass splits M's rows among the threads, each summing all of MᵀU into a partial of its own; from 16
+ * threads, where those partials' traffic grows with the thread count, it runs M in a 2-D grid of blocks instead
+ * ({@link #columnBlocks}): a thread sums MV over its block's columns and MᵀU over its block's rows, so a quarter as
+ * many partials of MᵀU, and MV's partials are added over the column blocks (native-notes/kernels.md §11.5, §39, §45).
+ *
  * <p>Determinism: chunk boundaries depend only on the sizes (for a sparse M, its row pointers, and over its aligned
- * form its column indices too) and the thread count, and partials are added in chunk order, so with a deterministic
- * kernel a run is bit-for-bit reproducible for a fixed thread count.
+ * form its column indices too) and the thread count, and partials are added in chunk order (the grid's in block
+ * order), so with a deterministic kernel a run is bit-for-bit reproducible for a fixed thread count.
  */
 public final class IterationEngine implements AutoCloseable {
     private final FactorKernels kernels;
