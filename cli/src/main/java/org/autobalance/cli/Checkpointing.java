@@ -2,6 +2,7 @@ package org.autobalance.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -86,6 +87,15 @@ public final class Checkpointing {
         if (resume != null) {
             try {
                 loaded = Checkpoint.load(resume);
+            } catch (NoSuchFileException e) {
+                // a run killed before its first checkpoint leaves the directory without one: said so, with what to do
+                // (the message was "--resume: ck/checkpoint: no checkpoint in ck", and a new user, after a kill -9
+                // within the first minute, was left to guess)
+                String none = "--resume: no checkpoint in " + resume;
+                throw new UsageException(Files.isDirectory(resume) ? none + " (a run writes its first after an "
+                        + "interval, 60 s unless --checkpoint-every or --checkpoint-seconds gave another, and one "
+                        + "stopped before then leaves none): run the command without --resume to start afresh"
+                        : none + ": " + (Files.exists(resume) ? "not a directory" : "no such directory"), e);
             } catch (IOException e) {
                 throw new UsageException("--resume: " + e.getMessage(), e);
             }

@@ -332,17 +332,19 @@ final class NetworkCommand implements Callable<Integer> {
                 printer.printf("%s on %d samples (%s): %d iteration%s, stopped: %s, %.2f s%n", arch.describe(),
                         x.rows(), x.dtype().label(), result.iterations(), result.iterations() == 1 ? "" : "s",
                         result.stopReason().label(), result.seconds());
-                String nothing = first[0] != null && first[0].iteration() == 0
-                        ? limitLearnedNothing(result.stopReason(), Math.sqrt(result.loss() / first[0].loss()),
-                                result.initializer(), arch.depth()) : null;
+                // against the start's loss, a resumed run's from its checkpoint (NaN from one written before it was
+                // kept: no fit, no line), so that it says what the whole run says
+                double startLoss = result.startLoss();
+                String nothing = Double.isNaN(startLoss) ? null : limitLearnedNothing(result.stopReason(),
+                        Math.sqrt(result.loss() / startLoss), result.initializer(), arch.depth());
                 if (nothing != null) {
                     printer.println(nothing);
                 } else if (result.stopReason() == StopReason.PLATEAU) {
                     printer.println("the limit ended the run on a saddle plateau (some directions not yet learned): "
                             + "more iterations (--max-iter, --max-seconds) would lower the loss");
                 }
-                learnedNothing = result.stopReason() == StopReason.STALLED && first[0] != null
-                        && first[0].iteration() == 0 && !(result.loss() < first[0].loss());
+                learnedNothing = result.stopReason() == StopReason.STALLED && !Double.isNaN(startLoss)
+                        && !(result.loss() < startLoss);
                 if (result.stopReason() == StopReason.STALLED) {
                     printer.println(stalled(x.dtype(), result.initializer(), arch.depth(), learnedNothing,
                             steps.needsSpectralNorm() || last[0] == null ? Double.NaN : last[0].eta(),

@@ -412,8 +412,8 @@ public final class SolverRun {
 
     /**
      * Where a run's first record (the one its conserved quantities are compared with) was taken: "at the start", or,
-     * for a resumed run, whose first record is the checkpoint's, "at iteration N (resumed)". Factorize's balance line
-     * and network's differences line both say it.
+     * for a run resumed from a checkpoint written before the start's values were kept (its first record is the
+     * checkpoint's), "at iteration N (resumed)". Factorize's balance line and network's differences line both say it.
      */
     static String firstRecord(long iteration) {
         return iteration == 0 ? "at the start" : "at iteration " + iteration + " (resumed)";
@@ -657,10 +657,14 @@ public final class SolverRun {
                         100 * (now / lowest - 1));
             }
         }
-        if (first != null) {
-            // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow
-            printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", firstRecord(first.iteration()),
-                    first.balance(), first.normU(), first.normV());
+        // the paper's point: |U'U - V'V| is (nearly) conserved while the factors grow; a resumed run's start is its
+        // checkpoint's, and only one written before the start was kept gives the first record of the resume
+        Object[] start = summary.get("start_balance") instanceof Double balance
+                && summary.get("start_norm_u") instanceof Double u && summary.get("start_norm_v") instanceof Double v
+                ? new Object[] {firstRecord(0), balance, u, v} : first != null
+                ? new Object[] {firstRecord(first.iteration()), first.balance(), first.normU(), first.normV()} : null;
+        if (start != null) {
+            printer.printf("%s: balance %.3e, |U|_F %.4g, |V|_F %.4g%n", start);
         }
         printer.printf("schedule %s, %s kernels, %s thread(s)%n", summary.get("schedule"),
                 summary.get("kernels"), summary.get("threads"));

@@ -29,11 +29,12 @@ public final class NetworkResult implements AutoCloseable {
     private final int threads;
     private final List<Long> stepHalvedAt;
     private final double[] startLayerDifferences;
+    private final double startLoss;
 
     NetworkResult(Parameters parameters, long iterations, StopReason stopReason, double loss,
             double[] layerSquaredNorms, double[] layerDifferences, double maxUnitInvariantChange, double seconds,
             double sigma, String schedule, String initializer, String kernels, int threads, List<Long> stepHalvedAt,
-            double[] startLayerDifferences) {
+            double[] startLayerDifferences, double startLoss) {
         this.parameters = parameters;
         this.iterations = iterations;
         this.stopReason = stopReason;
@@ -49,6 +50,7 @@ public final class NetworkResult implements AutoCloseable {
         this.threads = threads;
         this.stepHalvedAt = List.copyOf(stepHalvedAt);
         this.startLayerDifferences = startLayerDifferences == null ? null : startLayerDifferences.clone();
+        this.startLoss = startLoss;
     }
 
     /** The trained weights and biases (owned by this result). */
@@ -133,11 +135,22 @@ public final class NetworkResult implements AutoCloseable {
         return startLayerDifferences == null ? null : startLayerDifferences.clone();
     }
 
+    /**
+     * L at the start of the run (iteration 0), the reference of whether it learned anything: a resumed run's from its
+     * checkpoint; NaN where the checkpoint was written before it was kept, and for a run that made no iteration.
+     */
+    public double startLoss() {
+        return startLoss;
+    }
+
     /** The keys of the command line's {@code summary.json}, then the run's configuration. */
     public Map<String, Object> summary() {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("iterations", iterations);
         s.put("loss", loss);
+        if (!Double.isNaN(startLoss)) {
+            s.put("start_loss", startLoss);
+        }
         s.put("layer_sq_norms", Json.list(layerSquaredNorms));
         s.put("layer_differences", Json.list(layerDifferences));
         s.put("max_unit_invariant_change", maxUnitInvariantChange);

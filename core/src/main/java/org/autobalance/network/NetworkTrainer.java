@@ -283,10 +283,10 @@ public final class NetworkTrainer {
          * Writes a {@link Checkpoint} (the parameters, the iteration, the state of the divergence test and of the
          * conserved quantities' reference, the configuration, the data's SHA-256) to {@code dir}, atomically
          * replacing the previous one, after every {@code everyIterations}-th iteration (if positive) and when
-         * {@code every} has passed since the last one (if positive); {@code dir} null writes none (the default).
-         * Listeners that are {@link Flushable} (the JSON-lines log) are flushed first, so that what they wrote up to
-         * the checkpoint is on disk with it. {@link NetworkTrainer#run} locks {@code dir} for the whole run, as
-         * {@code Factorizer} does.
+         * {@code every} has passed since the last one (if positive), and where a limit (iterations, time) or a cancel
+         * stops the run; {@code dir} null writes none (the default). Listeners that are {@link Flushable} (the
+         * JSON-lines log) are flushed first, so that what they wrote up to the checkpoint is on disk with it.
+         * {@link NetworkTrainer#run} locks {@code dir} for the whole run, as {@code Factorizer} does.
          */
         public Builder checkpoint(Path dir, long everyIterations, Duration every) {
             this.checkpoints = dir == null ? null : new CheckpointPolicy(dir, everyIterations, every);
@@ -480,7 +480,7 @@ public final class NetworkTrainer {
             NetworkResult result = new NetworkResult(params, loop.iterations, loop.stopReason, loss, sq,
                     Invariants.layerDifferences(params, sq), loop.unitChange(params), loop.seconds, sigma,
                     describe(c.schedule(), schedule, backoff), c.initializer().describe(), c.kernels().name(),
-                    c.threads(), backoff == null ? List.of() : backoff.halvedAt(), loop.differences0);
+                    c.threads(), backoff == null ? List.of() : backoff.halvedAt(), loop.differences0, loop.startLoss);
             ok = true;
             return result;
         } finally {
@@ -519,6 +519,8 @@ public final class NetworkTrainer {
 
     /** The payload name of the layer differences at the run's start, the baseline a resumed run reports against. */
     private static final String DIFFERENCES0 = "differences0";
+    /** The header key of the loss at iteration 0, against which a resumed run says whether it learned anything. */
+    private static final String START_LOSS = "start_loss";
 
     /** The payload name of Q_h at the start ({@link Invariants#matrixInvariant}), the reference of its drift. */
     private static String matrixInvariantBlock(int h) {
@@ -543,6 +545,11 @@ public final class NetworkTrainer {
         private final double[] units0;
         /** The layer differences at the run's start; null for a resumed checkpoint written before they were kept. */
         final double[] differences0;
+        /**
+         * The loss at iteration 0 (a resumed run's from its checkpoint); NaN before that iteration, and for a resumed
+         * checkpoint written before it was kept.
+         */
+        double startLoss;
         private final double[][] matrices0;
         private final double sigma;
         private final EscapeProbe probe;
@@ -576,6 +583,9 @@ public final class NetworkTrainer {
             this.differences0 = resume == null ? Invariants.layerDifferences(params,
                     Invariants.layerSquaredNorms(params)) : CheckpointReader.has(resume, DIFFERENCES0)
                     ? CheckpointReader.doubles(resume, DIFFERENCES0) : null;
+            // and the start's loss, so that a resumed run says "learned nothing" where the whole run says it
+            this.startLoss = resume != null && CheckpointReader.field(resume, START_LOSS) != null
+                    ? CheckpointReader.exact(resume, START_LOSS) : Double.NaN;
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {
@@ -644,6 +654,9 @@ public final class NetworkTrainer {
                     double[] q = matrices0[h - 1] == null ? null : Invariants.matrixInvariant(params, h);
                     matrix[h - 1] = q == null ? Double.NaN : SmallLinearAlgebra.distance(q, matrices0[h - 1]);
                 }
+                if (t == 0) {
+                    startLoss = loss;
+                }
                 double eta = backoff == null ? schedule.eta(t) : backoff.eta();
                 // the parameters before the step, at the iterations the stall test runs (as the factorisation's)
                 String before = IterationMonitor.testsForStall(t) ? digest() : null;
@@ -701,6 +714,14 @@ public final class NetworkTrainer {
                     save(policy, referenceLoss);
                     savedAfter = iterations;
                     lastCheckpoint = System.nanoTime();
+                }
+                if (cancelled == null && policy != null && iterations == c.maxIterations()
+                        && savedAfter != iterations) {
+                    // a run that the iteration limit ends is extended by a resume with a larger one: from its end, as
+                    // factorize's is, not from its last checkpoint due (none at all in a run shorter than the
+                    // interval, whose directory was then removed)
+                    double reference = referenceLoss;
+                    IterationMonitor.saveAtBest(iterations, savedAfter, () -> save(policy, reference));
                 }
                 if (cancelled != null) {
                     if (policy != null && !(stationary && probe.cutShort())) {
@@ -836,6 +857,9 @@ public final class NetworkTrainer {
                     .exact("sigma", sigma).exact("reference_loss", referenceLoss).doubles("units0", units0);
             if (differences0 != null) {
                 w.doubles(DIFFERENCES0, differences0);
+            }
+            if (!Double.isNaN(startLoss)) {
+                w.exact(START_LOSS, startLoss);
             }
             for (int h = 1; h <= c.arch().depth(); h++) {
                 w.matrix(weightsBlock(h), params.weights(h));

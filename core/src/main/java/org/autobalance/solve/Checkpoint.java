@@ -38,10 +38,11 @@ import org.autobalance.solve.internal.FactorCheckpoint;
  * payload of named matrices and arrays (for the factorisation U and V).
  *
  * <p>For the factorisation: U and V, the σ₁ estimate the schedule was resolved with, the reference loss of the
- * divergence test, the state of the stop rule's plateau test, and the configuration (shape, rank, dtype, storage,
- * objective, schedule, variant, initialiser, seed, threads, tolerance, exact-loss interval, kernels). The schedule's
- * state is its iteration, and the random generator is used only before the first iteration and by the plateau test,
- * seeded by the iteration, so nothing else is needed.
+ * divergence test, the state of the stop rule's plateau test, iterate 0's balance and norms (the start a resumed
+ * run's summary reports, absent from checkpoints written before 2026-12-06), and the configuration (shape, rank,
+ * dtype, storage, objective, schedule, variant, initialiser, seed, threads, tolerance, exact-loss interval, kernels).
+ * The schedule's state is its iteration, and the random generator is used only before the first iteration and by
+ * the plateau test, seeded by the iteration, so nothing else is needed.
  *
  * <p><b>File.</b> One file, {@code DIR/checkpoint}: the line {@code autobalance-checkpoint 2}, one line of JSON (the
  * scalars, doubles of the state as the hexadecimal of their bits so that they come back exactly, and the list of

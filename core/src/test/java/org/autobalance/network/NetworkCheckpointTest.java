@@ -34,6 +34,7 @@ import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.Checkpoint;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.StopReason;
+import org.autobalance.testing.OldCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,7 +57,7 @@ class NetworkCheckpointTest {
 
     /** The final parameters' bits, every record and the result's scalars. */
     private record Run(long[] bits, List<NetworkRecord> records, StopReason stopReason, long iterations,
-            double unitChange) {
+            double unitChange, double startLoss) {
     }
 
     private record Problem(Architecture arch, DenseMatrix x, DenseMatrix y) implements AutoCloseable {
@@ -82,8 +83,24 @@ class NetworkCheckpointTest {
     private static Run run(NetworkTrainer.Builder b, long maxIterations) {
         List<NetworkRecord> records = new ArrayList<>();
         try (NetworkResult r = b.maxIterations(maxIterations).listener(records::add).build().run()) {
-            return new Run(bits(r.parameters()), records, r.stopReason(), r.iterations(), r.maxUnitInvariantChange());
+            return new Run(bits(r.parameters()), records, r.stopReason(), r.iterations(), r.maxUnitInvariantChange(),
+                    r.startLoss());
         }
+    }
+
+    /**
+     * A run that dies after {@code iterations} iterations, as a kill would end it (a listener throws at that
+     * iteration's record, before the checkpoint due after it): what it leaves is the checkpoints due before. A run that
+     * the limit ends is checkpointed at its end, so the limit is no stand-in for a crash.
+     */
+    private static void dieAfter(NetworkTrainer.Builder b, long iterations) {
+        NetworkListener die = record -> {
+            if (record.iteration() + 1 == iterations) {
+                throw new IllegalStateException("died");
+            }
+        };
+        assertEquals("died", assertThrows(IllegalStateException.class, () -> run(b.listener(die), Long.MAX_VALUE))
+                .getMessage());
     }
 
     /** Every weight's and bias's bits, layer by layer. */
@@ -114,9 +131,12 @@ class NetworkCheckpointTest {
     }
 
     /**
-     * 60 iterations against 25 with a checkpoint every 7 (the last after iteration 21) resumed to 60: a linear
+     * 60 iterations against a run that died after 25 with a checkpoint every 7 (the last after iteration 21) resumed
+     * to 60, and against one that the limit ended after 25 (checkpointed there) resumed to 60: a linear
      * network (its Q_h drifts need the start's Q_h), ReLU with biases in float32 on 2 threads, a convolution with
-     * leaky ReLU, and the default tolerance (the stop test active).
+     * leaky ReLU, and the default tolerance (the stop test active). The resumed result's start loss is the whole
+     * run's first record's; the same checkpoint without it, as written before 2026-12-06, resumes to the same bits
+     * with none (NaN).
      */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
@@ -136,7 +156,15 @@ class NetworkCheckpointTest {
             };
             Run whole = run(settings.apply(p.builder()), 60);
             assertEquals(60, whole.records().size(), "the premise: the whole run does not converge early");
-            run(settings.apply(p.builder()).checkpoint(dir, 7, null), 25);
+            // ended by the limit after 25 iterations: checkpointed there, and a resume with a larger limit goes on
+            Path limited = dir.resolve("limited");
+            run(settings.apply(p.builder()).checkpoint(limited, 7, null), 25);
+            Checkpoint atLimit = Checkpoint.load(limited);
+            assertEquals(25, atLimit.iteration());
+            assertArrayEquals(whole.bits(), run(settings.apply(p.builder()).resumeFrom(atLimit), 60).bits(),
+                    "final parameters, resumed from the limit's end");
+            // died after 25 iterations (as a kill would end it), with a checkpoint every 7: the last one is after 21
+            dieAfter(settings.apply(p.builder()).checkpoint(dir, 7, null), 25);
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(21, saved.iteration());
             assertEquals("network", saved.kind());
@@ -145,6 +173,13 @@ class NetworkCheckpointTest {
             assertEquals(60, resumed.iterations());
             assertEquals(whole.stopReason(), resumed.stopReason());
             assertSameBits(whole.unitChange(), resumed.unitChange(), "max unit invariant change");
+            assertSameBits(whole.records().getFirst().loss(), whole.startLoss(), "the whole run's start loss");
+            assertSameBits(whole.startLoss(), resumed.startLoss(), "the resumed run's start loss");
+            Path old = dir.resolve("old");
+            OldCheckpoints.withoutExact(dir, old, "start_loss");
+            Run fromOld = run(settings.apply(p.builder()).resumeFrom(Checkpoint.load(old)), 60);
+            assertArrayEquals(whole.bits(), fromOld.bits(), "final parameters, resumed from the old checkpoint");
+            assertTrue(Double.isNaN(fromOld.startLoss()), "no start loss in the old checkpoint: " + fromOld);
             assertEquals(39, resumed.records().size());
             for (int k = 0; k < 39; k++) {
                 NetworkRecord a = whole.records().get(21 + k);
@@ -431,7 +466,9 @@ class NetworkCheckpointTest {
      * its plateau from iteration 576 to 757 (and on a second one from 1751 to 3095), where the check looks;
      * checkpointed at 600, between two checks, the resumed run leaves the plateaus and converges at the same iteration
      * (4406) with the same bits; a run limited to 590 iterations, resumed from 580, ends on the plateau as the whole
-     * one does; and one resumed at its limit (no iteration left) reports the plateau its checkpoint recorded. Checked
+     * one does, and extended from its own end (checkpointed there, the plateau check made afresh at its limit) it
+     * converges as the whole run does; and one resumed at its limit (no iteration left) reports the plateau its
+     * checkpoint recorded. Checked
      * by mutation: not restoring {@code on_plateau} made the last part fail; not restoring the check's rationing
      * was not detected here (every check on these plateaus finds a plateau, and the one that converges is due in
      * either case: when they check is all the rationing decides — its rule is tested in PlateauCheckTest).
@@ -454,7 +491,7 @@ class NetworkCheckpointTest {
             Run whole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 10_000);
             assertEquals(StopReason.CONVERGED, whole.stopReason());
             assertTrue(whole.iterations() > 1000, "the premise: the plateau is left, " + whole.iterations());
-            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 600, null), 601);
+            dieAfter(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 600, null), 601);
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(600, saved.iteration());
             Run resumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(saved), 10_000);
@@ -464,13 +501,20 @@ class NetworkCheckpointTest {
 
             Run shortWhole = run(settings.apply(NetworkTrainer.builder(x, y, arch)), 590);
             assertEquals(StopReason.PLATEAU, shortWhole.stopReason());
-            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 580, null), 581);
+            Path limited = dir.resolve("limited");
+            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(limited, 1000, null), 590);
+            Run extended = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(limited)),
+                    10_000);
+            assertEquals(StopReason.CONVERGED, extended.stopReason());
+            assertEquals(whole.iterations(), extended.iterations());
+            assertArrayEquals(whole.bits(), extended.bits(), "final parameters, extended from the plateau's limit");
+            dieAfter(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 580, null), 581);
             Run shortResumed = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(dir)),
                     590);
             assertEquals(StopReason.PLATEAU, shortResumed.stopReason());
             assertArrayEquals(shortWhole.bits(), shortResumed.bits(), "final parameters on the plateau");
 
-            run(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 590, null), 591);
+            dieAfter(settings.apply(NetworkTrainer.builder(x, y, arch)).checkpoint(dir, 590, null), 591);
             Run atTheLimit = run(settings.apply(NetworkTrainer.builder(x, y, arch)).resumeFrom(Checkpoint.load(dir)),
                     590);
             assertEquals(StopReason.PLATEAU, atTheLimit.stopReason());
@@ -516,7 +560,7 @@ class NetworkCheckpointTest {
             // the advice in the schedule's own words, as a library caller has them: no command-line option
             assertTrue(whole.getMessage().contains("the schedule auto:C") && !whole.getMessage().contains("--"),
                     whole.getMessage());
-            run(settings.apply(p.builder()).checkpoint(dir, 2, null), 3);
+            dieAfter(settings.apply(p.builder()).checkpoint(dir, 2, null), 3);
             Checkpoint saved = Checkpoint.load(dir);
             assertEquals(2, saved.iteration());
             NetworkDivergenceException resumed = assertThrows(NetworkDivergenceException.class,

@@ -2,6 +2,7 @@ package org.autobalance.solve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,7 @@ import org.autobalance.solve.internal.CheckpointWriter;
 import org.autobalance.solve.internal.FactorCheckpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
+import org.autobalance.testing.OldCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,7 +49,8 @@ class CheckpointTest {
     @TempDir
     Path dir;
 
-    private record Run(long[] bits, List<IterationRecord> records, StopReason stopReason) {
+    /** The final factors' bits, every record, and the summary's start_balance, start_norm_u, start_norm_v (or null). */
+    private record Run(long[] bits, List<IterationRecord> records, StopReason stopReason, double[] start) {
     }
 
     /** Counts the checkpoints written: each write flushes the {@link Flushable} listeners first. */
@@ -117,7 +120,10 @@ class CheckpointTest {
                     }
                 }
             }
-            return new Run(bits, List.copyOf(trajectory.records()), r.stopReason());
+            Map<String, Object> summary = r.summary();
+            double[] start = summary.containsKey("start_balance") ? new double[] {(Double) summary.get("start_balance"),
+                (Double) summary.get("start_norm_u"), (Double) summary.get("start_norm_v")} : null;
+            return new Run(bits, List.copyOf(trajectory.records()), r.stopReason(), start);
         }
     }
 
@@ -186,6 +192,18 @@ class CheckpointTest {
             assertEquals(21, saved.iteration());
             Run resumed = run(m, settings, 60, b -> b.resumeFrom(saved));
             assertArrayEquals(whole.bits(), resumed.bits(), "final factors");
+            // the start's balance and norms, which the summary compares the end's with, are iterate 0's in both
+            IterationRecord first = whole.records().getFirst();
+            assertArrayEquals(new double[] {first.balance(), first.normU(), first.normV()}, whole.start(), 0.0);
+            assertArrayEquals(whole.start(), resumed.start(), 0.0, "the resumed run's start");
+            // a checkpoint from before they were kept resumes to the same factors, its summary without them
+            Path old = dir.resolve("old");
+            OldCheckpoints.withoutExact(dir, old, "start_balance");
+            OldCheckpoints.withoutExact(old, old, "start_norm_u");
+            OldCheckpoints.withoutExact(old, old, "start_norm_v");
+            Run fromOld = run(m, settings, 60, b -> b.resumeFrom(load(old)));
+            assertArrayEquals(whole.bits(), fromOld.bits(), "final factors, resumed from the old checkpoint");
+            assertNull(fromOld.start(), "no start in the old checkpoint's continuation");
             // tolerance 0: no gradient test, so a resume with the checkpoint's limit ends on max_iterations
             assertEquals(StopReason.MAX_ITERATIONS, run(m, settings, 21, b -> b.resumeFrom(saved)).stopReason());
             assertEquals(39, resumed.records().size());

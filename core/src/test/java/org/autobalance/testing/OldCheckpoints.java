@@ -8,12 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.autobalance.solve.Checkpoint;
 
 /**
- * Checkpoints as an earlier version wrote them, made from one written now: the header's configuration without an
- * entry that version did not write, the file's SHA-256 made again (the format is otherwise unchanged). For the tests
- * that such a checkpoint still resumes.
+ * Checkpoints as an earlier version wrote them, made from one written now: the header without an entry that version
+ * did not write (of the configuration, or of the state), the file's SHA-256 made again (the format is otherwise
+ * unchanged). For the tests that such a checkpoint still resumes.
  */
 public final class OldCheckpoints {
     private OldCheckpoints() {
@@ -25,12 +27,7 @@ public final class OldCheckpoints {
      */
     public static void without(Path from, Path to, String entry) throws IOException {
         byte[] file = Files.readAllBytes(from.resolve(Checkpoint.FILE));
-        int headerEnd = 0;
-        for (int lines = 0; lines < 2; headerEnd++) {
-            if (file[headerEnd] == '\n') {
-                lines++;
-            }
-        }
+        int headerEnd = headerEnd(file);
         String header = new String(file, 0, headerEnd, StandardCharsets.UTF_8);
         String oldHeader = header.replace(entry, "");
         assertEquals(header.length() - entry.length(), oldHeader.length(), "once in " + header);
@@ -48,5 +45,30 @@ public final class OldCheckpoints {
         }
         Files.createDirectories(to);
         Files.write(to.resolve(Checkpoint.FILE), out);
+    }
+
+    /**
+     * {@link #without} the header's exact scalar {@code key} (a double the file keeps as the hexadecimal of its bits,
+     * never the header's first entry), whatever its value; it must be there.
+     */
+    public static void withoutExact(Path from, Path to, String key) throws IOException {
+        byte[] file = Files.readAllBytes(from.resolve(Checkpoint.FILE));
+        String header = new String(file, 0, headerEnd(file), StandardCharsets.UTF_8);
+        Matcher entry = Pattern.compile(",\"" + Pattern.quote(key) + "\":\"[0-9a-f]+\"").matcher(header);
+        if (!entry.find()) {
+            throw new AssertionError("no exact " + key + " in " + header);
+        }
+        without(from, to, entry.group());
+    }
+
+    /** The bytes of the file's first two lines: the format's and the header's. */
+    private static int headerEnd(byte[] file) {
+        int end = 0;
+        for (int lines = 0; lines < 2; end++) {
+            if (file[end] == '\n') {
+                lines++;
+            }
+        }
+        return end;
     }
 }

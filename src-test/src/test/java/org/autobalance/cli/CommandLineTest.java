@@ -32,6 +32,7 @@ import org.autobalance.solve.Factorizer;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
+import org.autobalance.testing.OldCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -850,6 +851,57 @@ class CommandLineTest {
         List<String> args = new ArrayList<>(List.of("factorize"));
         options.forEach((option, value) -> args.addAll(List.of(option, value)));
         return args.toArray(String[]::new);
+    }
+
+    /**
+     * A resumed factorisation prints what the uninterrupted one prints, its "at the start:" line too: the start's
+     * balance and norms are in the checkpoint, and in both runs' summary.json (the line gave the checkpoint's iterate,
+     * "at iteration 20 (resumed)"). A checkpoint written before they were kept (their keys removed) still resumes, to
+     * the same factors, and says where its first record is.
+     */
+    @Test
+    void aResumedRunReportsTheStartAsTheWholeRun() throws IOException {
+        String[] common = {"factorize", "--input", fixture("spectrum_64x48.mtx"), "--rank", "3", "--tol", "0",
+            "--threads", "1"};
+        Path whole = dir.resolve("whole");
+        Run uninterrupted = run(with(common, "--max-iter", "40", "--out", whole.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        Path checkpoints = dir.resolve("ck");
+        assertEquals(0, run(with(common, "--max-iter", "20", "--checkpoint", checkpoints.toString(),
+                "--checkpoint-every", "10")).exitCode());
+        Path old = dir.resolve("ck-old");
+        OldCheckpoints.withoutExact(checkpoints, old, "start_balance");
+        OldCheckpoints.withoutExact(old, old, "start_norm_u");
+        OldCheckpoints.withoutExact(old, old, "start_norm_v");
+        Path out = dir.resolve("out");
+        Run resumed = run(with(common, "--max-iter", "40", "--resume", checkpoints.toString(), "--out",
+                out.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertEquals(withoutSecondsOrOut(uninterrupted.out()), withoutSecondsOrOut(resumed.out()));
+        assertTrue(resumed.out().contains("\nat the start: balance "), resumed.out());
+        Map<?, ?> wholeSummary = (Map<?, ?>) Json.parse(Files.readString(whole.resolve("summary.json")));
+        Map<?, ?> resumedSummary = (Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")));
+        for (String key : List.of("start_balance", "start_norm_u", "start_norm_v")) {
+            assertTrue(wholeSummary.get(key) instanceof Number, key + " in " + wholeSummary);
+            assertEquals(wholeSummary.get(key), resumedSummary.get(key), key);
+        }
+        Path fromOld = dir.resolve("from-old");
+        Run oldResumed = run(with(common, "--max-iter", "40", "--resume", old.toString(), "--out",
+                fromOld.toString()));
+        assertEquals(0, oldResumed.exitCode(), oldResumed.err());
+        assertTrue(oldResumed.out().contains("\nat iteration 20 (resumed): balance "), oldResumed.out());
+        assertEquals(-1L, Files.mismatch(whole.resolve("U.mtx"), fromOld.resolve("U.mtx")));
+        assertFalse(Files.readString(fromOld.resolve("summary.json")).contains("start_balance"));
+    }
+
+    private static String[] with(String[] common, String... more) {
+        return Stream.concat(Arrays.stream(common), Arrays.stream(more)).toArray(String[]::new);
+    }
+
+    /** A command's output without its seconds ("…, stopped: max_iterations, 0.41 s") and the lines naming --out. */
+    static String withoutSecondsOrOut(String out) {
+        return out.lines().filter(l -> !l.startsWith("wrote ")).map(l -> l.replaceAll(", [0-9.]+ s$", ", S s"))
+                .collect(java.util.stream.Collectors.joining("\n"));
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.autobalance.cli;
 
 import static org.autobalance.cli.CommandLineTest.run;
+import static org.autobalance.cli.CommandLineTest.withoutSecondsOrOut;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +26,7 @@ import org.autobalance.solve.Checkpoint;
 import org.autobalance.synthetic.KnownMatrices;
 import org.autobalance.testing.Dense;
 import org.autobalance.testing.Fixtures;
+import org.autobalance.testing.OldCheckpoints;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +37,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NetworkCommandTest {
     @TempDir
     Path dir;
+
+    /** X 100 × 6 Gaussian and Y its image under a ReLU teacher of 2 outputs, saved: "X,Y" for --data. */
+    private String teacherData() throws IOException {
+        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
+        return save("x.npy", xs) + "," + save("y.npy", reluTeacher(xs, 2, 5));
+    }
+
+    /** The arguments of a small network run without a stop test: 20 samples, dense:6,relu,dense:2, one thread. */
+    private List<String> smallNetwork() throws IOException {
+        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
+        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
+        return List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--tol", "0",
+                "--threads", "1");
+    }
+
+    /** X 100 × 6 and Y 100 × 2, both Gaussian, saved: "X,Y" for --data. */
+    private String gaussianData() throws IOException {
+        return save("x.npy", KnownMatrices.gaussian(100, 6, 1.0, 3)) + ","
+                + save("y.npy", KnownMatrices.gaussian(100, 2, 1.0, 4));
+    }
 
     private Path save(String name, double[][] a) throws IOException {
         Path p = dir.resolve(name);
@@ -116,9 +138,7 @@ class NetworkCommandTest {
         Run b = run("network", "--data", data, "--layers", "conv2d:3,2,3,relu,dense:2", "--input-shape", "2,5,6",
                 "--dtype", "float32", "--init", "file:" + first, "--max-iter", "0", "--out", again.toString());
         assertEquals(0, b.exitCode(), b.err());
-        for (String f : List.of("W1.npy", "W2.npy")) {
-            assertEquals(-1L, Files.mismatch(first.resolve(f), again.resolve(f)), f);
-        }
+        assertSameFiles(first, again, "W1.npy", "W2.npy");
     }
 
     /**
@@ -322,8 +342,7 @@ class NetworkCommandTest {
      */
     @Test
     void aLimitBeforeTheNetworkLearnsAnythingSaysToStartLarger() throws IOException {
-        String data = save("x.npy", KnownMatrices.gaussian(100, 6, 1.0, 3)) + ","
-                + save("y.npy", reluTeacher(KnownMatrices.gaussian(100, 6, 1.0, 3), 2, 5));
+        String data = teacherData();
         String layers = "dense:4,relu,dense:4,relu,dense:4,relu,dense:4,relu,dense:2";
         for (String init : new String[] {"small", "small:1e-4"}) {
             Run r = run("network", "--data", data, "--layers", layers, "--init", init, "--max-iter", "300",
@@ -340,6 +359,89 @@ class NetworkCommandTest {
                 "--threads", "1");
         assertEquals(0, xavier.exitCode(), xavier.err());
         assertFalse(xavier.out().contains("learned anything"), xavier.out());
+    }
+
+    /**
+     * A run resumed from a checkpoint says what the uninterrupted run says: that the limit ended it before it learned
+     * anything (its loss compared with the start's, which the checkpoint keeps; it was said only by a run that had made
+     * iteration 0 itself), and its output is the whole run's but for the seconds. A checkpoint written before the
+     * start's loss was kept (that key removed) still resumes, to the same weights, without the line (it cannot tell)
+     * and without summary.json's start_loss.
+     */
+    @Test
+    void aResumedRunThatLearnedNothingSaysSoAsTheWholeRun() throws IOException {
+        String data = teacherData();
+        List<String> common = List.of("network", "--data", data, "--layers",
+                "dense:4,relu,dense:4,relu,dense:4,relu,dense:4,relu,dense:2", "--threads", "1");
+        String note = "\nthe limit ended the run before it learned anything (the loss is still the start's to 6 "
+                + "digits): from small:0.01 the zero network is a saddle point";
+        Path whole = dir.resolve("whole");
+        Run uninterrupted = run(args(common, "--max-iter", "40", "--out", whole.toString()));
+        assertEquals(0, uninterrupted.exitCode(), uninterrupted.err());
+        assertTrue(uninterrupted.out().contains(note), uninterrupted.out());
+        Path ck = dir.resolve("ck");
+        assertEquals(0, run(args(common, "--max-iter", "25", "--checkpoint", ck.toString(), "--checkpoint-every",
+                "10")).exitCode());
+        Path old = dir.resolve("ck-old");
+        OldCheckpoints.withoutExact(ck, old, "start_loss");
+        Path out = dir.resolve("out");
+        Run resumed = run(args(common, "--max-iter", "40", "--resume", ck.toString(), "--out", out.toString()));
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertEquals(withoutSecondsOrOut(uninterrupted.out()), withoutSecondsOrOut(resumed.out()));
+        Path fromOld = dir.resolve("from-old");
+        Run oldResumed = run(args(common, "--max-iter", "40", "--resume", old.toString(), "--out",
+                fromOld.toString()));
+        assertEquals(0, oldResumed.exitCode(), oldResumed.err());
+        assertFalse(oldResumed.out().contains("learned anything"), oldResumed.out());
+        assertSameFiles(whole, out, "W1.npy", "W5.npy");
+        assertSameFiles(whole, fromOld, "W1.npy", "W5.npy");
+        // summary.json has the start's loss beside the end's, the resumed run's the whole run's
+        Map<?, ?> wholeSummary = (Map<?, ?>) Json.parse(Files.readString(whole.resolve("summary.json")));
+        assertTrue(wholeSummary.get("start_loss") instanceof Double, wholeSummary.toString());
+        assertEquals(wholeSummary.get("start_loss"),
+                ((Map<?, ?>) Json.parse(Files.readString(out.resolve("summary.json")))).get("start_loss"));
+        assertFalse(Files.readString(fromOld.resolve("summary.json")).contains("start_loss"));
+    }
+
+    /**
+     * A run that --max-iter ends is checkpointed there, as factorize's is and as the README says ("so a long run can
+     * ... be extended"): a network run shorter than the checkpoint interval (60 s by default) wrote none, and its
+     * --checkpoint directory was removed, so --resume with a larger --max-iter had nothing to continue.
+     */
+    @Test
+    void aRunTheIterationLimitEndsIsCheckpointedThere() throws IOException {
+        List<String> common = smallNetwork();
+        Path whole = dir.resolve("whole");
+        assertEquals(0, run(args(common, "--max-iter", "40", "--out", whole.toString())).exitCode());
+        Path ck = dir.resolve("ck");
+        assertEquals(0, run(args(common, "--max-iter", "25", "--checkpoint", ck.toString())).exitCode());
+        assertEquals(25, Checkpoint.load(ck).iteration());
+        Path out = dir.resolve("out");
+        Run extended = run(args(common, "--max-iter", "40", "--resume", ck.toString(), "--out", out.toString()));
+        assertEquals(0, extended.exitCode(), extended.err());
+        assertSameFiles(whole, out, "W1.npy", "W2.npy");
+    }
+
+    /**
+     * A run whose steps round away from a tiny start stalls having learned nothing, and fails (exit code 1) saying
+     * so; resumed from a checkpoint written before the stall (after iteration 1 of the 2), it stalls where the whole
+     * run does and fails the same way: it ended with exit code 0 and without the advice, its start loss unknown.
+     */
+    @Test
+    void aResumedRunThatStallsHavingLearnedNothingFailsAsTheWholeRun() throws IOException {
+        String data = gaussianData();
+        List<String> common = List.of("network", "--data", data, "--layers", "dense:4,relu,dense:4,relu,dense:4,relu,"
+                + "dense:2", "--init", "small:1e-20", "--threads", "1");
+        Run whole = run(args(common));
+        assertEquals(Main.EXIT_FAILED, whole.exitCode(), whole.err());
+        Path ck = dir.resolve("ck");
+        assertEquals(0, run(args(common, "--max-iter", "1", "--checkpoint", ck.toString(), "--checkpoint-every", "1"))
+                .exitCode());
+        Run resumed = run(args(common, "--resume", ck.toString()));
+        assertEquals(Main.EXIT_FAILED, resumed.exitCode(), resumed.err());
+        assertEquals(whole.err(), resumed.err());
+        assertEquals(withoutSecondsOrOut(whole.out()), withoutSecondsOrOut(resumed.out()));
+        assertTrue(resumed.out().contains("2 iterations, stopped: stalled"), resumed.out());
     }
 
     /**
@@ -391,8 +493,7 @@ class NetworkCommandTest {
      */
     @Test
     void aStepThatBreaksTheConservationIsNoted() throws IOException {
-        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
-        String data = save("x.npy", xs) + "," + save("y.npy", reluTeacher(xs, 2, 5));
+        String data = teacherData();
         List<String> common = List.of("network", "--data", data, "--layers", "dense:16,relu,dense:16,relu,dense:2",
                 "--max-iter", "2000", "--threads", "1");
         Run auto = run(args(common));
@@ -427,9 +528,7 @@ class NetworkCommandTest {
      */
     @Test
     void maxSecondsEndsTheRunAsTimeLimit() throws IOException {
-        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
-        double[][] ys = KnownMatrices.gaussian(100, 2, 1.0, 4);
-        String data = save("x.npy", xs) + "," + save("y.npy", ys);
+        String data = gaussianData();
         Path out = dir.resolve("limited");
         Run r = run("network", "--data", data, "--layers", "dense:4,relu,dense:2", "--tol", "0", "--max-iter",
                 "1000000", "--max-seconds", "0.2", "--threads", "1", "--out", out.toString());
@@ -451,9 +550,7 @@ class NetworkCommandTest {
      */
     @Test
     void aStartTooSmallToMoveStallsAndSaysSo() throws IOException {
-        double[][] xs = KnownMatrices.gaussian(100, 6, 1.0, 3);
-        double[][] ys = KnownMatrices.gaussian(100, 2, 1.0, 4);
-        String data = save("x.npy", xs) + "," + save("y.npy", ys);
+        String data = gaussianData();
         String layers = "dense:4,relu,dense:4,relu,dense:4,relu,dense:2";
         Path out = dir.resolve("out");
         String startAdvice = "; from small:1.0E-20 the gradients of 4 layers (of order S^3) are too small to move the "
@@ -482,8 +579,7 @@ class NetworkCommandTest {
      */
     @Test
     void aStepTooSmallToMoveIsNamedNotTheStart() throws IOException {
-        String data = save("x.npy", KnownMatrices.gaussian(100, 6, 1.0, 3)) + ","
-                + save("y.npy", KnownMatrices.gaussian(100, 2, 1.0, 4));
+        String data = gaussianData();
         for (String init : new String[] {"small:1", "small:1e-20"}) {
             Run r = run("network", "--data", data, "--layers", "dense:4,relu,dense:4,relu,dense:4,relu,dense:2",
                     "--init", init, "--schedule", "constant:1e-300", "--threads", "1");
@@ -644,10 +740,7 @@ class NetworkCommandTest {
      */
     @Test
     void aResumeAtOrPastTheIterationLimitSaysNothingIsTrained() throws IOException {
-        Path x = save("x.npy", KnownMatrices.gaussian(20, 4, 1.0, 1));
-        Path y = save("y.npy", KnownMatrices.gaussian(20, 2, 1.0, 2));
-        List<String> common = List.of("network", "--data", x + "," + y, "--layers", "dense:6,relu,dense:2", "--tol",
-                "0", "--threads", "1");
+        List<String> common = smallNetwork();
         String ck = dir.resolve("ck-limit").toString();
         assertEquals(0, run(args(common, "--max-iter", "20", "--checkpoint", ck, "--checkpoint-every", "5"))
                 .exitCode());
@@ -685,9 +778,7 @@ class NetworkCommandTest {
         Run resumed = run(args(common, "--max-iter", "40", "--resume", ck.toString(), "--out", out.toString(),
                 "--log", log.toString()));
         assertEquals(0, resumed.exitCode(), resumed.err());
-        for (String f : List.of("W1.npy", "b1.npy", "W2.npy", "b2.npy")) {
-            assertEquals(-1L, Files.mismatch(whole.resolve(f), out.resolve(f)), f);
-        }
+        assertSameFiles(whole, out, "W1.npy", "b1.npy", "W2.npy", "b2.npy");
         // the records of iterations 20..24 were written twice (by the first run, then by the resumed one): once here
         assertEquals(withoutTimes(Files.readAllLines(Path.of(whole + ".jsonl"))),
                 withoutTimes(Files.readAllLines(log)));
@@ -707,7 +798,17 @@ class NetworkCommandTest {
         assertTrue(data.err().contains("another input"), data.err());
         Run none = run(args(common, "--resume", dir.resolve("nothing").toString()));
         assertEquals(Main.EXIT_USAGE, none.exitCode());
-        assertTrue(none.err().contains("--resume: ") && none.err().contains("no checkpoint in"), none.err());
+        assertEquals("autobalance: error: --resume: no checkpoint in " + dir.resolve("nothing") + ": no such "
+                + "directory\n", none.err());
+        // what a kill -9 before the first checkpoint leaves: the directory and its lock file; the message said
+        // "--resume: DIR/checkpoint: no checkpoint in DIR", and nothing of what to do
+        Path killed = Files.createDirectories(dir.resolve("killed"));
+        Files.writeString(killed.resolve(".lock"), "12345\n");
+        Run early = run(args(common, "--resume", killed.toString()));
+        assertEquals(Main.EXIT_USAGE, early.exitCode());
+        assertEquals("autobalance: error: --resume: no checkpoint in " + killed + " (a run writes its first after an "
+                + "interval, 60 s unless --checkpoint-every or --checkpoint-seconds gave another, and one stopped "
+                + "before then leaves none): run the command without --resume to start afresh\n", early.err());
     }
 
     /**
@@ -869,6 +970,13 @@ class NetworkCommandTest {
                 "dense:6,relu,dense:2"));
         common.addAll(List.of(options));
         return List.copyOf(common);
+    }
+
+    /** The files {@code names} in directories {@code a} and {@code b} hold the same bytes. */
+    private static void assertSameFiles(Path a, Path b, String... names) throws IOException {
+        for (String f : names) {
+            assertEquals(-1L, Files.mismatch(a.resolve(f), b.resolve(f)), b.resolve(f) + " against " + a);
+        }
     }
 
     private static String differencesLine(String out) {

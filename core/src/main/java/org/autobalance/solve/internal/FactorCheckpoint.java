@@ -31,11 +31,15 @@ public final class FactorCheckpoint {
      * @param halvedAt the iterations at which auto's back-off halved the step
      * @param lowestLoss the lowest loss since the start or the last halving, for the oscillation test
      * @param nearLowestAt the last iteration whose loss was near it
+     * @param start iterate 0's balance, ‖U‖_F and ‖V‖_F; null where unknown (a resume from a checkpoint without them)
      */
     record Progress(long iteration, double sigma1, double referenceLoss, double seconds, boolean onPlateau,
             EckartYoungCheck.State plateau, HeldOutBest heldOut, List<Long> halvedAt, double lowestLoss,
-            long nearLowestAt) {
+            long nearLowestAt, double[] start) {
     }
+
+    /** The header keys of {@link Progress#start}, in its order. */
+    private static final List<String> START_KEYS = List.of("start_balance", "start_norm_u", "start_norm_v");
 
     /**
      * Writes a factorisation's checkpoint to {@code dir} atomically (see {@link Checkpoint}'s class documentation).
@@ -64,6 +68,11 @@ public final class FactorCheckpoint {
         if (progress.heldOut() != null) {
             progress.heldOut().saveTo(w);
         }
+        if (progress.start() != null) {
+            for (int k = 0; k < START_KEYS.size(); k++) {
+                w.exact(START_KEYS.get(k), progress.start()[k]);
+            }
+        }
         w.matrix("U", u).matrix("V", v).writeTo(dir);
     }
 
@@ -87,6 +96,21 @@ public final class FactorCheckpoint {
     /** The last iteration whose loss was near the lowest ({@code first} in a checkpoint from before the test). */
     static long nearLowestAt(Checkpoint c, long first) {
         return CheckpointReader.field(c, "near_lowest_at") instanceof Number at ? at.longValue() : first;
+    }
+
+    /**
+     * Iterate 0's balance, ‖U‖_F and ‖V‖_F, what a resumed run's summary compares its balance with; null in a
+     * checkpoint from before they were kept (2026-12-06).
+     */
+    static double[] startMetrics(Checkpoint c) {
+        if (CheckpointReader.field(c, START_KEYS.getFirst()) == null) {
+            return null;
+        }
+        double[] start = new double[START_KEYS.size()];
+        for (int k = 0; k < start.length; k++) {
+            start[k] = CheckpointReader.exact(c, START_KEYS.get(k));
+        }
+        return start;
     }
 
     /** Whether the last iteration before the checkpoint passed the first-order test (the verdict of a run ending). */

@@ -348,10 +348,11 @@ public final class IterationMonitor {
         private final String initializer;
         private final String kernels;
         private final List<Long> stepHalvedAt;
+        private final double[] start;
 
         private Summary(long iterations, StopReason stopReason, double loss, boolean lossExact, double relativeError,
                 double balance, double normU, double normV, double seconds, double sigma1, String schedule,
-                String variant, String initializer, String kernels, List<Long> stepHalvedAt) {
+                String variant, String initializer, String kernels, List<Long> stepHalvedAt, double[] start) {
             this.iterations = iterations;
             this.stopReason = stopReason;
             this.loss = loss;
@@ -367,6 +368,7 @@ public final class IterationMonitor {
             this.initializer = initializer;
             this.kernels = kernels;
             this.stepHalvedAt = List.copyOf(stepHalvedAt);
+            this.start = start == null ? null : start.clone();
         }
 
         /** The iterations at which the run restarted with half the step ({@link #runsAway}, {@link #oscillates}). */
@@ -463,6 +465,13 @@ public final class IterationMonitor {
             s.put("balance", balance);
             s.put("norm_u", normU);
             s.put("norm_v", normV);
+            if (start != null) {
+                // iterate 0's, which a resumed run reads from its checkpoint: what the conserved balance is compared
+                // with, the same in the whole run's summary and its continuation's
+                s.put("start_balance", start[0]);
+                s.put("start_norm_u", start[1]);
+                s.put("start_norm_v", start[2]);
+            }
             s.put("seconds", seconds);
             s.put("stop_reason", stopReason.label());
             s.put("d1", d1);
@@ -574,6 +583,11 @@ public final class IterationMonitor {
     private HeldOutBest heldOutBest;
     private IterationRecord last;
     private double seconds;
+    /**
+     * Iterate 0's balance, ‖U‖_F and ‖V‖_F, as its record has them (a resumed run's from its checkpoint); null before
+     * that iteration, and for a resumed checkpoint written before they were kept.
+     */
+    private double[] startMetrics;
 
     /**
      * A monitor whose clock starts now: create it right before the first iteration.
@@ -612,6 +626,7 @@ public final class IterationMonitor {
         if (resume != null && plateau != null) {
             plateau.restore(FactorCheckpoint.plateauState(resume));
         }
+        this.startMetrics = resume == null ? null : FactorCheckpoint.startMetrics(resume);
         this.iterations = first;
         this.start = System.nanoTime();
         this.deadline = Limits.deadline(start, limits.timeLimit());
@@ -756,6 +771,9 @@ public final class IterationMonitor {
                 .seconds(seconds).heldOutRmse(heldOutRmse).build();
         for (IterationListener listener : listeners) {
             listener.onIteration(record);
+        }
+        if (t == 0) {
+            startMetrics = new double[] {record.balance(), record.normU(), record.normV()};
         }
         last = record;
         iterations = t + 1;
@@ -931,7 +949,7 @@ public final class IterationMonitor {
                 Math.sqrt(Math.max(residualSquared, 0.0) / normMSquared),
                 SmallLinearAlgebra.distance(gramU, gramV), Math.sqrt(SmallLinearAlgebra.trace(gramU, r)),
                 Math.sqrt(SmallLinearAlgebra.trace(gramV, r)), seconds, sigma1, schedule, variant, initializer,
-                kernels, halvedAt);
+                kernels, halvedAt, startMetrics);
     }
 
     /**
@@ -967,7 +985,7 @@ public final class IterationMonitor {
         CheckpointPolicy p = s.policy();
         FactorCheckpoint.Progress progress = new FactorCheckpoint.Progress(done, s.sigma1().getAsDouble(),
                 referenceLoss, seconds, onPlateau, plateau == null ? null : plateau.state(), heldOutBest,
-                List.copyOf(halvedAt), lowestLoss, nearLowestAt);
+                List.copyOf(halvedAt), lowestLoss, nearLowestAt, startMetrics);
         double[] every = {p.everyIterations(), p.seconds()};
         CheckpointSave.after(listeners, done, p.dir(), () -> s.factors().writeWith((u, v) ->
                 FactorCheckpoint.write(p.dir(), u, v, progress, s.inputHash(), s.configuration(), every)));

@@ -173,11 +173,19 @@ class SparkFactorizeCommandTest {
         for (String file : List.of("U.mtx", "V.mtx")) {
             assertEquals(Files.readString(whole.resolve(file)), Files.readString(resumed.resolve(file)), file);
         }
+        // the start's balance and norms are the checkpoint's, as in factorize: not those of the resumed iterate
+        assertEquals(startLine(uninterrupted.out()), startLine(second.out()));
         List<String> lines = Files.readAllLines(log);
         assertEquals(40, lines.size(), "log lines");
         for (int t = 0; t < lines.size(); t++) {
             assertEquals((double) t, ((Map<?, ?>) Json.parse(lines.get(t))).get("t"), lines.get(t));
         }
+    }
+
+    /** The line that gives the run's start: "at the start: balance …". */
+    private static String startLine(String out) {
+        return out.lines().filter(l -> l.startsWith("at the start: ")).findFirst().orElseThrow(() ->
+                new AssertionError("no start line in " + out));
     }
 
     /**
