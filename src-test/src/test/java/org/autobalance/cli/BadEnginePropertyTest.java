@@ -34,7 +34,8 @@ class BadEnginePropertyTest {
             new String[] {"autobalance.simd.largeRankBits", "wide", "128, 256 or 512"},
             new String[] {"autobalance.simd.wideTiles", "yes", "true or false"},
             new String[] {"autobalance.kernels", "scaler", "auto, simd or scalar"},
-            new String[] {"autobalance.memory.hugePages", "no", "true or false"});
+            new String[] {"autobalance.memory.hugePages", "no", "true or false"},
+            new String[] {"autobalance.parallel.columnBlocks", "0", "an integer >= 1"});
 
     /** A name under the engine's prefixes that is not one of its properties: a misspelling of the width's. */
     private static final String MISSPELT = "autobalance.simd.bit";
@@ -125,7 +126,8 @@ class BadEnginePropertyTest {
                     + "autobalance.simd.smallRank.float64, autobalance.simd.rowStream.float32, "
                     + "autobalance.simd.rowStream.float64, autobalance.simd.rowStream.blockBytes, "
                     + "autobalance.simd.halfPanel.float32, autobalance.simd.halfPanel.float64, "
-                    + "autobalance.memory.hugePages, autobalance.kernel.sparsePanelBytes");
+                    + "autobalance.memory.hugePages, autobalance.kernel.sparsePanelBytes, "
+                    + "autobalance.parallel.columnBlocks");
         }
         expected.add("ran 3");
         expected.add(IllegalArgumentException.class.getName() + ": system property autobalance.kernels changed from "
