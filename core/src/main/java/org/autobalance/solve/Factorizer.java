@@ -237,7 +237,11 @@ public final class Factorizer {
             return this;
         }
 
-        /** Worker threads (default 1). Results are bit-for-bit reproducible for a fixed thread count and seed. */
+        /**
+         * Worker threads (default 1). Results are bit-for-bit reproducible for a fixed thread count, seed and
+         * {@linkplain Result#kernels() kernels}: the scalar kernels (without {@code jdk.incubator.vector}) and each
+         * vector width sum in their own order.
+         */
         public Builder threads(int threads) {
             this.threads = ParallelPass.requireThreads(threads);
             return this;
