@@ -68,7 +68,7 @@ public sealed interface Objective permits Objective.Full, Objective.Observed {
          */
         public Observed {
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-                throw new IllegalArgumentException("weight decay LAMBDA must be finite and non-negative, got "
+                throw new IllegalArgumentException("weight decay lambda must be finite and non-negative, got "
                         + lambda);
             }
         }

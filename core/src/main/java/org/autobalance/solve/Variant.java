@@ -104,13 +104,13 @@ public sealed interface Variant permits Variant.Simultaneous, Variant.Alternatin
          */
         public Regularized {
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
-                throw new IllegalArgumentException("regulariser weight LAMBDA must be finite and non-negative, got "
+                throw new IllegalArgumentException("regulariser weight lambda must be finite and non-negative, got "
                         + lambda);
             }
             if (lambda > MAX_LAMBDA) {
-                throw new IllegalArgumentException("regulariser weight LAMBDA must be at most 2^50 (about 1.1e15), "
-                        + "got " + lambda + ": the auto step is divided by 2*LAMBDA, and the fit's share of a step "
-                        + "(1/(2*LAMBDA) of the regulariser's) falls below float64's rounding unit");
+                throw new IllegalArgumentException("regulariser weight lambda must be at most 2^50 (about 1.1e15), "
+                        + "got " + lambda + ": the auto step is divided by 2*lambda, and the fit's share of a step "
+                        + "(1/(2*lambda) of the regulariser's) falls below float64's rounding unit");
             }
         }
 

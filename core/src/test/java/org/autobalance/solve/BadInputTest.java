@@ -83,6 +83,41 @@ class BadInputTest {
     }
 
     /**
+     * The same refusal for a run on one thread says "1 thread" ("with 1 threads" before). The rank is chosen from this
+     * JVM's heap so that the eight r x r arrays of one thread pass it by a fifth (so that the message's rounded sizes
+     * differ too); the sparse M of two entries costs kilobytes.
+     */
+    @Test
+    void aHeapRefusalForOneThreadSaysThreadInTheSingular() {
+        long max = Runtime.getRuntime().maxMemory();
+        int r = (int) (1.1 * Math.sqrt(max / (8.0 * Double.BYTES)));
+        // U, V and their copies (8 r x r float64 blocks) must pass the native check that comes first
+        assumeTrue(r <= 46340 && NativeMemory.physicalBytes() / 2 > 8L * r * r * Double.BYTES,
+                "a heap this large: " + max);
+        SparseMatrix.Builder b = SparseMatrix.builder(r, r, 2);
+        b.add(0, 0, 1.0);
+        b.add(1, 1, 2.0);
+        try (SparseMatrix m = b.build(DType.FLOAT64)) {
+            String msg = message(Factorizer.builder(m, r).maxIterations(1).build()::run);
+            assertTrue(msg.startsWith("cannot factorise at rank " + r + " with 1 thread (r x r matrices of doubles, "
+                    + "two a thread and six more): that takes at least "), msg);
+        }
+    }
+
+    /**
+     * The weights of {@link Objective#observed} and {@link Variant.Regularized} are named in the library's words:
+     * "LAMBDA" is the placeholder of the parsers' spelling ({@code observed:LAMBDA}), which a caller of the
+     * constructors never wrote.
+     */
+    @Test
+    void aNegativeLambdaIsNamedInTheLibrarysWords() {
+        assertEquals("weight decay lambda must be finite and non-negative, got -1.0",
+                message(() -> Objective.observed(-1)));
+        assertEquals("regulariser weight lambda must be finite and non-negative, got NaN",
+                message(() -> new Variant.Regularized(Double.NaN)));
+    }
+
+    /**
      * The per-thread partial sums of MᵀU (threads − 1 of cols × r for a dense M) are counted before anything is
      * allocated: a 200 × 50 000 M at rank 150 with 1024 threads allocated 1023 of them, 61 MB each, for 54 s until the
      * physical memory refused one, with a message about "a 50000 x 150 float64 matrix" that did not name the threads.
@@ -276,10 +311,12 @@ class BadInputTest {
             ok.add(1, 2, 2);
             try (org.autobalance.memory.SparseMatrix bad = nan.build(DType.FLOAT64);
                     org.autobalance.memory.SparseMatrix good = ok.build(DType.FLOAT64)) {
-                assertTrue(message(() -> Factorizer.builder(bad, 1).build()).contains("M"));
-                String held = message(() -> Factorizer.builder(good, 1).objective(Objective.observed(0))
-                        .heldOut(bad).build());
-                assertTrue(held.contains("held-out"), held);
+                assertEquals("M contains a non-finite value (NaN) at row 2, column 1 (0-based)",
+                        message(() -> Factorizer.builder(bad, 1).build()));
+                // named as a closed one is ("held-out matrix is closed"); it said "held-out entries contains"
+                assertEquals("held-out matrix contains a non-finite value (NaN) at row 2, column 1 (0-based)",
+                        message(() -> Factorizer.builder(good, 1).objective(Objective.observed(0)).heldOut(bad)
+                                .build()));
             }
         }
     }

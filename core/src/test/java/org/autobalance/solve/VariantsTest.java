@@ -181,7 +181,7 @@ class VariantsTest {
         assertEquals(0x1p50, Variant.parse("regularized:" + 0x1p50).curvatureScale() / 2);
         IllegalArgumentException tooLarge = assertThrows(IllegalArgumentException.class,
                 () -> Variant.parse("regularized:1e300"));
-        assertTrue(tooLarge.getMessage().startsWith("regulariser weight LAMBDA must be at most 2^50"),
+        assertTrue(tooLarge.getMessage().startsWith("regulariser weight lambda must be at most 2^50"),
                 tooLarge.getMessage());
     }
 

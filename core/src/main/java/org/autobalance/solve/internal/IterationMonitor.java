@@ -132,7 +132,8 @@ public final class IterationMonitor {
          */
         public static void requireHeap(int rank, int threads) {
             NativeMemory.requireHeap(heapBytes(rank, threads), () -> "factorise at rank " + rank + " with " + threads
-                    + " threads (r x r matrices of doubles, two a thread and six more)");
+                    + (threads == 1 ? " thread" : " threads")
+                    + " (r x r matrices of doubles, two a thread and six more)");
         }
 
         /** The largest rank: r² elements, an r × r Gram matrix, must fit a Java array. */
