@@ -41,10 +41,34 @@ class GridPassTest {
         return x;
     }
 
-    /** γₙ·s for a sum of n terms whose magnitudes add up to s, in the precision of dtype. */
-    private static double bound(DType dtype, int n, double s) {
+    /** γₙ for a sum of n terms in the precision of dtype: its error is at most γₙ times the sum of their magnitudes. */
+    private static double bound(DType dtype, int n) {
         double u = dtype == DType.FLOAT32 ? Math.scalb(1.0, -24) : Math.scalb(1.0, -53);
-        return n * u / (1 - n * u) * s;
+        return n * u / (1 - n * u);
+    }
+
+    /** Element (i, k) of a matrix. */
+    @FunctionalInterface
+    private interface Entry {
+        double at(int i, int k);
+    }
+
+    /**
+     * Asserts element (i, a) of {@code got} = Σ_k A(i, k)·X(k, a) over {@code terms} terms within {@code gamma} times
+     * the sum of their magnitudes; returns that sum in double and the magnitudes' sum.
+     */
+    private static double[] requireProduct(String name, Entry a, DenseMatrix x, int i, int col, int terms,
+            DenseMatrix got, double gamma) {
+        double exact = 0;
+        double scale = 0;
+        for (int k = 0; k < terms; k++) {
+            exact += a.at(i, k) * x.get(k, col);
+            scale += Math.abs(a.at(i, k) * x.get(k, col));
+        }
+        double value = got.get(i, col);
+        assertTrue(Math.abs(value - exact) <= gamma * scale, name + "(" + i + ", " + col + ") = " + value
+                + ", exact " + exact);
+        return new double[] {exact, scale};
     }
 
     /**
@@ -70,33 +94,17 @@ class GridPassTest {
             double dotScale = 0;
             for (int i = 0; i < ROWS; i++) {
                 for (int a = 0; a < rank; a++) {
-                    double exact = 0;
-                    double scale = 0;
-                    for (int j = 0; j < COLS; j++) {
-                        exact += m.get(i, j) * v.get(j, a);
-                        scale += Math.abs(m.get(i, j) * v.get(j, a));
-                    }
-                    double got = engine.mv().get(i, a);
-                    assertTrue(Math.abs(got - exact) <= bound(dtype, n, scale), "MV(" + i + ", " + a + ") = " + got
-                            + ", exact " + exact);
-                    dotExact += u.get(i, a) * exact;
-                    dotScale += Math.abs(u.get(i, a)) * scale;
+                    double[] mv = requireProduct("MV", m::get, v, i, a, COLS, engine.mv(), bound(dtype, n));
+                    dotExact += u.get(i, a) * mv[0];
+                    dotScale += Math.abs(u.get(i, a)) * mv[1];
                 }
             }
             // ⟨U, MV⟩ in double of the stored MV: its own sum's rounding is double's, MV's is bounded above
-            assertTrue(Math.abs(dot - dotExact) <= bound(dtype, n, dotScale) + bound(DType.FLOAT64, n * rank,
-                    dotScale), "<U, MV> = " + dot + ", exact " + dotExact);
+            assertTrue(Math.abs(dot - dotExact) <= (bound(dtype, n) + bound(DType.FLOAT64, n * rank)) * dotScale,
+                    "<U, MV> = " + dot + ", exact " + dotExact);
             for (int j = 0; j < COLS; j++) {
                 for (int a = 0; a < rank; a++) {
-                    double exact = 0;
-                    double scale = 0;
-                    for (int i = 0; i < ROWS; i++) {
-                        exact += m.get(i, j) * u.get(i, a);
-                        scale += Math.abs(m.get(i, j) * u.get(i, a));
-                    }
-                    double got = engine.mtu().get(j, a);
-                    assertTrue(Math.abs(got - exact) <= bound(dtype, n, scale), "MᵀU(" + j + ", " + a + ") = " + got
-                            + ", exact " + exact);
+                    requireProduct("MᵀU", (p, k) -> m.get(k, p), u, j, a, ROWS, engine.mtu(), bound(dtype, n));
                 }
             }
             try (IterationEngine rows = new IterationEngine(kernels, pass, m, u, v, 1)) {
