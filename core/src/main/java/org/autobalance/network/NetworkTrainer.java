@@ -584,8 +584,7 @@ public final class NetworkTrainer {
                     Invariants.layerSquaredNorms(params)) : CheckpointReader.has(resume, DIFFERENCES0)
                     ? CheckpointReader.doubles(resume, DIFFERENCES0) : null;
             // and the start's loss, so that a resumed run says "learned nothing" where the whole run says it
-            this.startLoss = resume != null && CheckpointReader.field(resume, START_LOSS) != null
-                    ? CheckpointReader.exact(resume, START_LOSS) : Double.NaN;
+            this.startLoss = resume == null ? Double.NaN : CheckpointReader.exactOr(resume, START_LOSS, Double.NaN);
             int pairs = c.arch().depth() - 1;
             this.matrices0 = new double[pairs][];
             for (int h = 1; h <= pairs; h++) {

@@ -141,8 +141,6 @@ public final class IterationEngine implements AutoCloseable {
     private final DenseMatrix[] mvPartials;
     /** Per thread of the grid, its block's rows of its row block's partial of MᵀU (null without the grid). */
     private final DenseMatrix[] mtuBlocks;
-    /** The grid's chunks: chunk c is the thread, the grid's own lookup of its blocks (null without the grid). */
-    private final int[] gridChunks;
     /**
      * Per thread, the MᵀU of one {@link #BLOCK_ROWS}-row block of a float32 M's chunk, added into the chunk's partial
      * ({@link #blocked}); null where no chunk is longer than a block. For a sparse M, the scatter passes' (the
@@ -324,7 +322,6 @@ public final class IterationEngine implements AutoCloseable {
         this.mColumns = columnBlocks > 1 ? new DenseMatrix[columnBlocks] : null;
         this.vRows = columnBlocks > 1 ? new DenseMatrix[columnBlocks] : null;
         this.mtuBlocks = columnBlocks > 1 ? new DenseMatrix[threads] : null;
-        this.gridChunks = columnBlocks > 1 ? new int[threads + 1] : null;
         for (int q = 0; mColumns != null && q < columnBlocks; q++) {
             mColumns[q] = MatrixViews.columns(m, columnBounds[q], columnBounds[q + 1]);
             vRows[q] = MatrixViews.rows(v, columnBounds[q], columnBounds[q + 1]);
@@ -332,7 +329,6 @@ public final class IterationEngine implements AutoCloseable {
         for (int c = 0; mtuBlocks != null && c < threads; c++) {
             int q = c % columnBlocks;
             mtuBlocks[c] = MatrixViews.rows(mtuPartials[c / columnBlocks], columnBounds[q], columnBounds[q + 1]);
-            gridChunks[c + 1] = c + 1;
         }
         this.wavefront = fusedPanelled ? new PanelWavefront(pass, alignedPanels.panels()) : null;
         PanelWavefront.PanelTask alignedTask = fusedPanelled
@@ -468,7 +464,8 @@ public final class IterationEngine implements AutoCloseable {
     /** The dense pass: with the grid, its blocks and then {@code task} over the chunks of rows; else {@code task}. */
     private double densePass(ParallelPass.RangeTask task) {
         if (gridTask != null) {
-            pass.run(gridTask, gridChunks);
+            // one item a thread: chunk c is [c, c + 1), and the task finds its blocks from c
+            pass.run(gridTask, pass.threads());
         }
         return pass.run(task, rows);
     }

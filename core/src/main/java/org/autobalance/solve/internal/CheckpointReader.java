@@ -76,6 +76,14 @@ public final class CheckpointReader {
     }
 
     /**
+     * As {@link #exact}, or {@code absent} where the checkpoint has no field {@code key}: one written before the
+     * value was kept.
+     */
+    public static double exactOr(Checkpoint c, String key, double absent) {
+        return field(c, key) == null ? absent : exact(c, key);
+    }
+
+    /**
      * The payload block {@code name} of {@code c}, an array of doubles.
      *
      * @throws IllegalArgumentException if there is no such block, or it is not an array of doubles

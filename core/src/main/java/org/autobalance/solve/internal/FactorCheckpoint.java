@@ -89,8 +89,7 @@ public final class FactorCheckpoint {
 
     /** The oscillation test's lowest loss (+∞, none yet, in a checkpoint from before the test). */
     static double lowestLoss(Checkpoint c) {
-        return CheckpointReader.field(c, "lowest_loss") == null ? Double.POSITIVE_INFINITY
-                : CheckpointReader.exact(c, "lowest_loss");
+        return CheckpointReader.exactOr(c, "lowest_loss", Double.POSITIVE_INFINITY);
     }
 
     /** The last iteration whose loss was near the lowest ({@code first} in a checkpoint from before the test). */
