@@ -210,15 +210,15 @@ public final class SolverOptions {
 
     /**
      * Says so when {@code --threads} (null when not given) is more than the processors: allowed, and the results are
-     * those of that many threads anywhere, but slow (the workers spin briefly before they park, so more of them than
-     * processors take turns: a 64 x 48 matrix with --threads 64 on 2 processors took 6.3 s instead of 0.24).
+     * those of that many threads anywhere (the work is split into that many chunks, which no more threads than
+     * processors run, ParallelPass), but the extra chunks only add their partial sums to the work.
      */
     static void noteThreads(Integer threads, Consumer<String> notes) {
         int processors = Runtime.getRuntime().availableProcessors();
         if (threads != null && threads > processors) {
-            notes.accept("note: --threads " + threads + " is more than the " + processors + " processors here: the "
-                    + "workers take turns on them, which is slower than --threads " + processors + " (the results "
-                    + "are those of " + threads + " threads on any machine)");
+            notes.accept("note: --threads " + threads + " is more than the " + processors + " processors here: its "
+                    + threads + " chunks of work run on " + processors + " threads, giving the results of "
+                    + threads + " threads on any machine; --threads " + processors + " is as fast or faster");
         }
     }
 

@@ -206,7 +206,10 @@ public final class NetworkTrainer {
             return this;
         }
 
-        /** Worker threads (default 1); results are bit-for-bit reproducible for a fixed thread count and seed. */
+        /**
+         * Worker threads (default 1); results are bit-for-bit reproducible for a fixed thread count and seed. More
+         * threads than processors split the samples into that many chunks, which one thread per processor runs.
+         */
         public Builder threads(int threads) {
             this.threads = ParallelPass.requireThreads(threads);
             return this;

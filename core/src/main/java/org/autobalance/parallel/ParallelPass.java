@@ -11,9 +11,16 @@ import java.util.concurrent.locks.LockSupport;
  * runs on worker w, and {@link #run} adds the per-chunk results in chunk order. A task whose per-chunk work is
  * deterministic therefore gives the same bits on every call.
  *
- * <p>The calling thread runs chunk 0 itself, so {@code threads = 1} uses no extra thread at all. Calls must come from
- * one thread at a time; a pass is not re-entrant. {@link #close} may come from any thread, also during a run: that run
- * then completes or throws {@link IllegalStateException}, it never hangs.
+ * <p>Runners: the chunks run on at most as many threads as the machine has processors (read when the pass is made),
+ * the calling thread among them, so {@code threads = 1} uses no extra thread at all. With more chunks than runners,
+ * runner k runs chunks k, k + R, k + 2R, … in turn (R runners): the chunks, and so the bits, are those of
+ * {@code threads} runners, without more threads than processors competing for them — each pass waits for all its
+ * chunks, so an extra thread on a busy processor only adds scheduler delays to every pass (native-notes/engine.md,
+ * "More threads than processors"). Each runner runs its chunks in increasing order, so a task whose chunk c waits for
+ * chunk c − 1 ({@link PanelWavefront}) still finishes: the lowest unfinished chunk can always run.
+ *
+ * <p>Calls must come from one thread at a time; a pass is not re-entrant. {@link #close} may come from any thread,
+ * also during a run: that run then completes or throws {@link IllegalStateException}, it never hangs.
  *
  * <p>Memory visibility (the Java memory model, JLS §17.4.5): the caller writes the task and the row count, then the
  * volatile {@code epoch} ({@link #publish}); a worker reads {@code epoch} before the task ({@link #poll}), so the task
@@ -42,6 +49,8 @@ public final class ParallelPass implements AutoCloseable {
     private static final int SPINS_BEFORE_BACKOFF = 1 << 12;
 
     private final int threads;
+    /** The threads that run chunks, the caller included: at most {@code threads}. */
+    private final int runners;
     private final Worker[] workers;
     private final double[] results;
     private final Throwable[] failures;
@@ -63,21 +72,38 @@ public final class ParallelPass implements AutoCloseable {
         return threads;
     }
 
-    /** Starts {@code threads − 1} daemon workers; {@code threads} must be in [1, {@value #MAX_THREADS}]. */
+    /**
+     * Splits every call into {@code threads} chunks, in [1, {@value #MAX_THREADS}], and starts one daemon worker per
+     * runner besides the caller: {@code min(threads, processors) − 1}.
+     */
     public ParallelPass(int threads) {
-        this(threads, true);
+        this(threads, Math.min(requireThreads(threads), Runtime.getRuntime().availableProcessors()), true);
+    }
+
+    /** {@code threads} chunks on {@code runners} started threads, whatever the machine has (tests of the team). */
+    ParallelPass(int threads, int runners) {
+        this(threads, runners, true);
     }
 
     /**
-     * A team whose workers are started or not: the jcstress harness plays the caller and the workers itself, calling
-     * {@link #publish}, {@link #poll}, {@link #completed} and {@link #collect} from its own threads.
+     * A team of one runner per chunk whose workers are started or not: the jcstress harness plays the caller and the
+     * workers itself, calling {@link #publish}, {@link #poll}, {@link #completed} and {@link #collect} from its own
+     * threads.
      */
     ParallelPass(int threads, boolean startWorkers) {
+        this(threads, threads, startWorkers);
+    }
+
+    private ParallelPass(int threads, int runners, boolean startWorkers) {
         this.threads = requireThreads(threads);
+        if (runners < 1 || runners > threads) {
+            throw new IllegalArgumentException("runners must be between 1 and " + threads + ", got " + runners);
+        }
+        this.runners = runners;
         this.results = new double[threads];
         this.failures = new Throwable[threads];
-        this.workers = new Worker[threads - 1];
-        for (int w = 1; w < threads; w++) {
+        this.workers = new Worker[runners - 1];
+        for (int w = 1; w < runners; w++) {
             Worker worker = new Worker(w);
             workers[w - 1] = worker;
             if (startWorkers) {
@@ -86,8 +112,14 @@ public final class ParallelPass implements AutoCloseable {
         }
     }
 
+    /** The chunks of every call: the threads asked for, which fix the bits. */
     public int threads() {
         return threads;
+    }
+
+    /** The threads that run the chunks, the caller included. */
+    int runners() {
+        return runners;
     }
 
     /** Whether {@link #close} has begun (a task that waits on another chunk gives up then: PanelWavefront). */
@@ -150,8 +182,8 @@ public final class ParallelPass implements AutoCloseable {
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
         }
-        execute(0);
-        for (int c = 1; c < threads; c++) {
+        executeShare(0);
+        for (int c = 1; c < runners; c++) {
             Thread thread = workers[c - 1].thread;
             int spins = 0;
             while (!completed(c, e)) {
@@ -187,24 +219,24 @@ public final class ParallelPass implements AutoCloseable {
 
     /**
      * A worker's step, never waiting: if an epoch it has not run yet is published (the volatile read of
-     * {@code epoch}, before any read of the task), runs its chunk of that call, then publishes the result and any
-     * failure by the volatile write of its {@code done}. Returns whether it ran a chunk.
+     * {@code epoch}, before any read of the task), runs runner {@code runner}'s chunks of that call, then publishes
+     * their results and any failures by the volatile write of its {@code done}. Returns whether it ran the call.
      */
-    boolean poll(int chunk) {
-        Worker w = workers[chunk - 1];
+    boolean poll(int runner) {
+        Worker w = workers[runner - 1];
         long e = epoch;
         if (e == w.seen) {
             return false;
         }
         w.seen = e;
-        execute(chunk);
-        w.done = e; // volatile write publishes this chunk's result
+        executeShare(runner);
+        w.done = e; // volatile write publishes this runner's results
         return true;
     }
 
-    /** Whether the worker of chunk {@code chunk} has published its result of epoch {@code e} (a volatile read). */
-    boolean completed(int chunk, long e) {
-        return workers[chunk - 1].done == e;
+    /** Whether the worker of runner {@code runner} has published its results of epoch {@code e} (a volatile read). */
+    boolean completed(int runner, long e) {
+        return workers[runner - 1].done == e;
     }
 
     /**
@@ -233,6 +265,13 @@ public final class ParallelPass implements AutoCloseable {
             throw new IllegalStateException("worker failed", failure);
         }
         return sum;
+    }
+
+    /** Runs runner {@code runner}'s chunks of the published call in increasing order. */
+    private void executeShare(int runner) {
+        for (int chunk = runner; chunk < threads; chunk += runners) {
+            execute(chunk);
+        }
     }
 
     /** Runs chunk {@code chunk} of the published call, keeping its result or its failure. */
@@ -274,22 +313,22 @@ public final class ParallelPass implements AutoCloseable {
     }
 
     private final class Worker implements Runnable {
-        final int chunk;
+        final int runner;
         final Thread thread;
         /** The last epoch this worker ran (read and written only by the worker's thread). */
         long seen;
         volatile long done;
 
-        Worker(int chunk) {
-            this.chunk = chunk;
-            this.thread = Thread.ofPlatform().daemon().name("autobalance-worker-" + chunk).unstarted(this);
+        Worker(int runner) {
+            this.runner = runner;
+            this.thread = Thread.ofPlatform().daemon().name("autobalance-worker-" + runner).unstarted(this);
         }
 
         @Override
         public void run() {
             while (true) {
                 int spins = 0;
-                while (!poll(chunk)) {
+                while (!poll(runner)) {
                     if (closed) {
                         return;
                     }

@@ -240,7 +240,8 @@ public final class Factorizer {
         /**
          * Worker threads (default 1). Results are bit-for-bit reproducible for a fixed thread count, seed and
          * {@linkplain Result#kernels() kernels}: the scalar kernels (without {@code jdk.incubator.vector}) and each
-         * vector width sum in their own order.
+         * vector width sum in their own order. More threads than the machine's processors split the work into that
+         * many chunks, for those bits, which one thread per processor runs.
          */
         public Builder threads(int threads) {
             this.threads = ParallelPass.requireThreads(threads);

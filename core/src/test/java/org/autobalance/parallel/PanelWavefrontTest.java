@@ -16,6 +16,8 @@ import org.autobalance.kernel.SparsePanels;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.SparseMatrix;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The wavefront's order, that a failure or a close during a run ends it instead of leaving a thread waiting, and its
@@ -25,13 +27,19 @@ class PanelWavefrontTest {
     private static final int PANELS = 5;
 
     /**
-     * Over many calls at 3 threads, with chunks that take uneven time, chunk c starts panel p only after chunk c − 1
-     * has finished it, runs its panels in increasing order, and every (chunk, panel) runs once a call.
+     * Over many calls, with chunks that take uneven time, chunk c starts panel p only after chunk c − 1 has finished
+     * it, runs its panels in increasing order, and every (chunk, panel) runs once a call: a runner per chunk, and
+     * fewer runners than chunks (each runs several chunks in turn, so a chunk may wait for one that a runner runs
+     * later: the call must still end).
      */
-    @Test
-    void eachChunkStartsAPanelAfterTheChunkBeforeFinishedIt() {
-        int threads = 3;
-        try (ParallelPass pass = new ParallelPass(threads)) {
+    @ParameterizedTest
+    @CsvSource({"3, 3", "5, 2", "4, 1"})
+    void eachChunkStartsAPanelAfterTheChunkBeforeFinishedIt(int threads, int runners) {
+        assertTimeoutPreemptively(Duration.ofMinutes(1), () -> wavefrontOrder(threads, runners));
+    }
+
+    private static void wavefrontOrder(int threads, int runners) {
+        try (ParallelPass pass = new ParallelPass(threads, runners)) {
             PanelWavefront wavefront = new PanelWavefront(pass, PANELS);
             AtomicInteger clock = new AtomicInteger();
             int[][] started = new int[threads][PANELS];

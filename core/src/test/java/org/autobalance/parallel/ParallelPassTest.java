@@ -1,12 +1,16 @@
 package org.autobalance.parallel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ParallelPassTest {
@@ -57,6 +61,62 @@ class ParallelPassTest {
         }
     }
 
+    /**
+     * With fewer runners than chunks the calls see the same chunks and sum the same values in the same order as a
+     * runner per chunk: the terms below span nine decades, so their sum's last bits depend on the order (checked
+     * against the reverse order). Every chunk runs once, on at most {@code runners} threads.
+     */
+    @ParameterizedTest
+    @CsvSource({"7, 1", "7, 2", "16, 3", "5, 5"})
+    void fewerRunnersThanChunksGiveTheSameChunksAndTheSameSum(int threads, int runners) {
+        int rows = 1001;
+        double[] terms = new double[threads];
+        double inChunkOrder = 0.0;
+        for (int c = 0; c < threads; c++) {
+            terms[c] = (c % 3 == 0 ? 1e9 : 1.0) / (c + 3.0);
+            inChunkOrder += terms[c];
+        }
+        double reversed = 0.0;
+        for (int c = threads - 1; c >= 0; c--) {
+            reversed += terms[c];
+        }
+        assertNotEquals(inChunkOrder, reversed, "terms whose sum does not depend on the order");
+        Set<Thread> ran = ConcurrentHashMap.newKeySet();
+        AtomicIntegerArray visits = new AtomicIntegerArray(threads);
+        try (ParallelPass pass = new ParallelPass(threads, runners)) {
+            for (int call = 0; call < 50; call++) {
+                double sum = pass.run((chunk, start, end) -> {
+                    assertEquals(ParallelPass.chunkStart(chunk, rows, threads), start);
+                    assertEquals(ParallelPass.chunkStart(chunk + 1, rows, threads), end);
+                    visits.incrementAndGet(chunk);
+                    ran.add(Thread.currentThread());
+                    return terms[chunk];
+                }, rows);
+                assertEquals(Double.doubleToRawLongBits(inChunkOrder), Double.doubleToRawLongBits(sum));
+            }
+        }
+        for (int c = 0; c < threads; c++) {
+            assertEquals(50, visits.get(c), "chunk " + c);
+        }
+        assertTrue(ran.size() <= runners, ran.size() + " threads ran the chunks of " + runners + " runners");
+    }
+
+    /** However many threads are asked for, no more run the chunks than the machine has processors. */
+    @Test
+    void theTeamHasNoMoreRunnersThanProcessors() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        try (ParallelPass pass = new ParallelPass(64)) {
+            assertEquals(64, pass.threads());
+            assertEquals(Math.min(64, processors), pass.runners());
+            Set<Thread> ran = ConcurrentHashMap.newKeySet();
+            assertEquals(64.0, pass.run((chunk, start, end) -> {
+                ran.add(Thread.currentThread());
+                return 1;
+            }, 640));
+            assertTrue(ran.size() <= processors, ran.size() + " threads on " + processors + " processors");
+        }
+    }
+
     @Test
     void manyShortPassesInARow() {
         try (ParallelPass pass = new ParallelPass(3)) {
@@ -85,6 +145,8 @@ class ParallelPassTest {
     @Test
     void rejectsBadThreadCountsAndUseAfterClose() {
         assertThrows(IllegalArgumentException.class, () -> new ParallelPass(0));
+        assertThrows(IllegalArgumentException.class, () -> new ParallelPass(3, 4));
+        assertThrows(IllegalArgumentException.class, () -> new ParallelPass(3, 0));
         ParallelPass pass = new ParallelPass(2);
         pass.close();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> pass.run((c, s, x) -> 0, 1));
