@@ -1,5 +1,7 @@
 package org.autobalance.cli;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -27,9 +30,19 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * {@code NAME.png} (the panels side by side).
  */
 final class ExperimentReport {
-    /** One curve of a panel. */
-    record Series(String name, double[] x, double[] y) {
+    /**
+     * One curve of a panel. {@code colour} and {@code dash} (≥ 0) fix its colour in the chart's palette and its dash
+     * pattern, so that one thing keeps one colour across panels; −1 takes the next colour and a solid line.
+     */
+    record Series(String name, double[] x, double[] y, int colour, int dash) {
+        Series(String name, double[] x, double[] y) {
+            this(name, x, y, -1, -1);
+        }
     }
+
+    /** Line patterns by {@link Series#dash}. */
+    private static final BasicStroke[] LINES = {SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT,
+        SeriesLines.DASH_DOT};
 
     /**
      * One chart; a log-scale y axis drops the points that are not positive and finite (the CSV keeps them). A
@@ -156,6 +169,13 @@ final class ExperimentReport {
             }
             XYSeries series = chart.addSeries(s.name(), xs, ys);
             series.setMarker(SeriesMarkers.NONE);
+            if (s.colour() >= 0) {
+                Color[] palette = chart.getStyler().getSeriesColors();
+                series.setLineColor(palette[s.colour() % palette.length]);
+            }
+            if (s.dash() >= 0) {
+                series.setLineStyle(LINES[s.dash() % LINES.length]);
+            }
             if (first == null && xs.size() > 1) {
                 first = series;
             }

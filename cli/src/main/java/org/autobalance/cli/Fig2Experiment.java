@@ -100,7 +100,8 @@ final class Fig2Experiment {
         try (DenseMatrix x = DenseMatrix.allocate(DType.FLOAT64, N, D);
                 DenseMatrix y = DenseMatrix.allocate(DType.FLOAT64, N, P)) {
             teacherData(x, y, 2018);
-            for (Variant v : variants) {
+            for (int k = 0; k < variants.size(); k++) {
+                Variant v = variants.get(k);
                 Outcome o = train(v, x, y);
                 try (NetworkResult last = o.last()) {
                     NetworkRecord first = o.records().getFirst();
@@ -148,7 +149,7 @@ final class Fig2Experiment {
                     rep.measured.put(v.label(), m);
                     summary.append(v.label()).append(": ratios ").append(
                             Json.list(rT).stream().map(ExperimentReport::g).toList()).append("; ");
-                    addSeries(o, losses, ratios, drifts, units);
+                    addSeries(o, k, losses, ratios, drifts, units);
                 }
             }
         }
@@ -163,13 +164,18 @@ final class Fig2Experiment {
         return rep;
     }
 
-    private static void addSeries(Outcome o, List<Series> losses, List<Series> ratios, List<Series> drifts,
+    /**
+     * The curves of variant number {@code colour}, in that colour in every panel; in panel (b), one line pattern per
+     * pair of layers.
+     */
+    private static void addSeries(Outcome o, int colour, List<Series> losses, List<Series> ratios, List<Series> drifts,
             List<Series> units) {
         List<NetworkRecord> recs = o.records();
         double[] t = recs.stream().mapToDouble(NetworkRecord::iteration).toArray();
         String label = o.variant().label();
-        losses.add(new Series(label, t, recs.stream().mapToDouble(NetworkRecord::loss).toArray()));
-        units.add(new Series(label, t, recs.stream().mapToDouble(NetworkRecord::maxUnitInvariantChange).toArray()));
+        losses.add(new Series(label, t, recs.stream().mapToDouble(NetworkRecord::loss).toArray(), colour, 0));
+        units.add(new Series(label, t, recs.stream().mapToDouble(NetworkRecord::maxUnitInvariantChange).toArray(),
+                colour, 0));
         double[] d0 = recs.getFirst().layerDifferences();
         drifts.add(new Series(label, t, recs.stream().mapToDouble(r -> {
             double worst = 0;
@@ -177,14 +183,14 @@ final class Fig2Experiment {
                 worst = Math.max(worst, Math.abs(r.layerDifferences()[h] - d0[h]) / r.layerSquaredNorms()[h]);
             }
             return worst;
-        }).toArray()));
+        }).toArray(), colour, 0));
         if (label.startsWith("leaky") || label.startsWith("linear")) {
             return; // their ratios lie on the ReLU ones: kept in the CSV's other panels, left out of this one
         }
         for (int h = 0; h < d0.length; h++) {
             int hh = h;
             ratios.add(new Series(label + ", h=" + (h + 1), t, recs.stream().mapToDouble(r -> r.ratios()[hh])
-                    .toArray()));
+                    .toArray(), colour, h));
         }
     }
 

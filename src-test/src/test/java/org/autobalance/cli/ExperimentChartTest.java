@@ -1,17 +1,21 @@
 package org.autobalance.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.Color;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.internal.chartpart.AxesChart;
+import org.knowm.xchart.style.lines.SeriesLines;
 
 /**
  * The x axis of {@code reproduce}'s PNG panels (a new user's twenty-fourth-session finding): over iterations 0, 1, …
@@ -48,6 +52,30 @@ class ExperimentChartTest {
                 assertEquals(step, ticks.get(i) - ticks.get(i - 1), 1e-9 * step, ticks.toString());
             }
         }
+    }
+
+    /**
+     * A series given a colour and a line pattern is drawn so, whatever its place in the panel (fig2's panels list
+     * different curves of the same variants: one variant must keep one colour), and one given none takes the next
+     * colour of the palette and a solid line.
+     */
+    @Test
+    void aSeriesKeepsTheColourAndPatternItWasGiven() {
+        double[] x = {0, 1, 2};
+        double[] y = {3, 2, 1};
+        XYChart chart = ExperimentReport.chart(new ExperimentReport.Panel("ratios", "iteration", "ratio", true,
+                List.of(new ExperimentReport.Series("b, h=1", x, y, 3, 0),
+                        new ExperimentReport.Series("b, h=2", x, y, 3, 1),
+                        new ExperimentReport.Series("a", x, y, 1, 0),
+                        new ExperimentReport.Series("free", x, y))));
+        Color[] palette = chart.getStyler().getSeriesColors();
+        assertEquals(palette[3], chart.getSeries("b, h=1").getLineColor());
+        assertEquals(palette[3], chart.getSeries("b, h=2").getLineColor());
+        assertEquals(palette[1], chart.getSeries("a").getLineColor());
+        assertEquals(SeriesLines.SOLID, chart.getSeries("b, h=1").getLineStyle());
+        assertEquals(SeriesLines.DASH_DASH, chart.getSeries("b, h=2").getLineStyle());
+        BitmapEncoder.getBufferedImage(chart); // XChart gives the free series its colour and line when it draws
+        assertNotEquals(SeriesLines.DASH_DASH, chart.getSeries("free").getLineStyle());
     }
 
     /** The tick values of the chart's x axis, from the labels XChart drew. */
