@@ -58,7 +58,8 @@ class PlateauTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"FLOAT32, 1, 0.1", "FLOAT32, 2, 0.1", "FLOAT32, 3, 0.05", "FLOAT32, 4, 0.3", "FLOAT64, 1, 0.1"})
+    @CsvSource({"FLOAT32, 1, 0.1", "FLOAT32, 2, 0.1", "FLOAT32, 3, 0.05", "FLOAT32, 4, 0.3", "FLOAT64, 1, 0.1",
+            "FLOAT64, 2, 0.1", "FLOAT64, 3, 0.05", "FLOAT64, 4, 0.3"})
     void theDefaultsReachTheRank16Optimum(DType dtype, long seed, double noise) {
         double[][] m = plantedSignal(seed, noise);
         double optimum = optimalRelativeError(seed, noise, RANK);
@@ -69,7 +70,10 @@ class PlateauTest {
             assertTrue(result.relativeError() >= optimum * (1 - 1e-6), "below the optimum: " + where);
             assertEquals(optimum, result.relativeError(), 1e-3 * optimum, where);
             // float64's tolerance 1.05e-8 is not met in the slow bulk of the noise spectrum within 10 000 iterations
-            assertTrue(Set.of(StopReason.CONVERGED, StopReason.MAX_ITERATIONS).contains(result.stopReason()), where);
+            // (measured: max_iterations in all four cases); float32's 1e-5 is (converged in 5400-8800 iterations)
+            Set<StopReason> allowed = dtype == DType.FLOAT32 ? Set.of(StopReason.CONVERGED)
+                    : Set.of(StopReason.CONVERGED, StopReason.MAX_ITERATIONS);
+            assertTrue(allowed.contains(result.stopReason()), where);
         }
     }
 
