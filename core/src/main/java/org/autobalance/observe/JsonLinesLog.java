@@ -1,8 +1,10 @@
 package org.autobalance.observe;
 
 import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.Flushable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -29,6 +31,12 @@ import org.autobalance.json.Json;
 public final class JsonLinesLog implements IterationListener, NetworkListener, AutoCloseable, Flushable {
     /** Longest a record waits in the buffer of a file, in seconds, counted when the next record comes. */
     static final long FLUSH_SECONDS = 1;
+    /**
+     * Longest line {@link #continueAt} takes for a record: a record is a dozen named numbers, and a network's adds
+     * three lists of one number a layer (at most 25 bytes each, about 75 a layer), so 64 MiB would be a network of
+     * some 900 000 layers. A longer line is not a record, and holding it whole could exhaust the heap.
+     */
+    static final int MAX_RECORD_BYTES = 64 << 20;
     private final BufferedWriter out;
     private final boolean flushEach;
     private long lastFlush = System.nanoTime();
@@ -57,40 +65,75 @@ public final class JsonLinesLog implements IterationListener, NetworkListener, A
      * @throws IOException if the file lacks one of the records 0 … next − 1
      */
     public static JsonLinesLog continueAt(Path path, long next) throws IOException {
+        Objects.requireNonNull(path, "log path must not be null");
         long keep = 0;
-        long records = 0;
-        byte[] bytes = Files.readAllBytes(Objects.requireNonNull(path, "log path must not be null"));
-        int lineStart = 0;
-        while (records < next) {
-            int end = lineStart;
-            while (end < bytes.length && bytes[end] != '\n') {
-                end++;
+        // read in chunks, one line held at a time: a long run's log can pass 2 GiB (about 260 bytes a record: 8 million
+        // iterations), which no array holds; read whole, it ended --resume with an OutOfMemoryError
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] chunk = new byte[1 << 16];
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int filled = 0;
+            int at = 0;
+            long records = 0;
+            while (records < next) {
+                if (at == filled) {
+                    filled = in.read(chunk);
+                    at = 0;
+                    if (filled < 0) {
+                        throw new IOException("cannot continue the log " + path + " at iteration " + next + ": it "
+                                + "holds only " + records + " complete records");
+                    }
+                    continue;
+                }
+                int end = at;
+                while (end < filled && chunk[end] != '\n') {
+                    end++;
+                }
+                if (line.size() + (end - at) > MAX_RECORD_BYTES) {
+                    throw new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is "
+                            + "longer than any record a log holds (" + MAX_RECORD_BYTES + " bytes)");
+                }
+                line.write(chunk, at, end - at);
+                at = end;
+                if (end < filled) {
+                    requireRecord(path, line.toString(StandardCharsets.UTF_8), records);
+                    keep += line.size() + 1;
+                    records++;
+                    line.reset();
+                    at++;
+                }
             }
-            if (end == bytes.length) {
-                throw new IOException("cannot continue the log " + path + " at iteration " + next + ": it holds only "
-                        + records + " complete records");
-            }
-            Object t;
-            try {
-                t = ((Map<?, ?>) Json.parse(new String(bytes, lineStart, end - lineStart, StandardCharsets.UTF_8)))
-                        .get("t");
-            } catch (IllegalArgumentException | ClassCastException e) {
-                throw new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is not a "
-                        + "JSON object", e);
-            }
-            if (!(t instanceof Number n) || n.longValue() != records) {
-                throw new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is of "
-                        + "iteration " + t + ", expected " + records);
-            }
-            records++;
-            lineStart = end + 1;
-            keep = lineStart;
         }
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
             channel.truncate(keep);
         }
         return new JsonLinesLog(Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.APPEND),
                 false);
+    }
+
+    /** Refuses {@code line} unless it is a JSON object whose {@code "t"} is {@code records}. */
+    private static void requireRecord(Path path, String line, long records) throws IOException {
+        Object value;
+        try {
+            value = Json.parse(line);
+        } catch (IllegalArgumentException e) {
+            throw notAnObject(path, records, e);
+        }
+        // other JSON (null, a number, a list) is no record either: a line "null" threw NullPointerException here
+        if (!(value instanceof Map<?, ?> object)) {
+            throw notAnObject(path, records, null);
+        }
+        Object t = object.get("t");
+        // compared as a double: a t of 1.5 is no record of iteration 1 (its long value was)
+        if (!(t instanceof Number n) || n.doubleValue() != records) {
+            throw new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is of "
+                    + "iteration " + t + ", expected " + records);
+        }
+    }
+
+    private static IOException notAnObject(Path path, long records, IllegalArgumentException cause) {
+        return new IOException("cannot continue the log " + path + ": record " + (records + 1) + " is not a JSON "
+                + "object", cause);
     }
 
     private JsonLinesLog(BufferedWriter out, boolean flushEach) {

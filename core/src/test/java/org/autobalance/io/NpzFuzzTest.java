@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.SparseMatrix;
+import org.autobalance.testing.Fixtures;
 
 /**
  * Any bytes given to the {@code .npz} reader (as a file: it reads zip archives by path) give a finite sparse matrix,
@@ -18,17 +18,7 @@ import org.autobalance.memory.SparseMatrix;
  * {@code NpzFuzzTestInputs/anyBytes/}.
  */
 class NpzFuzzTest {
-    private static final Path FILE = temporaryFile();
-
-    private static Path temporaryFile() {
-        try {
-            Path f = Files.createTempFile("npz-fuzz", ".npz");
-            f.toFile().deleteOnExit();
-            return f;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    private static final Path FILE = Fixtures.scratchFile("npz-fuzz", ".npz");
 
     @FuzzTest(maxDuration = "10s")
     void anyBytes(byte[] data) throws IOException {

@@ -21,10 +21,12 @@ import org.autobalance.network.Architecture;
 import org.autobalance.network.NetworkDivergenceException;
 import org.autobalance.network.NetworkTrainer;
 import org.autobalance.schedule.ConstantSchedule;
+import org.autobalance.solve.CancelToken;
 import org.autobalance.solve.DivergenceException;
 import org.autobalance.solve.Factorizer;
 import org.autobalance.solve.Objective;
 import org.autobalance.solve.Result;
+import org.autobalance.solve.StopReason;
 
 /**
  * The child JVM of {@link NativeMemoryLeakTest}: runs allocate/free cycles of everything that holds native memory and
@@ -118,6 +120,25 @@ public final class LeakProbe {
                         // freed by the solver
                     }
                     Factorizer.builder(m, 2).timeLimit(Duration.ofNanos(1)).build().run().close();
+                    // interrupted during the set-up (σ₁) and mid-run, cancelled mid-run: the run returns the factors
+                    // it reached, which the caller frees
+                    try {
+                        Thread.currentThread().interrupt();
+                        stopped(Factorizer.builder(m, 2).threads(2).build(), StopReason.INTERRUPTED);
+                        stopped(Factorizer.builder(m, 2).threads(2).maxIterations(100).listener(rec -> {
+                            if (rec.iteration() == 2) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }).build(), StopReason.INTERRUPTED);
+                    } finally {
+                        Thread.interrupted();
+                    }
+                    CancelToken token = new CancelToken();
+                    stopped(Factorizer.builder(m, 2).threads(2).maxIterations(100).cancelToken(token).listener(rec -> {
+                        if (rec.iteration() == 2) {
+                            token.cancel();
+                        }
+                    }).build(), StopReason.CANCELLED);
                 }
             }
             case 5 -> {
@@ -235,6 +256,15 @@ public final class LeakProbe {
                         "%%MatrixMarket matrix coordinate real symmetric\n4 4 2\n1 1 1.5\n4 2 -2\n"), "leak", dtype)) {
                     m.get(3, 1);
                 }
+            }
+        }
+    }
+
+    /** Runs {@code factorizer}, requires it to stop for {@code reason} and frees its result. */
+    private static void stopped(Factorizer factorizer, StopReason reason) {
+        try (Result r = factorizer.run()) {
+            if (r.stopReason() != reason) {
+                throw new IllegalStateException("expected " + reason + ", the run stopped " + r.stopReason());
             }
         }
     }

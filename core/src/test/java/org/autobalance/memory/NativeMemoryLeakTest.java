@@ -14,11 +14,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * No native memory is leaked by 10⁴ allocate/free cycles of dense and sparse matrices, solver runs (dense, sparse,
- * observed with a held-out set), failed solves (divergence, a listener that throws, a time limit, bad input), the
- * readers' error paths (Matrix Market dense and sparse, {@code .npy} truncated or with a header no file could back)
- * and deep-network trainings, one of them diverging ({@link LeakProbe}). Matrices live in {@code Arena} memory, which
- * neither the direct-buffer MXBean nor {@code MaxDirectMemorySize} sees: only Native Memory Tracking does, so the
- * probe runs in a child JVM with {@code -XX:NativeMemoryTracking=summary} and the test fails if NMT is off there.
+ * observed with a held-out set), failed and stopped solves (divergence, a listener that throws, a time limit, an
+ * interrupt during the set-up and mid-run, a cancel, bad input), the readers' error paths (Matrix Market dense and
+ * sparse, {@code .npy} truncated or with a header no file could back) and deep-network trainings, one of them
+ * diverging ({@link LeakProbe}). Matrices live in {@code Arena} memory, which neither the direct-buffer MXBean nor
+ * {@code MaxDirectMemorySize} sees: only Native Memory Tracking does, so the probe runs in a child JVM with
+ * {@code -XX:NativeMemoryTracking=summary} and the test fails if NMT is off there.
  *
  * <p><b>Bound.</b> The NMT category "Other" (where {@code Unsafe.allocateMemory}, hence every arena, is counted) may
  * grow by at most 32 KiB between the end of 500 warm-up cycles and the end of 10⁴ more. Each of the

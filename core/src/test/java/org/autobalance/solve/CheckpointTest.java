@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.Flushable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -720,6 +721,38 @@ class CheckpointTest {
         assertTrue(lines.get(4).contains("\"loss\":2.0"), lines.get(4));
         IOException e = assertThrows(IOException.class, () -> JsonLinesLog.continueAt(log, 9));
         assertTrue(e.getMessage().contains("holds only 5 complete records"), e.getMessage());
+    }
+
+    /**
+     * A log larger than any array (2 GiB is some 8 million records of a long run) is continued without being read
+     * whole: two records, then a hole up to 3 GiB (a sparse file: no disk used). Read whole, it ended the resume with
+     * an OutOfMemoryError ("Required array size too large"). A line longer than any record is refused by name, the
+     * file left as it was.
+     */
+    @Test
+    void aLogLargerThanAnyArrayIsContinuedAndALineLongerThanAnyRecordRefused() throws IOException {
+        Path log = dir.resolve("long.jsonl");
+        try (JsonLinesLog w = new JsonLinesLog(log)) {
+            w.onIteration(record(0, 1.0));
+            w.onIteration(record(1, 1.0));
+        }
+        long threeGiB = 3L << 30;
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
+            file.setLength(threeGiB);
+        }
+        try (JsonLinesLog w = JsonLinesLog.continueAt(log, 2)) {
+            w.onIteration(record(2, 2.0));
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(2).startsWith("{\"t\":2,") && lines.get(2).contains("\"loss\":2.0"), lines.get(2));
+        // the fourth line: zero bytes to 3 GiB, no line end
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
+            file.setLength(threeGiB);
+        }
+        IOException e = assertThrows(IOException.class, () -> JsonLinesLog.continueAt(log, 4));
+        assertTrue(e.getMessage().contains("record 4 is longer than any record a log holds"), e.getMessage());
+        assertEquals(threeGiB, Files.size(log));
     }
 
     private static IterationRecord record(long t, double loss) {

@@ -32,6 +32,20 @@ public final class Fixtures {
     }
 
     /**
+     * A new empty file in the temporary directory, deleted when the JVM exits: for a fuzz target that hands its input
+     * to a reader that takes a path (a {@code @TempDir} is made per test, not per execution of the fuzzer).
+     */
+    public static Path scratchFile(String prefix, String suffix) {
+        try {
+            Path f = Files.createTempFile(prefix, suffix);
+            f.toFile().deleteOnExit();
+            return f;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * A named pipe at {@code path} (the test is skipped where {@code mkfifo} is missing), with {@code bytes} written
      * into it by a thread of its own once a reader opens it; join the thread to know the writer is done.
      */
