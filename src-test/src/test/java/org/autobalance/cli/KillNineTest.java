@@ -164,6 +164,8 @@ class KillNineTest {
         }
         // the kills are spread over the whole run, so nearly all of them land before its end
         assertTrue(killed >= kills / 2, "only " + killed + " of " + kills + " kills hit a running process");
+        // for the record of a long run (native-notes/reliability.md): how many rounds were kills and resumes
+        System.out.println(problem.command() + ": " + killed + " of " + kills + " kills hit a running process");
     }
 
     private static Process start(Path run, Problem problem) throws IOException {
