@@ -141,23 +141,69 @@ public final class MatrixMarket {
     }
 
     /**
-     * What the header and the size line of a file say, read without the body.
-     *
-     * @param coordinate whether the format is {@code coordinate} (else {@code array})
-     * @param rows d1
-     * @param cols d2
-     * @param entries the entries the size line declares (coordinate), or rows·cols (array)
-     * @param symmetry the symmetry keyword, e.g. {@code general}
+     * What the header and the size line of a file say, read without the body ({@link #readHeader}). A class, not a
+     * record, so that what it reports can grow without breaking callers.
      */
-    public record Header(boolean coordinate, int rows, int cols, long entries, String symmetry) {
-        /** Checks the symmetry is given. */
-        public Header {
-            Objects.requireNonNull(symmetry, "symmetry must not be null");
+    public static final class Header {
+        private final boolean coordinate;
+        private final int rows;
+        private final int cols;
+        private final long entries;
+        private final String symmetry;
+
+        private Header(boolean coordinate, int rows, int cols, long entries, String symmetry) {
+            this.coordinate = coordinate;
+            this.rows = rows;
+            this.cols = cols;
+            this.entries = entries;
+            this.symmetry = Objects.requireNonNull(symmetry);
+        }
+
+        /** Whether the format is {@code coordinate} (else {@code array}). */
+        public boolean coordinate() {
+            return coordinate;
+        }
+
+        /** d1. */
+        public int rows() {
+            return rows;
+        }
+
+        /** d2. */
+        public int cols() {
+            return cols;
+        }
+
+        /** The entries the size line declares (coordinate), or rows·cols (array). */
+        public long entries() {
+            return entries;
+        }
+
+        /** The symmetry keyword, e.g. {@code general}. */
+        public String symmetry() {
+            return symmetry;
         }
 
         /** An upper bound on the stored entries of the matrix (mirrors included, duplicates not merged). */
         public long storedBound() {
             return symmetry.equals("general") ? entries : 2 * entries;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Header h && coordinate == h.coordinate && rows == h.rows && cols == h.cols
+                    && entries == h.entries && symmetry.equals(h.symmetry);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(coordinate, rows, cols, entries, symmetry);
+        }
+
+        @Override
+        public String toString() {
+            return "Header[" + (coordinate ? "coordinate" : "array") + ", " + rows + " x " + cols + ", " + entries
+                    + " entries, " + symmetry + "]";
         }
     }
 

@@ -31,21 +31,10 @@ import java.util.Set;
  * quotes, integers, {@code True}/{@code False}/{@code None}, tuples, lists, dicts), not evaluated. A list
  * {@code 'descr'} (a structured dtype) is rejected here: nothing in this project reads record arrays.
  *
- * @param majorVersion 1, 2 or 3 (the minor version is always 0)
- * @param dataOffset byte offset of the first element from the start of the file
- * @param descr the dtype string as written, e.g. {@code "<f4"}, {@code ">f8"}, {@code "|O"}, {@code "<i8"}
- * @param byteOrder the order of the elements' bytes: {@code '<'} little-endian, {@code '>'} big-endian; {@code '='},
- *        {@code '|'} (not applicable: single bytes, objects) or no prefix mean the native order, as numpy reads them
- * @param kind numpy's kind character: {@code 'f'} floating point, {@code 'i'}/{@code 'u'} signed/unsigned
- *        integer, {@code 'b'} boolean, {@code 'c'} complex, {@code 'O'} object, ... ({@code '?'} for {@code '?'},
- *        numpy's one-character code for bool, is reported as {@code 'b'})
- * @param itemSize bytes per element for the fixed-size numeric kinds {@code b i u f c}; 0 for the others (their
- *        descr does not state a byte size this parser knows how to interpret)
- * @param fortranOrder whether the elements are stored column-major (first index fastest) instead of row-major
- * @param shape the dimensions; {@code shape()} returns a copy
+ * <p>A class, not a record, so that what the header reports can grow without breaking callers: only {@link #parse}
+ * makes one.
  */
-public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrder byteOrder, char kind,
-        int itemSize, boolean fortranOrder, long[] shape) {
+public final class NpyHeader {
 
     /** The first six bytes of every {@code .npy} file. */
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -58,15 +47,73 @@ public record NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrd
     private static final Set<String> KEYS = Set.of("descr", "fortran_order", "shape");
     private static final int MAX_QUOTED = 60;
 
-    /** Copies {@code shape}: the header is immutable. */
-    public NpyHeader {
-        Objects.requireNonNull(descr, "descr must not be null");
-        Objects.requireNonNull(byteOrder, "byteOrder must not be null");
-        shape = Objects.requireNonNull(shape, "shape must not be null").clone();
+    private final int majorVersion;
+    private final long dataOffset;
+    private final String descr;
+    private final ByteOrder byteOrder;
+    private final char kind;
+    private final int itemSize;
+    private final boolean fortranOrder;
+    private final long[] shape;
+
+    private NpyHeader(int majorVersion, long dataOffset, String descr, ByteOrder byteOrder, char kind, int itemSize,
+            boolean fortranOrder, long[] shape) {
+        this.majorVersion = majorVersion;
+        this.dataOffset = dataOffset;
+        this.descr = Objects.requireNonNull(descr);
+        this.byteOrder = Objects.requireNonNull(byteOrder);
+        this.kind = kind;
+        this.itemSize = itemSize;
+        this.fortranOrder = fortranOrder;
+        this.shape = shape.clone();
+    }
+
+    /** 1, 2 or 3 (the minor version is always 0). */
+    public int majorVersion() {
+        return majorVersion;
+    }
+
+    /** Byte offset of the first element from the start of the file. */
+    public long dataOffset() {
+        return dataOffset;
+    }
+
+    /** The dtype string as written, e.g. {@code "<f4"}, {@code ">f8"}, {@code "|O"}, {@code "<i8"}. */
+    public String descr() {
+        return descr;
+    }
+
+    /**
+     * The order of the elements' bytes: {@code '<'} little-endian, {@code '>'} big-endian; {@code '='}, {@code '|'}
+     * (not applicable: single bytes, objects) or no prefix mean the native order, as numpy reads them.
+     */
+    public ByteOrder byteOrder() {
+        return byteOrder;
+    }
+
+    /**
+     * numpy's kind character: {@code 'f'} floating point, {@code 'i'}/{@code 'u'} signed/unsigned integer,
+     * {@code 'b'} boolean, {@code 'c'} complex, {@code 'O'} object, ... ({@code '?'} for {@code '?'}, numpy's
+     * one-character code for bool, is reported as {@code 'b'}).
+     */
+    public char kind() {
+        return kind;
+    }
+
+    /**
+     * Bytes per element for the fixed-size numeric kinds {@code b i u f c}; 0 for the others (their descr does not
+     * state a byte size this parser knows how to interpret).
+     */
+    public int itemSize() {
+        return itemSize;
+    }
+
+    /** Whether the elements are stored column-major (first index fastest) instead of row-major. */
+    public boolean fortranOrder() {
+        return fortranOrder;
     }
 
     /** The dimensions (a copy: the header is immutable). */
-    @Override
     public long[] shape() {
         return shape.clone();
     }

@@ -5,6 +5,7 @@ import static org.autobalance.testing.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -167,10 +168,15 @@ class MatrixMarketTest {
     @Test
     void headerIsReadWithoutTheBody() throws IOException {
         MatrixMarket.Header h = MatrixMarket.readHeader(fixture("mm_skew.mtx"));
-        assertEquals(new MatrixMarket.Header(true, 4, 4, 4, "skew-symmetric"), h);
+        assertEquals("Header[coordinate, 4 x 4, 4 entries, skew-symmetric]", h.toString());
+        assertEquals(List.of(true, 4, 4, 4L, "skew-symmetric"),
+                List.of(h.coordinate(), h.rows(), h.cols(), h.entries(), h.symmetry()));
         assertEquals(8, h.storedBound());
-        assertEquals(new MatrixMarket.Header(false, 3, 3, 9, "general"),
-                MatrixMarket.readHeader(fixture("mm_array_general.mtx")));
+        MatrixMarket.Header array = MatrixMarket.readHeader(fixture("mm_array_general.mtx"));
+        assertEquals(List.of(false, 3, 3, 9L, "general"),
+                List.of(array.coordinate(), array.rows(), array.cols(), array.entries(), array.symmetry()));
+        assertEquals(array, MatrixMarket.readHeader(fixture("mm_array_general.mtx")));
+        assertNotEquals(h, array);
     }
 
     @ParameterizedTest

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.StringReader;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import org.autobalance.memory.DType;
 import org.autobalance.memory.DenseMatrix;
@@ -62,7 +61,6 @@ class NullArgumentsTest {
         refused("path must not be null", () -> MatrixMarket.readHeader(null));
         refused("path must not be null", () -> MatrixMarket.readRows(null, DType.FLOAT64, 0, 1));
         refused("dtype must not be null", () -> MatrixMarket.readRows(mtx, null, 0, 1));
-        refused("symmetry must not be null", () -> new MatrixMarket.Header(true, 1, 1, 1, null));
         refused("path must not be null", () -> DelimitedText.read(null, DType.FLOAT64, s -> { }));
         refused("dtype must not be null", () -> DelimitedText.read(csv, null, s -> { }));
         refused("path must not be null", () -> DelimitedText.separatorOf(null));
@@ -76,11 +74,5 @@ class NullArgumentsTest {
         refused("source must not be null", () -> NpyHeader.headerEnd(bytes, null));
         refused("descr must not be null", () -> NpyHeader.encode(null, false, new long[] {1, 1}));
         refused("shape must not be null", () -> NpyHeader.encode("<f8", false, null));
-        refused("descr must not be null", () -> new NpyHeader(1, 128, null, ByteOrder.LITTLE_ENDIAN, 'f', 8, false,
-                new long[] {1, 1}));
-        refused("byteOrder must not be null", () -> new NpyHeader(1, 128, "<f8", null, 'f', 8, false,
-                new long[] {1, 1}));
-        refused("shape must not be null", () -> new NpyHeader(1, 128, "<f8", ByteOrder.LITTLE_ENDIAN, 'f', 8, false,
-                null));
     }
 }
