@@ -7,9 +7,9 @@ import java.util.concurrent.locks.LockSupport;
  * every chunk. The threads live as long as the pass (no thread or task is created per call) and each call costs a
  * few microseconds of synchronisation: idle workers spin briefly, then park.
  *
- * <p>Determinism: with {@code threads} fixed, chunk boundaries are a pure function of the row count, chunk w always
- * runs on worker w, and {@link #run} adds the per-chunk results in chunk order. A task whose per-chunk work is
- * deterministic therefore gives the same bits on every call.
+ * <p>Determinism: with {@code threads} fixed, chunk boundaries are a pure function of the row count, chunk c always
+ * runs on runner c mod R (below), and {@link #run} adds the per-chunk results in chunk order. A task whose per-chunk
+ * work is deterministic therefore gives the same bits on every call, whatever the number of runners.
  *
  * <p>Runners: the chunks run on at most as many threads as the machine has processors (read when the pass is made),
  * the calling thread among them, so {@code threads = 1} uses no extra thread at all. With more chunks than runners,
